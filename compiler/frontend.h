@@ -1,0 +1,20 @@
+/*
+ * frontend.h - runs a Lua spec in a sandbox and returns its forward graph.
+ */
+#ifndef RNNC_FRONTEND_H
+#define RNNC_FRONTEND_H
+
+#include "ir.h"
+
+typedef struct {
+  int batch, steps; /* > 0: override the spec's model{} values */
+  int dtype;        /* -1: as the spec says; DT_F32 / DT_F64: override */
+  bool training;    /* dropout active (false for inference graphs) */
+} FeOptions;
+
+/* Evaluates the spec at `path` (chunk name "@path", so messages say
+ * "path:line: error: ...").  On any error prints that message to stderr and
+ * returns NULL; never exits and never crashes on a bad spec. */
+Graph *fe_load(const char *path, const FeOptions *o);
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * ir.c - graphs, nodes, shapes and diagnostics.
+ *
+ * Every object of a graph lives in its arena: a list of large blocks carved
+ * by a bump pointer and freed together by ir_graph_free.  Growable arrays
+ * (nodes, params, ...) are re-carved from the arena when they double, which
+ * wastes a little memory but keeps a single owner for everything.
+ *
+ * Node creation runs the op's shape rule immediately (ops.def, shape.c), so a
+ * node never exists without a valid shape; the front end turns a failure
+ * into an error at the spec line, passes treat it as a compiler bug.
+ */
+#include "ir.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- arena ---- */
+
+enum { ARENA_BLOCK = 1 << 20 };
+
+typedef struct Block {
+  struct Block *next;
+  size_t used, size;
+  max_align_t data[];
+} Block;
+
+struct Arena {
+  Block *head;
+};
+
+void *ir_alloc(Graph *g, size_t size) {
+  size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+  Block *b = g->arena->head;
+  if (!b || b->used + size > b->size) {
+    size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+    b = malloc(sizeof(Block) + cap);
+    if (!b) die("out of memory (%zu bytes)", cap);
+    b->next = g->arena->head;
+    b->used = 0;
+    b->size = cap;
+    g->arena->head = b;
+  }
+  void *p = (char *)b->data + b->used;
+  b->used += size;
+  memset(p, 0, size);
+  return p;
+}
+
+char *ir_strdup(Graph *g, const char *s) {
+  size_t n = strlen(s) + 1;
+  return memcpy(ir_alloc(g, n), s, n);
+}
+
+char *ir_fmt(Graph *g, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  return ir_strdup(g, buf);
+}
+
+/* Appends item to a growable array of elements of size `elem` held in g. */
+static void *grow(Graph *g, void *arr, int n, int *cap, size_t elem) {
+  if (n < *cap) return arr;
+  int ncap = *cap ? *cap * 2 : 16;
+  void *p = ir_alloc(g, (size_t)ncap * elem);
+  if (n) memcpy(p, arr, (size_t)n * elem);
+  *cap = ncap;
+  return p;
+}
+
+#define PUSH(g, arr, n, cap, item)                              \
+  do {                                                          \
+    (arr) = grow((g), (arr), (n), &(cap), sizeof *(arr));       \
+    (arr)[(n)++] = (item);                                      \
+  } while (0)
+
+/* ---- graphs ---- */
+
+Graph *ir_graph_new(void) {
+  Arena *a = calloc(1, sizeof *a);
+  if (!a) die("out of memory");
+  Graph tmp = {.arena = a};
+  Graph *g = ir_alloc(&tmp, sizeof *g);
+  g->arena = a;
+  g->training = true;
+  return g;
+}
+
+void ir_graph_free(Graph *g) {
+  if (!g) return;
+  Arena *a = g->arena;
+  for (Block *b = a->head, *next; b; b = next) {
+    next = b->next;
+    free(b);
+  }
+  free(a);
+}
+
+/* ---- nodes ---- */
+
+Node *ir_try_node(Graph *g, OpKind op, int nin, Node *const *in, const Attr *attr) {
+  const OpInfo *info = &ir_ops[op];
+  if (info->arity >= 0 && nin != info->arity)
+    die("op %s takes %d inputs, got %d", info->name, info->arity, nin);
+  if (info->arity < 0 && nin < 1) die("op %s needs at least one input", info->name);
+  Node *n = ir_alloc(g, sizeof *n);
+  n->op = op;
+  n->nin = nin;
+  n->in = ir_alloc(g, (size_t)(nin ? nin : 1) * sizeof *n->in);
+  for (int i = 0; i < nin; i++) {
+    n->in[i] = in[i];
+    n->seq |= in[i]->seq;
+  }
+  if (attr) n->attr = *attr;
+  n->loc = g->loc;
+  n->dtype = g->cfg.dtype;
+  const char *err = info->shape(n);
+  if (err) {
+    snprintf(g->err, sizeof g->err, "%s", err);
+    return NULL;
+  }
+  n->id = g->nnodes;
+  PUSH(g, g->nodes, g->nnodes, g->capnodes, n);
+  return n;
+}
+
+Node *ir_node(Graph *g, OpKind op, int nin, Node *const *in, const Attr *attr) {
+  Node *n = ir_try_node(g, op, nin, in, attr);
+  if (!n) die("%s: %s", ir_ops[op].name, g->err);
+  return n;
+}
+
+Node *ir_unary(Graph *g, OpKind op, Node *a) { return ir_node(g, op, 1, &a, NULL); }
+
+Node *ir_binary(Graph *g, OpKind op, Node *a, Node *b) {
+  Node *in[2] = {a, b};
+  return ir_node(g, op, 2, in, NULL);
+}
+
+Node *ir_const(Graph *g, double value, Shape shape, DType dt) {
+  Attr at = {.value = value, .shape = shape};
+  Node *n = ir_node(g, OP_CONST, 0, NULL, &at);
+  n->dtype = dt;
+  return n;
+}
+
+Node *ir_scalar(Graph *g, double value, DType dt) { return ir_const(g, value, ir_shape(0), dt); }
+
+Node *ir_matmul(Graph *g, Node *a, Node *b, bool ta, bool tb) {
+  Node *in[2] = {a, b};
+  Attr at = {.ta = ta, .tb = tb};
+  return ir_node(g, OP_MATMUL, 2, in, &at);
+}
+
+Node *ir_shaped(Graph *g, OpKind op, Node *a, Shape s) {
+  Attr at = {.shape = s};
+  return ir_node(g, op, 1, &a, &at);
+}
+
+Node *ir_slice(Graph *g, OpKind op, Node *a, int axis, int start, int len) {
+  Attr at = {.axis = axis, .start = start, .len = len};
+  return ir_node(g, op, 1, &a, &at);
+}
+
+Node *ir_param(Graph *g, const char *name, Shape s, Init init, bool trainable) {
+  Attr at = {.name = ir_strdup(g, name), .init = init, .trainable = trainable, .shape = s};
+  Node *n = ir_node(g, OP_PARAM, 0, NULL, &at);
+  PUSH(g, g->params, g->nparams, g->capparams, n);
+  return n;
+}
+
+Node *ir_input(Graph *g, const char *name, Shape s, DType dt) {
+  Attr at = {.name = ir_strdup(g, name), .shape = s};
+  Node *n = ir_node(g, OP_INPUT, 0, NULL, &at);
+  n->dtype = dt;
+  PUSH(g, g->inputs, g->ninputs, g->capinputs, n);
+  return n;
+}
+
+void ir_add_result(Graph *g, Role role, const char *name, Node *n) {
+  Result r = {role, ir_strdup(g, name), n};
+  PUSH(g, g->results, g->nresults, g->capresults, r);
+}
+
+Node *ir_find_result(const Graph *g, Role role, const char *name) {
+  for (int i = 0; i < g->nresults; i++)
+    if (g->results[i].role == role && !strcmp(g->results[i].name, name)) return g->results[i].node;
+  return NULL;
+}
+
+Node *ir_find_param(const Graph *g, const char *name) {
+  for (int i = 0; i < g->nparams; i++)
+    if (!strcmp(g->params[i]->attr.name, name)) return g->params[i];
+  return NULL;
+}
+
+void ir_add_layer(Graph *g, Layer layer) { PUSH(g, g->layers, g->nlayers, g->caplayers, layer); }
+
+OpKind ir_op_by_name(const char *name) {
+  for (int op = 0; op < OP_COUNT; op++)
+    if (!strcmp(ir_ops[op].name, name)) return (OpKind)op;
+  return OP_COUNT;
+}
+
+/* ---- shapes and dtypes ---- */
+
+Shape ir_shape(int rank, ...) {
+  Shape s = {.rank = rank};
+  va_list ap;
+  va_start(ap, rank);
+  for (int i = 0; i < rank; i++) s.dim[i] = va_arg(ap, int);
+  va_end(ap);
+  return s;
+}
+
+bool ir_shape_eq(Shape a, Shape b) {
+  if (a.rank != b.rank) return false;
+  for (int i = 0; i < a.rank; i++)
+    if (a.dim[i] != b.dim[i]) return false;
+  return true;
+}
+
+long ir_numel(Shape s) {
+  long n = 1;
+  for (int i = 0; i < s.rank; i++) n *= s.dim[i];
+  return n;
+}
+
+const char *ir_shape_str(Graph *g, Shape s) {
+  char buf[64];
+  int k = snprintf(buf, sizeof buf, "[");
+  for (int i = 0; i < s.rank; i++)
+    k += snprintf(buf + k, sizeof buf - (size_t)k, "%s%d", i ? ", " : "", s.dim[i]);
+  snprintf(buf + k, sizeof buf - (size_t)k, "]");
+  return ir_strdup(g, buf);
+}
+
+size_t ir_dtype_size(DType dt) { return dt == DT_F64 ? 8 : 4; }
+
+const char *ir_dtype_name(DType dt) {
+  static const char *names[] = {"f32", "f64", "i32"};
+  return names[dt];
+}
+
+bool ir_is_float(DType dt) { return dt != DT_I32; }
+
+/* ---- diagnostics ---- */
+
+_Noreturn void ir_die(const char *file, int line, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "rnnc: internal error at %s:%d: ", file, line);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  exit(70);
+}
+
+_Noreturn void ir_user_error(SrcLoc loc, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  if (loc.file)
+    fprintf(stderr, "%s:%d: error: ", loc.file, loc.line);
+  else
+    fprintf(stderr, "rnnc: error: ");
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  exit(1);
+}
+
+/* ---- printing ---- */
+
+static void print_attrs(FILE *f, const Node *n) {
+  const Attr *a = &n->attr;
+  switch (n->op) {
+  case OP_PARAM:
+  case OP_INPUT: fprintf(f, " '%s'", a->name); break;
+  case OP_CONST: fprintf(f, " %g", a->value); break;
+  case OP_DROPOUT_MASK: fprintf(f, " p=%g stream=%ld", a->value, a->stream); break;
+  case OP_MATMUL: fprintf(f, "%s%s", a->ta ? " ta" : "", a->tb ? " tb" : ""); break;
+  case OP_SLICE:
+  case OP_PAD: fprintf(f, " axis=%d start=%d len=%d", a->axis, a->start, a->len); break;
+  case OP_SELECT: fprintf(f, " axis=%d index=%d", a->axis, a->start); break;
+  case OP_CONCAT:
+  case OP_STACK: fprintf(f, " axis=%d", a->axis); break;
+  case OP_ONE_HOT:
+  case OP_SCATTER_ADD: fprintf(f, " n=%d", a->len); break;
+  default: break;
+  }
+}
+
+void ir_print(const Graph *g, void *file) {
+  FILE *f = file;
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = g->nodes[i];
+    fprintf(f, "%%%d = %s(", n->id, ir_ops[n->op].name);
+    for (int k = 0; k < n->nin; k++) fprintf(f, "%s%%%d", k ? ", " : "", n->in[k]->id);
+    fprintf(f, ")");
+    print_attrs(f, n);
+    if (n->back) fprintf(f, " back=%%%d", n->back->id);
+    fprintf(f, " [");
+    for (int k = 0; k < n->shape.rank; k++) fprintf(f, "%s%d", k ? ", " : "", n->shape.dim[k]);
+    fprintf(f, "] %s%s", ir_dtype_name(n->dtype), n->seq ? " seq" : "");
+    if (n->loc.file) fprintf(f, "  %s:%d", n->loc.file, n->loc.line);
+    fputc('\n', f);
+  }
+  for (int i = 0; i < g->nresults; i++) {
+    static const char *roles[] = {"loss", "output", "metric", "grad", "update"};
+    const Result *r = &g->results[i];
+    fprintf(f, "%s '%s' = %%%d\n", roles[r->role], r->name, r->node->id);
+  }
+}

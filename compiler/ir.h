@@ -1,0 +1,240 @@
+/*
+ * ir.h - the graph IR shared by every stage of rnnc.
+ *
+ * A Graph owns all of its objects in one arena (freed at once).  A Node is a
+ * primitive op (see ops.def) with a static shape and dtype, its inputs, its
+ * attributes and the spec location that created it, so any error found by any
+ * pass can point at the user's line.
+ *
+ * Stages of a graph (each pass states which it requires and produces):
+ *   forward   built by the front end; nodes with seq=true hold one value per
+ *             time step; STATE nodes carry the recurrence back edge (`back`).
+ *   unrolled  no seq nodes and no F_TIME ops: every step is explicit.
+ *   backward  ROLE_GRAD results added (reverse-mode autodiff).
+ *   updated   ROLE_UPDATE results added (clipping and optimizer).
+ *   scheduled g->nodes holds only live nodes, in execution order, ids 0..n-1.
+ *
+ * Nodes are created in dependency order (inputs first), so creation order is
+ * a topological order of the forward edges; only STATE.back points forward.
+ */
+#ifndef RNNC_IR_H
+#define RNNC_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { IR_MAXDIM = 4 };
+
+typedef enum { DT_F32, DT_F64, DT_I32 } DType;
+
+typedef struct {
+  int rank;
+  int dim[IR_MAXDIM];
+} Shape;
+
+typedef struct {
+  const char *file; /* spec file as the user named it, or NULL (compiler-made) */
+  int line;
+} SrcLoc;
+
+typedef enum {
+#define OP(id, name, arity, flags) OP_##id,
+#include "ops.def"
+#undef OP
+  OP_COUNT
+} OpKind;
+
+enum {
+  F_LEAF = 1 << 0,
+  F_TIME = 1 << 1,
+  F_EWISE = 1 << 2,
+  F_NODIFF = 1 << 3,
+  F_RANDOM = 1 << 4,
+};
+
+/* Parameter initialisers (PyTorch semantics; see init.c). */
+typedef enum {
+  INIT_ZEROS,
+  INIT_CONST,      /* a */
+  INIT_UNIFORM,    /* U(a, b) */
+  INIT_NORMAL,     /* N(mean a, std b) */
+  INIT_ORTHOGONAL, /* gain a; rows of [out, in] orthonormal (or columns) */
+  INIT_GLOROT,     /* xavier uniform, gain a */
+} InitKind;
+
+typedef struct {
+  InitKind kind;
+  double a, b;
+} Init;
+
+typedef struct {
+  const char *name; /* PARAM, INPUT */
+  Init init;        /* PARAM */
+  bool trainable;   /* PARAM: false for optimizer state */
+  double value;     /* CONST fill value; DROPOUT_MASK drop probability */
+  Shape shape;      /* CONST, DROPOUT_MASK, SUM_TO, BROADCAST_TO, RESHAPE */
+  int axis;         /* SLICE, PAD, CONCAT, SELECT, STACK */
+  int start;        /* SLICE, PAD: offset; SELECT: index */
+  int len;          /* SLICE: length; PAD: padded size; ONE_HOT: depth; SCATTER_ADD: rows */
+  bool ta, tb;      /* MATMUL: transpose a / b */
+  long stream;      /* DROPOUT_MASK: random stream id, unique per mask */
+  int max;          /* INPUT of int32 ids: exclusive upper bound (classes, vocabulary) */
+  bool target;      /* INPUT: a training target (label) rather than a model input */
+} Attr;
+
+typedef struct Node Node;
+struct Node {
+  int id; /* index in graph->nodes */
+  OpKind op;
+  DType dtype;
+  Shape shape; /* per-step shape when seq */
+  bool seq;    /* forward graph: one value per time step */
+  int nin;
+  Node **in;
+  Node *back; /* STATE: the value of the next step (recurrence edge) */
+  Attr attr;
+  SrcLoc loc;
+};
+
+typedef enum {
+  ROLE_LOSS,   /* the scalar training loss, name "loss" */
+  ROLE_OUTPUT, /* a model output */
+  ROLE_METRIC, /* e.g. accuracy */
+  ROLE_GRAD,   /* name "grad.<param>" */
+  ROLE_UPDATE, /* name = a PARAM's name; node = its value after the step */
+} Role;
+
+typedef struct {
+  Role role;
+  const char *name;
+  Node *node;
+} Result;
+
+typedef enum { OPT_NONE, OPT_SGD, OPT_ADAM } OptKind;
+
+typedef struct {
+  OptKind kind;
+  double lr;
+  double momentum, weight_decay; /* SGD (weight_decay also Adam) */
+  bool nesterov;                 /* SGD */
+  double beta1, beta2, eps;      /* Adam */
+} OptConfig;
+
+typedef struct {
+  const char *name; /* model name (C identifier) */
+  int batch, steps; /* B and T: everything is shape-specialised */
+  DType dtype;      /* DT_F32 or DT_F64 */
+  OptConfig opt;
+  double clip_norm; /* 0: no clipping */
+  int tbptt;        /* 0: full BPTT; k: gradients cross at most k steps */
+  int epochs;       /* training default (used by the training driver) */
+  const char *loss_kind; /* "cross_entropy", "mse", ... as the spec's loss helper says */
+} ModelConfig;
+
+/* A layer as recorded by the front end, for `rnnc summary`. */
+typedef struct {
+  const char *name, *kind;
+  Node *out;        /* its output (may be seq) */
+  int first_param;  /* params[first_param .. first_param+nparams) */
+  int nparams;
+} Layer;
+
+typedef struct Arena Arena;
+
+typedef struct Graph {
+  Arena *arena;
+  Node **nodes; /* every node, by id */
+  int nnodes, capnodes;
+  Node **params; /* PARAM leaves: trainable ones in spec order, then optimizer state */
+  int nparams, capparams;
+  Node **inputs; /* INPUT leaves in spec order (inputs, then targets) */
+  int ninputs, capinputs;
+  Result *results;
+  int nresults, capresults;
+  Layer *layers;
+  int nlayers, caplayers;
+  ModelConfig cfg;
+  bool training;  /* dropout active */
+  SrcLoc loc;     /* stamped on every new node (set by the front end / passes) */
+  long nstreams;  /* DROPOUT_MASK streams handed out */
+  char err[512];  /* message of the last failed ir_try_node */
+} Graph;
+
+/* ---- op table (ops.c) ---- */
+
+typedef const char *(*ShapeFn)(Node *n); /* fills n->shape, n->dtype; error text or NULL */
+typedef void (*GradFn)(Graph *g, Node *n, Node *dy, Node **dx);
+struct InterpCtx;
+typedef void (*InterpFn)(struct InterpCtx *c, const Node *n, void *out, void *const *in);
+
+typedef struct {
+  const char *name;
+  int arity; /* -1: variadic */
+  unsigned flags;
+  ShapeFn shape;
+  GradFn grad; /* fills dx[i] (NULL = no gradient for input i) */
+  InterpFn interp;
+} OpInfo;
+
+extern const OpInfo ir_ops[OP_COUNT];
+OpKind ir_op_by_name(const char *name); /* OP_COUNT if unknown */
+
+/* ---- arena (ir.c) ---- */
+
+void *ir_alloc(Graph *g, size_t size); /* zeroed, lives as long as g */
+char *ir_strdup(Graph *g, const char *s);
+char *ir_fmt(Graph *g, const char *fmt, ...);
+
+/* ---- graphs and nodes (ir.c) ---- */
+
+Graph *ir_graph_new(void);
+void ir_graph_free(Graph *g);
+
+/* Creates a node stamped with g->loc and infers its shape.  On a shape error
+ * returns NULL with the message in g->err (the front end reports it at the
+ * user's line).  ir_node is for passes: a failure there is a compiler bug. */
+Node *ir_try_node(Graph *g, OpKind op, int nin, Node *const *in, const Attr *attr);
+Node *ir_node(Graph *g, OpKind op, int nin, Node *const *in, const Attr *attr);
+
+/* Convenience constructors for passes (all die on error). */
+Node *ir_unary(Graph *g, OpKind op, Node *a);
+Node *ir_binary(Graph *g, OpKind op, Node *a, Node *b);
+Node *ir_const(Graph *g, double value, Shape shape, DType dt);
+Node *ir_scalar(Graph *g, double value, DType dt); /* rank-0 CONST */
+Node *ir_matmul(Graph *g, Node *a, Node *b, bool ta, bool tb);
+Node *ir_shaped(Graph *g, OpKind op, Node *a, Shape s); /* SUM_TO, BROADCAST_TO, RESHAPE */
+Node *ir_slice(Graph *g, OpKind op, Node *a, int axis, int start, int len); /* SLICE, PAD */
+Node *ir_param(Graph *g, const char *name, Shape s, Init init, bool trainable);
+Node *ir_input(Graph *g, const char *name, Shape s, DType dt);
+
+void ir_add_result(Graph *g, Role role, const char *name, Node *n);
+void ir_add_layer(Graph *g, Layer layer);
+Node *ir_find_result(const Graph *g, Role role, const char *name);
+Node *ir_find_param(const Graph *g, const char *name);
+
+/* ---- shapes (ir.c) ---- */
+
+Shape ir_shape(int rank, ...); /* ir_shape(2, B, H) */
+bool ir_shape_eq(Shape a, Shape b);
+long ir_numel(Shape s);
+const char *ir_shape_str(Graph *g, Shape s); /* "[64, 128]" */
+size_t ir_dtype_size(DType dt);
+const char *ir_dtype_name(DType dt); /* "f32", "f64", "i32" */
+bool ir_is_float(DType dt);
+
+/* ---- diagnostics (ir.c) ---- */
+
+/* Internal compiler errors: print the compiler's own file:line and exit(70). */
+#define die(...) ir_die(__FILE__, __LINE__, __VA_ARGS__)
+_Noreturn void ir_die(const char *file, int line, const char *fmt, ...);
+/* User errors after the spec has run: "spec.lua:12: error: msg", exit(1). */
+_Noreturn void ir_user_error(SrcLoc loc, const char *fmt, ...);
+
+/* ---- printing (ir.c) ---- */
+
+/* One line per node: "%12 = matmul(%3, %11) tb [64, 512] f32  spec.lua:9".
+ * The same text format is used by `--dump-after` and the IR tests. */
+void ir_print(const Graph *g, void *file /* FILE* */);
+
+#endif

@@ -1,0 +1,313 @@
+/*
+ * main.c - the rnnc command line.
+ *
+ * Each command is one row of `commands`: its name, the options it accepts,
+ * a usage line and a handler.  Options are parsed once into Args by a
+ * table-driven parser, so every command spells and checks them the same way.
+ * Errors are one line on stderr and a non-zero exit: 1 for bad input (spec,
+ * files, options), 70 for an internal compiler error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bind.h"
+#include "dot.h"
+#include "gradcheck.h"
+#include "init.h"
+#include "interp.h"
+#include "pipeline.h"
+#include "safetensors.h"
+#include "summary.h"
+
+typedef struct {
+  const char *spec, *weights, *inputs, *out, *backend, *stage, *dump_after, *goal;
+  unsigned long long seed;
+  int dtype; /* -1: as the spec says */
+  int batch, steps, samples;
+  double tol;
+  bool json;
+} Args;
+
+typedef struct {
+  const char *name, *usage, *help;
+  const char *options;  /* space-separated option names the command accepts */
+  const char *required; /* those of them it cannot run without */
+  int (*run)(const Args *a);
+} Command;
+
+static int fail(const char *fmt, const char *arg) {
+  fprintf(stderr, "rnnc: error: ");
+  fprintf(stderr, fmt, arg);
+  fputc('\n', stderr);
+  return 1;
+}
+
+/* ---- shared steps of the commands ---- */
+
+static PipelineOptions pipeline_options(const Args *a, Goal goal) {
+  return (PipelineOptions){
+      .spec = a->spec,
+      .fe = {.batch = a->batch, .steps = a->steps, .dtype = a->dtype},
+      .goal = goal,
+      .stop = STAGE_SCHEDULED,
+      .dump_after = a->dump_after,
+  };
+}
+
+static int read_file(const char *path, StFile *f) {
+  char err[512];
+  st_init(f);
+  if (st_read(path, f, err, sizeof err)) return fail("%s", err);
+  return 0;
+}
+
+static int write_file(const char *path, StFile *f) {
+  char err[512];
+  int rc = st_write(path, f, err, sizeof err) ? fail("%s", err) : 0;
+  st_free(f);
+  return rc;
+}
+
+/* Runs g on the weights and inputs files and writes its results to a->out. */
+static int run_graph(const Args *a, Graph *g) {
+  if (a->backend && strcmp(a->backend, "interp"))
+    return fail("unknown backend '%s' (this build has: interp)", a->backend);
+  StFile w, x, out;
+  if (read_file(a->weights, &w)) return 1;
+  if (read_file(a->inputs, &x)) {
+    st_free(&w);
+    return 1;
+  }
+  st_init(&out);
+  char err[512];
+  int rc = interp_run(g, &w, &x, a->seed, &out, err, sizeof err);
+  st_free(&w);
+  st_free(&x);
+  if (rc) {
+    st_free(&out);
+    return fail("%s", err);
+  }
+  return write_file(a->out, &out);
+}
+
+/* ---- commands ---- */
+
+static int cmd_init(const Args *a) {
+  PipelineOptions po = pipeline_options(a, GOAL_STEP);
+  Graph *g = pipeline_run(&po);
+  if (!g) return 1;
+  StFile w;
+  st_init(&w);
+  for (int i = 0; i < g->nparams; i++) {
+    const Node *p = g->params[i];
+    void *buf = calloc((size_t)ir_numel(p->shape), ir_dtype_size(p->dtype));
+    if (!buf || init_param(p, a->seed, buf)) die("cannot initialise '%s'", p->attr.name);
+    bind_store(&w, p->attr.name, p, buf);
+    free(buf);
+  }
+  ir_graph_free(g);
+  return write_file(a->out, &w);
+}
+
+static int cmd_grad(const Args *a) {
+  PipelineOptions po = pipeline_options(a, GOAL_GRAD);
+  Graph *g = pipeline_run(&po);
+  if (!g) return 1;
+  int rc = run_graph(a, g);
+  ir_graph_free(g);
+  return rc;
+}
+
+static int cmd_step(const Args *a) {
+  PipelineOptions po = pipeline_options(a, GOAL_STEP);
+  Graph *g = pipeline_run(&po);
+  if (!g) return 1;
+  int rc = run_graph(a, g);
+  ir_graph_free(g);
+  return rc;
+}
+
+static int cmd_summary(const Args *a) {
+  PipelineOptions po = pipeline_options(a, GOAL_GRAD);
+  po.stop = STAGE_FORWARD;
+  Graph *g = pipeline_run(&po);
+  if (!g) return 1;
+  if (a->json) summary_json(g, stdout);
+  else summary_print(g, stdout);
+  ir_graph_free(g);
+  return 0;
+}
+
+static int cmd_graph(const Args *a) {
+  static const struct { const char *name; Stage stage; } stages[] = {
+      {"forward", STAGE_FORWARD}, {"unrolled", STAGE_UNROLLED}, {"backward", STAGE_BACKWARD}};
+  PipelineOptions po = pipeline_options(a, GOAL_GRAD);
+  const char *want = a->stage ? a->stage : "forward";
+  int k = 0;
+  while (k < 3 && strcmp(stages[k].name, want)) k++;
+  if (k == 3) return fail("unknown stage '%s' (forward, unrolled or backward)", want);
+  po.stop = stages[k].stage;
+  Graph *g = pipeline_run(&po);
+  if (!g) return 1;
+  char err[512];
+  int rc = dot_write(g, a->out, err, sizeof err) ? fail("%s", err) : 0;
+  ir_graph_free(g);
+  return rc;
+}
+
+static int cmd_ir(const Args *a) {
+  static const struct { const char *name; Goal goal; } goals[] = {
+      {"predict", GOAL_PREDICT}, {"loss", GOAL_LOSS}, {"grad", GOAL_GRAD}, {"step", GOAL_STEP}};
+  const char *want = a->goal ? a->goal : "grad";
+  int k = 0;
+  while (k < 4 && strcmp(goals[k].name, want)) k++;
+  if (k == 4) return fail("unknown goal '%s' (predict, loss, grad or step)", want);
+  PipelineOptions po = pipeline_options(a, goals[k].goal);
+  po.dump_after = a->dump_after ? a->dump_after : "all";
+  po.dump_to = stdout;
+  Graph *g = pipeline_run(&po);
+  if (!g) return 1;
+  ir_graph_free(g);
+  return 0;
+}
+
+static int cmd_gradcheck(const Args *a) {
+  PipelineOptions po = pipeline_options(a, GOAL_GRAD);
+  return gradcheck_run(&po, a->seed, a->samples, a->tol, stdout);
+}
+
+static const Command commands[] = {
+    {"init", "rnnc init SPEC -o W.safetensors [--seed N] [--dtype f32|f64]",
+     "initial parameters (PyTorch's initialisers) and zeroed optimizer state",
+     "-o --seed --dtype --batch --steps", "-o", cmd_init},
+    {"grad", "rnnc grad SPEC --weights W --inputs X -o OUT [--backend interp] [--dtype f64]",
+     "loss, outputs, metrics and grad.<param> for one batch",
+     "--weights --inputs -o --backend --dtype --batch --steps --seed --dump-after",
+     "--weights --inputs -o", cmd_grad},
+    {"step", "rnnc step SPEC --weights W --inputs X -o W2 [--backend interp] [--dtype f64]",
+     "one training step: forward, BPTT, clipping, optimizer; writes the new weights",
+     "--weights --inputs -o --backend --dtype --batch --steps --seed --dump-after",
+     "--weights --inputs -o", cmd_step},
+    {"summary", "rnnc summary SPEC [--json]",
+     "layers, output shapes, parameter counts, inputs and targets",
+     "--json --dtype --batch --steps", "", cmd_summary},
+    {"graph", "rnnc graph SPEC [--stage forward|unrolled|backward] -o FILE.dot",
+     "the graph as a Graphviz picture (use a small --steps for readability)",
+     "--stage -o --dtype --batch --steps --dump-after", "-o", cmd_graph},
+    {"ir", "rnnc ir SPEC [--goal predict|loss|grad|step] [--dump-after PASS|all]",
+     "the IR in text after each pass (or one), for tests and debugging",
+     "--goal --dump-after --dtype --batch --steps", "", cmd_ir},
+    {"gradcheck", "rnnc gradcheck SPEC [--samples N] [--tol E] [--seed N]",
+     "finite-difference check of every gradient in double precision",
+     "--samples --tol --seed --batch --steps --dump-after", "", cmd_gradcheck},
+};
+enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: rnnc COMMAND SPEC [options]\n\ncommands:\n");
+  for (int i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+  fprintf(f, "\ncommon options: --batch B, --steps T (override the spec), --dtype f32|f64,\n"
+             "  --dump-after PASS|all (print the IR to stderr)\n"
+             "`rnnc COMMAND --help` shows one command's usage.\n");
+}
+
+/* ---- option parsing ---- */
+
+/* Is opt one of the words of the space-separated list? */
+static bool listed(const char *list, const char *opt) {
+  size_t n = strlen(opt);
+  for (const char *p = list; (p = strstr(p, opt)); p += n)
+    if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0)) return true;
+  return false;
+}
+
+static int parse_int(const char *opt, const char *s, long lo, long hi, long *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || *end || end == s || v < lo || v > hi) {
+    fprintf(stderr, "rnnc: error: %s expects an integer in [%ld, %ld], got '%s'\n", opt, lo, hi, s);
+    return 1;
+  }
+  *out = v;
+  return 0;
+}
+
+static int parse_value(Args *a, const char *opt, const char *v) {
+  long n;
+  if (!strcmp(opt, "-o")) a->out = v;
+  else if (!strcmp(opt, "--weights")) a->weights = v;
+  else if (!strcmp(opt, "--inputs")) a->inputs = v;
+  else if (!strcmp(opt, "--backend")) a->backend = v;
+  else if (!strcmp(opt, "--stage")) a->stage = v;
+  else if (!strcmp(opt, "--dump-after")) a->dump_after = v;
+  else if (!strcmp(opt, "--goal")) a->goal = v;
+  else if (!strcmp(opt, "--dtype")) {
+    if (strcmp(v, "f32") && strcmp(v, "f64")) return fail("--dtype expects f32 or f64, got '%s'", v);
+    a->dtype = strcmp(v, "f32") ? DT_F64 : DT_F32;
+  } else if (!strcmp(opt, "--seed")) {
+    if (parse_int(opt, v, 0, 2147483647L, &n)) return 1;
+    a->seed = (unsigned long long)n;
+  } else if (!strcmp(opt, "--batch") || !strcmp(opt, "--steps") || !strcmp(opt, "--samples")) {
+    if (parse_int(opt, v, 1, 1 << 20, &n)) return 1;
+    *(opt[2] == 'b' ? &a->batch : opt[3] == 't' ? &a->steps : &a->samples) = (int)n;
+  } else if (!strcmp(opt, "--tol")) {
+    char *end;
+    a->tol = strtod(v, &end);
+    if (*end || end == v || !(a->tol > 0)) return fail("--tol expects a positive number, got '%s'", v);
+  } else
+    return fail("unknown option '%s'", opt);
+  return 0;
+}
+
+static int parse_args(const Command *c, int argc, char **argv, Args *a) {
+  *a = (Args){.dtype = -1, .samples = 8, .tol = 1e-6};
+  for (int i = 0; i < argc; i++) {
+    const char *s = argv[i];
+    if (s[0] != '-') {
+      if (a->spec) return fail("unexpected argument '%s' (one SPEC per command)", s);
+      a->spec = s;
+    } else if (!listed(c->options, s)) {
+      fprintf(stderr, "rnnc: error: %s does not take option '%s'\nusage: %s\n", c->name, s, c->usage);
+      return 1;
+    } else if (!strcmp(s, "--json")) {
+      a->json = true;
+    } else if (i + 1 >= argc) {
+      return fail("option '%s' needs a value", s);
+    } else if (parse_value(a, s, argv[++i])) {
+      return 1;
+    }
+  }
+  if (!a->spec) return fail("missing SPEC (a .lua model file)%s", "");
+  const struct { const char *name, *value; } given[] = {
+      {"--weights", a->weights}, {"--inputs", a->inputs}, {"-o", a->out}};
+  for (int k = 0; k < 3; k++)
+    if (listed(c->required, given[k].name) && !given[k].value) {
+      fprintf(stderr, "rnnc: error: %s needs %s\nusage: %s\n", c->name, given[k].name, c->usage);
+      return 1;
+    }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2;
+  }
+  for (int i = 0; i < NCOMMANDS; i++) {
+    const Command *c = &commands[i];
+    if (strcmp(argv[1], c->name)) continue;
+    if (argc > 2 && !strcmp(argv[2], "--help")) {
+      printf("usage: %s\n%s\n", c->usage, c->help);
+      return 0;
+    }
+    Args a;
+    if (parse_args(c, argc - 2, argv + 2, &a)) return 1;
+    return c->run(&a);
+  }
+  fprintf(stderr, "rnnc: error: unknown command '%s'\n", argv[1]);
+  usage(stderr);
+  return 1;
+}

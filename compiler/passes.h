@@ -1,0 +1,31 @@
+/*
+ * passes.h - the passes of the pipeline, one file each, in the order
+ * pipeline.c runs them.  Each pass states what stage it requires and what it
+ * leaves behind (see the stages in ir.h).
+ */
+#ifndef RNNC_PASSES_H
+#define RNNC_PASSES_H
+
+#include "ir.h"
+
+typedef enum { STAGE_FORWARD, STAGE_UNROLLED, STAGE_BACKWARD, STAGE_UPDATED, STAGE_SCHEDULED } Stage;
+
+/* verify.c: structural invariants of a stage; user errors for cycles. */
+void pass_verify(Graph *g, Stage stage);
+/* shape.c: re-infers every node's shape; a difference is a compiler bug. */
+void pass_check_shapes(Graph *g);
+bool shape_broadcast(Shape a, Shape b, Shape *out);
+/* truncate.c: TBPTT - cuts the gradient through states every k steps. */
+void pass_truncate(Graph *g);
+/* unroll.c: forward -> unrolled. */
+void pass_unroll(Graph *g);
+/* autodiff.c: unrolled -> backward (grad.<param> results). */
+void pass_autodiff(Graph *g);
+/* optimizer.c: backward -> updated (clipping, optimizer, new parameter values). */
+void pass_optimizer(Graph *g);
+/* simplify.c: constant folding, algebraic identities, common subexpressions. */
+void pass_simplify(Graph *g);
+/* schedule.c: keeps the nodes results need, in execution order, renumbered. */
+void pass_schedule(Graph *g);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * pipeline.c - the whole compiler, top to bottom, in one function.
+ *
+ *   spec.lua --fe_load--> forward graph --truncate--> --unroll--> unrolled
+ *     --autodiff--> backward --optimizer--> updated --simplify--> --schedule-->
+ *
+ * A verifier runs after every pass; `dump_after` prints the IR after a named
+ * pass (or after all of them) in the one text format of ir_print.  Which
+ * results are kept depends on the goal: inference needs no targets and no
+ * gradients, a training step needs no outputs.
+ */
+#include "pipeline.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void after(const PipelineOptions *o, Graph *g, const char *pass, Stage stage) {
+  pass_verify(g, stage);
+  if (o->dump_after && (!strcmp(o->dump_after, pass) || !strcmp(o->dump_after, "all"))) {
+    FILE *f = o->dump_to ? o->dump_to : stderr;
+    fprintf(f, "; after %s\n", pass);
+    ir_print(g, f);
+  }
+}
+
+/* Drops the results the goal does not ask for. */
+static void keep_results(Graph *g, Goal goal) {
+  int kept = 0;
+  for (int i = 0; i < g->nresults; i++) {
+    Role r = g->results[i].role;
+    bool keep = goal == GOAL_PREDICT ? r == ROLE_OUTPUT
+              : goal == GOAL_STEP    ? r == ROLE_LOSS || r == ROLE_METRIC || r == ROLE_UPDATE
+                                     : true;
+    if (keep) g->results[kept++] = g->results[i];
+  }
+  g->nresults = kept;
+}
+
+Graph *pipeline_run(const PipelineOptions *o) {
+  FeOptions fe = o->fe;
+  fe.training = o->goal != GOAL_PREDICT;
+  Graph *g = fe_load(o->spec, &fe);
+  if (!g) return NULL;
+  if (o->goal == GOAL_STEP && g->cfg.opt.kind == OPT_NONE)
+    ir_user_error((SrcLoc){o->spec, 1}, "the spec sets no optimizer; add optimizer(Adam{...}) or "
+                  "optimizer(SGD{...})");
+  if (o->goal == GOAL_PREDICT) keep_results(g, o->goal);
+  after(o, g, "frontend", STAGE_FORWARD);
+  if (o->stop == STAGE_FORWARD) return g;
+
+  pass_truncate(g);
+  after(o, g, "truncate", STAGE_FORWARD);
+  pass_unroll(g);
+  pass_schedule(g); /* drops the rolled graph */
+  after(o, g, "unroll", STAGE_UNROLLED);
+  if (o->stop == STAGE_UNROLLED || o->goal <= GOAL_LOSS) goto finish;
+
+  pass_autodiff(g);
+  after(o, g, "autodiff", STAGE_BACKWARD);
+  if (o->stop == STAGE_BACKWARD || o->goal == GOAL_GRAD) goto finish;
+
+  pass_optimizer(g);
+  after(o, g, "optimizer", STAGE_UPDATED);
+
+finish:
+  keep_results(g, o->goal);
+  pass_simplify(g);
+  pass_schedule(g);
+  after(o, g, "simplify", STAGE_SCHEDULED);
+  return g;
+}

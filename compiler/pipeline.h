@@ -1,0 +1,30 @@
+/*
+ * pipeline.h - spec to scheduled graph, every pass in order, in one function.
+ */
+#ifndef RNNC_PIPELINE_H
+#define RNNC_PIPELINE_H
+
+#include "frontend.h"
+#include "passes.h"
+
+/* What the finished graph computes. */
+typedef enum {
+  GOAL_PREDICT, /* model outputs only; no targets needed; dropout off */
+  GOAL_LOSS,    /* loss, outputs and metrics (forward of a training step) */
+  GOAL_GRAD,    /* ... and grad.<param> for every trainable parameter */
+  GOAL_STEP,    /* loss, metrics and the updated parameters and optimizer state */
+} Goal;
+
+typedef struct {
+  const char *spec;
+  FeOptions fe;
+  Goal goal;
+  Stage stop;             /* build up to this stage (rnnc graph --stage); default: scheduled */
+  const char *dump_after; /* print the IR after this pass ("all": after each) ... */
+  void *dump_to;          /* ... to this FILE* (NULL: stderr) */
+} PipelineOptions;
+
+/* Returns the graph, or NULL after printing a user error. */
+Graph *pipeline_run(const PipelineOptions *o);
+
+#endif

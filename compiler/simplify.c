@@ -1,0 +1,146 @@
+/*
+ * simplify.c - constant folding, algebraic identities, common subexpressions.
+ *
+ * requires: backward or later (STOP_GRAD is dropped: its job is done).
+ * produces: the same stage; replaced nodes become dead (pass_schedule drops
+ * them).
+ *
+ * One forward sweep in topological order.  Each node first has its inputs
+ * redirected to their replacements, then may itself be replaced:
+ *   - an elementwise op on constant fills is folded to a fill, computed by
+ *     the op's own interpreter kernel on scalars, so folding and running can
+ *     never disagree;
+ *   - x+0, x-0, x*1, x/1, -(-x), single-input addn, shape ops that do not
+ *     change the shape, and broadcast/sum of a fill become simpler nodes;
+ *   - a node equal to an earlier one (same op, inputs and attributes) is
+ *     replaced by it; random masks are never merged.
+ * Results are redirected last.
+ */
+#include "passes.h"
+#include "interp.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_fill(const Node *n, double v) { return n->op == OP_CONST && n->attr.value == v; }
+
+/* Folds an elementwise op whose inputs are all fills. */
+static Node *fold(Graph *g, Node *n) {
+  if (!(ir_ops[n->op].flags & F_EWISE) || n->nin > 2) return NULL;
+  for (int k = 0; k < n->nin; k++)
+    if (n->in[k]->op != OP_CONST) return NULL;
+  union { double d; float f; } val[2], out;
+  Node scalars[2], *scalar_in[2], one = *n;
+  void *bufs[2];
+  for (int k = 0; k < n->nin; k++) {
+    scalars[k] = *n->in[k];
+    scalars[k].shape = ir_shape(0);
+    scalar_in[k] = &scalars[k];
+    if (n->dtype == DT_F64) val[k].d = n->in[k]->attr.value;
+    else val[k].f = (float)n->in[k]->attr.value;
+    bufs[k] = &val[k];
+  }
+  one.shape = ir_shape(0);
+  one.in = scalar_in;
+  InterpCtx ctx = {0};
+  ir_ops[n->op].interp(&ctx, &one, &out, bufs);
+  return ir_const(g, n->dtype == DT_F64 ? out.d : out.f, n->shape, n->dtype);
+}
+
+/* Returns a simpler node computing the same value, or NULL. */
+static Node *identity(Graph *g, Node *n) {
+  Node *a = n->nin > 0 ? n->in[0] : NULL, *b = n->nin > 1 ? n->in[1] : NULL;
+  bool a_full = a && ir_shape_eq(a->shape, n->shape), b_full = b && ir_shape_eq(b->shape, n->shape);
+  switch (n->op) {
+  case OP_ADD:
+    if (is_fill(b, 0) && a_full) return a;
+    if (is_fill(a, 0) && b_full) return b;
+    return NULL;
+  case OP_SUB: return is_fill(b, 0) && a_full ? a : NULL;
+  case OP_MUL:
+    if (is_fill(b, 1) && a_full) return a;
+    if (is_fill(a, 1) && b_full) return b;
+    return NULL;
+  case OP_DIV: return is_fill(b, 1) && a_full ? a : NULL;
+  case OP_NEG: return a->op == OP_NEG ? a->in[0] : NULL;
+  case OP_ADDN: return n->nin == 1 ? a : NULL;
+  case OP_STOP_GRAD: return a;
+  case OP_RESHAPE:
+  case OP_BROADCAST_TO:
+  case OP_SUM_TO:
+    if (a_full) return a;
+    if (a->op == OP_CONST && n->op != OP_SUM_TO) return ir_const(g, a->attr.value, n->shape, n->dtype);
+    if (a->op == OP_CONST)
+      return ir_const(g, a->attr.value * (double)(ir_numel(a->shape) / ir_numel(n->shape)), n->shape,
+                      n->dtype);
+    return NULL;
+  default: return NULL;
+  }
+}
+
+/* ---- common subexpressions ---- */
+
+static bool same_attr(const Attr *a, const Attr *b) {
+  return ((!a->name && !b->name) || (a->name && b->name && !strcmp(a->name, b->name))) &&
+         a->value == b->value && ir_shape_eq(a->shape, b->shape) && a->axis == b->axis &&
+         a->start == b->start && a->len == b->len && a->ta == b->ta && a->tb == b->tb &&
+         a->stream == b->stream && a->trainable == b->trainable;
+}
+
+static bool same_node(const Node *a, const Node *b) {
+  if (a->op != b->op || a->nin != b->nin || a->dtype != b->dtype || !ir_shape_eq(a->shape, b->shape))
+    return false;
+  for (int k = 0; k < a->nin; k++)
+    if (a->in[k] != b->in[k]) return false;
+  return same_attr(&a->attr, &b->attr);
+}
+
+static uint64_t hash_node(const Node *n) {
+  uint64_t h = 1469598103934665603u ^ (uint64_t)n->op;
+  for (int k = 0; k < n->nin; k++) h = (h ^ (uint64_t)n->in[k]->id) * 1099511628211u;
+  uint64_t bits;
+  memcpy(&bits, &n->attr.value, sizeof bits);
+  h = (h ^ bits) * 1099511628211u;
+  return (h ^ (uint64_t)(n->attr.axis * 31 + n->attr.start * 17 + n->attr.len)) * 1099511628211u;
+}
+
+typedef struct {
+  Node **slot;
+  size_t mask;
+} Table;
+
+/* The earlier node equal to n, or n itself after recording it. */
+static Node *intern(Table *t, Node *n) {
+  if (n->op == OP_PARAM || n->op == OP_INPUT || (ir_ops[n->op].flags & F_RANDOM)) return n;
+  for (size_t i = hash_node(n) & t->mask;; i = (i + 1) & t->mask) {
+    if (!t->slot[i]) return t->slot[i] = n;
+    if (same_node(t->slot[i], n)) return t->slot[i];
+  }
+}
+
+void pass_simplify(Graph *g) {
+  int n = g->nnodes;
+  size_t cap = 16;
+  while (cap < 2 * (size_t)n + 2) cap *= 2;
+  Table t = {calloc(cap, sizeof(Node *)), cap - 1};
+  Node **repl = calloc((size_t)n + 1, sizeof *repl);
+  if (!t.slot || !repl) die("out of memory");
+  for (int i = 0; i < n; i++) {
+    Node *x = g->nodes[i];
+    for (int k = 0; k < x->nin; k++)
+      if (x->in[k]->id < n && repl[x->in[k]->id]) x->in[k] = repl[x->in[k]->id];
+    g->loc = x->loc;
+    Node *y = fold(g, x);
+    if (!y) y = identity(g, x);
+    if (y) y = intern(&t, y); /* a fresh fill may equal an earlier one */
+    else y = intern(&t, x);
+    if (y != x) repl[i] = y;
+  }
+  for (int i = 0; i < g->nresults; i++) {
+    Node *r = g->results[i].node;
+    if (r->id < n && repl[r->id]) g->results[i].node = repl[r->id];
+  }
+  free(t.slot);
+  free(repl);
+}

@@ -1,0 +1,121 @@
+/*
+ * unroll.c - copies the per-step part of the forward graph T times.
+ *
+ * requires: forward (verified: acyclic, every STATE has a back edge).
+ * produces: unrolled: no seq node and no F_TIME op is reachable from the
+ * results; parameters and other time-invariant nodes are shared by all steps.
+ *
+ * The forward graph has three kinds of nodes:
+ *   before  time-invariant values (parameters, constants, whole inputs):
+ *           kept as they are;
+ *   seq     one value per step: copied once per step, in creation order
+ *           (a topological order of everything but STATE.back);
+ *   after   values computed from whole sequences (LAST, TIME_SUM,
+ *           TIME_STACK and what is built on them): copied once, after the
+ *           last step.
+ * A STATE is its initial value at step 0 and its back edge's copy from step
+ * t-1 at step t.  Nothing per-step may read an `after` value: that would need
+ * the end of the sequence before it was computed.
+ */
+#include "passes.h"
+
+#include <stdlib.h>
+
+enum { BEFORE, SEQ, AFTER };
+
+typedef struct {
+  Graph *g;
+  int nfwd, steps;
+  unsigned char *kind; /* BEFORE, SEQ or AFTER, by forward node id */
+  Node **at;           /* at[id * steps + t]: copy of seq node id at step t */
+  Node **after;        /* after[id]: copy of an AFTER node */
+} Unroll;
+
+static Node *value(const Unroll *u, Node *n, int t) {
+  if (n->id >= u->nfwd) return n; /* made by this pass */
+  switch (u->kind[n->id]) {
+  case SEQ: return u->at[(size_t)n->id * (size_t)u->steps + (size_t)t];
+  case AFTER: return u->after[n->id];
+  default: return n;
+  }
+}
+
+static Node *copy(Unroll *u, Node *n, int t) {
+  Node *in[n->nin];
+  for (int k = 0; k < n->nin; k++) in[k] = value(u, n->in[k], t);
+  Attr at = n->attr;
+  if (n->op == OP_DROPOUT_MASK) at.stream = u->g->nstreams++;
+  return ir_node(u->g, n->op, n->nin, in, &at);
+}
+
+static Node *step_value(Unroll *u, Node *n, int t) {
+  Graph *g = u->g;
+  switch (n->op) {
+  case OP_STATE: return t == 0 ? value(u, n->in[0], 0) : value(u, n->back, t - 1);
+  case OP_STEPS: {
+    Attr at = {.axis = 1, .start = t};
+    Node *x = value(u, n->in[0], t);
+    return ir_node(g, OP_SELECT, 1, &x, &at);
+  }
+  case OP_TRUNCATE: {
+    Node *x = value(u, n->in[0], t);
+    return (t + 1) % n->attr.len == 0 ? ir_unary(g, OP_STOP_GRAD, x) : x;
+  }
+  default: return copy(u, n, t);
+  }
+}
+
+static Node *after_value(Unroll *u, Node *n) {
+  Graph *g = u->g;
+  int T = u->steps;
+  Node **all = u->at + (size_t)n->in[0]->id * (size_t)T;
+  switch (n->op) {
+  case OP_LAST: return all[T - 1];
+  case OP_TIME_SUM: return ir_node(g, OP_ADDN, T, all, NULL);
+  case OP_TIME_STACK: {
+    Attr at = {.axis = 1};
+    return ir_node(g, OP_STACK, T, all, &at);
+  }
+  default: return copy(u, n, T - 1);
+  }
+}
+
+/* Sorts forward nodes into BEFORE / SEQ / AFTER; reports reads of AFTER values
+ * from inside the time loop. */
+static void classify(Unroll *u) {
+  for (int i = 0; i < u->nfwd; i++) {
+    Node *n = u->g->nodes[i];
+    bool after = n->op == OP_LAST || n->op == OP_TIME_SUM || n->op == OP_TIME_STACK;
+    for (int k = 0; k < n->nin; k++) after |= u->kind[n->in[k]->id] == AFTER;
+    if (n->seq && after)
+      ir_user_error(n->loc, "%s: uses a value computed from a whole sequence (last/time_sum) "
+                    "inside the time loop", ir_ops[n->op].name);
+    u->kind[i] = n->seq ? SEQ : after ? AFTER : BEFORE;
+  }
+}
+
+void pass_unroll(Graph *g) {
+  Unroll u = {.g = g, .nfwd = g->nnodes, .steps = g->cfg.steps};
+  u.kind = calloc((size_t)u.nfwd, 1);
+  u.at = calloc((size_t)u.nfwd * (size_t)u.steps, sizeof *u.at);
+  u.after = calloc((size_t)u.nfwd, sizeof *u.after);
+  if (!u.kind || !u.at || !u.after) die("out of memory unrolling %d nodes", u.nfwd);
+  classify(&u);
+  for (int t = 0; t < u.steps; t++)
+    for (int i = 0; i < u.nfwd; i++) {
+      Node *n = g->nodes[i];
+      if (u.kind[i] != SEQ) continue;
+      g->loc = n->loc;
+      u.at[(size_t)i * (size_t)u.steps + (size_t)t] = step_value(&u, n, t);
+    }
+  for (int i = 0; i < u.nfwd; i++) {
+    Node *n = g->nodes[i];
+    if (u.kind[i] != AFTER) continue;
+    g->loc = n->loc;
+    u.after[i] = after_value(&u, n);
+  }
+  for (int i = 0; i < g->nresults; i++) g->results[i].node = value(&u, g->results[i].node, 0);
+  free(u.kind);
+  free(u.at);
+  free(u.after);
+}

@@ -1,0 +1,29 @@
+#!/bin/sh
+# setup.sh - installs what rnnc needs on Debian 12 (idempotent, quiet when
+# everything is there) and builds it with CMake into build/.
+# Sourced by test.sh and demo.sh; extra CMake options come from $RNNC_CMAKE_FLAGS.
+set -eu
+
+RNNC_PACKAGES="build-essential cmake pkg-config liblua5.4-dev libcjson-dev zlib1g-dev \
+python3 python3-numpy python3-torch graphviz"
+
+missing=""
+for p in $RNNC_PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "rnnc: installing:$missing"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "rnnc: error: run as root (or install the packages above with sudo)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+cd "$(dirname "$0")/.."
+# shellcheck disable=SC2086
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo ${RNNC_CMAKE_FLAGS:-} >/dev/null
+cmake --build build -j "$(nproc)"
