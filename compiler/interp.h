@@ -1,10 +1,12 @@
 /*
  * interp.h - the reference interpreter.
  *
- * Runs a scheduled graph (see ir.h) node by node with one buffer per node.
- * It is the reference the C backend must match and the baseline it must beat.
- * Kernels are the interp_* functions bound by the op table (ops.def); they
- * compute in the node's dtype (float or double; int32 for integer data).
+ * Runs a scheduled graph (see ir.h) node by node with one buffer per node,
+ * freeing an intermediate buffer once its last consumer has run.  It is the
+ * reference the C backend must match and the baseline it must beat.  Kernels
+ * are the interp_* functions bound by the op table (ops.def); they compute in
+ * the node's dtype (float or double; int32 for integer data) on dense
+ * row-major buffers.
  */
 #ifndef RNNC_INTERP_H
 #define RNNC_INTERP_H
@@ -14,7 +16,7 @@
 
 /* What a kernel sees besides its inputs. */
 typedef struct InterpCtx {
-  uint64_t seed; /* dropout random seed (with each mask's stream id) */
+  uint64_t seed;      /* dropout random seed (with each mask's stream id) */
   const Node *failed; /* node whose kernel reported bad data (e.g. label out of range) */
   char err[512];
 } InterpCtx;
@@ -22,10 +24,23 @@ typedef struct InterpCtx {
 /* Reports a data error from inside a kernel, e.g. "label 12 out of range [0, 10)". */
 void interp_fail(InterpCtx *c, const Node *n, const char *fmt, ...);
 
-/* Runs g once.  PARAM leaves come from `weights`, INPUT leaves from `inputs`
- * (both looked up by name and converted to the node's dtype, see bind.h); every
- * Result of g is written to `out` under its name in the graph's dtype.
- * Returns 0, or -1 with a message in err. */
+typedef struct Interp Interp;
+
+/* An interpreter for g (which must outlive it).  Dropout masks use `seed`. */
+Interp *interp_new(const Graph *g, uint64_t seed);
+void interp_free(Interp *it);
+/* The buffer of a PARAM or INPUT leaf, ir_numel * ir_dtype_size bytes, for the
+ * caller to fill before interp_exec; it keeps its contents across runs. */
+void *interp_leaf(Interp *it, const Node *leaf);
+/* Runs every node once.  0, or -1 with a message (bad data found by a kernel,
+ * e.g. a label out of range, names the input). */
+int interp_exec(Interp *it, char *err, size_t errlen);
+/* After interp_exec: the value of a leaf or of a result node. */
+const void *interp_value(const Interp *it, const Node *n);
+
+/* The whole contract in one call: PARAM leaves come from `weights`, INPUT
+ * leaves from `inputs` (looked up by name and converted, see bind.h); every
+ * Result of g is stored in `out` under its name.  0, or -1 with a message. */
 int interp_run(const Graph *g, const StFile *weights, const StFile *inputs, uint64_t seed,
                StFile *out, char *err, size_t errlen);
 

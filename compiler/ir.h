@@ -73,7 +73,7 @@ typedef struct {
   Init init;        /* PARAM */
   bool trainable;   /* PARAM: false for optimizer state */
   double value;     /* CONST fill value; DROPOUT_MASK drop probability */
-  Shape shape;      /* CONST, DROPOUT_MASK, SUM_TO, BROADCAST_TO, RESHAPE */
+  Shape shape;      /* PARAM, INPUT, CONST, SUM_TO, BROADCAST_TO, RESHAPE */
   int axis;         /* SLICE, PAD, CONCAT, SELECT, STACK */
   int start;        /* SLICE, PAD: offset; SELECT: index */
   int len;          /* SLICE: length; PAD: padded size; ONE_HOT: depth; SCATTER_ADD: rows */

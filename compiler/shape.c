@@ -76,7 +76,9 @@ const char *shape_CONST(Node *n) { return leaf(n); }
 const char *shape_DROPOUT_MASK(Node *n) {
   if (!(n->attr.value >= 0 && n->attr.value < 1))
     return fail("dropout: probability %g is outside [0, 1)", n->attr.value);
-  return leaf(n);
+  n->shape = n->in[0]->shape;
+  n->dtype = n->in[0]->dtype;
+  return need_float(n, 0);
 }
 
 /* ---- time ---- */

@@ -1,0 +1,27 @@
+/*
+ * bind.h - moving tensors between safetensors files and graph buffers.
+ *
+ * The file contract: a leaf is found by its name (PARAM: "<layer>.<name>" or
+ * "opt.<...>"; INPUT: the spec's input name) and must have the node's shape.
+ * Float tensors of either float dtype (F32, F64) are converted to the node's
+ * dtype; integer inputs must be I32 (I64 is accepted and narrowed) and lie in
+ * [0, attr.max) when the spec gives a bound.  Every mismatch is an error that
+ * names the file, the tensor and what is wrong.
+ */
+#ifndef RNNC_BIND_H
+#define RNNC_BIND_H
+
+#include <stddef.h>
+
+#include "ir.h"
+#include "safetensors.h"
+
+/* Fills buf (ir_numel(leaf->shape) elements of leaf->dtype) from file f,
+ * which came from `path` (for messages).  0, or -1 with a message in err. */
+int bind_load(const StFile *f, const char *path, const Node *leaf, void *buf, char *err,
+              size_t errlen);
+
+/* Adds buf (the value of node n, in n's dtype and shape) to f as `name`. */
+void bind_store(StFile *f, const char *name, const Node *n, const void *buf);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * init.h - initial parameter values, deterministic from a seed.
+ *
+ * Each parameter draws from its own random stream, derived from the seed and
+ * the parameter's name, so adding a layer never changes another layer's
+ * initial values.  The distributions are PyTorch's (see InitKind in ir.h); the
+ * front end turns "PyTorch default for an LSTM" into a concrete Init.
+ */
+#ifndef RNNC_INIT_H
+#define RNNC_INIT_H
+
+#include <stdint.h>
+
+#include "ir.h"
+
+/* Writes the initial value of PARAM p (in p's dtype) to buf.  0, or -1 if the
+ * initialiser does not apply to p's shape (e.g. orthogonal on a vector). */
+int init_param(const Node *p, uint64_t seed, void *buf);
+
+#endif

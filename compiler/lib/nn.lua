@@ -1,0 +1,467 @@
+-- nn.lua - the rnnc spec language, built on the C primitives in `core`
+-- (compiler/frontend.c).  It is loaded before every spec and defines the
+-- globals a spec uses:
+--
+--   settings   model{...}, optimizer(Adam{...} or SGD{...})
+--   data       sequence(name, features | {ids = V}), input(name, shape),
+--              labels(name, classes [, {per_step}]), targets(name, features [, {per_step}])
+--   ops        matmul, linear, sigmoid, tanh, relu, exp, log, sqrt, pow, minimum,
+--              sum, mean, softmax, log_softmax, slice, split, concat, reshape,
+--              one_hot, gather, argmax, equal, dropout, stop_gradient, zeros, fill,
+--              and + - * / and unary - on tensors (numbers become constants)
+--   time       state(initial) and s:next(value) for recurrences; last, time_sum,
+--              time_mean, time_stack to leave the time loop
+--   layers     SimpleRNN, LSTM, GRU, Dense, Dropout, Embedding, and layer() to
+--              write new ones (see LSTM below: every built-in layer is written
+--              with the same tools a user has)
+--   training   loss(value), output(name, value), metric(name, value),
+--              cross_entropy, mse, accuracy
+--
+-- Shapes given by the user leave out the batch axis (and, for sequences, the
+-- time axis), as in Keras; a tensor's .shape is its full shape, per step for
+-- values that vary over time ([batch, features]).  Parameters use PyTorch's
+-- names, layouts and default initialisers so weights move between the two
+-- unchanged.
+
+local core = core
+local T = core.tensor_mt.methods -- tensor methods (x:matmul(W), s:next(v), ...)
+local MODEL                      -- effective settings, set by model{}
+
+local function is_tensor(v) return getmetatable(v) == core.tensor_mt end
+
+local function fail(fmt, ...) core.error(string.format(fmt, ...)) end
+
+local function check_options(what, opts, allowed)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" or is_tensor(opts) then fail("%s: options must be a table", what) end
+  for k in pairs(opts) do
+    if allowed[k] == nil then
+      local names = {}
+      for name in pairs(allowed) do names[#names + 1] = name end
+      table.sort(names)
+      fail("%s: unknown option '%s' (known: %s)", what, tostring(k), table.concat(names, ", "))
+    end
+  end
+  return opts
+end
+
+local function check_positive_int(what, v)
+  if math.type(v) ~= "integer" or v <= 0 then
+    fail("%s must be a positive integer, got %s", what, tostring(v))
+  end
+  return v
+end
+
+local function op(name, inputs, attrs) return core.op(name, inputs, attrs) end
+
+-- A number becomes a scalar constant; a tensor stays as it is.
+local function tensor(v, what)
+  if is_tensor(v) then return v end
+  if type(v) == "number" then return op("const", {}, {value = v, shape = {}}) end
+  fail("%s must be a tensor or a number, got %s", what or "value", type(v))
+end
+
+---------------------------------------------------------------- settings
+
+function model(opts)
+  MODEL = core.config(opts)
+  return MODEL
+end
+
+function Adam(opts)
+  opts = check_options("Adam", opts, {lr = 0, betas = 0, eps = 0, weight_decay = 0})
+  local betas = opts.betas or {0.9, 0.999}
+  return {kind = "adam", lr = opts.lr or 1e-3, beta1 = betas[1], beta2 = betas[2],
+          eps = opts.eps or 1e-8, weight_decay = opts.weight_decay or 0}
+end
+
+function SGD(opts)
+  opts = check_options("SGD", opts, {lr = 0, momentum = 0, weight_decay = 0, nesterov = false})
+  if opts.lr == nil then fail("SGD needs lr") end
+  return {kind = "sgd", lr = opts.lr, momentum = opts.momentum or 0,
+          weight_decay = opts.weight_decay or 0, nesterov = opts.nesterov or false}
+end
+
+function optimizer(o)
+  if type(o) ~= "table" or not o.kind then fail("optimizer: expected Adam{...} or SGD{...}") end
+  core.optimizer(o)
+end
+
+---------------------------------------------------------------- data
+
+local function model_settings()
+  if not MODEL then fail("call model{batch = ..., steps = ...} first") end
+  return MODEL
+end
+
+-- A copy of list with the values of `front` in front.
+local function with_front(front, list)
+  local out = {}
+  for _, v in ipairs(front) do out[#out + 1] = v end
+  for _, v in ipairs(list) do out[#out + 1] = v end
+  return out
+end
+
+local function as_shape(what, s)
+  if type(s) == "number" then return {check_positive_int(what, s)} end
+  if type(s) ~= "table" then fail("%s must be a size or a table of sizes", what) end
+  return s
+end
+
+-- sequence(name, features): floats [batch, steps, features], one [batch, features] per step.
+-- sequence(name, {ids = V}): int32 token ids [batch, steps] in [0, V), one [batch] per step.
+function sequence(name, what)
+  local m = model_settings()
+  if type(what) == "table" and what.ids then
+    check_options("sequence", what, {ids = 0})
+    local x = core.input(name, "int32", {m.batch, m.steps}, check_positive_int("ids", what.ids), false)
+    return op("steps", {x})
+  end
+  local x = core.input(name, "float", with_front({m.batch, m.steps}, as_shape("features", what)))
+  return op("steps", {x})
+end
+
+-- input(name, shape): a float input [batch, shape...] that does not vary over time.
+function input(name, shape)
+  local m = model_settings()
+  return core.input(name, "float", with_front({m.batch}, as_shape("shape", shape)))
+end
+
+local function target(name, dtype, shape, max, opts)
+  local m = model_settings()
+  opts = check_options("target", opts, {per_step = false})
+  if opts.per_step then
+    return op("steps", {core.input(name, dtype, with_front({m.batch, m.steps}, shape), max, true)})
+  end
+  return core.input(name, dtype, with_front({m.batch}, shape), max, true)
+end
+
+-- labels(name, classes): int32 class labels [batch] (per step: [batch, steps]).
+function labels(name, classes, opts)
+  return target(name, "int32", {}, check_positive_int("classes", classes), opts)
+end
+
+-- targets(name, features): float regression targets [batch, features] (per step: [batch, steps, features]).
+function targets(name, features, opts)
+  return target(name, "float", as_shape("features", features), nil, opts)
+end
+
+---------------------------------------------------------------- ops
+
+local function unary(name) return function(x) return op(name, {tensor(x, name)}) end end
+local function binary(name)
+  return function(a, b) return op(name, {tensor(a, name), tensor(b, name)}) end
+end
+
+sigmoid, tanh, relu = unary("sigmoid"), unary("tanh"), unary("relu")
+exp, log, sqrt = unary("exp"), unary("log"), unary("sqrt")
+stop_gradient = unary("stop_grad")
+add, sub, mul, div = binary("add"), binary("sub"), binary("mul"), binary("div")
+pow, minimum = binary("pow"), binary("min")
+softmax, log_softmax = unary("softmax"), unary("log_softmax")
+
+core.tensor_mt.__add = add
+core.tensor_mt.__sub = sub
+core.tensor_mt.__mul = mul
+core.tensor_mt.__div = div
+core.tensor_mt.__pow = pow
+core.tensor_mt.__unm = unary("neg")
+
+-- matmul(a, b [, {ta = true, tb = true}]): a [M, K] times b [K, N], either transposed.
+function matmul(a, b, opts)
+  opts = check_options("matmul", opts, {ta = false, tb = false})
+  return op("matmul", {tensor(a), tensor(b)}, {ta = opts.ta, tb = opts.tb})
+end
+
+-- linear(x, W [, b]) = x W^T + b, with W laid out [out, in] as in PyTorch.
+function linear(x, W, b)
+  local y = op("matmul", {x, W}, {tb = true})
+  if b then y = y + b end
+  return y
+end
+
+function zeros(shape) return op("const", {}, {value = 0, shape = shape}) end
+function fill(shape, value) return op("const", {}, {value = value, shape = shape}) end
+function reshape(x, shape) return op("reshape", {x}, {shape = shape}) end
+
+local function axis_of(x, axis)
+  axis = axis or -1
+  if math.type(axis) ~= "integer" then fail("axis must be an integer") end
+  local rank = x.rank
+  if axis < 0 then axis = axis + rank + 1 end
+  if axis < 1 or axis > rank then fail("axis %d is out of range for a tensor of rank %d", axis, rank) end
+  return axis
+end
+
+-- sum(x): every element, to a scalar.  sum(x, axis): that axis (1-based, or
+-- negative from the end) is summed away.
+function sum(x, axis)
+  if axis == nil then return op("sum_to", {x}, {shape = {}}) end
+  local shape = x.shape
+  local a = axis_of(x, axis)
+  shape[a] = 1
+  local kept = op("sum_to", {x}, {shape = shape})
+  table.remove(shape, a)
+  return reshape(kept, shape)
+end
+
+function mean(x, axis)
+  local n = 1
+  local shape = x.shape
+  if axis == nil then
+    for _, d in ipairs(shape) do n = n * d end
+  else
+    n = shape[axis_of(x, axis)]
+  end
+  return sum(x, axis) * (1 / n)
+end
+
+-- slice(x, start, len [, axis]): len entries from 1-based start along axis (default: last).
+function slice(x, start, len, axis)
+  return op("slice", {x}, {axis = axis_of(x, axis) - 1, start = start - 1, len = len})
+end
+
+-- split(x, n [, axis]): n equal parts along axis (default: last), as several results.
+function split(x, n, axis)
+  local a = axis_of(x, axis)
+  local size = x.shape[a]
+  if size % n ~= 0 then fail("split: axis of size %d does not split into %d equal parts", size, n) end
+  local parts = {}
+  for i = 1, n do parts[i] = slice(x, (i - 1) * size // n + 1, size // n, a) end
+  return table.unpack(parts)
+end
+
+function concat(list, axis)
+  if type(list) ~= "table" or is_tensor(list) or #list == 0 then fail("concat: expected a list of tensors") end
+  return op("concat", list, {axis = axis_of(list[1], axis) - 1})
+end
+
+function one_hot(ids, depth) return op("one_hot", {ids}, {depth = check_positive_int("depth", depth)}) end
+function gather(table_, ids) return op("gather", {table_, ids}) end
+function argmax(x) return op("argmax", {x}) end
+function equal(a, b) return op("equal", {a, b}) end
+
+-- dropout(x, p): while training, zeroes each entry with probability p and
+-- scales the rest by 1/(1-p); at inference it is the identity.
+function dropout(x, p)
+  if type(p) ~= "number" or p < 0 or p >= 1 then fail("dropout: p must be in [0, 1), got %s", tostring(p)) end
+  if p == 0 or not model_settings().training then return x end
+  return x * op("dropout_mask", {x}, {value = p})
+end
+
+T.matmul = matmul
+T.sum, T.mean, T.reshape, T.slice, T.split = sum, mean, reshape, slice, split
+
+---------------------------------------------------------------- time
+
+-- state(initial): a value carried from step to step.  It is `initial` at the
+-- first step; s:next(v) gives its value at the following step.
+function state(initial) return core.state(tensor(initial, "state: the initial value")) end
+T.next = core.next
+
+function last(x) return op("last", {x}) end
+function time_sum(x) return op("time_sum", {x}) end
+function time_mean(x) return time_sum(x) * (1 / model_settings().steps) end
+function time_stack(x) return op("time_stack", {x}) end
+
+---------------------------------------------------------------- initialisers
+
+-- Used as self:param(name, shape, init.uniform(-k, k)) and as layer options
+-- (LSTM(64, {weight_hh_init = init.orthogonal()})).
+init = {
+  zeros = function() return {"zeros"} end,
+  constant = function(v) return {"const", v} end,
+  uniform = function(a, b) return {"uniform", a, b} end,
+  normal = function(mean_, std) return {"normal", mean_ or 0, std or 1} end,
+  orthogonal = function(gain) return {"orthogonal", gain or 1} end,
+  glorot = function(gain) return {"glorot", gain or 1} end,
+}
+local uniform, normal = init.uniform, init.normal
+
+---------------------------------------------------------------- layers
+
+-- layer(kind, options, build[, prefix]) makes a layer constructor.  Calling
+-- the constructor with its arguments (and an options table last) gives a
+-- layer; calling the layer on an input runs build(self, x, args...), which
+-- makes parameters with self:param(name, shape, init).  Parameters are named
+-- "<layer name>.<name>" and made once: applying a layer twice shares them.
+local Layer = {}
+Layer.__index = Layer
+
+function Layer:param(name, shape, init)
+  local full = self.name .. "." .. name
+  if not self.params[full] then
+    local how = self.opts[name .. "_init"] or init
+    if type(how) ~= "table" then fail("%s: %s_init must be an initialiser like init.normal()", self.kind, name) end
+    self.params[full] = core.param(full, shape, how[1], how[2], how[3])
+  end
+  return self.params[full]
+end
+
+function Layer.__call(self, x)
+  if not is_tensor(x) then fail("%s: expected a tensor input, got %s", self.kind, type(x)) end
+  local first = self.name == nil
+  if first then self.name = core.layer_begin(self.kind, self.opts.name, self.prefix) end
+  local out = self.build(self, x, table.unpack(self.args, 1, self.args.n))
+  if first then core.layer_end(out) end
+  return out
+end
+
+function layer(kind, options, build, prefix)
+  options.name = false
+  return function(...)
+    local args = table.pack(...)
+    local opts = {}
+    if args.n > 0 and type(args[args.n]) == "table" and not is_tensor(args[args.n]) then
+      opts = args[args.n]
+      args.n = args.n - 1
+    end
+    check_options(kind, opts, options)
+    return setmetatable({kind = kind, opts = opts, args = args, params = {}, build = build,
+                         prefix = prefix or kind:lower()}, Layer)
+  end
+end
+
+local function features_of(kind, x)
+  local s = x.shape
+  if #s ~= 2 then fail("%s: expected [batch, features] per step, got a tensor of rank %d", kind, #s) end
+  return s[2]
+end
+
+local function need_sequence(kind, x)
+  if not x.seq then
+    fail("%s: expected a sequence (from sequence() or a recurrent layer with return_sequences = true)", kind)
+  end
+end
+
+-- The options every recurrent layer takes.
+local RNN_OPTIONS = {return_sequences = false, weight_ih_init = false, weight_hh_init = false,
+                     bias_ih_init = false, bias_hh_init = false}
+
+local function with_options(base, extra)
+  local t = {}
+  for k, v in pairs(base) do t[k] = v end
+  for k, v in pairs(extra or {}) do t[k] = v end
+  return t
+end
+
+-- Runs a recurrent cell over the sequence x: `gates` PyTorch-style parameters
+-- (weight_ih [G*H, I], weight_hh [G*H, H], bias_ih, bias_hh, all U(-1/sqrt(H),
+-- 1/sqrt(H))), `nstates` states of [batch, H] starting at zero, and
+-- cell(x_proj, h_proj, states...) -> output, next states...
+local function recurrent(self, x, units, gates, nstates, cell)
+  need_sequence(self.kind, x)
+  check_positive_int(self.kind .. ": units", units)
+  local I = features_of(self.kind, x)
+  local k = 1 / math.sqrt(units)
+  local w_ih = self:param("weight_ih", {gates * units, I}, uniform(-k, k))
+  local w_hh = self:param("weight_hh", {gates * units, units}, uniform(-k, k))
+  local b_ih = self:param("bias_ih", {gates * units}, uniform(-k, k))
+  local b_hh = self:param("bias_hh", {gates * units}, uniform(-k, k))
+  local states = {}
+  for i = 1, nstates do states[i] = state(zeros({model_settings().batch, units})) end
+  local results = {cell(linear(x, w_ih, b_ih), linear(states[1], w_hh, b_hh), table.unpack(states))}
+  for i = 1, nstates do states[i]:next(results[i + 1]) end
+  local out = results[1]
+  if self.opts.return_sequences then return out end
+  return last(out)
+end
+
+-- SimpleRNN(units [, {activation = "tanh" | "relu", return_sequences}]):
+-- h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), like torch.nn.RNN.
+SimpleRNN = layer("SimpleRNN", with_options(RNN_OPTIONS, {activation = false}), function(self, x, units)
+  local act = ({tanh = tanh, relu = relu})[self.opts.activation or "tanh"]
+  if not act then fail("SimpleRNN: activation must be 'tanh' or 'relu'") end
+  return recurrent(self, x, units, 1, 1, function(xp, hp)
+    local h = act(xp + hp)
+    return h, h
+  end)
+end, "rnn")
+
+-- LSTM(units [, {return_sequences}]): torch.nn.LSTM, gates in PyTorch's order i, f, g, o.
+LSTM = layer("LSTM", RNN_OPTIONS, function(self, x, units)
+  return recurrent(self, x, units, 4, 2, function(xp, hp, h, c)
+    local i, f, g, o = split(xp + hp, 4)
+    local c2 = sigmoid(f) * c + sigmoid(i) * tanh(g)
+    local h2 = sigmoid(o) * tanh(c2)
+    return h2, h2, c2
+  end)
+end)
+
+-- GRU(units [, {return_sequences}]): torch.nn.GRU, gates r, z, n with
+-- n = tanh(W_in x + b_in + r * (W_hn h + b_hn)); h' = (1 - z) * n + z * h.
+GRU = layer("GRU", RNN_OPTIONS, function(self, x, units)
+  return recurrent(self, x, units, 3, 1, function(xp, hp, h)
+    local xr, xz, xn = split(xp, 3)
+    local hr, hz, hn = split(hp, 3)
+    local r, z = sigmoid(xr + hr), sigmoid(xz + hz)
+    local n = tanh(xn + r * hn)
+    local h2 = (1 - z) * n + z * h
+    return h2, h2
+  end)
+end)
+
+local ACTIVATIONS = {tanh = tanh, relu = relu, sigmoid = sigmoid, softmax = softmax}
+
+-- Dense(units [, {activation, bias}]): y = x W^T + b with W [units, in], like
+-- torch.nn.Linear (Kaiming-uniform weight, uniform bias, both +-1/sqrt(in)).
+-- On a sequence it applies at every step.
+Dense = layer("Dense", {activation = false, bias = true, weight_init = false, bias_init = false},
+  function(self, x, units)
+    check_positive_int("Dense: units", units)
+    local I = features_of("Dense", x)
+    local k = 1 / math.sqrt(I)
+    local W = self:param("weight", {units, I}, uniform(-k, k))
+    local b = self.opts.bias ~= false and self:param("bias", {units}, uniform(-k, k)) or nil
+    local y = linear(x, W, b)
+    if self.opts.activation then
+      local act = ACTIVATIONS[self.opts.activation]
+      if not act then fail("Dense: unknown activation '%s'", tostring(self.opts.activation)) end
+      y = act(y)
+    end
+    return y
+  end)
+
+-- Dropout(p): dropout(x, p) as a layer.
+Dropout = layer("Dropout", {}, function(_, x, p) return dropout(x, p) end)
+
+-- Embedding(vocabulary, width): int32 ids -> rows of weight [vocabulary, width] ~ N(0, 1).
+Embedding = layer("Embedding", {weight_init = false}, function(self, ids, vocabulary, width)
+  check_positive_int("Embedding: vocabulary", vocabulary)
+  check_positive_int("Embedding: width", width)
+  return gather(self:param("weight", {vocabulary, width}, normal(0, 1)), ids)
+end)
+
+-- OneHot(depth): int32 ids -> one-hot float vectors, as a layer.
+OneHot = layer("OneHot", {}, function(_, ids, depth) return one_hot(ids, depth) end, "one_hot")
+
+---------------------------------------------------------------- training
+
+-- A per-step value is averaged over time (the loss and metrics of seq->seq models).
+local function over_time(v) if v.seq then return time_mean(v) end return v end
+
+-- cross_entropy(logits, labels): softmax cross-entropy averaged over the
+-- batch (like torch.nn.CrossEntropyLoss); labels are int32 class ids.
+function cross_entropy(logits, y)
+  local classes = logits.shape[logits.rank]
+  local picked = sum(one_hot(y, classes) * log_softmax(logits), -1)
+  return -mean(picked), "cross_entropy"
+end
+
+-- mse(prediction, target): mean squared error over every entry (torch.nn.MSELoss).
+function mse(pred, y)
+  local d = pred - y
+  return mean(d * d), "mse"
+end
+
+-- accuracy(logits, labels): the fraction of rows whose largest logit is the label.
+function accuracy(logits, y) return mean(equal(argmax(logits), y)) end
+
+function loss(v, kind) core.result("loss", "loss", over_time(tensor(v, "loss")), kind) end
+function metric(name, v) core.result("metric", name, over_time(tensor(v, name))) end
+
+-- output(name, v): a model output; a per-step value is stacked to [batch, steps, ...].
+function output(name, v)
+  if v.seq then v = time_stack(v) end
+  core.result("output", name, v)
+end
