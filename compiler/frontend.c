@@ -33,7 +33,7 @@
 enum {
   FE_MEMORY_LIMIT = 256 << 20,   /* bytes the spec's Lua state may hold */
   FE_HOOK_EVERY = 10000,         /* instructions between two hook calls */
-  FE_INSTRUCTION_LIMIT = 200000, /* ... times FE_HOOK_EVERY: 2e9 instructions */
+  FE_INSTRUCTION_LIMIT = 10000,  /* ... times FE_HOOK_EVERY: 1e8 instructions */
 };
 
 /* The built-in library, embedded by cmake/embed_lua.cmake. */
@@ -309,7 +309,8 @@ static int core_op(lua_State *L) {
   Node **in = ir_alloc(fe->g, (size_t)(nin ? nin : 1) * sizeof *in);
   for (int i = 0; i < nin; i++) {
     lua_rawgeti(L, 2, i + 1);
-    in[i] = check_tensor(L, -1, lua_pushfstring(L, "%s: input %d", name, i + 1));
+    int at = lua_gettop(L);
+    in[i] = check_tensor(L, at, lua_pushfstring(L, "%s: input %d", name, i + 1));
     lua_pop(L, 2);
   }
   Attr attr = {0};

@@ -264,8 +264,10 @@ _Noreturn void ir_die(const char *file, int line, const char *fmt, ...) {
 _Noreturn void ir_user_error(SrcLoc loc, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  if (loc.file)
+  if (loc.file && loc.line > 0)
     fprintf(stderr, "%s:%d: error: ", loc.file, loc.line);
+  else if (loc.file)
+    fprintf(stderr, "%s: error: ", loc.file);
   else
     fprintf(stderr, "rnnc: error: ");
   vfprintf(stderr, fmt, ap);

@@ -228,7 +228,8 @@ bool ir_is_float(DType dt);
 /* Internal compiler errors: print the compiler's own file:line and exit(70). */
 #define die(...) ir_die(__FILE__, __LINE__, __VA_ARGS__)
 _Noreturn void ir_die(const char *file, int line, const char *fmt, ...);
-/* User errors after the spec has run: "spec.lua:12: error: msg", exit(1). */
+/* User errors after the spec has run: "spec.lua:12: error: msg" (or
+ * "spec.lua: error: msg" for line 0: about the spec as a whole), exit(1). */
 _Noreturn void ir_user_error(SrcLoc loc, const char *fmt, ...);
 
 /* ---- printing (ir.c) ---- */

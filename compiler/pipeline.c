@@ -36,16 +36,25 @@ static void keep_results(Graph *g, Goal goal) {
   g->nresults = kept;
 }
 
+/* What the goal needs from the spec (after verify: a broken graph is
+ * reported at its line first). */
+static void check_goal(Graph *g, const PipelineOptions *o) {
+  SrcLoc spec = {o->spec, 0};
+  if (o->goal != GOAL_PREDICT && !ir_find_result(g, ROLE_LOSS, "loss"))
+    ir_user_error(spec, "the spec defines no loss: call loss(...) (for example "
+                  "loss(cross_entropy(logits, y)))");
+  if (o->goal == GOAL_STEP && g->cfg.opt.kind == OPT_NONE)
+    ir_user_error(spec, "the spec sets no optimizer; add optimizer(Adam{...}) or optimizer(SGD{...})");
+}
+
 Graph *pipeline_run(const PipelineOptions *o) {
   FeOptions fe = o->fe;
   fe.training = o->goal != GOAL_PREDICT;
   Graph *g = fe_load(o->spec, &fe);
   if (!g) return NULL;
-  if (o->goal == GOAL_STEP && g->cfg.opt.kind == OPT_NONE)
-    ir_user_error((SrcLoc){o->spec, 1}, "the spec sets no optimizer; add optimizer(Adam{...}) or "
-                  "optimizer(SGD{...})");
   if (o->goal == GOAL_PREDICT) keep_results(g, o->goal);
   after(o, g, "frontend", STAGE_FORWARD);
+  check_goal(g, o);
   if (o->stop == STAGE_FORWARD) return g;
 
   pass_truncate(g);

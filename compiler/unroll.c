@@ -80,16 +80,14 @@ static Node *after_value(Unroll *u, Node *n) {
   }
 }
 
-/* Sorts forward nodes into BEFORE / SEQ / AFTER; reports reads of AFTER values
- * from inside the time loop. */
+/* Sorts forward nodes into BEFORE / SEQ / AFTER (verify has made sure that
+ * nothing per-step reads an AFTER value). */
 static void classify(Unroll *u) {
   for (int i = 0; i < u->nfwd; i++) {
     Node *n = u->g->nodes[i];
     bool after = n->op == OP_LAST || n->op == OP_TIME_SUM || n->op == OP_TIME_STACK;
     for (int k = 0; k < n->nin; k++) after |= u->kind[n->in[k]->id] == AFTER;
-    if (n->seq && after)
-      ir_user_error(n->loc, "%s: uses a value computed from a whole sequence (last/time_sum) "
-                    "inside the time loop", ir_ops[n->op].name);
+    if (n->seq && after) die("%s (%%%d) reads a whole-sequence value in the loop", ir_ops[n->op].name, n->id);
     u->kind[i] = n->seq ? SEQ : after ? AFTER : BEFORE;
   }
 }

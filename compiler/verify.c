@@ -61,6 +61,58 @@ static void check_cycles(Graph *g) {
   free(next);
 }
 
+static bool is_time_reduction(const Node *n) {
+  return n->op == OP_LAST || n->op == OP_TIME_SUM || n->op == OP_TIME_STACK;
+}
+
+/* Does `from` depend on `target` through forward edges? */
+static bool depends_on(Graph *g, Node *from, const Node *target) {
+  unsigned char *seen = calloc((size_t)g->nnodes, 1);
+  Node **stack = malloc((size_t)g->nnodes * sizeof *stack);
+  if (!seen || !stack) die("out of memory");
+  int top = 0;
+  bool found = false;
+  stack[top++] = from;
+  while (top && !found) {
+    Node *x = stack[--top];
+    found = x == target;
+    for (int k = 0; k < x->nin; k++)
+      if (!seen[x->in[k]->id]) seen[x->in[k]->id] = 1, stack[top++] = x->in[k];
+  }
+  free(seen);
+  free(stack);
+  return found;
+}
+
+/* Values computed from whole sequences (last, time_sum, time_stack) exist
+ * only after the last step: nothing inside the time loop may read them, and
+ * no state may take one as its next value.  reducer[i] is the reduction a
+ * node's value comes from, if any. */
+static void check_time_order(Graph *g) {
+  Node **reducer = calloc((size_t)g->nnodes, sizeof *reducer);
+  if (!reducer) die("out of memory");
+  for (int i = 0; i < g->nnodes; i++) {
+    Node *n = g->nodes[i];
+    Node *from = NULL;
+    for (int k = 0; k < n->nin && !from; k++) from = reducer[n->in[k]->id];
+    if (from && n->seq && !is_time_reduction(n))
+      ir_user_error(n->loc, "%s: reads the result of %s (line %d), which exists only after the last "
+                    "step, inside the time loop", ir_ops[n->op].name, ir_ops[from->op].name, from->loc.line);
+    reducer[i] = is_time_reduction(n) ? n : from;
+  }
+  for (int i = 0; i < g->nnodes; i++) {
+    Node *s = g->nodes[i], *from = s->back ? reducer[s->back->id] : NULL;
+    if (s->op != OP_STATE || !from) continue;
+    if (depends_on(g, s->back, s))
+      ir_user_error(s->back->loc, "cycle outside a declared recurrence: the next value of the state "
+                    "of line %d is computed from %s (line %d) of that state's own sequence",
+                    s->loc.line, ir_ops[from->op].name, from->loc.line);
+    ir_user_error(s->back->loc, "the next value of the state of line %d reads %s (line %d), which "
+                  "exists only after the last step", s->loc.line, ir_ops[from->op].name, from->loc.line);
+  }
+  free(reducer);
+}
+
 static void verify_forward(Graph *g) {
   check_cycles(g);
   for (int i = 0; i < g->nnodes; i++) {
@@ -68,6 +120,7 @@ static void verify_forward(Graph *g) {
     if (n->op == OP_STATE && !n->back)
       ir_user_error(n->loc, "state is never given its next value (call :next(v) on it in the step)");
   }
+  check_time_order(g);
   for (int i = 0; i < g->nresults; i++) {
     Result *r = &g->results[i];
     if (r->node->seq)
