@@ -1,0 +1,207 @@
+/*
+ * gradcheck.c - finite-difference check of every gradient of a spec, in f64.
+ *
+ * The spec's GOAL_GRAD graph is built in double precision and run once on
+ * parameters from init_param and random inputs; the analytic gradients are
+ * copied before any later run overwrites the result buffers.  Then, for a
+ * sample of entries of each trainable parameter (the entry with the largest
+ * analytic gradient in each of `samples` equal segments, so the whole tensor
+ * is covered), the entry is moved by +-h and the whole graph re-run: two runs
+ * per entry.  Dropout masks
+ * are a function of (seed, stream), so even a training graph with dropout is
+ * deterministic and can be checked.
+ *
+ * h = 1e-5 balances the truncation error of the central difference (~h^2)
+ * against the rounding of the loss (~eps |L| / h) in double precision.
+ */
+#include "gradcheck.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "init.h"
+#include "interp.h"
+#include "rnnc_rand.h"
+
+static const double GC_STEP = 1e-5;
+
+static void gc_error(SrcLoc loc, const char *fmt, const char *arg) {
+  if (loc.file) fprintf(stderr, "%s:%d: error: ", loc.file, loc.line);
+  else fprintf(stderr, "rnnc: error: ");
+  fprintf(stderr, fmt, arg);
+  fputc('\n', stderr);
+}
+
+/* A random stream per input name (FNV-1a), apart from the parameters' streams. */
+static uint64_t gc_stream(const char *name) {
+  uint64_t h = 0xcbf29ce484222325u;
+  for (const char *s = name; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+  return rnnc_mix64(h ^ 0x6772616463686b00u); /* "gradchk" */
+}
+
+/* The range [0, r) of ids that consumer n accepts from x, or 0 if n checks none. */
+static int gc_id_range(const Node *n, const Node *x) {
+  switch (n->op) {
+  case OP_ONE_HOT:
+  case OP_SCATTER_ADD: return n->in[0] == x ? n->attr.len : 0;
+  case OP_GATHER: return n->in[1] == x ? n->in[0]->shape.dim[0] : 0;
+  default: return 0;
+  }
+}
+
+/* Exclusive bound of an id input: its declared max, else the smallest range
+ * its consumers accept (1 if none checks a range: any id is valid there). */
+static int gc_id_bound(const Graph *g, const Node *x) {
+  if (x->attr.max > 0) return x->attr.max;
+  int bound = 0;
+  for (int i = 0; i < g->nnodes; i++) {
+    int r = gc_id_range(g->nodes[i], x);
+    if (r > 0 && (bound == 0 || r < bound)) bound = r;
+  }
+  return bound > 0 ? bound : 1;
+}
+
+/* Inputs: floats N(0, 1) (Box-Muller on uniforms 2i, 2i+1), ids uniform in [0, bound). */
+static void gc_fill_input(const Graph *g, Interp *it, const Node *x, uint64_t seed) {
+  uint64_t s = gc_stream(x->attr.name);
+  void *buf = interp_leaf(it, x);
+  int bound = x->dtype == DT_I32 ? gc_id_bound(g, x) : 0;
+  for (long i = 0; i < ir_numel(x->shape); i++) {
+    double u = 1 - rnnc_uniform(seed, s, 2 * (uint64_t)i);
+    double v = rnnc_uniform(seed, s, 2 * (uint64_t)i + 1);
+    if (x->dtype == DT_I32) ((int32_t *)buf)[i] = (int32_t)(v * bound);
+    else ((double *)buf)[i] = sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
+  }
+}
+
+static int gc_fill(const Graph *g, Interp *it, uint64_t seed) {
+  for (int i = 0; i < g->nparams; i++) {
+    const Node *p = g->params[i];
+    if (init_param(p, seed, interp_leaf(it, p))) {
+      gc_error(p->loc, "cannot initialise parameter '%s': its initialiser does not fit its shape",
+               p->attr.name);
+      return -1;
+    }
+  }
+  for (int i = 0; i < g->ninputs; i++) gc_fill_input(g, it, g->inputs[i], seed);
+  return 0;
+}
+
+/* Runs the graph and returns the loss; NAN after printing a data error. */
+static double gc_loss(Interp *it, const Node *loss) {
+  char err[512];
+  if (interp_exec(it, err, sizeof err)) {
+    gc_error((SrcLoc){0}, "%s", err);
+    return NAN;
+  }
+  return *(const double *)interp_value(it, loss);
+}
+
+/* The larger error; NaN (a broken gradient or loss) wins over everything. */
+static double gc_worse(double worst, double e) { return isnan(e) || e > worst ? e : worst; }
+
+/* The entry of [lo, hi) with the largest analytic gradient: sampling at
+ * random would mostly hit zeros in the embedding of a large vocabulary. */
+static long gc_pick(const double *grad, long lo, long hi) {
+  long best = lo;
+  for (long i = lo + 1; i < hi; i++)
+    if (fabs(grad[i]) > fabs(grad[best])) best = i;
+  return best;
+}
+
+/* Worst relative error over n entries of parameter p, one from each of n
+ * equal segments, whose analytic gradient is `grad`; entries are restored. */
+static double gc_check(Interp *it, const Node *loss, const Node *p, const double *grad, int n) {
+  double *val = interp_leaf(it, p), worst = 0;
+  long count = ir_numel(p->shape);
+  for (int j = 0; j < n; j++) {
+    long i = gc_pick(grad, count * j / n, count * (j + 1) / n);
+    double v = val[i];
+    val[i] = v + GC_STEP;
+    double up = gc_loss(it, loss);
+    val[i] = v - GC_STEP;
+    double down = gc_loss(it, loss);
+    val[i] = v;
+    double num = (up - down) / (2 * GC_STEP), a = grad[i];
+    worst = gc_worse(worst, fabs(a - num) / fmax(fmax(fabs(a), fabs(num)), 1e-3));
+  }
+  return worst;
+}
+
+/* The analytic gradients of the trainable parameters, in g->params order. */
+static double **gc_analytic(const Graph *g, Interp *it) {
+  double **grads = calloc((size_t)g->nparams + 1, sizeof *grads);
+  if (!grads) die("out of memory");
+  for (int i = 0; i < g->nparams; i++) {
+    const Node *p = g->params[i];
+    if (!p->attr.trainable) continue;
+    char name[300];
+    snprintf(name, sizeof name, "grad.%s", p->attr.name);
+    const Node *d = ir_find_result(g, ROLE_GRAD, name);
+    if (!d) die("gradcheck: the graph has no result %s", name);
+    size_t size = (size_t)ir_numel(p->shape) * sizeof(double);
+    grads[i] = malloc(size);
+    if (!grads[i]) die("out of memory");
+    memcpy(grads[i], interp_value(it, d), size);
+  }
+  return grads;
+}
+
+/* Prints one line per trainable parameter and the verdict; 0 if all pass. */
+static int gc_report(const Graph *g, Interp *it, const Node *loss, double **grads, int samples,
+                     double tol, FILE *out) {
+  int width = 0, checked = 0, failed = 0;
+  for (int i = 0; i < g->nparams; i++) {
+    int len = (int)strlen(g->params[i]->attr.name);
+    if (grads[i] && len > width) width = len;
+  }
+  for (int i = 0; i < g->nparams; i++) {
+    const Node *p = g->params[i];
+    if (!grads[i]) continue;
+    long count = ir_numel(p->shape);
+    int n = samples <= 0 || count < samples ? (int)count : samples;
+    double err = gc_check(it, loss, p, grads[i], n);
+    bool ok = err < tol;
+    fprintf(out, "grad.%-*s  max rel err %.1e (%d of %ld entries)%s\n", width, p->attr.name, err, n,
+            count, ok ? "" : "  above tolerance");
+    checked++;
+    failed += !ok;
+  }
+  if (failed)
+    fprintf(out, "gradcheck: FAILED (%d of %d parameters above %g)\n", failed, checked, tol);
+  else
+    fprintf(out, "gradcheck: ok (%d parameters)\n", checked);
+  return failed != 0;
+}
+
+int gradcheck_run(const PipelineOptions *po, uint64_t seed, int samples, double tol, FILE *out) {
+  PipelineOptions o = *po;
+  o.fe.dtype = DT_F64;
+  o.goal = GOAL_GRAD;
+  o.stop = STAGE_SCHEDULED;
+  Graph *g = pipeline_run(&o);
+  if (g && g->cfg.tbptt > 0 && g->cfg.tbptt < g->cfg.steps) {
+    /* Truncation drops gradient terms on purpose; over at most k steps it
+     * drops none, so the gradient is the loss's exact one and checkable. */
+    fprintf(out, "note: tbptt = %d truncates the gradient over %d steps; checking %d steps\n",
+            g->cfg.tbptt, g->cfg.steps, g->cfg.tbptt);
+    o.fe.steps = g->cfg.tbptt;
+    ir_graph_free(g);
+    g = pipeline_run(&o);
+  }
+  if (!g) return 1;
+  const Node *loss = ir_find_result(g, ROLE_LOSS, "loss");
+  if (!loss) die("gradcheck: the graph has no loss");
+  Interp *it = interp_new(g, seed);
+  int rc = 1;
+  if (!gc_fill(g, it, seed) && !isnan(gc_loss(it, loss))) {
+    double **grads = gc_analytic(g, it);
+    rc = gc_report(g, it, loss, grads, samples, tol, out);
+    for (int i = 0; i < g->nparams; i++) free(grads[i]);
+    free(grads);
+  }
+  interp_free(it);
+  ir_graph_free(g);
+  return rc;
+}
