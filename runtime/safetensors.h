@@ -58,5 +58,12 @@ const char *st_get_meta(const StFile *f, const char *key);
 size_t st_dtype_size(StDType dt);
 const char *st_dtype_name(StDType dt); /* "F32", "F64", "I32", "I64", "U8" */
 int64_t st_numel(const StTensor *t);
+/* Formats a shape as "[4, 8]" into buf (cut to size bytes) and returns buf.
+ * Public so that every module reporting a shape mismatch (bind.c) prints
+ * shapes the same way. */
+char *st_shape_str(char *buf, size_t size, int rank, const int64_t *shape);
+/* Element i (row-major) of t as a double, whatever its dtype (I64 beyond 2^53
+ * rounds).  Shared by every reader of values: bind.c and `rnnc` summaries. */
+double st_get(const StTensor *t, int64_t i);
 
 #endif

@@ -1,0 +1,134 @@
+/*
+ * bind.c - moving tensors between safetensors files and graph buffers.
+ *
+ * bind_load enforces the file contract of bind.h in a fixed order: the
+ * tensor exists (else the message lists a few names the file does have), its
+ * shape is the node's, its dtype family matches (floats for float nodes,
+ * I32/I64 for integer inputs), then element by element: floats are converted
+ * to the node's dtype, integers are narrowed to int32 and checked against
+ * [0, attr.max).  Every message starts "PATH: tensor 'NAME' " so the user
+ * knows which file and entry to fix.  On error buf holds unspecified values.
+ */
+#include "bind.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert((int)IR_MAXDIM <= (int)ST_MAXDIM, "every IR shape must fit a safetensors shape");
+
+enum { BIND_LIST_NAMES = 5 }; /* names shown when a tensor is missing */
+
+typedef struct {
+  const char *path, *name;
+  char *err;
+  size_t errlen;
+} BindCtx;
+
+/* "PATH: tensor 'NAME' msg"; returns -1. */
+static int bind_fail(const BindCtx *c, const char *fmt, ...) {
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  snprintf(c->err, c->errlen, "%s: tensor '%s' %s", c->path, c->name, msg);
+  return -1;
+}
+
+static int bind_missing(const BindCtx *c, const StFile *f) {
+  char names[300] = "";
+  size_t k = 0;
+  for (int i = 0; i < f->ntensors && i < BIND_LIST_NAMES && k < sizeof names; i++)
+    k += (size_t)snprintf(names + k, sizeof names - k, "%s'%s'", i ? ", " : "", f->tensors[i].name);
+  if (f->ntensors == 0) return bind_fail(c, "is missing (the file has no tensors)");
+  if (f->ntensors <= BIND_LIST_NAMES) return bind_fail(c, "is missing (the file has %s)", names);
+  return bind_fail(c, "is missing (the file has %s and %d more)", names,
+                   f->ntensors - BIND_LIST_NAMES);
+}
+
+static void bind_dims(Shape s, int64_t *dims) {
+  for (int i = 0; i < s.rank; i++) dims[i] = s.dim[i];
+}
+
+static int bind_check_shape(const BindCtx *c, const StTensor *t, Shape want) {
+  int64_t dims[IR_MAXDIM];
+  bind_dims(want, dims);
+  bool same = t->rank == want.rank;
+  for (int i = 0; same && i < t->rank; i++) same = t->shape[i] == dims[i];
+  if (same) return 0;
+  char have[160], need[160];
+  return bind_fail(c, "has shape %s, but the model needs %s",
+                   st_shape_str(have, sizeof have, t->rank, t->shape),
+                   st_shape_str(need, sizeof need, want.rank, dims));
+}
+
+/* ---- floats ---- */
+
+static int bind_floats(const BindCtx *c, const StTensor *t, DType dt, void *buf) {
+  if (t->dtype != ST_F32 && t->dtype != ST_F64)
+    return bind_fail(c, "is %s, but the model needs floats (F32 or F64)", st_dtype_name(t->dtype));
+  int64_t n = st_numel(t);
+  for (int64_t i = 0; i < n; i++) {
+    double v = st_get(t, i);
+    if (dt == DT_F32)
+      ((float *)buf)[i] = (float)v;
+    else
+      ((double *)buf)[i] = v;
+  }
+  return 0;
+}
+
+/* ---- integer ids ---- */
+
+/* Element `flat` of t as coordinates, e.g. "[2, 5]". */
+static char *bind_coords(char *buf, size_t size, const StTensor *t, int64_t flat) {
+  int64_t idx[ST_MAXDIM];
+  for (int d = t->rank - 1; d >= 0; d--) {
+    idx[d] = flat % t->shape[d];
+    flat /= t->shape[d];
+  }
+  return st_shape_str(buf, size, t->rank, idx);
+}
+
+static int bind_bad_id(const BindCtx *c, const StTensor *t, int64_t i, int64_t v, const char *why) {
+  char at[160];
+  return bind_fail(c, "element %s is %" PRId64 ", %s", bind_coords(at, sizeof at, t, i), v, why);
+}
+
+static int bind_ints(const BindCtx *c, const StTensor *t, int max, int32_t *buf) {
+  if (t->dtype != ST_I32 && t->dtype != ST_I64)
+    return bind_fail(c, "is %s, but the model needs integer ids (I32 or I64)",
+                     st_dtype_name(t->dtype));
+  char range[64];
+  snprintf(range, sizeof range, "outside [0, %d)", max);
+  int64_t n = st_numel(t);
+  for (int64_t i = 0; i < n; i++) {
+    int64_t v = t->dtype == ST_I32 ? ((const int32_t *)t->data)[i] : ((const int64_t *)t->data)[i];
+    if (v < INT32_MIN || v > INT32_MAX) return bind_bad_id(c, t, i, v, "outside the int32 range");
+    if (max > 0 && (v < 0 || v >= max)) return bind_bad_id(c, t, i, v, range);
+    buf[i] = (int32_t)v;
+  }
+  return 0;
+}
+
+/* ---- entry points ---- */
+
+int bind_load(const StFile *f, const char *path, const Node *leaf, void *buf, char *err,
+              size_t errlen) {
+  BindCtx c = {path, leaf->attr.name, err, errlen};
+  const StTensor *t = st_find(f, c.name);
+  if (!t) return bind_missing(&c, f);
+  if (bind_check_shape(&c, t, leaf->shape)) return -1;
+  if (ir_is_float(leaf->dtype)) return bind_floats(&c, t, leaf->dtype, buf);
+  return bind_ints(&c, t, leaf->attr.max, buf);
+}
+
+void bind_store(StFile *f, const char *name, const Node *n, const void *buf) {
+  static const StDType st_of[] = {[DT_F32] = ST_F32, [DT_F64] = ST_F64, [DT_I32] = ST_I32};
+  int64_t dims[IR_MAXDIM];
+  bind_dims(n->shape, dims);
+  if (!st_add(f, name, st_of[n->dtype], n->shape.rank, dims, buf))
+    die("out of memory storing tensor '%s'", name);
+}
