@@ -115,9 +115,9 @@ static int bind_ints(const BindCtx *c, const StTensor *t, int max, int32_t *buf)
 
 /* ---- entry points ---- */
 
-int bind_load(const StFile *f, const char *path, const Node *leaf, void *buf, char *err,
+int bind_load(const StFile *f, const Node *leaf, void *buf, char *err,
               size_t errlen) {
-  BindCtx c = {path, leaf->attr.name, err, errlen};
+  BindCtx c = {f->path ? f->path : "(tensors in memory)", leaf->attr.name, err, errlen};
   const StTensor *t = st_find(f, c.name);
   if (!t) return bind_missing(&c, f);
   if (bind_check_shape(&c, t, leaf->shape)) return -1;

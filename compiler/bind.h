@@ -16,10 +16,9 @@
 #include "ir.h"
 #include "safetensors.h"
 
-/* Fills buf (ir_numel(leaf->shape) elements of leaf->dtype) from file f,
- * which came from `path` (for messages).  0, or -1 with a message in err. */
-int bind_load(const StFile *f, const char *path, const Node *leaf, void *buf, char *err,
-              size_t errlen);
+/* Fills buf (ir_numel(leaf->shape) elements of leaf->dtype) from file f
+ * (messages name f->path).  0, or -1 with a message in err. */
+int bind_load(const StFile *f, const Node *leaf, void *buf, char *err, size_t errlen);
 
 /* Adds buf (the value of node n, in n's dtype and shape) to f as `name`. */
 void bind_store(StFile *f, const char *name, const Node *n, const void *buf);

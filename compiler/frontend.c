@@ -602,7 +602,7 @@ static char *read_whole(const char *path, size_t *len) {
 /* Pushes the chunk of a user file, named "@path" so that positions in it
  * say path:line.  A missing file is an error at the current user line. */
 static void load_file(lua_State *L, const char *path, const char *what) {
-  size_t len;
+  size_t len = 0;
   char *src = read_whole(path, &len);
   if (!src) fe_error(L, "cannot read %s %s", what, path);
   int rc = luaL_loadbufferx(L, src, len, lua_pushfstring(L, "@%s", path), "t");

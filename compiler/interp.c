@@ -641,19 +641,19 @@ int interp_exec(Interp *it, char *err, size_t errlen) {
   return 0;
 }
 
-/* Fills the leaves of `list` from file f (named `what` in messages). */
-static int load_leaves(Interp *it, Node *const *list, int count, const StFile *f, const char *what,
-                       char *err, size_t errlen) {
+/* Fills the leaves of `list` from file f. */
+static int load_leaves(Interp *it, Node *const *list, int count, const StFile *f, char *err,
+                       size_t errlen) {
   for (int i = 0; i < count; i++)
-    if (bind_load(f, what, list[i], interp_leaf(it, list[i]), err, errlen)) return -1;
+    if (bind_load(f, list[i], interp_leaf(it, list[i]), err, errlen)) return -1;
   return 0;
 }
 
 int interp_run(const Graph *g, const StFile *weights, const StFile *inputs, uint64_t seed,
                StFile *out, char *err, size_t errlen) {
   Interp *it = interp_new(g, seed);
-  int rc = load_leaves(it, g->params, g->nparams, weights, "weights file", err, errlen);
-  if (!rc) rc = load_leaves(it, g->inputs, g->ninputs, inputs, "inputs file", err, errlen);
+  int rc = load_leaves(it, g->params, g->nparams, weights, err, errlen);
+  if (!rc) rc = load_leaves(it, g->inputs, g->ninputs, inputs, err, errlen);
   if (!rc) rc = interp_exec(it, err, errlen);
   for (int i = 0; !rc && i < g->nresults; i++) {
     const Result *r = &g->results[i];

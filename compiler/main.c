@@ -111,6 +111,49 @@ static int cmd_init(const Args *a) {
   return write_file(a->out, &w);
 }
 
+static int cmd_inputs(const Args *a) {
+  PipelineOptions po = pipeline_options(a, GOAL_PREDICT);
+  po.stop = STAGE_FORWARD; /* every input and target, before unused ones are dropped */
+  Graph *g = pipeline_run(&po);
+  if (!g) return 1;
+  StFile x;
+  st_init(&x);
+  for (int i = 0; i < g->ninputs; i++) {
+    const Node *in = g->inputs[i];
+    void *buf = calloc((size_t)ir_numel(in->shape), ir_dtype_size(in->dtype));
+    if (!buf) die("out of memory");
+    init_input(in, a->seed, buf);
+    bind_store(&x, in->attr.name, in, buf);
+    free(buf);
+  }
+  ir_graph_free(g);
+  return write_file(a->out, &x);
+}
+
+/* One line per tensor: name, dtype, shape and, for numbers, min/max/mean. */
+static int cmd_show(const Args *a) {
+  StFile f;
+  if (read_file(a->spec, &f)) return 1;
+  for (int i = 0; i < f.ntensors; i++) {
+    const StTensor *t = &f.tensors[i];
+    printf("%-40s %s [", t->name, st_dtype_name(t->dtype));
+    for (int k = 0; k < t->rank; k++) printf("%s%lld", k ? ", " : "", (long long)t->shape[k]);
+    printf("]");
+    double lo = 0, hi = 0, sum = 0;
+    int64_t n = st_numel(t);
+    for (int64_t k = 0; k < n; k++) {
+      double v = st_get(t, k);
+      lo = k == 0 || v < lo ? v : lo;
+      hi = k == 0 || v > hi ? v : hi;
+      sum += v;
+    }
+    if (n > 0) printf("  min %.6g max %.6g mean %.6g", lo, hi, sum / (double)n);
+    printf("\n");
+  }
+  st_free(&f);
+  return 0;
+}
+
 static int cmd_grad(const Args *a) {
   PipelineOptions po = pipeline_options(a, GOAL_GRAD);
   Graph *g = pipeline_run(&po);
@@ -182,6 +225,11 @@ static const Command commands[] = {
     {"init", "rnnc init SPEC -o W.safetensors [--seed N] [--dtype f32|f64]",
      "initial parameters (PyTorch's initialisers) and zeroed optimizer state",
      "-o --seed --dtype --batch --steps", "-o", cmd_init},
+    {"inputs", "rnnc inputs SPEC -o X.safetensors [--seed N] [--dtype f32|f64]",
+     "random inputs and targets for the spec (floats N(0,1), ids and labels uniform)",
+     "-o --seed --dtype --batch --steps", "-o", cmd_inputs},
+    {"show", "rnnc show FILE.safetensors", "the tensors of a file: name, dtype, shape, min/max/mean",
+     "", "", cmd_show},
     {"grad", "rnnc grad SPEC --weights W --inputs X -o OUT [--backend interp] [--dtype f64]",
      "loss, outputs, metrics and grad.<param> for one batch",
      "--weights --inputs -o --backend --dtype --batch --steps --seed --dump-after",
@@ -280,7 +328,7 @@ static int parse_args(const Command *c, int argc, char **argv, Args *a) {
       return 1;
     }
   }
-  if (!a->spec) return fail("missing SPEC (a .lua model file)%s", "");
+  if (!a->spec) return fail("missing %s", c->run == cmd_show ? "FILE (a .safetensors file)" : "SPEC (a .lua model file)");
   const struct { const char *name, *value; } given[] = {
       {"--weights", a->weights}, {"--inputs", a->inputs}, {"-o", a->out}};
   for (int k = 0; k < 3; k++)

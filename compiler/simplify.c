@@ -12,6 +12,11 @@
  *     never disagree;
  *   - x+0, x-0, x*1, x/1, -(-x), single-input addn, shape ops that do not
  *     change the shape, and broadcast/sum of a fill become simpler nodes;
+ *   - zeros propagate: x*0, a matmul with a zero operand, a slice or pad of
+ *     zeros are zeros, and addn drops zero terms.  The zero initial state
+ *     of every recurrence makes these common at step 0 (and in its
+ *     gradient).  x*0 = 0 ignores x = inf/nan, as every optimising compiler
+ *     of this kind does;
  *   - a node equal to an earlier one (same op, inputs and attributes) is
  *     replaced by it; random masks are never merged.
  * Results are redirected last.
@@ -23,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool is_fill(const Node *n, double v) { return n->op == OP_CONST && n->attr.value == v; }
+static bool is_fill(const Node *n, double v) { return n && n->op == OP_CONST && n->attr.value == v; }
 
 /* Folds an elementwise op whose inputs are all fills. */
 static Node *fold(Graph *g, Node *n) {
@@ -48,6 +53,19 @@ static Node *fold(Graph *g, Node *n) {
   return ir_const(g, n->dtype == DT_F64 ? out.d : out.f, n->shape, n->dtype);
 }
 
+static Node *zeros_like(Graph *g, const Node *n) { return ir_const(g, 0, n->shape, n->dtype); }
+
+/* addn without its zero terms (NULL: nothing to drop). */
+static Node *drop_zero_terms(Graph *g, Node *n) {
+  Node *kept[n->nin];
+  int k = 0;
+  for (int i = 0; i < n->nin; i++)
+    if (!is_fill(n->in[i], 0)) kept[k++] = n->in[i];
+  if (k == n->nin) return NULL;
+  if (k == 0) return zeros_like(g, n);
+  return k == 1 ? kept[0] : ir_node(g, OP_ADDN, k, kept, NULL);
+}
+
 /* Returns a simpler node computing the same value, or NULL. */
 static Node *identity(Graph *g, Node *n) {
   Node *a = n->nin > 0 ? n->in[0] : NULL, *b = n->nin > 1 ? n->in[1] : NULL;
@@ -59,12 +77,17 @@ static Node *identity(Graph *g, Node *n) {
     return NULL;
   case OP_SUB: return is_fill(b, 0) && a_full ? a : NULL;
   case OP_MUL:
+    if (is_fill(a, 0) || is_fill(b, 0)) return zeros_like(g, n);
     if (is_fill(b, 1) && a_full) return a;
     if (is_fill(a, 1) && b_full) return b;
     return NULL;
+  case OP_MATMUL:
+  case OP_SLICE:
+  case OP_PAD:
+    return is_fill(a, 0) || is_fill(b, 0) ? zeros_like(g, n) : NULL;
   case OP_DIV: return is_fill(b, 1) && a_full ? a : NULL;
   case OP_NEG: return a->op == OP_NEG ? a->in[0] : NULL;
-  case OP_ADDN: return n->nin == 1 ? a : NULL;
+  case OP_ADDN: return n->nin == 1 ? a : drop_zero_terms(g, n);
   case OP_STOP_GRAD: return a;
   case OP_RESHAPE:
   case OP_BROADCAST_TO:
@@ -110,6 +133,17 @@ typedef struct {
   size_t mask;
 } Table;
 
+/* addn is commutative: sorted inputs let equal sums meet in the table (the
+ * gradients of bias_ih and bias_hh are one sum in two orders). */
+static void sort_terms(Node *n) {
+  for (int i = 1; i < n->nin; i++)
+    for (int k = i; k > 0 && n->in[k - 1]->id > n->in[k]->id; k--) {
+      Node *t = n->in[k];
+      n->in[k] = n->in[k - 1];
+      n->in[k - 1] = t;
+    }
+}
+
 /* The earlier node equal to n, or n itself after recording it. */
 static Node *intern(Table *t, Node *n) {
   if (n->op == OP_PARAM || n->op == OP_INPUT || (ir_ops[n->op].flags & F_RANDOM)) return n;
@@ -130,6 +164,7 @@ void pass_simplify(Graph *g) {
     Node *x = g->nodes[i];
     for (int k = 0; k < x->nin; k++)
       if (x->in[k]->id < n && repl[x->in[k]->id]) x->in[k] = repl[x->in[k]->id];
+    if (x->op == OP_ADDN) sort_terms(x);
     g->loc = x->loc;
     Node *y = fold(g, x);
     if (!y) y = identity(g, x);

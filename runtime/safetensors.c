@@ -134,6 +134,7 @@ void st_free(StFile *f) {
   }
   free(f->tensors);
   free(f->meta);
+  free(f->path);
   st_init(f);
 }
 
@@ -440,7 +441,9 @@ int st_read(const char *path, StFile *f, char *err, size_t errlen) {
   if (!fp) return st_fail(&e, NULL, "cannot open: %s", strerror(errno));
   int rc = st_read_file(&e, fp, f);
   fclose(fp);
+  if (!rc && !(f->path = malloc(strlen(path) + 1))) rc = st_fail(&e, NULL, "out of memory");
   if (rc) st_free(f);
+  else strcpy(f->path, path);
   return rc;
 }
 

@@ -36,6 +36,7 @@ typedef struct {
 } StMeta;
 
 typedef struct {
+  char *path;        /* owned: the file st_read read (for messages); NULL when built in memory */
   StTensor *tensors; /* in file order when read; insertion order when written */
   int ntensors, cap;
   StMeta *meta;

@@ -1,0 +1,111 @@
+#!/bin/sh
+# run.sh RNNC - the command line, end to end: each case runs rnnc and checks
+# the exit status and the first line of stderr (for failures) or the files
+# written (for successes).  Bad files are made here, byte by byte.
+set -u
+rnnc=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+# expect_fail STATUS MESSAGE-PREFIX -- COMMAND...: the command must exit with
+# STATUS and its first stderr line must start with MESSAGE-PREFIX.
+expect_fail() {
+  want_status=$1 want=$2
+  shift 3
+  err=$("$@" 2>&1 >/dev/null)
+  status=$?
+  first=$(printf '%s\n' "$err" | head -n 1)
+  case "$first" in
+    "$want"*) [ "$status" -eq "$want_status" ] && { echo "ok: $first"; return; } ;;
+  esac
+  printf 'FAIL: %s\n  status %s (want %s)\n  got:  %s\n  want: %s...\n' "$*" "$status" "$want_status" "$first" "$want"
+  failures=$((failures + 1))
+}
+
+# expect_ok COMMAND...: the command must succeed.
+expect_ok() {
+  if "$@" >"$tmp/stdout" 2>"$tmp/stderr"; then echo "ok: $*"; else
+    echo "FAIL: $* exited with $?"; cat "$tmp/stderr"; failures=$((failures + 1)); fi
+}
+
+# expect_tensors FILE NAME...: the file lists exactly these tensor names (in any order).
+expect_tensors() {
+  file=$1
+  shift
+  got=$("$rnnc" show "$file" | awk '{print $1}' | sort | tr '\n' ' ')
+  want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+  if [ "$got" = "$want" ]; then echo "ok: $file holds $want"; else
+    printf 'FAIL: %s\n  holds: %s\n  want:  %s\n' "$file" "$got" "$want"; failures=$((failures + 1)); fi
+}
+
+spec=specs/sine_rnn.lua
+small="--batch 4 --steps 3"
+
+# ---- usage ----
+expect_fail 1 "usage: rnnc COMMAND" -- "$rnnc"
+expect_fail 1 "rnnc: error: unknown command 'frobnicate'" -- "$rnnc" frobnicate
+expect_fail 1 "rnnc: error: grad needs --weights" -- "$rnnc" grad $spec --inputs x -o y
+expect_fail 1 "rnnc: error: --batch expects an integer in [1, 1048576], got '0'" -- "$rnnc" summary $spec --batch 0
+expect_fail 1 "rnnc: error: summary does not take option '--weights'" -- "$rnnc" summary $spec --weights w
+expect_fail 1 "rnnc: error: --dtype expects f32 or f64, got 'f16'" -- "$rnnc" init $spec -o w --dtype f16
+expect_fail 1 "nope.lua: error: cannot read the spec nope.lua" -- "$rnnc" summary nope.lua
+
+# ---- the happy path: init, inputs, grad, step ----
+expect_ok "$rnnc" init $spec $small -o "$tmp/w.st" --seed 3
+expect_tensors "$tmp/w.st" rnn1.weight_ih rnn1.weight_hh rnn1.bias_ih rnn1.bias_hh dense1.weight dense1.bias \
+  opt.rnn1.weight_ih.momentum_buffer opt.rnn1.weight_hh.momentum_buffer opt.rnn1.bias_ih.momentum_buffer \
+  opt.rnn1.bias_hh.momentum_buffer opt.dense1.weight.momentum_buffer opt.dense1.bias.momentum_buffer
+expect_ok "$rnnc" inputs $spec $small -o "$tmp/x.st" --seed 4
+expect_tensors "$tmp/x.st" x y
+expect_ok "$rnnc" grad $spec $small --weights "$tmp/w.st" --inputs "$tmp/x.st" -o "$tmp/g.st"
+expect_tensors "$tmp/g.st" loss prediction grad.rnn1.weight_ih grad.rnn1.weight_hh grad.rnn1.bias_ih \
+  grad.rnn1.bias_hh grad.dense1.weight grad.dense1.bias
+expect_ok "$rnnc" grad $spec $small --weights "$tmp/w.st" --inputs "$tmp/x.st" -o "$tmp/g2.st"
+if cmp -s "$tmp/g.st" "$tmp/g2.st"; then echo "ok: grad is deterministic"; else
+  echo "FAIL: two grad runs differ"; failures=$((failures + 1)); fi
+expect_ok "$rnnc" step $spec $small --weights "$tmp/w.st" --inputs "$tmp/x.st" -o "$tmp/w2.st"
+expect_tensors "$tmp/w2.st" loss rnn1.weight_ih rnn1.weight_hh rnn1.bias_ih rnn1.bias_hh dense1.weight dense1.bias \
+  opt.rnn1.weight_ih.momentum_buffer opt.rnn1.weight_hh.momentum_buffer opt.rnn1.bias_ih.momentum_buffer \
+  opt.rnn1.bias_hh.momentum_buffer opt.dense1.weight.momentum_buffer opt.dense1.bias.momentum_buffer
+expect_ok "$rnnc" grad $spec $small --weights "$tmp/w.st" --inputs "$tmp/x.st" -o "$tmp/g64.st" --dtype f64
+expect_ok "$rnnc" summary $spec --json
+if /usr/bin/python3 -m json.tool "$tmp/stdout" >/dev/null; then echo "ok: summary --json parses"; else
+  echo "FAIL: summary --json is not JSON"; failures=$((failures + 1)); fi
+expect_ok "$rnnc" graph $spec $small --stage backward -o "$tmp/g.dot"
+expect_ok dot -Tsvg "$tmp/g.dot" -o "$tmp/g.svg"
+
+# ---- bad tensor files: clear errors, and the output file is left alone ----
+echo "precious" >"$tmp/out.st"
+expect_fail 1 "rnnc: error: $tmp/nothing.st: " -- "$rnnc" grad $spec $small --weights "$tmp/nothing.st" --inputs "$tmp/x.st" -o "$tmp/out.st"
+head -c 5 "$tmp/w.st" >"$tmp/short.st"
+expect_fail 1 "rnnc: error: $tmp/short.st: " -- "$rnnc" grad $spec $small --weights "$tmp/short.st" --inputs "$tmp/x.st" -o "$tmp/out.st"
+head -c 300 "$tmp/w.st" >"$tmp/truncated.st"
+expect_fail 1 "rnnc: error: $tmp/truncated.st: " -- "$rnnc" grad $spec $small --weights "$tmp/truncated.st" --inputs "$tmp/x.st" -o "$tmp/out.st"
+printf '\020\000\000\000\000\000\000\000{"a": not json}' >"$tmp/badjson.st"
+expect_fail 1 "rnnc: error: $tmp/badjson.st: " -- "$rnnc" grad $spec $small --weights "$tmp/badjson.st" --inputs "$tmp/x.st" -o "$tmp/out.st"
+"$rnnc" init specs/lstm_dropout.lua $small -o "$tmp/other.st" 2>/dev/null
+expect_fail 1 "rnnc: error: $tmp/other.st: tensor 'rnn1.weight_ih' is missing (the file has 'lstm1.weight_ih'" -- "$rnnc" grad $spec $small --weights "$tmp/other.st" --inputs "$tmp/x.st" -o "$tmp/out.st"
+"$rnnc" init $spec --batch 4 --steps 3 -o "$tmp/w5.st" 2>/dev/null
+expect_fail 1 "rnnc: error: $tmp/x.st: tensor 'x' has shape [4, 3, 1], but the model needs [4, 5, 1]" -- "$rnnc" grad $spec --batch 4 --steps 5 --weights "$tmp/w5.st" --inputs "$tmp/x.st" -o "$tmp/out.st"
+if [ "$(cat "$tmp/out.st")" = precious ]; then echo "ok: failed runs left the output file alone"; else
+  echo "FAIL: a failed run changed the output file"; failures=$((failures + 1)); fi
+expect_fail 1 "rnnc: error: " -- "$rnnc" grad $spec $small --weights "$tmp/w.st" --inputs "$tmp/x.st" -o "$tmp/no/such/dir/out.st"
+
+# ---- ids out of range ----
+"$rnnc" inputs specs/fmnist_lstm.lua $small -o "$tmp/fx.st" 2>/dev/null
+"$rnnc" init specs/fmnist_lstm.lua $small -o "$tmp/fw.st" 2>/dev/null
+/usr/bin/python3 - "$tmp/fx.st" <<'PY'
+import json, struct, sys
+path = sys.argv[1]
+data = bytearray(open(path, "rb").read())
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+begin = header["y"]["data_offsets"][0]
+data[8 + n + begin:8 + n + begin + 4] = struct.pack("<i", 12)
+open(path, "wb").write(data)
+PY
+expect_fail 1 "rnnc: error: $tmp/fx.st: tensor 'y' element [0] is 12, outside [0, 10)" -- "$rnnc" grad specs/fmnist_lstm.lua $small --weights "$tmp/fw.st" --inputs "$tmp/fx.st" -o "$tmp/out.st"
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
