@@ -1,0 +1,329 @@
+#!/usr/bin/python3
+"""parity.py - rnnc against PyTorch in float64, on the same weights and inputs.
+
+usage: parity.py RNNC grad SPEC [--batch B] [--steps T] [--seed S] [--input-scale K] [--workdir DIR]
+       parity.py RNNC step SPEC [same options]
+
+Both modes take the spec's inputs and parameters from `rnnc summary --json`,
+initial weights from `rnnc init --dtype f64`, and write random inputs (floats
+N(0, 1) * K as F64, ids and labels uniform in [0, max) as I32).  A PyTorch
+twin of the spec (MODELS below: nn.RNN / nn.LSTM / nn.GRU with
+batch_first=True and nn.Linear, rnnc's `lstm1.weight_ih` loaded into the
+`weight_ih_l0` of the twin's lstm1) is run in float64 on the same weights.
+
+grad  compares `rnnc grad`'s loss, outputs, metrics and grad.<param> with the
+      twin's forward pass and loss.backward().
+step  runs two `rnnc step`s (the second from the first one's output) and two
+      steps of the torch.optim optimizer the spec names (with
+      clip_grad_norm_ first when the spec sets clip_norm, and a check that
+      the clipping actually binds), comparing the loss and metrics before
+      each step, and the parameters and optimizer state (exp_avg,
+      exp_avg_sq, step, momentum_buffer) after it.
+
+Every tensor is compared by its largest relative error |a - b| / max(|b|, 1e-3),
+a from rnnc and b from PyTorch; each must be below 1e-9.  A tensor on one side
+only is a failure too.  One line per tensor; the exit status is 1 on any
+failure, with the failing tensors named at the end.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_np  # noqa: E402
+
+TOLERANCE = 1e-9
+FLOOR = 1e-3  # below this magnitude the error is measured absolutely
+
+torch.set_default_dtype(torch.float64)  # modules and Adam's step counter in f64
+
+
+# ---------------------------------------------------------------- the twins
+
+class Twin:
+    """The PyTorch twin of a spec: torch parameters by rnnc name.  Builders
+    (MODELS) make layers through it, which loads each parameter from the
+    rnnc weights file by name, and return the forward function."""
+
+    def __init__(self, weights):
+        self.weights = weights
+        self.params = {}  # rnnc name -> torch Parameter
+
+    def bind(self, name, param):
+        value = self.weights[name]
+        if tuple(value.shape) != tuple(param.shape):
+            raise SystemExit(f"parity: {name} is {list(value.shape)} in rnnc's weights but "
+                             f"{list(param.shape)} in PyTorch")
+        with torch.no_grad():
+            param.copy_(torch.from_numpy(value))
+        self.params[name] = param
+
+    def recurrent(self, name, cls, **options):
+        """nn.RNN / nn.LSTM / nn.GRU sized from rnnc's weights; returns x [B, T, I] -> h [B, T, H]."""
+        gates = {nn.RNN: 1, nn.LSTM: 4, nn.GRU: 3}[cls]
+        rows, features = self.weights[name + ".weight_ih"].shape
+        module = cls(features, rows // gates, batch_first=True, **options)
+        for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            self.bind(f"{name}.{p}", getattr(module, p + "_l0"))
+        return lambda x: module(x)[0]
+
+    def dense(self, name):
+        units, features = self.weights[name + ".weight"].shape
+        module = nn.Linear(features, units)
+        self.bind(name + ".weight", module.weight)
+        self.bind(name + ".bias", module.bias)
+        return module
+
+
+def classification(logits, labels):
+    """Outputs, metrics and loss of a softmax classifier: logits [..., C], labels [...].
+    The loss is the mean over every position (batch, and steps for seq->seq)."""
+    labels = labels.long()
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
+    accuracy = (logits.argmax(-1) == labels).double().mean()
+    return {"logits": logits}, {"accuracy": accuracy}, loss
+
+
+def sine_rnn(t):
+    rnn, dense = t.recurrent("rnn1", nn.RNN, nonlinearity="relu"), t.dense("dense1")
+
+    def forward(x):
+        prediction = dense(rnn(x["x"])[:, -1])
+        return {"prediction": prediction}, {}, F.mse_loss(prediction, x["y"])
+    return forward
+
+
+def last_step_classifier(cls, names):
+    """Recurrent layers `names` in a stack, a Dense on the last step of the top one."""
+    def build(t):
+        layers = [t.recurrent(name, cls) for name in names]
+        dense = t.dense("dense1")
+
+        def forward(x):
+            h = x["x"]
+            for layer in layers:
+                h = layer(h)
+            return classification(dense(h[:, -1]), x["y"])
+        return forward
+    return build
+
+
+def charlm_lstm(t):
+    lstm, dense = t.recurrent("lstm1", nn.LSTM), t.dense("dense1")
+    vocabulary = t.weights["lstm1.weight_ih"].shape[1]
+
+    def forward(x):
+        one_hot = F.one_hot(x["x"].long(), vocabulary).double()
+        return classification(dense(lstm(one_hot)), x["y"])  # Dense at every step
+    return forward
+
+
+# spec name (model{name = ...}) -> builder(twin) -> forward(inputs) -> (outputs, metrics, loss),
+# outputs and metrics as {name: tensor}
+MODELS = {
+    "sine_rnn": sine_rnn,
+    "fmnist_lstm": last_step_classifier(nn.LSTM, ["lstm1"]),
+    "gru_classifier": last_step_classifier(nn.GRU, ["gru1"]),
+    "mnist_stacked_lstm": last_step_classifier(nn.LSTM, ["lstm1", "lstm2", "lstm3"]),
+    "charlm_lstm": charlm_lstm,
+}
+
+
+# ---------------------------------------------------------------- rnnc
+
+class Rnnc:
+    """Runs rnnc commands on one spec with the same --batch/--steps/--dtype f64."""
+
+    def __init__(self, exe, spec, args):
+        self.exe, self.spec = exe, spec
+        self.common = ["--dtype", "f64"]
+        if args.batch:
+            self.common += ["--batch", str(args.batch)]
+        if args.steps:
+            self.common += ["--steps", str(args.steps)]
+
+    def __call__(self, command, *options):
+        argv = [self.exe, command, self.spec, *options, *self.common]
+        p = subprocess.run(argv, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise SystemExit(f"parity: `{' '.join(argv)}` failed with status {p.returncode}:\n{p.stderr}")
+        return p.stdout
+
+
+def random_inputs(summary, seed, scale):
+    """Every input and target of the spec: floats N(0, 1) * scale (F64), ids uniform in [0, max) (I32)."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for x in summary["inputs"]:
+        shape = tuple(x["shape"])
+        if x["dtype"] == "int32":
+            out[x["name"]] = rng.integers(0, max(x["max"], 1), size=shape, dtype=np.int32)
+        else:
+            out[x["name"]] = scale * rng.standard_normal(shape)
+    return out
+
+
+def make_twin(summary, weights):
+    name = summary["name"]
+    if name not in MODELS:
+        raise SystemExit(f"parity: no PyTorch twin for spec '{name}' (known: {', '.join(sorted(MODELS))})")
+    twin = Twin(weights)
+    forward = MODELS[name](twin)
+    trainable = [p["name"] for p in summary["params"] if p["trainable"]]
+    if sorted(trainable) != sorted(twin.params):
+        raise SystemExit(f"parity: the spec trains {trainable} but the twin of '{name}' has {list(twin.params)}")
+    twin.params = {n: twin.params[n] for n in trainable}  # spec order, as rnnc sums the clipping norm
+    return twin, forward
+
+
+def make_optimizer(summary, params):
+    o = summary["optimizer"]
+    if o["kind"] == "Adam":
+        return torch.optim.Adam(params, lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"],
+                                weight_decay=o["weight_decay"])
+    if o["kind"] == "SGD":
+        return torch.optim.SGD(params, lr=o["lr"], momentum=o["momentum"],
+                               weight_decay=o["weight_decay"], nesterov=o["nesterov"])
+    raise SystemExit(f"parity: the spec has no optimizer ({o['kind']})")
+
+
+def optimizer_state(optimizer, params):
+    """torch.optim's state under rnnc's names: opt.<param>.<key>, and one shared opt.step."""
+    out = {}
+    for name, p in params.items():
+        for key, value in optimizer.state[p].items():
+            if value is not None:
+                out["opt.step" if key == "step" else f"opt.{name}.{key}"] = value
+    return out
+
+
+# ---------------------------------------------------------------- comparing
+
+class Report:
+    """Compares tensors, prints one line each, and remembers the worst error per group."""
+
+    def __init__(self):
+        self.failures, self.worst = [], {}
+        self.context = ""  # "step 2: " while checking the second step
+
+    def fail(self, name, why):
+        print(f"  {name:<40} FAIL: {why}")
+        self.failures.append(self.context + name)
+
+    def compare(self, group, name, got, want):
+        want = want.detach().numpy() if isinstance(want, torch.Tensor) else np.asarray(want)
+        got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+        if got.shape != want.shape:
+            return self.fail(name, f"shape {list(got.shape)} in rnnc, {list(want.shape)} in PyTorch")
+        err = float(np.max(np.abs(got - want) / np.maximum(np.abs(want), FLOOR))) if got.size else 0.0
+        if not np.isfinite(err):
+            err = float("inf")
+        self.worst[group] = max(self.worst.get(group, 0.0), err)
+        if err < TOLERANCE:
+            print(f"  {name:<40} {str(list(got.shape)):<16} max rel err {err:.2e}")
+        else:
+            self.fail(name, f"max rel err {err:.2e} >= {TOLERANCE:.0e} (shape {list(got.shape)})")
+
+    def compare_all(self, got, want, group_of):
+        """Every tensor of either side; one side only is a failure."""
+        for name in want:
+            if name not in got:
+                self.fail(name, "written by PyTorch's twin but missing from rnnc's output")
+        for name, value in got.items():
+            if name not in want:
+                self.fail(name, "in rnnc's output but not computed by PyTorch's twin")
+            else:
+                self.compare(group_of(name), name, value, want[name])
+
+    def finish(self):
+        print("largest errors: " + ", ".join(f"{g} {e:.2e}" for g, e in self.worst.items()))
+        if self.failures:
+            print(f"FAILED: {len(self.failures)} check(s): {', '.join(self.failures)}")
+            return 1
+        print("ok")
+        return 0
+
+
+def torch_inputs(inputs):
+    return {name: torch.from_numpy(v) for name, v in inputs.items()}
+
+
+def grad_group(name):
+    return "loss" if name == "loss" else "grads" if name.startswith("grad.") else "outputs"
+
+
+# ---------------------------------------------------------------- the two modes
+
+def check_grad(rnnc, summary, twin, forward, files, inputs, report):
+    rnnc("grad", "--weights", files["w"], "--inputs", files["x"], "-o", files["out"])
+    outputs, metrics, loss = forward(torch_inputs(inputs))
+    loss.backward()
+    want = {"loss": loss, **outputs, **metrics, **{"grad." + n: p.grad for n, p in twin.params.items()}}
+    report.compare_all(safetensors_np.load(files["out"]), want, grad_group)
+
+
+def check_steps(rnnc, summary, twin, forward, files, inputs, report, nsteps=2):
+    optimizer = make_optimizer(summary, list(twin.params.values()))
+    clip = summary["clip_norm"]
+    weights = files["w"]
+    for k in range(1, nsteps + 1):
+        out = os.path.join(files["dir"], f"w{k}.safetensors")
+        rnnc("step", "--weights", weights, "--inputs", files["x"], "-o", out)
+        report.context = f"step {k}: "
+        optimizer.zero_grad()
+        _, metrics, loss = forward(torch_inputs(inputs))  # rnnc's step reports them before its update
+        loss.backward()
+        if clip > 0:
+            norm = float(nn.utils.clip_grad_norm_(list(twin.params.values()), clip))
+            print(f"step {k}: loss {float(loss):.6f}, gradient norm {norm:.6f} (clip_norm {clip})")
+            if norm <= clip:
+                report.fail("clipping", f"the gradient norm {norm:.6f} does not exceed "
+                            f"clip_norm {clip}, so clipping is not tested (raise --input-scale)")
+        else:
+            print(f"step {k}: loss {float(loss):.6f}")
+        optimizer.step()
+        want = {"loss": loss, **metrics, **twin.params, **optimizer_state(optimizer, twin.params)}
+        report.compare_all(safetensors_np.load(out), want, lambda name, k=k: f"step {k}")
+        weights = out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("rnnc")
+    ap.add_argument("mode", choices=["grad", "step"])
+    ap.add_argument("spec")
+    ap.add_argument("--batch", type=int)
+    ap.add_argument("--steps", type=int)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--input-scale", type=float, default=1.0)
+    ap.add_argument("--workdir", help="keep the tensor files here (default: a temporary directory)")
+    args = ap.parse_args()
+
+    rnnc = Rnnc(args.rnnc, args.spec, args)
+    summary = json.loads(rnnc("summary", "--json"))
+    print(f"{args.mode} parity of {args.spec} ({summary['name']}, batch {summary['batch']}, "
+          f"steps {summary['steps']}) against torch {torch.__version__}, float64")
+    with tempfile.TemporaryDirectory(prefix="rnnc-parity-") as tmp:
+        d = args.workdir or tmp
+        os.makedirs(d, exist_ok=True)
+        files = {"dir": d, **{k: os.path.join(d, f"{k}.safetensors") for k in ("w", "x", "out")}}
+        rnnc("init", "-o", files["w"], "--seed", str(args.seed))
+        inputs = random_inputs(summary, args.seed, args.input_scale)
+        safetensors_np.save(files["x"], inputs)
+        twin, forward = make_twin(summary, safetensors_np.load(files["w"]))
+        report = Report()
+        check = check_grad if args.mode == "grad" else check_steps
+        check(rnnc, summary, twin, forward, files, inputs, report)
+        return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
