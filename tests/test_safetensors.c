@@ -307,6 +307,7 @@ static void test_malformed(void) {
   write_st(path, 2, "{}", 0);
   read_ok(path, &f);
   CHECK(f.ntensors == 0 && f.nmeta == 0, "empty file");
+  st_free(&f);
   const char *ok = "{\"e\": {\"dtype\": \"F64\", \"shape\": [0, 3], \"data_offsets\": [0, 0]}}   ";
   write_st(path, strlen(ok), ok, 0);
   read_ok(path, &f);
