@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bind.h"
+#include "check.h"
 #include "dot.h"
 #include "gradcheck.h"
 #include "init.h"
@@ -23,6 +24,8 @@
 
 typedef struct {
   const char *spec, *weights, *inputs, *out, *backend, *stage, *dump_after, *goal;
+  const char **files, **cflags; /* every FILE given (spec is the first) and clang's -I/-D options */
+  int nfiles, ncflags;
   unsigned long long seed;
   int dtype; /* -1: as the spec says */
   int batch, steps, samples;
@@ -221,6 +224,10 @@ static int cmd_gradcheck(const Args *a) {
   return gradcheck_run(&po, a->seed, a->samples, a->tol, stdout);
 }
 
+static int cmd_check(const Args *a) {
+  return check_files(a->nfiles, a->files, a->ncflags, a->cflags, stderr);
+}
+
 static const Command commands[] = {
     {"init", "rnnc init SPEC -o W.safetensors [--seed N] [--dtype f32|f64]",
      "initial parameters (PyTorch's initialisers) and zeroed optimizer state",
@@ -250,6 +257,9 @@ static const Command commands[] = {
     {"gradcheck", "rnnc gradcheck SPEC [--samples N] [--tol E] [--seed N]",
      "finite-difference check of every gradient in double precision",
      "--samples --tol --seed --batch --steps --dump-after", "", cmd_gradcheck},
+    {"check", "rnnc check FILE.c... [-I DIR] [-D NAME[=VALUE]]",
+     "libclang check of generated C: warning-free C99, only libm calls, no recursion, VLA or globals",
+     "FILE... -I -D", "", cmd_check},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -310,13 +320,31 @@ static int parse_value(Args *a, const char *opt, const char *v) {
   return 0;
 }
 
+/* A clang option the command passes through as given (-I DIR, -IDIR,
+ * -D NAME=V): how many arguments it spans, or 0 when s is not one. */
+static int clang_option(const Command *c, const char *s) {
+  const char flag[3] = {s[0], s[1], 0};
+  if (strcmp(flag, "-I") && strcmp(flag, "-D")) return 0;
+  return listed(c->options, flag) ? (s[2] ? 1 : 2) : 0;
+}
+
+/* Fills a; its files and cflags are allocated even when it fails. */
 static int parse_args(const Command *c, int argc, char **argv, Args *a) {
-  *a = (Args){.dtype = -1, .samples = 8, .tol = 1e-6};
+  *a = (Args){.dtype = -1, .samples = 8, .tol = 1e-6,
+              .files = calloc((size_t)argc + 1, sizeof(char *)),
+              .cflags = calloc((size_t)argc + 1, sizeof(char *))};
+  if (!a->files || !a->cflags) die("out of memory");
   for (int i = 0; i < argc; i++) {
     const char *s = argv[i];
+    int n;
     if (s[0] != '-') {
-      if (a->spec) return fail("unexpected argument '%s' (one SPEC per command)", s);
-      a->spec = s;
+      if (a->nfiles && !listed(c->options, "FILE...")) /* listed by commands taking several */
+        return fail("unexpected argument '%s' (one SPEC per command)", s);
+      a->files[a->nfiles++] = s;
+    } else if ((n = clang_option(c, s))) {
+      if (i + n > argc) return fail("option '%s' needs a value", s);
+      a->cflags[a->ncflags++] = s;
+      if (n == 2) a->cflags[a->ncflags++] = argv[++i];
     } else if (!listed(c->options, s)) {
       fprintf(stderr, "rnnc: error: %s does not take option '%s'\nusage: %s\n", c->name, s, c->usage);
       return 1;
@@ -328,7 +356,11 @@ static int parse_args(const Command *c, int argc, char **argv, Args *a) {
       return 1;
     }
   }
-  if (!a->spec) return fail("missing %s", c->run == cmd_show ? "FILE (a .safetensors file)" : "SPEC (a .lua model file)");
+  if (!a->nfiles)
+    return fail("missing %s", c->run == cmd_show    ? "FILE (a .safetensors file)"
+                              : c->run == cmd_check ? "FILE (a .c file)"
+                                                    : "SPEC (a .lua model file)");
+  a->spec = a->files[0];
   const struct { const char *name, *value; } given[] = {
       {"--weights", a->weights}, {"--inputs", a->inputs}, {"-o", a->out}};
   for (int k = 0; k < 3; k++)
@@ -352,8 +384,10 @@ int main(int argc, char **argv) {
       return 0;
     }
     Args a;
-    if (parse_args(c, argc - 2, argv + 2, &a)) return 1;
-    return c->run(&a);
+    int rc = parse_args(c, argc - 2, argv + 2, &a) ? 1 : c->run(&a);
+    free(a.files);
+    free(a.cflags);
+    return rc;
   }
   fprintf(stderr, "rnnc: error: unknown command '%s'\n", argv[1]);
   usage(stderr);

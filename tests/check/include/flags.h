@@ -1,0 +1,4 @@
+/* A header found through -I: checked like the file that includes it. */
+#ifndef FEATURES
+#error FEATURES is not defined
+#endif
