@@ -25,6 +25,11 @@ void pass_autodiff(Graph *g);
 void pass_optimizer(Graph *g);
 /* simplify.c: constant folding, algebraic identities, common subexpressions. */
 void pass_simplify(Graph *g);
+/* batch_time.c: the per-step products with one weight, and the sums over
+ * time of weight-gradient products and bias reductions, become one product
+ * each (never across the recurrence).  Requires a scheduled graph;
+ * invalidates the schedule (pass_schedule runs next). */
+void pass_batch_time(Graph *g);
 /* schedule.c: keeps the nodes results need, in execution order, renumbered. */
 void pass_schedule(Graph *g);
 

@@ -3,6 +3,7 @@
  *
  *   spec.lua --fe_load--> forward graph --truncate--> --unroll--> unrolled
  *     --autodiff--> backward --optimizer--> updated --simplify--> --schedule-->
+ *     --batch_time--> --schedule-->
  *
  * A verifier runs after every pass; `dump_after` prints the IR after a named
  * pass (or after all of them) in the one text format of ir_print.  Which
@@ -76,5 +77,8 @@ finish:
   pass_simplify(g);
   pass_schedule(g);
   after(o, g, "simplify", STAGE_SCHEDULED);
+  pass_batch_time(g);
+  pass_schedule(g);
+  after(o, g, "batch_time", STAGE_SCHEDULED);
   return g;
 }

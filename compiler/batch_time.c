@@ -1,0 +1,310 @@
+/*
+ * batch_time.c - one large matrix product instead of T small ones.
+ *
+ * requires: scheduled (after simplify): ids are a topological order of the
+ * live nodes.
+ * invalidates: the schedule: new nodes are appended and the nodes they
+ * replace become dead (pass_schedule drops them).
+ *
+ * Unrolling leaves T copies of every product: each step multiplies its slice
+ * of the input by the same weight, and BPTT sums T weight-gradient products
+ * and T bias reductions.  One product of [B*T, I] rows is one kernel call
+ * instead of T, and a kernel that blocks for the cache reuses each block of
+ * the weight over B*T rows instead of B.  So the pass merges them, with
+ * existing ops only (matmul, reshape, stack, select, sum_to): the
+ * interpreter, the gradient rules and the C emitter need nothing new.  The
+ * price is [B, T, ...] values: a stack copies (a reshape or a select need
+ * not).  Three rewrites, in this order:
+ *   1. addn(matmul(P_t, Q_t) ta, ...) = sum_t P_t^T Q_t, a weight gradient,
+ *      becomes matmul(rows(P), rows(Q)) ta, where rows(V) lays the V_t out
+ *      as the rows of one [B*k, D] matrix: reshape(stack(V_t, axis=1)), or
+ *      reshape(X) when the V_t are the selects of X along axis 1 in order
+ *      (a reshape moves nothing; a stack copies).  Other addn terms stay.
+ *   2. addn(sum_to(V_t) ...) reducing away the leading axis (a bias
+ *      gradient) becomes sum_to(stack(V_t, axis=1)) (or sum_to(X)).
+ *   3. A group of products matmul(A_t, W) (no ta, same W and tb, A_t of one
+ *      shape) becomes Y = reshape(matmul(rows(A), W), [B, k, G]) and each
+ *      member becomes select(Y, axis=1, t): the input projections of every
+ *      step, and in BPTT the gradients sent back through them.  Merging makes
+ *      every member wait for every A_t, so a group is merged only if no A_t
+ *      depends on a member: the recurrent matmul(h_{t-1}, weight_hh) never
+ *      is (h_t depends on the product of step t-1).  One depth-first sweep
+ *      from the A_t over the graph as rewritten so far decides; the graph
+ *      stays acyclic after each merge, so checking groups one at a time
+ *      also rules out cycles through two merged groups.
+ * Rewrites 1 and 2 cannot make a cycle: they read values the addn already
+ * depended on.  They run first because their pairs fix a step order (the
+ * select index, else the order of an earlier stack, else the order in which
+ * the forward values Q_t were computed) that later stacks of the same values
+ * adopt, so a stack of dY_t is made once and shared by the weight gradient,
+ * the bias gradient and the projection.
+ * New nodes carry the spec line of the nodes they replace.
+ */
+#include "passes.h"
+
+#include <stdlib.h>
+
+typedef struct {
+  Graph *g;
+  int n0;        /* nodes before the pass: only these are ever replaced */
+  Node **repl;   /* repl[id]: the node standing for original node id, or NULL */
+  Node **stacks; /* every stack and row matrix made here, for reuse */
+  int nstacks, capstacks;
+} Batch;
+
+/* What x stands for now. */
+static Node *now(const Batch *b, Node *x) {
+  return x->id < b->n0 && b->repl[x->id] ? b->repl[x->id] : x;
+}
+
+static Node *remember(Batch *b, Node *x) {
+  if (b->nstacks == b->capstacks) {
+    b->capstacks = b->capstacks ? 2 * b->capstacks : 16;
+    b->stacks = realloc(b->stacks, (size_t)b->capstacks * sizeof *b->stacks);
+    if (!b->stacks) die("out of memory");
+  }
+  return b->stacks[b->nstacks++] = x;
+}
+
+/* ---- the step order of k per-step values: v[perm[j]] goes to step j ---- */
+
+/* The X of which v[0..k) are select(X, axis=1, j) for j = 0..k-1, each once
+ * (perm[j] is the position of index j in v); NULL if there is none. */
+static Node *selected_from(Node *const *v, int k, int *perm) {
+  Node *x = v[0]->op == OP_SELECT ? v[0]->in[0] : NULL;
+  if (!x || x->shape.rank != v[0]->shape.rank + 1 || x->shape.dim[1] != k) return NULL;
+  for (int j = 0; j < k; j++) perm[j] = -1;
+  for (int i = 0; i < k; i++) {
+    const Node *s = v[i];
+    if (s->op != OP_SELECT || s->in[0] != x || s->attr.axis != 1 || perm[s->attr.start] >= 0)
+      return NULL;
+    perm[s->attr.start] = i;
+  }
+  return x;
+}
+
+/* X if v[j] = select(X, axis=1, j) for every j in 0..k-1: then X itself
+ * (or a reshape of it) holds the values in order, and nothing is copied. */
+static Node *source_in_order(Node *const *v, int k) {
+  Node *x = v[0]->op == OP_SELECT ? v[0]->in[0] : NULL;
+  bool in_order = x && x->shape.rank == v[0]->shape.rank + 1 && x->shape.dim[1] == k;
+  for (int j = 0; in_order && j < k; j++)
+    in_order = v[j]->op == OP_SELECT && v[j]->in[0] == x && v[j]->attr.axis == 1 &&
+               v[j]->attr.start == j;
+  return in_order ? x : NULL;
+}
+
+/* Follows an earlier stack of the same values, in any order. */
+static bool order_of_stack(const Batch *b, Node *const *v, int k, int *perm) {
+  for (int s = 0; s < b->nstacks; s++) {
+    Node *st = b->stacks[s];
+    if (st->op != OP_STACK || st->nin != k) continue;
+    bool used[k], all = true;
+    for (int i = 0; i < k; i++) used[i] = false;
+    for (int j = 0; j < k && all; j++) {
+      perm[j] = -1;
+      for (int i = 0; i < k && perm[j] < 0; i++)
+        if (!used[i] && v[i] == now(b, st->in[j])) perm[j] = i, used[i] = true;
+      all = perm[j] >= 0;
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+/* Creation order: forward values are made step by step. */
+static void order_of_ids(Node *const *v, int k, int *perm) {
+  for (int i = 0; i < k; i++) {
+    int j = i;
+    for (; j > 0 && v[perm[j - 1]]->id > v[i]->id; j--) perm[j] = perm[j - 1];
+    perm[j] = i;
+  }
+}
+
+static bool order_of_selects(Node *const *v, int k, int *perm) {
+  return selected_from(v, k, perm) != NULL;
+}
+
+/* The step order of pairs (p_i, q_i). */
+static void order_pairs(const Batch *b, Node *const *p, Node *const *q, int k, int *perm) {
+  if (!order_of_selects(q, k, perm) && !order_of_selects(p, k, perm) && !order_of_stack(b, p, k, perm) &&
+      !order_of_stack(b, q, k, perm))
+    order_of_ids(q, k, perm);
+}
+
+static void order_values(const Batch *b, Node *const *v, int k, int *perm) {
+  if (!order_of_selects(v, k, perm) && !order_of_stack(b, v, k, perm)) order_of_ids(v, k, perm);
+}
+
+/* ---- stacked values ---- */
+
+/* v[perm[0..k)] as one [B, k, ...] tensor: the X they select from, an earlier
+ * stack of the same values in this order, or a new stack. */
+static Node *stacked(Batch *b, Node *const *v, int k, const int *perm) {
+  Node *in[k];
+  for (int j = 0; j < k; j++) in[j] = v[perm[j]];
+  Node *x = source_in_order(in, k);
+  if (x) return now(b, x);
+  for (int s = 0; s < b->nstacks; s++) {
+    Node *st = b->stacks[s];
+    bool same = st->op == OP_STACK && st->nin == k;
+    for (int j = 0; same && j < k; j++) same = now(b, st->in[j]) == in[j];
+    if (same) return st;
+  }
+  Attr at = {.axis = 1};
+  return remember(b, ir_node(b->g, OP_STACK, k, in, &at));
+}
+
+/* A [B, k, D] tensor as [B*k, D] rows (row b*k + t is step t of batch row b). */
+static Node *rows(Batch *b, Node *x) {
+  Shape s = ir_shape(2, x->shape.dim[0] * x->shape.dim[1], x->shape.dim[2]);
+  if (x->op == OP_RESHAPE && ir_shape_eq(x->in[0]->shape, s)) return x->in[0];
+  for (int i = 0; i < b->nstacks; i++)
+    if (b->stacks[i]->op == OP_RESHAPE && b->stacks[i]->in[0] == x) return b->stacks[i];
+  return remember(b, ir_shaped(b->g, OP_RESHAPE, x, s));
+}
+
+/* ---- 1 and 2: sums over time ---- */
+
+static bool is_weight_grad(const Node *t, const Node *first) {
+  return t->op == OP_MATMUL && t->attr.ta && !t->attr.tb &&
+         (!first || (ir_shape_eq(t->in[0]->shape, first->in[0]->shape) &&
+                     ir_shape_eq(t->in[1]->shape, first->in[1]->shape)));
+}
+
+/* sum_to that sums the leading axis away, so stacking on axis 1 keeps the
+ * same sum (a stack of rank > IR_MAXDIM is impossible). */
+static bool is_bias_grad(const Node *t, const Node *first) {
+  if (t->op != OP_SUM_TO) return false;
+  Shape x = t->in[0]->shape;
+  return t->shape.rank < x.rank && x.rank < IR_MAXDIM && (!first || ir_shape_eq(x, first->in[0]->shape));
+}
+
+/* Replaces the terms of `sum` that `is_term` accepts (at least two) by one
+ * node; the others stay. */
+static void batch_sum(Batch *b, Node *sum, bool (*is_term)(const Node *, const Node *)) {
+  Node *cur = now(b, sum); /* rewrite 1 may have made a new addn of the other terms */
+  if (cur->op != OP_ADDN) return;
+  int n = cur->nin, k = 0, nrest = 0;
+  Node *term[n], *rest[n + 1], *p[n], *q[n];
+  for (int i = 0; i < n; i++) {
+    Node *t = now(b, cur->in[i]);
+    if (is_term(t, k ? term[0] : NULL)) term[k++] = t;
+    else rest[nrest++] = t;
+  }
+  if (k < 2) return;
+  Graph *g = b->g;
+  g->loc = sum->loc;
+  int perm[k];
+  for (int i = 0; i < k; i++) p[i] = now(b, term[i]->in[0]);
+  if (term[0]->op == OP_MATMUL) {
+    for (int i = 0; i < k; i++) q[i] = now(b, term[i]->in[1]);
+    order_pairs(b, p, q, k, perm);
+    Node *prows = rows(b, stacked(b, p, k, perm)), *qrows = rows(b, stacked(b, q, k, perm));
+    rest[nrest++] = ir_matmul(g, prows, qrows, true, false);
+  } else {
+    order_values(b, p, k, perm);
+    rest[nrest++] = ir_shaped(g, OP_SUM_TO, stacked(b, p, k, perm), sum->shape);
+  }
+  b->repl[sum->id] = nrest == 1 ? rest[0] : ir_node(g, OP_ADDN, nrest, rest, NULL);
+}
+
+/* ---- 3: products with one weight ---- */
+
+/* Does any of a[0..k) depend on a member of the group (member[id] set)? */
+static bool depends_on_group(const Batch *b, Node *const *a, int k, const bool *member) {
+  int n = b->g->nnodes;
+  bool *seen = calloc((size_t)n, sizeof *seen), found = false;
+  Node **stack = malloc((size_t)n * sizeof *stack);
+  if (!seen || !stack) die("out of memory");
+  int top = 0;
+  for (int i = 0; i < k; i++)
+    if (!seen[a[i]->id]) seen[a[i]->id] = true, stack[top++] = a[i];
+  while (top && !found) {
+    Node *x = stack[--top];
+    found = x->id < b->n0 && member[x->id];
+    for (int j = 0; j < x->nin; j++) {
+      Node *in = now(b, x->in[j]);
+      if (!seen[in->id]) seen[in->id] = true, stack[top++] = in;
+    }
+  }
+  free(seen);
+  free(stack);
+  return found;
+}
+
+static void batch_products(Batch *b, Node *const *mm, int k, bool *member) {
+  Graph *g = b->g;
+  Node *a[k];
+  for (int i = 0; i < k; i++) a[i] = now(b, mm[i]->in[0]), member[mm[i]->id] = true;
+  bool cycle = depends_on_group(b, a, k, member);
+  for (int i = 0; i < k; i++) member[mm[i]->id] = false;
+  if (cycle) return;
+  int perm[k];
+  order_values(b, a, k, perm);
+  g->loc = mm[0]->loc;
+  Node *y = ir_matmul(g, rows(b, stacked(b, a, k, perm)), now(b, mm[0]->in[1]), false, mm[0]->attr.tb);
+  Node *steps = ir_shaped(g, OP_RESHAPE, y, ir_shape(3, a[0]->shape.dim[0], k, y->shape.dim[1]));
+  for (int j = 0; j < k; j++) {
+    Node *m = mm[perm[j]];
+    g->loc = m->loc;
+    Attr at = {.axis = 1, .start = j};
+    b->repl[m->id] = ir_node(g, OP_SELECT, 1, &steps, &at);
+  }
+}
+
+typedef struct {
+  Node *mm, *w; /* a product and its weight as it stands now */
+} Product;
+
+/* Groups: same weight, same tb, same shape of A; then creation order. */
+static int by_group(const void *pa, const void *pb) {
+  const Product *x = pa, *y = pb;
+  if (x->w->id != y->w->id) return x->w->id < y->w->id ? -1 : 1;
+  if (x->mm->attr.tb != y->mm->attr.tb) return x->mm->attr.tb ? 1 : -1;
+  const Shape *s = &x->mm->in[0]->shape, *t = &y->mm->in[0]->shape;
+  for (int d = 0; d < 2; d++)
+    if (s->dim[d] != t->dim[d]) return s->dim[d] < t->dim[d] ? -1 : 1;
+  return x->mm->id < y->mm->id ? -1 : x->mm->id > y->mm->id;
+}
+
+static bool same_group(const Product *x, const Product *y) {
+  return x->w == y->w && x->mm->attr.tb == y->mm->attr.tb &&
+         ir_shape_eq(x->mm->in[0]->shape, y->mm->in[0]->shape);
+}
+
+static void batch_all_products(Batch *b) {
+  Product *ps = malloc((size_t)(b->n0 ? b->n0 : 1) * sizeof *ps);
+  Node **mm = malloc((size_t)(b->n0 ? b->n0 : 1) * sizeof *mm);
+  bool *member = calloc((size_t)b->n0 + 1, sizeof *member);
+  if (!ps || !mm || !member) die("out of memory");
+  int n = 0;
+  for (int i = 0; i < b->n0; i++) {
+    Node *x = b->g->nodes[i];
+    if (x->op == OP_MATMUL && !x->attr.ta) ps[n++] = (Product){x, now(b, x->in[1])};
+  }
+  qsort(ps, (size_t)n, sizeof *ps, by_group);
+  for (int i = 0, j; i < n; i = j) {
+    for (j = i; j < n && same_group(&ps[i], &ps[j]); j++) mm[j - i] = ps[j].mm;
+    if (j - i >= 2) batch_products(b, mm, j - i, member);
+  }
+  free(ps);
+  free(mm);
+  free(member);
+}
+
+void pass_batch_time(Graph *g) {
+  Batch b = {.g = g, .n0 = g->nnodes};
+  b.repl = calloc((size_t)b.n0 + 1, sizeof *b.repl);
+  if (!b.repl) die("out of memory");
+  for (int i = 0; i < b.n0; i++)
+    if (g->nodes[i]->op == OP_ADDN) batch_sum(&b, g->nodes[i], is_weight_grad);
+  for (int i = 0; i < b.n0; i++)
+    if (g->nodes[i]->op == OP_ADDN) batch_sum(&b, g->nodes[i], is_bias_grad);
+  batch_all_products(&b);
+  for (int i = 0; i < g->nnodes; i++)
+    for (int k = 0; k < g->nodes[i]->nin; k++) g->nodes[i]->in[k] = now(&b, g->nodes[i]->in[k]);
+  for (int i = 0; i < g->nresults; i++) g->results[i].node = now(&b, g->results[i].node);
+  free(b.repl);
+  free(b.stacks);
+}
