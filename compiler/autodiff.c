@@ -141,6 +141,11 @@ void grad_MATMUL(Graph *g, Node *n, Node *dy, Node **dx) {
   dx[1] = tb ? ir_matmul(g, dy, a, true, ta) : ir_matmul(g, a, dy, !ta, false);
 }
 
+void grad_TRANSPOSE(Graph *g, Node *n, Node *dy, Node **dx) {
+  (void)n;
+  dx[0] = ir_unary(g, OP_TRANSPOSE, dy);
+}
+
 void grad_SUM_TO(Graph *g, Node *n, Node *dy, Node **dx) {
   dx[0] = ir_shaped(g, OP_BROADCAST_TO, dy, n->in[0]->shape);
 }

@@ -311,6 +311,15 @@ KERNEL(MATMUL) {
   free(col);
 }
 
+/* Element by element, in bytes: the same code for every dtype. */
+KERNEL(TRANSPOSE) {
+  (void)c;
+  long rows = n->in[0]->shape.dim[0], cols = n->in[0]->shape.dim[1];
+  size_t es = ir_dtype_size(n->dtype);
+  for (long i = 0; i < rows; i++)
+    for (long j = 0; j < cols; j++) memcpy(at(out, j * rows + i, es), at(in[0], i * cols + j, es), es);
+}
+
 /* ---- broadcast and reduce ---- */
 
 #define DEF_SUM_RUN(T, S)                                                                    \

@@ -167,6 +167,8 @@ typedef const char *(*ShapeFn)(Node *n); /* fills n->shape, n->dtype; error text
 typedef void (*GradFn)(Graph *g, Node *n, Node *dy, Node **dx);
 struct InterpCtx;
 typedef void (*InterpFn)(struct InterpCtx *c, const Node *n, void *out, void *const *in);
+struct Emit;
+typedef void (*EmitFn)(struct Emit *e, const Node *n, const char *const *arg);
 
 typedef struct {
   const char *name;
@@ -175,6 +177,7 @@ typedef struct {
   ShapeFn shape;
   GradFn grad; /* fills dx[i] (NULL = no gradient for input i) */
   InterpFn interp;
+  EmitFn emit; /* C: an expression (elementwise ops) or a kernel body, see emit.h */
 } OpInfo;
 
 extern const OpInfo ir_ops[OP_COUNT];

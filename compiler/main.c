@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_c.h"
 #include "bind.h"
 #include "check.h"
 #include "dot.h"
+#include "emit_c.h"
 #include "gradcheck.h"
 #include "init.h"
 #include "interp.h"
@@ -30,7 +32,7 @@ typedef struct {
   int dtype; /* -1: as the spec says */
   int batch, steps, samples;
   double tol;
-  bool json;
+  bool json, stream;
 } Args;
 
 typedef struct {
@@ -74,9 +76,9 @@ static int write_file(const char *path, StFile *f) {
 }
 
 /* Runs g on the weights and inputs files and writes its results to a->out. */
-static int run_graph(const Args *a, Graph *g) {
-  if (a->backend && strcmp(a->backend, "interp"))
-    return fail("unknown backend '%s' (this build has: interp)", a->backend);
+static int run_graph(const Args *a, const PipelineOptions *po, Graph *g) {
+  if (a->backend && strcmp(a->backend, "interp") && strcmp(a->backend, "c"))
+    return fail("unknown backend '%s' (interp or c)", a->backend);
   StFile w, x, out;
   if (read_file(a->weights, &w)) return 1;
   if (read_file(a->inputs, &x)) {
@@ -85,7 +87,8 @@ static int run_graph(const Args *a, Graph *g) {
   }
   st_init(&out);
   char err[512];
-  int rc = interp_run(g, &w, &x, a->seed, &out, err, sizeof err);
+  int rc = a->backend && !strcmp(a->backend, "c") ? backend_c_run(po, g, &w, &x, a->seed, &out, err, sizeof err)
+                                                   : interp_run(g, &w, &x, a->seed, &out, err, sizeof err);
   st_free(&w);
   st_free(&x);
   if (rc) {
@@ -97,9 +100,20 @@ static int run_graph(const Args *a, Graph *g) {
 
 /* ---- commands ---- */
 
-static int cmd_init(const Args *a) {
+/* Every parameter, and the optimizer's state when the spec trains: the
+ * parameters of a step graph, else those of the forward graph. */
+static Graph *all_params(const Args *a) {
   PipelineOptions po = pipeline_options(a, GOAL_STEP);
-  Graph *g = pipeline_run(&po);
+  Graph *spec = fe_load(a->spec, &po.fe);
+  if (!spec) return NULL;
+  bool trains = spec->cfg.opt.kind != OPT_NONE && ir_find_result(spec, ROLE_LOSS, "loss");
+  ir_graph_free(spec);
+  if (!trains) po = (PipelineOptions){.spec = a->spec, .fe = po.fe, .goal = GOAL_PREDICT, .stop = STAGE_FORWARD};
+  return pipeline_run(&po);
+}
+
+static int cmd_init(const Args *a) {
+  Graph *g = all_params(a);
   if (!g) return 1;
   StFile w;
   st_init(&w);
@@ -161,7 +175,23 @@ static int cmd_grad(const Args *a) {
   PipelineOptions po = pipeline_options(a, GOAL_GRAD);
   Graph *g = pipeline_run(&po);
   if (!g) return 1;
-  int rc = run_graph(a, g);
+  int rc = run_graph(a, &po, g);
+  ir_graph_free(g);
+  return rc;
+}
+
+/* predict runs the batch forward; with --stream (generated code), one row
+ * and one step at a time through NAME_step instead. */
+static int cmd_predict(const Args *a) {
+  PipelineOptions po = pipeline_options(a, GOAL_PREDICT);
+  Graph *g = pipeline_run(&po);
+  if (!g) return 1;
+  if (a->stream && !(a->backend && !strcmp(a->backend, "c"))) {
+    ir_graph_free(g);
+    return fail("--stream runs generated code: add --backend c%s", "");
+  }
+  if (a->stream) po.goal = GOAL_STREAM;
+  int rc = run_graph(a, &po, g);
   ir_graph_free(g);
   return rc;
 }
@@ -170,8 +200,20 @@ static int cmd_step(const Args *a) {
   PipelineOptions po = pipeline_options(a, GOAL_STEP);
   Graph *g = pipeline_run(&po);
   if (!g) return 1;
-  int rc = run_graph(a, g);
+  int rc = run_graph(a, &po, g);
   ir_graph_free(g);
+  return rc;
+}
+
+static int cmd_build(const Args *a) {
+  EmitOptions o = {.spec = a->spec, .fe = {.batch = a->batch, .steps = a->steps, .dtype = a->dtype}, .dir = a->out};
+  char *h = NULL, *c = NULL, err[512];
+  err[0] = 0;
+  int rc = emit_c_build(&o, &h, &c, err, sizeof err);
+  if (rc && err[0]) fail("%s", err);
+  if (!rc) printf("%s\n%s\n", h, c);
+  free(h);
+  free(c);
   return rc;
 }
 
@@ -237,14 +279,20 @@ static const Command commands[] = {
      "-o --seed --dtype --batch --steps", "-o", cmd_inputs},
     {"show", "rnnc show FILE.safetensors", "the tensors of a file: name, dtype, shape, min/max/mean",
      "", "", cmd_show},
-    {"grad", "rnnc grad SPEC --weights W --inputs X -o OUT [--backend interp] [--dtype f64]",
+    {"grad", "rnnc grad SPEC --weights W --inputs X -o OUT [--backend interp|c] [--dtype f64]",
      "loss, outputs, metrics and grad.<param> for one batch",
      "--weights --inputs -o --backend --dtype --batch --steps --seed --dump-after",
      "--weights --inputs -o", cmd_grad},
-    {"step", "rnnc step SPEC --weights W --inputs X -o W2 [--backend interp] [--dtype f64]",
+    {"predict", "rnnc predict SPEC --weights W --inputs X -o Y [--backend interp|c [--stream]]",
+     "the model's outputs for a batch (inference: dropout off, targets not needed)",
+     "--weights --inputs -o --backend --stream --dtype --batch --steps", "--weights --inputs -o", cmd_predict},
+    {"step", "rnnc step SPEC --weights W --inputs X -o W2 [--backend interp|c] [--dtype f64]",
      "one training step: forward, BPTT, clipping, optimizer; writes the new weights",
      "--weights --inputs -o --backend --dtype --batch --steps --seed --dump-after",
      "--weights --inputs -o", cmd_step},
+    {"build", "rnnc build SPEC -o DIR [--dtype f32|f64]",
+     "generates DIR/NAME.h and DIR/NAME.c: unrolled, shape-specialised, malloc-free C99",
+     "-o --dtype --batch --steps", "-o", cmd_build},
     {"summary", "rnnc summary SPEC [--json]",
      "layers, output shapes, parameter counts, inputs and targets",
      "--json --dtype --batch --steps", "", cmd_summary},
@@ -350,6 +398,8 @@ static int parse_args(const Command *c, int argc, char **argv, Args *a) {
       return 1;
     } else if (!strcmp(s, "--json")) {
       a->json = true;
+    } else if (!strcmp(s, "--stream")) {
+      a->stream = true;
     } else if (i + 1 >= argc) {
       return fail("option '%s' needs a value", s);
     } else if (parse_value(a, s, argv[++i])) {

@@ -15,6 +15,12 @@ void pass_verify(Graph *g, Stage stage);
 /* shape.c: re-infers every node's shape; a difference is a compiler bug. */
 void pass_check_shapes(Graph *g);
 bool shape_broadcast(Shape a, Shape b, Shape *out);
+/* stream.c: forward (batch 1, one step) -> states read from inputs, next
+ * states as outputs: the graph of one streaming step. */
+void pass_stream(Graph *g);
+/* layout.c: every matmul reads a row-major right operand (x W^T becomes
+ * x transpose(W)); run simplify after it to share the transposes. */
+void pass_layout(Graph *g);
 /* truncate.c: TBPTT - cuts the gradient through states every k steps. */
 void pass_truncate(Graph *g);
 /* unroll.c: forward -> unrolled. */

@@ -1,9 +1,11 @@
 /*
  * pipeline.c - the whole compiler, top to bottom, in one function.
  *
- *   spec.lua --fe_load--> forward graph --truncate--> --unroll--> unrolled
- *     --autodiff--> backward --optimizer--> updated --simplify--> --schedule-->
- *     --batch_time--> --schedule-->
+ *   spec.lua --fe_load--> forward graph [--stream-->] --truncate--> --unroll-->
+ *     unrolled --autodiff--> backward --optimizer--> updated --simplify-->
+ *     --batch_time--> --layout--> --simplify--> scheduled
+ * (with pass_schedule after each rewrite: it drops dead nodes and renumbers
+ * in a topological order)
  *
  * A verifier runs after every pass; `dump_after` prints the IR after a named
  * pass (or after all of them) in the one text format of ir_print.  Which
@@ -29,7 +31,7 @@ static void keep_results(Graph *g, Goal goal) {
   int kept = 0;
   for (int i = 0; i < g->nresults; i++) {
     Role r = g->results[i].role;
-    bool keep = goal == GOAL_PREDICT ? r == ROLE_OUTPUT
+    bool keep = goal <= GOAL_STREAM ? r == ROLE_OUTPUT
               : goal == GOAL_STEP    ? r == ROLE_LOSS || r == ROLE_METRIC || r == ROLE_UPDATE
                                      : true;
     if (keep) g->results[kept++] = g->results[i];
@@ -41,7 +43,7 @@ static void keep_results(Graph *g, Goal goal) {
  * reported at its line first). */
 static void check_goal(Graph *g, const PipelineOptions *o) {
   SrcLoc spec = {o->spec, 0};
-  if (o->goal != GOAL_PREDICT && !ir_find_result(g, ROLE_LOSS, "loss"))
+  if (o->goal >= GOAL_LOSS && !ir_find_result(g, ROLE_LOSS, "loss"))
     ir_user_error(spec, "the spec defines no loss: call loss(...) (for example "
                   "loss(cross_entropy(logits, y)))");
   if (o->goal == GOAL_STEP && g->cfg.opt.kind == OPT_NONE)
@@ -50,11 +52,16 @@ static void check_goal(Graph *g, const PipelineOptions *o) {
 
 Graph *pipeline_run(const PipelineOptions *o) {
   FeOptions fe = o->fe;
-  fe.training = o->goal != GOAL_PREDICT;
+  fe.training = o->goal >= GOAL_LOSS;
+  if (o->goal == GOAL_STREAM) fe.batch = fe.steps = 1;
   Graph *g = fe_load(o->spec, &fe);
   if (!g) return NULL;
-  if (o->goal == GOAL_PREDICT) keep_results(g, o->goal);
+  if (o->goal <= GOAL_STREAM) keep_results(g, o->goal);
   after(o, g, "frontend", STAGE_FORWARD);
+  if (o->goal == GOAL_STREAM) {
+    pass_stream(g);
+    after(o, g, "stream", STAGE_FORWARD);
+  }
   check_goal(g, o);
   if (o->stop == STAGE_FORWARD) return g;
 
@@ -80,5 +87,10 @@ finish:
   pass_batch_time(g);
   pass_schedule(g);
   after(o, g, "batch_time", STAGE_SCHEDULED);
+  pass_layout(g);
+  pass_schedule(g); /* the new transposes come after their users: renumber for CSE */
+  pass_simplify(g);
+  pass_schedule(g);
+  after(o, g, "layout", STAGE_SCHEDULED);
   return g;
 }

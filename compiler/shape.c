@@ -215,6 +215,14 @@ const char *shape_MATMUL(Node *n) {
   return NULL;
 }
 
+const char *shape_TRANSPOSE(Node *n) {
+  Shape s = n->in[0]->shape;
+  if (s.rank != 2) return fail("transpose: needs a matrix, got %s", show(s));
+  n->shape = ir_shape(2, s.dim[1], s.dim[0]);
+  n->dtype = n->in[0]->dtype;
+  return NULL;
+}
+
 const char *shape_SUM_TO(Node *n) {
   Shape x = n->in[0]->shape, t = n->attr.shape, b;
   if (need_float(n, 0)) return errbuf;

@@ -167,6 +167,7 @@ static void test_broadcasting(DType dt) {
 static void test_sum_to(DType dt) {
   static const double c8[] = {1, 2, 3, 4, 5, 6, 7, 8}; /* [2,2,2] */
   Case t;
+  t = new_case(dt), EXPECT(&t, "transpose", op1(&t, OP_TRANSPOSE, fl(&t, S(2, 2, 3, 0), M23), (Attr){0}), 1, 4, 2, 5, 3, 6);
   t = new_case(dt), EXPECT(&t, "sum_to [1,3]", op1(&t, OP_SUM_TO, fl(&t, S(2, 2, 3, 0), M23), (Attr){.shape = S(2, 1, 3, 0)}), 5, 7, 9);
   t = new_case(dt), EXPECT(&t, "sum_to [3]", op1(&t, OP_SUM_TO, fl(&t, S(2, 2, 3, 0), M23), (Attr){.shape = S(1, 3, 0, 0)}), 5, 7, 9);
   t = new_case(dt), EXPECT(&t, "sum_to [2,1]", op1(&t, OP_SUM_TO, fl(&t, S(2, 2, 3, 0), M23), (Attr){.shape = S(2, 2, 1, 0)}), 6, 15);
@@ -377,6 +378,7 @@ static const GradCase grad_cases[] = {
     {"matmul ta", OP_MATMUL, {.ta = true}, 2, {SH(2, {4, 3}), SH(2, {4, 2})}, {ANY, ANY}},
     {"matmul tb", OP_MATMUL, {.tb = true}, 2, {SH(2, {3, 4}), SH(2, {2, 4})}, {ANY, ANY}},
     {"matmul ta tb", OP_MATMUL, {.ta = true, .tb = true}, 2, {SH(2, {4, 3}), SH(2, {2, 4})}, {ANY, ANY}},
+    {"transpose", OP_TRANSPOSE, {0}, 1, {SH(2, {3, 4})}, {ANY}},
     {"sum_to [1,4]", OP_SUM_TO, {.shape = SH(2, {1, 4})}, 1, {SH(2, {3, 4})}, {ANY}},
     {"sum_to [3,1]", OP_SUM_TO, {.shape = SH(2, {3, 1})}, 1, {SH(2, {3, 4})}, {ANY}},
     {"sum_to []", OP_SUM_TO, {.shape = SH(0, {0})}, 1, {SH(2, {3, 4})}, {ANY}},

@@ -1,0 +1,274 @@
+/*
+ * backend_c.c - `--backend c`: generated code run from rnnc itself.
+ *
+ * The spec is emitted (emit_c.c) into the cache directory, compiled with the
+ * system C compiler into a shared object named by a hash of the generated
+ * text and the compile command (so an unchanged spec compiles once), and
+ * loaded with dlopen.  Its NAME_tool_run entry point (compiled in with
+ * -DRNNC_TOOL_API) takes tensors by position; this file binds them by name
+ * with the same contract as the interpreter (bind.h), through the
+ * NAME_params_info table the generated code exports, and stores the same
+ * results under the same names.
+ *
+ * The cache is $RNNC_CACHE_DIR, else $XDG_CACHE_HOME/rnnc, else
+ * $HOME/.cache/rnnc, else /tmp/rnnc-cache; the compiler is $CC or cc.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "backend_c.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bind.h"
+#include "emit_c.h"
+
+enum { MAX_INPUTS = 64 }; /* inputs and targets of one model */
+
+/* Mirrors NAME_param_info of every generated header (same members, same order). */
+typedef struct {
+  const char *name;
+  int rank;
+  int shape[4];
+  long offset;
+  int trainable;
+} ParamInfo;
+
+typedef void (*StreamF32)(const float *, void *const *, void *const *, void *);
+typedef void (*StreamF64)(const double *, void *const *, void *const *, void *);
+typedef float (*RunF32)(int, float *, void *const *, float *, void *const *, void *const *, void *, uint64_t);
+typedef double (*RunF64)(int, double *, void *const *, double *, void *const *, void *const *, void *, uint64_t);
+
+static int failf(char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+/* ---- the cache ---- */
+
+static void cache_dir(char *buf, size_t size) {
+  const char *env = getenv("RNNC_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  if (env && *env) snprintf(buf, size, "%s", env);
+  else if (xdg && *xdg) snprintf(buf, size, "%s/rnnc", xdg);
+  else if (home && *home) snprintf(buf, size, "%s/.cache/rnnc", home);
+  else snprintf(buf, size, "/tmp/rnnc-cache");
+}
+
+/* mkdir -p */
+static int make_dirs(char *path) {
+  for (char *p = path + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    int rc = mkdir(path, 0777);
+    *p = '/';
+    if (rc && errno != EEXIST) return -1;
+  }
+  return mkdir(path, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+  return h;
+}
+
+static uint64_t hash_file(uint64_t h, const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return h;
+  char buf[1 << 14];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) h = fnv1a(h, buf, n);
+  fclose(f);
+  return h;
+}
+
+/* Runs argv, waiting for it; 0 on exit status 0. */
+static int run(char *const *argv) {
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    execvp(argv[0], argv);
+    _exit(127);
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Emits, compiles (unless cached) and returns the path of the shared object. */
+static int build_object(const PipelineOptions *po, char *so, size_t size, char *err, size_t errlen) {
+  char dir[3072];
+  cache_dir(dir, sizeof dir);
+  size_t len = strlen(dir);
+  snprintf(dir + len, sizeof dir - len, "/src-%ld", (long)getpid());
+  if (make_dirs(dir)) return failf(err, errlen, "%s: cannot create the cache directory", dir);
+  EmitOptions eo = {.spec = po->spec, .fe = po->fe, .dir = dir};
+  char *h = NULL, *c = NULL;
+  if (emit_c_build(&eo, &h, &c, err, errlen)) {
+    free(h), free(c);
+    return err[0] ? -1 : failf(err, errlen, "cannot generate C for %s", po->spec);
+  }
+  const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
+  char *argv[] = {(char *)cc, "-std=c99", "-O3", "-march=native", "-fPIC", "-shared", "-DRNNC_TOOL_API",
+                  "-o", NULL /* the object */, c, "-lm", NULL};
+  uint64_t key = fnv1a(1469598103934665603u, cc, strlen(cc));
+  for (int i = 1; i < 8; i++) key = fnv1a(key, argv[i], strlen(argv[i]) + 1);
+  key = hash_file(hash_file(key, h), c);
+  dir[len] = 0;
+  snprintf(so, size, "%s/model-%016llx.so", dir, (unsigned long long)key);
+  int rc = 0;
+  if (access(so, R_OK)) {
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", so, (long)getpid());
+    argv[8] = tmp;
+    rc = run(argv) || rename(tmp, so) ? failf(err, errlen, "%s: the C compiler (%s) failed on %s", po->spec, cc, c) : 0;
+    remove(tmp);
+  }
+  if (!rc) remove(h), remove(c), rmdir(eo.dir);
+  free(h), free(c);
+  return rc;
+}
+
+/* ---- binding ---- */
+
+typedef struct {
+  void *lib;
+  const ParamInfo *info;
+  int nparams;
+  const long *arena;
+  RunF32 run32; /* NAME_tool_run, as the model's float type says */
+  RunF64 run64;
+  StreamF32 stream32; /* NAME_tool_stream */
+  StreamF64 stream64;
+  const char *const *input_names; /* the order NAME_tool_run takes its inputs in */
+  size_t es;    /* bytes per element of the model's float type */
+} Model;
+
+static void *symbol(Model *m, const char *model, const char *what) {
+  char name[256];
+  snprintf(name, sizeof name, "%s_%s", model, what);
+  return dlsym(m->lib, name);
+}
+
+static const ParamInfo *find_param(const Model *m, const char *name) {
+  for (int i = 0; i < m->nparams; i++)
+    if (!strcmp(m->info[i].name, name)) return &m->info[i];
+  return NULL;
+}
+
+static long numel(const ParamInfo *p) {
+  long n = 1;
+  for (int k = 0; k < p->rank; k++) n *= p->shape[k];
+  return n;
+}
+
+/* The params blob's size: past the end of the last parameter. */
+static long params_elems(const Model *m) {
+  long end = 0;
+  for (int i = 0; i < m->nparams; i++)
+    if (m->info[i].offset + numel(&m->info[i]) > end) end = m->info[i].offset + numel(&m->info[i]);
+  return end;
+}
+
+static int load_model(Model *m, const char *so, const char *name, char *err, size_t errlen) {
+  m->lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+  if (!m->lib) return failf(err, errlen, "%s: cannot load: %s", so, dlerror());
+  m->info = symbol(m, name, "params_info");
+  m->arena = symbol(m, name, "tool_arena");
+  void *run = symbol(m, name, "tool_run"), *stream = symbol(m, name, "tool_stream");
+  m->input_names = symbol(m, name, "tool_inputs");
+  const int *dtype = symbol(m, name, "tool_dtype"), *nparams = symbol(m, name, "tool_nparams");
+  if (!m->info || !m->arena || !run || !stream || !dtype || !nparams || !m->input_names)
+    return failf(err, errlen, "%s: not a model built by this rnnc", so);
+  m->es = (size_t)*dtype;
+  /* POSIX guarantees dlsym's object pointer holds a function's address;
+   * ISO C has no cast between the two, so copy the bits. */
+  _Static_assert(sizeof run == sizeof m->run32 && sizeof run == sizeof m->stream64, "function pointers");
+  if (m->es == 8) memcpy(&m->run64, &run, sizeof run), memcpy(&m->stream64, &stream, sizeof stream);
+  else memcpy(&m->run32, &run, sizeof run), memcpy(&m->stream32, &stream, sizeof stream);
+  m->nparams = *nparams;
+  return 0;
+}
+
+static void *xcalloc(size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size ? size : 1);
+  if (!p) die("out of memory");
+  return p;
+}
+
+int backend_c_run(const PipelineOptions *po, const Graph *g, const StFile *weights, const StFile *inputs,
+                  uint64_t seed, StFile *out, char *err, size_t errlen) {
+  char so[4096];
+  Model m = {0};
+  err[0] = 0;
+  if (build_object(po, so, sizeof so, err, errlen) || load_model(&m, so, g->cfg.name, err, errlen)) {
+    if (m.lib) dlclose(m.lib);
+    return -1;
+  }
+  int fn = po->goal == GOAL_PREDICT ? 0 : po->goal == GOAL_STREAM ? 3 : po->goal == GOAL_STEP ? 2 : 1;
+  long total = params_elems(&m);
+  char *params = xcalloc((size_t)total, m.es), *grads = xcalloc((size_t)total, m.es);
+  void *arena = xcalloc((size_t)m.arena[fn], 1);
+  void **in = xcalloc((size_t)g->ninputs, sizeof *in), **ordered = xcalloc(MAX_INPUTS, sizeof *ordered), **outs = xcalloc((size_t)g->nresults, sizeof *outs);
+  void **metrics = xcalloc((size_t)g->nresults, sizeof *metrics);
+  int rc = 0;
+  /* every parameter the code reads: those of g and, for a step, the optimizer state */
+  for (int i = 0; !rc && i < g->nparams; i++) {
+    const Node *p = g->params[i];
+    const ParamInfo *info = find_param(&m, p->attr.name);
+    if (!info) rc = failf(err, errlen, "%s: generated code has no parameter '%s'", so, p->attr.name);
+    else rc = bind_load(weights, p, params + (size_t)info->offset * m.es, err, errlen);
+  }
+  for (int i = 0; !rc && i < g->ninputs; i++) {
+    const Node *x = g->inputs[i];
+    in[i] = xcalloc((size_t)ir_numel(x->shape), ir_dtype_size(x->dtype));
+    rc = bind_load(inputs, x, in[i], err, errlen);
+  }
+  int no = 0, nm = 0;
+  for (int i = 0; i < g->nresults; i++) {
+    const Result *r = &g->results[i];
+    void *buf = xcalloc((size_t)ir_numel(r->node->shape), ir_dtype_size(r->node->dtype));
+    if (r->role == ROLE_OUTPUT) outs[no++] = buf;
+    else if (r->role == ROLE_METRIC) metrics[nm++] = buf;
+    else free(buf);
+  }
+  /* tool_run takes every input the model has, in its own order; streaming, predict's */
+  for (int k = 0; m.input_names[k] && k < MAX_INPUTS; k++)
+    for (int i = 0; i < g->ninputs; i++)
+      if (!strcmp(g->inputs[i]->attr.name, m.input_names[k])) ordered[k] = in[i];
+  double loss = 0;
+  if (!rc && fn == 3) {
+    if (m.es == 8) m.stream64((const double *)(void *)params, in, outs, arena);
+    else m.stream32((const float *)(void *)params, in, outs, arena);
+  } else if (!rc) {
+    if (m.es == 8) loss = m.run64(fn, (double *)(void *)params, ordered, (double *)(void *)grads, outs, metrics, arena, seed);
+    else loss = m.run32(fn, (float *)(void *)params, ordered, (float *)(void *)grads, outs, metrics, arena, seed);
+  }
+  no = nm = 0;
+  for (int i = 0; !rc && i < g->nresults; i++) {
+    const Result *r = &g->results[i];
+    const ParamInfo *info = r->role == ROLE_GRAD ? find_param(&m, r->name + 5) : find_param(&m, r->name);
+    float lf = (float)loss;
+    const void *value = r->role == ROLE_LOSS     ? (m.es == 8 ? (const void *)&loss : (const void *)&lf)
+                        : r->role == ROLE_OUTPUT ? outs[no++]
+                        : r->role == ROLE_METRIC ? metrics[nm++]
+                        : info                   ? (r->role == ROLE_GRAD ? grads : params) + (size_t)info->offset * m.es
+                                                 : NULL;
+    if (!value) rc = failf(err, errlen, "%s: generated code has no tensor for result '%s'", so, r->name);
+    else bind_store(out, r->name, r->node, value);
+  }
+  for (int i = 0; i < g->ninputs; i++) free(in[i]);
+  for (int i = 0; i < g->nresults; i++) free(outs[i]), free(metrics[i]);
+  free(in), free(ordered), free(outs), free(metrics), free(params), free(grads), free(arena);
+  dlclose(m.lib);
+  return rc;
+}

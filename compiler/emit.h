@@ -1,0 +1,57 @@
+/*
+ * emit.h - what the per-op C emitters (emit_ops.c, bound by ops.def) share
+ * with the driver (emit_c.c).
+ *
+ * Each op has one emitter, emit_ID(e, n, arg), with one of two jobs:
+ *   - elementwise ops (plan_is_fusable): print the C expression of one
+ *     element of n, given the expressions of its operands' elements in
+ *     arg[0..nin) (a dropout mask also gets arg[1] = the linear index and
+ *     arg[2] = its stream variable);
+ *   - every other op: print the body of a kernel function whose pointer
+ *     parameters are named arg[0..nin) for the inputs and arg[nin] for the
+ *     output.  Shapes and strides are compile-time constants: emit_index
+ *     prints the element offset of an operand for given loop variables.
+ */
+#ifndef RNNC_EMIT_H
+#define RNNC_EMIT_H
+
+#include <stdarg.h>
+
+#include "plan.h"
+
+/* A growable string. */
+typedef struct {
+  char *s;
+  size_t len, cap;
+} Buf;
+
+void buf_printf(Buf *b, const char *fmt, ...);
+void buf_free(Buf *b);
+
+typedef struct Emit {
+  const Plan *plan;
+  DType real;  /* the float type of the model */
+  Buf *out;    /* where the emitter prints */
+  int indent;  /* of kernel bodies, in spaces */
+} Emit;
+
+/* The C type of a dtype: "float", "double", "int32_t". */
+const char *emit_ctype(DType dt);
+/* A literal of the model's float type: "0.5f", "1.0", "-HUGE_VALF". */
+const char *emit_literal(const Emit *e, double v, char buf[static 40]);
+/* The libm function `name` for the model's float type: expf or exp. */
+const char *emit_math(const Emit *e, const char *name, char buf[static 16]);
+/* Prints one indented line of a kernel body. */
+void emit_line(Emit *e, const char *fmt, ...);
+/* Opens `for (long iK = 0; iK < dim; iK++)` for every axis of s (closed by
+ * emit_close_loops); vars[k] receives "iK". */
+void emit_loops(Emit *e, Shape s, const char *prefix, char vars[][8]);
+void emit_close_loops(Emit *e, int rank);
+/* "i0 * 512 + i1": the element offset of operand x (as its kernel argument
+ * points to it: the view's base plus its offset) at loop variables vars
+ * over x's own shape. */
+const char *emit_index(const Emit *e, const Node *x, char vars[][8], char buf[static 160]);
+/* Element strides of x as its kernel argument sees it. */
+void emit_strides(const Emit *e, const Node *x, long *stride);
+
+#endif

@@ -1,0 +1,908 @@
+/*
+ * emit_c.c - writes NAME.h and NAME.c for a spec (see emit_c.h).
+ *
+ * For each entry point (predict, grad, train_step) the spec goes through the
+ * pipeline with that goal; the scheduled graph is planned (plan.c: views,
+ * fused loops, items; memplan.c: the arena), and every item becomes one call
+ * of a static kernel function.  Kernels are keyed by their full text, so the
+ * T copies of a step's loop or product share one function: the code of a
+ * step appears once, and the compiler's work grows with T only by the calls.
+ * The calls are split into functions of at most CALLS_PER_PART calls, since
+ * gcc and clang slow down far more than linearly on one huge function.
+ * Results are copied to the caller's buffers at the end of each entry point:
+ * a parameter's update is written only after everything that reads the old
+ * value has run.
+ */
+#define _POSIX_C_SOURCE 200809L /* mkdir */
+#include "emit_c.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+#include "pipeline.h"
+
+enum { CALLS_PER_PART = 200 };
+
+/* runtime/rnnc_rand.h, embedded at build time (generated code must not
+ * depend on files outside the pair it ships as). */
+extern const char emit_rand_source[];
+
+/* ---- strings ---- */
+
+void buf_printf(Buf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (b->len + (size_t)n + 1 > b->cap) {
+    b->cap = (b->len + (size_t)n + 1) * 2;
+    b->s = realloc(b->s, b->cap);
+    if (!b->s) die("out of memory");
+  }
+  va_start(ap, fmt);
+  vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+}
+
+void buf_free(Buf *b) {
+  free(b->s);
+  *b = (Buf){0};
+}
+
+static const char *buf_str(const Buf *b) { return b->s ? b->s : ""; }
+
+/* ---- helpers of emit.h ---- */
+
+const char *emit_ctype(DType dt) { return dt == DT_F64 ? "double" : dt == DT_F32 ? "float" : "int32_t"; }
+
+const char *emit_literal(const Emit *e, double v, char buf[static 40]) {
+  bool f32 = e->real == DT_F32;
+  if (v != v) return "NAN";
+  if (v > 1e308 || v < -1e308) return v > 0 ? (f32 ? "HUGE_VALF" : "HUGE_VAL") : (f32 ? "-HUGE_VALF" : "-HUGE_VAL");
+  int n = snprintf(buf, 40, f32 ? "%.9g" : "%.17g", f32 ? (double)(float)v : v);
+  if (!strpbrk(buf, ".e")) n += snprintf(buf + n, (size_t)(40 - n), ".0");
+  if (f32) snprintf(buf + n, (size_t)(40 - n), "f");
+  return buf;
+}
+
+const char *emit_math(const Emit *e, const char *name, char buf[static 16]) {
+  snprintf(buf, 16, "%s%s", name, e->real == DT_F32 ? "f" : "");
+  return buf;
+}
+
+void emit_line(Emit *e, const char *fmt, ...) {
+  char line[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  buf_printf(e->out, "%*s%s\n", e->indent, "", line);
+}
+
+void emit_loops(Emit *e, Shape s, const char *prefix, char vars[][8]) {
+  for (int i = 0; i < s.rank; i++) {
+    snprintf(vars[i], 8, "%.4s%d", prefix, i);
+    emit_line(e, "for (long %s = 0; %s < %d; %s++)%s", vars[i], vars[i], s.dim[i], vars[i],
+              i + 1 == s.rank ? " {" : "");
+    e->indent += 2;
+  }
+}
+
+void emit_close_loops(Emit *e, int rank) {
+  e->indent -= 2 * rank;
+  if (rank) emit_line(e, "}");
+}
+
+void emit_strides(const Emit *e, const Node *x, long *stride) {
+  long off;
+  plan_base(e->plan, x, &off, stride);
+}
+
+const char *emit_index(const Emit *e, const Node *x, char vars[][8], char buf[static 160]) {
+  long st[IR_MAXDIM];
+  emit_strides(e, x, st);
+  int k = 0;
+  for (int i = 0; i < x->shape.rank; i++)
+    if (st[i] && x->shape.dim[i] > 1)
+      k += snprintf(buf + k, (size_t)(160 - k), "%s%s * %ld", k ? " + " : "", vars[i], st[i]);
+  if (!k) snprintf(buf, 160, "0");
+  return buf;
+}
+
+/* ---- kernels, shared by their text ---- */
+
+typedef struct {
+  char **keys;  /* signature and body */
+  char **names;
+  int n, cap;
+  Buf defs;     /* their definitions, in order of first use */
+} Kernels;
+
+static const char *kernel_intern(Kernels *k, const char *params, const char *body, const char *hint,
+                                 const char *comment) {
+  Buf key = {0};
+  buf_printf(&key, "(%s) {\n%s}", params, body);
+  for (int i = 0; i < k->n; i++)
+    if (!strcmp(k->keys[i], key.s)) {
+      buf_free(&key);
+      return k->names[i];
+    }
+  if (k->n == k->cap) {
+    k->cap = k->cap ? 2 * k->cap : 64;
+    k->keys = realloc(k->keys, (size_t)k->cap * sizeof *k->keys);
+    k->names = realloc(k->names, (size_t)k->cap * sizeof *k->names);
+    if (!k->keys || !k->names) die("out of memory");
+  }
+  Buf name = {0};
+  buf_printf(&name, "k%d_%s", k->n, hint);
+  k->keys[k->n] = key.s;
+  k->names[k->n++] = name.s;
+  buf_printf(&k->defs, "/* %s */\nstatic void %s%s\n\n", comment, name.s, key.s);
+  return name.s;
+}
+
+static void kernels_free(Kernels *k) {
+  for (int i = 0; i < k->n; i++) free(k->keys[i]), free(k->names[i]);
+  free(k->keys);
+  free(k->names);
+  buf_free(&k->defs);
+}
+
+/* ---- one entry point ---- */
+
+typedef struct {
+  Emit e;
+  const Graph *g;
+  const ParamLayout *layout;
+  Kernels *kernels;
+  Buf calls;   /* one statement per line */
+  int ncalls;
+} Fn;
+
+/* The pointer a kernel gets for node x: its base's storage plus the view's offset. */
+static const char *pointer(const Fn *f, const Node *x, char buf[static 96]) {
+  long off, st[IR_MAXDIM];
+  const Node *b = plan_base(f->e.plan, x, &off, st);
+  const Loc *l = &f->e.plan->loc[b->id];
+  const char *T = emit_ctype(b->dtype);
+  switch (l->kind) {
+  case LOC_PARAM: snprintf(buf, 96, "P + %ld", l->offset + off); break;
+  case LOC_INPUT: snprintf(buf, 96, "in->%s + %ld", b->attr.name, off); break;
+  case LOC_ARENA: snprintf(buf, 96, "(%s *)(A + %ld) + %ld", T, l->offset, off); break;
+  default: die("node %%%d (%s) has no storage", b->id, ir_ops[b->op].name);
+  }
+  return buf;
+}
+
+/* "lstm1: matmul [64, 28] x [28, 512] (specs/x.lua:9)" */
+static void describe(Buf *b, const Node *n) {
+  buf_printf(b, "%s [", ir_ops[n->op].name);
+  for (int i = 0; i < n->shape.rank; i++) buf_printf(b, "%s%d", i ? ", " : "", n->shape.dim[i]);
+  buf_printf(b, "]");
+  if (n->loc.file) buf_printf(b, " (%s:%d)", n->loc.file, n->loc.line);
+}
+
+static void add_call(Fn *f, const char *name, const Buf *args) {
+  buf_printf(&f->calls, "  %s(%s);\n", name, buf_str(args));
+  f->ncalls++;
+}
+
+static void kernel_item(Fn *f, const Node *n) {
+  Buf params = {0}, body = {0}, args = {0}, comment = {0};
+  int nargs = n->nin + 1;
+  char(*names)[12] = malloc((size_t)nargs * sizeof *names), ptr[96];
+  const char **arg = malloc((size_t)nargs * sizeof *arg);
+  if (!names || !arg) die("out of memory");
+  for (int k = 0; k < nargs; k++) {
+    const Node *x = k < n->nin ? n->in[k] : n;
+    snprintf(names[k], sizeof names[k], k < n->nin ? "a%d" : "out", k);
+    arg[k] = names[k];
+    buf_printf(&params, "%s%s%s *restrict %s", k ? ", " : "", k < n->nin ? "const " : "", emit_ctype(x->dtype),
+               names[k]);
+    buf_printf(&args, "%s%s", k ? ", " : "", pointer(f, x, ptr));
+  }
+  Emit e = f->e;
+  e.out = &body;
+  e.indent = 2;
+  ir_ops[n->op].emit(&e, n, arg);
+  describe(&comment, n);
+  add_call(f, kernel_intern(f->kernels, params.s, body.s, ir_ops[n->op].name, comment.s), &args);
+  buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment);
+  free(names);
+  free(arg);
+}
+
+/* ---- fused loops ---- */
+
+typedef struct {
+  const Node *node;
+  long stride[IR_MAXDIM]; /* over the loop's shape; 0 along broadcast axes */
+  char name[16];
+} Operand;
+
+/* x's strides over loop shape s (x broadcasts to s, aligned right). */
+static void strides_over(const Fn *f, const Node *x, Shape s, long *out) {
+  long st[IR_MAXDIM];
+  emit_strides(&f->e, x, st);
+  int lead = s.rank - x->shape.rank;
+  for (int i = 0; i < s.rank; i++) {
+    int k = i - lead;
+    out[i] = k < 0 || x->shape.dim[k] == 1 ? 0 : st[k];
+  }
+}
+
+/* Merges neighbouring axes that every operand walks contiguously (or not at
+ * all), so that a plain loop covers them: the common cases end as one loop
+ * (same shapes, scalars) or two (a bias row). */
+static Shape merge_axes(Shape s, Operand *ops, int nops) {
+  for (int i = s.rank - 2; i >= 0; i--) {
+    bool ok = true;
+    for (int k = 0; k < nops && ok; k++) ok = ops[k].stride[i] == ops[k].stride[i + 1] * s.dim[i + 1];
+    if (!ok) continue;
+    s.dim[i] *= s.dim[i + 1];
+    for (int k = 0; k < nops; k++) {
+      ops[k].stride[i] = ops[k].stride[i + 1];
+      for (int j = i + 1; j + 1 < s.rank; j++) ops[k].stride[j] = ops[k].stride[j + 1];
+    }
+    for (int j = i + 1; j + 1 < s.rank; j++) s.dim[j] = s.dim[j + 1];
+    s.rank--;
+  }
+  return s;
+}
+
+static const char *operand_index(const Operand *op, Shape s, char buf[static 160]) {
+  int k = 0;
+  for (int i = 0; i < s.rank; i++)
+    if (op->stride[i] && s.dim[i] > 1)
+      k += snprintf(buf + k, (size_t)(160 - k), "%si%d * %ld", k ? " + " : "", i, op->stride[i]);
+  if (!k) snprintf(buf, 160, "0");
+  return buf;
+}
+
+static int member_index(const Item *it, const Node *x) {
+  for (int m = 0; m < it->nmembers; m++)
+    if (it->members[m] == x) return m;
+  return -1;
+}
+
+static void loop_item(Fn *f, const Item *it) {
+  Shape s = it->members[0]->shape;
+  Operand ops[64];
+  int nops = 0, nin = 0, nmask = 0;
+  /* inputs: every operand read from memory */
+  for (int m = 0; m < it->nmembers; m++)
+    for (int k = 0; k < it->members[m]->nin; k++) {
+      const Node *x = it->members[m]->in[k];
+      if (member_index(it, x) >= 0 || x->op == OP_CONST || it->members[m]->op == OP_DROPOUT_MASK) continue;
+      int seen = 0;
+      while (seen < nops && ops[seen].node != x) seen++;
+      if (seen < nops) continue;
+      if (nops == 64) die("fused loop with more than 64 operands");
+      ops[nops].node = x;
+      strides_over(f, x, s, ops[nops].stride);
+      snprintf(ops[nops].name, sizeof ops[nops].name, "a%d", nops);
+      nops++;
+    }
+  nin = nops;
+  for (int m = 0; m < it->nmembers; m++) {
+    const Node *x = it->members[m];
+    if (!f->e.plan->loc[x->id].stored) continue;
+    if (nops == 64) die("fused loop with more than 64 operands");
+    ops[nops].node = x;
+    strides_over(f, x, s, ops[nops].stride);
+    snprintf(ops[nops].name, sizeof ops[nops].name, "out%d", nops - nin);
+    nops++;
+  }
+  s = merge_axes(s, ops, nops);
+
+  Buf params = {0}, body = {0}, args = {0}, comment = {0};
+  char ptr[96], ix[160];
+  for (int k = 0; k < nops; k++) {
+    buf_printf(&params, "%s%s%s *restrict %s", k ? ", " : "", k < nin ? "const " : "", emit_ctype(ops[k].node->dtype),
+               ops[k].name);
+    buf_printf(&args, "%s%s", k ? ", " : "", pointer(f, ops[k].node, ptr));
+  }
+  for (int m = 0; m < it->nmembers; m++)
+    if (it->members[m]->op == OP_DROPOUT_MASK) {
+      buf_printf(&params, "%suint64_t seed, uint64_t stream%d", nops || nmask ? ", " : "", nmask);
+      buf_printf(&args, "%sseed, %ldu", nops || nmask ? ", " : "", it->members[m]->attr.stream);
+      nmask++;
+    }
+  Emit e = f->e;
+  e.out = &body;
+  e.indent = 2;
+  char vars[IR_MAXDIM][8];
+  emit_loops(&e, s, "i", vars);
+  Operand lin = {.node = NULL};
+  for (int i = s.rank - 1, st = 1; i >= 0; i--) lin.stride[i] = st, st *= s.dim[i];
+  const char *T = emit_ctype(e.real);
+  nmask = 0;
+  for (int m = 0; m < it->nmembers; m++) {
+    const Node *x = it->members[m];
+    char exprs[8][200], streamname[24];
+    const char *arg[9];
+    int nargs = x->nin;
+    if (nargs > 8) die("fused %s with %d inputs", ir_ops[x->op].name, nargs);
+    for (int k = 0; k < x->nin; k++) {
+      const Node *in = x->in[k];
+      int mi = member_index(it, in);
+      if (mi >= 0) snprintf(exprs[k], sizeof exprs[k], "t%d", mi);
+      else if (in->op == OP_CONST) emit_literal(&e, in->attr.value, exprs[k]);
+      else {
+        int o = 0;
+        while (ops[o].node != in) o++;
+        snprintf(exprs[k], sizeof exprs[k], "%s[%s]", ops[o].name, operand_index(&ops[o], s, ix));
+      }
+      arg[k] = exprs[k];
+    }
+    if (x->op == OP_DROPOUT_MASK) {
+      snprintf(streamname, sizeof streamname, "stream%d", nmask++);
+      arg[1] = operand_index(&lin, s, ix);
+      arg[2] = streamname;
+    }
+    Buf expr = {0};
+    e.out = &expr;
+    ir_ops[x->op].emit(&e, x, arg);
+    e.out = &body;
+    emit_line(&e, "const %s t%d = %s;", T, m, expr.s);
+    buf_free(&expr);
+  }
+  for (int k = nin; k < nops; k++)
+    emit_line(&e, "%s[%s] = t%d;", ops[k].name, operand_index(&ops[k], s, ix), member_index(it, ops[k].node));
+  emit_close_loops(&e, s.rank);
+
+  Buf hint = {0};
+  buf_printf(&comment, "fused:");
+  for (int m = 0; m < it->nmembers; m++) {
+    const char *op = ir_ops[it->members[m]->op].name;
+    buf_printf(&comment, " %s", op);
+    if (m < 3) buf_printf(&hint, "%s%s", m ? "_" : "", op);
+  }
+  buf_printf(&comment, " over ");
+  describe(&comment, it->members[it->nmembers - 1]);
+  add_call(f, kernel_intern(f->kernels, params.s ? params.s : "void", body.s, hint.s, comment.s), &args);
+  buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment), buf_free(&hint);
+}
+
+/* Copies the value of node x to `dest` (a contiguous buffer), at the end. */
+static void copy_out(Fn *f, const Node *x, const char *dest) {
+  Buf params = {0}, body = {0}, args = {0};
+  Emit e = f->e;
+  e.out = &body;
+  e.indent = 2;
+  char vars[IR_MAXDIM][8], ix[160], lit[40], ptr[96];
+  const char *T = emit_ctype(x->dtype);
+  emit_loops(&e, x->shape, "i", vars);
+  Operand o = {.node = x};
+  for (int i = x->shape.rank - 1, st = 1; i >= 0; i--) o.stride[i] = st, st *= x->shape.dim[i];
+  if (x->op == OP_CONST) {
+    buf_printf(&params, "%s *restrict out", T);
+    emit_line(&e, "out[%s] = %s;", operand_index(&o, x->shape, ix), emit_literal(&e, x->attr.value, lit));
+  } else {
+    char from[160];
+    buf_printf(&params, "const %s *restrict a0, %s *restrict out", T, T);
+    buf_printf(&args, "%s, ", pointer(f, x, ptr));
+    emit_line(&e, "out[%s] = a0[%s];", operand_index(&o, x->shape, ix), emit_index(&e, x, vars, from));
+  }
+  emit_close_loops(&e, x->shape.rank);
+  buf_printf(&args, "%s", dest);
+  Buf comment = {0};
+  buf_printf(&comment, "copy out ");
+  describe(&comment, x);
+  add_call(f, kernel_intern(f->kernels, params.s, body.s, "copy", comment.s), &args);
+  buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment);
+}
+
+/* ---- the files ---- */
+
+typedef enum { FN_PREDICT, FN_GRAD, FN_STEP, FN_STREAM, FN_COUNT } FnKind;
+
+static const struct {
+  const char *name, *arena_macro;
+  Goal goal;
+} fns[FN_COUNT] = {{"predict", "INFER", GOAL_PREDICT},
+                   {"grad", "GRAD", GOAL_GRAD},
+                   {"train_step", "TRAIN", GOAL_STEP},
+                   {"step", "STREAM", GOAL_STREAM}};
+
+typedef struct {
+  const char *name, *spec;
+  DType real;
+  const char *T;
+  Graph *graphs[FN_COUNT]; /* NULL when the spec cannot have that entry point */
+  long arena[FN_COUNT];
+  ParamLayout *layout;
+  Kernels kernels;
+  Buf source, header;
+} Model;
+
+static bool is_next_state(const Result *r) { return !strncmp(r->name, "next_state", 10); }
+
+/* Where result r of an entry point goes. */
+static const char *destination(const Model *md, const Result *r, char buf[static 200]) {
+  switch (r->role) {
+  case ROLE_LOSS: return "&loss";
+  case ROLE_OUTPUT:
+    if (is_next_state(r)) snprintf(buf, 200, "state->%s", r->name + 5);
+    else snprintf(buf, 200, "out->%s", r->name);
+    return buf;
+  case ROLE_METRIC: snprintf(buf, 200, "&metrics->%s", r->name); return buf;
+  case ROLE_GRAD: snprintf(buf, 200, "grads + %ld", plan_param_offset(md->layout, r->name + 5)); return buf;
+  case ROLE_UPDATE: snprintf(buf, 200, "params + %ld", plan_param_offset(md->layout, r->name)); return buf;
+  }
+  return NULL;
+}
+
+/* "void fmnist_lstm_predict(const float *params, ...)" */
+static void entry_decl(const Model *md, FnKind kind, Buf *b) {
+  const char *N = md->name, *T = md->T;
+  switch (kind) {
+  case FN_PREDICT:
+    buf_printf(b, "void %s_predict(const %s *params, const %s_batch *in, %s_outputs *out, void *arena)", N, T, N, N);
+    break;
+  case FN_GRAD:
+    buf_printf(b, "%s %s_grad(const %s *params, const %s_batch *in, %s *grads, %s_outputs *out, %s_metrics *metrics, "
+                  "void *arena, uint64_t seed)", T, N, T, N, T, N, N);
+    break;
+  case FN_STEP:
+    buf_printf(b, "%s %s_train_step(%s *params, const %s_batch *in, %s_metrics *metrics, void *arena, uint64_t seed)",
+               T, N, T, N, N);
+    break;
+  default:
+    buf_printf(b, "void %s_step(const %s *params, %s_state *state, const %s_step_input *input, %s_step_outputs *out, "
+                  "void *arena)", N, T, N, N, N);
+  }
+}
+
+/* The entry point's locals: P and A for the parts, and for a streaming step
+ * the inputs the parts read (the step's input and the carried states). */
+static void entry_prologue(Model *md, FnKind kind, const Graph *g) {
+  Buf *c = &md->source;
+  buf_printf(c, "  const %s *P = params;\n  char *A = arena;\n", md->T);
+  if (kind == FN_PREDICT || kind == FN_STREAM) buf_printf(c, "  const uint64_t seed = 0;\n");
+  if (kind == FN_GRAD) buf_printf(c, "  %s loss = 0;\n  (void)grads, (void)out, (void)metrics;\n", md->T);
+  if (kind == FN_STEP) buf_printf(c, "  %s loss = 0;\n  (void)metrics;\n", md->T);
+  if (kind == FN_PREDICT || kind == FN_STREAM) buf_printf(c, "  (void)out;\n");
+  if (kind == FN_STREAM) {
+    buf_printf(c, "  %s_stream_in in_;\n  const %s_stream_in *in = &in_;\n", md->name, md->name);
+    for (int i = 0; i < g->ninputs; i++) {
+      const char *x = g->inputs[i]->attr.name;
+      if (!strncmp(x, "state", 5)) buf_printf(c, "  in_.%s = state->%s;\n", x, x);
+      else buf_printf(c, "  in_.%s = input->%s;\n", x, x);
+    }
+  }
+  buf_printf(c, "  (void)P, (void)A;\n");
+}
+
+/* Plans g, emits its items as calls, splits them into parts; returns their count. */
+static int emit_parts(Model *md, FnKind kind, Fn *f) {
+  Plan *plan = (Plan *)f->e.plan;
+  for (int i = 0; i < plan->nitems; i++) {
+    const Item *it = &plan->items[i];
+    if (it->node) kernel_item(f, it->node);
+    else loop_item(f, it);
+  }
+  int parts = 0;
+  const char *p = buf_str(&f->calls);
+  while (*p) {
+    parts++;
+    buf_printf(&md->source, "static void %s_%s_%d(const %s *restrict P, const %s_%s *restrict in, "
+               "char *restrict A, uint64_t seed) {\n  (void)P, (void)in, (void)A, (void)seed;\n",
+               md->name, fns[kind].name, parts, md->T, md->name, kind == FN_STREAM ? "stream_in" : "batch");
+    for (int k = 0; k < CALLS_PER_PART && *p; k++) {
+      const char *eol = strchr(p, '\n');
+      buf_printf(&md->source, "%.*s\n", (int)(eol - p), p);
+      p = eol + 1;
+    }
+    buf_printf(&md->source, "}\n\n");
+  }
+  return parts;
+}
+
+/* Copies every result out: outputs and metrics only when asked for. */
+static void emit_results(Model *md, Fn *f) {
+  const Graph *g = f->g;
+  for (int i = 0; i < g->nresults; i++) {
+    const Result *r = &g->results[i];
+    char dest[200];
+    Buf before = f->calls;
+    f->calls = (Buf){0};
+    copy_out(f, r->node, destination(md, r, dest));
+    const char *guard = r->role == ROLE_METRIC ? "metrics" : r->role == ROLE_OUTPUT && !is_next_state(r) ? "out" : NULL;
+    if (guard) buf_printf(&md->source, "  if (%s) %s", guard, f->calls.s + 2);
+    else buf_printf(&md->source, "%s", f->calls.s);
+    buf_free(&f->calls);
+    f->calls = before;
+  }
+}
+
+static void emit_function(Model *md, FnKind kind) {
+  const Graph *g = md->graphs[kind];
+  Plan *plan = plan_build(g, md->layout);
+  memplan_assign(plan);
+  md->arena[kind] = plan->arena_bytes;
+  Fn f = {.e = {.plan = plan, .real = md->real}, .g = g, .layout = md->layout, .kernels = &md->kernels};
+  int parts = emit_parts(md, kind, &f);
+  Buf decl = {0};
+  entry_decl(md, kind, &decl);
+  buf_printf(&md->header, "%s;\n", decl.s);
+  buf_printf(&md->source, "%s {\n", decl.s);
+  entry_prologue(md, kind, g);
+  for (int i = 1; i <= parts; i++) buf_printf(&md->source, "  %s_%s_%d(P, in, A, seed);\n", md->name, fns[kind].name, i);
+  emit_results(md, &f);
+  buf_printf(&md->source, kind == FN_GRAD || kind == FN_STEP ? "  return loss;\n}\n\n" : "}\n\n");
+  buf_free(&decl);
+  buf_free(&f.calls);
+  plan_free(plan);
+}
+
+/* NAME_reset: every carried state back to its initial value. */
+static void emit_reset(Model *md) {
+  const Graph *g = md->graphs[FN_STREAM];
+  Buf decl = {0};
+  buf_printf(&decl, "void %s_reset(%s_state *state)", md->name, md->name);
+  buf_printf(&md->header, "%s;\n", decl.s);
+  buf_printf(&md->source, "%s {\n", decl.s);
+  Emit e = {.real = md->real};
+  for (int i = 0; i < g->ninputs; i++) {
+    const Node *x = g->inputs[i];
+    char v[40];
+    if (strncmp(x->attr.name, "state", 5)) continue;
+    buf_printf(&md->source, "  for (long i = 0; i < %ld; i++) state->%s[i] = %s;\n", ir_numel(x->shape), x->attr.name,
+               emit_literal(&e, x->attr.value, v));
+  }
+  buf_printf(&md->source, "}\n\n");
+  buf_free(&decl);
+}
+
+/* ---- the header ---- */
+
+static void upper(char *dst, const char *src, size_t size) {
+  size_t i = 0;
+  for (; src[i] && i + 1 < size; i++) dst[i] = (char)(src[i] >= 'a' && src[i] <= 'z' ? src[i] - 32 : src[i]);
+  dst[i] = 0;
+}
+
+static void shape_comment(Buf *b, Shape s) {
+  buf_printf(b, "[");
+  for (int i = 0; i < s.rank; i++) buf_printf(b, "%s%d", i ? ", " : "", s.dim[i]);
+  buf_printf(b, "]");
+}
+
+typedef enum { F_POINTER, F_CONST_POINTER, F_VALUE, F_ARRAY } FieldKind;
+
+/* One field: "  const float *x; /+ [64, 28, 28] +/" */
+static void emit_field(Buf *h, FieldKind kind, const Node *x, const char *name, const char *note) {
+  const char *T = emit_ctype(x->dtype);
+  switch (kind) {
+  case F_POINTER: buf_printf(h, "  %s *%s; /* ", T, name); break;
+  case F_CONST_POINTER: buf_printf(h, "  const %s *%s; /* ", T, name); break;
+  case F_VALUE: buf_printf(h, "  %s %s; /* ", T, name); break;
+  case F_ARRAY: buf_printf(h, "  %s %s[%ld]; /* ", T, name, ir_numel(x->shape)); break;
+  }
+  shape_comment(h, x->shape);
+  if (x->op == OP_INPUT && x->attr.max) buf_printf(h, ", ids in [0, %d)", x->attr.max);
+  buf_printf(h, "%s */\n", note);
+}
+
+typedef enum { S_INPUTS, S_STATE_INPUTS, S_OUTPUTS, S_METRICS, S_STATES } StructKind;
+
+/* A struct of g's inputs or results, as `kind` selects them. */
+static void emit_struct(Buf *h, const Model *md, const Graph *g, StructKind kind, const char *type, const char *comment) {
+  buf_printf(h, "/* %s */\ntypedef struct {\n", comment);
+  int n = 0;
+  for (int i = 0; i < g->ninputs; i++) {
+    const Node *x = g->inputs[i];
+    bool state = !strncmp(x->attr.name, "state", 5) && g == md->graphs[FN_STREAM];
+    if (kind == S_INPUTS && !state) emit_field(h, F_CONST_POINTER, x, x->attr.name, x->attr.target ? ", target (not read by predict)" : "");
+    else if (kind == S_STATE_INPUTS) emit_field(h, F_CONST_POINTER, x, x->attr.name, "");
+    else if (kind == S_STATES && state) emit_field(h, F_ARRAY, x, x->attr.name, x->loc.file ? "" : "");
+    else continue;
+    n++;
+  }
+  for (int i = 0; i < g->nresults; i++) {
+    const Result *r = &g->results[i];
+    if (kind == S_OUTPUTS && r->role == ROLE_OUTPUT && !is_next_state(r)) emit_field(h, F_POINTER, r->node, r->name, "");
+    else if (kind == S_METRICS && r->role == ROLE_METRIC) emit_field(h, F_VALUE, r->node, r->name, "");
+    else continue;
+    n++;
+  }
+  if (!n) buf_printf(h, "  int none; /* the spec defines none */\n");
+  buf_printf(h, "} %s_%s;\n\n", md->name, type);
+}
+
+static void emit_header_top(Model *md) {
+  char NAME[128];
+  upper(NAME, md->name, sizeof NAME);
+  Buf *h = &md->header;
+  const ParamLayout *l = md->layout;
+  long es = (long)ir_dtype_size(md->real);
+  buf_printf(h, "/*\n * %s.h - generated by rnnc from %s.  Do not edit.\n *\n"
+                " * Every buffer is provided by the caller; nothing is allocated.  Parameters\n"
+                " * (and optimizer state) live in one array of %s_PARAMS_BYTES, laid out as\n"
+                " * %s_params_info says; each entry point needs an arena of the size below\n"
+                " * (any alignment of 64 bytes or more; contents need not be kept between calls).\n"
+                " * %s_step runs one time step at batch 1 for sequences of any length, with\n"
+                " * the recurrent state in a %s_state the caller keeps (%s_reset starts over).\n */\n",
+             md->name, md->spec, NAME, md->name, md->name, md->name, md->name);
+  buf_printf(h, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n"
+                "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n", NAME, NAME);
+  buf_printf(h, "#define %s_BATCH %d\n#define %s_STEPS %d\n", NAME, md->graphs[FN_PREDICT]->cfg.batch, NAME,
+             md->graphs[FN_PREDICT]->cfg.steps);
+  buf_printf(h, "#define %s_NPARAMS %d\n#define %s_PARAMS_BYTES %ld\n#define %s_GRADS_BYTES %ld\n", NAME, l->n, NAME,
+             l->total * es, NAME, l->trainable * es);
+  for (int k = 0; k < FN_COUNT; k++)
+    if (md->graphs[k]) buf_printf(h, "#define %s_%s_ARENA_BYTES %ld\n", NAME, fns[k].arena_macro, md->arena[k]);
+  buf_printf(h, "\ntypedef struct {\n  const char *name;\n  int rank;\n  int shape[4];\n"
+                "  long offset;    /* in elements of params (and of grads, for trainable ones) */\n"
+                "  int trainable;  /* 0: optimizer state */\n} %s_param_info;\n"
+                "extern const %s_param_info %s_params_info[%s_NPARAMS];\n\n", md->name, md->name, md->name, NAME);
+  const Graph *g = md->graphs[FN_GRAD] ? md->graphs[FN_GRAD] : md->graphs[FN_PREDICT], *st = md->graphs[FN_STREAM];
+  emit_struct(h, md, g, S_INPUTS, "batch", "Inputs and targets, row-major, batch first");
+  emit_struct(h, md, g, S_OUTPUTS, "outputs", "Where predict and grad write the model's outputs");
+  emit_struct(h, md, g, S_METRICS, "metrics", "Metrics of the batch, written by grad and train_step");
+  emit_struct(h, md, st, S_STATES, "state", "The recurrent state carried between streaming steps");
+  emit_struct(h, md, st, S_INPUTS, "step_input", "One time step's input (batch 1)");
+  emit_struct(h, md, st, S_OUTPUTS, "step_outputs", "What one streaming step outputs (batch 1)");
+}
+
+/* ---- the source: tables and the tool entry point ---- */
+
+static void emit_tables(Model *md) {
+  Buf *c = &md->source;
+  const Graph *g = md->graphs[FN_STEP] ? md->graphs[FN_STEP] : md->graphs[FN_GRAD] ? md->graphs[FN_GRAD] : md->graphs[FN_PREDICT];
+  char NAME[128];
+  upper(NAME, md->name, sizeof NAME);
+  buf_printf(c, "const %s_param_info %s_params_info[%s_NPARAMS] = {\n", md->name, md->name, NAME);
+  for (int i = 0; i < md->layout->n; i++) {
+    const Node *p = NULL;
+    for (int k = 0; k < g->nparams; k++)
+      if (!strcmp(g->params[k]->attr.name, md->layout->names[i])) p = g->params[k];
+    buf_printf(c, "    {\"%s\", %d, {", p->attr.name, p->shape.rank);
+    for (int k = 0; k < 4; k++) buf_printf(c, "%s%d", k ? ", " : "", k < p->shape.rank ? p->shape.dim[k] : 0);
+    buf_printf(c, "}, %ld, %d},\n", md->layout->offset[i], p->attr.trainable);
+  }
+  buf_printf(c, "};\n\n");
+}
+
+/* rnnc --backend c calls these through dlsym: tensors by position, inputs
+ * in the order of NAME_tool_inputs, outputs and metrics in spec order.
+ * fn: 0 predict, 1 grad, 2 train_step. */
+static void emit_tool_run(Model *md, const Graph *g) {
+  Buf *c = &md->source;
+  const char *T = md->T, *N = md->name;
+  buf_printf(c, "const char *const %s_tool_inputs[] = {", N);
+  for (int i = 0; i < g->ninputs; i++) buf_printf(c, "\"%s\", ", g->inputs[i]->attr.name);
+  buf_printf(c, "0};\n");
+  buf_printf(c, "%s %s_tool_run(int fn, %s *params, void *const *inputs, %s *grads, void *const *outputs, "
+                "void *const *metrics, void *arena, uint64_t seed) {\n", T, N, T, T);
+  buf_printf(c, "  %s_batch in;\n  %s_outputs out;\n  %s_metrics m;\n  %s loss = 0;\n", N, N, N, T);
+  for (int i = 0; i < g->ninputs; i++) buf_printf(c, "  in.%s = inputs[%d];\n", g->inputs[i]->attr.name, i);
+  int no = 0, nm = 0;
+  for (int i = 0; i < g->nresults; i++)
+    if (g->results[i].role == ROLE_OUTPUT) buf_printf(c, "  out.%s = outputs[%d];\n", g->results[i].name, no++);
+  if (!no) buf_printf(c, "  (void)outputs;\n  out.none = 0;\n");
+  buf_printf(c, "  (void)in, (void)out, (void)grads, (void)seed;\n");
+  buf_printf(c, "  if (fn == 0) %s_predict(params, &in, &out, arena);\n", N);
+  if (md->graphs[FN_GRAD]) buf_printf(c, "  if (fn == 1) loss = %s_grad(params, &in, grads, &out, &m, arena, seed);\n", N);
+  if (md->graphs[FN_STEP]) buf_printf(c, "  if (fn == 2) loss = %s_train_step(params, &in, &m, arena, seed);\n", N);
+  for (int i = 0; i < g->nresults; i++)
+    if (g->results[i].role == ROLE_METRIC)
+      buf_printf(c, "  if (fn) *(%s *)metrics[%d] = m.%s;\n", T, nm++, g->results[i].name);
+  if (!nm) buf_printf(c, "  (void)metrics, (void)m;\n");
+  buf_printf(c, "  return loss;\n}\n");
+}
+
+/* NAME_tool_stream: predict's inputs and outputs, computed one row and one
+ * step at a time with NAME_step, for checking streaming against predict.  A
+ * per-step input or output is the (row, step) block of the whole tensor;
+ * any other is the row's block, overwritten at each step (what remains is
+ * the last step's). */
+static void block(char at[static 64], long per_row, long per_step) {
+  if (per_row > per_step) snprintf(at, 64, "b * %ld + t * %ld", per_row, per_step);
+  else snprintf(at, 64, "b * %ld", per_row);
+}
+
+static void emit_tool_stream(Model *md, const Graph *pg) {
+  const Graph *sg = md->graphs[FN_STREAM];
+  Buf *c = &md->source;
+  const char *T = md->T, *N = md->name;
+  int B = pg->cfg.batch, steps = pg->cfg.steps;
+  buf_printf(c, "void %s_tool_stream(const %s *params, void *const *inputs, void *const *outputs, void *arena) {\n", N, T);
+  if (!pg->nresults) { /* no outputs: nothing to stream */
+    buf_printf(c, "  (void)params, (void)inputs, (void)outputs, (void)arena;\n}\n");
+    return;
+  }
+  buf_printf(c, "  %s_state state;\n  %s_step_input in;\n  %s_step_outputs out;\n", N, N, N);
+  int no = 0;
+  for (int i = 0; i < sg->nresults; i++) {
+    const Result *r = &sg->results[i];
+    if (r->role != ROLE_OUTPUT || is_next_state(r)) continue;
+    buf_printf(c, "  %s o%d[%ld];\n  out.%s = o%d;\n", emit_ctype(r->node->dtype), no, ir_numel(r->node->shape), r->name, no);
+    no++;
+  }
+  if (!no) buf_printf(c, "  out.none = 0;\n");
+  buf_printf(c, "  (void)outputs;\n");
+  buf_printf(c, "  for (long b = 0; b < %d; b++) {\n    %s_reset(&state);\n    for (long t = 0; t < %d; t++) {\n", B, N, steps);
+  int ni = 0;
+  for (int i = 0; i < sg->ninputs; i++) {
+    const Node *x = sg->inputs[i];
+    if (!strncmp(x->attr.name, "state", 5)) continue;
+    const Node *whole = NULL;
+    int pos = 0;
+    for (int k = 0; k < pg->ninputs; k++)
+      if (!strcmp(pg->inputs[k]->attr.name, x->attr.name)) whole = pg->inputs[k], pos = k;
+    char at[64];
+    block(at, ir_numel(whole->shape) / B, ir_numel(x->shape));
+    buf_printf(c, "      in.%s = (const %s *)inputs[%d] + %s;\n", x->attr.name, emit_ctype(x->dtype), pos, at);
+    ni++;
+  }
+  if (!ni) buf_printf(c, "      in.none = 0;\n");
+  buf_printf(c, "      %s_step(params, &state, &in, &out, arena);\n", N);
+  no = 0;
+  for (int i = 0, k = 0; i < sg->nresults; i++) {
+    const Result *r = &sg->results[i];
+    if (r->role != ROLE_OUTPUT || is_next_state(r)) continue;
+    while (pg->results[k].role != ROLE_OUTPUT) k++;
+    long n = ir_numel(r->node->shape);
+    char at[64];
+    block(at, ir_numel(pg->results[k].node->shape) / B, n);
+    buf_printf(c, "      for (long i = 0; i < %ld; i++) ((%s *)outputs[%d])[%s + i] = o%d[i];\n", n,
+               emit_ctype(r->node->dtype), no, at, no);
+    no++, k++;
+  }
+  buf_printf(c, "    }\n  }\n}\n");
+}
+
+static void emit_tool_api(Model *md) {
+  Buf *c = &md->source;
+  const char *N = md->name;
+  const Graph *g = md->graphs[FN_GRAD] ? md->graphs[FN_GRAD] : md->graphs[FN_PREDICT];
+  buf_printf(c, "#ifdef RNNC_TOOL_API\n");
+  buf_printf(c, "const long %s_tool_arena[%d] = {", N, FN_COUNT);
+  for (int k = 0; k < FN_COUNT; k++) buf_printf(c, "%s%ld", k ? ", " : "", md->arena[k]);
+  buf_printf(c, "};\nconst int %s_tool_dtype = %d; /* bytes per element */\n", N, (int)ir_dtype_size(md->real));
+  buf_printf(c, "const int %s_tool_nparams = %d;\n", N, md->layout->n);
+  emit_tool_run(md, g);
+  if (md->graphs[FN_STREAM]) emit_tool_stream(md, md->graphs[FN_PREDICT]);
+  buf_printf(c, "#endif\n");
+}
+
+/* ---- building ---- */
+
+static int check_names(const Graph *g, const char *spec) {
+  for (int i = 0; i < g->ninputs + g->nresults; i++) {
+    const char *name = i < g->ninputs ? g->inputs[i]->attr.name : g->results[i - g->ninputs].name;
+    if (i >= g->ninputs && g->results[i - g->ninputs].role != ROLE_OUTPUT &&
+        g->results[i - g->ninputs].role != ROLE_METRIC)
+      continue;
+    bool ok = (*name < '0' || *name > '9');
+    for (const char *p = name; *p; p++)
+      ok &= (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_';
+    if (!ok) {
+      fprintf(stderr, "%s: error: '%s' cannot name a field of the generated C (use letters, digits and _)\n", spec,
+              name);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static int write_atomic(const char *path, const Buf *b, char *err, size_t errlen) {
+  size_t n = strlen(path) + 5;
+  char *tmp = malloc(n);
+  if (!tmp) die("out of memory");
+  snprintf(tmp, n, "%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+  bool ok = f && fwrite(buf_str(b), 1, b->len, f) == b->len;
+  if (f) ok &= fclose(f) == 0;
+  ok = ok && rename(tmp, path) == 0;
+  if (!ok) {
+    remove(tmp);
+    snprintf(err, errlen, "%s: cannot write", path);
+  }
+  free(tmp);
+  return ok ? 0 : 1;
+}
+
+static char *join_path(const char *dir, const char *name, const char *ext) {
+  size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
+  char *p = malloc(n);
+  if (!p) die("out of memory");
+  snprintf(p, n, "%s/%s%s", dir, name, ext);
+  return p;
+}
+
+static bool uses_dropout(const Model *md) {
+  for (int k = 0; k < FN_COUNT; k++)
+    for (int i = 0; md->graphs[k] && i < md->graphs[k]->nnodes; i++)
+      if (md->graphs[k]->nodes[i]->op == OP_DROPOUT_MASK) return true;
+  return false;
+}
+
+/* Which entry points the spec can have: grad needs a loss, train_step also
+ * an optimizer.  Asked of the front end, so that a spec without them still
+ * builds (inference only). */
+static void available(const EmitOptions *o, bool *grad, bool *step) {
+  FeOptions fe = o->fe;
+  fe.training = true;
+  Graph *g = fe_load(o->spec, &fe);
+  *grad = g && ir_find_result(g, ROLE_LOSS, "loss");
+  *step = *grad && g->cfg.opt.kind != OPT_NONE;
+  ir_graph_free(g);
+}
+
+/* The header around the declarations emit_function collected, and the
+ * source: preamble, tables, kernels, entry points, tool entry point. */
+static void assemble(Model *md, Buf *h, Buf *c, const Buf *functions) {
+  char NAME[128];
+  upper(NAME, md->name, sizeof NAME);
+  Buf decls = md->header;
+  md->header = (Buf){0};
+  emit_header_top(md);
+  buf_printf(h, "%s%s\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s_H */\n", buf_str(&md->header), buf_str(&decls),
+             NAME);
+  buf_free(&decls);
+  Buf *src = &md->source;
+  buf_printf(src, "/*\n * %s.c - generated by rnnc from %s.  Do not edit.\n *\n"
+                  " * Straight-line code: each entry point calls its parts in order, each part\n"
+                  " * calls shape-specialised kernels (defined once, called at every step).\n */\n"
+                  "#include \"%s.h\"\n\n#include <math.h>\n\n", md->name, md->spec, md->name);
+  if (uses_dropout(md)) buf_printf(src, "/* Dropout masks: rnnc's counter-based random numbers. */\n%s\n", emit_rand_source);
+  emit_tables(md);
+  buf_printf(src, "%s%s", buf_str(&md->kernels.defs), buf_str(functions));
+  emit_tool_api(md);
+  *c = *src;
+  *src = (Buf){0};
+}
+
+int emit_c_build(const EmitOptions *o, char **hpath, char **cpath, char *err, size_t errlen) {
+  bool grad, step;
+  available(o, &grad, &step);
+  Model md = {.spec = o->spec};
+  bool want[FN_COUNT] = {true, grad, step, true};
+  for (int k = 0; k < FN_COUNT; k++) {
+    if (!want[k]) continue;
+    PipelineOptions po = {.spec = o->spec, .fe = o->fe, .goal = fns[k].goal, .stop = STAGE_SCHEDULED};
+    if (!(md.graphs[k] = pipeline_run(&po))) return 1;
+  }
+  const Graph *g0 = md.graphs[FN_PREDICT];
+  int rc = check_names(md.graphs[grad ? FN_GRAD : FN_PREDICT], o->spec);
+  md.name = g0->cfg.name;
+  md.real = g0->cfg.dtype;
+  md.T = emit_ctype(md.real);
+  md.layout = plan_param_layout(md.graphs[step ? FN_STEP : grad ? FN_GRAD : FN_PREDICT]);
+  Buf functions = {0}, h = {0}, c = {0};
+  for (int k = 0; !rc && k < FN_COUNT; k++) {
+    if (!md.graphs[k]) continue;
+    Buf before = md.source;
+    md.source = (Buf){0};
+    if (k == FN_STREAM) emit_struct(&md.source, &md, md.graphs[k], S_STATE_INPUTS, "stream_in",
+                                    "What the parts of a streaming step read: its input and the carried states");
+    emit_function(&md, (FnKind)k);
+    if (k == FN_STREAM) emit_reset(&md);
+    buf_printf(&functions, "%s", buf_str(&md.source));
+    buf_free(&md.source);
+    md.source = before;
+  }
+  if (!rc && mkdir(o->dir, 0777) && errno != EEXIST) {
+    snprintf(err, errlen, "%s: cannot create the directory", o->dir);
+    rc = 1;
+  }
+  if (!rc) {
+    assemble(&md, &h, &c, &functions);
+    *hpath = join_path(o->dir, md.name, ".h");
+    *cpath = join_path(o->dir, md.name, ".c");
+    rc = write_atomic(*hpath, &h, err, errlen) || write_atomic(*cpath, &c, err, errlen);
+  }
+  buf_free(&functions), buf_free(&h), buf_free(&c), buf_free(&md.header), buf_free(&md.source);
+  kernels_free(&md.kernels);
+  plan_layout_free(md.layout);
+  for (int k = 0; k < FN_COUNT; k++) ir_graph_free(md.graphs[k]);
+  return rc;
+}

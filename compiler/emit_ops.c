@@ -1,0 +1,373 @@
+/*
+ * emit_ops.c - the C emitter of every op (bound by name through ops.def).
+ *
+ * Elementwise ops print one expression (see emit.h); their formulas are the
+ * interpreter's (interp.c), operation for operation, so that generated code
+ * agrees with it to rounding in f64.  Kernel ops print the body of a
+ * function whose shapes and strides are constants: loops that gcc and clang
+ * unroll and vectorize.  The one kernel where layout decides speed is the
+ * matrix product: it is register-blocked, an MR x NR tile of C accumulated
+ * in locals over the whole k loop, reading rows of B (the layout pass gives
+ * every product a row-major B).
+ */
+#include "emit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define EMIT(ID) void emit_##ID(Emit *e, const Node *n, const char *const *arg)
+
+/* ---- ops that never reach the emitter ---- */
+
+#define NOT_EMITTED(ID, WHY)                                                                 \
+  EMIT(ID) {                                                                                 \
+    (void)e, (void)arg;                                                                      \
+    die("emit: %s (%%%d) %s", ir_ops[n->op].name, n->id, WHY);                               \
+  }
+NOT_EMITTED(PARAM, "is a leaf")
+NOT_EMITTED(INPUT, "is a leaf")
+NOT_EMITTED(STATE, "is removed by unroll")
+NOT_EMITTED(STEPS, "is removed by unroll")
+NOT_EMITTED(LAST, "is removed by unroll")
+NOT_EMITTED(TIME_SUM, "is removed by unroll")
+NOT_EMITTED(TIME_STACK, "is removed by unroll")
+NOT_EMITTED(TRUNCATE, "is removed by unroll")
+
+/* ---- elementwise: one expression ---- */
+
+static void unary(Emit *e, const char *fn, const char *a) {
+  char m[16];
+  buf_printf(e->out, "%s(%s)", emit_math(e, fn, m), a);
+}
+
+EMIT(NEG) { (void)n, buf_printf(e->out, "(-%s)", arg[0]); }
+EMIT(EXP) { (void)n, unary(e, "exp", arg[0]); }
+EMIT(LOG) { (void)n, unary(e, "log", arg[0]); }
+EMIT(SQRT) { (void)n, unary(e, "sqrt", arg[0]); }
+EMIT(TANH) { (void)n, unary(e, "tanh", arg[0]); }
+EMIT(STOP_GRAD) { (void)n, buf_printf(e->out, "%s", arg[0]); }
+
+EMIT(SIGMOID) {
+  (void)n;
+  char one[40], m[16];
+  buf_printf(e->out, "(%s / (%s + %s(-%s)))", emit_literal(e, 1, one), one, emit_math(e, "exp", m), arg[0]);
+}
+
+EMIT(RELU) {
+  (void)n;
+  char zero[40];
+  buf_printf(e->out, "(%s > %s ? %s : %s)", arg[0], emit_literal(e, 0, zero), arg[0], zero);
+}
+
+EMIT(STEP) {
+  (void)n;
+  char zero[40], one[40];
+  buf_printf(e->out, "(%s > %s ? %s : %s)", arg[0], emit_literal(e, 0, zero), emit_literal(e, 1, one), zero);
+}
+
+static void infix(Emit *e, const char *a, const char *op, const char *b) {
+  buf_printf(e->out, "(%s %s %s)", a, op, b);
+}
+
+EMIT(ADD) { (void)n, infix(e, arg[0], "+", arg[1]); }
+EMIT(SUB) { (void)n, infix(e, arg[0], "-", arg[1]); }
+EMIT(MUL) { (void)n, infix(e, arg[0], "*", arg[1]); }
+EMIT(DIV) { (void)n, infix(e, arg[0], "/", arg[1]); }
+
+EMIT(POW) {
+  (void)n;
+  char m[16];
+  buf_printf(e->out, "%s(%s, %s)", emit_math(e, "pow", m), arg[0], arg[1]);
+}
+
+EMIT(MIN) { (void)n, buf_printf(e->out, "(%s < %s ? %s : %s)", arg[0], arg[1], arg[0], arg[1]); }
+
+/* Left to right, as the interpreter sums. */
+EMIT(ADDN) {
+  for (int k = 0; k < n->nin; k++) buf_printf(e->out, "%s%s", k ? " + " : "(", arg[k]);
+  buf_printf(e->out, ")");
+}
+
+/* arg[1]: the element's linear index; arg[2]: the variable holding the
+ * mask's stream id (a kernel argument, so that the T masks of a step share
+ * one kernel). */
+EMIT(DROPOUT_MASK) {
+  char p[40];
+  buf_printf(e->out, "(%s)rnnc_dropout_scale(seed, %s, (uint64_t)(%s), %s)", emit_ctype(e->real), arg[2], arg[1],
+             emit_literal(e, n->attr.value, p));
+}
+
+/* ---- kernels ---- */
+
+/* A fill: a constant some kernel reads from memory. */
+EMIT(CONST) {
+  char v[40];
+  emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", ir_numel(n->shape), arg[0],
+            emit_literal(e, n->attr.value, v));
+}
+
+/* out[index over n's shape] = in[index over the same element of in]: the
+ * copy kernels (materialised views, transposes) differ only in how an
+ * output element finds its input. */
+static void copy_through(Emit *e, const Node *n, const char *in, const char *out,
+                         const long *in_stride) {
+  char v[IR_MAXDIM][8], ix[160];
+  emit_loops(e, n->shape, "i", v);
+  int k = 0;
+  for (int i = 0; i < n->shape.rank; i++)
+    k += snprintf(ix + k, sizeof ix - (size_t)k, "%s%s * %ld", i ? " + " : "", v[i], in_stride[i]);
+  if (n->shape.rank == 0) snprintf(ix, sizeof ix, "0");
+  char oix[160];
+  emit_line(e, "%s[%s] = %s[%s];", out, emit_index(e, n, v, oix), in, ix);
+  emit_close_loops(e, n->shape.rank);
+}
+
+/* A view op whose input could not be viewed (a constant, or a reshape of
+ * strided data): copy it element by element through the same strides the
+ * view would use. */
+static void materialise_view(Emit *e, const Node *n, const char *const *arg) {
+  const Node *x = n->in[0];
+  long xs[IR_MAXDIM], st[IR_MAXDIM];
+  emit_strides(e, x, xs);
+  long base = 0;
+  switch (n->op) {
+  case OP_SELECT:
+    base = n->attr.start * xs[n->attr.axis];
+    for (int i = 0, k = 0; i < x->shape.rank; i++)
+      if (i != n->attr.axis) st[k++] = xs[i];
+    break;
+  case OP_SLICE:
+    base = n->attr.start * xs[n->attr.axis];
+    memcpy(st, xs, sizeof st);
+    break;
+  case OP_BROADCAST_TO: {
+    int lead = n->shape.rank - x->shape.rank;
+    for (int i = 0; i < n->shape.rank; i++)
+      st[i] = i < lead || x->shape.dim[i - lead] == 1 ? 0 : xs[i - lead];
+    break;
+  }
+  default: { /* RESHAPE: walk x in row-major order */
+    char v[IR_MAXDIM][8], ix[160];
+    emit_line(e, "long k = 0;");
+    emit_loops(e, x->shape, "i", v);
+    emit_line(e, "%s[k++] = %s[%s];", arg[1], arg[0], emit_index(e, x, v, ix));
+    emit_close_loops(e, x->shape.rank);
+    return;
+  }
+  }
+  char in[64];
+  snprintf(in, sizeof in, "(%s + %ld)", arg[0], base);
+  copy_through(e, n, in, arg[1], st);
+}
+
+EMIT(SELECT) { materialise_view(e, n, arg); }
+EMIT(SLICE) { materialise_view(e, n, arg); }
+EMIT(BROADCAST_TO) { materialise_view(e, n, arg); }
+EMIT(RESHAPE) { materialise_view(e, n, arg); }
+
+EMIT(TRANSPOSE) {
+  long xs[IR_MAXDIM], st[2];
+  emit_strides(e, n->in[0], xs);
+  st[0] = xs[1], st[1] = xs[0];
+  copy_through(e, n, arg[0], arg[1], st);
+}
+
+/* PAD: zeros around the input, placed at attr.start along attr.axis. */
+EMIT(PAD) {
+  char zero[40], v[IR_MAXDIM][8], ix[160];
+  emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", ir_numel(n->shape), arg[1], emit_literal(e, 0, zero));
+  long os[IR_MAXDIM];
+  emit_strides(e, n, os);
+  const Node *x = n->in[0];
+  emit_loops(e, x->shape, "i", v);
+  int k = snprintf(ix, sizeof ix, "%ld", n->attr.start * os[n->attr.axis]);
+  for (int i = 0; i < x->shape.rank; i++) k += snprintf(ix + k, sizeof ix - (size_t)k, " + %s * %ld", v[i], os[i]);
+  char xi[160];
+  emit_line(e, "%s[%s] = %s[%s];", arg[1], ix, arg[0], emit_index(e, x, v, xi));
+  emit_close_loops(e, x->shape.rank);
+}
+
+/* CONCAT and STACK: each input to its place along the axis. */
+static void join(Emit *e, const Node *n, const char *const *arg, bool new_axis) {
+  long os[IR_MAXDIM];
+  emit_strides(e, n, os);
+  int ax = n->attr.axis;
+  long at = 0;
+  for (int k = 0; k < n->nin; k++) {
+    const Node *x = n->in[k];
+    char v[IR_MAXDIM][8], ix[160], xi[160];
+    emit_loops(e, x->shape, "i", v);
+    int len = snprintf(ix, sizeof ix, "%ld", at * os[ax]);
+    for (int i = 0; i < x->shape.rank; i++)
+      len += snprintf(ix + len, sizeof ix - (size_t)len, " + %s * %ld", v[i], os[new_axis && i >= ax ? i + 1 : i]);
+    emit_line(e, "%s[%s] = %s[%s];", arg[n->nin], ix, arg[k], emit_index(e, x, v, xi));
+    emit_close_loops(e, x->shape.rank);
+    at += new_axis ? 1 : x->shape.dim[ax];
+  }
+}
+
+EMIT(CONCAT) { join(e, n, arg, false); }
+EMIT(STACK) { join(e, n, arg, true); }
+
+/* out[target index] += x[...] over x's shape; reduced axes have stride 0. */
+EMIT(SUM_TO) {
+  const Node *x = n->in[0];
+  char zero[40], v[IR_MAXDIM][8], xi[160], oi[160] = "0";
+  emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", ir_numel(n->shape), arg[1], emit_literal(e, 0, zero));
+  long os[IR_MAXDIM];
+  emit_strides(e, n, os);
+  emit_loops(e, x->shape, "i", v);
+  int lead = x->shape.rank - n->shape.rank, len = 0;
+  for (int i = lead; i < x->shape.rank; i++)
+    if (n->shape.dim[i - lead] > 1)
+      len += snprintf(oi + len, sizeof oi - (size_t)len, "%s%s * %ld", len ? " + " : "", v[i], os[i - lead]);
+  emit_line(e, "%s[%s] += %s[%s];", arg[1], oi, arg[0], emit_index(e, x, v, xi));
+  emit_close_loops(e, x->shape.rank);
+}
+
+/* Row by row over the last axis, as interp.c computes it. */
+static void softmax(Emit *e, const Node *n, const char *const *arg, bool log_of) {
+  const Node *x = n->in[0];
+  long len = n->shape.dim[n->shape.rank - 1], rows = ir_numel(n->shape) / len, xs[IR_MAXDIM];
+  emit_strides(e, x, xs);
+  long xrow = x->shape.rank > 1 ? xs[x->shape.rank - 2] : 0, xcol = xs[x->shape.rank - 1];
+  const char *T = emit_ctype(e->real);
+  char zero[40], one[40], m1[16], m2[16];
+  emit_literal(e, 0, zero), emit_literal(e, 1, one);
+  emit_line(e, "for (long r = 0; r < %ld; r++) {", rows);
+  emit_line(e, "  const %s *x = %s + r * %ld;", T, arg[0], xrow);
+  emit_line(e, "  %s *y = %s + r * %ld;", T, arg[1], len);
+  emit_line(e, "  %s mx = x[0], sum = %s;", T, zero);
+  emit_line(e, "  for (long j = 1; j < %ld; j++) mx = x[j * %ld] > mx ? x[j * %ld] : mx;", len, xcol, xcol);
+  emit_line(e, "  for (long j = 0; j < %ld; j++) sum += y[j] = %s(x[j * %ld] - mx);", len, emit_math(e, "exp", m1), xcol);
+  if (log_of) {
+    emit_line(e, "  const %s lse = %s(sum);", T, emit_math(e, "log", m2));
+    emit_line(e, "  for (long j = 0; j < %ld; j++) y[j] = (x[j * %ld] - mx) - lse;", len, xcol);
+  } else {
+    emit_line(e, "  const %s inv = %s / sum;", T, one);
+    emit_line(e, "  for (long j = 0; j < %ld; j++) y[j] = y[j] * inv;", len);
+  }
+  emit_line(e, "}");
+}
+
+EMIT(SOFTMAX) { softmax(e, n, arg, false); }
+EMIT(LOG_SOFTMAX) { softmax(e, n, arg, true); }
+
+/* ---- integer data: ids outside the table leave zeros (the host checks
+ * ranges before it calls; generated code must not write out of bounds) ---- */
+
+static long id_stride(const Emit *e, const Node *ids) {
+  long st[IR_MAXDIM];
+  emit_strides(e, ids, st);
+  return ids->shape.rank ? st[ids->shape.rank - 1] : 0;
+}
+
+EMIT(ONE_HOT) {
+  long rows = ir_numel(n->in[0]->shape), depth = n->attr.len;
+  char zero[40], one[40];
+  emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", rows * depth, arg[1], emit_literal(e, 0, zero));
+  emit_line(e, "for (long r = 0; r < %ld; r++) {", rows);
+  emit_line(e, "  const int32_t id = %s[r * %ld];", arg[0], id_stride(e, n->in[0]));
+  emit_line(e, "  if (id >= 0 && id < %ld) %s[r * %ld + id] = %s;", depth, arg[1], depth, emit_literal(e, 1, one));
+  emit_line(e, "}");
+}
+
+EMIT(GATHER) {
+  const Node *table = n->in[0];
+  long rows = ir_numel(n->in[1]->shape), width = table->shape.dim[1], ts[2];
+  emit_strides(e, table, ts);
+  char zero[40];
+  emit_line(e, "for (long r = 0; r < %ld; r++) {", rows);
+  emit_line(e, "  const int32_t id = %s[r * %ld];", arg[1], id_stride(e, n->in[1]));
+  emit_line(e, "  for (long j = 0; j < %ld; j++)", width);
+  emit_line(e, "    %s[r * %ld + j] = id >= 0 && id < %d ? %s[id * %ld + j * %ld] : %s;", arg[2], width,
+            table->shape.dim[0], arg[0], ts[0], ts[1], emit_literal(e, 0, zero));
+  emit_line(e, "}");
+}
+
+EMIT(SCATTER_ADD) {
+  const Node *src = n->in[1];
+  long width = n->shape.dim[1], rows = ir_numel(src->shape) / width, ss[IR_MAXDIM];
+  emit_strides(e, src, ss);
+  char zero[40];
+  emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", ir_numel(n->shape), arg[2], emit_literal(e, 0, zero));
+  emit_line(e, "for (long r = 0; r < %ld; r++) {", rows);
+  emit_line(e, "  const int32_t id = %s[r * %ld];", arg[0], id_stride(e, n->in[0]));
+  emit_line(e, "  if (id >= 0 && id < %ld)", (long)n->attr.len);
+  emit_line(e, "    for (long j = 0; j < %ld; j++) %s[id * %ld + j] += %s[r * %ld + j * %ld];", width, arg[2],
+            width, arg[1], ss[src->shape.rank - 2], ss[src->shape.rank - 1]);
+  emit_line(e, "}");
+}
+
+EMIT(ARGMAX) {
+  const Node *x = n->in[0];
+  long len = x->shape.dim[x->shape.rank - 1], rows = ir_numel(n->shape), xs[IR_MAXDIM];
+  emit_strides(e, x, xs);
+  long xrow = x->shape.rank > 1 ? xs[x->shape.rank - 2] : 0, xcol = xs[x->shape.rank - 1];
+  emit_line(e, "for (long r = 0; r < %ld; r++) {", rows);
+  emit_line(e, "  int32_t best = 0;");
+  emit_line(e, "  for (long j = 1; j < %ld; j++)", len);
+  emit_line(e, "    if (%s[r * %ld + j * %ld] > %s[r * %ld + best * %ld]) best = (int32_t)j;", arg[0], xrow, xcol,
+            arg[0], xrow, xcol);
+  emit_line(e, "  %s[r] = best;", arg[1]);
+  emit_line(e, "}");
+}
+
+EMIT(EQUAL) {
+  char v[IR_MAXDIM][8], a[160], b[160], o[160], one[40], zero[40];
+  emit_loops(e, n->shape, "i", v);
+  emit_line(e, "%s[%s] = %s[%s] == %s[%s] ? %s : %s;", arg[2], emit_index(e, n, v, o), arg[0],
+            emit_index(e, n->in[0], v, a), arg[1], emit_index(e, n->in[1], v, b), emit_literal(e, 1, one),
+            emit_literal(e, 0, zero));
+  emit_close_loops(e, n->shape.rank);
+}
+
+/* ---- the matrix product ---- */
+
+enum { MR = 4 }; /* rows of C per tile */
+
+/* C[M,N] = A'[M,K] B'[K,N], A' = A or A^T, B' = B or B^T by the node's
+ * flags; strides of A and B as the plan lays them out.  Tiles of MR rows by
+ * NR columns accumulate in a local array over all of k (the compiler keeps
+ * it in vector registers); the ragged right and bottom edges get plain
+ * loops. */
+EMIT(MATMUL) {
+  const Node *a = n->in[0], *b = n->in[1];
+  long as[2], bs[2];
+  emit_strides(e, a, as);
+  emit_strides(e, b, bs);
+  long ai = n->attr.ta ? as[1] : as[0], ak = n->attr.ta ? as[0] : as[1];
+  long bk = n->attr.tb ? bs[1] : bs[0], bj = n->attr.tb ? bs[0] : bs[1];
+  long M = n->shape.dim[0], N = n->shape.dim[1], K = n->attr.ta ? a->shape.dim[0] : a->shape.dim[1];
+  int NR = e->real == DT_F64 ? 8 : 16;
+  long Mm = M / MR * MR, Nm = N / NR * NR;
+  const char *T = emit_ctype(e->real), *A = arg[0], *B = arg[1], *C = arg[2];
+  char zero[40];
+  emit_literal(e, 0, zero);
+  if (Mm > 0 && Nm > 0) {
+    emit_line(e, "for (long i = 0; i < %ld; i += %d)", Mm, MR);
+    emit_line(e, "  for (long j = 0; j < %ld; j += %d) {", Nm, NR);
+    emit_line(e, "    %s acc[%d][%d] = {{%s}};", T, MR, NR, zero);
+    emit_line(e, "    for (long k = 0; k < %ld; k++)", K);
+    emit_line(e, "      for (int r = 0; r < %d; r++) {", MR);
+    emit_line(e, "        const %s x = %s[(i + r) * %ld + k * %ld];", T, A, ai, ak);
+    emit_line(e, "        for (int c = 0; c < %d; c++) acc[r][c] += x * %s[k * %ld + (j + c) * %ld];", NR, B, bk, bj);
+    emit_line(e, "      }");
+    emit_line(e, "    for (int r = 0; r < %d; r++)", MR);
+    emit_line(e, "      for (int c = 0; c < %d; c++) %s[(i + r) * %ld + j + c] = acc[r][c];", NR, C, N);
+    emit_line(e, "  }");
+  }
+  /* the edges: columns [Nm, N) of rows [0, Mm), then rows [Mm, M) */
+  struct { long i0, i1, j0, j1; } edge[2] = {{0, Mm, Nm, N}, {Mm, M, 0, N}};
+  for (int s = 0; s < 2; s++) {
+    if (edge[s].i0 >= edge[s].i1 || edge[s].j0 >= edge[s].j1) continue;
+    emit_line(e, "for (long i = %ld; i < %ld; i++) {", edge[s].i0, edge[s].i1);
+    emit_line(e, "  for (long j = %ld; j < %ld; j++) %s[i * %ld + j] = %s;", edge[s].j0, edge[s].j1, C, N, zero);
+    emit_line(e, "  for (long k = 0; k < %ld; k++) {", K);
+    emit_line(e, "    const %s x = %s[i * %ld + k * %ld];", T, A, ai, ak);
+    emit_line(e, "    for (long j = %ld; j < %ld; j++) %s[i * %ld + j] += x * %s[k * %ld + j * %ld];", edge[s].j0,
+              edge[s].j1, C, N, B, bk, bj);
+    emit_line(e, "  }");
+    emit_line(e, "}");
+  }
+}

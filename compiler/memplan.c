@@ -1,0 +1,131 @@
+/*
+ * memplan.c - places every arena buffer of a plan by liveness.
+ *
+ * requires: a plan (plan.c): items in order, each stored node LOC_ARENA.
+ * produces: loc[].offset (bytes) for arena nodes and the arena's size.
+ *
+ * A buffer lives from the item that writes it to the last item that reads
+ * it (through any view of it); results live to the end, where the function
+ * copies them out.  Items are visited in order: an item's outputs are placed
+ * first (a kernel may read its inputs while it writes), then every buffer
+ * whose last reader it was returns to the free list.  Placement is best fit
+ * over a free list kept sorted by offset and coalesced, the usual linear
+ * scan of register and memory allocators; every buffer is 64-byte aligned
+ * so kernels can use aligned vector loads.
+ */
+#include "plan.h"
+
+#include <stdlib.h>
+
+enum { ALIGN = 64 };
+
+typedef struct {
+  long offset, size;
+} Range;
+
+typedef struct {
+  Range *free;
+  int n, cap;
+  long top; /* the arena's size so far */
+} FreeList;
+
+static long buffer_bytes(const Node *n) {
+  long b = ir_numel(n->shape) * (long)ir_dtype_size(n->dtype);
+  return (b + ALIGN - 1) / ALIGN * ALIGN;
+}
+
+static long take(FreeList *a, long size) {
+  int best = -1;
+  for (int i = 0; i < a->n; i++)
+    if (a->free[i].size >= size && (best < 0 || a->free[i].size < a->free[best].size)) best = i;
+  if (best < 0) {
+    long at = a->top;
+    a->top += size;
+    return at;
+  }
+  long at = a->free[best].offset;
+  a->free[best].offset += size;
+  a->free[best].size -= size;
+  return at;
+}
+
+/* Returns [offset, offset+size) to the free list, merging neighbours. */
+static void give_back(FreeList *a, long offset, long size) {
+  int i = 0;
+  while (i < a->n && a->free[i].offset < offset) i++;
+  if (a->n == a->cap) {
+    a->cap = a->cap ? 2 * a->cap : 32;
+    a->free = realloc(a->free, (size_t)a->cap * sizeof *a->free);
+    if (!a->free) die("out of memory");
+  }
+  for (int k = a->n; k > i; k--) a->free[k] = a->free[k - 1];
+  a->free[i] = (Range){offset, size};
+  a->n++;
+  if (i + 1 < a->n && a->free[i].offset + a->free[i].size == a->free[i + 1].offset) {
+    a->free[i].size += a->free[i + 1].size;
+    for (int k = i + 1; k + 1 < a->n; k++) a->free[k] = a->free[k + 1];
+    a->n--;
+  }
+  if (i > 0 && a->free[i - 1].offset + a->free[i - 1].size == a->free[i].offset) {
+    a->free[i - 1].size += a->free[i].size;
+    for (int k = i; k + 1 < a->n; k++) a->free[k] = a->free[k + 1];
+    a->n--;
+  }
+}
+
+static void read_by(const Plan *p, int *last, const Node *x, int item) {
+  long off, st[IR_MAXDIM];
+  const Node *b = plan_base(p, x, &off, st);
+  if (last[b->id] < item) last[b->id] = item;
+}
+
+/* last[id]: the last item reading node id's storage; results: nitems. */
+static int *last_uses(const Plan *p) {
+  const Graph *g = p->g;
+  int *last = calloc((size_t)g->nnodes + 1, sizeof *last);
+  if (!last) die("out of memory");
+  for (int i = 0; i < g->nnodes; i++) last[i] = -1;
+  for (int it = 0; it < p->nitems; it++) {
+    const Item *item = &p->items[it];
+    if (item->node) {
+      for (int k = 0; k < item->node->nin; k++) read_by(p, last, item->node->in[k], it);
+      continue;
+    }
+    for (int m = 0; m < item->nmembers; m++)
+      for (int k = 0; k < item->members[m]->nin; k++) read_by(p, last, item->members[m]->in[k], it);
+  }
+  for (int i = 0; i < g->nresults; i++) read_by(p, last, g->results[i].node, p->nitems);
+  return last;
+}
+
+static void place(Plan *p, FreeList *a, const Node *n) {
+  Loc *l = &p->loc[n->id];
+  if (l->kind == LOC_ARENA) l->offset = take(a, buffer_bytes(n));
+}
+
+void memplan_assign(Plan *p) {
+  const Graph *g = p->g;
+  int *last = last_uses(p);
+  FreeList a = {0};
+  /* dying[it]: nodes whose last reader is item it, as a linked list */
+  int *head = malloc(((size_t)p->nitems + 1) * sizeof *head), *next = malloc(((size_t)g->nnodes + 1) * sizeof *next);
+  if (!head || !next) die("out of memory");
+  for (int it = 0; it <= p->nitems; it++) head[it] = -1;
+  for (int i = 0; i < g->nnodes; i++) {
+    if (p->loc[i].kind != LOC_ARENA) continue;
+    int at = last[i] < 0 ? p->loc[i].item : last[i]; /* never read: free after its writer */
+    next[i] = head[at];
+    head[at] = i;
+  }
+  for (int it = 0; it < p->nitems; it++) {
+    const Item *item = &p->items[it];
+    if (item->node) place(p, &a, item->node);
+    for (int m = 0; m < item->nmembers; m++) place(p, &a, item->members[m]);
+    for (int i = head[it]; i >= 0; i = next[i]) give_back(&a, p->loc[i].offset, buffer_bytes(g->nodes[i]));
+  }
+  p->arena_bytes = a.top;
+  free(a.free);
+  free(head);
+  free(next);
+  free(last);
+}

@@ -1,0 +1,307 @@
+/*
+ * plan.c - views, fused loops and the order of items (see plan.h).
+ *
+ * One walk over the schedule.  Each node is
+ *   a leaf        a parameter or an input: read where it lies;
+ *   a constant    a literal in whatever reads it (a kernel that needs it in
+ *                 memory gets a fill item);
+ *   a view        select, slice, broadcast_to, and reshape of
+ *                 contiguous data: offset and strides into its input's base;
+ *   fusable       elementwise ops, addn and dropout masks: joins an open
+ *                 fused loop of its shape that computes one of its inputs,
+ *                 or opens a new one;
+ *   a kernel      everything else: one item of its own.
+ * A fused loop stays open while later nodes may join it, and is closed (its
+ * item appended) just before the first item that reads one of its values
+ * from memory.  An open loop's inputs were all computed before it opened or
+ * joined, so closing it at any later point is safe.  Joining only loops that
+ * compute an input keeps one loop per step and kind (the cell of step t is
+ * not merged with an unrelated loop), so the emitter can share their code.
+ */
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void *xcalloc(size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size);
+  if (!p) die("out of memory");
+  return p;
+}
+
+/* ---- parameter layout ---- */
+
+enum { PARAM_ALIGN = 16 };
+
+ParamLayout *plan_param_layout(const Graph *g) {
+  ParamLayout *l = xcalloc(1, sizeof *l);
+  l->names = xcalloc((size_t)g->nparams, sizeof *l->names);
+  l->offset = xcalloc((size_t)g->nparams, sizeof *l->offset);
+  for (int pass = 0; pass < 2; pass++) /* trainable first, then optimizer state */
+    for (int i = 0; i < g->nparams; i++) {
+      const Node *p = g->params[i];
+      if (p->attr.trainable != (pass == 0)) continue;
+      l->names[l->n] = p->attr.name;
+      l->offset[l->n++] = l->total;
+      l->total += (ir_numel(p->shape) + PARAM_ALIGN - 1) / PARAM_ALIGN * PARAM_ALIGN;
+      if (pass == 0) l->trainable = l->total;
+    }
+  return l;
+}
+
+void plan_layout_free(ParamLayout *l) {
+  if (!l) return;
+  free(l->names);
+  free(l->offset);
+  free(l);
+}
+
+long plan_param_offset(const ParamLayout *l, const char *name) {
+  for (int i = 0; i < l->n; i++)
+    if (!strcmp(l->names[i], name)) return l->offset[i];
+  return -1;
+}
+
+/* ---- node classes ---- */
+
+bool plan_is_fusable(const Node *n) {
+  return (ir_ops[n->op].flags & F_EWISE) || n->op == OP_ADDN || n->op == OP_DROPOUT_MASK;
+}
+
+static bool is_view_op(const Node *n) {
+  switch (n->op) {
+  case OP_SELECT:
+  case OP_SLICE:
+  case OP_BROADCAST_TO:
+  case OP_RESHAPE: return true;
+  default: return false;
+  }
+}
+
+static void contiguous(Shape s, long *stride) {
+  long st = 1;
+  for (int i = s.rank - 1; i >= 0; i--) {
+    stride[i] = st;
+    st *= s.dim[i];
+  }
+}
+
+static bool is_contiguous(Shape s, const long *stride) {
+  long want[IR_MAXDIM];
+  contiguous(s, want);
+  for (int i = 0; i < s.rank; i++)
+    if (s.dim[i] > 1 && stride[i] != want[i]) return false;
+  return true;
+}
+
+const Node *plan_base(const Plan *p, const Node *n, long *offset, long *stride) {
+  const Loc *l = &p->loc[n->id];
+  if (l->kind == LOC_VIEW) {
+    *offset = l->offset;
+    memcpy(stride, l->stride, sizeof l->stride);
+    return l->base;
+  }
+  *offset = 0;
+  contiguous(n->shape, stride);
+  return n;
+}
+
+/* The view n of input x, as offset and strides over x's base; false if n
+ * cannot be a view (a reshape of non-contiguous data). */
+static bool make_view(Plan *p, const Node *n) {
+  const Node *x = n->in[0];
+  long off, st[IR_MAXDIM];
+  const Node *base = plan_base(p, x, &off, st);
+  Loc *l = &p->loc[n->id];
+  const Attr *a = &n->attr;
+  switch (n->op) {
+  case OP_SELECT:
+    off += a->start * st[a->axis];
+    for (int i = a->axis; i + 1 < x->shape.rank; i++) st[i] = st[i + 1];
+    break;
+  case OP_SLICE: off += a->start * st[a->axis]; break;
+  case OP_BROADCAST_TO: {
+    long out[IR_MAXDIM];
+    int lead = n->shape.rank - x->shape.rank;
+    for (int i = 0; i < n->shape.rank; i++) {
+      int k = i - lead;
+      out[i] = k < 0 || x->shape.dim[k] == 1 ? 0 : st[k];
+    }
+    memcpy(st, out, sizeof out);
+    break;
+  }
+  case OP_RESHAPE:
+    if (!is_contiguous(x->shape, st)) return false;
+    contiguous(n->shape, st);
+    break;
+  default: die("%s is not a view op", ir_ops[n->op].name);
+  }
+  *l = (Loc){.kind = LOC_VIEW, .base = base, .offset = off, .item = -1};
+  memcpy(l->stride, st, sizeof st);
+  return true;
+}
+
+/* ---- fused loops ---- */
+
+typedef struct {
+  int item;       /* -1 while open */
+  const Node **members;
+  int n, cap;
+} Loop;
+
+typedef struct {
+  Plan *p;
+  Loop *loops;    /* by loop id */
+  int nloops;
+  int *loop_of;   /* by node id: the loop computing it, or -1 */
+  int cap_items;
+} Builder;
+
+static void push_item(Builder *b, Item it) {
+  if (b->p->nitems == b->cap_items) {
+    b->cap_items = b->cap_items ? 2 * b->cap_items : 64;
+    b->p->items = realloc(b->p->items, (size_t)b->cap_items * sizeof *b->p->items);
+    if (!b->p->items) die("out of memory");
+  }
+  b->p->items[b->p->nitems++] = it;
+}
+
+static void close_loop(Builder *b, int id) {
+  Loop *lp = &b->loops[id];
+  if (lp->item >= 0) return;
+  lp->item = b->p->nitems;
+  for (int i = 0; i < lp->n; i++) b->p->loc[lp->members[i]->id].item = lp->item;
+  push_item(b, (Item){.members = lp->members, .nmembers = lp->n});
+}
+
+/* The open loop that computes the value n is read through, or -1. */
+static int open_loop_of(const Builder *b, const Node *n) {
+  long off, st[IR_MAXDIM];
+  const Node *base = plan_base(b->p, n, &off, st);
+  int id = b->loop_of[base->id];
+  return id >= 0 && b->loops[id].item < 0 ? id : -1;
+}
+
+/* Before an item reads x from memory, x's loop must have run; a constant
+ * gets a fill item the first time a kernel needs it in memory (kernels take
+ * every operand as a pointer). */
+static void need_in_memory(Builder *b, const Node *x) {
+  Loc *l = &b->p->loc[x->id];
+  if (x->op == OP_CONST && l->item < 0) {
+    l->item = b->p->nitems;
+    push_item(b, (Item){.node = x});
+    return;
+  }
+  int id = open_loop_of(b, x);
+  if (id >= 0) close_loop(b, id);
+}
+
+static void add_member(Builder *b, int id, const Node *n) {
+  Loop *lp = &b->loops[id];
+  if (lp->n == lp->cap) {
+    lp->cap = lp->cap ? 2 * lp->cap : 8;
+    lp->members = realloc(lp->members, (size_t)lp->cap * sizeof *lp->members);
+    if (!lp->members) die("out of memory");
+  }
+  lp->members[lp->n++] = n;
+  b->loop_of[n->id] = id;
+}
+
+/* n joins the open loop of one of its same-shape inputs read directly, or
+ * opens a loop; every other input must be in memory first. */
+static void fuse(Builder *b, const Node *n) {
+  int join = -1;
+  for (int k = 0; k < n->nin && join < 0; k++) {
+    const Node *x = n->in[k];
+    int id = b->loop_of[x->id];
+    if (id >= 0 && b->loops[id].item < 0 && ir_shape_eq(x->shape, n->shape)) join = id;
+  }
+  for (int k = 0; k < n->nin; k++) {
+    const Node *x = n->in[k];
+    if (join >= 0 && b->loop_of[x->id] == join) continue; /* a temporary of the loop */
+    int id = open_loop_of(b, x);
+    if (id >= 0 && id == join) join = -1; /* read through a view: not at the same index */
+    if (id >= 0) close_loop(b, id);
+  }
+  if (join < 0) {
+    b->loops = realloc(b->loops, (size_t)(b->nloops + 1) * sizeof *b->loops);
+    if (!b->loops) die("out of memory");
+    b->loops[b->nloops] = (Loop){.item = -1};
+    join = b->nloops++;
+  }
+  add_member(b, join, n);
+}
+
+/* A member is stored when anything outside its loop reads it. */
+static void mark_stored(Plan *p, const int *loop_of) {
+  const Graph *g = p->g;
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = g->nodes[i];
+    for (int k = 0; k < n->nin; k++) {
+      long off, st[IR_MAXDIM];
+      const Node *x = plan_base(p, n->in[k], &off, st);
+      if (loop_of[x->id] >= 0 && (loop_of[n->id] != loop_of[x->id] || x != n->in[k]))
+        p->loc[x->id].stored = true;
+    }
+  }
+  for (int i = 0; i < g->nresults; i++) {
+    long off, st[IR_MAXDIM];
+    const Node *x = plan_base(p, g->results[i].node, &off, st);
+    if (loop_of[x->id] >= 0) p->loc[x->id].stored = true;
+  }
+}
+
+static void place_leaf(Plan *p, const Node *n, const ParamLayout *layout) {
+  Loc *l = &p->loc[n->id];
+  l->item = -1;
+  if (n->op == OP_INPUT) l->kind = LOC_INPUT;
+  else if (n->op == OP_PARAM) {
+    l->kind = LOC_PARAM;
+    l->offset = plan_param_offset(layout, n->attr.name);
+    if (l->offset < 0) die("parameter '%s' is not in the layout", n->attr.name);
+  } else
+    l->kind = LOC_NONE; /* CONST: a literal */
+}
+
+Plan *plan_build(const Graph *g, const ParamLayout *layout) {
+  Plan *p = xcalloc(1, sizeof *p);
+  p->g = g;
+  p->loc = xcalloc((size_t)g->nnodes, sizeof *p->loc);
+  Builder b = {.p = p, .loop_of = xcalloc((size_t)g->nnodes, sizeof(int))};
+  for (int i = 0; i < g->nnodes; i++) b.loop_of[i] = -1;
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = g->nodes[i];
+    if (ir_ops[n->op].flags & F_LEAF) {
+      place_leaf(p, n, layout);
+    } else if (is_view_op(n) && n->in[0]->op != OP_CONST) {
+      if (!make_view(p, n)) goto kernel;
+    } else if (plan_is_fusable(n)) {
+      fuse(&b, n);
+    } else {
+    kernel:
+      for (int k = 0; k < n->nin; k++) need_in_memory(&b, n->in[k]);
+      p->loc[n->id].item = p->nitems;
+      push_item(&b, (Item){.node = n});
+    }
+  }
+  for (int id = 0; id < b.nloops; id++) close_loop(&b, id);
+  mark_stored(p, b.loop_of);
+  for (int i = 0; i < g->nnodes; i++) {
+    Loc *l = &p->loc[i];
+    if (l->item >= 0 && (b.loop_of[i] < 0 || l->stored)) l->kind = LOC_ARENA;
+  }
+  for (int id = 0; id < b.nloops; id++)
+    if (b.loops[id].item < 0) die("fused loop %d never closed", id);
+  free(b.loops);
+  free(b.loop_of);
+  return p;
+}
+
+void plan_free(Plan *p) {
+  if (!p) return;
+  for (int i = 0; i < p->nitems; i++)
+    if (!p->items[i].node) free((void *)p->items[i].members);
+  free(p->items);
+  free(p->loc);
+  free(p);
+}

@@ -1,0 +1,80 @@
+/*
+ * plan.h - how a scheduled graph becomes straight-line code.
+ *
+ * The plan decides, for every node of a scheduled graph:
+ *   - where its value lives (a parameter, an input, the arena, or nowhere:
+ *     a literal constant or a temporary inside a fused loop), and
+ *   - which *item* computes it.  An item is one call in the generated
+ *     function: a kernel for one node (matmul, softmax, ...) or one fused
+ *     loop computing several elementwise nodes of the same shape.
+ * View ops (select, slice, reshape of contiguous data, broadcast_to) compute
+ * nothing: they are an offset and strides into another node's storage, and
+ * every consumer reads them in place.
+ *
+ * plan.c builds the items and views; memplan.c places arena buffers by
+ * liveness over the item order; emit_c.c writes the code.
+ */
+#ifndef RNNC_PLAN_H
+#define RNNC_PLAN_H
+
+#include "ir.h"
+
+typedef enum {
+  LOC_NONE,  /* a literal constant, or a temporary of a fused loop */
+  LOC_PARAM, /* params + offset (elements) */
+  LOC_INPUT, /* the input of that name */
+  LOC_ARENA, /* arena + offset (bytes) */
+  LOC_VIEW,  /* a view of base's storage */
+} LocKind;
+
+typedef struct {
+  LocKind kind;
+  const Node *base;           /* VIEW: the stored node it reads (never itself a view) */
+  long offset;                /* PARAM, VIEW: elements; ARENA: bytes */
+  long stride[IR_MAXDIM];     /* elements, per axis of the node's shape */
+  int item;                   /* the item computing it; -1 for leaves, constants, views */
+  bool stored;                /* fused member: written to memory (someone outside reads it) */
+} Loc;
+
+typedef struct {
+  const Node *node;   /* kernel item: the node; fused loop: NULL */
+  const Node **members; /* fused loop: its nodes in order (all of one shape) */
+  int nmembers;
+} Item;
+
+/* Where the parameters live: the order and offsets of the params blob. */
+typedef struct {
+  int n;
+  const char **names;
+  long *offset; /* elements */
+  long total;   /* elements */
+  long trainable; /* elements of the trainable prefix (the grads blob) */
+} ParamLayout;
+
+typedef struct {
+  const Graph *g;
+  Loc *loc;            /* by node id */
+  Item *items;
+  int nitems;
+  long arena_bytes;    /* set by memplan */
+} Plan;
+
+/* A row-major layout of g's parameters, trainable ones first, each aligned to
+ * 16 elements (64 bytes in f32) so kernels see aligned rows. */
+ParamLayout *plan_param_layout(const Graph *g);
+void plan_layout_free(ParamLayout *l);
+long plan_param_offset(const ParamLayout *l, const char *name); /* -1 if absent */
+
+/* Builds views, fused loops and the item order for scheduled graph g. */
+Plan *plan_build(const Graph *g, const ParamLayout *layout);
+void plan_free(Plan *p);
+
+/* memplan.c: arena offsets by liveness; sets loc[].offset and arena_bytes. */
+void memplan_assign(Plan *p);
+
+/* The storage node and element offset/strides a node is read through (views
+ * resolved; a stored node is its own base with contiguous strides). */
+const Node *plan_base(const Plan *p, const Node *n, long *offset, long *stride);
+bool plan_is_fusable(const Node *n);
+
+#endif

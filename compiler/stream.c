@@ -1,0 +1,37 @@
+/*
+ * stream.c - the graph of one streaming step.
+ *
+ * requires: forward, built with batch 1 and steps 1.
+ * produces: forward, where every state reads its value from an input
+ * "state<k>" and its next value is an output "next_state<k>"; unroll then
+ * makes one step of it.  A product feeds a sequence of any length one step
+ * at a time, carrying the states between calls (NAME_step in generated
+ * code), instead of unrolling a fixed length.  Outputs taken at the last
+ * step (last) are then the outputs of the sequence so far; per-step outputs
+ * are this step's.
+ *
+ * The state's initial value must be a constant (the usual zeros): NAME_reset
+ * writes it, so it is recorded on the state's input (attr.value).
+ */
+#include "passes.h"
+
+#include <stdio.h>
+
+void pass_stream(Graph *g) {
+  int n = g->nnodes, k = 0;
+  for (int i = 0; i < n; i++) {
+    Node *s = g->nodes[i];
+    if (s->op != OP_STATE) continue;
+    if (s->in[0]->op != OP_CONST)
+      ir_user_error(s->loc, "streaming needs a constant initial value for this state (it is %s)",
+                    ir_ops[s->in[0]->op].name);
+    g->loc = s->loc;
+    char name[32];
+    snprintf(name, sizeof name, "state%d", k);
+    Node *in = ir_input(g, name, s->shape, s->dtype);
+    in->attr.value = s->in[0]->attr.value;
+    s->in[0] = in;
+    snprintf(name, sizeof name, "next_state%d", k++);
+    ir_add_result(g, ROLE_OUTPUT, name, ir_unary(g, OP_LAST, s->back));
+  }
+}
