@@ -324,50 +324,68 @@ EMIT(EQUAL) {
 
 /* ---- the matrix product ---- */
 
-enum { MR = 4 }; /* rows of C per tile */
+/* Tiles of C: MR rows by NR columns, one accumulator array per row, the
+ * rows unrolled in the text so that the only loop left for the compiler is
+ * the contiguous column loop, which it turns into one vector (8 x 16 floats:
+ * 8 AVX-512 or 16 AVX2 registers).  Measured on this project's machine at
+ * -O3 -march=native -ffp-contract=fast, over every product shape of
+ * fmnist_lstm: 86-117 GFLOP/s, where a 2-D accumulator array left for the
+ * vectorizer to unroll ran at 14-112 depending on the shape.  The ragged
+ * right and bottom edges are tiles of the same form, only narrower. */
+enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 16 };
+
+typedef struct {
+  const char *A, *B, *C, *T;
+  long ai, ak, bk, bj, K, N;
+} Product;
+
+/* The tiles covering rows [i0, i1) and columns [j0, j1) of C, mr x nr each. */
+static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, long j1, int nr) {
+  if (i0 >= i1 || j0 >= j1) return;
+  char zero[40];
+  emit_literal(e, 0, zero);
+  emit_line(e, "for (long i = %ld; i < %ld; i += %d)", i0, i1, mr);
+  emit_line(e, "  for (long j = %ld; j < %ld; j += %d) {", j0, j1, nr);
+  for (int r = 0; r < mr; r++) emit_line(e, "    %s acc%d[%d] = {%s};", p->T, r, nr, zero);
+  emit_line(e, "    for (long k = 0; k < %ld; k++) {", p->K);
+  emit_line(e, "      const %s *b = %s + k * %ld + j * %ld;", p->T, p->B, p->bk, p->bj);
+  for (int r = 0; r < mr; r++) emit_line(e, "      const %s x%d = %s[(i + %d) * %ld + k * %ld];", p->T, r, p->A, r, p->ai, p->ak);
+  emit_line(e, "      for (int c = 0; c < %d; c++) {", nr);
+  for (int r = 0; r < mr; r++) emit_line(e, "        acc%d[c] += x%d * b[c * %ld];", r, r, p->bj);
+  emit_line(e, "      }");
+  emit_line(e, "    }");
+  emit_line(e, "    for (int c = 0; c < %d; c++) {", nr);
+  for (int r = 0; r < mr; r++) emit_line(e, "      %s[(i + %d) * %ld + j + c] = acc%d[c];", p->C, r, p->N, r);
+  emit_line(e, "    }");
+  emit_line(e, "  }");
+}
 
 /* C[M,N] = A'[M,K] B'[K,N], A' = A or A^T, B' = B or B^T by the node's
- * flags; strides of A and B as the plan lays them out.  Tiles of MR rows by
- * NR columns accumulate in a local array over all of k (the compiler keeps
- * it in vector registers); the ragged right and bottom edges get plain
- * loops. */
+ * flags; strides of A and B as the plan lays them out (the layout pass makes
+ * B' row-major, so the inner loop reads contiguous memory). */
 EMIT(MATMUL) {
   const Node *a = n->in[0], *b = n->in[1];
   long as[2], bs[2];
   emit_strides(e, a, as);
   emit_strides(e, b, bs);
-  long ai = n->attr.ta ? as[1] : as[0], ak = n->attr.ta ? as[0] : as[1];
-  long bk = n->attr.tb ? bs[1] : bs[0], bj = n->attr.tb ? bs[0] : bs[1];
-  long M = n->shape.dim[0], N = n->shape.dim[1], K = n->attr.ta ? a->shape.dim[0] : a->shape.dim[1];
-  int NR = e->real == DT_F64 ? 8 : 16;
-  long Mm = M / MR * MR, Nm = N / NR * NR;
-  const char *T = emit_ctype(e->real), *A = arg[0], *B = arg[1], *C = arg[2];
-  char zero[40];
-  emit_literal(e, 0, zero);
-  if (Mm > 0 && Nm > 0) {
-    emit_line(e, "for (long i = 0; i < %ld; i += %d)", Mm, MR);
-    emit_line(e, "  for (long j = 0; j < %ld; j += %d) {", Nm, NR);
-    emit_line(e, "    %s acc[%d][%d] = {{%s}};", T, MR, NR, zero);
-    emit_line(e, "    for (long k = 0; k < %ld; k++)", K);
-    emit_line(e, "      for (int r = 0; r < %d; r++) {", MR);
-    emit_line(e, "        const %s x = %s[(i + r) * %ld + k * %ld];", T, A, ai, ak);
-    emit_line(e, "        for (int c = 0; c < %d; c++) acc[r][c] += x * %s[k * %ld + (j + c) * %ld];", NR, B, bk, bj);
-    emit_line(e, "      }");
-    emit_line(e, "    for (int r = 0; r < %d; r++)", MR);
-    emit_line(e, "      for (int c = 0; c < %d; c++) %s[(i + r) * %ld + j + c] = acc[r][c];", NR, C, N);
-    emit_line(e, "  }");
-  }
-  /* the edges: columns [Nm, N) of rows [0, Mm), then rows [Mm, M) */
-  struct { long i0, i1, j0, j1; } edge[2] = {{0, Mm, Nm, N}, {Mm, M, 0, N}};
-  for (int s = 0; s < 2; s++) {
-    if (edge[s].i0 >= edge[s].i1 || edge[s].j0 >= edge[s].j1) continue;
-    emit_line(e, "for (long i = %ld; i < %ld; i++) {", edge[s].i0, edge[s].i1);
-    emit_line(e, "  for (long j = %ld; j < %ld; j++) %s[i * %ld + j] = %s;", edge[s].j0, edge[s].j1, C, N, zero);
-    emit_line(e, "  for (long k = 0; k < %ld; k++) {", K);
-    emit_line(e, "    const %s x = %s[i * %ld + k * %ld];", T, A, ai, ak);
-    emit_line(e, "    for (long j = %ld; j < %ld; j++) %s[i * %ld + j] += x * %s[k * %ld + j * %ld];", edge[s].j0,
-              edge[s].j1, C, N, B, bk, bj);
-    emit_line(e, "  }");
-    emit_line(e, "}");
-  }
+  Product p = {.A = arg[0], .B = arg[1], .C = arg[2], .T = emit_ctype(e->real),
+               .ai = n->attr.ta ? as[1] : as[0], .ak = n->attr.ta ? as[0] : as[1],
+               .bk = n->attr.tb ? bs[1] : bs[0], .bj = n->attr.tb ? bs[0] : bs[1],
+               .K = n->attr.ta ? a->shape.dim[0] : a->shape.dim[1], .N = n->shape.dim[1]};
+  long M = n->shape.dim[0], N = p.N;
+  int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
+  long Mm = M / MR * MR, Nm = N / nr * nr;
+  tiles(e, &p, 0, Mm, MR, 0, Nm, nr);
+  tiles(e, &p, 0, Mm, MR, Nm, N, (int)(N - Nm));
+  /* The last M % MR rows (all of them at batch sizes below MR, where the
+   * product is a matrix-vector one): wider tiles, as many columns as 16
+   * registers hold, so each row of B is read once and the chains of adds
+   * are independent. */
+  int rows = (int)(M - Mm), wide = rows ? (ACC_REGS * nr / rows) / nr * nr : nr;
+  if (wide > N / nr * nr) wide = (int)(N / nr * nr);
+  if (wide < nr) wide = nr;
+  long Nw = N / wide * wide, Nr = (N - Nw) / nr * nr + Nw;
+  tiles(e, &p, Mm, M, rows, 0, Nw, wide);
+  tiles(e, &p, Mm, M, rows, Nw, Nr, nr);
+  tiles(e, &p, Mm, M, rows, Nr, N, (int)(N - Nr));
 }
