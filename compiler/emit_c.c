@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bind.h"
 #include "emit.h"
 #include "pipeline.h"
 
@@ -773,6 +774,40 @@ static void emit_tool_api(Model *md) {
   buf_printf(c, "#endif\n");
 }
 
+/* ---- compiled-in weights ---- */
+
+/* NAME_weights: the trainable parameters of `path`, laid out as in params.
+ * Returns 0, or 1 with a message in err. */
+static int emit_weights(Model *md, const Graph *g, const char *path, char *err, size_t errlen) {
+  StFile f;
+  if (st_read(path, &f, err, errlen)) return 1;
+  size_t es = ir_dtype_size(md->real);
+  char *values = calloc((size_t)md->layout->trainable + 1, es);
+  if (!values) die("out of memory");
+  int rc = 0;
+  for (int i = 0; !rc && i < g->nparams; i++) {
+    const Node *p = g->params[i];
+    if (p->attr.trainable)
+      rc = bind_load(&f, p, values + (size_t)plan_param_offset(md->layout, p->attr.name) * es, err, errlen) ? 1 : 0;
+  }
+  st_free(&f);
+  char NAME[128];
+  upper(NAME, md->name, sizeof NAME);
+  buf_printf(&md->header, "\n/* The trained parameters (from %s): pass as params to predict and step. */\n"
+                          "#define %s_WEIGHTS_ELEMS %ld\nextern const %s %s_weights[%s_WEIGHTS_ELEMS];\n",
+             path, NAME, md->layout->trainable, md->T, md->name, NAME);
+  buf_printf(&md->source, "const %s %s_weights[%s_WEIGHTS_ELEMS] = {", md->T, md->name, NAME);
+  Emit e = {.real = md->real};
+  for (long i = 0; !rc && i < md->layout->trainable; i++) {
+    char lit[40];
+    double v = es == 8 ? ((double *)(void *)values)[i] : ((float *)(void *)values)[i];
+    buf_printf(&md->source, "%s%s,", i % 8 ? " " : "\n    ", emit_literal(&e, v, lit));
+  }
+  buf_printf(&md->source, "\n};\n\n");
+  free(values);
+  return rc;
+}
+
 /* ---- building ---- */
 
 static int check_names(const Graph *g, const char *spec) {
@@ -893,6 +928,14 @@ int emit_c_build(const EmitOptions *o, char **hpath, char **cpath, char *err, si
   if (!rc && mkdir(o->dir, 0777) && errno != EEXIST) {
     snprintf(err, errlen, "%s: cannot create the directory", o->dir);
     rc = 1;
+  }
+  if (!rc && o->embed_weights) {
+    Buf before = md.source;
+    md.source = (Buf){0};
+    rc = emit_weights(&md, md.graphs[step ? FN_STEP : grad ? FN_GRAD : FN_PREDICT], o->embed_weights, err, errlen);
+    buf_printf(&functions, "%s", buf_str(&md.source));
+    buf_free(&md.source);
+    md.source = before;
   }
   if (!rc) {
     assemble(&md, &h, &c, &functions);

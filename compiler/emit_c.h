@@ -18,6 +18,9 @@
  *               NAME_metrics *metrics, void *arena, uint64_t seed);
  *   T NAME_train_step(T *params, const NAME_batch *in, NAME_metrics *metrics,
  *                     void *arena, uint64_t seed);
+ * With embed_weights, NAME_weights[] holds the trained parameters as a const
+ * array: pass it as `params` to predict and step (an inference product then
+ * needs only the two files and libm).
  * Compiled with -DRNNC_TOOL_API the file also defines NAME_tool_run, the
  * entry point rnnc's own `--backend c` calls through dlsym.
  */
@@ -32,6 +35,7 @@ typedef struct {
   const char *spec;
   FeOptions fe;     /* batch, steps, dtype overrides */
   const char *dir;  /* output directory */
+  const char *embed_weights; /* a weights file to compile in, or NULL */
 } EmitOptions;
 
 /* Writes DIR/NAME.h and DIR/NAME.c (temp files, then rename).  On success

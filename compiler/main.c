@@ -206,7 +206,10 @@ static int cmd_step(const Args *a) {
 }
 
 static int cmd_build(const Args *a) {
-  EmitOptions o = {.spec = a->spec, .fe = {.batch = a->batch, .steps = a->steps, .dtype = a->dtype}, .dir = a->out};
+  EmitOptions o = {.spec = a->spec,
+                   .fe = {.batch = a->batch, .steps = a->steps, .dtype = a->dtype},
+                   .dir = a->out,
+                   .embed_weights = a->weights};
   char *h = NULL, *c = NULL, err[512];
   err[0] = 0;
   int rc = emit_c_build(&o, &h, &c, err, sizeof err);
@@ -290,9 +293,9 @@ static const Command commands[] = {
      "one training step: forward, BPTT, clipping, optimizer; writes the new weights",
      "--weights --inputs -o --backend --dtype --batch --steps --seed --dump-after",
      "--weights --inputs -o", cmd_step},
-    {"build", "rnnc build SPEC -o DIR [--dtype f32|f64]",
+    {"build", "rnnc build SPEC -o DIR [--dtype f32|f64] [--embed-weights W.safetensors]",
      "generates DIR/NAME.h and DIR/NAME.c: unrolled, shape-specialised, malloc-free C99",
-     "-o --dtype --batch --steps", "-o", cmd_build},
+     "-o --dtype --batch --steps --embed-weights", "-o", cmd_build},
     {"summary", "rnnc summary SPEC [--json]",
      "layers, output shapes, parameter counts, inputs and targets",
      "--json --dtype --batch --steps", "", cmd_summary},
@@ -344,7 +347,7 @@ static int parse_int(const char *opt, const char *s, long lo, long hi, long *out
 static int parse_value(Args *a, const char *opt, const char *v) {
   long n;
   if (!strcmp(opt, "-o")) a->out = v;
-  else if (!strcmp(opt, "--weights")) a->weights = v;
+  else if (!strcmp(opt, "--weights") || !strcmp(opt, "--embed-weights")) a->weights = v;
   else if (!strcmp(opt, "--inputs")) a->inputs = v;
   else if (!strcmp(opt, "--backend")) a->backend = v;
   else if (!strcmp(opt, "--stage")) a->stage = v;
