@@ -107,6 +107,32 @@ static int run(char *const *argv) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
+const char *backend_c_cc(void) { return getenv("CC") && *getenv("CC") ? getenv("CC") : "cc"; }
+
+const char *backend_c_cflags(void) {
+  return getenv("RNNC_CFLAGS") ? getenv("RNNC_CFLAGS") : "-O3 -march=native -ffp-contract=fast";
+}
+
+/* What every compile command has between the compiler and the flags. */
+static const char *const fixed_args[] = {"-std=c99", "-fPIC", "-shared", "-DRNNC_TOOL_API"};
+enum { NFIXED = sizeof fixed_args / sizeof fixed_args[0] };
+
+int backend_c_compile(const char *c, const char *flags, const char *so, char *err, size_t errlen) {
+  char *argv[MAX_ARGS] = {(char *)backend_c_cc()};
+  int argc = 1;
+  for (int i = 0; i < NFIXED; i++) argv[argc++] = (char *)fixed_args[i];
+  flags = flags ? flags : backend_c_cflags();
+  char *words = malloc(strlen(flags) + 1);
+  if (!words) die("out of memory");
+  strcpy(words, flags);
+  for (char *w = strtok(words, " \t"); w && argc < MAX_ARGS - 5; w = strtok(NULL, " \t")) argv[argc++] = w;
+  argv[argc++] = "-o", argv[argc++] = (char *)so, argv[argc++] = (char *)c, argv[argc++] = "-lm";
+  argv[argc] = NULL;
+  int rc = run(argv) ? failf(err, errlen, "the C compiler (%s) failed on %s", argv[0], c) : 0;
+  free(words);
+  return rc;
+}
+
 /* Emits, compiles (unless cached) and returns the path of the shared object. */
 static int build_object(const PipelineOptions *po, char *so, size_t size, char *err, size_t errlen) {
   char dir[3072];
@@ -120,32 +146,24 @@ static int build_object(const PipelineOptions *po, char *so, size_t size, char *
     free(h), free(c);
     return err[0] ? -1 : failf(err, errlen, "cannot generate C for %s", po->spec);
   }
-  const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
-  const char *flags = getenv("RNNC_CFLAGS") ? getenv("RNNC_CFLAGS") : "-O3 -march=native -ffp-contract=fast";
-  char *argv[MAX_ARGS] = {(char *)cc, "-std=c99", "-fPIC", "-shared", "-DRNNC_TOOL_API"};
-  int argc = 5;
-  char *words = malloc(strlen(flags) + 1);
-  if (!words) die("out of memory");
-  strcpy(words, flags);
-  for (char *w = strtok(words, " \t"); w && argc < MAX_ARGS - 5; w = strtok(NULL, " \t")) argv[argc++] = w;
+  const char *command[NFIXED + 2] = {backend_c_cc(), backend_c_cflags()};
+  for (int i = 0; i < NFIXED; i++) command[2 + i] = fixed_args[i];
   uint64_t key = 1469598103934665603u;
-  for (int i = 0; i < argc; i++) key = fnv1a(key, argv[i], strlen(argv[i]) + 1);
+  for (int i = 0; i < NFIXED + 2; i++) key = fnv1a(key, command[i], strlen(command[i]) + 1);
   key = hash_file(hash_file(key, h), c);
-  int out = argc + 1;
-  argv[argc++] = "-o", argv[argc++] = NULL /* the object */, argv[argc++] = c, argv[argc++] = "-lm";
-  argv[argc] = NULL;
   dir[len] = 0;
   snprintf(so, size, "%s/model-%016llx.so", dir, (unsigned long long)key);
   int rc = 0;
   if (access(so, R_OK)) {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", so, (long)getpid());
-    argv[out] = tmp;
-    rc = run(argv) || rename(tmp, so) ? failf(err, errlen, "%s: the C compiler (%s) failed on %s", po->spec, cc, c) : 0;
+    rc = backend_c_compile(c, NULL, tmp, err, errlen) || rename(tmp, so)
+             ? failf(err, errlen, "%s: the C compiler (%s) failed on %s", po->spec, backend_c_cc(), c)
+             : 0;
     remove(tmp);
   }
   if (!rc) remove(h), remove(c), rmdir(eo.dir);
-  free(h), free(c), free(words);
+  free(h), free(c);
   return rc;
 }
 
@@ -216,70 +234,114 @@ static void *xcalloc(size_t n, size_t size) {
   return p;
 }
 
-int backend_c_run(const PipelineOptions *po, const Graph *g, const StFile *weights, const StFile *inputs,
-                  uint64_t seed, StFile *out, char *err, size_t errlen) {
-  char so[4096];
-  Model m = {0};
+/* A loaded model bound to one graph's buffers. */
+struct BackendC {
+  Model m;
+  const Graph *g;
+  int fn; /* NAME_tool_run's entry point: 0 predict, 1 grad, 2 step; 3: NAME_tool_stream */
+  char *params, *grads, *arena;
+  void **in, **ordered, **outs, **metrics;
+  double loss;
+};
+
+void backend_c_free(BackendC *b) {
+  if (!b) return;
+  for (int i = 0; b->in && i < b->g->ninputs; i++) free(b->in[i]);
+  for (int i = 0; b->outs && i < b->g->nresults; i++) free(b->outs[i]), free(b->metrics[i]);
+  free(b->in), free(b->ordered), free(b->outs), free(b->metrics), free(b->params), free(b->grads), free(b->arena);
+  if (b->m.lib) dlclose(b->m.lib);
+  free(b);
+}
+
+BackendC *backend_c_load(const char *so, const Graph *g, Goal goal, const StFile *weights, const StFile *inputs,
+                         char *err, size_t errlen) {
+  BackendC *b = xcalloc(1, sizeof *b);
+  Model *m = &b->m;
+  b->g = g;
   err[0] = 0;
-  if (build_object(po, so, sizeof so, err, errlen) || load_model(&m, so, g->cfg.name, err, errlen)) {
-    if (m.lib) dlclose(m.lib);
-    return -1;
+  if (load_model(m, so, g->cfg.name, err, errlen)) {
+    backend_c_free(b);
+    return NULL;
   }
-  int fn = po->goal == GOAL_PREDICT ? 0 : po->goal == GOAL_STREAM ? 3 : po->goal == GOAL_STEP ? 2 : 1;
-  long total = params_elems(&m);
-  char *params = xcalloc((size_t)total, m.es), *grads = xcalloc((size_t)total, m.es);
-  void *arena = xcalloc((size_t)m.arena[fn], 1);
-  void **in = xcalloc((size_t)g->ninputs, sizeof *in), **ordered = xcalloc(MAX_INPUTS, sizeof *ordered), **outs = xcalloc((size_t)g->nresults, sizeof *outs);
-  void **metrics = xcalloc((size_t)g->nresults, sizeof *metrics);
+  b->fn = goal == GOAL_PREDICT ? 0 : goal == GOAL_STREAM ? 3 : goal == GOAL_STEP ? 2 : 1;
+  long total = params_elems(m);
+  b->params = xcalloc((size_t)total, m->es), b->grads = xcalloc((size_t)total, m->es);
+  b->arena = xcalloc((size_t)m->arena[b->fn], 1);
+  b->in = xcalloc((size_t)g->ninputs, sizeof *b->in), b->ordered = xcalloc(MAX_INPUTS, sizeof *b->ordered);
+  b->outs = xcalloc((size_t)g->nresults, sizeof *b->outs), b->metrics = xcalloc((size_t)g->nresults, sizeof *b->metrics);
   int rc = 0;
   /* every parameter the code reads: those of g and, for a step, the optimizer state */
   for (int i = 0; !rc && i < g->nparams; i++) {
     const Node *p = g->params[i];
-    const ParamInfo *info = find_param(&m, p->attr.name);
+    const ParamInfo *info = find_param(m, p->attr.name);
     if (!info) rc = failf(err, errlen, "%s: generated code has no parameter '%s'", so, p->attr.name);
-    else rc = bind_load(weights, p, params + (size_t)info->offset * m.es, err, errlen);
+    else rc = bind_load(weights, p, b->params + (size_t)info->offset * m->es, err, errlen);
   }
   for (int i = 0; !rc && i < g->ninputs; i++) {
     const Node *x = g->inputs[i];
-    in[i] = xcalloc((size_t)ir_numel(x->shape), ir_dtype_size(x->dtype));
-    rc = bind_load(inputs, x, in[i], err, errlen);
+    b->in[i] = xcalloc((size_t)ir_numel(x->shape), ir_dtype_size(x->dtype));
+    rc = bind_load(inputs, x, b->in[i], err, errlen);
   }
   int no = 0, nm = 0;
   for (int i = 0; i < g->nresults; i++) {
     const Result *r = &g->results[i];
     void *buf = xcalloc((size_t)ir_numel(r->node->shape), ir_dtype_size(r->node->dtype));
-    if (r->role == ROLE_OUTPUT) outs[no++] = buf;
-    else if (r->role == ROLE_METRIC) metrics[nm++] = buf;
+    if (r->role == ROLE_OUTPUT) b->outs[no++] = buf;
+    else if (r->role == ROLE_METRIC) b->metrics[nm++] = buf;
     else free(buf);
   }
   /* tool_run takes every input the model has, in its own order; streaming, predict's */
-  for (int k = 0; m.input_names[k] && k < MAX_INPUTS; k++)
+  for (int k = 0; m->input_names[k] && k < MAX_INPUTS; k++)
     for (int i = 0; i < g->ninputs; i++)
-      if (!strcmp(g->inputs[i]->attr.name, m.input_names[k])) ordered[k] = in[i];
-  double loss = 0;
-  if (!rc && fn == 3) {
-    if (m.es == 8) m.stream64((const double *)(void *)params, in, outs, arena);
-    else m.stream32((const float *)(void *)params, in, outs, arena);
-  } else if (!rc) {
-    if (m.es == 8) loss = m.run64(fn, (double *)(void *)params, ordered, (double *)(void *)grads, outs, metrics, arena, seed);
-    else loss = m.run32(fn, (float *)(void *)params, ordered, (float *)(void *)grads, outs, metrics, arena, seed);
+      if (!strcmp(g->inputs[i]->attr.name, m->input_names[k])) b->ordered[k] = b->in[i];
+  if (rc) {
+    backend_c_free(b);
+    return NULL;
   }
-  no = nm = 0;
-  for (int i = 0; !rc && i < g->nresults; i++) {
+  return b;
+}
+
+void backend_c_exec(BackendC *b, uint64_t seed) {
+  Model *m = &b->m;
+  if (b->fn == 3 && m->es == 8) m->stream64((const double *)(void *)b->params, b->in, b->outs, b->arena);
+  else if (b->fn == 3) m->stream32((const float *)(void *)b->params, b->in, b->outs, b->arena);
+  else if (m->es == 8)
+    b->loss = m->run64(b->fn, (double *)(void *)b->params, b->ordered, (double *)(void *)b->grads, b->outs,
+                       b->metrics, b->arena, seed);
+  else
+    b->loss = m->run32(b->fn, (float *)(void *)b->params, b->ordered, (float *)(void *)b->grads, b->outs,
+                       b->metrics, b->arena, seed);
+}
+
+int backend_c_store(const BackendC *b, StFile *out, char *err, size_t errlen) {
+  const Model *m = &b->m;
+  const Graph *g = b->g;
+  int no = 0, nm = 0;
+  for (int i = 0; i < g->nresults; i++) {
     const Result *r = &g->results[i];
-    const ParamInfo *info = r->role == ROLE_GRAD ? find_param(&m, r->name + 5) : find_param(&m, r->name);
+    const ParamInfo *info = r->role == ROLE_GRAD ? find_param(m, r->name + 5) : find_param(m, r->name);
+    double loss = b->loss;
     float lf = (float)loss;
-    const void *value = r->role == ROLE_LOSS     ? (m.es == 8 ? (const void *)&loss : (const void *)&lf)
-                        : r->role == ROLE_OUTPUT ? outs[no++]
-                        : r->role == ROLE_METRIC ? metrics[nm++]
-                        : info                   ? (r->role == ROLE_GRAD ? grads : params) + (size_t)info->offset * m.es
+    const void *value = r->role == ROLE_LOSS     ? (m->es == 8 ? (const void *)&loss : (const void *)&lf)
+                        : r->role == ROLE_OUTPUT ? b->outs[no++]
+                        : r->role == ROLE_METRIC ? b->metrics[nm++]
+                        : info                   ? (r->role == ROLE_GRAD ? b->grads : b->params) + (size_t)info->offset * m->es
                                                  : NULL;
-    if (!value) rc = failf(err, errlen, "%s: generated code has no tensor for result '%s'", so, r->name);
-    else bind_store(out, r->name, r->node, value);
+    if (!value) return failf(err, errlen, "generated code has no tensor for result '%s'", r->name);
+    bind_store(out, r->name, r->node, value);
   }
-  for (int i = 0; i < g->ninputs; i++) free(in[i]);
-  for (int i = 0; i < g->nresults; i++) free(outs[i]), free(metrics[i]);
-  free(in), free(ordered), free(outs), free(metrics), free(params), free(grads), free(arena);
-  dlclose(m.lib);
+  return 0;
+}
+
+int backend_c_run(const PipelineOptions *po, const Graph *g, const StFile *weights, const StFile *inputs,
+                  uint64_t seed, StFile *out, char *err, size_t errlen) {
+  char so[4096];
+  err[0] = 0;
+  if (build_object(po, so, sizeof so, err, errlen)) return -1;
+  BackendC *b = backend_c_load(so, g, po->goal, weights, inputs, err, errlen);
+  if (!b) return -1;
+  backend_c_exec(b, seed);
+  int rc = backend_c_store(b, out, err, errlen);
+  backend_c_free(b);
   return rc;
 }

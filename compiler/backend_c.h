@@ -13,8 +13,36 @@
  * (cached by content), and runs the entry point of g's goal (po->goal:
  * predict, grad or step) on the weights and inputs, storing every result of
  * g in `out` exactly as interp_run does.  g is the pipeline's graph for that
- * goal (it names and shapes the tensors).  0, or -1 with a message. */
+ * goal (it names and shapes the tensors).  0, or -1 with a message.
+ * It is backend_c_compile, backend_c_load, backend_c_exec and backend_c_store
+ * in a row, with the object cached. */
 int backend_c_run(const PipelineOptions *po, const Graph *g, const StFile *weights, const StFile *inputs,
                   uint64_t seed, StFile *out, char *err, size_t errlen);
+
+/* The C compiler ($CC, else cc) and the optimisation flags ($RNNC_CFLAGS,
+ * else -O3 -march=native -ffp-contract=fast) the backend compiles with. */
+const char *backend_c_cc(void);
+const char *backend_c_cflags(void);
+
+/* Compiles generated source c (rnnc build's NAME.c, NAME.h beside it) into
+ * the shared object so: backend_c_cc() -std=c99 -fPIC -shared
+ * -DRNNC_TOOL_API FLAGS, where flags NULL means backend_c_cflags().  0, or
+ * -1 with a message. */
+int backend_c_compile(const char *c, const char *flags, const char *so, char *err, size_t errlen);
+
+/* A compiled model loaded and bound to buffers for g: the parameters (from
+ * `weights`) and inputs (from `inputs`), looked up by name as bind.h says,
+ * and the arena of the goal's entry point.  So it can be run many times. */
+typedef struct BackendC BackendC;
+/* NULL, with a message, when so is not a model built by this rnnc for g's
+ * spec or a tensor is missing or wrong. */
+BackendC *backend_c_load(const char *so, const Graph *g, Goal goal, const StFile *weights, const StFile *inputs,
+                         char *err, size_t errlen);
+/* Runs the goal's entry point once.  A step updates the bound parameters and
+ * optimizer state in place, as NAME_train_step does. */
+void backend_c_exec(BackendC *b, uint64_t seed);
+/* Stores every result of g (after backend_c_exec) in out under its name. */
+int backend_c_store(const BackendC *b, StFile *out, char *err, size_t errlen);
+void backend_c_free(BackendC *b);
 
 #endif
