@@ -31,6 +31,8 @@ enum { CALLS_PER_PART = 200 };
 /* runtime/rnnc_rand.h, embedded at build time (generated code must not
  * depend on files outside the pair it ships as). */
 extern const char emit_rand_source[];
+/* runtime/rnnc_math.h, likewise: exp and tanh of f32 models. */
+extern const char emit_math_source[];
 
 /* ---- strings ---- */
 
@@ -71,8 +73,10 @@ const char *emit_literal(const Emit *e, double v, char buf[static 40]) {
   return buf;
 }
 
+/* f32 exp and tanh are rnnc_math.h's, which vectorize (see there). */
 const char *emit_math(const Emit *e, const char *name, char buf[static 16]) {
-  snprintf(buf, 16, "%s%s", name, e->real == DT_F32 ? "f" : "");
+  bool own = e->real == DT_F32 && (!strcmp(name, "exp") || !strcmp(name, "tanh"));
+  snprintf(buf, 16, "%s%s%s", own ? "rnnc_" : "", name, e->real == DT_F32 ? "f" : "");
   return buf;
 }
 
@@ -273,8 +277,10 @@ static int member_index(const Item *it, const Node *x) {
 
 static void loop_item(Fn *f, const Item *it) {
   Shape s = it->members[0]->shape;
-  Operand ops[64];
-  int nops = 0, nin = 0, nmask = 0;
+  int cap = it->nmembers, nops = 0, nin = 0, nmask = 0;
+  for (int m = 0; m < it->nmembers; m++) cap += it->members[m]->nin;
+  Operand *ops = malloc((size_t)cap * sizeof *ops);
+  if (!ops) die("out of memory");
   /* inputs: every operand read from memory */
   for (int m = 0; m < it->nmembers; m++)
     for (int k = 0; k < it->members[m]->nin; k++) {
@@ -283,7 +289,6 @@ static void loop_item(Fn *f, const Item *it) {
       int seen = 0;
       while (seen < nops && ops[seen].node != x) seen++;
       if (seen < nops) continue;
-      if (nops == 64) die("fused loop with more than 64 operands");
       ops[nops].node = x;
       strides_over(f, x, s, ops[nops].stride);
       snprintf(ops[nops].name, sizeof ops[nops].name, "a%d", nops);
@@ -293,7 +298,6 @@ static void loop_item(Fn *f, const Item *it) {
   for (int m = 0; m < it->nmembers; m++) {
     const Node *x = it->members[m];
     if (!f->e.plan->loc[x->id].stored) continue;
-    if (nops == 64) die("fused loop with more than 64 operands");
     ops[nops].node = x;
     strides_over(f, x, s, ops[nops].stride);
     snprintf(ops[nops].name, sizeof ops[nops].name, "out%d", nops - nin);
@@ -325,10 +329,9 @@ static void loop_item(Fn *f, const Item *it) {
   nmask = 0;
   for (int m = 0; m < it->nmembers; m++) {
     const Node *x = it->members[m];
-    char exprs[8][200], streamname[24];
-    const char *arg[9];
-    int nargs = x->nin;
-    if (nargs > 8) die("fused %s with %d inputs", ir_ops[x->op].name, nargs);
+    char(*exprs)[200] = malloc((size_t)(x->nin + 1) * sizeof *exprs), streamname[24];
+    const char **arg = malloc((size_t)(x->nin + 3) * sizeof *arg);
+    if (!exprs || !arg) die("out of memory");
     for (int k = 0; k < x->nin; k++) {
       const Node *in = x->in[k];
       int mi = member_index(it, in);
@@ -352,6 +355,8 @@ static void loop_item(Fn *f, const Item *it) {
     e.out = &body;
     emit_line(&e, "const %s t%d = %s;", T, m, expr.s);
     buf_free(&expr);
+    free(exprs);
+    free(arg);
   }
   for (int k = nin; k < nops; k++)
     emit_line(&e, "%s[%s] = t%d;", ops[k].name, operand_index(&ops[k], s, ix), member_index(it, ops[k].node));
@@ -368,6 +373,7 @@ static void loop_item(Fn *f, const Item *it) {
   describe(&comment, it->members[it->nmembers - 1]);
   add_call(f, kernel_intern(f->kernels, params.s ? params.s : "void", body.s, hint.s, comment.s), &args);
   buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment), buf_free(&hint);
+  free(ops);
 }
 
 /* Copies the value of node x to `dest` (a contiguous buffer), at the end. */
@@ -853,11 +859,26 @@ static char *join_path(const char *dir, const char *name, const char *ext) {
   return p;
 }
 
-static bool uses_dropout(const Model *md) {
+/* Does any entry point compute one of these ops? */
+static bool uses(const Model *md, const OpKind *ops, int nops) {
   for (int k = 0; k < FN_COUNT; k++)
     for (int i = 0; md->graphs[k] && i < md->graphs[k]->nnodes; i++)
-      if (md->graphs[k]->nodes[i]->op == OP_DROPOUT_MASK) return true;
+      for (int o = 0; o < nops; o++)
+        if (md->graphs[k]->nodes[i]->op == ops[o]) return true;
   return false;
+}
+
+/* The runtime code the entry points call, and only that (unused static
+ * functions are warnings). */
+static void emit_runtime(Model *md, Buf *src) {
+  static const OpKind exps[] = {OP_EXP, OP_SIGMOID, OP_SOFTMAX, OP_LOG_SOFTMAX}, tanhs[] = {OP_TANH},
+                      masks[] = {OP_DROPOUT_MASK};
+  bool exp = md->real == DT_F32 && uses(md, exps, 4), tanh = md->real == DT_F32 && uses(md, tanhs, 1);
+  if (exp || tanh)
+    buf_printf(src, "/* exp and tanh that vectorize. */\n%s%s%s\n", exp ? "#define RNNC_MATH_EXP\n" : "",
+               tanh ? "#define RNNC_MATH_TANH\n" : "", emit_math_source);
+  if (uses(md, masks, 1))
+    buf_printf(src, "/* Dropout masks: rnnc's counter-based random numbers. */\n%s\n", emit_rand_source);
 }
 
 /* Which entry points the spec can have: grad needs a loss, train_step also
@@ -888,7 +909,7 @@ static void assemble(Model *md, Buf *h, Buf *c, const Buf *functions) {
                   " * Straight-line code: each entry point calls its parts in order, each part\n"
                   " * calls shape-specialised kernels (defined once, called at every step).\n */\n"
                   "#include \"%s.h\"\n\n#include <math.h>\n\n", md->name, md->spec, md->name);
-  if (uses_dropout(md)) buf_printf(src, "/* Dropout masks: rnnc's counter-based random numbers. */\n%s\n", emit_rand_source);
+  emit_runtime(md, src);
   emit_tables(md);
   buf_printf(src, "%s%s", buf_str(&md->kernels.defs), buf_str(functions));
   emit_tool_api(md);

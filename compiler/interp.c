@@ -31,6 +31,16 @@
 #include <string.h>
 #include <tgmath.h>
 
+#define RNNC_MATH_EXP
+#define RNNC_MATH_TANH
+#include "rnnc_math.h"
+
+/* exp and tanh: in f32 rnnc_math.h's (vectorizable; generated code uses the
+ * same, so the backends agree), in f64 libm's; the result keeps a's type, so
+ * that an expression around it computes in the kernel's precision too. */
+#define EXP_OF(a) _Generic((a), float: rnnc_expf, default: exp)(a)
+#define TANH_OF(a) _Generic((a), float: rnnc_tanhf, default: tanh)(a)
+
 /* Instantiates DEF(T, S) for each float type; S suffixes the names it defines. */
 #define FOR_FLOATS(DEF) DEF(float, f) DEF(double, d)
 /* Calls the instance of fn for float type dt. */
@@ -171,11 +181,11 @@ static void binary(const Node *n, void *out, void *const *in, BinaryRun run) {
 /* Each op's value from a (and b); a missing case is a link error for interp_ID. */
 #define UNARY_OPS(X)                                                                         \
   X(NEG, -a)                                                                                 \
-  X(EXP, exp(a))                                                                             \
+  X(EXP, EXP_OF(a))                                                                             \
   X(LOG, log(a))                                                                             \
   X(SQRT, sqrt(a))                                                                           \
-  X(TANH, tanh(a))                                                                           \
-  X(SIGMOID, 1 / (1 + exp(-a)))                                                              \
+  X(TANH, TANH_OF(a))                                                                           \
+  X(SIGMOID, 1 / (1 + EXP_OF(-a)))                                                              \
   X(RELU, a > 0 ? a : 0)                                                                     \
   X(STEP, a > 0 ? 1 : 0)                                                                     \
   X(STOP_GRAD, a)
@@ -448,7 +458,7 @@ KERNEL(STACK) {
     for (long r = 0; r < rows; r++, x += len, y += len) {                                    \
       T mx = x[0], sum = 0;                                                                  \
       for (long j = 1; j < len; j++) mx = x[j] > mx ? x[j] : mx;                             \
-      for (long j = 0; j < len; j++) sum += y[j] = exp(x[j] - mx);                           \
+      for (long j = 0; j < len; j++) sum += y[j] = EXP_OF(x[j] - mx);                           \
       T lse = log(sum), inv = 1 / sum;                                                       \
       for (long j = 0; j < len; j++) y[j] = log_of ? (x[j] - mx) - lse : y[j] * inv;         \
     }                                                                                        \
