@@ -4,9 +4,8 @@
  *
  * libm's expf and tanhf are function calls: a loop over an LSTM cell that
  * calls them stays scalar, and they took a third of a training step.  These
- * versions are straight-line arithmetic (no branches, no calls but floorf,
- * which -O2 -march=native or SSE4.1 turns into one instruction), accurate to
- * a few ulp.  The interpreter uses the same functions for f32, so both
+ * versions are straight-line arithmetic with no calls at all (gcc does not
+ * vectorize floorf under strict ISO C), accurate to a few ulp.  The interpreter uses the same functions for f32, so both
  * backends compute the same values; double precision uses libm.
  *
  * Each function is compiled only where its macro is defined (RNNC_MATH_EXP,
@@ -25,10 +24,12 @@
 /* e^x: x = n ln2 + r with |r| <= ln2/2 (ln2 split in two for an exact
  * product), e^r by its degree-6 Taylor polynomial (relative error below
  * 2e-7 on that interval), 2^n built in the exponent bits.  Inputs are
- * clamped to the range where the result is finite and normal. */
+ * clamped to the range where the result is finite and normal.  n is
+ * x/ln2 rounded to nearest by adding and subtracting 1.5 * 2^23, which
+ * leaves no bits below the unit (exact for |x/ln2| < 2^22). */
 static inline float rnnc_expf(float x) {
   x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
-  float n = floorf(x * 1.44269504088896341f + 0.5f);
+  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = x - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.0f / 720;
   p = p * r + 1.0f / 120;
