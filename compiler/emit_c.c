@@ -24,6 +24,7 @@
 
 #include "bind.h"
 #include "emit.h"
+#include "init.h"
 #include "pipeline.h"
 
 enum { CALLS_PER_PART = 200 };
@@ -33,6 +34,8 @@ enum { CALLS_PER_PART = 200 };
 extern const char emit_rand_source[];
 /* runtime/rnnc_math.h, likewise: exp and tanh of f32 models. */
 extern const char emit_math_source[];
+/* runtime/rnnc_init.h: PyTorch's initialisers, for NAME_init. */
+extern const char emit_init_source[];
 
 /* ---- strings ---- */
 
@@ -423,6 +426,7 @@ typedef struct {
   const char *T;
   Graph *graphs[FN_COUNT]; /* NULL when the spec cannot have that entry point */
   long arena[FN_COUNT];
+  long init_arena; /* bytes NAME_init needs */
   ParamLayout *layout;
   Kernels kernels;
   Buf source, header;
@@ -645,6 +649,7 @@ static void emit_header_top(Model *md) {
              l->total * es, NAME, l->trainable * es);
   for (int k = 0; k < FN_COUNT; k++)
     if (md->graphs[k]) buf_printf(h, "#define %s_%s_ARENA_BYTES %ld\n", NAME, fns[k].arena_macro, md->arena[k]);
+  buf_printf(h, "#define %s_INIT_ARENA_BYTES %ld\n", NAME, md->init_arena);
   buf_printf(h, "\ntypedef struct {\n  const char *name;\n  int rank;\n  int shape[4];\n"
                 "  long offset;    /* in elements of params (and of grads, for trainable ones) */\n"
                 "  int trainable;  /* 0: optimizer state */\n} %s_param_info;\n"
@@ -877,8 +882,38 @@ static void emit_runtime(Model *md, Buf *src) {
   if (exp || tanh)
     buf_printf(src, "/* exp and tanh that vectorize. */\n%s%s%s\n", exp ? "#define RNNC_MATH_EXP\n" : "",
                tanh ? "#define RNNC_MATH_TANH\n" : "", emit_math_source);
-  if (uses(md, masks, 1))
-    buf_printf(src, "/* Dropout masks: rnnc's counter-based random numbers. */\n%s\n", emit_rand_source);
+  buf_printf(src, "/* rnnc's counter-based random numbers (initialisers%s). */\n%s%s\n",
+             uses(md, masks, 1) ? ", dropout masks" : "", uses(md, masks, 1) ? "#define RNNC_RAND_DROPOUT\n" : "",
+             emit_rand_source);
+  buf_printf(src, "/* Initial values (NAME_init), as `rnnc init` computes them. */\n%s\n", emit_init_source);
+}
+
+/* NAME_init: every parameter as `rnnc init --seed` sets it, optimizer state
+ * zero.  Values are computed in double in the arena, then stored. */
+static void emit_init(Model *md, const Graph *g) {
+  char NAME[128];
+  upper(NAME, md->name, sizeof NAME);
+  long bytes = 0;
+  Buf *c = &md->source;
+  buf_printf(&md->header, "void %s_init(%s *params, uint64_t seed, void *arena);\n", md->name, md->T);
+  buf_printf(c, "void %s_init(%s *params, uint64_t seed, void *arena) {\n", md->name, md->T);
+  buf_printf(c, "  static const struct {\n    const char *name;\n    int kind;\n    double a, b;\n    int rank;\n"
+                "    int shape[4];\n    long offset;\n  } p[%s_NPARAMS] = {\n", NAME);
+  for (int i = 0; i < md->layout->n; i++) {
+    const Node *x = NULL;
+    for (int k = 0; k < g->nparams; k++)
+      if (!strcmp(g->params[k]->attr.name, md->layout->names[i])) x = g->params[k];
+    const Init *in = &x->attr.init;
+    buf_printf(c, "      {\"%s\", %d, %.17g, %.17g, %d, {", x->attr.name, (int)in->kind, in->a, in->b, x->shape.rank);
+    for (int k = 0; k < 4; k++) buf_printf(c, "%s%d", k ? ", " : "", k < x->shape.rank ? x->shape.dim[k] : 0);
+    buf_printf(c, "}, %ld},\n", md->layout->offset[i]);
+    if (init_scratch_bytes(x) > bytes) bytes = init_scratch_bytes(x);
+  }
+  buf_printf(c, "  };\n  double *v = arena;\n  for (int i = 0; i < %s_NPARAMS; i++) {\n    long n = 1;\n"
+                "    for (int k = 0; k < p[i].rank; k++) n *= p[i].shape[k];\n"
+                "    (void)rnnc_init_values(p[i].kind, p[i].a, p[i].b, p[i].rank, p[i].shape, p[i].name, seed, v, v + n);\n"
+                "    for (long k = 0; k < n; k++) params[p[i].offset + k] = (%s)v[k];\n  }\n}\n\n", NAME, md->T);
+  md->init_arena = bytes;
 }
 
 /* Which entry points the spec can have: grad needs a loss, train_step also
@@ -934,6 +969,14 @@ int emit_c_build(const EmitOptions *o, char **hpath, char **cpath, char *err, si
   md.T = emit_ctype(md.real);
   md.layout = plan_param_layout(md.graphs[step ? FN_STEP : grad ? FN_GRAD : FN_PREDICT]);
   Buf functions = {0}, h = {0}, c = {0};
+  {
+    Buf before = md.source;
+    md.source = (Buf){0};
+    emit_init(&md, md.graphs[step ? FN_STEP : grad ? FN_GRAD : FN_PREDICT]);
+    buf_printf(&functions, "%s", buf_str(&md.source));
+    buf_free(&md.source);
+    md.source = before;
+  }
   for (int k = 0; !rc && k < FN_COUNT; k++) {
     if (!md.graphs[k]) continue;
     Buf before = md.source;

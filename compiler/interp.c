@@ -23,6 +23,7 @@
  */
 #include "interp.h"
 #include "bind.h"
+#define RNNC_RAND_DROPOUT
 #include "rnnc_rand.h"
 
 #include <stdarg.h>

@@ -28,10 +28,12 @@ static inline double rnnc_uniform(uint64_t seed, uint64_t stream, uint64_t index
   return (double)(rnnc_bits(seed, stream, index) >> 11) * (1.0 / 9007199254740992.0);
 }
 
+#ifdef RNNC_RAND_DROPOUT /* only where masks are made: unused static functions are warnings */
 /* Dropout: element `index` of mask `stream` is kept (scaled by 1/(1-p)) when its
  * uniform draw is at least p. */
 static inline double rnnc_dropout_scale(uint64_t seed, uint64_t stream, uint64_t index, double p) {
   return rnnc_uniform(seed, stream, index) >= p ? 1.0 / (1.0 - p) : 0.0;
 }
+#endif
 
 #endif
