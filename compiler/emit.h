@@ -28,6 +28,9 @@ typedef struct {
 void buf_printf(Buf *b, const char *fmt, ...);
 void buf_free(Buf *b);
 
+/* The name of a loop variable, "i0". */
+typedef char LoopVar[16];
+
 typedef struct Emit {
   const Plan *plan;
   DType real;  /* the float type of the model */
@@ -45,13 +48,13 @@ const char *emit_math(const Emit *e, const char *name, char buf[static 16]);
 void emit_line(Emit *e, const char *fmt, ...);
 /* Opens `for (long iK = 0; iK < dim; iK++)` for every axis of s (closed by
  * emit_close_loops); vars[k] receives "iK". */
-void emit_loops(Emit *e, Shape s, const char *prefix, char vars[][8]);
+void emit_loops(Emit *e, Shape s, const char *prefix, LoopVar *vars);
 void emit_close_loops(Emit *e, int rank);
 /* "i0 * 512 + i1": the element offset of operand x (as its kernel argument
  * points to it: the view's base plus its offset) at loop variables vars
  * over x's own shape. */
-const char *emit_index(const Emit *e, const Node *x, char vars[][8], char buf[static 160]);
+const char *emit_index(const Emit *e, const Node *x, LoopVar *vars, char buf[static 160]);
 /* Element strides of x as its kernel argument sees it. */
-void emit_strides(const Emit *e, const Node *x, long *stride);
+void emit_strides(const Emit *e, const Node *x, long stride[static IR_MAXDIM]);
 
 #endif

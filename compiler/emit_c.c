@@ -92,9 +92,9 @@ void emit_line(Emit *e, const char *fmt, ...) {
   buf_printf(e->out, "%*s%s\n", e->indent, "", line);
 }
 
-void emit_loops(Emit *e, Shape s, const char *prefix, char vars[][8]) {
+void emit_loops(Emit *e, Shape s, const char *prefix, LoopVar *vars) {
   for (int i = 0; i < s.rank; i++) {
-    snprintf(vars[i], 8, "%.4s%d", prefix, i);
+    snprintf(vars[i], sizeof vars[i], "%.4s%d", prefix, i);
     emit_line(e, "for (long %s = 0; %s < %d; %s++)%s", vars[i], vars[i], s.dim[i], vars[i],
               i + 1 == s.rank ? " {" : "");
     e->indent += 2;
@@ -106,12 +106,12 @@ void emit_close_loops(Emit *e, int rank) {
   if (rank) emit_line(e, "}");
 }
 
-void emit_strides(const Emit *e, const Node *x, long *stride) {
+void emit_strides(const Emit *e, const Node *x, long stride[static IR_MAXDIM]) {
   long off;
   plan_base(e->plan, x, &off, stride);
 }
 
-const char *emit_index(const Emit *e, const Node *x, char vars[][8], char buf[static 160]) {
+const char *emit_index(const Emit *e, const Node *x, LoopVar *vars, char buf[static 160]) {
   long st[IR_MAXDIM];
   emit_strides(e, x, st);
   int k = 0;
@@ -324,7 +324,7 @@ static void loop_item(Fn *f, const Item *it) {
   Emit e = f->e;
   e.out = &body;
   e.indent = 2;
-  char vars[IR_MAXDIM][8];
+  LoopVar vars[IR_MAXDIM];
   emit_loops(&e, s, "i", vars);
   Operand lin = {.node = NULL};
   for (int i = s.rank - 1, st = 1; i >= 0; i--) lin.stride[i] = st, st *= s.dim[i];
@@ -385,7 +385,8 @@ static void copy_out(Fn *f, const Node *x, const char *dest) {
   Emit e = f->e;
   e.out = &body;
   e.indent = 2;
-  char vars[IR_MAXDIM][8], ix[160], lit[40], ptr[96];
+  LoopVar vars[IR_MAXDIM];
+  char ix[160], lit[40], ptr[96];
   const char *T = emit_ctype(x->dtype);
   emit_loops(&e, x->shape, "i", vars);
   Operand o = {.node = x};
@@ -804,9 +805,10 @@ static int emit_weights(Model *md, const Graph *g, const char *path, char *err, 
   st_free(&f);
   char NAME[128];
   upper(NAME, md->name, sizeof NAME);
+  const char *file = strrchr(path, '/') ? strrchr(path, '/') + 1 : path; /* no build-tree paths in output */
   buf_printf(&md->header, "\n/* The trained parameters (from %s): pass as params to predict and step. */\n"
                           "#define %s_WEIGHTS_ELEMS %ld\nextern const %s %s_weights[%s_WEIGHTS_ELEMS];\n",
-             path, NAME, md->layout->trainable, md->T, md->name, NAME);
+             file, NAME, md->layout->trainable, md->T, md->name, NAME);
   buf_printf(&md->source, "const %s %s_weights[%s_WEIGHTS_ELEMS] = {", md->T, md->name, NAME);
   Emit e = {.real = md->real};
   for (long i = 0; !rc && i < md->layout->trainable; i++) {

@@ -111,7 +111,8 @@ EMIT(CONST) {
  * output element finds its input. */
 static void copy_through(Emit *e, const Node *n, const char *in, const char *out,
                          const long *in_stride) {
-  char v[IR_MAXDIM][8], ix[160];
+  LoopVar v[IR_MAXDIM];
+  char ix[160];
   emit_loops(e, n->shape, "i", v);
   int k = 0;
   for (int i = 0; i < n->shape.rank; i++)
@@ -147,7 +148,8 @@ static void materialise_view(Emit *e, const Node *n, const char *const *arg) {
     break;
   }
   default: { /* RESHAPE: walk x in row-major order */
-    char v[IR_MAXDIM][8], ix[160];
+    LoopVar v[IR_MAXDIM];
+    char ix[160];
     emit_line(e, "long k = 0;");
     emit_loops(e, x->shape, "i", v);
     emit_line(e, "%s[k++] = %s[%s];", arg[1], arg[0], emit_index(e, x, v, ix));
@@ -174,7 +176,8 @@ EMIT(TRANSPOSE) {
 
 /* PAD: zeros around the input, placed at attr.start along attr.axis. */
 EMIT(PAD) {
-  char zero[40], v[IR_MAXDIM][8], ix[160];
+  LoopVar v[IR_MAXDIM];
+  char zero[40], ix[160];
   emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", ir_numel(n->shape), arg[1], emit_literal(e, 0, zero));
   long os[IR_MAXDIM];
   emit_strides(e, n, os);
@@ -195,7 +198,8 @@ static void join(Emit *e, const Node *n, const char *const *arg, bool new_axis) 
   long at = 0;
   for (int k = 0; k < n->nin; k++) {
     const Node *x = n->in[k];
-    char v[IR_MAXDIM][8], ix[160], xi[160];
+    LoopVar v[IR_MAXDIM];
+    char ix[160], xi[160];
     emit_loops(e, x->shape, "i", v);
     int len = snprintf(ix, sizeof ix, "%ld", at * os[ax]);
     for (int i = 0; i < x->shape.rank; i++)
@@ -212,7 +216,8 @@ EMIT(STACK) { join(e, n, arg, true); }
 /* out[target index] += x[...] over x's shape; reduced axes have stride 0. */
 EMIT(SUM_TO) {
   const Node *x = n->in[0];
-  char zero[40], v[IR_MAXDIM][8], xi[160], oi[160] = "0";
+  LoopVar v[IR_MAXDIM];
+  char zero[40], xi[160], oi[160] = "0";
   emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", ir_numel(n->shape), arg[1], emit_literal(e, 0, zero));
   long os[IR_MAXDIM];
   emit_strides(e, n, os);
@@ -274,7 +279,7 @@ EMIT(ONE_HOT) {
 
 EMIT(GATHER) {
   const Node *table = n->in[0];
-  long rows = ir_numel(n->in[1]->shape), width = table->shape.dim[1], ts[2];
+  long rows = ir_numel(n->in[1]->shape), width = table->shape.dim[1], ts[IR_MAXDIM];
   emit_strides(e, table, ts);
   char zero[40];
   emit_line(e, "for (long r = 0; r < %ld; r++) {", rows);
@@ -314,7 +319,8 @@ EMIT(ARGMAX) {
 }
 
 EMIT(EQUAL) {
-  char v[IR_MAXDIM][8], a[160], b[160], o[160], one[40], zero[40];
+  LoopVar v[IR_MAXDIM];
+  char a[160], b[160], o[160], one[40], zero[40];
   emit_loops(e, n->shape, "i", v);
   emit_line(e, "%s[%s] = %s[%s] == %s[%s] ? %s : %s;", arg[2], emit_index(e, n, v, o), arg[0],
             emit_index(e, n->in[0], v, a), arg[1], emit_index(e, n->in[1], v, b), emit_literal(e, 1, one),
@@ -365,7 +371,7 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
  * B' row-major, so the inner loop reads contiguous memory). */
 EMIT(MATMUL) {
   const Node *a = n->in[0], *b = n->in[1];
-  long as[2], bs[2];
+  long as[IR_MAXDIM], bs[IR_MAXDIM];
   emit_strides(e, a, as);
   emit_strides(e, b, bs);
   Product p = {.A = arg[0], .B = arg[1], .C = arg[2], .T = emit_ctype(e->real),

@@ -94,7 +94,7 @@ static bool is_contiguous(Shape s, const long *stride) {
   return true;
 }
 
-const Node *plan_base(const Plan *p, const Node *n, long *offset, long *stride) {
+const Node *plan_base(const Plan *p, const Node *n, long *offset, long stride[static IR_MAXDIM]) {
   const Loc *l = &p->loc[n->id];
   if (l->kind == LOC_VIEW) {
     *offset = l->offset;

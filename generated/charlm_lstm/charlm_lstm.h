@@ -27,6 +27,7 @@ extern "C" {
 #define CHARLM_LSTM_GRAD_ARENA_BYTES 41172992
 #define CHARLM_LSTM_TRAIN_ARENA_BYTES 41181312
 #define CHARLM_LSTM_STREAM_ARENA_BYTES 1319232
+#define CHARLM_LSTM_INIT_ARENA_BYTES 2097152
 
 typedef struct {
   const char *name;
@@ -69,6 +70,7 @@ typedef struct {
   float *logits; /* [1, 1, 65] */
 } charlm_lstm_step_outputs;
 
+void charlm_lstm_init(float *params, uint64_t seed, void *arena);
 void charlm_lstm_predict(const float *params, const charlm_lstm_batch *in, charlm_lstm_outputs *out, void *arena);
 float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *grads, charlm_lstm_outputs *out, charlm_lstm_metrics *metrics, void *arena, uint64_t seed);
 float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_lstm_metrics *metrics, void *arena, uint64_t seed);

@@ -27,6 +27,7 @@ extern "C" {
 #define FMNIST_LSTM_GRAD_ARENA_BYTES 17457152
 #define FMNIST_LSTM_TRAIN_ARENA_BYTES 17459712
 #define FMNIST_LSTM_STREAM_ARENA_BYTES 321536
+#define FMNIST_LSTM_INIT_ARENA_BYTES 524288
 
 typedef struct {
   const char *name;
@@ -69,6 +70,7 @@ typedef struct {
   float *logits; /* [1, 10] */
 } fmnist_lstm_step_outputs;
 
+void fmnist_lstm_init(float *params, uint64_t seed, void *arena);
 void fmnist_lstm_predict(const float *params, const fmnist_lstm_batch *in, fmnist_lstm_outputs *out, void *arena);
 float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *grads, fmnist_lstm_outputs *out, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed);
 float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed);

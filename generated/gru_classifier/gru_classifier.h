@@ -27,6 +27,7 @@ extern "C" {
 #define GRU_CLASSIFIER_GRAD_ARENA_BYTES 16721920
 #define GRU_CLASSIFIER_TRAIN_ARENA_BYTES 16724480
 #define GRU_CLASSIFIER_STREAM_ARENA_BYTES 241152
+#define GRU_CLASSIFIER_INIT_ARENA_BYTES 393216
 
 typedef struct {
   const char *name;
@@ -68,6 +69,7 @@ typedef struct {
   float *logits; /* [1, 10] */
 } gru_classifier_step_outputs;
 
+void gru_classifier_init(float *params, uint64_t seed, void *arena);
 void gru_classifier_predict(const float *params, const gru_classifier_batch *in, gru_classifier_outputs *out, void *arena);
 float gru_classifier_grad(const float *params, const gru_classifier_batch *in, float *grads, gru_classifier_outputs *out, gru_classifier_metrics *metrics, void *arena, uint64_t seed);
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed);

@@ -27,6 +27,7 @@ extern "C" {
 #define LSTM_DROPOUT_GRAD_ARENA_BYTES 1205632
 #define LSTM_DROPOUT_TRAIN_ARENA_BYTES 1205632
 #define LSTM_DROPOUT_STREAM_ARENA_BYTES 41664
+#define LSTM_DROPOUT_INIT_ARENA_BYTES 80000
 
 typedef struct {
   const char *name;
@@ -69,6 +70,7 @@ typedef struct {
   float *prediction; /* [1, 1] */
 } lstm_dropout_step_outputs;
 
+void lstm_dropout_init(float *params, uint64_t seed, void *arena);
 void lstm_dropout_predict(const float *params, const lstm_dropout_batch *in, lstm_dropout_outputs *out, void *arena);
 float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float *grads, lstm_dropout_outputs *out, lstm_dropout_metrics *metrics, void *arena, uint64_t seed);
 float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_dropout_metrics *metrics, void *arena, uint64_t seed);

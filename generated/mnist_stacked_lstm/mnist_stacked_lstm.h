@@ -27,6 +27,7 @@ extern "C" {
 #define MNIST_STACKED_LSTM_GRAD_ARENA_BYTES 15345600
 #define MNIST_STACKED_LSTM_TRAIN_ARENA_BYTES 15348160
 #define MNIST_STACKED_LSTM_STREAM_ARENA_BYTES 63232
+#define MNIST_STACKED_LSTM_INIT_ARENA_BYTES 80000
 
 typedef struct {
   const char *name;
@@ -73,6 +74,7 @@ typedef struct {
   float *logits; /* [1, 10] */
 } mnist_stacked_lstm_step_outputs;
 
+void mnist_stacked_lstm_init(float *params, uint64_t seed, void *arena);
 void mnist_stacked_lstm_predict(const float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_outputs *out, void *arena);
 float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batch *in, float *grads, mnist_stacked_lstm_outputs *out, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed);
 float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed);

@@ -27,6 +27,7 @@ extern "C" {
 #define PEEPHOLE_LSTM_GRAD_ARENA_BYTES 9072640
 #define PEEPHOLE_LSTM_TRAIN_ARENA_BYTES 9075200
 #define PEEPHOLE_LSTM_STREAM_ARENA_BYTES 95232
+#define PEEPHOLE_LSTM_INIT_ARENA_BYTES 398336
 
 typedef struct {
   const char *name;
@@ -69,6 +70,7 @@ typedef struct {
   float *logits; /* [1, 10] */
 } peephole_lstm_step_outputs;
 
+void peephole_lstm_init(float *params, uint64_t seed, void *arena);
 void peephole_lstm_predict(const float *params, const peephole_lstm_batch *in, peephole_lstm_outputs *out, void *arena);
 float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, float *grads, peephole_lstm_outputs *out, peephole_lstm_metrics *metrics, void *arena, uint64_t seed);
 float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, peephole_lstm_metrics *metrics, void *arena, uint64_t seed);

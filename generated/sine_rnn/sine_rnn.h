@@ -27,6 +27,7 @@ extern "C" {
 #define SINE_RNN_GRAD_ARENA_BYTES 323904
 #define SINE_RNN_TRAIN_ARENA_BYTES 323904
 #define SINE_RNN_STREAM_ARENA_BYTES 10560
+#define SINE_RNN_INIT_ARENA_BYTES 20000
 
 typedef struct {
   const char *name;
@@ -68,6 +69,7 @@ typedef struct {
   float *prediction; /* [1, 1] */
 } sine_rnn_step_outputs;
 
+void sine_rnn_init(float *params, uint64_t seed, void *arena);
 void sine_rnn_predict(const float *params, const sine_rnn_batch *in, sine_rnn_outputs *out, void *arena);
 float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads, sine_rnn_outputs *out, sine_rnn_metrics *metrics, void *arena, uint64_t seed);
 float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metrics *metrics, void *arena, uint64_t seed);
