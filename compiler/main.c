@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "backend_c.h"
+#include "bench.h"
 #include "bind.h"
 #include "check.h"
 #include "dot.h"
@@ -30,9 +31,9 @@ typedef struct {
   int nfiles, ncflags;
   unsigned long long seed;
   int dtype; /* -1: as the spec says */
-  int batch, steps, samples;
+  int batch, steps, samples, repeat;
   double tol;
-  bool json, stream;
+  bool json, stream, compile;
 } Args;
 
 typedef struct {
@@ -269,6 +270,15 @@ static int cmd_gradcheck(const Args *a) {
   return gradcheck_run(&po, a->seed, a->samples, a->tol, stdout);
 }
 
+static int cmd_bench(const Args *a) {
+  BenchOptions o = {.spec = a->spec,
+                    .fe = {.batch = a->batch, .steps = a->steps, .dtype = a->dtype},
+                    .repeat = a->repeat,
+                    .seed = a->seed,
+                    .json = a->json};
+  return a->compile ? bench_compile(&o, stdout) : bench_run(&o, stdout);
+}
+
 static int cmd_check(const Args *a) {
   return check_files(a->nfiles, a->files, a->ncflags, a->cflags, stderr);
 }
@@ -308,6 +318,9 @@ static const Command commands[] = {
     {"gradcheck", "rnnc gradcheck SPEC [--samples N] [--tol E] [--seed N]",
      "finite-difference check of every gradient in double precision",
      "--samples --tol --seed --batch --steps --dump-after", "", cmd_gradcheck},
+    {"bench", "rnnc bench SPEC [--batch B] [--steps T] [--dtype f32|f64] [--repeat N] [--json] [--compile]",
+     "times interpreter vs generated code (train step, predict); --compile: generation and compile time",
+     "--batch --steps --dtype --repeat --json --compile --seed", "", cmd_bench},
     {"check", "rnnc check FILE.c... [-I DIR] [-D NAME[=VALUE]]",
      "libclang check of generated C: warning-free C99, only libm calls, no recursion, VLA or globals",
      "FILE... -I -D", "", cmd_check},
@@ -362,6 +375,9 @@ static int parse_value(Args *a, const char *opt, const char *v) {
   } else if (!strcmp(opt, "--batch") || !strcmp(opt, "--steps") || !strcmp(opt, "--samples")) {
     if (parse_int(opt, v, 1, 1 << 20, &n)) return 1;
     *(opt[2] == 'b' ? &a->batch : opt[3] == 't' ? &a->steps : &a->samples) = (int)n;
+  } else if (!strcmp(opt, "--repeat")) {
+    if (parse_int(opt, v, 1, 1000000, &n)) return 1;
+    a->repeat = (int)n;
   } else if (!strcmp(opt, "--tol")) {
     char *end;
     a->tol = strtod(v, &end);
@@ -381,7 +397,7 @@ static int clang_option(const Command *c, const char *s) {
 
 /* Fills a; its files and cflags are allocated even when it fails. */
 static int parse_args(const Command *c, int argc, char **argv, Args *a) {
-  *a = (Args){.dtype = -1, .samples = 8, .tol = 1e-6,
+  *a = (Args){.dtype = -1, .samples = 8, .tol = 1e-6, .repeat = 10,
               .files = calloc((size_t)argc + 1, sizeof(char *)),
               .cflags = calloc((size_t)argc + 1, sizeof(char *))};
   if (!a->files || !a->cflags) die("out of memory");
@@ -403,6 +419,8 @@ static int parse_args(const Command *c, int argc, char **argv, Args *a) {
       a->json = true;
     } else if (!strcmp(s, "--stream")) {
       a->stream = true;
+    } else if (!strcmp(s, "--compile")) {
+      a->compile = true;
     } else if (i + 1 >= argc) {
       return fail("option '%s' needs a value", s);
     } else if (parse_value(a, s, argv[++i])) {
