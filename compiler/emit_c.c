@@ -27,7 +27,7 @@
 #include "init.h"
 #include "pipeline.h"
 
-enum { CALLS_PER_PART = 200 };
+enum { CALLS_PER_PART = 200, PTR_CHARS = 320 /* a kernel argument, with a parameter name */ };
 
 /* runtime/rnnc_rand.h, embedded at build time (generated code must not
  * depend on files outside the pair it ships as). */
@@ -172,16 +172,17 @@ typedef struct {
   int ncalls;
 } Fn;
 
-/* The pointer a kernel gets for node x: its base's storage plus the view's offset. */
-static const char *pointer(const Fn *f, const Node *x, char buf[static 96]) {
+/* The pointer a kernel gets for node x: its base's storage plus the view's
+ * offset; a parameter says its name. */
+static const char *pointer(const Fn *f, const Node *x, char buf[static PTR_CHARS]) {
   long off, st[IR_MAXDIM];
   const Node *b = plan_base(f->e.plan, x, &off, st);
   const Loc *l = &f->e.plan->loc[b->id];
   const char *T = emit_ctype(b->dtype);
   switch (l->kind) {
-  case LOC_PARAM: snprintf(buf, 96, "P + %ld", l->offset + off); break;
-  case LOC_INPUT: snprintf(buf, 96, "in->%s + %ld", b->attr.name, off); break;
-  case LOC_ARENA: snprintf(buf, 96, "(%s *)(A + %ld) + %ld", T, l->offset, off); break;
+  case LOC_PARAM: snprintf(buf, PTR_CHARS, "P + %ld /* %s */", l->offset + off, b->attr.name); break;
+  case LOC_INPUT: snprintf(buf, PTR_CHARS, "in->%s + %ld", b->attr.name, off); break;
+  case LOC_ARENA: snprintf(buf, PTR_CHARS, "(%s *)(A + %ld) + %ld", T, l->offset, off); break;
   default: die("node %%%d (%s) has no storage", b->id, ir_ops[b->op].name);
   }
   return buf;
@@ -203,7 +204,7 @@ static void add_call(Fn *f, const char *name, const Buf *args) {
 static void kernel_item(Fn *f, const Node *n) {
   Buf params = {0}, body = {0}, args = {0}, comment = {0};
   int nargs = n->nin + 1;
-  char(*names)[12] = malloc((size_t)nargs * sizeof *names), ptr[96];
+  char(*names)[12] = malloc((size_t)nargs * sizeof *names), ptr[PTR_CHARS];
   const char **arg = malloc((size_t)nargs * sizeof *arg);
   if (!names || !arg) die("out of memory");
   for (int k = 0; k < nargs; k++) {
@@ -309,7 +310,7 @@ static void loop_item(Fn *f, const Item *it) {
   s = merge_axes(s, ops, nops);
 
   Buf params = {0}, body = {0}, args = {0}, comment = {0};
-  char ptr[96], ix[160];
+  char ptr[PTR_CHARS], ix[160];
   for (int k = 0; k < nops; k++) {
     buf_printf(&params, "%s%s%s *restrict %s", k ? ", " : "", k < nin ? "const " : "", emit_ctype(ops[k].node->dtype),
                ops[k].name);
@@ -386,7 +387,7 @@ static void copy_out(Fn *f, const Node *x, const char *dest) {
   e.out = &body;
   e.indent = 2;
   LoopVar vars[IR_MAXDIM];
-  char ix[160], lit[40], ptr[96];
+  char ix[160], lit[40], ptr[PTR_CHARS];
   const char *T = emit_ctype(x->dtype);
   emit_loops(&e, x->shape, "i", vars);
   Operand o = {.node = x};
@@ -786,6 +787,54 @@ static void emit_tool_api(Model *md) {
   buf_printf(c, "#endif\n");
 }
 
+/* ---- parameter blobs ---- */
+
+/* A hash of what a blob must match: element type, names, shapes, offsets. */
+static uint64_t layout_hash(const Model *md, const Graph *g) {
+  uint64_t h = 1469598103934665603u ^ ir_dtype_size(md->real);
+  for (int i = 0; i < md->layout->n; i++) {
+    for (const char *c = md->layout->names[i]; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211u;
+    const Node *p = NULL;
+    for (int k = 0; k < g->nparams; k++)
+      if (!strcmp(g->params[k]->attr.name, md->layout->names[i])) p = g->params[k];
+    for (int k = 0; k < p->shape.rank; k++) h = (h ^ (uint64_t)p->shape.dim[k]) * 1099511628211u;
+    h = (h ^ (uint64_t)md->layout->offset[i]) * 1099511628211u;
+  }
+  return h;
+}
+
+/* NAME_store / NAME_load: params behind a 32-byte header (magic, layout
+ * hash, element count, element size; little-endian), byte by byte so the
+ * blob needs no alignment. */
+static void emit_blob(Model *md, const Graph *g) {
+  char NAME[128];
+  upper(NAME, md->name, sizeof NAME);
+  const char *N = md->name, *T = md->T;
+  uint64_t fields[3] = {layout_hash(md, g), (uint64_t)md->layout->total, ir_dtype_size(md->real)};
+  buf_printf(&md->header, "\n/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,\n"
+                          " * then params): store writes one, load refuses any other model's.  0, or -1. */\n"
+                          "#define %s_BLOB_BYTES (32 + %s_PARAMS_BYTES)\n"
+                          "int %s_store(const %s *params, void *blob, size_t size);\n"
+                          "int %s_load(%s *params, const void *blob, size_t size);\n", NAME, NAME, N, T, N, T);
+  Buf *c = &md->source;
+  buf_printf(c, "static const unsigned char %s_blob_header[32] = {'R', 'N', 'N', 'C', 'P', 'A', 'R', '1'", N);
+  for (int f = 0; f < 3; f++)
+    for (int b = 0; b < 8; b++) buf_printf(c, ", %u", (unsigned)((fields[f] >> (8 * b)) & 0xff));
+  buf_printf(c, "};\n\n");
+  buf_printf(c, "int %s_store(const %s *params, void *blob, size_t size) {\n"
+                "  unsigned char *out = blob;\n  const unsigned char *from = (const unsigned char *)params;\n"
+                "  if (size < %s_BLOB_BYTES) return -1;\n"
+                "  for (long i = 0; i < 32; i++) out[i] = %s_blob_header[i];\n"
+                "  for (long i = 0; i < %s_PARAMS_BYTES; i++) out[32 + i] = from[i];\n  return 0;\n}\n\n",
+             N, T, NAME, N, NAME);
+  buf_printf(c, "int %s_load(%s *params, const void *blob, size_t size) {\n"
+                "  const unsigned char *in = blob;\n  unsigned char *to = (unsigned char *)params;\n"
+                "  if (size != %s_BLOB_BYTES) return -1;\n"
+                "  for (long i = 0; i < 32; i++)\n    if (in[i] != %s_blob_header[i]) return -1;\n"
+                "  for (long i = 0; i < %s_PARAMS_BYTES; i++) to[i] = in[32 + i];\n  return 0;\n}\n\n",
+             N, T, NAME, N, NAME);
+}
+
 /* ---- compiled-in weights ---- */
 
 /* NAME_weights: the trainable parameters of `path`, laid out as in params.
@@ -975,6 +1024,7 @@ int emit_c_build(const EmitOptions *o, char **hpath, char **cpath, char *err, si
     Buf before = md.source;
     md.source = (Buf){0};
     emit_init(&md, md.graphs[step ? FN_STEP : grad ? FN_GRAD : FN_PREDICT]);
+    emit_blob(&md, md.graphs[step ? FN_STEP : grad ? FN_GRAD : FN_PREDICT]);
     buf_printf(&functions, "%s", buf_str(&md.source));
     buf_free(&md.source);
     md.source = before;

@@ -71,6 +71,12 @@ typedef struct {
 } charlm_lstm_step_outputs;
 
 void charlm_lstm_init(float *params, uint64_t seed, void *arena);
+
+/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,
+ * then params): store writes one, load refuses any other model's.  0, or -1. */
+#define CHARLM_LSTM_BLOB_BYTES (32 + CHARLM_LSTM_PARAMS_BYTES)
+int charlm_lstm_store(const float *params, void *blob, size_t size);
+int charlm_lstm_load(float *params, const void *blob, size_t size);
 void charlm_lstm_predict(const float *params, const charlm_lstm_batch *in, charlm_lstm_outputs *out, void *arena);
 float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *grads, charlm_lstm_outputs *out, charlm_lstm_metrics *metrics, void *arena, uint64_t seed);
 float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_lstm_metrics *metrics, void *arena, uint64_t seed);

@@ -71,6 +71,12 @@ typedef struct {
 } fmnist_lstm_step_outputs;
 
 void fmnist_lstm_init(float *params, uint64_t seed, void *arena);
+
+/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,
+ * then params): store writes one, load refuses any other model's.  0, or -1. */
+#define FMNIST_LSTM_BLOB_BYTES (32 + FMNIST_LSTM_PARAMS_BYTES)
+int fmnist_lstm_store(const float *params, void *blob, size_t size);
+int fmnist_lstm_load(float *params, const void *blob, size_t size);
 void fmnist_lstm_predict(const float *params, const fmnist_lstm_batch *in, fmnist_lstm_outputs *out, void *arena);
 float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *grads, fmnist_lstm_outputs *out, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed);
 float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed);

@@ -70,6 +70,12 @@ typedef struct {
 } gru_classifier_step_outputs;
 
 void gru_classifier_init(float *params, uint64_t seed, void *arena);
+
+/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,
+ * then params): store writes one, load refuses any other model's.  0, or -1. */
+#define GRU_CLASSIFIER_BLOB_BYTES (32 + GRU_CLASSIFIER_PARAMS_BYTES)
+int gru_classifier_store(const float *params, void *blob, size_t size);
+int gru_classifier_load(float *params, const void *blob, size_t size);
 void gru_classifier_predict(const float *params, const gru_classifier_batch *in, gru_classifier_outputs *out, void *arena);
 float gru_classifier_grad(const float *params, const gru_classifier_batch *in, float *grads, gru_classifier_outputs *out, gru_classifier_metrics *metrics, void *arena, uint64_t seed);
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed);

@@ -71,6 +71,12 @@ typedef struct {
 } lstm_dropout_step_outputs;
 
 void lstm_dropout_init(float *params, uint64_t seed, void *arena);
+
+/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,
+ * then params): store writes one, load refuses any other model's.  0, or -1. */
+#define LSTM_DROPOUT_BLOB_BYTES (32 + LSTM_DROPOUT_PARAMS_BYTES)
+int lstm_dropout_store(const float *params, void *blob, size_t size);
+int lstm_dropout_load(float *params, const void *blob, size_t size);
 void lstm_dropout_predict(const float *params, const lstm_dropout_batch *in, lstm_dropout_outputs *out, void *arena);
 float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float *grads, lstm_dropout_outputs *out, lstm_dropout_metrics *metrics, void *arena, uint64_t seed);
 float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_dropout_metrics *metrics, void *arena, uint64_t seed);

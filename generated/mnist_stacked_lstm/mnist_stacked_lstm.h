@@ -75,6 +75,12 @@ typedef struct {
 } mnist_stacked_lstm_step_outputs;
 
 void mnist_stacked_lstm_init(float *params, uint64_t seed, void *arena);
+
+/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,
+ * then params): store writes one, load refuses any other model's.  0, or -1. */
+#define MNIST_STACKED_LSTM_BLOB_BYTES (32 + MNIST_STACKED_LSTM_PARAMS_BYTES)
+int mnist_stacked_lstm_store(const float *params, void *blob, size_t size);
+int mnist_stacked_lstm_load(float *params, const void *blob, size_t size);
 void mnist_stacked_lstm_predict(const float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_outputs *out, void *arena);
 float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batch *in, float *grads, mnist_stacked_lstm_outputs *out, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed);
 float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed);

@@ -71,6 +71,12 @@ typedef struct {
 } peephole_lstm_step_outputs;
 
 void peephole_lstm_init(float *params, uint64_t seed, void *arena);
+
+/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,
+ * then params): store writes one, load refuses any other model's.  0, or -1. */
+#define PEEPHOLE_LSTM_BLOB_BYTES (32 + PEEPHOLE_LSTM_PARAMS_BYTES)
+int peephole_lstm_store(const float *params, void *blob, size_t size);
+int peephole_lstm_load(float *params, const void *blob, size_t size);
 void peephole_lstm_predict(const float *params, const peephole_lstm_batch *in, peephole_lstm_outputs *out, void *arena);
 float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, float *grads, peephole_lstm_outputs *out, peephole_lstm_metrics *metrics, void *arena, uint64_t seed);
 float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, peephole_lstm_metrics *metrics, void *arena, uint64_t seed);

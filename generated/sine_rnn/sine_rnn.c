@@ -1378,43 +1378,64 @@ void sine_rnn_init(float *params, uint64_t seed, void *arena) {
   }
 }
 
+static const unsigned char sine_rnn_blob_header[32] = {'R', 'N', 'N', 'C', 'P', 'A', 'R', '1', 251, 104, 88, 177, 0, 107, 119, 113, 192, 21, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0};
+
+int sine_rnn_store(const float *params, void *blob, size_t size) {
+  unsigned char *out = blob;
+  const unsigned char *from = (const unsigned char *)params;
+  if (size < SINE_RNN_BLOB_BYTES) return -1;
+  for (long i = 0; i < 32; i++) out[i] = sine_rnn_blob_header[i];
+  for (long i = 0; i < SINE_RNN_PARAMS_BYTES; i++) out[32 + i] = from[i];
+  return 0;
+}
+
+int sine_rnn_load(float *params, const void *blob, size_t size) {
+  const unsigned char *in = blob;
+  unsigned char *to = (unsigned char *)params;
+  if (size != SINE_RNN_BLOB_BYTES) return -1;
+  for (long i = 0; i < 32; i++)
+    if (in[i] != sine_rnn_blob_header[i]) return -1;
+  for (long i = 0; i < SINE_RNN_PARAMS_BYTES; i++) to[i] = in[32 + i];
+  return 0;
+}
+
 static void sine_rnn_predict_1(const float *restrict P, const sine_rnn_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0, (float *)(A + 0) + 0);
+  k0_transpose(P + 0 /* rnn1.weight_ih */, (float *)(A + 0) + 0);
   k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k2_add(P + 2640, (float *)(A + 64256) + 0);
-  k3_transpose(P + 64, (float *)(A + 70656) + 0);
-  k4_add_add_relu((float *)(A + 256) + 0, P + 2576, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
+  k2_add(P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
+  k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0);
+  k4_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
   k5_matmul((float *)(A + 80704) + 0, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k6_add((float *)(A + 64256) + 0, P + 2640, (float *)(A + 80704) + 0);
-  k4_add_add_relu((float *)(A + 256) + 50, P + 2576, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
+  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80704) + 0);
+  k4_add_add_relu((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
   k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70656) + 0, (float *)(A + 80704) + 0);
-  k6_add((float *)(A + 80704) + 0, P + 2640, (float *)(A + 64256) + 0);
-  k4_add_add_relu((float *)(A + 256) + 100, P + 2576, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
+  k6_add((float *)(A + 80704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
+  k4_add_add_relu((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
   k5_matmul((float *)(A + 80704) + 0, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k6_add((float *)(A + 64256) + 0, P + 2640, (float *)(A + 80704) + 0);
-  k4_add_add_relu((float *)(A + 256) + 150, P + 2576, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
+  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80704) + 0);
+  k4_add_add_relu((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
   k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70656) + 0, (float *)(A + 80704) + 0);
-  k6_add((float *)(A + 80704) + 0, P + 2640, (float *)(A + 64256) + 0);
-  k4_add_add_relu((float *)(A + 256) + 200, P + 2576, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
+  k6_add((float *)(A + 80704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
+  k4_add_add_relu((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
   k5_matmul((float *)(A + 80704) + 0, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k6_add((float *)(A + 64256) + 0, P + 2640, (float *)(A + 80704) + 0);
-  k4_add_add_relu((float *)(A + 256) + 250, P + 2576, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
+  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80704) + 0);
+  k4_add_add_relu((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
   k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70656) + 0, (float *)(A + 80704) + 0);
-  k6_add((float *)(A + 80704) + 0, P + 2640, (float *)(A + 64256) + 0);
-  k4_add_add_relu((float *)(A + 256) + 300, P + 2576, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
+  k6_add((float *)(A + 80704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
+  k4_add_add_relu((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
   k5_matmul((float *)(A + 80704) + 0, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k6_add((float *)(A + 64256) + 0, P + 2640, (float *)(A + 80704) + 0);
-  k4_add_add_relu((float *)(A + 256) + 350, P + 2576, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
+  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80704) + 0);
+  k4_add_add_relu((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
   k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70656) + 0, (float *)(A + 80704) + 0);
-  k6_add((float *)(A + 80704) + 0, P + 2640, (float *)(A + 64256) + 0);
-  k4_add_add_relu((float *)(A + 256) + 400, P + 2576, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
+  k6_add((float *)(A + 80704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
+  k4_add_add_relu((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
   k5_matmul((float *)(A + 80704) + 0, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k6_add((float *)(A + 64256) + 0, P + 2640, (float *)(A + 80704) + 0);
-  k7_transpose(P + 2704, (float *)(A + 0) + 0);
-  k4_add_add_relu((float *)(A + 256) + 450, P + 2576, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
+  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80704) + 0);
+  k7_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
+  k4_add_add_relu((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
   k8_matmul((float *)(A + 64256) + 0, (float *)(A + 0) + 0, (float *)(A + 80704) + 0);
-  k9_add((float *)(A + 80704) + 0, P + 2768, (float *)(A + 80832) + 0);
+  k9_add((float *)(A + 80704) + 0, P + 2768 /* dense1.bias */, (float *)(A + 80832) + 0);
 }
 
 void sine_rnn_predict(const float *params, const sine_rnn_batch *in, sine_rnn_outputs *out, void *arena) {
@@ -1429,62 +1450,62 @@ void sine_rnn_predict(const float *params, const sine_rnn_batch *in, sine_rnn_ou
 
 static void sine_rnn_grad_1(const float *restrict P, const sine_rnn_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0, (float *)(A + 0) + 0);
+  k0_transpose(P + 0 /* rnn1.weight_ih */, (float *)(A + 0) + 0);
   k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k2_add(P + 2640, (float *)(A + 64256) + 0);
-  k3_transpose(P + 64, (float *)(A + 70656) + 0);
-  k11_add_add_relu((float *)(A + 256) + 0, P + 2576, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0, (float *)(A + 87104) + 0);
+  k2_add(P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
+  k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0);
+  k11_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0, (float *)(A + 87104) + 0);
   k5_matmul((float *)(A + 87104) + 0, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k6_add((float *)(A + 64256) + 0, P + 2640, (float *)(A + 93504) + 0);
-  k11_add_add_relu((float *)(A + 256) + 50, P + 2576, (float *)(A + 93504) + 0, (float *)(A + 64256) + 0, (float *)(A + 99904) + 0);
+  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 93504) + 0);
+  k11_add_add_relu((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 93504) + 0, (float *)(A + 64256) + 0, (float *)(A + 99904) + 0);
   k5_matmul((float *)(A + 99904) + 0, (float *)(A + 70656) + 0, (float *)(A + 93504) + 0);
-  k6_add((float *)(A + 93504) + 0, P + 2640, (float *)(A + 106304) + 0);
-  k11_add_add_relu((float *)(A + 256) + 100, P + 2576, (float *)(A + 106304) + 0, (float *)(A + 93504) + 0, (float *)(A + 112704) + 0);
+  k6_add((float *)(A + 93504) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 106304) + 0);
+  k11_add_add_relu((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 106304) + 0, (float *)(A + 93504) + 0, (float *)(A + 112704) + 0);
   k5_matmul((float *)(A + 112704) + 0, (float *)(A + 70656) + 0, (float *)(A + 106304) + 0);
-  k6_add((float *)(A + 106304) + 0, P + 2640, (float *)(A + 119104) + 0);
-  k11_add_add_relu((float *)(A + 256) + 150, P + 2576, (float *)(A + 119104) + 0, (float *)(A + 106304) + 0, (float *)(A + 125504) + 0);
+  k6_add((float *)(A + 106304) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 119104) + 0);
+  k11_add_add_relu((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 119104) + 0, (float *)(A + 106304) + 0, (float *)(A + 125504) + 0);
   k5_matmul((float *)(A + 125504) + 0, (float *)(A + 70656) + 0, (float *)(A + 119104) + 0);
-  k6_add((float *)(A + 119104) + 0, P + 2640, (float *)(A + 131904) + 0);
-  k11_add_add_relu((float *)(A + 256) + 200, P + 2576, (float *)(A + 131904) + 0, (float *)(A + 119104) + 0, (float *)(A + 138304) + 0);
+  k6_add((float *)(A + 119104) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 131904) + 0);
+  k11_add_add_relu((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 131904) + 0, (float *)(A + 119104) + 0, (float *)(A + 138304) + 0);
   k5_matmul((float *)(A + 138304) + 0, (float *)(A + 70656) + 0, (float *)(A + 131904) + 0);
-  k6_add((float *)(A + 131904) + 0, P + 2640, (float *)(A + 144704) + 0);
-  k11_add_add_relu((float *)(A + 256) + 250, P + 2576, (float *)(A + 144704) + 0, (float *)(A + 131904) + 0, (float *)(A + 151104) + 0);
+  k6_add((float *)(A + 131904) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 144704) + 0);
+  k11_add_add_relu((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 144704) + 0, (float *)(A + 131904) + 0, (float *)(A + 151104) + 0);
   k5_matmul((float *)(A + 151104) + 0, (float *)(A + 70656) + 0, (float *)(A + 144704) + 0);
-  k6_add((float *)(A + 144704) + 0, P + 2640, (float *)(A + 157504) + 0);
-  k11_add_add_relu((float *)(A + 256) + 300, P + 2576, (float *)(A + 157504) + 0, (float *)(A + 144704) + 0, (float *)(A + 163904) + 0);
+  k6_add((float *)(A + 144704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 157504) + 0);
+  k11_add_add_relu((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 157504) + 0, (float *)(A + 144704) + 0, (float *)(A + 163904) + 0);
   k5_matmul((float *)(A + 163904) + 0, (float *)(A + 70656) + 0, (float *)(A + 157504) + 0);
-  k6_add((float *)(A + 157504) + 0, P + 2640, (float *)(A + 170304) + 0);
-  k11_add_add_relu((float *)(A + 256) + 350, P + 2576, (float *)(A + 170304) + 0, (float *)(A + 157504) + 0, (float *)(A + 176704) + 0);
+  k6_add((float *)(A + 157504) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 170304) + 0);
+  k11_add_add_relu((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 170304) + 0, (float *)(A + 157504) + 0, (float *)(A + 176704) + 0);
   k5_matmul((float *)(A + 176704) + 0, (float *)(A + 70656) + 0, (float *)(A + 170304) + 0);
-  k6_add((float *)(A + 170304) + 0, P + 2640, (float *)(A + 183104) + 0);
-  k11_add_add_relu((float *)(A + 256) + 400, P + 2576, (float *)(A + 183104) + 0, (float *)(A + 170304) + 0, (float *)(A + 189504) + 0);
+  k6_add((float *)(A + 170304) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 183104) + 0);
+  k11_add_add_relu((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 183104) + 0, (float *)(A + 170304) + 0, (float *)(A + 189504) + 0);
   k5_matmul((float *)(A + 189504) + 0, (float *)(A + 70656) + 0, (float *)(A + 183104) + 0);
-  k6_add((float *)(A + 183104) + 0, P + 2640, (float *)(A + 70656) + 0);
-  k7_transpose(P + 2704, (float *)(A + 0) + 0);
-  k11_add_add_relu((float *)(A + 256) + 450, P + 2576, (float *)(A + 70656) + 0, (float *)(A + 183104) + 0, (float *)(A + 195904) + 0);
+  k6_add((float *)(A + 183104) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 70656) + 0);
+  k7_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
+  k11_add_add_relu((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 70656) + 0, (float *)(A + 183104) + 0, (float *)(A + 195904) + 0);
   k8_matmul((float *)(A + 195904) + 0, (float *)(A + 0) + 0, (float *)(A + 70656) + 0);
-  k12_add_sub_mul((float *)(A + 70656) + 0, P + 2768, in->y + 0, (float *)(A + 70784) + 0, (float *)(A + 70912) + 0, (float *)(A + 71040) + 0);
+  k12_add_sub_mul((float *)(A + 70656) + 0, P + 2768 /* dense1.bias */, in->y + 0, (float *)(A + 70784) + 0, (float *)(A + 70912) + 0, (float *)(A + 71040) + 0);
   k13_sum_to((float *)(A + 71040) + 0, (float *)(A + 70656) + 0);
   k14_mul_addn((float *)(A + 70912) + 0, (float *)(A + 71040) + 0);
-  k15_matmul((float *)(A + 71040) + 0, P + 2704, (float *)(A + 71168) + 0);
+  k15_matmul((float *)(A + 71040) + 0, P + 2704 /* dense1.weight */, (float *)(A + 71168) + 0);
   k16_step_mul((float *)(A + 183104) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 0);
-  k5_matmul((float *)(A + 0) + 0, P + 64, (float *)(A + 183104) + 0);
+  k5_matmul((float *)(A + 0) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 183104) + 0);
   k16_step_mul((float *)(A + 170304) + 0, (float *)(A + 183104) + 0, (float *)(A + 71168) + 0);
-  k5_matmul((float *)(A + 71168) + 0, P + 64, (float *)(A + 170304) + 0);
+  k5_matmul((float *)(A + 71168) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 170304) + 0);
   k16_step_mul((float *)(A + 157504) + 0, (float *)(A + 170304) + 0, (float *)(A + 183104) + 0);
-  k5_matmul((float *)(A + 183104) + 0, P + 64, (float *)(A + 157504) + 0);
+  k5_matmul((float *)(A + 183104) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 157504) + 0);
   k16_step_mul((float *)(A + 144704) + 0, (float *)(A + 157504) + 0, (float *)(A + 170304) + 0);
-  k5_matmul((float *)(A + 170304) + 0, P + 64, (float *)(A + 144704) + 0);
+  k5_matmul((float *)(A + 170304) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 144704) + 0);
   k16_step_mul((float *)(A + 131904) + 0, (float *)(A + 144704) + 0, (float *)(A + 157504) + 0);
-  k5_matmul((float *)(A + 157504) + 0, P + 64, (float *)(A + 131904) + 0);
+  k5_matmul((float *)(A + 157504) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 131904) + 0);
   k16_step_mul((float *)(A + 119104) + 0, (float *)(A + 131904) + 0, (float *)(A + 144704) + 0);
-  k5_matmul((float *)(A + 144704) + 0, P + 64, (float *)(A + 119104) + 0);
+  k5_matmul((float *)(A + 144704) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 119104) + 0);
   k16_step_mul((float *)(A + 106304) + 0, (float *)(A + 119104) + 0, (float *)(A + 131904) + 0);
-  k5_matmul((float *)(A + 131904) + 0, P + 64, (float *)(A + 106304) + 0);
+  k5_matmul((float *)(A + 131904) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 106304) + 0);
   k16_step_mul((float *)(A + 93504) + 0, (float *)(A + 106304) + 0, (float *)(A + 119104) + 0);
-  k5_matmul((float *)(A + 119104) + 0, P + 64, (float *)(A + 93504) + 0);
+  k5_matmul((float *)(A + 119104) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 93504) + 0);
   k16_step_mul((float *)(A + 64256) + 0, (float *)(A + 93504) + 0, (float *)(A + 106304) + 0);
-  k5_matmul((float *)(A + 106304) + 0, P + 64, (float *)(A + 64256) + 0);
+  k5_matmul((float *)(A + 106304) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0);
   k16_step_mul((float *)(A + 80704) + 0, (float *)(A + 64256) + 0, (float *)(A + 93504) + 0);
   k17_stack((float *)(A + 93504) + 0, (float *)(A + 106304) + 0, (float *)(A + 119104) + 0, (float *)(A + 131904) + 0, (float *)(A + 144704) + 0, (float *)(A + 157504) + 0, (float *)(A + 170304) + 0, (float *)(A + 183104) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 0, (float *)(A + 202304) + 0);
   k18_matmul((float *)(A + 202304) + 0, in->x + 0, (float *)(A + 77568) + 0);
@@ -1517,62 +1538,62 @@ float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads,
 
 static void sine_rnn_train_step_1(const float *restrict P, const sine_rnn_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0, (float *)(A + 0) + 0);
+  k0_transpose(P + 0 /* rnn1.weight_ih */, (float *)(A + 0) + 0);
   k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k2_add(P + 2640, (float *)(A + 64256) + 0);
-  k3_transpose(P + 64, (float *)(A + 70656) + 0);
-  k11_add_add_relu((float *)(A + 256) + 0, P + 2576, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0, (float *)(A + 87104) + 0);
+  k2_add(P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
+  k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0);
+  k11_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0, (float *)(A + 87104) + 0);
   k5_matmul((float *)(A + 87104) + 0, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k6_add((float *)(A + 64256) + 0, P + 2640, (float *)(A + 93504) + 0);
-  k11_add_add_relu((float *)(A + 256) + 50, P + 2576, (float *)(A + 93504) + 0, (float *)(A + 64256) + 0, (float *)(A + 99904) + 0);
+  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 93504) + 0);
+  k11_add_add_relu((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 93504) + 0, (float *)(A + 64256) + 0, (float *)(A + 99904) + 0);
   k5_matmul((float *)(A + 99904) + 0, (float *)(A + 70656) + 0, (float *)(A + 93504) + 0);
-  k6_add((float *)(A + 93504) + 0, P + 2640, (float *)(A + 106304) + 0);
-  k11_add_add_relu((float *)(A + 256) + 100, P + 2576, (float *)(A + 106304) + 0, (float *)(A + 93504) + 0, (float *)(A + 112704) + 0);
+  k6_add((float *)(A + 93504) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 106304) + 0);
+  k11_add_add_relu((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 106304) + 0, (float *)(A + 93504) + 0, (float *)(A + 112704) + 0);
   k5_matmul((float *)(A + 112704) + 0, (float *)(A + 70656) + 0, (float *)(A + 106304) + 0);
-  k6_add((float *)(A + 106304) + 0, P + 2640, (float *)(A + 119104) + 0);
-  k11_add_add_relu((float *)(A + 256) + 150, P + 2576, (float *)(A + 119104) + 0, (float *)(A + 106304) + 0, (float *)(A + 125504) + 0);
+  k6_add((float *)(A + 106304) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 119104) + 0);
+  k11_add_add_relu((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 119104) + 0, (float *)(A + 106304) + 0, (float *)(A + 125504) + 0);
   k5_matmul((float *)(A + 125504) + 0, (float *)(A + 70656) + 0, (float *)(A + 119104) + 0);
-  k6_add((float *)(A + 119104) + 0, P + 2640, (float *)(A + 131904) + 0);
-  k11_add_add_relu((float *)(A + 256) + 200, P + 2576, (float *)(A + 131904) + 0, (float *)(A + 119104) + 0, (float *)(A + 138304) + 0);
+  k6_add((float *)(A + 119104) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 131904) + 0);
+  k11_add_add_relu((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 131904) + 0, (float *)(A + 119104) + 0, (float *)(A + 138304) + 0);
   k5_matmul((float *)(A + 138304) + 0, (float *)(A + 70656) + 0, (float *)(A + 131904) + 0);
-  k6_add((float *)(A + 131904) + 0, P + 2640, (float *)(A + 144704) + 0);
-  k11_add_add_relu((float *)(A + 256) + 250, P + 2576, (float *)(A + 144704) + 0, (float *)(A + 131904) + 0, (float *)(A + 151104) + 0);
+  k6_add((float *)(A + 131904) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 144704) + 0);
+  k11_add_add_relu((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 144704) + 0, (float *)(A + 131904) + 0, (float *)(A + 151104) + 0);
   k5_matmul((float *)(A + 151104) + 0, (float *)(A + 70656) + 0, (float *)(A + 144704) + 0);
-  k6_add((float *)(A + 144704) + 0, P + 2640, (float *)(A + 157504) + 0);
-  k11_add_add_relu((float *)(A + 256) + 300, P + 2576, (float *)(A + 157504) + 0, (float *)(A + 144704) + 0, (float *)(A + 163904) + 0);
+  k6_add((float *)(A + 144704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 157504) + 0);
+  k11_add_add_relu((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 157504) + 0, (float *)(A + 144704) + 0, (float *)(A + 163904) + 0);
   k5_matmul((float *)(A + 163904) + 0, (float *)(A + 70656) + 0, (float *)(A + 157504) + 0);
-  k6_add((float *)(A + 157504) + 0, P + 2640, (float *)(A + 170304) + 0);
-  k11_add_add_relu((float *)(A + 256) + 350, P + 2576, (float *)(A + 170304) + 0, (float *)(A + 157504) + 0, (float *)(A + 176704) + 0);
+  k6_add((float *)(A + 157504) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 170304) + 0);
+  k11_add_add_relu((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 170304) + 0, (float *)(A + 157504) + 0, (float *)(A + 176704) + 0);
   k5_matmul((float *)(A + 176704) + 0, (float *)(A + 70656) + 0, (float *)(A + 170304) + 0);
-  k6_add((float *)(A + 170304) + 0, P + 2640, (float *)(A + 183104) + 0);
-  k11_add_add_relu((float *)(A + 256) + 400, P + 2576, (float *)(A + 183104) + 0, (float *)(A + 170304) + 0, (float *)(A + 189504) + 0);
+  k6_add((float *)(A + 170304) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 183104) + 0);
+  k11_add_add_relu((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 183104) + 0, (float *)(A + 170304) + 0, (float *)(A + 189504) + 0);
   k5_matmul((float *)(A + 189504) + 0, (float *)(A + 70656) + 0, (float *)(A + 183104) + 0);
-  k6_add((float *)(A + 183104) + 0, P + 2640, (float *)(A + 70656) + 0);
-  k7_transpose(P + 2704, (float *)(A + 0) + 0);
-  k11_add_add_relu((float *)(A + 256) + 450, P + 2576, (float *)(A + 70656) + 0, (float *)(A + 183104) + 0, (float *)(A + 195904) + 0);
+  k6_add((float *)(A + 183104) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 70656) + 0);
+  k7_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
+  k11_add_add_relu((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 70656) + 0, (float *)(A + 183104) + 0, (float *)(A + 195904) + 0);
   k8_matmul((float *)(A + 195904) + 0, (float *)(A + 0) + 0, (float *)(A + 70656) + 0);
-  k30_add_sub_mul((float *)(A + 70656) + 0, P + 2768, in->y + 0, (float *)(A + 70784) + 0, (float *)(A + 70912) + 0);
+  k30_add_sub_mul((float *)(A + 70656) + 0, P + 2768 /* dense1.bias */, in->y + 0, (float *)(A + 70784) + 0, (float *)(A + 70912) + 0);
   k13_sum_to((float *)(A + 70912) + 0, (float *)(A + 70656) + 0);
   k14_mul_addn((float *)(A + 70784) + 0, (float *)(A + 70912) + 0);
-  k15_matmul((float *)(A + 70912) + 0, P + 2704, (float *)(A + 71040) + 0);
+  k15_matmul((float *)(A + 70912) + 0, P + 2704 /* dense1.weight */, (float *)(A + 71040) + 0);
   k16_step_mul((float *)(A + 183104) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 0);
-  k5_matmul((float *)(A + 0) + 0, P + 64, (float *)(A + 183104) + 0);
+  k5_matmul((float *)(A + 0) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 183104) + 0);
   k16_step_mul((float *)(A + 170304) + 0, (float *)(A + 183104) + 0, (float *)(A + 71040) + 0);
-  k5_matmul((float *)(A + 71040) + 0, P + 64, (float *)(A + 170304) + 0);
+  k5_matmul((float *)(A + 71040) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 170304) + 0);
   k16_step_mul((float *)(A + 157504) + 0, (float *)(A + 170304) + 0, (float *)(A + 183104) + 0);
-  k5_matmul((float *)(A + 183104) + 0, P + 64, (float *)(A + 157504) + 0);
+  k5_matmul((float *)(A + 183104) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 157504) + 0);
   k16_step_mul((float *)(A + 144704) + 0, (float *)(A + 157504) + 0, (float *)(A + 170304) + 0);
-  k5_matmul((float *)(A + 170304) + 0, P + 64, (float *)(A + 144704) + 0);
+  k5_matmul((float *)(A + 170304) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 144704) + 0);
   k16_step_mul((float *)(A + 131904) + 0, (float *)(A + 144704) + 0, (float *)(A + 157504) + 0);
-  k5_matmul((float *)(A + 157504) + 0, P + 64, (float *)(A + 131904) + 0);
+  k5_matmul((float *)(A + 157504) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 131904) + 0);
   k16_step_mul((float *)(A + 119104) + 0, (float *)(A + 131904) + 0, (float *)(A + 144704) + 0);
-  k5_matmul((float *)(A + 144704) + 0, P + 64, (float *)(A + 119104) + 0);
+  k5_matmul((float *)(A + 144704) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 119104) + 0);
   k16_step_mul((float *)(A + 106304) + 0, (float *)(A + 119104) + 0, (float *)(A + 131904) + 0);
-  k5_matmul((float *)(A + 131904) + 0, P + 64, (float *)(A + 106304) + 0);
+  k5_matmul((float *)(A + 131904) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 106304) + 0);
   k16_step_mul((float *)(A + 93504) + 0, (float *)(A + 106304) + 0, (float *)(A + 119104) + 0);
-  k5_matmul((float *)(A + 119104) + 0, P + 64, (float *)(A + 93504) + 0);
+  k5_matmul((float *)(A + 119104) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 93504) + 0);
   k16_step_mul((float *)(A + 64256) + 0, (float *)(A + 93504) + 0, (float *)(A + 106304) + 0);
-  k5_matmul((float *)(A + 106304) + 0, P + 64, (float *)(A + 64256) + 0);
+  k5_matmul((float *)(A + 106304) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0);
   k16_step_mul((float *)(A + 80704) + 0, (float *)(A + 64256) + 0, (float *)(A + 93504) + 0);
   k17_stack((float *)(A + 93504) + 0, (float *)(A + 106304) + 0, (float *)(A + 119104) + 0, (float *)(A + 131904) + 0, (float *)(A + 144704) + 0, (float *)(A + 157504) + 0, (float *)(A + 170304) + 0, (float *)(A + 183104) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 0, (float *)(A + 202304) + 0);
   k18_matmul((float *)(A + 202304) + 0, in->x + 0, (float *)(A + 77440) + 0);
@@ -1599,12 +1620,12 @@ static void sine_rnn_train_step_1(const float *restrict P, const sine_rnn_batch 
   k45_mul((float *)(A + 77952) + 0, (float *)(A + 70912) + 0, (float *)(A + 78784) + 0);
   k46_mul((float *)(A + 78208) + 0, (float *)(A + 70912) + 0, (float *)(A + 70976) + 0);
   k23_mul((float *)(A + 70656) + 0, (float *)(A + 70720) + 0);
-  k47_mul_add_mul(P + 2784, (float *)(A + 78272) + 0, P + 0, (float *)(A + 79040) + 0, (float *)(A + 79296) + 0);
-  k48_mul_add_mul(P + 2848, (float *)(A + 0) + 0, P + 64, (float *)(A + 10048) + 0, (float *)(A + 20096) + 0);
-  k49_mul_add_mul(P + 5360, (float *)(A + 78528) + 0, P + 2576, (float *)(A + 79552) + 0, (float *)(A + 79808) + 0);
-  k49_mul_add_mul(P + 5424, (float *)(A + 78528) + 0, P + 2640, (float *)(A + 80064) + 0, (float *)(A + 80320) + 0);
-  k50_mul_add_mul(P + 5488, (float *)(A + 78784) + 0, P + 2704, (float *)(A + 64256) + 0, (float *)(A + 64512) + 0);
-  k51_mul_add_mul(P + 5552, (float *)(A + 70976) + 0, P + 2768, (float *)(A + 80576) + 0, (float *)(A + 80640) + 0);
+  k47_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, (float *)(A + 78272) + 0, P + 0 /* rnn1.weight_ih */, (float *)(A + 79040) + 0, (float *)(A + 79296) + 0);
+  k48_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, (float *)(A + 0) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 10048) + 0, (float *)(A + 20096) + 0);
+  k49_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, (float *)(A + 78528) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 79552) + 0, (float *)(A + 79808) + 0);
+  k49_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, (float *)(A + 78528) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80064) + 0, (float *)(A + 80320) + 0);
+  k50_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, (float *)(A + 78784) + 0, P + 2704 /* dense1.weight */, (float *)(A + 64256) + 0, (float *)(A + 64512) + 0);
+  k51_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, (float *)(A + 70976) + 0, P + 2768 /* dense1.bias */, (float *)(A + 80576) + 0, (float *)(A + 80640) + 0);
 }
 
 float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metrics *metrics, void *arena, uint64_t seed) {
@@ -1638,15 +1659,15 @@ typedef struct {
 
 static void sine_rnn_step_1(const float *restrict P, const sine_rnn_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0, (float *)(A + 0) + 0);
+  k0_transpose(P + 0 /* rnn1.weight_ih */, (float *)(A + 0) + 0);
   k52_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k3_transpose(P + 64, (float *)(A + 512) + 0);
+  k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 512) + 0);
   k53_matmul(in->state0 + 0, (float *)(A + 512) + 0, (float *)(A + 0) + 0);
-  k54_add((float *)(A + 0) + 0, P + 2640, (float *)(A + 512) + 0);
-  k7_transpose(P + 2704, (float *)(A + 0) + 0);
-  k55_add_add_relu((float *)(A + 256) + 0, P + 2576, (float *)(A + 512) + 0, (float *)(A + 768) + 0);
+  k54_add((float *)(A + 0) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 512) + 0);
+  k7_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
+  k55_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 512) + 0, (float *)(A + 768) + 0);
   k56_matmul((float *)(A + 768) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k57_add((float *)(A + 256) + 0, P + 2768, (float *)(A + 320) + 0);
+  k57_add((float *)(A + 256) + 0, P + 2768 /* dense1.bias */, (float *)(A + 320) + 0);
 }
 
 void sine_rnn_step(const float *params, sine_rnn_state *state, const sine_rnn_step_input *input, sine_rnn_step_outputs *out, void *arena) {

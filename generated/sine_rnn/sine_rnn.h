@@ -70,6 +70,12 @@ typedef struct {
 } sine_rnn_step_outputs;
 
 void sine_rnn_init(float *params, uint64_t seed, void *arena);
+
+/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,
+ * then params): store writes one, load refuses any other model's.  0, or -1. */
+#define SINE_RNN_BLOB_BYTES (32 + SINE_RNN_PARAMS_BYTES)
+int sine_rnn_store(const float *params, void *blob, size_t size);
+int sine_rnn_load(float *params, const void *blob, size_t size);
 void sine_rnn_predict(const float *params, const sine_rnn_batch *in, sine_rnn_outputs *out, void *arena);
 float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads, sine_rnn_outputs *out, sine_rnn_metrics *metrics, void *arena, uint64_t seed);
 float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metrics *metrics, void *arena, uint64_t seed);
