@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -123,6 +124,28 @@ def machine():
                 model = line.split(":", 1)[1].strip()
                 break
     return model, os.cpu_count()
+
+
+class OtherLoad:
+    """How many cores other processes kept busy while we ran: the machine's
+    busy time (/proc/stat) less our own and our children's (getrusage),
+    over the wall time.  Sharper than the load average, which counts us."""
+
+    def __init__(self):
+        self.start = self.sample()
+
+    @staticmethod
+    def sample():
+        with open("/proc/stat") as f:
+            cpu = [int(v) for v in f.readline().split()[1:]]
+        busy = (sum(cpu) - cpu[3] - cpu[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+        own = sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                  for field in ("ru_utime", "ru_stime"))
+        return time.monotonic(), busy, own
+
+    def cores(self):
+        (t0, busy0, own0), (t1, busy1, own1) = self.start, self.sample()
+        return max(0.0, (busy1 - busy0) - (own1 - own0)) / (t1 - t0)
 
 
 # ---- the model, read from the spec ----
@@ -268,6 +291,7 @@ def main():
     os.chdir(os.path.join(here, ".."))
 
     model, cores = machine()
+    others = OtherLoad()
     load0 = os.getloadavg()
     print(f"machine: {model}, {cores} cores, {platform.system()} {platform.release()}")
     print(f"compilers: {first_line(['cc', '--version'])}; python {platform.python_version()}, torch {torch.__version__}")
@@ -303,7 +327,8 @@ def main():
         print(f"{name:<16}{batch:>6}{torch_ms:>10.2f}{other}{interp_ms:>10.2f}{gen_ms:>11.2f}"
               f"{gen_ms / torch_ms:>13.3f}{gen_ms / interp_ms:>12.3f}{flops / 1e9:>8.3f}{rate:>9.1f}"
               f"{100 * rate / peak:>7.0f}%")
-    print(f"\nload average after: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
+    print(f"\nload average after: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}; other processes kept "
+          f"{others.cores():.2f} of the {cores} cores busy on average during the run")
 
 
 if __name__ == "__main__":
