@@ -333,6 +333,34 @@ int backend_c_store(const BackendC *b, StFile *out, char *err, size_t errlen) {
   return 0;
 }
 
+int backend_c_build(const PipelineOptions *po, char *so, size_t size, char *err, size_t errlen) {
+  err[0] = 0;
+  return build_object(po, so, size, err, errlen);
+}
+
+void *backend_c_buffer(BackendC *b, const char *name) {
+  const Graph *g = b->g;
+  for (int i = 0; i < g->ninputs; i++)
+    if (!strcmp(g->inputs[i]->attr.name, name)) return b->in[i];
+  for (int i = 0, no = 0, nm = 0; i < g->nresults; i++) {
+    const Result *r = &g->results[i];
+    void *buf = r->role == ROLE_OUTPUT ? b->outs[no++] : r->role == ROLE_METRIC ? b->metrics[nm++] : NULL;
+    if (buf && !strcmp(r->name, name)) return buf;
+  }
+  return NULL;
+}
+
+void *backend_c_params(BackendC *b, size_t *bytes) {
+  *bytes = (size_t)params_elems(&b->m) * b->m.es;
+  return b->params;
+}
+
+double backend_c_loss(const BackendC *b) { return b->loss; }
+
+void *backend_c_symbol(BackendC *b, const char *what) { return symbol(&b->m, b->g->cfg.name, what); }
+
+void *backend_c_arena(BackendC *b) { return b->arena; }
+
 int backend_c_run(const PipelineOptions *po, const Graph *g, const StFile *weights, const StFile *inputs,
                   uint64_t seed, StFile *out, char *err, size_t errlen) {
   char so[4096];

@@ -45,4 +45,20 @@ void backend_c_exec(BackendC *b, uint64_t seed);
 int backend_c_store(const BackendC *b, StFile *out, char *err, size_t errlen);
 void backend_c_free(BackendC *b);
 
+/* Generates and compiles the spec's C (po->spec, po->fe) as backend_c_run
+ * does, cached by content: the shared object's path in so.  0, or -1. */
+int backend_c_build(const PipelineOptions *po, char *so, size_t size, char *err, size_t errlen);
+
+/* For drivers that run a loaded model many times (rnnc train, eval, sample):
+ * the buffer bound to g's input, output or metric `name` (NULL if g has none),
+ * filled or read between runs; the parameter blob (parameters and optimizer
+ * state as NAME_params_info lays them out) and its size in bytes; the loss of
+ * the last run; the object's symbol NAME_what and the goal's arena (for
+ * NAME_reset and NAME_step with GOAL_STREAM). */
+void *backend_c_buffer(BackendC *b, const char *name);
+void *backend_c_params(BackendC *b, size_t *bytes);
+double backend_c_loss(const BackendC *b);
+void *backend_c_symbol(BackendC *b, const char *what);
+void *backend_c_arena(BackendC *b);
+
 #endif

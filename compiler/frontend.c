@@ -506,6 +506,7 @@ static int core_optimizer(lua_State *L) {
   else fe_error(L, "unknown optimizer '%s'", kind);
   lua_pop(L, 1);
   each_option(L, 1, "optimizer", optimizer_field, o);
+  if (fe->opt->lr > 0) o->lr = fe->opt->lr;
   if (!(o->lr > 0)) fe_error(L, "optimizer: lr must be positive");
   if (o->kind == OPT_ADAM && (o->beta1 >= 1 || o->beta2 >= 1)) fe_error(L, "Adam: betas must be below 1");
   return 0;

@@ -9,6 +9,7 @@
 typedef struct {
   int batch, steps; /* > 0: override the spec's model{} values */
   int dtype;        /* -1: as the spec says; DT_F32 / DT_F64: override */
+  double lr;        /* > 0: overrides the optimizer's learning rate (rnnc train --lr) */
   bool training;    /* dropout active (false for inference graphs) */
 } FeOptions;
 
