@@ -18,12 +18,15 @@
 #include "check.h"
 #include "dot.h"
 #include "emit_c.h"
+#include "evaluate.h"
 #include "gradcheck.h"
 #include "init.h"
 #include "interp.h"
 #include "pipeline.h"
 #include "safetensors.h"
+#include "sample.h"
 #include "summary.h"
+#include "train.h"
 
 typedef struct {
   const char *spec, *weights, *inputs, *out, *backend, *stage, *dump_after, *goal;
@@ -33,6 +36,11 @@ typedef struct {
   int dtype; /* -1: as the spec says */
   int batch, steps, samples, repeat;
   double tol;
+  const char *data, *resume, *prime; /* train, eval, sample */
+  int epochs, length;
+  long limit;
+  double lr, temperature;
+  bool seed_given;
   bool json, stream, compile;
 } Args;
 
@@ -283,6 +291,28 @@ static int cmd_check(const Args *a) {
   return check_files(a->nfiles, a->files, a->ncflags, a->cflags, stderr);
 }
 
+static TrainOptions train_options(const Args *a) {
+  return (TrainOptions){.spec = a->spec, .data = a->data, .weights = a->weights, .resume = a->resume, .out = a->out,
+                        .prime = a->prime, .fe = {.batch = a->batch, .steps = a->steps, .dtype = a->dtype, .lr = a->lr},
+                        .seed = a->seed, .seed_given = a->seed_given, .epochs = a->epochs, .limit = a->limit,
+                        .length = a->length, .temperature = a->temperature};
+}
+
+static int cmd_train(const Args *a) {
+  TrainOptions o = train_options(a);
+  return train_run(&o);
+}
+
+static int cmd_eval(const Args *a) {
+  TrainOptions o = train_options(a);
+  return eval_run(&o);
+}
+
+static int cmd_sample(const Args *a) {
+  TrainOptions o = train_options(a);
+  return sample_run(&o);
+}
+
 static const Command commands[] = {
     {"init", "rnnc init SPEC -o W.safetensors [--seed N] [--dtype f32|f64]",
      "initial parameters (PyTorch's initialisers) and zeroed optimizer state",
@@ -321,6 +351,16 @@ static const Command commands[] = {
     {"bench", "rnnc bench SPEC [--batch B] [--steps T] [--dtype f32|f64] [--repeat N] [--json] [--compile]",
      "times interpreter vs generated code (train step, predict); --compile: generation and compile time",
      "--batch --steps --dtype --repeat --json --compile --seed", "", cmd_bench},
+    {"train", "rnnc train SPEC --data DATA -o CKPT.safetensors [--epochs N] [--lr X] [--seed S] [--batch B] "
+              "[--limit N] [--resume CKPT]",
+     "trains through generated code: shuffled batches, test loss/accuracy, checkpoint and CSV/SVG curves each epoch",
+     "--data -o --epochs --lr --seed --batch --steps --dtype --limit --resume", "-o", cmd_train},
+    {"eval", "rnnc eval SPEC --weights CKPT [--data DATA] [--limit N]",
+     "loss and accuracy on the test split (each example once), confusion matrix for classifiers",
+     "--weights --data --limit --seed --batch --steps --dtype", "--weights", cmd_eval},
+    {"sample", "rnnc sample SPEC --weights CKPT [--prime TEXT] [--length N] [--temperature T] [--seed S]",
+     "text from a character model, one step at a time through its streaming code",
+     "--weights --prime --length --temperature --seed --dtype", "--weights", cmd_sample},
     {"check", "rnnc check FILE.c... [-I DIR] [-D NAME[=VALUE]]",
      "libclang check of generated C: warning-free C99, only libm calls, no recursion, VLA or globals",
      "FILE... -I -D", "", cmd_check},
@@ -366,18 +406,33 @@ static int parse_value(Args *a, const char *opt, const char *v) {
   else if (!strcmp(opt, "--stage")) a->stage = v;
   else if (!strcmp(opt, "--dump-after")) a->dump_after = v;
   else if (!strcmp(opt, "--goal")) a->goal = v;
+  else if (!strcmp(opt, "--data")) a->data = v;
+  else if (!strcmp(opt, "--resume")) a->resume = v;
+  else if (!strcmp(opt, "--prime")) a->prime = v;
   else if (!strcmp(opt, "--dtype")) {
     if (strcmp(v, "f32") && strcmp(v, "f64")) return fail("--dtype expects f32 or f64, got '%s'", v);
     a->dtype = strcmp(v, "f32") ? DT_F64 : DT_F32;
   } else if (!strcmp(opt, "--seed")) {
     if (parse_int(opt, v, 0, 2147483647L, &n)) return 1;
     a->seed = (unsigned long long)n;
+    a->seed_given = true;
   } else if (!strcmp(opt, "--batch") || !strcmp(opt, "--steps") || !strcmp(opt, "--samples")) {
     if (parse_int(opt, v, 1, 1 << 20, &n)) return 1;
     *(opt[2] == 'b' ? &a->batch : opt[3] == 't' ? &a->steps : &a->samples) = (int)n;
   } else if (!strcmp(opt, "--repeat")) {
     if (parse_int(opt, v, 1, 1000000, &n)) return 1;
     a->repeat = (int)n;
+  } else if (!strcmp(opt, "--epochs") || !strcmp(opt, "--length") || !strcmp(opt, "--limit")) {
+    if (parse_int(opt, v, opt[2] == 'e' ? 1 : 0, opt[2] == 'e' ? 1000000 : 2147483647L, &n)) return 1;
+    if (opt[2] == 'e') a->epochs = (int)n;
+    else if (opt[3] == 'e') a->length = (int)n;
+    else a->limit = n;
+  } else if (!strcmp(opt, "--lr") || !strcmp(opt, "--temperature")) {
+    char *end;
+    double x = strtod(v, &end);
+    if (*end || end == v || !(opt[2] == 'l' ? x > 0 && x < 1e6 : x >= 0 && x < 1e6))
+      return fail(opt[2] == 'l' ? "--lr expects a positive number, got '%s'" : "--temperature expects a number >= 0, got '%s'", v);
+    *(opt[2] == 'l' ? &a->lr : &a->temperature) = x;
   } else if (!strcmp(opt, "--tol")) {
     char *end;
     a->tol = strtod(v, &end);
@@ -397,7 +452,7 @@ static int clang_option(const Command *c, const char *s) {
 
 /* Fills a; its files and cflags are allocated even when it fails. */
 static int parse_args(const Command *c, int argc, char **argv, Args *a) {
-  *a = (Args){.dtype = -1, .samples = 8, .tol = 1e-6, .repeat = 10,
+  *a = (Args){.dtype = -1, .samples = 8, .tol = 1e-6, .repeat = 10, .length = 200, .temperature = 1.0,
               .files = calloc((size_t)argc + 1, sizeof(char *)),
               .cflags = calloc((size_t)argc + 1, sizeof(char *))};
   if (!a->files || !a->cflags) die("out of memory");

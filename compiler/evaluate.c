@@ -1,0 +1,317 @@
+/*
+ * evaluate.c - loss, accuracy and confusion matrix of a model on a split,
+ * computed on the host from predict's outputs; `rnnc eval`.
+ *
+ * The generated predict runs a whole batch of the spec's size, so a split
+ * goes through it in batches whose last one is padded with copies of its
+ * last example; only real rows are counted, so every example counts exactly
+ * once whatever the batch size.  The metrics are those of the spec's loss
+ * (cross_entropy: log-sum-exp minus the label's logit, in double; mse: the
+ * squared error of every value), averaged as the training loss averages
+ * them: over every label (or value) of every example.
+ */
+#include "evaluate.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "progress.h"
+
+static int failf(char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+/* ---- metrics ---- */
+
+/* Does output o fit target t for the loss kind? */
+static bool fits(bool classifier, const Node *o, const Node *t) {
+  if (classifier) {
+    if (t->dtype != DT_I32 || o->shape.rank != t->shape.rank + 1 || !ir_is_float(o->dtype)) return false;
+    for (int k = 0; k < t->shape.rank; k++)
+      if (o->shape.dim[k] != t->shape.dim[k]) return false;
+    return true;
+  }
+  return ir_is_float(t->dtype) && ir_shape_eq(o->shape, t->shape);
+}
+
+int eval_metrics_init(EvalMetrics *m, const Graph *fwd, const Graph *pg, char *err, size_t errlen) {
+  *m = (EvalMetrics){0};
+  const char *kind = fwd->cfg.loss_kind;
+  if (!kind) return failf(err, errlen, "%s: the spec has no loss(cross_entropy(...)) or loss(mse(...)) to evaluate", fwd->cfg.name);
+  if (strcmp(kind, "cross_entropy") && strcmp(kind, "mse"))
+    return failf(err, errlen, "the loss of %s is '%s': only cross_entropy and mse are evaluated on the host",
+                 fwd->cfg.name, kind);
+  m->classifier = !strcmp(kind, "cross_entropy");
+  for (int i = 0; i < fwd->ninputs && !m->output; i++) {
+    const Node *t = fwd->inputs[i];
+    if (!t->attr.target) continue;
+    for (int k = 0; k < pg->nresults && !m->output; k++) {
+      const Result *r = &pg->results[k];
+      if (r->role != ROLE_OUTPUT || !fits(m->classifier, r->node, t)) continue;
+      m->output = r->name, m->target = t->attr.name;
+      m->per_example = ir_numel(t->shape) / t->shape.dim[0];
+      if (m->classifier) m->classes = r->node->shape.dim[r->node->shape.rank - 1];
+    }
+  }
+  if (!m->output)
+    return failf(err, errlen, "%s: no output of the model fits its %s target (%s)", fwd->cfg.name, kind,
+                 m->classifier ? "logits shaped as the labels plus a class axis" : "values shaped as the target");
+  if (m->classifier) {
+    m->confusion = calloc((size_t)m->classes * (size_t)m->classes, sizeof *m->confusion);
+    if (!m->confusion) die("out of memory");
+  }
+  return 0;
+}
+
+void eval_metrics_reset(EvalMetrics *m) {
+  m->loss_sum = 0, m->count = 0, m->correct = 0;
+  if (m->confusion) memset(m->confusion, 0, (size_t)m->classes * (size_t)m->classes * sizeof *m->confusion);
+}
+
+void eval_metrics_free(EvalMetrics *m) {
+  free(m->confusion);
+  m->confusion = NULL;
+}
+
+double eval_loss(const EvalMetrics *m) { return m->count ? m->loss_sum / (double)m->count : NAN; }
+
+double eval_accuracy(const EvalMetrics *m) {
+  return m->classifier && m->count ? (double)m->correct / (double)m->count : NAN;
+}
+
+static double value(const void *p, DType dt, long i) {
+  return dt == DT_F64 ? ((const double *)p)[i] : dt == DT_F32 ? (double)((const float *)p)[i] : ((const int32_t *)p)[i];
+}
+
+/* Adds `rows` examples: out in dt (predict's output), target in tdt. */
+static void add_rows(EvalMetrics *m, const void *out, DType dt, const void *target, DType tdt, int rows) {
+  long n = rows * m->per_example;
+  for (long i = 0; i < n; i++) {
+    double y = value(target, tdt, i);
+    if (!m->classifier) {
+      double d = value(out, dt, i) - y;
+      m->loss_sum += d * d;
+      continue;
+    }
+    long base = i * m->classes, best = 0;
+    double top = value(out, dt, base);
+    for (long c = 1; c < m->classes; c++)
+      if (value(out, dt, base + c) > top) top = value(out, dt, base + c), best = c;
+    double sum = 0;
+    for (long c = 0; c < m->classes; c++) sum += exp(value(out, dt, base + c) - top);
+    long label = (long)y;
+    if (label < 0 || label >= m->classes) continue; /* bind.h's contract: labels in range; never index out */
+    m->loss_sum += top + log(sum) - value(out, dt, base + label);
+    m->correct += best == label;
+    m->confusion[label * m->classes + best]++;
+  }
+  m->count += n;
+}
+
+/* ---- running predict over a split ---- */
+
+static long field_elems(const DataField *f) { return ir_numel(f->shape); }
+
+int eval_dest(BackendC *b, const Graph *g, const DataSplit *s, int rows, void **dest, void **scratch, char *err,
+              size_t errlen) {
+  for (int f = 0; f < s->nfields; f++) {
+    dest[f] = scratch[f] = NULL;
+    for (int i = 0; i < g->ninputs; i++)
+      if (!strcmp(g->inputs[i]->attr.name, s->field[f].name)) dest[f] = backend_c_buffer(b, s->field[f].name);
+    if (!dest[f]) {
+      dest[f] = scratch[f] = calloc((size_t)rows * (size_t)field_elems(&s->field[f]), sizeof(double));
+      if (!scratch[f]) die("out of memory");
+    }
+  }
+  for (int i = 0; i < g->ninputs; i++) {
+    int f = 0;
+    while (f < s->nfields && strcmp(g->inputs[i]->attr.name, s->field[f].name)) f++;
+    if (f == s->nfields) {
+      eval_dest_free(s, scratch);
+      return failf(err, errlen, "the data has no '%s' for the spec's input of that name", g->inputs[i]->attr.name);
+    }
+  }
+  return 0;
+}
+
+void eval_dest_free(const DataSplit *s, void **scratch) {
+  for (int f = 0; f < s->nfields; f++) free(scratch[f]), scratch[f] = NULL;
+}
+
+int eval_split(BackendC *b, const Graph *pg, const DataSplit *s, long n, EvalMetrics *m, char *err, size_t errlen) {
+  int B = pg->cfg.batch, tf = 0;
+  DType dt = pg->cfg.dtype;
+  void *dest[DATA_MAX_FIELDS], *scratch[DATA_MAX_FIELDS];
+  while (tf < s->nfields && strcmp(s->field[tf].name, m->target)) tf++;
+  if (tf == s->nfields) return failf(err, errlen, "the data has no '%s' for the spec's target", m->target);
+  if (eval_dest(b, pg, s, B, dest, scratch, err, errlen)) return -1;
+  long *idx = malloc((size_t)B * sizeof *idx);
+  if (!idx) die("out of memory");
+  const void *out = backend_c_buffer(b, m->output);
+  DType tdt = s->field[tf].dtype == DT_I32 ? DT_I32 : dt;
+  for (long start = 0; start < n; start += B) {
+    int count = n - start < B ? (int)(n - start) : B;
+    for (int i = 0; i < B; i++) idx[i] = start + (i < count ? i : count - 1);
+    data_gather(s, idx, B, dt, dest);
+    backend_c_exec(b, 0);
+    add_rows(m, out, dt, dest[tf], tdt, count);
+  }
+  free(idx);
+  eval_dest_free(s, scratch);
+  return 0;
+}
+
+/* ---- the confusion matrix ---- */
+
+/* A class's label: its character (escaped) with a vocabulary, else its id. */
+static const char *class_label(char *buf, size_t size, int c, const unsigned char *vocab, int nvocab) {
+  if (c >= nvocab) snprintf(buf, size, "%d", c);
+  else if (vocab[c] == '\n') snprintf(buf, size, "\\n");
+  else if (vocab[c] == '\t') snprintf(buf, size, "\\t");
+  else if (vocab[c] == ' ') snprintf(buf, size, "' '");
+  else if (vocab[c] < 0x20 || vocab[c] >= 0x7f) snprintf(buf, size, "\\x%02x", vocab[c]);
+  else snprintf(buf, size, "%c", vocab[c]);
+  return buf;
+}
+
+typedef struct {
+  long count;
+  int truth, pred;
+} Confusion;
+
+static int by_count(const void *a, const void *b) {
+  long x = ((const Confusion *)a)->count, y = ((const Confusion *)b)->count;
+  return (x < y) - (x > y);
+}
+
+void eval_print_confusion(const EvalMetrics *m, const unsigned char *vocab, int nvocab, FILE *out) {
+  if (!m->classifier) return;
+  int C = m->classes;
+  char lab[16];
+  if (C <= 20) {
+    long top = 1;
+    for (long i = 0; i < (long)C * C; i++) top = m->confusion[i] > top ? m->confusion[i] : top;
+    int w = snprintf(NULL, 0, "%ld", top) + 1;
+    w = w < 5 ? 5 : w;
+    fprintf(out, "confusion matrix (rows: true class, columns: predicted; last column: recall)\n%6s", "");
+    for (int p = 0; p < C; p++) fprintf(out, "%*s", w, class_label(lab, sizeof lab, p, vocab, nvocab));
+    fprintf(out, "%9s\n", "recall");
+    for (int t = 0; t < C; t++) {
+      long row = 0;
+      fprintf(out, "%6s", class_label(lab, sizeof lab, t, vocab, nvocab));
+      for (int p = 0; p < C; p++) fprintf(out, "%*ld", w, m->confusion[(long)t * C + p]), row += m->confusion[(long)t * C + p];
+      if (row) fprintf(out, "%9.3f\n", (double)m->confusion[(long)t * C + t] / (double)row);
+      else fprintf(out, "%9s\n", "-");
+    }
+    return;
+  }
+  /* too many classes for a table: the largest off-diagonal cells */
+  Confusion *all = malloc((size_t)C * (size_t)C * sizeof *all);
+  if (!all) die("out of memory");
+  int n = 0;
+  for (int t = 0; t < C; t++)
+    for (int p = 0; p < C; p++)
+      if (t != p && m->confusion[(long)t * C + p]) all[n++] = (Confusion){m->confusion[(long)t * C + p], t, p};
+  qsort(all, (size_t)n, sizeof *all, by_count);
+  fprintf(out, "confusion matrix: %d classes, the %d most frequent confusions (true -> predicted: count, share of the true class)\n",
+          C, n < 15 ? n : 15);
+  for (int i = 0; i < n && i < 15; i++) {
+    long row = 0;
+    for (int p = 0; p < C; p++) row += m->confusion[(long)all[i].truth * C + p];
+    char pred[16];
+    fprintf(out, "  %6s -> %-6s %8ld  %5.1f%%\n", class_label(lab, sizeof lab, all[i].truth, vocab, nvocab),
+            class_label(pred, sizeof pred, all[i].pred, vocab, nvocab), all[i].count, 100.0 * (double)all[i].count / (double)row);
+  }
+  free(all);
+}
+
+/* ---- rnnc eval ---- */
+
+static int fail(const char *msg) {
+  fprintf(stderr, "rnnc: error: %s\n", msg);
+  return 1;
+}
+
+int eval_run(const TrainOptions *o) {
+  char err[1024] = "";
+  StFile w;
+  Checkpoint ck;
+  int is_ckpt = ckpt_read_weights(o->weights, &w, &ck, err, sizeof err);
+  if (is_ckpt < 0) {
+    st_free(&w), ckpt_free(&ck);
+    return fail(err);
+  }
+  FeOptions fe = o->fe;
+  if (is_ckpt) ckpt_settings(&ck, &fe);
+  const char *data = o->data ? o->data : is_ckpt && ck.data[0] ? ck.data : NULL;
+  DataOptions dopt = {.seed = o->seed_given || !is_ckpt ? o->seed : ck.seed};
+  TrainModel tm = {0};
+  Dataset d = {0};
+  bool have_data = false;
+  EvalMetrics m = {0};
+  BackendC *b = NULL;
+  StFile zeros;
+  st_init(&zeros);
+  unsigned char vocab[DATA_MAX_VOCAB];
+  int nvocab = 0, rc = 1;
+  if (!data) {
+    fail("eval needs --data DATA (the weights file is not a checkpoint of rnnc train naming its data)");
+    goto done;
+  }
+  if (train_model(o->spec, fe, 0, &tm)) goto done;
+  if (!(have_data = !data_load(data, tm.fwd, &dopt, &d, err, sizeof err)) ||
+      eval_metrics_init(&m, tm.fwd, tm.pred, err, sizeof err)) {
+    fail(err);
+    goto done;
+  }
+  if ((nvocab = ckpt_vocab(&w, vocab, err, sizeof err)) < 0) {
+    fail(err);
+    goto done;
+  }
+  if (nvocab && (nvocab != d.nvocab || memcmp(vocab, d.vocab, (size_t)nvocab))) {
+    fprintf(stderr, "rnnc: error: %s: the vocabulary of the data differs from the one %s was trained with\n", data,
+            o->weights);
+    goto done;
+  }
+  train_zero_inputs(tm.pred, &zeros);
+  if (!(b = backend_c_load(tm.so, tm.pred, GOAL_PREDICT, &w, &zeros, err, sizeof err))) {
+    fail(err);
+    goto done;
+  }
+  long n = o->limit > 0 && o->limit < d.test.n ? o->limit : d.test.n;
+  if (n == 0) {
+    fprintf(stderr, "rnnc: error: %s: the test split is empty\n", d.source);
+    goto done;
+  }
+  if (eval_split(b, tm.pred, &d.test, n, &m, err, sizeof err)) {
+    fail(err);
+    goto done;
+  }
+  char count[32], total[32];
+  printf("eval %s (%s) on %s: test split, %s examples%s\n", tm.pred->cfg.name, o->spec, d.source,
+         progress_count(count, sizeof count, n), n < d.test.n ? " (--limit)" : "");
+  if (m.classifier) {
+    printf("loss %.4f  accuracy %.4f (%s of %s %s)\n", eval_loss(&m), eval_accuracy(&m),
+           progress_count(count, sizeof count, m.correct), progress_count(total, sizeof total, m.count),
+           m.per_example > 1 ? "labels" : "examples");
+    eval_print_confusion(&m, d.nvocab ? d.vocab : vocab, d.nvocab ? d.nvocab : nvocab, stdout);
+  } else {
+    printf("loss %.6g (mean squared error over %s values)\n", eval_loss(&m), progress_count(count, sizeof count, m.count));
+  }
+  rc = 0;
+done:
+  backend_c_free(b);
+  eval_metrics_free(&m);
+  if (have_data) data_free(&d);
+  train_model_free(&tm);
+  st_free(&w), st_free(&zeros);
+  ckpt_free(&ck);
+  return rc;
+}

@@ -1,0 +1,59 @@
+/*
+ * evaluate.h - a model's loss and accuracy on a data split, computed on the
+ * host from predict's outputs, and `rnnc eval`.
+ */
+#ifndef RNNC_EVALUATE_H
+#define RNNC_EVALUATE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "backend_c.h"
+#include "data.h"
+#include "train.h"
+
+/* What the spec's loss compares (g->cfg.loss_kind): "cross_entropy" (mean
+ * softmax cross-entropy and accuracy over every label, per step for
+ * per-step labels, and a confusion matrix) or "mse" (mean squared error over
+ * every value).  Sums over the examples seen so far. */
+typedef struct {
+  bool classifier;      /* cross_entropy (else mse) */
+  const char *output;   /* predict's output the loss reads */
+  const char *target;   /* the target input it is compared with */
+  int classes;          /* classifier: the output's last axis */
+  long per_example;     /* target values per example */
+  double loss_sum;
+  long count, correct;  /* values seen; labels predicted right */
+  long *confusion;      /* classifier: classes x classes, [true][predicted] */
+} EvalMetrics;
+
+/* Finds output and target for the loss of fwd (the spec's forward graph)
+ * among predict's outputs (pg).  0, or -1 with a message. */
+int eval_metrics_init(EvalMetrics *m, const Graph *fwd, const Graph *pg, char *err, size_t errlen);
+void eval_metrics_reset(EvalMetrics *m);
+void eval_metrics_free(EvalMetrics *m);
+double eval_loss(const EvalMetrics *m);
+double eval_accuracy(const EvalMetrics *m); /* NaN unless a classifier */
+
+/* Where data_gather puts split s's fields for model b of graph g: the buffer
+ * of g's input of the same name, else scratch[f] (rows * per-example values,
+ * allocated here; free with eval_dest_free).  0, or -1 when an input of g has
+ * no field of s. */
+int eval_dest(BackendC *b, const Graph *g, const DataSplit *s, int rows, void **dest, void **scratch, char *err,
+              size_t errlen);
+void eval_dest_free(const DataSplit *s, void **scratch);
+
+/* Runs predict (b, loaded for pg) on the first n examples of s in batches of
+ * the model's batch, the last one padded (padded rows are not counted), and
+ * adds them to m.  0, or -1 with a message. */
+int eval_split(BackendC *b, const Graph *pg, const DataSplit *s, long n, EvalMetrics *m, char *err, size_t errlen);
+
+/* The confusion matrix (classes labelled by vocab when nvocab > 0): whole
+ * when small, else the most frequent confusions and the worst classes. */
+void eval_print_confusion(const EvalMetrics *m, const unsigned char *vocab, int nvocab, FILE *out);
+
+/* `rnnc eval`: loss and accuracy of o->weights on the test split of o->data
+ * (or the checkpoint's), and the confusion matrix.  0, or 1 after an error. */
+int eval_run(const TrainOptions *o);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * sample.c - `rnnc sample`: generation from a character model.
+ *
+ * The model runs one step at a time through the generated NAME_reset and
+ * NAME_step (the streaming API of NAME.h, batch 1, state kept here), called
+ * through the loaded object's symbols.  Their argument structs are mirrored
+ * from the stream graph as the emitter lays them out (emit_c.c, emit_struct):
+ * NAME_step_input holds one pointer per input that is not a state, in the
+ * graph's order; NAME_step_outputs one pointer per output that is not a next
+ * state; NAME_state the state inputs' arrays, one after the other, all of the
+ * model's float type, so without padding.  A dedicated tool entry point
+ * (void * arguments, the state's size exported) would make this mirror
+ * unnecessary.
+ *
+ * Sampling: the logits of the last step, divided by the temperature, give a
+ * softmax over the ids the vocabulary uses; one uniform draw (rnnc_uniform of
+ * (seed, stream, index)) picks an id by its cumulative probability; a
+ * temperature of 0 picks the likeliest id.
+ */
+#include "sample.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend_c.h"
+#include "checkpoint.h"
+#include "rnnc_rand.h"
+
+#define STREAM_SAMPLE 0x73616d706c65u /* "sample" */
+
+typedef void (*ResetFn)(void *state);
+typedef void (*StepFn)(const void *params, void *state, const void *input, void *out, void *arena);
+
+static int fail(const char *msg) {
+  fprintf(stderr, "rnnc: error: %s\n", msg);
+  return 1;
+}
+
+static bool is_state(const char *name, const char *prefix) { return !strncmp(name, prefix, strlen(prefix)); }
+
+/* The streaming interface of a character model, from its stream graph. */
+typedef struct {
+  const Node *ids;    /* the one input: int32 ids, [1] */
+  const char *logits; /* the output over the vocabulary */
+  int classes;
+  size_t state_bytes;
+} Stream;
+
+static int stream_shape(const Graph *sg, Stream *s, char *err, size_t errlen) {
+  *s = (Stream){0};
+  int ninputs = 0, noutputs = 0;
+  for (int i = 0; i < sg->ninputs; i++) {
+    const Node *x = sg->inputs[i];
+    if (is_state(x->attr.name, "state")) s->state_bytes += (size_t)ir_numel(x->shape) * ir_dtype_size(x->dtype);
+    else ninputs++, s->ids = x;
+  }
+  for (int i = 0; i < sg->nresults; i++) {
+    const Result *r = &sg->results[i];
+    if (r->role != ROLE_OUTPUT || is_state(r->name, "next_state")) continue;
+    noutputs++;
+    if (!s->logits) s->logits = r->name, s->classes = r->node->shape.dim[r->node->shape.rank - 1];
+  }
+  if (ninputs != 1 || s->ids->dtype != DT_I32 || ir_numel(s->ids->shape) != 1 || noutputs != 1)
+    return snprintf(err, errlen, "%s: sample needs a character model: one input of ids (sequence(x, {ids = V})) and "
+                    "one output of logits over them", sg->cfg.name), -1;
+  if (s->classes != s->ids->attr.max)
+    return snprintf(err, errlen, "%s: the output '%s' has %d values per step, not one per id (%d)", sg->cfg.name,
+                    s->logits, s->classes, s->ids->attr.max), -1;
+  return 0;
+}
+
+/* Draws an id in [0, n) from softmax(logits / t) with the uniform u. */
+static int draw(const void *logits, DType dt, int n, double t, double u) {
+  double top = -INFINITY, sum = 0;
+  int best = 0;
+  for (int i = 0; i < n; i++) {
+    double z = dt == DT_F64 ? ((const double *)logits)[i] : ((const float *)logits)[i];
+    if (z > top) top = z, best = i;
+  }
+  if (t <= 0) return best;
+  double *p = malloc((size_t)n * sizeof *p);
+  if (!p) die("out of memory");
+  for (int i = 0; i < n; i++) {
+    double z = dt == DT_F64 ? ((const double *)logits)[i] : ((const float *)logits)[i];
+    sum += p[i] = exp((z - top) / t);
+  }
+  int pick = n - 1;
+  for (int i = 0; i < n; i++) {
+    u -= p[i] / sum;
+    if (u < 0) {
+      pick = i;
+      break;
+    }
+  }
+  free(p);
+  return pick;
+}
+
+int sample_run(const TrainOptions *o) {
+  char err[1024] = "";
+  StFile w, zeros;
+  Checkpoint ck;
+  st_init(&zeros);
+  int is_ckpt = ckpt_read_weights(o->weights, &w, &ck, err, sizeof err);
+  TrainModel tm = {0};
+  BackendC *b = NULL;
+  unsigned char vocab[DATA_MAX_VOCAB];
+  int nvocab = is_ckpt < 0 ? -1 : ckpt_vocab(&w, vocab, err, sizeof err), rc = 1;
+  void *state = NULL;
+  Stream s;
+  FeOptions fe = o->fe;
+  if (is_ckpt > 0) ckpt_settings(&ck, &fe);
+  if (nvocab < 0) {
+    fail(err);
+    goto done;
+  }
+  if (nvocab == 0) {
+    fprintf(stderr, "rnnc: error: %s has no vocabulary (data.vocab): sample reads it from a checkpoint of "
+                    "rnnc train on a text\n", o->weights);
+    goto done;
+  }
+  if (train_model(o->spec, fe, TRAIN_STREAM, &tm)) goto done;
+  if (stream_shape(tm.stream, &s, err, sizeof err)) {
+    fail(err);
+    goto done;
+  }
+  train_zero_inputs(tm.pred, &zeros);
+  if (!(b = backend_c_load(tm.so, tm.pred, GOAL_STREAM, &w, &zeros, err, sizeof err))) {
+    fail(err);
+    goto done;
+  }
+  void *reset_sym = backend_c_symbol(b, "reset"), *step_sym = backend_c_symbol(b, "step");
+  if (!reset_sym || !step_sym) {
+    fprintf(stderr, "rnnc: error: %s: the generated code has no %s_reset / %s_step\n", tm.so, tm.pred->cfg.name,
+            tm.pred->cfg.name);
+    goto done;
+  }
+  ResetFn reset;
+  StepFn step;
+  memcpy(&reset, &reset_sym, sizeof reset); /* as backend_c.c does: POSIX function pointers from dlsym */
+  memcpy(&step, &step_sym, sizeof step);
+  DType dt = tm.pred->cfg.dtype;
+  size_t bytes;
+  const void *params = backend_c_params(b, &bytes);
+  state = calloc(s.state_bytes / sizeof(double) + 1, sizeof(double));
+  double *logits = calloc((size_t)s.classes, sizeof(double));
+  if (!state || !logits) die("out of memory");
+  int32_t id = 0;
+  const void *input[1] = {&id};
+  void *output[1] = {logits};
+  int lookup[256];
+  for (int c = 0; c < 256; c++) lookup[c] = -1;
+  for (int i = nvocab - 1; i >= 0; i--) lookup[vocab[i]] = i;
+  char first[2] = {lookup['\n'] >= 0 ? '\n' : (char)vocab[0], 0}; /* a newline, else the most frequent character */
+  const char *prime = o->prime ? o->prime : first;
+  if (!prime[0]) {
+    fail("--prime is empty: the model needs at least one character to start from");
+    free(logits);
+    goto done;
+  }
+  reset(state);
+  int unknown = 0;
+  for (const unsigned char *p = (const unsigned char *)prime; *p; p++) {
+    id = lookup[*p] >= 0 ? lookup[*p] : (unknown++, nvocab - 1);
+    step(params, state, input, output, backend_c_arena(b));
+  }
+  if (unknown)
+    fprintf(stderr, "rnnc: note: %d character%s of --prime not in the vocabulary, read as '%c'\n", unknown,
+            unknown == 1 ? "" : "s", vocab[nvocab - 1]);
+  fputs(prime, stdout);
+  int n = nvocab < s.classes ? nvocab : s.classes; /* ids the training text never used are never drawn */
+  for (int i = 0; i < o->length; i++) {
+    id = draw(logits, dt, n, o->temperature, rnnc_uniform(o->seed, STREAM_SAMPLE, (uint64_t)i));
+    fputc(vocab[id], stdout);
+    if (i + 1 < o->length) step(params, state, input, output, backend_c_arena(b));
+  }
+  fputc('\n', stdout);
+  free(logits);
+  rc = ferror(stdout) ? fail("cannot write the sample to stdout") : 0;
+done:
+  free(state);
+  backend_c_free(b);
+  train_model_free(&tm);
+  st_free(&w), st_free(&zeros);
+  ckpt_free(&ck);
+  return rc;
+}

@@ -1,0 +1,453 @@
+/*
+ * train.c - `rnnc train`: the training driver.
+ *
+ * The spec is generated and compiled once (backend_c_build, cached by
+ * content; --lr reaches the front end, so another learning rate is another
+ * object) and loaded twice from the same object: the training step and
+ * predict, one parameter blob each, the step's copied into predict's after
+ * every epoch.  An epoch visits the training split in the order of a
+ * Fisher-Yates shuffle drawn from (seed, epoch) with rnnc_rand.h, in batches
+ * of the spec's size; the last partial batch is left out (the shuffle makes
+ * it different examples every epoch).  Everything else - forward, BPTT with
+ * its truncation, clipping, the optimizer - happens inside the generated
+ * NAME_train_step, whose dropout seed is drawn from (seed, epoch, batch).
+ * After each epoch predict runs over the whole test split (evaluate.c) and
+ * the checkpoint (checkpoint.h) and the curves (progress.h) are rewritten.
+ *
+ * Since the shuffle, the dropout seeds and the parameters with their
+ * optimizer state are all a checkpoint holds of a run's state, a resumed run
+ * computes bit for bit what the uninterrupted one computes.  SIGINT and
+ * SIGTERM only set a flag: the batch under way finishes, the state as of that
+ * batch goes to STEM.interrupted.safetensors, and the run exits with 128 +
+ * the signal; what the last epoch wrote stays as it was.  A second signal
+ * kills at once (SA_RESETHAND).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "train.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend_c.h"
+#include "bind.h"
+#include "checkpoint.h"
+#include "data.h"
+#include "evaluate.h"
+#include "init.h"
+#include "pipeline.h"
+#include "progress.h"
+#include "rnnc_rand.h"
+
+/* Random streams of the driver (rnnc_bits' second argument). */
+#define STREAM_SHUFFLE 0x73687566666c65u /* "shuffle" */
+#define STREAM_DROPOUT 0x64726f706f7574u /* "dropout" */
+
+static int fail(const char *msg) {
+  fprintf(stderr, "rnnc: error: %s\n", msg);
+  return 1;
+}
+
+/* ---- shared with eval and sample ---- */
+
+int train_model(const char *spec, FeOptions fe, int want, TrainModel *m) {
+  *m = (TrainModel){0};
+  struct { Graph **g; Goal goal; Stage stop; bool wanted; } graphs[] = {
+      {&m->fwd, GOAL_PREDICT, STAGE_FORWARD, true}, /* every input and target, before unused ones are dropped */
+      {&m->pred, GOAL_PREDICT, STAGE_SCHEDULED, true},
+      {&m->step, GOAL_STEP, STAGE_SCHEDULED, want & TRAIN_STEP},
+      {&m->stream, GOAL_STREAM, STAGE_SCHEDULED, want & TRAIN_STREAM}};
+  for (size_t i = 0; i < sizeof graphs / sizeof graphs[0]; i++) {
+    if (!graphs[i].wanted) continue;
+    PipelineOptions po = {.spec = spec, .fe = fe, .goal = graphs[i].goal, .stop = graphs[i].stop};
+    if (!(*graphs[i].g = pipeline_run(&po))) {
+      train_model_free(m);
+      return 1;
+    }
+  }
+  PipelineOptions po = {.spec = spec, .fe = fe, .goal = GOAL_STEP, .stop = STAGE_SCHEDULED};
+  char err[1024];
+  double t0 = progress_now();
+  if (backend_c_build(&po, m->so, sizeof m->so, err, sizeof err)) {
+    train_model_free(m);
+    return err[0] ? fail(err) : 1;
+  }
+  m->compile_s = progress_now() - t0;
+  return 0;
+}
+
+void train_model_free(TrainModel *m) {
+  Graph **gs[] = {&m->fwd, &m->pred, &m->step, &m->stream};
+  for (int i = 0; i < 4; i++) ir_graph_free(*gs[i]), *gs[i] = NULL;
+}
+
+void train_zero_inputs(const Graph *g, StFile *x) {
+  for (int i = 0; i < g->ninputs; i++) {
+    const Node *in = g->inputs[i];
+    void *buf = calloc((size_t)ir_numel(in->shape), ir_dtype_size(in->dtype));
+    if (!buf) die("out of memory");
+    bind_store(x, in->attr.name, in, buf);
+    free(buf);
+  }
+}
+
+char *train_stem(const char *path) {
+  size_t n = strlen(path), k = strlen(".safetensors");
+  char *stem = malloc(n + 1);
+  if (!stem) die("out of memory");
+  memcpy(stem, path, n + 1);
+  if (n > k && !strcmp(path + n - k, ".safetensors")) stem[n - k] = 0;
+  return stem;
+}
+
+/* ---- signals ---- */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) { stop_signal = sig; }
+
+typedef struct {
+  struct sigaction old_int, old_term;
+} Signals;
+
+static void catch_signals(Signals *s) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART | SA_RESETHAND; /* a second signal is not caught */
+  sigemptyset(&sa.sa_mask);
+  stop_signal = 0;
+  sigaction(SIGINT, &sa, &s->old_int);
+  sigaction(SIGTERM, &sa, &s->old_term);
+  /* a signal ignored when we started (a background job of a script, nohup) stays ignored */
+  if (s->old_int.sa_handler == SIG_IGN) sigaction(SIGINT, &s->old_int, NULL);
+  if (s->old_term.sa_handler == SIG_IGN) sigaction(SIGTERM, &s->old_term, NULL);
+}
+
+static void restore_signals(const Signals *s) {
+  sigaction(SIGINT, &s->old_int, NULL);
+  sigaction(SIGTERM, &s->old_term, NULL);
+}
+
+/* ---- the run ---- */
+
+typedef struct {
+  const TrainOptions *o;
+  TrainModel tm;
+  Dataset d;
+  bool have_data;
+  Checkpoint ck;        /* the state; history grows by one row per epoch */
+  int epochs;           /* total */
+  long ntrain, ntest, nbatches;
+  BackendC *step, *pred;
+  EvalMetrics m;
+  char *stem, *interrupted;
+  const void *acc;      /* the step's "accuracy" metric, or NULL */
+} Run;
+
+/* The order of epoch e: a Fisher-Yates shuffle of 0..n-1 drawn from (seed, e). */
+static void shuffle(long *perm, long n, uint64_t seed, int e) {
+  for (long i = 0; i < n; i++) perm[i] = i;
+  for (long i = n - 1; i > 0; i--) {
+    uint64_t r = rnnc_bits(seed, STREAM_SHUFFLE, (uint64_t)e << 40 | (uint64_t)i);
+    long j = (long)(r % (uint64_t)(i + 1)), t = perm[i];
+    perm[i] = perm[j], perm[j] = t;
+  }
+}
+
+static double scalar(const void *p, DType dt) { return dt == DT_F64 ? *(const double *)p : *(const float *)p; }
+
+/* Writes the step's parameters and optimizer state with the run's state to path. */
+static int save(Run *r, const char *path) {
+  char err[1024];
+  StFile all, w;
+  st_init(&all), st_init(&w);
+  int rc = backend_c_store(r->step, &all, err, sizeof err);
+  for (int i = 0; !rc && i < r->tm.step->nparams; i++) {
+    const char *name = r->tm.step->params[i]->attr.name;
+    const StTensor *t = st_find(&all, name);
+    if (!t) die("the training step does not update '%s'", name);
+    if (!st_add(&w, name, t->dtype, t->rank, t->shape, t->data)) die("out of memory");
+  }
+  if (!rc) rc = ckpt_write(path, &w, &r->ck, err, sizeof err);
+  st_free(&all), st_free(&w);
+  return rc ? fail(err) : 0;
+}
+
+/* Parameters: the checkpoint's, or initialised as `rnnc init --seed` does. */
+static void initial_weights(const Run *r, StFile *w) {
+  const Graph *g = r->tm.step;
+  for (int i = 0; i < g->nparams; i++) {
+    const Node *p = g->params[i];
+    void *buf = calloc((size_t)ir_numel(p->shape), ir_dtype_size(p->dtype));
+    if (!buf || init_param(p, r->ck.seed, buf)) die("cannot initialise '%s'", p->attr.name);
+    bind_store(w, p->attr.name, p, buf);
+    free(buf);
+  }
+}
+
+static long count_params(const Graph *g) {
+  long n = 0;
+  for (int i = 0; i < g->nparams; i++)
+    if (g->params[i]->attr.trainable) n += ir_numel(g->params[i]->shape);
+  return n;
+}
+
+static void print_header(const Run *r, const char *data) {
+  const ModelConfig *c = &r->tm.step->cfg;
+  char n1[32], n2[32], n3[32];
+  long B = c->batch, dropped = r->ntrain - r->nbatches * B;
+  printf("rnnc train %s (%s): %s parameters, batch %ld, steps %d, %s, %s lr %g%s, seed %llu\n", c->name, r->o->spec,
+         progress_count(n1, sizeof n1, count_params(r->tm.step)), B, c->steps, ir_dtype_name(c->dtype),
+         c->opt.kind == OPT_ADAM ? "Adam" : "SGD", c->opt.lr, c->clip_norm > 0 ? ", clipping" : "",
+         (unsigned long long)r->ck.seed);
+  bool same = !strcmp(data, r->d.source);
+  printf("data %s%s%s%s: %s training examples, %s batches of %ld per epoch", data, same ? "" : " (",
+         same ? "" : r->d.source, same ? "" : ")", progress_count(n1, sizeof n1, r->ntrain),
+         progress_count(n2, sizeof n2, r->nbatches), B);
+  if (dropped)
+    printf(" (the last partial batch, %ld example%s, is dropped: different ones after each shuffle)", dropped,
+           dropped == 1 ? "" : "s");
+  printf("; %s test examples%s\n", progress_count(n3, sizeof n3, r->ntest), r->ck.limit ? " (--limit)" : "");
+  printf("code %s (generated and compiled, or found in the cache, in %.1f s)\n", r->tm.so, r->tm.compile_s);
+}
+
+/* Called after each batch and epoch: on a signal, saves the state as of now
+ * and says where things are.  The exit status, or 0 to go on. */
+static int check_stop(Run *r, Progress *p) {
+  if (!stop_signal) return 0;
+  if (p->tty) printf("\n");
+  int rc = save(r, r->interrupted);
+  long b = r->ck.batch_done;
+  printf("interrupted by %s at epoch %d, batch %ld of %ld: %s %s\n", stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
+         r->ck.epoch + (b > 0), b ? b : r->nbatches, r->nbatches, rc ? "could not write" : "state written to",
+         r->interrupted);
+  if (!rc)
+    printf("resume with: rnnc train %s --resume %s -o %s\n", r->o->spec, r->interrupted, r->o->out);
+  if (r->ck.epoch > 0 && (b > 0 || rc)) printf("%s holds epoch %d\n", r->o->out, r->ck.epoch);
+  fflush(stdout);
+  return 128 + stop_signal;
+}
+
+static void summary(const Run *r, double total_s, int trained) {
+  const CkptEpoch *h = r->ck.history;
+  int best = 0;
+  bool acc = r->m.classifier;
+  for (int e = 1; e < r->ck.epoch; e++)
+    if (acc ? h[e].test_acc > h[best].test_acc : h[e].test_loss < h[best].test_loss) best = e;
+  if (r->ck.epoch > 0) {
+    if (acc) printf("best test accuracy %.4f at epoch %d (test loss %.4f)", h[best].test_acc, best + 1, h[best].test_loss);
+    else printf("best test loss %.6g at epoch %d", h[best].test_loss, best + 1);
+    printf("; last epoch %d: test loss %.4f", r->ck.epoch, h[r->ck.epoch - 1].test_loss);
+    if (acc) printf(" accuracy %.4f", h[r->ck.epoch - 1].test_acc);
+    printf("\n");
+  }
+  if (trained) printf("%d epoch%s in %.1f s (%.2f s per epoch)\n", trained, trained == 1 ? "" : "s", total_s, total_s / trained);
+  printf("checkpoint %s; curves %s.csv, %s.svg\n", r->o->out, r->stem, r->stem);
+}
+
+/* Settings from the command line, else the checkpoint, else the spec. */
+static int settings(Run *r, bool resumed, FeOptions *fe, const char **data) {
+  const TrainOptions *o = r->o;
+  Checkpoint *ck = &r->ck;
+  *fe = o->fe;
+  *data = o->data;
+  if (!resumed) {
+    ck->seed = o->seed, ck->limit = o->limit;
+    return 0;
+  }
+  bool mid = ck->batch_done > 0;
+  if (mid && ((fe->batch > 0 && fe->batch != ck->batch) || (o->seed_given && o->seed != ck->seed) ||
+              (o->limit > 0 && o->limit != ck->limit)))
+    return fail("the checkpoint stopped in the middle of an epoch: resume it with its own --batch, --seed and "
+                "--limit (or leave them out)");
+  if (fe->batch <= 0) fe->batch = ck->batch;
+  if (fe->steps <= 0) fe->steps = ck->steps;
+  if (fe->dtype < 0) fe->dtype = ck->dtype;
+  if (fe->lr <= 0) fe->lr = ck->lr;
+  if (o->seed_given) ck->seed = o->seed;
+  if (o->limit > 0) ck->limit = o->limit;
+  if (!*data) *data = ck->data;
+  if (fe->batch != ck->batch || fe->steps != ck->steps || fe->dtype != ck->dtype || fe->lr != ck->lr)
+    printf("note: resuming with other settings than %s was trained with (batch %d, steps %d, %s, lr %g)\n",
+           o->resume, ck->batch, ck->steps, ck->dtype == DT_F64 ? "f64" : "f32", ck->lr);
+  return 0;
+}
+
+static int setup(Run *r, StFile *w) {
+  const TrainOptions *o = r->o;
+  char err[1024];
+  bool resumed = o->resume != NULL;
+  if (resumed && ckpt_read(o->resume, w, &r->ck, err, sizeof err)) return fail(err);
+  FeOptions fe;
+  const char *data;
+  if (settings(r, resumed, &fe, &data)) return 1;
+  if (!data || !data[0]) return fail("train needs --data DATA (fashion-mnist, sine, a .csv series or a text file)");
+  if (train_model(o->spec, fe, TRAIN_STEP, &r->tm)) return 1;
+  const ModelConfig *c = &r->tm.step->cfg;
+  r->epochs = o->epochs > 0 ? o->epochs : c->epochs > 0 ? c->epochs : 1;
+  DataOptions dopt = {.seed = r->ck.seed};
+  if (data_load(data, r->tm.fwd, &dopt, &r->d, err, sizeof err)) return fail(err);
+  r->have_data = true;
+  if (resumed && r->ck.nvocab && (r->ck.nvocab != r->d.nvocab || memcmp(r->ck.vocab, r->d.vocab, (size_t)r->d.nvocab))) {
+    fprintf(stderr, "rnnc: error: %s: the vocabulary of the data differs from the one %s was trained with\n", data,
+            o->resume);
+    return 1;
+  }
+  if (resumed && strcmp(r->ck.source, r->d.source))
+    printf("note: %s was trained on %s; going on with %s\n", o->resume, r->ck.source, r->d.source);
+  snprintf(r->ck.spec, sizeof r->ck.spec, "%s", o->spec);
+  if (data != r->ck.data) snprintf(r->ck.data, sizeof r->ck.data, "%s", data);
+  snprintf(r->ck.source, sizeof r->ck.source, "%s", r->d.source);
+  r->ck.batch = c->batch, r->ck.steps = c->steps, r->ck.dtype = c->dtype, r->ck.lr = c->opt.lr;
+  r->ck.nvocab = r->d.nvocab;
+  memcpy(r->ck.vocab, r->d.vocab, sizeof r->ck.vocab);
+  long limit = r->ck.limit;
+  r->ntrain = limit > 0 && limit < r->d.train.n ? limit : r->d.train.n;
+  r->ntest = limit > 0 && limit < r->d.test.n ? limit : r->d.test.n;
+  r->nbatches = r->ntrain / c->batch;
+  if (r->nbatches == 0) {
+    fprintf(stderr, "rnnc: error: %s: %ld training examples, fewer than one batch of %d (--batch)\n", r->d.source,
+            r->ntrain, c->batch);
+    return 1;
+  }
+  if (r->ntest == 0) {
+    fprintf(stderr, "rnnc: error: %s: the test split is empty\n", r->d.source);
+    return 1;
+  }
+  if (r->ck.batch_done > r->nbatches) return fail("the checkpoint's batch index is past the end of its epoch");
+  if (eval_metrics_init(&r->m, r->tm.fwd, r->tm.pred, err, sizeof err)) return fail(err);
+  if (!r->ck.history) {
+    r->ck.history = calloc(1, sizeof *r->ck.history);
+    if (!r->ck.history) die("out of memory");
+  }
+  if (!resumed) initial_weights(r, w);
+  StFile zs, zp;
+  st_init(&zs), st_init(&zp);
+  train_zero_inputs(r->tm.step, &zs);
+  train_zero_inputs(r->tm.pred, &zp);
+  r->step = backend_c_load(r->tm.so, r->tm.step, GOAL_STEP, w, &zs, err, sizeof err);
+  if (r->step) r->pred = backend_c_load(r->tm.so, r->tm.pred, GOAL_PREDICT, w, &zp, err, sizeof err);
+  st_free(&zs), st_free(&zp);
+  if (!r->step || !r->pred) return fail(err);
+  for (int i = 0; i < r->tm.step->nresults; i++)
+    if (r->tm.step->results[i].role == ROLE_METRIC && !strcmp(r->tm.step->results[i].name, "accuracy"))
+      r->acc = backend_c_buffer(r->step, "accuracy");
+  print_header(r, data);
+  if (resumed)
+    printf("resuming %s: %d epoch%s done%s\n", o->resume, r->ck.epoch, r->ck.epoch == 1 ? "" : "s",
+           r->ck.batch_done ? ", and part of the next" : "");
+  if (resumed && r->ck.batch_done)
+    printf("epoch %d goes on at batch %ld of %ld\n", r->ck.epoch + 1, r->ck.batch_done + 1, r->nbatches);
+  fflush(stdout);
+  return 0;
+}
+
+/* The test split through predict with the step's current parameters. */
+static int evaluate(Run *r) {
+  char err[1024];
+  size_t n, n2;
+  void *from = backend_c_params(r->step, &n), *to = backend_c_params(r->pred, &n2);
+  if (n != n2) die("training and predict parameter blobs differ in size");
+  memcpy(to, from, n);
+  eval_metrics_reset(&r->m);
+  return eval_split(r->pred, r->tm.pred, &r->d.test, r->ntest, &r->m, err, sizeof err) ? fail(err) : 0;
+}
+
+/* One epoch (or what is left of it).  0, 128 + signal, or 1. */
+static int epoch(Run *r, long *perm, void **dest, Progress *p) {
+  Checkpoint *ck = &r->ck;
+  const ModelConfig *c = &r->tm.step->cfg;
+  int e = ck->epoch, B = c->batch;
+  shuffle(perm, r->ntrain, ck->seed, e);
+  progress_begin(p, stdout, e + 1, r->epochs, r->nbatches, B, ck->batch_done);
+  double t0 = progress_now(), before = ck->seconds;
+  for (long b = ck->batch_done; b < r->nbatches; b++) {
+    data_gather(&r->d.train, perm + b * B, B, c->dtype, dest);
+    backend_c_exec(r->step, rnnc_bits(ck->seed, STREAM_DROPOUT, (uint64_t)e << 32 | (uint64_t)b));
+    double loss = backend_c_loss(r->step);
+    if (!isfinite(loss)) {
+      if (p->tty) printf("\n");
+      fprintf(stderr, "rnnc: error: the training loss is %g at epoch %d, batch %ld: stopped (a smaller --lr may help); "
+                      "%s is as the last epoch left it\n", loss, e + 1, b + 1, r->o->out);
+      return 1;
+    }
+    ck->loss_sum += loss;
+    ck->acc_sum += r->acc ? scalar(r->acc, c->dtype) : 0;
+    ck->batch_done = b + 1;
+    ck->seconds = before + progress_now() - t0;
+    long k = b + 1;
+    progress_update(p, k, ck->loss_sum / (double)k, r->acc ? ck->acc_sum / (double)k : NAN);
+    if (b + 1 < r->nbatches) {
+      int rc = check_stop(r, p);
+      if (rc) return rc;
+    }
+  }
+  if (evaluate(r)) return 1;
+  CkptEpoch row = {ck->loss_sum / (double)r->nbatches, r->acc ? ck->acc_sum / (double)r->nbatches : NAN,
+                   eval_loss(&r->m), eval_accuracy(&r->m), before + progress_now() - t0};
+  CkptEpoch *h = realloc(ck->history, (size_t)(e + 2) * sizeof *h);
+  if (!h) die("out of memory");
+  ck->history = h;
+  h[e] = row;
+  ck->epoch = e + 1, ck->batch_done = 0, ck->loss_sum = ck->acc_sum = ck->seconds = 0;
+  progress_end(p, &row);
+  char err[1024];
+  if (save(r, r->o->out)) return 1;
+  char title[256];
+  int best = 0;
+  for (int k = 1; k < ck->epoch; k++)
+    if (r->m.classifier ? h[k].test_acc > h[best].test_acc : h[k].test_loss < h[best].test_loss) best = k;
+  if (r->m.classifier)
+    snprintf(title, sizeof title, "%s: best test accuracy %.4f (epoch %d)", r->tm.step->cfg.name, h[best].test_acc, best + 1);
+  else
+    snprintf(title, sizeof title, "%s: best test loss %.4g (epoch %d)", r->tm.step->cfg.name, h[best].test_loss, best + 1);
+  if (curves_write(r->stem, title, ck->history, ck->epoch, r->m.classifier, err, sizeof err))
+    return fail(err);
+  return check_stop(r, p);
+}
+
+int train_run(const TrainOptions *o) {
+  Run r = {.o = o};
+  StFile w;
+  st_init(&w);
+  r.stem = train_stem(o->out);
+  size_t n = strlen(r.stem) + sizeof ".interrupted.safetensors";
+  r.interrupted = malloc(n);
+  if (!r.interrupted) die("out of memory");
+  snprintf(r.interrupted, n, "%s.interrupted.safetensors", r.stem);
+  int rc = setup(&r, &w);
+  st_free(&w);
+  long *perm = NULL;
+  void *dest[DATA_MAX_FIELDS] = {0}, *scratch[DATA_MAX_FIELDS] = {0};
+  char err[1024];
+  if (!rc && eval_dest(r.step, r.tm.step, &r.d.train, r.tm.step->cfg.batch, dest, scratch, err, sizeof err))
+    rc = fail(err);
+  if (!rc && r.ck.epoch >= r.epochs) {
+    printf("%s already holds %d epochs (--epochs %d): nothing to train\n", o->resume, r.ck.epoch, r.epochs);
+    rc = -1;
+  }
+  if (!rc) {
+    perm = malloc((size_t)r.ntrain * sizeof *perm);
+    if (!perm) die("out of memory");
+    Signals sig;
+    catch_signals(&sig);
+    double t0 = progress_now();
+    int first = r.ck.epoch;
+    Progress p;
+    while (!rc && r.ck.epoch < r.epochs) rc = epoch(&r, perm, dest, &p);
+    restore_signals(&sig);
+    if (!rc) summary(&r, progress_now() - t0, r.ck.epoch - first);
+  }
+  if (rc == -1) rc = 0;
+  if (r.have_data) eval_dest_free(&r.d.train, scratch);
+  free(perm);
+  backend_c_free(r.step), backend_c_free(r.pred);
+  eval_metrics_free(&r.m);
+  if (r.have_data) data_free(&r.d);
+  train_model_free(&r.tm);
+  ckpt_free(&r.ck);
+  free(r.stem), free(r.interrupted);
+  return rc;
+}

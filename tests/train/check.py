@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""check.py - what tests/train/run.sh asserts about rnnc train's files.
+
+  check.py same A B          every tensor of A but train.history is in B, byte for byte
+  check.py meta FILE KEY     prints the checkpoint metadata rnnc.KEY
+  check.py curves STEM N     STEM.csv has its header and N rows of numbers; STEM.svg is
+                             well-formed XML: an <svg> with N points per series
+  check.py lower BEFORE AFTER MARGIN
+                             the loss on the line "loss X ..." of eval's output AFTER is
+                             below MARGIN times that of BEFORE
+Exit status 1 with a message on the first failure.  Standard library only.
+"""
+import csv
+import json
+import re
+import struct
+import sys
+import xml.dom.minidom
+
+
+def read_st(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n])
+    meta = header.pop("__metadata__", {})
+    data = raw[8 + n :]
+    tensors = {k: (v["dtype"], v["shape"], data[v["data_offsets"][0] : v["data_offsets"][1]]) for k, v in header.items()}
+    return tensors, meta
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def same(a, b):
+    ta, _ = read_st(a)
+    tb, _ = read_st(b)
+    names = [k for k in ta if k != "train.history"]
+    if not names:
+        fail(f"{a} holds no tensors")
+    for k in names:
+        if k not in tb:
+            fail(f"{b} has no tensor {k}")
+        if ta[k] != tb[k]:
+            fail(f"tensor {k} differs between {a} and {b}")
+    print(f"ok: {len(names)} tensors bit-identical ({a}, {b})")
+
+
+def curves(stem, n):
+    with open(stem + ".csv", newline="") as f:
+        rows = list(csv.reader(f))
+    if rows[0] != ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"]:
+        fail(f"{stem}.csv header: {rows[0]}")
+    if len(rows) != n + 1:
+        fail(f"{stem}.csv has {len(rows) - 1} rows, expected {n}")
+    for i, r in enumerate(rows[1:], 1):
+        if int(r[0]) != i:
+            fail(f"{stem}.csv row {i}: epoch {r[0]}")
+        for v in r[1:]:
+            if v != "":
+                float(v)
+    doc = xml.dom.minidom.parse(stem + ".svg")
+    svg = doc.documentElement
+    if svg.tagName != "svg" or svg.getAttribute("xmlns") != "http://www.w3.org/2000/svg":
+        fail(f"{stem}.svg is not an SVG document")
+    lines = svg.getElementsByTagName("polyline")
+    if not lines:
+        fail(f"{stem}.svg has no curve")
+    for p in lines:
+        if len(p.getAttribute("points").split()) != n:
+            fail(f"{stem}.svg: a curve has not {n} points: {p.getAttribute('points')}")
+    texts = [t.firstChild.data for t in svg.getElementsByTagName("text") if t.firstChild]
+    for want in ("train", "test", "epoch", "loss"):
+        if want not in texts:
+            fail(f"{stem}.svg has no label '{want}'")
+    print(f"ok: {stem}.csv ({n} epochs) and {stem}.svg ({len(lines)} curves) parse")
+
+
+def loss_of(path):
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"loss ([0-9.e+-]+)", line)
+            if m:
+                return float(m.group(1))
+    fail(f"{path} has no line 'loss X'")
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "same":
+        same(*args)
+    elif cmd == "meta":
+        _, meta = read_st(args[0])
+        print(meta.get("rnnc." + args[1], ""))
+    elif cmd == "curves":
+        curves(args[0], int(args[1]))
+    elif cmd == "lower":
+        before, after, margin = loss_of(args[0]), loss_of(args[1]), float(args[2])
+        if not after < margin * before:
+            fail(f"the test loss went from {before} to {after}, not below {margin} x {before}")
+        print(f"ok: test loss {before:.4f} -> {after:.4f}")
+    else:
+        fail("unknown command " + cmd)
+
+
+main()

@@ -1,0 +1,141 @@
+#!/bin/sh
+# run.sh RNNC CASE [ARGS...] - rnnc train, eval and sample end to end.
+#   curves         sine_tiny, 3 epochs: the checkpoint, CSV and SVG; the checkpoint as --weights of
+#                  predict; --lr reaches the generated code (another object, recorded in the checkpoint)
+#   resume         the parameters after 2 epochs are bit-identical whether or not the run stopped
+#                  after epoch 1 and resumed; a finished checkpoint has nothing left to train
+#   sigterm        SIGTERM in the middle of epoch 2: exit status 143, the epoch-1 checkpoint intact
+#                  and loadable, the interrupted state written beside it, and resuming from it gives
+#                  bit for bit the parameters of an uninterrupted run
+#   eval           rnnc eval repeats the test loss and accuracy of training's last epoch and prints
+#                  the confusion matrix
+#   sample         a character model prints its prime and exactly --length more characters
+#   lower SPEC DATA EPOCHS [--batch B] [--steps T] [--limit N]
+#                  a short run of SPEC lowers its test loss (fixed seed; below 0.95 times the initial)
+#   errors         bad uses get their message
+# Timings are never asserted.
+set -u
+rnnc=$1 case=$2
+shift 2
+here=$(dirname "$0")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+check() { /usr/bin/python3 "$here/check.py" "$@" || exit 1; }
+die() { echo "FAIL: $*"; exit 1; }
+# run NAME COMMAND...: the command succeeds; stdout and stderr in $tmp/NAME.log
+run() {
+  name=$1
+  shift
+  "$@" >"$tmp/$name.log" 2>&1
+  status=$?
+  [ $status = 0 ] || { cat "$tmp/$name.log"; die "$* exited with $status"; }
+}
+# expect FILE TEXT: a line of FILE contains TEXT
+expect() { grep -qF -- "$2" "$1" || { cat "$1"; die "no line of $1 contains: $2"; }; }
+
+text=/usr/share/common-licenses/GPL-3 # any text will do; Debian has this one
+[ -f "$text" ] || text=README.md
+sine="tests/train/sine_tiny.lua"
+fmnist="tests/train/fmnist_tiny.lua"
+char="tests/train/char_tiny.lua"
+
+case $case in
+curves)
+  run train "$rnnc" train $sine --data sine --epochs 3 --seed 5 -o "$tmp/run.safetensors"
+  expect "$tmp/train.log" "epoch 3/3"
+  expect "$tmp/train.log" "best test loss"
+  check curves "$tmp/run" 3
+  [ "$(check meta "$tmp/run.safetensors" epoch)" = 3 ] || die "the checkpoint does not say 3 epochs"
+  run inputs "$rnnc" inputs $sine -o "$tmp/x.safetensors"
+  run predict "$rnnc" predict $sine --weights "$tmp/run.safetensors" --inputs "$tmp/x.safetensors" -o "$tmp/y.safetensors"
+  run lr "$rnnc" train $sine --data sine --epochs 1 --lr 0.05 -o "$tmp/lr.safetensors"
+  [ "$(check meta "$tmp/lr.safetensors" lr)" = 0.050000000000000003 ] || die "the checkpoint does not record --lr 0.05"
+  expect "$tmp/lr.log" "Adam lr 0.05"
+  [ "$(grep '^code ' "$tmp/lr.log")" != "$(grep '^code ' "$tmp/train.log")" ] || die "--lr 0.05 ran the same object"
+  echo "ok: curves, checkpoint as weights, --lr"
+  ;;
+resume)
+  opts="--data fashion-mnist --limit 2000 --seed 3"
+  run full "$rnnc" train $fmnist $opts --epochs 2 -o "$tmp/full.safetensors"
+  run first "$rnnc" train $fmnist $opts --epochs 1 -o "$tmp/part.safetensors"
+  run rest "$rnnc" train $fmnist --resume "$tmp/part.safetensors" --epochs 2 -o "$tmp/part.safetensors"
+  expect "$tmp/rest.log" "resuming $tmp/part.safetensors: 1 epoch done"
+  check same "$tmp/full.safetensors" "$tmp/part.safetensors"
+  check curves "$tmp/part" 2
+  run again "$rnnc" train $fmnist --resume "$tmp/part.safetensors" --epochs 2 -o "$tmp/part.safetensors"
+  expect "$tmp/again.log" "already holds 2 epochs"
+  ;;
+sigterm)
+  opts="--data fashion-mnist --seed 4"
+  run full "$rnnc" train $fmnist $opts --epochs 2 -o "$tmp/full.safetensors"
+  "$rnnc" train $fmnist $opts --epochs 3 -o "$tmp/ck.safetensors" >"$tmp/killed.log" 2>&1 &
+  pid=$!
+  i=0
+  while [ ! -f "$tmp/ck.safetensors" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+  [ -f "$tmp/ck.safetensors" ] || { kill $pid; die "no checkpoint after 30 s"; }
+  sleep 0.15 # into epoch 2 (an epoch takes about half a second)
+  kill -TERM $pid
+  wait $pid
+  rc=$?
+  cat "$tmp/killed.log"
+  [ $rc = 143 ] || die "exit status $rc after SIGTERM, expected 143"
+  expect "$tmp/killed.log" "interrupted by SIGTERM at epoch 2, batch"
+  expect "$tmp/killed.log" "$tmp/ck.safetensors holds epoch 1"
+  [ "$(check meta "$tmp/ck.safetensors" epoch)" = 1 ] || die "the epoch-1 checkpoint changed"
+  run eval "$rnnc" eval $fmnist --weights "$tmp/ck.safetensors"
+  done=$(check meta "$tmp/ck.interrupted.safetensors" batch_done)
+  [ "$done" -gt 0 ] || die "the interrupted state is not in the middle of an epoch (batch_done '$done')"
+  echo "ok: interrupted after batch $done of epoch 2"
+  run resume "$rnnc" train $fmnist --resume "$tmp/ck.interrupted.safetensors" --epochs 2 -o "$tmp/ck.safetensors"
+  expect "$tmp/resume.log" "epoch 2 goes on at batch $((done + 1))"
+  check same "$tmp/full.safetensors" "$tmp/ck.safetensors"
+  ;;
+eval)
+  run train "$rnnc" train $fmnist --data fashion-mnist --limit 3000 --epochs 1 -o "$tmp/ck.safetensors"
+  run eval "$rnnc" eval $fmnist --weights "$tmp/ck.safetensors" --limit 3000
+  loss=$(tail -n 1 "$tmp/ck.csv" | cut -d, -f4) acc=$(tail -n 1 "$tmp/ck.csv" | cut -d, -f5)
+  expect "$tmp/eval.log" "$(printf 'loss %.4f  accuracy %.4f (' "$loss" "$acc")"
+  expect "$tmp/eval.log" "confusion matrix (rows: true class, columns: predicted; last column: recall)"
+  [ "$(grep -cE '^ +[0-9] +[0-9 ]+ [01]\.[0-9]{3}$' "$tmp/eval.log")" = 10 ] || { cat "$tmp/eval.log"; die "not 10 rows"; }
+  cat "$tmp/eval.log"
+  ;;
+sample)
+  run train "$rnnc" train $char --data "$text" --epochs 1 --limit 400 -o "$tmp/char.safetensors"
+  "$rnnc" sample $char --weights "$tmp/char.safetensors" --prime "The " --length 57 --seed 2 >"$tmp/s1" || die "sample failed"
+  [ "$(wc -c <"$tmp/s1")" = $((4 + 57 + 1)) ] || { cat "$tmp/s1"; die "not prime + 57 characters + newline"; }
+  [ "$(head -c 4 "$tmp/s1")" = "The " ] || die "the sample does not start with the prime"
+  "$rnnc" sample $char --weights "$tmp/char.safetensors" --length 300 --temperature 0 >"$tmp/s2" || die "sample failed"
+  [ "$(wc -c <"$tmp/s2")" = $((1 + 300 + 1)) ] || die "the default prime is not one newline"
+  run eval "$rnnc" eval $char --weights "$tmp/char.safetensors"
+  expect "$tmp/eval.log" "most frequent confusions"
+  cat "$tmp/s1"
+  ;;
+lower)
+  spec=$1 data=$2 epochs=$3
+  shift 3
+  [ "$data" = text ] && data=$text
+  run init "$rnnc" init "$spec" --seed 7 -o "$tmp/w0.safetensors"
+  run before "$rnnc" eval "$spec" --weights "$tmp/w0.safetensors" --data "$data" --seed 7 "$@"
+  run train "$rnnc" train "$spec" --data "$data" --seed 7 --epochs "$epochs" -o "$tmp/ck.safetensors" "$@"
+  run after "$rnnc" eval "$spec" --weights "$tmp/ck.safetensors" "$@"
+  check lower "$tmp/before.log" "$tmp/after.log" 0.95
+  ;;
+errors)
+  fails() { # fails TEXT COMMAND...: exit status 1 and TEXT on stderr
+    want=$1
+    shift
+    "$@" >"$tmp/out" 2>"$tmp/err" && die "$* succeeded"
+    grep -qF -- "$want" "$tmp/err" || { cat "$tmp/err"; die "no message: $want"; }
+  }
+  fails "train needs --data DATA" "$rnnc" train $sine -o "$tmp/a.safetensors"
+  fails "train needs -o" "$rnnc" train $sine --data sine
+  fails "--lr expects a positive number, got '0'" "$rnnc" train $sine --data sine --lr 0 -o "$tmp/a.safetensors"
+  run init "$rnnc" init $sine -o "$tmp/w.safetensors"
+  fails "not a checkpoint of rnnc train" "$rnnc" train $sine --resume "$tmp/w.safetensors" -o "$tmp/a.safetensors"
+  fails "eval needs --data DATA" "$rnnc" eval $sine --weights "$tmp/w.safetensors"
+  fails "has no vocabulary (data.vocab)" "$rnnc" sample $char --weights "$tmp/w.safetensors"
+  fails "fewer than one batch of 8" "$rnnc" train $sine --data sine --limit 7 -o "$tmp/a.safetensors"
+  echo "ok: errors"
+  ;;
+*) die "unknown case $case" ;;
+esac
