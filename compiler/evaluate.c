@@ -301,6 +301,9 @@ int eval_run(const TrainOptions *o) {
     printf("loss %.4f  accuracy %.4f (%s of %s %s)\n", eval_loss(&m), eval_accuracy(&m),
            progress_count(count, sizeof count, m.correct), progress_count(total, sizeof total, m.count),
            m.per_example > 1 ? "labels" : "examples");
+    if (m.classes == 10 && strstr(d.source, "fashion-mnist"))
+      printf("classes: 0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, "
+             "9 Ankle boot\n");
     eval_print_confusion(&m, d.nvocab ? d.vocab : vocab, d.nvocab ? d.nvocab : nvocab, stdout);
   } else {
     printf("loss %.6g (mean squared error over %s values)\n", eval_loss(&m), progress_count(count, sizeof count, m.count));

@@ -209,7 +209,11 @@ static void print_header(const Run *r, const char *data) {
   if (dropped)
     printf(" (the last partial batch, %ld example%s, is dropped: different ones after each shuffle)", dropped,
            dropped == 1 ? "" : "s");
-  printf("; %s test examples%s\n", progress_count(n3, sizeof n3, r->ntest), r->ck.limit ? " (--limit)" : "");
+  printf("; %s test examples", progress_count(n3, sizeof n3, r->ntest));
+  if (r->ntrain < r->d.train.n || r->ntest < r->d.test.n)
+    printf(" (--limit %ld; the data has %s training and %s test examples)", r->ck.limit,
+           progress_count(n1, sizeof n1, r->d.train.n), progress_count(n2, sizeof n2, r->d.test.n));
+  printf("\n");
   printf("code %s (generated and compiled, or found in the cache, in %.1f s)\n", r->tm.so, r->tm.compile_s);
 }
 
