@@ -51,7 +51,7 @@ int ckpt_write(const char *path, StFile *w, const Checkpoint *c, char *err, size
   meta_str(w, "dtype", c->dtype == DT_F64 ? "f64" : "f32");
   const struct { const char *key; double v; } nums[] = {
       {"batch", c->batch},       {"steps", c->steps},         {"lr", c->lr},
-      {"limit", (double)c->limit}, {"epoch", c->epoch},       {"batch_done", (double)c->batch_done},
+      {"limit", (double)c->limit}, {"epochs", c->epochs},       {"epoch", c->epoch},       {"batch_done", (double)c->batch_done},
       {"loss_sum", c->loss_sum}, {"acc_sum", c->acc_sum},     {"seconds", c->seconds}};
   for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) meta_num(w, nums[i].key, nums[i].v);
   if (c->epoch > 0) {
@@ -114,14 +114,14 @@ int ckpt_read(const char *path, StFile *w, Checkpoint *c, char *err, size_t errl
   if (strcmp(format, CKPT_FORMAT))
     return failf(err, errlen, "%s: checkpoint format '%s' is not '%s'", path, format, CKPT_FORMAT);
   char seed[32], dtype[8];
-  double batch, steps, limit, epoch, done;
+  double batch, steps, limit, epochs, epoch, done;
   if (get_str(w, "spec", c->spec, sizeof c->spec, err, errlen) ||
       get_str(w, "data", c->data, sizeof c->data, err, errlen) ||
       get_str(w, "source", c->source, sizeof c->source, err, errlen) ||
       get_str(w, "seed", seed, sizeof seed, err, errlen) || get_str(w, "dtype", dtype, sizeof dtype, err, errlen) ||
       get_num(w, "batch", 1, 1 << 20, &batch, err, errlen) || get_num(w, "steps", 1, 1 << 20, &steps, err, errlen) ||
       get_num(w, "lr", 0, INFINITY, &c->lr, err, errlen) || get_num(w, "limit", 0, 1e15, &limit, err, errlen) ||
-      get_num(w, "epoch", 0, 1e9, &epoch, err, errlen) || get_num(w, "batch_done", 0, 1e15, &done, err, errlen) ||
+      get_num(w, "epochs", 1, 1e9, &epochs, err, errlen) || get_num(w, "epoch", 0, 1e9, &epoch, err, errlen) || get_num(w, "batch_done", 0, 1e15, &done, err, errlen) ||
       get_num(w, "loss_sum", -INFINITY, INFINITY, &c->loss_sum, err, errlen) ||
       get_num(w, "acc_sum", -INFINITY, INFINITY, &c->acc_sum, err, errlen) ||
       get_num(w, "seconds", 0, INFINITY, &c->seconds, err, errlen))
@@ -134,8 +134,9 @@ int ckpt_read(const char *path, StFile *w, Checkpoint *c, char *err, size_t errl
     return failf(err, errlen, "%s: checkpoint metadata 'rnnc.dtype' is not f32 or f64", path);
   c->dtype = strcmp(dtype, "f64") ? DT_F32 : DT_F64;
   c->batch = (int)batch, c->steps = (int)steps, c->limit = (long)limit, c->epoch = (int)epoch;
-  c->batch_done = (long)done;
-  if (batch != c->batch || steps != c->steps || epoch != c->epoch || done != c->batch_done || limit != c->limit)
+  c->batch_done = (long)done, c->epochs = (int)epochs;
+  if (batch != c->batch || steps != c->steps || epoch != c->epoch || done != c->batch_done || limit != c->limit ||
+      epochs != c->epochs)
     return failf(err, errlen, "%s: checkpoint metadata holds a fraction where a count belongs", path);
   const StTensor *h = st_find(w, "train.history");
   if (c->epoch > 0 && (!h || h->dtype != ST_F64 || h->rank != 2 || h->shape[0] != c->epoch || h->shape[1] != HISTORY_COLS))

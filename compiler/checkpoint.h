@@ -7,7 +7,7 @@
  * reads a weights file), `train.history` (F64 [epochs, 6]: the curves so far)
  * and, for text, `data.vocab` (U8: the character of each id).  Metadata
  * (strings; numbers printed exactly, %.17g): the settings of the run (seed,
- * batch, steps, dtype, learning rate, data source, example limit) and where it
+ * batch, steps, dtype, learning rate, data source, example limit, epochs asked for) and where it
  * stands (epochs done, batches done in the next one, the partial sums of its
  * training loss and accuracy, the seconds it has taken so far).
  *
@@ -39,6 +39,7 @@ typedef struct {
   int batch, steps, dtype;     /* as trained (after overrides) */
   double lr;                   /* as trained */
   long limit;                  /* examples per split (0: all) */
+  int epochs;                  /* the epochs asked for (--epochs, else the spec's) */
   /* where it stands */
   int epoch;                   /* epochs completed */
   long batch_done;             /* batches of epoch + 1 already trained */

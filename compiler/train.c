@@ -25,10 +25,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "train.h"
 
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend_c.h"
 #include "bind.h"
@@ -279,9 +281,20 @@ static int settings(Run *r, bool resumed, FeOptions *fe, const char **data) {
   return 0;
 }
 
+/* Can files be created beside path?  Asked before an epoch is spent on it. */
+static int writable_dir(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+  if (!access(dir, W_OK)) return 0;
+  fprintf(stderr, "rnnc: error: %s: cannot write in %s: %s\n", path, dir, strerror(errno));
+  return 1;
+}
+
 static int setup(Run *r, StFile *w) {
   const TrainOptions *o = r->o;
   char err[1024];
+  if (writable_dir(o->out)) return 1;
   bool resumed = o->resume != NULL;
   if (resumed && ckpt_read(o->resume, w, &r->ck, err, sizeof err)) return fail(err);
   FeOptions fe;
@@ -290,7 +303,8 @@ static int setup(Run *r, StFile *w) {
   if (!data || !data[0]) return fail("train needs --data DATA (fashion-mnist, sine, a .csv series or a text file)");
   if (train_model(o->spec, fe, TRAIN_STEP, &r->tm)) return 1;
   const ModelConfig *c = &r->tm.step->cfg;
-  r->epochs = o->epochs > 0 ? o->epochs : c->epochs > 0 ? c->epochs : 1;
+  r->epochs = o->epochs > 0 ? o->epochs : resumed ? r->ck.epochs : c->epochs > 0 ? c->epochs : 1;
+  r->ck.epochs = r->epochs;
   DataOptions dopt = {.seed = r->ck.seed};
   if (data_load(data, r->tm.fwd, &dopt, &r->d, err, sizeof err)) return fail(err);
   r->have_data = true;
@@ -429,7 +443,8 @@ int train_run(const TrainOptions *o) {
   if (!rc && eval_dest(r.step, r.tm.step, &r.d.train, r.tm.step->cfg.batch, dest, scratch, err, sizeof err))
     rc = fail(err);
   if (!rc && r.ck.epoch >= r.epochs) {
-    printf("%s already holds %d epochs (--epochs %d): nothing to train\n", o->resume, r.ck.epoch, r.epochs);
+    printf("%s already holds %d epochs of the %d asked for: nothing to train (--epochs N for more)\n", o->resume,
+           r.ck.epoch, r.epochs);
     rc = -1;
   }
   if (!rc) {

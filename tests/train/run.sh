@@ -3,7 +3,7 @@
 #   curves         sine_tiny, 3 epochs: the checkpoint, CSV and SVG; the checkpoint as --weights of
 #                  predict; --lr reaches the generated code (another object, recorded in the checkpoint)
 #   resume         the parameters after 2 epochs are bit-identical whether or not the run stopped
-#                  after epoch 1 and resumed; a finished checkpoint has nothing left to train
+#                  after epoch 1 and resumed; a finished checkpoint (its --epochs kept) has nothing to train
 #   sigterm        SIGTERM in the middle of epoch 2: exit status 143, the epoch-1 checkpoint intact
 #                  and loadable, the interrupted state written beside it, and resuming from it gives
 #                  bit for bit the parameters of an uninterrupted run
@@ -62,8 +62,8 @@ resume)
   expect "$tmp/rest.log" "resuming $tmp/part.safetensors: 1 epoch done"
   check same "$tmp/full.safetensors" "$tmp/part.safetensors"
   check curves "$tmp/part" 2
-  run again "$rnnc" train $fmnist --resume "$tmp/part.safetensors" --epochs 2 -o "$tmp/part.safetensors"
-  expect "$tmp/again.log" "already holds 2 epochs"
+  run again "$rnnc" train $fmnist --resume "$tmp/part.safetensors" -o "$tmp/part.safetensors"
+  expect "$tmp/again.log" "already holds 2 epochs of the 2 asked for: nothing to train"
   ;;
 sigterm)
   opts="--data fashion-mnist --seed 4"
@@ -135,6 +135,7 @@ errors)
   fails "eval needs --data DATA" "$rnnc" eval $sine --weights "$tmp/w.safetensors"
   fails "has no vocabulary (data.vocab)" "$rnnc" sample $char --weights "$tmp/w.safetensors"
   fails "fewer than one batch of 8" "$rnnc" train $sine --data sine --limit 7 -o "$tmp/a.safetensors"
+  fails "cannot write in $tmp/no/such/" "$rnnc" train $sine --data sine -o "$tmp/no/such/a.safetensors"
   echo "ok: errors"
   ;;
 *) die "unknown case $case" ;;
