@@ -57,6 +57,12 @@ void progress_begin(Progress *p, FILE *out, int epoch, int epochs, long batches,
   p->end = -1;
 }
 
+/* A loss or accuracy: 4 decimals, or 4 digits when large (a diverging run). */
+static const char *metric(char *buf, size_t size, double v) {
+  snprintf(buf, size, fabs(v) < 1e4 ? "%.4f" : "%.4g", v);
+  return buf;
+}
+
 /* "epoch 3/10  412/937 [=====>....] loss 0.4123 acc 0.8521" */
 static int head(const Progress *p, char *buf, size_t size, long done, double loss, double acc) {
   char bar[BAR + 1];
@@ -64,8 +70,9 @@ static int head(const Progress *p, char *buf, size_t size, long done, double los
   for (int i = 0; i < BAR; i++) bar[i] = i < fill ? '=' : i == fill ? '>' : '.';
   bar[BAR] = 0;
   int n = snprintf(buf, size, "epoch %d/%d  %ld/%ld [%s]", p->epoch, p->epochs, done, p->batches, bar);
-  if (!isnan(loss)) n += snprintf(buf + n, size - (size_t)n, " loss %.4f", loss);
-  if (!isnan(acc)) n += snprintf(buf + n, size - (size_t)n, " acc %.4f", acc);
+  char v[32];
+  if (!isnan(loss)) n += snprintf(buf + n, size - (size_t)n, " loss %s", metric(v, sizeof v, loss));
+  if (!isnan(acc)) n += snprintf(buf + n, size - (size_t)n, " acc %s", metric(v, sizeof v, acc));
   return n;
 }
 
@@ -103,8 +110,9 @@ void progress_update(Progress *p, long done, double loss, double acc) {
 void progress_end(Progress *p, const CkptEpoch *e) {
   char line[320], r[32], took[32];
   int n = head(p, line, sizeof line, p->batches, e->train_loss, e->train_acc);
-  n += snprintf(line + n, sizeof line - (size_t)n, "  test loss %.4f", e->test_loss);
-  if (!isnan(e->test_acc)) n += snprintf(line + n, sizeof line - (size_t)n, " acc %.4f", e->test_acc);
+  char v[32];
+  n += snprintf(line + n, sizeof line - (size_t)n, "  test loss %s", metric(v, sizeof v, e->test_loss));
+  if (!isnan(e->test_acc)) n += snprintf(line + n, sizeof line - (size_t)n, " acc %s", metric(v, sizeof v, e->test_acc));
   duration(took, sizeof took, e->seconds);
   if (e->seconds < 10) snprintf(took, sizeof took, "%.*fs", e->seconds < 1 ? 2 : 1, e->seconds);
   snprintf(line + n, sizeof line - (size_t)n, "  %s  %s samples/s", took,

@@ -243,9 +243,9 @@ static void summary(const Run *r, double total_s, int trained) {
   for (int e = 1; e < r->ck.epoch; e++)
     if (acc ? h[e].test_acc > h[best].test_acc : h[e].test_loss < h[best].test_loss) best = e;
   if (r->ck.epoch > 0) {
-    if (acc) printf("best test accuracy %.4f at epoch %d (test loss %.4f)", h[best].test_acc, best + 1, h[best].test_loss);
-    else printf("best test loss %.6g at epoch %d", h[best].test_loss, best + 1);
-    printf("; last epoch %d: test loss %.4f", r->ck.epoch, h[r->ck.epoch - 1].test_loss);
+    if (acc) printf("best test accuracy %.4f at epoch %d (test loss %.4g)", h[best].test_acc, best + 1, h[best].test_loss);
+    else printf("best test loss %.4g at epoch %d", h[best].test_loss, best + 1);
+    printf("; last epoch %d: test loss %.4g", r->ck.epoch, h[r->ck.epoch - 1].test_loss);
     if (acc) printf(" accuracy %.4f", h[r->ck.epoch - 1].test_acc);
     printf("\n");
   }
@@ -387,8 +387,10 @@ static int epoch(Run *r, long *perm, void **dest, Progress *p) {
     double loss = backend_c_loss(r->step);
     if (!isfinite(loss)) {
       if (p->tty) printf("\n");
-      fprintf(stderr, "rnnc: error: the training loss is %g at epoch %d, batch %ld: stopped (a smaller --lr may help); "
-                      "%s is as the last epoch left it\n", loss, e + 1, b + 1, r->o->out);
+      fprintf(stderr, "rnnc: error: the training loss is %g at epoch %d, batch %ld: stopped (a smaller --lr may help)",
+              loss, e + 1, b + 1);
+      if (e > 0) fprintf(stderr, "; %s holds epoch %d", r->o->out, e);
+      fprintf(stderr, "\n");
       return 1;
     }
     ck->loss_sum += loss;
