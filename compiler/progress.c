@@ -199,7 +199,7 @@ static void xml_text(FILE *f, const char *s) {
   }
 }
 
-enum { PW = 420, PH = 260, ML = 60, MT = 50, GAP = 90 }; /* plot size, left/top margins, between panels */
+enum { PW = 420, PH = 260, ML = 60, MT = 62, GAP = 90 }; /* plot size, left/top margins, between panels */
 
 /* One panel at x offset ox: train and test series of `which` (0 loss, 1 accuracy). */
 static void panel(FILE *f, const Curves *c, int which, int ox) {
