@@ -73,7 +73,7 @@ sigterm)
   i=0
   while [ ! -f "$tmp/ck.safetensors" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
   [ -f "$tmp/ck.safetensors" ] || { kill $pid; die "no checkpoint after 30 s"; }
-  sleep 0.15 # into epoch 2 (an epoch takes about half a second)
+  sleep 0.1 # into epoch 2 (an epoch takes about half a second)
   kill -TERM $pid
   wait $pid
   rc=$?
