@@ -205,7 +205,7 @@ static void kernel_item(Fn *f, const Node *n) {
   Buf params = {0}, body = {0}, args = {0}, comment = {0};
   int nargs = n->nin + 1;
   char(*names)[12] = malloc((size_t)nargs * sizeof *names), ptr[PTR_CHARS];
-  const char **arg = malloc((size_t)nargs * sizeof *arg);
+  const char **arg = calloc((size_t)nargs, sizeof *arg);
   if (!names || !arg) die("out of memory");
   for (int k = 0; k < nargs; k++) {
     const Node *x = k < n->nin ? n->in[k] : n;
@@ -483,11 +483,15 @@ static void entry_prologue(Model *md, FnKind kind, const Graph *g) {
   if (kind == FN_PREDICT || kind == FN_STREAM) buf_printf(c, "  (void)out;\n");
   if (kind == FN_STREAM) {
     buf_printf(c, "  %s_stream_in in_;\n  const %s_stream_in *in = &in_;\n", md->name, md->name);
+    int nstates = 0;
     for (int i = 0; i < g->ninputs; i++) {
       const char *x = g->inputs[i]->attr.name;
-      if (!strncmp(x, "state", 5)) buf_printf(c, "  in_.%s = state->%s;\n", x, x);
+      if (!strncmp(x, "state", 5)) buf_printf(c, "  in_.%s = state->%s;\n", x, x), nstates++;
       else buf_printf(c, "  in_.%s = input->%s;\n", x, x);
     }
+    /* a step that reads no state or no input */
+    if (!nstates) buf_printf(c, "  (void)state;\n");
+    if (nstates == g->ninputs) buf_printf(c, "  (void)input;\n");
   }
   buf_printf(c, "  (void)P, (void)A;\n");
 }
@@ -547,6 +551,7 @@ static void emit_function(Model *md, FnKind kind) {
   buf_printf(&md->source, "%s {\n", decl.s);
   entry_prologue(md, kind, g);
   for (int i = 1; i <= parts; i++) buf_printf(&md->source, "  %s_%s_%d(P, in, A, seed);\n", md->name, fns[kind].name, i);
+  if (!parts) buf_printf(&md->source, "  (void)in, (void)seed; /* nothing to compute (no outputs) */\n");
   emit_results(md, &f);
   buf_printf(&md->source, kind == FN_GRAD || kind == FN_STEP ? "  return loss;\n}\n\n" : "}\n\n");
   buf_free(&decl);
@@ -562,13 +567,16 @@ static void emit_reset(Model *md) {
   buf_printf(&md->header, "%s;\n", decl.s);
   buf_printf(&md->source, "%s {\n", decl.s);
   Emit e = {.real = md->real};
+  int nstates = 0;
   for (int i = 0; i < g->ninputs; i++) {
     const Node *x = g->inputs[i];
     char v[40];
     if (strncmp(x->attr.name, "state", 5)) continue;
     buf_printf(&md->source, "  for (long i = 0; i < %ld; i++) state->%s[i] = %s;\n", ir_numel(x->shape), x->attr.name,
                emit_literal(&e, x->attr.value, v));
+    nstates++;
   }
+  if (!nstates) buf_printf(&md->source, "  (void)state; /* nothing to carry */\n");
   buf_printf(&md->source, "}\n\n");
   buf_free(&decl);
 }
@@ -773,6 +781,30 @@ static void emit_tool_stream(Model *md, const Graph *pg) {
   buf_printf(c, "    }\n  }\n}\n");
 }
 
+/* NAME_tool_step: one streaming step with untyped arguments (inputs that
+ * are not states, then outputs that are not next states, each in graph
+ * order), and the state's size, so a tool can stream without knowing the
+ * structs' layouts. */
+static void emit_tool_step(Model *md) {
+  const Graph *sg = md->graphs[FN_STREAM];
+  Buf *c = &md->source;
+  const char *N = md->name;
+  buf_printf(c, "const long %s_tool_state_bytes = (long)sizeof(%s_state);\n", N, N);
+  buf_printf(c, "void %s_tool_step(const %s *params, void *state, int reset, void *const *inputs, "
+                "void *const *outputs, void *arena) {\n  %s_step_input in;\n  %s_step_outputs out;\n",
+             N, md->T, N, N);
+  int ni = 0, no = 0;
+  for (int i = 0; i < sg->ninputs; i++)
+    if (strncmp(sg->inputs[i]->attr.name, "state", 5))
+      buf_printf(c, "  in.%s = inputs[%d];\n", sg->inputs[i]->attr.name, ni++);
+  for (int i = 0; i < sg->nresults; i++)
+    if (sg->results[i].role == ROLE_OUTPUT && !is_next_state(&sg->results[i]))
+      buf_printf(c, "  out.%s = outputs[%d];\n", sg->results[i].name, no++);
+  if (!ni) buf_printf(c, "  in.none = 0;\n  (void)inputs;\n");
+  if (!no) buf_printf(c, "  out.none = 0;\n  (void)outputs;\n");
+  buf_printf(c, "  if (reset) %s_reset(state);\n  %s_step(params, state, &in, &out, arena);\n}\n", N, N);
+}
+
 static void emit_tool_api(Model *md) {
   Buf *c = &md->source;
   const char *N = md->name;
@@ -783,7 +815,7 @@ static void emit_tool_api(Model *md) {
   buf_printf(c, "};\nconst int %s_tool_dtype = %d; /* bytes per element */\n", N, (int)ir_dtype_size(md->real));
   buf_printf(c, "const int %s_tool_nparams = %d;\n", N, md->layout->n);
   emit_tool_run(md, g);
-  if (md->graphs[FN_STREAM]) emit_tool_stream(md, md->graphs[FN_PREDICT]);
+  if (md->graphs[FN_STREAM]) emit_tool_stream(md, md->graphs[FN_PREDICT]), emit_tool_step(md);
   buf_printf(c, "#endif\n");
 }
 

@@ -1,16 +1,11 @@
 /*
  * sample.c - `rnnc sample`: generation from a character model.
  *
- * The model runs one step at a time through the generated NAME_reset and
- * NAME_step (the streaming API of NAME.h, batch 1, state kept here), called
- * through the loaded object's symbols.  Their argument structs are mirrored
- * from the stream graph as the emitter lays them out (emit_c.c, emit_struct):
- * NAME_step_input holds one pointer per input that is not a state, in the
- * graph's order; NAME_step_outputs one pointer per output that is not a next
- * state; NAME_state the state inputs' arrays, one after the other, all of the
- * model's float type, so without padding.  A dedicated tool entry point
- * (void * arguments, the state's size exported) would make this mirror
- * unnecessary.
+ * The model runs one step at a time through the generated code's streaming
+ * step (NAME_reset and NAME_step of NAME.h, batch 1), called through its
+ * tool entry point NAME_tool_step: untyped arguments (the ids, the logits)
+ * and the state as NAME_tool_state_bytes of memory kept here, so this file
+ * needs no copy of the generated structs' layouts.
  *
  * Sampling: the logits of the last step, divided by the temperature, give a
  * softmax over the ids the vocabulary uses; one uniform draw (rnnc_uniform of
@@ -30,8 +25,8 @@
 
 #define STREAM_SAMPLE 0x73616d706c65u /* "sample" */
 
-typedef void (*ResetFn)(void *state);
-typedef void (*StepFn)(const void *params, void *state, const void *input, void *out, void *arena);
+typedef void (*StepFn)(const void *params, void *state, int reset, void *const *inputs, void *const *outputs,
+                       void *arena);
 
 static int fail(const char *msg) {
   fprintf(stderr, "rnnc: error: %s\n", msg);
@@ -45,7 +40,6 @@ typedef struct {
   const Node *ids;    /* the one input: int32 ids, [1] */
   const char *logits; /* the output over the vocabulary */
   int classes;
-  size_t state_bytes;
 } Stream;
 
 static int stream_shape(const Graph *sg, Stream *s, char *err, size_t errlen) {
@@ -53,8 +47,7 @@ static int stream_shape(const Graph *sg, Stream *s, char *err, size_t errlen) {
   int ninputs = 0, noutputs = 0;
   for (int i = 0; i < sg->ninputs; i++) {
     const Node *x = sg->inputs[i];
-    if (is_state(x->attr.name, "state")) s->state_bytes += (size_t)ir_numel(x->shape) * ir_dtype_size(x->dtype);
-    else ninputs++, s->ids = x;
+    if (!is_state(x->attr.name, "state")) ninputs++, s->ids = x;
   }
   for (int i = 0; i < sg->nresults; i++) {
     const Result *r = &sg->results[i];
@@ -131,25 +124,22 @@ int sample_run(const TrainOptions *o) {
     fail(err);
     goto done;
   }
-  void *reset_sym = backend_c_symbol(b, "reset"), *step_sym = backend_c_symbol(b, "step");
-  if (!reset_sym || !step_sym) {
-    fprintf(stderr, "rnnc: error: %s: the generated code has no %s_reset / %s_step\n", tm.so, tm.pred->cfg.name,
-            tm.pred->cfg.name);
+  void *step_sym = backend_c_symbol(b, "tool_step");
+  const long *state_bytes = backend_c_symbol(b, "tool_state_bytes");
+  if (!step_sym || !state_bytes) {
+    fprintf(stderr, "rnnc: error: %s: the generated code has no %s_tool_step\n", tm.so, tm.pred->cfg.name);
     goto done;
   }
-  ResetFn reset;
   StepFn step;
-  memcpy(&reset, &reset_sym, sizeof reset); /* as backend_c.c does: POSIX function pointers from dlsym */
-  memcpy(&step, &step_sym, sizeof step);
+  memcpy(&step, &step_sym, sizeof step); /* as backend_c.c does: POSIX function pointers from dlsym */
   DType dt = tm.pred->cfg.dtype;
   size_t bytes;
   const void *params = backend_c_params(b, &bytes);
-  state = calloc(s.state_bytes / sizeof(double) + 1, sizeof(double));
+  state = calloc((size_t)*state_bytes / sizeof(double) + 1, sizeof(double));
   double *logits = calloc((size_t)s.classes, sizeof(double));
   if (!state || !logits) die("out of memory");
   int32_t id = 0;
-  const void *input[1] = {&id};
-  void *output[1] = {logits};
+  void *input[1] = {&id}, *output[1] = {logits};
   int lookup[256];
   for (int c = 0; c < 256; c++) lookup[c] = -1;
   for (int i = nvocab - 1; i >= 0; i--) lookup[vocab[i]] = i;
@@ -160,11 +150,10 @@ int sample_run(const TrainOptions *o) {
     free(logits);
     goto done;
   }
-  reset(state);
   int unknown = 0;
   for (const unsigned char *p = (const unsigned char *)prime; *p; p++) {
     id = lookup[*p] >= 0 ? lookup[*p] : (unknown++, nvocab - 1);
-    step(params, state, input, output, backend_c_arena(b));
+    step(params, state, p == (const unsigned char *)prime, input, output, backend_c_arena(b));
   }
   if (unknown)
     fprintf(stderr, "rnnc: note: %d character%s of --prime not in the vocabulary, read as '%c'\n", unknown,
@@ -174,7 +163,7 @@ int sample_run(const TrainOptions *o) {
   for (int i = 0; i < o->length; i++) {
     id = draw(logits, dt, n, o->temperature, rnnc_uniform(o->seed, STREAM_SAMPLE, (uint64_t)i));
     fputc(vocab[id], stdout);
-    if (i + 1 < o->length) step(params, state, input, output, backend_c_arena(b));
+    if (i + 1 < o->length) step(params, state, 0, input, output, backend_c_arena(b));
   }
   fputc('\n', stdout);
   free(logits);

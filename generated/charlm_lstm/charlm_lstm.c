@@ -8768,4 +8768,13 @@ void charlm_lstm_tool_stream(const float *params, void *const *inputs, void *con
     }
   }
 }
+const long charlm_lstm_tool_state_bytes = (long)sizeof(charlm_lstm_state);
+void charlm_lstm_tool_step(const float *params, void *state, int reset, void *const *inputs, void *const *outputs, void *arena) {
+  charlm_lstm_step_input in;
+  charlm_lstm_step_outputs out;
+  in.x = inputs[0];
+  out.logits = outputs[0];
+  if (reset) charlm_lstm_reset(state);
+  charlm_lstm_step(params, state, &in, &out, arena);
+}
 #endif

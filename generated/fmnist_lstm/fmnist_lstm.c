@@ -3634,4 +3634,13 @@ void fmnist_lstm_tool_stream(const float *params, void *const *inputs, void *con
     }
   }
 }
+const long fmnist_lstm_tool_state_bytes = (long)sizeof(fmnist_lstm_state);
+void fmnist_lstm_tool_step(const float *params, void *state, int reset, void *const *inputs, void *const *outputs, void *arena) {
+  fmnist_lstm_step_input in;
+  fmnist_lstm_step_outputs out;
+  in.x = inputs[0];
+  out.logits = outputs[0];
+  if (reset) fmnist_lstm_reset(state);
+  fmnist_lstm_step(params, state, &in, &out, arena);
+}
 #endif

@@ -3431,4 +3431,13 @@ void gru_classifier_tool_stream(const float *params, void *const *inputs, void *
     }
   }
 }
+const long gru_classifier_tool_state_bytes = (long)sizeof(gru_classifier_state);
+void gru_classifier_tool_step(const float *params, void *state, int reset, void *const *inputs, void *const *outputs, void *arena) {
+  gru_classifier_step_input in;
+  gru_classifier_step_outputs out;
+  in.x = inputs[0];
+  out.logits = outputs[0];
+  if (reset) gru_classifier_reset(state);
+  gru_classifier_step(params, state, &in, &out, arena);
+}
 #endif

@@ -2583,4 +2583,13 @@ void lstm_dropout_tool_stream(const float *params, void *const *inputs, void *co
     }
   }
 }
+const long lstm_dropout_tool_state_bytes = (long)sizeof(lstm_dropout_state);
+void lstm_dropout_tool_step(const float *params, void *state, int reset, void *const *inputs, void *const *outputs, void *arena) {
+  lstm_dropout_step_input in;
+  lstm_dropout_step_outputs out;
+  in.x = inputs[0];
+  out.prediction = outputs[0];
+  if (reset) lstm_dropout_reset(state);
+  lstm_dropout_step(params, state, &in, &out, arena);
+}
 #endif

@@ -7465,4 +7465,13 @@ void mnist_stacked_lstm_tool_stream(const float *params, void *const *inputs, vo
     }
   }
 }
+const long mnist_stacked_lstm_tool_state_bytes = (long)sizeof(mnist_stacked_lstm_state);
+void mnist_stacked_lstm_tool_step(const float *params, void *state, int reset, void *const *inputs, void *const *outputs, void *arena) {
+  mnist_stacked_lstm_step_input in;
+  mnist_stacked_lstm_step_outputs out;
+  in.x = inputs[0];
+  out.logits = outputs[0];
+  if (reset) mnist_stacked_lstm_reset(state);
+  mnist_stacked_lstm_step(params, state, &in, &out, arena);
+}
 #endif

@@ -3866,4 +3866,13 @@ void peephole_lstm_tool_stream(const float *params, void *const *inputs, void *c
     }
   }
 }
+const long peephole_lstm_tool_state_bytes = (long)sizeof(peephole_lstm_state);
+void peephole_lstm_tool_step(const float *params, void *state, int reset, void *const *inputs, void *const *outputs, void *arena) {
+  peephole_lstm_step_input in;
+  peephole_lstm_step_outputs out;
+  in.x = inputs[0];
+  out.logits = outputs[0];
+  if (reset) peephole_lstm_reset(state);
+  peephole_lstm_step(params, state, &in, &out, arena);
+}
 #endif

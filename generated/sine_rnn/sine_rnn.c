@@ -1725,4 +1725,13 @@ void sine_rnn_tool_stream(const float *params, void *const *inputs, void *const 
     }
   }
 }
+const long sine_rnn_tool_state_bytes = (long)sizeof(sine_rnn_state);
+void sine_rnn_tool_step(const float *params, void *state, int reset, void *const *inputs, void *const *outputs, void *arena) {
+  sine_rnn_step_input in;
+  sine_rnn_step_outputs out;
+  in.x = inputs[0];
+  out.prediction = outputs[0];
+  if (reset) sine_rnn_reset(state);
+  sine_rnn_step(params, state, &in, &out, arena);
+}
 #endif
