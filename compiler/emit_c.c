@@ -316,10 +316,10 @@ static void loop_item(Fn *f, const Item *it) {
                ops[k].name);
     buf_printf(&args, "%s%s", k ? ", " : "", pointer(f, ops[k].node, ptr));
   }
-  for (int m = 0; m < it->nmembers; m++)
+  for (int m = 0; m < it->nmembers; m++) /* one seed, one stream per mask */
     if (it->members[m]->op == OP_DROPOUT_MASK) {
-      buf_printf(&params, "%suint64_t seed, uint64_t stream%d", nops || nmask ? ", " : "", nmask);
-      buf_printf(&args, "%sseed, %ldu", nops || nmask ? ", " : "", it->members[m]->attr.stream);
+      buf_printf(&params, "%s%suint64_t stream%d", nops || nmask ? ", " : "", nmask ? "" : "uint64_t seed, ", nmask);
+      buf_printf(&args, "%s%s%ldu", nops || nmask ? ", " : "", nmask ? "" : "seed, ", it->members[m]->attr.stream);
       nmask++;
     }
   Emit e = f->e;

@@ -41,7 +41,7 @@ typedef struct {
   long limit;
   double lr, temperature;
   bool seed_given;
-  bool json, stream, compile;
+  bool json, stream, no_check, compile;
 } Args;
 
 typedef struct {
@@ -223,6 +223,11 @@ static int cmd_build(const Args *a) {
   err[0] = 0;
   int rc = emit_c_build(&o, &h, &c, err, sizeof err);
   if (rc && err[0]) fail("%s", err);
+  /* What was written must pass `rnnc check`; a violation is a compiler bug,
+   * but the user gets the files and the checker's messages, not a crash. */
+  const char *written[] = {h, c};
+  if (!rc && !a->no_check && check_files(2, written, 0, NULL, stderr))
+    rc = fail("the generated code fails `rnnc check` (above); --no-check skips the check%s", "");
   if (!rc) printf("%s\n%s\n", h, c);
   free(h);
   free(c);
@@ -333,9 +338,9 @@ static const Command commands[] = {
      "one training step: forward, BPTT, clipping, optimizer; writes the new weights",
      "--weights --inputs -o --backend --dtype --batch --steps --seed --dump-after",
      "--weights --inputs -o", cmd_step},
-    {"build", "rnnc build SPEC -o DIR [--dtype f32|f64] [--embed-weights W.safetensors]",
-     "generates DIR/NAME.h and DIR/NAME.c: unrolled, shape-specialised, malloc-free C99",
-     "-o --dtype --batch --steps --embed-weights", "-o", cmd_build},
+    {"build", "rnnc build SPEC -o DIR [--dtype f32|f64] [--embed-weights W.safetensors] [--no-check]",
+     "generates DIR/NAME.h and DIR/NAME.c: unrolled, shape-specialised, malloc-free C99, checked as `rnnc check` does",
+     "-o --dtype --batch --steps --embed-weights --no-check", "-o", cmd_build},
     {"summary", "rnnc summary SPEC [--json]",
      "layers, output shapes, parameter counts, inputs and targets",
      "--json --dtype --batch --steps", "", cmd_summary},
@@ -474,6 +479,8 @@ static int parse_args(const Command *c, int argc, char **argv, Args *a) {
       a->json = true;
     } else if (!strcmp(s, "--stream")) {
       a->stream = true;
+    } else if (!strcmp(s, "--no-check")) {
+      a->no_check = true;
     } else if (!strcmp(s, "--compile")) {
       a->compile = true;
     } else if (i + 1 >= argc) {

@@ -12,16 +12,39 @@
  *
  * The state's initial value must be a constant (the usual zeros): NAME_reset
  * writes it, so it is recorded on the state's input (attr.value).
+ *
+ * Only the states some output depends on are carried: a state nobody reads
+ * would keep its next value (and the inputs that feed it) alive through the
+ * next_state output, though predict drops them all.
  */
 #include "passes.h"
 
 #include <stdio.h>
 
+/* By node id: does an output depend on the node, through inputs and the
+ * back edges of the states it depends on?  (Sweeps until nothing changes:
+ * a back edge points forward.)  In g's arena. */
+static bool *needed(Graph *g) {
+  bool *live = ir_alloc(g, ((size_t)g->nnodes + 1) * sizeof *live);
+  for (int i = 0; i < g->nresults; i++) live[g->results[i].node->id] = true;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int i = g->nnodes - 1; i >= 0; i--) {
+      const Node *n = g->nodes[i];
+      if (!live[i]) continue;
+      for (int k = 0; k < n->nin; k++) live[n->in[k]->id] = true;
+      if (n->op == OP_STATE && n->back && !live[n->back->id]) live[n->back->id] = changed = true;
+    }
+  }
+  return live;
+}
+
 void pass_stream(Graph *g) {
   int n = g->nnodes, k = 0;
+  bool *live = needed(g);
   for (int i = 0; i < n; i++) {
     Node *s = g->nodes[i];
-    if (s->op != OP_STATE) continue;
+    if (s->op != OP_STATE || !live[i]) continue;
     if (s->in[0]->op != OP_CONST)
       ir_user_error(s->loc, "streaming needs a constant initial value for this state (it is %s)",
                     ir_ops[s->in[0]->op].name);

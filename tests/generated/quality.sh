@@ -1,0 +1,74 @@
+#!/bin/sh
+# quality.sh RNNC SPEC DTYPE [rnnc options...] - is the generated C fit to ship
+# into someone else's product, as it is?  The backend tests check its numbers;
+# this checks what a user's build and a sanitizer would see:
+#  (a) NAME.c compiles with gcc and clang at -std=c99 -Wall -Wextra -Wpedantic
+#      -Werror -O2, and NAME.h on its own (a file that only includes it) too,
+#      and from C++ (calling into the C object, which links only if the
+#      extern "C" guard is right);
+#  (b) `rnnc build` itself runs `rnnc check` on both files and fails on any
+#      violation (libm only, no recursion, no VLA, no mutable globals);
+#  (c) harness.c runs predict, grad, two identical train_steps, reset and
+#      step under ASan and UBSan, on buffers of exactly the sizes the header
+#      gives: no report, finite results, bitwise-deterministic training.
+# Extra options (--steps T) only for specs too slow to compile at full size.
+set -eu
+rnnc=$1 spec=$2 dtype=$3
+shift 3
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+strict="-std=c99 -Wall -Wextra -Wpedantic -Werror"
+
+# (b) build, which checks
+"$rnnc" build "$spec" --dtype "$dtype" -o "$tmp" "$@" >"$tmp/paths"
+name=$(basename "$(head -n 1 "$tmp/paths")" .h)
+echo "(b) rnnc build and its rnnc check: ok ($name)"
+
+# (a) compilers
+cd "$tmp" # from here on, every file is in tmp
+for cc in gcc clang; do
+  $cc $strict -O2 -c "$name.c" -o "$name.$cc.o"
+  printf '#include "%s.h"\n' "$name" >header_only.c
+  $cc $strict -c header_only.c -o header_only.o
+done
+printf '#include "%s.h"\nint main() { %s_state s; %s_reset(&s); return 0; }\n' "$name" "$name" "$name" >cxx.cc
+g++ -x c++ -Wall -Wextra -Wpedantic -Werror cxx.cc -x none "$name.gcc.o" -lm -o cxx
+./cxx
+echo "(a) gcc, clang -O2 -Werror, the header alone, and from C++: ok"
+
+# (c) sanitizers: fields.h describes the model to harness.c (see there),
+# read from the header's own struct comments ("/* [64, 28, 28] */").
+{
+  upper=$(echo "$name" | tr a-z A-Z)
+  echo "#define MODEL $name"
+  echo "#define UPPER $upper"
+  echo "#define HEADER \"$name.h\""
+  [ "$dtype" = f64 ] && echo "#define REAL double" || echo "#define REAL float"
+  grep -q "${name}_grad(" "$name.h" && echo "#define HAS_GRAD"
+  grep -q "${name}_train_step(" "$name.h" && echo "#define HAS_TRAIN"
+  awk -v model="$name" '
+    /^typedef struct \{/ { fields = ""; next }
+    /^  (const )?[a-z0-9_]+ \*[a-z0-9_]+; \/\* \[/ {
+      line = $0; sub(/^  (const )?/, "", line); split(line, w, " ")
+      field = w[2]; sub(/^\*/, "", field); sub(/;$/, "", field)
+      dims = substr(line, index(line, "[") + 1); dims = substr(dims, 1, index(dims, "]") - 1)
+      gsub(/, /, " * ", dims); if (dims == "") dims = 1
+      ids = 0
+      if ((k = index(line, "ids in [0, ")) > 0) { ids = substr(line, k + 11); ids = substr(ids, 1, index(ids, ")") - 1) }
+      fields = fields sprintf(" F(%s, %s, %s, %s)", field, w[1], dims, ids); next
+    }
+    /^\} / {
+      kind = $2; sub(/;$/, "", kind); sub("^" model "_", "", kind)
+      if (kind == "batch") print "#define BATCH_FIELDS(F)" fields
+      if (kind == "outputs") print "#define OUTPUT_FIELDS(F)" fields
+      if (kind == "step_input") print "#define STEP_INPUT_FIELDS(F)" fields
+      if (kind == "step_outputs") print "#define STEP_OUTPUT_FIELDS(F)" fields
+    }' "$name.h"
+} >fields.h
+# -fno-var-tracking: full line information, a third of the compile time.
+gcc -std=c99 -Wall -Wextra -Werror -O1 -g -fno-var-tracking -fsanitize=address,undefined -fno-sanitize-recover=all \
+  -I. "$here/harness.c" "$name.c" -lm -o harness
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./harness 2>report || { cat report; exit 1; }
+if [ -s report ]; then cat report; echo "FAIL: the harness wrote to stderr"; exit 1; fi
+echo "(c) ASan + UBSan harness: ok"
