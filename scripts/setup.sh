@@ -5,7 +5,7 @@
 set -eu
 
 RNNC_PACKAGES="build-essential cmake pkg-config liblua5.4-dev libcjson-dev zlib1g-dev \
-python3 python3-numpy python3-torch graphviz libclang-14-dev dataset-fashion-mnist"
+python3 python3-numpy python3-torch graphviz libclang-14-dev clang dataset-fashion-mnist"
 
 missing=""
 for p in $RNNC_PACKAGES; do
