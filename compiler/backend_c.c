@@ -52,14 +52,6 @@ typedef void (*StreamF64)(const double *, void *const *, void *const *, void *);
 typedef float (*RunF32)(int, float *, void *const *, float *, void *const *, void *const *, void *, uint64_t);
 typedef double (*RunF64)(int, double *, void *const *, double *, void *const *, void *const *, void *, uint64_t);
 
-static int failf(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 /* ---- the cache ---- */
 
 static void cache_dir(char *buf, size_t size) {
@@ -132,7 +124,7 @@ int backend_c_compile(const char *c, const char *flags, const char *so, char *er
   for (char *w = strtok(words, " \t"); w && argc < MAX_ARGS - 5; w = strtok(NULL, " \t")) argv[argc++] = w;
   argv[argc++] = "-o", argv[argc++] = (char *)so, argv[argc++] = (char *)c, argv[argc++] = "-lm";
   argv[argc] = NULL;
-  int rc = run(argv) ? failf(err, errlen, "the C compiler (%s) failed on %s", argv[0], c) : 0;
+  int rc = run(argv) ? ir_errorf(err, errlen, "the C compiler (%s) failed on %s", argv[0], c) : 0;
   free(words);
   return rc;
 }
@@ -143,12 +135,12 @@ static int build_object(const PipelineOptions *po, char *so, size_t size, char *
   cache_dir(dir, sizeof dir);
   size_t len = strlen(dir);
   snprintf(dir + len, sizeof dir - len, "/src-%ld", (long)getpid());
-  if (make_dirs(dir)) return failf(err, errlen, "%s: cannot create the cache directory", dir);
+  if (make_dirs(dir)) return ir_errorf(err, errlen, "%s: cannot create the cache directory", dir);
   EmitOptions eo = {.spec = po->spec, .fe = po->fe, .dir = dir};
   char *h = NULL, *c = NULL;
   if (emit_c_build(&eo, &h, &c, err, errlen)) {
     free(h), free(c);
-    return err[0] ? -1 : failf(err, errlen, "cannot generate C for %s", po->spec);
+    return err[0] ? -1 : ir_errorf(err, errlen, "cannot generate C for %s", po->spec);
   }
   const char *command[NFIXED + 2] = {backend_c_cc(), backend_c_cflags()};
   for (int i = 0; i < NFIXED; i++) command[2 + i] = fixed_args[i];
@@ -162,7 +154,7 @@ static int build_object(const PipelineOptions *po, char *so, size_t size, char *
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", so, (long)getpid());
     rc = backend_c_compile(c, NULL, tmp, err, errlen) || rename(tmp, so)
-             ? failf(err, errlen, "%s: the C compiler (%s) failed on %s", po->spec, backend_c_cc(), c)
+             ? ir_errorf(err, errlen, "%s: the C compiler (%s) failed on %s", po->spec, backend_c_cc(), c)
              : 0;
     remove(tmp);
   }
@@ -214,14 +206,14 @@ static long params_elems(const Model *m) {
 
 static int load_model(Model *m, const char *so, const char *name, char *err, size_t errlen) {
   m->lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-  if (!m->lib) return failf(err, errlen, "%s: cannot load: %s", so, dlerror());
+  if (!m->lib) return ir_errorf(err, errlen, "%s: cannot load: %s", so, dlerror());
   m->info = symbol(m, name, "params_info");
   m->arena = symbol(m, name, "tool_arena");
   void *run = symbol(m, name, "tool_run"), *stream = symbol(m, name, "tool_stream");
   m->input_names = symbol(m, name, "tool_inputs");
   const int *dtype = symbol(m, name, "tool_dtype"), *nparams = symbol(m, name, "tool_nparams");
   if (!m->info || !m->arena || !run || !stream || !dtype || !nparams || !m->input_names)
-    return failf(err, errlen, "%s: not a model built by this rnnc", so);
+    return ir_errorf(err, errlen, "%s: not a model built by this rnnc", so);
   m->es = (size_t)*dtype;
   /* POSIX guarantees dlsym's object pointer holds a function's address;
    * ISO C has no cast between the two, so copy the bits. */
@@ -278,7 +270,7 @@ BackendC *backend_c_load(const char *so, const Graph *g, Goal goal, const StFile
   for (int i = 0; !rc && i < g->nparams; i++) {
     const Node *p = g->params[i];
     const ParamInfo *info = find_param(m, p->attr.name);
-    if (!info) rc = failf(err, errlen, "%s: generated code has no parameter '%s'", so, p->attr.name);
+    if (!info) rc = ir_errorf(err, errlen, "%s: generated code has no parameter '%s'", so, p->attr.name);
     else rc = bind_load(weights, p, b->params + (size_t)info->offset * m->es, err, errlen);
   }
   for (int i = 0; !rc && i < g->ninputs; i++) {
@@ -331,7 +323,7 @@ int backend_c_store(const BackendC *b, StFile *out, char *err, size_t errlen) {
                         : r->role == ROLE_METRIC ? b->metrics[nm++]
                         : info                   ? (r->role == ROLE_GRAD ? b->grads : b->params) + (size_t)info->offset * m->es
                                                  : NULL;
-    if (!value) return failf(err, errlen, "generated code has no tensor for result '%s'", r->name);
+    if (!value) return ir_errorf(err, errlen, "generated code has no tensor for result '%s'", r->name);
     bind_store(out, r->name, r->node, value);
   }
   return 0;

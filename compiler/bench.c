@@ -47,17 +47,6 @@ static int fail(const char *what, const char *msg) {
   return 1;
 }
 
-/* Names come from the spec: escape what JSON requires. */
-static void json_string(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
-    else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
-    else fputc(*s, f);
-  }
-  fputc('"', f);
-}
-
 /* A scratch directory for generated files: $TMPDIR or /tmp. */
 static int scratch_dir(char *dir, size_t size) {
   const char *tmp = getenv("TMPDIR");
@@ -207,16 +196,16 @@ static void print_json(const BenchOptions *o, const Graph *g, const Row *rows, i
                        FILE *out) {
   const ModelConfig *m = &g->cfg;
   fprintf(out, "{\"spec\": ");
-  json_string(out, o->spec);
+  ir_json_string(out, o->spec);
   fprintf(out, ", \"model\": ");
-  json_string(out, m->name);
+  ir_json_string(out, m->name);
   fprintf(out, ", \"batch\": %d, \"steps\": %d, \"dtype\": \"%s\", \"repeat\": %d, \"warmup\": 1,\n", m->batch,
           m->steps, ir_dtype_name(m->dtype), o->repeat);
   fprintf(out, " \"graphs_s\": %.6f, \"generate_s\": %.6f, \"compile_s\": %.6f, \"c_bytes\": %ld, \"cc\": ",
           k->graphs_s, k->gen_s, k->cc_s, k->bytes);
-  json_string(out, backend_c_cc());
+  ir_json_string(out, backend_c_cc());
   fprintf(out, ", \"cflags\": ");
-  json_string(out, backend_c_cflags());
+  ir_json_string(out, backend_c_cflags());
   fprintf(out, ",\n \"rows\": [");
   for (int r = 0; r < nrows; r++)
     fprintf(out, "%s\n  {\"name\": \"%s\", \"interp_median_ms\": %.6f, \"interp_min_ms\": %.6f, "
@@ -334,13 +323,13 @@ int bench_compile(const BenchOptions *o, FILE *out) {
   const ModelConfig *m = &g->cfg;
   if (o->json) {
     fprintf(out, "{\"spec\": ");
-    json_string(out, o->spec);
+    ir_json_string(out, o->spec);
     fprintf(out, ", \"model\": ");
-    json_string(out, m->name);
+    ir_json_string(out, m->name);
     fprintf(out, ", \"batch\": %d, \"dtype\": \"%s\", \"cc\": ", m->batch, ir_dtype_name(m->dtype));
-    json_string(out, version);
+    ir_json_string(out, version);
     fprintf(out, ", \"cflags\": ");
-    json_string(out, backend_c_cflags());
+    ir_json_string(out, backend_c_cflags());
     fprintf(out, ",\n \"rows\": [");
     for (int i = 0; i < n; i++)
       fprintf(out, "%s\n  {\"steps\": %d, \"c_bytes\": %ld, \"lines\": %ld, \"kernels\": %ld, \"generate_s\": %.4f, "

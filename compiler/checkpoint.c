@@ -19,14 +19,6 @@
 #define CKPT_FORMAT "rnnc checkpoint 1"
 enum { HISTORY_COLS = 6 }; /* epoch, train loss, train acc, test loss, test acc, seconds */
 
-static int failf(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 static void meta_num(StFile *w, const char *key, double v) {
   char name[64], value[64];
   snprintf(name, sizeof name, "rnnc.%s", key);
@@ -77,12 +69,12 @@ static int get_num(const StFile *w, const char *key, double lo, double hi, doubl
   char name[64];
   snprintf(name, sizeof name, "rnnc.%s", key);
   const char *s = st_get_meta(w, name);
-  if (!s) return failf(err, errlen, "%s: checkpoint metadata '%s' is missing", w->path, name);
+  if (!s) return ir_errorf(err, errlen, "%s: checkpoint metadata '%s' is missing", w->path, name);
   char *end;
   errno = 0;
   *v = strtod(s, &end);
   if (errno || end == s || *end || !isfinite(*v) || *v < lo || *v > hi)
-    return failf(err, errlen, "%s: checkpoint metadata '%s' is not valid: '%s'", w->path, name, s);
+    return ir_errorf(err, errlen, "%s: checkpoint metadata '%s' is not valid: '%s'", w->path, name, s);
   return 0;
 }
 
@@ -90,8 +82,8 @@ static int get_str(const StFile *w, const char *key, char *buf, size_t size, cha
   char name[64];
   snprintf(name, sizeof name, "rnnc.%s", key);
   const char *s = st_get_meta(w, name);
-  if (!s) return failf(err, errlen, "%s: checkpoint metadata '%s' is missing", w->path, name);
-  if (strlen(s) >= size) return failf(err, errlen, "%s: checkpoint metadata '%s' is too long", w->path, name);
+  if (!s) return ir_errorf(err, errlen, "%s: checkpoint metadata '%s' is missing", w->path, name);
+  if (strlen(s) >= size) return ir_errorf(err, errlen, "%s: checkpoint metadata '%s' is too long", w->path, name);
   snprintf(buf, size, "%s", s);
   return 0;
 }
@@ -100,7 +92,7 @@ int ckpt_vocab(const StFile *w, unsigned char vocab[DATA_MAX_VOCAB], char *err, 
   const StTensor *t = st_find(w, "data.vocab");
   if (!t) return 0;
   if (t->dtype != ST_U8 || t->rank != 1 || t->shape[0] < 1 || t->shape[0] > DATA_MAX_VOCAB)
-    return failf(err, errlen, "%s: tensor 'data.vocab' must be U8 [1..%d]", w->path, DATA_MAX_VOCAB);
+    return ir_errorf(err, errlen, "%s: tensor 'data.vocab' must be U8 [1..%d]", w->path, DATA_MAX_VOCAB);
   memcpy(vocab, t->data, (size_t)t->shape[0]);
   return (int)t->shape[0];
 }
@@ -110,9 +102,9 @@ int ckpt_read(const char *path, StFile *w, Checkpoint *c, char *err, size_t errl
   st_init(w);
   if (st_read(path, w, err, errlen)) return -1;
   const char *format = st_get_meta(w, "rnnc.format");
-  if (!format) return failf(err, errlen, "%s: not a checkpoint of rnnc train (a weights file has no run to resume)", path);
+  if (!format) return ir_errorf(err, errlen, "%s: not a checkpoint of rnnc train (a weights file has no run to resume)", path);
   if (strcmp(format, CKPT_FORMAT))
-    return failf(err, errlen, "%s: checkpoint format '%s' is not '%s'", path, format, CKPT_FORMAT);
+    return ir_errorf(err, errlen, "%s: checkpoint format '%s' is not '%s'", path, format, CKPT_FORMAT);
   char seed[32], dtype[8];
   double batch, steps, limit, epochs, epoch, done;
   if (get_str(w, "spec", c->spec, sizeof c->spec, err, errlen) ||
@@ -129,18 +121,18 @@ int ckpt_read(const char *path, StFile *w, Checkpoint *c, char *err, size_t errl
   char *end;
   errno = 0;
   c->seed = strtoull(seed, &end, 10);
-  if (errno || end == seed || *end) return failf(err, errlen, "%s: checkpoint metadata 'rnnc.seed' is not valid", path);
+  if (errno || end == seed || *end) return ir_errorf(err, errlen, "%s: checkpoint metadata 'rnnc.seed' is not valid", path);
   if (strcmp(dtype, "f32") && strcmp(dtype, "f64"))
-    return failf(err, errlen, "%s: checkpoint metadata 'rnnc.dtype' is not f32 or f64", path);
+    return ir_errorf(err, errlen, "%s: checkpoint metadata 'rnnc.dtype' is not f32 or f64", path);
   c->dtype = strcmp(dtype, "f64") ? DT_F32 : DT_F64;
   c->batch = (int)batch, c->steps = (int)steps, c->limit = (long)limit, c->epoch = (int)epoch;
   c->batch_done = (long)done, c->epochs = (int)epochs;
   if (batch != c->batch || steps != c->steps || epoch != c->epoch || done != c->batch_done || limit != c->limit ||
       epochs != c->epochs)
-    return failf(err, errlen, "%s: checkpoint metadata holds a fraction where a count belongs", path);
+    return ir_errorf(err, errlen, "%s: checkpoint metadata holds a fraction where a count belongs", path);
   const StTensor *h = st_find(w, "train.history");
   if (c->epoch > 0 && (!h || h->dtype != ST_F64 || h->rank != 2 || h->shape[0] != c->epoch || h->shape[1] != HISTORY_COLS))
-    return failf(err, errlen, "%s: tensor 'train.history' must be F64 [%d, %d] (one row per epoch done)", path,
+    return ir_errorf(err, errlen, "%s: tensor 'train.history' must be F64 [%d, %d] (one row per epoch done)", path,
                  c->epoch, HISTORY_COLS);
   c->history = calloc((size_t)c->epoch + 1, sizeof *c->history);
   if (!c->history) die("out of memory");

@@ -20,14 +20,6 @@
 #include "checkpoint.h"
 #include "progress.h"
 
-static int failf(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 /* ---- metrics ---- */
 
 /* Does output o fit target t for the loss kind? */
@@ -44,9 +36,9 @@ static bool fits(bool classifier, const Node *o, const Node *t) {
 int eval_metrics_init(EvalMetrics *m, const Graph *fwd, const Graph *pg, char *err, size_t errlen) {
   *m = (EvalMetrics){0};
   const char *kind = fwd->cfg.loss_kind;
-  if (!kind) return failf(err, errlen, "%s: the spec has no loss(cross_entropy(...)) or loss(mse(...)) to evaluate", fwd->cfg.name);
+  if (!kind) return ir_errorf(err, errlen, "%s: the spec has no loss(cross_entropy(...)) or loss(mse(...)) to evaluate", fwd->cfg.name);
   if (strcmp(kind, "cross_entropy") && strcmp(kind, "mse"))
-    return failf(err, errlen, "the loss of %s is '%s': only cross_entropy and mse are evaluated on the host",
+    return ir_errorf(err, errlen, "the loss of %s is '%s': only cross_entropy and mse are evaluated on the host",
                  fwd->cfg.name, kind);
   m->classifier = !strcmp(kind, "cross_entropy");
   for (int i = 0; i < fwd->ninputs && !m->output; i++) {
@@ -61,7 +53,7 @@ int eval_metrics_init(EvalMetrics *m, const Graph *fwd, const Graph *pg, char *e
     }
   }
   if (!m->output)
-    return failf(err, errlen, "%s: no output of the model fits its %s target (%s)", fwd->cfg.name, kind,
+    return ir_errorf(err, errlen, "%s: no output of the model fits its %s target (%s)", fwd->cfg.name, kind,
                  m->classifier ? "logits shaped as the labels plus a class axis" : "values shaped as the target");
   if (m->classifier) {
     m->confusion = calloc((size_t)m->classes * (size_t)m->classes, sizeof *m->confusion);
@@ -135,7 +127,7 @@ int eval_dest(BackendC *b, const Graph *g, const DataSplit *s, int rows, void **
     while (f < s->nfields && strcmp(g->inputs[i]->attr.name, s->field[f].name)) f++;
     if (f == s->nfields) {
       eval_dest_free(s, scratch);
-      return failf(err, errlen, "the data has no '%s' for the spec's input of that name", g->inputs[i]->attr.name);
+      return ir_errorf(err, errlen, "the data has no '%s' for the spec's input of that name", g->inputs[i]->attr.name);
     }
   }
   return 0;
@@ -150,7 +142,7 @@ int eval_split(BackendC *b, const Graph *pg, const DataSplit *s, long n, EvalMet
   DType dt = pg->cfg.dtype;
   void *dest[DATA_MAX_FIELDS], *scratch[DATA_MAX_FIELDS];
   while (tf < s->nfields && strcmp(s->field[tf].name, m->target)) tf++;
-  if (tf == s->nfields) return failf(err, errlen, "the data has no '%s' for the spec's target", m->target);
+  if (tf == s->nfields) return ir_errorf(err, errlen, "the data has no '%s' for the spec's target", m->target);
   if (eval_dest(b, pg, s, B, dest, scratch, err, errlen)) return -1;
   long *idx = malloc((size_t)B * sizeof *idx);
   if (!idx) die("out of memory");

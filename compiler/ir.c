@@ -261,6 +261,14 @@ _Noreturn void ir_die(const char *file, int line, const char *fmt, ...) {
   exit(70);
 }
 
+int ir_errorf(char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
 _Noreturn void ir_user_error(SrcLoc loc, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -295,6 +303,17 @@ static void print_attrs(FILE *f, const Node *n) {
   case OP_SCATTER_ADD: fprintf(f, " n=%d", a->len); break;
   default: break;
   }
+}
+
+void ir_json_string(void *file, const char *s) {
+  FILE *f = file;
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
+    else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
+    else fputc(*s, f);
+  }
+  fputc('"', f);
 }
 
 void ir_print(const Graph *g, void *file) {

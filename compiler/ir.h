@@ -231,11 +231,18 @@ bool ir_is_float(DType dt);
 /* Internal compiler errors: print the compiler's own file:line and exit(70). */
 #define die(...) ir_die(__FILE__, __LINE__, __VA_ARGS__)
 _Noreturn void ir_die(const char *file, int line, const char *fmt, ...);
+/* Formats a message into err (errlen bytes) and returns -1: the error path
+ * of every function that reports with (err, errlen). */
+int ir_errorf(char *err, size_t errlen, const char *fmt, ...);
 /* User errors after the spec has run: "spec.lua:12: error: msg" (or
  * "spec.lua: error: msg" for line 0: about the spec as a whole), exit(1). */
 _Noreturn void ir_user_error(SrcLoc loc, const char *fmt, ...);
 
 /* ---- printing (ir.c) ---- */
+
+/* Writes s as a JSON string (quotes, escapes) to file (a FILE*): names
+ * come from specs. */
+void ir_json_string(void *file, const char *s);
 
 /* One line per node: "%12 = matmul(%3, %11) tb [64, 512] f32  spec.lua:9".
  * The same text format is used by `--dump-after` and the IR tests. */

@@ -69,27 +69,16 @@ static void json_shape(FILE *f, Shape s) {
   fputs(shape_text(s, buf), f);
 }
 
-/* Names come from the spec: escape what JSON requires. */
-static void json_string(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
-    else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
-    else fputc(*s, f);
-  }
-  fputc('"', f);
-}
-
 void summary_json(const Graph *g, FILE *f) {
   const ModelConfig *c = &g->cfg;
   fprintf(f, "{\"name\": ");
-  json_string(f, c->name);
+  ir_json_string(f, c->name);
   fprintf(f, ", \"batch\": %d, \"steps\": %d, \"dtype\": \"%s\",\n \"inputs\": [", c->batch, c->steps,
           ir_dtype_name(c->dtype));
   for (int i = 0; i < g->ninputs; i++) {
     const Node *x = g->inputs[i];
     fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
-    json_string(f, x->attr.name);
+    ir_json_string(f, x->attr.name);
     fprintf(f, ", \"dtype\": \"%s\", \"shape\": ", x->dtype == DT_I32 ? "int32" : ir_dtype_name(x->dtype));
     json_shape(f, x->shape);
     fprintf(f, ", \"target\": %s, \"max\": %d}", x->attr.target ? "true" : "false", x->attr.max);
@@ -98,7 +87,7 @@ void summary_json(const Graph *g, FILE *f) {
   for (int i = 0; i < g->nparams; i++) {
     const Node *p = g->params[i];
     fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
-    json_string(f, p->attr.name);
+    ir_json_string(f, p->attr.name);
     fprintf(f, ", \"shape\": ");
     json_shape(f, p->shape);
     fprintf(f, ", \"trainable\": %s}", p->attr.trainable ? "true" : "false");
@@ -107,15 +96,15 @@ void summary_json(const Graph *g, FILE *f) {
   for (int i = 0; i < g->nlayers; i++) {
     const Layer *l = &g->layers[i];
     fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
-    json_string(f, l->name);
+    ir_json_string(f, l->name);
     fprintf(f, ", \"kind\": ");
-    json_string(f, l->kind);
+    ir_json_string(f, l->kind);
     fprintf(f, ", \"output_shape\": ");
     json_shape(f, full_shape(g, l->out));
     fprintf(f, ", \"params\": %ld}", layer_params(g, l));
   }
   fprintf(f, "],\n \"loss\": ");
-  json_string(f, c->loss_kind ? c->loss_kind : "");
+  ir_json_string(f, c->loss_kind ? c->loss_kind : "");
   const OptConfig *o = &c->opt;
   fprintf(f, ",\n \"optimizer\": {\"kind\": \"%s\", \"lr\": %.17g, \"momentum\": %.17g, "
              "\"weight_decay\": %.17g, \"nesterov\": %s, \"beta1\": %.17g, \"beta2\": %.17g, "
