@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -35,8 +34,9 @@ import time
 
 import torch
 
+from common import GATES, Net, OtherLoad, architecture, child_env, first_line, loaded_blas, machine, summary
+
 ROWS = [("fmnist_lstm", 64), ("fmnist_lstm", 1), ("gru_classifier", 64), ("charlm_lstm", 32)]
-GATES = {"LSTM": 4, "GRU": 3}
 
 # ---- the machine ----
 
@@ -109,65 +109,17 @@ def measure_peak():
     return float(lines["peak"]), {k: float(v) for k, v in lines.items() if k != "peak"}
 
 
-def first_line(cmd):
-    try:
-        return subprocess.run(cmd, capture_output=True, text=True).stdout.splitlines()[0]
-    except (OSError, IndexError):
-        return "(not found)"
-
-
-def machine():
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return model, os.cpu_count()
-
-
-class OtherLoad:
-    """How many cores other processes kept busy while we ran: the machine's
-    busy time (/proc/stat) less our own and our children's (getrusage),
-    over the wall time.  Sharper than the load average, which counts us."""
-
-    def __init__(self):
-        self.start = self.sample()
-
-    @staticmethod
-    def sample():
-        with open("/proc/stat") as f:
-            cpu = [int(v) for v in f.readline().split()[1:]]
-        busy = (sum(cpu) - cpu[3] - cpu[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
-        own = sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-                  for field in ("ru_utime", "ru_stime"))
-        return time.monotonic(), busy, own
-
-    def cores(self):
-        (t0, busy0, own0), (t1, busy1, own1) = self.start, self.sample()
-        return max(0.0, (busy1 - busy0) - (own1 - own0)) / (t1 - t0)
-
-
 # ---- the model, read from the spec ----
 
 
-def architecture(rnnc, spec, batch):
-    """The spec's one recurrent layer and one Dense layer, from rnnc summary."""
-    s = json.loads(subprocess.run([rnnc, "summary", spec, "--batch", str(batch), "--json"], check=True,
-                                  capture_output=True, text=True).stdout)
-    params = {p["name"]: p["shape"] for p in s["params"]}
-    cells = [l for l in s["layers"] if l["kind"] in GATES]
-    dense = [l for l in s["layers"] if l["kind"] == "Dense"]
-    if len(cells) != 1 or len(dense) != 1 or s["optimizer"]["kind"] != "Adam":
-        sys.exit(f"compare.py: {spec}: expected one LSTM or GRU, one Dense and Adam")
-    cell, x, y = cells[0], s["inputs"][0], s["inputs"][1]
-    kind = cell["kind"]
-    gh, features = params[cell["name"] + ".weight_ih"]
-    classes = params[dense[0]["name"] + ".weight"][0]
-    o = s["optimizer"]
-    return dict(kind=kind, hidden=gh // GATES[kind], features=features, classes=classes, batch=s["batch"],
-                steps=s["steps"], ids=x["dtype"] == "int32", per_step=len(y["shape"]) == 2,
-                lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"], clip=s["clip_norm"])
+def one_cell(rnnc, spec, batch):
+    """common.architecture of a spec with one LSTM or GRU, with that cell's
+    kind, hidden and features at the top level (for train_step_flops)."""
+    a = architecture(summary(rnnc, spec, "--batch", str(batch)), spec, "compare.py")
+    if len(a["cells"]) != 1:
+        sys.exit(f"compare.py: {spec}: expected one LSTM or GRU")
+    a.update({k: a["cells"][0][k] for k in ("kind", "hidden", "features")})
+    return a
 
 
 def train_step_flops(a):
@@ -197,28 +149,6 @@ def train_step_flops(a):
 
 
 # ---- PyTorch ----
-
-
-class Net(torch.nn.Module):
-    def __init__(self, a):
-        super().__init__()
-        cell = torch.nn.LSTM if a["kind"] == "LSTM" else torch.nn.GRU
-        self.a = a
-        self.rnn = cell(a["features"], a["hidden"], batch_first=True)
-        self.dense = torch.nn.Linear(a["hidden"], a["classes"])
-
-    def forward(self, x):
-        if self.a["ids"]:
-            x = torch.nn.functional.one_hot(x, self.a["features"]).float()
-        h, _ = self.rnn(x)
-        return self.dense(h if self.a["per_step"] else h[:, -1])
-
-
-def loaded_blas():
-    """The BLAS library this process loaded (torch links libblas.so.3)."""
-    with open("/proc/self/maps") as f:
-        paths = {line.split()[-1] for line in f if "libblas" in line or "openblas" in line}
-    return ", ".join(sorted(paths)) or "(none)"
 
 
 def time_torch(a, repeat, warmup=3):
@@ -255,11 +185,8 @@ def time_torch_child(a, repeat, blas_dir=None):
     """time_torch in a child process (one thread), with blas_dir's
     libblas.so.3 first on the library path when given: the median and the
     BLAS the child loaded."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    if blas_dir:
-        env["LD_LIBRARY_PATH"] = blas_dir + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-child", json.dumps(a), str(repeat)],
-                         env=env, check=True, capture_output=True, text=True).stdout
+                         env=child_env(blas_dir), check=True, capture_output=True, text=True).stdout
     r = json.loads(out)
     return r["ms"], r["blas"]
 
@@ -303,7 +230,7 @@ def main():
     rows, blas = [], {}
     for name, batch in ROWS:
         spec = f"specs/{name}.lua"
-        a = architecture(args.rnnc, spec, batch)
+        a = one_cell(args.rnnc, spec, batch)
         torch_ms, blas["PyTorch"] = time_torch_child(a, args.repeat)
         other_ms = None
         if args.blas_dir:
