@@ -531,7 +531,22 @@ static int core_result(lua_State *L) {
 
 /* ---- layers (for summary) ---- */
 
-/* core.layer_begin(kind, name or nil) -> the layer's unique name */
+/* The numbers at the front of table t (a layer's arguments), up to LAYER_MAX_ARGS. */
+static int layer_args(lua_State *L, int t, double *args) {
+  int n = 0;
+  if (!lua_istable(L, t)) return 0;
+  for (; n < LAYER_MAX_ARGS; n++) {
+    int isnum;
+    lua_geti(L, t, n + 1);
+    double v = lua_tonumberx(L, -1, &isnum);
+    lua_pop(L, 1);
+    if (!isnum) break;
+    args[n] = v;
+  }
+  return n;
+}
+
+/* core.layer_begin(kind, name or nil, prefix, args) -> the layer's unique name */
 static int core_layer_begin(lua_State *L) {
   need_config(L);
   Fe *fe = fe_of(L);
@@ -547,7 +562,9 @@ static int core_layer_begin(lua_State *L) {
     for (int i = 0; i < g->nlayers; i++) used |= !strcmp(g->layers[i].name, candidate);
     if (!used) name = candidate;
   }
-  ir_add_layer(g, (Layer){.name = ir_strdup(g, name), .kind = ir_strdup(g, kind), .first_param = g->nparams});
+  Layer l = {.name = ir_strdup(g, name), .kind = ir_strdup(g, kind), .first_param = g->nparams};
+  l.nargs = layer_args(L, 4, l.args);
+  ir_add_layer(g, l);
   lua_pushstring(L, name);
   return 1;
 }

@@ -133,8 +133,11 @@ typedef struct {
 } ModelConfig;
 
 /* A layer as recorded by the front end, for `rnnc summary`. */
+#define LAYER_MAX_ARGS 4
 typedef struct {
   const char *name, *kind;
+  double args[LAYER_MAX_ARGS]; /* its leading numeric arguments: LSTM(128), Normalize(0.286, 0.353) */
+  int nargs;
   Node *out;        /* its output (may be seq) */
   int first_param;  /* params[first_param .. first_param+nparams) */
   int nparams;

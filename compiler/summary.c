@@ -99,7 +99,9 @@ void summary_json(const Graph *g, FILE *f) {
     ir_json_string(f, l->name);
     fprintf(f, ", \"kind\": ");
     ir_json_string(f, l->kind);
-    fprintf(f, ", \"output_shape\": ");
+    fprintf(f, ", \"args\": [");
+    for (int k = 0; k < l->nargs; k++) fprintf(f, "%s%.17g", k ? ", " : "", l->args[k]);
+    fprintf(f, "], \"output_shape\": ");
     json_shape(f, full_shape(g, l->out));
     fprintf(f, ", \"params\": %ld}", layer_params(g, l));
   }

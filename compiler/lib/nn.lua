@@ -301,7 +301,7 @@ end
 function Layer.__call(self, x)
   if not is_tensor(x) then fail("%s: expected a tensor input, got %s", self.kind, type(x)) end
   local first = self.name == nil
-  if first then self.name = core.layer_begin(self.kind, self.opts.name, self.prefix) end
+  if first then self.name = core.layer_begin(self.kind, self.opts.name, self.prefix, self.args) end
   local out = self.build(self, x, table.unpack(self.args, 1, self.args.n))
   if first then core.layer_end(out) end
   return out
@@ -421,6 +421,16 @@ Dense = layer("Dense", {activation = false, bias = true, weight_init = false, bi
     end
     return y
   end)
+
+-- Normalize(mean, std): (x - mean) / std, like torchvision's Normalize: the
+-- input standardised with statistics of the training data, inside the model
+-- (so that what ships takes the raw values).
+Normalize = layer("Normalize", {}, function(_, x, mean_, std)
+  if type(mean_) ~= "number" or type(std) ~= "number" or not (std > 0) then
+    fail("Normalize(mean, std): expected two numbers, std > 0")
+  end
+  return (x - mean_) / std
+end)
 
 -- Dropout(p): dropout(x, p) as a layer.
 Dropout = layer("Dropout", {}, function(_, x, p) return dropout(x, p) end)

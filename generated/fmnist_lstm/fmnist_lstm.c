@@ -305,16 +305,142 @@ const fmnist_lstm_param_info fmnist_lstm_params_info[FMNIST_LSTM_NPARAMS] = {
     {"opt.dense1.bias.exp_avg_sq", 1, {10, 0, 0, 0}, 246576, 0},
 };
 
-/* transpose [28, 512] (specs/fmnist_lstm.lua:9) */
-static void k0_transpose(const float *restrict a0, float *restrict out) {
+/* fused: sub div over div [64, 28] (specs/fmnist_lstm.lua:12) */
+static void k0_sub_div(const float *restrict a0, float *restrict out0) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      const float t0 = (a0[i0 * 784 + i1 * 1] - 0.286000013f);
+      const float t1 = (t0 / 0.352999985f);
+      out0[i0 * 28 + i1 * 1] = t1;
+  }
+}
+
+/* stack [64, 28, 28] (specs/fmnist_lstm.lua:12) */
+static void k1_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[0 + i0 * 784 + i1 * 1] = a0[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[28 + i0 * 784 + i1 * 1] = a1[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[56 + i0 * 784 + i1 * 1] = a2[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[84 + i0 * 784 + i1 * 1] = a3[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[112 + i0 * 784 + i1 * 1] = a4[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[140 + i0 * 784 + i1 * 1] = a5[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[168 + i0 * 784 + i1 * 1] = a6[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[196 + i0 * 784 + i1 * 1] = a7[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[224 + i0 * 784 + i1 * 1] = a8[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[252 + i0 * 784 + i1 * 1] = a9[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[280 + i0 * 784 + i1 * 1] = a10[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[308 + i0 * 784 + i1 * 1] = a11[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[336 + i0 * 784 + i1 * 1] = a12[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[364 + i0 * 784 + i1 * 1] = a13[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[392 + i0 * 784 + i1 * 1] = a14[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[420 + i0 * 784 + i1 * 1] = a15[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[448 + i0 * 784 + i1 * 1] = a16[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[476 + i0 * 784 + i1 * 1] = a17[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[504 + i0 * 784 + i1 * 1] = a18[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[532 + i0 * 784 + i1 * 1] = a19[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[560 + i0 * 784 + i1 * 1] = a20[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[588 + i0 * 784 + i1 * 1] = a21[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[616 + i0 * 784 + i1 * 1] = a22[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[644 + i0 * 784 + i1 * 1] = a23[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[672 + i0 * 784 + i1 * 1] = a24[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[700 + i0 * 784 + i1 * 1] = a25[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[728 + i0 * 784 + i1 * 1] = a26[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[756 + i0 * 784 + i1 * 1] = a27[i0 * 28 + i1 * 1];
+  }
+}
+
+/* transpose [28, 512] (specs/fmnist_lstm.lua:12) */
+static void k2_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       out[i0 * 512 + i1 * 1] = a0[i0 * 1 + i1 * 28];
   }
 }
 
-/* matmul [1792, 512] (specs/fmnist_lstm.lua:9) */
-static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [1792, 512] (specs/fmnist_lstm.lua:12) */
+static void k3_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1792; i += 8)
     for (long j = 0; j < 512; j += 16) {
       float acc0[16] = {0.0f};
@@ -359,8 +485,8 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
     }
 }
 
-/* fused: add over add [64, 512] (specs/fmnist_lstm.lua:9) */
-static void k2_add(const float *restrict a0, float *restrict out0) {
+/* fused: add over add [64, 512] (specs/fmnist_lstm.lua:12) */
+static void k4_add(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (0.0f + a0[i1 * 1]);
@@ -368,8 +494,8 @@ static void k2_add(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: add add over add [64, 512] (specs/fmnist_lstm.lua:9) */
-static void k3_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add add over add [64, 512] (specs/fmnist_lstm.lua:12) */
+static void k5_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i0 * 14336 + i1 * 1] + a1[i1 * 1]);
@@ -378,8 +504,8 @@ static void k3_add_add(const float *restrict a0, const float *restrict a1, const
   }
 }
 
-/* fused: tanh over tanh [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k4_tanh(const float *restrict a0, float *restrict out0) {
+/* fused: tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k6_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = rnnc_tanhf(a0[i0 * 512 + i1 * 1]);
@@ -387,8 +513,8 @@ static void k4_tanh(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: sigmoid mul tanh over tanh [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k5_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid mul tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k7_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -399,16 +525,16 @@ static void k5_sigmoid_mul_tanh(const float *restrict a0, const float *restrict 
   }
 }
 
-/* transpose [128, 512] (specs/fmnist_lstm.lua:9) */
-static void k6_transpose(const float *restrict a0, float *restrict out) {
+/* transpose [128, 512] (specs/fmnist_lstm.lua:12) */
+static void k8_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       out[i0 * 512 + i1 * 1] = a0[i0 * 1 + i1 * 128];
   }
 }
 
-/* fused: sigmoid mul over mul [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k7_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: sigmoid mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k9_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -417,8 +543,8 @@ static void k7_sigmoid_mul(const float *restrict a0, const float *restrict a1, f
   }
 }
 
-/* matmul [64, 512] (specs/fmnist_lstm.lua:9) */
-static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [64, 512] (specs/fmnist_lstm.lua:12) */
+static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 512; j += 16) {
       float acc0[16] = {0.0f};
@@ -463,8 +589,8 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
     }
 }
 
-/* fused: add over add [64, 512] (specs/fmnist_lstm.lua:9) */
-static void k9_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add over add [64, 512] (specs/fmnist_lstm.lua:12) */
+static void k11_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i0 * 512 + i1 * 1] + a1[i1 * 1]);
@@ -472,8 +598,8 @@ static void k9_add(const float *restrict a0, const float *restrict a1, float *re
   }
 }
 
-/* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k10_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k12_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -485,8 +611,8 @@ static void k10_sigmoid_mul_add(const float *restrict a0, const float *restrict 
   }
 }
 
-/* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k11_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k13_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -497,16 +623,16 @@ static void k11_sigmoid_mul_add(const float *restrict a0, const float *restrict 
   }
 }
 
-/* transpose [128, 10] (specs/fmnist_lstm.lua:10) */
-static void k12_transpose(const float *restrict a0, float *restrict out) {
+/* transpose [128, 10] (specs/fmnist_lstm.lua:13) */
+static void k14_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1 * 1] = a0[i0 * 1 + i1 * 128];
   }
 }
 
-/* matmul [64, 10] (specs/fmnist_lstm.lua:10) */
-static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [64, 10] (specs/fmnist_lstm.lua:13) */
+static void k15_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
@@ -551,8 +677,8 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: add over add [64, 10] (specs/fmnist_lstm.lua:10) */
-static void k14_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add over add [64, 10] (specs/fmnist_lstm.lua:13) */
+static void k16_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1 * 1] + a1[i1 * 1]);
@@ -560,16 +686,16 @@ static void k14_add(const float *restrict a0, const float *restrict a1, float *r
   }
 }
 
-/* copy out add [64, 10] (specs/fmnist_lstm.lua:10) */
-static void k15_copy(const float *restrict a0, float *restrict out) {
+/* copy out add [64, 10] (specs/fmnist_lstm.lua:13) */
+static void k17_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1 * 1] = a0[i0 * 10 + i1 * 1];
   }
 }
 
-/* fused: sigmoid mul tanh over tanh [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k16_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: sigmoid mul tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k18_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -581,8 +707,8 @@ static void k16_sigmoid_mul_tanh(const float *restrict a0, const float *restrict
   }
 }
 
-/* fused: sigmoid mul over mul [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k17_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k19_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -592,8 +718,8 @@ static void k17_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k18_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k20_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -606,8 +732,8 @@ static void k18_sigmoid_mul_add(const float *restrict a0, const float *restrict 
   }
 }
 
-/* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k19_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k21_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -619,8 +745,8 @@ static void k19_sigmoid_mul_add(const float *restrict a0, const float *restrict 
   }
 }
 
-/* one_hot [64, 10] (specs/fmnist_lstm.lua:13) */
-static void k20_one_hot(const int32_t *restrict a0, float *restrict out) {
+/* one_hot [64, 10] (specs/fmnist_lstm.lua:16) */
+static void k22_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r * 1];
@@ -628,8 +754,8 @@ static void k20_one_hot(const int32_t *restrict a0, float *restrict out) {
   }
 }
 
-/* log_softmax [64, 10] (specs/fmnist_lstm.lua:13) */
-static void k21_log_softmax(const float *restrict a0, float *restrict out) {
+/* log_softmax [64, 10] (specs/fmnist_lstm.lua:16) */
+static void k23_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
@@ -641,16 +767,16 @@ static void k21_log_softmax(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: mul over mul [64, 10] (specs/fmnist_lstm.lua:13) */
-static void k22_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: mul over mul [64, 10] (specs/fmnist_lstm.lua:16) */
+static void k24_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     out0[i0 * 1] = t0;
   }
 }
 
-/* sum_to [64, 1] (specs/fmnist_lstm.lua:13) */
-static void k23_sum_to(const float *restrict a0, float *restrict out) {
+/* sum_to [64, 1] (specs/fmnist_lstm.lua:16) */
+static void k25_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -658,16 +784,16 @@ static void k23_sum_to(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* sum_to [] (specs/fmnist_lstm.lua:13) */
-static void k24_sum_to(const float *restrict a0, float *restrict out) {
+/* sum_to [] (specs/fmnist_lstm.lua:16) */
+static void k26_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0 * 1];
   }
 }
 
-/* argmax [64] (specs/fmnist_lstm.lua:14) */
-static void k25_argmax(const float *restrict a0, int32_t *restrict out) {
+/* argmax [64] (specs/fmnist_lstm.lua:17) */
+static void k27_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++)
@@ -676,23 +802,23 @@ static void k25_argmax(const float *restrict a0, int32_t *restrict out) {
   }
 }
 
-/* equal [64] (specs/fmnist_lstm.lua:14) */
-static void k26_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+/* equal [64] (specs/fmnist_lstm.lua:17) */
+static void k28_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0 * 1] = a0[i0 * 1] == a1[i0 * 1] ? 1.0f : 0.0f;
   }
 }
 
-/* fused: mul over mul [64, 10] (specs/fmnist_lstm.lua:13) */
-static void k27_mul(const float *restrict a0, float *restrict out0) {
+/* fused: mul over mul [64, 10] (specs/fmnist_lstm.lua:16) */
+static void k29_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
   }
 }
 
-/* fused: exp mul sub over sub [64, 10] (specs/fmnist_lstm.lua:13) */
-static void k28_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: exp mul sub over sub [64, 10] (specs/fmnist_lstm.lua:16) */
+static void k30_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1 * 1]);
@@ -702,8 +828,8 @@ static void k28_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* matmul [64, 128] (specs/fmnist_lstm.lua:10) */
-static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [64, 128] (specs/fmnist_lstm.lua:13) */
+static void k31_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -748,8 +874,8 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: mul sub over sub [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k30_mul_sub(const float *restrict a0, float *restrict out0) {
+/* fused: mul sub over sub [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k32_mul_sub(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (1.0f - t0);
@@ -757,22 +883,20 @@ static void k30_mul_sub(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k31_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k33_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
     const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (t1 * a4[i0 * 1]);
-    const float t4 = (t3 * a5[i0 * 1]);
+    const float t3 = (t2 * a4[i0 * 1]);
     out0[i0 * 1] = t1;
-    out1[i0 * 1] = t2;
-    out2[i0 * 1] = t4;
+    out1[i0 * 1] = t3;
   }
 }
 
-/* pad [64, 512] (specs/fmnist_lstm.lua:9) */
-static void k32_pad(const float *restrict a0, float *restrict out) {
+/* pad [64, 512] (specs/fmnist_lstm.lua:12) */
+static void k34_pad(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 32768; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
@@ -780,8 +904,8 @@ static void k32_pad(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: sub mul over mul [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k33_sub_mul(const float *restrict a0, float *restrict out0) {
+/* fused: sub mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k35_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (1.0f - a0[i0 * 1]);
     const float t1 = (a0[i0 * 1] * t0);
@@ -789,8 +913,8 @@ static void k33_sub_mul(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul over mul [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k34_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k36_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -798,8 +922,8 @@ static void k34_mul_mul(const float *restrict a0, const float *restrict a1, cons
   }
 }
 
-/* pad [64, 512] (specs/fmnist_lstm.lua:9) */
-static void k35_pad(const float *restrict a0, float *restrict out) {
+/* pad [64, 512] (specs/fmnist_lstm.lua:12) */
+static void k37_pad(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 32768; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
@@ -807,8 +931,8 @@ static void k35_pad(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* pad [64, 512] (specs/fmnist_lstm.lua:9) */
-static void k36_pad(const float *restrict a0, float *restrict out) {
+/* pad [64, 512] (specs/fmnist_lstm.lua:12) */
+static void k38_pad(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 32768; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
@@ -816,8 +940,8 @@ static void k36_pad(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* pad [64, 512] (specs/fmnist_lstm.lua:9) */
-static void k37_pad(const float *restrict a0, float *restrict out) {
+/* pad [64, 512] (specs/fmnist_lstm.lua:12) */
+static void k39_pad(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 32768; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
@@ -825,16 +949,16 @@ static void k37_pad(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: addn over addn [64, 512] (specs/fmnist_lstm.lua:9) */
-static void k38_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+/* fused: addn over addn [64, 512] (specs/fmnist_lstm.lua:12) */
+static void k40_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 32768; i0++) {
     const float t0 = (a0[i0 * 1] + a1[i0 * 1] + a2[i0 * 1] + a3[i0 * 1]);
     out0[i0 * 1] = t0;
   }
 }
 
-/* matmul [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -879,44 +1003,28 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: mul mul addn mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k40_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul addn mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k42_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (a3[i0 * 1] + t1);
+    const float t1 = (t0 + a2[i0 * 1]);
+    const float t2 = (t1 * a3[i0 * 1]);
     const float t3 = (t2 * a4[i0 * 1]);
-    const float t4 = (t2 * a5[i0 * 1]);
-    const float t5 = (t4 * a6[i0 * 1]);
-    out0[i0 * 1] = t2;
+    out0[i0 * 1] = t1;
     out1[i0 * 1] = t3;
-    out2[i0 * 1] = t5;
   }
 }
 
-/* fused: mul mul addn mul mul over mul [64, 128] (specs/fmnist_lstm.lua:9) */
-static void k41_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (a3[i0 * 1] + t1);
-    const float t3 = (t2 * a4[i0 * 1]);
-    const float t4 = (t3 * a5[i0 * 1]);
-    out0[i0 * 1] = t2;
-    out1[i0 * 1] = t4;
-  }
-}
-
-/* fused: addn over addn [64, 512] (specs/fmnist_lstm.lua:9) */
-static void k42_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: addn over addn [64, 512] (specs/fmnist_lstm.lua:12) */
+static void k43_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32768; i0++) {
     const float t0 = (a0[i0 * 1] + a1[i0 * 1] + a2[i0 * 1]);
     out0[i0 * 1] = t0;
   }
 }
 
-/* stack [64, 28, 512] (specs/fmnist_lstm.lua:9) */
-static void k43_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+/* stack [64, 28, 512] (specs/fmnist_lstm.lua:12) */
+static void k44_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       out[0 + i0 * 14336 + i1 * 1] = a0[i0 * 512 + i1 * 1];
@@ -1031,8 +1139,8 @@ static void k43_stack(const float *restrict a0, const float *restrict a1, const 
   }
 }
 
-/* matmul [512, 28] (specs/fmnist_lstm.lua:9) */
-static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [512, 28] (specs/fmnist_lstm.lua:12) */
+static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 512; i += 8)
     for (long j = 0; j < 16; j += 16) {
       float acc0[16] = {0.0f};
@@ -1119,8 +1227,8 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* stack [64, 27, 512] (specs/fmnist_lstm.lua:9) */
-static void k45_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+/* stack [64, 27, 512] (specs/fmnist_lstm.lua:12) */
+static void k46_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       out[0 + i0 * 13824 + i1 * 1] = a0[i0 * 512 + i1 * 1];
@@ -1231,8 +1339,8 @@ static void k45_stack(const float *restrict a0, const float *restrict a1, const 
   }
 }
 
-/* stack [64, 27, 128] (specs/fmnist_lstm.lua:9) */
-static void k46_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+/* stack [64, 27, 128] (specs/fmnist_lstm.lua:12) */
+static void k47_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[0 + i0 * 3456 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1343,8 +1451,8 @@ static void k46_stack(const float *restrict a0, const float *restrict a1, const 
   }
 }
 
-/* matmul [512, 128] (specs/fmnist_lstm.lua:9) */
-static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [512, 128] (specs/fmnist_lstm.lua:12) */
+static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 512; i += 8)
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -1389,8 +1497,8 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* sum_to [512] (specs/fmnist_lstm.lua:9) */
-static void k48_sum_to(const float *restrict a0, float *restrict out) {
+/* sum_to [512] (specs/fmnist_lstm.lua:12) */
+static void k49_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 512; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++)
@@ -1399,8 +1507,8 @@ static void k48_sum_to(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [10, 128] (specs/fmnist_lstm.lua:10) */
-static void k49_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [10, 128] (specs/fmnist_lstm.lua:13) */
+static void k50_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 8; i += 8)
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -1463,8 +1571,8 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* sum_to [10] (specs/fmnist_lstm.lua:10) */
-static void k50_sum_to(const float *restrict a0, float *restrict out) {
+/* sum_to [10] (specs/fmnist_lstm.lua:13) */
+static void k51_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1472,64 +1580,64 @@ static void k50_sum_to(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: mul neg over neg [] (specs/fmnist_lstm.lua:13) */
-static void k51_mul_neg(const float *restrict a0, float *restrict out0) {
+/* fused: mul neg over neg [] (specs/fmnist_lstm.lua:16) */
+static void k52_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
-/* fused: mul over mul [] (specs/fmnist_lstm.lua:14) */
-static void k52_mul(const float *restrict a0, float *restrict out0) {
+/* fused: mul over mul [] (specs/fmnist_lstm.lua:17) */
+static void k53_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
-/* copy out neg [] (specs/fmnist_lstm.lua:13) */
-static void k53_copy(const float *restrict a0, float *restrict out) {
+/* copy out neg [] (specs/fmnist_lstm.lua:16) */
+static void k54_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
-/* copy out matmul [512, 28] (specs/fmnist_lstm.lua:9) */
-static void k54_copy(const float *restrict a0, float *restrict out) {
+/* copy out matmul [512, 28] (specs/fmnist_lstm.lua:12) */
+static void k55_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
   }
 }
 
-/* copy out matmul [512, 128] (specs/fmnist_lstm.lua:9) */
-static void k55_copy(const float *restrict a0, float *restrict out) {
+/* copy out matmul [512, 128] (specs/fmnist_lstm.lua:12) */
+static void k56_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
   }
 }
 
-/* copy out sum_to [512] (specs/fmnist_lstm.lua:9) */
-static void k56_copy(const float *restrict a0, float *restrict out) {
+/* copy out sum_to [512] (specs/fmnist_lstm.lua:12) */
+static void k57_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
-/* copy out matmul [10, 128] (specs/fmnist_lstm.lua:10) */
-static void k57_copy(const float *restrict a0, float *restrict out) {
+/* copy out matmul [10, 128] (specs/fmnist_lstm.lua:13) */
+static void k58_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
   }
 }
 
-/* copy out sum_to [10] (specs/fmnist_lstm.lua:10) */
-static void k58_copy(const float *restrict a0, float *restrict out) {
+/* copy out sum_to [10] (specs/fmnist_lstm.lua:13) */
+static void k59_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [512, 28] */
-static void k59_mul(const float *restrict a0, float *restrict out0) {
+static void k60_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1537,7 +1645,7 @@ static void k59_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [512, 28] */
-static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k61_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1546,7 +1654,7 @@ static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k61_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k62_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1556,7 +1664,7 @@ static void k61_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [512, 28] */
-static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k63_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1569,7 +1677,7 @@ static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k63_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k64_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -1577,7 +1685,7 @@ static void k63_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [512, 128] */
-static void k64_mul(const float *restrict a0, float *restrict out0) {
+static void k65_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1585,7 +1693,7 @@ static void k64_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [512, 128] */
-static void k65_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1594,7 +1702,7 @@ static void k65_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [512, 128] */
-static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1607,7 +1715,7 @@ static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [512] */
-static void k67_mul(const float *restrict a0, float *restrict out0) {
+static void k68_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1615,7 +1723,7 @@ static void k67_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [512] */
-static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1624,7 +1732,7 @@ static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [512] */
-static void k69_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1637,7 +1745,7 @@ static void k69_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 128] */
-static void k70_mul(const float *restrict a0, float *restrict out0) {
+static void k71_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1645,7 +1753,7 @@ static void k70_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 128] */
-static void k71_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1654,7 +1762,7 @@ static void k71_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 128] */
-static void k72_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1667,7 +1775,7 @@ static void k72_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k73_mul(const float *restrict a0, float *restrict out0) {
+static void k74_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1675,7 +1783,7 @@ static void k73_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k74_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1684,7 +1792,7 @@ static void k74_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k75_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1697,7 +1805,7 @@ static void k75_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [512, 28] */
-static void k76_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k77_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1710,7 +1818,7 @@ static void k76_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [512, 128] */
-static void k77_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1723,7 +1831,7 @@ static void k77_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [512] */
-static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1736,7 +1844,7 @@ static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 128] */
-static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1749,7 +1857,7 @@ static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1761,8 +1869,18 @@ static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* matmul [1, 512] (specs/fmnist_lstm.lua:9) */
-static void k81_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* fused: sub div over div [1, 28] (specs/fmnist_lstm.lua:12) */
+static void k82_sub_div(const float *restrict a0, float *restrict out0) {
+  for (long i0 = 0; i0 < 1; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      const float t0 = (a0[i1 * 1] - 0.286000013f);
+      const float t1 = (t0 / 0.352999985f);
+      out0[i1 * 1] = t1;
+  }
+}
+
+/* matmul [1, 512] (specs/fmnist_lstm.lua:12) */
+static void k83_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 512; j += 256) {
       float acc0[256] = {0.0f};
@@ -1779,8 +1897,8 @@ static void k81_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* matmul [1, 512] (specs/fmnist_lstm.lua:9) */
-static void k82_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [1, 512] (specs/fmnist_lstm.lua:12) */
+static void k84_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 512; j += 256) {
       float acc0[256] = {0.0f};
@@ -1797,8 +1915,8 @@ static void k82_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: add over add [1, 512] (specs/fmnist_lstm.lua:9) */
-static void k83_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add over add [1, 512] (specs/fmnist_lstm.lua:12) */
+static void k85_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1806,8 +1924,8 @@ static void k83_add(const float *restrict a0, const float *restrict a1, float *r
   }
 }
 
-/* fused: add add over add [1, 512] (specs/fmnist_lstm.lua:9) */
-static void k84_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add add over add [1, 512] (specs/fmnist_lstm.lua:12) */
+static void k86_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1816,8 +1934,8 @@ static void k84_add_add(const float *restrict a0, const float *restrict a1, cons
   }
 }
 
-/* fused: tanh over tanh [1, 128] (specs/fmnist_lstm.lua:9) */
-static void k85_tanh(const float *restrict a0, float *restrict out0) {
+/* fused: tanh over tanh [1, 128] (specs/fmnist_lstm.lua:12) */
+static void k87_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -1825,8 +1943,8 @@ static void k85_tanh(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: sigmoid mul over mul [1, 128] (specs/fmnist_lstm.lua:9) */
-static void k86_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: sigmoid mul over mul [1, 128] (specs/fmnist_lstm.lua:12) */
+static void k88_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -1835,8 +1953,8 @@ static void k86_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* fused: sigmoid mul add tanh over tanh [1, 128] (specs/fmnist_lstm.lua:9) */
-static void k87_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid mul add tanh over tanh [1, 128] (specs/fmnist_lstm.lua:12) */
+static void k89_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -1848,8 +1966,8 @@ static void k87_sigmoid_mul_add(const float *restrict a0, const float *restrict 
   }
 }
 
-/* matmul [1, 10] (specs/fmnist_lstm.lua:10) */
-static void k88_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [1, 10] (specs/fmnist_lstm.lua:13) */
+static void k90_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
@@ -1866,8 +1984,8 @@ static void k88_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: add over add [1, 10] (specs/fmnist_lstm.lua:10) */
-static void k89_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add over add [1, 10] (specs/fmnist_lstm.lua:13) */
+static void k91_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1875,16 +1993,16 @@ static void k89_add(const float *restrict a0, const float *restrict a1, float *r
   }
 }
 
-/* copy out add [1, 10] (specs/fmnist_lstm.lua:10) */
-static void k90_copy(const float *restrict a0, float *restrict out) {
+/* copy out add [1, 10] (specs/fmnist_lstm.lua:13) */
+static void k92_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
   }
 }
 
-/* copy out mul [1, 128] (specs/fmnist_lstm.lua:9) */
-static void k91_copy(const float *restrict a0, float *restrict out) {
+/* copy out mul [1, 128] (specs/fmnist_lstm.lua:12) */
+static void k93_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -1952,206 +2070,239 @@ int fmnist_lstm_load(float *params, const void *blob, size_t size) {
 
 static void fmnist_lstm_predict_1(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 57344) + 0);
-  k2_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 3727360) + 0);
-  k3_add_add((float *)(A + 57344) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 0) + 0);
-  k5_sigmoid_mul_tanh((float *)(A + 3858432) + 0, (float *)(A + 0) + 0, (float *)(A + 3727360) + 0, (float *)(A + 3760128) + 0);
-  k6_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 3989504) + 0);
-  k7_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 3760128) + 0, (float *)(A + 0) + 0);
-  k8_matmul((float *)(A + 0) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3760128) + 0);
-  k9_add((float *)(A + 3760128) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 512, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3760128) + 0);
-  k4_tanh((float *)(A + 3760128) + 256, (float *)(A + 0) + 0);
-  k7_sigmoid_mul((float *)(A + 3760128) + 0, (float *)(A + 0) + 0, (float *)(A + 3891200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3760128) + 128, (float *)(A + 3727360) + 0, (float *)(A + 3891200) + 0, (float *)(A + 0) + 0, (float *)(A + 3923968) + 0);
-  k7_sigmoid_mul((float *)(A + 3760128) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3727360) + 0);
-  k8_matmul((float *)(A + 3727360) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3760128) + 0);
-  k9_add((float *)(A + 3760128) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 1024, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3858432) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3891200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 0) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3923968) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3891200) + 0);
-  k8_matmul((float *)(A + 3891200) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 1536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3956736) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3956736) + 0, (float *)(A + 0) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3858432) + 0, (float *)(A + 0) + 0, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0);
-  k8_matmul((float *)(A + 3858432) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 2048, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3858432) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3891200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3923968) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3891200) + 0);
-  k8_matmul((float *)(A + 3891200) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 2560, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3956736) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3956736) + 0, (float *)(A + 0) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3858432) + 0, (float *)(A + 0) + 0, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0);
-  k8_matmul((float *)(A + 3858432) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 3072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3858432) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3891200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3923968) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3891200) + 0);
-  k8_matmul((float *)(A + 3891200) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 3584, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3956736) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3956736) + 0, (float *)(A + 0) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3858432) + 0, (float *)(A + 0) + 0, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0);
-  k8_matmul((float *)(A + 3858432) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 4096, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3858432) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3891200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3923968) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3891200) + 0);
-  k8_matmul((float *)(A + 3891200) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 4608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3956736) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3956736) + 0, (float *)(A + 0) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3858432) + 0, (float *)(A + 0) + 0, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0);
-  k8_matmul((float *)(A + 3858432) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 5120, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3858432) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3891200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3923968) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3891200) + 0);
-  k8_matmul((float *)(A + 3891200) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 5632, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3956736) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3956736) + 0, (float *)(A + 0) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3858432) + 0, (float *)(A + 0) + 0, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0);
-  k8_matmul((float *)(A + 3858432) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 6144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3858432) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3891200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3923968) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3891200) + 0);
-  k8_matmul((float *)(A + 3891200) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 6656, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3956736) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3956736) + 0, (float *)(A + 0) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3858432) + 0, (float *)(A + 0) + 0, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0);
-  k8_matmul((float *)(A + 3858432) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 7168, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3858432) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3891200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3923968) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3891200) + 0);
-  k8_matmul((float *)(A + 3891200) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 7680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3956736) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3956736) + 0, (float *)(A + 0) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3858432) + 0, (float *)(A + 0) + 0, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0);
-  k8_matmul((float *)(A + 3858432) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 8192, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3858432) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3891200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3923968) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3891200) + 0);
-  k8_matmul((float *)(A + 3891200) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 8704, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3956736) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3956736) + 0, (float *)(A + 0) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3858432) + 0, (float *)(A + 0) + 0, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0);
-  k8_matmul((float *)(A + 3858432) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 9216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3858432) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3891200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3923968) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3891200) + 0);
-  k8_matmul((float *)(A + 3891200) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 9728, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3956736) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3956736) + 0, (float *)(A + 0) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3858432) + 0, (float *)(A + 0) + 0, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0);
-  k8_matmul((float *)(A + 3858432) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 10240, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3858432) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3891200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3923968) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3891200) + 0);
-  k8_matmul((float *)(A + 3891200) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 10752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3956736) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3956736) + 0, (float *)(A + 0) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3858432) + 0, (float *)(A + 0) + 0, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0);
-  k8_matmul((float *)(A + 3858432) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 11264, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3858432) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3891200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3923968) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3891200) + 0);
-  k8_matmul((float *)(A + 3891200) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 11776, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3956736) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3956736) + 0, (float *)(A + 0) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3858432) + 0, (float *)(A + 0) + 0, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0);
-  k8_matmul((float *)(A + 3858432) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 12288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3858432) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3891200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3923968) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3891200) + 0);
-  k8_matmul((float *)(A + 3891200) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 12800, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3956736) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3956736) + 0, (float *)(A + 0) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3858432) + 0, (float *)(A + 0) + 0, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0);
-  k8_matmul((float *)(A + 3858432) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 13312, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3858432) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3891200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3923968) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3891200) + 0);
-  k8_matmul((float *)(A + 3891200) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3727360) + 0);
-  k9_add((float *)(A + 3727360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4251648) + 0);
-  k3_add_add((float *)(A + 57344) + 13824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4251648) + 0, (float *)(A + 3727360) + 0);
-  k4_tanh((float *)(A + 3727360) + 256, (float *)(A + 3956736) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 0, (float *)(A + 3956736) + 0, (float *)(A + 3891200) + 0);
-  k11_sigmoid_mul_add((float *)(A + 3727360) + 128, (float *)(A + 3858432) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3923968) + 0);
-  k12_transpose(P + 80896 /* dense1.weight */, (float *)(A + 3858432) + 0);
-  k7_sigmoid_mul((float *)(A + 3727360) + 384, (float *)(A + 3923968) + 0, (float *)(A + 3891200) + 0);
-  k13_matmul((float *)(A + 3891200) + 0, (float *)(A + 3858432) + 0, (float *)(A + 3863552) + 0);
-  k14_add((float *)(A + 3863552) + 0, P + 82176 /* dense1.bias */, (float *)(A + 3866112) + 0);
+  k0_sub_div(in->x + 756, (float *)(A + 0) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 7168) + 0);
+  k0_sub_div(in->x + 700, (float *)(A + 14336) + 0);
+  k0_sub_div(in->x + 672, (float *)(A + 21504) + 0);
+  k0_sub_div(in->x + 644, (float *)(A + 28672) + 0);
+  k0_sub_div(in->x + 616, (float *)(A + 35840) + 0);
+  k0_sub_div(in->x + 588, (float *)(A + 43008) + 0);
+  k0_sub_div(in->x + 560, (float *)(A + 50176) + 0);
+  k0_sub_div(in->x + 532, (float *)(A + 57344) + 0);
+  k0_sub_div(in->x + 504, (float *)(A + 64512) + 0);
+  k0_sub_div(in->x + 476, (float *)(A + 71680) + 0);
+  k0_sub_div(in->x + 448, (float *)(A + 78848) + 0);
+  k0_sub_div(in->x + 420, (float *)(A + 86016) + 0);
+  k0_sub_div(in->x + 392, (float *)(A + 93184) + 0);
+  k0_sub_div(in->x + 364, (float *)(A + 100352) + 0);
+  k0_sub_div(in->x + 336, (float *)(A + 107520) + 0);
+  k0_sub_div(in->x + 308, (float *)(A + 114688) + 0);
+  k0_sub_div(in->x + 280, (float *)(A + 121856) + 0);
+  k0_sub_div(in->x + 252, (float *)(A + 129024) + 0);
+  k0_sub_div(in->x + 224, (float *)(A + 136192) + 0);
+  k0_sub_div(in->x + 196, (float *)(A + 143360) + 0);
+  k0_sub_div(in->x + 168, (float *)(A + 150528) + 0);
+  k0_sub_div(in->x + 140, (float *)(A + 157696) + 0);
+  k0_sub_div(in->x + 112, (float *)(A + 164864) + 0);
+  k0_sub_div(in->x + 84, (float *)(A + 172032) + 0);
+  k0_sub_div(in->x + 56, (float *)(A + 179200) + 0);
+  k0_sub_div(in->x + 28, (float *)(A + 186368) + 0);
+  k0_sub_div(in->x + 0, (float *)(A + 193536) + 0);
+  k1_stack((float *)(A + 0) + 0, (float *)(A + 7168) + 0, (float *)(A + 14336) + 0, (float *)(A + 21504) + 0, (float *)(A + 28672) + 0, (float *)(A + 35840) + 0, (float *)(A + 43008) + 0, (float *)(A + 50176) + 0, (float *)(A + 57344) + 0, (float *)(A + 64512) + 0, (float *)(A + 71680) + 0, (float *)(A + 78848) + 0, (float *)(A + 86016) + 0, (float *)(A + 93184) + 0, (float *)(A + 100352) + 0, (float *)(A + 107520) + 0, (float *)(A + 114688) + 0, (float *)(A + 121856) + 0, (float *)(A + 129024) + 0, (float *)(A + 136192) + 0, (float *)(A + 143360) + 0, (float *)(A + 150528) + 0, (float *)(A + 157696) + 0, (float *)(A + 164864) + 0, (float *)(A + 172032) + 0, (float *)(A + 179200) + 0, (float *)(A + 186368) + 0, (float *)(A + 193536) + 0, (float *)(A + 200704) + 0);
+  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
+  k3_matmul((float *)(A + 200704) + 0, (float *)(A + 0) + 0, (float *)(A + 401408) + 0);
+  k4_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 401408) + 13824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 131072) + 0);
+  k6_tanh((float *)(A + 131072) + 256, (float *)(A + 0) + 0);
+  k7_sigmoid_mul_tanh((float *)(A + 131072) + 0, (float *)(A + 0) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k8_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 4071424) + 0);
+  k9_sigmoid_mul((float *)(A + 131072) + 384, (float *)(A + 65536) + 0, (float *)(A + 0) + 0);
+  k10_matmul((float *)(A + 0) + 0, (float *)(A + 4071424) + 0, (float *)(A + 65536) + 0);
+  k11_add((float *)(A + 65536) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 13312, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 65536) + 0);
+  k6_tanh((float *)(A + 65536) + 256, (float *)(A + 0) + 0);
+  k9_sigmoid_mul((float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 65536) + 128, (float *)(A + 32768) + 0, (float *)(A + 327680) + 0, (float *)(A + 0) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 65536) + 384, (float *)(A + 360448) + 0, (float *)(A + 32768) + 0);
+  k10_matmul((float *)(A + 32768) + 0, (float *)(A + 4071424) + 0, (float *)(A + 65536) + 0);
+  k11_add((float *)(A + 65536) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 12800, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 32768) + 0);
+  k6_tanh((float *)(A + 32768) + 256, (float *)(A + 163840) + 0);
+  k9_sigmoid_mul((float *)(A + 32768) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 32768) + 128, (float *)(A + 0) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 32768) + 384, (float *)(A + 360448) + 0, (float *)(A + 0) + 0);
+  k10_matmul((float *)(A + 0) + 0, (float *)(A + 4071424) + 0, (float *)(A + 32768) + 0);
+  k11_add((float *)(A + 32768) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 12288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
+  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 11776, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
+  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 11264, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
+  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 10752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
+  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 10240, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
+  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 9728, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
+  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 9216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
+  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 8704, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
+  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 8192, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
+  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 7680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
+  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 7168, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
+  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 6656, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
+  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 6144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
+  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 5632, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
+  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 5120, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
+  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 4608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
+  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 4096, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
+  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 3584, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
+  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 3072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
+  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 2560, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
+  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 2048, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
+  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+}
+
+static void fmnist_lstm_predict_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k5_add_add((float *)(A + 401408) + 1536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
+  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 1024, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
+  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 512, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
+  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k5_add_add((float *)(A + 401408) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
+  k13_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0);
+  k14_transpose(P + 80896 /* dense1.weight */, (float *)(A + 163840) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
+  k15_matmul((float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 168960) + 0);
+  k16_add((float *)(A + 168960) + 0, P + 82176 /* dense1.bias */, (float *)(A + 171520) + 0);
 }
 
 void fmnist_lstm_predict(const float *params, const fmnist_lstm_batch *in, fmnist_lstm_outputs *out, void *arena) {
@@ -2161,661 +2312,718 @@ void fmnist_lstm_predict(const float *params, const fmnist_lstm_batch *in, fmnis
   (void)out;
   (void)P, (void)A;
   fmnist_lstm_predict_1(P, in, A, seed);
-  if (out) k15_copy((float *)(A + 3866112) + 0, out->logits);
+  fmnist_lstm_predict_2(P, in, A, seed);
+  if (out) k17_copy((float *)(A + 171520) + 0, out->logits);
 }
 
 static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 57344) + 0);
-  k2_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 3727360) + 0);
-  k3_add_add((float *)(A + 57344) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3727360) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 0) + 0);
-  k16_sigmoid_mul_tanh((float *)(A + 3858432) + 0, (float *)(A + 0) + 0, (float *)(A + 3727360) + 0, (float *)(A + 3760128) + 0, (float *)(A + 3792896) + 0);
-  k6_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 3989504) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 3792896) + 0, (float *)(A + 3825664) + 0, (float *)(A + 4251648) + 0);
-  k8_matmul((float *)(A + 4251648) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4284416) + 0);
-  k3_add_add((float *)(A + 57344) + 512, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4284416) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 4284416) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 4284416) + 0, (float *)(A + 4317184) + 0, (float *)(A + 4349952) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 3760128) + 0, (float *)(A + 4349952) + 0, (float *)(A + 4382720) + 0, (float *)(A + 4415488) + 0, (float *)(A + 4448256) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 4448256) + 0, (float *)(A + 4349952) + 0, (float *)(A + 4481024) + 0);
-  k8_matmul((float *)(A + 4481024) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4513792) + 0);
-  k3_add_add((float *)(A + 57344) + 1024, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4513792) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 4513792) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 4513792) + 0, (float *)(A + 4546560) + 0, (float *)(A + 4579328) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 4415488) + 0, (float *)(A + 4579328) + 0, (float *)(A + 4612096) + 0, (float *)(A + 4644864) + 0, (float *)(A + 4677632) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 4677632) + 0, (float *)(A + 4579328) + 0, (float *)(A + 4710400) + 0);
-  k8_matmul((float *)(A + 4710400) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4743168) + 0);
-  k3_add_add((float *)(A + 57344) + 1536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4743168) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 4743168) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 4743168) + 0, (float *)(A + 4775936) + 0, (float *)(A + 4808704) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 4644864) + 0, (float *)(A + 4808704) + 0, (float *)(A + 4841472) + 0, (float *)(A + 4874240) + 0, (float *)(A + 4907008) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 4907008) + 0, (float *)(A + 4808704) + 0, (float *)(A + 4939776) + 0);
-  k8_matmul((float *)(A + 4939776) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4972544) + 0);
-  k3_add_add((float *)(A + 57344) + 2048, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4972544) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 4972544) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 4972544) + 0, (float *)(A + 5005312) + 0, (float *)(A + 5038080) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 4874240) + 0, (float *)(A + 5038080) + 0, (float *)(A + 5070848) + 0, (float *)(A + 5103616) + 0, (float *)(A + 5136384) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 5136384) + 0, (float *)(A + 5038080) + 0, (float *)(A + 5169152) + 0);
-  k8_matmul((float *)(A + 5169152) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5201920) + 0);
-  k3_add_add((float *)(A + 57344) + 2560, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5201920) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 5201920) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 5201920) + 0, (float *)(A + 5234688) + 0, (float *)(A + 5267456) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 5103616) + 0, (float *)(A + 5267456) + 0, (float *)(A + 5300224) + 0, (float *)(A + 5332992) + 0, (float *)(A + 5365760) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 5365760) + 0, (float *)(A + 5267456) + 0, (float *)(A + 5398528) + 0);
-  k8_matmul((float *)(A + 5398528) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5431296) + 0);
-  k3_add_add((float *)(A + 57344) + 3072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5431296) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 5431296) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 5431296) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5496832) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 5332992) + 0, (float *)(A + 5496832) + 0, (float *)(A + 5529600) + 0, (float *)(A + 5562368) + 0, (float *)(A + 5595136) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 5595136) + 0, (float *)(A + 5496832) + 0, (float *)(A + 5627904) + 0);
-  k8_matmul((float *)(A + 5627904) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5660672) + 0);
-  k3_add_add((float *)(A + 57344) + 3584, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5660672) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 5660672) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 5660672) + 0, (float *)(A + 5693440) + 0, (float *)(A + 5726208) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 5562368) + 0, (float *)(A + 5726208) + 0, (float *)(A + 5758976) + 0, (float *)(A + 5791744) + 0, (float *)(A + 5824512) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 5824512) + 0, (float *)(A + 5726208) + 0, (float *)(A + 5857280) + 0);
-  k8_matmul((float *)(A + 5857280) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5890048) + 0);
-  k3_add_add((float *)(A + 57344) + 4096, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5890048) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 5890048) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 5890048) + 0, (float *)(A + 5922816) + 0, (float *)(A + 5955584) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 5791744) + 0, (float *)(A + 5955584) + 0, (float *)(A + 5988352) + 0, (float *)(A + 6021120) + 0, (float *)(A + 6053888) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 6053888) + 0, (float *)(A + 5955584) + 0, (float *)(A + 6086656) + 0);
-  k8_matmul((float *)(A + 6086656) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6119424) + 0);
-  k3_add_add((float *)(A + 57344) + 4608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6119424) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 6119424) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 6119424) + 0, (float *)(A + 6152192) + 0, (float *)(A + 6184960) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 6021120) + 0, (float *)(A + 6184960) + 0, (float *)(A + 6217728) + 0, (float *)(A + 6250496) + 0, (float *)(A + 6283264) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 6283264) + 0, (float *)(A + 6184960) + 0, (float *)(A + 6316032) + 0);
-  k8_matmul((float *)(A + 6316032) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6348800) + 0);
-  k3_add_add((float *)(A + 57344) + 5120, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6348800) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 6348800) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 6348800) + 0, (float *)(A + 6381568) + 0, (float *)(A + 6414336) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 6250496) + 0, (float *)(A + 6414336) + 0, (float *)(A + 6447104) + 0, (float *)(A + 6479872) + 0, (float *)(A + 6512640) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 6512640) + 0, (float *)(A + 6414336) + 0, (float *)(A + 6545408) + 0);
-  k8_matmul((float *)(A + 6545408) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6578176) + 0);
-  k3_add_add((float *)(A + 57344) + 5632, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6578176) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 6578176) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 6578176) + 0, (float *)(A + 6610944) + 0, (float *)(A + 6643712) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 6479872) + 0, (float *)(A + 6643712) + 0, (float *)(A + 6676480) + 0, (float *)(A + 6709248) + 0, (float *)(A + 6742016) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 6742016) + 0, (float *)(A + 6643712) + 0, (float *)(A + 6774784) + 0);
-  k8_matmul((float *)(A + 6774784) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6807552) + 0);
-  k3_add_add((float *)(A + 57344) + 6144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6807552) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 6807552) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 6807552) + 0, (float *)(A + 6840320) + 0, (float *)(A + 6873088) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 6709248) + 0, (float *)(A + 6873088) + 0, (float *)(A + 6905856) + 0, (float *)(A + 6938624) + 0, (float *)(A + 6971392) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 6971392) + 0, (float *)(A + 6873088) + 0, (float *)(A + 7004160) + 0);
-  k8_matmul((float *)(A + 7004160) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7036928) + 0);
-  k3_add_add((float *)(A + 57344) + 6656, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7036928) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 7036928) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 7036928) + 0, (float *)(A + 7069696) + 0, (float *)(A + 7102464) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 6938624) + 0, (float *)(A + 7102464) + 0, (float *)(A + 7135232) + 0, (float *)(A + 7168000) + 0, (float *)(A + 7200768) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 7200768) + 0, (float *)(A + 7102464) + 0, (float *)(A + 7233536) + 0);
-  k8_matmul((float *)(A + 7233536) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7266304) + 0);
-  k3_add_add((float *)(A + 57344) + 7168, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7266304) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 7266304) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 7266304) + 0, (float *)(A + 7299072) + 0, (float *)(A + 7331840) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 7168000) + 0, (float *)(A + 7331840) + 0, (float *)(A + 7364608) + 0, (float *)(A + 7397376) + 0, (float *)(A + 7430144) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 7430144) + 0, (float *)(A + 7331840) + 0, (float *)(A + 7462912) + 0);
-  k8_matmul((float *)(A + 7462912) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7495680) + 0);
-  k3_add_add((float *)(A + 57344) + 7680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7495680) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 7495680) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 7495680) + 0, (float *)(A + 7528448) + 0, (float *)(A + 7561216) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 7397376) + 0, (float *)(A + 7561216) + 0, (float *)(A + 7593984) + 0, (float *)(A + 7626752) + 0, (float *)(A + 7659520) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 7659520) + 0, (float *)(A + 7561216) + 0, (float *)(A + 7692288) + 0);
-  k8_matmul((float *)(A + 7692288) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7725056) + 0);
-  k3_add_add((float *)(A + 57344) + 8192, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7725056) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 7725056) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 7725056) + 0, (float *)(A + 7757824) + 0, (float *)(A + 7790592) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 7626752) + 0, (float *)(A + 7790592) + 0, (float *)(A + 7823360) + 0, (float *)(A + 7856128) + 0, (float *)(A + 7888896) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 7888896) + 0, (float *)(A + 7790592) + 0, (float *)(A + 7921664) + 0);
-  k8_matmul((float *)(A + 7921664) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7954432) + 0);
-  k3_add_add((float *)(A + 57344) + 8704, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7954432) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 7954432) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 7954432) + 0, (float *)(A + 7987200) + 0, (float *)(A + 8019968) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 7856128) + 0, (float *)(A + 8019968) + 0, (float *)(A + 8052736) + 0, (float *)(A + 8085504) + 0, (float *)(A + 8118272) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 8118272) + 0, (float *)(A + 8019968) + 0, (float *)(A + 8151040) + 0);
-  k8_matmul((float *)(A + 8151040) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8183808) + 0);
-  k3_add_add((float *)(A + 57344) + 9216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8183808) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 8183808) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 8183808) + 0, (float *)(A + 8216576) + 0, (float *)(A + 8249344) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 8085504) + 0, (float *)(A + 8249344) + 0, (float *)(A + 8282112) + 0, (float *)(A + 8314880) + 0, (float *)(A + 8347648) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 8347648) + 0, (float *)(A + 8249344) + 0, (float *)(A + 8380416) + 0);
-  k8_matmul((float *)(A + 8380416) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8413184) + 0);
-  k3_add_add((float *)(A + 57344) + 9728, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8413184) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 8413184) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 8413184) + 0, (float *)(A + 8445952) + 0, (float *)(A + 8478720) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 8314880) + 0, (float *)(A + 8478720) + 0, (float *)(A + 8511488) + 0, (float *)(A + 8544256) + 0, (float *)(A + 8577024) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 8577024) + 0, (float *)(A + 8478720) + 0, (float *)(A + 8609792) + 0);
-  k8_matmul((float *)(A + 8609792) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8642560) + 0);
-  k3_add_add((float *)(A + 57344) + 10240, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8642560) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 8642560) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 8642560) + 0, (float *)(A + 8675328) + 0, (float *)(A + 8708096) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 8544256) + 0, (float *)(A + 8708096) + 0, (float *)(A + 8740864) + 0, (float *)(A + 8773632) + 0, (float *)(A + 8806400) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 8806400) + 0, (float *)(A + 8708096) + 0, (float *)(A + 8839168) + 0);
-  k8_matmul((float *)(A + 8839168) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8871936) + 0);
-  k3_add_add((float *)(A + 57344) + 10752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8871936) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 8871936) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 8871936) + 0, (float *)(A + 8904704) + 0, (float *)(A + 8937472) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 8773632) + 0, (float *)(A + 8937472) + 0, (float *)(A + 8970240) + 0, (float *)(A + 9003008) + 0, (float *)(A + 9035776) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 9035776) + 0, (float *)(A + 8937472) + 0, (float *)(A + 9068544) + 0);
-  k8_matmul((float *)(A + 9068544) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9101312) + 0);
-  k3_add_add((float *)(A + 57344) + 11264, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9101312) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 9101312) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 9101312) + 0, (float *)(A + 9134080) + 0, (float *)(A + 9166848) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 9003008) + 0, (float *)(A + 9166848) + 0, (float *)(A + 9199616) + 0, (float *)(A + 9232384) + 0, (float *)(A + 9265152) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 9265152) + 0, (float *)(A + 9166848) + 0, (float *)(A + 9297920) + 0);
-  k8_matmul((float *)(A + 9297920) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9330688) + 0);
-  k3_add_add((float *)(A + 57344) + 11776, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9330688) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 9330688) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 9330688) + 0, (float *)(A + 9363456) + 0, (float *)(A + 9396224) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 9232384) + 0, (float *)(A + 9396224) + 0, (float *)(A + 9428992) + 0, (float *)(A + 9461760) + 0, (float *)(A + 9494528) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 9494528) + 0, (float *)(A + 9396224) + 0, (float *)(A + 9527296) + 0);
-  k8_matmul((float *)(A + 9527296) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9560064) + 0);
-  k3_add_add((float *)(A + 57344) + 12288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9560064) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 9560064) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 9560064) + 0, (float *)(A + 9592832) + 0, (float *)(A + 9625600) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 9461760) + 0, (float *)(A + 9625600) + 0, (float *)(A + 9658368) + 0, (float *)(A + 9691136) + 0, (float *)(A + 9723904) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 9723904) + 0, (float *)(A + 9625600) + 0, (float *)(A + 9756672) + 0);
-  k8_matmul((float *)(A + 9756672) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9789440) + 0);
-  k3_add_add((float *)(A + 57344) + 12800, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9789440) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 9789440) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 9789440) + 0, (float *)(A + 9822208) + 0, (float *)(A + 9854976) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 9691136) + 0, (float *)(A + 9854976) + 0, (float *)(A + 9887744) + 0, (float *)(A + 9920512) + 0, (float *)(A + 9953280) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 9953280) + 0, (float *)(A + 9854976) + 0, (float *)(A + 9986048) + 0);
-  k8_matmul((float *)(A + 9986048) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10018816) + 0);
-  k3_add_add((float *)(A + 57344) + 13312, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10018816) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 10018816) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 10018816) + 0, (float *)(A + 10051584) + 0, (float *)(A + 10084352) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 9920512) + 0, (float *)(A + 10084352) + 0, (float *)(A + 10117120) + 0, (float *)(A + 10149888) + 0, (float *)(A + 10182656) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 10182656) + 0, (float *)(A + 10084352) + 0, (float *)(A + 10215424) + 0);
-  k8_matmul((float *)(A + 10215424) + 0, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k9_add((float *)(A + 3858432) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3989504) + 0);
-  k3_add_add((float *)(A + 57344) + 13824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3989504) + 0, (float *)(A + 3858432) + 0);
-  k4_tanh((float *)(A + 3858432) + 256, (float *)(A + 3989504) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 0, (float *)(A + 3989504) + 0, (float *)(A + 4022272) + 0, (float *)(A + 4055040) + 0);
-  k19_sigmoid_mul_add((float *)(A + 3858432) + 128, (float *)(A + 10149888) + 0, (float *)(A + 4055040) + 0, (float *)(A + 4087808) + 0, (float *)(A + 4120576) + 0);
-  k12_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4055040) + 0);
-  k17_sigmoid_mul((float *)(A + 3858432) + 384, (float *)(A + 4120576) + 0, (float *)(A + 4153344) + 0, (float *)(A + 4186112) + 0);
-  k13_matmul((float *)(A + 4186112) + 0, (float *)(A + 4055040) + 0, (float *)(A + 4060160) + 0);
-  k20_one_hot(in->y + 0, (float *)(A + 4055040) + 0);
+  k0_sub_div(in->x + 756, (float *)(A + 0) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 7168) + 0);
+  k0_sub_div(in->x + 700, (float *)(A + 14336) + 0);
+  k0_sub_div(in->x + 672, (float *)(A + 21504) + 0);
+  k0_sub_div(in->x + 644, (float *)(A + 28672) + 0);
+  k0_sub_div(in->x + 616, (float *)(A + 35840) + 0);
+  k0_sub_div(in->x + 588, (float *)(A + 43008) + 0);
+  k0_sub_div(in->x + 560, (float *)(A + 50176) + 0);
+  k0_sub_div(in->x + 532, (float *)(A + 57344) + 0);
+  k0_sub_div(in->x + 504, (float *)(A + 64512) + 0);
+  k0_sub_div(in->x + 476, (float *)(A + 71680) + 0);
+  k0_sub_div(in->x + 448, (float *)(A + 78848) + 0);
+  k0_sub_div(in->x + 420, (float *)(A + 86016) + 0);
+  k0_sub_div(in->x + 392, (float *)(A + 93184) + 0);
+  k0_sub_div(in->x + 364, (float *)(A + 100352) + 0);
+  k0_sub_div(in->x + 336, (float *)(A + 107520) + 0);
+  k0_sub_div(in->x + 308, (float *)(A + 114688) + 0);
+  k0_sub_div(in->x + 280, (float *)(A + 121856) + 0);
+  k0_sub_div(in->x + 252, (float *)(A + 129024) + 0);
+  k0_sub_div(in->x + 224, (float *)(A + 136192) + 0);
+  k0_sub_div(in->x + 196, (float *)(A + 143360) + 0);
+  k0_sub_div(in->x + 168, (float *)(A + 150528) + 0);
+  k0_sub_div(in->x + 140, (float *)(A + 157696) + 0);
+  k0_sub_div(in->x + 112, (float *)(A + 164864) + 0);
+  k0_sub_div(in->x + 84, (float *)(A + 172032) + 0);
+  k0_sub_div(in->x + 56, (float *)(A + 179200) + 0);
+  k0_sub_div(in->x + 28, (float *)(A + 186368) + 0);
+  k0_sub_div(in->x + 0, (float *)(A + 193536) + 0);
+  k1_stack((float *)(A + 0) + 0, (float *)(A + 7168) + 0, (float *)(A + 14336) + 0, (float *)(A + 21504) + 0, (float *)(A + 28672) + 0, (float *)(A + 35840) + 0, (float *)(A + 43008) + 0, (float *)(A + 50176) + 0, (float *)(A + 57344) + 0, (float *)(A + 64512) + 0, (float *)(A + 71680) + 0, (float *)(A + 78848) + 0, (float *)(A + 86016) + 0, (float *)(A + 93184) + 0, (float *)(A + 100352) + 0, (float *)(A + 107520) + 0, (float *)(A + 114688) + 0, (float *)(A + 121856) + 0, (float *)(A + 129024) + 0, (float *)(A + 136192) + 0, (float *)(A + 143360) + 0, (float *)(A + 150528) + 0, (float *)(A + 157696) + 0, (float *)(A + 164864) + 0, (float *)(A + 172032) + 0, (float *)(A + 179200) + 0, (float *)(A + 186368) + 0, (float *)(A + 193536) + 0, (float *)(A + 200704) + 0);
+  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
+  k3_matmul((float *)(A + 200704) + 0, (float *)(A + 0) + 0, (float *)(A + 401408) + 0);
+  k4_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 401408) + 13824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 0) + 0);
+  k18_sigmoid_mul_tanh((float *)(A + 4071424) + 0, (float *)(A + 0) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 98304) + 0);
+  k8_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 4202496) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 98304) + 0, (float *)(A + 131072) + 0, (float *)(A + 163840) + 0);
+  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4464640) + 0);
+  k5_add_add((float *)(A + 401408) + 13312, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4464640) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 4464640) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 4464640) + 0, (float *)(A + 4497408) + 0, (float *)(A + 4530176) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 65536) + 0, (float *)(A + 4530176) + 0, (float *)(A + 4562944) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4628480) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 4628480) + 0, (float *)(A + 4530176) + 0, (float *)(A + 4661248) + 0);
+  k10_matmul((float *)(A + 4661248) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4694016) + 0);
+  k5_add_add((float *)(A + 401408) + 12800, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4694016) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 4694016) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 4694016) + 0, (float *)(A + 4726784) + 0, (float *)(A + 4759552) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 4595712) + 0, (float *)(A + 4759552) + 0, (float *)(A + 4792320) + 0, (float *)(A + 4825088) + 0, (float *)(A + 4857856) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 4857856) + 0, (float *)(A + 4759552) + 0, (float *)(A + 4890624) + 0);
+  k10_matmul((float *)(A + 4890624) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4923392) + 0);
+  k5_add_add((float *)(A + 401408) + 12288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4923392) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 4923392) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 4923392) + 0, (float *)(A + 4956160) + 0, (float *)(A + 4988928) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 4825088) + 0, (float *)(A + 4988928) + 0, (float *)(A + 5021696) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5087232) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 5087232) + 0, (float *)(A + 4988928) + 0, (float *)(A + 5120000) + 0);
+  k10_matmul((float *)(A + 5120000) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5152768) + 0);
+  k5_add_add((float *)(A + 401408) + 11776, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5152768) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 5152768) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 5152768) + 0, (float *)(A + 5185536) + 0, (float *)(A + 5218304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 5054464) + 0, (float *)(A + 5218304) + 0, (float *)(A + 5251072) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5316608) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 5316608) + 0, (float *)(A + 5218304) + 0, (float *)(A + 5349376) + 0);
+  k10_matmul((float *)(A + 5349376) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5382144) + 0);
+  k5_add_add((float *)(A + 401408) + 11264, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5382144) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 5382144) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 5382144) + 0, (float *)(A + 5414912) + 0, (float *)(A + 5447680) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 5283840) + 0, (float *)(A + 5447680) + 0, (float *)(A + 5480448) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5545984) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 5545984) + 0, (float *)(A + 5447680) + 0, (float *)(A + 5578752) + 0);
+  k10_matmul((float *)(A + 5578752) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5611520) + 0);
+  k5_add_add((float *)(A + 401408) + 10752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5611520) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 5611520) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5644288) + 0, (float *)(A + 5677056) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 5513216) + 0, (float *)(A + 5677056) + 0, (float *)(A + 5709824) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5775360) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 5775360) + 0, (float *)(A + 5677056) + 0, (float *)(A + 5808128) + 0);
+  k10_matmul((float *)(A + 5808128) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5840896) + 0);
+  k5_add_add((float *)(A + 401408) + 10240, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5840896) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 5840896) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 5840896) + 0, (float *)(A + 5873664) + 0, (float *)(A + 5906432) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 5742592) + 0, (float *)(A + 5906432) + 0, (float *)(A + 5939200) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6004736) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 6004736) + 0, (float *)(A + 5906432) + 0, (float *)(A + 6037504) + 0);
+  k10_matmul((float *)(A + 6037504) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6070272) + 0);
+  k5_add_add((float *)(A + 401408) + 9728, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6070272) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 6070272) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6103040) + 0, (float *)(A + 6135808) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 5971968) + 0, (float *)(A + 6135808) + 0, (float *)(A + 6168576) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6234112) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 6234112) + 0, (float *)(A + 6135808) + 0, (float *)(A + 6266880) + 0);
+  k10_matmul((float *)(A + 6266880) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6299648) + 0);
+  k5_add_add((float *)(A + 401408) + 9216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6299648) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 6299648) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 6299648) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6365184) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 6201344) + 0, (float *)(A + 6365184) + 0, (float *)(A + 6397952) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6463488) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 6463488) + 0, (float *)(A + 6365184) + 0, (float *)(A + 6496256) + 0);
+  k10_matmul((float *)(A + 6496256) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6529024) + 0);
+  k5_add_add((float *)(A + 401408) + 8704, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6529024) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 6529024) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 6529024) + 0, (float *)(A + 6561792) + 0, (float *)(A + 6594560) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 6430720) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6627328) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6692864) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 6692864) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6725632) + 0);
+  k10_matmul((float *)(A + 6725632) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6758400) + 0);
+  k5_add_add((float *)(A + 401408) + 8192, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6758400) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 6758400) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6791168) + 0, (float *)(A + 6823936) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 6660096) + 0, (float *)(A + 6823936) + 0, (float *)(A + 6856704) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6922240) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 6922240) + 0, (float *)(A + 6823936) + 0, (float *)(A + 6955008) + 0);
+  k10_matmul((float *)(A + 6955008) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6987776) + 0);
+  k5_add_add((float *)(A + 401408) + 7680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6987776) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 6987776) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 6987776) + 0, (float *)(A + 7020544) + 0, (float *)(A + 7053312) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 6889472) + 0, (float *)(A + 7053312) + 0, (float *)(A + 7086080) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7151616) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 7151616) + 0, (float *)(A + 7053312) + 0, (float *)(A + 7184384) + 0);
+  k10_matmul((float *)(A + 7184384) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7217152) + 0);
+  k5_add_add((float *)(A + 401408) + 7168, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7217152) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 7217152) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 7217152) + 0, (float *)(A + 7249920) + 0, (float *)(A + 7282688) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 7118848) + 0, (float *)(A + 7282688) + 0, (float *)(A + 7315456) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7380992) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 7380992) + 0, (float *)(A + 7282688) + 0, (float *)(A + 7413760) + 0);
+  k10_matmul((float *)(A + 7413760) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7446528) + 0);
+  k5_add_add((float *)(A + 401408) + 6656, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7446528) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 7446528) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7479296) + 0, (float *)(A + 7512064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 7348224) + 0, (float *)(A + 7512064) + 0, (float *)(A + 7544832) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7610368) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 7610368) + 0, (float *)(A + 7512064) + 0, (float *)(A + 7643136) + 0);
+  k10_matmul((float *)(A + 7643136) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7675904) + 0);
+  k5_add_add((float *)(A + 401408) + 6144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7675904) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 7675904) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7708672) + 0, (float *)(A + 7741440) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 7577600) + 0, (float *)(A + 7741440) + 0, (float *)(A + 7774208) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7839744) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 7839744) + 0, (float *)(A + 7741440) + 0, (float *)(A + 7872512) + 0);
+  k10_matmul((float *)(A + 7872512) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7905280) + 0);
+  k5_add_add((float *)(A + 401408) + 5632, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7905280) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 7905280) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 7905280) + 0, (float *)(A + 7938048) + 0, (float *)(A + 7970816) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 7806976) + 0, (float *)(A + 7970816) + 0, (float *)(A + 8003584) + 0, (float *)(A + 8036352) + 0, (float *)(A + 8069120) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 8069120) + 0, (float *)(A + 7970816) + 0, (float *)(A + 8101888) + 0);
+  k10_matmul((float *)(A + 8101888) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8134656) + 0);
+  k5_add_add((float *)(A + 401408) + 5120, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8134656) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 8134656) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 8134656) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8200192) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 8036352) + 0, (float *)(A + 8200192) + 0, (float *)(A + 8232960) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8298496) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 8298496) + 0, (float *)(A + 8200192) + 0, (float *)(A + 8331264) + 0);
+  k10_matmul((float *)(A + 8331264) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8364032) + 0);
+  k5_add_add((float *)(A + 401408) + 4608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8364032) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 8364032) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 8364032) + 0, (float *)(A + 8396800) + 0, (float *)(A + 8429568) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 8265728) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8462336) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8527872) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 8527872) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8560640) + 0);
+  k10_matmul((float *)(A + 8560640) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8593408) + 0);
+  k5_add_add((float *)(A + 401408) + 4096, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8593408) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 8593408) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8626176) + 0, (float *)(A + 8658944) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 8495104) + 0, (float *)(A + 8658944) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8757248) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 8757248) + 0, (float *)(A + 8658944) + 0, (float *)(A + 8790016) + 0);
+  k10_matmul((float *)(A + 8790016) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8822784) + 0);
+  k5_add_add((float *)(A + 401408) + 3584, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8822784) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 8822784) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 8822784) + 0, (float *)(A + 8855552) + 0, (float *)(A + 8888320) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 8724480) + 0, (float *)(A + 8888320) + 0, (float *)(A + 8921088) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8986624) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 8986624) + 0, (float *)(A + 8888320) + 0, (float *)(A + 9019392) + 0);
+  k10_matmul((float *)(A + 9019392) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9052160) + 0);
+  k5_add_add((float *)(A + 401408) + 3072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9052160) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 9052160) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 9052160) + 0, (float *)(A + 9084928) + 0, (float *)(A + 9117696) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 8953856) + 0, (float *)(A + 9117696) + 0, (float *)(A + 9150464) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9216000) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 9216000) + 0, (float *)(A + 9117696) + 0, (float *)(A + 9248768) + 0);
+  k10_matmul((float *)(A + 9248768) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9281536) + 0);
+  k5_add_add((float *)(A + 401408) + 2560, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9281536) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 9281536) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9314304) + 0, (float *)(A + 9347072) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 9183232) + 0, (float *)(A + 9347072) + 0, (float *)(A + 9379840) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9445376) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 9445376) + 0, (float *)(A + 9347072) + 0, (float *)(A + 9478144) + 0);
+  k10_matmul((float *)(A + 9478144) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9510912) + 0);
+  k5_add_add((float *)(A + 401408) + 2048, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9510912) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 9510912) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9543680) + 0, (float *)(A + 9576448) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 9412608) + 0, (float *)(A + 9576448) + 0, (float *)(A + 9609216) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9674752) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 9674752) + 0, (float *)(A + 9576448) + 0, (float *)(A + 9707520) + 0);
+  k10_matmul((float *)(A + 9707520) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9740288) + 0);
 }
 
 static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k14_add((float *)(A + 4060160) + 0, P + 82176 /* dense1.bias */, (float *)(A + 4057600) + 0);
-  k21_log_softmax((float *)(A + 4057600) + 0, (float *)(A + 4060160) + 0);
-  k22_mul((float *)(A + 4055040) + 0, (float *)(A + 4060160) + 0, (float *)(A + 4062720) + 0);
-  k23_sum_to((float *)(A + 4062720) + 0, (float *)(A + 4065280) + 0);
-  k24_sum_to((float *)(A + 4065280) + 0, (float *)(A + 4062720) + 0);
-  k25_argmax((float *)(A + 4057600) + 0, (int32_t *)(A + 4062784) + 0);
-  k26_equal((int32_t *)(A + 4062784) + 0, in->y + 0, (float *)(A + 4063040) + 0);
-  k24_sum_to((float *)(A + 4063040) + 0, (float *)(A + 4062784) + 0);
-  k27_mul((float *)(A + 4055040) + 0, (float *)(A + 4065280) + 0);
-  k23_sum_to((float *)(A + 4065280) + 0, (float *)(A + 4062848) + 0);
-  k28_exp_mul_sub((float *)(A + 4060160) + 0, (float *)(A + 4062848) + 0, (float *)(A + 4065280) + 0, (float *)(A + 4055040) + 0);
-  k29_matmul((float *)(A + 4055040) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 4120576) + 0, (float *)(A + 3858432) + 0);
-  k30_mul_sub((float *)(A + 3989504) + 0, (float *)(A + 3891200) + 0);
-  k31_mul_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 4153344) + 0, (float *)(A + 3858432) + 0, (float *)(A + 4087808) + 0, (float *)(A + 4022272) + 0, (float *)(A + 3891200) + 0, (float *)(A + 3923968) + 0, (float *)(A + 3956736) + 0, (float *)(A + 32768) + 0);
-  k32_pad((float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k33_sub_mul((float *)(A + 4022272) + 0, (float *)(A + 32768) + 0);
-  k34_mul_mul((float *)(A + 3923968) + 0, (float *)(A + 3989504) + 0, (float *)(A + 32768) + 0, (float *)(A + 4022272) + 0);
-  k35_pad((float *)(A + 4022272) + 0, (float *)(A + 196608) + 0);
-  k33_sub_mul((float *)(A + 4087808) + 0, (float *)(A + 32768) + 0);
-  k34_mul_mul((float *)(A + 3923968) + 0, (float *)(A + 10149888) + 0, (float *)(A + 32768) + 0, (float *)(A + 3989504) + 0);
-  k36_pad((float *)(A + 3989504) + 0, (float *)(A + 327680) + 0);
-  k33_sub_mul((float *)(A + 4153344) + 0, (float *)(A + 32768) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 4120576) + 0, (float *)(A + 32768) + 0, (float *)(A + 3989504) + 0);
-  k37_pad((float *)(A + 3989504) + 0, (float *)(A + 458752) + 0);
-  k38_addn((float *)(A + 65536) + 0, (float *)(A + 196608) + 0, (float *)(A + 327680) + 0, (float *)(A + 458752) + 0, (float *)(A + 589824) + 0);
-  k39_matmul((float *)(A + 589824) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 3989504) + 0);
-  k30_mul_sub((float *)(A + 10182656) + 0, (float *)(A + 4022272) + 0);
-  k30_mul_sub((float *)(A + 10018816) + 0, (float *)(A + 4218880) + 0);
-  k40_mul_mul_addn((float *)(A + 3989504) + 0, (float *)(A + 10084352) + 0, (float *)(A + 4022272) + 0, (float *)(A + 3956736) + 0, (float *)(A + 10117120) + 0, (float *)(A + 10051584) + 0, (float *)(A + 4218880) + 0, (float *)(A + 10149888) + 0, (float *)(A + 4065280) + 0, (float *)(A + 4120576) + 0);
-  k32_pad((float *)(A + 4120576) + 0, (float *)(A + 3858432) + 0);
-  k33_sub_mul((float *)(A + 10051584) + 0, (float *)(A + 4022272) + 0);
-  k34_mul_mul((float *)(A + 10149888) + 0, (float *)(A + 10018816) + 0, (float *)(A + 4022272) + 0, (float *)(A + 4218880) + 0);
-  k35_pad((float *)(A + 4218880) + 0, (float *)(A + 32768) + 0);
-  k33_sub_mul((float *)(A + 10117120) + 0, (float *)(A + 4022272) + 0);
-  k34_mul_mul((float *)(A + 10149888) + 0, (float *)(A + 9920512) + 0, (float *)(A + 4022272) + 0, (float *)(A + 4218880) + 0);
-  k36_pad((float *)(A + 4218880) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 10084352) + 0, (float *)(A + 4022272) + 0);
-  k34_mul_mul((float *)(A + 3989504) + 0, (float *)(A + 10182656) + 0, (float *)(A + 4022272) + 0, (float *)(A + 4218880) + 0);
-  k37_pad((float *)(A + 4218880) + 0, (float *)(A + 10018816) + 0);
-  k38_addn((float *)(A + 3858432) + 0, (float *)(A + 32768) + 0, (float *)(A + 163840) + 0, (float *)(A + 10018816) + 0, (float *)(A + 294912) + 0);
-  k39_matmul((float *)(A + 294912) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4022272) + 0);
-  k30_mul_sub((float *)(A + 9953280) + 0, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 9789440) + 0, (float *)(A + 9920512) + 0);
-  k40_mul_mul_addn((float *)(A + 4022272) + 0, (float *)(A + 9854976) + 0, (float *)(A + 4218880) + 0, (float *)(A + 4065280) + 0, (float *)(A + 9887744) + 0, (float *)(A + 9822208) + 0, (float *)(A + 9920512) + 0, (float *)(A + 10149888) + 0, (float *)(A + 10182656) + 0, (float *)(A + 4120576) + 0);
-  k32_pad((float *)(A + 4120576) + 0, (float *)(A + 10018816) + 0);
-  k33_sub_mul((float *)(A + 9822208) + 0, (float *)(A + 4218880) + 0);
-  k34_mul_mul((float *)(A + 10149888) + 0, (float *)(A + 9789440) + 0, (float *)(A + 4218880) + 0, (float *)(A + 9822208) + 0);
-  k35_pad((float *)(A + 9822208) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 9887744) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 10149888) + 0, (float *)(A + 9691136) + 0, (float *)(A + 557056) + 0, (float *)(A + 4218880) + 0);
-  k36_pad((float *)(A + 4218880) + 0, (float *)(A + 3858432) + 0);
-  k33_sub_mul((float *)(A + 9854976) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4022272) + 0, (float *)(A + 9953280) + 0, (float *)(A + 557056) + 0, (float *)(A + 3989504) + 0);
-  k37_pad((float *)(A + 3989504) + 0, (float *)(A + 9789440) + 0);
-  k38_addn((float *)(A + 10018816) + 0, (float *)(A + 425984) + 0, (float *)(A + 3858432) + 0, (float *)(A + 9789440) + 0, (float *)(A + 32768) + 0);
-  k39_matmul((float *)(A + 32768) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 9723904) + 0, (float *)(A + 9691136) + 0);
-  k30_mul_sub((float *)(A + 9560064) + 0, (float *)(A + 9920512) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 9625600) + 0, (float *)(A + 9691136) + 0, (float *)(A + 10182656) + 0, (float *)(A + 9658368) + 0, (float *)(A + 9592832) + 0, (float *)(A + 9920512) + 0, (float *)(A + 9953280) + 0, (float *)(A + 4065280) + 0, (float *)(A + 4120576) + 0);
-  k32_pad((float *)(A + 4120576) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 9592832) + 0, (float *)(A + 9691136) + 0);
-  k34_mul_mul((float *)(A + 9953280) + 0, (float *)(A + 9560064) + 0, (float *)(A + 9691136) + 0, (float *)(A + 9592832) + 0);
-  k35_pad((float *)(A + 9592832) + 0, (float *)(A + 9789440) + 0);
-  k33_sub_mul((float *)(A + 9658368) + 0, (float *)(A + 9691136) + 0);
-  k34_mul_mul((float *)(A + 9953280) + 0, (float *)(A + 9461760) + 0, (float *)(A + 9691136) + 0, (float *)(A + 9658368) + 0);
-  k36_pad((float *)(A + 9658368) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 9625600) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 9723904) + 0, (float *)(A + 557056) + 0, (float *)(A + 9461760) + 0);
-  k37_pad((float *)(A + 9461760) + 0, (float *)(A + 9560064) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 9789440) + 0, (float *)(A + 425984) + 0, (float *)(A + 9560064) + 0, (float *)(A + 10018816) + 0);
-  k39_matmul((float *)(A + 10018816) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 9494528) + 0, (float *)(A + 9461760) + 0);
-  k30_mul_sub((float *)(A + 9330688) + 0, (float *)(A + 9723904) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 9396224) + 0, (float *)(A + 9461760) + 0, (float *)(A + 4065280) + 0, (float *)(A + 9428992) + 0, (float *)(A + 9363456) + 0, (float *)(A + 9723904) + 0, (float *)(A + 9920512) + 0, (float *)(A + 9953280) + 0, (float *)(A + 10149888) + 0);
-  k32_pad((float *)(A + 10149888) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 9363456) + 0, (float *)(A + 9461760) + 0);
-  k34_mul_mul((float *)(A + 9920512) + 0, (float *)(A + 9330688) + 0, (float *)(A + 9461760) + 0, (float *)(A + 9363456) + 0);
-  k35_pad((float *)(A + 9363456) + 0, (float *)(A + 9789440) + 0);
-  k33_sub_mul((float *)(A + 9428992) + 0, (float *)(A + 9461760) + 0);
-  k34_mul_mul((float *)(A + 9920512) + 0, (float *)(A + 9232384) + 0, (float *)(A + 9461760) + 0, (float *)(A + 9428992) + 0);
-  k36_pad((float *)(A + 9428992) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 9396224) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 9494528) + 0, (float *)(A + 557056) + 0, (float *)(A + 9232384) + 0);
-  k37_pad((float *)(A + 9232384) + 0, (float *)(A + 9330688) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 9789440) + 0, (float *)(A + 425984) + 0, (float *)(A + 9330688) + 0, (float *)(A + 9560064) + 0);
-  k39_matmul((float *)(A + 9560064) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 9265152) + 0, (float *)(A + 9232384) + 0);
-  k30_mul_sub((float *)(A + 9101312) + 0, (float *)(A + 9494528) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 9166848) + 0, (float *)(A + 9232384) + 0, (float *)(A + 9953280) + 0, (float *)(A + 9199616) + 0, (float *)(A + 9134080) + 0, (float *)(A + 9494528) + 0, (float *)(A + 9691136) + 0, (float *)(A + 9723904) + 0, (float *)(A + 10149888) + 0);
-  k32_pad((float *)(A + 10149888) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 9134080) + 0, (float *)(A + 9232384) + 0);
-  k34_mul_mul((float *)(A + 9691136) + 0, (float *)(A + 9101312) + 0, (float *)(A + 9232384) + 0, (float *)(A + 9134080) + 0);
-  k35_pad((float *)(A + 9134080) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 9199616) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 9691136) + 0, (float *)(A + 9003008) + 0, (float *)(A + 557056) + 0, (float *)(A + 9199616) + 0);
-  k36_pad((float *)(A + 9199616) + 0, (float *)(A + 9330688) + 0);
-  k33_sub_mul((float *)(A + 9166848) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 9265152) + 0, (float *)(A + 557056) + 0, (float *)(A + 9003008) + 0);
-  k37_pad((float *)(A + 9003008) + 0, (float *)(A + 9101312) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 425984) + 0, (float *)(A + 9330688) + 0, (float *)(A + 9101312) + 0, (float *)(A + 9789440) + 0);
-  k39_matmul((float *)(A + 9789440) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 9035776) + 0, (float *)(A + 9003008) + 0);
-  k30_mul_sub((float *)(A + 8871936) + 0, (float *)(A + 9232384) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 8937472) + 0, (float *)(A + 9003008) + 0, (float *)(A + 9723904) + 0, (float *)(A + 8970240) + 0, (float *)(A + 8904704) + 0, (float *)(A + 9232384) + 0, (float *)(A + 9265152) + 0, (float *)(A + 9494528) + 0, (float *)(A + 9691136) + 0);
-  k32_pad((float *)(A + 9691136) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 8904704) + 0, (float *)(A + 9003008) + 0);
-  k34_mul_mul((float *)(A + 9265152) + 0, (float *)(A + 8871936) + 0, (float *)(A + 9003008) + 0, (float *)(A + 8904704) + 0);
-  k35_pad((float *)(A + 8904704) + 0, (float *)(A + 9101312) + 0);
-  k33_sub_mul((float *)(A + 8970240) + 0, (float *)(A + 9003008) + 0);
-  k34_mul_mul((float *)(A + 9265152) + 0, (float *)(A + 8773632) + 0, (float *)(A + 9003008) + 0, (float *)(A + 8970240) + 0);
-  k36_pad((float *)(A + 8970240) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 8937472) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 9035776) + 0, (float *)(A + 557056) + 0, (float *)(A + 8773632) + 0);
-  k37_pad((float *)(A + 8773632) + 0, (float *)(A + 8871936) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 9101312) + 0, (float *)(A + 425984) + 0, (float *)(A + 8871936) + 0, (float *)(A + 9330688) + 0);
-  k39_matmul((float *)(A + 9330688) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 8806400) + 0, (float *)(A + 8773632) + 0);
-  k30_mul_sub((float *)(A + 8642560) + 0, (float *)(A + 9035776) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 8708096) + 0, (float *)(A + 8773632) + 0, (float *)(A + 9494528) + 0, (float *)(A + 8740864) + 0, (float *)(A + 8675328) + 0, (float *)(A + 9035776) + 0, (float *)(A + 9232384) + 0, (float *)(A + 9265152) + 0, (float *)(A + 9461760) + 0);
-  k32_pad((float *)(A + 9461760) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 8675328) + 0, (float *)(A + 8773632) + 0);
-  k34_mul_mul((float *)(A + 9232384) + 0, (float *)(A + 8642560) + 0, (float *)(A + 8773632) + 0, (float *)(A + 8675328) + 0);
-  k35_pad((float *)(A + 8675328) + 0, (float *)(A + 9101312) + 0);
-  k33_sub_mul((float *)(A + 8740864) + 0, (float *)(A + 8773632) + 0);
-  k34_mul_mul((float *)(A + 9232384) + 0, (float *)(A + 8544256) + 0, (float *)(A + 8773632) + 0, (float *)(A + 8740864) + 0);
-  k36_pad((float *)(A + 8740864) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 8708096) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 8806400) + 0, (float *)(A + 557056) + 0, (float *)(A + 8544256) + 0);
-  k37_pad((float *)(A + 8544256) + 0, (float *)(A + 8642560) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 9101312) + 0, (float *)(A + 425984) + 0, (float *)(A + 8642560) + 0, (float *)(A + 8871936) + 0);
-  k39_matmul((float *)(A + 8871936) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 8577024) + 0, (float *)(A + 8544256) + 0);
-  k30_mul_sub((float *)(A + 8413184) + 0, (float *)(A + 8806400) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 8478720) + 0, (float *)(A + 8544256) + 0, (float *)(A + 9265152) + 0, (float *)(A + 8511488) + 0, (float *)(A + 8445952) + 0, (float *)(A + 8806400) + 0, (float *)(A + 9003008) + 0, (float *)(A + 9035776) + 0, (float *)(A + 9920512) + 0);
-  k32_pad((float *)(A + 9920512) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 8445952) + 0, (float *)(A + 8544256) + 0);
-  k34_mul_mul((float *)(A + 9003008) + 0, (float *)(A + 8413184) + 0, (float *)(A + 8544256) + 0, (float *)(A + 8445952) + 0);
-  k35_pad((float *)(A + 8445952) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 8511488) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 9003008) + 0, (float *)(A + 8314880) + 0, (float *)(A + 557056) + 0, (float *)(A + 8511488) + 0);
-  k36_pad((float *)(A + 8511488) + 0, (float *)(A + 8642560) + 0);
-  k33_sub_mul((float *)(A + 8478720) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 8577024) + 0, (float *)(A + 557056) + 0, (float *)(A + 8314880) + 0);
-  k37_pad((float *)(A + 8314880) + 0, (float *)(A + 8413184) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 425984) + 0, (float *)(A + 8642560) + 0, (float *)(A + 8413184) + 0, (float *)(A + 9101312) + 0);
-  k39_matmul((float *)(A + 9101312) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 8347648) + 0, (float *)(A + 8314880) + 0);
-  k30_mul_sub((float *)(A + 8183808) + 0, (float *)(A + 8544256) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 8249344) + 0, (float *)(A + 8314880) + 0, (float *)(A + 9035776) + 0, (float *)(A + 8282112) + 0, (float *)(A + 8216576) + 0, (float *)(A + 8544256) + 0, (float *)(A + 8577024) + 0, (float *)(A + 8806400) + 0, (float *)(A + 9003008) + 0);
-  k32_pad((float *)(A + 9003008) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 8216576) + 0, (float *)(A + 8314880) + 0);
-  k34_mul_mul((float *)(A + 8577024) + 0, (float *)(A + 8183808) + 0, (float *)(A + 8314880) + 0, (float *)(A + 8216576) + 0);
-  k35_pad((float *)(A + 8216576) + 0, (float *)(A + 8413184) + 0);
-  k33_sub_mul((float *)(A + 8282112) + 0, (float *)(A + 8314880) + 0);
-  k34_mul_mul((float *)(A + 8577024) + 0, (float *)(A + 8085504) + 0, (float *)(A + 8314880) + 0, (float *)(A + 8282112) + 0);
-  k36_pad((float *)(A + 8282112) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 8249344) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 8347648) + 0, (float *)(A + 557056) + 0, (float *)(A + 8085504) + 0);
-  k37_pad((float *)(A + 8085504) + 0, (float *)(A + 8183808) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 8413184) + 0, (float *)(A + 425984) + 0, (float *)(A + 8183808) + 0, (float *)(A + 8642560) + 0);
-  k39_matmul((float *)(A + 8642560) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 8118272) + 0, (float *)(A + 8085504) + 0);
-  k30_mul_sub((float *)(A + 7954432) + 0, (float *)(A + 8347648) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 8019968) + 0, (float *)(A + 8085504) + 0, (float *)(A + 8806400) + 0, (float *)(A + 8052736) + 0, (float *)(A + 7987200) + 0, (float *)(A + 8347648) + 0, (float *)(A + 8544256) + 0, (float *)(A + 8577024) + 0, (float *)(A + 8773632) + 0);
-  k32_pad((float *)(A + 8773632) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 7987200) + 0, (float *)(A + 8085504) + 0);
-  k34_mul_mul((float *)(A + 8544256) + 0, (float *)(A + 7954432) + 0, (float *)(A + 8085504) + 0, (float *)(A + 7987200) + 0);
-  k35_pad((float *)(A + 7987200) + 0, (float *)(A + 8413184) + 0);
-  k33_sub_mul((float *)(A + 8052736) + 0, (float *)(A + 8085504) + 0);
-  k34_mul_mul((float *)(A + 8544256) + 0, (float *)(A + 7856128) + 0, (float *)(A + 8085504) + 0, (float *)(A + 8052736) + 0);
-  k36_pad((float *)(A + 8052736) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 8019968) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 8118272) + 0, (float *)(A + 557056) + 0, (float *)(A + 7856128) + 0);
-  k37_pad((float *)(A + 7856128) + 0, (float *)(A + 7954432) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 8413184) + 0, (float *)(A + 425984) + 0, (float *)(A + 7954432) + 0, (float *)(A + 8183808) + 0);
-  k39_matmul((float *)(A + 8183808) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 7888896) + 0, (float *)(A + 7856128) + 0);
-  k30_mul_sub((float *)(A + 7725056) + 0, (float *)(A + 8118272) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 7790592) + 0, (float *)(A + 7856128) + 0, (float *)(A + 8577024) + 0, (float *)(A + 7823360) + 0, (float *)(A + 7757824) + 0, (float *)(A + 8118272) + 0, (float *)(A + 8314880) + 0, (float *)(A + 8347648) + 0, (float *)(A + 9232384) + 0);
-  k32_pad((float *)(A + 9232384) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 7757824) + 0, (float *)(A + 7856128) + 0);
-  k34_mul_mul((float *)(A + 8314880) + 0, (float *)(A + 7725056) + 0, (float *)(A + 7856128) + 0, (float *)(A + 7757824) + 0);
-  k35_pad((float *)(A + 7757824) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 7823360) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 8314880) + 0, (float *)(A + 7626752) + 0, (float *)(A + 557056) + 0, (float *)(A + 7823360) + 0);
-  k36_pad((float *)(A + 7823360) + 0, (float *)(A + 7954432) + 0);
-  k33_sub_mul((float *)(A + 7790592) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 7888896) + 0, (float *)(A + 557056) + 0, (float *)(A + 7626752) + 0);
-  k37_pad((float *)(A + 7626752) + 0, (float *)(A + 7725056) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 425984) + 0, (float *)(A + 7954432) + 0, (float *)(A + 7725056) + 0, (float *)(A + 8413184) + 0);
-  k39_matmul((float *)(A + 8413184) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 7659520) + 0, (float *)(A + 7626752) + 0);
-  k30_mul_sub((float *)(A + 7495680) + 0, (float *)(A + 7856128) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 7561216) + 0, (float *)(A + 7626752) + 0, (float *)(A + 8347648) + 0, (float *)(A + 7593984) + 0, (float *)(A + 7528448) + 0, (float *)(A + 7856128) + 0, (float *)(A + 7888896) + 0, (float *)(A + 8118272) + 0, (float *)(A + 8314880) + 0);
-  k32_pad((float *)(A + 8314880) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 7528448) + 0, (float *)(A + 7626752) + 0);
-  k34_mul_mul((float *)(A + 7888896) + 0, (float *)(A + 7495680) + 0, (float *)(A + 7626752) + 0, (float *)(A + 7528448) + 0);
-  k35_pad((float *)(A + 7528448) + 0, (float *)(A + 7725056) + 0);
-  k33_sub_mul((float *)(A + 7593984) + 0, (float *)(A + 7626752) + 0);
+  k5_add_add((float *)(A + 401408) + 1536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9740288) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 9740288) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9773056) + 0, (float *)(A + 9805824) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 9641984) + 0, (float *)(A + 9805824) + 0, (float *)(A + 9838592) + 0, (float *)(A + 9871360) + 0, (float *)(A + 9904128) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 9904128) + 0, (float *)(A + 9805824) + 0, (float *)(A + 9936896) + 0);
+  k10_matmul((float *)(A + 9936896) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9969664) + 0);
+  k5_add_add((float *)(A + 401408) + 1024, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9969664) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 9969664) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 9969664) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10035200) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 9871360) + 0, (float *)(A + 10035200) + 0, (float *)(A + 10067968) + 0, (float *)(A + 10100736) + 0, (float *)(A + 10133504) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 10133504) + 0, (float *)(A + 10035200) + 0, (float *)(A + 10166272) + 0);
+  k10_matmul((float *)(A + 10166272) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10199040) + 0);
+  k5_add_add((float *)(A + 401408) + 512, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10199040) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 10199040) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 10199040) + 0, (float *)(A + 10231808) + 0, (float *)(A + 10264576) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 10100736) + 0, (float *)(A + 10264576) + 0, (float *)(A + 10297344) + 0, (float *)(A + 10330112) + 0, (float *)(A + 10362880) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 10362880) + 0, (float *)(A + 10264576) + 0, (float *)(A + 10395648) + 0);
+  k10_matmul((float *)(A + 10395648) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4202496) + 0);
+  k5_add_add((float *)(A + 401408) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
+  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 4202496) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4235264) + 0, (float *)(A + 4268032) + 0);
+  k21_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 10330112) + 0, (float *)(A + 4268032) + 0, (float *)(A + 4300800) + 0, (float *)(A + 4333568) + 0);
+  k14_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4268032) + 0);
+  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 4333568) + 0, (float *)(A + 4366336) + 0, (float *)(A + 4399104) + 0);
+  k15_matmul((float *)(A + 4399104) + 0, (float *)(A + 4268032) + 0, (float *)(A + 196608) + 0);
+  k22_one_hot(in->y + 0, (float *)(A + 4268032) + 0);
+  k16_add((float *)(A + 196608) + 0, P + 82176 /* dense1.bias */, (float *)(A + 4270592) + 0);
+  k23_log_softmax((float *)(A + 4270592) + 0, (float *)(A + 196608) + 0);
+  k24_mul((float *)(A + 4268032) + 0, (float *)(A + 196608) + 0, (float *)(A + 4273152) + 0);
+  k25_sum_to((float *)(A + 4273152) + 0, (float *)(A + 199168) + 0);
+  k26_sum_to((float *)(A + 199168) + 0, (float *)(A + 199424) + 0);
+  k27_argmax((float *)(A + 4270592) + 0, (int32_t *)(A + 199168) + 0);
+  k28_equal((int32_t *)(A + 199168) + 0, in->y + 0, (float *)(A + 199488) + 0);
+  k26_sum_to((float *)(A + 199488) + 0, (float *)(A + 199168) + 0);
+  k29_mul((float *)(A + 4268032) + 0, (float *)(A + 4273152) + 0);
+  k25_sum_to((float *)(A + 4273152) + 0, (float *)(A + 199488) + 0);
+  k30_exp_mul_sub((float *)(A + 196608) + 0, (float *)(A + 199488) + 0, (float *)(A + 4273152) + 0, (float *)(A + 4268032) + 0);
+  k31_matmul((float *)(A + 4268032) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 4333568) + 0, (float *)(A + 401408) + 0);
+  k32_mul_sub((float *)(A + 4202496) + 0, (float *)(A + 434176) + 0);
+  k33_mul_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4366336) + 0, (float *)(A + 401408) + 0, (float *)(A + 4235264) + 0, (float *)(A + 434176) + 0, (float *)(A + 466944) + 0, (float *)(A + 499712) + 0);
+  k34_pad((float *)(A + 499712) + 0, (float *)(A + 532480) + 0);
+  k35_sub_mul((float *)(A + 4235264) + 0, (float *)(A + 499712) + 0);
+  k36_mul_mul((float *)(A + 466944) + 0, (float *)(A + 4202496) + 0, (float *)(A + 499712) + 0, (float *)(A + 4235264) + 0);
+  k37_pad((float *)(A + 4235264) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 4300800) + 0, (float *)(A + 499712) + 0);
+  k36_mul_mul((float *)(A + 466944) + 0, (float *)(A + 10330112) + 0, (float *)(A + 499712) + 0, (float *)(A + 401408) + 0);
+  k38_pad((float *)(A + 401408) + 0, (float *)(A + 794624) + 0);
+  k35_sub_mul((float *)(A + 4366336) + 0, (float *)(A + 499712) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4333568) + 0, (float *)(A + 499712) + 0, (float *)(A + 4366336) + 0);
+  k39_pad((float *)(A + 4366336) + 0, (float *)(A + 925696) + 0);
+  k40_addn((float *)(A + 532480) + 0, (float *)(A + 663552) + 0, (float *)(A + 794624) + 0, (float *)(A + 925696) + 0, (float *)(A + 1056768) + 0);
+  k41_matmul((float *)(A + 1056768) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4333568) + 0);
+  k32_mul_sub((float *)(A + 10362880) + 0, (float *)(A + 4366336) + 0);
+  k36_mul_mul((float *)(A + 4333568) + 0, (float *)(A + 10264576) + 0, (float *)(A + 4366336) + 0, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 10199040) + 0, (float *)(A + 4366336) + 0);
+  k42_mul_addn_mul((float *)(A + 466944) + 0, (float *)(A + 4300800) + 0, (float *)(A + 4431872) + 0, (float *)(A + 10231808) + 0, (float *)(A + 4366336) + 0, (float *)(A + 10330112) + 0, (float *)(A + 401408) + 0);
+  k34_pad((float *)(A + 401408) + 0, (float *)(A + 434176) + 0);
+  k35_sub_mul((float *)(A + 10231808) + 0, (float *)(A + 401408) + 0);
+  k36_mul_mul((float *)(A + 10330112) + 0, (float *)(A + 10199040) + 0, (float *)(A + 401408) + 0, (float *)(A + 4366336) + 0);
+  k37_pad((float *)(A + 4366336) + 0, (float *)(A + 565248) + 0);
+  k35_sub_mul((float *)(A + 10297344) + 0, (float *)(A + 401408) + 0);
+  k36_mul_mul((float *)(A + 10330112) + 0, (float *)(A + 10100736) + 0, (float *)(A + 401408) + 0, (float *)(A + 4366336) + 0);
+  k38_pad((float *)(A + 4366336) + 0, (float *)(A + 696320) + 0);
+  k35_sub_mul((float *)(A + 10264576) + 0, (float *)(A + 401408) + 0);
+  k36_mul_mul((float *)(A + 4333568) + 0, (float *)(A + 10362880) + 0, (float *)(A + 401408) + 0, (float *)(A + 4366336) + 0);
+  k39_pad((float *)(A + 4366336) + 0, (float *)(A + 827392) + 0);
+  k40_addn((float *)(A + 434176) + 0, (float *)(A + 565248) + 0, (float *)(A + 696320) + 0, (float *)(A + 827392) + 0, (float *)(A + 1187840) + 0);
+  k41_matmul((float *)(A + 1187840) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 10133504) + 0, (float *)(A + 10100736) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 10035200) + 0, (float *)(A + 10100736) + 0, (float *)(A + 10362880) + 0);
+  k32_mul_sub((float *)(A + 9969664) + 0, (float *)(A + 10100736) + 0);
+  k42_mul_addn_mul((float *)(A + 10330112) + 0, (float *)(A + 10297344) + 0, (float *)(A + 10362880) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10100736) + 0, (float *)(A + 10199040) + 0, (float *)(A + 10231808) + 0);
+  k34_pad((float *)(A + 10231808) + 0, (float *)(A + 10264576) + 0);
+  k35_sub_mul((float *)(A + 10002432) + 0, (float *)(A + 10100736) + 0);
+  k36_mul_mul((float *)(A + 10199040) + 0, (float *)(A + 9969664) + 0, (float *)(A + 10100736) + 0, (float *)(A + 10002432) + 0);
+  k37_pad((float *)(A + 10002432) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 10067968) + 0, (float *)(A + 10100736) + 0);
+  k36_mul_mul((float *)(A + 10199040) + 0, (float *)(A + 9871360) + 0, (float *)(A + 10100736) + 0, (float *)(A + 10231808) + 0);
+  k38_pad((float *)(A + 10231808) + 0, (float *)(A + 532480) + 0);
+  k35_sub_mul((float *)(A + 10035200) + 0, (float *)(A + 9871360) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 10133504) + 0, (float *)(A + 9871360) + 0, (float *)(A + 10100736) + 0);
+  k39_pad((float *)(A + 10100736) + 0, (float *)(A + 663552) + 0);
+  k40_addn((float *)(A + 10264576) + 0, (float *)(A + 401408) + 0, (float *)(A + 532480) + 0, (float *)(A + 663552) + 0, (float *)(A + 794624) + 0);
+  k41_matmul((float *)(A + 794624) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 9904128) + 0, (float *)(A + 9871360) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9805824) + 0, (float *)(A + 9871360) + 0, (float *)(A + 10100736) + 0);
+  k32_mul_sub((float *)(A + 9740288) + 0, (float *)(A + 9871360) + 0);
+  k42_mul_addn_mul((float *)(A + 10199040) + 0, (float *)(A + 10067968) + 0, (float *)(A + 10100736) + 0, (float *)(A + 9773056) + 0, (float *)(A + 9871360) + 0, (float *)(A + 10133504) + 0, (float *)(A + 9969664) + 0);
+  k34_pad((float *)(A + 9969664) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 9773056) + 0, (float *)(A + 9871360) + 0);
+  k36_mul_mul((float *)(A + 10133504) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9871360) + 0, (float *)(A + 9773056) + 0);
+  k37_pad((float *)(A + 9773056) + 0, (float *)(A + 9969664) + 0);
+  k35_sub_mul((float *)(A + 9838592) + 0, (float *)(A + 9871360) + 0);
+  k36_mul_mul((float *)(A + 10133504) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9871360) + 0, (float *)(A + 10100736) + 0);
+  k38_pad((float *)(A + 10100736) + 0, (float *)(A + 10199040) + 0);
+  k35_sub_mul((float *)(A + 9805824) + 0, (float *)(A + 9641984) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9904128) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9871360) + 0);
+  k39_pad((float *)(A + 9871360) + 0, (float *)(A + 401408) + 0);
+  k40_addn((float *)(A + 925696) + 0, (float *)(A + 9969664) + 0, (float *)(A + 10199040) + 0, (float *)(A + 401408) + 0, (float *)(A + 532480) + 0);
+  k41_matmul((float *)(A + 532480) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 9674752) + 0, (float *)(A + 9641984) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9576448) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9871360) + 0);
+  k32_mul_sub((float *)(A + 9510912) + 0, (float *)(A + 9641984) + 0);
+  k42_mul_addn_mul((float *)(A + 10133504) + 0, (float *)(A + 9838592) + 0, (float *)(A + 9871360) + 0, (float *)(A + 9543680) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9904128) + 0, (float *)(A + 9740288) + 0);
+  k34_pad((float *)(A + 9740288) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 9543680) + 0, (float *)(A + 9641984) + 0);
+  k36_mul_mul((float *)(A + 9904128) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9543680) + 0);
+  k37_pad((float *)(A + 9543680) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 9609216) + 0, (float *)(A + 9641984) + 0);
+  k36_mul_mul((float *)(A + 9904128) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9510912) + 0);
+  k38_pad((float *)(A + 9510912) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 9576448) + 0, (float *)(A + 9412608) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9641984) + 0);
+  k39_pad((float *)(A + 9641984) + 0, (float *)(A + 9740288) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9969664) + 0);
+  k41_matmul((float *)(A + 9969664) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 9445376) + 0, (float *)(A + 9412608) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9347072) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9641984) + 0);
+  k32_mul_sub((float *)(A + 9281536) + 0, (float *)(A + 9412608) + 0);
+  k42_mul_addn_mul((float *)(A + 9904128) + 0, (float *)(A + 9609216) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9314304) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9674752) + 0, (float *)(A + 10100736) + 0);
+  k34_pad((float *)(A + 10100736) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 9314304) + 0, (float *)(A + 9412608) + 0);
+  k36_mul_mul((float *)(A + 9674752) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9314304) + 0);
+  k37_pad((float *)(A + 9314304) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 9379840) + 0, (float *)(A + 9412608) + 0);
+  k36_mul_mul((float *)(A + 9674752) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9281536) + 0);
+  k38_pad((float *)(A + 9281536) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 9347072) + 0, (float *)(A + 9183232) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9445376) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9412608) + 0);
+  k39_pad((float *)(A + 9412608) + 0, (float *)(A + 9510912) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9740288) + 0);
+  k41_matmul((float *)(A + 9740288) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 9216000) + 0, (float *)(A + 9183232) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9117696) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9412608) + 0);
+  k32_mul_sub((float *)(A + 9052160) + 0, (float *)(A + 9183232) + 0);
+  k42_mul_addn_mul((float *)(A + 9674752) + 0, (float *)(A + 9379840) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9084928) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9445376) + 0, (float *)(A + 9871360) + 0);
+  k34_pad((float *)(A + 9871360) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 9084928) + 0, (float *)(A + 9183232) + 0);
+  k36_mul_mul((float *)(A + 9445376) + 0, (float *)(A + 9052160) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9084928) + 0);
+  k37_pad((float *)(A + 9084928) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 9150464) + 0, (float *)(A + 9183232) + 0);
+  k36_mul_mul((float *)(A + 9445376) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9052160) + 0);
+  k38_pad((float *)(A + 9052160) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 9117696) + 0, (float *)(A + 8953856) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9216000) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9183232) + 0);
+  k39_pad((float *)(A + 9183232) + 0, (float *)(A + 9281536) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9510912) + 0);
+  k41_matmul((float *)(A + 9510912) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 8986624) + 0, (float *)(A + 8953856) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8888320) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9183232) + 0);
+  k32_mul_sub((float *)(A + 8822784) + 0, (float *)(A + 8953856) + 0);
+  k42_mul_addn_mul((float *)(A + 9445376) + 0, (float *)(A + 9150464) + 0, (float *)(A + 9183232) + 0, (float *)(A + 8855552) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9641984) + 0);
+  k34_pad((float *)(A + 9641984) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 8855552) + 0, (float *)(A + 8953856) + 0);
+  k36_mul_mul((float *)(A + 9216000) + 0, (float *)(A + 8822784) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8855552) + 0);
+  k37_pad((float *)(A + 8855552) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 8921088) + 0, (float *)(A + 8953856) + 0);
+  k36_mul_mul((float *)(A + 9216000) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8822784) + 0);
+  k38_pad((float *)(A + 8822784) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 8888320) + 0, (float *)(A + 8724480) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8986624) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8953856) + 0);
+  k39_pad((float *)(A + 8953856) + 0, (float *)(A + 9052160) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 9052160) + 0, (float *)(A + 9281536) + 0);
+  k41_matmul((float *)(A + 9281536) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 8757248) + 0, (float *)(A + 8724480) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8658944) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8953856) + 0);
+  k32_mul_sub((float *)(A + 8593408) + 0, (float *)(A + 8724480) + 0);
+  k42_mul_addn_mul((float *)(A + 9216000) + 0, (float *)(A + 8921088) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8626176) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8986624) + 0, (float *)(A + 9412608) + 0);
+  k34_pad((float *)(A + 9412608) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 8626176) + 0, (float *)(A + 8724480) + 0);
+  k36_mul_mul((float *)(A + 8986624) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8626176) + 0);
+  k37_pad((float *)(A + 8626176) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 8691712) + 0, (float *)(A + 8724480) + 0);
+  k36_mul_mul((float *)(A + 8986624) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8593408) + 0);
+  k38_pad((float *)(A + 8593408) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 8658944) + 0, (float *)(A + 8495104) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8757248) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8724480) + 0);
+  k39_pad((float *)(A + 8724480) + 0, (float *)(A + 8822784) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 8822784) + 0, (float *)(A + 9052160) + 0);
+  k41_matmul((float *)(A + 9052160) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 8527872) + 0, (float *)(A + 8495104) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8724480) + 0);
+  k32_mul_sub((float *)(A + 8364032) + 0, (float *)(A + 8495104) + 0);
+  k42_mul_addn_mul((float *)(A + 8986624) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8396800) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8757248) + 0, (float *)(A + 9183232) + 0);
+  k34_pad((float *)(A + 9183232) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 8396800) + 0, (float *)(A + 8495104) + 0);
+  k36_mul_mul((float *)(A + 8757248) + 0, (float *)(A + 8364032) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8396800) + 0);
+  k37_pad((float *)(A + 8396800) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 8462336) + 0, (float *)(A + 8495104) + 0);
+  k36_mul_mul((float *)(A + 8757248) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8364032) + 0);
+  k38_pad((float *)(A + 8364032) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 8429568) + 0, (float *)(A + 8265728) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8527872) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8495104) + 0);
+  k39_pad((float *)(A + 8495104) + 0, (float *)(A + 8593408) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8822784) + 0);
+  k41_matmul((float *)(A + 8822784) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
 }
 
 static void fmnist_lstm_grad_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k34_mul_mul((float *)(A + 7888896) + 0, (float *)(A + 7397376) + 0, (float *)(A + 7626752) + 0, (float *)(A + 7593984) + 0);
-  k36_pad((float *)(A + 7593984) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 7561216) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 7659520) + 0, (float *)(A + 557056) + 0, (float *)(A + 7397376) + 0);
-  k37_pad((float *)(A + 7397376) + 0, (float *)(A + 7495680) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 7725056) + 0, (float *)(A + 425984) + 0, (float *)(A + 7495680) + 0, (float *)(A + 7954432) + 0);
-  k39_matmul((float *)(A + 7954432) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 7430144) + 0, (float *)(A + 7397376) + 0);
-  k30_mul_sub((float *)(A + 7266304) + 0, (float *)(A + 7659520) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 7331840) + 0, (float *)(A + 7397376) + 0, (float *)(A + 8118272) + 0, (float *)(A + 7364608) + 0, (float *)(A + 7299072) + 0, (float *)(A + 7659520) + 0, (float *)(A + 7856128) + 0, (float *)(A + 7888896) + 0, (float *)(A + 8085504) + 0);
-  k32_pad((float *)(A + 8085504) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 7299072) + 0, (float *)(A + 7397376) + 0);
-  k34_mul_mul((float *)(A + 7856128) + 0, (float *)(A + 7266304) + 0, (float *)(A + 7397376) + 0, (float *)(A + 7299072) + 0);
-  k35_pad((float *)(A + 7299072) + 0, (float *)(A + 7725056) + 0);
-  k33_sub_mul((float *)(A + 7364608) + 0, (float *)(A + 7397376) + 0);
-  k34_mul_mul((float *)(A + 7856128) + 0, (float *)(A + 7168000) + 0, (float *)(A + 7397376) + 0, (float *)(A + 7364608) + 0);
-  k36_pad((float *)(A + 7364608) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 7331840) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 7430144) + 0, (float *)(A + 557056) + 0, (float *)(A + 7168000) + 0);
-  k37_pad((float *)(A + 7168000) + 0, (float *)(A + 7266304) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 7725056) + 0, (float *)(A + 425984) + 0, (float *)(A + 7266304) + 0, (float *)(A + 7495680) + 0);
-  k39_matmul((float *)(A + 7495680) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 7200768) + 0, (float *)(A + 7168000) + 0);
-  k30_mul_sub((float *)(A + 7036928) + 0, (float *)(A + 7430144) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 7102464) + 0, (float *)(A + 7168000) + 0, (float *)(A + 7888896) + 0, (float *)(A + 7135232) + 0, (float *)(A + 7069696) + 0, (float *)(A + 7430144) + 0, (float *)(A + 7626752) + 0, (float *)(A + 7659520) + 0, (float *)(A + 8544256) + 0);
-  k32_pad((float *)(A + 8544256) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 7069696) + 0, (float *)(A + 7168000) + 0);
-  k34_mul_mul((float *)(A + 7626752) + 0, (float *)(A + 7036928) + 0, (float *)(A + 7168000) + 0, (float *)(A + 7069696) + 0);
-  k35_pad((float *)(A + 7069696) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 7135232) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 7626752) + 0, (float *)(A + 6938624) + 0, (float *)(A + 557056) + 0, (float *)(A + 7135232) + 0);
-  k36_pad((float *)(A + 7135232) + 0, (float *)(A + 7266304) + 0);
-  k33_sub_mul((float *)(A + 7102464) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 7200768) + 0, (float *)(A + 557056) + 0, (float *)(A + 6938624) + 0);
-  k37_pad((float *)(A + 6938624) + 0, (float *)(A + 7036928) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 425984) + 0, (float *)(A + 7266304) + 0, (float *)(A + 7036928) + 0, (float *)(A + 7725056) + 0);
-  k39_matmul((float *)(A + 7725056) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 6971392) + 0, (float *)(A + 6938624) + 0);
-  k30_mul_sub((float *)(A + 6807552) + 0, (float *)(A + 7168000) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 6873088) + 0, (float *)(A + 6938624) + 0, (float *)(A + 7659520) + 0, (float *)(A + 6905856) + 0, (float *)(A + 6840320) + 0, (float *)(A + 7168000) + 0, (float *)(A + 7200768) + 0, (float *)(A + 7430144) + 0, (float *)(A + 7626752) + 0);
-  k32_pad((float *)(A + 7626752) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 6840320) + 0, (float *)(A + 6938624) + 0);
-  k34_mul_mul((float *)(A + 7200768) + 0, (float *)(A + 6807552) + 0, (float *)(A + 6938624) + 0, (float *)(A + 6840320) + 0);
-  k35_pad((float *)(A + 6840320) + 0, (float *)(A + 7036928) + 0);
-  k33_sub_mul((float *)(A + 6905856) + 0, (float *)(A + 6938624) + 0);
-  k34_mul_mul((float *)(A + 7200768) + 0, (float *)(A + 6709248) + 0, (float *)(A + 6938624) + 0, (float *)(A + 6905856) + 0);
-  k36_pad((float *)(A + 6905856) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 6873088) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 6971392) + 0, (float *)(A + 557056) + 0, (float *)(A + 6709248) + 0);
-  k37_pad((float *)(A + 6709248) + 0, (float *)(A + 6807552) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 7036928) + 0, (float *)(A + 425984) + 0, (float *)(A + 6807552) + 0, (float *)(A + 7266304) + 0);
-  k39_matmul((float *)(A + 7266304) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 6742016) + 0, (float *)(A + 6709248) + 0);
-  k30_mul_sub((float *)(A + 6578176) + 0, (float *)(A + 6971392) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 6643712) + 0, (float *)(A + 6709248) + 0, (float *)(A + 7430144) + 0, (float *)(A + 6676480) + 0, (float *)(A + 6610944) + 0, (float *)(A + 6971392) + 0, (float *)(A + 7168000) + 0, (float *)(A + 7200768) + 0, (float *)(A + 7397376) + 0);
-  k32_pad((float *)(A + 7397376) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 6610944) + 0, (float *)(A + 6709248) + 0);
-  k34_mul_mul((float *)(A + 7168000) + 0, (float *)(A + 6578176) + 0, (float *)(A + 6709248) + 0, (float *)(A + 6610944) + 0);
-  k35_pad((float *)(A + 6610944) + 0, (float *)(A + 7036928) + 0);
-  k33_sub_mul((float *)(A + 6676480) + 0, (float *)(A + 6709248) + 0);
-  k34_mul_mul((float *)(A + 7168000) + 0, (float *)(A + 6479872) + 0, (float *)(A + 6709248) + 0, (float *)(A + 6676480) + 0);
-  k36_pad((float *)(A + 6676480) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 6643712) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 6742016) + 0, (float *)(A + 557056) + 0, (float *)(A + 6479872) + 0);
-  k37_pad((float *)(A + 6479872) + 0, (float *)(A + 6578176) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 7036928) + 0, (float *)(A + 425984) + 0, (float *)(A + 6578176) + 0, (float *)(A + 6807552) + 0);
-  k39_matmul((float *)(A + 6807552) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 6512640) + 0, (float *)(A + 6479872) + 0);
-  k30_mul_sub((float *)(A + 6348800) + 0, (float *)(A + 6742016) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 6414336) + 0, (float *)(A + 6479872) + 0, (float *)(A + 7200768) + 0, (float *)(A + 6447104) + 0, (float *)(A + 6381568) + 0, (float *)(A + 6742016) + 0, (float *)(A + 6938624) + 0, (float *)(A + 6971392) + 0, (float *)(A + 7856128) + 0);
-  k32_pad((float *)(A + 7856128) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 6381568) + 0, (float *)(A + 6479872) + 0);
-  k34_mul_mul((float *)(A + 6938624) + 0, (float *)(A + 6348800) + 0, (float *)(A + 6479872) + 0, (float *)(A + 6381568) + 0);
-  k35_pad((float *)(A + 6381568) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 6447104) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 6938624) + 0, (float *)(A + 6250496) + 0, (float *)(A + 557056) + 0, (float *)(A + 6447104) + 0);
-  k36_pad((float *)(A + 6447104) + 0, (float *)(A + 6578176) + 0);
-  k33_sub_mul((float *)(A + 6414336) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 6512640) + 0, (float *)(A + 557056) + 0, (float *)(A + 6250496) + 0);
-  k37_pad((float *)(A + 6250496) + 0, (float *)(A + 6348800) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 425984) + 0, (float *)(A + 6578176) + 0, (float *)(A + 6348800) + 0, (float *)(A + 7036928) + 0);
-  k39_matmul((float *)(A + 7036928) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 6283264) + 0, (float *)(A + 6250496) + 0);
-  k30_mul_sub((float *)(A + 6119424) + 0, (float *)(A + 6479872) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 6184960) + 0, (float *)(A + 6250496) + 0, (float *)(A + 6971392) + 0, (float *)(A + 6217728) + 0, (float *)(A + 6152192) + 0, (float *)(A + 6479872) + 0, (float *)(A + 6512640) + 0, (float *)(A + 6742016) + 0, (float *)(A + 6938624) + 0);
-  k32_pad((float *)(A + 6938624) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 6152192) + 0, (float *)(A + 6250496) + 0);
-  k34_mul_mul((float *)(A + 6512640) + 0, (float *)(A + 6119424) + 0, (float *)(A + 6250496) + 0, (float *)(A + 6152192) + 0);
-  k35_pad((float *)(A + 6152192) + 0, (float *)(A + 6348800) + 0);
-  k33_sub_mul((float *)(A + 6217728) + 0, (float *)(A + 6250496) + 0);
-  k34_mul_mul((float *)(A + 6512640) + 0, (float *)(A + 6021120) + 0, (float *)(A + 6250496) + 0, (float *)(A + 6217728) + 0);
-  k36_pad((float *)(A + 6217728) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 6184960) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 6283264) + 0, (float *)(A + 557056) + 0, (float *)(A + 6021120) + 0);
-  k37_pad((float *)(A + 6021120) + 0, (float *)(A + 6119424) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 6348800) + 0, (float *)(A + 425984) + 0, (float *)(A + 6119424) + 0, (float *)(A + 6578176) + 0);
-  k39_matmul((float *)(A + 6578176) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 6053888) + 0, (float *)(A + 6021120) + 0);
-  k30_mul_sub((float *)(A + 5890048) + 0, (float *)(A + 6283264) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 5955584) + 0, (float *)(A + 6021120) + 0, (float *)(A + 6742016) + 0, (float *)(A + 5988352) + 0, (float *)(A + 5922816) + 0, (float *)(A + 6283264) + 0, (float *)(A + 6479872) + 0, (float *)(A + 6512640) + 0, (float *)(A + 6709248) + 0);
-  k32_pad((float *)(A + 6709248) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 5922816) + 0, (float *)(A + 6021120) + 0);
-  k34_mul_mul((float *)(A + 6479872) + 0, (float *)(A + 5890048) + 0, (float *)(A + 6021120) + 0, (float *)(A + 5922816) + 0);
-  k35_pad((float *)(A + 5922816) + 0, (float *)(A + 6348800) + 0);
-  k33_sub_mul((float *)(A + 5988352) + 0, (float *)(A + 6021120) + 0);
-  k34_mul_mul((float *)(A + 6479872) + 0, (float *)(A + 5791744) + 0, (float *)(A + 6021120) + 0, (float *)(A + 5988352) + 0);
-  k36_pad((float *)(A + 5988352) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 5955584) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 6053888) + 0, (float *)(A + 557056) + 0, (float *)(A + 5791744) + 0);
-  k37_pad((float *)(A + 5791744) + 0, (float *)(A + 5890048) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 6348800) + 0, (float *)(A + 425984) + 0, (float *)(A + 5890048) + 0, (float *)(A + 6119424) + 0);
-  k39_matmul((float *)(A + 6119424) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 5824512) + 0, (float *)(A + 5791744) + 0);
-  k30_mul_sub((float *)(A + 5660672) + 0, (float *)(A + 6053888) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 5726208) + 0, (float *)(A + 5791744) + 0, (float *)(A + 6512640) + 0, (float *)(A + 5758976) + 0, (float *)(A + 5693440) + 0, (float *)(A + 6053888) + 0, (float *)(A + 6250496) + 0, (float *)(A + 6283264) + 0, (float *)(A + 7168000) + 0);
-  k32_pad((float *)(A + 7168000) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 5693440) + 0, (float *)(A + 5791744) + 0);
-  k34_mul_mul((float *)(A + 6250496) + 0, (float *)(A + 5660672) + 0, (float *)(A + 5791744) + 0, (float *)(A + 5693440) + 0);
-  k35_pad((float *)(A + 5693440) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 5758976) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 6250496) + 0, (float *)(A + 5562368) + 0, (float *)(A + 557056) + 0, (float *)(A + 5758976) + 0);
-  k36_pad((float *)(A + 5758976) + 0, (float *)(A + 5890048) + 0);
-  k33_sub_mul((float *)(A + 5726208) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 5824512) + 0, (float *)(A + 557056) + 0, (float *)(A + 5562368) + 0);
-  k37_pad((float *)(A + 5562368) + 0, (float *)(A + 5660672) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 425984) + 0, (float *)(A + 5890048) + 0, (float *)(A + 5660672) + 0, (float *)(A + 6348800) + 0);
-  k39_matmul((float *)(A + 6348800) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 5595136) + 0, (float *)(A + 5562368) + 0);
-  k30_mul_sub((float *)(A + 5431296) + 0, (float *)(A + 5791744) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 5496832) + 0, (float *)(A + 5562368) + 0, (float *)(A + 6283264) + 0, (float *)(A + 5529600) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5791744) + 0, (float *)(A + 5824512) + 0, (float *)(A + 6053888) + 0, (float *)(A + 6250496) + 0);
-  k32_pad((float *)(A + 6250496) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 5464064) + 0, (float *)(A + 5562368) + 0);
-  k34_mul_mul((float *)(A + 5824512) + 0, (float *)(A + 5431296) + 0, (float *)(A + 5562368) + 0, (float *)(A + 5464064) + 0);
-  k35_pad((float *)(A + 5464064) + 0, (float *)(A + 5660672) + 0);
-  k33_sub_mul((float *)(A + 5529600) + 0, (float *)(A + 5562368) + 0);
-  k34_mul_mul((float *)(A + 5824512) + 0, (float *)(A + 5332992) + 0, (float *)(A + 5562368) + 0, (float *)(A + 5529600) + 0);
-  k36_pad((float *)(A + 5529600) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 5496832) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 5595136) + 0, (float *)(A + 557056) + 0, (float *)(A + 5332992) + 0);
-  k37_pad((float *)(A + 5332992) + 0, (float *)(A + 5431296) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 5660672) + 0, (float *)(A + 425984) + 0, (float *)(A + 5431296) + 0, (float *)(A + 5890048) + 0);
-  k39_matmul((float *)(A + 5890048) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 5365760) + 0, (float *)(A + 5332992) + 0);
-  k30_mul_sub((float *)(A + 5201920) + 0, (float *)(A + 5595136) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 5267456) + 0, (float *)(A + 5332992) + 0, (float *)(A + 6053888) + 0, (float *)(A + 5300224) + 0, (float *)(A + 5234688) + 0, (float *)(A + 5595136) + 0, (float *)(A + 5791744) + 0, (float *)(A + 5824512) + 0, (float *)(A + 6021120) + 0);
-  k32_pad((float *)(A + 6021120) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 5234688) + 0, (float *)(A + 5332992) + 0);
-  k34_mul_mul((float *)(A + 5791744) + 0, (float *)(A + 5201920) + 0, (float *)(A + 5332992) + 0, (float *)(A + 5234688) + 0);
-  k35_pad((float *)(A + 5234688) + 0, (float *)(A + 5660672) + 0);
-  k33_sub_mul((float *)(A + 5300224) + 0, (float *)(A + 5332992) + 0);
-  k34_mul_mul((float *)(A + 5791744) + 0, (float *)(A + 5103616) + 0, (float *)(A + 5332992) + 0, (float *)(A + 5300224) + 0);
-  k36_pad((float *)(A + 5300224) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 5267456) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 5365760) + 0, (float *)(A + 557056) + 0, (float *)(A + 5103616) + 0);
-  k37_pad((float *)(A + 5103616) + 0, (float *)(A + 5201920) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 5660672) + 0, (float *)(A + 425984) + 0, (float *)(A + 5201920) + 0, (float *)(A + 5431296) + 0);
-  k39_matmul((float *)(A + 5431296) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 5136384) + 0, (float *)(A + 5103616) + 0);
-  k30_mul_sub((float *)(A + 4972544) + 0, (float *)(A + 5365760) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 5038080) + 0, (float *)(A + 5103616) + 0, (float *)(A + 5824512) + 0, (float *)(A + 5070848) + 0, (float *)(A + 5005312) + 0, (float *)(A + 5365760) + 0, (float *)(A + 5562368) + 0, (float *)(A + 5595136) + 0, (float *)(A + 6479872) + 0);
-  k32_pad((float *)(A + 6479872) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 5005312) + 0, (float *)(A + 5103616) + 0);
-  k34_mul_mul((float *)(A + 5562368) + 0, (float *)(A + 4972544) + 0, (float *)(A + 5103616) + 0, (float *)(A + 5005312) + 0);
-  k35_pad((float *)(A + 5005312) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 5070848) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 5562368) + 0, (float *)(A + 4874240) + 0, (float *)(A + 557056) + 0, (float *)(A + 5070848) + 0);
-  k36_pad((float *)(A + 5070848) + 0, (float *)(A + 5201920) + 0);
-  k33_sub_mul((float *)(A + 5038080) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 5136384) + 0, (float *)(A + 557056) + 0, (float *)(A + 4874240) + 0);
-  k37_pad((float *)(A + 4874240) + 0, (float *)(A + 4972544) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 425984) + 0, (float *)(A + 5201920) + 0, (float *)(A + 4972544) + 0, (float *)(A + 5660672) + 0);
-  k39_matmul((float *)(A + 5660672) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 4907008) + 0, (float *)(A + 4874240) + 0);
-  k30_mul_sub((float *)(A + 4743168) + 0, (float *)(A + 5103616) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 4808704) + 0, (float *)(A + 4874240) + 0, (float *)(A + 5595136) + 0, (float *)(A + 4841472) + 0, (float *)(A + 4775936) + 0, (float *)(A + 5103616) + 0, (float *)(A + 5136384) + 0, (float *)(A + 5365760) + 0, (float *)(A + 5562368) + 0);
-  k32_pad((float *)(A + 5562368) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 4775936) + 0, (float *)(A + 4874240) + 0);
-  k34_mul_mul((float *)(A + 5136384) + 0, (float *)(A + 4743168) + 0, (float *)(A + 4874240) + 0, (float *)(A + 4775936) + 0);
-  k35_pad((float *)(A + 4775936) + 0, (float *)(A + 4972544) + 0);
-  k33_sub_mul((float *)(A + 4841472) + 0, (float *)(A + 4874240) + 0);
-  k34_mul_mul((float *)(A + 5136384) + 0, (float *)(A + 4644864) + 0, (float *)(A + 4874240) + 0, (float *)(A + 4841472) + 0);
-  k36_pad((float *)(A + 4841472) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 4808704) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 4907008) + 0, (float *)(A + 557056) + 0, (float *)(A + 4644864) + 0);
-  k37_pad((float *)(A + 4644864) + 0, (float *)(A + 4743168) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 4972544) + 0, (float *)(A + 425984) + 0, (float *)(A + 4743168) + 0, (float *)(A + 5201920) + 0);
-  k39_matmul((float *)(A + 5201920) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 4677632) + 0, (float *)(A + 4644864) + 0);
-  k30_mul_sub((float *)(A + 4513792) + 0, (float *)(A + 4907008) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 4579328) + 0, (float *)(A + 4644864) + 0, (float *)(A + 5365760) + 0, (float *)(A + 4612096) + 0, (float *)(A + 4546560) + 0, (float *)(A + 4907008) + 0, (float *)(A + 5103616) + 0, (float *)(A + 5136384) + 0, (float *)(A + 5332992) + 0);
-  k32_pad((float *)(A + 5332992) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 4546560) + 0, (float *)(A + 4644864) + 0);
-  k34_mul_mul((float *)(A + 5103616) + 0, (float *)(A + 4513792) + 0, (float *)(A + 4644864) + 0, (float *)(A + 4546560) + 0);
-  k35_pad((float *)(A + 4546560) + 0, (float *)(A + 4972544) + 0);
-  k33_sub_mul((float *)(A + 4612096) + 0, (float *)(A + 4644864) + 0);
-  k34_mul_mul((float *)(A + 5103616) + 0, (float *)(A + 4415488) + 0, (float *)(A + 4644864) + 0, (float *)(A + 4612096) + 0);
-  k36_pad((float *)(A + 4612096) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 4579328) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 4677632) + 0, (float *)(A + 557056) + 0, (float *)(A + 4415488) + 0);
-  k37_pad((float *)(A + 4415488) + 0, (float *)(A + 4513792) + 0);
+  k32_mul_sub((float *)(A + 8298496) + 0, (float *)(A + 8265728) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8200192) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8495104) + 0);
+  k32_mul_sub((float *)(A + 8134656) + 0, (float *)(A + 8265728) + 0);
+  k42_mul_addn_mul((float *)(A + 8757248) + 0, (float *)(A + 8462336) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8527872) + 0, (float *)(A + 8953856) + 0);
+  k34_pad((float *)(A + 8953856) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 8167424) + 0, (float *)(A + 8265728) + 0);
+  k36_mul_mul((float *)(A + 8527872) + 0, (float *)(A + 8134656) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8167424) + 0);
+  k37_pad((float *)(A + 8167424) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 8232960) + 0, (float *)(A + 8265728) + 0);
+  k36_mul_mul((float *)(A + 8527872) + 0, (float *)(A + 8036352) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8134656) + 0);
+  k38_pad((float *)(A + 8134656) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 8200192) + 0, (float *)(A + 8036352) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8298496) + 0, (float *)(A + 8036352) + 0, (float *)(A + 8265728) + 0);
+  k39_pad((float *)(A + 8265728) + 0, (float *)(A + 8364032) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 8364032) + 0, (float *)(A + 8593408) + 0);
+  k41_matmul((float *)(A + 8593408) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 8069120) + 0, (float *)(A + 8036352) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7970816) + 0, (float *)(A + 8036352) + 0, (float *)(A + 8265728) + 0);
+  k32_mul_sub((float *)(A + 7905280) + 0, (float *)(A + 8036352) + 0);
+  k42_mul_addn_mul((float *)(A + 8527872) + 0, (float *)(A + 8232960) + 0, (float *)(A + 8265728) + 0, (float *)(A + 7938048) + 0, (float *)(A + 8036352) + 0, (float *)(A + 8298496) + 0, (float *)(A + 8724480) + 0);
+  k34_pad((float *)(A + 8724480) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 7938048) + 0, (float *)(A + 8036352) + 0);
+  k36_mul_mul((float *)(A + 8298496) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8036352) + 0, (float *)(A + 7938048) + 0);
+  k37_pad((float *)(A + 7938048) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 8003584) + 0, (float *)(A + 8036352) + 0);
+  k36_mul_mul((float *)(A + 8298496) + 0, (float *)(A + 7806976) + 0, (float *)(A + 8036352) + 0, (float *)(A + 7905280) + 0);
+  k38_pad((float *)(A + 7905280) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 7970816) + 0, (float *)(A + 7806976) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8069120) + 0, (float *)(A + 7806976) + 0, (float *)(A + 8036352) + 0);
+  k39_pad((float *)(A + 8036352) + 0, (float *)(A + 8134656) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 8134656) + 0, (float *)(A + 8364032) + 0);
+  k41_matmul((float *)(A + 8364032) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 7839744) + 0, (float *)(A + 7806976) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7741440) + 0, (float *)(A + 7806976) + 0, (float *)(A + 8036352) + 0);
+  k32_mul_sub((float *)(A + 7675904) + 0, (float *)(A + 7806976) + 0);
+  k42_mul_addn_mul((float *)(A + 8298496) + 0, (float *)(A + 8003584) + 0, (float *)(A + 8036352) + 0, (float *)(A + 7708672) + 0, (float *)(A + 7806976) + 0, (float *)(A + 8069120) + 0, (float *)(A + 8495104) + 0);
+  k34_pad((float *)(A + 8495104) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 7708672) + 0, (float *)(A + 7806976) + 0);
+  k36_mul_mul((float *)(A + 8069120) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7708672) + 0);
+  k37_pad((float *)(A + 7708672) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 7774208) + 0, (float *)(A + 7806976) + 0);
+  k36_mul_mul((float *)(A + 8069120) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7675904) + 0);
+  k38_pad((float *)(A + 7675904) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 7741440) + 0, (float *)(A + 7577600) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7839744) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7806976) + 0);
+  k39_pad((float *)(A + 7806976) + 0, (float *)(A + 7905280) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8134656) + 0);
+  k41_matmul((float *)(A + 8134656) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 7610368) + 0, (float *)(A + 7577600) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7512064) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7806976) + 0);
+  k32_mul_sub((float *)(A + 7446528) + 0, (float *)(A + 7577600) + 0);
+  k42_mul_addn_mul((float *)(A + 8069120) + 0, (float *)(A + 7774208) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7479296) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7839744) + 0, (float *)(A + 8265728) + 0);
+  k34_pad((float *)(A + 8265728) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 7479296) + 0, (float *)(A + 7577600) + 0);
+  k36_mul_mul((float *)(A + 7839744) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7479296) + 0);
+  k37_pad((float *)(A + 7479296) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 7544832) + 0, (float *)(A + 7577600) + 0);
+  k36_mul_mul((float *)(A + 7839744) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7446528) + 0);
+  k38_pad((float *)(A + 7446528) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 7512064) + 0, (float *)(A + 7348224) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7610368) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7577600) + 0);
+  k39_pad((float *)(A + 7577600) + 0, (float *)(A + 7675904) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7905280) + 0);
+  k41_matmul((float *)(A + 7905280) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 7380992) + 0, (float *)(A + 7348224) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7282688) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7577600) + 0);
+  k32_mul_sub((float *)(A + 7217152) + 0, (float *)(A + 7348224) + 0);
+  k42_mul_addn_mul((float *)(A + 7839744) + 0, (float *)(A + 7544832) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7249920) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7610368) + 0, (float *)(A + 8036352) + 0);
+  k34_pad((float *)(A + 8036352) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 7249920) + 0, (float *)(A + 7348224) + 0);
+  k36_mul_mul((float *)(A + 7610368) + 0, (float *)(A + 7217152) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7249920) + 0);
+  k37_pad((float *)(A + 7249920) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 7315456) + 0, (float *)(A + 7348224) + 0);
+  k36_mul_mul((float *)(A + 7610368) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7217152) + 0);
+  k38_pad((float *)(A + 7217152) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 7282688) + 0, (float *)(A + 7118848) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7348224) + 0);
+  k39_pad((float *)(A + 7348224) + 0, (float *)(A + 7446528) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7675904) + 0);
+  k41_matmul((float *)(A + 7675904) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 7151616) + 0, (float *)(A + 7118848) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7053312) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7348224) + 0);
+  k32_mul_sub((float *)(A + 6987776) + 0, (float *)(A + 7118848) + 0);
+  k42_mul_addn_mul((float *)(A + 7610368) + 0, (float *)(A + 7315456) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7020544) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7806976) + 0);
+  k34_pad((float *)(A + 7806976) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 7020544) + 0, (float *)(A + 7118848) + 0);
+  k36_mul_mul((float *)(A + 7380992) + 0, (float *)(A + 6987776) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7020544) + 0);
+  k37_pad((float *)(A + 7020544) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 7086080) + 0, (float *)(A + 7118848) + 0);
+  k36_mul_mul((float *)(A + 7380992) + 0, (float *)(A + 6889472) + 0, (float *)(A + 7118848) + 0, (float *)(A + 6987776) + 0);
+  k38_pad((float *)(A + 6987776) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 7053312) + 0, (float *)(A + 6889472) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7151616) + 0, (float *)(A + 6889472) + 0, (float *)(A + 7118848) + 0);
+  k39_pad((float *)(A + 7118848) + 0, (float *)(A + 7217152) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 7217152) + 0, (float *)(A + 7446528) + 0);
+  k41_matmul((float *)(A + 7446528) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 6922240) + 0, (float *)(A + 6889472) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6823936) + 0, (float *)(A + 6889472) + 0, (float *)(A + 7118848) + 0);
+  k32_mul_sub((float *)(A + 6758400) + 0, (float *)(A + 6889472) + 0);
+  k42_mul_addn_mul((float *)(A + 7380992) + 0, (float *)(A + 7086080) + 0, (float *)(A + 7118848) + 0, (float *)(A + 6791168) + 0, (float *)(A + 6889472) + 0, (float *)(A + 7151616) + 0, (float *)(A + 7577600) + 0);
+  k34_pad((float *)(A + 7577600) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 6791168) + 0, (float *)(A + 6889472) + 0);
+  k36_mul_mul((float *)(A + 7151616) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6791168) + 0);
+  k37_pad((float *)(A + 6791168) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 6856704) + 0, (float *)(A + 6889472) + 0);
+  k36_mul_mul((float *)(A + 7151616) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6758400) + 0);
+  k38_pad((float *)(A + 6758400) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 6823936) + 0, (float *)(A + 6660096) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6922240) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6889472) + 0);
+  k39_pad((float *)(A + 6889472) + 0, (float *)(A + 6987776) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 6987776) + 0, (float *)(A + 7217152) + 0);
+  k41_matmul((float *)(A + 7217152) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 6692864) + 0, (float *)(A + 6660096) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6889472) + 0);
+  k32_mul_sub((float *)(A + 6529024) + 0, (float *)(A + 6660096) + 0);
+  k42_mul_addn_mul((float *)(A + 7151616) + 0, (float *)(A + 6856704) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6561792) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6922240) + 0, (float *)(A + 7348224) + 0);
+  k34_pad((float *)(A + 7348224) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 6561792) + 0, (float *)(A + 6660096) + 0);
+  k36_mul_mul((float *)(A + 6922240) + 0, (float *)(A + 6529024) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6561792) + 0);
+  k37_pad((float *)(A + 6561792) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 6627328) + 0, (float *)(A + 6660096) + 0);
+  k36_mul_mul((float *)(A + 6922240) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6529024) + 0);
+  k38_pad((float *)(A + 6529024) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 6594560) + 0, (float *)(A + 6430720) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6692864) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6660096) + 0);
+  k39_pad((float *)(A + 6660096) + 0, (float *)(A + 6758400) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6987776) + 0);
+  k41_matmul((float *)(A + 6987776) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 6463488) + 0, (float *)(A + 6430720) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6365184) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6660096) + 0);
+  k32_mul_sub((float *)(A + 6299648) + 0, (float *)(A + 6430720) + 0);
+  k42_mul_addn_mul((float *)(A + 6922240) + 0, (float *)(A + 6627328) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6692864) + 0, (float *)(A + 7118848) + 0);
+  k34_pad((float *)(A + 7118848) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 6332416) + 0, (float *)(A + 6430720) + 0);
+  k36_mul_mul((float *)(A + 6692864) + 0, (float *)(A + 6299648) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6332416) + 0);
+  k37_pad((float *)(A + 6332416) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 6397952) + 0, (float *)(A + 6430720) + 0);
+  k36_mul_mul((float *)(A + 6692864) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6299648) + 0);
+  k38_pad((float *)(A + 6299648) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 6365184) + 0, (float *)(A + 6201344) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6463488) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6430720) + 0);
+  k39_pad((float *)(A + 6430720) + 0, (float *)(A + 6529024) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 6529024) + 0, (float *)(A + 6758400) + 0);
+  k41_matmul((float *)(A + 6758400) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 6234112) + 0, (float *)(A + 6201344) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6135808) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6430720) + 0);
+  k32_mul_sub((float *)(A + 6070272) + 0, (float *)(A + 6201344) + 0);
+  k42_mul_addn_mul((float *)(A + 6692864) + 0, (float *)(A + 6397952) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6103040) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6463488) + 0, (float *)(A + 6889472) + 0);
+  k34_pad((float *)(A + 6889472) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 6103040) + 0, (float *)(A + 6201344) + 0);
+  k36_mul_mul((float *)(A + 6463488) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6103040) + 0);
+  k37_pad((float *)(A + 6103040) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 6168576) + 0, (float *)(A + 6201344) + 0);
+  k36_mul_mul((float *)(A + 6463488) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6070272) + 0);
+  k38_pad((float *)(A + 6070272) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 6135808) + 0, (float *)(A + 5971968) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6234112) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6201344) + 0);
+  k39_pad((float *)(A + 6201344) + 0, (float *)(A + 6299648) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 6299648) + 0, (float *)(A + 6529024) + 0);
+  k41_matmul((float *)(A + 6529024) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 6004736) + 0, (float *)(A + 5971968) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5906432) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6201344) + 0);
+  k32_mul_sub((float *)(A + 5840896) + 0, (float *)(A + 5971968) + 0);
+  k42_mul_addn_mul((float *)(A + 6463488) + 0, (float *)(A + 6168576) + 0, (float *)(A + 6201344) + 0, (float *)(A + 5873664) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6234112) + 0, (float *)(A + 6660096) + 0);
+  k34_pad((float *)(A + 6660096) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 5873664) + 0, (float *)(A + 5971968) + 0);
+  k36_mul_mul((float *)(A + 6234112) + 0, (float *)(A + 5840896) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5873664) + 0);
+  k37_pad((float *)(A + 5873664) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 5939200) + 0, (float *)(A + 5971968) + 0);
+  k36_mul_mul((float *)(A + 6234112) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5840896) + 0);
+  k38_pad((float *)(A + 5840896) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 5906432) + 0, (float *)(A + 5742592) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6004736) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5971968) + 0);
+  k39_pad((float *)(A + 5971968) + 0, (float *)(A + 6070272) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6299648) + 0);
+  k41_matmul((float *)(A + 6299648) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 5775360) + 0, (float *)(A + 5742592) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5677056) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5971968) + 0);
+  k32_mul_sub((float *)(A + 5611520) + 0, (float *)(A + 5742592) + 0);
+  k42_mul_addn_mul((float *)(A + 6234112) + 0, (float *)(A + 5939200) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5644288) + 0, (float *)(A + 5742592) + 0, (float *)(A + 6004736) + 0, (float *)(A + 6430720) + 0);
+  k34_pad((float *)(A + 6430720) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 5644288) + 0, (float *)(A + 5742592) + 0);
+  k36_mul_mul((float *)(A + 6004736) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5644288) + 0);
+  k37_pad((float *)(A + 5644288) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 5709824) + 0, (float *)(A + 5742592) + 0);
+  k36_mul_mul((float *)(A + 6004736) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5611520) + 0);
+  k38_pad((float *)(A + 5611520) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 5677056) + 0, (float *)(A + 5513216) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5775360) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5742592) + 0);
+  k39_pad((float *)(A + 5742592) + 0, (float *)(A + 5840896) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 5840896) + 0, (float *)(A + 6070272) + 0);
+  k41_matmul((float *)(A + 6070272) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 5545984) + 0, (float *)(A + 5513216) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5447680) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5742592) + 0);
+  k32_mul_sub((float *)(A + 5382144) + 0, (float *)(A + 5513216) + 0);
+  k42_mul_addn_mul((float *)(A + 6004736) + 0, (float *)(A + 5709824) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5414912) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5775360) + 0, (float *)(A + 6201344) + 0);
+  k34_pad((float *)(A + 6201344) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 5414912) + 0, (float *)(A + 5513216) + 0);
+  k36_mul_mul((float *)(A + 5775360) + 0, (float *)(A + 5382144) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5414912) + 0);
+  k37_pad((float *)(A + 5414912) + 0, (float *)(A + 663552) + 0);
 }
 
 static void fmnist_lstm_grad_4(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 4972544) + 0, (float *)(A + 425984) + 0, (float *)(A + 4513792) + 0, (float *)(A + 4743168) + 0);
-  k39_matmul((float *)(A + 4743168) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 4448256) + 0, (float *)(A + 4415488) + 0);
-  k30_mul_sub((float *)(A + 4284416) + 0, (float *)(A + 4677632) + 0);
-  k40_mul_mul_addn((float *)(A + 4218880) + 0, (float *)(A + 4349952) + 0, (float *)(A + 4415488) + 0, (float *)(A + 5136384) + 0, (float *)(A + 4382720) + 0, (float *)(A + 4317184) + 0, (float *)(A + 4677632) + 0, (float *)(A + 4874240) + 0, (float *)(A + 4907008) + 0, (float *)(A + 5791744) + 0);
-  k32_pad((float *)(A + 5791744) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 4317184) + 0, (float *)(A + 4415488) + 0);
-  k34_mul_mul((float *)(A + 4874240) + 0, (float *)(A + 4284416) + 0, (float *)(A + 4415488) + 0, (float *)(A + 4317184) + 0);
-  k35_pad((float *)(A + 4317184) + 0, (float *)(A + 425984) + 0);
-  k33_sub_mul((float *)(A + 4382720) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4874240) + 0, (float *)(A + 3760128) + 0, (float *)(A + 557056) + 0, (float *)(A + 4382720) + 0);
-  k36_pad((float *)(A + 4382720) + 0, (float *)(A + 4513792) + 0);
-  k33_sub_mul((float *)(A + 4349952) + 0, (float *)(A + 557056) + 0);
-  k34_mul_mul((float *)(A + 4218880) + 0, (float *)(A + 4448256) + 0, (float *)(A + 557056) + 0, (float *)(A + 3760128) + 0);
-  k37_pad((float *)(A + 3760128) + 0, (float *)(A + 4284416) + 0);
-  k38_addn((float *)(A + 163840) + 0, (float *)(A + 425984) + 0, (float *)(A + 4513792) + 0, (float *)(A + 4284416) + 0, (float *)(A + 4972544) + 0);
-  k39_matmul((float *)(A + 4972544) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 3760128) + 0);
-  k30_mul_sub((float *)(A + 3792896) + 0, (float *)(A + 4218880) + 0);
-  k30_mul_sub((float *)(A + 0) + 0, (float *)(A + 4415488) + 0);
-  k41_mul_mul_addn((float *)(A + 3760128) + 0, (float *)(A + 3825664) + 0, (float *)(A + 4218880) + 0, (float *)(A + 4907008) + 0, (float *)(A + 3727360) + 0, (float *)(A + 4415488) + 0, (float *)(A + 4448256) + 0, (float *)(A + 4677632) + 0);
-  k32_pad((float *)(A + 4677632) + 0, (float *)(A + 163840) + 0);
-  k33_sub_mul((float *)(A + 3727360) + 0, (float *)(A + 4218880) + 0);
-  k34_mul_mul((float *)(A + 4448256) + 0, (float *)(A + 0) + 0, (float *)(A + 4218880) + 0, (float *)(A + 4415488) + 0);
-  k35_pad((float *)(A + 4415488) + 0, (float *)(A + 4284416) + 0);
-  k33_sub_mul((float *)(A + 3825664) + 0, (float *)(A + 0) + 0);
-  k34_mul_mul((float *)(A + 3760128) + 0, (float *)(A + 3792896) + 0, (float *)(A + 0) + 0, (float *)(A + 4218880) + 0);
-  k37_pad((float *)(A + 4218880) + 0, (float *)(A + 425984) + 0);
-  k42_addn((float *)(A + 163840) + 0, (float *)(A + 4284416) + 0, (float *)(A + 425984) + 0, (float *)(A + 4513792) + 0);
-  k43_stack((float *)(A + 4513792) + 0, (float *)(A + 4972544) + 0, (float *)(A + 4743168) + 0, (float *)(A + 5201920) + 0, (float *)(A + 5660672) + 0, (float *)(A + 5431296) + 0, (float *)(A + 5890048) + 0, (float *)(A + 6348800) + 0, (float *)(A + 6119424) + 0, (float *)(A + 6578176) + 0, (float *)(A + 7036928) + 0, (float *)(A + 6807552) + 0, (float *)(A + 7266304) + 0, (float *)(A + 7725056) + 0, (float *)(A + 7495680) + 0, (float *)(A + 7954432) + 0, (float *)(A + 8413184) + 0, (float *)(A + 8183808) + 0, (float *)(A + 8642560) + 0, (float *)(A + 9101312) + 0, (float *)(A + 8871936) + 0, (float *)(A + 9330688) + 0, (float *)(A + 9789440) + 0, (float *)(A + 9560064) + 0, (float *)(A + 10018816) + 0, (float *)(A + 32768) + 0, (float *)(A + 294912) + 0, (float *)(A + 589824) + 0, (float *)(A + 10248192) + 0);
-  k44_matmul((float *)(A + 10248192) + 0, in->x + 0, (float *)(A + 4120576) + 0);
-  k45_stack((float *)(A + 4972544) + 0, (float *)(A + 4743168) + 0, (float *)(A + 5201920) + 0, (float *)(A + 5660672) + 0, (float *)(A + 5431296) + 0, (float *)(A + 5890048) + 0, (float *)(A + 6348800) + 0, (float *)(A + 6119424) + 0, (float *)(A + 6578176) + 0, (float *)(A + 7036928) + 0, (float *)(A + 6807552) + 0, (float *)(A + 7266304) + 0, (float *)(A + 7725056) + 0, (float *)(A + 7495680) + 0, (float *)(A + 7954432) + 0, (float *)(A + 8413184) + 0, (float *)(A + 8183808) + 0, (float *)(A + 8642560) + 0, (float *)(A + 9101312) + 0, (float *)(A + 8871936) + 0, (float *)(A + 9330688) + 0, (float *)(A + 9789440) + 0, (float *)(A + 9560064) + 0, (float *)(A + 10018816) + 0, (float *)(A + 32768) + 0, (float *)(A + 294912) + 0, (float *)(A + 589824) + 0, (float *)(A + 13918208) + 0);
-  k46_stack((float *)(A + 4251648) + 0, (float *)(A + 4481024) + 0, (float *)(A + 4710400) + 0, (float *)(A + 4939776) + 0, (float *)(A + 5169152) + 0, (float *)(A + 5398528) + 0, (float *)(A + 5627904) + 0, (float *)(A + 5857280) + 0, (float *)(A + 6086656) + 0, (float *)(A + 6316032) + 0, (float *)(A + 6545408) + 0, (float *)(A + 6774784) + 0, (float *)(A + 7004160) + 0, (float *)(A + 7233536) + 0, (float *)(A + 7462912) + 0, (float *)(A + 7692288) + 0, (float *)(A + 7921664) + 0, (float *)(A + 8151040) + 0, (float *)(A + 8380416) + 0, (float *)(A + 8609792) + 0, (float *)(A + 8839168) + 0, (float *)(A + 9068544) + 0, (float *)(A + 9297920) + 0, (float *)(A + 9527296) + 0, (float *)(A + 9756672) + 0, (float *)(A + 9986048) + 0, (float *)(A + 10215424) + 0, (float *)(A + 0) + 0);
-  k47_matmul((float *)(A + 13918208) + 0, (float *)(A + 0) + 0, (float *)(A + 884736) + 0);
-  k48_sum_to((float *)(A + 10248192) + 0, (float *)(A + 4062848) + 0);
-  k49_matmul((float *)(A + 4055040) + 0, (float *)(A + 4186112) + 0, (float *)(A + 4177920) + 0);
-  k50_sum_to((float *)(A + 4055040) + 0, (float *)(A + 4064896) + 0);
-  k51_mul_neg((float *)(A + 4062720) + 0, (float *)(A + 4064960) + 0);
-  k52_mul((float *)(A + 4062784) + 0, (float *)(A + 4065024) + 0);
+  k35_sub_mul((float *)(A + 5480448) + 0, (float *)(A + 5513216) + 0);
+  k36_mul_mul((float *)(A + 5775360) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5382144) + 0);
+  k38_pad((float *)(A + 5382144) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 5447680) + 0, (float *)(A + 5283840) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5545984) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5513216) + 0);
+  k39_pad((float *)(A + 5513216) + 0, (float *)(A + 5611520) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5840896) + 0);
+  k41_matmul((float *)(A + 5840896) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 5316608) + 0, (float *)(A + 5283840) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5218304) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5513216) + 0);
+  k32_mul_sub((float *)(A + 5152768) + 0, (float *)(A + 5283840) + 0);
+  k42_mul_addn_mul((float *)(A + 5775360) + 0, (float *)(A + 5480448) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5185536) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5545984) + 0, (float *)(A + 5971968) + 0);
+  k34_pad((float *)(A + 5971968) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 5185536) + 0, (float *)(A + 5283840) + 0);
+  k36_mul_mul((float *)(A + 5545984) + 0, (float *)(A + 5152768) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5185536) + 0);
+  k37_pad((float *)(A + 5185536) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 5251072) + 0, (float *)(A + 5283840) + 0);
+  k36_mul_mul((float *)(A + 5545984) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5152768) + 0);
+  k38_pad((float *)(A + 5152768) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 5218304) + 0, (float *)(A + 5054464) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5316608) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5283840) + 0);
+  k39_pad((float *)(A + 5283840) + 0, (float *)(A + 5382144) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 5382144) + 0, (float *)(A + 5611520) + 0);
+  k41_matmul((float *)(A + 5611520) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 5087232) + 0, (float *)(A + 5054464) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4988928) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5283840) + 0);
+  k32_mul_sub((float *)(A + 4923392) + 0, (float *)(A + 5054464) + 0);
+  k42_mul_addn_mul((float *)(A + 5545984) + 0, (float *)(A + 5251072) + 0, (float *)(A + 5283840) + 0, (float *)(A + 4956160) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5316608) + 0, (float *)(A + 5742592) + 0);
+  k34_pad((float *)(A + 5742592) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 4956160) + 0, (float *)(A + 5054464) + 0);
+  k36_mul_mul((float *)(A + 5316608) + 0, (float *)(A + 4923392) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4956160) + 0);
+  k37_pad((float *)(A + 4956160) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 5021696) + 0, (float *)(A + 5054464) + 0);
+  k36_mul_mul((float *)(A + 5316608) + 0, (float *)(A + 4825088) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4923392) + 0);
+  k38_pad((float *)(A + 4923392) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 4988928) + 0, (float *)(A + 4825088) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5087232) + 0, (float *)(A + 4825088) + 0, (float *)(A + 5054464) + 0);
+  k39_pad((float *)(A + 5054464) + 0, (float *)(A + 5152768) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 5152768) + 0, (float *)(A + 5382144) + 0);
+  k41_matmul((float *)(A + 5382144) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 4857856) + 0, (float *)(A + 4825088) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4759552) + 0, (float *)(A + 4825088) + 0, (float *)(A + 5054464) + 0);
+  k32_mul_sub((float *)(A + 4694016) + 0, (float *)(A + 4825088) + 0);
+  k42_mul_addn_mul((float *)(A + 5316608) + 0, (float *)(A + 5021696) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4726784) + 0, (float *)(A + 4825088) + 0, (float *)(A + 5087232) + 0, (float *)(A + 5513216) + 0);
+  k34_pad((float *)(A + 5513216) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 4726784) + 0, (float *)(A + 4825088) + 0);
+  k36_mul_mul((float *)(A + 5087232) + 0, (float *)(A + 4694016) + 0, (float *)(A + 4825088) + 0, (float *)(A + 4726784) + 0);
+  k37_pad((float *)(A + 4726784) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 4792320) + 0, (float *)(A + 4825088) + 0);
+  k36_mul_mul((float *)(A + 5087232) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4825088) + 0, (float *)(A + 4694016) + 0);
+  k38_pad((float *)(A + 4694016) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 4759552) + 0, (float *)(A + 4595712) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4857856) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4825088) + 0);
+  k39_pad((float *)(A + 4825088) + 0, (float *)(A + 4923392) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 4923392) + 0, (float *)(A + 5152768) + 0);
+  k41_matmul((float *)(A + 5152768) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 4628480) + 0, (float *)(A + 4595712) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4530176) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4825088) + 0);
+  k32_mul_sub((float *)(A + 4464640) + 0, (float *)(A + 4595712) + 0);
+  k42_mul_addn_mul((float *)(A + 5087232) + 0, (float *)(A + 4792320) + 0, (float *)(A + 4825088) + 0, (float *)(A + 4497408) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4857856) + 0, (float *)(A + 5283840) + 0);
+  k34_pad((float *)(A + 5283840) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 4497408) + 0, (float *)(A + 4595712) + 0);
+  k36_mul_mul((float *)(A + 4857856) + 0, (float *)(A + 4464640) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4497408) + 0);
+  k37_pad((float *)(A + 4497408) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 4562944) + 0, (float *)(A + 4464640) + 0);
+  k36_mul_mul((float *)(A + 4857856) + 0, (float *)(A + 65536) + 0, (float *)(A + 4464640) + 0, (float *)(A + 4497408) + 0);
+  k38_pad((float *)(A + 4497408) + 0, (float *)(A + 925696) + 0);
+  k35_sub_mul((float *)(A + 4530176) + 0, (float *)(A + 65536) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4628480) + 0, (float *)(A + 65536) + 0, (float *)(A + 4464640) + 0);
+  k39_pad((float *)(A + 4464640) + 0, (float *)(A + 4694016) + 0);
+  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 4694016) + 0, (float *)(A + 4923392) + 0);
+  k41_matmul((float *)(A + 4923392) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 65536) + 0);
+  k32_mul_sub((float *)(A + 98304) + 0, (float *)(A + 4595712) + 0);
+  k36_mul_mul((float *)(A + 65536) + 0, (float *)(A + 131072) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4628480) + 0);
+  k32_mul_sub((float *)(A + 0) + 0, (float *)(A + 4595712) + 0);
+  k42_mul_addn_mul((float *)(A + 4857856) + 0, (float *)(A + 4562944) + 0, (float *)(A + 4628480) + 0, (float *)(A + 32768) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4431872) + 0, (float *)(A + 4464640) + 0);
+  k34_pad((float *)(A + 4464640) + 0, (float *)(A + 401408) + 0);
+  k35_sub_mul((float *)(A + 32768) + 0, (float *)(A + 4464640) + 0);
+  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 0) + 0, (float *)(A + 4464640) + 0, (float *)(A + 32768) + 0);
+  k37_pad((float *)(A + 32768) + 0, (float *)(A + 663552) + 0);
+  k35_sub_mul((float *)(A + 131072) + 0, (float *)(A + 4628480) + 0);
+  k36_mul_mul((float *)(A + 65536) + 0, (float *)(A + 98304) + 0, (float *)(A + 4628480) + 0, (float *)(A + 131072) + 0);
+  k39_pad((float *)(A + 131072) + 0, (float *)(A + 0) + 0);
+  k43_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 0) + 0, (float *)(A + 925696) + 0);
+  k44_stack((float *)(A + 1056768) + 0, (float *)(A + 1187840) + 0, (float *)(A + 794624) + 0, (float *)(A + 532480) + 0, (float *)(A + 9969664) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9052160) + 0, (float *)(A + 8822784) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8364032) + 0, (float *)(A + 8134656) + 0, (float *)(A + 7905280) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7217152) + 0, (float *)(A + 6987776) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6529024) + 0, (float *)(A + 6299648) + 0, (float *)(A + 6070272) + 0, (float *)(A + 5840896) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5382144) + 0, (float *)(A + 5152768) + 0, (float *)(A + 4923392) + 0, (float *)(A + 925696) + 0, (float *)(A + 10428416) + 0);
+  k45_matmul((float *)(A + 10428416) + 0, (float *)(A + 200704) + 0, (float *)(A + 4431872) + 0);
+  k46_stack((float *)(A + 4923392) + 0, (float *)(A + 5152768) + 0, (float *)(A + 5382144) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5840896) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6299648) + 0, (float *)(A + 6529024) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6987776) + 0, (float *)(A + 7217152) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8134656) + 0, (float *)(A + 8364032) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8822784) + 0, (float *)(A + 9052160) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9969664) + 0, (float *)(A + 532480) + 0, (float *)(A + 794624) + 0, (float *)(A + 1187840) + 0, (float *)(A + 1056768) + 0, (float *)(A + 14098432) + 0);
+  k47_stack((float *)(A + 163840) + 0, (float *)(A + 4661248) + 0, (float *)(A + 4890624) + 0, (float *)(A + 5120000) + 0, (float *)(A + 5349376) + 0, (float *)(A + 5578752) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6037504) + 0, (float *)(A + 6266880) + 0, (float *)(A + 6496256) + 0, (float *)(A + 6725632) + 0, (float *)(A + 6955008) + 0, (float *)(A + 7184384) + 0, (float *)(A + 7413760) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7872512) + 0, (float *)(A + 8101888) + 0, (float *)(A + 8331264) + 0, (float *)(A + 8560640) + 0, (float *)(A + 8790016) + 0, (float *)(A + 9019392) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9478144) + 0, (float *)(A + 9707520) + 0, (float *)(A + 9936896) + 0, (float *)(A + 10166272) + 0, (float *)(A + 10395648) + 0, (float *)(A + 199488) + 0);
+  k48_matmul((float *)(A + 14098432) + 0, (float *)(A + 199488) + 0, (float *)(A + 4628480) + 0);
+  k49_sum_to((float *)(A + 10428416) + 0, (float *)(A + 196608) + 0);
+  k50_matmul((float *)(A + 4268032) + 0, (float *)(A + 4399104) + 0, (float *)(A + 4489216) + 0);
+  k51_sum_to((float *)(A + 4268032) + 0, (float *)(A + 199232) + 0);
+  k52_mul_neg((float *)(A + 199424) + 0, (float *)(A + 199296) + 0);
+  k53_mul((float *)(A + 199168) + 0, (float *)(A + 198656) + 0);
 }
 
 float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *grads, fmnist_lstm_outputs *out, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -2828,694 +3036,750 @@ float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *
   fmnist_lstm_grad_2(P, in, A, seed);
   fmnist_lstm_grad_3(P, in, A, seed);
   fmnist_lstm_grad_4(P, in, A, seed);
-  if (out) k15_copy((float *)(A + 4057600) + 0, out->logits);
-  k53_copy((float *)(A + 4064960) + 0, &loss);
-  if (metrics) k53_copy((float *)(A + 4065024) + 0, &metrics->accuracy);
-  k54_copy((float *)(A + 4120576) + 0, grads + 0);
-  k55_copy((float *)(A + 884736) + 0, grads + 14336);
-  k56_copy((float *)(A + 4062848) + 0, grads + 79872);
-  k56_copy((float *)(A + 4062848) + 0, grads + 80384);
-  k57_copy((float *)(A + 4177920) + 0, grads + 80896);
-  k58_copy((float *)(A + 4064896) + 0, grads + 82176);
+  if (out) k17_copy((float *)(A + 4270592) + 0, out->logits);
+  k54_copy((float *)(A + 199296) + 0, &loss);
+  if (metrics) k54_copy((float *)(A + 198656) + 0, &metrics->accuracy);
+  k55_copy((float *)(A + 4431872) + 0, grads + 0);
+  k56_copy((float *)(A + 4628480) + 0, grads + 14336);
+  k57_copy((float *)(A + 196608) + 0, grads + 79872);
+  k57_copy((float *)(A + 196608) + 0, grads + 80384);
+  k58_copy((float *)(A + 4489216) + 0, grads + 80896);
+  k59_copy((float *)(A + 199232) + 0, grads + 82176);
   return loss;
 }
 
 static void fmnist_lstm_train_step_1(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k20_one_hot(in->y + 0, (float *)(A + 0) + 0);
-  k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 2560) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 2560) + 0, (float *)(A + 59904) + 0);
-  k2_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 3729920) + 0);
-  k3_add_add((float *)(A + 59904) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3729920) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 2560) + 0);
-  k16_sigmoid_mul_tanh((float *)(A + 3860992) + 0, (float *)(A + 2560) + 0, (float *)(A + 3729920) + 0, (float *)(A + 3762688) + 0, (float *)(A + 3795456) + 0);
-  k6_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 3992064) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 3795456) + 0, (float *)(A + 3828224) + 0, (float *)(A + 4254208) + 0);
-  k8_matmul((float *)(A + 4254208) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4286976) + 0);
-  k3_add_add((float *)(A + 59904) + 512, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4286976) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 4286976) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 4286976) + 0, (float *)(A + 4319744) + 0, (float *)(A + 4352512) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 3762688) + 0, (float *)(A + 4352512) + 0, (float *)(A + 4385280) + 0, (float *)(A + 4418048) + 0, (float *)(A + 4450816) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 4450816) + 0, (float *)(A + 4352512) + 0, (float *)(A + 4483584) + 0);
-  k8_matmul((float *)(A + 4483584) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4516352) + 0);
-  k3_add_add((float *)(A + 59904) + 1024, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4516352) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 4516352) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 4516352) + 0, (float *)(A + 4549120) + 0, (float *)(A + 4581888) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 4418048) + 0, (float *)(A + 4581888) + 0, (float *)(A + 4614656) + 0, (float *)(A + 4647424) + 0, (float *)(A + 4680192) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 4680192) + 0, (float *)(A + 4581888) + 0, (float *)(A + 4712960) + 0);
-  k8_matmul((float *)(A + 4712960) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4745728) + 0);
-  k3_add_add((float *)(A + 59904) + 1536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4745728) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 4745728) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 4745728) + 0, (float *)(A + 4778496) + 0, (float *)(A + 4811264) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 4647424) + 0, (float *)(A + 4811264) + 0, (float *)(A + 4844032) + 0, (float *)(A + 4876800) + 0, (float *)(A + 4909568) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 4909568) + 0, (float *)(A + 4811264) + 0, (float *)(A + 4942336) + 0);
-  k8_matmul((float *)(A + 4942336) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4975104) + 0);
-  k3_add_add((float *)(A + 59904) + 2048, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4975104) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 4975104) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 4975104) + 0, (float *)(A + 5007872) + 0, (float *)(A + 5040640) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 4876800) + 0, (float *)(A + 5040640) + 0, (float *)(A + 5073408) + 0, (float *)(A + 5106176) + 0, (float *)(A + 5138944) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 5138944) + 0, (float *)(A + 5040640) + 0, (float *)(A + 5171712) + 0);
-  k8_matmul((float *)(A + 5171712) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5204480) + 0);
-  k3_add_add((float *)(A + 59904) + 2560, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5204480) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 5204480) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 5204480) + 0, (float *)(A + 5237248) + 0, (float *)(A + 5270016) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 5106176) + 0, (float *)(A + 5270016) + 0, (float *)(A + 5302784) + 0, (float *)(A + 5335552) + 0, (float *)(A + 5368320) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 5368320) + 0, (float *)(A + 5270016) + 0, (float *)(A + 5401088) + 0);
-  k8_matmul((float *)(A + 5401088) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5433856) + 0);
-  k3_add_add((float *)(A + 59904) + 3072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5433856) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 5433856) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 5433856) + 0, (float *)(A + 5466624) + 0, (float *)(A + 5499392) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 5335552) + 0, (float *)(A + 5499392) + 0, (float *)(A + 5532160) + 0, (float *)(A + 5564928) + 0, (float *)(A + 5597696) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 5597696) + 0, (float *)(A + 5499392) + 0, (float *)(A + 5630464) + 0);
-  k8_matmul((float *)(A + 5630464) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5663232) + 0);
-  k3_add_add((float *)(A + 59904) + 3584, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5663232) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 5663232) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 5663232) + 0, (float *)(A + 5696000) + 0, (float *)(A + 5728768) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 5564928) + 0, (float *)(A + 5728768) + 0, (float *)(A + 5761536) + 0, (float *)(A + 5794304) + 0, (float *)(A + 5827072) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 5827072) + 0, (float *)(A + 5728768) + 0, (float *)(A + 5859840) + 0);
-  k8_matmul((float *)(A + 5859840) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5892608) + 0);
-  k3_add_add((float *)(A + 59904) + 4096, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5892608) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 5892608) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 5892608) + 0, (float *)(A + 5925376) + 0, (float *)(A + 5958144) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 5794304) + 0, (float *)(A + 5958144) + 0, (float *)(A + 5990912) + 0, (float *)(A + 6023680) + 0, (float *)(A + 6056448) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 6056448) + 0, (float *)(A + 5958144) + 0, (float *)(A + 6089216) + 0);
-  k8_matmul((float *)(A + 6089216) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6121984) + 0);
-  k3_add_add((float *)(A + 59904) + 4608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6121984) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 6121984) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 6121984) + 0, (float *)(A + 6154752) + 0, (float *)(A + 6187520) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 6023680) + 0, (float *)(A + 6187520) + 0, (float *)(A + 6220288) + 0, (float *)(A + 6253056) + 0, (float *)(A + 6285824) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 6285824) + 0, (float *)(A + 6187520) + 0, (float *)(A + 6318592) + 0);
-  k8_matmul((float *)(A + 6318592) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6351360) + 0);
-  k3_add_add((float *)(A + 59904) + 5120, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6351360) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 6351360) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 6351360) + 0, (float *)(A + 6384128) + 0, (float *)(A + 6416896) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 6253056) + 0, (float *)(A + 6416896) + 0, (float *)(A + 6449664) + 0, (float *)(A + 6482432) + 0, (float *)(A + 6515200) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 6515200) + 0, (float *)(A + 6416896) + 0, (float *)(A + 6547968) + 0);
-  k8_matmul((float *)(A + 6547968) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6580736) + 0);
-  k3_add_add((float *)(A + 59904) + 5632, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6580736) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 6580736) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 6580736) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6646272) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 6482432) + 0, (float *)(A + 6646272) + 0, (float *)(A + 6679040) + 0, (float *)(A + 6711808) + 0, (float *)(A + 6744576) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 6744576) + 0, (float *)(A + 6646272) + 0, (float *)(A + 6777344) + 0);
-  k8_matmul((float *)(A + 6777344) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6810112) + 0);
-  k3_add_add((float *)(A + 59904) + 6144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6810112) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 6810112) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 6810112) + 0, (float *)(A + 6842880) + 0, (float *)(A + 6875648) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 6711808) + 0, (float *)(A + 6875648) + 0, (float *)(A + 6908416) + 0, (float *)(A + 6941184) + 0, (float *)(A + 6973952) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 6973952) + 0, (float *)(A + 6875648) + 0, (float *)(A + 7006720) + 0);
-  k8_matmul((float *)(A + 7006720) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7039488) + 0);
-  k3_add_add((float *)(A + 59904) + 6656, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7039488) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 7039488) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 7039488) + 0, (float *)(A + 7072256) + 0, (float *)(A + 7105024) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 6941184) + 0, (float *)(A + 7105024) + 0, (float *)(A + 7137792) + 0, (float *)(A + 7170560) + 0, (float *)(A + 7203328) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 7203328) + 0, (float *)(A + 7105024) + 0, (float *)(A + 7236096) + 0);
-  k8_matmul((float *)(A + 7236096) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7268864) + 0);
-  k3_add_add((float *)(A + 59904) + 7168, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7268864) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 7268864) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 7268864) + 0, (float *)(A + 7301632) + 0, (float *)(A + 7334400) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 7170560) + 0, (float *)(A + 7334400) + 0, (float *)(A + 7367168) + 0, (float *)(A + 7399936) + 0, (float *)(A + 7432704) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 7432704) + 0, (float *)(A + 7334400) + 0, (float *)(A + 7465472) + 0);
-  k8_matmul((float *)(A + 7465472) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7498240) + 0);
-  k3_add_add((float *)(A + 59904) + 7680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7498240) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 7498240) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 7498240) + 0, (float *)(A + 7531008) + 0, (float *)(A + 7563776) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 7399936) + 0, (float *)(A + 7563776) + 0, (float *)(A + 7596544) + 0, (float *)(A + 7629312) + 0, (float *)(A + 7662080) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 7662080) + 0, (float *)(A + 7563776) + 0, (float *)(A + 7694848) + 0);
-  k8_matmul((float *)(A + 7694848) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7727616) + 0);
-  k3_add_add((float *)(A + 59904) + 8192, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7727616) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 7727616) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 7727616) + 0, (float *)(A + 7760384) + 0, (float *)(A + 7793152) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 7629312) + 0, (float *)(A + 7793152) + 0, (float *)(A + 7825920) + 0, (float *)(A + 7858688) + 0, (float *)(A + 7891456) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 7891456) + 0, (float *)(A + 7793152) + 0, (float *)(A + 7924224) + 0);
-  k8_matmul((float *)(A + 7924224) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7956992) + 0);
-  k3_add_add((float *)(A + 59904) + 8704, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7956992) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 7956992) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 7956992) + 0, (float *)(A + 7989760) + 0, (float *)(A + 8022528) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 7858688) + 0, (float *)(A + 8022528) + 0, (float *)(A + 8055296) + 0, (float *)(A + 8088064) + 0, (float *)(A + 8120832) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 8120832) + 0, (float *)(A + 8022528) + 0, (float *)(A + 8153600) + 0);
-  k8_matmul((float *)(A + 8153600) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8186368) + 0);
-  k3_add_add((float *)(A + 59904) + 9216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8186368) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 8186368) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 8186368) + 0, (float *)(A + 8219136) + 0, (float *)(A + 8251904) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 8088064) + 0, (float *)(A + 8251904) + 0, (float *)(A + 8284672) + 0, (float *)(A + 8317440) + 0, (float *)(A + 8350208) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 8350208) + 0, (float *)(A + 8251904) + 0, (float *)(A + 8382976) + 0);
-  k8_matmul((float *)(A + 8382976) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8415744) + 0);
-  k3_add_add((float *)(A + 59904) + 9728, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8415744) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 8415744) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 8415744) + 0, (float *)(A + 8448512) + 0, (float *)(A + 8481280) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 8317440) + 0, (float *)(A + 8481280) + 0, (float *)(A + 8514048) + 0, (float *)(A + 8546816) + 0, (float *)(A + 8579584) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 8579584) + 0, (float *)(A + 8481280) + 0, (float *)(A + 8612352) + 0);
-  k8_matmul((float *)(A + 8612352) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8645120) + 0);
-  k3_add_add((float *)(A + 59904) + 10240, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8645120) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 8645120) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 8645120) + 0, (float *)(A + 8677888) + 0, (float *)(A + 8710656) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 8546816) + 0, (float *)(A + 8710656) + 0, (float *)(A + 8743424) + 0, (float *)(A + 8776192) + 0, (float *)(A + 8808960) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 8808960) + 0, (float *)(A + 8710656) + 0, (float *)(A + 8841728) + 0);
-  k8_matmul((float *)(A + 8841728) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8874496) + 0);
-  k3_add_add((float *)(A + 59904) + 10752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8874496) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 8874496) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 8874496) + 0, (float *)(A + 8907264) + 0, (float *)(A + 8940032) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 8776192) + 0, (float *)(A + 8940032) + 0, (float *)(A + 8972800) + 0, (float *)(A + 9005568) + 0, (float *)(A + 9038336) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 9038336) + 0, (float *)(A + 8940032) + 0, (float *)(A + 9071104) + 0);
-  k8_matmul((float *)(A + 9071104) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9103872) + 0);
-  k3_add_add((float *)(A + 59904) + 11264, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9103872) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 9103872) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 9103872) + 0, (float *)(A + 9136640) + 0, (float *)(A + 9169408) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 9005568) + 0, (float *)(A + 9169408) + 0, (float *)(A + 9202176) + 0, (float *)(A + 9234944) + 0, (float *)(A + 9267712) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 9267712) + 0, (float *)(A + 9169408) + 0, (float *)(A + 9300480) + 0);
-  k8_matmul((float *)(A + 9300480) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9333248) + 0);
-  k3_add_add((float *)(A + 59904) + 11776, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9333248) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 9333248) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 9333248) + 0, (float *)(A + 9366016) + 0, (float *)(A + 9398784) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 9234944) + 0, (float *)(A + 9398784) + 0, (float *)(A + 9431552) + 0, (float *)(A + 9464320) + 0, (float *)(A + 9497088) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 9497088) + 0, (float *)(A + 9398784) + 0, (float *)(A + 9529856) + 0);
-  k8_matmul((float *)(A + 9529856) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9562624) + 0);
-  k3_add_add((float *)(A + 59904) + 12288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9562624) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 9562624) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 9562624) + 0, (float *)(A + 9595392) + 0, (float *)(A + 9628160) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 9464320) + 0, (float *)(A + 9628160) + 0, (float *)(A + 9660928) + 0, (float *)(A + 9693696) + 0, (float *)(A + 9726464) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 9726464) + 0, (float *)(A + 9628160) + 0, (float *)(A + 9759232) + 0);
-  k8_matmul((float *)(A + 9759232) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9792000) + 0);
-  k3_add_add((float *)(A + 59904) + 12800, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9792000) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 9792000) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 9792000) + 0, (float *)(A + 9824768) + 0, (float *)(A + 9857536) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 9693696) + 0, (float *)(A + 9857536) + 0, (float *)(A + 9890304) + 0, (float *)(A + 9923072) + 0, (float *)(A + 9955840) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 9955840) + 0, (float *)(A + 9857536) + 0, (float *)(A + 9988608) + 0);
-  k8_matmul((float *)(A + 9988608) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10021376) + 0);
-  k3_add_add((float *)(A + 59904) + 13312, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10021376) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 10021376) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 10021376) + 0, (float *)(A + 10054144) + 0, (float *)(A + 10086912) + 0);
-  k18_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 9923072) + 0, (float *)(A + 10086912) + 0, (float *)(A + 10119680) + 0, (float *)(A + 10152448) + 0, (float *)(A + 10185216) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 10185216) + 0, (float *)(A + 10086912) + 0, (float *)(A + 10217984) + 0);
-  k8_matmul((float *)(A + 10217984) + 0, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k9_add((float *)(A + 3860992) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3992064) + 0);
-  k3_add_add((float *)(A + 59904) + 13824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3992064) + 0, (float *)(A + 3860992) + 0);
-  k4_tanh((float *)(A + 3860992) + 256, (float *)(A + 3992064) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 0, (float *)(A + 3992064) + 0, (float *)(A + 4024832) + 0, (float *)(A + 4057600) + 0);
-  k19_sigmoid_mul_add((float *)(A + 3860992) + 128, (float *)(A + 10152448) + 0, (float *)(A + 4057600) + 0, (float *)(A + 4090368) + 0, (float *)(A + 4123136) + 0);
-  k12_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4057600) + 0);
-  k17_sigmoid_mul((float *)(A + 3860992) + 384, (float *)(A + 4123136) + 0, (float *)(A + 4155904) + 0, (float *)(A + 4188672) + 0);
-  k13_matmul((float *)(A + 4188672) + 0, (float *)(A + 4057600) + 0, (float *)(A + 4062720) + 0);
+  k22_one_hot(in->y + 0, (float *)(A + 0) + 0);
+  k0_sub_div(in->x + 756, (float *)(A + 2560) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 9728) + 0);
+  k0_sub_div(in->x + 700, (float *)(A + 16896) + 0);
+  k0_sub_div(in->x + 672, (float *)(A + 24064) + 0);
+  k0_sub_div(in->x + 644, (float *)(A + 31232) + 0);
+  k0_sub_div(in->x + 616, (float *)(A + 38400) + 0);
+  k0_sub_div(in->x + 588, (float *)(A + 45568) + 0);
+  k0_sub_div(in->x + 560, (float *)(A + 52736) + 0);
+  k0_sub_div(in->x + 532, (float *)(A + 59904) + 0);
+  k0_sub_div(in->x + 504, (float *)(A + 67072) + 0);
+  k0_sub_div(in->x + 476, (float *)(A + 74240) + 0);
+  k0_sub_div(in->x + 448, (float *)(A + 81408) + 0);
+  k0_sub_div(in->x + 420, (float *)(A + 88576) + 0);
+  k0_sub_div(in->x + 392, (float *)(A + 95744) + 0);
+  k0_sub_div(in->x + 364, (float *)(A + 102912) + 0);
+  k0_sub_div(in->x + 336, (float *)(A + 110080) + 0);
+  k0_sub_div(in->x + 308, (float *)(A + 117248) + 0);
+  k0_sub_div(in->x + 280, (float *)(A + 124416) + 0);
+  k0_sub_div(in->x + 252, (float *)(A + 131584) + 0);
+  k0_sub_div(in->x + 224, (float *)(A + 138752) + 0);
+  k0_sub_div(in->x + 196, (float *)(A + 145920) + 0);
+  k0_sub_div(in->x + 168, (float *)(A + 153088) + 0);
+  k0_sub_div(in->x + 140, (float *)(A + 160256) + 0);
+  k0_sub_div(in->x + 112, (float *)(A + 167424) + 0);
+  k0_sub_div(in->x + 84, (float *)(A + 174592) + 0);
+  k0_sub_div(in->x + 56, (float *)(A + 181760) + 0);
+  k0_sub_div(in->x + 28, (float *)(A + 188928) + 0);
+  k0_sub_div(in->x + 0, (float *)(A + 196096) + 0);
+  k1_stack((float *)(A + 2560) + 0, (float *)(A + 9728) + 0, (float *)(A + 16896) + 0, (float *)(A + 24064) + 0, (float *)(A + 31232) + 0, (float *)(A + 38400) + 0, (float *)(A + 45568) + 0, (float *)(A + 52736) + 0, (float *)(A + 59904) + 0, (float *)(A + 67072) + 0, (float *)(A + 74240) + 0, (float *)(A + 81408) + 0, (float *)(A + 88576) + 0, (float *)(A + 95744) + 0, (float *)(A + 102912) + 0, (float *)(A + 110080) + 0, (float *)(A + 117248) + 0, (float *)(A + 124416) + 0, (float *)(A + 131584) + 0, (float *)(A + 138752) + 0, (float *)(A + 145920) + 0, (float *)(A + 153088) + 0, (float *)(A + 160256) + 0, (float *)(A + 167424) + 0, (float *)(A + 174592) + 0, (float *)(A + 181760) + 0, (float *)(A + 188928) + 0, (float *)(A + 196096) + 0, (float *)(A + 203264) + 0);
+  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 2560) + 0);
+  k3_matmul((float *)(A + 203264) + 0, (float *)(A + 2560) + 0, (float *)(A + 403968) + 0);
+  k4_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 2560) + 0);
+  k5_add_add((float *)(A + 403968) + 13824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 2560) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 2560) + 0);
+  k18_sigmoid_mul_tanh((float *)(A + 4073984) + 0, (float *)(A + 2560) + 0, (float *)(A + 35328) + 0, (float *)(A + 68096) + 0, (float *)(A + 100864) + 0);
+  k8_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 4205056) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 100864) + 0, (float *)(A + 133632) + 0, (float *)(A + 166400) + 0);
+  k10_matmul((float *)(A + 166400) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4467200) + 0);
+  k5_add_add((float *)(A + 403968) + 13312, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4467200) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 4467200) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 4467200) + 0, (float *)(A + 4499968) + 0, (float *)(A + 4532736) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 68096) + 0, (float *)(A + 4532736) + 0, (float *)(A + 4565504) + 0, (float *)(A + 4598272) + 0, (float *)(A + 4631040) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 4631040) + 0, (float *)(A + 4532736) + 0, (float *)(A + 4663808) + 0);
+  k10_matmul((float *)(A + 4663808) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4696576) + 0);
+  k5_add_add((float *)(A + 403968) + 12800, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4696576) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 4696576) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 4696576) + 0, (float *)(A + 4729344) + 0, (float *)(A + 4762112) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 4598272) + 0, (float *)(A + 4762112) + 0, (float *)(A + 4794880) + 0, (float *)(A + 4827648) + 0, (float *)(A + 4860416) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 4860416) + 0, (float *)(A + 4762112) + 0, (float *)(A + 4893184) + 0);
+  k10_matmul((float *)(A + 4893184) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4925952) + 0);
+  k5_add_add((float *)(A + 403968) + 12288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4925952) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 4925952) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 4925952) + 0, (float *)(A + 4958720) + 0, (float *)(A + 4991488) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 4827648) + 0, (float *)(A + 4991488) + 0, (float *)(A + 5024256) + 0, (float *)(A + 5057024) + 0, (float *)(A + 5089792) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 5089792) + 0, (float *)(A + 4991488) + 0, (float *)(A + 5122560) + 0);
+  k10_matmul((float *)(A + 5122560) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5155328) + 0);
+  k5_add_add((float *)(A + 403968) + 11776, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5155328) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 5155328) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 5155328) + 0, (float *)(A + 5188096) + 0, (float *)(A + 5220864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 5057024) + 0, (float *)(A + 5220864) + 0, (float *)(A + 5253632) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5319168) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 5319168) + 0, (float *)(A + 5220864) + 0, (float *)(A + 5351936) + 0);
+  k10_matmul((float *)(A + 5351936) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5384704) + 0);
+  k5_add_add((float *)(A + 403968) + 11264, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5384704) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 5384704) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5417472) + 0, (float *)(A + 5450240) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 5286400) + 0, (float *)(A + 5450240) + 0, (float *)(A + 5483008) + 0, (float *)(A + 5515776) + 0, (float *)(A + 5548544) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 5548544) + 0, (float *)(A + 5450240) + 0, (float *)(A + 5581312) + 0);
+  k10_matmul((float *)(A + 5581312) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5614080) + 0);
+  k5_add_add((float *)(A + 403968) + 10752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5614080) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 5614080) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 5614080) + 0, (float *)(A + 5646848) + 0, (float *)(A + 5679616) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 5515776) + 0, (float *)(A + 5679616) + 0, (float *)(A + 5712384) + 0, (float *)(A + 5745152) + 0, (float *)(A + 5777920) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 5777920) + 0, (float *)(A + 5679616) + 0, (float *)(A + 5810688) + 0);
+  k10_matmul((float *)(A + 5810688) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5843456) + 0);
+  k5_add_add((float *)(A + 403968) + 10240, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5843456) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 5843456) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 5843456) + 0, (float *)(A + 5876224) + 0, (float *)(A + 5908992) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 5745152) + 0, (float *)(A + 5908992) + 0, (float *)(A + 5941760) + 0, (float *)(A + 5974528) + 0, (float *)(A + 6007296) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 6007296) + 0, (float *)(A + 5908992) + 0, (float *)(A + 6040064) + 0);
+  k10_matmul((float *)(A + 6040064) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6072832) + 0);
+  k5_add_add((float *)(A + 403968) + 9728, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6072832) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 6072832) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6105600) + 0, (float *)(A + 6138368) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 5974528) + 0, (float *)(A + 6138368) + 0, (float *)(A + 6171136) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6236672) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 6236672) + 0, (float *)(A + 6138368) + 0, (float *)(A + 6269440) + 0);
+  k10_matmul((float *)(A + 6269440) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6302208) + 0);
+  k5_add_add((float *)(A + 403968) + 9216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6302208) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 6302208) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6367744) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 6203904) + 0, (float *)(A + 6367744) + 0, (float *)(A + 6400512) + 0, (float *)(A + 6433280) + 0, (float *)(A + 6466048) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 6466048) + 0, (float *)(A + 6367744) + 0, (float *)(A + 6498816) + 0);
+  k10_matmul((float *)(A + 6498816) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6531584) + 0);
+  k5_add_add((float *)(A + 403968) + 8704, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6531584) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 6531584) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 6531584) + 0, (float *)(A + 6564352) + 0, (float *)(A + 6597120) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 6433280) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6629888) + 0, (float *)(A + 6662656) + 0, (float *)(A + 6695424) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 6695424) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6728192) + 0);
+  k10_matmul((float *)(A + 6728192) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6760960) + 0);
+  k5_add_add((float *)(A + 403968) + 8192, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6760960) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 6760960) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6793728) + 0, (float *)(A + 6826496) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 6662656) + 0, (float *)(A + 6826496) + 0, (float *)(A + 6859264) + 0, (float *)(A + 6892032) + 0, (float *)(A + 6924800) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 6924800) + 0, (float *)(A + 6826496) + 0, (float *)(A + 6957568) + 0);
+  k10_matmul((float *)(A + 6957568) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6990336) + 0);
+  k5_add_add((float *)(A + 403968) + 7680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6990336) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 6990336) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 6990336) + 0, (float *)(A + 7023104) + 0, (float *)(A + 7055872) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 6892032) + 0, (float *)(A + 7055872) + 0, (float *)(A + 7088640) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7154176) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 7154176) + 0, (float *)(A + 7055872) + 0, (float *)(A + 7186944) + 0);
+  k10_matmul((float *)(A + 7186944) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7219712) + 0);
+  k5_add_add((float *)(A + 403968) + 7168, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7219712) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 7219712) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 7219712) + 0, (float *)(A + 7252480) + 0, (float *)(A + 7285248) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 7121408) + 0, (float *)(A + 7285248) + 0, (float *)(A + 7318016) + 0, (float *)(A + 7350784) + 0, (float *)(A + 7383552) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 7383552) + 0, (float *)(A + 7285248) + 0, (float *)(A + 7416320) + 0);
+  k10_matmul((float *)(A + 7416320) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7449088) + 0);
+  k5_add_add((float *)(A + 403968) + 6656, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7449088) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 7449088) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 7449088) + 0, (float *)(A + 7481856) + 0, (float *)(A + 7514624) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 7350784) + 0, (float *)(A + 7514624) + 0, (float *)(A + 7547392) + 0, (float *)(A + 7580160) + 0, (float *)(A + 7612928) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 7612928) + 0, (float *)(A + 7514624) + 0, (float *)(A + 7645696) + 0);
+  k10_matmul((float *)(A + 7645696) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7678464) + 0);
+  k5_add_add((float *)(A + 403968) + 6144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7678464) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 7678464) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7711232) + 0, (float *)(A + 7744000) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 7580160) + 0, (float *)(A + 7744000) + 0, (float *)(A + 7776768) + 0, (float *)(A + 7809536) + 0, (float *)(A + 7842304) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 7842304) + 0, (float *)(A + 7744000) + 0, (float *)(A + 7875072) + 0);
+  k10_matmul((float *)(A + 7875072) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7907840) + 0);
+  k5_add_add((float *)(A + 403968) + 5632, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7907840) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 7907840) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 7907840) + 0, (float *)(A + 7940608) + 0, (float *)(A + 7973376) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 7809536) + 0, (float *)(A + 7973376) + 0, (float *)(A + 8006144) + 0, (float *)(A + 8038912) + 0, (float *)(A + 8071680) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 8071680) + 0, (float *)(A + 7973376) + 0, (float *)(A + 8104448) + 0);
+  k10_matmul((float *)(A + 8104448) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8137216) + 0);
+  k5_add_add((float *)(A + 403968) + 5120, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8137216) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 8137216) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 8137216) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8202752) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 8038912) + 0, (float *)(A + 8202752) + 0, (float *)(A + 8235520) + 0, (float *)(A + 8268288) + 0, (float *)(A + 8301056) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 8301056) + 0, (float *)(A + 8202752) + 0, (float *)(A + 8333824) + 0);
+  k10_matmul((float *)(A + 8333824) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8366592) + 0);
+  k5_add_add((float *)(A + 403968) + 4608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8366592) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 8366592) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 8366592) + 0, (float *)(A + 8399360) + 0, (float *)(A + 8432128) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 8268288) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8464896) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8530432) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 8530432) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8563200) + 0);
+  k10_matmul((float *)(A + 8563200) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8595968) + 0);
+  k5_add_add((float *)(A + 403968) + 4096, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8595968) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 8595968) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8628736) + 0, (float *)(A + 8661504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 8497664) + 0, (float *)(A + 8661504) + 0, (float *)(A + 8694272) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8759808) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 8759808) + 0, (float *)(A + 8661504) + 0, (float *)(A + 8792576) + 0);
+  k10_matmul((float *)(A + 8792576) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8825344) + 0);
+  k5_add_add((float *)(A + 403968) + 3584, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8825344) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 8825344) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 8825344) + 0, (float *)(A + 8858112) + 0, (float *)(A + 8890880) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 8727040) + 0, (float *)(A + 8890880) + 0, (float *)(A + 8923648) + 0, (float *)(A + 8956416) + 0, (float *)(A + 8989184) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 8989184) + 0, (float *)(A + 8890880) + 0, (float *)(A + 9021952) + 0);
+  k10_matmul((float *)(A + 9021952) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9054720) + 0);
+  k5_add_add((float *)(A + 403968) + 3072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9054720) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 9054720) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 9054720) + 0, (float *)(A + 9087488) + 0, (float *)(A + 9120256) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 8956416) + 0, (float *)(A + 9120256) + 0, (float *)(A + 9153024) + 0, (float *)(A + 9185792) + 0, (float *)(A + 9218560) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 9218560) + 0, (float *)(A + 9120256) + 0, (float *)(A + 9251328) + 0);
+  k10_matmul((float *)(A + 9251328) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9284096) + 0);
+  k5_add_add((float *)(A + 403968) + 2560, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9284096) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 9284096) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9316864) + 0, (float *)(A + 9349632) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 9185792) + 0, (float *)(A + 9349632) + 0, (float *)(A + 9382400) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9447936) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 9447936) + 0, (float *)(A + 9349632) + 0, (float *)(A + 9480704) + 0);
+  k10_matmul((float *)(A + 9480704) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9513472) + 0);
+  k5_add_add((float *)(A + 403968) + 2048, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9513472) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 9513472) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9546240) + 0, (float *)(A + 9579008) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 9415168) + 0, (float *)(A + 9579008) + 0, (float *)(A + 9611776) + 0, (float *)(A + 9644544) + 0, (float *)(A + 9677312) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 9677312) + 0, (float *)(A + 9579008) + 0, (float *)(A + 9710080) + 0);
+  k10_matmul((float *)(A + 9710080) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
 }
 
 static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k14_add((float *)(A + 4062720) + 0, P + 82176 /* dense1.bias */, (float *)(A + 4057600) + 0);
-  k21_log_softmax((float *)(A + 4057600) + 0, (float *)(A + 4060160) + 0);
-  k22_mul((float *)(A + 0) + 0, (float *)(A + 4060160) + 0, (float *)(A + 4062720) + 0);
-  k23_sum_to((float *)(A + 4062720) + 0, (float *)(A + 4065280) + 0);
-  k24_sum_to((float *)(A + 4065280) + 0, (float *)(A + 4062720) + 0);
-  k25_argmax((float *)(A + 4057600) + 0, (int32_t *)(A + 4062784) + 0);
-  k26_equal((int32_t *)(A + 4062784) + 0, in->y + 0, (float *)(A + 4057600) + 0);
-  k24_sum_to((float *)(A + 4057600) + 0, (float *)(A + 4057856) + 0);
-  k27_mul((float *)(A + 0) + 0, (float *)(A + 4062784) + 0);
-  k23_sum_to((float *)(A + 4062784) + 0, (float *)(A + 4057600) + 0);
-  k28_exp_mul_sub((float *)(A + 4060160) + 0, (float *)(A + 4057600) + 0, (float *)(A + 4062784) + 0, (float *)(A + 0) + 0);
-  k29_matmul((float *)(A + 0) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 4123136) + 0, (float *)(A + 3860992) + 0);
-  k30_mul_sub((float *)(A + 3992064) + 0, (float *)(A + 3893760) + 0);
-  k31_mul_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 4155904) + 0, (float *)(A + 3860992) + 0, (float *)(A + 4090368) + 0, (float *)(A + 4024832) + 0, (float *)(A + 3893760) + 0, (float *)(A + 3926528) + 0, (float *)(A + 3959296) + 0, (float *)(A + 35328) + 0);
-  k32_pad((float *)(A + 35328) + 0, (float *)(A + 68096) + 0);
-  k33_sub_mul((float *)(A + 4024832) + 0, (float *)(A + 35328) + 0);
-  k34_mul_mul((float *)(A + 3926528) + 0, (float *)(A + 3992064) + 0, (float *)(A + 35328) + 0, (float *)(A + 4024832) + 0);
-  k35_pad((float *)(A + 4024832) + 0, (float *)(A + 199168) + 0);
-  k33_sub_mul((float *)(A + 4090368) + 0, (float *)(A + 35328) + 0);
-  k34_mul_mul((float *)(A + 3926528) + 0, (float *)(A + 10152448) + 0, (float *)(A + 35328) + 0, (float *)(A + 3992064) + 0);
-  k36_pad((float *)(A + 3992064) + 0, (float *)(A + 330240) + 0);
-  k33_sub_mul((float *)(A + 4155904) + 0, (float *)(A + 35328) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 4123136) + 0, (float *)(A + 35328) + 0, (float *)(A + 3992064) + 0);
-  k37_pad((float *)(A + 3992064) + 0, (float *)(A + 461312) + 0);
-  k38_addn((float *)(A + 68096) + 0, (float *)(A + 199168) + 0, (float *)(A + 330240) + 0, (float *)(A + 461312) + 0, (float *)(A + 592384) + 0);
-  k39_matmul((float *)(A + 592384) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 3992064) + 0);
-  k30_mul_sub((float *)(A + 10185216) + 0, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 10021376) + 0, (float *)(A + 10152448) + 0);
-  k40_mul_mul_addn((float *)(A + 3992064) + 0, (float *)(A + 10086912) + 0, (float *)(A + 4221440) + 0, (float *)(A + 3959296) + 0, (float *)(A + 10119680) + 0, (float *)(A + 10054144) + 0, (float *)(A + 10152448) + 0, (float *)(A + 4024832) + 0, (float *)(A + 4062784) + 0, (float *)(A + 4123136) + 0);
-  k32_pad((float *)(A + 4123136) + 0, (float *)(A + 3860992) + 0);
-  k33_sub_mul((float *)(A + 10054144) + 0, (float *)(A + 4221440) + 0);
-  k34_mul_mul((float *)(A + 4024832) + 0, (float *)(A + 10021376) + 0, (float *)(A + 4221440) + 0, (float *)(A + 10054144) + 0);
-  k35_pad((float *)(A + 10054144) + 0, (float *)(A + 35328) + 0);
-  k33_sub_mul((float *)(A + 10119680) + 0, (float *)(A + 4221440) + 0);
-  k34_mul_mul((float *)(A + 4024832) + 0, (float *)(A + 9923072) + 0, (float *)(A + 4221440) + 0, (float *)(A + 10119680) + 0);
-  k36_pad((float *)(A + 10119680) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 10086912) + 0, (float *)(A + 4024832) + 0);
-  k34_mul_mul((float *)(A + 3992064) + 0, (float *)(A + 10185216) + 0, (float *)(A + 4024832) + 0, (float *)(A + 4221440) + 0);
-  k37_pad((float *)(A + 4221440) + 0, (float *)(A + 10021376) + 0);
-  k38_addn((float *)(A + 3860992) + 0, (float *)(A + 35328) + 0, (float *)(A + 166400) + 0, (float *)(A + 10021376) + 0, (float *)(A + 297472) + 0);
-  k39_matmul((float *)(A + 297472) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4024832) + 0);
-  k30_mul_sub((float *)(A + 9955840) + 0, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 9792000) + 0, (float *)(A + 9923072) + 0);
-  k40_mul_mul_addn((float *)(A + 4024832) + 0, (float *)(A + 9857536) + 0, (float *)(A + 4221440) + 0, (float *)(A + 4062784) + 0, (float *)(A + 9890304) + 0, (float *)(A + 9824768) + 0, (float *)(A + 9923072) + 0, (float *)(A + 10152448) + 0, (float *)(A + 10185216) + 0, (float *)(A + 4123136) + 0);
-  k32_pad((float *)(A + 4123136) + 0, (float *)(A + 10021376) + 0);
-  k33_sub_mul((float *)(A + 9824768) + 0, (float *)(A + 4221440) + 0);
-  k34_mul_mul((float *)(A + 10152448) + 0, (float *)(A + 9792000) + 0, (float *)(A + 4221440) + 0, (float *)(A + 9824768) + 0);
-  k35_pad((float *)(A + 9824768) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 9890304) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 10152448) + 0, (float *)(A + 9693696) + 0, (float *)(A + 559616) + 0, (float *)(A + 4221440) + 0);
-  k36_pad((float *)(A + 4221440) + 0, (float *)(A + 3860992) + 0);
-  k33_sub_mul((float *)(A + 9857536) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4024832) + 0, (float *)(A + 9955840) + 0, (float *)(A + 559616) + 0, (float *)(A + 3992064) + 0);
-  k37_pad((float *)(A + 3992064) + 0, (float *)(A + 9792000) + 0);
-  k38_addn((float *)(A + 10021376) + 0, (float *)(A + 428544) + 0, (float *)(A + 3860992) + 0, (float *)(A + 9792000) + 0, (float *)(A + 35328) + 0);
-  k39_matmul((float *)(A + 35328) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 9726464) + 0, (float *)(A + 9693696) + 0);
-  k30_mul_sub((float *)(A + 9562624) + 0, (float *)(A + 9923072) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 9628160) + 0, (float *)(A + 9693696) + 0, (float *)(A + 10185216) + 0, (float *)(A + 9660928) + 0, (float *)(A + 9595392) + 0, (float *)(A + 9923072) + 0, (float *)(A + 9955840) + 0, (float *)(A + 4062784) + 0, (float *)(A + 4123136) + 0);
-  k32_pad((float *)(A + 4123136) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 9595392) + 0, (float *)(A + 9693696) + 0);
-  k34_mul_mul((float *)(A + 9955840) + 0, (float *)(A + 9562624) + 0, (float *)(A + 9693696) + 0, (float *)(A + 9595392) + 0);
-  k35_pad((float *)(A + 9595392) + 0, (float *)(A + 9792000) + 0);
-  k33_sub_mul((float *)(A + 9660928) + 0, (float *)(A + 9693696) + 0);
-  k34_mul_mul((float *)(A + 9955840) + 0, (float *)(A + 9464320) + 0, (float *)(A + 9693696) + 0, (float *)(A + 9660928) + 0);
-  k36_pad((float *)(A + 9660928) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 9628160) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 9726464) + 0, (float *)(A + 559616) + 0, (float *)(A + 9464320) + 0);
-  k37_pad((float *)(A + 9464320) + 0, (float *)(A + 9562624) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 9792000) + 0, (float *)(A + 428544) + 0, (float *)(A + 9562624) + 0, (float *)(A + 10021376) + 0);
-  k39_matmul((float *)(A + 10021376) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 9497088) + 0, (float *)(A + 9464320) + 0);
-  k30_mul_sub((float *)(A + 9333248) + 0, (float *)(A + 9726464) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 9398784) + 0, (float *)(A + 9464320) + 0, (float *)(A + 4062784) + 0, (float *)(A + 9431552) + 0, (float *)(A + 9366016) + 0, (float *)(A + 9726464) + 0, (float *)(A + 9923072) + 0, (float *)(A + 9955840) + 0, (float *)(A + 10152448) + 0);
-  k32_pad((float *)(A + 10152448) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 9366016) + 0, (float *)(A + 9464320) + 0);
-  k34_mul_mul((float *)(A + 9923072) + 0, (float *)(A + 9333248) + 0, (float *)(A + 9464320) + 0, (float *)(A + 9366016) + 0);
-  k35_pad((float *)(A + 9366016) + 0, (float *)(A + 9792000) + 0);
-  k33_sub_mul((float *)(A + 9431552) + 0, (float *)(A + 9464320) + 0);
-  k34_mul_mul((float *)(A + 9923072) + 0, (float *)(A + 9234944) + 0, (float *)(A + 9464320) + 0, (float *)(A + 9431552) + 0);
-  k36_pad((float *)(A + 9431552) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 9398784) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 9497088) + 0, (float *)(A + 559616) + 0, (float *)(A + 9234944) + 0);
-  k37_pad((float *)(A + 9234944) + 0, (float *)(A + 9333248) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 9792000) + 0, (float *)(A + 428544) + 0, (float *)(A + 9333248) + 0, (float *)(A + 9562624) + 0);
-  k39_matmul((float *)(A + 9562624) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 9267712) + 0, (float *)(A + 9234944) + 0);
-  k30_mul_sub((float *)(A + 9103872) + 0, (float *)(A + 9497088) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 9169408) + 0, (float *)(A + 9234944) + 0, (float *)(A + 9955840) + 0, (float *)(A + 9202176) + 0, (float *)(A + 9136640) + 0, (float *)(A + 9497088) + 0, (float *)(A + 9693696) + 0, (float *)(A + 9726464) + 0, (float *)(A + 10152448) + 0);
-  k32_pad((float *)(A + 10152448) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 9136640) + 0, (float *)(A + 9234944) + 0);
-  k34_mul_mul((float *)(A + 9693696) + 0, (float *)(A + 9103872) + 0, (float *)(A + 9234944) + 0, (float *)(A + 9136640) + 0);
-  k35_pad((float *)(A + 9136640) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 9202176) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 9693696) + 0, (float *)(A + 9005568) + 0, (float *)(A + 559616) + 0, (float *)(A + 9202176) + 0);
-  k36_pad((float *)(A + 9202176) + 0, (float *)(A + 9333248) + 0);
-  k33_sub_mul((float *)(A + 9169408) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 9267712) + 0, (float *)(A + 559616) + 0, (float *)(A + 9005568) + 0);
-  k37_pad((float *)(A + 9005568) + 0, (float *)(A + 9103872) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 428544) + 0, (float *)(A + 9333248) + 0, (float *)(A + 9103872) + 0, (float *)(A + 9792000) + 0);
-  k39_matmul((float *)(A + 9792000) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 9038336) + 0, (float *)(A + 9005568) + 0);
-  k30_mul_sub((float *)(A + 8874496) + 0, (float *)(A + 9234944) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 8940032) + 0, (float *)(A + 9005568) + 0, (float *)(A + 9726464) + 0, (float *)(A + 8972800) + 0, (float *)(A + 8907264) + 0, (float *)(A + 9234944) + 0, (float *)(A + 9267712) + 0, (float *)(A + 9497088) + 0, (float *)(A + 9693696) + 0);
-  k32_pad((float *)(A + 9693696) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 8907264) + 0, (float *)(A + 9005568) + 0);
-  k34_mul_mul((float *)(A + 9267712) + 0, (float *)(A + 8874496) + 0, (float *)(A + 9005568) + 0, (float *)(A + 8907264) + 0);
-  k35_pad((float *)(A + 8907264) + 0, (float *)(A + 9103872) + 0);
-  k33_sub_mul((float *)(A + 8972800) + 0, (float *)(A + 9005568) + 0);
-  k34_mul_mul((float *)(A + 9267712) + 0, (float *)(A + 8776192) + 0, (float *)(A + 9005568) + 0, (float *)(A + 8972800) + 0);
-  k36_pad((float *)(A + 8972800) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 8940032) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 9038336) + 0, (float *)(A + 559616) + 0, (float *)(A + 8776192) + 0);
-  k37_pad((float *)(A + 8776192) + 0, (float *)(A + 8874496) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 9103872) + 0, (float *)(A + 428544) + 0, (float *)(A + 8874496) + 0, (float *)(A + 9333248) + 0);
-  k39_matmul((float *)(A + 9333248) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 8808960) + 0, (float *)(A + 8776192) + 0);
-  k30_mul_sub((float *)(A + 8645120) + 0, (float *)(A + 9038336) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 8710656) + 0, (float *)(A + 8776192) + 0, (float *)(A + 9497088) + 0, (float *)(A + 8743424) + 0, (float *)(A + 8677888) + 0, (float *)(A + 9038336) + 0, (float *)(A + 9234944) + 0, (float *)(A + 9267712) + 0, (float *)(A + 9464320) + 0);
-  k32_pad((float *)(A + 9464320) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 8677888) + 0, (float *)(A + 8776192) + 0);
-  k34_mul_mul((float *)(A + 9234944) + 0, (float *)(A + 8645120) + 0, (float *)(A + 8776192) + 0, (float *)(A + 8677888) + 0);
-  k35_pad((float *)(A + 8677888) + 0, (float *)(A + 9103872) + 0);
-  k33_sub_mul((float *)(A + 8743424) + 0, (float *)(A + 8776192) + 0);
-  k34_mul_mul((float *)(A + 9234944) + 0, (float *)(A + 8546816) + 0, (float *)(A + 8776192) + 0, (float *)(A + 8743424) + 0);
-  k36_pad((float *)(A + 8743424) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 8710656) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 8808960) + 0, (float *)(A + 559616) + 0, (float *)(A + 8546816) + 0);
-  k37_pad((float *)(A + 8546816) + 0, (float *)(A + 8645120) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 9103872) + 0, (float *)(A + 428544) + 0, (float *)(A + 8645120) + 0, (float *)(A + 8874496) + 0);
-  k39_matmul((float *)(A + 8874496) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 8579584) + 0, (float *)(A + 8546816) + 0);
-  k30_mul_sub((float *)(A + 8415744) + 0, (float *)(A + 8808960) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 8481280) + 0, (float *)(A + 8546816) + 0, (float *)(A + 9267712) + 0, (float *)(A + 8514048) + 0, (float *)(A + 8448512) + 0, (float *)(A + 8808960) + 0, (float *)(A + 9005568) + 0, (float *)(A + 9038336) + 0, (float *)(A + 9923072) + 0);
-  k32_pad((float *)(A + 9923072) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 8448512) + 0, (float *)(A + 8546816) + 0);
-  k34_mul_mul((float *)(A + 9005568) + 0, (float *)(A + 8415744) + 0, (float *)(A + 8546816) + 0, (float *)(A + 8448512) + 0);
-  k35_pad((float *)(A + 8448512) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 8514048) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 9005568) + 0, (float *)(A + 8317440) + 0, (float *)(A + 559616) + 0, (float *)(A + 8514048) + 0);
-  k36_pad((float *)(A + 8514048) + 0, (float *)(A + 8645120) + 0);
-  k33_sub_mul((float *)(A + 8481280) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 8579584) + 0, (float *)(A + 559616) + 0, (float *)(A + 8317440) + 0);
-  k37_pad((float *)(A + 8317440) + 0, (float *)(A + 8415744) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 428544) + 0, (float *)(A + 8645120) + 0, (float *)(A + 8415744) + 0, (float *)(A + 9103872) + 0);
-  k39_matmul((float *)(A + 9103872) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 8350208) + 0, (float *)(A + 8317440) + 0);
-  k30_mul_sub((float *)(A + 8186368) + 0, (float *)(A + 8546816) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 8251904) + 0, (float *)(A + 8317440) + 0, (float *)(A + 9038336) + 0, (float *)(A + 8284672) + 0, (float *)(A + 8219136) + 0, (float *)(A + 8546816) + 0, (float *)(A + 8579584) + 0, (float *)(A + 8808960) + 0, (float *)(A + 9005568) + 0);
-  k32_pad((float *)(A + 9005568) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 8219136) + 0, (float *)(A + 8317440) + 0);
-  k34_mul_mul((float *)(A + 8579584) + 0, (float *)(A + 8186368) + 0, (float *)(A + 8317440) + 0, (float *)(A + 8219136) + 0);
-  k35_pad((float *)(A + 8219136) + 0, (float *)(A + 8415744) + 0);
-  k33_sub_mul((float *)(A + 8284672) + 0, (float *)(A + 8317440) + 0);
-  k34_mul_mul((float *)(A + 8579584) + 0, (float *)(A + 8088064) + 0, (float *)(A + 8317440) + 0, (float *)(A + 8284672) + 0);
-  k36_pad((float *)(A + 8284672) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 8251904) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 8350208) + 0, (float *)(A + 559616) + 0, (float *)(A + 8088064) + 0);
-  k37_pad((float *)(A + 8088064) + 0, (float *)(A + 8186368) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 8415744) + 0, (float *)(A + 428544) + 0, (float *)(A + 8186368) + 0, (float *)(A + 8645120) + 0);
-  k39_matmul((float *)(A + 8645120) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 8120832) + 0, (float *)(A + 8088064) + 0);
-  k30_mul_sub((float *)(A + 7956992) + 0, (float *)(A + 8350208) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 8022528) + 0, (float *)(A + 8088064) + 0, (float *)(A + 8808960) + 0, (float *)(A + 8055296) + 0, (float *)(A + 7989760) + 0, (float *)(A + 8350208) + 0, (float *)(A + 8546816) + 0, (float *)(A + 8579584) + 0, (float *)(A + 8776192) + 0);
-  k32_pad((float *)(A + 8776192) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 7989760) + 0, (float *)(A + 8088064) + 0);
-  k34_mul_mul((float *)(A + 8546816) + 0, (float *)(A + 7956992) + 0, (float *)(A + 8088064) + 0, (float *)(A + 7989760) + 0);
-  k35_pad((float *)(A + 7989760) + 0, (float *)(A + 8415744) + 0);
-  k33_sub_mul((float *)(A + 8055296) + 0, (float *)(A + 8088064) + 0);
-  k34_mul_mul((float *)(A + 8546816) + 0, (float *)(A + 7858688) + 0, (float *)(A + 8088064) + 0, (float *)(A + 8055296) + 0);
-  k36_pad((float *)(A + 8055296) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 8022528) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 8120832) + 0, (float *)(A + 559616) + 0, (float *)(A + 7858688) + 0);
-  k37_pad((float *)(A + 7858688) + 0, (float *)(A + 7956992) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 8415744) + 0, (float *)(A + 428544) + 0, (float *)(A + 7956992) + 0, (float *)(A + 8186368) + 0);
-  k39_matmul((float *)(A + 8186368) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 7891456) + 0, (float *)(A + 7858688) + 0);
-  k30_mul_sub((float *)(A + 7727616) + 0, (float *)(A + 8120832) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 7793152) + 0, (float *)(A + 7858688) + 0, (float *)(A + 8579584) + 0, (float *)(A + 7825920) + 0, (float *)(A + 7760384) + 0, (float *)(A + 8120832) + 0, (float *)(A + 8317440) + 0, (float *)(A + 8350208) + 0, (float *)(A + 9234944) + 0);
-  k32_pad((float *)(A + 9234944) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 7760384) + 0, (float *)(A + 7858688) + 0);
-  k34_mul_mul((float *)(A + 8317440) + 0, (float *)(A + 7727616) + 0, (float *)(A + 7858688) + 0, (float *)(A + 7760384) + 0);
-  k35_pad((float *)(A + 7760384) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 7825920) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 8317440) + 0, (float *)(A + 7629312) + 0, (float *)(A + 559616) + 0, (float *)(A + 7825920) + 0);
-  k36_pad((float *)(A + 7825920) + 0, (float *)(A + 7956992) + 0);
-  k33_sub_mul((float *)(A + 7793152) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 7891456) + 0, (float *)(A + 559616) + 0, (float *)(A + 7629312) + 0);
-  k37_pad((float *)(A + 7629312) + 0, (float *)(A + 7727616) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 428544) + 0, (float *)(A + 7956992) + 0, (float *)(A + 7727616) + 0, (float *)(A + 8415744) + 0);
-  k39_matmul((float *)(A + 8415744) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 7662080) + 0, (float *)(A + 7629312) + 0);
-  k30_mul_sub((float *)(A + 7498240) + 0, (float *)(A + 7858688) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 7563776) + 0, (float *)(A + 7629312) + 0, (float *)(A + 8350208) + 0, (float *)(A + 7596544) + 0, (float *)(A + 7531008) + 0, (float *)(A + 7858688) + 0, (float *)(A + 7891456) + 0, (float *)(A + 8120832) + 0, (float *)(A + 8317440) + 0);
-  k32_pad((float *)(A + 8317440) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 7531008) + 0, (float *)(A + 7629312) + 0);
-  k34_mul_mul((float *)(A + 7891456) + 0, (float *)(A + 7498240) + 0, (float *)(A + 7629312) + 0, (float *)(A + 7531008) + 0);
-  k35_pad((float *)(A + 7531008) + 0, (float *)(A + 7727616) + 0);
-  k33_sub_mul((float *)(A + 7596544) + 0, (float *)(A + 7629312) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9742848) + 0);
+  k5_add_add((float *)(A + 403968) + 1536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9742848) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 9742848) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 9742848) + 0, (float *)(A + 9775616) + 0, (float *)(A + 9808384) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 9644544) + 0, (float *)(A + 9808384) + 0, (float *)(A + 9841152) + 0, (float *)(A + 9873920) + 0, (float *)(A + 9906688) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 9906688) + 0, (float *)(A + 9808384) + 0, (float *)(A + 9939456) + 0);
+  k10_matmul((float *)(A + 9939456) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9972224) + 0);
+  k5_add_add((float *)(A + 403968) + 1024, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9972224) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 9972224) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10037760) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 9873920) + 0, (float *)(A + 10037760) + 0, (float *)(A + 10070528) + 0, (float *)(A + 10103296) + 0, (float *)(A + 10136064) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 10136064) + 0, (float *)(A + 10037760) + 0, (float *)(A + 10168832) + 0);
+  k10_matmul((float *)(A + 10168832) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10201600) + 0);
+  k5_add_add((float *)(A + 403968) + 512, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10201600) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 10201600) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 10201600) + 0, (float *)(A + 10234368) + 0, (float *)(A + 10267136) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 10103296) + 0, (float *)(A + 10267136) + 0, (float *)(A + 10299904) + 0, (float *)(A + 10332672) + 0, (float *)(A + 10365440) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 10365440) + 0, (float *)(A + 10267136) + 0, (float *)(A + 10398208) + 0);
+  k10_matmul((float *)(A + 10398208) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4205056) + 0);
+  k5_add_add((float *)(A + 403968) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 4205056) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4237824) + 0, (float *)(A + 4270592) + 0);
+  k21_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 10332672) + 0, (float *)(A + 4270592) + 0, (float *)(A + 4303360) + 0, (float *)(A + 4336128) + 0);
+  k14_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4270592) + 0);
+  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 4336128) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4401664) + 0);
+  k15_matmul((float *)(A + 4401664) + 0, (float *)(A + 4270592) + 0, (float *)(A + 199168) + 0);
+  k16_add((float *)(A + 199168) + 0, P + 82176 /* dense1.bias */, (float *)(A + 4270592) + 0);
+  k23_log_softmax((float *)(A + 4270592) + 0, (float *)(A + 199168) + 0);
+  k24_mul((float *)(A + 0) + 0, (float *)(A + 199168) + 0, (float *)(A + 4273152) + 0);
+  k25_sum_to((float *)(A + 4273152) + 0, (float *)(A + 201728) + 0);
+  k26_sum_to((float *)(A + 201728) + 0, (float *)(A + 201984) + 0);
+  k27_argmax((float *)(A + 4270592) + 0, (int32_t *)(A + 201728) + 0);
+  k28_equal((int32_t *)(A + 201728) + 0, in->y + 0, (float *)(A + 202048) + 0);
+  k26_sum_to((float *)(A + 202048) + 0, (float *)(A + 201728) + 0);
+  k29_mul((float *)(A + 0) + 0, (float *)(A + 4270592) + 0);
+  k25_sum_to((float *)(A + 4270592) + 0, (float *)(A + 202048) + 0);
+  k30_exp_mul_sub((float *)(A + 199168) + 0, (float *)(A + 202048) + 0, (float *)(A + 4270592) + 0, (float *)(A + 0) + 0);
+  k31_matmul((float *)(A + 0) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4270592) + 0);
+  k32_mul_sub((float *)(A + 4336128) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 4205056) + 0, (float *)(A + 403968) + 0);
+  k33_mul_mul_mul((float *)(A + 4270592) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4237824) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 469504) + 0);
+  k34_pad((float *)(A + 469504) + 0, (float *)(A + 502272) + 0);
+  k35_sub_mul((float *)(A + 4237824) + 0, (float *)(A + 403968) + 0);
+  k36_mul_mul((float *)(A + 436736) + 0, (float *)(A + 4205056) + 0, (float *)(A + 403968) + 0, (float *)(A + 469504) + 0);
+  k37_pad((float *)(A + 469504) + 0, (float *)(A + 633344) + 0);
+  k35_sub_mul((float *)(A + 4303360) + 0, (float *)(A + 403968) + 0);
+  k36_mul_mul((float *)(A + 436736) + 0, (float *)(A + 10332672) + 0, (float *)(A + 403968) + 0, (float *)(A + 469504) + 0);
+  k38_pad((float *)(A + 469504) + 0, (float *)(A + 764416) + 0);
+  k35_sub_mul((float *)(A + 4368896) + 0, (float *)(A + 403968) + 0);
+  k36_mul_mul((float *)(A + 4270592) + 0, (float *)(A + 4336128) + 0, (float *)(A + 403968) + 0, (float *)(A + 469504) + 0);
+  k39_pad((float *)(A + 469504) + 0, (float *)(A + 895488) + 0);
+  k40_addn((float *)(A + 502272) + 0, (float *)(A + 633344) + 0, (float *)(A + 764416) + 0, (float *)(A + 895488) + 0, (float *)(A + 1026560) + 0);
+  k41_matmul((float *)(A + 1026560) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 403968) + 0);
+  k32_mul_sub((float *)(A + 10365440) + 0, (float *)(A + 4336128) + 0);
+  k36_mul_mul((float *)(A + 403968) + 0, (float *)(A + 10267136) + 0, (float *)(A + 4336128) + 0, (float *)(A + 4368896) + 0);
+  k32_mul_sub((float *)(A + 10201600) + 0, (float *)(A + 4336128) + 0);
+  k42_mul_addn_mul((float *)(A + 436736) + 0, (float *)(A + 4303360) + 0, (float *)(A + 4368896) + 0, (float *)(A + 10234368) + 0, (float *)(A + 4336128) + 0, (float *)(A + 4434432) + 0, (float *)(A + 10332672) + 0);
+  k34_pad((float *)(A + 10332672) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 10234368) + 0, (float *)(A + 436736) + 0);
+  k36_mul_mul((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0, (float *)(A + 436736) + 0, (float *)(A + 4368896) + 0);
+  k37_pad((float *)(A + 4368896) + 0, (float *)(A + 600576) + 0);
+  k35_sub_mul((float *)(A + 10299904) + 0, (float *)(A + 436736) + 0);
+  k36_mul_mul((float *)(A + 4434432) + 0, (float *)(A + 10103296) + 0, (float *)(A + 436736) + 0, (float *)(A + 4368896) + 0);
+  k38_pad((float *)(A + 4368896) + 0, (float *)(A + 731648) + 0);
+  k35_sub_mul((float *)(A + 10267136) + 0, (float *)(A + 436736) + 0);
+  k36_mul_mul((float *)(A + 403968) + 0, (float *)(A + 10365440) + 0, (float *)(A + 436736) + 0, (float *)(A + 4368896) + 0);
+  k39_pad((float *)(A + 4368896) + 0, (float *)(A + 862720) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 600576) + 0, (float *)(A + 731648) + 0, (float *)(A + 862720) + 0, (float *)(A + 1157632) + 0);
+  k41_matmul((float *)(A + 1157632) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4368896) + 0);
+  k32_mul_sub((float *)(A + 10136064) + 0, (float *)(A + 10103296) + 0);
+  k36_mul_mul((float *)(A + 4368896) + 0, (float *)(A + 10037760) + 0, (float *)(A + 10103296) + 0, (float *)(A + 10332672) + 0);
+  k32_mul_sub((float *)(A + 9972224) + 0, (float *)(A + 10103296) + 0);
+  k42_mul_addn_mul((float *)(A + 4434432) + 0, (float *)(A + 10299904) + 0, (float *)(A + 10332672) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10103296) + 0, (float *)(A + 10365440) + 0, (float *)(A + 403968) + 0);
+  k34_pad((float *)(A + 403968) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 10004992) + 0, (float *)(A + 4434432) + 0);
+  k36_mul_mul((float *)(A + 10365440) + 0, (float *)(A + 9972224) + 0, (float *)(A + 4434432) + 0, (float *)(A + 10004992) + 0);
+  k37_pad((float *)(A + 10004992) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 10070528) + 0, (float *)(A + 4434432) + 0);
+  k36_mul_mul((float *)(A + 10365440) + 0, (float *)(A + 9873920) + 0, (float *)(A + 4434432) + 0, (float *)(A + 10103296) + 0);
+  k38_pad((float *)(A + 10103296) + 0, (float *)(A + 600576) + 0);
+  k35_sub_mul((float *)(A + 10037760) + 0, (float *)(A + 4434432) + 0);
+  k36_mul_mul((float *)(A + 4368896) + 0, (float *)(A + 10136064) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9873920) + 0);
+  k39_pad((float *)(A + 9873920) + 0, (float *)(A + 731648) + 0);
+  k40_addn((float *)(A + 10201600) + 0, (float *)(A + 469504) + 0, (float *)(A + 600576) + 0, (float *)(A + 731648) + 0, (float *)(A + 862720) + 0);
+  k41_matmul((float *)(A + 862720) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 9906688) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9808384) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 9742848) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 10365440) + 0, (float *)(A + 10070528) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9775616) + 0, (float *)(A + 4368896) + 0, (float *)(A + 9873920) + 0, (float *)(A + 10103296) + 0);
+  k34_pad((float *)(A + 10103296) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 9775616) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 9873920) + 0, (float *)(A + 9742848) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 9841152) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 9873920) + 0, (float *)(A + 9644544) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 9808384) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9906688) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 600576) + 0);
+  k40_addn((float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 469504) + 0, (float *)(A + 600576) + 0, (float *)(A + 731648) + 0);
+  k41_matmul((float *)(A + 731648) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 9677312) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9579008) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 9513472) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 9873920) + 0, (float *)(A + 9841152) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9546240) + 0, (float *)(A + 4368896) + 0, (float *)(A + 9644544) + 0, (float *)(A + 9906688) + 0);
+  k34_pad((float *)(A + 9906688) + 0, (float *)(A + 9742848) + 0);
+  k35_sub_mul((float *)(A + 9546240) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 9644544) + 0, (float *)(A + 9513472) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 9611776) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 9644544) + 0, (float *)(A + 9415168) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 9579008) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9677312) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 469504) + 0);
+  k40_addn((float *)(A + 9742848) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 469504) + 0, (float *)(A + 600576) + 0);
+  k41_matmul((float *)(A + 600576) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 9447936) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9349632) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 9284096) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 9644544) + 0, (float *)(A + 9611776) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9316864) + 0, (float *)(A + 4368896) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9677312) + 0);
+  k34_pad((float *)(A + 9677312) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 9316864) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 9415168) + 0, (float *)(A + 9284096) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 9382400) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 9415168) + 0, (float *)(A + 9185792) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 9349632) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9447936) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 9513472) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9742848) + 0);
+  k41_matmul((float *)(A + 9742848) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 9218560) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9120256) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 9054720) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 9415168) + 0, (float *)(A + 9382400) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9087488) + 0, (float *)(A + 4368896) + 0, (float *)(A + 9185792) + 0, (float *)(A + 9447936) + 0);
+  k34_pad((float *)(A + 9447936) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 9087488) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 9185792) + 0, (float *)(A + 9054720) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 9153024) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 9185792) + 0, (float *)(A + 8956416) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 9120256) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9218560) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 9284096) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9513472) + 0);
+  k41_matmul((float *)(A + 9513472) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 8989184) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8890880) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 8825344) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 9185792) + 0, (float *)(A + 9153024) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8858112) + 0, (float *)(A + 4368896) + 0, (float *)(A + 8956416) + 0, (float *)(A + 9218560) + 0);
+  k34_pad((float *)(A + 9218560) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 8858112) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 8956416) + 0, (float *)(A + 8825344) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 8923648) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 8956416) + 0, (float *)(A + 8727040) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 8890880) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8989184) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 9054720) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 9054720) + 0, (float *)(A + 9284096) + 0);
+  k41_matmul((float *)(A + 9284096) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 8759808) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8661504) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 8595968) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 8956416) + 0, (float *)(A + 8923648) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8628736) + 0, (float *)(A + 4368896) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8989184) + 0);
+  k34_pad((float *)(A + 8989184) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 8628736) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 8727040) + 0, (float *)(A + 8595968) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 8694272) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 8727040) + 0, (float *)(A + 8497664) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 8661504) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8759808) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 8825344) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 8825344) + 0, (float *)(A + 9054720) + 0);
+  k41_matmul((float *)(A + 9054720) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 8530432) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8432128) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 8366592) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 8727040) + 0, (float *)(A + 8694272) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8399360) + 0, (float *)(A + 4368896) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8759808) + 0);
+  k34_pad((float *)(A + 8759808) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 8399360) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 8497664) + 0, (float *)(A + 8366592) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 8464896) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 8497664) + 0, (float *)(A + 8268288) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 8432128) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8530432) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 8595968) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8825344) + 0);
+  k41_matmul((float *)(A + 8825344) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
 }
 
 static void fmnist_lstm_train_step_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k34_mul_mul((float *)(A + 7891456) + 0, (float *)(A + 7399936) + 0, (float *)(A + 7629312) + 0, (float *)(A + 7596544) + 0);
-  k36_pad((float *)(A + 7596544) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 7563776) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 7662080) + 0, (float *)(A + 559616) + 0, (float *)(A + 7399936) + 0);
-  k37_pad((float *)(A + 7399936) + 0, (float *)(A + 7498240) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 7727616) + 0, (float *)(A + 428544) + 0, (float *)(A + 7498240) + 0, (float *)(A + 7956992) + 0);
-  k39_matmul((float *)(A + 7956992) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 7432704) + 0, (float *)(A + 7399936) + 0);
-  k30_mul_sub((float *)(A + 7268864) + 0, (float *)(A + 7662080) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 7334400) + 0, (float *)(A + 7399936) + 0, (float *)(A + 8120832) + 0, (float *)(A + 7367168) + 0, (float *)(A + 7301632) + 0, (float *)(A + 7662080) + 0, (float *)(A + 7858688) + 0, (float *)(A + 7891456) + 0, (float *)(A + 8088064) + 0);
-  k32_pad((float *)(A + 8088064) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 7301632) + 0, (float *)(A + 7399936) + 0);
-  k34_mul_mul((float *)(A + 7858688) + 0, (float *)(A + 7268864) + 0, (float *)(A + 7399936) + 0, (float *)(A + 7301632) + 0);
-  k35_pad((float *)(A + 7301632) + 0, (float *)(A + 7727616) + 0);
-  k33_sub_mul((float *)(A + 7367168) + 0, (float *)(A + 7399936) + 0);
-  k34_mul_mul((float *)(A + 7858688) + 0, (float *)(A + 7170560) + 0, (float *)(A + 7399936) + 0, (float *)(A + 7367168) + 0);
-  k36_pad((float *)(A + 7367168) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 7334400) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 7432704) + 0, (float *)(A + 559616) + 0, (float *)(A + 7170560) + 0);
-  k37_pad((float *)(A + 7170560) + 0, (float *)(A + 7268864) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 7727616) + 0, (float *)(A + 428544) + 0, (float *)(A + 7268864) + 0, (float *)(A + 7498240) + 0);
-  k39_matmul((float *)(A + 7498240) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 7203328) + 0, (float *)(A + 7170560) + 0);
-  k30_mul_sub((float *)(A + 7039488) + 0, (float *)(A + 7432704) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 7105024) + 0, (float *)(A + 7170560) + 0, (float *)(A + 7891456) + 0, (float *)(A + 7137792) + 0, (float *)(A + 7072256) + 0, (float *)(A + 7432704) + 0, (float *)(A + 7629312) + 0, (float *)(A + 7662080) + 0, (float *)(A + 8546816) + 0);
-  k32_pad((float *)(A + 8546816) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 7072256) + 0, (float *)(A + 7170560) + 0);
-  k34_mul_mul((float *)(A + 7629312) + 0, (float *)(A + 7039488) + 0, (float *)(A + 7170560) + 0, (float *)(A + 7072256) + 0);
-  k35_pad((float *)(A + 7072256) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 7137792) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 7629312) + 0, (float *)(A + 6941184) + 0, (float *)(A + 559616) + 0, (float *)(A + 7137792) + 0);
-  k36_pad((float *)(A + 7137792) + 0, (float *)(A + 7268864) + 0);
-  k33_sub_mul((float *)(A + 7105024) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 7203328) + 0, (float *)(A + 559616) + 0, (float *)(A + 6941184) + 0);
-  k37_pad((float *)(A + 6941184) + 0, (float *)(A + 7039488) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 428544) + 0, (float *)(A + 7268864) + 0, (float *)(A + 7039488) + 0, (float *)(A + 7727616) + 0);
-  k39_matmul((float *)(A + 7727616) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 6973952) + 0, (float *)(A + 6941184) + 0);
-  k30_mul_sub((float *)(A + 6810112) + 0, (float *)(A + 7170560) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 6875648) + 0, (float *)(A + 6941184) + 0, (float *)(A + 7662080) + 0, (float *)(A + 6908416) + 0, (float *)(A + 6842880) + 0, (float *)(A + 7170560) + 0, (float *)(A + 7203328) + 0, (float *)(A + 7432704) + 0, (float *)(A + 7629312) + 0);
-  k32_pad((float *)(A + 7629312) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 6842880) + 0, (float *)(A + 6941184) + 0);
-  k34_mul_mul((float *)(A + 7203328) + 0, (float *)(A + 6810112) + 0, (float *)(A + 6941184) + 0, (float *)(A + 6842880) + 0);
-  k35_pad((float *)(A + 6842880) + 0, (float *)(A + 7039488) + 0);
-  k33_sub_mul((float *)(A + 6908416) + 0, (float *)(A + 6941184) + 0);
-  k34_mul_mul((float *)(A + 7203328) + 0, (float *)(A + 6711808) + 0, (float *)(A + 6941184) + 0, (float *)(A + 6908416) + 0);
-  k36_pad((float *)(A + 6908416) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 6875648) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 6973952) + 0, (float *)(A + 559616) + 0, (float *)(A + 6711808) + 0);
-  k37_pad((float *)(A + 6711808) + 0, (float *)(A + 6810112) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 7039488) + 0, (float *)(A + 428544) + 0, (float *)(A + 6810112) + 0, (float *)(A + 7268864) + 0);
-  k39_matmul((float *)(A + 7268864) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 6744576) + 0, (float *)(A + 6711808) + 0);
-  k30_mul_sub((float *)(A + 6580736) + 0, (float *)(A + 6973952) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 6646272) + 0, (float *)(A + 6711808) + 0, (float *)(A + 7432704) + 0, (float *)(A + 6679040) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6973952) + 0, (float *)(A + 7170560) + 0, (float *)(A + 7203328) + 0, (float *)(A + 7399936) + 0);
-  k32_pad((float *)(A + 7399936) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 6613504) + 0, (float *)(A + 6711808) + 0);
-  k34_mul_mul((float *)(A + 7170560) + 0, (float *)(A + 6580736) + 0, (float *)(A + 6711808) + 0, (float *)(A + 6613504) + 0);
-  k35_pad((float *)(A + 6613504) + 0, (float *)(A + 7039488) + 0);
-  k33_sub_mul((float *)(A + 6679040) + 0, (float *)(A + 6711808) + 0);
-  k34_mul_mul((float *)(A + 7170560) + 0, (float *)(A + 6482432) + 0, (float *)(A + 6711808) + 0, (float *)(A + 6679040) + 0);
-  k36_pad((float *)(A + 6679040) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 6646272) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 6744576) + 0, (float *)(A + 559616) + 0, (float *)(A + 6482432) + 0);
-  k37_pad((float *)(A + 6482432) + 0, (float *)(A + 6580736) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 7039488) + 0, (float *)(A + 428544) + 0, (float *)(A + 6580736) + 0, (float *)(A + 6810112) + 0);
-  k39_matmul((float *)(A + 6810112) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 6515200) + 0, (float *)(A + 6482432) + 0);
-  k30_mul_sub((float *)(A + 6351360) + 0, (float *)(A + 6744576) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 6416896) + 0, (float *)(A + 6482432) + 0, (float *)(A + 7203328) + 0, (float *)(A + 6449664) + 0, (float *)(A + 6384128) + 0, (float *)(A + 6744576) + 0, (float *)(A + 6941184) + 0, (float *)(A + 6973952) + 0, (float *)(A + 7858688) + 0);
-  k32_pad((float *)(A + 7858688) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 6384128) + 0, (float *)(A + 6482432) + 0);
-  k34_mul_mul((float *)(A + 6941184) + 0, (float *)(A + 6351360) + 0, (float *)(A + 6482432) + 0, (float *)(A + 6384128) + 0);
-  k35_pad((float *)(A + 6384128) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 6449664) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 6941184) + 0, (float *)(A + 6253056) + 0, (float *)(A + 559616) + 0, (float *)(A + 6449664) + 0);
-  k36_pad((float *)(A + 6449664) + 0, (float *)(A + 6580736) + 0);
-  k33_sub_mul((float *)(A + 6416896) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 6515200) + 0, (float *)(A + 559616) + 0, (float *)(A + 6253056) + 0);
-  k37_pad((float *)(A + 6253056) + 0, (float *)(A + 6351360) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 428544) + 0, (float *)(A + 6580736) + 0, (float *)(A + 6351360) + 0, (float *)(A + 7039488) + 0);
-  k39_matmul((float *)(A + 7039488) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 6285824) + 0, (float *)(A + 6253056) + 0);
-  k30_mul_sub((float *)(A + 6121984) + 0, (float *)(A + 6482432) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 6187520) + 0, (float *)(A + 6253056) + 0, (float *)(A + 6973952) + 0, (float *)(A + 6220288) + 0, (float *)(A + 6154752) + 0, (float *)(A + 6482432) + 0, (float *)(A + 6515200) + 0, (float *)(A + 6744576) + 0, (float *)(A + 6941184) + 0);
-  k32_pad((float *)(A + 6941184) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 6154752) + 0, (float *)(A + 6253056) + 0);
-  k34_mul_mul((float *)(A + 6515200) + 0, (float *)(A + 6121984) + 0, (float *)(A + 6253056) + 0, (float *)(A + 6154752) + 0);
-  k35_pad((float *)(A + 6154752) + 0, (float *)(A + 6351360) + 0);
-  k33_sub_mul((float *)(A + 6220288) + 0, (float *)(A + 6253056) + 0);
-  k34_mul_mul((float *)(A + 6515200) + 0, (float *)(A + 6023680) + 0, (float *)(A + 6253056) + 0, (float *)(A + 6220288) + 0);
-  k36_pad((float *)(A + 6220288) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 6187520) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 6285824) + 0, (float *)(A + 559616) + 0, (float *)(A + 6023680) + 0);
-  k37_pad((float *)(A + 6023680) + 0, (float *)(A + 6121984) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 6351360) + 0, (float *)(A + 428544) + 0, (float *)(A + 6121984) + 0, (float *)(A + 6580736) + 0);
-  k39_matmul((float *)(A + 6580736) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 6056448) + 0, (float *)(A + 6023680) + 0);
-  k30_mul_sub((float *)(A + 5892608) + 0, (float *)(A + 6285824) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 5958144) + 0, (float *)(A + 6023680) + 0, (float *)(A + 6744576) + 0, (float *)(A + 5990912) + 0, (float *)(A + 5925376) + 0, (float *)(A + 6285824) + 0, (float *)(A + 6482432) + 0, (float *)(A + 6515200) + 0, (float *)(A + 6711808) + 0);
-  k32_pad((float *)(A + 6711808) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 5925376) + 0, (float *)(A + 6023680) + 0);
-  k34_mul_mul((float *)(A + 6482432) + 0, (float *)(A + 5892608) + 0, (float *)(A + 6023680) + 0, (float *)(A + 5925376) + 0);
-  k35_pad((float *)(A + 5925376) + 0, (float *)(A + 6351360) + 0);
-  k33_sub_mul((float *)(A + 5990912) + 0, (float *)(A + 6023680) + 0);
-  k34_mul_mul((float *)(A + 6482432) + 0, (float *)(A + 5794304) + 0, (float *)(A + 6023680) + 0, (float *)(A + 5990912) + 0);
-  k36_pad((float *)(A + 5990912) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 5958144) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 6056448) + 0, (float *)(A + 559616) + 0, (float *)(A + 5794304) + 0);
-  k37_pad((float *)(A + 5794304) + 0, (float *)(A + 5892608) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 6351360) + 0, (float *)(A + 428544) + 0, (float *)(A + 5892608) + 0, (float *)(A + 6121984) + 0);
-  k39_matmul((float *)(A + 6121984) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 5827072) + 0, (float *)(A + 5794304) + 0);
-  k30_mul_sub((float *)(A + 5663232) + 0, (float *)(A + 6056448) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 5728768) + 0, (float *)(A + 5794304) + 0, (float *)(A + 6515200) + 0, (float *)(A + 5761536) + 0, (float *)(A + 5696000) + 0, (float *)(A + 6056448) + 0, (float *)(A + 6253056) + 0, (float *)(A + 6285824) + 0, (float *)(A + 7170560) + 0);
-  k32_pad((float *)(A + 7170560) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 5696000) + 0, (float *)(A + 5794304) + 0);
-  k34_mul_mul((float *)(A + 6253056) + 0, (float *)(A + 5663232) + 0, (float *)(A + 5794304) + 0, (float *)(A + 5696000) + 0);
-  k35_pad((float *)(A + 5696000) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 5761536) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 6253056) + 0, (float *)(A + 5564928) + 0, (float *)(A + 559616) + 0, (float *)(A + 5761536) + 0);
-  k36_pad((float *)(A + 5761536) + 0, (float *)(A + 5892608) + 0);
-  k33_sub_mul((float *)(A + 5728768) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 5827072) + 0, (float *)(A + 559616) + 0, (float *)(A + 5564928) + 0);
-  k37_pad((float *)(A + 5564928) + 0, (float *)(A + 5663232) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 428544) + 0, (float *)(A + 5892608) + 0, (float *)(A + 5663232) + 0, (float *)(A + 6351360) + 0);
-  k39_matmul((float *)(A + 6351360) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 5597696) + 0, (float *)(A + 5564928) + 0);
-  k30_mul_sub((float *)(A + 5433856) + 0, (float *)(A + 5794304) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 5499392) + 0, (float *)(A + 5564928) + 0, (float *)(A + 6285824) + 0, (float *)(A + 5532160) + 0, (float *)(A + 5466624) + 0, (float *)(A + 5794304) + 0, (float *)(A + 5827072) + 0, (float *)(A + 6056448) + 0, (float *)(A + 6253056) + 0);
-  k32_pad((float *)(A + 6253056) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 5466624) + 0, (float *)(A + 5564928) + 0);
-  k34_mul_mul((float *)(A + 5827072) + 0, (float *)(A + 5433856) + 0, (float *)(A + 5564928) + 0, (float *)(A + 5466624) + 0);
-  k35_pad((float *)(A + 5466624) + 0, (float *)(A + 5663232) + 0);
-  k33_sub_mul((float *)(A + 5532160) + 0, (float *)(A + 5564928) + 0);
-  k34_mul_mul((float *)(A + 5827072) + 0, (float *)(A + 5335552) + 0, (float *)(A + 5564928) + 0, (float *)(A + 5532160) + 0);
-  k36_pad((float *)(A + 5532160) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 5499392) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 5597696) + 0, (float *)(A + 559616) + 0, (float *)(A + 5335552) + 0);
-  k37_pad((float *)(A + 5335552) + 0, (float *)(A + 5433856) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 5663232) + 0, (float *)(A + 428544) + 0, (float *)(A + 5433856) + 0, (float *)(A + 5892608) + 0);
-  k39_matmul((float *)(A + 5892608) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 5368320) + 0, (float *)(A + 5335552) + 0);
-  k30_mul_sub((float *)(A + 5204480) + 0, (float *)(A + 5597696) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 5270016) + 0, (float *)(A + 5335552) + 0, (float *)(A + 6056448) + 0, (float *)(A + 5302784) + 0, (float *)(A + 5237248) + 0, (float *)(A + 5597696) + 0, (float *)(A + 5794304) + 0, (float *)(A + 5827072) + 0, (float *)(A + 6023680) + 0);
-  k32_pad((float *)(A + 6023680) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 5237248) + 0, (float *)(A + 5335552) + 0);
-  k34_mul_mul((float *)(A + 5794304) + 0, (float *)(A + 5204480) + 0, (float *)(A + 5335552) + 0, (float *)(A + 5237248) + 0);
-  k35_pad((float *)(A + 5237248) + 0, (float *)(A + 5663232) + 0);
-  k33_sub_mul((float *)(A + 5302784) + 0, (float *)(A + 5335552) + 0);
-  k34_mul_mul((float *)(A + 5794304) + 0, (float *)(A + 5106176) + 0, (float *)(A + 5335552) + 0, (float *)(A + 5302784) + 0);
-  k36_pad((float *)(A + 5302784) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 5270016) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 5368320) + 0, (float *)(A + 559616) + 0, (float *)(A + 5106176) + 0);
-  k37_pad((float *)(A + 5106176) + 0, (float *)(A + 5204480) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 5663232) + 0, (float *)(A + 428544) + 0, (float *)(A + 5204480) + 0, (float *)(A + 5433856) + 0);
-  k39_matmul((float *)(A + 5433856) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 5138944) + 0, (float *)(A + 5106176) + 0);
-  k30_mul_sub((float *)(A + 4975104) + 0, (float *)(A + 5368320) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 5040640) + 0, (float *)(A + 5106176) + 0, (float *)(A + 5827072) + 0, (float *)(A + 5073408) + 0, (float *)(A + 5007872) + 0, (float *)(A + 5368320) + 0, (float *)(A + 5564928) + 0, (float *)(A + 5597696) + 0, (float *)(A + 6482432) + 0);
-  k32_pad((float *)(A + 6482432) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 5007872) + 0, (float *)(A + 5106176) + 0);
-  k34_mul_mul((float *)(A + 5564928) + 0, (float *)(A + 4975104) + 0, (float *)(A + 5106176) + 0, (float *)(A + 5007872) + 0);
-  k35_pad((float *)(A + 5007872) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 5073408) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 5564928) + 0, (float *)(A + 4876800) + 0, (float *)(A + 559616) + 0, (float *)(A + 5073408) + 0);
-  k36_pad((float *)(A + 5073408) + 0, (float *)(A + 5204480) + 0);
-  k33_sub_mul((float *)(A + 5040640) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 5138944) + 0, (float *)(A + 559616) + 0, (float *)(A + 4876800) + 0);
-  k37_pad((float *)(A + 4876800) + 0, (float *)(A + 4975104) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 428544) + 0, (float *)(A + 5204480) + 0, (float *)(A + 4975104) + 0, (float *)(A + 5663232) + 0);
-  k39_matmul((float *)(A + 5663232) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 4909568) + 0, (float *)(A + 4876800) + 0);
-  k30_mul_sub((float *)(A + 4745728) + 0, (float *)(A + 5106176) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 4811264) + 0, (float *)(A + 4876800) + 0, (float *)(A + 5597696) + 0, (float *)(A + 4844032) + 0, (float *)(A + 4778496) + 0, (float *)(A + 5106176) + 0, (float *)(A + 5138944) + 0, (float *)(A + 5368320) + 0, (float *)(A + 5564928) + 0);
-  k32_pad((float *)(A + 5564928) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 4778496) + 0, (float *)(A + 4876800) + 0);
-  k34_mul_mul((float *)(A + 5138944) + 0, (float *)(A + 4745728) + 0, (float *)(A + 4876800) + 0, (float *)(A + 4778496) + 0);
-  k35_pad((float *)(A + 4778496) + 0, (float *)(A + 4975104) + 0);
-  k33_sub_mul((float *)(A + 4844032) + 0, (float *)(A + 4876800) + 0);
-  k34_mul_mul((float *)(A + 5138944) + 0, (float *)(A + 4647424) + 0, (float *)(A + 4876800) + 0, (float *)(A + 4844032) + 0);
-  k36_pad((float *)(A + 4844032) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 4811264) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 4909568) + 0, (float *)(A + 559616) + 0, (float *)(A + 4647424) + 0);
-  k37_pad((float *)(A + 4647424) + 0, (float *)(A + 4745728) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 4975104) + 0, (float *)(A + 428544) + 0, (float *)(A + 4745728) + 0, (float *)(A + 5204480) + 0);
-  k39_matmul((float *)(A + 5204480) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 4680192) + 0, (float *)(A + 4647424) + 0);
-  k30_mul_sub((float *)(A + 4516352) + 0, (float *)(A + 4909568) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 4581888) + 0, (float *)(A + 4647424) + 0, (float *)(A + 5368320) + 0, (float *)(A + 4614656) + 0, (float *)(A + 4549120) + 0, (float *)(A + 4909568) + 0, (float *)(A + 5106176) + 0, (float *)(A + 5138944) + 0, (float *)(A + 5335552) + 0);
-  k32_pad((float *)(A + 5335552) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 4549120) + 0, (float *)(A + 4647424) + 0);
-  k34_mul_mul((float *)(A + 5106176) + 0, (float *)(A + 4516352) + 0, (float *)(A + 4647424) + 0, (float *)(A + 4549120) + 0);
-  k35_pad((float *)(A + 4549120) + 0, (float *)(A + 4975104) + 0);
-  k33_sub_mul((float *)(A + 4614656) + 0, (float *)(A + 4647424) + 0);
-  k34_mul_mul((float *)(A + 5106176) + 0, (float *)(A + 4418048) + 0, (float *)(A + 4647424) + 0, (float *)(A + 4614656) + 0);
-  k36_pad((float *)(A + 4614656) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 4581888) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 4680192) + 0, (float *)(A + 559616) + 0, (float *)(A + 4418048) + 0);
-  k37_pad((float *)(A + 4418048) + 0, (float *)(A + 4516352) + 0);
+  k32_mul_sub((float *)(A + 8301056) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8202752) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 8137216) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 8497664) + 0, (float *)(A + 8464896) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8169984) + 0, (float *)(A + 4368896) + 0, (float *)(A + 8268288) + 0, (float *)(A + 8530432) + 0);
+  k34_pad((float *)(A + 8530432) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 8169984) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 8268288) + 0, (float *)(A + 8137216) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 8235520) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 8268288) + 0, (float *)(A + 8038912) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 8202752) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8301056) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 8366592) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 8366592) + 0, (float *)(A + 8595968) + 0);
+  k41_matmul((float *)(A + 8595968) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 8071680) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7973376) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 7907840) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 8268288) + 0, (float *)(A + 8235520) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7940608) + 0, (float *)(A + 4368896) + 0, (float *)(A + 8038912) + 0, (float *)(A + 8301056) + 0);
+  k34_pad((float *)(A + 8301056) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 7940608) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 8038912) + 0, (float *)(A + 7907840) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 8006144) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 8038912) + 0, (float *)(A + 7809536) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 7973376) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8071680) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 8137216) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 8137216) + 0, (float *)(A + 8366592) + 0);
+  k41_matmul((float *)(A + 8366592) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 7842304) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7744000) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 7678464) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 8038912) + 0, (float *)(A + 8006144) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7711232) + 0, (float *)(A + 4368896) + 0, (float *)(A + 7809536) + 0, (float *)(A + 8071680) + 0);
+  k34_pad((float *)(A + 8071680) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 7711232) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 7809536) + 0, (float *)(A + 7678464) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 7776768) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 7809536) + 0, (float *)(A + 7580160) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 7744000) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7842304) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 7907840) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8137216) + 0);
+  k41_matmul((float *)(A + 8137216) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 7612928) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7514624) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 7449088) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 7809536) + 0, (float *)(A + 7776768) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7481856) + 0, (float *)(A + 4368896) + 0, (float *)(A + 7580160) + 0, (float *)(A + 7842304) + 0);
+  k34_pad((float *)(A + 7842304) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 7481856) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 7580160) + 0, (float *)(A + 7449088) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 7547392) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 7580160) + 0, (float *)(A + 7350784) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 7514624) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7612928) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 7678464) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7907840) + 0);
+  k41_matmul((float *)(A + 7907840) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 7383552) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7285248) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 7219712) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 7580160) + 0, (float *)(A + 7547392) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7252480) + 0, (float *)(A + 4368896) + 0, (float *)(A + 7350784) + 0, (float *)(A + 7612928) + 0);
+  k34_pad((float *)(A + 7612928) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 7252480) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 7350784) + 0, (float *)(A + 7219712) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 7318016) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 7350784) + 0, (float *)(A + 7121408) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 7285248) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7383552) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 7449088) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 7449088) + 0, (float *)(A + 7678464) + 0);
+  k41_matmul((float *)(A + 7678464) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 7154176) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7055872) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 6990336) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 7350784) + 0, (float *)(A + 7318016) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7023104) + 0, (float *)(A + 4368896) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7383552) + 0);
+  k34_pad((float *)(A + 7383552) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 7023104) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 7121408) + 0, (float *)(A + 6990336) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 7088640) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 7121408) + 0, (float *)(A + 6892032) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 7055872) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7154176) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 7219712) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 7219712) + 0, (float *)(A + 7449088) + 0);
+  k41_matmul((float *)(A + 7449088) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 6924800) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6826496) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 6760960) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 7121408) + 0, (float *)(A + 7088640) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6793728) + 0, (float *)(A + 4368896) + 0, (float *)(A + 6892032) + 0, (float *)(A + 7154176) + 0);
+  k34_pad((float *)(A + 7154176) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 6793728) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 6892032) + 0, (float *)(A + 6760960) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 6859264) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 6892032) + 0, (float *)(A + 6662656) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 6826496) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6924800) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 6990336) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 6990336) + 0, (float *)(A + 7219712) + 0);
+  k41_matmul((float *)(A + 7219712) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 6695424) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6597120) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 6531584) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 6892032) + 0, (float *)(A + 6859264) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6564352) + 0, (float *)(A + 4368896) + 0, (float *)(A + 6662656) + 0, (float *)(A + 6924800) + 0);
+  k34_pad((float *)(A + 6924800) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 6564352) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 6662656) + 0, (float *)(A + 6531584) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 6629888) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 6662656) + 0, (float *)(A + 6433280) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 6597120) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6695424) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 6760960) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6990336) + 0);
+  k41_matmul((float *)(A + 6990336) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 6466048) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6367744) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 6302208) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 6662656) + 0, (float *)(A + 6629888) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6334976) + 0, (float *)(A + 4368896) + 0, (float *)(A + 6433280) + 0, (float *)(A + 6695424) + 0);
+  k34_pad((float *)(A + 6695424) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 6334976) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 6433280) + 0, (float *)(A + 6302208) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 6400512) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 6433280) + 0, (float *)(A + 6203904) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 6367744) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6466048) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 6531584) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 6531584) + 0, (float *)(A + 6760960) + 0);
+  k41_matmul((float *)(A + 6760960) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 6236672) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6138368) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 6072832) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 6433280) + 0, (float *)(A + 6400512) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6105600) + 0, (float *)(A + 4368896) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6466048) + 0);
+  k34_pad((float *)(A + 6466048) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 6105600) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 6203904) + 0, (float *)(A + 6072832) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 6171136) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 6203904) + 0, (float *)(A + 5974528) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 6138368) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6236672) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 6302208) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6531584) + 0);
+  k41_matmul((float *)(A + 6531584) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 6007296) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5908992) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 5843456) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 6203904) + 0, (float *)(A + 6171136) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5876224) + 0, (float *)(A + 4368896) + 0, (float *)(A + 5974528) + 0, (float *)(A + 6236672) + 0);
+  k34_pad((float *)(A + 6236672) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 5876224) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 5974528) + 0, (float *)(A + 5843456) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 5941760) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 5974528) + 0, (float *)(A + 5745152) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 5908992) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6007296) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 6072832) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6302208) + 0);
+  k41_matmul((float *)(A + 6302208) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 5777920) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5679616) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 5614080) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 5974528) + 0, (float *)(A + 5941760) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5646848) + 0, (float *)(A + 4368896) + 0, (float *)(A + 5745152) + 0, (float *)(A + 6007296) + 0);
+  k34_pad((float *)(A + 6007296) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 5646848) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 5745152) + 0, (float *)(A + 5614080) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 5712384) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 5745152) + 0, (float *)(A + 5515776) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 5679616) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5777920) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 5843456) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 5843456) + 0, (float *)(A + 6072832) + 0);
+  k41_matmul((float *)(A + 6072832) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 5548544) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5450240) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 5384704) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 5745152) + 0, (float *)(A + 5712384) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5417472) + 0, (float *)(A + 4368896) + 0, (float *)(A + 5515776) + 0, (float *)(A + 5777920) + 0);
+  k34_pad((float *)(A + 5777920) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 5417472) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 5515776) + 0, (float *)(A + 5384704) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
 }
 
 static void fmnist_lstm_train_step_4(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 4975104) + 0, (float *)(A + 428544) + 0, (float *)(A + 4516352) + 0, (float *)(A + 4745728) + 0);
-  k39_matmul((float *)(A + 4745728) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 4450816) + 0, (float *)(A + 4418048) + 0);
-  k30_mul_sub((float *)(A + 4286976) + 0, (float *)(A + 4680192) + 0);
-  k40_mul_mul_addn((float *)(A + 4221440) + 0, (float *)(A + 4352512) + 0, (float *)(A + 4418048) + 0, (float *)(A + 5138944) + 0, (float *)(A + 4385280) + 0, (float *)(A + 4319744) + 0, (float *)(A + 4680192) + 0, (float *)(A + 4876800) + 0, (float *)(A + 4909568) + 0, (float *)(A + 5794304) + 0);
-  k32_pad((float *)(A + 5794304) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 4319744) + 0, (float *)(A + 4418048) + 0);
-  k34_mul_mul((float *)(A + 4876800) + 0, (float *)(A + 4286976) + 0, (float *)(A + 4418048) + 0, (float *)(A + 4319744) + 0);
-  k35_pad((float *)(A + 4319744) + 0, (float *)(A + 428544) + 0);
-  k33_sub_mul((float *)(A + 4385280) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4876800) + 0, (float *)(A + 3762688) + 0, (float *)(A + 559616) + 0, (float *)(A + 4385280) + 0);
-  k36_pad((float *)(A + 4385280) + 0, (float *)(A + 4516352) + 0);
-  k33_sub_mul((float *)(A + 4352512) + 0, (float *)(A + 559616) + 0);
-  k34_mul_mul((float *)(A + 4221440) + 0, (float *)(A + 4450816) + 0, (float *)(A + 559616) + 0, (float *)(A + 3762688) + 0);
-  k37_pad((float *)(A + 3762688) + 0, (float *)(A + 4286976) + 0);
-  k38_addn((float *)(A + 166400) + 0, (float *)(A + 428544) + 0, (float *)(A + 4516352) + 0, (float *)(A + 4286976) + 0, (float *)(A + 4975104) + 0);
-  k39_matmul((float *)(A + 4975104) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 3762688) + 0);
-  k30_mul_sub((float *)(A + 3795456) + 0, (float *)(A + 4221440) + 0);
-  k30_mul_sub((float *)(A + 2560) + 0, (float *)(A + 4418048) + 0);
-  k41_mul_mul_addn((float *)(A + 3762688) + 0, (float *)(A + 3828224) + 0, (float *)(A + 4221440) + 0, (float *)(A + 4909568) + 0, (float *)(A + 3729920) + 0, (float *)(A + 4418048) + 0, (float *)(A + 4450816) + 0, (float *)(A + 4680192) + 0);
-  k32_pad((float *)(A + 4680192) + 0, (float *)(A + 166400) + 0);
-  k33_sub_mul((float *)(A + 3729920) + 0, (float *)(A + 4221440) + 0);
-  k34_mul_mul((float *)(A + 4450816) + 0, (float *)(A + 2560) + 0, (float *)(A + 4221440) + 0, (float *)(A + 4418048) + 0);
-  k35_pad((float *)(A + 4418048) + 0, (float *)(A + 4286976) + 0);
-  k33_sub_mul((float *)(A + 3828224) + 0, (float *)(A + 2560) + 0);
-  k34_mul_mul((float *)(A + 3762688) + 0, (float *)(A + 3795456) + 0, (float *)(A + 2560) + 0, (float *)(A + 4221440) + 0);
-  k37_pad((float *)(A + 4221440) + 0, (float *)(A + 428544) + 0);
-  k42_addn((float *)(A + 166400) + 0, (float *)(A + 4286976) + 0, (float *)(A + 428544) + 0, (float *)(A + 4516352) + 0);
-  k43_stack((float *)(A + 4516352) + 0, (float *)(A + 4975104) + 0, (float *)(A + 4745728) + 0, (float *)(A + 5204480) + 0, (float *)(A + 5663232) + 0, (float *)(A + 5433856) + 0, (float *)(A + 5892608) + 0, (float *)(A + 6351360) + 0, (float *)(A + 6121984) + 0, (float *)(A + 6580736) + 0, (float *)(A + 7039488) + 0, (float *)(A + 6810112) + 0, (float *)(A + 7268864) + 0, (float *)(A + 7727616) + 0, (float *)(A + 7498240) + 0, (float *)(A + 7956992) + 0, (float *)(A + 8415744) + 0, (float *)(A + 8186368) + 0, (float *)(A + 8645120) + 0, (float *)(A + 9103872) + 0, (float *)(A + 8874496) + 0, (float *)(A + 9333248) + 0, (float *)(A + 9792000) + 0, (float *)(A + 9562624) + 0, (float *)(A + 10021376) + 0, (float *)(A + 35328) + 0, (float *)(A + 297472) + 0, (float *)(A + 592384) + 0, (float *)(A + 10250752) + 0);
-  k44_matmul((float *)(A + 10250752) + 0, in->x + 0, (float *)(A + 4062784) + 0);
-  k59_mul((float *)(A + 4062784) + 0, (float *)(A + 4123136) + 0);
-  k60_mul_mul((float *)(A + 4062784) + 0, (float *)(A + 5335552) + 0);
-  k61_add_pow_sub(P + 82192 /* opt.step */, (float *)(A + 4057600) + 0, (float *)(A + 4057664) + 0);
-  k62_mul_add_sqrt(P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 5335552) + 0, (float *)(A + 4057664) + 0, (float *)(A + 4062784) + 0, (float *)(A + 5564928) + 0);
-  k63_pow_sub_div((float *)(A + 4057600) + 0, (float *)(A + 4057728) + 0);
-  k45_stack((float *)(A + 4975104) + 0, (float *)(A + 4745728) + 0, (float *)(A + 5204480) + 0, (float *)(A + 5663232) + 0, (float *)(A + 5433856) + 0, (float *)(A + 5892608) + 0, (float *)(A + 6351360) + 0, (float *)(A + 6121984) + 0, (float *)(A + 6580736) + 0, (float *)(A + 7039488) + 0, (float *)(A + 6810112) + 0, (float *)(A + 7268864) + 0, (float *)(A + 7727616) + 0, (float *)(A + 7498240) + 0, (float *)(A + 7956992) + 0, (float *)(A + 8415744) + 0, (float *)(A + 8186368) + 0, (float *)(A + 8645120) + 0, (float *)(A + 9103872) + 0, (float *)(A + 8874496) + 0, (float *)(A + 9333248) + 0, (float *)(A + 9792000) + 0, (float *)(A + 9562624) + 0, (float *)(A + 10021376) + 0, (float *)(A + 35328) + 0, (float *)(A + 297472) + 0, (float *)(A + 592384) + 0, (float *)(A + 13920768) + 0);
-  k46_stack((float *)(A + 4254208) + 0, (float *)(A + 4483584) + 0, (float *)(A + 4712960) + 0, (float *)(A + 4942336) + 0, (float *)(A + 5171712) + 0, (float *)(A + 5401088) + 0, (float *)(A + 5630464) + 0, (float *)(A + 5859840) + 0, (float *)(A + 6089216) + 0, (float *)(A + 6318592) + 0, (float *)(A + 6547968) + 0, (float *)(A + 6777344) + 0, (float *)(A + 7006720) + 0, (float *)(A + 7236096) + 0, (float *)(A + 7465472) + 0, (float *)(A + 7694848) + 0, (float *)(A + 7924224) + 0, (float *)(A + 8153600) + 0, (float *)(A + 8382976) + 0, (float *)(A + 8612352) + 0, (float *)(A + 8841728) + 0, (float *)(A + 9071104) + 0, (float *)(A + 9300480) + 0, (float *)(A + 9529856) + 0, (float *)(A + 9759232) + 0, (float *)(A + 9988608) + 0, (float *)(A + 10217984) + 0, (float *)(A + 35328) + 0);
-  k47_matmul((float *)(A + 13920768) + 0, (float *)(A + 35328) + 0, (float *)(A + 920064) + 0);
-  k64_mul((float *)(A + 920064) + 0, (float *)(A + 35328) + 0);
-  k65_mul_mul((float *)(A + 920064) + 0, (float *)(A + 297472) + 0);
-  k66_mul_add_sqrt(P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 297472) + 0, (float *)(A + 4057664) + 0, (float *)(A + 559616) + 0, (float *)(A + 821760) + 0);
-  k48_sum_to((float *)(A + 10250752) + 0, (float *)(A + 4120128) + 0);
-  k67_mul((float *)(A + 4120128) + 0, (float *)(A + 4057920) + 0);
-  k68_mul_mul((float *)(A + 4120128) + 0, (float *)(A + 4059968) + 0);
-  k69_mul_add_sqrt(P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 4059968) + 0, (float *)(A + 4057664) + 0, (float *)(A + 4120128) + 0, (float *)(A + 4180480) + 0);
-  k69_mul_add_sqrt(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 4059968) + 0, (float *)(A + 4057664) + 0, (float *)(A + 4182528) + 0, (float *)(A + 4184576) + 0);
-  k49_matmul((float *)(A + 0) + 0, (float *)(A + 4188672) + 0, (float *)(A + 5622272) + 0);
-  k70_mul((float *)(A + 5622272) + 0, (float *)(A + 2560) + 0);
-  k71_mul_mul((float *)(A + 5622272) + 0, (float *)(A + 7680) + 0);
-  k72_mul_add_sqrt(P + 245280 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 7680) + 0, (float *)(A + 4057664) + 0, (float *)(A + 5622272) + 0, (float *)(A + 12800) + 0);
-  k50_sum_to((float *)(A + 0) + 0, (float *)(A + 4057792) + 0);
-  k73_mul((float *)(A + 4057792) + 0, (float *)(A + 4122176) + 0);
-  k74_mul_mul((float *)(A + 4057792) + 0, (float *)(A + 4122240) + 0);
-  k75_mul_add_sqrt(P + 246576 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 4122240) + 0, (float *)(A + 4057664) + 0, (float *)(A + 4057792) + 0, (float *)(A + 4122304) + 0);
-  k51_mul_neg((float *)(A + 4062720) + 0, (float *)(A + 4057664) + 0);
-  k52_mul((float *)(A + 4057856) + 0, (float *)(A + 4122240) + 0);
-  k76_mul_add_div(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 4123136) + 0, (float *)(A + 5564928) + 0, (float *)(A + 4057728) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 4186624) + 0, (float *)(A + 5433856) + 0);
-  k77_mul_add_div(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 35328) + 0, (float *)(A + 821760) + 0, (float *)(A + 4057728) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 297472) + 0, (float *)(A + 1083904) + 0);
-  k78_mul_add_div(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 4057920) + 0, (float *)(A + 4180480) + 0, (float *)(A + 4057728) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 4059968) + 0);
-  k78_mul_add_div(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 4057920) + 0, (float *)(A + 4184576) + 0, (float *)(A + 4057728) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5627392) + 0, (float *)(A + 7680) + 0);
-  k79_mul_add_div(P + 244000 /* opt.dense1.weight.exp_avg */, (float *)(A + 2560) + 0, (float *)(A + 12800) + 0, (float *)(A + 4057728) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4243968) + 0, (float *)(A + 4249088) + 0);
-  k80_mul_add_div(P + 246560 /* opt.dense1.bias.exp_avg */, (float *)(A + 4122176) + 0, (float *)(A + 4122304) + 0, (float *)(A + 4057728) + 0, P + 82176 /* dense1.bias */, (float *)(A + 4057856) + 0, (float *)(A + 4062016) + 0);
+  k35_sub_mul((float *)(A + 5483008) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 5515776) + 0, (float *)(A + 5286400) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 5450240) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5548544) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 5614080) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 5614080) + 0, (float *)(A + 5843456) + 0);
+  k41_matmul((float *)(A + 5843456) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 5319168) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5220864) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 5155328) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 5515776) + 0, (float *)(A + 5483008) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5188096) + 0, (float *)(A + 4368896) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5548544) + 0);
+  k34_pad((float *)(A + 5548544) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 5188096) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 5286400) + 0, (float *)(A + 5155328) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 5253632) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 5286400) + 0, (float *)(A + 5057024) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 5220864) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5319168) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 5384704) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5614080) + 0);
+  k41_matmul((float *)(A + 5614080) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 5089792) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 4991488) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 4925952) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 5286400) + 0, (float *)(A + 5253632) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4958720) + 0, (float *)(A + 4368896) + 0, (float *)(A + 5057024) + 0, (float *)(A + 5319168) + 0);
+  k34_pad((float *)(A + 5319168) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 4958720) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 5057024) + 0, (float *)(A + 4925952) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 5024256) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 5057024) + 0, (float *)(A + 4827648) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 4991488) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5089792) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 5155328) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 5155328) + 0, (float *)(A + 5384704) + 0);
+  k41_matmul((float *)(A + 5384704) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 4860416) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 4762112) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 4696576) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 5057024) + 0, (float *)(A + 5024256) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4729344) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4827648) + 0, (float *)(A + 5089792) + 0);
+  k34_pad((float *)(A + 5089792) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 4729344) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 4827648) + 0, (float *)(A + 4696576) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 4794880) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 4827648) + 0, (float *)(A + 4598272) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 4762112) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 4860416) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 4925952) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 4925952) + 0, (float *)(A + 5155328) + 0);
+  k41_matmul((float *)(A + 5155328) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k32_mul_sub((float *)(A + 4631040) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 4532736) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k32_mul_sub((float *)(A + 4467200) + 0, (float *)(A + 4368896) + 0);
+  k42_mul_addn_mul((float *)(A + 4827648) + 0, (float *)(A + 4794880) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4499968) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4598272) + 0, (float *)(A + 4860416) + 0);
+  k34_pad((float *)(A + 4860416) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 4499968) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 4598272) + 0, (float *)(A + 4467200) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
+  k35_sub_mul((float *)(A + 4565504) + 0, (float *)(A + 4368896) + 0);
+  k36_mul_mul((float *)(A + 4598272) + 0, (float *)(A + 68096) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4499968) + 0);
+  k38_pad((float *)(A + 4499968) + 0, (float *)(A + 10201600) + 0);
+  k35_sub_mul((float *)(A + 4532736) + 0, (float *)(A + 68096) + 0);
+  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 4631040) + 0, (float *)(A + 68096) + 0, (float *)(A + 4368896) + 0);
+  k39_pad((float *)(A + 4368896) + 0, (float *)(A + 4696576) + 0);
+  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 4696576) + 0, (float *)(A + 4925952) + 0);
+  k41_matmul((float *)(A + 4925952) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 68096) + 0);
+  k32_mul_sub((float *)(A + 100864) + 0, (float *)(A + 993792) + 0);
+  k36_mul_mul((float *)(A + 68096) + 0, (float *)(A + 133632) + 0, (float *)(A + 993792) + 0, (float *)(A + 4368896) + 0);
+  k32_mul_sub((float *)(A + 2560) + 0, (float *)(A + 993792) + 0);
+  k42_mul_addn_mul((float *)(A + 4598272) + 0, (float *)(A + 4565504) + 0, (float *)(A + 4368896) + 0, (float *)(A + 35328) + 0, (float *)(A + 993792) + 0, (float *)(A + 4631040) + 0, (float *)(A + 10136064) + 0);
+  k34_pad((float *)(A + 10136064) + 0, (float *)(A + 469504) + 0);
+  k35_sub_mul((float *)(A + 35328) + 0, (float *)(A + 993792) + 0);
+  k36_mul_mul((float *)(A + 4631040) + 0, (float *)(A + 2560) + 0, (float *)(A + 993792) + 0, (float *)(A + 35328) + 0);
+  k37_pad((float *)(A + 35328) + 0, (float *)(A + 4499968) + 0);
+  k35_sub_mul((float *)(A + 133632) + 0, (float *)(A + 2560) + 0);
+  k36_mul_mul((float *)(A + 68096) + 0, (float *)(A + 100864) + 0, (float *)(A + 2560) + 0, (float *)(A + 35328) + 0);
+  k39_pad((float *)(A + 35328) + 0, (float *)(A + 9972224) + 0);
+  k43_addn((float *)(A + 469504) + 0, (float *)(A + 4499968) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0);
+  k44_stack((float *)(A + 1026560) + 0, (float *)(A + 1157632) + 0, (float *)(A + 862720) + 0, (float *)(A + 731648) + 0, (float *)(A + 600576) + 0, (float *)(A + 9742848) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9054720) + 0, (float *)(A + 8825344) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8366592) + 0, (float *)(A + 8137216) + 0, (float *)(A + 7907840) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7449088) + 0, (float *)(A + 7219712) + 0, (float *)(A + 6990336) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6531584) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6072832) + 0, (float *)(A + 5843456) + 0, (float *)(A + 5614080) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5155328) + 0, (float *)(A + 4925952) + 0, (float *)(A + 10201600) + 0, (float *)(A + 10430976) + 0);
+  k45_matmul((float *)(A + 10430976) + 0, (float *)(A + 203264) + 0, (float *)(A + 35328) + 0);
+  k60_mul((float *)(A + 35328) + 0, (float *)(A + 4434432) + 0);
+  k61_mul_mul((float *)(A + 35328) + 0, (float *)(A + 5057024) + 0);
+  k62_add_pow_sub(P + 82192 /* opt.step */, (float *)(A + 201792) + 0, (float *)(A + 201856) + 0);
+  k63_mul_add_sqrt(P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 5057024) + 0, (float *)(A + 201856) + 0, (float *)(A + 35328) + 0, (float *)(A + 5286400) + 0);
+  k64_pow_sub_div((float *)(A + 201792) + 0, (float *)(A + 201920) + 0);
+  k46_stack((float *)(A + 4925952) + 0, (float *)(A + 5155328) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5614080) + 0, (float *)(A + 5843456) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6531584) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6990336) + 0, (float *)(A + 7219712) + 0, (float *)(A + 7449088) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8137216) + 0, (float *)(A + 8366592) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8825344) + 0, (float *)(A + 9054720) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9742848) + 0, (float *)(A + 600576) + 0, (float *)(A + 731648) + 0, (float *)(A + 862720) + 0, (float *)(A + 1157632) + 0, (float *)(A + 1026560) + 0, (float *)(A + 14100992) + 0);
+  k47_stack((float *)(A + 166400) + 0, (float *)(A + 4663808) + 0, (float *)(A + 4893184) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5351936) + 0, (float *)(A + 5581312) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6040064) + 0, (float *)(A + 6269440) + 0, (float *)(A + 6498816) + 0, (float *)(A + 6728192) + 0, (float *)(A + 6957568) + 0, (float *)(A + 7186944) + 0, (float *)(A + 7416320) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7875072) + 0, (float *)(A + 8104448) + 0, (float *)(A + 8333824) + 0, (float *)(A + 8563200) + 0, (float *)(A + 8792576) + 0, (float *)(A + 9021952) + 0, (float *)(A + 9251328) + 0, (float *)(A + 9480704) + 0, (float *)(A + 9710080) + 0, (float *)(A + 9939456) + 0, (float *)(A + 10168832) + 0, (float *)(A + 10398208) + 0, (float *)(A + 469504) + 0);
+  k48_matmul((float *)(A + 14100992) + 0, (float *)(A + 469504) + 0, (float *)(A + 202048) + 0);
+  k65_mul((float *)(A + 202048) + 0, (float *)(A + 14100992) + 0);
+  k66_mul_mul((float *)(A + 202048) + 0, (float *)(A + 14363136) + 0);
+  k67_mul_add_sqrt(P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 14363136) + 0, (float *)(A + 201856) + 0, (float *)(A + 202048) + 0, (float *)(A + 14625280) + 0);
+  k49_sum_to((float *)(A + 10430976) + 0, (float *)(A + 464192) + 0);
+  k68_mul((float *)(A + 464192) + 0, (float *)(A + 466240) + 0);
+  k69_mul_mul((float *)(A + 464192) + 0, (float *)(A + 92672) + 0);
+  k70_mul_add_sqrt(P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 92672) + 0, (float *)(A + 201856) + 0, (float *)(A + 464192) + 0, (float *)(A + 94720) + 0);
+  k70_mul_add_sqrt(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 92672) + 0, (float *)(A + 201856) + 0, (float *)(A + 96768) + 0, (float *)(A + 98816) + 0);
+  k50_matmul((float *)(A + 0) + 0, (float *)(A + 4401664) + 0, (float *)(A + 4491776) + 0);
+  k71_mul((float *)(A + 4491776) + 0, (float *)(A + 5343744) + 0);
+  k72_mul_mul((float *)(A + 4491776) + 0, (float *)(A + 2560) + 0);
+  k73_mul_add_sqrt(P + 245280 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 2560) + 0, (float *)(A + 201856) + 0, (float *)(A + 4491776) + 0, (float *)(A + 7680) + 0);
+  k51_sum_to((float *)(A + 0) + 0, (float *)(A + 468288) + 0);
+  k74_mul((float *)(A + 468288) + 0, (float *)(A + 468352) + 0);
+  k75_mul_mul((float *)(A + 468288) + 0, (float *)(A + 468416) + 0);
+  k76_mul_add_sqrt(P + 246576 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 468416) + 0, (float *)(A + 201856) + 0, (float *)(A + 468288) + 0, (float *)(A + 468480) + 0);
+  k52_mul_neg((float *)(A + 201984) + 0, (float *)(A + 201856) + 0);
+  k53_mul((float *)(A + 201728) + 0, (float *)(A + 201984) + 0);
+  k77_mul_add_div(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 4434432) + 0, (float *)(A + 5286400) + 0, (float *)(A + 201920) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 4368896) + 0, (float *)(A + 133632) + 0);
+  k78_mul_add_div(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 14100992) + 0, (float *)(A + 14625280) + 0, (float *)(A + 201920) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 14363136) + 0, (float *)(A + 14887424) + 0);
+  k79_mul_add_div(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 466240) + 0, (float *)(A + 94720) + 0, (float *)(A + 201920) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 92672) + 0, (float *)(A + 4496896) + 0);
+  k79_mul_add_div(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 466240) + 0, (float *)(A + 98816) + 0, (float *)(A + 201920) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 94720) + 0, (float *)(A + 5348864) + 0);
+  k80_mul_add_div(P + 244000 /* opt.dense1.weight.exp_avg */, (float *)(A + 5343744) + 0, (float *)(A + 7680) + 0, (float *)(A + 201920) + 0, P + 80896 /* dense1.weight */, (float *)(A + 0) + 0, (float *)(A + 190976) + 0);
+  k81_mul_add_div(P + 246560 /* opt.dense1.bias.exp_avg */, (float *)(A + 468352) + 0, (float *)(A + 468480) + 0, (float *)(A + 201920) + 0, P + 82176 /* dense1.bias */, (float *)(A + 468416) + 0, (float *)(A + 468544) + 0);
 }
 
 float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -3528,27 +3792,27 @@ float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_
   fmnist_lstm_train_step_2(P, in, A, seed);
   fmnist_lstm_train_step_3(P, in, A, seed);
   fmnist_lstm_train_step_4(P, in, A, seed);
-  k53_copy((float *)(A + 4057664) + 0, &loss);
-  if (metrics) k53_copy((float *)(A + 4122240) + 0, &metrics->accuracy);
-  k53_copy((float *)(A + 4057600) + 0, params + 82192);
-  k54_copy((float *)(A + 4186624) + 0, params + 82208);
-  k54_copy((float *)(A + 4062784) + 0, params + 96544);
-  k54_copy((float *)(A + 5433856) + 0, params + 0);
-  k55_copy((float *)(A + 297472) + 0, params + 110880);
-  k55_copy((float *)(A + 559616) + 0, params + 176416);
-  k55_copy((float *)(A + 1083904) + 0, params + 14336);
-  k56_copy((float *)(A + 0) + 0, params + 241952);
-  k56_copy((float *)(A + 4120128) + 0, params + 242464);
-  k56_copy((float *)(A + 4059968) + 0, params + 79872);
-  k56_copy((float *)(A + 5627392) + 0, params + 242976);
-  k56_copy((float *)(A + 4182528) + 0, params + 243488);
-  k56_copy((float *)(A + 7680) + 0, params + 80384);
-  k57_copy((float *)(A + 4243968) + 0, params + 244000);
-  k57_copy((float *)(A + 5622272) + 0, params + 245280);
-  k57_copy((float *)(A + 4249088) + 0, params + 80896);
-  k58_copy((float *)(A + 4057856) + 0, params + 246560);
-  k58_copy((float *)(A + 4057792) + 0, params + 246576);
-  k58_copy((float *)(A + 4062016) + 0, params + 82176);
+  k54_copy((float *)(A + 201856) + 0, &loss);
+  if (metrics) k54_copy((float *)(A + 201984) + 0, &metrics->accuracy);
+  k54_copy((float *)(A + 201792) + 0, params + 82192);
+  k55_copy((float *)(A + 4368896) + 0, params + 82208);
+  k55_copy((float *)(A + 35328) + 0, params + 96544);
+  k55_copy((float *)(A + 133632) + 0, params + 0);
+  k56_copy((float *)(A + 14363136) + 0, params + 110880);
+  k56_copy((float *)(A + 202048) + 0, params + 176416);
+  k56_copy((float *)(A + 14887424) + 0, params + 14336);
+  k57_copy((float *)(A + 92672) + 0, params + 241952);
+  k57_copy((float *)(A + 464192) + 0, params + 242464);
+  k57_copy((float *)(A + 4496896) + 0, params + 79872);
+  k57_copy((float *)(A + 94720) + 0, params + 242976);
+  k57_copy((float *)(A + 96768) + 0, params + 243488);
+  k57_copy((float *)(A + 5348864) + 0, params + 80384);
+  k58_copy((float *)(A + 0) + 0, params + 244000);
+  k58_copy((float *)(A + 4491776) + 0, params + 245280);
+  k58_copy((float *)(A + 190976) + 0, params + 80896);
+  k59_copy((float *)(A + 468416) + 0, params + 246560);
+  k59_copy((float *)(A + 468288) + 0, params + 246576);
+  k59_copy((float *)(A + 468544) + 0, params + 82176);
   return loss;
 }
 
@@ -3561,19 +3825,20 @@ typedef struct {
 
 static void fmnist_lstm_step_1(const float *restrict P, const fmnist_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k81_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 57344) + 0);
-  k6_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 59392) + 0);
-  k82_matmul(in->state0 + 0, (float *)(A + 59392) + 0, (float *)(A + 0) + 0);
-  k83_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 2048) + 0);
-  k84_add_add((float *)(A + 57344) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 2048) + 0, (float *)(A + 0) + 0);
-  k85_tanh((float *)(A + 0) + 256, (float *)(A + 2048) + 0);
-  k86_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 2048) + 0, (float *)(A + 2560) + 0);
-  k87_sigmoid_mul_add((float *)(A + 0) + 128, in->state1 + 0, (float *)(A + 2560) + 0, (float *)(A + 2048) + 0, (float *)(A + 3072) + 0);
-  k12_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4096) + 0);
-  k86_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 3072) + 0, (float *)(A + 2560) + 0);
-  k88_matmul((float *)(A + 2560) + 0, (float *)(A + 4096) + 0, (float *)(A + 3072) + 0);
-  k89_add((float *)(A + 3072) + 0, P + 82176 /* dense1.bias */, (float *)(A + 3136) + 0);
+  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
+  k82_sub_div(in->x + 0, (float *)(A + 57344) + 0);
+  k83_matmul((float *)(A + 57344) + 0, (float *)(A + 0) + 0, (float *)(A + 57472) + 0);
+  k8_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 59520) + 0);
+  k84_matmul(in->state0 + 0, (float *)(A + 59520) + 0, (float *)(A + 0) + 0);
+  k85_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 2048) + 0);
+  k86_add_add((float *)(A + 57472) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 2048) + 0, (float *)(A + 0) + 0);
+  k87_tanh((float *)(A + 0) + 256, (float *)(A + 2048) + 0);
+  k88_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 2048) + 0, (float *)(A + 2560) + 0);
+  k89_sigmoid_mul_add((float *)(A + 0) + 128, in->state1 + 0, (float *)(A + 2560) + 0, (float *)(A + 2048) + 0, (float *)(A + 3072) + 0);
+  k14_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4096) + 0);
+  k88_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 3072) + 0, (float *)(A + 2560) + 0);
+  k90_matmul((float *)(A + 2560) + 0, (float *)(A + 4096) + 0, (float *)(A + 3072) + 0);
+  k91_add((float *)(A + 3072) + 0, P + 82176 /* dense1.bias */, (float *)(A + 3136) + 0);
 }
 
 void fmnist_lstm_step(const float *params, fmnist_lstm_state *state, const fmnist_lstm_step_input *input, fmnist_lstm_step_outputs *out, void *arena) {
@@ -3588,9 +3853,9 @@ void fmnist_lstm_step(const float *params, fmnist_lstm_state *state, const fmnis
   in_.state1 = state->state1;
   (void)P, (void)A;
   fmnist_lstm_step_1(P, in, A, seed);
-  if (out) k90_copy((float *)(A + 3136) + 0, out->logits);
-  k91_copy((float *)(A + 2560) + 0, state->state0);
-  k91_copy((float *)(A + 2048) + 0, state->state1);
+  if (out) k92_copy((float *)(A + 3136) + 0, out->logits);
+  k93_copy((float *)(A + 2560) + 0, state->state0);
+  k93_copy((float *)(A + 2048) + 0, state->state1);
 }
 
 void fmnist_lstm_reset(fmnist_lstm_state *state) {
@@ -3599,7 +3864,7 @@ void fmnist_lstm_reset(fmnist_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long fmnist_lstm_tool_arena[4] = {4382720, 17457152, 17459712, 321536};
+const long fmnist_lstm_tool_arena[4] = {4333568, 17637376, 17639936, 321664};
 const int fmnist_lstm_tool_dtype = 4; /* bytes per element */
 const int fmnist_lstm_tool_nparams = 19;
 const char *const fmnist_lstm_tool_inputs[] = {"x", "y", 0};

@@ -53,8 +53,9 @@ class Twin:
     (MODELS) make layers through it, which loads each parameter from the
     rnnc weights file by name, and return the forward function."""
 
-    def __init__(self, weights):
+    def __init__(self, summary, weights):
         self.weights = weights
+        self.layers = summary["layers"]
         self.params = {}  # rnnc name -> torch Parameter
 
     def bind(self, name, param):
@@ -74,6 +75,14 @@ class Twin:
         for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             self.bind(f"{name}.{p}", getattr(module, p + "_l0"))
         return lambda x: module(x)[0]
+
+    def normalize(self, x):
+        """x through the spec's Normalize(mean, std) layers, if any (they come first)."""
+        for layer in self.layers:
+            if layer["kind"] == "Normalize":
+                mean, std = layer["args"]
+                x = (x - mean) / std
+        return x
 
     def dense(self, name):
         units, features = self.weights[name + ".weight"].shape
@@ -108,7 +117,7 @@ def last_step_classifier(cls, names):
         dense = t.dense("dense1")
 
         def forward(x):
-            h = x["x"]
+            h = t.normalize(x["x"])
             for layer in layers:
                 h = layer(h)
             return classification(dense(h[:, -1]), x["y"])
@@ -175,7 +184,7 @@ def make_twin(summary, weights):
     name = summary["name"]
     if name not in MODELS:
         raise SystemExit(f"parity: no PyTorch twin for spec '{name}' (known: {', '.join(sorted(MODELS))})")
-    twin = Twin(weights)
+    twin = Twin(summary, weights)
     forward = MODELS[name](twin)
     trainable = [p["name"] for p in summary["params"] if p["trainable"]]
     if sorted(trainable) != sorted(twin.params):
