@@ -264,11 +264,12 @@ static int cmd_graph(const Args *a) {
 
 static int cmd_ir(const Args *a) {
   static const struct { const char *name; Goal goal; } goals[] = {
-      {"predict", GOAL_PREDICT}, {"loss", GOAL_LOSS}, {"grad", GOAL_GRAD}, {"step", GOAL_STEP}};
+      {"predict", GOAL_PREDICT}, {"stream", GOAL_STREAM}, {"loss", GOAL_LOSS}, {"grad", GOAL_GRAD}, {"step", GOAL_STEP}};
+  const int n = (int)(sizeof goals / sizeof goals[0]);
   const char *want = a->goal ? a->goal : "grad";
   int k = 0;
-  while (k < 4 && strcmp(goals[k].name, want)) k++;
-  if (k == 4) return fail("unknown goal '%s' (predict, loss, grad or step)", want);
+  while (k < n && strcmp(goals[k].name, want)) k++;
+  if (k == n) return fail("unknown goal '%s' (predict, stream, loss, grad or step)", want);
   PipelineOptions po = pipeline_options(a, goals[k].goal);
   po.dump_after = a->dump_after ? a->dump_after : "all";
   po.dump_to = stdout;
@@ -347,7 +348,7 @@ static const Command commands[] = {
     {"graph", "rnnc graph SPEC [--stage forward|unrolled|backward] -o FILE.dot",
      "the graph as a Graphviz picture (use a small --steps for readability)",
      "--stage -o --dtype --batch --steps --dump-after", "-o", cmd_graph},
-    {"ir", "rnnc ir SPEC [--goal predict|loss|grad|step] [--dump-after PASS|all]",
+    {"ir", "rnnc ir SPEC [--goal predict|stream|loss|grad|step] [--dump-after PASS|all]",
      "the IR in text after each pass (or one), for tests and debugging",
      "--goal --dump-after --dtype --batch --steps", "", cmd_ir},
     {"gradcheck", "rnnc gradcheck SPEC [--samples N] [--tol E] [--seed N]",

@@ -55,6 +55,9 @@ Graph *pipeline_run(const PipelineOptions *o) {
   fe.training = o->goal >= GOAL_LOSS;
   if (o->goal == GOAL_STREAM) fe.batch = fe.steps = 1;
   Graph *g = fe_load(o->spec, &fe);
+  if (!g && o->goal == GOAL_STREAM)
+    fprintf(stderr, "%s: note: this failed while building the streaming step (NAME_step: batch 1, one step); "
+                    "sizes that follow the batch must come from the input (x.shape[1]), not from a number\n", o->spec);
   if (!g) return NULL;
   if (o->goal <= GOAL_STREAM) keep_results(g, o->goal);
   after(o, g, "frontend", STAGE_FORWARD);

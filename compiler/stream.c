@@ -11,7 +11,9 @@
  * are this step's.
  *
  * The state's initial value must be a constant (the usual zeros): NAME_reset
- * writes it, so it is recorded on the state's input (attr.value).
+ * writes it, so it is recorded on the state's input (attr.value).  Its first
+ * size must be the batch (here 1): a state of another size would carry rows
+ * that do not belong to the one sequence streamed.
  *
  * Only the states some output depends on are carried: a state nobody reads
  * would keep its next value (and the inputs that feed it) alive through the
@@ -48,6 +50,10 @@ void pass_stream(Graph *g) {
     if (s->in[0]->op != OP_CONST)
       ir_user_error(s->loc, "streaming needs a constant initial value for this state (it is %s)",
                     ir_ops[s->in[0]->op].name);
+    if (s->shape.rank == 0 || s->shape.dim[0] != g->cfg.batch)
+      ir_user_error(s->loc, "streaming (NAME_step) runs one sequence at a time, but this state's first size is "
+                    "%ld, not the batch: size it from the input (zeros{x.shape[1], ...}), not with a number",
+                    s->shape.rank ? s->shape.dim[0] : 0L);
     g->loc = s->loc;
     char name[32];
     snprintf(name, sizeof name, "state%d", k);

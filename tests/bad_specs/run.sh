@@ -1,12 +1,14 @@
 #!/bin/sh
 # run.sh RNNC SPEC - a bad spec must make rnnc exit with status 1 (not crash,
 # not 70 for an internal error) and print exactly the message its
-# "-- expect: " line gives as the first line on stderr.
+# "-- expect: " line gives as the first line on stderr, when compiled for the
+# goal of its "-- goal: " line (step if none).
 set -u
 rnnc=$1 spec=$2
 expected=$(sed -n 's/^-- expect: //p' "$spec")
 [ -n "$expected" ] || { echo "FAIL: $spec has no '-- expect:' line"; exit 1; }
-err=$("$rnnc" ir "$spec" --goal step --dump-after none 2>&1 >/dev/null)
+goal=$(sed -n 's/^-- goal: //p' "$spec")
+err=$("$rnnc" ir "$spec" --goal "${goal:-step}" --dump-after none 2>&1 >/dev/null)
 status=$?
 first=$(printf '%s\n' "$err" | head -n 1)
 if [ "$status" -ne 1 ]; then
