@@ -17,6 +17,7 @@
  *     of every recurrence makes these common at step 0 (and in its
  *     gradient).  x*0 = 0 ignores x = inf/nan, as every optimising compiler
  *     of this kind does;
+ *   - a sum of pads into disjoint places (a split's gradient) is a concat;
  *   - a node equal to an earlier one (same op, inputs and attributes) is
  *     replaced by it; random masks are never merged.
  * Results are redirected last.
@@ -66,6 +67,37 @@ static Node *drop_zero_terms(Graph *g, Node *n) {
   return k == 1 ? kept[0] : ir_node(g, OP_ADDN, k, kept, NULL);
 }
 
+/* addn of pads of one axis into disjoint places (the gradient of a split:
+ * one pad per gate) -> concat of the pieces, with zeros in the gaps: one
+ * write of the result instead of a zero-filled copy per term and their sum.
+ * NULL when n is not such a sum. */
+static Node *pads_to_concat(Graph *g, Node *n) {
+  int m = n->nin, axis = n->in[0]->attr.axis;
+  Node *pad[m];
+  for (int i = 0; i < m; i++) {
+    pad[i] = n->in[i];
+    if (pad[i]->op != OP_PAD || pad[i]->attr.axis != axis) return NULL;
+  }
+  for (int i = 1; i < m; i++) /* by start */
+    for (int k = i; k > 0 && pad[k - 1]->attr.start > pad[k]->attr.start; k--) {
+      Node *t = pad[k];
+      pad[k] = pad[k - 1], pad[k - 1] = t;
+    }
+  Node *piece[2 * m + 1];
+  int np = 0, at = 0;
+  for (int i = 0; i <= m; i++) {
+    int start = i < m ? pad[i]->attr.start : n->shape.dim[axis];
+    if (start < at) return NULL; /* overlapping terms add up */
+    if (start > at) {
+      Shape gap = n->shape;
+      gap.dim[axis] = start - at;
+      piece[np++] = ir_const(g, 0, gap, n->dtype);
+    }
+    if (i < m) piece[np++] = pad[i]->in[0], at = start + pad[i]->in[0]->shape.dim[axis];
+  }
+  return ir_node(g, OP_CONCAT, np, piece, &(Attr){.axis = axis});
+}
+
 /* Returns a simpler node computing the same value, or NULL. */
 static Node *identity(Graph *g, Node *n) {
   Node *a = n->nin > 0 ? n->in[0] : NULL, *b = n->nin > 1 ? n->in[1] : NULL;
@@ -87,7 +119,10 @@ static Node *identity(Graph *g, Node *n) {
     return is_fill(a, 0) || is_fill(b, 0) ? zeros_like(g, n) : NULL;
   case OP_DIV: return is_fill(b, 1) && a_full ? a : NULL;
   case OP_NEG: return a->op == OP_NEG ? a->in[0] : NULL;
-  case OP_ADDN: return n->nin == 1 ? a : drop_zero_terms(g, n);
+  case OP_ADDN: {
+    Node *y = n->nin == 1 ? a : drop_zero_terms(g, n);
+    return y ? y : pads_to_concat(g, n);
+  }
   case OP_STOP_GRAD: return a;
   case OP_RESHAPE:
   case OP_BROADCAST_TO:

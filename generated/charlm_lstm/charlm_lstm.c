@@ -1333,32 +1333,8 @@ static void k34_mul_sub(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
-static void k35_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (a0[i0 * 16384 + i1 * 1] * a1[i0 * 256 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 256 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 256 + i1 * 1]);
-      const float t3 = (t1 * a4[i0 * 256 + i1 * 1]);
-      const float t4 = (t3 * a5[i0 * 256 + i1 * 1]);
-      out0[i0 * 256 + i1 * 1] = t1;
-      out1[i0 * 256 + i1 * 1] = t2;
-      out2[i0 * 256 + i1 * 1] = t4;
-  }
-}
-
-/* pad [32, 1024] (specs/charlm_lstm.lua:10) */
-static void k36_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 32768; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[512 + i0 * 1024 + i1 * 1] = a0[i0 * 256 + i1 * 1];
-  }
-}
-
 /* fused: sub mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
-static void k37_sub_mul(const float *restrict a0, float *restrict out0) {
+static void k35_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (1.0f - a0[i0 * 1]);
     const float t1 = (a0[i0 * 1] * t0);
@@ -1366,35 +1342,28 @@ static void k37_sub_mul(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
-static void k38_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    out0[i0 * 1] = t1;
-  }
-}
-
-/* pad [32, 1024] (specs/charlm_lstm.lua:10) */
-static void k39_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 32768; i++) out[i] = 0.0f;
+/* fused: mul mul mul mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
+static void k36_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[0 + i0 * 1024 + i1 * 1] = a0[i0 * 256 + i1 * 1];
-  }
-}
-
-/* pad [32, 1024] (specs/charlm_lstm.lua:10) */
-static void k40_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 32768; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[256 + i0 * 1024 + i1 * 1] = a0[i0 * 256 + i1 * 1];
+      const float t0 = (a0[i0 * 16384 + i1 * 1] * a1[i0 * 256 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 256 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 256 + i1 * 1]);
+      const float t3 = (t1 * a4[i0 * 256 + i1 * 1]);
+      const float t4 = (t3 * a5[i0 * 256 + i1 * 1]);
+      const float t5 = (t1 * a6[i0 * 256 + i1 * 1]);
+      const float t6 = (t5 * a7[i0 * 256 + i1 * 1]);
+      const float t7 = (t1 * a8[i0 * 256 + i1 * 1]);
+      const float t8 = (t7 * a9[i0 * 256 + i1 * 1]);
+      out0[i0 * 256 + i1 * 1] = t2;
+      out1[i0 * 256 + i1 * 1] = t4;
+      out2[i0 * 256 + i1 * 1] = t6;
+      out3[i0 * 256 + i1 * 1] = t8;
   }
 }
 
 /* fused: mul mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
-static void k41_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k37_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (a0[i0 * 16384 + i1 * 1] * a1[i0 * 256 + i1 * 1]);
@@ -1403,25 +1372,28 @@ static void k41_mul_mul(const float *restrict a0, const float *restrict a1, cons
   }
 }
 
-/* pad [32, 1024] (specs/charlm_lstm.lua:10) */
-static void k42_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 32768; i++) out[i] = 0.0f;
+/* concat [32, 1024] (specs/charlm_lstm.lua:10) */
+static void k38_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[768 + i0 * 1024 + i1 * 1] = a0[i0 * 256 + i1 * 1];
+      out[0 + i0 * 1024 + i1 * 1] = a0[i0 * 256 + i1 * 1];
   }
-}
-
-/* fused: addn over addn [32, 1024] (specs/charlm_lstm.lua:10) */
-static void k43_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 32768; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1] + a2[i0 * 1] + a3[i0 * 1]);
-    out0[i0 * 1] = t0;
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 256; i1++) {
+      out[256 + i0 * 1024 + i1 * 1] = a1[i0 * 256 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 256; i1++) {
+      out[512 + i0 * 1024 + i1 * 1] = a2[i0 * 256 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 256; i1++) {
+      out[768 + i0 * 1024 + i1 * 1] = a3[i0 * 256 + i1 * 1];
   }
 }
 
 /* matmul [32, 256] (specs/charlm_lstm.lua:10) */
-static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i += 8)
     for (long j = 0; j < 256; j += 16) {
       float acc0[16] = {0.0f};
@@ -1466,8 +1438,8 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: addn mul mul addn mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
-static void k45_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+/* fused: addn mul mul addn mul mul mul mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
+static void k40_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (a0[i0 * 256 + i1 * 1] + a1[i0 * 16384 + i1 * 1]);
@@ -1477,15 +1449,22 @@ static void k45_addn_mul_mul(const float *restrict a0, const float *restrict a1,
       const float t4 = (t3 * a5[i0 * 256 + i1 * 1]);
       const float t5 = (t3 * a6[i0 * 256 + i1 * 1]);
       const float t6 = (t5 * a7[i0 * 256 + i1 * 1]);
-      out0[i0 * 256 + i1 * 1] = t0;
-      out1[i0 * 256 + i1 * 1] = t3;
-      out2[i0 * 256 + i1 * 1] = t4;
-      out3[i0 * 256 + i1 * 1] = t6;
+      const float t7 = (t3 * a8[i0 * 256 + i1 * 1]);
+      const float t8 = (t7 * a9[i0 * 256 + i1 * 1]);
+      const float t9 = (t3 * a10[i0 * 256 + i1 * 1]);
+      const float t10 = (t9 * a11[i0 * 256 + i1 * 1]);
+      const float t11 = (t0 * a12[i0 * 256 + i1 * 1]);
+      const float t12 = (t11 * a13[i0 * 256 + i1 * 1]);
+      out0[i0 * 256 + i1 * 1] = t4;
+      out1[i0 * 256 + i1 * 1] = t6;
+      out2[i0 * 256 + i1 * 1] = t8;
+      out3[i0 * 256 + i1 * 1] = t10;
+      out4[i0 * 256 + i1 * 1] = t12;
   }
 }
 
-/* fused: addn mul mul addn mul mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
-static void k46_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: addn mul mul addn mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
+static void k41_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (a0[i0 * 256 + i1 * 1] + a1[i0 * 16384 + i1 * 1]);
@@ -1494,22 +1473,23 @@ static void k46_addn_mul_mul(const float *restrict a0, const float *restrict a1,
       const float t3 = (a4[i0 * 256 + i1 * 1] + t2);
       const float t4 = (t3 * a5[i0 * 256 + i1 * 1]);
       const float t5 = (t4 * a6[i0 * 256 + i1 * 1]);
-      out0[i0 * 256 + i1 * 1] = t0;
-      out1[i0 * 256 + i1 * 1] = t3;
-      out2[i0 * 256 + i1 * 1] = t5;
+      const float t6 = (t3 * a7[i0 * 256 + i1 * 1]);
+      const float t7 = (t6 * a8[i0 * 256 + i1 * 1]);
+      const float t8 = (t0 * a9[i0 * 256 + i1 * 1]);
+      const float t9 = (t8 * a10[i0 * 256 + i1 * 1]);
+      out0[i0 * 256 + i1 * 1] = t5;
+      out1[i0 * 256 + i1 * 1] = t7;
+      out2[i0 * 256 + i1 * 1] = t9;
   }
 }
 
-/* fused: addn over addn [32, 1024] (specs/charlm_lstm.lua:10) */
-static void k47_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 32768; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1] + a2[i0 * 1]);
-    out0[i0 * 1] = t0;
-  }
+/* const [32, 256] (specs/charlm_lstm.lua:10) */
+static void k42_const(float *restrict out) {
+  for (long i = 0; i < 8192; i++) out[i] = 0.0f;
 }
 
 /* stack [32, 64, 1024] (specs/charlm_lstm.lua:10) */
-static void k48_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out) {
+static void k43_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
       out[0 + i0 * 65536 + i1 * 1] = a0[i0 * 1024 + i1 * 1];
@@ -1769,7 +1749,7 @@ static void k48_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [1024, 65] (specs/charlm_lstm.lua:10) */
-static void k49_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1024; i += 8)
     for (long j = 0; j < 64; j += 16) {
       float acc0[16] = {0.0f};
@@ -1857,7 +1837,7 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* stack [32, 63, 1024] (specs/charlm_lstm.lua:10) */
-static void k50_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, float *restrict out) {
+static void k45_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
       out[0 + i0 * 64512 + i1 * 1] = a0[i0 * 1024 + i1 * 1];
@@ -2113,7 +2093,7 @@ static void k50_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* stack [32, 63, 256] (specs/charlm_lstm.lua:10) */
-static void k51_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, float *restrict out) {
+static void k46_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[0 + i0 * 16128 + i1 * 1] = a0[i0 * 256 + i1 * 1];
@@ -2369,7 +2349,7 @@ static void k51_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [1024, 256] (specs/charlm_lstm.lua:10) */
-static void k52_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1024; i += 8)
     for (long j = 0; j < 256; j += 16) {
       float acc0[16] = {0.0f};
@@ -2415,7 +2395,7 @@ static void k52_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [1024] (specs/charlm_lstm.lua:10) */
-static void k53_sum_to(const float *restrict a0, float *restrict out) {
+static void k48_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1024; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -2425,7 +2405,7 @@ static void k53_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [65, 256] (specs/charlm_lstm.lua:11) */
-static void k54_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k49_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 256; j += 16) {
       float acc0[16] = {0.0f};
@@ -2485,7 +2465,7 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [65] (specs/charlm_lstm.lua:11) */
-static void k55_sum_to(const float *restrict a0, float *restrict out) {
+static void k50_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 65; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -2495,7 +2475,7 @@ static void k55_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg addn mul over mul [] (specs/charlm_lstm.lua:14) */
-static void k56_mul_neg_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
+static void k51_mul_neg_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   const float t1 = (-t0);
   const float t2 = (t1 + a1[0] + a2[0] + a3[0] + a4[0] + a5[0] + a6[0] + a7[0] + a8[0] + a9[0] + a10[0] + a11[0] + a12[0] + a13[0] + a14[0] + a15[0] + a16[0] + a17[0] + a18[0] + a19[0] + a20[0] + a21[0] + a22[0] + a23[0] + a24[0] + a25[0] + a26[0] + a27[0] + a28[0] + a29[0] + a30[0] + a31[0] + a32[0] + a33[0] + a34[0] + a35[0] + a36[0] + a37[0] + a38[0] + a39[0] + a40[0] + a41[0] + a42[0] + a43[0] + a44[0] + a45[0] + a46[0] + a47[0] + a48[0] + a49[0] + a50[0] + a51[0] + a52[0] + a53[0] + a54[0] + a55[0] + a56[0] + a57[0] + a58[0] + a59[0] + a60[0] + a61[0] + a62[0] + a63[0]);
@@ -2504,7 +2484,7 @@ static void k56_mul_neg_addn(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul addn mul over mul [] (specs/charlm_lstm.lua:15) */
-static void k57_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
+static void k52_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   const float t1 = (t0 + a1[0] + a2[0] + a3[0] + a4[0] + a5[0] + a6[0] + a7[0] + a8[0] + a9[0] + a10[0] + a11[0] + a12[0] + a13[0] + a14[0] + a15[0] + a16[0] + a17[0] + a18[0] + a19[0] + a20[0] + a21[0] + a22[0] + a23[0] + a24[0] + a25[0] + a26[0] + a27[0] + a28[0] + a29[0] + a30[0] + a31[0] + a32[0] + a33[0] + a34[0] + a35[0] + a36[0] + a37[0] + a38[0] + a39[0] + a40[0] + a41[0] + a42[0] + a43[0] + a44[0] + a45[0] + a46[0] + a47[0] + a48[0] + a49[0] + a50[0] + a51[0] + a52[0] + a53[0] + a54[0] + a55[0] + a56[0] + a57[0] + a58[0] + a59[0] + a60[0] + a61[0] + a62[0] + a63[0]);
   const float t2 = (t1 * 0.015625f);
@@ -2512,12 +2492,12 @@ static void k57_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* copy out mul [] (specs/charlm_lstm.lua:14) */
-static void k58_copy(const float *restrict a0, float *restrict out) {
+static void k53_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [1024, 65] (specs/charlm_lstm.lua:10) */
-static void k59_copy(const float *restrict a0, float *restrict out) {
+static void k54_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 65; i1++) {
       out[i0 * 65 + i1 * 1] = a0[i0 * 65 + i1 * 1];
@@ -2525,7 +2505,7 @@ static void k59_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [1024, 256] (specs/charlm_lstm.lua:10) */
-static void k60_copy(const float *restrict a0, float *restrict out) {
+static void k55_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i0 * 256 + i1 * 1] = a0[i0 * 256 + i1 * 1];
@@ -2533,14 +2513,14 @@ static void k60_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [1024] (specs/charlm_lstm.lua:10) */
-static void k61_copy(const float *restrict a0, float *restrict out) {
+static void k56_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [65, 256] (specs/charlm_lstm.lua:11) */
-static void k62_copy(const float *restrict a0, float *restrict out) {
+static void k57_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 65; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i0 * 256 + i1 * 1] = a0[i0 * 256 + i1 * 1];
@@ -2548,14 +2528,14 @@ static void k62_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [65] (specs/charlm_lstm.lua:11) */
-static void k63_copy(const float *restrict a0, float *restrict out) {
+static void k58_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 65; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [1024, 65] */
-static void k64_mul(const float *restrict a0, float *restrict out0) {
+static void k59_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 66560; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2563,7 +2543,7 @@ static void k64_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k65_sum_to(const float *restrict a0, float *restrict out) {
+static void k60_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 65; i1++) {
@@ -2572,7 +2552,7 @@ static void k65_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [1024, 256] */
-static void k66_mul(const float *restrict a0, float *restrict out0) {
+static void k61_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2580,7 +2560,7 @@ static void k66_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k67_sum_to(const float *restrict a0, float *restrict out) {
+static void k62_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -2589,7 +2569,7 @@ static void k67_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [1024] */
-static void k68_mul(const float *restrict a0, float *restrict out0) {
+static void k63_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2597,7 +2577,7 @@ static void k68_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k69_sum_to(const float *restrict a0, float *restrict out) {
+static void k64_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++) {
     out[0] += a0[i0 * 1];
@@ -2605,7 +2585,7 @@ static void k69_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [65, 256] */
-static void k70_mul(const float *restrict a0, float *restrict out0) {
+static void k65_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 16640; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2613,7 +2593,7 @@ static void k70_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k71_sum_to(const float *restrict a0, float *restrict out) {
+static void k66_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 65; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -2622,7 +2602,7 @@ static void k71_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [65] */
-static void k72_mul(const float *restrict a0, float *restrict out0) {
+static void k67_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 65; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2630,7 +2610,7 @@ static void k72_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k73_sum_to(const float *restrict a0, float *restrict out) {
+static void k68_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 65; i0++) {
     out[0] += a0[i0 * 1];
@@ -2638,7 +2618,7 @@ static void k73_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k74_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k69_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   const float t0 = (a0[0] + a1[0] + a2[0] + a2[0] + a3[0] + a4[0]);
   const float t1 = sqrtf(t0);
   const float t2 = (t1 + 9.99999997e-07f);
@@ -2648,7 +2628,7 @@ static void k74_addn_sqrt_add(const float *restrict a0, const float *restrict a1
 }
 
 /* fused: mul mul over mul [1024, 65] */
-static void k75_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k70_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 66560; i0++) {
     const float t0 = (a0[i0 * 1] * a1[0]);
     const float t1 = (0.100000001f * t0);
@@ -2658,7 +2638,7 @@ static void k75_mul_mul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: mul mul over mul [1024, 65] */
-static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k71_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 66560; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2667,7 +2647,7 @@ static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k77_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k72_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -2677,7 +2657,7 @@ static void k77_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [1024, 65] */
-static void k78_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 66560; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2690,7 +2670,7 @@ static void k78_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k79_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k74_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00200000009f / t1);
@@ -2698,7 +2678,7 @@ static void k79_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [1024, 256] */
-static void k80_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k75_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (a0[i0 * 1] * a1[0]);
     const float t1 = (0.100000001f * t0);
@@ -2708,7 +2688,7 @@ static void k80_mul_mul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: mul mul over mul [1024, 256] */
-static void k81_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2717,7 +2697,7 @@ static void k81_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [1024, 256] */
-static void k82_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k77_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2730,7 +2710,7 @@ static void k82_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul over mul [1024] */
-static void k83_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k78_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (a0[i0 * 1] * a1[0]);
     const float t1 = (0.100000001f * t0);
@@ -2740,7 +2720,7 @@ static void k83_mul_mul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: mul mul over mul [1024] */
-static void k84_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k79_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2749,7 +2729,7 @@ static void k84_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [1024] */
-static void k85_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k80_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2762,7 +2742,7 @@ static void k85_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul over mul [65, 256] */
-static void k86_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k81_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 16640; i0++) {
     const float t0 = (a0[i0 * 1] * a1[0]);
     const float t1 = (0.100000001f * t0);
@@ -2772,7 +2752,7 @@ static void k86_mul_mul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: mul mul over mul [65, 256] */
-static void k87_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k82_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 16640; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2781,7 +2761,7 @@ static void k87_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [65, 256] */
-static void k88_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k83_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 16640; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2794,7 +2774,7 @@ static void k88_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul over mul [65] */
-static void k89_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k84_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 65; i0++) {
     const float t0 = (a0[i0 * 1] * a1[0]);
     const float t1 = (0.100000001f * t0);
@@ -2804,7 +2784,7 @@ static void k89_mul_mul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: mul mul over mul [65] */
-static void k90_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k85_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 65; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2813,7 +2793,7 @@ static void k90_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [65] */
-static void k91_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k86_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 65; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2826,7 +2806,7 @@ static void k91_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [1024, 65] */
-static void k92_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k87_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 66560; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2839,7 +2819,7 @@ static void k92_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [1024, 256] */
-static void k93_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k88_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2852,7 +2832,7 @@ static void k93_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [1024] */
-static void k94_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k89_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2865,7 +2845,7 @@ static void k94_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [65, 256] */
-static void k95_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k90_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 16640; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2878,7 +2858,7 @@ static void k95_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [65] */
-static void k96_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k91_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 65; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2891,7 +2871,7 @@ static void k96_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* one_hot [1, 65] (specs/charlm_lstm.lua:10) */
-static void k97_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k92_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 65; i++) out[i] = 0.0f;
   for (long r = 0; r < 1; r++) {
     const int32_t id = a0[r * 1];
@@ -2900,7 +2880,7 @@ static void k97_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* matmul [1, 1024] (specs/charlm_lstm.lua:10) */
-static void k98_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k93_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 1024; j += 256) {
       float acc0[256] = {0.0f};
@@ -2918,7 +2898,7 @@ static void k98_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 1024] (specs/charlm_lstm.lua:10) */
-static void k99_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k94_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 1024; j += 256) {
       float acc0[256] = {0.0f};
@@ -2936,7 +2916,7 @@ static void k99_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1024] (specs/charlm_lstm.lua:10) */
-static void k100_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k95_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2945,7 +2925,7 @@ static void k100_add(const float *restrict a0, const float *restrict a1, float *
 }
 
 /* fused: add add over add [1, 1024] (specs/charlm_lstm.lua:10) */
-static void k101_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k96_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2955,7 +2935,7 @@ static void k101_add_add(const float *restrict a0, const float *restrict a1, con
 }
 
 /* fused: tanh over tanh [1, 256] (specs/charlm_lstm.lua:10) */
-static void k102_tanh(const float *restrict a0, float *restrict out0) {
+static void k97_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -2964,7 +2944,7 @@ static void k102_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul over mul [1, 256] (specs/charlm_lstm.lua:10) */
-static void k103_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k98_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -2974,7 +2954,7 @@ static void k103_sigmoid_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 256] (specs/charlm_lstm.lua:10) */
-static void k104_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k99_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -2987,7 +2967,7 @@ static void k104_sigmoid_mul_add(const float *restrict a0, const float *restrict
 }
 
 /* matmul [1, 65] (specs/charlm_lstm.lua:11) */
-static void k105_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k100_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 64; j += 64) {
       float acc0[64] = {0.0f};
@@ -3019,7 +2999,7 @@ static void k105_matmul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: add over add [1, 65] (specs/charlm_lstm.lua:11) */
-static void k106_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k101_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 65; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -3028,7 +3008,7 @@ static void k106_add(const float *restrict a0, const float *restrict a1, float *
 }
 
 /* stack [1, 1, 65] (specs/charlm_lstm.lua:13) */
-static void k107_stack(const float *restrict a0, float *restrict out) {
+static void k102_stack(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 65; i1++) {
       out[0 + i0 * 65 + i1 * 1] = a0[i1 * 1];
@@ -3036,7 +3016,7 @@ static void k107_stack(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out stack [1, 1, 65] (specs/charlm_lstm.lua:13) */
-static void k108_copy(const float *restrict a0, float *restrict out) {
+static void k103_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1; i1++)
       for (long i2 = 0; i2 < 65; i2++) {
@@ -3045,7 +3025,7 @@ static void k108_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 256] (specs/charlm_lstm.lua:10) */
-static void k109_copy(const float *restrict a0, float *restrict out) {
+static void k104_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -5162,987 +5142,535 @@ static void charlm_lstm_grad_8(const float *restrict P, const charlm_lstm_batch 
   k1_stack((float *)(A + 5322240) + 0, (float *)(A + 3891200) + 0, (float *)(A + 1228800) + 0, (float *)(A + 4315520) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4332160) + 0, (float *)(A + 4382080) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4390400) + 0, (float *)(A + 4398720) + 0, (float *)(A + 4448640) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4456960) + 0, (float *)(A + 4465280) + 0, (float *)(A + 4515200) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4523520) + 0, (float *)(A + 4531840) + 0, (float *)(A + 4581760) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4590080) + 0, (float *)(A + 4598400) + 0, (float *)(A + 4648320) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4656640) + 0, (float *)(A + 4664960) + 0, (float *)(A + 4714880) + 0, (float *)(A + 4706560) + 0, (float *)(A + 4723200) + 0, (float *)(A + 4731520) + 0, (float *)(A + 4781440) + 0, (float *)(A + 4773120) + 0, (float *)(A + 4789760) + 0, (float *)(A + 4798080) + 0, (float *)(A + 4848000) + 0, (float *)(A + 4839680) + 0, (float *)(A + 4856320) + 0, (float *)(A + 4864640) + 0, (float *)(A + 4914560) + 0, (float *)(A + 4906240) + 0, (float *)(A + 4922880) + 0, (float *)(A + 4931200) + 0, (float *)(A + 4981120) + 0, (float *)(A + 4972800) + 0, (float *)(A + 4989440) + 0, (float *)(A + 4997760) + 0, (float *)(A + 5047680) + 0, (float *)(A + 5039360) + 0, (float *)(A + 5056000) + 0, (float *)(A + 1237120) + 0, (float *)(A + 5064320) + 0, (float *)(A + 5130880) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5139200) + 0, (float *)(A + 5147520) + 0, (float *)(A + 5197440) + 0, (float *)(A + 5189120) + 0, (float *)(A + 5205760) + 0, (float *)(A + 5214080) + 0, (float *)(A + 5264000) + 0, (float *)(A + 5255680) + 0, (float *)(A + 5272320) + 0, (float *)(A + 5280640) + 0, (float *)(A + 5338880) + 0);
   k33_matmul((float *)(A + 5338880) + 0, P + 330752 /* dense1.weight */, (float *)(A + 5871360) + 0);
   k34_mul_sub((float *)(A + 1196032) + 0, (float *)(A + 4307200) + 0);
-  k34_mul_sub((float *)(A + 1064960) + 0, (float *)(A + 4373760) + 0);
-  k35_mul_mul_mul((float *)(A + 5871360) + 16128, (float *)(A + 1130496) + 0, (float *)(A + 4307200) + 0, (float *)(A + 1163264) + 0, (float *)(A + 1097728) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 1097728) + 0, (float *)(A + 4307200) + 0);
-  k38_mul_mul((float *)(A + 4440320) + 0, (float *)(A + 1064960) + 0, (float *)(A + 4307200) + 0, (float *)(A + 1097728) + 0);
-  k39_pad((float *)(A + 1097728) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 1163264) + 0, (float *)(A + 4307200) + 0);
-  k38_mul_mul((float *)(A + 4440320) + 0, (float *)(A + 24428544) + 0, (float *)(A + 4307200) + 0, (float *)(A + 1163264) + 0);
-  k40_pad((float *)(A + 1163264) + 0, (float *)(A + 4161664) + 0);
-  k37_sub_mul((float *)(A + 1130496) + 0, (float *)(A + 1163264) + 0);
-  k41_mul_mul((float *)(A + 5871360) + 16128, (float *)(A + 1196032) + 0, (float *)(A + 1163264) + 0, (float *)(A + 24428544) + 0);
-  k42_pad((float *)(A + 24428544) + 0, (float *)(A + 1064960) + 0);
-  k43_addn((float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 1064960) + 0, (float *)(A + 7968512) + 0);
-  k44_matmul((float *)(A + 7968512) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 24428544) + 0);
+  k35_sub_mul((float *)(A + 1097728) + 0, (float *)(A + 4373760) + 0);
+  k35_sub_mul((float *)(A + 1163264) + 0, (float *)(A + 4440320) + 0);
+  k34_mul_sub((float *)(A + 1064960) + 0, (float *)(A + 4506880) + 0);
+  k35_sub_mul((float *)(A + 1130496) + 0, (float *)(A + 4573440) + 0);
+  k36_mul_mul_mul((float *)(A + 5871360) + 16128, (float *)(A + 1130496) + 0, (float *)(A + 4307200) + 0, (float *)(A + 1163264) + 0, (float *)(A + 1064960) + 0, (float *)(A + 4373760) + 0, (float *)(A + 24428544) + 0, (float *)(A + 4440320) + 0, (float *)(A + 1097728) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 4773120) + 0, (float *)(A + 4839680) + 0);
+  k37_mul_mul((float *)(A + 5871360) + 16128, (float *)(A + 1196032) + 0, (float *)(A + 4573440) + 0, (float *)(A + 24428544) + 0);
+  k38_concat((float *)(A + 4706560) + 0, (float *)(A + 4773120) + 0, (float *)(A + 4839680) + 0, (float *)(A + 24428544) + 0, (float *)(A + 1064960) + 0);
+  k39_matmul((float *)(A + 1064960) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 24428544) + 0);
   k34_mul_sub((float *)(A + 24461312) + 0, (float *)(A + 4307200) + 0);
-  k34_mul_sub((float *)(A + 24297472) + 0, (float *)(A + 4373760) + 0);
-  k45_addn_mul_mul((float *)(A + 24428544) + 0, (float *)(A + 5871360) + 15872, (float *)(A + 24363008) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4506880) + 0, (float *)(A + 24395776) + 0, (float *)(A + 24330240) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
-  k36_pad((float *)(A + 4706560) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 24330240) + 0, (float *)(A + 24428544) + 0);
-  k38_mul_mul((float *)(A + 4573440) + 0, (float *)(A + 24297472) + 0, (float *)(A + 24428544) + 0, (float *)(A + 24330240) + 0);
-  k39_pad((float *)(A + 24330240) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 24395776) + 0, (float *)(A + 24428544) + 0);
-  k38_mul_mul((float *)(A + 4573440) + 0, (float *)(A + 24199168) + 0, (float *)(A + 24428544) + 0, (float *)(A + 24395776) + 0);
-  k40_pad((float *)(A + 24395776) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 24363008) + 0, (float *)(A + 24199168) + 0);
-  k38_mul_mul((float *)(A + 4440320) + 0, (float *)(A + 24461312) + 0, (float *)(A + 24199168) + 0, (float *)(A + 4307200) + 0);
-  k42_pad((float *)(A + 4307200) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 24297472) + 0);
-  k44_matmul((float *)(A + 24297472) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 24199168) + 0);
+  k35_sub_mul((float *)(A + 24330240) + 0, (float *)(A + 4373760) + 0);
+  k35_sub_mul((float *)(A + 24395776) + 0, (float *)(A + 4440320) + 0);
+  k34_mul_sub((float *)(A + 24297472) + 0, (float *)(A + 4506880) + 0);
+  k35_sub_mul((float *)(A + 24363008) + 0, (float *)(A + 4573440) + 0);
+  k40_addn_mul_mul((float *)(A + 24428544) + 0, (float *)(A + 5871360) + 15872, (float *)(A + 24363008) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4640000) + 0, (float *)(A + 24395776) + 0, (float *)(A + 24297472) + 0, (float *)(A + 4373760) + 0, (float *)(A + 24199168) + 0, (float *)(A + 4440320) + 0, (float *)(A + 24330240) + 0, (float *)(A + 4506880) + 0, (float *)(A + 24461312) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4706560) + 0, (float *)(A + 4773120) + 0, (float *)(A + 4839680) + 0, (float *)(A + 4906240) + 0, (float *)(A + 4972800) + 0);
+  k38_concat((float *)(A + 4773120) + 0, (float *)(A + 4839680) + 0, (float *)(A + 4906240) + 0, (float *)(A + 4972800) + 0, (float *)(A + 24297472) + 0);
+  k39_matmul((float *)(A + 24297472) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 24199168) + 0);
   k34_mul_sub((float *)(A + 24231936) + 0, (float *)(A + 24428544) + 0);
-  k34_mul_sub((float *)(A + 24068096) + 0, (float *)(A + 24461312) + 0);
-  k45_addn_mul_mul((float *)(A + 24199168) + 0, (float *)(A + 5871360) + 15616, (float *)(A + 24133632) + 0, (float *)(A + 24428544) + 0, (float *)(A + 4640000) + 0, (float *)(A + 24166400) + 0, (float *)(A + 24100864) + 0, (float *)(A + 24461312) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0);
-  k36_pad((float *)(A + 4506880) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 24100864) + 0, (float *)(A + 24199168) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 24068096) + 0, (float *)(A + 24199168) + 0, (float *)(A + 24100864) + 0);
-  k39_pad((float *)(A + 24100864) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 24166400) + 0, (float *)(A + 24199168) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 23969792) + 0, (float *)(A + 24199168) + 0, (float *)(A + 24166400) + 0);
-  k40_pad((float *)(A + 24166400) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 24133632) + 0, (float *)(A + 23969792) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 24231936) + 0, (float *)(A + 23969792) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 24068096) + 0);
-  k44_matmul((float *)(A + 24068096) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 23969792) + 0);
+  k35_sub_mul((float *)(A + 24100864) + 0, (float *)(A + 24461312) + 0);
+  k35_sub_mul((float *)(A + 24166400) + 0, (float *)(A + 4307200) + 0);
+  k34_mul_sub((float *)(A + 24068096) + 0, (float *)(A + 4373760) + 0);
+  k35_sub_mul((float *)(A + 24133632) + 0, (float *)(A + 4440320) + 0);
+  k40_addn_mul_mul((float *)(A + 24199168) + 0, (float *)(A + 5871360) + 15616, (float *)(A + 24133632) + 0, (float *)(A + 24428544) + 0, (float *)(A + 4706560) + 0, (float *)(A + 24166400) + 0, (float *)(A + 24068096) + 0, (float *)(A + 24461312) + 0, (float *)(A + 23969792) + 0, (float *)(A + 4307200) + 0, (float *)(A + 24100864) + 0, (float *)(A + 4373760) + 0, (float *)(A + 24231936) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4773120) + 0, (float *)(A + 4839680) + 0);
+  k38_concat((float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4773120) + 0, (float *)(A + 4839680) + 0, (float *)(A + 24068096) + 0);
+  k39_matmul((float *)(A + 24068096) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 23969792) + 0);
   k34_mul_sub((float *)(A + 24002560) + 0, (float *)(A + 24199168) + 0);
-  k34_mul_sub((float *)(A + 23838720) + 0, (float *)(A + 24231936) + 0);
-  k45_addn_mul_mul((float *)(A + 23969792) + 0, (float *)(A + 5871360) + 15360, (float *)(A + 23904256) + 0, (float *)(A + 24199168) + 0, (float *)(A + 4440320) + 0, (float *)(A + 23937024) + 0, (float *)(A + 23871488) + 0, (float *)(A + 24231936) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 23871488) + 0, (float *)(A + 23969792) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 23838720) + 0, (float *)(A + 23969792) + 0, (float *)(A + 23871488) + 0);
-  k39_pad((float *)(A + 23871488) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 23937024) + 0, (float *)(A + 23969792) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 23740416) + 0, (float *)(A + 23969792) + 0, (float *)(A + 23937024) + 0);
-  k40_pad((float *)(A + 23937024) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 23904256) + 0, (float *)(A + 23740416) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 24002560) + 0, (float *)(A + 23740416) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 23838720) + 0);
-  k44_matmul((float *)(A + 23838720) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 23740416) + 0);
+  k35_sub_mul((float *)(A + 23871488) + 0, (float *)(A + 24231936) + 0);
+  k35_sub_mul((float *)(A + 23937024) + 0, (float *)(A + 24428544) + 0);
+  k34_mul_sub((float *)(A + 23838720) + 0, (float *)(A + 24461312) + 0);
+  k35_sub_mul((float *)(A + 23904256) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 23969792) + 0, (float *)(A + 5871360) + 15360, (float *)(A + 23904256) + 0, (float *)(A + 24199168) + 0, (float *)(A + 4506880) + 0, (float *)(A + 23937024) + 0, (float *)(A + 23838720) + 0, (float *)(A + 24231936) + 0, (float *)(A + 23740416) + 0, (float *)(A + 24428544) + 0, (float *)(A + 23871488) + 0, (float *)(A + 24461312) + 0, (float *)(A + 24002560) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 23838720) + 0);
+  k39_matmul((float *)(A + 23838720) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 23740416) + 0);
   k34_mul_sub((float *)(A + 23773184) + 0, (float *)(A + 23969792) + 0);
-  k34_mul_sub((float *)(A + 23609344) + 0, (float *)(A + 24002560) + 0);
-  k45_addn_mul_mul((float *)(A + 23740416) + 0, (float *)(A + 5871360) + 15104, (float *)(A + 23674880) + 0, (float *)(A + 23969792) + 0, (float *)(A + 4506880) + 0, (float *)(A + 23707648) + 0, (float *)(A + 23642112) + 0, (float *)(A + 24002560) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 23642112) + 0, (float *)(A + 23740416) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 23609344) + 0, (float *)(A + 23740416) + 0, (float *)(A + 23642112) + 0);
-  k39_pad((float *)(A + 23642112) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 23707648) + 0, (float *)(A + 23740416) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 23511040) + 0, (float *)(A + 23740416) + 0, (float *)(A + 23707648) + 0);
-  k40_pad((float *)(A + 23707648) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 23674880) + 0, (float *)(A + 23511040) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 23773184) + 0, (float *)(A + 23511040) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 23609344) + 0);
-  k44_matmul((float *)(A + 23609344) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 23511040) + 0);
+  k35_sub_mul((float *)(A + 23642112) + 0, (float *)(A + 24002560) + 0);
+  k35_sub_mul((float *)(A + 23707648) + 0, (float *)(A + 24199168) + 0);
+  k34_mul_sub((float *)(A + 23609344) + 0, (float *)(A + 24231936) + 0);
+  k35_sub_mul((float *)(A + 23674880) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 23740416) + 0, (float *)(A + 5871360) + 15104, (float *)(A + 23674880) + 0, (float *)(A + 23969792) + 0, (float *)(A + 4373760) + 0, (float *)(A + 23707648) + 0, (float *)(A + 23609344) + 0, (float *)(A + 24002560) + 0, (float *)(A + 23511040) + 0, (float *)(A + 24199168) + 0, (float *)(A + 23642112) + 0, (float *)(A + 24231936) + 0, (float *)(A + 23773184) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 23609344) + 0);
+  k39_matmul((float *)(A + 23609344) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 23511040) + 0);
   k34_mul_sub((float *)(A + 23543808) + 0, (float *)(A + 23740416) + 0);
-  k34_mul_sub((float *)(A + 23379968) + 0, (float *)(A + 23773184) + 0);
-  k45_addn_mul_mul((float *)(A + 23511040) + 0, (float *)(A + 5871360) + 14848, (float *)(A + 23445504) + 0, (float *)(A + 23740416) + 0, (float *)(A + 4440320) + 0, (float *)(A + 23478272) + 0, (float *)(A + 23412736) + 0, (float *)(A + 23773184) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 23412736) + 0, (float *)(A + 23511040) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 23379968) + 0, (float *)(A + 23511040) + 0, (float *)(A + 23412736) + 0);
-  k39_pad((float *)(A + 23412736) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 23478272) + 0, (float *)(A + 23511040) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 23281664) + 0, (float *)(A + 23511040) + 0, (float *)(A + 23478272) + 0);
-  k40_pad((float *)(A + 23478272) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 23445504) + 0, (float *)(A + 23281664) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 23543808) + 0, (float *)(A + 23281664) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 23379968) + 0);
-  k44_matmul((float *)(A + 23379968) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 23281664) + 0);
+  k35_sub_mul((float *)(A + 23412736) + 0, (float *)(A + 23773184) + 0);
+  k35_sub_mul((float *)(A + 23478272) + 0, (float *)(A + 23969792) + 0);
+  k34_mul_sub((float *)(A + 23379968) + 0, (float *)(A + 24002560) + 0);
+  k35_sub_mul((float *)(A + 23445504) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 23511040) + 0, (float *)(A + 5871360) + 14848, (float *)(A + 23445504) + 0, (float *)(A + 23740416) + 0, (float *)(A + 4440320) + 0, (float *)(A + 23478272) + 0, (float *)(A + 23379968) + 0, (float *)(A + 23773184) + 0, (float *)(A + 23281664) + 0, (float *)(A + 23969792) + 0, (float *)(A + 23412736) + 0, (float *)(A + 24002560) + 0, (float *)(A + 23543808) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 23379968) + 0);
+  k39_matmul((float *)(A + 23379968) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 23281664) + 0);
   k34_mul_sub((float *)(A + 23314432) + 0, (float *)(A + 23511040) + 0);
-  k34_mul_sub((float *)(A + 23150592) + 0, (float *)(A + 23543808) + 0);
-  k45_addn_mul_mul((float *)(A + 23281664) + 0, (float *)(A + 5871360) + 14592, (float *)(A + 23216128) + 0, (float *)(A + 23511040) + 0, (float *)(A + 4506880) + 0, (float *)(A + 23248896) + 0, (float *)(A + 23183360) + 0, (float *)(A + 23543808) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 23183360) + 0, (float *)(A + 23281664) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 23150592) + 0, (float *)(A + 23281664) + 0, (float *)(A + 23183360) + 0);
-  k39_pad((float *)(A + 23183360) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 23248896) + 0, (float *)(A + 23281664) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 23052288) + 0, (float *)(A + 23281664) + 0, (float *)(A + 23248896) + 0);
-  k40_pad((float *)(A + 23248896) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 23216128) + 0, (float *)(A + 23052288) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 23314432) + 0, (float *)(A + 23052288) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 23150592) + 0);
-  k44_matmul((float *)(A + 23150592) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 23052288) + 0);
+  k35_sub_mul((float *)(A + 23183360) + 0, (float *)(A + 23543808) + 0);
+  k35_sub_mul((float *)(A + 23248896) + 0, (float *)(A + 23740416) + 0);
+  k34_mul_sub((float *)(A + 23150592) + 0, (float *)(A + 23773184) + 0);
+  k35_sub_mul((float *)(A + 23216128) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 23281664) + 0, (float *)(A + 5871360) + 14592, (float *)(A + 23216128) + 0, (float *)(A + 23511040) + 0, (float *)(A + 4373760) + 0, (float *)(A + 23248896) + 0, (float *)(A + 23150592) + 0, (float *)(A + 23543808) + 0, (float *)(A + 23052288) + 0, (float *)(A + 23740416) + 0, (float *)(A + 23183360) + 0, (float *)(A + 23773184) + 0, (float *)(A + 23314432) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 23150592) + 0);
+  k39_matmul((float *)(A + 23150592) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 23052288) + 0);
   k34_mul_sub((float *)(A + 23085056) + 0, (float *)(A + 23281664) + 0);
-  k34_mul_sub((float *)(A + 22921216) + 0, (float *)(A + 23314432) + 0);
-  k45_addn_mul_mul((float *)(A + 23052288) + 0, (float *)(A + 5871360) + 14336, (float *)(A + 22986752) + 0, (float *)(A + 23281664) + 0, (float *)(A + 4440320) + 0, (float *)(A + 23019520) + 0, (float *)(A + 22953984) + 0, (float *)(A + 23314432) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 22953984) + 0, (float *)(A + 23052288) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 22921216) + 0, (float *)(A + 23052288) + 0, (float *)(A + 22953984) + 0);
-  k39_pad((float *)(A + 22953984) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 23019520) + 0, (float *)(A + 23052288) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 22822912) + 0, (float *)(A + 23052288) + 0, (float *)(A + 23019520) + 0);
-  k40_pad((float *)(A + 23019520) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 22986752) + 0, (float *)(A + 22822912) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 23085056) + 0, (float *)(A + 22822912) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 22921216) + 0);
-  k44_matmul((float *)(A + 22921216) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 22822912) + 0);
+  k35_sub_mul((float *)(A + 22953984) + 0, (float *)(A + 23314432) + 0);
+  k35_sub_mul((float *)(A + 23019520) + 0, (float *)(A + 23511040) + 0);
+  k34_mul_sub((float *)(A + 22921216) + 0, (float *)(A + 23543808) + 0);
+  k35_sub_mul((float *)(A + 22986752) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 23052288) + 0, (float *)(A + 5871360) + 14336, (float *)(A + 22986752) + 0, (float *)(A + 23281664) + 0, (float *)(A + 4440320) + 0, (float *)(A + 23019520) + 0, (float *)(A + 22921216) + 0, (float *)(A + 23314432) + 0, (float *)(A + 22822912) + 0, (float *)(A + 23511040) + 0, (float *)(A + 22953984) + 0, (float *)(A + 23543808) + 0, (float *)(A + 23085056) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 22921216) + 0);
+  k39_matmul((float *)(A + 22921216) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 22822912) + 0);
   k34_mul_sub((float *)(A + 22855680) + 0, (float *)(A + 23052288) + 0);
-  k34_mul_sub((float *)(A + 22691840) + 0, (float *)(A + 23085056) + 0);
-  k45_addn_mul_mul((float *)(A + 22822912) + 0, (float *)(A + 5871360) + 14080, (float *)(A + 22757376) + 0, (float *)(A + 23052288) + 0, (float *)(A + 4506880) + 0, (float *)(A + 22790144) + 0, (float *)(A + 22724608) + 0, (float *)(A + 23085056) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 22724608) + 0, (float *)(A + 22822912) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 22691840) + 0, (float *)(A + 22822912) + 0, (float *)(A + 22724608) + 0);
-  k39_pad((float *)(A + 22724608) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 22790144) + 0, (float *)(A + 22822912) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 22593536) + 0, (float *)(A + 22822912) + 0, (float *)(A + 22790144) + 0);
-  k40_pad((float *)(A + 22790144) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 22757376) + 0, (float *)(A + 22593536) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 22855680) + 0, (float *)(A + 22593536) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 22691840) + 0);
-  k44_matmul((float *)(A + 22691840) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 22593536) + 0);
+  k35_sub_mul((float *)(A + 22724608) + 0, (float *)(A + 23085056) + 0);
+  k35_sub_mul((float *)(A + 22790144) + 0, (float *)(A + 23281664) + 0);
+  k34_mul_sub((float *)(A + 22691840) + 0, (float *)(A + 23314432) + 0);
+  k35_sub_mul((float *)(A + 22757376) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 22822912) + 0, (float *)(A + 5871360) + 14080, (float *)(A + 22757376) + 0, (float *)(A + 23052288) + 0, (float *)(A + 4373760) + 0, (float *)(A + 22790144) + 0, (float *)(A + 22691840) + 0, (float *)(A + 23085056) + 0, (float *)(A + 22593536) + 0, (float *)(A + 23281664) + 0, (float *)(A + 22724608) + 0, (float *)(A + 23314432) + 0, (float *)(A + 22855680) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 22691840) + 0);
+  k39_matmul((float *)(A + 22691840) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 22593536) + 0);
   k34_mul_sub((float *)(A + 22626304) + 0, (float *)(A + 22822912) + 0);
-  k34_mul_sub((float *)(A + 22462464) + 0, (float *)(A + 22855680) + 0);
-  k45_addn_mul_mul((float *)(A + 22593536) + 0, (float *)(A + 5871360) + 13824, (float *)(A + 22528000) + 0, (float *)(A + 22822912) + 0, (float *)(A + 4440320) + 0, (float *)(A + 22560768) + 0, (float *)(A + 22495232) + 0, (float *)(A + 22855680) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 22495232) + 0, (float *)(A + 22593536) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 22462464) + 0, (float *)(A + 22593536) + 0, (float *)(A + 22495232) + 0);
-  k39_pad((float *)(A + 22495232) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 22560768) + 0, (float *)(A + 22593536) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 22364160) + 0, (float *)(A + 22593536) + 0, (float *)(A + 22560768) + 0);
-  k40_pad((float *)(A + 22560768) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 22528000) + 0, (float *)(A + 22364160) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 22626304) + 0, (float *)(A + 22364160) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 22462464) + 0);
-  k44_matmul((float *)(A + 22462464) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 22364160) + 0);
+  k35_sub_mul((float *)(A + 22495232) + 0, (float *)(A + 22855680) + 0);
+  k35_sub_mul((float *)(A + 22560768) + 0, (float *)(A + 23052288) + 0);
+  k34_mul_sub((float *)(A + 22462464) + 0, (float *)(A + 23085056) + 0);
+  k35_sub_mul((float *)(A + 22528000) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 22593536) + 0, (float *)(A + 5871360) + 13824, (float *)(A + 22528000) + 0, (float *)(A + 22822912) + 0, (float *)(A + 4440320) + 0, (float *)(A + 22560768) + 0, (float *)(A + 22462464) + 0, (float *)(A + 22855680) + 0, (float *)(A + 22364160) + 0, (float *)(A + 23052288) + 0, (float *)(A + 22495232) + 0, (float *)(A + 23085056) + 0, (float *)(A + 22626304) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 22462464) + 0);
+  k39_matmul((float *)(A + 22462464) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 22364160) + 0);
   k34_mul_sub((float *)(A + 22396928) + 0, (float *)(A + 22593536) + 0);
-  k34_mul_sub((float *)(A + 22233088) + 0, (float *)(A + 22626304) + 0);
-  k45_addn_mul_mul((float *)(A + 22364160) + 0, (float *)(A + 5871360) + 13568, (float *)(A + 22298624) + 0, (float *)(A + 22593536) + 0, (float *)(A + 4506880) + 0, (float *)(A + 22331392) + 0, (float *)(A + 22265856) + 0, (float *)(A + 22626304) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 22265856) + 0, (float *)(A + 22364160) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 22233088) + 0, (float *)(A + 22364160) + 0, (float *)(A + 22265856) + 0);
-  k39_pad((float *)(A + 22265856) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 22331392) + 0, (float *)(A + 22364160) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 22134784) + 0, (float *)(A + 22364160) + 0, (float *)(A + 22331392) + 0);
-  k40_pad((float *)(A + 22331392) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 22298624) + 0, (float *)(A + 22134784) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 22396928) + 0, (float *)(A + 22134784) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 22233088) + 0);
-  k44_matmul((float *)(A + 22233088) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 22134784) + 0);
+  k35_sub_mul((float *)(A + 22265856) + 0, (float *)(A + 22626304) + 0);
+  k35_sub_mul((float *)(A + 22331392) + 0, (float *)(A + 22822912) + 0);
+  k34_mul_sub((float *)(A + 22233088) + 0, (float *)(A + 22855680) + 0);
+  k35_sub_mul((float *)(A + 22298624) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 22364160) + 0, (float *)(A + 5871360) + 13568, (float *)(A + 22298624) + 0, (float *)(A + 22593536) + 0, (float *)(A + 4373760) + 0, (float *)(A + 22331392) + 0, (float *)(A + 22233088) + 0, (float *)(A + 22626304) + 0, (float *)(A + 22134784) + 0, (float *)(A + 22822912) + 0, (float *)(A + 22265856) + 0, (float *)(A + 22855680) + 0, (float *)(A + 22396928) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 22233088) + 0);
+  k39_matmul((float *)(A + 22233088) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 22134784) + 0);
   k34_mul_sub((float *)(A + 22167552) + 0, (float *)(A + 22364160) + 0);
-  k34_mul_sub((float *)(A + 22003712) + 0, (float *)(A + 22396928) + 0);
-  k45_addn_mul_mul((float *)(A + 22134784) + 0, (float *)(A + 5871360) + 13312, (float *)(A + 22069248) + 0, (float *)(A + 22364160) + 0, (float *)(A + 4440320) + 0, (float *)(A + 22102016) + 0, (float *)(A + 22036480) + 0, (float *)(A + 22396928) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 22036480) + 0, (float *)(A + 22134784) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 22003712) + 0, (float *)(A + 22134784) + 0, (float *)(A + 22036480) + 0);
-  k39_pad((float *)(A + 22036480) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 22102016) + 0, (float *)(A + 22134784) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 21905408) + 0, (float *)(A + 22134784) + 0, (float *)(A + 22102016) + 0);
-  k40_pad((float *)(A + 22102016) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 22069248) + 0, (float *)(A + 21905408) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 22167552) + 0, (float *)(A + 21905408) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 22003712) + 0);
-  k44_matmul((float *)(A + 22003712) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 21905408) + 0);
+  k35_sub_mul((float *)(A + 22036480) + 0, (float *)(A + 22396928) + 0);
+  k35_sub_mul((float *)(A + 22102016) + 0, (float *)(A + 22593536) + 0);
+  k34_mul_sub((float *)(A + 22003712) + 0, (float *)(A + 22626304) + 0);
+  k35_sub_mul((float *)(A + 22069248) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 22134784) + 0, (float *)(A + 5871360) + 13312, (float *)(A + 22069248) + 0, (float *)(A + 22364160) + 0, (float *)(A + 4440320) + 0, (float *)(A + 22102016) + 0, (float *)(A + 22003712) + 0, (float *)(A + 22396928) + 0, (float *)(A + 21905408) + 0, (float *)(A + 22593536) + 0, (float *)(A + 22036480) + 0, (float *)(A + 22626304) + 0, (float *)(A + 22167552) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 22003712) + 0);
+  k39_matmul((float *)(A + 22003712) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 21905408) + 0);
   k34_mul_sub((float *)(A + 21938176) + 0, (float *)(A + 22134784) + 0);
-  k34_mul_sub((float *)(A + 21774336) + 0, (float *)(A + 22167552) + 0);
-  k45_addn_mul_mul((float *)(A + 21905408) + 0, (float *)(A + 5871360) + 13056, (float *)(A + 21839872) + 0, (float *)(A + 22134784) + 0, (float *)(A + 4506880) + 0, (float *)(A + 21872640) + 0, (float *)(A + 21807104) + 0, (float *)(A + 22167552) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 21807104) + 0, (float *)(A + 21905408) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 21774336) + 0, (float *)(A + 21905408) + 0, (float *)(A + 21807104) + 0);
+  k35_sub_mul((float *)(A + 21807104) + 0, (float *)(A + 22167552) + 0);
+  k35_sub_mul((float *)(A + 21872640) + 0, (float *)(A + 22364160) + 0);
+  k34_mul_sub((float *)(A + 21774336) + 0, (float *)(A + 22396928) + 0);
+  k35_sub_mul((float *)(A + 21839872) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 21905408) + 0, (float *)(A + 5871360) + 13056, (float *)(A + 21839872) + 0, (float *)(A + 22134784) + 0, (float *)(A + 4373760) + 0, (float *)(A + 21872640) + 0, (float *)(A + 21774336) + 0, (float *)(A + 22167552) + 0, (float *)(A + 21676032) + 0, (float *)(A + 22364160) + 0, (float *)(A + 21807104) + 0, (float *)(A + 22396928) + 0, (float *)(A + 21938176) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 21774336) + 0);
+  k39_matmul((float *)(A + 21774336) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 21676032) + 0);
+  k34_mul_sub((float *)(A + 21708800) + 0, (float *)(A + 21905408) + 0);
+  k35_sub_mul((float *)(A + 21577728) + 0, (float *)(A + 21938176) + 0);
+  k35_sub_mul((float *)(A + 21643264) + 0, (float *)(A + 22134784) + 0);
+  k34_mul_sub((float *)(A + 21544960) + 0, (float *)(A + 22167552) + 0);
+  k35_sub_mul((float *)(A + 21610496) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 21676032) + 0, (float *)(A + 5871360) + 12800, (float *)(A + 21610496) + 0, (float *)(A + 21905408) + 0, (float *)(A + 4440320) + 0, (float *)(A + 21643264) + 0, (float *)(A + 21544960) + 0, (float *)(A + 21938176) + 0, (float *)(A + 21446656) + 0, (float *)(A + 22134784) + 0, (float *)(A + 21577728) + 0, (float *)(A + 22167552) + 0, (float *)(A + 21708800) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 21544960) + 0);
+  k39_matmul((float *)(A + 21544960) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 21446656) + 0);
+  k34_mul_sub((float *)(A + 21479424) + 0, (float *)(A + 21676032) + 0);
+  k35_sub_mul((float *)(A + 21348352) + 0, (float *)(A + 21708800) + 0);
+  k35_sub_mul((float *)(A + 21413888) + 0, (float *)(A + 21905408) + 0);
+  k34_mul_sub((float *)(A + 21315584) + 0, (float *)(A + 21938176) + 0);
+  k35_sub_mul((float *)(A + 21381120) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 21446656) + 0, (float *)(A + 5871360) + 12544, (float *)(A + 21381120) + 0, (float *)(A + 21676032) + 0, (float *)(A + 4373760) + 0, (float *)(A + 21413888) + 0, (float *)(A + 21315584) + 0, (float *)(A + 21708800) + 0, (float *)(A + 21217280) + 0, (float *)(A + 21905408) + 0, (float *)(A + 21348352) + 0, (float *)(A + 21938176) + 0, (float *)(A + 21479424) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 21315584) + 0);
+  k39_matmul((float *)(A + 21315584) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 21217280) + 0);
+  k34_mul_sub((float *)(A + 21250048) + 0, (float *)(A + 21446656) + 0);
+  k35_sub_mul((float *)(A + 21118976) + 0, (float *)(A + 21479424) + 0);
+  k35_sub_mul((float *)(A + 21184512) + 0, (float *)(A + 21676032) + 0);
+  k34_mul_sub((float *)(A + 21086208) + 0, (float *)(A + 21708800) + 0);
+  k35_sub_mul((float *)(A + 21151744) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 21217280) + 0, (float *)(A + 5871360) + 12288, (float *)(A + 21151744) + 0, (float *)(A + 21446656) + 0, (float *)(A + 4440320) + 0, (float *)(A + 21184512) + 0, (float *)(A + 21086208) + 0, (float *)(A + 21479424) + 0, (float *)(A + 20987904) + 0, (float *)(A + 21676032) + 0, (float *)(A + 21118976) + 0, (float *)(A + 21708800) + 0, (float *)(A + 21250048) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 21086208) + 0);
+  k39_matmul((float *)(A + 21086208) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 20987904) + 0);
+  k34_mul_sub((float *)(A + 21020672) + 0, (float *)(A + 21217280) + 0);
+  k35_sub_mul((float *)(A + 20889600) + 0, (float *)(A + 21250048) + 0);
+  k35_sub_mul((float *)(A + 20955136) + 0, (float *)(A + 21446656) + 0);
+  k34_mul_sub((float *)(A + 20856832) + 0, (float *)(A + 21479424) + 0);
+  k35_sub_mul((float *)(A + 20922368) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 20987904) + 0, (float *)(A + 5871360) + 12032, (float *)(A + 20922368) + 0, (float *)(A + 21217280) + 0, (float *)(A + 4373760) + 0, (float *)(A + 20955136) + 0, (float *)(A + 20856832) + 0, (float *)(A + 21250048) + 0, (float *)(A + 20758528) + 0, (float *)(A + 21446656) + 0, (float *)(A + 20889600) + 0, (float *)(A + 21479424) + 0, (float *)(A + 21020672) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 20856832) + 0);
+  k39_matmul((float *)(A + 20856832) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 20758528) + 0);
+  k34_mul_sub((float *)(A + 20791296) + 0, (float *)(A + 20987904) + 0);
+  k35_sub_mul((float *)(A + 20660224) + 0, (float *)(A + 21020672) + 0);
+  k35_sub_mul((float *)(A + 20725760) + 0, (float *)(A + 21217280) + 0);
+  k34_mul_sub((float *)(A + 20627456) + 0, (float *)(A + 21250048) + 0);
+  k35_sub_mul((float *)(A + 20692992) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 20758528) + 0, (float *)(A + 5871360) + 11776, (float *)(A + 20692992) + 0, (float *)(A + 20987904) + 0, (float *)(A + 4440320) + 0, (float *)(A + 20725760) + 0, (float *)(A + 20627456) + 0, (float *)(A + 21020672) + 0, (float *)(A + 20529152) + 0, (float *)(A + 21217280) + 0, (float *)(A + 20660224) + 0, (float *)(A + 21250048) + 0, (float *)(A + 20791296) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 20627456) + 0);
+  k39_matmul((float *)(A + 20627456) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 20529152) + 0);
+  k34_mul_sub((float *)(A + 20561920) + 0, (float *)(A + 20758528) + 0);
+  k35_sub_mul((float *)(A + 20430848) + 0, (float *)(A + 20791296) + 0);
+  k35_sub_mul((float *)(A + 20496384) + 0, (float *)(A + 20987904) + 0);
+  k34_mul_sub((float *)(A + 20398080) + 0, (float *)(A + 21020672) + 0);
+  k35_sub_mul((float *)(A + 20463616) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 20529152) + 0, (float *)(A + 5871360) + 11520, (float *)(A + 20463616) + 0, (float *)(A + 20758528) + 0, (float *)(A + 4373760) + 0, (float *)(A + 20496384) + 0, (float *)(A + 20398080) + 0, (float *)(A + 20791296) + 0, (float *)(A + 20299776) + 0, (float *)(A + 20987904) + 0, (float *)(A + 20430848) + 0, (float *)(A + 21020672) + 0, (float *)(A + 20561920) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 20398080) + 0);
+  k39_matmul((float *)(A + 20398080) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 20299776) + 0);
+  k34_mul_sub((float *)(A + 20332544) + 0, (float *)(A + 20529152) + 0);
+  k35_sub_mul((float *)(A + 20201472) + 0, (float *)(A + 20561920) + 0);
+  k35_sub_mul((float *)(A + 20267008) + 0, (float *)(A + 20758528) + 0);
+  k34_mul_sub((float *)(A + 20168704) + 0, (float *)(A + 20791296) + 0);
+  k35_sub_mul((float *)(A + 20234240) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 20299776) + 0, (float *)(A + 5871360) + 11264, (float *)(A + 20234240) + 0, (float *)(A + 20529152) + 0, (float *)(A + 4440320) + 0, (float *)(A + 20267008) + 0, (float *)(A + 20168704) + 0, (float *)(A + 20561920) + 0, (float *)(A + 20070400) + 0, (float *)(A + 20758528) + 0, (float *)(A + 20201472) + 0, (float *)(A + 20791296) + 0, (float *)(A + 20332544) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 20168704) + 0);
+  k39_matmul((float *)(A + 20168704) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 20070400) + 0);
+  k34_mul_sub((float *)(A + 20103168) + 0, (float *)(A + 20299776) + 0);
+  k35_sub_mul((float *)(A + 19972096) + 0, (float *)(A + 20332544) + 0);
+  k35_sub_mul((float *)(A + 20037632) + 0, (float *)(A + 20529152) + 0);
+  k34_mul_sub((float *)(A + 19939328) + 0, (float *)(A + 20561920) + 0);
+  k35_sub_mul((float *)(A + 20004864) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 20070400) + 0, (float *)(A + 5871360) + 11008, (float *)(A + 20004864) + 0, (float *)(A + 20299776) + 0, (float *)(A + 4373760) + 0, (float *)(A + 20037632) + 0, (float *)(A + 19939328) + 0, (float *)(A + 20332544) + 0, (float *)(A + 19841024) + 0, (float *)(A + 20529152) + 0, (float *)(A + 19972096) + 0, (float *)(A + 20561920) + 0, (float *)(A + 20103168) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 19939328) + 0);
+  k39_matmul((float *)(A + 19939328) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 19841024) + 0);
+  k34_mul_sub((float *)(A + 19873792) + 0, (float *)(A + 20070400) + 0);
+  k35_sub_mul((float *)(A + 19742720) + 0, (float *)(A + 20103168) + 0);
+  k35_sub_mul((float *)(A + 19808256) + 0, (float *)(A + 20299776) + 0);
+  k34_mul_sub((float *)(A + 19709952) + 0, (float *)(A + 20332544) + 0);
+  k35_sub_mul((float *)(A + 19775488) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 19841024) + 0, (float *)(A + 5871360) + 10752, (float *)(A + 19775488) + 0, (float *)(A + 20070400) + 0, (float *)(A + 4440320) + 0, (float *)(A + 19808256) + 0, (float *)(A + 19709952) + 0, (float *)(A + 20103168) + 0, (float *)(A + 19611648) + 0, (float *)(A + 20299776) + 0, (float *)(A + 19742720) + 0, (float *)(A + 20332544) + 0, (float *)(A + 19873792) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 19709952) + 0);
+  k39_matmul((float *)(A + 19709952) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 19611648) + 0);
+  k34_mul_sub((float *)(A + 19644416) + 0, (float *)(A + 19841024) + 0);
+  k35_sub_mul((float *)(A + 19513344) + 0, (float *)(A + 19873792) + 0);
+  k35_sub_mul((float *)(A + 19578880) + 0, (float *)(A + 20070400) + 0);
+  k34_mul_sub((float *)(A + 19480576) + 0, (float *)(A + 20103168) + 0);
+  k35_sub_mul((float *)(A + 19546112) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 19611648) + 0, (float *)(A + 5871360) + 10496, (float *)(A + 19546112) + 0, (float *)(A + 19841024) + 0, (float *)(A + 4373760) + 0, (float *)(A + 19578880) + 0, (float *)(A + 19480576) + 0, (float *)(A + 19873792) + 0, (float *)(A + 19382272) + 0, (float *)(A + 20070400) + 0, (float *)(A + 19513344) + 0, (float *)(A + 20103168) + 0, (float *)(A + 19644416) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 19480576) + 0);
+  k39_matmul((float *)(A + 19480576) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 19382272) + 0);
+  k34_mul_sub((float *)(A + 19415040) + 0, (float *)(A + 19611648) + 0);
 }
 
 static void charlm_lstm_grad_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k39_pad((float *)(A + 21807104) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 21872640) + 0, (float *)(A + 21905408) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 21676032) + 0, (float *)(A + 21905408) + 0, (float *)(A + 21872640) + 0);
-  k40_pad((float *)(A + 21872640) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 21839872) + 0, (float *)(A + 21676032) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 21938176) + 0, (float *)(A + 21676032) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 21774336) + 0);
-  k44_matmul((float *)(A + 21774336) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 21676032) + 0);
-  k34_mul_sub((float *)(A + 21708800) + 0, (float *)(A + 21905408) + 0);
-  k34_mul_sub((float *)(A + 21544960) + 0, (float *)(A + 21938176) + 0);
-  k45_addn_mul_mul((float *)(A + 21676032) + 0, (float *)(A + 5871360) + 12800, (float *)(A + 21610496) + 0, (float *)(A + 21905408) + 0, (float *)(A + 4440320) + 0, (float *)(A + 21643264) + 0, (float *)(A + 21577728) + 0, (float *)(A + 21938176) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 21577728) + 0, (float *)(A + 21676032) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 21544960) + 0, (float *)(A + 21676032) + 0, (float *)(A + 21577728) + 0);
-  k39_pad((float *)(A + 21577728) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 21643264) + 0, (float *)(A + 21676032) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 21446656) + 0, (float *)(A + 21676032) + 0, (float *)(A + 21643264) + 0);
-  k40_pad((float *)(A + 21643264) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 21610496) + 0, (float *)(A + 21446656) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 21708800) + 0, (float *)(A + 21446656) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 21544960) + 0);
-  k44_matmul((float *)(A + 21544960) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 21446656) + 0);
-  k34_mul_sub((float *)(A + 21479424) + 0, (float *)(A + 21676032) + 0);
-  k34_mul_sub((float *)(A + 21315584) + 0, (float *)(A + 21708800) + 0);
-  k45_addn_mul_mul((float *)(A + 21446656) + 0, (float *)(A + 5871360) + 12544, (float *)(A + 21381120) + 0, (float *)(A + 21676032) + 0, (float *)(A + 4506880) + 0, (float *)(A + 21413888) + 0, (float *)(A + 21348352) + 0, (float *)(A + 21708800) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 21348352) + 0, (float *)(A + 21446656) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 21315584) + 0, (float *)(A + 21446656) + 0, (float *)(A + 21348352) + 0);
-  k39_pad((float *)(A + 21348352) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 21413888) + 0, (float *)(A + 21446656) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 21217280) + 0, (float *)(A + 21446656) + 0, (float *)(A + 21413888) + 0);
-  k40_pad((float *)(A + 21413888) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 21381120) + 0, (float *)(A + 21217280) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 21479424) + 0, (float *)(A + 21217280) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 21315584) + 0);
-  k44_matmul((float *)(A + 21315584) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 21217280) + 0);
-  k34_mul_sub((float *)(A + 21250048) + 0, (float *)(A + 21446656) + 0);
-  k34_mul_sub((float *)(A + 21086208) + 0, (float *)(A + 21479424) + 0);
-  k45_addn_mul_mul((float *)(A + 21217280) + 0, (float *)(A + 5871360) + 12288, (float *)(A + 21151744) + 0, (float *)(A + 21446656) + 0, (float *)(A + 4440320) + 0, (float *)(A + 21184512) + 0, (float *)(A + 21118976) + 0, (float *)(A + 21479424) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 21118976) + 0, (float *)(A + 21217280) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 21086208) + 0, (float *)(A + 21217280) + 0, (float *)(A + 21118976) + 0);
-  k39_pad((float *)(A + 21118976) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 21184512) + 0, (float *)(A + 21217280) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 20987904) + 0, (float *)(A + 21217280) + 0, (float *)(A + 21184512) + 0);
-  k40_pad((float *)(A + 21184512) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 21151744) + 0, (float *)(A + 20987904) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 21250048) + 0, (float *)(A + 20987904) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 21086208) + 0);
-  k44_matmul((float *)(A + 21086208) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 20987904) + 0);
-  k34_mul_sub((float *)(A + 21020672) + 0, (float *)(A + 21217280) + 0);
-  k34_mul_sub((float *)(A + 20856832) + 0, (float *)(A + 21250048) + 0);
-  k45_addn_mul_mul((float *)(A + 20987904) + 0, (float *)(A + 5871360) + 12032, (float *)(A + 20922368) + 0, (float *)(A + 21217280) + 0, (float *)(A + 4506880) + 0, (float *)(A + 20955136) + 0, (float *)(A + 20889600) + 0, (float *)(A + 21250048) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 20889600) + 0, (float *)(A + 20987904) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 20856832) + 0, (float *)(A + 20987904) + 0, (float *)(A + 20889600) + 0);
-  k39_pad((float *)(A + 20889600) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 20955136) + 0, (float *)(A + 20987904) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 20758528) + 0, (float *)(A + 20987904) + 0, (float *)(A + 20955136) + 0);
-  k40_pad((float *)(A + 20955136) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 20922368) + 0, (float *)(A + 20758528) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 21020672) + 0, (float *)(A + 20758528) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 20856832) + 0);
-  k44_matmul((float *)(A + 20856832) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 20758528) + 0);
-  k34_mul_sub((float *)(A + 20791296) + 0, (float *)(A + 20987904) + 0);
-  k34_mul_sub((float *)(A + 20627456) + 0, (float *)(A + 21020672) + 0);
-  k45_addn_mul_mul((float *)(A + 20758528) + 0, (float *)(A + 5871360) + 11776, (float *)(A + 20692992) + 0, (float *)(A + 20987904) + 0, (float *)(A + 4440320) + 0, (float *)(A + 20725760) + 0, (float *)(A + 20660224) + 0, (float *)(A + 21020672) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 20660224) + 0, (float *)(A + 20758528) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 20627456) + 0, (float *)(A + 20758528) + 0, (float *)(A + 20660224) + 0);
-  k39_pad((float *)(A + 20660224) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 20725760) + 0, (float *)(A + 20758528) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 20529152) + 0, (float *)(A + 20758528) + 0, (float *)(A + 20725760) + 0);
-  k40_pad((float *)(A + 20725760) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 20692992) + 0, (float *)(A + 20529152) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 20791296) + 0, (float *)(A + 20529152) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 20627456) + 0);
-  k44_matmul((float *)(A + 20627456) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 20529152) + 0);
-  k34_mul_sub((float *)(A + 20561920) + 0, (float *)(A + 20758528) + 0);
-  k34_mul_sub((float *)(A + 20398080) + 0, (float *)(A + 20791296) + 0);
-  k45_addn_mul_mul((float *)(A + 20529152) + 0, (float *)(A + 5871360) + 11520, (float *)(A + 20463616) + 0, (float *)(A + 20758528) + 0, (float *)(A + 4506880) + 0, (float *)(A + 20496384) + 0, (float *)(A + 20430848) + 0, (float *)(A + 20791296) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 20430848) + 0, (float *)(A + 20529152) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 20398080) + 0, (float *)(A + 20529152) + 0, (float *)(A + 20430848) + 0);
-  k39_pad((float *)(A + 20430848) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 20496384) + 0, (float *)(A + 20529152) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 20299776) + 0, (float *)(A + 20529152) + 0, (float *)(A + 20496384) + 0);
-  k40_pad((float *)(A + 20496384) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 20463616) + 0, (float *)(A + 20299776) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 20561920) + 0, (float *)(A + 20299776) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 20398080) + 0);
-  k44_matmul((float *)(A + 20398080) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 20299776) + 0);
-  k34_mul_sub((float *)(A + 20332544) + 0, (float *)(A + 20529152) + 0);
-  k34_mul_sub((float *)(A + 20168704) + 0, (float *)(A + 20561920) + 0);
-  k45_addn_mul_mul((float *)(A + 20299776) + 0, (float *)(A + 5871360) + 11264, (float *)(A + 20234240) + 0, (float *)(A + 20529152) + 0, (float *)(A + 4440320) + 0, (float *)(A + 20267008) + 0, (float *)(A + 20201472) + 0, (float *)(A + 20561920) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 20201472) + 0, (float *)(A + 20299776) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 20168704) + 0, (float *)(A + 20299776) + 0, (float *)(A + 20201472) + 0);
-  k39_pad((float *)(A + 20201472) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 20267008) + 0, (float *)(A + 20299776) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 20070400) + 0, (float *)(A + 20299776) + 0, (float *)(A + 20267008) + 0);
-  k40_pad((float *)(A + 20267008) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 20234240) + 0, (float *)(A + 20070400) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 20332544) + 0, (float *)(A + 20070400) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 20168704) + 0);
-  k44_matmul((float *)(A + 20168704) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 20070400) + 0);
-  k34_mul_sub((float *)(A + 20103168) + 0, (float *)(A + 20299776) + 0);
-  k34_mul_sub((float *)(A + 19939328) + 0, (float *)(A + 20332544) + 0);
-  k45_addn_mul_mul((float *)(A + 20070400) + 0, (float *)(A + 5871360) + 11008, (float *)(A + 20004864) + 0, (float *)(A + 20299776) + 0, (float *)(A + 4506880) + 0, (float *)(A + 20037632) + 0, (float *)(A + 19972096) + 0, (float *)(A + 20332544) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 19972096) + 0, (float *)(A + 20070400) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 19939328) + 0, (float *)(A + 20070400) + 0, (float *)(A + 19972096) + 0);
-  k39_pad((float *)(A + 19972096) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 20037632) + 0, (float *)(A + 20070400) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 19841024) + 0, (float *)(A + 20070400) + 0, (float *)(A + 20037632) + 0);
-  k40_pad((float *)(A + 20037632) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 20004864) + 0, (float *)(A + 19841024) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 20103168) + 0, (float *)(A + 19841024) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 19939328) + 0);
-  k44_matmul((float *)(A + 19939328) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 19841024) + 0);
-  k34_mul_sub((float *)(A + 19873792) + 0, (float *)(A + 20070400) + 0);
-  k34_mul_sub((float *)(A + 19709952) + 0, (float *)(A + 20103168) + 0);
-  k45_addn_mul_mul((float *)(A + 19841024) + 0, (float *)(A + 5871360) + 10752, (float *)(A + 19775488) + 0, (float *)(A + 20070400) + 0, (float *)(A + 4440320) + 0, (float *)(A + 19808256) + 0, (float *)(A + 19742720) + 0, (float *)(A + 20103168) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 19742720) + 0, (float *)(A + 19841024) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 19709952) + 0, (float *)(A + 19841024) + 0, (float *)(A + 19742720) + 0);
-  k39_pad((float *)(A + 19742720) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 19808256) + 0, (float *)(A + 19841024) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 19611648) + 0, (float *)(A + 19841024) + 0, (float *)(A + 19808256) + 0);
-  k40_pad((float *)(A + 19808256) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 19775488) + 0, (float *)(A + 19611648) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 19873792) + 0, (float *)(A + 19611648) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 19709952) + 0);
-  k44_matmul((float *)(A + 19709952) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 19611648) + 0);
-  k34_mul_sub((float *)(A + 19644416) + 0, (float *)(A + 19841024) + 0);
-  k34_mul_sub((float *)(A + 19480576) + 0, (float *)(A + 19873792) + 0);
-  k45_addn_mul_mul((float *)(A + 19611648) + 0, (float *)(A + 5871360) + 10496, (float *)(A + 19546112) + 0, (float *)(A + 19841024) + 0, (float *)(A + 4506880) + 0, (float *)(A + 19578880) + 0, (float *)(A + 19513344) + 0, (float *)(A + 19873792) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 19513344) + 0, (float *)(A + 19611648) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 19480576) + 0, (float *)(A + 19611648) + 0, (float *)(A + 19513344) + 0);
-  k39_pad((float *)(A + 19513344) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 19578880) + 0, (float *)(A + 19611648) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 19382272) + 0, (float *)(A + 19611648) + 0, (float *)(A + 19578880) + 0);
-  k40_pad((float *)(A + 19578880) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 19546112) + 0, (float *)(A + 19382272) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 19644416) + 0, (float *)(A + 19382272) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 19480576) + 0);
-  k44_matmul((float *)(A + 19480576) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 19382272) + 0);
-  k34_mul_sub((float *)(A + 19415040) + 0, (float *)(A + 19611648) + 0);
-  k34_mul_sub((float *)(A + 19251200) + 0, (float *)(A + 19644416) + 0);
-  k45_addn_mul_mul((float *)(A + 19382272) + 0, (float *)(A + 5871360) + 10240, (float *)(A + 19316736) + 0, (float *)(A + 19611648) + 0, (float *)(A + 4440320) + 0, (float *)(A + 19349504) + 0, (float *)(A + 19283968) + 0, (float *)(A + 19644416) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 19283968) + 0, (float *)(A + 19382272) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 19251200) + 0, (float *)(A + 19382272) + 0, (float *)(A + 19283968) + 0);
-  k39_pad((float *)(A + 19283968) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 19349504) + 0, (float *)(A + 19382272) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 19152896) + 0, (float *)(A + 19382272) + 0, (float *)(A + 19349504) + 0);
-  k40_pad((float *)(A + 19349504) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 19316736) + 0, (float *)(A + 19152896) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 19415040) + 0, (float *)(A + 19152896) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 19251200) + 0);
-  k44_matmul((float *)(A + 19251200) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 19152896) + 0);
+  k35_sub_mul((float *)(A + 19283968) + 0, (float *)(A + 19644416) + 0);
+  k35_sub_mul((float *)(A + 19349504) + 0, (float *)(A + 19841024) + 0);
+  k34_mul_sub((float *)(A + 19251200) + 0, (float *)(A + 19873792) + 0);
+  k35_sub_mul((float *)(A + 19316736) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 19382272) + 0, (float *)(A + 5871360) + 10240, (float *)(A + 19316736) + 0, (float *)(A + 19611648) + 0, (float *)(A + 4440320) + 0, (float *)(A + 19349504) + 0, (float *)(A + 19251200) + 0, (float *)(A + 19644416) + 0, (float *)(A + 19152896) + 0, (float *)(A + 19841024) + 0, (float *)(A + 19283968) + 0, (float *)(A + 19873792) + 0, (float *)(A + 19415040) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 19251200) + 0);
+  k39_matmul((float *)(A + 19251200) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 19152896) + 0);
   k34_mul_sub((float *)(A + 19185664) + 0, (float *)(A + 19382272) + 0);
-  k34_mul_sub((float *)(A + 19021824) + 0, (float *)(A + 19415040) + 0);
-  k45_addn_mul_mul((float *)(A + 19152896) + 0, (float *)(A + 5871360) + 9984, (float *)(A + 19087360) + 0, (float *)(A + 19382272) + 0, (float *)(A + 4506880) + 0, (float *)(A + 19120128) + 0, (float *)(A + 19054592) + 0, (float *)(A + 19415040) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 19054592) + 0, (float *)(A + 19152896) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 19021824) + 0, (float *)(A + 19152896) + 0, (float *)(A + 19054592) + 0);
-  k39_pad((float *)(A + 19054592) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 19120128) + 0, (float *)(A + 19152896) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 18923520) + 0, (float *)(A + 19152896) + 0, (float *)(A + 19120128) + 0);
-  k40_pad((float *)(A + 19120128) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 19087360) + 0, (float *)(A + 18923520) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 19185664) + 0, (float *)(A + 18923520) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 19021824) + 0);
-  k44_matmul((float *)(A + 19021824) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 18923520) + 0);
+  k35_sub_mul((float *)(A + 19054592) + 0, (float *)(A + 19415040) + 0);
+  k35_sub_mul((float *)(A + 19120128) + 0, (float *)(A + 19611648) + 0);
+  k34_mul_sub((float *)(A + 19021824) + 0, (float *)(A + 19644416) + 0);
+  k35_sub_mul((float *)(A + 19087360) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 19152896) + 0, (float *)(A + 5871360) + 9984, (float *)(A + 19087360) + 0, (float *)(A + 19382272) + 0, (float *)(A + 4373760) + 0, (float *)(A + 19120128) + 0, (float *)(A + 19021824) + 0, (float *)(A + 19415040) + 0, (float *)(A + 18923520) + 0, (float *)(A + 19611648) + 0, (float *)(A + 19054592) + 0, (float *)(A + 19644416) + 0, (float *)(A + 19185664) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 19021824) + 0);
+  k39_matmul((float *)(A + 19021824) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 18923520) + 0);
   k34_mul_sub((float *)(A + 18956288) + 0, (float *)(A + 19152896) + 0);
-  k34_mul_sub((float *)(A + 18792448) + 0, (float *)(A + 19185664) + 0);
-  k45_addn_mul_mul((float *)(A + 18923520) + 0, (float *)(A + 5871360) + 9728, (float *)(A + 18857984) + 0, (float *)(A + 19152896) + 0, (float *)(A + 4440320) + 0, (float *)(A + 18890752) + 0, (float *)(A + 18825216) + 0, (float *)(A + 19185664) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 18825216) + 0, (float *)(A + 18923520) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 18792448) + 0, (float *)(A + 18923520) + 0, (float *)(A + 18825216) + 0);
-  k39_pad((float *)(A + 18825216) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 18890752) + 0, (float *)(A + 18923520) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 18694144) + 0, (float *)(A + 18923520) + 0, (float *)(A + 18890752) + 0);
-  k40_pad((float *)(A + 18890752) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 18857984) + 0, (float *)(A + 18694144) + 0);
+  k35_sub_mul((float *)(A + 18825216) + 0, (float *)(A + 19185664) + 0);
+  k35_sub_mul((float *)(A + 18890752) + 0, (float *)(A + 19382272) + 0);
+  k34_mul_sub((float *)(A + 18792448) + 0, (float *)(A + 19415040) + 0);
+  k35_sub_mul((float *)(A + 18857984) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 18923520) + 0, (float *)(A + 5871360) + 9728, (float *)(A + 18857984) + 0, (float *)(A + 19152896) + 0, (float *)(A + 4440320) + 0, (float *)(A + 18890752) + 0, (float *)(A + 18792448) + 0, (float *)(A + 19185664) + 0, (float *)(A + 18694144) + 0, (float *)(A + 19382272) + 0, (float *)(A + 18825216) + 0, (float *)(A + 19415040) + 0, (float *)(A + 18956288) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 18792448) + 0);
+  k39_matmul((float *)(A + 18792448) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 18694144) + 0);
+  k34_mul_sub((float *)(A + 18726912) + 0, (float *)(A + 18923520) + 0);
+  k35_sub_mul((float *)(A + 18595840) + 0, (float *)(A + 18956288) + 0);
+  k35_sub_mul((float *)(A + 18661376) + 0, (float *)(A + 19152896) + 0);
+  k34_mul_sub((float *)(A + 18563072) + 0, (float *)(A + 19185664) + 0);
+  k35_sub_mul((float *)(A + 18628608) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 18694144) + 0, (float *)(A + 5871360) + 9472, (float *)(A + 18628608) + 0, (float *)(A + 18923520) + 0, (float *)(A + 4373760) + 0, (float *)(A + 18661376) + 0, (float *)(A + 18563072) + 0, (float *)(A + 18956288) + 0, (float *)(A + 18464768) + 0, (float *)(A + 19152896) + 0, (float *)(A + 18595840) + 0, (float *)(A + 19185664) + 0, (float *)(A + 18726912) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 18563072) + 0);
+  k39_matmul((float *)(A + 18563072) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 18464768) + 0);
+  k34_mul_sub((float *)(A + 18497536) + 0, (float *)(A + 18694144) + 0);
+  k35_sub_mul((float *)(A + 18366464) + 0, (float *)(A + 18726912) + 0);
+  k35_sub_mul((float *)(A + 18432000) + 0, (float *)(A + 18923520) + 0);
+  k34_mul_sub((float *)(A + 18333696) + 0, (float *)(A + 18956288) + 0);
+  k35_sub_mul((float *)(A + 18399232) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 18464768) + 0, (float *)(A + 5871360) + 9216, (float *)(A + 18399232) + 0, (float *)(A + 18694144) + 0, (float *)(A + 4440320) + 0, (float *)(A + 18432000) + 0, (float *)(A + 18333696) + 0, (float *)(A + 18726912) + 0, (float *)(A + 18235392) + 0, (float *)(A + 18923520) + 0, (float *)(A + 18366464) + 0, (float *)(A + 18956288) + 0, (float *)(A + 18497536) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 18333696) + 0);
+  k39_matmul((float *)(A + 18333696) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 18235392) + 0);
+  k34_mul_sub((float *)(A + 18268160) + 0, (float *)(A + 18464768) + 0);
+  k35_sub_mul((float *)(A + 18137088) + 0, (float *)(A + 18497536) + 0);
+  k35_sub_mul((float *)(A + 18202624) + 0, (float *)(A + 18694144) + 0);
+  k34_mul_sub((float *)(A + 18104320) + 0, (float *)(A + 18726912) + 0);
+  k35_sub_mul((float *)(A + 18169856) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 18235392) + 0, (float *)(A + 5871360) + 8960, (float *)(A + 18169856) + 0, (float *)(A + 18464768) + 0, (float *)(A + 4373760) + 0, (float *)(A + 18202624) + 0, (float *)(A + 18104320) + 0, (float *)(A + 18497536) + 0, (float *)(A + 18006016) + 0, (float *)(A + 18694144) + 0, (float *)(A + 18137088) + 0, (float *)(A + 18726912) + 0, (float *)(A + 18268160) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 18104320) + 0);
+  k39_matmul((float *)(A + 18104320) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 18006016) + 0);
+  k34_mul_sub((float *)(A + 18038784) + 0, (float *)(A + 18235392) + 0);
+  k35_sub_mul((float *)(A + 17907712) + 0, (float *)(A + 18268160) + 0);
+  k35_sub_mul((float *)(A + 17973248) + 0, (float *)(A + 18464768) + 0);
+  k34_mul_sub((float *)(A + 17874944) + 0, (float *)(A + 18497536) + 0);
+  k35_sub_mul((float *)(A + 17940480) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 18006016) + 0, (float *)(A + 5871360) + 8704, (float *)(A + 17940480) + 0, (float *)(A + 18235392) + 0, (float *)(A + 4440320) + 0, (float *)(A + 17973248) + 0, (float *)(A + 17874944) + 0, (float *)(A + 18268160) + 0, (float *)(A + 17776640) + 0, (float *)(A + 18464768) + 0, (float *)(A + 17907712) + 0, (float *)(A + 18497536) + 0, (float *)(A + 18038784) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 17874944) + 0);
+  k39_matmul((float *)(A + 17874944) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 17776640) + 0);
+  k34_mul_sub((float *)(A + 17809408) + 0, (float *)(A + 18006016) + 0);
+  k35_sub_mul((float *)(A + 17678336) + 0, (float *)(A + 18038784) + 0);
+  k35_sub_mul((float *)(A + 17743872) + 0, (float *)(A + 18235392) + 0);
+  k34_mul_sub((float *)(A + 17645568) + 0, (float *)(A + 18268160) + 0);
+  k35_sub_mul((float *)(A + 17711104) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 17776640) + 0, (float *)(A + 5871360) + 8448, (float *)(A + 17711104) + 0, (float *)(A + 18006016) + 0, (float *)(A + 4373760) + 0, (float *)(A + 17743872) + 0, (float *)(A + 17645568) + 0, (float *)(A + 18038784) + 0, (float *)(A + 17547264) + 0, (float *)(A + 18235392) + 0, (float *)(A + 17678336) + 0, (float *)(A + 18268160) + 0, (float *)(A + 17809408) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 17645568) + 0);
+  k39_matmul((float *)(A + 17645568) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 17547264) + 0);
+  k34_mul_sub((float *)(A + 17580032) + 0, (float *)(A + 17776640) + 0);
+  k35_sub_mul((float *)(A + 17448960) + 0, (float *)(A + 17809408) + 0);
+  k35_sub_mul((float *)(A + 17514496) + 0, (float *)(A + 18006016) + 0);
+  k34_mul_sub((float *)(A + 17416192) + 0, (float *)(A + 18038784) + 0);
+  k35_sub_mul((float *)(A + 17481728) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 17547264) + 0, (float *)(A + 5871360) + 8192, (float *)(A + 17481728) + 0, (float *)(A + 17776640) + 0, (float *)(A + 4440320) + 0, (float *)(A + 17514496) + 0, (float *)(A + 17416192) + 0, (float *)(A + 17809408) + 0, (float *)(A + 17317888) + 0, (float *)(A + 18006016) + 0, (float *)(A + 17448960) + 0, (float *)(A + 18038784) + 0, (float *)(A + 17580032) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 17416192) + 0);
+  k39_matmul((float *)(A + 17416192) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 17317888) + 0);
+  k34_mul_sub((float *)(A + 17350656) + 0, (float *)(A + 17547264) + 0);
+  k35_sub_mul((float *)(A + 17219584) + 0, (float *)(A + 17580032) + 0);
+  k35_sub_mul((float *)(A + 17285120) + 0, (float *)(A + 17776640) + 0);
+  k34_mul_sub((float *)(A + 17186816) + 0, (float *)(A + 17809408) + 0);
+  k35_sub_mul((float *)(A + 17252352) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 17317888) + 0, (float *)(A + 5871360) + 7936, (float *)(A + 17252352) + 0, (float *)(A + 17547264) + 0, (float *)(A + 4373760) + 0, (float *)(A + 17285120) + 0, (float *)(A + 17186816) + 0, (float *)(A + 17580032) + 0, (float *)(A + 17088512) + 0, (float *)(A + 17776640) + 0, (float *)(A + 17219584) + 0, (float *)(A + 17809408) + 0, (float *)(A + 17350656) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 17186816) + 0);
+  k39_matmul((float *)(A + 17186816) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 17088512) + 0);
+  k34_mul_sub((float *)(A + 17121280) + 0, (float *)(A + 17317888) + 0);
+  k35_sub_mul((float *)(A + 16990208) + 0, (float *)(A + 17350656) + 0);
+  k35_sub_mul((float *)(A + 17055744) + 0, (float *)(A + 17547264) + 0);
+  k34_mul_sub((float *)(A + 16957440) + 0, (float *)(A + 17580032) + 0);
+  k35_sub_mul((float *)(A + 17022976) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 17088512) + 0, (float *)(A + 5871360) + 7680, (float *)(A + 17022976) + 0, (float *)(A + 17317888) + 0, (float *)(A + 4440320) + 0, (float *)(A + 17055744) + 0, (float *)(A + 16957440) + 0, (float *)(A + 17350656) + 0, (float *)(A + 16859136) + 0, (float *)(A + 17547264) + 0, (float *)(A + 16990208) + 0, (float *)(A + 17580032) + 0, (float *)(A + 17121280) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 16957440) + 0);
+  k39_matmul((float *)(A + 16957440) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 16859136) + 0);
+  k34_mul_sub((float *)(A + 16891904) + 0, (float *)(A + 17088512) + 0);
+  k35_sub_mul((float *)(A + 16760832) + 0, (float *)(A + 17121280) + 0);
+  k35_sub_mul((float *)(A + 16826368) + 0, (float *)(A + 17317888) + 0);
+  k34_mul_sub((float *)(A + 16728064) + 0, (float *)(A + 17350656) + 0);
+  k35_sub_mul((float *)(A + 16793600) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 16859136) + 0, (float *)(A + 5871360) + 7424, (float *)(A + 16793600) + 0, (float *)(A + 17088512) + 0, (float *)(A + 4373760) + 0, (float *)(A + 16826368) + 0, (float *)(A + 16728064) + 0, (float *)(A + 17121280) + 0, (float *)(A + 16629760) + 0, (float *)(A + 17317888) + 0, (float *)(A + 16760832) + 0, (float *)(A + 17350656) + 0, (float *)(A + 16891904) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 16728064) + 0);
+  k39_matmul((float *)(A + 16728064) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 16629760) + 0);
+  k34_mul_sub((float *)(A + 16662528) + 0, (float *)(A + 16859136) + 0);
+  k35_sub_mul((float *)(A + 16531456) + 0, (float *)(A + 16891904) + 0);
+  k35_sub_mul((float *)(A + 16596992) + 0, (float *)(A + 17088512) + 0);
+  k34_mul_sub((float *)(A + 16498688) + 0, (float *)(A + 17121280) + 0);
+  k35_sub_mul((float *)(A + 16564224) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 16629760) + 0, (float *)(A + 5871360) + 7168, (float *)(A + 16564224) + 0, (float *)(A + 16859136) + 0, (float *)(A + 4440320) + 0, (float *)(A + 16596992) + 0, (float *)(A + 16498688) + 0, (float *)(A + 16891904) + 0, (float *)(A + 16400384) + 0, (float *)(A + 17088512) + 0, (float *)(A + 16531456) + 0, (float *)(A + 17121280) + 0, (float *)(A + 16662528) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 16498688) + 0);
+  k39_matmul((float *)(A + 16498688) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 16400384) + 0);
+  k34_mul_sub((float *)(A + 16433152) + 0, (float *)(A + 16629760) + 0);
+  k35_sub_mul((float *)(A + 16302080) + 0, (float *)(A + 16662528) + 0);
+  k35_sub_mul((float *)(A + 16367616) + 0, (float *)(A + 16859136) + 0);
+  k34_mul_sub((float *)(A + 16269312) + 0, (float *)(A + 16891904) + 0);
+  k35_sub_mul((float *)(A + 16334848) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 16400384) + 0, (float *)(A + 5871360) + 6912, (float *)(A + 16334848) + 0, (float *)(A + 16629760) + 0, (float *)(A + 4373760) + 0, (float *)(A + 16367616) + 0, (float *)(A + 16269312) + 0, (float *)(A + 16662528) + 0, (float *)(A + 16171008) + 0, (float *)(A + 16859136) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16891904) + 0, (float *)(A + 16433152) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 16269312) + 0);
+  k39_matmul((float *)(A + 16269312) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 16171008) + 0);
+  k34_mul_sub((float *)(A + 16203776) + 0, (float *)(A + 16400384) + 0);
+  k35_sub_mul((float *)(A + 16072704) + 0, (float *)(A + 16433152) + 0);
+  k35_sub_mul((float *)(A + 16138240) + 0, (float *)(A + 16629760) + 0);
+  k34_mul_sub((float *)(A + 16039936) + 0, (float *)(A + 16662528) + 0);
+  k35_sub_mul((float *)(A + 16105472) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 16171008) + 0, (float *)(A + 5871360) + 6656, (float *)(A + 16105472) + 0, (float *)(A + 16400384) + 0, (float *)(A + 4440320) + 0, (float *)(A + 16138240) + 0, (float *)(A + 16039936) + 0, (float *)(A + 16433152) + 0, (float *)(A + 15941632) + 0, (float *)(A + 16629760) + 0, (float *)(A + 16072704) + 0, (float *)(A + 16662528) + 0, (float *)(A + 16203776) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 16039936) + 0);
+  k39_matmul((float *)(A + 16039936) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 15941632) + 0);
+  k34_mul_sub((float *)(A + 15974400) + 0, (float *)(A + 16171008) + 0);
+  k35_sub_mul((float *)(A + 15843328) + 0, (float *)(A + 16203776) + 0);
+  k35_sub_mul((float *)(A + 15908864) + 0, (float *)(A + 16400384) + 0);
+  k34_mul_sub((float *)(A + 15810560) + 0, (float *)(A + 16433152) + 0);
+  k35_sub_mul((float *)(A + 15876096) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 15941632) + 0, (float *)(A + 5871360) + 6400, (float *)(A + 15876096) + 0, (float *)(A + 16171008) + 0, (float *)(A + 4373760) + 0, (float *)(A + 15908864) + 0, (float *)(A + 15810560) + 0, (float *)(A + 16203776) + 0, (float *)(A + 15712256) + 0, (float *)(A + 16400384) + 0, (float *)(A + 15843328) + 0, (float *)(A + 16433152) + 0, (float *)(A + 15974400) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 15810560) + 0);
+  k39_matmul((float *)(A + 15810560) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 15712256) + 0);
+  k34_mul_sub((float *)(A + 15745024) + 0, (float *)(A + 15941632) + 0);
+  k35_sub_mul((float *)(A + 15613952) + 0, (float *)(A + 15974400) + 0);
+  k35_sub_mul((float *)(A + 15679488) + 0, (float *)(A + 16171008) + 0);
+  k34_mul_sub((float *)(A + 15581184) + 0, (float *)(A + 16203776) + 0);
+  k35_sub_mul((float *)(A + 15646720) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 15712256) + 0, (float *)(A + 5871360) + 6144, (float *)(A + 15646720) + 0, (float *)(A + 15941632) + 0, (float *)(A + 4440320) + 0, (float *)(A + 15679488) + 0, (float *)(A + 15581184) + 0, (float *)(A + 15974400) + 0, (float *)(A + 15482880) + 0, (float *)(A + 16171008) + 0, (float *)(A + 15613952) + 0, (float *)(A + 16203776) + 0, (float *)(A + 15745024) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 15581184) + 0);
+  k39_matmul((float *)(A + 15581184) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 15482880) + 0);
+  k34_mul_sub((float *)(A + 15515648) + 0, (float *)(A + 15712256) + 0);
+  k35_sub_mul((float *)(A + 15384576) + 0, (float *)(A + 15745024) + 0);
+  k35_sub_mul((float *)(A + 15450112) + 0, (float *)(A + 15941632) + 0);
+  k34_mul_sub((float *)(A + 15351808) + 0, (float *)(A + 15974400) + 0);
+  k35_sub_mul((float *)(A + 15417344) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 15482880) + 0, (float *)(A + 5871360) + 5888, (float *)(A + 15417344) + 0, (float *)(A + 15712256) + 0, (float *)(A + 4373760) + 0, (float *)(A + 15450112) + 0, (float *)(A + 15351808) + 0, (float *)(A + 15745024) + 0, (float *)(A + 15253504) + 0, (float *)(A + 15941632) + 0, (float *)(A + 15384576) + 0, (float *)(A + 15974400) + 0, (float *)(A + 15515648) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 15351808) + 0);
+  k39_matmul((float *)(A + 15351808) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 15253504) + 0);
+  k34_mul_sub((float *)(A + 15286272) + 0, (float *)(A + 15482880) + 0);
+  k35_sub_mul((float *)(A + 15155200) + 0, (float *)(A + 15515648) + 0);
+  k35_sub_mul((float *)(A + 15220736) + 0, (float *)(A + 15712256) + 0);
+  k34_mul_sub((float *)(A + 15122432) + 0, (float *)(A + 15745024) + 0);
+  k35_sub_mul((float *)(A + 15187968) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 15253504) + 0, (float *)(A + 5871360) + 5632, (float *)(A + 15187968) + 0, (float *)(A + 15482880) + 0, (float *)(A + 4440320) + 0, (float *)(A + 15220736) + 0, (float *)(A + 15122432) + 0, (float *)(A + 15515648) + 0, (float *)(A + 15024128) + 0, (float *)(A + 15712256) + 0, (float *)(A + 15155200) + 0, (float *)(A + 15745024) + 0, (float *)(A + 15286272) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 15122432) + 0);
+  k39_matmul((float *)(A + 15122432) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 15024128) + 0);
+  k34_mul_sub((float *)(A + 15056896) + 0, (float *)(A + 15253504) + 0);
+  k35_sub_mul((float *)(A + 14925824) + 0, (float *)(A + 15286272) + 0);
+  k35_sub_mul((float *)(A + 14991360) + 0, (float *)(A + 15482880) + 0);
+  k34_mul_sub((float *)(A + 14893056) + 0, (float *)(A + 15515648) + 0);
+  k35_sub_mul((float *)(A + 14958592) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 15024128) + 0, (float *)(A + 5871360) + 5376, (float *)(A + 14958592) + 0, (float *)(A + 15253504) + 0, (float *)(A + 4373760) + 0, (float *)(A + 14991360) + 0, (float *)(A + 14893056) + 0, (float *)(A + 15286272) + 0, (float *)(A + 14794752) + 0, (float *)(A + 15482880) + 0, (float *)(A + 14925824) + 0, (float *)(A + 15515648) + 0, (float *)(A + 15056896) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 14893056) + 0);
+  k39_matmul((float *)(A + 14893056) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 14794752) + 0);
+  k34_mul_sub((float *)(A + 14827520) + 0, (float *)(A + 15024128) + 0);
+  k35_sub_mul((float *)(A + 14696448) + 0, (float *)(A + 15056896) + 0);
+  k35_sub_mul((float *)(A + 14761984) + 0, (float *)(A + 15253504) + 0);
+  k34_mul_sub((float *)(A + 14663680) + 0, (float *)(A + 15286272) + 0);
+  k35_sub_mul((float *)(A + 14729216) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 14794752) + 0, (float *)(A + 5871360) + 5120, (float *)(A + 14729216) + 0, (float *)(A + 15024128) + 0, (float *)(A + 4440320) + 0, (float *)(A + 14761984) + 0, (float *)(A + 14663680) + 0, (float *)(A + 15056896) + 0, (float *)(A + 14565376) + 0, (float *)(A + 15253504) + 0, (float *)(A + 14696448) + 0, (float *)(A + 15286272) + 0, (float *)(A + 14827520) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 14663680) + 0);
+  k39_matmul((float *)(A + 14663680) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 14565376) + 0);
+  k34_mul_sub((float *)(A + 14598144) + 0, (float *)(A + 14794752) + 0);
+  k35_sub_mul((float *)(A + 14467072) + 0, (float *)(A + 14827520) + 0);
+  k35_sub_mul((float *)(A + 14532608) + 0, (float *)(A + 15024128) + 0);
+  k34_mul_sub((float *)(A + 14434304) + 0, (float *)(A + 15056896) + 0);
+  k35_sub_mul((float *)(A + 14499840) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 14565376) + 0, (float *)(A + 5871360) + 4864, (float *)(A + 14499840) + 0, (float *)(A + 14794752) + 0, (float *)(A + 4373760) + 0, (float *)(A + 14532608) + 0, (float *)(A + 14434304) + 0, (float *)(A + 14827520) + 0, (float *)(A + 14336000) + 0, (float *)(A + 15024128) + 0, (float *)(A + 14467072) + 0, (float *)(A + 15056896) + 0, (float *)(A + 14598144) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 14434304) + 0);
+  k39_matmul((float *)(A + 14434304) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 14336000) + 0);
+  k34_mul_sub((float *)(A + 14368768) + 0, (float *)(A + 14565376) + 0);
+  k35_sub_mul((float *)(A + 14237696) + 0, (float *)(A + 14598144) + 0);
+  k35_sub_mul((float *)(A + 14303232) + 0, (float *)(A + 14794752) + 0);
+  k34_mul_sub((float *)(A + 14204928) + 0, (float *)(A + 14827520) + 0);
+  k35_sub_mul((float *)(A + 14270464) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 14336000) + 0, (float *)(A + 5871360) + 4608, (float *)(A + 14270464) + 0, (float *)(A + 14565376) + 0, (float *)(A + 4440320) + 0, (float *)(A + 14303232) + 0, (float *)(A + 14204928) + 0, (float *)(A + 14598144) + 0, (float *)(A + 14106624) + 0, (float *)(A + 14794752) + 0, (float *)(A + 14237696) + 0, (float *)(A + 14827520) + 0, (float *)(A + 14368768) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 14204928) + 0);
+  k39_matmul((float *)(A + 14204928) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 14106624) + 0);
+  k34_mul_sub((float *)(A + 14139392) + 0, (float *)(A + 14336000) + 0);
+  k35_sub_mul((float *)(A + 14008320) + 0, (float *)(A + 14368768) + 0);
+  k35_sub_mul((float *)(A + 14073856) + 0, (float *)(A + 14565376) + 0);
+  k34_mul_sub((float *)(A + 13975552) + 0, (float *)(A + 14598144) + 0);
+  k35_sub_mul((float *)(A + 14041088) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 14106624) + 0, (float *)(A + 5871360) + 4352, (float *)(A + 14041088) + 0, (float *)(A + 14336000) + 0, (float *)(A + 4373760) + 0, (float *)(A + 14073856) + 0, (float *)(A + 13975552) + 0, (float *)(A + 14368768) + 0, (float *)(A + 13877248) + 0, (float *)(A + 14565376) + 0, (float *)(A + 14008320) + 0, (float *)(A + 14598144) + 0, (float *)(A + 14139392) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 13975552) + 0);
+  k39_matmul((float *)(A + 13975552) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 13877248) + 0);
+  k34_mul_sub((float *)(A + 13910016) + 0, (float *)(A + 14106624) + 0);
+  k35_sub_mul((float *)(A + 13778944) + 0, (float *)(A + 14139392) + 0);
+  k35_sub_mul((float *)(A + 13844480) + 0, (float *)(A + 14336000) + 0);
+  k34_mul_sub((float *)(A + 13746176) + 0, (float *)(A + 14368768) + 0);
+  k35_sub_mul((float *)(A + 13811712) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 13877248) + 0, (float *)(A + 5871360) + 4096, (float *)(A + 13811712) + 0, (float *)(A + 14106624) + 0, (float *)(A + 4440320) + 0, (float *)(A + 13844480) + 0, (float *)(A + 13746176) + 0, (float *)(A + 14139392) + 0, (float *)(A + 13647872) + 0, (float *)(A + 14336000) + 0, (float *)(A + 13778944) + 0, (float *)(A + 14368768) + 0, (float *)(A + 13910016) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 13746176) + 0);
+  k39_matmul((float *)(A + 13746176) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 13647872) + 0);
+  k34_mul_sub((float *)(A + 13680640) + 0, (float *)(A + 13877248) + 0);
 }
 
 static void charlm_lstm_grad_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 18956288) + 0, (float *)(A + 18694144) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 18792448) + 0);
-  k44_matmul((float *)(A + 18792448) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 18694144) + 0);
-  k34_mul_sub((float *)(A + 18726912) + 0, (float *)(A + 18923520) + 0);
-  k34_mul_sub((float *)(A + 18563072) + 0, (float *)(A + 18956288) + 0);
-  k45_addn_mul_mul((float *)(A + 18694144) + 0, (float *)(A + 5871360) + 9472, (float *)(A + 18628608) + 0, (float *)(A + 18923520) + 0, (float *)(A + 4506880) + 0, (float *)(A + 18661376) + 0, (float *)(A + 18595840) + 0, (float *)(A + 18956288) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 18595840) + 0, (float *)(A + 18694144) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 18563072) + 0, (float *)(A + 18694144) + 0, (float *)(A + 18595840) + 0);
-  k39_pad((float *)(A + 18595840) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 18661376) + 0, (float *)(A + 18694144) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 18464768) + 0, (float *)(A + 18694144) + 0, (float *)(A + 18661376) + 0);
-  k40_pad((float *)(A + 18661376) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 18628608) + 0, (float *)(A + 18464768) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 18726912) + 0, (float *)(A + 18464768) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 18563072) + 0);
-  k44_matmul((float *)(A + 18563072) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 18464768) + 0);
-  k34_mul_sub((float *)(A + 18497536) + 0, (float *)(A + 18694144) + 0);
-  k34_mul_sub((float *)(A + 18333696) + 0, (float *)(A + 18726912) + 0);
-  k45_addn_mul_mul((float *)(A + 18464768) + 0, (float *)(A + 5871360) + 9216, (float *)(A + 18399232) + 0, (float *)(A + 18694144) + 0, (float *)(A + 4440320) + 0, (float *)(A + 18432000) + 0, (float *)(A + 18366464) + 0, (float *)(A + 18726912) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 18366464) + 0, (float *)(A + 18464768) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 18333696) + 0, (float *)(A + 18464768) + 0, (float *)(A + 18366464) + 0);
-  k39_pad((float *)(A + 18366464) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 18432000) + 0, (float *)(A + 18464768) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 18235392) + 0, (float *)(A + 18464768) + 0, (float *)(A + 18432000) + 0);
-  k40_pad((float *)(A + 18432000) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 18399232) + 0, (float *)(A + 18235392) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 18497536) + 0, (float *)(A + 18235392) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 18333696) + 0);
-  k44_matmul((float *)(A + 18333696) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 18235392) + 0);
-  k34_mul_sub((float *)(A + 18268160) + 0, (float *)(A + 18464768) + 0);
-  k34_mul_sub((float *)(A + 18104320) + 0, (float *)(A + 18497536) + 0);
-  k45_addn_mul_mul((float *)(A + 18235392) + 0, (float *)(A + 5871360) + 8960, (float *)(A + 18169856) + 0, (float *)(A + 18464768) + 0, (float *)(A + 4506880) + 0, (float *)(A + 18202624) + 0, (float *)(A + 18137088) + 0, (float *)(A + 18497536) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 18137088) + 0, (float *)(A + 18235392) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 18104320) + 0, (float *)(A + 18235392) + 0, (float *)(A + 18137088) + 0);
-  k39_pad((float *)(A + 18137088) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 18202624) + 0, (float *)(A + 18235392) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 18006016) + 0, (float *)(A + 18235392) + 0, (float *)(A + 18202624) + 0);
-  k40_pad((float *)(A + 18202624) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 18169856) + 0, (float *)(A + 18006016) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 18268160) + 0, (float *)(A + 18006016) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 18104320) + 0);
-  k44_matmul((float *)(A + 18104320) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 18006016) + 0);
-  k34_mul_sub((float *)(A + 18038784) + 0, (float *)(A + 18235392) + 0);
-  k34_mul_sub((float *)(A + 17874944) + 0, (float *)(A + 18268160) + 0);
-  k45_addn_mul_mul((float *)(A + 18006016) + 0, (float *)(A + 5871360) + 8704, (float *)(A + 17940480) + 0, (float *)(A + 18235392) + 0, (float *)(A + 4440320) + 0, (float *)(A + 17973248) + 0, (float *)(A + 17907712) + 0, (float *)(A + 18268160) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 17907712) + 0, (float *)(A + 18006016) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 17874944) + 0, (float *)(A + 18006016) + 0, (float *)(A + 17907712) + 0);
-  k39_pad((float *)(A + 17907712) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 17973248) + 0, (float *)(A + 18006016) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 17776640) + 0, (float *)(A + 18006016) + 0, (float *)(A + 17973248) + 0);
-  k40_pad((float *)(A + 17973248) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 17940480) + 0, (float *)(A + 17776640) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 18038784) + 0, (float *)(A + 17776640) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 17874944) + 0);
-  k44_matmul((float *)(A + 17874944) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 17776640) + 0);
-  k34_mul_sub((float *)(A + 17809408) + 0, (float *)(A + 18006016) + 0);
-  k34_mul_sub((float *)(A + 17645568) + 0, (float *)(A + 18038784) + 0);
-  k45_addn_mul_mul((float *)(A + 17776640) + 0, (float *)(A + 5871360) + 8448, (float *)(A + 17711104) + 0, (float *)(A + 18006016) + 0, (float *)(A + 4506880) + 0, (float *)(A + 17743872) + 0, (float *)(A + 17678336) + 0, (float *)(A + 18038784) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 17678336) + 0, (float *)(A + 17776640) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 17645568) + 0, (float *)(A + 17776640) + 0, (float *)(A + 17678336) + 0);
-  k39_pad((float *)(A + 17678336) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 17743872) + 0, (float *)(A + 17776640) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 17547264) + 0, (float *)(A + 17776640) + 0, (float *)(A + 17743872) + 0);
-  k40_pad((float *)(A + 17743872) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 17711104) + 0, (float *)(A + 17547264) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 17809408) + 0, (float *)(A + 17547264) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 17645568) + 0);
-  k44_matmul((float *)(A + 17645568) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 17547264) + 0);
-  k34_mul_sub((float *)(A + 17580032) + 0, (float *)(A + 17776640) + 0);
-  k34_mul_sub((float *)(A + 17416192) + 0, (float *)(A + 17809408) + 0);
-  k45_addn_mul_mul((float *)(A + 17547264) + 0, (float *)(A + 5871360) + 8192, (float *)(A + 17481728) + 0, (float *)(A + 17776640) + 0, (float *)(A + 4440320) + 0, (float *)(A + 17514496) + 0, (float *)(A + 17448960) + 0, (float *)(A + 17809408) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 17448960) + 0, (float *)(A + 17547264) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 17416192) + 0, (float *)(A + 17547264) + 0, (float *)(A + 17448960) + 0);
-  k39_pad((float *)(A + 17448960) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 17514496) + 0, (float *)(A + 17547264) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 17317888) + 0, (float *)(A + 17547264) + 0, (float *)(A + 17514496) + 0);
-  k40_pad((float *)(A + 17514496) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 17481728) + 0, (float *)(A + 17317888) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 17580032) + 0, (float *)(A + 17317888) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 17416192) + 0);
-  k44_matmul((float *)(A + 17416192) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 17317888) + 0);
-  k34_mul_sub((float *)(A + 17350656) + 0, (float *)(A + 17547264) + 0);
-  k34_mul_sub((float *)(A + 17186816) + 0, (float *)(A + 17580032) + 0);
-  k45_addn_mul_mul((float *)(A + 17317888) + 0, (float *)(A + 5871360) + 7936, (float *)(A + 17252352) + 0, (float *)(A + 17547264) + 0, (float *)(A + 4506880) + 0, (float *)(A + 17285120) + 0, (float *)(A + 17219584) + 0, (float *)(A + 17580032) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 17219584) + 0, (float *)(A + 17317888) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 17186816) + 0, (float *)(A + 17317888) + 0, (float *)(A + 17219584) + 0);
-  k39_pad((float *)(A + 17219584) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 17285120) + 0, (float *)(A + 17317888) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 17088512) + 0, (float *)(A + 17317888) + 0, (float *)(A + 17285120) + 0);
-  k40_pad((float *)(A + 17285120) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 17252352) + 0, (float *)(A + 17088512) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 17350656) + 0, (float *)(A + 17088512) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 17186816) + 0);
-  k44_matmul((float *)(A + 17186816) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 17088512) + 0);
-  k34_mul_sub((float *)(A + 17121280) + 0, (float *)(A + 17317888) + 0);
-  k34_mul_sub((float *)(A + 16957440) + 0, (float *)(A + 17350656) + 0);
-  k45_addn_mul_mul((float *)(A + 17088512) + 0, (float *)(A + 5871360) + 7680, (float *)(A + 17022976) + 0, (float *)(A + 17317888) + 0, (float *)(A + 4440320) + 0, (float *)(A + 17055744) + 0, (float *)(A + 16990208) + 0, (float *)(A + 17350656) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 16990208) + 0, (float *)(A + 17088512) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 16957440) + 0, (float *)(A + 17088512) + 0, (float *)(A + 16990208) + 0);
-  k39_pad((float *)(A + 16990208) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 17055744) + 0, (float *)(A + 17088512) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 16859136) + 0, (float *)(A + 17088512) + 0, (float *)(A + 17055744) + 0);
-  k40_pad((float *)(A + 17055744) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 17022976) + 0, (float *)(A + 16859136) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 17121280) + 0, (float *)(A + 16859136) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 16957440) + 0);
-  k44_matmul((float *)(A + 16957440) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 16859136) + 0);
-  k34_mul_sub((float *)(A + 16891904) + 0, (float *)(A + 17088512) + 0);
-  k34_mul_sub((float *)(A + 16728064) + 0, (float *)(A + 17121280) + 0);
-  k45_addn_mul_mul((float *)(A + 16859136) + 0, (float *)(A + 5871360) + 7424, (float *)(A + 16793600) + 0, (float *)(A + 17088512) + 0, (float *)(A + 4506880) + 0, (float *)(A + 16826368) + 0, (float *)(A + 16760832) + 0, (float *)(A + 17121280) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 16760832) + 0, (float *)(A + 16859136) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 16728064) + 0, (float *)(A + 16859136) + 0, (float *)(A + 16760832) + 0);
-  k39_pad((float *)(A + 16760832) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 16826368) + 0, (float *)(A + 16859136) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 16629760) + 0, (float *)(A + 16859136) + 0, (float *)(A + 16826368) + 0);
-  k40_pad((float *)(A + 16826368) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 16793600) + 0, (float *)(A + 16629760) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 16891904) + 0, (float *)(A + 16629760) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 16728064) + 0);
-  k44_matmul((float *)(A + 16728064) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 16629760) + 0);
-  k34_mul_sub((float *)(A + 16662528) + 0, (float *)(A + 16859136) + 0);
-  k34_mul_sub((float *)(A + 16498688) + 0, (float *)(A + 16891904) + 0);
-  k45_addn_mul_mul((float *)(A + 16629760) + 0, (float *)(A + 5871360) + 7168, (float *)(A + 16564224) + 0, (float *)(A + 16859136) + 0, (float *)(A + 4440320) + 0, (float *)(A + 16596992) + 0, (float *)(A + 16531456) + 0, (float *)(A + 16891904) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 16531456) + 0, (float *)(A + 16629760) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 16498688) + 0, (float *)(A + 16629760) + 0, (float *)(A + 16531456) + 0);
-  k39_pad((float *)(A + 16531456) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 16596992) + 0, (float *)(A + 16629760) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 16400384) + 0, (float *)(A + 16629760) + 0, (float *)(A + 16596992) + 0);
-  k40_pad((float *)(A + 16596992) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 16564224) + 0, (float *)(A + 16400384) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 16662528) + 0, (float *)(A + 16400384) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 16498688) + 0);
-  k44_matmul((float *)(A + 16498688) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 16400384) + 0);
-  k34_mul_sub((float *)(A + 16433152) + 0, (float *)(A + 16629760) + 0);
-  k34_mul_sub((float *)(A + 16269312) + 0, (float *)(A + 16662528) + 0);
-  k45_addn_mul_mul((float *)(A + 16400384) + 0, (float *)(A + 5871360) + 6912, (float *)(A + 16334848) + 0, (float *)(A + 16629760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 16367616) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16662528) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 16302080) + 0, (float *)(A + 16400384) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 16269312) + 0, (float *)(A + 16400384) + 0, (float *)(A + 16302080) + 0);
-  k39_pad((float *)(A + 16302080) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 16367616) + 0, (float *)(A + 16400384) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 16171008) + 0, (float *)(A + 16400384) + 0, (float *)(A + 16367616) + 0);
-  k40_pad((float *)(A + 16367616) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 16334848) + 0, (float *)(A + 16171008) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 16433152) + 0, (float *)(A + 16171008) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 16269312) + 0);
-  k44_matmul((float *)(A + 16269312) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 16171008) + 0);
-  k34_mul_sub((float *)(A + 16203776) + 0, (float *)(A + 16400384) + 0);
-  k34_mul_sub((float *)(A + 16039936) + 0, (float *)(A + 16433152) + 0);
-  k45_addn_mul_mul((float *)(A + 16171008) + 0, (float *)(A + 5871360) + 6656, (float *)(A + 16105472) + 0, (float *)(A + 16400384) + 0, (float *)(A + 4440320) + 0, (float *)(A + 16138240) + 0, (float *)(A + 16072704) + 0, (float *)(A + 16433152) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 16072704) + 0, (float *)(A + 16171008) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 16039936) + 0, (float *)(A + 16171008) + 0, (float *)(A + 16072704) + 0);
-  k39_pad((float *)(A + 16072704) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 16138240) + 0, (float *)(A + 16171008) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 15941632) + 0, (float *)(A + 16171008) + 0, (float *)(A + 16138240) + 0);
-  k40_pad((float *)(A + 16138240) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 16105472) + 0, (float *)(A + 15941632) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 16203776) + 0, (float *)(A + 15941632) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 16039936) + 0);
-  k44_matmul((float *)(A + 16039936) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 15941632) + 0);
-  k34_mul_sub((float *)(A + 15974400) + 0, (float *)(A + 16171008) + 0);
-  k34_mul_sub((float *)(A + 15810560) + 0, (float *)(A + 16203776) + 0);
-  k45_addn_mul_mul((float *)(A + 15941632) + 0, (float *)(A + 5871360) + 6400, (float *)(A + 15876096) + 0, (float *)(A + 16171008) + 0, (float *)(A + 4506880) + 0, (float *)(A + 15908864) + 0, (float *)(A + 15843328) + 0, (float *)(A + 16203776) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 15843328) + 0, (float *)(A + 15941632) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 15810560) + 0, (float *)(A + 15941632) + 0, (float *)(A + 15843328) + 0);
-  k39_pad((float *)(A + 15843328) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 15908864) + 0, (float *)(A + 15941632) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 15712256) + 0, (float *)(A + 15941632) + 0, (float *)(A + 15908864) + 0);
-  k40_pad((float *)(A + 15908864) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 15876096) + 0, (float *)(A + 15712256) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 15974400) + 0, (float *)(A + 15712256) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 15810560) + 0);
-  k44_matmul((float *)(A + 15810560) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 15712256) + 0);
-  k34_mul_sub((float *)(A + 15745024) + 0, (float *)(A + 15941632) + 0);
-}
-
-static void charlm_lstm_grad_11(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k34_mul_sub((float *)(A + 15581184) + 0, (float *)(A + 15974400) + 0);
-  k45_addn_mul_mul((float *)(A + 15712256) + 0, (float *)(A + 5871360) + 6144, (float *)(A + 15646720) + 0, (float *)(A + 15941632) + 0, (float *)(A + 4440320) + 0, (float *)(A + 15679488) + 0, (float *)(A + 15613952) + 0, (float *)(A + 15974400) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 15613952) + 0, (float *)(A + 15712256) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 15581184) + 0, (float *)(A + 15712256) + 0, (float *)(A + 15613952) + 0);
-  k39_pad((float *)(A + 15613952) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 15679488) + 0, (float *)(A + 15712256) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 15482880) + 0, (float *)(A + 15712256) + 0, (float *)(A + 15679488) + 0);
-  k40_pad((float *)(A + 15679488) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 15646720) + 0, (float *)(A + 15482880) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 15745024) + 0, (float *)(A + 15482880) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 15581184) + 0);
-  k44_matmul((float *)(A + 15581184) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 15482880) + 0);
-  k34_mul_sub((float *)(A + 15515648) + 0, (float *)(A + 15712256) + 0);
-  k34_mul_sub((float *)(A + 15351808) + 0, (float *)(A + 15745024) + 0);
-  k45_addn_mul_mul((float *)(A + 15482880) + 0, (float *)(A + 5871360) + 5888, (float *)(A + 15417344) + 0, (float *)(A + 15712256) + 0, (float *)(A + 4506880) + 0, (float *)(A + 15450112) + 0, (float *)(A + 15384576) + 0, (float *)(A + 15745024) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 15384576) + 0, (float *)(A + 15482880) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 15351808) + 0, (float *)(A + 15482880) + 0, (float *)(A + 15384576) + 0);
-  k39_pad((float *)(A + 15384576) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 15450112) + 0, (float *)(A + 15482880) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 15253504) + 0, (float *)(A + 15482880) + 0, (float *)(A + 15450112) + 0);
-  k40_pad((float *)(A + 15450112) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 15417344) + 0, (float *)(A + 15253504) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 15515648) + 0, (float *)(A + 15253504) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 15351808) + 0);
-  k44_matmul((float *)(A + 15351808) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 15253504) + 0);
-  k34_mul_sub((float *)(A + 15286272) + 0, (float *)(A + 15482880) + 0);
-  k34_mul_sub((float *)(A + 15122432) + 0, (float *)(A + 15515648) + 0);
-  k45_addn_mul_mul((float *)(A + 15253504) + 0, (float *)(A + 5871360) + 5632, (float *)(A + 15187968) + 0, (float *)(A + 15482880) + 0, (float *)(A + 4440320) + 0, (float *)(A + 15220736) + 0, (float *)(A + 15155200) + 0, (float *)(A + 15515648) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 15155200) + 0, (float *)(A + 15253504) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 15122432) + 0, (float *)(A + 15253504) + 0, (float *)(A + 15155200) + 0);
-  k39_pad((float *)(A + 15155200) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 15220736) + 0, (float *)(A + 15253504) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 15024128) + 0, (float *)(A + 15253504) + 0, (float *)(A + 15220736) + 0);
-  k40_pad((float *)(A + 15220736) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 15187968) + 0, (float *)(A + 15024128) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 15286272) + 0, (float *)(A + 15024128) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 15122432) + 0);
-  k44_matmul((float *)(A + 15122432) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 15024128) + 0);
-  k34_mul_sub((float *)(A + 15056896) + 0, (float *)(A + 15253504) + 0);
-  k34_mul_sub((float *)(A + 14893056) + 0, (float *)(A + 15286272) + 0);
-  k45_addn_mul_mul((float *)(A + 15024128) + 0, (float *)(A + 5871360) + 5376, (float *)(A + 14958592) + 0, (float *)(A + 15253504) + 0, (float *)(A + 4506880) + 0, (float *)(A + 14991360) + 0, (float *)(A + 14925824) + 0, (float *)(A + 15286272) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 14925824) + 0, (float *)(A + 15024128) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 14893056) + 0, (float *)(A + 15024128) + 0, (float *)(A + 14925824) + 0);
-  k39_pad((float *)(A + 14925824) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 14991360) + 0, (float *)(A + 15024128) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 14794752) + 0, (float *)(A + 15024128) + 0, (float *)(A + 14991360) + 0);
-  k40_pad((float *)(A + 14991360) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 14958592) + 0, (float *)(A + 14794752) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 15056896) + 0, (float *)(A + 14794752) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 14893056) + 0);
-  k44_matmul((float *)(A + 14893056) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 14794752) + 0);
-  k34_mul_sub((float *)(A + 14827520) + 0, (float *)(A + 15024128) + 0);
-  k34_mul_sub((float *)(A + 14663680) + 0, (float *)(A + 15056896) + 0);
-  k45_addn_mul_mul((float *)(A + 14794752) + 0, (float *)(A + 5871360) + 5120, (float *)(A + 14729216) + 0, (float *)(A + 15024128) + 0, (float *)(A + 4440320) + 0, (float *)(A + 14761984) + 0, (float *)(A + 14696448) + 0, (float *)(A + 15056896) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 14696448) + 0, (float *)(A + 14794752) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 14663680) + 0, (float *)(A + 14794752) + 0, (float *)(A + 14696448) + 0);
-  k39_pad((float *)(A + 14696448) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 14761984) + 0, (float *)(A + 14794752) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 14565376) + 0, (float *)(A + 14794752) + 0, (float *)(A + 14761984) + 0);
-  k40_pad((float *)(A + 14761984) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 14729216) + 0, (float *)(A + 14565376) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 14827520) + 0, (float *)(A + 14565376) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 14663680) + 0);
-  k44_matmul((float *)(A + 14663680) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 14565376) + 0);
-  k34_mul_sub((float *)(A + 14598144) + 0, (float *)(A + 14794752) + 0);
-  k34_mul_sub((float *)(A + 14434304) + 0, (float *)(A + 14827520) + 0);
-  k45_addn_mul_mul((float *)(A + 14565376) + 0, (float *)(A + 5871360) + 4864, (float *)(A + 14499840) + 0, (float *)(A + 14794752) + 0, (float *)(A + 4506880) + 0, (float *)(A + 14532608) + 0, (float *)(A + 14467072) + 0, (float *)(A + 14827520) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 14467072) + 0, (float *)(A + 14565376) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 14434304) + 0, (float *)(A + 14565376) + 0, (float *)(A + 14467072) + 0);
-  k39_pad((float *)(A + 14467072) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 14532608) + 0, (float *)(A + 14565376) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 14336000) + 0, (float *)(A + 14565376) + 0, (float *)(A + 14532608) + 0);
-  k40_pad((float *)(A + 14532608) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 14499840) + 0, (float *)(A + 14336000) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 14598144) + 0, (float *)(A + 14336000) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 14434304) + 0);
-  k44_matmul((float *)(A + 14434304) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 14336000) + 0);
-  k34_mul_sub((float *)(A + 14368768) + 0, (float *)(A + 14565376) + 0);
-  k34_mul_sub((float *)(A + 14204928) + 0, (float *)(A + 14598144) + 0);
-  k45_addn_mul_mul((float *)(A + 14336000) + 0, (float *)(A + 5871360) + 4608, (float *)(A + 14270464) + 0, (float *)(A + 14565376) + 0, (float *)(A + 4440320) + 0, (float *)(A + 14303232) + 0, (float *)(A + 14237696) + 0, (float *)(A + 14598144) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 14237696) + 0, (float *)(A + 14336000) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 14204928) + 0, (float *)(A + 14336000) + 0, (float *)(A + 14237696) + 0);
-  k39_pad((float *)(A + 14237696) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 14303232) + 0, (float *)(A + 14336000) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 14106624) + 0, (float *)(A + 14336000) + 0, (float *)(A + 14303232) + 0);
-  k40_pad((float *)(A + 14303232) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 14270464) + 0, (float *)(A + 14106624) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 14368768) + 0, (float *)(A + 14106624) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 14204928) + 0);
-  k44_matmul((float *)(A + 14204928) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 14106624) + 0);
-  k34_mul_sub((float *)(A + 14139392) + 0, (float *)(A + 14336000) + 0);
-  k34_mul_sub((float *)(A + 13975552) + 0, (float *)(A + 14368768) + 0);
-  k45_addn_mul_mul((float *)(A + 14106624) + 0, (float *)(A + 5871360) + 4352, (float *)(A + 14041088) + 0, (float *)(A + 14336000) + 0, (float *)(A + 4506880) + 0, (float *)(A + 14073856) + 0, (float *)(A + 14008320) + 0, (float *)(A + 14368768) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 14008320) + 0, (float *)(A + 14106624) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 13975552) + 0, (float *)(A + 14106624) + 0, (float *)(A + 14008320) + 0);
-  k39_pad((float *)(A + 14008320) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 14073856) + 0, (float *)(A + 14106624) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 13877248) + 0, (float *)(A + 14106624) + 0, (float *)(A + 14073856) + 0);
-  k40_pad((float *)(A + 14073856) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 14041088) + 0, (float *)(A + 13877248) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 14139392) + 0, (float *)(A + 13877248) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 13975552) + 0);
-  k44_matmul((float *)(A + 13975552) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 13877248) + 0);
-  k34_mul_sub((float *)(A + 13910016) + 0, (float *)(A + 14106624) + 0);
-  k34_mul_sub((float *)(A + 13746176) + 0, (float *)(A + 14139392) + 0);
-  k45_addn_mul_mul((float *)(A + 13877248) + 0, (float *)(A + 5871360) + 4096, (float *)(A + 13811712) + 0, (float *)(A + 14106624) + 0, (float *)(A + 4440320) + 0, (float *)(A + 13844480) + 0, (float *)(A + 13778944) + 0, (float *)(A + 14139392) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 13778944) + 0, (float *)(A + 13877248) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 13746176) + 0, (float *)(A + 13877248) + 0, (float *)(A + 13778944) + 0);
-  k39_pad((float *)(A + 13778944) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 13844480) + 0, (float *)(A + 13877248) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 13647872) + 0, (float *)(A + 13877248) + 0, (float *)(A + 13844480) + 0);
-  k40_pad((float *)(A + 13844480) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 13811712) + 0, (float *)(A + 13647872) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 13910016) + 0, (float *)(A + 13647872) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 13746176) + 0);
-  k44_matmul((float *)(A + 13746176) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 13647872) + 0);
-  k34_mul_sub((float *)(A + 13680640) + 0, (float *)(A + 13877248) + 0);
-  k34_mul_sub((float *)(A + 13516800) + 0, (float *)(A + 13910016) + 0);
-  k45_addn_mul_mul((float *)(A + 13647872) + 0, (float *)(A + 5871360) + 3840, (float *)(A + 13582336) + 0, (float *)(A + 13877248) + 0, (float *)(A + 4506880) + 0, (float *)(A + 13615104) + 0, (float *)(A + 13549568) + 0, (float *)(A + 13910016) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 13549568) + 0, (float *)(A + 13647872) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 13516800) + 0, (float *)(A + 13647872) + 0, (float *)(A + 13549568) + 0);
-  k39_pad((float *)(A + 13549568) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 13615104) + 0, (float *)(A + 13647872) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 13418496) + 0, (float *)(A + 13647872) + 0, (float *)(A + 13615104) + 0);
-  k40_pad((float *)(A + 13615104) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 13582336) + 0, (float *)(A + 13418496) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 13680640) + 0, (float *)(A + 13418496) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 13516800) + 0);
-  k44_matmul((float *)(A + 13516800) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 13418496) + 0);
+  k35_sub_mul((float *)(A + 13549568) + 0, (float *)(A + 13910016) + 0);
+  k35_sub_mul((float *)(A + 13615104) + 0, (float *)(A + 14106624) + 0);
+  k34_mul_sub((float *)(A + 13516800) + 0, (float *)(A + 14139392) + 0);
+  k35_sub_mul((float *)(A + 13582336) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 13647872) + 0, (float *)(A + 5871360) + 3840, (float *)(A + 13582336) + 0, (float *)(A + 13877248) + 0, (float *)(A + 4373760) + 0, (float *)(A + 13615104) + 0, (float *)(A + 13516800) + 0, (float *)(A + 13910016) + 0, (float *)(A + 13418496) + 0, (float *)(A + 14106624) + 0, (float *)(A + 13549568) + 0, (float *)(A + 14139392) + 0, (float *)(A + 13680640) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 13516800) + 0);
+  k39_matmul((float *)(A + 13516800) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 13418496) + 0);
   k34_mul_sub((float *)(A + 13451264) + 0, (float *)(A + 13647872) + 0);
-  k34_mul_sub((float *)(A + 13287424) + 0, (float *)(A + 13680640) + 0);
-  k45_addn_mul_mul((float *)(A + 13418496) + 0, (float *)(A + 5871360) + 3584, (float *)(A + 13352960) + 0, (float *)(A + 13647872) + 0, (float *)(A + 4440320) + 0, (float *)(A + 13385728) + 0, (float *)(A + 13320192) + 0, (float *)(A + 13680640) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 13320192) + 0, (float *)(A + 13418496) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 13287424) + 0, (float *)(A + 13418496) + 0, (float *)(A + 13320192) + 0);
-  k39_pad((float *)(A + 13320192) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 13385728) + 0, (float *)(A + 13418496) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 13189120) + 0, (float *)(A + 13418496) + 0, (float *)(A + 13385728) + 0);
-  k40_pad((float *)(A + 13385728) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 13352960) + 0, (float *)(A + 13189120) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 13451264) + 0, (float *)(A + 13189120) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 13287424) + 0);
-  k44_matmul((float *)(A + 13287424) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 13189120) + 0);
+  k35_sub_mul((float *)(A + 13320192) + 0, (float *)(A + 13680640) + 0);
+  k35_sub_mul((float *)(A + 13385728) + 0, (float *)(A + 13877248) + 0);
+  k34_mul_sub((float *)(A + 13287424) + 0, (float *)(A + 13910016) + 0);
+  k35_sub_mul((float *)(A + 13352960) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 13418496) + 0, (float *)(A + 5871360) + 3584, (float *)(A + 13352960) + 0, (float *)(A + 13647872) + 0, (float *)(A + 4440320) + 0, (float *)(A + 13385728) + 0, (float *)(A + 13287424) + 0, (float *)(A + 13680640) + 0, (float *)(A + 13189120) + 0, (float *)(A + 13877248) + 0, (float *)(A + 13320192) + 0, (float *)(A + 13910016) + 0, (float *)(A + 13451264) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 13287424) + 0);
+  k39_matmul((float *)(A + 13287424) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 13189120) + 0);
   k34_mul_sub((float *)(A + 13221888) + 0, (float *)(A + 13418496) + 0);
-  k34_mul_sub((float *)(A + 13058048) + 0, (float *)(A + 13451264) + 0);
-  k45_addn_mul_mul((float *)(A + 13189120) + 0, (float *)(A + 5871360) + 3328, (float *)(A + 13123584) + 0, (float *)(A + 13418496) + 0, (float *)(A + 4506880) + 0, (float *)(A + 13156352) + 0, (float *)(A + 13090816) + 0, (float *)(A + 13451264) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 13090816) + 0, (float *)(A + 13189120) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 13058048) + 0, (float *)(A + 13189120) + 0, (float *)(A + 13090816) + 0);
-  k39_pad((float *)(A + 13090816) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 13156352) + 0, (float *)(A + 13189120) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 12959744) + 0, (float *)(A + 13189120) + 0, (float *)(A + 13156352) + 0);
-  k40_pad((float *)(A + 13156352) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 13123584) + 0, (float *)(A + 12959744) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 13221888) + 0, (float *)(A + 12959744) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 13058048) + 0);
-  k44_matmul((float *)(A + 13058048) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 12959744) + 0);
+  k35_sub_mul((float *)(A + 13090816) + 0, (float *)(A + 13451264) + 0);
+  k35_sub_mul((float *)(A + 13156352) + 0, (float *)(A + 13647872) + 0);
+  k34_mul_sub((float *)(A + 13058048) + 0, (float *)(A + 13680640) + 0);
+  k35_sub_mul((float *)(A + 13123584) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 13189120) + 0, (float *)(A + 5871360) + 3328, (float *)(A + 13123584) + 0, (float *)(A + 13418496) + 0, (float *)(A + 4373760) + 0, (float *)(A + 13156352) + 0, (float *)(A + 13058048) + 0, (float *)(A + 13451264) + 0, (float *)(A + 12959744) + 0, (float *)(A + 13647872) + 0, (float *)(A + 13090816) + 0, (float *)(A + 13680640) + 0, (float *)(A + 13221888) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 13058048) + 0);
+  k39_matmul((float *)(A + 13058048) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 12959744) + 0);
   k34_mul_sub((float *)(A + 12992512) + 0, (float *)(A + 13189120) + 0);
-  k34_mul_sub((float *)(A + 12828672) + 0, (float *)(A + 13221888) + 0);
-  k45_addn_mul_mul((float *)(A + 12959744) + 0, (float *)(A + 5871360) + 3072, (float *)(A + 12894208) + 0, (float *)(A + 13189120) + 0, (float *)(A + 4440320) + 0, (float *)(A + 12926976) + 0, (float *)(A + 12861440) + 0, (float *)(A + 13221888) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 12861440) + 0, (float *)(A + 12959744) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 12828672) + 0, (float *)(A + 12959744) + 0, (float *)(A + 12861440) + 0);
-  k39_pad((float *)(A + 12861440) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 12926976) + 0, (float *)(A + 12959744) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 12730368) + 0, (float *)(A + 12959744) + 0, (float *)(A + 12926976) + 0);
-  k40_pad((float *)(A + 12926976) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 12894208) + 0, (float *)(A + 12730368) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 12992512) + 0, (float *)(A + 12730368) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 12828672) + 0);
-  k44_matmul((float *)(A + 12828672) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 12730368) + 0);
+  k35_sub_mul((float *)(A + 12861440) + 0, (float *)(A + 13221888) + 0);
+  k35_sub_mul((float *)(A + 12926976) + 0, (float *)(A + 13418496) + 0);
+  k34_mul_sub((float *)(A + 12828672) + 0, (float *)(A + 13451264) + 0);
+  k35_sub_mul((float *)(A + 12894208) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 12959744) + 0, (float *)(A + 5871360) + 3072, (float *)(A + 12894208) + 0, (float *)(A + 13189120) + 0, (float *)(A + 4440320) + 0, (float *)(A + 12926976) + 0, (float *)(A + 12828672) + 0, (float *)(A + 13221888) + 0, (float *)(A + 12730368) + 0, (float *)(A + 13418496) + 0, (float *)(A + 12861440) + 0, (float *)(A + 13451264) + 0, (float *)(A + 12992512) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 12828672) + 0);
+  k39_matmul((float *)(A + 12828672) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 12730368) + 0);
   k34_mul_sub((float *)(A + 12763136) + 0, (float *)(A + 12959744) + 0);
-  k34_mul_sub((float *)(A + 12599296) + 0, (float *)(A + 12992512) + 0);
-  k45_addn_mul_mul((float *)(A + 12730368) + 0, (float *)(A + 5871360) + 2816, (float *)(A + 12664832) + 0, (float *)(A + 12959744) + 0, (float *)(A + 4506880) + 0, (float *)(A + 12697600) + 0, (float *)(A + 12632064) + 0, (float *)(A + 12992512) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 12632064) + 0, (float *)(A + 12730368) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 12599296) + 0, (float *)(A + 12730368) + 0, (float *)(A + 12632064) + 0);
-}
-
-static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k39_pad((float *)(A + 12632064) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 12697600) + 0, (float *)(A + 12730368) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 12500992) + 0, (float *)(A + 12730368) + 0, (float *)(A + 12697600) + 0);
-  k40_pad((float *)(A + 12697600) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 12664832) + 0, (float *)(A + 12500992) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 12763136) + 0, (float *)(A + 12500992) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 12599296) + 0);
-  k44_matmul((float *)(A + 12599296) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 12500992) + 0);
+  k35_sub_mul((float *)(A + 12632064) + 0, (float *)(A + 12992512) + 0);
+  k35_sub_mul((float *)(A + 12697600) + 0, (float *)(A + 13189120) + 0);
+  k34_mul_sub((float *)(A + 12599296) + 0, (float *)(A + 13221888) + 0);
+  k35_sub_mul((float *)(A + 12664832) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 12730368) + 0, (float *)(A + 5871360) + 2816, (float *)(A + 12664832) + 0, (float *)(A + 12959744) + 0, (float *)(A + 4373760) + 0, (float *)(A + 12697600) + 0, (float *)(A + 12599296) + 0, (float *)(A + 12992512) + 0, (float *)(A + 12500992) + 0, (float *)(A + 13189120) + 0, (float *)(A + 12632064) + 0, (float *)(A + 13221888) + 0, (float *)(A + 12763136) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 12599296) + 0);
+  k39_matmul((float *)(A + 12599296) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 12500992) + 0);
   k34_mul_sub((float *)(A + 12533760) + 0, (float *)(A + 12730368) + 0);
-  k34_mul_sub((float *)(A + 12369920) + 0, (float *)(A + 12763136) + 0);
-  k45_addn_mul_mul((float *)(A + 12500992) + 0, (float *)(A + 5871360) + 2560, (float *)(A + 12435456) + 0, (float *)(A + 12730368) + 0, (float *)(A + 4440320) + 0, (float *)(A + 12468224) + 0, (float *)(A + 12402688) + 0, (float *)(A + 12763136) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 12402688) + 0, (float *)(A + 12500992) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 12369920) + 0, (float *)(A + 12500992) + 0, (float *)(A + 12402688) + 0);
-  k39_pad((float *)(A + 12402688) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 12468224) + 0, (float *)(A + 12500992) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 12271616) + 0, (float *)(A + 12500992) + 0, (float *)(A + 12468224) + 0);
-  k40_pad((float *)(A + 12468224) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 12435456) + 0, (float *)(A + 12271616) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 12533760) + 0, (float *)(A + 12271616) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 12369920) + 0);
-  k44_matmul((float *)(A + 12369920) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 12271616) + 0);
+  k35_sub_mul((float *)(A + 12402688) + 0, (float *)(A + 12763136) + 0);
+  k35_sub_mul((float *)(A + 12468224) + 0, (float *)(A + 12959744) + 0);
+  k34_mul_sub((float *)(A + 12369920) + 0, (float *)(A + 12992512) + 0);
+  k35_sub_mul((float *)(A + 12435456) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 12500992) + 0, (float *)(A + 5871360) + 2560, (float *)(A + 12435456) + 0, (float *)(A + 12730368) + 0, (float *)(A + 4440320) + 0, (float *)(A + 12468224) + 0, (float *)(A + 12369920) + 0, (float *)(A + 12763136) + 0, (float *)(A + 12271616) + 0, (float *)(A + 12959744) + 0, (float *)(A + 12402688) + 0, (float *)(A + 12992512) + 0, (float *)(A + 12533760) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 12369920) + 0);
+  k39_matmul((float *)(A + 12369920) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 12271616) + 0);
   k34_mul_sub((float *)(A + 12304384) + 0, (float *)(A + 12500992) + 0);
-  k34_mul_sub((float *)(A + 12140544) + 0, (float *)(A + 12533760) + 0);
-  k45_addn_mul_mul((float *)(A + 12271616) + 0, (float *)(A + 5871360) + 2304, (float *)(A + 12206080) + 0, (float *)(A + 12500992) + 0, (float *)(A + 4506880) + 0, (float *)(A + 12238848) + 0, (float *)(A + 12173312) + 0, (float *)(A + 12533760) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 12173312) + 0, (float *)(A + 12271616) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 12140544) + 0, (float *)(A + 12271616) + 0, (float *)(A + 12173312) + 0);
-  k39_pad((float *)(A + 12173312) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 12238848) + 0, (float *)(A + 12271616) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 12042240) + 0, (float *)(A + 12271616) + 0, (float *)(A + 12238848) + 0);
-  k40_pad((float *)(A + 12238848) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 12206080) + 0, (float *)(A + 12042240) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 12304384) + 0, (float *)(A + 12042240) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 12140544) + 0);
-  k44_matmul((float *)(A + 12140544) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 12042240) + 0);
+  k35_sub_mul((float *)(A + 12173312) + 0, (float *)(A + 12533760) + 0);
+  k35_sub_mul((float *)(A + 12238848) + 0, (float *)(A + 12730368) + 0);
+  k34_mul_sub((float *)(A + 12140544) + 0, (float *)(A + 12763136) + 0);
+  k35_sub_mul((float *)(A + 12206080) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 12271616) + 0, (float *)(A + 5871360) + 2304, (float *)(A + 12206080) + 0, (float *)(A + 12500992) + 0, (float *)(A + 4373760) + 0, (float *)(A + 12238848) + 0, (float *)(A + 12140544) + 0, (float *)(A + 12533760) + 0, (float *)(A + 12042240) + 0, (float *)(A + 12730368) + 0, (float *)(A + 12173312) + 0, (float *)(A + 12763136) + 0, (float *)(A + 12304384) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 12140544) + 0);
+  k39_matmul((float *)(A + 12140544) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 12042240) + 0);
   k34_mul_sub((float *)(A + 12075008) + 0, (float *)(A + 12271616) + 0);
-  k34_mul_sub((float *)(A + 11911168) + 0, (float *)(A + 12304384) + 0);
-  k45_addn_mul_mul((float *)(A + 12042240) + 0, (float *)(A + 5871360) + 2048, (float *)(A + 11976704) + 0, (float *)(A + 12271616) + 0, (float *)(A + 4440320) + 0, (float *)(A + 12009472) + 0, (float *)(A + 11943936) + 0, (float *)(A + 12304384) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 11943936) + 0, (float *)(A + 12042240) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 11911168) + 0, (float *)(A + 12042240) + 0, (float *)(A + 11943936) + 0);
-  k39_pad((float *)(A + 11943936) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 12009472) + 0, (float *)(A + 12042240) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 11812864) + 0, (float *)(A + 12042240) + 0, (float *)(A + 12009472) + 0);
-  k40_pad((float *)(A + 12009472) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 11976704) + 0, (float *)(A + 11812864) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 12075008) + 0, (float *)(A + 11812864) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 11911168) + 0);
-  k44_matmul((float *)(A + 11911168) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 11812864) + 0);
+  k35_sub_mul((float *)(A + 11943936) + 0, (float *)(A + 12304384) + 0);
+  k35_sub_mul((float *)(A + 12009472) + 0, (float *)(A + 12500992) + 0);
+  k34_mul_sub((float *)(A + 11911168) + 0, (float *)(A + 12533760) + 0);
+  k35_sub_mul((float *)(A + 11976704) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 12042240) + 0, (float *)(A + 5871360) + 2048, (float *)(A + 11976704) + 0, (float *)(A + 12271616) + 0, (float *)(A + 4440320) + 0, (float *)(A + 12009472) + 0, (float *)(A + 11911168) + 0, (float *)(A + 12304384) + 0, (float *)(A + 11812864) + 0, (float *)(A + 12500992) + 0, (float *)(A + 11943936) + 0, (float *)(A + 12533760) + 0, (float *)(A + 12075008) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 11911168) + 0);
+  k39_matmul((float *)(A + 11911168) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 11812864) + 0);
   k34_mul_sub((float *)(A + 11845632) + 0, (float *)(A + 12042240) + 0);
-  k34_mul_sub((float *)(A + 11681792) + 0, (float *)(A + 12075008) + 0);
-  k45_addn_mul_mul((float *)(A + 11812864) + 0, (float *)(A + 5871360) + 1792, (float *)(A + 11747328) + 0, (float *)(A + 12042240) + 0, (float *)(A + 4506880) + 0, (float *)(A + 11780096) + 0, (float *)(A + 11714560) + 0, (float *)(A + 12075008) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 11714560) + 0, (float *)(A + 11812864) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 11681792) + 0, (float *)(A + 11812864) + 0, (float *)(A + 11714560) + 0);
-  k39_pad((float *)(A + 11714560) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 11780096) + 0, (float *)(A + 11812864) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 11583488) + 0, (float *)(A + 11812864) + 0, (float *)(A + 11780096) + 0);
-  k40_pad((float *)(A + 11780096) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 11747328) + 0, (float *)(A + 11583488) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 11845632) + 0, (float *)(A + 11583488) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 11681792) + 0);
-  k44_matmul((float *)(A + 11681792) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 11583488) + 0);
+  k35_sub_mul((float *)(A + 11714560) + 0, (float *)(A + 12075008) + 0);
+  k35_sub_mul((float *)(A + 11780096) + 0, (float *)(A + 12271616) + 0);
+  k34_mul_sub((float *)(A + 11681792) + 0, (float *)(A + 12304384) + 0);
+  k35_sub_mul((float *)(A + 11747328) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 11812864) + 0, (float *)(A + 5871360) + 1792, (float *)(A + 11747328) + 0, (float *)(A + 12042240) + 0, (float *)(A + 4373760) + 0, (float *)(A + 11780096) + 0, (float *)(A + 11681792) + 0, (float *)(A + 12075008) + 0, (float *)(A + 11583488) + 0, (float *)(A + 12271616) + 0, (float *)(A + 11714560) + 0, (float *)(A + 12304384) + 0, (float *)(A + 11845632) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 11681792) + 0);
+  k39_matmul((float *)(A + 11681792) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 11583488) + 0);
   k34_mul_sub((float *)(A + 11616256) + 0, (float *)(A + 11812864) + 0);
-  k34_mul_sub((float *)(A + 11452416) + 0, (float *)(A + 11845632) + 0);
-  k45_addn_mul_mul((float *)(A + 11583488) + 0, (float *)(A + 5871360) + 1536, (float *)(A + 11517952) + 0, (float *)(A + 11812864) + 0, (float *)(A + 4440320) + 0, (float *)(A + 11550720) + 0, (float *)(A + 11485184) + 0, (float *)(A + 11845632) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 11485184) + 0, (float *)(A + 11583488) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 11452416) + 0, (float *)(A + 11583488) + 0, (float *)(A + 11485184) + 0);
-  k39_pad((float *)(A + 11485184) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 11550720) + 0, (float *)(A + 11583488) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 11354112) + 0, (float *)(A + 11583488) + 0, (float *)(A + 11550720) + 0);
-  k40_pad((float *)(A + 11550720) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 11517952) + 0, (float *)(A + 11354112) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 11616256) + 0, (float *)(A + 11354112) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 11452416) + 0);
-  k44_matmul((float *)(A + 11452416) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 11354112) + 0);
+  k35_sub_mul((float *)(A + 11485184) + 0, (float *)(A + 11845632) + 0);
+  k35_sub_mul((float *)(A + 11550720) + 0, (float *)(A + 12042240) + 0);
+  k34_mul_sub((float *)(A + 11452416) + 0, (float *)(A + 12075008) + 0);
+  k35_sub_mul((float *)(A + 11517952) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 11583488) + 0, (float *)(A + 5871360) + 1536, (float *)(A + 11517952) + 0, (float *)(A + 11812864) + 0, (float *)(A + 4440320) + 0, (float *)(A + 11550720) + 0, (float *)(A + 11452416) + 0, (float *)(A + 11845632) + 0, (float *)(A + 11354112) + 0, (float *)(A + 12042240) + 0, (float *)(A + 11485184) + 0, (float *)(A + 12075008) + 0, (float *)(A + 11616256) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 11452416) + 0);
+  k39_matmul((float *)(A + 11452416) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 11354112) + 0);
   k34_mul_sub((float *)(A + 11386880) + 0, (float *)(A + 11583488) + 0);
-  k34_mul_sub((float *)(A + 11223040) + 0, (float *)(A + 11616256) + 0);
-  k45_addn_mul_mul((float *)(A + 11354112) + 0, (float *)(A + 5871360) + 1280, (float *)(A + 11288576) + 0, (float *)(A + 11583488) + 0, (float *)(A + 4506880) + 0, (float *)(A + 11321344) + 0, (float *)(A + 11255808) + 0, (float *)(A + 11616256) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 11255808) + 0, (float *)(A + 11354112) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 11223040) + 0, (float *)(A + 11354112) + 0, (float *)(A + 11255808) + 0);
-  k39_pad((float *)(A + 11255808) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 11321344) + 0, (float *)(A + 11354112) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 11124736) + 0, (float *)(A + 11354112) + 0, (float *)(A + 11321344) + 0);
-  k40_pad((float *)(A + 11321344) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 11288576) + 0, (float *)(A + 11124736) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 11386880) + 0, (float *)(A + 11124736) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 11223040) + 0);
-  k44_matmul((float *)(A + 11223040) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 11124736) + 0);
+  k35_sub_mul((float *)(A + 11255808) + 0, (float *)(A + 11616256) + 0);
+  k35_sub_mul((float *)(A + 11321344) + 0, (float *)(A + 11812864) + 0);
+  k34_mul_sub((float *)(A + 11223040) + 0, (float *)(A + 11845632) + 0);
+  k35_sub_mul((float *)(A + 11288576) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 11354112) + 0, (float *)(A + 5871360) + 1280, (float *)(A + 11288576) + 0, (float *)(A + 11583488) + 0, (float *)(A + 4373760) + 0, (float *)(A + 11321344) + 0, (float *)(A + 11223040) + 0, (float *)(A + 11616256) + 0, (float *)(A + 11124736) + 0, (float *)(A + 11812864) + 0, (float *)(A + 11255808) + 0, (float *)(A + 11845632) + 0, (float *)(A + 11386880) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 11223040) + 0);
+  k39_matmul((float *)(A + 11223040) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 11124736) + 0);
   k34_mul_sub((float *)(A + 11157504) + 0, (float *)(A + 11354112) + 0);
-  k34_mul_sub((float *)(A + 10993664) + 0, (float *)(A + 11386880) + 0);
-  k45_addn_mul_mul((float *)(A + 11124736) + 0, (float *)(A + 5871360) + 1024, (float *)(A + 11059200) + 0, (float *)(A + 11354112) + 0, (float *)(A + 4440320) + 0, (float *)(A + 11091968) + 0, (float *)(A + 11026432) + 0, (float *)(A + 11386880) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 11026432) + 0, (float *)(A + 11124736) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 10993664) + 0, (float *)(A + 11124736) + 0, (float *)(A + 11026432) + 0);
-  k39_pad((float *)(A + 11026432) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 11091968) + 0, (float *)(A + 11124736) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 10895360) + 0, (float *)(A + 11124736) + 0, (float *)(A + 11091968) + 0);
-  k40_pad((float *)(A + 11091968) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 11059200) + 0, (float *)(A + 10895360) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 11157504) + 0, (float *)(A + 10895360) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 10993664) + 0);
-  k44_matmul((float *)(A + 10993664) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 10895360) + 0);
+  k35_sub_mul((float *)(A + 11026432) + 0, (float *)(A + 11386880) + 0);
+  k35_sub_mul((float *)(A + 11091968) + 0, (float *)(A + 11583488) + 0);
+  k34_mul_sub((float *)(A + 10993664) + 0, (float *)(A + 11616256) + 0);
+  k35_sub_mul((float *)(A + 11059200) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 11124736) + 0, (float *)(A + 5871360) + 1024, (float *)(A + 11059200) + 0, (float *)(A + 11354112) + 0, (float *)(A + 4440320) + 0, (float *)(A + 11091968) + 0, (float *)(A + 10993664) + 0, (float *)(A + 11386880) + 0, (float *)(A + 10895360) + 0, (float *)(A + 11583488) + 0, (float *)(A + 11026432) + 0, (float *)(A + 11616256) + 0, (float *)(A + 11157504) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 10993664) + 0);
+  k39_matmul((float *)(A + 10993664) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 10895360) + 0);
   k34_mul_sub((float *)(A + 10928128) + 0, (float *)(A + 11124736) + 0);
-  k34_mul_sub((float *)(A + 10764288) + 0, (float *)(A + 11157504) + 0);
-  k45_addn_mul_mul((float *)(A + 10895360) + 0, (float *)(A + 5871360) + 768, (float *)(A + 10829824) + 0, (float *)(A + 11124736) + 0, (float *)(A + 4506880) + 0, (float *)(A + 10862592) + 0, (float *)(A + 10797056) + 0, (float *)(A + 11157504) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 10797056) + 0, (float *)(A + 10895360) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 10764288) + 0, (float *)(A + 10895360) + 0, (float *)(A + 10797056) + 0);
-  k39_pad((float *)(A + 10797056) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 10862592) + 0, (float *)(A + 10895360) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 10665984) + 0, (float *)(A + 10895360) + 0, (float *)(A + 10862592) + 0);
-  k40_pad((float *)(A + 10862592) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 10829824) + 0, (float *)(A + 10665984) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 10928128) + 0, (float *)(A + 10665984) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 10764288) + 0);
-  k44_matmul((float *)(A + 10764288) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 10665984) + 0);
+  k35_sub_mul((float *)(A + 10797056) + 0, (float *)(A + 11157504) + 0);
+  k35_sub_mul((float *)(A + 10862592) + 0, (float *)(A + 11354112) + 0);
+  k34_mul_sub((float *)(A + 10764288) + 0, (float *)(A + 11386880) + 0);
+  k35_sub_mul((float *)(A + 10829824) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 10895360) + 0, (float *)(A + 5871360) + 768, (float *)(A + 10829824) + 0, (float *)(A + 11124736) + 0, (float *)(A + 4373760) + 0, (float *)(A + 10862592) + 0, (float *)(A + 10764288) + 0, (float *)(A + 11157504) + 0, (float *)(A + 10665984) + 0, (float *)(A + 11354112) + 0, (float *)(A + 10797056) + 0, (float *)(A + 11386880) + 0, (float *)(A + 10928128) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 10764288) + 0);
+  k39_matmul((float *)(A + 10764288) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 10665984) + 0);
   k34_mul_sub((float *)(A + 10698752) + 0, (float *)(A + 10895360) + 0);
-  k34_mul_sub((float *)(A + 10534912) + 0, (float *)(A + 10928128) + 0);
-  k45_addn_mul_mul((float *)(A + 10665984) + 0, (float *)(A + 5871360) + 512, (float *)(A + 10600448) + 0, (float *)(A + 10895360) + 0, (float *)(A + 4440320) + 0, (float *)(A + 10633216) + 0, (float *)(A + 10567680) + 0, (float *)(A + 10928128) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 10567680) + 0, (float *)(A + 10665984) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 10534912) + 0, (float *)(A + 10665984) + 0, (float *)(A + 10567680) + 0);
-  k39_pad((float *)(A + 10567680) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 10633216) + 0, (float *)(A + 10665984) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 458752) + 0, (float *)(A + 10665984) + 0, (float *)(A + 10633216) + 0);
-  k40_pad((float *)(A + 10633216) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 10600448) + 0, (float *)(A + 458752) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 10698752) + 0, (float *)(A + 458752) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 10534912) + 0);
-  k44_matmul((float *)(A + 10534912) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 458752) + 0);
+  k35_sub_mul((float *)(A + 10567680) + 0, (float *)(A + 10928128) + 0);
+  k35_sub_mul((float *)(A + 10633216) + 0, (float *)(A + 11124736) + 0);
+  k34_mul_sub((float *)(A + 10534912) + 0, (float *)(A + 11157504) + 0);
+  k35_sub_mul((float *)(A + 10600448) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 10665984) + 0, (float *)(A + 5871360) + 512, (float *)(A + 10600448) + 0, (float *)(A + 10895360) + 0, (float *)(A + 4440320) + 0, (float *)(A + 10633216) + 0, (float *)(A + 10534912) + 0, (float *)(A + 10928128) + 0, (float *)(A + 458752) + 0, (float *)(A + 11124736) + 0, (float *)(A + 10567680) + 0, (float *)(A + 11157504) + 0, (float *)(A + 10698752) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 10534912) + 0);
+  k39_matmul((float *)(A + 10534912) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 458752) + 0);
   k34_mul_sub((float *)(A + 491520) + 0, (float *)(A + 10665984) + 0);
-  k34_mul_sub((float *)(A + 327680) + 0, (float *)(A + 10698752) + 0);
-  k45_addn_mul_mul((float *)(A + 458752) + 0, (float *)(A + 5871360) + 256, (float *)(A + 393216) + 0, (float *)(A + 10665984) + 0, (float *)(A + 4506880) + 0, (float *)(A + 425984) + 0, (float *)(A + 360448) + 0, (float *)(A + 10698752) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4573440) + 0);
-  k36_pad((float *)(A + 4573440) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 360448) + 0, (float *)(A + 458752) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 327680) + 0, (float *)(A + 458752) + 0, (float *)(A + 360448) + 0);
-  k39_pad((float *)(A + 360448) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 65536) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0);
-  k40_pad((float *)(A + 425984) + 0, (float *)(A + 4030592) + 0);
-  k37_sub_mul((float *)(A + 393216) + 0, (float *)(A + 65536) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 491520) + 0, (float *)(A + 65536) + 0, (float *)(A + 4373760) + 0);
-  k42_pad((float *)(A + 4373760) + 0, (float *)(A + 4161664) + 0);
-  k43_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0, (float *)(A + 327680) + 0);
-  k44_matmul((float *)(A + 327680) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 65536) + 0);
-  k34_mul_sub((float *)(A + 98304) + 0, (float *)(A + 458752) + 0);
-  k34_mul_sub((float *)(A + 0) + 0, (float *)(A + 491520) + 0);
-  k46_addn_mul_mul((float *)(A + 65536) + 0, (float *)(A + 5871360) + 0, (float *)(A + 262144) + 0, (float *)(A + 458752) + 0, (float *)(A + 4440320) + 0, (float *)(A + 32768) + 0, (float *)(A + 491520) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0);
-  k36_pad((float *)(A + 4506880) + 0, (float *)(A + 1064960) + 0);
-  k37_sub_mul((float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k38_mul_mul((float *)(A + 4373760) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0);
-  k39_pad((float *)(A + 32768) + 0, (float *)(A + 3899520) + 0);
-  k37_sub_mul((float *)(A + 262144) + 0, (float *)(A + 4373760) + 0);
-  k38_mul_mul((float *)(A + 4307200) + 0, (float *)(A + 98304) + 0, (float *)(A + 4373760) + 0, (float *)(A + 262144) + 0);
-  k42_pad((float *)(A + 262144) + 0, (float *)(A + 4030592) + 0);
-  k47_addn((float *)(A + 1064960) + 0, (float *)(A + 3899520) + 0, (float *)(A + 4030592) + 0, (float *)(A + 4161664) + 0);
-  k48_stack((float *)(A + 4161664) + 0, (float *)(A + 327680) + 0, (float *)(A + 10534912) + 0, (float *)(A + 10764288) + 0, (float *)(A + 10993664) + 0, (float *)(A + 11223040) + 0, (float *)(A + 11452416) + 0, (float *)(A + 11681792) + 0, (float *)(A + 11911168) + 0, (float *)(A + 12140544) + 0, (float *)(A + 12369920) + 0, (float *)(A + 12599296) + 0, (float *)(A + 12828672) + 0, (float *)(A + 13058048) + 0, (float *)(A + 13287424) + 0, (float *)(A + 13516800) + 0, (float *)(A + 13746176) + 0, (float *)(A + 13975552) + 0, (float *)(A + 14204928) + 0, (float *)(A + 14434304) + 0, (float *)(A + 14663680) + 0, (float *)(A + 14893056) + 0, (float *)(A + 15122432) + 0, (float *)(A + 15351808) + 0, (float *)(A + 15581184) + 0, (float *)(A + 15810560) + 0, (float *)(A + 16039936) + 0, (float *)(A + 16269312) + 0, (float *)(A + 16498688) + 0, (float *)(A + 16728064) + 0, (float *)(A + 16957440) + 0, (float *)(A + 17186816) + 0, (float *)(A + 17416192) + 0, (float *)(A + 17645568) + 0, (float *)(A + 17874944) + 0, (float *)(A + 18104320) + 0, (float *)(A + 18333696) + 0, (float *)(A + 18563072) + 0, (float *)(A + 18792448) + 0, (float *)(A + 19021824) + 0, (float *)(A + 19251200) + 0, (float *)(A + 19480576) + 0, (float *)(A + 19709952) + 0, (float *)(A + 19939328) + 0, (float *)(A + 20168704) + 0, (float *)(A + 20398080) + 0, (float *)(A + 20627456) + 0, (float *)(A + 20856832) + 0, (float *)(A + 21086208) + 0, (float *)(A + 21315584) + 0, (float *)(A + 21544960) + 0, (float *)(A + 21774336) + 0, (float *)(A + 22003712) + 0, (float *)(A + 22233088) + 0, (float *)(A + 22462464) + 0, (float *)(A + 22691840) + 0, (float *)(A + 22921216) + 0, (float *)(A + 23150592) + 0, (float *)(A + 23379968) + 0, (float *)(A + 23609344) + 0, (float *)(A + 23838720) + 0, (float *)(A + 24068096) + 0, (float *)(A + 24297472) + 0, (float *)(A + 7968512) + 0, (float *)(A + 24526848) + 0);
-  k49_matmul((float *)(A + 24526848) + 0, (float *)(A + 532480) + 0, (float *)(A + 3899520) + 0);
-  k50_stack((float *)(A + 327680) + 0, (float *)(A + 10534912) + 0, (float *)(A + 10764288) + 0, (float *)(A + 10993664) + 0, (float *)(A + 11223040) + 0, (float *)(A + 11452416) + 0, (float *)(A + 11681792) + 0, (float *)(A + 11911168) + 0, (float *)(A + 12140544) + 0, (float *)(A + 12369920) + 0, (float *)(A + 12599296) + 0, (float *)(A + 12828672) + 0, (float *)(A + 13058048) + 0, (float *)(A + 13287424) + 0, (float *)(A + 13516800) + 0, (float *)(A + 13746176) + 0, (float *)(A + 13975552) + 0, (float *)(A + 14204928) + 0, (float *)(A + 14434304) + 0, (float *)(A + 14663680) + 0, (float *)(A + 14893056) + 0, (float *)(A + 15122432) + 0, (float *)(A + 15351808) + 0, (float *)(A + 15581184) + 0, (float *)(A + 15810560) + 0, (float *)(A + 16039936) + 0, (float *)(A + 16269312) + 0, (float *)(A + 16498688) + 0, (float *)(A + 16728064) + 0, (float *)(A + 16957440) + 0, (float *)(A + 17186816) + 0, (float *)(A + 17416192) + 0, (float *)(A + 17645568) + 0, (float *)(A + 17874944) + 0, (float *)(A + 18104320) + 0, (float *)(A + 18333696) + 0, (float *)(A + 18563072) + 0, (float *)(A + 18792448) + 0, (float *)(A + 19021824) + 0, (float *)(A + 19251200) + 0, (float *)(A + 19480576) + 0, (float *)(A + 19709952) + 0, (float *)(A + 19939328) + 0, (float *)(A + 20168704) + 0, (float *)(A + 20398080) + 0, (float *)(A + 20627456) + 0, (float *)(A + 20856832) + 0, (float *)(A + 21086208) + 0, (float *)(A + 21315584) + 0, (float *)(A + 21544960) + 0, (float *)(A + 21774336) + 0, (float *)(A + 22003712) + 0, (float *)(A + 22233088) + 0, (float *)(A + 22462464) + 0, (float *)(A + 22691840) + 0, (float *)(A + 22921216) + 0, (float *)(A + 23150592) + 0, (float *)(A + 23379968) + 0, (float *)(A + 23609344) + 0, (float *)(A + 23838720) + 0, (float *)(A + 24068096) + 0, (float *)(A + 24297472) + 0, (float *)(A + 7968512) + 0, (float *)(A + 32915456) + 0);
-  k51_stack((float *)(A + 294912) + 0, (float *)(A + 10502144) + 0, (float *)(A + 10731520) + 0, (float *)(A + 10960896) + 0, (float *)(A + 11190272) + 0, (float *)(A + 11419648) + 0, (float *)(A + 11649024) + 0, (float *)(A + 11878400) + 0, (float *)(A + 12107776) + 0, (float *)(A + 12337152) + 0, (float *)(A + 12566528) + 0, (float *)(A + 12795904) + 0, (float *)(A + 13025280) + 0, (float *)(A + 13254656) + 0, (float *)(A + 13484032) + 0, (float *)(A + 13713408) + 0, (float *)(A + 13942784) + 0, (float *)(A + 14172160) + 0, (float *)(A + 14401536) + 0, (float *)(A + 14630912) + 0, (float *)(A + 14860288) + 0, (float *)(A + 15089664) + 0, (float *)(A + 15319040) + 0, (float *)(A + 15548416) + 0, (float *)(A + 15777792) + 0, (float *)(A + 16007168) + 0, (float *)(A + 16236544) + 0, (float *)(A + 16465920) + 0, (float *)(A + 16695296) + 0, (float *)(A + 16924672) + 0, (float *)(A + 17154048) + 0, (float *)(A + 17383424) + 0, (float *)(A + 17612800) + 0, (float *)(A + 17842176) + 0, (float *)(A + 18071552) + 0, (float *)(A + 18300928) + 0, (float *)(A + 18530304) + 0, (float *)(A + 18759680) + 0, (float *)(A + 18989056) + 0, (float *)(A + 19218432) + 0, (float *)(A + 19447808) + 0, (float *)(A + 19677184) + 0, (float *)(A + 19906560) + 0, (float *)(A + 20135936) + 0, (float *)(A + 20365312) + 0, (float *)(A + 20594688) + 0, (float *)(A + 20824064) + 0, (float *)(A + 21053440) + 0, (float *)(A + 21282816) + 0, (float *)(A + 21512192) + 0, (float *)(A + 21741568) + 0, (float *)(A + 21970944) + 0, (float *)(A + 22200320) + 0, (float *)(A + 22429696) + 0, (float *)(A + 22659072) + 0, (float *)(A + 22888448) + 0, (float *)(A + 23117824) + 0, (float *)(A + 23347200) + 0, (float *)(A + 23576576) + 0, (float *)(A + 23805952) + 0, (float *)(A + 24035328) + 0, (float *)(A + 24264704) + 0, (float *)(A + 24494080) + 0, (float *)(A + 5871360) + 0);
-  k52_matmul((float *)(A + 32915456) + 0, (float *)(A + 5871360) + 0, (float *)(A + 7935744) + 0);
-  k53_sum_to((float *)(A + 24526848) + 0, (float *)(A + 3891200) + 0);
-  k54_matmul((float *)(A + 5338880) + 0, (float *)(A + 1261568) + 0, (float *)(A + 0) + 0);
-  k55_sum_to((float *)(A + 5338880) + 0, (float *)(A + 3895296) + 0);
-  k56_mul_neg_addn((float *)(A + 256000) + 0, (float *)(A + 255872) + 0, (float *)(A + 255936) + 0, (float *)(A + 256064) + 0, (float *)(A + 256128) + 0, (float *)(A + 256192) + 0, (float *)(A + 256256) + 0, (float *)(A + 256320) + 0, (float *)(A + 256384) + 0, (float *)(A + 256448) + 0, (float *)(A + 256512) + 0, (float *)(A + 256576) + 0, (float *)(A + 256640) + 0, (float *)(A + 256704) + 0, (float *)(A + 256768) + 0, (float *)(A + 256832) + 0, (float *)(A + 256896) + 0, (float *)(A + 256960) + 0, (float *)(A + 257024) + 0, (float *)(A + 257088) + 0, (float *)(A + 257152) + 0, (float *)(A + 257216) + 0, (float *)(A + 257280) + 0, (float *)(A + 257344) + 0, (float *)(A + 257408) + 0, (float *)(A + 257472) + 0, (float *)(A + 257536) + 0, (float *)(A + 257600) + 0, (float *)(A + 257664) + 0, (float *)(A + 257728) + 0, (float *)(A + 257792) + 0, (float *)(A + 257856) + 0, (float *)(A + 257920) + 0, (float *)(A + 257984) + 0, (float *)(A + 258048) + 0, (float *)(A + 258112) + 0, (float *)(A + 258176) + 0, (float *)(A + 258240) + 0, (float *)(A + 258304) + 0, (float *)(A + 258368) + 0, (float *)(A + 258432) + 0, (float *)(A + 258496) + 0, (float *)(A + 258560) + 0, (float *)(A + 258624) + 0, (float *)(A + 258688) + 0, (float *)(A + 258752) + 0, (float *)(A + 258816) + 0, (float *)(A + 258880) + 0, (float *)(A + 258944) + 0, (float *)(A + 259008) + 0, (float *)(A + 259072) + 0, (float *)(A + 259136) + 0, (float *)(A + 259200) + 0, (float *)(A + 259264) + 0, (float *)(A + 259328) + 0, (float *)(A + 259392) + 0, (float *)(A + 259456) + 0, (float *)(A + 259520) + 0, (float *)(A + 259584) + 0, (float *)(A + 259648) + 0, (float *)(A + 259712) + 0, (float *)(A + 259776) + 0, (float *)(A + 259840) + 0, (float *)(A + 259904) + 0, (float *)(A + 526144) + 0);
-  k57_mul_addn_mul((float *)(A + 259968) + 0, (float *)(A + 526208) + 0, (float *)(A + 260032) + 0, (float *)(A + 260096) + 0, (float *)(A + 260160) + 0, (float *)(A + 260224) + 0, (float *)(A + 260288) + 0, (float *)(A + 260352) + 0, (float *)(A + 260416) + 0, (float *)(A + 260480) + 0, (float *)(A + 260544) + 0, (float *)(A + 260608) + 0, (float *)(A + 260672) + 0, (float *)(A + 260736) + 0, (float *)(A + 260800) + 0, (float *)(A + 260864) + 0, (float *)(A + 260928) + 0, (float *)(A + 260992) + 0, (float *)(A + 261056) + 0, (float *)(A + 261120) + 0, (float *)(A + 261184) + 0, (float *)(A + 261248) + 0, (float *)(A + 261312) + 0, (float *)(A + 261376) + 0, (float *)(A + 261440) + 0, (float *)(A + 261504) + 0, (float *)(A + 261568) + 0, (float *)(A + 261632) + 0, (float *)(A + 261696) + 0, (float *)(A + 261760) + 0, (float *)(A + 262080) + 0, (float *)(A + 261824) + 0, (float *)(A + 261888) + 0, (float *)(A + 261952) + 0, (float *)(A + 262016) + 0, (float *)(A + 524288) + 0, (float *)(A + 524352) + 0, (float *)(A + 524416) + 0, (float *)(A + 524480) + 0, (float *)(A + 524544) + 0, (float *)(A + 524608) + 0, (float *)(A + 524672) + 0, (float *)(A + 524736) + 0, (float *)(A + 524800) + 0, (float *)(A + 524864) + 0, (float *)(A + 524928) + 0, (float *)(A + 524992) + 0, (float *)(A + 525056) + 0, (float *)(A + 525120) + 0, (float *)(A + 525184) + 0, (float *)(A + 525248) + 0, (float *)(A + 525312) + 0, (float *)(A + 525376) + 0, (float *)(A + 525440) + 0, (float *)(A + 525504) + 0, (float *)(A + 525568) + 0, (float *)(A + 525632) + 0, (float *)(A + 525696) + 0, (float *)(A + 525760) + 0, (float *)(A + 525824) + 0, (float *)(A + 525888) + 0, (float *)(A + 525952) + 0, (float *)(A + 526016) + 0, (float *)(A + 526080) + 0, (float *)(A + 3895616) + 0);
+  k35_sub_mul((float *)(A + 360448) + 0, (float *)(A + 10698752) + 0);
+  k35_sub_mul((float *)(A + 425984) + 0, (float *)(A + 10895360) + 0);
+  k34_mul_sub((float *)(A + 327680) + 0, (float *)(A + 10928128) + 0);
+  k35_sub_mul((float *)(A + 393216) + 0, (float *)(A + 4307200) + 0);
+  k40_addn_mul_mul((float *)(A + 458752) + 0, (float *)(A + 5871360) + 256, (float *)(A + 393216) + 0, (float *)(A + 10665984) + 0, (float *)(A + 4373760) + 0, (float *)(A + 425984) + 0, (float *)(A + 327680) + 0, (float *)(A + 10698752) + 0, (float *)(A + 65536) + 0, (float *)(A + 10895360) + 0, (float *)(A + 360448) + 0, (float *)(A + 10928128) + 0, (float *)(A + 491520) + 0, (float *)(A + 4307200) + 0, (float *)(A + 4440320) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 4706560) + 0, (float *)(A + 327680) + 0);
+  k39_matmul((float *)(A + 327680) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 65536) + 0);
+  k34_mul_sub((float *)(A + 98304) + 0, (float *)(A + 10665984) + 0);
+  k35_sub_mul((float *)(A + 32768) + 0, (float *)(A + 10698752) + 0);
+  k34_mul_sub((float *)(A + 0) + 0, (float *)(A + 4307200) + 0);
+  k35_sub_mul((float *)(A + 262144) + 0, (float *)(A + 4373760) + 0);
+  k41_addn_mul_mul((float *)(A + 65536) + 0, (float *)(A + 5871360) + 0, (float *)(A + 262144) + 0, (float *)(A + 10665984) + 0, (float *)(A + 4440320) + 0, (float *)(A + 0) + 0, (float *)(A + 10698752) + 0, (float *)(A + 32768) + 0, (float *)(A + 4307200) + 0, (float *)(A + 98304) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4506880) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0);
+  k42_const((float *)(A + 262144) + 0);
+  k38_concat((float *)(A + 4506880) + 0, (float *)(A + 262144) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4640000) + 0, (float *)(A + 0) + 0);
+  k43_stack((float *)(A + 0) + 0, (float *)(A + 327680) + 0, (float *)(A + 10534912) + 0, (float *)(A + 10764288) + 0, (float *)(A + 10993664) + 0, (float *)(A + 11223040) + 0, (float *)(A + 11452416) + 0, (float *)(A + 11681792) + 0, (float *)(A + 11911168) + 0, (float *)(A + 12140544) + 0, (float *)(A + 12369920) + 0, (float *)(A + 12599296) + 0, (float *)(A + 12828672) + 0, (float *)(A + 13058048) + 0, (float *)(A + 13287424) + 0, (float *)(A + 13516800) + 0, (float *)(A + 13746176) + 0, (float *)(A + 13975552) + 0, (float *)(A + 14204928) + 0, (float *)(A + 14434304) + 0, (float *)(A + 14663680) + 0, (float *)(A + 14893056) + 0, (float *)(A + 15122432) + 0, (float *)(A + 15351808) + 0, (float *)(A + 15581184) + 0, (float *)(A + 15810560) + 0, (float *)(A + 16039936) + 0, (float *)(A + 16269312) + 0, (float *)(A + 16498688) + 0, (float *)(A + 16728064) + 0, (float *)(A + 16957440) + 0, (float *)(A + 17186816) + 0, (float *)(A + 17416192) + 0, (float *)(A + 17645568) + 0, (float *)(A + 17874944) + 0, (float *)(A + 18104320) + 0, (float *)(A + 18333696) + 0, (float *)(A + 18563072) + 0, (float *)(A + 18792448) + 0, (float *)(A + 19021824) + 0, (float *)(A + 19251200) + 0, (float *)(A + 19480576) + 0, (float *)(A + 19709952) + 0, (float *)(A + 19939328) + 0, (float *)(A + 20168704) + 0, (float *)(A + 20398080) + 0, (float *)(A + 20627456) + 0, (float *)(A + 20856832) + 0, (float *)(A + 21086208) + 0, (float *)(A + 21315584) + 0, (float *)(A + 21544960) + 0, (float *)(A + 21774336) + 0, (float *)(A + 22003712) + 0, (float *)(A + 22233088) + 0, (float *)(A + 22462464) + 0, (float *)(A + 22691840) + 0, (float *)(A + 22921216) + 0, (float *)(A + 23150592) + 0, (float *)(A + 23379968) + 0, (float *)(A + 23609344) + 0, (float *)(A + 23838720) + 0, (float *)(A + 24068096) + 0, (float *)(A + 24297472) + 0, (float *)(A + 1064960) + 0, (float *)(A + 24526848) + 0);
+  k44_matmul((float *)(A + 24526848) + 0, (float *)(A + 532480) + 0, (float *)(A + 3899520) + 0);
+  k45_stack((float *)(A + 327680) + 0, (float *)(A + 10534912) + 0, (float *)(A + 10764288) + 0, (float *)(A + 10993664) + 0, (float *)(A + 11223040) + 0, (float *)(A + 11452416) + 0, (float *)(A + 11681792) + 0, (float *)(A + 11911168) + 0, (float *)(A + 12140544) + 0, (float *)(A + 12369920) + 0, (float *)(A + 12599296) + 0, (float *)(A + 12828672) + 0, (float *)(A + 13058048) + 0, (float *)(A + 13287424) + 0, (float *)(A + 13516800) + 0, (float *)(A + 13746176) + 0, (float *)(A + 13975552) + 0, (float *)(A + 14204928) + 0, (float *)(A + 14434304) + 0, (float *)(A + 14663680) + 0, (float *)(A + 14893056) + 0, (float *)(A + 15122432) + 0, (float *)(A + 15351808) + 0, (float *)(A + 15581184) + 0, (float *)(A + 15810560) + 0, (float *)(A + 16039936) + 0, (float *)(A + 16269312) + 0, (float *)(A + 16498688) + 0, (float *)(A + 16728064) + 0, (float *)(A + 16957440) + 0, (float *)(A + 17186816) + 0, (float *)(A + 17416192) + 0, (float *)(A + 17645568) + 0, (float *)(A + 17874944) + 0, (float *)(A + 18104320) + 0, (float *)(A + 18333696) + 0, (float *)(A + 18563072) + 0, (float *)(A + 18792448) + 0, (float *)(A + 19021824) + 0, (float *)(A + 19251200) + 0, (float *)(A + 19480576) + 0, (float *)(A + 19709952) + 0, (float *)(A + 19939328) + 0, (float *)(A + 20168704) + 0, (float *)(A + 20398080) + 0, (float *)(A + 20627456) + 0, (float *)(A + 20856832) + 0, (float *)(A + 21086208) + 0, (float *)(A + 21315584) + 0, (float *)(A + 21544960) + 0, (float *)(A + 21774336) + 0, (float *)(A + 22003712) + 0, (float *)(A + 22233088) + 0, (float *)(A + 22462464) + 0, (float *)(A + 22691840) + 0, (float *)(A + 22921216) + 0, (float *)(A + 23150592) + 0, (float *)(A + 23379968) + 0, (float *)(A + 23609344) + 0, (float *)(A + 23838720) + 0, (float *)(A + 24068096) + 0, (float *)(A + 24297472) + 0, (float *)(A + 1064960) + 0, (float *)(A + 32915456) + 0);
+  k46_stack((float *)(A + 294912) + 0, (float *)(A + 10502144) + 0, (float *)(A + 10731520) + 0, (float *)(A + 10960896) + 0, (float *)(A + 11190272) + 0, (float *)(A + 11419648) + 0, (float *)(A + 11649024) + 0, (float *)(A + 11878400) + 0, (float *)(A + 12107776) + 0, (float *)(A + 12337152) + 0, (float *)(A + 12566528) + 0, (float *)(A + 12795904) + 0, (float *)(A + 13025280) + 0, (float *)(A + 13254656) + 0, (float *)(A + 13484032) + 0, (float *)(A + 13713408) + 0, (float *)(A + 13942784) + 0, (float *)(A + 14172160) + 0, (float *)(A + 14401536) + 0, (float *)(A + 14630912) + 0, (float *)(A + 14860288) + 0, (float *)(A + 15089664) + 0, (float *)(A + 15319040) + 0, (float *)(A + 15548416) + 0, (float *)(A + 15777792) + 0, (float *)(A + 16007168) + 0, (float *)(A + 16236544) + 0, (float *)(A + 16465920) + 0, (float *)(A + 16695296) + 0, (float *)(A + 16924672) + 0, (float *)(A + 17154048) + 0, (float *)(A + 17383424) + 0, (float *)(A + 17612800) + 0, (float *)(A + 17842176) + 0, (float *)(A + 18071552) + 0, (float *)(A + 18300928) + 0, (float *)(A + 18530304) + 0, (float *)(A + 18759680) + 0, (float *)(A + 18989056) + 0, (float *)(A + 19218432) + 0, (float *)(A + 19447808) + 0, (float *)(A + 19677184) + 0, (float *)(A + 19906560) + 0, (float *)(A + 20135936) + 0, (float *)(A + 20365312) + 0, (float *)(A + 20594688) + 0, (float *)(A + 20824064) + 0, (float *)(A + 21053440) + 0, (float *)(A + 21282816) + 0, (float *)(A + 21512192) + 0, (float *)(A + 21741568) + 0, (float *)(A + 21970944) + 0, (float *)(A + 22200320) + 0, (float *)(A + 22429696) + 0, (float *)(A + 22659072) + 0, (float *)(A + 22888448) + 0, (float *)(A + 23117824) + 0, (float *)(A + 23347200) + 0, (float *)(A + 23576576) + 0, (float *)(A + 23805952) + 0, (float *)(A + 24035328) + 0, (float *)(A + 24264704) + 0, (float *)(A + 24494080) + 0, (float *)(A + 5871360) + 0);
+  k47_matmul((float *)(A + 32915456) + 0, (float *)(A + 5871360) + 0, (float *)(A + 7935744) + 0);
+  k48_sum_to((float *)(A + 24526848) + 0, (float *)(A + 3891200) + 0);
+  k49_matmul((float *)(A + 5338880) + 0, (float *)(A + 1261568) + 0, (float *)(A + 4165760) + 0);
+  k50_sum_to((float *)(A + 5338880) + 0, (float *)(A + 3895296) + 0);
+  k51_mul_neg_addn((float *)(A + 256000) + 0, (float *)(A + 255872) + 0, (float *)(A + 255936) + 0, (float *)(A + 256064) + 0, (float *)(A + 256128) + 0, (float *)(A + 256192) + 0, (float *)(A + 256256) + 0, (float *)(A + 256320) + 0, (float *)(A + 256384) + 0, (float *)(A + 256448) + 0, (float *)(A + 256512) + 0, (float *)(A + 256576) + 0, (float *)(A + 256640) + 0, (float *)(A + 256704) + 0, (float *)(A + 256768) + 0, (float *)(A + 256832) + 0, (float *)(A + 256896) + 0, (float *)(A + 256960) + 0, (float *)(A + 257024) + 0, (float *)(A + 257088) + 0, (float *)(A + 257152) + 0, (float *)(A + 257216) + 0, (float *)(A + 257280) + 0, (float *)(A + 257344) + 0, (float *)(A + 257408) + 0, (float *)(A + 257472) + 0, (float *)(A + 257536) + 0, (float *)(A + 257600) + 0, (float *)(A + 257664) + 0, (float *)(A + 257728) + 0, (float *)(A + 257792) + 0, (float *)(A + 257856) + 0, (float *)(A + 257920) + 0, (float *)(A + 257984) + 0, (float *)(A + 258048) + 0, (float *)(A + 258112) + 0, (float *)(A + 258176) + 0, (float *)(A + 258240) + 0, (float *)(A + 258304) + 0, (float *)(A + 258368) + 0, (float *)(A + 258432) + 0, (float *)(A + 258496) + 0, (float *)(A + 258560) + 0, (float *)(A + 258624) + 0, (float *)(A + 258688) + 0, (float *)(A + 258752) + 0, (float *)(A + 258816) + 0, (float *)(A + 258880) + 0, (float *)(A + 258944) + 0, (float *)(A + 259008) + 0, (float *)(A + 259072) + 0, (float *)(A + 259136) + 0, (float *)(A + 259200) + 0, (float *)(A + 259264) + 0, (float *)(A + 259328) + 0, (float *)(A + 259392) + 0, (float *)(A + 259456) + 0, (float *)(A + 259520) + 0, (float *)(A + 259584) + 0, (float *)(A + 259648) + 0, (float *)(A + 259712) + 0, (float *)(A + 259776) + 0, (float *)(A + 259840) + 0, (float *)(A + 259904) + 0, (float *)(A + 526144) + 0);
+  k52_mul_addn_mul((float *)(A + 259968) + 0, (float *)(A + 526208) + 0, (float *)(A + 260032) + 0, (float *)(A + 260096) + 0, (float *)(A + 260160) + 0, (float *)(A + 260224) + 0, (float *)(A + 260288) + 0, (float *)(A + 260352) + 0, (float *)(A + 260416) + 0, (float *)(A + 260480) + 0, (float *)(A + 260544) + 0, (float *)(A + 260608) + 0, (float *)(A + 260672) + 0, (float *)(A + 260736) + 0, (float *)(A + 260800) + 0, (float *)(A + 260864) + 0, (float *)(A + 260928) + 0, (float *)(A + 260992) + 0, (float *)(A + 261056) + 0, (float *)(A + 261120) + 0, (float *)(A + 261184) + 0, (float *)(A + 261248) + 0, (float *)(A + 261312) + 0, (float *)(A + 261376) + 0, (float *)(A + 261440) + 0, (float *)(A + 261504) + 0, (float *)(A + 261568) + 0, (float *)(A + 261632) + 0, (float *)(A + 261696) + 0, (float *)(A + 261760) + 0, (float *)(A + 262080) + 0, (float *)(A + 261824) + 0, (float *)(A + 261888) + 0, (float *)(A + 261952) + 0, (float *)(A + 262016) + 0, (float *)(A + 524288) + 0, (float *)(A + 524352) + 0, (float *)(A + 524416) + 0, (float *)(A + 524480) + 0, (float *)(A + 524544) + 0, (float *)(A + 524608) + 0, (float *)(A + 524672) + 0, (float *)(A + 524736) + 0, (float *)(A + 524800) + 0, (float *)(A + 524864) + 0, (float *)(A + 524928) + 0, (float *)(A + 524992) + 0, (float *)(A + 525056) + 0, (float *)(A + 525120) + 0, (float *)(A + 525184) + 0, (float *)(A + 525248) + 0, (float *)(A + 525312) + 0, (float *)(A + 525376) + 0, (float *)(A + 525440) + 0, (float *)(A + 525504) + 0, (float *)(A + 525568) + 0, (float *)(A + 525632) + 0, (float *)(A + 525696) + 0, (float *)(A + 525760) + 0, (float *)(A + 525824) + 0, (float *)(A + 525888) + 0, (float *)(A + 525952) + 0, (float *)(A + 526016) + 0, (float *)(A + 526080) + 0, (float *)(A + 3895616) + 0);
 }
 
 float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *grads, charlm_lstm_outputs *out, charlm_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -6161,17 +5689,15 @@ float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *
   charlm_lstm_grad_8(P, in, A, seed);
   charlm_lstm_grad_9(P, in, A, seed);
   charlm_lstm_grad_10(P, in, A, seed);
-  charlm_lstm_grad_11(P, in, A, seed);
-  charlm_lstm_grad_12(P, in, A, seed);
   if (out) k18_copy((float *)(A + 3358720) + 0, out->logits);
-  k58_copy((float *)(A + 526144) + 0, &loss);
-  if (metrics) k58_copy((float *)(A + 3895616) + 0, &metrics->accuracy);
-  k59_copy((float *)(A + 3899520) + 0, grads + 0);
-  k60_copy((float *)(A + 7935744) + 0, grads + 66560);
-  k61_copy((float *)(A + 3891200) + 0, grads + 328704);
-  k61_copy((float *)(A + 3891200) + 0, grads + 329728);
-  k62_copy((float *)(A + 0) + 0, grads + 330752);
-  k63_copy((float *)(A + 3895296) + 0, grads + 347392);
+  k53_copy((float *)(A + 526144) + 0, &loss);
+  if (metrics) k53_copy((float *)(A + 3895616) + 0, &metrics->accuracy);
+  k54_copy((float *)(A + 3899520) + 0, grads + 0);
+  k55_copy((float *)(A + 7935744) + 0, grads + 66560);
+  k56_copy((float *)(A + 3891200) + 0, grads + 328704);
+  k56_copy((float *)(A + 3891200) + 0, grads + 329728);
+  k57_copy((float *)(A + 4165760) + 0, grads + 330752);
+  k58_copy((float *)(A + 3895296) + 0, grads + 347392);
   return loss;
 }
 
@@ -7619,1026 +7145,570 @@ static void charlm_lstm_train_step_8(const float *restrict P, const charlm_lstm_
   k1_stack((float *)(A + 189312) + 0, (float *)(A + 139392) + 0, (float *)(A + 0) + 0, (float *)(A + 147712) + 0, (float *)(A + 156032) + 0, (float *)(A + 164352) + 0, (float *)(A + 172672) + 0, (float *)(A + 197632) + 0, (float *)(A + 222592) + 0, (float *)(A + 1253760) + 0, (float *)(A + 3974400) + 0, (float *)(A + 3982720) + 0, (float *)(A + 4024320) + 0, (float *)(A + 4032640) + 0, (float *)(A + 4074240) + 0, (float *)(A + 4082560) + 0, (float *)(A + 4124160) + 0, (float *)(A + 4132480) + 0, (float *)(A + 4174080) + 0, (float *)(A + 4182400) + 0, (float *)(A + 4224000) + 0, (float *)(A + 4232320) + 0, (float *)(A + 4273920) + 0, (float *)(A + 4282240) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4332160) + 0, (float *)(A + 4373760) + 0, (float *)(A + 4382080) + 0, (float *)(A + 4423680) + 0, (float *)(A + 4432000) + 0, (float *)(A + 4473600) + 0, (float *)(A + 4481920) + 0, (float *)(A + 4523520) + 0, (float *)(A + 4531840) + 0, (float *)(A + 4573440) + 0, (float *)(A + 4581760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4631680) + 0, (float *)(A + 4673280) + 0, (float *)(A + 4681600) + 0, (float *)(A + 4723200) + 0, (float *)(A + 4731520) + 0, (float *)(A + 4773120) + 0, (float *)(A + 4781440) + 0, (float *)(A + 4823040) + 0, (float *)(A + 4831360) + 0, (float *)(A + 4872960) + 0, (float *)(A + 4881280) + 0, (float *)(A + 4922880) + 0, (float *)(A + 4931200) + 0, (float *)(A + 4972800) + 0, (float *)(A + 4981120) + 0, (float *)(A + 5022720) + 0, (float *)(A + 5031040) + 0, (float *)(A + 5072640) + 0, (float *)(A + 5080960) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5130880) + 0, (float *)(A + 5172480) + 0, (float *)(A + 5180800) + 0, (float *)(A + 5222400) + 0, (float *)(A + 5230720) + 0, (float *)(A + 5272320) + 0, (float *)(A + 5280640) + 0, (float *)(A + 3367040) + 0);
   k33_matmul((float *)(A + 3367040) + 0, P + 330752 /* dense1.weight */, (float *)(A + 5288960) + 0);
   k34_mul_sub((float *)(A + 1204352) + 0, (float *)(A + 139392) + 0);
-  k34_mul_sub((float *)(A + 1073280) + 0, (float *)(A + 230912) + 0);
-  k35_mul_mul_mul((float *)(A + 5288960) + 16128, (float *)(A + 1138816) + 0, (float *)(A + 139392) + 0, (float *)(A + 1171584) + 0, (float *)(A + 1106048) + 0, (float *)(A + 230912) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0, (float *)(A + 4090880) + 0);
-  k36_pad((float *)(A + 4090880) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 1106048) + 0, (float *)(A + 4090880) + 0);
-  k38_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 1073280) + 0, (float *)(A + 4090880) + 0, (float *)(A + 1106048) + 0);
-  k39_pad((float *)(A + 1106048) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 1171584) + 0, (float *)(A + 4090880) + 0);
-  k38_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 24436864) + 0, (float *)(A + 4090880) + 0, (float *)(A + 1171584) + 0);
-  k40_pad((float *)(A + 1171584) + 0, (float *)(A + 7648256) + 0);
-  k37_sub_mul((float *)(A + 1138816) + 0, (float *)(A + 1171584) + 0);
-  k41_mul_mul((float *)(A + 5288960) + 16128, (float *)(A + 1204352) + 0, (float *)(A + 1171584) + 0, (float *)(A + 3991040) + 0);
-  k42_pad((float *)(A + 3991040) + 0, (float *)(A + 1073280) + 0);
-  k43_addn((float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 1073280) + 0, (float *)(A + 7779328) + 0);
-  k44_matmul((float *)(A + 7779328) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 24469632) + 0, (float *)(A + 4090880) + 0);
-  k34_mul_sub((float *)(A + 24305792) + 0, (float *)(A + 24436864) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 15872, (float *)(A + 24371328) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4040960) + 0, (float *)(A + 24404096) + 0, (float *)(A + 24338560) + 0, (float *)(A + 24436864) + 0, (float *)(A + 139392) + 0, (float *)(A + 230912) + 0, (float *)(A + 1204352) + 0, (float *)(A + 4140800) + 0);
-  k36_pad((float *)(A + 4140800) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 24338560) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 230912) + 0, (float *)(A + 24305792) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 24404096) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 230912) + 0, (float *)(A + 24207488) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 24371328) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 139392) + 0, (float *)(A + 24469632) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 24305792) + 0);
-  k44_matmul((float *)(A + 24305792) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 24240256) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 24076416) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 15616, (float *)(A + 24141952) + 0, (float *)(A + 4040960) + 0, (float *)(A + 1204352) + 0, (float *)(A + 24174720) + 0, (float *)(A + 24109184) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 24207488) + 0, (float *)(A + 24436864) + 0, (float *)(A + 24469632) + 0);
-  k36_pad((float *)(A + 24469632) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 24109184) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 24207488) + 0, (float *)(A + 24076416) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 24174720) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 24207488) + 0, (float *)(A + 23978112) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 24141952) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 24240256) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 24076416) + 0);
-  k44_matmul((float *)(A + 24076416) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 24010880) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 23847040) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 15360, (float *)(A + 23912576) + 0, (float *)(A + 4040960) + 0, (float *)(A + 24436864) + 0, (float *)(A + 23945344) + 0, (float *)(A + 23879808) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 23978112) + 0, (float *)(A + 24207488) + 0, (float *)(A + 24240256) + 0);
-  k36_pad((float *)(A + 24240256) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 23879808) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 23978112) + 0, (float *)(A + 23847040) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 23945344) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 23978112) + 0, (float *)(A + 23748736) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 23912576) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 24010880) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 23847040) + 0);
-  k44_matmul((float *)(A + 23847040) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 23781504) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 23617664) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 15104, (float *)(A + 23683200) + 0, (float *)(A + 4040960) + 0, (float *)(A + 24207488) + 0, (float *)(A + 23715968) + 0, (float *)(A + 23650432) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 23748736) + 0, (float *)(A + 23978112) + 0, (float *)(A + 24010880) + 0);
-  k36_pad((float *)(A + 24010880) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 23650432) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 23748736) + 0, (float *)(A + 23617664) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 23715968) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 23748736) + 0, (float *)(A + 23519360) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 23683200) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 23781504) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 23617664) + 0);
-  k44_matmul((float *)(A + 23617664) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 23552128) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 23388288) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 14848, (float *)(A + 23453824) + 0, (float *)(A + 4040960) + 0, (float *)(A + 23978112) + 0, (float *)(A + 23486592) + 0, (float *)(A + 23421056) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 23519360) + 0, (float *)(A + 23748736) + 0, (float *)(A + 23781504) + 0);
-  k36_pad((float *)(A + 23781504) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 23421056) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 23519360) + 0, (float *)(A + 23388288) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 23486592) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 23519360) + 0, (float *)(A + 23289984) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 23453824) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 23552128) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 23388288) + 0);
-  k44_matmul((float *)(A + 23388288) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 23322752) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 23158912) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 14592, (float *)(A + 23224448) + 0, (float *)(A + 4040960) + 0, (float *)(A + 23748736) + 0, (float *)(A + 23257216) + 0, (float *)(A + 23191680) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 23289984) + 0, (float *)(A + 23519360) + 0, (float *)(A + 23552128) + 0);
-  k36_pad((float *)(A + 23552128) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 23191680) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 23289984) + 0, (float *)(A + 23158912) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 23257216) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 23289984) + 0, (float *)(A + 23060608) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 23224448) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 23322752) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 23158912) + 0);
-  k44_matmul((float *)(A + 23158912) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 23093376) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 22929536) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 14336, (float *)(A + 22995072) + 0, (float *)(A + 4040960) + 0, (float *)(A + 23519360) + 0, (float *)(A + 23027840) + 0, (float *)(A + 22962304) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 23060608) + 0, (float *)(A + 23289984) + 0, (float *)(A + 23322752) + 0);
-  k36_pad((float *)(A + 23322752) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 22962304) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 23060608) + 0, (float *)(A + 22929536) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 23027840) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 23060608) + 0, (float *)(A + 22831232) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 22995072) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 23093376) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 22929536) + 0);
-  k44_matmul((float *)(A + 22929536) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 22864000) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 22700160) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 14080, (float *)(A + 22765696) + 0, (float *)(A + 4040960) + 0, (float *)(A + 23289984) + 0, (float *)(A + 22798464) + 0, (float *)(A + 22732928) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 22831232) + 0, (float *)(A + 23060608) + 0, (float *)(A + 23093376) + 0);
-  k36_pad((float *)(A + 23093376) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 22732928) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 22831232) + 0, (float *)(A + 22700160) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 22798464) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 22831232) + 0, (float *)(A + 22601856) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 22765696) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 22864000) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 22700160) + 0);
-  k44_matmul((float *)(A + 22700160) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 22634624) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 22470784) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 13824, (float *)(A + 22536320) + 0, (float *)(A + 4040960) + 0, (float *)(A + 23060608) + 0, (float *)(A + 22569088) + 0, (float *)(A + 22503552) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 22601856) + 0, (float *)(A + 22831232) + 0, (float *)(A + 22864000) + 0);
-  k36_pad((float *)(A + 22864000) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 22503552) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 22601856) + 0, (float *)(A + 22470784) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 22569088) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 22601856) + 0, (float *)(A + 22372480) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 22536320) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 22634624) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 22470784) + 0);
-  k44_matmul((float *)(A + 22470784) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 22405248) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 22241408) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 13568, (float *)(A + 22306944) + 0, (float *)(A + 4040960) + 0, (float *)(A + 22831232) + 0, (float *)(A + 22339712) + 0, (float *)(A + 22274176) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 22372480) + 0, (float *)(A + 22601856) + 0, (float *)(A + 22634624) + 0);
-  k36_pad((float *)(A + 22634624) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 22274176) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 22372480) + 0, (float *)(A + 22241408) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 22339712) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 22372480) + 0, (float *)(A + 22143104) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 22306944) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 22405248) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 22241408) + 0);
-  k44_matmul((float *)(A + 22241408) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 22175872) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 22012032) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 13312, (float *)(A + 22077568) + 0, (float *)(A + 4040960) + 0, (float *)(A + 22601856) + 0, (float *)(A + 22110336) + 0, (float *)(A + 22044800) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 22143104) + 0, (float *)(A + 22372480) + 0, (float *)(A + 22405248) + 0);
-  k36_pad((float *)(A + 22405248) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 22044800) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 22143104) + 0, (float *)(A + 22012032) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 22110336) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 22143104) + 0, (float *)(A + 21913728) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 22077568) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 22175872) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 22012032) + 0);
-  k44_matmul((float *)(A + 22012032) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 21946496) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 21782656) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 13056, (float *)(A + 21848192) + 0, (float *)(A + 4040960) + 0, (float *)(A + 22372480) + 0, (float *)(A + 21880960) + 0, (float *)(A + 21815424) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 21913728) + 0, (float *)(A + 22143104) + 0, (float *)(A + 22175872) + 0);
-  k36_pad((float *)(A + 22175872) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 21815424) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 21913728) + 0, (float *)(A + 21782656) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
+  k35_sub_mul((float *)(A + 1106048) + 0, (float *)(A + 230912) + 0);
+  k35_sub_mul((float *)(A + 1171584) + 0, (float *)(A + 3991040) + 0);
+  k34_mul_sub((float *)(A + 1073280) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 1138816) + 0, (float *)(A + 4090880) + 0);
+  k36_mul_mul_mul((float *)(A + 5288960) + 16128, (float *)(A + 1138816) + 0, (float *)(A + 139392) + 0, (float *)(A + 1171584) + 0, (float *)(A + 1073280) + 0, (float *)(A + 230912) + 0, (float *)(A + 24436864) + 0, (float *)(A + 3991040) + 0, (float *)(A + 1106048) + 0, (float *)(A + 4040960) + 0, (float *)(A + 4140800) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4290560) + 0);
+  k37_mul_mul((float *)(A + 5288960) + 16128, (float *)(A + 1204352) + 0, (float *)(A + 4090880) + 0, (float *)(A + 3991040) + 0);
+  k38_concat((float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4290560) + 0, (float *)(A + 3991040) + 0, (float *)(A + 1073280) + 0);
+  k39_matmul((float *)(A + 1073280) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
+  k34_mul_sub((float *)(A + 24469632) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 24338560) + 0, (float *)(A + 4090880) + 0);
+  k35_sub_mul((float *)(A + 24404096) + 0, (float *)(A + 4190720) + 0);
+  k34_mul_sub((float *)(A + 24305792) + 0, (float *)(A + 4240640) + 0);
+  k35_sub_mul((float *)(A + 24371328) + 0, (float *)(A + 4290560) + 0);
+  k40_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 15872, (float *)(A + 24371328) + 0, (float *)(A + 4040960) + 0, (float *)(A + 4140800) + 0, (float *)(A + 24404096) + 0, (float *)(A + 24305792) + 0, (float *)(A + 4090880) + 0, (float *)(A + 24207488) + 0, (float *)(A + 4190720) + 0, (float *)(A + 24338560) + 0, (float *)(A + 4240640) + 0, (float *)(A + 24469632) + 0, (float *)(A + 4290560) + 0, (float *)(A + 24436864) + 0, (float *)(A + 139392) + 0, (float *)(A + 230912) + 0, (float *)(A + 1204352) + 0, (float *)(A + 4340480) + 0);
+  k38_concat((float *)(A + 139392) + 0, (float *)(A + 230912) + 0, (float *)(A + 1204352) + 0, (float *)(A + 4340480) + 0, (float *)(A + 24305792) + 0);
+  k39_matmul((float *)(A + 24305792) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 24240256) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 24109184) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 24174720) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 24076416) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 24141952) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 15616, (float *)(A + 24141952) + 0, (float *)(A + 3991040) + 0, (float *)(A + 24436864) + 0, (float *)(A + 24174720) + 0, (float *)(A + 24076416) + 0, (float *)(A + 4040960) + 0, (float *)(A + 23978112) + 0, (float *)(A + 4090880) + 0, (float *)(A + 24109184) + 0, (float *)(A + 4140800) + 0, (float *)(A + 24240256) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 24207488) + 0, (float *)(A + 24469632) + 0);
+  k38_concat((float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 24207488) + 0, (float *)(A + 24469632) + 0, (float *)(A + 24076416) + 0);
+  k39_matmul((float *)(A + 24076416) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 24010880) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 23879808) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 23945344) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 23847040) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 23912576) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 15360, (float *)(A + 23912576) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 23945344) + 0, (float *)(A + 23847040) + 0, (float *)(A + 4040960) + 0, (float *)(A + 23748736) + 0, (float *)(A + 4090880) + 0, (float *)(A + 23879808) + 0, (float *)(A + 4140800) + 0, (float *)(A + 24010880) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 23978112) + 0, (float *)(A + 24207488) + 0, (float *)(A + 24240256) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 23978112) + 0, (float *)(A + 24207488) + 0, (float *)(A + 24240256) + 0, (float *)(A + 23847040) + 0);
+  k39_matmul((float *)(A + 23847040) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 23781504) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 23650432) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 23715968) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 23617664) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 23683200) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 15104, (float *)(A + 23683200) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 23715968) + 0, (float *)(A + 23617664) + 0, (float *)(A + 4040960) + 0, (float *)(A + 23519360) + 0, (float *)(A + 4090880) + 0, (float *)(A + 23650432) + 0, (float *)(A + 4140800) + 0, (float *)(A + 23781504) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 23748736) + 0, (float *)(A + 23978112) + 0, (float *)(A + 24010880) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 23748736) + 0, (float *)(A + 23978112) + 0, (float *)(A + 24010880) + 0, (float *)(A + 23617664) + 0);
+  k39_matmul((float *)(A + 23617664) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 23552128) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 23421056) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 23486592) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 23388288) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 23453824) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 14848, (float *)(A + 23453824) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 23486592) + 0, (float *)(A + 23388288) + 0, (float *)(A + 4040960) + 0, (float *)(A + 23289984) + 0, (float *)(A + 4090880) + 0, (float *)(A + 23421056) + 0, (float *)(A + 4140800) + 0, (float *)(A + 23552128) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 23519360) + 0, (float *)(A + 23748736) + 0, (float *)(A + 23781504) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 23519360) + 0, (float *)(A + 23748736) + 0, (float *)(A + 23781504) + 0, (float *)(A + 23388288) + 0);
+  k39_matmul((float *)(A + 23388288) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 23322752) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 23191680) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 23257216) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 23158912) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 23224448) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 14592, (float *)(A + 23224448) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 23257216) + 0, (float *)(A + 23158912) + 0, (float *)(A + 4040960) + 0, (float *)(A + 23060608) + 0, (float *)(A + 4090880) + 0, (float *)(A + 23191680) + 0, (float *)(A + 4140800) + 0, (float *)(A + 23322752) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 23289984) + 0, (float *)(A + 23519360) + 0, (float *)(A + 23552128) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 23289984) + 0, (float *)(A + 23519360) + 0, (float *)(A + 23552128) + 0, (float *)(A + 23158912) + 0);
+  k39_matmul((float *)(A + 23158912) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 23093376) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 22962304) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 23027840) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 22929536) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 22995072) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 14336, (float *)(A + 22995072) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 23027840) + 0, (float *)(A + 22929536) + 0, (float *)(A + 4040960) + 0, (float *)(A + 22831232) + 0, (float *)(A + 4090880) + 0, (float *)(A + 22962304) + 0, (float *)(A + 4140800) + 0, (float *)(A + 23093376) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 23060608) + 0, (float *)(A + 23289984) + 0, (float *)(A + 23322752) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 23060608) + 0, (float *)(A + 23289984) + 0, (float *)(A + 23322752) + 0, (float *)(A + 22929536) + 0);
+  k39_matmul((float *)(A + 22929536) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 22864000) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 22732928) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 22798464) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 22700160) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 22765696) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 14080, (float *)(A + 22765696) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 22798464) + 0, (float *)(A + 22700160) + 0, (float *)(A + 4040960) + 0, (float *)(A + 22601856) + 0, (float *)(A + 4090880) + 0, (float *)(A + 22732928) + 0, (float *)(A + 4140800) + 0, (float *)(A + 22864000) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 22831232) + 0, (float *)(A + 23060608) + 0, (float *)(A + 23093376) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 22831232) + 0, (float *)(A + 23060608) + 0, (float *)(A + 23093376) + 0, (float *)(A + 22700160) + 0);
+  k39_matmul((float *)(A + 22700160) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 22634624) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 22503552) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 22569088) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 22470784) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 22536320) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 13824, (float *)(A + 22536320) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 22569088) + 0, (float *)(A + 22470784) + 0, (float *)(A + 4040960) + 0, (float *)(A + 22372480) + 0, (float *)(A + 4090880) + 0, (float *)(A + 22503552) + 0, (float *)(A + 4140800) + 0, (float *)(A + 22634624) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 22601856) + 0, (float *)(A + 22831232) + 0, (float *)(A + 22864000) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 22601856) + 0, (float *)(A + 22831232) + 0, (float *)(A + 22864000) + 0, (float *)(A + 22470784) + 0);
+  k39_matmul((float *)(A + 22470784) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 22405248) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 22274176) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 22339712) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 22241408) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 22306944) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 13568, (float *)(A + 22306944) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 22339712) + 0, (float *)(A + 22241408) + 0, (float *)(A + 4040960) + 0, (float *)(A + 22143104) + 0, (float *)(A + 4090880) + 0, (float *)(A + 22274176) + 0, (float *)(A + 4140800) + 0, (float *)(A + 22405248) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 22372480) + 0, (float *)(A + 22601856) + 0, (float *)(A + 22634624) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 22372480) + 0, (float *)(A + 22601856) + 0, (float *)(A + 22634624) + 0, (float *)(A + 22241408) + 0);
+  k39_matmul((float *)(A + 22241408) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 22175872) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 22044800) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 22110336) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 22012032) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 22077568) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 13312, (float *)(A + 22077568) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 22110336) + 0, (float *)(A + 22012032) + 0, (float *)(A + 4040960) + 0, (float *)(A + 21913728) + 0, (float *)(A + 4090880) + 0, (float *)(A + 22044800) + 0, (float *)(A + 4140800) + 0, (float *)(A + 22175872) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 22143104) + 0, (float *)(A + 22372480) + 0, (float *)(A + 22405248) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 22143104) + 0, (float *)(A + 22372480) + 0, (float *)(A + 22405248) + 0, (float *)(A + 22012032) + 0);
+  k39_matmul((float *)(A + 22012032) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 21946496) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 21815424) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 21880960) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 21782656) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 21848192) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 13056, (float *)(A + 21848192) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 21880960) + 0, (float *)(A + 21782656) + 0, (float *)(A + 4040960) + 0, (float *)(A + 21684352) + 0, (float *)(A + 4090880) + 0, (float *)(A + 21815424) + 0, (float *)(A + 4140800) + 0, (float *)(A + 21946496) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 21913728) + 0, (float *)(A + 22143104) + 0, (float *)(A + 22175872) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 21913728) + 0, (float *)(A + 22143104) + 0, (float *)(A + 22175872) + 0, (float *)(A + 21782656) + 0);
+  k39_matmul((float *)(A + 21782656) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 21717120) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 21586048) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 21651584) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 21553280) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 21618816) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 12800, (float *)(A + 21618816) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 21651584) + 0, (float *)(A + 21553280) + 0, (float *)(A + 4040960) + 0, (float *)(A + 21454976) + 0, (float *)(A + 4090880) + 0, (float *)(A + 21586048) + 0, (float *)(A + 4140800) + 0, (float *)(A + 21717120) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 21684352) + 0, (float *)(A + 21913728) + 0, (float *)(A + 21946496) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 21684352) + 0, (float *)(A + 21913728) + 0, (float *)(A + 21946496) + 0, (float *)(A + 21553280) + 0);
+  k39_matmul((float *)(A + 21553280) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 21487744) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 21356672) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 21422208) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 21323904) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 21389440) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 12544, (float *)(A + 21389440) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 21422208) + 0, (float *)(A + 21323904) + 0, (float *)(A + 4040960) + 0, (float *)(A + 21225600) + 0, (float *)(A + 4090880) + 0, (float *)(A + 21356672) + 0, (float *)(A + 4140800) + 0, (float *)(A + 21487744) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 21454976) + 0, (float *)(A + 21684352) + 0, (float *)(A + 21717120) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 21454976) + 0, (float *)(A + 21684352) + 0, (float *)(A + 21717120) + 0, (float *)(A + 21323904) + 0);
+  k39_matmul((float *)(A + 21323904) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 21258368) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 21127296) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 21192832) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 21094528) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 21160064) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 12288, (float *)(A + 21160064) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 21192832) + 0, (float *)(A + 21094528) + 0, (float *)(A + 4040960) + 0, (float *)(A + 20996224) + 0, (float *)(A + 4090880) + 0, (float *)(A + 21127296) + 0, (float *)(A + 4140800) + 0, (float *)(A + 21258368) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 21225600) + 0, (float *)(A + 21454976) + 0, (float *)(A + 21487744) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 21225600) + 0, (float *)(A + 21454976) + 0, (float *)(A + 21487744) + 0, (float *)(A + 21094528) + 0);
+  k39_matmul((float *)(A + 21094528) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 21028992) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 20897920) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 20963456) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 20865152) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 20930688) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 12032, (float *)(A + 20930688) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 20963456) + 0, (float *)(A + 20865152) + 0, (float *)(A + 4040960) + 0, (float *)(A + 20766848) + 0, (float *)(A + 4090880) + 0, (float *)(A + 20897920) + 0, (float *)(A + 4140800) + 0, (float *)(A + 21028992) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 20996224) + 0, (float *)(A + 21225600) + 0, (float *)(A + 21258368) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 20996224) + 0, (float *)(A + 21225600) + 0, (float *)(A + 21258368) + 0, (float *)(A + 20865152) + 0);
+  k39_matmul((float *)(A + 20865152) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 20799616) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 20668544) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 20734080) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 20635776) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 20701312) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 11776, (float *)(A + 20701312) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 20734080) + 0, (float *)(A + 20635776) + 0, (float *)(A + 4040960) + 0, (float *)(A + 20537472) + 0, (float *)(A + 4090880) + 0, (float *)(A + 20668544) + 0, (float *)(A + 4140800) + 0, (float *)(A + 20799616) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 20766848) + 0, (float *)(A + 20996224) + 0, (float *)(A + 21028992) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 20766848) + 0, (float *)(A + 20996224) + 0, (float *)(A + 21028992) + 0, (float *)(A + 20635776) + 0);
+  k39_matmul((float *)(A + 20635776) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 20570240) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 20439168) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 20504704) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 20406400) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 20471936) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 11520, (float *)(A + 20471936) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 20504704) + 0, (float *)(A + 20406400) + 0, (float *)(A + 4040960) + 0, (float *)(A + 20308096) + 0, (float *)(A + 4090880) + 0, (float *)(A + 20439168) + 0, (float *)(A + 4140800) + 0, (float *)(A + 20570240) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 20537472) + 0, (float *)(A + 20766848) + 0, (float *)(A + 20799616) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 20537472) + 0, (float *)(A + 20766848) + 0, (float *)(A + 20799616) + 0, (float *)(A + 20406400) + 0);
+  k39_matmul((float *)(A + 20406400) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 20340864) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 20209792) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 20275328) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 20177024) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 20242560) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 11264, (float *)(A + 20242560) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 20275328) + 0, (float *)(A + 20177024) + 0, (float *)(A + 4040960) + 0, (float *)(A + 20078720) + 0, (float *)(A + 4090880) + 0, (float *)(A + 20209792) + 0, (float *)(A + 4140800) + 0, (float *)(A + 20340864) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 20308096) + 0, (float *)(A + 20537472) + 0, (float *)(A + 20570240) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 20308096) + 0, (float *)(A + 20537472) + 0, (float *)(A + 20570240) + 0, (float *)(A + 20177024) + 0);
+  k39_matmul((float *)(A + 20177024) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 20111488) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 19980416) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 20045952) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 19947648) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 20013184) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 11008, (float *)(A + 20013184) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 20045952) + 0, (float *)(A + 19947648) + 0, (float *)(A + 4040960) + 0, (float *)(A + 19849344) + 0, (float *)(A + 4090880) + 0, (float *)(A + 19980416) + 0, (float *)(A + 4140800) + 0, (float *)(A + 20111488) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 20078720) + 0, (float *)(A + 20308096) + 0, (float *)(A + 20340864) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 20078720) + 0, (float *)(A + 20308096) + 0, (float *)(A + 20340864) + 0, (float *)(A + 19947648) + 0);
+  k39_matmul((float *)(A + 19947648) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 19882112) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 19751040) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 19816576) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 19718272) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 19783808) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 10752, (float *)(A + 19783808) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 19816576) + 0, (float *)(A + 19718272) + 0, (float *)(A + 4040960) + 0, (float *)(A + 19619968) + 0, (float *)(A + 4090880) + 0, (float *)(A + 19751040) + 0, (float *)(A + 4140800) + 0, (float *)(A + 19882112) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 19849344) + 0, (float *)(A + 20078720) + 0, (float *)(A + 20111488) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 19849344) + 0, (float *)(A + 20078720) + 0, (float *)(A + 20111488) + 0, (float *)(A + 19718272) + 0);
+  k39_matmul((float *)(A + 19718272) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 19652736) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 19521664) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 19587200) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 19488896) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 19554432) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 10496, (float *)(A + 19554432) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 19587200) + 0, (float *)(A + 19488896) + 0, (float *)(A + 4040960) + 0, (float *)(A + 19390592) + 0, (float *)(A + 4090880) + 0, (float *)(A + 19521664) + 0, (float *)(A + 4140800) + 0, (float *)(A + 19652736) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 19619968) + 0, (float *)(A + 19849344) + 0, (float *)(A + 19882112) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 19619968) + 0, (float *)(A + 19849344) + 0, (float *)(A + 19882112) + 0, (float *)(A + 19488896) + 0);
+  k39_matmul((float *)(A + 19488896) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 19423360) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 19292288) + 0, (float *)(A + 4040960) + 0);
 }
 
 static void charlm_lstm_train_step_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k37_sub_mul((float *)(A + 21880960) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 21913728) + 0, (float *)(A + 21684352) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 21848192) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 21946496) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 21782656) + 0);
-  k44_matmul((float *)(A + 21782656) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 21717120) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 21553280) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 12800, (float *)(A + 21618816) + 0, (float *)(A + 4040960) + 0, (float *)(A + 22143104) + 0, (float *)(A + 21651584) + 0, (float *)(A + 21586048) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 21684352) + 0, (float *)(A + 21913728) + 0, (float *)(A + 21946496) + 0);
-  k36_pad((float *)(A + 21946496) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 21586048) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 21684352) + 0, (float *)(A + 21553280) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 21651584) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 21684352) + 0, (float *)(A + 21454976) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 21618816) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 21717120) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 21553280) + 0);
-  k44_matmul((float *)(A + 21553280) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 21487744) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 21323904) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 12544, (float *)(A + 21389440) + 0, (float *)(A + 4040960) + 0, (float *)(A + 21913728) + 0, (float *)(A + 21422208) + 0, (float *)(A + 21356672) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 21454976) + 0, (float *)(A + 21684352) + 0, (float *)(A + 21717120) + 0);
-  k36_pad((float *)(A + 21717120) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 21356672) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 21454976) + 0, (float *)(A + 21323904) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 21422208) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 21454976) + 0, (float *)(A + 21225600) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 21389440) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 21487744) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 21323904) + 0);
-  k44_matmul((float *)(A + 21323904) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 21258368) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 21094528) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 12288, (float *)(A + 21160064) + 0, (float *)(A + 4040960) + 0, (float *)(A + 21684352) + 0, (float *)(A + 21192832) + 0, (float *)(A + 21127296) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 21225600) + 0, (float *)(A + 21454976) + 0, (float *)(A + 21487744) + 0);
-  k36_pad((float *)(A + 21487744) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 21127296) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 21225600) + 0, (float *)(A + 21094528) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 21192832) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 21225600) + 0, (float *)(A + 20996224) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 21160064) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 21258368) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 21094528) + 0);
-  k44_matmul((float *)(A + 21094528) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 21028992) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 20865152) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 12032, (float *)(A + 20930688) + 0, (float *)(A + 4040960) + 0, (float *)(A + 21454976) + 0, (float *)(A + 20963456) + 0, (float *)(A + 20897920) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 20996224) + 0, (float *)(A + 21225600) + 0, (float *)(A + 21258368) + 0);
-  k36_pad((float *)(A + 21258368) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 20897920) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 20996224) + 0, (float *)(A + 20865152) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 20963456) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 20996224) + 0, (float *)(A + 20766848) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 20930688) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 21028992) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 20865152) + 0);
-  k44_matmul((float *)(A + 20865152) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 20799616) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 20635776) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 11776, (float *)(A + 20701312) + 0, (float *)(A + 4040960) + 0, (float *)(A + 21225600) + 0, (float *)(A + 20734080) + 0, (float *)(A + 20668544) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 20766848) + 0, (float *)(A + 20996224) + 0, (float *)(A + 21028992) + 0);
-  k36_pad((float *)(A + 21028992) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 20668544) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 20766848) + 0, (float *)(A + 20635776) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 20734080) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 20766848) + 0, (float *)(A + 20537472) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 20701312) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 20799616) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 20635776) + 0);
-  k44_matmul((float *)(A + 20635776) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 20570240) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 20406400) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 11520, (float *)(A + 20471936) + 0, (float *)(A + 4040960) + 0, (float *)(A + 20996224) + 0, (float *)(A + 20504704) + 0, (float *)(A + 20439168) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 20537472) + 0, (float *)(A + 20766848) + 0, (float *)(A + 20799616) + 0);
-  k36_pad((float *)(A + 20799616) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 20439168) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 20537472) + 0, (float *)(A + 20406400) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 20504704) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 20537472) + 0, (float *)(A + 20308096) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 20471936) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 20570240) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 20406400) + 0);
-  k44_matmul((float *)(A + 20406400) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 20340864) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 20177024) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 11264, (float *)(A + 20242560) + 0, (float *)(A + 4040960) + 0, (float *)(A + 20766848) + 0, (float *)(A + 20275328) + 0, (float *)(A + 20209792) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 20308096) + 0, (float *)(A + 20537472) + 0, (float *)(A + 20570240) + 0);
-  k36_pad((float *)(A + 20570240) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 20209792) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 20308096) + 0, (float *)(A + 20177024) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 20275328) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 20308096) + 0, (float *)(A + 20078720) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 20242560) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 20340864) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 20177024) + 0);
-  k44_matmul((float *)(A + 20177024) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 20111488) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 19947648) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 11008, (float *)(A + 20013184) + 0, (float *)(A + 4040960) + 0, (float *)(A + 20537472) + 0, (float *)(A + 20045952) + 0, (float *)(A + 19980416) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 20078720) + 0, (float *)(A + 20308096) + 0, (float *)(A + 20340864) + 0);
-  k36_pad((float *)(A + 20340864) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 19980416) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 20078720) + 0, (float *)(A + 19947648) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 20045952) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 20078720) + 0, (float *)(A + 19849344) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 20013184) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 20111488) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 19947648) + 0);
-  k44_matmul((float *)(A + 19947648) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 19882112) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 19718272) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 10752, (float *)(A + 19783808) + 0, (float *)(A + 4040960) + 0, (float *)(A + 20308096) + 0, (float *)(A + 19816576) + 0, (float *)(A + 19751040) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 19849344) + 0, (float *)(A + 20078720) + 0, (float *)(A + 20111488) + 0);
-  k36_pad((float *)(A + 20111488) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 19751040) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 19849344) + 0, (float *)(A + 19718272) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 19816576) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 19849344) + 0, (float *)(A + 19619968) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 19783808) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 19882112) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 19718272) + 0);
-  k44_matmul((float *)(A + 19718272) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 19652736) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 19488896) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 10496, (float *)(A + 19554432) + 0, (float *)(A + 4040960) + 0, (float *)(A + 20078720) + 0, (float *)(A + 19587200) + 0, (float *)(A + 19521664) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 19619968) + 0, (float *)(A + 19849344) + 0, (float *)(A + 19882112) + 0);
-  k36_pad((float *)(A + 19882112) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 19521664) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 19619968) + 0, (float *)(A + 19488896) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 19587200) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 19619968) + 0, (float *)(A + 19390592) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 19554432) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 19652736) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 19488896) + 0);
-  k44_matmul((float *)(A + 19488896) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 19423360) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 19259520) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 10240, (float *)(A + 19325056) + 0, (float *)(A + 4040960) + 0, (float *)(A + 19849344) + 0, (float *)(A + 19357824) + 0, (float *)(A + 19292288) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 19390592) + 0, (float *)(A + 19619968) + 0, (float *)(A + 19652736) + 0);
-  k36_pad((float *)(A + 19652736) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 19292288) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 19390592) + 0, (float *)(A + 19259520) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 19357824) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 19390592) + 0, (float *)(A + 19161216) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 19325056) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 19423360) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 19259520) + 0);
-  k44_matmul((float *)(A + 19259520) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 19193984) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 19030144) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 9984, (float *)(A + 19095680) + 0, (float *)(A + 4040960) + 0, (float *)(A + 19619968) + 0, (float *)(A + 19128448) + 0, (float *)(A + 19062912) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 19161216) + 0, (float *)(A + 19390592) + 0, (float *)(A + 19423360) + 0);
-  k36_pad((float *)(A + 19423360) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 19062912) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 19161216) + 0, (float *)(A + 19030144) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 19128448) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 19161216) + 0, (float *)(A + 18931840) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 19095680) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 19193984) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 19030144) + 0);
-  k44_matmul((float *)(A + 19030144) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 18964608) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 18800768) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 9728, (float *)(A + 18866304) + 0, (float *)(A + 4040960) + 0, (float *)(A + 19390592) + 0, (float *)(A + 18899072) + 0, (float *)(A + 18833536) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 18931840) + 0, (float *)(A + 19161216) + 0, (float *)(A + 19193984) + 0);
-  k36_pad((float *)(A + 19193984) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 18833536) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 18931840) + 0, (float *)(A + 18800768) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 18899072) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 18931840) + 0, (float *)(A + 18702464) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 18866304) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 18964608) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 19357824) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 19259520) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 19325056) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 10240, (float *)(A + 19325056) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 19357824) + 0, (float *)(A + 19259520) + 0, (float *)(A + 4040960) + 0, (float *)(A + 19161216) + 0, (float *)(A + 4090880) + 0, (float *)(A + 19292288) + 0, (float *)(A + 4140800) + 0, (float *)(A + 19423360) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 19390592) + 0, (float *)(A + 19619968) + 0, (float *)(A + 19652736) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 19390592) + 0, (float *)(A + 19619968) + 0, (float *)(A + 19652736) + 0, (float *)(A + 19259520) + 0);
+  k39_matmul((float *)(A + 19259520) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 19193984) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 19062912) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 19128448) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 19030144) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 19095680) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 9984, (float *)(A + 19095680) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 19128448) + 0, (float *)(A + 19030144) + 0, (float *)(A + 4040960) + 0, (float *)(A + 18931840) + 0, (float *)(A + 4090880) + 0, (float *)(A + 19062912) + 0, (float *)(A + 4140800) + 0, (float *)(A + 19193984) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 19161216) + 0, (float *)(A + 19390592) + 0, (float *)(A + 19423360) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 19161216) + 0, (float *)(A + 19390592) + 0, (float *)(A + 19423360) + 0, (float *)(A + 19030144) + 0);
+  k39_matmul((float *)(A + 19030144) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 18964608) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 18833536) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 18899072) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 18800768) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 18866304) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 9728, (float *)(A + 18866304) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 18899072) + 0, (float *)(A + 18800768) + 0, (float *)(A + 4040960) + 0, (float *)(A + 18702464) + 0, (float *)(A + 4090880) + 0, (float *)(A + 18833536) + 0, (float *)(A + 4140800) + 0, (float *)(A + 18964608) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 18931840) + 0, (float *)(A + 19161216) + 0, (float *)(A + 19193984) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 18931840) + 0, (float *)(A + 19161216) + 0, (float *)(A + 19193984) + 0, (float *)(A + 18800768) + 0);
+  k39_matmul((float *)(A + 18800768) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 18735232) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 18604160) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 18669696) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 18571392) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 18636928) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 9472, (float *)(A + 18636928) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 18669696) + 0, (float *)(A + 18571392) + 0, (float *)(A + 4040960) + 0, (float *)(A + 18473088) + 0, (float *)(A + 4090880) + 0, (float *)(A + 18604160) + 0, (float *)(A + 4140800) + 0, (float *)(A + 18735232) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 18702464) + 0, (float *)(A + 18931840) + 0, (float *)(A + 18964608) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 18702464) + 0, (float *)(A + 18931840) + 0, (float *)(A + 18964608) + 0, (float *)(A + 18571392) + 0);
+  k39_matmul((float *)(A + 18571392) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 18505856) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 18374784) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 18440320) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 18342016) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 18407552) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 9216, (float *)(A + 18407552) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 18440320) + 0, (float *)(A + 18342016) + 0, (float *)(A + 4040960) + 0, (float *)(A + 18243712) + 0, (float *)(A + 4090880) + 0, (float *)(A + 18374784) + 0, (float *)(A + 4140800) + 0, (float *)(A + 18505856) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 18473088) + 0, (float *)(A + 18702464) + 0, (float *)(A + 18735232) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 18473088) + 0, (float *)(A + 18702464) + 0, (float *)(A + 18735232) + 0, (float *)(A + 18342016) + 0);
+  k39_matmul((float *)(A + 18342016) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 18276480) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 18145408) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 18210944) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 18112640) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 18178176) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 8960, (float *)(A + 18178176) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 18210944) + 0, (float *)(A + 18112640) + 0, (float *)(A + 4040960) + 0, (float *)(A + 18014336) + 0, (float *)(A + 4090880) + 0, (float *)(A + 18145408) + 0, (float *)(A + 4140800) + 0, (float *)(A + 18276480) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 18243712) + 0, (float *)(A + 18473088) + 0, (float *)(A + 18505856) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 18243712) + 0, (float *)(A + 18473088) + 0, (float *)(A + 18505856) + 0, (float *)(A + 18112640) + 0);
+  k39_matmul((float *)(A + 18112640) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 18047104) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 17916032) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 17981568) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 17883264) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 17948800) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 8704, (float *)(A + 17948800) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 17981568) + 0, (float *)(A + 17883264) + 0, (float *)(A + 4040960) + 0, (float *)(A + 17784960) + 0, (float *)(A + 4090880) + 0, (float *)(A + 17916032) + 0, (float *)(A + 4140800) + 0, (float *)(A + 18047104) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 18014336) + 0, (float *)(A + 18243712) + 0, (float *)(A + 18276480) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 18014336) + 0, (float *)(A + 18243712) + 0, (float *)(A + 18276480) + 0, (float *)(A + 17883264) + 0);
+  k39_matmul((float *)(A + 17883264) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 17817728) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 17686656) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 17752192) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 17653888) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 17719424) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 8448, (float *)(A + 17719424) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 17752192) + 0, (float *)(A + 17653888) + 0, (float *)(A + 4040960) + 0, (float *)(A + 17555584) + 0, (float *)(A + 4090880) + 0, (float *)(A + 17686656) + 0, (float *)(A + 4140800) + 0, (float *)(A + 17817728) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 17784960) + 0, (float *)(A + 18014336) + 0, (float *)(A + 18047104) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 17784960) + 0, (float *)(A + 18014336) + 0, (float *)(A + 18047104) + 0, (float *)(A + 17653888) + 0);
+  k39_matmul((float *)(A + 17653888) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 17588352) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 17457280) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 17522816) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 17424512) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 17490048) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 8192, (float *)(A + 17490048) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 17522816) + 0, (float *)(A + 17424512) + 0, (float *)(A + 4040960) + 0, (float *)(A + 17326208) + 0, (float *)(A + 4090880) + 0, (float *)(A + 17457280) + 0, (float *)(A + 4140800) + 0, (float *)(A + 17588352) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 17555584) + 0, (float *)(A + 17784960) + 0, (float *)(A + 17817728) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 17555584) + 0, (float *)(A + 17784960) + 0, (float *)(A + 17817728) + 0, (float *)(A + 17424512) + 0);
+  k39_matmul((float *)(A + 17424512) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 17358976) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 17227904) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 17293440) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 17195136) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 17260672) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 7936, (float *)(A + 17260672) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 17293440) + 0, (float *)(A + 17195136) + 0, (float *)(A + 4040960) + 0, (float *)(A + 17096832) + 0, (float *)(A + 4090880) + 0, (float *)(A + 17227904) + 0, (float *)(A + 4140800) + 0, (float *)(A + 17358976) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 17326208) + 0, (float *)(A + 17555584) + 0, (float *)(A + 17588352) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 17326208) + 0, (float *)(A + 17555584) + 0, (float *)(A + 17588352) + 0, (float *)(A + 17195136) + 0);
+  k39_matmul((float *)(A + 17195136) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 17129600) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 16998528) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 17064064) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 16965760) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 17031296) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 7680, (float *)(A + 17031296) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 17064064) + 0, (float *)(A + 16965760) + 0, (float *)(A + 4040960) + 0, (float *)(A + 16867456) + 0, (float *)(A + 4090880) + 0, (float *)(A + 16998528) + 0, (float *)(A + 4140800) + 0, (float *)(A + 17129600) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 17096832) + 0, (float *)(A + 17326208) + 0, (float *)(A + 17358976) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 17096832) + 0, (float *)(A + 17326208) + 0, (float *)(A + 17358976) + 0, (float *)(A + 16965760) + 0);
+  k39_matmul((float *)(A + 16965760) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 16900224) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 16769152) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 16834688) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 16736384) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 16801920) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 7424, (float *)(A + 16801920) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 16834688) + 0, (float *)(A + 16736384) + 0, (float *)(A + 4040960) + 0, (float *)(A + 16638080) + 0, (float *)(A + 4090880) + 0, (float *)(A + 16769152) + 0, (float *)(A + 4140800) + 0, (float *)(A + 16900224) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 16867456) + 0, (float *)(A + 17096832) + 0, (float *)(A + 17129600) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 16867456) + 0, (float *)(A + 17096832) + 0, (float *)(A + 17129600) + 0, (float *)(A + 16736384) + 0);
+  k39_matmul((float *)(A + 16736384) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 16670848) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 16539776) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 16605312) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 16507008) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 16572544) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 7168, (float *)(A + 16572544) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 16605312) + 0, (float *)(A + 16507008) + 0, (float *)(A + 4040960) + 0, (float *)(A + 16408704) + 0, (float *)(A + 4090880) + 0, (float *)(A + 16539776) + 0, (float *)(A + 4140800) + 0, (float *)(A + 16670848) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 16638080) + 0, (float *)(A + 16867456) + 0, (float *)(A + 16900224) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 16638080) + 0, (float *)(A + 16867456) + 0, (float *)(A + 16900224) + 0, (float *)(A + 16507008) + 0);
+  k39_matmul((float *)(A + 16507008) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 16441472) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 16310400) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 16375936) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 16277632) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 16343168) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 6912, (float *)(A + 16343168) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 16375936) + 0, (float *)(A + 16277632) + 0, (float *)(A + 4040960) + 0, (float *)(A + 16179328) + 0, (float *)(A + 4090880) + 0, (float *)(A + 16310400) + 0, (float *)(A + 4140800) + 0, (float *)(A + 16441472) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 16408704) + 0, (float *)(A + 16638080) + 0, (float *)(A + 16670848) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 16408704) + 0, (float *)(A + 16638080) + 0, (float *)(A + 16670848) + 0, (float *)(A + 16277632) + 0);
+  k39_matmul((float *)(A + 16277632) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 16212096) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 16081024) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 16146560) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 16048256) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 16113792) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 6656, (float *)(A + 16113792) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 16146560) + 0, (float *)(A + 16048256) + 0, (float *)(A + 4040960) + 0, (float *)(A + 15949952) + 0, (float *)(A + 4090880) + 0, (float *)(A + 16081024) + 0, (float *)(A + 4140800) + 0, (float *)(A + 16212096) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 16179328) + 0, (float *)(A + 16408704) + 0, (float *)(A + 16441472) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 16179328) + 0, (float *)(A + 16408704) + 0, (float *)(A + 16441472) + 0, (float *)(A + 16048256) + 0);
+  k39_matmul((float *)(A + 16048256) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 15982720) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 15851648) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 15917184) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 15818880) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 15884416) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 6400, (float *)(A + 15884416) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 15917184) + 0, (float *)(A + 15818880) + 0, (float *)(A + 4040960) + 0, (float *)(A + 15720576) + 0, (float *)(A + 4090880) + 0, (float *)(A + 15851648) + 0, (float *)(A + 4140800) + 0, (float *)(A + 15982720) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 15949952) + 0, (float *)(A + 16179328) + 0, (float *)(A + 16212096) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 15949952) + 0, (float *)(A + 16179328) + 0, (float *)(A + 16212096) + 0, (float *)(A + 15818880) + 0);
+  k39_matmul((float *)(A + 15818880) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 15753344) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 15622272) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 15687808) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 15589504) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 15655040) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 6144, (float *)(A + 15655040) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 15687808) + 0, (float *)(A + 15589504) + 0, (float *)(A + 4040960) + 0, (float *)(A + 15491200) + 0, (float *)(A + 4090880) + 0, (float *)(A + 15622272) + 0, (float *)(A + 4140800) + 0, (float *)(A + 15753344) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 15720576) + 0, (float *)(A + 15949952) + 0, (float *)(A + 15982720) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 15720576) + 0, (float *)(A + 15949952) + 0, (float *)(A + 15982720) + 0, (float *)(A + 15589504) + 0);
+  k39_matmul((float *)(A + 15589504) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 15523968) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 15392896) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 15458432) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 15360128) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 15425664) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 5888, (float *)(A + 15425664) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 15458432) + 0, (float *)(A + 15360128) + 0, (float *)(A + 4040960) + 0, (float *)(A + 15261824) + 0, (float *)(A + 4090880) + 0, (float *)(A + 15392896) + 0, (float *)(A + 4140800) + 0, (float *)(A + 15523968) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 15491200) + 0, (float *)(A + 15720576) + 0, (float *)(A + 15753344) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 15491200) + 0, (float *)(A + 15720576) + 0, (float *)(A + 15753344) + 0, (float *)(A + 15360128) + 0);
+  k39_matmul((float *)(A + 15360128) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 15294592) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 15163520) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 15229056) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 15130752) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 15196288) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 5632, (float *)(A + 15196288) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 15229056) + 0, (float *)(A + 15130752) + 0, (float *)(A + 4040960) + 0, (float *)(A + 15032448) + 0, (float *)(A + 4090880) + 0, (float *)(A + 15163520) + 0, (float *)(A + 4140800) + 0, (float *)(A + 15294592) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 15261824) + 0, (float *)(A + 15491200) + 0, (float *)(A + 15523968) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 15261824) + 0, (float *)(A + 15491200) + 0, (float *)(A + 15523968) + 0, (float *)(A + 15130752) + 0);
+  k39_matmul((float *)(A + 15130752) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 15065216) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 14934144) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 14999680) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 14901376) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 14966912) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 5376, (float *)(A + 14966912) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 14999680) + 0, (float *)(A + 14901376) + 0, (float *)(A + 4040960) + 0, (float *)(A + 14803072) + 0, (float *)(A + 4090880) + 0, (float *)(A + 14934144) + 0, (float *)(A + 4140800) + 0, (float *)(A + 15065216) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 15032448) + 0, (float *)(A + 15261824) + 0, (float *)(A + 15294592) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 15032448) + 0, (float *)(A + 15261824) + 0, (float *)(A + 15294592) + 0, (float *)(A + 14901376) + 0);
+  k39_matmul((float *)(A + 14901376) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 14835840) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 14704768) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 14770304) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 14672000) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 14737536) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 5120, (float *)(A + 14737536) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 14770304) + 0, (float *)(A + 14672000) + 0, (float *)(A + 4040960) + 0, (float *)(A + 14573696) + 0, (float *)(A + 4090880) + 0, (float *)(A + 14704768) + 0, (float *)(A + 4140800) + 0, (float *)(A + 14835840) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 14803072) + 0, (float *)(A + 15032448) + 0, (float *)(A + 15065216) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 14803072) + 0, (float *)(A + 15032448) + 0, (float *)(A + 15065216) + 0, (float *)(A + 14672000) + 0);
+  k39_matmul((float *)(A + 14672000) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 14606464) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 14475392) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 14540928) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 14442624) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 14508160) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 4864, (float *)(A + 14508160) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 14540928) + 0, (float *)(A + 14442624) + 0, (float *)(A + 4040960) + 0, (float *)(A + 14344320) + 0, (float *)(A + 4090880) + 0, (float *)(A + 14475392) + 0, (float *)(A + 4140800) + 0, (float *)(A + 14606464) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 14573696) + 0, (float *)(A + 14803072) + 0, (float *)(A + 14835840) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 14573696) + 0, (float *)(A + 14803072) + 0, (float *)(A + 14835840) + 0, (float *)(A + 14442624) + 0);
+  k39_matmul((float *)(A + 14442624) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 14377088) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 14246016) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 14311552) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 14213248) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 14278784) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 4608, (float *)(A + 14278784) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 14311552) + 0, (float *)(A + 14213248) + 0, (float *)(A + 4040960) + 0, (float *)(A + 14114944) + 0, (float *)(A + 4090880) + 0, (float *)(A + 14246016) + 0, (float *)(A + 4140800) + 0, (float *)(A + 14377088) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 14344320) + 0, (float *)(A + 14573696) + 0, (float *)(A + 14606464) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 14344320) + 0, (float *)(A + 14573696) + 0, (float *)(A + 14606464) + 0, (float *)(A + 14213248) + 0);
+  k39_matmul((float *)(A + 14213248) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 14147712) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 14016640) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 14082176) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 13983872) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 14049408) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 4352, (float *)(A + 14049408) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 14082176) + 0, (float *)(A + 13983872) + 0, (float *)(A + 4040960) + 0, (float *)(A + 13885568) + 0, (float *)(A + 4090880) + 0, (float *)(A + 14016640) + 0, (float *)(A + 4140800) + 0, (float *)(A + 14147712) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 14114944) + 0, (float *)(A + 14344320) + 0, (float *)(A + 14377088) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 14114944) + 0, (float *)(A + 14344320) + 0, (float *)(A + 14377088) + 0, (float *)(A + 13983872) + 0);
+  k39_matmul((float *)(A + 13983872) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 13918336) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 13787264) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 13852800) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 13754496) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 13820032) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 4096, (float *)(A + 13820032) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 13852800) + 0, (float *)(A + 13754496) + 0, (float *)(A + 4040960) + 0, (float *)(A + 13656192) + 0, (float *)(A + 4090880) + 0, (float *)(A + 13787264) + 0, (float *)(A + 4140800) + 0, (float *)(A + 13918336) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 13885568) + 0, (float *)(A + 14114944) + 0, (float *)(A + 14147712) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 13885568) + 0, (float *)(A + 14114944) + 0, (float *)(A + 14147712) + 0, (float *)(A + 13754496) + 0);
+  k39_matmul((float *)(A + 13754496) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 13688960) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 13557888) + 0, (float *)(A + 4040960) + 0);
 }
 
 static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 18800768) + 0);
-  k44_matmul((float *)(A + 18800768) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 18735232) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 18571392) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 9472, (float *)(A + 18636928) + 0, (float *)(A + 4040960) + 0, (float *)(A + 19161216) + 0, (float *)(A + 18669696) + 0, (float *)(A + 18604160) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 18702464) + 0, (float *)(A + 18931840) + 0, (float *)(A + 18964608) + 0);
-  k36_pad((float *)(A + 18964608) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 18604160) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 18702464) + 0, (float *)(A + 18571392) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 18669696) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 18702464) + 0, (float *)(A + 18473088) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 18636928) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 18735232) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 18571392) + 0);
-  k44_matmul((float *)(A + 18571392) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 18505856) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 18342016) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 9216, (float *)(A + 18407552) + 0, (float *)(A + 4040960) + 0, (float *)(A + 18931840) + 0, (float *)(A + 18440320) + 0, (float *)(A + 18374784) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 18473088) + 0, (float *)(A + 18702464) + 0, (float *)(A + 18735232) + 0);
-  k36_pad((float *)(A + 18735232) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 18374784) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 18473088) + 0, (float *)(A + 18342016) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 18440320) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 18473088) + 0, (float *)(A + 18243712) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 18407552) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 18505856) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 18342016) + 0);
-  k44_matmul((float *)(A + 18342016) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 18276480) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 18112640) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 8960, (float *)(A + 18178176) + 0, (float *)(A + 4040960) + 0, (float *)(A + 18702464) + 0, (float *)(A + 18210944) + 0, (float *)(A + 18145408) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 18243712) + 0, (float *)(A + 18473088) + 0, (float *)(A + 18505856) + 0);
-  k36_pad((float *)(A + 18505856) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 18145408) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 18243712) + 0, (float *)(A + 18112640) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 18210944) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 18243712) + 0, (float *)(A + 18014336) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 18178176) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 18276480) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 18112640) + 0);
-  k44_matmul((float *)(A + 18112640) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 18047104) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 17883264) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 8704, (float *)(A + 17948800) + 0, (float *)(A + 4040960) + 0, (float *)(A + 18473088) + 0, (float *)(A + 17981568) + 0, (float *)(A + 17916032) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 18014336) + 0, (float *)(A + 18243712) + 0, (float *)(A + 18276480) + 0);
-  k36_pad((float *)(A + 18276480) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 17916032) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 18014336) + 0, (float *)(A + 17883264) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 17981568) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 18014336) + 0, (float *)(A + 17784960) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 17948800) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 18047104) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 17883264) + 0);
-  k44_matmul((float *)(A + 17883264) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 17817728) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 17653888) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 8448, (float *)(A + 17719424) + 0, (float *)(A + 4040960) + 0, (float *)(A + 18243712) + 0, (float *)(A + 17752192) + 0, (float *)(A + 17686656) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 17784960) + 0, (float *)(A + 18014336) + 0, (float *)(A + 18047104) + 0);
-  k36_pad((float *)(A + 18047104) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 17686656) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 17784960) + 0, (float *)(A + 17653888) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 17752192) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 17784960) + 0, (float *)(A + 17555584) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 17719424) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 17817728) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 17653888) + 0);
-  k44_matmul((float *)(A + 17653888) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 17588352) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 17424512) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 8192, (float *)(A + 17490048) + 0, (float *)(A + 4040960) + 0, (float *)(A + 18014336) + 0, (float *)(A + 17522816) + 0, (float *)(A + 17457280) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 17555584) + 0, (float *)(A + 17784960) + 0, (float *)(A + 17817728) + 0);
-  k36_pad((float *)(A + 17817728) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 17457280) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 17555584) + 0, (float *)(A + 17424512) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 17522816) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 17555584) + 0, (float *)(A + 17326208) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 17490048) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 17588352) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 17424512) + 0);
-  k44_matmul((float *)(A + 17424512) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 17358976) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 17195136) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 7936, (float *)(A + 17260672) + 0, (float *)(A + 4040960) + 0, (float *)(A + 17784960) + 0, (float *)(A + 17293440) + 0, (float *)(A + 17227904) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 17326208) + 0, (float *)(A + 17555584) + 0, (float *)(A + 17588352) + 0);
-  k36_pad((float *)(A + 17588352) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 17227904) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 17326208) + 0, (float *)(A + 17195136) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 17293440) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 17326208) + 0, (float *)(A + 17096832) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 17260672) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 17358976) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 17195136) + 0);
-  k44_matmul((float *)(A + 17195136) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 17129600) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 16965760) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 7680, (float *)(A + 17031296) + 0, (float *)(A + 4040960) + 0, (float *)(A + 17555584) + 0, (float *)(A + 17064064) + 0, (float *)(A + 16998528) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 17096832) + 0, (float *)(A + 17326208) + 0, (float *)(A + 17358976) + 0);
-  k36_pad((float *)(A + 17358976) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 16998528) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 17096832) + 0, (float *)(A + 16965760) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 17064064) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 17096832) + 0, (float *)(A + 16867456) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 17031296) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 17129600) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 16965760) + 0);
-  k44_matmul((float *)(A + 16965760) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 16900224) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 16736384) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 7424, (float *)(A + 16801920) + 0, (float *)(A + 4040960) + 0, (float *)(A + 17326208) + 0, (float *)(A + 16834688) + 0, (float *)(A + 16769152) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 16867456) + 0, (float *)(A + 17096832) + 0, (float *)(A + 17129600) + 0);
-  k36_pad((float *)(A + 17129600) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 16769152) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 16867456) + 0, (float *)(A + 16736384) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 16834688) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 16867456) + 0, (float *)(A + 16638080) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 16801920) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 16900224) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 16736384) + 0);
-  k44_matmul((float *)(A + 16736384) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 16670848) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 16507008) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 7168, (float *)(A + 16572544) + 0, (float *)(A + 4040960) + 0, (float *)(A + 17096832) + 0, (float *)(A + 16605312) + 0, (float *)(A + 16539776) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 16638080) + 0, (float *)(A + 16867456) + 0, (float *)(A + 16900224) + 0);
-  k36_pad((float *)(A + 16900224) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 16539776) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 16638080) + 0, (float *)(A + 16507008) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 16605312) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 16638080) + 0, (float *)(A + 16408704) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 16572544) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 16670848) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 16507008) + 0);
-  k44_matmul((float *)(A + 16507008) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 16441472) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 16277632) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 6912, (float *)(A + 16343168) + 0, (float *)(A + 4040960) + 0, (float *)(A + 16867456) + 0, (float *)(A + 16375936) + 0, (float *)(A + 16310400) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 16408704) + 0, (float *)(A + 16638080) + 0, (float *)(A + 16670848) + 0);
-  k36_pad((float *)(A + 16670848) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 16310400) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 16408704) + 0, (float *)(A + 16277632) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 16375936) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 16408704) + 0, (float *)(A + 16179328) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 16343168) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 16441472) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 16277632) + 0);
-  k44_matmul((float *)(A + 16277632) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 16212096) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 16048256) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 6656, (float *)(A + 16113792) + 0, (float *)(A + 4040960) + 0, (float *)(A + 16638080) + 0, (float *)(A + 16146560) + 0, (float *)(A + 16081024) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 16179328) + 0, (float *)(A + 16408704) + 0, (float *)(A + 16441472) + 0);
-  k36_pad((float *)(A + 16441472) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 16081024) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 16179328) + 0, (float *)(A + 16048256) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 16146560) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 16179328) + 0, (float *)(A + 15949952) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 16113792) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 16212096) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 16048256) + 0);
-  k44_matmul((float *)(A + 16048256) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 15982720) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 15818880) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 6400, (float *)(A + 15884416) + 0, (float *)(A + 4040960) + 0, (float *)(A + 16408704) + 0, (float *)(A + 15917184) + 0, (float *)(A + 15851648) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 15949952) + 0, (float *)(A + 16179328) + 0, (float *)(A + 16212096) + 0);
-  k36_pad((float *)(A + 16212096) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 15851648) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 15949952) + 0, (float *)(A + 15818880) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 15917184) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 15949952) + 0, (float *)(A + 15720576) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 15884416) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 15982720) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 15818880) + 0);
-  k44_matmul((float *)(A + 15818880) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 15753344) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 15589504) + 0, (float *)(A + 4090880) + 0);
-}
-
-static void charlm_lstm_train_step_11(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 6144, (float *)(A + 15655040) + 0, (float *)(A + 4040960) + 0, (float *)(A + 16179328) + 0, (float *)(A + 15687808) + 0, (float *)(A + 15622272) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 15720576) + 0, (float *)(A + 15949952) + 0, (float *)(A + 15982720) + 0);
-  k36_pad((float *)(A + 15982720) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 15622272) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 15720576) + 0, (float *)(A + 15589504) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 15687808) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 15720576) + 0, (float *)(A + 15491200) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 15655040) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 15753344) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 15589504) + 0);
-  k44_matmul((float *)(A + 15589504) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 15523968) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 15360128) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 5888, (float *)(A + 15425664) + 0, (float *)(A + 4040960) + 0, (float *)(A + 15949952) + 0, (float *)(A + 15458432) + 0, (float *)(A + 15392896) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 15491200) + 0, (float *)(A + 15720576) + 0, (float *)(A + 15753344) + 0);
-  k36_pad((float *)(A + 15753344) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 15392896) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 15491200) + 0, (float *)(A + 15360128) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 15458432) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 15491200) + 0, (float *)(A + 15261824) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 15425664) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 15523968) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 15360128) + 0);
-  k44_matmul((float *)(A + 15360128) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 15294592) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 15130752) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 5632, (float *)(A + 15196288) + 0, (float *)(A + 4040960) + 0, (float *)(A + 15720576) + 0, (float *)(A + 15229056) + 0, (float *)(A + 15163520) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 15261824) + 0, (float *)(A + 15491200) + 0, (float *)(A + 15523968) + 0);
-  k36_pad((float *)(A + 15523968) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 15163520) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 15261824) + 0, (float *)(A + 15130752) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 15229056) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 15261824) + 0, (float *)(A + 15032448) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 15196288) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 15294592) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 15130752) + 0);
-  k44_matmul((float *)(A + 15130752) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 15065216) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 14901376) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 5376, (float *)(A + 14966912) + 0, (float *)(A + 4040960) + 0, (float *)(A + 15491200) + 0, (float *)(A + 14999680) + 0, (float *)(A + 14934144) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 15032448) + 0, (float *)(A + 15261824) + 0, (float *)(A + 15294592) + 0);
-  k36_pad((float *)(A + 15294592) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 14934144) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 15032448) + 0, (float *)(A + 14901376) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 14999680) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 15032448) + 0, (float *)(A + 14803072) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 14966912) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 15065216) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 14901376) + 0);
-  k44_matmul((float *)(A + 14901376) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 14835840) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 14672000) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 5120, (float *)(A + 14737536) + 0, (float *)(A + 4040960) + 0, (float *)(A + 15261824) + 0, (float *)(A + 14770304) + 0, (float *)(A + 14704768) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 14803072) + 0, (float *)(A + 15032448) + 0, (float *)(A + 15065216) + 0);
-  k36_pad((float *)(A + 15065216) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 14704768) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 14803072) + 0, (float *)(A + 14672000) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 14770304) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 14803072) + 0, (float *)(A + 14573696) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 14737536) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 14835840) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 14672000) + 0);
-  k44_matmul((float *)(A + 14672000) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 14606464) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 14442624) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 4864, (float *)(A + 14508160) + 0, (float *)(A + 4040960) + 0, (float *)(A + 15032448) + 0, (float *)(A + 14540928) + 0, (float *)(A + 14475392) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 14573696) + 0, (float *)(A + 14803072) + 0, (float *)(A + 14835840) + 0);
-  k36_pad((float *)(A + 14835840) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 14475392) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 14573696) + 0, (float *)(A + 14442624) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 14540928) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 14573696) + 0, (float *)(A + 14344320) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 14508160) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 14606464) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 14442624) + 0);
-  k44_matmul((float *)(A + 14442624) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 14377088) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 14213248) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 4608, (float *)(A + 14278784) + 0, (float *)(A + 4040960) + 0, (float *)(A + 14803072) + 0, (float *)(A + 14311552) + 0, (float *)(A + 14246016) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 14344320) + 0, (float *)(A + 14573696) + 0, (float *)(A + 14606464) + 0);
-  k36_pad((float *)(A + 14606464) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 14246016) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 14344320) + 0, (float *)(A + 14213248) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 14311552) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 14344320) + 0, (float *)(A + 14114944) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 14278784) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 14377088) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 14213248) + 0);
-  k44_matmul((float *)(A + 14213248) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 14147712) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 13983872) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 4352, (float *)(A + 14049408) + 0, (float *)(A + 4040960) + 0, (float *)(A + 14573696) + 0, (float *)(A + 14082176) + 0, (float *)(A + 14016640) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 14114944) + 0, (float *)(A + 14344320) + 0, (float *)(A + 14377088) + 0);
-  k36_pad((float *)(A + 14377088) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 14016640) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 14114944) + 0, (float *)(A + 13983872) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 14082176) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 14114944) + 0, (float *)(A + 13885568) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 14049408) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 14147712) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 13983872) + 0);
-  k44_matmul((float *)(A + 13983872) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 13918336) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 13754496) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 4096, (float *)(A + 13820032) + 0, (float *)(A + 4040960) + 0, (float *)(A + 14344320) + 0, (float *)(A + 13852800) + 0, (float *)(A + 13787264) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 13885568) + 0, (float *)(A + 14114944) + 0, (float *)(A + 14147712) + 0);
-  k36_pad((float *)(A + 14147712) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 13787264) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 13885568) + 0, (float *)(A + 13754496) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 13852800) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 13885568) + 0, (float *)(A + 13656192) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 13820032) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 13918336) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 13754496) + 0);
-  k44_matmul((float *)(A + 13754496) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 13688960) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 13525120) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 3840, (float *)(A + 13590656) + 0, (float *)(A + 4040960) + 0, (float *)(A + 14114944) + 0, (float *)(A + 13623424) + 0, (float *)(A + 13557888) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 13656192) + 0, (float *)(A + 13885568) + 0, (float *)(A + 13918336) + 0);
-  k36_pad((float *)(A + 13918336) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 13557888) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 13656192) + 0, (float *)(A + 13525120) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 13623424) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 13656192) + 0, (float *)(A + 13426816) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 13590656) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 13688960) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 13525120) + 0);
-  k44_matmul((float *)(A + 13525120) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 13459584) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 13295744) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 3584, (float *)(A + 13361280) + 0, (float *)(A + 4040960) + 0, (float *)(A + 13885568) + 0, (float *)(A + 13394048) + 0, (float *)(A + 13328512) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 13426816) + 0, (float *)(A + 13656192) + 0, (float *)(A + 13688960) + 0);
-  k36_pad((float *)(A + 13688960) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 13328512) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 13426816) + 0, (float *)(A + 13295744) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 13394048) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 13426816) + 0, (float *)(A + 13197440) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 13361280) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 13459584) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 13295744) + 0);
-  k44_matmul((float *)(A + 13295744) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 13230208) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 13066368) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 3328, (float *)(A + 13131904) + 0, (float *)(A + 4040960) + 0, (float *)(A + 13656192) + 0, (float *)(A + 13164672) + 0, (float *)(A + 13099136) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 13197440) + 0, (float *)(A + 13426816) + 0, (float *)(A + 13459584) + 0);
-  k36_pad((float *)(A + 13459584) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 13099136) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 13197440) + 0, (float *)(A + 13066368) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 13164672) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 13197440) + 0, (float *)(A + 12968064) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 13131904) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 13230208) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 13066368) + 0);
-  k44_matmul((float *)(A + 13066368) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 13000832) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 12836992) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 3072, (float *)(A + 12902528) + 0, (float *)(A + 4040960) + 0, (float *)(A + 13426816) + 0, (float *)(A + 12935296) + 0, (float *)(A + 12869760) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 12968064) + 0, (float *)(A + 13197440) + 0, (float *)(A + 13230208) + 0);
-  k36_pad((float *)(A + 13230208) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 12869760) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 12968064) + 0, (float *)(A + 12836992) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 12935296) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 12968064) + 0, (float *)(A + 12738688) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 12902528) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 13000832) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 12836992) + 0);
-  k44_matmul((float *)(A + 12836992) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 12771456) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 12607616) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 2816, (float *)(A + 12673152) + 0, (float *)(A + 4040960) + 0, (float *)(A + 13197440) + 0, (float *)(A + 12705920) + 0, (float *)(A + 12640384) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 12738688) + 0, (float *)(A + 12968064) + 0, (float *)(A + 13000832) + 0);
-  k36_pad((float *)(A + 13000832) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 12640384) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 12738688) + 0, (float *)(A + 12607616) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-}
-
-static void charlm_lstm_train_step_12(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k37_sub_mul((float *)(A + 12705920) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 12738688) + 0, (float *)(A + 12509312) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 12673152) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 12771456) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 12607616) + 0);
-  k44_matmul((float *)(A + 12607616) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 12542080) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 12378240) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 2560, (float *)(A + 12443776) + 0, (float *)(A + 4040960) + 0, (float *)(A + 12968064) + 0, (float *)(A + 12476544) + 0, (float *)(A + 12411008) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 12509312) + 0, (float *)(A + 12738688) + 0, (float *)(A + 12771456) + 0);
-  k36_pad((float *)(A + 12771456) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 12411008) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 12509312) + 0, (float *)(A + 12378240) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 12476544) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 12509312) + 0, (float *)(A + 12279936) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 12443776) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 12542080) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 12378240) + 0);
-  k44_matmul((float *)(A + 12378240) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 12312704) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 12148864) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 2304, (float *)(A + 12214400) + 0, (float *)(A + 4040960) + 0, (float *)(A + 12738688) + 0, (float *)(A + 12247168) + 0, (float *)(A + 12181632) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 12279936) + 0, (float *)(A + 12509312) + 0, (float *)(A + 12542080) + 0);
-  k36_pad((float *)(A + 12542080) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 12181632) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 12279936) + 0, (float *)(A + 12148864) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 12247168) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 12279936) + 0, (float *)(A + 12050560) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 12214400) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 12312704) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 12148864) + 0);
-  k44_matmul((float *)(A + 12148864) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 12083328) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 11919488) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 2048, (float *)(A + 11985024) + 0, (float *)(A + 4040960) + 0, (float *)(A + 12509312) + 0, (float *)(A + 12017792) + 0, (float *)(A + 11952256) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 12050560) + 0, (float *)(A + 12279936) + 0, (float *)(A + 12312704) + 0);
-  k36_pad((float *)(A + 12312704) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 11952256) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 12050560) + 0, (float *)(A + 11919488) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 12017792) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 12050560) + 0, (float *)(A + 11821184) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 11985024) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 12083328) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 11919488) + 0);
-  k44_matmul((float *)(A + 11919488) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 11853952) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 11690112) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 1792, (float *)(A + 11755648) + 0, (float *)(A + 4040960) + 0, (float *)(A + 12279936) + 0, (float *)(A + 11788416) + 0, (float *)(A + 11722880) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 11821184) + 0, (float *)(A + 12050560) + 0, (float *)(A + 12083328) + 0);
-  k36_pad((float *)(A + 12083328) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 11722880) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 11821184) + 0, (float *)(A + 11690112) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 11788416) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 11821184) + 0, (float *)(A + 11591808) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 11755648) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 11853952) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 11690112) + 0);
-  k44_matmul((float *)(A + 11690112) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 11624576) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 11460736) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 1536, (float *)(A + 11526272) + 0, (float *)(A + 4040960) + 0, (float *)(A + 12050560) + 0, (float *)(A + 11559040) + 0, (float *)(A + 11493504) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 11591808) + 0, (float *)(A + 11821184) + 0, (float *)(A + 11853952) + 0);
-  k36_pad((float *)(A + 11853952) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 11493504) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 11591808) + 0, (float *)(A + 11460736) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 11559040) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 11591808) + 0, (float *)(A + 11362432) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 11526272) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 11624576) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 11460736) + 0);
-  k44_matmul((float *)(A + 11460736) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 11395200) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 11231360) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 1280, (float *)(A + 11296896) + 0, (float *)(A + 4040960) + 0, (float *)(A + 11821184) + 0, (float *)(A + 11329664) + 0, (float *)(A + 11264128) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 11362432) + 0, (float *)(A + 11591808) + 0, (float *)(A + 11624576) + 0);
-  k36_pad((float *)(A + 11624576) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 11264128) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 11362432) + 0, (float *)(A + 11231360) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 11329664) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 11362432) + 0, (float *)(A + 11133056) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 11296896) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 11395200) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 11231360) + 0);
-  k44_matmul((float *)(A + 11231360) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 11165824) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 11001984) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 1024, (float *)(A + 11067520) + 0, (float *)(A + 4040960) + 0, (float *)(A + 11591808) + 0, (float *)(A + 11100288) + 0, (float *)(A + 11034752) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 11133056) + 0, (float *)(A + 11362432) + 0, (float *)(A + 11395200) + 0);
-  k36_pad((float *)(A + 11395200) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 11034752) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 11133056) + 0, (float *)(A + 11001984) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 11100288) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 11133056) + 0, (float *)(A + 10903680) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 11067520) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 11165824) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 11001984) + 0);
-  k44_matmul((float *)(A + 11001984) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 10936448) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 10772608) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 768, (float *)(A + 10838144) + 0, (float *)(A + 4040960) + 0, (float *)(A + 11362432) + 0, (float *)(A + 10870912) + 0, (float *)(A + 10805376) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 10903680) + 0, (float *)(A + 11133056) + 0, (float *)(A + 11165824) + 0);
-  k36_pad((float *)(A + 11165824) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 10805376) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 10903680) + 0, (float *)(A + 10772608) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 10870912) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 10903680) + 0, (float *)(A + 10674304) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 10838144) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 10936448) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k42_pad((float *)(A + 4040960) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 10772608) + 0);
-  k44_matmul((float *)(A + 10772608) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 10707072) + 0, (float *)(A + 4040960) + 0);
-  k34_mul_sub((float *)(A + 10543232) + 0, (float *)(A + 4090880) + 0);
-  k45_addn_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 5288960) + 512, (float *)(A + 10608768) + 0, (float *)(A + 4040960) + 0, (float *)(A + 11133056) + 0, (float *)(A + 10641536) + 0, (float *)(A + 10576000) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 10674304) + 0, (float *)(A + 10903680) + 0, (float *)(A + 10936448) + 0);
-  k36_pad((float *)(A + 10936448) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 10576000) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 10674304) + 0, (float *)(A + 10543232) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k39_pad((float *)(A + 4040960) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 10641536) + 0, (float *)(A + 3991040) + 0);
-  k38_mul_mul((float *)(A + 10674304) + 0, (float *)(A + 467072) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0);
-  k40_pad((float *)(A + 4040960) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 10608768) + 0, (float *)(A + 467072) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 10707072) + 0, (float *)(A + 467072) + 0, (float *)(A + 3991040) + 0);
-  k42_pad((float *)(A + 3991040) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 10543232) + 0);
-  k44_matmul((float *)(A + 10543232) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 467072) + 0);
-  k34_mul_sub((float *)(A + 499840) + 0, (float *)(A + 3991040) + 0);
-  k34_mul_sub((float *)(A + 336000) + 0, (float *)(A + 4040960) + 0);
-  k45_addn_mul_mul((float *)(A + 467072) + 0, (float *)(A + 5288960) + 256, (float *)(A + 401536) + 0, (float *)(A + 3991040) + 0, (float *)(A + 10903680) + 0, (float *)(A + 434304) + 0, (float *)(A + 368768) + 0, (float *)(A + 4040960) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 10674304) + 0, (float *)(A + 10707072) + 0);
-  k36_pad((float *)(A + 10707072) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 368768) + 0, (float *)(A + 467072) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 336000) + 0, (float *)(A + 467072) + 0, (float *)(A + 368768) + 0);
-  k39_pad((float *)(A + 368768) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 434304) + 0, (float *)(A + 467072) + 0);
-  k38_mul_mul((float *)(A + 4140800) + 0, (float *)(A + 73856) + 0, (float *)(A + 467072) + 0, (float *)(A + 434304) + 0);
-  k40_pad((float *)(A + 434304) + 0, (float *)(A + 7517184) + 0);
-  k37_sub_mul((float *)(A + 401536) + 0, (float *)(A + 73856) + 0);
-  k38_mul_mul((float *)(A + 4090880) + 0, (float *)(A + 499840) + 0, (float *)(A + 73856) + 0, (float *)(A + 3991040) + 0);
-  k42_pad((float *)(A + 3991040) + 0, (float *)(A + 7648256) + 0);
-  k43_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0, (float *)(A + 336000) + 0);
-  k44_matmul((float *)(A + 336000) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 73856) + 0);
-  k34_mul_sub((float *)(A + 106624) + 0, (float *)(A + 467072) + 0);
-  k34_mul_sub((float *)(A + 8320) + 0, (float *)(A + 499840) + 0);
-  k46_addn_mul_mul((float *)(A + 73856) + 0, (float *)(A + 5288960) + 0, (float *)(A + 270464) + 0, (float *)(A + 467072) + 0, (float *)(A + 10674304) + 0, (float *)(A + 41088) + 0, (float *)(A + 499840) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4040960) + 0, (float *)(A + 4090880) + 0);
-  k36_pad((float *)(A + 4090880) + 0, (float *)(A + 1073280) + 0);
-  k37_sub_mul((float *)(A + 41088) + 0, (float *)(A + 73856) + 0);
-  k38_mul_mul((float *)(A + 4040960) + 0, (float *)(A + 8320) + 0, (float *)(A + 73856) + 0, (float *)(A + 41088) + 0);
-  k39_pad((float *)(A + 41088) + 0, (float *)(A + 7386112) + 0);
-  k37_sub_mul((float *)(A + 270464) + 0, (float *)(A + 4040960) + 0);
-  k38_mul_mul((float *)(A + 3991040) + 0, (float *)(A + 106624) + 0, (float *)(A + 4040960) + 0, (float *)(A + 270464) + 0);
-  k42_pad((float *)(A + 270464) + 0, (float *)(A + 7517184) + 0);
-  k47_addn((float *)(A + 1073280) + 0, (float *)(A + 7386112) + 0, (float *)(A + 7517184) + 0, (float *)(A + 7648256) + 0);
-  k48_stack((float *)(A + 7648256) + 0, (float *)(A + 336000) + 0, (float *)(A + 10543232) + 0, (float *)(A + 10772608) + 0, (float *)(A + 11001984) + 0, (float *)(A + 11231360) + 0, (float *)(A + 11460736) + 0, (float *)(A + 11690112) + 0, (float *)(A + 11919488) + 0, (float *)(A + 12148864) + 0, (float *)(A + 12378240) + 0, (float *)(A + 12607616) + 0, (float *)(A + 12836992) + 0, (float *)(A + 13066368) + 0, (float *)(A + 13295744) + 0, (float *)(A + 13525120) + 0, (float *)(A + 13754496) + 0, (float *)(A + 13983872) + 0, (float *)(A + 14213248) + 0, (float *)(A + 14442624) + 0, (float *)(A + 14672000) + 0, (float *)(A + 14901376) + 0, (float *)(A + 15130752) + 0, (float *)(A + 15360128) + 0, (float *)(A + 15589504) + 0, (float *)(A + 15818880) + 0, (float *)(A + 16048256) + 0, (float *)(A + 16277632) + 0, (float *)(A + 16507008) + 0, (float *)(A + 16736384) + 0, (float *)(A + 16965760) + 0, (float *)(A + 17195136) + 0, (float *)(A + 17424512) + 0, (float *)(A + 17653888) + 0, (float *)(A + 17883264) + 0, (float *)(A + 18112640) + 0, (float *)(A + 18342016) + 0, (float *)(A + 18571392) + 0, (float *)(A + 18800768) + 0, (float *)(A + 19030144) + 0, (float *)(A + 19259520) + 0, (float *)(A + 19488896) + 0, (float *)(A + 19718272) + 0, (float *)(A + 19947648) + 0, (float *)(A + 20177024) + 0, (float *)(A + 20406400) + 0, (float *)(A + 20635776) + 0, (float *)(A + 20865152) + 0, (float *)(A + 21094528) + 0, (float *)(A + 21323904) + 0, (float *)(A + 21553280) + 0, (float *)(A + 21782656) + 0, (float *)(A + 22012032) + 0, (float *)(A + 22241408) + 0, (float *)(A + 22470784) + 0, (float *)(A + 22700160) + 0, (float *)(A + 22929536) + 0, (float *)(A + 23158912) + 0, (float *)(A + 23388288) + 0, (float *)(A + 23617664) + 0, (float *)(A + 23847040) + 0, (float *)(A + 24076416) + 0, (float *)(A + 24305792) + 0, (float *)(A + 7779328) + 0, (float *)(A + 24535168) + 0);
-  k49_matmul((float *)(A + 24535168) + 0, (float *)(A + 540800) + 0, (float *)(A + 7386112) + 0);
-  k64_mul((float *)(A + 7386112) + 0, (float *)(A + 532608) + 0);
-  k65_sum_to((float *)(A + 532608) + 0, (float *)(A + 1263936) + 0);
-  k50_stack((float *)(A + 336000) + 0, (float *)(A + 10543232) + 0, (float *)(A + 10772608) + 0, (float *)(A + 11001984) + 0, (float *)(A + 11231360) + 0, (float *)(A + 11460736) + 0, (float *)(A + 11690112) + 0, (float *)(A + 11919488) + 0, (float *)(A + 12148864) + 0, (float *)(A + 12378240) + 0, (float *)(A + 12607616) + 0, (float *)(A + 12836992) + 0, (float *)(A + 13066368) + 0, (float *)(A + 13295744) + 0, (float *)(A + 13525120) + 0, (float *)(A + 13754496) + 0, (float *)(A + 13983872) + 0, (float *)(A + 14213248) + 0, (float *)(A + 14442624) + 0, (float *)(A + 14672000) + 0, (float *)(A + 14901376) + 0, (float *)(A + 15130752) + 0, (float *)(A + 15360128) + 0, (float *)(A + 15589504) + 0, (float *)(A + 15818880) + 0, (float *)(A + 16048256) + 0, (float *)(A + 16277632) + 0, (float *)(A + 16507008) + 0, (float *)(A + 16736384) + 0, (float *)(A + 16965760) + 0, (float *)(A + 17195136) + 0, (float *)(A + 17424512) + 0, (float *)(A + 17653888) + 0, (float *)(A + 17883264) + 0, (float *)(A + 18112640) + 0, (float *)(A + 18342016) + 0, (float *)(A + 18571392) + 0, (float *)(A + 18800768) + 0, (float *)(A + 19030144) + 0, (float *)(A + 19259520) + 0, (float *)(A + 19488896) + 0, (float *)(A + 19718272) + 0, (float *)(A + 19947648) + 0, (float *)(A + 20177024) + 0, (float *)(A + 20406400) + 0, (float *)(A + 20635776) + 0, (float *)(A + 20865152) + 0, (float *)(A + 21094528) + 0, (float *)(A + 21323904) + 0, (float *)(A + 21553280) + 0, (float *)(A + 21782656) + 0, (float *)(A + 22012032) + 0, (float *)(A + 22241408) + 0, (float *)(A + 22470784) + 0, (float *)(A + 22700160) + 0, (float *)(A + 22929536) + 0, (float *)(A + 23158912) + 0, (float *)(A + 23388288) + 0, (float *)(A + 23617664) + 0, (float *)(A + 23847040) + 0, (float *)(A + 24076416) + 0, (float *)(A + 24305792) + 0, (float *)(A + 7779328) + 0, (float *)(A + 32923776) + 0);
-  k51_stack((float *)(A + 303232) + 0, (float *)(A + 10510464) + 0, (float *)(A + 10739840) + 0, (float *)(A + 10969216) + 0, (float *)(A + 11198592) + 0, (float *)(A + 11427968) + 0, (float *)(A + 11657344) + 0, (float *)(A + 11886720) + 0, (float *)(A + 12116096) + 0, (float *)(A + 12345472) + 0, (float *)(A + 12574848) + 0, (float *)(A + 12804224) + 0, (float *)(A + 13033600) + 0, (float *)(A + 13262976) + 0, (float *)(A + 13492352) + 0, (float *)(A + 13721728) + 0, (float *)(A + 13951104) + 0, (float *)(A + 14180480) + 0, (float *)(A + 14409856) + 0, (float *)(A + 14639232) + 0, (float *)(A + 14868608) + 0, (float *)(A + 15097984) + 0, (float *)(A + 15327360) + 0, (float *)(A + 15556736) + 0, (float *)(A + 15786112) + 0, (float *)(A + 16015488) + 0, (float *)(A + 16244864) + 0, (float *)(A + 16474240) + 0, (float *)(A + 16703616) + 0, (float *)(A + 16932992) + 0, (float *)(A + 17162368) + 0, (float *)(A + 17391744) + 0, (float *)(A + 17621120) + 0, (float *)(A + 17850496) + 0, (float *)(A + 18079872) + 0, (float *)(A + 18309248) + 0, (float *)(A + 18538624) + 0, (float *)(A + 18768000) + 0, (float *)(A + 18997376) + 0, (float *)(A + 19226752) + 0, (float *)(A + 19456128) + 0, (float *)(A + 19685504) + 0, (float *)(A + 19914880) + 0, (float *)(A + 20144256) + 0, (float *)(A + 20373632) + 0, (float *)(A + 20603008) + 0, (float *)(A + 20832384) + 0, (float *)(A + 21061760) + 0, (float *)(A + 21291136) + 0, (float *)(A + 21520512) + 0, (float *)(A + 21749888) + 0, (float *)(A + 21979264) + 0, (float *)(A + 22208640) + 0, (float *)(A + 22438016) + 0, (float *)(A + 22667392) + 0, (float *)(A + 22896768) + 0, (float *)(A + 23126144) + 0, (float *)(A + 23355520) + 0, (float *)(A + 23584896) + 0, (float *)(A + 23814272) + 0, (float *)(A + 24043648) + 0, (float *)(A + 24273024) + 0, (float *)(A + 24502400) + 0, (float *)(A + 5288960) + 0);
-  k52_matmul((float *)(A + 32923776) + 0, (float *)(A + 5288960) + 0, (float *)(A + 7652352) + 0);
-  k66_mul((float *)(A + 7652352) + 0, (float *)(A + 8700928) + 0);
-  k67_sum_to((float *)(A + 8700928) + 0, (float *)(A + 1264064) + 0);
-  k53_sum_to((float *)(A + 24535168) + 0, (float *)(A + 1264128) + 0);
-  k68_mul((float *)(A + 1264128) + 0, (float *)(A + 172672) + 0);
-  k69_sum_to((float *)(A + 172672) + 0, (float *)(A + 1268224) + 0);
-  k54_matmul((float *)(A + 3367040) + 0, (float *)(A + 1269888) + 0, (float *)(A + 3899520) + 0);
-  k70_mul((float *)(A + 3899520) + 0, (float *)(A + 0) + 0);
-  k71_sum_to((float *)(A + 0) + 0, (float *)(A + 172672) + 0);
-  k55_sum_to((float *)(A + 3367040) + 0, (float *)(A + 172736) + 0);
-  k72_mul((float *)(A + 172736) + 0, (float *)(A + 173056) + 0);
-  k73_sum_to((float *)(A + 173056) + 0, (float *)(A + 173376) + 0);
-  k74_addn_sqrt_add((float *)(A + 1263936) + 0, (float *)(A + 1264064) + 0, (float *)(A + 1268224) + 0, (float *)(A + 172672) + 0, (float *)(A + 173376) + 0, (float *)(A + 173056) + 0);
-  k75_mul_mul((float *)(A + 7386112) + 0, (float *)(A + 173056) + 0, (float *)(A + 532608) + 0, (float *)(A + 798848) + 0);
-  k76_mul_mul((float *)(A + 532608) + 0, (float *)(A + 7386112) + 0);
-  k77_add_pow_sub(P + 347472 /* opt.step */, (float *)(A + 172672) + 0, (float *)(A + 1263936) + 0);
-  k78_mul_add_sqrt(P + 414048 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 7386112) + 0, (float *)(A + 1263936) + 0, (float *)(A + 532608) + 0, (float *)(A + 8700928) + 0);
-  k79_pow_sub_div((float *)(A + 172672) + 0, (float *)(A + 1264064) + 0);
-  k80_mul_mul((float *)(A + 7652352) + 0, (float *)(A + 173056) + 0, (float *)(A + 8967168) + 0, (float *)(A + 5288960) + 0);
-  k81_mul_mul((float *)(A + 8967168) + 0, (float *)(A + 6337536) + 0);
-  k82_mul_add_sqrt(P + 742752 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 6337536) + 0, (float *)(A + 1263936) + 0, (float *)(A + 7386112) + 0, (float *)(A + 8967168) + 0);
-  k83_mul_mul((float *)(A + 1264128) + 0, (float *)(A + 173056) + 0, (float *)(A + 173120) + 0, (float *)(A + 180992) + 0);
-  k84_mul_mul((float *)(A + 173120) + 0, (float *)(A + 1264128) + 0);
-  k85_mul_add_sqrt(P + 1005920 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 1264128) + 0, (float *)(A + 1263936) + 0, (float *)(A + 185088) + 0, (float *)(A + 173120) + 0);
-  k85_mul_add_sqrt(P + 1007968 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 1264128) + 0, (float *)(A + 1263936) + 0, (float *)(A + 222592) + 0, (float *)(A + 226688) + 0);
-}
-
-static void charlm_lstm_train_step_13(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k86_mul_mul((float *)(A + 3899520) + 0, (float *)(A + 173056) + 0, (float *)(A + 0) + 0, (float *)(A + 1065088) + 0);
-  k87_mul_mul((float *)(A + 0) + 0, (float *)(A + 1131648) + 0);
-  k88_mul_add_sqrt(P + 1025632 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 1131648) + 0, (float *)(A + 1263936) + 0, (float *)(A + 0) + 0, (float *)(A + 10772608) + 0);
-  k89_mul_mul((float *)(A + 172736) + 0, (float *)(A + 173056) + 0, (float *)(A + 177216) + 0, (float *)(A + 177536) + 0);
-  k90_mul_mul((float *)(A + 177216) + 0, (float *)(A + 172736) + 0);
-  k91_mul_add_sqrt(P + 1042352 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 172736) + 0, (float *)(A + 1263936) + 0, (float *)(A + 177216) + 0, (float *)(A + 177856) + 0);
-  k56_mul_neg_addn((float *)(A + 1262208) + 0, (float *)(A + 1262080) + 0, (float *)(A + 1262144) + 0, (float *)(A + 1262272) + 0, (float *)(A + 1262336) + 0, (float *)(A + 1262400) + 0, (float *)(A + 267904) + 0, (float *)(A + 264192) + 0, (float *)(A + 264256) + 0, (float *)(A + 264320) + 0, (float *)(A + 264384) + 0, (float *)(A + 264448) + 0, (float *)(A + 264512) + 0, (float *)(A + 264576) + 0, (float *)(A + 264640) + 0, (float *)(A + 264704) + 0, (float *)(A + 264768) + 0, (float *)(A + 264832) + 0, (float *)(A + 264896) + 0, (float *)(A + 264960) + 0, (float *)(A + 265024) + 0, (float *)(A + 265088) + 0, (float *)(A + 265152) + 0, (float *)(A + 265216) + 0, (float *)(A + 265280) + 0, (float *)(A + 265344) + 0, (float *)(A + 265408) + 0, (float *)(A + 265472) + 0, (float *)(A + 265536) + 0, (float *)(A + 265600) + 0, (float *)(A + 265664) + 0, (float *)(A + 265728) + 0, (float *)(A + 265792) + 0, (float *)(A + 265856) + 0, (float *)(A + 265920) + 0, (float *)(A + 265984) + 0, (float *)(A + 266048) + 0, (float *)(A + 266112) + 0, (float *)(A + 266176) + 0, (float *)(A + 266240) + 0, (float *)(A + 266304) + 0, (float *)(A + 266368) + 0, (float *)(A + 266432) + 0, (float *)(A + 266496) + 0, (float *)(A + 266560) + 0, (float *)(A + 266624) + 0, (float *)(A + 266688) + 0, (float *)(A + 266752) + 0, (float *)(A + 266816) + 0, (float *)(A + 266880) + 0, (float *)(A + 266944) + 0, (float *)(A + 267008) + 0, (float *)(A + 267072) + 0, (float *)(A + 267136) + 0, (float *)(A + 267200) + 0, (float *)(A + 267264) + 0, (float *)(A + 267328) + 0, (float *)(A + 267392) + 0, (float *)(A + 267456) + 0, (float *)(A + 267520) + 0, (float *)(A + 267584) + 0, (float *)(A + 267648) + 0, (float *)(A + 267712) + 0, (float *)(A + 267776) + 0, (float *)(A + 173056) + 0);
-  k57_mul_addn_mul((float *)(A + 267840) + 0, (float *)(A + 1264000) + 0, (float *)(A + 267968) + 0, (float *)(A + 268032) + 0, (float *)(A + 268096) + 0, (float *)(A + 268160) + 0, (float *)(A + 268224) + 0, (float *)(A + 268288) + 0, (float *)(A + 268352) + 0, (float *)(A + 268416) + 0, (float *)(A + 268480) + 0, (float *)(A + 268544) + 0, (float *)(A + 268608) + 0, (float *)(A + 268672) + 0, (float *)(A + 268736) + 0, (float *)(A + 268800) + 0, (float *)(A + 268864) + 0, (float *)(A + 268928) + 0, (float *)(A + 268992) + 0, (float *)(A + 269056) + 0, (float *)(A + 269120) + 0, (float *)(A + 269184) + 0, (float *)(A + 269248) + 0, (float *)(A + 269312) + 0, (float *)(A + 269376) + 0, (float *)(A + 269440) + 0, (float *)(A + 269504) + 0, (float *)(A + 269568) + 0, (float *)(A + 269632) + 0, (float *)(A + 269696) + 0, (float *)(A + 269760) + 0, (float *)(A + 269824) + 0, (float *)(A + 269888) + 0, (float *)(A + 269952) + 0, (float *)(A + 270016) + 0, (float *)(A + 270080) + 0, (float *)(A + 270400) + 0, (float *)(A + 270144) + 0, (float *)(A + 270208) + 0, (float *)(A + 270272) + 0, (float *)(A + 270336) + 0, (float *)(A + 1262464) + 0, (float *)(A + 1262528) + 0, (float *)(A + 1262592) + 0, (float *)(A + 1262656) + 0, (float *)(A + 1262720) + 0, (float *)(A + 1262784) + 0, (float *)(A + 1262848) + 0, (float *)(A + 1262912) + 0, (float *)(A + 1262976) + 0, (float *)(A + 1263040) + 0, (float *)(A + 1263104) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1263232) + 0, (float *)(A + 1263296) + 0, (float *)(A + 1263360) + 0, (float *)(A + 1263424) + 0, (float *)(A + 1263488) + 0, (float *)(A + 1263552) + 0, (float *)(A + 1263616) + 0, (float *)(A + 1263680) + 0, (float *)(A + 1263744) + 0, (float *)(A + 1263808) + 0, (float *)(A + 1263872) + 0, (float *)(A + 267904) + 0);
-  k92_mul_add_div(P + 347488 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 798848) + 0, (float *)(A + 8700928) + 0, (float *)(A + 1264064) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 8434688) + 0, (float *)(A + 10015744) + 0);
-  k93_mul_add_div(P + 480608 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 5288960) + 0, (float *)(A + 8967168) + 0, (float *)(A + 1264064) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 6337536) + 0, (float *)(A + 1268224) + 0);
-  k94_mul_add_div(P + 1004896 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 180992) + 0, (float *)(A + 173120) + 0, (float *)(A + 1264064) + 0, P + 328704 /* lstm1.bias_ih */, (float *)(A + 1264128) + 0, (float *)(A + 1253760) + 0);
-  k94_mul_add_div(P + 1006944 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 180992) + 0, (float *)(A + 226688) + 0, (float *)(A + 1264064) + 0, P + 329728 /* lstm1.bias_hh */, (float *)(A + 173120) + 0, (float *)(A + 1257856) + 0);
-  k95_mul_add_div(P + 1008992 /* opt.dense1.weight.exp_avg */, (float *)(A + 1065088) + 0, (float *)(A + 10772608) + 0, (float *)(A + 1264064) + 0, P + 330752 /* dense1.weight */, (float *)(A + 1131648) + 0, (float *)(A + 10839168) + 0);
-  k96_mul_add_div(P + 1042272 /* opt.dense1.bias.exp_avg */, (float *)(A + 177536) + 0, (float *)(A + 177856) + 0, (float *)(A + 1264064) + 0, P + 347392 /* dense1.bias */, (float *)(A + 172736) + 0, (float *)(A + 1261952) + 0);
+  k35_sub_mul((float *)(A + 13623424) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 13525120) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 13590656) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 3840, (float *)(A + 13590656) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 13623424) + 0, (float *)(A + 13525120) + 0, (float *)(A + 4040960) + 0, (float *)(A + 13426816) + 0, (float *)(A + 4090880) + 0, (float *)(A + 13557888) + 0, (float *)(A + 4140800) + 0, (float *)(A + 13688960) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 13656192) + 0, (float *)(A + 13885568) + 0, (float *)(A + 13918336) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 13656192) + 0, (float *)(A + 13885568) + 0, (float *)(A + 13918336) + 0, (float *)(A + 13525120) + 0);
+  k39_matmul((float *)(A + 13525120) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 13459584) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 13328512) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 13394048) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 13295744) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 13361280) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 3584, (float *)(A + 13361280) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 13394048) + 0, (float *)(A + 13295744) + 0, (float *)(A + 4040960) + 0, (float *)(A + 13197440) + 0, (float *)(A + 4090880) + 0, (float *)(A + 13328512) + 0, (float *)(A + 4140800) + 0, (float *)(A + 13459584) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 13426816) + 0, (float *)(A + 13656192) + 0, (float *)(A + 13688960) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 13426816) + 0, (float *)(A + 13656192) + 0, (float *)(A + 13688960) + 0, (float *)(A + 13295744) + 0);
+  k39_matmul((float *)(A + 13295744) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 13230208) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 13099136) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 13164672) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 13066368) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 13131904) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 3328, (float *)(A + 13131904) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 13164672) + 0, (float *)(A + 13066368) + 0, (float *)(A + 4040960) + 0, (float *)(A + 12968064) + 0, (float *)(A + 4090880) + 0, (float *)(A + 13099136) + 0, (float *)(A + 4140800) + 0, (float *)(A + 13230208) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 13197440) + 0, (float *)(A + 13426816) + 0, (float *)(A + 13459584) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 13197440) + 0, (float *)(A + 13426816) + 0, (float *)(A + 13459584) + 0, (float *)(A + 13066368) + 0);
+  k39_matmul((float *)(A + 13066368) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 13000832) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 12869760) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 12935296) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 12836992) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 12902528) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 3072, (float *)(A + 12902528) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 12935296) + 0, (float *)(A + 12836992) + 0, (float *)(A + 4040960) + 0, (float *)(A + 12738688) + 0, (float *)(A + 4090880) + 0, (float *)(A + 12869760) + 0, (float *)(A + 4140800) + 0, (float *)(A + 13000832) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 12968064) + 0, (float *)(A + 13197440) + 0, (float *)(A + 13230208) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 12968064) + 0, (float *)(A + 13197440) + 0, (float *)(A + 13230208) + 0, (float *)(A + 12836992) + 0);
+  k39_matmul((float *)(A + 12836992) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 12771456) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 12640384) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 12705920) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 12607616) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 12673152) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 2816, (float *)(A + 12673152) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 12705920) + 0, (float *)(A + 12607616) + 0, (float *)(A + 4040960) + 0, (float *)(A + 12509312) + 0, (float *)(A + 4090880) + 0, (float *)(A + 12640384) + 0, (float *)(A + 4140800) + 0, (float *)(A + 12771456) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 12738688) + 0, (float *)(A + 12968064) + 0, (float *)(A + 13000832) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 12738688) + 0, (float *)(A + 12968064) + 0, (float *)(A + 13000832) + 0, (float *)(A + 12607616) + 0);
+  k39_matmul((float *)(A + 12607616) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 12542080) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 12411008) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 12476544) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 12378240) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 12443776) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 2560, (float *)(A + 12443776) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 12476544) + 0, (float *)(A + 12378240) + 0, (float *)(A + 4040960) + 0, (float *)(A + 12279936) + 0, (float *)(A + 4090880) + 0, (float *)(A + 12411008) + 0, (float *)(A + 4140800) + 0, (float *)(A + 12542080) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 12509312) + 0, (float *)(A + 12738688) + 0, (float *)(A + 12771456) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 12509312) + 0, (float *)(A + 12738688) + 0, (float *)(A + 12771456) + 0, (float *)(A + 12378240) + 0);
+  k39_matmul((float *)(A + 12378240) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 12312704) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 12181632) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 12247168) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 12148864) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 12214400) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 2304, (float *)(A + 12214400) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 12247168) + 0, (float *)(A + 12148864) + 0, (float *)(A + 4040960) + 0, (float *)(A + 12050560) + 0, (float *)(A + 4090880) + 0, (float *)(A + 12181632) + 0, (float *)(A + 4140800) + 0, (float *)(A + 12312704) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 12279936) + 0, (float *)(A + 12509312) + 0, (float *)(A + 12542080) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 12279936) + 0, (float *)(A + 12509312) + 0, (float *)(A + 12542080) + 0, (float *)(A + 12148864) + 0);
+  k39_matmul((float *)(A + 12148864) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 12083328) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 11952256) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 12017792) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 11919488) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 11985024) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 2048, (float *)(A + 11985024) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 12017792) + 0, (float *)(A + 11919488) + 0, (float *)(A + 4040960) + 0, (float *)(A + 11821184) + 0, (float *)(A + 4090880) + 0, (float *)(A + 11952256) + 0, (float *)(A + 4140800) + 0, (float *)(A + 12083328) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 12050560) + 0, (float *)(A + 12279936) + 0, (float *)(A + 12312704) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 12050560) + 0, (float *)(A + 12279936) + 0, (float *)(A + 12312704) + 0, (float *)(A + 11919488) + 0);
+  k39_matmul((float *)(A + 11919488) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 11853952) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 11722880) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 11788416) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 11690112) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 11755648) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 1792, (float *)(A + 11755648) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 11788416) + 0, (float *)(A + 11690112) + 0, (float *)(A + 4040960) + 0, (float *)(A + 11591808) + 0, (float *)(A + 4090880) + 0, (float *)(A + 11722880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 11853952) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 11821184) + 0, (float *)(A + 12050560) + 0, (float *)(A + 12083328) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 11821184) + 0, (float *)(A + 12050560) + 0, (float *)(A + 12083328) + 0, (float *)(A + 11690112) + 0);
+  k39_matmul((float *)(A + 11690112) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 11624576) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 11493504) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 11559040) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 11460736) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 11526272) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 1536, (float *)(A + 11526272) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 11559040) + 0, (float *)(A + 11460736) + 0, (float *)(A + 4040960) + 0, (float *)(A + 11362432) + 0, (float *)(A + 4090880) + 0, (float *)(A + 11493504) + 0, (float *)(A + 4140800) + 0, (float *)(A + 11624576) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 11591808) + 0, (float *)(A + 11821184) + 0, (float *)(A + 11853952) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 11591808) + 0, (float *)(A + 11821184) + 0, (float *)(A + 11853952) + 0, (float *)(A + 11460736) + 0);
+  k39_matmul((float *)(A + 11460736) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 11395200) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 11264128) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 11329664) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 11231360) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 11296896) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 1280, (float *)(A + 11296896) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 11329664) + 0, (float *)(A + 11231360) + 0, (float *)(A + 4040960) + 0, (float *)(A + 11133056) + 0, (float *)(A + 4090880) + 0, (float *)(A + 11264128) + 0, (float *)(A + 4140800) + 0, (float *)(A + 11395200) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 11362432) + 0, (float *)(A + 11591808) + 0, (float *)(A + 11624576) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 11362432) + 0, (float *)(A + 11591808) + 0, (float *)(A + 11624576) + 0, (float *)(A + 11231360) + 0);
+  k39_matmul((float *)(A + 11231360) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 11165824) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 11034752) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 11100288) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 11001984) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 11067520) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 1024, (float *)(A + 11067520) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 11100288) + 0, (float *)(A + 11001984) + 0, (float *)(A + 4040960) + 0, (float *)(A + 10903680) + 0, (float *)(A + 4090880) + 0, (float *)(A + 11034752) + 0, (float *)(A + 4140800) + 0, (float *)(A + 11165824) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 11133056) + 0, (float *)(A + 11362432) + 0, (float *)(A + 11395200) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 11133056) + 0, (float *)(A + 11362432) + 0, (float *)(A + 11395200) + 0, (float *)(A + 11001984) + 0);
+  k39_matmul((float *)(A + 11001984) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 10936448) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 10805376) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 10870912) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 10772608) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 10838144) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 768, (float *)(A + 10838144) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4290560) + 0, (float *)(A + 10870912) + 0, (float *)(A + 10772608) + 0, (float *)(A + 4040960) + 0, (float *)(A + 10674304) + 0, (float *)(A + 4090880) + 0, (float *)(A + 10805376) + 0, (float *)(A + 4140800) + 0, (float *)(A + 10936448) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 10903680) + 0, (float *)(A + 11133056) + 0, (float *)(A + 11165824) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 10903680) + 0, (float *)(A + 11133056) + 0, (float *)(A + 11165824) + 0, (float *)(A + 10772608) + 0);
+  k39_matmul((float *)(A + 10772608) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 1204352) + 0);
+  k34_mul_sub((float *)(A + 10707072) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 10576000) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 10641536) + 0, (float *)(A + 4090880) + 0);
+  k34_mul_sub((float *)(A + 10543232) + 0, (float *)(A + 4140800) + 0);
+  k35_sub_mul((float *)(A + 10608768) + 0, (float *)(A + 4190720) + 0);
+  k40_addn_mul_mul((float *)(A + 1204352) + 0, (float *)(A + 5288960) + 512, (float *)(A + 10608768) + 0, (float *)(A + 3991040) + 0, (float *)(A + 4240640) + 0, (float *)(A + 10641536) + 0, (float *)(A + 10543232) + 0, (float *)(A + 4040960) + 0, (float *)(A + 467072) + 0, (float *)(A + 4090880) + 0, (float *)(A + 10576000) + 0, (float *)(A + 4140800) + 0, (float *)(A + 10707072) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4290560) + 0, (float *)(A + 4340480) + 0, (float *)(A + 10674304) + 0, (float *)(A + 10903680) + 0, (float *)(A + 10936448) + 0);
+  k38_concat((float *)(A + 4340480) + 0, (float *)(A + 10674304) + 0, (float *)(A + 10903680) + 0, (float *)(A + 10936448) + 0, (float *)(A + 10543232) + 0);
+  k39_matmul((float *)(A + 10543232) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 467072) + 0);
+  k34_mul_sub((float *)(A + 499840) + 0, (float *)(A + 1204352) + 0);
+  k35_sub_mul((float *)(A + 368768) + 0, (float *)(A + 3991040) + 0);
+  k35_sub_mul((float *)(A + 434304) + 0, (float *)(A + 4040960) + 0);
+  k34_mul_sub((float *)(A + 336000) + 0, (float *)(A + 4090880) + 0);
+  k35_sub_mul((float *)(A + 401536) + 0, (float *)(A + 4140800) + 0);
+  k40_addn_mul_mul((float *)(A + 467072) + 0, (float *)(A + 5288960) + 256, (float *)(A + 401536) + 0, (float *)(A + 1204352) + 0, (float *)(A + 4290560) + 0, (float *)(A + 434304) + 0, (float *)(A + 336000) + 0, (float *)(A + 3991040) + 0, (float *)(A + 73856) + 0, (float *)(A + 4040960) + 0, (float *)(A + 368768) + 0, (float *)(A + 4090880) + 0, (float *)(A + 499840) + 0, (float *)(A + 4140800) + 0, (float *)(A + 4190720) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 10674304) + 0, (float *)(A + 10707072) + 0);
+  k38_concat((float *)(A + 4240640) + 0, (float *)(A + 4340480) + 0, (float *)(A + 10674304) + 0, (float *)(A + 10707072) + 0, (float *)(A + 336000) + 0);
+  k39_matmul((float *)(A + 336000) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 73856) + 0);
+  k34_mul_sub((float *)(A + 106624) + 0, (float *)(A + 1204352) + 0);
+  k35_sub_mul((float *)(A + 41088) + 0, (float *)(A + 3991040) + 0);
+  k34_mul_sub((float *)(A + 8320) + 0, (float *)(A + 4040960) + 0);
+  k35_sub_mul((float *)(A + 270464) + 0, (float *)(A + 4090880) + 0);
+  k41_addn_mul_mul((float *)(A + 73856) + 0, (float *)(A + 5288960) + 0, (float *)(A + 270464) + 0, (float *)(A + 1204352) + 0, (float *)(A + 4190720) + 0, (float *)(A + 8320) + 0, (float *)(A + 3991040) + 0, (float *)(A + 41088) + 0, (float *)(A + 4040960) + 0, (float *)(A + 106624) + 0, (float *)(A + 4090880) + 0, (float *)(A + 4140800) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4290560) + 0);
+  k42_const((float *)(A + 270464) + 0);
+  k38_concat((float *)(A + 4140800) + 0, (float *)(A + 270464) + 0, (float *)(A + 4240640) + 0, (float *)(A + 4290560) + 0, (float *)(A + 0) + 0);
+  k43_stack((float *)(A + 0) + 0, (float *)(A + 336000) + 0, (float *)(A + 10543232) + 0, (float *)(A + 10772608) + 0, (float *)(A + 11001984) + 0, (float *)(A + 11231360) + 0, (float *)(A + 11460736) + 0, (float *)(A + 11690112) + 0, (float *)(A + 11919488) + 0, (float *)(A + 12148864) + 0, (float *)(A + 12378240) + 0, (float *)(A + 12607616) + 0, (float *)(A + 12836992) + 0, (float *)(A + 13066368) + 0, (float *)(A + 13295744) + 0, (float *)(A + 13525120) + 0, (float *)(A + 13754496) + 0, (float *)(A + 13983872) + 0, (float *)(A + 14213248) + 0, (float *)(A + 14442624) + 0, (float *)(A + 14672000) + 0, (float *)(A + 14901376) + 0, (float *)(A + 15130752) + 0, (float *)(A + 15360128) + 0, (float *)(A + 15589504) + 0, (float *)(A + 15818880) + 0, (float *)(A + 16048256) + 0, (float *)(A + 16277632) + 0, (float *)(A + 16507008) + 0, (float *)(A + 16736384) + 0, (float *)(A + 16965760) + 0, (float *)(A + 17195136) + 0, (float *)(A + 17424512) + 0, (float *)(A + 17653888) + 0, (float *)(A + 17883264) + 0, (float *)(A + 18112640) + 0, (float *)(A + 18342016) + 0, (float *)(A + 18571392) + 0, (float *)(A + 18800768) + 0, (float *)(A + 19030144) + 0, (float *)(A + 19259520) + 0, (float *)(A + 19488896) + 0, (float *)(A + 19718272) + 0, (float *)(A + 19947648) + 0, (float *)(A + 20177024) + 0, (float *)(A + 20406400) + 0, (float *)(A + 20635776) + 0, (float *)(A + 20865152) + 0, (float *)(A + 21094528) + 0, (float *)(A + 21323904) + 0, (float *)(A + 21553280) + 0, (float *)(A + 21782656) + 0, (float *)(A + 22012032) + 0, (float *)(A + 22241408) + 0, (float *)(A + 22470784) + 0, (float *)(A + 22700160) + 0, (float *)(A + 22929536) + 0, (float *)(A + 23158912) + 0, (float *)(A + 23388288) + 0, (float *)(A + 23617664) + 0, (float *)(A + 23847040) + 0, (float *)(A + 24076416) + 0, (float *)(A + 24305792) + 0, (float *)(A + 1073280) + 0, (float *)(A + 24535168) + 0);
+  k44_matmul((float *)(A + 24535168) + 0, (float *)(A + 540800) + 0, (float *)(A + 5288960) + 0);
+  k59_mul((float *)(A + 5288960) + 0, (float *)(A + 467072) + 0);
+  k60_sum_to((float *)(A + 467072) + 0, (float *)(A + 1263936) + 0);
+  k45_stack((float *)(A + 336000) + 0, (float *)(A + 10543232) + 0, (float *)(A + 10772608) + 0, (float *)(A + 11001984) + 0, (float *)(A + 11231360) + 0, (float *)(A + 11460736) + 0, (float *)(A + 11690112) + 0, (float *)(A + 11919488) + 0, (float *)(A + 12148864) + 0, (float *)(A + 12378240) + 0, (float *)(A + 12607616) + 0, (float *)(A + 12836992) + 0, (float *)(A + 13066368) + 0, (float *)(A + 13295744) + 0, (float *)(A + 13525120) + 0, (float *)(A + 13754496) + 0, (float *)(A + 13983872) + 0, (float *)(A + 14213248) + 0, (float *)(A + 14442624) + 0, (float *)(A + 14672000) + 0, (float *)(A + 14901376) + 0, (float *)(A + 15130752) + 0, (float *)(A + 15360128) + 0, (float *)(A + 15589504) + 0, (float *)(A + 15818880) + 0, (float *)(A + 16048256) + 0, (float *)(A + 16277632) + 0, (float *)(A + 16507008) + 0, (float *)(A + 16736384) + 0, (float *)(A + 16965760) + 0, (float *)(A + 17195136) + 0, (float *)(A + 17424512) + 0, (float *)(A + 17653888) + 0, (float *)(A + 17883264) + 0, (float *)(A + 18112640) + 0, (float *)(A + 18342016) + 0, (float *)(A + 18571392) + 0, (float *)(A + 18800768) + 0, (float *)(A + 19030144) + 0, (float *)(A + 19259520) + 0, (float *)(A + 19488896) + 0, (float *)(A + 19718272) + 0, (float *)(A + 19947648) + 0, (float *)(A + 20177024) + 0, (float *)(A + 20406400) + 0, (float *)(A + 20635776) + 0, (float *)(A + 20865152) + 0, (float *)(A + 21094528) + 0, (float *)(A + 21323904) + 0, (float *)(A + 21553280) + 0, (float *)(A + 21782656) + 0, (float *)(A + 22012032) + 0, (float *)(A + 22241408) + 0, (float *)(A + 22470784) + 0, (float *)(A + 22700160) + 0, (float *)(A + 22929536) + 0, (float *)(A + 23158912) + 0, (float *)(A + 23388288) + 0, (float *)(A + 23617664) + 0, (float *)(A + 23847040) + 0, (float *)(A + 24076416) + 0, (float *)(A + 24305792) + 0, (float *)(A + 1073280) + 0, (float *)(A + 32923776) + 0);
+  k46_stack((float *)(A + 303232) + 0, (float *)(A + 10510464) + 0, (float *)(A + 10739840) + 0, (float *)(A + 10969216) + 0, (float *)(A + 11198592) + 0, (float *)(A + 11427968) + 0, (float *)(A + 11657344) + 0, (float *)(A + 11886720) + 0, (float *)(A + 12116096) + 0, (float *)(A + 12345472) + 0, (float *)(A + 12574848) + 0, (float *)(A + 12804224) + 0, (float *)(A + 13033600) + 0, (float *)(A + 13262976) + 0, (float *)(A + 13492352) + 0, (float *)(A + 13721728) + 0, (float *)(A + 13951104) + 0, (float *)(A + 14180480) + 0, (float *)(A + 14409856) + 0, (float *)(A + 14639232) + 0, (float *)(A + 14868608) + 0, (float *)(A + 15097984) + 0, (float *)(A + 15327360) + 0, (float *)(A + 15556736) + 0, (float *)(A + 15786112) + 0, (float *)(A + 16015488) + 0, (float *)(A + 16244864) + 0, (float *)(A + 16474240) + 0, (float *)(A + 16703616) + 0, (float *)(A + 16932992) + 0, (float *)(A + 17162368) + 0, (float *)(A + 17391744) + 0, (float *)(A + 17621120) + 0, (float *)(A + 17850496) + 0, (float *)(A + 18079872) + 0, (float *)(A + 18309248) + 0, (float *)(A + 18538624) + 0, (float *)(A + 18768000) + 0, (float *)(A + 18997376) + 0, (float *)(A + 19226752) + 0, (float *)(A + 19456128) + 0, (float *)(A + 19685504) + 0, (float *)(A + 19914880) + 0, (float *)(A + 20144256) + 0, (float *)(A + 20373632) + 0, (float *)(A + 20603008) + 0, (float *)(A + 20832384) + 0, (float *)(A + 21061760) + 0, (float *)(A + 21291136) + 0, (float *)(A + 21520512) + 0, (float *)(A + 21749888) + 0, (float *)(A + 21979264) + 0, (float *)(A + 22208640) + 0, (float *)(A + 22438016) + 0, (float *)(A + 22667392) + 0, (float *)(A + 22896768) + 0, (float *)(A + 23126144) + 0, (float *)(A + 23355520) + 0, (float *)(A + 23584896) + 0, (float *)(A + 23814272) + 0, (float *)(A + 24043648) + 0, (float *)(A + 24273024) + 0, (float *)(A + 24502400) + 0, (float *)(A + 7386112) + 0);
+  k47_matmul((float *)(A + 32923776) + 0, (float *)(A + 7386112) + 0, (float *)(A + 9450496) + 0);
+  k61_mul((float *)(A + 9450496) + 0, (float *)(A + 5555200) + 0);
+  k62_sum_to((float *)(A + 5555200) + 0, (float *)(A + 1264064) + 0);
+  k48_sum_to((float *)(A + 24535168) + 0, (float *)(A + 1264128) + 0);
+  k63_mul((float *)(A + 1264128) + 0, (float *)(A + 172672) + 0);
+  k64_sum_to((float *)(A + 172672) + 0, (float *)(A + 1268224) + 0);
+  k49_matmul((float *)(A + 3367040) + 0, (float *)(A + 1269888) + 0, (float *)(A + 3899520) + 0);
+  k65_mul((float *)(A + 3899520) + 0, (float *)(A + 24305792) + 0);
+  k66_sum_to((float *)(A + 24305792) + 0, (float *)(A + 172672) + 0);
+  k50_sum_to((float *)(A + 3367040) + 0, (float *)(A + 172736) + 0);
+  k67_mul((float *)(A + 172736) + 0, (float *)(A + 173056) + 0);
+  k68_sum_to((float *)(A + 173056) + 0, (float *)(A + 173376) + 0);
+  k69_addn_sqrt_add((float *)(A + 1263936) + 0, (float *)(A + 1264064) + 0, (float *)(A + 1268224) + 0, (float *)(A + 172672) + 0, (float *)(A + 173376) + 0, (float *)(A + 173056) + 0);
+  k70_mul_mul((float *)(A + 5288960) + 0, (float *)(A + 173056) + 0, (float *)(A + 303232) + 0, (float *)(A + 733312) + 0);
+  k71_mul_mul((float *)(A + 303232) + 0, (float *)(A + 7386112) + 0);
+  k72_add_pow_sub(P + 347472 /* opt.step */, (float *)(A + 172672) + 0, (float *)(A + 1263936) + 0);
+  k73_mul_add_sqrt(P + 414048 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 7386112) + 0, (float *)(A + 1263936) + 0, (float *)(A + 303232) + 0, (float *)(A + 7652352) + 0);
+  k74_pow_sub_div((float *)(A + 172672) + 0, (float *)(A + 1264064) + 0);
+  k75_mul_mul((float *)(A + 9450496) + 0, (float *)(A + 173056) + 0, (float *)(A + 7918592) + 0, (float *)(A + 5288960) + 0);
+  k76_mul_mul((float *)(A + 7918592) + 0, (float *)(A + 6337536) + 0);
+  k77_mul_add_sqrt(P + 742752 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 6337536) + 0, (float *)(A + 1263936) + 0, (float *)(A + 1268224) + 0, (float *)(A + 2316800) + 0);
+  k78_mul_mul((float *)(A + 1264128) + 0, (float *)(A + 173056) + 0, (float *)(A + 173120) + 0, (float *)(A + 180992) + 0);
+  k79_mul_mul((float *)(A + 173120) + 0, (float *)(A + 1264128) + 0);
+  k80_mul_add_sqrt(P + 1005920 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 1264128) + 0, (float *)(A + 1263936) + 0, (float *)(A + 185088) + 0, (float *)(A + 173120) + 0);
+  k80_mul_add_sqrt(P + 1007968 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 1264128) + 0, (float *)(A + 1263936) + 0, (float *)(A + 222592) + 0, (float *)(A + 226688) + 0);
+  k81_mul_mul((float *)(A + 3899520) + 0, (float *)(A + 173056) + 0, (float *)(A + 569472) + 0, (float *)(A + 636032) + 0);
+  k82_mul_mul((float *)(A + 569472) + 0, (float *)(A + 24305792) + 0);
+  k83_mul_add_sqrt(P + 1025632 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 24305792) + 0, (float *)(A + 1263936) + 0, (float *)(A + 569472) + 0, (float *)(A + 24372352) + 0);
+  k84_mul_mul((float *)(A + 172736) + 0, (float *)(A + 173056) + 0, (float *)(A + 177216) + 0, (float *)(A + 177536) + 0);
+  k85_mul_mul((float *)(A + 177216) + 0, (float *)(A + 172736) + 0);
+  k86_mul_add_sqrt(P + 1042352 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 172736) + 0, (float *)(A + 1263936) + 0, (float *)(A + 177216) + 0, (float *)(A + 177856) + 0);
+  k51_mul_neg_addn((float *)(A + 1262208) + 0, (float *)(A + 1262080) + 0, (float *)(A + 1262144) + 0, (float *)(A + 1262272) + 0, (float *)(A + 1262336) + 0, (float *)(A + 1262400) + 0, (float *)(A + 267904) + 0, (float *)(A + 264192) + 0, (float *)(A + 264256) + 0, (float *)(A + 264320) + 0, (float *)(A + 264384) + 0, (float *)(A + 264448) + 0, (float *)(A + 264512) + 0, (float *)(A + 264576) + 0, (float *)(A + 264640) + 0, (float *)(A + 264704) + 0, (float *)(A + 264768) + 0, (float *)(A + 264832) + 0, (float *)(A + 264896) + 0, (float *)(A + 264960) + 0, (float *)(A + 265024) + 0, (float *)(A + 265088) + 0, (float *)(A + 265152) + 0, (float *)(A + 265216) + 0, (float *)(A + 265280) + 0, (float *)(A + 265344) + 0, (float *)(A + 265408) + 0, (float *)(A + 265472) + 0, (float *)(A + 265536) + 0, (float *)(A + 265600) + 0, (float *)(A + 265664) + 0, (float *)(A + 265728) + 0, (float *)(A + 265792) + 0, (float *)(A + 265856) + 0, (float *)(A + 265920) + 0, (float *)(A + 265984) + 0, (float *)(A + 266048) + 0, (float *)(A + 266112) + 0, (float *)(A + 266176) + 0, (float *)(A + 266240) + 0, (float *)(A + 266304) + 0, (float *)(A + 266368) + 0, (float *)(A + 266432) + 0, (float *)(A + 266496) + 0, (float *)(A + 266560) + 0, (float *)(A + 266624) + 0, (float *)(A + 266688) + 0, (float *)(A + 266752) + 0, (float *)(A + 266816) + 0, (float *)(A + 266880) + 0, (float *)(A + 266944) + 0, (float *)(A + 267008) + 0, (float *)(A + 267072) + 0, (float *)(A + 267136) + 0, (float *)(A + 267200) + 0, (float *)(A + 267264) + 0, (float *)(A + 267328) + 0, (float *)(A + 267392) + 0, (float *)(A + 267456) + 0, (float *)(A + 267520) + 0, (float *)(A + 267584) + 0, (float *)(A + 267648) + 0, (float *)(A + 267712) + 0, (float *)(A + 267776) + 0, (float *)(A + 173056) + 0);
+  k52_mul_addn_mul((float *)(A + 267840) + 0, (float *)(A + 1264000) + 0, (float *)(A + 267968) + 0, (float *)(A + 268032) + 0, (float *)(A + 268096) + 0, (float *)(A + 268160) + 0, (float *)(A + 268224) + 0, (float *)(A + 268288) + 0, (float *)(A + 268352) + 0, (float *)(A + 268416) + 0, (float *)(A + 268480) + 0, (float *)(A + 268544) + 0, (float *)(A + 268608) + 0, (float *)(A + 268672) + 0, (float *)(A + 268736) + 0, (float *)(A + 268800) + 0, (float *)(A + 268864) + 0, (float *)(A + 268928) + 0, (float *)(A + 268992) + 0, (float *)(A + 269056) + 0, (float *)(A + 269120) + 0, (float *)(A + 269184) + 0, (float *)(A + 269248) + 0, (float *)(A + 269312) + 0, (float *)(A + 269376) + 0, (float *)(A + 269440) + 0, (float *)(A + 269504) + 0, (float *)(A + 269568) + 0, (float *)(A + 269632) + 0, (float *)(A + 269696) + 0, (float *)(A + 269760) + 0, (float *)(A + 269824) + 0, (float *)(A + 269888) + 0, (float *)(A + 269952) + 0, (float *)(A + 270016) + 0, (float *)(A + 270080) + 0, (float *)(A + 270400) + 0, (float *)(A + 270144) + 0, (float *)(A + 270208) + 0, (float *)(A + 270272) + 0, (float *)(A + 270336) + 0, (float *)(A + 1262464) + 0, (float *)(A + 1262528) + 0, (float *)(A + 1262592) + 0, (float *)(A + 1262656) + 0, (float *)(A + 1262720) + 0, (float *)(A + 1262784) + 0, (float *)(A + 1262848) + 0, (float *)(A + 1262912) + 0, (float *)(A + 1262976) + 0, (float *)(A + 1263040) + 0, (float *)(A + 1263104) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1263232) + 0, (float *)(A + 1263296) + 0, (float *)(A + 1263360) + 0, (float *)(A + 1263424) + 0, (float *)(A + 1263488) + 0, (float *)(A + 1263552) + 0, (float *)(A + 1263616) + 0, (float *)(A + 1263680) + 0, (float *)(A + 1263744) + 0, (float *)(A + 1263808) + 0, (float *)(A + 1263872) + 0, (float *)(A + 267904) + 0);
+  k87_mul_add_div(P + 347488 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 733312) + 0, (float *)(A + 7652352) + 0, (float *)(A + 1264064) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 7386112) + 0, (float *)(A + 3365376) + 0);
+  k88_mul_add_div(P + 480608 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 5288960) + 0, (float *)(A + 2316800) + 0, (float *)(A + 1264064) + 0, P + 66560 /* lstm1.weight_hh */, (float *)(A + 6337536) + 0, (float *)(A + 7918592) + 0);
+  k89_mul_add_div(P + 1004896 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 180992) + 0, (float *)(A + 173120) + 0, (float *)(A + 1264064) + 0, P + 328704 /* lstm1.bias_ih */, (float *)(A + 1264128) + 0, (float *)(A + 1253760) + 0);
+  k89_mul_add_div(P + 1006944 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 180992) + 0, (float *)(A + 226688) + 0, (float *)(A + 1264064) + 0, P + 329728 /* lstm1.bias_hh */, (float *)(A + 173120) + 0, (float *)(A + 1257856) + 0);
+  k90_mul_add_div(P + 1008992 /* opt.dense1.weight.exp_avg */, (float *)(A + 636032) + 0, (float *)(A + 24372352) + 0, (float *)(A + 1264064) + 0, P + 330752 /* dense1.weight */, (float *)(A + 24305792) + 0, (float *)(A + 0) + 0);
+  k91_mul_add_div(P + 1042272 /* opt.dense1.bias.exp_avg */, (float *)(A + 177536) + 0, (float *)(A + 177856) + 0, (float *)(A + 1264064) + 0, P + 347392 /* dense1.bias */, (float *)(A + 172736) + 0, (float *)(A + 1261952) + 0);
 }
 
 float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -8657,30 +7727,27 @@ float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_
   charlm_lstm_train_step_8(P, in, A, seed);
   charlm_lstm_train_step_9(P, in, A, seed);
   charlm_lstm_train_step_10(P, in, A, seed);
-  charlm_lstm_train_step_11(P, in, A, seed);
-  charlm_lstm_train_step_12(P, in, A, seed);
-  charlm_lstm_train_step_13(P, in, A, seed);
-  k58_copy((float *)(A + 173056) + 0, &loss);
-  if (metrics) k58_copy((float *)(A + 267904) + 0, &metrics->accuracy);
-  k58_copy((float *)(A + 172672) + 0, params + 347472);
-  k59_copy((float *)(A + 8434688) + 0, params + 347488);
-  k59_copy((float *)(A + 532608) + 0, params + 414048);
-  k59_copy((float *)(A + 10015744) + 0, params + 0);
-  k60_copy((float *)(A + 6337536) + 0, params + 480608);
-  k60_copy((float *)(A + 7386112) + 0, params + 742752);
-  k60_copy((float *)(A + 1268224) + 0, params + 66560);
-  k61_copy((float *)(A + 1264128) + 0, params + 1004896);
-  k61_copy((float *)(A + 185088) + 0, params + 1005920);
-  k61_copy((float *)(A + 1253760) + 0, params + 328704);
-  k61_copy((float *)(A + 173120) + 0, params + 1006944);
-  k61_copy((float *)(A + 222592) + 0, params + 1007968);
-  k61_copy((float *)(A + 1257856) + 0, params + 329728);
-  k62_copy((float *)(A + 1131648) + 0, params + 1008992);
-  k62_copy((float *)(A + 0) + 0, params + 1025632);
-  k62_copy((float *)(A + 10839168) + 0, params + 330752);
-  k63_copy((float *)(A + 172736) + 0, params + 1042272);
-  k63_copy((float *)(A + 177216) + 0, params + 1042352);
-  k63_copy((float *)(A + 1261952) + 0, params + 347392);
+  k53_copy((float *)(A + 173056) + 0, &loss);
+  if (metrics) k53_copy((float *)(A + 267904) + 0, &metrics->accuracy);
+  k53_copy((float *)(A + 172672) + 0, params + 347472);
+  k54_copy((float *)(A + 7386112) + 0, params + 347488);
+  k54_copy((float *)(A + 303232) + 0, params + 414048);
+  k54_copy((float *)(A + 3365376) + 0, params + 0);
+  k55_copy((float *)(A + 6337536) + 0, params + 480608);
+  k55_copy((float *)(A + 1268224) + 0, params + 742752);
+  k55_copy((float *)(A + 7918592) + 0, params + 66560);
+  k56_copy((float *)(A + 1264128) + 0, params + 1004896);
+  k56_copy((float *)(A + 185088) + 0, params + 1005920);
+  k56_copy((float *)(A + 1253760) + 0, params + 328704);
+  k56_copy((float *)(A + 173120) + 0, params + 1006944);
+  k56_copy((float *)(A + 222592) + 0, params + 1007968);
+  k56_copy((float *)(A + 1257856) + 0, params + 329728);
+  k57_copy((float *)(A + 24305792) + 0, params + 1008992);
+  k57_copy((float *)(A + 569472) + 0, params + 1025632);
+  k57_copy((float *)(A + 0) + 0, params + 330752);
+  k58_copy((float *)(A + 172736) + 0, params + 1042272);
+  k58_copy((float *)(A + 177216) + 0, params + 1042352);
+  k58_copy((float *)(A + 1261952) + 0, params + 347392);
   return loss;
 }
 
@@ -8693,21 +7760,21 @@ typedef struct {
 
 static void charlm_lstm_step_1(const float *restrict P, const charlm_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k97_one_hot(in->x + 0, (float *)(A + 0) + 0);
+  k92_one_hot(in->x + 0, (float *)(A + 0) + 0);
   k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 320) + 0);
-  k98_matmul((float *)(A + 0) + 0, (float *)(A + 320) + 0, (float *)(A + 266560) + 0);
+  k93_matmul((float *)(A + 0) + 0, (float *)(A + 320) + 0, (float *)(A + 266560) + 0);
   k8_transpose(P + 66560 /* lstm1.weight_hh */, (float *)(A + 270656) + 0);
-  k99_matmul(in->state0 + 0, (float *)(A + 270656) + 0, (float *)(A + 0) + 0);
-  k100_add((float *)(A + 0) + 0, P + 329728 /* lstm1.bias_hh */, (float *)(A + 4096) + 0);
-  k101_add_add((float *)(A + 266560) + 0, P + 328704 /* lstm1.bias_ih */, (float *)(A + 4096) + 0, (float *)(A + 0) + 0);
-  k102_tanh((float *)(A + 0) + 512, (float *)(A + 4096) + 0);
-  k103_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 4096) + 0, (float *)(A + 5120) + 0);
-  k104_sigmoid_mul_add((float *)(A + 0) + 256, in->state1 + 0, (float *)(A + 5120) + 0, (float *)(A + 4096) + 0, (float *)(A + 6144) + 0);
+  k94_matmul(in->state0 + 0, (float *)(A + 270656) + 0, (float *)(A + 0) + 0);
+  k95_add((float *)(A + 0) + 0, P + 329728 /* lstm1.bias_hh */, (float *)(A + 4096) + 0);
+  k96_add_add((float *)(A + 266560) + 0, P + 328704 /* lstm1.bias_ih */, (float *)(A + 4096) + 0, (float *)(A + 0) + 0);
+  k97_tanh((float *)(A + 0) + 512, (float *)(A + 4096) + 0);
+  k98_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 4096) + 0, (float *)(A + 5120) + 0);
+  k99_sigmoid_mul_add((float *)(A + 0) + 256, in->state1 + 0, (float *)(A + 5120) + 0, (float *)(A + 4096) + 0, (float *)(A + 6144) + 0);
   k15_transpose(P + 330752 /* dense1.weight */, (float *)(A + 8192) + 0);
-  k103_sigmoid_mul((float *)(A + 0) + 768, (float *)(A + 6144) + 0, (float *)(A + 5120) + 0);
-  k105_matmul((float *)(A + 5120) + 0, (float *)(A + 8192) + 0, (float *)(A + 6144) + 0);
-  k106_add((float *)(A + 6144) + 0, P + 347392 /* dense1.bias */, (float *)(A + 6464) + 0);
-  k107_stack((float *)(A + 6464) + 0, (float *)(A + 6144) + 0);
+  k98_sigmoid_mul((float *)(A + 0) + 768, (float *)(A + 6144) + 0, (float *)(A + 5120) + 0);
+  k100_matmul((float *)(A + 5120) + 0, (float *)(A + 8192) + 0, (float *)(A + 6144) + 0);
+  k101_add((float *)(A + 6144) + 0, P + 347392 /* dense1.bias */, (float *)(A + 6464) + 0);
+  k102_stack((float *)(A + 6464) + 0, (float *)(A + 6144) + 0);
 }
 
 void charlm_lstm_step(const float *params, charlm_lstm_state *state, const charlm_lstm_step_input *input, charlm_lstm_step_outputs *out, void *arena) {
@@ -8722,9 +7789,9 @@ void charlm_lstm_step(const float *params, charlm_lstm_state *state, const charl
   in_.state1 = state->state1;
   (void)P, (void)A;
   charlm_lstm_step_1(P, in, A, seed);
-  if (out) k108_copy((float *)(A + 6144) + 0, out->logits);
-  k109_copy((float *)(A + 5120) + 0, state->state0);
-  k109_copy((float *)(A + 4096) + 0, state->state1);
+  if (out) k103_copy((float *)(A + 6144) + 0, out->logits);
+  k104_copy((float *)(A + 5120) + 0, state->state0);
+  k104_copy((float *)(A + 4096) + 0, state->state1);
 }
 
 void charlm_lstm_reset(charlm_lstm_state *state) {

@@ -883,29 +883,8 @@ static void k32_mul_sub(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k33_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (t2 * a4[i0 * 1]);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t3;
-  }
-}
-
-/* pad [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k34_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 32768; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[256 + i0 * 512 + i1 * 1] = a0[i0 * 128 + i1 * 1];
-  }
-}
-
 /* fused: sub mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k35_sub_mul(const float *restrict a0, float *restrict out0) {
+static void k33_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (1.0f - a0[i0 * 1]);
     const float t1 = (a0[i0 * 1] * t0);
@@ -913,8 +892,26 @@ static void k35_sub_mul(const float *restrict a0, float *restrict out0) {
   }
 }
 
+/* fused: mul mul mul mul mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+  for (long i0 = 0; i0 < 8192; i0++) {
+    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
+    const float t1 = (t0 * a2[i0 * 1]);
+    const float t2 = (t1 * a3[i0 * 1]);
+    const float t3 = (t2 * a4[i0 * 1]);
+    const float t4 = (t1 * a5[i0 * 1]);
+    const float t5 = (t4 * a6[i0 * 1]);
+    const float t6 = (t1 * a7[i0 * 1]);
+    const float t7 = (t6 * a8[i0 * 1]);
+    out0[i0 * 1] = t1;
+    out1[i0 * 1] = t3;
+    out2[i0 * 1] = t5;
+    out3[i0 * 1] = t7;
+  }
+}
+
 /* fused: mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k36_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k35_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -922,43 +919,28 @@ static void k36_mul_mul(const float *restrict a0, const float *restrict a1, cons
   }
 }
 
-/* pad [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k37_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 32768; i++) out[i] = 0.0f;
+/* concat [64, 512] (specs/fmnist_lstm.lua:12) */
+static void k36_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[0 + i0 * 512 + i1 * 1] = a0[i0 * 128 + i1 * 1];
   }
-}
-
-/* pad [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k38_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 32768; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[128 + i0 * 512 + i1 * 1] = a0[i0 * 128 + i1 * 1];
+      out[128 + i0 * 512 + i1 * 1] = a1[i0 * 128 + i1 * 1];
   }
-}
-
-/* pad [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k39_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 32768; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[384 + i0 * 512 + i1 * 1] = a0[i0 * 128 + i1 * 1];
+      out[256 + i0 * 512 + i1 * 1] = a2[i0 * 128 + i1 * 1];
   }
-}
-
-/* fused: addn over addn [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k40_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 32768; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1] + a2[i0 * 1] + a3[i0 * 1]);
-    out0[i0 * 1] = t0;
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      out[384 + i0 * 512 + i1 * 1] = a3[i0 * 128 + i1 * 1];
   }
 }
 
 /* matmul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -1003,28 +985,45 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: mul addn mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k42_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul addn mul mul mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k38_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 + a2[i0 * 1]);
     const float t2 = (t1 * a3[i0 * 1]);
     const float t3 = (t2 * a4[i0 * 1]);
+    const float t4 = (t1 * a5[i0 * 1]);
+    const float t5 = (t4 * a6[i0 * 1]);
+    const float t6 = (t1 * a7[i0 * 1]);
+    const float t7 = (t6 * a8[i0 * 1]);
     out0[i0 * 1] = t1;
     out1[i0 * 1] = t3;
+    out2[i0 * 1] = t5;
+    out3[i0 * 1] = t7;
   }
 }
 
-/* fused: addn over addn [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k43_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 32768; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1] + a2[i0 * 1]);
-    out0[i0 * 1] = t0;
+/* fused: mul addn mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k39_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 8192; i0++) {
+    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
+    const float t1 = (t0 + a2[i0 * 1]);
+    const float t2 = (t1 * a3[i0 * 1]);
+    const float t3 = (t2 * a4[i0 * 1]);
+    const float t4 = (t1 * a5[i0 * 1]);
+    const float t5 = (t4 * a6[i0 * 1]);
+    out0[i0 * 1] = t3;
+    out1[i0 * 1] = t5;
   }
+}
+
+/* const [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k40_const(float *restrict out) {
+  for (long i = 0; i < 8192; i++) out[i] = 0.0f;
 }
 
 /* stack [64, 28, 512] (specs/fmnist_lstm.lua:12) */
-static void k44_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+static void k41_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       out[0 + i0 * 14336 + i1 * 1] = a0[i0 * 512 + i1 * 1];
@@ -1140,7 +1139,7 @@ static void k44_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [512, 28] (specs/fmnist_lstm.lua:12) */
-static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 512; i += 8)
     for (long j = 0; j < 16; j += 16) {
       float acc0[16] = {0.0f};
@@ -1228,7 +1227,7 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* stack [64, 27, 512] (specs/fmnist_lstm.lua:12) */
-static void k46_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+static void k43_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       out[0 + i0 * 13824 + i1 * 1] = a0[i0 * 512 + i1 * 1];
@@ -1340,7 +1339,7 @@ static void k46_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* stack [64, 27, 128] (specs/fmnist_lstm.lua:12) */
-static void k47_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+static void k44_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[0 + i0 * 3456 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1452,7 +1451,7 @@ static void k47_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [512, 128] (specs/fmnist_lstm.lua:12) */
-static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 512; i += 8)
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -1498,7 +1497,7 @@ static void k48_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [512] (specs/fmnist_lstm.lua:12) */
-static void k49_sum_to(const float *restrict a0, float *restrict out) {
+static void k46_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 512; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++)
@@ -1508,7 +1507,7 @@ static void k49_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [10, 128] (specs/fmnist_lstm.lua:13) */
-static void k50_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 8; i += 8)
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -1572,7 +1571,7 @@ static void k50_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/fmnist_lstm.lua:13) */
-static void k51_sum_to(const float *restrict a0, float *restrict out) {
+static void k48_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1581,25 +1580,25 @@ static void k51_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/fmnist_lstm.lua:16) */
-static void k52_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k49_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/fmnist_lstm.lua:17) */
-static void k53_mul(const float *restrict a0, float *restrict out0) {
+static void k50_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/fmnist_lstm.lua:16) */
-static void k54_copy(const float *restrict a0, float *restrict out) {
+static void k51_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [512, 28] (specs/fmnist_lstm.lua:12) */
-static void k55_copy(const float *restrict a0, float *restrict out) {
+static void k52_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
@@ -1607,7 +1606,7 @@ static void k55_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [512, 128] (specs/fmnist_lstm.lua:12) */
-static void k56_copy(const float *restrict a0, float *restrict out) {
+static void k53_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1615,14 +1614,14 @@ static void k56_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [512] (specs/fmnist_lstm.lua:12) */
-static void k57_copy(const float *restrict a0, float *restrict out) {
+static void k54_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [10, 128] (specs/fmnist_lstm.lua:13) */
-static void k58_copy(const float *restrict a0, float *restrict out) {
+static void k55_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1630,14 +1629,14 @@ static void k58_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/fmnist_lstm.lua:13) */
-static void k59_copy(const float *restrict a0, float *restrict out) {
+static void k56_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [512, 28] */
-static void k60_mul(const float *restrict a0, float *restrict out0) {
+static void k57_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1645,7 +1644,7 @@ static void k60_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [512, 28] */
-static void k61_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k58_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1654,7 +1653,7 @@ static void k61_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k62_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k59_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1664,7 +1663,7 @@ static void k62_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [512, 28] */
-static void k63_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k60_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1677,7 +1676,7 @@ static void k63_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k64_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k61_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -1685,7 +1684,7 @@ static void k64_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [512, 128] */
-static void k65_mul(const float *restrict a0, float *restrict out0) {
+static void k62_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1693,7 +1692,7 @@ static void k65_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [512, 128] */
-static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1702,7 +1701,7 @@ static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [512, 128] */
-static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1715,7 +1714,7 @@ static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [512] */
-static void k68_mul(const float *restrict a0, float *restrict out0) {
+static void k65_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1723,7 +1722,7 @@ static void k68_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [512] */
-static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1732,7 +1731,7 @@ static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [512] */
-static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1745,7 +1744,7 @@ static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 128] */
-static void k71_mul(const float *restrict a0, float *restrict out0) {
+static void k68_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1753,7 +1752,7 @@ static void k71_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 128] */
-static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1762,7 +1761,7 @@ static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 128] */
-static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1775,7 +1774,7 @@ static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k74_mul(const float *restrict a0, float *restrict out0) {
+static void k71_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1783,7 +1782,7 @@ static void k74_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1792,7 +1791,7 @@ static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1805,7 +1804,7 @@ static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [512, 28] */
-static void k77_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1818,7 +1817,7 @@ static void k77_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [512, 128] */
-static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k75_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1831,7 +1830,7 @@ static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [512] */
-static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k76_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1844,7 +1843,7 @@ static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 128] */
-static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k77_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1857,7 +1856,7 @@ static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1870,7 +1869,7 @@ static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sub div over div [1, 28] (specs/fmnist_lstm.lua:12) */
-static void k82_sub_div(const float *restrict a0, float *restrict out0) {
+static void k79_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       const float t0 = (a0[i1 * 1] - 0.286000013f);
@@ -1880,7 +1879,7 @@ static void k82_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k83_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k80_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 512; j += 256) {
       float acc0[256] = {0.0f};
@@ -1898,7 +1897,7 @@ static void k83_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k84_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k81_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 512; j += 256) {
       float acc0[256] = {0.0f};
@@ -1916,7 +1915,7 @@ static void k84_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k85_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k82_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1925,7 +1924,7 @@ static void k85_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add add over add [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k86_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k83_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1935,7 +1934,7 @@ static void k86_add_add(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: tanh over tanh [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k87_tanh(const float *restrict a0, float *restrict out0) {
+static void k84_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -1944,7 +1943,7 @@ static void k87_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul over mul [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k88_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k85_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -1954,7 +1953,7 @@ static void k88_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k89_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k86_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -1967,7 +1966,7 @@ static void k89_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (specs/fmnist_lstm.lua:13) */
-static void k90_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k87_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
@@ -1985,7 +1984,7 @@ static void k90_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/fmnist_lstm.lua:13) */
-static void k91_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k88_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1994,7 +1993,7 @@ static void k91_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/fmnist_lstm.lua:13) */
-static void k92_copy(const float *restrict a0, float *restrict out) {
+static void k89_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2002,7 +2001,7 @@ static void k92_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k93_copy(const float *restrict a0, float *restrict out) {
+static void k90_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2564,466 +2563,297 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k30_exp_mul_sub((float *)(A + 196608) + 0, (float *)(A + 199488) + 0, (float *)(A + 4273152) + 0, (float *)(A + 4268032) + 0);
   k31_matmul((float *)(A + 4268032) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4431872) + 0);
   k32_mul_sub((float *)(A + 4333568) + 0, (float *)(A + 401408) + 0);
-  k32_mul_sub((float *)(A + 4202496) + 0, (float *)(A + 434176) + 0);
-  k33_mul_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4366336) + 0, (float *)(A + 401408) + 0, (float *)(A + 4235264) + 0, (float *)(A + 434176) + 0, (float *)(A + 466944) + 0, (float *)(A + 499712) + 0);
-  k34_pad((float *)(A + 499712) + 0, (float *)(A + 532480) + 0);
-  k35_sub_mul((float *)(A + 4235264) + 0, (float *)(A + 499712) + 0);
-  k36_mul_mul((float *)(A + 466944) + 0, (float *)(A + 4202496) + 0, (float *)(A + 499712) + 0, (float *)(A + 4235264) + 0);
-  k37_pad((float *)(A + 4235264) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 4300800) + 0, (float *)(A + 499712) + 0);
-  k36_mul_mul((float *)(A + 466944) + 0, (float *)(A + 10330112) + 0, (float *)(A + 499712) + 0, (float *)(A + 401408) + 0);
-  k38_pad((float *)(A + 401408) + 0, (float *)(A + 794624) + 0);
-  k35_sub_mul((float *)(A + 4366336) + 0, (float *)(A + 499712) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4333568) + 0, (float *)(A + 499712) + 0, (float *)(A + 4366336) + 0);
-  k39_pad((float *)(A + 4366336) + 0, (float *)(A + 925696) + 0);
-  k40_addn((float *)(A + 532480) + 0, (float *)(A + 663552) + 0, (float *)(A + 794624) + 0, (float *)(A + 925696) + 0, (float *)(A + 1056768) + 0);
-  k41_matmul((float *)(A + 1056768) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4333568) + 0);
-  k32_mul_sub((float *)(A + 10362880) + 0, (float *)(A + 4366336) + 0);
-  k36_mul_mul((float *)(A + 4333568) + 0, (float *)(A + 10264576) + 0, (float *)(A + 4366336) + 0, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 10199040) + 0, (float *)(A + 4366336) + 0);
-  k42_mul_addn_mul((float *)(A + 466944) + 0, (float *)(A + 4300800) + 0, (float *)(A + 4431872) + 0, (float *)(A + 10231808) + 0, (float *)(A + 4366336) + 0, (float *)(A + 10330112) + 0, (float *)(A + 401408) + 0);
-  k34_pad((float *)(A + 401408) + 0, (float *)(A + 434176) + 0);
-  k35_sub_mul((float *)(A + 10231808) + 0, (float *)(A + 401408) + 0);
-  k36_mul_mul((float *)(A + 10330112) + 0, (float *)(A + 10199040) + 0, (float *)(A + 401408) + 0, (float *)(A + 4366336) + 0);
-  k37_pad((float *)(A + 4366336) + 0, (float *)(A + 565248) + 0);
-  k35_sub_mul((float *)(A + 10297344) + 0, (float *)(A + 401408) + 0);
-  k36_mul_mul((float *)(A + 10330112) + 0, (float *)(A + 10100736) + 0, (float *)(A + 401408) + 0, (float *)(A + 4366336) + 0);
-  k38_pad((float *)(A + 4366336) + 0, (float *)(A + 696320) + 0);
-  k35_sub_mul((float *)(A + 10264576) + 0, (float *)(A + 401408) + 0);
-  k36_mul_mul((float *)(A + 4333568) + 0, (float *)(A + 10362880) + 0, (float *)(A + 401408) + 0, (float *)(A + 4366336) + 0);
-  k39_pad((float *)(A + 4366336) + 0, (float *)(A + 827392) + 0);
-  k40_addn((float *)(A + 434176) + 0, (float *)(A + 565248) + 0, (float *)(A + 696320) + 0, (float *)(A + 827392) + 0, (float *)(A + 1187840) + 0);
-  k41_matmul((float *)(A + 1187840) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 10133504) + 0, (float *)(A + 10100736) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 10035200) + 0, (float *)(A + 10100736) + 0, (float *)(A + 10362880) + 0);
-  k32_mul_sub((float *)(A + 9969664) + 0, (float *)(A + 10100736) + 0);
-  k42_mul_addn_mul((float *)(A + 10330112) + 0, (float *)(A + 10297344) + 0, (float *)(A + 10362880) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10100736) + 0, (float *)(A + 10199040) + 0, (float *)(A + 10231808) + 0);
-  k34_pad((float *)(A + 10231808) + 0, (float *)(A + 10264576) + 0);
-  k35_sub_mul((float *)(A + 10002432) + 0, (float *)(A + 10100736) + 0);
-  k36_mul_mul((float *)(A + 10199040) + 0, (float *)(A + 9969664) + 0, (float *)(A + 10100736) + 0, (float *)(A + 10002432) + 0);
-  k37_pad((float *)(A + 10002432) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 10067968) + 0, (float *)(A + 10100736) + 0);
-  k36_mul_mul((float *)(A + 10199040) + 0, (float *)(A + 9871360) + 0, (float *)(A + 10100736) + 0, (float *)(A + 10231808) + 0);
-  k38_pad((float *)(A + 10231808) + 0, (float *)(A + 532480) + 0);
-  k35_sub_mul((float *)(A + 10035200) + 0, (float *)(A + 9871360) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 10133504) + 0, (float *)(A + 9871360) + 0, (float *)(A + 10100736) + 0);
-  k39_pad((float *)(A + 10100736) + 0, (float *)(A + 663552) + 0);
-  k40_addn((float *)(A + 10264576) + 0, (float *)(A + 401408) + 0, (float *)(A + 532480) + 0, (float *)(A + 663552) + 0, (float *)(A + 794624) + 0);
-  k41_matmul((float *)(A + 794624) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 9904128) + 0, (float *)(A + 9871360) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9805824) + 0, (float *)(A + 9871360) + 0, (float *)(A + 10100736) + 0);
-  k32_mul_sub((float *)(A + 9740288) + 0, (float *)(A + 9871360) + 0);
-  k42_mul_addn_mul((float *)(A + 10199040) + 0, (float *)(A + 10067968) + 0, (float *)(A + 10100736) + 0, (float *)(A + 9773056) + 0, (float *)(A + 9871360) + 0, (float *)(A + 10133504) + 0, (float *)(A + 9969664) + 0);
-  k34_pad((float *)(A + 9969664) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 9773056) + 0, (float *)(A + 9871360) + 0);
-  k36_mul_mul((float *)(A + 10133504) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9871360) + 0, (float *)(A + 9773056) + 0);
-  k37_pad((float *)(A + 9773056) + 0, (float *)(A + 9969664) + 0);
-  k35_sub_mul((float *)(A + 9838592) + 0, (float *)(A + 9871360) + 0);
-  k36_mul_mul((float *)(A + 10133504) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9871360) + 0, (float *)(A + 10100736) + 0);
-  k38_pad((float *)(A + 10100736) + 0, (float *)(A + 10199040) + 0);
-  k35_sub_mul((float *)(A + 9805824) + 0, (float *)(A + 9641984) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9904128) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9871360) + 0);
-  k39_pad((float *)(A + 9871360) + 0, (float *)(A + 401408) + 0);
-  k40_addn((float *)(A + 925696) + 0, (float *)(A + 9969664) + 0, (float *)(A + 10199040) + 0, (float *)(A + 401408) + 0, (float *)(A + 532480) + 0);
-  k41_matmul((float *)(A + 532480) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 9674752) + 0, (float *)(A + 9641984) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9576448) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9871360) + 0);
-  k32_mul_sub((float *)(A + 9510912) + 0, (float *)(A + 9641984) + 0);
-  k42_mul_addn_mul((float *)(A + 10133504) + 0, (float *)(A + 9838592) + 0, (float *)(A + 9871360) + 0, (float *)(A + 9543680) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9904128) + 0, (float *)(A + 9740288) + 0);
-  k34_pad((float *)(A + 9740288) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 9543680) + 0, (float *)(A + 9641984) + 0);
-  k36_mul_mul((float *)(A + 9904128) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9543680) + 0);
-  k37_pad((float *)(A + 9543680) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 9609216) + 0, (float *)(A + 9641984) + 0);
-  k36_mul_mul((float *)(A + 9904128) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9510912) + 0);
-  k38_pad((float *)(A + 9510912) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 9576448) + 0, (float *)(A + 9412608) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9641984) + 0);
-  k39_pad((float *)(A + 9641984) + 0, (float *)(A + 9740288) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9969664) + 0);
-  k41_matmul((float *)(A + 9969664) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 9445376) + 0, (float *)(A + 9412608) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9347072) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9641984) + 0);
-  k32_mul_sub((float *)(A + 9281536) + 0, (float *)(A + 9412608) + 0);
-  k42_mul_addn_mul((float *)(A + 9904128) + 0, (float *)(A + 9609216) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9314304) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9674752) + 0, (float *)(A + 10100736) + 0);
-  k34_pad((float *)(A + 10100736) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 9314304) + 0, (float *)(A + 9412608) + 0);
-  k36_mul_mul((float *)(A + 9674752) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9314304) + 0);
-  k37_pad((float *)(A + 9314304) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 9379840) + 0, (float *)(A + 9412608) + 0);
-  k36_mul_mul((float *)(A + 9674752) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9281536) + 0);
-  k38_pad((float *)(A + 9281536) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 9347072) + 0, (float *)(A + 9183232) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9445376) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9412608) + 0);
-  k39_pad((float *)(A + 9412608) + 0, (float *)(A + 9510912) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9740288) + 0);
-  k41_matmul((float *)(A + 9740288) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 9216000) + 0, (float *)(A + 9183232) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9117696) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9412608) + 0);
-  k32_mul_sub((float *)(A + 9052160) + 0, (float *)(A + 9183232) + 0);
-  k42_mul_addn_mul((float *)(A + 9674752) + 0, (float *)(A + 9379840) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9084928) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9445376) + 0, (float *)(A + 9871360) + 0);
-  k34_pad((float *)(A + 9871360) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 9084928) + 0, (float *)(A + 9183232) + 0);
-  k36_mul_mul((float *)(A + 9445376) + 0, (float *)(A + 9052160) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9084928) + 0);
-  k37_pad((float *)(A + 9084928) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 9150464) + 0, (float *)(A + 9183232) + 0);
-  k36_mul_mul((float *)(A + 9445376) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9052160) + 0);
-  k38_pad((float *)(A + 9052160) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 9117696) + 0, (float *)(A + 8953856) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 9216000) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9183232) + 0);
-  k39_pad((float *)(A + 9183232) + 0, (float *)(A + 9281536) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9510912) + 0);
-  k41_matmul((float *)(A + 9510912) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 8986624) + 0, (float *)(A + 8953856) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8888320) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9183232) + 0);
-  k32_mul_sub((float *)(A + 8822784) + 0, (float *)(A + 8953856) + 0);
-  k42_mul_addn_mul((float *)(A + 9445376) + 0, (float *)(A + 9150464) + 0, (float *)(A + 9183232) + 0, (float *)(A + 8855552) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9641984) + 0);
-  k34_pad((float *)(A + 9641984) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 8855552) + 0, (float *)(A + 8953856) + 0);
-  k36_mul_mul((float *)(A + 9216000) + 0, (float *)(A + 8822784) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8855552) + 0);
-  k37_pad((float *)(A + 8855552) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 8921088) + 0, (float *)(A + 8953856) + 0);
-  k36_mul_mul((float *)(A + 9216000) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8822784) + 0);
-  k38_pad((float *)(A + 8822784) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 8888320) + 0, (float *)(A + 8724480) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8986624) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8953856) + 0);
-  k39_pad((float *)(A + 8953856) + 0, (float *)(A + 9052160) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 9052160) + 0, (float *)(A + 9281536) + 0);
-  k41_matmul((float *)(A + 9281536) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 8757248) + 0, (float *)(A + 8724480) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8658944) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8953856) + 0);
-  k32_mul_sub((float *)(A + 8593408) + 0, (float *)(A + 8724480) + 0);
-  k42_mul_addn_mul((float *)(A + 9216000) + 0, (float *)(A + 8921088) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8626176) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8986624) + 0, (float *)(A + 9412608) + 0);
-  k34_pad((float *)(A + 9412608) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 8626176) + 0, (float *)(A + 8724480) + 0);
-  k36_mul_mul((float *)(A + 8986624) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8626176) + 0);
-  k37_pad((float *)(A + 8626176) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 8691712) + 0, (float *)(A + 8724480) + 0);
-  k36_mul_mul((float *)(A + 8986624) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8593408) + 0);
-  k38_pad((float *)(A + 8593408) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 8658944) + 0, (float *)(A + 8495104) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8757248) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8724480) + 0);
-  k39_pad((float *)(A + 8724480) + 0, (float *)(A + 8822784) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 8822784) + 0, (float *)(A + 9052160) + 0);
-  k41_matmul((float *)(A + 9052160) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 8527872) + 0, (float *)(A + 8495104) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8724480) + 0);
-  k32_mul_sub((float *)(A + 8364032) + 0, (float *)(A + 8495104) + 0);
-  k42_mul_addn_mul((float *)(A + 8986624) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8396800) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8757248) + 0, (float *)(A + 9183232) + 0);
-  k34_pad((float *)(A + 9183232) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 8396800) + 0, (float *)(A + 8495104) + 0);
-  k36_mul_mul((float *)(A + 8757248) + 0, (float *)(A + 8364032) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8396800) + 0);
-  k37_pad((float *)(A + 8396800) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 8462336) + 0, (float *)(A + 8495104) + 0);
-  k36_mul_mul((float *)(A + 8757248) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8364032) + 0);
-  k38_pad((float *)(A + 8364032) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 8429568) + 0, (float *)(A + 8265728) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8527872) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8495104) + 0);
-  k39_pad((float *)(A + 8495104) + 0, (float *)(A + 8593408) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8822784) + 0);
-  k41_matmul((float *)(A + 8822784) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 4235264) + 0, (float *)(A + 434176) + 0);
+  k33_sub_mul((float *)(A + 4300800) + 0, (float *)(A + 466944) + 0);
+  k32_mul_sub((float *)(A + 4202496) + 0, (float *)(A + 499712) + 0);
+  k33_sub_mul((float *)(A + 4366336) + 0, (float *)(A + 532480) + 0);
+  k34_mul_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4366336) + 0, (float *)(A + 401408) + 0, (float *)(A + 4202496) + 0, (float *)(A + 434176) + 0, (float *)(A + 10330112) + 0, (float *)(A + 466944) + 0, (float *)(A + 4235264) + 0, (float *)(A + 499712) + 0, (float *)(A + 565248) + 0, (float *)(A + 598016) + 0, (float *)(A + 630784) + 0, (float *)(A + 663552) + 0);
+  k35_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4333568) + 0, (float *)(A + 532480) + 0, (float *)(A + 4366336) + 0);
+  k36_concat((float *)(A + 598016) + 0, (float *)(A + 630784) + 0, (float *)(A + 663552) + 0, (float *)(A + 4366336) + 0, (float *)(A + 401408) + 0);
+  k37_matmul((float *)(A + 401408) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 532480) + 0);
+  k32_mul_sub((float *)(A + 10362880) + 0, (float *)(A + 4333568) + 0);
+  k35_mul_mul((float *)(A + 532480) + 0, (float *)(A + 10264576) + 0, (float *)(A + 4333568) + 0, (float *)(A + 4366336) + 0);
+  k33_sub_mul((float *)(A + 10231808) + 0, (float *)(A + 4333568) + 0);
+  k33_sub_mul((float *)(A + 10297344) + 0, (float *)(A + 4431872) + 0);
+  k32_mul_sub((float *)(A + 10199040) + 0, (float *)(A + 10330112) + 0);
+  k33_sub_mul((float *)(A + 10264576) + 0, (float *)(A + 598016) + 0);
+  k38_mul_addn_mul((float *)(A + 565248) + 0, (float *)(A + 4300800) + 0, (float *)(A + 4366336) + 0, (float *)(A + 10199040) + 0, (float *)(A + 4333568) + 0, (float *)(A + 10100736) + 0, (float *)(A + 4431872) + 0, (float *)(A + 10231808) + 0, (float *)(A + 10330112) + 0, (float *)(A + 10264576) + 0, (float *)(A + 630784) + 0, (float *)(A + 663552) + 0, (float *)(A + 696320) + 0);
+  k35_mul_mul((float *)(A + 532480) + 0, (float *)(A + 10362880) + 0, (float *)(A + 598016) + 0, (float *)(A + 565248) + 0);
+  k36_concat((float *)(A + 630784) + 0, (float *)(A + 663552) + 0, (float *)(A + 696320) + 0, (float *)(A + 565248) + 0, (float *)(A + 729088) + 0);
+  k37_matmul((float *)(A + 729088) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 10133504) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 10035200) + 0, (float *)(A + 4431872) + 0, (float *)(A + 10100736) + 0);
+  k33_sub_mul((float *)(A + 10002432) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 10067968) + 0, (float *)(A + 10330112) + 0);
+  k32_mul_sub((float *)(A + 9969664) + 0, (float *)(A + 10362880) + 0);
+  k33_sub_mul((float *)(A + 10035200) + 0, (float *)(A + 10199040) + 0);
+  k38_mul_addn_mul((float *)(A + 10264576) + 0, (float *)(A + 10297344) + 0, (float *)(A + 10100736) + 0, (float *)(A + 9969664) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9871360) + 0, (float *)(A + 10330112) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10362880) + 0, (float *)(A + 10035200) + 0, (float *)(A + 10231808) + 0, (float *)(A + 4273152) + 0, (float *)(A + 4305920) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 10133504) + 0, (float *)(A + 10199040) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 10231808) + 0, (float *)(A + 4273152) + 0, (float *)(A + 4305920) + 0, (float *)(A + 4431872) + 0, (float *)(A + 860160) + 0);
+  k37_matmul((float *)(A + 860160) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 9904128) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9805824) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9871360) + 0);
+  k33_sub_mul((float *)(A + 9773056) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 9838592) + 0, (float *)(A + 10100736) + 0);
+  k32_mul_sub((float *)(A + 9740288) + 0, (float *)(A + 10133504) + 0);
+  k33_sub_mul((float *)(A + 9805824) + 0, (float *)(A + 10297344) + 0);
+  k38_mul_addn_mul((float *)(A + 10035200) + 0, (float *)(A + 10067968) + 0, (float *)(A + 9871360) + 0, (float *)(A + 9740288) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9641984) + 0, (float *)(A + 10100736) + 0, (float *)(A + 9773056) + 0, (float *)(A + 10133504) + 0, (float *)(A + 9805824) + 0, (float *)(A + 9969664) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10330112) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9904128) + 0, (float *)(A + 10297344) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9969664) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10330112) + 0, (float *)(A + 4431872) + 0, (float *)(A + 991232) + 0);
+  k37_matmul((float *)(A + 991232) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 9674752) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9576448) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9641984) + 0);
+  k33_sub_mul((float *)(A + 9543680) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 9609216) + 0, (float *)(A + 9871360) + 0);
+  k32_mul_sub((float *)(A + 9510912) + 0, (float *)(A + 9904128) + 0);
+  k33_sub_mul((float *)(A + 9576448) + 0, (float *)(A + 10067968) + 0);
+  k38_mul_addn_mul((float *)(A + 9805824) + 0, (float *)(A + 9838592) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9871360) + 0, (float *)(A + 9543680) + 0, (float *)(A + 9904128) + 0, (float *)(A + 9576448) + 0, (float *)(A + 10297344) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9773056) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9674752) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 10297344) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9773056) + 0, (float *)(A + 4431872) + 0, (float *)(A + 1122304) + 0);
+  k37_matmul((float *)(A + 1122304) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 9445376) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9347072) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9412608) + 0);
+  k33_sub_mul((float *)(A + 9314304) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 9379840) + 0, (float *)(A + 9641984) + 0);
+  k32_mul_sub((float *)(A + 9281536) + 0, (float *)(A + 9674752) + 0);
+  k33_sub_mul((float *)(A + 9347072) + 0, (float *)(A + 9838592) + 0);
+  k38_mul_addn_mul((float *)(A + 9576448) + 0, (float *)(A + 9609216) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9281536) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9314304) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9347072) + 0, (float *)(A + 10067968) + 0, (float *)(A + 10297344) + 0, (float *)(A + 9510912) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9445376) + 0, (float *)(A + 9838592) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 10067968) + 0, (float *)(A + 10297344) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9543680) + 0);
+  k37_matmul((float *)(A + 9543680) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 9216000) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9117696) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9183232) + 0);
+  k33_sub_mul((float *)(A + 9084928) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 9150464) + 0, (float *)(A + 9412608) + 0);
+  k32_mul_sub((float *)(A + 9052160) + 0, (float *)(A + 9445376) + 0);
+  k33_sub_mul((float *)(A + 9117696) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 9347072) + 0, (float *)(A + 9379840) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9052160) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9084928) + 0, (float *)(A + 9445376) + 0, (float *)(A + 9117696) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9281536) + 0);
+  k37_matmul((float *)(A + 9281536) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 8986624) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8888320) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8953856) + 0);
+  k33_sub_mul((float *)(A + 8855552) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 8921088) + 0, (float *)(A + 9183232) + 0);
+  k32_mul_sub((float *)(A + 8822784) + 0, (float *)(A + 9216000) + 0);
+  k33_sub_mul((float *)(A + 8888320) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 9117696) + 0, (float *)(A + 9150464) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8822784) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8724480) + 0, (float *)(A + 9183232) + 0, (float *)(A + 8855552) + 0, (float *)(A + 9216000) + 0, (float *)(A + 8888320) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8986624) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9052160) + 0);
+  k37_matmul((float *)(A + 9052160) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 8757248) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8658944) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8724480) + 0);
+  k33_sub_mul((float *)(A + 8626176) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 8691712) + 0, (float *)(A + 8953856) + 0);
+  k32_mul_sub((float *)(A + 8593408) + 0, (float *)(A + 8986624) + 0);
+  k33_sub_mul((float *)(A + 8658944) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 8888320) + 0, (float *)(A + 8921088) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8593408) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8626176) + 0, (float *)(A + 8986624) + 0, (float *)(A + 8658944) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8757248) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8822784) + 0);
+  k37_matmul((float *)(A + 8822784) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 8527872) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8429568) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8495104) + 0);
+  k33_sub_mul((float *)(A + 8396800) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 8462336) + 0, (float *)(A + 8724480) + 0);
+  k32_mul_sub((float *)(A + 8364032) + 0, (float *)(A + 8757248) + 0);
+  k33_sub_mul((float *)(A + 8429568) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 8658944) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8364032) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8396800) + 0, (float *)(A + 8757248) + 0, (float *)(A + 8429568) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8527872) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8593408) + 0);
+  k37_matmul((float *)(A + 8593408) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 8298496) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8200192) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8265728) + 0);
+  k33_sub_mul((float *)(A + 8167424) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 8232960) + 0, (float *)(A + 8495104) + 0);
+  k32_mul_sub((float *)(A + 8134656) + 0, (float *)(A + 8527872) + 0);
+  k33_sub_mul((float *)(A + 8200192) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 8429568) + 0, (float *)(A + 8462336) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8134656) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8036352) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8527872) + 0, (float *)(A + 8200192) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8298496) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8364032) + 0);
+  k37_matmul((float *)(A + 8364032) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 8069120) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7970816) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8036352) + 0);
+  k33_sub_mul((float *)(A + 7938048) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 8003584) + 0, (float *)(A + 8265728) + 0);
+  k32_mul_sub((float *)(A + 7905280) + 0, (float *)(A + 8298496) + 0);
+  k33_sub_mul((float *)(A + 7970816) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 8200192) + 0, (float *)(A + 8232960) + 0, (float *)(A + 8036352) + 0, (float *)(A + 7905280) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7806976) + 0, (float *)(A + 8265728) + 0, (float *)(A + 7938048) + 0, (float *)(A + 8298496) + 0, (float *)(A + 7970816) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8069120) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8134656) + 0);
+  k37_matmul((float *)(A + 8134656) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 7839744) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7741440) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7806976) + 0);
+  k33_sub_mul((float *)(A + 7708672) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 7774208) + 0, (float *)(A + 8036352) + 0);
+  k32_mul_sub((float *)(A + 7675904) + 0, (float *)(A + 8069120) + 0);
+  k33_sub_mul((float *)(A + 7741440) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 7970816) + 0, (float *)(A + 8003584) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7675904) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7577600) + 0, (float *)(A + 8036352) + 0, (float *)(A + 7708672) + 0, (float *)(A + 8069120) + 0, (float *)(A + 7741440) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7839744) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7905280) + 0);
+  k37_matmul((float *)(A + 7905280) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 7610368) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7512064) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7577600) + 0);
+  k33_sub_mul((float *)(A + 7479296) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 7544832) + 0, (float *)(A + 7806976) + 0);
+  k32_mul_sub((float *)(A + 7446528) + 0, (float *)(A + 7839744) + 0);
+  k33_sub_mul((float *)(A + 7512064) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 7741440) + 0, (float *)(A + 7774208) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7446528) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7479296) + 0, (float *)(A + 7839744) + 0, (float *)(A + 7512064) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7610368) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7675904) + 0);
+  k37_matmul((float *)(A + 7675904) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 7380992) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7282688) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7348224) + 0);
+  k33_sub_mul((float *)(A + 7249920) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 7315456) + 0, (float *)(A + 7577600) + 0);
+  k32_mul_sub((float *)(A + 7217152) + 0, (float *)(A + 7610368) + 0);
+  k33_sub_mul((float *)(A + 7282688) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 7512064) + 0, (float *)(A + 7544832) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7217152) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7249920) + 0, (float *)(A + 7610368) + 0, (float *)(A + 7282688) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7380992) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7446528) + 0);
+  k37_matmul((float *)(A + 7446528) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 7151616) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7053312) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7118848) + 0);
+  k33_sub_mul((float *)(A + 7020544) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 7086080) + 0, (float *)(A + 7348224) + 0);
+  k32_mul_sub((float *)(A + 6987776) + 0, (float *)(A + 7380992) + 0);
+  k33_sub_mul((float *)(A + 7053312) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 7282688) + 0, (float *)(A + 7315456) + 0, (float *)(A + 7118848) + 0, (float *)(A + 6987776) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6889472) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7020544) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7053312) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7151616) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7217152) + 0);
+  k37_matmul((float *)(A + 7217152) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
 }
 
 static void fmnist_lstm_grad_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k32_mul_sub((float *)(A + 8298496) + 0, (float *)(A + 8265728) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8200192) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8495104) + 0);
-  k32_mul_sub((float *)(A + 8134656) + 0, (float *)(A + 8265728) + 0);
-  k42_mul_addn_mul((float *)(A + 8757248) + 0, (float *)(A + 8462336) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8527872) + 0, (float *)(A + 8953856) + 0);
-  k34_pad((float *)(A + 8953856) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 8167424) + 0, (float *)(A + 8265728) + 0);
-  k36_mul_mul((float *)(A + 8527872) + 0, (float *)(A + 8134656) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8167424) + 0);
-  k37_pad((float *)(A + 8167424) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 8232960) + 0, (float *)(A + 8265728) + 0);
-  k36_mul_mul((float *)(A + 8527872) + 0, (float *)(A + 8036352) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8134656) + 0);
-  k38_pad((float *)(A + 8134656) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 8200192) + 0, (float *)(A + 8036352) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8298496) + 0, (float *)(A + 8036352) + 0, (float *)(A + 8265728) + 0);
-  k39_pad((float *)(A + 8265728) + 0, (float *)(A + 8364032) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 8364032) + 0, (float *)(A + 8593408) + 0);
-  k41_matmul((float *)(A + 8593408) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 8069120) + 0, (float *)(A + 8036352) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7970816) + 0, (float *)(A + 8036352) + 0, (float *)(A + 8265728) + 0);
-  k32_mul_sub((float *)(A + 7905280) + 0, (float *)(A + 8036352) + 0);
-  k42_mul_addn_mul((float *)(A + 8527872) + 0, (float *)(A + 8232960) + 0, (float *)(A + 8265728) + 0, (float *)(A + 7938048) + 0, (float *)(A + 8036352) + 0, (float *)(A + 8298496) + 0, (float *)(A + 8724480) + 0);
-  k34_pad((float *)(A + 8724480) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 7938048) + 0, (float *)(A + 8036352) + 0);
-  k36_mul_mul((float *)(A + 8298496) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8036352) + 0, (float *)(A + 7938048) + 0);
-  k37_pad((float *)(A + 7938048) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 8003584) + 0, (float *)(A + 8036352) + 0);
-  k36_mul_mul((float *)(A + 8298496) + 0, (float *)(A + 7806976) + 0, (float *)(A + 8036352) + 0, (float *)(A + 7905280) + 0);
-  k38_pad((float *)(A + 7905280) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 7970816) + 0, (float *)(A + 7806976) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 8069120) + 0, (float *)(A + 7806976) + 0, (float *)(A + 8036352) + 0);
-  k39_pad((float *)(A + 8036352) + 0, (float *)(A + 8134656) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 8134656) + 0, (float *)(A + 8364032) + 0);
-  k41_matmul((float *)(A + 8364032) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 7839744) + 0, (float *)(A + 7806976) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7741440) + 0, (float *)(A + 7806976) + 0, (float *)(A + 8036352) + 0);
-  k32_mul_sub((float *)(A + 7675904) + 0, (float *)(A + 7806976) + 0);
-  k42_mul_addn_mul((float *)(A + 8298496) + 0, (float *)(A + 8003584) + 0, (float *)(A + 8036352) + 0, (float *)(A + 7708672) + 0, (float *)(A + 7806976) + 0, (float *)(A + 8069120) + 0, (float *)(A + 8495104) + 0);
-  k34_pad((float *)(A + 8495104) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 7708672) + 0, (float *)(A + 7806976) + 0);
-  k36_mul_mul((float *)(A + 8069120) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7708672) + 0);
-  k37_pad((float *)(A + 7708672) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 7774208) + 0, (float *)(A + 7806976) + 0);
-  k36_mul_mul((float *)(A + 8069120) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7675904) + 0);
-  k38_pad((float *)(A + 7675904) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 7741440) + 0, (float *)(A + 7577600) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7839744) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7806976) + 0);
-  k39_pad((float *)(A + 7806976) + 0, (float *)(A + 7905280) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8134656) + 0);
-  k41_matmul((float *)(A + 8134656) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 7610368) + 0, (float *)(A + 7577600) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7512064) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7806976) + 0);
-  k32_mul_sub((float *)(A + 7446528) + 0, (float *)(A + 7577600) + 0);
-  k42_mul_addn_mul((float *)(A + 8069120) + 0, (float *)(A + 7774208) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7479296) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7839744) + 0, (float *)(A + 8265728) + 0);
-  k34_pad((float *)(A + 8265728) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 7479296) + 0, (float *)(A + 7577600) + 0);
-  k36_mul_mul((float *)(A + 7839744) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7479296) + 0);
-  k37_pad((float *)(A + 7479296) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 7544832) + 0, (float *)(A + 7577600) + 0);
-  k36_mul_mul((float *)(A + 7839744) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7446528) + 0);
-  k38_pad((float *)(A + 7446528) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 7512064) + 0, (float *)(A + 7348224) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7610368) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7577600) + 0);
-  k39_pad((float *)(A + 7577600) + 0, (float *)(A + 7675904) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7905280) + 0);
-  k41_matmul((float *)(A + 7905280) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 7380992) + 0, (float *)(A + 7348224) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7282688) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7577600) + 0);
-  k32_mul_sub((float *)(A + 7217152) + 0, (float *)(A + 7348224) + 0);
-  k42_mul_addn_mul((float *)(A + 7839744) + 0, (float *)(A + 7544832) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7249920) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7610368) + 0, (float *)(A + 8036352) + 0);
-  k34_pad((float *)(A + 8036352) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 7249920) + 0, (float *)(A + 7348224) + 0);
-  k36_mul_mul((float *)(A + 7610368) + 0, (float *)(A + 7217152) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7249920) + 0);
-  k37_pad((float *)(A + 7249920) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 7315456) + 0, (float *)(A + 7348224) + 0);
-  k36_mul_mul((float *)(A + 7610368) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7217152) + 0);
-  k38_pad((float *)(A + 7217152) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 7282688) + 0, (float *)(A + 7118848) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7348224) + 0);
-  k39_pad((float *)(A + 7348224) + 0, (float *)(A + 7446528) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7675904) + 0);
-  k41_matmul((float *)(A + 7675904) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 7151616) + 0, (float *)(A + 7118848) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7053312) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7348224) + 0);
-  k32_mul_sub((float *)(A + 6987776) + 0, (float *)(A + 7118848) + 0);
-  k42_mul_addn_mul((float *)(A + 7610368) + 0, (float *)(A + 7315456) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7020544) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7806976) + 0);
-  k34_pad((float *)(A + 7806976) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 7020544) + 0, (float *)(A + 7118848) + 0);
-  k36_mul_mul((float *)(A + 7380992) + 0, (float *)(A + 6987776) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7020544) + 0);
-  k37_pad((float *)(A + 7020544) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 7086080) + 0, (float *)(A + 7118848) + 0);
-  k36_mul_mul((float *)(A + 7380992) + 0, (float *)(A + 6889472) + 0, (float *)(A + 7118848) + 0, (float *)(A + 6987776) + 0);
-  k38_pad((float *)(A + 6987776) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 7053312) + 0, (float *)(A + 6889472) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 7151616) + 0, (float *)(A + 6889472) + 0, (float *)(A + 7118848) + 0);
-  k39_pad((float *)(A + 7118848) + 0, (float *)(A + 7217152) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 7217152) + 0, (float *)(A + 7446528) + 0);
-  k41_matmul((float *)(A + 7446528) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 6922240) + 0, (float *)(A + 6889472) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6823936) + 0, (float *)(A + 6889472) + 0, (float *)(A + 7118848) + 0);
-  k32_mul_sub((float *)(A + 6758400) + 0, (float *)(A + 6889472) + 0);
-  k42_mul_addn_mul((float *)(A + 7380992) + 0, (float *)(A + 7086080) + 0, (float *)(A + 7118848) + 0, (float *)(A + 6791168) + 0, (float *)(A + 6889472) + 0, (float *)(A + 7151616) + 0, (float *)(A + 7577600) + 0);
-  k34_pad((float *)(A + 7577600) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 6791168) + 0, (float *)(A + 6889472) + 0);
-  k36_mul_mul((float *)(A + 7151616) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6791168) + 0);
-  k37_pad((float *)(A + 6791168) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 6856704) + 0, (float *)(A + 6889472) + 0);
-  k36_mul_mul((float *)(A + 7151616) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6758400) + 0);
-  k38_pad((float *)(A + 6758400) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 6823936) + 0, (float *)(A + 6660096) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6922240) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6889472) + 0);
-  k39_pad((float *)(A + 6889472) + 0, (float *)(A + 6987776) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 6987776) + 0, (float *)(A + 7217152) + 0);
-  k41_matmul((float *)(A + 7217152) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 6692864) + 0, (float *)(A + 6660096) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6889472) + 0);
-  k32_mul_sub((float *)(A + 6529024) + 0, (float *)(A + 6660096) + 0);
-  k42_mul_addn_mul((float *)(A + 7151616) + 0, (float *)(A + 6856704) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6561792) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6922240) + 0, (float *)(A + 7348224) + 0);
-  k34_pad((float *)(A + 7348224) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 6561792) + 0, (float *)(A + 6660096) + 0);
-  k36_mul_mul((float *)(A + 6922240) + 0, (float *)(A + 6529024) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6561792) + 0);
-  k37_pad((float *)(A + 6561792) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 6627328) + 0, (float *)(A + 6660096) + 0);
-  k36_mul_mul((float *)(A + 6922240) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6529024) + 0);
-  k38_pad((float *)(A + 6529024) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 6594560) + 0, (float *)(A + 6430720) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6692864) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6660096) + 0);
-  k39_pad((float *)(A + 6660096) + 0, (float *)(A + 6758400) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6987776) + 0);
-  k41_matmul((float *)(A + 6987776) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 6463488) + 0, (float *)(A + 6430720) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6365184) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6660096) + 0);
-  k32_mul_sub((float *)(A + 6299648) + 0, (float *)(A + 6430720) + 0);
-  k42_mul_addn_mul((float *)(A + 6922240) + 0, (float *)(A + 6627328) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6692864) + 0, (float *)(A + 7118848) + 0);
-  k34_pad((float *)(A + 7118848) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 6332416) + 0, (float *)(A + 6430720) + 0);
-  k36_mul_mul((float *)(A + 6692864) + 0, (float *)(A + 6299648) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6332416) + 0);
-  k37_pad((float *)(A + 6332416) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 6397952) + 0, (float *)(A + 6430720) + 0);
-  k36_mul_mul((float *)(A + 6692864) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6299648) + 0);
-  k38_pad((float *)(A + 6299648) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 6365184) + 0, (float *)(A + 6201344) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6463488) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6430720) + 0);
-  k39_pad((float *)(A + 6430720) + 0, (float *)(A + 6529024) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 6529024) + 0, (float *)(A + 6758400) + 0);
-  k41_matmul((float *)(A + 6758400) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 6234112) + 0, (float *)(A + 6201344) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6135808) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6430720) + 0);
-  k32_mul_sub((float *)(A + 6070272) + 0, (float *)(A + 6201344) + 0);
-  k42_mul_addn_mul((float *)(A + 6692864) + 0, (float *)(A + 6397952) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6103040) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6463488) + 0, (float *)(A + 6889472) + 0);
-  k34_pad((float *)(A + 6889472) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 6103040) + 0, (float *)(A + 6201344) + 0);
-  k36_mul_mul((float *)(A + 6463488) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6103040) + 0);
-  k37_pad((float *)(A + 6103040) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 6168576) + 0, (float *)(A + 6201344) + 0);
-  k36_mul_mul((float *)(A + 6463488) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6070272) + 0);
-  k38_pad((float *)(A + 6070272) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 6135808) + 0, (float *)(A + 5971968) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6234112) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6201344) + 0);
-  k39_pad((float *)(A + 6201344) + 0, (float *)(A + 6299648) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 6299648) + 0, (float *)(A + 6529024) + 0);
-  k41_matmul((float *)(A + 6529024) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 6004736) + 0, (float *)(A + 5971968) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5906432) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6201344) + 0);
-  k32_mul_sub((float *)(A + 5840896) + 0, (float *)(A + 5971968) + 0);
-  k42_mul_addn_mul((float *)(A + 6463488) + 0, (float *)(A + 6168576) + 0, (float *)(A + 6201344) + 0, (float *)(A + 5873664) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6234112) + 0, (float *)(A + 6660096) + 0);
-  k34_pad((float *)(A + 6660096) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 5873664) + 0, (float *)(A + 5971968) + 0);
-  k36_mul_mul((float *)(A + 6234112) + 0, (float *)(A + 5840896) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5873664) + 0);
-  k37_pad((float *)(A + 5873664) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 5939200) + 0, (float *)(A + 5971968) + 0);
-  k36_mul_mul((float *)(A + 6234112) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5840896) + 0);
-  k38_pad((float *)(A + 5840896) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 5906432) + 0, (float *)(A + 5742592) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 6004736) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5971968) + 0);
-  k39_pad((float *)(A + 5971968) + 0, (float *)(A + 6070272) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6299648) + 0);
-  k41_matmul((float *)(A + 6299648) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 5775360) + 0, (float *)(A + 5742592) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5677056) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5971968) + 0);
-  k32_mul_sub((float *)(A + 5611520) + 0, (float *)(A + 5742592) + 0);
-  k42_mul_addn_mul((float *)(A + 6234112) + 0, (float *)(A + 5939200) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5644288) + 0, (float *)(A + 5742592) + 0, (float *)(A + 6004736) + 0, (float *)(A + 6430720) + 0);
-  k34_pad((float *)(A + 6430720) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 5644288) + 0, (float *)(A + 5742592) + 0);
-  k36_mul_mul((float *)(A + 6004736) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5644288) + 0);
-  k37_pad((float *)(A + 5644288) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 5709824) + 0, (float *)(A + 5742592) + 0);
-  k36_mul_mul((float *)(A + 6004736) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5611520) + 0);
-  k38_pad((float *)(A + 5611520) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 5677056) + 0, (float *)(A + 5513216) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5775360) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5742592) + 0);
-  k39_pad((float *)(A + 5742592) + 0, (float *)(A + 5840896) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 5840896) + 0, (float *)(A + 6070272) + 0);
-  k41_matmul((float *)(A + 6070272) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 5545984) + 0, (float *)(A + 5513216) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5447680) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5742592) + 0);
-  k32_mul_sub((float *)(A + 5382144) + 0, (float *)(A + 5513216) + 0);
-  k42_mul_addn_mul((float *)(A + 6004736) + 0, (float *)(A + 5709824) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5414912) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5775360) + 0, (float *)(A + 6201344) + 0);
-  k34_pad((float *)(A + 6201344) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 5414912) + 0, (float *)(A + 5513216) + 0);
-  k36_mul_mul((float *)(A + 5775360) + 0, (float *)(A + 5382144) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5414912) + 0);
-  k37_pad((float *)(A + 5414912) + 0, (float *)(A + 663552) + 0);
-}
-
-static void fmnist_lstm_grad_4(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k35_sub_mul((float *)(A + 5480448) + 0, (float *)(A + 5513216) + 0);
-  k36_mul_mul((float *)(A + 5775360) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5382144) + 0);
-  k38_pad((float *)(A + 5382144) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 5447680) + 0, (float *)(A + 5283840) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5545984) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5513216) + 0);
-  k39_pad((float *)(A + 5513216) + 0, (float *)(A + 5611520) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5840896) + 0);
-  k41_matmul((float *)(A + 5840896) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 5316608) + 0, (float *)(A + 5283840) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5218304) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5513216) + 0);
-  k32_mul_sub((float *)(A + 5152768) + 0, (float *)(A + 5283840) + 0);
-  k42_mul_addn_mul((float *)(A + 5775360) + 0, (float *)(A + 5480448) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5185536) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5545984) + 0, (float *)(A + 5971968) + 0);
-  k34_pad((float *)(A + 5971968) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 5185536) + 0, (float *)(A + 5283840) + 0);
-  k36_mul_mul((float *)(A + 5545984) + 0, (float *)(A + 5152768) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5185536) + 0);
-  k37_pad((float *)(A + 5185536) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 5251072) + 0, (float *)(A + 5283840) + 0);
-  k36_mul_mul((float *)(A + 5545984) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5152768) + 0);
-  k38_pad((float *)(A + 5152768) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 5218304) + 0, (float *)(A + 5054464) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5316608) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5283840) + 0);
-  k39_pad((float *)(A + 5283840) + 0, (float *)(A + 5382144) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 5382144) + 0, (float *)(A + 5611520) + 0);
-  k41_matmul((float *)(A + 5611520) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 5087232) + 0, (float *)(A + 5054464) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4988928) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5283840) + 0);
-  k32_mul_sub((float *)(A + 4923392) + 0, (float *)(A + 5054464) + 0);
-  k42_mul_addn_mul((float *)(A + 5545984) + 0, (float *)(A + 5251072) + 0, (float *)(A + 5283840) + 0, (float *)(A + 4956160) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5316608) + 0, (float *)(A + 5742592) + 0);
-  k34_pad((float *)(A + 5742592) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 4956160) + 0, (float *)(A + 5054464) + 0);
-  k36_mul_mul((float *)(A + 5316608) + 0, (float *)(A + 4923392) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4956160) + 0);
-  k37_pad((float *)(A + 4956160) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 5021696) + 0, (float *)(A + 5054464) + 0);
-  k36_mul_mul((float *)(A + 5316608) + 0, (float *)(A + 4825088) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4923392) + 0);
-  k38_pad((float *)(A + 4923392) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 4988928) + 0, (float *)(A + 4825088) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 5087232) + 0, (float *)(A + 4825088) + 0, (float *)(A + 5054464) + 0);
-  k39_pad((float *)(A + 5054464) + 0, (float *)(A + 5152768) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 5152768) + 0, (float *)(A + 5382144) + 0);
-  k41_matmul((float *)(A + 5382144) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 4857856) + 0, (float *)(A + 4825088) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4759552) + 0, (float *)(A + 4825088) + 0, (float *)(A + 5054464) + 0);
-  k32_mul_sub((float *)(A + 4694016) + 0, (float *)(A + 4825088) + 0);
-  k42_mul_addn_mul((float *)(A + 5316608) + 0, (float *)(A + 5021696) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4726784) + 0, (float *)(A + 4825088) + 0, (float *)(A + 5087232) + 0, (float *)(A + 5513216) + 0);
-  k34_pad((float *)(A + 5513216) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 4726784) + 0, (float *)(A + 4825088) + 0);
-  k36_mul_mul((float *)(A + 5087232) + 0, (float *)(A + 4694016) + 0, (float *)(A + 4825088) + 0, (float *)(A + 4726784) + 0);
-  k37_pad((float *)(A + 4726784) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 4792320) + 0, (float *)(A + 4825088) + 0);
-  k36_mul_mul((float *)(A + 5087232) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4825088) + 0, (float *)(A + 4694016) + 0);
-  k38_pad((float *)(A + 4694016) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 4759552) + 0, (float *)(A + 4595712) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4857856) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4825088) + 0);
-  k39_pad((float *)(A + 4825088) + 0, (float *)(A + 4923392) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 4923392) + 0, (float *)(A + 5152768) + 0);
-  k41_matmul((float *)(A + 5152768) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 4628480) + 0, (float *)(A + 4595712) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4530176) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4825088) + 0);
-  k32_mul_sub((float *)(A + 4464640) + 0, (float *)(A + 4595712) + 0);
-  k42_mul_addn_mul((float *)(A + 5087232) + 0, (float *)(A + 4792320) + 0, (float *)(A + 4825088) + 0, (float *)(A + 4497408) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4857856) + 0, (float *)(A + 5283840) + 0);
-  k34_pad((float *)(A + 5283840) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 4497408) + 0, (float *)(A + 4595712) + 0);
-  k36_mul_mul((float *)(A + 4857856) + 0, (float *)(A + 4464640) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4497408) + 0);
-  k37_pad((float *)(A + 4497408) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 4562944) + 0, (float *)(A + 4464640) + 0);
-  k36_mul_mul((float *)(A + 4857856) + 0, (float *)(A + 65536) + 0, (float *)(A + 4464640) + 0, (float *)(A + 4497408) + 0);
-  k38_pad((float *)(A + 4497408) + 0, (float *)(A + 925696) + 0);
-  k35_sub_mul((float *)(A + 4530176) + 0, (float *)(A + 65536) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4628480) + 0, (float *)(A + 65536) + 0, (float *)(A + 4464640) + 0);
-  k39_pad((float *)(A + 4464640) + 0, (float *)(A + 4694016) + 0);
-  k40_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 925696) + 0, (float *)(A + 4694016) + 0, (float *)(A + 4923392) + 0);
-  k41_matmul((float *)(A + 4923392) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 65536) + 0);
-  k32_mul_sub((float *)(A + 98304) + 0, (float *)(A + 4595712) + 0);
-  k36_mul_mul((float *)(A + 65536) + 0, (float *)(A + 131072) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4628480) + 0);
+  k32_mul_sub((float *)(A + 6922240) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6823936) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6889472) + 0);
+  k33_sub_mul((float *)(A + 6791168) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 6856704) + 0, (float *)(A + 7118848) + 0);
+  k32_mul_sub((float *)(A + 6758400) + 0, (float *)(A + 7151616) + 0);
+  k33_sub_mul((float *)(A + 6823936) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 7053312) + 0, (float *)(A + 7086080) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6758400) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6660096) + 0, (float *)(A + 7118848) + 0, (float *)(A + 6791168) + 0, (float *)(A + 7151616) + 0, (float *)(A + 6823936) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6922240) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6987776) + 0);
+  k37_matmul((float *)(A + 6987776) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 6692864) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6594560) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6660096) + 0);
+  k33_sub_mul((float *)(A + 6561792) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 6627328) + 0, (float *)(A + 6889472) + 0);
+  k32_mul_sub((float *)(A + 6529024) + 0, (float *)(A + 6922240) + 0);
+  k33_sub_mul((float *)(A + 6594560) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 6823936) + 0, (float *)(A + 6856704) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6529024) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6561792) + 0, (float *)(A + 6922240) + 0, (float *)(A + 6594560) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6692864) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6758400) + 0);
+  k37_matmul((float *)(A + 6758400) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 6463488) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6365184) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6430720) + 0);
+  k33_sub_mul((float *)(A + 6332416) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 6397952) + 0, (float *)(A + 6660096) + 0);
+  k32_mul_sub((float *)(A + 6299648) + 0, (float *)(A + 6692864) + 0);
+  k33_sub_mul((float *)(A + 6365184) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 6594560) + 0, (float *)(A + 6627328) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6299648) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6692864) + 0, (float *)(A + 6365184) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6463488) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6529024) + 0);
+  k37_matmul((float *)(A + 6529024) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 6234112) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6135808) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6201344) + 0);
+  k33_sub_mul((float *)(A + 6103040) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 6168576) + 0, (float *)(A + 6430720) + 0);
+  k32_mul_sub((float *)(A + 6070272) + 0, (float *)(A + 6463488) + 0);
+  k33_sub_mul((float *)(A + 6135808) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 6365184) + 0, (float *)(A + 6397952) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6070272) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6103040) + 0, (float *)(A + 6463488) + 0, (float *)(A + 6135808) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6234112) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6299648) + 0);
+  k37_matmul((float *)(A + 6299648) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 6004736) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5906432) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5971968) + 0);
+  k33_sub_mul((float *)(A + 5873664) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 5939200) + 0, (float *)(A + 6201344) + 0);
+  k32_mul_sub((float *)(A + 5840896) + 0, (float *)(A + 6234112) + 0);
+  k33_sub_mul((float *)(A + 5906432) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 6135808) + 0, (float *)(A + 6168576) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5840896) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5742592) + 0, (float *)(A + 6201344) + 0, (float *)(A + 5873664) + 0, (float *)(A + 6234112) + 0, (float *)(A + 5906432) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6004736) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6070272) + 0);
+  k37_matmul((float *)(A + 6070272) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 5775360) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5677056) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5742592) + 0);
+  k33_sub_mul((float *)(A + 5644288) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 5709824) + 0, (float *)(A + 5971968) + 0);
+  k32_mul_sub((float *)(A + 5611520) + 0, (float *)(A + 6004736) + 0);
+  k33_sub_mul((float *)(A + 5677056) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 5906432) + 0, (float *)(A + 5939200) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5611520) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5644288) + 0, (float *)(A + 6004736) + 0, (float *)(A + 5677056) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5775360) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5840896) + 0);
+  k37_matmul((float *)(A + 5840896) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 5545984) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5447680) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5513216) + 0);
+  k33_sub_mul((float *)(A + 5414912) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 5480448) + 0, (float *)(A + 5742592) + 0);
+  k32_mul_sub((float *)(A + 5382144) + 0, (float *)(A + 5775360) + 0);
+  k33_sub_mul((float *)(A + 5447680) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 5677056) + 0, (float *)(A + 5709824) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5382144) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5414912) + 0, (float *)(A + 5775360) + 0, (float *)(A + 5447680) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5545984) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5611520) + 0);
+  k37_matmul((float *)(A + 5611520) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 5316608) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5218304) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5283840) + 0);
+  k33_sub_mul((float *)(A + 5185536) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 5251072) + 0, (float *)(A + 5513216) + 0);
+  k32_mul_sub((float *)(A + 5152768) + 0, (float *)(A + 5545984) + 0);
+  k33_sub_mul((float *)(A + 5218304) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 5447680) + 0, (float *)(A + 5480448) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5152768) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5185536) + 0, (float *)(A + 5545984) + 0, (float *)(A + 5218304) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5316608) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5382144) + 0);
+  k37_matmul((float *)(A + 5382144) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 5087232) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 4988928) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5054464) + 0);
+  k33_sub_mul((float *)(A + 4956160) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 5021696) + 0, (float *)(A + 5283840) + 0);
+  k32_mul_sub((float *)(A + 4923392) + 0, (float *)(A + 5316608) + 0);
+  k33_sub_mul((float *)(A + 4988928) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 5218304) + 0, (float *)(A + 5251072) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4923392) + 0, (float *)(A + 4431872) + 0, (float *)(A + 4825088) + 0, (float *)(A + 5283840) + 0, (float *)(A + 4956160) + 0, (float *)(A + 5316608) + 0, (float *)(A + 4988928) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5087232) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5152768) + 0);
+  k37_matmul((float *)(A + 5152768) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 4857856) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 4759552) + 0, (float *)(A + 4431872) + 0, (float *)(A + 4825088) + 0);
+  k33_sub_mul((float *)(A + 4726784) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 4792320) + 0, (float *)(A + 5054464) + 0);
+  k32_mul_sub((float *)(A + 4694016) + 0, (float *)(A + 5087232) + 0);
+  k33_sub_mul((float *)(A + 4759552) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 4988928) + 0, (float *)(A + 5021696) + 0, (float *)(A + 4825088) + 0, (float *)(A + 4694016) + 0, (float *)(A + 4431872) + 0, (float *)(A + 4595712) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4726784) + 0, (float *)(A + 5087232) + 0, (float *)(A + 4759552) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 4857856) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 4923392) + 0);
+  k37_matmul((float *)(A + 4923392) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k32_mul_sub((float *)(A + 4628480) + 0, (float *)(A + 4431872) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 4530176) + 0, (float *)(A + 4431872) + 0, (float *)(A + 4595712) + 0);
+  k33_sub_mul((float *)(A + 4497408) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 4562944) + 0, (float *)(A + 4825088) + 0);
+  k32_mul_sub((float *)(A + 4464640) + 0, (float *)(A + 4857856) + 0);
+  k33_sub_mul((float *)(A + 4530176) + 0, (float *)(A + 9510912) + 0);
+  k38_mul_addn_mul((float *)(A + 4759552) + 0, (float *)(A + 4792320) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4464640) + 0, (float *)(A + 4431872) + 0, (float *)(A + 65536) + 0, (float *)(A + 4825088) + 0, (float *)(A + 4497408) + 0, (float *)(A + 4857856) + 0, (float *)(A + 4530176) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
+  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 4628480) + 0, (float *)(A + 9510912) + 0, (float *)(A + 65536) + 0);
+  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 65536) + 0, (float *)(A + 4694016) + 0);
+  k37_matmul((float *)(A + 4694016) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 65536) + 0);
+  k32_mul_sub((float *)(A + 98304) + 0, (float *)(A + 4366336) + 0);
+  k35_mul_mul((float *)(A + 65536) + 0, (float *)(A + 131072) + 0, (float *)(A + 4366336) + 0, (float *)(A + 4431872) + 0);
+  k33_sub_mul((float *)(A + 32768) + 0, (float *)(A + 4366336) + 0);
   k32_mul_sub((float *)(A + 0) + 0, (float *)(A + 4595712) + 0);
-  k42_mul_addn_mul((float *)(A + 4857856) + 0, (float *)(A + 4562944) + 0, (float *)(A + 4628480) + 0, (float *)(A + 32768) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4431872) + 0, (float *)(A + 4464640) + 0);
-  k34_pad((float *)(A + 4464640) + 0, (float *)(A + 401408) + 0);
-  k35_sub_mul((float *)(A + 32768) + 0, (float *)(A + 4464640) + 0);
-  k36_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 0) + 0, (float *)(A + 4464640) + 0, (float *)(A + 32768) + 0);
-  k37_pad((float *)(A + 32768) + 0, (float *)(A + 663552) + 0);
-  k35_sub_mul((float *)(A + 131072) + 0, (float *)(A + 4628480) + 0);
-  k36_mul_mul((float *)(A + 65536) + 0, (float *)(A + 98304) + 0, (float *)(A + 4628480) + 0, (float *)(A + 131072) + 0);
-  k39_pad((float *)(A + 131072) + 0, (float *)(A + 0) + 0);
-  k43_addn((float *)(A + 401408) + 0, (float *)(A + 663552) + 0, (float *)(A + 0) + 0, (float *)(A + 925696) + 0);
-  k44_stack((float *)(A + 1056768) + 0, (float *)(A + 1187840) + 0, (float *)(A + 794624) + 0, (float *)(A + 532480) + 0, (float *)(A + 9969664) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9052160) + 0, (float *)(A + 8822784) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8364032) + 0, (float *)(A + 8134656) + 0, (float *)(A + 7905280) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7217152) + 0, (float *)(A + 6987776) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6529024) + 0, (float *)(A + 6299648) + 0, (float *)(A + 6070272) + 0, (float *)(A + 5840896) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5382144) + 0, (float *)(A + 5152768) + 0, (float *)(A + 4923392) + 0, (float *)(A + 925696) + 0, (float *)(A + 10428416) + 0);
-  k45_matmul((float *)(A + 10428416) + 0, (float *)(A + 200704) + 0, (float *)(A + 4431872) + 0);
-  k46_stack((float *)(A + 4923392) + 0, (float *)(A + 5152768) + 0, (float *)(A + 5382144) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5840896) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6299648) + 0, (float *)(A + 6529024) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6987776) + 0, (float *)(A + 7217152) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8134656) + 0, (float *)(A + 8364032) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8822784) + 0, (float *)(A + 9052160) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9969664) + 0, (float *)(A + 532480) + 0, (float *)(A + 794624) + 0, (float *)(A + 1187840) + 0, (float *)(A + 1056768) + 0, (float *)(A + 14098432) + 0);
-  k47_stack((float *)(A + 163840) + 0, (float *)(A + 4661248) + 0, (float *)(A + 4890624) + 0, (float *)(A + 5120000) + 0, (float *)(A + 5349376) + 0, (float *)(A + 5578752) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6037504) + 0, (float *)(A + 6266880) + 0, (float *)(A + 6496256) + 0, (float *)(A + 6725632) + 0, (float *)(A + 6955008) + 0, (float *)(A + 7184384) + 0, (float *)(A + 7413760) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7872512) + 0, (float *)(A + 8101888) + 0, (float *)(A + 8331264) + 0, (float *)(A + 8560640) + 0, (float *)(A + 8790016) + 0, (float *)(A + 9019392) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9478144) + 0, (float *)(A + 9707520) + 0, (float *)(A + 9936896) + 0, (float *)(A + 10166272) + 0, (float *)(A + 10395648) + 0, (float *)(A + 199488) + 0);
-  k48_matmul((float *)(A + 14098432) + 0, (float *)(A + 199488) + 0, (float *)(A + 4628480) + 0);
-  k49_sum_to((float *)(A + 10428416) + 0, (float *)(A + 196608) + 0);
-  k50_matmul((float *)(A + 4268032) + 0, (float *)(A + 4399104) + 0, (float *)(A + 4489216) + 0);
-  k51_sum_to((float *)(A + 4268032) + 0, (float *)(A + 199232) + 0);
-  k52_mul_neg((float *)(A + 199424) + 0, (float *)(A + 199296) + 0);
-  k53_mul((float *)(A + 199168) + 0, (float *)(A + 198656) + 0);
+  k33_sub_mul((float *)(A + 131072) + 0, (float *)(A + 4628480) + 0);
+  k39_mul_addn_mul((float *)(A + 4530176) + 0, (float *)(A + 4562944) + 0, (float *)(A + 4431872) + 0, (float *)(A + 0) + 0, (float *)(A + 4366336) + 0, (float *)(A + 32768) + 0, (float *)(A + 4595712) + 0, (float *)(A + 131072) + 0, (float *)(A + 9510912) + 0);
+  k40_const((float *)(A + 4366336) + 0);
+  k35_mul_mul((float *)(A + 65536) + 0, (float *)(A + 98304) + 0, (float *)(A + 4628480) + 0, (float *)(A + 4431872) + 0);
+  k36_concat((float *)(A + 131072) + 0, (float *)(A + 4366336) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0, (float *)(A + 0) + 0);
+  k41_stack((float *)(A + 401408) + 0, (float *)(A + 729088) + 0, (float *)(A + 860160) + 0, (float *)(A + 991232) + 0, (float *)(A + 1122304) + 0, (float *)(A + 9543680) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9052160) + 0, (float *)(A + 8822784) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8364032) + 0, (float *)(A + 8134656) + 0, (float *)(A + 7905280) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7217152) + 0, (float *)(A + 6987776) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6529024) + 0, (float *)(A + 6299648) + 0, (float *)(A + 6070272) + 0, (float *)(A + 5840896) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5382144) + 0, (float *)(A + 5152768) + 0, (float *)(A + 4923392) + 0, (float *)(A + 4694016) + 0, (float *)(A + 0) + 0, (float *)(A + 10428416) + 0);
+  k42_matmul((float *)(A + 10428416) + 0, (float *)(A + 200704) + 0, (float *)(A + 4825088) + 0);
+  k43_stack((float *)(A + 4694016) + 0, (float *)(A + 4923392) + 0, (float *)(A + 5152768) + 0, (float *)(A + 5382144) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5840896) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6299648) + 0, (float *)(A + 6529024) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6987776) + 0, (float *)(A + 7217152) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8134656) + 0, (float *)(A + 8364032) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8822784) + 0, (float *)(A + 9052160) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9543680) + 0, (float *)(A + 1122304) + 0, (float *)(A + 991232) + 0, (float *)(A + 860160) + 0, (float *)(A + 729088) + 0, (float *)(A + 401408) + 0, (float *)(A + 14098432) + 0);
+  k44_stack((float *)(A + 163840) + 0, (float *)(A + 4661248) + 0, (float *)(A + 4890624) + 0, (float *)(A + 5120000) + 0, (float *)(A + 5349376) + 0, (float *)(A + 5578752) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6037504) + 0, (float *)(A + 6266880) + 0, (float *)(A + 6496256) + 0, (float *)(A + 6725632) + 0, (float *)(A + 6955008) + 0, (float *)(A + 7184384) + 0, (float *)(A + 7413760) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7872512) + 0, (float *)(A + 8101888) + 0, (float *)(A + 8331264) + 0, (float *)(A + 8560640) + 0, (float *)(A + 8790016) + 0, (float *)(A + 9019392) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9478144) + 0, (float *)(A + 9707520) + 0, (float *)(A + 9936896) + 0, (float *)(A + 10166272) + 0, (float *)(A + 10395648) + 0, (float *)(A + 630784) + 0);
+  k45_matmul((float *)(A + 14098432) + 0, (float *)(A + 630784) + 0, (float *)(A + 199488) + 0);
+  k46_sum_to((float *)(A + 10428416) + 0, (float *)(A + 196608) + 0);
+  k47_matmul((float *)(A + 4268032) + 0, (float *)(A + 4399104) + 0, (float *)(A + 4882432) + 0);
+  k48_sum_to((float *)(A + 4268032) + 0, (float *)(A + 199232) + 0);
+  k49_mul_neg((float *)(A + 199424) + 0, (float *)(A + 199296) + 0);
+  k50_mul((float *)(A + 199168) + 0, (float *)(A + 199360) + 0);
 }
 
 float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *grads, fmnist_lstm_outputs *out, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -3035,16 +2865,15 @@ float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *
   fmnist_lstm_grad_1(P, in, A, seed);
   fmnist_lstm_grad_2(P, in, A, seed);
   fmnist_lstm_grad_3(P, in, A, seed);
-  fmnist_lstm_grad_4(P, in, A, seed);
   if (out) k17_copy((float *)(A + 4270592) + 0, out->logits);
-  k54_copy((float *)(A + 199296) + 0, &loss);
-  if (metrics) k54_copy((float *)(A + 198656) + 0, &metrics->accuracy);
-  k55_copy((float *)(A + 4431872) + 0, grads + 0);
-  k56_copy((float *)(A + 4628480) + 0, grads + 14336);
-  k57_copy((float *)(A + 196608) + 0, grads + 79872);
-  k57_copy((float *)(A + 196608) + 0, grads + 80384);
-  k58_copy((float *)(A + 4489216) + 0, grads + 80896);
-  k59_copy((float *)(A + 199232) + 0, grads + 82176);
+  k51_copy((float *)(A + 199296) + 0, &loss);
+  if (metrics) k51_copy((float *)(A + 199360) + 0, &metrics->accuracy);
+  k52_copy((float *)(A + 4825088) + 0, grads + 0);
+  k53_copy((float *)(A + 199488) + 0, grads + 14336);
+  k54_copy((float *)(A + 196608) + 0, grads + 79872);
+  k54_copy((float *)(A + 196608) + 0, grads + 80384);
+  k55_copy((float *)(A + 4882432) + 0, grads + 80896);
+  k56_copy((float *)(A + 199232) + 0, grads + 82176);
   return loss;
 }
 
@@ -3296,490 +3125,321 @@ static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_
   k30_exp_mul_sub((float *)(A + 199168) + 0, (float *)(A + 202048) + 0, (float *)(A + 4270592) + 0, (float *)(A + 0) + 0);
   k31_matmul((float *)(A + 0) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4270592) + 0);
   k32_mul_sub((float *)(A + 4336128) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 4205056) + 0, (float *)(A + 403968) + 0);
-  k33_mul_mul_mul((float *)(A + 4270592) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4237824) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 469504) + 0);
-  k34_pad((float *)(A + 469504) + 0, (float *)(A + 502272) + 0);
-  k35_sub_mul((float *)(A + 4237824) + 0, (float *)(A + 403968) + 0);
-  k36_mul_mul((float *)(A + 436736) + 0, (float *)(A + 4205056) + 0, (float *)(A + 403968) + 0, (float *)(A + 469504) + 0);
-  k37_pad((float *)(A + 469504) + 0, (float *)(A + 633344) + 0);
-  k35_sub_mul((float *)(A + 4303360) + 0, (float *)(A + 403968) + 0);
-  k36_mul_mul((float *)(A + 436736) + 0, (float *)(A + 10332672) + 0, (float *)(A + 403968) + 0, (float *)(A + 469504) + 0);
-  k38_pad((float *)(A + 469504) + 0, (float *)(A + 764416) + 0);
-  k35_sub_mul((float *)(A + 4368896) + 0, (float *)(A + 403968) + 0);
-  k36_mul_mul((float *)(A + 4270592) + 0, (float *)(A + 4336128) + 0, (float *)(A + 403968) + 0, (float *)(A + 469504) + 0);
-  k39_pad((float *)(A + 469504) + 0, (float *)(A + 895488) + 0);
-  k40_addn((float *)(A + 502272) + 0, (float *)(A + 633344) + 0, (float *)(A + 764416) + 0, (float *)(A + 895488) + 0, (float *)(A + 1026560) + 0);
-  k41_matmul((float *)(A + 1026560) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 403968) + 0);
-  k32_mul_sub((float *)(A + 10365440) + 0, (float *)(A + 4336128) + 0);
-  k36_mul_mul((float *)(A + 403968) + 0, (float *)(A + 10267136) + 0, (float *)(A + 4336128) + 0, (float *)(A + 4368896) + 0);
-  k32_mul_sub((float *)(A + 10201600) + 0, (float *)(A + 4336128) + 0);
-  k42_mul_addn_mul((float *)(A + 436736) + 0, (float *)(A + 4303360) + 0, (float *)(A + 4368896) + 0, (float *)(A + 10234368) + 0, (float *)(A + 4336128) + 0, (float *)(A + 4434432) + 0, (float *)(A + 10332672) + 0);
-  k34_pad((float *)(A + 10332672) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 10234368) + 0, (float *)(A + 436736) + 0);
-  k36_mul_mul((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0, (float *)(A + 436736) + 0, (float *)(A + 4368896) + 0);
-  k37_pad((float *)(A + 4368896) + 0, (float *)(A + 600576) + 0);
-  k35_sub_mul((float *)(A + 10299904) + 0, (float *)(A + 436736) + 0);
-  k36_mul_mul((float *)(A + 4434432) + 0, (float *)(A + 10103296) + 0, (float *)(A + 436736) + 0, (float *)(A + 4368896) + 0);
-  k38_pad((float *)(A + 4368896) + 0, (float *)(A + 731648) + 0);
-  k35_sub_mul((float *)(A + 10267136) + 0, (float *)(A + 436736) + 0);
-  k36_mul_mul((float *)(A + 403968) + 0, (float *)(A + 10365440) + 0, (float *)(A + 436736) + 0, (float *)(A + 4368896) + 0);
-  k39_pad((float *)(A + 4368896) + 0, (float *)(A + 862720) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 600576) + 0, (float *)(A + 731648) + 0, (float *)(A + 862720) + 0, (float *)(A + 1157632) + 0);
-  k41_matmul((float *)(A + 1157632) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4368896) + 0);
-  k32_mul_sub((float *)(A + 10136064) + 0, (float *)(A + 10103296) + 0);
-  k36_mul_mul((float *)(A + 4368896) + 0, (float *)(A + 10037760) + 0, (float *)(A + 10103296) + 0, (float *)(A + 10332672) + 0);
-  k32_mul_sub((float *)(A + 9972224) + 0, (float *)(A + 10103296) + 0);
-  k42_mul_addn_mul((float *)(A + 4434432) + 0, (float *)(A + 10299904) + 0, (float *)(A + 10332672) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10103296) + 0, (float *)(A + 10365440) + 0, (float *)(A + 403968) + 0);
-  k34_pad((float *)(A + 403968) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 10004992) + 0, (float *)(A + 4434432) + 0);
-  k36_mul_mul((float *)(A + 10365440) + 0, (float *)(A + 9972224) + 0, (float *)(A + 4434432) + 0, (float *)(A + 10004992) + 0);
-  k37_pad((float *)(A + 10004992) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 10070528) + 0, (float *)(A + 4434432) + 0);
-  k36_mul_mul((float *)(A + 10365440) + 0, (float *)(A + 9873920) + 0, (float *)(A + 4434432) + 0, (float *)(A + 10103296) + 0);
-  k38_pad((float *)(A + 10103296) + 0, (float *)(A + 600576) + 0);
-  k35_sub_mul((float *)(A + 10037760) + 0, (float *)(A + 4434432) + 0);
-  k36_mul_mul((float *)(A + 4368896) + 0, (float *)(A + 10136064) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9873920) + 0);
-  k39_pad((float *)(A + 9873920) + 0, (float *)(A + 731648) + 0);
-  k40_addn((float *)(A + 10201600) + 0, (float *)(A + 469504) + 0, (float *)(A + 600576) + 0, (float *)(A + 731648) + 0, (float *)(A + 862720) + 0);
-  k41_matmul((float *)(A + 862720) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 9906688) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9808384) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 9742848) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 10365440) + 0, (float *)(A + 10070528) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9775616) + 0, (float *)(A + 4368896) + 0, (float *)(A + 9873920) + 0, (float *)(A + 10103296) + 0);
-  k34_pad((float *)(A + 10103296) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 9775616) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 9873920) + 0, (float *)(A + 9742848) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 9841152) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 9873920) + 0, (float *)(A + 9644544) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 9808384) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9906688) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 600576) + 0);
-  k40_addn((float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 469504) + 0, (float *)(A + 600576) + 0, (float *)(A + 731648) + 0);
-  k41_matmul((float *)(A + 731648) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 9677312) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9579008) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 9513472) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 9873920) + 0, (float *)(A + 9841152) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9546240) + 0, (float *)(A + 4368896) + 0, (float *)(A + 9644544) + 0, (float *)(A + 9906688) + 0);
-  k34_pad((float *)(A + 9906688) + 0, (float *)(A + 9742848) + 0);
-  k35_sub_mul((float *)(A + 9546240) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 9644544) + 0, (float *)(A + 9513472) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 9611776) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 9644544) + 0, (float *)(A + 9415168) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 9579008) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9677312) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 469504) + 0);
-  k40_addn((float *)(A + 9742848) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 469504) + 0, (float *)(A + 600576) + 0);
-  k41_matmul((float *)(A + 600576) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 9447936) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9349632) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 9284096) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 9644544) + 0, (float *)(A + 9611776) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9316864) + 0, (float *)(A + 4368896) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9677312) + 0);
-  k34_pad((float *)(A + 9677312) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 9316864) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 9415168) + 0, (float *)(A + 9284096) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 9382400) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 9415168) + 0, (float *)(A + 9185792) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 9349632) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9447936) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 9513472) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9742848) + 0);
-  k41_matmul((float *)(A + 9742848) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 9218560) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9120256) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 9054720) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 9415168) + 0, (float *)(A + 9382400) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9087488) + 0, (float *)(A + 4368896) + 0, (float *)(A + 9185792) + 0, (float *)(A + 9447936) + 0);
-  k34_pad((float *)(A + 9447936) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 9087488) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 9185792) + 0, (float *)(A + 9054720) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 9153024) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 9185792) + 0, (float *)(A + 8956416) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 9120256) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 9218560) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 9284096) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9513472) + 0);
-  k41_matmul((float *)(A + 9513472) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 8989184) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8890880) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 8825344) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 9185792) + 0, (float *)(A + 9153024) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8858112) + 0, (float *)(A + 4368896) + 0, (float *)(A + 8956416) + 0, (float *)(A + 9218560) + 0);
-  k34_pad((float *)(A + 9218560) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 8858112) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 8956416) + 0, (float *)(A + 8825344) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 8923648) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 8956416) + 0, (float *)(A + 8727040) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 8890880) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8989184) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 9054720) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 9054720) + 0, (float *)(A + 9284096) + 0);
-  k41_matmul((float *)(A + 9284096) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 8759808) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8661504) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 8595968) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 8956416) + 0, (float *)(A + 8923648) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8628736) + 0, (float *)(A + 4368896) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8989184) + 0);
-  k34_pad((float *)(A + 8989184) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 8628736) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 8727040) + 0, (float *)(A + 8595968) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 8694272) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 8727040) + 0, (float *)(A + 8497664) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 8661504) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8759808) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 8825344) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 8825344) + 0, (float *)(A + 9054720) + 0);
-  k41_matmul((float *)(A + 9054720) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 8530432) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8432128) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 8366592) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 8727040) + 0, (float *)(A + 8694272) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8399360) + 0, (float *)(A + 4368896) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8759808) + 0);
-  k34_pad((float *)(A + 8759808) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 8399360) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 8497664) + 0, (float *)(A + 8366592) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 8464896) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 8497664) + 0, (float *)(A + 8268288) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 8432128) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8530432) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 8595968) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8825344) + 0);
-  k41_matmul((float *)(A + 8825344) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
+  k33_sub_mul((float *)(A + 4237824) + 0, (float *)(A + 403968) + 0);
+  k33_sub_mul((float *)(A + 4303360) + 0, (float *)(A + 436736) + 0);
+  k32_mul_sub((float *)(A + 4205056) + 0, (float *)(A + 469504) + 0);
+  k33_sub_mul((float *)(A + 4368896) + 0, (float *)(A + 502272) + 0);
+  k34_mul_mul_mul((float *)(A + 4270592) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4205056) + 0, (float *)(A + 403968) + 0, (float *)(A + 10332672) + 0, (float *)(A + 436736) + 0, (float *)(A + 4237824) + 0, (float *)(A + 469504) + 0, (float *)(A + 535040) + 0, (float *)(A + 567808) + 0, (float *)(A + 600576) + 0, (float *)(A + 633344) + 0);
+  k35_mul_mul((float *)(A + 4270592) + 0, (float *)(A + 4336128) + 0, (float *)(A + 502272) + 0, (float *)(A + 4368896) + 0);
+  k36_concat((float *)(A + 567808) + 0, (float *)(A + 600576) + 0, (float *)(A + 633344) + 0, (float *)(A + 4368896) + 0, (float *)(A + 403968) + 0);
+  k37_matmul((float *)(A + 403968) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4336128) + 0);
+  k32_mul_sub((float *)(A + 10365440) + 0, (float *)(A + 4368896) + 0);
+  k35_mul_mul((float *)(A + 4336128) + 0, (float *)(A + 10267136) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 10234368) + 0, (float *)(A + 4368896) + 0);
+  k33_sub_mul((float *)(A + 10299904) + 0, (float *)(A + 10332672) + 0);
+  k32_mul_sub((float *)(A + 10201600) + 0, (float *)(A + 567808) + 0);
+  k33_sub_mul((float *)(A + 10267136) + 0, (float *)(A + 600576) + 0);
+  k38_mul_addn_mul((float *)(A + 535040) + 0, (float *)(A + 4303360) + 0, (float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0, (float *)(A + 4368896) + 0, (float *)(A + 10103296) + 0, (float *)(A + 10332672) + 0, (float *)(A + 10234368) + 0, (float *)(A + 567808) + 0, (float *)(A + 10267136) + 0, (float *)(A + 633344) + 0, (float *)(A + 666112) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 4336128) + 0, (float *)(A + 10365440) + 0, (float *)(A + 600576) + 0, (float *)(A + 535040) + 0);
+  k36_concat((float *)(A + 633344) + 0, (float *)(A + 666112) + 0, (float *)(A + 698880) + 0, (float *)(A + 535040) + 0, (float *)(A + 731648) + 0);
+  k37_matmul((float *)(A + 731648) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 10136064) + 0, (float *)(A + 4434432) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 10037760) + 0, (float *)(A + 4434432) + 0, (float *)(A + 10103296) + 0);
+  k33_sub_mul((float *)(A + 10004992) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 10070528) + 0, (float *)(A + 10332672) + 0);
+  k32_mul_sub((float *)(A + 9972224) + 0, (float *)(A + 10365440) + 0);
+  k33_sub_mul((float *)(A + 10037760) + 0, (float *)(A + 10201600) + 0);
+  k38_mul_addn_mul((float *)(A + 10267136) + 0, (float *)(A + 10299904) + 0, (float *)(A + 10103296) + 0, (float *)(A + 9972224) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9873920) + 0, (float *)(A + 10332672) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10365440) + 0, (float *)(A + 10037760) + 0, (float *)(A + 10234368) + 0, (float *)(A + 567808) + 0, (float *)(A + 600576) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 10136064) + 0, (float *)(A + 10201600) + 0, (float *)(A + 4434432) + 0);
+  k36_concat((float *)(A + 10234368) + 0, (float *)(A + 567808) + 0, (float *)(A + 600576) + 0, (float *)(A + 4434432) + 0, (float *)(A + 862720) + 0);
+  k37_matmul((float *)(A + 862720) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 9906688) + 0, (float *)(A + 4434432) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9808384) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9873920) + 0);
+  k33_sub_mul((float *)(A + 9775616) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 9841152) + 0, (float *)(A + 10103296) + 0);
+  k32_mul_sub((float *)(A + 9742848) + 0, (float *)(A + 10136064) + 0);
+  k33_sub_mul((float *)(A + 9808384) + 0, (float *)(A + 10299904) + 0);
+  k38_mul_addn_mul((float *)(A + 10037760) + 0, (float *)(A + 10070528) + 0, (float *)(A + 9873920) + 0, (float *)(A + 9742848) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9644544) + 0, (float *)(A + 10103296) + 0, (float *)(A + 9775616) + 0, (float *)(A + 10136064) + 0, (float *)(A + 9808384) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10332672) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9906688) + 0, (float *)(A + 10299904) + 0, (float *)(A + 4434432) + 0);
+  k36_concat((float *)(A + 9972224) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10332672) + 0, (float *)(A + 4434432) + 0, (float *)(A + 567808) + 0);
+  k37_matmul((float *)(A + 567808) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 9677312) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9579008) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 9546240) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 9611776) + 0, (float *)(A + 9644544) + 0);
+  k32_mul_sub((float *)(A + 9513472) + 0, (float *)(A + 9873920) + 0);
+  k33_sub_mul((float *)(A + 9579008) + 0, (float *)(A + 9906688) + 0);
+  k38_mul_addn_mul((float *)(A + 9808384) + 0, (float *)(A + 9841152) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9513472) + 0, (float *)(A + 698880) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9644544) + 0, (float *)(A + 9546240) + 0, (float *)(A + 9873920) + 0, (float *)(A + 9579008) + 0, (float *)(A + 10070528) + 0, (float *)(A + 10299904) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9677312) + 0, (float *)(A + 9906688) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 10070528) + 0, (float *)(A + 10299904) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 9775616) + 0);
+  k37_matmul((float *)(A + 9775616) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 9447936) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9349632) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 9316864) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 9382400) + 0, (float *)(A + 9415168) + 0);
+  k32_mul_sub((float *)(A + 9284096) + 0, (float *)(A + 9644544) + 0);
+  k33_sub_mul((float *)(A + 9349632) + 0, (float *)(A + 9677312) + 0);
+  k38_mul_addn_mul((float *)(A + 9579008) + 0, (float *)(A + 9611776) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9284096) + 0, (float *)(A + 698880) + 0, (float *)(A + 9185792) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9316864) + 0, (float *)(A + 9644544) + 0, (float *)(A + 9349632) + 0, (float *)(A + 9742848) + 0, (float *)(A + 9906688) + 0, (float *)(A + 10070528) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9447936) + 0, (float *)(A + 9677312) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 9742848) + 0, (float *)(A + 9906688) + 0, (float *)(A + 10070528) + 0, (float *)(A + 698880) + 0, (float *)(A + 9513472) + 0);
+  k37_matmul((float *)(A + 9513472) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 9218560) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9120256) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 9087488) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 9153024) + 0, (float *)(A + 9185792) + 0);
+  k32_mul_sub((float *)(A + 9054720) + 0, (float *)(A + 9415168) + 0);
+  k33_sub_mul((float *)(A + 9120256) + 0, (float *)(A + 9447936) + 0);
+  k38_mul_addn_mul((float *)(A + 9349632) + 0, (float *)(A + 9382400) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9054720) + 0, (float *)(A + 698880) + 0, (float *)(A + 8956416) + 0, (float *)(A + 9185792) + 0, (float *)(A + 9087488) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9120256) + 0, (float *)(A + 9644544) + 0, (float *)(A + 9677312) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9447936) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 9644544) + 0, (float *)(A + 9677312) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 9284096) + 0);
+  k37_matmul((float *)(A + 9284096) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 8989184) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8890880) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 8858112) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 8923648) + 0, (float *)(A + 8956416) + 0);
+  k32_mul_sub((float *)(A + 8825344) + 0, (float *)(A + 9185792) + 0);
+  k33_sub_mul((float *)(A + 8890880) + 0, (float *)(A + 9218560) + 0);
+  k38_mul_addn_mul((float *)(A + 9120256) + 0, (float *)(A + 9153024) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8825344) + 0, (float *)(A + 698880) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8956416) + 0, (float *)(A + 8858112) + 0, (float *)(A + 9185792) + 0, (float *)(A + 8890880) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9447936) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8989184) + 0, (float *)(A + 9218560) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 9415168) + 0, (float *)(A + 9447936) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 9054720) + 0);
+  k37_matmul((float *)(A + 9054720) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 8759808) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8661504) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 8628736) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 8694272) + 0, (float *)(A + 8727040) + 0);
+  k32_mul_sub((float *)(A + 8595968) + 0, (float *)(A + 8956416) + 0);
+  k33_sub_mul((float *)(A + 8661504) + 0, (float *)(A + 8989184) + 0);
+  k38_mul_addn_mul((float *)(A + 8890880) + 0, (float *)(A + 8923648) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8595968) + 0, (float *)(A + 698880) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8628736) + 0, (float *)(A + 8956416) + 0, (float *)(A + 8661504) + 0, (float *)(A + 9185792) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8759808) + 0, (float *)(A + 8989184) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 9185792) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 8825344) + 0);
+  k37_matmul((float *)(A + 8825344) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 8530432) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8432128) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 8399360) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 8464896) + 0, (float *)(A + 8497664) + 0);
+  k32_mul_sub((float *)(A + 8366592) + 0, (float *)(A + 8727040) + 0);
+  k33_sub_mul((float *)(A + 8432128) + 0, (float *)(A + 8759808) + 0);
+  k38_mul_addn_mul((float *)(A + 8661504) + 0, (float *)(A + 8694272) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8366592) + 0, (float *)(A + 698880) + 0, (float *)(A + 8268288) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8399360) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8956416) + 0, (float *)(A + 8989184) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8530432) + 0, (float *)(A + 8759808) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 8956416) + 0, (float *)(A + 8989184) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 8595968) + 0);
+  k37_matmul((float *)(A + 8595968) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 8301056) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8202752) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 8169984) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 8235520) + 0, (float *)(A + 8268288) + 0);
+  k32_mul_sub((float *)(A + 8137216) + 0, (float *)(A + 8497664) + 0);
+  k33_sub_mul((float *)(A + 8202752) + 0, (float *)(A + 8530432) + 0);
+  k38_mul_addn_mul((float *)(A + 8432128) + 0, (float *)(A + 8464896) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8137216) + 0, (float *)(A + 698880) + 0, (float *)(A + 8038912) + 0, (float *)(A + 8268288) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8202752) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8759808) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8301056) + 0, (float *)(A + 8530432) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 8727040) + 0, (float *)(A + 8759808) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 8366592) + 0);
+  k37_matmul((float *)(A + 8366592) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 8071680) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7973376) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 7940608) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 8006144) + 0, (float *)(A + 8038912) + 0);
+  k32_mul_sub((float *)(A + 7907840) + 0, (float *)(A + 8268288) + 0);
+  k33_sub_mul((float *)(A + 7973376) + 0, (float *)(A + 8301056) + 0);
+  k38_mul_addn_mul((float *)(A + 8202752) + 0, (float *)(A + 8235520) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7907840) + 0, (float *)(A + 698880) + 0, (float *)(A + 7809536) + 0, (float *)(A + 8038912) + 0, (float *)(A + 7940608) + 0, (float *)(A + 8268288) + 0, (float *)(A + 7973376) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8530432) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8071680) + 0, (float *)(A + 8301056) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 8497664) + 0, (float *)(A + 8530432) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 8137216) + 0);
+  k37_matmul((float *)(A + 8137216) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 7842304) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7744000) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 7711232) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 7776768) + 0, (float *)(A + 7809536) + 0);
+  k32_mul_sub((float *)(A + 7678464) + 0, (float *)(A + 8038912) + 0);
+  k33_sub_mul((float *)(A + 7744000) + 0, (float *)(A + 8071680) + 0);
+  k38_mul_addn_mul((float *)(A + 7973376) + 0, (float *)(A + 8006144) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7678464) + 0, (float *)(A + 698880) + 0, (float *)(A + 7580160) + 0, (float *)(A + 7809536) + 0, (float *)(A + 7711232) + 0, (float *)(A + 8038912) + 0, (float *)(A + 7744000) + 0, (float *)(A + 8268288) + 0, (float *)(A + 8301056) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7842304) + 0, (float *)(A + 8071680) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 8268288) + 0, (float *)(A + 8301056) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 7907840) + 0);
+  k37_matmul((float *)(A + 7907840) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 7612928) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7514624) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 7481856) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 7547392) + 0, (float *)(A + 7580160) + 0);
+  k32_mul_sub((float *)(A + 7449088) + 0, (float *)(A + 7809536) + 0);
+  k33_sub_mul((float *)(A + 7514624) + 0, (float *)(A + 7842304) + 0);
+  k38_mul_addn_mul((float *)(A + 7744000) + 0, (float *)(A + 7776768) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7449088) + 0, (float *)(A + 698880) + 0, (float *)(A + 7350784) + 0, (float *)(A + 7580160) + 0, (float *)(A + 7481856) + 0, (float *)(A + 7809536) + 0, (float *)(A + 7514624) + 0, (float *)(A + 8038912) + 0, (float *)(A + 8071680) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7612928) + 0, (float *)(A + 7842304) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 8038912) + 0, (float *)(A + 8071680) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 7678464) + 0);
+  k37_matmul((float *)(A + 7678464) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 7383552) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7285248) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 7252480) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 7318016) + 0, (float *)(A + 7350784) + 0);
+  k32_mul_sub((float *)(A + 7219712) + 0, (float *)(A + 7580160) + 0);
+  k33_sub_mul((float *)(A + 7285248) + 0, (float *)(A + 7612928) + 0);
+  k38_mul_addn_mul((float *)(A + 7514624) + 0, (float *)(A + 7547392) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7219712) + 0, (float *)(A + 698880) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7350784) + 0, (float *)(A + 7252480) + 0, (float *)(A + 7580160) + 0, (float *)(A + 7285248) + 0, (float *)(A + 7809536) + 0, (float *)(A + 7842304) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7612928) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 7809536) + 0, (float *)(A + 7842304) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 7449088) + 0);
+  k37_matmul((float *)(A + 7449088) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 7154176) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7055872) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 7023104) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 7088640) + 0, (float *)(A + 7121408) + 0);
+  k32_mul_sub((float *)(A + 6990336) + 0, (float *)(A + 7350784) + 0);
+  k33_sub_mul((float *)(A + 7055872) + 0, (float *)(A + 7383552) + 0);
+  k38_mul_addn_mul((float *)(A + 7285248) + 0, (float *)(A + 7318016) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6990336) + 0, (float *)(A + 698880) + 0, (float *)(A + 6892032) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7023104) + 0, (float *)(A + 7350784) + 0, (float *)(A + 7055872) + 0, (float *)(A + 7580160) + 0, (float *)(A + 7612928) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7154176) + 0, (float *)(A + 7383552) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 7580160) + 0, (float *)(A + 7612928) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 7219712) + 0);
+  k37_matmul((float *)(A + 7219712) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
 }
 
 static void fmnist_lstm_train_step_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k32_mul_sub((float *)(A + 8301056) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8202752) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 8137216) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 8497664) + 0, (float *)(A + 8464896) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8169984) + 0, (float *)(A + 4368896) + 0, (float *)(A + 8268288) + 0, (float *)(A + 8530432) + 0);
-  k34_pad((float *)(A + 8530432) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 8169984) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 8268288) + 0, (float *)(A + 8137216) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 8235520) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 8268288) + 0, (float *)(A + 8038912) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 8202752) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8301056) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 8366592) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 8366592) + 0, (float *)(A + 8595968) + 0);
-  k41_matmul((float *)(A + 8595968) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 8071680) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7973376) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 7907840) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 8268288) + 0, (float *)(A + 8235520) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7940608) + 0, (float *)(A + 4368896) + 0, (float *)(A + 8038912) + 0, (float *)(A + 8301056) + 0);
-  k34_pad((float *)(A + 8301056) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 7940608) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 8038912) + 0, (float *)(A + 7907840) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 8006144) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 8038912) + 0, (float *)(A + 7809536) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 7973376) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 8071680) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 8137216) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 8137216) + 0, (float *)(A + 8366592) + 0);
-  k41_matmul((float *)(A + 8366592) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 7842304) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7744000) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 7678464) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 8038912) + 0, (float *)(A + 8006144) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7711232) + 0, (float *)(A + 4368896) + 0, (float *)(A + 7809536) + 0, (float *)(A + 8071680) + 0);
-  k34_pad((float *)(A + 8071680) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 7711232) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 7809536) + 0, (float *)(A + 7678464) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 7776768) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 7809536) + 0, (float *)(A + 7580160) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 7744000) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7842304) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 7907840) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8137216) + 0);
-  k41_matmul((float *)(A + 8137216) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 7612928) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7514624) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 7449088) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 7809536) + 0, (float *)(A + 7776768) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7481856) + 0, (float *)(A + 4368896) + 0, (float *)(A + 7580160) + 0, (float *)(A + 7842304) + 0);
-  k34_pad((float *)(A + 7842304) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 7481856) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 7580160) + 0, (float *)(A + 7449088) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 7547392) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 7580160) + 0, (float *)(A + 7350784) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 7514624) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7612928) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 7678464) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7907840) + 0);
-  k41_matmul((float *)(A + 7907840) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 7383552) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7285248) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 7219712) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 7580160) + 0, (float *)(A + 7547392) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7252480) + 0, (float *)(A + 4368896) + 0, (float *)(A + 7350784) + 0, (float *)(A + 7612928) + 0);
-  k34_pad((float *)(A + 7612928) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 7252480) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 7350784) + 0, (float *)(A + 7219712) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 7318016) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 7350784) + 0, (float *)(A + 7121408) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 7285248) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7383552) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 7449088) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 7449088) + 0, (float *)(A + 7678464) + 0);
-  k41_matmul((float *)(A + 7678464) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 7154176) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7055872) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 6990336) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 7350784) + 0, (float *)(A + 7318016) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7023104) + 0, (float *)(A + 4368896) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7383552) + 0);
-  k34_pad((float *)(A + 7383552) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 7023104) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 7121408) + 0, (float *)(A + 6990336) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 7088640) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 7121408) + 0, (float *)(A + 6892032) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 7055872) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 7154176) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 7219712) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 7219712) + 0, (float *)(A + 7449088) + 0);
-  k41_matmul((float *)(A + 7449088) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 6924800) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6826496) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 6760960) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 7121408) + 0, (float *)(A + 7088640) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6793728) + 0, (float *)(A + 4368896) + 0, (float *)(A + 6892032) + 0, (float *)(A + 7154176) + 0);
-  k34_pad((float *)(A + 7154176) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 6793728) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 6892032) + 0, (float *)(A + 6760960) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 6859264) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 6892032) + 0, (float *)(A + 6662656) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 6826496) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6924800) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 6990336) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 6990336) + 0, (float *)(A + 7219712) + 0);
-  k41_matmul((float *)(A + 7219712) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 6695424) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6597120) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 6531584) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 6892032) + 0, (float *)(A + 6859264) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6564352) + 0, (float *)(A + 4368896) + 0, (float *)(A + 6662656) + 0, (float *)(A + 6924800) + 0);
-  k34_pad((float *)(A + 6924800) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 6564352) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 6662656) + 0, (float *)(A + 6531584) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 6629888) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 6662656) + 0, (float *)(A + 6433280) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 6597120) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6695424) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 6760960) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6990336) + 0);
-  k41_matmul((float *)(A + 6990336) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 6466048) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6367744) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 6302208) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 6662656) + 0, (float *)(A + 6629888) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6334976) + 0, (float *)(A + 4368896) + 0, (float *)(A + 6433280) + 0, (float *)(A + 6695424) + 0);
-  k34_pad((float *)(A + 6695424) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 6334976) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 6433280) + 0, (float *)(A + 6302208) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 6400512) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 6433280) + 0, (float *)(A + 6203904) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 6367744) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6466048) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 6531584) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 6531584) + 0, (float *)(A + 6760960) + 0);
-  k41_matmul((float *)(A + 6760960) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 6236672) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6138368) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 6072832) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 6433280) + 0, (float *)(A + 6400512) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6105600) + 0, (float *)(A + 4368896) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6466048) + 0);
-  k34_pad((float *)(A + 6466048) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 6105600) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 6203904) + 0, (float *)(A + 6072832) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 6171136) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 6203904) + 0, (float *)(A + 5974528) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 6138368) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6236672) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 6302208) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6531584) + 0);
-  k41_matmul((float *)(A + 6531584) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 6007296) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5908992) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 5843456) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 6203904) + 0, (float *)(A + 6171136) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5876224) + 0, (float *)(A + 4368896) + 0, (float *)(A + 5974528) + 0, (float *)(A + 6236672) + 0);
-  k34_pad((float *)(A + 6236672) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 5876224) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 5974528) + 0, (float *)(A + 5843456) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 5941760) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 5974528) + 0, (float *)(A + 5745152) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 5908992) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 6007296) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 6072832) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6302208) + 0);
-  k41_matmul((float *)(A + 6302208) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 5777920) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5679616) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 5614080) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 5974528) + 0, (float *)(A + 5941760) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5646848) + 0, (float *)(A + 4368896) + 0, (float *)(A + 5745152) + 0, (float *)(A + 6007296) + 0);
-  k34_pad((float *)(A + 6007296) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 5646848) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 5745152) + 0, (float *)(A + 5614080) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 5712384) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 5745152) + 0, (float *)(A + 5515776) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 5679616) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5777920) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 5843456) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 5843456) + 0, (float *)(A + 6072832) + 0);
-  k41_matmul((float *)(A + 6072832) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 5548544) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5450240) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 5384704) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 5745152) + 0, (float *)(A + 5712384) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5417472) + 0, (float *)(A + 4368896) + 0, (float *)(A + 5515776) + 0, (float *)(A + 5777920) + 0);
-  k34_pad((float *)(A + 5777920) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 5417472) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 5515776) + 0, (float *)(A + 5384704) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-}
-
-static void fmnist_lstm_train_step_4(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k35_sub_mul((float *)(A + 5483008) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 5515776) + 0, (float *)(A + 5286400) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 5450240) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5548544) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 5614080) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 5614080) + 0, (float *)(A + 5843456) + 0);
-  k41_matmul((float *)(A + 5843456) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 5319168) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5220864) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 5155328) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 5515776) + 0, (float *)(A + 5483008) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5188096) + 0, (float *)(A + 4368896) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5548544) + 0);
-  k34_pad((float *)(A + 5548544) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 5188096) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 5286400) + 0, (float *)(A + 5155328) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 5253632) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 5286400) + 0, (float *)(A + 5057024) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 5220864) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5319168) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 5384704) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5614080) + 0);
-  k41_matmul((float *)(A + 5614080) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 5089792) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 4991488) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 4925952) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 5286400) + 0, (float *)(A + 5253632) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4958720) + 0, (float *)(A + 4368896) + 0, (float *)(A + 5057024) + 0, (float *)(A + 5319168) + 0);
-  k34_pad((float *)(A + 5319168) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 4958720) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 5057024) + 0, (float *)(A + 4925952) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 5024256) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 5057024) + 0, (float *)(A + 4827648) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 4991488) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 5089792) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 5155328) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 5155328) + 0, (float *)(A + 5384704) + 0);
-  k41_matmul((float *)(A + 5384704) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 4860416) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 4762112) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 4696576) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 5057024) + 0, (float *)(A + 5024256) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4729344) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4827648) + 0, (float *)(A + 5089792) + 0);
-  k34_pad((float *)(A + 5089792) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 4729344) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 4827648) + 0, (float *)(A + 4696576) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 4794880) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 4827648) + 0, (float *)(A + 4598272) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k38_pad((float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 4762112) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 4860416) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k39_pad((float *)(A + 4434432) + 0, (float *)(A + 4925952) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 4925952) + 0, (float *)(A + 5155328) + 0);
-  k41_matmul((float *)(A + 5155328) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 993792) + 0);
-  k32_mul_sub((float *)(A + 4631040) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 4532736) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k32_mul_sub((float *)(A + 4467200) + 0, (float *)(A + 4368896) + 0);
-  k42_mul_addn_mul((float *)(A + 4827648) + 0, (float *)(A + 4794880) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4499968) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4598272) + 0, (float *)(A + 4860416) + 0);
-  k34_pad((float *)(A + 4860416) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 4499968) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 4598272) + 0, (float *)(A + 4467200) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k37_pad((float *)(A + 4434432) + 0, (float *)(A + 9972224) + 0);
-  k35_sub_mul((float *)(A + 4565504) + 0, (float *)(A + 4368896) + 0);
-  k36_mul_mul((float *)(A + 4598272) + 0, (float *)(A + 68096) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4499968) + 0);
-  k38_pad((float *)(A + 4499968) + 0, (float *)(A + 10201600) + 0);
-  k35_sub_mul((float *)(A + 4532736) + 0, (float *)(A + 68096) + 0);
-  k36_mul_mul((float *)(A + 993792) + 0, (float *)(A + 4631040) + 0, (float *)(A + 68096) + 0, (float *)(A + 4368896) + 0);
-  k39_pad((float *)(A + 4368896) + 0, (float *)(A + 4696576) + 0);
-  k40_addn((float *)(A + 469504) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0, (float *)(A + 4696576) + 0, (float *)(A + 4925952) + 0);
-  k41_matmul((float *)(A + 4925952) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 68096) + 0);
-  k32_mul_sub((float *)(A + 100864) + 0, (float *)(A + 993792) + 0);
-  k36_mul_mul((float *)(A + 68096) + 0, (float *)(A + 133632) + 0, (float *)(A + 993792) + 0, (float *)(A + 4368896) + 0);
-  k32_mul_sub((float *)(A + 2560) + 0, (float *)(A + 993792) + 0);
-  k42_mul_addn_mul((float *)(A + 4598272) + 0, (float *)(A + 4565504) + 0, (float *)(A + 4368896) + 0, (float *)(A + 35328) + 0, (float *)(A + 993792) + 0, (float *)(A + 4631040) + 0, (float *)(A + 10136064) + 0);
-  k34_pad((float *)(A + 10136064) + 0, (float *)(A + 469504) + 0);
-  k35_sub_mul((float *)(A + 35328) + 0, (float *)(A + 993792) + 0);
-  k36_mul_mul((float *)(A + 4631040) + 0, (float *)(A + 2560) + 0, (float *)(A + 993792) + 0, (float *)(A + 35328) + 0);
-  k37_pad((float *)(A + 35328) + 0, (float *)(A + 4499968) + 0);
-  k35_sub_mul((float *)(A + 133632) + 0, (float *)(A + 2560) + 0);
-  k36_mul_mul((float *)(A + 68096) + 0, (float *)(A + 100864) + 0, (float *)(A + 2560) + 0, (float *)(A + 35328) + 0);
-  k39_pad((float *)(A + 35328) + 0, (float *)(A + 9972224) + 0);
-  k43_addn((float *)(A + 469504) + 0, (float *)(A + 4499968) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10201600) + 0);
-  k44_stack((float *)(A + 1026560) + 0, (float *)(A + 1157632) + 0, (float *)(A + 862720) + 0, (float *)(A + 731648) + 0, (float *)(A + 600576) + 0, (float *)(A + 9742848) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9054720) + 0, (float *)(A + 8825344) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8366592) + 0, (float *)(A + 8137216) + 0, (float *)(A + 7907840) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7449088) + 0, (float *)(A + 7219712) + 0, (float *)(A + 6990336) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6531584) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6072832) + 0, (float *)(A + 5843456) + 0, (float *)(A + 5614080) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5155328) + 0, (float *)(A + 4925952) + 0, (float *)(A + 10201600) + 0, (float *)(A + 10430976) + 0);
-  k45_matmul((float *)(A + 10430976) + 0, (float *)(A + 203264) + 0, (float *)(A + 35328) + 0);
-  k60_mul((float *)(A + 35328) + 0, (float *)(A + 4434432) + 0);
-  k61_mul_mul((float *)(A + 35328) + 0, (float *)(A + 5057024) + 0);
-  k62_add_pow_sub(P + 82192 /* opt.step */, (float *)(A + 201792) + 0, (float *)(A + 201856) + 0);
-  k63_mul_add_sqrt(P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 5057024) + 0, (float *)(A + 201856) + 0, (float *)(A + 35328) + 0, (float *)(A + 5286400) + 0);
-  k64_pow_sub_div((float *)(A + 201792) + 0, (float *)(A + 201920) + 0);
-  k46_stack((float *)(A + 4925952) + 0, (float *)(A + 5155328) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5614080) + 0, (float *)(A + 5843456) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6531584) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6990336) + 0, (float *)(A + 7219712) + 0, (float *)(A + 7449088) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8137216) + 0, (float *)(A + 8366592) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8825344) + 0, (float *)(A + 9054720) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9742848) + 0, (float *)(A + 600576) + 0, (float *)(A + 731648) + 0, (float *)(A + 862720) + 0, (float *)(A + 1157632) + 0, (float *)(A + 1026560) + 0, (float *)(A + 14100992) + 0);
-  k47_stack((float *)(A + 166400) + 0, (float *)(A + 4663808) + 0, (float *)(A + 4893184) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5351936) + 0, (float *)(A + 5581312) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6040064) + 0, (float *)(A + 6269440) + 0, (float *)(A + 6498816) + 0, (float *)(A + 6728192) + 0, (float *)(A + 6957568) + 0, (float *)(A + 7186944) + 0, (float *)(A + 7416320) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7875072) + 0, (float *)(A + 8104448) + 0, (float *)(A + 8333824) + 0, (float *)(A + 8563200) + 0, (float *)(A + 8792576) + 0, (float *)(A + 9021952) + 0, (float *)(A + 9251328) + 0, (float *)(A + 9480704) + 0, (float *)(A + 9710080) + 0, (float *)(A + 9939456) + 0, (float *)(A + 10168832) + 0, (float *)(A + 10398208) + 0, (float *)(A + 469504) + 0);
-  k48_matmul((float *)(A + 14100992) + 0, (float *)(A + 469504) + 0, (float *)(A + 202048) + 0);
-  k65_mul((float *)(A + 202048) + 0, (float *)(A + 14100992) + 0);
-  k66_mul_mul((float *)(A + 202048) + 0, (float *)(A + 14363136) + 0);
-  k67_mul_add_sqrt(P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 14363136) + 0, (float *)(A + 201856) + 0, (float *)(A + 202048) + 0, (float *)(A + 14625280) + 0);
-  k49_sum_to((float *)(A + 10430976) + 0, (float *)(A + 464192) + 0);
-  k68_mul((float *)(A + 464192) + 0, (float *)(A + 466240) + 0);
-  k69_mul_mul((float *)(A + 464192) + 0, (float *)(A + 92672) + 0);
-  k70_mul_add_sqrt(P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 92672) + 0, (float *)(A + 201856) + 0, (float *)(A + 464192) + 0, (float *)(A + 94720) + 0);
-  k70_mul_add_sqrt(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 92672) + 0, (float *)(A + 201856) + 0, (float *)(A + 96768) + 0, (float *)(A + 98816) + 0);
-  k50_matmul((float *)(A + 0) + 0, (float *)(A + 4401664) + 0, (float *)(A + 4491776) + 0);
-  k71_mul((float *)(A + 4491776) + 0, (float *)(A + 5343744) + 0);
-  k72_mul_mul((float *)(A + 4491776) + 0, (float *)(A + 2560) + 0);
-  k73_mul_add_sqrt(P + 245280 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 2560) + 0, (float *)(A + 201856) + 0, (float *)(A + 4491776) + 0, (float *)(A + 7680) + 0);
-  k51_sum_to((float *)(A + 0) + 0, (float *)(A + 468288) + 0);
-  k74_mul((float *)(A + 468288) + 0, (float *)(A + 468352) + 0);
-  k75_mul_mul((float *)(A + 468288) + 0, (float *)(A + 468416) + 0);
-  k76_mul_add_sqrt(P + 246576 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 468416) + 0, (float *)(A + 201856) + 0, (float *)(A + 468288) + 0, (float *)(A + 468480) + 0);
-  k52_mul_neg((float *)(A + 201984) + 0, (float *)(A + 201856) + 0);
-  k53_mul((float *)(A + 201728) + 0, (float *)(A + 201984) + 0);
-  k77_mul_add_div(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 4434432) + 0, (float *)(A + 5286400) + 0, (float *)(A + 201920) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 4368896) + 0, (float *)(A + 133632) + 0);
-  k78_mul_add_div(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 14100992) + 0, (float *)(A + 14625280) + 0, (float *)(A + 201920) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 14363136) + 0, (float *)(A + 14887424) + 0);
-  k79_mul_add_div(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 466240) + 0, (float *)(A + 94720) + 0, (float *)(A + 201920) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 92672) + 0, (float *)(A + 4496896) + 0);
-  k79_mul_add_div(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 466240) + 0, (float *)(A + 98816) + 0, (float *)(A + 201920) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 94720) + 0, (float *)(A + 5348864) + 0);
-  k80_mul_add_div(P + 244000 /* opt.dense1.weight.exp_avg */, (float *)(A + 5343744) + 0, (float *)(A + 7680) + 0, (float *)(A + 201920) + 0, P + 80896 /* dense1.weight */, (float *)(A + 0) + 0, (float *)(A + 190976) + 0);
-  k81_mul_add_div(P + 246560 /* opt.dense1.bias.exp_avg */, (float *)(A + 468352) + 0, (float *)(A + 468480) + 0, (float *)(A + 201920) + 0, P + 82176 /* dense1.bias */, (float *)(A + 468416) + 0, (float *)(A + 468544) + 0);
+  k32_mul_sub((float *)(A + 6924800) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6826496) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 6793728) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 6859264) + 0, (float *)(A + 6892032) + 0);
+  k32_mul_sub((float *)(A + 6760960) + 0, (float *)(A + 7121408) + 0);
+  k33_sub_mul((float *)(A + 6826496) + 0, (float *)(A + 7154176) + 0);
+  k38_mul_addn_mul((float *)(A + 7055872) + 0, (float *)(A + 7088640) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6760960) + 0, (float *)(A + 698880) + 0, (float *)(A + 6662656) + 0, (float *)(A + 6892032) + 0, (float *)(A + 6793728) + 0, (float *)(A + 7121408) + 0, (float *)(A + 6826496) + 0, (float *)(A + 7350784) + 0, (float *)(A + 7383552) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6924800) + 0, (float *)(A + 7154176) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 7350784) + 0, (float *)(A + 7383552) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 6990336) + 0);
+  k37_matmul((float *)(A + 6990336) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 6695424) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6597120) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 6564352) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 6629888) + 0, (float *)(A + 6662656) + 0);
+  k32_mul_sub((float *)(A + 6531584) + 0, (float *)(A + 6892032) + 0);
+  k33_sub_mul((float *)(A + 6597120) + 0, (float *)(A + 6924800) + 0);
+  k38_mul_addn_mul((float *)(A + 6826496) + 0, (float *)(A + 6859264) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6531584) + 0, (float *)(A + 698880) + 0, (float *)(A + 6433280) + 0, (float *)(A + 6662656) + 0, (float *)(A + 6564352) + 0, (float *)(A + 6892032) + 0, (float *)(A + 6597120) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7154176) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6695424) + 0, (float *)(A + 6924800) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 7121408) + 0, (float *)(A + 7154176) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 6760960) + 0);
+  k37_matmul((float *)(A + 6760960) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 6466048) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6367744) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 6334976) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 6400512) + 0, (float *)(A + 6433280) + 0);
+  k32_mul_sub((float *)(A + 6302208) + 0, (float *)(A + 6662656) + 0);
+  k33_sub_mul((float *)(A + 6367744) + 0, (float *)(A + 6695424) + 0);
+  k38_mul_addn_mul((float *)(A + 6597120) + 0, (float *)(A + 6629888) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6302208) + 0, (float *)(A + 698880) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6433280) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6662656) + 0, (float *)(A + 6367744) + 0, (float *)(A + 6892032) + 0, (float *)(A + 6924800) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6466048) + 0, (float *)(A + 6695424) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 6892032) + 0, (float *)(A + 6924800) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 6531584) + 0);
+  k37_matmul((float *)(A + 6531584) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 6236672) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6138368) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 6105600) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 6171136) + 0, (float *)(A + 6203904) + 0);
+  k32_mul_sub((float *)(A + 6072832) + 0, (float *)(A + 6433280) + 0);
+  k33_sub_mul((float *)(A + 6138368) + 0, (float *)(A + 6466048) + 0);
+  k38_mul_addn_mul((float *)(A + 6367744) + 0, (float *)(A + 6400512) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6072832) + 0, (float *)(A + 698880) + 0, (float *)(A + 5974528) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6105600) + 0, (float *)(A + 6433280) + 0, (float *)(A + 6138368) + 0, (float *)(A + 6662656) + 0, (float *)(A + 6695424) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6236672) + 0, (float *)(A + 6466048) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 6662656) + 0, (float *)(A + 6695424) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 6302208) + 0);
+  k37_matmul((float *)(A + 6302208) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 6007296) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5908992) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 5876224) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 5941760) + 0, (float *)(A + 5974528) + 0);
+  k32_mul_sub((float *)(A + 5843456) + 0, (float *)(A + 6203904) + 0);
+  k33_sub_mul((float *)(A + 5908992) + 0, (float *)(A + 6236672) + 0);
+  k38_mul_addn_mul((float *)(A + 6138368) + 0, (float *)(A + 6171136) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5843456) + 0, (float *)(A + 698880) + 0, (float *)(A + 5745152) + 0, (float *)(A + 5974528) + 0, (float *)(A + 5876224) + 0, (float *)(A + 6203904) + 0, (float *)(A + 5908992) + 0, (float *)(A + 6433280) + 0, (float *)(A + 6466048) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6007296) + 0, (float *)(A + 6236672) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 6433280) + 0, (float *)(A + 6466048) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 6072832) + 0);
+  k37_matmul((float *)(A + 6072832) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 5777920) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5679616) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 5646848) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 5712384) + 0, (float *)(A + 5745152) + 0);
+  k32_mul_sub((float *)(A + 5614080) + 0, (float *)(A + 5974528) + 0);
+  k33_sub_mul((float *)(A + 5679616) + 0, (float *)(A + 6007296) + 0);
+  k38_mul_addn_mul((float *)(A + 5908992) + 0, (float *)(A + 5941760) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5614080) + 0, (float *)(A + 698880) + 0, (float *)(A + 5515776) + 0, (float *)(A + 5745152) + 0, (float *)(A + 5646848) + 0, (float *)(A + 5974528) + 0, (float *)(A + 5679616) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6236672) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5777920) + 0, (float *)(A + 6007296) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 6203904) + 0, (float *)(A + 6236672) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 5843456) + 0);
+  k37_matmul((float *)(A + 5843456) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 5548544) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5450240) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 5417472) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 5483008) + 0, (float *)(A + 5515776) + 0);
+  k32_mul_sub((float *)(A + 5384704) + 0, (float *)(A + 5745152) + 0);
+  k33_sub_mul((float *)(A + 5450240) + 0, (float *)(A + 5777920) + 0);
+  k38_mul_addn_mul((float *)(A + 5679616) + 0, (float *)(A + 5712384) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5384704) + 0, (float *)(A + 698880) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5515776) + 0, (float *)(A + 5417472) + 0, (float *)(A + 5745152) + 0, (float *)(A + 5450240) + 0, (float *)(A + 5974528) + 0, (float *)(A + 6007296) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5548544) + 0, (float *)(A + 5777920) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 5974528) + 0, (float *)(A + 6007296) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 5614080) + 0);
+  k37_matmul((float *)(A + 5614080) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 5319168) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5220864) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 5188096) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 5253632) + 0, (float *)(A + 5286400) + 0);
+  k32_mul_sub((float *)(A + 5155328) + 0, (float *)(A + 5515776) + 0);
+  k33_sub_mul((float *)(A + 5220864) + 0, (float *)(A + 5548544) + 0);
+  k38_mul_addn_mul((float *)(A + 5450240) + 0, (float *)(A + 5483008) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5155328) + 0, (float *)(A + 698880) + 0, (float *)(A + 5057024) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5188096) + 0, (float *)(A + 5515776) + 0, (float *)(A + 5220864) + 0, (float *)(A + 5745152) + 0, (float *)(A + 5777920) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5319168) + 0, (float *)(A + 5548544) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 5745152) + 0, (float *)(A + 5777920) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 5384704) + 0);
+  k37_matmul((float *)(A + 5384704) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 5089792) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 4991488) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 4958720) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 5024256) + 0, (float *)(A + 5057024) + 0);
+  k32_mul_sub((float *)(A + 4925952) + 0, (float *)(A + 5286400) + 0);
+  k33_sub_mul((float *)(A + 4991488) + 0, (float *)(A + 5319168) + 0);
+  k38_mul_addn_mul((float *)(A + 5220864) + 0, (float *)(A + 5253632) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4925952) + 0, (float *)(A + 698880) + 0, (float *)(A + 4827648) + 0, (float *)(A + 5057024) + 0, (float *)(A + 4958720) + 0, (float *)(A + 5286400) + 0, (float *)(A + 4991488) + 0, (float *)(A + 5515776) + 0, (float *)(A + 5548544) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5089792) + 0, (float *)(A + 5319168) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 5515776) + 0, (float *)(A + 5548544) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 5155328) + 0);
+  k37_matmul((float *)(A + 5155328) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 4860416) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 4762112) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 4729344) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 4794880) + 0, (float *)(A + 4827648) + 0);
+  k32_mul_sub((float *)(A + 4696576) + 0, (float *)(A + 5057024) + 0);
+  k33_sub_mul((float *)(A + 4762112) + 0, (float *)(A + 5089792) + 0);
+  k38_mul_addn_mul((float *)(A + 4991488) + 0, (float *)(A + 5024256) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4696576) + 0, (float *)(A + 698880) + 0, (float *)(A + 4598272) + 0, (float *)(A + 4827648) + 0, (float *)(A + 4729344) + 0, (float *)(A + 5057024) + 0, (float *)(A + 4762112) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5319168) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 4860416) + 0, (float *)(A + 5089792) + 0, (float *)(A + 698880) + 0);
+  k36_concat((float *)(A + 5286400) + 0, (float *)(A + 5319168) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 4925952) + 0);
+  k37_matmul((float *)(A + 4925952) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 4631040) + 0, (float *)(A + 698880) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 4532736) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 4499968) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 4565504) + 0, (float *)(A + 4598272) + 0);
+  k32_mul_sub((float *)(A + 4467200) + 0, (float *)(A + 4827648) + 0);
+  k33_sub_mul((float *)(A + 4532736) + 0, (float *)(A + 4860416) + 0);
+  k38_mul_addn_mul((float *)(A + 4762112) + 0, (float *)(A + 4794880) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4467200) + 0, (float *)(A + 698880) + 0, (float *)(A + 68096) + 0, (float *)(A + 4598272) + 0, (float *)(A + 4499968) + 0, (float *)(A + 4827648) + 0, (float *)(A + 4532736) + 0, (float *)(A + 5057024) + 0, (float *)(A + 5089792) + 0, (float *)(A + 9742848) + 0);
+  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 4631040) + 0, (float *)(A + 4860416) + 0, (float *)(A + 68096) + 0);
+  k36_concat((float *)(A + 5057024) + 0, (float *)(A + 5089792) + 0, (float *)(A + 9742848) + 0, (float *)(A + 68096) + 0, (float *)(A + 4696576) + 0);
+  k37_matmul((float *)(A + 4696576) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 68096) + 0);
+  k32_mul_sub((float *)(A + 100864) + 0, (float *)(A + 535040) + 0);
+  k35_mul_mul((float *)(A + 68096) + 0, (float *)(A + 133632) + 0, (float *)(A + 535040) + 0, (float *)(A + 698880) + 0);
+  k33_sub_mul((float *)(A + 35328) + 0, (float *)(A + 535040) + 0);
+  k32_mul_sub((float *)(A + 2560) + 0, (float *)(A + 4434432) + 0);
+  k33_sub_mul((float *)(A + 133632) + 0, (float *)(A + 4598272) + 0);
+  k39_mul_addn_mul((float *)(A + 4532736) + 0, (float *)(A + 4565504) + 0, (float *)(A + 698880) + 0, (float *)(A + 2560) + 0, (float *)(A + 535040) + 0, (float *)(A + 35328) + 0, (float *)(A + 4434432) + 0, (float *)(A + 133632) + 0, (float *)(A + 4631040) + 0);
+  k40_const((float *)(A + 2560) + 0);
+  k35_mul_mul((float *)(A + 68096) + 0, (float *)(A + 100864) + 0, (float *)(A + 4598272) + 0, (float *)(A + 35328) + 0);
+  k36_concat((float *)(A + 133632) + 0, (float *)(A + 2560) + 0, (float *)(A + 4631040) + 0, (float *)(A + 35328) + 0, (float *)(A + 4467200) + 0);
+  k41_stack((float *)(A + 403968) + 0, (float *)(A + 731648) + 0, (float *)(A + 862720) + 0, (float *)(A + 567808) + 0, (float *)(A + 9775616) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9054720) + 0, (float *)(A + 8825344) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8366592) + 0, (float *)(A + 8137216) + 0, (float *)(A + 7907840) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7449088) + 0, (float *)(A + 7219712) + 0, (float *)(A + 6990336) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6531584) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6072832) + 0, (float *)(A + 5843456) + 0, (float *)(A + 5614080) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5155328) + 0, (float *)(A + 4925952) + 0, (float *)(A + 4696576) + 0, (float *)(A + 4467200) + 0, (float *)(A + 10430976) + 0);
+  k42_matmul((float *)(A + 10430976) + 0, (float *)(A + 203264) + 0, (float *)(A + 2560) + 0);
+  k57_mul((float *)(A + 2560) + 0, (float *)(A + 5057024) + 0);
+  k58_mul_mul((float *)(A + 2560) + 0, (float *)(A + 5286400) + 0);
+  k59_add_pow_sub(P + 82192 /* opt.step */, (float *)(A + 201792) + 0, (float *)(A + 201856) + 0);
+  k60_mul_add_sqrt(P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 5286400) + 0, (float *)(A + 201856) + 0, (float *)(A + 2560) + 0, (float *)(A + 5515776) + 0);
+  k61_pow_sub_div((float *)(A + 201792) + 0, (float *)(A + 201920) + 0);
+  k43_stack((float *)(A + 4696576) + 0, (float *)(A + 4925952) + 0, (float *)(A + 5155328) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5614080) + 0, (float *)(A + 5843456) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6531584) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6990336) + 0, (float *)(A + 7219712) + 0, (float *)(A + 7449088) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8137216) + 0, (float *)(A + 8366592) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8825344) + 0, (float *)(A + 9054720) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9775616) + 0, (float *)(A + 567808) + 0, (float *)(A + 862720) + 0, (float *)(A + 731648) + 0, (float *)(A + 403968) + 0, (float *)(A + 14100992) + 0);
+  k44_stack((float *)(A + 166400) + 0, (float *)(A + 4663808) + 0, (float *)(A + 4893184) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5351936) + 0, (float *)(A + 5581312) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6040064) + 0, (float *)(A + 6269440) + 0, (float *)(A + 6498816) + 0, (float *)(A + 6728192) + 0, (float *)(A + 6957568) + 0, (float *)(A + 7186944) + 0, (float *)(A + 7416320) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7875072) + 0, (float *)(A + 8104448) + 0, (float *)(A + 8333824) + 0, (float *)(A + 8563200) + 0, (float *)(A + 8792576) + 0, (float *)(A + 9021952) + 0, (float *)(A + 9251328) + 0, (float *)(A + 9480704) + 0, (float *)(A + 9710080) + 0, (float *)(A + 9939456) + 0, (float *)(A + 10168832) + 0, (float *)(A + 10398208) + 0, (float *)(A + 567808) + 0);
+  k45_matmul((float *)(A + 14100992) + 0, (float *)(A + 567808) + 0, (float *)(A + 202048) + 0);
+  k62_mul((float *)(A + 202048) + 0, (float *)(A + 14100992) + 0);
+  k63_mul_mul((float *)(A + 202048) + 0, (float *)(A + 14363136) + 0);
+  k64_mul_add_sqrt(P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 14363136) + 0, (float *)(A + 201856) + 0, (float *)(A + 202048) + 0, (float *)(A + 14625280) + 0);
+  k46_sum_to((float *)(A + 10430976) + 0, (float *)(A + 59904) + 0);
+  k65_mul((float *)(A + 59904) + 0, (float *)(A + 61952) + 0);
+  k66_mul_mul((float *)(A + 59904) + 0, (float *)(A + 64000) + 0);
+  k67_mul_add_sqrt(P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 64000) + 0, (float *)(A + 201856) + 0, (float *)(A + 59904) + 0, (float *)(A + 66048) + 0);
+  k67_mul_add_sqrt(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 64000) + 0, (float *)(A + 201856) + 0, (float *)(A + 5114368) + 0, (float *)(A + 5116416) + 0);
+  k47_matmul((float *)(A + 0) + 0, (float *)(A + 4401664) + 0, (float *)(A + 5573120) + 0);
+  k68_mul((float *)(A + 5573120) + 0, (float *)(A + 68096) + 0);
+  k69_mul_mul((float *)(A + 5573120) + 0, (float *)(A + 73216) + 0);
+  k70_mul_add_sqrt(P + 245280 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 73216) + 0, (float *)(A + 201856) + 0, (float *)(A + 5573120) + 0, (float *)(A + 78336) + 0);
+  k48_sum_to((float *)(A + 0) + 0, (float *)(A + 64000) + 0);
+  k71_mul((float *)(A + 64000) + 0, (float *)(A + 64064) + 0);
+  k72_mul_mul((float *)(A + 64000) + 0, (float *)(A + 64128) + 0);
+  k73_mul_add_sqrt(P + 246576 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 64128) + 0, (float *)(A + 201856) + 0, (float *)(A + 64000) + 0, (float *)(A + 64192) + 0);
+  k49_mul_neg((float *)(A + 201984) + 0, (float *)(A + 64128) + 0);
+  k50_mul((float *)(A + 201728) + 0, (float *)(A + 201856) + 0);
+  k74_mul_add_div(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 5057024) + 0, (float *)(A + 5515776) + 0, (float *)(A + 201920) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 10103296) + 0, (float *)(A + 10332672) + 0);
+  k75_mul_add_div(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 14100992) + 0, (float *)(A + 14625280) + 0, (float *)(A + 201920) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 14363136) + 0, (float *)(A + 14887424) + 0);
+  k76_mul_add_div(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 61952) + 0, (float *)(A + 66048) + 0, (float *)(A + 201920) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 5578240) + 0);
+  k76_mul_add_div(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 61952) + 0, (float *)(A + 5116416) + 0, (float *)(A + 201920) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 64256) + 0, (float *)(A + 5118464) + 0);
+  k77_mul_add_div(P + 244000 /* opt.dense1.weight.exp_avg */, (float *)(A + 68096) + 0, (float *)(A + 78336) + 0, (float *)(A + 201920) + 0, P + 80896 /* dense1.weight */, (float *)(A + 73216) + 0, (float *)(A + 10160640) + 0);
+  k78_mul_add_div(P + 246560 /* opt.dense1.bias.exp_avg */, (float *)(A + 64064) + 0, (float *)(A + 64192) + 0, (float *)(A + 201920) + 0, P + 82176 /* dense1.bias */, (float *)(A + 201984) + 0, (float *)(A + 2048) + 0);
 }
 
 float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -3791,28 +3451,27 @@ float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_
   fmnist_lstm_train_step_1(P, in, A, seed);
   fmnist_lstm_train_step_2(P, in, A, seed);
   fmnist_lstm_train_step_3(P, in, A, seed);
-  fmnist_lstm_train_step_4(P, in, A, seed);
-  k54_copy((float *)(A + 201856) + 0, &loss);
-  if (metrics) k54_copy((float *)(A + 201984) + 0, &metrics->accuracy);
-  k54_copy((float *)(A + 201792) + 0, params + 82192);
-  k55_copy((float *)(A + 4368896) + 0, params + 82208);
-  k55_copy((float *)(A + 35328) + 0, params + 96544);
-  k55_copy((float *)(A + 133632) + 0, params + 0);
-  k56_copy((float *)(A + 14363136) + 0, params + 110880);
-  k56_copy((float *)(A + 202048) + 0, params + 176416);
-  k56_copy((float *)(A + 14887424) + 0, params + 14336);
-  k57_copy((float *)(A + 92672) + 0, params + 241952);
-  k57_copy((float *)(A + 464192) + 0, params + 242464);
-  k57_copy((float *)(A + 4496896) + 0, params + 79872);
-  k57_copy((float *)(A + 94720) + 0, params + 242976);
-  k57_copy((float *)(A + 96768) + 0, params + 243488);
-  k57_copy((float *)(A + 5348864) + 0, params + 80384);
-  k58_copy((float *)(A + 0) + 0, params + 244000);
-  k58_copy((float *)(A + 4491776) + 0, params + 245280);
-  k58_copy((float *)(A + 190976) + 0, params + 80896);
-  k59_copy((float *)(A + 468416) + 0, params + 246560);
-  k59_copy((float *)(A + 468288) + 0, params + 246576);
-  k59_copy((float *)(A + 468544) + 0, params + 82176);
+  k51_copy((float *)(A + 64128) + 0, &loss);
+  if (metrics) k51_copy((float *)(A + 201856) + 0, &metrics->accuracy);
+  k51_copy((float *)(A + 201792) + 0, params + 82192);
+  k52_copy((float *)(A + 10103296) + 0, params + 82208);
+  k52_copy((float *)(A + 2560) + 0, params + 96544);
+  k52_copy((float *)(A + 10332672) + 0, params + 0);
+  k53_copy((float *)(A + 14363136) + 0, params + 110880);
+  k53_copy((float *)(A + 202048) + 0, params + 176416);
+  k53_copy((float *)(A + 14887424) + 0, params + 14336);
+  k54_copy((float *)(A + 0) + 0, params + 241952);
+  k54_copy((float *)(A + 59904) + 0, params + 242464);
+  k54_copy((float *)(A + 5578240) + 0, params + 79872);
+  k54_copy((float *)(A + 64256) + 0, params + 242976);
+  k54_copy((float *)(A + 5114368) + 0, params + 243488);
+  k54_copy((float *)(A + 5118464) + 0, params + 80384);
+  k55_copy((float *)(A + 73216) + 0, params + 244000);
+  k55_copy((float *)(A + 5573120) + 0, params + 245280);
+  k55_copy((float *)(A + 10160640) + 0, params + 80896);
+  k56_copy((float *)(A + 201984) + 0, params + 246560);
+  k56_copy((float *)(A + 64000) + 0, params + 246576);
+  k56_copy((float *)(A + 2048) + 0, params + 82176);
   return loss;
 }
 
@@ -3826,19 +3485,19 @@ typedef struct {
 static void fmnist_lstm_step_1(const float *restrict P, const fmnist_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k82_sub_div(in->x + 0, (float *)(A + 57344) + 0);
-  k83_matmul((float *)(A + 57344) + 0, (float *)(A + 0) + 0, (float *)(A + 57472) + 0);
+  k79_sub_div(in->x + 0, (float *)(A + 57344) + 0);
+  k80_matmul((float *)(A + 57344) + 0, (float *)(A + 0) + 0, (float *)(A + 57472) + 0);
   k8_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 59520) + 0);
-  k84_matmul(in->state0 + 0, (float *)(A + 59520) + 0, (float *)(A + 0) + 0);
-  k85_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 2048) + 0);
-  k86_add_add((float *)(A + 57472) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 2048) + 0, (float *)(A + 0) + 0);
-  k87_tanh((float *)(A + 0) + 256, (float *)(A + 2048) + 0);
-  k88_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 2048) + 0, (float *)(A + 2560) + 0);
-  k89_sigmoid_mul_add((float *)(A + 0) + 128, in->state1 + 0, (float *)(A + 2560) + 0, (float *)(A + 2048) + 0, (float *)(A + 3072) + 0);
+  k81_matmul(in->state0 + 0, (float *)(A + 59520) + 0, (float *)(A + 0) + 0);
+  k82_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 2048) + 0);
+  k83_add_add((float *)(A + 57472) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 2048) + 0, (float *)(A + 0) + 0);
+  k84_tanh((float *)(A + 0) + 256, (float *)(A + 2048) + 0);
+  k85_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 2048) + 0, (float *)(A + 2560) + 0);
+  k86_sigmoid_mul_add((float *)(A + 0) + 128, in->state1 + 0, (float *)(A + 2560) + 0, (float *)(A + 2048) + 0, (float *)(A + 3072) + 0);
   k14_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4096) + 0);
-  k88_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 3072) + 0, (float *)(A + 2560) + 0);
-  k90_matmul((float *)(A + 2560) + 0, (float *)(A + 4096) + 0, (float *)(A + 3072) + 0);
-  k91_add((float *)(A + 3072) + 0, P + 82176 /* dense1.bias */, (float *)(A + 3136) + 0);
+  k85_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 3072) + 0, (float *)(A + 2560) + 0);
+  k87_matmul((float *)(A + 2560) + 0, (float *)(A + 4096) + 0, (float *)(A + 3072) + 0);
+  k88_add((float *)(A + 3072) + 0, P + 82176 /* dense1.bias */, (float *)(A + 3136) + 0);
 }
 
 void fmnist_lstm_step(const float *params, fmnist_lstm_state *state, const fmnist_lstm_step_input *input, fmnist_lstm_step_outputs *out, void *arena) {
@@ -3853,9 +3512,9 @@ void fmnist_lstm_step(const float *params, fmnist_lstm_state *state, const fmnis
   in_.state1 = state->state1;
   (void)P, (void)A;
   fmnist_lstm_step_1(P, in, A, seed);
-  if (out) k92_copy((float *)(A + 3136) + 0, out->logits);
-  k93_copy((float *)(A + 2560) + 0, state->state0);
-  k93_copy((float *)(A + 2048) + 0, state->state1);
+  if (out) k89_copy((float *)(A + 3136) + 0, out->logits);
+  k90_copy((float *)(A + 2560) + 0, state->state0);
+  k90_copy((float *)(A + 2048) + 0, state->state1);
 }
 
 void fmnist_lstm_reset(fmnist_lstm_state *state) {

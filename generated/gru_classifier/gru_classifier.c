@@ -732,28 +732,8 @@ static void k27_mul_sub(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k28_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t2;
-  }
-}
-
-/* pad [64, 384] (specs/gru_classifier.lua:7) */
-static void k29_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 24576; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[256 + i0 * 384 + i1 * 1] = a0[i0 * 128 + i1 * 1];
-  }
-}
-
 /* fused: sub mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k30_sub_mul(const float *restrict a0, float *restrict out0) {
+static void k28_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (1.0f - a0[i0 * 1]);
     const float t1 = (a0[i0 * 1] * t0);
@@ -761,27 +741,8 @@ static void k30_sub_mul(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k31_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 384 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 128 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t1;
-  }
-}
-
-/* pad [64, 384] (specs/gru_classifier.lua:7) */
-static void k32_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 24576; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[0 + i0 * 384 + i1 * 1] = a0[i0 * 128 + i1 * 1];
-  }
-}
-
 /* fused: mul neg over neg [64, 128] (specs/gru_classifier.lua:7) */
-static void k33_mul_neg(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k29_mul_neg(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (-t0);
@@ -790,15 +751,30 @@ static void k33_mul_neg(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k34_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k30_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     out0[i0 * 1] = t0;
   }
 }
 
+/* fused: mul mul mul mul mul over mul [64, 128] (specs/gru_classifier.lua:7) */
+static void k31_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 128 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 384 + i1 * 1]);
+      const float t3 = (t2 * a4[i0 * 128 + i1 * 1]);
+      const float t4 = (t1 * a5[i0 * 128 + i1 * 1]);
+      out0[i0 * 128 + i1 * 1] = t1;
+      out1[i0 * 128 + i1 * 1] = t3;
+      out2[i0 * 128 + i1 * 1] = t4;
+  }
+}
+
 /* fused: mul addn mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k35_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k32_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 + a2[i0 * 1]);
@@ -807,25 +783,24 @@ static void k35_mul_addn_mul(const float *restrict a0, const float *restrict a1,
   }
 }
 
-/* pad [64, 384] (specs/gru_classifier.lua:7) */
-static void k36_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 24576; i++) out[i] = 0.0f;
+/* concat [64, 384] (specs/gru_classifier.lua:7) */
+static void k33_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[128 + i0 * 384 + i1 * 1] = a0[i0 * 128 + i1 * 1];
+      out[0 + i0 * 384 + i1 * 1] = a0[i0 * 128 + i1 * 1];
   }
-}
-
-/* fused: addn over addn [64, 384] (specs/gru_classifier.lua:7) */
-static void k37_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 24576; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1] + a2[i0 * 1]);
-    out0[i0 * 1] = t0;
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      out[128 + i0 * 384 + i1 * 1] = a1[i0 * 128 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      out[256 + i0 * 384 + i1 * 1] = a2[i0 * 128 + i1 * 1];
   }
 }
 
 /* matmul [64, 128] (specs/gru_classifier.lua:7) */
-static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k34_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -870,39 +845,57 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: mul addn mul mul mul mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k39_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 + a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (t1 * a4[i0 * 1]);
-    const float t4 = (t3 * a5[i0 * 1]);
-    const float t5 = (t4 * a6[i0 * 1]);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t2;
-    out2[i0 * 1] = t4;
-    out3[i0 * 1] = t5;
+/* fused: mul addn mul mul mul mul mul mul mul neg addn mul mul over mul [64, 128] (specs/gru_classifier.lua:7) */
+static void k35_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
+      const float t1 = (t0 + a2[i0 * 128 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 128 + i1 * 1]);
+      const float t3 = (t1 * a4[i0 * 128 + i1 * 1]);
+      const float t4 = (t3 * a5[i0 * 128 + i1 * 1]);
+      const float t5 = (t4 * a6[i0 * 384 + i1 * 1]);
+      const float t6 = (t5 * a7[i0 * 128 + i1 * 1]);
+      const float t7 = (t1 * a8[i0 * 128 + i1 * 1]);
+      const float t8 = (t1 * a9[i0 * 128 + i1 * 1]);
+      const float t9 = (-t8);
+      const float t10 = (t7 + t9);
+      const float t11 = (t10 * a10[i0 * 128 + i1 * 1]);
+      const float t12 = (t4 * a11[i0 * 128 + i1 * 1]);
+      out0[i0 * 128 + i1 * 1] = t2;
+      out1[i0 * 128 + i1 * 1] = t4;
+      out2[i0 * 128 + i1 * 1] = t6;
+      out3[i0 * 128 + i1 * 1] = t11;
+      out4[i0 * 128 + i1 * 1] = t12;
   }
 }
 
-/* fused: addn mul mul mul mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k40_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (t0 * a3[i0 * 1]);
-    const float t3 = (t2 * a4[i0 * 1]);
-    const float t4 = (t3 * a5[i0 * 1]);
-    out0[i0 * 1] = t0;
-    out1[i0 * 1] = t1;
-    out2[i0 * 1] = t3;
-    out3[i0 * 1] = t4;
+/* fused: addn mul mul mul mul mul mul mul neg addn mul mul over mul [64, 128] (specs/gru_classifier.lua:7) */
+static void k36_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      const float t0 = (a0[i0 * 128 + i1 * 1] + a1[i0 * 128 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 128 + i1 * 1]);
+      const float t2 = (t0 * a3[i0 * 128 + i1 * 1]);
+      const float t3 = (t2 * a4[i0 * 128 + i1 * 1]);
+      const float t4 = (t3 * a5[i0 * 384 + i1 * 1]);
+      const float t5 = (t4 * a6[i0 * 128 + i1 * 1]);
+      const float t6 = (t0 * a7[i0 * 128 + i1 * 1]);
+      const float t7 = (t0 * a8[i0 * 128 + i1 * 1]);
+      const float t8 = (-t7);
+      const float t9 = (t6 + t8);
+      const float t10 = (t9 * a9[i0 * 128 + i1 * 1]);
+      const float t11 = (t3 * a10[i0 * 128 + i1 * 1]);
+      out0[i0 * 128 + i1 * 1] = t1;
+      out1[i0 * 128 + i1 * 1] = t3;
+      out2[i0 * 128 + i1 * 1] = t5;
+      out3[i0 * 128 + i1 * 1] = t10;
+      out4[i0 * 128 + i1 * 1] = t11;
   }
 }
 
-/* fused: addn mul mul mul mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k41_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: addn mul mul mul mul mul neg mul over mul [64, 128] (specs/gru_classifier.lua:7) */
+static void k37_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1 * 1] + a1[i0 * 128 + i1 * 1]);
@@ -910,24 +903,17 @@ static void k41_addn_mul_mul(const float *restrict a0, const float *restrict a1,
       const float t2 = (t1 * a3[i0 * 128 + i1 * 1]);
       const float t3 = (t2 * a4[i0 * 384 + i1 * 1]);
       const float t4 = (t3 * a5[i0 * 128 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t0;
-      out1[i0 * 128 + i1 * 1] = t2;
-      out2[i0 * 128 + i1 * 1] = t4;
-  }
-}
-
-/* fused: mul neg mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k42_mul_neg_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (-t0);
-    const float t2 = (t1 * a2[i0 * 1]);
-    out0[i0 * 1] = t2;
+      const float t5 = (t0 * a6[i0 * 128 + i1 * 1]);
+      const float t6 = (-t5);
+      const float t7 = (t6 * a7[i0 * 128 + i1 * 1]);
+      out0[i0 * 128 + i1 * 1] = t2;
+      out1[i0 * 128 + i1 * 1] = t4;
+      out2[i0 * 128 + i1 * 1] = t7;
   }
 }
 
 /* stack [64, 28, 384] (specs/gru_classifier.lua:7) */
-static void k43_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+static void k38_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[0 + i0 * 10752 + i1 * 1] = a0[i0 * 384 + i1 * 1];
@@ -1043,7 +1029,7 @@ static void k43_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [384, 28] (specs/gru_classifier.lua:7) */
-static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 384; i += 8)
     for (long j = 0; j < 16; j += 16) {
       float acc0[16] = {0.0f};
@@ -1131,7 +1117,7 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* stack [64, 27, 384] (specs/gru_classifier.lua:7) */
-static void k45_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+static void k40_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[0 + i0 * 10368 + i1 * 1] = a0[i0 * 384 + i1 * 1];
@@ -1243,7 +1229,7 @@ static void k45_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* stack [64, 27, 128] (specs/gru_classifier.lua:7) */
-static void k46_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+static void k41_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[0 + i0 * 3456 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1355,7 +1341,7 @@ static void k46_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [384, 128] (specs/gru_classifier.lua:7) */
-static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 384; i += 8)
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -1401,7 +1387,7 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [384] (specs/gru_classifier.lua:7) */
-static void k48_sum_to(const float *restrict a0, float *restrict out) {
+static void k43_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 384; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++)
@@ -1411,7 +1397,7 @@ static void k48_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [10, 128] (specs/gru_classifier.lua:7) */
-static void k49_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 8; i += 8)
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -1475,7 +1461,7 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/gru_classifier.lua:7) */
-static void k50_sum_to(const float *restrict a0, float *restrict out) {
+static void k45_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1484,25 +1470,25 @@ static void k50_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/gru_classifier.lua:10) */
-static void k51_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k46_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/gru_classifier.lua:11) */
-static void k52_mul(const float *restrict a0, float *restrict out0) {
+static void k47_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/gru_classifier.lua:10) */
-static void k53_copy(const float *restrict a0, float *restrict out) {
+static void k48_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [384, 28] (specs/gru_classifier.lua:7) */
-static void k54_copy(const float *restrict a0, float *restrict out) {
+static void k49_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
@@ -1510,7 +1496,7 @@ static void k54_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [384, 128] (specs/gru_classifier.lua:7) */
-static void k55_copy(const float *restrict a0, float *restrict out) {
+static void k50_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1518,14 +1504,14 @@ static void k55_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [384] (specs/gru_classifier.lua:7) */
-static void k56_copy(const float *restrict a0, float *restrict out) {
+static void k51_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [10, 128] (specs/gru_classifier.lua:7) */
-static void k57_copy(const float *restrict a0, float *restrict out) {
+static void k52_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1533,14 +1519,14 @@ static void k57_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/gru_classifier.lua:7) */
-static void k58_copy(const float *restrict a0, float *restrict out) {
+static void k53_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [384, 28] */
-static void k59_mul(const float *restrict a0, float *restrict out0) {
+static void k54_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1548,7 +1534,7 @@ static void k59_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [384, 28] */
-static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k55_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1557,7 +1543,7 @@ static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k61_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k56_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1567,7 +1553,7 @@ static void k61_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [384, 28] */
-static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k57_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1580,7 +1566,7 @@ static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k63_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k58_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -1588,7 +1574,7 @@ static void k63_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [384, 128] */
-static void k64_mul(const float *restrict a0, float *restrict out0) {
+static void k59_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1596,7 +1582,7 @@ static void k64_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [384, 128] */
-static void k65_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1605,7 +1591,7 @@ static void k65_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [384, 128] */
-static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1618,7 +1604,7 @@ static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [384] */
-static void k67_mul(const float *restrict a0, float *restrict out0) {
+static void k62_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1626,7 +1612,7 @@ static void k67_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [384] */
-static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1635,7 +1621,7 @@ static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [384] */
-static void k69_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1648,7 +1634,7 @@ static void k69_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 128] */
-static void k70_mul(const float *restrict a0, float *restrict out0) {
+static void k65_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1656,7 +1642,7 @@ static void k70_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 128] */
-static void k71_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1665,7 +1651,7 @@ static void k71_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 128] */
-static void k72_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1678,7 +1664,7 @@ static void k72_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k73_mul(const float *restrict a0, float *restrict out0) {
+static void k68_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1686,7 +1672,7 @@ static void k73_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k74_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1695,7 +1681,7 @@ static void k74_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k75_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1708,7 +1694,7 @@ static void k75_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [384, 28] */
-static void k76_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1721,7 +1707,7 @@ static void k76_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [384, 128] */
-static void k77_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1734,7 +1720,7 @@ static void k77_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [384] */
-static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1747,7 +1733,7 @@ static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 128] */
-static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1760,7 +1746,7 @@ static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k75_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1773,7 +1759,7 @@ static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [1, 384] (specs/gru_classifier.lua:7) */
-static void k81_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k76_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 256; j += 256) {
       float acc0[256] = {0.0f};
@@ -1805,7 +1791,7 @@ static void k81_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 384] (specs/gru_classifier.lua:7) */
-static void k82_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k77_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 256; j += 256) {
       float acc0[256] = {0.0f};
@@ -1837,7 +1823,7 @@ static void k82_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 384] (specs/gru_classifier.lua:7) */
-static void k83_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k78_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1846,7 +1832,7 @@ static void k83_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add sigmoid mul add tanh over tanh [1, 128] (specs/gru_classifier.lua:7) */
-static void k84_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k79_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1859,7 +1845,7 @@ static void k84_add_sigmoid_mul(const float *restrict a0, const float *restrict 
 }
 
 /* fused: add sigmoid sub mul mul add over add [1, 128] (specs/gru_classifier.lua:7) */
-static void k85_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k80_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1873,7 +1859,7 @@ static void k85_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (specs/gru_classifier.lua:7) */
-static void k86_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k81_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
@@ -1891,7 +1877,7 @@ static void k86_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/gru_classifier.lua:7) */
-static void k87_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k82_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1900,7 +1886,7 @@ static void k87_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/gru_classifier.lua:7) */
-static void k88_copy(const float *restrict a0, float *restrict out) {
+static void k83_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -1908,7 +1894,7 @@ static void k88_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out add [1, 128] (specs/gru_classifier.lua:7) */
-static void k89_copy(const float *restrict a0, float *restrict out) {
+static void k84_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2293,415 +2279,219 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k25_exp_mul_sub((float *)(A + 9944064) + 0, (float *)(A + 9946752) + 0, (float *)(A + 9949184) + 0, (float *)(A + 9938944) + 0);
   k26_matmul((float *)(A + 9938944) + 0, P + 60672 /* dense1.weight */, (float *)(A + 3024896) + 0);
   k27_mul_sub((float *)(A + 9906176) + 0, (float *)(A + 3057664) + 0);
-  k28_mul_mul_mul((float *)(A + 3024896) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 9873408) + 0, (float *)(A + 3090432) + 0, (float *)(A + 131072) + 0);
-  k29_pad((float *)(A + 131072) + 0, (float *)(A + 163840) + 0);
-  k30_sub_mul((float *)(A + 9873408) + 0, (float *)(A + 131072) + 0);
-  k31_mul_mul((float *)(A + 3090432) + 0, (float *)(A + 3123200) + 256, (float *)(A + 131072) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 3123200) + 0);
-  k33_mul_neg((float *)(A + 3024896) + 0, (float *)(A + 9906176) + 0, (float *)(A + 131072) + 0);
-  k34_mul((float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 3024896) + 0, (float *)(A + 10102784) + 0, (float *)(A + 131072) + 0, (float *)(A + 3057664) + 0, (float *)(A + 65536) + 0);
-  k36_pad((float *)(A + 65536) + 0, (float *)(A + 262144) + 0);
-  k37_addn((float *)(A + 163840) + 0, (float *)(A + 3123200) + 0, (float *)(A + 262144) + 0, (float *)(A + 360448) + 0);
-  k38_matmul((float *)(A + 360448) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 9644032) + 0, (float *)(A + 3057664) + 0);
-  k39_mul_addn_mul((float *)(A + 3024896) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 9676800) + 0, (float *)(A + 10070016) + 0, (float *)(A + 3057664) + 0, (float *)(A + 9611264) + 0, (float *)(A + 9873408) + 0, (float *)(A + 9906176) + 0, (float *)(A + 131072) + 0, (float *)(A + 163840) + 0);
-  k29_pad((float *)(A + 163840) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 9611264) + 0, (float *)(A + 32768) + 0);
-  k31_mul_mul((float *)(A + 131072) + 0, (float *)(A + 9971712) + 256, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k32_pad((float *)(A + 65536) + 0, (float *)(A + 163840) + 0);
-  k33_mul_neg((float *)(A + 9873408) + 0, (float *)(A + 9644032) + 0, (float *)(A + 9611264) + 0);
-  k34_mul((float *)(A + 9676800) + 0, (float *)(A + 10070016) + 0, (float *)(A + 9644032) + 0);
-  k35_mul_addn_mul((float *)(A + 9873408) + 0, (float *)(A + 9840640) + 0, (float *)(A + 9611264) + 0, (float *)(A + 9644032) + 0, (float *)(A + 9676800) + 0);
-  k36_pad((float *)(A + 9676800) + 0, (float *)(A + 9949184) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 163840) + 0, (float *)(A + 9949184) + 0, (float *)(A + 9611264) + 0);
-  k38_matmul((float *)(A + 9611264) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 9873408) + 0);
-  k27_mul_sub((float *)(A + 9381888) + 0, (float *)(A + 10047488) + 0);
-  k40_addn_mul_mul((float *)(A + 9906176) + 0, (float *)(A + 9873408) + 0, (float *)(A + 9414656) + 0, (float *)(A + 9807872) + 0, (float *)(A + 10047488) + 0, (float *)(A + 9349120) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 3024896) + 0, (float *)(A + 3057664) + 0);
-  k29_pad((float *)(A + 3057664) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 9349120) + 0, (float *)(A + 3057664) + 0);
-  k31_mul_mul((float *)(A + 3024896) + 0, (float *)(A + 9709568) + 256, (float *)(A + 3057664) + 0, (float *)(A + 9349120) + 0);
-  k32_pad((float *)(A + 9349120) + 0, (float *)(A + 9709568) + 0);
-  k33_mul_neg((float *)(A + 32768) + 0, (float *)(A + 9381888) + 0, (float *)(A + 3057664) + 0);
-  k34_mul((float *)(A + 9414656) + 0, (float *)(A + 9807872) + 0, (float *)(A + 10047488) + 0);
-  k35_mul_addn_mul((float *)(A + 32768) + 0, (float *)(A + 9578496) + 0, (float *)(A + 3057664) + 0, (float *)(A + 10047488) + 0, (float *)(A + 9807872) + 0);
-  k36_pad((float *)(A + 9807872) + 0, (float *)(A + 9349120) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 9709568) + 0, (float *)(A + 9349120) + 0, (float *)(A + 557056) + 0);
-  k38_matmul((float *)(A + 557056) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 9119744) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 9152512) + 0, (float *)(A + 9545728) + 0, (float *)(A + 3057664) + 0, (float *)(A + 9086976) + 0, (float *)(A + 9807872) + 0, (float *)(A + 10047488) + 0, (float *)(A + 9873408) + 0, (float *)(A + 9906176) + 0);
-  k29_pad((float *)(A + 9906176) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 9086976) + 0, (float *)(A + 3057664) + 0);
-  k31_mul_mul((float *)(A + 9873408) + 0, (float *)(A + 9447424) + 256, (float *)(A + 3057664) + 0, (float *)(A + 9086976) + 0);
-  k32_pad((float *)(A + 9086976) + 0, (float *)(A + 9447424) + 0);
-  k33_mul_neg((float *)(A + 9807872) + 0, (float *)(A + 9119744) + 0, (float *)(A + 3057664) + 0);
+  k28_sub_mul((float *)(A + 9873408) + 0, (float *)(A + 3090432) + 0);
+  k29_mul_neg((float *)(A + 3024896) + 0, (float *)(A + 9906176) + 0, (float *)(A + 131072) + 0);
+  k30_mul((float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 9906176) + 0);
+  k31_mul_mul_mul((float *)(A + 3024896) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 3123200) + 256, (float *)(A + 3090432) + 0, (float *)(A + 9873408) + 0, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0);
+  k32_mul_addn_mul((float *)(A + 3024896) + 0, (float *)(A + 10102784) + 0, (float *)(A + 131072) + 0, (float *)(A + 9906176) + 0, (float *)(A + 65536) + 0);
+  k33_concat((float *)(A + 196608) + 0, (float *)(A + 65536) + 0, (float *)(A + 229376) + 0, (float *)(A + 3057664) + 0);
+  k34_matmul((float *)(A + 3057664) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 131072) + 0);
+  k27_mul_sub((float *)(A + 9644032) + 0, (float *)(A + 3155968) + 0);
+  k28_sub_mul((float *)(A + 9611264) + 0, (float *)(A + 3188736) + 0);
+  k30_mul((float *)(A + 9676800) + 0, (float *)(A + 10070016) + 0, (float *)(A + 9873408) + 0);
+  k35_mul_addn_mul((float *)(A + 3024896) + 0, (float *)(A + 32768) + 0, (float *)(A + 131072) + 0, (float *)(A + 9676800) + 0, (float *)(A + 10070016) + 0, (float *)(A + 3155968) + 0, (float *)(A + 9971712) + 256, (float *)(A + 3188736) + 0, (float *)(A + 9840640) + 0, (float *)(A + 9644032) + 0, (float *)(A + 9873408) + 0, (float *)(A + 9611264) + 0, (float *)(A + 9906176) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0, (float *)(A + 294912) + 0, (float *)(A + 327680) + 0);
+  k33_concat((float *)(A + 262144) + 0, (float *)(A + 294912) + 0, (float *)(A + 327680) + 0, (float *)(A + 9611264) + 0);
+  k34_matmul((float *)(A + 9611264) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 9381888) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 9349120) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 9414656) + 0, (float *)(A + 9807872) + 0, (float *)(A + 9873408) + 0);
+  k36_addn_mul_mul((float *)(A + 9906176) + 0, (float *)(A + 32768) + 0, (float *)(A + 9414656) + 0, (float *)(A + 9807872) + 0, (float *)(A + 131072) + 0, (float *)(A + 9709568) + 256, (float *)(A + 3024896) + 0, (float *)(A + 9578496) + 0, (float *)(A + 9381888) + 0, (float *)(A + 9873408) + 0, (float *)(A + 9349120) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3188736) + 0, (float *)(A + 9949184) + 0, (float *)(A + 9981952) + 0, (float *)(A + 10014720) + 0);
+  k33_concat((float *)(A + 9949184) + 0, (float *)(A + 9981952) + 0, (float *)(A + 10014720) + 0, (float *)(A + 9349120) + 0);
+  k34_matmul((float *)(A + 9349120) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 9119744) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 9086976) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 9152512) + 0, (float *)(A + 9545728) + 0, (float *)(A + 9807872) + 0);
+  k36_addn_mul_mul((float *)(A + 3155968) + 0, (float *)(A + 32768) + 0, (float *)(A + 9152512) + 0, (float *)(A + 9545728) + 0, (float *)(A + 131072) + 0, (float *)(A + 9447424) + 256, (float *)(A + 3024896) + 0, (float *)(A + 9316352) + 0, (float *)(A + 9119744) + 0, (float *)(A + 9807872) + 0, (float *)(A + 9086976) + 0, (float *)(A + 9873408) + 0, (float *)(A + 9906176) + 0, (float *)(A + 10014720) + 0, (float *)(A + 10047488) + 0, (float *)(A + 9709568) + 0);
+  k33_concat((float *)(A + 10014720) + 0, (float *)(A + 10047488) + 0, (float *)(A + 9709568) + 0, (float *)(A + 9086976) + 0);
+  k34_matmul((float *)(A + 9086976) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 8857600) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 8824832) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 8890368) + 0, (float *)(A + 9283584) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 9873408) + 0, (float *)(A + 32768) + 0, (float *)(A + 8890368) + 0, (float *)(A + 9283584) + 0, (float *)(A + 131072) + 0, (float *)(A + 9185280) + 256, (float *)(A + 3024896) + 0, (float *)(A + 9054208) + 0, (float *)(A + 8857600) + 0, (float *)(A + 3155968) + 0, (float *)(A + 8824832) + 0, (float *)(A + 9545728) + 0, (float *)(A + 9807872) + 0, (float *)(A + 9447424) + 0, (float *)(A + 9480192) + 0, (float *)(A + 9512960) + 0);
+  k33_concat((float *)(A + 9447424) + 0, (float *)(A + 9480192) + 0, (float *)(A + 9512960) + 0, (float *)(A + 8824832) + 0);
+  k34_matmul((float *)(A + 8824832) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 8595456) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 8562688) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 8628224) + 0, (float *)(A + 9021440) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 9545728) + 0, (float *)(A + 32768) + 0, (float *)(A + 8628224) + 0, (float *)(A + 9021440) + 0, (float *)(A + 131072) + 0, (float *)(A + 8923136) + 256, (float *)(A + 3024896) + 0, (float *)(A + 8792064) + 0, (float *)(A + 8595456) + 0, (float *)(A + 3155968) + 0, (float *)(A + 8562688) + 0, (float *)(A + 9283584) + 0, (float *)(A + 9512960) + 0, (float *)(A + 9873408) + 0, (float *)(A + 9185280) + 0, (float *)(A + 9218048) + 0);
+  k33_concat((float *)(A + 9873408) + 0, (float *)(A + 9185280) + 0, (float *)(A + 9218048) + 0, (float *)(A + 8562688) + 0);
+  k34_matmul((float *)(A + 8562688) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 8333312) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 8300544) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 8366080) + 0, (float *)(A + 8759296) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 9283584) + 0, (float *)(A + 32768) + 0, (float *)(A + 8366080) + 0, (float *)(A + 8759296) + 0, (float *)(A + 131072) + 0, (float *)(A + 8660992) + 256, (float *)(A + 3024896) + 0, (float *)(A + 8529920) + 0, (float *)(A + 8333312) + 0, (float *)(A + 3155968) + 0, (float *)(A + 8300544) + 0, (float *)(A + 9021440) + 0, (float *)(A + 9545728) + 0, (float *)(A + 9218048) + 0, (float *)(A + 9250816) + 0, (float *)(A + 8923136) + 0);
+  k33_concat((float *)(A + 9218048) + 0, (float *)(A + 9250816) + 0, (float *)(A + 8923136) + 0, (float *)(A + 8300544) + 0);
 }
 
 static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k34_mul((float *)(A + 9152512) + 0, (float *)(A + 9545728) + 0, (float *)(A + 9906176) + 0);
-  k35_mul_addn_mul((float *)(A + 9807872) + 0, (float *)(A + 9316352) + 0, (float *)(A + 3057664) + 0, (float *)(A + 9906176) + 0, (float *)(A + 9545728) + 0);
-  k36_pad((float *)(A + 9545728) + 0, (float *)(A + 9086976) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 9447424) + 0, (float *)(A + 9086976) + 0, (float *)(A + 655360) + 0);
-  k38_matmul((float *)(A + 655360) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3057664) + 0);
-  k27_mul_sub((float *)(A + 8857600) + 0, (float *)(A + 9545728) + 0);
-  k40_addn_mul_mul((float *)(A + 10047488) + 0, (float *)(A + 3057664) + 0, (float *)(A + 8890368) + 0, (float *)(A + 9283584) + 0, (float *)(A + 9545728) + 0, (float *)(A + 8824832) + 0, (float *)(A + 9807872) + 0, (float *)(A + 9906176) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k29_pad((float *)(A + 65536) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 8824832) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 32768) + 0, (float *)(A + 9185280) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 9185280) + 0);
-  k33_mul_neg((float *)(A + 9807872) + 0, (float *)(A + 8857600) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 8890368) + 0, (float *)(A + 9283584) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 9807872) + 0, (float *)(A + 9054208) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 9283584) + 0);
-  k36_pad((float *)(A + 9283584) + 0, (float *)(A + 8824832) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 9185280) + 0, (float *)(A + 8824832) + 0, (float *)(A + 753664) + 0);
-  k38_matmul((float *)(A + 753664) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 8595456) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 9906176) + 0, (float *)(A + 65536) + 0, (float *)(A + 8628224) + 0, (float *)(A + 9021440) + 0, (float *)(A + 3057664) + 0, (float *)(A + 8562688) + 0, (float *)(A + 9283584) + 0, (float *)(A + 9545728) + 0, (float *)(A + 9807872) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 8562688) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 9807872) + 0, (float *)(A + 8923136) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 8923136) + 0);
-  k33_mul_neg((float *)(A + 9283584) + 0, (float *)(A + 8595456) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 8628224) + 0, (float *)(A + 9021440) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 9283584) + 0, (float *)(A + 8792064) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 9021440) + 0);
-  k36_pad((float *)(A + 9021440) + 0, (float *)(A + 8562688) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 8923136) + 0, (float *)(A + 8562688) + 0, (float *)(A + 851968) + 0);
-  k38_matmul((float *)(A + 851968) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 8333312) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 9545728) + 0, (float *)(A + 65536) + 0, (float *)(A + 8366080) + 0, (float *)(A + 8759296) + 0, (float *)(A + 3057664) + 0, (float *)(A + 8300544) + 0, (float *)(A + 9021440) + 0, (float *)(A + 9283584) + 0, (float *)(A + 9906176) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 8300544) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 9906176) + 0, (float *)(A + 8660992) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 8660992) + 0);
-  k33_mul_neg((float *)(A + 9021440) + 0, (float *)(A + 8333312) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 8366080) + 0, (float *)(A + 8759296) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 9021440) + 0, (float *)(A + 8529920) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 8759296) + 0);
-  k36_pad((float *)(A + 8759296) + 0, (float *)(A + 8300544) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 8660992) + 0, (float *)(A + 8300544) + 0, (float *)(A + 950272) + 0);
-  k38_matmul((float *)(A + 950272) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 8071168) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 9283584) + 0, (float *)(A + 65536) + 0, (float *)(A + 8103936) + 0, (float *)(A + 8497152) + 0, (float *)(A + 3057664) + 0, (float *)(A + 8038400) + 0, (float *)(A + 8759296) + 0, (float *)(A + 9021440) + 0, (float *)(A + 9545728) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 8038400) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 9545728) + 0, (float *)(A + 8398848) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 8398848) + 0);
-  k33_mul_neg((float *)(A + 8759296) + 0, (float *)(A + 8071168) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 8103936) + 0, (float *)(A + 8497152) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 8759296) + 0, (float *)(A + 8267776) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 8497152) + 0);
-  k36_pad((float *)(A + 8497152) + 0, (float *)(A + 8038400) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 8398848) + 0, (float *)(A + 8038400) + 0, (float *)(A + 1048576) + 0);
-  k38_matmul((float *)(A + 1048576) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 7809024) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 9021440) + 0, (float *)(A + 65536) + 0, (float *)(A + 7841792) + 0, (float *)(A + 8235008) + 0, (float *)(A + 3057664) + 0, (float *)(A + 7776256) + 0, (float *)(A + 8497152) + 0, (float *)(A + 8759296) + 0, (float *)(A + 9283584) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 7776256) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 9283584) + 0, (float *)(A + 8136704) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 8136704) + 0);
-  k33_mul_neg((float *)(A + 8497152) + 0, (float *)(A + 7809024) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 7841792) + 0, (float *)(A + 8235008) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 8497152) + 0, (float *)(A + 8005632) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 8235008) + 0);
-  k36_pad((float *)(A + 8235008) + 0, (float *)(A + 7776256) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 8136704) + 0, (float *)(A + 7776256) + 0, (float *)(A + 1146880) + 0);
-  k38_matmul((float *)(A + 1146880) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 7546880) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 8759296) + 0, (float *)(A + 65536) + 0, (float *)(A + 7579648) + 0, (float *)(A + 7972864) + 0, (float *)(A + 3057664) + 0, (float *)(A + 7514112) + 0, (float *)(A + 8235008) + 0, (float *)(A + 8497152) + 0, (float *)(A + 9021440) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 7514112) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 9021440) + 0, (float *)(A + 7874560) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 7874560) + 0);
-  k33_mul_neg((float *)(A + 8235008) + 0, (float *)(A + 7546880) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 7579648) + 0, (float *)(A + 7972864) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 8235008) + 0, (float *)(A + 7743488) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 7972864) + 0);
-  k36_pad((float *)(A + 7972864) + 0, (float *)(A + 7514112) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 7874560) + 0, (float *)(A + 7514112) + 0, (float *)(A + 1245184) + 0);
-  k38_matmul((float *)(A + 1245184) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 7284736) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 8497152) + 0, (float *)(A + 65536) + 0, (float *)(A + 7317504) + 0, (float *)(A + 7710720) + 0, (float *)(A + 3057664) + 0, (float *)(A + 7251968) + 0, (float *)(A + 7972864) + 0, (float *)(A + 8235008) + 0, (float *)(A + 8759296) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 7251968) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 8759296) + 0, (float *)(A + 7612416) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 7612416) + 0);
-  k33_mul_neg((float *)(A + 7972864) + 0, (float *)(A + 7284736) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 7317504) + 0, (float *)(A + 7710720) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 7972864) + 0, (float *)(A + 7481344) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 7710720) + 0);
-  k36_pad((float *)(A + 7710720) + 0, (float *)(A + 7251968) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 7612416) + 0, (float *)(A + 7251968) + 0, (float *)(A + 1343488) + 0);
-  k38_matmul((float *)(A + 1343488) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 7022592) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 8235008) + 0, (float *)(A + 65536) + 0, (float *)(A + 7055360) + 0, (float *)(A + 7448576) + 0, (float *)(A + 3057664) + 0, (float *)(A + 6989824) + 0, (float *)(A + 7710720) + 0, (float *)(A + 7972864) + 0, (float *)(A + 8497152) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 6989824) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 8497152) + 0, (float *)(A + 7350272) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 7350272) + 0);
-  k33_mul_neg((float *)(A + 7710720) + 0, (float *)(A + 7022592) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 7055360) + 0, (float *)(A + 7448576) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 7710720) + 0, (float *)(A + 7219200) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 7448576) + 0);
-  k36_pad((float *)(A + 7448576) + 0, (float *)(A + 6989824) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 7350272) + 0, (float *)(A + 6989824) + 0, (float *)(A + 1441792) + 0);
-  k38_matmul((float *)(A + 1441792) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 6760448) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 7972864) + 0, (float *)(A + 65536) + 0, (float *)(A + 6793216) + 0, (float *)(A + 7186432) + 0, (float *)(A + 3057664) + 0, (float *)(A + 6727680) + 0, (float *)(A + 7448576) + 0, (float *)(A + 7710720) + 0, (float *)(A + 8235008) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 6727680) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 8235008) + 0, (float *)(A + 7088128) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 7088128) + 0);
-  k33_mul_neg((float *)(A + 7448576) + 0, (float *)(A + 6760448) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 6793216) + 0, (float *)(A + 7186432) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 7448576) + 0, (float *)(A + 6957056) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 7186432) + 0);
-  k36_pad((float *)(A + 7186432) + 0, (float *)(A + 6727680) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 7088128) + 0, (float *)(A + 6727680) + 0, (float *)(A + 1540096) + 0);
-  k38_matmul((float *)(A + 1540096) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 6498304) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 7710720) + 0, (float *)(A + 65536) + 0, (float *)(A + 6531072) + 0, (float *)(A + 6924288) + 0, (float *)(A + 3057664) + 0, (float *)(A + 6465536) + 0, (float *)(A + 7186432) + 0, (float *)(A + 7448576) + 0, (float *)(A + 7972864) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 6465536) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 7972864) + 0, (float *)(A + 6825984) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 6825984) + 0);
-  k33_mul_neg((float *)(A + 7186432) + 0, (float *)(A + 6498304) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 6531072) + 0, (float *)(A + 6924288) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 7186432) + 0, (float *)(A + 6694912) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 6924288) + 0);
-  k36_pad((float *)(A + 6924288) + 0, (float *)(A + 6465536) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 6825984) + 0, (float *)(A + 6465536) + 0, (float *)(A + 1638400) + 0);
-  k38_matmul((float *)(A + 1638400) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 6236160) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 7448576) + 0, (float *)(A + 65536) + 0, (float *)(A + 6268928) + 0, (float *)(A + 6662144) + 0, (float *)(A + 3057664) + 0, (float *)(A + 6203392) + 0, (float *)(A + 6924288) + 0, (float *)(A + 7186432) + 0, (float *)(A + 7710720) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 6203392) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 7710720) + 0, (float *)(A + 6563840) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 6563840) + 0);
-  k33_mul_neg((float *)(A + 6924288) + 0, (float *)(A + 6236160) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 6268928) + 0, (float *)(A + 6662144) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 6924288) + 0, (float *)(A + 6432768) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 6662144) + 0);
-  k36_pad((float *)(A + 6662144) + 0, (float *)(A + 6203392) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 6563840) + 0, (float *)(A + 6203392) + 0, (float *)(A + 1736704) + 0);
-  k38_matmul((float *)(A + 1736704) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 5974016) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 7186432) + 0, (float *)(A + 65536) + 0, (float *)(A + 6006784) + 0, (float *)(A + 6400000) + 0, (float *)(A + 3057664) + 0, (float *)(A + 5941248) + 0, (float *)(A + 6662144) + 0, (float *)(A + 6924288) + 0, (float *)(A + 7448576) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 5941248) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 7448576) + 0, (float *)(A + 6301696) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 6301696) + 0);
-  k33_mul_neg((float *)(A + 6662144) + 0, (float *)(A + 5974016) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 6006784) + 0, (float *)(A + 6400000) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 6662144) + 0, (float *)(A + 6170624) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 6400000) + 0);
-  k36_pad((float *)(A + 6400000) + 0, (float *)(A + 5941248) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 6301696) + 0, (float *)(A + 5941248) + 0, (float *)(A + 1835008) + 0);
-  k38_matmul((float *)(A + 1835008) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 5711872) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 6924288) + 0, (float *)(A + 65536) + 0, (float *)(A + 5744640) + 0, (float *)(A + 6137856) + 0, (float *)(A + 3057664) + 0, (float *)(A + 5679104) + 0, (float *)(A + 6400000) + 0, (float *)(A + 6662144) + 0, (float *)(A + 7186432) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 5679104) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 7186432) + 0, (float *)(A + 6039552) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 6039552) + 0);
-  k33_mul_neg((float *)(A + 6400000) + 0, (float *)(A + 5711872) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 5744640) + 0, (float *)(A + 6137856) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 6400000) + 0, (float *)(A + 5908480) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 6137856) + 0);
-  k36_pad((float *)(A + 6137856) + 0, (float *)(A + 5679104) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 6039552) + 0, (float *)(A + 5679104) + 0, (float *)(A + 1933312) + 0);
-  k38_matmul((float *)(A + 1933312) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 5449728) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 6662144) + 0, (float *)(A + 65536) + 0, (float *)(A + 5482496) + 0, (float *)(A + 5875712) + 0, (float *)(A + 3057664) + 0, (float *)(A + 5416960) + 0, (float *)(A + 6137856) + 0, (float *)(A + 6400000) + 0, (float *)(A + 6924288) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 5416960) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 6924288) + 0, (float *)(A + 5777408) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 5777408) + 0);
-  k33_mul_neg((float *)(A + 6137856) + 0, (float *)(A + 5449728) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 5482496) + 0, (float *)(A + 5875712) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 6137856) + 0, (float *)(A + 5646336) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 5875712) + 0);
-  k36_pad((float *)(A + 5875712) + 0, (float *)(A + 5416960) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 5777408) + 0, (float *)(A + 5416960) + 0, (float *)(A + 2031616) + 0);
-  k38_matmul((float *)(A + 2031616) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 5187584) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 6400000) + 0, (float *)(A + 65536) + 0, (float *)(A + 5220352) + 0, (float *)(A + 5613568) + 0, (float *)(A + 3057664) + 0, (float *)(A + 5154816) + 0, (float *)(A + 5875712) + 0, (float *)(A + 6137856) + 0, (float *)(A + 6662144) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 5154816) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 6662144) + 0, (float *)(A + 5515264) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 5515264) + 0);
-  k33_mul_neg((float *)(A + 5875712) + 0, (float *)(A + 5187584) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 5220352) + 0, (float *)(A + 5613568) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 5875712) + 0, (float *)(A + 5384192) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 5613568) + 0);
-  k36_pad((float *)(A + 5613568) + 0, (float *)(A + 5154816) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 5515264) + 0, (float *)(A + 5154816) + 0, (float *)(A + 2129920) + 0);
-  k38_matmul((float *)(A + 2129920) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 4925440) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 6137856) + 0, (float *)(A + 65536) + 0, (float *)(A + 4958208) + 0, (float *)(A + 5351424) + 0, (float *)(A + 3057664) + 0, (float *)(A + 4892672) + 0, (float *)(A + 5613568) + 0, (float *)(A + 5875712) + 0, (float *)(A + 6400000) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 4892672) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 6400000) + 0, (float *)(A + 5253120) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 5253120) + 0);
-  k33_mul_neg((float *)(A + 5613568) + 0, (float *)(A + 4925440) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 4958208) + 0, (float *)(A + 5351424) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 5613568) + 0, (float *)(A + 5122048) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 5351424) + 0);
-  k36_pad((float *)(A + 5351424) + 0, (float *)(A + 4892672) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 5253120) + 0, (float *)(A + 4892672) + 0, (float *)(A + 2228224) + 0);
-  k38_matmul((float *)(A + 2228224) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 4663296) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 5875712) + 0, (float *)(A + 65536) + 0, (float *)(A + 4696064) + 0, (float *)(A + 5089280) + 0, (float *)(A + 3057664) + 0, (float *)(A + 4630528) + 0, (float *)(A + 5351424) + 0, (float *)(A + 5613568) + 0, (float *)(A + 6137856) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-}
-
-static void gru_classifier_grad_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k30_sub_mul((float *)(A + 4630528) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 6137856) + 0, (float *)(A + 4990976) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 4990976) + 0);
-  k33_mul_neg((float *)(A + 5351424) + 0, (float *)(A + 4663296) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 4696064) + 0, (float *)(A + 5089280) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 5351424) + 0, (float *)(A + 4859904) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 5089280) + 0);
-  k36_pad((float *)(A + 5089280) + 0, (float *)(A + 4630528) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 4990976) + 0, (float *)(A + 4630528) + 0, (float *)(A + 2326528) + 0);
-  k38_matmul((float *)(A + 2326528) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 4401152) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 5613568) + 0, (float *)(A + 65536) + 0, (float *)(A + 4433920) + 0, (float *)(A + 4827136) + 0, (float *)(A + 3057664) + 0, (float *)(A + 4368384) + 0, (float *)(A + 5089280) + 0, (float *)(A + 5351424) + 0, (float *)(A + 5875712) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 4368384) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 5875712) + 0, (float *)(A + 4728832) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 4728832) + 0);
-  k33_mul_neg((float *)(A + 5089280) + 0, (float *)(A + 4401152) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 4433920) + 0, (float *)(A + 4827136) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 5089280) + 0, (float *)(A + 4597760) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 4827136) + 0);
-  k36_pad((float *)(A + 4827136) + 0, (float *)(A + 4368384) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 4728832) + 0, (float *)(A + 4368384) + 0, (float *)(A + 2424832) + 0);
-  k38_matmul((float *)(A + 2424832) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 4139008) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 5351424) + 0, (float *)(A + 65536) + 0, (float *)(A + 4171776) + 0, (float *)(A + 4564992) + 0, (float *)(A + 3057664) + 0, (float *)(A + 4106240) + 0, (float *)(A + 4827136) + 0, (float *)(A + 5089280) + 0, (float *)(A + 5613568) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 4106240) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 5613568) + 0, (float *)(A + 4466688) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 4466688) + 0);
-  k33_mul_neg((float *)(A + 4827136) + 0, (float *)(A + 4139008) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 4171776) + 0, (float *)(A + 4564992) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 4827136) + 0, (float *)(A + 4335616) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 4564992) + 0);
-  k36_pad((float *)(A + 4564992) + 0, (float *)(A + 4106240) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 4466688) + 0, (float *)(A + 4106240) + 0, (float *)(A + 2523136) + 0);
-  k38_matmul((float *)(A + 2523136) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 3876864) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 5089280) + 0, (float *)(A + 65536) + 0, (float *)(A + 3909632) + 0, (float *)(A + 4302848) + 0, (float *)(A + 3057664) + 0, (float *)(A + 3844096) + 0, (float *)(A + 4564992) + 0, (float *)(A + 4827136) + 0, (float *)(A + 5351424) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 3844096) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 5351424) + 0, (float *)(A + 4204544) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 4204544) + 0);
-  k33_mul_neg((float *)(A + 4564992) + 0, (float *)(A + 3876864) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 3909632) + 0, (float *)(A + 4302848) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 4564992) + 0, (float *)(A + 4073472) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 4302848) + 0);
-  k36_pad((float *)(A + 4302848) + 0, (float *)(A + 3844096) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 4204544) + 0, (float *)(A + 3844096) + 0, (float *)(A + 2621440) + 0);
-  k38_matmul((float *)(A + 2621440) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 3614720) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 4827136) + 0, (float *)(A + 65536) + 0, (float *)(A + 3647488) + 0, (float *)(A + 4040704) + 0, (float *)(A + 3057664) + 0, (float *)(A + 3581952) + 0, (float *)(A + 4302848) + 0, (float *)(A + 4564992) + 0, (float *)(A + 5089280) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 3581952) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 5089280) + 0, (float *)(A + 3942400) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 3942400) + 0);
-  k33_mul_neg((float *)(A + 4302848) + 0, (float *)(A + 3614720) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 3647488) + 0, (float *)(A + 4040704) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 4302848) + 0, (float *)(A + 3811328) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 4040704) + 0);
-  k36_pad((float *)(A + 4040704) + 0, (float *)(A + 3581952) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 3942400) + 0, (float *)(A + 3581952) + 0, (float *)(A + 10135552) + 0);
-  k38_matmul((float *)(A + 10135552) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 3352576) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 4564992) + 0, (float *)(A + 65536) + 0, (float *)(A + 3385344) + 0, (float *)(A + 3778560) + 0, (float *)(A + 3057664) + 0, (float *)(A + 3319808) + 0, (float *)(A + 4040704) + 0, (float *)(A + 4302848) + 0, (float *)(A + 4827136) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 3319808) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 4827136) + 0, (float *)(A + 3680256) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 3680256) + 0);
-  k33_mul_neg((float *)(A + 4040704) + 0, (float *)(A + 3352576) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 3385344) + 0, (float *)(A + 3778560) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 4040704) + 0, (float *)(A + 3549184) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 3778560) + 0);
-  k36_pad((float *)(A + 3778560) + 0, (float *)(A + 3319808) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 3680256) + 0, (float *)(A + 3319808) + 0, (float *)(A + 10233856) + 0);
-  k38_matmul((float *)(A + 10233856) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 2828288) + 0, (float *)(A + 3057664) + 0);
-  k40_addn_mul_mul((float *)(A + 4302848) + 0, (float *)(A + 65536) + 0, (float *)(A + 2861056) + 0, (float *)(A + 3516416) + 0, (float *)(A + 3057664) + 0, (float *)(A + 2795520) + 0, (float *)(A + 3778560) + 0, (float *)(A + 4040704) + 0, (float *)(A + 4564992) + 0, (float *)(A + 10047488) + 0);
-  k29_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k30_sub_mul((float *)(A + 2795520) + 0, (float *)(A + 65536) + 0);
-  k31_mul_mul((float *)(A + 4564992) + 0, (float *)(A + 3418112) + 256, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k32_pad((float *)(A + 3057664) + 0, (float *)(A + 3418112) + 0);
-  k33_mul_neg((float *)(A + 3778560) + 0, (float *)(A + 2828288) + 0, (float *)(A + 65536) + 0);
-  k34_mul((float *)(A + 2861056) + 0, (float *)(A + 3516416) + 0, (float *)(A + 3057664) + 0);
-  k35_mul_addn_mul((float *)(A + 3778560) + 0, (float *)(A + 3287040) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 3516416) + 0);
-  k36_pad((float *)(A + 3516416) + 0, (float *)(A + 2719744) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 3418112) + 0, (float *)(A + 2719744) + 0, (float *)(A + 10332160) + 0);
-  k38_matmul((float *)(A + 10332160) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 65536) + 0);
-  k27_mul_sub((float *)(A + 2992128) + 0, (float *)(A + 3057664) + 0);
-  k30_sub_mul((float *)(A + 0) + 0, (float *)(A + 3516416) + 0);
-  k41_addn_mul_mul((float *)(A + 4040704) + 0, (float *)(A + 65536) + 0, (float *)(A + 3254272) + 0, (float *)(A + 3057664) + 0, (float *)(A + 2893824) + 256, (float *)(A + 3516416) + 0, (float *)(A + 3778560) + 0, (float *)(A + 4302848) + 0, (float *)(A + 10047488) + 0);
-  k32_pad((float *)(A + 10047488) + 0, (float *)(A + 458752) + 0);
-  k29_pad((float *)(A + 4302848) + 0, (float *)(A + 2818048) + 0);
-  k34_mul((float *)(A + 3221504) + 0, (float *)(A + 3254272) + 0, (float *)(A + 65536) + 0);
-  k42_mul_neg_mul((float *)(A + 3778560) + 0, (float *)(A + 2992128) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0);
-  k36_pad((float *)(A + 3057664) + 0, (float *)(A + 2916352) + 0);
-  k29_pad((float *)(A + 4564992) + 0, (float *)(A + 10430464) + 0);
-  k29_pad((float *)(A + 4827136) + 0, (float *)(A + 10528768) + 0);
-  k29_pad((float *)(A + 5089280) + 0, (float *)(A + 10627072) + 0);
-  k29_pad((float *)(A + 5351424) + 0, (float *)(A + 10725376) + 0);
-  k29_pad((float *)(A + 5613568) + 0, (float *)(A + 10823680) + 0);
-  k29_pad((float *)(A + 5875712) + 0, (float *)(A + 10921984) + 0);
-  k29_pad((float *)(A + 6137856) + 0, (float *)(A + 11020288) + 0);
-  k29_pad((float *)(A + 6400000) + 0, (float *)(A + 11118592) + 0);
-  k29_pad((float *)(A + 6662144) + 0, (float *)(A + 11216896) + 0);
-  k29_pad((float *)(A + 6924288) + 0, (float *)(A + 11315200) + 0);
-  k29_pad((float *)(A + 7186432) + 0, (float *)(A + 11413504) + 0);
-  k29_pad((float *)(A + 7448576) + 0, (float *)(A + 11511808) + 0);
-  k29_pad((float *)(A + 7710720) + 0, (float *)(A + 11610112) + 0);
-  k29_pad((float *)(A + 7972864) + 0, (float *)(A + 11708416) + 0);
-  k29_pad((float *)(A + 8235008) + 0, (float *)(A + 11806720) + 0);
-  k29_pad((float *)(A + 8497152) + 0, (float *)(A + 11905024) + 0);
-  k29_pad((float *)(A + 8759296) + 0, (float *)(A + 12003328) + 0);
-  k29_pad((float *)(A + 9021440) + 0, (float *)(A + 12101632) + 0);
-  k29_pad((float *)(A + 9283584) + 0, (float *)(A + 12199936) + 0);
-  k29_pad((float *)(A + 9545728) + 0, (float *)(A + 12298240) + 0);
-  k29_pad((float *)(A + 9906176) + 0, (float *)(A + 12396544) + 0);
-  k29_pad((float *)(A + 9807872) + 0, (float *)(A + 12494848) + 0);
-  k29_pad((float *)(A + 32768) + 0, (float *)(A + 12593152) + 0);
-  k29_pad((float *)(A + 9873408) + 0, (float *)(A + 12691456) + 0);
-  k29_pad((float *)(A + 3024896) + 0, (float *)(A + 12789760) + 0);
-  k29_pad((float *)(A + 131072) + 0, (float *)(A + 12888064) + 0);
-  k29_pad((float *)(A + 3090432) + 0, (float *)(A + 12986368) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 2818048) + 0, (float *)(A + 2916352) + 0, (float *)(A + 3014656) + 0);
-  k37_addn((float *)(A + 3418112) + 0, (float *)(A + 2719744) + 0, (float *)(A + 10430464) + 0, (float *)(A + 2818048) + 0);
-  k37_addn((float *)(A + 3680256) + 0, (float *)(A + 3319808) + 0, (float *)(A + 10528768) + 0, (float *)(A + 2719744) + 0);
-  k37_addn((float *)(A + 3942400) + 0, (float *)(A + 3581952) + 0, (float *)(A + 10627072) + 0, (float *)(A + 3680256) + 0);
-  k37_addn((float *)(A + 4204544) + 0, (float *)(A + 3844096) + 0, (float *)(A + 10725376) + 0, (float *)(A + 3581952) + 0);
-  k37_addn((float *)(A + 4466688) + 0, (float *)(A + 4106240) + 0, (float *)(A + 10823680) + 0, (float *)(A + 4204544) + 0);
-  k37_addn((float *)(A + 4728832) + 0, (float *)(A + 4368384) + 0, (float *)(A + 10921984) + 0, (float *)(A + 4106240) + 0);
-  k37_addn((float *)(A + 4990976) + 0, (float *)(A + 4630528) + 0, (float *)(A + 11020288) + 0, (float *)(A + 4728832) + 0);
-  k37_addn((float *)(A + 5253120) + 0, (float *)(A + 4892672) + 0, (float *)(A + 11118592) + 0, (float *)(A + 4630528) + 0);
-  k37_addn((float *)(A + 5515264) + 0, (float *)(A + 5154816) + 0, (float *)(A + 11216896) + 0, (float *)(A + 5253120) + 0);
-  k37_addn((float *)(A + 5777408) + 0, (float *)(A + 5416960) + 0, (float *)(A + 11315200) + 0, (float *)(A + 5154816) + 0);
-  k37_addn((float *)(A + 6039552) + 0, (float *)(A + 5679104) + 0, (float *)(A + 11413504) + 0, (float *)(A + 5777408) + 0);
-  k37_addn((float *)(A + 6301696) + 0, (float *)(A + 5941248) + 0, (float *)(A + 11511808) + 0, (float *)(A + 5679104) + 0);
-  k37_addn((float *)(A + 6563840) + 0, (float *)(A + 6203392) + 0, (float *)(A + 11610112) + 0, (float *)(A + 6301696) + 0);
-  k37_addn((float *)(A + 6825984) + 0, (float *)(A + 6465536) + 0, (float *)(A + 11708416) + 0, (float *)(A + 6203392) + 0);
-  k37_addn((float *)(A + 7088128) + 0, (float *)(A + 6727680) + 0, (float *)(A + 11806720) + 0, (float *)(A + 6825984) + 0);
-  k37_addn((float *)(A + 7350272) + 0, (float *)(A + 6989824) + 0, (float *)(A + 11905024) + 0, (float *)(A + 6727680) + 0);
-  k37_addn((float *)(A + 7612416) + 0, (float *)(A + 7251968) + 0, (float *)(A + 12003328) + 0, (float *)(A + 7350272) + 0);
-  k37_addn((float *)(A + 7874560) + 0, (float *)(A + 7514112) + 0, (float *)(A + 12101632) + 0, (float *)(A + 7251968) + 0);
-  k37_addn((float *)(A + 8136704) + 0, (float *)(A + 7776256) + 0, (float *)(A + 12199936) + 0, (float *)(A + 7874560) + 0);
-  k37_addn((float *)(A + 8398848) + 0, (float *)(A + 8038400) + 0, (float *)(A + 12298240) + 0, (float *)(A + 7776256) + 0);
-  k37_addn((float *)(A + 8660992) + 0, (float *)(A + 8300544) + 0, (float *)(A + 12396544) + 0, (float *)(A + 8398848) + 0);
-  k37_addn((float *)(A + 8923136) + 0, (float *)(A + 8562688) + 0, (float *)(A + 12494848) + 0, (float *)(A + 8300544) + 0);
-  k37_addn((float *)(A + 9185280) + 0, (float *)(A + 8824832) + 0, (float *)(A + 12593152) + 0, (float *)(A + 8923136) + 0);
-  k37_addn((float *)(A + 9447424) + 0, (float *)(A + 9086976) + 0, (float *)(A + 12691456) + 0, (float *)(A + 8824832) + 0);
-  k37_addn((float *)(A + 9709568) + 0, (float *)(A + 9349120) + 0, (float *)(A + 12789760) + 0, (float *)(A + 9447424) + 0);
-  k37_addn((float *)(A + 163840) + 0, (float *)(A + 9949184) + 0, (float *)(A + 12888064) + 0, (float *)(A + 9349120) + 0);
-  k37_addn((float *)(A + 3123200) + 0, (float *)(A + 262144) + 0, (float *)(A + 12986368) + 0, (float *)(A + 131072) + 0);
-  k43_stack((float *)(A + 3014656) + 0, (float *)(A + 2818048) + 0, (float *)(A + 2719744) + 0, (float *)(A + 3680256) + 0, (float *)(A + 3581952) + 0, (float *)(A + 4204544) + 0, (float *)(A + 4106240) + 0, (float *)(A + 4728832) + 0, (float *)(A + 4630528) + 0, (float *)(A + 5253120) + 0, (float *)(A + 5154816) + 0, (float *)(A + 5777408) + 0, (float *)(A + 5679104) + 0, (float *)(A + 6301696) + 0, (float *)(A + 6203392) + 0, (float *)(A + 6825984) + 0, (float *)(A + 6727680) + 0, (float *)(A + 7350272) + 0, (float *)(A + 7251968) + 0, (float *)(A + 7874560) + 0, (float *)(A + 7776256) + 0, (float *)(A + 8398848) + 0, (float *)(A + 8300544) + 0, (float *)(A + 8923136) + 0, (float *)(A + 8824832) + 0, (float *)(A + 9447424) + 0, (float *)(A + 9349120) + 0, (float *)(A + 131072) + 0, (float *)(A + 13084672) + 0);
-  k44_matmul((float *)(A + 13084672) + 0, in->x + 0, (float *)(A + 32768) + 0);
-  k45_stack((float *)(A + 10332160) + 0, (float *)(A + 10233856) + 0, (float *)(A + 10135552) + 0, (float *)(A + 2621440) + 0, (float *)(A + 2523136) + 0, (float *)(A + 2424832) + 0, (float *)(A + 2326528) + 0, (float *)(A + 2228224) + 0, (float *)(A + 2129920) + 0, (float *)(A + 2031616) + 0, (float *)(A + 1933312) + 0, (float *)(A + 1835008) + 0, (float *)(A + 1736704) + 0, (float *)(A + 1638400) + 0, (float *)(A + 1540096) + 0, (float *)(A + 1441792) + 0, (float *)(A + 1343488) + 0, (float *)(A + 1245184) + 0, (float *)(A + 1146880) + 0, (float *)(A + 1048576) + 0, (float *)(A + 950272) + 0, (float *)(A + 851968) + 0, (float *)(A + 753664) + 0, (float *)(A + 655360) + 0, (float *)(A + 557056) + 0, (float *)(A + 9611264) + 0, (float *)(A + 360448) + 0, (float *)(A + 10430464) + 0);
-  k46_stack((float *)(A + 3287040) + 0, (float *)(A + 3549184) + 0, (float *)(A + 3811328) + 0, (float *)(A + 4073472) + 0, (float *)(A + 4335616) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4859904) + 0, (float *)(A + 5122048) + 0, (float *)(A + 5384192) + 0, (float *)(A + 5646336) + 0, (float *)(A + 5908480) + 0, (float *)(A + 6170624) + 0, (float *)(A + 6432768) + 0, (float *)(A + 6694912) + 0, (float *)(A + 6957056) + 0, (float *)(A + 7219200) + 0, (float *)(A + 7481344) + 0, (float *)(A + 7743488) + 0, (float *)(A + 8005632) + 0, (float *)(A + 8267776) + 0, (float *)(A + 8529920) + 0, (float *)(A + 8792064) + 0, (float *)(A + 9054208) + 0, (float *)(A + 9316352) + 0, (float *)(A + 9578496) + 0, (float *)(A + 9840640) + 0, (float *)(A + 10102784) + 0, (float *)(A + 15837184) + 0);
-  k47_matmul((float *)(A + 10430464) + 0, (float *)(A + 15837184) + 0, (float *)(A + 2719744) + 0);
-  k48_sum_to((float *)(A + 13084672) + 0, (float *)(A + 9946752) + 0);
-  k34_mul((float *)(A + 4302848) + 0, (float *)(A + 0) + 0, (float *)(A + 4335616) + 0);
-  k29_pad((float *)(A + 4335616) + 0, (float *)(A + 9840640) + 0);
-  k37_addn((float *)(A + 458752) + 0, (float *)(A + 2916352) + 0, (float *)(A + 9840640) + 0, (float *)(A + 9709568) + 0);
-  k43_stack((float *)(A + 360448) + 0, (float *)(A + 9611264) + 0, (float *)(A + 557056) + 0, (float *)(A + 655360) + 0, (float *)(A + 753664) + 0, (float *)(A + 851968) + 0, (float *)(A + 950272) + 0, (float *)(A + 1048576) + 0, (float *)(A + 1146880) + 0, (float *)(A + 1245184) + 0, (float *)(A + 1343488) + 0, (float *)(A + 1441792) + 0, (float *)(A + 1540096) + 0, (float *)(A + 1638400) + 0, (float *)(A + 1736704) + 0, (float *)(A + 1835008) + 0, (float *)(A + 1933312) + 0, (float *)(A + 2031616) + 0, (float *)(A + 2129920) + 0, (float *)(A + 2228224) + 0, (float *)(A + 2326528) + 0, (float *)(A + 2424832) + 0, (float *)(A + 2523136) + 0, (float *)(A + 2621440) + 0, (float *)(A + 10135552) + 0, (float *)(A + 10233856) + 0, (float *)(A + 10332160) + 0, (float *)(A + 9709568) + 0, (float *)(A + 10430464) + 0);
-  k48_sum_to((float *)(A + 10430464) + 0, (float *)(A + 9944064) + 0);
-  k49_matmul((float *)(A + 9938944) + 0, (float *)(A + 98304) + 0, (float *)(A + 75776) + 0);
-  k50_sum_to((float *)(A + 9938944) + 0, (float *)(A + 9948288) + 0);
-  k51_mul_neg((float *)(A + 9946624) + 0, (float *)(A + 9948352) + 0);
-  k52_mul((float *)(A + 9946688) + 0, (float *)(A + 9948416) + 0);
+  k34_matmul((float *)(A + 8300544) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 8071168) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 8038400) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 8103936) + 0, (float *)(A + 8497152) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 9021440) + 0, (float *)(A + 32768) + 0, (float *)(A + 8103936) + 0, (float *)(A + 8497152) + 0, (float *)(A + 131072) + 0, (float *)(A + 8398848) + 256, (float *)(A + 3024896) + 0, (float *)(A + 8267776) + 0, (float *)(A + 8071168) + 0, (float *)(A + 3155968) + 0, (float *)(A + 8038400) + 0, (float *)(A + 8759296) + 0, (float *)(A + 9283584) + 0, (float *)(A + 8660992) + 0, (float *)(A + 8693760) + 0, (float *)(A + 8726528) + 0);
+  k33_concat((float *)(A + 8660992) + 0, (float *)(A + 8693760) + 0, (float *)(A + 8726528) + 0, (float *)(A + 8038400) + 0);
+  k34_matmul((float *)(A + 8038400) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 7809024) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 7776256) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 7841792) + 0, (float *)(A + 8235008) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 8759296) + 0, (float *)(A + 32768) + 0, (float *)(A + 7841792) + 0, (float *)(A + 8235008) + 0, (float *)(A + 131072) + 0, (float *)(A + 8136704) + 256, (float *)(A + 3024896) + 0, (float *)(A + 8005632) + 0, (float *)(A + 7809024) + 0, (float *)(A + 3155968) + 0, (float *)(A + 7776256) + 0, (float *)(A + 8497152) + 0, (float *)(A + 8726528) + 0, (float *)(A + 9021440) + 0, (float *)(A + 8398848) + 0, (float *)(A + 8431616) + 0);
+  k33_concat((float *)(A + 9021440) + 0, (float *)(A + 8398848) + 0, (float *)(A + 8431616) + 0, (float *)(A + 7776256) + 0);
+  k34_matmul((float *)(A + 7776256) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 7546880) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 7514112) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 7579648) + 0, (float *)(A + 7972864) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 8497152) + 0, (float *)(A + 32768) + 0, (float *)(A + 7579648) + 0, (float *)(A + 7972864) + 0, (float *)(A + 131072) + 0, (float *)(A + 7874560) + 256, (float *)(A + 3024896) + 0, (float *)(A + 7743488) + 0, (float *)(A + 7546880) + 0, (float *)(A + 3155968) + 0, (float *)(A + 7514112) + 0, (float *)(A + 8235008) + 0, (float *)(A + 8759296) + 0, (float *)(A + 8431616) + 0, (float *)(A + 8464384) + 0, (float *)(A + 8136704) + 0);
+  k33_concat((float *)(A + 8431616) + 0, (float *)(A + 8464384) + 0, (float *)(A + 8136704) + 0, (float *)(A + 7514112) + 0);
+  k34_matmul((float *)(A + 7514112) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 7284736) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 7251968) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 7317504) + 0, (float *)(A + 7710720) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 8235008) + 0, (float *)(A + 32768) + 0, (float *)(A + 7317504) + 0, (float *)(A + 7710720) + 0, (float *)(A + 131072) + 0, (float *)(A + 7612416) + 256, (float *)(A + 3024896) + 0, (float *)(A + 7481344) + 0, (float *)(A + 7284736) + 0, (float *)(A + 3155968) + 0, (float *)(A + 7251968) + 0, (float *)(A + 7972864) + 0, (float *)(A + 8497152) + 0, (float *)(A + 7874560) + 0, (float *)(A + 7907328) + 0, (float *)(A + 7940096) + 0);
+  k33_concat((float *)(A + 7874560) + 0, (float *)(A + 7907328) + 0, (float *)(A + 7940096) + 0, (float *)(A + 7251968) + 0);
+  k34_matmul((float *)(A + 7251968) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 7022592) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 6989824) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 7055360) + 0, (float *)(A + 7448576) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 7972864) + 0, (float *)(A + 32768) + 0, (float *)(A + 7055360) + 0, (float *)(A + 7448576) + 0, (float *)(A + 131072) + 0, (float *)(A + 7350272) + 256, (float *)(A + 3024896) + 0, (float *)(A + 7219200) + 0, (float *)(A + 7022592) + 0, (float *)(A + 3155968) + 0, (float *)(A + 6989824) + 0, (float *)(A + 7710720) + 0, (float *)(A + 7940096) + 0, (float *)(A + 8235008) + 0, (float *)(A + 7612416) + 0, (float *)(A + 7645184) + 0);
+  k33_concat((float *)(A + 8235008) + 0, (float *)(A + 7612416) + 0, (float *)(A + 7645184) + 0, (float *)(A + 6989824) + 0);
+  k34_matmul((float *)(A + 6989824) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 6760448) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 6727680) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 6793216) + 0, (float *)(A + 7186432) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 7710720) + 0, (float *)(A + 32768) + 0, (float *)(A + 6793216) + 0, (float *)(A + 7186432) + 0, (float *)(A + 131072) + 0, (float *)(A + 7088128) + 256, (float *)(A + 3024896) + 0, (float *)(A + 6957056) + 0, (float *)(A + 6760448) + 0, (float *)(A + 3155968) + 0, (float *)(A + 6727680) + 0, (float *)(A + 7448576) + 0, (float *)(A + 7972864) + 0, (float *)(A + 7645184) + 0, (float *)(A + 7677952) + 0, (float *)(A + 7350272) + 0);
+  k33_concat((float *)(A + 7645184) + 0, (float *)(A + 7677952) + 0, (float *)(A + 7350272) + 0, (float *)(A + 6727680) + 0);
+  k34_matmul((float *)(A + 6727680) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 6498304) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 6465536) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 6531072) + 0, (float *)(A + 6924288) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 7448576) + 0, (float *)(A + 32768) + 0, (float *)(A + 6531072) + 0, (float *)(A + 6924288) + 0, (float *)(A + 131072) + 0, (float *)(A + 6825984) + 256, (float *)(A + 3024896) + 0, (float *)(A + 6694912) + 0, (float *)(A + 6498304) + 0, (float *)(A + 3155968) + 0, (float *)(A + 6465536) + 0, (float *)(A + 7186432) + 0, (float *)(A + 7710720) + 0, (float *)(A + 7088128) + 0, (float *)(A + 7120896) + 0, (float *)(A + 7153664) + 0);
+  k33_concat((float *)(A + 7088128) + 0, (float *)(A + 7120896) + 0, (float *)(A + 7153664) + 0, (float *)(A + 6465536) + 0);
+  k34_matmul((float *)(A + 6465536) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 6236160) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 6203392) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 6268928) + 0, (float *)(A + 6662144) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 7186432) + 0, (float *)(A + 32768) + 0, (float *)(A + 6268928) + 0, (float *)(A + 6662144) + 0, (float *)(A + 131072) + 0, (float *)(A + 6563840) + 256, (float *)(A + 3024896) + 0, (float *)(A + 6432768) + 0, (float *)(A + 6236160) + 0, (float *)(A + 3155968) + 0, (float *)(A + 6203392) + 0, (float *)(A + 6924288) + 0, (float *)(A + 7153664) + 0, (float *)(A + 7448576) + 0, (float *)(A + 6825984) + 0, (float *)(A + 6858752) + 0);
+  k33_concat((float *)(A + 7448576) + 0, (float *)(A + 6825984) + 0, (float *)(A + 6858752) + 0, (float *)(A + 6203392) + 0);
+  k34_matmul((float *)(A + 6203392) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 5974016) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 5941248) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 6006784) + 0, (float *)(A + 6400000) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 6924288) + 0, (float *)(A + 32768) + 0, (float *)(A + 6006784) + 0, (float *)(A + 6400000) + 0, (float *)(A + 131072) + 0, (float *)(A + 6301696) + 256, (float *)(A + 3024896) + 0, (float *)(A + 6170624) + 0, (float *)(A + 5974016) + 0, (float *)(A + 3155968) + 0, (float *)(A + 5941248) + 0, (float *)(A + 6662144) + 0, (float *)(A + 7186432) + 0, (float *)(A + 6858752) + 0, (float *)(A + 6891520) + 0, (float *)(A + 6563840) + 0);
+  k33_concat((float *)(A + 6858752) + 0, (float *)(A + 6891520) + 0, (float *)(A + 6563840) + 0, (float *)(A + 5941248) + 0);
+  k34_matmul((float *)(A + 5941248) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 5711872) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 5679104) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 5744640) + 0, (float *)(A + 6137856) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 6662144) + 0, (float *)(A + 32768) + 0, (float *)(A + 5744640) + 0, (float *)(A + 6137856) + 0, (float *)(A + 131072) + 0, (float *)(A + 6039552) + 256, (float *)(A + 3024896) + 0, (float *)(A + 5908480) + 0, (float *)(A + 5711872) + 0, (float *)(A + 3155968) + 0, (float *)(A + 5679104) + 0, (float *)(A + 6400000) + 0, (float *)(A + 6924288) + 0, (float *)(A + 6301696) + 0, (float *)(A + 6334464) + 0, (float *)(A + 6367232) + 0);
+  k33_concat((float *)(A + 6301696) + 0, (float *)(A + 6334464) + 0, (float *)(A + 6367232) + 0, (float *)(A + 5679104) + 0);
+  k34_matmul((float *)(A + 5679104) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 5449728) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 5416960) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 5482496) + 0, (float *)(A + 5875712) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 6400000) + 0, (float *)(A + 32768) + 0, (float *)(A + 5482496) + 0, (float *)(A + 5875712) + 0, (float *)(A + 131072) + 0, (float *)(A + 5777408) + 256, (float *)(A + 3024896) + 0, (float *)(A + 5646336) + 0, (float *)(A + 5449728) + 0, (float *)(A + 3155968) + 0, (float *)(A + 5416960) + 0, (float *)(A + 6137856) + 0, (float *)(A + 6367232) + 0, (float *)(A + 6662144) + 0, (float *)(A + 6039552) + 0, (float *)(A + 6072320) + 0);
+  k33_concat((float *)(A + 6662144) + 0, (float *)(A + 6039552) + 0, (float *)(A + 6072320) + 0, (float *)(A + 5416960) + 0);
+  k34_matmul((float *)(A + 5416960) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 5187584) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 5154816) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 5220352) + 0, (float *)(A + 5613568) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 6137856) + 0, (float *)(A + 32768) + 0, (float *)(A + 5220352) + 0, (float *)(A + 5613568) + 0, (float *)(A + 131072) + 0, (float *)(A + 5515264) + 256, (float *)(A + 3024896) + 0, (float *)(A + 5384192) + 0, (float *)(A + 5187584) + 0, (float *)(A + 3155968) + 0, (float *)(A + 5154816) + 0, (float *)(A + 5875712) + 0, (float *)(A + 6400000) + 0, (float *)(A + 6072320) + 0, (float *)(A + 6105088) + 0, (float *)(A + 5777408) + 0);
+  k33_concat((float *)(A + 6072320) + 0, (float *)(A + 6105088) + 0, (float *)(A + 5777408) + 0, (float *)(A + 5154816) + 0);
+  k34_matmul((float *)(A + 5154816) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 4925440) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 4892672) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 4958208) + 0, (float *)(A + 5351424) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 5875712) + 0, (float *)(A + 32768) + 0, (float *)(A + 4958208) + 0, (float *)(A + 5351424) + 0, (float *)(A + 131072) + 0, (float *)(A + 5253120) + 256, (float *)(A + 3024896) + 0, (float *)(A + 5122048) + 0, (float *)(A + 4925440) + 0, (float *)(A + 3155968) + 0, (float *)(A + 4892672) + 0, (float *)(A + 5613568) + 0, (float *)(A + 6137856) + 0, (float *)(A + 5515264) + 0, (float *)(A + 5548032) + 0, (float *)(A + 5580800) + 0);
+  k33_concat((float *)(A + 5515264) + 0, (float *)(A + 5548032) + 0, (float *)(A + 5580800) + 0, (float *)(A + 4892672) + 0);
+  k34_matmul((float *)(A + 4892672) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 4663296) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 4630528) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 4696064) + 0, (float *)(A + 5089280) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 5613568) + 0, (float *)(A + 32768) + 0, (float *)(A + 4696064) + 0, (float *)(A + 5089280) + 0, (float *)(A + 131072) + 0, (float *)(A + 4990976) + 256, (float *)(A + 3024896) + 0, (float *)(A + 4859904) + 0, (float *)(A + 4663296) + 0, (float *)(A + 3155968) + 0, (float *)(A + 4630528) + 0, (float *)(A + 5351424) + 0, (float *)(A + 5580800) + 0, (float *)(A + 5875712) + 0, (float *)(A + 5253120) + 0, (float *)(A + 5285888) + 0);
+  k33_concat((float *)(A + 5875712) + 0, (float *)(A + 5253120) + 0, (float *)(A + 5285888) + 0, (float *)(A + 4630528) + 0);
+  k34_matmul((float *)(A + 4630528) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 4401152) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 4368384) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 4433920) + 0, (float *)(A + 4827136) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 5351424) + 0, (float *)(A + 32768) + 0, (float *)(A + 4433920) + 0, (float *)(A + 4827136) + 0, (float *)(A + 131072) + 0, (float *)(A + 4728832) + 256, (float *)(A + 3024896) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4401152) + 0, (float *)(A + 3155968) + 0, (float *)(A + 4368384) + 0, (float *)(A + 5089280) + 0, (float *)(A + 5613568) + 0, (float *)(A + 5285888) + 0, (float *)(A + 5318656) + 0, (float *)(A + 4990976) + 0);
+  k33_concat((float *)(A + 5285888) + 0, (float *)(A + 5318656) + 0, (float *)(A + 4990976) + 0, (float *)(A + 4368384) + 0);
+  k34_matmul((float *)(A + 4368384) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 4139008) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 4106240) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 4171776) + 0, (float *)(A + 4564992) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 5089280) + 0, (float *)(A + 32768) + 0, (float *)(A + 4171776) + 0, (float *)(A + 4564992) + 0, (float *)(A + 131072) + 0, (float *)(A + 4466688) + 256, (float *)(A + 3024896) + 0, (float *)(A + 4335616) + 0, (float *)(A + 4139008) + 0, (float *)(A + 3155968) + 0, (float *)(A + 4106240) + 0, (float *)(A + 4827136) + 0, (float *)(A + 5351424) + 0, (float *)(A + 4728832) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4794368) + 0);
+  k33_concat((float *)(A + 4728832) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4794368) + 0, (float *)(A + 4106240) + 0);
+  k34_matmul((float *)(A + 4106240) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 3876864) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 3844096) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 3909632) + 0, (float *)(A + 4302848) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 4827136) + 0, (float *)(A + 32768) + 0, (float *)(A + 3909632) + 0, (float *)(A + 4302848) + 0, (float *)(A + 131072) + 0, (float *)(A + 4204544) + 256, (float *)(A + 3024896) + 0, (float *)(A + 4073472) + 0, (float *)(A + 3876864) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3844096) + 0, (float *)(A + 4564992) + 0, (float *)(A + 4794368) + 0, (float *)(A + 5089280) + 0, (float *)(A + 4466688) + 0, (float *)(A + 4499456) + 0);
+  k33_concat((float *)(A + 5089280) + 0, (float *)(A + 4466688) + 0, (float *)(A + 4499456) + 0, (float *)(A + 3844096) + 0);
+  k34_matmul((float *)(A + 3844096) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 3614720) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 3581952) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 3647488) + 0, (float *)(A + 4040704) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 4564992) + 0, (float *)(A + 32768) + 0, (float *)(A + 3647488) + 0, (float *)(A + 4040704) + 0, (float *)(A + 131072) + 0, (float *)(A + 3942400) + 256, (float *)(A + 3024896) + 0, (float *)(A + 3811328) + 0, (float *)(A + 3614720) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3581952) + 0, (float *)(A + 4302848) + 0, (float *)(A + 4827136) + 0, (float *)(A + 4499456) + 0, (float *)(A + 4532224) + 0, (float *)(A + 4204544) + 0);
+  k33_concat((float *)(A + 4499456) + 0, (float *)(A + 4532224) + 0, (float *)(A + 4204544) + 0, (float *)(A + 3581952) + 0);
+  k34_matmul((float *)(A + 3581952) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 3352576) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 3319808) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 3385344) + 0, (float *)(A + 3778560) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 4302848) + 0, (float *)(A + 32768) + 0, (float *)(A + 3385344) + 0, (float *)(A + 3778560) + 0, (float *)(A + 131072) + 0, (float *)(A + 3680256) + 256, (float *)(A + 3024896) + 0, (float *)(A + 3549184) + 0, (float *)(A + 3352576) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3319808) + 0, (float *)(A + 4040704) + 0, (float *)(A + 4564992) + 0, (float *)(A + 3942400) + 0, (float *)(A + 3975168) + 0, (float *)(A + 4007936) + 0);
+  k33_concat((float *)(A + 3942400) + 0, (float *)(A + 3975168) + 0, (float *)(A + 4007936) + 0, (float *)(A + 3319808) + 0);
+  k34_matmul((float *)(A + 3319808) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 2828288) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 2795520) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 2861056) + 0, (float *)(A + 3516416) + 0, (float *)(A + 3155968) + 0);
+  k36_addn_mul_mul((float *)(A + 4040704) + 0, (float *)(A + 32768) + 0, (float *)(A + 2861056) + 0, (float *)(A + 3516416) + 0, (float *)(A + 131072) + 0, (float *)(A + 3418112) + 256, (float *)(A + 3024896) + 0, (float *)(A + 3287040) + 0, (float *)(A + 2828288) + 0, (float *)(A + 3155968) + 0, (float *)(A + 2795520) + 0, (float *)(A + 3778560) + 0, (float *)(A + 4007936) + 0, (float *)(A + 4302848) + 0, (float *)(A + 3680256) + 0, (float *)(A + 3713024) + 0);
+  k33_concat((float *)(A + 4302848) + 0, (float *)(A + 3680256) + 0, (float *)(A + 3713024) + 0, (float *)(A + 3418112) + 0);
+  k34_matmul((float *)(A + 3418112) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
+  k27_mul_sub((float *)(A + 2992128) + 0, (float *)(A + 131072) + 0);
+  k28_sub_mul((float *)(A + 0) + 0, (float *)(A + 3024896) + 0);
+  k30_mul((float *)(A + 3221504) + 0, (float *)(A + 3254272) + 0, (float *)(A + 3155968) + 0);
+  k37_addn_mul_mul((float *)(A + 3778560) + 0, (float *)(A + 32768) + 0, (float *)(A + 3254272) + 0, (float *)(A + 131072) + 0, (float *)(A + 2893824) + 256, (float *)(A + 3024896) + 0, (float *)(A + 2992128) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3221504) + 0, (float *)(A + 3516416) + 0, (float *)(A + 4040704) + 0);
+  k33_concat((float *)(A + 3516416) + 0, (float *)(A + 4040704) + 0, (float *)(A + 3221504) + 0, (float *)(A + 4204544) + 0);
+  k33_concat((float *)(A + 4302848) + 0, (float *)(A + 3680256) + 0, (float *)(A + 4007936) + 0, (float *)(A + 4990976) + 0);
+  k33_concat((float *)(A + 3942400) + 0, (float *)(A + 3975168) + 0, (float *)(A + 4564992) + 0, (float *)(A + 3680256) + 0);
+  k33_concat((float *)(A + 4499456) + 0, (float *)(A + 4532224) + 0, (float *)(A + 4827136) + 0, (float *)(A + 3942400) + 0);
+  k33_concat((float *)(A + 5089280) + 0, (float *)(A + 4466688) + 0, (float *)(A + 4794368) + 0, (float *)(A + 4499456) + 0);
+  k33_concat((float *)(A + 4728832) + 0, (float *)(A + 4761600) + 0, (float *)(A + 5351424) + 0, (float *)(A + 5777408) + 0);
+  k33_concat((float *)(A + 5285888) + 0, (float *)(A + 5318656) + 0, (float *)(A + 5613568) + 0, (float *)(A + 6563840) + 0);
+  k33_concat((float *)(A + 5875712) + 0, (float *)(A + 5253120) + 0, (float *)(A + 5580800) + 0, (float *)(A + 5285888) + 0);
+  k33_concat((float *)(A + 5515264) + 0, (float *)(A + 5548032) + 0, (float *)(A + 6137856) + 0, (float *)(A + 7350272) + 0);
+  k33_concat((float *)(A + 6072320) + 0, (float *)(A + 6105088) + 0, (float *)(A + 6400000) + 0, (float *)(A + 8136704) + 0);
+  k33_concat((float *)(A + 6662144) + 0, (float *)(A + 6039552) + 0, (float *)(A + 6367232) + 0, (float *)(A + 6072320) + 0);
+  k33_concat((float *)(A + 6301696) + 0, (float *)(A + 6334464) + 0, (float *)(A + 6924288) + 0, (float *)(A + 8923136) + 0);
+  k33_concat((float *)(A + 6858752) + 0, (float *)(A + 6891520) + 0, (float *)(A + 7186432) + 0, (float *)(A + 9709568) + 0);
+  k33_concat((float *)(A + 7448576) + 0, (float *)(A + 6825984) + 0, (float *)(A + 7153664) + 0, (float *)(A + 6858752) + 0);
+  k33_concat((float *)(A + 7088128) + 0, (float *)(A + 7120896) + 0, (float *)(A + 7710720) + 0, (float *)(A + 4728832) + 0);
+  k33_concat((float *)(A + 7645184) + 0, (float *)(A + 7677952) + 0, (float *)(A + 7972864) + 0, (float *)(A + 5515264) + 0);
+  k33_concat((float *)(A + 8235008) + 0, (float *)(A + 7612416) + 0, (float *)(A + 7940096) + 0, (float *)(A + 7645184) + 0);
+  k33_concat((float *)(A + 7874560) + 0, (float *)(A + 7907328) + 0, (float *)(A + 8497152) + 0, (float *)(A + 6301696) + 0);
+  k33_concat((float *)(A + 8431616) + 0, (float *)(A + 8464384) + 0, (float *)(A + 8759296) + 0, (float *)(A + 7088128) + 0);
+  k33_concat((float *)(A + 9021440) + 0, (float *)(A + 8398848) + 0, (float *)(A + 8726528) + 0, (float *)(A + 8431616) + 0);
+  k33_concat((float *)(A + 8660992) + 0, (float *)(A + 8693760) + 0, (float *)(A + 9283584) + 0, (float *)(A + 7874560) + 0);
+  k33_concat((float *)(A + 9218048) + 0, (float *)(A + 9250816) + 0, (float *)(A + 9545728) + 0, (float *)(A + 8660992) + 0);
+  k33_concat((float *)(A + 9873408) + 0, (float *)(A + 9185280) + 0, (float *)(A + 9512960) + 0, (float *)(A + 9218048) + 0);
+  k33_concat((float *)(A + 9447424) + 0, (float *)(A + 9480192) + 0, (float *)(A + 9807872) + 0, (float *)(A + 327680) + 0);
+  k33_concat((float *)(A + 10014720) + 0, (float *)(A + 10047488) + 0, (float *)(A + 9906176) + 0, (float *)(A + 9447424) + 0);
+  k33_concat((float *)(A + 9949184) + 0, (float *)(A + 9981952) + 0, (float *)(A + 3188736) + 0, (float *)(A + 425984) + 0);
+  k33_concat((float *)(A + 262144) + 0, (float *)(A + 294912) + 0, (float *)(A + 229376) + 0, (float *)(A + 9949184) + 0);
+  k33_concat((float *)(A + 196608) + 0, (float *)(A + 65536) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0);
+  k38_stack((float *)(A + 4204544) + 0, (float *)(A + 4990976) + 0, (float *)(A + 3680256) + 0, (float *)(A + 3942400) + 0, (float *)(A + 4499456) + 0, (float *)(A + 5777408) + 0, (float *)(A + 6563840) + 0, (float *)(A + 5285888) + 0, (float *)(A + 7350272) + 0, (float *)(A + 8136704) + 0, (float *)(A + 6072320) + 0, (float *)(A + 8923136) + 0, (float *)(A + 9709568) + 0, (float *)(A + 6858752) + 0, (float *)(A + 4728832) + 0, (float *)(A + 5515264) + 0, (float *)(A + 7645184) + 0, (float *)(A + 6301696) + 0, (float *)(A + 7088128) + 0, (float *)(A + 8431616) + 0, (float *)(A + 7874560) + 0, (float *)(A + 8660992) + 0, (float *)(A + 9218048) + 0, (float *)(A + 327680) + 0, (float *)(A + 9447424) + 0, (float *)(A + 425984) + 0, (float *)(A + 9949184) + 0, (float *)(A + 229376) + 0, (float *)(A + 10135552) + 0);
+  k39_matmul((float *)(A + 10135552) + 0, in->x + 0, (float *)(A + 32768) + 0);
+  k40_stack((float *)(A + 3418112) + 0, (float *)(A + 3319808) + 0, (float *)(A + 3581952) + 0, (float *)(A + 3844096) + 0, (float *)(A + 4106240) + 0, (float *)(A + 4368384) + 0, (float *)(A + 4630528) + 0, (float *)(A + 4892672) + 0, (float *)(A + 5154816) + 0, (float *)(A + 5416960) + 0, (float *)(A + 5679104) + 0, (float *)(A + 5941248) + 0, (float *)(A + 6203392) + 0, (float *)(A + 6465536) + 0, (float *)(A + 6727680) + 0, (float *)(A + 6989824) + 0, (float *)(A + 7251968) + 0, (float *)(A + 7514112) + 0, (float *)(A + 7776256) + 0, (float *)(A + 8038400) + 0, (float *)(A + 8300544) + 0, (float *)(A + 8562688) + 0, (float *)(A + 8824832) + 0, (float *)(A + 9086976) + 0, (float *)(A + 9349120) + 0, (float *)(A + 9611264) + 0, (float *)(A + 3057664) + 0, (float *)(A + 131072) + 0);
+  k41_stack((float *)(A + 3287040) + 0, (float *)(A + 3549184) + 0, (float *)(A + 3811328) + 0, (float *)(A + 4073472) + 0, (float *)(A + 4335616) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4859904) + 0, (float *)(A + 5122048) + 0, (float *)(A + 5384192) + 0, (float *)(A + 5646336) + 0, (float *)(A + 5908480) + 0, (float *)(A + 6170624) + 0, (float *)(A + 6432768) + 0, (float *)(A + 6694912) + 0, (float *)(A + 6957056) + 0, (float *)(A + 7219200) + 0, (float *)(A + 7481344) + 0, (float *)(A + 7743488) + 0, (float *)(A + 8005632) + 0, (float *)(A + 8267776) + 0, (float *)(A + 8529920) + 0, (float *)(A + 8792064) + 0, (float *)(A + 9054208) + 0, (float *)(A + 9316352) + 0, (float *)(A + 9578496) + 0, (float *)(A + 9840640) + 0, (float *)(A + 10102784) + 0, (float *)(A + 12888064) + 0);
+  k42_matmul((float *)(A + 131072) + 0, (float *)(A + 12888064) + 0, (float *)(A + 2785280) + 0);
+  k43_sum_to((float *)(A + 10135552) + 0, (float *)(A + 9946752) + 0);
+  k30_mul((float *)(A + 3221504) + 0, (float *)(A + 0) + 0, (float *)(A + 3254272) + 0);
+  k33_concat((float *)(A + 3516416) + 0, (float *)(A + 4040704) + 0, (float *)(A + 3254272) + 0, (float *)(A + 3155968) + 0);
+  k38_stack((float *)(A + 3057664) + 0, (float *)(A + 9611264) + 0, (float *)(A + 9349120) + 0, (float *)(A + 9086976) + 0, (float *)(A + 8824832) + 0, (float *)(A + 8562688) + 0, (float *)(A + 8300544) + 0, (float *)(A + 8038400) + 0, (float *)(A + 7776256) + 0, (float *)(A + 7514112) + 0, (float *)(A + 7251968) + 0, (float *)(A + 6989824) + 0, (float *)(A + 6727680) + 0, (float *)(A + 6465536) + 0, (float *)(A + 6203392) + 0, (float *)(A + 5941248) + 0, (float *)(A + 5679104) + 0, (float *)(A + 5416960) + 0, (float *)(A + 5154816) + 0, (float *)(A + 4892672) + 0, (float *)(A + 4630528) + 0, (float *)(A + 4368384) + 0, (float *)(A + 4106240) + 0, (float *)(A + 3844096) + 0, (float *)(A + 3581952) + 0, (float *)(A + 3319808) + 0, (float *)(A + 3418112) + 0, (float *)(A + 3155968) + 0, (float *)(A + 9949184) + 0);
+  k43_sum_to((float *)(A + 9949184) + 0, (float *)(A + 9944064) + 0);
+  k44_matmul((float *)(A + 9938944) + 0, (float *)(A + 98304) + 0, (float *)(A + 75776) + 0);
+  k45_sum_to((float *)(A + 9938944) + 0, (float *)(A + 9948288) + 0);
+  k46_mul_neg((float *)(A + 9946624) + 0, (float *)(A + 9948352) + 0);
+  k47_mul((float *)(A + 9946688) + 0, (float *)(A + 9948416) + 0);
 }
 
 float gru_classifier_grad(const float *params, const gru_classifier_batch *in, float *grads, gru_classifier_outputs *out, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -2712,16 +2502,15 @@ float gru_classifier_grad(const float *params, const gru_classifier_batch *in, f
   (void)P, (void)A;
   gru_classifier_grad_1(P, in, A, seed);
   gru_classifier_grad_2(P, in, A, seed);
-  gru_classifier_grad_3(P, in, A, seed);
   if (out) k13_copy((float *)(A + 9941504) + 0, out->logits);
-  k53_copy((float *)(A + 9948352) + 0, &loss);
-  if (metrics) k53_copy((float *)(A + 9948416) + 0, &metrics->accuracy);
-  k54_copy((float *)(A + 32768) + 0, grads + 0);
-  k55_copy((float *)(A + 2719744) + 0, grads + 10752);
-  k56_copy((float *)(A + 9946752) + 0, grads + 59904);
-  k56_copy((float *)(A + 9944064) + 0, grads + 60288);
-  k57_copy((float *)(A + 75776) + 0, grads + 60672);
-  k58_copy((float *)(A + 9948288) + 0, grads + 61952);
+  k48_copy((float *)(A + 9948352) + 0, &loss);
+  if (metrics) k48_copy((float *)(A + 9948416) + 0, &metrics->accuracy);
+  k49_copy((float *)(A + 32768) + 0, grads + 0);
+  k50_copy((float *)(A + 2785280) + 0, grads + 10752);
+  k51_copy((float *)(A + 9946752) + 0, grads + 59904);
+  k51_copy((float *)(A + 9944064) + 0, grads + 60288);
+  k52_copy((float *)(A + 75776) + 0, grads + 60672);
+  k53_copy((float *)(A + 9948288) + 0, grads + 61952);
   return loss;
 }
 
@@ -2885,441 +2674,245 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k25_exp_mul_sub((float *)(A + 9944064) + 0, (float *)(A + 9941504) + 0, (float *)(A + 9946688) + 0, (float *)(A + 0) + 0);
   k26_matmul((float *)(A + 0) + 0, P + 60672 /* dense1.weight */, (float *)(A + 3027456) + 0);
   k27_mul_sub((float *)(A + 9908736) + 0, (float *)(A + 3060224) + 0);
-  k28_mul_mul_mul((float *)(A + 3027456) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 9875968) + 0, (float *)(A + 3092992) + 0, (float *)(A + 133632) + 0);
-  k29_pad((float *)(A + 133632) + 0, (float *)(A + 166400) + 0);
-  k30_sub_mul((float *)(A + 9875968) + 0, (float *)(A + 133632) + 0);
-  k31_mul_mul((float *)(A + 3092992) + 0, (float *)(A + 3125760) + 256, (float *)(A + 133632) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 3125760) + 0);
-  k33_mul_neg((float *)(A + 3027456) + 0, (float *)(A + 9908736) + 0, (float *)(A + 133632) + 0);
-  k34_mul((float *)(A + 35328) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 3027456) + 0, (float *)(A + 10105344) + 0, (float *)(A + 133632) + 0, (float *)(A + 3060224) + 0, (float *)(A + 68096) + 0);
-  k36_pad((float *)(A + 68096) + 0, (float *)(A + 264704) + 0);
-  k37_addn((float *)(A + 166400) + 0, (float *)(A + 3125760) + 0, (float *)(A + 264704) + 0, (float *)(A + 363008) + 0);
-  k38_matmul((float *)(A + 363008) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 9646592) + 0, (float *)(A + 3060224) + 0);
-  k39_mul_addn_mul((float *)(A + 3027456) + 0, (float *)(A + 35328) + 0, (float *)(A + 68096) + 0, (float *)(A + 9679360) + 0, (float *)(A + 10072576) + 0, (float *)(A + 3060224) + 0, (float *)(A + 9613824) + 0, (float *)(A + 9875968) + 0, (float *)(A + 9908736) + 0, (float *)(A + 133632) + 0, (float *)(A + 166400) + 0);
-  k29_pad((float *)(A + 166400) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 9613824) + 0, (float *)(A + 35328) + 0);
-  k31_mul_mul((float *)(A + 133632) + 0, (float *)(A + 9974272) + 256, (float *)(A + 35328) + 0, (float *)(A + 68096) + 0);
-  k32_pad((float *)(A + 68096) + 0, (float *)(A + 166400) + 0);
-  k33_mul_neg((float *)(A + 9875968) + 0, (float *)(A + 9646592) + 0, (float *)(A + 9613824) + 0);
-  k34_mul((float *)(A + 9679360) + 0, (float *)(A + 10072576) + 0, (float *)(A + 9646592) + 0);
-  k35_mul_addn_mul((float *)(A + 9875968) + 0, (float *)(A + 9843200) + 0, (float *)(A + 9613824) + 0, (float *)(A + 9646592) + 0, (float *)(A + 9679360) + 0);
-  k36_pad((float *)(A + 9679360) + 0, (float *)(A + 9946688) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 166400) + 0, (float *)(A + 9946688) + 0, (float *)(A + 9613824) + 0);
-  k38_matmul((float *)(A + 9613824) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 9875968) + 0);
-  k27_mul_sub((float *)(A + 9384448) + 0, (float *)(A + 10044992) + 0);
-  k40_addn_mul_mul((float *)(A + 9908736) + 0, (float *)(A + 9875968) + 0, (float *)(A + 9417216) + 0, (float *)(A + 9810432) + 0, (float *)(A + 10044992) + 0, (float *)(A + 9351680) + 0, (float *)(A + 35328) + 0, (float *)(A + 68096) + 0, (float *)(A + 3027456) + 0, (float *)(A + 3060224) + 0);
-  k29_pad((float *)(A + 3060224) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 9351680) + 0, (float *)(A + 3060224) + 0);
-  k31_mul_mul((float *)(A + 3027456) + 0, (float *)(A + 9712128) + 256, (float *)(A + 3060224) + 0, (float *)(A + 9351680) + 0);
-  k32_pad((float *)(A + 9351680) + 0, (float *)(A + 9712128) + 0);
-  k33_mul_neg((float *)(A + 35328) + 0, (float *)(A + 9384448) + 0, (float *)(A + 3060224) + 0);
-  k34_mul((float *)(A + 9417216) + 0, (float *)(A + 9810432) + 0, (float *)(A + 10044992) + 0);
-  k35_mul_addn_mul((float *)(A + 35328) + 0, (float *)(A + 9581056) + 0, (float *)(A + 3060224) + 0, (float *)(A + 10044992) + 0, (float *)(A + 9810432) + 0);
-  k36_pad((float *)(A + 9810432) + 0, (float *)(A + 9351680) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 9712128) + 0, (float *)(A + 9351680) + 0, (float *)(A + 559616) + 0);
-  k38_matmul((float *)(A + 559616) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 9122304) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 68096) + 0, (float *)(A + 35328) + 0, (float *)(A + 9155072) + 0, (float *)(A + 9548288) + 0, (float *)(A + 3060224) + 0, (float *)(A + 9089536) + 0, (float *)(A + 9810432) + 0, (float *)(A + 10044992) + 0, (float *)(A + 9875968) + 0, (float *)(A + 9908736) + 0);
-  k29_pad((float *)(A + 9908736) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 9089536) + 0, (float *)(A + 3060224) + 0);
-  k31_mul_mul((float *)(A + 9875968) + 0, (float *)(A + 9449984) + 256, (float *)(A + 3060224) + 0, (float *)(A + 9089536) + 0);
-  k32_pad((float *)(A + 9089536) + 0, (float *)(A + 9449984) + 0);
-  k33_mul_neg((float *)(A + 9810432) + 0, (float *)(A + 9122304) + 0, (float *)(A + 3060224) + 0);
+  k28_sub_mul((float *)(A + 9875968) + 0, (float *)(A + 3092992) + 0);
+  k29_mul_neg((float *)(A + 3027456) + 0, (float *)(A + 9908736) + 0, (float *)(A + 133632) + 0);
+  k30_mul((float *)(A + 35328) + 0, (float *)(A + 68096) + 0, (float *)(A + 9908736) + 0);
+  k31_mul_mul_mul((float *)(A + 3027456) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 3125760) + 256, (float *)(A + 3092992) + 0, (float *)(A + 9875968) + 0, (float *)(A + 166400) + 0, (float *)(A + 199168) + 0, (float *)(A + 231936) + 0);
+  k32_mul_addn_mul((float *)(A + 3027456) + 0, (float *)(A + 10105344) + 0, (float *)(A + 133632) + 0, (float *)(A + 9908736) + 0, (float *)(A + 68096) + 0);
+  k33_concat((float *)(A + 199168) + 0, (float *)(A + 68096) + 0, (float *)(A + 231936) + 0, (float *)(A + 3060224) + 0);
+  k34_matmul((float *)(A + 3060224) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 133632) + 0);
+  k27_mul_sub((float *)(A + 9646592) + 0, (float *)(A + 3158528) + 0);
+  k28_sub_mul((float *)(A + 9613824) + 0, (float *)(A + 3191296) + 0);
+  k30_mul((float *)(A + 9679360) + 0, (float *)(A + 10072576) + 0, (float *)(A + 9875968) + 0);
+  k35_mul_addn_mul((float *)(A + 3027456) + 0, (float *)(A + 35328) + 0, (float *)(A + 133632) + 0, (float *)(A + 9679360) + 0, (float *)(A + 10072576) + 0, (float *)(A + 3158528) + 0, (float *)(A + 9974272) + 256, (float *)(A + 3191296) + 0, (float *)(A + 9843200) + 0, (float *)(A + 9646592) + 0, (float *)(A + 9875968) + 0, (float *)(A + 9613824) + 0, (float *)(A + 9908736) + 0, (float *)(A + 231936) + 0, (float *)(A + 264704) + 0, (float *)(A + 297472) + 0, (float *)(A + 330240) + 0);
+  k33_concat((float *)(A + 264704) + 0, (float *)(A + 297472) + 0, (float *)(A + 330240) + 0, (float *)(A + 9613824) + 0);
+  k34_matmul((float *)(A + 9613824) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 9384448) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 9351680) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 9417216) + 0, (float *)(A + 9810432) + 0, (float *)(A + 9875968) + 0);
+  k36_addn_mul_mul((float *)(A + 9908736) + 0, (float *)(A + 35328) + 0, (float *)(A + 9417216) + 0, (float *)(A + 9810432) + 0, (float *)(A + 133632) + 0, (float *)(A + 9712128) + 256, (float *)(A + 3027456) + 0, (float *)(A + 9581056) + 0, (float *)(A + 9384448) + 0, (float *)(A + 9875968) + 0, (float *)(A + 9351680) + 0, (float *)(A + 3158528) + 0, (float *)(A + 3191296) + 0, (float *)(A + 9946688) + 0, (float *)(A + 9979456) + 0, (float *)(A + 10012224) + 0);
+  k33_concat((float *)(A + 9946688) + 0, (float *)(A + 9979456) + 0, (float *)(A + 10012224) + 0, (float *)(A + 9351680) + 0);
+  k34_matmul((float *)(A + 9351680) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 9122304) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 9089536) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 9155072) + 0, (float *)(A + 9548288) + 0, (float *)(A + 9810432) + 0);
+  k36_addn_mul_mul((float *)(A + 3158528) + 0, (float *)(A + 35328) + 0, (float *)(A + 9155072) + 0, (float *)(A + 9548288) + 0, (float *)(A + 133632) + 0, (float *)(A + 9449984) + 256, (float *)(A + 3027456) + 0, (float *)(A + 9318912) + 0, (float *)(A + 9122304) + 0, (float *)(A + 9810432) + 0, (float *)(A + 9089536) + 0, (float *)(A + 9875968) + 0, (float *)(A + 9908736) + 0, (float *)(A + 10012224) + 0, (float *)(A + 10044992) + 0, (float *)(A + 9712128) + 0);
+  k33_concat((float *)(A + 10012224) + 0, (float *)(A + 10044992) + 0, (float *)(A + 9712128) + 0, (float *)(A + 9089536) + 0);
+  k34_matmul((float *)(A + 9089536) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 8860160) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 8827392) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 8892928) + 0, (float *)(A + 9286144) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 9875968) + 0, (float *)(A + 35328) + 0, (float *)(A + 8892928) + 0, (float *)(A + 9286144) + 0, (float *)(A + 133632) + 0, (float *)(A + 9187840) + 256, (float *)(A + 3027456) + 0, (float *)(A + 9056768) + 0, (float *)(A + 8860160) + 0, (float *)(A + 3158528) + 0, (float *)(A + 8827392) + 0, (float *)(A + 9548288) + 0, (float *)(A + 9810432) + 0, (float *)(A + 9449984) + 0, (float *)(A + 9482752) + 0, (float *)(A + 9515520) + 0);
+  k33_concat((float *)(A + 9449984) + 0, (float *)(A + 9482752) + 0, (float *)(A + 9515520) + 0, (float *)(A + 8827392) + 0);
+  k34_matmul((float *)(A + 8827392) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 8598016) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 8565248) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 8630784) + 0, (float *)(A + 9024000) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 9548288) + 0, (float *)(A + 35328) + 0, (float *)(A + 8630784) + 0, (float *)(A + 9024000) + 0, (float *)(A + 133632) + 0, (float *)(A + 8925696) + 256, (float *)(A + 3027456) + 0, (float *)(A + 8794624) + 0, (float *)(A + 8598016) + 0, (float *)(A + 3158528) + 0, (float *)(A + 8565248) + 0, (float *)(A + 9286144) + 0, (float *)(A + 9515520) + 0, (float *)(A + 9875968) + 0, (float *)(A + 9187840) + 0, (float *)(A + 9220608) + 0);
+  k33_concat((float *)(A + 9875968) + 0, (float *)(A + 9187840) + 0, (float *)(A + 9220608) + 0, (float *)(A + 8565248) + 0);
+  k34_matmul((float *)(A + 8565248) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 8335872) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 8303104) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 8368640) + 0, (float *)(A + 8761856) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 9286144) + 0, (float *)(A + 35328) + 0, (float *)(A + 8368640) + 0, (float *)(A + 8761856) + 0, (float *)(A + 133632) + 0, (float *)(A + 8663552) + 256, (float *)(A + 3027456) + 0, (float *)(A + 8532480) + 0, (float *)(A + 8335872) + 0, (float *)(A + 3158528) + 0, (float *)(A + 8303104) + 0, (float *)(A + 9024000) + 0, (float *)(A + 9548288) + 0, (float *)(A + 9220608) + 0, (float *)(A + 9253376) + 0, (float *)(A + 8925696) + 0);
+  k33_concat((float *)(A + 9220608) + 0, (float *)(A + 9253376) + 0, (float *)(A + 8925696) + 0, (float *)(A + 8303104) + 0);
 }
 
 static void gru_classifier_train_step_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k34_mul((float *)(A + 9155072) + 0, (float *)(A + 9548288) + 0, (float *)(A + 9908736) + 0);
-  k35_mul_addn_mul((float *)(A + 9810432) + 0, (float *)(A + 9318912) + 0, (float *)(A + 3060224) + 0, (float *)(A + 9908736) + 0, (float *)(A + 9548288) + 0);
-  k36_pad((float *)(A + 9548288) + 0, (float *)(A + 9089536) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 9449984) + 0, (float *)(A + 9089536) + 0, (float *)(A + 657920) + 0);
-  k38_matmul((float *)(A + 657920) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3060224) + 0);
-  k27_mul_sub((float *)(A + 8860160) + 0, (float *)(A + 9548288) + 0);
-  k40_addn_mul_mul((float *)(A + 10044992) + 0, (float *)(A + 3060224) + 0, (float *)(A + 8892928) + 0, (float *)(A + 9286144) + 0, (float *)(A + 9548288) + 0, (float *)(A + 8827392) + 0, (float *)(A + 9810432) + 0, (float *)(A + 9908736) + 0, (float *)(A + 35328) + 0, (float *)(A + 68096) + 0);
-  k29_pad((float *)(A + 68096) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 8827392) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 35328) + 0, (float *)(A + 9187840) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 9187840) + 0);
-  k33_mul_neg((float *)(A + 9810432) + 0, (float *)(A + 8860160) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 8892928) + 0, (float *)(A + 9286144) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 9810432) + 0, (float *)(A + 9056768) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 9286144) + 0);
-  k36_pad((float *)(A + 9286144) + 0, (float *)(A + 8827392) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 9187840) + 0, (float *)(A + 8827392) + 0, (float *)(A + 756224) + 0);
-  k38_matmul((float *)(A + 756224) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 8598016) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 9908736) + 0, (float *)(A + 68096) + 0, (float *)(A + 8630784) + 0, (float *)(A + 9024000) + 0, (float *)(A + 3060224) + 0, (float *)(A + 8565248) + 0, (float *)(A + 9286144) + 0, (float *)(A + 9548288) + 0, (float *)(A + 9810432) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 8565248) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 9810432) + 0, (float *)(A + 8925696) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 8925696) + 0);
-  k33_mul_neg((float *)(A + 9286144) + 0, (float *)(A + 8598016) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 8630784) + 0, (float *)(A + 9024000) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 9286144) + 0, (float *)(A + 8794624) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 9024000) + 0);
-  k36_pad((float *)(A + 9024000) + 0, (float *)(A + 8565248) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 8925696) + 0, (float *)(A + 8565248) + 0, (float *)(A + 854528) + 0);
-  k38_matmul((float *)(A + 854528) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 8335872) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 9548288) + 0, (float *)(A + 68096) + 0, (float *)(A + 8368640) + 0, (float *)(A + 8761856) + 0, (float *)(A + 3060224) + 0, (float *)(A + 8303104) + 0, (float *)(A + 9024000) + 0, (float *)(A + 9286144) + 0, (float *)(A + 9908736) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 8303104) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 9908736) + 0, (float *)(A + 8663552) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 8663552) + 0);
-  k33_mul_neg((float *)(A + 9024000) + 0, (float *)(A + 8335872) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 8368640) + 0, (float *)(A + 8761856) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 9024000) + 0, (float *)(A + 8532480) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 8761856) + 0);
-  k36_pad((float *)(A + 8761856) + 0, (float *)(A + 8303104) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 8663552) + 0, (float *)(A + 8303104) + 0, (float *)(A + 952832) + 0);
-  k38_matmul((float *)(A + 952832) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 8073728) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 9286144) + 0, (float *)(A + 68096) + 0, (float *)(A + 8106496) + 0, (float *)(A + 8499712) + 0, (float *)(A + 3060224) + 0, (float *)(A + 8040960) + 0, (float *)(A + 8761856) + 0, (float *)(A + 9024000) + 0, (float *)(A + 9548288) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 8040960) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 9548288) + 0, (float *)(A + 8401408) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 8401408) + 0);
-  k33_mul_neg((float *)(A + 8761856) + 0, (float *)(A + 8073728) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 8106496) + 0, (float *)(A + 8499712) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 8761856) + 0, (float *)(A + 8270336) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 8499712) + 0);
-  k36_pad((float *)(A + 8499712) + 0, (float *)(A + 8040960) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 8401408) + 0, (float *)(A + 8040960) + 0, (float *)(A + 1051136) + 0);
-  k38_matmul((float *)(A + 1051136) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 7811584) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 9024000) + 0, (float *)(A + 68096) + 0, (float *)(A + 7844352) + 0, (float *)(A + 8237568) + 0, (float *)(A + 3060224) + 0, (float *)(A + 7778816) + 0, (float *)(A + 8499712) + 0, (float *)(A + 8761856) + 0, (float *)(A + 9286144) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 7778816) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 9286144) + 0, (float *)(A + 8139264) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 8139264) + 0);
-  k33_mul_neg((float *)(A + 8499712) + 0, (float *)(A + 7811584) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 7844352) + 0, (float *)(A + 8237568) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 8499712) + 0, (float *)(A + 8008192) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 8237568) + 0);
-  k36_pad((float *)(A + 8237568) + 0, (float *)(A + 7778816) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 8139264) + 0, (float *)(A + 7778816) + 0, (float *)(A + 1149440) + 0);
-  k38_matmul((float *)(A + 1149440) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 7549440) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 8761856) + 0, (float *)(A + 68096) + 0, (float *)(A + 7582208) + 0, (float *)(A + 7975424) + 0, (float *)(A + 3060224) + 0, (float *)(A + 7516672) + 0, (float *)(A + 8237568) + 0, (float *)(A + 8499712) + 0, (float *)(A + 9024000) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 7516672) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 9024000) + 0, (float *)(A + 7877120) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 7877120) + 0);
-  k33_mul_neg((float *)(A + 8237568) + 0, (float *)(A + 7549440) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 7582208) + 0, (float *)(A + 7975424) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 8237568) + 0, (float *)(A + 7746048) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 7975424) + 0);
-  k36_pad((float *)(A + 7975424) + 0, (float *)(A + 7516672) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 7877120) + 0, (float *)(A + 7516672) + 0, (float *)(A + 1247744) + 0);
-  k38_matmul((float *)(A + 1247744) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 7287296) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 8499712) + 0, (float *)(A + 68096) + 0, (float *)(A + 7320064) + 0, (float *)(A + 7713280) + 0, (float *)(A + 3060224) + 0, (float *)(A + 7254528) + 0, (float *)(A + 7975424) + 0, (float *)(A + 8237568) + 0, (float *)(A + 8761856) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 7254528) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 8761856) + 0, (float *)(A + 7614976) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 7614976) + 0);
-  k33_mul_neg((float *)(A + 7975424) + 0, (float *)(A + 7287296) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 7320064) + 0, (float *)(A + 7713280) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 7975424) + 0, (float *)(A + 7483904) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 7713280) + 0);
-  k36_pad((float *)(A + 7713280) + 0, (float *)(A + 7254528) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 7614976) + 0, (float *)(A + 7254528) + 0, (float *)(A + 1346048) + 0);
-  k38_matmul((float *)(A + 1346048) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 7025152) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 8237568) + 0, (float *)(A + 68096) + 0, (float *)(A + 7057920) + 0, (float *)(A + 7451136) + 0, (float *)(A + 3060224) + 0, (float *)(A + 6992384) + 0, (float *)(A + 7713280) + 0, (float *)(A + 7975424) + 0, (float *)(A + 8499712) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 6992384) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 8499712) + 0, (float *)(A + 7352832) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 7352832) + 0);
-  k33_mul_neg((float *)(A + 7713280) + 0, (float *)(A + 7025152) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 7057920) + 0, (float *)(A + 7451136) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 7713280) + 0, (float *)(A + 7221760) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 7451136) + 0);
-  k36_pad((float *)(A + 7451136) + 0, (float *)(A + 6992384) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 7352832) + 0, (float *)(A + 6992384) + 0, (float *)(A + 1444352) + 0);
-  k38_matmul((float *)(A + 1444352) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 6763008) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 7975424) + 0, (float *)(A + 68096) + 0, (float *)(A + 6795776) + 0, (float *)(A + 7188992) + 0, (float *)(A + 3060224) + 0, (float *)(A + 6730240) + 0, (float *)(A + 7451136) + 0, (float *)(A + 7713280) + 0, (float *)(A + 8237568) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 6730240) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 8237568) + 0, (float *)(A + 7090688) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 7090688) + 0);
-  k33_mul_neg((float *)(A + 7451136) + 0, (float *)(A + 6763008) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 6795776) + 0, (float *)(A + 7188992) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 7451136) + 0, (float *)(A + 6959616) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 7188992) + 0);
-  k36_pad((float *)(A + 7188992) + 0, (float *)(A + 6730240) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 7090688) + 0, (float *)(A + 6730240) + 0, (float *)(A + 1542656) + 0);
-  k38_matmul((float *)(A + 1542656) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 6500864) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 7713280) + 0, (float *)(A + 68096) + 0, (float *)(A + 6533632) + 0, (float *)(A + 6926848) + 0, (float *)(A + 3060224) + 0, (float *)(A + 6468096) + 0, (float *)(A + 7188992) + 0, (float *)(A + 7451136) + 0, (float *)(A + 7975424) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 6468096) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 7975424) + 0, (float *)(A + 6828544) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 6828544) + 0);
-  k33_mul_neg((float *)(A + 7188992) + 0, (float *)(A + 6500864) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 6533632) + 0, (float *)(A + 6926848) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 7188992) + 0, (float *)(A + 6697472) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 6926848) + 0);
-  k36_pad((float *)(A + 6926848) + 0, (float *)(A + 6468096) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 6828544) + 0, (float *)(A + 6468096) + 0, (float *)(A + 1640960) + 0);
-  k38_matmul((float *)(A + 1640960) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 6238720) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 7451136) + 0, (float *)(A + 68096) + 0, (float *)(A + 6271488) + 0, (float *)(A + 6664704) + 0, (float *)(A + 3060224) + 0, (float *)(A + 6205952) + 0, (float *)(A + 6926848) + 0, (float *)(A + 7188992) + 0, (float *)(A + 7713280) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 6205952) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 7713280) + 0, (float *)(A + 6566400) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 6566400) + 0);
-  k33_mul_neg((float *)(A + 6926848) + 0, (float *)(A + 6238720) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 6271488) + 0, (float *)(A + 6664704) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 6926848) + 0, (float *)(A + 6435328) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 6664704) + 0);
-  k36_pad((float *)(A + 6664704) + 0, (float *)(A + 6205952) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 6566400) + 0, (float *)(A + 6205952) + 0, (float *)(A + 1739264) + 0);
-  k38_matmul((float *)(A + 1739264) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 5976576) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 7188992) + 0, (float *)(A + 68096) + 0, (float *)(A + 6009344) + 0, (float *)(A + 6402560) + 0, (float *)(A + 3060224) + 0, (float *)(A + 5943808) + 0, (float *)(A + 6664704) + 0, (float *)(A + 6926848) + 0, (float *)(A + 7451136) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 5943808) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 7451136) + 0, (float *)(A + 6304256) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 6304256) + 0);
-  k33_mul_neg((float *)(A + 6664704) + 0, (float *)(A + 5976576) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 6009344) + 0, (float *)(A + 6402560) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 6664704) + 0, (float *)(A + 6173184) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 6402560) + 0);
-  k36_pad((float *)(A + 6402560) + 0, (float *)(A + 5943808) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 6304256) + 0, (float *)(A + 5943808) + 0, (float *)(A + 1837568) + 0);
-  k38_matmul((float *)(A + 1837568) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 5714432) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 6926848) + 0, (float *)(A + 68096) + 0, (float *)(A + 5747200) + 0, (float *)(A + 6140416) + 0, (float *)(A + 3060224) + 0, (float *)(A + 5681664) + 0, (float *)(A + 6402560) + 0, (float *)(A + 6664704) + 0, (float *)(A + 7188992) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 5681664) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 7188992) + 0, (float *)(A + 6042112) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 6042112) + 0);
-  k33_mul_neg((float *)(A + 6402560) + 0, (float *)(A + 5714432) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 5747200) + 0, (float *)(A + 6140416) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 6402560) + 0, (float *)(A + 5911040) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 6140416) + 0);
-  k36_pad((float *)(A + 6140416) + 0, (float *)(A + 5681664) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 6042112) + 0, (float *)(A + 5681664) + 0, (float *)(A + 1935872) + 0);
-  k38_matmul((float *)(A + 1935872) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 5452288) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 6664704) + 0, (float *)(A + 68096) + 0, (float *)(A + 5485056) + 0, (float *)(A + 5878272) + 0, (float *)(A + 3060224) + 0, (float *)(A + 5419520) + 0, (float *)(A + 6140416) + 0, (float *)(A + 6402560) + 0, (float *)(A + 6926848) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 5419520) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 6926848) + 0, (float *)(A + 5779968) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 5779968) + 0);
-  k33_mul_neg((float *)(A + 6140416) + 0, (float *)(A + 5452288) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 5485056) + 0, (float *)(A + 5878272) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 6140416) + 0, (float *)(A + 5648896) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 5878272) + 0);
-  k36_pad((float *)(A + 5878272) + 0, (float *)(A + 5419520) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 5779968) + 0, (float *)(A + 5419520) + 0, (float *)(A + 2034176) + 0);
-  k38_matmul((float *)(A + 2034176) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 5190144) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 6402560) + 0, (float *)(A + 68096) + 0, (float *)(A + 5222912) + 0, (float *)(A + 5616128) + 0, (float *)(A + 3060224) + 0, (float *)(A + 5157376) + 0, (float *)(A + 5878272) + 0, (float *)(A + 6140416) + 0, (float *)(A + 6664704) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 5157376) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 6664704) + 0, (float *)(A + 5517824) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 5517824) + 0);
-  k33_mul_neg((float *)(A + 5878272) + 0, (float *)(A + 5190144) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 5222912) + 0, (float *)(A + 5616128) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 5878272) + 0, (float *)(A + 5386752) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 5616128) + 0);
-  k36_pad((float *)(A + 5616128) + 0, (float *)(A + 5157376) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 5517824) + 0, (float *)(A + 5157376) + 0, (float *)(A + 2132480) + 0);
-  k38_matmul((float *)(A + 2132480) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 4928000) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 6140416) + 0, (float *)(A + 68096) + 0, (float *)(A + 4960768) + 0, (float *)(A + 5353984) + 0, (float *)(A + 3060224) + 0, (float *)(A + 4895232) + 0, (float *)(A + 5616128) + 0, (float *)(A + 5878272) + 0, (float *)(A + 6402560) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 4895232) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 6402560) + 0, (float *)(A + 5255680) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 5255680) + 0);
-  k33_mul_neg((float *)(A + 5616128) + 0, (float *)(A + 4928000) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 4960768) + 0, (float *)(A + 5353984) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 5616128) + 0, (float *)(A + 5124608) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 5353984) + 0);
-  k36_pad((float *)(A + 5353984) + 0, (float *)(A + 4895232) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 5255680) + 0, (float *)(A + 4895232) + 0, (float *)(A + 2230784) + 0);
-  k38_matmul((float *)(A + 2230784) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 4665856) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 5878272) + 0, (float *)(A + 68096) + 0, (float *)(A + 4698624) + 0, (float *)(A + 5091840) + 0, (float *)(A + 3060224) + 0, (float *)(A + 4633088) + 0, (float *)(A + 5353984) + 0, (float *)(A + 5616128) + 0, (float *)(A + 6140416) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-}
-
-static void gru_classifier_train_step_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k30_sub_mul((float *)(A + 4633088) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 6140416) + 0, (float *)(A + 4993536) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 4993536) + 0);
-  k33_mul_neg((float *)(A + 5353984) + 0, (float *)(A + 4665856) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 4698624) + 0, (float *)(A + 5091840) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 5353984) + 0, (float *)(A + 4862464) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 5091840) + 0);
-  k36_pad((float *)(A + 5091840) + 0, (float *)(A + 4633088) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 4993536) + 0, (float *)(A + 4633088) + 0, (float *)(A + 2329088) + 0);
-  k38_matmul((float *)(A + 2329088) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 4403712) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 5616128) + 0, (float *)(A + 68096) + 0, (float *)(A + 4436480) + 0, (float *)(A + 4829696) + 0, (float *)(A + 3060224) + 0, (float *)(A + 4370944) + 0, (float *)(A + 5091840) + 0, (float *)(A + 5353984) + 0, (float *)(A + 5878272) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 4370944) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 5878272) + 0, (float *)(A + 4731392) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 4731392) + 0);
-  k33_mul_neg((float *)(A + 5091840) + 0, (float *)(A + 4403712) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 4436480) + 0, (float *)(A + 4829696) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 5091840) + 0, (float *)(A + 4600320) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 4829696) + 0);
-  k36_pad((float *)(A + 4829696) + 0, (float *)(A + 4370944) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 4731392) + 0, (float *)(A + 4370944) + 0, (float *)(A + 2427392) + 0);
-  k38_matmul((float *)(A + 2427392) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 4141568) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 5353984) + 0, (float *)(A + 68096) + 0, (float *)(A + 4174336) + 0, (float *)(A + 4567552) + 0, (float *)(A + 3060224) + 0, (float *)(A + 4108800) + 0, (float *)(A + 4829696) + 0, (float *)(A + 5091840) + 0, (float *)(A + 5616128) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 4108800) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 5616128) + 0, (float *)(A + 4469248) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 4469248) + 0);
-  k33_mul_neg((float *)(A + 4829696) + 0, (float *)(A + 4141568) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 4174336) + 0, (float *)(A + 4567552) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 4829696) + 0, (float *)(A + 4338176) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 4567552) + 0);
-  k36_pad((float *)(A + 4567552) + 0, (float *)(A + 4108800) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 4469248) + 0, (float *)(A + 4108800) + 0, (float *)(A + 2525696) + 0);
-  k38_matmul((float *)(A + 2525696) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 3879424) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 5091840) + 0, (float *)(A + 68096) + 0, (float *)(A + 3912192) + 0, (float *)(A + 4305408) + 0, (float *)(A + 3060224) + 0, (float *)(A + 3846656) + 0, (float *)(A + 4567552) + 0, (float *)(A + 4829696) + 0, (float *)(A + 5353984) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 3846656) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 5353984) + 0, (float *)(A + 4207104) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 4207104) + 0);
-  k33_mul_neg((float *)(A + 4567552) + 0, (float *)(A + 3879424) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 3912192) + 0, (float *)(A + 4305408) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 4567552) + 0, (float *)(A + 4076032) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 4305408) + 0);
-  k36_pad((float *)(A + 4305408) + 0, (float *)(A + 3846656) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 4207104) + 0, (float *)(A + 3846656) + 0, (float *)(A + 2624000) + 0);
-  k38_matmul((float *)(A + 2624000) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 3617280) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 4829696) + 0, (float *)(A + 68096) + 0, (float *)(A + 3650048) + 0, (float *)(A + 4043264) + 0, (float *)(A + 3060224) + 0, (float *)(A + 3584512) + 0, (float *)(A + 4305408) + 0, (float *)(A + 4567552) + 0, (float *)(A + 5091840) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 3584512) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 5091840) + 0, (float *)(A + 3944960) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 3944960) + 0);
-  k33_mul_neg((float *)(A + 4305408) + 0, (float *)(A + 3617280) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 3650048) + 0, (float *)(A + 4043264) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 4305408) + 0, (float *)(A + 3813888) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 4043264) + 0);
-  k36_pad((float *)(A + 4043264) + 0, (float *)(A + 3584512) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 3944960) + 0, (float *)(A + 3584512) + 0, (float *)(A + 10138112) + 0);
-  k38_matmul((float *)(A + 10138112) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 3355136) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 4567552) + 0, (float *)(A + 68096) + 0, (float *)(A + 3387904) + 0, (float *)(A + 3781120) + 0, (float *)(A + 3060224) + 0, (float *)(A + 3322368) + 0, (float *)(A + 4043264) + 0, (float *)(A + 4305408) + 0, (float *)(A + 4829696) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 3322368) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 4829696) + 0, (float *)(A + 3682816) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 3682816) + 0);
-  k33_mul_neg((float *)(A + 4043264) + 0, (float *)(A + 3355136) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 3387904) + 0, (float *)(A + 3781120) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 4043264) + 0, (float *)(A + 3551744) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 3781120) + 0);
-  k36_pad((float *)(A + 3781120) + 0, (float *)(A + 3322368) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 3682816) + 0, (float *)(A + 3322368) + 0, (float *)(A + 10236416) + 0);
-  k38_matmul((float *)(A + 10236416) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 2830848) + 0, (float *)(A + 3060224) + 0);
-  k40_addn_mul_mul((float *)(A + 4305408) + 0, (float *)(A + 68096) + 0, (float *)(A + 2863616) + 0, (float *)(A + 3518976) + 0, (float *)(A + 3060224) + 0, (float *)(A + 2798080) + 0, (float *)(A + 3781120) + 0, (float *)(A + 4043264) + 0, (float *)(A + 4567552) + 0, (float *)(A + 10044992) + 0);
-  k29_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k30_sub_mul((float *)(A + 2798080) + 0, (float *)(A + 68096) + 0);
-  k31_mul_mul((float *)(A + 4567552) + 0, (float *)(A + 3420672) + 256, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k32_pad((float *)(A + 3060224) + 0, (float *)(A + 3420672) + 0);
-  k33_mul_neg((float *)(A + 3781120) + 0, (float *)(A + 2830848) + 0, (float *)(A + 68096) + 0);
-  k34_mul((float *)(A + 2863616) + 0, (float *)(A + 3518976) + 0, (float *)(A + 3060224) + 0);
-  k35_mul_addn_mul((float *)(A + 3781120) + 0, (float *)(A + 3289600) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 3518976) + 0);
-  k36_pad((float *)(A + 3518976) + 0, (float *)(A + 2722304) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 3420672) + 0, (float *)(A + 2722304) + 0, (float *)(A + 10334720) + 0);
-  k38_matmul((float *)(A + 10334720) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 68096) + 0);
-  k27_mul_sub((float *)(A + 2994688) + 0, (float *)(A + 3060224) + 0);
-  k30_sub_mul((float *)(A + 2560) + 0, (float *)(A + 3518976) + 0);
-  k41_addn_mul_mul((float *)(A + 4043264) + 0, (float *)(A + 68096) + 0, (float *)(A + 3256832) + 0, (float *)(A + 3060224) + 0, (float *)(A + 2896384) + 256, (float *)(A + 3518976) + 0, (float *)(A + 3781120) + 0, (float *)(A + 4305408) + 0, (float *)(A + 10044992) + 0);
-  k32_pad((float *)(A + 10044992) + 0, (float *)(A + 461312) + 0);
-  k29_pad((float *)(A + 4305408) + 0, (float *)(A + 2820608) + 0);
-  k34_mul((float *)(A + 3224064) + 0, (float *)(A + 3256832) + 0, (float *)(A + 68096) + 0);
-  k42_mul_neg_mul((float *)(A + 3781120) + 0, (float *)(A + 2994688) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0);
-  k36_pad((float *)(A + 3060224) + 0, (float *)(A + 2918912) + 0);
-  k29_pad((float *)(A + 4567552) + 0, (float *)(A + 10433024) + 0);
-  k29_pad((float *)(A + 4829696) + 0, (float *)(A + 10531328) + 0);
-  k29_pad((float *)(A + 5091840) + 0, (float *)(A + 10629632) + 0);
-  k29_pad((float *)(A + 5353984) + 0, (float *)(A + 10727936) + 0);
-  k29_pad((float *)(A + 5616128) + 0, (float *)(A + 10826240) + 0);
-  k29_pad((float *)(A + 5878272) + 0, (float *)(A + 10924544) + 0);
-  k29_pad((float *)(A + 6140416) + 0, (float *)(A + 11022848) + 0);
-  k29_pad((float *)(A + 6402560) + 0, (float *)(A + 11121152) + 0);
-  k29_pad((float *)(A + 6664704) + 0, (float *)(A + 11219456) + 0);
-  k29_pad((float *)(A + 6926848) + 0, (float *)(A + 11317760) + 0);
-  k29_pad((float *)(A + 7188992) + 0, (float *)(A + 11416064) + 0);
-  k29_pad((float *)(A + 7451136) + 0, (float *)(A + 11514368) + 0);
-  k29_pad((float *)(A + 7713280) + 0, (float *)(A + 11612672) + 0);
-  k29_pad((float *)(A + 7975424) + 0, (float *)(A + 11710976) + 0);
-  k29_pad((float *)(A + 8237568) + 0, (float *)(A + 11809280) + 0);
-  k29_pad((float *)(A + 8499712) + 0, (float *)(A + 11907584) + 0);
-  k29_pad((float *)(A + 8761856) + 0, (float *)(A + 12005888) + 0);
-  k29_pad((float *)(A + 9024000) + 0, (float *)(A + 12104192) + 0);
-  k29_pad((float *)(A + 9286144) + 0, (float *)(A + 12202496) + 0);
-  k29_pad((float *)(A + 9548288) + 0, (float *)(A + 12300800) + 0);
-  k29_pad((float *)(A + 9908736) + 0, (float *)(A + 12399104) + 0);
-  k29_pad((float *)(A + 9810432) + 0, (float *)(A + 12497408) + 0);
-  k29_pad((float *)(A + 35328) + 0, (float *)(A + 12595712) + 0);
-  k29_pad((float *)(A + 9875968) + 0, (float *)(A + 12694016) + 0);
-  k29_pad((float *)(A + 3027456) + 0, (float *)(A + 12792320) + 0);
-  k29_pad((float *)(A + 133632) + 0, (float *)(A + 12890624) + 0);
-  k29_pad((float *)(A + 3092992) + 0, (float *)(A + 12988928) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 2820608) + 0, (float *)(A + 2918912) + 0, (float *)(A + 3017216) + 0);
-  k37_addn((float *)(A + 3420672) + 0, (float *)(A + 2722304) + 0, (float *)(A + 10433024) + 0, (float *)(A + 2820608) + 0);
-  k37_addn((float *)(A + 3682816) + 0, (float *)(A + 3322368) + 0, (float *)(A + 10531328) + 0, (float *)(A + 2722304) + 0);
-  k37_addn((float *)(A + 3944960) + 0, (float *)(A + 3584512) + 0, (float *)(A + 10629632) + 0, (float *)(A + 3682816) + 0);
-  k37_addn((float *)(A + 4207104) + 0, (float *)(A + 3846656) + 0, (float *)(A + 10727936) + 0, (float *)(A + 3584512) + 0);
-  k37_addn((float *)(A + 4469248) + 0, (float *)(A + 4108800) + 0, (float *)(A + 10826240) + 0, (float *)(A + 4207104) + 0);
-  k37_addn((float *)(A + 4731392) + 0, (float *)(A + 4370944) + 0, (float *)(A + 10924544) + 0, (float *)(A + 4108800) + 0);
-  k37_addn((float *)(A + 4993536) + 0, (float *)(A + 4633088) + 0, (float *)(A + 11022848) + 0, (float *)(A + 4731392) + 0);
-  k37_addn((float *)(A + 5255680) + 0, (float *)(A + 4895232) + 0, (float *)(A + 11121152) + 0, (float *)(A + 4633088) + 0);
-  k37_addn((float *)(A + 5517824) + 0, (float *)(A + 5157376) + 0, (float *)(A + 11219456) + 0, (float *)(A + 5255680) + 0);
-  k37_addn((float *)(A + 5779968) + 0, (float *)(A + 5419520) + 0, (float *)(A + 11317760) + 0, (float *)(A + 5157376) + 0);
-  k37_addn((float *)(A + 6042112) + 0, (float *)(A + 5681664) + 0, (float *)(A + 11416064) + 0, (float *)(A + 5779968) + 0);
-  k37_addn((float *)(A + 6304256) + 0, (float *)(A + 5943808) + 0, (float *)(A + 11514368) + 0, (float *)(A + 5681664) + 0);
-  k37_addn((float *)(A + 6566400) + 0, (float *)(A + 6205952) + 0, (float *)(A + 11612672) + 0, (float *)(A + 6304256) + 0);
-  k37_addn((float *)(A + 6828544) + 0, (float *)(A + 6468096) + 0, (float *)(A + 11710976) + 0, (float *)(A + 6205952) + 0);
-  k37_addn((float *)(A + 7090688) + 0, (float *)(A + 6730240) + 0, (float *)(A + 11809280) + 0, (float *)(A + 6828544) + 0);
-  k37_addn((float *)(A + 7352832) + 0, (float *)(A + 6992384) + 0, (float *)(A + 11907584) + 0, (float *)(A + 6730240) + 0);
-  k37_addn((float *)(A + 7614976) + 0, (float *)(A + 7254528) + 0, (float *)(A + 12005888) + 0, (float *)(A + 7352832) + 0);
-  k37_addn((float *)(A + 7877120) + 0, (float *)(A + 7516672) + 0, (float *)(A + 12104192) + 0, (float *)(A + 7254528) + 0);
-  k37_addn((float *)(A + 8139264) + 0, (float *)(A + 7778816) + 0, (float *)(A + 12202496) + 0, (float *)(A + 7877120) + 0);
-  k37_addn((float *)(A + 8401408) + 0, (float *)(A + 8040960) + 0, (float *)(A + 12300800) + 0, (float *)(A + 7778816) + 0);
-  k37_addn((float *)(A + 8663552) + 0, (float *)(A + 8303104) + 0, (float *)(A + 12399104) + 0, (float *)(A + 8401408) + 0);
-  k37_addn((float *)(A + 8925696) + 0, (float *)(A + 8565248) + 0, (float *)(A + 12497408) + 0, (float *)(A + 8303104) + 0);
-  k37_addn((float *)(A + 9187840) + 0, (float *)(A + 8827392) + 0, (float *)(A + 12595712) + 0, (float *)(A + 8925696) + 0);
-  k37_addn((float *)(A + 9449984) + 0, (float *)(A + 9089536) + 0, (float *)(A + 12694016) + 0, (float *)(A + 8827392) + 0);
-  k37_addn((float *)(A + 9712128) + 0, (float *)(A + 9351680) + 0, (float *)(A + 12792320) + 0, (float *)(A + 9449984) + 0);
-  k37_addn((float *)(A + 166400) + 0, (float *)(A + 9946688) + 0, (float *)(A + 12890624) + 0, (float *)(A + 9351680) + 0);
-  k37_addn((float *)(A + 3125760) + 0, (float *)(A + 264704) + 0, (float *)(A + 12988928) + 0, (float *)(A + 133632) + 0);
-  k43_stack((float *)(A + 3017216) + 0, (float *)(A + 2820608) + 0, (float *)(A + 2722304) + 0, (float *)(A + 3682816) + 0, (float *)(A + 3584512) + 0, (float *)(A + 4207104) + 0, (float *)(A + 4108800) + 0, (float *)(A + 4731392) + 0, (float *)(A + 4633088) + 0, (float *)(A + 5255680) + 0, (float *)(A + 5157376) + 0, (float *)(A + 5779968) + 0, (float *)(A + 5681664) + 0, (float *)(A + 6304256) + 0, (float *)(A + 6205952) + 0, (float *)(A + 6828544) + 0, (float *)(A + 6730240) + 0, (float *)(A + 7352832) + 0, (float *)(A + 7254528) + 0, (float *)(A + 7877120) + 0, (float *)(A + 7778816) + 0, (float *)(A + 8401408) + 0, (float *)(A + 8303104) + 0, (float *)(A + 8925696) + 0, (float *)(A + 8827392) + 0, (float *)(A + 9449984) + 0, (float *)(A + 9351680) + 0, (float *)(A + 133632) + 0, (float *)(A + 13087232) + 0);
-  k44_matmul((float *)(A + 13087232) + 0, in->x + 0, (float *)(A + 35328) + 0);
-  k59_mul((float *)(A + 35328) + 0, (float *)(A + 9875968) + 0);
-  k60_mul_mul((float *)(A + 35328) + 0, (float *)(A + 9712128) + 0);
-  k61_add_pow_sub(P + 61968 /* opt.step */, (float *)(A + 9941824) + 0, (float *)(A + 9941888) + 0);
-  k62_mul_add_sqrt(P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, (float *)(A + 9712128) + 0, (float *)(A + 9941888) + 0, (float *)(A + 35328) + 0, (float *)(A + 9755136) + 0);
-  k63_pow_sub_div((float *)(A + 9941824) + 0, (float *)(A + 9941952) + 0);
-  k45_stack((float *)(A + 10334720) + 0, (float *)(A + 10236416) + 0, (float *)(A + 10138112) + 0, (float *)(A + 2624000) + 0, (float *)(A + 2525696) + 0, (float *)(A + 2427392) + 0, (float *)(A + 2329088) + 0, (float *)(A + 2230784) + 0, (float *)(A + 2132480) + 0, (float *)(A + 2034176) + 0, (float *)(A + 1935872) + 0, (float *)(A + 1837568) + 0, (float *)(A + 1739264) + 0, (float *)(A + 1640960) + 0, (float *)(A + 1542656) + 0, (float *)(A + 1444352) + 0, (float *)(A + 1346048) + 0, (float *)(A + 1247744) + 0, (float *)(A + 1149440) + 0, (float *)(A + 1051136) + 0, (float *)(A + 952832) + 0, (float *)(A + 854528) + 0, (float *)(A + 756224) + 0, (float *)(A + 657920) + 0, (float *)(A + 559616) + 0, (float *)(A + 9613824) + 0, (float *)(A + 363008) + 0, (float *)(A + 10433024) + 0);
-  k46_stack((float *)(A + 3289600) + 0, (float *)(A + 3551744) + 0, (float *)(A + 3813888) + 0, (float *)(A + 4076032) + 0, (float *)(A + 4338176) + 0, (float *)(A + 4600320) + 0, (float *)(A + 4862464) + 0, (float *)(A + 5124608) + 0, (float *)(A + 5386752) + 0, (float *)(A + 5648896) + 0, (float *)(A + 5911040) + 0, (float *)(A + 6173184) + 0, (float *)(A + 6435328) + 0, (float *)(A + 6697472) + 0, (float *)(A + 6959616) + 0, (float *)(A + 7221760) + 0, (float *)(A + 7483904) + 0, (float *)(A + 7746048) + 0, (float *)(A + 8008192) + 0, (float *)(A + 8270336) + 0, (float *)(A + 8532480) + 0, (float *)(A + 8794624) + 0, (float *)(A + 9056768) + 0, (float *)(A + 9318912) + 0, (float *)(A + 9581056) + 0, (float *)(A + 9843200) + 0, (float *)(A + 10105344) + 0, (float *)(A + 15839744) + 0);
-  k47_matmul((float *)(A + 10433024) + 0, (float *)(A + 15839744) + 0, (float *)(A + 2722304) + 0);
-  k64_mul((float *)(A + 2722304) + 0, (float *)(A + 133632) + 0);
-  k65_mul_mul((float *)(A + 2722304) + 0, (float *)(A + 4076032) + 0);
-  k66_mul_add_sqrt(P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, (float *)(A + 4076032) + 0, (float *)(A + 9941888) + 0, (float *)(A + 2722304) + 0, (float *)(A + 4370944) + 0);
-  k48_sum_to((float *)(A + 13087232) + 0, (float *)(A + 9942016) + 0);
-  k67_mul((float *)(A + 9942016) + 0, (float *)(A + 9943552) + 0);
-  k68_mul_mul((float *)(A + 9942016) + 0, (float *)(A + 9945088) + 0);
-  k69_mul_add_sqrt(P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, (float *)(A + 9945088) + 0, (float *)(A + 9941888) + 0, (float *)(A + 9942016) + 0, (float *)(A + 78336) + 0);
-  k34_mul((float *)(A + 4305408) + 0, (float *)(A + 2560) + 0, (float *)(A + 330240) + 0);
-  k29_pad((float *)(A + 330240) + 0, (float *)(A + 9946688) + 0);
-  k37_addn((float *)(A + 461312) + 0, (float *)(A + 2918912) + 0, (float *)(A + 9946688) + 0, (float *)(A + 3017216) + 0);
-  k43_stack((float *)(A + 363008) + 0, (float *)(A + 9613824) + 0, (float *)(A + 559616) + 0, (float *)(A + 657920) + 0, (float *)(A + 756224) + 0, (float *)(A + 854528) + 0, (float *)(A + 952832) + 0, (float *)(A + 1051136) + 0, (float *)(A + 1149440) + 0, (float *)(A + 1247744) + 0, (float *)(A + 1346048) + 0, (float *)(A + 1444352) + 0, (float *)(A + 1542656) + 0, (float *)(A + 1640960) + 0, (float *)(A + 1739264) + 0, (float *)(A + 1837568) + 0, (float *)(A + 1935872) + 0, (float *)(A + 2034176) + 0, (float *)(A + 2132480) + 0, (float *)(A + 2230784) + 0, (float *)(A + 2329088) + 0, (float *)(A + 2427392) + 0, (float *)(A + 2525696) + 0, (float *)(A + 2624000) + 0, (float *)(A + 10138112) + 0, (float *)(A + 10236416) + 0, (float *)(A + 10334720) + 0, (float *)(A + 3017216) + 0, (float *)(A + 10433024) + 0);
-  k48_sum_to((float *)(A + 10433024) + 0, (float *)(A + 9945088) + 0);
-  k67_mul((float *)(A + 9945088) + 0, (float *)(A + 79872) + 0);
-  k68_mul_mul((float *)(A + 9945088) + 0, (float *)(A + 81408) + 0);
-  k69_mul_add_sqrt(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, (float *)(A + 81408) + 0, (float *)(A + 9941888) + 0, (float *)(A + 9945088) + 0, (float *)(A + 82944) + 0);
-  k49_matmul((float *)(A + 0) + 0, (float *)(A + 100864) + 0, (float *)(A + 84480) + 0);
-  k70_mul((float *)(A + 84480) + 0, (float *)(A + 9918976) + 0);
-  k71_mul_mul((float *)(A + 84480) + 0, (float *)(A + 9924096) + 0);
-  k72_mul_add_sqrt(P + 184608 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 9924096) + 0, (float *)(A + 9941888) + 0, (float *)(A + 9929216) + 0, (float *)(A + 9934336) + 0);
-  k50_sum_to((float *)(A + 0) + 0, (float *)(A + 81408) + 0);
-  k73_mul((float *)(A + 81408) + 0, (float *)(A + 81472) + 0);
-  k74_mul_mul((float *)(A + 81408) + 0, (float *)(A + 81536) + 0);
-  k75_mul_add_sqrt(P + 185904 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 81536) + 0, (float *)(A + 9941888) + 0, (float *)(A + 81408) + 0, (float *)(A + 81600) + 0);
-  k51_mul_neg((float *)(A + 9946624) + 0, (float *)(A + 81536) + 0);
-  k52_mul((float *)(A + 9941760) + 0, (float *)(A + 9941888) + 0);
-  k76_mul_add_div(P + 61984 /* opt.gru1.weight_ih.exp_avg */, (float *)(A + 9875968) + 0, (float *)(A + 9755136) + 0, (float *)(A + 9941952) + 0, P + 0 /* gru1.weight_ih */, (float *)(A + 9798144) + 0, (float *)(A + 84480) + 0);
-  k77_mul_add_div(P + 83488 /* opt.gru1.weight_hh.exp_avg */, (float *)(A + 133632) + 0, (float *)(A + 4370944) + 0, (float *)(A + 9941952) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 9581056) + 0, (float *)(A + 3017216) + 0);
-  k78_mul_add_div(P + 181792 /* opt.gru1.bias_ih.exp_avg */, (float *)(A + 9943552) + 0, (float *)(A + 78336) + 0, (float *)(A + 9941952) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 9841152) + 0, (float *)(A + 9939456) + 0);
-  k78_mul_add_div(P + 182560 /* opt.gru1.bias_hh.exp_avg */, (float *)(A + 79872) + 0, (float *)(A + 82944) + 0, (float *)(A + 9941952) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 78336) + 0, (float *)(A + 9943552) + 0);
-  k79_mul_add_div(P + 183328 /* opt.dense1.weight.exp_avg */, (float *)(A + 9918976) + 0, (float *)(A + 9934336) + 0, (float *)(A + 9941952) + 0, P + 60672 /* dense1.weight */, (float *)(A + 9924096) + 0, (float *)(A + 9777664) + 0);
-  k80_mul_add_div(P + 185888 /* opt.dense1.bias.exp_avg */, (float *)(A + 81472) + 0, (float *)(A + 81600) + 0, (float *)(A + 9941952) + 0, P + 61952 /* dense1.bias */, (float *)(A + 9946624) + 0, (float *)(A + 9842688) + 0);
+  k34_matmul((float *)(A + 8303104) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 8073728) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 8040960) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 8106496) + 0, (float *)(A + 8499712) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 9024000) + 0, (float *)(A + 35328) + 0, (float *)(A + 8106496) + 0, (float *)(A + 8499712) + 0, (float *)(A + 133632) + 0, (float *)(A + 8401408) + 256, (float *)(A + 3027456) + 0, (float *)(A + 8270336) + 0, (float *)(A + 8073728) + 0, (float *)(A + 3158528) + 0, (float *)(A + 8040960) + 0, (float *)(A + 8761856) + 0, (float *)(A + 9286144) + 0, (float *)(A + 8663552) + 0, (float *)(A + 8696320) + 0, (float *)(A + 8729088) + 0);
+  k33_concat((float *)(A + 8663552) + 0, (float *)(A + 8696320) + 0, (float *)(A + 8729088) + 0, (float *)(A + 8040960) + 0);
+  k34_matmul((float *)(A + 8040960) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 7811584) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 7778816) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 7844352) + 0, (float *)(A + 8237568) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 8761856) + 0, (float *)(A + 35328) + 0, (float *)(A + 7844352) + 0, (float *)(A + 8237568) + 0, (float *)(A + 133632) + 0, (float *)(A + 8139264) + 256, (float *)(A + 3027456) + 0, (float *)(A + 8008192) + 0, (float *)(A + 7811584) + 0, (float *)(A + 3158528) + 0, (float *)(A + 7778816) + 0, (float *)(A + 8499712) + 0, (float *)(A + 8729088) + 0, (float *)(A + 9024000) + 0, (float *)(A + 8401408) + 0, (float *)(A + 8434176) + 0);
+  k33_concat((float *)(A + 9024000) + 0, (float *)(A + 8401408) + 0, (float *)(A + 8434176) + 0, (float *)(A + 7778816) + 0);
+  k34_matmul((float *)(A + 7778816) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 7549440) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 7516672) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 7582208) + 0, (float *)(A + 7975424) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 8499712) + 0, (float *)(A + 35328) + 0, (float *)(A + 7582208) + 0, (float *)(A + 7975424) + 0, (float *)(A + 133632) + 0, (float *)(A + 7877120) + 256, (float *)(A + 3027456) + 0, (float *)(A + 7746048) + 0, (float *)(A + 7549440) + 0, (float *)(A + 3158528) + 0, (float *)(A + 7516672) + 0, (float *)(A + 8237568) + 0, (float *)(A + 8761856) + 0, (float *)(A + 8434176) + 0, (float *)(A + 8466944) + 0, (float *)(A + 8139264) + 0);
+  k33_concat((float *)(A + 8434176) + 0, (float *)(A + 8466944) + 0, (float *)(A + 8139264) + 0, (float *)(A + 7516672) + 0);
+  k34_matmul((float *)(A + 7516672) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 7287296) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 7254528) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 7320064) + 0, (float *)(A + 7713280) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 8237568) + 0, (float *)(A + 35328) + 0, (float *)(A + 7320064) + 0, (float *)(A + 7713280) + 0, (float *)(A + 133632) + 0, (float *)(A + 7614976) + 256, (float *)(A + 3027456) + 0, (float *)(A + 7483904) + 0, (float *)(A + 7287296) + 0, (float *)(A + 3158528) + 0, (float *)(A + 7254528) + 0, (float *)(A + 7975424) + 0, (float *)(A + 8499712) + 0, (float *)(A + 7877120) + 0, (float *)(A + 7909888) + 0, (float *)(A + 7942656) + 0);
+  k33_concat((float *)(A + 7877120) + 0, (float *)(A + 7909888) + 0, (float *)(A + 7942656) + 0, (float *)(A + 7254528) + 0);
+  k34_matmul((float *)(A + 7254528) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 7025152) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 6992384) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 7057920) + 0, (float *)(A + 7451136) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 7975424) + 0, (float *)(A + 35328) + 0, (float *)(A + 7057920) + 0, (float *)(A + 7451136) + 0, (float *)(A + 133632) + 0, (float *)(A + 7352832) + 256, (float *)(A + 3027456) + 0, (float *)(A + 7221760) + 0, (float *)(A + 7025152) + 0, (float *)(A + 3158528) + 0, (float *)(A + 6992384) + 0, (float *)(A + 7713280) + 0, (float *)(A + 7942656) + 0, (float *)(A + 8237568) + 0, (float *)(A + 7614976) + 0, (float *)(A + 7647744) + 0);
+  k33_concat((float *)(A + 8237568) + 0, (float *)(A + 7614976) + 0, (float *)(A + 7647744) + 0, (float *)(A + 6992384) + 0);
+  k34_matmul((float *)(A + 6992384) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 6763008) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 6730240) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 6795776) + 0, (float *)(A + 7188992) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 7713280) + 0, (float *)(A + 35328) + 0, (float *)(A + 6795776) + 0, (float *)(A + 7188992) + 0, (float *)(A + 133632) + 0, (float *)(A + 7090688) + 256, (float *)(A + 3027456) + 0, (float *)(A + 6959616) + 0, (float *)(A + 6763008) + 0, (float *)(A + 3158528) + 0, (float *)(A + 6730240) + 0, (float *)(A + 7451136) + 0, (float *)(A + 7975424) + 0, (float *)(A + 7647744) + 0, (float *)(A + 7680512) + 0, (float *)(A + 7352832) + 0);
+  k33_concat((float *)(A + 7647744) + 0, (float *)(A + 7680512) + 0, (float *)(A + 7352832) + 0, (float *)(A + 6730240) + 0);
+  k34_matmul((float *)(A + 6730240) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 6500864) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 6468096) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 6533632) + 0, (float *)(A + 6926848) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 7451136) + 0, (float *)(A + 35328) + 0, (float *)(A + 6533632) + 0, (float *)(A + 6926848) + 0, (float *)(A + 133632) + 0, (float *)(A + 6828544) + 256, (float *)(A + 3027456) + 0, (float *)(A + 6697472) + 0, (float *)(A + 6500864) + 0, (float *)(A + 3158528) + 0, (float *)(A + 6468096) + 0, (float *)(A + 7188992) + 0, (float *)(A + 7713280) + 0, (float *)(A + 7090688) + 0, (float *)(A + 7123456) + 0, (float *)(A + 7156224) + 0);
+  k33_concat((float *)(A + 7090688) + 0, (float *)(A + 7123456) + 0, (float *)(A + 7156224) + 0, (float *)(A + 6468096) + 0);
+  k34_matmul((float *)(A + 6468096) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 6238720) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 6205952) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 6271488) + 0, (float *)(A + 6664704) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 7188992) + 0, (float *)(A + 35328) + 0, (float *)(A + 6271488) + 0, (float *)(A + 6664704) + 0, (float *)(A + 133632) + 0, (float *)(A + 6566400) + 256, (float *)(A + 3027456) + 0, (float *)(A + 6435328) + 0, (float *)(A + 6238720) + 0, (float *)(A + 3158528) + 0, (float *)(A + 6205952) + 0, (float *)(A + 6926848) + 0, (float *)(A + 7156224) + 0, (float *)(A + 7451136) + 0, (float *)(A + 6828544) + 0, (float *)(A + 6861312) + 0);
+  k33_concat((float *)(A + 7451136) + 0, (float *)(A + 6828544) + 0, (float *)(A + 6861312) + 0, (float *)(A + 6205952) + 0);
+  k34_matmul((float *)(A + 6205952) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 5976576) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 5943808) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 6009344) + 0, (float *)(A + 6402560) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 6926848) + 0, (float *)(A + 35328) + 0, (float *)(A + 6009344) + 0, (float *)(A + 6402560) + 0, (float *)(A + 133632) + 0, (float *)(A + 6304256) + 256, (float *)(A + 3027456) + 0, (float *)(A + 6173184) + 0, (float *)(A + 5976576) + 0, (float *)(A + 3158528) + 0, (float *)(A + 5943808) + 0, (float *)(A + 6664704) + 0, (float *)(A + 7188992) + 0, (float *)(A + 6861312) + 0, (float *)(A + 6894080) + 0, (float *)(A + 6566400) + 0);
+  k33_concat((float *)(A + 6861312) + 0, (float *)(A + 6894080) + 0, (float *)(A + 6566400) + 0, (float *)(A + 5943808) + 0);
+  k34_matmul((float *)(A + 5943808) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 5714432) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 5681664) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 5747200) + 0, (float *)(A + 6140416) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 6664704) + 0, (float *)(A + 35328) + 0, (float *)(A + 5747200) + 0, (float *)(A + 6140416) + 0, (float *)(A + 133632) + 0, (float *)(A + 6042112) + 256, (float *)(A + 3027456) + 0, (float *)(A + 5911040) + 0, (float *)(A + 5714432) + 0, (float *)(A + 3158528) + 0, (float *)(A + 5681664) + 0, (float *)(A + 6402560) + 0, (float *)(A + 6926848) + 0, (float *)(A + 6304256) + 0, (float *)(A + 6337024) + 0, (float *)(A + 6369792) + 0);
+  k33_concat((float *)(A + 6304256) + 0, (float *)(A + 6337024) + 0, (float *)(A + 6369792) + 0, (float *)(A + 5681664) + 0);
+  k34_matmul((float *)(A + 5681664) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 5452288) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 5419520) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 5485056) + 0, (float *)(A + 5878272) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 6402560) + 0, (float *)(A + 35328) + 0, (float *)(A + 5485056) + 0, (float *)(A + 5878272) + 0, (float *)(A + 133632) + 0, (float *)(A + 5779968) + 256, (float *)(A + 3027456) + 0, (float *)(A + 5648896) + 0, (float *)(A + 5452288) + 0, (float *)(A + 3158528) + 0, (float *)(A + 5419520) + 0, (float *)(A + 6140416) + 0, (float *)(A + 6369792) + 0, (float *)(A + 6664704) + 0, (float *)(A + 6042112) + 0, (float *)(A + 6074880) + 0);
+  k33_concat((float *)(A + 6664704) + 0, (float *)(A + 6042112) + 0, (float *)(A + 6074880) + 0, (float *)(A + 5419520) + 0);
+  k34_matmul((float *)(A + 5419520) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 5190144) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 5157376) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 5222912) + 0, (float *)(A + 5616128) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 6140416) + 0, (float *)(A + 35328) + 0, (float *)(A + 5222912) + 0, (float *)(A + 5616128) + 0, (float *)(A + 133632) + 0, (float *)(A + 5517824) + 256, (float *)(A + 3027456) + 0, (float *)(A + 5386752) + 0, (float *)(A + 5190144) + 0, (float *)(A + 3158528) + 0, (float *)(A + 5157376) + 0, (float *)(A + 5878272) + 0, (float *)(A + 6402560) + 0, (float *)(A + 6074880) + 0, (float *)(A + 6107648) + 0, (float *)(A + 5779968) + 0);
+  k33_concat((float *)(A + 6074880) + 0, (float *)(A + 6107648) + 0, (float *)(A + 5779968) + 0, (float *)(A + 5157376) + 0);
+  k34_matmul((float *)(A + 5157376) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 4928000) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 4895232) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 4960768) + 0, (float *)(A + 5353984) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 5878272) + 0, (float *)(A + 35328) + 0, (float *)(A + 4960768) + 0, (float *)(A + 5353984) + 0, (float *)(A + 133632) + 0, (float *)(A + 5255680) + 256, (float *)(A + 3027456) + 0, (float *)(A + 5124608) + 0, (float *)(A + 4928000) + 0, (float *)(A + 3158528) + 0, (float *)(A + 4895232) + 0, (float *)(A + 5616128) + 0, (float *)(A + 6140416) + 0, (float *)(A + 5517824) + 0, (float *)(A + 5550592) + 0, (float *)(A + 5583360) + 0);
+  k33_concat((float *)(A + 5517824) + 0, (float *)(A + 5550592) + 0, (float *)(A + 5583360) + 0, (float *)(A + 4895232) + 0);
+  k34_matmul((float *)(A + 4895232) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 4665856) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 4633088) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 4698624) + 0, (float *)(A + 5091840) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 5616128) + 0, (float *)(A + 35328) + 0, (float *)(A + 4698624) + 0, (float *)(A + 5091840) + 0, (float *)(A + 133632) + 0, (float *)(A + 4993536) + 256, (float *)(A + 3027456) + 0, (float *)(A + 4862464) + 0, (float *)(A + 4665856) + 0, (float *)(A + 3158528) + 0, (float *)(A + 4633088) + 0, (float *)(A + 5353984) + 0, (float *)(A + 5583360) + 0, (float *)(A + 5878272) + 0, (float *)(A + 5255680) + 0, (float *)(A + 5288448) + 0);
+  k33_concat((float *)(A + 5878272) + 0, (float *)(A + 5255680) + 0, (float *)(A + 5288448) + 0, (float *)(A + 4633088) + 0);
+  k34_matmul((float *)(A + 4633088) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 4403712) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 4370944) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 4436480) + 0, (float *)(A + 4829696) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 5353984) + 0, (float *)(A + 35328) + 0, (float *)(A + 4436480) + 0, (float *)(A + 4829696) + 0, (float *)(A + 133632) + 0, (float *)(A + 4731392) + 256, (float *)(A + 3027456) + 0, (float *)(A + 4600320) + 0, (float *)(A + 4403712) + 0, (float *)(A + 3158528) + 0, (float *)(A + 4370944) + 0, (float *)(A + 5091840) + 0, (float *)(A + 5616128) + 0, (float *)(A + 5288448) + 0, (float *)(A + 5321216) + 0, (float *)(A + 4993536) + 0);
+  k33_concat((float *)(A + 5288448) + 0, (float *)(A + 5321216) + 0, (float *)(A + 4993536) + 0, (float *)(A + 4370944) + 0);
+  k34_matmul((float *)(A + 4370944) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 4141568) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 4108800) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 4174336) + 0, (float *)(A + 4567552) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 5091840) + 0, (float *)(A + 35328) + 0, (float *)(A + 4174336) + 0, (float *)(A + 4567552) + 0, (float *)(A + 133632) + 0, (float *)(A + 4469248) + 256, (float *)(A + 3027456) + 0, (float *)(A + 4338176) + 0, (float *)(A + 4141568) + 0, (float *)(A + 3158528) + 0, (float *)(A + 4108800) + 0, (float *)(A + 4829696) + 0, (float *)(A + 5353984) + 0, (float *)(A + 4731392) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4796928) + 0);
+  k33_concat((float *)(A + 4731392) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4796928) + 0, (float *)(A + 4108800) + 0);
+  k34_matmul((float *)(A + 4108800) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 3879424) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 3846656) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 3912192) + 0, (float *)(A + 4305408) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 4829696) + 0, (float *)(A + 35328) + 0, (float *)(A + 3912192) + 0, (float *)(A + 4305408) + 0, (float *)(A + 133632) + 0, (float *)(A + 4207104) + 256, (float *)(A + 3027456) + 0, (float *)(A + 4076032) + 0, (float *)(A + 3879424) + 0, (float *)(A + 3158528) + 0, (float *)(A + 3846656) + 0, (float *)(A + 4567552) + 0, (float *)(A + 4796928) + 0, (float *)(A + 5091840) + 0, (float *)(A + 4469248) + 0, (float *)(A + 4502016) + 0);
+  k33_concat((float *)(A + 5091840) + 0, (float *)(A + 4469248) + 0, (float *)(A + 4502016) + 0, (float *)(A + 3846656) + 0);
+  k34_matmul((float *)(A + 3846656) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 3617280) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 3584512) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 3650048) + 0, (float *)(A + 4043264) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 4567552) + 0, (float *)(A + 35328) + 0, (float *)(A + 3650048) + 0, (float *)(A + 4043264) + 0, (float *)(A + 133632) + 0, (float *)(A + 3944960) + 256, (float *)(A + 3027456) + 0, (float *)(A + 3813888) + 0, (float *)(A + 3617280) + 0, (float *)(A + 3158528) + 0, (float *)(A + 3584512) + 0, (float *)(A + 4305408) + 0, (float *)(A + 4829696) + 0, (float *)(A + 4502016) + 0, (float *)(A + 4534784) + 0, (float *)(A + 4207104) + 0);
+  k33_concat((float *)(A + 4502016) + 0, (float *)(A + 4534784) + 0, (float *)(A + 4207104) + 0, (float *)(A + 3584512) + 0);
+  k34_matmul((float *)(A + 3584512) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 3355136) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 3322368) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 3387904) + 0, (float *)(A + 3781120) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 4305408) + 0, (float *)(A + 35328) + 0, (float *)(A + 3387904) + 0, (float *)(A + 3781120) + 0, (float *)(A + 133632) + 0, (float *)(A + 3682816) + 256, (float *)(A + 3027456) + 0, (float *)(A + 3551744) + 0, (float *)(A + 3355136) + 0, (float *)(A + 3158528) + 0, (float *)(A + 3322368) + 0, (float *)(A + 4043264) + 0, (float *)(A + 4567552) + 0, (float *)(A + 3944960) + 0, (float *)(A + 3977728) + 0, (float *)(A + 4010496) + 0);
+  k33_concat((float *)(A + 3944960) + 0, (float *)(A + 3977728) + 0, (float *)(A + 4010496) + 0, (float *)(A + 3322368) + 0);
+  k34_matmul((float *)(A + 3322368) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 2830848) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 2798080) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 2863616) + 0, (float *)(A + 3518976) + 0, (float *)(A + 3158528) + 0);
+  k36_addn_mul_mul((float *)(A + 4043264) + 0, (float *)(A + 35328) + 0, (float *)(A + 2863616) + 0, (float *)(A + 3518976) + 0, (float *)(A + 133632) + 0, (float *)(A + 3420672) + 256, (float *)(A + 3027456) + 0, (float *)(A + 3289600) + 0, (float *)(A + 2830848) + 0, (float *)(A + 3158528) + 0, (float *)(A + 2798080) + 0, (float *)(A + 3781120) + 0, (float *)(A + 4010496) + 0, (float *)(A + 4305408) + 0, (float *)(A + 3682816) + 0, (float *)(A + 3715584) + 0);
+  k33_concat((float *)(A + 4305408) + 0, (float *)(A + 3682816) + 0, (float *)(A + 3715584) + 0, (float *)(A + 3420672) + 0);
+  k34_matmul((float *)(A + 3420672) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
+  k27_mul_sub((float *)(A + 2994688) + 0, (float *)(A + 133632) + 0);
+  k28_sub_mul((float *)(A + 2560) + 0, (float *)(A + 3027456) + 0);
+  k30_mul((float *)(A + 3224064) + 0, (float *)(A + 3256832) + 0, (float *)(A + 3158528) + 0);
+  k37_addn_mul_mul((float *)(A + 3781120) + 0, (float *)(A + 35328) + 0, (float *)(A + 3256832) + 0, (float *)(A + 133632) + 0, (float *)(A + 2896384) + 256, (float *)(A + 3027456) + 0, (float *)(A + 2994688) + 0, (float *)(A + 3158528) + 0, (float *)(A + 3224064) + 0, (float *)(A + 3518976) + 0, (float *)(A + 4043264) + 0);
+  k33_concat((float *)(A + 3518976) + 0, (float *)(A + 4043264) + 0, (float *)(A + 3224064) + 0, (float *)(A + 4207104) + 0);
+  k33_concat((float *)(A + 4305408) + 0, (float *)(A + 3682816) + 0, (float *)(A + 4010496) + 0, (float *)(A + 4993536) + 0);
+  k33_concat((float *)(A + 3944960) + 0, (float *)(A + 3977728) + 0, (float *)(A + 4567552) + 0, (float *)(A + 3682816) + 0);
+  k33_concat((float *)(A + 4502016) + 0, (float *)(A + 4534784) + 0, (float *)(A + 4829696) + 0, (float *)(A + 3944960) + 0);
+  k33_concat((float *)(A + 5091840) + 0, (float *)(A + 4469248) + 0, (float *)(A + 4796928) + 0, (float *)(A + 4502016) + 0);
+  k33_concat((float *)(A + 4731392) + 0, (float *)(A + 4764160) + 0, (float *)(A + 5353984) + 0, (float *)(A + 5779968) + 0);
+  k33_concat((float *)(A + 5288448) + 0, (float *)(A + 5321216) + 0, (float *)(A + 5616128) + 0, (float *)(A + 6566400) + 0);
+  k33_concat((float *)(A + 5878272) + 0, (float *)(A + 5255680) + 0, (float *)(A + 5583360) + 0, (float *)(A + 5288448) + 0);
+  k33_concat((float *)(A + 5517824) + 0, (float *)(A + 5550592) + 0, (float *)(A + 6140416) + 0, (float *)(A + 7352832) + 0);
+  k33_concat((float *)(A + 6074880) + 0, (float *)(A + 6107648) + 0, (float *)(A + 6402560) + 0, (float *)(A + 8139264) + 0);
+  k33_concat((float *)(A + 6664704) + 0, (float *)(A + 6042112) + 0, (float *)(A + 6369792) + 0, (float *)(A + 6074880) + 0);
+  k33_concat((float *)(A + 6304256) + 0, (float *)(A + 6337024) + 0, (float *)(A + 6926848) + 0, (float *)(A + 8925696) + 0);
+  k33_concat((float *)(A + 6861312) + 0, (float *)(A + 6894080) + 0, (float *)(A + 7188992) + 0, (float *)(A + 9712128) + 0);
+  k33_concat((float *)(A + 7451136) + 0, (float *)(A + 6828544) + 0, (float *)(A + 7156224) + 0, (float *)(A + 6861312) + 0);
+  k33_concat((float *)(A + 7090688) + 0, (float *)(A + 7123456) + 0, (float *)(A + 7713280) + 0, (float *)(A + 4731392) + 0);
+  k33_concat((float *)(A + 7647744) + 0, (float *)(A + 7680512) + 0, (float *)(A + 7975424) + 0, (float *)(A + 5517824) + 0);
+  k33_concat((float *)(A + 8237568) + 0, (float *)(A + 7614976) + 0, (float *)(A + 7942656) + 0, (float *)(A + 7647744) + 0);
+  k33_concat((float *)(A + 7877120) + 0, (float *)(A + 7909888) + 0, (float *)(A + 8499712) + 0, (float *)(A + 6304256) + 0);
+  k33_concat((float *)(A + 8434176) + 0, (float *)(A + 8466944) + 0, (float *)(A + 8761856) + 0, (float *)(A + 7090688) + 0);
+  k33_concat((float *)(A + 9024000) + 0, (float *)(A + 8401408) + 0, (float *)(A + 8729088) + 0, (float *)(A + 8434176) + 0);
+  k33_concat((float *)(A + 8663552) + 0, (float *)(A + 8696320) + 0, (float *)(A + 9286144) + 0, (float *)(A + 7877120) + 0);
+  k33_concat((float *)(A + 9220608) + 0, (float *)(A + 9253376) + 0, (float *)(A + 9548288) + 0, (float *)(A + 8663552) + 0);
+  k33_concat((float *)(A + 9875968) + 0, (float *)(A + 9187840) + 0, (float *)(A + 9515520) + 0, (float *)(A + 9220608) + 0);
+  k33_concat((float *)(A + 9449984) + 0, (float *)(A + 9482752) + 0, (float *)(A + 9810432) + 0, (float *)(A + 330240) + 0);
+  k33_concat((float *)(A + 10012224) + 0, (float *)(A + 10044992) + 0, (float *)(A + 9908736) + 0, (float *)(A + 9449984) + 0);
+  k33_concat((float *)(A + 9946688) + 0, (float *)(A + 9979456) + 0, (float *)(A + 3191296) + 0, (float *)(A + 428544) + 0);
+  k33_concat((float *)(A + 264704) + 0, (float *)(A + 297472) + 0, (float *)(A + 231936) + 0, (float *)(A + 9946688) + 0);
+  k33_concat((float *)(A + 199168) + 0, (float *)(A + 68096) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0);
+  k38_stack((float *)(A + 4207104) + 0, (float *)(A + 4993536) + 0, (float *)(A + 3682816) + 0, (float *)(A + 3944960) + 0, (float *)(A + 4502016) + 0, (float *)(A + 5779968) + 0, (float *)(A + 6566400) + 0, (float *)(A + 5288448) + 0, (float *)(A + 7352832) + 0, (float *)(A + 8139264) + 0, (float *)(A + 6074880) + 0, (float *)(A + 8925696) + 0, (float *)(A + 9712128) + 0, (float *)(A + 6861312) + 0, (float *)(A + 4731392) + 0, (float *)(A + 5517824) + 0, (float *)(A + 7647744) + 0, (float *)(A + 6304256) + 0, (float *)(A + 7090688) + 0, (float *)(A + 8434176) + 0, (float *)(A + 7877120) + 0, (float *)(A + 8663552) + 0, (float *)(A + 9220608) + 0, (float *)(A + 330240) + 0, (float *)(A + 9449984) + 0, (float *)(A + 428544) + 0, (float *)(A + 9946688) + 0, (float *)(A + 231936) + 0, (float *)(A + 10138112) + 0);
+  k39_matmul((float *)(A + 10138112) + 0, in->x + 0, (float *)(A + 35328) + 0);
+  k54_mul((float *)(A + 35328) + 0, (float *)(A + 3158528) + 0);
+  k55_mul_mul((float *)(A + 35328) + 0, (float *)(A + 9875968) + 0);
+  k56_add_pow_sub(P + 61968 /* opt.step */, (float *)(A + 9941824) + 0, (float *)(A + 9941888) + 0);
+  k57_mul_add_sqrt(P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, (float *)(A + 9875968) + 0, (float *)(A + 9941888) + 0, (float *)(A + 35328) + 0, (float *)(A + 3682816) + 0);
+  k58_pow_sub_div((float *)(A + 9941824) + 0, (float *)(A + 9941952) + 0);
+  k40_stack((float *)(A + 3420672) + 0, (float *)(A + 3322368) + 0, (float *)(A + 3584512) + 0, (float *)(A + 3846656) + 0, (float *)(A + 4108800) + 0, (float *)(A + 4370944) + 0, (float *)(A + 4633088) + 0, (float *)(A + 4895232) + 0, (float *)(A + 5157376) + 0, (float *)(A + 5419520) + 0, (float *)(A + 5681664) + 0, (float *)(A + 5943808) + 0, (float *)(A + 6205952) + 0, (float *)(A + 6468096) + 0, (float *)(A + 6730240) + 0, (float *)(A + 6992384) + 0, (float *)(A + 7254528) + 0, (float *)(A + 7516672) + 0, (float *)(A + 7778816) + 0, (float *)(A + 8040960) + 0, (float *)(A + 8303104) + 0, (float *)(A + 8565248) + 0, (float *)(A + 8827392) + 0, (float *)(A + 9089536) + 0, (float *)(A + 9351680) + 0, (float *)(A + 9613824) + 0, (float *)(A + 3060224) + 0, (float *)(A + 133632) + 0);
+  k41_stack((float *)(A + 3289600) + 0, (float *)(A + 3551744) + 0, (float *)(A + 3813888) + 0, (float *)(A + 4076032) + 0, (float *)(A + 4338176) + 0, (float *)(A + 4600320) + 0, (float *)(A + 4862464) + 0, (float *)(A + 5124608) + 0, (float *)(A + 5386752) + 0, (float *)(A + 5648896) + 0, (float *)(A + 5911040) + 0, (float *)(A + 6173184) + 0, (float *)(A + 6435328) + 0, (float *)(A + 6697472) + 0, (float *)(A + 6959616) + 0, (float *)(A + 7221760) + 0, (float *)(A + 7483904) + 0, (float *)(A + 7746048) + 0, (float *)(A + 8008192) + 0, (float *)(A + 8270336) + 0, (float *)(A + 8532480) + 0, (float *)(A + 8794624) + 0, (float *)(A + 9056768) + 0, (float *)(A + 9318912) + 0, (float *)(A + 9581056) + 0, (float *)(A + 9843200) + 0, (float *)(A + 10105344) + 0, (float *)(A + 12890624) + 0);
+  k42_matmul((float *)(A + 133632) + 0, (float *)(A + 12890624) + 0, (float *)(A + 2787840) + 0);
+  k59_mul((float *)(A + 2787840) + 0, (float *)(A + 12890624) + 0);
+  k60_mul_mul((float *)(A + 2787840) + 0, (float *)(A + 13087232) + 0);
+  k61_mul_add_sqrt(P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, (float *)(A + 13087232) + 0, (float *)(A + 9941888) + 0, (float *)(A + 13283840) + 0, (float *)(A + 13480448) + 0);
+  k43_sum_to((float *)(A + 10138112) + 0, (float *)(A + 9942016) + 0);
+  k62_mul((float *)(A + 9942016) + 0, (float *)(A + 9943552) + 0);
+  k63_mul_mul((float *)(A + 9942016) + 0, (float *)(A + 9945088) + 0);
+  k64_mul_add_sqrt(P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, (float *)(A + 9945088) + 0, (float *)(A + 9941888) + 0, (float *)(A + 9942016) + 0, (float *)(A + 78336) + 0);
+  k30_mul((float *)(A + 3224064) + 0, (float *)(A + 2560) + 0, (float *)(A + 3256832) + 0);
+  k33_concat((float *)(A + 3518976) + 0, (float *)(A + 4043264) + 0, (float *)(A + 3256832) + 0, (float *)(A + 3944960) + 0);
+  k38_stack((float *)(A + 3060224) + 0, (float *)(A + 9613824) + 0, (float *)(A + 9351680) + 0, (float *)(A + 9089536) + 0, (float *)(A + 8827392) + 0, (float *)(A + 8565248) + 0, (float *)(A + 8303104) + 0, (float *)(A + 8040960) + 0, (float *)(A + 7778816) + 0, (float *)(A + 7516672) + 0, (float *)(A + 7254528) + 0, (float *)(A + 6992384) + 0, (float *)(A + 6730240) + 0, (float *)(A + 6468096) + 0, (float *)(A + 6205952) + 0, (float *)(A + 5943808) + 0, (float *)(A + 5681664) + 0, (float *)(A + 5419520) + 0, (float *)(A + 5157376) + 0, (float *)(A + 4895232) + 0, (float *)(A + 4633088) + 0, (float *)(A + 4370944) + 0, (float *)(A + 4108800) + 0, (float *)(A + 3846656) + 0, (float *)(A + 3584512) + 0, (float *)(A + 3322368) + 0, (float *)(A + 3420672) + 0, (float *)(A + 3944960) + 0, (float *)(A + 133632) + 0);
+  k43_sum_to((float *)(A + 133632) + 0, (float *)(A + 9945088) + 0);
+  k62_mul((float *)(A + 9945088) + 0, (float *)(A + 79872) + 0);
+  k63_mul_mul((float *)(A + 9945088) + 0, (float *)(A + 81408) + 0);
+  k64_mul_add_sqrt(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, (float *)(A + 81408) + 0, (float *)(A + 9941888) + 0, (float *)(A + 9945088) + 0, (float *)(A + 82944) + 0);
+  k44_matmul((float *)(A + 0) + 0, (float *)(A + 100864) + 0, (float *)(A + 84480) + 0);
+  k65_mul((float *)(A + 84480) + 0, (float *)(A + 2560) + 0);
+  k66_mul_mul((float *)(A + 84480) + 0, (float *)(A + 7680) + 0);
+  k67_mul_add_sqrt(P + 184608 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 7680) + 0, (float *)(A + 9941888) + 0, (float *)(A + 12800) + 0, (float *)(A + 17920) + 0);
+  k45_sum_to((float *)(A + 0) + 0, (float *)(A + 81408) + 0);
+  k68_mul((float *)(A + 81408) + 0, (float *)(A + 81472) + 0);
+  k69_mul_mul((float *)(A + 81408) + 0, (float *)(A + 81536) + 0);
+  k70_mul_add_sqrt(P + 185904 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 81536) + 0, (float *)(A + 9941888) + 0, (float *)(A + 81408) + 0, (float *)(A + 81600) + 0);
+  k46_mul_neg((float *)(A + 9946624) + 0, (float *)(A + 81536) + 0);
+  k47_mul((float *)(A + 9941760) + 0, (float *)(A + 9941888) + 0);
+  k71_mul_add_div(P + 61984 /* opt.gru1.weight_ih.exp_avg */, (float *)(A + 3158528) + 0, (float *)(A + 3682816) + 0, (float *)(A + 9941952) + 0, P + 0 /* gru1.weight_ih */, (float *)(A + 3725824) + 0, (float *)(A + 9875968) + 0);
+  k72_mul_add_div(P + 83488 /* opt.gru1.weight_hh.exp_avg */, (float *)(A + 12890624) + 0, (float *)(A + 13480448) + 0, (float *)(A + 9941952) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 13087232) + 0, (float *)(A + 4108800) + 0);
+  k73_mul_add_div(P + 181792 /* opt.gru1.bias_ih.exp_avg */, (float *)(A + 9943552) + 0, (float *)(A + 78336) + 0, (float *)(A + 9941952) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 7680) + 0);
+  k73_mul_add_div(P + 182560 /* opt.gru1.bias_hh.exp_avg */, (float *)(A + 79872) + 0, (float *)(A + 82944) + 0, (float *)(A + 9941952) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 78336) + 0, (float *)(A + 9943552) + 0);
+  k74_mul_add_div(P + 183328 /* opt.dense1.weight.exp_avg */, (float *)(A + 2560) + 0, (float *)(A + 17920) + 0, (float *)(A + 9941952) + 0, P + 60672 /* dense1.weight */, (float *)(A + 23040) + 0, (float *)(A + 28160) + 0);
+  k75_mul_add_div(P + 185888 /* opt.dense1.bias.exp_avg */, (float *)(A + 81472) + 0, (float *)(A + 81600) + 0, (float *)(A + 9941952) + 0, P + 61952 /* dense1.bias */, (float *)(A + 9946624) + 0, (float *)(A + 79872) + 0);
 }
 
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -3330,28 +2923,27 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
   (void)P, (void)A;
   gru_classifier_train_step_1(P, in, A, seed);
   gru_classifier_train_step_2(P, in, A, seed);
-  gru_classifier_train_step_3(P, in, A, seed);
-  k53_copy((float *)(A + 81536) + 0, &loss);
-  if (metrics) k53_copy((float *)(A + 9941888) + 0, &metrics->accuracy);
-  k53_copy((float *)(A + 9941824) + 0, params + 61968);
-  k54_copy((float *)(A + 9798144) + 0, params + 61984);
-  k54_copy((float *)(A + 35328) + 0, params + 72736);
-  k54_copy((float *)(A + 84480) + 0, params + 0);
-  k55_copy((float *)(A + 9581056) + 0, params + 83488);
-  k55_copy((float *)(A + 2722304) + 0, params + 132640);
-  k55_copy((float *)(A + 3017216) + 0, params + 10752);
-  k56_copy((float *)(A + 9841152) + 0, params + 181792);
-  k56_copy((float *)(A + 9942016) + 0, params + 182176);
-  k56_copy((float *)(A + 9939456) + 0, params + 59904);
-  k56_copy((float *)(A + 78336) + 0, params + 182560);
-  k56_copy((float *)(A + 9945088) + 0, params + 182944);
-  k56_copy((float *)(A + 9943552) + 0, params + 60288);
-  k57_copy((float *)(A + 9924096) + 0, params + 183328);
-  k57_copy((float *)(A + 9929216) + 0, params + 184608);
-  k57_copy((float *)(A + 9777664) + 0, params + 60672);
-  k58_copy((float *)(A + 9946624) + 0, params + 185888);
-  k58_copy((float *)(A + 81408) + 0, params + 185904);
-  k58_copy((float *)(A + 9842688) + 0, params + 61952);
+  k48_copy((float *)(A + 81536) + 0, &loss);
+  if (metrics) k48_copy((float *)(A + 9941888) + 0, &metrics->accuracy);
+  k48_copy((float *)(A + 9941824) + 0, params + 61968);
+  k49_copy((float *)(A + 3725824) + 0, params + 61984);
+  k49_copy((float *)(A + 35328) + 0, params + 72736);
+  k49_copy((float *)(A + 9875968) + 0, params + 0);
+  k50_copy((float *)(A + 13087232) + 0, params + 83488);
+  k50_copy((float *)(A + 13283840) + 0, params + 132640);
+  k50_copy((float *)(A + 4108800) + 0, params + 10752);
+  k51_copy((float *)(A + 0) + 0, params + 181792);
+  k51_copy((float *)(A + 9942016) + 0, params + 182176);
+  k51_copy((float *)(A + 7680) + 0, params + 59904);
+  k51_copy((float *)(A + 78336) + 0, params + 182560);
+  k51_copy((float *)(A + 9945088) + 0, params + 182944);
+  k51_copy((float *)(A + 9943552) + 0, params + 60288);
+  k52_copy((float *)(A + 23040) + 0, params + 183328);
+  k52_copy((float *)(A + 12800) + 0, params + 184608);
+  k52_copy((float *)(A + 28160) + 0, params + 60672);
+  k53_copy((float *)(A + 9946624) + 0, params + 185888);
+  k53_copy((float *)(A + 81408) + 0, params + 185904);
+  k53_copy((float *)(A + 79872) + 0, params + 61952);
   return loss;
 }
 
@@ -3364,16 +2956,16 @@ typedef struct {
 static void gru_classifier_step_1(const float *restrict P, const gru_classifier_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 0) + 0);
-  k81_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 43008) + 0);
+  k76_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 43008) + 0);
   k5_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 44544) + 0);
-  k82_matmul(in->state0 + 0, (float *)(A + 44544) + 0, (float *)(A + 0) + 0);
-  k83_add((float *)(A + 43008) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 1536) + 0);
-  k83_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3072) + 0);
-  k84_add_sigmoid_mul((float *)(A + 1536) + 0, (float *)(A + 3072) + 0, (float *)(A + 3072) + 256, (float *)(A + 1536) + 256, (float *)(A + 0) + 0);
+  k77_matmul(in->state0 + 0, (float *)(A + 44544) + 0, (float *)(A + 0) + 0);
+  k78_add((float *)(A + 43008) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 1536) + 0);
+  k78_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3072) + 0);
+  k79_add_sigmoid_mul((float *)(A + 1536) + 0, (float *)(A + 3072) + 0, (float *)(A + 3072) + 256, (float *)(A + 1536) + 256, (float *)(A + 0) + 0);
   k10_transpose(P + 60672 /* dense1.weight */, (float *)(A + 4608) + 0);
-  k85_add_sigmoid_sub((float *)(A + 1536) + 128, (float *)(A + 3072) + 128, (float *)(A + 0) + 0, in->state0 + 0, (float *)(A + 512) + 0);
-  k86_matmul((float *)(A + 512) + 0, (float *)(A + 4608) + 0, (float *)(A + 0) + 0);
-  k87_add((float *)(A + 0) + 0, P + 61952 /* dense1.bias */, (float *)(A + 64) + 0);
+  k80_add_sigmoid_sub((float *)(A + 1536) + 128, (float *)(A + 3072) + 128, (float *)(A + 0) + 0, in->state0 + 0, (float *)(A + 512) + 0);
+  k81_matmul((float *)(A + 512) + 0, (float *)(A + 4608) + 0, (float *)(A + 0) + 0);
+  k82_add((float *)(A + 0) + 0, P + 61952 /* dense1.bias */, (float *)(A + 64) + 0);
 }
 
 void gru_classifier_step(const float *params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena) {
@@ -3387,8 +2979,8 @@ void gru_classifier_step(const float *params, gru_classifier_state *state, const
   in_.state0 = state->state0;
   (void)P, (void)A;
   gru_classifier_step_1(P, in, A, seed);
-  if (out) k88_copy((float *)(A + 64) + 0, out->logits);
-  k89_copy((float *)(A + 512) + 0, state->state0);
+  if (out) k83_copy((float *)(A + 64) + 0, out->logits);
+  k84_copy((float *)(A + 512) + 0, state->state0);
 }
 
 void gru_classifier_reset(gru_classifier_state *state) {
@@ -3396,7 +2988,7 @@ void gru_classifier_reset(gru_classifier_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long gru_classifier_tool_arena[4] = {3418112, 16721920, 16724480, 241152};
+const long gru_classifier_tool_arena[4] = {3418112, 13772800, 13775360, 241152};
 const int gru_classifier_tool_dtype = 4; /* bytes per element */
 const int gru_classifier_tool_nparams = 19;
 const char *const gru_classifier_tool_inputs[] = {"x", "y", 0};

@@ -1111,31 +1111,8 @@ static void k32_mul_sub(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k33_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
-  for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (t1 * a4[i0 * 1]);
-    const float t4 = (t3 * a5[i0 * 1]);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t2;
-    out2[i0 * 1] = t4;
-  }
-}
-
-/* pad [64, 200] (specs/mnist_stacked_lstm.lua:11) */
-static void k34_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 12800; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[100 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1 * 1];
-  }
-}
-
 /* fused: sub mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k35_sub_mul(const float *restrict a0, float *restrict out0) {
+static void k33_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (1.0f - a0[i0 * 1]);
     const float t1 = (a0[i0 * 1] * t0);
@@ -1143,8 +1120,27 @@ static void k35_sub_mul(const float *restrict a0, float *restrict out0) {
   }
 }
 
+/* fused: mul mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
+static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+  for (long i0 = 0; i0 < 3200; i0++) {
+    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
+    const float t1 = (t0 * a2[i0 * 1]);
+    const float t2 = (t1 * a3[i0 * 1]);
+    const float t3 = (t1 * a4[i0 * 1]);
+    const float t4 = (t3 * a5[i0 * 1]);
+    const float t5 = (t1 * a6[i0 * 1]);
+    const float t6 = (t5 * a7[i0 * 1]);
+    const float t7 = (t1 * a8[i0 * 1]);
+    const float t8 = (t7 * a9[i0 * 1]);
+    out0[i0 * 1] = t2;
+    out1[i0 * 1] = t4;
+    out2[i0 * 1] = t6;
+    out3[i0 * 1] = t8;
+  }
+}
+
 /* fused: mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k36_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k35_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1152,43 +1148,28 @@ static void k36_mul_mul(const float *restrict a0, const float *restrict a1, cons
   }
 }
 
-/* pad [64, 200] (specs/mnist_stacked_lstm.lua:11) */
-static void k37_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 12800; i++) out[i] = 0.0f;
+/* concat [64, 200] (specs/mnist_stacked_lstm.lua:11) */
+static void k36_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1 * 1];
   }
-}
-
-/* pad [64, 200] (specs/mnist_stacked_lstm.lua:11) */
-static void k38_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 12800; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[50 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1 * 1];
+      out[50 + i0 * 200 + i1 * 1] = a1[i0 * 50 + i1 * 1];
   }
-}
-
-/* pad [64, 200] (specs/mnist_stacked_lstm.lua:11) */
-static void k39_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 12800; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[150 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1 * 1];
+      out[100 + i0 * 200 + i1 * 1] = a2[i0 * 50 + i1 * 1];
   }
-}
-
-/* fused: addn over addn [64, 200] (specs/mnist_stacked_lstm.lua:11) */
-static void k40_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 12800; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1] + a2[i0 * 1] + a3[i0 * 1]);
-    out0[i0 * 1] = t0;
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[150 + i0 * 200 + i1 * 1] = a3[i0 * 50 + i1 * 1];
   }
 }
 
 /* matmul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
@@ -1275,8 +1256,8 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: mul mul addn mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k42_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul addn mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
+static void k38_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1284,35 +1265,39 @@ static void k42_mul_mul_addn(const float *restrict a0, const float *restrict a1,
     const float t3 = (t2 * a4[i0 * 1]);
     const float t4 = (t2 * a5[i0 * 1]);
     const float t5 = (t4 * a6[i0 * 1]);
-    out0[i0 * 1] = t2;
-    out1[i0 * 1] = t3;
-    out2[i0 * 1] = t5;
+    const float t6 = (t2 * a7[i0 * 1]);
+    const float t7 = (t6 * a8[i0 * 1]);
+    const float t8 = (t2 * a9[i0 * 1]);
+    const float t9 = (t8 * a10[i0 * 1]);
+    out0[i0 * 1] = t3;
+    out1[i0 * 1] = t5;
+    out2[i0 * 1] = t7;
+    out3[i0 * 1] = t9;
   }
 }
 
-/* fused: mul mul addn mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k43_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
+/* fused: mul mul addn mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
+static void k39_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
     const float t2 = (a3[i0 * 1] + t1);
     const float t3 = (t2 * a4[i0 * 1]);
     const float t4 = (t3 * a5[i0 * 1]);
-    out0[i0 * 1] = t2;
-    out1[i0 * 1] = t4;
+    const float t5 = (t2 * a6[i0 * 1]);
+    const float t6 = (t5 * a7[i0 * 1]);
+    out0[i0 * 1] = t4;
+    out1[i0 * 1] = t6;
   }
 }
 
-/* fused: addn over addn [64, 200] (specs/mnist_stacked_lstm.lua:11) */
-static void k44_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 12800; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1] + a2[i0 * 1]);
-    out0[i0 * 1] = t0;
-  }
+/* const [64, 50] (specs/mnist_stacked_lstm.lua:11) */
+static void k40_const(float *restrict out) {
+  for (long i = 0; i < 3200; i++) out[i] = 0.0f;
 }
 
 /* stack [64, 28, 200] (specs/mnist_stacked_lstm.lua:11) */
-static void k45_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+static void k41_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       out[0 + i0 * 5600 + i1 * 1] = a0[i0 * 200 + i1 * 1];
@@ -1428,7 +1413,7 @@ static void k45_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [1792, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k46_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1792; i += 8)
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
@@ -1515,8 +1500,8 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k47_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
+static void k43_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 1400 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
@@ -1524,14 +1509,19 @@ static void k47_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
       const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
       const float t3 = (t1 * a4[i0 * 50 + i1 * 1]);
       const float t4 = (t3 * a5[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t1;
-      out1[i0 * 50 + i1 * 1] = t2;
-      out2[i0 * 50 + i1 * 1] = t4;
+      const float t5 = (t1 * a6[i0 * 50 + i1 * 1]);
+      const float t6 = (t5 * a7[i0 * 50 + i1 * 1]);
+      const float t7 = (t1 * a8[i0 * 50 + i1 * 1]);
+      const float t8 = (t7 * a9[i0 * 50 + i1 * 1]);
+      out0[i0 * 50 + i1 * 1] = t2;
+      out1[i0 * 50 + i1 * 1] = t4;
+      out2[i0 * 50 + i1 * 1] = t6;
+      out3[i0 * 50 + i1 * 1] = t8;
   }
 }
 
 /* fused: mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k48_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k44_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 1400 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
@@ -1540,8 +1530,8 @@ static void k48_mul_mul(const float *restrict a0, const float *restrict a1, cons
   }
 }
 
-/* fused: addn mul mul addn mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k49_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+/* fused: addn mul mul addn mul mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
+static void k45_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 1400 + i1 * 1] + a1[i0 * 50 + i1 * 1]);
@@ -1551,15 +1541,22 @@ static void k49_addn_mul_mul(const float *restrict a0, const float *restrict a1,
       const float t4 = (t3 * a5[i0 * 50 + i1 * 1]);
       const float t5 = (t3 * a6[i0 * 50 + i1 * 1]);
       const float t6 = (t5 * a7[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t0;
-      out1[i0 * 50 + i1 * 1] = t3;
-      out2[i0 * 50 + i1 * 1] = t4;
-      out3[i0 * 50 + i1 * 1] = t6;
+      const float t7 = (t3 * a8[i0 * 50 + i1 * 1]);
+      const float t8 = (t7 * a9[i0 * 50 + i1 * 1]);
+      const float t9 = (t3 * a10[i0 * 50 + i1 * 1]);
+      const float t10 = (t9 * a11[i0 * 50 + i1 * 1]);
+      const float t11 = (t0 * a12[i0 * 50 + i1 * 1]);
+      const float t12 = (t11 * a13[i0 * 50 + i1 * 1]);
+      out0[i0 * 50 + i1 * 1] = t4;
+      out1[i0 * 50 + i1 * 1] = t6;
+      out2[i0 * 50 + i1 * 1] = t8;
+      out3[i0 * 50 + i1 * 1] = t10;
+      out4[i0 * 50 + i1 * 1] = t12;
   }
 }
 
-/* fused: addn mul mul addn mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k50_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: addn mul mul addn mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
+static void k46_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 1400 + i1 * 1] + a1[i0 * 50 + i1 * 1]);
@@ -1568,14 +1565,18 @@ static void k50_addn_mul_mul(const float *restrict a0, const float *restrict a1,
       const float t3 = (a4[i0 * 50 + i1 * 1] + t2);
       const float t4 = (t3 * a5[i0 * 50 + i1 * 1]);
       const float t5 = (t4 * a6[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t0;
-      out1[i0 * 50 + i1 * 1] = t3;
-      out2[i0 * 50 + i1 * 1] = t5;
+      const float t6 = (t3 * a7[i0 * 50 + i1 * 1]);
+      const float t7 = (t6 * a8[i0 * 50 + i1 * 1]);
+      const float t8 = (t0 * a9[i0 * 50 + i1 * 1]);
+      const float t9 = (t8 * a10[i0 * 50 + i1 * 1]);
+      out0[i0 * 50 + i1 * 1] = t5;
+      out1[i0 * 50 + i1 * 1] = t7;
+      out2[i0 * 50 + i1 * 1] = t9;
   }
 }
 
 /* matmul [200, 28] (specs/mnist_stacked_lstm.lua:9) */
-static void k51_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 200; i += 8)
     for (long j = 0; j < 16; j += 16) {
       float acc0[16] = {0.0f};
@@ -1663,7 +1664,7 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* stack [64, 27, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k52_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+static void k48_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       out[0 + i0 * 5400 + i1 * 1] = a0[i0 * 200 + i1 * 1];
@@ -1775,7 +1776,7 @@ static void k52_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* stack [64, 27, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k53_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+static void k49_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[0 + i0 * 1350 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -1887,7 +1888,7 @@ static void k53_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k54_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k50_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 200; i += 8)
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
@@ -1975,7 +1976,7 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [200] (specs/mnist_stacked_lstm.lua:9) */
-static void k55_sum_to(const float *restrict a0, float *restrict out) {
+static void k51_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 200; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++)
@@ -1985,7 +1986,7 @@ static void k55_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k56_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k52_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 200; i += 8)
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
@@ -2073,7 +2074,7 @@ static void k56_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [10, 50] (specs/mnist_stacked_lstm.lua:12) */
-static void k57_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 8; i += 8)
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
@@ -2197,7 +2198,7 @@ static void k57_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/mnist_stacked_lstm.lua:12) */
-static void k58_sum_to(const float *restrict a0, float *restrict out) {
+static void k54_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -2206,25 +2207,25 @@ static void k58_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/mnist_stacked_lstm.lua:15) */
-static void k59_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k55_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/mnist_stacked_lstm.lua:16) */
-static void k60_mul(const float *restrict a0, float *restrict out0) {
+static void k56_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/mnist_stacked_lstm.lua:15) */
-static void k61_copy(const float *restrict a0, float *restrict out) {
+static void k57_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [200, 28] (specs/mnist_stacked_lstm.lua:9) */
-static void k62_copy(const float *restrict a0, float *restrict out) {
+static void k58_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
@@ -2232,7 +2233,7 @@ static void k62_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [200, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k63_copy(const float *restrict a0, float *restrict out) {
+static void k59_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -2240,14 +2241,14 @@ static void k63_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [200] (specs/mnist_stacked_lstm.lua:9) */
-static void k64_copy(const float *restrict a0, float *restrict out) {
+static void k60_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [10, 50] (specs/mnist_stacked_lstm.lua:12) */
-static void k65_copy(const float *restrict a0, float *restrict out) {
+static void k61_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -2255,14 +2256,14 @@ static void k65_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/mnist_stacked_lstm.lua:12) */
-static void k66_copy(const float *restrict a0, float *restrict out) {
+static void k62_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [200, 28] */
-static void k67_mul(const float *restrict a0, float *restrict out0) {
+static void k63_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2270,7 +2271,7 @@ static void k67_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200, 28] */
-static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2279,7 +2280,7 @@ static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k69_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k65_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -2289,7 +2290,7 @@ static void k69_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [200, 28] */
-static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2302,7 +2303,7 @@ static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k71_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k67_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -2310,7 +2311,7 @@ static void k71_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [200, 50] */
-static void k72_mul(const float *restrict a0, float *restrict out0) {
+static void k68_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2318,7 +2319,7 @@ static void k72_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200, 50] */
-static void k73_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2327,7 +2328,7 @@ static void k73_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [200, 50] */
-static void k74_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2340,7 +2341,7 @@ static void k74_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [200] */
-static void k75_mul(const float *restrict a0, float *restrict out0) {
+static void k71_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2348,7 +2349,7 @@ static void k75_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200] */
-static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2357,7 +2358,7 @@ static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [200] */
-static void k77_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2370,7 +2371,7 @@ static void k77_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 50] */
-static void k78_mul(const float *restrict a0, float *restrict out0) {
+static void k74_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2378,7 +2379,7 @@ static void k78_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 50] */
-static void k79_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2387,7 +2388,7 @@ static void k79_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 50] */
-static void k80_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2400,7 +2401,7 @@ static void k80_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k81_mul(const float *restrict a0, float *restrict out0) {
+static void k77_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2408,7 +2409,7 @@ static void k81_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k82_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k78_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2417,7 +2418,7 @@ static void k82_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k83_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k79_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2430,7 +2431,7 @@ static void k83_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [200, 28] */
-static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2443,7 +2444,7 @@ static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [200, 50] */
-static void k85_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2456,7 +2457,7 @@ static void k85_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [200] */
-static void k86_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2469,7 +2470,7 @@ static void k86_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 50] */
-static void k87_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2482,7 +2483,7 @@ static void k87_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k88_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2495,7 +2496,7 @@ static void k88_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k89_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k85_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 192; j += 192) {
       float acc0[192] = {0.0f};
@@ -2527,7 +2528,7 @@ static void k89_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k90_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k86_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 192; j += 192) {
       float acc0[192] = {0.0f};
@@ -2559,7 +2560,7 @@ static void k90_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k91_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k87_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2568,7 +2569,7 @@ static void k91_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add add over add [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k92_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k88_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2578,7 +2579,7 @@ static void k92_add_add(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: tanh over tanh [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k93_tanh(const float *restrict a0, float *restrict out0) {
+static void k89_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -2587,7 +2588,7 @@ static void k93_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul over mul [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k94_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k90_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -2597,7 +2598,7 @@ static void k94_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k95_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k91_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -2610,7 +2611,7 @@ static void k95_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k96_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k92_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
@@ -2628,7 +2629,7 @@ static void k96_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k97_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k93_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2637,7 +2638,7 @@ static void k97_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k98_copy(const float *restrict a0, float *restrict out) {
+static void k94_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2645,7 +2646,7 @@ static void k98_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k99_copy(const float *restrict a0, float *restrict out) {
+static void k95_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -3978,1301 +3979,740 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k30_exp_mul_sub((float *)(A + 1448000) + 0, (float *)(A + 1455488) + 0, (float *)(A + 5416960) + 0, (float *)(A + 1450560) + 0);
   k31_matmul((float *)(A + 1450560) + 0, P + 56848 /* dense1.weight */, (float *)(A + 9649600) + 0);
   k32_mul_sub((float *)(A + 9624000) + 0, (float *)(A + 4350400) + 0);
-  k32_mul_sub((float *)(A + 4401600) + 0, (float *)(A + 4363200) + 0);
-  k33_mul_mul_mul((float *)(A + 9649600) + 0, (float *)(A + 4427200) + 0, (float *)(A + 4350400) + 0, (float *)(A + 9611200) + 0, (float *)(A + 4414400) + 0, (float *)(A + 4363200) + 0, (float *)(A + 4376000) + 0, (float *)(A + 4388800) + 0, (float *)(A + 6820800) + 0);
-  k34_pad((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0);
-  k35_sub_mul((float *)(A + 4414400) + 0, (float *)(A + 6820800) + 0);
-  k36_mul_mul((float *)(A + 4376000) + 0, (float *)(A + 4401600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 4414400) + 0);
-  k37_pad((float *)(A + 4414400) + 0, (float *)(A + 6884800) + 0);
-  k35_sub_mul((float *)(A + 9611200) + 0, (float *)(A + 4401600) + 0);
-  k36_mul_mul((float *)(A + 4376000) + 0, (float *)(A + 9572800) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4414400) + 0);
-  k38_pad((float *)(A + 4414400) + 0, (float *)(A + 6936000) + 0);
-  k35_sub_mul((float *)(A + 4427200) + 0, (float *)(A + 4401600) + 0);
-  k36_mul_mul((float *)(A + 9649600) + 0, (float *)(A + 9624000) + 0, (float *)(A + 4401600) + 0, (float *)(A + 6820800) + 0);
-  k39_pad((float *)(A + 6820800) + 0, (float *)(A + 6987200) + 0);
-  k40_addn((float *)(A + 6833600) + 0, (float *)(A + 6884800) + 0, (float *)(A + 6936000) + 0, (float *)(A + 6987200) + 0, (float *)(A + 7038400) + 0);
-  k41_matmul((float *)(A + 7038400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4401600) + 0);
+  k33_sub_mul((float *)(A + 4414400) + 0, (float *)(A + 4363200) + 0);
+  k33_sub_mul((float *)(A + 9611200) + 0, (float *)(A + 4376000) + 0);
+  k32_mul_sub((float *)(A + 4401600) + 0, (float *)(A + 4388800) + 0);
+  k33_sub_mul((float *)(A + 4427200) + 0, (float *)(A + 6820800) + 0);
+  k34_mul_mul_mul((float *)(A + 9649600) + 0, (float *)(A + 4427200) + 0, (float *)(A + 4350400) + 0, (float *)(A + 9611200) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4363200) + 0, (float *)(A + 9572800) + 0, (float *)(A + 4376000) + 0, (float *)(A + 4414400) + 0, (float *)(A + 4388800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 6846400) + 0, (float *)(A + 6859200) + 0, (float *)(A + 6872000) + 0);
+  k35_mul_mul((float *)(A + 9649600) + 0, (float *)(A + 9624000) + 0, (float *)(A + 6820800) + 0, (float *)(A + 9572800) + 0);
+  k36_concat((float *)(A + 6846400) + 0, (float *)(A + 6859200) + 0, (float *)(A + 6872000) + 0, (float *)(A + 9572800) + 0, (float *)(A + 4350400) + 0);
+  k37_matmul((float *)(A + 4350400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6820800) + 0);
   k32_mul_sub((float *)(A + 9585600) + 0, (float *)(A + 9572800) + 0);
-  k32_mul_sub((float *)(A + 9521600) + 0, (float *)(A + 9649600) + 0);
-  k42_mul_mul_addn((float *)(A + 4401600) + 0, (float *)(A + 9547200) + 0, (float *)(A + 9572800) + 0, (float *)(A + 4388800) + 0, (float *)(A + 9560000) + 0, (float *)(A + 9534400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 9611200) + 0, (float *)(A + 9624000) + 0, (float *)(A + 4414400) + 0);
-  k34_pad((float *)(A + 4414400) + 0, (float *)(A + 4350400) + 0);
-  k35_sub_mul((float *)(A + 9534400) + 0, (float *)(A + 4414400) + 0);
-  k36_mul_mul((float *)(A + 9611200) + 0, (float *)(A + 9521600) + 0, (float *)(A + 4414400) + 0, (float *)(A + 9534400) + 0);
-  k37_pad((float *)(A + 9534400) + 0, (float *)(A + 6820800) + 0);
-  k35_sub_mul((float *)(A + 9560000) + 0, (float *)(A + 4414400) + 0);
-  k36_mul_mul((float *)(A + 9611200) + 0, (float *)(A + 9483200) + 0, (float *)(A + 4414400) + 0, (float *)(A + 9560000) + 0);
-  k38_pad((float *)(A + 9560000) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 9547200) + 0, (float *)(A + 4414400) + 0);
-  k36_mul_mul((float *)(A + 4401600) + 0, (float *)(A + 9585600) + 0, (float *)(A + 4414400) + 0, (float *)(A + 9483200) + 0);
-  k39_pad((float *)(A + 9483200) + 0, (float *)(A + 9521600) + 0);
-  k40_addn((float *)(A + 4350400) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6872000) + 0, (float *)(A + 9521600) + 0, (float *)(A + 6923200) + 0);
-  k41_matmul((float *)(A + 6923200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4414400) + 0);
+  k33_sub_mul((float *)(A + 9534400) + 0, (float *)(A + 9649600) + 0);
+  k33_sub_mul((float *)(A + 9560000) + 0, (float *)(A + 9611200) + 0);
+  k32_mul_sub((float *)(A + 9521600) + 0, (float *)(A + 9624000) + 0);
+  k33_sub_mul((float *)(A + 9547200) + 0, (float *)(A + 4401600) + 0);
+  k38_mul_mul_addn((float *)(A + 6820800) + 0, (float *)(A + 9547200) + 0, (float *)(A + 9572800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9560000) + 0, (float *)(A + 9521600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 9483200) + 0, (float *)(A + 9611200) + 0, (float *)(A + 9534400) + 0, (float *)(A + 9624000) + 0, (float *)(A + 4414400) + 0, (float *)(A + 4427200) + 0, (float *)(A + 6846400) + 0, (float *)(A + 6859200) + 0);
+  k35_mul_mul((float *)(A + 6820800) + 0, (float *)(A + 9585600) + 0, (float *)(A + 4401600) + 0, (float *)(A + 6833600) + 0);
+  k36_concat((float *)(A + 4427200) + 0, (float *)(A + 6846400) + 0, (float *)(A + 6859200) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9521600) + 0);
+  k37_matmul((float *)(A + 9521600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4401600) + 0);
   k32_mul_sub((float *)(A + 9496000) + 0, (float *)(A + 9483200) + 0);
-  k32_mul_sub((float *)(A + 9432000) + 0, (float *)(A + 9572800) + 0);
-  k42_mul_mul_addn((float *)(A + 4414400) + 0, (float *)(A + 9457600) + 0, (float *)(A + 9483200) + 0, (float *)(A + 9624000) + 0, (float *)(A + 9470400) + 0, (float *)(A + 9444800) + 0, (float *)(A + 9572800) + 0, (float *)(A + 9585600) + 0, (float *)(A + 9611200) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 9521600) + 0);
-  k35_sub_mul((float *)(A + 9444800) + 0, (float *)(A + 9483200) + 0);
-  k36_mul_mul((float *)(A + 9585600) + 0, (float *)(A + 9432000) + 0, (float *)(A + 9483200) + 0, (float *)(A + 9444800) + 0);
-  k37_pad((float *)(A + 9444800) + 0, (float *)(A + 4350400) + 0);
-  k35_sub_mul((float *)(A + 9470400) + 0, (float *)(A + 4401600) + 0);
-  k36_mul_mul((float *)(A + 9585600) + 0, (float *)(A + 9393600) + 0, (float *)(A + 4401600) + 0, (float *)(A + 9470400) + 0);
-  k38_pad((float *)(A + 9470400) + 0, (float *)(A + 6974400) + 0);
-  k35_sub_mul((float *)(A + 9457600) + 0, (float *)(A + 4401600) + 0);
-  k36_mul_mul((float *)(A + 4414400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 4401600) + 0, (float *)(A + 7025600) + 0);
-  k39_pad((float *)(A + 7025600) + 0, (float *)(A + 9432000) + 0);
-  k40_addn((float *)(A + 9521600) + 0, (float *)(A + 4350400) + 0, (float *)(A + 6974400) + 0, (float *)(A + 9432000) + 0, (float *)(A + 6820800) + 0);
-  k41_matmul((float *)(A + 6820800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4414400) + 0);
+  k33_sub_mul((float *)(A + 9444800) + 0, (float *)(A + 9572800) + 0);
+  k33_sub_mul((float *)(A + 9470400) + 0, (float *)(A + 9585600) + 0);
+  k32_mul_sub((float *)(A + 9432000) + 0, (float *)(A + 9649600) + 0);
+  k33_sub_mul((float *)(A + 9457600) + 0, (float *)(A + 4427200) + 0);
+  k38_mul_mul_addn((float *)(A + 4401600) + 0, (float *)(A + 9457600) + 0, (float *)(A + 9483200) + 0, (float *)(A + 4414400) + 0, (float *)(A + 9470400) + 0, (float *)(A + 9432000) + 0, (float *)(A + 9572800) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9585600) + 0, (float *)(A + 9444800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9611200) + 0, (float *)(A + 9624000) + 0);
+  k35_mul_mul((float *)(A + 4401600) + 0, (float *)(A + 9496000) + 0, (float *)(A + 4427200) + 0, (float *)(A + 4414400) + 0);
+  k36_concat((float *)(A + 6833600) + 0, (float *)(A + 9611200) + 0, (float *)(A + 9624000) + 0, (float *)(A + 4414400) + 0, (float *)(A + 9432000) + 0);
+  k37_matmul((float *)(A + 9432000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6833600) + 0);
   k32_mul_sub((float *)(A + 9406400) + 0, (float *)(A + 9393600) + 0);
-  k32_mul_sub((float *)(A + 9342400) + 0, (float *)(A + 9483200) + 0);
-  k42_mul_mul_addn((float *)(A + 4414400) + 0, (float *)(A + 9368000) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9611200) + 0, (float *)(A + 9380800) + 0, (float *)(A + 9355200) + 0, (float *)(A + 9483200) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9572800) + 0, (float *)(A + 9585600) + 0);
-  k34_pad((float *)(A + 9585600) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 9355200) + 0, (float *)(A + 9393600) + 0);
-  k36_mul_mul((float *)(A + 9496000) + 0, (float *)(A + 9342400) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9355200) + 0);
-  k37_pad((float *)(A + 9355200) + 0, (float *)(A + 9432000) + 0);
-  k35_sub_mul((float *)(A + 9380800) + 0, (float *)(A + 9393600) + 0);
-  k36_mul_mul((float *)(A + 9496000) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9380800) + 0);
-  k38_pad((float *)(A + 9380800) + 0, (float *)(A + 9521600) + 0);
-  k35_sub_mul((float *)(A + 9368000) + 0, (float *)(A + 9304000) + 0);
-  k36_mul_mul((float *)(A + 4414400) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9483200) + 0);
-  k39_pad((float *)(A + 9483200) + 0, (float *)(A + 4350400) + 0);
-  k40_addn((float *)(A + 6872000) + 0, (float *)(A + 9432000) + 0, (float *)(A + 9521600) + 0, (float *)(A + 4350400) + 0, (float *)(A + 6974400) + 0);
-  k41_matmul((float *)(A + 6974400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4414400) + 0);
-  k32_mul_sub((float *)(A + 9316800) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 9252800) + 0, (float *)(A + 9304000) + 0);
-  k42_mul_mul_addn((float *)(A + 4414400) + 0, (float *)(A + 9278400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9572800) + 0, (float *)(A + 9291200) + 0, (float *)(A + 9265600) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9585600) + 0);
-  k34_pad((float *)(A + 9585600) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 9265600) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 9406400) + 0, (float *)(A + 9252800) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9265600) + 0);
-  k37_pad((float *)(A + 9265600) + 0, (float *)(A + 9521600) + 0);
-  k35_sub_mul((float *)(A + 9291200) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 9406400) + 0, (float *)(A + 9214400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9291200) + 0);
-  k38_pad((float *)(A + 9291200) + 0, (float *)(A + 4350400) + 0);
-  k35_sub_mul((float *)(A + 9278400) + 0, (float *)(A + 4401600) + 0);
-  k36_mul_mul((float *)(A + 4414400) + 0, (float *)(A + 9316800) + 0, (float *)(A + 4401600) + 0, (float *)(A + 7025600) + 0);
-  k39_pad((float *)(A + 7025600) + 0, (float *)(A + 9252800) + 0);
-  k40_addn((float *)(A + 6872000) + 0, (float *)(A + 9521600) + 0, (float *)(A + 4350400) + 0, (float *)(A + 9252800) + 0, (float *)(A + 9342400) + 0);
-  k41_matmul((float *)(A + 9342400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4414400) + 0);
-  k32_mul_sub((float *)(A + 9227200) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 9163200) + 0, (float *)(A + 9214400) + 0);
-  k42_mul_mul_addn((float *)(A + 4414400) + 0, (float *)(A + 9188800) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9201600) + 0, (float *)(A + 9176000) + 0, (float *)(A + 9214400) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9316800) + 0, (float *)(A + 9393600) + 0);
-  k34_pad((float *)(A + 9393600) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 9176000) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 9304000) + 0, (float *)(A + 9163200) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9176000) + 0);
-  k37_pad((float *)(A + 9176000) + 0, (float *)(A + 9252800) + 0);
-  k35_sub_mul((float *)(A + 9201600) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 9304000) + 0, (float *)(A + 9124800) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9201600) + 0);
-  k38_pad((float *)(A + 9201600) + 0, (float *)(A + 9521600) + 0);
-  k35_sub_mul((float *)(A + 9188800) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 4414400) + 0, (float *)(A + 9227200) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9124800) + 0);
-  k39_pad((float *)(A + 9124800) + 0, (float *)(A + 9163200) + 0);
-  k40_addn((float *)(A + 6872000) + 0, (float *)(A + 9252800) + 0, (float *)(A + 9521600) + 0, (float *)(A + 9163200) + 0, (float *)(A + 4350400) + 0);
-  k41_matmul((float *)(A + 4350400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4401600) + 0);
-  k32_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 4414400) + 0);
-  k32_mul_sub((float *)(A + 9073600) + 0, (float *)(A + 7025600) + 0);
-  k42_mul_mul_addn((float *)(A + 4401600) + 0, (float *)(A + 9099200) + 0, (float *)(A + 4414400) + 0, (float *)(A + 9316800) + 0, (float *)(A + 9112000) + 0, (float *)(A + 9086400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9124800) + 0, (float *)(A + 9214400) + 0, (float *)(A + 9227200) + 0);
-  k34_pad((float *)(A + 9227200) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 9086400) + 0, (float *)(A + 4414400) + 0);
-  k36_mul_mul((float *)(A + 9124800) + 0, (float *)(A + 9073600) + 0, (float *)(A + 4414400) + 0, (float *)(A + 7025600) + 0);
-  k37_pad((float *)(A + 7025600) + 0, (float *)(A + 9163200) + 0);
-  k35_sub_mul((float *)(A + 9112000) + 0, (float *)(A + 4414400) + 0);
-  k36_mul_mul((float *)(A + 9124800) + 0, (float *)(A + 9035200) + 0, (float *)(A + 4414400) + 0, (float *)(A + 7025600) + 0);
-  k38_pad((float *)(A + 7025600) + 0, (float *)(A + 9521600) + 0);
-  k35_sub_mul((float *)(A + 9099200) + 0, (float *)(A + 4414400) + 0);
-  k36_mul_mul((float *)(A + 4401600) + 0, (float *)(A + 9137600) + 0, (float *)(A + 4414400) + 0, (float *)(A + 7025600) + 0);
-  k39_pad((float *)(A + 7025600) + 0, (float *)(A + 9073600) + 0);
-  k40_addn((float *)(A + 6872000) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9521600) + 0, (float *)(A + 9073600) + 0, (float *)(A + 9252800) + 0);
-  k41_matmul((float *)(A + 9252800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7025600) + 0);
+  k33_sub_mul((float *)(A + 9355200) + 0, (float *)(A + 9483200) + 0);
+  k33_sub_mul((float *)(A + 9380800) + 0, (float *)(A + 9496000) + 0);
+  k32_mul_sub((float *)(A + 9342400) + 0, (float *)(A + 9572800) + 0);
+  k33_sub_mul((float *)(A + 9368000) + 0, (float *)(A + 9585600) + 0);
+  k38_mul_mul_addn((float *)(A + 6833600) + 0, (float *)(A + 9368000) + 0, (float *)(A + 9393600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 9380800) + 0, (float *)(A + 9342400) + 0, (float *)(A + 9483200) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9355200) + 0, (float *)(A + 9572800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 9611200) + 0, (float *)(A + 9624000) + 0, (float *)(A + 4401600) + 0);
+  k35_mul_mul((float *)(A + 6833600) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9585600) + 0, (float *)(A + 6820800) + 0);
+  k36_concat((float *)(A + 9611200) + 0, (float *)(A + 9624000) + 0, (float *)(A + 4401600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 9342400) + 0);
+  k37_matmul((float *)(A + 9342400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9304000) + 0);
+  k32_mul_sub((float *)(A + 9316800) + 0, (float *)(A + 9393600) + 0);
+  k33_sub_mul((float *)(A + 9265600) + 0, (float *)(A + 9406400) + 0);
+  k33_sub_mul((float *)(A + 9291200) + 0, (float *)(A + 9483200) + 0);
+  k32_mul_sub((float *)(A + 9252800) + 0, (float *)(A + 9496000) + 0);
+  k33_sub_mul((float *)(A + 9278400) + 0, (float *)(A + 9572800) + 0);
+  k38_mul_mul_addn((float *)(A + 9304000) + 0, (float *)(A + 9278400) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 9291200) + 0, (float *)(A + 9252800) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9214400) + 0, (float *)(A + 9483200) + 0, (float *)(A + 9265600) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9585600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9611200) + 0);
+  k35_mul_mul((float *)(A + 9304000) + 0, (float *)(A + 9316800) + 0, (float *)(A + 9572800) + 0, (float *)(A + 9214400) + 0);
+  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9611200) + 0, (float *)(A + 9214400) + 0, (float *)(A + 9252800) + 0);
+  k37_matmul((float *)(A + 9252800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9214400) + 0);
+  k32_mul_sub((float *)(A + 9227200) + 0, (float *)(A + 9304000) + 0);
+  k33_sub_mul((float *)(A + 9176000) + 0, (float *)(A + 9316800) + 0);
+  k33_sub_mul((float *)(A + 9201600) + 0, (float *)(A + 9393600) + 0);
+  k32_mul_sub((float *)(A + 9163200) + 0, (float *)(A + 9406400) + 0);
+  k33_sub_mul((float *)(A + 9188800) + 0, (float *)(A + 9572800) + 0);
+  k38_mul_mul_addn((float *)(A + 9214400) + 0, (float *)(A + 9188800) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9585600) + 0, (float *)(A + 9201600) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9316800) + 0, (float *)(A + 9124800) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9176000) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9483200) + 0);
+  k35_mul_mul((float *)(A + 9214400) + 0, (float *)(A + 9227200) + 0, (float *)(A + 9572800) + 0, (float *)(A + 9124800) + 0);
+  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9483200) + 0, (float *)(A + 9124800) + 0, (float *)(A + 9163200) + 0);
+  k37_matmul((float *)(A + 9163200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9124800) + 0);
+  k32_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 9214400) + 0);
+  k33_sub_mul((float *)(A + 9086400) + 0, (float *)(A + 9227200) + 0);
+  k33_sub_mul((float *)(A + 9112000) + 0, (float *)(A + 9304000) + 0);
+  k32_mul_sub((float *)(A + 9073600) + 0, (float *)(A + 9316800) + 0);
+  k33_sub_mul((float *)(A + 9099200) + 0, (float *)(A + 6820800) + 0);
+  k38_mul_mul_addn((float *)(A + 9124800) + 0, (float *)(A + 9099200) + 0, (float *)(A + 9214400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 9112000) + 0, (float *)(A + 9073600) + 0, (float *)(A + 9227200) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9086400) + 0, (float *)(A + 9316800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9483200) + 0);
+  k35_mul_mul((float *)(A + 9124800) + 0, (float *)(A + 9137600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 9035200) + 0);
+  k36_concat((float *)(A + 9393600) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9483200) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9073600) + 0);
+  k37_matmul((float *)(A + 9073600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6820800) + 0);
   k32_mul_sub((float *)(A + 9048000) + 0, (float *)(A + 9035200) + 0);
-  k32_mul_sub((float *)(A + 8984000) + 0, (float *)(A + 9124800) + 0);
-  k42_mul_mul_addn((float *)(A + 7025600) + 0, (float *)(A + 9009600) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9214400) + 0, (float *)(A + 9022400) + 0, (float *)(A + 8996800) + 0, (float *)(A + 9124800) + 0, (float *)(A + 9137600) + 0, (float *)(A + 9227200) + 0, (float *)(A + 9304000) + 0);
-  k34_pad((float *)(A + 9304000) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 8996800) + 0, (float *)(A + 9035200) + 0);
-  k36_mul_mul((float *)(A + 9137600) + 0, (float *)(A + 8984000) + 0, (float *)(A + 9035200) + 0, (float *)(A + 8996800) + 0);
-  k37_pad((float *)(A + 8996800) + 0, (float *)(A + 9073600) + 0);
-  k35_sub_mul((float *)(A + 9022400) + 0, (float *)(A + 9035200) + 0);
-  k36_mul_mul((float *)(A + 9137600) + 0, (float *)(A + 8945600) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9022400) + 0);
-  k38_pad((float *)(A + 9022400) + 0, (float *)(A + 9163200) + 0);
-  k35_sub_mul((float *)(A + 9009600) + 0, (float *)(A + 8945600) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 9048000) + 0, (float *)(A + 8945600) + 0, (float *)(A + 9124800) + 0);
-  k39_pad((float *)(A + 9124800) + 0, (float *)(A + 9521600) + 0);
-  k40_addn((float *)(A + 6872000) + 0, (float *)(A + 9073600) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9521600) + 0, (float *)(A + 8984000) + 0);
-  k41_matmul((float *)(A + 8984000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 8958400) + 0, (float *)(A + 8945600) + 0);
-  k32_mul_sub((float *)(A + 8894400) + 0, (float *)(A + 9035200) + 0);
-  k42_mul_mul_addn((float *)(A + 7025600) + 0, (float *)(A + 8920000) + 0, (float *)(A + 8945600) + 0, (float *)(A + 9227200) + 0, (float *)(A + 8932800) + 0, (float *)(A + 8907200) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9048000) + 0, (float *)(A + 9137600) + 0, (float *)(A + 9214400) + 0);
-  k34_pad((float *)(A + 9214400) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 8907200) + 0, (float *)(A + 8945600) + 0);
-  k36_mul_mul((float *)(A + 9048000) + 0, (float *)(A + 8894400) + 0, (float *)(A + 8945600) + 0, (float *)(A + 8907200) + 0);
-  k37_pad((float *)(A + 8907200) + 0, (float *)(A + 9163200) + 0);
-  k35_sub_mul((float *)(A + 8932800) + 0, (float *)(A + 8945600) + 0);
-  k36_mul_mul((float *)(A + 9048000) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8945600) + 0, (float *)(A + 8932800) + 0);
-  k38_pad((float *)(A + 8932800) + 0, (float *)(A + 9521600) + 0);
-  k35_sub_mul((float *)(A + 8920000) + 0, (float *)(A + 8856000) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 8958400) + 0, (float *)(A + 8856000) + 0, (float *)(A + 9035200) + 0);
-  k39_pad((float *)(A + 9035200) + 0, (float *)(A + 8894400) + 0);
-  k40_addn((float *)(A + 6872000) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9521600) + 0, (float *)(A + 8894400) + 0, (float *)(A + 9073600) + 0);
-  k41_matmul((float *)(A + 9073600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 8868800) + 0, (float *)(A + 8856000) + 0);
-  k32_mul_sub((float *)(A + 8804800) + 0, (float *)(A + 8958400) + 0);
-  k42_mul_mul_addn((float *)(A + 7025600) + 0, (float *)(A + 8830400) + 0, (float *)(A + 8856000) + 0, (float *)(A + 9137600) + 0, (float *)(A + 8843200) + 0, (float *)(A + 8817600) + 0, (float *)(A + 8958400) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9048000) + 0, (float *)(A + 9124800) + 0);
-  k34_pad((float *)(A + 9124800) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 8817600) + 0, (float *)(A + 8856000) + 0);
-  k36_mul_mul((float *)(A + 9035200) + 0, (float *)(A + 8804800) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8817600) + 0);
-  k37_pad((float *)(A + 8817600) + 0, (float *)(A + 9163200) + 0);
-  k35_sub_mul((float *)(A + 8843200) + 0, (float *)(A + 8856000) + 0);
-  k36_mul_mul((float *)(A + 9035200) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8843200) + 0);
-  k38_pad((float *)(A + 8843200) + 0, (float *)(A + 9521600) + 0);
-  k35_sub_mul((float *)(A + 8830400) + 0, (float *)(A + 8766400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 8868800) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8958400) + 0);
-  k39_pad((float *)(A + 8958400) + 0, (float *)(A + 8804800) + 0);
-  k40_addn((float *)(A + 6872000) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9521600) + 0, (float *)(A + 8804800) + 0, (float *)(A + 8894400) + 0);
-  k41_matmul((float *)(A + 8894400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 8779200) + 0, (float *)(A + 8766400) + 0);
-  k32_mul_sub((float *)(A + 8715200) + 0, (float *)(A + 8868800) + 0);
-  k42_mul_mul_addn((float *)(A + 7025600) + 0, (float *)(A + 8740800) + 0, (float *)(A + 8766400) + 0, (float *)(A + 9048000) + 0, (float *)(A + 8753600) + 0, (float *)(A + 8728000) + 0, (float *)(A + 8868800) + 0, (float *)(A + 8945600) + 0, (float *)(A + 8958400) + 0, (float *)(A + 9035200) + 0);
-  k34_pad((float *)(A + 9035200) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 8728000) + 0, (float *)(A + 8766400) + 0);
-  k36_mul_mul((float *)(A + 8945600) + 0, (float *)(A + 8715200) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8728000) + 0);
-  k37_pad((float *)(A + 8728000) + 0, (float *)(A + 9163200) + 0);
-  k35_sub_mul((float *)(A + 8753600) + 0, (float *)(A + 8766400) + 0);
-  k36_mul_mul((float *)(A + 8945600) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8753600) + 0);
-  k38_pad((float *)(A + 8753600) + 0, (float *)(A + 9521600) + 0);
-  k35_sub_mul((float *)(A + 8740800) + 0, (float *)(A + 8676800) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 8779200) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8868800) + 0);
-  k39_pad((float *)(A + 8868800) + 0, (float *)(A + 8715200) + 0);
-  k40_addn((float *)(A + 6872000) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9521600) + 0, (float *)(A + 8715200) + 0, (float *)(A + 8804800) + 0);
-  k41_matmul((float *)(A + 8804800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7025600) + 0);
+  k33_sub_mul((float *)(A + 8996800) + 0, (float *)(A + 9124800) + 0);
+  k33_sub_mul((float *)(A + 9022400) + 0, (float *)(A + 9137600) + 0);
+  k32_mul_sub((float *)(A + 8984000) + 0, (float *)(A + 9214400) + 0);
+  k33_sub_mul((float *)(A + 9009600) + 0, (float *)(A + 9227200) + 0);
+  k38_mul_mul_addn((float *)(A + 6820800) + 0, (float *)(A + 9009600) + 0, (float *)(A + 9035200) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9022400) + 0, (float *)(A + 8984000) + 0, (float *)(A + 9124800) + 0, (float *)(A + 8945600) + 0, (float *)(A + 9137600) + 0, (float *)(A + 8996800) + 0, (float *)(A + 9214400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9316800) + 0, (float *)(A + 9393600) + 0);
+  k35_mul_mul((float *)(A + 6820800) + 0, (float *)(A + 9048000) + 0, (float *)(A + 9227200) + 0, (float *)(A + 6833600) + 0);
+  k36_concat((float *)(A + 9304000) + 0, (float *)(A + 9316800) + 0, (float *)(A + 9393600) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8984000) + 0);
+  k37_matmul((float *)(A + 8984000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8945600) + 0);
+  k32_mul_sub((float *)(A + 8958400) + 0, (float *)(A + 9035200) + 0);
+  k33_sub_mul((float *)(A + 8907200) + 0, (float *)(A + 9048000) + 0);
+  k33_sub_mul((float *)(A + 8932800) + 0, (float *)(A + 9124800) + 0);
+  k32_mul_sub((float *)(A + 8894400) + 0, (float *)(A + 9137600) + 0);
+  k33_sub_mul((float *)(A + 8920000) + 0, (float *)(A + 9214400) + 0);
+  k38_mul_mul_addn((float *)(A + 8945600) + 0, (float *)(A + 8920000) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 8932800) + 0, (float *)(A + 8894400) + 0, (float *)(A + 9048000) + 0, (float *)(A + 8856000) + 0, (float *)(A + 9124800) + 0, (float *)(A + 8907200) + 0, (float *)(A + 9137600) + 0, (float *)(A + 9227200) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9304000) + 0);
+  k35_mul_mul((float *)(A + 8945600) + 0, (float *)(A + 8958400) + 0, (float *)(A + 9214400) + 0, (float *)(A + 8856000) + 0);
+  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9304000) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8894400) + 0);
+  k37_matmul((float *)(A + 8894400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8856000) + 0);
+  k32_mul_sub((float *)(A + 8868800) + 0, (float *)(A + 8945600) + 0);
+  k33_sub_mul((float *)(A + 8817600) + 0, (float *)(A + 8958400) + 0);
+  k33_sub_mul((float *)(A + 8843200) + 0, (float *)(A + 9035200) + 0);
+  k32_mul_sub((float *)(A + 8804800) + 0, (float *)(A + 9048000) + 0);
+  k33_sub_mul((float *)(A + 8830400) + 0, (float *)(A + 9214400) + 0);
+  k38_mul_mul_addn((float *)(A + 8856000) + 0, (float *)(A + 8830400) + 0, (float *)(A + 8945600) + 0, (float *)(A + 9227200) + 0, (float *)(A + 8843200) + 0, (float *)(A + 8804800) + 0, (float *)(A + 8958400) + 0, (float *)(A + 8766400) + 0, (float *)(A + 9035200) + 0, (float *)(A + 8817600) + 0, (float *)(A + 9048000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9124800) + 0);
+  k35_mul_mul((float *)(A + 8856000) + 0, (float *)(A + 8868800) + 0, (float *)(A + 9214400) + 0, (float *)(A + 8766400) + 0);
+  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9124800) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8804800) + 0);
+  k37_matmul((float *)(A + 8804800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8766400) + 0);
+  k32_mul_sub((float *)(A + 8779200) + 0, (float *)(A + 8856000) + 0);
+  k33_sub_mul((float *)(A + 8728000) + 0, (float *)(A + 8868800) + 0);
+  k33_sub_mul((float *)(A + 8753600) + 0, (float *)(A + 8945600) + 0);
+  k32_mul_sub((float *)(A + 8715200) + 0, (float *)(A + 8958400) + 0);
+  k33_sub_mul((float *)(A + 8740800) + 0, (float *)(A + 6820800) + 0);
+  k38_mul_mul_addn((float *)(A + 8766400) + 0, (float *)(A + 8740800) + 0, (float *)(A + 8856000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 8753600) + 0, (float *)(A + 8715200) + 0, (float *)(A + 8868800) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8945600) + 0, (float *)(A + 8728000) + 0, (float *)(A + 8958400) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9048000) + 0, (float *)(A + 9124800) + 0);
+  k35_mul_mul((float *)(A + 8766400) + 0, (float *)(A + 8779200) + 0, (float *)(A + 6820800) + 0, (float *)(A + 8676800) + 0);
+  k36_concat((float *)(A + 9035200) + 0, (float *)(A + 9048000) + 0, (float *)(A + 9124800) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8715200) + 0);
+  k37_matmul((float *)(A + 8715200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6820800) + 0);
   k32_mul_sub((float *)(A + 8689600) + 0, (float *)(A + 8676800) + 0);
-  k32_mul_sub((float *)(A + 8625600) + 0, (float *)(A + 8779200) + 0);
-  k42_mul_mul_addn((float *)(A + 7025600) + 0, (float *)(A + 8651200) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8958400) + 0, (float *)(A + 8664000) + 0, (float *)(A + 8638400) + 0, (float *)(A + 8779200) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8868800) + 0, (float *)(A + 8945600) + 0);
-  k34_pad((float *)(A + 8945600) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 8638400) + 0, (float *)(A + 8676800) + 0);
-  k36_mul_mul((float *)(A + 8856000) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8638400) + 0);
-  k37_pad((float *)(A + 8638400) + 0, (float *)(A + 9163200) + 0);
-  k35_sub_mul((float *)(A + 8664000) + 0, (float *)(A + 8676800) + 0);
-  k36_mul_mul((float *)(A + 8856000) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8664000) + 0);
-  k38_pad((float *)(A + 8664000) + 0, (float *)(A + 9521600) + 0);
-  k35_sub_mul((float *)(A + 8651200) + 0, (float *)(A + 8587200) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8779200) + 0);
-  k39_pad((float *)(A + 8779200) + 0, (float *)(A + 8625600) + 0);
-  k40_addn((float *)(A + 6872000) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9521600) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8715200) + 0);
-  k41_matmul((float *)(A + 8715200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 8600000) + 0, (float *)(A + 8587200) + 0);
-  k32_mul_sub((float *)(A + 8536000) + 0, (float *)(A + 8689600) + 0);
-  k42_mul_mul_addn((float *)(A + 7025600) + 0, (float *)(A + 8561600) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8868800) + 0, (float *)(A + 8574400) + 0, (float *)(A + 8548800) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8779200) + 0, (float *)(A + 8856000) + 0);
-  k34_pad((float *)(A + 8856000) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 8548800) + 0, (float *)(A + 8587200) + 0);
-  k36_mul_mul((float *)(A + 8766400) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8548800) + 0);
-  k37_pad((float *)(A + 8548800) + 0, (float *)(A + 9163200) + 0);
-  k35_sub_mul((float *)(A + 8574400) + 0, (float *)(A + 8587200) + 0);
-  k36_mul_mul((float *)(A + 8766400) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8574400) + 0);
-  k38_pad((float *)(A + 8574400) + 0, (float *)(A + 9521600) + 0);
-  k35_sub_mul((float *)(A + 8561600) + 0, (float *)(A + 8497600) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8689600) + 0);
+  k33_sub_mul((float *)(A + 8638400) + 0, (float *)(A + 8766400) + 0);
+  k33_sub_mul((float *)(A + 8664000) + 0, (float *)(A + 8779200) + 0);
+  k32_mul_sub((float *)(A + 8625600) + 0, (float *)(A + 8856000) + 0);
+  k33_sub_mul((float *)(A + 8651200) + 0, (float *)(A + 8868800) + 0);
+  k38_mul_mul_addn((float *)(A + 6820800) + 0, (float *)(A + 8651200) + 0, (float *)(A + 8676800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8664000) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8779200) + 0, (float *)(A + 8638400) + 0, (float *)(A + 8856000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 8945600) + 0, (float *)(A + 8958400) + 0, (float *)(A + 9035200) + 0);
+  k35_mul_mul((float *)(A + 6820800) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8868800) + 0, (float *)(A + 6833600) + 0);
+  k36_concat((float *)(A + 8945600) + 0, (float *)(A + 8958400) + 0, (float *)(A + 9035200) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8625600) + 0);
+  k37_matmul((float *)(A + 8625600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8587200) + 0);
+  k32_mul_sub((float *)(A + 8600000) + 0, (float *)(A + 8676800) + 0);
+  k33_sub_mul((float *)(A + 8548800) + 0, (float *)(A + 8689600) + 0);
+  k33_sub_mul((float *)(A + 8574400) + 0, (float *)(A + 8766400) + 0);
+  k32_mul_sub((float *)(A + 8536000) + 0, (float *)(A + 8779200) + 0);
+  k33_sub_mul((float *)(A + 8561600) + 0, (float *)(A + 8856000) + 0);
+  k38_mul_mul_addn((float *)(A + 8587200) + 0, (float *)(A + 8561600) + 0, (float *)(A + 8676800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 8574400) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8548800) + 0, (float *)(A + 8779200) + 0, (float *)(A + 8868800) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8945600) + 0);
+  k35_mul_mul((float *)(A + 8587200) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8497600) + 0);
+  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8945600) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8536000) + 0);
+  k37_matmul((float *)(A + 8536000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8497600) + 0);
+  k32_mul_sub((float *)(A + 8510400) + 0, (float *)(A + 8587200) + 0);
+  k33_sub_mul((float *)(A + 8459200) + 0, (float *)(A + 8600000) + 0);
+  k33_sub_mul((float *)(A + 8484800) + 0, (float *)(A + 8676800) + 0);
+  k32_mul_sub((float *)(A + 8446400) + 0, (float *)(A + 8689600) + 0);
+  k33_sub_mul((float *)(A + 8472000) + 0, (float *)(A + 8856000) + 0);
+  k38_mul_mul_addn((float *)(A + 8497600) + 0, (float *)(A + 8472000) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8868800) + 0, (float *)(A + 8484800) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8408000) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8459200) + 0, (float *)(A + 8689600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8766400) + 0);
+  k35_mul_mul((float *)(A + 8497600) + 0, (float *)(A + 8510400) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8408000) + 0);
+  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8408000) + 0, (float *)(A + 8446400) + 0);
+  k37_matmul((float *)(A + 8446400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8408000) + 0);
+  k32_mul_sub((float *)(A + 8420800) + 0, (float *)(A + 8497600) + 0);
+  k33_sub_mul((float *)(A + 8369600) + 0, (float *)(A + 8510400) + 0);
+  k33_sub_mul((float *)(A + 8395200) + 0, (float *)(A + 8587200) + 0);
+  k32_mul_sub((float *)(A + 8356800) + 0, (float *)(A + 8600000) + 0);
+  k33_sub_mul((float *)(A + 8382400) + 0, (float *)(A + 6820800) + 0);
+  k38_mul_mul_addn((float *)(A + 8408000) + 0, (float *)(A + 8382400) + 0, (float *)(A + 8497600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 8395200) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8510400) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8369600) + 0, (float *)(A + 8600000) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8766400) + 0);
+  k35_mul_mul((float *)(A + 8408000) + 0, (float *)(A + 8420800) + 0, (float *)(A + 6820800) + 0, (float *)(A + 8318400) + 0);
+  k36_concat((float *)(A + 8676800) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8356800) + 0);
+  k37_matmul((float *)(A + 8356800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6820800) + 0);
+  k32_mul_sub((float *)(A + 8331200) + 0, (float *)(A + 8318400) + 0);
+  k33_sub_mul((float *)(A + 8280000) + 0, (float *)(A + 8408000) + 0);
+  k33_sub_mul((float *)(A + 8305600) + 0, (float *)(A + 8420800) + 0);
+  k32_mul_sub((float *)(A + 8267200) + 0, (float *)(A + 8497600) + 0);
+  k33_sub_mul((float *)(A + 8292800) + 0, (float *)(A + 8510400) + 0);
+  k38_mul_mul_addn((float *)(A + 6820800) + 0, (float *)(A + 8292800) + 0, (float *)(A + 8318400) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8305600) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8408000) + 0, (float *)(A + 5388800) + 0, (float *)(A + 8420800) + 0, (float *)(A + 8280000) + 0, (float *)(A + 8497600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8676800) + 0);
+  k35_mul_mul((float *)(A + 6820800) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8510400) + 0, (float *)(A + 5388800) + 0);
+  k36_concat((float *)(A + 8587200) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8676800) + 0, (float *)(A + 5388800) + 0, (float *)(A + 8267200) + 0);
+  k37_matmul((float *)(A + 8267200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5388800) + 0);
+  k32_mul_sub((float *)(A + 5401600) + 0, (float *)(A + 8318400) + 0);
+  k33_sub_mul((float *)(A + 5350400) + 0, (float *)(A + 8331200) + 0);
+  k33_sub_mul((float *)(A + 5376000) + 0, (float *)(A + 8408000) + 0);
+  k32_mul_sub((float *)(A + 5337600) + 0, (float *)(A + 8420800) + 0);
+  k33_sub_mul((float *)(A + 5363200) + 0, (float *)(A + 8497600) + 0);
+  k38_mul_mul_addn((float *)(A + 5388800) + 0, (float *)(A + 5363200) + 0, (float *)(A + 8318400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 5376000) + 0, (float *)(A + 5337600) + 0, (float *)(A + 8331200) + 0, (float *)(A + 5299200) + 0, (float *)(A + 8408000) + 0, (float *)(A + 5350400) + 0, (float *)(A + 8420800) + 0, (float *)(A + 8510400) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8587200) + 0);
+  k35_mul_mul((float *)(A + 5388800) + 0, (float *)(A + 5401600) + 0, (float *)(A + 8497600) + 0, (float *)(A + 5299200) + 0);
+  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8587200) + 0, (float *)(A + 5299200) + 0, (float *)(A + 5337600) + 0);
+  k37_matmul((float *)(A + 5337600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5299200) + 0);
+  k32_mul_sub((float *)(A + 5312000) + 0, (float *)(A + 8318400) + 0);
+  k33_sub_mul((float *)(A + 5260800) + 0, (float *)(A + 8331200) + 0);
+  k33_sub_mul((float *)(A + 5286400) + 0, (float *)(A + 8497600) + 0);
+  k32_mul_sub((float *)(A + 5248000) + 0, (float *)(A + 9649600) + 0);
+  k33_sub_mul((float *)(A + 5273600) + 0, (float *)(A + 5388800) + 0);
+  k38_mul_mul_addn((float *)(A + 5299200) + 0, (float *)(A + 5273600) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8510400) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5248000) + 0, (float *)(A + 8331200) + 0, (float *)(A + 5209600) + 0, (float *)(A + 8497600) + 0, (float *)(A + 5260800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 5401600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8408000) + 0);
+  k35_mul_mul((float *)(A + 5299200) + 0, (float *)(A + 5312000) + 0, (float *)(A + 5388800) + 0, (float *)(A + 5209600) + 0);
+  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8408000) + 0, (float *)(A + 5209600) + 0, (float *)(A + 5248000) + 0);
+  k37_matmul((float *)(A + 5248000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5209600) + 0);
+  k32_mul_sub((float *)(A + 5222400) + 0, (float *)(A + 5388800) + 0);
+  k33_sub_mul((float *)(A + 5171200) + 0, (float *)(A + 8497600) + 0);
+  k33_sub_mul((float *)(A + 5196800) + 0, (float *)(A + 8510400) + 0);
+  k32_mul_sub((float *)(A + 5158400) + 0, (float *)(A + 9649600) + 0);
+  k33_sub_mul((float *)(A + 5184000) + 0, (float *)(A + 5299200) + 0);
+  k38_mul_mul_addn((float *)(A + 5209600) + 0, (float *)(A + 5184000) + 0, (float *)(A + 5388800) + 0, (float *)(A + 5401600) + 0, (float *)(A + 5196800) + 0, (float *)(A + 5158400) + 0, (float *)(A + 8497600) + 0, (float *)(A + 5120000) + 0, (float *)(A + 8510400) + 0, (float *)(A + 5171200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 5312000) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8318400) + 0);
+  k35_mul_mul((float *)(A + 5209600) + 0, (float *)(A + 5222400) + 0, (float *)(A + 5299200) + 0, (float *)(A + 5120000) + 0);
+  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8318400) + 0, (float *)(A + 5120000) + 0, (float *)(A + 5158400) + 0);
+  k37_matmul((float *)(A + 5158400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5120000) + 0);
+  k32_mul_sub((float *)(A + 5132800) + 0, (float *)(A + 5299200) + 0);
+  k33_sub_mul((float *)(A + 5081600) + 0, (float *)(A + 5388800) + 0);
+  k33_sub_mul((float *)(A + 5107200) + 0, (float *)(A + 5401600) + 0);
+  k32_mul_sub((float *)(A + 5068800) + 0, (float *)(A + 9649600) + 0);
+  k33_sub_mul((float *)(A + 5094400) + 0, (float *)(A + 5209600) + 0);
+  k38_mul_mul_addn((float *)(A + 5120000) + 0, (float *)(A + 5094400) + 0, (float *)(A + 5299200) + 0, (float *)(A + 5312000) + 0, (float *)(A + 5107200) + 0, (float *)(A + 5068800) + 0, (float *)(A + 5388800) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5401600) + 0, (float *)(A + 5081600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 5222400) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8318400) + 0);
+  k35_mul_mul((float *)(A + 5120000) + 0, (float *)(A + 5132800) + 0, (float *)(A + 5209600) + 0, (float *)(A + 5030400) + 0);
+  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8318400) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5068800) + 0);
+  k37_matmul((float *)(A + 5068800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5030400) + 0);
+  k32_mul_sub((float *)(A + 5043200) + 0, (float *)(A + 5209600) + 0);
+  k33_sub_mul((float *)(A + 4992000) + 0, (float *)(A + 5299200) + 0);
+  k33_sub_mul((float *)(A + 5017600) + 0, (float *)(A + 5312000) + 0);
+  k32_mul_sub((float *)(A + 4979200) + 0, (float *)(A + 9649600) + 0);
+  k33_sub_mul((float *)(A + 5004800) + 0, (float *)(A + 5120000) + 0);
+  k38_mul_mul_addn((float *)(A + 5030400) + 0, (float *)(A + 5004800) + 0, (float *)(A + 5209600) + 0, (float *)(A + 5222400) + 0, (float *)(A + 5017600) + 0, (float *)(A + 4979200) + 0, (float *)(A + 5299200) + 0, (float *)(A + 4940800) + 0, (float *)(A + 5312000) + 0, (float *)(A + 4992000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 5132800) + 0, (float *)(A + 5388800) + 0, (float *)(A + 5401600) + 0, (float *)(A + 6820800) + 0);
+  k35_mul_mul((float *)(A + 5030400) + 0, (float *)(A + 5043200) + 0, (float *)(A + 5120000) + 0, (float *)(A + 4940800) + 0);
+  k36_concat((float *)(A + 5388800) + 0, (float *)(A + 5401600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 4940800) + 0, (float *)(A + 4979200) + 0);
+  k37_matmul((float *)(A + 4979200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4940800) + 0);
+  k32_mul_sub((float *)(A + 4953600) + 0, (float *)(A + 5120000) + 0);
+  k33_sub_mul((float *)(A + 4902400) + 0, (float *)(A + 5209600) + 0);
+  k33_sub_mul((float *)(A + 4928000) + 0, (float *)(A + 5222400) + 0);
 }
 
 static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k39_pad((float *)(A + 8689600) + 0, (float *)(A + 8536000) + 0);
-  k40_addn((float *)(A + 6872000) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9521600) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8625600) + 0);
-  k41_matmul((float *)(A + 8625600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 8510400) + 0, (float *)(A + 8497600) + 0);
-  k32_mul_sub((float *)(A + 8446400) + 0, (float *)(A + 8600000) + 0);
-  k42_mul_mul_addn((float *)(A + 7025600) + 0, (float *)(A + 8472000) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8779200) + 0, (float *)(A + 8484800) + 0, (float *)(A + 8459200) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8766400) + 0);
-  k34_pad((float *)(A + 8766400) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 8459200) + 0, (float *)(A + 8497600) + 0);
-  k36_mul_mul((float *)(A + 8676800) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8459200) + 0);
-  k37_pad((float *)(A + 8459200) + 0, (float *)(A + 9163200) + 0);
-  k35_sub_mul((float *)(A + 8484800) + 0, (float *)(A + 8497600) + 0);
-  k36_mul_mul((float *)(A + 8676800) + 0, (float *)(A + 8408000) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8484800) + 0);
-  k38_pad((float *)(A + 8484800) + 0, (float *)(A + 9521600) + 0);
-  k35_sub_mul((float *)(A + 8472000) + 0, (float *)(A + 8408000) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 8510400) + 0, (float *)(A + 8408000) + 0, (float *)(A + 8600000) + 0);
-  k39_pad((float *)(A + 8600000) + 0, (float *)(A + 8446400) + 0);
-  k40_addn((float *)(A + 6872000) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9521600) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8536000) + 0);
-  k41_matmul((float *)(A + 8536000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 8420800) + 0, (float *)(A + 8408000) + 0);
-  k32_mul_sub((float *)(A + 8356800) + 0, (float *)(A + 8510400) + 0);
-  k42_mul_mul_addn((float *)(A + 7025600) + 0, (float *)(A + 8382400) + 0, (float *)(A + 8408000) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8395200) + 0, (float *)(A + 8369600) + 0, (float *)(A + 8510400) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8676800) + 0);
-  k34_pad((float *)(A + 8676800) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 8369600) + 0, (float *)(A + 8408000) + 0);
-  k36_mul_mul((float *)(A + 8587200) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8408000) + 0, (float *)(A + 8369600) + 0);
-  k37_pad((float *)(A + 8369600) + 0, (float *)(A + 9163200) + 0);
-  k35_sub_mul((float *)(A + 8395200) + 0, (float *)(A + 8408000) + 0);
-  k36_mul_mul((float *)(A + 8587200) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8408000) + 0, (float *)(A + 8395200) + 0);
-  k38_pad((float *)(A + 8395200) + 0, (float *)(A + 9521600) + 0);
-  k35_sub_mul((float *)(A + 8382400) + 0, (float *)(A + 8318400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 8420800) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8510400) + 0);
-  k39_pad((float *)(A + 8510400) + 0, (float *)(A + 8356800) + 0);
-  k40_addn((float *)(A + 6872000) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9521600) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8446400) + 0);
-  k41_matmul((float *)(A + 8446400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 8331200) + 0, (float *)(A + 8318400) + 0);
-  k32_mul_sub((float *)(A + 8267200) + 0, (float *)(A + 8420800) + 0);
-  k42_mul_mul_addn((float *)(A + 7025600) + 0, (float *)(A + 8292800) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8305600) + 0, (float *)(A + 8280000) + 0, (float *)(A + 8420800) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8510400) + 0, (float *)(A + 8587200) + 0);
-  k34_pad((float *)(A + 8587200) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 8280000) + 0, (float *)(A + 8318400) + 0);
-  k36_mul_mul((float *)(A + 8497600) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8280000) + 0);
-  k37_pad((float *)(A + 8280000) + 0, (float *)(A + 9163200) + 0);
-  k35_sub_mul((float *)(A + 8305600) + 0, (float *)(A + 8318400) + 0);
-  k36_mul_mul((float *)(A + 8497600) + 0, (float *)(A + 5388800) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8305600) + 0);
-  k38_pad((float *)(A + 8305600) + 0, (float *)(A + 9521600) + 0);
-  k35_sub_mul((float *)(A + 8292800) + 0, (float *)(A + 5388800) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 8331200) + 0, (float *)(A + 5388800) + 0, (float *)(A + 8420800) + 0);
-  k39_pad((float *)(A + 8420800) + 0, (float *)(A + 8267200) + 0);
-  k40_addn((float *)(A + 6872000) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9521600) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8356800) + 0);
-  k41_matmul((float *)(A + 8356800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5388800) + 0);
-  k32_mul_sub((float *)(A + 5401600) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 5337600) + 0, (float *)(A + 8331200) + 0);
-  k42_mul_mul_addn((float *)(A + 5388800) + 0, (float *)(A + 5363200) + 0, (float *)(A + 7025600) + 0, (float *)(A + 8510400) + 0, (float *)(A + 5376000) + 0, (float *)(A + 5350400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8408000) + 0, (float *)(A + 8420800) + 0, (float *)(A + 8497600) + 0);
-  k34_pad((float *)(A + 8497600) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 5350400) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8408000) + 0, (float *)(A + 5337600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 5350400) + 0);
-  k37_pad((float *)(A + 5350400) + 0, (float *)(A + 9163200) + 0);
-  k35_sub_mul((float *)(A + 5376000) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8408000) + 0, (float *)(A + 5299200) + 0, (float *)(A + 7025600) + 0, (float *)(A + 5376000) + 0);
-  k38_pad((float *)(A + 5376000) + 0, (float *)(A + 9521600) + 0);
-  k35_sub_mul((float *)(A + 5363200) + 0, (float *)(A + 5299200) + 0);
-  k36_mul_mul((float *)(A + 5388800) + 0, (float *)(A + 5401600) + 0, (float *)(A + 5299200) + 0, (float *)(A + 7025600) + 0);
-  k39_pad((float *)(A + 7025600) + 0, (float *)(A + 5337600) + 0);
-  k40_addn((float *)(A + 6872000) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9521600) + 0, (float *)(A + 5337600) + 0, (float *)(A + 8267200) + 0);
-  k41_matmul((float *)(A + 8267200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5299200) + 0);
-  k32_mul_sub((float *)(A + 5312000) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 5248000) + 0, (float *)(A + 8318400) + 0);
-  k42_mul_mul_addn((float *)(A + 5299200) + 0, (float *)(A + 5273600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 8420800) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5260800) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8408000) + 0, (float *)(A + 9304000) + 0);
-  k34_pad((float *)(A + 9304000) + 0, (float *)(A + 5337600) + 0);
-  k35_sub_mul((float *)(A + 5260800) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 5248000) + 0, (float *)(A + 7025600) + 0, (float *)(A + 5260800) + 0);
-  k37_pad((float *)(A + 5260800) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 5286400) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 5209600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 5286400) + 0);
-  k38_pad((float *)(A + 5286400) + 0, (float *)(A + 9163200) + 0);
-  k35_sub_mul((float *)(A + 5273600) + 0, (float *)(A + 5209600) + 0);
-  k36_mul_mul((float *)(A + 5299200) + 0, (float *)(A + 5312000) + 0, (float *)(A + 5209600) + 0, (float *)(A + 7025600) + 0);
-  k39_pad((float *)(A + 7025600) + 0, (float *)(A + 5248000) + 0);
-  k40_addn((float *)(A + 5337600) + 0, (float *)(A + 6872000) + 0, (float *)(A + 9163200) + 0, (float *)(A + 5248000) + 0, (float *)(A + 9521600) + 0);
-  k41_matmul((float *)(A + 9521600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5209600) + 0);
-  k32_mul_sub((float *)(A + 5222400) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 5158400) + 0, (float *)(A + 8318400) + 0);
-  k42_mul_mul_addn((float *)(A + 5209600) + 0, (float *)(A + 5184000) + 0, (float *)(A + 7025600) + 0, (float *)(A + 8408000) + 0, (float *)(A + 5196800) + 0, (float *)(A + 5171200) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8420800) + 0, (float *)(A + 9304000) + 0);
-  k34_pad((float *)(A + 9304000) + 0, (float *)(A + 5248000) + 0);
-  k35_sub_mul((float *)(A + 5171200) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 5158400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 5171200) + 0);
-  k37_pad((float *)(A + 5171200) + 0, (float *)(A + 5337600) + 0);
-  k35_sub_mul((float *)(A + 5196800) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 5120000) + 0, (float *)(A + 7025600) + 0, (float *)(A + 5196800) + 0);
-  k38_pad((float *)(A + 5196800) + 0, (float *)(A + 6872000) + 0);
-  k35_sub_mul((float *)(A + 5184000) + 0, (float *)(A + 5120000) + 0);
-  k36_mul_mul((float *)(A + 5209600) + 0, (float *)(A + 5222400) + 0, (float *)(A + 5120000) + 0, (float *)(A + 7025600) + 0);
-  k39_pad((float *)(A + 7025600) + 0, (float *)(A + 5158400) + 0);
-  k40_addn((float *)(A + 5248000) + 0, (float *)(A + 5337600) + 0, (float *)(A + 6872000) + 0, (float *)(A + 5158400) + 0, (float *)(A + 9163200) + 0);
-  k41_matmul((float *)(A + 9163200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5120000) + 0);
-  k32_mul_sub((float *)(A + 5132800) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 5068800) + 0, (float *)(A + 8318400) + 0);
-  k42_mul_mul_addn((float *)(A + 5120000) + 0, (float *)(A + 5094400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 8420800) + 0, (float *)(A + 5107200) + 0, (float *)(A + 5081600) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8408000) + 0, (float *)(A + 9304000) + 0);
-  k34_pad((float *)(A + 9304000) + 0, (float *)(A + 5158400) + 0);
-  k35_sub_mul((float *)(A + 5081600) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 5068800) + 0, (float *)(A + 7025600) + 0, (float *)(A + 5081600) + 0);
-  k37_pad((float *)(A + 5081600) + 0, (float *)(A + 5248000) + 0);
-  k35_sub_mul((float *)(A + 5107200) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 5030400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 5107200) + 0);
-  k38_pad((float *)(A + 5107200) + 0, (float *)(A + 5337600) + 0);
-  k35_sub_mul((float *)(A + 5094400) + 0, (float *)(A + 5030400) + 0);
-  k36_mul_mul((float *)(A + 5120000) + 0, (float *)(A + 5132800) + 0, (float *)(A + 5030400) + 0, (float *)(A + 7025600) + 0);
-  k39_pad((float *)(A + 7025600) + 0, (float *)(A + 5068800) + 0);
-  k40_addn((float *)(A + 5158400) + 0, (float *)(A + 5248000) + 0, (float *)(A + 5337600) + 0, (float *)(A + 5068800) + 0, (float *)(A + 6872000) + 0);
-  k41_matmul((float *)(A + 6872000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5030400) + 0);
-  k32_mul_sub((float *)(A + 5043200) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 4979200) + 0, (float *)(A + 8318400) + 0);
-  k42_mul_mul_addn((float *)(A + 5030400) + 0, (float *)(A + 5004800) + 0, (float *)(A + 7025600) + 0, (float *)(A + 8408000) + 0, (float *)(A + 5017600) + 0, (float *)(A + 4992000) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8420800) + 0, (float *)(A + 9304000) + 0);
-  k34_pad((float *)(A + 9304000) + 0, (float *)(A + 5068800) + 0);
-  k35_sub_mul((float *)(A + 4992000) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 4979200) + 0, (float *)(A + 7025600) + 0, (float *)(A + 4992000) + 0);
-  k37_pad((float *)(A + 4992000) + 0, (float *)(A + 5158400) + 0);
-  k35_sub_mul((float *)(A + 5017600) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 4940800) + 0, (float *)(A + 7025600) + 0, (float *)(A + 5017600) + 0);
-  k38_pad((float *)(A + 5017600) + 0, (float *)(A + 5248000) + 0);
-  k35_sub_mul((float *)(A + 5004800) + 0, (float *)(A + 4940800) + 0);
-  k36_mul_mul((float *)(A + 5030400) + 0, (float *)(A + 5043200) + 0, (float *)(A + 4940800) + 0, (float *)(A + 7025600) + 0);
-  k39_pad((float *)(A + 7025600) + 0, (float *)(A + 4979200) + 0);
-  k40_addn((float *)(A + 5068800) + 0, (float *)(A + 5158400) + 0, (float *)(A + 5248000) + 0, (float *)(A + 4979200) + 0, (float *)(A + 5337600) + 0);
-  k41_matmul((float *)(A + 5337600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4940800) + 0);
-  k32_mul_sub((float *)(A + 4953600) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 4889600) + 0, (float *)(A + 8318400) + 0);
-  k42_mul_mul_addn((float *)(A + 4940800) + 0, (float *)(A + 4915200) + 0, (float *)(A + 7025600) + 0, (float *)(A + 8420800) + 0, (float *)(A + 4928000) + 0, (float *)(A + 4902400) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8408000) + 0, (float *)(A + 9304000) + 0);
-  k34_pad((float *)(A + 9304000) + 0, (float *)(A + 4979200) + 0);
-  k35_sub_mul((float *)(A + 4902400) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 4889600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 4902400) + 0);
-  k37_pad((float *)(A + 4902400) + 0, (float *)(A + 5068800) + 0);
-  k35_sub_mul((float *)(A + 4928000) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 4851200) + 0, (float *)(A + 7025600) + 0, (float *)(A + 4928000) + 0);
-  k38_pad((float *)(A + 4928000) + 0, (float *)(A + 5158400) + 0);
-  k35_sub_mul((float *)(A + 4915200) + 0, (float *)(A + 4851200) + 0);
-  k36_mul_mul((float *)(A + 4940800) + 0, (float *)(A + 4953600) + 0, (float *)(A + 4851200) + 0, (float *)(A + 7025600) + 0);
-  k39_pad((float *)(A + 7025600) + 0, (float *)(A + 4889600) + 0);
-  k40_addn((float *)(A + 4979200) + 0, (float *)(A + 5068800) + 0, (float *)(A + 5158400) + 0, (float *)(A + 4889600) + 0, (float *)(A + 5248000) + 0);
-  k41_matmul((float *)(A + 5248000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4851200) + 0);
-  k32_mul_sub((float *)(A + 4864000) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 4800000) + 0, (float *)(A + 8318400) + 0);
-  k42_mul_mul_addn((float *)(A + 4851200) + 0, (float *)(A + 4825600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 8408000) + 0, (float *)(A + 4838400) + 0, (float *)(A + 4812800) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8420800) + 0, (float *)(A + 9304000) + 0);
-  k34_pad((float *)(A + 9304000) + 0, (float *)(A + 4889600) + 0);
-  k35_sub_mul((float *)(A + 4812800) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 4800000) + 0, (float *)(A + 7025600) + 0, (float *)(A + 4812800) + 0);
-  k37_pad((float *)(A + 4812800) + 0, (float *)(A + 4979200) + 0);
-  k35_sub_mul((float *)(A + 4838400) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 4761600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 4838400) + 0);
-  k38_pad((float *)(A + 4838400) + 0, (float *)(A + 5068800) + 0);
-  k35_sub_mul((float *)(A + 4825600) + 0, (float *)(A + 4761600) + 0);
-  k36_mul_mul((float *)(A + 4851200) + 0, (float *)(A + 4864000) + 0, (float *)(A + 4761600) + 0, (float *)(A + 7025600) + 0);
-  k39_pad((float *)(A + 7025600) + 0, (float *)(A + 4800000) + 0);
-  k40_addn((float *)(A + 4889600) + 0, (float *)(A + 4979200) + 0, (float *)(A + 5068800) + 0, (float *)(A + 4800000) + 0, (float *)(A + 5158400) + 0);
-  k41_matmul((float *)(A + 5158400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4761600) + 0);
-  k32_mul_sub((float *)(A + 4774400) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 4710400) + 0, (float *)(A + 8318400) + 0);
-  k42_mul_mul_addn((float *)(A + 4761600) + 0, (float *)(A + 4736000) + 0, (float *)(A + 7025600) + 0, (float *)(A + 8420800) + 0, (float *)(A + 4748800) + 0, (float *)(A + 4723200) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8408000) + 0, (float *)(A + 9304000) + 0);
-  k34_pad((float *)(A + 9304000) + 0, (float *)(A + 4800000) + 0);
-  k35_sub_mul((float *)(A + 4723200) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 4710400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 4723200) + 0);
-  k37_pad((float *)(A + 4723200) + 0, (float *)(A + 4889600) + 0);
-  k35_sub_mul((float *)(A + 4748800) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 4672000) + 0, (float *)(A + 7025600) + 0, (float *)(A + 4748800) + 0);
-  k38_pad((float *)(A + 4748800) + 0, (float *)(A + 4979200) + 0);
-  k35_sub_mul((float *)(A + 4736000) + 0, (float *)(A + 4672000) + 0);
-  k36_mul_mul((float *)(A + 4761600) + 0, (float *)(A + 4774400) + 0, (float *)(A + 4672000) + 0, (float *)(A + 7025600) + 0);
-  k39_pad((float *)(A + 7025600) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4800000) + 0, (float *)(A + 4889600) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4710400) + 0, (float *)(A + 5068800) + 0);
-  k41_matmul((float *)(A + 5068800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4672000) + 0);
-  k32_mul_sub((float *)(A + 4684800) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 4620800) + 0, (float *)(A + 8318400) + 0);
-  k42_mul_mul_addn((float *)(A + 4672000) + 0, (float *)(A + 4646400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 8408000) + 0, (float *)(A + 4659200) + 0, (float *)(A + 4633600) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8420800) + 0, (float *)(A + 9304000) + 0);
-  k34_pad((float *)(A + 9304000) + 0, (float *)(A + 4710400) + 0);
-  k35_sub_mul((float *)(A + 4633600) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 7025600) + 0, (float *)(A + 4633600) + 0);
-  k37_pad((float *)(A + 4633600) + 0, (float *)(A + 4800000) + 0);
-  k35_sub_mul((float *)(A + 4659200) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 4582400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 4659200) + 0);
-  k38_pad((float *)(A + 4659200) + 0, (float *)(A + 4889600) + 0);
-  k35_sub_mul((float *)(A + 4646400) + 0, (float *)(A + 4582400) + 0);
-  k36_mul_mul((float *)(A + 4672000) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4582400) + 0, (float *)(A + 7025600) + 0);
-  k39_pad((float *)(A + 7025600) + 0, (float *)(A + 4620800) + 0);
-  k40_addn((float *)(A + 4710400) + 0, (float *)(A + 4800000) + 0, (float *)(A + 4889600) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4979200) + 0);
-  k41_matmul((float *)(A + 4979200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4582400) + 0);
-  k32_mul_sub((float *)(A + 4595200) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 4531200) + 0, (float *)(A + 8318400) + 0);
-  k42_mul_mul_addn((float *)(A + 4582400) + 0, (float *)(A + 4556800) + 0, (float *)(A + 7025600) + 0, (float *)(A + 8420800) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4544000) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8408000) + 0, (float *)(A + 9304000) + 0);
-  k34_pad((float *)(A + 9304000) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 4544000) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 4531200) + 0, (float *)(A + 7025600) + 0, (float *)(A + 4544000) + 0);
-  k37_pad((float *)(A + 4544000) + 0, (float *)(A + 4710400) + 0);
-  k35_sub_mul((float *)(A + 4569600) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 4492800) + 0, (float *)(A + 7025600) + 0, (float *)(A + 4569600) + 0);
-  k38_pad((float *)(A + 4569600) + 0, (float *)(A + 4800000) + 0);
-  k35_sub_mul((float *)(A + 4556800) + 0, (float *)(A + 4492800) + 0);
-  k36_mul_mul((float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4492800) + 0, (float *)(A + 7025600) + 0);
-  k39_pad((float *)(A + 7025600) + 0, (float *)(A + 4531200) + 0);
-  k40_addn((float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 4800000) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4889600) + 0);
-  k41_matmul((float *)(A + 4889600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4492800) + 0);
-  k32_mul_sub((float *)(A + 4505600) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 4441600) + 0, (float *)(A + 8318400) + 0);
+  k32_mul_sub((float *)(A + 4889600) + 0, (float *)(A + 9649600) + 0);
+  k33_sub_mul((float *)(A + 4915200) + 0, (float *)(A + 5030400) + 0);
+  k38_mul_mul_addn((float *)(A + 4940800) + 0, (float *)(A + 4915200) + 0, (float *)(A + 5120000) + 0, (float *)(A + 5132800) + 0, (float *)(A + 4928000) + 0, (float *)(A + 4889600) + 0, (float *)(A + 5209600) + 0, (float *)(A + 4851200) + 0, (float *)(A + 5222400) + 0, (float *)(A + 4902400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 5043200) + 0, (float *)(A + 5299200) + 0, (float *)(A + 5312000) + 0, (float *)(A + 5388800) + 0);
+  k35_mul_mul((float *)(A + 4940800) + 0, (float *)(A + 4953600) + 0, (float *)(A + 5030400) + 0, (float *)(A + 4851200) + 0);
+  k36_concat((float *)(A + 5299200) + 0, (float *)(A + 5312000) + 0, (float *)(A + 5388800) + 0, (float *)(A + 4851200) + 0, (float *)(A + 4889600) + 0);
+  k37_matmul((float *)(A + 4889600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4851200) + 0);
+  k32_mul_sub((float *)(A + 4864000) + 0, (float *)(A + 5030400) + 0);
+  k33_sub_mul((float *)(A + 4812800) + 0, (float *)(A + 5120000) + 0);
+  k33_sub_mul((float *)(A + 4838400) + 0, (float *)(A + 5132800) + 0);
+  k32_mul_sub((float *)(A + 4800000) + 0, (float *)(A + 9649600) + 0);
+  k33_sub_mul((float *)(A + 4825600) + 0, (float *)(A + 4940800) + 0);
+  k38_mul_mul_addn((float *)(A + 4851200) + 0, (float *)(A + 4825600) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5043200) + 0, (float *)(A + 4838400) + 0, (float *)(A + 4800000) + 0, (float *)(A + 5120000) + 0, (float *)(A + 4761600) + 0, (float *)(A + 5132800) + 0, (float *)(A + 4812800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4953600) + 0, (float *)(A + 5209600) + 0, (float *)(A + 5222400) + 0, (float *)(A + 5299200) + 0);
+  k35_mul_mul((float *)(A + 4851200) + 0, (float *)(A + 4864000) + 0, (float *)(A + 4940800) + 0, (float *)(A + 4761600) + 0);
+  k36_concat((float *)(A + 5209600) + 0, (float *)(A + 5222400) + 0, (float *)(A + 5299200) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4800000) + 0);
+  k37_matmul((float *)(A + 4800000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4761600) + 0);
+  k32_mul_sub((float *)(A + 4774400) + 0, (float *)(A + 4940800) + 0);
+  k33_sub_mul((float *)(A + 4723200) + 0, (float *)(A + 5030400) + 0);
+  k33_sub_mul((float *)(A + 4748800) + 0, (float *)(A + 5043200) + 0);
+  k32_mul_sub((float *)(A + 4710400) + 0, (float *)(A + 9649600) + 0);
+  k33_sub_mul((float *)(A + 4736000) + 0, (float *)(A + 4851200) + 0);
+  k38_mul_mul_addn((float *)(A + 4761600) + 0, (float *)(A + 4736000) + 0, (float *)(A + 4940800) + 0, (float *)(A + 4953600) + 0, (float *)(A + 4748800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 5030400) + 0, (float *)(A + 4672000) + 0, (float *)(A + 5043200) + 0, (float *)(A + 4723200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4864000) + 0, (float *)(A + 5120000) + 0, (float *)(A + 5132800) + 0, (float *)(A + 5209600) + 0);
+  k35_mul_mul((float *)(A + 4761600) + 0, (float *)(A + 4774400) + 0, (float *)(A + 4851200) + 0, (float *)(A + 4672000) + 0);
+  k36_concat((float *)(A + 5120000) + 0, (float *)(A + 5132800) + 0, (float *)(A + 5209600) + 0, (float *)(A + 4672000) + 0, (float *)(A + 4710400) + 0);
+  k37_matmul((float *)(A + 4710400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4672000) + 0);
+  k32_mul_sub((float *)(A + 4684800) + 0, (float *)(A + 4851200) + 0);
+  k33_sub_mul((float *)(A + 4633600) + 0, (float *)(A + 4940800) + 0);
+  k33_sub_mul((float *)(A + 4659200) + 0, (float *)(A + 4953600) + 0);
+  k32_mul_sub((float *)(A + 4620800) + 0, (float *)(A + 9649600) + 0);
+  k33_sub_mul((float *)(A + 4646400) + 0, (float *)(A + 4761600) + 0);
+  k38_mul_mul_addn((float *)(A + 4672000) + 0, (float *)(A + 4646400) + 0, (float *)(A + 4851200) + 0, (float *)(A + 4864000) + 0, (float *)(A + 4659200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4940800) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4953600) + 0, (float *)(A + 4633600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4774400) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5043200) + 0, (float *)(A + 5120000) + 0);
+  k35_mul_mul((float *)(A + 4672000) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 5030400) + 0, (float *)(A + 5043200) + 0, (float *)(A + 5120000) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4620800) + 0);
+  k37_matmul((float *)(A + 4620800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4582400) + 0);
+  k32_mul_sub((float *)(A + 4595200) + 0, (float *)(A + 4761600) + 0);
+  k33_sub_mul((float *)(A + 4544000) + 0, (float *)(A + 4851200) + 0);
+  k33_sub_mul((float *)(A + 4569600) + 0, (float *)(A + 4864000) + 0);
+  k32_mul_sub((float *)(A + 4531200) + 0, (float *)(A + 9649600) + 0);
+  k33_sub_mul((float *)(A + 4556800) + 0, (float *)(A + 4672000) + 0);
+  k38_mul_mul_addn((float *)(A + 4582400) + 0, (float *)(A + 4556800) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4774400) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4851200) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4864000) + 0, (float *)(A + 4544000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4940800) + 0, (float *)(A + 4953600) + 0, (float *)(A + 5030400) + 0);
+  k35_mul_mul((float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4672000) + 0, (float *)(A + 4492800) + 0);
+  k36_concat((float *)(A + 4940800) + 0, (float *)(A + 4953600) + 0, (float *)(A + 5030400) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4531200) + 0);
+  k37_matmul((float *)(A + 4531200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4492800) + 0);
+  k32_mul_sub((float *)(A + 4505600) + 0, (float *)(A + 4672000) + 0);
+  k33_sub_mul((float *)(A + 4454400) + 0, (float *)(A + 4761600) + 0);
+  k33_sub_mul((float *)(A + 4480000) + 0, (float *)(A + 4774400) + 0);
+  k32_mul_sub((float *)(A + 4441600) + 0, (float *)(A + 9649600) + 0);
+  k33_sub_mul((float *)(A + 4467200) + 0, (float *)(A + 4582400) + 0);
+  k38_mul_mul_addn((float *)(A + 4492800) + 0, (float *)(A + 4467200) + 0, (float *)(A + 4672000) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4480000) + 0, (float *)(A + 4441600) + 0, (float *)(A + 4761600) + 0, (float *)(A + 371200) + 0, (float *)(A + 4774400) + 0, (float *)(A + 4454400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4851200) + 0, (float *)(A + 4864000) + 0, (float *)(A + 4940800) + 0);
+  k35_mul_mul((float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 371200) + 0);
+  k36_concat((float *)(A + 4851200) + 0, (float *)(A + 4864000) + 0, (float *)(A + 4940800) + 0, (float *)(A + 371200) + 0, (float *)(A + 4441600) + 0);
+  k37_matmul((float *)(A + 4441600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 371200) + 0);
+  k32_mul_sub((float *)(A + 384000) + 0, (float *)(A + 4582400) + 0);
+  k33_sub_mul((float *)(A + 6808000) + 0, (float *)(A + 4672000) + 0);
+  k32_mul_sub((float *)(A + 6795200) + 0, (float *)(A + 4684800) + 0);
+  k33_sub_mul((float *)(A + 396800) + 0, (float *)(A + 9649600) + 0);
+  k39_mul_mul_addn((float *)(A + 371200) + 0, (float *)(A + 396800) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 6795200) + 0, (float *)(A + 4672000) + 0, (float *)(A + 6808000) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0);
+  k40_const((float *)(A + 396800) + 0);
+  k35_mul_mul((float *)(A + 371200) + 0, (float *)(A + 384000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 4492800) + 0, (float *)(A + 396800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 6795200) + 0);
+  k41_stack((float *)(A + 6795200) + 0, (float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 4800000) + 0, (float *)(A + 4889600) + 0, (float *)(A + 4979200) + 0, (float *)(A + 5068800) + 0, (float *)(A + 5158400) + 0, (float *)(A + 5248000) + 0, (float *)(A + 5337600) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8715200) + 0, (float *)(A + 8804800) + 0, (float *)(A + 8894400) + 0, (float *)(A + 8984000) + 0, (float *)(A + 9073600) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9252800) + 0, (float *)(A + 9342400) + 0, (float *)(A + 9432000) + 0, (float *)(A + 9521600) + 0, (float *)(A + 4350400) + 0, (float *)(A + 9662400) + 0);
+  k42_matmul((float *)(A + 9662400) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 6846400) + 0);
+  k32_mul_sub((float *)(A + 6782400) + 0, (float *)(A + 4492800) + 0);
+  k33_sub_mul((float *)(A + 435200) + 0, (float *)(A + 4505600) + 0);
+  k33_sub_mul((float *)(A + 6769600) + 0, (float *)(A + 4582400) + 0);
+  k32_mul_sub((float *)(A + 422400) + 0, (float *)(A + 4595200) + 0);
+  k33_sub_mul((float *)(A + 448000) + 0, (float *)(A + 9649600) + 0);
+  k43_mul_mul_mul((float *)(A + 6846400) + 1350, (float *)(A + 448000) + 0, (float *)(A + 4492800) + 0, (float *)(A + 6769600) + 0, (float *)(A + 422400) + 0, (float *)(A + 4505600) + 0, (float *)(A + 6731200) + 0, (float *)(A + 4582400) + 0, (float *)(A + 435200) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4672000) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4774400) + 0);
+  k44_mul_mul((float *)(A + 6846400) + 1350, (float *)(A + 6782400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 422400) + 0);
+  k36_concat((float *)(A + 4684800) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4774400) + 0, (float *)(A + 422400) + 0, (float *)(A + 6769600) + 0);
+  k37_matmul((float *)(A + 6769600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 6744000) + 0, (float *)(A + 4684800) + 0);
+  k33_sub_mul((float *)(A + 6692800) + 0, (float *)(A + 6731200) + 0);
+  k33_sub_mul((float *)(A + 6718400) + 0, (float *)(A + 9649600) + 0);
+  k32_mul_sub((float *)(A + 6680000) + 0, (float *)(A + 4492800) + 0);
+  k33_sub_mul((float *)(A + 6705600) + 0, (float *)(A + 4505600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 1300, (float *)(A + 422400) + 0, (float *)(A + 6705600) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4672000) + 0, (float *)(A + 6718400) + 0, (float *)(A + 6680000) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6641600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 6692800) + 0, (float *)(A + 4492800) + 0, (float *)(A + 6744000) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4774400) + 0, (float *)(A + 4851200) + 0);
+  k36_concat((float *)(A + 4595200) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4774400) + 0, (float *)(A + 4851200) + 0, (float *)(A + 6680000) + 0);
+  k37_matmul((float *)(A + 6680000) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 6654400) + 0, (float *)(A + 4595200) + 0);
+  k33_sub_mul((float *)(A + 6603200) + 0, (float *)(A + 6641600) + 0);
+  k33_sub_mul((float *)(A + 6628800) + 0, (float *)(A + 6731200) + 0);
+  k32_mul_sub((float *)(A + 6590400) + 0, (float *)(A + 6744000) + 0);
+  k33_sub_mul((float *)(A + 6616000) + 0, (float *)(A + 9649600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 1250, (float *)(A + 422400) + 0, (float *)(A + 6616000) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4582400) + 0, (float *)(A + 6628800) + 0, (float *)(A + 6590400) + 0, (float *)(A + 6641600) + 0, (float *)(A + 6552000) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6603200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 6654400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4672000) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4761600) + 0);
+  k36_concat((float *)(A + 4505600) + 0, (float *)(A + 4672000) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4761600) + 0, (float *)(A + 6590400) + 0);
+  k37_matmul((float *)(A + 6590400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 6564800) + 0, (float *)(A + 4505600) + 0);
+  k33_sub_mul((float *)(A + 6513600) + 0, (float *)(A + 6552000) + 0);
+  k33_sub_mul((float *)(A + 6539200) + 0, (float *)(A + 6641600) + 0);
+  k32_mul_sub((float *)(A + 6500800) + 0, (float *)(A + 6654400) + 0);
+  k33_sub_mul((float *)(A + 6526400) + 0, (float *)(A + 6731200) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 1200, (float *)(A + 422400) + 0, (float *)(A + 6526400) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 6539200) + 0, (float *)(A + 6500800) + 0, (float *)(A + 6552000) + 0, (float *)(A + 6462400) + 0, (float *)(A + 6641600) + 0, (float *)(A + 6513600) + 0, (float *)(A + 6654400) + 0, (float *)(A + 6564800) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4672000) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4672000) + 0, (float *)(A + 6500800) + 0);
+  k37_matmul((float *)(A + 6500800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 6475200) + 0, (float *)(A + 6462400) + 0);
+  k33_sub_mul((float *)(A + 6424000) + 0, (float *)(A + 6552000) + 0);
+  k33_sub_mul((float *)(A + 6449600) + 0, (float *)(A + 6564800) + 0);
+  k32_mul_sub((float *)(A + 6411200) + 0, (float *)(A + 6641600) + 0);
+  k33_sub_mul((float *)(A + 6436800) + 0, (float *)(A + 6654400) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 1150, (float *)(A + 422400) + 0, (float *)(A + 6436800) + 0, (float *)(A + 6462400) + 0, (float *)(A + 6744000) + 0, (float *)(A + 6449600) + 0, (float *)(A + 6411200) + 0, (float *)(A + 6552000) + 0, (float *)(A + 6372800) + 0, (float *)(A + 6564800) + 0, (float *)(A + 6424000) + 0, (float *)(A + 6641600) + 0, (float *)(A + 6475200) + 0, (float *)(A + 6654400) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 6411200) + 0);
+  k37_matmul((float *)(A + 6411200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 6385600) + 0, (float *)(A + 6372800) + 0);
+  k33_sub_mul((float *)(A + 6334400) + 0, (float *)(A + 6462400) + 0);
+  k33_sub_mul((float *)(A + 6360000) + 0, (float *)(A + 6475200) + 0);
+  k32_mul_sub((float *)(A + 6321600) + 0, (float *)(A + 6552000) + 0);
+  k33_sub_mul((float *)(A + 6347200) + 0, (float *)(A + 6564800) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 1100, (float *)(A + 422400) + 0, (float *)(A + 6347200) + 0, (float *)(A + 6372800) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6360000) + 0, (float *)(A + 6321600) + 0, (float *)(A + 6462400) + 0, (float *)(A + 6283200) + 0, (float *)(A + 6475200) + 0, (float *)(A + 6334400) + 0, (float *)(A + 6552000) + 0, (float *)(A + 6385600) + 0, (float *)(A + 6564800) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 6321600) + 0);
+  k37_matmul((float *)(A + 6321600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 6296000) + 0, (float *)(A + 6283200) + 0);
+  k33_sub_mul((float *)(A + 6244800) + 0, (float *)(A + 6372800) + 0);
+  k33_sub_mul((float *)(A + 6270400) + 0, (float *)(A + 6385600) + 0);
+  k32_mul_sub((float *)(A + 6232000) + 0, (float *)(A + 6462400) + 0);
+  k33_sub_mul((float *)(A + 6257600) + 0, (float *)(A + 6475200) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 1050, (float *)(A + 422400) + 0, (float *)(A + 6257600) + 0, (float *)(A + 6283200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 6270400) + 0, (float *)(A + 6232000) + 0, (float *)(A + 6372800) + 0, (float *)(A + 6193600) + 0, (float *)(A + 6385600) + 0, (float *)(A + 6244800) + 0, (float *)(A + 6462400) + 0, (float *)(A + 6296000) + 0, (float *)(A + 6475200) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 6232000) + 0);
+  k37_matmul((float *)(A + 6232000) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 6206400) + 0, (float *)(A + 6193600) + 0);
+  k33_sub_mul((float *)(A + 6155200) + 0, (float *)(A + 6283200) + 0);
+  k33_sub_mul((float *)(A + 6180800) + 0, (float *)(A + 6296000) + 0);
+  k32_mul_sub((float *)(A + 6142400) + 0, (float *)(A + 6372800) + 0);
+  k33_sub_mul((float *)(A + 6168000) + 0, (float *)(A + 6385600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 1000, (float *)(A + 422400) + 0, (float *)(A + 6168000) + 0, (float *)(A + 6193600) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6180800) + 0, (float *)(A + 6142400) + 0, (float *)(A + 6283200) + 0, (float *)(A + 6104000) + 0, (float *)(A + 6296000) + 0, (float *)(A + 6155200) + 0, (float *)(A + 6372800) + 0, (float *)(A + 6206400) + 0, (float *)(A + 6385600) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 6142400) + 0);
+  k37_matmul((float *)(A + 6142400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 6116800) + 0, (float *)(A + 6104000) + 0);
+  k33_sub_mul((float *)(A + 6065600) + 0, (float *)(A + 6193600) + 0);
+  k33_sub_mul((float *)(A + 6091200) + 0, (float *)(A + 6206400) + 0);
+  k32_mul_sub((float *)(A + 6052800) + 0, (float *)(A + 6283200) + 0);
+  k33_sub_mul((float *)(A + 6078400) + 0, (float *)(A + 6296000) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 950, (float *)(A + 422400) + 0, (float *)(A + 6078400) + 0, (float *)(A + 6104000) + 0, (float *)(A + 6744000) + 0, (float *)(A + 6091200) + 0, (float *)(A + 6052800) + 0, (float *)(A + 6193600) + 0, (float *)(A + 6014400) + 0, (float *)(A + 6206400) + 0, (float *)(A + 6065600) + 0, (float *)(A + 6283200) + 0, (float *)(A + 6116800) + 0, (float *)(A + 6296000) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 6052800) + 0);
+  k37_matmul((float *)(A + 6052800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 6027200) + 0, (float *)(A + 6014400) + 0);
+  k33_sub_mul((float *)(A + 5976000) + 0, (float *)(A + 6104000) + 0);
+  k33_sub_mul((float *)(A + 6001600) + 0, (float *)(A + 6116800) + 0);
+  k32_mul_sub((float *)(A + 5963200) + 0, (float *)(A + 6193600) + 0);
+  k33_sub_mul((float *)(A + 5988800) + 0, (float *)(A + 6206400) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 900, (float *)(A + 422400) + 0, (float *)(A + 5988800) + 0, (float *)(A + 6014400) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6001600) + 0, (float *)(A + 5963200) + 0, (float *)(A + 6104000) + 0, (float *)(A + 5924800) + 0, (float *)(A + 6116800) + 0, (float *)(A + 5976000) + 0, (float *)(A + 6193600) + 0, (float *)(A + 6027200) + 0, (float *)(A + 6206400) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 5963200) + 0);
+  k37_matmul((float *)(A + 5963200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 5937600) + 0, (float *)(A + 5924800) + 0);
+  k33_sub_mul((float *)(A + 5886400) + 0, (float *)(A + 6014400) + 0);
+  k33_sub_mul((float *)(A + 5912000) + 0, (float *)(A + 6027200) + 0);
+  k32_mul_sub((float *)(A + 5873600) + 0, (float *)(A + 6104000) + 0);
+  k33_sub_mul((float *)(A + 5899200) + 0, (float *)(A + 6116800) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 850, (float *)(A + 422400) + 0, (float *)(A + 5899200) + 0, (float *)(A + 5924800) + 0, (float *)(A + 6744000) + 0, (float *)(A + 5912000) + 0, (float *)(A + 5873600) + 0, (float *)(A + 6014400) + 0, (float *)(A + 5835200) + 0, (float *)(A + 6027200) + 0, (float *)(A + 5886400) + 0, (float *)(A + 6104000) + 0, (float *)(A + 5937600) + 0, (float *)(A + 6116800) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 5873600) + 0);
+  k37_matmul((float *)(A + 5873600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 5848000) + 0, (float *)(A + 5835200) + 0);
+  k33_sub_mul((float *)(A + 5796800) + 0, (float *)(A + 5924800) + 0);
+  k33_sub_mul((float *)(A + 5822400) + 0, (float *)(A + 5937600) + 0);
+  k32_mul_sub((float *)(A + 5784000) + 0, (float *)(A + 6014400) + 0);
+  k33_sub_mul((float *)(A + 5809600) + 0, (float *)(A + 6027200) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 800, (float *)(A + 422400) + 0, (float *)(A + 5809600) + 0, (float *)(A + 5835200) + 0, (float *)(A + 6731200) + 0, (float *)(A + 5822400) + 0, (float *)(A + 5784000) + 0, (float *)(A + 5924800) + 0, (float *)(A + 5745600) + 0, (float *)(A + 5937600) + 0, (float *)(A + 5796800) + 0, (float *)(A + 6014400) + 0, (float *)(A + 5848000) + 0, (float *)(A + 6027200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 5784000) + 0);
+  k37_matmul((float *)(A + 5784000) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 5758400) + 0, (float *)(A + 5745600) + 0);
+  k33_sub_mul((float *)(A + 5707200) + 0, (float *)(A + 5835200) + 0);
+  k33_sub_mul((float *)(A + 5732800) + 0, (float *)(A + 5848000) + 0);
+  k32_mul_sub((float *)(A + 5694400) + 0, (float *)(A + 5924800) + 0);
+  k33_sub_mul((float *)(A + 5720000) + 0, (float *)(A + 5937600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 750, (float *)(A + 422400) + 0, (float *)(A + 5720000) + 0, (float *)(A + 5745600) + 0, (float *)(A + 6744000) + 0, (float *)(A + 5732800) + 0, (float *)(A + 5694400) + 0, (float *)(A + 5835200) + 0, (float *)(A + 5656000) + 0, (float *)(A + 5848000) + 0, (float *)(A + 5707200) + 0, (float *)(A + 5924800) + 0, (float *)(A + 5758400) + 0, (float *)(A + 5937600) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 5694400) + 0);
+  k37_matmul((float *)(A + 5694400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 5668800) + 0, (float *)(A + 5656000) + 0);
+  k33_sub_mul((float *)(A + 5617600) + 0, (float *)(A + 5745600) + 0);
+  k33_sub_mul((float *)(A + 5643200) + 0, (float *)(A + 5758400) + 0);
+  k32_mul_sub((float *)(A + 5604800) + 0, (float *)(A + 5835200) + 0);
+  k33_sub_mul((float *)(A + 5630400) + 0, (float *)(A + 5848000) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 700, (float *)(A + 422400) + 0, (float *)(A + 5630400) + 0, (float *)(A + 5656000) + 0, (float *)(A + 6731200) + 0, (float *)(A + 5643200) + 0, (float *)(A + 5604800) + 0, (float *)(A + 5745600) + 0, (float *)(A + 5566400) + 0, (float *)(A + 5758400) + 0, (float *)(A + 5617600) + 0, (float *)(A + 5835200) + 0, (float *)(A + 5668800) + 0, (float *)(A + 5848000) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 5604800) + 0);
+  k37_matmul((float *)(A + 5604800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 5579200) + 0, (float *)(A + 5566400) + 0);
+  k33_sub_mul((float *)(A + 5528000) + 0, (float *)(A + 5656000) + 0);
+  k33_sub_mul((float *)(A + 5553600) + 0, (float *)(A + 5668800) + 0);
+  k32_mul_sub((float *)(A + 5515200) + 0, (float *)(A + 5745600) + 0);
+  k33_sub_mul((float *)(A + 5540800) + 0, (float *)(A + 5758400) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 650, (float *)(A + 422400) + 0, (float *)(A + 5540800) + 0, (float *)(A + 5566400) + 0, (float *)(A + 6744000) + 0, (float *)(A + 5553600) + 0, (float *)(A + 5515200) + 0, (float *)(A + 5656000) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5668800) + 0, (float *)(A + 5528000) + 0, (float *)(A + 5745600) + 0, (float *)(A + 5579200) + 0, (float *)(A + 5758400) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 5515200) + 0);
+  k37_matmul((float *)(A + 5515200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 5489600) + 0, (float *)(A + 5476800) + 0);
+  k33_sub_mul((float *)(A + 5438400) + 0, (float *)(A + 5566400) + 0);
+  k33_sub_mul((float *)(A + 5464000) + 0, (float *)(A + 5579200) + 0);
+  k32_mul_sub((float *)(A + 5425600) + 0, (float *)(A + 5656000) + 0);
+  k33_sub_mul((float *)(A + 5451200) + 0, (float *)(A + 5668800) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 600, (float *)(A + 422400) + 0, (float *)(A + 5451200) + 0, (float *)(A + 5476800) + 0, (float *)(A + 6731200) + 0, (float *)(A + 5464000) + 0, (float *)(A + 5425600) + 0, (float *)(A + 5566400) + 0, (float *)(A + 1409600) + 0, (float *)(A + 5579200) + 0, (float *)(A + 5438400) + 0, (float *)(A + 5656000) + 0, (float *)(A + 5489600) + 0, (float *)(A + 5668800) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 5425600) + 0);
+  k37_matmul((float *)(A + 5425600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 1422400) + 0, (float *)(A + 1409600) + 0);
+  k33_sub_mul((float *)(A + 1371200) + 0, (float *)(A + 5476800) + 0);
+  k33_sub_mul((float *)(A + 1396800) + 0, (float *)(A + 5489600) + 0);
+  k32_mul_sub((float *)(A + 1358400) + 0, (float *)(A + 5566400) + 0);
+  k33_sub_mul((float *)(A + 1384000) + 0, (float *)(A + 5579200) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 550, (float *)(A + 422400) + 0, (float *)(A + 1384000) + 0, (float *)(A + 1409600) + 0, (float *)(A + 6744000) + 0, (float *)(A + 1396800) + 0, (float *)(A + 1358400) + 0, (float *)(A + 5476800) + 0, (float *)(A + 1320000) + 0, (float *)(A + 5489600) + 0, (float *)(A + 1371200) + 0, (float *)(A + 5566400) + 0, (float *)(A + 1422400) + 0, (float *)(A + 5579200) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 1358400) + 0);
+  k37_matmul((float *)(A + 1358400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 1332800) + 0, (float *)(A + 1320000) + 0);
+  k33_sub_mul((float *)(A + 1281600) + 0, (float *)(A + 5476800) + 0);
 }
 
 static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k42_mul_mul_addn((float *)(A + 4492800) + 0, (float *)(A + 4467200) + 0, (float *)(A + 7025600) + 0, (float *)(A + 8408000) + 0, (float *)(A + 4480000) + 0, (float *)(A + 4454400) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8420800) + 0, (float *)(A + 9304000) + 0);
-  k34_pad((float *)(A + 9304000) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 4454400) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 4441600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 4454400) + 0);
-  k37_pad((float *)(A + 4454400) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 4480000) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 371200) + 0, (float *)(A + 7025600) + 0, (float *)(A + 4480000) + 0);
-  k38_pad((float *)(A + 4480000) + 0, (float *)(A + 4710400) + 0);
-  k35_sub_mul((float *)(A + 4467200) + 0, (float *)(A + 371200) + 0);
-  k36_mul_mul((float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 371200) + 0, (float *)(A + 7025600) + 0);
-  k39_pad((float *)(A + 7025600) + 0, (float *)(A + 4441600) + 0);
-  k40_addn((float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 4441600) + 0, (float *)(A + 4800000) + 0);
-  k41_matmul((float *)(A + 4800000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 371200) + 0);
-  k32_mul_sub((float *)(A + 384000) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 6795200) + 0, (float *)(A + 8318400) + 0);
-  k43_mul_mul_addn((float *)(A + 371200) + 0, (float *)(A + 396800) + 0, (float *)(A + 7025600) + 0, (float *)(A + 8420800) + 0, (float *)(A + 6808000) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8408000) + 0);
-  k34_pad((float *)(A + 8408000) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 6808000) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 6795200) + 0, (float *)(A + 7025600) + 0, (float *)(A + 6808000) + 0);
-  k37_pad((float *)(A + 6808000) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 396800) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 371200) + 0, (float *)(A + 384000) + 0, (float *)(A + 7025600) + 0, (float *)(A + 396800) + 0);
-  k39_pad((float *)(A + 396800) + 0, (float *)(A + 4620800) + 0);
-  k44_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0);
-  k45_stack((float *)(A + 4710400) + 0, (float *)(A + 4800000) + 0, (float *)(A + 4889600) + 0, (float *)(A + 4979200) + 0, (float *)(A + 5068800) + 0, (float *)(A + 5158400) + 0, (float *)(A + 5248000) + 0, (float *)(A + 5337600) + 0, (float *)(A + 6872000) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9521600) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8715200) + 0, (float *)(A + 8804800) + 0, (float *)(A + 8894400) + 0, (float *)(A + 9073600) + 0, (float *)(A + 8984000) + 0, (float *)(A + 9252800) + 0, (float *)(A + 4350400) + 0, (float *)(A + 9342400) + 0, (float *)(A + 6974400) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6923200) + 0, (float *)(A + 7038400) + 0, (float *)(A + 9662400) + 0);
-  k46_matmul((float *)(A + 9662400) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 7089600) + 0);
-  k32_mul_sub((float *)(A + 6782400) + 0, (float *)(A + 7025600) + 0);
-  k32_mul_sub((float *)(A + 422400) + 0, (float *)(A + 8318400) + 0);
-  k47_mul_mul_mul((float *)(A + 7089600) + 1350, (float *)(A + 448000) + 0, (float *)(A + 7025600) + 0, (float *)(A + 6769600) + 0, (float *)(A + 435200) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9316800) + 0);
-  k34_pad((float *)(A + 9316800) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 435200) + 0, (float *)(A + 7025600) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 422400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 435200) + 0);
-  k37_pad((float *)(A + 435200) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 6769600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 6731200) + 0, (float *)(A + 422400) + 0, (float *)(A + 435200) + 0);
-  k38_pad((float *)(A + 435200) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 448000) + 0, (float *)(A + 422400) + 0);
-  k48_mul_mul((float *)(A + 7089600) + 1350, (float *)(A + 6782400) + 0, (float *)(A + 422400) + 0, (float *)(A + 6731200) + 0);
-  k39_pad((float *)(A + 6731200) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 6769600) + 0);
-  k41_matmul((float *)(A + 6769600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6744000) + 0, (float *)(A + 6731200) + 0);
-  k32_mul_sub((float *)(A + 6680000) + 0, (float *)(A + 7025600) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 1300, (float *)(A + 422400) + 0, (float *)(A + 6705600) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9304000) + 0, (float *)(A + 6718400) + 0, (float *)(A + 6692800) + 0, (float *)(A + 7025600) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 9316800) + 0, (float *)(A + 9393600) + 0);
-  k34_pad((float *)(A + 9393600) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 6692800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 6680000) + 0, (float *)(A + 422400) + 0, (float *)(A + 6692800) + 0);
-  k37_pad((float *)(A + 6692800) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 6718400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 8331200) + 0, (float *)(A + 6641600) + 0, (float *)(A + 422400) + 0, (float *)(A + 6718400) + 0);
-  k38_pad((float *)(A + 6718400) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 6705600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 8318400) + 0, (float *)(A + 6744000) + 0, (float *)(A + 422400) + 0, (float *)(A + 6641600) + 0);
-  k39_pad((float *)(A + 6641600) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 6680000) + 0);
-  k41_matmul((float *)(A + 6680000) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6654400) + 0, (float *)(A + 6641600) + 0);
-  k32_mul_sub((float *)(A + 6590400) + 0, (float *)(A + 6731200) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 1250, (float *)(A + 422400) + 0, (float *)(A + 6616000) + 0, (float *)(A + 6641600) + 0, (float *)(A + 9316800) + 0, (float *)(A + 6628800) + 0, (float *)(A + 6603200) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9393600) + 0);
-  k34_pad((float *)(A + 9393600) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 6603200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 6590400) + 0, (float *)(A + 422400) + 0, (float *)(A + 6603200) + 0);
-  k37_pad((float *)(A + 6603200) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 6628800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 6552000) + 0, (float *)(A + 422400) + 0, (float *)(A + 6628800) + 0);
-  k38_pad((float *)(A + 6628800) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 6616000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6744000) + 0, (float *)(A + 6654400) + 0, (float *)(A + 422400) + 0, (float *)(A + 6552000) + 0);
-  k39_pad((float *)(A + 6552000) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 6590400) + 0);
-  k41_matmul((float *)(A + 6590400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6564800) + 0, (float *)(A + 6552000) + 0);
-  k32_mul_sub((float *)(A + 6500800) + 0, (float *)(A + 6641600) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 1200, (float *)(A + 422400) + 0, (float *)(A + 6526400) + 0, (float *)(A + 6552000) + 0, (float *)(A + 9304000) + 0, (float *)(A + 6539200) + 0, (float *)(A + 6513600) + 0, (float *)(A + 6641600) + 0, (float *)(A + 6654400) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7025600) + 0);
-  k34_pad((float *)(A + 7025600) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 6513600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6731200) + 0, (float *)(A + 6500800) + 0, (float *)(A + 422400) + 0, (float *)(A + 6513600) + 0);
-  k37_pad((float *)(A + 6513600) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 6539200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6731200) + 0, (float *)(A + 6462400) + 0, (float *)(A + 422400) + 0, (float *)(A + 6539200) + 0);
-  k38_pad((float *)(A + 6539200) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 6526400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6654400) + 0, (float *)(A + 6564800) + 0, (float *)(A + 422400) + 0, (float *)(A + 6462400) + 0);
-  k39_pad((float *)(A + 6462400) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 6500800) + 0);
-  k41_matmul((float *)(A + 6500800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6475200) + 0, (float *)(A + 6462400) + 0);
-  k32_mul_sub((float *)(A + 6411200) + 0, (float *)(A + 6552000) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 1150, (float *)(A + 422400) + 0, (float *)(A + 6436800) + 0, (float *)(A + 6462400) + 0, (float *)(A + 6744000) + 0, (float *)(A + 6449600) + 0, (float *)(A + 6424000) + 0, (float *)(A + 6552000) + 0, (float *)(A + 6564800) + 0, (float *)(A + 6641600) + 0, (float *)(A + 6654400) + 0, (float *)(A + 6731200) + 0);
-  k34_pad((float *)(A + 6731200) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 6424000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6641600) + 0, (float *)(A + 6411200) + 0, (float *)(A + 422400) + 0, (float *)(A + 6424000) + 0);
-  k37_pad((float *)(A + 6424000) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 6449600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6641600) + 0, (float *)(A + 6372800) + 0, (float *)(A + 422400) + 0, (float *)(A + 6449600) + 0);
-  k38_pad((float *)(A + 6449600) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 6436800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6564800) + 0, (float *)(A + 6475200) + 0, (float *)(A + 422400) + 0, (float *)(A + 6372800) + 0);
-  k39_pad((float *)(A + 6372800) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 6411200) + 0);
-  k41_matmul((float *)(A + 6411200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6385600) + 0, (float *)(A + 6372800) + 0);
-  k32_mul_sub((float *)(A + 6321600) + 0, (float *)(A + 6462400) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 1100, (float *)(A + 422400) + 0, (float *)(A + 6347200) + 0, (float *)(A + 6372800) + 0, (float *)(A + 6654400) + 0, (float *)(A + 6360000) + 0, (float *)(A + 6334400) + 0, (float *)(A + 6462400) + 0, (float *)(A + 6475200) + 0, (float *)(A + 6552000) + 0, (float *)(A + 6564800) + 0, (float *)(A + 6641600) + 0);
-  k34_pad((float *)(A + 6641600) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 6334400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6552000) + 0, (float *)(A + 6321600) + 0, (float *)(A + 422400) + 0, (float *)(A + 6334400) + 0);
-  k37_pad((float *)(A + 6334400) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 6360000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6552000) + 0, (float *)(A + 6283200) + 0, (float *)(A + 422400) + 0, (float *)(A + 6360000) + 0);
-  k38_pad((float *)(A + 6360000) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 6347200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6475200) + 0, (float *)(A + 6385600) + 0, (float *)(A + 422400) + 0, (float *)(A + 6283200) + 0);
-  k39_pad((float *)(A + 6283200) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 6321600) + 0);
-  k41_matmul((float *)(A + 6321600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6296000) + 0, (float *)(A + 6283200) + 0);
-  k32_mul_sub((float *)(A + 6232000) + 0, (float *)(A + 6372800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 1050, (float *)(A + 422400) + 0, (float *)(A + 6257600) + 0, (float *)(A + 6283200) + 0, (float *)(A + 6564800) + 0, (float *)(A + 6270400) + 0, (float *)(A + 6244800) + 0, (float *)(A + 6372800) + 0, (float *)(A + 6385600) + 0, (float *)(A + 6462400) + 0, (float *)(A + 6475200) + 0, (float *)(A + 6552000) + 0);
-  k34_pad((float *)(A + 6552000) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 6244800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6462400) + 0, (float *)(A + 6232000) + 0, (float *)(A + 422400) + 0, (float *)(A + 6244800) + 0);
-  k37_pad((float *)(A + 6244800) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 6270400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6462400) + 0, (float *)(A + 6193600) + 0, (float *)(A + 422400) + 0, (float *)(A + 6270400) + 0);
-  k38_pad((float *)(A + 6270400) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 6257600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6385600) + 0, (float *)(A + 6296000) + 0, (float *)(A + 422400) + 0, (float *)(A + 6193600) + 0);
-  k39_pad((float *)(A + 6193600) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 6232000) + 0);
-  k41_matmul((float *)(A + 6232000) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6206400) + 0, (float *)(A + 6193600) + 0);
-  k32_mul_sub((float *)(A + 6142400) + 0, (float *)(A + 6283200) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 1000, (float *)(A + 422400) + 0, (float *)(A + 6168000) + 0, (float *)(A + 6193600) + 0, (float *)(A + 6475200) + 0, (float *)(A + 6180800) + 0, (float *)(A + 6155200) + 0, (float *)(A + 6283200) + 0, (float *)(A + 6296000) + 0, (float *)(A + 6372800) + 0, (float *)(A + 6385600) + 0, (float *)(A + 6462400) + 0);
-  k34_pad((float *)(A + 6462400) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 6155200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6372800) + 0, (float *)(A + 6142400) + 0, (float *)(A + 422400) + 0, (float *)(A + 6155200) + 0);
-  k37_pad((float *)(A + 6155200) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 6180800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6372800) + 0, (float *)(A + 6104000) + 0, (float *)(A + 422400) + 0, (float *)(A + 6180800) + 0);
-  k38_pad((float *)(A + 6180800) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 6168000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6296000) + 0, (float *)(A + 6206400) + 0, (float *)(A + 422400) + 0, (float *)(A + 6104000) + 0);
-  k39_pad((float *)(A + 6104000) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 6142400) + 0);
-  k41_matmul((float *)(A + 6142400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6116800) + 0, (float *)(A + 6104000) + 0);
-  k32_mul_sub((float *)(A + 6052800) + 0, (float *)(A + 6193600) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 950, (float *)(A + 422400) + 0, (float *)(A + 6078400) + 0, (float *)(A + 6104000) + 0, (float *)(A + 6385600) + 0, (float *)(A + 6091200) + 0, (float *)(A + 6065600) + 0, (float *)(A + 6193600) + 0, (float *)(A + 6206400) + 0, (float *)(A + 6283200) + 0, (float *)(A + 6296000) + 0, (float *)(A + 6372800) + 0);
-  k34_pad((float *)(A + 6372800) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 6065600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6283200) + 0, (float *)(A + 6052800) + 0, (float *)(A + 422400) + 0, (float *)(A + 6065600) + 0);
-  k37_pad((float *)(A + 6065600) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 6091200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6283200) + 0, (float *)(A + 6014400) + 0, (float *)(A + 422400) + 0, (float *)(A + 6091200) + 0);
-  k38_pad((float *)(A + 6091200) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 6078400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6206400) + 0, (float *)(A + 6116800) + 0, (float *)(A + 422400) + 0, (float *)(A + 6014400) + 0);
-  k39_pad((float *)(A + 6014400) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 6052800) + 0);
-  k41_matmul((float *)(A + 6052800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6027200) + 0, (float *)(A + 6014400) + 0);
-  k32_mul_sub((float *)(A + 5963200) + 0, (float *)(A + 6104000) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 900, (float *)(A + 422400) + 0, (float *)(A + 5988800) + 0, (float *)(A + 6014400) + 0, (float *)(A + 6296000) + 0, (float *)(A + 6001600) + 0, (float *)(A + 5976000) + 0, (float *)(A + 6104000) + 0, (float *)(A + 6116800) + 0, (float *)(A + 6193600) + 0, (float *)(A + 6206400) + 0, (float *)(A + 6283200) + 0);
-  k34_pad((float *)(A + 6283200) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 5976000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6193600) + 0, (float *)(A + 5963200) + 0, (float *)(A + 422400) + 0, (float *)(A + 5976000) + 0);
-  k37_pad((float *)(A + 5976000) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 6001600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6193600) + 0, (float *)(A + 5924800) + 0, (float *)(A + 422400) + 0, (float *)(A + 6001600) + 0);
-  k38_pad((float *)(A + 6001600) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 5988800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6116800) + 0, (float *)(A + 6027200) + 0, (float *)(A + 422400) + 0, (float *)(A + 5924800) + 0);
-  k39_pad((float *)(A + 5924800) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 5963200) + 0);
-  k41_matmul((float *)(A + 5963200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 5937600) + 0, (float *)(A + 5924800) + 0);
-  k32_mul_sub((float *)(A + 5873600) + 0, (float *)(A + 6014400) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 850, (float *)(A + 422400) + 0, (float *)(A + 5899200) + 0, (float *)(A + 5924800) + 0, (float *)(A + 6206400) + 0, (float *)(A + 5912000) + 0, (float *)(A + 5886400) + 0, (float *)(A + 6014400) + 0, (float *)(A + 6027200) + 0, (float *)(A + 6104000) + 0, (float *)(A + 6116800) + 0, (float *)(A + 6193600) + 0);
-  k34_pad((float *)(A + 6193600) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 5886400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6104000) + 0, (float *)(A + 5873600) + 0, (float *)(A + 422400) + 0, (float *)(A + 5886400) + 0);
-  k37_pad((float *)(A + 5886400) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 5912000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6104000) + 0, (float *)(A + 5835200) + 0, (float *)(A + 422400) + 0, (float *)(A + 5912000) + 0);
-  k38_pad((float *)(A + 5912000) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 5899200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6027200) + 0, (float *)(A + 5937600) + 0, (float *)(A + 422400) + 0, (float *)(A + 5835200) + 0);
-  k39_pad((float *)(A + 5835200) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 5873600) + 0);
-  k41_matmul((float *)(A + 5873600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 5848000) + 0, (float *)(A + 5835200) + 0);
-  k32_mul_sub((float *)(A + 5784000) + 0, (float *)(A + 5924800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 800, (float *)(A + 422400) + 0, (float *)(A + 5809600) + 0, (float *)(A + 5835200) + 0, (float *)(A + 6116800) + 0, (float *)(A + 5822400) + 0, (float *)(A + 5796800) + 0, (float *)(A + 5924800) + 0, (float *)(A + 5937600) + 0, (float *)(A + 6014400) + 0, (float *)(A + 6027200) + 0, (float *)(A + 6104000) + 0);
-  k34_pad((float *)(A + 6104000) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 5796800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6014400) + 0, (float *)(A + 5784000) + 0, (float *)(A + 422400) + 0, (float *)(A + 5796800) + 0);
-  k37_pad((float *)(A + 5796800) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 5822400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 6014400) + 0, (float *)(A + 5745600) + 0, (float *)(A + 422400) + 0, (float *)(A + 5822400) + 0);
+  k33_sub_mul((float *)(A + 1307200) + 0, (float *)(A + 5489600) + 0);
+  k32_mul_sub((float *)(A + 1268800) + 0, (float *)(A + 6744000) + 0);
+  k33_sub_mul((float *)(A + 1294400) + 0, (float *)(A + 9649600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 500, (float *)(A + 422400) + 0, (float *)(A + 1294400) + 0, (float *)(A + 1320000) + 0, (float *)(A + 6731200) + 0, (float *)(A + 1307200) + 0, (float *)(A + 1268800) + 0, (float *)(A + 5476800) + 0, (float *)(A + 1230400) + 0, (float *)(A + 5489600) + 0, (float *)(A + 1281600) + 0, (float *)(A + 6744000) + 0, (float *)(A + 1332800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 1409600) + 0, (float *)(A + 1422400) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 1422400) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 1268800) + 0);
+  k37_matmul((float *)(A + 1268800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 1243200) + 0, (float *)(A + 1230400) + 0);
+  k33_sub_mul((float *)(A + 1192000) + 0, (float *)(A + 1422400) + 0);
+  k33_sub_mul((float *)(A + 1217600) + 0, (float *)(A + 9649600) + 0);
+  k32_mul_sub((float *)(A + 1179200) + 0, (float *)(A + 1320000) + 0);
+  k33_sub_mul((float *)(A + 1204800) + 0, (float *)(A + 1332800) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 450, (float *)(A + 422400) + 0, (float *)(A + 1204800) + 0, (float *)(A + 1230400) + 0, (float *)(A + 1409600) + 0, (float *)(A + 1217600) + 0, (float *)(A + 1179200) + 0, (float *)(A + 1422400) + 0, (float *)(A + 1140800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 1192000) + 0, (float *)(A + 1320000) + 0, (float *)(A + 1243200) + 0, (float *)(A + 1332800) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4672000) + 0);
+  k36_concat((float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4672000) + 0, (float *)(A + 1179200) + 0);
+  k37_matmul((float *)(A + 1179200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 1153600) + 0, (float *)(A + 1140800) + 0);
+  k33_sub_mul((float *)(A + 1102400) + 0, (float *)(A + 1320000) + 0);
+  k33_sub_mul((float *)(A + 1128000) + 0, (float *)(A + 1332800) + 0);
+  k32_mul_sub((float *)(A + 1089600) + 0, (float *)(A + 1409600) + 0);
+  k33_sub_mul((float *)(A + 1115200) + 0, (float *)(A + 1422400) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 400, (float *)(A + 422400) + 0, (float *)(A + 1115200) + 0, (float *)(A + 1140800) + 0, (float *)(A + 4492800) + 0, (float *)(A + 1128000) + 0, (float *)(A + 1089600) + 0, (float *)(A + 1320000) + 0, (float *)(A + 1051200) + 0, (float *)(A + 1332800) + 0, (float *)(A + 1102400) + 0, (float *)(A + 1409600) + 0, (float *)(A + 1153600) + 0, (float *)(A + 1422400) + 0, (float *)(A + 4505600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 1230400) + 0, (float *)(A + 1243200) + 0, (float *)(A + 4582400) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 1230400) + 0, (float *)(A + 1243200) + 0, (float *)(A + 4582400) + 0, (float *)(A + 1089600) + 0);
+  k37_matmul((float *)(A + 1089600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 1064000) + 0, (float *)(A + 1051200) + 0);
+  k33_sub_mul((float *)(A + 1012800) + 0, (float *)(A + 1230400) + 0);
+  k33_sub_mul((float *)(A + 1038400) + 0, (float *)(A + 1243200) + 0);
+  k32_mul_sub((float *)(A + 1000000) + 0, (float *)(A + 4492800) + 0);
+  k33_sub_mul((float *)(A + 1025600) + 0, (float *)(A + 9649600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 350, (float *)(A + 422400) + 0, (float *)(A + 1025600) + 0, (float *)(A + 1051200) + 0, (float *)(A + 4505600) + 0, (float *)(A + 1038400) + 0, (float *)(A + 1000000) + 0, (float *)(A + 1230400) + 0, (float *)(A + 961600) + 0, (float *)(A + 1243200) + 0, (float *)(A + 1012800) + 0, (float *)(A + 4492800) + 0, (float *)(A + 1064000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 1140800) + 0, (float *)(A + 1153600) + 0, (float *)(A + 1320000) + 0, (float *)(A + 1332800) + 0, (float *)(A + 1409600) + 0);
+  k36_concat((float *)(A + 1153600) + 0, (float *)(A + 1320000) + 0, (float *)(A + 1332800) + 0, (float *)(A + 1409600) + 0, (float *)(A + 1000000) + 0);
+  k37_matmul((float *)(A + 1000000) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 974400) + 0, (float *)(A + 961600) + 0);
+  k33_sub_mul((float *)(A + 923200) + 0, (float *)(A + 1153600) + 0);
+  k33_sub_mul((float *)(A + 948800) + 0, (float *)(A + 9649600) + 0);
+  k32_mul_sub((float *)(A + 910400) + 0, (float *)(A + 1051200) + 0);
+  k33_sub_mul((float *)(A + 936000) + 0, (float *)(A + 1064000) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 300, (float *)(A + 422400) + 0, (float *)(A + 936000) + 0, (float *)(A + 961600) + 0, (float *)(A + 1140800) + 0, (float *)(A + 948800) + 0, (float *)(A + 910400) + 0, (float *)(A + 1153600) + 0, (float *)(A + 872000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 923200) + 0, (float *)(A + 1051200) + 0, (float *)(A + 974400) + 0, (float *)(A + 1064000) + 0, (float *)(A + 1230400) + 0, (float *)(A + 1243200) + 0, (float *)(A + 1320000) + 0, (float *)(A + 1332800) + 0, (float *)(A + 1409600) + 0);
+  k36_concat((float *)(A + 1243200) + 0, (float *)(A + 1320000) + 0, (float *)(A + 1332800) + 0, (float *)(A + 1409600) + 0, (float *)(A + 910400) + 0);
+  k37_matmul((float *)(A + 910400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 884800) + 0, (float *)(A + 872000) + 0);
+  k33_sub_mul((float *)(A + 833600) + 0, (float *)(A + 1051200) + 0);
+  k33_sub_mul((float *)(A + 859200) + 0, (float *)(A + 1064000) + 0);
+  k32_mul_sub((float *)(A + 820800) + 0, (float *)(A + 1140800) + 0);
+  k33_sub_mul((float *)(A + 846400) + 0, (float *)(A + 1153600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 250, (float *)(A + 422400) + 0, (float *)(A + 846400) + 0, (float *)(A + 872000) + 0, (float *)(A + 1230400) + 0, (float *)(A + 859200) + 0, (float *)(A + 820800) + 0, (float *)(A + 1051200) + 0, (float *)(A + 782400) + 0, (float *)(A + 1064000) + 0, (float *)(A + 833600) + 0, (float *)(A + 1140800) + 0, (float *)(A + 884800) + 0, (float *)(A + 1153600) + 0, (float *)(A + 1243200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 961600) + 0, (float *)(A + 974400) + 0, (float *)(A + 1320000) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 961600) + 0, (float *)(A + 974400) + 0, (float *)(A + 1320000) + 0, (float *)(A + 820800) + 0);
+  k37_matmul((float *)(A + 820800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 795200) + 0, (float *)(A + 782400) + 0);
+  k33_sub_mul((float *)(A + 744000) + 0, (float *)(A + 961600) + 0);
+  k33_sub_mul((float *)(A + 769600) + 0, (float *)(A + 974400) + 0);
+  k32_mul_sub((float *)(A + 731200) + 0, (float *)(A + 1230400) + 0);
+  k33_sub_mul((float *)(A + 756800) + 0, (float *)(A + 9649600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 200, (float *)(A + 422400) + 0, (float *)(A + 756800) + 0, (float *)(A + 782400) + 0, (float *)(A + 1243200) + 0, (float *)(A + 769600) + 0, (float *)(A + 731200) + 0, (float *)(A + 961600) + 0, (float *)(A + 692800) + 0, (float *)(A + 974400) + 0, (float *)(A + 744000) + 0, (float *)(A + 1230400) + 0, (float *)(A + 795200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 872000) + 0, (float *)(A + 884800) + 0, (float *)(A + 1051200) + 0, (float *)(A + 1064000) + 0, (float *)(A + 1140800) + 0);
+  k36_concat((float *)(A + 884800) + 0, (float *)(A + 1051200) + 0, (float *)(A + 1064000) + 0, (float *)(A + 1140800) + 0, (float *)(A + 731200) + 0);
+  k37_matmul((float *)(A + 731200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 705600) + 0, (float *)(A + 692800) + 0);
+  k33_sub_mul((float *)(A + 654400) + 0, (float *)(A + 884800) + 0);
+  k33_sub_mul((float *)(A + 680000) + 0, (float *)(A + 9649600) + 0);
+  k32_mul_sub((float *)(A + 641600) + 0, (float *)(A + 782400) + 0);
+  k33_sub_mul((float *)(A + 667200) + 0, (float *)(A + 795200) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 150, (float *)(A + 422400) + 0, (float *)(A + 667200) + 0, (float *)(A + 692800) + 0, (float *)(A + 872000) + 0, (float *)(A + 680000) + 0, (float *)(A + 641600) + 0, (float *)(A + 884800) + 0, (float *)(A + 603200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 654400) + 0, (float *)(A + 782400) + 0, (float *)(A + 705600) + 0, (float *)(A + 795200) + 0, (float *)(A + 961600) + 0, (float *)(A + 974400) + 0, (float *)(A + 1051200) + 0, (float *)(A + 1064000) + 0, (float *)(A + 1140800) + 0);
+  k36_concat((float *)(A + 974400) + 0, (float *)(A + 1051200) + 0, (float *)(A + 1064000) + 0, (float *)(A + 1140800) + 0, (float *)(A + 641600) + 0);
+  k37_matmul((float *)(A + 641600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 616000) + 0, (float *)(A + 603200) + 0);
+  k33_sub_mul((float *)(A + 564800) + 0, (float *)(A + 782400) + 0);
+  k33_sub_mul((float *)(A + 590400) + 0, (float *)(A + 795200) + 0);
+  k32_mul_sub((float *)(A + 552000) + 0, (float *)(A + 872000) + 0);
+  k33_sub_mul((float *)(A + 577600) + 0, (float *)(A + 884800) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 100, (float *)(A + 422400) + 0, (float *)(A + 577600) + 0, (float *)(A + 603200) + 0, (float *)(A + 961600) + 0, (float *)(A + 590400) + 0, (float *)(A + 552000) + 0, (float *)(A + 782400) + 0, (float *)(A + 513600) + 0, (float *)(A + 795200) + 0, (float *)(A + 564800) + 0, (float *)(A + 872000) + 0, (float *)(A + 616000) + 0, (float *)(A + 884800) + 0, (float *)(A + 974400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 1051200) + 0);
+  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 1051200) + 0, (float *)(A + 552000) + 0);
+  k37_matmul((float *)(A + 552000) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 526400) + 0, (float *)(A + 513600) + 0);
+  k33_sub_mul((float *)(A + 475200) + 0, (float *)(A + 692800) + 0);
+  k33_sub_mul((float *)(A + 500800) + 0, (float *)(A + 705600) + 0);
+  k32_mul_sub((float *)(A + 462400) + 0, (float *)(A + 961600) + 0);
+  k33_sub_mul((float *)(A + 488000) + 0, (float *)(A + 9649600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 50, (float *)(A + 422400) + 0, (float *)(A + 488000) + 0, (float *)(A + 513600) + 0, (float *)(A + 974400) + 0, (float *)(A + 500800) + 0, (float *)(A + 462400) + 0, (float *)(A + 692800) + 0, (float *)(A + 1507200) + 0, (float *)(A + 705600) + 0, (float *)(A + 475200) + 0, (float *)(A + 961600) + 0, (float *)(A + 526400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 603200) + 0, (float *)(A + 616000) + 0, (float *)(A + 782400) + 0, (float *)(A + 795200) + 0, (float *)(A + 872000) + 0);
+  k36_concat((float *)(A + 616000) + 0, (float *)(A + 782400) + 0, (float *)(A + 795200) + 0, (float *)(A + 872000) + 0, (float *)(A + 462400) + 0);
+  k37_matmul((float *)(A + 462400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 1520000) + 0, (float *)(A + 616000) + 0);
+  k33_sub_mul((float *)(A + 3979200) + 0, (float *)(A + 1507200) + 0);
+  k32_mul_sub((float *)(A + 3966400) + 0, (float *)(A + 9649600) + 0);
+  k33_sub_mul((float *)(A + 1532800) + 0, (float *)(A + 513600) + 0);
+  k46_addn_mul_mul((float *)(A + 6846400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1532800) + 0, (float *)(A + 616000) + 0, (float *)(A + 603200) + 0, (float *)(A + 3966400) + 0, (float *)(A + 1507200) + 0, (float *)(A + 3979200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 1520000) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0);
+  k40_const((float *)(A + 422400) + 0);
+  k36_concat((float *)(A + 526400) + 0, (float *)(A + 422400) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 6846400) + 0);
+  k41_stack((float *)(A + 6846400) + 0, (float *)(A + 462400) + 0, (float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 820800) + 0, (float *)(A + 910400) + 0, (float *)(A + 1000000) + 0, (float *)(A + 1089600) + 0, (float *)(A + 1179200) + 0, (float *)(A + 1268800) + 0, (float *)(A + 1358400) + 0, (float *)(A + 5425600) + 0, (float *)(A + 5515200) + 0, (float *)(A + 5604800) + 0, (float *)(A + 5694400) + 0, (float *)(A + 5784000) + 0, (float *)(A + 5873600) + 0, (float *)(A + 5963200) + 0, (float *)(A + 6052800) + 0, (float *)(A + 6142400) + 0, (float *)(A + 6232000) + 0, (float *)(A + 6321600) + 0, (float *)(A + 6411200) + 0, (float *)(A + 6500800) + 0, (float *)(A + 6590400) + 0, (float *)(A + 6680000) + 0, (float *)(A + 6769600) + 0, (float *)(A + 11096000) + 0);
+  k42_matmul((float *)(A + 11096000) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 6846400) + 0);
+  k32_mul_sub((float *)(A + 3953600) + 0, (float *)(A + 422400) + 0);
+  k33_sub_mul((float *)(A + 1571200) + 0, (float *)(A + 513600) + 0);
+  k33_sub_mul((float *)(A + 3940800) + 0, (float *)(A + 526400) + 0);
+  k32_mul_sub((float *)(A + 1558400) + 0, (float *)(A + 603200) + 0);
+  k33_sub_mul((float *)(A + 1584000) + 0, (float *)(A + 616000) + 0);
+  k43_mul_mul_mul((float *)(A + 6846400) + 1350, (float *)(A + 1584000) + 0, (float *)(A + 422400) + 0, (float *)(A + 3940800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 513600) + 0, (float *)(A + 3902400) + 0, (float *)(A + 526400) + 0, (float *)(A + 1571200) + 0, (float *)(A + 603200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 782400) + 0);
+  k44_mul_mul((float *)(A + 6846400) + 1350, (float *)(A + 3953600) + 0, (float *)(A + 616000) + 0, (float *)(A + 422400) + 0);
+  k36_concat((float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 782400) + 0, (float *)(A + 422400) + 0, (float *)(A + 3940800) + 0);
+  k37_matmul((float *)(A + 3940800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 3915200) + 0, (float *)(A + 603200) + 0);
+  k33_sub_mul((float *)(A + 3864000) + 0, (float *)(A + 616000) + 0);
+  k33_sub_mul((float *)(A + 3889600) + 0, (float *)(A + 1558400) + 0);
+  k32_mul_sub((float *)(A + 3851200) + 0, (float *)(A + 3902400) + 0);
+  k33_sub_mul((float *)(A + 3876800) + 0, (float *)(A + 513600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 1300, (float *)(A + 422400) + 0, (float *)(A + 3876800) + 0, (float *)(A + 603200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 3889600) + 0, (float *)(A + 3851200) + 0, (float *)(A + 616000) + 0, (float *)(A + 3812800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3864000) + 0, (float *)(A + 3902400) + 0, (float *)(A + 3915200) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 782400) + 0, (float *)(A + 795200) + 0);
+  k36_concat((float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 782400) + 0, (float *)(A + 795200) + 0, (float *)(A + 3851200) + 0);
+  k37_matmul((float *)(A + 3851200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 3825600) + 0, (float *)(A + 513600) + 0);
+  k33_sub_mul((float *)(A + 3774400) + 0, (float *)(A + 1558400) + 0);
+  k33_sub_mul((float *)(A + 3800000) + 0, (float *)(A + 3812800) + 0);
+  k32_mul_sub((float *)(A + 3761600) + 0, (float *)(A + 3902400) + 0);
+  k33_sub_mul((float *)(A + 3787200) + 0, (float *)(A + 3915200) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 1250, (float *)(A + 422400) + 0, (float *)(A + 3787200) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3800000) + 0, (float *)(A + 3761600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3723200) + 0, (float *)(A + 3812800) + 0, (float *)(A + 3774400) + 0, (float *)(A + 3902400) + 0, (float *)(A + 3825600) + 0, (float *)(A + 3915200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 603200) + 0, (float *)(A + 616000) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0);
+  k36_concat((float *)(A + 603200) + 0, (float *)(A + 616000) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 3761600) + 0);
+  k37_matmul((float *)(A + 3761600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 3736000) + 0, (float *)(A + 1558400) + 0);
+  k33_sub_mul((float *)(A + 3684800) + 0, (float *)(A + 3723200) + 0);
+  k33_sub_mul((float *)(A + 3710400) + 0, (float *)(A + 3812800) + 0);
+  k32_mul_sub((float *)(A + 3672000) + 0, (float *)(A + 3825600) + 0);
+  k33_sub_mul((float *)(A + 3697600) + 0, (float *)(A + 3902400) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 1200, (float *)(A + 422400) + 0, (float *)(A + 3697600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 3710400) + 0, (float *)(A + 3672000) + 0, (float *)(A + 3723200) + 0, (float *)(A + 3633600) + 0, (float *)(A + 3812800) + 0, (float *)(A + 3684800) + 0, (float *)(A + 3825600) + 0, (float *)(A + 3736000) + 0, (float *)(A + 3902400) + 0, (float *)(A + 3915200) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 603200) + 0, (float *)(A + 616000) + 0);
+  k36_concat((float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 603200) + 0, (float *)(A + 616000) + 0, (float *)(A + 3672000) + 0);
+  k37_matmul((float *)(A + 3672000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 3646400) + 0, (float *)(A + 1558400) + 0);
+  k33_sub_mul((float *)(A + 3595200) + 0, (float *)(A + 3633600) + 0);
+  k33_sub_mul((float *)(A + 3620800) + 0, (float *)(A + 3723200) + 0);
+  k32_mul_sub((float *)(A + 3582400) + 0, (float *)(A + 3736000) + 0);
+  k33_sub_mul((float *)(A + 3608000) + 0, (float *)(A + 3812800) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 1150, (float *)(A + 422400) + 0, (float *)(A + 3608000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3915200) + 0, (float *)(A + 3620800) + 0, (float *)(A + 3582400) + 0, (float *)(A + 3633600) + 0, (float *)(A + 3544000) + 0, (float *)(A + 3723200) + 0, (float *)(A + 3595200) + 0, (float *)(A + 3736000) + 0, (float *)(A + 3646400) + 0, (float *)(A + 3812800) + 0, (float *)(A + 3825600) + 0, (float *)(A + 3902400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 3902400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3582400) + 0);
+  k37_matmul((float *)(A + 3582400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 3556800) + 0, (float *)(A + 1558400) + 0);
+  k33_sub_mul((float *)(A + 3505600) + 0, (float *)(A + 3544000) + 0);
+  k33_sub_mul((float *)(A + 3531200) + 0, (float *)(A + 3633600) + 0);
+  k32_mul_sub((float *)(A + 3492800) + 0, (float *)(A + 3646400) + 0);
+  k33_sub_mul((float *)(A + 3518400) + 0, (float *)(A + 3723200) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 1100, (float *)(A + 422400) + 0, (float *)(A + 3518400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3825600) + 0, (float *)(A + 3531200) + 0, (float *)(A + 3492800) + 0, (float *)(A + 3544000) + 0, (float *)(A + 3454400) + 0, (float *)(A + 3633600) + 0, (float *)(A + 3505600) + 0, (float *)(A + 3646400) + 0, (float *)(A + 3556800) + 0, (float *)(A + 3723200) + 0, (float *)(A + 3736000) + 0, (float *)(A + 3812800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 3812800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3492800) + 0);
+  k37_matmul((float *)(A + 3492800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 3467200) + 0, (float *)(A + 1558400) + 0);
+  k33_sub_mul((float *)(A + 3416000) + 0, (float *)(A + 3454400) + 0);
+  k33_sub_mul((float *)(A + 3441600) + 0, (float *)(A + 3544000) + 0);
+  k32_mul_sub((float *)(A + 3403200) + 0, (float *)(A + 3556800) + 0);
+  k33_sub_mul((float *)(A + 3428800) + 0, (float *)(A + 3633600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 1050, (float *)(A + 422400) + 0, (float *)(A + 3428800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3736000) + 0, (float *)(A + 3441600) + 0, (float *)(A + 3403200) + 0, (float *)(A + 3454400) + 0, (float *)(A + 3364800) + 0, (float *)(A + 3544000) + 0, (float *)(A + 3416000) + 0, (float *)(A + 3556800) + 0, (float *)(A + 3467200) + 0, (float *)(A + 3633600) + 0, (float *)(A + 3646400) + 0, (float *)(A + 3723200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 3723200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3403200) + 0);
+  k37_matmul((float *)(A + 3403200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 3377600) + 0, (float *)(A + 1558400) + 0);
+  k33_sub_mul((float *)(A + 3326400) + 0, (float *)(A + 3364800) + 0);
+  k33_sub_mul((float *)(A + 3352000) + 0, (float *)(A + 3454400) + 0);
+  k32_mul_sub((float *)(A + 3313600) + 0, (float *)(A + 3467200) + 0);
+  k33_sub_mul((float *)(A + 3339200) + 0, (float *)(A + 3544000) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 1000, (float *)(A + 422400) + 0, (float *)(A + 3339200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3646400) + 0, (float *)(A + 3352000) + 0, (float *)(A + 3313600) + 0, (float *)(A + 3364800) + 0, (float *)(A + 3275200) + 0, (float *)(A + 3454400) + 0, (float *)(A + 3326400) + 0, (float *)(A + 3467200) + 0, (float *)(A + 3377600) + 0, (float *)(A + 3544000) + 0, (float *)(A + 3556800) + 0, (float *)(A + 3633600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 3633600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3313600) + 0);
+  k37_matmul((float *)(A + 3313600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 3288000) + 0, (float *)(A + 1558400) + 0);
+  k33_sub_mul((float *)(A + 3236800) + 0, (float *)(A + 3275200) + 0);
+  k33_sub_mul((float *)(A + 3262400) + 0, (float *)(A + 3364800) + 0);
+  k32_mul_sub((float *)(A + 3224000) + 0, (float *)(A + 3377600) + 0);
+  k33_sub_mul((float *)(A + 3249600) + 0, (float *)(A + 3454400) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 950, (float *)(A + 422400) + 0, (float *)(A + 3249600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3556800) + 0, (float *)(A + 3262400) + 0, (float *)(A + 3224000) + 0, (float *)(A + 3275200) + 0, (float *)(A + 3185600) + 0, (float *)(A + 3364800) + 0, (float *)(A + 3236800) + 0, (float *)(A + 3377600) + 0, (float *)(A + 3288000) + 0, (float *)(A + 3454400) + 0, (float *)(A + 3467200) + 0, (float *)(A + 3544000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 3544000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3224000) + 0);
+  k37_matmul((float *)(A + 3224000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 3198400) + 0, (float *)(A + 1558400) + 0);
+  k33_sub_mul((float *)(A + 3147200) + 0, (float *)(A + 3185600) + 0);
+  k33_sub_mul((float *)(A + 3172800) + 0, (float *)(A + 3275200) + 0);
+  k32_mul_sub((float *)(A + 3134400) + 0, (float *)(A + 3288000) + 0);
+  k33_sub_mul((float *)(A + 3160000) + 0, (float *)(A + 3364800) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 900, (float *)(A + 422400) + 0, (float *)(A + 3160000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3467200) + 0, (float *)(A + 3172800) + 0, (float *)(A + 3134400) + 0, (float *)(A + 3185600) + 0, (float *)(A + 3096000) + 0, (float *)(A + 3275200) + 0, (float *)(A + 3147200) + 0, (float *)(A + 3288000) + 0, (float *)(A + 3198400) + 0, (float *)(A + 3364800) + 0, (float *)(A + 3377600) + 0, (float *)(A + 3454400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 3454400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3134400) + 0);
+  k37_matmul((float *)(A + 3134400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 3108800) + 0, (float *)(A + 1558400) + 0);
+  k33_sub_mul((float *)(A + 3057600) + 0, (float *)(A + 3096000) + 0);
+  k33_sub_mul((float *)(A + 3083200) + 0, (float *)(A + 3185600) + 0);
+  k32_mul_sub((float *)(A + 3044800) + 0, (float *)(A + 3198400) + 0);
+  k33_sub_mul((float *)(A + 3070400) + 0, (float *)(A + 3275200) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 850, (float *)(A + 422400) + 0, (float *)(A + 3070400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3377600) + 0, (float *)(A + 3083200) + 0, (float *)(A + 3044800) + 0, (float *)(A + 3096000) + 0, (float *)(A + 3006400) + 0, (float *)(A + 3185600) + 0, (float *)(A + 3057600) + 0, (float *)(A + 3198400) + 0, (float *)(A + 3108800) + 0, (float *)(A + 3275200) + 0, (float *)(A + 3288000) + 0, (float *)(A + 3364800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 3364800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3044800) + 0);
+  k37_matmul((float *)(A + 3044800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 3019200) + 0, (float *)(A + 1558400) + 0);
+  k33_sub_mul((float *)(A + 2968000) + 0, (float *)(A + 3006400) + 0);
+  k33_sub_mul((float *)(A + 2993600) + 0, (float *)(A + 3096000) + 0);
+  k32_mul_sub((float *)(A + 2955200) + 0, (float *)(A + 3108800) + 0);
+  k33_sub_mul((float *)(A + 2980800) + 0, (float *)(A + 3185600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 800, (float *)(A + 422400) + 0, (float *)(A + 2980800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3288000) + 0, (float *)(A + 2993600) + 0, (float *)(A + 2955200) + 0, (float *)(A + 3006400) + 0, (float *)(A + 2916800) + 0, (float *)(A + 3096000) + 0, (float *)(A + 2968000) + 0, (float *)(A + 3108800) + 0, (float *)(A + 3019200) + 0, (float *)(A + 3185600) + 0, (float *)(A + 3198400) + 0, (float *)(A + 3275200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 3275200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2955200) + 0);
+  k37_matmul((float *)(A + 2955200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 2929600) + 0, (float *)(A + 1558400) + 0);
+  k33_sub_mul((float *)(A + 2878400) + 0, (float *)(A + 2916800) + 0);
+  k33_sub_mul((float *)(A + 2904000) + 0, (float *)(A + 3006400) + 0);
+  k32_mul_sub((float *)(A + 2865600) + 0, (float *)(A + 3019200) + 0);
+  k33_sub_mul((float *)(A + 2891200) + 0, (float *)(A + 3096000) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 750, (float *)(A + 422400) + 0, (float *)(A + 2891200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3198400) + 0, (float *)(A + 2904000) + 0, (float *)(A + 2865600) + 0, (float *)(A + 2916800) + 0, (float *)(A + 2827200) + 0, (float *)(A + 3006400) + 0, (float *)(A + 2878400) + 0, (float *)(A + 3019200) + 0, (float *)(A + 2929600) + 0, (float *)(A + 3096000) + 0, (float *)(A + 3108800) + 0, (float *)(A + 3185600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 3185600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2865600) + 0);
+  k37_matmul((float *)(A + 2865600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k32_mul_sub((float *)(A + 2840000) + 0, (float *)(A + 1558400) + 0);
+  k33_sub_mul((float *)(A + 2788800) + 0, (float *)(A + 2827200) + 0);
+  k33_sub_mul((float *)(A + 2814400) + 0, (float *)(A + 2916800) + 0);
+  k32_mul_sub((float *)(A + 2776000) + 0, (float *)(A + 2929600) + 0);
+  k33_sub_mul((float *)(A + 2801600) + 0, (float *)(A + 3006400) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 700, (float *)(A + 422400) + 0, (float *)(A + 2801600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3108800) + 0, (float *)(A + 2814400) + 0, (float *)(A + 2776000) + 0, (float *)(A + 2827200) + 0, (float *)(A + 2737600) + 0, (float *)(A + 2916800) + 0, (float *)(A + 2788800) + 0, (float *)(A + 2929600) + 0, (float *)(A + 2840000) + 0, (float *)(A + 3006400) + 0, (float *)(A + 3019200) + 0, (float *)(A + 3096000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 3096000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2776000) + 0);
+  k37_matmul((float *)(A + 2776000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
 }
 
 static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k38_pad((float *)(A + 5822400) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 5809600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5937600) + 0, (float *)(A + 5848000) + 0, (float *)(A + 422400) + 0, (float *)(A + 5745600) + 0);
-  k39_pad((float *)(A + 5745600) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 5784000) + 0);
-  k41_matmul((float *)(A + 5784000) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 5758400) + 0, (float *)(A + 5745600) + 0);
-  k32_mul_sub((float *)(A + 5694400) + 0, (float *)(A + 5835200) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 750, (float *)(A + 422400) + 0, (float *)(A + 5720000) + 0, (float *)(A + 5745600) + 0, (float *)(A + 6027200) + 0, (float *)(A + 5732800) + 0, (float *)(A + 5707200) + 0, (float *)(A + 5835200) + 0, (float *)(A + 5848000) + 0, (float *)(A + 5924800) + 0, (float *)(A + 5937600) + 0, (float *)(A + 6014400) + 0);
-  k34_pad((float *)(A + 6014400) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 5707200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5924800) + 0, (float *)(A + 5694400) + 0, (float *)(A + 422400) + 0, (float *)(A + 5707200) + 0);
-  k37_pad((float *)(A + 5707200) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 5732800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5924800) + 0, (float *)(A + 5656000) + 0, (float *)(A + 422400) + 0, (float *)(A + 5732800) + 0);
-  k38_pad((float *)(A + 5732800) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 5720000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5848000) + 0, (float *)(A + 5758400) + 0, (float *)(A + 422400) + 0, (float *)(A + 5656000) + 0);
-  k39_pad((float *)(A + 5656000) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 5694400) + 0);
-  k41_matmul((float *)(A + 5694400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 5668800) + 0, (float *)(A + 5656000) + 0);
-  k32_mul_sub((float *)(A + 5604800) + 0, (float *)(A + 5745600) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 700, (float *)(A + 422400) + 0, (float *)(A + 5630400) + 0, (float *)(A + 5656000) + 0, (float *)(A + 5937600) + 0, (float *)(A + 5643200) + 0, (float *)(A + 5617600) + 0, (float *)(A + 5745600) + 0, (float *)(A + 5758400) + 0, (float *)(A + 5835200) + 0, (float *)(A + 5848000) + 0, (float *)(A + 5924800) + 0);
-  k34_pad((float *)(A + 5924800) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 5617600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5835200) + 0, (float *)(A + 5604800) + 0, (float *)(A + 422400) + 0, (float *)(A + 5617600) + 0);
-  k37_pad((float *)(A + 5617600) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 5643200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5835200) + 0, (float *)(A + 5566400) + 0, (float *)(A + 422400) + 0, (float *)(A + 5643200) + 0);
-  k38_pad((float *)(A + 5643200) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 5630400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5758400) + 0, (float *)(A + 5668800) + 0, (float *)(A + 422400) + 0, (float *)(A + 5566400) + 0);
-  k39_pad((float *)(A + 5566400) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 5604800) + 0);
-  k41_matmul((float *)(A + 5604800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 5579200) + 0, (float *)(A + 5566400) + 0);
-  k32_mul_sub((float *)(A + 5515200) + 0, (float *)(A + 5656000) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 650, (float *)(A + 422400) + 0, (float *)(A + 5540800) + 0, (float *)(A + 5566400) + 0, (float *)(A + 5848000) + 0, (float *)(A + 5553600) + 0, (float *)(A + 5528000) + 0, (float *)(A + 5656000) + 0, (float *)(A + 5668800) + 0, (float *)(A + 5745600) + 0, (float *)(A + 5758400) + 0, (float *)(A + 5835200) + 0);
-  k34_pad((float *)(A + 5835200) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 5528000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5745600) + 0, (float *)(A + 5515200) + 0, (float *)(A + 422400) + 0, (float *)(A + 5528000) + 0);
-  k37_pad((float *)(A + 5528000) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 5553600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5745600) + 0, (float *)(A + 5476800) + 0, (float *)(A + 422400) + 0, (float *)(A + 5553600) + 0);
-  k38_pad((float *)(A + 5553600) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 5540800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5668800) + 0, (float *)(A + 5579200) + 0, (float *)(A + 422400) + 0, (float *)(A + 5476800) + 0);
-  k39_pad((float *)(A + 5476800) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 5515200) + 0);
-  k41_matmul((float *)(A + 5515200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 5489600) + 0, (float *)(A + 5476800) + 0);
-  k32_mul_sub((float *)(A + 5425600) + 0, (float *)(A + 5566400) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 600, (float *)(A + 422400) + 0, (float *)(A + 5451200) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5758400) + 0, (float *)(A + 5464000) + 0, (float *)(A + 5438400) + 0, (float *)(A + 5566400) + 0, (float *)(A + 5579200) + 0, (float *)(A + 5656000) + 0, (float *)(A + 5668800) + 0, (float *)(A + 5745600) + 0);
-  k34_pad((float *)(A + 5745600) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 5438400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5656000) + 0, (float *)(A + 5425600) + 0, (float *)(A + 422400) + 0, (float *)(A + 5438400) + 0);
-  k37_pad((float *)(A + 5438400) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 5464000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5656000) + 0, (float *)(A + 1409600) + 0, (float *)(A + 422400) + 0, (float *)(A + 5464000) + 0);
-  k38_pad((float *)(A + 5464000) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 5451200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5579200) + 0, (float *)(A + 5489600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1409600) + 0);
-  k39_pad((float *)(A + 1409600) + 0, (float *)(A + 4710400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 5425600) + 0);
-  k41_matmul((float *)(A + 5425600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1422400) + 0, (float *)(A + 1409600) + 0);
-  k32_mul_sub((float *)(A + 1358400) + 0, (float *)(A + 5476800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 550, (float *)(A + 422400) + 0, (float *)(A + 1384000) + 0, (float *)(A + 1409600) + 0, (float *)(A + 5668800) + 0, (float *)(A + 1396800) + 0, (float *)(A + 1371200) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5489600) + 0, (float *)(A + 5566400) + 0, (float *)(A + 5579200) + 0, (float *)(A + 5656000) + 0);
-  k34_pad((float *)(A + 5656000) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 1371200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5566400) + 0, (float *)(A + 1358400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1371200) + 0);
-  k37_pad((float *)(A + 1371200) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 1396800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5566400) + 0, (float *)(A + 1320000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1396800) + 0);
-  k38_pad((float *)(A + 1396800) + 0, (float *)(A + 4620800) + 0);
-  k35_sub_mul((float *)(A + 1384000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5489600) + 0, (float *)(A + 1422400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1320000) + 0);
-  k39_pad((float *)(A + 1320000) + 0, (float *)(A + 1358400) + 0);
-  k40_addn((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 1358400) + 0, (float *)(A + 4710400) + 0);
-  k41_matmul((float *)(A + 4710400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1332800) + 0, (float *)(A + 1320000) + 0);
-  k32_mul_sub((float *)(A + 1268800) + 0, (float *)(A + 5476800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 500, (float *)(A + 422400) + 0, (float *)(A + 1294400) + 0, (float *)(A + 1320000) + 0, (float *)(A + 5579200) + 0, (float *)(A + 1307200) + 0, (float *)(A + 1281600) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5489600) + 0, (float *)(A + 5566400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9393600) + 0);
-  k34_pad((float *)(A + 9393600) + 0, (float *)(A + 1358400) + 0);
-  k35_sub_mul((float *)(A + 1281600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5566400) + 0, (float *)(A + 1268800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1281600) + 0);
-  k37_pad((float *)(A + 1281600) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 1307200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5566400) + 0, (float *)(A + 1230400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1307200) + 0);
-  k38_pad((float *)(A + 1307200) + 0, (float *)(A + 4531200) + 0);
-  k35_sub_mul((float *)(A + 1294400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5489600) + 0, (float *)(A + 1332800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1230400) + 0);
-  k39_pad((float *)(A + 1230400) + 0, (float *)(A + 1268800) + 0);
-  k40_addn((float *)(A + 1358400) + 0, (float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 1268800) + 0, (float *)(A + 4620800) + 0);
-  k41_matmul((float *)(A + 4620800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1243200) + 0, (float *)(A + 1230400) + 0);
-  k32_mul_sub((float *)(A + 1179200) + 0, (float *)(A + 5476800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 450, (float *)(A + 422400) + 0, (float *)(A + 1204800) + 0, (float *)(A + 1230400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 1217600) + 0, (float *)(A + 1192000) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5489600) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9496000) + 0);
-  k34_pad((float *)(A + 9496000) + 0, (float *)(A + 1268800) + 0);
-  k35_sub_mul((float *)(A + 1192000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 9393600) + 0, (float *)(A + 1179200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1192000) + 0);
-  k37_pad((float *)(A + 1192000) + 0, (float *)(A + 1358400) + 0);
-  k35_sub_mul((float *)(A + 1217600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 9393600) + 0, (float *)(A + 1140800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1217600) + 0);
-  k38_pad((float *)(A + 1217600) + 0, (float *)(A + 4441600) + 0);
-  k35_sub_mul((float *)(A + 1204800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5489600) + 0, (float *)(A + 1243200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1140800) + 0);
-  k39_pad((float *)(A + 1140800) + 0, (float *)(A + 1179200) + 0);
-  k40_addn((float *)(A + 1268800) + 0, (float *)(A + 1358400) + 0, (float *)(A + 4441600) + 0, (float *)(A + 1179200) + 0, (float *)(A + 4531200) + 0);
-  k41_matmul((float *)(A + 4531200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1153600) + 0, (float *)(A + 1140800) + 0);
-  k32_mul_sub((float *)(A + 1089600) + 0, (float *)(A + 5476800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 400, (float *)(A + 422400) + 0, (float *)(A + 1115200) + 0, (float *)(A + 1140800) + 0, (float *)(A + 9406400) + 0, (float *)(A + 1128000) + 0, (float *)(A + 1102400) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5489600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9496000) + 0);
-  k34_pad((float *)(A + 9496000) + 0, (float *)(A + 1179200) + 0);
-  k35_sub_mul((float *)(A + 1102400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 1089600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1102400) + 0);
-  k37_pad((float *)(A + 1102400) + 0, (float *)(A + 1268800) + 0);
-  k35_sub_mul((float *)(A + 1128000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 1051200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1128000) + 0);
-  k38_pad((float *)(A + 1128000) + 0, (float *)(A + 1358400) + 0);
-  k35_sub_mul((float *)(A + 1115200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5489600) + 0, (float *)(A + 1153600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1051200) + 0);
-  k39_pad((float *)(A + 1051200) + 0, (float *)(A + 1089600) + 0);
-  k40_addn((float *)(A + 1179200) + 0, (float *)(A + 1268800) + 0, (float *)(A + 1358400) + 0, (float *)(A + 1089600) + 0, (float *)(A + 4441600) + 0);
-  k41_matmul((float *)(A + 4441600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1064000) + 0, (float *)(A + 1051200) + 0);
-  k32_mul_sub((float *)(A + 1000000) + 0, (float *)(A + 5476800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 350, (float *)(A + 422400) + 0, (float *)(A + 1025600) + 0, (float *)(A + 1051200) + 0, (float *)(A + 9393600) + 0, (float *)(A + 1038400) + 0, (float *)(A + 1012800) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5489600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9496000) + 0);
-  k34_pad((float *)(A + 9496000) + 0, (float *)(A + 1089600) + 0);
-  k35_sub_mul((float *)(A + 1012800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 1000000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1012800) + 0);
-  k37_pad((float *)(A + 1012800) + 0, (float *)(A + 1179200) + 0);
-  k35_sub_mul((float *)(A + 1038400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 961600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1038400) + 0);
-  k38_pad((float *)(A + 1038400) + 0, (float *)(A + 1268800) + 0);
-  k35_sub_mul((float *)(A + 1025600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5489600) + 0, (float *)(A + 1064000) + 0, (float *)(A + 422400) + 0, (float *)(A + 961600) + 0);
-  k39_pad((float *)(A + 961600) + 0, (float *)(A + 1000000) + 0);
-  k40_addn((float *)(A + 1089600) + 0, (float *)(A + 1179200) + 0, (float *)(A + 1268800) + 0, (float *)(A + 1000000) + 0, (float *)(A + 1358400) + 0);
-  k41_matmul((float *)(A + 1358400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 974400) + 0, (float *)(A + 961600) + 0);
-  k32_mul_sub((float *)(A + 910400) + 0, (float *)(A + 5476800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 300, (float *)(A + 422400) + 0, (float *)(A + 936000) + 0, (float *)(A + 961600) + 0, (float *)(A + 9406400) + 0, (float *)(A + 948800) + 0, (float *)(A + 923200) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5489600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9496000) + 0);
-  k34_pad((float *)(A + 9496000) + 0, (float *)(A + 1000000) + 0);
-  k35_sub_mul((float *)(A + 923200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 910400) + 0, (float *)(A + 422400) + 0, (float *)(A + 923200) + 0);
-  k37_pad((float *)(A + 923200) + 0, (float *)(A + 1089600) + 0);
-  k35_sub_mul((float *)(A + 948800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 872000) + 0, (float *)(A + 422400) + 0, (float *)(A + 948800) + 0);
-  k38_pad((float *)(A + 948800) + 0, (float *)(A + 1179200) + 0);
-  k35_sub_mul((float *)(A + 936000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5489600) + 0, (float *)(A + 974400) + 0, (float *)(A + 422400) + 0, (float *)(A + 872000) + 0);
-  k39_pad((float *)(A + 872000) + 0, (float *)(A + 910400) + 0);
-  k40_addn((float *)(A + 1000000) + 0, (float *)(A + 1089600) + 0, (float *)(A + 1179200) + 0, (float *)(A + 910400) + 0, (float *)(A + 1268800) + 0);
-  k41_matmul((float *)(A + 1268800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 884800) + 0, (float *)(A + 872000) + 0);
-  k32_mul_sub((float *)(A + 820800) + 0, (float *)(A + 5476800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 250, (float *)(A + 422400) + 0, (float *)(A + 846400) + 0, (float *)(A + 872000) + 0, (float *)(A + 9393600) + 0, (float *)(A + 859200) + 0, (float *)(A + 833600) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5489600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9496000) + 0);
-  k34_pad((float *)(A + 9496000) + 0, (float *)(A + 910400) + 0);
-  k35_sub_mul((float *)(A + 833600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 820800) + 0, (float *)(A + 422400) + 0, (float *)(A + 833600) + 0);
-  k37_pad((float *)(A + 833600) + 0, (float *)(A + 1000000) + 0);
-  k35_sub_mul((float *)(A + 859200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 782400) + 0, (float *)(A + 422400) + 0, (float *)(A + 859200) + 0);
-  k38_pad((float *)(A + 859200) + 0, (float *)(A + 1089600) + 0);
-  k35_sub_mul((float *)(A + 846400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5489600) + 0, (float *)(A + 884800) + 0, (float *)(A + 422400) + 0, (float *)(A + 782400) + 0);
-  k39_pad((float *)(A + 782400) + 0, (float *)(A + 820800) + 0);
-  k40_addn((float *)(A + 910400) + 0, (float *)(A + 1000000) + 0, (float *)(A + 1089600) + 0, (float *)(A + 820800) + 0, (float *)(A + 1179200) + 0);
-  k41_matmul((float *)(A + 1179200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 795200) + 0, (float *)(A + 782400) + 0);
-  k32_mul_sub((float *)(A + 731200) + 0, (float *)(A + 5476800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 200, (float *)(A + 422400) + 0, (float *)(A + 756800) + 0, (float *)(A + 782400) + 0, (float *)(A + 9406400) + 0, (float *)(A + 769600) + 0, (float *)(A + 744000) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5489600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9496000) + 0);
-  k34_pad((float *)(A + 9496000) + 0, (float *)(A + 820800) + 0);
-  k35_sub_mul((float *)(A + 744000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 731200) + 0, (float *)(A + 422400) + 0, (float *)(A + 744000) + 0);
-  k37_pad((float *)(A + 744000) + 0, (float *)(A + 910400) + 0);
-  k35_sub_mul((float *)(A + 769600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 692800) + 0, (float *)(A + 422400) + 0, (float *)(A + 769600) + 0);
-  k38_pad((float *)(A + 769600) + 0, (float *)(A + 1000000) + 0);
-  k35_sub_mul((float *)(A + 756800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5489600) + 0, (float *)(A + 795200) + 0, (float *)(A + 422400) + 0, (float *)(A + 692800) + 0);
-  k39_pad((float *)(A + 692800) + 0, (float *)(A + 731200) + 0);
-  k40_addn((float *)(A + 820800) + 0, (float *)(A + 910400) + 0, (float *)(A + 1000000) + 0, (float *)(A + 731200) + 0, (float *)(A + 1089600) + 0);
-  k41_matmul((float *)(A + 1089600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 705600) + 0, (float *)(A + 692800) + 0);
-  k32_mul_sub((float *)(A + 641600) + 0, (float *)(A + 5476800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 150, (float *)(A + 422400) + 0, (float *)(A + 667200) + 0, (float *)(A + 692800) + 0, (float *)(A + 9393600) + 0, (float *)(A + 680000) + 0, (float *)(A + 654400) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5489600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9496000) + 0);
-  k34_pad((float *)(A + 9496000) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 654400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 641600) + 0, (float *)(A + 422400) + 0, (float *)(A + 654400) + 0);
-  k37_pad((float *)(A + 654400) + 0, (float *)(A + 820800) + 0);
-  k35_sub_mul((float *)(A + 680000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 603200) + 0, (float *)(A + 422400) + 0, (float *)(A + 680000) + 0);
-  k38_pad((float *)(A + 680000) + 0, (float *)(A + 910400) + 0);
-  k35_sub_mul((float *)(A + 667200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5489600) + 0, (float *)(A + 705600) + 0, (float *)(A + 422400) + 0, (float *)(A + 603200) + 0);
-  k39_pad((float *)(A + 603200) + 0, (float *)(A + 641600) + 0);
-  k40_addn((float *)(A + 731200) + 0, (float *)(A + 820800) + 0, (float *)(A + 910400) + 0, (float *)(A + 641600) + 0, (float *)(A + 1000000) + 0);
-}
-
-static void mnist_stacked_lstm_grad_8(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k41_matmul((float *)(A + 1000000) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 616000) + 0, (float *)(A + 603200) + 0);
-  k32_mul_sub((float *)(A + 552000) + 0, (float *)(A + 5476800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 100, (float *)(A + 422400) + 0, (float *)(A + 577600) + 0, (float *)(A + 603200) + 0, (float *)(A + 9406400) + 0, (float *)(A + 590400) + 0, (float *)(A + 564800) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5489600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9496000) + 0);
-  k34_pad((float *)(A + 9496000) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 564800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 552000) + 0, (float *)(A + 422400) + 0, (float *)(A + 564800) + 0);
-  k37_pad((float *)(A + 564800) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 590400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 513600) + 0, (float *)(A + 422400) + 0, (float *)(A + 590400) + 0);
-  k38_pad((float *)(A + 590400) + 0, (float *)(A + 820800) + 0);
-  k35_sub_mul((float *)(A + 577600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5489600) + 0, (float *)(A + 616000) + 0, (float *)(A + 422400) + 0, (float *)(A + 513600) + 0);
-  k39_pad((float *)(A + 513600) + 0, (float *)(A + 552000) + 0);
-  k40_addn((float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 820800) + 0, (float *)(A + 552000) + 0, (float *)(A + 910400) + 0);
-  k41_matmul((float *)(A + 910400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 526400) + 0, (float *)(A + 513600) + 0);
-  k32_mul_sub((float *)(A + 462400) + 0, (float *)(A + 5476800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 50, (float *)(A + 422400) + 0, (float *)(A + 488000) + 0, (float *)(A + 513600) + 0, (float *)(A + 9393600) + 0, (float *)(A + 500800) + 0, (float *)(A + 475200) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5489600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9496000) + 0);
-  k34_pad((float *)(A + 9496000) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 475200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 462400) + 0, (float *)(A + 422400) + 0, (float *)(A + 475200) + 0);
-  k37_pad((float *)(A + 475200) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 500800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 1507200) + 0, (float *)(A + 422400) + 0, (float *)(A + 500800) + 0);
-  k38_pad((float *)(A + 500800) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 488000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5489600) + 0, (float *)(A + 526400) + 0, (float *)(A + 422400) + 0, (float *)(A + 513600) + 0);
-  k39_pad((float *)(A + 513600) + 0, (float *)(A + 462400) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 462400) + 0, (float *)(A + 820800) + 0);
-  k41_matmul((float *)(A + 820800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1520000) + 0, (float *)(A + 526400) + 0);
-  k32_mul_sub((float *)(A + 3966400) + 0, (float *)(A + 1507200) + 0);
-  k50_addn_mul_mul((float *)(A + 7089600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1532800) + 0, (float *)(A + 526400) + 0, (float *)(A + 9406400) + 0, (float *)(A + 3979200) + 0, (float *)(A + 1507200) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5489600) + 0, (float *)(A + 7025600) + 0);
-  k34_pad((float *)(A + 7025600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 3979200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5489600) + 0, (float *)(A + 3966400) + 0, (float *)(A + 422400) + 0, (float *)(A + 526400) + 0);
-  k37_pad((float *)(A + 526400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 1532800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 5476800) + 0, (float *)(A + 1520000) + 0, (float *)(A + 422400) + 0, (float *)(A + 526400) + 0);
-  k39_pad((float *)(A + 526400) + 0, (float *)(A + 731200) + 0);
-  k44_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 462400) + 0);
-  k45_stack((float *)(A + 462400) + 0, (float *)(A + 820800) + 0, (float *)(A + 910400) + 0, (float *)(A + 1000000) + 0, (float *)(A + 1089600) + 0, (float *)(A + 1179200) + 0, (float *)(A + 1268800) + 0, (float *)(A + 1358400) + 0, (float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 5425600) + 0, (float *)(A + 5515200) + 0, (float *)(A + 5604800) + 0, (float *)(A + 5694400) + 0, (float *)(A + 5784000) + 0, (float *)(A + 5873600) + 0, (float *)(A + 5963200) + 0, (float *)(A + 6052800) + 0, (float *)(A + 6142400) + 0, (float *)(A + 6232000) + 0, (float *)(A + 6321600) + 0, (float *)(A + 6411200) + 0, (float *)(A + 6500800) + 0, (float *)(A + 6590400) + 0, (float *)(A + 6680000) + 0, (float *)(A + 6769600) + 0, (float *)(A + 11096000) + 0);
-  k46_matmul((float *)(A + 11096000) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 7089600) + 0);
-  k32_mul_sub((float *)(A + 3953600) + 0, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1558400) + 0, (float *)(A + 526400) + 0);
-  k47_mul_mul_mul((float *)(A + 7089600) + 1350, (float *)(A + 1584000) + 0, (float *)(A + 422400) + 0, (float *)(A + 3940800) + 0, (float *)(A + 1571200) + 0, (float *)(A + 526400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 1571200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 422400) + 0, (float *)(A + 526400) + 0);
-  k37_pad((float *)(A + 526400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 3940800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 7025600) + 0, (float *)(A + 3902400) + 0, (float *)(A + 422400) + 0, (float *)(A + 526400) + 0);
-  k38_pad((float *)(A + 526400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 1584000) + 0, (float *)(A + 422400) + 0);
-  k48_mul_mul((float *)(A + 7089600) + 1350, (float *)(A + 3953600) + 0, (float *)(A + 422400) + 0, (float *)(A + 526400) + 0);
-  k39_pad((float *)(A + 526400) + 0, (float *)(A + 3940800) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 3940800) + 0, (float *)(A + 462400) + 0);
-  k41_matmul((float *)(A + 462400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3915200) + 0, (float *)(A + 513600) + 0);
-  k32_mul_sub((float *)(A + 3851200) + 0, (float *)(A + 526400) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 1300, (float *)(A + 422400) + 0, (float *)(A + 3876800) + 0, (float *)(A + 513600) + 0, (float *)(A + 9496000) + 0, (float *)(A + 3889600) + 0, (float *)(A + 3864000) + 0, (float *)(A + 526400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3902400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 3864000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3902400) + 0, (float *)(A + 3851200) + 0, (float *)(A + 422400) + 0, (float *)(A + 3864000) + 0);
-  k37_pad((float *)(A + 3864000) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 3889600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3902400) + 0, (float *)(A + 3812800) + 0, (float *)(A + 422400) + 0, (float *)(A + 3889600) + 0);
-  k38_pad((float *)(A + 3889600) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 3876800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 1558400) + 0, (float *)(A + 3915200) + 0, (float *)(A + 422400) + 0, (float *)(A + 3812800) + 0);
-  k39_pad((float *)(A + 3812800) + 0, (float *)(A + 3940800) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 3940800) + 0, (float *)(A + 3851200) + 0);
-  k41_matmul((float *)(A + 3851200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3825600) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 3761600) + 0, (float *)(A + 3812800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 1250, (float *)(A + 422400) + 0, (float *)(A + 3787200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 3800000) + 0, (float *)(A + 3774400) + 0, (float *)(A + 3812800) + 0, (float *)(A + 3902400) + 0, (float *)(A + 3915200) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 3774400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3915200) + 0, (float *)(A + 3761600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 3800000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3915200) + 0, (float *)(A + 3723200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 3787200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3902400) + 0, (float *)(A + 3825600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 3761600) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 3761600) + 0, (float *)(A + 3940800) + 0);
-  k41_matmul((float *)(A + 3940800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3736000) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 3672000) + 0, (float *)(A + 3723200) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 1200, (float *)(A + 422400) + 0, (float *)(A + 3697600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 3710400) + 0, (float *)(A + 3684800) + 0, (float *)(A + 3723200) + 0, (float *)(A + 3812800) + 0, (float *)(A + 3825600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 3684800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3825600) + 0, (float *)(A + 3672000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 3710400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3825600) + 0, (float *)(A + 3633600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 3697600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3812800) + 0, (float *)(A + 3736000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 3672000) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 3672000) + 0, (float *)(A + 3761600) + 0);
-  k41_matmul((float *)(A + 3761600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3646400) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 3582400) + 0, (float *)(A + 3633600) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 1150, (float *)(A + 422400) + 0, (float *)(A + 3608000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 3620800) + 0, (float *)(A + 3595200) + 0, (float *)(A + 3633600) + 0, (float *)(A + 3723200) + 0, (float *)(A + 3736000) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 3595200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3736000) + 0, (float *)(A + 3582400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 3620800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3736000) + 0, (float *)(A + 3544000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 3608000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3723200) + 0, (float *)(A + 3646400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 3582400) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 3582400) + 0, (float *)(A + 3672000) + 0);
-  k41_matmul((float *)(A + 3672000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3556800) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 3492800) + 0, (float *)(A + 3544000) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 1100, (float *)(A + 422400) + 0, (float *)(A + 3518400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 3531200) + 0, (float *)(A + 3505600) + 0, (float *)(A + 3544000) + 0, (float *)(A + 3633600) + 0, (float *)(A + 3646400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 3505600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3646400) + 0, (float *)(A + 3492800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 3531200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3646400) + 0, (float *)(A + 3454400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 3518400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3633600) + 0, (float *)(A + 3556800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 3492800) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 3492800) + 0, (float *)(A + 3582400) + 0);
-  k41_matmul((float *)(A + 3582400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3467200) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 3403200) + 0, (float *)(A + 3454400) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 1050, (float *)(A + 422400) + 0, (float *)(A + 3428800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 3441600) + 0, (float *)(A + 3416000) + 0, (float *)(A + 3454400) + 0, (float *)(A + 3544000) + 0, (float *)(A + 3556800) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 3416000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3556800) + 0, (float *)(A + 3403200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 3441600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3556800) + 0, (float *)(A + 3364800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 3428800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3544000) + 0, (float *)(A + 3467200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 3403200) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 3403200) + 0, (float *)(A + 3492800) + 0);
-  k41_matmul((float *)(A + 3492800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3377600) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 3313600) + 0, (float *)(A + 3364800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 1000, (float *)(A + 422400) + 0, (float *)(A + 3339200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 3352000) + 0, (float *)(A + 3326400) + 0, (float *)(A + 3364800) + 0, (float *)(A + 3454400) + 0, (float *)(A + 3467200) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 3326400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3467200) + 0, (float *)(A + 3313600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 3352000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3467200) + 0, (float *)(A + 3275200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 3339200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3454400) + 0, (float *)(A + 3377600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 3313600) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 3313600) + 0, (float *)(A + 3403200) + 0);
-  k41_matmul((float *)(A + 3403200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3288000) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 3224000) + 0, (float *)(A + 3275200) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 950, (float *)(A + 422400) + 0, (float *)(A + 3249600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 3262400) + 0, (float *)(A + 3236800) + 0, (float *)(A + 3275200) + 0, (float *)(A + 3364800) + 0, (float *)(A + 3377600) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 3236800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3377600) + 0, (float *)(A + 3224000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 3262400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3377600) + 0, (float *)(A + 3185600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 3249600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3364800) + 0, (float *)(A + 3288000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 3224000) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 3224000) + 0, (float *)(A + 3313600) + 0);
-  k41_matmul((float *)(A + 3313600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3198400) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 3134400) + 0, (float *)(A + 3185600) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 900, (float *)(A + 422400) + 0, (float *)(A + 3160000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 3172800) + 0, (float *)(A + 3147200) + 0, (float *)(A + 3185600) + 0, (float *)(A + 3275200) + 0, (float *)(A + 3288000) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 3147200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3288000) + 0, (float *)(A + 3134400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 3172800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3288000) + 0, (float *)(A + 3096000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 3160000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3275200) + 0, (float *)(A + 3198400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 3134400) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 3134400) + 0, (float *)(A + 3224000) + 0);
-  k41_matmul((float *)(A + 3224000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3108800) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 3044800) + 0, (float *)(A + 3096000) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 850, (float *)(A + 422400) + 0, (float *)(A + 3070400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 3083200) + 0, (float *)(A + 3057600) + 0, (float *)(A + 3096000) + 0, (float *)(A + 3185600) + 0, (float *)(A + 3198400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 3057600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3198400) + 0, (float *)(A + 3044800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-}
-
-static void mnist_stacked_lstm_grad_9(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 3083200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3198400) + 0, (float *)(A + 3006400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 3070400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3185600) + 0, (float *)(A + 3108800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 3044800) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 3044800) + 0, (float *)(A + 3134400) + 0);
-  k41_matmul((float *)(A + 3134400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3019200) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 2955200) + 0, (float *)(A + 3006400) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 800, (float *)(A + 422400) + 0, (float *)(A + 2980800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 2993600) + 0, (float *)(A + 2968000) + 0, (float *)(A + 3006400) + 0, (float *)(A + 3096000) + 0, (float *)(A + 3108800) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 2968000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3108800) + 0, (float *)(A + 2955200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 2993600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3108800) + 0, (float *)(A + 2916800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 2980800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3096000) + 0, (float *)(A + 3019200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 2955200) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 2955200) + 0, (float *)(A + 3044800) + 0);
-  k41_matmul((float *)(A + 3044800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 2929600) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 2865600) + 0, (float *)(A + 2916800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 750, (float *)(A + 422400) + 0, (float *)(A + 2891200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 2904000) + 0, (float *)(A + 2878400) + 0, (float *)(A + 2916800) + 0, (float *)(A + 3006400) + 0, (float *)(A + 3019200) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 2878400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3019200) + 0, (float *)(A + 2865600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 2904000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3019200) + 0, (float *)(A + 2827200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 2891200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 3006400) + 0, (float *)(A + 2929600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 2865600) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 2865600) + 0, (float *)(A + 2955200) + 0);
-  k41_matmul((float *)(A + 2955200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 2840000) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 2776000) + 0, (float *)(A + 2827200) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 700, (float *)(A + 422400) + 0, (float *)(A + 2801600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 2814400) + 0, (float *)(A + 2788800) + 0, (float *)(A + 2827200) + 0, (float *)(A + 2916800) + 0, (float *)(A + 2929600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 2788800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2929600) + 0, (float *)(A + 2776000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 2814400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2929600) + 0, (float *)(A + 2737600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 2801600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2916800) + 0, (float *)(A + 2840000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 2776000) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 2776000) + 0, (float *)(A + 2865600) + 0);
-  k41_matmul((float *)(A + 2865600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
   k32_mul_sub((float *)(A + 2750400) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 2686400) + 0, (float *)(A + 2737600) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 650, (float *)(A + 422400) + 0, (float *)(A + 2712000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 2724800) + 0, (float *)(A + 2699200) + 0, (float *)(A + 2737600) + 0, (float *)(A + 2827200) + 0, (float *)(A + 2840000) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 2699200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2840000) + 0, (float *)(A + 2686400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 2724800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2840000) + 0, (float *)(A + 2648000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 2712000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2827200) + 0, (float *)(A + 2750400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 2686400) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 2686400) + 0, (float *)(A + 2776000) + 0);
-  k41_matmul((float *)(A + 2776000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k33_sub_mul((float *)(A + 2699200) + 0, (float *)(A + 2737600) + 0);
+  k33_sub_mul((float *)(A + 2724800) + 0, (float *)(A + 2827200) + 0);
+  k32_mul_sub((float *)(A + 2686400) + 0, (float *)(A + 2840000) + 0);
+  k33_sub_mul((float *)(A + 2712000) + 0, (float *)(A + 2916800) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 650, (float *)(A + 422400) + 0, (float *)(A + 2712000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3019200) + 0, (float *)(A + 2724800) + 0, (float *)(A + 2686400) + 0, (float *)(A + 2737600) + 0, (float *)(A + 2648000) + 0, (float *)(A + 2827200) + 0, (float *)(A + 2699200) + 0, (float *)(A + 2840000) + 0, (float *)(A + 2750400) + 0, (float *)(A + 2916800) + 0, (float *)(A + 2929600) + 0, (float *)(A + 3006400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 3006400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2686400) + 0);
+  k37_matmul((float *)(A + 2686400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
   k32_mul_sub((float *)(A + 2660800) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 2596800) + 0, (float *)(A + 2648000) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 600, (float *)(A + 422400) + 0, (float *)(A + 2622400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 2635200) + 0, (float *)(A + 2609600) + 0, (float *)(A + 2648000) + 0, (float *)(A + 2737600) + 0, (float *)(A + 2750400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 2609600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2750400) + 0, (float *)(A + 2596800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 2635200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2750400) + 0, (float *)(A + 2558400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 2622400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2737600) + 0, (float *)(A + 2660800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 2596800) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 2596800) + 0, (float *)(A + 2686400) + 0);
-  k41_matmul((float *)(A + 2686400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k33_sub_mul((float *)(A + 2609600) + 0, (float *)(A + 2648000) + 0);
+  k33_sub_mul((float *)(A + 2635200) + 0, (float *)(A + 2737600) + 0);
+  k32_mul_sub((float *)(A + 2596800) + 0, (float *)(A + 2750400) + 0);
+  k33_sub_mul((float *)(A + 2622400) + 0, (float *)(A + 2827200) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 600, (float *)(A + 422400) + 0, (float *)(A + 2622400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2929600) + 0, (float *)(A + 2635200) + 0, (float *)(A + 2596800) + 0, (float *)(A + 2648000) + 0, (float *)(A + 2558400) + 0, (float *)(A + 2737600) + 0, (float *)(A + 2609600) + 0, (float *)(A + 2750400) + 0, (float *)(A + 2660800) + 0, (float *)(A + 2827200) + 0, (float *)(A + 2840000) + 0, (float *)(A + 2916800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 2916800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2596800) + 0);
+  k37_matmul((float *)(A + 2596800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
   k32_mul_sub((float *)(A + 2571200) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 2507200) + 0, (float *)(A + 2558400) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 550, (float *)(A + 422400) + 0, (float *)(A + 2532800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 2545600) + 0, (float *)(A + 2520000) + 0, (float *)(A + 2558400) + 0, (float *)(A + 2648000) + 0, (float *)(A + 2660800) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 2520000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2660800) + 0, (float *)(A + 2507200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 2545600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2660800) + 0, (float *)(A + 2468800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 2532800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2648000) + 0, (float *)(A + 2571200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 2507200) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 2507200) + 0, (float *)(A + 2596800) + 0);
-  k41_matmul((float *)(A + 2596800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k33_sub_mul((float *)(A + 2520000) + 0, (float *)(A + 2558400) + 0);
+  k33_sub_mul((float *)(A + 2545600) + 0, (float *)(A + 2648000) + 0);
+  k32_mul_sub((float *)(A + 2507200) + 0, (float *)(A + 2660800) + 0);
+  k33_sub_mul((float *)(A + 2532800) + 0, (float *)(A + 2737600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 550, (float *)(A + 422400) + 0, (float *)(A + 2532800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2840000) + 0, (float *)(A + 2545600) + 0, (float *)(A + 2507200) + 0, (float *)(A + 2558400) + 0, (float *)(A + 2468800) + 0, (float *)(A + 2648000) + 0, (float *)(A + 2520000) + 0, (float *)(A + 2660800) + 0, (float *)(A + 2571200) + 0, (float *)(A + 2737600) + 0, (float *)(A + 2750400) + 0, (float *)(A + 2827200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 2827200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2507200) + 0);
+  k37_matmul((float *)(A + 2507200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
   k32_mul_sub((float *)(A + 2481600) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 2417600) + 0, (float *)(A + 2468800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 500, (float *)(A + 422400) + 0, (float *)(A + 2443200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 2456000) + 0, (float *)(A + 2430400) + 0, (float *)(A + 2468800) + 0, (float *)(A + 2558400) + 0, (float *)(A + 2571200) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 2430400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2571200) + 0, (float *)(A + 2417600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 2456000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2571200) + 0, (float *)(A + 2379200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 2443200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2558400) + 0, (float *)(A + 2481600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 2417600) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 2417600) + 0, (float *)(A + 2507200) + 0);
-  k41_matmul((float *)(A + 2507200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k33_sub_mul((float *)(A + 2430400) + 0, (float *)(A + 2468800) + 0);
+  k33_sub_mul((float *)(A + 2456000) + 0, (float *)(A + 2558400) + 0);
+  k32_mul_sub((float *)(A + 2417600) + 0, (float *)(A + 2571200) + 0);
+  k33_sub_mul((float *)(A + 2443200) + 0, (float *)(A + 2648000) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 500, (float *)(A + 422400) + 0, (float *)(A + 2443200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2750400) + 0, (float *)(A + 2456000) + 0, (float *)(A + 2417600) + 0, (float *)(A + 2468800) + 0, (float *)(A + 2379200) + 0, (float *)(A + 2558400) + 0, (float *)(A + 2430400) + 0, (float *)(A + 2571200) + 0, (float *)(A + 2481600) + 0, (float *)(A + 2648000) + 0, (float *)(A + 2660800) + 0, (float *)(A + 2737600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 2737600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2417600) + 0);
+  k37_matmul((float *)(A + 2417600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
   k32_mul_sub((float *)(A + 2392000) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 2328000) + 0, (float *)(A + 2379200) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 450, (float *)(A + 422400) + 0, (float *)(A + 2353600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 2366400) + 0, (float *)(A + 2340800) + 0, (float *)(A + 2379200) + 0, (float *)(A + 2468800) + 0, (float *)(A + 2481600) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 2340800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2481600) + 0, (float *)(A + 2328000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 2366400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2481600) + 0, (float *)(A + 2289600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 2353600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2468800) + 0, (float *)(A + 2392000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 2328000) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 2328000) + 0, (float *)(A + 2417600) + 0);
-  k41_matmul((float *)(A + 2417600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k33_sub_mul((float *)(A + 2340800) + 0, (float *)(A + 2379200) + 0);
+  k33_sub_mul((float *)(A + 2366400) + 0, (float *)(A + 2468800) + 0);
+  k32_mul_sub((float *)(A + 2328000) + 0, (float *)(A + 2481600) + 0);
+  k33_sub_mul((float *)(A + 2353600) + 0, (float *)(A + 2558400) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 450, (float *)(A + 422400) + 0, (float *)(A + 2353600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2660800) + 0, (float *)(A + 2366400) + 0, (float *)(A + 2328000) + 0, (float *)(A + 2379200) + 0, (float *)(A + 2289600) + 0, (float *)(A + 2468800) + 0, (float *)(A + 2340800) + 0, (float *)(A + 2481600) + 0, (float *)(A + 2392000) + 0, (float *)(A + 2558400) + 0, (float *)(A + 2571200) + 0, (float *)(A + 2648000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 2648000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2328000) + 0);
+  k37_matmul((float *)(A + 2328000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
   k32_mul_sub((float *)(A + 2302400) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 2238400) + 0, (float *)(A + 2289600) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 400, (float *)(A + 422400) + 0, (float *)(A + 2264000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 2276800) + 0, (float *)(A + 2251200) + 0, (float *)(A + 2289600) + 0, (float *)(A + 2379200) + 0, (float *)(A + 2392000) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 2251200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2392000) + 0, (float *)(A + 2238400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 2276800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2392000) + 0, (float *)(A + 2200000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 2264000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2379200) + 0, (float *)(A + 2302400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 2238400) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 2238400) + 0, (float *)(A + 2328000) + 0);
-  k41_matmul((float *)(A + 2328000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k33_sub_mul((float *)(A + 2251200) + 0, (float *)(A + 2289600) + 0);
+  k33_sub_mul((float *)(A + 2276800) + 0, (float *)(A + 2379200) + 0);
+  k32_mul_sub((float *)(A + 2238400) + 0, (float *)(A + 2392000) + 0);
+  k33_sub_mul((float *)(A + 2264000) + 0, (float *)(A + 2468800) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 400, (float *)(A + 422400) + 0, (float *)(A + 2264000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2571200) + 0, (float *)(A + 2276800) + 0, (float *)(A + 2238400) + 0, (float *)(A + 2289600) + 0, (float *)(A + 2200000) + 0, (float *)(A + 2379200) + 0, (float *)(A + 2251200) + 0, (float *)(A + 2392000) + 0, (float *)(A + 2302400) + 0, (float *)(A + 2468800) + 0, (float *)(A + 2481600) + 0, (float *)(A + 2558400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 2558400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2238400) + 0);
+  k37_matmul((float *)(A + 2238400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
   k32_mul_sub((float *)(A + 2212800) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 2148800) + 0, (float *)(A + 2200000) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 350, (float *)(A + 422400) + 0, (float *)(A + 2174400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 2187200) + 0, (float *)(A + 2161600) + 0, (float *)(A + 2200000) + 0, (float *)(A + 2289600) + 0, (float *)(A + 2302400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 2161600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2302400) + 0, (float *)(A + 2148800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 2187200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2302400) + 0, (float *)(A + 2110400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 2174400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2289600) + 0, (float *)(A + 2212800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 2148800) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 2148800) + 0, (float *)(A + 2238400) + 0);
-  k41_matmul((float *)(A + 2238400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k33_sub_mul((float *)(A + 2161600) + 0, (float *)(A + 2200000) + 0);
+  k33_sub_mul((float *)(A + 2187200) + 0, (float *)(A + 2289600) + 0);
+  k32_mul_sub((float *)(A + 2148800) + 0, (float *)(A + 2302400) + 0);
+  k33_sub_mul((float *)(A + 2174400) + 0, (float *)(A + 2379200) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 350, (float *)(A + 422400) + 0, (float *)(A + 2174400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2481600) + 0, (float *)(A + 2187200) + 0, (float *)(A + 2148800) + 0, (float *)(A + 2200000) + 0, (float *)(A + 2110400) + 0, (float *)(A + 2289600) + 0, (float *)(A + 2161600) + 0, (float *)(A + 2302400) + 0, (float *)(A + 2212800) + 0, (float *)(A + 2379200) + 0, (float *)(A + 2392000) + 0, (float *)(A + 2468800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 2468800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2148800) + 0);
+  k37_matmul((float *)(A + 2148800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
   k32_mul_sub((float *)(A + 2123200) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 2059200) + 0, (float *)(A + 2110400) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 300, (float *)(A + 422400) + 0, (float *)(A + 2084800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 2097600) + 0, (float *)(A + 2072000) + 0, (float *)(A + 2110400) + 0, (float *)(A + 2200000) + 0, (float *)(A + 2212800) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 2072000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2212800) + 0, (float *)(A + 2059200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 2097600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2212800) + 0, (float *)(A + 2020800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 2084800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2200000) + 0, (float *)(A + 2123200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 2059200) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 2059200) + 0, (float *)(A + 2148800) + 0);
-  k41_matmul((float *)(A + 2148800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k33_sub_mul((float *)(A + 2072000) + 0, (float *)(A + 2110400) + 0);
+  k33_sub_mul((float *)(A + 2097600) + 0, (float *)(A + 2200000) + 0);
+  k32_mul_sub((float *)(A + 2059200) + 0, (float *)(A + 2212800) + 0);
+  k33_sub_mul((float *)(A + 2084800) + 0, (float *)(A + 2289600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 300, (float *)(A + 422400) + 0, (float *)(A + 2084800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2392000) + 0, (float *)(A + 2097600) + 0, (float *)(A + 2059200) + 0, (float *)(A + 2110400) + 0, (float *)(A + 2020800) + 0, (float *)(A + 2200000) + 0, (float *)(A + 2072000) + 0, (float *)(A + 2212800) + 0, (float *)(A + 2123200) + 0, (float *)(A + 2289600) + 0, (float *)(A + 2302400) + 0, (float *)(A + 2379200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 2379200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2059200) + 0);
+  k37_matmul((float *)(A + 2059200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
   k32_mul_sub((float *)(A + 2033600) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 1969600) + 0, (float *)(A + 2020800) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 250, (float *)(A + 422400) + 0, (float *)(A + 1995200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 2008000) + 0, (float *)(A + 1982400) + 0, (float *)(A + 2020800) + 0, (float *)(A + 2110400) + 0, (float *)(A + 2123200) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 1982400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2123200) + 0, (float *)(A + 1969600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 2008000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2123200) + 0, (float *)(A + 1931200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 1995200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2110400) + 0, (float *)(A + 2033600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 1969600) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 1969600) + 0, (float *)(A + 2059200) + 0);
-  k41_matmul((float *)(A + 2059200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k33_sub_mul((float *)(A + 1982400) + 0, (float *)(A + 2020800) + 0);
+  k33_sub_mul((float *)(A + 2008000) + 0, (float *)(A + 2110400) + 0);
+  k32_mul_sub((float *)(A + 1969600) + 0, (float *)(A + 2123200) + 0);
+  k33_sub_mul((float *)(A + 1995200) + 0, (float *)(A + 2200000) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 250, (float *)(A + 422400) + 0, (float *)(A + 1995200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2302400) + 0, (float *)(A + 2008000) + 0, (float *)(A + 1969600) + 0, (float *)(A + 2020800) + 0, (float *)(A + 1931200) + 0, (float *)(A + 2110400) + 0, (float *)(A + 1982400) + 0, (float *)(A + 2123200) + 0, (float *)(A + 2033600) + 0, (float *)(A + 2200000) + 0, (float *)(A + 2212800) + 0, (float *)(A + 2289600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 2289600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 1969600) + 0);
+  k37_matmul((float *)(A + 1969600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
   k32_mul_sub((float *)(A + 1944000) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 1880000) + 0, (float *)(A + 1931200) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 200, (float *)(A + 422400) + 0, (float *)(A + 1905600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1892800) + 0, (float *)(A + 1931200) + 0, (float *)(A + 2020800) + 0, (float *)(A + 2033600) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 1892800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2033600) + 0, (float *)(A + 1880000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 1918400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 2033600) + 0, (float *)(A + 1841600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 1905600) + 0, (float *)(A + 422400) + 0);
-}
-
-static void mnist_stacked_lstm_grad_10(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k36_mul_mul((float *)(A + 2020800) + 0, (float *)(A + 1944000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 1880000) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 1880000) + 0, (float *)(A + 1969600) + 0);
-  k41_matmul((float *)(A + 1969600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k33_sub_mul((float *)(A + 1892800) + 0, (float *)(A + 1931200) + 0);
+  k33_sub_mul((float *)(A + 1918400) + 0, (float *)(A + 2020800) + 0);
+  k32_mul_sub((float *)(A + 1880000) + 0, (float *)(A + 2033600) + 0);
+  k33_sub_mul((float *)(A + 1905600) + 0, (float *)(A + 2110400) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 200, (float *)(A + 422400) + 0, (float *)(A + 1905600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2212800) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1880000) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1841600) + 0, (float *)(A + 2020800) + 0, (float *)(A + 1892800) + 0, (float *)(A + 2033600) + 0, (float *)(A + 1944000) + 0, (float *)(A + 2110400) + 0, (float *)(A + 2123200) + 0, (float *)(A + 2200000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 2200000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 1880000) + 0);
+  k37_matmul((float *)(A + 1880000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
   k32_mul_sub((float *)(A + 1854400) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 1790400) + 0, (float *)(A + 1841600) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 150, (float *)(A + 422400) + 0, (float *)(A + 1816000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 1828800) + 0, (float *)(A + 1803200) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1944000) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 1803200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 1944000) + 0, (float *)(A + 1790400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 1828800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 1944000) + 0, (float *)(A + 1752000) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 1816000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 1931200) + 0, (float *)(A + 1854400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 1790400) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 1790400) + 0, (float *)(A + 1880000) + 0);
-  k41_matmul((float *)(A + 1880000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k33_sub_mul((float *)(A + 1803200) + 0, (float *)(A + 1841600) + 0);
+  k33_sub_mul((float *)(A + 1828800) + 0, (float *)(A + 1931200) + 0);
+  k32_mul_sub((float *)(A + 1790400) + 0, (float *)(A + 1944000) + 0);
+  k33_sub_mul((float *)(A + 1816000) + 0, (float *)(A + 2020800) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 150, (float *)(A + 422400) + 0, (float *)(A + 1816000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2123200) + 0, (float *)(A + 1828800) + 0, (float *)(A + 1790400) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1803200) + 0, (float *)(A + 1944000) + 0, (float *)(A + 1854400) + 0, (float *)(A + 2020800) + 0, (float *)(A + 2033600) + 0, (float *)(A + 2110400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 2110400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 1790400) + 0);
+  k37_matmul((float *)(A + 1790400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
   k32_mul_sub((float *)(A + 1764800) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 1700800) + 0, (float *)(A + 1752000) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 100, (float *)(A + 422400) + 0, (float *)(A + 1726400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 9496000) + 0, (float *)(A + 1739200) + 0, (float *)(A + 1713600) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1854400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 1713600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 1854400) + 0, (float *)(A + 1700800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 1739200) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 1854400) + 0, (float *)(A + 1662400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 1726400) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 1841600) + 0, (float *)(A + 1764800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k39_pad((float *)(A + 1558400) + 0, (float *)(A + 1700800) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 1700800) + 0, (float *)(A + 1790400) + 0);
-  k41_matmul((float *)(A + 1790400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k33_sub_mul((float *)(A + 1713600) + 0, (float *)(A + 1752000) + 0);
+  k33_sub_mul((float *)(A + 1739200) + 0, (float *)(A + 1841600) + 0);
+  k32_mul_sub((float *)(A + 1700800) + 0, (float *)(A + 1854400) + 0);
+  k33_sub_mul((float *)(A + 1726400) + 0, (float *)(A + 1931200) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 100, (float *)(A + 422400) + 0, (float *)(A + 1726400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2033600) + 0, (float *)(A + 1739200) + 0, (float *)(A + 1700800) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1662400) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1713600) + 0, (float *)(A + 1854400) + 0, (float *)(A + 1764800) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1944000) + 0, (float *)(A + 2020800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 2020800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 1700800) + 0);
+  k37_matmul((float *)(A + 1700800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
   k32_mul_sub((float *)(A + 1675200) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 1611200) + 0, (float *)(A + 1662400) + 0);
-  k49_addn_mul_mul((float *)(A + 7089600) + 50, (float *)(A + 422400) + 0, (float *)(A + 1636800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 7025600) + 0, (float *)(A + 1649600) + 0, (float *)(A + 1624000) + 0, (float *)(A + 1662400) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1764800) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9649600) + 0);
-  k34_pad((float *)(A + 9649600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 1624000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 1764800) + 0, (float *)(A + 1611200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 1649600) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 1764800) + 0, (float *)(A + 1468800) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k38_pad((float *)(A + 1558400) + 0, (float *)(A + 731200) + 0);
-  k35_sub_mul((float *)(A + 1636800) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 1752000) + 0, (float *)(A + 1675200) + 0, (float *)(A + 422400) + 0, (float *)(A + 1468800) + 0);
-  k39_pad((float *)(A + 1468800) + 0, (float *)(A + 1611200) + 0);
-  k40_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 1611200) + 0, (float *)(A + 1700800) + 0);
-  k41_matmul((float *)(A + 1700800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k33_sub_mul((float *)(A + 1624000) + 0, (float *)(A + 1662400) + 0);
+  k33_sub_mul((float *)(A + 1649600) + 0, (float *)(A + 1752000) + 0);
+  k32_mul_sub((float *)(A + 1611200) + 0, (float *)(A + 1764800) + 0);
+  k33_sub_mul((float *)(A + 1636800) + 0, (float *)(A + 1841600) + 0);
+  k45_addn_mul_mul((float *)(A + 6846400) + 50, (float *)(A + 422400) + 0, (float *)(A + 1636800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1944000) + 0, (float *)(A + 1649600) + 0, (float *)(A + 1611200) + 0, (float *)(A + 1662400) + 0, (float *)(A + 1468800) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1624000) + 0, (float *)(A + 1764800) + 0, (float *)(A + 1675200) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1854400) + 0, (float *)(A + 1931200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
+  k36_concat((float *)(A + 1931200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 1611200) + 0);
+  k37_matmul((float *)(A + 1611200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
   k32_mul_sub((float *)(A + 1481600) + 0, (float *)(A + 1468800) + 0);
-  k32_mul_sub((float *)(A + 0) + 0, (float *)(A + 1558400) + 0);
-  k50_addn_mul_mul((float *)(A + 7089600) + 0, (float *)(A + 422400) + 0, (float *)(A + 1494400) + 0, (float *)(A + 1468800) + 0, (float *)(A + 9496000) + 0, (float *)(A + 1456000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1662400) + 0, (float *)(A + 1675200) + 0, (float *)(A + 7025600) + 0);
-  k34_pad((float *)(A + 7025600) + 0, (float *)(A + 552000) + 0);
-  k35_sub_mul((float *)(A + 1456000) + 0, (float *)(A + 422400) + 0);
-  k36_mul_mul((float *)(A + 1675200) + 0, (float *)(A + 0) + 0, (float *)(A + 422400) + 0, (float *)(A + 1558400) + 0);
-  k37_pad((float *)(A + 1558400) + 0, (float *)(A + 641600) + 0);
-  k35_sub_mul((float *)(A + 1494400) + 0, (float *)(A + 0) + 0);
-  k36_mul_mul((float *)(A + 1662400) + 0, (float *)(A + 1481600) + 0, (float *)(A + 0) + 0, (float *)(A + 422400) + 0);
-  k39_pad((float *)(A + 422400) + 0, (float *)(A + 731200) + 0);
-  k44_addn((float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 1611200) + 0);
-  k45_stack((float *)(A + 1611200) + 0, (float *)(A + 1700800) + 0, (float *)(A + 1790400) + 0, (float *)(A + 1880000) + 0, (float *)(A + 1969600) + 0, (float *)(A + 2059200) + 0, (float *)(A + 2148800) + 0, (float *)(A + 2238400) + 0, (float *)(A + 2328000) + 0, (float *)(A + 2417600) + 0, (float *)(A + 2507200) + 0, (float *)(A + 2596800) + 0, (float *)(A + 2686400) + 0, (float *)(A + 2776000) + 0, (float *)(A + 2865600) + 0, (float *)(A + 2955200) + 0, (float *)(A + 3044800) + 0, (float *)(A + 3134400) + 0, (float *)(A + 3224000) + 0, (float *)(A + 3313600) + 0, (float *)(A + 3403200) + 0, (float *)(A + 3492800) + 0, (float *)(A + 3582400) + 0, (float *)(A + 3672000) + 0, (float *)(A + 3761600) + 0, (float *)(A + 3940800) + 0, (float *)(A + 3851200) + 0, (float *)(A + 462400) + 0, (float *)(A + 12529600) + 0);
-  k51_matmul((float *)(A + 12529600) + 0, in->x + 0, (float *)(A + 513600) + 0);
-  k52_stack((float *)(A + 1700800) + 0, (float *)(A + 1790400) + 0, (float *)(A + 1880000) + 0, (float *)(A + 1969600) + 0, (float *)(A + 2059200) + 0, (float *)(A + 2148800) + 0, (float *)(A + 2238400) + 0, (float *)(A + 2328000) + 0, (float *)(A + 2417600) + 0, (float *)(A + 2507200) + 0, (float *)(A + 2596800) + 0, (float *)(A + 2686400) + 0, (float *)(A + 2776000) + 0, (float *)(A + 2865600) + 0, (float *)(A + 2955200) + 0, (float *)(A + 3044800) + 0, (float *)(A + 3134400) + 0, (float *)(A + 3224000) + 0, (float *)(A + 3313600) + 0, (float *)(A + 3403200) + 0, (float *)(A + 3492800) + 0, (float *)(A + 3582400) + 0, (float *)(A + 3672000) + 0, (float *)(A + 3761600) + 0, (float *)(A + 3940800) + 0, (float *)(A + 3851200) + 0, (float *)(A + 462400) + 0, (float *)(A + 13963200) + 0);
-  k53_stack((float *)(A + 1598400) + 0, (float *)(A + 1688000) + 0, (float *)(A + 1777600) + 0, (float *)(A + 1867200) + 0, (float *)(A + 1956800) + 0, (float *)(A + 2046400) + 0, (float *)(A + 2136000) + 0, (float *)(A + 2225600) + 0, (float *)(A + 2315200) + 0, (float *)(A + 2404800) + 0, (float *)(A + 2494400) + 0, (float *)(A + 2584000) + 0, (float *)(A + 2673600) + 0, (float *)(A + 2763200) + 0, (float *)(A + 2852800) + 0, (float *)(A + 2942400) + 0, (float *)(A + 3032000) + 0, (float *)(A + 3121600) + 0, (float *)(A + 3211200) + 0, (float *)(A + 3300800) + 0, (float *)(A + 3390400) + 0, (float *)(A + 3480000) + 0, (float *)(A + 3569600) + 0, (float *)(A + 3659200) + 0, (float *)(A + 3748800) + 0, (float *)(A + 3838400) + 0, (float *)(A + 3928000) + 0, (float *)(A + 7089600) + 0);
-  k54_matmul((float *)(A + 13963200) + 0, (float *)(A + 7089600) + 0, (float *)(A + 462400) + 0);
-  k55_sum_to((float *)(A + 12529600) + 0, (float *)(A + 1453120) + 0);
-  k56_matmul((float *)(A + 11096000) + 0, (float *)(A + 12800) + 0, (float *)(A + 552000) + 0);
-  k52_stack((float *)(A + 820800) + 0, (float *)(A + 910400) + 0, (float *)(A + 1000000) + 0, (float *)(A + 1089600) + 0, (float *)(A + 1179200) + 0, (float *)(A + 1268800) + 0, (float *)(A + 1358400) + 0, (float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 5425600) + 0, (float *)(A + 5515200) + 0, (float *)(A + 5604800) + 0, (float *)(A + 5694400) + 0, (float *)(A + 5784000) + 0, (float *)(A + 5873600) + 0, (float *)(A + 5963200) + 0, (float *)(A + 6052800) + 0, (float *)(A + 6142400) + 0, (float *)(A + 6232000) + 0, (float *)(A + 6321600) + 0, (float *)(A + 6411200) + 0, (float *)(A + 6500800) + 0, (float *)(A + 6590400) + 0, (float *)(A + 6680000) + 0, (float *)(A + 6769600) + 0, (float *)(A + 12529600) + 0);
-  k53_stack((float *)(A + 1545600) + 0, (float *)(A + 539200) + 0, (float *)(A + 628800) + 0, (float *)(A + 718400) + 0, (float *)(A + 808000) + 0, (float *)(A + 897600) + 0, (float *)(A + 987200) + 0, (float *)(A + 1076800) + 0, (float *)(A + 1166400) + 0, (float *)(A + 1256000) + 0, (float *)(A + 1345600) + 0, (float *)(A + 1435200) + 0, (float *)(A + 5502400) + 0, (float *)(A + 5592000) + 0, (float *)(A + 5681600) + 0, (float *)(A + 5771200) + 0, (float *)(A + 5860800) + 0, (float *)(A + 5950400) + 0, (float *)(A + 6040000) + 0, (float *)(A + 6129600) + 0, (float *)(A + 6219200) + 0, (float *)(A + 6308800) + 0, (float *)(A + 6398400) + 0, (float *)(A + 6488000) + 0, (float *)(A + 6577600) + 0, (float *)(A + 6667200) + 0, (float *)(A + 6756800) + 0, (float *)(A + 0) + 0);
-  k54_matmul((float *)(A + 12529600) + 0, (float *)(A + 0) + 0, (float *)(A + 1409600) + 0);
-  k55_sum_to((float *)(A + 11096000) + 0, (float *)(A + 1449600) + 0);
-  k56_matmul((float *)(A + 9662400) + 0, (float *)(A + 3992000) + 0, (float *)(A + 1700800) + 0);
-  k52_stack((float *)(A + 4800000) + 0, (float *)(A + 4889600) + 0, (float *)(A + 4979200) + 0, (float *)(A + 5068800) + 0, (float *)(A + 5158400) + 0, (float *)(A + 5248000) + 0, (float *)(A + 5337600) + 0, (float *)(A + 6872000) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9521600) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8715200) + 0, (float *)(A + 8804800) + 0, (float *)(A + 8894400) + 0, (float *)(A + 9073600) + 0, (float *)(A + 8984000) + 0, (float *)(A + 9252800) + 0, (float *)(A + 4350400) + 0, (float *)(A + 9342400) + 0, (float *)(A + 6974400) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6923200) + 0, (float *)(A + 7038400) + 0, (float *)(A + 11096000) + 0);
-  k53_stack((float *)(A + 409600) + 0, (float *)(A + 4518400) + 0, (float *)(A + 4608000) + 0, (float *)(A + 4697600) + 0, (float *)(A + 4787200) + 0, (float *)(A + 4876800) + 0, (float *)(A + 4966400) + 0, (float *)(A + 5056000) + 0, (float *)(A + 5145600) + 0, (float *)(A + 5235200) + 0, (float *)(A + 5324800) + 0, (float *)(A + 8254400) + 0, (float *)(A + 8344000) + 0, (float *)(A + 8433600) + 0, (float *)(A + 8523200) + 0, (float *)(A + 8612800) + 0, (float *)(A + 8702400) + 0, (float *)(A + 8792000) + 0, (float *)(A + 8881600) + 0, (float *)(A + 8971200) + 0, (float *)(A + 9060800) + 0, (float *)(A + 9150400) + 0, (float *)(A + 9240000) + 0, (float *)(A + 9329600) + 0, (float *)(A + 9419200) + 0, (float *)(A + 9508800) + 0, (float *)(A + 9598400) + 0, (float *)(A + 0) + 0);
-  k54_matmul((float *)(A + 11096000) + 0, (float *)(A + 0) + 0, (float *)(A + 1790400) + 0);
-  k55_sum_to((float *)(A + 9662400) + 0, (float *)(A + 1453952) + 0);
-  k57_matmul((float *)(A + 1450560) + 0, (float *)(A + 9636800) + 0, (float *)(A + 536000) + 0);
-  k58_sum_to((float *)(A + 1450560) + 0, (float *)(A + 1450432) + 0);
-  k59_mul_neg((float *)(A + 1455424) + 0, (float *)(A + 1455232) + 0);
-  k60_mul((float *)(A + 1455168) + 0, (float *)(A + 1454784) + 0);
+  k33_sub_mul((float *)(A + 1456000) + 0, (float *)(A + 1558400) + 0);
+  k32_mul_sub((float *)(A + 0) + 0, (float *)(A + 1662400) + 0);
+  k33_sub_mul((float *)(A + 1494400) + 0, (float *)(A + 1675200) + 0);
+  k46_addn_mul_mul((float *)(A + 6846400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1494400) + 0, (float *)(A + 1468800) + 0, (float *)(A + 1854400) + 0, (float *)(A + 0) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1456000) + 0, (float *)(A + 1662400) + 0, (float *)(A + 1481600) + 0, (float *)(A + 1675200) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1764800) + 0, (float *)(A + 1841600) + 0);
+  k40_const((float *)(A + 0) + 0);
+  k36_concat((float *)(A + 1752000) + 0, (float *)(A + 0) + 0, (float *)(A + 1764800) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1455488) + 0);
+  k41_stack((float *)(A + 1455488) + 0, (float *)(A + 1611200) + 0, (float *)(A + 1700800) + 0, (float *)(A + 1790400) + 0, (float *)(A + 1880000) + 0, (float *)(A + 1969600) + 0, (float *)(A + 2059200) + 0, (float *)(A + 2148800) + 0, (float *)(A + 2238400) + 0, (float *)(A + 2328000) + 0, (float *)(A + 2417600) + 0, (float *)(A + 2507200) + 0, (float *)(A + 2596800) + 0, (float *)(A + 2686400) + 0, (float *)(A + 2776000) + 0, (float *)(A + 2865600) + 0, (float *)(A + 2955200) + 0, (float *)(A + 3044800) + 0, (float *)(A + 3134400) + 0, (float *)(A + 3224000) + 0, (float *)(A + 3313600) + 0, (float *)(A + 3403200) + 0, (float *)(A + 3492800) + 0, (float *)(A + 3582400) + 0, (float *)(A + 3672000) + 0, (float *)(A + 3761600) + 0, (float *)(A + 3851200) + 0, (float *)(A + 3940800) + 0, (float *)(A + 12529600) + 0);
+  k47_matmul((float *)(A + 12529600) + 0, in->x + 0, (float *)(A + 513600) + 0);
+  k48_stack((float *)(A + 1611200) + 0, (float *)(A + 1700800) + 0, (float *)(A + 1790400) + 0, (float *)(A + 1880000) + 0, (float *)(A + 1969600) + 0, (float *)(A + 2059200) + 0, (float *)(A + 2148800) + 0, (float *)(A + 2238400) + 0, (float *)(A + 2328000) + 0, (float *)(A + 2417600) + 0, (float *)(A + 2507200) + 0, (float *)(A + 2596800) + 0, (float *)(A + 2686400) + 0, (float *)(A + 2776000) + 0, (float *)(A + 2865600) + 0, (float *)(A + 2955200) + 0, (float *)(A + 3044800) + 0, (float *)(A + 3134400) + 0, (float *)(A + 3224000) + 0, (float *)(A + 3313600) + 0, (float *)(A + 3403200) + 0, (float *)(A + 3492800) + 0, (float *)(A + 3582400) + 0, (float *)(A + 3672000) + 0, (float *)(A + 3761600) + 0, (float *)(A + 3851200) + 0, (float *)(A + 3940800) + 0, (float *)(A + 13963200) + 0);
+  k49_stack((float *)(A + 1598400) + 0, (float *)(A + 1688000) + 0, (float *)(A + 1777600) + 0, (float *)(A + 1867200) + 0, (float *)(A + 1956800) + 0, (float *)(A + 2046400) + 0, (float *)(A + 2136000) + 0, (float *)(A + 2225600) + 0, (float *)(A + 2315200) + 0, (float *)(A + 2404800) + 0, (float *)(A + 2494400) + 0, (float *)(A + 2584000) + 0, (float *)(A + 2673600) + 0, (float *)(A + 2763200) + 0, (float *)(A + 2852800) + 0, (float *)(A + 2942400) + 0, (float *)(A + 3032000) + 0, (float *)(A + 3121600) + 0, (float *)(A + 3211200) + 0, (float *)(A + 3300800) + 0, (float *)(A + 3390400) + 0, (float *)(A + 3480000) + 0, (float *)(A + 3569600) + 0, (float *)(A + 3659200) + 0, (float *)(A + 3748800) + 0, (float *)(A + 3838400) + 0, (float *)(A + 3928000) + 0, (float *)(A + 6846400) + 0);
+  k50_matmul((float *)(A + 13963200) + 0, (float *)(A + 6846400) + 0, (float *)(A + 3940800) + 0);
+  k51_sum_to((float *)(A + 12529600) + 0, (float *)(A + 4440000) + 0);
+  k52_matmul((float *)(A + 11096000) + 0, (float *)(A + 12800) + 0, (float *)(A + 1598400) + 0);
+  k48_stack((float *)(A + 462400) + 0, (float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 820800) + 0, (float *)(A + 910400) + 0, (float *)(A + 1000000) + 0, (float *)(A + 1089600) + 0, (float *)(A + 1179200) + 0, (float *)(A + 1268800) + 0, (float *)(A + 1358400) + 0, (float *)(A + 5425600) + 0, (float *)(A + 5515200) + 0, (float *)(A + 5604800) + 0, (float *)(A + 5694400) + 0, (float *)(A + 5784000) + 0, (float *)(A + 5873600) + 0, (float *)(A + 5963200) + 0, (float *)(A + 6052800) + 0, (float *)(A + 6142400) + 0, (float *)(A + 6232000) + 0, (float *)(A + 6321600) + 0, (float *)(A + 6411200) + 0, (float *)(A + 6500800) + 0, (float *)(A + 6590400) + 0, (float *)(A + 6680000) + 0, (float *)(A + 6769600) + 0, (float *)(A + 12529600) + 0);
+  k49_stack((float *)(A + 1545600) + 0, (float *)(A + 539200) + 0, (float *)(A + 628800) + 0, (float *)(A + 718400) + 0, (float *)(A + 808000) + 0, (float *)(A + 897600) + 0, (float *)(A + 987200) + 0, (float *)(A + 1076800) + 0, (float *)(A + 1166400) + 0, (float *)(A + 1256000) + 0, (float *)(A + 1345600) + 0, (float *)(A + 1435200) + 0, (float *)(A + 5502400) + 0, (float *)(A + 5592000) + 0, (float *)(A + 5681600) + 0, (float *)(A + 5771200) + 0, (float *)(A + 5860800) + 0, (float *)(A + 5950400) + 0, (float *)(A + 6040000) + 0, (float *)(A + 6129600) + 0, (float *)(A + 6219200) + 0, (float *)(A + 6308800) + 0, (float *)(A + 6398400) + 0, (float *)(A + 6488000) + 0, (float *)(A + 6577600) + 0, (float *)(A + 6667200) + 0, (float *)(A + 6756800) + 0, (float *)(A + 6846400) + 0);
+  k50_matmul((float *)(A + 12529600) + 0, (float *)(A + 6846400) + 0, (float *)(A + 462400) + 0);
+  k51_sum_to((float *)(A + 11096000) + 0, (float *)(A + 1453120) + 0);
+  k52_matmul((float *)(A + 9662400) + 0, (float *)(A + 3992000) + 0, (float *)(A + 552000) + 0);
+  k48_stack((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 4800000) + 0, (float *)(A + 4889600) + 0, (float *)(A + 4979200) + 0, (float *)(A + 5068800) + 0, (float *)(A + 5158400) + 0, (float *)(A + 5248000) + 0, (float *)(A + 5337600) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8715200) + 0, (float *)(A + 8804800) + 0, (float *)(A + 8894400) + 0, (float *)(A + 8984000) + 0, (float *)(A + 9073600) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9252800) + 0, (float *)(A + 9342400) + 0, (float *)(A + 9432000) + 0, (float *)(A + 9521600) + 0, (float *)(A + 4350400) + 0, (float *)(A + 11096000) + 0);
+  k49_stack((float *)(A + 409600) + 0, (float *)(A + 4518400) + 0, (float *)(A + 4608000) + 0, (float *)(A + 4697600) + 0, (float *)(A + 4787200) + 0, (float *)(A + 4876800) + 0, (float *)(A + 4966400) + 0, (float *)(A + 5056000) + 0, (float *)(A + 5145600) + 0, (float *)(A + 5235200) + 0, (float *)(A + 5324800) + 0, (float *)(A + 8254400) + 0, (float *)(A + 8344000) + 0, (float *)(A + 8433600) + 0, (float *)(A + 8523200) + 0, (float *)(A + 8612800) + 0, (float *)(A + 8702400) + 0, (float *)(A + 8792000) + 0, (float *)(A + 8881600) + 0, (float *)(A + 8971200) + 0, (float *)(A + 9060800) + 0, (float *)(A + 9150400) + 0, (float *)(A + 9240000) + 0, (float *)(A + 9329600) + 0, (float *)(A + 9419200) + 0, (float *)(A + 9508800) + 0, (float *)(A + 9598400) + 0, (float *)(A + 6846400) + 0);
+  k50_matmul((float *)(A + 11096000) + 0, (float *)(A + 6846400) + 0, (float *)(A + 641600) + 0);
+  k51_sum_to((float *)(A + 9662400) + 0, (float *)(A + 1453952) + 0);
+  k53_matmul((float *)(A + 1450560) + 0, (float *)(A + 9636800) + 0, (float *)(A + 1448000) + 0);
+  k54_sum_to((float *)(A + 1450560) + 0, (float *)(A + 1455232) + 0);
+  k55_mul_neg((float *)(A + 1455424) + 0, (float *)(A + 1455296) + 0);
+  k56_mul((float *)(A + 1455168) + 0, (float *)(A + 1454784) + 0);
 }
 
 float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batch *in, float *grads, mnist_stacked_lstm_outputs *out, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -5288,26 +4728,23 @@ float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_grad_5(P, in, A, seed);
   mnist_stacked_lstm_grad_6(P, in, A, seed);
   mnist_stacked_lstm_grad_7(P, in, A, seed);
-  mnist_stacked_lstm_grad_8(P, in, A, seed);
-  mnist_stacked_lstm_grad_9(P, in, A, seed);
-  mnist_stacked_lstm_grad_10(P, in, A, seed);
   if (out) k17_copy((float *)(A + 5414400) + 0, out->logits);
-  k61_copy((float *)(A + 1455232) + 0, &loss);
-  if (metrics) k61_copy((float *)(A + 1454784) + 0, &metrics->accuracy);
-  k62_copy((float *)(A + 513600) + 0, grads + 0);
-  k63_copy((float *)(A + 462400) + 0, grads + 5600);
-  k64_copy((float *)(A + 1453120) + 0, grads + 15600);
-  k64_copy((float *)(A + 1453120) + 0, grads + 15808);
-  k63_copy((float *)(A + 552000) + 0, grads + 16016);
-  k63_copy((float *)(A + 1409600) + 0, grads + 26016);
-  k64_copy((float *)(A + 1449600) + 0, grads + 36016);
-  k64_copy((float *)(A + 1449600) + 0, grads + 36224);
-  k63_copy((float *)(A + 1700800) + 0, grads + 36432);
-  k63_copy((float *)(A + 1790400) + 0, grads + 46432);
-  k64_copy((float *)(A + 1453952) + 0, grads + 56432);
-  k64_copy((float *)(A + 1453952) + 0, grads + 56640);
-  k65_copy((float *)(A + 536000) + 0, grads + 56848);
-  k66_copy((float *)(A + 1450432) + 0, grads + 57360);
+  k57_copy((float *)(A + 1455296) + 0, &loss);
+  if (metrics) k57_copy((float *)(A + 1454784) + 0, &metrics->accuracy);
+  k58_copy((float *)(A + 513600) + 0, grads + 0);
+  k59_copy((float *)(A + 3940800) + 0, grads + 5600);
+  k60_copy((float *)(A + 4440000) + 0, grads + 15600);
+  k60_copy((float *)(A + 4440000) + 0, grads + 15808);
+  k59_copy((float *)(A + 1598400) + 0, grads + 16016);
+  k59_copy((float *)(A + 462400) + 0, grads + 26016);
+  k60_copy((float *)(A + 1453120) + 0, grads + 36016);
+  k60_copy((float *)(A + 1453120) + 0, grads + 36224);
+  k59_copy((float *)(A + 552000) + 0, grads + 36432);
+  k59_copy((float *)(A + 641600) + 0, grads + 46432);
+  k60_copy((float *)(A + 1453952) + 0, grads + 56432);
+  k60_copy((float *)(A + 1453952) + 0, grads + 56640);
+  k61_copy((float *)(A + 1448000) + 0, grads + 56848);
+  k62_copy((float *)(A + 1455232) + 0, grads + 57360);
   return loss;
 }
 
@@ -5934,1353 +5371,792 @@ static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist
   k30_exp_mul_sub((float *)(A + 1450560) + 0, (float *)(A + 1458048) + 0, (float *)(A + 1453120) + 0, (float *)(A + 0) + 0);
   k31_matmul((float *)(A + 0) + 0, P + 56848 /* dense1.weight */, (float *)(A + 9652160) + 0);
   k32_mul_sub((float *)(A + 9626560) + 0, (float *)(A + 4352960) + 0);
-  k32_mul_sub((float *)(A + 4404160) + 0, (float *)(A + 4365760) + 0);
-  k33_mul_mul_mul((float *)(A + 9652160) + 0, (float *)(A + 4429760) + 0, (float *)(A + 4352960) + 0, (float *)(A + 9613760) + 0, (float *)(A + 4416960) + 0, (float *)(A + 4365760) + 0, (float *)(A + 4378560) + 0, (float *)(A + 4391360) + 0, (float *)(A + 6823360) + 0);
-  k34_pad((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0);
-  k35_sub_mul((float *)(A + 4416960) + 0, (float *)(A + 6823360) + 0);
-  k36_mul_mul((float *)(A + 4378560) + 0, (float *)(A + 4404160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 4416960) + 0);
-  k37_pad((float *)(A + 4416960) + 0, (float *)(A + 6887360) + 0);
-  k35_sub_mul((float *)(A + 9613760) + 0, (float *)(A + 4404160) + 0);
-  k36_mul_mul((float *)(A + 4378560) + 0, (float *)(A + 9575360) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4416960) + 0);
-  k38_pad((float *)(A + 4416960) + 0, (float *)(A + 6938560) + 0);
-  k35_sub_mul((float *)(A + 4429760) + 0, (float *)(A + 4404160) + 0);
-  k36_mul_mul((float *)(A + 9652160) + 0, (float *)(A + 9626560) + 0, (float *)(A + 4404160) + 0, (float *)(A + 6823360) + 0);
-  k39_pad((float *)(A + 6823360) + 0, (float *)(A + 6989760) + 0);
-  k40_addn((float *)(A + 6836160) + 0, (float *)(A + 6887360) + 0, (float *)(A + 6938560) + 0, (float *)(A + 6989760) + 0, (float *)(A + 7040960) + 0);
-  k41_matmul((float *)(A + 7040960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4404160) + 0);
+  k33_sub_mul((float *)(A + 4416960) + 0, (float *)(A + 4365760) + 0);
+  k33_sub_mul((float *)(A + 9613760) + 0, (float *)(A + 4378560) + 0);
+  k32_mul_sub((float *)(A + 4404160) + 0, (float *)(A + 4391360) + 0);
+  k33_sub_mul((float *)(A + 4429760) + 0, (float *)(A + 6823360) + 0);
+  k34_mul_mul_mul((float *)(A + 9652160) + 0, (float *)(A + 4429760) + 0, (float *)(A + 4352960) + 0, (float *)(A + 9613760) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4365760) + 0, (float *)(A + 9575360) + 0, (float *)(A + 4378560) + 0, (float *)(A + 4416960) + 0, (float *)(A + 4391360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 6848960) + 0, (float *)(A + 6861760) + 0, (float *)(A + 6874560) + 0);
+  k35_mul_mul((float *)(A + 9652160) + 0, (float *)(A + 9626560) + 0, (float *)(A + 6823360) + 0, (float *)(A + 9575360) + 0);
+  k36_concat((float *)(A + 6848960) + 0, (float *)(A + 6861760) + 0, (float *)(A + 6874560) + 0, (float *)(A + 9575360) + 0, (float *)(A + 4352960) + 0);
+  k37_matmul((float *)(A + 4352960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6823360) + 0);
   k32_mul_sub((float *)(A + 9588160) + 0, (float *)(A + 9575360) + 0);
-  k32_mul_sub((float *)(A + 9524160) + 0, (float *)(A + 9652160) + 0);
-  k42_mul_mul_addn((float *)(A + 4404160) + 0, (float *)(A + 9549760) + 0, (float *)(A + 9575360) + 0, (float *)(A + 4391360) + 0, (float *)(A + 9562560) + 0, (float *)(A + 9536960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 9613760) + 0, (float *)(A + 9626560) + 0, (float *)(A + 4416960) + 0);
-  k34_pad((float *)(A + 4416960) + 0, (float *)(A + 4352960) + 0);
-  k35_sub_mul((float *)(A + 9536960) + 0, (float *)(A + 4416960) + 0);
-  k36_mul_mul((float *)(A + 9613760) + 0, (float *)(A + 9524160) + 0, (float *)(A + 4416960) + 0, (float *)(A + 9536960) + 0);
-  k37_pad((float *)(A + 9536960) + 0, (float *)(A + 6823360) + 0);
-  k35_sub_mul((float *)(A + 9562560) + 0, (float *)(A + 4416960) + 0);
-  k36_mul_mul((float *)(A + 9613760) + 0, (float *)(A + 9485760) + 0, (float *)(A + 4416960) + 0, (float *)(A + 9562560) + 0);
-  k38_pad((float *)(A + 9562560) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 9549760) + 0, (float *)(A + 4416960) + 0);
-  k36_mul_mul((float *)(A + 4404160) + 0, (float *)(A + 9588160) + 0, (float *)(A + 4416960) + 0, (float *)(A + 9485760) + 0);
-  k39_pad((float *)(A + 9485760) + 0, (float *)(A + 9524160) + 0);
-  k40_addn((float *)(A + 4352960) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6874560) + 0, (float *)(A + 9524160) + 0, (float *)(A + 6925760) + 0);
-  k41_matmul((float *)(A + 6925760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4416960) + 0);
+  k33_sub_mul((float *)(A + 9536960) + 0, (float *)(A + 9652160) + 0);
+  k33_sub_mul((float *)(A + 9562560) + 0, (float *)(A + 9613760) + 0);
+  k32_mul_sub((float *)(A + 9524160) + 0, (float *)(A + 9626560) + 0);
+  k33_sub_mul((float *)(A + 9549760) + 0, (float *)(A + 4404160) + 0);
+  k38_mul_mul_addn((float *)(A + 6823360) + 0, (float *)(A + 9549760) + 0, (float *)(A + 9575360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9562560) + 0, (float *)(A + 9524160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 9485760) + 0, (float *)(A + 9613760) + 0, (float *)(A + 9536960) + 0, (float *)(A + 9626560) + 0, (float *)(A + 4416960) + 0, (float *)(A + 4429760) + 0, (float *)(A + 6848960) + 0, (float *)(A + 6861760) + 0);
+  k35_mul_mul((float *)(A + 6823360) + 0, (float *)(A + 9588160) + 0, (float *)(A + 4404160) + 0, (float *)(A + 6836160) + 0);
+  k36_concat((float *)(A + 4429760) + 0, (float *)(A + 6848960) + 0, (float *)(A + 6861760) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9524160) + 0);
+  k37_matmul((float *)(A + 9524160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4404160) + 0);
   k32_mul_sub((float *)(A + 9498560) + 0, (float *)(A + 9485760) + 0);
-  k32_mul_sub((float *)(A + 9434560) + 0, (float *)(A + 9575360) + 0);
-  k42_mul_mul_addn((float *)(A + 4416960) + 0, (float *)(A + 9460160) + 0, (float *)(A + 9485760) + 0, (float *)(A + 9626560) + 0, (float *)(A + 9472960) + 0, (float *)(A + 9447360) + 0, (float *)(A + 9575360) + 0, (float *)(A + 9588160) + 0, (float *)(A + 9613760) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 9524160) + 0);
-  k35_sub_mul((float *)(A + 9447360) + 0, (float *)(A + 9485760) + 0);
-  k36_mul_mul((float *)(A + 9588160) + 0, (float *)(A + 9434560) + 0, (float *)(A + 9485760) + 0, (float *)(A + 9447360) + 0);
-  k37_pad((float *)(A + 9447360) + 0, (float *)(A + 4352960) + 0);
-  k35_sub_mul((float *)(A + 9472960) + 0, (float *)(A + 4404160) + 0);
-  k36_mul_mul((float *)(A + 9588160) + 0, (float *)(A + 9396160) + 0, (float *)(A + 4404160) + 0, (float *)(A + 9472960) + 0);
-  k38_pad((float *)(A + 9472960) + 0, (float *)(A + 6976960) + 0);
-  k35_sub_mul((float *)(A + 9460160) + 0, (float *)(A + 4404160) + 0);
-  k36_mul_mul((float *)(A + 4416960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 4404160) + 0, (float *)(A + 7028160) + 0);
-  k39_pad((float *)(A + 7028160) + 0, (float *)(A + 9434560) + 0);
-  k40_addn((float *)(A + 9524160) + 0, (float *)(A + 4352960) + 0, (float *)(A + 6976960) + 0, (float *)(A + 9434560) + 0, (float *)(A + 6823360) + 0);
-  k41_matmul((float *)(A + 6823360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4416960) + 0);
+  k33_sub_mul((float *)(A + 9447360) + 0, (float *)(A + 9575360) + 0);
+  k33_sub_mul((float *)(A + 9472960) + 0, (float *)(A + 9588160) + 0);
+  k32_mul_sub((float *)(A + 9434560) + 0, (float *)(A + 9652160) + 0);
+  k33_sub_mul((float *)(A + 9460160) + 0, (float *)(A + 4429760) + 0);
+  k38_mul_mul_addn((float *)(A + 4404160) + 0, (float *)(A + 9460160) + 0, (float *)(A + 9485760) + 0, (float *)(A + 4416960) + 0, (float *)(A + 9472960) + 0, (float *)(A + 9434560) + 0, (float *)(A + 9575360) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9588160) + 0, (float *)(A + 9447360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9613760) + 0, (float *)(A + 9626560) + 0);
+  k35_mul_mul((float *)(A + 4404160) + 0, (float *)(A + 9498560) + 0, (float *)(A + 4429760) + 0, (float *)(A + 4416960) + 0);
+  k36_concat((float *)(A + 6836160) + 0, (float *)(A + 9613760) + 0, (float *)(A + 9626560) + 0, (float *)(A + 4416960) + 0, (float *)(A + 9434560) + 0);
+  k37_matmul((float *)(A + 9434560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6836160) + 0);
   k32_mul_sub((float *)(A + 9408960) + 0, (float *)(A + 9396160) + 0);
-  k32_mul_sub((float *)(A + 9344960) + 0, (float *)(A + 9485760) + 0);
-  k42_mul_mul_addn((float *)(A + 4416960) + 0, (float *)(A + 9370560) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9613760) + 0, (float *)(A + 9383360) + 0, (float *)(A + 9357760) + 0, (float *)(A + 9485760) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9575360) + 0, (float *)(A + 9588160) + 0);
-  k34_pad((float *)(A + 9588160) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 9357760) + 0, (float *)(A + 9396160) + 0);
-  k36_mul_mul((float *)(A + 9498560) + 0, (float *)(A + 9344960) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9357760) + 0);
-  k37_pad((float *)(A + 9357760) + 0, (float *)(A + 9434560) + 0);
-  k35_sub_mul((float *)(A + 9383360) + 0, (float *)(A + 9396160) + 0);
-  k36_mul_mul((float *)(A + 9498560) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9383360) + 0);
-  k38_pad((float *)(A + 9383360) + 0, (float *)(A + 9524160) + 0);
-  k35_sub_mul((float *)(A + 9370560) + 0, (float *)(A + 9306560) + 0);
-  k36_mul_mul((float *)(A + 4416960) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9485760) + 0);
-  k39_pad((float *)(A + 9485760) + 0, (float *)(A + 4352960) + 0);
-  k40_addn((float *)(A + 6874560) + 0, (float *)(A + 9434560) + 0, (float *)(A + 9524160) + 0, (float *)(A + 4352960) + 0, (float *)(A + 6976960) + 0);
-  k41_matmul((float *)(A + 6976960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4416960) + 0);
-  k32_mul_sub((float *)(A + 9319360) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 9255360) + 0, (float *)(A + 9306560) + 0);
-  k42_mul_mul_addn((float *)(A + 4416960) + 0, (float *)(A + 9280960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9575360) + 0, (float *)(A + 9293760) + 0, (float *)(A + 9268160) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9588160) + 0);
-  k34_pad((float *)(A + 9588160) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 9268160) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 9408960) + 0, (float *)(A + 9255360) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9268160) + 0);
-  k37_pad((float *)(A + 9268160) + 0, (float *)(A + 9524160) + 0);
-  k35_sub_mul((float *)(A + 9293760) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 9408960) + 0, (float *)(A + 9216960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9293760) + 0);
-  k38_pad((float *)(A + 9293760) + 0, (float *)(A + 4352960) + 0);
-  k35_sub_mul((float *)(A + 9280960) + 0, (float *)(A + 4404160) + 0);
-  k36_mul_mul((float *)(A + 4416960) + 0, (float *)(A + 9319360) + 0, (float *)(A + 4404160) + 0, (float *)(A + 7028160) + 0);
-  k39_pad((float *)(A + 7028160) + 0, (float *)(A + 9255360) + 0);
-  k40_addn((float *)(A + 6874560) + 0, (float *)(A + 9524160) + 0, (float *)(A + 4352960) + 0, (float *)(A + 9255360) + 0, (float *)(A + 9344960) + 0);
-  k41_matmul((float *)(A + 9344960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4416960) + 0);
-  k32_mul_sub((float *)(A + 9229760) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 9165760) + 0, (float *)(A + 9216960) + 0);
-  k42_mul_mul_addn((float *)(A + 4416960) + 0, (float *)(A + 9191360) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9204160) + 0, (float *)(A + 9178560) + 0, (float *)(A + 9216960) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9319360) + 0, (float *)(A + 9396160) + 0);
-  k34_pad((float *)(A + 9396160) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 9178560) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 9306560) + 0, (float *)(A + 9165760) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9178560) + 0);
-  k37_pad((float *)(A + 9178560) + 0, (float *)(A + 9255360) + 0);
-  k35_sub_mul((float *)(A + 9204160) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 9306560) + 0, (float *)(A + 9127360) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9204160) + 0);
-  k38_pad((float *)(A + 9204160) + 0, (float *)(A + 9524160) + 0);
-  k35_sub_mul((float *)(A + 9191360) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 4416960) + 0, (float *)(A + 9229760) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9127360) + 0);
-  k39_pad((float *)(A + 9127360) + 0, (float *)(A + 9165760) + 0);
-  k40_addn((float *)(A + 6874560) + 0, (float *)(A + 9255360) + 0, (float *)(A + 9524160) + 0, (float *)(A + 9165760) + 0, (float *)(A + 4352960) + 0);
-  k41_matmul((float *)(A + 4352960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4404160) + 0);
-  k32_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 4416960) + 0);
-  k32_mul_sub((float *)(A + 9076160) + 0, (float *)(A + 7028160) + 0);
-  k42_mul_mul_addn((float *)(A + 4404160) + 0, (float *)(A + 9101760) + 0, (float *)(A + 4416960) + 0, (float *)(A + 9319360) + 0, (float *)(A + 9114560) + 0, (float *)(A + 9088960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9127360) + 0, (float *)(A + 9216960) + 0, (float *)(A + 9229760) + 0);
-  k34_pad((float *)(A + 9229760) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 9088960) + 0, (float *)(A + 4416960) + 0);
-  k36_mul_mul((float *)(A + 9127360) + 0, (float *)(A + 9076160) + 0, (float *)(A + 4416960) + 0, (float *)(A + 7028160) + 0);
-  k37_pad((float *)(A + 7028160) + 0, (float *)(A + 9165760) + 0);
-  k35_sub_mul((float *)(A + 9114560) + 0, (float *)(A + 4416960) + 0);
-  k36_mul_mul((float *)(A + 9127360) + 0, (float *)(A + 9037760) + 0, (float *)(A + 4416960) + 0, (float *)(A + 7028160) + 0);
-  k38_pad((float *)(A + 7028160) + 0, (float *)(A + 9524160) + 0);
-  k35_sub_mul((float *)(A + 9101760) + 0, (float *)(A + 4416960) + 0);
-  k36_mul_mul((float *)(A + 4404160) + 0, (float *)(A + 9140160) + 0, (float *)(A + 4416960) + 0, (float *)(A + 7028160) + 0);
-  k39_pad((float *)(A + 7028160) + 0, (float *)(A + 9076160) + 0);
-  k40_addn((float *)(A + 6874560) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9524160) + 0, (float *)(A + 9076160) + 0, (float *)(A + 9255360) + 0);
-  k41_matmul((float *)(A + 9255360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7028160) + 0);
+  k33_sub_mul((float *)(A + 9357760) + 0, (float *)(A + 9485760) + 0);
+  k33_sub_mul((float *)(A + 9383360) + 0, (float *)(A + 9498560) + 0);
+  k32_mul_sub((float *)(A + 9344960) + 0, (float *)(A + 9575360) + 0);
+  k33_sub_mul((float *)(A + 9370560) + 0, (float *)(A + 9588160) + 0);
+  k38_mul_mul_addn((float *)(A + 6836160) + 0, (float *)(A + 9370560) + 0, (float *)(A + 9396160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 9383360) + 0, (float *)(A + 9344960) + 0, (float *)(A + 9485760) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9357760) + 0, (float *)(A + 9575360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 9613760) + 0, (float *)(A + 9626560) + 0, (float *)(A + 4404160) + 0);
+  k35_mul_mul((float *)(A + 6836160) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9588160) + 0, (float *)(A + 6823360) + 0);
+  k36_concat((float *)(A + 9613760) + 0, (float *)(A + 9626560) + 0, (float *)(A + 4404160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 9344960) + 0);
+  k37_matmul((float *)(A + 9344960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9306560) + 0);
+  k32_mul_sub((float *)(A + 9319360) + 0, (float *)(A + 9396160) + 0);
+  k33_sub_mul((float *)(A + 9268160) + 0, (float *)(A + 9408960) + 0);
+  k33_sub_mul((float *)(A + 9293760) + 0, (float *)(A + 9485760) + 0);
+  k32_mul_sub((float *)(A + 9255360) + 0, (float *)(A + 9498560) + 0);
+  k33_sub_mul((float *)(A + 9280960) + 0, (float *)(A + 9575360) + 0);
+  k38_mul_mul_addn((float *)(A + 9306560) + 0, (float *)(A + 9280960) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 9293760) + 0, (float *)(A + 9255360) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9216960) + 0, (float *)(A + 9485760) + 0, (float *)(A + 9268160) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9588160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9613760) + 0);
+  k35_mul_mul((float *)(A + 9306560) + 0, (float *)(A + 9319360) + 0, (float *)(A + 9575360) + 0, (float *)(A + 9216960) + 0);
+  k36_concat((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9613760) + 0, (float *)(A + 9216960) + 0, (float *)(A + 9255360) + 0);
+  k37_matmul((float *)(A + 9255360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9216960) + 0);
+  k32_mul_sub((float *)(A + 9229760) + 0, (float *)(A + 9306560) + 0);
+  k33_sub_mul((float *)(A + 9178560) + 0, (float *)(A + 9319360) + 0);
+  k33_sub_mul((float *)(A + 9204160) + 0, (float *)(A + 9396160) + 0);
+  k32_mul_sub((float *)(A + 9165760) + 0, (float *)(A + 9408960) + 0);
+  k33_sub_mul((float *)(A + 9191360) + 0, (float *)(A + 9575360) + 0);
+  k38_mul_mul_addn((float *)(A + 9216960) + 0, (float *)(A + 9191360) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9588160) + 0, (float *)(A + 9204160) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9319360) + 0, (float *)(A + 9127360) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9178560) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9485760) + 0);
+  k35_mul_mul((float *)(A + 9216960) + 0, (float *)(A + 9229760) + 0, (float *)(A + 9575360) + 0, (float *)(A + 9127360) + 0);
+  k36_concat((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9485760) + 0, (float *)(A + 9127360) + 0, (float *)(A + 9165760) + 0);
+  k37_matmul((float *)(A + 9165760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9127360) + 0);
+  k32_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 9216960) + 0);
+  k33_sub_mul((float *)(A + 9088960) + 0, (float *)(A + 9229760) + 0);
+  k33_sub_mul((float *)(A + 9114560) + 0, (float *)(A + 9306560) + 0);
+  k32_mul_sub((float *)(A + 9076160) + 0, (float *)(A + 9319360) + 0);
+  k33_sub_mul((float *)(A + 9101760) + 0, (float *)(A + 6823360) + 0);
+  k38_mul_mul_addn((float *)(A + 9127360) + 0, (float *)(A + 9101760) + 0, (float *)(A + 9216960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 9114560) + 0, (float *)(A + 9076160) + 0, (float *)(A + 9229760) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9088960) + 0, (float *)(A + 9319360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9485760) + 0);
+  k35_mul_mul((float *)(A + 9127360) + 0, (float *)(A + 9140160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 9037760) + 0);
+  k36_concat((float *)(A + 9396160) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9485760) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9076160) + 0);
+  k37_matmul((float *)(A + 9076160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6823360) + 0);
   k32_mul_sub((float *)(A + 9050560) + 0, (float *)(A + 9037760) + 0);
-  k32_mul_sub((float *)(A + 8986560) + 0, (float *)(A + 9127360) + 0);
-  k42_mul_mul_addn((float *)(A + 7028160) + 0, (float *)(A + 9012160) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9216960) + 0, (float *)(A + 9024960) + 0, (float *)(A + 8999360) + 0, (float *)(A + 9127360) + 0, (float *)(A + 9140160) + 0, (float *)(A + 9229760) + 0, (float *)(A + 9306560) + 0);
-  k34_pad((float *)(A + 9306560) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 8999360) + 0, (float *)(A + 9037760) + 0);
-  k36_mul_mul((float *)(A + 9140160) + 0, (float *)(A + 8986560) + 0, (float *)(A + 9037760) + 0, (float *)(A + 8999360) + 0);
-  k37_pad((float *)(A + 8999360) + 0, (float *)(A + 9076160) + 0);
-  k35_sub_mul((float *)(A + 9024960) + 0, (float *)(A + 9037760) + 0);
-  k36_mul_mul((float *)(A + 9140160) + 0, (float *)(A + 8948160) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9024960) + 0);
-  k38_pad((float *)(A + 9024960) + 0, (float *)(A + 9165760) + 0);
-  k35_sub_mul((float *)(A + 9012160) + 0, (float *)(A + 8948160) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 9050560) + 0, (float *)(A + 8948160) + 0, (float *)(A + 9127360) + 0);
-  k39_pad((float *)(A + 9127360) + 0, (float *)(A + 9524160) + 0);
-  k40_addn((float *)(A + 6874560) + 0, (float *)(A + 9076160) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9524160) + 0, (float *)(A + 8986560) + 0);
-  k41_matmul((float *)(A + 8986560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 8960960) + 0, (float *)(A + 8948160) + 0);
-  k32_mul_sub((float *)(A + 8896960) + 0, (float *)(A + 9037760) + 0);
-  k42_mul_mul_addn((float *)(A + 7028160) + 0, (float *)(A + 8922560) + 0, (float *)(A + 8948160) + 0, (float *)(A + 9229760) + 0, (float *)(A + 8935360) + 0, (float *)(A + 8909760) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9050560) + 0, (float *)(A + 9140160) + 0, (float *)(A + 9216960) + 0);
-  k34_pad((float *)(A + 9216960) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 8909760) + 0, (float *)(A + 8948160) + 0);
-  k36_mul_mul((float *)(A + 9050560) + 0, (float *)(A + 8896960) + 0, (float *)(A + 8948160) + 0, (float *)(A + 8909760) + 0);
-  k37_pad((float *)(A + 8909760) + 0, (float *)(A + 9165760) + 0);
-  k35_sub_mul((float *)(A + 8935360) + 0, (float *)(A + 8948160) + 0);
-  k36_mul_mul((float *)(A + 9050560) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8948160) + 0, (float *)(A + 8935360) + 0);
-  k38_pad((float *)(A + 8935360) + 0, (float *)(A + 9524160) + 0);
-  k35_sub_mul((float *)(A + 8922560) + 0, (float *)(A + 8858560) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 8960960) + 0, (float *)(A + 8858560) + 0, (float *)(A + 9037760) + 0);
-  k39_pad((float *)(A + 9037760) + 0, (float *)(A + 8896960) + 0);
-  k40_addn((float *)(A + 6874560) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9524160) + 0, (float *)(A + 8896960) + 0, (float *)(A + 9076160) + 0);
-  k41_matmul((float *)(A + 9076160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 8871360) + 0, (float *)(A + 8858560) + 0);
-  k32_mul_sub((float *)(A + 8807360) + 0, (float *)(A + 8960960) + 0);
-  k42_mul_mul_addn((float *)(A + 7028160) + 0, (float *)(A + 8832960) + 0, (float *)(A + 8858560) + 0, (float *)(A + 9140160) + 0, (float *)(A + 8845760) + 0, (float *)(A + 8820160) + 0, (float *)(A + 8960960) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9050560) + 0, (float *)(A + 9127360) + 0);
-  k34_pad((float *)(A + 9127360) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 8820160) + 0, (float *)(A + 8858560) + 0);
-  k36_mul_mul((float *)(A + 9037760) + 0, (float *)(A + 8807360) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8820160) + 0);
-  k37_pad((float *)(A + 8820160) + 0, (float *)(A + 9165760) + 0);
-  k35_sub_mul((float *)(A + 8845760) + 0, (float *)(A + 8858560) + 0);
-  k36_mul_mul((float *)(A + 9037760) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8845760) + 0);
-  k38_pad((float *)(A + 8845760) + 0, (float *)(A + 9524160) + 0);
-  k35_sub_mul((float *)(A + 8832960) + 0, (float *)(A + 8768960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 8871360) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8960960) + 0);
-  k39_pad((float *)(A + 8960960) + 0, (float *)(A + 8807360) + 0);
-  k40_addn((float *)(A + 6874560) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9524160) + 0, (float *)(A + 8807360) + 0, (float *)(A + 8896960) + 0);
-  k41_matmul((float *)(A + 8896960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 8781760) + 0, (float *)(A + 8768960) + 0);
-  k32_mul_sub((float *)(A + 8717760) + 0, (float *)(A + 8871360) + 0);
-  k42_mul_mul_addn((float *)(A + 7028160) + 0, (float *)(A + 8743360) + 0, (float *)(A + 8768960) + 0, (float *)(A + 9050560) + 0, (float *)(A + 8756160) + 0, (float *)(A + 8730560) + 0, (float *)(A + 8871360) + 0, (float *)(A + 8948160) + 0, (float *)(A + 8960960) + 0, (float *)(A + 9037760) + 0);
-  k34_pad((float *)(A + 9037760) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 8730560) + 0, (float *)(A + 8768960) + 0);
-  k36_mul_mul((float *)(A + 8948160) + 0, (float *)(A + 8717760) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8730560) + 0);
-  k37_pad((float *)(A + 8730560) + 0, (float *)(A + 9165760) + 0);
-  k35_sub_mul((float *)(A + 8756160) + 0, (float *)(A + 8768960) + 0);
-  k36_mul_mul((float *)(A + 8948160) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8756160) + 0);
-  k38_pad((float *)(A + 8756160) + 0, (float *)(A + 9524160) + 0);
-  k35_sub_mul((float *)(A + 8743360) + 0, (float *)(A + 8679360) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 8781760) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8871360) + 0);
-  k39_pad((float *)(A + 8871360) + 0, (float *)(A + 8717760) + 0);
-  k40_addn((float *)(A + 6874560) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9524160) + 0, (float *)(A + 8717760) + 0, (float *)(A + 8807360) + 0);
-  k41_matmul((float *)(A + 8807360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7028160) + 0);
+  k33_sub_mul((float *)(A + 8999360) + 0, (float *)(A + 9127360) + 0);
+  k33_sub_mul((float *)(A + 9024960) + 0, (float *)(A + 9140160) + 0);
+  k32_mul_sub((float *)(A + 8986560) + 0, (float *)(A + 9216960) + 0);
+  k33_sub_mul((float *)(A + 9012160) + 0, (float *)(A + 9229760) + 0);
+  k38_mul_mul_addn((float *)(A + 6823360) + 0, (float *)(A + 9012160) + 0, (float *)(A + 9037760) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9024960) + 0, (float *)(A + 8986560) + 0, (float *)(A + 9127360) + 0, (float *)(A + 8948160) + 0, (float *)(A + 9140160) + 0, (float *)(A + 8999360) + 0, (float *)(A + 9216960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9319360) + 0, (float *)(A + 9396160) + 0);
+  k35_mul_mul((float *)(A + 6823360) + 0, (float *)(A + 9050560) + 0, (float *)(A + 9229760) + 0, (float *)(A + 6836160) + 0);
+  k36_concat((float *)(A + 9306560) + 0, (float *)(A + 9319360) + 0, (float *)(A + 9396160) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8986560) + 0);
+  k37_matmul((float *)(A + 8986560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8948160) + 0);
+  k32_mul_sub((float *)(A + 8960960) + 0, (float *)(A + 9037760) + 0);
+  k33_sub_mul((float *)(A + 8909760) + 0, (float *)(A + 9050560) + 0);
+  k33_sub_mul((float *)(A + 8935360) + 0, (float *)(A + 9127360) + 0);
+  k32_mul_sub((float *)(A + 8896960) + 0, (float *)(A + 9140160) + 0);
+  k33_sub_mul((float *)(A + 8922560) + 0, (float *)(A + 9216960) + 0);
+  k38_mul_mul_addn((float *)(A + 8948160) + 0, (float *)(A + 8922560) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 8935360) + 0, (float *)(A + 8896960) + 0, (float *)(A + 9050560) + 0, (float *)(A + 8858560) + 0, (float *)(A + 9127360) + 0, (float *)(A + 8909760) + 0, (float *)(A + 9140160) + 0, (float *)(A + 9229760) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9306560) + 0);
+  k35_mul_mul((float *)(A + 8948160) + 0, (float *)(A + 8960960) + 0, (float *)(A + 9216960) + 0, (float *)(A + 8858560) + 0);
+  k36_concat((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9306560) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8896960) + 0);
+  k37_matmul((float *)(A + 8896960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8858560) + 0);
+  k32_mul_sub((float *)(A + 8871360) + 0, (float *)(A + 8948160) + 0);
+  k33_sub_mul((float *)(A + 8820160) + 0, (float *)(A + 8960960) + 0);
+  k33_sub_mul((float *)(A + 8845760) + 0, (float *)(A + 9037760) + 0);
+  k32_mul_sub((float *)(A + 8807360) + 0, (float *)(A + 9050560) + 0);
+  k33_sub_mul((float *)(A + 8832960) + 0, (float *)(A + 9216960) + 0);
+  k38_mul_mul_addn((float *)(A + 8858560) + 0, (float *)(A + 8832960) + 0, (float *)(A + 8948160) + 0, (float *)(A + 9229760) + 0, (float *)(A + 8845760) + 0, (float *)(A + 8807360) + 0, (float *)(A + 8960960) + 0, (float *)(A + 8768960) + 0, (float *)(A + 9037760) + 0, (float *)(A + 8820160) + 0, (float *)(A + 9050560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9127360) + 0);
+  k35_mul_mul((float *)(A + 8858560) + 0, (float *)(A + 8871360) + 0, (float *)(A + 9216960) + 0, (float *)(A + 8768960) + 0);
+  k36_concat((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9127360) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8807360) + 0);
+  k37_matmul((float *)(A + 8807360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8768960) + 0);
+  k32_mul_sub((float *)(A + 8781760) + 0, (float *)(A + 8858560) + 0);
+  k33_sub_mul((float *)(A + 8730560) + 0, (float *)(A + 8871360) + 0);
+  k33_sub_mul((float *)(A + 8756160) + 0, (float *)(A + 8948160) + 0);
+  k32_mul_sub((float *)(A + 8717760) + 0, (float *)(A + 8960960) + 0);
+  k33_sub_mul((float *)(A + 8743360) + 0, (float *)(A + 6823360) + 0);
+  k38_mul_mul_addn((float *)(A + 8768960) + 0, (float *)(A + 8743360) + 0, (float *)(A + 8858560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 8756160) + 0, (float *)(A + 8717760) + 0, (float *)(A + 8871360) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8948160) + 0, (float *)(A + 8730560) + 0, (float *)(A + 8960960) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9050560) + 0, (float *)(A + 9127360) + 0);
+  k35_mul_mul((float *)(A + 8768960) + 0, (float *)(A + 8781760) + 0, (float *)(A + 6823360) + 0, (float *)(A + 8679360) + 0);
+  k36_concat((float *)(A + 9037760) + 0, (float *)(A + 9050560) + 0, (float *)(A + 9127360) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8717760) + 0);
+  k37_matmul((float *)(A + 8717760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6823360) + 0);
   k32_mul_sub((float *)(A + 8692160) + 0, (float *)(A + 8679360) + 0);
-  k32_mul_sub((float *)(A + 8628160) + 0, (float *)(A + 8781760) + 0);
-  k42_mul_mul_addn((float *)(A + 7028160) + 0, (float *)(A + 8653760) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8960960) + 0, (float *)(A + 8666560) + 0, (float *)(A + 8640960) + 0, (float *)(A + 8781760) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8871360) + 0, (float *)(A + 8948160) + 0);
-  k34_pad((float *)(A + 8948160) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 8640960) + 0, (float *)(A + 8679360) + 0);
-  k36_mul_mul((float *)(A + 8858560) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8640960) + 0);
-  k37_pad((float *)(A + 8640960) + 0, (float *)(A + 9165760) + 0);
-  k35_sub_mul((float *)(A + 8666560) + 0, (float *)(A + 8679360) + 0);
-  k36_mul_mul((float *)(A + 8858560) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8666560) + 0);
-  k38_pad((float *)(A + 8666560) + 0, (float *)(A + 9524160) + 0);
-  k35_sub_mul((float *)(A + 8653760) + 0, (float *)(A + 8589760) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8781760) + 0);
-  k39_pad((float *)(A + 8781760) + 0, (float *)(A + 8628160) + 0);
-  k40_addn((float *)(A + 6874560) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9524160) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8717760) + 0);
-  k41_matmul((float *)(A + 8717760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 8602560) + 0, (float *)(A + 8589760) + 0);
-  k32_mul_sub((float *)(A + 8538560) + 0, (float *)(A + 8692160) + 0);
-  k42_mul_mul_addn((float *)(A + 7028160) + 0, (float *)(A + 8564160) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8871360) + 0, (float *)(A + 8576960) + 0, (float *)(A + 8551360) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8781760) + 0, (float *)(A + 8858560) + 0);
-  k34_pad((float *)(A + 8858560) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 8551360) + 0, (float *)(A + 8589760) + 0);
-  k36_mul_mul((float *)(A + 8768960) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8551360) + 0);
-  k37_pad((float *)(A + 8551360) + 0, (float *)(A + 9165760) + 0);
-  k35_sub_mul((float *)(A + 8576960) + 0, (float *)(A + 8589760) + 0);
-  k36_mul_mul((float *)(A + 8768960) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8576960) + 0);
-  k38_pad((float *)(A + 8576960) + 0, (float *)(A + 9524160) + 0);
-  k35_sub_mul((float *)(A + 8564160) + 0, (float *)(A + 8500160) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8692160) + 0);
+  k33_sub_mul((float *)(A + 8640960) + 0, (float *)(A + 8768960) + 0);
+  k33_sub_mul((float *)(A + 8666560) + 0, (float *)(A + 8781760) + 0);
+  k32_mul_sub((float *)(A + 8628160) + 0, (float *)(A + 8858560) + 0);
+  k33_sub_mul((float *)(A + 8653760) + 0, (float *)(A + 8871360) + 0);
+  k38_mul_mul_addn((float *)(A + 6823360) + 0, (float *)(A + 8653760) + 0, (float *)(A + 8679360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8666560) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8781760) + 0, (float *)(A + 8640960) + 0, (float *)(A + 8858560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 8948160) + 0, (float *)(A + 8960960) + 0, (float *)(A + 9037760) + 0);
+  k35_mul_mul((float *)(A + 6823360) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8871360) + 0, (float *)(A + 6836160) + 0);
+  k36_concat((float *)(A + 8948160) + 0, (float *)(A + 8960960) + 0, (float *)(A + 9037760) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8628160) + 0);
+  k37_matmul((float *)(A + 8628160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8589760) + 0);
+  k32_mul_sub((float *)(A + 8602560) + 0, (float *)(A + 8679360) + 0);
+  k33_sub_mul((float *)(A + 8551360) + 0, (float *)(A + 8692160) + 0);
+  k33_sub_mul((float *)(A + 8576960) + 0, (float *)(A + 8768960) + 0);
+  k32_mul_sub((float *)(A + 8538560) + 0, (float *)(A + 8781760) + 0);
+  k33_sub_mul((float *)(A + 8564160) + 0, (float *)(A + 8858560) + 0);
+  k38_mul_mul_addn((float *)(A + 8589760) + 0, (float *)(A + 8564160) + 0, (float *)(A + 8679360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 8576960) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8551360) + 0, (float *)(A + 8781760) + 0, (float *)(A + 8871360) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8948160) + 0);
+  k35_mul_mul((float *)(A + 8589760) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8500160) + 0);
+  k36_concat((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8948160) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8538560) + 0);
+  k37_matmul((float *)(A + 8538560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8500160) + 0);
+  k32_mul_sub((float *)(A + 8512960) + 0, (float *)(A + 8589760) + 0);
+  k33_sub_mul((float *)(A + 8461760) + 0, (float *)(A + 8602560) + 0);
+  k33_sub_mul((float *)(A + 8487360) + 0, (float *)(A + 8679360) + 0);
+  k32_mul_sub((float *)(A + 8448960) + 0, (float *)(A + 8692160) + 0);
+  k33_sub_mul((float *)(A + 8474560) + 0, (float *)(A + 8858560) + 0);
+  k38_mul_mul_addn((float *)(A + 8500160) + 0, (float *)(A + 8474560) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8871360) + 0, (float *)(A + 8487360) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8461760) + 0, (float *)(A + 8692160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8768960) + 0);
+  k35_mul_mul((float *)(A + 8500160) + 0, (float *)(A + 8512960) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8410560) + 0);
+  k36_concat((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8448960) + 0);
+  k37_matmul((float *)(A + 8448960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8410560) + 0);
+  k32_mul_sub((float *)(A + 8423360) + 0, (float *)(A + 8500160) + 0);
+  k33_sub_mul((float *)(A + 8372160) + 0, (float *)(A + 8512960) + 0);
+  k33_sub_mul((float *)(A + 8397760) + 0, (float *)(A + 8589760) + 0);
+  k32_mul_sub((float *)(A + 8359360) + 0, (float *)(A + 8602560) + 0);
+  k33_sub_mul((float *)(A + 8384960) + 0, (float *)(A + 6823360) + 0);
+  k38_mul_mul_addn((float *)(A + 8410560) + 0, (float *)(A + 8384960) + 0, (float *)(A + 8500160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 8397760) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8512960) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8372160) + 0, (float *)(A + 8602560) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8768960) + 0);
+  k35_mul_mul((float *)(A + 8410560) + 0, (float *)(A + 8423360) + 0, (float *)(A + 6823360) + 0, (float *)(A + 8320960) + 0);
+  k36_concat((float *)(A + 8679360) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8359360) + 0);
+  k37_matmul((float *)(A + 8359360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6823360) + 0);
+  k32_mul_sub((float *)(A + 8333760) + 0, (float *)(A + 8320960) + 0);
+  k33_sub_mul((float *)(A + 8282560) + 0, (float *)(A + 8410560) + 0);
+  k33_sub_mul((float *)(A + 8308160) + 0, (float *)(A + 8423360) + 0);
+  k32_mul_sub((float *)(A + 8269760) + 0, (float *)(A + 8500160) + 0);
+  k33_sub_mul((float *)(A + 8295360) + 0, (float *)(A + 8512960) + 0);
+  k38_mul_mul_addn((float *)(A + 6823360) + 0, (float *)(A + 8295360) + 0, (float *)(A + 8320960) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8308160) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 5391360) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8282560) + 0, (float *)(A + 8500160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8679360) + 0);
+  k35_mul_mul((float *)(A + 6823360) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8512960) + 0, (float *)(A + 5391360) + 0);
+  k36_concat((float *)(A + 8589760) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8679360) + 0, (float *)(A + 5391360) + 0, (float *)(A + 8269760) + 0);
+  k37_matmul((float *)(A + 8269760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5391360) + 0);
+  k32_mul_sub((float *)(A + 5404160) + 0, (float *)(A + 8320960) + 0);
+  k33_sub_mul((float *)(A + 5352960) + 0, (float *)(A + 8333760) + 0);
+  k33_sub_mul((float *)(A + 5378560) + 0, (float *)(A + 8410560) + 0);
+  k32_mul_sub((float *)(A + 5340160) + 0, (float *)(A + 8423360) + 0);
+  k33_sub_mul((float *)(A + 5365760) + 0, (float *)(A + 8500160) + 0);
+  k38_mul_mul_addn((float *)(A + 5391360) + 0, (float *)(A + 5365760) + 0, (float *)(A + 8320960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 5378560) + 0, (float *)(A + 5340160) + 0, (float *)(A + 8333760) + 0, (float *)(A + 5301760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 5352960) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8512960) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8589760) + 0);
+  k35_mul_mul((float *)(A + 5391360) + 0, (float *)(A + 5404160) + 0, (float *)(A + 8500160) + 0, (float *)(A + 5301760) + 0);
+  k36_concat((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8589760) + 0, (float *)(A + 5301760) + 0, (float *)(A + 5340160) + 0);
+  k37_matmul((float *)(A + 5340160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5301760) + 0);
+  k32_mul_sub((float *)(A + 5314560) + 0, (float *)(A + 8320960) + 0);
+  k33_sub_mul((float *)(A + 5263360) + 0, (float *)(A + 8333760) + 0);
+  k33_sub_mul((float *)(A + 5288960) + 0, (float *)(A + 8500160) + 0);
+  k32_mul_sub((float *)(A + 5250560) + 0, (float *)(A + 9652160) + 0);
+  k33_sub_mul((float *)(A + 5276160) + 0, (float *)(A + 6823360) + 0);
+  k38_mul_mul_addn((float *)(A + 5301760) + 0, (float *)(A + 5276160) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8512960) + 0, (float *)(A + 5288960) + 0, (float *)(A + 5250560) + 0, (float *)(A + 8333760) + 0, (float *)(A + 5212160) + 0, (float *)(A + 8500160) + 0, (float *)(A + 5263360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8589760) + 0);
+  k35_mul_mul((float *)(A + 5301760) + 0, (float *)(A + 5314560) + 0, (float *)(A + 6823360) + 0, (float *)(A + 5212160) + 0);
+  k36_concat((float *)(A + 8410560) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8589760) + 0, (float *)(A + 5212160) + 0, (float *)(A + 5250560) + 0);
+  k37_matmul((float *)(A + 5250560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5212160) + 0);
+  k32_mul_sub((float *)(A + 5224960) + 0, (float *)(A + 6823360) + 0);
+  k33_sub_mul((float *)(A + 5173760) + 0, (float *)(A + 8500160) + 0);
+  k33_sub_mul((float *)(A + 5199360) + 0, (float *)(A + 8512960) + 0);
+  k32_mul_sub((float *)(A + 5160960) + 0, (float *)(A + 9652160) + 0);
+  k33_sub_mul((float *)(A + 5186560) + 0, (float *)(A + 5301760) + 0);
+  k38_mul_mul_addn((float *)(A + 5212160) + 0, (float *)(A + 5186560) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 5199360) + 0, (float *)(A + 5160960) + 0, (float *)(A + 8500160) + 0, (float *)(A + 5122560) + 0, (float *)(A + 8512960) + 0, (float *)(A + 5173760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 5314560) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0);
+  k35_mul_mul((float *)(A + 5212160) + 0, (float *)(A + 5224960) + 0, (float *)(A + 5301760) + 0, (float *)(A + 5122560) + 0);
+  k36_concat((float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5160960) + 0);
+  k37_matmul((float *)(A + 5160960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5122560) + 0);
+  k32_mul_sub((float *)(A + 5135360) + 0, (float *)(A + 5301760) + 0);
+  k33_sub_mul((float *)(A + 5084160) + 0, (float *)(A + 9652160) + 0);
+  k33_sub_mul((float *)(A + 5109760) + 0, (float *)(A + 5212160) + 0);
+  k32_mul_sub((float *)(A + 5071360) + 0, (float *)(A + 5224960) + 0);
+  k33_sub_mul((float *)(A + 5096960) + 0, (float *)(A + 6823360) + 0);
+  k38_mul_mul_addn((float *)(A + 5122560) + 0, (float *)(A + 5096960) + 0, (float *)(A + 5301760) + 0, (float *)(A + 5314560) + 0, (float *)(A + 5109760) + 0, (float *)(A + 5071360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 5032960) + 0, (float *)(A + 5212160) + 0, (float *)(A + 5084160) + 0, (float *)(A + 5224960) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0);
+  k35_mul_mul((float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 6823360) + 0, (float *)(A + 5032960) + 0);
+  k36_concat((float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 5032960) + 0, (float *)(A + 5071360) + 0);
+  k37_matmul((float *)(A + 5071360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5032960) + 0);
+  k32_mul_sub((float *)(A + 5045760) + 0, (float *)(A + 5212160) + 0);
+  k33_sub_mul((float *)(A + 4994560) + 0, (float *)(A + 5224960) + 0);
+  k33_sub_mul((float *)(A + 5020160) + 0, (float *)(A + 5301760) + 0);
+  k32_mul_sub((float *)(A + 4981760) + 0, (float *)(A + 5314560) + 0);
+  k33_sub_mul((float *)(A + 5007360) + 0, (float *)(A + 6823360) + 0);
+  k38_mul_mul_addn((float *)(A + 5032960) + 0, (float *)(A + 5007360) + 0, (float *)(A + 5212160) + 0, (float *)(A + 6836160) + 0, (float *)(A + 5020160) + 0, (float *)(A + 4981760) + 0, (float *)(A + 5224960) + 0, (float *)(A + 4943360) + 0, (float *)(A + 5301760) + 0, (float *)(A + 4994560) + 0, (float *)(A + 5314560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 8320960) + 0);
+  k35_mul_mul((float *)(A + 5032960) + 0, (float *)(A + 5045760) + 0, (float *)(A + 6823360) + 0, (float *)(A + 4943360) + 0);
+  k36_concat((float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 8320960) + 0, (float *)(A + 4943360) + 0, (float *)(A + 4981760) + 0);
+  k37_matmul((float *)(A + 4981760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4943360) + 0);
+  k32_mul_sub((float *)(A + 4956160) + 0, (float *)(A + 5122560) + 0);
+  k33_sub_mul((float *)(A + 4904960) + 0, (float *)(A + 5135360) + 0);
+  k33_sub_mul((float *)(A + 4930560) + 0, (float *)(A + 5032960) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k39_pad((float *)(A + 8692160) + 0, (float *)(A + 8538560) + 0);
-  k40_addn((float *)(A + 6874560) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9524160) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8628160) + 0);
-  k41_matmul((float *)(A + 8628160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 8512960) + 0, (float *)(A + 8500160) + 0);
-  k32_mul_sub((float *)(A + 8448960) + 0, (float *)(A + 8602560) + 0);
-  k42_mul_mul_addn((float *)(A + 7028160) + 0, (float *)(A + 8474560) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8781760) + 0, (float *)(A + 8487360) + 0, (float *)(A + 8461760) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8768960) + 0);
-  k34_pad((float *)(A + 8768960) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 8461760) + 0, (float *)(A + 8500160) + 0);
-  k36_mul_mul((float *)(A + 8679360) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8461760) + 0);
-  k37_pad((float *)(A + 8461760) + 0, (float *)(A + 9165760) + 0);
-  k35_sub_mul((float *)(A + 8487360) + 0, (float *)(A + 8500160) + 0);
-  k36_mul_mul((float *)(A + 8679360) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8487360) + 0);
-  k38_pad((float *)(A + 8487360) + 0, (float *)(A + 9524160) + 0);
-  k35_sub_mul((float *)(A + 8474560) + 0, (float *)(A + 8410560) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 8512960) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8602560) + 0);
-  k39_pad((float *)(A + 8602560) + 0, (float *)(A + 8448960) + 0);
-  k40_addn((float *)(A + 6874560) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9524160) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8538560) + 0);
-  k41_matmul((float *)(A + 8538560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 8423360) + 0, (float *)(A + 8410560) + 0);
-  k32_mul_sub((float *)(A + 8359360) + 0, (float *)(A + 8512960) + 0);
-  k42_mul_mul_addn((float *)(A + 7028160) + 0, (float *)(A + 8384960) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8397760) + 0, (float *)(A + 8372160) + 0, (float *)(A + 8512960) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8679360) + 0);
-  k34_pad((float *)(A + 8679360) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 8372160) + 0, (float *)(A + 8410560) + 0);
-  k36_mul_mul((float *)(A + 8589760) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8372160) + 0);
-  k37_pad((float *)(A + 8372160) + 0, (float *)(A + 9165760) + 0);
-  k35_sub_mul((float *)(A + 8397760) + 0, (float *)(A + 8410560) + 0);
-  k36_mul_mul((float *)(A + 8589760) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8397760) + 0);
-  k38_pad((float *)(A + 8397760) + 0, (float *)(A + 9524160) + 0);
-  k35_sub_mul((float *)(A + 8384960) + 0, (float *)(A + 8320960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8512960) + 0);
-  k39_pad((float *)(A + 8512960) + 0, (float *)(A + 8359360) + 0);
-  k40_addn((float *)(A + 6874560) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9524160) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8448960) + 0);
-  k41_matmul((float *)(A + 8448960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 8333760) + 0, (float *)(A + 8320960) + 0);
-  k32_mul_sub((float *)(A + 8269760) + 0, (float *)(A + 8423360) + 0);
-  k42_mul_mul_addn((float *)(A + 7028160) + 0, (float *)(A + 8295360) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8308160) + 0, (float *)(A + 8282560) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8512960) + 0, (float *)(A + 8589760) + 0);
-  k34_pad((float *)(A + 8589760) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 8282560) + 0, (float *)(A + 8320960) + 0);
-  k36_mul_mul((float *)(A + 8500160) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8282560) + 0);
-  k37_pad((float *)(A + 8282560) + 0, (float *)(A + 9165760) + 0);
-  k35_sub_mul((float *)(A + 8308160) + 0, (float *)(A + 8320960) + 0);
-  k36_mul_mul((float *)(A + 8500160) + 0, (float *)(A + 5391360) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8308160) + 0);
-  k38_pad((float *)(A + 8308160) + 0, (float *)(A + 9524160) + 0);
-  k35_sub_mul((float *)(A + 8295360) + 0, (float *)(A + 5391360) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 8333760) + 0, (float *)(A + 5391360) + 0, (float *)(A + 8423360) + 0);
-  k39_pad((float *)(A + 8423360) + 0, (float *)(A + 8269760) + 0);
-  k40_addn((float *)(A + 6874560) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9524160) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8359360) + 0);
-  k41_matmul((float *)(A + 8359360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5391360) + 0);
-  k32_mul_sub((float *)(A + 5404160) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 5340160) + 0, (float *)(A + 8333760) + 0);
-  k42_mul_mul_addn((float *)(A + 5391360) + 0, (float *)(A + 5365760) + 0, (float *)(A + 7028160) + 0, (float *)(A + 8512960) + 0, (float *)(A + 5378560) + 0, (float *)(A + 5352960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8500160) + 0);
-  k34_pad((float *)(A + 8500160) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 5352960) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8410560) + 0, (float *)(A + 5340160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 5352960) + 0);
-  k37_pad((float *)(A + 5352960) + 0, (float *)(A + 9165760) + 0);
-  k35_sub_mul((float *)(A + 5378560) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8410560) + 0, (float *)(A + 5301760) + 0, (float *)(A + 7028160) + 0, (float *)(A + 5378560) + 0);
-  k38_pad((float *)(A + 5378560) + 0, (float *)(A + 9524160) + 0);
-  k35_sub_mul((float *)(A + 5365760) + 0, (float *)(A + 5301760) + 0);
-  k36_mul_mul((float *)(A + 5391360) + 0, (float *)(A + 5404160) + 0, (float *)(A + 5301760) + 0, (float *)(A + 7028160) + 0);
-  k39_pad((float *)(A + 7028160) + 0, (float *)(A + 5340160) + 0);
-  k40_addn((float *)(A + 6874560) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9524160) + 0, (float *)(A + 5340160) + 0, (float *)(A + 8269760) + 0);
-  k41_matmul((float *)(A + 8269760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5301760) + 0);
-  k32_mul_sub((float *)(A + 5314560) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 5250560) + 0, (float *)(A + 8320960) + 0);
-  k42_mul_mul_addn((float *)(A + 5301760) + 0, (float *)(A + 5276160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 8423360) + 0, (float *)(A + 5288960) + 0, (float *)(A + 5263360) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 9306560) + 0);
-  k34_pad((float *)(A + 9306560) + 0, (float *)(A + 5340160) + 0);
-  k35_sub_mul((float *)(A + 5263360) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 5250560) + 0, (float *)(A + 7028160) + 0, (float *)(A + 5263360) + 0);
-  k37_pad((float *)(A + 5263360) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 5288960) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 5212160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 5288960) + 0);
-  k38_pad((float *)(A + 5288960) + 0, (float *)(A + 9165760) + 0);
-  k35_sub_mul((float *)(A + 5276160) + 0, (float *)(A + 5212160) + 0);
-  k36_mul_mul((float *)(A + 5301760) + 0, (float *)(A + 5314560) + 0, (float *)(A + 5212160) + 0, (float *)(A + 7028160) + 0);
-  k39_pad((float *)(A + 7028160) + 0, (float *)(A + 5250560) + 0);
-  k40_addn((float *)(A + 5340160) + 0, (float *)(A + 6874560) + 0, (float *)(A + 9165760) + 0, (float *)(A + 5250560) + 0, (float *)(A + 9524160) + 0);
-  k41_matmul((float *)(A + 9524160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5212160) + 0);
-  k32_mul_sub((float *)(A + 5224960) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 5160960) + 0, (float *)(A + 8320960) + 0);
-  k42_mul_mul_addn((float *)(A + 5212160) + 0, (float *)(A + 5186560) + 0, (float *)(A + 7028160) + 0, (float *)(A + 8410560) + 0, (float *)(A + 5199360) + 0, (float *)(A + 5173760) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8423360) + 0, (float *)(A + 9306560) + 0);
-  k34_pad((float *)(A + 9306560) + 0, (float *)(A + 5250560) + 0);
-  k35_sub_mul((float *)(A + 5173760) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 5160960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 5173760) + 0);
-  k37_pad((float *)(A + 5173760) + 0, (float *)(A + 5340160) + 0);
-  k35_sub_mul((float *)(A + 5199360) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 5122560) + 0, (float *)(A + 7028160) + 0, (float *)(A + 5199360) + 0);
-  k38_pad((float *)(A + 5199360) + 0, (float *)(A + 6874560) + 0);
-  k35_sub_mul((float *)(A + 5186560) + 0, (float *)(A + 5122560) + 0);
-  k36_mul_mul((float *)(A + 5212160) + 0, (float *)(A + 5224960) + 0, (float *)(A + 5122560) + 0, (float *)(A + 7028160) + 0);
-  k39_pad((float *)(A + 7028160) + 0, (float *)(A + 5160960) + 0);
-  k40_addn((float *)(A + 5250560) + 0, (float *)(A + 5340160) + 0, (float *)(A + 6874560) + 0, (float *)(A + 5160960) + 0, (float *)(A + 9165760) + 0);
-  k41_matmul((float *)(A + 9165760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5122560) + 0);
-  k32_mul_sub((float *)(A + 5135360) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 5071360) + 0, (float *)(A + 8320960) + 0);
-  k42_mul_mul_addn((float *)(A + 5122560) + 0, (float *)(A + 5096960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 8423360) + 0, (float *)(A + 5109760) + 0, (float *)(A + 5084160) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 9306560) + 0);
-  k34_pad((float *)(A + 9306560) + 0, (float *)(A + 5160960) + 0);
-  k35_sub_mul((float *)(A + 5084160) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 5071360) + 0, (float *)(A + 7028160) + 0, (float *)(A + 5084160) + 0);
-  k37_pad((float *)(A + 5084160) + 0, (float *)(A + 5250560) + 0);
-  k35_sub_mul((float *)(A + 5109760) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 5032960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 5109760) + 0);
-  k38_pad((float *)(A + 5109760) + 0, (float *)(A + 5340160) + 0);
-  k35_sub_mul((float *)(A + 5096960) + 0, (float *)(A + 5032960) + 0);
-  k36_mul_mul((float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 5032960) + 0, (float *)(A + 7028160) + 0);
-  k39_pad((float *)(A + 7028160) + 0, (float *)(A + 5071360) + 0);
-  k40_addn((float *)(A + 5160960) + 0, (float *)(A + 5250560) + 0, (float *)(A + 5340160) + 0, (float *)(A + 5071360) + 0, (float *)(A + 6874560) + 0);
-  k41_matmul((float *)(A + 6874560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5032960) + 0);
-  k32_mul_sub((float *)(A + 5045760) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 4981760) + 0, (float *)(A + 8320960) + 0);
-  k42_mul_mul_addn((float *)(A + 5032960) + 0, (float *)(A + 5007360) + 0, (float *)(A + 7028160) + 0, (float *)(A + 8410560) + 0, (float *)(A + 5020160) + 0, (float *)(A + 4994560) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8423360) + 0, (float *)(A + 9306560) + 0);
-  k34_pad((float *)(A + 9306560) + 0, (float *)(A + 5071360) + 0);
-  k35_sub_mul((float *)(A + 4994560) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 4981760) + 0, (float *)(A + 7028160) + 0, (float *)(A + 4994560) + 0);
-  k37_pad((float *)(A + 4994560) + 0, (float *)(A + 5160960) + 0);
-  k35_sub_mul((float *)(A + 5020160) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 4943360) + 0, (float *)(A + 7028160) + 0, (float *)(A + 5020160) + 0);
-  k38_pad((float *)(A + 5020160) + 0, (float *)(A + 5250560) + 0);
-  k35_sub_mul((float *)(A + 5007360) + 0, (float *)(A + 4943360) + 0);
-  k36_mul_mul((float *)(A + 5032960) + 0, (float *)(A + 5045760) + 0, (float *)(A + 4943360) + 0, (float *)(A + 7028160) + 0);
-  k39_pad((float *)(A + 7028160) + 0, (float *)(A + 4981760) + 0);
-  k40_addn((float *)(A + 5071360) + 0, (float *)(A + 5160960) + 0, (float *)(A + 5250560) + 0, (float *)(A + 4981760) + 0, (float *)(A + 5340160) + 0);
-  k41_matmul((float *)(A + 5340160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4943360) + 0);
-  k32_mul_sub((float *)(A + 4956160) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 4892160) + 0, (float *)(A + 8320960) + 0);
-  k42_mul_mul_addn((float *)(A + 4943360) + 0, (float *)(A + 4917760) + 0, (float *)(A + 7028160) + 0, (float *)(A + 8423360) + 0, (float *)(A + 4930560) + 0, (float *)(A + 4904960) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 9306560) + 0);
-  k34_pad((float *)(A + 9306560) + 0, (float *)(A + 4981760) + 0);
-  k35_sub_mul((float *)(A + 4904960) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 4892160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 4904960) + 0);
-  k37_pad((float *)(A + 4904960) + 0, (float *)(A + 5071360) + 0);
-  k35_sub_mul((float *)(A + 4930560) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 4853760) + 0, (float *)(A + 7028160) + 0, (float *)(A + 4930560) + 0);
-  k38_pad((float *)(A + 4930560) + 0, (float *)(A + 5160960) + 0);
-  k35_sub_mul((float *)(A + 4917760) + 0, (float *)(A + 4853760) + 0);
-  k36_mul_mul((float *)(A + 4943360) + 0, (float *)(A + 4956160) + 0, (float *)(A + 4853760) + 0, (float *)(A + 7028160) + 0);
-  k39_pad((float *)(A + 7028160) + 0, (float *)(A + 4892160) + 0);
-  k40_addn((float *)(A + 4981760) + 0, (float *)(A + 5071360) + 0, (float *)(A + 5160960) + 0, (float *)(A + 4892160) + 0, (float *)(A + 5250560) + 0);
-  k41_matmul((float *)(A + 5250560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4853760) + 0);
-  k32_mul_sub((float *)(A + 4866560) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 4802560) + 0, (float *)(A + 8320960) + 0);
-  k42_mul_mul_addn((float *)(A + 4853760) + 0, (float *)(A + 4828160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 8410560) + 0, (float *)(A + 4840960) + 0, (float *)(A + 4815360) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8423360) + 0, (float *)(A + 9306560) + 0);
-  k34_pad((float *)(A + 9306560) + 0, (float *)(A + 4892160) + 0);
-  k35_sub_mul((float *)(A + 4815360) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 4802560) + 0, (float *)(A + 7028160) + 0, (float *)(A + 4815360) + 0);
-  k37_pad((float *)(A + 4815360) + 0, (float *)(A + 4981760) + 0);
-  k35_sub_mul((float *)(A + 4840960) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 4764160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 4840960) + 0);
-  k38_pad((float *)(A + 4840960) + 0, (float *)(A + 5071360) + 0);
-  k35_sub_mul((float *)(A + 4828160) + 0, (float *)(A + 4764160) + 0);
-  k36_mul_mul((float *)(A + 4853760) + 0, (float *)(A + 4866560) + 0, (float *)(A + 4764160) + 0, (float *)(A + 7028160) + 0);
-  k39_pad((float *)(A + 7028160) + 0, (float *)(A + 4802560) + 0);
-  k40_addn((float *)(A + 4892160) + 0, (float *)(A + 4981760) + 0, (float *)(A + 5071360) + 0, (float *)(A + 4802560) + 0, (float *)(A + 5160960) + 0);
-  k41_matmul((float *)(A + 5160960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4764160) + 0);
-  k32_mul_sub((float *)(A + 4776960) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 4712960) + 0, (float *)(A + 8320960) + 0);
-  k42_mul_mul_addn((float *)(A + 4764160) + 0, (float *)(A + 4738560) + 0, (float *)(A + 7028160) + 0, (float *)(A + 8423360) + 0, (float *)(A + 4751360) + 0, (float *)(A + 4725760) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 9306560) + 0);
-  k34_pad((float *)(A + 9306560) + 0, (float *)(A + 4802560) + 0);
-  k35_sub_mul((float *)(A + 4725760) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 4712960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 4725760) + 0);
-  k37_pad((float *)(A + 4725760) + 0, (float *)(A + 4892160) + 0);
-  k35_sub_mul((float *)(A + 4751360) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 4674560) + 0, (float *)(A + 7028160) + 0, (float *)(A + 4751360) + 0);
-  k38_pad((float *)(A + 4751360) + 0, (float *)(A + 4981760) + 0);
-  k35_sub_mul((float *)(A + 4738560) + 0, (float *)(A + 4674560) + 0);
-  k36_mul_mul((float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 4674560) + 0, (float *)(A + 7028160) + 0);
-  k39_pad((float *)(A + 7028160) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4802560) + 0, (float *)(A + 4892160) + 0, (float *)(A + 4981760) + 0, (float *)(A + 4712960) + 0, (float *)(A + 5071360) + 0);
-  k41_matmul((float *)(A + 5071360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4674560) + 0);
-  k32_mul_sub((float *)(A + 4687360) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 4623360) + 0, (float *)(A + 8320960) + 0);
-  k42_mul_mul_addn((float *)(A + 4674560) + 0, (float *)(A + 4648960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 8410560) + 0, (float *)(A + 4661760) + 0, (float *)(A + 4636160) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8423360) + 0, (float *)(A + 9306560) + 0);
-  k34_pad((float *)(A + 9306560) + 0, (float *)(A + 4712960) + 0);
-  k35_sub_mul((float *)(A + 4636160) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 7028160) + 0, (float *)(A + 4636160) + 0);
-  k37_pad((float *)(A + 4636160) + 0, (float *)(A + 4802560) + 0);
-  k35_sub_mul((float *)(A + 4661760) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 4584960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 4661760) + 0);
-  k38_pad((float *)(A + 4661760) + 0, (float *)(A + 4892160) + 0);
-  k35_sub_mul((float *)(A + 4648960) + 0, (float *)(A + 4584960) + 0);
-  k36_mul_mul((float *)(A + 4674560) + 0, (float *)(A + 4687360) + 0, (float *)(A + 4584960) + 0, (float *)(A + 7028160) + 0);
-  k39_pad((float *)(A + 7028160) + 0, (float *)(A + 4623360) + 0);
-  k40_addn((float *)(A + 4712960) + 0, (float *)(A + 4802560) + 0, (float *)(A + 4892160) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4981760) + 0);
-  k41_matmul((float *)(A + 4981760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4584960) + 0);
-  k32_mul_sub((float *)(A + 4597760) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 4533760) + 0, (float *)(A + 8320960) + 0);
-  k42_mul_mul_addn((float *)(A + 4584960) + 0, (float *)(A + 4559360) + 0, (float *)(A + 7028160) + 0, (float *)(A + 8423360) + 0, (float *)(A + 4572160) + 0, (float *)(A + 4546560) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 9306560) + 0);
-  k34_pad((float *)(A + 9306560) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 4546560) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 4533760) + 0, (float *)(A + 7028160) + 0, (float *)(A + 4546560) + 0);
-  k37_pad((float *)(A + 4546560) + 0, (float *)(A + 4712960) + 0);
-  k35_sub_mul((float *)(A + 4572160) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 4495360) + 0, (float *)(A + 7028160) + 0, (float *)(A + 4572160) + 0);
-  k38_pad((float *)(A + 4572160) + 0, (float *)(A + 4802560) + 0);
-  k35_sub_mul((float *)(A + 4559360) + 0, (float *)(A + 4495360) + 0);
-  k36_mul_mul((float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4495360) + 0, (float *)(A + 7028160) + 0);
-  k39_pad((float *)(A + 7028160) + 0, (float *)(A + 4533760) + 0);
-  k40_addn((float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 4802560) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4892160) + 0);
-  k41_matmul((float *)(A + 4892160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4495360) + 0);
-  k32_mul_sub((float *)(A + 4508160) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 4444160) + 0, (float *)(A + 8320960) + 0);
+  k32_mul_sub((float *)(A + 4892160) + 0, (float *)(A + 5045760) + 0);
+  k33_sub_mul((float *)(A + 4917760) + 0, (float *)(A + 5212160) + 0);
+  k38_mul_mul_addn((float *)(A + 4943360) + 0, (float *)(A + 4917760) + 0, (float *)(A + 5122560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4930560) + 0, (float *)(A + 4892160) + 0, (float *)(A + 5135360) + 0, (float *)(A + 4853760) + 0, (float *)(A + 5032960) + 0, (float *)(A + 4904960) + 0, (float *)(A + 5045760) + 0, (float *)(A + 5224960) + 0, (float *)(A + 5301760) + 0, (float *)(A + 5314560) + 0, (float *)(A + 6823360) + 0);
+  k35_mul_mul((float *)(A + 4943360) + 0, (float *)(A + 4956160) + 0, (float *)(A + 5212160) + 0, (float *)(A + 4853760) + 0);
+  k36_concat((float *)(A + 5301760) + 0, (float *)(A + 5314560) + 0, (float *)(A + 6823360) + 0, (float *)(A + 4853760) + 0, (float *)(A + 4892160) + 0);
+  k37_matmul((float *)(A + 4892160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4853760) + 0);
+  k32_mul_sub((float *)(A + 4866560) + 0, (float *)(A + 5032960) + 0);
+  k33_sub_mul((float *)(A + 4815360) + 0, (float *)(A + 5045760) + 0);
+  k33_sub_mul((float *)(A + 4840960) + 0, (float *)(A + 5212160) + 0);
+  k32_mul_sub((float *)(A + 4802560) + 0, (float *)(A + 9652160) + 0);
+  k33_sub_mul((float *)(A + 4828160) + 0, (float *)(A + 4943360) + 0);
+  k38_mul_mul_addn((float *)(A + 4853760) + 0, (float *)(A + 4828160) + 0, (float *)(A + 5032960) + 0, (float *)(A + 5224960) + 0, (float *)(A + 4840960) + 0, (float *)(A + 4802560) + 0, (float *)(A + 5045760) + 0, (float *)(A + 4764160) + 0, (float *)(A + 5212160) + 0, (float *)(A + 4815360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4956160) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 5301760) + 0);
+  k35_mul_mul((float *)(A + 4853760) + 0, (float *)(A + 4866560) + 0, (float *)(A + 4943360) + 0, (float *)(A + 4764160) + 0);
+  k36_concat((float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 5301760) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4802560) + 0);
+  k37_matmul((float *)(A + 4802560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4764160) + 0);
+  k32_mul_sub((float *)(A + 4776960) + 0, (float *)(A + 4943360) + 0);
+  k33_sub_mul((float *)(A + 4725760) + 0, (float *)(A + 9652160) + 0);
+  k33_sub_mul((float *)(A + 4751360) + 0, (float *)(A + 4853760) + 0);
+  k32_mul_sub((float *)(A + 4712960) + 0, (float *)(A + 4866560) + 0);
+  k33_sub_mul((float *)(A + 4738560) + 0, (float *)(A + 5032960) + 0);
+  k38_mul_mul_addn((float *)(A + 4764160) + 0, (float *)(A + 4738560) + 0, (float *)(A + 4943360) + 0, (float *)(A + 4956160) + 0, (float *)(A + 4751360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4853760) + 0, (float *)(A + 4725760) + 0, (float *)(A + 4866560) + 0, (float *)(A + 5045760) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 5212160) + 0);
+  k35_mul_mul((float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 5032960) + 0, (float *)(A + 4674560) + 0);
+  k36_concat((float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 5212160) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4712960) + 0);
+  k37_matmul((float *)(A + 4712960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4674560) + 0);
+  k32_mul_sub((float *)(A + 4687360) + 0, (float *)(A + 4853760) + 0);
+  k33_sub_mul((float *)(A + 4636160) + 0, (float *)(A + 4866560) + 0);
+  k33_sub_mul((float *)(A + 4661760) + 0, (float *)(A + 4943360) + 0);
+  k32_mul_sub((float *)(A + 4623360) + 0, (float *)(A + 4956160) + 0);
+  k33_sub_mul((float *)(A + 4648960) + 0, (float *)(A + 5032960) + 0);
+  k38_mul_mul_addn((float *)(A + 4674560) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4853760) + 0, (float *)(A + 5045760) + 0, (float *)(A + 4661760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4866560) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4943360) + 0, (float *)(A + 4636160) + 0, (float *)(A + 4956160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 5122560) + 0);
+  k35_mul_mul((float *)(A + 4674560) + 0, (float *)(A + 4687360) + 0, (float *)(A + 5032960) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 5122560) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4623360) + 0);
+  k37_matmul((float *)(A + 4623360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4584960) + 0);
+  k32_mul_sub((float *)(A + 4597760) + 0, (float *)(A + 4764160) + 0);
+  k33_sub_mul((float *)(A + 4546560) + 0, (float *)(A + 4776960) + 0);
+  k33_sub_mul((float *)(A + 4572160) + 0, (float *)(A + 4674560) + 0);
+  k32_mul_sub((float *)(A + 4533760) + 0, (float *)(A + 4687360) + 0);
+  k33_sub_mul((float *)(A + 4559360) + 0, (float *)(A + 4853760) + 0);
+  k38_mul_mul_addn((float *)(A + 4584960) + 0, (float *)(A + 4559360) + 0, (float *)(A + 4764160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4572160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4776960) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4546560) + 0, (float *)(A + 4687360) + 0, (float *)(A + 4866560) + 0, (float *)(A + 4943360) + 0, (float *)(A + 4956160) + 0, (float *)(A + 5032960) + 0);
+  k35_mul_mul((float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4853760) + 0, (float *)(A + 4495360) + 0);
+  k36_concat((float *)(A + 4943360) + 0, (float *)(A + 4956160) + 0, (float *)(A + 5032960) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4533760) + 0);
+  k37_matmul((float *)(A + 4533760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4495360) + 0);
+  k32_mul_sub((float *)(A + 4508160) + 0, (float *)(A + 4674560) + 0);
+  k33_sub_mul((float *)(A + 4456960) + 0, (float *)(A + 4687360) + 0);
+  k33_sub_mul((float *)(A + 4482560) + 0, (float *)(A + 4853760) + 0);
+  k32_mul_sub((float *)(A + 4444160) + 0, (float *)(A + 9652160) + 0);
+  k33_sub_mul((float *)(A + 4469760) + 0, (float *)(A + 4584960) + 0);
+  k38_mul_mul_addn((float *)(A + 4495360) + 0, (float *)(A + 4469760) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4866560) + 0, (float *)(A + 4482560) + 0, (float *)(A + 4444160) + 0, (float *)(A + 4687360) + 0, (float *)(A + 373760) + 0, (float *)(A + 4853760) + 0, (float *)(A + 4456960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 4943360) + 0);
+  k35_mul_mul((float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 373760) + 0);
+  k36_concat((float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 4943360) + 0, (float *)(A + 373760) + 0, (float *)(A + 4444160) + 0);
+  k37_matmul((float *)(A + 4444160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 373760) + 0);
+  k32_mul_sub((float *)(A + 386560) + 0, (float *)(A + 4584960) + 0);
+  k33_sub_mul((float *)(A + 6810560) + 0, (float *)(A + 9652160) + 0);
+  k32_mul_sub((float *)(A + 6797760) + 0, (float *)(A + 4495360) + 0);
+  k33_sub_mul((float *)(A + 399360) + 0, (float *)(A + 4508160) + 0);
+  k39_mul_mul_addn((float *)(A + 373760) + 0, (float *)(A + 399360) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 6797760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 6810560) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4687360) + 0);
+  k40_const((float *)(A + 399360) + 0);
+  k35_mul_mul((float *)(A + 373760) + 0, (float *)(A + 386560) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4495360) + 0);
+  k36_concat((float *)(A + 4674560) + 0, (float *)(A + 399360) + 0, (float *)(A + 4687360) + 0, (float *)(A + 4495360) + 0, (float *)(A + 6797760) + 0);
+  k41_stack((float *)(A + 6797760) + 0, (float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 4802560) + 0, (float *)(A + 4892160) + 0, (float *)(A + 4981760) + 0, (float *)(A + 5071360) + 0, (float *)(A + 5160960) + 0, (float *)(A + 5250560) + 0, (float *)(A + 5340160) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8717760) + 0, (float *)(A + 8807360) + 0, (float *)(A + 8896960) + 0, (float *)(A + 8986560) + 0, (float *)(A + 9076160) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9255360) + 0, (float *)(A + 9344960) + 0, (float *)(A + 9434560) + 0, (float *)(A + 9524160) + 0, (float *)(A + 4352960) + 0, (float *)(A + 9664960) + 0);
+  k42_matmul((float *)(A + 9664960) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 6848960) + 0);
+  k32_mul_sub((float *)(A + 6784960) + 0, (float *)(A + 4584960) + 0);
+  k33_sub_mul((float *)(A + 437760) + 0, (float *)(A + 4597760) + 0);
+  k33_sub_mul((float *)(A + 6772160) + 0, (float *)(A + 9652160) + 0);
+  k32_mul_sub((float *)(A + 424960) + 0, (float *)(A + 4495360) + 0);
+  k33_sub_mul((float *)(A + 450560) + 0, (float *)(A + 4508160) + 0);
+  k43_mul_mul_mul((float *)(A + 6848960) + 1350, (float *)(A + 450560) + 0, (float *)(A + 4584960) + 0, (float *)(A + 6772160) + 0, (float *)(A + 424960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 437760) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4687360) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0);
+  k44_mul_mul((float *)(A + 6848960) + 1350, (float *)(A + 6784960) + 0, (float *)(A + 4508160) + 0, (float *)(A + 424960) + 0);
+  k36_concat((float *)(A + 4687360) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 424960) + 0, (float *)(A + 6772160) + 0);
+  k37_matmul((float *)(A + 6772160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 6746560) + 0, (float *)(A + 4687360) + 0);
+  k33_sub_mul((float *)(A + 6695360) + 0, (float *)(A + 6733760) + 0);
+  k33_sub_mul((float *)(A + 6720960) + 0, (float *)(A + 9652160) + 0);
+  k32_mul_sub((float *)(A + 6682560) + 0, (float *)(A + 4495360) + 0);
+  k33_sub_mul((float *)(A + 6708160) + 0, (float *)(A + 4508160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 1300, (float *)(A + 424960) + 0, (float *)(A + 6708160) + 0, (float *)(A + 4687360) + 0, (float *)(A + 4674560) + 0, (float *)(A + 6720960) + 0, (float *)(A + 6682560) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6644160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 6695360) + 0, (float *)(A + 4495360) + 0, (float *)(A + 6746560) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 4853760) + 0);
+  k36_concat((float *)(A + 4597760) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 4853760) + 0, (float *)(A + 6682560) + 0);
+  k37_matmul((float *)(A + 6682560) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 6656960) + 0, (float *)(A + 4597760) + 0);
+  k33_sub_mul((float *)(A + 6605760) + 0, (float *)(A + 6644160) + 0);
+  k33_sub_mul((float *)(A + 6631360) + 0, (float *)(A + 6733760) + 0);
+  k32_mul_sub((float *)(A + 6592960) + 0, (float *)(A + 6746560) + 0);
+  k33_sub_mul((float *)(A + 6618560) + 0, (float *)(A + 9652160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 1250, (float *)(A + 424960) + 0, (float *)(A + 6618560) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4584960) + 0, (float *)(A + 6631360) + 0, (float *)(A + 6592960) + 0, (float *)(A + 6644160) + 0, (float *)(A + 6554560) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6605760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 6656960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4687360) + 0, (float *)(A + 4764160) + 0);
+  k36_concat((float *)(A + 4508160) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4687360) + 0, (float *)(A + 4764160) + 0, (float *)(A + 6592960) + 0);
+  k37_matmul((float *)(A + 6592960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 6567360) + 0, (float *)(A + 4508160) + 0);
+  k33_sub_mul((float *)(A + 6516160) + 0, (float *)(A + 6554560) + 0);
+  k33_sub_mul((float *)(A + 6541760) + 0, (float *)(A + 6644160) + 0);
+  k32_mul_sub((float *)(A + 6503360) + 0, (float *)(A + 6656960) + 0);
+  k33_sub_mul((float *)(A + 6528960) + 0, (float *)(A + 6733760) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 1200, (float *)(A + 424960) + 0, (float *)(A + 6528960) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 6541760) + 0, (float *)(A + 6503360) + 0, (float *)(A + 6554560) + 0, (float *)(A + 6464960) + 0, (float *)(A + 6644160) + 0, (float *)(A + 6516160) + 0, (float *)(A + 6656960) + 0, (float *)(A + 6567360) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4674560) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4674560) + 0, (float *)(A + 6503360) + 0);
+  k37_matmul((float *)(A + 6503360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 6477760) + 0, (float *)(A + 6464960) + 0);
+  k33_sub_mul((float *)(A + 6426560) + 0, (float *)(A + 6554560) + 0);
+  k33_sub_mul((float *)(A + 6452160) + 0, (float *)(A + 6567360) + 0);
+  k32_mul_sub((float *)(A + 6413760) + 0, (float *)(A + 6644160) + 0);
+  k33_sub_mul((float *)(A + 6439360) + 0, (float *)(A + 6656960) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 1150, (float *)(A + 424960) + 0, (float *)(A + 6439360) + 0, (float *)(A + 6464960) + 0, (float *)(A + 6746560) + 0, (float *)(A + 6452160) + 0, (float *)(A + 6413760) + 0, (float *)(A + 6554560) + 0, (float *)(A + 6375360) + 0, (float *)(A + 6567360) + 0, (float *)(A + 6426560) + 0, (float *)(A + 6644160) + 0, (float *)(A + 6477760) + 0, (float *)(A + 6656960) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 6413760) + 0);
+  k37_matmul((float *)(A + 6413760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 6388160) + 0, (float *)(A + 6375360) + 0);
+  k33_sub_mul((float *)(A + 6336960) + 0, (float *)(A + 6464960) + 0);
+  k33_sub_mul((float *)(A + 6362560) + 0, (float *)(A + 6477760) + 0);
+  k32_mul_sub((float *)(A + 6324160) + 0, (float *)(A + 6554560) + 0);
+  k33_sub_mul((float *)(A + 6349760) + 0, (float *)(A + 6567360) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 1100, (float *)(A + 424960) + 0, (float *)(A + 6349760) + 0, (float *)(A + 6375360) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6362560) + 0, (float *)(A + 6324160) + 0, (float *)(A + 6464960) + 0, (float *)(A + 6285760) + 0, (float *)(A + 6477760) + 0, (float *)(A + 6336960) + 0, (float *)(A + 6554560) + 0, (float *)(A + 6388160) + 0, (float *)(A + 6567360) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 6324160) + 0);
+  k37_matmul((float *)(A + 6324160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 6298560) + 0, (float *)(A + 6285760) + 0);
+  k33_sub_mul((float *)(A + 6247360) + 0, (float *)(A + 6375360) + 0);
+  k33_sub_mul((float *)(A + 6272960) + 0, (float *)(A + 6388160) + 0);
+  k32_mul_sub((float *)(A + 6234560) + 0, (float *)(A + 6464960) + 0);
+  k33_sub_mul((float *)(A + 6260160) + 0, (float *)(A + 6477760) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 1050, (float *)(A + 424960) + 0, (float *)(A + 6260160) + 0, (float *)(A + 6285760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 6272960) + 0, (float *)(A + 6234560) + 0, (float *)(A + 6375360) + 0, (float *)(A + 6196160) + 0, (float *)(A + 6388160) + 0, (float *)(A + 6247360) + 0, (float *)(A + 6464960) + 0, (float *)(A + 6298560) + 0, (float *)(A + 6477760) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 6234560) + 0);
+  k37_matmul((float *)(A + 6234560) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 6208960) + 0, (float *)(A + 6196160) + 0);
+  k33_sub_mul((float *)(A + 6157760) + 0, (float *)(A + 6285760) + 0);
+  k33_sub_mul((float *)(A + 6183360) + 0, (float *)(A + 6298560) + 0);
+  k32_mul_sub((float *)(A + 6144960) + 0, (float *)(A + 6375360) + 0);
+  k33_sub_mul((float *)(A + 6170560) + 0, (float *)(A + 6388160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 1000, (float *)(A + 424960) + 0, (float *)(A + 6170560) + 0, (float *)(A + 6196160) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6183360) + 0, (float *)(A + 6144960) + 0, (float *)(A + 6285760) + 0, (float *)(A + 6106560) + 0, (float *)(A + 6298560) + 0, (float *)(A + 6157760) + 0, (float *)(A + 6375360) + 0, (float *)(A + 6208960) + 0, (float *)(A + 6388160) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 6144960) + 0);
+  k37_matmul((float *)(A + 6144960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 6119360) + 0, (float *)(A + 6106560) + 0);
+  k33_sub_mul((float *)(A + 6068160) + 0, (float *)(A + 6196160) + 0);
+  k33_sub_mul((float *)(A + 6093760) + 0, (float *)(A + 6208960) + 0);
+  k32_mul_sub((float *)(A + 6055360) + 0, (float *)(A + 6285760) + 0);
+  k33_sub_mul((float *)(A + 6080960) + 0, (float *)(A + 6298560) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 950, (float *)(A + 424960) + 0, (float *)(A + 6080960) + 0, (float *)(A + 6106560) + 0, (float *)(A + 6746560) + 0, (float *)(A + 6093760) + 0, (float *)(A + 6055360) + 0, (float *)(A + 6196160) + 0, (float *)(A + 6016960) + 0, (float *)(A + 6208960) + 0, (float *)(A + 6068160) + 0, (float *)(A + 6285760) + 0, (float *)(A + 6119360) + 0, (float *)(A + 6298560) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 6055360) + 0);
+  k37_matmul((float *)(A + 6055360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 6029760) + 0, (float *)(A + 6016960) + 0);
+  k33_sub_mul((float *)(A + 5978560) + 0, (float *)(A + 6106560) + 0);
+  k33_sub_mul((float *)(A + 6004160) + 0, (float *)(A + 6119360) + 0);
+  k32_mul_sub((float *)(A + 5965760) + 0, (float *)(A + 6196160) + 0);
+  k33_sub_mul((float *)(A + 5991360) + 0, (float *)(A + 6208960) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 900, (float *)(A + 424960) + 0, (float *)(A + 5991360) + 0, (float *)(A + 6016960) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6004160) + 0, (float *)(A + 5965760) + 0, (float *)(A + 6106560) + 0, (float *)(A + 5927360) + 0, (float *)(A + 6119360) + 0, (float *)(A + 5978560) + 0, (float *)(A + 6196160) + 0, (float *)(A + 6029760) + 0, (float *)(A + 6208960) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 5965760) + 0);
+  k37_matmul((float *)(A + 5965760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 5940160) + 0, (float *)(A + 5927360) + 0);
+  k33_sub_mul((float *)(A + 5888960) + 0, (float *)(A + 6016960) + 0);
+  k33_sub_mul((float *)(A + 5914560) + 0, (float *)(A + 6029760) + 0);
+  k32_mul_sub((float *)(A + 5876160) + 0, (float *)(A + 6106560) + 0);
+  k33_sub_mul((float *)(A + 5901760) + 0, (float *)(A + 6119360) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 850, (float *)(A + 424960) + 0, (float *)(A + 5901760) + 0, (float *)(A + 5927360) + 0, (float *)(A + 6746560) + 0, (float *)(A + 5914560) + 0, (float *)(A + 5876160) + 0, (float *)(A + 6016960) + 0, (float *)(A + 5837760) + 0, (float *)(A + 6029760) + 0, (float *)(A + 5888960) + 0, (float *)(A + 6106560) + 0, (float *)(A + 5940160) + 0, (float *)(A + 6119360) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 5876160) + 0);
+  k37_matmul((float *)(A + 5876160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 5850560) + 0, (float *)(A + 5837760) + 0);
+  k33_sub_mul((float *)(A + 5799360) + 0, (float *)(A + 5927360) + 0);
+  k33_sub_mul((float *)(A + 5824960) + 0, (float *)(A + 5940160) + 0);
+  k32_mul_sub((float *)(A + 5786560) + 0, (float *)(A + 6016960) + 0);
+  k33_sub_mul((float *)(A + 5812160) + 0, (float *)(A + 6029760) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 800, (float *)(A + 424960) + 0, (float *)(A + 5812160) + 0, (float *)(A + 5837760) + 0, (float *)(A + 6733760) + 0, (float *)(A + 5824960) + 0, (float *)(A + 5786560) + 0, (float *)(A + 5927360) + 0, (float *)(A + 5748160) + 0, (float *)(A + 5940160) + 0, (float *)(A + 5799360) + 0, (float *)(A + 6016960) + 0, (float *)(A + 5850560) + 0, (float *)(A + 6029760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 5786560) + 0);
+  k37_matmul((float *)(A + 5786560) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 5760960) + 0, (float *)(A + 5748160) + 0);
+  k33_sub_mul((float *)(A + 5709760) + 0, (float *)(A + 5837760) + 0);
+  k33_sub_mul((float *)(A + 5735360) + 0, (float *)(A + 5850560) + 0);
+  k32_mul_sub((float *)(A + 5696960) + 0, (float *)(A + 5927360) + 0);
+  k33_sub_mul((float *)(A + 5722560) + 0, (float *)(A + 5940160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 750, (float *)(A + 424960) + 0, (float *)(A + 5722560) + 0, (float *)(A + 5748160) + 0, (float *)(A + 6746560) + 0, (float *)(A + 5735360) + 0, (float *)(A + 5696960) + 0, (float *)(A + 5837760) + 0, (float *)(A + 5658560) + 0, (float *)(A + 5850560) + 0, (float *)(A + 5709760) + 0, (float *)(A + 5927360) + 0, (float *)(A + 5760960) + 0, (float *)(A + 5940160) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 5696960) + 0);
+  k37_matmul((float *)(A + 5696960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 5671360) + 0, (float *)(A + 5658560) + 0);
+  k33_sub_mul((float *)(A + 5620160) + 0, (float *)(A + 5748160) + 0);
+  k33_sub_mul((float *)(A + 5645760) + 0, (float *)(A + 5760960) + 0);
+  k32_mul_sub((float *)(A + 5607360) + 0, (float *)(A + 5837760) + 0);
+  k33_sub_mul((float *)(A + 5632960) + 0, (float *)(A + 5850560) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 700, (float *)(A + 424960) + 0, (float *)(A + 5632960) + 0, (float *)(A + 5658560) + 0, (float *)(A + 6733760) + 0, (float *)(A + 5645760) + 0, (float *)(A + 5607360) + 0, (float *)(A + 5748160) + 0, (float *)(A + 5568960) + 0, (float *)(A + 5760960) + 0, (float *)(A + 5620160) + 0, (float *)(A + 5837760) + 0, (float *)(A + 5671360) + 0, (float *)(A + 5850560) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 5607360) + 0);
+  k37_matmul((float *)(A + 5607360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 5581760) + 0, (float *)(A + 5568960) + 0);
+  k33_sub_mul((float *)(A + 5530560) + 0, (float *)(A + 5658560) + 0);
+  k33_sub_mul((float *)(A + 5556160) + 0, (float *)(A + 5671360) + 0);
+  k32_mul_sub((float *)(A + 5517760) + 0, (float *)(A + 5748160) + 0);
+  k33_sub_mul((float *)(A + 5543360) + 0, (float *)(A + 5760960) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 650, (float *)(A + 424960) + 0, (float *)(A + 5543360) + 0, (float *)(A + 5568960) + 0, (float *)(A + 6746560) + 0, (float *)(A + 5556160) + 0, (float *)(A + 5517760) + 0, (float *)(A + 5658560) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5671360) + 0, (float *)(A + 5530560) + 0, (float *)(A + 5748160) + 0, (float *)(A + 5581760) + 0, (float *)(A + 5760960) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 5517760) + 0);
+  k37_matmul((float *)(A + 5517760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 5492160) + 0, (float *)(A + 5479360) + 0);
+  k33_sub_mul((float *)(A + 5440960) + 0, (float *)(A + 5568960) + 0);
+  k33_sub_mul((float *)(A + 5466560) + 0, (float *)(A + 5581760) + 0);
+  k32_mul_sub((float *)(A + 5428160) + 0, (float *)(A + 5658560) + 0);
+  k33_sub_mul((float *)(A + 5453760) + 0, (float *)(A + 5671360) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 600, (float *)(A + 424960) + 0, (float *)(A + 5453760) + 0, (float *)(A + 5479360) + 0, (float *)(A + 6733760) + 0, (float *)(A + 5466560) + 0, (float *)(A + 5428160) + 0, (float *)(A + 5568960) + 0, (float *)(A + 1412160) + 0, (float *)(A + 5581760) + 0, (float *)(A + 5440960) + 0, (float *)(A + 5658560) + 0, (float *)(A + 5492160) + 0, (float *)(A + 5671360) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 5428160) + 0);
+  k37_matmul((float *)(A + 5428160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 1424960) + 0, (float *)(A + 1412160) + 0);
+  k33_sub_mul((float *)(A + 1373760) + 0, (float *)(A + 5479360) + 0);
+  k33_sub_mul((float *)(A + 1399360) + 0, (float *)(A + 5492160) + 0);
+  k32_mul_sub((float *)(A + 1360960) + 0, (float *)(A + 5568960) + 0);
+  k33_sub_mul((float *)(A + 1386560) + 0, (float *)(A + 5581760) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 550, (float *)(A + 424960) + 0, (float *)(A + 1386560) + 0, (float *)(A + 1412160) + 0, (float *)(A + 6746560) + 0, (float *)(A + 1399360) + 0, (float *)(A + 1360960) + 0, (float *)(A + 5479360) + 0, (float *)(A + 1322560) + 0, (float *)(A + 5492160) + 0, (float *)(A + 1373760) + 0, (float *)(A + 5568960) + 0, (float *)(A + 1424960) + 0, (float *)(A + 5581760) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 1360960) + 0);
+  k37_matmul((float *)(A + 1360960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 1335360) + 0, (float *)(A + 1322560) + 0);
+  k33_sub_mul((float *)(A + 1284160) + 0, (float *)(A + 5479360) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k42_mul_mul_addn((float *)(A + 4495360) + 0, (float *)(A + 4469760) + 0, (float *)(A + 7028160) + 0, (float *)(A + 8410560) + 0, (float *)(A + 4482560) + 0, (float *)(A + 4456960) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8423360) + 0, (float *)(A + 9306560) + 0);
-  k34_pad((float *)(A + 9306560) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 4456960) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 4444160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 4456960) + 0);
-  k37_pad((float *)(A + 4456960) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 4482560) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 373760) + 0, (float *)(A + 7028160) + 0, (float *)(A + 4482560) + 0);
-  k38_pad((float *)(A + 4482560) + 0, (float *)(A + 4712960) + 0);
-  k35_sub_mul((float *)(A + 4469760) + 0, (float *)(A + 373760) + 0);
-  k36_mul_mul((float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 373760) + 0, (float *)(A + 7028160) + 0);
-  k39_pad((float *)(A + 7028160) + 0, (float *)(A + 4444160) + 0);
-  k40_addn((float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 4444160) + 0, (float *)(A + 4802560) + 0);
-  k41_matmul((float *)(A + 4802560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 373760) + 0);
-  k32_mul_sub((float *)(A + 386560) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 6797760) + 0, (float *)(A + 8320960) + 0);
-  k43_mul_mul_addn((float *)(A + 373760) + 0, (float *)(A + 399360) + 0, (float *)(A + 7028160) + 0, (float *)(A + 8423360) + 0, (float *)(A + 6810560) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0);
-  k34_pad((float *)(A + 8410560) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 6810560) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 6797760) + 0, (float *)(A + 7028160) + 0, (float *)(A + 6810560) + 0);
-  k37_pad((float *)(A + 6810560) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 399360) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 373760) + 0, (float *)(A + 386560) + 0, (float *)(A + 7028160) + 0, (float *)(A + 399360) + 0);
-  k39_pad((float *)(A + 399360) + 0, (float *)(A + 4623360) + 0);
-  k44_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0);
-  k45_stack((float *)(A + 4712960) + 0, (float *)(A + 4802560) + 0, (float *)(A + 4892160) + 0, (float *)(A + 4981760) + 0, (float *)(A + 5071360) + 0, (float *)(A + 5160960) + 0, (float *)(A + 5250560) + 0, (float *)(A + 5340160) + 0, (float *)(A + 6874560) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9524160) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8717760) + 0, (float *)(A + 8807360) + 0, (float *)(A + 8896960) + 0, (float *)(A + 9076160) + 0, (float *)(A + 8986560) + 0, (float *)(A + 9255360) + 0, (float *)(A + 4352960) + 0, (float *)(A + 9344960) + 0, (float *)(A + 6976960) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6925760) + 0, (float *)(A + 7040960) + 0, (float *)(A + 9664960) + 0);
-  k46_matmul((float *)(A + 9664960) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 7092160) + 0);
-  k32_mul_sub((float *)(A + 6784960) + 0, (float *)(A + 7028160) + 0);
-  k32_mul_sub((float *)(A + 424960) + 0, (float *)(A + 8320960) + 0);
-  k47_mul_mul_mul((float *)(A + 7092160) + 1350, (float *)(A + 450560) + 0, (float *)(A + 7028160) + 0, (float *)(A + 6772160) + 0, (float *)(A + 437760) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9319360) + 0);
-  k34_pad((float *)(A + 9319360) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 437760) + 0, (float *)(A + 7028160) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 424960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 437760) + 0);
-  k37_pad((float *)(A + 437760) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 6772160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 6733760) + 0, (float *)(A + 424960) + 0, (float *)(A + 437760) + 0);
-  k38_pad((float *)(A + 437760) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 450560) + 0, (float *)(A + 424960) + 0);
-  k48_mul_mul((float *)(A + 7092160) + 1350, (float *)(A + 6784960) + 0, (float *)(A + 424960) + 0, (float *)(A + 6733760) + 0);
-  k39_pad((float *)(A + 6733760) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 6772160) + 0);
-  k41_matmul((float *)(A + 6772160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6746560) + 0, (float *)(A + 6733760) + 0);
-  k32_mul_sub((float *)(A + 6682560) + 0, (float *)(A + 7028160) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 1300, (float *)(A + 424960) + 0, (float *)(A + 6708160) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9306560) + 0, (float *)(A + 6720960) + 0, (float *)(A + 6695360) + 0, (float *)(A + 7028160) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 9319360) + 0, (float *)(A + 9396160) + 0);
-  k34_pad((float *)(A + 9396160) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 6695360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 6682560) + 0, (float *)(A + 424960) + 0, (float *)(A + 6695360) + 0);
-  k37_pad((float *)(A + 6695360) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 6720960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 8333760) + 0, (float *)(A + 6644160) + 0, (float *)(A + 424960) + 0, (float *)(A + 6720960) + 0);
-  k38_pad((float *)(A + 6720960) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 6708160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 8320960) + 0, (float *)(A + 6746560) + 0, (float *)(A + 424960) + 0, (float *)(A + 6644160) + 0);
-  k39_pad((float *)(A + 6644160) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 6682560) + 0);
-  k41_matmul((float *)(A + 6682560) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6656960) + 0, (float *)(A + 6644160) + 0);
-  k32_mul_sub((float *)(A + 6592960) + 0, (float *)(A + 6733760) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 1250, (float *)(A + 424960) + 0, (float *)(A + 6618560) + 0, (float *)(A + 6644160) + 0, (float *)(A + 9319360) + 0, (float *)(A + 6631360) + 0, (float *)(A + 6605760) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9396160) + 0);
-  k34_pad((float *)(A + 9396160) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 6605760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 6592960) + 0, (float *)(A + 424960) + 0, (float *)(A + 6605760) + 0);
-  k37_pad((float *)(A + 6605760) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 6631360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 6554560) + 0, (float *)(A + 424960) + 0, (float *)(A + 6631360) + 0);
-  k38_pad((float *)(A + 6631360) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 6618560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6746560) + 0, (float *)(A + 6656960) + 0, (float *)(A + 424960) + 0, (float *)(A + 6554560) + 0);
-  k39_pad((float *)(A + 6554560) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 6592960) + 0);
-  k41_matmul((float *)(A + 6592960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6567360) + 0, (float *)(A + 6554560) + 0);
-  k32_mul_sub((float *)(A + 6503360) + 0, (float *)(A + 6644160) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 1200, (float *)(A + 424960) + 0, (float *)(A + 6528960) + 0, (float *)(A + 6554560) + 0, (float *)(A + 9306560) + 0, (float *)(A + 6541760) + 0, (float *)(A + 6516160) + 0, (float *)(A + 6644160) + 0, (float *)(A + 6656960) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7028160) + 0);
-  k34_pad((float *)(A + 7028160) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 6516160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6733760) + 0, (float *)(A + 6503360) + 0, (float *)(A + 424960) + 0, (float *)(A + 6516160) + 0);
-  k37_pad((float *)(A + 6516160) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 6541760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6733760) + 0, (float *)(A + 6464960) + 0, (float *)(A + 424960) + 0, (float *)(A + 6541760) + 0);
-  k38_pad((float *)(A + 6541760) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 6528960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6656960) + 0, (float *)(A + 6567360) + 0, (float *)(A + 424960) + 0, (float *)(A + 6464960) + 0);
-  k39_pad((float *)(A + 6464960) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 6503360) + 0);
-  k41_matmul((float *)(A + 6503360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6477760) + 0, (float *)(A + 6464960) + 0);
-  k32_mul_sub((float *)(A + 6413760) + 0, (float *)(A + 6554560) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 1150, (float *)(A + 424960) + 0, (float *)(A + 6439360) + 0, (float *)(A + 6464960) + 0, (float *)(A + 6746560) + 0, (float *)(A + 6452160) + 0, (float *)(A + 6426560) + 0, (float *)(A + 6554560) + 0, (float *)(A + 6567360) + 0, (float *)(A + 6644160) + 0, (float *)(A + 6656960) + 0, (float *)(A + 6733760) + 0);
-  k34_pad((float *)(A + 6733760) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 6426560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6644160) + 0, (float *)(A + 6413760) + 0, (float *)(A + 424960) + 0, (float *)(A + 6426560) + 0);
-  k37_pad((float *)(A + 6426560) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 6452160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6644160) + 0, (float *)(A + 6375360) + 0, (float *)(A + 424960) + 0, (float *)(A + 6452160) + 0);
-  k38_pad((float *)(A + 6452160) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 6439360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6567360) + 0, (float *)(A + 6477760) + 0, (float *)(A + 424960) + 0, (float *)(A + 6375360) + 0);
-  k39_pad((float *)(A + 6375360) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 6413760) + 0);
-  k41_matmul((float *)(A + 6413760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6388160) + 0, (float *)(A + 6375360) + 0);
-  k32_mul_sub((float *)(A + 6324160) + 0, (float *)(A + 6464960) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 1100, (float *)(A + 424960) + 0, (float *)(A + 6349760) + 0, (float *)(A + 6375360) + 0, (float *)(A + 6656960) + 0, (float *)(A + 6362560) + 0, (float *)(A + 6336960) + 0, (float *)(A + 6464960) + 0, (float *)(A + 6477760) + 0, (float *)(A + 6554560) + 0, (float *)(A + 6567360) + 0, (float *)(A + 6644160) + 0);
-  k34_pad((float *)(A + 6644160) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 6336960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6554560) + 0, (float *)(A + 6324160) + 0, (float *)(A + 424960) + 0, (float *)(A + 6336960) + 0);
-  k37_pad((float *)(A + 6336960) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 6362560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6554560) + 0, (float *)(A + 6285760) + 0, (float *)(A + 424960) + 0, (float *)(A + 6362560) + 0);
-  k38_pad((float *)(A + 6362560) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 6349760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6477760) + 0, (float *)(A + 6388160) + 0, (float *)(A + 424960) + 0, (float *)(A + 6285760) + 0);
-  k39_pad((float *)(A + 6285760) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 6324160) + 0);
-  k41_matmul((float *)(A + 6324160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6298560) + 0, (float *)(A + 6285760) + 0);
-  k32_mul_sub((float *)(A + 6234560) + 0, (float *)(A + 6375360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 1050, (float *)(A + 424960) + 0, (float *)(A + 6260160) + 0, (float *)(A + 6285760) + 0, (float *)(A + 6567360) + 0, (float *)(A + 6272960) + 0, (float *)(A + 6247360) + 0, (float *)(A + 6375360) + 0, (float *)(A + 6388160) + 0, (float *)(A + 6464960) + 0, (float *)(A + 6477760) + 0, (float *)(A + 6554560) + 0);
-  k34_pad((float *)(A + 6554560) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 6247360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6464960) + 0, (float *)(A + 6234560) + 0, (float *)(A + 424960) + 0, (float *)(A + 6247360) + 0);
-  k37_pad((float *)(A + 6247360) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 6272960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6464960) + 0, (float *)(A + 6196160) + 0, (float *)(A + 424960) + 0, (float *)(A + 6272960) + 0);
-  k38_pad((float *)(A + 6272960) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 6260160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6388160) + 0, (float *)(A + 6298560) + 0, (float *)(A + 424960) + 0, (float *)(A + 6196160) + 0);
-  k39_pad((float *)(A + 6196160) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 6234560) + 0);
-  k41_matmul((float *)(A + 6234560) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6208960) + 0, (float *)(A + 6196160) + 0);
-  k32_mul_sub((float *)(A + 6144960) + 0, (float *)(A + 6285760) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 1000, (float *)(A + 424960) + 0, (float *)(A + 6170560) + 0, (float *)(A + 6196160) + 0, (float *)(A + 6477760) + 0, (float *)(A + 6183360) + 0, (float *)(A + 6157760) + 0, (float *)(A + 6285760) + 0, (float *)(A + 6298560) + 0, (float *)(A + 6375360) + 0, (float *)(A + 6388160) + 0, (float *)(A + 6464960) + 0);
-  k34_pad((float *)(A + 6464960) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 6157760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6375360) + 0, (float *)(A + 6144960) + 0, (float *)(A + 424960) + 0, (float *)(A + 6157760) + 0);
-  k37_pad((float *)(A + 6157760) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 6183360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6375360) + 0, (float *)(A + 6106560) + 0, (float *)(A + 424960) + 0, (float *)(A + 6183360) + 0);
-  k38_pad((float *)(A + 6183360) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 6170560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6298560) + 0, (float *)(A + 6208960) + 0, (float *)(A + 424960) + 0, (float *)(A + 6106560) + 0);
-  k39_pad((float *)(A + 6106560) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 6144960) + 0);
-  k41_matmul((float *)(A + 6144960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6119360) + 0, (float *)(A + 6106560) + 0);
-  k32_mul_sub((float *)(A + 6055360) + 0, (float *)(A + 6196160) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 950, (float *)(A + 424960) + 0, (float *)(A + 6080960) + 0, (float *)(A + 6106560) + 0, (float *)(A + 6388160) + 0, (float *)(A + 6093760) + 0, (float *)(A + 6068160) + 0, (float *)(A + 6196160) + 0, (float *)(A + 6208960) + 0, (float *)(A + 6285760) + 0, (float *)(A + 6298560) + 0, (float *)(A + 6375360) + 0);
-  k34_pad((float *)(A + 6375360) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 6068160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6285760) + 0, (float *)(A + 6055360) + 0, (float *)(A + 424960) + 0, (float *)(A + 6068160) + 0);
-  k37_pad((float *)(A + 6068160) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 6093760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6285760) + 0, (float *)(A + 6016960) + 0, (float *)(A + 424960) + 0, (float *)(A + 6093760) + 0);
-  k38_pad((float *)(A + 6093760) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 6080960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6208960) + 0, (float *)(A + 6119360) + 0, (float *)(A + 424960) + 0, (float *)(A + 6016960) + 0);
-  k39_pad((float *)(A + 6016960) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 6055360) + 0);
-  k41_matmul((float *)(A + 6055360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6029760) + 0, (float *)(A + 6016960) + 0);
-  k32_mul_sub((float *)(A + 5965760) + 0, (float *)(A + 6106560) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 900, (float *)(A + 424960) + 0, (float *)(A + 5991360) + 0, (float *)(A + 6016960) + 0, (float *)(A + 6298560) + 0, (float *)(A + 6004160) + 0, (float *)(A + 5978560) + 0, (float *)(A + 6106560) + 0, (float *)(A + 6119360) + 0, (float *)(A + 6196160) + 0, (float *)(A + 6208960) + 0, (float *)(A + 6285760) + 0);
-  k34_pad((float *)(A + 6285760) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 5978560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6196160) + 0, (float *)(A + 5965760) + 0, (float *)(A + 424960) + 0, (float *)(A + 5978560) + 0);
-  k37_pad((float *)(A + 5978560) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 6004160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6196160) + 0, (float *)(A + 5927360) + 0, (float *)(A + 424960) + 0, (float *)(A + 6004160) + 0);
-  k38_pad((float *)(A + 6004160) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 5991360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6119360) + 0, (float *)(A + 6029760) + 0, (float *)(A + 424960) + 0, (float *)(A + 5927360) + 0);
-  k39_pad((float *)(A + 5927360) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 5965760) + 0);
-  k41_matmul((float *)(A + 5965760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 5940160) + 0, (float *)(A + 5927360) + 0);
-  k32_mul_sub((float *)(A + 5876160) + 0, (float *)(A + 6016960) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 850, (float *)(A + 424960) + 0, (float *)(A + 5901760) + 0, (float *)(A + 5927360) + 0, (float *)(A + 6208960) + 0, (float *)(A + 5914560) + 0, (float *)(A + 5888960) + 0, (float *)(A + 6016960) + 0, (float *)(A + 6029760) + 0, (float *)(A + 6106560) + 0, (float *)(A + 6119360) + 0, (float *)(A + 6196160) + 0);
-  k34_pad((float *)(A + 6196160) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 5888960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6106560) + 0, (float *)(A + 5876160) + 0, (float *)(A + 424960) + 0, (float *)(A + 5888960) + 0);
-  k37_pad((float *)(A + 5888960) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 5914560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6106560) + 0, (float *)(A + 5837760) + 0, (float *)(A + 424960) + 0, (float *)(A + 5914560) + 0);
-  k38_pad((float *)(A + 5914560) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 5901760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6029760) + 0, (float *)(A + 5940160) + 0, (float *)(A + 424960) + 0, (float *)(A + 5837760) + 0);
-  k39_pad((float *)(A + 5837760) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 5876160) + 0);
-  k41_matmul((float *)(A + 5876160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 5850560) + 0, (float *)(A + 5837760) + 0);
-  k32_mul_sub((float *)(A + 5786560) + 0, (float *)(A + 5927360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 800, (float *)(A + 424960) + 0, (float *)(A + 5812160) + 0, (float *)(A + 5837760) + 0, (float *)(A + 6119360) + 0, (float *)(A + 5824960) + 0, (float *)(A + 5799360) + 0, (float *)(A + 5927360) + 0, (float *)(A + 5940160) + 0, (float *)(A + 6016960) + 0, (float *)(A + 6029760) + 0, (float *)(A + 6106560) + 0);
-  k34_pad((float *)(A + 6106560) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 5799360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6016960) + 0, (float *)(A + 5786560) + 0, (float *)(A + 424960) + 0, (float *)(A + 5799360) + 0);
-  k37_pad((float *)(A + 5799360) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 5824960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 6016960) + 0, (float *)(A + 5748160) + 0, (float *)(A + 424960) + 0, (float *)(A + 5824960) + 0);
+  k33_sub_mul((float *)(A + 1309760) + 0, (float *)(A + 5492160) + 0);
+  k32_mul_sub((float *)(A + 1271360) + 0, (float *)(A + 6746560) + 0);
+  k33_sub_mul((float *)(A + 1296960) + 0, (float *)(A + 9652160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 500, (float *)(A + 424960) + 0, (float *)(A + 1296960) + 0, (float *)(A + 1322560) + 0, (float *)(A + 6733760) + 0, (float *)(A + 1309760) + 0, (float *)(A + 1271360) + 0, (float *)(A + 5479360) + 0, (float *)(A + 1232960) + 0, (float *)(A + 5492160) + 0, (float *)(A + 1284160) + 0, (float *)(A + 6746560) + 0, (float *)(A + 1335360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 1412160) + 0, (float *)(A + 1424960) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 1424960) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 1271360) + 0);
+  k37_matmul((float *)(A + 1271360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 1245760) + 0, (float *)(A + 1232960) + 0);
+  k33_sub_mul((float *)(A + 1194560) + 0, (float *)(A + 1424960) + 0);
+  k33_sub_mul((float *)(A + 1220160) + 0, (float *)(A + 9652160) + 0);
+  k32_mul_sub((float *)(A + 1181760) + 0, (float *)(A + 1322560) + 0);
+  k33_sub_mul((float *)(A + 1207360) + 0, (float *)(A + 1335360) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 450, (float *)(A + 424960) + 0, (float *)(A + 1207360) + 0, (float *)(A + 1232960) + 0, (float *)(A + 1412160) + 0, (float *)(A + 1220160) + 0, (float *)(A + 1181760) + 0, (float *)(A + 1424960) + 0, (float *)(A + 1143360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 1194560) + 0, (float *)(A + 1322560) + 0, (float *)(A + 1245760) + 0, (float *)(A + 1335360) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4674560) + 0);
+  k36_concat((float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4674560) + 0, (float *)(A + 1181760) + 0);
+  k37_matmul((float *)(A + 1181760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 1156160) + 0, (float *)(A + 1143360) + 0);
+  k33_sub_mul((float *)(A + 1104960) + 0, (float *)(A + 1322560) + 0);
+  k33_sub_mul((float *)(A + 1130560) + 0, (float *)(A + 1335360) + 0);
+  k32_mul_sub((float *)(A + 1092160) + 0, (float *)(A + 1412160) + 0);
+  k33_sub_mul((float *)(A + 1117760) + 0, (float *)(A + 1424960) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 400, (float *)(A + 424960) + 0, (float *)(A + 1117760) + 0, (float *)(A + 1143360) + 0, (float *)(A + 4495360) + 0, (float *)(A + 1130560) + 0, (float *)(A + 1092160) + 0, (float *)(A + 1322560) + 0, (float *)(A + 1053760) + 0, (float *)(A + 1335360) + 0, (float *)(A + 1104960) + 0, (float *)(A + 1412160) + 0, (float *)(A + 1156160) + 0, (float *)(A + 1424960) + 0, (float *)(A + 4508160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 1232960) + 0, (float *)(A + 1245760) + 0, (float *)(A + 4584960) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 1232960) + 0, (float *)(A + 1245760) + 0, (float *)(A + 4584960) + 0, (float *)(A + 1092160) + 0);
+  k37_matmul((float *)(A + 1092160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 1066560) + 0, (float *)(A + 1053760) + 0);
+  k33_sub_mul((float *)(A + 1015360) + 0, (float *)(A + 1232960) + 0);
+  k33_sub_mul((float *)(A + 1040960) + 0, (float *)(A + 1245760) + 0);
+  k32_mul_sub((float *)(A + 1002560) + 0, (float *)(A + 4495360) + 0);
+  k33_sub_mul((float *)(A + 1028160) + 0, (float *)(A + 9652160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 350, (float *)(A + 424960) + 0, (float *)(A + 1028160) + 0, (float *)(A + 1053760) + 0, (float *)(A + 4508160) + 0, (float *)(A + 1040960) + 0, (float *)(A + 1002560) + 0, (float *)(A + 1232960) + 0, (float *)(A + 964160) + 0, (float *)(A + 1245760) + 0, (float *)(A + 1015360) + 0, (float *)(A + 4495360) + 0, (float *)(A + 1066560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 1143360) + 0, (float *)(A + 1156160) + 0, (float *)(A + 1322560) + 0, (float *)(A + 1335360) + 0, (float *)(A + 1412160) + 0);
+  k36_concat((float *)(A + 1156160) + 0, (float *)(A + 1322560) + 0, (float *)(A + 1335360) + 0, (float *)(A + 1412160) + 0, (float *)(A + 1002560) + 0);
+  k37_matmul((float *)(A + 1002560) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 976960) + 0, (float *)(A + 964160) + 0);
+  k33_sub_mul((float *)(A + 925760) + 0, (float *)(A + 1156160) + 0);
+  k33_sub_mul((float *)(A + 951360) + 0, (float *)(A + 9652160) + 0);
+  k32_mul_sub((float *)(A + 912960) + 0, (float *)(A + 1053760) + 0);
+  k33_sub_mul((float *)(A + 938560) + 0, (float *)(A + 1066560) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 300, (float *)(A + 424960) + 0, (float *)(A + 938560) + 0, (float *)(A + 964160) + 0, (float *)(A + 1143360) + 0, (float *)(A + 951360) + 0, (float *)(A + 912960) + 0, (float *)(A + 1156160) + 0, (float *)(A + 874560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 925760) + 0, (float *)(A + 1053760) + 0, (float *)(A + 976960) + 0, (float *)(A + 1066560) + 0, (float *)(A + 1232960) + 0, (float *)(A + 1245760) + 0, (float *)(A + 1322560) + 0, (float *)(A + 1335360) + 0, (float *)(A + 1412160) + 0);
+  k36_concat((float *)(A + 1245760) + 0, (float *)(A + 1322560) + 0, (float *)(A + 1335360) + 0, (float *)(A + 1412160) + 0, (float *)(A + 912960) + 0);
+  k37_matmul((float *)(A + 912960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 887360) + 0, (float *)(A + 874560) + 0);
+  k33_sub_mul((float *)(A + 836160) + 0, (float *)(A + 1053760) + 0);
+  k33_sub_mul((float *)(A + 861760) + 0, (float *)(A + 1066560) + 0);
+  k32_mul_sub((float *)(A + 823360) + 0, (float *)(A + 1143360) + 0);
+  k33_sub_mul((float *)(A + 848960) + 0, (float *)(A + 1156160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 250, (float *)(A + 424960) + 0, (float *)(A + 848960) + 0, (float *)(A + 874560) + 0, (float *)(A + 1232960) + 0, (float *)(A + 861760) + 0, (float *)(A + 823360) + 0, (float *)(A + 1053760) + 0, (float *)(A + 784960) + 0, (float *)(A + 1066560) + 0, (float *)(A + 836160) + 0, (float *)(A + 1143360) + 0, (float *)(A + 887360) + 0, (float *)(A + 1156160) + 0, (float *)(A + 1245760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 964160) + 0, (float *)(A + 976960) + 0, (float *)(A + 1322560) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 964160) + 0, (float *)(A + 976960) + 0, (float *)(A + 1322560) + 0, (float *)(A + 823360) + 0);
+  k37_matmul((float *)(A + 823360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 797760) + 0, (float *)(A + 784960) + 0);
+  k33_sub_mul((float *)(A + 746560) + 0, (float *)(A + 964160) + 0);
+  k33_sub_mul((float *)(A + 772160) + 0, (float *)(A + 976960) + 0);
+  k32_mul_sub((float *)(A + 733760) + 0, (float *)(A + 1232960) + 0);
+  k33_sub_mul((float *)(A + 759360) + 0, (float *)(A + 9652160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 200, (float *)(A + 424960) + 0, (float *)(A + 759360) + 0, (float *)(A + 784960) + 0, (float *)(A + 1245760) + 0, (float *)(A + 772160) + 0, (float *)(A + 733760) + 0, (float *)(A + 964160) + 0, (float *)(A + 695360) + 0, (float *)(A + 976960) + 0, (float *)(A + 746560) + 0, (float *)(A + 1232960) + 0, (float *)(A + 797760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 874560) + 0, (float *)(A + 887360) + 0, (float *)(A + 1053760) + 0, (float *)(A + 1066560) + 0, (float *)(A + 1143360) + 0);
+  k36_concat((float *)(A + 887360) + 0, (float *)(A + 1053760) + 0, (float *)(A + 1066560) + 0, (float *)(A + 1143360) + 0, (float *)(A + 733760) + 0);
+  k37_matmul((float *)(A + 733760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 708160) + 0, (float *)(A + 695360) + 0);
+  k33_sub_mul((float *)(A + 656960) + 0, (float *)(A + 887360) + 0);
+  k33_sub_mul((float *)(A + 682560) + 0, (float *)(A + 9652160) + 0);
+  k32_mul_sub((float *)(A + 644160) + 0, (float *)(A + 784960) + 0);
+  k33_sub_mul((float *)(A + 669760) + 0, (float *)(A + 797760) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 150, (float *)(A + 424960) + 0, (float *)(A + 669760) + 0, (float *)(A + 695360) + 0, (float *)(A + 874560) + 0, (float *)(A + 682560) + 0, (float *)(A + 644160) + 0, (float *)(A + 887360) + 0, (float *)(A + 605760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 656960) + 0, (float *)(A + 784960) + 0, (float *)(A + 708160) + 0, (float *)(A + 797760) + 0, (float *)(A + 964160) + 0, (float *)(A + 976960) + 0, (float *)(A + 1053760) + 0, (float *)(A + 1066560) + 0, (float *)(A + 1143360) + 0);
+  k36_concat((float *)(A + 976960) + 0, (float *)(A + 1053760) + 0, (float *)(A + 1066560) + 0, (float *)(A + 1143360) + 0, (float *)(A + 644160) + 0);
+  k37_matmul((float *)(A + 644160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 618560) + 0, (float *)(A + 605760) + 0);
+  k33_sub_mul((float *)(A + 567360) + 0, (float *)(A + 784960) + 0);
+  k33_sub_mul((float *)(A + 592960) + 0, (float *)(A + 797760) + 0);
+  k32_mul_sub((float *)(A + 554560) + 0, (float *)(A + 874560) + 0);
+  k33_sub_mul((float *)(A + 580160) + 0, (float *)(A + 887360) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 100, (float *)(A + 424960) + 0, (float *)(A + 580160) + 0, (float *)(A + 605760) + 0, (float *)(A + 964160) + 0, (float *)(A + 592960) + 0, (float *)(A + 554560) + 0, (float *)(A + 784960) + 0, (float *)(A + 516160) + 0, (float *)(A + 797760) + 0, (float *)(A + 567360) + 0, (float *)(A + 874560) + 0, (float *)(A + 618560) + 0, (float *)(A + 887360) + 0, (float *)(A + 976960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 1053760) + 0);
+  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 1053760) + 0, (float *)(A + 554560) + 0);
+  k37_matmul((float *)(A + 554560) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 528960) + 0, (float *)(A + 516160) + 0);
+  k33_sub_mul((float *)(A + 477760) + 0, (float *)(A + 695360) + 0);
+  k33_sub_mul((float *)(A + 503360) + 0, (float *)(A + 708160) + 0);
+  k32_mul_sub((float *)(A + 464960) + 0, (float *)(A + 964160) + 0);
+  k33_sub_mul((float *)(A + 490560) + 0, (float *)(A + 9652160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 50, (float *)(A + 424960) + 0, (float *)(A + 490560) + 0, (float *)(A + 516160) + 0, (float *)(A + 976960) + 0, (float *)(A + 503360) + 0, (float *)(A + 464960) + 0, (float *)(A + 695360) + 0, (float *)(A + 1509760) + 0, (float *)(A + 708160) + 0, (float *)(A + 477760) + 0, (float *)(A + 964160) + 0, (float *)(A + 528960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 605760) + 0, (float *)(A + 618560) + 0, (float *)(A + 784960) + 0, (float *)(A + 797760) + 0, (float *)(A + 874560) + 0);
+  k36_concat((float *)(A + 618560) + 0, (float *)(A + 784960) + 0, (float *)(A + 797760) + 0, (float *)(A + 874560) + 0, (float *)(A + 464960) + 0);
+  k37_matmul((float *)(A + 464960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 1522560) + 0, (float *)(A + 618560) + 0);
+  k33_sub_mul((float *)(A + 3981760) + 0, (float *)(A + 1509760) + 0);
+  k32_mul_sub((float *)(A + 3968960) + 0, (float *)(A + 9652160) + 0);
+  k33_sub_mul((float *)(A + 1535360) + 0, (float *)(A + 516160) + 0);
+  k46_addn_mul_mul((float *)(A + 6848960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1535360) + 0, (float *)(A + 618560) + 0, (float *)(A + 605760) + 0, (float *)(A + 3968960) + 0, (float *)(A + 1509760) + 0, (float *)(A + 3981760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 1522560) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0);
+  k40_const((float *)(A + 424960) + 0);
+  k36_concat((float *)(A + 528960) + 0, (float *)(A + 424960) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 6848960) + 0);
+  k41_stack((float *)(A + 6848960) + 0, (float *)(A + 464960) + 0, (float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 823360) + 0, (float *)(A + 912960) + 0, (float *)(A + 1002560) + 0, (float *)(A + 1092160) + 0, (float *)(A + 1181760) + 0, (float *)(A + 1271360) + 0, (float *)(A + 1360960) + 0, (float *)(A + 5428160) + 0, (float *)(A + 5517760) + 0, (float *)(A + 5607360) + 0, (float *)(A + 5696960) + 0, (float *)(A + 5786560) + 0, (float *)(A + 5876160) + 0, (float *)(A + 5965760) + 0, (float *)(A + 6055360) + 0, (float *)(A + 6144960) + 0, (float *)(A + 6234560) + 0, (float *)(A + 6324160) + 0, (float *)(A + 6413760) + 0, (float *)(A + 6503360) + 0, (float *)(A + 6592960) + 0, (float *)(A + 6682560) + 0, (float *)(A + 6772160) + 0, (float *)(A + 11098560) + 0);
+  k42_matmul((float *)(A + 11098560) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 6848960) + 0);
+  k32_mul_sub((float *)(A + 3956160) + 0, (float *)(A + 424960) + 0);
+  k33_sub_mul((float *)(A + 1573760) + 0, (float *)(A + 516160) + 0);
+  k33_sub_mul((float *)(A + 3943360) + 0, (float *)(A + 528960) + 0);
+  k32_mul_sub((float *)(A + 1560960) + 0, (float *)(A + 605760) + 0);
+  k33_sub_mul((float *)(A + 1586560) + 0, (float *)(A + 618560) + 0);
+  k43_mul_mul_mul((float *)(A + 6848960) + 1350, (float *)(A + 1586560) + 0, (float *)(A + 424960) + 0, (float *)(A + 3943360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 516160) + 0, (float *)(A + 3904960) + 0, (float *)(A + 528960) + 0, (float *)(A + 1573760) + 0, (float *)(A + 605760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 784960) + 0);
+  k44_mul_mul((float *)(A + 6848960) + 1350, (float *)(A + 3956160) + 0, (float *)(A + 618560) + 0, (float *)(A + 424960) + 0);
+  k36_concat((float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 784960) + 0, (float *)(A + 424960) + 0, (float *)(A + 3943360) + 0);
+  k37_matmul((float *)(A + 3943360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 3917760) + 0, (float *)(A + 605760) + 0);
+  k33_sub_mul((float *)(A + 3866560) + 0, (float *)(A + 618560) + 0);
+  k33_sub_mul((float *)(A + 3892160) + 0, (float *)(A + 1560960) + 0);
+  k32_mul_sub((float *)(A + 3853760) + 0, (float *)(A + 3904960) + 0);
+  k33_sub_mul((float *)(A + 3879360) + 0, (float *)(A + 516160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 1300, (float *)(A + 424960) + 0, (float *)(A + 3879360) + 0, (float *)(A + 605760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 3892160) + 0, (float *)(A + 3853760) + 0, (float *)(A + 618560) + 0, (float *)(A + 3815360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3866560) + 0, (float *)(A + 3904960) + 0, (float *)(A + 3917760) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 784960) + 0, (float *)(A + 797760) + 0);
+  k36_concat((float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 784960) + 0, (float *)(A + 797760) + 0, (float *)(A + 3853760) + 0);
+  k37_matmul((float *)(A + 3853760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 3828160) + 0, (float *)(A + 516160) + 0);
+  k33_sub_mul((float *)(A + 3776960) + 0, (float *)(A + 1560960) + 0);
+  k33_sub_mul((float *)(A + 3802560) + 0, (float *)(A + 3815360) + 0);
+  k32_mul_sub((float *)(A + 3764160) + 0, (float *)(A + 3904960) + 0);
+  k33_sub_mul((float *)(A + 3789760) + 0, (float *)(A + 3917760) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 1250, (float *)(A + 424960) + 0, (float *)(A + 3789760) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3802560) + 0, (float *)(A + 3764160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3725760) + 0, (float *)(A + 3815360) + 0, (float *)(A + 3776960) + 0, (float *)(A + 3904960) + 0, (float *)(A + 3828160) + 0, (float *)(A + 3917760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 605760) + 0, (float *)(A + 618560) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0);
+  k36_concat((float *)(A + 605760) + 0, (float *)(A + 618560) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 3764160) + 0);
+  k37_matmul((float *)(A + 3764160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 3738560) + 0, (float *)(A + 1560960) + 0);
+  k33_sub_mul((float *)(A + 3687360) + 0, (float *)(A + 3725760) + 0);
+  k33_sub_mul((float *)(A + 3712960) + 0, (float *)(A + 3815360) + 0);
+  k32_mul_sub((float *)(A + 3674560) + 0, (float *)(A + 3828160) + 0);
+  k33_sub_mul((float *)(A + 3700160) + 0, (float *)(A + 3904960) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 1200, (float *)(A + 424960) + 0, (float *)(A + 3700160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 3712960) + 0, (float *)(A + 3674560) + 0, (float *)(A + 3725760) + 0, (float *)(A + 3636160) + 0, (float *)(A + 3815360) + 0, (float *)(A + 3687360) + 0, (float *)(A + 3828160) + 0, (float *)(A + 3738560) + 0, (float *)(A + 3904960) + 0, (float *)(A + 3917760) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 605760) + 0, (float *)(A + 618560) + 0);
+  k36_concat((float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 605760) + 0, (float *)(A + 618560) + 0, (float *)(A + 3674560) + 0);
+  k37_matmul((float *)(A + 3674560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 3648960) + 0, (float *)(A + 1560960) + 0);
+  k33_sub_mul((float *)(A + 3597760) + 0, (float *)(A + 3636160) + 0);
+  k33_sub_mul((float *)(A + 3623360) + 0, (float *)(A + 3725760) + 0);
+  k32_mul_sub((float *)(A + 3584960) + 0, (float *)(A + 3738560) + 0);
+  k33_sub_mul((float *)(A + 3610560) + 0, (float *)(A + 3815360) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 1150, (float *)(A + 424960) + 0, (float *)(A + 3610560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3917760) + 0, (float *)(A + 3623360) + 0, (float *)(A + 3584960) + 0, (float *)(A + 3636160) + 0, (float *)(A + 3546560) + 0, (float *)(A + 3725760) + 0, (float *)(A + 3597760) + 0, (float *)(A + 3738560) + 0, (float *)(A + 3648960) + 0, (float *)(A + 3815360) + 0, (float *)(A + 3828160) + 0, (float *)(A + 3904960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 3904960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3584960) + 0);
+  k37_matmul((float *)(A + 3584960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 3559360) + 0, (float *)(A + 1560960) + 0);
+  k33_sub_mul((float *)(A + 3508160) + 0, (float *)(A + 3546560) + 0);
+  k33_sub_mul((float *)(A + 3533760) + 0, (float *)(A + 3636160) + 0);
+  k32_mul_sub((float *)(A + 3495360) + 0, (float *)(A + 3648960) + 0);
+  k33_sub_mul((float *)(A + 3520960) + 0, (float *)(A + 3725760) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 1100, (float *)(A + 424960) + 0, (float *)(A + 3520960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3828160) + 0, (float *)(A + 3533760) + 0, (float *)(A + 3495360) + 0, (float *)(A + 3546560) + 0, (float *)(A + 3456960) + 0, (float *)(A + 3636160) + 0, (float *)(A + 3508160) + 0, (float *)(A + 3648960) + 0, (float *)(A + 3559360) + 0, (float *)(A + 3725760) + 0, (float *)(A + 3738560) + 0, (float *)(A + 3815360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 3815360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3495360) + 0);
+  k37_matmul((float *)(A + 3495360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 3469760) + 0, (float *)(A + 1560960) + 0);
+  k33_sub_mul((float *)(A + 3418560) + 0, (float *)(A + 3456960) + 0);
+  k33_sub_mul((float *)(A + 3444160) + 0, (float *)(A + 3546560) + 0);
+  k32_mul_sub((float *)(A + 3405760) + 0, (float *)(A + 3559360) + 0);
+  k33_sub_mul((float *)(A + 3431360) + 0, (float *)(A + 3636160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 1050, (float *)(A + 424960) + 0, (float *)(A + 3431360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3738560) + 0, (float *)(A + 3444160) + 0, (float *)(A + 3405760) + 0, (float *)(A + 3456960) + 0, (float *)(A + 3367360) + 0, (float *)(A + 3546560) + 0, (float *)(A + 3418560) + 0, (float *)(A + 3559360) + 0, (float *)(A + 3469760) + 0, (float *)(A + 3636160) + 0, (float *)(A + 3648960) + 0, (float *)(A + 3725760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 3725760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3405760) + 0);
+  k37_matmul((float *)(A + 3405760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 3380160) + 0, (float *)(A + 1560960) + 0);
+  k33_sub_mul((float *)(A + 3328960) + 0, (float *)(A + 3367360) + 0);
+  k33_sub_mul((float *)(A + 3354560) + 0, (float *)(A + 3456960) + 0);
+  k32_mul_sub((float *)(A + 3316160) + 0, (float *)(A + 3469760) + 0);
+  k33_sub_mul((float *)(A + 3341760) + 0, (float *)(A + 3546560) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 1000, (float *)(A + 424960) + 0, (float *)(A + 3341760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3648960) + 0, (float *)(A + 3354560) + 0, (float *)(A + 3316160) + 0, (float *)(A + 3367360) + 0, (float *)(A + 3277760) + 0, (float *)(A + 3456960) + 0, (float *)(A + 3328960) + 0, (float *)(A + 3469760) + 0, (float *)(A + 3380160) + 0, (float *)(A + 3546560) + 0, (float *)(A + 3559360) + 0, (float *)(A + 3636160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 3636160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3316160) + 0);
+  k37_matmul((float *)(A + 3316160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 3290560) + 0, (float *)(A + 1560960) + 0);
+  k33_sub_mul((float *)(A + 3239360) + 0, (float *)(A + 3277760) + 0);
+  k33_sub_mul((float *)(A + 3264960) + 0, (float *)(A + 3367360) + 0);
+  k32_mul_sub((float *)(A + 3226560) + 0, (float *)(A + 3380160) + 0);
+  k33_sub_mul((float *)(A + 3252160) + 0, (float *)(A + 3456960) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 950, (float *)(A + 424960) + 0, (float *)(A + 3252160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3559360) + 0, (float *)(A + 3264960) + 0, (float *)(A + 3226560) + 0, (float *)(A + 3277760) + 0, (float *)(A + 3188160) + 0, (float *)(A + 3367360) + 0, (float *)(A + 3239360) + 0, (float *)(A + 3380160) + 0, (float *)(A + 3290560) + 0, (float *)(A + 3456960) + 0, (float *)(A + 3469760) + 0, (float *)(A + 3546560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 3546560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3226560) + 0);
+  k37_matmul((float *)(A + 3226560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 3200960) + 0, (float *)(A + 1560960) + 0);
+  k33_sub_mul((float *)(A + 3149760) + 0, (float *)(A + 3188160) + 0);
+  k33_sub_mul((float *)(A + 3175360) + 0, (float *)(A + 3277760) + 0);
+  k32_mul_sub((float *)(A + 3136960) + 0, (float *)(A + 3290560) + 0);
+  k33_sub_mul((float *)(A + 3162560) + 0, (float *)(A + 3367360) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 900, (float *)(A + 424960) + 0, (float *)(A + 3162560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3469760) + 0, (float *)(A + 3175360) + 0, (float *)(A + 3136960) + 0, (float *)(A + 3188160) + 0, (float *)(A + 3098560) + 0, (float *)(A + 3277760) + 0, (float *)(A + 3149760) + 0, (float *)(A + 3290560) + 0, (float *)(A + 3200960) + 0, (float *)(A + 3367360) + 0, (float *)(A + 3380160) + 0, (float *)(A + 3456960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 3456960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3136960) + 0);
+  k37_matmul((float *)(A + 3136960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 3111360) + 0, (float *)(A + 1560960) + 0);
+  k33_sub_mul((float *)(A + 3060160) + 0, (float *)(A + 3098560) + 0);
+  k33_sub_mul((float *)(A + 3085760) + 0, (float *)(A + 3188160) + 0);
+  k32_mul_sub((float *)(A + 3047360) + 0, (float *)(A + 3200960) + 0);
+  k33_sub_mul((float *)(A + 3072960) + 0, (float *)(A + 3277760) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 850, (float *)(A + 424960) + 0, (float *)(A + 3072960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3380160) + 0, (float *)(A + 3085760) + 0, (float *)(A + 3047360) + 0, (float *)(A + 3098560) + 0, (float *)(A + 3008960) + 0, (float *)(A + 3188160) + 0, (float *)(A + 3060160) + 0, (float *)(A + 3200960) + 0, (float *)(A + 3111360) + 0, (float *)(A + 3277760) + 0, (float *)(A + 3290560) + 0, (float *)(A + 3367360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 3367360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3047360) + 0);
+  k37_matmul((float *)(A + 3047360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 3021760) + 0, (float *)(A + 1560960) + 0);
+  k33_sub_mul((float *)(A + 2970560) + 0, (float *)(A + 3008960) + 0);
+  k33_sub_mul((float *)(A + 2996160) + 0, (float *)(A + 3098560) + 0);
+  k32_mul_sub((float *)(A + 2957760) + 0, (float *)(A + 3111360) + 0);
+  k33_sub_mul((float *)(A + 2983360) + 0, (float *)(A + 3188160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 800, (float *)(A + 424960) + 0, (float *)(A + 2983360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3290560) + 0, (float *)(A + 2996160) + 0, (float *)(A + 2957760) + 0, (float *)(A + 3008960) + 0, (float *)(A + 2919360) + 0, (float *)(A + 3098560) + 0, (float *)(A + 2970560) + 0, (float *)(A + 3111360) + 0, (float *)(A + 3021760) + 0, (float *)(A + 3188160) + 0, (float *)(A + 3200960) + 0, (float *)(A + 3277760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 3277760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2957760) + 0);
+  k37_matmul((float *)(A + 2957760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 2932160) + 0, (float *)(A + 1560960) + 0);
+  k33_sub_mul((float *)(A + 2880960) + 0, (float *)(A + 2919360) + 0);
+  k33_sub_mul((float *)(A + 2906560) + 0, (float *)(A + 3008960) + 0);
+  k32_mul_sub((float *)(A + 2868160) + 0, (float *)(A + 3021760) + 0);
+  k33_sub_mul((float *)(A + 2893760) + 0, (float *)(A + 3098560) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 750, (float *)(A + 424960) + 0, (float *)(A + 2893760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3200960) + 0, (float *)(A + 2906560) + 0, (float *)(A + 2868160) + 0, (float *)(A + 2919360) + 0, (float *)(A + 2829760) + 0, (float *)(A + 3008960) + 0, (float *)(A + 2880960) + 0, (float *)(A + 3021760) + 0, (float *)(A + 2932160) + 0, (float *)(A + 3098560) + 0, (float *)(A + 3111360) + 0, (float *)(A + 3188160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 3188160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2868160) + 0);
+  k37_matmul((float *)(A + 2868160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k32_mul_sub((float *)(A + 2842560) + 0, (float *)(A + 1560960) + 0);
+  k33_sub_mul((float *)(A + 2791360) + 0, (float *)(A + 2829760) + 0);
+  k33_sub_mul((float *)(A + 2816960) + 0, (float *)(A + 2919360) + 0);
+  k32_mul_sub((float *)(A + 2778560) + 0, (float *)(A + 2932160) + 0);
+  k33_sub_mul((float *)(A + 2804160) + 0, (float *)(A + 3008960) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 700, (float *)(A + 424960) + 0, (float *)(A + 2804160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3111360) + 0, (float *)(A + 2816960) + 0, (float *)(A + 2778560) + 0, (float *)(A + 2829760) + 0, (float *)(A + 2740160) + 0, (float *)(A + 2919360) + 0, (float *)(A + 2791360) + 0, (float *)(A + 2932160) + 0, (float *)(A + 2842560) + 0, (float *)(A + 3008960) + 0, (float *)(A + 3021760) + 0, (float *)(A + 3098560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 3098560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2778560) + 0);
+  k37_matmul((float *)(A + 2778560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k38_pad((float *)(A + 5824960) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 5812160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5940160) + 0, (float *)(A + 5850560) + 0, (float *)(A + 424960) + 0, (float *)(A + 5748160) + 0);
-  k39_pad((float *)(A + 5748160) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 5786560) + 0);
-  k41_matmul((float *)(A + 5786560) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 5760960) + 0, (float *)(A + 5748160) + 0);
-  k32_mul_sub((float *)(A + 5696960) + 0, (float *)(A + 5837760) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 750, (float *)(A + 424960) + 0, (float *)(A + 5722560) + 0, (float *)(A + 5748160) + 0, (float *)(A + 6029760) + 0, (float *)(A + 5735360) + 0, (float *)(A + 5709760) + 0, (float *)(A + 5837760) + 0, (float *)(A + 5850560) + 0, (float *)(A + 5927360) + 0, (float *)(A + 5940160) + 0, (float *)(A + 6016960) + 0);
-  k34_pad((float *)(A + 6016960) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 5709760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5927360) + 0, (float *)(A + 5696960) + 0, (float *)(A + 424960) + 0, (float *)(A + 5709760) + 0);
-  k37_pad((float *)(A + 5709760) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 5735360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5927360) + 0, (float *)(A + 5658560) + 0, (float *)(A + 424960) + 0, (float *)(A + 5735360) + 0);
-  k38_pad((float *)(A + 5735360) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 5722560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5850560) + 0, (float *)(A + 5760960) + 0, (float *)(A + 424960) + 0, (float *)(A + 5658560) + 0);
-  k39_pad((float *)(A + 5658560) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 5696960) + 0);
-  k41_matmul((float *)(A + 5696960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 5671360) + 0, (float *)(A + 5658560) + 0);
-  k32_mul_sub((float *)(A + 5607360) + 0, (float *)(A + 5748160) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 700, (float *)(A + 424960) + 0, (float *)(A + 5632960) + 0, (float *)(A + 5658560) + 0, (float *)(A + 5940160) + 0, (float *)(A + 5645760) + 0, (float *)(A + 5620160) + 0, (float *)(A + 5748160) + 0, (float *)(A + 5760960) + 0, (float *)(A + 5837760) + 0, (float *)(A + 5850560) + 0, (float *)(A + 5927360) + 0);
-  k34_pad((float *)(A + 5927360) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 5620160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5837760) + 0, (float *)(A + 5607360) + 0, (float *)(A + 424960) + 0, (float *)(A + 5620160) + 0);
-  k37_pad((float *)(A + 5620160) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 5645760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5837760) + 0, (float *)(A + 5568960) + 0, (float *)(A + 424960) + 0, (float *)(A + 5645760) + 0);
-  k38_pad((float *)(A + 5645760) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 5632960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5760960) + 0, (float *)(A + 5671360) + 0, (float *)(A + 424960) + 0, (float *)(A + 5568960) + 0);
-  k39_pad((float *)(A + 5568960) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 5607360) + 0);
-  k41_matmul((float *)(A + 5607360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 5581760) + 0, (float *)(A + 5568960) + 0);
-  k32_mul_sub((float *)(A + 5517760) + 0, (float *)(A + 5658560) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 650, (float *)(A + 424960) + 0, (float *)(A + 5543360) + 0, (float *)(A + 5568960) + 0, (float *)(A + 5850560) + 0, (float *)(A + 5556160) + 0, (float *)(A + 5530560) + 0, (float *)(A + 5658560) + 0, (float *)(A + 5671360) + 0, (float *)(A + 5748160) + 0, (float *)(A + 5760960) + 0, (float *)(A + 5837760) + 0);
-  k34_pad((float *)(A + 5837760) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 5530560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5748160) + 0, (float *)(A + 5517760) + 0, (float *)(A + 424960) + 0, (float *)(A + 5530560) + 0);
-  k37_pad((float *)(A + 5530560) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 5556160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5748160) + 0, (float *)(A + 5479360) + 0, (float *)(A + 424960) + 0, (float *)(A + 5556160) + 0);
-  k38_pad((float *)(A + 5556160) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 5543360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5671360) + 0, (float *)(A + 5581760) + 0, (float *)(A + 424960) + 0, (float *)(A + 5479360) + 0);
-  k39_pad((float *)(A + 5479360) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 5517760) + 0);
-  k41_matmul((float *)(A + 5517760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 5492160) + 0, (float *)(A + 5479360) + 0);
-  k32_mul_sub((float *)(A + 5428160) + 0, (float *)(A + 5568960) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 600, (float *)(A + 424960) + 0, (float *)(A + 5453760) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5760960) + 0, (float *)(A + 5466560) + 0, (float *)(A + 5440960) + 0, (float *)(A + 5568960) + 0, (float *)(A + 5581760) + 0, (float *)(A + 5658560) + 0, (float *)(A + 5671360) + 0, (float *)(A + 5748160) + 0);
-  k34_pad((float *)(A + 5748160) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 5440960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5658560) + 0, (float *)(A + 5428160) + 0, (float *)(A + 424960) + 0, (float *)(A + 5440960) + 0);
-  k37_pad((float *)(A + 5440960) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 5466560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5658560) + 0, (float *)(A + 1412160) + 0, (float *)(A + 424960) + 0, (float *)(A + 5466560) + 0);
-  k38_pad((float *)(A + 5466560) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 5453760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5581760) + 0, (float *)(A + 5492160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1412160) + 0);
-  k39_pad((float *)(A + 1412160) + 0, (float *)(A + 4712960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 5428160) + 0);
-  k41_matmul((float *)(A + 5428160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1424960) + 0, (float *)(A + 1412160) + 0);
-  k32_mul_sub((float *)(A + 1360960) + 0, (float *)(A + 5479360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 550, (float *)(A + 424960) + 0, (float *)(A + 1386560) + 0, (float *)(A + 1412160) + 0, (float *)(A + 5671360) + 0, (float *)(A + 1399360) + 0, (float *)(A + 1373760) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5492160) + 0, (float *)(A + 5568960) + 0, (float *)(A + 5581760) + 0, (float *)(A + 5658560) + 0);
-  k34_pad((float *)(A + 5658560) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 1373760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5568960) + 0, (float *)(A + 1360960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1373760) + 0);
-  k37_pad((float *)(A + 1373760) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 1399360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5568960) + 0, (float *)(A + 1322560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1399360) + 0);
-  k38_pad((float *)(A + 1399360) + 0, (float *)(A + 4623360) + 0);
-  k35_sub_mul((float *)(A + 1386560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5492160) + 0, (float *)(A + 1424960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1322560) + 0);
-  k39_pad((float *)(A + 1322560) + 0, (float *)(A + 1360960) + 0);
-  k40_addn((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 1360960) + 0, (float *)(A + 4712960) + 0);
-  k41_matmul((float *)(A + 4712960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1335360) + 0, (float *)(A + 1322560) + 0);
-  k32_mul_sub((float *)(A + 1271360) + 0, (float *)(A + 5479360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 500, (float *)(A + 424960) + 0, (float *)(A + 1296960) + 0, (float *)(A + 1322560) + 0, (float *)(A + 5581760) + 0, (float *)(A + 1309760) + 0, (float *)(A + 1284160) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5492160) + 0, (float *)(A + 5568960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9396160) + 0);
-  k34_pad((float *)(A + 9396160) + 0, (float *)(A + 1360960) + 0);
-  k35_sub_mul((float *)(A + 1284160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5568960) + 0, (float *)(A + 1271360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1284160) + 0);
-  k37_pad((float *)(A + 1284160) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 1309760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5568960) + 0, (float *)(A + 1232960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1309760) + 0);
-  k38_pad((float *)(A + 1309760) + 0, (float *)(A + 4533760) + 0);
-  k35_sub_mul((float *)(A + 1296960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5492160) + 0, (float *)(A + 1335360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1232960) + 0);
-  k39_pad((float *)(A + 1232960) + 0, (float *)(A + 1271360) + 0);
-  k40_addn((float *)(A + 1360960) + 0, (float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 1271360) + 0, (float *)(A + 4623360) + 0);
-  k41_matmul((float *)(A + 4623360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1245760) + 0, (float *)(A + 1232960) + 0);
-  k32_mul_sub((float *)(A + 1181760) + 0, (float *)(A + 5479360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 450, (float *)(A + 424960) + 0, (float *)(A + 1207360) + 0, (float *)(A + 1232960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 1220160) + 0, (float *)(A + 1194560) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5492160) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9498560) + 0);
-  k34_pad((float *)(A + 9498560) + 0, (float *)(A + 1271360) + 0);
-  k35_sub_mul((float *)(A + 1194560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 9396160) + 0, (float *)(A + 1181760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1194560) + 0);
-  k37_pad((float *)(A + 1194560) + 0, (float *)(A + 1360960) + 0);
-  k35_sub_mul((float *)(A + 1220160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 9396160) + 0, (float *)(A + 1143360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1220160) + 0);
-  k38_pad((float *)(A + 1220160) + 0, (float *)(A + 4444160) + 0);
-  k35_sub_mul((float *)(A + 1207360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5492160) + 0, (float *)(A + 1245760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1143360) + 0);
-  k39_pad((float *)(A + 1143360) + 0, (float *)(A + 1181760) + 0);
-  k40_addn((float *)(A + 1271360) + 0, (float *)(A + 1360960) + 0, (float *)(A + 4444160) + 0, (float *)(A + 1181760) + 0, (float *)(A + 4533760) + 0);
-  k41_matmul((float *)(A + 4533760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1156160) + 0, (float *)(A + 1143360) + 0);
-  k32_mul_sub((float *)(A + 1092160) + 0, (float *)(A + 5479360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 400, (float *)(A + 424960) + 0, (float *)(A + 1117760) + 0, (float *)(A + 1143360) + 0, (float *)(A + 9408960) + 0, (float *)(A + 1130560) + 0, (float *)(A + 1104960) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5492160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9498560) + 0);
-  k34_pad((float *)(A + 9498560) + 0, (float *)(A + 1181760) + 0);
-  k35_sub_mul((float *)(A + 1104960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 1092160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1104960) + 0);
-  k37_pad((float *)(A + 1104960) + 0, (float *)(A + 1271360) + 0);
-  k35_sub_mul((float *)(A + 1130560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 1053760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1130560) + 0);
-  k38_pad((float *)(A + 1130560) + 0, (float *)(A + 1360960) + 0);
-  k35_sub_mul((float *)(A + 1117760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5492160) + 0, (float *)(A + 1156160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1053760) + 0);
-  k39_pad((float *)(A + 1053760) + 0, (float *)(A + 1092160) + 0);
-  k40_addn((float *)(A + 1181760) + 0, (float *)(A + 1271360) + 0, (float *)(A + 1360960) + 0, (float *)(A + 1092160) + 0, (float *)(A + 4444160) + 0);
-  k41_matmul((float *)(A + 4444160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1066560) + 0, (float *)(A + 1053760) + 0);
-  k32_mul_sub((float *)(A + 1002560) + 0, (float *)(A + 5479360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 350, (float *)(A + 424960) + 0, (float *)(A + 1028160) + 0, (float *)(A + 1053760) + 0, (float *)(A + 9396160) + 0, (float *)(A + 1040960) + 0, (float *)(A + 1015360) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5492160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9498560) + 0);
-  k34_pad((float *)(A + 9498560) + 0, (float *)(A + 1092160) + 0);
-  k35_sub_mul((float *)(A + 1015360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 1002560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1015360) + 0);
-  k37_pad((float *)(A + 1015360) + 0, (float *)(A + 1181760) + 0);
-  k35_sub_mul((float *)(A + 1040960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 964160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1040960) + 0);
-  k38_pad((float *)(A + 1040960) + 0, (float *)(A + 1271360) + 0);
-  k35_sub_mul((float *)(A + 1028160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5492160) + 0, (float *)(A + 1066560) + 0, (float *)(A + 424960) + 0, (float *)(A + 964160) + 0);
-  k39_pad((float *)(A + 964160) + 0, (float *)(A + 1002560) + 0);
-  k40_addn((float *)(A + 1092160) + 0, (float *)(A + 1181760) + 0, (float *)(A + 1271360) + 0, (float *)(A + 1002560) + 0, (float *)(A + 1360960) + 0);
-  k41_matmul((float *)(A + 1360960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 976960) + 0, (float *)(A + 964160) + 0);
-  k32_mul_sub((float *)(A + 912960) + 0, (float *)(A + 5479360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 300, (float *)(A + 424960) + 0, (float *)(A + 938560) + 0, (float *)(A + 964160) + 0, (float *)(A + 9408960) + 0, (float *)(A + 951360) + 0, (float *)(A + 925760) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5492160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9498560) + 0);
-  k34_pad((float *)(A + 9498560) + 0, (float *)(A + 1002560) + 0);
-  k35_sub_mul((float *)(A + 925760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 912960) + 0, (float *)(A + 424960) + 0, (float *)(A + 925760) + 0);
-  k37_pad((float *)(A + 925760) + 0, (float *)(A + 1092160) + 0);
-  k35_sub_mul((float *)(A + 951360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 874560) + 0, (float *)(A + 424960) + 0, (float *)(A + 951360) + 0);
-  k38_pad((float *)(A + 951360) + 0, (float *)(A + 1181760) + 0);
-  k35_sub_mul((float *)(A + 938560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5492160) + 0, (float *)(A + 976960) + 0, (float *)(A + 424960) + 0, (float *)(A + 874560) + 0);
-  k39_pad((float *)(A + 874560) + 0, (float *)(A + 912960) + 0);
-  k40_addn((float *)(A + 1002560) + 0, (float *)(A + 1092160) + 0, (float *)(A + 1181760) + 0, (float *)(A + 912960) + 0, (float *)(A + 1271360) + 0);
-  k41_matmul((float *)(A + 1271360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 887360) + 0, (float *)(A + 874560) + 0);
-  k32_mul_sub((float *)(A + 823360) + 0, (float *)(A + 5479360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 250, (float *)(A + 424960) + 0, (float *)(A + 848960) + 0, (float *)(A + 874560) + 0, (float *)(A + 9396160) + 0, (float *)(A + 861760) + 0, (float *)(A + 836160) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5492160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9498560) + 0);
-  k34_pad((float *)(A + 9498560) + 0, (float *)(A + 912960) + 0);
-  k35_sub_mul((float *)(A + 836160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 823360) + 0, (float *)(A + 424960) + 0, (float *)(A + 836160) + 0);
-  k37_pad((float *)(A + 836160) + 0, (float *)(A + 1002560) + 0);
-  k35_sub_mul((float *)(A + 861760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 784960) + 0, (float *)(A + 424960) + 0, (float *)(A + 861760) + 0);
-  k38_pad((float *)(A + 861760) + 0, (float *)(A + 1092160) + 0);
-  k35_sub_mul((float *)(A + 848960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5492160) + 0, (float *)(A + 887360) + 0, (float *)(A + 424960) + 0, (float *)(A + 784960) + 0);
-  k39_pad((float *)(A + 784960) + 0, (float *)(A + 823360) + 0);
-  k40_addn((float *)(A + 912960) + 0, (float *)(A + 1002560) + 0, (float *)(A + 1092160) + 0, (float *)(A + 823360) + 0, (float *)(A + 1181760) + 0);
-  k41_matmul((float *)(A + 1181760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 797760) + 0, (float *)(A + 784960) + 0);
-  k32_mul_sub((float *)(A + 733760) + 0, (float *)(A + 5479360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 200, (float *)(A + 424960) + 0, (float *)(A + 759360) + 0, (float *)(A + 784960) + 0, (float *)(A + 9408960) + 0, (float *)(A + 772160) + 0, (float *)(A + 746560) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5492160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9498560) + 0);
-  k34_pad((float *)(A + 9498560) + 0, (float *)(A + 823360) + 0);
-  k35_sub_mul((float *)(A + 746560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 733760) + 0, (float *)(A + 424960) + 0, (float *)(A + 746560) + 0);
-  k37_pad((float *)(A + 746560) + 0, (float *)(A + 912960) + 0);
-  k35_sub_mul((float *)(A + 772160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 695360) + 0, (float *)(A + 424960) + 0, (float *)(A + 772160) + 0);
-  k38_pad((float *)(A + 772160) + 0, (float *)(A + 1002560) + 0);
-  k35_sub_mul((float *)(A + 759360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5492160) + 0, (float *)(A + 797760) + 0, (float *)(A + 424960) + 0, (float *)(A + 695360) + 0);
-  k39_pad((float *)(A + 695360) + 0, (float *)(A + 733760) + 0);
-  k40_addn((float *)(A + 823360) + 0, (float *)(A + 912960) + 0, (float *)(A + 1002560) + 0, (float *)(A + 733760) + 0, (float *)(A + 1092160) + 0);
-  k41_matmul((float *)(A + 1092160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 708160) + 0, (float *)(A + 695360) + 0);
-  k32_mul_sub((float *)(A + 644160) + 0, (float *)(A + 5479360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 150, (float *)(A + 424960) + 0, (float *)(A + 669760) + 0, (float *)(A + 695360) + 0, (float *)(A + 9396160) + 0, (float *)(A + 682560) + 0, (float *)(A + 656960) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5492160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9498560) + 0);
-  k34_pad((float *)(A + 9498560) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 656960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 644160) + 0, (float *)(A + 424960) + 0, (float *)(A + 656960) + 0);
-  k37_pad((float *)(A + 656960) + 0, (float *)(A + 823360) + 0);
-  k35_sub_mul((float *)(A + 682560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 605760) + 0, (float *)(A + 424960) + 0, (float *)(A + 682560) + 0);
-  k38_pad((float *)(A + 682560) + 0, (float *)(A + 912960) + 0);
-  k35_sub_mul((float *)(A + 669760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5492160) + 0, (float *)(A + 708160) + 0, (float *)(A + 424960) + 0, (float *)(A + 605760) + 0);
-  k39_pad((float *)(A + 605760) + 0, (float *)(A + 644160) + 0);
-  k40_addn((float *)(A + 733760) + 0, (float *)(A + 823360) + 0, (float *)(A + 912960) + 0, (float *)(A + 644160) + 0, (float *)(A + 1002560) + 0);
-}
-
-static void mnist_stacked_lstm_train_step_8(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k41_matmul((float *)(A + 1002560) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 618560) + 0, (float *)(A + 605760) + 0);
-  k32_mul_sub((float *)(A + 554560) + 0, (float *)(A + 5479360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 100, (float *)(A + 424960) + 0, (float *)(A + 580160) + 0, (float *)(A + 605760) + 0, (float *)(A + 9408960) + 0, (float *)(A + 592960) + 0, (float *)(A + 567360) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5492160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9498560) + 0);
-  k34_pad((float *)(A + 9498560) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 567360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 554560) + 0, (float *)(A + 424960) + 0, (float *)(A + 567360) + 0);
-  k37_pad((float *)(A + 567360) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 592960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 516160) + 0, (float *)(A + 424960) + 0, (float *)(A + 592960) + 0);
-  k38_pad((float *)(A + 592960) + 0, (float *)(A + 823360) + 0);
-  k35_sub_mul((float *)(A + 580160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5492160) + 0, (float *)(A + 618560) + 0, (float *)(A + 424960) + 0, (float *)(A + 516160) + 0);
-  k39_pad((float *)(A + 516160) + 0, (float *)(A + 554560) + 0);
-  k40_addn((float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 823360) + 0, (float *)(A + 554560) + 0, (float *)(A + 912960) + 0);
-  k41_matmul((float *)(A + 912960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 528960) + 0, (float *)(A + 516160) + 0);
-  k32_mul_sub((float *)(A + 464960) + 0, (float *)(A + 5479360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 50, (float *)(A + 424960) + 0, (float *)(A + 490560) + 0, (float *)(A + 516160) + 0, (float *)(A + 9396160) + 0, (float *)(A + 503360) + 0, (float *)(A + 477760) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5492160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9498560) + 0);
-  k34_pad((float *)(A + 9498560) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 477760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 464960) + 0, (float *)(A + 424960) + 0, (float *)(A + 477760) + 0);
-  k37_pad((float *)(A + 477760) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 503360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 1509760) + 0, (float *)(A + 424960) + 0, (float *)(A + 503360) + 0);
-  k38_pad((float *)(A + 503360) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 490560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5492160) + 0, (float *)(A + 528960) + 0, (float *)(A + 424960) + 0, (float *)(A + 516160) + 0);
-  k39_pad((float *)(A + 516160) + 0, (float *)(A + 464960) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 464960) + 0, (float *)(A + 823360) + 0);
-  k41_matmul((float *)(A + 823360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1522560) + 0, (float *)(A + 528960) + 0);
-  k32_mul_sub((float *)(A + 3968960) + 0, (float *)(A + 1509760) + 0);
-  k50_addn_mul_mul((float *)(A + 7092160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1535360) + 0, (float *)(A + 528960) + 0, (float *)(A + 9408960) + 0, (float *)(A + 3981760) + 0, (float *)(A + 1509760) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5492160) + 0, (float *)(A + 7028160) + 0);
-  k34_pad((float *)(A + 7028160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 3981760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5492160) + 0, (float *)(A + 3968960) + 0, (float *)(A + 424960) + 0, (float *)(A + 528960) + 0);
-  k37_pad((float *)(A + 528960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 1535360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 5479360) + 0, (float *)(A + 1522560) + 0, (float *)(A + 424960) + 0, (float *)(A + 528960) + 0);
-  k39_pad((float *)(A + 528960) + 0, (float *)(A + 733760) + 0);
-  k44_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 464960) + 0);
-  k45_stack((float *)(A + 464960) + 0, (float *)(A + 823360) + 0, (float *)(A + 912960) + 0, (float *)(A + 1002560) + 0, (float *)(A + 1092160) + 0, (float *)(A + 1181760) + 0, (float *)(A + 1271360) + 0, (float *)(A + 1360960) + 0, (float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 5428160) + 0, (float *)(A + 5517760) + 0, (float *)(A + 5607360) + 0, (float *)(A + 5696960) + 0, (float *)(A + 5786560) + 0, (float *)(A + 5876160) + 0, (float *)(A + 5965760) + 0, (float *)(A + 6055360) + 0, (float *)(A + 6144960) + 0, (float *)(A + 6234560) + 0, (float *)(A + 6324160) + 0, (float *)(A + 6413760) + 0, (float *)(A + 6503360) + 0, (float *)(A + 6592960) + 0, (float *)(A + 6682560) + 0, (float *)(A + 6772160) + 0, (float *)(A + 11098560) + 0);
-  k46_matmul((float *)(A + 11098560) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 7092160) + 0);
-  k32_mul_sub((float *)(A + 3956160) + 0, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1560960) + 0, (float *)(A + 528960) + 0);
-  k47_mul_mul_mul((float *)(A + 7092160) + 1350, (float *)(A + 1586560) + 0, (float *)(A + 424960) + 0, (float *)(A + 3943360) + 0, (float *)(A + 1573760) + 0, (float *)(A + 528960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 1573760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 424960) + 0, (float *)(A + 528960) + 0);
-  k37_pad((float *)(A + 528960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 3943360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 7028160) + 0, (float *)(A + 3904960) + 0, (float *)(A + 424960) + 0, (float *)(A + 528960) + 0);
-  k38_pad((float *)(A + 528960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 1586560) + 0, (float *)(A + 424960) + 0);
-  k48_mul_mul((float *)(A + 7092160) + 1350, (float *)(A + 3956160) + 0, (float *)(A + 424960) + 0, (float *)(A + 528960) + 0);
-  k39_pad((float *)(A + 528960) + 0, (float *)(A + 3943360) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 3943360) + 0, (float *)(A + 464960) + 0);
-  k41_matmul((float *)(A + 464960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3917760) + 0, (float *)(A + 516160) + 0);
-  k32_mul_sub((float *)(A + 3853760) + 0, (float *)(A + 528960) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 1300, (float *)(A + 424960) + 0, (float *)(A + 3879360) + 0, (float *)(A + 516160) + 0, (float *)(A + 9498560) + 0, (float *)(A + 3892160) + 0, (float *)(A + 3866560) + 0, (float *)(A + 528960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3904960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 3866560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3904960) + 0, (float *)(A + 3853760) + 0, (float *)(A + 424960) + 0, (float *)(A + 3866560) + 0);
-  k37_pad((float *)(A + 3866560) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 3892160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3904960) + 0, (float *)(A + 3815360) + 0, (float *)(A + 424960) + 0, (float *)(A + 3892160) + 0);
-  k38_pad((float *)(A + 3892160) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 3879360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 1560960) + 0, (float *)(A + 3917760) + 0, (float *)(A + 424960) + 0, (float *)(A + 3815360) + 0);
-  k39_pad((float *)(A + 3815360) + 0, (float *)(A + 3943360) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 3943360) + 0, (float *)(A + 3853760) + 0);
-  k41_matmul((float *)(A + 3853760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3828160) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 3764160) + 0, (float *)(A + 3815360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 1250, (float *)(A + 424960) + 0, (float *)(A + 3789760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 3802560) + 0, (float *)(A + 3776960) + 0, (float *)(A + 3815360) + 0, (float *)(A + 3904960) + 0, (float *)(A + 3917760) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 3776960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3917760) + 0, (float *)(A + 3764160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 3802560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3917760) + 0, (float *)(A + 3725760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 3789760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3904960) + 0, (float *)(A + 3828160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 3764160) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 3764160) + 0, (float *)(A + 3943360) + 0);
-  k41_matmul((float *)(A + 3943360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3738560) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 3674560) + 0, (float *)(A + 3725760) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 1200, (float *)(A + 424960) + 0, (float *)(A + 3700160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 3712960) + 0, (float *)(A + 3687360) + 0, (float *)(A + 3725760) + 0, (float *)(A + 3815360) + 0, (float *)(A + 3828160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 3687360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3828160) + 0, (float *)(A + 3674560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 3712960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3828160) + 0, (float *)(A + 3636160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 3700160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3815360) + 0, (float *)(A + 3738560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 3674560) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 3674560) + 0, (float *)(A + 3764160) + 0);
-  k41_matmul((float *)(A + 3764160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3648960) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 3584960) + 0, (float *)(A + 3636160) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 1150, (float *)(A + 424960) + 0, (float *)(A + 3610560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 3623360) + 0, (float *)(A + 3597760) + 0, (float *)(A + 3636160) + 0, (float *)(A + 3725760) + 0, (float *)(A + 3738560) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 3597760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3738560) + 0, (float *)(A + 3584960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 3623360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3738560) + 0, (float *)(A + 3546560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 3610560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3725760) + 0, (float *)(A + 3648960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 3584960) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 3584960) + 0, (float *)(A + 3674560) + 0);
-  k41_matmul((float *)(A + 3674560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3559360) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 3495360) + 0, (float *)(A + 3546560) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 1100, (float *)(A + 424960) + 0, (float *)(A + 3520960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 3533760) + 0, (float *)(A + 3508160) + 0, (float *)(A + 3546560) + 0, (float *)(A + 3636160) + 0, (float *)(A + 3648960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 3508160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3648960) + 0, (float *)(A + 3495360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 3533760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3648960) + 0, (float *)(A + 3456960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 3520960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3636160) + 0, (float *)(A + 3559360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 3495360) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 3495360) + 0, (float *)(A + 3584960) + 0);
-  k41_matmul((float *)(A + 3584960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3469760) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 3405760) + 0, (float *)(A + 3456960) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 1050, (float *)(A + 424960) + 0, (float *)(A + 3431360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 3444160) + 0, (float *)(A + 3418560) + 0, (float *)(A + 3456960) + 0, (float *)(A + 3546560) + 0, (float *)(A + 3559360) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 3418560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3559360) + 0, (float *)(A + 3405760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 3444160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3559360) + 0, (float *)(A + 3367360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 3431360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3546560) + 0, (float *)(A + 3469760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 3405760) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 3405760) + 0, (float *)(A + 3495360) + 0);
-  k41_matmul((float *)(A + 3495360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3380160) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 3316160) + 0, (float *)(A + 3367360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 1000, (float *)(A + 424960) + 0, (float *)(A + 3341760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 3354560) + 0, (float *)(A + 3328960) + 0, (float *)(A + 3367360) + 0, (float *)(A + 3456960) + 0, (float *)(A + 3469760) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 3328960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3469760) + 0, (float *)(A + 3316160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 3354560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3469760) + 0, (float *)(A + 3277760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 3341760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3456960) + 0, (float *)(A + 3380160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 3316160) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 3316160) + 0, (float *)(A + 3405760) + 0);
-  k41_matmul((float *)(A + 3405760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3290560) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 3226560) + 0, (float *)(A + 3277760) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 950, (float *)(A + 424960) + 0, (float *)(A + 3252160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 3264960) + 0, (float *)(A + 3239360) + 0, (float *)(A + 3277760) + 0, (float *)(A + 3367360) + 0, (float *)(A + 3380160) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 3239360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3380160) + 0, (float *)(A + 3226560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 3264960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3380160) + 0, (float *)(A + 3188160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 3252160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3367360) + 0, (float *)(A + 3290560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 3226560) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 3226560) + 0, (float *)(A + 3316160) + 0);
-  k41_matmul((float *)(A + 3316160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3200960) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 3136960) + 0, (float *)(A + 3188160) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 900, (float *)(A + 424960) + 0, (float *)(A + 3162560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 3175360) + 0, (float *)(A + 3149760) + 0, (float *)(A + 3188160) + 0, (float *)(A + 3277760) + 0, (float *)(A + 3290560) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 3149760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3290560) + 0, (float *)(A + 3136960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 3175360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3290560) + 0, (float *)(A + 3098560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 3162560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3277760) + 0, (float *)(A + 3200960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 3136960) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 3136960) + 0, (float *)(A + 3226560) + 0);
-  k41_matmul((float *)(A + 3226560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3111360) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 3047360) + 0, (float *)(A + 3098560) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 850, (float *)(A + 424960) + 0, (float *)(A + 3072960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 3085760) + 0, (float *)(A + 3060160) + 0, (float *)(A + 3098560) + 0, (float *)(A + 3188160) + 0, (float *)(A + 3200960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 3060160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3200960) + 0, (float *)(A + 3047360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-}
-
-static void mnist_stacked_lstm_train_step_9(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 3085760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3200960) + 0, (float *)(A + 3008960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 3072960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3188160) + 0, (float *)(A + 3111360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 3047360) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 3047360) + 0, (float *)(A + 3136960) + 0);
-  k41_matmul((float *)(A + 3136960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3021760) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 2957760) + 0, (float *)(A + 3008960) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 800, (float *)(A + 424960) + 0, (float *)(A + 2983360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 2996160) + 0, (float *)(A + 2970560) + 0, (float *)(A + 3008960) + 0, (float *)(A + 3098560) + 0, (float *)(A + 3111360) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 2970560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3111360) + 0, (float *)(A + 2957760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 2996160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3111360) + 0, (float *)(A + 2919360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 2983360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3098560) + 0, (float *)(A + 3021760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 2957760) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 2957760) + 0, (float *)(A + 3047360) + 0);
-  k41_matmul((float *)(A + 3047360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 2932160) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 2868160) + 0, (float *)(A + 2919360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 750, (float *)(A + 424960) + 0, (float *)(A + 2893760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 2906560) + 0, (float *)(A + 2880960) + 0, (float *)(A + 2919360) + 0, (float *)(A + 3008960) + 0, (float *)(A + 3021760) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 2880960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3021760) + 0, (float *)(A + 2868160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 2906560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3021760) + 0, (float *)(A + 2829760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 2893760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 3008960) + 0, (float *)(A + 2932160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 2868160) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 2868160) + 0, (float *)(A + 2957760) + 0);
-  k41_matmul((float *)(A + 2957760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 2842560) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 2778560) + 0, (float *)(A + 2829760) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 700, (float *)(A + 424960) + 0, (float *)(A + 2804160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 2816960) + 0, (float *)(A + 2791360) + 0, (float *)(A + 2829760) + 0, (float *)(A + 2919360) + 0, (float *)(A + 2932160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 2791360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2932160) + 0, (float *)(A + 2778560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 2816960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2932160) + 0, (float *)(A + 2740160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 2804160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2919360) + 0, (float *)(A + 2842560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 2778560) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 2778560) + 0, (float *)(A + 2868160) + 0);
-  k41_matmul((float *)(A + 2868160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
   k32_mul_sub((float *)(A + 2752960) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 2688960) + 0, (float *)(A + 2740160) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 650, (float *)(A + 424960) + 0, (float *)(A + 2714560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 2727360) + 0, (float *)(A + 2701760) + 0, (float *)(A + 2740160) + 0, (float *)(A + 2829760) + 0, (float *)(A + 2842560) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 2701760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2842560) + 0, (float *)(A + 2688960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 2727360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2842560) + 0, (float *)(A + 2650560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 2714560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2829760) + 0, (float *)(A + 2752960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 2688960) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 2688960) + 0, (float *)(A + 2778560) + 0);
-  k41_matmul((float *)(A + 2778560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k33_sub_mul((float *)(A + 2701760) + 0, (float *)(A + 2740160) + 0);
+  k33_sub_mul((float *)(A + 2727360) + 0, (float *)(A + 2829760) + 0);
+  k32_mul_sub((float *)(A + 2688960) + 0, (float *)(A + 2842560) + 0);
+  k33_sub_mul((float *)(A + 2714560) + 0, (float *)(A + 2919360) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 650, (float *)(A + 424960) + 0, (float *)(A + 2714560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3021760) + 0, (float *)(A + 2727360) + 0, (float *)(A + 2688960) + 0, (float *)(A + 2740160) + 0, (float *)(A + 2650560) + 0, (float *)(A + 2829760) + 0, (float *)(A + 2701760) + 0, (float *)(A + 2842560) + 0, (float *)(A + 2752960) + 0, (float *)(A + 2919360) + 0, (float *)(A + 2932160) + 0, (float *)(A + 3008960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 3008960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2688960) + 0);
+  k37_matmul((float *)(A + 2688960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
   k32_mul_sub((float *)(A + 2663360) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 2599360) + 0, (float *)(A + 2650560) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 600, (float *)(A + 424960) + 0, (float *)(A + 2624960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 2637760) + 0, (float *)(A + 2612160) + 0, (float *)(A + 2650560) + 0, (float *)(A + 2740160) + 0, (float *)(A + 2752960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 2612160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2752960) + 0, (float *)(A + 2599360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 2637760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2752960) + 0, (float *)(A + 2560960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 2624960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2740160) + 0, (float *)(A + 2663360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 2599360) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 2599360) + 0, (float *)(A + 2688960) + 0);
-  k41_matmul((float *)(A + 2688960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k33_sub_mul((float *)(A + 2612160) + 0, (float *)(A + 2650560) + 0);
+  k33_sub_mul((float *)(A + 2637760) + 0, (float *)(A + 2740160) + 0);
+  k32_mul_sub((float *)(A + 2599360) + 0, (float *)(A + 2752960) + 0);
+  k33_sub_mul((float *)(A + 2624960) + 0, (float *)(A + 2829760) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 600, (float *)(A + 424960) + 0, (float *)(A + 2624960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2932160) + 0, (float *)(A + 2637760) + 0, (float *)(A + 2599360) + 0, (float *)(A + 2650560) + 0, (float *)(A + 2560960) + 0, (float *)(A + 2740160) + 0, (float *)(A + 2612160) + 0, (float *)(A + 2752960) + 0, (float *)(A + 2663360) + 0, (float *)(A + 2829760) + 0, (float *)(A + 2842560) + 0, (float *)(A + 2919360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 2919360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2599360) + 0);
+  k37_matmul((float *)(A + 2599360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
   k32_mul_sub((float *)(A + 2573760) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 2509760) + 0, (float *)(A + 2560960) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 550, (float *)(A + 424960) + 0, (float *)(A + 2535360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 2548160) + 0, (float *)(A + 2522560) + 0, (float *)(A + 2560960) + 0, (float *)(A + 2650560) + 0, (float *)(A + 2663360) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 2522560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2663360) + 0, (float *)(A + 2509760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 2548160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2663360) + 0, (float *)(A + 2471360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 2535360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2650560) + 0, (float *)(A + 2573760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 2509760) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 2509760) + 0, (float *)(A + 2599360) + 0);
-  k41_matmul((float *)(A + 2599360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k33_sub_mul((float *)(A + 2522560) + 0, (float *)(A + 2560960) + 0);
+  k33_sub_mul((float *)(A + 2548160) + 0, (float *)(A + 2650560) + 0);
+  k32_mul_sub((float *)(A + 2509760) + 0, (float *)(A + 2663360) + 0);
+  k33_sub_mul((float *)(A + 2535360) + 0, (float *)(A + 2740160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 550, (float *)(A + 424960) + 0, (float *)(A + 2535360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2842560) + 0, (float *)(A + 2548160) + 0, (float *)(A + 2509760) + 0, (float *)(A + 2560960) + 0, (float *)(A + 2471360) + 0, (float *)(A + 2650560) + 0, (float *)(A + 2522560) + 0, (float *)(A + 2663360) + 0, (float *)(A + 2573760) + 0, (float *)(A + 2740160) + 0, (float *)(A + 2752960) + 0, (float *)(A + 2829760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 2829760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2509760) + 0);
+  k37_matmul((float *)(A + 2509760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
   k32_mul_sub((float *)(A + 2484160) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 2420160) + 0, (float *)(A + 2471360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 500, (float *)(A + 424960) + 0, (float *)(A + 2445760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 2458560) + 0, (float *)(A + 2432960) + 0, (float *)(A + 2471360) + 0, (float *)(A + 2560960) + 0, (float *)(A + 2573760) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 2432960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2573760) + 0, (float *)(A + 2420160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 2458560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2573760) + 0, (float *)(A + 2381760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 2445760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2560960) + 0, (float *)(A + 2484160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 2420160) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 2420160) + 0, (float *)(A + 2509760) + 0);
-  k41_matmul((float *)(A + 2509760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k33_sub_mul((float *)(A + 2432960) + 0, (float *)(A + 2471360) + 0);
+  k33_sub_mul((float *)(A + 2458560) + 0, (float *)(A + 2560960) + 0);
+  k32_mul_sub((float *)(A + 2420160) + 0, (float *)(A + 2573760) + 0);
+  k33_sub_mul((float *)(A + 2445760) + 0, (float *)(A + 2650560) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 500, (float *)(A + 424960) + 0, (float *)(A + 2445760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2752960) + 0, (float *)(A + 2458560) + 0, (float *)(A + 2420160) + 0, (float *)(A + 2471360) + 0, (float *)(A + 2381760) + 0, (float *)(A + 2560960) + 0, (float *)(A + 2432960) + 0, (float *)(A + 2573760) + 0, (float *)(A + 2484160) + 0, (float *)(A + 2650560) + 0, (float *)(A + 2663360) + 0, (float *)(A + 2740160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 2740160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2420160) + 0);
+  k37_matmul((float *)(A + 2420160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
   k32_mul_sub((float *)(A + 2394560) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 2330560) + 0, (float *)(A + 2381760) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 450, (float *)(A + 424960) + 0, (float *)(A + 2356160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 2368960) + 0, (float *)(A + 2343360) + 0, (float *)(A + 2381760) + 0, (float *)(A + 2471360) + 0, (float *)(A + 2484160) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 2343360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2484160) + 0, (float *)(A + 2330560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 2368960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2484160) + 0, (float *)(A + 2292160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 2356160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2471360) + 0, (float *)(A + 2394560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 2330560) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 2330560) + 0, (float *)(A + 2420160) + 0);
-  k41_matmul((float *)(A + 2420160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k33_sub_mul((float *)(A + 2343360) + 0, (float *)(A + 2381760) + 0);
+  k33_sub_mul((float *)(A + 2368960) + 0, (float *)(A + 2471360) + 0);
+  k32_mul_sub((float *)(A + 2330560) + 0, (float *)(A + 2484160) + 0);
+  k33_sub_mul((float *)(A + 2356160) + 0, (float *)(A + 2560960) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 450, (float *)(A + 424960) + 0, (float *)(A + 2356160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2663360) + 0, (float *)(A + 2368960) + 0, (float *)(A + 2330560) + 0, (float *)(A + 2381760) + 0, (float *)(A + 2292160) + 0, (float *)(A + 2471360) + 0, (float *)(A + 2343360) + 0, (float *)(A + 2484160) + 0, (float *)(A + 2394560) + 0, (float *)(A + 2560960) + 0, (float *)(A + 2573760) + 0, (float *)(A + 2650560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 2650560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2330560) + 0);
+  k37_matmul((float *)(A + 2330560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
   k32_mul_sub((float *)(A + 2304960) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 2240960) + 0, (float *)(A + 2292160) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 400, (float *)(A + 424960) + 0, (float *)(A + 2266560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 2279360) + 0, (float *)(A + 2253760) + 0, (float *)(A + 2292160) + 0, (float *)(A + 2381760) + 0, (float *)(A + 2394560) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 2253760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2394560) + 0, (float *)(A + 2240960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 2279360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2394560) + 0, (float *)(A + 2202560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 2266560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2381760) + 0, (float *)(A + 2304960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 2240960) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 2240960) + 0, (float *)(A + 2330560) + 0);
-  k41_matmul((float *)(A + 2330560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k33_sub_mul((float *)(A + 2253760) + 0, (float *)(A + 2292160) + 0);
+  k33_sub_mul((float *)(A + 2279360) + 0, (float *)(A + 2381760) + 0);
+  k32_mul_sub((float *)(A + 2240960) + 0, (float *)(A + 2394560) + 0);
+  k33_sub_mul((float *)(A + 2266560) + 0, (float *)(A + 2471360) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 400, (float *)(A + 424960) + 0, (float *)(A + 2266560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2573760) + 0, (float *)(A + 2279360) + 0, (float *)(A + 2240960) + 0, (float *)(A + 2292160) + 0, (float *)(A + 2202560) + 0, (float *)(A + 2381760) + 0, (float *)(A + 2253760) + 0, (float *)(A + 2394560) + 0, (float *)(A + 2304960) + 0, (float *)(A + 2471360) + 0, (float *)(A + 2484160) + 0, (float *)(A + 2560960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 2560960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2240960) + 0);
+  k37_matmul((float *)(A + 2240960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
   k32_mul_sub((float *)(A + 2215360) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 2151360) + 0, (float *)(A + 2202560) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 350, (float *)(A + 424960) + 0, (float *)(A + 2176960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 2189760) + 0, (float *)(A + 2164160) + 0, (float *)(A + 2202560) + 0, (float *)(A + 2292160) + 0, (float *)(A + 2304960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 2164160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2304960) + 0, (float *)(A + 2151360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 2189760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2304960) + 0, (float *)(A + 2112960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 2176960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2292160) + 0, (float *)(A + 2215360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 2151360) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 2151360) + 0, (float *)(A + 2240960) + 0);
-  k41_matmul((float *)(A + 2240960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k33_sub_mul((float *)(A + 2164160) + 0, (float *)(A + 2202560) + 0);
+  k33_sub_mul((float *)(A + 2189760) + 0, (float *)(A + 2292160) + 0);
+  k32_mul_sub((float *)(A + 2151360) + 0, (float *)(A + 2304960) + 0);
+  k33_sub_mul((float *)(A + 2176960) + 0, (float *)(A + 2381760) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 350, (float *)(A + 424960) + 0, (float *)(A + 2176960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2484160) + 0, (float *)(A + 2189760) + 0, (float *)(A + 2151360) + 0, (float *)(A + 2202560) + 0, (float *)(A + 2112960) + 0, (float *)(A + 2292160) + 0, (float *)(A + 2164160) + 0, (float *)(A + 2304960) + 0, (float *)(A + 2215360) + 0, (float *)(A + 2381760) + 0, (float *)(A + 2394560) + 0, (float *)(A + 2471360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 2471360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2151360) + 0);
+  k37_matmul((float *)(A + 2151360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
   k32_mul_sub((float *)(A + 2125760) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 2061760) + 0, (float *)(A + 2112960) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 300, (float *)(A + 424960) + 0, (float *)(A + 2087360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 2100160) + 0, (float *)(A + 2074560) + 0, (float *)(A + 2112960) + 0, (float *)(A + 2202560) + 0, (float *)(A + 2215360) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 2074560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2215360) + 0, (float *)(A + 2061760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 2100160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2215360) + 0, (float *)(A + 2023360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 2087360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2202560) + 0, (float *)(A + 2125760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 2061760) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 2061760) + 0, (float *)(A + 2151360) + 0);
-  k41_matmul((float *)(A + 2151360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k33_sub_mul((float *)(A + 2074560) + 0, (float *)(A + 2112960) + 0);
+  k33_sub_mul((float *)(A + 2100160) + 0, (float *)(A + 2202560) + 0);
+  k32_mul_sub((float *)(A + 2061760) + 0, (float *)(A + 2215360) + 0);
+  k33_sub_mul((float *)(A + 2087360) + 0, (float *)(A + 2292160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 300, (float *)(A + 424960) + 0, (float *)(A + 2087360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2394560) + 0, (float *)(A + 2100160) + 0, (float *)(A + 2061760) + 0, (float *)(A + 2112960) + 0, (float *)(A + 2023360) + 0, (float *)(A + 2202560) + 0, (float *)(A + 2074560) + 0, (float *)(A + 2215360) + 0, (float *)(A + 2125760) + 0, (float *)(A + 2292160) + 0, (float *)(A + 2304960) + 0, (float *)(A + 2381760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 2381760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2061760) + 0);
+  k37_matmul((float *)(A + 2061760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
   k32_mul_sub((float *)(A + 2036160) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 1972160) + 0, (float *)(A + 2023360) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 250, (float *)(A + 424960) + 0, (float *)(A + 1997760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 2010560) + 0, (float *)(A + 1984960) + 0, (float *)(A + 2023360) + 0, (float *)(A + 2112960) + 0, (float *)(A + 2125760) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 1984960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2125760) + 0, (float *)(A + 1972160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 2010560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2125760) + 0, (float *)(A + 1933760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 1997760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2112960) + 0, (float *)(A + 2036160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 1972160) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 1972160) + 0, (float *)(A + 2061760) + 0);
-  k41_matmul((float *)(A + 2061760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k33_sub_mul((float *)(A + 1984960) + 0, (float *)(A + 2023360) + 0);
+  k33_sub_mul((float *)(A + 2010560) + 0, (float *)(A + 2112960) + 0);
+  k32_mul_sub((float *)(A + 1972160) + 0, (float *)(A + 2125760) + 0);
+  k33_sub_mul((float *)(A + 1997760) + 0, (float *)(A + 2202560) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 250, (float *)(A + 424960) + 0, (float *)(A + 1997760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2304960) + 0, (float *)(A + 2010560) + 0, (float *)(A + 1972160) + 0, (float *)(A + 2023360) + 0, (float *)(A + 1933760) + 0, (float *)(A + 2112960) + 0, (float *)(A + 1984960) + 0, (float *)(A + 2125760) + 0, (float *)(A + 2036160) + 0, (float *)(A + 2202560) + 0, (float *)(A + 2215360) + 0, (float *)(A + 2292160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 2292160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 1972160) + 0);
+  k37_matmul((float *)(A + 1972160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
   k32_mul_sub((float *)(A + 1946560) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 1882560) + 0, (float *)(A + 1933760) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 200, (float *)(A + 424960) + 0, (float *)(A + 1908160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 1920960) + 0, (float *)(A + 1895360) + 0, (float *)(A + 1933760) + 0, (float *)(A + 2023360) + 0, (float *)(A + 2036160) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 1895360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2036160) + 0, (float *)(A + 1882560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 1920960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 2036160) + 0, (float *)(A + 1844160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 1908160) + 0, (float *)(A + 424960) + 0);
-}
-
-static void mnist_stacked_lstm_train_step_10(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k36_mul_mul((float *)(A + 2023360) + 0, (float *)(A + 1946560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 1882560) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 1882560) + 0, (float *)(A + 1972160) + 0);
-  k41_matmul((float *)(A + 1972160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k33_sub_mul((float *)(A + 1895360) + 0, (float *)(A + 1933760) + 0);
+  k33_sub_mul((float *)(A + 1920960) + 0, (float *)(A + 2023360) + 0);
+  k32_mul_sub((float *)(A + 1882560) + 0, (float *)(A + 2036160) + 0);
+  k33_sub_mul((float *)(A + 1908160) + 0, (float *)(A + 2112960) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 200, (float *)(A + 424960) + 0, (float *)(A + 1908160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2215360) + 0, (float *)(A + 1920960) + 0, (float *)(A + 1882560) + 0, (float *)(A + 1933760) + 0, (float *)(A + 1844160) + 0, (float *)(A + 2023360) + 0, (float *)(A + 1895360) + 0, (float *)(A + 2036160) + 0, (float *)(A + 1946560) + 0, (float *)(A + 2112960) + 0, (float *)(A + 2125760) + 0, (float *)(A + 2202560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 2202560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 1882560) + 0);
+  k37_matmul((float *)(A + 1882560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
   k32_mul_sub((float *)(A + 1856960) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 1792960) + 0, (float *)(A + 1844160) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 150, (float *)(A + 424960) + 0, (float *)(A + 1818560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 1831360) + 0, (float *)(A + 1805760) + 0, (float *)(A + 1844160) + 0, (float *)(A + 1933760) + 0, (float *)(A + 1946560) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 1805760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 1946560) + 0, (float *)(A + 1792960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 1831360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 1946560) + 0, (float *)(A + 1754560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 1818560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 1933760) + 0, (float *)(A + 1856960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 1792960) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 1792960) + 0, (float *)(A + 1882560) + 0);
-  k41_matmul((float *)(A + 1882560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k33_sub_mul((float *)(A + 1805760) + 0, (float *)(A + 1844160) + 0);
+  k33_sub_mul((float *)(A + 1831360) + 0, (float *)(A + 1933760) + 0);
+  k32_mul_sub((float *)(A + 1792960) + 0, (float *)(A + 1946560) + 0);
+  k33_sub_mul((float *)(A + 1818560) + 0, (float *)(A + 2023360) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 150, (float *)(A + 424960) + 0, (float *)(A + 1818560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2125760) + 0, (float *)(A + 1831360) + 0, (float *)(A + 1792960) + 0, (float *)(A + 1844160) + 0, (float *)(A + 1754560) + 0, (float *)(A + 1933760) + 0, (float *)(A + 1805760) + 0, (float *)(A + 1946560) + 0, (float *)(A + 1856960) + 0, (float *)(A + 2023360) + 0, (float *)(A + 2036160) + 0, (float *)(A + 2112960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 2112960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 1792960) + 0);
+  k37_matmul((float *)(A + 1792960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
   k32_mul_sub((float *)(A + 1767360) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 1703360) + 0, (float *)(A + 1754560) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 100, (float *)(A + 424960) + 0, (float *)(A + 1728960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 9498560) + 0, (float *)(A + 1741760) + 0, (float *)(A + 1716160) + 0, (float *)(A + 1754560) + 0, (float *)(A + 1844160) + 0, (float *)(A + 1856960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 1716160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 1856960) + 0, (float *)(A + 1703360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 1741760) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 1856960) + 0, (float *)(A + 1664960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 1728960) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 1844160) + 0, (float *)(A + 1767360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k39_pad((float *)(A + 1560960) + 0, (float *)(A + 1703360) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 1703360) + 0, (float *)(A + 1792960) + 0);
-  k41_matmul((float *)(A + 1792960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k33_sub_mul((float *)(A + 1716160) + 0, (float *)(A + 1754560) + 0);
+  k33_sub_mul((float *)(A + 1741760) + 0, (float *)(A + 1844160) + 0);
+  k32_mul_sub((float *)(A + 1703360) + 0, (float *)(A + 1856960) + 0);
+  k33_sub_mul((float *)(A + 1728960) + 0, (float *)(A + 1933760) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 100, (float *)(A + 424960) + 0, (float *)(A + 1728960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2036160) + 0, (float *)(A + 1741760) + 0, (float *)(A + 1703360) + 0, (float *)(A + 1754560) + 0, (float *)(A + 1664960) + 0, (float *)(A + 1844160) + 0, (float *)(A + 1716160) + 0, (float *)(A + 1856960) + 0, (float *)(A + 1767360) + 0, (float *)(A + 1933760) + 0, (float *)(A + 1946560) + 0, (float *)(A + 2023360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 2023360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 1703360) + 0);
+  k37_matmul((float *)(A + 1703360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
   k32_mul_sub((float *)(A + 1677760) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 1613760) + 0, (float *)(A + 1664960) + 0);
-  k49_addn_mul_mul((float *)(A + 7092160) + 50, (float *)(A + 424960) + 0, (float *)(A + 1639360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 7028160) + 0, (float *)(A + 1652160) + 0, (float *)(A + 1626560) + 0, (float *)(A + 1664960) + 0, (float *)(A + 1754560) + 0, (float *)(A + 1767360) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9652160) + 0);
-  k34_pad((float *)(A + 9652160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 1626560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 1767360) + 0, (float *)(A + 1613760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 1652160) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 1767360) + 0, (float *)(A + 1471360) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k38_pad((float *)(A + 1560960) + 0, (float *)(A + 733760) + 0);
-  k35_sub_mul((float *)(A + 1639360) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 1754560) + 0, (float *)(A + 1677760) + 0, (float *)(A + 424960) + 0, (float *)(A + 1471360) + 0);
-  k39_pad((float *)(A + 1471360) + 0, (float *)(A + 1613760) + 0);
-  k40_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 1613760) + 0, (float *)(A + 1703360) + 0);
-  k41_matmul((float *)(A + 1703360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k33_sub_mul((float *)(A + 1626560) + 0, (float *)(A + 1664960) + 0);
+  k33_sub_mul((float *)(A + 1652160) + 0, (float *)(A + 1754560) + 0);
+  k32_mul_sub((float *)(A + 1613760) + 0, (float *)(A + 1767360) + 0);
+  k33_sub_mul((float *)(A + 1639360) + 0, (float *)(A + 1844160) + 0);
+  k45_addn_mul_mul((float *)(A + 6848960) + 50, (float *)(A + 424960) + 0, (float *)(A + 1639360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1946560) + 0, (float *)(A + 1652160) + 0, (float *)(A + 1613760) + 0, (float *)(A + 1664960) + 0, (float *)(A + 1471360) + 0, (float *)(A + 1754560) + 0, (float *)(A + 1626560) + 0, (float *)(A + 1767360) + 0, (float *)(A + 1677760) + 0, (float *)(A + 1844160) + 0, (float *)(A + 1856960) + 0, (float *)(A + 1933760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
+  k36_concat((float *)(A + 1933760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 1613760) + 0);
+  k37_matmul((float *)(A + 1613760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
   k32_mul_sub((float *)(A + 1484160) + 0, (float *)(A + 1471360) + 0);
-  k32_mul_sub((float *)(A + 2560) + 0, (float *)(A + 1560960) + 0);
-  k50_addn_mul_mul((float *)(A + 7092160) + 0, (float *)(A + 424960) + 0, (float *)(A + 1496960) + 0, (float *)(A + 1471360) + 0, (float *)(A + 9498560) + 0, (float *)(A + 1458560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1664960) + 0, (float *)(A + 1677760) + 0, (float *)(A + 7028160) + 0);
-  k34_pad((float *)(A + 7028160) + 0, (float *)(A + 554560) + 0);
-  k35_sub_mul((float *)(A + 1458560) + 0, (float *)(A + 424960) + 0);
-  k36_mul_mul((float *)(A + 1677760) + 0, (float *)(A + 2560) + 0, (float *)(A + 424960) + 0, (float *)(A + 1560960) + 0);
-  k37_pad((float *)(A + 1560960) + 0, (float *)(A + 644160) + 0);
-  k35_sub_mul((float *)(A + 1496960) + 0, (float *)(A + 2560) + 0);
-  k36_mul_mul((float *)(A + 1664960) + 0, (float *)(A + 1484160) + 0, (float *)(A + 2560) + 0, (float *)(A + 424960) + 0);
-  k39_pad((float *)(A + 424960) + 0, (float *)(A + 733760) + 0);
-  k44_addn((float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 1613760) + 0);
-  k45_stack((float *)(A + 1613760) + 0, (float *)(A + 1703360) + 0, (float *)(A + 1792960) + 0, (float *)(A + 1882560) + 0, (float *)(A + 1972160) + 0, (float *)(A + 2061760) + 0, (float *)(A + 2151360) + 0, (float *)(A + 2240960) + 0, (float *)(A + 2330560) + 0, (float *)(A + 2420160) + 0, (float *)(A + 2509760) + 0, (float *)(A + 2599360) + 0, (float *)(A + 2688960) + 0, (float *)(A + 2778560) + 0, (float *)(A + 2868160) + 0, (float *)(A + 2957760) + 0, (float *)(A + 3047360) + 0, (float *)(A + 3136960) + 0, (float *)(A + 3226560) + 0, (float *)(A + 3316160) + 0, (float *)(A + 3405760) + 0, (float *)(A + 3495360) + 0, (float *)(A + 3584960) + 0, (float *)(A + 3674560) + 0, (float *)(A + 3764160) + 0, (float *)(A + 3943360) + 0, (float *)(A + 3853760) + 0, (float *)(A + 464960) + 0, (float *)(A + 12532160) + 0);
-  k51_matmul((float *)(A + 12532160) + 0, in->x + 0, (float *)(A + 516160) + 0);
-  k67_mul((float *)(A + 516160) + 0, (float *)(A + 605760) + 0);
-  k68_mul_mul((float *)(A + 516160) + 0, (float *)(A + 695360) + 0);
-  k69_add_pow_sub(P + 57376 /* opt.step */, (float *)(A + 1458048) + 0, (float *)(A + 1458112) + 0);
-  k70_mul_add_sqrt(P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 695360) + 0, (float *)(A + 1458112) + 0, (float *)(A + 516160) + 0, (float *)(A + 784960) + 0);
-  k71_pow_sub_div((float *)(A + 1458048) + 0, (float *)(A + 1458176) + 0);
-  k52_stack((float *)(A + 1703360) + 0, (float *)(A + 1792960) + 0, (float *)(A + 1882560) + 0, (float *)(A + 1972160) + 0, (float *)(A + 2061760) + 0, (float *)(A + 2151360) + 0, (float *)(A + 2240960) + 0, (float *)(A + 2330560) + 0, (float *)(A + 2420160) + 0, (float *)(A + 2509760) + 0, (float *)(A + 2599360) + 0, (float *)(A + 2688960) + 0, (float *)(A + 2778560) + 0, (float *)(A + 2868160) + 0, (float *)(A + 2957760) + 0, (float *)(A + 3047360) + 0, (float *)(A + 3136960) + 0, (float *)(A + 3226560) + 0, (float *)(A + 3316160) + 0, (float *)(A + 3405760) + 0, (float *)(A + 3495360) + 0, (float *)(A + 3584960) + 0, (float *)(A + 3674560) + 0, (float *)(A + 3764160) + 0, (float *)(A + 3943360) + 0, (float *)(A + 3853760) + 0, (float *)(A + 464960) + 0, (float *)(A + 13965760) + 0);
-  k53_stack((float *)(A + 1600960) + 0, (float *)(A + 1690560) + 0, (float *)(A + 1780160) + 0, (float *)(A + 1869760) + 0, (float *)(A + 1959360) + 0, (float *)(A + 2048960) + 0, (float *)(A + 2138560) + 0, (float *)(A + 2228160) + 0, (float *)(A + 2317760) + 0, (float *)(A + 2407360) + 0, (float *)(A + 2496960) + 0, (float *)(A + 2586560) + 0, (float *)(A + 2676160) + 0, (float *)(A + 2765760) + 0, (float *)(A + 2855360) + 0, (float *)(A + 2944960) + 0, (float *)(A + 3034560) + 0, (float *)(A + 3124160) + 0, (float *)(A + 3213760) + 0, (float *)(A + 3303360) + 0, (float *)(A + 3392960) + 0, (float *)(A + 3482560) + 0, (float *)(A + 3572160) + 0, (float *)(A + 3661760) + 0, (float *)(A + 3751360) + 0, (float *)(A + 3840960) + 0, (float *)(A + 3930560) + 0, (float *)(A + 7092160) + 0);
-  k54_matmul((float *)(A + 13965760) + 0, (float *)(A + 7092160) + 0, (float *)(A + 464960) + 0);
-  k72_mul((float *)(A + 464960) + 0, (float *)(A + 554560) + 0);
-  k73_mul_mul((float *)(A + 464960) + 0, (float *)(A + 644160) + 0);
-  k74_mul_add_sqrt(P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 644160) + 0, (float *)(A + 1458112) + 0, (float *)(A + 464960) + 0, (float *)(A + 733760) + 0);
-  k55_sum_to((float *)(A + 12532160) + 0, (float *)(A + 538560) + 0);
-  k75_mul((float *)(A + 538560) + 0, (float *)(A + 539392) + 0);
-  k76_mul_mul((float *)(A + 538560) + 0, (float *)(A + 540224) + 0);
-  k77_mul_add_sqrt(P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 540224) + 0, (float *)(A + 1458112) + 0, (float *)(A + 538560) + 0, (float *)(A + 628160) + 0);
-  k77_mul_add_sqrt(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 540224) + 0, (float *)(A + 1458112) + 0, (float *)(A + 628992) + 0, (float *)(A + 629824) + 0);
-  k56_matmul((float *)(A + 11098560) + 0, (float *)(A + 15360) + 0, (float *)(A + 644160) + 0);
-  k72_mul((float *)(A + 644160) + 0, (float *)(A + 1703360) + 0);
-  k73_mul_mul((float *)(A + 644160) + 0, (float *)(A + 1792960) + 0);
-  k74_mul_add_sqrt(P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, (float *)(A + 1792960) + 0, (float *)(A + 1458112) + 0, (float *)(A + 644160) + 0, (float *)(A + 1882560) + 0);
-  k52_stack((float *)(A + 823360) + 0, (float *)(A + 912960) + 0, (float *)(A + 1002560) + 0, (float *)(A + 1092160) + 0, (float *)(A + 1181760) + 0, (float *)(A + 1271360) + 0, (float *)(A + 1360960) + 0, (float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 5428160) + 0, (float *)(A + 5517760) + 0, (float *)(A + 5607360) + 0, (float *)(A + 5696960) + 0, (float *)(A + 5786560) + 0, (float *)(A + 5876160) + 0, (float *)(A + 5965760) + 0, (float *)(A + 6055360) + 0, (float *)(A + 6144960) + 0, (float *)(A + 6234560) + 0, (float *)(A + 6324160) + 0, (float *)(A + 6413760) + 0, (float *)(A + 6503360) + 0, (float *)(A + 6592960) + 0, (float *)(A + 6682560) + 0, (float *)(A + 6772160) + 0, (float *)(A + 12532160) + 0);
-  k53_stack((float *)(A + 1548160) + 0, (float *)(A + 541760) + 0, (float *)(A + 631360) + 0, (float *)(A + 720960) + 0, (float *)(A + 810560) + 0, (float *)(A + 900160) + 0, (float *)(A + 989760) + 0, (float *)(A + 1079360) + 0, (float *)(A + 1168960) + 0, (float *)(A + 1258560) + 0, (float *)(A + 1348160) + 0, (float *)(A + 1437760) + 0, (float *)(A + 5504960) + 0, (float *)(A + 5594560) + 0, (float *)(A + 5684160) + 0, (float *)(A + 5773760) + 0, (float *)(A + 5863360) + 0, (float *)(A + 5952960) + 0, (float *)(A + 6042560) + 0, (float *)(A + 6132160) + 0, (float *)(A + 6221760) + 0, (float *)(A + 6311360) + 0, (float *)(A + 6400960) + 0, (float *)(A + 6490560) + 0, (float *)(A + 6580160) + 0, (float *)(A + 6669760) + 0, (float *)(A + 6759360) + 0, (float *)(A + 15360) + 0);
-  k54_matmul((float *)(A + 12532160) + 0, (float *)(A + 15360) + 0, (float *)(A + 1412160) + 0);
-  k72_mul((float *)(A + 1412160) + 0, (float *)(A + 1792960) + 0);
-  k73_mul_mul((float *)(A + 1412160) + 0, (float *)(A + 1972160) + 0);
-  k74_mul_add_sqrt(P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, (float *)(A + 1972160) + 0, (float *)(A + 1458112) + 0, (float *)(A + 1412160) + 0, (float *)(A + 2061760) + 0);
-  k55_sum_to((float *)(A + 11098560) + 0, (float *)(A + 540224) + 0);
-  k75_mul((float *)(A + 540224) + 0, (float *)(A + 1452160) + 0);
-  k76_mul_mul((float *)(A + 540224) + 0, (float *)(A + 1452992) + 0);
-  k77_mul_add_sqrt(P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, (float *)(A + 1452992) + 0, (float *)(A + 1458112) + 0, (float *)(A + 540224) + 0, (float *)(A + 1453824) + 0);
-  k77_mul_add_sqrt(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, (float *)(A + 1452992) + 0, (float *)(A + 1458112) + 0, (float *)(A + 1454656) + 0, (float *)(A + 1455488) + 0);
-  k56_matmul((float *)(A + 9664960) + 0, (float *)(A + 3994560) + 0, (float *)(A + 1972160) + 0);
-  k72_mul((float *)(A + 1972160) + 0, (float *)(A + 2151360) + 0);
-  k73_mul_mul((float *)(A + 1972160) + 0, (float *)(A + 2240960) + 0);
-  k74_mul_add_sqrt(P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, (float *)(A + 2240960) + 0, (float *)(A + 1458112) + 0, (float *)(A + 1972160) + 0, (float *)(A + 2330560) + 0);
-  k52_stack((float *)(A + 4802560) + 0, (float *)(A + 4892160) + 0, (float *)(A + 4981760) + 0, (float *)(A + 5071360) + 0, (float *)(A + 5160960) + 0, (float *)(A + 5250560) + 0, (float *)(A + 5340160) + 0, (float *)(A + 6874560) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9524160) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8717760) + 0, (float *)(A + 8807360) + 0, (float *)(A + 8896960) + 0, (float *)(A + 9076160) + 0, (float *)(A + 8986560) + 0, (float *)(A + 9255360) + 0, (float *)(A + 4352960) + 0, (float *)(A + 9344960) + 0, (float *)(A + 6976960) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6925760) + 0, (float *)(A + 7040960) + 0, (float *)(A + 11098560) + 0);
-  k53_stack((float *)(A + 412160) + 0, (float *)(A + 4520960) + 0, (float *)(A + 4610560) + 0, (float *)(A + 4700160) + 0, (float *)(A + 4789760) + 0, (float *)(A + 4879360) + 0, (float *)(A + 4968960) + 0, (float *)(A + 5058560) + 0, (float *)(A + 5148160) + 0, (float *)(A + 5237760) + 0, (float *)(A + 5327360) + 0, (float *)(A + 8256960) + 0, (float *)(A + 8346560) + 0, (float *)(A + 8436160) + 0, (float *)(A + 8525760) + 0, (float *)(A + 8615360) + 0, (float *)(A + 8704960) + 0, (float *)(A + 8794560) + 0, (float *)(A + 8884160) + 0, (float *)(A + 8973760) + 0, (float *)(A + 9063360) + 0, (float *)(A + 9152960) + 0, (float *)(A + 9242560) + 0, (float *)(A + 9332160) + 0, (float *)(A + 9421760) + 0, (float *)(A + 9511360) + 0, (float *)(A + 9600960) + 0, (float *)(A + 15360) + 0);
-  k54_matmul((float *)(A + 11098560) + 0, (float *)(A + 15360) + 0, (float *)(A + 2240960) + 0);
-  k72_mul((float *)(A + 2240960) + 0, (float *)(A + 2420160) + 0);
-  k73_mul_mul((float *)(A + 2240960) + 0, (float *)(A + 2509760) + 0);
-  k74_mul_add_sqrt(P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, (float *)(A + 2509760) + 0, (float *)(A + 1458112) + 0, (float *)(A + 2240960) + 0, (float *)(A + 2599360) + 0);
-  k55_sum_to((float *)(A + 9664960) + 0, (float *)(A + 1452992) + 0);
-  k75_mul((float *)(A + 1452992) + 0, (float *)(A + 1456320) + 0);
-  k76_mul_mul((float *)(A + 1452992) + 0, (float *)(A + 1457152) + 0);
-  k77_mul_add_sqrt(P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, (float *)(A + 1457152) + 0, (float *)(A + 1458112) + 0, (float *)(A + 1452992) + 0, (float *)(A + 504960) + 0);
-  k77_mul_add_sqrt(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, (float *)(A + 1457152) + 0, (float *)(A + 1458112) + 0, (float *)(A + 505792) + 0, (float *)(A + 506624) + 0);
-  k57_matmul((float *)(A + 0) + 0, (float *)(A + 9639360) + 0, (float *)(A + 507456) + 0);
-  k78_mul((float *)(A + 507456) + 0, (float *)(A + 509504) + 0);
-  k79_mul_mul((float *)(A + 507456) + 0, (float *)(A + 511552) + 0);
-  k80_mul_add_sqrt(P + 171600 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 511552) + 0, (float *)(A + 1458112) + 0, (float *)(A + 507456) + 0, (float *)(A + 513600) + 0);
-  k58_sum_to((float *)(A + 0) + 0, (float *)(A + 1458240) + 0);
-  k81_mul((float *)(A + 1458240) + 0, (float *)(A + 515648) + 0);
-  k82_mul_mul((float *)(A + 1458240) + 0, (float *)(A + 515712) + 0);
-  k83_mul_add_sqrt(P + 172128 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 515712) + 0, (float *)(A + 1458112) + 0, (float *)(A + 1458240) + 0, (float *)(A + 515776) + 0);
-  k59_mul_neg((float *)(A + 1457984) + 0, (float *)(A + 515712) + 0);
-  k60_mul((float *)(A + 1458304) + 0, (float *)(A + 1458112) + 0);
-  k84_mul_add_div(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 605760) + 0, (float *)(A + 784960) + 0, (float *)(A + 1458176) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 1664960) + 0, (float *)(A + 1754560) + 0);
-  k85_mul_add_div(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 554560) + 0, (float *)(A + 733760) + 0, (float *)(A + 1458176) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2509760) + 0, (float *)(A + 2688960) + 0);
-  k86_mul_add_div(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 539392) + 0, (float *)(A + 628160) + 0, (float *)(A + 1458176) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1457152) + 0, (float *)(A + 511552) + 0);
-  k86_mul_add_div(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 539392) + 0, (float *)(A + 629824) + 0, (float *)(A + 1458176) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 512384) + 0, (float *)(A + 1687360) + 0);
-  k85_mul_add_div(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, (float *)(A + 1703360) + 0, (float *)(A + 1882560) + 0, (float *)(A + 1458176) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 554560) + 0, (float *)(A + 2778560) + 0);
-  k85_mul_add_div(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, (float *)(A + 1792960) + 0, (float *)(A + 2061760) + 0, (float *)(A + 1458176) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 1703360) + 0, (float *)(A + 1882560) + 0);
-  k86_mul_add_div(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, (float *)(A + 1452160) + 0, (float *)(A + 1453824) + 0, (float *)(A + 1458176) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 539392) + 0, (float *)(A + 1688192) + 0);
-  k86_mul_add_div(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, (float *)(A + 1452160) + 0, (float *)(A + 1455488) + 0, (float *)(A + 1458176) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1453824) + 0, (float *)(A + 1689024) + 0);
-  k85_mul_add_div(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, (float *)(A + 2151360) + 0, (float *)(A + 2330560) + 0, (float *)(A + 1458176) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 1792960) + 0, (float *)(A + 2061760) + 0);
-  k85_mul_add_div(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, (float *)(A + 2420160) + 0, (float *)(A + 2599360) + 0, (float *)(A + 1458176) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 2151360) + 0, (float *)(A + 2330560) + 0);
-  k86_mul_add_div(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, (float *)(A + 1456320) + 0, (float *)(A + 504960) + 0, (float *)(A + 1458176) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1452160) + 0, (float *)(A + 1455488) + 0);
-  k86_mul_add_div(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, (float *)(A + 1456320) + 0, (float *)(A + 506624) + 0, (float *)(A + 1458176) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 504960) + 0, (float *)(A + 1776960) + 0);
-  k87_mul_add_div(P + 171088 /* opt.dense1.weight.exp_avg */, (float *)(A + 509504) + 0, (float *)(A + 513600) + 0, (float *)(A + 1458176) + 0, P + 56848 /* dense1.weight */, (float *)(A + 1777792) + 0, (float *)(A + 594560) + 0);
-  k88_mul_add_div(P + 172112 /* opt.dense1.bias.exp_avg */, (float *)(A + 515648) + 0, (float *)(A + 515776) + 0, (float *)(A + 1458176) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1457984) + 0, (float *)(A + 1458304) + 0);
+  k33_sub_mul((float *)(A + 1458560) + 0, (float *)(A + 1560960) + 0);
+  k32_mul_sub((float *)(A + 2560) + 0, (float *)(A + 1664960) + 0);
+  k33_sub_mul((float *)(A + 1496960) + 0, (float *)(A + 1677760) + 0);
+  k46_addn_mul_mul((float *)(A + 6848960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1496960) + 0, (float *)(A + 1471360) + 0, (float *)(A + 1856960) + 0, (float *)(A + 2560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1458560) + 0, (float *)(A + 1664960) + 0, (float *)(A + 1484160) + 0, (float *)(A + 1677760) + 0, (float *)(A + 1754560) + 0, (float *)(A + 1767360) + 0, (float *)(A + 1844160) + 0);
+  k40_const((float *)(A + 2560) + 0);
+  k36_concat((float *)(A + 1754560) + 0, (float *)(A + 2560) + 0, (float *)(A + 1767360) + 0, (float *)(A + 1844160) + 0, (float *)(A + 1458368) + 0);
+  k41_stack((float *)(A + 1458368) + 0, (float *)(A + 1613760) + 0, (float *)(A + 1703360) + 0, (float *)(A + 1792960) + 0, (float *)(A + 1882560) + 0, (float *)(A + 1972160) + 0, (float *)(A + 2061760) + 0, (float *)(A + 2151360) + 0, (float *)(A + 2240960) + 0, (float *)(A + 2330560) + 0, (float *)(A + 2420160) + 0, (float *)(A + 2509760) + 0, (float *)(A + 2599360) + 0, (float *)(A + 2688960) + 0, (float *)(A + 2778560) + 0, (float *)(A + 2868160) + 0, (float *)(A + 2957760) + 0, (float *)(A + 3047360) + 0, (float *)(A + 3136960) + 0, (float *)(A + 3226560) + 0, (float *)(A + 3316160) + 0, (float *)(A + 3405760) + 0, (float *)(A + 3495360) + 0, (float *)(A + 3584960) + 0, (float *)(A + 3674560) + 0, (float *)(A + 3764160) + 0, (float *)(A + 3853760) + 0, (float *)(A + 3943360) + 0, (float *)(A + 12532160) + 0);
+  k47_matmul((float *)(A + 12532160) + 0, in->x + 0, (float *)(A + 516160) + 0);
+  k63_mul((float *)(A + 516160) + 0, (float *)(A + 605760) + 0);
+  k64_mul_mul((float *)(A + 516160) + 0, (float *)(A + 695360) + 0);
+  k65_add_pow_sub(P + 57376 /* opt.step */, (float *)(A + 1458048) + 0, (float *)(A + 1458112) + 0);
+  k66_mul_add_sqrt(P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 695360) + 0, (float *)(A + 1458112) + 0, (float *)(A + 516160) + 0, (float *)(A + 784960) + 0);
+  k67_pow_sub_div((float *)(A + 1458048) + 0, (float *)(A + 1458176) + 0);
+  k48_stack((float *)(A + 1613760) + 0, (float *)(A + 1703360) + 0, (float *)(A + 1792960) + 0, (float *)(A + 1882560) + 0, (float *)(A + 1972160) + 0, (float *)(A + 2061760) + 0, (float *)(A + 2151360) + 0, (float *)(A + 2240960) + 0, (float *)(A + 2330560) + 0, (float *)(A + 2420160) + 0, (float *)(A + 2509760) + 0, (float *)(A + 2599360) + 0, (float *)(A + 2688960) + 0, (float *)(A + 2778560) + 0, (float *)(A + 2868160) + 0, (float *)(A + 2957760) + 0, (float *)(A + 3047360) + 0, (float *)(A + 3136960) + 0, (float *)(A + 3226560) + 0, (float *)(A + 3316160) + 0, (float *)(A + 3405760) + 0, (float *)(A + 3495360) + 0, (float *)(A + 3584960) + 0, (float *)(A + 3674560) + 0, (float *)(A + 3764160) + 0, (float *)(A + 3853760) + 0, (float *)(A + 3943360) + 0, (float *)(A + 13965760) + 0);
+  k49_stack((float *)(A + 1600960) + 0, (float *)(A + 1690560) + 0, (float *)(A + 1780160) + 0, (float *)(A + 1869760) + 0, (float *)(A + 1959360) + 0, (float *)(A + 2048960) + 0, (float *)(A + 2138560) + 0, (float *)(A + 2228160) + 0, (float *)(A + 2317760) + 0, (float *)(A + 2407360) + 0, (float *)(A + 2496960) + 0, (float *)(A + 2586560) + 0, (float *)(A + 2676160) + 0, (float *)(A + 2765760) + 0, (float *)(A + 2855360) + 0, (float *)(A + 2944960) + 0, (float *)(A + 3034560) + 0, (float *)(A + 3124160) + 0, (float *)(A + 3213760) + 0, (float *)(A + 3303360) + 0, (float *)(A + 3392960) + 0, (float *)(A + 3482560) + 0, (float *)(A + 3572160) + 0, (float *)(A + 3661760) + 0, (float *)(A + 3751360) + 0, (float *)(A + 3840960) + 0, (float *)(A + 3930560) + 0, (float *)(A + 6848960) + 0);
+  k50_matmul((float *)(A + 13965760) + 0, (float *)(A + 6848960) + 0, (float *)(A + 3943360) + 0);
+  k68_mul((float *)(A + 3943360) + 0, (float *)(A + 1600960) + 0);
+  k69_mul_mul((float *)(A + 3943360) + 0, (float *)(A + 1703360) + 0);
+  k70_mul_add_sqrt(P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 1703360) + 0, (float *)(A + 1458112) + 0, (float *)(A + 3943360) + 0, (float *)(A + 1792960) + 0);
+  k51_sum_to((float *)(A + 12532160) + 0, (float *)(A + 4442560) + 0);
+  k71_mul((float *)(A + 4442560) + 0, (float *)(A + 538560) + 0);
+  k72_mul_mul((float *)(A + 4442560) + 0, (float *)(A + 539392) + 0);
+  k73_mul_add_sqrt(P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 539392) + 0, (float *)(A + 1458112) + 0, (float *)(A + 540224) + 0, (float *)(A + 4442560) + 0);
+  k73_mul_add_sqrt(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 539392) + 0, (float *)(A + 1458112) + 0, (float *)(A + 628160) + 0, (float *)(A + 628992) + 0);
+  k52_matmul((float *)(A + 11098560) + 0, (float *)(A + 15360) + 0, (float *)(A + 1703360) + 0);
+  k68_mul((float *)(A + 1703360) + 0, (float *)(A + 1882560) + 0);
+  k69_mul_mul((float *)(A + 1703360) + 0, (float *)(A + 1972160) + 0);
+  k70_mul_add_sqrt(P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, (float *)(A + 1972160) + 0, (float *)(A + 1458112) + 0, (float *)(A + 1703360) + 0, (float *)(A + 2061760) + 0);
+  k48_stack((float *)(A + 464960) + 0, (float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 823360) + 0, (float *)(A + 912960) + 0, (float *)(A + 1002560) + 0, (float *)(A + 1092160) + 0, (float *)(A + 1181760) + 0, (float *)(A + 1271360) + 0, (float *)(A + 1360960) + 0, (float *)(A + 5428160) + 0, (float *)(A + 5517760) + 0, (float *)(A + 5607360) + 0, (float *)(A + 5696960) + 0, (float *)(A + 5786560) + 0, (float *)(A + 5876160) + 0, (float *)(A + 5965760) + 0, (float *)(A + 6055360) + 0, (float *)(A + 6144960) + 0, (float *)(A + 6234560) + 0, (float *)(A + 6324160) + 0, (float *)(A + 6413760) + 0, (float *)(A + 6503360) + 0, (float *)(A + 6592960) + 0, (float *)(A + 6682560) + 0, (float *)(A + 6772160) + 0, (float *)(A + 12532160) + 0);
+  k49_stack((float *)(A + 1548160) + 0, (float *)(A + 541760) + 0, (float *)(A + 631360) + 0, (float *)(A + 720960) + 0, (float *)(A + 810560) + 0, (float *)(A + 900160) + 0, (float *)(A + 989760) + 0, (float *)(A + 1079360) + 0, (float *)(A + 1168960) + 0, (float *)(A + 1258560) + 0, (float *)(A + 1348160) + 0, (float *)(A + 1437760) + 0, (float *)(A + 5504960) + 0, (float *)(A + 5594560) + 0, (float *)(A + 5684160) + 0, (float *)(A + 5773760) + 0, (float *)(A + 5863360) + 0, (float *)(A + 5952960) + 0, (float *)(A + 6042560) + 0, (float *)(A + 6132160) + 0, (float *)(A + 6221760) + 0, (float *)(A + 6311360) + 0, (float *)(A + 6400960) + 0, (float *)(A + 6490560) + 0, (float *)(A + 6580160) + 0, (float *)(A + 6669760) + 0, (float *)(A + 6759360) + 0, (float *)(A + 6848960) + 0);
+  k50_matmul((float *)(A + 12532160) + 0, (float *)(A + 6848960) + 0, (float *)(A + 464960) + 0);
+  k68_mul((float *)(A + 464960) + 0, (float *)(A + 554560) + 0);
+  k69_mul_mul((float *)(A + 464960) + 0, (float *)(A + 733760) + 0);
+  k70_mul_add_sqrt(P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, (float *)(A + 733760) + 0, (float *)(A + 1458112) + 0, (float *)(A + 464960) + 0, (float *)(A + 644160) + 0);
+  k51_sum_to((float *)(A + 11098560) + 0, (float *)(A + 539392) + 0);
+  k71_mul((float *)(A + 539392) + 0, (float *)(A + 629824) + 0);
+  k72_mul_mul((float *)(A + 539392) + 0, (float *)(A + 807360) + 0);
+  k73_mul_add_sqrt(P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, (float *)(A + 807360) + 0, (float *)(A + 1458112) + 0, (float *)(A + 539392) + 0, (float *)(A + 808192) + 0);
+  k73_mul_add_sqrt(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, (float *)(A + 807360) + 0, (float *)(A + 1458112) + 0, (float *)(A + 809024) + 0, (float *)(A + 1450560) + 0);
+  k52_matmul((float *)(A + 9664960) + 0, (float *)(A + 3994560) + 0, (float *)(A + 733760) + 0);
+  k68_mul((float *)(A + 733760) + 0, (float *)(A + 823360) + 0);
+  k69_mul_mul((float *)(A + 733760) + 0, (float *)(A + 912960) + 0);
+  k70_mul_add_sqrt(P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, (float *)(A + 912960) + 0, (float *)(A + 1458112) + 0, (float *)(A + 733760) + 0, (float *)(A + 1002560) + 0);
+  k48_stack((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 4802560) + 0, (float *)(A + 4892160) + 0, (float *)(A + 4981760) + 0, (float *)(A + 5071360) + 0, (float *)(A + 5160960) + 0, (float *)(A + 5250560) + 0, (float *)(A + 5340160) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8717760) + 0, (float *)(A + 8807360) + 0, (float *)(A + 8896960) + 0, (float *)(A + 8986560) + 0, (float *)(A + 9076160) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9255360) + 0, (float *)(A + 9344960) + 0, (float *)(A + 9434560) + 0, (float *)(A + 9524160) + 0, (float *)(A + 4352960) + 0, (float *)(A + 11098560) + 0);
+  k49_stack((float *)(A + 412160) + 0, (float *)(A + 4520960) + 0, (float *)(A + 4610560) + 0, (float *)(A + 4700160) + 0, (float *)(A + 4789760) + 0, (float *)(A + 4879360) + 0, (float *)(A + 4968960) + 0, (float *)(A + 5058560) + 0, (float *)(A + 5148160) + 0, (float *)(A + 5237760) + 0, (float *)(A + 5327360) + 0, (float *)(A + 8256960) + 0, (float *)(A + 8346560) + 0, (float *)(A + 8436160) + 0, (float *)(A + 8525760) + 0, (float *)(A + 8615360) + 0, (float *)(A + 8704960) + 0, (float *)(A + 8794560) + 0, (float *)(A + 8884160) + 0, (float *)(A + 8973760) + 0, (float *)(A + 9063360) + 0, (float *)(A + 9152960) + 0, (float *)(A + 9242560) + 0, (float *)(A + 9332160) + 0, (float *)(A + 9421760) + 0, (float *)(A + 9511360) + 0, (float *)(A + 9600960) + 0, (float *)(A + 6848960) + 0);
+  k50_matmul((float *)(A + 11098560) + 0, (float *)(A + 6848960) + 0, (float *)(A + 5340160) + 0);
+  k68_mul((float *)(A + 5340160) + 0, (float *)(A + 912960) + 0);
+  k69_mul_mul((float *)(A + 5340160) + 0, (float *)(A + 1092160) + 0);
+  k70_mul_add_sqrt(P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, (float *)(A + 1092160) + 0, (float *)(A + 1458112) + 0, (float *)(A + 5340160) + 0, (float *)(A + 1181760) + 0);
+  k51_sum_to((float *)(A + 9664960) + 0, (float *)(A + 807360) + 0);
+  k71_mul((float *)(A + 807360) + 0, (float *)(A + 1451392) + 0);
+  k72_mul_mul((float *)(A + 807360) + 0, (float *)(A + 1452224) + 0);
+  k73_mul_add_sqrt(P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, (float *)(A + 1452224) + 0, (float *)(A + 1458112) + 0, (float *)(A + 807360) + 0, (float *)(A + 1453056) + 0);
+  k73_mul_add_sqrt(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, (float *)(A + 1452224) + 0, (float *)(A + 1458112) + 0, (float *)(A + 1453888) + 0, (float *)(A + 1454720) + 0);
+  k53_matmul((float *)(A + 0) + 0, (float *)(A + 9639360) + 0, (float *)(A + 1455552) + 0);
+  k74_mul((float *)(A + 1455552) + 0, (float *)(A + 504960) + 0);
+  k75_mul_mul((float *)(A + 1455552) + 0, (float *)(A + 507008) + 0);
+  k76_mul_add_sqrt(P + 171600 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 507008) + 0, (float *)(A + 1458112) + 0, (float *)(A + 1455552) + 0, (float *)(A + 509056) + 0);
+  k54_sum_to((float *)(A + 0) + 0, (float *)(A + 1458240) + 0);
+  k77_mul((float *)(A + 1458240) + 0, (float *)(A + 1457600) + 0);
+  k78_mul_mul((float *)(A + 1458240) + 0, (float *)(A + 1457664) + 0);
+  k79_mul_add_sqrt(P + 172128 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 1457664) + 0, (float *)(A + 1458112) + 0, (float *)(A + 1458240) + 0, (float *)(A + 1457728) + 0);
+  k55_mul_neg((float *)(A + 1457984) + 0, (float *)(A + 1457664) + 0);
+  k56_mul((float *)(A + 1458304) + 0, (float *)(A + 1458112) + 0);
+  k80_mul_add_div(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 605760) + 0, (float *)(A + 784960) + 0, (float *)(A + 1458176) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 437760) + 0, (float *)(A + 1573760) + 0);
+  k81_mul_add_div(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 1600960) + 0, (float *)(A + 1792960) + 0, (float *)(A + 1458176) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1092160) + 0, (float *)(A + 1271360) + 0);
+  k82_mul_add_div(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 538560) + 0, (float *)(A + 4442560) + 0, (float *)(A + 1458176) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1452224) + 0, (float *)(A + 507008) + 0);
+  k82_mul_add_div(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 538560) + 0, (float *)(A + 628992) + 0, (float *)(A + 1458176) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 507840) + 0, (float *)(A + 4442560) + 0);
+  k81_mul_add_div(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, (float *)(A + 1882560) + 0, (float *)(A + 2061760) + 0, (float *)(A + 1458176) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 1360960) + 0, (float *)(A + 1600960) + 0);
+  k81_mul_add_div(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, (float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 1458176) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 1792960) + 0, (float *)(A + 1882560) + 0);
+  k82_mul_add_div(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, (float *)(A + 629824) + 0, (float *)(A + 808192) + 0, (float *)(A + 1458176) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 538560) + 0, (float *)(A + 628992) + 0);
+  k82_mul_add_div(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, (float *)(A + 629824) + 0, (float *)(A + 1450560) + 0, (float *)(A + 1458176) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 808192) + 0, (float *)(A + 460160) + 0);
+  k81_mul_add_div(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, (float *)(A + 823360) + 0, (float *)(A + 1002560) + 0, (float *)(A + 1458176) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 554560) + 0, (float *)(A + 644160) + 0);
+  k81_mul_add_div(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, (float *)(A + 912960) + 0, (float *)(A + 1181760) + 0, (float *)(A + 1458176) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 823360) + 0, (float *)(A + 1002560) + 0);
+  k82_mul_add_div(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, (float *)(A + 1451392) + 0, (float *)(A + 1453056) + 0, (float *)(A + 1458176) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 629824) + 0, (float *)(A + 1450560) + 0);
+  k82_mul_add_div(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, (float *)(A + 1451392) + 0, (float *)(A + 1454720) + 0, (float *)(A + 1458176) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1453056) + 0, (float *)(A + 460992) + 0);
+  k83_mul_add_div(P + 171088 /* opt.dense1.weight.exp_avg */, (float *)(A + 504960) + 0, (float *)(A + 509056) + 0, (float *)(A + 1458176) + 0, P + 56848 /* dense1.weight */, (float *)(A + 461824) + 0, (float *)(A + 1596160) + 0);
+  k84_mul_add_div(P + 172112 /* opt.dense1.bias.exp_avg */, (float *)(A + 1457600) + 0, (float *)(A + 1457728) + 0, (float *)(A + 1458176) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1458304) + 0, (float *)(A + 1457792) + 0);
 }
 
 float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -7296,54 +6172,51 @@ float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_train_step_5(P, in, A, seed);
   mnist_stacked_lstm_train_step_6(P, in, A, seed);
   mnist_stacked_lstm_train_step_7(P, in, A, seed);
-  mnist_stacked_lstm_train_step_8(P, in, A, seed);
-  mnist_stacked_lstm_train_step_9(P, in, A, seed);
-  mnist_stacked_lstm_train_step_10(P, in, A, seed);
-  k61_copy((float *)(A + 515712) + 0, &loss);
-  if (metrics) k61_copy((float *)(A + 1458112) + 0, &metrics->accuracy);
-  k61_copy((float *)(A + 1458048) + 0, params + 57376);
-  k62_copy((float *)(A + 1664960) + 0, params + 57392);
-  k62_copy((float *)(A + 516160) + 0, params + 62992);
-  k62_copy((float *)(A + 1754560) + 0, params + 0);
-  k63_copy((float *)(A + 2509760) + 0, params + 68592);
-  k63_copy((float *)(A + 464960) + 0, params + 78592);
-  k63_copy((float *)(A + 2688960) + 0, params + 5600);
-  k64_copy((float *)(A + 1457152) + 0, params + 88592);
-  k64_copy((float *)(A + 538560) + 0, params + 88800);
-  k64_copy((float *)(A + 511552) + 0, params + 15600);
-  k64_copy((float *)(A + 512384) + 0, params + 89008);
-  k64_copy((float *)(A + 628992) + 0, params + 89216);
-  k64_copy((float *)(A + 1687360) + 0, params + 15808);
-  k63_copy((float *)(A + 554560) + 0, params + 89424);
-  k63_copy((float *)(A + 644160) + 0, params + 99424);
-  k63_copy((float *)(A + 2778560) + 0, params + 16016);
-  k63_copy((float *)(A + 1703360) + 0, params + 109424);
-  k63_copy((float *)(A + 1412160) + 0, params + 119424);
-  k63_copy((float *)(A + 1882560) + 0, params + 26016);
-  k64_copy((float *)(A + 539392) + 0, params + 129424);
-  k64_copy((float *)(A + 540224) + 0, params + 129632);
-  k64_copy((float *)(A + 1688192) + 0, params + 36016);
-  k64_copy((float *)(A + 1453824) + 0, params + 129840);
-  k64_copy((float *)(A + 1454656) + 0, params + 130048);
-  k64_copy((float *)(A + 1689024) + 0, params + 36224);
-  k63_copy((float *)(A + 1792960) + 0, params + 130256);
-  k63_copy((float *)(A + 1972160) + 0, params + 140256);
-  k63_copy((float *)(A + 2061760) + 0, params + 36432);
-  k63_copy((float *)(A + 2151360) + 0, params + 150256);
-  k63_copy((float *)(A + 2240960) + 0, params + 160256);
-  k63_copy((float *)(A + 2330560) + 0, params + 46432);
-  k64_copy((float *)(A + 1452160) + 0, params + 170256);
-  k64_copy((float *)(A + 1452992) + 0, params + 170464);
-  k64_copy((float *)(A + 1455488) + 0, params + 56432);
-  k64_copy((float *)(A + 504960) + 0, params + 170672);
-  k64_copy((float *)(A + 505792) + 0, params + 170880);
-  k64_copy((float *)(A + 1776960) + 0, params + 56640);
-  k65_copy((float *)(A + 1777792) + 0, params + 171088);
-  k65_copy((float *)(A + 507456) + 0, params + 171600);
-  k65_copy((float *)(A + 594560) + 0, params + 56848);
-  k66_copy((float *)(A + 1457984) + 0, params + 172112);
-  k66_copy((float *)(A + 1458240) + 0, params + 172128);
-  k66_copy((float *)(A + 1458304) + 0, params + 57360);
+  k57_copy((float *)(A + 1457664) + 0, &loss);
+  if (metrics) k57_copy((float *)(A + 1458112) + 0, &metrics->accuracy);
+  k57_copy((float *)(A + 1458048) + 0, params + 57376);
+  k58_copy((float *)(A + 437760) + 0, params + 57392);
+  k58_copy((float *)(A + 516160) + 0, params + 62992);
+  k58_copy((float *)(A + 1573760) + 0, params + 0);
+  k59_copy((float *)(A + 1092160) + 0, params + 68592);
+  k59_copy((float *)(A + 3943360) + 0, params + 78592);
+  k59_copy((float *)(A + 1271360) + 0, params + 5600);
+  k60_copy((float *)(A + 1452224) + 0, params + 88592);
+  k60_copy((float *)(A + 540224) + 0, params + 88800);
+  k60_copy((float *)(A + 507008) + 0, params + 15600);
+  k60_copy((float *)(A + 507840) + 0, params + 89008);
+  k60_copy((float *)(A + 628160) + 0, params + 89216);
+  k60_copy((float *)(A + 4442560) + 0, params + 15808);
+  k59_copy((float *)(A + 1360960) + 0, params + 89424);
+  k59_copy((float *)(A + 1703360) + 0, params + 99424);
+  k59_copy((float *)(A + 1600960) + 0, params + 16016);
+  k59_copy((float *)(A + 1792960) + 0, params + 109424);
+  k59_copy((float *)(A + 464960) + 0, params + 119424);
+  k59_copy((float *)(A + 1882560) + 0, params + 26016);
+  k60_copy((float *)(A + 538560) + 0, params + 129424);
+  k60_copy((float *)(A + 539392) + 0, params + 129632);
+  k60_copy((float *)(A + 628992) + 0, params + 36016);
+  k60_copy((float *)(A + 808192) + 0, params + 129840);
+  k60_copy((float *)(A + 809024) + 0, params + 130048);
+  k60_copy((float *)(A + 460160) + 0, params + 36224);
+  k59_copy((float *)(A + 554560) + 0, params + 130256);
+  k59_copy((float *)(A + 733760) + 0, params + 140256);
+  k59_copy((float *)(A + 644160) + 0, params + 36432);
+  k59_copy((float *)(A + 823360) + 0, params + 150256);
+  k59_copy((float *)(A + 5340160) + 0, params + 160256);
+  k59_copy((float *)(A + 1002560) + 0, params + 46432);
+  k60_copy((float *)(A + 629824) + 0, params + 170256);
+  k60_copy((float *)(A + 807360) + 0, params + 170464);
+  k60_copy((float *)(A + 1450560) + 0, params + 56432);
+  k60_copy((float *)(A + 1453056) + 0, params + 170672);
+  k60_copy((float *)(A + 1453888) + 0, params + 170880);
+  k60_copy((float *)(A + 460992) + 0, params + 56640);
+  k61_copy((float *)(A + 461824) + 0, params + 171088);
+  k61_copy((float *)(A + 1455552) + 0, params + 171600);
+  k61_copy((float *)(A + 1596160) + 0, params + 56848);
+  k62_copy((float *)(A + 1458304) + 0, params + 172112);
+  k62_copy((float *)(A + 1458240) + 0, params + 172128);
+  k62_copy((float *)(A + 1457792) + 0, params + 57360);
   return loss;
 }
 
@@ -7361,38 +6234,38 @@ typedef struct {
 static void mnist_stacked_lstm_step_1(const float *restrict P, const mnist_stacked_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k89_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 22400) + 0);
+  k85_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 22400) + 0);
   k6_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 23232) + 0);
-  k90_matmul(in->state0 + 0, (float *)(A + 23232) + 0, (float *)(A + 0) + 0);
-  k91_add((float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 832) + 0);
-  k92_add_add((float *)(A + 22400) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 832) + 0, (float *)(A + 0) + 0);
-  k93_tanh((float *)(A + 0) + 100, (float *)(A + 832) + 0);
-  k94_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 832) + 0, (float *)(A + 1088) + 0);
-  k95_sigmoid_mul_add((float *)(A + 0) + 50, in->state1 + 0, (float *)(A + 1088) + 0, (float *)(A + 832) + 0, (float *)(A + 1344) + 0);
+  k86_matmul(in->state0 + 0, (float *)(A + 23232) + 0, (float *)(A + 0) + 0);
+  k87_add((float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 832) + 0);
+  k88_add_add((float *)(A + 22400) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 832) + 0, (float *)(A + 0) + 0);
+  k89_tanh((float *)(A + 0) + 100, (float *)(A + 832) + 0);
+  k90_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 832) + 0, (float *)(A + 1088) + 0);
+  k91_sigmoid_mul_add((float *)(A + 0) + 50, in->state1 + 0, (float *)(A + 1088) + 0, (float *)(A + 832) + 0, (float *)(A + 1344) + 0);
   k6_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1664) + 0);
-  k94_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1344) + 0, (float *)(A + 1088) + 0);
-  k90_matmul((float *)(A + 1088) + 0, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
+  k90_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1344) + 0, (float *)(A + 1088) + 0);
+  k86_matmul((float *)(A + 1088) + 0, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
   k6_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 1664) + 0);
-  k90_matmul(in->state2 + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
-  k91_add((float *)(A + 41664) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 42496) + 0);
-  k92_add_add((float *)(A + 0) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 42496) + 0, (float *)(A + 43328) + 0);
-  k93_tanh((float *)(A + 43328) + 100, (float *)(A + 1344) + 0);
-  k94_sigmoid_mul((float *)(A + 43328) + 0, (float *)(A + 1344) + 0, (float *)(A + 0) + 0);
-  k95_sigmoid_mul_add((float *)(A + 43328) + 50, in->state3 + 0, (float *)(A + 0) + 0, (float *)(A + 1344) + 0, (float *)(A + 256) + 0);
+  k86_matmul(in->state2 + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
+  k87_add((float *)(A + 41664) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 42496) + 0);
+  k88_add_add((float *)(A + 0) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 42496) + 0, (float *)(A + 43328) + 0);
+  k89_tanh((float *)(A + 43328) + 100, (float *)(A + 1344) + 0);
+  k90_sigmoid_mul((float *)(A + 43328) + 0, (float *)(A + 1344) + 0, (float *)(A + 0) + 0);
+  k91_sigmoid_mul_add((float *)(A + 43328) + 50, in->state3 + 0, (float *)(A + 0) + 0, (float *)(A + 1344) + 0, (float *)(A + 256) + 0);
   k6_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 1664) + 0);
-  k94_sigmoid_mul((float *)(A + 43328) + 150, (float *)(A + 256) + 0, (float *)(A + 0) + 0);
-  k90_matmul((float *)(A + 0) + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
+  k90_sigmoid_mul((float *)(A + 43328) + 150, (float *)(A + 256) + 0, (float *)(A + 0) + 0);
+  k86_matmul((float *)(A + 0) + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
   k6_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 1664) + 0);
-  k90_matmul(in->state4 + 0, (float *)(A + 1664) + 0, (float *)(A + 42496) + 0);
-  k91_add((float *)(A + 42496) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 43328) + 0);
-  k92_add_add((float *)(A + 41664) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 43328) + 0, (float *)(A + 42496) + 0);
-  k93_tanh((float *)(A + 42496) + 100, (float *)(A + 256) + 0);
-  k94_sigmoid_mul((float *)(A + 42496) + 0, (float *)(A + 256) + 0, (float *)(A + 512) + 0);
-  k95_sigmoid_mul_add((float *)(A + 42496) + 50, in->state5 + 0, (float *)(A + 512) + 0, (float *)(A + 256) + 0, (float *)(A + 43328) + 0);
+  k86_matmul(in->state4 + 0, (float *)(A + 1664) + 0, (float *)(A + 42496) + 0);
+  k87_add((float *)(A + 42496) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 43328) + 0);
+  k88_add_add((float *)(A + 41664) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 43328) + 0, (float *)(A + 42496) + 0);
+  k89_tanh((float *)(A + 42496) + 100, (float *)(A + 256) + 0);
+  k90_sigmoid_mul((float *)(A + 42496) + 0, (float *)(A + 256) + 0, (float *)(A + 512) + 0);
+  k91_sigmoid_mul_add((float *)(A + 42496) + 50, in->state5 + 0, (float *)(A + 512) + 0, (float *)(A + 256) + 0, (float *)(A + 43328) + 0);
   k14_transpose(P + 56848 /* dense1.weight */, (float *)(A + 44160) + 0);
-  k94_sigmoid_mul((float *)(A + 42496) + 150, (float *)(A + 43328) + 0, (float *)(A + 512) + 0);
-  k96_matmul((float *)(A + 512) + 0, (float *)(A + 44160) + 0, (float *)(A + 768) + 0);
-  k97_add((float *)(A + 768) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1600) + 0);
+  k90_sigmoid_mul((float *)(A + 42496) + 150, (float *)(A + 43328) + 0, (float *)(A + 512) + 0);
+  k92_matmul((float *)(A + 512) + 0, (float *)(A + 44160) + 0, (float *)(A + 768) + 0);
+  k93_add((float *)(A + 768) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1600) + 0);
 }
 
 void mnist_stacked_lstm_step(const float *params, mnist_stacked_lstm_state *state, const mnist_stacked_lstm_step_input *input, mnist_stacked_lstm_step_outputs *out, void *arena) {
@@ -7411,13 +6284,13 @@ void mnist_stacked_lstm_step(const float *params, mnist_stacked_lstm_state *stat
   in_.state5 = state->state5;
   (void)P, (void)A;
   mnist_stacked_lstm_step_1(P, in, A, seed);
-  if (out) k98_copy((float *)(A + 1600) + 0, out->logits);
-  k99_copy((float *)(A + 1088) + 0, state->state0);
-  k99_copy((float *)(A + 832) + 0, state->state1);
-  k99_copy((float *)(A + 0) + 0, state->state2);
-  k99_copy((float *)(A + 1344) + 0, state->state3);
-  k99_copy((float *)(A + 512) + 0, state->state4);
-  k99_copy((float *)(A + 256) + 0, state->state5);
+  if (out) k94_copy((float *)(A + 1600) + 0, out->logits);
+  k95_copy((float *)(A + 1088) + 0, state->state0);
+  k95_copy((float *)(A + 832) + 0, state->state1);
+  k95_copy((float *)(A + 0) + 0, state->state2);
+  k95_copy((float *)(A + 1344) + 0, state->state3);
+  k95_copy((float *)(A + 512) + 0, state->state4);
+  k95_copy((float *)(A + 256) + 0, state->state5);
 }
 
 void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state) {

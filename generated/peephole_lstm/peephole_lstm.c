@@ -815,52 +815,28 @@ static void k31_mul_mul_addn(const float *restrict a0, const float *restrict a1,
   }
 }
 
-/* pad [64, 256] (specs/peephole_cell.lua:23) */
-static void k32_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 16384; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[128 + i0 * 256 + i1 * 1] = a0[i0 * 64 + i1 * 1];
-  }
-}
-
-/* pad [64, 256] (specs/peephole_cell.lua:23) */
-static void k33_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 16384; i++) out[i] = 0.0f;
+/* concat [64, 256] (specs/peephole_cell.lua:23) */
+static void k32_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[0 + i0 * 256 + i1 * 1] = a0[i0 * 64 + i1 * 1];
   }
-}
-
-/* pad [64, 256] (specs/peephole_cell.lua:23) */
-static void k34_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 16384; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[64 + i0 * 256 + i1 * 1] = a0[i0 * 64 + i1 * 1];
+      out[64 + i0 * 256 + i1 * 1] = a1[i0 * 64 + i1 * 1];
   }
-}
-
-/* pad [64, 256] (specs/peephole_cell.lua:23) */
-static void k35_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 16384; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[192 + i0 * 256 + i1 * 1] = a0[i0 * 64 + i1 * 1];
+      out[128 + i0 * 256 + i1 * 1] = a2[i0 * 64 + i1 * 1];
   }
-}
-
-/* fused: addn over addn [64, 256] (specs/peephole_cell.lua:23) */
-static void k36_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 16384; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1] + a2[i0 * 1] + a3[i0 * 1]);
-    out0[i0 * 1] = t0;
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 64; i1++) {
+      out[192 + i0 * 256 + i1 * 1] = a3[i0 * 64 + i1 * 1];
   }
 }
 
 /* matmul [64, 64] (specs/peephole_cell.lua:23) */
-static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 64; j += 16) {
       float acc0[16] = {0.0f};
@@ -906,7 +882,7 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul addn mul mul mul mul mul mul mul mul mul over mul [64, 64] (specs/peephole_cell.lua:24) */
-static void k38_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k34_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 64 + i1 * 1] * a1[i0 * 64 + i1 * 1]);
@@ -930,38 +906,28 @@ static void k38_mul_mul_addn(const float *restrict a0, const float *restrict a1,
   }
 }
 
-/* fused: mul mul addn mul mul over mul [64, 64] (specs/peephole_cell.lua:24) */
-static void k39_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1) {
+/* fused: mul mul addn mul mul mul mul over mul [64, 64] (specs/peephole_cell.lua:24) */
+static void k35_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
     const float t2 = (a3[i0 * 1] + a4[i0 * 1] + a5[i0 * 1] + t1 + a6[i0 * 1]);
     const float t3 = (t2 * a7[i0 * 1]);
     const float t4 = (t3 * a8[i0 * 1]);
-    out0[i0 * 1] = t2;
-    out1[i0 * 1] = t4;
+    const float t5 = (t2 * a9[i0 * 1]);
+    const float t6 = (t5 * a10[i0 * 1]);
+    out0[i0 * 1] = t4;
+    out1[i0 * 1] = t6;
   }
 }
 
-/* fused: mul mul over mul [64, 64] (specs/peephole_cell.lua:24) */
-static void k40_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 4096; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    out0[i0 * 1] = t1;
-  }
-}
-
-/* fused: addn over addn [64, 256] (specs/peephole_cell.lua:23) */
-static void k41_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 16384; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1] + a2[i0 * 1]);
-    out0[i0 * 1] = t0;
-  }
+/* const [64, 64] (specs/peephole_cell.lua:23) */
+static void k36_const(float *restrict out) {
+  for (long i = 0; i < 4096; i++) out[i] = 0.0f;
 }
 
 /* stack [64, 28, 256] (specs/peephole_cell.lua:13) */
-static void k42_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+static void k37_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[0 + i0 * 7168 + i1 * 1] = a0[i0 * 256 + i1 * 1];
@@ -1077,7 +1043,7 @@ static void k42_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [256, 28] (specs/peephole_cell.lua:13) */
-static void k43_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 256; i += 8)
     for (long j = 0; j < 16; j += 16) {
       float acc0[16] = {0.0f};
@@ -1165,7 +1131,7 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* stack [64, 27, 256] (specs/peephole_cell.lua:14) */
-static void k44_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+static void k39_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[0 + i0 * 6912 + i1 * 1] = a0[i0 * 256 + i1 * 1];
@@ -1277,7 +1243,7 @@ static void k44_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* stack [64, 27, 64] (specs/peephole_cell.lua:14) */
-static void k45_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+static void k40_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[0 + i0 * 1728 + i1 * 1] = a0[i0 * 64 + i1 * 1];
@@ -1389,7 +1355,7 @@ static void k45_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [256, 64] (specs/peephole_cell.lua:14) */
-static void k46_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 256; i += 8)
     for (long j = 0; j < 64; j += 16) {
       float acc0[16] = {0.0f};
@@ -1435,7 +1401,7 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [256] (specs/peephole_cell.lua:15) */
-static void k47_sum_to(const float *restrict a0, float *restrict out) {
+static void k42_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 256; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++)
@@ -1445,7 +1411,7 @@ static void k47_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 64] (specs/peephole_cell.lua:24) */
-static void k48_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k43_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1453,7 +1419,7 @@ static void k48_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [1, 64] (specs/peephole_cell.lua:24) */
-static void k49_sum_to(const float *restrict a0, float *restrict out) {
+static void k44_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
@@ -1462,7 +1428,7 @@ static void k49_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: addn over addn [1, 64] (specs/peephole_cell.lua:17) */
-static void k50_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
+static void k45_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1] + a2[i1 * 1] + a3[i1 * 1] + a4[i1 * 1] + a5[i1 * 1] + a6[i1 * 1] + a7[i1 * 1] + a8[i1 * 1] + a9[i1 * 1] + a10[i1 * 1] + a11[i1 * 1] + a12[i1 * 1] + a13[i1 * 1] + a14[i1 * 1] + a15[i1 * 1] + a16[i1 * 1] + a17[i1 * 1] + a18[i1 * 1] + a19[i1 * 1] + a20[i1 * 1] + a21[i1 * 1] + a22[i1 * 1] + a23[i1 * 1] + a24[i1 * 1] + a25[i1 * 1] + a26[i1 * 1]);
@@ -1470,26 +1436,8 @@ static void k50_addn(const float *restrict a0, const float *restrict a1, const f
   }
 }
 
-/* pad [3, 64] (specs/peephole_cell.lua:17) */
-static void k51_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 192; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[0 + i0 * 64 + i1 * 1] = a0[i1 * 1];
-  }
-}
-
-/* pad [3, 64] (specs/peephole_cell.lua:17) */
-static void k52_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 192; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[64 + i0 * 64 + i1 * 1] = a0[i1 * 1];
-  }
-}
-
 /* fused: addn over addn [1, 64] (specs/peephole_cell.lua:17) */
-static void k53_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out0) {
+static void k46_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1] + a2[i1 * 1] + a3[i1 * 1] + a4[i1 * 1] + a5[i1 * 1] + a6[i1 * 1] + a7[i1 * 1] + a8[i1 * 1] + a9[i1 * 1] + a10[i1 * 1] + a11[i1 * 1] + a12[i1 * 1] + a13[i1 * 1] + a14[i1 * 1] + a15[i1 * 1] + a16[i1 * 1] + a17[i1 * 1] + a18[i1 * 1] + a19[i1 * 1] + a20[i1 * 1] + a21[i1 * 1] + a22[i1 * 1] + a23[i1 * 1] + a24[i1 * 1] + a25[i1 * 1] + a26[i1 * 1] + a27[i1 * 1]);
@@ -1497,17 +1445,24 @@ static void k53_addn(const float *restrict a0, const float *restrict a1, const f
   }
 }
 
-/* pad [3, 64] (specs/peephole_cell.lua:17) */
-static void k54_pad(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 192; i++) out[i] = 0.0f;
+/* concat [3, 64] (specs/peephole_cell.lua:16) */
+static void k47_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[128 + i0 * 64 + i1 * 1] = a0[i1 * 1];
+      out[0 + i0 * 64 + i1 * 1] = a0[i1 * 1];
+  }
+  for (long i0 = 0; i0 < 1; i0++)
+    for (long i1 = 0; i1 < 64; i1++) {
+      out[64 + i0 * 64 + i1 * 1] = a1[i1 * 1];
+  }
+  for (long i0 = 0; i0 < 1; i0++)
+    for (long i1 = 0; i1 < 64; i1++) {
+      out[128 + i0 * 64 + i1 * 1] = a2[i1 * 1];
   }
 }
 
 /* matmul [10, 64] (specs/peephole_lstm.lua:10) */
-static void k55_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 8; i += 8)
     for (long j = 0; j < 64; j += 16) {
       float acc0[16] = {0.0f};
@@ -1571,7 +1526,7 @@ static void k55_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/peephole_lstm.lua:10) */
-static void k56_sum_to(const float *restrict a0, float *restrict out) {
+static void k49_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1580,33 +1535,25 @@ static void k56_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/peephole_lstm.lua:13) */
-static void k57_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k50_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/peephole_lstm.lua:14) */
-static void k58_mul(const float *restrict a0, float *restrict out0) {
+static void k51_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
-/* fused: addn over addn [3, 64] (specs/peephole_cell.lua:16) */
-static void k59_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 192; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1] + a2[i0 * 1]);
-    out0[i0 * 1] = t0;
-  }
-}
-
 /* copy out neg [] (specs/peephole_lstm.lua:13) */
-static void k60_copy(const float *restrict a0, float *restrict out) {
+static void k52_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [256, 28] (specs/peephole_cell.lua:13) */
-static void k61_copy(const float *restrict a0, float *restrict out) {
+static void k53_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
@@ -1614,7 +1561,7 @@ static void k61_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [256, 64] (specs/peephole_cell.lua:14) */
-static void k62_copy(const float *restrict a0, float *restrict out) {
+static void k54_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1 * 1] = a0[i0 * 64 + i1 * 1];
@@ -1622,14 +1569,14 @@ static void k62_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [256] (specs/peephole_cell.lua:15) */
-static void k63_copy(const float *restrict a0, float *restrict out) {
+static void k55_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
-/* copy out addn [3, 64] (specs/peephole_cell.lua:16) */
-static void k64_copy(const float *restrict a0, float *restrict out) {
+/* copy out concat [3, 64] (specs/peephole_cell.lua:16) */
+static void k56_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 3; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1 * 1] = a0[i0 * 64 + i1 * 1];
@@ -1637,7 +1584,7 @@ static void k64_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [10, 64] (specs/peephole_lstm.lua:10) */
-static void k65_copy(const float *restrict a0, float *restrict out) {
+static void k57_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1 * 1] = a0[i0 * 64 + i1 * 1];
@@ -1645,14 +1592,14 @@ static void k65_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/peephole_lstm.lua:10) */
-static void k66_copy(const float *restrict a0, float *restrict out) {
+static void k58_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [256, 28] */
-static void k67_mul(const float *restrict a0, float *restrict out0) {
+static void k59_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1660,7 +1607,7 @@ static void k67_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [256, 28] */
-static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1669,7 +1616,7 @@ static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k69_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k61_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1679,7 +1626,7 @@ static void k69_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [256, 28] */
-static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1692,7 +1639,7 @@ static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k71_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k63_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -1700,7 +1647,7 @@ static void k71_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [256, 64] */
-static void k72_mul(const float *restrict a0, float *restrict out0) {
+static void k64_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1708,7 +1655,7 @@ static void k72_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [256, 64] */
-static void k73_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k65_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1717,7 +1664,7 @@ static void k73_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [256, 64] */
-static void k74_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1730,7 +1677,7 @@ static void k74_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [256] */
-static void k75_mul(const float *restrict a0, float *restrict out0) {
+static void k67_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1738,7 +1685,7 @@ static void k75_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [256] */
-static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1747,7 +1694,7 @@ static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [256] */
-static void k77_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k69_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1759,18 +1706,16 @@ static void k77_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
   }
 }
 
-/* fused: addn mul over mul [3, 64] */
-static void k78_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: mul over mul [3, 64] */
+static void k70_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 192; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1] + a2[i0 * 1]);
-    const float t1 = (0.100000001f * t0);
+    const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
-    out1[i0 * 1] = t1;
   }
 }
 
 /* fused: mul mul over mul [3, 64] */
-static void k79_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k71_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1779,7 +1724,7 @@ static void k79_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [3, 64] */
-static void k80_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k72_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1792,7 +1737,7 @@ static void k80_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 64] */
-static void k81_mul(const float *restrict a0, float *restrict out0) {
+static void k73_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1800,7 +1745,7 @@ static void k81_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 64] */
-static void k82_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k74_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1809,7 +1754,7 @@ static void k82_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 64] */
-static void k83_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k75_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1822,7 +1767,7 @@ static void k83_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k84_mul(const float *restrict a0, float *restrict out0) {
+static void k76_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1830,7 +1775,7 @@ static void k84_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k85_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k77_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1839,7 +1784,7 @@ static void k85_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k86_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k78_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1852,7 +1797,7 @@ static void k86_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [256, 28] */
-static void k87_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1865,7 +1810,7 @@ static void k87_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [256, 64] */
-static void k88_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1878,7 +1823,7 @@ static void k88_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [256] */
-static void k89_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1891,7 +1836,7 @@ static void k89_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [3, 64] */
-static void k90_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1904,7 +1849,7 @@ static void k90_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 64] */
-static void k91_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1917,7 +1862,7 @@ static void k91_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k92_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1930,7 +1875,7 @@ static void k92_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [1, 256] (specs/peephole_cell.lua:23) */
-static void k93_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k85_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 256; j += 256) {
       float acc0[256] = {0.0f};
@@ -1948,7 +1893,7 @@ static void k93_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 256] (specs/peephole_cell.lua:23) */
-static void k94_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k86_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 256; j += 256) {
       float acc0[256] = {0.0f};
@@ -1966,7 +1911,7 @@ static void k94_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add add over add [1, 256] (specs/peephole_cell.lua:23) */
-static void k95_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k87_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1976,7 +1921,7 @@ static void k95_add_add(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: tanh over tanh [1, 64] (specs/peephole_cell.lua:24) */
-static void k96_tanh(const float *restrict a0, float *restrict out0) {
+static void k88_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -1985,7 +1930,7 @@ static void k96_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sigmoid mul over mul [1, 64] (specs/peephole_cell.lua:24) */
-static void k97_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k89_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1 * 1] * a1[i1 * 1]);
@@ -1997,7 +1942,7 @@ static void k97_mul_add_sigmoid(const float *restrict a0, const float *restrict 
 }
 
 /* fused: mul add sigmoid mul add mul add sigmoid tanh mul over mul [1, 64] (specs/peephole_cell.lua:25) */
-static void k98_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
+static void k90_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1 * 1] * a1[i1 * 1]);
@@ -2016,7 +1961,7 @@ static void k98_mul_add_sigmoid(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (specs/peephole_lstm.lua:10) */
-static void k99_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k91_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
@@ -2034,7 +1979,7 @@ static void k99_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/peephole_lstm.lua:10) */
-static void k100_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k92_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2043,7 +1988,7 @@ static void k100_add(const float *restrict a0, const float *restrict a1, float *
 }
 
 /* copy out add [1, 10] (specs/peephole_lstm.lua:10) */
-static void k101_copy(const float *restrict a0, float *restrict out) {
+static void k93_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2051,7 +1996,7 @@ static void k101_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 64] (specs/peephole_cell.lua:25) */
-static void k102_copy(const float *restrict a0, float *restrict out) {
+static void k94_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2440,554 +2385,436 @@ static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_ba
   k29_sub_mul((float *)(A + 4995584) + 0, (float *)(A + 1945600) + 0);
   k28_mul_sub((float *)(A + 4861952) + 0, (float *)(A + 81920) + 0);
   k31_mul_mul_addn((float *)(A + 4976640) + 0, (float *)(A + 32768) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1978368) + 0, (float *)(A + 4861952) + 0, (float *)(A + 49152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4995584) + 0, (float *)(A + 4894720) + 0, (float *)(A + 1945600) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4960256) + 0, (float *)(A + 81920) + 0, (float *)(A + 98304) + 0, (float *)(A + 114688) + 0, (float *)(A + 131072) + 0, (float *)(A + 147456) + 0, (float *)(A + 163840) + 0, (float *)(A + 180224) + 0);
-  k32_pad((float *)(A + 180224) + 0, (float *)(A + 196608) + 0);
-  k33_pad((float *)(A + 98304) + 0, (float *)(A + 262144) + 0);
-  k34_pad((float *)(A + 147456) + 0, (float *)(A + 327680) + 0);
-  k35_pad((float *)(A + 1961984) + 0, (float *)(A + 393216) + 0);
-  k36_addn((float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 327680) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k37_matmul((float *)(A + 458752) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 81920) + 0);
-  k28_mul_sub((float *)(A + 5042176) + 0, (float *)(A + 1978368) + 0);
-  k29_sub_mul((float *)(A + 5025792) + 0, (float *)(A + 4861952) + 0);
-  k30_mul_mul_mul((float *)(A + 81920) + 0, (float *)(A + 5042176) + 0, (float *)(A + 4861952) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0);
-  k29_sub_mul((float *)(A + 4845568) + 0, (float *)(A + 4861952) + 0);
-  k29_sub_mul((float *)(A + 4878336) + 0, (float *)(A + 5042176) + 0);
-  k28_mul_sub((float *)(A + 4747264) + 0, (float *)(A + 1929216) + 0);
-  k38_mul_mul_addn((float *)(A + 81920) + 0, (float *)(A + 5025792) + 0, (float *)(A + 1978368) + 0, (float *)(A + 114688) + 0, (float *)(A + 131072) + 0, (float *)(A + 163840) + 0, (float *)(A + 49152) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4861952) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4878336) + 0, (float *)(A + 4780032) + 0, (float *)(A + 5042176) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4845568) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1945600) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4993024) + 0, (float *)(A + 180224) + 0, (float *)(A + 196608) + 0);
-  k32_pad((float *)(A + 196608) + 0, (float *)(A + 212992) + 0);
-  k33_pad((float *)(A + 1945600) + 0, (float *)(A + 278528) + 0);
-  k34_pad((float *)(A + 4993024) + 0, (float *)(A + 344064) + 0);
-  k35_pad((float *)(A + 32768) + 0, (float *)(A + 524288) + 0);
-  k36_addn((float *)(A + 212992) + 0, (float *)(A + 278528) + 0, (float *)(A + 344064) + 0, (float *)(A + 524288) + 0, (float *)(A + 589824) + 0);
-  k37_matmul((float *)(A + 589824) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4927488) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4911104) + 0, (float *)(A + 163840) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4927488) + 0, (float *)(A + 163840) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1929216) + 0, (float *)(A + 1978368) + 0);
-  k29_sub_mul((float *)(A + 4730880) + 0, (float *)(A + 163840) + 0);
-  k29_sub_mul((float *)(A + 4763648) + 0, (float *)(A + 4747264) + 0);
+  k32_concat((float *)(A + 98304) + 0, (float *)(A + 147456) + 0, (float *)(A + 180224) + 0, (float *)(A + 1961984) + 0, (float *)(A + 196608) + 0);
+  k33_matmul((float *)(A + 196608) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 81920) + 0);
+  k28_mul_sub((float *)(A + 5042176) + 0, (float *)(A + 180224) + 0);
+  k29_sub_mul((float *)(A + 5025792) + 0, (float *)(A + 1978368) + 0);
+  k30_mul_mul_mul((float *)(A + 81920) + 0, (float *)(A + 5042176) + 0, (float *)(A + 1978368) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4861952) + 0, (float *)(A + 32768) + 0);
+  k29_sub_mul((float *)(A + 4845568) + 0, (float *)(A + 49152) + 0);
+  k29_sub_mul((float *)(A + 4878336) + 0, (float *)(A + 1978368) + 0);
+  k28_mul_sub((float *)(A + 4747264) + 0, (float *)(A + 5042176) + 0);
+  k34_mul_mul_addn((float *)(A + 81920) + 0, (float *)(A + 5025792) + 0, (float *)(A + 180224) + 0, (float *)(A + 114688) + 0, (float *)(A + 131072) + 0, (float *)(A + 163840) + 0, (float *)(A + 32768) + 0, (float *)(A + 4747264) + 0, (float *)(A + 49152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4878336) + 0, (float *)(A + 4780032) + 0, (float *)(A + 1978368) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4845568) + 0, (float *)(A + 5042176) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1945600) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4993024) + 0, (float *)(A + 262144) + 0);
+  k32_concat((float *)(A + 1929216) + 0, (float *)(A + 4976640) + 0, (float *)(A + 262144) + 0, (float *)(A + 4861952) + 0, (float *)(A + 278528) + 0);
+  k33_matmul((float *)(A + 278528) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 81920) + 0);
+  k28_mul_sub((float *)(A + 4927488) + 0, (float *)(A + 262144) + 0);
+  k29_sub_mul((float *)(A + 4911104) + 0, (float *)(A + 1978368) + 0);
+  k30_mul_mul_mul((float *)(A + 81920) + 0, (float *)(A + 4927488) + 0, (float *)(A + 1978368) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4747264) + 0, (float *)(A + 4845568) + 0);
+  k29_sub_mul((float *)(A + 4730880) + 0, (float *)(A + 1978368) + 0);
+  k29_sub_mul((float *)(A + 4763648) + 0, (float *)(A + 4878336) + 0);
   k28_mul_sub((float *)(A + 4632576) + 0, (float *)(A + 4927488) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4911104) + 0, (float *)(A + 81920) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4976640) + 0, (float *)(A + 180224) + 0, (float *)(A + 1978368) + 0, (float *)(A + 4632576) + 0, (float *)(A + 163840) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4763648) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4747264) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4730880) + 0, (float *)(A + 4927488) + 0, (float *)(A + 114688) + 0, (float *)(A + 131072) + 0, (float *)(A + 5024896) + 0, (float *)(A + 5041280) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4861952) + 0);
-  k32_pad((float *)(A + 4861952) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 114688) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 5041280) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 1929216) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 360448) + 0);
-  k37_matmul((float *)(A + 360448) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4812800) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4796416) + 0, (float *)(A + 1978368) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4812800) + 0, (float *)(A + 1978368) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4632576) + 0, (float *)(A + 4911104) + 0);
-  k29_sub_mul((float *)(A + 4616192) + 0, (float *)(A + 1978368) + 0);
-  k29_sub_mul((float *)(A + 4648960) + 0, (float *)(A + 4812800) + 0);
+  k34_mul_mul_addn((float *)(A + 81920) + 0, (float *)(A + 4911104) + 0, (float *)(A + 262144) + 0, (float *)(A + 1945600) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4632576) + 0, (float *)(A + 1978368) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4763648) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4878336) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4730880) + 0, (float *)(A + 4927488) + 0, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 114688) + 0, (float *)(A + 131072) + 0, (float *)(A + 163840) + 0, (float *)(A + 180224) + 0);
+  k32_concat((float *)(A + 32768) + 0, (float *)(A + 131072) + 0, (float *)(A + 180224) + 0, (float *)(A + 4747264) + 0, (float *)(A + 344064) + 0);
+  k33_matmul((float *)(A + 344064) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 81920) + 0);
+  k28_mul_sub((float *)(A + 4812800) + 0, (float *)(A + 180224) + 0);
+  k29_sub_mul((float *)(A + 4796416) + 0, (float *)(A + 262144) + 0);
+  k30_mul_mul_mul((float *)(A + 81920) + 0, (float *)(A + 4812800) + 0, (float *)(A + 262144) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1945600) + 0, (float *)(A + 1978368) + 0);
+  k29_sub_mul((float *)(A + 4616192) + 0, (float *)(A + 262144) + 0);
+  k29_sub_mul((float *)(A + 4648960) + 0, (float *)(A + 4632576) + 0);
+  k28_mul_sub((float *)(A + 4517888) + 0, (float *)(A + 4730880) + 0);
+  k34_mul_mul_addn((float *)(A + 81920) + 0, (float *)(A + 4796416) + 0, (float *)(A + 180224) + 0, (float *)(A + 49152) + 0, (float *)(A + 114688) + 0, (float *)(A + 163840) + 0, (float *)(A + 1978368) + 0, (float *)(A + 4517888) + 0, (float *)(A + 262144) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4648960) + 0, (float *)(A + 4550656) + 0, (float *)(A + 4632576) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4616192) + 0, (float *)(A + 4730880) + 0, (float *)(A + 4763648) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4878336) + 0, (float *)(A + 4911104) + 0, (float *)(A + 4927488) + 0);
+  k32_concat((float *)(A + 4763648) + 0, (float *)(A + 4878336) + 0, (float *)(A + 4927488) + 0, (float *)(A + 1945600) + 0, (float *)(A + 409600) + 0);
+  k33_matmul((float *)(A + 409600) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 4698112) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 4681728) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4698112) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 262144) + 0, (float *)(A + 1978368) + 0);
+  k29_sub_mul((float *)(A + 4501504) + 0, (float *)(A + 114688) + 0);
+  k29_sub_mul((float *)(A + 4534272) + 0, (float *)(A + 4517888) + 0);
+  k28_mul_sub((float *)(A + 4403200) + 0, (float *)(A + 4698112) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4681728) + 0, (float *)(A + 81920) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4911104) + 0, (float *)(A + 1978368) + 0, (float *)(A + 4403200) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4534272) + 0, (float *)(A + 4435968) + 0, (float *)(A + 4517888) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4501504) + 0, (float *)(A + 4698112) + 0, (float *)(A + 4730880) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4927488) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4993024) + 0, (float *)(A + 163840) + 0);
+  k32_concat((float *)(A + 4730880) + 0, (float *)(A + 4960256) + 0, (float *)(A + 163840) + 0, (float *)(A + 262144) + 0, (float *)(A + 475136) + 0);
 }
 
 static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k28_mul_sub((float *)(A + 4517888) + 0, (float *)(A + 4927488) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4796416) + 0, (float *)(A + 81920) + 0, (float *)(A + 131072) + 0, (float *)(A + 5024896) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4911104) + 0, (float *)(A + 4517888) + 0, (float *)(A + 1978368) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4648960) + 0, (float *)(A + 4550656) + 0, (float *)(A + 4812800) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4616192) + 0, (float *)(A + 4927488) + 0, (float *)(A + 425984) + 0, (float *)(A + 442368) + 0, (float *)(A + 4861952) + 0, (float *)(A + 4878336) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4976640) + 0);
-  k32_pad((float *)(A + 4976640) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 425984) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 4878336) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 4632576) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 655360) + 0);
-  k37_matmul((float *)(A + 655360) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4698112) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4681728) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4698112) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1978368) + 0, (float *)(A + 4517888) + 0);
-  k29_sub_mul((float *)(A + 4501504) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 4534272) + 0, (float *)(A + 4616192) + 0);
-  k28_mul_sub((float *)(A + 4403200) + 0, (float *)(A + 4648960) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4681728) + 0, (float *)(A + 81920) + 0, (float *)(A + 442368) + 0, (float *)(A + 4861952) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4517888) + 0, (float *)(A + 4403200) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4534272) + 0, (float *)(A + 4435968) + 0, (float *)(A + 4616192) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4501504) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4698112) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4976640) + 0, (float *)(A + 5024896) + 0);
-  k32_pad((float *)(A + 5024896) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 4698112) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 4845568) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 1978368) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 720896) + 0);
-  k37_matmul((float *)(A + 720896) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k33_matmul((float *)(A + 475136) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 4583424) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4567040) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4583424) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 442368) + 0, (float *)(A + 4403200) + 0);
-  k29_sub_mul((float *)(A + 4386816) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 4567040) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4583424) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1978368) + 0, (float *)(A + 4403200) + 0);
+  k29_sub_mul((float *)(A + 4386816) + 0, (float *)(A + 114688) + 0);
   k29_sub_mul((float *)(A + 4419584) + 0, (float *)(A + 4583424) + 0);
-  k28_mul_sub((float *)(A + 4288512) + 0, (float *)(A + 4616192) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4567040) + 0, (float *)(A + 81920) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4403200) + 0, (float *)(A + 4288512) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4419584) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4583424) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4386816) + 0, (float *)(A + 4616192) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4861952) + 0, (float *)(A + 4960256) + 0, (float *)(A + 5024896) + 0, (float *)(A + 4911104) + 0);
-  k32_pad((float *)(A + 4911104) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 4648960) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 4960256) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 442368) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 786432) + 0);
-  k37_matmul((float *)(A + 786432) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 4288512) + 0, (float *)(A + 4681728) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4567040) + 0, (float *)(A + 81920) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4927488) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4403200) + 0, (float *)(A + 4288512) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4419584) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4583424) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4386816) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4698112) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4911104) + 0, (float *)(A + 163840) + 0, (float *)(A + 180224) + 0);
+  k32_concat((float *)(A + 4698112) + 0, (float *)(A + 4911104) + 0, (float *)(A + 180224) + 0, (float *)(A + 1978368) + 0, (float *)(A + 540672) + 0);
+  k33_matmul((float *)(A + 540672) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 4468736) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4452352) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4468736) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4288512) + 0, (float *)(A + 4567040) + 0);
-  k29_sub_mul((float *)(A + 4272128) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 4452352) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4468736) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 180224) + 0, (float *)(A + 4288512) + 0);
+  k29_sub_mul((float *)(A + 4272128) + 0, (float *)(A + 114688) + 0);
   k29_sub_mul((float *)(A + 4304896) + 0, (float *)(A + 4468736) + 0);
-  k28_mul_sub((float *)(A + 4173824) + 0, (float *)(A + 4583424) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4452352) + 0, (float *)(A + 81920) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4861952) + 0, (float *)(A + 5024896) + 0, (float *)(A + 4567040) + 0, (float *)(A + 4173824) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4304896) + 0, (float *)(A + 4206592) + 0, (float *)(A + 4468736) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4272128) + 0, (float *)(A + 4583424) + 0, (float *)(A + 4616192) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4911104) + 0, (float *)(A + 4927488) + 0);
-  k32_pad((float *)(A + 4927488) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 4616192) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 4812800) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 4288512) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 851968) + 0);
-  k37_matmul((float *)(A + 851968) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 4173824) + 0, (float *)(A + 4567040) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4452352) + 0, (float *)(A + 81920) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4845568) + 0, (float *)(A + 163840) + 0, (float *)(A + 4288512) + 0, (float *)(A + 4173824) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4304896) + 0, (float *)(A + 4206592) + 0, (float *)(A + 4468736) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4272128) + 0, (float *)(A + 4567040) + 0, (float *)(A + 4583424) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4927488) + 0, (float *)(A + 4993024) + 0, (float *)(A + 5024896) + 0);
+  k32_concat((float *)(A + 4583424) + 0, (float *)(A + 4927488) + 0, (float *)(A + 5024896) + 0, (float *)(A + 180224) + 0, (float *)(A + 606208) + 0);
+  k33_matmul((float *)(A + 606208) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 4354048) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4337664) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4354048) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4173824) + 0, (float *)(A + 4272128) + 0);
-  k29_sub_mul((float *)(A + 4157440) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 4190208) + 0, (float *)(A + 4304896) + 0);
-  k28_mul_sub((float *)(A + 4059136) + 0, (float *)(A + 4354048) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4337664) + 0, (float *)(A + 81920) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4911104) + 0, (float *)(A + 4272128) + 0, (float *)(A + 4059136) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4190208) + 0, (float *)(A + 4091904) + 0, (float *)(A + 4304896) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4157440) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4452352) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4861952) + 0, (float *)(A + 4927488) + 0, (float *)(A + 5024896) + 0);
-  k32_pad((float *)(A + 5024896) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 4452352) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 4861952) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 4173824) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 917504) + 0);
-  k37_matmul((float *)(A + 917504) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k29_sub_mul((float *)(A + 4337664) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4354048) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 163840) + 0, (float *)(A + 4173824) + 0);
+  k29_sub_mul((float *)(A + 4157440) + 0, (float *)(A + 114688) + 0);
+  k29_sub_mul((float *)(A + 4190208) + 0, (float *)(A + 4354048) + 0);
+  k28_mul_sub((float *)(A + 4059136) + 0, (float *)(A + 4452352) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4337664) + 0, (float *)(A + 81920) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4173824) + 0, (float *)(A + 4059136) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4190208) + 0, (float *)(A + 4091904) + 0, (float *)(A + 4354048) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4157440) + 0, (float *)(A + 4452352) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4567040) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4845568) + 0, (float *)(A + 5024896) + 0, (float *)(A + 5041280) + 0);
+  k32_concat((float *)(A + 4468736) + 0, (float *)(A + 4845568) + 0, (float *)(A + 5041280) + 0, (float *)(A + 163840) + 0, (float *)(A + 671744) + 0);
+  k33_matmul((float *)(A + 671744) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 4239360) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4222976) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4239360) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4059136) + 0, (float *)(A + 4157440) + 0);
-  k29_sub_mul((float *)(A + 4042752) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 4075520) + 0, (float *)(A + 4190208) + 0);
-  k28_mul_sub((float *)(A + 3944448) + 0, (float *)(A + 4239360) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4222976) + 0, (float *)(A + 81920) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4927488) + 0, (float *)(A + 4157440) + 0, (float *)(A + 3944448) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4075520) + 0, (float *)(A + 3977216) + 0, (float *)(A + 4190208) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4042752) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4272128) + 0, (float *)(A + 4304896) + 0, (float *)(A + 4337664) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4911104) + 0);
-  k32_pad((float *)(A + 4911104) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 4272128) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 4354048) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 4059136) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 983040) + 0);
-  k37_matmul((float *)(A + 983040) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k29_sub_mul((float *)(A + 4222976) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4239360) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4059136) + 0, (float *)(A + 4337664) + 0);
+  k29_sub_mul((float *)(A + 4042752) + 0, (float *)(A + 114688) + 0);
+  k29_sub_mul((float *)(A + 4075520) + 0, (float *)(A + 4239360) + 0);
+  k28_mul_sub((float *)(A + 3944448) + 0, (float *)(A + 4354048) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4222976) + 0, (float *)(A + 81920) + 0, (float *)(A + 4567040) + 0, (float *)(A + 4812800) + 0, (float *)(A + 5024896) + 0, (float *)(A + 4337664) + 0, (float *)(A + 3944448) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4075520) + 0, (float *)(A + 3977216) + 0, (float *)(A + 4239360) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4042752) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4452352) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4796416) + 0, (float *)(A + 5041280) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4157440) + 0);
+  k32_concat((float *)(A + 4452352) + 0, (float *)(A + 5041280) + 0, (float *)(A + 4157440) + 0, (float *)(A + 4059136) + 0, (float *)(A + 737280) + 0);
+  k33_matmul((float *)(A + 737280) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 4124672) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4108288) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4124672) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3944448) + 0, (float *)(A + 4042752) + 0);
-  k29_sub_mul((float *)(A + 3928064) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 4108288) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4124672) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3944448) + 0, (float *)(A + 4042752) + 0);
+  k29_sub_mul((float *)(A + 3928064) + 0, (float *)(A + 114688) + 0);
   k29_sub_mul((float *)(A + 3960832) + 0, (float *)(A + 4075520) + 0);
   k28_mul_sub((float *)(A + 3829760) + 0, (float *)(A + 4124672) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4108288) + 0, (float *)(A + 81920) + 0, (float *)(A + 4304896) + 0, (float *)(A + 4337664) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4042752) + 0, (float *)(A + 3829760) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3960832) + 0, (float *)(A + 3862528) + 0, (float *)(A + 4075520) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3928064) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4157440) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4681728) + 0);
-  k32_pad((float *)(A + 4681728) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 4157440) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 4239360) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 3944448) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 1048576) + 0);
-  k37_matmul((float *)(A + 1048576) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4108288) + 0, (float *)(A + 81920) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4042752) + 0, (float *)(A + 3829760) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3960832) + 0, (float *)(A + 3862528) + 0, (float *)(A + 4075520) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3928064) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4567040) + 0, (float *)(A + 4812800) + 0, (float *)(A + 5024896) + 0, (float *)(A + 4337664) + 0);
+  k32_concat((float *)(A + 4222976) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4337664) + 0, (float *)(A + 3944448) + 0, (float *)(A + 802816) + 0);
+  k33_matmul((float *)(A + 802816) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 4009984) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3993600) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4009984) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3829760) + 0, (float *)(A + 3928064) + 0);
-  k29_sub_mul((float *)(A + 3813376) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3993600) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4009984) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3829760) + 0, (float *)(A + 3928064) + 0);
+  k29_sub_mul((float *)(A + 3813376) + 0, (float *)(A + 114688) + 0);
   k29_sub_mul((float *)(A + 3846144) + 0, (float *)(A + 3960832) + 0);
   k28_mul_sub((float *)(A + 3715072) + 0, (float *)(A + 4009984) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3993600) + 0, (float *)(A + 81920) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4468736) + 0, (float *)(A + 3928064) + 0, (float *)(A + 3715072) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3846144) + 0, (float *)(A + 3747840) + 0, (float *)(A + 3960832) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3813376) + 0, (float *)(A + 4009984) + 0, (float *)(A + 4042752) + 0, (float *)(A + 4075520) + 0, (float *)(A + 4108288) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4304896) + 0, (float *)(A + 4337664) + 0);
-  k32_pad((float *)(A + 4337664) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 4042752) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 4124672) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 3829760) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 1114112) + 0);
-  k37_matmul((float *)(A + 1114112) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3993600) + 0, (float *)(A + 81920) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4567040) + 0, (float *)(A + 5024896) + 0, (float *)(A + 3928064) + 0, (float *)(A + 3715072) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3846144) + 0, (float *)(A + 3747840) + 0, (float *)(A + 3960832) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3813376) + 0, (float *)(A + 4009984) + 0, (float *)(A + 4042752) + 0, (float *)(A + 4075520) + 0, (float *)(A + 4108288) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4796416) + 0);
+  k32_concat((float *)(A + 4042752) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4796416) + 0, (float *)(A + 3829760) + 0, (float *)(A + 868352) + 0);
+  k33_matmul((float *)(A + 868352) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 3895296) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3878912) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3895296) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3715072) + 0, (float *)(A + 3813376) + 0);
-  k29_sub_mul((float *)(A + 3698688) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3878912) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3895296) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3715072) + 0, (float *)(A + 3813376) + 0);
+  k29_sub_mul((float *)(A + 3698688) + 0, (float *)(A + 114688) + 0);
   k29_sub_mul((float *)(A + 3731456) + 0, (float *)(A + 3846144) + 0);
   k28_mul_sub((float *)(A + 3600384) + 0, (float *)(A + 3895296) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3878912) + 0, (float *)(A + 81920) + 0, (float *)(A + 4075520) + 0, (float *)(A + 4108288) + 0, (float *)(A + 4304896) + 0, (float *)(A + 3813376) + 0, (float *)(A + 3600384) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3731456) + 0, (float *)(A + 3633152) + 0, (float *)(A + 3846144) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3698688) + 0, (float *)(A + 3895296) + 0, (float *)(A + 3928064) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0, (float *)(A + 4009984) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4222976) + 0);
-  k32_pad((float *)(A + 4222976) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 3928064) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 4009984) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 3715072) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 1179648) + 0);
-  k37_matmul((float *)(A + 1179648) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3878912) + 0, (float *)(A + 81920) + 0, (float *)(A + 4075520) + 0, (float *)(A + 4108288) + 0, (float *)(A + 4681728) + 0, (float *)(A + 3813376) + 0, (float *)(A + 3600384) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3731456) + 0, (float *)(A + 3633152) + 0, (float *)(A + 3846144) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3698688) + 0, (float *)(A + 3895296) + 0, (float *)(A + 3928064) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0, (float *)(A + 4009984) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4567040) + 0);
+  k32_concat((float *)(A + 3928064) + 0, (float *)(A + 4009984) + 0, (float *)(A + 4567040) + 0, (float *)(A + 3715072) + 0, (float *)(A + 933888) + 0);
+  k33_matmul((float *)(A + 933888) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 3780608) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3764224) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3780608) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3600384) + 0, (float *)(A + 3698688) + 0);
-  k29_sub_mul((float *)(A + 3584000) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3764224) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3780608) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3600384) + 0, (float *)(A + 3698688) + 0);
+  k29_sub_mul((float *)(A + 3584000) + 0, (float *)(A + 114688) + 0);
   k29_sub_mul((float *)(A + 3616768) + 0, (float *)(A + 3731456) + 0);
   k28_mul_sub((float *)(A + 3485696) + 0, (float *)(A + 3780608) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3764224) + 0, (float *)(A + 81920) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0, (float *)(A + 4190208) + 0, (float *)(A + 3698688) + 0, (float *)(A + 3485696) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3616768) + 0, (float *)(A + 3518464) + 0, (float *)(A + 3731456) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3584000) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3813376) + 0, (float *)(A + 3846144) + 0, (float *)(A + 3878912) + 0, (float *)(A + 3895296) + 0, (float *)(A + 4075520) + 0, (float *)(A + 4108288) + 0);
-  k32_pad((float *)(A + 4108288) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 3813376) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 3895296) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 3600384) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 1245184) + 0);
-  k37_matmul((float *)(A + 1245184) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3764224) + 0, (float *)(A + 81920) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0, (float *)(A + 4239360) + 0, (float *)(A + 3698688) + 0, (float *)(A + 3485696) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3616768) + 0, (float *)(A + 3518464) + 0, (float *)(A + 3731456) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3584000) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3813376) + 0, (float *)(A + 3846144) + 0, (float *)(A + 3878912) + 0, (float *)(A + 3895296) + 0, (float *)(A + 4075520) + 0, (float *)(A + 4108288) + 0);
+  k32_concat((float *)(A + 3813376) + 0, (float *)(A + 3895296) + 0, (float *)(A + 4108288) + 0, (float *)(A + 3600384) + 0, (float *)(A + 999424) + 0);
+  k33_matmul((float *)(A + 999424) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 3665920) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3649536) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3665920) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3485696) + 0, (float *)(A + 3584000) + 0);
-  k29_sub_mul((float *)(A + 3469312) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3649536) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3665920) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3485696) + 0, (float *)(A + 3584000) + 0);
+  k29_sub_mul((float *)(A + 3469312) + 0, (float *)(A + 114688) + 0);
   k29_sub_mul((float *)(A + 3502080) + 0, (float *)(A + 3616768) + 0);
   k28_mul_sub((float *)(A + 3371008) + 0, (float *)(A + 3665920) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3649536) + 0, (float *)(A + 81920) + 0, (float *)(A + 3846144) + 0, (float *)(A + 3878912) + 0, (float *)(A + 4075520) + 0, (float *)(A + 3584000) + 0, (float *)(A + 3371008) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3502080) + 0, (float *)(A + 3403776) + 0, (float *)(A + 3616768) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3469312) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3698688) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0);
-  k32_pad((float *)(A + 3993600) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 3698688) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 3780608) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 3485696) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 1310720) + 0);
-  k37_matmul((float *)(A + 1310720) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3649536) + 0, (float *)(A + 81920) + 0, (float *)(A + 3846144) + 0, (float *)(A + 3878912) + 0, (float *)(A + 4075520) + 0, (float *)(A + 3584000) + 0, (float *)(A + 3371008) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3502080) + 0, (float *)(A + 3403776) + 0, (float *)(A + 3616768) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3469312) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3698688) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0);
+  k32_concat((float *)(A + 3698688) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3993600) + 0, (float *)(A + 3485696) + 0, (float *)(A + 1064960) + 0);
+  k33_matmul((float *)(A + 1064960) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 3551232) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3534848) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3551232) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3371008) + 0, (float *)(A + 3469312) + 0);
-  k29_sub_mul((float *)(A + 3354624) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3534848) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3551232) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3371008) + 0, (float *)(A + 3469312) + 0);
+  k29_sub_mul((float *)(A + 3354624) + 0, (float *)(A + 114688) + 0);
   k29_sub_mul((float *)(A + 3387392) + 0, (float *)(A + 3502080) + 0);
   k28_mul_sub((float *)(A + 3256320) + 0, (float *)(A + 3551232) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3534848) + 0, (float *)(A + 81920) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3469312) + 0, (float *)(A + 3256320) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3387392) + 0, (float *)(A + 3289088) + 0, (float *)(A + 3502080) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3354624) + 0, (float *)(A + 3551232) + 0, (float *)(A + 3584000) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3649536) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3846144) + 0, (float *)(A + 3878912) + 0);
-  k32_pad((float *)(A + 3878912) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 3584000) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 3665920) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 3371008) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 1376256) + 0);
-  k37_matmul((float *)(A + 1376256) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3534848) + 0, (float *)(A + 81920) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3469312) + 0, (float *)(A + 3256320) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3387392) + 0, (float *)(A + 3289088) + 0, (float *)(A + 3502080) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3354624) + 0, (float *)(A + 3551232) + 0, (float *)(A + 3584000) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3649536) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3846144) + 0, (float *)(A + 3878912) + 0);
+  k32_concat((float *)(A + 3584000) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3878912) + 0, (float *)(A + 3371008) + 0, (float *)(A + 1130496) + 0);
+  k33_matmul((float *)(A + 1130496) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 3436544) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3420160) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3436544) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3256320) + 0, (float *)(A + 3354624) + 0);
-  k29_sub_mul((float *)(A + 3239936) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3420160) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3436544) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3256320) + 0, (float *)(A + 3354624) + 0);
+  k29_sub_mul((float *)(A + 3239936) + 0, (float *)(A + 114688) + 0);
   k29_sub_mul((float *)(A + 3272704) + 0, (float *)(A + 3387392) + 0);
   k28_mul_sub((float *)(A + 3141632) + 0, (float *)(A + 3436544) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3420160) + 0, (float *)(A + 81920) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3649536) + 0, (float *)(A + 3846144) + 0, (float *)(A + 3354624) + 0, (float *)(A + 3141632) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3272704) + 0, (float *)(A + 3174400) + 0, (float *)(A + 3387392) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3239936) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3469312) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3551232) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3764224) + 0);
-  k32_pad((float *)(A + 3764224) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 3469312) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 3551232) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 3256320) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 1441792) + 0);
-  k37_matmul((float *)(A + 1441792) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3420160) + 0, (float *)(A + 81920) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3649536) + 0, (float *)(A + 3846144) + 0, (float *)(A + 3354624) + 0, (float *)(A + 3141632) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3272704) + 0, (float *)(A + 3174400) + 0, (float *)(A + 3387392) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3239936) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3469312) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3551232) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3764224) + 0);
+  k32_concat((float *)(A + 3469312) + 0, (float *)(A + 3551232) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3256320) + 0, (float *)(A + 1196032) + 0);
+  k33_matmul((float *)(A + 1196032) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 3321856) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3305472) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3321856) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3141632) + 0, (float *)(A + 3239936) + 0);
-  k29_sub_mul((float *)(A + 3125248) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3305472) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3321856) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3141632) + 0, (float *)(A + 3239936) + 0);
+  k29_sub_mul((float *)(A + 3125248) + 0, (float *)(A + 114688) + 0);
   k29_sub_mul((float *)(A + 3158016) + 0, (float *)(A + 3272704) + 0);
   k28_mul_sub((float *)(A + 3026944) + 0, (float *)(A + 3321856) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3305472) + 0, (float *)(A + 81920) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3026944) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3158016) + 0, (float *)(A + 3059712) + 0, (float *)(A + 3272704) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3125248) + 0, (float *)(A + 3321856) + 0, (float *)(A + 3354624) + 0, (float *)(A + 3387392) + 0, (float *)(A + 3420160) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3649536) + 0);
-  k32_pad((float *)(A + 3649536) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 3354624) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 3436544) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 3141632) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 1507328) + 0);
-  k37_matmul((float *)(A + 1507328) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3305472) + 0, (float *)(A + 81920) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3026944) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3158016) + 0, (float *)(A + 3059712) + 0, (float *)(A + 3272704) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3125248) + 0, (float *)(A + 3321856) + 0, (float *)(A + 3354624) + 0, (float *)(A + 3387392) + 0, (float *)(A + 3420160) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3649536) + 0);
+  k32_concat((float *)(A + 3354624) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3649536) + 0, (float *)(A + 3141632) + 0, (float *)(A + 1261568) + 0);
+  k33_matmul((float *)(A + 1261568) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 3207168) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3190784) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3207168) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3026944) + 0, (float *)(A + 3125248) + 0);
-  k29_sub_mul((float *)(A + 3010560) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3190784) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3207168) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3026944) + 0, (float *)(A + 3125248) + 0);
+  k29_sub_mul((float *)(A + 3010560) + 0, (float *)(A + 114688) + 0);
   k29_sub_mul((float *)(A + 3043328) + 0, (float *)(A + 3158016) + 0);
   k28_mul_sub((float *)(A + 2912256) + 0, (float *)(A + 3207168) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3190784) + 0, (float *)(A + 81920) + 0, (float *)(A + 3387392) + 0, (float *)(A + 3420160) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3125248) + 0, (float *)(A + 2912256) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3043328) + 0, (float *)(A + 2945024) + 0, (float *)(A + 3158016) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3010560) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3305472) + 0, (float *)(A + 3321856) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3534848) + 0);
-  k32_pad((float *)(A + 3534848) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 3239936) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 3321856) + 0, (float *)(A + 229376) + 0);
-  k35_pad((float *)(A + 3026944) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 1572864) + 0);
-  k37_matmul((float *)(A + 1572864) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3190784) + 0, (float *)(A + 81920) + 0, (float *)(A + 3387392) + 0, (float *)(A + 3420160) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3125248) + 0, (float *)(A + 2912256) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3043328) + 0, (float *)(A + 2945024) + 0, (float *)(A + 3158016) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3010560) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3305472) + 0, (float *)(A + 3321856) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3534848) + 0);
+  k32_concat((float *)(A + 3239936) + 0, (float *)(A + 3321856) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3026944) + 0, (float *)(A + 1327104) + 0);
+  k33_matmul((float *)(A + 1327104) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 3092480) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3076096) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3092480) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2912256) + 0, (float *)(A + 3010560) + 0);
-  k29_sub_mul((float *)(A + 2895872) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3076096) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3092480) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2912256) + 0, (float *)(A + 3010560) + 0);
+  k29_sub_mul((float *)(A + 2895872) + 0, (float *)(A + 114688) + 0);
   k29_sub_mul((float *)(A + 2928640) + 0, (float *)(A + 3043328) + 0);
   k28_mul_sub((float *)(A + 2797568) + 0, (float *)(A + 3092480) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3076096) + 0, (float *)(A + 81920) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3305472) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3010560) + 0, (float *)(A + 2797568) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2928640) + 0, (float *)(A + 2830336) + 0, (float *)(A + 3043328) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2895872) + 0, (float *)(A + 3092480) + 0, (float *)(A + 3125248) + 0, (float *)(A + 3158016) + 0, (float *)(A + 3190784) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3387392) + 0, (float *)(A + 3420160) + 0);
-  k32_pad((float *)(A + 3420160) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 3125248) + 0, (float *)(A + 163840) + 0);
-  k34_pad((float *)(A + 3207168) + 0, (float *)(A + 229376) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3076096) + 0, (float *)(A + 81920) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3305472) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3010560) + 0, (float *)(A + 2797568) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2928640) + 0, (float *)(A + 2830336) + 0, (float *)(A + 3043328) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2895872) + 0, (float *)(A + 3092480) + 0, (float *)(A + 3125248) + 0, (float *)(A + 3158016) + 0, (float *)(A + 3190784) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3387392) + 0, (float *)(A + 3420160) + 0);
+  k32_concat((float *)(A + 3125248) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3420160) + 0, (float *)(A + 2912256) + 0, (float *)(A + 1392640) + 0);
+  k33_matmul((float *)(A + 1392640) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 2977792) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 2961408) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2977792) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2797568) + 0, (float *)(A + 2895872) + 0);
+  k29_sub_mul((float *)(A + 2781184) + 0, (float *)(A + 114688) + 0);
+  k29_sub_mul((float *)(A + 2813952) + 0, (float *)(A + 2928640) + 0);
+  k28_mul_sub((float *)(A + 2682880) + 0, (float *)(A + 2977792) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2961408) + 0, (float *)(A + 81920) + 0, (float *)(A + 3158016) + 0, (float *)(A + 3190784) + 0, (float *)(A + 3387392) + 0, (float *)(A + 2895872) + 0, (float *)(A + 2682880) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2813952) + 0, (float *)(A + 2715648) + 0, (float *)(A + 2928640) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2781184) + 0, (float *)(A + 2977792) + 0, (float *)(A + 3010560) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3076096) + 0, (float *)(A + 3092480) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3305472) + 0);
+  k32_concat((float *)(A + 3010560) + 0, (float *)(A + 3092480) + 0, (float *)(A + 3305472) + 0, (float *)(A + 2797568) + 0, (float *)(A + 1458176) + 0);
+  k33_matmul((float *)(A + 1458176) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 2863104) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 2846720) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2863104) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2682880) + 0, (float *)(A + 2781184) + 0);
+  k29_sub_mul((float *)(A + 2666496) + 0, (float *)(A + 114688) + 0);
+  k29_sub_mul((float *)(A + 2699264) + 0, (float *)(A + 2813952) + 0);
+  k28_mul_sub((float *)(A + 2568192) + 0, (float *)(A + 2863104) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2846720) + 0, (float *)(A + 81920) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3076096) + 0, (float *)(A + 3272704) + 0, (float *)(A + 2781184) + 0, (float *)(A + 2568192) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2699264) + 0, (float *)(A + 2600960) + 0, (float *)(A + 2813952) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2666496) + 0, (float *)(A + 2863104) + 0, (float *)(A + 2895872) + 0, (float *)(A + 2928640) + 0, (float *)(A + 2961408) + 0, (float *)(A + 2977792) + 0, (float *)(A + 3158016) + 0, (float *)(A + 3190784) + 0);
+  k32_concat((float *)(A + 2895872) + 0, (float *)(A + 2977792) + 0, (float *)(A + 3190784) + 0, (float *)(A + 2682880) + 0, (float *)(A + 1523712) + 0);
+  k33_matmul((float *)(A + 1523712) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 2748416) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 2732032) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2748416) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2568192) + 0, (float *)(A + 2666496) + 0);
+  k29_sub_mul((float *)(A + 2551808) + 0, (float *)(A + 114688) + 0);
+  k29_sub_mul((float *)(A + 2584576) + 0, (float *)(A + 2699264) + 0);
+  k28_mul_sub((float *)(A + 2453504) + 0, (float *)(A + 2748416) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2732032) + 0, (float *)(A + 81920) + 0, (float *)(A + 2928640) + 0, (float *)(A + 2961408) + 0, (float *)(A + 3158016) + 0, (float *)(A + 2666496) + 0, (float *)(A + 2453504) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2584576) + 0, (float *)(A + 2486272) + 0, (float *)(A + 2699264) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2551808) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2781184) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2846720) + 0, (float *)(A + 2863104) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3076096) + 0);
+  k32_concat((float *)(A + 2781184) + 0, (float *)(A + 2863104) + 0, (float *)(A + 3076096) + 0, (float *)(A + 2568192) + 0, (float *)(A + 1589248) + 0);
+  k33_matmul((float *)(A + 1589248) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 2633728) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 2617344) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2633728) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2453504) + 0, (float *)(A + 2551808) + 0);
+  k29_sub_mul((float *)(A + 2437120) + 0, (float *)(A + 114688) + 0);
+  k29_sub_mul((float *)(A + 2469888) + 0, (float *)(A + 2584576) + 0);
+  k28_mul_sub((float *)(A + 2338816) + 0, (float *)(A + 2633728) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2617344) + 0, (float *)(A + 81920) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2846720) + 0, (float *)(A + 3043328) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2338816) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2469888) + 0, (float *)(A + 2371584) + 0, (float *)(A + 2584576) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2437120) + 0, (float *)(A + 2633728) + 0, (float *)(A + 2666496) + 0, (float *)(A + 2699264) + 0, (float *)(A + 2732032) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2928640) + 0, (float *)(A + 2961408) + 0);
+  k32_concat((float *)(A + 2666496) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2961408) + 0, (float *)(A + 2453504) + 0, (float *)(A + 1654784) + 0);
+  k33_matmul((float *)(A + 1654784) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 2519040) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 2502656) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2519040) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2338816) + 0, (float *)(A + 2437120) + 0);
+  k29_sub_mul((float *)(A + 2322432) + 0, (float *)(A + 114688) + 0);
+  k29_sub_mul((float *)(A + 2355200) + 0, (float *)(A + 2469888) + 0);
+  k28_mul_sub((float *)(A + 2224128) + 0, (float *)(A + 2519040) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2502656) + 0, (float *)(A + 81920) + 0, (float *)(A + 2699264) + 0, (float *)(A + 2732032) + 0, (float *)(A + 2928640) + 0, (float *)(A + 2437120) + 0, (float *)(A + 2224128) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2355200) + 0, (float *)(A + 2256896) + 0, (float *)(A + 2469888) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2322432) + 0, (float *)(A + 2519040) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2584576) + 0, (float *)(A + 2617344) + 0, (float *)(A + 2633728) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2846720) + 0);
+  k32_concat((float *)(A + 2551808) + 0, (float *)(A + 2633728) + 0, (float *)(A + 2846720) + 0, (float *)(A + 2338816) + 0, (float *)(A + 1720320) + 0);
+  k33_matmul((float *)(A + 1720320) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 2404352) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 2387968) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2404352) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2224128) + 0, (float *)(A + 2322432) + 0);
+  k29_sub_mul((float *)(A + 2207744) + 0, (float *)(A + 114688) + 0);
+  k29_sub_mul((float *)(A + 2240512) + 0, (float *)(A + 2355200) + 0);
+  k28_mul_sub((float *)(A + 2093056) + 0, (float *)(A + 2404352) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2387968) + 0, (float *)(A + 81920) + 0, (float *)(A + 2584576) + 0, (float *)(A + 2617344) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2322432) + 0, (float *)(A + 2093056) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2240512) + 0, (float *)(A + 2125824) + 0, (float *)(A + 2355200) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2207744) + 0, (float *)(A + 2404352) + 0, (float *)(A + 2437120) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2502656) + 0, (float *)(A + 2519040) + 0, (float *)(A + 2699264) + 0, (float *)(A + 2732032) + 0);
+  k32_concat((float *)(A + 2437120) + 0, (float *)(A + 2519040) + 0, (float *)(A + 2732032) + 0, (float *)(A + 2224128) + 0, (float *)(A + 1785856) + 0);
+  k33_matmul((float *)(A + 1785856) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 2289664) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 2273280) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2289664) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2093056) + 0, (float *)(A + 2207744) + 0);
+  k29_sub_mul((float *)(A + 2076672) + 0, (float *)(A + 114688) + 0);
+  k29_sub_mul((float *)(A + 2109440) + 0, (float *)(A + 2240512) + 0);
+  k28_mul_sub((float *)(A + 1896448) + 0, (float *)(A + 2289664) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2273280) + 0, (float *)(A + 81920) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2502656) + 0, (float *)(A + 2699264) + 0, (float *)(A + 2207744) + 0, (float *)(A + 1896448) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2109440) + 0, (float *)(A + 2142208) + 0, (float *)(A + 2240512) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2076672) + 0, (float *)(A + 2289664) + 0, (float *)(A + 2322432) + 0, (float *)(A + 2355200) + 0, (float *)(A + 2387968) + 0, (float *)(A + 2404352) + 0, (float *)(A + 2584576) + 0, (float *)(A + 2617344) + 0);
+  k32_concat((float *)(A + 2322432) + 0, (float *)(A + 2404352) + 0, (float *)(A + 2617344) + 0, (float *)(A + 2093056) + 0, (float *)(A + 5074944) + 0);
+  k33_matmul((float *)(A + 5074944) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 2174976) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 2158592) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2174976) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1896448) + 0, (float *)(A + 2076672) + 0);
+  k29_sub_mul((float *)(A + 1880064) + 0, (float *)(A + 114688) + 0);
+  k29_sub_mul((float *)(A + 1912832) + 0, (float *)(A + 2109440) + 0);
+  k28_mul_sub((float *)(A + 1863680) + 0, (float *)(A + 2174976) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2158592) + 0, (float *)(A + 81920) + 0, (float *)(A + 2355200) + 0, (float *)(A + 2387968) + 0, (float *)(A + 2584576) + 0, (float *)(A + 2076672) + 0, (float *)(A + 1863680) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1912832) + 0, (float *)(A + 2011136) + 0, (float *)(A + 2109440) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 1880064) + 0, (float *)(A + 2174976) + 0, (float *)(A + 2207744) + 0, (float *)(A + 2240512) + 0, (float *)(A + 2273280) + 0, (float *)(A + 2289664) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2502656) + 0);
+  k32_concat((float *)(A + 2207744) + 0, (float *)(A + 2289664) + 0, (float *)(A + 2502656) + 0, (float *)(A + 1896448) + 0, (float *)(A + 5140480) + 0);
+  k33_matmul((float *)(A + 5140480) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 2043904) + 0, (float *)(A + 81920) + 0);
 }
 
 static void peephole_lstm_grad_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k35_pad((float *)(A + 2912256) + 0, (float *)(A + 294912) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, (float *)(A + 294912) + 0, (float *)(A + 1638400) + 0);
-  k37_matmul((float *)(A + 1638400) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2977792) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2961408) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2977792) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2797568) + 0, (float *)(A + 2895872) + 0);
-  k29_sub_mul((float *)(A + 2781184) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 2813952) + 0, (float *)(A + 2928640) + 0);
-  k28_mul_sub((float *)(A + 2682880) + 0, (float *)(A + 2977792) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2961408) + 0, (float *)(A + 81920) + 0, (float *)(A + 3158016) + 0, (float *)(A + 3190784) + 0, (float *)(A + 3387392) + 0, (float *)(A + 2895872) + 0, (float *)(A + 2682880) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2813952) + 0, (float *)(A + 2715648) + 0, (float *)(A + 2928640) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2781184) + 0, (float *)(A + 2977792) + 0, (float *)(A + 3010560) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3076096) + 0, (float *)(A + 3092480) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3305472) + 0);
-  k32_pad((float *)(A + 3305472) + 0, (float *)(A + 524288) + 0);
-  k33_pad((float *)(A + 3010560) + 0, (float *)(A + 1703936) + 0);
-  k34_pad((float *)(A + 3092480) + 0, (float *)(A + 1769472) + 0);
-  k35_pad((float *)(A + 2797568) + 0, (float *)(A + 163840) + 0);
-  k36_addn((float *)(A + 524288) + 0, (float *)(A + 1703936) + 0, (float *)(A + 1769472) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0);
-  k37_matmul((float *)(A + 229376) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2863104) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2846720) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2863104) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2682880) + 0, (float *)(A + 2781184) + 0);
-  k29_sub_mul((float *)(A + 2666496) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 2699264) + 0, (float *)(A + 2813952) + 0);
-  k28_mul_sub((float *)(A + 2568192) + 0, (float *)(A + 2863104) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2846720) + 0, (float *)(A + 81920) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3076096) + 0, (float *)(A + 3272704) + 0, (float *)(A + 2781184) + 0, (float *)(A + 2568192) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2699264) + 0, (float *)(A + 2600960) + 0, (float *)(A + 2813952) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2666496) + 0, (float *)(A + 2863104) + 0, (float *)(A + 2895872) + 0, (float *)(A + 2928640) + 0, (float *)(A + 2961408) + 0, (float *)(A + 2977792) + 0, (float *)(A + 3158016) + 0, (float *)(A + 3190784) + 0);
-  k32_pad((float *)(A + 3190784) + 0, (float *)(A + 163840) + 0);
-  k33_pad((float *)(A + 2895872) + 0, (float *)(A + 294912) + 0);
-  k34_pad((float *)(A + 2977792) + 0, (float *)(A + 524288) + 0);
-  k35_pad((float *)(A + 2682880) + 0, (float *)(A + 1703936) + 0);
-  k36_addn((float *)(A + 163840) + 0, (float *)(A + 294912) + 0, (float *)(A + 524288) + 0, (float *)(A + 1703936) + 0, (float *)(A + 1769472) + 0);
-  k37_matmul((float *)(A + 1769472) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2748416) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2732032) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2748416) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2568192) + 0, (float *)(A + 2666496) + 0);
-  k29_sub_mul((float *)(A + 2551808) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 2584576) + 0, (float *)(A + 2699264) + 0);
-  k28_mul_sub((float *)(A + 2453504) + 0, (float *)(A + 2748416) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2732032) + 0, (float *)(A + 81920) + 0, (float *)(A + 2928640) + 0, (float *)(A + 2961408) + 0, (float *)(A + 3158016) + 0, (float *)(A + 2666496) + 0, (float *)(A + 2453504) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2584576) + 0, (float *)(A + 2486272) + 0, (float *)(A + 2699264) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2551808) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2781184) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2846720) + 0, (float *)(A + 2863104) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3076096) + 0);
-  k32_pad((float *)(A + 3076096) + 0, (float *)(A + 163840) + 0);
-  k33_pad((float *)(A + 2781184) + 0, (float *)(A + 294912) + 0);
-  k34_pad((float *)(A + 2863104) + 0, (float *)(A + 524288) + 0);
-  k35_pad((float *)(A + 2568192) + 0, (float *)(A + 1703936) + 0);
-  k36_addn((float *)(A + 163840) + 0, (float *)(A + 294912) + 0, (float *)(A + 524288) + 0, (float *)(A + 1703936) + 0, (float *)(A + 5074944) + 0);
-  k37_matmul((float *)(A + 5074944) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2633728) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2617344) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2633728) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2453504) + 0, (float *)(A + 2551808) + 0);
-  k29_sub_mul((float *)(A + 2437120) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 2469888) + 0, (float *)(A + 2584576) + 0);
-  k28_mul_sub((float *)(A + 2338816) + 0, (float *)(A + 2633728) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2617344) + 0, (float *)(A + 81920) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2846720) + 0, (float *)(A + 3043328) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2338816) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2469888) + 0, (float *)(A + 2371584) + 0, (float *)(A + 2584576) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2437120) + 0, (float *)(A + 2633728) + 0, (float *)(A + 2666496) + 0, (float *)(A + 2699264) + 0, (float *)(A + 2732032) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2928640) + 0, (float *)(A + 2961408) + 0);
-  k32_pad((float *)(A + 2961408) + 0, (float *)(A + 163840) + 0);
-  k33_pad((float *)(A + 2666496) + 0, (float *)(A + 294912) + 0);
-  k34_pad((float *)(A + 2748416) + 0, (float *)(A + 524288) + 0);
-  k35_pad((float *)(A + 2453504) + 0, (float *)(A + 1703936) + 0);
-  k36_addn((float *)(A + 163840) + 0, (float *)(A + 294912) + 0, (float *)(A + 524288) + 0, (float *)(A + 1703936) + 0, (float *)(A + 5140480) + 0);
-  k37_matmul((float *)(A + 5140480) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2519040) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2502656) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2519040) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2338816) + 0, (float *)(A + 2437120) + 0);
-  k29_sub_mul((float *)(A + 2322432) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 2355200) + 0, (float *)(A + 2469888) + 0);
-  k28_mul_sub((float *)(A + 2224128) + 0, (float *)(A + 2519040) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2502656) + 0, (float *)(A + 81920) + 0, (float *)(A + 2699264) + 0, (float *)(A + 2732032) + 0, (float *)(A + 2928640) + 0, (float *)(A + 2437120) + 0, (float *)(A + 2224128) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2355200) + 0, (float *)(A + 2256896) + 0, (float *)(A + 2469888) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2322432) + 0, (float *)(A + 2519040) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2584576) + 0, (float *)(A + 2617344) + 0, (float *)(A + 2633728) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2846720) + 0);
-  k32_pad((float *)(A + 2846720) + 0, (float *)(A + 163840) + 0);
-  k33_pad((float *)(A + 2551808) + 0, (float *)(A + 294912) + 0);
-  k34_pad((float *)(A + 2633728) + 0, (float *)(A + 524288) + 0);
-  k35_pad((float *)(A + 2338816) + 0, (float *)(A + 1703936) + 0);
-  k36_addn((float *)(A + 163840) + 0, (float *)(A + 294912) + 0, (float *)(A + 524288) + 0, (float *)(A + 1703936) + 0, (float *)(A + 5206016) + 0);
-  k37_matmul((float *)(A + 5206016) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2404352) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2387968) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2404352) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2224128) + 0, (float *)(A + 2322432) + 0);
-  k29_sub_mul((float *)(A + 2207744) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 2240512) + 0, (float *)(A + 2355200) + 0);
-  k28_mul_sub((float *)(A + 2093056) + 0, (float *)(A + 2404352) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2387968) + 0, (float *)(A + 81920) + 0, (float *)(A + 2584576) + 0, (float *)(A + 2617344) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2322432) + 0, (float *)(A + 2093056) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2240512) + 0, (float *)(A + 2125824) + 0, (float *)(A + 2355200) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2207744) + 0, (float *)(A + 2404352) + 0, (float *)(A + 2437120) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2502656) + 0, (float *)(A + 2519040) + 0, (float *)(A + 2699264) + 0, (float *)(A + 2732032) + 0);
-  k32_pad((float *)(A + 2732032) + 0, (float *)(A + 163840) + 0);
-  k33_pad((float *)(A + 2437120) + 0, (float *)(A + 294912) + 0);
-  k34_pad((float *)(A + 2519040) + 0, (float *)(A + 524288) + 0);
-  k35_pad((float *)(A + 2224128) + 0, (float *)(A + 1703936) + 0);
-  k36_addn((float *)(A + 163840) + 0, (float *)(A + 294912) + 0, (float *)(A + 524288) + 0, (float *)(A + 1703936) + 0, (float *)(A + 5271552) + 0);
-  k37_matmul((float *)(A + 5271552) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2289664) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2273280) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2289664) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2093056) + 0, (float *)(A + 2207744) + 0);
-  k29_sub_mul((float *)(A + 2076672) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 2109440) + 0, (float *)(A + 2240512) + 0);
-  k28_mul_sub((float *)(A + 1896448) + 0, (float *)(A + 2289664) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2273280) + 0, (float *)(A + 81920) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2502656) + 0, (float *)(A + 2699264) + 0, (float *)(A + 2207744) + 0, (float *)(A + 1896448) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2109440) + 0, (float *)(A + 2142208) + 0, (float *)(A + 2240512) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2076672) + 0, (float *)(A + 2289664) + 0, (float *)(A + 2322432) + 0, (float *)(A + 2355200) + 0, (float *)(A + 2387968) + 0, (float *)(A + 2404352) + 0, (float *)(A + 2584576) + 0, (float *)(A + 2617344) + 0);
-  k32_pad((float *)(A + 2617344) + 0, (float *)(A + 163840) + 0);
-  k33_pad((float *)(A + 2322432) + 0, (float *)(A + 294912) + 0);
-  k34_pad((float *)(A + 2404352) + 0, (float *)(A + 524288) + 0);
-  k35_pad((float *)(A + 2093056) + 0, (float *)(A + 1703936) + 0);
-  k36_addn((float *)(A + 163840) + 0, (float *)(A + 294912) + 0, (float *)(A + 524288) + 0, (float *)(A + 1703936) + 0, (float *)(A + 5337088) + 0);
-  k37_matmul((float *)(A + 5337088) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2174976) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2158592) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2174976) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1896448) + 0, (float *)(A + 2076672) + 0);
-  k29_sub_mul((float *)(A + 1880064) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 1912832) + 0, (float *)(A + 2109440) + 0);
-  k28_mul_sub((float *)(A + 1863680) + 0, (float *)(A + 2174976) + 0);
-  k38_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2158592) + 0, (float *)(A + 81920) + 0, (float *)(A + 2355200) + 0, (float *)(A + 2387968) + 0, (float *)(A + 2584576) + 0, (float *)(A + 2076672) + 0, (float *)(A + 1863680) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1912832) + 0, (float *)(A + 2011136) + 0, (float *)(A + 2109440) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 1880064) + 0, (float *)(A + 2174976) + 0, (float *)(A + 2207744) + 0, (float *)(A + 2240512) + 0, (float *)(A + 2273280) + 0, (float *)(A + 2289664) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2502656) + 0);
-  k32_pad((float *)(A + 2502656) + 0, (float *)(A + 163840) + 0);
-  k33_pad((float *)(A + 2207744) + 0, (float *)(A + 294912) + 0);
-  k34_pad((float *)(A + 2289664) + 0, (float *)(A + 524288) + 0);
-  k35_pad((float *)(A + 1896448) + 0, (float *)(A + 1703936) + 0);
-  k36_addn((float *)(A + 163840) + 0, (float *)(A + 294912) + 0, (float *)(A + 524288) + 0, (float *)(A + 1703936) + 0, (float *)(A + 5402624) + 0);
-  k37_matmul((float *)(A + 5402624) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2043904) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2027520) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2043904) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1912832) + 0, (float *)(A + 2076672) + 0);
-  k28_mul_sub((float *)(A + 0) + 0, (float *)(A + 131072) + 0);
-  k39_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2027520) + 0, (float *)(A + 81920) + 0, (float *)(A + 2240512) + 0, (float *)(A + 2273280) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2076672) + 0, (float *)(A + 1994752) + 0, (float *)(A + 131072) + 0, (float *)(A + 2043904) + 0, (float *)(A + 2109440) + 0);
-  k32_pad((float *)(A + 2109440) + 0, (float *)(A + 163840) + 0);
-  k29_sub_mul((float *)(A + 1994752) + 0, (float *)(A + 49152) + 0);
-  k40_mul_mul((float *)(A + 2043904) + 0, (float *)(A + 0) + 0, (float *)(A + 49152) + 0, (float *)(A + 81920) + 0);
-  k33_pad((float *)(A + 81920) + 0, (float *)(A + 294912) + 0);
-  k35_pad((float *)(A + 1912832) + 0, (float *)(A + 524288) + 0);
-  k41_addn((float *)(A + 163840) + 0, (float *)(A + 294912) + 0, (float *)(A + 524288) + 0, (float *)(A + 1703936) + 0);
-  k42_stack((float *)(A + 1703936) + 0, (float *)(A + 5402624) + 0, (float *)(A + 5337088) + 0, (float *)(A + 5271552) + 0, (float *)(A + 5206016) + 0, (float *)(A + 5140480) + 0, (float *)(A + 5074944) + 0, (float *)(A + 1769472) + 0, (float *)(A + 229376) + 0, (float *)(A + 1638400) + 0, (float *)(A + 1572864) + 0, (float *)(A + 1507328) + 0, (float *)(A + 1441792) + 0, (float *)(A + 1376256) + 0, (float *)(A + 1310720) + 0, (float *)(A + 1245184) + 0, (float *)(A + 1179648) + 0, (float *)(A + 1114112) + 0, (float *)(A + 1048576) + 0, (float *)(A + 983040) + 0, (float *)(A + 917504) + 0, (float *)(A + 851968) + 0, (float *)(A + 786432) + 0, (float *)(A + 720896) + 0, (float *)(A + 655360) + 0, (float *)(A + 360448) + 0, (float *)(A + 589824) + 0, (float *)(A + 458752) + 0, (float *)(A + 5468160) + 0);
-  k43_matmul((float *)(A + 5468160) + 0, in->x + 0, (float *)(A + 2027520) + 0);
-  k44_stack((float *)(A + 5402624) + 0, (float *)(A + 5337088) + 0, (float *)(A + 5271552) + 0, (float *)(A + 5206016) + 0, (float *)(A + 5140480) + 0, (float *)(A + 5074944) + 0, (float *)(A + 1769472) + 0, (float *)(A + 229376) + 0, (float *)(A + 1638400) + 0, (float *)(A + 1572864) + 0, (float *)(A + 1507328) + 0, (float *)(A + 1441792) + 0, (float *)(A + 1376256) + 0, (float *)(A + 1310720) + 0, (float *)(A + 1245184) + 0, (float *)(A + 1179648) + 0, (float *)(A + 1114112) + 0, (float *)(A + 1048576) + 0, (float *)(A + 983040) + 0, (float *)(A + 917504) + 0, (float *)(A + 851968) + 0, (float *)(A + 786432) + 0, (float *)(A + 720896) + 0, (float *)(A + 655360) + 0, (float *)(A + 360448) + 0, (float *)(A + 589824) + 0, (float *)(A + 458752) + 0, (float *)(A + 7303168) + 0);
-  k45_stack((float *)(A + 2060288) + 0, (float *)(A + 2191360) + 0, (float *)(A + 2306048) + 0, (float *)(A + 2420736) + 0, (float *)(A + 2535424) + 0, (float *)(A + 2650112) + 0, (float *)(A + 2764800) + 0, (float *)(A + 2879488) + 0, (float *)(A + 2994176) + 0, (float *)(A + 3108864) + 0, (float *)(A + 3223552) + 0, (float *)(A + 3338240) + 0, (float *)(A + 3452928) + 0, (float *)(A + 3567616) + 0, (float *)(A + 3682304) + 0, (float *)(A + 3796992) + 0, (float *)(A + 3911680) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4141056) + 0, (float *)(A + 4255744) + 0, (float *)(A + 4370432) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4714496) + 0, (float *)(A + 4829184) + 0, (float *)(A + 4943872) + 0, (float *)(A + 5058560) + 0, (float *)(A + 524288) + 0);
-  k46_matmul((float *)(A + 7303168) + 0, (float *)(A + 524288) + 0, (float *)(A + 458752) + 0);
-  k47_sum_to((float *)(A + 5468160) + 0, (float *)(A + 5019776) + 0);
-  k48_mul((float *)(A + 98304) + 0, (float *)(A + 4894720) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5020800) + 0);
-  k48_mul((float *)(A + 1945600) + 0, (float *)(A + 4780032) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5021056) + 0);
-  k48_mul((float *)(A + 114688) + 0, (float *)(A + 4665344) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5021312) + 0);
-  k48_mul((float *)(A + 425984) + 0, (float *)(A + 4550656) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5021568) + 0);
-  k48_mul((float *)(A + 4698112) + 0, (float *)(A + 4435968) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5021824) + 0);
-  k48_mul((float *)(A + 4648960) + 0, (float *)(A + 4321280) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5022080) + 0);
-  k48_mul((float *)(A + 4616192) + 0, (float *)(A + 4206592) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5009408) + 0);
-  k48_mul((float *)(A + 4452352) + 0, (float *)(A + 4091904) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5009664) + 0);
-  k48_mul((float *)(A + 4272128) + 0, (float *)(A + 3977216) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5009920) + 0);
-  k48_mul((float *)(A + 4157440) + 0, (float *)(A + 3862528) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5010176) + 0);
-  k48_mul((float *)(A + 4042752) + 0, (float *)(A + 3747840) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5010432) + 0);
-  k48_mul((float *)(A + 3928064) + 0, (float *)(A + 3633152) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5010688) + 0);
-  k48_mul((float *)(A + 3813376) + 0, (float *)(A + 3518464) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5010944) + 0);
-  k48_mul((float *)(A + 3698688) + 0, (float *)(A + 3403776) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5011200) + 0);
-  k48_mul((float *)(A + 3584000) + 0, (float *)(A + 3289088) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5011456) + 0);
-  k48_mul((float *)(A + 3469312) + 0, (float *)(A + 3174400) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5011712) + 0);
-  k48_mul((float *)(A + 3354624) + 0, (float *)(A + 3059712) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5011968) + 0);
-  k48_mul((float *)(A + 3239936) + 0, (float *)(A + 2945024) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5012224) + 0);
-  k48_mul((float *)(A + 3125248) + 0, (float *)(A + 2830336) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5012480) + 0);
-  k48_mul((float *)(A + 3010560) + 0, (float *)(A + 2715648) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5012736) + 0);
-  k48_mul((float *)(A + 2895872) + 0, (float *)(A + 2600960) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5012992) + 0);
-  k48_mul((float *)(A + 2781184) + 0, (float *)(A + 2486272) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5013248) + 0);
-  k48_mul((float *)(A + 2666496) + 0, (float *)(A + 2371584) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5013504) + 0);
-  k48_mul((float *)(A + 2551808) + 0, (float *)(A + 2256896) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5013760) + 0);
-  k48_mul((float *)(A + 2437120) + 0, (float *)(A + 2125824) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5014016) + 0);
-  k48_mul((float *)(A + 2322432) + 0, (float *)(A + 2142208) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5014272) + 0);
-  k48_mul((float *)(A + 2207744) + 0, (float *)(A + 2011136) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5014528) + 0);
-  k50_addn((float *)(A + 5020800) + 0, (float *)(A + 5021056) + 0, (float *)(A + 5021312) + 0, (float *)(A + 5021568) + 0, (float *)(A + 5021824) + 0, (float *)(A + 5022080) + 0, (float *)(A + 5009408) + 0, (float *)(A + 5009664) + 0, (float *)(A + 5009920) + 0, (float *)(A + 5010176) + 0, (float *)(A + 5010432) + 0, (float *)(A + 5010688) + 0, (float *)(A + 5010944) + 0, (float *)(A + 5011200) + 0, (float *)(A + 5011456) + 0, (float *)(A + 5011712) + 0, (float *)(A + 5011968) + 0, (float *)(A + 5012224) + 0, (float *)(A + 5012480) + 0, (float *)(A + 5012736) + 0, (float *)(A + 5012992) + 0, (float *)(A + 5013248) + 0, (float *)(A + 5013504) + 0, (float *)(A + 5013760) + 0, (float *)(A + 5014016) + 0, (float *)(A + 5014272) + 0, (float *)(A + 5014528) + 0, (float *)(A + 5014784) + 0);
-  k51_pad((float *)(A + 5014784) + 0, (float *)(A + 5020800) + 0);
-  k48_mul((float *)(A + 147456) + 0, (float *)(A + 4894720) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5021568) + 0);
-  k48_mul((float *)(A + 4993024) + 0, (float *)(A + 4780032) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5021824) + 0);
-  k48_mul((float *)(A + 5041280) + 0, (float *)(A + 4665344) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5022080) + 0);
-  k48_mul((float *)(A + 4878336) + 0, (float *)(A + 4550656) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5009408) + 0);
-  k48_mul((float *)(A + 4845568) + 0, (float *)(A + 4435968) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5009664) + 0);
-  k48_mul((float *)(A + 4960256) + 0, (float *)(A + 4321280) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5009920) + 0);
-  k48_mul((float *)(A + 4812800) + 0, (float *)(A + 4206592) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5010176) + 0);
-  k48_mul((float *)(A + 4861952) + 0, (float *)(A + 4091904) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5010432) + 0);
-  k48_mul((float *)(A + 4354048) + 0, (float *)(A + 3977216) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5010688) + 0);
-  k48_mul((float *)(A + 4239360) + 0, (float *)(A + 3862528) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5010944) + 0);
-}
-
-static void peephole_lstm_grad_4(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k48_mul((float *)(A + 4124672) + 0, (float *)(A + 3747840) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5011200) + 0);
-  k48_mul((float *)(A + 4009984) + 0, (float *)(A + 3633152) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5011456) + 0);
-  k48_mul((float *)(A + 3895296) + 0, (float *)(A + 3518464) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5011712) + 0);
-  k48_mul((float *)(A + 3780608) + 0, (float *)(A + 3403776) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5011968) + 0);
-  k48_mul((float *)(A + 3665920) + 0, (float *)(A + 3289088) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5012224) + 0);
-  k48_mul((float *)(A + 3551232) + 0, (float *)(A + 3174400) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5012480) + 0);
-  k48_mul((float *)(A + 3436544) + 0, (float *)(A + 3059712) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5012736) + 0);
-  k48_mul((float *)(A + 3321856) + 0, (float *)(A + 2945024) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5012992) + 0);
-  k48_mul((float *)(A + 3207168) + 0, (float *)(A + 2830336) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5013248) + 0);
-  k48_mul((float *)(A + 3092480) + 0, (float *)(A + 2715648) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5013504) + 0);
-  k48_mul((float *)(A + 2977792) + 0, (float *)(A + 2600960) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5013760) + 0);
-  k48_mul((float *)(A + 2863104) + 0, (float *)(A + 2486272) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5014016) + 0);
-  k48_mul((float *)(A + 2748416) + 0, (float *)(A + 2371584) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5014272) + 0);
-  k48_mul((float *)(A + 2633728) + 0, (float *)(A + 2256896) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5014528) + 0);
-  k48_mul((float *)(A + 2519040) + 0, (float *)(A + 2125824) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5014784) + 0);
-  k48_mul((float *)(A + 2404352) + 0, (float *)(A + 2142208) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5015040) + 0);
-  k48_mul((float *)(A + 2289664) + 0, (float *)(A + 2011136) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5015296) + 0);
-  k50_addn((float *)(A + 5021568) + 0, (float *)(A + 5021824) + 0, (float *)(A + 5022080) + 0, (float *)(A + 5009408) + 0, (float *)(A + 5009664) + 0, (float *)(A + 5009920) + 0, (float *)(A + 5010176) + 0, (float *)(A + 5010432) + 0, (float *)(A + 5010688) + 0, (float *)(A + 5010944) + 0, (float *)(A + 5011200) + 0, (float *)(A + 5011456) + 0, (float *)(A + 5011712) + 0, (float *)(A + 5011968) + 0, (float *)(A + 5012224) + 0, (float *)(A + 5012480) + 0, (float *)(A + 5012736) + 0, (float *)(A + 5012992) + 0, (float *)(A + 5013248) + 0, (float *)(A + 5013504) + 0, (float *)(A + 5013760) + 0, (float *)(A + 5014016) + 0, (float *)(A + 5014272) + 0, (float *)(A + 5014528) + 0, (float *)(A + 5014784) + 0, (float *)(A + 5015040) + 0, (float *)(A + 5015296) + 0, (float *)(A + 5015552) + 0);
-  k52_pad((float *)(A + 5015552) + 0, (float *)(A + 5021568) + 0);
-  k48_mul((float *)(A + 1961984) + 0, (float *)(A + 16384) + 0, (float *)(A + 0) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5009408) + 0);
-  k48_mul((float *)(A + 32768) + 0, (float *)(A + 4894720) + 0, (float *)(A + 49152) + 0);
-  k49_sum_to((float *)(A + 49152) + 0, (float *)(A + 5009664) + 0);
-  k48_mul((float *)(A + 1929216) + 0, (float *)(A + 4780032) + 0, (float *)(A + 1945600) + 0);
-  k49_sum_to((float *)(A + 1945600) + 0, (float *)(A + 5009920) + 0);
-  k48_mul((float *)(A + 4632576) + 0, (float *)(A + 4665344) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5010176) + 0);
-  k48_mul((float *)(A + 1978368) + 0, (float *)(A + 4550656) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5010432) + 0);
-  k48_mul((float *)(A + 442368) + 0, (float *)(A + 4435968) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5010688) + 0);
-  k48_mul((float *)(A + 4288512) + 0, (float *)(A + 4321280) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5010944) + 0);
-  k48_mul((float *)(A + 4173824) + 0, (float *)(A + 4206592) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5011200) + 0);
-  k48_mul((float *)(A + 4059136) + 0, (float *)(A + 4091904) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5011456) + 0);
-  k48_mul((float *)(A + 3944448) + 0, (float *)(A + 3977216) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5011712) + 0);
-  k48_mul((float *)(A + 3829760) + 0, (float *)(A + 3862528) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5011968) + 0);
-  k48_mul((float *)(A + 3715072) + 0, (float *)(A + 3747840) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5012224) + 0);
-  k48_mul((float *)(A + 3600384) + 0, (float *)(A + 3633152) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5012480) + 0);
-  k48_mul((float *)(A + 3485696) + 0, (float *)(A + 3518464) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5012736) + 0);
-  k48_mul((float *)(A + 3371008) + 0, (float *)(A + 3403776) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5012992) + 0);
-  k48_mul((float *)(A + 3256320) + 0, (float *)(A + 3289088) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5013248) + 0);
-  k48_mul((float *)(A + 3141632) + 0, (float *)(A + 3174400) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5013504) + 0);
-  k48_mul((float *)(A + 3026944) + 0, (float *)(A + 3059712) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5013760) + 0);
-  k48_mul((float *)(A + 2912256) + 0, (float *)(A + 2945024) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5014016) + 0);
-  k48_mul((float *)(A + 2797568) + 0, (float *)(A + 2830336) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5014272) + 0);
-  k48_mul((float *)(A + 2682880) + 0, (float *)(A + 2715648) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5014528) + 0);
-  k48_mul((float *)(A + 2568192) + 0, (float *)(A + 2600960) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5014784) + 0);
-  k48_mul((float *)(A + 2453504) + 0, (float *)(A + 2486272) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5015040) + 0);
-  k48_mul((float *)(A + 2338816) + 0, (float *)(A + 2371584) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5015296) + 0);
-  k48_mul((float *)(A + 2224128) + 0, (float *)(A + 2256896) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5015552) + 0);
-  k48_mul((float *)(A + 2093056) + 0, (float *)(A + 2125824) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5015808) + 0);
-  k48_mul((float *)(A + 1896448) + 0, (float *)(A + 2142208) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5016064) + 0);
-  k48_mul((float *)(A + 1912832) + 0, (float *)(A + 2011136) + 0, (float *)(A + 1929216) + 0);
-  k49_sum_to((float *)(A + 1929216) + 0, (float *)(A + 5016320) + 0);
-  k53_addn((float *)(A + 5009408) + 0, (float *)(A + 5009664) + 0, (float *)(A + 5009920) + 0, (float *)(A + 5010176) + 0, (float *)(A + 5010432) + 0, (float *)(A + 5010688) + 0, (float *)(A + 5010944) + 0, (float *)(A + 5011200) + 0, (float *)(A + 5011456) + 0, (float *)(A + 5011712) + 0, (float *)(A + 5011968) + 0, (float *)(A + 5012224) + 0, (float *)(A + 5012480) + 0, (float *)(A + 5012736) + 0, (float *)(A + 5012992) + 0, (float *)(A + 5013248) + 0, (float *)(A + 5013504) + 0, (float *)(A + 5013760) + 0, (float *)(A + 5014016) + 0, (float *)(A + 5014272) + 0, (float *)(A + 5014528) + 0, (float *)(A + 5014784) + 0, (float *)(A + 5015040) + 0, (float *)(A + 5015296) + 0, (float *)(A + 5015552) + 0, (float *)(A + 5015808) + 0, (float *)(A + 5016064) + 0, (float *)(A + 5016320) + 0, (float *)(A + 5016576) + 0);
-  k54_pad((float *)(A + 5016576) + 0, (float *)(A + 5009408) + 0);
-  k55_matmul((float *)(A + 5022336) + 0, (float *)(A + 65536) + 0, (float *)(A + 5010176) + 0);
-  k56_sum_to((float *)(A + 5022336) + 0, (float *)(A + 5012736) + 0);
-  k57_mul_neg((float *)(A + 5019648) + 0, (float *)(A + 5022336) + 0);
-  k58_mul((float *)(A + 5019712) + 0, (float *)(A + 5019648) + 0);
-  k59_addn((float *)(A + 5020800) + 0, (float *)(A + 5021568) + 0, (float *)(A + 5009408) + 0, (float *)(A + 5022400) + 0);
+  k29_sub_mul((float *)(A + 2027520) + 0, (float *)(A + 114688) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2043904) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1912832) + 0, (float *)(A + 2076672) + 0);
+  k29_sub_mul((float *)(A + 1994752) + 0, (float *)(A + 114688) + 0);
+  k28_mul_sub((float *)(A + 0) + 0, (float *)(A + 2043904) + 0);
+  k35_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2027520) + 0, (float *)(A + 81920) + 0, (float *)(A + 2240512) + 0, (float *)(A + 2273280) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2076672) + 0, (float *)(A + 0) + 0, (float *)(A + 114688) + 0, (float *)(A + 1994752) + 0, (float *)(A + 2043904) + 0, (float *)(A + 2109440) + 0, (float *)(A + 2355200) + 0);
+  k36_const((float *)(A + 0) + 0);
+  k32_concat((float *)(A + 2109440) + 0, (float *)(A + 0) + 0, (float *)(A + 2355200) + 0, (float *)(A + 1912832) + 0, (float *)(A + 5206016) + 0);
+  k37_stack((float *)(A + 5206016) + 0, (float *)(A + 5140480) + 0, (float *)(A + 5074944) + 0, (float *)(A + 1785856) + 0, (float *)(A + 1720320) + 0, (float *)(A + 1654784) + 0, (float *)(A + 1589248) + 0, (float *)(A + 1523712) + 0, (float *)(A + 1458176) + 0, (float *)(A + 1392640) + 0, (float *)(A + 1327104) + 0, (float *)(A + 1261568) + 0, (float *)(A + 1196032) + 0, (float *)(A + 1130496) + 0, (float *)(A + 1064960) + 0, (float *)(A + 999424) + 0, (float *)(A + 933888) + 0, (float *)(A + 868352) + 0, (float *)(A + 802816) + 0, (float *)(A + 737280) + 0, (float *)(A + 671744) + 0, (float *)(A + 606208) + 0, (float *)(A + 540672) + 0, (float *)(A + 475136) + 0, (float *)(A + 409600) + 0, (float *)(A + 344064) + 0, (float *)(A + 278528) + 0, (float *)(A + 196608) + 0, (float *)(A + 5271552) + 0);
+  k38_matmul((float *)(A + 5271552) + 0, in->x + 0, (float *)(A + 2027520) + 0);
+  k39_stack((float *)(A + 5140480) + 0, (float *)(A + 5074944) + 0, (float *)(A + 1785856) + 0, (float *)(A + 1720320) + 0, (float *)(A + 1654784) + 0, (float *)(A + 1589248) + 0, (float *)(A + 1523712) + 0, (float *)(A + 1458176) + 0, (float *)(A + 1392640) + 0, (float *)(A + 1327104) + 0, (float *)(A + 1261568) + 0, (float *)(A + 1196032) + 0, (float *)(A + 1130496) + 0, (float *)(A + 1064960) + 0, (float *)(A + 999424) + 0, (float *)(A + 933888) + 0, (float *)(A + 868352) + 0, (float *)(A + 802816) + 0, (float *)(A + 737280) + 0, (float *)(A + 671744) + 0, (float *)(A + 606208) + 0, (float *)(A + 540672) + 0, (float *)(A + 475136) + 0, (float *)(A + 409600) + 0, (float *)(A + 344064) + 0, (float *)(A + 278528) + 0, (float *)(A + 196608) + 0, (float *)(A + 7106560) + 0);
+  k40_stack((float *)(A + 2060288) + 0, (float *)(A + 2191360) + 0, (float *)(A + 2306048) + 0, (float *)(A + 2420736) + 0, (float *)(A + 2535424) + 0, (float *)(A + 2650112) + 0, (float *)(A + 2764800) + 0, (float *)(A + 2879488) + 0, (float *)(A + 2994176) + 0, (float *)(A + 3108864) + 0, (float *)(A + 3223552) + 0, (float *)(A + 3338240) + 0, (float *)(A + 3452928) + 0, (float *)(A + 3567616) + 0, (float *)(A + 3682304) + 0, (float *)(A + 3796992) + 0, (float *)(A + 3911680) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4141056) + 0, (float *)(A + 4255744) + 0, (float *)(A + 4370432) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4714496) + 0, (float *)(A + 4829184) + 0, (float *)(A + 4943872) + 0, (float *)(A + 5058560) + 0, (float *)(A + 344064) + 0);
+  k41_matmul((float *)(A + 7106560) + 0, (float *)(A + 344064) + 0, (float *)(A + 196608) + 0);
+  k42_sum_to((float *)(A + 5271552) + 0, (float *)(A + 5019776) + 0);
+  k43_mul((float *)(A + 98304) + 0, (float *)(A + 4894720) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 5020800) + 0);
+  k43_mul((float *)(A + 1929216) + 0, (float *)(A + 4780032) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 5021056) + 0);
+  k43_mul((float *)(A + 32768) + 0, (float *)(A + 4665344) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 5021312) + 0);
+  k43_mul((float *)(A + 4763648) + 0, (float *)(A + 4550656) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 5021568) + 0);
+  k43_mul((float *)(A + 4730880) + 0, (float *)(A + 4435968) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 5021824) + 0);
+  k43_mul((float *)(A + 4698112) + 0, (float *)(A + 4321280) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 5022080) + 0);
+  k43_mul((float *)(A + 4583424) + 0, (float *)(A + 4206592) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1929216) + 0);
+  k43_mul((float *)(A + 4468736) + 0, (float *)(A + 4091904) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1929472) + 0);
+  k43_mul((float *)(A + 4452352) + 0, (float *)(A + 3977216) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1929728) + 0);
+  k43_mul((float *)(A + 4222976) + 0, (float *)(A + 3862528) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1929984) + 0);
+  k43_mul((float *)(A + 4042752) + 0, (float *)(A + 3747840) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1930240) + 0);
+  k43_mul((float *)(A + 3928064) + 0, (float *)(A + 3633152) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1930496) + 0);
+  k43_mul((float *)(A + 3813376) + 0, (float *)(A + 3518464) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1930752) + 0);
+  k43_mul((float *)(A + 3698688) + 0, (float *)(A + 3403776) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1931008) + 0);
+  k43_mul((float *)(A + 3584000) + 0, (float *)(A + 3289088) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1931264) + 0);
+  k43_mul((float *)(A + 3469312) + 0, (float *)(A + 3174400) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1931520) + 0);
+  k43_mul((float *)(A + 3354624) + 0, (float *)(A + 3059712) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1931776) + 0);
+  k43_mul((float *)(A + 3239936) + 0, (float *)(A + 2945024) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1932032) + 0);
+  k43_mul((float *)(A + 3125248) + 0, (float *)(A + 2830336) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1932288) + 0);
+  k43_mul((float *)(A + 3010560) + 0, (float *)(A + 2715648) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1932544) + 0);
+  k43_mul((float *)(A + 2895872) + 0, (float *)(A + 2600960) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1932800) + 0);
+  k43_mul((float *)(A + 2781184) + 0, (float *)(A + 2486272) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1933056) + 0);
+  k43_mul((float *)(A + 2666496) + 0, (float *)(A + 2371584) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1933312) + 0);
+  k43_mul((float *)(A + 2551808) + 0, (float *)(A + 2256896) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1933568) + 0);
+  k43_mul((float *)(A + 2437120) + 0, (float *)(A + 2125824) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1933824) + 0);
+  k43_mul((float *)(A + 2322432) + 0, (float *)(A + 2142208) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1934080) + 0);
+  k43_mul((float *)(A + 2207744) + 0, (float *)(A + 2011136) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1934336) + 0);
+  k43_mul((float *)(A + 147456) + 0, (float *)(A + 4894720) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1934592) + 0);
+  k43_mul((float *)(A + 4976640) + 0, (float *)(A + 4780032) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1934848) + 0);
+  k43_mul((float *)(A + 131072) + 0, (float *)(A + 4665344) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1935104) + 0);
+  k43_mul((float *)(A + 4878336) + 0, (float *)(A + 4550656) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1935360) + 0);
+  k43_mul((float *)(A + 4960256) + 0, (float *)(A + 4435968) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1935616) + 0);
+  k43_mul((float *)(A + 4911104) + 0, (float *)(A + 4321280) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1935872) + 0);
+  k43_mul((float *)(A + 4927488) + 0, (float *)(A + 4206592) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1936128) + 0);
+  k43_mul((float *)(A + 4845568) + 0, (float *)(A + 4091904) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1936384) + 0);
+  k43_mul((float *)(A + 5041280) + 0, (float *)(A + 3977216) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1936640) + 0);
+  k43_mul((float *)(A + 4812800) + 0, (float *)(A + 3862528) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1936896) + 0);
+  k43_mul((float *)(A + 4124672) + 0, (float *)(A + 3747840) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1937152) + 0);
+  k43_mul((float *)(A + 4009984) + 0, (float *)(A + 3633152) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1937408) + 0);
+  k43_mul((float *)(A + 3895296) + 0, (float *)(A + 3518464) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1937664) + 0);
+  k43_mul((float *)(A + 3780608) + 0, (float *)(A + 3403776) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1937920) + 0);
+  k43_mul((float *)(A + 3665920) + 0, (float *)(A + 3289088) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1938176) + 0);
+  k43_mul((float *)(A + 3551232) + 0, (float *)(A + 3174400) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1938432) + 0);
+  k43_mul((float *)(A + 3436544) + 0, (float *)(A + 3059712) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1938688) + 0);
+  k43_mul((float *)(A + 3321856) + 0, (float *)(A + 2945024) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1938944) + 0);
+  k43_mul((float *)(A + 3207168) + 0, (float *)(A + 2830336) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1939200) + 0);
+  k43_mul((float *)(A + 3092480) + 0, (float *)(A + 2715648) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1939456) + 0);
+  k43_mul((float *)(A + 2977792) + 0, (float *)(A + 2600960) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1939712) + 0);
+  k43_mul((float *)(A + 2863104) + 0, (float *)(A + 2486272) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1939968) + 0);
+  k43_mul((float *)(A + 2748416) + 0, (float *)(A + 2371584) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1940224) + 0);
+  k43_mul((float *)(A + 2633728) + 0, (float *)(A + 2256896) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1940480) + 0);
+  k43_mul((float *)(A + 2519040) + 0, (float *)(A + 2125824) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1940736) + 0);
+  k43_mul((float *)(A + 2404352) + 0, (float *)(A + 2142208) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1940992) + 0);
+  k43_mul((float *)(A + 2289664) + 0, (float *)(A + 2011136) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1941248) + 0);
+  k43_mul((float *)(A + 1961984) + 0, (float *)(A + 16384) + 0, (float *)(A + 0) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1941504) + 0);
+  k43_mul((float *)(A + 4861952) + 0, (float *)(A + 4894720) + 0, (float *)(A + 1961984) + 0);
+  k44_sum_to((float *)(A + 1961984) + 0, (float *)(A + 1941760) + 0);
+  k43_mul((float *)(A + 4747264) + 0, (float *)(A + 4780032) + 0, (float *)(A + 1961984) + 0);
+  k44_sum_to((float *)(A + 1961984) + 0, (float *)(A + 1942016) + 0);
+  k43_mul((float *)(A + 1945600) + 0, (float *)(A + 4665344) + 0, (float *)(A + 1961984) + 0);
+  k44_sum_to((float *)(A + 1961984) + 0, (float *)(A + 1942272) + 0);
+  k43_mul((float *)(A + 262144) + 0, (float *)(A + 4550656) + 0, (float *)(A + 1994752) + 0);
+  k44_sum_to((float *)(A + 1994752) + 0, (float *)(A + 1942528) + 0);
+  k43_mul((float *)(A + 1978368) + 0, (float *)(A + 4435968) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1942784) + 0);
+  k43_mul((float *)(A + 180224) + 0, (float *)(A + 4321280) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1943040) + 0);
+  k43_mul((float *)(A + 163840) + 0, (float *)(A + 4206592) + 0, (float *)(A + 180224) + 0);
+  k44_sum_to((float *)(A + 180224) + 0, (float *)(A + 1943296) + 0);
+  k43_mul((float *)(A + 4059136) + 0, (float *)(A + 4091904) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1943552) + 0);
+  k43_mul((float *)(A + 3944448) + 0, (float *)(A + 3977216) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1943808) + 0);
+  k43_mul((float *)(A + 3829760) + 0, (float *)(A + 3862528) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1944064) + 0);
+  k43_mul((float *)(A + 3715072) + 0, (float *)(A + 3747840) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1944320) + 0);
+  k43_mul((float *)(A + 3600384) + 0, (float *)(A + 3633152) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1944576) + 0);
+  k43_mul((float *)(A + 3485696) + 0, (float *)(A + 3518464) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1944832) + 0);
+  k43_mul((float *)(A + 3371008) + 0, (float *)(A + 3403776) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1945088) + 0);
+  k43_mul((float *)(A + 3256320) + 0, (float *)(A + 3289088) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1945344) + 0);
+  k43_mul((float *)(A + 3141632) + 0, (float *)(A + 3174400) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2109440) + 0);
+  k43_mul((float *)(A + 3026944) + 0, (float *)(A + 3059712) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2109696) + 0);
+  k43_mul((float *)(A + 2912256) + 0, (float *)(A + 2945024) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2109952) + 0);
+  k43_mul((float *)(A + 2797568) + 0, (float *)(A + 2830336) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2110208) + 0);
+  k43_mul((float *)(A + 2682880) + 0, (float *)(A + 2715648) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2110464) + 0);
+  k43_mul((float *)(A + 2568192) + 0, (float *)(A + 2600960) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2110720) + 0);
+  k43_mul((float *)(A + 2453504) + 0, (float *)(A + 2486272) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2110976) + 0);
+  k43_mul((float *)(A + 2338816) + 0, (float *)(A + 2371584) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2111232) + 0);
+  k43_mul((float *)(A + 2224128) + 0, (float *)(A + 2256896) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2111488) + 0);
+  k43_mul((float *)(A + 2093056) + 0, (float *)(A + 2125824) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2111744) + 0);
+  k43_mul((float *)(A + 1896448) + 0, (float *)(A + 2142208) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2112000) + 0);
+  k43_mul((float *)(A + 1912832) + 0, (float *)(A + 2011136) + 0, (float *)(A + 262144) + 0);
+  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2112256) + 0);
+  k45_addn((float *)(A + 5020800) + 0, (float *)(A + 5021056) + 0, (float *)(A + 5021312) + 0, (float *)(A + 5021568) + 0, (float *)(A + 5021824) + 0, (float *)(A + 5022080) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1929472) + 0, (float *)(A + 1929728) + 0, (float *)(A + 1929984) + 0, (float *)(A + 1930240) + 0, (float *)(A + 1930496) + 0, (float *)(A + 1930752) + 0, (float *)(A + 1931008) + 0, (float *)(A + 1931264) + 0, (float *)(A + 1931520) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1932032) + 0, (float *)(A + 1932288) + 0, (float *)(A + 1932544) + 0, (float *)(A + 1932800) + 0, (float *)(A + 1933056) + 0, (float *)(A + 1933312) + 0, (float *)(A + 1933568) + 0, (float *)(A + 1933824) + 0, (float *)(A + 1934080) + 0, (float *)(A + 1934336) + 0, (float *)(A + 2112512) + 0);
+  k45_addn((float *)(A + 1934592) + 0, (float *)(A + 1934848) + 0, (float *)(A + 1935104) + 0, (float *)(A + 1935360) + 0, (float *)(A + 1935616) + 0, (float *)(A + 1935872) + 0, (float *)(A + 1936128) + 0, (float *)(A + 1936384) + 0, (float *)(A + 1936640) + 0, (float *)(A + 1936896) + 0, (float *)(A + 1937152) + 0, (float *)(A + 1937408) + 0, (float *)(A + 1937664) + 0, (float *)(A + 1937920) + 0, (float *)(A + 1938176) + 0, (float *)(A + 1938432) + 0, (float *)(A + 1938688) + 0, (float *)(A + 1938944) + 0, (float *)(A + 1939200) + 0, (float *)(A + 1939456) + 0, (float *)(A + 1939712) + 0, (float *)(A + 1939968) + 0, (float *)(A + 1940224) + 0, (float *)(A + 1940480) + 0, (float *)(A + 1940736) + 0, (float *)(A + 1940992) + 0, (float *)(A + 1941248) + 0, (float *)(A + 5020800) + 0);
+  k46_addn((float *)(A + 1941504) + 0, (float *)(A + 1941760) + 0, (float *)(A + 1942016) + 0, (float *)(A + 1942272) + 0, (float *)(A + 1942528) + 0, (float *)(A + 1942784) + 0, (float *)(A + 1943040) + 0, (float *)(A + 1943296) + 0, (float *)(A + 1943552) + 0, (float *)(A + 1943808) + 0, (float *)(A + 1944064) + 0, (float *)(A + 1944320) + 0, (float *)(A + 1944576) + 0, (float *)(A + 1944832) + 0, (float *)(A + 1945088) + 0, (float *)(A + 1945344) + 0, (float *)(A + 2109440) + 0, (float *)(A + 2109696) + 0, (float *)(A + 2109952) + 0, (float *)(A + 2110208) + 0, (float *)(A + 2110464) + 0, (float *)(A + 2110720) + 0, (float *)(A + 2110976) + 0, (float *)(A + 2111232) + 0, (float *)(A + 2111488) + 0, (float *)(A + 2111744) + 0, (float *)(A + 2112000) + 0, (float *)(A + 2112256) + 0, (float *)(A + 5021056) + 0);
+  k47_concat((float *)(A + 2112512) + 0, (float *)(A + 5020800) + 0, (float *)(A + 5021056) + 0, (float *)(A + 5021312) + 0);
+  k48_matmul((float *)(A + 5022336) + 0, (float *)(A + 65536) + 0, (float *)(A + 262144) + 0);
+  k49_sum_to((float *)(A + 5022336) + 0, (float *)(A + 5022080) + 0);
+  k50_mul_neg((float *)(A + 5019648) + 0, (float *)(A + 5020800) + 0);
+  k51_mul((float *)(A + 5019712) + 0, (float *)(A + 5019648) + 0);
 }
 
 float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, float *grads, peephole_lstm_outputs *out, peephole_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -2999,16 +2826,15 @@ float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, flo
   peephole_lstm_grad_1(P, in, A, seed);
   peephole_lstm_grad_2(P, in, A, seed);
   peephole_lstm_grad_3(P, in, A, seed);
-  peephole_lstm_grad_4(P, in, A, seed);
   if (out) k14_copy((float *)(A + 5017088) + 0, out->logits);
-  k60_copy((float *)(A + 5022336) + 0, &loss);
-  if (metrics) k60_copy((float *)(A + 5019648) + 0, &metrics->accuracy);
-  k61_copy((float *)(A + 2027520) + 0, grads + 0);
-  k62_copy((float *)(A + 458752) + 0, grads + 7168);
-  k63_copy((float *)(A + 5019776) + 0, grads + 23552);
-  k64_copy((float *)(A + 5022400) + 0, grads + 23808);
-  k65_copy((float *)(A + 5010176) + 0, grads + 24000);
-  k66_copy((float *)(A + 5012736) + 0, grads + 24640);
+  k52_copy((float *)(A + 5020800) + 0, &loss);
+  if (metrics) k52_copy((float *)(A + 5019648) + 0, &metrics->accuracy);
+  k53_copy((float *)(A + 2027520) + 0, grads + 0);
+  k54_copy((float *)(A + 196608) + 0, grads + 7168);
+  k55_copy((float *)(A + 5019776) + 0, grads + 23552);
+  k56_copy((float *)(A + 5021312) + 0, grads + 23808);
+  k57_copy((float *)(A + 262144) + 0, grads + 24000);
+  k58_copy((float *)(A + 5022080) + 0, grads + 24640);
   return loss;
 }
 
@@ -3177,579 +3003,466 @@ static void peephole_lstm_train_step_1(const float *restrict P, const peephole_l
   k29_sub_mul((float *)(A + 4998144) + 0, (float *)(A + 1948160) + 0);
   k28_mul_sub((float *)(A + 4864512) + 0, (float *)(A + 84480) + 0);
   k31_mul_mul_addn((float *)(A + 4979200) + 0, (float *)(A + 35328) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1980928) + 0, (float *)(A + 4864512) + 0, (float *)(A + 51712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4998144) + 0, (float *)(A + 4897280) + 0, (float *)(A + 1948160) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4962816) + 0, (float *)(A + 84480) + 0, (float *)(A + 100864) + 0, (float *)(A + 117248) + 0, (float *)(A + 133632) + 0, (float *)(A + 150016) + 0, (float *)(A + 166400) + 0, (float *)(A + 182784) + 0);
-  k32_pad((float *)(A + 182784) + 0, (float *)(A + 199168) + 0);
-  k33_pad((float *)(A + 100864) + 0, (float *)(A + 264704) + 0);
-  k34_pad((float *)(A + 150016) + 0, (float *)(A + 330240) + 0);
-  k35_pad((float *)(A + 1964544) + 0, (float *)(A + 395776) + 0);
-  k36_addn((float *)(A + 199168) + 0, (float *)(A + 264704) + 0, (float *)(A + 330240) + 0, (float *)(A + 395776) + 0, (float *)(A + 461312) + 0);
-  k37_matmul((float *)(A + 461312) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 84480) + 0);
-  k28_mul_sub((float *)(A + 5044736) + 0, (float *)(A + 1980928) + 0);
-  k29_sub_mul((float *)(A + 5028352) + 0, (float *)(A + 4864512) + 0);
-  k30_mul_mul_mul((float *)(A + 84480) + 0, (float *)(A + 5044736) + 0, (float *)(A + 4864512) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0);
-  k29_sub_mul((float *)(A + 4848128) + 0, (float *)(A + 4864512) + 0);
-  k29_sub_mul((float *)(A + 4880896) + 0, (float *)(A + 5044736) + 0);
-  k28_mul_sub((float *)(A + 4749824) + 0, (float *)(A + 1931776) + 0);
-  k38_mul_mul_addn((float *)(A + 84480) + 0, (float *)(A + 5028352) + 0, (float *)(A + 1980928) + 0, (float *)(A + 117248) + 0, (float *)(A + 133632) + 0, (float *)(A + 166400) + 0, (float *)(A + 51712) + 0, (float *)(A + 4749824) + 0, (float *)(A + 4864512) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4880896) + 0, (float *)(A + 4782592) + 0, (float *)(A + 5044736) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4848128) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1948160) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4995584) + 0, (float *)(A + 182784) + 0, (float *)(A + 199168) + 0);
-  k32_pad((float *)(A + 199168) + 0, (float *)(A + 215552) + 0);
-  k33_pad((float *)(A + 1948160) + 0, (float *)(A + 281088) + 0);
-  k34_pad((float *)(A + 4995584) + 0, (float *)(A + 346624) + 0);
-  k35_pad((float *)(A + 35328) + 0, (float *)(A + 526848) + 0);
-  k36_addn((float *)(A + 215552) + 0, (float *)(A + 281088) + 0, (float *)(A + 346624) + 0, (float *)(A + 526848) + 0, (float *)(A + 592384) + 0);
-  k37_matmul((float *)(A + 592384) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4930048) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4913664) + 0, (float *)(A + 166400) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4930048) + 0, (float *)(A + 166400) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1931776) + 0, (float *)(A + 1980928) + 0);
-  k29_sub_mul((float *)(A + 4733440) + 0, (float *)(A + 166400) + 0);
-  k29_sub_mul((float *)(A + 4766208) + 0, (float *)(A + 4749824) + 0);
+  k32_concat((float *)(A + 100864) + 0, (float *)(A + 150016) + 0, (float *)(A + 182784) + 0, (float *)(A + 1964544) + 0, (float *)(A + 199168) + 0);
+  k33_matmul((float *)(A + 199168) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 84480) + 0);
+  k28_mul_sub((float *)(A + 5044736) + 0, (float *)(A + 182784) + 0);
+  k29_sub_mul((float *)(A + 5028352) + 0, (float *)(A + 1980928) + 0);
+  k30_mul_mul_mul((float *)(A + 84480) + 0, (float *)(A + 5044736) + 0, (float *)(A + 1980928) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4864512) + 0, (float *)(A + 35328) + 0);
+  k29_sub_mul((float *)(A + 4848128) + 0, (float *)(A + 51712) + 0);
+  k29_sub_mul((float *)(A + 4880896) + 0, (float *)(A + 1980928) + 0);
+  k28_mul_sub((float *)(A + 4749824) + 0, (float *)(A + 5044736) + 0);
+  k34_mul_mul_addn((float *)(A + 84480) + 0, (float *)(A + 5028352) + 0, (float *)(A + 182784) + 0, (float *)(A + 117248) + 0, (float *)(A + 133632) + 0, (float *)(A + 166400) + 0, (float *)(A + 35328) + 0, (float *)(A + 4749824) + 0, (float *)(A + 51712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4880896) + 0, (float *)(A + 4782592) + 0, (float *)(A + 1980928) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4848128) + 0, (float *)(A + 5044736) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1948160) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4995584) + 0, (float *)(A + 264704) + 0);
+  k32_concat((float *)(A + 1931776) + 0, (float *)(A + 4979200) + 0, (float *)(A + 264704) + 0, (float *)(A + 4864512) + 0, (float *)(A + 281088) + 0);
+  k33_matmul((float *)(A + 281088) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 84480) + 0);
+  k28_mul_sub((float *)(A + 4930048) + 0, (float *)(A + 264704) + 0);
+  k29_sub_mul((float *)(A + 4913664) + 0, (float *)(A + 1980928) + 0);
+  k30_mul_mul_mul((float *)(A + 84480) + 0, (float *)(A + 4930048) + 0, (float *)(A + 1980928) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4749824) + 0, (float *)(A + 4848128) + 0);
+  k29_sub_mul((float *)(A + 4733440) + 0, (float *)(A + 1980928) + 0);
+  k29_sub_mul((float *)(A + 4766208) + 0, (float *)(A + 4880896) + 0);
   k28_mul_sub((float *)(A + 4635136) + 0, (float *)(A + 4930048) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4913664) + 0, (float *)(A + 84480) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4979200) + 0, (float *)(A + 182784) + 0, (float *)(A + 1980928) + 0, (float *)(A + 4635136) + 0, (float *)(A + 166400) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4766208) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4749824) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4733440) + 0, (float *)(A + 4930048) + 0, (float *)(A + 117248) + 0, (float *)(A + 133632) + 0, (float *)(A + 5019712) + 0, (float *)(A + 5036096) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4864512) + 0);
-  k32_pad((float *)(A + 4864512) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 117248) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 5036096) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 1931776) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 363008) + 0);
-  k37_matmul((float *)(A + 363008) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4815360) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4798976) + 0, (float *)(A + 1980928) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4815360) + 0, (float *)(A + 1980928) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4635136) + 0, (float *)(A + 4913664) + 0);
-  k29_sub_mul((float *)(A + 4618752) + 0, (float *)(A + 1980928) + 0);
-  k29_sub_mul((float *)(A + 4651520) + 0, (float *)(A + 4815360) + 0);
+  k34_mul_mul_addn((float *)(A + 84480) + 0, (float *)(A + 4913664) + 0, (float *)(A + 264704) + 0, (float *)(A + 1948160) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4635136) + 0, (float *)(A + 1980928) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4766208) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4880896) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4733440) + 0, (float *)(A + 4930048) + 0, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 117248) + 0, (float *)(A + 133632) + 0, (float *)(A + 166400) + 0, (float *)(A + 182784) + 0);
+  k32_concat((float *)(A + 35328) + 0, (float *)(A + 133632) + 0, (float *)(A + 182784) + 0, (float *)(A + 4749824) + 0, (float *)(A + 346624) + 0);
+  k33_matmul((float *)(A + 346624) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 84480) + 0);
+  k28_mul_sub((float *)(A + 4815360) + 0, (float *)(A + 182784) + 0);
+  k29_sub_mul((float *)(A + 4798976) + 0, (float *)(A + 264704) + 0);
+  k30_mul_mul_mul((float *)(A + 84480) + 0, (float *)(A + 4815360) + 0, (float *)(A + 264704) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1948160) + 0, (float *)(A + 1980928) + 0);
+  k29_sub_mul((float *)(A + 4618752) + 0, (float *)(A + 264704) + 0);
+  k29_sub_mul((float *)(A + 4651520) + 0, (float *)(A + 4635136) + 0);
+  k28_mul_sub((float *)(A + 4520448) + 0, (float *)(A + 4733440) + 0);
+  k34_mul_mul_addn((float *)(A + 84480) + 0, (float *)(A + 4798976) + 0, (float *)(A + 182784) + 0, (float *)(A + 51712) + 0, (float *)(A + 117248) + 0, (float *)(A + 166400) + 0, (float *)(A + 1980928) + 0, (float *)(A + 4520448) + 0, (float *)(A + 264704) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4651520) + 0, (float *)(A + 4553216) + 0, (float *)(A + 4635136) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4618752) + 0, (float *)(A + 4733440) + 0, (float *)(A + 4766208) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4880896) + 0, (float *)(A + 4913664) + 0, (float *)(A + 4930048) + 0);
+  k32_concat((float *)(A + 4766208) + 0, (float *)(A + 4880896) + 0, (float *)(A + 4930048) + 0, (float *)(A + 1948160) + 0, (float *)(A + 412160) + 0);
+  k33_matmul((float *)(A + 412160) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 4700672) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 4684288) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4700672) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 264704) + 0, (float *)(A + 1980928) + 0);
+  k29_sub_mul((float *)(A + 4504064) + 0, (float *)(A + 117248) + 0);
+  k29_sub_mul((float *)(A + 4536832) + 0, (float *)(A + 4520448) + 0);
+  k28_mul_sub((float *)(A + 4405760) + 0, (float *)(A + 4700672) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4684288) + 0, (float *)(A + 84480) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4913664) + 0, (float *)(A + 1980928) + 0, (float *)(A + 4405760) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4536832) + 0, (float *)(A + 4438528) + 0, (float *)(A + 4520448) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4504064) + 0, (float *)(A + 4700672) + 0, (float *)(A + 4733440) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4930048) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4995584) + 0, (float *)(A + 166400) + 0);
+  k32_concat((float *)(A + 4733440) + 0, (float *)(A + 4962816) + 0, (float *)(A + 166400) + 0, (float *)(A + 264704) + 0, (float *)(A + 477696) + 0);
 }
 
 static void peephole_lstm_train_step_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k28_mul_sub((float *)(A + 4520448) + 0, (float *)(A + 4930048) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4798976) + 0, (float *)(A + 84480) + 0, (float *)(A + 133632) + 0, (float *)(A + 5019712) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4913664) + 0, (float *)(A + 4520448) + 0, (float *)(A + 1980928) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4651520) + 0, (float *)(A + 4553216) + 0, (float *)(A + 4815360) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4618752) + 0, (float *)(A + 4930048) + 0, (float *)(A + 428544) + 0, (float *)(A + 444928) + 0, (float *)(A + 4864512) + 0, (float *)(A + 4880896) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4979200) + 0);
-  k32_pad((float *)(A + 4979200) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 428544) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 4880896) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 4635136) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 657920) + 0);
-  k37_matmul((float *)(A + 657920) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4700672) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4684288) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4700672) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1980928) + 0, (float *)(A + 4520448) + 0);
-  k29_sub_mul((float *)(A + 4504064) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 4536832) + 0, (float *)(A + 4618752) + 0);
-  k28_mul_sub((float *)(A + 4405760) + 0, (float *)(A + 4651520) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4684288) + 0, (float *)(A + 84480) + 0, (float *)(A + 444928) + 0, (float *)(A + 4864512) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4520448) + 0, (float *)(A + 4405760) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4536832) + 0, (float *)(A + 4438528) + 0, (float *)(A + 4618752) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4504064) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4700672) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4979200) + 0, (float *)(A + 5019712) + 0);
-  k32_pad((float *)(A + 5019712) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 4700672) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 4848128) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 1980928) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 723456) + 0);
-  k37_matmul((float *)(A + 723456) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k33_matmul((float *)(A + 477696) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 4585984) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4569600) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4585984) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 444928) + 0, (float *)(A + 4405760) + 0);
-  k29_sub_mul((float *)(A + 4389376) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 4569600) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4585984) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1980928) + 0, (float *)(A + 4405760) + 0);
+  k29_sub_mul((float *)(A + 4389376) + 0, (float *)(A + 117248) + 0);
   k29_sub_mul((float *)(A + 4422144) + 0, (float *)(A + 4585984) + 0);
-  k28_mul_sub((float *)(A + 4291072) + 0, (float *)(A + 4618752) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4569600) + 0, (float *)(A + 84480) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4405760) + 0, (float *)(A + 4291072) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4422144) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4585984) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4389376) + 0, (float *)(A + 4618752) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4864512) + 0, (float *)(A + 4962816) + 0, (float *)(A + 5019712) + 0, (float *)(A + 4913664) + 0);
-  k32_pad((float *)(A + 4913664) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 4651520) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 4962816) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 444928) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 788992) + 0);
-  k37_matmul((float *)(A + 788992) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 4291072) + 0, (float *)(A + 4684288) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4569600) + 0, (float *)(A + 84480) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4930048) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4405760) + 0, (float *)(A + 4291072) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4422144) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4585984) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4389376) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4700672) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4913664) + 0, (float *)(A + 166400) + 0, (float *)(A + 182784) + 0);
+  k32_concat((float *)(A + 4700672) + 0, (float *)(A + 4913664) + 0, (float *)(A + 182784) + 0, (float *)(A + 1980928) + 0, (float *)(A + 543232) + 0);
+  k33_matmul((float *)(A + 543232) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 4471296) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4454912) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4471296) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4291072) + 0, (float *)(A + 4569600) + 0);
-  k29_sub_mul((float *)(A + 4274688) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 4454912) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4471296) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 182784) + 0, (float *)(A + 4291072) + 0);
+  k29_sub_mul((float *)(A + 4274688) + 0, (float *)(A + 117248) + 0);
   k29_sub_mul((float *)(A + 4307456) + 0, (float *)(A + 4471296) + 0);
-  k28_mul_sub((float *)(A + 4176384) + 0, (float *)(A + 4585984) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4454912) + 0, (float *)(A + 84480) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4864512) + 0, (float *)(A + 5019712) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4176384) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4307456) + 0, (float *)(A + 4209152) + 0, (float *)(A + 4471296) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4274688) + 0, (float *)(A + 4585984) + 0, (float *)(A + 4618752) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4913664) + 0, (float *)(A + 4930048) + 0);
-  k32_pad((float *)(A + 4930048) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 4618752) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 4815360) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 4291072) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 854528) + 0);
-  k37_matmul((float *)(A + 854528) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 4176384) + 0, (float *)(A + 4569600) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4454912) + 0, (float *)(A + 84480) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4848128) + 0, (float *)(A + 166400) + 0, (float *)(A + 4291072) + 0, (float *)(A + 4176384) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4307456) + 0, (float *)(A + 4209152) + 0, (float *)(A + 4471296) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4274688) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4585984) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4930048) + 0, (float *)(A + 4995584) + 0, (float *)(A + 5019712) + 0);
+  k32_concat((float *)(A + 4585984) + 0, (float *)(A + 4930048) + 0, (float *)(A + 5019712) + 0, (float *)(A + 182784) + 0, (float *)(A + 608768) + 0);
+  k33_matmul((float *)(A + 608768) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 4356608) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4340224) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4356608) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4176384) + 0, (float *)(A + 4274688) + 0);
-  k29_sub_mul((float *)(A + 4160000) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 4192768) + 0, (float *)(A + 4307456) + 0);
-  k28_mul_sub((float *)(A + 4061696) + 0, (float *)(A + 4356608) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4340224) + 0, (float *)(A + 84480) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4913664) + 0, (float *)(A + 4274688) + 0, (float *)(A + 4061696) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4192768) + 0, (float *)(A + 4094464) + 0, (float *)(A + 4307456) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4160000) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4454912) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4864512) + 0, (float *)(A + 4930048) + 0, (float *)(A + 5019712) + 0);
-  k32_pad((float *)(A + 5019712) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 4454912) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 4864512) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 4176384) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 920064) + 0);
-  k37_matmul((float *)(A + 920064) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k29_sub_mul((float *)(A + 4340224) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4356608) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 166400) + 0, (float *)(A + 4176384) + 0);
+  k29_sub_mul((float *)(A + 4160000) + 0, (float *)(A + 117248) + 0);
+  k29_sub_mul((float *)(A + 4192768) + 0, (float *)(A + 4356608) + 0);
+  k28_mul_sub((float *)(A + 4061696) + 0, (float *)(A + 4454912) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4340224) + 0, (float *)(A + 84480) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4176384) + 0, (float *)(A + 4061696) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4192768) + 0, (float *)(A + 4094464) + 0, (float *)(A + 4356608) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4160000) + 0, (float *)(A + 4454912) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4848128) + 0, (float *)(A + 5019712) + 0, (float *)(A + 5036096) + 0);
+  k32_concat((float *)(A + 4471296) + 0, (float *)(A + 4848128) + 0, (float *)(A + 5036096) + 0, (float *)(A + 166400) + 0, (float *)(A + 674304) + 0);
+  k33_matmul((float *)(A + 674304) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 4241920) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4225536) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4241920) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4061696) + 0, (float *)(A + 4160000) + 0);
-  k29_sub_mul((float *)(A + 4045312) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 4078080) + 0, (float *)(A + 4192768) + 0);
-  k28_mul_sub((float *)(A + 3947008) + 0, (float *)(A + 4241920) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4225536) + 0, (float *)(A + 84480) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4930048) + 0, (float *)(A + 4160000) + 0, (float *)(A + 3947008) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4078080) + 0, (float *)(A + 3979776) + 0, (float *)(A + 4192768) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4045312) + 0, (float *)(A + 4241920) + 0, (float *)(A + 4274688) + 0, (float *)(A + 4307456) + 0, (float *)(A + 4340224) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4913664) + 0);
-  k32_pad((float *)(A + 4913664) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 4274688) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 4356608) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 4061696) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 985600) + 0);
-  k37_matmul((float *)(A + 985600) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k29_sub_mul((float *)(A + 4225536) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4241920) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4061696) + 0, (float *)(A + 4340224) + 0);
+  k29_sub_mul((float *)(A + 4045312) + 0, (float *)(A + 117248) + 0);
+  k29_sub_mul((float *)(A + 4078080) + 0, (float *)(A + 4241920) + 0);
+  k28_mul_sub((float *)(A + 3947008) + 0, (float *)(A + 4356608) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4225536) + 0, (float *)(A + 84480) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4815360) + 0, (float *)(A + 5019712) + 0, (float *)(A + 4340224) + 0, (float *)(A + 3947008) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4078080) + 0, (float *)(A + 3979776) + 0, (float *)(A + 4241920) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4045312) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4454912) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4995584) + 0, (float *)(A + 5036096) + 0, (float *)(A + 4160000) + 0);
+  k32_concat((float *)(A + 4454912) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4160000) + 0, (float *)(A + 4061696) + 0, (float *)(A + 739840) + 0);
+  k33_matmul((float *)(A + 739840) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 4127232) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4110848) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4127232) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3947008) + 0, (float *)(A + 4045312) + 0);
-  k29_sub_mul((float *)(A + 3930624) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 4110848) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4127232) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3947008) + 0, (float *)(A + 4045312) + 0);
+  k29_sub_mul((float *)(A + 3930624) + 0, (float *)(A + 117248) + 0);
   k29_sub_mul((float *)(A + 3963392) + 0, (float *)(A + 4078080) + 0);
   k28_mul_sub((float *)(A + 3832320) + 0, (float *)(A + 4127232) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4110848) + 0, (float *)(A + 84480) + 0, (float *)(A + 4307456) + 0, (float *)(A + 4340224) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4045312) + 0, (float *)(A + 3832320) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3963392) + 0, (float *)(A + 3865088) + 0, (float *)(A + 4078080) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3930624) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4160000) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4241920) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4684288) + 0);
-  k32_pad((float *)(A + 4684288) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 4160000) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 4241920) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 3947008) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 1051136) + 0);
-  k37_matmul((float *)(A + 1051136) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4110848) + 0, (float *)(A + 84480) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4798976) + 0, (float *)(A + 5036096) + 0, (float *)(A + 4045312) + 0, (float *)(A + 3832320) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3963392) + 0, (float *)(A + 3865088) + 0, (float *)(A + 4078080) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3930624) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4241920) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4815360) + 0, (float *)(A + 5019712) + 0, (float *)(A + 4340224) + 0);
+  k32_concat((float *)(A + 4225536) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4340224) + 0, (float *)(A + 3947008) + 0, (float *)(A + 805376) + 0);
+  k33_matmul((float *)(A + 805376) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 4012544) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3996160) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4012544) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3832320) + 0, (float *)(A + 3930624) + 0);
-  k29_sub_mul((float *)(A + 3815936) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3996160) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4012544) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3832320) + 0, (float *)(A + 3930624) + 0);
+  k29_sub_mul((float *)(A + 3815936) + 0, (float *)(A + 117248) + 0);
   k29_sub_mul((float *)(A + 3848704) + 0, (float *)(A + 3963392) + 0);
   k28_mul_sub((float *)(A + 3717632) + 0, (float *)(A + 4012544) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3996160) + 0, (float *)(A + 84480) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4471296) + 0, (float *)(A + 3930624) + 0, (float *)(A + 3717632) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3848704) + 0, (float *)(A + 3750400) + 0, (float *)(A + 3963392) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3815936) + 0, (float *)(A + 4012544) + 0, (float *)(A + 4045312) + 0, (float *)(A + 4078080) + 0, (float *)(A + 4110848) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4307456) + 0, (float *)(A + 4340224) + 0);
-  k32_pad((float *)(A + 4340224) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 4045312) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 4127232) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 3832320) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 1116672) + 0);
-  k37_matmul((float *)(A + 1116672) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3996160) + 0, (float *)(A + 84480) + 0, (float *)(A + 4241920) + 0, (float *)(A + 4569600) + 0, (float *)(A + 5019712) + 0, (float *)(A + 3930624) + 0, (float *)(A + 3717632) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3848704) + 0, (float *)(A + 3750400) + 0, (float *)(A + 3963392) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3815936) + 0, (float *)(A + 4012544) + 0, (float *)(A + 4045312) + 0, (float *)(A + 4078080) + 0, (float *)(A + 4110848) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4798976) + 0);
+  k32_concat((float *)(A + 4045312) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4798976) + 0, (float *)(A + 3832320) + 0, (float *)(A + 870912) + 0);
+  k33_matmul((float *)(A + 870912) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 3897856) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3881472) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3897856) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3717632) + 0, (float *)(A + 3815936) + 0);
-  k29_sub_mul((float *)(A + 3701248) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3881472) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3897856) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3717632) + 0, (float *)(A + 3815936) + 0);
+  k29_sub_mul((float *)(A + 3701248) + 0, (float *)(A + 117248) + 0);
   k29_sub_mul((float *)(A + 3734016) + 0, (float *)(A + 3848704) + 0);
   k28_mul_sub((float *)(A + 3602944) + 0, (float *)(A + 3897856) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3881472) + 0, (float *)(A + 84480) + 0, (float *)(A + 4078080) + 0, (float *)(A + 4110848) + 0, (float *)(A + 4307456) + 0, (float *)(A + 3815936) + 0, (float *)(A + 3602944) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3734016) + 0, (float *)(A + 3635712) + 0, (float *)(A + 3848704) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3701248) + 0, (float *)(A + 3897856) + 0, (float *)(A + 3930624) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0, (float *)(A + 4012544) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4225536) + 0);
-  k32_pad((float *)(A + 4225536) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 3930624) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 4012544) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 3717632) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 1182208) + 0);
-  k37_matmul((float *)(A + 1182208) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3881472) + 0, (float *)(A + 84480) + 0, (float *)(A + 4078080) + 0, (float *)(A + 4110848) + 0, (float *)(A + 4684288) + 0, (float *)(A + 3815936) + 0, (float *)(A + 3602944) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3734016) + 0, (float *)(A + 3635712) + 0, (float *)(A + 3848704) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3701248) + 0, (float *)(A + 3897856) + 0, (float *)(A + 3930624) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0, (float *)(A + 4012544) + 0, (float *)(A + 4241920) + 0, (float *)(A + 4569600) + 0);
+  k32_concat((float *)(A + 3930624) + 0, (float *)(A + 4012544) + 0, (float *)(A + 4569600) + 0, (float *)(A + 3717632) + 0, (float *)(A + 936448) + 0);
+  k33_matmul((float *)(A + 936448) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 3783168) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3766784) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3783168) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3602944) + 0, (float *)(A + 3701248) + 0);
-  k29_sub_mul((float *)(A + 3586560) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3766784) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3783168) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3602944) + 0, (float *)(A + 3701248) + 0);
+  k29_sub_mul((float *)(A + 3586560) + 0, (float *)(A + 117248) + 0);
   k29_sub_mul((float *)(A + 3619328) + 0, (float *)(A + 3734016) + 0);
   k28_mul_sub((float *)(A + 3488256) + 0, (float *)(A + 3783168) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3766784) + 0, (float *)(A + 84480) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0, (float *)(A + 4192768) + 0, (float *)(A + 3701248) + 0, (float *)(A + 3488256) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3619328) + 0, (float *)(A + 3521024) + 0, (float *)(A + 3734016) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3586560) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3815936) + 0, (float *)(A + 3848704) + 0, (float *)(A + 3881472) + 0, (float *)(A + 3897856) + 0, (float *)(A + 4078080) + 0, (float *)(A + 4110848) + 0);
-  k32_pad((float *)(A + 4110848) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 3815936) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 3897856) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 3602944) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 1247744) + 0);
-  k37_matmul((float *)(A + 1247744) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3766784) + 0, (float *)(A + 84480) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0, (float *)(A + 4241920) + 0, (float *)(A + 3701248) + 0, (float *)(A + 3488256) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3619328) + 0, (float *)(A + 3521024) + 0, (float *)(A + 3734016) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3586560) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3815936) + 0, (float *)(A + 3848704) + 0, (float *)(A + 3881472) + 0, (float *)(A + 3897856) + 0, (float *)(A + 4078080) + 0, (float *)(A + 4110848) + 0);
+  k32_concat((float *)(A + 3815936) + 0, (float *)(A + 3897856) + 0, (float *)(A + 4110848) + 0, (float *)(A + 3602944) + 0, (float *)(A + 1001984) + 0);
+  k33_matmul((float *)(A + 1001984) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 3668480) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3652096) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3668480) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3488256) + 0, (float *)(A + 3586560) + 0);
-  k29_sub_mul((float *)(A + 3471872) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3652096) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3668480) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3488256) + 0, (float *)(A + 3586560) + 0);
+  k29_sub_mul((float *)(A + 3471872) + 0, (float *)(A + 117248) + 0);
   k29_sub_mul((float *)(A + 3504640) + 0, (float *)(A + 3619328) + 0);
   k28_mul_sub((float *)(A + 3373568) + 0, (float *)(A + 3668480) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3652096) + 0, (float *)(A + 84480) + 0, (float *)(A + 3848704) + 0, (float *)(A + 3881472) + 0, (float *)(A + 4078080) + 0, (float *)(A + 3586560) + 0, (float *)(A + 3373568) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3504640) + 0, (float *)(A + 3406336) + 0, (float *)(A + 3619328) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3471872) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3701248) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0);
-  k32_pad((float *)(A + 3996160) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 3701248) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 3783168) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 3488256) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 1313280) + 0);
-  k37_matmul((float *)(A + 1313280) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3652096) + 0, (float *)(A + 84480) + 0, (float *)(A + 3848704) + 0, (float *)(A + 3881472) + 0, (float *)(A + 4078080) + 0, (float *)(A + 3586560) + 0, (float *)(A + 3373568) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3504640) + 0, (float *)(A + 3406336) + 0, (float *)(A + 3619328) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3471872) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3701248) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0);
+  k32_concat((float *)(A + 3701248) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3996160) + 0, (float *)(A + 3488256) + 0, (float *)(A + 1067520) + 0);
+  k33_matmul((float *)(A + 1067520) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 3553792) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3537408) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3553792) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3373568) + 0, (float *)(A + 3471872) + 0);
-  k29_sub_mul((float *)(A + 3357184) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3537408) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3553792) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3373568) + 0, (float *)(A + 3471872) + 0);
+  k29_sub_mul((float *)(A + 3357184) + 0, (float *)(A + 117248) + 0);
   k29_sub_mul((float *)(A + 3389952) + 0, (float *)(A + 3504640) + 0);
   k28_mul_sub((float *)(A + 3258880) + 0, (float *)(A + 3553792) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3537408) + 0, (float *)(A + 84480) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3471872) + 0, (float *)(A + 3258880) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3389952) + 0, (float *)(A + 3291648) + 0, (float *)(A + 3504640) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3357184) + 0, (float *)(A + 3553792) + 0, (float *)(A + 3586560) + 0, (float *)(A + 3619328) + 0, (float *)(A + 3652096) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3848704) + 0, (float *)(A + 3881472) + 0);
-  k32_pad((float *)(A + 3881472) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 3586560) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 3668480) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 3373568) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 1378816) + 0);
-  k37_matmul((float *)(A + 1378816) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3537408) + 0, (float *)(A + 84480) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3471872) + 0, (float *)(A + 3258880) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3389952) + 0, (float *)(A + 3291648) + 0, (float *)(A + 3504640) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3357184) + 0, (float *)(A + 3553792) + 0, (float *)(A + 3586560) + 0, (float *)(A + 3619328) + 0, (float *)(A + 3652096) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3848704) + 0, (float *)(A + 3881472) + 0);
+  k32_concat((float *)(A + 3586560) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3881472) + 0, (float *)(A + 3373568) + 0, (float *)(A + 1133056) + 0);
+  k33_matmul((float *)(A + 1133056) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 3439104) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3422720) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3439104) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3258880) + 0, (float *)(A + 3357184) + 0);
-  k29_sub_mul((float *)(A + 3242496) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3422720) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3439104) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3258880) + 0, (float *)(A + 3357184) + 0);
+  k29_sub_mul((float *)(A + 3242496) + 0, (float *)(A + 117248) + 0);
   k29_sub_mul((float *)(A + 3275264) + 0, (float *)(A + 3389952) + 0);
   k28_mul_sub((float *)(A + 3144192) + 0, (float *)(A + 3439104) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3422720) + 0, (float *)(A + 84480) + 0, (float *)(A + 3619328) + 0, (float *)(A + 3652096) + 0, (float *)(A + 3848704) + 0, (float *)(A + 3357184) + 0, (float *)(A + 3144192) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3275264) + 0, (float *)(A + 3176960) + 0, (float *)(A + 3389952) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3242496) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3471872) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3553792) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3766784) + 0);
-  k32_pad((float *)(A + 3766784) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 3471872) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 3553792) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 3258880) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 1444352) + 0);
-  k37_matmul((float *)(A + 1444352) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3422720) + 0, (float *)(A + 84480) + 0, (float *)(A + 3619328) + 0, (float *)(A + 3652096) + 0, (float *)(A + 3848704) + 0, (float *)(A + 3357184) + 0, (float *)(A + 3144192) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3275264) + 0, (float *)(A + 3176960) + 0, (float *)(A + 3389952) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3242496) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3471872) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3553792) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3766784) + 0);
+  k32_concat((float *)(A + 3471872) + 0, (float *)(A + 3553792) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3258880) + 0, (float *)(A + 1198592) + 0);
+  k33_matmul((float *)(A + 1198592) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 3324416) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3308032) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3324416) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3144192) + 0, (float *)(A + 3242496) + 0);
-  k29_sub_mul((float *)(A + 3127808) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3308032) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3324416) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3144192) + 0, (float *)(A + 3242496) + 0);
+  k29_sub_mul((float *)(A + 3127808) + 0, (float *)(A + 117248) + 0);
   k29_sub_mul((float *)(A + 3160576) + 0, (float *)(A + 3275264) + 0);
   k28_mul_sub((float *)(A + 3029504) + 0, (float *)(A + 3324416) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3308032) + 0, (float *)(A + 84480) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3029504) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3160576) + 0, (float *)(A + 3062272) + 0, (float *)(A + 3275264) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3127808) + 0, (float *)(A + 3324416) + 0, (float *)(A + 3357184) + 0, (float *)(A + 3389952) + 0, (float *)(A + 3422720) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3619328) + 0, (float *)(A + 3652096) + 0);
-  k32_pad((float *)(A + 3652096) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 3357184) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 3439104) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 3144192) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 1509888) + 0);
-  k37_matmul((float *)(A + 1509888) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3308032) + 0, (float *)(A + 84480) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3029504) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3160576) + 0, (float *)(A + 3062272) + 0, (float *)(A + 3275264) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3127808) + 0, (float *)(A + 3324416) + 0, (float *)(A + 3357184) + 0, (float *)(A + 3389952) + 0, (float *)(A + 3422720) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3619328) + 0, (float *)(A + 3652096) + 0);
+  k32_concat((float *)(A + 3357184) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3652096) + 0, (float *)(A + 3144192) + 0, (float *)(A + 1264128) + 0);
+  k33_matmul((float *)(A + 1264128) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 3209728) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3193344) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3209728) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3029504) + 0, (float *)(A + 3127808) + 0);
-  k29_sub_mul((float *)(A + 3013120) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3193344) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3209728) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3029504) + 0, (float *)(A + 3127808) + 0);
+  k29_sub_mul((float *)(A + 3013120) + 0, (float *)(A + 117248) + 0);
   k29_sub_mul((float *)(A + 3045888) + 0, (float *)(A + 3160576) + 0);
   k28_mul_sub((float *)(A + 2914816) + 0, (float *)(A + 3209728) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3193344) + 0, (float *)(A + 84480) + 0, (float *)(A + 3389952) + 0, (float *)(A + 3422720) + 0, (float *)(A + 3619328) + 0, (float *)(A + 3127808) + 0, (float *)(A + 2914816) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3045888) + 0, (float *)(A + 2947584) + 0, (float *)(A + 3160576) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3013120) + 0, (float *)(A + 3209728) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3308032) + 0, (float *)(A + 3324416) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3537408) + 0);
-  k32_pad((float *)(A + 3537408) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 3242496) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 3324416) + 0, (float *)(A + 231936) + 0);
-  k35_pad((float *)(A + 3029504) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 1575424) + 0);
-  k37_matmul((float *)(A + 1575424) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3193344) + 0, (float *)(A + 84480) + 0, (float *)(A + 3389952) + 0, (float *)(A + 3422720) + 0, (float *)(A + 3619328) + 0, (float *)(A + 3127808) + 0, (float *)(A + 2914816) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3045888) + 0, (float *)(A + 2947584) + 0, (float *)(A + 3160576) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3013120) + 0, (float *)(A + 3209728) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3308032) + 0, (float *)(A + 3324416) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3537408) + 0);
+  k32_concat((float *)(A + 3242496) + 0, (float *)(A + 3324416) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3029504) + 0, (float *)(A + 1329664) + 0);
+  k33_matmul((float *)(A + 1329664) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 3095040) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3078656) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3095040) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2914816) + 0, (float *)(A + 3013120) + 0);
-  k29_sub_mul((float *)(A + 2898432) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3078656) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3095040) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2914816) + 0, (float *)(A + 3013120) + 0);
+  k29_sub_mul((float *)(A + 2898432) + 0, (float *)(A + 117248) + 0);
   k29_sub_mul((float *)(A + 2931200) + 0, (float *)(A + 3045888) + 0);
   k28_mul_sub((float *)(A + 2800128) + 0, (float *)(A + 3095040) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3078656) + 0, (float *)(A + 84480) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3308032) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3013120) + 0, (float *)(A + 2800128) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2931200) + 0, (float *)(A + 2832896) + 0, (float *)(A + 3045888) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2898432) + 0, (float *)(A + 3095040) + 0, (float *)(A + 3127808) + 0, (float *)(A + 3160576) + 0, (float *)(A + 3193344) + 0, (float *)(A + 3209728) + 0, (float *)(A + 3389952) + 0, (float *)(A + 3422720) + 0);
-  k32_pad((float *)(A + 3422720) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 3127808) + 0, (float *)(A + 166400) + 0);
-  k34_pad((float *)(A + 3209728) + 0, (float *)(A + 231936) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3078656) + 0, (float *)(A + 84480) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3308032) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3013120) + 0, (float *)(A + 2800128) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2931200) + 0, (float *)(A + 2832896) + 0, (float *)(A + 3045888) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2898432) + 0, (float *)(A + 3095040) + 0, (float *)(A + 3127808) + 0, (float *)(A + 3160576) + 0, (float *)(A + 3193344) + 0, (float *)(A + 3209728) + 0, (float *)(A + 3389952) + 0, (float *)(A + 3422720) + 0);
+  k32_concat((float *)(A + 3127808) + 0, (float *)(A + 3209728) + 0, (float *)(A + 3422720) + 0, (float *)(A + 2914816) + 0, (float *)(A + 1395200) + 0);
+  k33_matmul((float *)(A + 1395200) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 2980352) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 2963968) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2980352) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2800128) + 0, (float *)(A + 2898432) + 0);
+  k29_sub_mul((float *)(A + 2783744) + 0, (float *)(A + 117248) + 0);
+  k29_sub_mul((float *)(A + 2816512) + 0, (float *)(A + 2931200) + 0);
+  k28_mul_sub((float *)(A + 2685440) + 0, (float *)(A + 2980352) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2963968) + 0, (float *)(A + 84480) + 0, (float *)(A + 3160576) + 0, (float *)(A + 3193344) + 0, (float *)(A + 3389952) + 0, (float *)(A + 2898432) + 0, (float *)(A + 2685440) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2816512) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2931200) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2783744) + 0, (float *)(A + 2980352) + 0, (float *)(A + 3013120) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3078656) + 0, (float *)(A + 3095040) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3308032) + 0);
+  k32_concat((float *)(A + 3013120) + 0, (float *)(A + 3095040) + 0, (float *)(A + 3308032) + 0, (float *)(A + 2800128) + 0, (float *)(A + 1460736) + 0);
+  k33_matmul((float *)(A + 1460736) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 2865664) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 2849280) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2865664) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2685440) + 0, (float *)(A + 2783744) + 0);
+  k29_sub_mul((float *)(A + 2669056) + 0, (float *)(A + 117248) + 0);
+  k29_sub_mul((float *)(A + 2701824) + 0, (float *)(A + 2816512) + 0);
+  k28_mul_sub((float *)(A + 2570752) + 0, (float *)(A + 2865664) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2849280) + 0, (float *)(A + 84480) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3078656) + 0, (float *)(A + 3275264) + 0, (float *)(A + 2783744) + 0, (float *)(A + 2570752) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2701824) + 0, (float *)(A + 2603520) + 0, (float *)(A + 2816512) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2669056) + 0, (float *)(A + 2865664) + 0, (float *)(A + 2898432) + 0, (float *)(A + 2931200) + 0, (float *)(A + 2963968) + 0, (float *)(A + 2980352) + 0, (float *)(A + 3160576) + 0, (float *)(A + 3193344) + 0);
+  k32_concat((float *)(A + 2898432) + 0, (float *)(A + 2980352) + 0, (float *)(A + 3193344) + 0, (float *)(A + 2685440) + 0, (float *)(A + 1526272) + 0);
+  k33_matmul((float *)(A + 1526272) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 2750976) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 2734592) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2750976) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2570752) + 0, (float *)(A + 2669056) + 0);
+  k29_sub_mul((float *)(A + 2554368) + 0, (float *)(A + 117248) + 0);
+  k29_sub_mul((float *)(A + 2587136) + 0, (float *)(A + 2701824) + 0);
+  k28_mul_sub((float *)(A + 2456064) + 0, (float *)(A + 2750976) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2734592) + 0, (float *)(A + 84480) + 0, (float *)(A + 2931200) + 0, (float *)(A + 2963968) + 0, (float *)(A + 3160576) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2456064) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2587136) + 0, (float *)(A + 2488832) + 0, (float *)(A + 2701824) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2554368) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2783744) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2849280) + 0, (float *)(A + 2865664) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3078656) + 0);
+  k32_concat((float *)(A + 2783744) + 0, (float *)(A + 2865664) + 0, (float *)(A + 3078656) + 0, (float *)(A + 2570752) + 0, (float *)(A + 1591808) + 0);
+  k33_matmul((float *)(A + 1591808) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 2636288) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 2619904) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2636288) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2456064) + 0, (float *)(A + 2554368) + 0);
+  k29_sub_mul((float *)(A + 2439680) + 0, (float *)(A + 117248) + 0);
+  k29_sub_mul((float *)(A + 2472448) + 0, (float *)(A + 2587136) + 0);
+  k28_mul_sub((float *)(A + 2341376) + 0, (float *)(A + 2636288) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2619904) + 0, (float *)(A + 84480) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2849280) + 0, (float *)(A + 3045888) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2341376) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2472448) + 0, (float *)(A + 2374144) + 0, (float *)(A + 2587136) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2439680) + 0, (float *)(A + 2636288) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2701824) + 0, (float *)(A + 2734592) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2931200) + 0, (float *)(A + 2963968) + 0);
+  k32_concat((float *)(A + 2669056) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2963968) + 0, (float *)(A + 2456064) + 0, (float *)(A + 1657344) + 0);
+  k33_matmul((float *)(A + 1657344) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 2521600) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 2505216) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2521600) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2341376) + 0, (float *)(A + 2439680) + 0);
+  k29_sub_mul((float *)(A + 2324992) + 0, (float *)(A + 117248) + 0);
+  k29_sub_mul((float *)(A + 2357760) + 0, (float *)(A + 2472448) + 0);
+  k28_mul_sub((float *)(A + 2226688) + 0, (float *)(A + 2521600) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2505216) + 0, (float *)(A + 84480) + 0, (float *)(A + 2701824) + 0, (float *)(A + 2734592) + 0, (float *)(A + 2931200) + 0, (float *)(A + 2439680) + 0, (float *)(A + 2226688) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2357760) + 0, (float *)(A + 2259456) + 0, (float *)(A + 2472448) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2324992) + 0, (float *)(A + 2521600) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2587136) + 0, (float *)(A + 2619904) + 0, (float *)(A + 2636288) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2849280) + 0);
+  k32_concat((float *)(A + 2554368) + 0, (float *)(A + 2636288) + 0, (float *)(A + 2849280) + 0, (float *)(A + 2341376) + 0, (float *)(A + 1722880) + 0);
+  k33_matmul((float *)(A + 1722880) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 2406912) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 2390528) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2406912) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2226688) + 0, (float *)(A + 2324992) + 0);
+  k29_sub_mul((float *)(A + 2210304) + 0, (float *)(A + 117248) + 0);
+  k29_sub_mul((float *)(A + 2243072) + 0, (float *)(A + 2357760) + 0);
+  k28_mul_sub((float *)(A + 2095616) + 0, (float *)(A + 2406912) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2390528) + 0, (float *)(A + 84480) + 0, (float *)(A + 2587136) + 0, (float *)(A + 2619904) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2324992) + 0, (float *)(A + 2095616) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2243072) + 0, (float *)(A + 2128384) + 0, (float *)(A + 2357760) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2210304) + 0, (float *)(A + 2406912) + 0, (float *)(A + 2439680) + 0, (float *)(A + 2472448) + 0, (float *)(A + 2505216) + 0, (float *)(A + 2521600) + 0, (float *)(A + 2701824) + 0, (float *)(A + 2734592) + 0);
+  k32_concat((float *)(A + 2439680) + 0, (float *)(A + 2521600) + 0, (float *)(A + 2734592) + 0, (float *)(A + 2226688) + 0, (float *)(A + 1788416) + 0);
+  k33_matmul((float *)(A + 1788416) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 2292224) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 2275840) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2292224) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2095616) + 0, (float *)(A + 2210304) + 0);
+  k29_sub_mul((float *)(A + 2079232) + 0, (float *)(A + 117248) + 0);
+  k29_sub_mul((float *)(A + 2112000) + 0, (float *)(A + 2243072) + 0);
+  k28_mul_sub((float *)(A + 1899008) + 0, (float *)(A + 2292224) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2275840) + 0, (float *)(A + 84480) + 0, (float *)(A + 2472448) + 0, (float *)(A + 2505216) + 0, (float *)(A + 2701824) + 0, (float *)(A + 2210304) + 0, (float *)(A + 1899008) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2112000) + 0, (float *)(A + 2144768) + 0, (float *)(A + 2243072) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2079232) + 0, (float *)(A + 2292224) + 0, (float *)(A + 2324992) + 0, (float *)(A + 2357760) + 0, (float *)(A + 2390528) + 0, (float *)(A + 2406912) + 0, (float *)(A + 2587136) + 0, (float *)(A + 2619904) + 0);
+  k32_concat((float *)(A + 2324992) + 0, (float *)(A + 2406912) + 0, (float *)(A + 2619904) + 0, (float *)(A + 2095616) + 0, (float *)(A + 5077504) + 0);
+  k33_matmul((float *)(A + 5077504) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 2177536) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 2161152) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2177536) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1899008) + 0, (float *)(A + 2079232) + 0);
+  k29_sub_mul((float *)(A + 1882624) + 0, (float *)(A + 117248) + 0);
+  k29_sub_mul((float *)(A + 1915392) + 0, (float *)(A + 2112000) + 0);
+  k28_mul_sub((float *)(A + 1866240) + 0, (float *)(A + 2177536) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2161152) + 0, (float *)(A + 84480) + 0, (float *)(A + 2357760) + 0, (float *)(A + 2390528) + 0, (float *)(A + 2587136) + 0, (float *)(A + 2079232) + 0, (float *)(A + 1866240) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1915392) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2112000) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 1882624) + 0, (float *)(A + 2177536) + 0, (float *)(A + 2210304) + 0, (float *)(A + 2243072) + 0, (float *)(A + 2275840) + 0, (float *)(A + 2292224) + 0, (float *)(A + 2472448) + 0, (float *)(A + 2505216) + 0);
+  k32_concat((float *)(A + 2210304) + 0, (float *)(A + 2292224) + 0, (float *)(A + 2505216) + 0, (float *)(A + 1899008) + 0, (float *)(A + 5143040) + 0);
+  k33_matmul((float *)(A + 5143040) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 2046464) + 0, (float *)(A + 84480) + 0);
 }
 
 static void peephole_lstm_train_step_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k35_pad((float *)(A + 2914816) + 0, (float *)(A + 297472) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0, (float *)(A + 297472) + 0, (float *)(A + 1640960) + 0);
-  k37_matmul((float *)(A + 1640960) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2980352) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2963968) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2980352) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2800128) + 0, (float *)(A + 2898432) + 0);
-  k29_sub_mul((float *)(A + 2783744) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 2816512) + 0, (float *)(A + 2931200) + 0);
-  k28_mul_sub((float *)(A + 2685440) + 0, (float *)(A + 2980352) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2963968) + 0, (float *)(A + 84480) + 0, (float *)(A + 3160576) + 0, (float *)(A + 3193344) + 0, (float *)(A + 3389952) + 0, (float *)(A + 2898432) + 0, (float *)(A + 2685440) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2816512) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2931200) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2783744) + 0, (float *)(A + 2980352) + 0, (float *)(A + 3013120) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3078656) + 0, (float *)(A + 3095040) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3308032) + 0);
-  k32_pad((float *)(A + 3308032) + 0, (float *)(A + 526848) + 0);
-  k33_pad((float *)(A + 3013120) + 0, (float *)(A + 1706496) + 0);
-  k34_pad((float *)(A + 3095040) + 0, (float *)(A + 1772032) + 0);
-  k35_pad((float *)(A + 2800128) + 0, (float *)(A + 166400) + 0);
-  k36_addn((float *)(A + 526848) + 0, (float *)(A + 1706496) + 0, (float *)(A + 1772032) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0);
-  k37_matmul((float *)(A + 231936) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2865664) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2849280) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2865664) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2685440) + 0, (float *)(A + 2783744) + 0);
-  k29_sub_mul((float *)(A + 2669056) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 2701824) + 0, (float *)(A + 2816512) + 0);
-  k28_mul_sub((float *)(A + 2570752) + 0, (float *)(A + 2865664) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2849280) + 0, (float *)(A + 84480) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3078656) + 0, (float *)(A + 3275264) + 0, (float *)(A + 2783744) + 0, (float *)(A + 2570752) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2701824) + 0, (float *)(A + 2603520) + 0, (float *)(A + 2816512) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2669056) + 0, (float *)(A + 2865664) + 0, (float *)(A + 2898432) + 0, (float *)(A + 2931200) + 0, (float *)(A + 2963968) + 0, (float *)(A + 2980352) + 0, (float *)(A + 3160576) + 0, (float *)(A + 3193344) + 0);
-  k32_pad((float *)(A + 3193344) + 0, (float *)(A + 166400) + 0);
-  k33_pad((float *)(A + 2898432) + 0, (float *)(A + 297472) + 0);
-  k34_pad((float *)(A + 2980352) + 0, (float *)(A + 526848) + 0);
-  k35_pad((float *)(A + 2685440) + 0, (float *)(A + 1706496) + 0);
-  k36_addn((float *)(A + 166400) + 0, (float *)(A + 297472) + 0, (float *)(A + 526848) + 0, (float *)(A + 1706496) + 0, (float *)(A + 1772032) + 0);
-  k37_matmul((float *)(A + 1772032) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2750976) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2734592) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2750976) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2570752) + 0, (float *)(A + 2669056) + 0);
-  k29_sub_mul((float *)(A + 2554368) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 2587136) + 0, (float *)(A + 2701824) + 0);
-  k28_mul_sub((float *)(A + 2456064) + 0, (float *)(A + 2750976) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2734592) + 0, (float *)(A + 84480) + 0, (float *)(A + 2931200) + 0, (float *)(A + 2963968) + 0, (float *)(A + 3160576) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2456064) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2587136) + 0, (float *)(A + 2488832) + 0, (float *)(A + 2701824) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2554368) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2783744) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2849280) + 0, (float *)(A + 2865664) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3078656) + 0);
-  k32_pad((float *)(A + 3078656) + 0, (float *)(A + 166400) + 0);
-  k33_pad((float *)(A + 2783744) + 0, (float *)(A + 297472) + 0);
-  k34_pad((float *)(A + 2865664) + 0, (float *)(A + 526848) + 0);
-  k35_pad((float *)(A + 2570752) + 0, (float *)(A + 1706496) + 0);
-  k36_addn((float *)(A + 166400) + 0, (float *)(A + 297472) + 0, (float *)(A + 526848) + 0, (float *)(A + 1706496) + 0, (float *)(A + 5077504) + 0);
-  k37_matmul((float *)(A + 5077504) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2636288) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2619904) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2636288) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2456064) + 0, (float *)(A + 2554368) + 0);
-  k29_sub_mul((float *)(A + 2439680) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 2472448) + 0, (float *)(A + 2587136) + 0);
-  k28_mul_sub((float *)(A + 2341376) + 0, (float *)(A + 2636288) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2619904) + 0, (float *)(A + 84480) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2849280) + 0, (float *)(A + 3045888) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2341376) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2472448) + 0, (float *)(A + 2374144) + 0, (float *)(A + 2587136) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2439680) + 0, (float *)(A + 2636288) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2701824) + 0, (float *)(A + 2734592) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2931200) + 0, (float *)(A + 2963968) + 0);
-  k32_pad((float *)(A + 2963968) + 0, (float *)(A + 166400) + 0);
-  k33_pad((float *)(A + 2669056) + 0, (float *)(A + 297472) + 0);
-  k34_pad((float *)(A + 2750976) + 0, (float *)(A + 526848) + 0);
-  k35_pad((float *)(A + 2456064) + 0, (float *)(A + 1706496) + 0);
-  k36_addn((float *)(A + 166400) + 0, (float *)(A + 297472) + 0, (float *)(A + 526848) + 0, (float *)(A + 1706496) + 0, (float *)(A + 5143040) + 0);
-  k37_matmul((float *)(A + 5143040) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2521600) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2505216) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2521600) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2341376) + 0, (float *)(A + 2439680) + 0);
-  k29_sub_mul((float *)(A + 2324992) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 2357760) + 0, (float *)(A + 2472448) + 0);
-  k28_mul_sub((float *)(A + 2226688) + 0, (float *)(A + 2521600) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2505216) + 0, (float *)(A + 84480) + 0, (float *)(A + 2701824) + 0, (float *)(A + 2734592) + 0, (float *)(A + 2931200) + 0, (float *)(A + 2439680) + 0, (float *)(A + 2226688) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2357760) + 0, (float *)(A + 2259456) + 0, (float *)(A + 2472448) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2324992) + 0, (float *)(A + 2521600) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2587136) + 0, (float *)(A + 2619904) + 0, (float *)(A + 2636288) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2849280) + 0);
-  k32_pad((float *)(A + 2849280) + 0, (float *)(A + 166400) + 0);
-  k33_pad((float *)(A + 2554368) + 0, (float *)(A + 297472) + 0);
-  k34_pad((float *)(A + 2636288) + 0, (float *)(A + 526848) + 0);
-  k35_pad((float *)(A + 2341376) + 0, (float *)(A + 1706496) + 0);
-  k36_addn((float *)(A + 166400) + 0, (float *)(A + 297472) + 0, (float *)(A + 526848) + 0, (float *)(A + 1706496) + 0, (float *)(A + 5208576) + 0);
-  k37_matmul((float *)(A + 5208576) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2406912) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2390528) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2406912) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2226688) + 0, (float *)(A + 2324992) + 0);
-  k29_sub_mul((float *)(A + 2210304) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 2243072) + 0, (float *)(A + 2357760) + 0);
-  k28_mul_sub((float *)(A + 2095616) + 0, (float *)(A + 2406912) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2390528) + 0, (float *)(A + 84480) + 0, (float *)(A + 2587136) + 0, (float *)(A + 2619904) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2324992) + 0, (float *)(A + 2095616) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2243072) + 0, (float *)(A + 2128384) + 0, (float *)(A + 2357760) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2210304) + 0, (float *)(A + 2406912) + 0, (float *)(A + 2439680) + 0, (float *)(A + 2472448) + 0, (float *)(A + 2505216) + 0, (float *)(A + 2521600) + 0, (float *)(A + 2701824) + 0, (float *)(A + 2734592) + 0);
-  k32_pad((float *)(A + 2734592) + 0, (float *)(A + 166400) + 0);
-  k33_pad((float *)(A + 2439680) + 0, (float *)(A + 297472) + 0);
-  k34_pad((float *)(A + 2521600) + 0, (float *)(A + 526848) + 0);
-  k35_pad((float *)(A + 2226688) + 0, (float *)(A + 1706496) + 0);
-  k36_addn((float *)(A + 166400) + 0, (float *)(A + 297472) + 0, (float *)(A + 526848) + 0, (float *)(A + 1706496) + 0, (float *)(A + 5274112) + 0);
-  k37_matmul((float *)(A + 5274112) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2292224) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2275840) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2292224) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2095616) + 0, (float *)(A + 2210304) + 0);
-  k29_sub_mul((float *)(A + 2079232) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 2112000) + 0, (float *)(A + 2243072) + 0);
-  k28_mul_sub((float *)(A + 1899008) + 0, (float *)(A + 2292224) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2275840) + 0, (float *)(A + 84480) + 0, (float *)(A + 2472448) + 0, (float *)(A + 2505216) + 0, (float *)(A + 2701824) + 0, (float *)(A + 2210304) + 0, (float *)(A + 1899008) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2112000) + 0, (float *)(A + 2144768) + 0, (float *)(A + 2243072) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2079232) + 0, (float *)(A + 2292224) + 0, (float *)(A + 2324992) + 0, (float *)(A + 2357760) + 0, (float *)(A + 2390528) + 0, (float *)(A + 2406912) + 0, (float *)(A + 2587136) + 0, (float *)(A + 2619904) + 0);
-  k32_pad((float *)(A + 2619904) + 0, (float *)(A + 166400) + 0);
-  k33_pad((float *)(A + 2324992) + 0, (float *)(A + 297472) + 0);
-  k34_pad((float *)(A + 2406912) + 0, (float *)(A + 526848) + 0);
-  k35_pad((float *)(A + 2095616) + 0, (float *)(A + 1706496) + 0);
-  k36_addn((float *)(A + 166400) + 0, (float *)(A + 297472) + 0, (float *)(A + 526848) + 0, (float *)(A + 1706496) + 0, (float *)(A + 5339648) + 0);
-  k37_matmul((float *)(A + 5339648) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2177536) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2161152) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2177536) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1899008) + 0, (float *)(A + 2079232) + 0);
-  k29_sub_mul((float *)(A + 1882624) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 1915392) + 0, (float *)(A + 2112000) + 0);
-  k28_mul_sub((float *)(A + 1866240) + 0, (float *)(A + 2177536) + 0);
-  k38_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2161152) + 0, (float *)(A + 84480) + 0, (float *)(A + 2357760) + 0, (float *)(A + 2390528) + 0, (float *)(A + 2587136) + 0, (float *)(A + 2079232) + 0, (float *)(A + 1866240) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1915392) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2112000) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 1882624) + 0, (float *)(A + 2177536) + 0, (float *)(A + 2210304) + 0, (float *)(A + 2243072) + 0, (float *)(A + 2275840) + 0, (float *)(A + 2292224) + 0, (float *)(A + 2472448) + 0, (float *)(A + 2505216) + 0);
-  k32_pad((float *)(A + 2505216) + 0, (float *)(A + 166400) + 0);
-  k33_pad((float *)(A + 2210304) + 0, (float *)(A + 297472) + 0);
-  k34_pad((float *)(A + 2292224) + 0, (float *)(A + 526848) + 0);
-  k35_pad((float *)(A + 1899008) + 0, (float *)(A + 1706496) + 0);
-  k36_addn((float *)(A + 166400) + 0, (float *)(A + 297472) + 0, (float *)(A + 526848) + 0, (float *)(A + 1706496) + 0, (float *)(A + 5405184) + 0);
-  k37_matmul((float *)(A + 5405184) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2046464) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2030080) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2046464) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1915392) + 0, (float *)(A + 2079232) + 0);
-  k28_mul_sub((float *)(A + 2560) + 0, (float *)(A + 133632) + 0);
-  k39_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2030080) + 0, (float *)(A + 84480) + 0, (float *)(A + 2243072) + 0, (float *)(A + 2275840) + 0, (float *)(A + 2472448) + 0, (float *)(A + 2079232) + 0, (float *)(A + 1997312) + 0, (float *)(A + 133632) + 0, (float *)(A + 2046464) + 0, (float *)(A + 2112000) + 0);
-  k32_pad((float *)(A + 2112000) + 0, (float *)(A + 166400) + 0);
-  k29_sub_mul((float *)(A + 1997312) + 0, (float *)(A + 51712) + 0);
-  k40_mul_mul((float *)(A + 2046464) + 0, (float *)(A + 2560) + 0, (float *)(A + 51712) + 0, (float *)(A + 84480) + 0);
-  k33_pad((float *)(A + 84480) + 0, (float *)(A + 297472) + 0);
-  k35_pad((float *)(A + 1915392) + 0, (float *)(A + 526848) + 0);
-  k41_addn((float *)(A + 166400) + 0, (float *)(A + 297472) + 0, (float *)(A + 526848) + 0, (float *)(A + 1706496) + 0);
-  k42_stack((float *)(A + 1706496) + 0, (float *)(A + 5405184) + 0, (float *)(A + 5339648) + 0, (float *)(A + 5274112) + 0, (float *)(A + 5208576) + 0, (float *)(A + 5143040) + 0, (float *)(A + 5077504) + 0, (float *)(A + 1772032) + 0, (float *)(A + 231936) + 0, (float *)(A + 1640960) + 0, (float *)(A + 1575424) + 0, (float *)(A + 1509888) + 0, (float *)(A + 1444352) + 0, (float *)(A + 1378816) + 0, (float *)(A + 1313280) + 0, (float *)(A + 1247744) + 0, (float *)(A + 1182208) + 0, (float *)(A + 1116672) + 0, (float *)(A + 1051136) + 0, (float *)(A + 985600) + 0, (float *)(A + 920064) + 0, (float *)(A + 854528) + 0, (float *)(A + 788992) + 0, (float *)(A + 723456) + 0, (float *)(A + 657920) + 0, (float *)(A + 363008) + 0, (float *)(A + 592384) + 0, (float *)(A + 461312) + 0, (float *)(A + 5470720) + 0);
-  k43_matmul((float *)(A + 5470720) + 0, in->x + 0, (float *)(A + 2030080) + 0);
-  k67_mul((float *)(A + 2030080) + 0, (float *)(A + 2161152) + 0);
-  k68_mul_mul((float *)(A + 2030080) + 0, (float *)(A + 4569600) + 0);
-  k69_add_pow_sub(P + 24656 /* opt.step */, (float *)(A + 5017408) + 0, (float *)(A + 5017472) + 0);
-  k70_mul_add_sqrt(P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, (float *)(A + 4569600) + 0, (float *)(A + 5017472) + 0, (float *)(A + 2030080) + 0, (float *)(A + 4913664) + 0);
-  k71_pow_sub_div((float *)(A + 5017408) + 0, (float *)(A + 5017536) + 0);
-  k44_stack((float *)(A + 5405184) + 0, (float *)(A + 5339648) + 0, (float *)(A + 5274112) + 0, (float *)(A + 5208576) + 0, (float *)(A + 5143040) + 0, (float *)(A + 5077504) + 0, (float *)(A + 1772032) + 0, (float *)(A + 231936) + 0, (float *)(A + 1640960) + 0, (float *)(A + 1575424) + 0, (float *)(A + 1509888) + 0, (float *)(A + 1444352) + 0, (float *)(A + 1378816) + 0, (float *)(A + 1313280) + 0, (float *)(A + 1247744) + 0, (float *)(A + 1182208) + 0, (float *)(A + 1116672) + 0, (float *)(A + 1051136) + 0, (float *)(A + 985600) + 0, (float *)(A + 920064) + 0, (float *)(A + 854528) + 0, (float *)(A + 788992) + 0, (float *)(A + 723456) + 0, (float *)(A + 657920) + 0, (float *)(A + 363008) + 0, (float *)(A + 592384) + 0, (float *)(A + 461312) + 0, (float *)(A + 7305728) + 0);
-  k45_stack((float *)(A + 2062848) + 0, (float *)(A + 2193920) + 0, (float *)(A + 2308608) + 0, (float *)(A + 2423296) + 0, (float *)(A + 2537984) + 0, (float *)(A + 2652672) + 0, (float *)(A + 2767360) + 0, (float *)(A + 2882048) + 0, (float *)(A + 2996736) + 0, (float *)(A + 3111424) + 0, (float *)(A + 3226112) + 0, (float *)(A + 3340800) + 0, (float *)(A + 3455488) + 0, (float *)(A + 3570176) + 0, (float *)(A + 3684864) + 0, (float *)(A + 3799552) + 0, (float *)(A + 3914240) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4143616) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4372992) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4717056) + 0, (float *)(A + 4831744) + 0, (float *)(A + 4946432) + 0, (float *)(A + 5061120) + 0, (float *)(A + 526848) + 0);
-  k46_matmul((float *)(A + 7305728) + 0, (float *)(A + 526848) + 0, (float *)(A + 461312) + 0);
-  k72_mul((float *)(A + 461312) + 0, (float *)(A + 166400) + 0);
-  k73_mul_mul((float *)(A + 461312) + 0, (float *)(A + 231936) + 0);
-  k74_mul_add_sqrt(P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, (float *)(A + 231936) + 0, (float *)(A + 5017472) + 0, (float *)(A + 297472) + 0, (float *)(A + 363008) + 0);
-  k47_sum_to((float *)(A + 5470720) + 0, (float *)(A + 5017600) + 0);
-  k75_mul((float *)(A + 5017600) + 0, (float *)(A + 5018624) + 0);
-  k76_mul_mul((float *)(A + 5017600) + 0, (float *)(A + 4942336) + 0);
-  k77_mul_add_sqrt(P + 72032 /* opt.peephole1.bias.exp_avg_sq */, (float *)(A + 4942336) + 0, (float *)(A + 5017472) + 0, (float *)(A + 5017600) + 0, (float *)(A + 4943360) + 0);
-  k48_mul((float *)(A + 100864) + 0, (float *)(A + 4897280) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4942336) + 0);
-  k48_mul((float *)(A + 1948160) + 0, (float *)(A + 4782592) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4942592) + 0);
-  k48_mul((float *)(A + 117248) + 0, (float *)(A + 4667904) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4942848) + 0);
-  k48_mul((float *)(A + 428544) + 0, (float *)(A + 4553216) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4943104) + 0);
-  k48_mul((float *)(A + 4700672) + 0, (float *)(A + 4438528) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4944384) + 0);
-  k48_mul((float *)(A + 4651520) + 0, (float *)(A + 4323840) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4944640) + 0);
-  k48_mul((float *)(A + 4618752) + 0, (float *)(A + 4209152) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4944896) + 0);
-  k48_mul((float *)(A + 4454912) + 0, (float *)(A + 4094464) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4945152) + 0);
-  k48_mul((float *)(A + 4274688) + 0, (float *)(A + 3979776) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4945408) + 0);
-  k48_mul((float *)(A + 4160000) + 0, (float *)(A + 3865088) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4945664) + 0);
-  k48_mul((float *)(A + 4045312) + 0, (float *)(A + 3750400) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4945920) + 0);
-  k48_mul((float *)(A + 3930624) + 0, (float *)(A + 3635712) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4946176) + 0);
-  k48_mul((float *)(A + 3815936) + 0, (float *)(A + 3521024) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5011968) + 0);
-  k48_mul((float *)(A + 3701248) + 0, (float *)(A + 3406336) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012224) + 0);
-  k48_mul((float *)(A + 3586560) + 0, (float *)(A + 3291648) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012480) + 0);
-  k48_mul((float *)(A + 3471872) + 0, (float *)(A + 3176960) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012736) + 0);
-  k48_mul((float *)(A + 3357184) + 0, (float *)(A + 3062272) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012992) + 0);
-  k48_mul((float *)(A + 3242496) + 0, (float *)(A + 2947584) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5013248) + 0);
-  k48_mul((float *)(A + 3127808) + 0, (float *)(A + 2832896) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5013504) + 0);
-  k48_mul((float *)(A + 3013120) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5013760) + 0);
-  k48_mul((float *)(A + 2898432) + 0, (float *)(A + 2603520) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014016) + 0);
-  k48_mul((float *)(A + 2783744) + 0, (float *)(A + 2488832) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014272) + 0);
-  k48_mul((float *)(A + 2669056) + 0, (float *)(A + 2374144) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014528) + 0);
-  k48_mul((float *)(A + 2554368) + 0, (float *)(A + 2259456) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014784) + 0);
-  k48_mul((float *)(A + 2439680) + 0, (float *)(A + 2128384) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015040) + 0);
-  k48_mul((float *)(A + 2324992) + 0, (float *)(A + 2144768) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015296) + 0);
-  k48_mul((float *)(A + 2210304) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015552) + 0);
-  k50_addn((float *)(A + 4942336) + 0, (float *)(A + 4942592) + 0, (float *)(A + 4942848) + 0, (float *)(A + 4943104) + 0, (float *)(A + 4944384) + 0, (float *)(A + 4944640) + 0, (float *)(A + 4944896) + 0, (float *)(A + 4945152) + 0, (float *)(A + 4945408) + 0, (float *)(A + 4945664) + 0, (float *)(A + 4945920) + 0, (float *)(A + 4946176) + 0, (float *)(A + 5011968) + 0, (float *)(A + 5012224) + 0, (float *)(A + 5012480) + 0, (float *)(A + 5012736) + 0, (float *)(A + 5012992) + 0, (float *)(A + 5013248) + 0, (float *)(A + 5013504) + 0, (float *)(A + 5013760) + 0, (float *)(A + 5014016) + 0, (float *)(A + 5014272) + 0, (float *)(A + 5014528) + 0, (float *)(A + 5014784) + 0, (float *)(A + 5015040) + 0, (float *)(A + 5015296) + 0, (float *)(A + 5015552) + 0, (float *)(A + 5015808) + 0);
-  k51_pad((float *)(A + 5015808) + 0, (float *)(A + 4942336) + 0);
-  k48_mul((float *)(A + 150016) + 0, (float *)(A + 4897280) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4943104) + 0);
-  k48_mul((float *)(A + 4995584) + 0, (float *)(A + 4782592) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4944384) + 0);
-  k48_mul((float *)(A + 5036096) + 0, (float *)(A + 4667904) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4944640) + 0);
-  k48_mul((float *)(A + 4880896) + 0, (float *)(A + 4553216) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4944896) + 0);
-  k48_mul((float *)(A + 4848128) + 0, (float *)(A + 4438528) + 0, (float *)(A + 2560) + 0);
+  k29_sub_mul((float *)(A + 2030080) + 0, (float *)(A + 117248) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2046464) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1915392) + 0, (float *)(A + 2079232) + 0);
+  k29_sub_mul((float *)(A + 1997312) + 0, (float *)(A + 117248) + 0);
+  k28_mul_sub((float *)(A + 2560) + 0, (float *)(A + 2046464) + 0);
+  k35_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2030080) + 0, (float *)(A + 84480) + 0, (float *)(A + 2243072) + 0, (float *)(A + 2275840) + 0, (float *)(A + 2472448) + 0, (float *)(A + 2079232) + 0, (float *)(A + 2560) + 0, (float *)(A + 117248) + 0, (float *)(A + 1997312) + 0, (float *)(A + 2046464) + 0, (float *)(A + 2112000) + 0, (float *)(A + 2357760) + 0);
+  k36_const((float *)(A + 2560) + 0);
+  k32_concat((float *)(A + 2112000) + 0, (float *)(A + 2560) + 0, (float *)(A + 2357760) + 0, (float *)(A + 1915392) + 0, (float *)(A + 5208576) + 0);
+  k37_stack((float *)(A + 5208576) + 0, (float *)(A + 5143040) + 0, (float *)(A + 5077504) + 0, (float *)(A + 1788416) + 0, (float *)(A + 1722880) + 0, (float *)(A + 1657344) + 0, (float *)(A + 1591808) + 0, (float *)(A + 1526272) + 0, (float *)(A + 1460736) + 0, (float *)(A + 1395200) + 0, (float *)(A + 1329664) + 0, (float *)(A + 1264128) + 0, (float *)(A + 1198592) + 0, (float *)(A + 1133056) + 0, (float *)(A + 1067520) + 0, (float *)(A + 1001984) + 0, (float *)(A + 936448) + 0, (float *)(A + 870912) + 0, (float *)(A + 805376) + 0, (float *)(A + 739840) + 0, (float *)(A + 674304) + 0, (float *)(A + 608768) + 0, (float *)(A + 543232) + 0, (float *)(A + 477696) + 0, (float *)(A + 412160) + 0, (float *)(A + 346624) + 0, (float *)(A + 281088) + 0, (float *)(A + 199168) + 0, (float *)(A + 5274112) + 0);
+  k38_matmul((float *)(A + 5274112) + 0, in->x + 0, (float *)(A + 2030080) + 0);
+  k59_mul((float *)(A + 2030080) + 0, (float *)(A + 2161152) + 0);
+  k60_mul_mul((float *)(A + 2030080) + 0, (float *)(A + 4340224) + 0);
+  k61_add_pow_sub(P + 24656 /* opt.step */, (float *)(A + 5017408) + 0, (float *)(A + 5017472) + 0);
+  k62_mul_add_sqrt(P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, (float *)(A + 4340224) + 0, (float *)(A + 5017472) + 0, (float *)(A + 2030080) + 0, (float *)(A + 5019712) + 0);
+  k63_pow_sub_div((float *)(A + 5017408) + 0, (float *)(A + 5017536) + 0);
+  k39_stack((float *)(A + 5143040) + 0, (float *)(A + 5077504) + 0, (float *)(A + 1788416) + 0, (float *)(A + 1722880) + 0, (float *)(A + 1657344) + 0, (float *)(A + 1591808) + 0, (float *)(A + 1526272) + 0, (float *)(A + 1460736) + 0, (float *)(A + 1395200) + 0, (float *)(A + 1329664) + 0, (float *)(A + 1264128) + 0, (float *)(A + 1198592) + 0, (float *)(A + 1133056) + 0, (float *)(A + 1067520) + 0, (float *)(A + 1001984) + 0, (float *)(A + 936448) + 0, (float *)(A + 870912) + 0, (float *)(A + 805376) + 0, (float *)(A + 739840) + 0, (float *)(A + 674304) + 0, (float *)(A + 608768) + 0, (float *)(A + 543232) + 0, (float *)(A + 477696) + 0, (float *)(A + 412160) + 0, (float *)(A + 346624) + 0, (float *)(A + 281088) + 0, (float *)(A + 199168) + 0, (float *)(A + 7109120) + 0);
+  k40_stack((float *)(A + 2062848) + 0, (float *)(A + 2193920) + 0, (float *)(A + 2308608) + 0, (float *)(A + 2423296) + 0, (float *)(A + 2537984) + 0, (float *)(A + 2652672) + 0, (float *)(A + 2767360) + 0, (float *)(A + 2882048) + 0, (float *)(A + 2996736) + 0, (float *)(A + 3111424) + 0, (float *)(A + 3226112) + 0, (float *)(A + 3340800) + 0, (float *)(A + 3455488) + 0, (float *)(A + 3570176) + 0, (float *)(A + 3684864) + 0, (float *)(A + 3799552) + 0, (float *)(A + 3914240) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4143616) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4372992) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4717056) + 0, (float *)(A + 4831744) + 0, (float *)(A + 4946432) + 0, (float *)(A + 5061120) + 0, (float *)(A + 346624) + 0);
+  k41_matmul((float *)(A + 7109120) + 0, (float *)(A + 346624) + 0, (float *)(A + 199168) + 0);
+  k64_mul((float *)(A + 199168) + 0, (float *)(A + 281088) + 0);
+  k65_mul_mul((float *)(A + 199168) + 0, (float *)(A + 5052480) + 0);
+  k66_mul_add_sqrt(P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, (float *)(A + 5052480) + 0, (float *)(A + 5017472) + 0, (float *)(A + 199168) + 0, (float *)(A + 5118016) + 0);
+  k42_sum_to((float *)(A + 5274112) + 0, (float *)(A + 5017600) + 0);
+  k67_mul((float *)(A + 5017600) + 0, (float *)(A + 5018624) + 0);
+  k68_mul_mul((float *)(A + 5017600) + 0, (float *)(A + 5048384) + 0);
+  k69_mul_add_sqrt(P + 72032 /* opt.peephole1.bias.exp_avg_sq */, (float *)(A + 5048384) + 0, (float *)(A + 5017472) + 0, (float *)(A + 5017600) + 0, (float *)(A + 5049408) + 0);
+  k43_mul((float *)(A + 100864) + 0, (float *)(A + 4897280) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5048384) + 0);
+  k43_mul((float *)(A + 1931776) + 0, (float *)(A + 4782592) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5048640) + 0);
+  k43_mul((float *)(A + 35328) + 0, (float *)(A + 4667904) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5048896) + 0);
+  k43_mul((float *)(A + 4766208) + 0, (float *)(A + 4553216) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5049152) + 0);
+  k43_mul((float *)(A + 4733440) + 0, (float *)(A + 4438528) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5050432) + 0);
+  k43_mul((float *)(A + 4700672) + 0, (float *)(A + 4323840) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5050688) + 0);
+  k43_mul((float *)(A + 4585984) + 0, (float *)(A + 4209152) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5050944) + 0);
+  k43_mul((float *)(A + 4471296) + 0, (float *)(A + 4094464) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5051200) + 0);
+  k43_mul((float *)(A + 4454912) + 0, (float *)(A + 3979776) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5051456) + 0);
+  k43_mul((float *)(A + 4225536) + 0, (float *)(A + 3865088) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5051712) + 0);
+  k43_mul((float *)(A + 4045312) + 0, (float *)(A + 3750400) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5051968) + 0);
+  k43_mul((float *)(A + 3930624) + 0, (float *)(A + 3635712) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5052224) + 0);
+  k43_mul((float *)(A + 3815936) + 0, (float *)(A + 3521024) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5011968) + 0);
+  k43_mul((float *)(A + 3701248) + 0, (float *)(A + 3406336) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012224) + 0);
+  k43_mul((float *)(A + 3586560) + 0, (float *)(A + 3291648) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012480) + 0);
+  k43_mul((float *)(A + 3471872) + 0, (float *)(A + 3176960) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012736) + 0);
+  k43_mul((float *)(A + 3357184) + 0, (float *)(A + 3062272) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012992) + 0);
+  k43_mul((float *)(A + 3242496) + 0, (float *)(A + 2947584) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5013248) + 0);
+  k43_mul((float *)(A + 3127808) + 0, (float *)(A + 2832896) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5013504) + 0);
+  k43_mul((float *)(A + 3013120) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5013760) + 0);
+  k43_mul((float *)(A + 2898432) + 0, (float *)(A + 2603520) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014016) + 0);
+  k43_mul((float *)(A + 2783744) + 0, (float *)(A + 2488832) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014272) + 0);
+  k43_mul((float *)(A + 2669056) + 0, (float *)(A + 2374144) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014528) + 0);
+  k43_mul((float *)(A + 2554368) + 0, (float *)(A + 2259456) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014784) + 0);
+  k43_mul((float *)(A + 2439680) + 0, (float *)(A + 2128384) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015040) + 0);
+  k43_mul((float *)(A + 2324992) + 0, (float *)(A + 2144768) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015296) + 0);
+  k43_mul((float *)(A + 2210304) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015552) + 0);
+  k43_mul((float *)(A + 150016) + 0, (float *)(A + 4897280) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015808) + 0);
+  k43_mul((float *)(A + 4979200) + 0, (float *)(A + 4782592) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5016064) + 0);
+  k43_mul((float *)(A + 133632) + 0, (float *)(A + 4667904) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5016320) + 0);
+  k43_mul((float *)(A + 4880896) + 0, (float *)(A + 4553216) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5016576) + 0);
+  k43_mul((float *)(A + 4962816) + 0, (float *)(A + 4438528) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5016832) + 0);
+  k43_mul((float *)(A + 4913664) + 0, (float *)(A + 4323840) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5017088) + 0);
+  k43_mul((float *)(A + 4930048) + 0, (float *)(A + 4209152) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1931776) + 0);
+  k43_mul((float *)(A + 4848128) + 0, (float *)(A + 4094464) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1932032) + 0);
+  k43_mul((float *)(A + 4995584) + 0, (float *)(A + 3979776) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1932288) + 0);
+  k43_mul((float *)(A + 4815360) + 0, (float *)(A + 3865088) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1932544) + 0);
+  k43_mul((float *)(A + 4127232) + 0, (float *)(A + 3750400) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1932800) + 0);
+  k43_mul((float *)(A + 4012544) + 0, (float *)(A + 3635712) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1933056) + 0);
+  k43_mul((float *)(A + 3897856) + 0, (float *)(A + 3521024) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1933312) + 0);
+  k43_mul((float *)(A + 3783168) + 0, (float *)(A + 3406336) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1933568) + 0);
+  k43_mul((float *)(A + 3668480) + 0, (float *)(A + 3291648) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1933824) + 0);
+  k43_mul((float *)(A + 3553792) + 0, (float *)(A + 3176960) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1934080) + 0);
+  k43_mul((float *)(A + 3439104) + 0, (float *)(A + 3062272) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1934336) + 0);
+  k43_mul((float *)(A + 3324416) + 0, (float *)(A + 2947584) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1934592) + 0);
+  k43_mul((float *)(A + 3209728) + 0, (float *)(A + 2832896) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1934848) + 0);
+  k43_mul((float *)(A + 3095040) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1935104) + 0);
+  k43_mul((float *)(A + 2980352) + 0, (float *)(A + 2603520) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1935360) + 0);
+  k43_mul((float *)(A + 2865664) + 0, (float *)(A + 2488832) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1935616) + 0);
+  k43_mul((float *)(A + 2750976) + 0, (float *)(A + 2374144) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1935872) + 0);
+  k43_mul((float *)(A + 2636288) + 0, (float *)(A + 2259456) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1936128) + 0);
+  k43_mul((float *)(A + 2521600) + 0, (float *)(A + 2128384) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1936384) + 0);
+  k43_mul((float *)(A + 2406912) + 0, (float *)(A + 2144768) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1936640) + 0);
+  k43_mul((float *)(A + 2292224) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1936896) + 0);
+  k43_mul((float *)(A + 1964544) + 0, (float *)(A + 18944) + 0, (float *)(A + 2560) + 0);
+  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1937152) + 0);
+  k43_mul((float *)(A + 4864512) + 0, (float *)(A + 4897280) + 0, (float *)(A + 1964544) + 0);
+  k44_sum_to((float *)(A + 1964544) + 0, (float *)(A + 1937408) + 0);
+  k43_mul((float *)(A + 4749824) + 0, (float *)(A + 4782592) + 0, (float *)(A + 1964544) + 0);
+  k44_sum_to((float *)(A + 1964544) + 0, (float *)(A + 1937664) + 0);
+  k43_mul((float *)(A + 1948160) + 0, (float *)(A + 4667904) + 0, (float *)(A + 1964544) + 0);
+  k44_sum_to((float *)(A + 1964544) + 0, (float *)(A + 1937920) + 0);
+  k43_mul((float *)(A + 264704) + 0, (float *)(A + 4553216) + 0, (float *)(A + 1997312) + 0);
+  k44_sum_to((float *)(A + 1997312) + 0, (float *)(A + 1938176) + 0);
+  k43_mul((float *)(A + 1980928) + 0, (float *)(A + 4438528) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1938432) + 0);
+  k43_mul((float *)(A + 182784) + 0, (float *)(A + 4323840) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1938688) + 0);
+  k43_mul((float *)(A + 166400) + 0, (float *)(A + 4209152) + 0, (float *)(A + 182784) + 0);
+  k44_sum_to((float *)(A + 182784) + 0, (float *)(A + 1938944) + 0);
+  k43_mul((float *)(A + 4061696) + 0, (float *)(A + 4094464) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1939200) + 0);
+  k43_mul((float *)(A + 3947008) + 0, (float *)(A + 3979776) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1939456) + 0);
+  k43_mul((float *)(A + 3832320) + 0, (float *)(A + 3865088) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1939712) + 0);
+  k43_mul((float *)(A + 3717632) + 0, (float *)(A + 3750400) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1939968) + 0);
+  k43_mul((float *)(A + 3602944) + 0, (float *)(A + 3635712) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1940224) + 0);
+  k43_mul((float *)(A + 3488256) + 0, (float *)(A + 3521024) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1940480) + 0);
+  k43_mul((float *)(A + 3373568) + 0, (float *)(A + 3406336) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1940736) + 0);
+  k43_mul((float *)(A + 3258880) + 0, (float *)(A + 3291648) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1940992) + 0);
+  k43_mul((float *)(A + 3144192) + 0, (float *)(A + 3176960) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1941248) + 0);
+  k43_mul((float *)(A + 3029504) + 0, (float *)(A + 3062272) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1941504) + 0);
+  k43_mul((float *)(A + 2914816) + 0, (float *)(A + 2947584) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1941760) + 0);
+  k43_mul((float *)(A + 2800128) + 0, (float *)(A + 2832896) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1942016) + 0);
+  k43_mul((float *)(A + 2685440) + 0, (float *)(A + 2718208) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1942272) + 0);
+  k43_mul((float *)(A + 2570752) + 0, (float *)(A + 2603520) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1942528) + 0);
+  k43_mul((float *)(A + 2456064) + 0, (float *)(A + 2488832) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1942784) + 0);
+  k43_mul((float *)(A + 2341376) + 0, (float *)(A + 2374144) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1943040) + 0);
+  k43_mul((float *)(A + 2226688) + 0, (float *)(A + 2259456) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1943296) + 0);
+  k43_mul((float *)(A + 2095616) + 0, (float *)(A + 2128384) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1943552) + 0);
+  k43_mul((float *)(A + 1899008) + 0, (float *)(A + 2144768) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1943808) + 0);
+  k43_mul((float *)(A + 1915392) + 0, (float *)(A + 2013696) + 0, (float *)(A + 264704) + 0);
+  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1944064) + 0);
+  k45_addn((float *)(A + 5048384) + 0, (float *)(A + 5048640) + 0, (float *)(A + 5048896) + 0, (float *)(A + 5049152) + 0, (float *)(A + 5050432) + 0, (float *)(A + 5050688) + 0, (float *)(A + 5050944) + 0, (float *)(A + 5051200) + 0, (float *)(A + 5051456) + 0, (float *)(A + 5051712) + 0, (float *)(A + 5051968) + 0, (float *)(A + 5052224) + 0, (float *)(A + 5011968) + 0, (float *)(A + 5012224) + 0, (float *)(A + 5012480) + 0, (float *)(A + 5012736) + 0, (float *)(A + 5012992) + 0, (float *)(A + 5013248) + 0, (float *)(A + 5013504) + 0, (float *)(A + 5013760) + 0, (float *)(A + 5014016) + 0, (float *)(A + 5014272) + 0, (float *)(A + 5014528) + 0, (float *)(A + 5014784) + 0, (float *)(A + 5015040) + 0, (float *)(A + 5015296) + 0, (float *)(A + 5015552) + 0, (float *)(A + 1944320) + 0);
+  k45_addn((float *)(A + 5015808) + 0, (float *)(A + 5016064) + 0, (float *)(A + 5016320) + 0, (float *)(A + 5016576) + 0, (float *)(A + 5016832) + 0, (float *)(A + 5017088) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1932032) + 0, (float *)(A + 1932288) + 0, (float *)(A + 1932544) + 0, (float *)(A + 1932800) + 0, (float *)(A + 1933056) + 0, (float *)(A + 1933312) + 0, (float *)(A + 1933568) + 0, (float *)(A + 1933824) + 0, (float *)(A + 1934080) + 0, (float *)(A + 1934336) + 0, (float *)(A + 1934592) + 0, (float *)(A + 1934848) + 0, (float *)(A + 1935104) + 0, (float *)(A + 1935360) + 0, (float *)(A + 1935616) + 0, (float *)(A + 1935872) + 0, (float *)(A + 1936128) + 0, (float *)(A + 1936384) + 0, (float *)(A + 1936640) + 0, (float *)(A + 1936896) + 0, (float *)(A + 5048384) + 0);
+  k46_addn((float *)(A + 1937152) + 0, (float *)(A + 1937408) + 0, (float *)(A + 1937664) + 0, (float *)(A + 1937920) + 0, (float *)(A + 1938176) + 0, (float *)(A + 1938432) + 0, (float *)(A + 1938688) + 0, (float *)(A + 1938944) + 0, (float *)(A + 1939200) + 0, (float *)(A + 1939456) + 0, (float *)(A + 1939712) + 0, (float *)(A + 1939968) + 0, (float *)(A + 1940224) + 0, (float *)(A + 1940480) + 0, (float *)(A + 1940736) + 0, (float *)(A + 1940992) + 0, (float *)(A + 1941248) + 0, (float *)(A + 1941504) + 0, (float *)(A + 1941760) + 0, (float *)(A + 1942016) + 0, (float *)(A + 1942272) + 0, (float *)(A + 1942528) + 0, (float *)(A + 1942784) + 0, (float *)(A + 1943040) + 0, (float *)(A + 1943296) + 0, (float *)(A + 1943552) + 0, (float *)(A + 1943808) + 0, (float *)(A + 1944064) + 0, (float *)(A + 5048640) + 0);
+  k47_concat((float *)(A + 1944320) + 0, (float *)(A + 5048384) + 0, (float *)(A + 5048640) + 0, (float *)(A + 5050432) + 0);
+  k70_mul((float *)(A + 5050432) + 0, (float *)(A + 5048384) + 0);
+  k71_mul_mul((float *)(A + 5050432) + 0, (float *)(A + 5051200) + 0);
+  k72_mul_add_sqrt(P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, (float *)(A + 5051200) + 0, (float *)(A + 5017472) + 0, (float *)(A + 5050432) + 0, (float *)(A + 264704) + 0);
+  k48_matmul((float *)(A + 0) + 0, (float *)(A + 68096) + 0, (float *)(A + 265472) + 0);
+  k73_mul((float *)(A + 265472) + 0, (float *)(A + 268032) + 0);
+  k74_mul_mul((float *)(A + 265472) + 0, (float *)(A + 270592) + 0);
+  k75_mul_add_sqrt(P + 73312 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 270592) + 0, (float *)(A + 5017472) + 0, (float *)(A + 265472) + 0, (float *)(A + 273152) + 0);
+  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5049152) + 0);
 }
 
 static void peephole_lstm_train_step_4(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4945152) + 0);
-  k48_mul((float *)(A + 4962816) + 0, (float *)(A + 4323840) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4945408) + 0);
-  k48_mul((float *)(A + 4815360) + 0, (float *)(A + 4209152) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4945664) + 0);
-  k48_mul((float *)(A + 4864512) + 0, (float *)(A + 4094464) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4945920) + 0);
-  k48_mul((float *)(A + 4356608) + 0, (float *)(A + 3979776) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4946176) + 0);
-  k48_mul((float *)(A + 4241920) + 0, (float *)(A + 3865088) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5011968) + 0);
-  k48_mul((float *)(A + 4127232) + 0, (float *)(A + 3750400) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012224) + 0);
-  k48_mul((float *)(A + 4012544) + 0, (float *)(A + 3635712) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012480) + 0);
-  k48_mul((float *)(A + 3897856) + 0, (float *)(A + 3521024) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012736) + 0);
-  k48_mul((float *)(A + 3783168) + 0, (float *)(A + 3406336) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012992) + 0);
-  k48_mul((float *)(A + 3668480) + 0, (float *)(A + 3291648) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5013248) + 0);
-  k48_mul((float *)(A + 3553792) + 0, (float *)(A + 3176960) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5013504) + 0);
-  k48_mul((float *)(A + 3439104) + 0, (float *)(A + 3062272) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5013760) + 0);
-  k48_mul((float *)(A + 3324416) + 0, (float *)(A + 2947584) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014016) + 0);
-  k48_mul((float *)(A + 3209728) + 0, (float *)(A + 2832896) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014272) + 0);
-  k48_mul((float *)(A + 3095040) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014528) + 0);
-  k48_mul((float *)(A + 2980352) + 0, (float *)(A + 2603520) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014784) + 0);
-  k48_mul((float *)(A + 2865664) + 0, (float *)(A + 2488832) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015040) + 0);
-  k48_mul((float *)(A + 2750976) + 0, (float *)(A + 2374144) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015296) + 0);
-  k48_mul((float *)(A + 2636288) + 0, (float *)(A + 2259456) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015552) + 0);
-  k48_mul((float *)(A + 2521600) + 0, (float *)(A + 2128384) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015808) + 0);
-  k48_mul((float *)(A + 2406912) + 0, (float *)(A + 2144768) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5016064) + 0);
-  k48_mul((float *)(A + 2292224) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 5016320) + 0);
-  k50_addn((float *)(A + 4943104) + 0, (float *)(A + 4944384) + 0, (float *)(A + 4944640) + 0, (float *)(A + 4944896) + 0, (float *)(A + 4945152) + 0, (float *)(A + 4945408) + 0, (float *)(A + 4945664) + 0, (float *)(A + 4945920) + 0, (float *)(A + 4946176) + 0, (float *)(A + 5011968) + 0, (float *)(A + 5012224) + 0, (float *)(A + 5012480) + 0, (float *)(A + 5012736) + 0, (float *)(A + 5012992) + 0, (float *)(A + 5013248) + 0, (float *)(A + 5013504) + 0, (float *)(A + 5013760) + 0, (float *)(A + 5014016) + 0, (float *)(A + 5014272) + 0, (float *)(A + 5014528) + 0, (float *)(A + 5014784) + 0, (float *)(A + 5015040) + 0, (float *)(A + 5015296) + 0, (float *)(A + 5015552) + 0, (float *)(A + 5015808) + 0, (float *)(A + 5016064) + 0, (float *)(A + 5016320) + 0, (float *)(A + 5016576) + 0);
-  k52_pad((float *)(A + 5016576) + 0, (float *)(A + 4944384) + 0);
-  k48_mul((float *)(A + 1964544) + 0, (float *)(A + 18944) + 0, (float *)(A + 2560) + 0);
-  k49_sum_to((float *)(A + 2560) + 0, (float *)(A + 4943104) + 0);
-  k48_mul((float *)(A + 35328) + 0, (float *)(A + 4897280) + 0, (float *)(A + 51712) + 0);
-  k49_sum_to((float *)(A + 51712) + 0, (float *)(A + 4945152) + 0);
-  k48_mul((float *)(A + 1931776) + 0, (float *)(A + 4782592) + 0, (float *)(A + 428544) + 0);
-  k49_sum_to((float *)(A + 428544) + 0, (float *)(A + 4945408) + 0);
-  k48_mul((float *)(A + 4635136) + 0, (float *)(A + 4667904) + 0, (float *)(A + 428544) + 0);
-  k49_sum_to((float *)(A + 428544) + 0, (float *)(A + 4945664) + 0);
-  k48_mul((float *)(A + 1980928) + 0, (float *)(A + 4553216) + 0, (float *)(A + 428544) + 0);
-  k49_sum_to((float *)(A + 428544) + 0, (float *)(A + 4945920) + 0);
-  k48_mul((float *)(A + 444928) + 0, (float *)(A + 4438528) + 0, (float *)(A + 428544) + 0);
-  k49_sum_to((float *)(A + 428544) + 0, (float *)(A + 4946176) + 0);
-  k48_mul((float *)(A + 4291072) + 0, (float *)(A + 4323840) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5011968) + 0);
-  k48_mul((float *)(A + 4176384) + 0, (float *)(A + 4209152) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5012224) + 0);
-  k48_mul((float *)(A + 4061696) + 0, (float *)(A + 4094464) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5012480) + 0);
-  k48_mul((float *)(A + 3947008) + 0, (float *)(A + 3979776) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5012736) + 0);
-  k48_mul((float *)(A + 3832320) + 0, (float *)(A + 3865088) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5012992) + 0);
-  k48_mul((float *)(A + 3717632) + 0, (float *)(A + 3750400) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5013248) + 0);
-  k48_mul((float *)(A + 3602944) + 0, (float *)(A + 3635712) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5013504) + 0);
-  k48_mul((float *)(A + 3488256) + 0, (float *)(A + 3521024) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5013760) + 0);
-  k48_mul((float *)(A + 3373568) + 0, (float *)(A + 3406336) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5014016) + 0);
-  k48_mul((float *)(A + 3258880) + 0, (float *)(A + 3291648) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5014272) + 0);
-  k48_mul((float *)(A + 3144192) + 0, (float *)(A + 3176960) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5014528) + 0);
-  k48_mul((float *)(A + 3029504) + 0, (float *)(A + 3062272) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5014784) + 0);
-  k48_mul((float *)(A + 2914816) + 0, (float *)(A + 2947584) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5015040) + 0);
-  k48_mul((float *)(A + 2800128) + 0, (float *)(A + 2832896) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5015296) + 0);
-  k48_mul((float *)(A + 2685440) + 0, (float *)(A + 2718208) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5015552) + 0);
-  k48_mul((float *)(A + 2570752) + 0, (float *)(A + 2603520) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5015808) + 0);
-  k48_mul((float *)(A + 2456064) + 0, (float *)(A + 2488832) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5016064) + 0);
-  k48_mul((float *)(A + 2341376) + 0, (float *)(A + 2374144) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5016320) + 0);
-  k48_mul((float *)(A + 2226688) + 0, (float *)(A + 2259456) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5016576) + 0);
-  k48_mul((float *)(A + 2095616) + 0, (float *)(A + 2128384) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5016832) + 0);
-  k48_mul((float *)(A + 1899008) + 0, (float *)(A + 2144768) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5017088) + 0);
-  k48_mul((float *)(A + 1915392) + 0, (float *)(A + 2013696) + 0, (float *)(A + 1931776) + 0);
-  k49_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1948160) + 0);
-  k53_addn((float *)(A + 4943104) + 0, (float *)(A + 4945152) + 0, (float *)(A + 4945408) + 0, (float *)(A + 4945664) + 0, (float *)(A + 4945920) + 0, (float *)(A + 4946176) + 0, (float *)(A + 5011968) + 0, (float *)(A + 5012224) + 0, (float *)(A + 5012480) + 0, (float *)(A + 5012736) + 0, (float *)(A + 5012992) + 0, (float *)(A + 5013248) + 0, (float *)(A + 5013504) + 0, (float *)(A + 5013760) + 0, (float *)(A + 5014016) + 0, (float *)(A + 5014272) + 0, (float *)(A + 5014528) + 0, (float *)(A + 5014784) + 0, (float *)(A + 5015040) + 0, (float *)(A + 5015296) + 0, (float *)(A + 5015552) + 0, (float *)(A + 5015808) + 0, (float *)(A + 5016064) + 0, (float *)(A + 5016320) + 0, (float *)(A + 5016576) + 0, (float *)(A + 5016832) + 0, (float *)(A + 5017088) + 0, (float *)(A + 1948160) + 0, (float *)(A + 1948416) + 0);
-  k54_pad((float *)(A + 1948416) + 0, (float *)(A + 4945152) + 0);
-  k78_addn_mul((float *)(A + 4942336) + 0, (float *)(A + 4944384) + 0, (float *)(A + 4945152) + 0, (float *)(A + 5011968) + 0, (float *)(A + 5012736) + 0);
-  k79_mul_mul((float *)(A + 5011968) + 0, (float *)(A + 4942336) + 0);
-  k80_mul_add_sqrt(P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, (float *)(A + 4942336) + 0, (float *)(A + 5017472) + 0, (float *)(A + 5011968) + 0, (float *)(A + 4944384) + 0);
-  k55_matmul((float *)(A + 0) + 0, (float *)(A + 68096) + 0, (float *)(A + 5013504) + 0);
-  k81_mul((float *)(A + 5013504) + 0, (float *)(A + 1948160) + 0);
-  k82_mul_mul((float *)(A + 5013504) + 0, (float *)(A + 1950720) + 0);
-  k83_mul_add_sqrt(P + 73312 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 1950720) + 0, (float *)(A + 5017472) + 0, (float *)(A + 5013504) + 0, (float *)(A + 1953280) + 0);
-  k56_sum_to((float *)(A + 0) + 0, (float *)(A + 4942336) + 0);
-  k84_mul((float *)(A + 4942336) + 0, (float *)(A + 4942400) + 0);
-  k85_mul_mul((float *)(A + 4942336) + 0, (float *)(A + 4942464) + 0);
-  k86_mul_add_sqrt(P + 73968 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 4942464) + 0, (float *)(A + 5017472) + 0, (float *)(A + 4942336) + 0, (float *)(A + 4942528) + 0);
-  k57_mul_neg((float *)(A + 5019648) + 0, (float *)(A + 4942464) + 0);
-  k58_mul((float *)(A + 5017344) + 0, (float *)(A + 5017472) + 0);
-  k87_mul_add_div(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, (float *)(A + 2161152) + 0, (float *)(A + 4913664) + 0, (float *)(A + 5017536) + 0, P + 0 /* peephole1.weight_ih */, (float *)(A + 428544) + 0, (float *)(A + 1980928) + 0);
-  k88_mul_add_div(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, (float *)(A + 166400) + 0, (float *)(A + 363008) + 0, (float *)(A + 5017536) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 231936) + 0, (float *)(A + 2058752) + 0);
-  k89_mul_add_div(P + 71776 /* opt.peephole1.bias.exp_avg */, (float *)(A + 5018624) + 0, (float *)(A + 4943360) + 0, (float *)(A + 5017536) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 4945152) + 0, (float *)(A + 5016064) + 0);
-  k90_mul_add_div(P + 72288 /* opt.peephole1.peephole.exp_avg */, (float *)(A + 5012736) + 0, (float *)(A + 4944384) + 0, (float *)(A + 5017536) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 5018624) + 0, (float *)(A + 4942592) + 0);
-  k91_mul_add_div(P + 72672 /* opt.dense1.weight.exp_avg */, (float *)(A + 1948160) + 0, (float *)(A + 1953280) + 0, (float *)(A + 5017536) + 0, P + 24000 /* dense1.weight */, (float *)(A + 1950720) + 0, (float *)(A + 457216) + 0);
-  k92_mul_add_div(P + 73952 /* opt.dense1.bias.exp_avg */, (float *)(A + 4942400) + 0, (float *)(A + 4942528) + 0, (float *)(A + 5017536) + 0, P + 24640 /* dense1.bias */, (float *)(A + 5019648) + 0, (float *)(A + 4946176) + 0);
+  k76_mul((float *)(A + 5049152) + 0, (float *)(A + 5049216) + 0);
+  k77_mul_mul((float *)(A + 5049152) + 0, (float *)(A + 5049280) + 0);
+  k78_mul_add_sqrt(P + 73968 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 5049280) + 0, (float *)(A + 5017472) + 0, (float *)(A + 5049152) + 0, (float *)(A + 5049344) + 0);
+  k50_mul_neg((float *)(A + 5019648) + 0, (float *)(A + 5017472) + 0);
+  k51_mul((float *)(A + 5017344) + 0, (float *)(A + 5019648) + 0);
+  k79_mul_add_div(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, (float *)(A + 2161152) + 0, (float *)(A + 5019712) + 0, (float *)(A + 5017536) + 0, P + 0 /* peephole1.weight_ih */, (float *)(A + 166400) + 0, (float *)(A + 1948160) + 0);
+  k80_mul_add_div(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, (float *)(A + 281088) + 0, (float *)(A + 5118016) + 0, (float *)(A + 5017536) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4782592) + 0, (float *)(A + 4897280) + 0);
+  k81_mul_add_div(P + 71776 /* opt.peephole1.bias.exp_avg */, (float *)(A + 5018624) + 0, (float *)(A + 5049408) + 0, (float *)(A + 5017536) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 270592) + 0, (float *)(A + 271616) + 0);
+  k82_mul_add_div(P + 72288 /* opt.peephole1.peephole.exp_avg */, (float *)(A + 5048384) + 0, (float *)(A + 264704) + 0, (float *)(A + 5017536) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 5051200) + 0, (float *)(A + 5018624) + 0);
+  k83_mul_add_div(P + 72672 /* opt.dense1.weight.exp_avg */, (float *)(A + 268032) + 0, (float *)(A + 273152) + 0, (float *)(A + 5017536) + 0, P + 24000 /* dense1.weight */, (float *)(A + 195072) + 0, (float *)(A + 1976832) + 0);
+  k84_mul_add_div(P + 73952 /* opt.dense1.bias.exp_avg */, (float *)(A + 5049216) + 0, (float *)(A + 5049344) + 0, (float *)(A + 5017536) + 0, P + 24640 /* dense1.bias */, (float *)(A + 5049280) + 0, (float *)(A + 5019392) + 0);
 }
 
 float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, peephole_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -3762,27 +3475,27 @@ float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, pee
   peephole_lstm_train_step_2(P, in, A, seed);
   peephole_lstm_train_step_3(P, in, A, seed);
   peephole_lstm_train_step_4(P, in, A, seed);
-  k60_copy((float *)(A + 4942464) + 0, &loss);
-  if (metrics) k60_copy((float *)(A + 5017472) + 0, &metrics->accuracy);
-  k60_copy((float *)(A + 5017408) + 0, params + 24656);
-  k61_copy((float *)(A + 428544) + 0, params + 24672);
-  k61_copy((float *)(A + 2030080) + 0, params + 31840);
-  k61_copy((float *)(A + 1980928) + 0, params + 0);
-  k62_copy((float *)(A + 231936) + 0, params + 39008);
-  k62_copy((float *)(A + 297472) + 0, params + 55392);
-  k62_copy((float *)(A + 2058752) + 0, params + 7168);
-  k63_copy((float *)(A + 4945152) + 0, params + 71776);
-  k63_copy((float *)(A + 5017600) + 0, params + 72032);
-  k63_copy((float *)(A + 5016064) + 0, params + 23552);
-  k64_copy((float *)(A + 5018624) + 0, params + 72288);
-  k64_copy((float *)(A + 5011968) + 0, params + 72480);
-  k64_copy((float *)(A + 4942592) + 0, params + 23808);
-  k65_copy((float *)(A + 1950720) + 0, params + 72672);
-  k65_copy((float *)(A + 5013504) + 0, params + 73312);
-  k65_copy((float *)(A + 457216) + 0, params + 24000);
-  k66_copy((float *)(A + 5019648) + 0, params + 73952);
-  k66_copy((float *)(A + 4942336) + 0, params + 73968);
-  k66_copy((float *)(A + 4946176) + 0, params + 24640);
+  k52_copy((float *)(A + 5017472) + 0, &loss);
+  if (metrics) k52_copy((float *)(A + 5019648) + 0, &metrics->accuracy);
+  k52_copy((float *)(A + 5017408) + 0, params + 24656);
+  k53_copy((float *)(A + 166400) + 0, params + 24672);
+  k53_copy((float *)(A + 2030080) + 0, params + 31840);
+  k53_copy((float *)(A + 1948160) + 0, params + 0);
+  k54_copy((float *)(A + 4782592) + 0, params + 39008);
+  k54_copy((float *)(A + 199168) + 0, params + 55392);
+  k54_copy((float *)(A + 4897280) + 0, params + 7168);
+  k55_copy((float *)(A + 270592) + 0, params + 71776);
+  k55_copy((float *)(A + 5017600) + 0, params + 72032);
+  k55_copy((float *)(A + 271616) + 0, params + 23552);
+  k56_copy((float *)(A + 5051200) + 0, params + 72288);
+  k56_copy((float *)(A + 5050432) + 0, params + 72480);
+  k56_copy((float *)(A + 5018624) + 0, params + 23808);
+  k57_copy((float *)(A + 195072) + 0, params + 72672);
+  k57_copy((float *)(A + 265472) + 0, params + 73312);
+  k57_copy((float *)(A + 1976832) + 0, params + 24000);
+  k58_copy((float *)(A + 5049280) + 0, params + 73952);
+  k58_copy((float *)(A + 5049152) + 0, params + 73968);
+  k58_copy((float *)(A + 5019392) + 0, params + 24640);
   return loss;
 }
 
@@ -3796,16 +3509,16 @@ typedef struct {
 static void peephole_lstm_step_1(const float *restrict P, const peephole_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* peephole1.weight_ih */, (float *)(A + 0) + 0);
-  k93_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 28672) + 0);
+  k85_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 28672) + 0);
   k4_transpose(P + 7168 /* peephole1.weight_hh */, (float *)(A + 29696) + 0);
-  k94_matmul(in->state0 + 0, (float *)(A + 29696) + 0, (float *)(A + 0) + 0);
-  k95_add_add((float *)(A + 28672) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 0) + 0, (float *)(A + 1024) + 0);
-  k96_tanh((float *)(A + 1024) + 128, (float *)(A + 0) + 0);
-  k97_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 1024) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k86_matmul(in->state0 + 0, (float *)(A + 29696) + 0, (float *)(A + 0) + 0);
+  k87_add_add((float *)(A + 28672) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 0) + 0, (float *)(A + 1024) + 0);
+  k88_tanh((float *)(A + 1024) + 128, (float *)(A + 0) + 0);
+  k89_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 1024) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
   k10_transpose(P + 24000 /* dense1.weight */, (float *)(A + 2048) + 0);
-  k98_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 1024) + 64, (float *)(A + 256) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1024) + 192, (float *)(A + 0) + 0, (float *)(A + 512) + 0);
-  k99_matmul((float *)(A + 512) + 0, (float *)(A + 2048) + 0, (float *)(A + 256) + 0);
-  k100_add((float *)(A + 256) + 0, P + 24640 /* dense1.bias */, (float *)(A + 320) + 0);
+  k90_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 1024) + 64, (float *)(A + 256) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1024) + 192, (float *)(A + 0) + 0, (float *)(A + 512) + 0);
+  k91_matmul((float *)(A + 512) + 0, (float *)(A + 2048) + 0, (float *)(A + 256) + 0);
+  k92_add((float *)(A + 256) + 0, P + 24640 /* dense1.bias */, (float *)(A + 320) + 0);
 }
 
 void peephole_lstm_step(const float *params, peephole_lstm_state *state, const peephole_lstm_step_input *input, peephole_lstm_step_outputs *out, void *arena) {
@@ -3820,9 +3533,9 @@ void peephole_lstm_step(const float *params, peephole_lstm_state *state, const p
   in_.state1 = state->state1;
   (void)P, (void)A;
   peephole_lstm_step_1(P, in, A, seed);
-  if (out) k101_copy((float *)(A + 320) + 0, out->logits);
-  k102_copy((float *)(A + 512) + 0, state->state0);
-  k102_copy((float *)(A + 0) + 0, state->state1);
+  if (out) k93_copy((float *)(A + 320) + 0, out->logits);
+  k94_copy((float *)(A + 512) + 0, state->state0);
+  k94_copy((float *)(A + 0) + 0, state->state1);
 }
 
 void peephole_lstm_reset(peephole_lstm_state *state) {
@@ -3831,7 +3544,7 @@ void peephole_lstm_reset(peephole_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long peephole_lstm_tool_arena[4] = {2093056, 9072640, 9075200, 95232};
+const long peephole_lstm_tool_arena[4] = {2093056, 8876032, 8878592, 95232};
 const int peephole_lstm_tool_dtype = 4; /* bytes per element */
 const int peephole_lstm_tool_nparams = 19;
 const char *const peephole_lstm_tool_inputs[] = {"x", "y", 0};
