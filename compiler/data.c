@@ -40,6 +40,9 @@
  * byte first) get ids 0..V-2 in byte order and id V-1 is shared by all the
  * others; vocab[V-1] is the most frequent of those.  Examples are chunks of
  * T+1 bytes at stride T within each part (x = the first T, y = the last T).
+ *
+ * Baselines (data_last_value_mse, data_unigram_bits) read a split's fields
+ * and nothing else, so they apply to any source giving those shapes.
  */
 #define _POSIX_C_SOURCE 200809L /* opendir, stat */
 #include "data.h"
@@ -580,6 +583,49 @@ static int text_load(Load *L, const Graph *g, bool dir) {
   }
   free(b.p);
   return rc;
+}
+
+/* ---- baselines ---- */
+
+/* Field f of s if it holds dt values of the given rank (per example), else NULL. */
+static const DataField *field_of(const DataSplit *s, int f, DType dt, int rank) {
+  if (s->nfields < 2 || s->field[f].dtype != dt || s->field[f].shape.rank != rank) return NULL;
+  return &s->field[f];
+}
+
+double data_last_value_mse(const DataSplit *s, long n) {
+  const DataField *x = field_of(s, 0, DT_F32, 2), *y = field_of(s, 1, DT_F32, 1);
+  if (!x || !y || x->shape.dim[1] != y->shape.dim[0]) return NAN;
+  long W = x->shape.dim[0], F = x->shape.dim[1];
+  n = n < s->n ? n : s->n;
+  if (n <= 0) return NAN;
+  const float *xv = x->data, *yv = y->data;
+  double sum = 0;
+  for (long i = 0; i < n; i++)
+    for (long k = 0; k < F; k++) {
+      double e = (double)xv[(i * W + W - 1) * F + k] - (double)yv[i * F + k];
+      sum += e * e;
+    }
+  return sum / (double)(n * F);
+}
+
+double data_unigram_bits(const DataSplit *s) {
+  const DataField *x = field_of(s, 0, DT_I32, 1), *y = field_of(s, 1, DT_I32, 1);
+  if (!x || !y) return NAN;
+  long count[DATA_MAX_VOCAB] = {0}, total = s->n * y->shape.dim[0];
+  const int32_t *id = y->data;
+  for (long i = 0; i < total; i++) {
+    if (id[i] < 0 || id[i] >= DATA_MAX_VOCAB) return NAN; /* not ids of a text */
+    count[id[i]]++;
+  }
+  if (total == 0) return NAN;
+  double bits = 0;
+  for (int c = 0; c < DATA_MAX_VOCAB; c++)
+    if (count[c]) {
+      double p = (double)count[c] / (double)total;
+      bits -= p * log2(p);
+    }
+  return bits;
 }
 
 /* ---- the interface ---- */

@@ -8,7 +8,10 @@
  * once whatever the batch size.  The metrics are those of the spec's loss
  * (cross_entropy: log-sum-exp minus the label's logit, in double; mse: the
  * squared error of every value), averaged as the training loss averages
- * them: over every label (or value) of every example.
+ * them: over every label (or value) of every example.  Next to the loss go
+ * the data's baselines (data.h) that say what it is worth: the noise variance
+ * and the last-value predictor for a series, the unigram entropy for text
+ * (with the loss in bits per character).
  */
 #include "evaluate.h"
 
@@ -105,6 +108,27 @@ static void add_rows(EvalMetrics *m, const void *out, DType dt, const void *targ
     m->confusion[label * m->classes + best]++;
   }
   m->count += n;
+}
+
+/* ---- baselines ---- */
+
+const char *eval_baselines(char *buf, size_t size, const EvalMetrics *m, double loss, const Dataset *d, long ntest) {
+  bool have = !isnan(loss);
+  double naive = m->classifier ? NAN : data_last_value_mse(&d->test, ntest);
+  double unigram = m->classifier ? data_unigram_bits(&d->train) : NAN;
+  if (!isnan(naive)) {
+    char noise[64] = "";
+    if (d->noise_var > 0 && have) snprintf(noise, sizeof noise, "noise variance %.4g: %.2fx; ", d->noise_var, loss / d->noise_var);
+    else if (d->noise_var > 0) snprintf(noise, sizeof noise, "noise variance %.4g; ", d->noise_var);
+    if (have) snprintf(buf, size, "test mse %.4g (%slast-value predictor %.4g)", loss, noise, naive);
+    else snprintf(buf, size, "%slast-value predictor test mse %.4g", noise, naive);
+  } else if (!isnan(unigram)) {
+    if (have) snprintf(buf, size, "test %.3f bits/char (unigram entropy %.3f)", loss / log(2.0), unigram);
+    else snprintf(buf, size, "unigram entropy %.3f bits/char", unigram);
+  } else {
+    snprintf(buf, size, "%s", "");
+  }
+  return buf;
 }
 
 /* ---- running predict over a split ---- */
@@ -286,20 +310,20 @@ int eval_run(const TrainOptions *o) {
     fail(err);
     goto done;
   }
-  char count[32], total[32];
+  char count[32], total[32], line[256];
   printf("eval %s (%s) on %s: test split, %s examples%s\n", tm.pred->cfg.name, o->spec, d.source,
          progress_count(count, sizeof count, n), n < d.test.n ? " (--limit)" : "");
-  if (m.classifier) {
+  if (m.classifier)
     printf("loss %.4f  accuracy %.4f (%s of %s %s)\n", eval_loss(&m), eval_accuracy(&m),
            progress_count(count, sizeof count, m.correct), progress_count(total, sizeof total, m.count),
            m.per_example > 1 ? "labels" : "examples");
-    if (m.classes == 10 && strstr(d.source, "fashion-mnist"))
-      printf("classes: 0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, "
-             "9 Ankle boot\n");
-    eval_print_confusion(&m, d.nvocab ? d.vocab : vocab, d.nvocab ? d.nvocab : nvocab, stdout);
-  } else {
+  else
     printf("loss %.6g (mean squared error over %s values)\n", eval_loss(&m), progress_count(count, sizeof count, m.count));
-  }
+  if (eval_baselines(line, sizeof line, &m, eval_loss(&m), &d, n)[0]) printf("%s\n", line);
+  if (m.classifier && m.classes == 10 && strstr(d.source, "fashion-mnist"))
+    printf("classes: 0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, "
+           "9 Ankle boot\n");
+  eval_print_confusion(&m, d.nvocab ? d.vocab : vocab, d.nvocab ? d.nvocab : nvocab, stdout);
   rc = 0;
 done:
   backend_c_free(b);

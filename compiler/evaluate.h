@@ -48,6 +48,16 @@ void eval_dest_free(const DataSplit *s, void **scratch);
  * adds them to m.  0, or -1 with a message. */
 int eval_split(BackendC *b, const Graph *pg, const DataSplit *s, long n, EvalMetrics *m, char *err, size_t errlen);
 
+/* The test loss read against the data's baselines (data.h), in buf:
+ *   mse on a series:   "test mse 0.01082 (noise variance 0.01: 1.08x; last-value predictor 0.02512)"
+ *                      (the noise variance only when d knows it)
+ *   classifier on text: "test 1.923 bits/char (unigram entropy 4.636)"
+ * with the last-value predictor on the first ntest test examples (those the
+ * loss was computed on) and the entropy of the training text.  With loss NaN,
+ * the baselines alone: "noise variance 0.01; last-value predictor test mse
+ * 0.02512", "unigram entropy 4.636 bits/char".  Empty when neither applies. */
+const char *eval_baselines(char *buf, size_t size, const EvalMetrics *m, double loss, const Dataset *d, long ntest);
+
 /* The confusion matrix (classes labelled by vocab when nvocab > 0): whole
  * when small, else the most frequent confusions and the worst classes. */
 void eval_print_confusion(const EvalMetrics *m, const unsigned char *vocab, int nvocab, FILE *out);

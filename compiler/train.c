@@ -216,6 +216,8 @@ static void print_header(const Run *r, const char *data) {
     printf(" (--limit %ld; the data has %s training and %s test examples)", r->ck.limit,
            progress_count(n1, sizeof n1, r->d.train.n), progress_count(n2, sizeof n2, r->d.test.n));
   printf("\n");
+  char base[256];
+  if (eval_baselines(base, sizeof base, &r->m, NAN, &r->d, r->ntest)[0]) printf("baselines: %s\n", base);
   printf("code %s (generated and compiled, or found in the cache, in %.1f s)\n", r->tm.so, r->tm.compile_s);
 }
 
@@ -248,6 +250,9 @@ static void summary(const Run *r, double total_s, int trained) {
     printf("; last epoch %d: test loss %.4g", r->ck.epoch, h[r->ck.epoch - 1].test_loss);
     if (acc) printf(" accuracy %.4f", h[r->ck.epoch - 1].test_acc);
     printf("\n");
+    char base[256];
+    if (eval_baselines(base, sizeof base, &r->m, h[r->ck.epoch - 1].test_loss, &r->d, r->ntest)[0])
+      printf("last epoch: %s\n", base);
   }
   if (trained) printf("%d epoch%s in %.1f s (%.2f s per epoch)\n", trained, trained == 1 ? "" : "s", total_s, total_s / trained);
   printf("checkpoint %s; curves %s.csv, %s.svg\n", r->o->out, r->stem, r->stem);

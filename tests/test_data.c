@@ -6,7 +6,8 @@
  * data, a cut gzip stream, a bad check sum, data past the count, count
  * mismatch, wrong image size, label out of range, missing file), CSV series (header, blank lines, CRLF, extra columns;
  * window too long; a bad line), texts (vocabulary with the shared id,
- * shifted targets, a directory with a duplicate link, empty and too short).
+ * shifted targets, a directory with a duplicate link, empty and too short),
+ * and the baselines on them (last-value predictor, unigram entropy).
  * Spec graphs are made with the IR API the way the front end makes them, and
  * the real specs are run through the front end for the sources they are
  * meant for.  Then the real Fashion-MNIST (installed by scripts/setup.sh, so
@@ -334,6 +335,10 @@ static void test_sine(void) {
   }
   double mean = sum / (double)a.train.n, var = sum2 / (double)a.train.n - mean * mean;
   CHECK(fabs(mean) < 0.005 && fabs(var - 0.01) < 0.001, "noise mean %g variance %g", mean, var);
+  /* the last-value predictor: two noises and one step of the sine, 2 sigma^2 + (1 - cos(2 pi / 50)) on average */
+  double naive = data_last_value_mse(&a.test, a.test.n), expect = 0.02 + 1 - cos(2 * 3.14159265358979323846 / 50);
+  CHECK(fabs(naive - expect) < 0.004, "last-value mse %g, expected about %g", naive, expect);
+  CHECK(isnan(data_unigram_bits(&a.train)), "a series has no unigram entropy");
   data_free(&a);
   data_free(&b);
   data_free(&c);
@@ -361,6 +366,12 @@ static void test_csv(void) {
         x[0], x[1], y[0]);
   const float *tx = d.test.field[0].data, *ty = d.test.field[1].data;
   CHECK(tx[0] == 16 && tx[1] == 17 && ty[0] == 18 && ty[2] == 20, "csv test values %g %g %g", tx[0], tx[1], ty[0]);
+  /* last value against the next: (-2 - 30)^2, (30 - 4)^2, then ten steps of 1 (4 -> 5 .. 14 -> 15) */
+  CHECK(data_last_value_mse(&d.train, d.train.n) == (1024.0 + 676 + 11) / 13, "last-value mse %.17g",
+        data_last_value_mse(&d.train, d.train.n));
+  CHECK(data_last_value_mse(&d.train, 2) == 850 && data_last_value_mse(&d.test, 100) == 1, "last-value mse of %g, %g",
+        data_last_value_mse(&d.train, 2), data_last_value_mse(&d.test, 100));
+  CHECK(isnan(data_last_value_mse(&d.train, 0)), "no examples: NaN");
   data_free(&d);
   ir_graph_free(g);
 
@@ -450,6 +461,19 @@ static void test_text(void) {
   data_free(&d);
   ir_graph_free(g);
 
+  /* unigram entropy of the targets: "aaab" repeated, T = 4: every y is "aaba", 3/4 a and 1/4 b */
+  Path aaab = tmp_path("aaab.txt");
+  char text2[401] = "";
+  for (int i = 0; i < 100; i++) strcat(text2, "aaab");
+  write_text(aaab.s, text2);
+  g = text_graph(T, 65);
+  load_ok(aaab.s, g, NULL, &d);
+  double bits = data_unigram_bits(&d.train), want = -(0.75 * log2(0.75) + 0.25 * log2(0.25));
+  CHECK(fabs(bits - want) < 1e-12, "unigram entropy %.17g, expected %.17g (0.811...)", bits, want);
+  CHECK(isnan(data_last_value_mse(&d.test, d.test.n)), "text has no last-value predictor");
+  data_free(&d);
+  ir_graph_free(g);
+
   Path empty = tmp_path("empty.txt");
   write_text(empty.s, "");
   expect_error(empty.s, text_graph(T, 65), NULL, empty.s, "empty text", NULL);
@@ -499,6 +523,8 @@ static void test_real(void) {
     CHECK(px == pixels[p] && lb == labels[p], "part %d: pixel sum %llu, label sum %llu", p, px, lb);
   }
   printf("Fashion-MNIST: 60000 + 10000 images loaded in %.3f s\n", dt);
+  CHECK(isnan(data_last_value_mse(&d.test, d.test.n)) && isnan(data_unigram_bits(&d.train)),
+        "images with labels have neither baseline");
   data_free(&d);
   ir_graph_free(g);
 

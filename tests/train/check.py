@@ -8,10 +8,16 @@
   check.py lower BEFORE AFTER MARGIN
                              the loss on the line "loss X ..." of eval's output AFTER is
                              below MARGIN times that of BEFORE
+  check.py baselines LOG [CSV]
+                             LOG has the test loss read against the data's baselines,
+                             "test mse A (noise variance V: Rx; last-value predictor N)" or
+                             "test B bits/char (unigram entropy U)", agreeing with the loss of
+                             its line "loss X" (eval), or with the last test loss of CSV (train)
 Exit status 1 with a message on the first failure.  Standard library only.
 """
 import csv
 import json
+import math
 import re
 import struct
 import sys
@@ -87,6 +93,30 @@ def loss_of(path):
     fail(f"{path} has no line 'loss X'")
 
 
+def baselines(log, csv_path=None):
+    with open(log) as f:
+        text = f.read()
+    if csv_path:
+        with open(csv_path, newline="") as f:
+            loss = float(list(csv.reader(f))[-1][3])
+    else:
+        loss = loss_of(log)
+    mse = re.search(r"test mse (\S+) \(noise variance (\S+): (\S+)x; last-value predictor (\S+)\)", text)
+    bits = re.search(r"test (\S+) bits/char \(unigram entropy (\S+)\)", text)
+    if mse:
+        a, v, r, n = (float(x) for x in mse.groups())
+        if abs(a - loss) > 5e-4 * loss or abs(r - loss / v) > 0.006 or not n > 0:
+            fail(f"{log}: '{mse.group(0)}' does not fit the test loss {loss}")
+        print(f"ok: {mse.group(0)}")
+    elif bits:
+        b, u = float(bits.group(1)), float(bits.group(2))
+        if abs(b - loss / math.log(2)) > 0.001 or not 0 < u <= 8:
+            fail(f"{log}: '{bits.group(0)}' does not fit the test loss {loss} nats")
+        print(f"ok: {bits.group(0)}")
+    else:
+        fail(f"{log} has no line with the test loss against the baselines")
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "same":
@@ -96,6 +126,8 @@ def main():
         print(meta.get("rnnc." + args[1], ""))
     elif cmd == "curves":
         curves(args[0], int(args[1]))
+    elif cmd == "baselines":
+        baselines(*args)
     elif cmd == "lower":
         before, after, margin = loss_of(args[0]), loss_of(args[1]), float(args[2])
         if not after < margin * before:

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh RNNC CASE [ARGS...] - rnnc train, eval and sample end to end.
-#   curves         sine_tiny, 3 epochs: the checkpoint, CSV and SVG; the checkpoint as --weights of
-#                  predict; --lr reaches the generated code (another object, recorded in the checkpoint)
+#   curves         sine_tiny, 3 epochs: the checkpoint, CSV and SVG; the test mse against the noise
+#                  variance and the last-value predictor; the checkpoint as --weights of predict; --lr
+#                  reaches the generated code (another object, recorded in the checkpoint)
 #   resume         the parameters after 2 epochs are bit-identical whether or not the run stopped
 #                  after epoch 1 and resumed; a finished checkpoint (its --epochs kept) has nothing to train
 #   sigterm        SIGTERM in the middle of epoch 2: exit status 143, the epoch-1 checkpoint intact
@@ -9,7 +10,8 @@
 #                  bit for bit the parameters of an uninterrupted run
 #   eval           rnnc eval repeats the test loss and accuracy of training's last epoch and prints
 #                  the confusion matrix
-#   sample         a character model prints its prime and exactly --length more characters
+#   sample         a character model prints its prime and exactly --length more characters; eval
+#                  gives its bits per character next to the unigram entropy
 #   lower SPEC DATA EPOCHS [--batch B] [--steps T] [--limit N]
 #                  a short run of SPEC lowers its test loss (fixed seed; below 0.95 times the initial)
 #   errors         bad uses get their message
@@ -44,7 +46,9 @@ curves)
   run train "$rnnc" train $sine --data sine --epochs 3 --seed 5 -o "$tmp/run.safetensors"
   expect "$tmp/train.log" "epoch 3/3"
   expect "$tmp/train.log" "best test loss"
+  expect "$tmp/train.log" "baselines: noise variance 0.01; last-value predictor test mse 0.0"
   check curves "$tmp/run" 3
+  check baselines "$tmp/train.log" "$tmp/run.csv"
   [ "$(check meta "$tmp/run.safetensors" epoch)" = 3 ] || die "the checkpoint does not say 3 epochs"
   run inputs "$rnnc" inputs $sine -o "$tmp/x.safetensors"
   run predict "$rnnc" predict $sine --weights "$tmp/run.safetensors" --inputs "$tmp/x.safetensors" -o "$tmp/y.safetensors"
@@ -108,6 +112,7 @@ sample)
   [ "$(wc -c <"$tmp/s2")" = $((1 + 300 + 1)) ] || die "the default prime is not one newline"
   run eval "$rnnc" eval $char --weights "$tmp/char.safetensors"
   expect "$tmp/eval.log" "most frequent confusions"
+  check baselines "$tmp/eval.log"
   cat "$tmp/s1"
   ;;
 lower)
