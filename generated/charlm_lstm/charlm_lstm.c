@@ -305,7 +305,7 @@ const charlm_lstm_param_info charlm_lstm_params_info[CHARLM_LSTM_NPARAMS] = {
     {"opt.dense1.bias.exp_avg_sq", 1, {65, 0, 0, 0}, 1042352, 0},
 };
 
-/* one_hot [32, 65] (specs/charlm_lstm.lua:10) */
+/* one_hot [32, 65] (specs/charlm_lstm.lua:14) */
 static void k0_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 2080; i++) out[i] = 0.0f;
   for (long r = 0; r < 32; r++) {
@@ -314,7 +314,7 @@ static void k0_one_hot(const int32_t *restrict a0, float *restrict out) {
   }
 }
 
-/* stack [32, 64, 65] (specs/charlm_lstm.lua:10) */
+/* stack [32, 64, 65] (specs/charlm_lstm.lua:14) */
 static void k1_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 65; i1++) {
@@ -574,7 +574,7 @@ static void k1_stack(const float *restrict a0, const float *restrict a1, const f
   }
 }
 
-/* transpose [65, 1024] (specs/charlm_lstm.lua:10) */
+/* transpose [65, 1024] (specs/charlm_lstm.lua:14) */
 static void k2_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 65; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
@@ -582,7 +582,7 @@ static void k2_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [2048, 1024] (specs/charlm_lstm.lua:10) */
+/* matmul [2048, 1024] (specs/charlm_lstm.lua:14) */
 static void k3_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 2048; i += 8)
     for (long j = 0; j < 1024; j += 16) {
@@ -628,7 +628,7 @@ static void k3_matmul(const float *restrict a0, const float *restrict a1, float 
     }
 }
 
-/* fused: add over add [32, 1024] (specs/charlm_lstm.lua:10) */
+/* fused: add over add [32, 1024] (specs/charlm_lstm.lua:14) */
 static void k4_add(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
@@ -637,7 +637,7 @@ static void k4_add(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: add add over add [32, 1024] (specs/charlm_lstm.lua:10) */
+/* fused: add add over add [32, 1024] (specs/charlm_lstm.lua:14) */
 static void k5_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
@@ -647,7 +647,7 @@ static void k5_add_add(const float *restrict a0, const float *restrict a1, const
   }
 }
 
-/* fused: tanh over tanh [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: tanh over tanh [32, 256] (specs/charlm_lstm.lua:14) */
 static void k6_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -656,7 +656,7 @@ static void k6_tanh(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: sigmoid mul tanh over tanh [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: sigmoid mul tanh over tanh [32, 256] (specs/charlm_lstm.lua:14) */
 static void k7_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -668,7 +668,7 @@ static void k7_sigmoid_mul_tanh(const float *restrict a0, const float *restrict 
   }
 }
 
-/* transpose [256, 1024] (specs/charlm_lstm.lua:10) */
+/* transpose [256, 1024] (specs/charlm_lstm.lua:14) */
 static void k8_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
@@ -676,7 +676,7 @@ static void k8_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: sigmoid mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: sigmoid mul over mul [32, 256] (specs/charlm_lstm.lua:14) */
 static void k9_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -686,7 +686,7 @@ static void k9_sigmoid_mul(const float *restrict a0, const float *restrict a1, f
   }
 }
 
-/* matmul [32, 1024] (specs/charlm_lstm.lua:10) */
+/* matmul [32, 1024] (specs/charlm_lstm.lua:14) */
 static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i += 8)
     for (long j = 0; j < 1024; j += 16) {
@@ -732,7 +732,7 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: add over add [32, 1024] (specs/charlm_lstm.lua:10) */
+/* fused: add over add [32, 1024] (specs/charlm_lstm.lua:14) */
 static void k11_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
@@ -741,7 +741,7 @@ static void k11_add(const float *restrict a0, const float *restrict a1, float *r
   }
 }
 
-/* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:14) */
 static void k12_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -754,7 +754,7 @@ static void k12_sigmoid_mul_add(const float *restrict a0, const float *restrict 
   }
 }
 
-/* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:14) */
 static void k13_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -766,7 +766,7 @@ static void k13_sigmoid_mul_add(const float *restrict a0, const float *restrict 
   }
 }
 
-/* stack [32, 64, 256] (specs/charlm_lstm.lua:11) */
+/* stack [32, 64, 256] (specs/charlm_lstm.lua:15) */
 static void k14_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -1026,7 +1026,7 @@ static void k14_stack(const float *restrict a0, const float *restrict a1, const 
   }
 }
 
-/* transpose [256, 65] (specs/charlm_lstm.lua:11) */
+/* transpose [256, 65] (specs/charlm_lstm.lua:15) */
 static void k15_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 65; i1++) {
@@ -1034,7 +1034,7 @@ static void k15_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [2048, 65] (specs/charlm_lstm.lua:11) */
+/* matmul [2048, 65] (specs/charlm_lstm.lua:15) */
 static void k16_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 2048; i += 8)
     for (long j = 0; j < 64; j += 16) {
@@ -1122,7 +1122,7 @@ static void k16_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: add over add [32, 65] (specs/charlm_lstm.lua:11) */
+/* fused: add over add [32, 65] (specs/charlm_lstm.lua:15) */
 static void k17_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 65; i1++) {
@@ -1131,7 +1131,7 @@ static void k17_add(const float *restrict a0, const float *restrict a1, float *r
   }
 }
 
-/* copy out stack [32, 64, 65] (specs/charlm_lstm.lua:13) */
+/* copy out stack [32, 64, 65] (specs/charlm_lstm.lua:17) */
 static void k18_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -1140,7 +1140,7 @@ static void k18_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: sigmoid mul tanh over tanh [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: sigmoid mul tanh over tanh [32, 256] (specs/charlm_lstm.lua:14) */
 static void k19_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -1153,7 +1153,7 @@ static void k19_sigmoid_mul_tanh(const float *restrict a0, const float *restrict
   }
 }
 
-/* fused: sigmoid mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: sigmoid mul over mul [32, 256] (specs/charlm_lstm.lua:14) */
 static void k20_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -1164,7 +1164,7 @@ static void k20_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:14) */
 static void k21_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -1178,7 +1178,7 @@ static void k21_sigmoid_mul_add(const float *restrict a0, const float *restrict 
   }
 }
 
-/* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:14) */
 static void k22_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -1191,7 +1191,7 @@ static void k22_sigmoid_mul_add(const float *restrict a0, const float *restrict 
   }
 }
 
-/* log_softmax [32, 65] (specs/charlm_lstm.lua:14) */
+/* log_softmax [32, 65] (specs/charlm_lstm.lua:18) */
 static void k23_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 32; r++) {
     const float *x = a0 + r * 65;
@@ -1204,7 +1204,7 @@ static void k23_log_softmax(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: mul over mul [32, 65] (specs/charlm_lstm.lua:14) */
+/* fused: mul over mul [32, 65] (specs/charlm_lstm.lua:18) */
 static void k24_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 2080; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
@@ -1212,7 +1212,7 @@ static void k24_mul(const float *restrict a0, const float *restrict a1, float *r
   }
 }
 
-/* sum_to [32, 1] (specs/charlm_lstm.lua:14) */
+/* sum_to [32, 1] (specs/charlm_lstm.lua:18) */
 static void k25_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 32; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
@@ -1221,7 +1221,7 @@ static void k25_sum_to(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* sum_to [] (specs/charlm_lstm.lua:14) */
+/* sum_to [] (specs/charlm_lstm.lua:18) */
 static void k26_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++) {
@@ -1229,14 +1229,14 @@ static void k26_sum_to(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: mul neg over neg [] (specs/charlm_lstm.lua:14) */
+/* fused: mul neg over neg [] (specs/charlm_lstm.lua:18) */
 static void k27_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
-/* argmax [32] (specs/charlm_lstm.lua:15) */
+/* argmax [32] (specs/charlm_lstm.lua:19) */
 static void k28_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 32; r++) {
     int32_t best = 0;
@@ -1246,20 +1246,20 @@ static void k28_argmax(const float *restrict a0, int32_t *restrict out) {
   }
 }
 
-/* equal [32] (specs/charlm_lstm.lua:15) */
+/* equal [32] (specs/charlm_lstm.lua:19) */
 static void k29_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++) {
     out[i0 * 1] = a0[i0 * 1] == a1[i0 * 64] ? 1.0f : 0.0f;
   }
 }
 
-/* fused: mul over mul [] (specs/charlm_lstm.lua:15) */
+/* fused: mul over mul [] (specs/charlm_lstm.lua:19) */
 static void k30_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   out0[0] = t0;
 }
 
-/* fused: mul over mul [32, 65] (specs/charlm_lstm.lua:14) */
+/* fused: mul over mul [32, 65] (specs/charlm_lstm.lua:18) */
 static void k31_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 2080; i0++) {
     const float t0 = (-0.00048828125f * a0[i0 * 1]);
@@ -1267,7 +1267,7 @@ static void k31_mul(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: exp mul sub over sub [32, 65] (specs/charlm_lstm.lua:14) */
+/* fused: exp mul sub over sub [32, 65] (specs/charlm_lstm.lua:18) */
 static void k32_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 65; i1++) {
@@ -1278,7 +1278,7 @@ static void k32_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* matmul [2048, 256] (specs/charlm_lstm.lua:11) */
+/* matmul [2048, 256] (specs/charlm_lstm.lua:15) */
 static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 2048; i += 8)
     for (long j = 0; j < 256; j += 16) {
@@ -1324,7 +1324,7 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: mul sub over sub [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: mul sub over sub [32, 256] (specs/charlm_lstm.lua:14) */
 static void k34_mul_sub(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
@@ -1333,7 +1333,7 @@ static void k34_mul_sub(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: sub mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: sub mul over mul [32, 256] (specs/charlm_lstm.lua:14) */
 static void k35_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (1.0f - a0[i0 * 1]);
@@ -1342,7 +1342,7 @@ static void k35_sub_mul(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul mul mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: mul mul mul mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:14) */
 static void k36_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -1362,7 +1362,7 @@ static void k36_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* fused: mul mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: mul mul over mul [32, 256] (specs/charlm_lstm.lua:14) */
 static void k37_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -1372,7 +1372,7 @@ static void k37_mul_mul(const float *restrict a0, const float *restrict a1, cons
   }
 }
 
-/* concat [32, 1024] (specs/charlm_lstm.lua:10) */
+/* concat [32, 1024] (specs/charlm_lstm.lua:14) */
 static void k38_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -1392,7 +1392,7 @@ static void k38_concat(const float *restrict a0, const float *restrict a1, const
   }
 }
 
-/* matmul [32, 256] (specs/charlm_lstm.lua:10) */
+/* matmul [32, 256] (specs/charlm_lstm.lua:14) */
 static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i += 8)
     for (long j = 0; j < 256; j += 16) {
@@ -1438,7 +1438,7 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: addn mul mul addn mul mul mul mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: addn mul mul addn mul mul mul mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:14) */
 static void k40_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -1463,7 +1463,7 @@ static void k40_addn_mul_mul(const float *restrict a0, const float *restrict a1,
   }
 }
 
-/* fused: addn mul mul addn mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:10) */
+/* fused: addn mul mul addn mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:14) */
 static void k41_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -1483,12 +1483,12 @@ static void k41_addn_mul_mul(const float *restrict a0, const float *restrict a1,
   }
 }
 
-/* const [32, 256] (specs/charlm_lstm.lua:10) */
+/* const [32, 256] (specs/charlm_lstm.lua:14) */
 static void k42_const(float *restrict out) {
   for (long i = 0; i < 8192; i++) out[i] = 0.0f;
 }
 
-/* stack [32, 64, 1024] (specs/charlm_lstm.lua:10) */
+/* stack [32, 64, 1024] (specs/charlm_lstm.lua:14) */
 static void k43_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
@@ -1748,7 +1748,7 @@ static void k43_stack(const float *restrict a0, const float *restrict a1, const 
   }
 }
 
-/* matmul [1024, 65] (specs/charlm_lstm.lua:10) */
+/* matmul [1024, 65] (specs/charlm_lstm.lua:14) */
 static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1024; i += 8)
     for (long j = 0; j < 64; j += 16) {
@@ -1836,7 +1836,7 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* stack [32, 63, 1024] (specs/charlm_lstm.lua:10) */
+/* stack [32, 63, 1024] (specs/charlm_lstm.lua:14) */
 static void k45_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
@@ -2092,7 +2092,7 @@ static void k45_stack(const float *restrict a0, const float *restrict a1, const 
   }
 }
 
-/* stack [32, 63, 256] (specs/charlm_lstm.lua:10) */
+/* stack [32, 63, 256] (specs/charlm_lstm.lua:14) */
 static void k46_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -2348,7 +2348,7 @@ static void k46_stack(const float *restrict a0, const float *restrict a1, const 
   }
 }
 
-/* matmul [1024, 256] (specs/charlm_lstm.lua:10) */
+/* matmul [1024, 256] (specs/charlm_lstm.lua:14) */
 static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1024; i += 8)
     for (long j = 0; j < 256; j += 16) {
@@ -2394,7 +2394,7 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* sum_to [1024] (specs/charlm_lstm.lua:10) */
+/* sum_to [1024] (specs/charlm_lstm.lua:14) */
 static void k48_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1024; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
@@ -2404,7 +2404,7 @@ static void k48_sum_to(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [65, 256] (specs/charlm_lstm.lua:11) */
+/* matmul [65, 256] (specs/charlm_lstm.lua:15) */
 static void k49_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 256; j += 16) {
@@ -2464,7 +2464,7 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* sum_to [65] (specs/charlm_lstm.lua:11) */
+/* sum_to [65] (specs/charlm_lstm.lua:15) */
 static void k50_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 65; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
@@ -2474,7 +2474,7 @@ static void k50_sum_to(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: mul neg addn mul over mul [] (specs/charlm_lstm.lua:14) */
+/* fused: mul neg addn mul over mul [] (specs/charlm_lstm.lua:18) */
 static void k51_mul_neg_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   const float t1 = (-t0);
@@ -2483,7 +2483,7 @@ static void k51_mul_neg_addn(const float *restrict a0, const float *restrict a1,
   out0[0] = t3;
 }
 
-/* fused: mul addn mul over mul [] (specs/charlm_lstm.lua:15) */
+/* fused: mul addn mul over mul [] (specs/charlm_lstm.lua:19) */
 static void k52_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   const float t1 = (t0 + a1[0] + a2[0] + a3[0] + a4[0] + a5[0] + a6[0] + a7[0] + a8[0] + a9[0] + a10[0] + a11[0] + a12[0] + a13[0] + a14[0] + a15[0] + a16[0] + a17[0] + a18[0] + a19[0] + a20[0] + a21[0] + a22[0] + a23[0] + a24[0] + a25[0] + a26[0] + a27[0] + a28[0] + a29[0] + a30[0] + a31[0] + a32[0] + a33[0] + a34[0] + a35[0] + a36[0] + a37[0] + a38[0] + a39[0] + a40[0] + a41[0] + a42[0] + a43[0] + a44[0] + a45[0] + a46[0] + a47[0] + a48[0] + a49[0] + a50[0] + a51[0] + a52[0] + a53[0] + a54[0] + a55[0] + a56[0] + a57[0] + a58[0] + a59[0] + a60[0] + a61[0] + a62[0] + a63[0]);
@@ -2491,12 +2491,12 @@ static void k52_mul_addn_mul(const float *restrict a0, const float *restrict a1,
   out0[0] = t2;
 }
 
-/* copy out mul [] (specs/charlm_lstm.lua:14) */
+/* copy out mul [] (specs/charlm_lstm.lua:18) */
 static void k53_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
-/* copy out matmul [1024, 65] (specs/charlm_lstm.lua:10) */
+/* copy out matmul [1024, 65] (specs/charlm_lstm.lua:14) */
 static void k54_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 65; i1++) {
@@ -2504,7 +2504,7 @@ static void k54_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* copy out matmul [1024, 256] (specs/charlm_lstm.lua:10) */
+/* copy out matmul [1024, 256] (specs/charlm_lstm.lua:14) */
 static void k55_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -2512,14 +2512,14 @@ static void k55_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* copy out sum_to [1024] (specs/charlm_lstm.lua:10) */
+/* copy out sum_to [1024] (specs/charlm_lstm.lua:14) */
 static void k56_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
-/* copy out matmul [65, 256] (specs/charlm_lstm.lua:11) */
+/* copy out matmul [65, 256] (specs/charlm_lstm.lua:15) */
 static void k57_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 65; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -2527,7 +2527,7 @@ static void k57_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* copy out sum_to [65] (specs/charlm_lstm.lua:11) */
+/* copy out sum_to [65] (specs/charlm_lstm.lua:15) */
 static void k58_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 65; i0++) {
     out[i0 * 1] = a0[i0 * 1];
@@ -2870,7 +2870,7 @@ static void k91_mul_add_div(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* one_hot [1, 65] (specs/charlm_lstm.lua:10) */
+/* one_hot [1, 65] (specs/charlm_lstm.lua:14) */
 static void k92_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 65; i++) out[i] = 0.0f;
   for (long r = 0; r < 1; r++) {
@@ -2879,7 +2879,7 @@ static void k92_one_hot(const int32_t *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [1, 1024] (specs/charlm_lstm.lua:10) */
+/* matmul [1, 1024] (specs/charlm_lstm.lua:14) */
 static void k93_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 1024; j += 256) {
@@ -2897,7 +2897,7 @@ static void k93_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* matmul [1, 1024] (specs/charlm_lstm.lua:10) */
+/* matmul [1, 1024] (specs/charlm_lstm.lua:14) */
 static void k94_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 1024; j += 256) {
@@ -2915,7 +2915,7 @@ static void k94_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: add over add [1, 1024] (specs/charlm_lstm.lua:10) */
+/* fused: add over add [1, 1024] (specs/charlm_lstm.lua:14) */
 static void k95_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
@@ -2924,7 +2924,7 @@ static void k95_add(const float *restrict a0, const float *restrict a1, float *r
   }
 }
 
-/* fused: add add over add [1, 1024] (specs/charlm_lstm.lua:10) */
+/* fused: add add over add [1, 1024] (specs/charlm_lstm.lua:14) */
 static void k96_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
@@ -2934,7 +2934,7 @@ static void k96_add_add(const float *restrict a0, const float *restrict a1, cons
   }
 }
 
-/* fused: tanh over tanh [1, 256] (specs/charlm_lstm.lua:10) */
+/* fused: tanh over tanh [1, 256] (specs/charlm_lstm.lua:14) */
 static void k97_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -2943,7 +2943,7 @@ static void k97_tanh(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: sigmoid mul over mul [1, 256] (specs/charlm_lstm.lua:10) */
+/* fused: sigmoid mul over mul [1, 256] (specs/charlm_lstm.lua:14) */
 static void k98_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -2953,7 +2953,7 @@ static void k98_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* fused: sigmoid mul add tanh over tanh [1, 256] (specs/charlm_lstm.lua:10) */
+/* fused: sigmoid mul add tanh over tanh [1, 256] (specs/charlm_lstm.lua:14) */
 static void k99_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -2966,7 +2966,7 @@ static void k99_sigmoid_mul_add(const float *restrict a0, const float *restrict 
   }
 }
 
-/* matmul [1, 65] (specs/charlm_lstm.lua:11) */
+/* matmul [1, 65] (specs/charlm_lstm.lua:15) */
 static void k100_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 64; j += 64) {
@@ -2998,7 +2998,7 @@ static void k100_matmul(const float *restrict a0, const float *restrict a1, floa
     }
 }
 
-/* fused: add over add [1, 65] (specs/charlm_lstm.lua:11) */
+/* fused: add over add [1, 65] (specs/charlm_lstm.lua:15) */
 static void k101_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 65; i1++) {
@@ -3007,7 +3007,7 @@ static void k101_add(const float *restrict a0, const float *restrict a1, float *
   }
 }
 
-/* stack [1, 1, 65] (specs/charlm_lstm.lua:13) */
+/* stack [1, 1, 65] (specs/charlm_lstm.lua:17) */
 static void k102_stack(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 65; i1++) {
@@ -3015,7 +3015,7 @@ static void k102_stack(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* copy out stack [1, 1, 65] (specs/charlm_lstm.lua:13) */
+/* copy out stack [1, 1, 65] (specs/charlm_lstm.lua:17) */
 static void k103_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1; i1++)
@@ -3024,7 +3024,7 @@ static void k103_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* copy out mul [1, 256] (specs/charlm_lstm.lua:10) */
+/* copy out mul [1, 256] (specs/charlm_lstm.lua:14) */
 static void k104_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
