@@ -1027,6 +1027,16 @@ static void assemble(Model *md, Buf *h, Buf *c, const Buf *functions) {
                   " * Straight-line code: each entry point calls its parts in order, each part\n"
                   " * calls shape-specialised kernels (defined once, called at every step).\n */\n"
                   "#include \"%s.h\"\n\n#include <math.h>\n\n", md->name, md->spec, md->name);
+  /* gcc 12.2 (the fixed version is unknown) emits some one-operand shuffles
+   * of 8 doubles as vpermilpd, which cannot move an element across a 128-bit
+   * lane: wrong results from 512-bit vectors in f64 code, at any -O
+   * (tests/backend/gcc_v8df_shuffle.c).  256-bit shuffles of doubles and all
+   * shuffles of floats are right, so only f64 code gives up 512-bit vectors,
+   * whatever flags it is compiled with. */
+  if (md->real == DT_F64)
+    buf_printf(src, "/* gcc miscompiles shuffles of 8 doubles (tests/backend/gcc_v8df_shuffle.c in rnnc). */\n"
+                    "#if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512F__)\n"
+                    "#pragma GCC target(\"prefer-vector-width=256\")\n#endif\n\n");
   emit_runtime(md, src);
   emit_tables(md);
   buf_printf(src, "%s%s", buf_str(&md->kernels.defs), buf_str(functions));
