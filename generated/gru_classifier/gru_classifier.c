@@ -305,16 +305,142 @@ const gru_classifier_param_info gru_classifier_params_info[GRU_CLASSIFIER_NPARAM
     {"opt.dense1.bias.exp_avg_sq", 1, {10, 0, 0, 0}, 185904, 0},
 };
 
-/* transpose [28, 384] (specs/gru_classifier.lua:7) */
-static void k0_transpose(const float *restrict a0, float *restrict out) {
+/* fused: sub div over div [64, 28] (specs/gru_classifier.lua:8) */
+static void k0_sub_div(const float *restrict a0, float *restrict out0) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      const float t0 = (a0[i0 * 784 + i1 * 1] - 0.286000013f);
+      const float t1 = (t0 / 0.352999985f);
+      out0[i0 * 28 + i1 * 1] = t1;
+  }
+}
+
+/* stack [64, 28, 28] (specs/gru_classifier.lua:8) */
+static void k1_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[0 + i0 * 784 + i1 * 1] = a0[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[28 + i0 * 784 + i1 * 1] = a1[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[56 + i0 * 784 + i1 * 1] = a2[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[84 + i0 * 784 + i1 * 1] = a3[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[112 + i0 * 784 + i1 * 1] = a4[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[140 + i0 * 784 + i1 * 1] = a5[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[168 + i0 * 784 + i1 * 1] = a6[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[196 + i0 * 784 + i1 * 1] = a7[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[224 + i0 * 784 + i1 * 1] = a8[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[252 + i0 * 784 + i1 * 1] = a9[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[280 + i0 * 784 + i1 * 1] = a10[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[308 + i0 * 784 + i1 * 1] = a11[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[336 + i0 * 784 + i1 * 1] = a12[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[364 + i0 * 784 + i1 * 1] = a13[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[392 + i0 * 784 + i1 * 1] = a14[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[420 + i0 * 784 + i1 * 1] = a15[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[448 + i0 * 784 + i1 * 1] = a16[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[476 + i0 * 784 + i1 * 1] = a17[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[504 + i0 * 784 + i1 * 1] = a18[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[532 + i0 * 784 + i1 * 1] = a19[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[560 + i0 * 784 + i1 * 1] = a20[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[588 + i0 * 784 + i1 * 1] = a21[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[616 + i0 * 784 + i1 * 1] = a22[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[644 + i0 * 784 + i1 * 1] = a23[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[672 + i0 * 784 + i1 * 1] = a24[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[700 + i0 * 784 + i1 * 1] = a25[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[728 + i0 * 784 + i1 * 1] = a26[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[756 + i0 * 784 + i1 * 1] = a27[i0 * 28 + i1 * 1];
+  }
+}
+
+/* transpose [28, 384] (specs/gru_classifier.lua:8) */
+static void k2_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[i0 * 384 + i1 * 1] = a0[i0 * 1 + i1 * 28];
   }
 }
 
-/* matmul [1792, 384] (specs/gru_classifier.lua:7) */
-static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [1792, 384] (specs/gru_classifier.lua:8) */
+static void k3_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1792; i += 8)
     for (long j = 0; j < 384; j += 16) {
       float acc0[16] = {0.0f};
@@ -359,8 +485,8 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
     }
 }
 
-/* fused: add over add [64, 384] (specs/gru_classifier.lua:7) */
-static void k2_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add over add [64, 384] (specs/gru_classifier.lua:8) */
+static void k4_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       const float t0 = (a0[i0 * 10752 + i1 * 1] + a1[i1 * 1]);
@@ -368,8 +494,8 @@ static void k2_add(const float *restrict a0, const float *restrict a1, float *re
   }
 }
 
-/* fused: add over add [64, 384] (specs/gru_classifier.lua:7) */
-static void k3_add(const float *restrict a0, float *restrict out0) {
+/* fused: add over add [64, 384] (specs/gru_classifier.lua:8) */
+static void k5_add(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       const float t0 = (0.0f + a0[i1 * 1]);
@@ -377,8 +503,8 @@ static void k3_add(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: add sigmoid mul add tanh over tanh [64, 128] (specs/gru_classifier.lua:7) */
-static void k4_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+/* fused: add sigmoid mul add tanh over tanh [64, 128] (specs/gru_classifier.lua:8) */
+static void k6_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
@@ -390,16 +516,16 @@ static void k4_add_sigmoid_mul(const float *restrict a0, const float *restrict a
   }
 }
 
-/* transpose [128, 384] (specs/gru_classifier.lua:7) */
-static void k5_transpose(const float *restrict a0, float *restrict out) {
+/* transpose [128, 384] (specs/gru_classifier.lua:8) */
+static void k7_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[i0 * 384 + i1 * 1] = a0[i0 * 1 + i1 * 128];
   }
 }
 
-/* fused: add sigmoid sub mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k6_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add sigmoid sub mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k8_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
@@ -410,8 +536,8 @@ static void k6_add_sigmoid_sub(const float *restrict a0, const float *restrict a
   }
 }
 
-/* matmul [64, 384] (specs/gru_classifier.lua:7) */
-static void k7_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [64, 384] (specs/gru_classifier.lua:8) */
+static void k9_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 384; j += 16) {
       float acc0[16] = {0.0f};
@@ -456,8 +582,8 @@ static void k7_matmul(const float *restrict a0, const float *restrict a1, float 
     }
 }
 
-/* fused: add over add [64, 384] (specs/gru_classifier.lua:7) */
-static void k8_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add over add [64, 384] (specs/gru_classifier.lua:8) */
+static void k10_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i1 * 1]);
@@ -465,8 +591,8 @@ static void k8_add(const float *restrict a0, const float *restrict a1, float *re
   }
 }
 
-/* fused: add sigmoid sub mul mul add over add [64, 128] (specs/gru_classifier.lua:7) */
-static void k9_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+/* fused: add sigmoid sub mul mul add over add [64, 128] (specs/gru_classifier.lua:8) */
+static void k11_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
@@ -479,16 +605,16 @@ static void k9_add_sigmoid_sub(const float *restrict a0, const float *restrict a
   }
 }
 
-/* transpose [128, 10] (specs/gru_classifier.lua:7) */
-static void k10_transpose(const float *restrict a0, float *restrict out) {
+/* transpose [128, 10] (specs/gru_classifier.lua:8) */
+static void k12_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1 * 1] = a0[i0 * 1 + i1 * 128];
   }
 }
 
-/* matmul [64, 10] (specs/gru_classifier.lua:7) */
-static void k11_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [64, 10] (specs/gru_classifier.lua:8) */
+static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
@@ -533,8 +659,8 @@ static void k11_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: add over add [64, 10] (specs/gru_classifier.lua:7) */
-static void k12_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add over add [64, 10] (specs/gru_classifier.lua:8) */
+static void k14_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1 * 1] + a1[i1 * 1]);
@@ -542,16 +668,16 @@ static void k12_add(const float *restrict a0, const float *restrict a1, float *r
   }
 }
 
-/* copy out add [64, 10] (specs/gru_classifier.lua:7) */
-static void k13_copy(const float *restrict a0, float *restrict out) {
+/* copy out add [64, 10] (specs/gru_classifier.lua:8) */
+static void k15_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1 * 1] = a0[i0 * 10 + i1 * 1];
   }
 }
 
-/* fused: add sigmoid mul add tanh over tanh [64, 128] (specs/gru_classifier.lua:7) */
-static void k14_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+/* fused: add sigmoid mul add tanh over tanh [64, 128] (specs/gru_classifier.lua:8) */
+static void k16_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
@@ -564,8 +690,8 @@ static void k14_add_sigmoid_mul(const float *restrict a0, const float *restrict 
   }
 }
 
-/* fused: add sigmoid sub mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k15_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: add sigmoid sub mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k17_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
@@ -578,8 +704,8 @@ static void k15_add_sigmoid_sub(const float *restrict a0, const float *restrict 
   }
 }
 
-/* fused: add sigmoid sub mul mul add over add [64, 128] (specs/gru_classifier.lua:7) */
-static void k16_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: add sigmoid sub mul mul add over add [64, 128] (specs/gru_classifier.lua:8) */
+static void k18_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
@@ -594,8 +720,8 @@ static void k16_add_sigmoid_sub(const float *restrict a0, const float *restrict 
   }
 }
 
-/* one_hot [64, 10] (specs/gru_classifier.lua:10) */
-static void k17_one_hot(const int32_t *restrict a0, float *restrict out) {
+/* one_hot [64, 10] (specs/gru_classifier.lua:11) */
+static void k19_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r * 1];
@@ -603,8 +729,8 @@ static void k17_one_hot(const int32_t *restrict a0, float *restrict out) {
   }
 }
 
-/* log_softmax [64, 10] (specs/gru_classifier.lua:10) */
-static void k18_log_softmax(const float *restrict a0, float *restrict out) {
+/* log_softmax [64, 10] (specs/gru_classifier.lua:11) */
+static void k20_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
@@ -616,16 +742,16 @@ static void k18_log_softmax(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: mul over mul [64, 10] (specs/gru_classifier.lua:10) */
-static void k19_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: mul over mul [64, 10] (specs/gru_classifier.lua:11) */
+static void k21_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     out0[i0 * 1] = t0;
   }
 }
 
-/* sum_to [64, 1] (specs/gru_classifier.lua:10) */
-static void k20_sum_to(const float *restrict a0, float *restrict out) {
+/* sum_to [64, 1] (specs/gru_classifier.lua:11) */
+static void k22_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -633,16 +759,16 @@ static void k20_sum_to(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* sum_to [] (specs/gru_classifier.lua:10) */
-static void k21_sum_to(const float *restrict a0, float *restrict out) {
+/* sum_to [] (specs/gru_classifier.lua:11) */
+static void k23_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0 * 1];
   }
 }
 
-/* argmax [64] (specs/gru_classifier.lua:11) */
-static void k22_argmax(const float *restrict a0, int32_t *restrict out) {
+/* argmax [64] (specs/gru_classifier.lua:12) */
+static void k24_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++)
@@ -651,23 +777,23 @@ static void k22_argmax(const float *restrict a0, int32_t *restrict out) {
   }
 }
 
-/* equal [64] (specs/gru_classifier.lua:11) */
-static void k23_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+/* equal [64] (specs/gru_classifier.lua:12) */
+static void k25_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0 * 1] = a0[i0 * 1] == a1[i0 * 1] ? 1.0f : 0.0f;
   }
 }
 
-/* fused: mul over mul [64, 10] (specs/gru_classifier.lua:10) */
-static void k24_mul(const float *restrict a0, float *restrict out0) {
+/* fused: mul over mul [64, 10] (specs/gru_classifier.lua:11) */
+static void k26_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
   }
 }
 
-/* fused: exp mul sub over sub [64, 10] (specs/gru_classifier.lua:10) */
-static void k25_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: exp mul sub over sub [64, 10] (specs/gru_classifier.lua:11) */
+static void k27_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1 * 1]);
@@ -677,8 +803,8 @@ static void k25_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* matmul [64, 128] (specs/gru_classifier.lua:7) */
-static void k26_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [64, 128] (specs/gru_classifier.lua:8) */
+static void k28_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -723,8 +849,8 @@ static void k26_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: mul sub over sub [64, 128] (specs/gru_classifier.lua:7) */
-static void k27_mul_sub(const float *restrict a0, float *restrict out0) {
+/* fused: mul sub over sub [64, 128] (specs/gru_classifier.lua:8) */
+static void k29_mul_sub(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (1.0f - t0);
@@ -732,8 +858,8 @@ static void k27_mul_sub(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: sub mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k28_sub_mul(const float *restrict a0, float *restrict out0) {
+/* fused: sub mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k30_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (1.0f - a0[i0 * 1]);
     const float t1 = (a0[i0 * 1] * t0);
@@ -741,8 +867,8 @@ static void k28_sub_mul(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul neg over neg [64, 128] (specs/gru_classifier.lua:7) */
-static void k29_mul_neg(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: mul neg over neg [64, 128] (specs/gru_classifier.lua:8) */
+static void k31_mul_neg(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (-t0);
@@ -750,31 +876,29 @@ static void k29_mul_neg(const float *restrict a0, const float *restrict a1, floa
   }
 }
 
-/* fused: mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k30_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k32_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     out0[i0 * 1] = t0;
   }
 }
 
-/* fused: mul mul mul mul mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k31_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul mul mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k33_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
       const float t1 = (t0 * a2[i0 * 128 + i1 * 1]);
       const float t2 = (t1 * a3[i0 * 384 + i1 * 1]);
       const float t3 = (t2 * a4[i0 * 128 + i1 * 1]);
-      const float t4 = (t1 * a5[i0 * 128 + i1 * 1]);
       out0[i0 * 128 + i1 * 1] = t1;
       out1[i0 * 128 + i1 * 1] = t3;
-      out2[i0 * 128 + i1 * 1] = t4;
   }
 }
 
-/* fused: mul addn mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k32_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+/* fused: mul addn mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k34_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 + a2[i0 * 1]);
@@ -783,8 +907,8 @@ static void k32_mul_addn_mul(const float *restrict a0, const float *restrict a1,
   }
 }
 
-/* concat [64, 384] (specs/gru_classifier.lua:7) */
-static void k33_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
+/* concat [64, 384] (specs/gru_classifier.lua:8) */
+static void k35_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[0 + i0 * 384 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -799,8 +923,8 @@ static void k33_concat(const float *restrict a0, const float *restrict a1, const
   }
 }
 
-/* matmul [64, 128] (specs/gru_classifier.lua:7) */
-static void k34_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [64, 128] (specs/gru_classifier.lua:8) */
+static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -845,75 +969,49 @@ static void k34_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: mul addn mul mul mul mul mul mul mul neg addn mul mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k35_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+/* fused: mul addn mul mul mul mul mul mul neg addn mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k37_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
       const float t1 = (t0 + a2[i0 * 128 + i1 * 1]);
       const float t2 = (t1 * a3[i0 * 128 + i1 * 1]);
-      const float t3 = (t1 * a4[i0 * 128 + i1 * 1]);
-      const float t4 = (t3 * a5[i0 * 128 + i1 * 1]);
-      const float t5 = (t4 * a6[i0 * 384 + i1 * 1]);
-      const float t6 = (t5 * a7[i0 * 128 + i1 * 1]);
-      const float t7 = (t1 * a8[i0 * 128 + i1 * 1]);
-      const float t8 = (t1 * a9[i0 * 128 + i1 * 1]);
-      const float t9 = (-t8);
-      const float t10 = (t7 + t9);
-      const float t11 = (t10 * a10[i0 * 128 + i1 * 1]);
-      const float t12 = (t4 * a11[i0 * 128 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t2;
-      out1[i0 * 128 + i1 * 1] = t4;
-      out2[i0 * 128 + i1 * 1] = t6;
-      out3[i0 * 128 + i1 * 1] = t11;
-      out4[i0 * 128 + i1 * 1] = t12;
-  }
-}
-
-/* fused: addn mul mul mul mul mul mul mul neg addn mul mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k36_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 128 + i1 * 1] + a1[i0 * 128 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 128 + i1 * 1]);
-      const float t2 = (t0 * a3[i0 * 128 + i1 * 1]);
       const float t3 = (t2 * a4[i0 * 128 + i1 * 1]);
       const float t4 = (t3 * a5[i0 * 384 + i1 * 1]);
       const float t5 = (t4 * a6[i0 * 128 + i1 * 1]);
-      const float t6 = (t0 * a7[i0 * 128 + i1 * 1]);
-      const float t7 = (t0 * a8[i0 * 128 + i1 * 1]);
+      const float t6 = (t1 * a7[i0 * 128 + i1 * 1]);
+      const float t7 = (t1 * a8[i0 * 128 + i1 * 1]);
       const float t8 = (-t7);
       const float t9 = (t6 + t8);
       const float t10 = (t9 * a9[i0 * 128 + i1 * 1]);
-      const float t11 = (t3 * a10[i0 * 128 + i1 * 1]);
       out0[i0 * 128 + i1 * 1] = t1;
       out1[i0 * 128 + i1 * 1] = t3;
       out2[i0 * 128 + i1 * 1] = t5;
       out3[i0 * 128 + i1 * 1] = t10;
-      out4[i0 * 128 + i1 * 1] = t11;
   }
 }
 
-/* fused: addn mul mul mul mul mul neg mul over mul [64, 128] (specs/gru_classifier.lua:7) */
-static void k37_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul addn mul mul mul mul mul neg mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k38_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 128 + i1 * 1] + a1[i0 * 128 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 128 + i1 * 1]);
+      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
+      const float t1 = (t0 + a2[i0 * 128 + i1 * 1]);
       const float t2 = (t1 * a3[i0 * 128 + i1 * 1]);
-      const float t3 = (t2 * a4[i0 * 384 + i1 * 1]);
-      const float t4 = (t3 * a5[i0 * 128 + i1 * 1]);
-      const float t5 = (t0 * a6[i0 * 128 + i1 * 1]);
-      const float t6 = (-t5);
-      const float t7 = (t6 * a7[i0 * 128 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t2;
-      out1[i0 * 128 + i1 * 1] = t4;
-      out2[i0 * 128 + i1 * 1] = t7;
+      const float t3 = (t2 * a4[i0 * 128 + i1 * 1]);
+      const float t4 = (t3 * a5[i0 * 384 + i1 * 1]);
+      const float t5 = (t4 * a6[i0 * 128 + i1 * 1]);
+      const float t6 = (t1 * a7[i0 * 128 + i1 * 1]);
+      const float t7 = (-t6);
+      const float t8 = (t7 * a8[i0 * 128 + i1 * 1]);
+      out0[i0 * 128 + i1 * 1] = t3;
+      out1[i0 * 128 + i1 * 1] = t5;
+      out2[i0 * 128 + i1 * 1] = t8;
   }
 }
 
-/* stack [64, 28, 384] (specs/gru_classifier.lua:7) */
-static void k38_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+/* stack [64, 28, 384] (specs/gru_classifier.lua:8) */
+static void k39_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[0 + i0 * 10752 + i1 * 1] = a0[i0 * 384 + i1 * 1];
@@ -1028,8 +1126,8 @@ static void k38_stack(const float *restrict a0, const float *restrict a1, const 
   }
 }
 
-/* matmul [384, 28] (specs/gru_classifier.lua:7) */
-static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [384, 28] (specs/gru_classifier.lua:8) */
+static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 384; i += 8)
     for (long j = 0; j < 16; j += 16) {
       float acc0[16] = {0.0f};
@@ -1116,8 +1214,8 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* stack [64, 27, 384] (specs/gru_classifier.lua:7) */
-static void k40_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+/* stack [64, 27, 384] (specs/gru_classifier.lua:8) */
+static void k41_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[0 + i0 * 10368 + i1 * 1] = a0[i0 * 384 + i1 * 1];
@@ -1228,8 +1326,8 @@ static void k40_stack(const float *restrict a0, const float *restrict a1, const 
   }
 }
 
-/* stack [64, 27, 128] (specs/gru_classifier.lua:7) */
-static void k41_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+/* stack [64, 27, 128] (specs/gru_classifier.lua:8) */
+static void k42_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[0 + i0 * 3456 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1340,8 +1438,8 @@ static void k41_stack(const float *restrict a0, const float *restrict a1, const 
   }
 }
 
-/* matmul [384, 128] (specs/gru_classifier.lua:7) */
-static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [384, 128] (specs/gru_classifier.lua:8) */
+static void k43_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 384; i += 8)
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -1386,8 +1484,8 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* sum_to [384] (specs/gru_classifier.lua:7) */
-static void k43_sum_to(const float *restrict a0, float *restrict out) {
+/* sum_to [384] (specs/gru_classifier.lua:8) */
+static void k44_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 384; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++)
@@ -1396,8 +1494,8 @@ static void k43_sum_to(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [10, 128] (specs/gru_classifier.lua:7) */
-static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [10, 128] (specs/gru_classifier.lua:8) */
+static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 8; i += 8)
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -1460,8 +1558,8 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* sum_to [10] (specs/gru_classifier.lua:7) */
-static void k45_sum_to(const float *restrict a0, float *restrict out) {
+/* sum_to [10] (specs/gru_classifier.lua:8) */
+static void k46_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1469,64 +1567,64 @@ static void k45_sum_to(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: mul neg over neg [] (specs/gru_classifier.lua:10) */
-static void k46_mul_neg(const float *restrict a0, float *restrict out0) {
+/* fused: mul neg over neg [] (specs/gru_classifier.lua:11) */
+static void k47_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
-/* fused: mul over mul [] (specs/gru_classifier.lua:11) */
-static void k47_mul(const float *restrict a0, float *restrict out0) {
+/* fused: mul over mul [] (specs/gru_classifier.lua:12) */
+static void k48_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
-/* copy out neg [] (specs/gru_classifier.lua:10) */
-static void k48_copy(const float *restrict a0, float *restrict out) {
+/* copy out neg [] (specs/gru_classifier.lua:11) */
+static void k49_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
-/* copy out matmul [384, 28] (specs/gru_classifier.lua:7) */
-static void k49_copy(const float *restrict a0, float *restrict out) {
+/* copy out matmul [384, 28] (specs/gru_classifier.lua:8) */
+static void k50_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
   }
 }
 
-/* copy out matmul [384, 128] (specs/gru_classifier.lua:7) */
-static void k50_copy(const float *restrict a0, float *restrict out) {
+/* copy out matmul [384, 128] (specs/gru_classifier.lua:8) */
+static void k51_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
   }
 }
 
-/* copy out sum_to [384] (specs/gru_classifier.lua:7) */
-static void k51_copy(const float *restrict a0, float *restrict out) {
+/* copy out sum_to [384] (specs/gru_classifier.lua:8) */
+static void k52_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
-/* copy out matmul [10, 128] (specs/gru_classifier.lua:7) */
-static void k52_copy(const float *restrict a0, float *restrict out) {
+/* copy out matmul [10, 128] (specs/gru_classifier.lua:8) */
+static void k53_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
   }
 }
 
-/* copy out sum_to [10] (specs/gru_classifier.lua:7) */
-static void k53_copy(const float *restrict a0, float *restrict out) {
+/* copy out sum_to [10] (specs/gru_classifier.lua:8) */
+static void k54_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [384, 28] */
-static void k54_mul(const float *restrict a0, float *restrict out0) {
+static void k55_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1534,7 +1632,7 @@ static void k54_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [384, 28] */
-static void k55_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k56_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1543,7 +1641,7 @@ static void k55_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k56_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k57_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1553,7 +1651,7 @@ static void k56_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [384, 28] */
-static void k57_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k58_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1566,7 +1664,7 @@ static void k57_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k58_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k59_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -1574,7 +1672,7 @@ static void k58_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [384, 128] */
-static void k59_mul(const float *restrict a0, float *restrict out0) {
+static void k60_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1582,7 +1680,7 @@ static void k59_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [384, 128] */
-static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k61_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1591,7 +1689,7 @@ static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [384, 128] */
-static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1604,7 +1702,7 @@ static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [384] */
-static void k62_mul(const float *restrict a0, float *restrict out0) {
+static void k63_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1612,7 +1710,7 @@ static void k62_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [384] */
-static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1621,7 +1719,7 @@ static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [384] */
-static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k65_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1634,7 +1732,7 @@ static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 128] */
-static void k65_mul(const float *restrict a0, float *restrict out0) {
+static void k66_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1642,7 +1740,7 @@ static void k65_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 128] */
-static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k67_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1651,7 +1749,7 @@ static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 128] */
-static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k68_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1664,7 +1762,7 @@ static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k68_mul(const float *restrict a0, float *restrict out0) {
+static void k69_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1672,7 +1770,7 @@ static void k68_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k70_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1681,7 +1779,7 @@ static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k71_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1694,7 +1792,7 @@ static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [384, 28] */
-static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1707,7 +1805,7 @@ static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [384, 128] */
-static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1720,7 +1818,7 @@ static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [384] */
-static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1733,7 +1831,7 @@ static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 128] */
-static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k75_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1746,7 +1844,7 @@ static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k75_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k76_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1758,8 +1856,18 @@ static void k75_mul_add_div(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* matmul [1, 384] (specs/gru_classifier.lua:7) */
-static void k76_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* fused: sub div over div [1, 28] (specs/gru_classifier.lua:8) */
+static void k77_sub_div(const float *restrict a0, float *restrict out0) {
+  for (long i0 = 0; i0 < 1; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      const float t0 = (a0[i1 * 1] - 0.286000013f);
+      const float t1 = (t0 / 0.352999985f);
+      out0[i1 * 1] = t1;
+  }
+}
+
+/* matmul [1, 384] (specs/gru_classifier.lua:8) */
+static void k78_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 256; j += 256) {
       float acc0[256] = {0.0f};
@@ -1790,8 +1898,8 @@ static void k76_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* matmul [1, 384] (specs/gru_classifier.lua:7) */
-static void k77_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [1, 384] (specs/gru_classifier.lua:8) */
+static void k79_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 256; j += 256) {
       float acc0[256] = {0.0f};
@@ -1822,8 +1930,8 @@ static void k77_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: add over add [1, 384] (specs/gru_classifier.lua:7) */
-static void k78_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add over add [1, 384] (specs/gru_classifier.lua:8) */
+static void k80_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1831,8 +1939,8 @@ static void k78_add(const float *restrict a0, const float *restrict a1, float *r
   }
 }
 
-/* fused: add sigmoid mul add tanh over tanh [1, 128] (specs/gru_classifier.lua:7) */
-static void k79_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+/* fused: add sigmoid mul add tanh over tanh [1, 128] (specs/gru_classifier.lua:8) */
+static void k81_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1844,8 +1952,8 @@ static void k79_add_sigmoid_mul(const float *restrict a0, const float *restrict 
   }
 }
 
-/* fused: add sigmoid sub mul mul add over add [1, 128] (specs/gru_classifier.lua:7) */
-static void k80_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+/* fused: add sigmoid sub mul mul add over add [1, 128] (specs/gru_classifier.lua:8) */
+static void k82_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1858,8 +1966,8 @@ static void k80_add_sigmoid_sub(const float *restrict a0, const float *restrict 
   }
 }
 
-/* matmul [1, 10] (specs/gru_classifier.lua:7) */
-static void k81_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [1, 10] (specs/gru_classifier.lua:8) */
+static void k83_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
@@ -1876,8 +1984,8 @@ static void k81_matmul(const float *restrict a0, const float *restrict a1, float
     }
 }
 
-/* fused: add over add [1, 10] (specs/gru_classifier.lua:7) */
-static void k82_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add over add [1, 10] (specs/gru_classifier.lua:8) */
+static void k84_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1885,16 +1993,16 @@ static void k82_add(const float *restrict a0, const float *restrict a1, float *r
   }
 }
 
-/* copy out add [1, 10] (specs/gru_classifier.lua:7) */
-static void k83_copy(const float *restrict a0, float *restrict out) {
+/* copy out add [1, 10] (specs/gru_classifier.lua:8) */
+static void k85_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
   }
 }
 
-/* copy out add [1, 128] (specs/gru_classifier.lua:7) */
-static void k84_copy(const float *restrict a0, float *restrict out) {
+/* copy out add [1, 128] (specs/gru_classifier.lua:8) */
+static void k86_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -1962,151 +2070,180 @@ int gru_classifier_load(float *params, const void *blob, size_t size) {
 
 static void gru_classifier_predict_1(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 0) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 43008) + 0);
-  k2_add((float *)(A + 43008) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 2795520) + 0);
-  k3_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 2893824) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2795520) + 0, (float *)(A + 2893824) + 0, (float *)(A + 2893824) + 256, (float *)(A + 2795520) + 256, (float *)(A + 0) + 0);
-  k5_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 2992128) + 0);
-  k6_add_sigmoid_sub((float *)(A + 2795520) + 128, (float *)(A + 2893824) + 128, (float *)(A + 0) + 0, (float *)(A + 3188736) + 0);
-  k7_matmul((float *)(A + 3188736) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 384, P + 59904 /* gru1.bias_ih */, (float *)(A + 2893824) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3221504) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2893824) + 0, (float *)(A + 3221504) + 0, (float *)(A + 3221504) + 256, (float *)(A + 2893824) + 256, (float *)(A + 0) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2893824) + 128, (float *)(A + 3221504) + 128, (float *)(A + 0) + 0, (float *)(A + 3188736) + 0, (float *)(A + 2795520) + 0);
-  k7_matmul((float *)(A + 2795520) + 0, (float *)(A + 2992128) + 0, (float *)(A + 3188736) + 0);
-  k2_add((float *)(A + 43008) + 768, P + 59904 /* gru1.bias_ih */, (float *)(A + 2828288) + 0);
-  k8_add((float *)(A + 3188736) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3319808) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2828288) + 0, (float *)(A + 3319808) + 0, (float *)(A + 3319808) + 256, (float *)(A + 2828288) + 256, (float *)(A + 0) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2828288) + 128, (float *)(A + 3319808) + 128, (float *)(A + 0) + 0, (float *)(A + 2795520) + 0, (float *)(A + 2926592) + 0);
-  k7_matmul((float *)(A + 2926592) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 1152, P + 59904 /* gru1.bias_ih */, (float *)(A + 3188736) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3287040) + 0);
-  k4_add_sigmoid_mul((float *)(A + 3188736) + 0, (float *)(A + 3287040) + 0, (float *)(A + 3287040) + 256, (float *)(A + 3188736) + 256, (float *)(A + 2959360) + 0);
-  k9_add_sigmoid_sub((float *)(A + 3188736) + 128, (float *)(A + 3287040) + 128, (float *)(A + 2959360) + 0, (float *)(A + 2926592) + 0, (float *)(A + 3385344) + 0);
-  k7_matmul((float *)(A + 3385344) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 1536, P + 59904 /* gru1.bias_ih */, (float *)(A + 2893824) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3188736) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2893824) + 0, (float *)(A + 3188736) + 0, (float *)(A + 3188736) + 256, (float *)(A + 2893824) + 256, (float *)(A + 0) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2893824) + 128, (float *)(A + 3188736) + 128, (float *)(A + 0) + 0, (float *)(A + 3385344) + 0, (float *)(A + 2795520) + 0);
-  k7_matmul((float *)(A + 2795520) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2828288) + 0);
-  k2_add((float *)(A + 43008) + 1920, P + 59904 /* gru1.bias_ih */, (float *)(A + 3188736) + 0);
-  k8_add((float *)(A + 2828288) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3287040) + 0);
-  k4_add_sigmoid_mul((float *)(A + 3188736) + 0, (float *)(A + 3287040) + 0, (float *)(A + 3287040) + 256, (float *)(A + 3188736) + 256, (float *)(A + 3385344) + 0);
-  k9_add_sigmoid_sub((float *)(A + 3188736) + 128, (float *)(A + 3287040) + 128, (float *)(A + 3385344) + 0, (float *)(A + 2795520) + 0, (float *)(A + 0) + 0);
-  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 2304, P + 59904 /* gru1.bias_ih */, (float *)(A + 2893824) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3188736) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2893824) + 0, (float *)(A + 3188736) + 0, (float *)(A + 3188736) + 256, (float *)(A + 2893824) + 256, (float *)(A + 2795520) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2893824) + 128, (float *)(A + 3188736) + 128, (float *)(A + 2795520) + 0, (float *)(A + 0) + 0, (float *)(A + 2828288) + 0);
-  k7_matmul((float *)(A + 2828288) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2861056) + 0);
-  k2_add((float *)(A + 43008) + 2688, P + 59904 /* gru1.bias_ih */, (float *)(A + 3188736) + 0);
-  k8_add((float *)(A + 2861056) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3287040) + 0);
-  k4_add_sigmoid_mul((float *)(A + 3188736) + 0, (float *)(A + 3287040) + 0, (float *)(A + 3287040) + 256, (float *)(A + 3188736) + 256, (float *)(A + 2795520) + 0);
-  k9_add_sigmoid_sub((float *)(A + 3188736) + 128, (float *)(A + 3287040) + 128, (float *)(A + 2795520) + 0, (float *)(A + 2828288) + 0, (float *)(A + 3385344) + 0);
-  k7_matmul((float *)(A + 3385344) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 3072, P + 59904 /* gru1.bias_ih */, (float *)(A + 2893824) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3188736) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2893824) + 0, (float *)(A + 3188736) + 0, (float *)(A + 3188736) + 256, (float *)(A + 2893824) + 256, (float *)(A + 0) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2893824) + 128, (float *)(A + 3188736) + 128, (float *)(A + 0) + 0, (float *)(A + 3385344) + 0, (float *)(A + 2795520) + 0);
-  k7_matmul((float *)(A + 2795520) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2828288) + 0);
-  k2_add((float *)(A + 43008) + 3456, P + 59904 /* gru1.bias_ih */, (float *)(A + 3188736) + 0);
-  k8_add((float *)(A + 2828288) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3287040) + 0);
-  k4_add_sigmoid_mul((float *)(A + 3188736) + 0, (float *)(A + 3287040) + 0, (float *)(A + 3287040) + 256, (float *)(A + 3188736) + 256, (float *)(A + 3385344) + 0);
-  k9_add_sigmoid_sub((float *)(A + 3188736) + 128, (float *)(A + 3287040) + 128, (float *)(A + 3385344) + 0, (float *)(A + 2795520) + 0, (float *)(A + 0) + 0);
-  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 3840, P + 59904 /* gru1.bias_ih */, (float *)(A + 2893824) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3188736) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2893824) + 0, (float *)(A + 3188736) + 0, (float *)(A + 3188736) + 256, (float *)(A + 2893824) + 256, (float *)(A + 2795520) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2893824) + 128, (float *)(A + 3188736) + 128, (float *)(A + 2795520) + 0, (float *)(A + 0) + 0, (float *)(A + 2828288) + 0);
-  k7_matmul((float *)(A + 2828288) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2861056) + 0);
-  k2_add((float *)(A + 43008) + 4224, P + 59904 /* gru1.bias_ih */, (float *)(A + 3188736) + 0);
-  k8_add((float *)(A + 2861056) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3287040) + 0);
-  k4_add_sigmoid_mul((float *)(A + 3188736) + 0, (float *)(A + 3287040) + 0, (float *)(A + 3287040) + 256, (float *)(A + 3188736) + 256, (float *)(A + 2795520) + 0);
-  k9_add_sigmoid_sub((float *)(A + 3188736) + 128, (float *)(A + 3287040) + 128, (float *)(A + 2795520) + 0, (float *)(A + 2828288) + 0, (float *)(A + 3385344) + 0);
-  k7_matmul((float *)(A + 3385344) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 4608, P + 59904 /* gru1.bias_ih */, (float *)(A + 2893824) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3188736) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2893824) + 0, (float *)(A + 3188736) + 0, (float *)(A + 3188736) + 256, (float *)(A + 2893824) + 256, (float *)(A + 0) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2893824) + 128, (float *)(A + 3188736) + 128, (float *)(A + 0) + 0, (float *)(A + 3385344) + 0, (float *)(A + 2795520) + 0);
-  k7_matmul((float *)(A + 2795520) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2828288) + 0);
-  k2_add((float *)(A + 43008) + 4992, P + 59904 /* gru1.bias_ih */, (float *)(A + 3188736) + 0);
-  k8_add((float *)(A + 2828288) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3287040) + 0);
-  k4_add_sigmoid_mul((float *)(A + 3188736) + 0, (float *)(A + 3287040) + 0, (float *)(A + 3287040) + 256, (float *)(A + 3188736) + 256, (float *)(A + 3385344) + 0);
-  k9_add_sigmoid_sub((float *)(A + 3188736) + 128, (float *)(A + 3287040) + 128, (float *)(A + 3385344) + 0, (float *)(A + 2795520) + 0, (float *)(A + 0) + 0);
-  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 5376, P + 59904 /* gru1.bias_ih */, (float *)(A + 2893824) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3188736) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2893824) + 0, (float *)(A + 3188736) + 0, (float *)(A + 3188736) + 256, (float *)(A + 2893824) + 256, (float *)(A + 2795520) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2893824) + 128, (float *)(A + 3188736) + 128, (float *)(A + 2795520) + 0, (float *)(A + 0) + 0, (float *)(A + 2828288) + 0);
-  k7_matmul((float *)(A + 2828288) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2861056) + 0);
-  k2_add((float *)(A + 43008) + 5760, P + 59904 /* gru1.bias_ih */, (float *)(A + 3188736) + 0);
-  k8_add((float *)(A + 2861056) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3287040) + 0);
-  k4_add_sigmoid_mul((float *)(A + 3188736) + 0, (float *)(A + 3287040) + 0, (float *)(A + 3287040) + 256, (float *)(A + 3188736) + 256, (float *)(A + 2795520) + 0);
-  k9_add_sigmoid_sub((float *)(A + 3188736) + 128, (float *)(A + 3287040) + 128, (float *)(A + 2795520) + 0, (float *)(A + 2828288) + 0, (float *)(A + 3385344) + 0);
-  k7_matmul((float *)(A + 3385344) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 6144, P + 59904 /* gru1.bias_ih */, (float *)(A + 2893824) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3188736) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2893824) + 0, (float *)(A + 3188736) + 0, (float *)(A + 3188736) + 256, (float *)(A + 2893824) + 256, (float *)(A + 0) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2893824) + 128, (float *)(A + 3188736) + 128, (float *)(A + 0) + 0, (float *)(A + 3385344) + 0, (float *)(A + 2795520) + 0);
-  k7_matmul((float *)(A + 2795520) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2828288) + 0);
-  k2_add((float *)(A + 43008) + 6528, P + 59904 /* gru1.bias_ih */, (float *)(A + 3188736) + 0);
-  k8_add((float *)(A + 2828288) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3287040) + 0);
-  k4_add_sigmoid_mul((float *)(A + 3188736) + 0, (float *)(A + 3287040) + 0, (float *)(A + 3287040) + 256, (float *)(A + 3188736) + 256, (float *)(A + 3385344) + 0);
-  k9_add_sigmoid_sub((float *)(A + 3188736) + 128, (float *)(A + 3287040) + 128, (float *)(A + 3385344) + 0, (float *)(A + 2795520) + 0, (float *)(A + 0) + 0);
-  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 6912, P + 59904 /* gru1.bias_ih */, (float *)(A + 2893824) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3188736) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2893824) + 0, (float *)(A + 3188736) + 0, (float *)(A + 3188736) + 256, (float *)(A + 2893824) + 256, (float *)(A + 2795520) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2893824) + 128, (float *)(A + 3188736) + 128, (float *)(A + 2795520) + 0, (float *)(A + 0) + 0, (float *)(A + 2828288) + 0);
-  k7_matmul((float *)(A + 2828288) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2861056) + 0);
-  k2_add((float *)(A + 43008) + 7296, P + 59904 /* gru1.bias_ih */, (float *)(A + 3188736) + 0);
-  k8_add((float *)(A + 2861056) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3287040) + 0);
-  k4_add_sigmoid_mul((float *)(A + 3188736) + 0, (float *)(A + 3287040) + 0, (float *)(A + 3287040) + 256, (float *)(A + 3188736) + 256, (float *)(A + 2795520) + 0);
-  k9_add_sigmoid_sub((float *)(A + 3188736) + 128, (float *)(A + 3287040) + 128, (float *)(A + 2795520) + 0, (float *)(A + 2828288) + 0, (float *)(A + 3385344) + 0);
-  k7_matmul((float *)(A + 3385344) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 7680, P + 59904 /* gru1.bias_ih */, (float *)(A + 2893824) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3188736) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2893824) + 0, (float *)(A + 3188736) + 0, (float *)(A + 3188736) + 256, (float *)(A + 2893824) + 256, (float *)(A + 0) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2893824) + 128, (float *)(A + 3188736) + 128, (float *)(A + 0) + 0, (float *)(A + 3385344) + 0, (float *)(A + 2795520) + 0);
-  k7_matmul((float *)(A + 2795520) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2828288) + 0);
-  k2_add((float *)(A + 43008) + 8064, P + 59904 /* gru1.bias_ih */, (float *)(A + 3188736) + 0);
-  k8_add((float *)(A + 2828288) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3287040) + 0);
-  k4_add_sigmoid_mul((float *)(A + 3188736) + 0, (float *)(A + 3287040) + 0, (float *)(A + 3287040) + 256, (float *)(A + 3188736) + 256, (float *)(A + 3385344) + 0);
-  k9_add_sigmoid_sub((float *)(A + 3188736) + 128, (float *)(A + 3287040) + 128, (float *)(A + 3385344) + 0, (float *)(A + 2795520) + 0, (float *)(A + 0) + 0);
-  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 8448, P + 59904 /* gru1.bias_ih */, (float *)(A + 2893824) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3188736) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2893824) + 0, (float *)(A + 3188736) + 0, (float *)(A + 3188736) + 256, (float *)(A + 2893824) + 256, (float *)(A + 2795520) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2893824) + 128, (float *)(A + 3188736) + 128, (float *)(A + 2795520) + 0, (float *)(A + 0) + 0, (float *)(A + 2828288) + 0);
-  k7_matmul((float *)(A + 2828288) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2861056) + 0);
-  k2_add((float *)(A + 43008) + 8832, P + 59904 /* gru1.bias_ih */, (float *)(A + 3188736) + 0);
-  k8_add((float *)(A + 2861056) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3287040) + 0);
-  k4_add_sigmoid_mul((float *)(A + 3188736) + 0, (float *)(A + 3287040) + 0, (float *)(A + 3287040) + 256, (float *)(A + 3188736) + 256, (float *)(A + 2795520) + 0);
-  k9_add_sigmoid_sub((float *)(A + 3188736) + 128, (float *)(A + 3287040) + 128, (float *)(A + 2795520) + 0, (float *)(A + 2828288) + 0, (float *)(A + 3385344) + 0);
-  k7_matmul((float *)(A + 3385344) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 9216, P + 59904 /* gru1.bias_ih */, (float *)(A + 2893824) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3188736) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2893824) + 0, (float *)(A + 3188736) + 0, (float *)(A + 3188736) + 256, (float *)(A + 2893824) + 256, (float *)(A + 0) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2893824) + 128, (float *)(A + 3188736) + 128, (float *)(A + 0) + 0, (float *)(A + 3385344) + 0, (float *)(A + 2795520) + 0);
-  k7_matmul((float *)(A + 2795520) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2828288) + 0);
-  k2_add((float *)(A + 43008) + 9600, P + 59904 /* gru1.bias_ih */, (float *)(A + 3188736) + 0);
-  k8_add((float *)(A + 2828288) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3287040) + 0);
-  k4_add_sigmoid_mul((float *)(A + 3188736) + 0, (float *)(A + 3287040) + 0, (float *)(A + 3287040) + 256, (float *)(A + 3188736) + 256, (float *)(A + 3385344) + 0);
-  k9_add_sigmoid_sub((float *)(A + 3188736) + 128, (float *)(A + 3287040) + 128, (float *)(A + 3385344) + 0, (float *)(A + 2795520) + 0, (float *)(A + 0) + 0);
-  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 9984, P + 59904 /* gru1.bias_ih */, (float *)(A + 2893824) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3188736) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2893824) + 0, (float *)(A + 3188736) + 0, (float *)(A + 3188736) + 256, (float *)(A + 2893824) + 256, (float *)(A + 2795520) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2893824) + 128, (float *)(A + 3188736) + 128, (float *)(A + 2795520) + 0, (float *)(A + 0) + 0, (float *)(A + 2828288) + 0);
-  k7_matmul((float *)(A + 2828288) + 0, (float *)(A + 2992128) + 0, (float *)(A + 2861056) + 0);
-  k2_add((float *)(A + 43008) + 10368, P + 59904 /* gru1.bias_ih */, (float *)(A + 2959360) + 0);
-  k8_add((float *)(A + 2861056) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3057664) + 0);
-  k4_add_sigmoid_mul((float *)(A + 2959360) + 0, (float *)(A + 3057664) + 0, (float *)(A + 3057664) + 256, (float *)(A + 2959360) + 256, (float *)(A + 2861056) + 0);
-  k10_transpose(P + 60672 /* dense1.weight */, (float *)(A + 2893824) + 0);
-  k9_add_sigmoid_sub((float *)(A + 2959360) + 128, (float *)(A + 3057664) + 128, (float *)(A + 2861056) + 0, (float *)(A + 2828288) + 0, (float *)(A + 2898944) + 0);
-  k11_matmul((float *)(A + 2898944) + 0, (float *)(A + 2893824) + 0, (float *)(A + 2931712) + 0);
-  k12_add((float *)(A + 2931712) + 0, P + 61952 /* dense1.bias */, (float *)(A + 2934272) + 0);
+  k0_sub_div(in->x + 756, (float *)(A + 0) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 7168) + 0);
+  k0_sub_div(in->x + 700, (float *)(A + 14336) + 0);
+  k0_sub_div(in->x + 672, (float *)(A + 21504) + 0);
+  k0_sub_div(in->x + 644, (float *)(A + 28672) + 0);
+  k0_sub_div(in->x + 616, (float *)(A + 35840) + 0);
+  k0_sub_div(in->x + 588, (float *)(A + 43008) + 0);
+  k0_sub_div(in->x + 560, (float *)(A + 50176) + 0);
+  k0_sub_div(in->x + 532, (float *)(A + 57344) + 0);
+  k0_sub_div(in->x + 504, (float *)(A + 64512) + 0);
+  k0_sub_div(in->x + 476, (float *)(A + 71680) + 0);
+  k0_sub_div(in->x + 448, (float *)(A + 78848) + 0);
+  k0_sub_div(in->x + 420, (float *)(A + 86016) + 0);
+  k0_sub_div(in->x + 392, (float *)(A + 93184) + 0);
+  k0_sub_div(in->x + 364, (float *)(A + 100352) + 0);
+  k0_sub_div(in->x + 336, (float *)(A + 107520) + 0);
+  k0_sub_div(in->x + 308, (float *)(A + 114688) + 0);
+  k0_sub_div(in->x + 280, (float *)(A + 121856) + 0);
+  k0_sub_div(in->x + 252, (float *)(A + 129024) + 0);
+  k0_sub_div(in->x + 224, (float *)(A + 136192) + 0);
+  k0_sub_div(in->x + 196, (float *)(A + 143360) + 0);
+  k0_sub_div(in->x + 168, (float *)(A + 150528) + 0);
+  k0_sub_div(in->x + 140, (float *)(A + 157696) + 0);
+  k0_sub_div(in->x + 112, (float *)(A + 164864) + 0);
+  k0_sub_div(in->x + 84, (float *)(A + 172032) + 0);
+  k0_sub_div(in->x + 56, (float *)(A + 179200) + 0);
+  k0_sub_div(in->x + 28, (float *)(A + 186368) + 0);
+  k0_sub_div(in->x + 0, (float *)(A + 193536) + 0);
+  k1_stack((float *)(A + 0) + 0, (float *)(A + 7168) + 0, (float *)(A + 14336) + 0, (float *)(A + 21504) + 0, (float *)(A + 28672) + 0, (float *)(A + 35840) + 0, (float *)(A + 43008) + 0, (float *)(A + 50176) + 0, (float *)(A + 57344) + 0, (float *)(A + 64512) + 0, (float *)(A + 71680) + 0, (float *)(A + 78848) + 0, (float *)(A + 86016) + 0, (float *)(A + 93184) + 0, (float *)(A + 100352) + 0, (float *)(A + 107520) + 0, (float *)(A + 114688) + 0, (float *)(A + 121856) + 0, (float *)(A + 129024) + 0, (float *)(A + 136192) + 0, (float *)(A + 143360) + 0, (float *)(A + 150528) + 0, (float *)(A + 157696) + 0, (float *)(A + 164864) + 0, (float *)(A + 172032) + 0, (float *)(A + 179200) + 0, (float *)(A + 186368) + 0, (float *)(A + 193536) + 0, (float *)(A + 200704) + 0);
+  k2_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 0) + 0);
+  k3_matmul((float *)(A + 200704) + 0, (float *)(A + 0) + 0, (float *)(A + 401408) + 0);
+  k4_add((float *)(A + 401408) + 10368, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k5_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k7_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 3153920) + 0);
+  k8_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0);
+  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 262144) + 0);
+  k4_add((float *)(A + 401408) + 9984, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 262144) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
+  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 9600, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
+  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 9216, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
+  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 8832, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
+  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 8448, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
+  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 8064, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
+  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 7680, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
+  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 7296, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
+  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 6912, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
+  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 6528, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
+  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 6144, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
+  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 5760, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
+  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 5376, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
+  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 4992, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
+  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 4608, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
+  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 4224, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
+  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 3840, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
+  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 3456, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
+  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 3072, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
+  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 2688, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
+  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 2304, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
+  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 1920, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
+  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 1536, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
+  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 1152, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
+  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 768, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
+  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 384, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
+  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
+  k4_add((float *)(A + 401408) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3153920) + 0);
+  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3252224) + 0);
+  k6_add_sigmoid_mul((float *)(A + 3153920) + 0, (float *)(A + 3252224) + 0, (float *)(A + 3252224) + 256, (float *)(A + 3153920) + 256, (float *)(A + 262144) + 0);
+  k12_transpose(P + 60672 /* dense1.weight */, (float *)(A + 294912) + 0);
+  k11_add_sigmoid_sub((float *)(A + 3153920) + 128, (float *)(A + 3252224) + 128, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0, (float *)(A + 300032) + 0);
+  k13_matmul((float *)(A + 300032) + 0, (float *)(A + 294912) + 0, (float *)(A + 332800) + 0);
+  k14_add((float *)(A + 332800) + 0, P + 61952 /* dense1.bias */, (float *)(A + 294912) + 0);
 }
 
 void gru_classifier_predict(const float *params, const gru_classifier_batch *in, gru_classifier_outputs *out, void *arena) {
@@ -2116,382 +2253,442 @@ void gru_classifier_predict(const float *params, const gru_classifier_batch *in,
   (void)out;
   (void)P, (void)A;
   gru_classifier_predict_1(P, in, A, seed);
-  if (out) k13_copy((float *)(A + 2934272) + 0, out->logits);
+  if (out) k15_copy((float *)(A + 294912) + 0, out->logits);
 }
 
 static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 0) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 43008) + 0);
-  k2_add((float *)(A + 43008) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 2795520) + 0);
-  k3_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 2893824) + 0);
-  k14_add_sigmoid_mul((float *)(A + 2795520) + 0, (float *)(A + 2893824) + 0, (float *)(A + 2893824) + 256, (float *)(A + 2795520) + 256, (float *)(A + 0) + 0, (float *)(A + 2992128) + 0);
-  k5_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 3024896) + 0);
-  k15_add_sigmoid_sub((float *)(A + 2795520) + 128, (float *)(A + 2893824) + 128, (float *)(A + 2992128) + 0, (float *)(A + 3221504) + 0, (float *)(A + 3254272) + 0, (float *)(A + 3287040) + 0);
-  k7_matmul((float *)(A + 3287040) + 0, (float *)(A + 3024896) + 0, (float *)(A + 2795520) + 0);
-  k2_add((float *)(A + 43008) + 384, P + 59904 /* gru1.bias_ih */, (float *)(A + 3319808) + 0);
-  k8_add((float *)(A + 2795520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3418112) + 0);
-  k14_add_sigmoid_mul((float *)(A + 3319808) + 0, (float *)(A + 3418112) + 0, (float *)(A + 3418112) + 256, (float *)(A + 3319808) + 256, (float *)(A + 2795520) + 0, (float *)(A + 2828288) + 0);
-  k16_add_sigmoid_sub((float *)(A + 3319808) + 128, (float *)(A + 3418112) + 128, (float *)(A + 2828288) + 0, (float *)(A + 3287040) + 0, (float *)(A + 2861056) + 0, (float *)(A + 3516416) + 0, (float *)(A + 3549184) + 0);
-  k7_matmul((float *)(A + 3549184) + 0, (float *)(A + 3024896) + 0, (float *)(A + 3319808) + 0);
-  k2_add((float *)(A + 43008) + 768, P + 59904 /* gru1.bias_ih */, (float *)(A + 3581952) + 0);
-  k8_add((float *)(A + 3319808) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3680256) + 0);
-  k14_add_sigmoid_mul((float *)(A + 3581952) + 0, (float *)(A + 3680256) + 0, (float *)(A + 3680256) + 256, (float *)(A + 3581952) + 256, (float *)(A + 3319808) + 0, (float *)(A + 3352576) + 0);
-  k16_add_sigmoid_sub((float *)(A + 3581952) + 128, (float *)(A + 3680256) + 128, (float *)(A + 3352576) + 0, (float *)(A + 3549184) + 0, (float *)(A + 3385344) + 0, (float *)(A + 3778560) + 0, (float *)(A + 3811328) + 0);
-  k7_matmul((float *)(A + 3811328) + 0, (float *)(A + 3024896) + 0, (float *)(A + 3581952) + 0);
-  k2_add((float *)(A + 43008) + 1152, P + 59904 /* gru1.bias_ih */, (float *)(A + 3844096) + 0);
-  k8_add((float *)(A + 3581952) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3942400) + 0);
-  k14_add_sigmoid_mul((float *)(A + 3844096) + 0, (float *)(A + 3942400) + 0, (float *)(A + 3942400) + 256, (float *)(A + 3844096) + 256, (float *)(A + 3581952) + 0, (float *)(A + 3614720) + 0);
-  k16_add_sigmoid_sub((float *)(A + 3844096) + 128, (float *)(A + 3942400) + 128, (float *)(A + 3614720) + 0, (float *)(A + 3811328) + 0, (float *)(A + 3647488) + 0, (float *)(A + 4040704) + 0, (float *)(A + 4073472) + 0);
-  k7_matmul((float *)(A + 4073472) + 0, (float *)(A + 3024896) + 0, (float *)(A + 3844096) + 0);
-  k2_add((float *)(A + 43008) + 1536, P + 59904 /* gru1.bias_ih */, (float *)(A + 4106240) + 0);
-  k8_add((float *)(A + 3844096) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4204544) + 0);
-  k14_add_sigmoid_mul((float *)(A + 4106240) + 0, (float *)(A + 4204544) + 0, (float *)(A + 4204544) + 256, (float *)(A + 4106240) + 256, (float *)(A + 3844096) + 0, (float *)(A + 3876864) + 0);
-  k16_add_sigmoid_sub((float *)(A + 4106240) + 128, (float *)(A + 4204544) + 128, (float *)(A + 3876864) + 0, (float *)(A + 4073472) + 0, (float *)(A + 3909632) + 0, (float *)(A + 4302848) + 0, (float *)(A + 4335616) + 0);
-  k7_matmul((float *)(A + 4335616) + 0, (float *)(A + 3024896) + 0, (float *)(A + 4106240) + 0);
-  k2_add((float *)(A + 43008) + 1920, P + 59904 /* gru1.bias_ih */, (float *)(A + 4368384) + 0);
-  k8_add((float *)(A + 4106240) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4466688) + 0);
-  k14_add_sigmoid_mul((float *)(A + 4368384) + 0, (float *)(A + 4466688) + 0, (float *)(A + 4466688) + 256, (float *)(A + 4368384) + 256, (float *)(A + 4106240) + 0, (float *)(A + 4139008) + 0);
-  k16_add_sigmoid_sub((float *)(A + 4368384) + 128, (float *)(A + 4466688) + 128, (float *)(A + 4139008) + 0, (float *)(A + 4335616) + 0, (float *)(A + 4171776) + 0, (float *)(A + 4564992) + 0, (float *)(A + 4597760) + 0);
-  k7_matmul((float *)(A + 4597760) + 0, (float *)(A + 3024896) + 0, (float *)(A + 4368384) + 0);
-  k2_add((float *)(A + 43008) + 2304, P + 59904 /* gru1.bias_ih */, (float *)(A + 4630528) + 0);
-  k8_add((float *)(A + 4368384) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4728832) + 0);
-  k14_add_sigmoid_mul((float *)(A + 4630528) + 0, (float *)(A + 4728832) + 0, (float *)(A + 4728832) + 256, (float *)(A + 4630528) + 256, (float *)(A + 4368384) + 0, (float *)(A + 4401152) + 0);
-  k16_add_sigmoid_sub((float *)(A + 4630528) + 128, (float *)(A + 4728832) + 128, (float *)(A + 4401152) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4433920) + 0, (float *)(A + 4827136) + 0, (float *)(A + 4859904) + 0);
-  k7_matmul((float *)(A + 4859904) + 0, (float *)(A + 3024896) + 0, (float *)(A + 4630528) + 0);
-  k2_add((float *)(A + 43008) + 2688, P + 59904 /* gru1.bias_ih */, (float *)(A + 4892672) + 0);
-  k8_add((float *)(A + 4630528) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4990976) + 0);
-  k14_add_sigmoid_mul((float *)(A + 4892672) + 0, (float *)(A + 4990976) + 0, (float *)(A + 4990976) + 256, (float *)(A + 4892672) + 256, (float *)(A + 4630528) + 0, (float *)(A + 4663296) + 0);
-  k16_add_sigmoid_sub((float *)(A + 4892672) + 128, (float *)(A + 4990976) + 128, (float *)(A + 4663296) + 0, (float *)(A + 4859904) + 0, (float *)(A + 4696064) + 0, (float *)(A + 5089280) + 0, (float *)(A + 5122048) + 0);
-  k7_matmul((float *)(A + 5122048) + 0, (float *)(A + 3024896) + 0, (float *)(A + 4892672) + 0);
-  k2_add((float *)(A + 43008) + 3072, P + 59904 /* gru1.bias_ih */, (float *)(A + 5154816) + 0);
-  k8_add((float *)(A + 4892672) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5253120) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5154816) + 0, (float *)(A + 5253120) + 0, (float *)(A + 5253120) + 256, (float *)(A + 5154816) + 256, (float *)(A + 4892672) + 0, (float *)(A + 4925440) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5154816) + 128, (float *)(A + 5253120) + 128, (float *)(A + 4925440) + 0, (float *)(A + 5122048) + 0, (float *)(A + 4958208) + 0, (float *)(A + 5351424) + 0, (float *)(A + 5384192) + 0);
-  k7_matmul((float *)(A + 5384192) + 0, (float *)(A + 3024896) + 0, (float *)(A + 5154816) + 0);
-  k2_add((float *)(A + 43008) + 3456, P + 59904 /* gru1.bias_ih */, (float *)(A + 5416960) + 0);
-  k8_add((float *)(A + 5154816) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5515264) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5416960) + 0, (float *)(A + 5515264) + 0, (float *)(A + 5515264) + 256, (float *)(A + 5416960) + 256, (float *)(A + 5154816) + 0, (float *)(A + 5187584) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5416960) + 128, (float *)(A + 5515264) + 128, (float *)(A + 5187584) + 0, (float *)(A + 5384192) + 0, (float *)(A + 5220352) + 0, (float *)(A + 5613568) + 0, (float *)(A + 5646336) + 0);
-  k7_matmul((float *)(A + 5646336) + 0, (float *)(A + 3024896) + 0, (float *)(A + 5416960) + 0);
-  k2_add((float *)(A + 43008) + 3840, P + 59904 /* gru1.bias_ih */, (float *)(A + 5679104) + 0);
-  k8_add((float *)(A + 5416960) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5777408) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5679104) + 0, (float *)(A + 5777408) + 0, (float *)(A + 5777408) + 256, (float *)(A + 5679104) + 256, (float *)(A + 5416960) + 0, (float *)(A + 5449728) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5679104) + 128, (float *)(A + 5777408) + 128, (float *)(A + 5449728) + 0, (float *)(A + 5646336) + 0, (float *)(A + 5482496) + 0, (float *)(A + 5875712) + 0, (float *)(A + 5908480) + 0);
-  k7_matmul((float *)(A + 5908480) + 0, (float *)(A + 3024896) + 0, (float *)(A + 5679104) + 0);
-  k2_add((float *)(A + 43008) + 4224, P + 59904 /* gru1.bias_ih */, (float *)(A + 5941248) + 0);
-  k8_add((float *)(A + 5679104) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6039552) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5941248) + 0, (float *)(A + 6039552) + 0, (float *)(A + 6039552) + 256, (float *)(A + 5941248) + 256, (float *)(A + 5679104) + 0, (float *)(A + 5711872) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5941248) + 128, (float *)(A + 6039552) + 128, (float *)(A + 5711872) + 0, (float *)(A + 5908480) + 0, (float *)(A + 5744640) + 0, (float *)(A + 6137856) + 0, (float *)(A + 6170624) + 0);
-  k7_matmul((float *)(A + 6170624) + 0, (float *)(A + 3024896) + 0, (float *)(A + 5941248) + 0);
-  k2_add((float *)(A + 43008) + 4608, P + 59904 /* gru1.bias_ih */, (float *)(A + 6203392) + 0);
-  k8_add((float *)(A + 5941248) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6301696) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6203392) + 0, (float *)(A + 6301696) + 0, (float *)(A + 6301696) + 256, (float *)(A + 6203392) + 256, (float *)(A + 5941248) + 0, (float *)(A + 5974016) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6203392) + 128, (float *)(A + 6301696) + 128, (float *)(A + 5974016) + 0, (float *)(A + 6170624) + 0, (float *)(A + 6006784) + 0, (float *)(A + 6400000) + 0, (float *)(A + 6432768) + 0);
-  k7_matmul((float *)(A + 6432768) + 0, (float *)(A + 3024896) + 0, (float *)(A + 6203392) + 0);
-  k2_add((float *)(A + 43008) + 4992, P + 59904 /* gru1.bias_ih */, (float *)(A + 6465536) + 0);
-  k8_add((float *)(A + 6203392) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6563840) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6465536) + 0, (float *)(A + 6563840) + 0, (float *)(A + 6563840) + 256, (float *)(A + 6465536) + 256, (float *)(A + 6203392) + 0, (float *)(A + 6236160) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6465536) + 128, (float *)(A + 6563840) + 128, (float *)(A + 6236160) + 0, (float *)(A + 6432768) + 0, (float *)(A + 6268928) + 0, (float *)(A + 6662144) + 0, (float *)(A + 6694912) + 0);
-  k7_matmul((float *)(A + 6694912) + 0, (float *)(A + 3024896) + 0, (float *)(A + 6465536) + 0);
-  k2_add((float *)(A + 43008) + 5376, P + 59904 /* gru1.bias_ih */, (float *)(A + 6727680) + 0);
-  k8_add((float *)(A + 6465536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6825984) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6727680) + 0, (float *)(A + 6825984) + 0, (float *)(A + 6825984) + 256, (float *)(A + 6727680) + 256, (float *)(A + 6465536) + 0, (float *)(A + 6498304) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6727680) + 128, (float *)(A + 6825984) + 128, (float *)(A + 6498304) + 0, (float *)(A + 6694912) + 0, (float *)(A + 6531072) + 0, (float *)(A + 6924288) + 0, (float *)(A + 6957056) + 0);
-  k7_matmul((float *)(A + 6957056) + 0, (float *)(A + 3024896) + 0, (float *)(A + 6727680) + 0);
-  k2_add((float *)(A + 43008) + 5760, P + 59904 /* gru1.bias_ih */, (float *)(A + 6989824) + 0);
-  k8_add((float *)(A + 6727680) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7088128) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6989824) + 0, (float *)(A + 7088128) + 0, (float *)(A + 7088128) + 256, (float *)(A + 6989824) + 256, (float *)(A + 6727680) + 0, (float *)(A + 6760448) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6989824) + 128, (float *)(A + 7088128) + 128, (float *)(A + 6760448) + 0, (float *)(A + 6957056) + 0, (float *)(A + 6793216) + 0, (float *)(A + 7186432) + 0, (float *)(A + 7219200) + 0);
-  k7_matmul((float *)(A + 7219200) + 0, (float *)(A + 3024896) + 0, (float *)(A + 6989824) + 0);
-  k2_add((float *)(A + 43008) + 6144, P + 59904 /* gru1.bias_ih */, (float *)(A + 7251968) + 0);
-  k8_add((float *)(A + 6989824) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7350272) + 0);
-  k14_add_sigmoid_mul((float *)(A + 7251968) + 0, (float *)(A + 7350272) + 0, (float *)(A + 7350272) + 256, (float *)(A + 7251968) + 256, (float *)(A + 6989824) + 0, (float *)(A + 7022592) + 0);
-  k16_add_sigmoid_sub((float *)(A + 7251968) + 128, (float *)(A + 7350272) + 128, (float *)(A + 7022592) + 0, (float *)(A + 7219200) + 0, (float *)(A + 7055360) + 0, (float *)(A + 7448576) + 0, (float *)(A + 7481344) + 0);
-  k7_matmul((float *)(A + 7481344) + 0, (float *)(A + 3024896) + 0, (float *)(A + 7251968) + 0);
-  k2_add((float *)(A + 43008) + 6528, P + 59904 /* gru1.bias_ih */, (float *)(A + 7514112) + 0);
-  k8_add((float *)(A + 7251968) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7612416) + 0);
-  k14_add_sigmoid_mul((float *)(A + 7514112) + 0, (float *)(A + 7612416) + 0, (float *)(A + 7612416) + 256, (float *)(A + 7514112) + 256, (float *)(A + 7251968) + 0, (float *)(A + 7284736) + 0);
-  k16_add_sigmoid_sub((float *)(A + 7514112) + 128, (float *)(A + 7612416) + 128, (float *)(A + 7284736) + 0, (float *)(A + 7481344) + 0, (float *)(A + 7317504) + 0, (float *)(A + 7710720) + 0, (float *)(A + 7743488) + 0);
-  k7_matmul((float *)(A + 7743488) + 0, (float *)(A + 3024896) + 0, (float *)(A + 7514112) + 0);
-  k2_add((float *)(A + 43008) + 6912, P + 59904 /* gru1.bias_ih */, (float *)(A + 7776256) + 0);
-  k8_add((float *)(A + 7514112) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7874560) + 0);
-  k14_add_sigmoid_mul((float *)(A + 7776256) + 0, (float *)(A + 7874560) + 0, (float *)(A + 7874560) + 256, (float *)(A + 7776256) + 256, (float *)(A + 7514112) + 0, (float *)(A + 7546880) + 0);
-  k16_add_sigmoid_sub((float *)(A + 7776256) + 128, (float *)(A + 7874560) + 128, (float *)(A + 7546880) + 0, (float *)(A + 7743488) + 0, (float *)(A + 7579648) + 0, (float *)(A + 7972864) + 0, (float *)(A + 8005632) + 0);
-  k7_matmul((float *)(A + 8005632) + 0, (float *)(A + 3024896) + 0, (float *)(A + 7776256) + 0);
-  k2_add((float *)(A + 43008) + 7296, P + 59904 /* gru1.bias_ih */, (float *)(A + 8038400) + 0);
-  k8_add((float *)(A + 7776256) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8136704) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8038400) + 0, (float *)(A + 8136704) + 0, (float *)(A + 8136704) + 256, (float *)(A + 8038400) + 256, (float *)(A + 7776256) + 0, (float *)(A + 7809024) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8038400) + 128, (float *)(A + 8136704) + 128, (float *)(A + 7809024) + 0, (float *)(A + 8005632) + 0, (float *)(A + 7841792) + 0, (float *)(A + 8235008) + 0, (float *)(A + 8267776) + 0);
-  k7_matmul((float *)(A + 8267776) + 0, (float *)(A + 3024896) + 0, (float *)(A + 8038400) + 0);
-  k2_add((float *)(A + 43008) + 7680, P + 59904 /* gru1.bias_ih */, (float *)(A + 8300544) + 0);
-  k8_add((float *)(A + 8038400) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8398848) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8300544) + 0, (float *)(A + 8398848) + 0, (float *)(A + 8398848) + 256, (float *)(A + 8300544) + 256, (float *)(A + 8038400) + 0, (float *)(A + 8071168) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8300544) + 128, (float *)(A + 8398848) + 128, (float *)(A + 8071168) + 0, (float *)(A + 8267776) + 0, (float *)(A + 8103936) + 0, (float *)(A + 8497152) + 0, (float *)(A + 8529920) + 0);
-  k7_matmul((float *)(A + 8529920) + 0, (float *)(A + 3024896) + 0, (float *)(A + 8300544) + 0);
-  k2_add((float *)(A + 43008) + 8064, P + 59904 /* gru1.bias_ih */, (float *)(A + 8562688) + 0);
-  k8_add((float *)(A + 8300544) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8660992) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8562688) + 0, (float *)(A + 8660992) + 0, (float *)(A + 8660992) + 256, (float *)(A + 8562688) + 256, (float *)(A + 8300544) + 0, (float *)(A + 8333312) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8562688) + 128, (float *)(A + 8660992) + 128, (float *)(A + 8333312) + 0, (float *)(A + 8529920) + 0, (float *)(A + 8366080) + 0, (float *)(A + 8759296) + 0, (float *)(A + 8792064) + 0);
-  k7_matmul((float *)(A + 8792064) + 0, (float *)(A + 3024896) + 0, (float *)(A + 8562688) + 0);
-  k2_add((float *)(A + 43008) + 8448, P + 59904 /* gru1.bias_ih */, (float *)(A + 8824832) + 0);
-  k8_add((float *)(A + 8562688) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8923136) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8824832) + 0, (float *)(A + 8923136) + 0, (float *)(A + 8923136) + 256, (float *)(A + 8824832) + 256, (float *)(A + 8562688) + 0, (float *)(A + 8595456) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8824832) + 128, (float *)(A + 8923136) + 128, (float *)(A + 8595456) + 0, (float *)(A + 8792064) + 0, (float *)(A + 8628224) + 0, (float *)(A + 9021440) + 0, (float *)(A + 9054208) + 0);
-  k7_matmul((float *)(A + 9054208) + 0, (float *)(A + 3024896) + 0, (float *)(A + 8824832) + 0);
-  k2_add((float *)(A + 43008) + 8832, P + 59904 /* gru1.bias_ih */, (float *)(A + 9086976) + 0);
-  k8_add((float *)(A + 8824832) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9185280) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9086976) + 0, (float *)(A + 9185280) + 0, (float *)(A + 9185280) + 256, (float *)(A + 9086976) + 256, (float *)(A + 8824832) + 0, (float *)(A + 8857600) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9086976) + 128, (float *)(A + 9185280) + 128, (float *)(A + 8857600) + 0, (float *)(A + 9054208) + 0, (float *)(A + 8890368) + 0, (float *)(A + 9283584) + 0, (float *)(A + 9316352) + 0);
-  k7_matmul((float *)(A + 9316352) + 0, (float *)(A + 3024896) + 0, (float *)(A + 9086976) + 0);
-  k2_add((float *)(A + 43008) + 9216, P + 59904 /* gru1.bias_ih */, (float *)(A + 9349120) + 0);
-  k8_add((float *)(A + 9086976) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9447424) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9349120) + 0, (float *)(A + 9447424) + 0, (float *)(A + 9447424) + 256, (float *)(A + 9349120) + 256, (float *)(A + 9086976) + 0, (float *)(A + 9119744) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9349120) + 128, (float *)(A + 9447424) + 128, (float *)(A + 9119744) + 0, (float *)(A + 9316352) + 0, (float *)(A + 9152512) + 0, (float *)(A + 9545728) + 0, (float *)(A + 9578496) + 0);
-  k7_matmul((float *)(A + 9578496) + 0, (float *)(A + 3024896) + 0, (float *)(A + 9349120) + 0);
-  k2_add((float *)(A + 43008) + 9600, P + 59904 /* gru1.bias_ih */, (float *)(A + 9611264) + 0);
-  k8_add((float *)(A + 9349120) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9709568) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9611264) + 0, (float *)(A + 9709568) + 0, (float *)(A + 9709568) + 256, (float *)(A + 9611264) + 256, (float *)(A + 9349120) + 0, (float *)(A + 9381888) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9611264) + 128, (float *)(A + 9709568) + 128, (float *)(A + 9381888) + 0, (float *)(A + 9578496) + 0, (float *)(A + 9414656) + 0, (float *)(A + 9807872) + 0, (float *)(A + 9840640) + 0);
-  k7_matmul((float *)(A + 9840640) + 0, (float *)(A + 3024896) + 0, (float *)(A + 9611264) + 0);
-  k2_add((float *)(A + 43008) + 9984, P + 59904 /* gru1.bias_ih */, (float *)(A + 9873408) + 0);
-  k8_add((float *)(A + 9611264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9971712) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9873408) + 0, (float *)(A + 9971712) + 0, (float *)(A + 9971712) + 256, (float *)(A + 9873408) + 256, (float *)(A + 9611264) + 0, (float *)(A + 9644032) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9873408) + 128, (float *)(A + 9971712) + 128, (float *)(A + 9644032) + 0, (float *)(A + 9840640) + 0, (float *)(A + 9676800) + 0, (float *)(A + 10070016) + 0, (float *)(A + 10102784) + 0);
-  k7_matmul((float *)(A + 10102784) + 0, (float *)(A + 3024896) + 0, (float *)(A + 9873408) + 0);
-  k2_add((float *)(A + 43008) + 10368, P + 59904 /* gru1.bias_ih */, (float *)(A + 3024896) + 0);
-  k8_add((float *)(A + 9873408) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3123200) + 0);
-  k14_add_sigmoid_mul((float *)(A + 3024896) + 0, (float *)(A + 3123200) + 0, (float *)(A + 3123200) + 256, (float *)(A + 3024896) + 256, (float *)(A + 9873408) + 0, (float *)(A + 9906176) + 0);
-  k10_transpose(P + 60672 /* dense1.weight */, (float *)(A + 9938944) + 0);
-  k16_add_sigmoid_sub((float *)(A + 3024896) + 128, (float *)(A + 3123200) + 128, (float *)(A + 9906176) + 0, (float *)(A + 10102784) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 98304) + 0);
-  k11_matmul((float *)(A + 98304) + 0, (float *)(A + 9938944) + 0, (float *)(A + 9944064) + 0);
-  k17_one_hot(in->y + 0, (float *)(A + 9938944) + 0);
-  k12_add((float *)(A + 9944064) + 0, P + 61952 /* dense1.bias */, (float *)(A + 9941504) + 0);
-  k18_log_softmax((float *)(A + 9941504) + 0, (float *)(A + 9944064) + 0);
-  k19_mul((float *)(A + 9938944) + 0, (float *)(A + 9944064) + 0, (float *)(A + 9946624) + 0);
-  k20_sum_to((float *)(A + 9946624) + 0, (float *)(A + 9949184) + 0);
-  k21_sum_to((float *)(A + 9949184) + 0, (float *)(A + 9946624) + 0);
-  k22_argmax((float *)(A + 9941504) + 0, (int32_t *)(A + 9946688) + 0);
-  k23_equal((int32_t *)(A + 9946688) + 0, in->y + 0, (float *)(A + 9946944) + 0);
-  k21_sum_to((float *)(A + 9946944) + 0, (float *)(A + 9946688) + 0);
-  k24_mul((float *)(A + 9938944) + 0, (float *)(A + 9949184) + 0);
-  k20_sum_to((float *)(A + 9949184) + 0, (float *)(A + 9946752) + 0);
-  k25_exp_mul_sub((float *)(A + 9944064) + 0, (float *)(A + 9946752) + 0, (float *)(A + 9949184) + 0, (float *)(A + 9938944) + 0);
-  k26_matmul((float *)(A + 9938944) + 0, P + 60672 /* dense1.weight */, (float *)(A + 3024896) + 0);
-  k27_mul_sub((float *)(A + 9906176) + 0, (float *)(A + 3057664) + 0);
-  k28_sub_mul((float *)(A + 9873408) + 0, (float *)(A + 3090432) + 0);
-  k29_mul_neg((float *)(A + 3024896) + 0, (float *)(A + 9906176) + 0, (float *)(A + 131072) + 0);
-  k30_mul((float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 9906176) + 0);
-  k31_mul_mul_mul((float *)(A + 3024896) + 0, (float *)(A + 65536) + 0, (float *)(A + 3057664) + 0, (float *)(A + 3123200) + 256, (float *)(A + 3090432) + 0, (float *)(A + 9873408) + 0, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0);
-  k32_mul_addn_mul((float *)(A + 3024896) + 0, (float *)(A + 10102784) + 0, (float *)(A + 131072) + 0, (float *)(A + 9906176) + 0, (float *)(A + 65536) + 0);
-  k33_concat((float *)(A + 196608) + 0, (float *)(A + 65536) + 0, (float *)(A + 229376) + 0, (float *)(A + 3057664) + 0);
-  k34_matmul((float *)(A + 3057664) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 131072) + 0);
-  k27_mul_sub((float *)(A + 9644032) + 0, (float *)(A + 3155968) + 0);
-  k28_sub_mul((float *)(A + 9611264) + 0, (float *)(A + 3188736) + 0);
-  k30_mul((float *)(A + 9676800) + 0, (float *)(A + 10070016) + 0, (float *)(A + 9873408) + 0);
-  k35_mul_addn_mul((float *)(A + 3024896) + 0, (float *)(A + 32768) + 0, (float *)(A + 131072) + 0, (float *)(A + 9676800) + 0, (float *)(A + 10070016) + 0, (float *)(A + 3155968) + 0, (float *)(A + 9971712) + 256, (float *)(A + 3188736) + 0, (float *)(A + 9840640) + 0, (float *)(A + 9644032) + 0, (float *)(A + 9873408) + 0, (float *)(A + 9611264) + 0, (float *)(A + 9906176) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0, (float *)(A + 294912) + 0, (float *)(A + 327680) + 0);
-  k33_concat((float *)(A + 262144) + 0, (float *)(A + 294912) + 0, (float *)(A + 327680) + 0, (float *)(A + 9611264) + 0);
-  k34_matmul((float *)(A + 9611264) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 9381888) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 9349120) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 9414656) + 0, (float *)(A + 9807872) + 0, (float *)(A + 9873408) + 0);
-  k36_addn_mul_mul((float *)(A + 9906176) + 0, (float *)(A + 32768) + 0, (float *)(A + 9414656) + 0, (float *)(A + 9807872) + 0, (float *)(A + 131072) + 0, (float *)(A + 9709568) + 256, (float *)(A + 3024896) + 0, (float *)(A + 9578496) + 0, (float *)(A + 9381888) + 0, (float *)(A + 9873408) + 0, (float *)(A + 9349120) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3188736) + 0, (float *)(A + 9949184) + 0, (float *)(A + 9981952) + 0, (float *)(A + 10014720) + 0);
-  k33_concat((float *)(A + 9949184) + 0, (float *)(A + 9981952) + 0, (float *)(A + 10014720) + 0, (float *)(A + 9349120) + 0);
-  k34_matmul((float *)(A + 9349120) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 9119744) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 9086976) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 9152512) + 0, (float *)(A + 9545728) + 0, (float *)(A + 9807872) + 0);
-  k36_addn_mul_mul((float *)(A + 3155968) + 0, (float *)(A + 32768) + 0, (float *)(A + 9152512) + 0, (float *)(A + 9545728) + 0, (float *)(A + 131072) + 0, (float *)(A + 9447424) + 256, (float *)(A + 3024896) + 0, (float *)(A + 9316352) + 0, (float *)(A + 9119744) + 0, (float *)(A + 9807872) + 0, (float *)(A + 9086976) + 0, (float *)(A + 9873408) + 0, (float *)(A + 9906176) + 0, (float *)(A + 10014720) + 0, (float *)(A + 10047488) + 0, (float *)(A + 9709568) + 0);
-  k33_concat((float *)(A + 10014720) + 0, (float *)(A + 10047488) + 0, (float *)(A + 9709568) + 0, (float *)(A + 9086976) + 0);
-  k34_matmul((float *)(A + 9086976) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 8857600) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 8824832) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 8890368) + 0, (float *)(A + 9283584) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 9873408) + 0, (float *)(A + 32768) + 0, (float *)(A + 8890368) + 0, (float *)(A + 9283584) + 0, (float *)(A + 131072) + 0, (float *)(A + 9185280) + 256, (float *)(A + 3024896) + 0, (float *)(A + 9054208) + 0, (float *)(A + 8857600) + 0, (float *)(A + 3155968) + 0, (float *)(A + 8824832) + 0, (float *)(A + 9545728) + 0, (float *)(A + 9807872) + 0, (float *)(A + 9447424) + 0, (float *)(A + 9480192) + 0, (float *)(A + 9512960) + 0);
-  k33_concat((float *)(A + 9447424) + 0, (float *)(A + 9480192) + 0, (float *)(A + 9512960) + 0, (float *)(A + 8824832) + 0);
-  k34_matmul((float *)(A + 8824832) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 8595456) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 8562688) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 8628224) + 0, (float *)(A + 9021440) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 9545728) + 0, (float *)(A + 32768) + 0, (float *)(A + 8628224) + 0, (float *)(A + 9021440) + 0, (float *)(A + 131072) + 0, (float *)(A + 8923136) + 256, (float *)(A + 3024896) + 0, (float *)(A + 8792064) + 0, (float *)(A + 8595456) + 0, (float *)(A + 3155968) + 0, (float *)(A + 8562688) + 0, (float *)(A + 9283584) + 0, (float *)(A + 9512960) + 0, (float *)(A + 9873408) + 0, (float *)(A + 9185280) + 0, (float *)(A + 9218048) + 0);
-  k33_concat((float *)(A + 9873408) + 0, (float *)(A + 9185280) + 0, (float *)(A + 9218048) + 0, (float *)(A + 8562688) + 0);
-  k34_matmul((float *)(A + 8562688) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 8333312) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 8300544) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 8366080) + 0, (float *)(A + 8759296) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 9283584) + 0, (float *)(A + 32768) + 0, (float *)(A + 8366080) + 0, (float *)(A + 8759296) + 0, (float *)(A + 131072) + 0, (float *)(A + 8660992) + 256, (float *)(A + 3024896) + 0, (float *)(A + 8529920) + 0, (float *)(A + 8333312) + 0, (float *)(A + 3155968) + 0, (float *)(A + 8300544) + 0, (float *)(A + 9021440) + 0, (float *)(A + 9545728) + 0, (float *)(A + 9218048) + 0, (float *)(A + 9250816) + 0, (float *)(A + 8923136) + 0);
-  k33_concat((float *)(A + 9218048) + 0, (float *)(A + 9250816) + 0, (float *)(A + 8923136) + 0, (float *)(A + 8300544) + 0);
+  k0_sub_div(in->x + 756, (float *)(A + 0) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 7168) + 0);
+  k0_sub_div(in->x + 700, (float *)(A + 14336) + 0);
+  k0_sub_div(in->x + 672, (float *)(A + 21504) + 0);
+  k0_sub_div(in->x + 644, (float *)(A + 28672) + 0);
+  k0_sub_div(in->x + 616, (float *)(A + 35840) + 0);
+  k0_sub_div(in->x + 588, (float *)(A + 43008) + 0);
+  k0_sub_div(in->x + 560, (float *)(A + 50176) + 0);
+  k0_sub_div(in->x + 532, (float *)(A + 57344) + 0);
+  k0_sub_div(in->x + 504, (float *)(A + 64512) + 0);
+  k0_sub_div(in->x + 476, (float *)(A + 71680) + 0);
+  k0_sub_div(in->x + 448, (float *)(A + 78848) + 0);
+  k0_sub_div(in->x + 420, (float *)(A + 86016) + 0);
+  k0_sub_div(in->x + 392, (float *)(A + 93184) + 0);
+  k0_sub_div(in->x + 364, (float *)(A + 100352) + 0);
+  k0_sub_div(in->x + 336, (float *)(A + 107520) + 0);
+  k0_sub_div(in->x + 308, (float *)(A + 114688) + 0);
+  k0_sub_div(in->x + 280, (float *)(A + 121856) + 0);
+  k0_sub_div(in->x + 252, (float *)(A + 129024) + 0);
+  k0_sub_div(in->x + 224, (float *)(A + 136192) + 0);
+  k0_sub_div(in->x + 196, (float *)(A + 143360) + 0);
+  k0_sub_div(in->x + 168, (float *)(A + 150528) + 0);
+  k0_sub_div(in->x + 140, (float *)(A + 157696) + 0);
+  k0_sub_div(in->x + 112, (float *)(A + 164864) + 0);
+  k0_sub_div(in->x + 84, (float *)(A + 172032) + 0);
+  k0_sub_div(in->x + 56, (float *)(A + 179200) + 0);
+  k0_sub_div(in->x + 28, (float *)(A + 186368) + 0);
+  k0_sub_div(in->x + 0, (float *)(A + 193536) + 0);
+  k1_stack((float *)(A + 0) + 0, (float *)(A + 7168) + 0, (float *)(A + 14336) + 0, (float *)(A + 21504) + 0, (float *)(A + 28672) + 0, (float *)(A + 35840) + 0, (float *)(A + 43008) + 0, (float *)(A + 50176) + 0, (float *)(A + 57344) + 0, (float *)(A + 64512) + 0, (float *)(A + 71680) + 0, (float *)(A + 78848) + 0, (float *)(A + 86016) + 0, (float *)(A + 93184) + 0, (float *)(A + 100352) + 0, (float *)(A + 107520) + 0, (float *)(A + 114688) + 0, (float *)(A + 121856) + 0, (float *)(A + 129024) + 0, (float *)(A + 136192) + 0, (float *)(A + 143360) + 0, (float *)(A + 150528) + 0, (float *)(A + 157696) + 0, (float *)(A + 164864) + 0, (float *)(A + 172032) + 0, (float *)(A + 179200) + 0, (float *)(A + 186368) + 0, (float *)(A + 193536) + 0, (float *)(A + 200704) + 0);
+  k2_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 0) + 0);
+  k3_matmul((float *)(A + 200704) + 0, (float *)(A + 0) + 0, (float *)(A + 401408) + 0);
+  k4_add((float *)(A + 401408) + 10368, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k5_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k16_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 3153920) + 0, (float *)(A + 3186688) + 0);
+  k7_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k17_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 3186688) + 0, (float *)(A + 3416064) + 0, (float *)(A + 3448832) + 0, (float *)(A + 3481600) + 0);
+  k9_matmul((float *)(A + 3481600) + 0, (float *)(A + 3219456) + 0, (float *)(A + 0) + 0);
+  k4_add((float *)(A + 401408) + 9984, P + 59904 /* gru1.bias_ih */, (float *)(A + 3514368) + 0);
+  k10_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3612672) + 0);
+  k16_add_sigmoid_mul((float *)(A + 3514368) + 0, (float *)(A + 3612672) + 0, (float *)(A + 3612672) + 256, (float *)(A + 3514368) + 256, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
+  k18_add_sigmoid_sub((float *)(A + 3514368) + 128, (float *)(A + 3612672) + 128, (float *)(A + 32768) + 0, (float *)(A + 3481600) + 0, (float *)(A + 65536) + 0, (float *)(A + 3710976) + 0, (float *)(A + 3743744) + 0);
+  k9_matmul((float *)(A + 3743744) + 0, (float *)(A + 3219456) + 0, (float *)(A + 3514368) + 0);
+  k4_add((float *)(A + 401408) + 9600, P + 59904 /* gru1.bias_ih */, (float *)(A + 3776512) + 0);
+  k10_add((float *)(A + 3514368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3874816) + 0);
+  k16_add_sigmoid_mul((float *)(A + 3776512) + 0, (float *)(A + 3874816) + 0, (float *)(A + 3874816) + 256, (float *)(A + 3776512) + 256, (float *)(A + 3514368) + 0, (float *)(A + 3547136) + 0);
+  k18_add_sigmoid_sub((float *)(A + 3776512) + 128, (float *)(A + 3874816) + 128, (float *)(A + 3547136) + 0, (float *)(A + 3743744) + 0, (float *)(A + 3579904) + 0, (float *)(A + 3973120) + 0, (float *)(A + 4005888) + 0);
+  k9_matmul((float *)(A + 4005888) + 0, (float *)(A + 3219456) + 0, (float *)(A + 3776512) + 0);
+  k4_add((float *)(A + 401408) + 9216, P + 59904 /* gru1.bias_ih */, (float *)(A + 4038656) + 0);
+  k10_add((float *)(A + 3776512) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4136960) + 0);
+  k16_add_sigmoid_mul((float *)(A + 4038656) + 0, (float *)(A + 4136960) + 0, (float *)(A + 4136960) + 256, (float *)(A + 4038656) + 256, (float *)(A + 3776512) + 0, (float *)(A + 3809280) + 0);
+  k18_add_sigmoid_sub((float *)(A + 4038656) + 128, (float *)(A + 4136960) + 128, (float *)(A + 3809280) + 0, (float *)(A + 4005888) + 0, (float *)(A + 3842048) + 0, (float *)(A + 4235264) + 0, (float *)(A + 4268032) + 0);
+  k9_matmul((float *)(A + 4268032) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4038656) + 0);
+  k4_add((float *)(A + 401408) + 8832, P + 59904 /* gru1.bias_ih */, (float *)(A + 4300800) + 0);
+  k10_add((float *)(A + 4038656) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4399104) + 0);
+  k16_add_sigmoid_mul((float *)(A + 4300800) + 0, (float *)(A + 4399104) + 0, (float *)(A + 4399104) + 256, (float *)(A + 4300800) + 256, (float *)(A + 4038656) + 0, (float *)(A + 4071424) + 0);
+  k18_add_sigmoid_sub((float *)(A + 4300800) + 128, (float *)(A + 4399104) + 128, (float *)(A + 4071424) + 0, (float *)(A + 4268032) + 0, (float *)(A + 4104192) + 0, (float *)(A + 4497408) + 0, (float *)(A + 4530176) + 0);
+  k9_matmul((float *)(A + 4530176) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4300800) + 0);
+  k4_add((float *)(A + 401408) + 8448, P + 59904 /* gru1.bias_ih */, (float *)(A + 4562944) + 0);
+  k10_add((float *)(A + 4300800) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4661248) + 0);
+  k16_add_sigmoid_mul((float *)(A + 4562944) + 0, (float *)(A + 4661248) + 0, (float *)(A + 4661248) + 256, (float *)(A + 4562944) + 256, (float *)(A + 4300800) + 0, (float *)(A + 4333568) + 0);
+  k18_add_sigmoid_sub((float *)(A + 4562944) + 128, (float *)(A + 4661248) + 128, (float *)(A + 4333568) + 0, (float *)(A + 4530176) + 0, (float *)(A + 4366336) + 0, (float *)(A + 4759552) + 0, (float *)(A + 4792320) + 0);
+  k9_matmul((float *)(A + 4792320) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4562944) + 0);
+  k4_add((float *)(A + 401408) + 8064, P + 59904 /* gru1.bias_ih */, (float *)(A + 4825088) + 0);
+  k10_add((float *)(A + 4562944) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4923392) + 0);
+  k16_add_sigmoid_mul((float *)(A + 4825088) + 0, (float *)(A + 4923392) + 0, (float *)(A + 4923392) + 256, (float *)(A + 4825088) + 256, (float *)(A + 4562944) + 0, (float *)(A + 4595712) + 0);
+  k18_add_sigmoid_sub((float *)(A + 4825088) + 128, (float *)(A + 4923392) + 128, (float *)(A + 4595712) + 0, (float *)(A + 4792320) + 0, (float *)(A + 4628480) + 0, (float *)(A + 5021696) + 0, (float *)(A + 5054464) + 0);
+  k9_matmul((float *)(A + 5054464) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4825088) + 0);
+  k4_add((float *)(A + 401408) + 7680, P + 59904 /* gru1.bias_ih */, (float *)(A + 5087232) + 0);
+  k10_add((float *)(A + 4825088) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5185536) + 0);
+  k16_add_sigmoid_mul((float *)(A + 5087232) + 0, (float *)(A + 5185536) + 0, (float *)(A + 5185536) + 256, (float *)(A + 5087232) + 256, (float *)(A + 4825088) + 0, (float *)(A + 4857856) + 0);
+  k18_add_sigmoid_sub((float *)(A + 5087232) + 128, (float *)(A + 5185536) + 128, (float *)(A + 4857856) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4890624) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5316608) + 0);
+  k9_matmul((float *)(A + 5316608) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5087232) + 0);
+  k4_add((float *)(A + 401408) + 7296, P + 59904 /* gru1.bias_ih */, (float *)(A + 5349376) + 0);
+  k10_add((float *)(A + 5087232) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5447680) + 0);
+  k16_add_sigmoid_mul((float *)(A + 5349376) + 0, (float *)(A + 5447680) + 0, (float *)(A + 5447680) + 256, (float *)(A + 5349376) + 256, (float *)(A + 5087232) + 0, (float *)(A + 5120000) + 0);
+  k18_add_sigmoid_sub((float *)(A + 5349376) + 128, (float *)(A + 5447680) + 128, (float *)(A + 5120000) + 0, (float *)(A + 5316608) + 0, (float *)(A + 5152768) + 0, (float *)(A + 5545984) + 0, (float *)(A + 5578752) + 0);
+  k9_matmul((float *)(A + 5578752) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5349376) + 0);
+  k4_add((float *)(A + 401408) + 6912, P + 59904 /* gru1.bias_ih */, (float *)(A + 5611520) + 0);
+  k10_add((float *)(A + 5349376) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5709824) + 0);
+  k16_add_sigmoid_mul((float *)(A + 5611520) + 0, (float *)(A + 5709824) + 0, (float *)(A + 5709824) + 256, (float *)(A + 5611520) + 256, (float *)(A + 5349376) + 0, (float *)(A + 5382144) + 0);
+  k18_add_sigmoid_sub((float *)(A + 5611520) + 128, (float *)(A + 5709824) + 128, (float *)(A + 5382144) + 0, (float *)(A + 5578752) + 0, (float *)(A + 5414912) + 0, (float *)(A + 5808128) + 0, (float *)(A + 5840896) + 0);
+  k9_matmul((float *)(A + 5840896) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5611520) + 0);
+  k4_add((float *)(A + 401408) + 6528, P + 59904 /* gru1.bias_ih */, (float *)(A + 5873664) + 0);
+  k10_add((float *)(A + 5611520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5971968) + 0);
+  k16_add_sigmoid_mul((float *)(A + 5873664) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5971968) + 256, (float *)(A + 5873664) + 256, (float *)(A + 5611520) + 0, (float *)(A + 5644288) + 0);
+  k18_add_sigmoid_sub((float *)(A + 5873664) + 128, (float *)(A + 5971968) + 128, (float *)(A + 5644288) + 0, (float *)(A + 5840896) + 0, (float *)(A + 5677056) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6103040) + 0);
+  k9_matmul((float *)(A + 6103040) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5873664) + 0);
+  k4_add((float *)(A + 401408) + 6144, P + 59904 /* gru1.bias_ih */, (float *)(A + 6135808) + 0);
+  k10_add((float *)(A + 5873664) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6234112) + 0);
+  k16_add_sigmoid_mul((float *)(A + 6135808) + 0, (float *)(A + 6234112) + 0, (float *)(A + 6234112) + 256, (float *)(A + 6135808) + 256, (float *)(A + 5873664) + 0, (float *)(A + 5906432) + 0);
+  k18_add_sigmoid_sub((float *)(A + 6135808) + 128, (float *)(A + 6234112) + 128, (float *)(A + 5906432) + 0, (float *)(A + 6103040) + 0, (float *)(A + 5939200) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6365184) + 0);
+  k9_matmul((float *)(A + 6365184) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6135808) + 0);
+  k4_add((float *)(A + 401408) + 5760, P + 59904 /* gru1.bias_ih */, (float *)(A + 6397952) + 0);
+  k10_add((float *)(A + 6135808) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6496256) + 0);
+  k16_add_sigmoid_mul((float *)(A + 6397952) + 0, (float *)(A + 6496256) + 0, (float *)(A + 6496256) + 256, (float *)(A + 6397952) + 256, (float *)(A + 6135808) + 0, (float *)(A + 6168576) + 0);
+  k18_add_sigmoid_sub((float *)(A + 6397952) + 128, (float *)(A + 6496256) + 128, (float *)(A + 6168576) + 0, (float *)(A + 6365184) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6627328) + 0);
+  k9_matmul((float *)(A + 6627328) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6397952) + 0);
+  k4_add((float *)(A + 401408) + 5376, P + 59904 /* gru1.bias_ih */, (float *)(A + 6660096) + 0);
+  k10_add((float *)(A + 6397952) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6758400) + 0);
+  k16_add_sigmoid_mul((float *)(A + 6660096) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6758400) + 256, (float *)(A + 6660096) + 256, (float *)(A + 6397952) + 0, (float *)(A + 6430720) + 0);
+  k18_add_sigmoid_sub((float *)(A + 6660096) + 128, (float *)(A + 6758400) + 128, (float *)(A + 6430720) + 0, (float *)(A + 6627328) + 0, (float *)(A + 6463488) + 0, (float *)(A + 6856704) + 0, (float *)(A + 6889472) + 0);
+  k9_matmul((float *)(A + 6889472) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6660096) + 0);
+  k4_add((float *)(A + 401408) + 4992, P + 59904 /* gru1.bias_ih */, (float *)(A + 6922240) + 0);
+  k10_add((float *)(A + 6660096) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7020544) + 0);
+  k16_add_sigmoid_mul((float *)(A + 6922240) + 0, (float *)(A + 7020544) + 0, (float *)(A + 7020544) + 256, (float *)(A + 6922240) + 256, (float *)(A + 6660096) + 0, (float *)(A + 6692864) + 0);
+  k18_add_sigmoid_sub((float *)(A + 6922240) + 128, (float *)(A + 7020544) + 128, (float *)(A + 6692864) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6725632) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7151616) + 0);
+  k9_matmul((float *)(A + 7151616) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6922240) + 0);
+  k4_add((float *)(A + 401408) + 4608, P + 59904 /* gru1.bias_ih */, (float *)(A + 7184384) + 0);
+  k10_add((float *)(A + 6922240) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7282688) + 0);
+  k16_add_sigmoid_mul((float *)(A + 7184384) + 0, (float *)(A + 7282688) + 0, (float *)(A + 7282688) + 256, (float *)(A + 7184384) + 256, (float *)(A + 6922240) + 0, (float *)(A + 6955008) + 0);
+  k18_add_sigmoid_sub((float *)(A + 7184384) + 128, (float *)(A + 7282688) + 128, (float *)(A + 6955008) + 0, (float *)(A + 7151616) + 0, (float *)(A + 6987776) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7413760) + 0);
+  k9_matmul((float *)(A + 7413760) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7184384) + 0);
+  k4_add((float *)(A + 401408) + 4224, P + 59904 /* gru1.bias_ih */, (float *)(A + 7446528) + 0);
+  k10_add((float *)(A + 7184384) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7544832) + 0);
+  k16_add_sigmoid_mul((float *)(A + 7446528) + 0, (float *)(A + 7544832) + 0, (float *)(A + 7544832) + 256, (float *)(A + 7446528) + 256, (float *)(A + 7184384) + 0, (float *)(A + 7217152) + 0);
+  k18_add_sigmoid_sub((float *)(A + 7446528) + 128, (float *)(A + 7544832) + 128, (float *)(A + 7217152) + 0, (float *)(A + 7413760) + 0, (float *)(A + 7249920) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7675904) + 0);
+  k9_matmul((float *)(A + 7675904) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7446528) + 0);
+  k4_add((float *)(A + 401408) + 3840, P + 59904 /* gru1.bias_ih */, (float *)(A + 7708672) + 0);
+  k10_add((float *)(A + 7446528) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7806976) + 0);
+  k16_add_sigmoid_mul((float *)(A + 7708672) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7806976) + 256, (float *)(A + 7708672) + 256, (float *)(A + 7446528) + 0, (float *)(A + 7479296) + 0);
+  k18_add_sigmoid_sub((float *)(A + 7708672) + 128, (float *)(A + 7806976) + 128, (float *)(A + 7479296) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7512064) + 0, (float *)(A + 7905280) + 0, (float *)(A + 7938048) + 0);
+  k9_matmul((float *)(A + 7938048) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7708672) + 0);
+  k4_add((float *)(A + 401408) + 3456, P + 59904 /* gru1.bias_ih */, (float *)(A + 7970816) + 0);
+  k10_add((float *)(A + 7708672) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8069120) + 0);
+  k16_add_sigmoid_mul((float *)(A + 7970816) + 0, (float *)(A + 8069120) + 0, (float *)(A + 8069120) + 256, (float *)(A + 7970816) + 256, (float *)(A + 7708672) + 0, (float *)(A + 7741440) + 0);
+  k18_add_sigmoid_sub((float *)(A + 7970816) + 128, (float *)(A + 8069120) + 128, (float *)(A + 7741440) + 0, (float *)(A + 7938048) + 0, (float *)(A + 7774208) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8200192) + 0);
+  k9_matmul((float *)(A + 8200192) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7970816) + 0);
+  k4_add((float *)(A + 401408) + 3072, P + 59904 /* gru1.bias_ih */, (float *)(A + 8232960) + 0);
+  k10_add((float *)(A + 7970816) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8331264) + 0);
+  k16_add_sigmoid_mul((float *)(A + 8232960) + 0, (float *)(A + 8331264) + 0, (float *)(A + 8331264) + 256, (float *)(A + 8232960) + 256, (float *)(A + 7970816) + 0, (float *)(A + 8003584) + 0);
+  k18_add_sigmoid_sub((float *)(A + 8232960) + 128, (float *)(A + 8331264) + 128, (float *)(A + 8003584) + 0, (float *)(A + 8200192) + 0, (float *)(A + 8036352) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8462336) + 0);
+  k9_matmul((float *)(A + 8462336) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8232960) + 0);
+  k4_add((float *)(A + 401408) + 2688, P + 59904 /* gru1.bias_ih */, (float *)(A + 8495104) + 0);
+  k10_add((float *)(A + 8232960) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8593408) + 0);
+  k16_add_sigmoid_mul((float *)(A + 8495104) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8593408) + 256, (float *)(A + 8495104) + 256, (float *)(A + 8232960) + 0, (float *)(A + 8265728) + 0);
+  k18_add_sigmoid_sub((float *)(A + 8495104) + 128, (float *)(A + 8593408) + 128, (float *)(A + 8265728) + 0, (float *)(A + 8462336) + 0, (float *)(A + 8298496) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8724480) + 0);
+  k9_matmul((float *)(A + 8724480) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8495104) + 0);
+  k4_add((float *)(A + 401408) + 2304, P + 59904 /* gru1.bias_ih */, (float *)(A + 8757248) + 0);
+  k10_add((float *)(A + 8495104) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8855552) + 0);
+  k16_add_sigmoid_mul((float *)(A + 8757248) + 0, (float *)(A + 8855552) + 0, (float *)(A + 8855552) + 256, (float *)(A + 8757248) + 256, (float *)(A + 8495104) + 0, (float *)(A + 8527872) + 0);
+  k18_add_sigmoid_sub((float *)(A + 8757248) + 128, (float *)(A + 8855552) + 128, (float *)(A + 8527872) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8560640) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8986624) + 0);
+  k9_matmul((float *)(A + 8986624) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8757248) + 0);
+  k4_add((float *)(A + 401408) + 1920, P + 59904 /* gru1.bias_ih */, (float *)(A + 9019392) + 0);
+  k10_add((float *)(A + 8757248) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9117696) + 0);
+  k16_add_sigmoid_mul((float *)(A + 9019392) + 0, (float *)(A + 9117696) + 0, (float *)(A + 9117696) + 256, (float *)(A + 9019392) + 256, (float *)(A + 8757248) + 0, (float *)(A + 8790016) + 0);
+  k18_add_sigmoid_sub((float *)(A + 9019392) + 128, (float *)(A + 9117696) + 128, (float *)(A + 8790016) + 0, (float *)(A + 8986624) + 0, (float *)(A + 8822784) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9248768) + 0);
+  k9_matmul((float *)(A + 9248768) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9019392) + 0);
+  k4_add((float *)(A + 401408) + 1536, P + 59904 /* gru1.bias_ih */, (float *)(A + 9281536) + 0);
+  k10_add((float *)(A + 9019392) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9379840) + 0);
+  k16_add_sigmoid_mul((float *)(A + 9281536) + 0, (float *)(A + 9379840) + 0, (float *)(A + 9379840) + 256, (float *)(A + 9281536) + 256, (float *)(A + 9019392) + 0, (float *)(A + 9052160) + 0);
+  k18_add_sigmoid_sub((float *)(A + 9281536) + 128, (float *)(A + 9379840) + 128, (float *)(A + 9052160) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9084928) + 0, (float *)(A + 9478144) + 0, (float *)(A + 9510912) + 0);
+  k9_matmul((float *)(A + 9510912) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9281536) + 0);
+  k4_add((float *)(A + 401408) + 1152, P + 59904 /* gru1.bias_ih */, (float *)(A + 9543680) + 0);
+  k10_add((float *)(A + 9281536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9641984) + 0);
+  k16_add_sigmoid_mul((float *)(A + 9543680) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9641984) + 256, (float *)(A + 9543680) + 256, (float *)(A + 9281536) + 0, (float *)(A + 9314304) + 0);
+  k18_add_sigmoid_sub((float *)(A + 9543680) + 128, (float *)(A + 9641984) + 128, (float *)(A + 9314304) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9347072) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9773056) + 0);
+  k9_matmul((float *)(A + 9773056) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9543680) + 0);
+  k4_add((float *)(A + 401408) + 768, P + 59904 /* gru1.bias_ih */, (float *)(A + 9805824) + 0);
+  k10_add((float *)(A + 9543680) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9904128) + 0);
+  k16_add_sigmoid_mul((float *)(A + 9805824) + 0, (float *)(A + 9904128) + 0, (float *)(A + 9904128) + 256, (float *)(A + 9805824) + 256, (float *)(A + 9543680) + 0, (float *)(A + 9576448) + 0);
+  k18_add_sigmoid_sub((float *)(A + 9805824) + 128, (float *)(A + 9904128) + 128, (float *)(A + 9576448) + 0, (float *)(A + 9773056) + 0, (float *)(A + 9609216) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10035200) + 0);
+  k9_matmul((float *)(A + 10035200) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9805824) + 0);
+  k4_add((float *)(A + 401408) + 384, P + 59904 /* gru1.bias_ih */, (float *)(A + 10067968) + 0);
+  k10_add((float *)(A + 9805824) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 10166272) + 0);
+  k16_add_sigmoid_mul((float *)(A + 10067968) + 0, (float *)(A + 10166272) + 0, (float *)(A + 10166272) + 256, (float *)(A + 10067968) + 256, (float *)(A + 9805824) + 0, (float *)(A + 9838592) + 0);
+  k18_add_sigmoid_sub((float *)(A + 10067968) + 128, (float *)(A + 10166272) + 128, (float *)(A + 9838592) + 0, (float *)(A + 10035200) + 0, (float *)(A + 9871360) + 0, (float *)(A + 10264576) + 0, (float *)(A + 10297344) + 0);
+  k9_matmul((float *)(A + 10297344) + 0, (float *)(A + 3219456) + 0, (float *)(A + 10067968) + 0);
+  k4_add((float *)(A + 401408) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3219456) + 0);
+  k10_add((float *)(A + 10067968) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3317760) + 0);
+  k16_add_sigmoid_mul((float *)(A + 3219456) + 0, (float *)(A + 3317760) + 0, (float *)(A + 3317760) + 256, (float *)(A + 3219456) + 256, (float *)(A + 10067968) + 0, (float *)(A + 10100736) + 0);
+  k12_transpose(P + 60672 /* dense1.weight */, (float *)(A + 10133504) + 0);
+  k18_add_sigmoid_sub((float *)(A + 3219456) + 128, (float *)(A + 3317760) + 128, (float *)(A + 10100736) + 0, (float *)(A + 10297344) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 466944) + 0);
+  k13_matmul((float *)(A + 466944) + 0, (float *)(A + 10133504) + 0, (float *)(A + 196608) + 0);
+  k19_one_hot(in->y + 0, (float *)(A + 10133504) + 0);
+  k14_add((float *)(A + 196608) + 0, P + 61952 /* dense1.bias */, (float *)(A + 10136064) + 0);
+  k20_log_softmax((float *)(A + 10136064) + 0, (float *)(A + 196608) + 0);
+  k21_mul((float *)(A + 10133504) + 0, (float *)(A + 196608) + 0, (float *)(A + 10138624) + 0);
+  k22_sum_to((float *)(A + 10138624) + 0, (float *)(A + 199168) + 0);
+  k23_sum_to((float *)(A + 199168) + 0, (float *)(A + 199424) + 0);
+  k24_argmax((float *)(A + 10136064) + 0, (int32_t *)(A + 199168) + 0);
+  k25_equal((int32_t *)(A + 199168) + 0, in->y + 0, (float *)(A + 199488) + 0);
+  k23_sum_to((float *)(A + 199488) + 0, (float *)(A + 199168) + 0);
+  k26_mul((float *)(A + 10133504) + 0, (float *)(A + 10138624) + 0);
+  k22_sum_to((float *)(A + 10138624) + 0, (float *)(A + 199488) + 0);
+  k27_exp_mul_sub((float *)(A + 196608) + 0, (float *)(A + 199488) + 0, (float *)(A + 10138624) + 0, (float *)(A + 10133504) + 0);
+  k28_matmul((float *)(A + 10133504) + 0, P + 60672 /* dense1.weight */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 10100736) + 0, (float *)(A + 3252224) + 0);
+  k30_sub_mul((float *)(A + 10067968) + 0, (float *)(A + 3284992) + 0);
+  k31_mul_neg((float *)(A + 3219456) + 0, (float *)(A + 10100736) + 0, (float *)(A + 499712) + 0);
+  k32_mul((float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 10100736) + 0);
+  k33_mul_mul_mul((float *)(A + 3219456) + 0, (float *)(A + 434176) + 0, (float *)(A + 3252224) + 0, (float *)(A + 3317760) + 256, (float *)(A + 3284992) + 0, (float *)(A + 532480) + 0, (float *)(A + 565248) + 0);
+  k34_mul_addn_mul((float *)(A + 3219456) + 0, (float *)(A + 10297344) + 0, (float *)(A + 499712) + 0, (float *)(A + 10100736) + 0, (float *)(A + 434176) + 0);
+  k35_concat((float *)(A + 565248) + 0, (float *)(A + 434176) + 0, (float *)(A + 532480) + 0, (float *)(A + 3252224) + 0);
+  k32_mul((float *)(A + 532480) + 0, (float *)(A + 10067968) + 0, (float *)(A + 499712) + 0);
+  k35_concat((float *)(A + 565248) + 0, (float *)(A + 434176) + 0, (float *)(A + 499712) + 0, (float *)(A + 598016) + 0);
+  k36_matmul((float *)(A + 598016) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 434176) + 0);
+  k29_mul_sub((float *)(A + 9838592) + 0, (float *)(A + 565248) + 0);
+  k30_sub_mul((float *)(A + 9805824) + 0, (float *)(A + 499712) + 0);
+  k32_mul((float *)(A + 9871360) + 0, (float *)(A + 10264576) + 0, (float *)(A + 532480) + 0);
+  k37_mul_addn_mul((float *)(A + 3219456) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 10264576) + 0, (float *)(A + 565248) + 0, (float *)(A + 10166272) + 256, (float *)(A + 499712) + 0, (float *)(A + 10035200) + 0, (float *)(A + 9838592) + 0, (float *)(A + 532480) + 0, (float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0, (float *)(A + 10067968) + 0, (float *)(A + 10100736) + 0);
 }
 
 static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k34_matmul((float *)(A + 8300544) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 8071168) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 8038400) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 8103936) + 0, (float *)(A + 8497152) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 9021440) + 0, (float *)(A + 32768) + 0, (float *)(A + 8103936) + 0, (float *)(A + 8497152) + 0, (float *)(A + 131072) + 0, (float *)(A + 8398848) + 256, (float *)(A + 3024896) + 0, (float *)(A + 8267776) + 0, (float *)(A + 8071168) + 0, (float *)(A + 3155968) + 0, (float *)(A + 8038400) + 0, (float *)(A + 8759296) + 0, (float *)(A + 9283584) + 0, (float *)(A + 8660992) + 0, (float *)(A + 8693760) + 0, (float *)(A + 8726528) + 0);
-  k33_concat((float *)(A + 8660992) + 0, (float *)(A + 8693760) + 0, (float *)(A + 8726528) + 0, (float *)(A + 8038400) + 0);
-  k34_matmul((float *)(A + 8038400) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 7809024) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 7776256) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 7841792) + 0, (float *)(A + 8235008) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 8759296) + 0, (float *)(A + 32768) + 0, (float *)(A + 7841792) + 0, (float *)(A + 8235008) + 0, (float *)(A + 131072) + 0, (float *)(A + 8136704) + 256, (float *)(A + 3024896) + 0, (float *)(A + 8005632) + 0, (float *)(A + 7809024) + 0, (float *)(A + 3155968) + 0, (float *)(A + 7776256) + 0, (float *)(A + 8497152) + 0, (float *)(A + 8726528) + 0, (float *)(A + 9021440) + 0, (float *)(A + 8398848) + 0, (float *)(A + 8431616) + 0);
-  k33_concat((float *)(A + 9021440) + 0, (float *)(A + 8398848) + 0, (float *)(A + 8431616) + 0, (float *)(A + 7776256) + 0);
-  k34_matmul((float *)(A + 7776256) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 7546880) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 7514112) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 7579648) + 0, (float *)(A + 7972864) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 8497152) + 0, (float *)(A + 32768) + 0, (float *)(A + 7579648) + 0, (float *)(A + 7972864) + 0, (float *)(A + 131072) + 0, (float *)(A + 7874560) + 256, (float *)(A + 3024896) + 0, (float *)(A + 7743488) + 0, (float *)(A + 7546880) + 0, (float *)(A + 3155968) + 0, (float *)(A + 7514112) + 0, (float *)(A + 8235008) + 0, (float *)(A + 8759296) + 0, (float *)(A + 8431616) + 0, (float *)(A + 8464384) + 0, (float *)(A + 8136704) + 0);
-  k33_concat((float *)(A + 8431616) + 0, (float *)(A + 8464384) + 0, (float *)(A + 8136704) + 0, (float *)(A + 7514112) + 0);
-  k34_matmul((float *)(A + 7514112) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 7284736) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 7251968) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 7317504) + 0, (float *)(A + 7710720) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 8235008) + 0, (float *)(A + 32768) + 0, (float *)(A + 7317504) + 0, (float *)(A + 7710720) + 0, (float *)(A + 131072) + 0, (float *)(A + 7612416) + 256, (float *)(A + 3024896) + 0, (float *)(A + 7481344) + 0, (float *)(A + 7284736) + 0, (float *)(A + 3155968) + 0, (float *)(A + 7251968) + 0, (float *)(A + 7972864) + 0, (float *)(A + 8497152) + 0, (float *)(A + 7874560) + 0, (float *)(A + 7907328) + 0, (float *)(A + 7940096) + 0);
-  k33_concat((float *)(A + 7874560) + 0, (float *)(A + 7907328) + 0, (float *)(A + 7940096) + 0, (float *)(A + 7251968) + 0);
-  k34_matmul((float *)(A + 7251968) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 7022592) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 6989824) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 7055360) + 0, (float *)(A + 7448576) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 7972864) + 0, (float *)(A + 32768) + 0, (float *)(A + 7055360) + 0, (float *)(A + 7448576) + 0, (float *)(A + 131072) + 0, (float *)(A + 7350272) + 256, (float *)(A + 3024896) + 0, (float *)(A + 7219200) + 0, (float *)(A + 7022592) + 0, (float *)(A + 3155968) + 0, (float *)(A + 6989824) + 0, (float *)(A + 7710720) + 0, (float *)(A + 7940096) + 0, (float *)(A + 8235008) + 0, (float *)(A + 7612416) + 0, (float *)(A + 7645184) + 0);
-  k33_concat((float *)(A + 8235008) + 0, (float *)(A + 7612416) + 0, (float *)(A + 7645184) + 0, (float *)(A + 6989824) + 0);
-  k34_matmul((float *)(A + 6989824) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 6760448) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 6727680) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 6793216) + 0, (float *)(A + 7186432) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 7710720) + 0, (float *)(A + 32768) + 0, (float *)(A + 6793216) + 0, (float *)(A + 7186432) + 0, (float *)(A + 131072) + 0, (float *)(A + 7088128) + 256, (float *)(A + 3024896) + 0, (float *)(A + 6957056) + 0, (float *)(A + 6760448) + 0, (float *)(A + 3155968) + 0, (float *)(A + 6727680) + 0, (float *)(A + 7448576) + 0, (float *)(A + 7972864) + 0, (float *)(A + 7645184) + 0, (float *)(A + 7677952) + 0, (float *)(A + 7350272) + 0);
-  k33_concat((float *)(A + 7645184) + 0, (float *)(A + 7677952) + 0, (float *)(A + 7350272) + 0, (float *)(A + 6727680) + 0);
-  k34_matmul((float *)(A + 6727680) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 6498304) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 6465536) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 6531072) + 0, (float *)(A + 6924288) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 7448576) + 0, (float *)(A + 32768) + 0, (float *)(A + 6531072) + 0, (float *)(A + 6924288) + 0, (float *)(A + 131072) + 0, (float *)(A + 6825984) + 256, (float *)(A + 3024896) + 0, (float *)(A + 6694912) + 0, (float *)(A + 6498304) + 0, (float *)(A + 3155968) + 0, (float *)(A + 6465536) + 0, (float *)(A + 7186432) + 0, (float *)(A + 7710720) + 0, (float *)(A + 7088128) + 0, (float *)(A + 7120896) + 0, (float *)(A + 7153664) + 0);
-  k33_concat((float *)(A + 7088128) + 0, (float *)(A + 7120896) + 0, (float *)(A + 7153664) + 0, (float *)(A + 6465536) + 0);
-  k34_matmul((float *)(A + 6465536) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 6236160) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 6203392) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 6268928) + 0, (float *)(A + 6662144) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 7186432) + 0, (float *)(A + 32768) + 0, (float *)(A + 6268928) + 0, (float *)(A + 6662144) + 0, (float *)(A + 131072) + 0, (float *)(A + 6563840) + 256, (float *)(A + 3024896) + 0, (float *)(A + 6432768) + 0, (float *)(A + 6236160) + 0, (float *)(A + 3155968) + 0, (float *)(A + 6203392) + 0, (float *)(A + 6924288) + 0, (float *)(A + 7153664) + 0, (float *)(A + 7448576) + 0, (float *)(A + 6825984) + 0, (float *)(A + 6858752) + 0);
-  k33_concat((float *)(A + 7448576) + 0, (float *)(A + 6825984) + 0, (float *)(A + 6858752) + 0, (float *)(A + 6203392) + 0);
-  k34_matmul((float *)(A + 6203392) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 5974016) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 5941248) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 6006784) + 0, (float *)(A + 6400000) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 6924288) + 0, (float *)(A + 32768) + 0, (float *)(A + 6006784) + 0, (float *)(A + 6400000) + 0, (float *)(A + 131072) + 0, (float *)(A + 6301696) + 256, (float *)(A + 3024896) + 0, (float *)(A + 6170624) + 0, (float *)(A + 5974016) + 0, (float *)(A + 3155968) + 0, (float *)(A + 5941248) + 0, (float *)(A + 6662144) + 0, (float *)(A + 7186432) + 0, (float *)(A + 6858752) + 0, (float *)(A + 6891520) + 0, (float *)(A + 6563840) + 0);
-  k33_concat((float *)(A + 6858752) + 0, (float *)(A + 6891520) + 0, (float *)(A + 6563840) + 0, (float *)(A + 5941248) + 0);
-  k34_matmul((float *)(A + 5941248) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 5711872) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 5679104) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 5744640) + 0, (float *)(A + 6137856) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 6662144) + 0, (float *)(A + 32768) + 0, (float *)(A + 5744640) + 0, (float *)(A + 6137856) + 0, (float *)(A + 131072) + 0, (float *)(A + 6039552) + 256, (float *)(A + 3024896) + 0, (float *)(A + 5908480) + 0, (float *)(A + 5711872) + 0, (float *)(A + 3155968) + 0, (float *)(A + 5679104) + 0, (float *)(A + 6400000) + 0, (float *)(A + 6924288) + 0, (float *)(A + 6301696) + 0, (float *)(A + 6334464) + 0, (float *)(A + 6367232) + 0);
-  k33_concat((float *)(A + 6301696) + 0, (float *)(A + 6334464) + 0, (float *)(A + 6367232) + 0, (float *)(A + 5679104) + 0);
-  k34_matmul((float *)(A + 5679104) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 5449728) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 5416960) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 5482496) + 0, (float *)(A + 5875712) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 6400000) + 0, (float *)(A + 32768) + 0, (float *)(A + 5482496) + 0, (float *)(A + 5875712) + 0, (float *)(A + 131072) + 0, (float *)(A + 5777408) + 256, (float *)(A + 3024896) + 0, (float *)(A + 5646336) + 0, (float *)(A + 5449728) + 0, (float *)(A + 3155968) + 0, (float *)(A + 5416960) + 0, (float *)(A + 6137856) + 0, (float *)(A + 6367232) + 0, (float *)(A + 6662144) + 0, (float *)(A + 6039552) + 0, (float *)(A + 6072320) + 0);
-  k33_concat((float *)(A + 6662144) + 0, (float *)(A + 6039552) + 0, (float *)(A + 6072320) + 0, (float *)(A + 5416960) + 0);
-  k34_matmul((float *)(A + 5416960) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 5187584) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 5154816) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 5220352) + 0, (float *)(A + 5613568) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 6137856) + 0, (float *)(A + 32768) + 0, (float *)(A + 5220352) + 0, (float *)(A + 5613568) + 0, (float *)(A + 131072) + 0, (float *)(A + 5515264) + 256, (float *)(A + 3024896) + 0, (float *)(A + 5384192) + 0, (float *)(A + 5187584) + 0, (float *)(A + 3155968) + 0, (float *)(A + 5154816) + 0, (float *)(A + 5875712) + 0, (float *)(A + 6400000) + 0, (float *)(A + 6072320) + 0, (float *)(A + 6105088) + 0, (float *)(A + 5777408) + 0);
-  k33_concat((float *)(A + 6072320) + 0, (float *)(A + 6105088) + 0, (float *)(A + 5777408) + 0, (float *)(A + 5154816) + 0);
-  k34_matmul((float *)(A + 5154816) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 4925440) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 4892672) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 4958208) + 0, (float *)(A + 5351424) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 5875712) + 0, (float *)(A + 32768) + 0, (float *)(A + 4958208) + 0, (float *)(A + 5351424) + 0, (float *)(A + 131072) + 0, (float *)(A + 5253120) + 256, (float *)(A + 3024896) + 0, (float *)(A + 5122048) + 0, (float *)(A + 4925440) + 0, (float *)(A + 3155968) + 0, (float *)(A + 4892672) + 0, (float *)(A + 5613568) + 0, (float *)(A + 6137856) + 0, (float *)(A + 5515264) + 0, (float *)(A + 5548032) + 0, (float *)(A + 5580800) + 0);
-  k33_concat((float *)(A + 5515264) + 0, (float *)(A + 5548032) + 0, (float *)(A + 5580800) + 0, (float *)(A + 4892672) + 0);
-  k34_matmul((float *)(A + 4892672) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 4663296) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 4630528) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 4696064) + 0, (float *)(A + 5089280) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 5613568) + 0, (float *)(A + 32768) + 0, (float *)(A + 4696064) + 0, (float *)(A + 5089280) + 0, (float *)(A + 131072) + 0, (float *)(A + 4990976) + 256, (float *)(A + 3024896) + 0, (float *)(A + 4859904) + 0, (float *)(A + 4663296) + 0, (float *)(A + 3155968) + 0, (float *)(A + 4630528) + 0, (float *)(A + 5351424) + 0, (float *)(A + 5580800) + 0, (float *)(A + 5875712) + 0, (float *)(A + 5253120) + 0, (float *)(A + 5285888) + 0);
-  k33_concat((float *)(A + 5875712) + 0, (float *)(A + 5253120) + 0, (float *)(A + 5285888) + 0, (float *)(A + 4630528) + 0);
-  k34_matmul((float *)(A + 4630528) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 4401152) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 4368384) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 4433920) + 0, (float *)(A + 4827136) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 5351424) + 0, (float *)(A + 32768) + 0, (float *)(A + 4433920) + 0, (float *)(A + 4827136) + 0, (float *)(A + 131072) + 0, (float *)(A + 4728832) + 256, (float *)(A + 3024896) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4401152) + 0, (float *)(A + 3155968) + 0, (float *)(A + 4368384) + 0, (float *)(A + 5089280) + 0, (float *)(A + 5613568) + 0, (float *)(A + 5285888) + 0, (float *)(A + 5318656) + 0, (float *)(A + 4990976) + 0);
-  k33_concat((float *)(A + 5285888) + 0, (float *)(A + 5318656) + 0, (float *)(A + 4990976) + 0, (float *)(A + 4368384) + 0);
-  k34_matmul((float *)(A + 4368384) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 4139008) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 4106240) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 4171776) + 0, (float *)(A + 4564992) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 5089280) + 0, (float *)(A + 32768) + 0, (float *)(A + 4171776) + 0, (float *)(A + 4564992) + 0, (float *)(A + 131072) + 0, (float *)(A + 4466688) + 256, (float *)(A + 3024896) + 0, (float *)(A + 4335616) + 0, (float *)(A + 4139008) + 0, (float *)(A + 3155968) + 0, (float *)(A + 4106240) + 0, (float *)(A + 4827136) + 0, (float *)(A + 5351424) + 0, (float *)(A + 4728832) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4794368) + 0);
-  k33_concat((float *)(A + 4728832) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4794368) + 0, (float *)(A + 4106240) + 0);
-  k34_matmul((float *)(A + 4106240) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 3876864) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 3844096) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 3909632) + 0, (float *)(A + 4302848) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 4827136) + 0, (float *)(A + 32768) + 0, (float *)(A + 3909632) + 0, (float *)(A + 4302848) + 0, (float *)(A + 131072) + 0, (float *)(A + 4204544) + 256, (float *)(A + 3024896) + 0, (float *)(A + 4073472) + 0, (float *)(A + 3876864) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3844096) + 0, (float *)(A + 4564992) + 0, (float *)(A + 4794368) + 0, (float *)(A + 5089280) + 0, (float *)(A + 4466688) + 0, (float *)(A + 4499456) + 0);
-  k33_concat((float *)(A + 5089280) + 0, (float *)(A + 4466688) + 0, (float *)(A + 4499456) + 0, (float *)(A + 3844096) + 0);
-  k34_matmul((float *)(A + 3844096) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 3614720) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 3581952) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 3647488) + 0, (float *)(A + 4040704) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 4564992) + 0, (float *)(A + 32768) + 0, (float *)(A + 3647488) + 0, (float *)(A + 4040704) + 0, (float *)(A + 131072) + 0, (float *)(A + 3942400) + 256, (float *)(A + 3024896) + 0, (float *)(A + 3811328) + 0, (float *)(A + 3614720) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3581952) + 0, (float *)(A + 4302848) + 0, (float *)(A + 4827136) + 0, (float *)(A + 4499456) + 0, (float *)(A + 4532224) + 0, (float *)(A + 4204544) + 0);
-  k33_concat((float *)(A + 4499456) + 0, (float *)(A + 4532224) + 0, (float *)(A + 4204544) + 0, (float *)(A + 3581952) + 0);
-  k34_matmul((float *)(A + 3581952) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 3352576) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 3319808) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 3385344) + 0, (float *)(A + 3778560) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 4302848) + 0, (float *)(A + 32768) + 0, (float *)(A + 3385344) + 0, (float *)(A + 3778560) + 0, (float *)(A + 131072) + 0, (float *)(A + 3680256) + 256, (float *)(A + 3024896) + 0, (float *)(A + 3549184) + 0, (float *)(A + 3352576) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3319808) + 0, (float *)(A + 4040704) + 0, (float *)(A + 4564992) + 0, (float *)(A + 3942400) + 0, (float *)(A + 3975168) + 0, (float *)(A + 4007936) + 0);
-  k33_concat((float *)(A + 3942400) + 0, (float *)(A + 3975168) + 0, (float *)(A + 4007936) + 0, (float *)(A + 3319808) + 0);
-  k34_matmul((float *)(A + 3319808) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 2828288) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 2795520) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 2861056) + 0, (float *)(A + 3516416) + 0, (float *)(A + 3155968) + 0);
-  k36_addn_mul_mul((float *)(A + 4040704) + 0, (float *)(A + 32768) + 0, (float *)(A + 2861056) + 0, (float *)(A + 3516416) + 0, (float *)(A + 131072) + 0, (float *)(A + 3418112) + 256, (float *)(A + 3024896) + 0, (float *)(A + 3287040) + 0, (float *)(A + 2828288) + 0, (float *)(A + 3155968) + 0, (float *)(A + 2795520) + 0, (float *)(A + 3778560) + 0, (float *)(A + 4007936) + 0, (float *)(A + 4302848) + 0, (float *)(A + 3680256) + 0, (float *)(A + 3713024) + 0);
-  k33_concat((float *)(A + 4302848) + 0, (float *)(A + 3680256) + 0, (float *)(A + 3713024) + 0, (float *)(A + 3418112) + 0);
-  k34_matmul((float *)(A + 3418112) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 32768) + 0);
-  k27_mul_sub((float *)(A + 2992128) + 0, (float *)(A + 131072) + 0);
-  k28_sub_mul((float *)(A + 0) + 0, (float *)(A + 3024896) + 0);
-  k30_mul((float *)(A + 3221504) + 0, (float *)(A + 3254272) + 0, (float *)(A + 3155968) + 0);
-  k37_addn_mul_mul((float *)(A + 3778560) + 0, (float *)(A + 32768) + 0, (float *)(A + 3254272) + 0, (float *)(A + 131072) + 0, (float *)(A + 2893824) + 256, (float *)(A + 3024896) + 0, (float *)(A + 2992128) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3221504) + 0, (float *)(A + 3516416) + 0, (float *)(A + 4040704) + 0);
-  k33_concat((float *)(A + 3516416) + 0, (float *)(A + 4040704) + 0, (float *)(A + 3221504) + 0, (float *)(A + 4204544) + 0);
-  k33_concat((float *)(A + 4302848) + 0, (float *)(A + 3680256) + 0, (float *)(A + 4007936) + 0, (float *)(A + 4990976) + 0);
-  k33_concat((float *)(A + 3942400) + 0, (float *)(A + 3975168) + 0, (float *)(A + 4564992) + 0, (float *)(A + 3680256) + 0);
-  k33_concat((float *)(A + 4499456) + 0, (float *)(A + 4532224) + 0, (float *)(A + 4827136) + 0, (float *)(A + 3942400) + 0);
-  k33_concat((float *)(A + 5089280) + 0, (float *)(A + 4466688) + 0, (float *)(A + 4794368) + 0, (float *)(A + 4499456) + 0);
-  k33_concat((float *)(A + 4728832) + 0, (float *)(A + 4761600) + 0, (float *)(A + 5351424) + 0, (float *)(A + 5777408) + 0);
-  k33_concat((float *)(A + 5285888) + 0, (float *)(A + 5318656) + 0, (float *)(A + 5613568) + 0, (float *)(A + 6563840) + 0);
-  k33_concat((float *)(A + 5875712) + 0, (float *)(A + 5253120) + 0, (float *)(A + 5580800) + 0, (float *)(A + 5285888) + 0);
-  k33_concat((float *)(A + 5515264) + 0, (float *)(A + 5548032) + 0, (float *)(A + 6137856) + 0, (float *)(A + 7350272) + 0);
-  k33_concat((float *)(A + 6072320) + 0, (float *)(A + 6105088) + 0, (float *)(A + 6400000) + 0, (float *)(A + 8136704) + 0);
-  k33_concat((float *)(A + 6662144) + 0, (float *)(A + 6039552) + 0, (float *)(A + 6367232) + 0, (float *)(A + 6072320) + 0);
-  k33_concat((float *)(A + 6301696) + 0, (float *)(A + 6334464) + 0, (float *)(A + 6924288) + 0, (float *)(A + 8923136) + 0);
-  k33_concat((float *)(A + 6858752) + 0, (float *)(A + 6891520) + 0, (float *)(A + 7186432) + 0, (float *)(A + 9709568) + 0);
-  k33_concat((float *)(A + 7448576) + 0, (float *)(A + 6825984) + 0, (float *)(A + 7153664) + 0, (float *)(A + 6858752) + 0);
-  k33_concat((float *)(A + 7088128) + 0, (float *)(A + 7120896) + 0, (float *)(A + 7710720) + 0, (float *)(A + 4728832) + 0);
-  k33_concat((float *)(A + 7645184) + 0, (float *)(A + 7677952) + 0, (float *)(A + 7972864) + 0, (float *)(A + 5515264) + 0);
-  k33_concat((float *)(A + 8235008) + 0, (float *)(A + 7612416) + 0, (float *)(A + 7940096) + 0, (float *)(A + 7645184) + 0);
-  k33_concat((float *)(A + 7874560) + 0, (float *)(A + 7907328) + 0, (float *)(A + 8497152) + 0, (float *)(A + 6301696) + 0);
-  k33_concat((float *)(A + 8431616) + 0, (float *)(A + 8464384) + 0, (float *)(A + 8759296) + 0, (float *)(A + 7088128) + 0);
-  k33_concat((float *)(A + 9021440) + 0, (float *)(A + 8398848) + 0, (float *)(A + 8726528) + 0, (float *)(A + 8431616) + 0);
-  k33_concat((float *)(A + 8660992) + 0, (float *)(A + 8693760) + 0, (float *)(A + 9283584) + 0, (float *)(A + 7874560) + 0);
-  k33_concat((float *)(A + 9218048) + 0, (float *)(A + 9250816) + 0, (float *)(A + 9545728) + 0, (float *)(A + 8660992) + 0);
-  k33_concat((float *)(A + 9873408) + 0, (float *)(A + 9185280) + 0, (float *)(A + 9512960) + 0, (float *)(A + 9218048) + 0);
-  k33_concat((float *)(A + 9447424) + 0, (float *)(A + 9480192) + 0, (float *)(A + 9807872) + 0, (float *)(A + 327680) + 0);
-  k33_concat((float *)(A + 10014720) + 0, (float *)(A + 10047488) + 0, (float *)(A + 9906176) + 0, (float *)(A + 9447424) + 0);
-  k33_concat((float *)(A + 9949184) + 0, (float *)(A + 9981952) + 0, (float *)(A + 3188736) + 0, (float *)(A + 425984) + 0);
-  k33_concat((float *)(A + 262144) + 0, (float *)(A + 294912) + 0, (float *)(A + 229376) + 0, (float *)(A + 9949184) + 0);
-  k33_concat((float *)(A + 196608) + 0, (float *)(A + 65536) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0);
-  k38_stack((float *)(A + 4204544) + 0, (float *)(A + 4990976) + 0, (float *)(A + 3680256) + 0, (float *)(A + 3942400) + 0, (float *)(A + 4499456) + 0, (float *)(A + 5777408) + 0, (float *)(A + 6563840) + 0, (float *)(A + 5285888) + 0, (float *)(A + 7350272) + 0, (float *)(A + 8136704) + 0, (float *)(A + 6072320) + 0, (float *)(A + 8923136) + 0, (float *)(A + 9709568) + 0, (float *)(A + 6858752) + 0, (float *)(A + 4728832) + 0, (float *)(A + 5515264) + 0, (float *)(A + 7645184) + 0, (float *)(A + 6301696) + 0, (float *)(A + 7088128) + 0, (float *)(A + 8431616) + 0, (float *)(A + 7874560) + 0, (float *)(A + 8660992) + 0, (float *)(A + 9218048) + 0, (float *)(A + 327680) + 0, (float *)(A + 9447424) + 0, (float *)(A + 425984) + 0, (float *)(A + 9949184) + 0, (float *)(A + 229376) + 0, (float *)(A + 10135552) + 0);
-  k39_matmul((float *)(A + 10135552) + 0, in->x + 0, (float *)(A + 32768) + 0);
-  k40_stack((float *)(A + 3418112) + 0, (float *)(A + 3319808) + 0, (float *)(A + 3581952) + 0, (float *)(A + 3844096) + 0, (float *)(A + 4106240) + 0, (float *)(A + 4368384) + 0, (float *)(A + 4630528) + 0, (float *)(A + 4892672) + 0, (float *)(A + 5154816) + 0, (float *)(A + 5416960) + 0, (float *)(A + 5679104) + 0, (float *)(A + 5941248) + 0, (float *)(A + 6203392) + 0, (float *)(A + 6465536) + 0, (float *)(A + 6727680) + 0, (float *)(A + 6989824) + 0, (float *)(A + 7251968) + 0, (float *)(A + 7514112) + 0, (float *)(A + 7776256) + 0, (float *)(A + 8038400) + 0, (float *)(A + 8300544) + 0, (float *)(A + 8562688) + 0, (float *)(A + 8824832) + 0, (float *)(A + 9086976) + 0, (float *)(A + 9349120) + 0, (float *)(A + 9611264) + 0, (float *)(A + 3057664) + 0, (float *)(A + 131072) + 0);
-  k41_stack((float *)(A + 3287040) + 0, (float *)(A + 3549184) + 0, (float *)(A + 3811328) + 0, (float *)(A + 4073472) + 0, (float *)(A + 4335616) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4859904) + 0, (float *)(A + 5122048) + 0, (float *)(A + 5384192) + 0, (float *)(A + 5646336) + 0, (float *)(A + 5908480) + 0, (float *)(A + 6170624) + 0, (float *)(A + 6432768) + 0, (float *)(A + 6694912) + 0, (float *)(A + 6957056) + 0, (float *)(A + 7219200) + 0, (float *)(A + 7481344) + 0, (float *)(A + 7743488) + 0, (float *)(A + 8005632) + 0, (float *)(A + 8267776) + 0, (float *)(A + 8529920) + 0, (float *)(A + 8792064) + 0, (float *)(A + 9054208) + 0, (float *)(A + 9316352) + 0, (float *)(A + 9578496) + 0, (float *)(A + 9840640) + 0, (float *)(A + 10102784) + 0, (float *)(A + 12888064) + 0);
-  k42_matmul((float *)(A + 131072) + 0, (float *)(A + 12888064) + 0, (float *)(A + 2785280) + 0);
-  k43_sum_to((float *)(A + 10135552) + 0, (float *)(A + 9946752) + 0);
-  k30_mul((float *)(A + 3221504) + 0, (float *)(A + 0) + 0, (float *)(A + 3254272) + 0);
-  k33_concat((float *)(A + 3516416) + 0, (float *)(A + 4040704) + 0, (float *)(A + 3254272) + 0, (float *)(A + 3155968) + 0);
-  k38_stack((float *)(A + 3057664) + 0, (float *)(A + 9611264) + 0, (float *)(A + 9349120) + 0, (float *)(A + 9086976) + 0, (float *)(A + 8824832) + 0, (float *)(A + 8562688) + 0, (float *)(A + 8300544) + 0, (float *)(A + 8038400) + 0, (float *)(A + 7776256) + 0, (float *)(A + 7514112) + 0, (float *)(A + 7251968) + 0, (float *)(A + 6989824) + 0, (float *)(A + 6727680) + 0, (float *)(A + 6465536) + 0, (float *)(A + 6203392) + 0, (float *)(A + 5941248) + 0, (float *)(A + 5679104) + 0, (float *)(A + 5416960) + 0, (float *)(A + 5154816) + 0, (float *)(A + 4892672) + 0, (float *)(A + 4630528) + 0, (float *)(A + 4368384) + 0, (float *)(A + 4106240) + 0, (float *)(A + 3844096) + 0, (float *)(A + 3581952) + 0, (float *)(A + 3319808) + 0, (float *)(A + 3418112) + 0, (float *)(A + 3155968) + 0, (float *)(A + 9949184) + 0);
-  k43_sum_to((float *)(A + 9949184) + 0, (float *)(A + 9944064) + 0);
-  k44_matmul((float *)(A + 9938944) + 0, (float *)(A + 98304) + 0, (float *)(A + 75776) + 0);
-  k45_sum_to((float *)(A + 9938944) + 0, (float *)(A + 9948288) + 0);
-  k46_mul_neg((float *)(A + 9946624) + 0, (float *)(A + 9948352) + 0);
-  k47_mul((float *)(A + 9946688) + 0, (float *)(A + 9948416) + 0);
+  k35_concat((float *)(A + 10067968) + 0, (float *)(A + 10100736) + 0, (float *)(A + 3383296) + 0, (float *)(A + 10138624) + 0);
+  k32_mul((float *)(A + 3383296) + 0, (float *)(A + 9805824) + 0, (float *)(A + 565248) + 0);
+  k35_concat((float *)(A + 10067968) + 0, (float *)(A + 10100736) + 0, (float *)(A + 565248) + 0, (float *)(A + 696320) + 0);
+  k36_matmul((float *)(A + 696320) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 565248) + 0);
+  k29_mul_sub((float *)(A + 9576448) + 0, (float *)(A + 3219456) + 0);
+  k30_sub_mul((float *)(A + 9543680) + 0, (float *)(A + 3383296) + 0);
+  k32_mul((float *)(A + 9609216) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10236928) + 0);
+  k37_mul_addn_mul((float *)(A + 3350528) + 0, (float *)(A + 9871360) + 0, (float *)(A + 565248) + 0, (float *)(A + 10002432) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9904128) + 256, (float *)(A + 3383296) + 0, (float *)(A + 9773056) + 0, (float *)(A + 9576448) + 0, (float *)(A + 10236928) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 499712) + 0, (float *)(A + 532480) + 0);
+  k35_concat((float *)(A + 499712) + 0, (float *)(A + 532480) + 0, (float *)(A + 434176) + 0, (float *)(A + 9805824) + 0);
+  k32_mul((float *)(A + 434176) + 0, (float *)(A + 9543680) + 0, (float *)(A + 565248) + 0);
+  k35_concat((float *)(A + 499712) + 0, (float *)(A + 532480) + 0, (float *)(A + 565248) + 0, (float *)(A + 9904128) + 0);
+  k36_matmul((float *)(A + 9904128) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 434176) + 0);
+  k29_mul_sub((float *)(A + 9314304) + 0, (float *)(A + 3219456) + 0);
+  k30_sub_mul((float *)(A + 9281536) + 0, (float *)(A + 10002432) + 0);
+  k32_mul((float *)(A + 9347072) + 0, (float *)(A + 9740288) + 0, (float *)(A + 10236928) + 0);
+  k37_mul_addn_mul((float *)(A + 401408) + 0, (float *)(A + 9609216) + 0, (float *)(A + 434176) + 0, (float *)(A + 9740288) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9641984) + 256, (float *)(A + 10002432) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9314304) + 0, (float *)(A + 10236928) + 0, (float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0, (float *)(A + 9543680) + 0, (float *)(A + 9576448) + 0);
+  k35_concat((float *)(A + 9543680) + 0, (float *)(A + 9576448) + 0, (float *)(A + 3383296) + 0, (float *)(A + 499712) + 0);
+  k32_mul((float *)(A + 3383296) + 0, (float *)(A + 9281536) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 9543680) + 0, (float *)(A + 9576448) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9641984) + 0);
+  k36_matmul((float *)(A + 9641984) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 9052160) + 0, (float *)(A + 3383296) + 0);
+  k30_sub_mul((float *)(A + 9019392) + 0, (float *)(A + 9740288) + 0);
+  k32_mul((float *)(A + 9084928) + 0, (float *)(A + 9478144) + 0, (float *)(A + 10002432) + 0);
+  k37_mul_addn_mul((float *)(A + 3350528) + 0, (float *)(A + 9347072) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9478144) + 0, (float *)(A + 3383296) + 0, (float *)(A + 9379840) + 256, (float *)(A + 9740288) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9052160) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10236928) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 9281536) + 0);
+  k35_concat((float *)(A + 434176) + 0, (float *)(A + 9281536) + 0, (float *)(A + 401408) + 0, (float *)(A + 9543680) + 0);
+  k32_mul((float *)(A + 401408) + 0, (float *)(A + 9019392) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 434176) + 0, (float *)(A + 9281536) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9314304) + 0);
+  k36_matmul((float *)(A + 9314304) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 8790016) + 0, (float *)(A + 9281536) + 0);
+  k30_sub_mul((float *)(A + 8757248) + 0, (float *)(A + 9740288) + 0);
+  k32_mul((float *)(A + 8822784) + 0, (float *)(A + 9216000) + 0, (float *)(A + 10002432) + 0);
+  k37_mul_addn_mul((float *)(A + 10236928) + 0, (float *)(A + 9084928) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9117696) + 256, (float *)(A + 9740288) + 0, (float *)(A + 8986624) + 0, (float *)(A + 8790016) + 0, (float *)(A + 10002432) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0);
+  k35_concat((float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0, (float *)(A + 434176) + 0, (float *)(A + 9412608) + 0);
+  k32_mul((float *)(A + 434176) + 0, (float *)(A + 8757248) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9019392) + 0);
+  k36_matmul((float *)(A + 9019392) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 434176) + 0);
+  k29_mul_sub((float *)(A + 8527872) + 0, (float *)(A + 3219456) + 0);
+  k30_sub_mul((float *)(A + 8495104) + 0, (float *)(A + 9281536) + 0);
+  k32_mul((float *)(A + 8560640) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9740288) + 0);
+  k37_mul_addn_mul((float *)(A + 401408) + 0, (float *)(A + 8822784) + 0, (float *)(A + 434176) + 0, (float *)(A + 8953856) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8855552) + 256, (float *)(A + 9281536) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8527872) + 0, (float *)(A + 9740288) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10236928) + 0, (float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0);
+  k35_concat((float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0, (float *)(A + 10236928) + 0, (float *)(A + 9117696) + 0);
+  k32_mul((float *)(A + 10236928) + 0, (float *)(A + 8495104) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8757248) + 0);
+  k36_matmul((float *)(A + 8757248) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 8265728) + 0, (float *)(A + 9216000) + 0);
+  k30_sub_mul((float *)(A + 8232960) + 0, (float *)(A + 9281536) + 0);
+  k32_mul((float *)(A + 8298496) + 0, (float *)(A + 8691712) + 0, (float *)(A + 9740288) + 0);
+  k37_mul_addn_mul((float *)(A + 10002432) + 0, (float *)(A + 8560640) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8691712) + 0, (float *)(A + 9216000) + 0, (float *)(A + 8593408) + 256, (float *)(A + 9281536) + 0, (float *)(A + 8462336) + 0, (float *)(A + 8265728) + 0, (float *)(A + 9740288) + 0, (float *)(A + 10236928) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 3350528) + 0);
+  k35_concat((float *)(A + 434176) + 0, (float *)(A + 3350528) + 0, (float *)(A + 401408) + 0, (float *)(A + 8855552) + 0);
+  k32_mul((float *)(A + 401408) + 0, (float *)(A + 8232960) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 434176) + 0, (float *)(A + 3350528) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8495104) + 0);
+  k36_matmul((float *)(A + 8495104) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 8003584) + 0, (float *)(A + 8953856) + 0);
+  k30_sub_mul((float *)(A + 7970816) + 0, (float *)(A + 9216000) + 0);
+  k32_mul((float *)(A + 8036352) + 0, (float *)(A + 8429568) + 0, (float *)(A + 9281536) + 0);
+  k37_mul_addn_mul((float *)(A + 10236928) + 0, (float *)(A + 8298496) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8331264) + 256, (float *)(A + 9216000) + 0, (float *)(A + 8200192) + 0, (float *)(A + 8003584) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9740288) + 0, (float *)(A + 10002432) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0);
+  k35_concat((float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 10002432) + 0, (float *)(A + 8593408) + 0);
+  k32_mul((float *)(A + 10002432) + 0, (float *)(A + 7970816) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8232960) + 0);
+  k36_matmul((float *)(A + 8232960) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 7741440) + 0, (float *)(A + 8691712) + 0);
+  k30_sub_mul((float *)(A + 7708672) + 0, (float *)(A + 8953856) + 0);
+  k32_mul((float *)(A + 7774208) + 0, (float *)(A + 8167424) + 0, (float *)(A + 9216000) + 0);
+  k37_mul_addn_mul((float *)(A + 9740288) + 0, (float *)(A + 8036352) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8069120) + 256, (float *)(A + 8953856) + 0, (float *)(A + 7938048) + 0, (float *)(A + 7741440) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9281536) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10236928) + 0, (float *)(A + 401408) + 0);
+  k35_concat((float *)(A + 10236928) + 0, (float *)(A + 401408) + 0, (float *)(A + 10002432) + 0, (float *)(A + 8331264) + 0);
+  k32_mul((float *)(A + 10002432) + 0, (float *)(A + 7708672) + 0, (float *)(A + 434176) + 0);
+  k35_concat((float *)(A + 10236928) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 7970816) + 0);
+  k36_matmul((float *)(A + 7970816) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 7479296) + 0, (float *)(A + 8429568) + 0);
+  k30_sub_mul((float *)(A + 7446528) + 0, (float *)(A + 8691712) + 0);
+  k32_mul((float *)(A + 7512064) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8953856) + 0);
+  k37_mul_addn_mul((float *)(A + 9281536) + 0, (float *)(A + 7774208) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8429568) + 0, (float *)(A + 7806976) + 256, (float *)(A + 8691712) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7479296) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9740288) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10236928) + 0);
+  k35_concat((float *)(A + 10002432) + 0, (float *)(A + 10236928) + 0, (float *)(A + 9740288) + 0, (float *)(A + 8069120) + 0);
+  k32_mul((float *)(A + 9740288) + 0, (float *)(A + 7446528) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 10002432) + 0, (float *)(A + 10236928) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7708672) + 0);
+  k36_matmul((float *)(A + 7708672) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 7217152) + 0, (float *)(A + 8167424) + 0);
+  k30_sub_mul((float *)(A + 7184384) + 0, (float *)(A + 8429568) + 0);
+  k32_mul((float *)(A + 7249920) + 0, (float *)(A + 7643136) + 0, (float *)(A + 8691712) + 0);
+  k37_mul_addn_mul((float *)(A + 9216000) + 0, (float *)(A + 7512064) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7643136) + 0, (float *)(A + 8167424) + 0, (float *)(A + 7544832) + 256, (float *)(A + 8429568) + 0, (float *)(A + 7413760) + 0, (float *)(A + 7217152) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9740288) + 0, (float *)(A + 10002432) + 0);
+  k35_concat((float *)(A + 9740288) + 0, (float *)(A + 10002432) + 0, (float *)(A + 9281536) + 0, (float *)(A + 7806976) + 0);
+  k32_mul((float *)(A + 9281536) + 0, (float *)(A + 7184384) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 9740288) + 0, (float *)(A + 10002432) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7446528) + 0);
+  k36_matmul((float *)(A + 7446528) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 6955008) + 0, (float *)(A + 7905280) + 0);
+  k30_sub_mul((float *)(A + 6922240) + 0, (float *)(A + 8167424) + 0);
+  k32_mul((float *)(A + 6987776) + 0, (float *)(A + 7380992) + 0, (float *)(A + 8429568) + 0);
+  k37_mul_addn_mul((float *)(A + 8953856) + 0, (float *)(A + 7249920) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7905280) + 0, (float *)(A + 7282688) + 256, (float *)(A + 8167424) + 0, (float *)(A + 7151616) + 0, (float *)(A + 6955008) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8691712) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9740288) + 0);
+  k35_concat((float *)(A + 9281536) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9216000) + 0, (float *)(A + 7544832) + 0);
+  k32_mul((float *)(A + 9216000) + 0, (float *)(A + 6922240) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 9281536) + 0, (float *)(A + 9740288) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7184384) + 0);
+  k36_matmul((float *)(A + 7184384) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 6692864) + 0, (float *)(A + 7643136) + 0);
+  k30_sub_mul((float *)(A + 6660096) + 0, (float *)(A + 7905280) + 0);
+  k32_mul((float *)(A + 6725632) + 0, (float *)(A + 7118848) + 0, (float *)(A + 8167424) + 0);
+  k37_mul_addn_mul((float *)(A + 8691712) + 0, (float *)(A + 6987776) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7020544) + 256, (float *)(A + 7905280) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6692864) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9281536) + 0);
+  k35_concat((float *)(A + 9216000) + 0, (float *)(A + 9281536) + 0, (float *)(A + 8953856) + 0, (float *)(A + 7282688) + 0);
+  k32_mul((float *)(A + 8953856) + 0, (float *)(A + 6660096) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 9216000) + 0, (float *)(A + 9281536) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6922240) + 0);
+  k36_matmul((float *)(A + 6922240) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 6430720) + 0, (float *)(A + 7380992) + 0);
+  k30_sub_mul((float *)(A + 6397952) + 0, (float *)(A + 7643136) + 0);
+  k32_mul((float *)(A + 6463488) + 0, (float *)(A + 6856704) + 0, (float *)(A + 7905280) + 0);
+  k37_mul_addn_mul((float *)(A + 8429568) + 0, (float *)(A + 6725632) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6856704) + 0, (float *)(A + 7380992) + 0, (float *)(A + 6758400) + 256, (float *)(A + 7643136) + 0, (float *)(A + 6627328) + 0, (float *)(A + 6430720) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9216000) + 0);
+  k35_concat((float *)(A + 8953856) + 0, (float *)(A + 9216000) + 0, (float *)(A + 8691712) + 0, (float *)(A + 7020544) + 0);
+  k32_mul((float *)(A + 8691712) + 0, (float *)(A + 6397952) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 8953856) + 0, (float *)(A + 9216000) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6660096) + 0);
+  k36_matmul((float *)(A + 6660096) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 6168576) + 0, (float *)(A + 7118848) + 0);
+  k30_sub_mul((float *)(A + 6135808) + 0, (float *)(A + 7380992) + 0);
+  k32_mul((float *)(A + 6201344) + 0, (float *)(A + 6594560) + 0, (float *)(A + 7643136) + 0);
+  k37_mul_addn_mul((float *)(A + 8167424) + 0, (float *)(A + 6463488) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6594560) + 0, (float *)(A + 7118848) + 0, (float *)(A + 6496256) + 256, (float *)(A + 7380992) + 0, (float *)(A + 6365184) + 0, (float *)(A + 6168576) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8953856) + 0);
+  k35_concat((float *)(A + 8691712) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8429568) + 0, (float *)(A + 6758400) + 0);
+  k32_mul((float *)(A + 8429568) + 0, (float *)(A + 6135808) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 8691712) + 0, (float *)(A + 8953856) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6397952) + 0);
+  k36_matmul((float *)(A + 6397952) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 5906432) + 0, (float *)(A + 6856704) + 0);
+  k30_sub_mul((float *)(A + 5873664) + 0, (float *)(A + 7118848) + 0);
+  k32_mul((float *)(A + 5939200) + 0, (float *)(A + 6332416) + 0, (float *)(A + 7380992) + 0);
+  k37_mul_addn_mul((float *)(A + 7905280) + 0, (float *)(A + 6201344) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6856704) + 0, (float *)(A + 6234112) + 256, (float *)(A + 7118848) + 0, (float *)(A + 6103040) + 0, (float *)(A + 5906432) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7643136) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8691712) + 0);
+  k35_concat((float *)(A + 8429568) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8167424) + 0, (float *)(A + 6496256) + 0);
+  k32_mul((float *)(A + 8167424) + 0, (float *)(A + 5873664) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 8429568) + 0, (float *)(A + 8691712) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6135808) + 0);
+  k36_matmul((float *)(A + 6135808) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 5644288) + 0, (float *)(A + 6594560) + 0);
+  k30_sub_mul((float *)(A + 5611520) + 0, (float *)(A + 6856704) + 0);
+  k32_mul((float *)(A + 5677056) + 0, (float *)(A + 6070272) + 0, (float *)(A + 7118848) + 0);
+  k37_mul_addn_mul((float *)(A + 7643136) + 0, (float *)(A + 5939200) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6594560) + 0, (float *)(A + 5971968) + 256, (float *)(A + 6856704) + 0, (float *)(A + 5840896) + 0, (float *)(A + 5644288) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8429568) + 0);
+  k35_concat((float *)(A + 8167424) + 0, (float *)(A + 8429568) + 0, (float *)(A + 7905280) + 0, (float *)(A + 6234112) + 0);
+  k32_mul((float *)(A + 7905280) + 0, (float *)(A + 5611520) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 8167424) + 0, (float *)(A + 8429568) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5873664) + 0);
+  k36_matmul((float *)(A + 5873664) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 5382144) + 0, (float *)(A + 6332416) + 0);
+  k30_sub_mul((float *)(A + 5349376) + 0, (float *)(A + 6594560) + 0);
+  k32_mul((float *)(A + 5414912) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6856704) + 0);
+  k37_mul_addn_mul((float *)(A + 7380992) + 0, (float *)(A + 5677056) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6332416) + 0, (float *)(A + 5709824) + 256, (float *)(A + 6594560) + 0, (float *)(A + 5578752) + 0, (float *)(A + 5382144) + 0, (float *)(A + 6856704) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8167424) + 0);
+  k35_concat((float *)(A + 7905280) + 0, (float *)(A + 8167424) + 0, (float *)(A + 7643136) + 0, (float *)(A + 5971968) + 0);
+  k32_mul((float *)(A + 7643136) + 0, (float *)(A + 5349376) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 7905280) + 0, (float *)(A + 8167424) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5611520) + 0);
+  k36_matmul((float *)(A + 5611520) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 5120000) + 0, (float *)(A + 6070272) + 0);
+  k30_sub_mul((float *)(A + 5087232) + 0, (float *)(A + 6332416) + 0);
+  k32_mul((float *)(A + 5152768) + 0, (float *)(A + 5545984) + 0, (float *)(A + 6594560) + 0);
+  k37_mul_addn_mul((float *)(A + 7118848) + 0, (float *)(A + 5414912) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5545984) + 0, (float *)(A + 6070272) + 0, (float *)(A + 5447680) + 256, (float *)(A + 6332416) + 0, (float *)(A + 5316608) + 0, (float *)(A + 5120000) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6856704) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7905280) + 0);
+  k35_concat((float *)(A + 7643136) + 0, (float *)(A + 7905280) + 0, (float *)(A + 7380992) + 0, (float *)(A + 5709824) + 0);
+  k32_mul((float *)(A + 7380992) + 0, (float *)(A + 5087232) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 7643136) + 0, (float *)(A + 7905280) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5349376) + 0);
+  k36_matmul((float *)(A + 5349376) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 4857856) + 0, (float *)(A + 5808128) + 0);
+  k30_sub_mul((float *)(A + 4825088) + 0, (float *)(A + 6070272) + 0);
+  k32_mul((float *)(A + 4890624) + 0, (float *)(A + 5283840) + 0, (float *)(A + 6332416) + 0);
+  k37_mul_addn_mul((float *)(A + 6856704) + 0, (float *)(A + 5152768) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5808128) + 0, (float *)(A + 5185536) + 256, (float *)(A + 6070272) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4857856) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6594560) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7643136) + 0);
+  k35_concat((float *)(A + 7380992) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7118848) + 0, (float *)(A + 5447680) + 0);
+  k32_mul((float *)(A + 7118848) + 0, (float *)(A + 4825088) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 7380992) + 0, (float *)(A + 7643136) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5087232) + 0);
+  k36_matmul((float *)(A + 5087232) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 4595712) + 0, (float *)(A + 5545984) + 0);
+  k30_sub_mul((float *)(A + 4562944) + 0, (float *)(A + 5808128) + 0);
+  k32_mul((float *)(A + 4628480) + 0, (float *)(A + 5021696) + 0, (float *)(A + 6070272) + 0);
+  k37_mul_addn_mul((float *)(A + 6594560) + 0, (float *)(A + 4890624) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5021696) + 0, (float *)(A + 5545984) + 0, (float *)(A + 4923392) + 256, (float *)(A + 5808128) + 0, (float *)(A + 4792320) + 0, (float *)(A + 4595712) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6856704) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7380992) + 0);
+  k35_concat((float *)(A + 7118848) + 0, (float *)(A + 7380992) + 0, (float *)(A + 6856704) + 0, (float *)(A + 5185536) + 0);
+  k32_mul((float *)(A + 6856704) + 0, (float *)(A + 4562944) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 7118848) + 0, (float *)(A + 7380992) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4825088) + 0);
+  k36_matmul((float *)(A + 4825088) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 4333568) + 0, (float *)(A + 5283840) + 0);
+  k30_sub_mul((float *)(A + 4300800) + 0, (float *)(A + 5545984) + 0);
+  k32_mul((float *)(A + 4366336) + 0, (float *)(A + 4759552) + 0, (float *)(A + 5808128) + 0);
+  k37_mul_addn_mul((float *)(A + 6332416) + 0, (float *)(A + 4628480) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4759552) + 0, (float *)(A + 5283840) + 0, (float *)(A + 4661248) + 256, (float *)(A + 5545984) + 0, (float *)(A + 4530176) + 0, (float *)(A + 4333568) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6856704) + 0, (float *)(A + 7118848) + 0);
+  k35_concat((float *)(A + 6856704) + 0, (float *)(A + 7118848) + 0, (float *)(A + 6594560) + 0, (float *)(A + 4923392) + 0);
+  k32_mul((float *)(A + 6594560) + 0, (float *)(A + 4300800) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 6856704) + 0, (float *)(A + 7118848) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4562944) + 0);
+  k36_matmul((float *)(A + 4562944) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 4071424) + 0, (float *)(A + 5021696) + 0);
+  k30_sub_mul((float *)(A + 4038656) + 0, (float *)(A + 5283840) + 0);
+  k32_mul((float *)(A + 4104192) + 0, (float *)(A + 4497408) + 0, (float *)(A + 5545984) + 0);
+  k37_mul_addn_mul((float *)(A + 6070272) + 0, (float *)(A + 4366336) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4497408) + 0, (float *)(A + 5021696) + 0, (float *)(A + 4399104) + 256, (float *)(A + 5283840) + 0, (float *)(A + 4268032) + 0, (float *)(A + 4071424) + 0, (float *)(A + 5545984) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6856704) + 0);
+  k35_concat((float *)(A + 6594560) + 0, (float *)(A + 6856704) + 0, (float *)(A + 6332416) + 0, (float *)(A + 4661248) + 0);
+  k32_mul((float *)(A + 6332416) + 0, (float *)(A + 4038656) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 6594560) + 0, (float *)(A + 6856704) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4300800) + 0);
+  k36_matmul((float *)(A + 4300800) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 3809280) + 0, (float *)(A + 4759552) + 0);
+  k30_sub_mul((float *)(A + 3776512) + 0, (float *)(A + 5021696) + 0);
+  k32_mul((float *)(A + 3842048) + 0, (float *)(A + 4235264) + 0, (float *)(A + 5283840) + 0);
+  k37_mul_addn_mul((float *)(A + 5808128) + 0, (float *)(A + 4104192) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4235264) + 0, (float *)(A + 4759552) + 0, (float *)(A + 4136960) + 256, (float *)(A + 5021696) + 0, (float *)(A + 4005888) + 0, (float *)(A + 3809280) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5545984) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6594560) + 0);
+  k35_concat((float *)(A + 6332416) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6070272) + 0, (float *)(A + 4399104) + 0);
+  k32_mul((float *)(A + 6070272) + 0, (float *)(A + 3776512) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 6332416) + 0, (float *)(A + 6594560) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4038656) + 0);
+  k36_matmul((float *)(A + 4038656) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 3547136) + 0, (float *)(A + 4497408) + 0);
+  k30_sub_mul((float *)(A + 3514368) + 0, (float *)(A + 4759552) + 0);
+  k32_mul((float *)(A + 3579904) + 0, (float *)(A + 3973120) + 0, (float *)(A + 5021696) + 0);
+  k37_mul_addn_mul((float *)(A + 5545984) + 0, (float *)(A + 3842048) + 0, (float *)(A + 3219456) + 0, (float *)(A + 3973120) + 0, (float *)(A + 4497408) + 0, (float *)(A + 3874816) + 256, (float *)(A + 4759552) + 0, (float *)(A + 3743744) + 0, (float *)(A + 3547136) + 0, (float *)(A + 5021696) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6332416) + 0);
+  k35_concat((float *)(A + 6070272) + 0, (float *)(A + 6332416) + 0, (float *)(A + 5808128) + 0, (float *)(A + 4136960) + 0);
+  k32_mul((float *)(A + 5808128) + 0, (float *)(A + 3514368) + 0, (float *)(A + 3219456) + 0);
+  k35_concat((float *)(A + 6070272) + 0, (float *)(A + 6332416) + 0, (float *)(A + 3219456) + 0, (float *)(A + 3776512) + 0);
+  k36_matmul((float *)(A + 3776512) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 32768) + 0, (float *)(A + 4235264) + 0);
+  k30_sub_mul((float *)(A + 0) + 0, (float *)(A + 4497408) + 0);
+  k32_mul((float *)(A + 65536) + 0, (float *)(A + 3710976) + 0, (float *)(A + 4759552) + 0);
+  k37_mul_addn_mul((float *)(A + 5283840) + 0, (float *)(A + 3579904) + 0, (float *)(A + 3219456) + 0, (float *)(A + 3710976) + 0, (float *)(A + 4235264) + 0, (float *)(A + 3612672) + 256, (float *)(A + 4497408) + 0, (float *)(A + 3481600) + 0, (float *)(A + 32768) + 0, (float *)(A + 4759552) + 0, (float *)(A + 5021696) + 0, (float *)(A + 5545984) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6070272) + 0);
+}
+
+static void gru_classifier_grad_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k35_concat((float *)(A + 5808128) + 0, (float *)(A + 6070272) + 0, (float *)(A + 5545984) + 0, (float *)(A + 3874816) + 0);
+  k32_mul((float *)(A + 5545984) + 0, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
+  k35_concat((float *)(A + 5808128) + 0, (float *)(A + 6070272) + 0, (float *)(A + 32768) + 0, (float *)(A + 3514368) + 0);
+  k36_matmul((float *)(A + 3514368) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
+  k29_mul_sub((float *)(A + 3186688) + 0, (float *)(A + 3973120) + 0);
+  k30_sub_mul((float *)(A + 3153920) + 0, (float *)(A + 4235264) + 0);
+  k32_mul((float *)(A + 3416064) + 0, (float *)(A + 3448832) + 0, (float *)(A + 4497408) + 0);
+  k38_mul_addn_mul((float *)(A + 5021696) + 0, (float *)(A + 65536) + 0, (float *)(A + 3219456) + 0, (float *)(A + 3448832) + 0, (float *)(A + 3973120) + 0, (float *)(A + 98304) + 256, (float *)(A + 4235264) + 0, (float *)(A + 3186688) + 0, (float *)(A + 4497408) + 0, (float *)(A + 4759552) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5545984) + 0);
+  k35_concat((float *)(A + 5283840) + 0, (float *)(A + 5545984) + 0, (float *)(A + 4759552) + 0, (float *)(A + 3350528) + 0);
+  k39_stack((float *)(A + 3252224) + 0, (float *)(A + 10138624) + 0, (float *)(A + 9805824) + 0, (float *)(A + 499712) + 0, (float *)(A + 9543680) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9117696) + 0, (float *)(A + 8855552) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8331264) + 0, (float *)(A + 8069120) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7544832) + 0, (float *)(A + 7282688) + 0, (float *)(A + 7020544) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6496256) + 0, (float *)(A + 6234112) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5709824) + 0, (float *)(A + 5447680) + 0, (float *)(A + 5185536) + 0, (float *)(A + 4923392) + 0, (float *)(A + 4661248) + 0, (float *)(A + 4399104) + 0, (float *)(A + 4136960) + 0, (float *)(A + 3874816) + 0, (float *)(A + 3350528) + 0, (float *)(A + 10330112) + 0);
+  k40_matmul((float *)(A + 10330112) + 0, (float *)(A + 200704) + 0, (float *)(A + 401408) + 0);
+  k41_stack((float *)(A + 3514368) + 0, (float *)(A + 3776512) + 0, (float *)(A + 4038656) + 0, (float *)(A + 4300800) + 0, (float *)(A + 4562944) + 0, (float *)(A + 4825088) + 0, (float *)(A + 5087232) + 0, (float *)(A + 5349376) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5873664) + 0, (float *)(A + 6135808) + 0, (float *)(A + 6397952) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6922240) + 0, (float *)(A + 7184384) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7708672) + 0, (float *)(A + 7970816) + 0, (float *)(A + 8232960) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8757248) + 0, (float *)(A + 9019392) + 0, (float *)(A + 9314304) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9904128) + 0, (float *)(A + 696320) + 0, (float *)(A + 598016) + 0, (float *)(A + 13082624) + 0);
+  k42_stack((float *)(A + 3481600) + 0, (float *)(A + 3743744) + 0, (float *)(A + 4005888) + 0, (float *)(A + 4268032) + 0, (float *)(A + 4530176) + 0, (float *)(A + 4792320) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5316608) + 0, (float *)(A + 5578752) + 0, (float *)(A + 5840896) + 0, (float *)(A + 6103040) + 0, (float *)(A + 6365184) + 0, (float *)(A + 6627328) + 0, (float *)(A + 6889472) + 0, (float *)(A + 7151616) + 0, (float *)(A + 7413760) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7938048) + 0, (float *)(A + 8200192) + 0, (float *)(A + 8462336) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8986624) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9773056) + 0, (float *)(A + 10035200) + 0, (float *)(A + 10297344) + 0, (float *)(A + 794624) + 0);
+  k43_matmul((float *)(A + 13082624) + 0, (float *)(A + 794624) + 0, (float *)(A + 9117696) + 0);
+  k44_sum_to((float *)(A + 10330112) + 0, (float *)(A + 444416) + 0);
+  k32_mul((float *)(A + 4759552) + 0, (float *)(A + 3153920) + 0, (float *)(A + 4792320) + 0);
+  k35_concat((float *)(A + 5283840) + 0, (float *)(A + 5545984) + 0, (float *)(A + 4792320) + 0, (float *)(A + 499712) + 0);
+  k39_stack((float *)(A + 598016) + 0, (float *)(A + 696320) + 0, (float *)(A + 9904128) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9314304) + 0, (float *)(A + 9019392) + 0, (float *)(A + 8757248) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8232960) + 0, (float *)(A + 7970816) + 0, (float *)(A + 7708672) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7184384) + 0, (float *)(A + 6922240) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6397952) + 0, (float *)(A + 6135808) + 0, (float *)(A + 5873664) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5349376) + 0, (float *)(A + 5087232) + 0, (float *)(A + 4825088) + 0, (float *)(A + 4562944) + 0, (float *)(A + 4300800) + 0, (float *)(A + 4038656) + 0, (float *)(A + 3776512) + 0, (float *)(A + 3514368) + 0, (float *)(A + 499712) + 0, (float *)(A + 10138624) + 0);
+  k44_sum_to((float *)(A + 10138624) + 0, (float *)(A + 445952) + 0);
+  k45_matmul((float *)(A + 10133504) + 0, (float *)(A + 466944) + 0, (float *)(A + 447488) + 0);
+  k46_sum_to((float *)(A + 10133504) + 0, (float *)(A + 199232) + 0);
+  k47_mul_neg((float *)(A + 199424) + 0, (float *)(A + 199296) + 0);
+  k48_mul((float *)(A + 199168) + 0, (float *)(A + 9773056) + 0);
 }
 
 float gru_classifier_grad(const float *params, const gru_classifier_batch *in, float *grads, gru_classifier_outputs *out, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -2502,417 +2699,478 @@ float gru_classifier_grad(const float *params, const gru_classifier_batch *in, f
   (void)P, (void)A;
   gru_classifier_grad_1(P, in, A, seed);
   gru_classifier_grad_2(P, in, A, seed);
-  if (out) k13_copy((float *)(A + 9941504) + 0, out->logits);
-  k48_copy((float *)(A + 9948352) + 0, &loss);
-  if (metrics) k48_copy((float *)(A + 9948416) + 0, &metrics->accuracy);
-  k49_copy((float *)(A + 32768) + 0, grads + 0);
-  k50_copy((float *)(A + 2785280) + 0, grads + 10752);
-  k51_copy((float *)(A + 9946752) + 0, grads + 59904);
-  k51_copy((float *)(A + 9944064) + 0, grads + 60288);
-  k52_copy((float *)(A + 75776) + 0, grads + 60672);
-  k53_copy((float *)(A + 9948288) + 0, grads + 61952);
+  gru_classifier_grad_3(P, in, A, seed);
+  if (out) k15_copy((float *)(A + 10136064) + 0, out->logits);
+  k49_copy((float *)(A + 199296) + 0, &loss);
+  if (metrics) k49_copy((float *)(A + 9773056) + 0, &metrics->accuracy);
+  k50_copy((float *)(A + 401408) + 0, grads + 0);
+  k51_copy((float *)(A + 9117696) + 0, grads + 10752);
+  k52_copy((float *)(A + 444416) + 0, grads + 59904);
+  k52_copy((float *)(A + 445952) + 0, grads + 60288);
+  k53_copy((float *)(A + 447488) + 0, grads + 60672);
+  k54_copy((float *)(A + 199232) + 0, grads + 61952);
   return loss;
 }
 
 static void gru_classifier_train_step_1(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k17_one_hot(in->y + 0, (float *)(A + 0) + 0);
-  k0_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 2560) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 2560) + 0, (float *)(A + 45568) + 0);
-  k2_add((float *)(A + 45568) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 2798080) + 0);
-  k3_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 2896384) + 0);
-  k14_add_sigmoid_mul((float *)(A + 2798080) + 0, (float *)(A + 2896384) + 0, (float *)(A + 2896384) + 256, (float *)(A + 2798080) + 256, (float *)(A + 2560) + 0, (float *)(A + 2994688) + 0);
-  k5_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 3027456) + 0);
-  k15_add_sigmoid_sub((float *)(A + 2798080) + 128, (float *)(A + 2896384) + 128, (float *)(A + 2994688) + 0, (float *)(A + 3224064) + 0, (float *)(A + 3256832) + 0, (float *)(A + 3289600) + 0);
-  k7_matmul((float *)(A + 3289600) + 0, (float *)(A + 3027456) + 0, (float *)(A + 2798080) + 0);
-  k2_add((float *)(A + 45568) + 384, P + 59904 /* gru1.bias_ih */, (float *)(A + 3322368) + 0);
-  k8_add((float *)(A + 2798080) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3420672) + 0);
-  k14_add_sigmoid_mul((float *)(A + 3322368) + 0, (float *)(A + 3420672) + 0, (float *)(A + 3420672) + 256, (float *)(A + 3322368) + 256, (float *)(A + 2798080) + 0, (float *)(A + 2830848) + 0);
-  k16_add_sigmoid_sub((float *)(A + 3322368) + 128, (float *)(A + 3420672) + 128, (float *)(A + 2830848) + 0, (float *)(A + 3289600) + 0, (float *)(A + 2863616) + 0, (float *)(A + 3518976) + 0, (float *)(A + 3551744) + 0);
-  k7_matmul((float *)(A + 3551744) + 0, (float *)(A + 3027456) + 0, (float *)(A + 3322368) + 0);
-  k2_add((float *)(A + 45568) + 768, P + 59904 /* gru1.bias_ih */, (float *)(A + 3584512) + 0);
-  k8_add((float *)(A + 3322368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3682816) + 0);
-  k14_add_sigmoid_mul((float *)(A + 3584512) + 0, (float *)(A + 3682816) + 0, (float *)(A + 3682816) + 256, (float *)(A + 3584512) + 256, (float *)(A + 3322368) + 0, (float *)(A + 3355136) + 0);
-  k16_add_sigmoid_sub((float *)(A + 3584512) + 128, (float *)(A + 3682816) + 128, (float *)(A + 3355136) + 0, (float *)(A + 3551744) + 0, (float *)(A + 3387904) + 0, (float *)(A + 3781120) + 0, (float *)(A + 3813888) + 0);
-  k7_matmul((float *)(A + 3813888) + 0, (float *)(A + 3027456) + 0, (float *)(A + 3584512) + 0);
-  k2_add((float *)(A + 45568) + 1152, P + 59904 /* gru1.bias_ih */, (float *)(A + 3846656) + 0);
-  k8_add((float *)(A + 3584512) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3944960) + 0);
-  k14_add_sigmoid_mul((float *)(A + 3846656) + 0, (float *)(A + 3944960) + 0, (float *)(A + 3944960) + 256, (float *)(A + 3846656) + 256, (float *)(A + 3584512) + 0, (float *)(A + 3617280) + 0);
-  k16_add_sigmoid_sub((float *)(A + 3846656) + 128, (float *)(A + 3944960) + 128, (float *)(A + 3617280) + 0, (float *)(A + 3813888) + 0, (float *)(A + 3650048) + 0, (float *)(A + 4043264) + 0, (float *)(A + 4076032) + 0);
-  k7_matmul((float *)(A + 4076032) + 0, (float *)(A + 3027456) + 0, (float *)(A + 3846656) + 0);
-  k2_add((float *)(A + 45568) + 1536, P + 59904 /* gru1.bias_ih */, (float *)(A + 4108800) + 0);
-  k8_add((float *)(A + 3846656) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4207104) + 0);
-  k14_add_sigmoid_mul((float *)(A + 4108800) + 0, (float *)(A + 4207104) + 0, (float *)(A + 4207104) + 256, (float *)(A + 4108800) + 256, (float *)(A + 3846656) + 0, (float *)(A + 3879424) + 0);
-  k16_add_sigmoid_sub((float *)(A + 4108800) + 128, (float *)(A + 4207104) + 128, (float *)(A + 3879424) + 0, (float *)(A + 4076032) + 0, (float *)(A + 3912192) + 0, (float *)(A + 4305408) + 0, (float *)(A + 4338176) + 0);
-  k7_matmul((float *)(A + 4338176) + 0, (float *)(A + 3027456) + 0, (float *)(A + 4108800) + 0);
-  k2_add((float *)(A + 45568) + 1920, P + 59904 /* gru1.bias_ih */, (float *)(A + 4370944) + 0);
-  k8_add((float *)(A + 4108800) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4469248) + 0);
-  k14_add_sigmoid_mul((float *)(A + 4370944) + 0, (float *)(A + 4469248) + 0, (float *)(A + 4469248) + 256, (float *)(A + 4370944) + 256, (float *)(A + 4108800) + 0, (float *)(A + 4141568) + 0);
-  k16_add_sigmoid_sub((float *)(A + 4370944) + 128, (float *)(A + 4469248) + 128, (float *)(A + 4141568) + 0, (float *)(A + 4338176) + 0, (float *)(A + 4174336) + 0, (float *)(A + 4567552) + 0, (float *)(A + 4600320) + 0);
-  k7_matmul((float *)(A + 4600320) + 0, (float *)(A + 3027456) + 0, (float *)(A + 4370944) + 0);
-  k2_add((float *)(A + 45568) + 2304, P + 59904 /* gru1.bias_ih */, (float *)(A + 4633088) + 0);
-  k8_add((float *)(A + 4370944) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4731392) + 0);
-  k14_add_sigmoid_mul((float *)(A + 4633088) + 0, (float *)(A + 4731392) + 0, (float *)(A + 4731392) + 256, (float *)(A + 4633088) + 256, (float *)(A + 4370944) + 0, (float *)(A + 4403712) + 0);
-  k16_add_sigmoid_sub((float *)(A + 4633088) + 128, (float *)(A + 4731392) + 128, (float *)(A + 4403712) + 0, (float *)(A + 4600320) + 0, (float *)(A + 4436480) + 0, (float *)(A + 4829696) + 0, (float *)(A + 4862464) + 0);
-  k7_matmul((float *)(A + 4862464) + 0, (float *)(A + 3027456) + 0, (float *)(A + 4633088) + 0);
-  k2_add((float *)(A + 45568) + 2688, P + 59904 /* gru1.bias_ih */, (float *)(A + 4895232) + 0);
-  k8_add((float *)(A + 4633088) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4993536) + 0);
-  k14_add_sigmoid_mul((float *)(A + 4895232) + 0, (float *)(A + 4993536) + 0, (float *)(A + 4993536) + 256, (float *)(A + 4895232) + 256, (float *)(A + 4633088) + 0, (float *)(A + 4665856) + 0);
-  k16_add_sigmoid_sub((float *)(A + 4895232) + 128, (float *)(A + 4993536) + 128, (float *)(A + 4665856) + 0, (float *)(A + 4862464) + 0, (float *)(A + 4698624) + 0, (float *)(A + 5091840) + 0, (float *)(A + 5124608) + 0);
-  k7_matmul((float *)(A + 5124608) + 0, (float *)(A + 3027456) + 0, (float *)(A + 4895232) + 0);
-  k2_add((float *)(A + 45568) + 3072, P + 59904 /* gru1.bias_ih */, (float *)(A + 5157376) + 0);
-  k8_add((float *)(A + 4895232) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5255680) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5157376) + 0, (float *)(A + 5255680) + 0, (float *)(A + 5255680) + 256, (float *)(A + 5157376) + 256, (float *)(A + 4895232) + 0, (float *)(A + 4928000) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5157376) + 128, (float *)(A + 5255680) + 128, (float *)(A + 4928000) + 0, (float *)(A + 5124608) + 0, (float *)(A + 4960768) + 0, (float *)(A + 5353984) + 0, (float *)(A + 5386752) + 0);
-  k7_matmul((float *)(A + 5386752) + 0, (float *)(A + 3027456) + 0, (float *)(A + 5157376) + 0);
-  k2_add((float *)(A + 45568) + 3456, P + 59904 /* gru1.bias_ih */, (float *)(A + 5419520) + 0);
-  k8_add((float *)(A + 5157376) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5517824) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5419520) + 0, (float *)(A + 5517824) + 0, (float *)(A + 5517824) + 256, (float *)(A + 5419520) + 256, (float *)(A + 5157376) + 0, (float *)(A + 5190144) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5419520) + 128, (float *)(A + 5517824) + 128, (float *)(A + 5190144) + 0, (float *)(A + 5386752) + 0, (float *)(A + 5222912) + 0, (float *)(A + 5616128) + 0, (float *)(A + 5648896) + 0);
-  k7_matmul((float *)(A + 5648896) + 0, (float *)(A + 3027456) + 0, (float *)(A + 5419520) + 0);
-  k2_add((float *)(A + 45568) + 3840, P + 59904 /* gru1.bias_ih */, (float *)(A + 5681664) + 0);
-  k8_add((float *)(A + 5419520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5779968) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5681664) + 0, (float *)(A + 5779968) + 0, (float *)(A + 5779968) + 256, (float *)(A + 5681664) + 256, (float *)(A + 5419520) + 0, (float *)(A + 5452288) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5681664) + 128, (float *)(A + 5779968) + 128, (float *)(A + 5452288) + 0, (float *)(A + 5648896) + 0, (float *)(A + 5485056) + 0, (float *)(A + 5878272) + 0, (float *)(A + 5911040) + 0);
-  k7_matmul((float *)(A + 5911040) + 0, (float *)(A + 3027456) + 0, (float *)(A + 5681664) + 0);
-  k2_add((float *)(A + 45568) + 4224, P + 59904 /* gru1.bias_ih */, (float *)(A + 5943808) + 0);
-  k8_add((float *)(A + 5681664) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6042112) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5943808) + 0, (float *)(A + 6042112) + 0, (float *)(A + 6042112) + 256, (float *)(A + 5943808) + 256, (float *)(A + 5681664) + 0, (float *)(A + 5714432) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5943808) + 128, (float *)(A + 6042112) + 128, (float *)(A + 5714432) + 0, (float *)(A + 5911040) + 0, (float *)(A + 5747200) + 0, (float *)(A + 6140416) + 0, (float *)(A + 6173184) + 0);
-  k7_matmul((float *)(A + 6173184) + 0, (float *)(A + 3027456) + 0, (float *)(A + 5943808) + 0);
-  k2_add((float *)(A + 45568) + 4608, P + 59904 /* gru1.bias_ih */, (float *)(A + 6205952) + 0);
-  k8_add((float *)(A + 5943808) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6304256) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6205952) + 0, (float *)(A + 6304256) + 0, (float *)(A + 6304256) + 256, (float *)(A + 6205952) + 256, (float *)(A + 5943808) + 0, (float *)(A + 5976576) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6205952) + 128, (float *)(A + 6304256) + 128, (float *)(A + 5976576) + 0, (float *)(A + 6173184) + 0, (float *)(A + 6009344) + 0, (float *)(A + 6402560) + 0, (float *)(A + 6435328) + 0);
-  k7_matmul((float *)(A + 6435328) + 0, (float *)(A + 3027456) + 0, (float *)(A + 6205952) + 0);
-  k2_add((float *)(A + 45568) + 4992, P + 59904 /* gru1.bias_ih */, (float *)(A + 6468096) + 0);
-  k8_add((float *)(A + 6205952) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6566400) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6468096) + 0, (float *)(A + 6566400) + 0, (float *)(A + 6566400) + 256, (float *)(A + 6468096) + 256, (float *)(A + 6205952) + 0, (float *)(A + 6238720) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6468096) + 128, (float *)(A + 6566400) + 128, (float *)(A + 6238720) + 0, (float *)(A + 6435328) + 0, (float *)(A + 6271488) + 0, (float *)(A + 6664704) + 0, (float *)(A + 6697472) + 0);
-  k7_matmul((float *)(A + 6697472) + 0, (float *)(A + 3027456) + 0, (float *)(A + 6468096) + 0);
-  k2_add((float *)(A + 45568) + 5376, P + 59904 /* gru1.bias_ih */, (float *)(A + 6730240) + 0);
-  k8_add((float *)(A + 6468096) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6828544) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6730240) + 0, (float *)(A + 6828544) + 0, (float *)(A + 6828544) + 256, (float *)(A + 6730240) + 256, (float *)(A + 6468096) + 0, (float *)(A + 6500864) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6730240) + 128, (float *)(A + 6828544) + 128, (float *)(A + 6500864) + 0, (float *)(A + 6697472) + 0, (float *)(A + 6533632) + 0, (float *)(A + 6926848) + 0, (float *)(A + 6959616) + 0);
-  k7_matmul((float *)(A + 6959616) + 0, (float *)(A + 3027456) + 0, (float *)(A + 6730240) + 0);
-  k2_add((float *)(A + 45568) + 5760, P + 59904 /* gru1.bias_ih */, (float *)(A + 6992384) + 0);
-  k8_add((float *)(A + 6730240) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7090688) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6992384) + 0, (float *)(A + 7090688) + 0, (float *)(A + 7090688) + 256, (float *)(A + 6992384) + 256, (float *)(A + 6730240) + 0, (float *)(A + 6763008) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6992384) + 128, (float *)(A + 7090688) + 128, (float *)(A + 6763008) + 0, (float *)(A + 6959616) + 0, (float *)(A + 6795776) + 0, (float *)(A + 7188992) + 0, (float *)(A + 7221760) + 0);
-  k7_matmul((float *)(A + 7221760) + 0, (float *)(A + 3027456) + 0, (float *)(A + 6992384) + 0);
-  k2_add((float *)(A + 45568) + 6144, P + 59904 /* gru1.bias_ih */, (float *)(A + 7254528) + 0);
-  k8_add((float *)(A + 6992384) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7352832) + 0);
-  k14_add_sigmoid_mul((float *)(A + 7254528) + 0, (float *)(A + 7352832) + 0, (float *)(A + 7352832) + 256, (float *)(A + 7254528) + 256, (float *)(A + 6992384) + 0, (float *)(A + 7025152) + 0);
-  k16_add_sigmoid_sub((float *)(A + 7254528) + 128, (float *)(A + 7352832) + 128, (float *)(A + 7025152) + 0, (float *)(A + 7221760) + 0, (float *)(A + 7057920) + 0, (float *)(A + 7451136) + 0, (float *)(A + 7483904) + 0);
-  k7_matmul((float *)(A + 7483904) + 0, (float *)(A + 3027456) + 0, (float *)(A + 7254528) + 0);
-  k2_add((float *)(A + 45568) + 6528, P + 59904 /* gru1.bias_ih */, (float *)(A + 7516672) + 0);
-  k8_add((float *)(A + 7254528) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7614976) + 0);
-  k14_add_sigmoid_mul((float *)(A + 7516672) + 0, (float *)(A + 7614976) + 0, (float *)(A + 7614976) + 256, (float *)(A + 7516672) + 256, (float *)(A + 7254528) + 0, (float *)(A + 7287296) + 0);
-  k16_add_sigmoid_sub((float *)(A + 7516672) + 128, (float *)(A + 7614976) + 128, (float *)(A + 7287296) + 0, (float *)(A + 7483904) + 0, (float *)(A + 7320064) + 0, (float *)(A + 7713280) + 0, (float *)(A + 7746048) + 0);
-  k7_matmul((float *)(A + 7746048) + 0, (float *)(A + 3027456) + 0, (float *)(A + 7516672) + 0);
-  k2_add((float *)(A + 45568) + 6912, P + 59904 /* gru1.bias_ih */, (float *)(A + 7778816) + 0);
-  k8_add((float *)(A + 7516672) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7877120) + 0);
-  k14_add_sigmoid_mul((float *)(A + 7778816) + 0, (float *)(A + 7877120) + 0, (float *)(A + 7877120) + 256, (float *)(A + 7778816) + 256, (float *)(A + 7516672) + 0, (float *)(A + 7549440) + 0);
-  k16_add_sigmoid_sub((float *)(A + 7778816) + 128, (float *)(A + 7877120) + 128, (float *)(A + 7549440) + 0, (float *)(A + 7746048) + 0, (float *)(A + 7582208) + 0, (float *)(A + 7975424) + 0, (float *)(A + 8008192) + 0);
-  k7_matmul((float *)(A + 8008192) + 0, (float *)(A + 3027456) + 0, (float *)(A + 7778816) + 0);
-  k2_add((float *)(A + 45568) + 7296, P + 59904 /* gru1.bias_ih */, (float *)(A + 8040960) + 0);
-  k8_add((float *)(A + 7778816) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8139264) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8040960) + 0, (float *)(A + 8139264) + 0, (float *)(A + 8139264) + 256, (float *)(A + 8040960) + 256, (float *)(A + 7778816) + 0, (float *)(A + 7811584) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8040960) + 128, (float *)(A + 8139264) + 128, (float *)(A + 7811584) + 0, (float *)(A + 8008192) + 0, (float *)(A + 7844352) + 0, (float *)(A + 8237568) + 0, (float *)(A + 8270336) + 0);
-  k7_matmul((float *)(A + 8270336) + 0, (float *)(A + 3027456) + 0, (float *)(A + 8040960) + 0);
-  k2_add((float *)(A + 45568) + 7680, P + 59904 /* gru1.bias_ih */, (float *)(A + 8303104) + 0);
-  k8_add((float *)(A + 8040960) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8401408) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8303104) + 0, (float *)(A + 8401408) + 0, (float *)(A + 8401408) + 256, (float *)(A + 8303104) + 256, (float *)(A + 8040960) + 0, (float *)(A + 8073728) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8303104) + 128, (float *)(A + 8401408) + 128, (float *)(A + 8073728) + 0, (float *)(A + 8270336) + 0, (float *)(A + 8106496) + 0, (float *)(A + 8499712) + 0, (float *)(A + 8532480) + 0);
-  k7_matmul((float *)(A + 8532480) + 0, (float *)(A + 3027456) + 0, (float *)(A + 8303104) + 0);
-  k2_add((float *)(A + 45568) + 8064, P + 59904 /* gru1.bias_ih */, (float *)(A + 8565248) + 0);
-  k8_add((float *)(A + 8303104) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8663552) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8565248) + 0, (float *)(A + 8663552) + 0, (float *)(A + 8663552) + 256, (float *)(A + 8565248) + 256, (float *)(A + 8303104) + 0, (float *)(A + 8335872) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8565248) + 128, (float *)(A + 8663552) + 128, (float *)(A + 8335872) + 0, (float *)(A + 8532480) + 0, (float *)(A + 8368640) + 0, (float *)(A + 8761856) + 0, (float *)(A + 8794624) + 0);
-  k7_matmul((float *)(A + 8794624) + 0, (float *)(A + 3027456) + 0, (float *)(A + 8565248) + 0);
-  k2_add((float *)(A + 45568) + 8448, P + 59904 /* gru1.bias_ih */, (float *)(A + 8827392) + 0);
-  k8_add((float *)(A + 8565248) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8925696) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8827392) + 0, (float *)(A + 8925696) + 0, (float *)(A + 8925696) + 256, (float *)(A + 8827392) + 256, (float *)(A + 8565248) + 0, (float *)(A + 8598016) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8827392) + 128, (float *)(A + 8925696) + 128, (float *)(A + 8598016) + 0, (float *)(A + 8794624) + 0, (float *)(A + 8630784) + 0, (float *)(A + 9024000) + 0, (float *)(A + 9056768) + 0);
-  k7_matmul((float *)(A + 9056768) + 0, (float *)(A + 3027456) + 0, (float *)(A + 8827392) + 0);
-  k2_add((float *)(A + 45568) + 8832, P + 59904 /* gru1.bias_ih */, (float *)(A + 9089536) + 0);
-  k8_add((float *)(A + 8827392) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9187840) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9089536) + 0, (float *)(A + 9187840) + 0, (float *)(A + 9187840) + 256, (float *)(A + 9089536) + 256, (float *)(A + 8827392) + 0, (float *)(A + 8860160) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9089536) + 128, (float *)(A + 9187840) + 128, (float *)(A + 8860160) + 0, (float *)(A + 9056768) + 0, (float *)(A + 8892928) + 0, (float *)(A + 9286144) + 0, (float *)(A + 9318912) + 0);
-  k7_matmul((float *)(A + 9318912) + 0, (float *)(A + 3027456) + 0, (float *)(A + 9089536) + 0);
-  k2_add((float *)(A + 45568) + 9216, P + 59904 /* gru1.bias_ih */, (float *)(A + 9351680) + 0);
-  k8_add((float *)(A + 9089536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9449984) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9351680) + 0, (float *)(A + 9449984) + 0, (float *)(A + 9449984) + 256, (float *)(A + 9351680) + 256, (float *)(A + 9089536) + 0, (float *)(A + 9122304) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9351680) + 128, (float *)(A + 9449984) + 128, (float *)(A + 9122304) + 0, (float *)(A + 9318912) + 0, (float *)(A + 9155072) + 0, (float *)(A + 9548288) + 0, (float *)(A + 9581056) + 0);
-  k7_matmul((float *)(A + 9581056) + 0, (float *)(A + 3027456) + 0, (float *)(A + 9351680) + 0);
-  k2_add((float *)(A + 45568) + 9600, P + 59904 /* gru1.bias_ih */, (float *)(A + 9613824) + 0);
-  k8_add((float *)(A + 9351680) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9712128) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9613824) + 0, (float *)(A + 9712128) + 0, (float *)(A + 9712128) + 256, (float *)(A + 9613824) + 256, (float *)(A + 9351680) + 0, (float *)(A + 9384448) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9613824) + 128, (float *)(A + 9712128) + 128, (float *)(A + 9384448) + 0, (float *)(A + 9581056) + 0, (float *)(A + 9417216) + 0, (float *)(A + 9810432) + 0, (float *)(A + 9843200) + 0);
-  k7_matmul((float *)(A + 9843200) + 0, (float *)(A + 3027456) + 0, (float *)(A + 9613824) + 0);
-  k2_add((float *)(A + 45568) + 9984, P + 59904 /* gru1.bias_ih */, (float *)(A + 9875968) + 0);
-  k8_add((float *)(A + 9613824) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9974272) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9875968) + 0, (float *)(A + 9974272) + 0, (float *)(A + 9974272) + 256, (float *)(A + 9875968) + 256, (float *)(A + 9613824) + 0, (float *)(A + 9646592) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9875968) + 128, (float *)(A + 9974272) + 128, (float *)(A + 9646592) + 0, (float *)(A + 9843200) + 0, (float *)(A + 9679360) + 0, (float *)(A + 10072576) + 0, (float *)(A + 10105344) + 0);
-  k7_matmul((float *)(A + 10105344) + 0, (float *)(A + 3027456) + 0, (float *)(A + 9875968) + 0);
-  k2_add((float *)(A + 45568) + 10368, P + 59904 /* gru1.bias_ih */, (float *)(A + 3027456) + 0);
-  k8_add((float *)(A + 9875968) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3125760) + 0);
-  k14_add_sigmoid_mul((float *)(A + 3027456) + 0, (float *)(A + 3125760) + 0, (float *)(A + 3125760) + 256, (float *)(A + 3027456) + 256, (float *)(A + 9875968) + 0, (float *)(A + 9908736) + 0);
-  k10_transpose(P + 60672 /* dense1.weight */, (float *)(A + 9941504) + 0);
-  k16_add_sigmoid_sub((float *)(A + 3027456) + 128, (float *)(A + 3125760) + 128, (float *)(A + 9908736) + 0, (float *)(A + 10105344) + 0, (float *)(A + 35328) + 0, (float *)(A + 68096) + 0, (float *)(A + 100864) + 0);
-  k11_matmul((float *)(A + 100864) + 0, (float *)(A + 9941504) + 0, (float *)(A + 9946624) + 0);
-  k12_add((float *)(A + 9946624) + 0, P + 61952 /* dense1.bias */, (float *)(A + 9941504) + 0);
-  k18_log_softmax((float *)(A + 9941504) + 0, (float *)(A + 9944064) + 0);
-  k19_mul((float *)(A + 0) + 0, (float *)(A + 9944064) + 0, (float *)(A + 9946624) + 0);
-  k20_sum_to((float *)(A + 9946624) + 0, (float *)(A + 9949184) + 0);
-  k21_sum_to((float *)(A + 9949184) + 0, (float *)(A + 9946624) + 0);
-  k22_argmax((float *)(A + 9941504) + 0, (int32_t *)(A + 9946688) + 0);
-  k23_equal((int32_t *)(A + 9946688) + 0, in->y + 0, (float *)(A + 9941504) + 0);
-  k21_sum_to((float *)(A + 9941504) + 0, (float *)(A + 9941760) + 0);
-  k24_mul((float *)(A + 0) + 0, (float *)(A + 9946688) + 0);
-  k20_sum_to((float *)(A + 9946688) + 0, (float *)(A + 9941504) + 0);
-  k25_exp_mul_sub((float *)(A + 9944064) + 0, (float *)(A + 9941504) + 0, (float *)(A + 9946688) + 0, (float *)(A + 0) + 0);
-  k26_matmul((float *)(A + 0) + 0, P + 60672 /* dense1.weight */, (float *)(A + 3027456) + 0);
-  k27_mul_sub((float *)(A + 9908736) + 0, (float *)(A + 3060224) + 0);
-  k28_sub_mul((float *)(A + 9875968) + 0, (float *)(A + 3092992) + 0);
-  k29_mul_neg((float *)(A + 3027456) + 0, (float *)(A + 9908736) + 0, (float *)(A + 133632) + 0);
-  k30_mul((float *)(A + 35328) + 0, (float *)(A + 68096) + 0, (float *)(A + 9908736) + 0);
-  k31_mul_mul_mul((float *)(A + 3027456) + 0, (float *)(A + 68096) + 0, (float *)(A + 3060224) + 0, (float *)(A + 3125760) + 256, (float *)(A + 3092992) + 0, (float *)(A + 9875968) + 0, (float *)(A + 166400) + 0, (float *)(A + 199168) + 0, (float *)(A + 231936) + 0);
-  k32_mul_addn_mul((float *)(A + 3027456) + 0, (float *)(A + 10105344) + 0, (float *)(A + 133632) + 0, (float *)(A + 9908736) + 0, (float *)(A + 68096) + 0);
-  k33_concat((float *)(A + 199168) + 0, (float *)(A + 68096) + 0, (float *)(A + 231936) + 0, (float *)(A + 3060224) + 0);
-  k34_matmul((float *)(A + 3060224) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 133632) + 0);
-  k27_mul_sub((float *)(A + 9646592) + 0, (float *)(A + 3158528) + 0);
-  k28_sub_mul((float *)(A + 9613824) + 0, (float *)(A + 3191296) + 0);
-  k30_mul((float *)(A + 9679360) + 0, (float *)(A + 10072576) + 0, (float *)(A + 9875968) + 0);
-  k35_mul_addn_mul((float *)(A + 3027456) + 0, (float *)(A + 35328) + 0, (float *)(A + 133632) + 0, (float *)(A + 9679360) + 0, (float *)(A + 10072576) + 0, (float *)(A + 3158528) + 0, (float *)(A + 9974272) + 256, (float *)(A + 3191296) + 0, (float *)(A + 9843200) + 0, (float *)(A + 9646592) + 0, (float *)(A + 9875968) + 0, (float *)(A + 9613824) + 0, (float *)(A + 9908736) + 0, (float *)(A + 231936) + 0, (float *)(A + 264704) + 0, (float *)(A + 297472) + 0, (float *)(A + 330240) + 0);
-  k33_concat((float *)(A + 264704) + 0, (float *)(A + 297472) + 0, (float *)(A + 330240) + 0, (float *)(A + 9613824) + 0);
-  k34_matmul((float *)(A + 9613824) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 9384448) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 9351680) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 9417216) + 0, (float *)(A + 9810432) + 0, (float *)(A + 9875968) + 0);
-  k36_addn_mul_mul((float *)(A + 9908736) + 0, (float *)(A + 35328) + 0, (float *)(A + 9417216) + 0, (float *)(A + 9810432) + 0, (float *)(A + 133632) + 0, (float *)(A + 9712128) + 256, (float *)(A + 3027456) + 0, (float *)(A + 9581056) + 0, (float *)(A + 9384448) + 0, (float *)(A + 9875968) + 0, (float *)(A + 9351680) + 0, (float *)(A + 3158528) + 0, (float *)(A + 3191296) + 0, (float *)(A + 9946688) + 0, (float *)(A + 9979456) + 0, (float *)(A + 10012224) + 0);
-  k33_concat((float *)(A + 9946688) + 0, (float *)(A + 9979456) + 0, (float *)(A + 10012224) + 0, (float *)(A + 9351680) + 0);
-  k34_matmul((float *)(A + 9351680) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 9122304) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 9089536) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 9155072) + 0, (float *)(A + 9548288) + 0, (float *)(A + 9810432) + 0);
-  k36_addn_mul_mul((float *)(A + 3158528) + 0, (float *)(A + 35328) + 0, (float *)(A + 9155072) + 0, (float *)(A + 9548288) + 0, (float *)(A + 133632) + 0, (float *)(A + 9449984) + 256, (float *)(A + 3027456) + 0, (float *)(A + 9318912) + 0, (float *)(A + 9122304) + 0, (float *)(A + 9810432) + 0, (float *)(A + 9089536) + 0, (float *)(A + 9875968) + 0, (float *)(A + 9908736) + 0, (float *)(A + 10012224) + 0, (float *)(A + 10044992) + 0, (float *)(A + 9712128) + 0);
-  k33_concat((float *)(A + 10012224) + 0, (float *)(A + 10044992) + 0, (float *)(A + 9712128) + 0, (float *)(A + 9089536) + 0);
-  k34_matmul((float *)(A + 9089536) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 8860160) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 8827392) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 8892928) + 0, (float *)(A + 9286144) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 9875968) + 0, (float *)(A + 35328) + 0, (float *)(A + 8892928) + 0, (float *)(A + 9286144) + 0, (float *)(A + 133632) + 0, (float *)(A + 9187840) + 256, (float *)(A + 3027456) + 0, (float *)(A + 9056768) + 0, (float *)(A + 8860160) + 0, (float *)(A + 3158528) + 0, (float *)(A + 8827392) + 0, (float *)(A + 9548288) + 0, (float *)(A + 9810432) + 0, (float *)(A + 9449984) + 0, (float *)(A + 9482752) + 0, (float *)(A + 9515520) + 0);
-  k33_concat((float *)(A + 9449984) + 0, (float *)(A + 9482752) + 0, (float *)(A + 9515520) + 0, (float *)(A + 8827392) + 0);
-  k34_matmul((float *)(A + 8827392) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 8598016) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 8565248) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 8630784) + 0, (float *)(A + 9024000) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 9548288) + 0, (float *)(A + 35328) + 0, (float *)(A + 8630784) + 0, (float *)(A + 9024000) + 0, (float *)(A + 133632) + 0, (float *)(A + 8925696) + 256, (float *)(A + 3027456) + 0, (float *)(A + 8794624) + 0, (float *)(A + 8598016) + 0, (float *)(A + 3158528) + 0, (float *)(A + 8565248) + 0, (float *)(A + 9286144) + 0, (float *)(A + 9515520) + 0, (float *)(A + 9875968) + 0, (float *)(A + 9187840) + 0, (float *)(A + 9220608) + 0);
-  k33_concat((float *)(A + 9875968) + 0, (float *)(A + 9187840) + 0, (float *)(A + 9220608) + 0, (float *)(A + 8565248) + 0);
-  k34_matmul((float *)(A + 8565248) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 8335872) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 8303104) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 8368640) + 0, (float *)(A + 8761856) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 9286144) + 0, (float *)(A + 35328) + 0, (float *)(A + 8368640) + 0, (float *)(A + 8761856) + 0, (float *)(A + 133632) + 0, (float *)(A + 8663552) + 256, (float *)(A + 3027456) + 0, (float *)(A + 8532480) + 0, (float *)(A + 8335872) + 0, (float *)(A + 3158528) + 0, (float *)(A + 8303104) + 0, (float *)(A + 9024000) + 0, (float *)(A + 9548288) + 0, (float *)(A + 9220608) + 0, (float *)(A + 9253376) + 0, (float *)(A + 8925696) + 0);
-  k33_concat((float *)(A + 9220608) + 0, (float *)(A + 9253376) + 0, (float *)(A + 8925696) + 0, (float *)(A + 8303104) + 0);
+  k19_one_hot(in->y + 0, (float *)(A + 0) + 0);
+  k0_sub_div(in->x + 756, (float *)(A + 2560) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 9728) + 0);
+  k0_sub_div(in->x + 700, (float *)(A + 16896) + 0);
+  k0_sub_div(in->x + 672, (float *)(A + 24064) + 0);
+  k0_sub_div(in->x + 644, (float *)(A + 31232) + 0);
+  k0_sub_div(in->x + 616, (float *)(A + 38400) + 0);
+  k0_sub_div(in->x + 588, (float *)(A + 45568) + 0);
+  k0_sub_div(in->x + 560, (float *)(A + 52736) + 0);
+  k0_sub_div(in->x + 532, (float *)(A + 59904) + 0);
+  k0_sub_div(in->x + 504, (float *)(A + 67072) + 0);
+  k0_sub_div(in->x + 476, (float *)(A + 74240) + 0);
+  k0_sub_div(in->x + 448, (float *)(A + 81408) + 0);
+  k0_sub_div(in->x + 420, (float *)(A + 88576) + 0);
+  k0_sub_div(in->x + 392, (float *)(A + 95744) + 0);
+  k0_sub_div(in->x + 364, (float *)(A + 102912) + 0);
+  k0_sub_div(in->x + 336, (float *)(A + 110080) + 0);
+  k0_sub_div(in->x + 308, (float *)(A + 117248) + 0);
+  k0_sub_div(in->x + 280, (float *)(A + 124416) + 0);
+  k0_sub_div(in->x + 252, (float *)(A + 131584) + 0);
+  k0_sub_div(in->x + 224, (float *)(A + 138752) + 0);
+  k0_sub_div(in->x + 196, (float *)(A + 145920) + 0);
+  k0_sub_div(in->x + 168, (float *)(A + 153088) + 0);
+  k0_sub_div(in->x + 140, (float *)(A + 160256) + 0);
+  k0_sub_div(in->x + 112, (float *)(A + 167424) + 0);
+  k0_sub_div(in->x + 84, (float *)(A + 174592) + 0);
+  k0_sub_div(in->x + 56, (float *)(A + 181760) + 0);
+  k0_sub_div(in->x + 28, (float *)(A + 188928) + 0);
+  k0_sub_div(in->x + 0, (float *)(A + 196096) + 0);
+  k1_stack((float *)(A + 2560) + 0, (float *)(A + 9728) + 0, (float *)(A + 16896) + 0, (float *)(A + 24064) + 0, (float *)(A + 31232) + 0, (float *)(A + 38400) + 0, (float *)(A + 45568) + 0, (float *)(A + 52736) + 0, (float *)(A + 59904) + 0, (float *)(A + 67072) + 0, (float *)(A + 74240) + 0, (float *)(A + 81408) + 0, (float *)(A + 88576) + 0, (float *)(A + 95744) + 0, (float *)(A + 102912) + 0, (float *)(A + 110080) + 0, (float *)(A + 117248) + 0, (float *)(A + 124416) + 0, (float *)(A + 131584) + 0, (float *)(A + 138752) + 0, (float *)(A + 145920) + 0, (float *)(A + 153088) + 0, (float *)(A + 160256) + 0, (float *)(A + 167424) + 0, (float *)(A + 174592) + 0, (float *)(A + 181760) + 0, (float *)(A + 188928) + 0, (float *)(A + 196096) + 0, (float *)(A + 203264) + 0);
+  k2_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 2560) + 0);
+  k3_matmul((float *)(A + 203264) + 0, (float *)(A + 2560) + 0, (float *)(A + 403968) + 0);
+  k4_add((float *)(A + 403968) + 10368, P + 59904 /* gru1.bias_ih */, (float *)(A + 2560) + 0);
+  k5_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 100864) + 0);
+  k16_add_sigmoid_mul((float *)(A + 2560) + 0, (float *)(A + 100864) + 0, (float *)(A + 100864) + 256, (float *)(A + 2560) + 256, (float *)(A + 3156480) + 0, (float *)(A + 3189248) + 0);
+  k7_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 3222016) + 0);
+  k17_add_sigmoid_sub((float *)(A + 2560) + 128, (float *)(A + 100864) + 128, (float *)(A + 3189248) + 0, (float *)(A + 3418624) + 0, (float *)(A + 3451392) + 0, (float *)(A + 3484160) + 0);
+  k9_matmul((float *)(A + 3484160) + 0, (float *)(A + 3222016) + 0, (float *)(A + 2560) + 0);
+  k4_add((float *)(A + 403968) + 9984, P + 59904 /* gru1.bias_ih */, (float *)(A + 3516928) + 0);
+  k10_add((float *)(A + 2560) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3615232) + 0);
+  k16_add_sigmoid_mul((float *)(A + 3516928) + 0, (float *)(A + 3615232) + 0, (float *)(A + 3615232) + 256, (float *)(A + 3516928) + 256, (float *)(A + 2560) + 0, (float *)(A + 35328) + 0);
+  k18_add_sigmoid_sub((float *)(A + 3516928) + 128, (float *)(A + 3615232) + 128, (float *)(A + 35328) + 0, (float *)(A + 3484160) + 0, (float *)(A + 68096) + 0, (float *)(A + 3713536) + 0, (float *)(A + 3746304) + 0);
+  k9_matmul((float *)(A + 3746304) + 0, (float *)(A + 3222016) + 0, (float *)(A + 3516928) + 0);
+  k4_add((float *)(A + 403968) + 9600, P + 59904 /* gru1.bias_ih */, (float *)(A + 3779072) + 0);
+  k10_add((float *)(A + 3516928) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3877376) + 0);
+  k16_add_sigmoid_mul((float *)(A + 3779072) + 0, (float *)(A + 3877376) + 0, (float *)(A + 3877376) + 256, (float *)(A + 3779072) + 256, (float *)(A + 3516928) + 0, (float *)(A + 3549696) + 0);
+  k18_add_sigmoid_sub((float *)(A + 3779072) + 128, (float *)(A + 3877376) + 128, (float *)(A + 3549696) + 0, (float *)(A + 3746304) + 0, (float *)(A + 3582464) + 0, (float *)(A + 3975680) + 0, (float *)(A + 4008448) + 0);
+  k9_matmul((float *)(A + 4008448) + 0, (float *)(A + 3222016) + 0, (float *)(A + 3779072) + 0);
+  k4_add((float *)(A + 403968) + 9216, P + 59904 /* gru1.bias_ih */, (float *)(A + 4041216) + 0);
+  k10_add((float *)(A + 3779072) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4139520) + 0);
+  k16_add_sigmoid_mul((float *)(A + 4041216) + 0, (float *)(A + 4139520) + 0, (float *)(A + 4139520) + 256, (float *)(A + 4041216) + 256, (float *)(A + 3779072) + 0, (float *)(A + 3811840) + 0);
+  k18_add_sigmoid_sub((float *)(A + 4041216) + 128, (float *)(A + 4139520) + 128, (float *)(A + 3811840) + 0, (float *)(A + 4008448) + 0, (float *)(A + 3844608) + 0, (float *)(A + 4237824) + 0, (float *)(A + 4270592) + 0);
+  k9_matmul((float *)(A + 4270592) + 0, (float *)(A + 3222016) + 0, (float *)(A + 4041216) + 0);
+  k4_add((float *)(A + 403968) + 8832, P + 59904 /* gru1.bias_ih */, (float *)(A + 4303360) + 0);
+  k10_add((float *)(A + 4041216) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4401664) + 0);
+  k16_add_sigmoid_mul((float *)(A + 4303360) + 0, (float *)(A + 4401664) + 0, (float *)(A + 4401664) + 256, (float *)(A + 4303360) + 256, (float *)(A + 4041216) + 0, (float *)(A + 4073984) + 0);
+  k18_add_sigmoid_sub((float *)(A + 4303360) + 128, (float *)(A + 4401664) + 128, (float *)(A + 4073984) + 0, (float *)(A + 4270592) + 0, (float *)(A + 4106752) + 0, (float *)(A + 4499968) + 0, (float *)(A + 4532736) + 0);
+  k9_matmul((float *)(A + 4532736) + 0, (float *)(A + 3222016) + 0, (float *)(A + 4303360) + 0);
+  k4_add((float *)(A + 403968) + 8448, P + 59904 /* gru1.bias_ih */, (float *)(A + 4565504) + 0);
+  k10_add((float *)(A + 4303360) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4663808) + 0);
+  k16_add_sigmoid_mul((float *)(A + 4565504) + 0, (float *)(A + 4663808) + 0, (float *)(A + 4663808) + 256, (float *)(A + 4565504) + 256, (float *)(A + 4303360) + 0, (float *)(A + 4336128) + 0);
+  k18_add_sigmoid_sub((float *)(A + 4565504) + 128, (float *)(A + 4663808) + 128, (float *)(A + 4336128) + 0, (float *)(A + 4532736) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4762112) + 0, (float *)(A + 4794880) + 0);
+  k9_matmul((float *)(A + 4794880) + 0, (float *)(A + 3222016) + 0, (float *)(A + 4565504) + 0);
+  k4_add((float *)(A + 403968) + 8064, P + 59904 /* gru1.bias_ih */, (float *)(A + 4827648) + 0);
+  k10_add((float *)(A + 4565504) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4925952) + 0);
+  k16_add_sigmoid_mul((float *)(A + 4827648) + 0, (float *)(A + 4925952) + 0, (float *)(A + 4925952) + 256, (float *)(A + 4827648) + 256, (float *)(A + 4565504) + 0, (float *)(A + 4598272) + 0);
+  k18_add_sigmoid_sub((float *)(A + 4827648) + 128, (float *)(A + 4925952) + 128, (float *)(A + 4598272) + 0, (float *)(A + 4794880) + 0, (float *)(A + 4631040) + 0, (float *)(A + 5024256) + 0, (float *)(A + 5057024) + 0);
+  k9_matmul((float *)(A + 5057024) + 0, (float *)(A + 3222016) + 0, (float *)(A + 4827648) + 0);
+  k4_add((float *)(A + 403968) + 7680, P + 59904 /* gru1.bias_ih */, (float *)(A + 5089792) + 0);
+  k10_add((float *)(A + 4827648) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5188096) + 0);
+  k16_add_sigmoid_mul((float *)(A + 5089792) + 0, (float *)(A + 5188096) + 0, (float *)(A + 5188096) + 256, (float *)(A + 5089792) + 256, (float *)(A + 4827648) + 0, (float *)(A + 4860416) + 0);
+  k18_add_sigmoid_sub((float *)(A + 5089792) + 128, (float *)(A + 5188096) + 128, (float *)(A + 4860416) + 0, (float *)(A + 5057024) + 0, (float *)(A + 4893184) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5319168) + 0);
+  k9_matmul((float *)(A + 5319168) + 0, (float *)(A + 3222016) + 0, (float *)(A + 5089792) + 0);
+  k4_add((float *)(A + 403968) + 7296, P + 59904 /* gru1.bias_ih */, (float *)(A + 5351936) + 0);
+  k10_add((float *)(A + 5089792) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5450240) + 0);
+  k16_add_sigmoid_mul((float *)(A + 5351936) + 0, (float *)(A + 5450240) + 0, (float *)(A + 5450240) + 256, (float *)(A + 5351936) + 256, (float *)(A + 5089792) + 0, (float *)(A + 5122560) + 0);
+  k18_add_sigmoid_sub((float *)(A + 5351936) + 128, (float *)(A + 5450240) + 128, (float *)(A + 5122560) + 0, (float *)(A + 5319168) + 0, (float *)(A + 5155328) + 0, (float *)(A + 5548544) + 0, (float *)(A + 5581312) + 0);
+  k9_matmul((float *)(A + 5581312) + 0, (float *)(A + 3222016) + 0, (float *)(A + 5351936) + 0);
+  k4_add((float *)(A + 403968) + 6912, P + 59904 /* gru1.bias_ih */, (float *)(A + 5614080) + 0);
+  k10_add((float *)(A + 5351936) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5712384) + 0);
+  k16_add_sigmoid_mul((float *)(A + 5614080) + 0, (float *)(A + 5712384) + 0, (float *)(A + 5712384) + 256, (float *)(A + 5614080) + 256, (float *)(A + 5351936) + 0, (float *)(A + 5384704) + 0);
+  k18_add_sigmoid_sub((float *)(A + 5614080) + 128, (float *)(A + 5712384) + 128, (float *)(A + 5384704) + 0, (float *)(A + 5581312) + 0, (float *)(A + 5417472) + 0, (float *)(A + 5810688) + 0, (float *)(A + 5843456) + 0);
+  k9_matmul((float *)(A + 5843456) + 0, (float *)(A + 3222016) + 0, (float *)(A + 5614080) + 0);
+  k4_add((float *)(A + 403968) + 6528, P + 59904 /* gru1.bias_ih */, (float *)(A + 5876224) + 0);
+  k10_add((float *)(A + 5614080) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5974528) + 0);
+  k16_add_sigmoid_mul((float *)(A + 5876224) + 0, (float *)(A + 5974528) + 0, (float *)(A + 5974528) + 256, (float *)(A + 5876224) + 256, (float *)(A + 5614080) + 0, (float *)(A + 5646848) + 0);
+  k18_add_sigmoid_sub((float *)(A + 5876224) + 128, (float *)(A + 5974528) + 128, (float *)(A + 5646848) + 0, (float *)(A + 5843456) + 0, (float *)(A + 5679616) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6105600) + 0);
+  k9_matmul((float *)(A + 6105600) + 0, (float *)(A + 3222016) + 0, (float *)(A + 5876224) + 0);
+  k4_add((float *)(A + 403968) + 6144, P + 59904 /* gru1.bias_ih */, (float *)(A + 6138368) + 0);
+  k10_add((float *)(A + 5876224) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6236672) + 0);
+  k16_add_sigmoid_mul((float *)(A + 6138368) + 0, (float *)(A + 6236672) + 0, (float *)(A + 6236672) + 256, (float *)(A + 6138368) + 256, (float *)(A + 5876224) + 0, (float *)(A + 5908992) + 0);
+  k18_add_sigmoid_sub((float *)(A + 6138368) + 128, (float *)(A + 6236672) + 128, (float *)(A + 5908992) + 0, (float *)(A + 6105600) + 0, (float *)(A + 5941760) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6367744) + 0);
+  k9_matmul((float *)(A + 6367744) + 0, (float *)(A + 3222016) + 0, (float *)(A + 6138368) + 0);
+  k4_add((float *)(A + 403968) + 5760, P + 59904 /* gru1.bias_ih */, (float *)(A + 6400512) + 0);
+  k10_add((float *)(A + 6138368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6498816) + 0);
+  k16_add_sigmoid_mul((float *)(A + 6400512) + 0, (float *)(A + 6498816) + 0, (float *)(A + 6498816) + 256, (float *)(A + 6400512) + 256, (float *)(A + 6138368) + 0, (float *)(A + 6171136) + 0);
+  k18_add_sigmoid_sub((float *)(A + 6400512) + 128, (float *)(A + 6498816) + 128, (float *)(A + 6171136) + 0, (float *)(A + 6367744) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6629888) + 0);
+  k9_matmul((float *)(A + 6629888) + 0, (float *)(A + 3222016) + 0, (float *)(A + 6400512) + 0);
+  k4_add((float *)(A + 403968) + 5376, P + 59904 /* gru1.bias_ih */, (float *)(A + 6662656) + 0);
+  k10_add((float *)(A + 6400512) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6760960) + 0);
+  k16_add_sigmoid_mul((float *)(A + 6662656) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6760960) + 256, (float *)(A + 6662656) + 256, (float *)(A + 6400512) + 0, (float *)(A + 6433280) + 0);
+  k18_add_sigmoid_sub((float *)(A + 6662656) + 128, (float *)(A + 6760960) + 128, (float *)(A + 6433280) + 0, (float *)(A + 6629888) + 0, (float *)(A + 6466048) + 0, (float *)(A + 6859264) + 0, (float *)(A + 6892032) + 0);
+  k9_matmul((float *)(A + 6892032) + 0, (float *)(A + 3222016) + 0, (float *)(A + 6662656) + 0);
+  k4_add((float *)(A + 403968) + 4992, P + 59904 /* gru1.bias_ih */, (float *)(A + 6924800) + 0);
+  k10_add((float *)(A + 6662656) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7023104) + 0);
+  k16_add_sigmoid_mul((float *)(A + 6924800) + 0, (float *)(A + 7023104) + 0, (float *)(A + 7023104) + 256, (float *)(A + 6924800) + 256, (float *)(A + 6662656) + 0, (float *)(A + 6695424) + 0);
+  k18_add_sigmoid_sub((float *)(A + 6924800) + 128, (float *)(A + 7023104) + 128, (float *)(A + 6695424) + 0, (float *)(A + 6892032) + 0, (float *)(A + 6728192) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7154176) + 0);
+  k9_matmul((float *)(A + 7154176) + 0, (float *)(A + 3222016) + 0, (float *)(A + 6924800) + 0);
+  k4_add((float *)(A + 403968) + 4608, P + 59904 /* gru1.bias_ih */, (float *)(A + 7186944) + 0);
+  k10_add((float *)(A + 6924800) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7285248) + 0);
+  k16_add_sigmoid_mul((float *)(A + 7186944) + 0, (float *)(A + 7285248) + 0, (float *)(A + 7285248) + 256, (float *)(A + 7186944) + 256, (float *)(A + 6924800) + 0, (float *)(A + 6957568) + 0);
+  k18_add_sigmoid_sub((float *)(A + 7186944) + 128, (float *)(A + 7285248) + 128, (float *)(A + 6957568) + 0, (float *)(A + 7154176) + 0, (float *)(A + 6990336) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7416320) + 0);
+  k9_matmul((float *)(A + 7416320) + 0, (float *)(A + 3222016) + 0, (float *)(A + 7186944) + 0);
+  k4_add((float *)(A + 403968) + 4224, P + 59904 /* gru1.bias_ih */, (float *)(A + 7449088) + 0);
+  k10_add((float *)(A + 7186944) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7547392) + 0);
+  k16_add_sigmoid_mul((float *)(A + 7449088) + 0, (float *)(A + 7547392) + 0, (float *)(A + 7547392) + 256, (float *)(A + 7449088) + 256, (float *)(A + 7186944) + 0, (float *)(A + 7219712) + 0);
+  k18_add_sigmoid_sub((float *)(A + 7449088) + 128, (float *)(A + 7547392) + 128, (float *)(A + 7219712) + 0, (float *)(A + 7416320) + 0, (float *)(A + 7252480) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7678464) + 0);
+  k9_matmul((float *)(A + 7678464) + 0, (float *)(A + 3222016) + 0, (float *)(A + 7449088) + 0);
+  k4_add((float *)(A + 403968) + 3840, P + 59904 /* gru1.bias_ih */, (float *)(A + 7711232) + 0);
+  k10_add((float *)(A + 7449088) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7809536) + 0);
+  k16_add_sigmoid_mul((float *)(A + 7711232) + 0, (float *)(A + 7809536) + 0, (float *)(A + 7809536) + 256, (float *)(A + 7711232) + 256, (float *)(A + 7449088) + 0, (float *)(A + 7481856) + 0);
+  k18_add_sigmoid_sub((float *)(A + 7711232) + 128, (float *)(A + 7809536) + 128, (float *)(A + 7481856) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7514624) + 0, (float *)(A + 7907840) + 0, (float *)(A + 7940608) + 0);
+  k9_matmul((float *)(A + 7940608) + 0, (float *)(A + 3222016) + 0, (float *)(A + 7711232) + 0);
+  k4_add((float *)(A + 403968) + 3456, P + 59904 /* gru1.bias_ih */, (float *)(A + 7973376) + 0);
+  k10_add((float *)(A + 7711232) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8071680) + 0);
+  k16_add_sigmoid_mul((float *)(A + 7973376) + 0, (float *)(A + 8071680) + 0, (float *)(A + 8071680) + 256, (float *)(A + 7973376) + 256, (float *)(A + 7711232) + 0, (float *)(A + 7744000) + 0);
+  k18_add_sigmoid_sub((float *)(A + 7973376) + 128, (float *)(A + 8071680) + 128, (float *)(A + 7744000) + 0, (float *)(A + 7940608) + 0, (float *)(A + 7776768) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8202752) + 0);
+  k9_matmul((float *)(A + 8202752) + 0, (float *)(A + 3222016) + 0, (float *)(A + 7973376) + 0);
+  k4_add((float *)(A + 403968) + 3072, P + 59904 /* gru1.bias_ih */, (float *)(A + 8235520) + 0);
+  k10_add((float *)(A + 7973376) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8333824) + 0);
+  k16_add_sigmoid_mul((float *)(A + 8235520) + 0, (float *)(A + 8333824) + 0, (float *)(A + 8333824) + 256, (float *)(A + 8235520) + 256, (float *)(A + 7973376) + 0, (float *)(A + 8006144) + 0);
+  k18_add_sigmoid_sub((float *)(A + 8235520) + 128, (float *)(A + 8333824) + 128, (float *)(A + 8006144) + 0, (float *)(A + 8202752) + 0, (float *)(A + 8038912) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8464896) + 0);
+  k9_matmul((float *)(A + 8464896) + 0, (float *)(A + 3222016) + 0, (float *)(A + 8235520) + 0);
+  k4_add((float *)(A + 403968) + 2688, P + 59904 /* gru1.bias_ih */, (float *)(A + 8497664) + 0);
+  k10_add((float *)(A + 8235520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8595968) + 0);
+  k16_add_sigmoid_mul((float *)(A + 8497664) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8595968) + 256, (float *)(A + 8497664) + 256, (float *)(A + 8235520) + 0, (float *)(A + 8268288) + 0);
+  k18_add_sigmoid_sub((float *)(A + 8497664) + 128, (float *)(A + 8595968) + 128, (float *)(A + 8268288) + 0, (float *)(A + 8464896) + 0, (float *)(A + 8301056) + 0, (float *)(A + 8694272) + 0, (float *)(A + 8727040) + 0);
+  k9_matmul((float *)(A + 8727040) + 0, (float *)(A + 3222016) + 0, (float *)(A + 8497664) + 0);
+  k4_add((float *)(A + 403968) + 2304, P + 59904 /* gru1.bias_ih */, (float *)(A + 8759808) + 0);
+  k10_add((float *)(A + 8497664) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8858112) + 0);
+  k16_add_sigmoid_mul((float *)(A + 8759808) + 0, (float *)(A + 8858112) + 0, (float *)(A + 8858112) + 256, (float *)(A + 8759808) + 256, (float *)(A + 8497664) + 0, (float *)(A + 8530432) + 0);
+  k18_add_sigmoid_sub((float *)(A + 8759808) + 128, (float *)(A + 8858112) + 128, (float *)(A + 8530432) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8563200) + 0, (float *)(A + 8956416) + 0, (float *)(A + 8989184) + 0);
+  k9_matmul((float *)(A + 8989184) + 0, (float *)(A + 3222016) + 0, (float *)(A + 8759808) + 0);
+  k4_add((float *)(A + 403968) + 1920, P + 59904 /* gru1.bias_ih */, (float *)(A + 9021952) + 0);
+  k10_add((float *)(A + 8759808) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9120256) + 0);
+  k16_add_sigmoid_mul((float *)(A + 9021952) + 0, (float *)(A + 9120256) + 0, (float *)(A + 9120256) + 256, (float *)(A + 9021952) + 256, (float *)(A + 8759808) + 0, (float *)(A + 8792576) + 0);
+  k18_add_sigmoid_sub((float *)(A + 9021952) + 128, (float *)(A + 9120256) + 128, (float *)(A + 8792576) + 0, (float *)(A + 8989184) + 0, (float *)(A + 8825344) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9251328) + 0);
+  k9_matmul((float *)(A + 9251328) + 0, (float *)(A + 3222016) + 0, (float *)(A + 9021952) + 0);
+  k4_add((float *)(A + 403968) + 1536, P + 59904 /* gru1.bias_ih */, (float *)(A + 9284096) + 0);
+  k10_add((float *)(A + 9021952) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9382400) + 0);
+  k16_add_sigmoid_mul((float *)(A + 9284096) + 0, (float *)(A + 9382400) + 0, (float *)(A + 9382400) + 256, (float *)(A + 9284096) + 256, (float *)(A + 9021952) + 0, (float *)(A + 9054720) + 0);
+  k18_add_sigmoid_sub((float *)(A + 9284096) + 128, (float *)(A + 9382400) + 128, (float *)(A + 9054720) + 0, (float *)(A + 9251328) + 0, (float *)(A + 9087488) + 0, (float *)(A + 9480704) + 0, (float *)(A + 9513472) + 0);
+  k9_matmul((float *)(A + 9513472) + 0, (float *)(A + 3222016) + 0, (float *)(A + 9284096) + 0);
+  k4_add((float *)(A + 403968) + 1152, P + 59904 /* gru1.bias_ih */, (float *)(A + 9546240) + 0);
+  k10_add((float *)(A + 9284096) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9644544) + 0);
+  k16_add_sigmoid_mul((float *)(A + 9546240) + 0, (float *)(A + 9644544) + 0, (float *)(A + 9644544) + 256, (float *)(A + 9546240) + 256, (float *)(A + 9284096) + 0, (float *)(A + 9316864) + 0);
+  k18_add_sigmoid_sub((float *)(A + 9546240) + 128, (float *)(A + 9644544) + 128, (float *)(A + 9316864) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9349632) + 0, (float *)(A + 9742848) + 0, (float *)(A + 9775616) + 0);
+  k9_matmul((float *)(A + 9775616) + 0, (float *)(A + 3222016) + 0, (float *)(A + 9546240) + 0);
+  k4_add((float *)(A + 403968) + 768, P + 59904 /* gru1.bias_ih */, (float *)(A + 9808384) + 0);
+  k10_add((float *)(A + 9546240) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9906688) + 0);
+  k16_add_sigmoid_mul((float *)(A + 9808384) + 0, (float *)(A + 9906688) + 0, (float *)(A + 9906688) + 256, (float *)(A + 9808384) + 256, (float *)(A + 9546240) + 0, (float *)(A + 9579008) + 0);
+  k18_add_sigmoid_sub((float *)(A + 9808384) + 128, (float *)(A + 9906688) + 128, (float *)(A + 9579008) + 0, (float *)(A + 9775616) + 0, (float *)(A + 9611776) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10037760) + 0);
+  k9_matmul((float *)(A + 10037760) + 0, (float *)(A + 3222016) + 0, (float *)(A + 9808384) + 0);
+  k4_add((float *)(A + 403968) + 384, P + 59904 /* gru1.bias_ih */, (float *)(A + 10070528) + 0);
+  k10_add((float *)(A + 9808384) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 10168832) + 0);
+  k16_add_sigmoid_mul((float *)(A + 10070528) + 0, (float *)(A + 10168832) + 0, (float *)(A + 10168832) + 256, (float *)(A + 10070528) + 256, (float *)(A + 9808384) + 0, (float *)(A + 9841152) + 0);
+  k18_add_sigmoid_sub((float *)(A + 10070528) + 128, (float *)(A + 10168832) + 128, (float *)(A + 9841152) + 0, (float *)(A + 10037760) + 0, (float *)(A + 9873920) + 0, (float *)(A + 10267136) + 0, (float *)(A + 10299904) + 0);
+  k9_matmul((float *)(A + 10299904) + 0, (float *)(A + 3222016) + 0, (float *)(A + 10070528) + 0);
+  k4_add((float *)(A + 403968) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3222016) + 0);
+  k10_add((float *)(A + 10070528) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3320320) + 0);
+  k16_add_sigmoid_mul((float *)(A + 3222016) + 0, (float *)(A + 3320320) + 0, (float *)(A + 3320320) + 256, (float *)(A + 3222016) + 256, (float *)(A + 10070528) + 0, (float *)(A + 10103296) + 0);
+  k12_transpose(P + 60672 /* dense1.weight */, (float *)(A + 10136064) + 0);
+  k18_add_sigmoid_sub((float *)(A + 3222016) + 128, (float *)(A + 3320320) + 128, (float *)(A + 10103296) + 0, (float *)(A + 10299904) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 469504) + 0);
+  k13_matmul((float *)(A + 469504) + 0, (float *)(A + 10136064) + 0, (float *)(A + 199168) + 0);
+  k14_add((float *)(A + 199168) + 0, P + 61952 /* dense1.bias */, (float *)(A + 10136064) + 0);
+  k20_log_softmax((float *)(A + 10136064) + 0, (float *)(A + 199168) + 0);
+  k21_mul((float *)(A + 0) + 0, (float *)(A + 199168) + 0, (float *)(A + 10138624) + 0);
+  k22_sum_to((float *)(A + 10138624) + 0, (float *)(A + 201728) + 0);
+  k23_sum_to((float *)(A + 201728) + 0, (float *)(A + 201984) + 0);
+  k24_argmax((float *)(A + 10136064) + 0, (int32_t *)(A + 201728) + 0);
+  k25_equal((int32_t *)(A + 201728) + 0, in->y + 0, (float *)(A + 202048) + 0);
+  k23_sum_to((float *)(A + 202048) + 0, (float *)(A + 201728) + 0);
+  k26_mul((float *)(A + 0) + 0, (float *)(A + 10136064) + 0);
+  k22_sum_to((float *)(A + 10136064) + 0, (float *)(A + 202048) + 0);
+  k27_exp_mul_sub((float *)(A + 199168) + 0, (float *)(A + 202048) + 0, (float *)(A + 10136064) + 0, (float *)(A + 0) + 0);
+  k28_matmul((float *)(A + 0) + 0, P + 60672 /* dense1.weight */, (float *)(A + 10136064) + 0);
+  k29_mul_sub((float *)(A + 10103296) + 0, (float *)(A + 3222016) + 0);
+  k30_sub_mul((float *)(A + 10070528) + 0, (float *)(A + 3254784) + 0);
+  k31_mul_neg((float *)(A + 10136064) + 0, (float *)(A + 10103296) + 0, (float *)(A + 3287552) + 0);
+  k32_mul((float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 10103296) + 0);
+  k33_mul_mul_mul((float *)(A + 10136064) + 0, (float *)(A + 436736) + 0, (float *)(A + 3222016) + 0, (float *)(A + 3320320) + 256, (float *)(A + 3254784) + 0, (float *)(A + 502272) + 0, (float *)(A + 535040) + 0);
+  k34_mul_addn_mul((float *)(A + 10136064) + 0, (float *)(A + 10299904) + 0, (float *)(A + 3287552) + 0, (float *)(A + 10103296) + 0, (float *)(A + 436736) + 0);
+  k35_concat((float *)(A + 535040) + 0, (float *)(A + 436736) + 0, (float *)(A + 502272) + 0, (float *)(A + 3222016) + 0);
+  k32_mul((float *)(A + 502272) + 0, (float *)(A + 10070528) + 0, (float *)(A + 10103296) + 0);
+  k35_concat((float *)(A + 535040) + 0, (float *)(A + 436736) + 0, (float *)(A + 10103296) + 0, (float *)(A + 3320320) + 0);
+  k36_matmul((float *)(A + 3320320) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 436736) + 0);
+  k29_mul_sub((float *)(A + 9841152) + 0, (float *)(A + 10070528) + 0);
+  k30_sub_mul((float *)(A + 9808384) + 0, (float *)(A + 10103296) + 0);
+  k32_mul((float *)(A + 9873920) + 0, (float *)(A + 10267136) + 0, (float *)(A + 502272) + 0);
+  k37_mul_addn_mul((float *)(A + 10136064) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 10267136) + 0, (float *)(A + 10070528) + 0, (float *)(A + 10168832) + 256, (float *)(A + 10103296) + 0, (float *)(A + 10037760) + 0, (float *)(A + 9841152) + 0, (float *)(A + 502272) + 0, (float *)(A + 535040) + 0, (float *)(A + 567808) + 0, (float *)(A + 600576) + 0, (float *)(A + 633344) + 0);
 }
 
 static void gru_classifier_train_step_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k34_matmul((float *)(A + 8303104) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 8073728) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 8040960) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 8106496) + 0, (float *)(A + 8499712) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 9024000) + 0, (float *)(A + 35328) + 0, (float *)(A + 8106496) + 0, (float *)(A + 8499712) + 0, (float *)(A + 133632) + 0, (float *)(A + 8401408) + 256, (float *)(A + 3027456) + 0, (float *)(A + 8270336) + 0, (float *)(A + 8073728) + 0, (float *)(A + 3158528) + 0, (float *)(A + 8040960) + 0, (float *)(A + 8761856) + 0, (float *)(A + 9286144) + 0, (float *)(A + 8663552) + 0, (float *)(A + 8696320) + 0, (float *)(A + 8729088) + 0);
-  k33_concat((float *)(A + 8663552) + 0, (float *)(A + 8696320) + 0, (float *)(A + 8729088) + 0, (float *)(A + 8040960) + 0);
-  k34_matmul((float *)(A + 8040960) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 7811584) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 7778816) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 7844352) + 0, (float *)(A + 8237568) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 8761856) + 0, (float *)(A + 35328) + 0, (float *)(A + 7844352) + 0, (float *)(A + 8237568) + 0, (float *)(A + 133632) + 0, (float *)(A + 8139264) + 256, (float *)(A + 3027456) + 0, (float *)(A + 8008192) + 0, (float *)(A + 7811584) + 0, (float *)(A + 3158528) + 0, (float *)(A + 7778816) + 0, (float *)(A + 8499712) + 0, (float *)(A + 8729088) + 0, (float *)(A + 9024000) + 0, (float *)(A + 8401408) + 0, (float *)(A + 8434176) + 0);
-  k33_concat((float *)(A + 9024000) + 0, (float *)(A + 8401408) + 0, (float *)(A + 8434176) + 0, (float *)(A + 7778816) + 0);
-  k34_matmul((float *)(A + 7778816) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 7549440) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 7516672) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 7582208) + 0, (float *)(A + 7975424) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 8499712) + 0, (float *)(A + 35328) + 0, (float *)(A + 7582208) + 0, (float *)(A + 7975424) + 0, (float *)(A + 133632) + 0, (float *)(A + 7877120) + 256, (float *)(A + 3027456) + 0, (float *)(A + 7746048) + 0, (float *)(A + 7549440) + 0, (float *)(A + 3158528) + 0, (float *)(A + 7516672) + 0, (float *)(A + 8237568) + 0, (float *)(A + 8761856) + 0, (float *)(A + 8434176) + 0, (float *)(A + 8466944) + 0, (float *)(A + 8139264) + 0);
-  k33_concat((float *)(A + 8434176) + 0, (float *)(A + 8466944) + 0, (float *)(A + 8139264) + 0, (float *)(A + 7516672) + 0);
-  k34_matmul((float *)(A + 7516672) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 7287296) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 7254528) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 7320064) + 0, (float *)(A + 7713280) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 8237568) + 0, (float *)(A + 35328) + 0, (float *)(A + 7320064) + 0, (float *)(A + 7713280) + 0, (float *)(A + 133632) + 0, (float *)(A + 7614976) + 256, (float *)(A + 3027456) + 0, (float *)(A + 7483904) + 0, (float *)(A + 7287296) + 0, (float *)(A + 3158528) + 0, (float *)(A + 7254528) + 0, (float *)(A + 7975424) + 0, (float *)(A + 8499712) + 0, (float *)(A + 7877120) + 0, (float *)(A + 7909888) + 0, (float *)(A + 7942656) + 0);
-  k33_concat((float *)(A + 7877120) + 0, (float *)(A + 7909888) + 0, (float *)(A + 7942656) + 0, (float *)(A + 7254528) + 0);
-  k34_matmul((float *)(A + 7254528) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 7025152) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 6992384) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 7057920) + 0, (float *)(A + 7451136) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 7975424) + 0, (float *)(A + 35328) + 0, (float *)(A + 7057920) + 0, (float *)(A + 7451136) + 0, (float *)(A + 133632) + 0, (float *)(A + 7352832) + 256, (float *)(A + 3027456) + 0, (float *)(A + 7221760) + 0, (float *)(A + 7025152) + 0, (float *)(A + 3158528) + 0, (float *)(A + 6992384) + 0, (float *)(A + 7713280) + 0, (float *)(A + 7942656) + 0, (float *)(A + 8237568) + 0, (float *)(A + 7614976) + 0, (float *)(A + 7647744) + 0);
-  k33_concat((float *)(A + 8237568) + 0, (float *)(A + 7614976) + 0, (float *)(A + 7647744) + 0, (float *)(A + 6992384) + 0);
-  k34_matmul((float *)(A + 6992384) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 6763008) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 6730240) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 6795776) + 0, (float *)(A + 7188992) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 7713280) + 0, (float *)(A + 35328) + 0, (float *)(A + 6795776) + 0, (float *)(A + 7188992) + 0, (float *)(A + 133632) + 0, (float *)(A + 7090688) + 256, (float *)(A + 3027456) + 0, (float *)(A + 6959616) + 0, (float *)(A + 6763008) + 0, (float *)(A + 3158528) + 0, (float *)(A + 6730240) + 0, (float *)(A + 7451136) + 0, (float *)(A + 7975424) + 0, (float *)(A + 7647744) + 0, (float *)(A + 7680512) + 0, (float *)(A + 7352832) + 0);
-  k33_concat((float *)(A + 7647744) + 0, (float *)(A + 7680512) + 0, (float *)(A + 7352832) + 0, (float *)(A + 6730240) + 0);
-  k34_matmul((float *)(A + 6730240) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 6500864) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 6468096) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 6533632) + 0, (float *)(A + 6926848) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 7451136) + 0, (float *)(A + 35328) + 0, (float *)(A + 6533632) + 0, (float *)(A + 6926848) + 0, (float *)(A + 133632) + 0, (float *)(A + 6828544) + 256, (float *)(A + 3027456) + 0, (float *)(A + 6697472) + 0, (float *)(A + 6500864) + 0, (float *)(A + 3158528) + 0, (float *)(A + 6468096) + 0, (float *)(A + 7188992) + 0, (float *)(A + 7713280) + 0, (float *)(A + 7090688) + 0, (float *)(A + 7123456) + 0, (float *)(A + 7156224) + 0);
-  k33_concat((float *)(A + 7090688) + 0, (float *)(A + 7123456) + 0, (float *)(A + 7156224) + 0, (float *)(A + 6468096) + 0);
-  k34_matmul((float *)(A + 6468096) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 6238720) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 6205952) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 6271488) + 0, (float *)(A + 6664704) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 7188992) + 0, (float *)(A + 35328) + 0, (float *)(A + 6271488) + 0, (float *)(A + 6664704) + 0, (float *)(A + 133632) + 0, (float *)(A + 6566400) + 256, (float *)(A + 3027456) + 0, (float *)(A + 6435328) + 0, (float *)(A + 6238720) + 0, (float *)(A + 3158528) + 0, (float *)(A + 6205952) + 0, (float *)(A + 6926848) + 0, (float *)(A + 7156224) + 0, (float *)(A + 7451136) + 0, (float *)(A + 6828544) + 0, (float *)(A + 6861312) + 0);
-  k33_concat((float *)(A + 7451136) + 0, (float *)(A + 6828544) + 0, (float *)(A + 6861312) + 0, (float *)(A + 6205952) + 0);
-  k34_matmul((float *)(A + 6205952) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 5976576) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 5943808) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 6009344) + 0, (float *)(A + 6402560) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 6926848) + 0, (float *)(A + 35328) + 0, (float *)(A + 6009344) + 0, (float *)(A + 6402560) + 0, (float *)(A + 133632) + 0, (float *)(A + 6304256) + 256, (float *)(A + 3027456) + 0, (float *)(A + 6173184) + 0, (float *)(A + 5976576) + 0, (float *)(A + 3158528) + 0, (float *)(A + 5943808) + 0, (float *)(A + 6664704) + 0, (float *)(A + 7188992) + 0, (float *)(A + 6861312) + 0, (float *)(A + 6894080) + 0, (float *)(A + 6566400) + 0);
-  k33_concat((float *)(A + 6861312) + 0, (float *)(A + 6894080) + 0, (float *)(A + 6566400) + 0, (float *)(A + 5943808) + 0);
-  k34_matmul((float *)(A + 5943808) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 5714432) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 5681664) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 5747200) + 0, (float *)(A + 6140416) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 6664704) + 0, (float *)(A + 35328) + 0, (float *)(A + 5747200) + 0, (float *)(A + 6140416) + 0, (float *)(A + 133632) + 0, (float *)(A + 6042112) + 256, (float *)(A + 3027456) + 0, (float *)(A + 5911040) + 0, (float *)(A + 5714432) + 0, (float *)(A + 3158528) + 0, (float *)(A + 5681664) + 0, (float *)(A + 6402560) + 0, (float *)(A + 6926848) + 0, (float *)(A + 6304256) + 0, (float *)(A + 6337024) + 0, (float *)(A + 6369792) + 0);
-  k33_concat((float *)(A + 6304256) + 0, (float *)(A + 6337024) + 0, (float *)(A + 6369792) + 0, (float *)(A + 5681664) + 0);
-  k34_matmul((float *)(A + 5681664) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 5452288) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 5419520) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 5485056) + 0, (float *)(A + 5878272) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 6402560) + 0, (float *)(A + 35328) + 0, (float *)(A + 5485056) + 0, (float *)(A + 5878272) + 0, (float *)(A + 133632) + 0, (float *)(A + 5779968) + 256, (float *)(A + 3027456) + 0, (float *)(A + 5648896) + 0, (float *)(A + 5452288) + 0, (float *)(A + 3158528) + 0, (float *)(A + 5419520) + 0, (float *)(A + 6140416) + 0, (float *)(A + 6369792) + 0, (float *)(A + 6664704) + 0, (float *)(A + 6042112) + 0, (float *)(A + 6074880) + 0);
-  k33_concat((float *)(A + 6664704) + 0, (float *)(A + 6042112) + 0, (float *)(A + 6074880) + 0, (float *)(A + 5419520) + 0);
-  k34_matmul((float *)(A + 5419520) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 5190144) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 5157376) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 5222912) + 0, (float *)(A + 5616128) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 6140416) + 0, (float *)(A + 35328) + 0, (float *)(A + 5222912) + 0, (float *)(A + 5616128) + 0, (float *)(A + 133632) + 0, (float *)(A + 5517824) + 256, (float *)(A + 3027456) + 0, (float *)(A + 5386752) + 0, (float *)(A + 5190144) + 0, (float *)(A + 3158528) + 0, (float *)(A + 5157376) + 0, (float *)(A + 5878272) + 0, (float *)(A + 6402560) + 0, (float *)(A + 6074880) + 0, (float *)(A + 6107648) + 0, (float *)(A + 5779968) + 0);
-  k33_concat((float *)(A + 6074880) + 0, (float *)(A + 6107648) + 0, (float *)(A + 5779968) + 0, (float *)(A + 5157376) + 0);
-  k34_matmul((float *)(A + 5157376) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 4928000) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 4895232) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 4960768) + 0, (float *)(A + 5353984) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 5878272) + 0, (float *)(A + 35328) + 0, (float *)(A + 4960768) + 0, (float *)(A + 5353984) + 0, (float *)(A + 133632) + 0, (float *)(A + 5255680) + 256, (float *)(A + 3027456) + 0, (float *)(A + 5124608) + 0, (float *)(A + 4928000) + 0, (float *)(A + 3158528) + 0, (float *)(A + 4895232) + 0, (float *)(A + 5616128) + 0, (float *)(A + 6140416) + 0, (float *)(A + 5517824) + 0, (float *)(A + 5550592) + 0, (float *)(A + 5583360) + 0);
-  k33_concat((float *)(A + 5517824) + 0, (float *)(A + 5550592) + 0, (float *)(A + 5583360) + 0, (float *)(A + 4895232) + 0);
-  k34_matmul((float *)(A + 4895232) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 4665856) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 4633088) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 4698624) + 0, (float *)(A + 5091840) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 5616128) + 0, (float *)(A + 35328) + 0, (float *)(A + 4698624) + 0, (float *)(A + 5091840) + 0, (float *)(A + 133632) + 0, (float *)(A + 4993536) + 256, (float *)(A + 3027456) + 0, (float *)(A + 4862464) + 0, (float *)(A + 4665856) + 0, (float *)(A + 3158528) + 0, (float *)(A + 4633088) + 0, (float *)(A + 5353984) + 0, (float *)(A + 5583360) + 0, (float *)(A + 5878272) + 0, (float *)(A + 5255680) + 0, (float *)(A + 5288448) + 0);
-  k33_concat((float *)(A + 5878272) + 0, (float *)(A + 5255680) + 0, (float *)(A + 5288448) + 0, (float *)(A + 4633088) + 0);
-  k34_matmul((float *)(A + 4633088) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 4403712) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 4370944) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 4436480) + 0, (float *)(A + 4829696) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 5353984) + 0, (float *)(A + 35328) + 0, (float *)(A + 4436480) + 0, (float *)(A + 4829696) + 0, (float *)(A + 133632) + 0, (float *)(A + 4731392) + 256, (float *)(A + 3027456) + 0, (float *)(A + 4600320) + 0, (float *)(A + 4403712) + 0, (float *)(A + 3158528) + 0, (float *)(A + 4370944) + 0, (float *)(A + 5091840) + 0, (float *)(A + 5616128) + 0, (float *)(A + 5288448) + 0, (float *)(A + 5321216) + 0, (float *)(A + 4993536) + 0);
-  k33_concat((float *)(A + 5288448) + 0, (float *)(A + 5321216) + 0, (float *)(A + 4993536) + 0, (float *)(A + 4370944) + 0);
-  k34_matmul((float *)(A + 4370944) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 4141568) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 4108800) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 4174336) + 0, (float *)(A + 4567552) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 5091840) + 0, (float *)(A + 35328) + 0, (float *)(A + 4174336) + 0, (float *)(A + 4567552) + 0, (float *)(A + 133632) + 0, (float *)(A + 4469248) + 256, (float *)(A + 3027456) + 0, (float *)(A + 4338176) + 0, (float *)(A + 4141568) + 0, (float *)(A + 3158528) + 0, (float *)(A + 4108800) + 0, (float *)(A + 4829696) + 0, (float *)(A + 5353984) + 0, (float *)(A + 4731392) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4796928) + 0);
-  k33_concat((float *)(A + 4731392) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4796928) + 0, (float *)(A + 4108800) + 0);
-  k34_matmul((float *)(A + 4108800) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 3879424) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 3846656) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 3912192) + 0, (float *)(A + 4305408) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 4829696) + 0, (float *)(A + 35328) + 0, (float *)(A + 3912192) + 0, (float *)(A + 4305408) + 0, (float *)(A + 133632) + 0, (float *)(A + 4207104) + 256, (float *)(A + 3027456) + 0, (float *)(A + 4076032) + 0, (float *)(A + 3879424) + 0, (float *)(A + 3158528) + 0, (float *)(A + 3846656) + 0, (float *)(A + 4567552) + 0, (float *)(A + 4796928) + 0, (float *)(A + 5091840) + 0, (float *)(A + 4469248) + 0, (float *)(A + 4502016) + 0);
-  k33_concat((float *)(A + 5091840) + 0, (float *)(A + 4469248) + 0, (float *)(A + 4502016) + 0, (float *)(A + 3846656) + 0);
-  k34_matmul((float *)(A + 3846656) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 3617280) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 3584512) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 3650048) + 0, (float *)(A + 4043264) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 4567552) + 0, (float *)(A + 35328) + 0, (float *)(A + 3650048) + 0, (float *)(A + 4043264) + 0, (float *)(A + 133632) + 0, (float *)(A + 3944960) + 256, (float *)(A + 3027456) + 0, (float *)(A + 3813888) + 0, (float *)(A + 3617280) + 0, (float *)(A + 3158528) + 0, (float *)(A + 3584512) + 0, (float *)(A + 4305408) + 0, (float *)(A + 4829696) + 0, (float *)(A + 4502016) + 0, (float *)(A + 4534784) + 0, (float *)(A + 4207104) + 0);
-  k33_concat((float *)(A + 4502016) + 0, (float *)(A + 4534784) + 0, (float *)(A + 4207104) + 0, (float *)(A + 3584512) + 0);
-  k34_matmul((float *)(A + 3584512) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 3355136) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 3322368) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 3387904) + 0, (float *)(A + 3781120) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 4305408) + 0, (float *)(A + 35328) + 0, (float *)(A + 3387904) + 0, (float *)(A + 3781120) + 0, (float *)(A + 133632) + 0, (float *)(A + 3682816) + 256, (float *)(A + 3027456) + 0, (float *)(A + 3551744) + 0, (float *)(A + 3355136) + 0, (float *)(A + 3158528) + 0, (float *)(A + 3322368) + 0, (float *)(A + 4043264) + 0, (float *)(A + 4567552) + 0, (float *)(A + 3944960) + 0, (float *)(A + 3977728) + 0, (float *)(A + 4010496) + 0);
-  k33_concat((float *)(A + 3944960) + 0, (float *)(A + 3977728) + 0, (float *)(A + 4010496) + 0, (float *)(A + 3322368) + 0);
-  k34_matmul((float *)(A + 3322368) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 2830848) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 2798080) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 2863616) + 0, (float *)(A + 3518976) + 0, (float *)(A + 3158528) + 0);
-  k36_addn_mul_mul((float *)(A + 4043264) + 0, (float *)(A + 35328) + 0, (float *)(A + 2863616) + 0, (float *)(A + 3518976) + 0, (float *)(A + 133632) + 0, (float *)(A + 3420672) + 256, (float *)(A + 3027456) + 0, (float *)(A + 3289600) + 0, (float *)(A + 2830848) + 0, (float *)(A + 3158528) + 0, (float *)(A + 2798080) + 0, (float *)(A + 3781120) + 0, (float *)(A + 4010496) + 0, (float *)(A + 4305408) + 0, (float *)(A + 3682816) + 0, (float *)(A + 3715584) + 0);
-  k33_concat((float *)(A + 4305408) + 0, (float *)(A + 3682816) + 0, (float *)(A + 3715584) + 0, (float *)(A + 3420672) + 0);
-  k34_matmul((float *)(A + 3420672) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 35328) + 0);
-  k27_mul_sub((float *)(A + 2994688) + 0, (float *)(A + 133632) + 0);
-  k28_sub_mul((float *)(A + 2560) + 0, (float *)(A + 3027456) + 0);
-  k30_mul((float *)(A + 3224064) + 0, (float *)(A + 3256832) + 0, (float *)(A + 3158528) + 0);
-  k37_addn_mul_mul((float *)(A + 3781120) + 0, (float *)(A + 35328) + 0, (float *)(A + 3256832) + 0, (float *)(A + 133632) + 0, (float *)(A + 2896384) + 256, (float *)(A + 3027456) + 0, (float *)(A + 2994688) + 0, (float *)(A + 3158528) + 0, (float *)(A + 3224064) + 0, (float *)(A + 3518976) + 0, (float *)(A + 4043264) + 0);
-  k33_concat((float *)(A + 3518976) + 0, (float *)(A + 4043264) + 0, (float *)(A + 3224064) + 0, (float *)(A + 4207104) + 0);
-  k33_concat((float *)(A + 4305408) + 0, (float *)(A + 3682816) + 0, (float *)(A + 4010496) + 0, (float *)(A + 4993536) + 0);
-  k33_concat((float *)(A + 3944960) + 0, (float *)(A + 3977728) + 0, (float *)(A + 4567552) + 0, (float *)(A + 3682816) + 0);
-  k33_concat((float *)(A + 4502016) + 0, (float *)(A + 4534784) + 0, (float *)(A + 4829696) + 0, (float *)(A + 3944960) + 0);
-  k33_concat((float *)(A + 5091840) + 0, (float *)(A + 4469248) + 0, (float *)(A + 4796928) + 0, (float *)(A + 4502016) + 0);
-  k33_concat((float *)(A + 4731392) + 0, (float *)(A + 4764160) + 0, (float *)(A + 5353984) + 0, (float *)(A + 5779968) + 0);
-  k33_concat((float *)(A + 5288448) + 0, (float *)(A + 5321216) + 0, (float *)(A + 5616128) + 0, (float *)(A + 6566400) + 0);
-  k33_concat((float *)(A + 5878272) + 0, (float *)(A + 5255680) + 0, (float *)(A + 5583360) + 0, (float *)(A + 5288448) + 0);
-  k33_concat((float *)(A + 5517824) + 0, (float *)(A + 5550592) + 0, (float *)(A + 6140416) + 0, (float *)(A + 7352832) + 0);
-  k33_concat((float *)(A + 6074880) + 0, (float *)(A + 6107648) + 0, (float *)(A + 6402560) + 0, (float *)(A + 8139264) + 0);
-  k33_concat((float *)(A + 6664704) + 0, (float *)(A + 6042112) + 0, (float *)(A + 6369792) + 0, (float *)(A + 6074880) + 0);
-  k33_concat((float *)(A + 6304256) + 0, (float *)(A + 6337024) + 0, (float *)(A + 6926848) + 0, (float *)(A + 8925696) + 0);
-  k33_concat((float *)(A + 6861312) + 0, (float *)(A + 6894080) + 0, (float *)(A + 7188992) + 0, (float *)(A + 9712128) + 0);
-  k33_concat((float *)(A + 7451136) + 0, (float *)(A + 6828544) + 0, (float *)(A + 7156224) + 0, (float *)(A + 6861312) + 0);
-  k33_concat((float *)(A + 7090688) + 0, (float *)(A + 7123456) + 0, (float *)(A + 7713280) + 0, (float *)(A + 4731392) + 0);
-  k33_concat((float *)(A + 7647744) + 0, (float *)(A + 7680512) + 0, (float *)(A + 7975424) + 0, (float *)(A + 5517824) + 0);
-  k33_concat((float *)(A + 8237568) + 0, (float *)(A + 7614976) + 0, (float *)(A + 7942656) + 0, (float *)(A + 7647744) + 0);
-  k33_concat((float *)(A + 7877120) + 0, (float *)(A + 7909888) + 0, (float *)(A + 8499712) + 0, (float *)(A + 6304256) + 0);
-  k33_concat((float *)(A + 8434176) + 0, (float *)(A + 8466944) + 0, (float *)(A + 8761856) + 0, (float *)(A + 7090688) + 0);
-  k33_concat((float *)(A + 9024000) + 0, (float *)(A + 8401408) + 0, (float *)(A + 8729088) + 0, (float *)(A + 8434176) + 0);
-  k33_concat((float *)(A + 8663552) + 0, (float *)(A + 8696320) + 0, (float *)(A + 9286144) + 0, (float *)(A + 7877120) + 0);
-  k33_concat((float *)(A + 9220608) + 0, (float *)(A + 9253376) + 0, (float *)(A + 9548288) + 0, (float *)(A + 8663552) + 0);
-  k33_concat((float *)(A + 9875968) + 0, (float *)(A + 9187840) + 0, (float *)(A + 9515520) + 0, (float *)(A + 9220608) + 0);
-  k33_concat((float *)(A + 9449984) + 0, (float *)(A + 9482752) + 0, (float *)(A + 9810432) + 0, (float *)(A + 330240) + 0);
-  k33_concat((float *)(A + 10012224) + 0, (float *)(A + 10044992) + 0, (float *)(A + 9908736) + 0, (float *)(A + 9449984) + 0);
-  k33_concat((float *)(A + 9946688) + 0, (float *)(A + 9979456) + 0, (float *)(A + 3191296) + 0, (float *)(A + 428544) + 0);
-  k33_concat((float *)(A + 264704) + 0, (float *)(A + 297472) + 0, (float *)(A + 231936) + 0, (float *)(A + 9946688) + 0);
-  k33_concat((float *)(A + 199168) + 0, (float *)(A + 68096) + 0, (float *)(A + 166400) + 0, (float *)(A + 231936) + 0);
-  k38_stack((float *)(A + 4207104) + 0, (float *)(A + 4993536) + 0, (float *)(A + 3682816) + 0, (float *)(A + 3944960) + 0, (float *)(A + 4502016) + 0, (float *)(A + 5779968) + 0, (float *)(A + 6566400) + 0, (float *)(A + 5288448) + 0, (float *)(A + 7352832) + 0, (float *)(A + 8139264) + 0, (float *)(A + 6074880) + 0, (float *)(A + 8925696) + 0, (float *)(A + 9712128) + 0, (float *)(A + 6861312) + 0, (float *)(A + 4731392) + 0, (float *)(A + 5517824) + 0, (float *)(A + 7647744) + 0, (float *)(A + 6304256) + 0, (float *)(A + 7090688) + 0, (float *)(A + 8434176) + 0, (float *)(A + 7877120) + 0, (float *)(A + 8663552) + 0, (float *)(A + 9220608) + 0, (float *)(A + 330240) + 0, (float *)(A + 9449984) + 0, (float *)(A + 428544) + 0, (float *)(A + 9946688) + 0, (float *)(A + 231936) + 0, (float *)(A + 10138112) + 0);
-  k39_matmul((float *)(A + 10138112) + 0, in->x + 0, (float *)(A + 35328) + 0);
-  k54_mul((float *)(A + 35328) + 0, (float *)(A + 3158528) + 0);
-  k55_mul_mul((float *)(A + 35328) + 0, (float *)(A + 9875968) + 0);
-  k56_add_pow_sub(P + 61968 /* opt.step */, (float *)(A + 9941824) + 0, (float *)(A + 9941888) + 0);
-  k57_mul_add_sqrt(P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, (float *)(A + 9875968) + 0, (float *)(A + 9941888) + 0, (float *)(A + 35328) + 0, (float *)(A + 3682816) + 0);
-  k58_pow_sub_div((float *)(A + 9941824) + 0, (float *)(A + 9941952) + 0);
-  k40_stack((float *)(A + 3420672) + 0, (float *)(A + 3322368) + 0, (float *)(A + 3584512) + 0, (float *)(A + 3846656) + 0, (float *)(A + 4108800) + 0, (float *)(A + 4370944) + 0, (float *)(A + 4633088) + 0, (float *)(A + 4895232) + 0, (float *)(A + 5157376) + 0, (float *)(A + 5419520) + 0, (float *)(A + 5681664) + 0, (float *)(A + 5943808) + 0, (float *)(A + 6205952) + 0, (float *)(A + 6468096) + 0, (float *)(A + 6730240) + 0, (float *)(A + 6992384) + 0, (float *)(A + 7254528) + 0, (float *)(A + 7516672) + 0, (float *)(A + 7778816) + 0, (float *)(A + 8040960) + 0, (float *)(A + 8303104) + 0, (float *)(A + 8565248) + 0, (float *)(A + 8827392) + 0, (float *)(A + 9089536) + 0, (float *)(A + 9351680) + 0, (float *)(A + 9613824) + 0, (float *)(A + 3060224) + 0, (float *)(A + 133632) + 0);
-  k41_stack((float *)(A + 3289600) + 0, (float *)(A + 3551744) + 0, (float *)(A + 3813888) + 0, (float *)(A + 4076032) + 0, (float *)(A + 4338176) + 0, (float *)(A + 4600320) + 0, (float *)(A + 4862464) + 0, (float *)(A + 5124608) + 0, (float *)(A + 5386752) + 0, (float *)(A + 5648896) + 0, (float *)(A + 5911040) + 0, (float *)(A + 6173184) + 0, (float *)(A + 6435328) + 0, (float *)(A + 6697472) + 0, (float *)(A + 6959616) + 0, (float *)(A + 7221760) + 0, (float *)(A + 7483904) + 0, (float *)(A + 7746048) + 0, (float *)(A + 8008192) + 0, (float *)(A + 8270336) + 0, (float *)(A + 8532480) + 0, (float *)(A + 8794624) + 0, (float *)(A + 9056768) + 0, (float *)(A + 9318912) + 0, (float *)(A + 9581056) + 0, (float *)(A + 9843200) + 0, (float *)(A + 10105344) + 0, (float *)(A + 12890624) + 0);
-  k42_matmul((float *)(A + 133632) + 0, (float *)(A + 12890624) + 0, (float *)(A + 2787840) + 0);
-  k59_mul((float *)(A + 2787840) + 0, (float *)(A + 12890624) + 0);
-  k60_mul_mul((float *)(A + 2787840) + 0, (float *)(A + 13087232) + 0);
-  k61_mul_add_sqrt(P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, (float *)(A + 13087232) + 0, (float *)(A + 9941888) + 0, (float *)(A + 13283840) + 0, (float *)(A + 13480448) + 0);
-  k43_sum_to((float *)(A + 10138112) + 0, (float *)(A + 9942016) + 0);
-  k62_mul((float *)(A + 9942016) + 0, (float *)(A + 9943552) + 0);
-  k63_mul_mul((float *)(A + 9942016) + 0, (float *)(A + 9945088) + 0);
-  k64_mul_add_sqrt(P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, (float *)(A + 9945088) + 0, (float *)(A + 9941888) + 0, (float *)(A + 9942016) + 0, (float *)(A + 78336) + 0);
-  k30_mul((float *)(A + 3224064) + 0, (float *)(A + 2560) + 0, (float *)(A + 3256832) + 0);
-  k33_concat((float *)(A + 3518976) + 0, (float *)(A + 4043264) + 0, (float *)(A + 3256832) + 0, (float *)(A + 3944960) + 0);
-  k38_stack((float *)(A + 3060224) + 0, (float *)(A + 9613824) + 0, (float *)(A + 9351680) + 0, (float *)(A + 9089536) + 0, (float *)(A + 8827392) + 0, (float *)(A + 8565248) + 0, (float *)(A + 8303104) + 0, (float *)(A + 8040960) + 0, (float *)(A + 7778816) + 0, (float *)(A + 7516672) + 0, (float *)(A + 7254528) + 0, (float *)(A + 6992384) + 0, (float *)(A + 6730240) + 0, (float *)(A + 6468096) + 0, (float *)(A + 6205952) + 0, (float *)(A + 5943808) + 0, (float *)(A + 5681664) + 0, (float *)(A + 5419520) + 0, (float *)(A + 5157376) + 0, (float *)(A + 4895232) + 0, (float *)(A + 4633088) + 0, (float *)(A + 4370944) + 0, (float *)(A + 4108800) + 0, (float *)(A + 3846656) + 0, (float *)(A + 3584512) + 0, (float *)(A + 3322368) + 0, (float *)(A + 3420672) + 0, (float *)(A + 3944960) + 0, (float *)(A + 133632) + 0);
-  k43_sum_to((float *)(A + 133632) + 0, (float *)(A + 9945088) + 0);
-  k62_mul((float *)(A + 9945088) + 0, (float *)(A + 79872) + 0);
-  k63_mul_mul((float *)(A + 9945088) + 0, (float *)(A + 81408) + 0);
-  k64_mul_add_sqrt(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, (float *)(A + 81408) + 0, (float *)(A + 9941888) + 0, (float *)(A + 9945088) + 0, (float *)(A + 82944) + 0);
-  k44_matmul((float *)(A + 0) + 0, (float *)(A + 100864) + 0, (float *)(A + 84480) + 0);
-  k65_mul((float *)(A + 84480) + 0, (float *)(A + 2560) + 0);
-  k66_mul_mul((float *)(A + 84480) + 0, (float *)(A + 7680) + 0);
-  k67_mul_add_sqrt(P + 184608 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 7680) + 0, (float *)(A + 9941888) + 0, (float *)(A + 12800) + 0, (float *)(A + 17920) + 0);
-  k45_sum_to((float *)(A + 0) + 0, (float *)(A + 81408) + 0);
-  k68_mul((float *)(A + 81408) + 0, (float *)(A + 81472) + 0);
-  k69_mul_mul((float *)(A + 81408) + 0, (float *)(A + 81536) + 0);
-  k70_mul_add_sqrt(P + 185904 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 81536) + 0, (float *)(A + 9941888) + 0, (float *)(A + 81408) + 0, (float *)(A + 81600) + 0);
-  k46_mul_neg((float *)(A + 9946624) + 0, (float *)(A + 81536) + 0);
-  k47_mul((float *)(A + 9941760) + 0, (float *)(A + 9941888) + 0);
-  k71_mul_add_div(P + 61984 /* opt.gru1.weight_ih.exp_avg */, (float *)(A + 3158528) + 0, (float *)(A + 3682816) + 0, (float *)(A + 9941952) + 0, P + 0 /* gru1.weight_ih */, (float *)(A + 3725824) + 0, (float *)(A + 9875968) + 0);
-  k72_mul_add_div(P + 83488 /* opt.gru1.weight_hh.exp_avg */, (float *)(A + 12890624) + 0, (float *)(A + 13480448) + 0, (float *)(A + 9941952) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 13087232) + 0, (float *)(A + 4108800) + 0);
-  k73_mul_add_div(P + 181792 /* opt.gru1.bias_ih.exp_avg */, (float *)(A + 9943552) + 0, (float *)(A + 78336) + 0, (float *)(A + 9941952) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 7680) + 0);
-  k73_mul_add_div(P + 182560 /* opt.gru1.bias_hh.exp_avg */, (float *)(A + 79872) + 0, (float *)(A + 82944) + 0, (float *)(A + 9941952) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 78336) + 0, (float *)(A + 9943552) + 0);
-  k74_mul_add_div(P + 183328 /* opt.dense1.weight.exp_avg */, (float *)(A + 2560) + 0, (float *)(A + 17920) + 0, (float *)(A + 9941952) + 0, P + 60672 /* dense1.weight */, (float *)(A + 23040) + 0, (float *)(A + 28160) + 0);
-  k75_mul_add_div(P + 185888 /* opt.dense1.bias.exp_avg */, (float *)(A + 81472) + 0, (float *)(A + 81600) + 0, (float *)(A + 9941952) + 0, P + 61952 /* dense1.bias */, (float *)(A + 9946624) + 0, (float *)(A + 79872) + 0);
+  k35_concat((float *)(A + 600576) + 0, (float *)(A + 633344) + 0, (float *)(A + 567808) + 0, (float *)(A + 10070528) + 0);
+  k32_mul((float *)(A + 567808) + 0, (float *)(A + 9808384) + 0, (float *)(A + 502272) + 0);
+  k35_concat((float *)(A + 600576) + 0, (float *)(A + 633344) + 0, (float *)(A + 502272) + 0, (float *)(A + 10168832) + 0);
+  k36_matmul((float *)(A + 10168832) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 502272) + 0);
+  k29_mul_sub((float *)(A + 9579008) + 0, (float *)(A + 10267136) + 0);
+  k30_sub_mul((float *)(A + 9546240) + 0, (float *)(A + 403968) + 0);
+  k32_mul((float *)(A + 9611776) + 0, (float *)(A + 10004992) + 0, (float *)(A + 436736) + 0);
+  k37_mul_addn_mul((float *)(A + 535040) + 0, (float *)(A + 9873920) + 0, (float *)(A + 502272) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10267136) + 0, (float *)(A + 9906688) + 256, (float *)(A + 403968) + 0, (float *)(A + 9775616) + 0, (float *)(A + 9579008) + 0, (float *)(A + 436736) + 0, (float *)(A + 9808384) + 0, (float *)(A + 9841152) + 0, (float *)(A + 567808) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 567808) + 0, (float *)(A + 600576) + 0, (float *)(A + 9841152) + 0, (float *)(A + 9906688) + 0);
+  k32_mul((float *)(A + 9841152) + 0, (float *)(A + 9546240) + 0, (float *)(A + 9579008) + 0);
+  k35_concat((float *)(A + 567808) + 0, (float *)(A + 600576) + 0, (float *)(A + 9579008) + 0, (float *)(A + 633344) + 0);
+  k36_matmul((float *)(A + 633344) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 10004992) + 0);
+  k29_mul_sub((float *)(A + 9316864) + 0, (float *)(A + 10267136) + 0);
+  k30_sub_mul((float *)(A + 9284096) + 0, (float *)(A + 403968) + 0);
+  k32_mul((float *)(A + 9349632) + 0, (float *)(A + 9742848) + 0, (float *)(A + 436736) + 0);
+  k37_mul_addn_mul((float *)(A + 9808384) + 0, (float *)(A + 9611776) + 0, (float *)(A + 10004992) + 0, (float *)(A + 9742848) + 0, (float *)(A + 10267136) + 0, (float *)(A + 9644544) + 256, (float *)(A + 403968) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9316864) + 0, (float *)(A + 436736) + 0, (float *)(A + 9546240) + 0, (float *)(A + 9579008) + 0, (float *)(A + 9841152) + 0, (float *)(A + 9873920) + 0);
+  k35_concat((float *)(A + 9841152) + 0, (float *)(A + 9873920) + 0, (float *)(A + 9579008) + 0, (float *)(A + 9644544) + 0);
+  k32_mul((float *)(A + 9579008) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9316864) + 0);
+  k35_concat((float *)(A + 9841152) + 0, (float *)(A + 9873920) + 0, (float *)(A + 9316864) + 0, (float *)(A + 502272) + 0);
+  k36_matmul((float *)(A + 502272) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 9054720) + 0, (float *)(A + 9742848) + 0);
+  k30_sub_mul((float *)(A + 9021952) + 0, (float *)(A + 10004992) + 0);
+  k32_mul((float *)(A + 9087488) + 0, (float *)(A + 9480704) + 0, (float *)(A + 10267136) + 0);
+  k37_mul_addn_mul((float *)(A + 9546240) + 0, (float *)(A + 9349632) + 0, (float *)(A + 600576) + 0, (float *)(A + 9480704) + 0, (float *)(A + 9742848) + 0, (float *)(A + 9382400) + 256, (float *)(A + 10004992) + 0, (float *)(A + 9251328) + 0, (float *)(A + 9054720) + 0, (float *)(A + 10267136) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9316864) + 0);
+  k35_concat((float *)(A + 9284096) + 0, (float *)(A + 9316864) + 0, (float *)(A + 436736) + 0, (float *)(A + 9382400) + 0);
+  k32_mul((float *)(A + 436736) + 0, (float *)(A + 9021952) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 9284096) + 0, (float *)(A + 9316864) + 0, (float *)(A + 600576) + 0, (float *)(A + 9546240) + 0);
+  k36_matmul((float *)(A + 9546240) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 436736) + 0);
+  k29_mul_sub((float *)(A + 8792576) + 0, (float *)(A + 600576) + 0);
+  k30_sub_mul((float *)(A + 8759808) + 0, (float *)(A + 9480704) + 0);
+  k32_mul((float *)(A + 8825344) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9742848) + 0);
+  k37_mul_addn_mul((float *)(A + 403968) + 0, (float *)(A + 9087488) + 0, (float *)(A + 436736) + 0, (float *)(A + 9218560) + 0, (float *)(A + 600576) + 0, (float *)(A + 9120256) + 256, (float *)(A + 9480704) + 0, (float *)(A + 8989184) + 0, (float *)(A + 8792576) + 0, (float *)(A + 9742848) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10267136) + 0, (float *)(A + 9021952) + 0, (float *)(A + 9054720) + 0);
+  k35_concat((float *)(A + 9021952) + 0, (float *)(A + 9054720) + 0, (float *)(A + 10267136) + 0, (float *)(A + 9120256) + 0);
+  k32_mul((float *)(A + 10267136) + 0, (float *)(A + 8759808) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 9021952) + 0, (float *)(A + 9054720) + 0, (float *)(A + 600576) + 0, (float *)(A + 9284096) + 0);
+  k36_matmul((float *)(A + 9284096) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 8530432) + 0, (float *)(A + 9218560) + 0);
+  k30_sub_mul((float *)(A + 8497664) + 0, (float *)(A + 9480704) + 0);
+  k32_mul((float *)(A + 8563200) + 0, (float *)(A + 8956416) + 0, (float *)(A + 9742848) + 0);
+  k37_mul_addn_mul((float *)(A + 10004992) + 0, (float *)(A + 8825344) + 0, (float *)(A + 600576) + 0, (float *)(A + 8956416) + 0, (float *)(A + 9218560) + 0, (float *)(A + 8858112) + 256, (float *)(A + 9480704) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8530432) + 0, (float *)(A + 9742848) + 0, (float *)(A + 10267136) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 8759808) + 0);
+  k35_concat((float *)(A + 436736) + 0, (float *)(A + 8759808) + 0, (float *)(A + 403968) + 0, (float *)(A + 9021952) + 0);
+  k32_mul((float *)(A + 403968) + 0, (float *)(A + 8497664) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 436736) + 0, (float *)(A + 8759808) + 0, (float *)(A + 600576) + 0, (float *)(A + 9808384) + 0);
+  k36_matmul((float *)(A + 9808384) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 8268288) + 0, (float *)(A + 9218560) + 0);
+  k30_sub_mul((float *)(A + 8235520) + 0, (float *)(A + 9480704) + 0);
+  k32_mul((float *)(A + 8301056) + 0, (float *)(A + 8694272) + 0, (float *)(A + 9742848) + 0);
+  k37_mul_addn_mul((float *)(A + 10267136) + 0, (float *)(A + 8563200) + 0, (float *)(A + 600576) + 0, (float *)(A + 8694272) + 0, (float *)(A + 9218560) + 0, (float *)(A + 8595968) + 256, (float *)(A + 9480704) + 0, (float *)(A + 8464896) + 0, (float *)(A + 8268288) + 0, (float *)(A + 9742848) + 0, (float *)(A + 10004992) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 8497664) + 0);
+  k35_concat((float *)(A + 436736) + 0, (float *)(A + 8497664) + 0, (float *)(A + 403968) + 0, (float *)(A + 8530432) + 0);
+  k32_mul((float *)(A + 403968) + 0, (float *)(A + 8235520) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 436736) + 0, (float *)(A + 8497664) + 0, (float *)(A + 600576) + 0, (float *)(A + 8628736) + 0);
+  k36_matmul((float *)(A + 8628736) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 8006144) + 0, (float *)(A + 8497664) + 0);
+  k30_sub_mul((float *)(A + 7973376) + 0, (float *)(A + 9218560) + 0);
+  k32_mul((float *)(A + 8038912) + 0, (float *)(A + 8432128) + 0, (float *)(A + 9480704) + 0);
+  k37_mul_addn_mul((float *)(A + 10004992) + 0, (float *)(A + 8301056) + 0, (float *)(A + 600576) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8333824) + 256, (float *)(A + 9218560) + 0, (float *)(A + 8202752) + 0, (float *)(A + 8006144) + 0, (float *)(A + 9480704) + 0, (float *)(A + 9742848) + 0, (float *)(A + 10267136) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0);
+  k35_concat((float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 10267136) + 0, (float *)(A + 8235520) + 0);
+  k32_mul((float *)(A + 10267136) + 0, (float *)(A + 7973376) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 600576) + 0, (float *)(A + 8333824) + 0);
+  k36_matmul((float *)(A + 8333824) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 7744000) + 0, (float *)(A + 8432128) + 0);
+  k30_sub_mul((float *)(A + 7711232) + 0, (float *)(A + 8497664) + 0);
+  k32_mul((float *)(A + 7776768) + 0, (float *)(A + 8169984) + 0, (float *)(A + 9218560) + 0);
+  k37_mul_addn_mul((float *)(A + 9742848) + 0, (float *)(A + 8038912) + 0, (float *)(A + 600576) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8071680) + 256, (float *)(A + 8497664) + 0, (float *)(A + 7940608) + 0, (float *)(A + 7744000) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9480704) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10267136) + 0, (float *)(A + 403968) + 0);
+  k35_concat((float *)(A + 10267136) + 0, (float *)(A + 403968) + 0, (float *)(A + 10004992) + 0, (float *)(A + 7973376) + 0);
+  k32_mul((float *)(A + 10004992) + 0, (float *)(A + 7711232) + 0, (float *)(A + 436736) + 0);
+  k35_concat((float *)(A + 10267136) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 8071680) + 0);
+  k36_matmul((float *)(A + 8071680) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 7481856) + 0, (float *)(A + 8169984) + 0);
+  k30_sub_mul((float *)(A + 7449088) + 0, (float *)(A + 8432128) + 0);
+  k32_mul((float *)(A + 7514624) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8497664) + 0);
+  k37_mul_addn_mul((float *)(A + 9480704) + 0, (float *)(A + 7776768) + 0, (float *)(A + 600576) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8169984) + 0, (float *)(A + 7809536) + 256, (float *)(A + 8432128) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7481856) + 0, (float *)(A + 8497664) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9742848) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10267136) + 0);
+  k35_concat((float *)(A + 10004992) + 0, (float *)(A + 10267136) + 0, (float *)(A + 9742848) + 0, (float *)(A + 7711232) + 0);
+  k32_mul((float *)(A + 9742848) + 0, (float *)(A + 7449088) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 10004992) + 0, (float *)(A + 10267136) + 0, (float *)(A + 600576) + 0, (float *)(A + 7809536) + 0);
+  k36_matmul((float *)(A + 7809536) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 7219712) + 0, (float *)(A + 7907840) + 0);
+  k30_sub_mul((float *)(A + 7186944) + 0, (float *)(A + 8169984) + 0);
+  k32_mul((float *)(A + 7252480) + 0, (float *)(A + 7645696) + 0, (float *)(A + 8432128) + 0);
+  k37_mul_addn_mul((float *)(A + 9218560) + 0, (float *)(A + 7514624) + 0, (float *)(A + 600576) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7907840) + 0, (float *)(A + 7547392) + 256, (float *)(A + 8169984) + 0, (float *)(A + 7416320) + 0, (float *)(A + 7219712) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8497664) + 0, (float *)(A + 9480704) + 0, (float *)(A + 9742848) + 0, (float *)(A + 10004992) + 0);
+  k35_concat((float *)(A + 9742848) + 0, (float *)(A + 10004992) + 0, (float *)(A + 9480704) + 0, (float *)(A + 7449088) + 0);
+  k32_mul((float *)(A + 9480704) + 0, (float *)(A + 7186944) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 9742848) + 0, (float *)(A + 10004992) + 0, (float *)(A + 600576) + 0, (float *)(A + 7547392) + 0);
+  k36_matmul((float *)(A + 7547392) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 6957568) + 0, (float *)(A + 7645696) + 0);
+  k30_sub_mul((float *)(A + 6924800) + 0, (float *)(A + 7907840) + 0);
+  k32_mul((float *)(A + 6990336) + 0, (float *)(A + 7383552) + 0, (float *)(A + 8169984) + 0);
+  k37_mul_addn_mul((float *)(A + 8497664) + 0, (float *)(A + 7252480) + 0, (float *)(A + 600576) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7285248) + 256, (float *)(A + 7907840) + 0, (float *)(A + 7154176) + 0, (float *)(A + 6957568) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8432128) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9480704) + 0, (float *)(A + 9742848) + 0);
+  k35_concat((float *)(A + 9480704) + 0, (float *)(A + 9742848) + 0, (float *)(A + 9218560) + 0, (float *)(A + 7186944) + 0);
+  k32_mul((float *)(A + 9218560) + 0, (float *)(A + 6924800) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 9480704) + 0, (float *)(A + 9742848) + 0, (float *)(A + 600576) + 0, (float *)(A + 7285248) + 0);
+  k36_matmul((float *)(A + 7285248) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 6695424) + 0, (float *)(A + 7383552) + 0);
+  k30_sub_mul((float *)(A + 6662656) + 0, (float *)(A + 7645696) + 0);
+  k32_mul((float *)(A + 6728192) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7907840) + 0);
+  k37_mul_addn_mul((float *)(A + 8432128) + 0, (float *)(A + 6990336) + 0, (float *)(A + 600576) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7023104) + 256, (float *)(A + 7645696) + 0, (float *)(A + 6892032) + 0, (float *)(A + 6695424) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8497664) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9480704) + 0);
+  k35_concat((float *)(A + 9218560) + 0, (float *)(A + 9480704) + 0, (float *)(A + 8497664) + 0, (float *)(A + 6924800) + 0);
+  k32_mul((float *)(A + 8497664) + 0, (float *)(A + 6662656) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 9218560) + 0, (float *)(A + 9480704) + 0, (float *)(A + 600576) + 0, (float *)(A + 7023104) + 0);
+  k36_matmul((float *)(A + 7023104) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 6433280) + 0, (float *)(A + 7121408) + 0);
+  k30_sub_mul((float *)(A + 6400512) + 0, (float *)(A + 7383552) + 0);
+  k32_mul((float *)(A + 6466048) + 0, (float *)(A + 6859264) + 0, (float *)(A + 7645696) + 0);
+  k37_mul_addn_mul((float *)(A + 8169984) + 0, (float *)(A + 6728192) + 0, (float *)(A + 600576) + 0, (float *)(A + 6859264) + 0, (float *)(A + 7121408) + 0, (float *)(A + 6760960) + 256, (float *)(A + 7383552) + 0, (float *)(A + 6629888) + 0, (float *)(A + 6433280) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8497664) + 0, (float *)(A + 9218560) + 0);
+  k35_concat((float *)(A + 8497664) + 0, (float *)(A + 9218560) + 0, (float *)(A + 8432128) + 0, (float *)(A + 6662656) + 0);
+  k32_mul((float *)(A + 8432128) + 0, (float *)(A + 6400512) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 8497664) + 0, (float *)(A + 9218560) + 0, (float *)(A + 600576) + 0, (float *)(A + 6760960) + 0);
+  k36_matmul((float *)(A + 6760960) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 6171136) + 0, (float *)(A + 6859264) + 0);
+  k30_sub_mul((float *)(A + 6138368) + 0, (float *)(A + 7121408) + 0);
+  k32_mul((float *)(A + 6203904) + 0, (float *)(A + 6597120) + 0, (float *)(A + 7383552) + 0);
+  k37_mul_addn_mul((float *)(A + 7907840) + 0, (float *)(A + 6466048) + 0, (float *)(A + 600576) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6859264) + 0, (float *)(A + 6498816) + 256, (float *)(A + 7121408) + 0, (float *)(A + 6367744) + 0, (float *)(A + 6171136) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7645696) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8497664) + 0);
+  k35_concat((float *)(A + 8432128) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8169984) + 0, (float *)(A + 6400512) + 0);
+  k32_mul((float *)(A + 8169984) + 0, (float *)(A + 6138368) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 8432128) + 0, (float *)(A + 8497664) + 0, (float *)(A + 600576) + 0, (float *)(A + 6498816) + 0);
+  k36_matmul((float *)(A + 6498816) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 5908992) + 0, (float *)(A + 6597120) + 0);
+  k30_sub_mul((float *)(A + 5876224) + 0, (float *)(A + 6859264) + 0);
+  k32_mul((float *)(A + 5941760) + 0, (float *)(A + 6334976) + 0, (float *)(A + 7121408) + 0);
+  k37_mul_addn_mul((float *)(A + 7645696) + 0, (float *)(A + 6203904) + 0, (float *)(A + 600576) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6236672) + 256, (float *)(A + 6859264) + 0, (float *)(A + 6105600) + 0, (float *)(A + 5908992) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8432128) + 0);
+  k35_concat((float *)(A + 8169984) + 0, (float *)(A + 8432128) + 0, (float *)(A + 7907840) + 0, (float *)(A + 6138368) + 0);
+  k32_mul((float *)(A + 7907840) + 0, (float *)(A + 5876224) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 8169984) + 0, (float *)(A + 8432128) + 0, (float *)(A + 600576) + 0, (float *)(A + 6236672) + 0);
+  k36_matmul((float *)(A + 6236672) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 5646848) + 0, (float *)(A + 6334976) + 0);
+  k30_sub_mul((float *)(A + 5614080) + 0, (float *)(A + 6597120) + 0);
+  k32_mul((float *)(A + 5679616) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6859264) + 0);
+  k37_mul_addn_mul((float *)(A + 7383552) + 0, (float *)(A + 5941760) + 0, (float *)(A + 600576) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6334976) + 0, (float *)(A + 5974528) + 256, (float *)(A + 6597120) + 0, (float *)(A + 5843456) + 0, (float *)(A + 5646848) + 0, (float *)(A + 6859264) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8169984) + 0);
+  k35_concat((float *)(A + 7907840) + 0, (float *)(A + 8169984) + 0, (float *)(A + 7645696) + 0, (float *)(A + 5876224) + 0);
+  k32_mul((float *)(A + 7645696) + 0, (float *)(A + 5614080) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 7907840) + 0, (float *)(A + 8169984) + 0, (float *)(A + 600576) + 0, (float *)(A + 5974528) + 0);
+  k36_matmul((float *)(A + 5974528) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 5384704) + 0, (float *)(A + 6072832) + 0);
+  k30_sub_mul((float *)(A + 5351936) + 0, (float *)(A + 6334976) + 0);
+  k32_mul((float *)(A + 5417472) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6597120) + 0);
+  k37_mul_addn_mul((float *)(A + 7121408) + 0, (float *)(A + 5679616) + 0, (float *)(A + 600576) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6072832) + 0, (float *)(A + 5712384) + 256, (float *)(A + 6334976) + 0, (float *)(A + 5581312) + 0, (float *)(A + 5384704) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6859264) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7907840) + 0);
+  k35_concat((float *)(A + 7645696) + 0, (float *)(A + 7907840) + 0, (float *)(A + 7383552) + 0, (float *)(A + 5614080) + 0);
+  k32_mul((float *)(A + 7383552) + 0, (float *)(A + 5351936) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 7645696) + 0, (float *)(A + 7907840) + 0, (float *)(A + 600576) + 0, (float *)(A + 5712384) + 0);
+  k36_matmul((float *)(A + 5712384) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 5122560) + 0, (float *)(A + 5810688) + 0);
+  k30_sub_mul((float *)(A + 5089792) + 0, (float *)(A + 6072832) + 0);
+  k32_mul((float *)(A + 5155328) + 0, (float *)(A + 5548544) + 0, (float *)(A + 6334976) + 0);
+  k37_mul_addn_mul((float *)(A + 6859264) + 0, (float *)(A + 5417472) + 0, (float *)(A + 600576) + 0, (float *)(A + 5548544) + 0, (float *)(A + 5810688) + 0, (float *)(A + 5450240) + 256, (float *)(A + 6072832) + 0, (float *)(A + 5319168) + 0, (float *)(A + 5122560) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6597120) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7645696) + 0);
+  k35_concat((float *)(A + 7383552) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7121408) + 0, (float *)(A + 5351936) + 0);
+  k32_mul((float *)(A + 7121408) + 0, (float *)(A + 5089792) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 7383552) + 0, (float *)(A + 7645696) + 0, (float *)(A + 600576) + 0, (float *)(A + 5450240) + 0);
+  k36_matmul((float *)(A + 5450240) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 4860416) + 0, (float *)(A + 5548544) + 0);
+  k30_sub_mul((float *)(A + 4827648) + 0, (float *)(A + 5810688) + 0);
+  k32_mul((float *)(A + 4893184) + 0, (float *)(A + 5286400) + 0, (float *)(A + 6072832) + 0);
+  k37_mul_addn_mul((float *)(A + 6597120) + 0, (float *)(A + 5155328) + 0, (float *)(A + 600576) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5548544) + 0, (float *)(A + 5188096) + 256, (float *)(A + 5810688) + 0, (float *)(A + 5057024) + 0, (float *)(A + 4860416) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6859264) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7383552) + 0);
+  k35_concat((float *)(A + 7121408) + 0, (float *)(A + 7383552) + 0, (float *)(A + 6859264) + 0, (float *)(A + 5089792) + 0);
+  k32_mul((float *)(A + 6859264) + 0, (float *)(A + 4827648) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 7121408) + 0, (float *)(A + 7383552) + 0, (float *)(A + 600576) + 0, (float *)(A + 5188096) + 0);
+  k36_matmul((float *)(A + 5188096) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 4598272) + 0, (float *)(A + 5286400) + 0);
+  k30_sub_mul((float *)(A + 4565504) + 0, (float *)(A + 5548544) + 0);
+  k32_mul((float *)(A + 4631040) + 0, (float *)(A + 5024256) + 0, (float *)(A + 5810688) + 0);
+  k37_mul_addn_mul((float *)(A + 6334976) + 0, (float *)(A + 4893184) + 0, (float *)(A + 600576) + 0, (float *)(A + 5024256) + 0, (float *)(A + 5286400) + 0, (float *)(A + 4925952) + 256, (float *)(A + 5548544) + 0, (float *)(A + 4794880) + 0, (float *)(A + 4598272) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6859264) + 0, (float *)(A + 7121408) + 0);
+  k35_concat((float *)(A + 6859264) + 0, (float *)(A + 7121408) + 0, (float *)(A + 6597120) + 0, (float *)(A + 4827648) + 0);
+  k32_mul((float *)(A + 6597120) + 0, (float *)(A + 4565504) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 6859264) + 0, (float *)(A + 7121408) + 0, (float *)(A + 600576) + 0, (float *)(A + 4925952) + 0);
+  k36_matmul((float *)(A + 4925952) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 4336128) + 0, (float *)(A + 5024256) + 0);
+  k30_sub_mul((float *)(A + 4303360) + 0, (float *)(A + 5286400) + 0);
+  k32_mul((float *)(A + 4368896) + 0, (float *)(A + 4762112) + 0, (float *)(A + 5548544) + 0);
+  k37_mul_addn_mul((float *)(A + 6072832) + 0, (float *)(A + 4631040) + 0, (float *)(A + 600576) + 0, (float *)(A + 4762112) + 0, (float *)(A + 5024256) + 0, (float *)(A + 4663808) + 256, (float *)(A + 5286400) + 0, (float *)(A + 4532736) + 0, (float *)(A + 4336128) + 0, (float *)(A + 5548544) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6859264) + 0);
+  k35_concat((float *)(A + 6597120) + 0, (float *)(A + 6859264) + 0, (float *)(A + 6334976) + 0, (float *)(A + 4565504) + 0);
+  k32_mul((float *)(A + 6334976) + 0, (float *)(A + 4303360) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 6597120) + 0, (float *)(A + 6859264) + 0, (float *)(A + 600576) + 0, (float *)(A + 4663808) + 0);
+  k36_matmul((float *)(A + 4663808) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 4073984) + 0, (float *)(A + 4762112) + 0);
+  k30_sub_mul((float *)(A + 4041216) + 0, (float *)(A + 5024256) + 0);
+  k32_mul((float *)(A + 4106752) + 0, (float *)(A + 4499968) + 0, (float *)(A + 5286400) + 0);
+  k37_mul_addn_mul((float *)(A + 5810688) + 0, (float *)(A + 4368896) + 0, (float *)(A + 600576) + 0, (float *)(A + 4499968) + 0, (float *)(A + 4762112) + 0, (float *)(A + 4401664) + 256, (float *)(A + 5024256) + 0, (float *)(A + 4270592) + 0, (float *)(A + 4073984) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5548544) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6597120) + 0);
+  k35_concat((float *)(A + 6334976) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6072832) + 0, (float *)(A + 4303360) + 0);
+  k32_mul((float *)(A + 6072832) + 0, (float *)(A + 4041216) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 6334976) + 0, (float *)(A + 6597120) + 0, (float *)(A + 600576) + 0, (float *)(A + 4401664) + 0);
+  k36_matmul((float *)(A + 4401664) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 3811840) + 0, (float *)(A + 4499968) + 0);
+  k30_sub_mul((float *)(A + 3779072) + 0, (float *)(A + 4762112) + 0);
+  k32_mul((float *)(A + 3844608) + 0, (float *)(A + 4237824) + 0, (float *)(A + 5024256) + 0);
+  k37_mul_addn_mul((float *)(A + 5548544) + 0, (float *)(A + 4106752) + 0, (float *)(A + 600576) + 0, (float *)(A + 4237824) + 0, (float *)(A + 4499968) + 0, (float *)(A + 4139520) + 256, (float *)(A + 4762112) + 0, (float *)(A + 4008448) + 0, (float *)(A + 3811840) + 0, (float *)(A + 5024256) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6334976) + 0);
+  k35_concat((float *)(A + 6072832) + 0, (float *)(A + 6334976) + 0, (float *)(A + 5810688) + 0, (float *)(A + 4041216) + 0);
+  k32_mul((float *)(A + 5810688) + 0, (float *)(A + 3779072) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 6072832) + 0, (float *)(A + 6334976) + 0, (float *)(A + 600576) + 0, (float *)(A + 4139520) + 0);
+  k36_matmul((float *)(A + 4139520) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 3549696) + 0, (float *)(A + 4237824) + 0);
+  k30_sub_mul((float *)(A + 3516928) + 0, (float *)(A + 4499968) + 0);
+  k32_mul((float *)(A + 3582464) + 0, (float *)(A + 3975680) + 0, (float *)(A + 4762112) + 0);
+  k37_mul_addn_mul((float *)(A + 5286400) + 0, (float *)(A + 3844608) + 0, (float *)(A + 600576) + 0, (float *)(A + 3975680) + 0, (float *)(A + 4237824) + 0, (float *)(A + 3877376) + 256, (float *)(A + 4499968) + 0, (float *)(A + 3746304) + 0, (float *)(A + 3549696) + 0, (float *)(A + 4762112) + 0, (float *)(A + 5024256) + 0, (float *)(A + 5548544) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6072832) + 0);
+  k35_concat((float *)(A + 5810688) + 0, (float *)(A + 6072832) + 0, (float *)(A + 5548544) + 0, (float *)(A + 3779072) + 0);
+  k32_mul((float *)(A + 5548544) + 0, (float *)(A + 3516928) + 0, (float *)(A + 600576) + 0);
+  k35_concat((float *)(A + 5810688) + 0, (float *)(A + 6072832) + 0, (float *)(A + 600576) + 0, (float *)(A + 3877376) + 0);
+  k36_matmul((float *)(A + 3877376) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
+  k29_mul_sub((float *)(A + 35328) + 0, (float *)(A + 3975680) + 0);
+  k30_sub_mul((float *)(A + 2560) + 0, (float *)(A + 4237824) + 0);
+  k32_mul((float *)(A + 68096) + 0, (float *)(A + 3713536) + 0, (float *)(A + 4499968) + 0);
+  k37_mul_addn_mul((float *)(A + 5024256) + 0, (float *)(A + 3582464) + 0, (float *)(A + 600576) + 0, (float *)(A + 3713536) + 0, (float *)(A + 3975680) + 0, (float *)(A + 3615232) + 256, (float *)(A + 4237824) + 0, (float *)(A + 3484160) + 0, (float *)(A + 35328) + 0, (float *)(A + 4499968) + 0, (float *)(A + 4762112) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5548544) + 0, (float *)(A + 5810688) + 0);
+}
+
+static void gru_classifier_train_step_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k35_concat((float *)(A + 5548544) + 0, (float *)(A + 5810688) + 0, (float *)(A + 5286400) + 0, (float *)(A + 3516928) + 0);
+  k32_mul((float *)(A + 5286400) + 0, (float *)(A + 2560) + 0, (float *)(A + 35328) + 0);
+  k35_concat((float *)(A + 5548544) + 0, (float *)(A + 5810688) + 0, (float *)(A + 35328) + 0, (float *)(A + 3615232) + 0);
+  k36_matmul((float *)(A + 3615232) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 2560) + 0);
+  k29_mul_sub((float *)(A + 3189248) + 0, (float *)(A + 35328) + 0);
+  k30_sub_mul((float *)(A + 3156480) + 0, (float *)(A + 600576) + 0);
+  k32_mul((float *)(A + 3418624) + 0, (float *)(A + 3451392) + 0, (float *)(A + 3713536) + 0);
+  k38_mul_addn_mul((float *)(A + 4762112) + 0, (float *)(A + 68096) + 0, (float *)(A + 2560) + 0, (float *)(A + 3451392) + 0, (float *)(A + 35328) + 0, (float *)(A + 100864) + 256, (float *)(A + 600576) + 0, (float *)(A + 3189248) + 0, (float *)(A + 3713536) + 0, (float *)(A + 3418624) + 0, (float *)(A + 3975680) + 0, (float *)(A + 4237824) + 0);
+  k35_concat((float *)(A + 3975680) + 0, (float *)(A + 4237824) + 0, (float *)(A + 3418624) + 0, (float *)(A + 100864) + 0);
+  k39_stack((float *)(A + 3222016) + 0, (float *)(A + 10070528) + 0, (float *)(A + 9906688) + 0, (float *)(A + 9644544) + 0, (float *)(A + 9382400) + 0, (float *)(A + 9120256) + 0, (float *)(A + 9021952) + 0, (float *)(A + 8530432) + 0, (float *)(A + 8235520) + 0, (float *)(A + 7973376) + 0, (float *)(A + 7711232) + 0, (float *)(A + 7449088) + 0, (float *)(A + 7186944) + 0, (float *)(A + 6924800) + 0, (float *)(A + 6662656) + 0, (float *)(A + 6400512) + 0, (float *)(A + 6138368) + 0, (float *)(A + 5876224) + 0, (float *)(A + 5614080) + 0, (float *)(A + 5351936) + 0, (float *)(A + 5089792) + 0, (float *)(A + 4827648) + 0, (float *)(A + 4565504) + 0, (float *)(A + 4303360) + 0, (float *)(A + 4041216) + 0, (float *)(A + 3779072) + 0, (float *)(A + 3516928) + 0, (float *)(A + 100864) + 0, (float *)(A + 10332672) + 0);
+  k40_matmul((float *)(A + 10332672) + 0, (float *)(A + 203264) + 0, (float *)(A + 2560) + 0);
+  k55_mul((float *)(A + 2560) + 0, (float *)(A + 100864) + 0);
+  k56_mul_mul((float *)(A + 2560) + 0, (float *)(A + 143872) + 0);
+  k57_add_pow_sub(P + 61968 /* opt.step */, (float *)(A + 201792) + 0, (float *)(A + 201856) + 0);
+  k58_mul_add_sqrt(P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, (float *)(A + 143872) + 0, (float *)(A + 201856) + 0, (float *)(A + 2560) + 0, (float *)(A + 3516928) + 0);
+  k59_pow_sub_div((float *)(A + 201792) + 0, (float *)(A + 201920) + 0);
+  k41_stack((float *)(A + 3615232) + 0, (float *)(A + 3877376) + 0, (float *)(A + 4139520) + 0, (float *)(A + 4401664) + 0, (float *)(A + 4663808) + 0, (float *)(A + 4925952) + 0, (float *)(A + 5188096) + 0, (float *)(A + 5450240) + 0, (float *)(A + 5712384) + 0, (float *)(A + 5974528) + 0, (float *)(A + 6236672) + 0, (float *)(A + 6498816) + 0, (float *)(A + 6760960) + 0, (float *)(A + 7023104) + 0, (float *)(A + 7285248) + 0, (float *)(A + 7547392) + 0, (float *)(A + 7809536) + 0, (float *)(A + 8071680) + 0, (float *)(A + 8333824) + 0, (float *)(A + 8628736) + 0, (float *)(A + 9808384) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9546240) + 0, (float *)(A + 502272) + 0, (float *)(A + 633344) + 0, (float *)(A + 10168832) + 0, (float *)(A + 3320320) + 0, (float *)(A + 13085184) + 0);
+  k42_stack((float *)(A + 3484160) + 0, (float *)(A + 3746304) + 0, (float *)(A + 4008448) + 0, (float *)(A + 4270592) + 0, (float *)(A + 4532736) + 0, (float *)(A + 4794880) + 0, (float *)(A + 5057024) + 0, (float *)(A + 5319168) + 0, (float *)(A + 5581312) + 0, (float *)(A + 5843456) + 0, (float *)(A + 6105600) + 0, (float *)(A + 6367744) + 0, (float *)(A + 6629888) + 0, (float *)(A + 6892032) + 0, (float *)(A + 7154176) + 0, (float *)(A + 7416320) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7940608) + 0, (float *)(A + 8202752) + 0, (float *)(A + 8464896) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8989184) + 0, (float *)(A + 9251328) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9775616) + 0, (float *)(A + 10037760) + 0, (float *)(A + 10299904) + 0, (float *)(A + 731648) + 0);
+  k43_matmul((float *)(A + 13085184) + 0, (float *)(A + 731648) + 0, (float *)(A + 8432128) + 0);
+  k60_mul((float *)(A + 8432128) + 0, (float *)(A + 202048) + 0);
+  k61_mul_mul((float *)(A + 8432128) + 0, (float *)(A + 8759808) + 0);
+  k62_mul_add_sqrt(P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, (float *)(A + 8759808) + 0, (float *)(A + 201856) + 0, (float *)(A + 8432128) + 0, (float *)(A + 731648) + 0);
+  k44_sum_to((float *)(A + 10332672) + 0, (float *)(A + 199168) + 0);
+  k63_mul((float *)(A + 199168) + 0, (float *)(A + 45568) + 0);
+  k64_mul_mul((float *)(A + 199168) + 0, (float *)(A + 47104) + 0);
+  k65_mul_add_sqrt(P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, (float *)(A + 47104) + 0, (float *)(A + 201856) + 0, (float *)(A + 199168) + 0, (float *)(A + 48640) + 0);
+  k32_mul((float *)(A + 3418624) + 0, (float *)(A + 3156480) + 0, (float *)(A + 68096) + 0);
+  k35_concat((float *)(A + 3975680) + 0, (float *)(A + 4237824) + 0, (float *)(A + 68096) + 0, (float *)(A + 4041216) + 0);
+  k39_stack((float *)(A + 3320320) + 0, (float *)(A + 10168832) + 0, (float *)(A + 633344) + 0, (float *)(A + 502272) + 0, (float *)(A + 9546240) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9808384) + 0, (float *)(A + 8628736) + 0, (float *)(A + 8333824) + 0, (float *)(A + 8071680) + 0, (float *)(A + 7809536) + 0, (float *)(A + 7547392) + 0, (float *)(A + 7285248) + 0, (float *)(A + 7023104) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6498816) + 0, (float *)(A + 6236672) + 0, (float *)(A + 5974528) + 0, (float *)(A + 5712384) + 0, (float *)(A + 5450240) + 0, (float *)(A + 5188096) + 0, (float *)(A + 4925952) + 0, (float *)(A + 4663808) + 0, (float *)(A + 4401664) + 0, (float *)(A + 4139520) + 0, (float *)(A + 3877376) + 0, (float *)(A + 3615232) + 0, (float *)(A + 4041216) + 0, (float *)(A + 10267136) + 0);
+  k44_sum_to((float *)(A + 10267136) + 0, (float *)(A + 47104) + 0);
+  k63_mul((float *)(A + 47104) + 0, (float *)(A + 50176) + 0);
+  k64_mul_mul((float *)(A + 47104) + 0, (float *)(A + 51712) + 0);
+  k65_mul_add_sqrt(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, (float *)(A + 51712) + 0, (float *)(A + 201856) + 0, (float *)(A + 47104) + 0, (float *)(A + 53248) + 0);
+  k45_matmul((float *)(A + 0) + 0, (float *)(A + 469504) + 0, (float *)(A + 54784) + 0);
+  k66_mul((float *)(A + 54784) + 0, (float *)(A + 59904) + 0);
+  k67_mul_mul((float *)(A + 54784) + 0, (float *)(A + 68096) + 0);
+  k68_mul_add_sqrt(P + 184608 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 68096) + 0, (float *)(A + 201856) + 0, (float *)(A + 54784) + 0, (float *)(A + 73216) + 0);
+  k46_sum_to((float *)(A + 0) + 0, (float *)(A + 200704) + 0);
+  k69_mul((float *)(A + 200704) + 0, (float *)(A + 200768) + 0);
+  k70_mul_mul((float *)(A + 200704) + 0, (float *)(A + 200832) + 0);
+  k71_mul_add_sqrt(P + 185904 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 200832) + 0, (float *)(A + 201856) + 0, (float *)(A + 200704) + 0, (float *)(A + 200896) + 0);
+  k47_mul_neg((float *)(A + 201984) + 0, (float *)(A + 200832) + 0);
+  k48_mul((float *)(A + 201728) + 0, (float *)(A + 201856) + 0);
+  k72_mul_add_div(P + 61984 /* opt.gru1.weight_ih.exp_avg */, (float *)(A + 100864) + 0, (float *)(A + 3516928) + 0, (float *)(A + 201920) + 0, P + 0 /* gru1.weight_ih */, (float *)(A + 143872) + 0, (float *)(A + 8628736) + 0);
+  k73_mul_add_div(P + 83488 /* opt.gru1.weight_hh.exp_avg */, (float *)(A + 202048) + 0, (float *)(A + 731648) + 0, (float *)(A + 201920) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 9284096) + 0, (float *)(A + 9546240) + 0);
+  k74_mul_add_div(P + 181792 /* opt.gru1.bias_ih.exp_avg */, (float *)(A + 45568) + 0, (float *)(A + 48640) + 0, (float *)(A + 201920) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 51712) + 0, (float *)(A + 0) + 0);
+  k74_mul_add_div(P + 182560 /* opt.gru1.bias_hh.exp_avg */, (float *)(A + 50176) + 0, (float *)(A + 53248) + 0, (float *)(A + 201920) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 45568) + 0, (float *)(A + 48640) + 0);
+  k75_mul_add_div(P + 183328 /* opt.dense1.weight.exp_avg */, (float *)(A + 59904) + 0, (float *)(A + 73216) + 0, (float *)(A + 201920) + 0, P + 60672 /* dense1.weight */, (float *)(A + 68096) + 0, (float *)(A + 186880) + 0);
+  k76_mul_add_div(P + 185888 /* opt.dense1.bias.exp_avg */, (float *)(A + 200768) + 0, (float *)(A + 200896) + 0, (float *)(A + 201920) + 0, P + 61952 /* dense1.bias */, (float *)(A + 201984) + 0, (float *)(A + 200960) + 0);
 }
 
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -2923,27 +3181,28 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
   (void)P, (void)A;
   gru_classifier_train_step_1(P, in, A, seed);
   gru_classifier_train_step_2(P, in, A, seed);
-  k48_copy((float *)(A + 81536) + 0, &loss);
-  if (metrics) k48_copy((float *)(A + 9941888) + 0, &metrics->accuracy);
-  k48_copy((float *)(A + 9941824) + 0, params + 61968);
-  k49_copy((float *)(A + 3725824) + 0, params + 61984);
-  k49_copy((float *)(A + 35328) + 0, params + 72736);
-  k49_copy((float *)(A + 9875968) + 0, params + 0);
-  k50_copy((float *)(A + 13087232) + 0, params + 83488);
-  k50_copy((float *)(A + 13283840) + 0, params + 132640);
-  k50_copy((float *)(A + 4108800) + 0, params + 10752);
-  k51_copy((float *)(A + 0) + 0, params + 181792);
-  k51_copy((float *)(A + 9942016) + 0, params + 182176);
-  k51_copy((float *)(A + 7680) + 0, params + 59904);
-  k51_copy((float *)(A + 78336) + 0, params + 182560);
-  k51_copy((float *)(A + 9945088) + 0, params + 182944);
-  k51_copy((float *)(A + 9943552) + 0, params + 60288);
-  k52_copy((float *)(A + 23040) + 0, params + 183328);
-  k52_copy((float *)(A + 12800) + 0, params + 184608);
-  k52_copy((float *)(A + 28160) + 0, params + 60672);
-  k53_copy((float *)(A + 9946624) + 0, params + 185888);
-  k53_copy((float *)(A + 81408) + 0, params + 185904);
-  k53_copy((float *)(A + 79872) + 0, params + 61952);
+  gru_classifier_train_step_3(P, in, A, seed);
+  k49_copy((float *)(A + 200832) + 0, &loss);
+  if (metrics) k49_copy((float *)(A + 201856) + 0, &metrics->accuracy);
+  k49_copy((float *)(A + 201792) + 0, params + 61968);
+  k50_copy((float *)(A + 143872) + 0, params + 61984);
+  k50_copy((float *)(A + 2560) + 0, params + 72736);
+  k50_copy((float *)(A + 8628736) + 0, params + 0);
+  k51_copy((float *)(A + 9284096) + 0, params + 83488);
+  k51_copy((float *)(A + 8432128) + 0, params + 132640);
+  k51_copy((float *)(A + 9546240) + 0, params + 10752);
+  k52_copy((float *)(A + 51712) + 0, params + 181792);
+  k52_copy((float *)(A + 199168) + 0, params + 182176);
+  k52_copy((float *)(A + 0) + 0, params + 59904);
+  k52_copy((float *)(A + 45568) + 0, params + 182560);
+  k52_copy((float *)(A + 47104) + 0, params + 182944);
+  k52_copy((float *)(A + 48640) + 0, params + 60288);
+  k53_copy((float *)(A + 68096) + 0, params + 183328);
+  k53_copy((float *)(A + 54784) + 0, params + 184608);
+  k53_copy((float *)(A + 186880) + 0, params + 60672);
+  k54_copy((float *)(A + 201984) + 0, params + 185888);
+  k54_copy((float *)(A + 200704) + 0, params + 185904);
+  k54_copy((float *)(A + 200960) + 0, params + 61952);
   return loss;
 }
 
@@ -2955,17 +3214,18 @@ typedef struct {
 
 static void gru_classifier_step_1(const float *restrict P, const gru_classifier_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 0) + 0);
-  k76_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 43008) + 0);
-  k5_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 44544) + 0);
-  k77_matmul(in->state0 + 0, (float *)(A + 44544) + 0, (float *)(A + 0) + 0);
-  k78_add((float *)(A + 43008) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 1536) + 0);
-  k78_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3072) + 0);
-  k79_add_sigmoid_mul((float *)(A + 1536) + 0, (float *)(A + 3072) + 0, (float *)(A + 3072) + 256, (float *)(A + 1536) + 256, (float *)(A + 0) + 0);
-  k10_transpose(P + 60672 /* dense1.weight */, (float *)(A + 4608) + 0);
-  k80_add_sigmoid_sub((float *)(A + 1536) + 128, (float *)(A + 3072) + 128, (float *)(A + 0) + 0, in->state0 + 0, (float *)(A + 512) + 0);
-  k81_matmul((float *)(A + 512) + 0, (float *)(A + 4608) + 0, (float *)(A + 0) + 0);
-  k82_add((float *)(A + 0) + 0, P + 61952 /* dense1.bias */, (float *)(A + 64) + 0);
+  k2_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 0) + 0);
+  k77_sub_div(in->x + 0, (float *)(A + 43008) + 0);
+  k78_matmul((float *)(A + 43008) + 0, (float *)(A + 0) + 0, (float *)(A + 43136) + 0);
+  k7_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 44672) + 0);
+  k79_matmul(in->state0 + 0, (float *)(A + 44672) + 0, (float *)(A + 0) + 0);
+  k80_add((float *)(A + 43136) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 1536) + 0);
+  k80_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3072) + 0);
+  k81_add_sigmoid_mul((float *)(A + 1536) + 0, (float *)(A + 3072) + 0, (float *)(A + 3072) + 256, (float *)(A + 1536) + 256, (float *)(A + 0) + 0);
+  k12_transpose(P + 60672 /* dense1.weight */, (float *)(A + 4608) + 0);
+  k82_add_sigmoid_sub((float *)(A + 1536) + 128, (float *)(A + 3072) + 128, (float *)(A + 0) + 0, in->state0 + 0, (float *)(A + 512) + 0);
+  k83_matmul((float *)(A + 512) + 0, (float *)(A + 4608) + 0, (float *)(A + 0) + 0);
+  k84_add((float *)(A + 0) + 0, P + 61952 /* dense1.bias */, (float *)(A + 64) + 0);
 }
 
 void gru_classifier_step(const float *params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena) {
@@ -2979,8 +3239,8 @@ void gru_classifier_step(const float *params, gru_classifier_state *state, const
   in_.state0 = state->state0;
   (void)P, (void)A;
   gru_classifier_step_1(P, in, A, seed);
-  if (out) k83_copy((float *)(A + 64) + 0, out->logits);
-  k84_copy((float *)(A + 512) + 0, state->state0);
+  if (out) k85_copy((float *)(A + 64) + 0, out->logits);
+  k86_copy((float *)(A + 512) + 0, state->state0);
 }
 
 void gru_classifier_reset(gru_classifier_state *state) {
@@ -2988,7 +3248,7 @@ void gru_classifier_reset(gru_classifier_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long gru_classifier_tool_arena[4] = {3418112, 13772800, 13775360, 241152};
+const long gru_classifier_tool_arena[4] = {3350528, 15736832, 15739392, 241280};
 const int gru_classifier_tool_dtype = 4; /* bytes per element */
 const int gru_classifier_tool_nparams = 19;
 const char *const gru_classifier_tool_inputs[] = {"x", "y", 0};

@@ -329,8 +329,134 @@ const mnist_stacked_lstm_param_info mnist_stacked_lstm_params_info[MNIST_STACKED
     {"opt.dense1.bias.exp_avg_sq", 1, {10, 0, 0, 0}, 172128, 0},
 };
 
+/* fused: sub div over div [64, 28] (specs/mnist_stacked_lstm.lua:9) */
+static void k0_sub_div(const float *restrict a0, float *restrict out0) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      const float t0 = (a0[i0 * 784 + i1 * 1] - 0.286000013f);
+      const float t1 = (t0 / 0.352999985f);
+      out0[i0 * 28 + i1 * 1] = t1;
+  }
+}
+
+/* stack [64, 28, 28] (specs/mnist_stacked_lstm.lua:9) */
+static void k1_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[0 + i0 * 784 + i1 * 1] = a0[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[28 + i0 * 784 + i1 * 1] = a1[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[56 + i0 * 784 + i1 * 1] = a2[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[84 + i0 * 784 + i1 * 1] = a3[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[112 + i0 * 784 + i1 * 1] = a4[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[140 + i0 * 784 + i1 * 1] = a5[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[168 + i0 * 784 + i1 * 1] = a6[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[196 + i0 * 784 + i1 * 1] = a7[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[224 + i0 * 784 + i1 * 1] = a8[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[252 + i0 * 784 + i1 * 1] = a9[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[280 + i0 * 784 + i1 * 1] = a10[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[308 + i0 * 784 + i1 * 1] = a11[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[336 + i0 * 784 + i1 * 1] = a12[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[364 + i0 * 784 + i1 * 1] = a13[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[392 + i0 * 784 + i1 * 1] = a14[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[420 + i0 * 784 + i1 * 1] = a15[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[448 + i0 * 784 + i1 * 1] = a16[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[476 + i0 * 784 + i1 * 1] = a17[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[504 + i0 * 784 + i1 * 1] = a18[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[532 + i0 * 784 + i1 * 1] = a19[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[560 + i0 * 784 + i1 * 1] = a20[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[588 + i0 * 784 + i1 * 1] = a21[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[616 + i0 * 784 + i1 * 1] = a22[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[644 + i0 * 784 + i1 * 1] = a23[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[672 + i0 * 784 + i1 * 1] = a24[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[700 + i0 * 784 + i1 * 1] = a25[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[728 + i0 * 784 + i1 * 1] = a26[i0 * 28 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      out[756 + i0 * 784 + i1 * 1] = a27[i0 * 28 + i1 * 1];
+  }
+}
+
 /* transpose [28, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k0_transpose(const float *restrict a0, float *restrict out) {
+static void k2_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       out[i0 * 200 + i1 * 1] = a0[i0 * 1 + i1 * 28];
@@ -338,7 +464,7 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [1792, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k3_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1792; i += 8)
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
@@ -426,7 +552,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: add over add [64, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k2_add(const float *restrict a0, float *restrict out0) {
+static void k4_add(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (0.0f + a0[i1 * 1]);
@@ -435,7 +561,7 @@ static void k2_add(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add add over add [64, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k3_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k5_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i0 * 5600 + i1 * 1] + a1[i1 * 1]);
@@ -445,7 +571,7 @@ static void k3_add_add(const float *restrict a0, const float *restrict a1, const
 }
 
 /* fused: tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k4_tanh(const float *restrict a0, float *restrict out0) {
+static void k6_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = rnnc_tanhf(a0[i0 * 200 + i1 * 1]);
@@ -454,7 +580,7 @@ static void k4_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k5_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k7_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -466,7 +592,7 @@ static void k5_sigmoid_mul_tanh(const float *restrict a0, const float *restrict 
 }
 
 /* transpose [50, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k6_transpose(const float *restrict a0, float *restrict out) {
+static void k8_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       out[i0 * 200 + i1 * 1] = a0[i0 * 1 + i1 * 50];
@@ -474,7 +600,7 @@ static void k6_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: sigmoid mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k7_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k9_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -484,7 +610,7 @@ static void k7_sigmoid_mul(const float *restrict a0, const float *restrict a1, f
 }
 
 /* matmul [64, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
@@ -572,7 +698,7 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: add over add [64, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k9_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k11_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i0 * 200 + i1 * 1] + a1[i1 * 1]);
@@ -581,7 +707,7 @@ static void k9_add(const float *restrict a0, const float *restrict a1, float *re
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k10_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k12_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -594,7 +720,7 @@ static void k10_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k11_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k13_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -606,7 +732,7 @@ static void k11_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* stack [64, 28, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k12_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+static void k14_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[0 + i0 * 1400 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -722,7 +848,7 @@ static void k12_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [1792, 200] (specs/mnist_stacked_lstm.lua:10) */
-static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k15_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1792; i += 8)
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
@@ -810,7 +936,7 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* transpose [50, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k14_transpose(const float *restrict a0, float *restrict out) {
+static void k16_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1 * 1] = a0[i0 * 1 + i1 * 50];
@@ -818,7 +944,7 @@ static void k14_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [64, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k15_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k17_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
@@ -864,7 +990,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [64, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k16_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k18_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1 * 1] + a1[i1 * 1]);
@@ -873,7 +999,7 @@ static void k16_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [64, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k17_copy(const float *restrict a0, float *restrict out) {
+static void k19_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1 * 1] = a0[i0 * 10 + i1 * 1];
@@ -881,7 +1007,7 @@ static void k17_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: sigmoid mul tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k18_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k20_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -894,7 +1020,7 @@ static void k18_sigmoid_mul_tanh(const float *restrict a0, const float *restrict
 }
 
 /* fused: sigmoid mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k19_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k21_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -905,7 +1031,7 @@ static void k19_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k20_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k22_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -919,7 +1045,7 @@ static void k20_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k21_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k23_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -932,7 +1058,7 @@ static void k21_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* one_hot [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k22_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k24_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r * 1];
@@ -941,7 +1067,7 @@ static void k22_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k23_log_softmax(const float *restrict a0, float *restrict out) {
+static void k25_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
@@ -954,7 +1080,7 @@ static void k23_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k24_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k26_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -962,7 +1088,7 @@ static void k24_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [64, 1] (specs/mnist_stacked_lstm.lua:15) */
-static void k25_sum_to(const float *restrict a0, float *restrict out) {
+static void k27_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -971,7 +1097,7 @@ static void k25_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (specs/mnist_stacked_lstm.lua:15) */
-static void k26_sum_to(const float *restrict a0, float *restrict out) {
+static void k28_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0 * 1];
@@ -979,7 +1105,7 @@ static void k26_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [64] (specs/mnist_stacked_lstm.lua:16) */
-static void k27_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k29_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++)
@@ -989,14 +1115,14 @@ static void k27_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [64] (specs/mnist_stacked_lstm.lua:16) */
-static void k28_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k30_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0 * 1] = a0[i0 * 1] == a1[i0 * 1] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k29_mul(const float *restrict a0, float *restrict out0) {
+static void k31_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1004,7 +1130,7 @@ static void k29_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k30_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k32_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1 * 1]);
@@ -1015,7 +1141,7 @@ static void k30_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 50] (specs/mnist_stacked_lstm.lua:12) */
-static void k31_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
@@ -1103,7 +1229,7 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul sub over sub [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k32_mul_sub(const float *restrict a0, float *restrict out0) {
+static void k34_mul_sub(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (1.0f - t0);
@@ -1112,7 +1238,7 @@ static void k32_mul_sub(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sub mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k33_sub_mul(const float *restrict a0, float *restrict out0) {
+static void k35_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (1.0f - a0[i0 * 1]);
     const float t1 = (a0[i0 * 1] * t0);
@@ -1121,7 +1247,7 @@ static void k33_sub_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k36_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1140,7 +1266,7 @@ static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k35_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k37_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1149,7 +1275,7 @@ static void k35_mul_mul(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* concat [64, 200] (specs/mnist_stacked_lstm.lua:11) */
-static void k36_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k38_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -1169,7 +1295,7 @@ static void k36_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8)
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
@@ -1257,7 +1383,7 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul addn mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k38_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k40_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1277,7 +1403,7 @@ static void k38_mul_mul_addn(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul addn mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k39_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
+static void k41_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1292,12 +1418,12 @@ static void k39_mul_mul_addn(const float *restrict a0, const float *restrict a1,
 }
 
 /* const [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k40_const(float *restrict out) {
+static void k42_const(float *restrict out) {
   for (long i = 0; i < 3200; i++) out[i] = 0.0f;
 }
 
 /* stack [64, 28, 200] (specs/mnist_stacked_lstm.lua:11) */
-static void k41_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+static void k43_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       out[0 + i0 * 5600 + i1 * 1] = a0[i0 * 200 + i1 * 1];
@@ -1413,7 +1539,7 @@ static void k41_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [1792, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1792; i += 8)
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
@@ -1501,7 +1627,7 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k43_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k45_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 1400 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
@@ -1521,7 +1647,7 @@ static void k43_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k44_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k46_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 1400 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
@@ -1531,7 +1657,7 @@ static void k44_mul_mul(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: addn mul mul addn mul mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k45_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+static void k47_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 1400 + i1 * 1] + a1[i0 * 50 + i1 * 1]);
@@ -1556,7 +1682,7 @@ static void k45_addn_mul_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: addn mul mul addn mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k46_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k48_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 1400 + i1 * 1] + a1[i0 * 50 + i1 * 1]);
@@ -1575,8 +1701,71 @@ static void k46_addn_mul_mul(const float *restrict a0, const float *restrict a1,
   }
 }
 
+/* fused: mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k49_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      const float t0 = (a0[i0 * 1400 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
+      const float t3 = (t2 * a4[i0 * 50 + i1 * 1]);
+      const float t4 = (t1 * a5[i0 * 50 + i1 * 1]);
+      const float t5 = (t4 * a6[i0 * 50 + i1 * 1]);
+      const float t6 = (t1 * a7[i0 * 50 + i1 * 1]);
+      const float t7 = (t6 * a8[i0 * 50 + i1 * 1]);
+      out0[i0 * 50 + i1 * 1] = t1;
+      out1[i0 * 50 + i1 * 1] = t3;
+      out2[i0 * 50 + i1 * 1] = t5;
+      out3[i0 * 50 + i1 * 1] = t7;
+  }
+}
+
+/* fused: addn mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k50_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      const float t0 = (a0[i0 * 1400 + i1 * 1] + a1[i0 * 50 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
+      out0[i0 * 50 + i1 * 1] = t0;
+      out1[i0 * 50 + i1 * 1] = t2;
+  }
+}
+
+/* fused: mul addn mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k51_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+  for (long i0 = 0; i0 < 3200; i0++) {
+    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
+    const float t1 = (t0 + a2[i0 * 1]);
+    const float t2 = (t1 * a3[i0 * 1]);
+    const float t3 = (t2 * a4[i0 * 1]);
+    const float t4 = (t1 * a5[i0 * 1]);
+    const float t5 = (t4 * a6[i0 * 1]);
+    const float t6 = (t1 * a7[i0 * 1]);
+    const float t7 = (t6 * a8[i0 * 1]);
+    out0[i0 * 1] = t1;
+    out1[i0 * 1] = t3;
+    out2[i0 * 1] = t5;
+    out3[i0 * 1] = t7;
+  }
+}
+
+/* fused: mul addn mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k52_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 3200; i0++) {
+    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
+    const float t1 = (t0 + a2[i0 * 1]);
+    const float t2 = (t1 * a3[i0 * 1]);
+    const float t3 = (t2 * a4[i0 * 1]);
+    const float t4 = (t1 * a5[i0 * 1]);
+    const float t5 = (t4 * a6[i0 * 1]);
+    out0[i0 * 1] = t3;
+    out1[i0 * 1] = t5;
+  }
+}
+
 /* matmul [200, 28] (specs/mnist_stacked_lstm.lua:9) */
-static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 200; i += 8)
     for (long j = 0; j < 16; j += 16) {
       float acc0[16] = {0.0f};
@@ -1664,7 +1853,7 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* stack [64, 27, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k48_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+static void k54_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       out[0 + i0 * 5400 + i1 * 1] = a0[i0 * 200 + i1 * 1];
@@ -1776,7 +1965,7 @@ static void k48_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* stack [64, 27, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k49_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+static void k55_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[0 + i0 * 1350 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -1888,7 +2077,7 @@ static void k49_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k50_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k56_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 200; i += 8)
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
@@ -1976,7 +2165,7 @@ static void k50_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [200] (specs/mnist_stacked_lstm.lua:9) */
-static void k51_sum_to(const float *restrict a0, float *restrict out) {
+static void k57_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 200; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++)
@@ -1986,7 +2175,7 @@ static void k51_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k52_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k58_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 200; i += 8)
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
@@ -2074,7 +2263,7 @@ static void k52_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [10, 50] (specs/mnist_stacked_lstm.lua:12) */
-static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k59_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 8; i += 8)
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
@@ -2198,7 +2387,7 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/mnist_stacked_lstm.lua:12) */
-static void k54_sum_to(const float *restrict a0, float *restrict out) {
+static void k60_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -2207,25 +2396,25 @@ static void k54_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/mnist_stacked_lstm.lua:15) */
-static void k55_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k61_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/mnist_stacked_lstm.lua:16) */
-static void k56_mul(const float *restrict a0, float *restrict out0) {
+static void k62_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/mnist_stacked_lstm.lua:15) */
-static void k57_copy(const float *restrict a0, float *restrict out) {
+static void k63_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [200, 28] (specs/mnist_stacked_lstm.lua:9) */
-static void k58_copy(const float *restrict a0, float *restrict out) {
+static void k64_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
@@ -2233,7 +2422,7 @@ static void k58_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [200, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k59_copy(const float *restrict a0, float *restrict out) {
+static void k65_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -2241,14 +2430,14 @@ static void k59_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [200] (specs/mnist_stacked_lstm.lua:9) */
-static void k60_copy(const float *restrict a0, float *restrict out) {
+static void k66_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [10, 50] (specs/mnist_stacked_lstm.lua:12) */
-static void k61_copy(const float *restrict a0, float *restrict out) {
+static void k67_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -2256,14 +2445,14 @@ static void k61_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/mnist_stacked_lstm.lua:12) */
-static void k62_copy(const float *restrict a0, float *restrict out) {
+static void k68_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [200, 28] */
-static void k63_mul(const float *restrict a0, float *restrict out0) {
+static void k69_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2271,7 +2460,7 @@ static void k63_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200, 28] */
-static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k70_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2280,7 +2469,7 @@ static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k65_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k71_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -2290,7 +2479,7 @@ static void k65_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [200, 28] */
-static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k72_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2303,7 +2492,7 @@ static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k67_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k73_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -2311,7 +2500,7 @@ static void k67_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [200, 50] */
-static void k68_mul(const float *restrict a0, float *restrict out0) {
+static void k74_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2319,7 +2508,7 @@ static void k68_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200, 50] */
-static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2328,7 +2517,7 @@ static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [200, 50] */
-static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2341,7 +2530,7 @@ static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [200] */
-static void k71_mul(const float *restrict a0, float *restrict out0) {
+static void k77_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2349,7 +2538,7 @@ static void k71_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200] */
-static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k78_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2358,7 +2547,7 @@ static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [200] */
-static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k79_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2371,7 +2560,7 @@ static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 50] */
-static void k74_mul(const float *restrict a0, float *restrict out0) {
+static void k80_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2379,7 +2568,7 @@ static void k74_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 50] */
-static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k81_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2388,7 +2577,7 @@ static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 50] */
-static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k82_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2401,7 +2590,7 @@ static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k77_mul(const float *restrict a0, float *restrict out0) {
+static void k83_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2409,7 +2598,7 @@ static void k77_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k78_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k84_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2418,7 +2607,7 @@ static void k78_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k79_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k85_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2431,7 +2620,7 @@ static void k79_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [200, 28] */
-static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k86_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2444,7 +2633,7 @@ static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [200, 50] */
-static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k87_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2457,7 +2646,7 @@ static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [200] */
-static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k88_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2470,7 +2659,7 @@ static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 50] */
-static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k89_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2483,7 +2672,7 @@ static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k90_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2495,8 +2684,18 @@ static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, 
   }
 }
 
+/* fused: sub div over div [1, 28] (specs/mnist_stacked_lstm.lua:9) */
+static void k91_sub_div(const float *restrict a0, float *restrict out0) {
+  for (long i0 = 0; i0 < 1; i0++)
+    for (long i1 = 0; i1 < 28; i1++) {
+      const float t0 = (a0[i1 * 1] - 0.286000013f);
+      const float t1 = (t0 / 0.352999985f);
+      out0[i1 * 1] = t1;
+  }
+}
+
 /* matmul [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k85_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k92_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 192; j += 192) {
       float acc0[192] = {0.0f};
@@ -2528,7 +2727,7 @@ static void k85_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k86_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k93_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 192; j += 192) {
       float acc0[192] = {0.0f};
@@ -2560,7 +2759,7 @@ static void k86_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k87_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k94_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2569,7 +2768,7 @@ static void k87_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add add over add [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k88_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k95_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2579,7 +2778,7 @@ static void k88_add_add(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: tanh over tanh [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k89_tanh(const float *restrict a0, float *restrict out0) {
+static void k96_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -2588,7 +2787,7 @@ static void k89_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul over mul [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k90_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k97_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -2598,7 +2797,7 @@ static void k90_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k91_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k98_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -2611,7 +2810,7 @@ static void k91_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k92_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k99_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1)
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
@@ -2629,7 +2828,7 @@ static void k92_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k93_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k100_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2638,7 +2837,7 @@ static void k93_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k94_copy(const float *restrict a0, float *restrict out) {
+static void k101_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2646,7 +2845,7 @@ static void k94_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k95_copy(const float *restrict a0, float *restrict out) {
+static void k102_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2738,610 +2937,643 @@ int mnist_stacked_lstm_load(float *params, const void *blob, size_t size) {
 
 static void mnist_stacked_lstm_predict_1(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 22400) + 0);
-  k2_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 1456000) + 0);
-  k3_add_add((float *)(A + 22400) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1456000) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 0) + 0);
-  k5_sigmoid_mul_tanh((float *)(A + 1507200) + 0, (float *)(A + 0) + 0, (float *)(A + 1456000) + 0, (float *)(A + 1468800) + 0);
-  k6_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 1558400) + 0);
-  k7_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 1468800) + 0, (float *)(A + 0) + 0);
-  k8_matmul((float *)(A + 0) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1598400) + 0);
-  k3_add_add((float *)(A + 22400) + 200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1598400) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1520000) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1520000) + 0, (float *)(A + 1532800) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1456000) + 0, (float *)(A + 1532800) + 0, (float *)(A + 1520000) + 0, (float *)(A + 1545600) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1545600) + 0, (float *)(A + 1456000) + 0);
-  k8_matmul((float *)(A + 1456000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1598400) + 0);
-  k3_add_add((float *)(A + 22400) + 400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1598400) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1532800) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1532800) + 0, (float *)(A + 1545600) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1520000) + 0, (float *)(A + 1545600) + 0, (float *)(A + 1532800) + 0, (float *)(A + 1598400) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1598400) + 0, (float *)(A + 1520000) + 0);
-  k8_matmul((float *)(A + 1520000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1598400) + 0);
-  k3_add_add((float *)(A + 22400) + 600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1598400) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1545600) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1545600) + 0, (float *)(A + 1598400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1532800) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1545600) + 0, (float *)(A + 1611200) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1611200) + 0, (float *)(A + 1532800) + 0);
-  k8_matmul((float *)(A + 1532800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1598400) + 0);
-  k3_add_add((float *)(A + 22400) + 800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1598400) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1598400) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1611200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1545600) + 0, (float *)(A + 1611200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1624000) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1624000) + 0, (float *)(A + 1545600) + 0);
-  k8_matmul((float *)(A + 1545600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1649600) + 0);
-  k3_add_add((float *)(A + 22400) + 1000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1649600) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1611200) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1611200) + 0, (float *)(A + 1624000) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1598400) + 0, (float *)(A + 1624000) + 0, (float *)(A + 1611200) + 0, (float *)(A + 1636800) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1636800) + 0, (float *)(A + 1598400) + 0);
-  k8_matmul((float *)(A + 1598400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1636800) + 0);
-  k3_add_add((float *)(A + 22400) + 1200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1636800) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1624000) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1624000) + 0, (float *)(A + 1636800) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1611200) + 0, (float *)(A + 1636800) + 0, (float *)(A + 1624000) + 0, (float *)(A + 1649600) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1649600) + 0, (float *)(A + 1611200) + 0);
-  k8_matmul((float *)(A + 1611200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1649600) + 0);
-  k3_add_add((float *)(A + 22400) + 1400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1649600) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1636800) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1636800) + 0, (float *)(A + 1649600) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1624000) + 0, (float *)(A + 1649600) + 0, (float *)(A + 1636800) + 0, (float *)(A + 1662400) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1662400) + 0, (float *)(A + 1624000) + 0);
-  k8_matmul((float *)(A + 1624000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1700800) + 0);
-  k3_add_add((float *)(A + 22400) + 1600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1700800) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1649600) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1649600) + 0, (float *)(A + 1662400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1636800) + 0, (float *)(A + 1662400) + 0, (float *)(A + 1649600) + 0, (float *)(A + 1675200) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1675200) + 0, (float *)(A + 1636800) + 0);
-  k8_matmul((float *)(A + 1636800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1675200) + 0);
-  k3_add_add((float *)(A + 22400) + 1800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1675200) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1662400) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1662400) + 0, (float *)(A + 1675200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1649600) + 0, (float *)(A + 1675200) + 0, (float *)(A + 1662400) + 0, (float *)(A + 1688000) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1688000) + 0, (float *)(A + 1649600) + 0);
-  k8_matmul((float *)(A + 1649600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1688000) + 0);
-  k3_add_add((float *)(A + 22400) + 2000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1688000) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1675200) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1675200) + 0, (float *)(A + 1688000) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1662400) + 0, (float *)(A + 1688000) + 0, (float *)(A + 1675200) + 0, (float *)(A + 1700800) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1700800) + 0, (float *)(A + 1662400) + 0);
-  k8_matmul((float *)(A + 1662400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1700800) + 0);
-  k3_add_add((float *)(A + 22400) + 2200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1700800) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1688000) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1688000) + 0, (float *)(A + 1700800) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1675200) + 0, (float *)(A + 1700800) + 0, (float *)(A + 1688000) + 0, (float *)(A + 1713600) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1713600) + 0, (float *)(A + 1675200) + 0);
-  k8_matmul((float *)(A + 1675200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1752000) + 0);
-  k3_add_add((float *)(A + 22400) + 2400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1752000) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1700800) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1700800) + 0, (float *)(A + 1713600) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1688000) + 0, (float *)(A + 1713600) + 0, (float *)(A + 1700800) + 0, (float *)(A + 1726400) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1726400) + 0, (float *)(A + 1688000) + 0);
-  k8_matmul((float *)(A + 1688000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1726400) + 0);
-  k3_add_add((float *)(A + 22400) + 2600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1726400) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1713600) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1713600) + 0, (float *)(A + 1726400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1700800) + 0, (float *)(A + 1726400) + 0, (float *)(A + 1713600) + 0, (float *)(A + 1739200) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1739200) + 0, (float *)(A + 1700800) + 0);
-  k8_matmul((float *)(A + 1700800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1739200) + 0);
-  k3_add_add((float *)(A + 22400) + 2800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1739200) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1726400) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1726400) + 0, (float *)(A + 1739200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1713600) + 0, (float *)(A + 1739200) + 0, (float *)(A + 1726400) + 0, (float *)(A + 1752000) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1752000) + 0, (float *)(A + 1713600) + 0);
-  k8_matmul((float *)(A + 1713600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1752000) + 0);
-  k3_add_add((float *)(A + 22400) + 3000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1752000) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1739200) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1739200) + 0, (float *)(A + 1752000) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1726400) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1739200) + 0, (float *)(A + 1764800) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1764800) + 0, (float *)(A + 1726400) + 0);
-  k8_matmul((float *)(A + 1726400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1803200) + 0);
-  k3_add_add((float *)(A + 22400) + 3200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1803200) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1752000) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1764800) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1739200) + 0, (float *)(A + 1764800) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1777600) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1777600) + 0, (float *)(A + 1739200) + 0);
-  k8_matmul((float *)(A + 1739200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1777600) + 0);
-  k3_add_add((float *)(A + 22400) + 3400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1777600) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1764800) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1764800) + 0, (float *)(A + 1777600) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1752000) + 0, (float *)(A + 1777600) + 0, (float *)(A + 1764800) + 0, (float *)(A + 1790400) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1790400) + 0, (float *)(A + 1752000) + 0);
-  k8_matmul((float *)(A + 1752000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1790400) + 0);
-  k3_add_add((float *)(A + 22400) + 3600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1790400) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1777600) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1777600) + 0, (float *)(A + 1790400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1764800) + 0, (float *)(A + 1790400) + 0, (float *)(A + 1777600) + 0, (float *)(A + 1803200) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1803200) + 0, (float *)(A + 1764800) + 0);
-  k8_matmul((float *)(A + 1764800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1803200) + 0);
-  k3_add_add((float *)(A + 22400) + 3800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1803200) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1790400) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1790400) + 0, (float *)(A + 1803200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1777600) + 0, (float *)(A + 1803200) + 0, (float *)(A + 1790400) + 0, (float *)(A + 1816000) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1816000) + 0, (float *)(A + 1777600) + 0);
-  k8_matmul((float *)(A + 1777600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1854400) + 0);
-  k3_add_add((float *)(A + 22400) + 4000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1854400) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1803200) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1803200) + 0, (float *)(A + 1816000) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1790400) + 0, (float *)(A + 1816000) + 0, (float *)(A + 1803200) + 0, (float *)(A + 1828800) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1828800) + 0, (float *)(A + 1790400) + 0);
-  k8_matmul((float *)(A + 1790400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1828800) + 0);
-  k3_add_add((float *)(A + 22400) + 4200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1828800) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1816000) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1816000) + 0, (float *)(A + 1828800) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1803200) + 0, (float *)(A + 1828800) + 0, (float *)(A + 1816000) + 0, (float *)(A + 1841600) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1841600) + 0, (float *)(A + 1803200) + 0);
-  k8_matmul((float *)(A + 1803200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1841600) + 0);
-  k3_add_add((float *)(A + 22400) + 4400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1841600) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1828800) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1828800) + 0, (float *)(A + 1841600) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1816000) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1828800) + 0, (float *)(A + 1854400) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1854400) + 0, (float *)(A + 1816000) + 0);
-  k8_matmul((float *)(A + 1816000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1854400) + 0);
-  k3_add_add((float *)(A + 22400) + 4600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1854400) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1841600) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1854400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1828800) + 0, (float *)(A + 1854400) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1867200) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1867200) + 0, (float *)(A + 1828800) + 0);
-  k8_matmul((float *)(A + 1828800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1905600) + 0);
-  k3_add_add((float *)(A + 22400) + 4800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1905600) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1854400) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1854400) + 0, (float *)(A + 1867200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1841600) + 0, (float *)(A + 1867200) + 0, (float *)(A + 1854400) + 0, (float *)(A + 1880000) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1880000) + 0, (float *)(A + 1841600) + 0);
-  k8_matmul((float *)(A + 1841600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1880000) + 0);
-  k3_add_add((float *)(A + 22400) + 5000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1880000) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1867200) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1867200) + 0, (float *)(A + 1880000) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1854400) + 0, (float *)(A + 1880000) + 0, (float *)(A + 1867200) + 0, (float *)(A + 1892800) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1892800) + 0, (float *)(A + 1854400) + 0);
-  k8_matmul((float *)(A + 1854400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1892800) + 0);
-  k3_add_add((float *)(A + 22400) + 5200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1892800) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1880000) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1880000) + 0, (float *)(A + 1892800) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1867200) + 0, (float *)(A + 1892800) + 0, (float *)(A + 1880000) + 0, (float *)(A + 1905600) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1905600) + 0, (float *)(A + 1867200) + 0);
-  k8_matmul((float *)(A + 1867200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1468800) + 0);
-  k9_add((float *)(A + 1468800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1905600) + 0);
-  k3_add_add((float *)(A + 22400) + 5400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1905600) + 0, (float *)(A + 1468800) + 0);
-  k4_tanh((float *)(A + 1468800) + 100, (float *)(A + 1892800) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 0, (float *)(A + 1892800) + 0, (float *)(A + 1558400) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1468800) + 50, (float *)(A + 1880000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1892800) + 0);
-  k7_sigmoid_mul((float *)(A + 1468800) + 150, (float *)(A + 1892800) + 0, (float *)(A + 1880000) + 0);
-  k12_stack((float *)(A + 0) + 0, (float *)(A + 1456000) + 0, (float *)(A + 1520000) + 0, (float *)(A + 1532800) + 0, (float *)(A + 1545600) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1611200) + 0, (float *)(A + 1624000) + 0, (float *)(A + 1636800) + 0, (float *)(A + 1649600) + 0, (float *)(A + 1662400) + 0, (float *)(A + 1675200) + 0, (float *)(A + 1688000) + 0, (float *)(A + 1700800) + 0, (float *)(A + 1713600) + 0, (float *)(A + 1726400) + 0, (float *)(A + 1739200) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1764800) + 0, (float *)(A + 1777600) + 0, (float *)(A + 1790400) + 0, (float *)(A + 1803200) + 0, (float *)(A + 1816000) + 0, (float *)(A + 1828800) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1854400) + 0, (float *)(A + 1867200) + 0, (float *)(A + 1880000) + 0, (float *)(A + 12800) + 0);
-  k6_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1905600) + 0);
-  k13_matmul((float *)(A + 12800) + 0, (float *)(A + 1905600) + 0, (float *)(A + 1956800) + 0);
+  k0_sub_div(in->x + 756, (float *)(A + 0) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 7168) + 0);
+  k0_sub_div(in->x + 700, (float *)(A + 14336) + 0);
+  k0_sub_div(in->x + 672, (float *)(A + 21504) + 0);
+  k0_sub_div(in->x + 644, (float *)(A + 28672) + 0);
+  k0_sub_div(in->x + 616, (float *)(A + 35840) + 0);
+  k0_sub_div(in->x + 588, (float *)(A + 43008) + 0);
+  k0_sub_div(in->x + 560, (float *)(A + 50176) + 0);
+  k0_sub_div(in->x + 532, (float *)(A + 57344) + 0);
+  k0_sub_div(in->x + 504, (float *)(A + 64512) + 0);
+  k0_sub_div(in->x + 476, (float *)(A + 71680) + 0);
+  k0_sub_div(in->x + 448, (float *)(A + 78848) + 0);
+  k0_sub_div(in->x + 420, (float *)(A + 86016) + 0);
+  k0_sub_div(in->x + 392, (float *)(A + 93184) + 0);
+  k0_sub_div(in->x + 364, (float *)(A + 100352) + 0);
+  k0_sub_div(in->x + 336, (float *)(A + 107520) + 0);
+  k0_sub_div(in->x + 308, (float *)(A + 114688) + 0);
+  k0_sub_div(in->x + 280, (float *)(A + 121856) + 0);
+  k0_sub_div(in->x + 252, (float *)(A + 129024) + 0);
+  k0_sub_div(in->x + 224, (float *)(A + 136192) + 0);
+  k0_sub_div(in->x + 196, (float *)(A + 143360) + 0);
+  k0_sub_div(in->x + 168, (float *)(A + 150528) + 0);
+  k0_sub_div(in->x + 140, (float *)(A + 157696) + 0);
+  k0_sub_div(in->x + 112, (float *)(A + 164864) + 0);
+  k0_sub_div(in->x + 84, (float *)(A + 172032) + 0);
+  k0_sub_div(in->x + 56, (float *)(A + 179200) + 0);
+  k0_sub_div(in->x + 28, (float *)(A + 186368) + 0);
+  k0_sub_div(in->x + 0, (float *)(A + 193536) + 0);
+  k1_stack((float *)(A + 0) + 0, (float *)(A + 7168) + 0, (float *)(A + 14336) + 0, (float *)(A + 21504) + 0, (float *)(A + 28672) + 0, (float *)(A + 35840) + 0, (float *)(A + 43008) + 0, (float *)(A + 50176) + 0, (float *)(A + 57344) + 0, (float *)(A + 64512) + 0, (float *)(A + 71680) + 0, (float *)(A + 78848) + 0, (float *)(A + 86016) + 0, (float *)(A + 93184) + 0, (float *)(A + 100352) + 0, (float *)(A + 107520) + 0, (float *)(A + 114688) + 0, (float *)(A + 121856) + 0, (float *)(A + 129024) + 0, (float *)(A + 136192) + 0, (float *)(A + 143360) + 0, (float *)(A + 150528) + 0, (float *)(A + 157696) + 0, (float *)(A + 164864) + 0, (float *)(A + 172032) + 0, (float *)(A + 179200) + 0, (float *)(A + 186368) + 0, (float *)(A + 193536) + 0, (float *)(A + 200704) + 0);
+  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
+  k3_matmul((float *)(A + 200704) + 0, (float *)(A + 0) + 0, (float *)(A + 401408) + 0);
+  k4_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 401408) + 5400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k7_sigmoid_mul_tanh((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k8_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k9_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 25600) + 0, (float *)(A + 0) + 0);
+  k10_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k5_add_add((float *)(A + 401408) + 5200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 76800) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 76800) + 0, (float *)(A + 89600) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0, (float *)(A + 76800) + 0, (float *)(A + 142400) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 142400) + 0, (float *)(A + 12800) + 0);
+  k10_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k5_add_add((float *)(A + 401408) + 5000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 89600) + 0, (float *)(A + 142400) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 76800) + 0, (float *)(A + 142400) + 0, (float *)(A + 89600) + 0, (float *)(A + 155200) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 155200) + 0, (float *)(A + 76800) + 0);
+  k10_matmul((float *)(A + 76800) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k5_add_add((float *)(A + 401408) + 4800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 142400) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 142400) + 0, (float *)(A + 155200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 89600) + 0, (float *)(A + 155200) + 0, (float *)(A + 142400) + 0, (float *)(A + 168000) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 168000) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 168000) + 0);
+  k5_add_add((float *)(A + 401408) + 4600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 168000) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 155200) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 155200) + 0, (float *)(A + 168000) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 142400) + 0, (float *)(A + 168000) + 0, (float *)(A + 155200) + 0, (float *)(A + 180800) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 180800) + 0, (float *)(A + 142400) + 0);
+  k10_matmul((float *)(A + 142400) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 180800) + 0);
+  k5_add_add((float *)(A + 401408) + 4400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 180800) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 168000) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 168000) + 0, (float *)(A + 180800) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 155200) + 0, (float *)(A + 180800) + 0, (float *)(A + 168000) + 0, (float *)(A + 193600) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 193600) + 0, (float *)(A + 155200) + 0);
+  k10_matmul((float *)(A + 155200) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 193600) + 0);
+  k5_add_add((float *)(A + 401408) + 4200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 193600) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 180800) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 180800) + 0, (float *)(A + 193600) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 168000) + 0, (float *)(A + 193600) + 0, (float *)(A + 180800) + 0, (float *)(A + 206400) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 206400) + 0, (float *)(A + 168000) + 0);
+  k10_matmul((float *)(A + 168000) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 206400) + 0);
+  k5_add_add((float *)(A + 401408) + 4000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 206400) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 193600) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 193600) + 0, (float *)(A + 206400) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 180800) + 0, (float *)(A + 206400) + 0, (float *)(A + 193600) + 0, (float *)(A + 219200) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 219200) + 0, (float *)(A + 180800) + 0);
+  k10_matmul((float *)(A + 180800) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 219200) + 0);
+  k5_add_add((float *)(A + 401408) + 3800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 219200) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 206400) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 206400) + 0, (float *)(A + 219200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 193600) + 0, (float *)(A + 219200) + 0, (float *)(A + 206400) + 0, (float *)(A + 232000) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 232000) + 0, (float *)(A + 193600) + 0);
+  k10_matmul((float *)(A + 193600) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 232000) + 0);
+  k5_add_add((float *)(A + 401408) + 3600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 232000) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 219200) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 219200) + 0, (float *)(A + 232000) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 206400) + 0, (float *)(A + 232000) + 0, (float *)(A + 219200) + 0, (float *)(A + 244800) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 244800) + 0, (float *)(A + 206400) + 0);
+  k10_matmul((float *)(A + 206400) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 244800) + 0);
+  k5_add_add((float *)(A + 401408) + 3400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 244800) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 232000) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 232000) + 0, (float *)(A + 244800) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 219200) + 0, (float *)(A + 244800) + 0, (float *)(A + 232000) + 0, (float *)(A + 257600) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 257600) + 0, (float *)(A + 219200) + 0);
+  k10_matmul((float *)(A + 219200) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 257600) + 0);
+  k5_add_add((float *)(A + 401408) + 3200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 257600) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 244800) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 244800) + 0, (float *)(A + 257600) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 232000) + 0, (float *)(A + 257600) + 0, (float *)(A + 244800) + 0, (float *)(A + 270400) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 270400) + 0, (float *)(A + 232000) + 0);
+  k10_matmul((float *)(A + 232000) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 270400) + 0);
+  k5_add_add((float *)(A + 401408) + 3000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 270400) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 257600) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 257600) + 0, (float *)(A + 270400) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 244800) + 0, (float *)(A + 270400) + 0, (float *)(A + 257600) + 0, (float *)(A + 283200) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 283200) + 0, (float *)(A + 244800) + 0);
+  k10_matmul((float *)(A + 244800) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 283200) + 0);
+  k5_add_add((float *)(A + 401408) + 2800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 283200) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 270400) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 270400) + 0, (float *)(A + 283200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 257600) + 0, (float *)(A + 283200) + 0, (float *)(A + 270400) + 0, (float *)(A + 296000) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 296000) + 0, (float *)(A + 257600) + 0);
+  k10_matmul((float *)(A + 257600) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 296000) + 0);
+  k5_add_add((float *)(A + 401408) + 2600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 296000) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 283200) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 283200) + 0, (float *)(A + 296000) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 270400) + 0, (float *)(A + 296000) + 0, (float *)(A + 283200) + 0, (float *)(A + 308800) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 308800) + 0, (float *)(A + 270400) + 0);
+  k10_matmul((float *)(A + 270400) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 308800) + 0);
+  k5_add_add((float *)(A + 401408) + 2400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 308800) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 296000) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 296000) + 0, (float *)(A + 308800) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 283200) + 0, (float *)(A + 308800) + 0, (float *)(A + 296000) + 0, (float *)(A + 321600) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 321600) + 0, (float *)(A + 283200) + 0);
+  k10_matmul((float *)(A + 283200) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 321600) + 0);
+  k5_add_add((float *)(A + 401408) + 2200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 321600) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 308800) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 308800) + 0, (float *)(A + 321600) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 296000) + 0, (float *)(A + 321600) + 0, (float *)(A + 308800) + 0, (float *)(A + 334400) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 334400) + 0, (float *)(A + 296000) + 0);
+  k10_matmul((float *)(A + 296000) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 334400) + 0);
+  k5_add_add((float *)(A + 401408) + 2000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 334400) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 321600) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 321600) + 0, (float *)(A + 334400) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 308800) + 0, (float *)(A + 334400) + 0, (float *)(A + 321600) + 0, (float *)(A + 347200) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 347200) + 0, (float *)(A + 308800) + 0);
+  k10_matmul((float *)(A + 308800) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 347200) + 0);
+  k5_add_add((float *)(A + 401408) + 1800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 347200) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 334400) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 334400) + 0, (float *)(A + 347200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 321600) + 0, (float *)(A + 347200) + 0, (float *)(A + 334400) + 0, (float *)(A + 360000) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 360000) + 0, (float *)(A + 321600) + 0);
+  k10_matmul((float *)(A + 321600) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1835008) + 0);
+  k5_add_add((float *)(A + 401408) + 1600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1835008) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 347200) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 347200) + 0, (float *)(A + 360000) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 334400) + 0, (float *)(A + 360000) + 0, (float *)(A + 347200) + 0, (float *)(A + 372800) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 372800) + 0, (float *)(A + 334400) + 0);
+  k10_matmul((float *)(A + 334400) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1835008) + 0);
+  k5_add_add((float *)(A + 401408) + 1400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1835008) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 360000) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 360000) + 0, (float *)(A + 372800) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 347200) + 0, (float *)(A + 372800) + 0, (float *)(A + 360000) + 0, (float *)(A + 385600) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 385600) + 0, (float *)(A + 347200) + 0);
+  k10_matmul((float *)(A + 347200) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1835008) + 0);
+  k5_add_add((float *)(A + 401408) + 1200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1835008) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 372800) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 372800) + 0, (float *)(A + 385600) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 360000) + 0, (float *)(A + 385600) + 0, (float *)(A + 372800) + 0, (float *)(A + 1835008) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 1835008) + 0, (float *)(A + 360000) + 0);
+  k10_matmul((float *)(A + 360000) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1835008) + 0);
+  k5_add_add((float *)(A + 401408) + 1000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1835008) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 385600) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 385600) + 0, (float *)(A + 1835008) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 372800) + 0, (float *)(A + 1835008) + 0, (float *)(A + 385600) + 0, (float *)(A + 1847808) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 1847808) + 0, (float *)(A + 372800) + 0);
+  k10_matmul((float *)(A + 372800) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1835008) + 0);
+  k5_add_add((float *)(A + 401408) + 800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1835008) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 1835008) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 1835008) + 0, (float *)(A + 1847808) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 385600) + 0, (float *)(A + 1847808) + 0, (float *)(A + 1835008) + 0, (float *)(A + 1860608) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 1860608) + 0, (float *)(A + 385600) + 0);
+  k10_matmul((float *)(A + 385600) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1886208) + 0);
 }
 
 static void mnist_stacked_lstm_predict_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k2_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 1598400) + 0);
-  k3_add_add((float *)(A + 1956800) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1598400) + 0, (float *)(A + 1649600) + 0);
-  k4_tanh((float *)(A + 1649600) + 100, (float *)(A + 1905600) + 0);
-  k5_sigmoid_mul_tanh((float *)(A + 1649600) + 0, (float *)(A + 1905600) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1931200) + 0);
-  k6_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 1598400) + 0);
-  k7_sigmoid_mul((float *)(A + 1649600) + 150, (float *)(A + 1931200) + 0, (float *)(A + 1905600) + 0);
-  k8_matmul((float *)(A + 1905600) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1689600) + 0);
-  k3_add_add((float *)(A + 1956800) + 200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1689600) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1931200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1689600) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1918400) + 0, (float *)(A + 1689600) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1702400) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1702400) + 0, (float *)(A + 1689600) + 0);
-  k8_matmul((float *)(A + 1689600) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1740800) + 0);
-  k3_add_add((float *)(A + 1956800) + 400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1740800) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1702400) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1702400) + 0, (float *)(A + 1918400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1931200) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1702400) + 0, (float *)(A + 1715200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1715200) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1740800) + 0);
-  k3_add_add((float *)(A + 1956800) + 600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1740800) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1715200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1715200) + 0, (float *)(A + 1918400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1702400) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1715200) + 0, (float *)(A + 1931200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1931200) + 0, (float *)(A + 1702400) + 0);
-  k8_matmul((float *)(A + 1702400) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1740800) + 0);
-  k3_add_add((float *)(A + 1956800) + 800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1740800) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1918400) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1931200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1715200) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1740800) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1740800) + 0, (float *)(A + 1715200) + 0);
-  k8_matmul((float *)(A + 1715200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1740800) + 0);
-  k3_add_add((float *)(A + 1956800) + 1000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1740800) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1931200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1740800) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1918400) + 0, (float *)(A + 1740800) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1753600) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1753600) + 0, (float *)(A + 1740800) + 0);
-  k8_matmul((float *)(A + 1740800) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1792000) + 0);
-  k3_add_add((float *)(A + 1956800) + 1200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1792000) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1753600) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1753600) + 0, (float *)(A + 1918400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1931200) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1753600) + 0, (float *)(A + 1766400) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1766400) + 0, (float *)(A + 1779200) + 0);
-  k8_matmul((float *)(A + 1779200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1792000) + 0);
-  k3_add_add((float *)(A + 1956800) + 1400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1792000) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1766400) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1766400) + 0, (float *)(A + 1918400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1753600) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1766400) + 0, (float *)(A + 1931200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1931200) + 0, (float *)(A + 1753600) + 0);
-  k8_matmul((float *)(A + 1753600) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1792000) + 0);
-  k3_add_add((float *)(A + 1956800) + 1600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1792000) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1918400) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1931200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1766400) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1792000) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1792000) + 0, (float *)(A + 1766400) + 0);
-  k8_matmul((float *)(A + 1766400) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1792000) + 0);
-  k3_add_add((float *)(A + 1956800) + 1800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1792000) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1931200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1792000) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1918400) + 0, (float *)(A + 1792000) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1804800) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1804800) + 0, (float *)(A + 1792000) + 0);
-  k8_matmul((float *)(A + 1792000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1843200) + 0);
-  k3_add_add((float *)(A + 1956800) + 2000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1843200) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1804800) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1804800) + 0, (float *)(A + 1918400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1931200) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1804800) + 0, (float *)(A + 1817600) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1817600) + 0, (float *)(A + 1830400) + 0);
-  k8_matmul((float *)(A + 1830400) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1843200) + 0);
-  k3_add_add((float *)(A + 1956800) + 2200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1843200) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1817600) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1817600) + 0, (float *)(A + 1918400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1804800) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1817600) + 0, (float *)(A + 1931200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1931200) + 0, (float *)(A + 1804800) + 0);
-  k8_matmul((float *)(A + 1804800) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1843200) + 0);
-  k3_add_add((float *)(A + 1956800) + 2400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1843200) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1918400) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1931200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1817600) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1843200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1843200) + 0, (float *)(A + 1817600) + 0);
-  k8_matmul((float *)(A + 1817600) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1843200) + 0);
-  k3_add_add((float *)(A + 1956800) + 2600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1843200) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1931200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1843200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1918400) + 0, (float *)(A + 1843200) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1856000) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1856000) + 0, (float *)(A + 1843200) + 0);
-  k8_matmul((float *)(A + 1843200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 1956800) + 2800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1856000) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1856000) + 0, (float *)(A + 1918400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1931200) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1856000) + 0, (float *)(A + 1868800) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1868800) + 0, (float *)(A + 1881600) + 0);
-  k8_matmul((float *)(A + 1881600) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 1956800) + 3000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1868800) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1868800) + 0, (float *)(A + 1918400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1856000) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1868800) + 0, (float *)(A + 1931200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 1931200) + 0, (float *)(A + 1856000) + 0);
-  k8_matmul((float *)(A + 1856000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 1956800) + 3200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1918400) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1931200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1868800) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1918400) + 0, (float *)(A + 0) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 0) + 0, (float *)(A + 1868800) + 0);
-  k8_matmul((float *)(A + 1868800) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 1956800) + 3400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 1931200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 1931200) + 0, (float *)(A + 0) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1918400) + 0, (float *)(A + 0) + 0, (float *)(A + 1931200) + 0, (float *)(A + 12800) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 12800) + 0, (float *)(A + 0) + 0);
-  k8_matmul((float *)(A + 0) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
-  k3_add_add((float *)(A + 1956800) + 3600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 12800) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 12800) + 0, (float *)(A + 1918400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 1931200) + 0, (float *)(A + 1918400) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 25600) + 0, (float *)(A + 1918400) + 0);
-  k8_matmul((float *)(A + 1918400) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 38400) + 0);
-  k3_add_add((float *)(A + 1956800) + 3800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 38400) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 25600) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 25600) + 0, (float *)(A + 1931200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 12800) + 0, (float *)(A + 1931200) + 0, (float *)(A + 25600) + 0, (float *)(A + 38400) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 38400) + 0, (float *)(A + 12800) + 0);
-  k8_matmul((float *)(A + 12800) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 51200) + 0);
-  k3_add_add((float *)(A + 1956800) + 4000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 51200) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 38400) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 38400) + 0, (float *)(A + 1931200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 25600) + 0, (float *)(A + 1931200) + 0, (float *)(A + 38400) + 0, (float *)(A + 51200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 51200) + 0, (float *)(A + 25600) + 0);
-  k8_matmul((float *)(A + 25600) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 64000) + 0);
-  k3_add_add((float *)(A + 1956800) + 4200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 64000) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 51200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 51200) + 0, (float *)(A + 1931200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 38400) + 0, (float *)(A + 1931200) + 0, (float *)(A + 51200) + 0, (float *)(A + 64000) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 64000) + 0, (float *)(A + 38400) + 0);
-  k8_matmul((float *)(A + 38400) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 76800) + 0);
-  k3_add_add((float *)(A + 1956800) + 4400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 76800) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 64000) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 64000) + 0, (float *)(A + 1931200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 51200) + 0, (float *)(A + 1931200) + 0, (float *)(A + 64000) + 0, (float *)(A + 76800) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 76800) + 0, (float *)(A + 51200) + 0);
-  k8_matmul((float *)(A + 51200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 89600) + 0);
-  k3_add_add((float *)(A + 1956800) + 4600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 89600) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 76800) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 76800) + 0, (float *)(A + 1931200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 64000) + 0, (float *)(A + 1931200) + 0, (float *)(A + 76800) + 0, (float *)(A + 89600) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 89600) + 0, (float *)(A + 64000) + 0);
-  k8_matmul((float *)(A + 64000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 102400) + 0);
-  k3_add_add((float *)(A + 1956800) + 4800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 102400) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 89600) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 89600) + 0, (float *)(A + 1931200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 76800) + 0, (float *)(A + 1931200) + 0, (float *)(A + 89600) + 0, (float *)(A + 102400) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 102400) + 0, (float *)(A + 76800) + 0);
-  k8_matmul((float *)(A + 76800) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 115200) + 0);
-  k3_add_add((float *)(A + 1956800) + 5000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 115200) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 102400) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 102400) + 0, (float *)(A + 1931200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 89600) + 0, (float *)(A + 1931200) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0);
-  k8_matmul((float *)(A + 89600) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 128000) + 0);
-  k3_add_add((float *)(A + 1956800) + 5200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 128000) + 0, (float *)(A + 1638400) + 0);
-  k4_tanh((float *)(A + 1638400) + 100, (float *)(A + 115200) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 0, (float *)(A + 115200) + 0, (float *)(A + 1931200) + 0);
-  k10_sigmoid_mul_add((float *)(A + 1638400) + 50, (float *)(A + 102400) + 0, (float *)(A + 1931200) + 0, (float *)(A + 115200) + 0, (float *)(A + 128000) + 0);
-  k7_sigmoid_mul((float *)(A + 1638400) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k8_matmul((float *)(A + 102400) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 140800) + 0);
-  k3_add_add((float *)(A + 1956800) + 5400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 140800) + 0, (float *)(A + 1598400) + 0);
-  k4_tanh((float *)(A + 1598400) + 100, (float *)(A + 128000) + 0);
-  k7_sigmoid_mul((float *)(A + 1598400) + 0, (float *)(A + 128000) + 0, (float *)(A + 1931200) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1598400) + 50, (float *)(A + 115200) + 0, (float *)(A + 1931200) + 0, (float *)(A + 128000) + 0);
-  k7_sigmoid_mul((float *)(A + 1598400) + 150, (float *)(A + 128000) + 0, (float *)(A + 115200) + 0);
-  k12_stack((float *)(A + 1905600) + 0, (float *)(A + 1689600) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1702400) + 0, (float *)(A + 1715200) + 0, (float *)(A + 1740800) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1753600) + 0, (float *)(A + 1766400) + 0, (float *)(A + 1792000) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1804800) + 0, (float *)(A + 1817600) + 0, (float *)(A + 1843200) + 0, (float *)(A + 1881600) + 0, (float *)(A + 1856000) + 0, (float *)(A + 1868800) + 0, (float *)(A + 0) + 0, (float *)(A + 1918400) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 38400) + 0, (float *)(A + 51200) + 0, (float *)(A + 64000) + 0, (float *)(A + 76800) + 0, (float *)(A + 89600) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 1945600) + 0);
-  k6_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 1598400) + 0);
-  k13_matmul((float *)(A + 1945600) + 0, (float *)(A + 1598400) + 0, (float *)(A + 140800) + 0);
-  k2_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 1598400) + 0);
-  k3_add_add((float *)(A + 140800) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1598400) + 0, (float *)(A + 1649600) + 0);
+  k5_add_add((float *)(A + 401408) + 600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1886208) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 1847808) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 1847808) + 0, (float *)(A + 1860608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 1835008) + 0, (float *)(A + 1860608) + 0, (float *)(A + 1847808) + 0, (float *)(A + 1873408) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 1873408) + 0, (float *)(A + 1835008) + 0);
+  k10_matmul((float *)(A + 1835008) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1873408) + 0);
+  k5_add_add((float *)(A + 401408) + 400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1873408) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 1860608) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 1860608) + 0, (float *)(A + 1873408) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 1847808) + 0, (float *)(A + 1873408) + 0, (float *)(A + 1860608) + 0, (float *)(A + 1886208) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 1886208) + 0, (float *)(A + 1847808) + 0);
+  k10_matmul((float *)(A + 1847808) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1886208) + 0);
+  k5_add_add((float *)(A + 401408) + 200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1886208) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 1873408) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 1873408) + 0, (float *)(A + 1886208) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 1860608) + 0, (float *)(A + 1886208) + 0, (float *)(A + 1873408) + 0, (float *)(A + 1899008) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 1899008) + 0, (float *)(A + 1860608) + 0);
+  k10_matmul((float *)(A + 1860608) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1937408) + 0);
+  k5_add_add((float *)(A + 401408) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1937408) + 0, (float *)(A + 25600) + 0);
+  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 1886208) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 1886208) + 0, (float *)(A + 102400) + 0);
+  k13_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 1873408) + 0, (float *)(A + 102400) + 0, (float *)(A + 1886208) + 0);
+  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 1886208) + 0, (float *)(A + 1873408) + 0);
+  k14_stack((float *)(A + 0) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 89600) + 0, (float *)(A + 142400) + 0, (float *)(A + 155200) + 0, (float *)(A + 168000) + 0, (float *)(A + 180800) + 0, (float *)(A + 193600) + 0, (float *)(A + 206400) + 0, (float *)(A + 219200) + 0, (float *)(A + 232000) + 0, (float *)(A + 244800) + 0, (float *)(A + 257600) + 0, (float *)(A + 270400) + 0, (float *)(A + 283200) + 0, (float *)(A + 296000) + 0, (float *)(A + 308800) + 0, (float *)(A + 321600) + 0, (float *)(A + 334400) + 0, (float *)(A + 347200) + 0, (float *)(A + 360000) + 0, (float *)(A + 372800) + 0, (float *)(A + 385600) + 0, (float *)(A + 1835008) + 0, (float *)(A + 1847808) + 0, (float *)(A + 1860608) + 0, (float *)(A + 1873408) + 0, (float *)(A + 398400) + 0);
+  k8_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1899008) + 0);
+  k15_matmul((float *)(A + 398400) + 0, (float *)(A + 1899008) + 0, (float *)(A + 1988608) + 0);
+  k4_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1988608) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 102400) + 0);
+  k7_sigmoid_mul_tanh((float *)(A + 51200) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 128000) + 0);
+  k8_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 1899008) + 0);
+  k9_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
+  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 51200) + 0);
+  k5_add_add((float *)(A + 1988608) + 200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 51200) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 128000) + 0, (float *)(A + 1939008) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 115200) + 0, (float *)(A + 1939008) + 0, (float *)(A + 128000) + 0, (float *)(A + 1951808) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1951808) + 0, (float *)(A + 115200) + 0);
+  k10_matmul((float *)(A + 115200) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 51200) + 0);
+  k5_add_add((float *)(A + 1988608) + 400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 51200) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 1939008) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 1939008) + 0, (float *)(A + 1951808) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 128000) + 0, (float *)(A + 1951808) + 0, (float *)(A + 1939008) + 0, (float *)(A + 1964608) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1964608) + 0, (float *)(A + 128000) + 0);
+  k10_matmul((float *)(A + 128000) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 51200) + 0);
+  k5_add_add((float *)(A + 1988608) + 600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 51200) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 1951808) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 1951808) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 1939008) + 0, (float *)(A + 1964608) + 0, (float *)(A + 1951808) + 0, (float *)(A + 51200) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 51200) + 0, (float *)(A + 1939008) + 0);
+  k10_matmul((float *)(A + 1939008) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 51200) + 0);
+  k5_add_add((float *)(A + 1988608) + 800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 51200) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 1964608) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 1964608) + 0, (float *)(A + 51200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 1951808) + 0, (float *)(A + 51200) + 0, (float *)(A + 1964608) + 0, (float *)(A + 64000) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 64000) + 0, (float *)(A + 51200) + 0);
+  k10_matmul((float *)(A + 51200) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 142400) + 0);
+  k5_add_add((float *)(A + 1988608) + 1000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 64000) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 64000) + 0, (float *)(A + 1951808) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 1964608) + 0, (float *)(A + 1951808) + 0, (float *)(A + 64000) + 0, (float *)(A + 76800) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 76800) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 142400) + 0);
+  k5_add_add((float *)(A + 1988608) + 1200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 76800) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 1951808) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 64000) + 0, (float *)(A + 1951808) + 0, (float *)(A + 76800) + 0, (float *)(A + 1964608) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1964608) + 0, (float *)(A + 64000) + 0);
+  k10_matmul((float *)(A + 64000) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 142400) + 0);
+  k5_add_add((float *)(A + 1988608) + 1400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 1951808) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 1951808) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 76800) + 0, (float *)(A + 1964608) + 0, (float *)(A + 1951808) + 0, (float *)(A + 142400) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 142400) + 0, (float *)(A + 76800) + 0);
+  k10_matmul((float *)(A + 76800) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 142400) + 0);
+  k5_add_add((float *)(A + 1988608) + 1600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 1964608) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 1964608) + 0, (float *)(A + 142400) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 1951808) + 0, (float *)(A + 142400) + 0, (float *)(A + 1964608) + 0, (float *)(A + 155200) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 155200) + 0, (float *)(A + 142400) + 0);
+  k10_matmul((float *)(A + 142400) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 168000) + 0);
+  k5_add_add((float *)(A + 1988608) + 1800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 168000) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 155200) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 155200) + 0, (float *)(A + 1951808) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 1964608) + 0, (float *)(A + 1951808) + 0, (float *)(A + 155200) + 0, (float *)(A + 168000) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 168000) + 0, (float *)(A + 1951808) + 0);
+  k10_matmul((float *)(A + 1951808) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 180800) + 0);
+  k5_add_add((float *)(A + 1988608) + 2000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 180800) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 168000) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 168000) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 155200) + 0, (float *)(A + 1964608) + 0, (float *)(A + 168000) + 0, (float *)(A + 180800) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 180800) + 0, (float *)(A + 155200) + 0);
+  k10_matmul((float *)(A + 155200) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 193600) + 0);
+  k5_add_add((float *)(A + 1988608) + 2200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 193600) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 180800) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 180800) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 168000) + 0, (float *)(A + 1964608) + 0, (float *)(A + 180800) + 0, (float *)(A + 193600) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 193600) + 0, (float *)(A + 168000) + 0);
+  k10_matmul((float *)(A + 168000) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 206400) + 0);
+  k5_add_add((float *)(A + 1988608) + 2400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 206400) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 193600) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 193600) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 180800) + 0, (float *)(A + 1964608) + 0, (float *)(A + 193600) + 0, (float *)(A + 206400) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 206400) + 0, (float *)(A + 180800) + 0);
+  k10_matmul((float *)(A + 180800) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 219200) + 0);
+  k5_add_add((float *)(A + 1988608) + 2600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 219200) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 206400) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 206400) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 193600) + 0, (float *)(A + 1964608) + 0, (float *)(A + 206400) + 0, (float *)(A + 219200) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 219200) + 0, (float *)(A + 193600) + 0);
+  k10_matmul((float *)(A + 193600) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 232000) + 0);
+  k5_add_add((float *)(A + 1988608) + 2800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 232000) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 219200) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 219200) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 206400) + 0, (float *)(A + 1964608) + 0, (float *)(A + 219200) + 0, (float *)(A + 232000) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 232000) + 0, (float *)(A + 206400) + 0);
+  k10_matmul((float *)(A + 206400) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 244800) + 0);
+  k5_add_add((float *)(A + 1988608) + 3000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 244800) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 232000) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 232000) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 219200) + 0, (float *)(A + 1964608) + 0, (float *)(A + 232000) + 0, (float *)(A + 244800) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 244800) + 0, (float *)(A + 219200) + 0);
+  k10_matmul((float *)(A + 219200) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 257600) + 0);
+  k5_add_add((float *)(A + 1988608) + 3200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 257600) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 244800) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 244800) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 232000) + 0, (float *)(A + 1964608) + 0, (float *)(A + 244800) + 0, (float *)(A + 257600) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 257600) + 0, (float *)(A + 232000) + 0);
+  k10_matmul((float *)(A + 232000) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 270400) + 0);
+  k5_add_add((float *)(A + 1988608) + 3400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 270400) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 257600) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 257600) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 244800) + 0, (float *)(A + 1964608) + 0, (float *)(A + 257600) + 0, (float *)(A + 270400) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 270400) + 0, (float *)(A + 244800) + 0);
+  k10_matmul((float *)(A + 244800) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 283200) + 0);
+  k5_add_add((float *)(A + 1988608) + 3600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 283200) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 270400) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 270400) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 257600) + 0, (float *)(A + 1964608) + 0, (float *)(A + 270400) + 0, (float *)(A + 283200) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 283200) + 0, (float *)(A + 257600) + 0);
+  k10_matmul((float *)(A + 257600) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 296000) + 0);
+  k5_add_add((float *)(A + 1988608) + 3800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 296000) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 283200) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 283200) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 270400) + 0, (float *)(A + 1964608) + 0, (float *)(A + 283200) + 0, (float *)(A + 296000) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 296000) + 0, (float *)(A + 270400) + 0);
+  k10_matmul((float *)(A + 270400) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 308800) + 0);
+  k5_add_add((float *)(A + 1988608) + 4000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 308800) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 296000) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 296000) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 283200) + 0, (float *)(A + 1964608) + 0, (float *)(A + 296000) + 0, (float *)(A + 308800) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 308800) + 0, (float *)(A + 283200) + 0);
+  k10_matmul((float *)(A + 283200) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 321600) + 0);
+  k5_add_add((float *)(A + 1988608) + 4200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 321600) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 308800) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 308800) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 296000) + 0, (float *)(A + 1964608) + 0, (float *)(A + 308800) + 0, (float *)(A + 321600) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 321600) + 0, (float *)(A + 296000) + 0);
+  k10_matmul((float *)(A + 296000) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 334400) + 0);
+  k5_add_add((float *)(A + 1988608) + 4400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 334400) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 321600) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 321600) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 308800) + 0, (float *)(A + 1964608) + 0, (float *)(A + 321600) + 0, (float *)(A + 334400) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 334400) + 0, (float *)(A + 308800) + 0);
+  k10_matmul((float *)(A + 308800) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 347200) + 0);
+  k5_add_add((float *)(A + 1988608) + 4600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 347200) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 334400) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 334400) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 321600) + 0, (float *)(A + 1964608) + 0, (float *)(A + 334400) + 0, (float *)(A + 347200) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 347200) + 0, (float *)(A + 321600) + 0);
+  k10_matmul((float *)(A + 321600) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 398400) + 0);
+  k5_add_add((float *)(A + 1988608) + 4800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 398400) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 347200) + 0);
 }
 
 static void mnist_stacked_lstm_predict_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k4_tanh((float *)(A + 1649600) + 100, (float *)(A + 1728000) + 0);
-  k5_sigmoid_mul_tanh((float *)(A + 1649600) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0);
-  k6_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 1598400) + 0);
-  k7_sigmoid_mul((float *)(A + 1649600) + 150, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1728000) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1779200) + 0);
-  k8_matmul((float *)(A + 1779200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1779200) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1728000) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1779200) + 0);
-  k8_matmul((float *)(A + 1779200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1779200) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 1000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1728000) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1779200) + 0);
-  k8_matmul((float *)(A + 1779200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 1200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1779200) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 1400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1728000) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1779200) + 0);
-  k8_matmul((float *)(A + 1779200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 1600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1779200) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 1800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1728000) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1779200) + 0);
-  k8_matmul((float *)(A + 1779200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 2000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1779200) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 2200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1728000) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1779200) + 0);
-  k8_matmul((float *)(A + 1779200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 2400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1779200) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 2600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1728000) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1779200) + 0);
-  k8_matmul((float *)(A + 1779200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 2800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1779200) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 3000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1728000) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1779200) + 0);
-  k8_matmul((float *)(A + 1779200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 3200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1779200) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 3400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1728000) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1779200) + 0);
-  k8_matmul((float *)(A + 1779200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 3600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1779200) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 3800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1728000) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1779200) + 0);
-  k8_matmul((float *)(A + 1779200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 4000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1779200) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 4200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1728000) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1779200) + 0);
-  k8_matmul((float *)(A + 1779200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 4400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1779200) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 4600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1728000) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1779200) + 0);
-  k8_matmul((float *)(A + 1779200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 4800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1779200) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 5000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1728000) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1779200) + 0);
-  k8_matmul((float *)(A + 1779200) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 5200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1779200) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0);
-  k10_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1779200) + 0, (float *)(A + 1881600) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1881600) + 0, (float *)(A + 1728000) + 0);
-  k8_matmul((float *)(A + 1728000) + 0, (float *)(A + 1598400) + 0, (float *)(A + 1638400) + 0);
-  k9_add((float *)(A + 1638400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 140800) + 5400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k4_tanh((float *)(A + 51200) + 100, (float *)(A + 1728000) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1728000) + 0, (float *)(A + 1830400) + 0);
-  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1779200) + 0, (float *)(A + 1830400) + 0, (float *)(A + 1728000) + 0);
-  k14_transpose(P + 56848 /* dense1.weight */, (float *)(A + 1894400) + 0);
-  k7_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1728000) + 0, (float *)(A + 1779200) + 0);
-  k15_matmul((float *)(A + 1779200) + 0, (float *)(A + 1894400) + 0, (float *)(A + 1896448) + 0);
-  k16_add((float *)(A + 1896448) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1899008) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 347200) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 334400) + 0, (float *)(A + 1964608) + 0, (float *)(A + 347200) + 0, (float *)(A + 360000) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 360000) + 0, (float *)(A + 334400) + 0);
+  k10_matmul((float *)(A + 334400) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 398400) + 0);
+  k5_add_add((float *)(A + 1988608) + 5000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 398400) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 360000) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 360000) + 0, (float *)(A + 1964608) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 347200) + 0, (float *)(A + 1964608) + 0, (float *)(A + 360000) + 0, (float *)(A + 372800) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 372800) + 0, (float *)(A + 347200) + 0);
+  k10_matmul((float *)(A + 347200) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 398400) + 0);
+  k5_add_add((float *)(A + 1988608) + 5200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 398400) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 372800) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 372800) + 0, (float *)(A + 385600) + 0);
+  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 360000) + 0, (float *)(A + 385600) + 0, (float *)(A + 372800) + 0, (float *)(A + 1964608) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1964608) + 0, (float *)(A + 360000) + 0);
+  k10_matmul((float *)(A + 360000) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 398400) + 0);
+  k5_add_add((float *)(A + 1988608) + 5400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 398400) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 385600) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 385600) + 0, (float *)(A + 1964608) + 0);
+  k13_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 372800) + 0, (float *)(A + 1964608) + 0, (float *)(A + 385600) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 385600) + 0, (float *)(A + 372800) + 0);
+  k14_stack((float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 128000) + 0, (float *)(A + 1939008) + 0, (float *)(A + 51200) + 0, (float *)(A + 89600) + 0, (float *)(A + 64000) + 0, (float *)(A + 76800) + 0, (float *)(A + 142400) + 0, (float *)(A + 1951808) + 0, (float *)(A + 155200) + 0, (float *)(A + 168000) + 0, (float *)(A + 180800) + 0, (float *)(A + 193600) + 0, (float *)(A + 206400) + 0, (float *)(A + 219200) + 0, (float *)(A + 232000) + 0, (float *)(A + 244800) + 0, (float *)(A + 257600) + 0, (float *)(A + 270400) + 0, (float *)(A + 283200) + 0, (float *)(A + 296000) + 0, (float *)(A + 308800) + 0, (float *)(A + 321600) + 0, (float *)(A + 334400) + 0, (float *)(A + 347200) + 0, (float *)(A + 360000) + 0, (float *)(A + 372800) + 0, (float *)(A + 756800) + 0);
+  k8_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 398400) + 0);
+  k15_matmul((float *)(A + 756800) + 0, (float *)(A + 398400) + 0, (float *)(A + 1977408) + 0);
+  k4_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 1899008) + 0);
+  k5_add_add((float *)(A + 1977408) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
+  k6_tanh((float *)(A + 0) + 100, (float *)(A + 89600) + 0);
+  k7_sigmoid_mul_tanh((float *)(A + 0) + 0, (float *)(A + 89600) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
+  k8_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 398400) + 0);
+  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
+  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
+  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 1000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
+  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 1200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 1400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
+  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 1600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 1800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
+  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 2000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 2200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
+  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 2400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 2600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
+  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 2800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 3000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
+  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 3200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 3400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
+  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 3600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 3800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
+  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 4000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 4200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
+  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 4400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 4600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
+  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 4800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
+}
+
+static void mnist_stacked_lstm_predict_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 5000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
+  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 5200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
+  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
+  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 1977408) + 5400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
+  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
+  k13_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0);
+  k16_transpose(P + 56848 /* dense1.weight */, (float *)(A + 438400) + 0);
+  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 89600) + 0, (float *)(A + 102400) + 0);
+  k17_matmul((float *)(A + 102400) + 0, (float *)(A + 438400) + 0, (float *)(A + 440448) + 0);
+  k18_add((float *)(A + 440448) + 0, P + 57360 /* dense1.bias */, (float *)(A + 443008) + 0);
 }
 
 void mnist_stacked_lstm_predict(const float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_outputs *out, void *arena) {
@@ -3353,1366 +3585,1454 @@ void mnist_stacked_lstm_predict(const float *params, const mnist_stacked_lstm_ba
   mnist_stacked_lstm_predict_1(P, in, A, seed);
   mnist_stacked_lstm_predict_2(P, in, A, seed);
   mnist_stacked_lstm_predict_3(P, in, A, seed);
-  if (out) k17_copy((float *)(A + 1899008) + 0, out->logits);
+  mnist_stacked_lstm_predict_4(P, in, A, seed);
+  if (out) k19_copy((float *)(A + 443008) + 0, out->logits);
 }
 
 static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 22400) + 0);
-  k2_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 1456000) + 0);
-  k3_add_add((float *)(A + 22400) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1456000) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 0) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 1507200) + 0, (float *)(A + 0) + 0, (float *)(A + 1456000) + 0, (float *)(A + 1468800) + 0, (float *)(A + 1481600) + 0);
-  k6_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 1558400) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 1481600) + 0, (float *)(A + 1494400) + 0, (float *)(A + 1598400) + 0);
-  k8_matmul((float *)(A + 1598400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1611200) + 0);
-  k3_add_add((float *)(A + 22400) + 200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1611200) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 1611200) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 1611200) + 0, (float *)(A + 1624000) + 0, (float *)(A + 1636800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 1468800) + 0, (float *)(A + 1636800) + 0, (float *)(A + 1649600) + 0, (float *)(A + 1662400) + 0, (float *)(A + 1675200) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 1675200) + 0, (float *)(A + 1636800) + 0, (float *)(A + 1688000) + 0);
-  k8_matmul((float *)(A + 1688000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1700800) + 0);
-  k3_add_add((float *)(A + 22400) + 400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1700800) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 1700800) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 1700800) + 0, (float *)(A + 1713600) + 0, (float *)(A + 1726400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 1662400) + 0, (float *)(A + 1726400) + 0, (float *)(A + 1739200) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1764800) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 1764800) + 0, (float *)(A + 1726400) + 0, (float *)(A + 1777600) + 0);
-  k8_matmul((float *)(A + 1777600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1790400) + 0);
-  k3_add_add((float *)(A + 22400) + 600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1790400) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 1790400) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 1790400) + 0, (float *)(A + 1803200) + 0, (float *)(A + 1816000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 1752000) + 0, (float *)(A + 1816000) + 0, (float *)(A + 1828800) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1854400) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 1854400) + 0, (float *)(A + 1816000) + 0, (float *)(A + 1867200) + 0);
-  k8_matmul((float *)(A + 1867200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1880000) + 0);
-  k3_add_add((float *)(A + 22400) + 800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1880000) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 1880000) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 1880000) + 0, (float *)(A + 1892800) + 0, (float *)(A + 1905600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 1841600) + 0, (float *)(A + 1905600) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1944000) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 1944000) + 0, (float *)(A + 1905600) + 0, (float *)(A + 1956800) + 0);
-  k8_matmul((float *)(A + 1956800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1969600) + 0);
-  k3_add_add((float *)(A + 22400) + 1000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1969600) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 1969600) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 1969600) + 0, (float *)(A + 1982400) + 0, (float *)(A + 1995200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 1931200) + 0, (float *)(A + 1995200) + 0, (float *)(A + 2008000) + 0, (float *)(A + 2020800) + 0, (float *)(A + 2033600) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 2033600) + 0, (float *)(A + 1995200) + 0, (float *)(A + 2046400) + 0);
-  k8_matmul((float *)(A + 2046400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2059200) + 0);
-  k3_add_add((float *)(A + 22400) + 1200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2059200) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 2059200) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 2059200) + 0, (float *)(A + 2072000) + 0, (float *)(A + 2084800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 2020800) + 0, (float *)(A + 2084800) + 0, (float *)(A + 2097600) + 0, (float *)(A + 2110400) + 0, (float *)(A + 2123200) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 2123200) + 0, (float *)(A + 2084800) + 0, (float *)(A + 2136000) + 0);
-  k8_matmul((float *)(A + 2136000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2148800) + 0);
-  k3_add_add((float *)(A + 22400) + 1400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2148800) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 2148800) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 2148800) + 0, (float *)(A + 2161600) + 0, (float *)(A + 2174400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 2110400) + 0, (float *)(A + 2174400) + 0, (float *)(A + 2187200) + 0, (float *)(A + 2200000) + 0, (float *)(A + 2212800) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 2212800) + 0, (float *)(A + 2174400) + 0, (float *)(A + 2225600) + 0);
-  k8_matmul((float *)(A + 2225600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2238400) + 0);
-  k3_add_add((float *)(A + 22400) + 1600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2238400) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 2238400) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 2238400) + 0, (float *)(A + 2251200) + 0, (float *)(A + 2264000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 2200000) + 0, (float *)(A + 2264000) + 0, (float *)(A + 2276800) + 0, (float *)(A + 2289600) + 0, (float *)(A + 2302400) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 2302400) + 0, (float *)(A + 2264000) + 0, (float *)(A + 2315200) + 0);
-  k8_matmul((float *)(A + 2315200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2328000) + 0);
-  k3_add_add((float *)(A + 22400) + 1800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2328000) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 2328000) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 2328000) + 0, (float *)(A + 2340800) + 0, (float *)(A + 2353600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 2289600) + 0, (float *)(A + 2353600) + 0, (float *)(A + 2366400) + 0, (float *)(A + 2379200) + 0, (float *)(A + 2392000) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 2392000) + 0, (float *)(A + 2353600) + 0, (float *)(A + 2404800) + 0);
-  k8_matmul((float *)(A + 2404800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2417600) + 0);
-  k3_add_add((float *)(A + 22400) + 2000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2417600) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 2417600) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 2417600) + 0, (float *)(A + 2430400) + 0, (float *)(A + 2443200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 2379200) + 0, (float *)(A + 2443200) + 0, (float *)(A + 2456000) + 0, (float *)(A + 2468800) + 0, (float *)(A + 2481600) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 2481600) + 0, (float *)(A + 2443200) + 0, (float *)(A + 2494400) + 0);
-  k8_matmul((float *)(A + 2494400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2507200) + 0);
-  k3_add_add((float *)(A + 22400) + 2200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2507200) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 2507200) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 2507200) + 0, (float *)(A + 2520000) + 0, (float *)(A + 2532800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 2468800) + 0, (float *)(A + 2532800) + 0, (float *)(A + 2545600) + 0, (float *)(A + 2558400) + 0, (float *)(A + 2571200) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 2571200) + 0, (float *)(A + 2532800) + 0, (float *)(A + 2584000) + 0);
-  k8_matmul((float *)(A + 2584000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2596800) + 0);
-  k3_add_add((float *)(A + 22400) + 2400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2596800) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 2596800) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 2596800) + 0, (float *)(A + 2609600) + 0, (float *)(A + 2622400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 2558400) + 0, (float *)(A + 2622400) + 0, (float *)(A + 2635200) + 0, (float *)(A + 2648000) + 0, (float *)(A + 2660800) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 2660800) + 0, (float *)(A + 2622400) + 0, (float *)(A + 2673600) + 0);
-  k8_matmul((float *)(A + 2673600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2686400) + 0);
-  k3_add_add((float *)(A + 22400) + 2600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2686400) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 2686400) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 2686400) + 0, (float *)(A + 2699200) + 0, (float *)(A + 2712000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 2648000) + 0, (float *)(A + 2712000) + 0, (float *)(A + 2724800) + 0, (float *)(A + 2737600) + 0, (float *)(A + 2750400) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 2750400) + 0, (float *)(A + 2712000) + 0, (float *)(A + 2763200) + 0);
-  k8_matmul((float *)(A + 2763200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2776000) + 0);
-  k3_add_add((float *)(A + 22400) + 2800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2776000) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 2776000) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 2776000) + 0, (float *)(A + 2788800) + 0, (float *)(A + 2801600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 2737600) + 0, (float *)(A + 2801600) + 0, (float *)(A + 2814400) + 0, (float *)(A + 2827200) + 0, (float *)(A + 2840000) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 2840000) + 0, (float *)(A + 2801600) + 0, (float *)(A + 2852800) + 0);
-  k8_matmul((float *)(A + 2852800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2865600) + 0);
-  k3_add_add((float *)(A + 22400) + 3000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2865600) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 2865600) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 2865600) + 0, (float *)(A + 2878400) + 0, (float *)(A + 2891200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 2827200) + 0, (float *)(A + 2891200) + 0, (float *)(A + 2904000) + 0, (float *)(A + 2916800) + 0, (float *)(A + 2929600) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 2929600) + 0, (float *)(A + 2891200) + 0, (float *)(A + 2942400) + 0);
-  k8_matmul((float *)(A + 2942400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2955200) + 0);
-  k3_add_add((float *)(A + 22400) + 3200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2955200) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 2955200) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 2955200) + 0, (float *)(A + 2968000) + 0, (float *)(A + 2980800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 2916800) + 0, (float *)(A + 2980800) + 0, (float *)(A + 2993600) + 0, (float *)(A + 3006400) + 0, (float *)(A + 3019200) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 3019200) + 0, (float *)(A + 2980800) + 0, (float *)(A + 3032000) + 0);
-  k8_matmul((float *)(A + 3032000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3044800) + 0);
-  k3_add_add((float *)(A + 22400) + 3400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3044800) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 3044800) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 3044800) + 0, (float *)(A + 3057600) + 0, (float *)(A + 3070400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 3006400) + 0, (float *)(A + 3070400) + 0, (float *)(A + 3083200) + 0, (float *)(A + 3096000) + 0, (float *)(A + 3108800) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 3108800) + 0, (float *)(A + 3070400) + 0, (float *)(A + 3121600) + 0);
-  k8_matmul((float *)(A + 3121600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3134400) + 0);
-  k3_add_add((float *)(A + 22400) + 3600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3134400) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 3134400) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 3134400) + 0, (float *)(A + 3147200) + 0, (float *)(A + 3160000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 3096000) + 0, (float *)(A + 3160000) + 0, (float *)(A + 3172800) + 0, (float *)(A + 3185600) + 0, (float *)(A + 3198400) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 3198400) + 0, (float *)(A + 3160000) + 0, (float *)(A + 3211200) + 0);
-  k8_matmul((float *)(A + 3211200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3224000) + 0);
-  k3_add_add((float *)(A + 22400) + 3800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3224000) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 3224000) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 3224000) + 0, (float *)(A + 3236800) + 0, (float *)(A + 3249600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 3185600) + 0, (float *)(A + 3249600) + 0, (float *)(A + 3262400) + 0, (float *)(A + 3275200) + 0, (float *)(A + 3288000) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 3288000) + 0, (float *)(A + 3249600) + 0, (float *)(A + 3300800) + 0);
-  k8_matmul((float *)(A + 3300800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3313600) + 0);
-  k3_add_add((float *)(A + 22400) + 4000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3313600) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 3313600) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 3313600) + 0, (float *)(A + 3326400) + 0, (float *)(A + 3339200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 3275200) + 0, (float *)(A + 3339200) + 0, (float *)(A + 3352000) + 0, (float *)(A + 3364800) + 0, (float *)(A + 3377600) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 3377600) + 0, (float *)(A + 3339200) + 0, (float *)(A + 3390400) + 0);
-  k8_matmul((float *)(A + 3390400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3403200) + 0);
-  k3_add_add((float *)(A + 22400) + 4200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3403200) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 3403200) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 3403200) + 0, (float *)(A + 3416000) + 0, (float *)(A + 3428800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 3364800) + 0, (float *)(A + 3428800) + 0, (float *)(A + 3441600) + 0, (float *)(A + 3454400) + 0, (float *)(A + 3467200) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 3467200) + 0, (float *)(A + 3428800) + 0, (float *)(A + 3480000) + 0);
-  k8_matmul((float *)(A + 3480000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3492800) + 0);
-  k3_add_add((float *)(A + 22400) + 4400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3492800) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 3492800) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 3492800) + 0, (float *)(A + 3505600) + 0, (float *)(A + 3518400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 3454400) + 0, (float *)(A + 3518400) + 0, (float *)(A + 3531200) + 0, (float *)(A + 3544000) + 0, (float *)(A + 3556800) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 3556800) + 0, (float *)(A + 3518400) + 0, (float *)(A + 3569600) + 0);
-  k8_matmul((float *)(A + 3569600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3582400) + 0);
-  k3_add_add((float *)(A + 22400) + 4600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3582400) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 3582400) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 3582400) + 0, (float *)(A + 3595200) + 0, (float *)(A + 3608000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 3544000) + 0, (float *)(A + 3608000) + 0, (float *)(A + 3620800) + 0, (float *)(A + 3633600) + 0, (float *)(A + 3646400) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 3646400) + 0, (float *)(A + 3608000) + 0, (float *)(A + 3659200) + 0);
-  k8_matmul((float *)(A + 3659200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3672000) + 0);
-  k3_add_add((float *)(A + 22400) + 4800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3672000) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 3672000) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 3672000) + 0, (float *)(A + 3684800) + 0, (float *)(A + 3697600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 3633600) + 0, (float *)(A + 3697600) + 0, (float *)(A + 3710400) + 0, (float *)(A + 3723200) + 0, (float *)(A + 3736000) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 3736000) + 0, (float *)(A + 3697600) + 0, (float *)(A + 3748800) + 0);
-  k8_matmul((float *)(A + 3748800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3761600) + 0);
-  k3_add_add((float *)(A + 22400) + 5000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3761600) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 3761600) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 3761600) + 0, (float *)(A + 3774400) + 0, (float *)(A + 3787200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 3723200) + 0, (float *)(A + 3787200) + 0, (float *)(A + 3800000) + 0, (float *)(A + 3812800) + 0, (float *)(A + 3825600) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 3825600) + 0, (float *)(A + 3787200) + 0, (float *)(A + 3838400) + 0);
-  k8_matmul((float *)(A + 3838400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3851200) + 0);
-  k3_add_add((float *)(A + 22400) + 5200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3851200) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 3851200) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 3851200) + 0, (float *)(A + 3864000) + 0, (float *)(A + 3876800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 3812800) + 0, (float *)(A + 3876800) + 0, (float *)(A + 3889600) + 0, (float *)(A + 3902400) + 0, (float *)(A + 3915200) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 3915200) + 0, (float *)(A + 3876800) + 0, (float *)(A + 3928000) + 0);
-  k8_matmul((float *)(A + 3928000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1507200) + 0);
-  k9_add((float *)(A + 1507200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3940800) + 0);
-  k3_add_add((float *)(A + 22400) + 5400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3940800) + 0, (float *)(A + 1507200) + 0);
-  k4_tanh((float *)(A + 1507200) + 100, (float *)(A + 1558400) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1571200) + 0, (float *)(A + 1584000) + 0);
-  k21_sigmoid_mul_add((float *)(A + 1507200) + 50, (float *)(A + 3902400) + 0, (float *)(A + 1584000) + 0, (float *)(A + 3940800) + 0, (float *)(A + 3953600) + 0);
-  k19_sigmoid_mul((float *)(A + 1507200) + 150, (float *)(A + 3953600) + 0, (float *)(A + 1584000) + 0, (float *)(A + 3966400) + 0);
-  k12_stack((float *)(A + 1598400) + 0, (float *)(A + 1688000) + 0, (float *)(A + 1777600) + 0, (float *)(A + 1867200) + 0, (float *)(A + 1956800) + 0, (float *)(A + 2046400) + 0, (float *)(A + 2136000) + 0, (float *)(A + 2225600) + 0, (float *)(A + 2315200) + 0, (float *)(A + 2404800) + 0, (float *)(A + 2494400) + 0, (float *)(A + 2584000) + 0, (float *)(A + 2673600) + 0, (float *)(A + 2763200) + 0, (float *)(A + 2852800) + 0, (float *)(A + 2942400) + 0, (float *)(A + 3032000) + 0, (float *)(A + 3121600) + 0, (float *)(A + 3211200) + 0, (float *)(A + 3300800) + 0, (float *)(A + 3390400) + 0, (float *)(A + 3480000) + 0, (float *)(A + 3569600) + 0, (float *)(A + 3659200) + 0, (float *)(A + 3748800) + 0, (float *)(A + 3838400) + 0, (float *)(A + 3928000) + 0, (float *)(A + 3966400) + 0, (float *)(A + 12800) + 0);
-  k6_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1507200) + 0);
-  k13_matmul((float *)(A + 12800) + 0, (float *)(A + 1507200) + 0, (float *)(A + 3992000) + 0);
+  k0_sub_div(in->x + 756, (float *)(A + 0) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 7168) + 0);
+  k0_sub_div(in->x + 700, (float *)(A + 14336) + 0);
+  k0_sub_div(in->x + 672, (float *)(A + 21504) + 0);
+  k0_sub_div(in->x + 644, (float *)(A + 28672) + 0);
+  k0_sub_div(in->x + 616, (float *)(A + 35840) + 0);
+  k0_sub_div(in->x + 588, (float *)(A + 43008) + 0);
+  k0_sub_div(in->x + 560, (float *)(A + 50176) + 0);
+  k0_sub_div(in->x + 532, (float *)(A + 57344) + 0);
+  k0_sub_div(in->x + 504, (float *)(A + 64512) + 0);
+  k0_sub_div(in->x + 476, (float *)(A + 71680) + 0);
+  k0_sub_div(in->x + 448, (float *)(A + 78848) + 0);
+  k0_sub_div(in->x + 420, (float *)(A + 86016) + 0);
+  k0_sub_div(in->x + 392, (float *)(A + 93184) + 0);
+  k0_sub_div(in->x + 364, (float *)(A + 100352) + 0);
+  k0_sub_div(in->x + 336, (float *)(A + 107520) + 0);
+  k0_sub_div(in->x + 308, (float *)(A + 114688) + 0);
+  k0_sub_div(in->x + 280, (float *)(A + 121856) + 0);
+  k0_sub_div(in->x + 252, (float *)(A + 129024) + 0);
+  k0_sub_div(in->x + 224, (float *)(A + 136192) + 0);
+  k0_sub_div(in->x + 196, (float *)(A + 143360) + 0);
+  k0_sub_div(in->x + 168, (float *)(A + 150528) + 0);
+  k0_sub_div(in->x + 140, (float *)(A + 157696) + 0);
+  k0_sub_div(in->x + 112, (float *)(A + 164864) + 0);
+  k0_sub_div(in->x + 84, (float *)(A + 172032) + 0);
+  k0_sub_div(in->x + 56, (float *)(A + 179200) + 0);
+  k0_sub_div(in->x + 28, (float *)(A + 186368) + 0);
+  k0_sub_div(in->x + 0, (float *)(A + 193536) + 0);
+  k1_stack((float *)(A + 0) + 0, (float *)(A + 7168) + 0, (float *)(A + 14336) + 0, (float *)(A + 21504) + 0, (float *)(A + 28672) + 0, (float *)(A + 35840) + 0, (float *)(A + 43008) + 0, (float *)(A + 50176) + 0, (float *)(A + 57344) + 0, (float *)(A + 64512) + 0, (float *)(A + 71680) + 0, (float *)(A + 78848) + 0, (float *)(A + 86016) + 0, (float *)(A + 93184) + 0, (float *)(A + 100352) + 0, (float *)(A + 107520) + 0, (float *)(A + 114688) + 0, (float *)(A + 121856) + 0, (float *)(A + 129024) + 0, (float *)(A + 136192) + 0, (float *)(A + 143360) + 0, (float *)(A + 150528) + 0, (float *)(A + 157696) + 0, (float *)(A + 164864) + 0, (float *)(A + 172032) + 0, (float *)(A + 179200) + 0, (float *)(A + 186368) + 0, (float *)(A + 193536) + 0, (float *)(A + 200704) + 0);
+  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
+  k3_matmul((float *)(A + 200704) + 0, (float *)(A + 0) + 0, (float *)(A + 401408) + 0);
+  k4_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_add((float *)(A + 401408) + 5400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k20_sigmoid_mul_tanh((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 38400) + 0);
+  k8_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 142400) + 0, (float *)(A + 155200) + 0);
+  k10_matmul((float *)(A + 155200) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1835008) + 0);
+  k5_add_add((float *)(A + 401408) + 5200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1835008) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 168000) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 168000) + 0, (float *)(A + 180800) + 0, (float *)(A + 1835008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 25600) + 0, (float *)(A + 1835008) + 0, (float *)(A + 1847808) + 0, (float *)(A + 1860608) + 0, (float *)(A + 1873408) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1873408) + 0, (float *)(A + 1835008) + 0, (float *)(A + 1886208) + 0);
+  k10_matmul((float *)(A + 1886208) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1899008) + 0);
+  k5_add_add((float *)(A + 401408) + 5000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1899008) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 1899008) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1899008) + 0, (float *)(A + 1911808) + 0, (float *)(A + 1924608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1860608) + 0, (float *)(A + 1924608) + 0, (float *)(A + 1937408) + 0, (float *)(A + 1950208) + 0, (float *)(A + 1963008) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1963008) + 0, (float *)(A + 1924608) + 0, (float *)(A + 1975808) + 0);
+  k10_matmul((float *)(A + 1975808) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1988608) + 0);
+  k5_add_add((float *)(A + 401408) + 4800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1988608) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 1988608) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1988608) + 0, (float *)(A + 2001408) + 0, (float *)(A + 2014208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1950208) + 0, (float *)(A + 2014208) + 0, (float *)(A + 2027008) + 0, (float *)(A + 2039808) + 0, (float *)(A + 2052608) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2052608) + 0, (float *)(A + 2014208) + 0, (float *)(A + 2065408) + 0);
+  k10_matmul((float *)(A + 2065408) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2078208) + 0);
+  k5_add_add((float *)(A + 401408) + 4600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2078208) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2078208) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2078208) + 0, (float *)(A + 2091008) + 0, (float *)(A + 2103808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2039808) + 0, (float *)(A + 2103808) + 0, (float *)(A + 2116608) + 0, (float *)(A + 2129408) + 0, (float *)(A + 2142208) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2142208) + 0, (float *)(A + 2103808) + 0, (float *)(A + 2155008) + 0);
+  k10_matmul((float *)(A + 2155008) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2167808) + 0);
+  k5_add_add((float *)(A + 401408) + 4400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2167808) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2167808) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2167808) + 0, (float *)(A + 2180608) + 0, (float *)(A + 2193408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2129408) + 0, (float *)(A + 2193408) + 0, (float *)(A + 2206208) + 0, (float *)(A + 2219008) + 0, (float *)(A + 2231808) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2231808) + 0, (float *)(A + 2193408) + 0, (float *)(A + 2244608) + 0);
+  k10_matmul((float *)(A + 2244608) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2257408) + 0);
+  k5_add_add((float *)(A + 401408) + 4200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2257408) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2257408) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2257408) + 0, (float *)(A + 2270208) + 0, (float *)(A + 2283008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2219008) + 0, (float *)(A + 2283008) + 0, (float *)(A + 2295808) + 0, (float *)(A + 2308608) + 0, (float *)(A + 2321408) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2321408) + 0, (float *)(A + 2283008) + 0, (float *)(A + 2334208) + 0);
+  k10_matmul((float *)(A + 2334208) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2347008) + 0);
+  k5_add_add((float *)(A + 401408) + 4000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2347008) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2347008) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2347008) + 0, (float *)(A + 2359808) + 0, (float *)(A + 2372608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2308608) + 0, (float *)(A + 2372608) + 0, (float *)(A + 2385408) + 0, (float *)(A + 2398208) + 0, (float *)(A + 2411008) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2411008) + 0, (float *)(A + 2372608) + 0, (float *)(A + 2423808) + 0);
+  k10_matmul((float *)(A + 2423808) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2436608) + 0);
+  k5_add_add((float *)(A + 401408) + 3800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2436608) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2436608) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2436608) + 0, (float *)(A + 2449408) + 0, (float *)(A + 2462208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2398208) + 0, (float *)(A + 2462208) + 0, (float *)(A + 2475008) + 0, (float *)(A + 2487808) + 0, (float *)(A + 2500608) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2500608) + 0, (float *)(A + 2462208) + 0, (float *)(A + 2513408) + 0);
+  k10_matmul((float *)(A + 2513408) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2526208) + 0);
+  k5_add_add((float *)(A + 401408) + 3600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2526208) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2526208) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2526208) + 0, (float *)(A + 2539008) + 0, (float *)(A + 2551808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2487808) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2564608) + 0, (float *)(A + 2577408) + 0, (float *)(A + 2590208) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2590208) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2603008) + 0);
+  k10_matmul((float *)(A + 2603008) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2615808) + 0);
+  k5_add_add((float *)(A + 401408) + 3400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2615808) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2615808) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2615808) + 0, (float *)(A + 2628608) + 0, (float *)(A + 2641408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2577408) + 0, (float *)(A + 2641408) + 0, (float *)(A + 2654208) + 0, (float *)(A + 2667008) + 0, (float *)(A + 2679808) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2679808) + 0, (float *)(A + 2641408) + 0, (float *)(A + 2692608) + 0);
+  k10_matmul((float *)(A + 2692608) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2705408) + 0);
+  k5_add_add((float *)(A + 401408) + 3200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2705408) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2705408) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2705408) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2731008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2667008) + 0, (float *)(A + 2731008) + 0, (float *)(A + 2743808) + 0, (float *)(A + 2756608) + 0, (float *)(A + 2769408) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2769408) + 0, (float *)(A + 2731008) + 0, (float *)(A + 2782208) + 0);
+  k10_matmul((float *)(A + 2782208) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2795008) + 0);
+  k5_add_add((float *)(A + 401408) + 3000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2795008) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2795008) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2795008) + 0, (float *)(A + 2807808) + 0, (float *)(A + 2820608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2756608) + 0, (float *)(A + 2820608) + 0, (float *)(A + 2833408) + 0, (float *)(A + 2846208) + 0, (float *)(A + 2859008) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2859008) + 0, (float *)(A + 2820608) + 0, (float *)(A + 2871808) + 0);
+  k10_matmul((float *)(A + 2871808) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2884608) + 0);
+  k5_add_add((float *)(A + 401408) + 2800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2884608) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2884608) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2884608) + 0, (float *)(A + 2897408) + 0, (float *)(A + 2910208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2846208) + 0, (float *)(A + 2910208) + 0, (float *)(A + 2923008) + 0, (float *)(A + 2935808) + 0, (float *)(A + 2948608) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2948608) + 0, (float *)(A + 2910208) + 0, (float *)(A + 2961408) + 0);
+  k10_matmul((float *)(A + 2961408) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2974208) + 0);
+  k5_add_add((float *)(A + 401408) + 2600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2974208) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2974208) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2974208) + 0, (float *)(A + 2987008) + 0, (float *)(A + 2999808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2935808) + 0, (float *)(A + 2999808) + 0, (float *)(A + 3012608) + 0, (float *)(A + 3025408) + 0, (float *)(A + 3038208) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3038208) + 0, (float *)(A + 2999808) + 0, (float *)(A + 3051008) + 0);
+  k10_matmul((float *)(A + 3051008) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3063808) + 0);
+  k5_add_add((float *)(A + 401408) + 2400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3063808) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3063808) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3063808) + 0, (float *)(A + 3076608) + 0, (float *)(A + 3089408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3025408) + 0, (float *)(A + 3089408) + 0, (float *)(A + 3102208) + 0, (float *)(A + 3115008) + 0, (float *)(A + 3127808) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3127808) + 0, (float *)(A + 3089408) + 0, (float *)(A + 3140608) + 0);
+  k10_matmul((float *)(A + 3140608) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3153408) + 0);
+  k5_add_add((float *)(A + 401408) + 2200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3153408) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3153408) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3153408) + 0, (float *)(A + 3166208) + 0, (float *)(A + 3179008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3115008) + 0, (float *)(A + 3179008) + 0, (float *)(A + 3191808) + 0, (float *)(A + 3204608) + 0, (float *)(A + 3217408) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3217408) + 0, (float *)(A + 3179008) + 0, (float *)(A + 3230208) + 0);
+  k10_matmul((float *)(A + 3230208) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3243008) + 0);
+  k5_add_add((float *)(A + 401408) + 2000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3243008) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3243008) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3243008) + 0, (float *)(A + 3255808) + 0, (float *)(A + 3268608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3204608) + 0, (float *)(A + 3268608) + 0, (float *)(A + 3281408) + 0, (float *)(A + 3294208) + 0, (float *)(A + 3307008) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3307008) + 0, (float *)(A + 3268608) + 0, (float *)(A + 3319808) + 0);
+  k10_matmul((float *)(A + 3319808) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3332608) + 0);
+  k5_add_add((float *)(A + 401408) + 1800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3332608) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3332608) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3332608) + 0, (float *)(A + 3345408) + 0, (float *)(A + 3358208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3294208) + 0, (float *)(A + 3358208) + 0, (float *)(A + 3371008) + 0, (float *)(A + 3383808) + 0, (float *)(A + 3396608) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3396608) + 0, (float *)(A + 3358208) + 0, (float *)(A + 3409408) + 0);
+  k10_matmul((float *)(A + 3409408) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3422208) + 0);
+  k5_add_add((float *)(A + 401408) + 1600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3422208) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3422208) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3422208) + 0, (float *)(A + 3435008) + 0, (float *)(A + 3447808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3383808) + 0, (float *)(A + 3447808) + 0, (float *)(A + 3460608) + 0, (float *)(A + 3473408) + 0, (float *)(A + 3486208) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3486208) + 0, (float *)(A + 3447808) + 0, (float *)(A + 3499008) + 0);
+  k10_matmul((float *)(A + 3499008) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3511808) + 0);
+  k5_add_add((float *)(A + 401408) + 1400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3511808) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3511808) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3511808) + 0, (float *)(A + 3524608) + 0, (float *)(A + 3537408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3473408) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3550208) + 0, (float *)(A + 3563008) + 0, (float *)(A + 3575808) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3575808) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3588608) + 0);
+  k10_matmul((float *)(A + 3588608) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3601408) + 0);
+  k5_add_add((float *)(A + 401408) + 1200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3601408) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3601408) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3601408) + 0, (float *)(A + 3614208) + 0, (float *)(A + 3627008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3563008) + 0, (float *)(A + 3627008) + 0, (float *)(A + 3639808) + 0, (float *)(A + 3652608) + 0, (float *)(A + 3665408) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3665408) + 0, (float *)(A + 3627008) + 0, (float *)(A + 3678208) + 0);
+  k10_matmul((float *)(A + 3678208) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3691008) + 0);
+  k5_add_add((float *)(A + 401408) + 1000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3691008) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3691008) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3691008) + 0, (float *)(A + 3703808) + 0, (float *)(A + 3716608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3652608) + 0, (float *)(A + 3716608) + 0, (float *)(A + 3729408) + 0, (float *)(A + 3742208) + 0, (float *)(A + 3755008) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3755008) + 0, (float *)(A + 3716608) + 0, (float *)(A + 3767808) + 0);
+  k10_matmul((float *)(A + 3767808) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3780608) + 0);
+  k5_add_add((float *)(A + 401408) + 800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3780608) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3780608) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3793408) + 0, (float *)(A + 3806208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3742208) + 0, (float *)(A + 3806208) + 0, (float *)(A + 3819008) + 0, (float *)(A + 3831808) + 0, (float *)(A + 3844608) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3844608) + 0, (float *)(A + 3806208) + 0, (float *)(A + 3857408) + 0);
+  k10_matmul((float *)(A + 3857408) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3870208) + 0);
 }
 
 static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k2_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 1507200) + 0);
-  k3_add_add((float *)(A + 3992000) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1507200) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 3966400) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 371200) + 0, (float *)(A + 3966400) + 0, (float *)(A + 3979200) + 0, (float *)(A + 1507200) + 0, (float *)(A + 1520000) + 0);
-  k6_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 1520000) + 0, (float *)(A + 1532800) + 0, (float *)(A + 1545600) + 0);
-  k8_matmul((float *)(A + 1545600) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 462400) + 0);
-  k3_add_add((float *)(A + 3992000) + 200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 462400) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 462400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 462400) + 0, (float *)(A + 475200) + 0, (float *)(A + 488000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 1507200) + 0, (float *)(A + 488000) + 0, (float *)(A + 500800) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 526400) + 0, (float *)(A + 488000) + 0, (float *)(A + 539200) + 0);
-  k8_matmul((float *)(A + 539200) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 552000) + 0);
-  k3_add_add((float *)(A + 3992000) + 400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 552000) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 552000) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 552000) + 0, (float *)(A + 564800) + 0, (float *)(A + 577600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 513600) + 0, (float *)(A + 577600) + 0, (float *)(A + 590400) + 0, (float *)(A + 603200) + 0, (float *)(A + 616000) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 616000) + 0, (float *)(A + 577600) + 0, (float *)(A + 628800) + 0);
-  k8_matmul((float *)(A + 628800) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 641600) + 0);
-  k3_add_add((float *)(A + 3992000) + 600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 641600) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 641600) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 641600) + 0, (float *)(A + 654400) + 0, (float *)(A + 667200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 603200) + 0, (float *)(A + 667200) + 0, (float *)(A + 680000) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 705600) + 0, (float *)(A + 667200) + 0, (float *)(A + 718400) + 0);
-  k8_matmul((float *)(A + 718400) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 731200) + 0);
-  k3_add_add((float *)(A + 3992000) + 800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 731200) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 731200) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 731200) + 0, (float *)(A + 744000) + 0, (float *)(A + 756800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 692800) + 0, (float *)(A + 756800) + 0, (float *)(A + 769600) + 0, (float *)(A + 782400) + 0, (float *)(A + 795200) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 795200) + 0, (float *)(A + 756800) + 0, (float *)(A + 808000) + 0);
-  k8_matmul((float *)(A + 808000) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 820800) + 0);
-  k3_add_add((float *)(A + 3992000) + 1000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 820800) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 820800) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 820800) + 0, (float *)(A + 833600) + 0, (float *)(A + 846400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 782400) + 0, (float *)(A + 846400) + 0, (float *)(A + 859200) + 0, (float *)(A + 872000) + 0, (float *)(A + 884800) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 884800) + 0, (float *)(A + 846400) + 0, (float *)(A + 897600) + 0);
-  k8_matmul((float *)(A + 897600) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 910400) + 0);
-  k3_add_add((float *)(A + 3992000) + 1200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 910400) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 910400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 910400) + 0, (float *)(A + 923200) + 0, (float *)(A + 936000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 872000) + 0, (float *)(A + 936000) + 0, (float *)(A + 948800) + 0, (float *)(A + 961600) + 0, (float *)(A + 974400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 974400) + 0, (float *)(A + 936000) + 0, (float *)(A + 987200) + 0);
-  k8_matmul((float *)(A + 987200) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1000000) + 0);
-  k3_add_add((float *)(A + 3992000) + 1400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1000000) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 1000000) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 1000000) + 0, (float *)(A + 1012800) + 0, (float *)(A + 1025600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 961600) + 0, (float *)(A + 1025600) + 0, (float *)(A + 1038400) + 0, (float *)(A + 1051200) + 0, (float *)(A + 1064000) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 1064000) + 0, (float *)(A + 1025600) + 0, (float *)(A + 1076800) + 0);
-  k8_matmul((float *)(A + 1076800) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1089600) + 0);
-  k3_add_add((float *)(A + 3992000) + 1600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1089600) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 1089600) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 1089600) + 0, (float *)(A + 1102400) + 0, (float *)(A + 1115200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 1051200) + 0, (float *)(A + 1115200) + 0, (float *)(A + 1128000) + 0, (float *)(A + 1140800) + 0, (float *)(A + 1153600) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 1153600) + 0, (float *)(A + 1115200) + 0, (float *)(A + 1166400) + 0);
-  k8_matmul((float *)(A + 1166400) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1179200) + 0);
-  k3_add_add((float *)(A + 3992000) + 1800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1179200) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 1179200) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 1179200) + 0, (float *)(A + 1192000) + 0, (float *)(A + 1204800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 1140800) + 0, (float *)(A + 1204800) + 0, (float *)(A + 1217600) + 0, (float *)(A + 1230400) + 0, (float *)(A + 1243200) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 1243200) + 0, (float *)(A + 1204800) + 0, (float *)(A + 1256000) + 0);
-  k8_matmul((float *)(A + 1256000) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1268800) + 0);
-  k3_add_add((float *)(A + 3992000) + 2000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1268800) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 1268800) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 1268800) + 0, (float *)(A + 1281600) + 0, (float *)(A + 1294400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 1230400) + 0, (float *)(A + 1294400) + 0, (float *)(A + 1307200) + 0, (float *)(A + 1320000) + 0, (float *)(A + 1332800) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 1332800) + 0, (float *)(A + 1294400) + 0, (float *)(A + 1345600) + 0);
-  k8_matmul((float *)(A + 1345600) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1358400) + 0);
-  k3_add_add((float *)(A + 3992000) + 2200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1358400) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 1358400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 1358400) + 0, (float *)(A + 1371200) + 0, (float *)(A + 1384000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 1320000) + 0, (float *)(A + 1384000) + 0, (float *)(A + 1396800) + 0, (float *)(A + 1409600) + 0, (float *)(A + 1422400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 1422400) + 0, (float *)(A + 1384000) + 0, (float *)(A + 1435200) + 0);
-  k8_matmul((float *)(A + 1435200) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5425600) + 0);
-  k3_add_add((float *)(A + 3992000) + 2400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5425600) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 5425600) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 5425600) + 0, (float *)(A + 5438400) + 0, (float *)(A + 5451200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 1409600) + 0, (float *)(A + 5451200) + 0, (float *)(A + 5464000) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5489600) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 5489600) + 0, (float *)(A + 5451200) + 0, (float *)(A + 5502400) + 0);
-  k8_matmul((float *)(A + 5502400) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5515200) + 0);
-  k3_add_add((float *)(A + 3992000) + 2600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5515200) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 5515200) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 5515200) + 0, (float *)(A + 5528000) + 0, (float *)(A + 5540800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 5476800) + 0, (float *)(A + 5540800) + 0, (float *)(A + 5553600) + 0, (float *)(A + 5566400) + 0, (float *)(A + 5579200) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 5579200) + 0, (float *)(A + 5540800) + 0, (float *)(A + 5592000) + 0);
-  k8_matmul((float *)(A + 5592000) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5604800) + 0);
-  k3_add_add((float *)(A + 3992000) + 2800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5604800) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 5604800) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 5604800) + 0, (float *)(A + 5617600) + 0, (float *)(A + 5630400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 5566400) + 0, (float *)(A + 5630400) + 0, (float *)(A + 5643200) + 0, (float *)(A + 5656000) + 0, (float *)(A + 5668800) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 5668800) + 0, (float *)(A + 5630400) + 0, (float *)(A + 5681600) + 0);
-  k8_matmul((float *)(A + 5681600) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5694400) + 0);
-  k3_add_add((float *)(A + 3992000) + 3000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5694400) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 5694400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 5694400) + 0, (float *)(A + 5707200) + 0, (float *)(A + 5720000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 5656000) + 0, (float *)(A + 5720000) + 0, (float *)(A + 5732800) + 0, (float *)(A + 5745600) + 0, (float *)(A + 5758400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 5758400) + 0, (float *)(A + 5720000) + 0, (float *)(A + 5771200) + 0);
-  k8_matmul((float *)(A + 5771200) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5784000) + 0);
-  k3_add_add((float *)(A + 3992000) + 3200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5784000) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 5784000) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 5784000) + 0, (float *)(A + 5796800) + 0, (float *)(A + 5809600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 5745600) + 0, (float *)(A + 5809600) + 0, (float *)(A + 5822400) + 0, (float *)(A + 5835200) + 0, (float *)(A + 5848000) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 5848000) + 0, (float *)(A + 5809600) + 0, (float *)(A + 5860800) + 0);
-  k8_matmul((float *)(A + 5860800) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5873600) + 0);
-  k3_add_add((float *)(A + 3992000) + 3400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5873600) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 5873600) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 5873600) + 0, (float *)(A + 5886400) + 0, (float *)(A + 5899200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 5835200) + 0, (float *)(A + 5899200) + 0, (float *)(A + 5912000) + 0, (float *)(A + 5924800) + 0, (float *)(A + 5937600) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 5937600) + 0, (float *)(A + 5899200) + 0, (float *)(A + 5950400) + 0);
-  k8_matmul((float *)(A + 5950400) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5963200) + 0);
-  k3_add_add((float *)(A + 3992000) + 3600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5963200) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 5963200) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 5963200) + 0, (float *)(A + 5976000) + 0, (float *)(A + 5988800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 5924800) + 0, (float *)(A + 5988800) + 0, (float *)(A + 6001600) + 0, (float *)(A + 6014400) + 0, (float *)(A + 6027200) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 6027200) + 0, (float *)(A + 5988800) + 0, (float *)(A + 6040000) + 0);
-  k8_matmul((float *)(A + 6040000) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6052800) + 0);
-  k3_add_add((float *)(A + 3992000) + 3800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6052800) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 6052800) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 6052800) + 0, (float *)(A + 6065600) + 0, (float *)(A + 6078400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 6014400) + 0, (float *)(A + 6078400) + 0, (float *)(A + 6091200) + 0, (float *)(A + 6104000) + 0, (float *)(A + 6116800) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 6116800) + 0, (float *)(A + 6078400) + 0, (float *)(A + 6129600) + 0);
-  k8_matmul((float *)(A + 6129600) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6142400) + 0);
-  k3_add_add((float *)(A + 3992000) + 4000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6142400) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 6142400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 6142400) + 0, (float *)(A + 6155200) + 0, (float *)(A + 6168000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 6104000) + 0, (float *)(A + 6168000) + 0, (float *)(A + 6180800) + 0, (float *)(A + 6193600) + 0, (float *)(A + 6206400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 6206400) + 0, (float *)(A + 6168000) + 0, (float *)(A + 6219200) + 0);
-  k8_matmul((float *)(A + 6219200) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6232000) + 0);
-  k3_add_add((float *)(A + 3992000) + 4200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6232000) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 6232000) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 6232000) + 0, (float *)(A + 6244800) + 0, (float *)(A + 6257600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 6193600) + 0, (float *)(A + 6257600) + 0, (float *)(A + 6270400) + 0, (float *)(A + 6283200) + 0, (float *)(A + 6296000) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 6296000) + 0, (float *)(A + 6257600) + 0, (float *)(A + 6308800) + 0);
-  k8_matmul((float *)(A + 6308800) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6321600) + 0);
-  k3_add_add((float *)(A + 3992000) + 4400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6321600) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 6321600) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 6321600) + 0, (float *)(A + 6334400) + 0, (float *)(A + 6347200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 6283200) + 0, (float *)(A + 6347200) + 0, (float *)(A + 6360000) + 0, (float *)(A + 6372800) + 0, (float *)(A + 6385600) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 6385600) + 0, (float *)(A + 6347200) + 0, (float *)(A + 6398400) + 0);
-  k8_matmul((float *)(A + 6398400) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6411200) + 0);
-  k3_add_add((float *)(A + 3992000) + 4600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6411200) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 6411200) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 6411200) + 0, (float *)(A + 6424000) + 0, (float *)(A + 6436800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 6372800) + 0, (float *)(A + 6436800) + 0, (float *)(A + 6449600) + 0, (float *)(A + 6462400) + 0, (float *)(A + 6475200) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 6475200) + 0, (float *)(A + 6436800) + 0, (float *)(A + 6488000) + 0);
-  k8_matmul((float *)(A + 6488000) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6500800) + 0);
-  k3_add_add((float *)(A + 3992000) + 4800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6500800) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 6500800) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 6500800) + 0, (float *)(A + 6513600) + 0, (float *)(A + 6526400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 6462400) + 0, (float *)(A + 6526400) + 0, (float *)(A + 6539200) + 0, (float *)(A + 6552000) + 0, (float *)(A + 6564800) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 6564800) + 0, (float *)(A + 6526400) + 0, (float *)(A + 6577600) + 0);
-  k8_matmul((float *)(A + 6577600) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6590400) + 0);
-  k3_add_add((float *)(A + 3992000) + 5000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6590400) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 6590400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 6590400) + 0, (float *)(A + 6603200) + 0, (float *)(A + 6616000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 6552000) + 0, (float *)(A + 6616000) + 0, (float *)(A + 6628800) + 0, (float *)(A + 6641600) + 0, (float *)(A + 6654400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 6654400) + 0, (float *)(A + 6616000) + 0, (float *)(A + 6667200) + 0);
-  k8_matmul((float *)(A + 6667200) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6680000) + 0);
-  k3_add_add((float *)(A + 3992000) + 5200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6680000) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 6680000) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 6680000) + 0, (float *)(A + 6692800) + 0, (float *)(A + 6705600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 6641600) + 0, (float *)(A + 6705600) + 0, (float *)(A + 6718400) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6744000) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 6744000) + 0, (float *)(A + 6705600) + 0, (float *)(A + 6756800) + 0);
-  k8_matmul((float *)(A + 6756800) + 0, (float *)(A + 422400) + 0, (float *)(A + 371200) + 0);
-  k9_add((float *)(A + 371200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6769600) + 0);
-  k3_add_add((float *)(A + 3992000) + 5400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6769600) + 0, (float *)(A + 371200) + 0);
-  k4_tanh((float *)(A + 371200) + 100, (float *)(A + 422400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 0, (float *)(A + 422400) + 0, (float *)(A + 435200) + 0, (float *)(A + 448000) + 0);
-  k21_sigmoid_mul_add((float *)(A + 371200) + 50, (float *)(A + 6731200) + 0, (float *)(A + 448000) + 0, (float *)(A + 6769600) + 0, (float *)(A + 6782400) + 0);
-  k19_sigmoid_mul((float *)(A + 371200) + 150, (float *)(A + 6782400) + 0, (float *)(A + 448000) + 0, (float *)(A + 6795200) + 0);
-  k12_stack((float *)(A + 1545600) + 0, (float *)(A + 539200) + 0, (float *)(A + 628800) + 0, (float *)(A + 718400) + 0, (float *)(A + 808000) + 0, (float *)(A + 897600) + 0, (float *)(A + 987200) + 0, (float *)(A + 1076800) + 0, (float *)(A + 1166400) + 0, (float *)(A + 1256000) + 0, (float *)(A + 1345600) + 0, (float *)(A + 1435200) + 0, (float *)(A + 5502400) + 0, (float *)(A + 5592000) + 0, (float *)(A + 5681600) + 0, (float *)(A + 5771200) + 0, (float *)(A + 5860800) + 0, (float *)(A + 5950400) + 0, (float *)(A + 6040000) + 0, (float *)(A + 6129600) + 0, (float *)(A + 6219200) + 0, (float *)(A + 6308800) + 0, (float *)(A + 6398400) + 0, (float *)(A + 6488000) + 0, (float *)(A + 6577600) + 0, (float *)(A + 6667200) + 0, (float *)(A + 6756800) + 0, (float *)(A + 6795200) + 0, (float *)(A + 3992000) + 0);
-  k6_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 371200) + 0);
-  k13_matmul((float *)(A + 3992000) + 0, (float *)(A + 371200) + 0, (float *)(A + 6820800) + 0);
-  k2_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 371200) + 0);
-  k3_add_add((float *)(A + 6820800) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 371200) + 0, (float *)(A + 4350400) + 0);
+  k5_add_add((float *)(A + 401408) + 600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3870208) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3870208) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3870208) + 0, (float *)(A + 3883008) + 0, (float *)(A + 3895808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3831808) + 0, (float *)(A + 3895808) + 0, (float *)(A + 3908608) + 0, (float *)(A + 3921408) + 0, (float *)(A + 3934208) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3934208) + 0, (float *)(A + 3895808) + 0, (float *)(A + 3947008) + 0);
+  k10_matmul((float *)(A + 3947008) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3959808) + 0);
+  k5_add_add((float *)(A + 401408) + 400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3959808) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3959808) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3959808) + 0, (float *)(A + 3972608) + 0, (float *)(A + 3985408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3921408) + 0, (float *)(A + 3985408) + 0, (float *)(A + 3998208) + 0, (float *)(A + 4011008) + 0, (float *)(A + 4023808) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 4023808) + 0, (float *)(A + 3985408) + 0, (float *)(A + 4036608) + 0);
+  k10_matmul((float *)(A + 4036608) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4049408) + 0);
+  k5_add_add((float *)(A + 401408) + 200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4049408) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 4049408) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 4049408) + 0, (float *)(A + 4062208) + 0, (float *)(A + 4075008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 4011008) + 0, (float *)(A + 4075008) + 0, (float *)(A + 4087808) + 0, (float *)(A + 4100608) + 0, (float *)(A + 4113408) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 4113408) + 0, (float *)(A + 4075008) + 0, (float *)(A + 4126208) + 0);
+  k10_matmul((float *)(A + 4126208) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4139008) + 0);
+  k5_add_add((float *)(A + 401408) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4139008) + 0, (float *)(A + 51200) + 0);
+  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 102400) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 128000) + 0);
+  k23_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 4100608) + 0, (float *)(A + 128000) + 0, (float *)(A + 4139008) + 0, (float *)(A + 4151808) + 0);
+  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 4151808) + 0, (float *)(A + 128000) + 0, (float *)(A + 4164608) + 0);
+  k14_stack((float *)(A + 155200) + 0, (float *)(A + 1886208) + 0, (float *)(A + 1975808) + 0, (float *)(A + 2065408) + 0, (float *)(A + 2155008) + 0, (float *)(A + 2244608) + 0, (float *)(A + 2334208) + 0, (float *)(A + 2423808) + 0, (float *)(A + 2513408) + 0, (float *)(A + 2603008) + 0, (float *)(A + 2692608) + 0, (float *)(A + 2782208) + 0, (float *)(A + 2871808) + 0, (float *)(A + 2961408) + 0, (float *)(A + 3051008) + 0, (float *)(A + 3140608) + 0, (float *)(A + 3230208) + 0, (float *)(A + 3319808) + 0, (float *)(A + 3409408) + 0, (float *)(A + 3499008) + 0, (float *)(A + 3588608) + 0, (float *)(A + 3678208) + 0, (float *)(A + 3767808) + 0, (float *)(A + 3857408) + 0, (float *)(A + 3947008) + 0, (float *)(A + 4036608) + 0, (float *)(A + 4126208) + 0, (float *)(A + 4164608) + 0, (float *)(A + 401408) + 0);
+  k8_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 51200) + 0);
+  k15_matmul((float *)(A + 401408) + 0, (float *)(A + 51200) + 0, (float *)(A + 4190208) + 0);
+  k4_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 51200) + 0);
+  k5_add_add((float *)(A + 4190208) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 51200) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 4164608) + 0);
+  k20_sigmoid_mul_tanh((float *)(A + 759808) + 0, (float *)(A + 4164608) + 0, (float *)(A + 4177408) + 0, (float *)(A + 51200) + 0, (float *)(A + 64000) + 0);
+  k8_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 64000) + 0, (float *)(A + 76800) + 0, (float *)(A + 89600) + 0);
+  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 851008) + 0);
+  k5_add_add((float *)(A + 4190208) + 200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 851008) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 851008) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 851008) + 0, (float *)(A + 863808) + 0, (float *)(A + 876608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 51200) + 0, (float *)(A + 876608) + 0, (float *)(A + 889408) + 0, (float *)(A + 902208) + 0, (float *)(A + 915008) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 915008) + 0, (float *)(A + 876608) + 0, (float *)(A + 927808) + 0);
+  k10_matmul((float *)(A + 927808) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 940608) + 0);
+  k5_add_add((float *)(A + 4190208) + 400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 940608) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 940608) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 940608) + 0, (float *)(A + 953408) + 0, (float *)(A + 966208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 902208) + 0, (float *)(A + 966208) + 0, (float *)(A + 979008) + 0, (float *)(A + 991808) + 0, (float *)(A + 1004608) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1004608) + 0, (float *)(A + 966208) + 0, (float *)(A + 1017408) + 0);
+  k10_matmul((float *)(A + 1017408) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1030208) + 0);
+  k5_add_add((float *)(A + 4190208) + 600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1030208) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1030208) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1030208) + 0, (float *)(A + 1043008) + 0, (float *)(A + 1055808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 991808) + 0, (float *)(A + 1055808) + 0, (float *)(A + 1068608) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1094208) + 0, (float *)(A + 1055808) + 0, (float *)(A + 1107008) + 0);
+  k10_matmul((float *)(A + 1107008) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1119808) + 0);
+  k5_add_add((float *)(A + 4190208) + 800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1119808) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1119808) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1119808) + 0, (float *)(A + 1132608) + 0, (float *)(A + 1145408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1081408) + 0, (float *)(A + 1145408) + 0, (float *)(A + 1158208) + 0, (float *)(A + 1171008) + 0, (float *)(A + 1183808) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1183808) + 0, (float *)(A + 1145408) + 0, (float *)(A + 1196608) + 0);
+  k10_matmul((float *)(A + 1196608) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1209408) + 0);
+  k5_add_add((float *)(A + 4190208) + 1000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1209408) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1209408) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1209408) + 0, (float *)(A + 1222208) + 0, (float *)(A + 1235008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1171008) + 0, (float *)(A + 1235008) + 0, (float *)(A + 1247808) + 0, (float *)(A + 1260608) + 0, (float *)(A + 1273408) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1273408) + 0, (float *)(A + 1235008) + 0, (float *)(A + 1286208) + 0);
+  k10_matmul((float *)(A + 1286208) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1299008) + 0);
+  k5_add_add((float *)(A + 4190208) + 1200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1299008) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1299008) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1299008) + 0, (float *)(A + 1311808) + 0, (float *)(A + 1324608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1260608) + 0, (float *)(A + 1324608) + 0, (float *)(A + 1337408) + 0, (float *)(A + 1350208) + 0, (float *)(A + 1363008) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1363008) + 0, (float *)(A + 1324608) + 0, (float *)(A + 1375808) + 0);
+  k10_matmul((float *)(A + 1375808) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1388608) + 0);
+  k5_add_add((float *)(A + 4190208) + 1400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1388608) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1388608) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1388608) + 0, (float *)(A + 1401408) + 0, (float *)(A + 1414208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1350208) + 0, (float *)(A + 1414208) + 0, (float *)(A + 1427008) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1452608) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1452608) + 0, (float *)(A + 1414208) + 0, (float *)(A + 1465408) + 0);
+  k10_matmul((float *)(A + 1465408) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1478208) + 0);
+  k5_add_add((float *)(A + 4190208) + 1600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1478208) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1478208) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1478208) + 0, (float *)(A + 1491008) + 0, (float *)(A + 1503808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1439808) + 0, (float *)(A + 1503808) + 0, (float *)(A + 1516608) + 0, (float *)(A + 1529408) + 0, (float *)(A + 1542208) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1542208) + 0, (float *)(A + 1503808) + 0, (float *)(A + 1555008) + 0);
+  k10_matmul((float *)(A + 1555008) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1567808) + 0);
+  k5_add_add((float *)(A + 4190208) + 1800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1567808) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1567808) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1567808) + 0, (float *)(A + 1580608) + 0, (float *)(A + 1593408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1529408) + 0, (float *)(A + 1593408) + 0, (float *)(A + 1606208) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1631808) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1631808) + 0, (float *)(A + 1593408) + 0, (float *)(A + 1644608) + 0);
+  k10_matmul((float *)(A + 1644608) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1657408) + 0);
+  k5_add_add((float *)(A + 4190208) + 2000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1657408) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1657408) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1657408) + 0, (float *)(A + 1670208) + 0, (float *)(A + 1683008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1619008) + 0, (float *)(A + 1683008) + 0, (float *)(A + 1695808) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1721408) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1721408) + 0, (float *)(A + 1683008) + 0, (float *)(A + 1734208) + 0);
+  k10_matmul((float *)(A + 1734208) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1747008) + 0);
+  k5_add_add((float *)(A + 4190208) + 2200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1747008) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1747008) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1747008) + 0, (float *)(A + 1759808) + 0, (float *)(A + 1772608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1708608) + 0, (float *)(A + 1772608) + 0, (float *)(A + 1785408) + 0, (float *)(A + 1798208) + 0, (float *)(A + 1811008) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1811008) + 0, (float *)(A + 1772608) + 0, (float *)(A + 5623808) + 0);
+  k10_matmul((float *)(A + 5623808) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5636608) + 0);
+  k5_add_add((float *)(A + 4190208) + 2400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5636608) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 5636608) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 5636608) + 0, (float *)(A + 5649408) + 0, (float *)(A + 5662208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1798208) + 0, (float *)(A + 5662208) + 0, (float *)(A + 5675008) + 0, (float *)(A + 5687808) + 0, (float *)(A + 5700608) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 5700608) + 0, (float *)(A + 5662208) + 0, (float *)(A + 5713408) + 0);
+  k10_matmul((float *)(A + 5713408) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5726208) + 0);
+  k5_add_add((float *)(A + 4190208) + 2600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5726208) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 5726208) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 5726208) + 0, (float *)(A + 5739008) + 0, (float *)(A + 5751808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 5687808) + 0, (float *)(A + 5751808) + 0, (float *)(A + 5764608) + 0, (float *)(A + 5777408) + 0, (float *)(A + 5790208) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 5790208) + 0, (float *)(A + 5751808) + 0, (float *)(A + 5803008) + 0);
+  k10_matmul((float *)(A + 5803008) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5815808) + 0);
+  k5_add_add((float *)(A + 4190208) + 2800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5815808) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 5815808) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 5815808) + 0, (float *)(A + 5828608) + 0, (float *)(A + 5841408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 5777408) + 0, (float *)(A + 5841408) + 0, (float *)(A + 5854208) + 0, (float *)(A + 5867008) + 0, (float *)(A + 5879808) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 5879808) + 0, (float *)(A + 5841408) + 0, (float *)(A + 5892608) + 0);
+  k10_matmul((float *)(A + 5892608) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5905408) + 0);
+  k5_add_add((float *)(A + 4190208) + 3000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5905408) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 5905408) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 5905408) + 0, (float *)(A + 5918208) + 0, (float *)(A + 5931008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 5867008) + 0, (float *)(A + 5931008) + 0, (float *)(A + 5943808) + 0, (float *)(A + 5956608) + 0, (float *)(A + 5969408) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 5969408) + 0, (float *)(A + 5931008) + 0, (float *)(A + 5982208) + 0);
+  k10_matmul((float *)(A + 5982208) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5995008) + 0);
+  k5_add_add((float *)(A + 4190208) + 3200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5995008) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 5995008) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 5995008) + 0, (float *)(A + 6007808) + 0, (float *)(A + 6020608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 5956608) + 0, (float *)(A + 6020608) + 0, (float *)(A + 6033408) + 0, (float *)(A + 6046208) + 0, (float *)(A + 6059008) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6059008) + 0, (float *)(A + 6020608) + 0, (float *)(A + 6071808) + 0);
+  k10_matmul((float *)(A + 6071808) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6084608) + 0);
+  k5_add_add((float *)(A + 4190208) + 3400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6084608) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6084608) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6084608) + 0, (float *)(A + 6097408) + 0, (float *)(A + 6110208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6046208) + 0, (float *)(A + 6110208) + 0, (float *)(A + 6123008) + 0, (float *)(A + 6135808) + 0, (float *)(A + 6148608) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6148608) + 0, (float *)(A + 6110208) + 0, (float *)(A + 6161408) + 0);
+  k10_matmul((float *)(A + 6161408) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6174208) + 0);
+  k5_add_add((float *)(A + 4190208) + 3600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6174208) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6174208) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6174208) + 0, (float *)(A + 6187008) + 0, (float *)(A + 6199808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6135808) + 0, (float *)(A + 6199808) + 0, (float *)(A + 6212608) + 0, (float *)(A + 6225408) + 0, (float *)(A + 6238208) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6238208) + 0, (float *)(A + 6199808) + 0, (float *)(A + 6251008) + 0);
+  k10_matmul((float *)(A + 6251008) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6263808) + 0);
+  k5_add_add((float *)(A + 4190208) + 3800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6263808) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6263808) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6263808) + 0, (float *)(A + 6276608) + 0, (float *)(A + 6289408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6225408) + 0, (float *)(A + 6289408) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6315008) + 0, (float *)(A + 6327808) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6327808) + 0, (float *)(A + 6289408) + 0, (float *)(A + 6340608) + 0);
+  k10_matmul((float *)(A + 6340608) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6353408) + 0);
+  k5_add_add((float *)(A + 4190208) + 4000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6353408) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6353408) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6353408) + 0, (float *)(A + 6366208) + 0, (float *)(A + 6379008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6315008) + 0, (float *)(A + 6379008) + 0, (float *)(A + 6391808) + 0, (float *)(A + 6404608) + 0, (float *)(A + 6417408) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6417408) + 0, (float *)(A + 6379008) + 0, (float *)(A + 6430208) + 0);
+  k10_matmul((float *)(A + 6430208) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6443008) + 0);
+  k5_add_add((float *)(A + 4190208) + 4200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6443008) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6443008) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6443008) + 0, (float *)(A + 6455808) + 0, (float *)(A + 6468608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6404608) + 0, (float *)(A + 6468608) + 0, (float *)(A + 6481408) + 0, (float *)(A + 6494208) + 0, (float *)(A + 6507008) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6507008) + 0, (float *)(A + 6468608) + 0, (float *)(A + 6519808) + 0);
+  k10_matmul((float *)(A + 6519808) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6532608) + 0);
+  k5_add_add((float *)(A + 4190208) + 4400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6532608) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6532608) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6532608) + 0, (float *)(A + 6545408) + 0, (float *)(A + 6558208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6494208) + 0, (float *)(A + 6558208) + 0, (float *)(A + 6571008) + 0, (float *)(A + 6583808) + 0, (float *)(A + 6596608) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6596608) + 0, (float *)(A + 6558208) + 0, (float *)(A + 6609408) + 0);
+  k10_matmul((float *)(A + 6609408) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6622208) + 0);
+  k5_add_add((float *)(A + 4190208) + 4600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6622208) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6622208) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6622208) + 0, (float *)(A + 6635008) + 0, (float *)(A + 6647808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6583808) + 0, (float *)(A + 6647808) + 0, (float *)(A + 6660608) + 0, (float *)(A + 6673408) + 0, (float *)(A + 6686208) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6686208) + 0, (float *)(A + 6647808) + 0, (float *)(A + 6699008) + 0);
+  k10_matmul((float *)(A + 6699008) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6711808) + 0);
+  k5_add_add((float *)(A + 4190208) + 4800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6711808) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6711808) + 0);
 }
 
 static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 6795200) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 4350400) + 0, (float *)(A + 6795200) + 0, (float *)(A + 6808000) + 0, (float *)(A + 371200) + 0, (float *)(A + 384000) + 0);
-  k6_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 4401600) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 384000) + 0, (float *)(A + 396800) + 0, (float *)(A + 409600) + 0);
-  k8_matmul((float *)(A + 409600) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4441600) + 0);
-  k3_add_add((float *)(A + 6820800) + 200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4441600) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 4441600) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 4441600) + 0, (float *)(A + 4454400) + 0, (float *)(A + 4467200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 371200) + 0, (float *)(A + 4467200) + 0, (float *)(A + 4480000) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 4505600) + 0, (float *)(A + 4467200) + 0, (float *)(A + 4518400) + 0);
-  k8_matmul((float *)(A + 4518400) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4531200) + 0);
-  k3_add_add((float *)(A + 6820800) + 400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4531200) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 4531200) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4544000) + 0, (float *)(A + 4556800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 4492800) + 0, (float *)(A + 4556800) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 4595200) + 0, (float *)(A + 4556800) + 0, (float *)(A + 4608000) + 0);
-  k8_matmul((float *)(A + 4608000) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4620800) + 0);
-  k3_add_add((float *)(A + 6820800) + 600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4620800) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 4620800) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4633600) + 0, (float *)(A + 4646400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 4582400) + 0, (float *)(A + 4646400) + 0, (float *)(A + 4659200) + 0, (float *)(A + 4672000) + 0, (float *)(A + 4684800) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 4684800) + 0, (float *)(A + 4646400) + 0, (float *)(A + 4697600) + 0);
-  k8_matmul((float *)(A + 4697600) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4710400) + 0);
-  k3_add_add((float *)(A + 6820800) + 800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4710400) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 4710400) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 4710400) + 0, (float *)(A + 4723200) + 0, (float *)(A + 4736000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 4672000) + 0, (float *)(A + 4736000) + 0, (float *)(A + 4748800) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4774400) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 4774400) + 0, (float *)(A + 4736000) + 0, (float *)(A + 4787200) + 0);
-  k8_matmul((float *)(A + 4787200) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4800000) + 0);
-  k3_add_add((float *)(A + 6820800) + 1000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4800000) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 4800000) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 4800000) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4825600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 4761600) + 0, (float *)(A + 4825600) + 0, (float *)(A + 4838400) + 0, (float *)(A + 4851200) + 0, (float *)(A + 4864000) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 4864000) + 0, (float *)(A + 4825600) + 0, (float *)(A + 4876800) + 0);
-  k8_matmul((float *)(A + 4876800) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4889600) + 0);
-  k3_add_add((float *)(A + 6820800) + 1200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4889600) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 4889600) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 4889600) + 0, (float *)(A + 4902400) + 0, (float *)(A + 4915200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 4851200) + 0, (float *)(A + 4915200) + 0, (float *)(A + 4928000) + 0, (float *)(A + 4940800) + 0, (float *)(A + 4953600) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 4953600) + 0, (float *)(A + 4915200) + 0, (float *)(A + 4966400) + 0);
-  k8_matmul((float *)(A + 4966400) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4979200) + 0);
-  k3_add_add((float *)(A + 6820800) + 1400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4979200) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 4979200) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4992000) + 0, (float *)(A + 5004800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 4940800) + 0, (float *)(A + 5004800) + 0, (float *)(A + 5017600) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5043200) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 5043200) + 0, (float *)(A + 5004800) + 0, (float *)(A + 5056000) + 0);
-  k8_matmul((float *)(A + 5056000) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5068800) + 0);
-  k3_add_add((float *)(A + 6820800) + 1600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5068800) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 5068800) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 5068800) + 0, (float *)(A + 5081600) + 0, (float *)(A + 5094400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 5030400) + 0, (float *)(A + 5094400) + 0, (float *)(A + 5107200) + 0, (float *)(A + 5120000) + 0, (float *)(A + 5132800) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 5132800) + 0, (float *)(A + 5094400) + 0, (float *)(A + 5145600) + 0);
-  k8_matmul((float *)(A + 5145600) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5158400) + 0);
-  k3_add_add((float *)(A + 6820800) + 1800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5158400) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 5158400) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 5158400) + 0, (float *)(A + 5171200) + 0, (float *)(A + 5184000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 5120000) + 0, (float *)(A + 5184000) + 0, (float *)(A + 5196800) + 0, (float *)(A + 5209600) + 0, (float *)(A + 5222400) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 5222400) + 0, (float *)(A + 5184000) + 0, (float *)(A + 5235200) + 0);
-  k8_matmul((float *)(A + 5235200) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5248000) + 0);
-  k3_add_add((float *)(A + 6820800) + 2000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5248000) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 5248000) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 5248000) + 0, (float *)(A + 5260800) + 0, (float *)(A + 5273600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 5209600) + 0, (float *)(A + 5273600) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5299200) + 0, (float *)(A + 5312000) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 5312000) + 0, (float *)(A + 5273600) + 0, (float *)(A + 5324800) + 0);
-  k8_matmul((float *)(A + 5324800) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5337600) + 0);
-  k3_add_add((float *)(A + 6820800) + 2200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5337600) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 5337600) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 5337600) + 0, (float *)(A + 5350400) + 0, (float *)(A + 5363200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 5299200) + 0, (float *)(A + 5363200) + 0, (float *)(A + 5376000) + 0, (float *)(A + 5388800) + 0, (float *)(A + 5401600) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 5401600) + 0, (float *)(A + 5363200) + 0, (float *)(A + 8254400) + 0);
-  k8_matmul((float *)(A + 8254400) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8267200) + 0);
-  k3_add_add((float *)(A + 6820800) + 2400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8267200) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 8267200) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8280000) + 0, (float *)(A + 8292800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 5388800) + 0, (float *)(A + 8292800) + 0, (float *)(A + 8305600) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 8331200) + 0, (float *)(A + 8292800) + 0, (float *)(A + 8344000) + 0);
-  k8_matmul((float *)(A + 8344000) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8356800) + 0);
-  k3_add_add((float *)(A + 6820800) + 2600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8356800) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 8356800) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8369600) + 0, (float *)(A + 8382400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 8318400) + 0, (float *)(A + 8382400) + 0, (float *)(A + 8395200) + 0, (float *)(A + 8408000) + 0, (float *)(A + 8420800) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 8420800) + 0, (float *)(A + 8382400) + 0, (float *)(A + 8433600) + 0);
-  k8_matmul((float *)(A + 8433600) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8446400) + 0);
-  k3_add_add((float *)(A + 6820800) + 2800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8446400) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 8446400) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8459200) + 0, (float *)(A + 8472000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 8408000) + 0, (float *)(A + 8472000) + 0, (float *)(A + 8484800) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8510400) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 8510400) + 0, (float *)(A + 8472000) + 0, (float *)(A + 8523200) + 0);
-  k8_matmul((float *)(A + 8523200) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8536000) + 0);
-  k3_add_add((float *)(A + 6820800) + 3000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8536000) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 8536000) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8548800) + 0, (float *)(A + 8561600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 8497600) + 0, (float *)(A + 8561600) + 0, (float *)(A + 8574400) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8600000) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 8600000) + 0, (float *)(A + 8561600) + 0, (float *)(A + 8612800) + 0);
-  k8_matmul((float *)(A + 8612800) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8625600) + 0);
-  k3_add_add((float *)(A + 6820800) + 3200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8625600) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 8625600) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8638400) + 0, (float *)(A + 8651200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 8587200) + 0, (float *)(A + 8651200) + 0, (float *)(A + 8664000) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8689600) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 8689600) + 0, (float *)(A + 8651200) + 0, (float *)(A + 8702400) + 0);
-  k8_matmul((float *)(A + 8702400) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8715200) + 0);
-  k3_add_add((float *)(A + 6820800) + 3400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8715200) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 8715200) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 8715200) + 0, (float *)(A + 8728000) + 0, (float *)(A + 8740800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 8676800) + 0, (float *)(A + 8740800) + 0, (float *)(A + 8753600) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8779200) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 8779200) + 0, (float *)(A + 8740800) + 0, (float *)(A + 8792000) + 0);
-  k8_matmul((float *)(A + 8792000) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8804800) + 0);
-  k3_add_add((float *)(A + 6820800) + 3600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8804800) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 8804800) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 8804800) + 0, (float *)(A + 8817600) + 0, (float *)(A + 8830400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 8766400) + 0, (float *)(A + 8830400) + 0, (float *)(A + 8843200) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8868800) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 8868800) + 0, (float *)(A + 8830400) + 0, (float *)(A + 8881600) + 0);
-  k8_matmul((float *)(A + 8881600) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8894400) + 0);
-  k3_add_add((float *)(A + 6820800) + 3800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8894400) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 8894400) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 8894400) + 0, (float *)(A + 8907200) + 0, (float *)(A + 8920000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 8856000) + 0, (float *)(A + 8920000) + 0, (float *)(A + 8932800) + 0, (float *)(A + 8945600) + 0, (float *)(A + 8958400) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 8958400) + 0, (float *)(A + 8920000) + 0, (float *)(A + 8971200) + 0);
-  k8_matmul((float *)(A + 8971200) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8984000) + 0);
-  k3_add_add((float *)(A + 6820800) + 4000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8984000) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 8984000) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 8984000) + 0, (float *)(A + 8996800) + 0, (float *)(A + 9009600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 8945600) + 0, (float *)(A + 9009600) + 0, (float *)(A + 9022400) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9048000) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 9048000) + 0, (float *)(A + 9009600) + 0, (float *)(A + 9060800) + 0);
-  k8_matmul((float *)(A + 9060800) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9073600) + 0);
-  k3_add_add((float *)(A + 6820800) + 4200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9073600) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 9073600) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 9073600) + 0, (float *)(A + 9086400) + 0, (float *)(A + 9099200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 9035200) + 0, (float *)(A + 9099200) + 0, (float *)(A + 9112000) + 0, (float *)(A + 9124800) + 0, (float *)(A + 9137600) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 9137600) + 0, (float *)(A + 9099200) + 0, (float *)(A + 9150400) + 0);
-  k8_matmul((float *)(A + 9150400) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9163200) + 0);
-  k3_add_add((float *)(A + 6820800) + 4400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9163200) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 9163200) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9176000) + 0, (float *)(A + 9188800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 9124800) + 0, (float *)(A + 9188800) + 0, (float *)(A + 9201600) + 0, (float *)(A + 9214400) + 0, (float *)(A + 9227200) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 9227200) + 0, (float *)(A + 9188800) + 0, (float *)(A + 9240000) + 0);
-  k8_matmul((float *)(A + 9240000) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9252800) + 0);
-  k3_add_add((float *)(A + 6820800) + 4600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9252800) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 9252800) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 9252800) + 0, (float *)(A + 9265600) + 0, (float *)(A + 9278400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 9214400) + 0, (float *)(A + 9278400) + 0, (float *)(A + 9291200) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9316800) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 9316800) + 0, (float *)(A + 9278400) + 0, (float *)(A + 9329600) + 0);
-  k8_matmul((float *)(A + 9329600) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9342400) + 0);
-  k3_add_add((float *)(A + 6820800) + 4800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9342400) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 9342400) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 9342400) + 0, (float *)(A + 9355200) + 0, (float *)(A + 9368000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 9304000) + 0, (float *)(A + 9368000) + 0, (float *)(A + 9380800) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9406400) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 9406400) + 0, (float *)(A + 9368000) + 0, (float *)(A + 9419200) + 0);
-  k8_matmul((float *)(A + 9419200) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9432000) + 0);
-  k3_add_add((float *)(A + 6820800) + 5000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9432000) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 9432000) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 9432000) + 0, (float *)(A + 9444800) + 0, (float *)(A + 9457600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 9393600) + 0, (float *)(A + 9457600) + 0, (float *)(A + 9470400) + 0, (float *)(A + 9483200) + 0, (float *)(A + 9496000) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 9496000) + 0, (float *)(A + 9457600) + 0, (float *)(A + 9508800) + 0);
-  k8_matmul((float *)(A + 9508800) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9521600) + 0);
-  k3_add_add((float *)(A + 6820800) + 5200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9521600) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 9521600) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 9521600) + 0, (float *)(A + 9534400) + 0, (float *)(A + 9547200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 9483200) + 0, (float *)(A + 9547200) + 0, (float *)(A + 9560000) + 0, (float *)(A + 9572800) + 0, (float *)(A + 9585600) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 9585600) + 0, (float *)(A + 9547200) + 0, (float *)(A + 9598400) + 0);
-  k8_matmul((float *)(A + 9598400) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4350400) + 0);
-  k9_add((float *)(A + 4350400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9611200) + 0);
-  k3_add_add((float *)(A + 6820800) + 5400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9611200) + 0, (float *)(A + 4350400) + 0);
-  k4_tanh((float *)(A + 4350400) + 100, (float *)(A + 4401600) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4414400) + 0, (float *)(A + 4427200) + 0);
-  k21_sigmoid_mul_add((float *)(A + 4350400) + 50, (float *)(A + 9572800) + 0, (float *)(A + 4427200) + 0, (float *)(A + 9611200) + 0, (float *)(A + 9624000) + 0);
-  k14_transpose(P + 56848 /* dense1.weight */, (float *)(A + 1448000) + 0);
-  k19_sigmoid_mul((float *)(A + 4350400) + 150, (float *)(A + 9624000) + 0, (float *)(A + 4427200) + 0, (float *)(A + 9636800) + 0);
-  k15_matmul((float *)(A + 9636800) + 0, (float *)(A + 1448000) + 0, (float *)(A + 1450048) + 0);
-  k22_one_hot(in->y + 0, (float *)(A + 1452608) + 0);
-  k16_add((float *)(A + 1450048) + 0, P + 57360 /* dense1.bias */, (float *)(A + 5414400) + 0);
-  k23_log_softmax((float *)(A + 5414400) + 0, (float *)(A + 1448000) + 0);
-  k24_mul((float *)(A + 1452608) + 0, (float *)(A + 1448000) + 0, (float *)(A + 5416960) + 0);
-  k25_sum_to((float *)(A + 5416960) + 0, (float *)(A + 1455168) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6711808) + 0, (float *)(A + 6724608) + 0, (float *)(A + 6737408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6673408) + 0, (float *)(A + 6737408) + 0, (float *)(A + 6750208) + 0, (float *)(A + 6763008) + 0, (float *)(A + 6775808) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6775808) + 0, (float *)(A + 6737408) + 0, (float *)(A + 6788608) + 0);
+  k10_matmul((float *)(A + 6788608) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6801408) + 0);
+  k5_add_add((float *)(A + 4190208) + 5000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6801408) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6801408) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6801408) + 0, (float *)(A + 6814208) + 0, (float *)(A + 6827008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6763008) + 0, (float *)(A + 6827008) + 0, (float *)(A + 6839808) + 0, (float *)(A + 6852608) + 0, (float *)(A + 6865408) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6865408) + 0, (float *)(A + 6827008) + 0, (float *)(A + 6878208) + 0);
+  k10_matmul((float *)(A + 6878208) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6891008) + 0);
+  k5_add_add((float *)(A + 4190208) + 5200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6891008) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6891008) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6891008) + 0, (float *)(A + 6903808) + 0, (float *)(A + 6916608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6852608) + 0, (float *)(A + 6916608) + 0, (float *)(A + 6929408) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6955008) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6955008) + 0, (float *)(A + 6916608) + 0, (float *)(A + 6967808) + 0);
+  k10_matmul((float *)(A + 6967808) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
+  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6980608) + 0);
+  k5_add_add((float *)(A + 4190208) + 5400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6980608) + 0, (float *)(A + 759808) + 0);
+  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 811008) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 811008) + 0, (float *)(A + 823808) + 0, (float *)(A + 836608) + 0);
+  k23_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6942208) + 0, (float *)(A + 836608) + 0, (float *)(A + 6980608) + 0, (float *)(A + 6993408) + 0);
+  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6993408) + 0, (float *)(A + 836608) + 0, (float *)(A + 7006208) + 0);
+  k14_stack((float *)(A + 89600) + 0, (float *)(A + 927808) + 0, (float *)(A + 1017408) + 0, (float *)(A + 1107008) + 0, (float *)(A + 1196608) + 0, (float *)(A + 1286208) + 0, (float *)(A + 1375808) + 0, (float *)(A + 1465408) + 0, (float *)(A + 1555008) + 0, (float *)(A + 1644608) + 0, (float *)(A + 1734208) + 0, (float *)(A + 5623808) + 0, (float *)(A + 5713408) + 0, (float *)(A + 5803008) + 0, (float *)(A + 5892608) + 0, (float *)(A + 5982208) + 0, (float *)(A + 6071808) + 0, (float *)(A + 6161408) + 0, (float *)(A + 6251008) + 0, (float *)(A + 6340608) + 0, (float *)(A + 6430208) + 0, (float *)(A + 6519808) + 0, (float *)(A + 6609408) + 0, (float *)(A + 6699008) + 0, (float *)(A + 6788608) + 0, (float *)(A + 6878208) + 0, (float *)(A + 6967808) + 0, (float *)(A + 7006208) + 0, (float *)(A + 4190208) + 0);
+  k8_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 759808) + 0);
+  k15_matmul((float *)(A + 4190208) + 0, (float *)(A + 759808) + 0, (float *)(A + 7031808) + 0);
+  k4_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 759808) + 0);
+  k5_add_add((float *)(A + 7031808) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 759808) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 7006208) + 0);
+  k20_sigmoid_mul_tanh((float *)(A + 4548608) + 0, (float *)(A + 7006208) + 0, (float *)(A + 7019008) + 0, (float *)(A + 759808) + 0, (float *)(A + 772608) + 0);
+  k8_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 4599808) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 772608) + 0, (float *)(A + 785408) + 0, (float *)(A + 798208) + 0);
+  k10_matmul((float *)(A + 798208) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4639808) + 0);
+  k5_add_add((float *)(A + 7031808) + 200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4639808) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 4639808) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 4639808) + 0, (float *)(A + 4652608) + 0, (float *)(A + 4665408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 759808) + 0, (float *)(A + 4665408) + 0, (float *)(A + 4678208) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 4703808) + 0, (float *)(A + 4665408) + 0, (float *)(A + 4716608) + 0);
+  k10_matmul((float *)(A + 4716608) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4729408) + 0);
+  k5_add_add((float *)(A + 7031808) + 400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4729408) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 4729408) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 4729408) + 0, (float *)(A + 4742208) + 0, (float *)(A + 4755008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 4691008) + 0, (float *)(A + 4755008) + 0, (float *)(A + 4767808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 4793408) + 0, (float *)(A + 4755008) + 0, (float *)(A + 4806208) + 0);
+  k10_matmul((float *)(A + 4806208) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4819008) + 0);
+  k5_add_add((float *)(A + 7031808) + 600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4819008) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 4819008) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 4819008) + 0, (float *)(A + 4831808) + 0, (float *)(A + 4844608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 4780608) + 0, (float *)(A + 4844608) + 0, (float *)(A + 4857408) + 0, (float *)(A + 4870208) + 0, (float *)(A + 4883008) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 4883008) + 0, (float *)(A + 4844608) + 0, (float *)(A + 4895808) + 0);
+  k10_matmul((float *)(A + 4895808) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4908608) + 0);
+  k5_add_add((float *)(A + 7031808) + 800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4908608) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 4908608) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 4908608) + 0, (float *)(A + 4921408) + 0, (float *)(A + 4934208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 4870208) + 0, (float *)(A + 4934208) + 0, (float *)(A + 4947008) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 4972608) + 0, (float *)(A + 4934208) + 0, (float *)(A + 4985408) + 0);
+  k10_matmul((float *)(A + 4985408) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4998208) + 0);
+  k5_add_add((float *)(A + 7031808) + 1000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4998208) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 4998208) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 4998208) + 0, (float *)(A + 5011008) + 0, (float *)(A + 5023808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 4959808) + 0, (float *)(A + 5023808) + 0, (float *)(A + 5036608) + 0, (float *)(A + 5049408) + 0, (float *)(A + 5062208) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 5062208) + 0, (float *)(A + 5023808) + 0, (float *)(A + 5075008) + 0);
+  k10_matmul((float *)(A + 5075008) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5087808) + 0);
+  k5_add_add((float *)(A + 7031808) + 1200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5087808) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 5087808) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 5087808) + 0, (float *)(A + 5100608) + 0, (float *)(A + 5113408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 5049408) + 0, (float *)(A + 5113408) + 0, (float *)(A + 5126208) + 0, (float *)(A + 5139008) + 0, (float *)(A + 5151808) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 5151808) + 0, (float *)(A + 5113408) + 0, (float *)(A + 5164608) + 0);
+  k10_matmul((float *)(A + 5164608) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5177408) + 0);
+  k5_add_add((float *)(A + 7031808) + 1400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5177408) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 5177408) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 5177408) + 0, (float *)(A + 5190208) + 0, (float *)(A + 5203008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 5139008) + 0, (float *)(A + 5203008) + 0, (float *)(A + 5215808) + 0, (float *)(A + 5228608) + 0, (float *)(A + 5241408) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 5241408) + 0, (float *)(A + 5203008) + 0, (float *)(A + 5254208) + 0);
+  k10_matmul((float *)(A + 5254208) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5267008) + 0);
+  k5_add_add((float *)(A + 7031808) + 1600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5267008) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 5267008) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 5267008) + 0, (float *)(A + 5279808) + 0, (float *)(A + 5292608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 5228608) + 0, (float *)(A + 5292608) + 0, (float *)(A + 5305408) + 0, (float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 5331008) + 0, (float *)(A + 5292608) + 0, (float *)(A + 5343808) + 0);
+  k10_matmul((float *)(A + 5343808) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5356608) + 0);
+  k5_add_add((float *)(A + 7031808) + 1800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5356608) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 5356608) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 5356608) + 0, (float *)(A + 5369408) + 0, (float *)(A + 5382208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 5318208) + 0, (float *)(A + 5382208) + 0, (float *)(A + 5395008) + 0, (float *)(A + 5407808) + 0, (float *)(A + 5420608) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 5420608) + 0, (float *)(A + 5382208) + 0, (float *)(A + 5433408) + 0);
+  k10_matmul((float *)(A + 5433408) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5446208) + 0);
+  k5_add_add((float *)(A + 7031808) + 2000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5446208) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 5446208) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 5446208) + 0, (float *)(A + 5459008) + 0, (float *)(A + 5471808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 5407808) + 0, (float *)(A + 5471808) + 0, (float *)(A + 5484608) + 0, (float *)(A + 5497408) + 0, (float *)(A + 5510208) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 5510208) + 0, (float *)(A + 5471808) + 0, (float *)(A + 5523008) + 0);
+  k10_matmul((float *)(A + 5523008) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5535808) + 0);
+  k5_add_add((float *)(A + 7031808) + 2200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5535808) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 5535808) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 5535808) + 0, (float *)(A + 5548608) + 0, (float *)(A + 5561408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 5497408) + 0, (float *)(A + 5561408) + 0, (float *)(A + 5574208) + 0, (float *)(A + 5587008) + 0, (float *)(A + 5599808) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 5599808) + 0, (float *)(A + 5561408) + 0, (float *)(A + 8465408) + 0);
+  k10_matmul((float *)(A + 8465408) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8478208) + 0);
+  k5_add_add((float *)(A + 7031808) + 2400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8478208) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 8478208) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 8478208) + 0, (float *)(A + 8491008) + 0, (float *)(A + 8503808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 5587008) + 0, (float *)(A + 8503808) + 0, (float *)(A + 8516608) + 0, (float *)(A + 8529408) + 0, (float *)(A + 8542208) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 8542208) + 0, (float *)(A + 8503808) + 0, (float *)(A + 8555008) + 0);
+  k10_matmul((float *)(A + 8555008) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8567808) + 0);
+  k5_add_add((float *)(A + 7031808) + 2600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8567808) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 8567808) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 8567808) + 0, (float *)(A + 8580608) + 0, (float *)(A + 8593408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 8529408) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8606208) + 0, (float *)(A + 8619008) + 0, (float *)(A + 8631808) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 8631808) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8644608) + 0);
+  k10_matmul((float *)(A + 8644608) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8657408) + 0);
+  k5_add_add((float *)(A + 7031808) + 2800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8657408) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 8657408) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 8657408) + 0, (float *)(A + 8670208) + 0, (float *)(A + 8683008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 8619008) + 0, (float *)(A + 8683008) + 0, (float *)(A + 8695808) + 0, (float *)(A + 8708608) + 0, (float *)(A + 8721408) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 8721408) + 0, (float *)(A + 8683008) + 0, (float *)(A + 8734208) + 0);
+  k10_matmul((float *)(A + 8734208) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8747008) + 0);
+  k5_add_add((float *)(A + 7031808) + 3000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8747008) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 8747008) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 8747008) + 0, (float *)(A + 8759808) + 0, (float *)(A + 8772608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 8708608) + 0, (float *)(A + 8772608) + 0, (float *)(A + 8785408) + 0, (float *)(A + 8798208) + 0, (float *)(A + 8811008) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 8811008) + 0, (float *)(A + 8772608) + 0, (float *)(A + 8823808) + 0);
+  k10_matmul((float *)(A + 8823808) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8836608) + 0);
+  k5_add_add((float *)(A + 7031808) + 3200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8836608) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 8836608) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 8836608) + 0, (float *)(A + 8849408) + 0, (float *)(A + 8862208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 8798208) + 0, (float *)(A + 8862208) + 0, (float *)(A + 8875008) + 0, (float *)(A + 8887808) + 0, (float *)(A + 8900608) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 8900608) + 0, (float *)(A + 8862208) + 0, (float *)(A + 8913408) + 0);
+  k10_matmul((float *)(A + 8913408) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8926208) + 0);
+  k5_add_add((float *)(A + 7031808) + 3400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8926208) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 8926208) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 8926208) + 0, (float *)(A + 8939008) + 0, (float *)(A + 8951808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 8887808) + 0, (float *)(A + 8951808) + 0, (float *)(A + 8964608) + 0, (float *)(A + 8977408) + 0, (float *)(A + 8990208) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 8990208) + 0, (float *)(A + 8951808) + 0, (float *)(A + 9003008) + 0);
+  k10_matmul((float *)(A + 9003008) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9015808) + 0);
+  k5_add_add((float *)(A + 7031808) + 3600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9015808) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9015808) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9015808) + 0, (float *)(A + 9028608) + 0, (float *)(A + 9041408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 8977408) + 0, (float *)(A + 9041408) + 0, (float *)(A + 9054208) + 0, (float *)(A + 9067008) + 0, (float *)(A + 9079808) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9079808) + 0, (float *)(A + 9041408) + 0, (float *)(A + 9092608) + 0);
+  k10_matmul((float *)(A + 9092608) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9105408) + 0);
+  k5_add_add((float *)(A + 7031808) + 3800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9105408) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9105408) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9105408) + 0, (float *)(A + 9118208) + 0, (float *)(A + 9131008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9067008) + 0, (float *)(A + 9131008) + 0, (float *)(A + 9143808) + 0, (float *)(A + 9156608) + 0, (float *)(A + 9169408) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9169408) + 0, (float *)(A + 9131008) + 0, (float *)(A + 9182208) + 0);
+  k10_matmul((float *)(A + 9182208) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9195008) + 0);
+  k5_add_add((float *)(A + 7031808) + 4000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9195008) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9195008) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9195008) + 0, (float *)(A + 9207808) + 0, (float *)(A + 9220608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9156608) + 0, (float *)(A + 9220608) + 0, (float *)(A + 9233408) + 0, (float *)(A + 9246208) + 0, (float *)(A + 9259008) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9259008) + 0, (float *)(A + 9220608) + 0, (float *)(A + 9271808) + 0);
+  k10_matmul((float *)(A + 9271808) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9284608) + 0);
+  k5_add_add((float *)(A + 7031808) + 4200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9284608) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9284608) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9284608) + 0, (float *)(A + 9297408) + 0, (float *)(A + 9310208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9246208) + 0, (float *)(A + 9310208) + 0, (float *)(A + 9323008) + 0, (float *)(A + 9335808) + 0, (float *)(A + 9348608) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9348608) + 0, (float *)(A + 9310208) + 0, (float *)(A + 9361408) + 0);
+  k10_matmul((float *)(A + 9361408) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9374208) + 0);
+  k5_add_add((float *)(A + 7031808) + 4400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9374208) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9374208) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9374208) + 0, (float *)(A + 9387008) + 0, (float *)(A + 9399808) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9335808) + 0, (float *)(A + 9399808) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9425408) + 0, (float *)(A + 9438208) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9438208) + 0, (float *)(A + 9399808) + 0, (float *)(A + 9451008) + 0);
+  k10_matmul((float *)(A + 9451008) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9463808) + 0);
+  k5_add_add((float *)(A + 7031808) + 4600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9463808) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9463808) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9463808) + 0, (float *)(A + 9476608) + 0, (float *)(A + 9489408) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9425408) + 0, (float *)(A + 9489408) + 0, (float *)(A + 9502208) + 0, (float *)(A + 9515008) + 0, (float *)(A + 9527808) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9527808) + 0, (float *)(A + 9489408) + 0, (float *)(A + 9540608) + 0);
+  k10_matmul((float *)(A + 9540608) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9553408) + 0);
+  k5_add_add((float *)(A + 7031808) + 4800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9553408) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9553408) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9553408) + 0, (float *)(A + 9566208) + 0, (float *)(A + 9579008) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9515008) + 0, (float *)(A + 9579008) + 0, (float *)(A + 9591808) + 0, (float *)(A + 9604608) + 0, (float *)(A + 9617408) + 0);
 }
 
 static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k26_sum_to((float *)(A + 1455168) + 0, (float *)(A + 1455424) + 0);
-  k27_argmax((float *)(A + 5414400) + 0, (int32_t *)(A + 1455168) + 0);
-  k28_equal((int32_t *)(A + 1455168) + 0, in->y + 0, (float *)(A + 1455488) + 0);
-  k26_sum_to((float *)(A + 1455488) + 0, (float *)(A + 1455168) + 0);
-  k29_mul((float *)(A + 1452608) + 0, (float *)(A + 5416960) + 0);
-  k25_sum_to((float *)(A + 5416960) + 0, (float *)(A + 1455488) + 0);
-  k30_exp_mul_sub((float *)(A + 1448000) + 0, (float *)(A + 1455488) + 0, (float *)(A + 5416960) + 0, (float *)(A + 1450560) + 0);
-  k31_matmul((float *)(A + 1450560) + 0, P + 56848 /* dense1.weight */, (float *)(A + 9649600) + 0);
-  k32_mul_sub((float *)(A + 9624000) + 0, (float *)(A + 4350400) + 0);
-  k33_sub_mul((float *)(A + 4414400) + 0, (float *)(A + 4363200) + 0);
-  k33_sub_mul((float *)(A + 9611200) + 0, (float *)(A + 4376000) + 0);
-  k32_mul_sub((float *)(A + 4401600) + 0, (float *)(A + 4388800) + 0);
-  k33_sub_mul((float *)(A + 4427200) + 0, (float *)(A + 6820800) + 0);
-  k34_mul_mul_mul((float *)(A + 9649600) + 0, (float *)(A + 4427200) + 0, (float *)(A + 4350400) + 0, (float *)(A + 9611200) + 0, (float *)(A + 4401600) + 0, (float *)(A + 4363200) + 0, (float *)(A + 9572800) + 0, (float *)(A + 4376000) + 0, (float *)(A + 4414400) + 0, (float *)(A + 4388800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 6846400) + 0, (float *)(A + 6859200) + 0, (float *)(A + 6872000) + 0);
-  k35_mul_mul((float *)(A + 9649600) + 0, (float *)(A + 9624000) + 0, (float *)(A + 6820800) + 0, (float *)(A + 9572800) + 0);
-  k36_concat((float *)(A + 6846400) + 0, (float *)(A + 6859200) + 0, (float *)(A + 6872000) + 0, (float *)(A + 9572800) + 0, (float *)(A + 4350400) + 0);
-  k37_matmul((float *)(A + 4350400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6820800) + 0);
-  k32_mul_sub((float *)(A + 9585600) + 0, (float *)(A + 9572800) + 0);
-  k33_sub_mul((float *)(A + 9534400) + 0, (float *)(A + 9649600) + 0);
-  k33_sub_mul((float *)(A + 9560000) + 0, (float *)(A + 9611200) + 0);
-  k32_mul_sub((float *)(A + 9521600) + 0, (float *)(A + 9624000) + 0);
-  k33_sub_mul((float *)(A + 9547200) + 0, (float *)(A + 4401600) + 0);
-  k38_mul_mul_addn((float *)(A + 6820800) + 0, (float *)(A + 9547200) + 0, (float *)(A + 9572800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9560000) + 0, (float *)(A + 9521600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 9483200) + 0, (float *)(A + 9611200) + 0, (float *)(A + 9534400) + 0, (float *)(A + 9624000) + 0, (float *)(A + 4414400) + 0, (float *)(A + 4427200) + 0, (float *)(A + 6846400) + 0, (float *)(A + 6859200) + 0);
-  k35_mul_mul((float *)(A + 6820800) + 0, (float *)(A + 9585600) + 0, (float *)(A + 4401600) + 0, (float *)(A + 6833600) + 0);
-  k36_concat((float *)(A + 4427200) + 0, (float *)(A + 6846400) + 0, (float *)(A + 6859200) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9521600) + 0);
-  k37_matmul((float *)(A + 9521600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4401600) + 0);
-  k32_mul_sub((float *)(A + 9496000) + 0, (float *)(A + 9483200) + 0);
-  k33_sub_mul((float *)(A + 9444800) + 0, (float *)(A + 9572800) + 0);
-  k33_sub_mul((float *)(A + 9470400) + 0, (float *)(A + 9585600) + 0);
-  k32_mul_sub((float *)(A + 9432000) + 0, (float *)(A + 9649600) + 0);
-  k33_sub_mul((float *)(A + 9457600) + 0, (float *)(A + 4427200) + 0);
-  k38_mul_mul_addn((float *)(A + 4401600) + 0, (float *)(A + 9457600) + 0, (float *)(A + 9483200) + 0, (float *)(A + 4414400) + 0, (float *)(A + 9470400) + 0, (float *)(A + 9432000) + 0, (float *)(A + 9572800) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9585600) + 0, (float *)(A + 9444800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9611200) + 0, (float *)(A + 9624000) + 0);
-  k35_mul_mul((float *)(A + 4401600) + 0, (float *)(A + 9496000) + 0, (float *)(A + 4427200) + 0, (float *)(A + 4414400) + 0);
-  k36_concat((float *)(A + 6833600) + 0, (float *)(A + 9611200) + 0, (float *)(A + 9624000) + 0, (float *)(A + 4414400) + 0, (float *)(A + 9432000) + 0);
-  k37_matmul((float *)(A + 9432000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6833600) + 0);
-  k32_mul_sub((float *)(A + 9406400) + 0, (float *)(A + 9393600) + 0);
-  k33_sub_mul((float *)(A + 9355200) + 0, (float *)(A + 9483200) + 0);
-  k33_sub_mul((float *)(A + 9380800) + 0, (float *)(A + 9496000) + 0);
-  k32_mul_sub((float *)(A + 9342400) + 0, (float *)(A + 9572800) + 0);
-  k33_sub_mul((float *)(A + 9368000) + 0, (float *)(A + 9585600) + 0);
-  k38_mul_mul_addn((float *)(A + 6833600) + 0, (float *)(A + 9368000) + 0, (float *)(A + 9393600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 9380800) + 0, (float *)(A + 9342400) + 0, (float *)(A + 9483200) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9355200) + 0, (float *)(A + 9572800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 9611200) + 0, (float *)(A + 9624000) + 0, (float *)(A + 4401600) + 0);
-  k35_mul_mul((float *)(A + 6833600) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9585600) + 0, (float *)(A + 6820800) + 0);
-  k36_concat((float *)(A + 9611200) + 0, (float *)(A + 9624000) + 0, (float *)(A + 4401600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 9342400) + 0);
-  k37_matmul((float *)(A + 9342400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9304000) + 0);
-  k32_mul_sub((float *)(A + 9316800) + 0, (float *)(A + 9393600) + 0);
-  k33_sub_mul((float *)(A + 9265600) + 0, (float *)(A + 9406400) + 0);
-  k33_sub_mul((float *)(A + 9291200) + 0, (float *)(A + 9483200) + 0);
-  k32_mul_sub((float *)(A + 9252800) + 0, (float *)(A + 9496000) + 0);
-  k33_sub_mul((float *)(A + 9278400) + 0, (float *)(A + 9572800) + 0);
-  k38_mul_mul_addn((float *)(A + 9304000) + 0, (float *)(A + 9278400) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 9291200) + 0, (float *)(A + 9252800) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9214400) + 0, (float *)(A + 9483200) + 0, (float *)(A + 9265600) + 0, (float *)(A + 9496000) + 0, (float *)(A + 9585600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9611200) + 0);
-  k35_mul_mul((float *)(A + 9304000) + 0, (float *)(A + 9316800) + 0, (float *)(A + 9572800) + 0, (float *)(A + 9214400) + 0);
-  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9611200) + 0, (float *)(A + 9214400) + 0, (float *)(A + 9252800) + 0);
-  k37_matmul((float *)(A + 9252800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9214400) + 0);
-  k32_mul_sub((float *)(A + 9227200) + 0, (float *)(A + 9304000) + 0);
-  k33_sub_mul((float *)(A + 9176000) + 0, (float *)(A + 9316800) + 0);
-  k33_sub_mul((float *)(A + 9201600) + 0, (float *)(A + 9393600) + 0);
-  k32_mul_sub((float *)(A + 9163200) + 0, (float *)(A + 9406400) + 0);
-  k33_sub_mul((float *)(A + 9188800) + 0, (float *)(A + 9572800) + 0);
-  k38_mul_mul_addn((float *)(A + 9214400) + 0, (float *)(A + 9188800) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9585600) + 0, (float *)(A + 9201600) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9316800) + 0, (float *)(A + 9124800) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9176000) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9483200) + 0);
-  k35_mul_mul((float *)(A + 9214400) + 0, (float *)(A + 9227200) + 0, (float *)(A + 9572800) + 0, (float *)(A + 9124800) + 0);
-  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9483200) + 0, (float *)(A + 9124800) + 0, (float *)(A + 9163200) + 0);
-  k37_matmul((float *)(A + 9163200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9124800) + 0);
-  k32_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 9214400) + 0);
-  k33_sub_mul((float *)(A + 9086400) + 0, (float *)(A + 9227200) + 0);
-  k33_sub_mul((float *)(A + 9112000) + 0, (float *)(A + 9304000) + 0);
-  k32_mul_sub((float *)(A + 9073600) + 0, (float *)(A + 9316800) + 0);
-  k33_sub_mul((float *)(A + 9099200) + 0, (float *)(A + 6820800) + 0);
-  k38_mul_mul_addn((float *)(A + 9124800) + 0, (float *)(A + 9099200) + 0, (float *)(A + 9214400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 9112000) + 0, (float *)(A + 9073600) + 0, (float *)(A + 9227200) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9086400) + 0, (float *)(A + 9316800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9393600) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9483200) + 0);
-  k35_mul_mul((float *)(A + 9124800) + 0, (float *)(A + 9137600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 9035200) + 0);
-  k36_concat((float *)(A + 9393600) + 0, (float *)(A + 9406400) + 0, (float *)(A + 9483200) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9073600) + 0);
-  k37_matmul((float *)(A + 9073600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6820800) + 0);
-  k32_mul_sub((float *)(A + 9048000) + 0, (float *)(A + 9035200) + 0);
-  k33_sub_mul((float *)(A + 8996800) + 0, (float *)(A + 9124800) + 0);
-  k33_sub_mul((float *)(A + 9022400) + 0, (float *)(A + 9137600) + 0);
-  k32_mul_sub((float *)(A + 8984000) + 0, (float *)(A + 9214400) + 0);
-  k33_sub_mul((float *)(A + 9009600) + 0, (float *)(A + 9227200) + 0);
-  k38_mul_mul_addn((float *)(A + 6820800) + 0, (float *)(A + 9009600) + 0, (float *)(A + 9035200) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9022400) + 0, (float *)(A + 8984000) + 0, (float *)(A + 9124800) + 0, (float *)(A + 8945600) + 0, (float *)(A + 9137600) + 0, (float *)(A + 8996800) + 0, (float *)(A + 9214400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 9304000) + 0, (float *)(A + 9316800) + 0, (float *)(A + 9393600) + 0);
-  k35_mul_mul((float *)(A + 6820800) + 0, (float *)(A + 9048000) + 0, (float *)(A + 9227200) + 0, (float *)(A + 6833600) + 0);
-  k36_concat((float *)(A + 9304000) + 0, (float *)(A + 9316800) + 0, (float *)(A + 9393600) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8984000) + 0);
-  k37_matmul((float *)(A + 8984000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8945600) + 0);
-  k32_mul_sub((float *)(A + 8958400) + 0, (float *)(A + 9035200) + 0);
-  k33_sub_mul((float *)(A + 8907200) + 0, (float *)(A + 9048000) + 0);
-  k33_sub_mul((float *)(A + 8932800) + 0, (float *)(A + 9124800) + 0);
-  k32_mul_sub((float *)(A + 8894400) + 0, (float *)(A + 9137600) + 0);
-  k33_sub_mul((float *)(A + 8920000) + 0, (float *)(A + 9214400) + 0);
-  k38_mul_mul_addn((float *)(A + 8945600) + 0, (float *)(A + 8920000) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 8932800) + 0, (float *)(A + 8894400) + 0, (float *)(A + 9048000) + 0, (float *)(A + 8856000) + 0, (float *)(A + 9124800) + 0, (float *)(A + 8907200) + 0, (float *)(A + 9137600) + 0, (float *)(A + 9227200) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9304000) + 0);
-  k35_mul_mul((float *)(A + 8945600) + 0, (float *)(A + 8958400) + 0, (float *)(A + 9214400) + 0, (float *)(A + 8856000) + 0);
-  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9304000) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8894400) + 0);
-  k37_matmul((float *)(A + 8894400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8856000) + 0);
-  k32_mul_sub((float *)(A + 8868800) + 0, (float *)(A + 8945600) + 0);
-  k33_sub_mul((float *)(A + 8817600) + 0, (float *)(A + 8958400) + 0);
-  k33_sub_mul((float *)(A + 8843200) + 0, (float *)(A + 9035200) + 0);
-  k32_mul_sub((float *)(A + 8804800) + 0, (float *)(A + 9048000) + 0);
-  k33_sub_mul((float *)(A + 8830400) + 0, (float *)(A + 9214400) + 0);
-  k38_mul_mul_addn((float *)(A + 8856000) + 0, (float *)(A + 8830400) + 0, (float *)(A + 8945600) + 0, (float *)(A + 9227200) + 0, (float *)(A + 8843200) + 0, (float *)(A + 8804800) + 0, (float *)(A + 8958400) + 0, (float *)(A + 8766400) + 0, (float *)(A + 9035200) + 0, (float *)(A + 8817600) + 0, (float *)(A + 9048000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9124800) + 0);
-  k35_mul_mul((float *)(A + 8856000) + 0, (float *)(A + 8868800) + 0, (float *)(A + 9214400) + 0, (float *)(A + 8766400) + 0);
-  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9124800) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8804800) + 0);
-  k37_matmul((float *)(A + 8804800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8766400) + 0);
-  k32_mul_sub((float *)(A + 8779200) + 0, (float *)(A + 8856000) + 0);
-  k33_sub_mul((float *)(A + 8728000) + 0, (float *)(A + 8868800) + 0);
-  k33_sub_mul((float *)(A + 8753600) + 0, (float *)(A + 8945600) + 0);
-  k32_mul_sub((float *)(A + 8715200) + 0, (float *)(A + 8958400) + 0);
-  k33_sub_mul((float *)(A + 8740800) + 0, (float *)(A + 6820800) + 0);
-  k38_mul_mul_addn((float *)(A + 8766400) + 0, (float *)(A + 8740800) + 0, (float *)(A + 8856000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 8753600) + 0, (float *)(A + 8715200) + 0, (float *)(A + 8868800) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8945600) + 0, (float *)(A + 8728000) + 0, (float *)(A + 8958400) + 0, (float *)(A + 6833600) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9048000) + 0, (float *)(A + 9124800) + 0);
-  k35_mul_mul((float *)(A + 8766400) + 0, (float *)(A + 8779200) + 0, (float *)(A + 6820800) + 0, (float *)(A + 8676800) + 0);
-  k36_concat((float *)(A + 9035200) + 0, (float *)(A + 9048000) + 0, (float *)(A + 9124800) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8715200) + 0);
-  k37_matmul((float *)(A + 8715200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6820800) + 0);
-  k32_mul_sub((float *)(A + 8689600) + 0, (float *)(A + 8676800) + 0);
-  k33_sub_mul((float *)(A + 8638400) + 0, (float *)(A + 8766400) + 0);
-  k33_sub_mul((float *)(A + 8664000) + 0, (float *)(A + 8779200) + 0);
-  k32_mul_sub((float *)(A + 8625600) + 0, (float *)(A + 8856000) + 0);
-  k33_sub_mul((float *)(A + 8651200) + 0, (float *)(A + 8868800) + 0);
-  k38_mul_mul_addn((float *)(A + 6820800) + 0, (float *)(A + 8651200) + 0, (float *)(A + 8676800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8664000) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8779200) + 0, (float *)(A + 8638400) + 0, (float *)(A + 8856000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 8945600) + 0, (float *)(A + 8958400) + 0, (float *)(A + 9035200) + 0);
-  k35_mul_mul((float *)(A + 6820800) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8868800) + 0, (float *)(A + 6833600) + 0);
-  k36_concat((float *)(A + 8945600) + 0, (float *)(A + 8958400) + 0, (float *)(A + 9035200) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8625600) + 0);
-  k37_matmul((float *)(A + 8625600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8587200) + 0);
-  k32_mul_sub((float *)(A + 8600000) + 0, (float *)(A + 8676800) + 0);
-  k33_sub_mul((float *)(A + 8548800) + 0, (float *)(A + 8689600) + 0);
-  k33_sub_mul((float *)(A + 8574400) + 0, (float *)(A + 8766400) + 0);
-  k32_mul_sub((float *)(A + 8536000) + 0, (float *)(A + 8779200) + 0);
-  k33_sub_mul((float *)(A + 8561600) + 0, (float *)(A + 8856000) + 0);
-  k38_mul_mul_addn((float *)(A + 8587200) + 0, (float *)(A + 8561600) + 0, (float *)(A + 8676800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 8574400) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8548800) + 0, (float *)(A + 8779200) + 0, (float *)(A + 8868800) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8945600) + 0);
-  k35_mul_mul((float *)(A + 8587200) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8497600) + 0);
-  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8945600) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8536000) + 0);
-  k37_matmul((float *)(A + 8536000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8497600) + 0);
-  k32_mul_sub((float *)(A + 8510400) + 0, (float *)(A + 8587200) + 0);
-  k33_sub_mul((float *)(A + 8459200) + 0, (float *)(A + 8600000) + 0);
-  k33_sub_mul((float *)(A + 8484800) + 0, (float *)(A + 8676800) + 0);
-  k32_mul_sub((float *)(A + 8446400) + 0, (float *)(A + 8689600) + 0);
-  k33_sub_mul((float *)(A + 8472000) + 0, (float *)(A + 8856000) + 0);
-  k38_mul_mul_addn((float *)(A + 8497600) + 0, (float *)(A + 8472000) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8868800) + 0, (float *)(A + 8484800) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8408000) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8459200) + 0, (float *)(A + 8689600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8766400) + 0);
-  k35_mul_mul((float *)(A + 8497600) + 0, (float *)(A + 8510400) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8408000) + 0);
-  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8408000) + 0, (float *)(A + 8446400) + 0);
-  k37_matmul((float *)(A + 8446400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8408000) + 0);
-  k32_mul_sub((float *)(A + 8420800) + 0, (float *)(A + 8497600) + 0);
-  k33_sub_mul((float *)(A + 8369600) + 0, (float *)(A + 8510400) + 0);
-  k33_sub_mul((float *)(A + 8395200) + 0, (float *)(A + 8587200) + 0);
-  k32_mul_sub((float *)(A + 8356800) + 0, (float *)(A + 8600000) + 0);
-  k33_sub_mul((float *)(A + 8382400) + 0, (float *)(A + 6820800) + 0);
-  k38_mul_mul_addn((float *)(A + 8408000) + 0, (float *)(A + 8382400) + 0, (float *)(A + 8497600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 8395200) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8510400) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8369600) + 0, (float *)(A + 8600000) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8766400) + 0);
-  k35_mul_mul((float *)(A + 8408000) + 0, (float *)(A + 8420800) + 0, (float *)(A + 6820800) + 0, (float *)(A + 8318400) + 0);
-  k36_concat((float *)(A + 8676800) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8356800) + 0);
-  k37_matmul((float *)(A + 8356800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6820800) + 0);
-  k32_mul_sub((float *)(A + 8331200) + 0, (float *)(A + 8318400) + 0);
-  k33_sub_mul((float *)(A + 8280000) + 0, (float *)(A + 8408000) + 0);
-  k33_sub_mul((float *)(A + 8305600) + 0, (float *)(A + 8420800) + 0);
-  k32_mul_sub((float *)(A + 8267200) + 0, (float *)(A + 8497600) + 0);
-  k33_sub_mul((float *)(A + 8292800) + 0, (float *)(A + 8510400) + 0);
-  k38_mul_mul_addn((float *)(A + 6820800) + 0, (float *)(A + 8292800) + 0, (float *)(A + 8318400) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8305600) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8408000) + 0, (float *)(A + 5388800) + 0, (float *)(A + 8420800) + 0, (float *)(A + 8280000) + 0, (float *)(A + 8497600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8676800) + 0);
-  k35_mul_mul((float *)(A + 6820800) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8510400) + 0, (float *)(A + 5388800) + 0);
-  k36_concat((float *)(A + 8587200) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8676800) + 0, (float *)(A + 5388800) + 0, (float *)(A + 8267200) + 0);
-  k37_matmul((float *)(A + 8267200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5388800) + 0);
-  k32_mul_sub((float *)(A + 5401600) + 0, (float *)(A + 8318400) + 0);
-  k33_sub_mul((float *)(A + 5350400) + 0, (float *)(A + 8331200) + 0);
-  k33_sub_mul((float *)(A + 5376000) + 0, (float *)(A + 8408000) + 0);
-  k32_mul_sub((float *)(A + 5337600) + 0, (float *)(A + 8420800) + 0);
-  k33_sub_mul((float *)(A + 5363200) + 0, (float *)(A + 8497600) + 0);
-  k38_mul_mul_addn((float *)(A + 5388800) + 0, (float *)(A + 5363200) + 0, (float *)(A + 8318400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 5376000) + 0, (float *)(A + 5337600) + 0, (float *)(A + 8331200) + 0, (float *)(A + 5299200) + 0, (float *)(A + 8408000) + 0, (float *)(A + 5350400) + 0, (float *)(A + 8420800) + 0, (float *)(A + 8510400) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8587200) + 0);
-  k35_mul_mul((float *)(A + 5388800) + 0, (float *)(A + 5401600) + 0, (float *)(A + 8497600) + 0, (float *)(A + 5299200) + 0);
-  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8587200) + 0, (float *)(A + 5299200) + 0, (float *)(A + 5337600) + 0);
-  k37_matmul((float *)(A + 5337600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5299200) + 0);
-  k32_mul_sub((float *)(A + 5312000) + 0, (float *)(A + 8318400) + 0);
-  k33_sub_mul((float *)(A + 5260800) + 0, (float *)(A + 8331200) + 0);
-  k33_sub_mul((float *)(A + 5286400) + 0, (float *)(A + 8497600) + 0);
-  k32_mul_sub((float *)(A + 5248000) + 0, (float *)(A + 9649600) + 0);
-  k33_sub_mul((float *)(A + 5273600) + 0, (float *)(A + 5388800) + 0);
-  k38_mul_mul_addn((float *)(A + 5299200) + 0, (float *)(A + 5273600) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8510400) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5248000) + 0, (float *)(A + 8331200) + 0, (float *)(A + 5209600) + 0, (float *)(A + 8497600) + 0, (float *)(A + 5260800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 5401600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8408000) + 0);
-  k35_mul_mul((float *)(A + 5299200) + 0, (float *)(A + 5312000) + 0, (float *)(A + 5388800) + 0, (float *)(A + 5209600) + 0);
-  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8408000) + 0, (float *)(A + 5209600) + 0, (float *)(A + 5248000) + 0);
-  k37_matmul((float *)(A + 5248000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5209600) + 0);
-  k32_mul_sub((float *)(A + 5222400) + 0, (float *)(A + 5388800) + 0);
-  k33_sub_mul((float *)(A + 5171200) + 0, (float *)(A + 8497600) + 0);
-  k33_sub_mul((float *)(A + 5196800) + 0, (float *)(A + 8510400) + 0);
-  k32_mul_sub((float *)(A + 5158400) + 0, (float *)(A + 9649600) + 0);
-  k33_sub_mul((float *)(A + 5184000) + 0, (float *)(A + 5299200) + 0);
-  k38_mul_mul_addn((float *)(A + 5209600) + 0, (float *)(A + 5184000) + 0, (float *)(A + 5388800) + 0, (float *)(A + 5401600) + 0, (float *)(A + 5196800) + 0, (float *)(A + 5158400) + 0, (float *)(A + 8497600) + 0, (float *)(A + 5120000) + 0, (float *)(A + 8510400) + 0, (float *)(A + 5171200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 5312000) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8318400) + 0);
-  k35_mul_mul((float *)(A + 5209600) + 0, (float *)(A + 5222400) + 0, (float *)(A + 5299200) + 0, (float *)(A + 5120000) + 0);
-  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8318400) + 0, (float *)(A + 5120000) + 0, (float *)(A + 5158400) + 0);
-  k37_matmul((float *)(A + 5158400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5120000) + 0);
-  k32_mul_sub((float *)(A + 5132800) + 0, (float *)(A + 5299200) + 0);
-  k33_sub_mul((float *)(A + 5081600) + 0, (float *)(A + 5388800) + 0);
-  k33_sub_mul((float *)(A + 5107200) + 0, (float *)(A + 5401600) + 0);
-  k32_mul_sub((float *)(A + 5068800) + 0, (float *)(A + 9649600) + 0);
-  k33_sub_mul((float *)(A + 5094400) + 0, (float *)(A + 5209600) + 0);
-  k38_mul_mul_addn((float *)(A + 5120000) + 0, (float *)(A + 5094400) + 0, (float *)(A + 5299200) + 0, (float *)(A + 5312000) + 0, (float *)(A + 5107200) + 0, (float *)(A + 5068800) + 0, (float *)(A + 5388800) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5401600) + 0, (float *)(A + 5081600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 5222400) + 0, (float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8318400) + 0);
-  k35_mul_mul((float *)(A + 5120000) + 0, (float *)(A + 5132800) + 0, (float *)(A + 5209600) + 0, (float *)(A + 5030400) + 0);
-  k36_concat((float *)(A + 6820800) + 0, (float *)(A + 6833600) + 0, (float *)(A + 8318400) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5068800) + 0);
-  k37_matmul((float *)(A + 5068800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5030400) + 0);
-  k32_mul_sub((float *)(A + 5043200) + 0, (float *)(A + 5209600) + 0);
-  k33_sub_mul((float *)(A + 4992000) + 0, (float *)(A + 5299200) + 0);
-  k33_sub_mul((float *)(A + 5017600) + 0, (float *)(A + 5312000) + 0);
-  k32_mul_sub((float *)(A + 4979200) + 0, (float *)(A + 9649600) + 0);
-  k33_sub_mul((float *)(A + 5004800) + 0, (float *)(A + 5120000) + 0);
-  k38_mul_mul_addn((float *)(A + 5030400) + 0, (float *)(A + 5004800) + 0, (float *)(A + 5209600) + 0, (float *)(A + 5222400) + 0, (float *)(A + 5017600) + 0, (float *)(A + 4979200) + 0, (float *)(A + 5299200) + 0, (float *)(A + 4940800) + 0, (float *)(A + 5312000) + 0, (float *)(A + 4992000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 5132800) + 0, (float *)(A + 5388800) + 0, (float *)(A + 5401600) + 0, (float *)(A + 6820800) + 0);
-  k35_mul_mul((float *)(A + 5030400) + 0, (float *)(A + 5043200) + 0, (float *)(A + 5120000) + 0, (float *)(A + 4940800) + 0);
-  k36_concat((float *)(A + 5388800) + 0, (float *)(A + 5401600) + 0, (float *)(A + 6820800) + 0, (float *)(A + 4940800) + 0, (float *)(A + 4979200) + 0);
-  k37_matmul((float *)(A + 4979200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4940800) + 0);
-  k32_mul_sub((float *)(A + 4953600) + 0, (float *)(A + 5120000) + 0);
-  k33_sub_mul((float *)(A + 4902400) + 0, (float *)(A + 5209600) + 0);
-  k33_sub_mul((float *)(A + 4928000) + 0, (float *)(A + 5222400) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9617408) + 0, (float *)(A + 9579008) + 0, (float *)(A + 9630208) + 0);
+  k10_matmul((float *)(A + 9630208) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9643008) + 0);
+  k5_add_add((float *)(A + 7031808) + 5000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9643008) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9643008) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9643008) + 0, (float *)(A + 9655808) + 0, (float *)(A + 9668608) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9604608) + 0, (float *)(A + 9668608) + 0, (float *)(A + 9681408) + 0, (float *)(A + 9694208) + 0, (float *)(A + 9707008) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9707008) + 0, (float *)(A + 9668608) + 0, (float *)(A + 9719808) + 0);
+  k10_matmul((float *)(A + 9719808) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9732608) + 0);
+  k5_add_add((float *)(A + 7031808) + 5200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9732608) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9732608) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9732608) + 0, (float *)(A + 9745408) + 0, (float *)(A + 9758208) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9694208) + 0, (float *)(A + 9758208) + 0, (float *)(A + 9771008) + 0, (float *)(A + 9783808) + 0, (float *)(A + 9796608) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9796608) + 0, (float *)(A + 9758208) + 0, (float *)(A + 9809408) + 0);
+  k10_matmul((float *)(A + 9809408) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
+  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9822208) + 0);
+  k5_add_add((float *)(A + 7031808) + 5400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9822208) + 0, (float *)(A + 4548608) + 0);
+  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 4599808) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4612608) + 0, (float *)(A + 4625408) + 0);
+  k23_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9783808) + 0, (float *)(A + 4625408) + 0, (float *)(A + 9822208) + 0, (float *)(A + 9835008) + 0);
+  k16_transpose(P + 56848 /* dense1.weight */, (float *)(A + 193600) + 0);
+  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9835008) + 0, (float *)(A + 4625408) + 0, (float *)(A + 9847808) + 0);
+  k17_matmul((float *)(A + 9847808) + 0, (float *)(A + 193600) + 0, (float *)(A + 195648) + 0);
+  k24_one_hot(in->y + 0, (float *)(A + 1823808) + 0);
+  k18_add((float *)(A + 195648) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1826368) + 0);
+  k25_log_softmax((float *)(A + 1826368) + 0, (float *)(A + 1828928) + 0);
+  k26_mul((float *)(A + 1823808) + 0, (float *)(A + 1828928) + 0, (float *)(A + 1831488) + 0);
+  k27_sum_to((float *)(A + 1831488) + 0, (float *)(A + 1834048) + 0);
+  k28_sum_to((float *)(A + 1834048) + 0, (float *)(A + 1834304) + 0);
+  k29_argmax((float *)(A + 1826368) + 0, (int32_t *)(A + 1834368) + 0);
+  k30_equal((int32_t *)(A + 1834368) + 0, in->y + 0, (float *)(A + 1834624) + 0);
+  k28_sum_to((float *)(A + 1834624) + 0, (float *)(A + 1834880) + 0);
+  k31_mul((float *)(A + 1823808) + 0, (float *)(A + 1831488) + 0);
+  k27_sum_to((float *)(A + 1831488) + 0, (float *)(A + 1834048) + 0);
+  k32_exp_mul_sub((float *)(A + 1828928) + 0, (float *)(A + 1834048) + 0, (float *)(A + 1831488) + 0, (float *)(A + 1823808) + 0);
+  k33_matmul((float *)(A + 1823808) + 0, P + 56848 /* dense1.weight */, (float *)(A + 9860608) + 0);
+  k34_mul_sub((float *)(A + 9835008) + 0, (float *)(A + 4548608) + 0);
+  k35_sub_mul((float *)(A + 4612608) + 0, (float *)(A + 4561408) + 0);
+  k35_sub_mul((float *)(A + 9822208) + 0, (float *)(A + 4574208) + 0);
+  k34_mul_sub((float *)(A + 4599808) + 0, (float *)(A + 4587008) + 0);
+  k35_sub_mul((float *)(A + 4625408) + 0, (float *)(A + 7031808) + 0);
+  k36_mul_mul_mul((float *)(A + 9860608) + 0, (float *)(A + 4625408) + 0, (float *)(A + 4548608) + 0, (float *)(A + 9822208) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4561408) + 0, (float *)(A + 9783808) + 0, (float *)(A + 4574208) + 0, (float *)(A + 4612608) + 0, (float *)(A + 4587008) + 0, (float *)(A + 7044608) + 0, (float *)(A + 7057408) + 0, (float *)(A + 7070208) + 0, (float *)(A + 7083008) + 0);
+  k37_mul_mul((float *)(A + 9860608) + 0, (float *)(A + 9835008) + 0, (float *)(A + 7031808) + 0, (float *)(A + 9783808) + 0);
+  k38_concat((float *)(A + 7057408) + 0, (float *)(A + 7070208) + 0, (float *)(A + 7083008) + 0, (float *)(A + 9783808) + 0, (float *)(A + 4548608) + 0);
+  k39_matmul((float *)(A + 4548608) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7031808) + 0);
+  k34_mul_sub((float *)(A + 9796608) + 0, (float *)(A + 9783808) + 0);
+  k35_sub_mul((float *)(A + 9745408) + 0, (float *)(A + 9860608) + 0);
+  k35_sub_mul((float *)(A + 9771008) + 0, (float *)(A + 9822208) + 0);
+  k34_mul_sub((float *)(A + 9732608) + 0, (float *)(A + 9835008) + 0);
+  k35_sub_mul((float *)(A + 9758208) + 0, (float *)(A + 4599808) + 0);
+  k40_mul_mul_addn((float *)(A + 7031808) + 0, (float *)(A + 9758208) + 0, (float *)(A + 9783808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9771008) + 0, (float *)(A + 9732608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 9694208) + 0, (float *)(A + 9822208) + 0, (float *)(A + 9745408) + 0, (float *)(A + 9835008) + 0, (float *)(A + 4612608) + 0, (float *)(A + 4625408) + 0, (float *)(A + 7057408) + 0, (float *)(A + 7070208) + 0);
+  k37_mul_mul((float *)(A + 7031808) + 0, (float *)(A + 9796608) + 0, (float *)(A + 4599808) + 0, (float *)(A + 7044608) + 0);
+  k38_concat((float *)(A + 4625408) + 0, (float *)(A + 7057408) + 0, (float *)(A + 7070208) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9732608) + 0);
+  k39_matmul((float *)(A + 9732608) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4599808) + 0);
+  k34_mul_sub((float *)(A + 9707008) + 0, (float *)(A + 9694208) + 0);
+  k35_sub_mul((float *)(A + 9655808) + 0, (float *)(A + 9783808) + 0);
+  k35_sub_mul((float *)(A + 9681408) + 0, (float *)(A + 9796608) + 0);
+  k34_mul_sub((float *)(A + 9643008) + 0, (float *)(A + 9860608) + 0);
+  k35_sub_mul((float *)(A + 9668608) + 0, (float *)(A + 4625408) + 0);
+  k40_mul_mul_addn((float *)(A + 4599808) + 0, (float *)(A + 9668608) + 0, (float *)(A + 9694208) + 0, (float *)(A + 4612608) + 0, (float *)(A + 9681408) + 0, (float *)(A + 9643008) + 0, (float *)(A + 9783808) + 0, (float *)(A + 9604608) + 0, (float *)(A + 9796608) + 0, (float *)(A + 9655808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9822208) + 0, (float *)(A + 9835008) + 0);
+  k37_mul_mul((float *)(A + 4599808) + 0, (float *)(A + 9707008) + 0, (float *)(A + 4625408) + 0, (float *)(A + 4612608) + 0);
+  k38_concat((float *)(A + 7044608) + 0, (float *)(A + 9822208) + 0, (float *)(A + 9835008) + 0, (float *)(A + 4612608) + 0, (float *)(A + 9643008) + 0);
+  k39_matmul((float *)(A + 9643008) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7044608) + 0);
+  k34_mul_sub((float *)(A + 9617408) + 0, (float *)(A + 9604608) + 0);
+  k35_sub_mul((float *)(A + 9566208) + 0, (float *)(A + 9694208) + 0);
+  k35_sub_mul((float *)(A + 9591808) + 0, (float *)(A + 9707008) + 0);
+  k34_mul_sub((float *)(A + 9553408) + 0, (float *)(A + 9783808) + 0);
+  k35_sub_mul((float *)(A + 9579008) + 0, (float *)(A + 9796608) + 0);
+  k40_mul_mul_addn((float *)(A + 7044608) + 0, (float *)(A + 9579008) + 0, (float *)(A + 9604608) + 0, (float *)(A + 7031808) + 0, (float *)(A + 9591808) + 0, (float *)(A + 9553408) + 0, (float *)(A + 9694208) + 0, (float *)(A + 9515008) + 0, (float *)(A + 9707008) + 0, (float *)(A + 9566208) + 0, (float *)(A + 9783808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 9822208) + 0, (float *)(A + 9835008) + 0, (float *)(A + 4599808) + 0);
+  k37_mul_mul((float *)(A + 7044608) + 0, (float *)(A + 9617408) + 0, (float *)(A + 9796608) + 0, (float *)(A + 7031808) + 0);
+  k38_concat((float *)(A + 9822208) + 0, (float *)(A + 9835008) + 0, (float *)(A + 4599808) + 0, (float *)(A + 7031808) + 0, (float *)(A + 9553408) + 0);
+  k39_matmul((float *)(A + 9553408) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9515008) + 0);
+  k34_mul_sub((float *)(A + 9527808) + 0, (float *)(A + 9604608) + 0);
+  k35_sub_mul((float *)(A + 9476608) + 0, (float *)(A + 9617408) + 0);
+  k35_sub_mul((float *)(A + 9502208) + 0, (float *)(A + 9694208) + 0);
+  k34_mul_sub((float *)(A + 9463808) + 0, (float *)(A + 9707008) + 0);
+  k35_sub_mul((float *)(A + 9489408) + 0, (float *)(A + 9783808) + 0);
+  k40_mul_mul_addn((float *)(A + 9515008) + 0, (float *)(A + 9489408) + 0, (float *)(A + 9604608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 9502208) + 0, (float *)(A + 9463808) + 0, (float *)(A + 9617408) + 0, (float *)(A + 9425408) + 0, (float *)(A + 9694208) + 0, (float *)(A + 9476608) + 0, (float *)(A + 9707008) + 0, (float *)(A + 9796608) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9822208) + 0);
+  k37_mul_mul((float *)(A + 9515008) + 0, (float *)(A + 9527808) + 0, (float *)(A + 9783808) + 0, (float *)(A + 9425408) + 0);
+  k38_concat((float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9822208) + 0, (float *)(A + 9425408) + 0, (float *)(A + 9463808) + 0);
+  k39_matmul((float *)(A + 9463808) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9425408) + 0);
+  k34_mul_sub((float *)(A + 9438208) + 0, (float *)(A + 9515008) + 0);
+  k35_sub_mul((float *)(A + 9387008) + 0, (float *)(A + 9527808) + 0);
+  k35_sub_mul((float *)(A + 9412608) + 0, (float *)(A + 9604608) + 0);
+  k34_mul_sub((float *)(A + 9374208) + 0, (float *)(A + 9617408) + 0);
+  k35_sub_mul((float *)(A + 9399808) + 0, (float *)(A + 9783808) + 0);
+  k40_mul_mul_addn((float *)(A + 9425408) + 0, (float *)(A + 9399808) + 0, (float *)(A + 9515008) + 0, (float *)(A + 9796608) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9374208) + 0, (float *)(A + 9527808) + 0, (float *)(A + 9335808) + 0, (float *)(A + 9604608) + 0, (float *)(A + 9387008) + 0, (float *)(A + 9617408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9694208) + 0);
+  k37_mul_mul((float *)(A + 9425408) + 0, (float *)(A + 9438208) + 0, (float *)(A + 9783808) + 0, (float *)(A + 9335808) + 0);
+  k38_concat((float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9694208) + 0, (float *)(A + 9335808) + 0, (float *)(A + 9374208) + 0);
+  k39_matmul((float *)(A + 9374208) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9335808) + 0);
+  k34_mul_sub((float *)(A + 9348608) + 0, (float *)(A + 9425408) + 0);
+  k35_sub_mul((float *)(A + 9297408) + 0, (float *)(A + 9438208) + 0);
+  k35_sub_mul((float *)(A + 9323008) + 0, (float *)(A + 9515008) + 0);
+  k34_mul_sub((float *)(A + 9284608) + 0, (float *)(A + 9527808) + 0);
+  k35_sub_mul((float *)(A + 9310208) + 0, (float *)(A + 7031808) + 0);
+  k40_mul_mul_addn((float *)(A + 9335808) + 0, (float *)(A + 9310208) + 0, (float *)(A + 9425408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 9323008) + 0, (float *)(A + 9284608) + 0, (float *)(A + 9438208) + 0, (float *)(A + 9246208) + 0, (float *)(A + 9515008) + 0, (float *)(A + 9297408) + 0, (float *)(A + 9527808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9604608) + 0, (float *)(A + 9617408) + 0, (float *)(A + 9694208) + 0);
+  k37_mul_mul((float *)(A + 9335808) + 0, (float *)(A + 9348608) + 0, (float *)(A + 7031808) + 0, (float *)(A + 9246208) + 0);
+  k38_concat((float *)(A + 9604608) + 0, (float *)(A + 9617408) + 0, (float *)(A + 9694208) + 0, (float *)(A + 9246208) + 0, (float *)(A + 9284608) + 0);
+  k39_matmul((float *)(A + 9284608) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7031808) + 0);
+  k34_mul_sub((float *)(A + 9259008) + 0, (float *)(A + 9246208) + 0);
+  k35_sub_mul((float *)(A + 9207808) + 0, (float *)(A + 9335808) + 0);
+  k35_sub_mul((float *)(A + 9233408) + 0, (float *)(A + 9348608) + 0);
+  k34_mul_sub((float *)(A + 9195008) + 0, (float *)(A + 9425408) + 0);
+  k35_sub_mul((float *)(A + 9220608) + 0, (float *)(A + 9438208) + 0);
+  k40_mul_mul_addn((float *)(A + 7031808) + 0, (float *)(A + 9220608) + 0, (float *)(A + 9246208) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9233408) + 0, (float *)(A + 9195008) + 0, (float *)(A + 9335808) + 0, (float *)(A + 9156608) + 0, (float *)(A + 9348608) + 0, (float *)(A + 9207808) + 0, (float *)(A + 9425408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 9515008) + 0, (float *)(A + 9527808) + 0, (float *)(A + 9604608) + 0);
+  k37_mul_mul((float *)(A + 7031808) + 0, (float *)(A + 9259008) + 0, (float *)(A + 9438208) + 0, (float *)(A + 7044608) + 0);
+  k38_concat((float *)(A + 9515008) + 0, (float *)(A + 9527808) + 0, (float *)(A + 9604608) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9195008) + 0);
+  k39_matmul((float *)(A + 9195008) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9156608) + 0);
+  k34_mul_sub((float *)(A + 9169408) + 0, (float *)(A + 9246208) + 0);
+  k35_sub_mul((float *)(A + 9118208) + 0, (float *)(A + 9259008) + 0);
+  k35_sub_mul((float *)(A + 9143808) + 0, (float *)(A + 9335808) + 0);
+  k34_mul_sub((float *)(A + 9105408) + 0, (float *)(A + 9348608) + 0);
+  k35_sub_mul((float *)(A + 9131008) + 0, (float *)(A + 9425408) + 0);
+  k40_mul_mul_addn((float *)(A + 9156608) + 0, (float *)(A + 9131008) + 0, (float *)(A + 9246208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 9143808) + 0, (float *)(A + 9105408) + 0, (float *)(A + 9259008) + 0, (float *)(A + 9067008) + 0, (float *)(A + 9335808) + 0, (float *)(A + 9118208) + 0, (float *)(A + 9348608) + 0, (float *)(A + 9438208) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9515008) + 0);
+  k37_mul_mul((float *)(A + 9156608) + 0, (float *)(A + 9169408) + 0, (float *)(A + 9425408) + 0, (float *)(A + 9067008) + 0);
+  k38_concat((float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9515008) + 0, (float *)(A + 9067008) + 0, (float *)(A + 9105408) + 0);
+  k39_matmul((float *)(A + 9105408) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9067008) + 0);
+  k34_mul_sub((float *)(A + 9079808) + 0, (float *)(A + 9156608) + 0);
+  k35_sub_mul((float *)(A + 9028608) + 0, (float *)(A + 9169408) + 0);
+  k35_sub_mul((float *)(A + 9054208) + 0, (float *)(A + 9246208) + 0);
+  k34_mul_sub((float *)(A + 9015808) + 0, (float *)(A + 9259008) + 0);
+  k35_sub_mul((float *)(A + 9041408) + 0, (float *)(A + 9425408) + 0);
+  k40_mul_mul_addn((float *)(A + 9067008) + 0, (float *)(A + 9041408) + 0, (float *)(A + 9156608) + 0, (float *)(A + 9438208) + 0, (float *)(A + 9054208) + 0, (float *)(A + 9015808) + 0, (float *)(A + 9169408) + 0, (float *)(A + 8977408) + 0, (float *)(A + 9246208) + 0, (float *)(A + 9028608) + 0, (float *)(A + 9259008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9335808) + 0);
+  k37_mul_mul((float *)(A + 9067008) + 0, (float *)(A + 9079808) + 0, (float *)(A + 9425408) + 0, (float *)(A + 8977408) + 0);
+  k38_concat((float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9335808) + 0, (float *)(A + 8977408) + 0, (float *)(A + 9015808) + 0);
+  k39_matmul((float *)(A + 9015808) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8977408) + 0);
+  k34_mul_sub((float *)(A + 8990208) + 0, (float *)(A + 9067008) + 0);
+  k35_sub_mul((float *)(A + 8939008) + 0, (float *)(A + 9079808) + 0);
+  k35_sub_mul((float *)(A + 8964608) + 0, (float *)(A + 9156608) + 0);
+  k34_mul_sub((float *)(A + 8926208) + 0, (float *)(A + 9169408) + 0);
+  k35_sub_mul((float *)(A + 8951808) + 0, (float *)(A + 7031808) + 0);
+  k40_mul_mul_addn((float *)(A + 8977408) + 0, (float *)(A + 8951808) + 0, (float *)(A + 9067008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 8964608) + 0, (float *)(A + 8926208) + 0, (float *)(A + 9079808) + 0, (float *)(A + 8887808) + 0, (float *)(A + 9156608) + 0, (float *)(A + 8939008) + 0, (float *)(A + 9169408) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9246208) + 0, (float *)(A + 9259008) + 0, (float *)(A + 9335808) + 0);
+  k37_mul_mul((float *)(A + 8977408) + 0, (float *)(A + 8990208) + 0, (float *)(A + 7031808) + 0, (float *)(A + 8887808) + 0);
+  k38_concat((float *)(A + 9246208) + 0, (float *)(A + 9259008) + 0, (float *)(A + 9335808) + 0, (float *)(A + 8887808) + 0, (float *)(A + 8926208) + 0);
+  k39_matmul((float *)(A + 8926208) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7031808) + 0);
+  k34_mul_sub((float *)(A + 8900608) + 0, (float *)(A + 8887808) + 0);
+  k35_sub_mul((float *)(A + 8849408) + 0, (float *)(A + 8977408) + 0);
+  k35_sub_mul((float *)(A + 8875008) + 0, (float *)(A + 8990208) + 0);
+  k34_mul_sub((float *)(A + 8836608) + 0, (float *)(A + 9067008) + 0);
+  k35_sub_mul((float *)(A + 8862208) + 0, (float *)(A + 9079808) + 0);
+  k40_mul_mul_addn((float *)(A + 7031808) + 0, (float *)(A + 8862208) + 0, (float *)(A + 8887808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8875008) + 0, (float *)(A + 8836608) + 0, (float *)(A + 8977408) + 0, (float *)(A + 8798208) + 0, (float *)(A + 8990208) + 0, (float *)(A + 8849408) + 0, (float *)(A + 9067008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 9156608) + 0, (float *)(A + 9169408) + 0, (float *)(A + 9246208) + 0);
+  k37_mul_mul((float *)(A + 7031808) + 0, (float *)(A + 8900608) + 0, (float *)(A + 9079808) + 0, (float *)(A + 7044608) + 0);
+  k38_concat((float *)(A + 9156608) + 0, (float *)(A + 9169408) + 0, (float *)(A + 9246208) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8836608) + 0);
+  k39_matmul((float *)(A + 8836608) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8798208) + 0);
+  k34_mul_sub((float *)(A + 8811008) + 0, (float *)(A + 8887808) + 0);
+  k35_sub_mul((float *)(A + 8759808) + 0, (float *)(A + 8900608) + 0);
+  k35_sub_mul((float *)(A + 8785408) + 0, (float *)(A + 8977408) + 0);
+  k34_mul_sub((float *)(A + 8747008) + 0, (float *)(A + 8990208) + 0);
+  k35_sub_mul((float *)(A + 8772608) + 0, (float *)(A + 9067008) + 0);
+  k40_mul_mul_addn((float *)(A + 8798208) + 0, (float *)(A + 8772608) + 0, (float *)(A + 8887808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 8785408) + 0, (float *)(A + 8747008) + 0, (float *)(A + 8900608) + 0, (float *)(A + 8708608) + 0, (float *)(A + 8977408) + 0, (float *)(A + 8759808) + 0, (float *)(A + 8990208) + 0, (float *)(A + 9079808) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9156608) + 0);
+  k37_mul_mul((float *)(A + 8798208) + 0, (float *)(A + 8811008) + 0, (float *)(A + 9067008) + 0, (float *)(A + 8708608) + 0);
+  k38_concat((float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9156608) + 0, (float *)(A + 8708608) + 0, (float *)(A + 8747008) + 0);
+  k39_matmul((float *)(A + 8747008) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8708608) + 0);
+  k34_mul_sub((float *)(A + 8721408) + 0, (float *)(A + 8798208) + 0);
+  k35_sub_mul((float *)(A + 8670208) + 0, (float *)(A + 8811008) + 0);
+  k35_sub_mul((float *)(A + 8695808) + 0, (float *)(A + 8887808) + 0);
+  k34_mul_sub((float *)(A + 8657408) + 0, (float *)(A + 8900608) + 0);
+  k35_sub_mul((float *)(A + 8683008) + 0, (float *)(A + 9067008) + 0);
+  k40_mul_mul_addn((float *)(A + 8708608) + 0, (float *)(A + 8683008) + 0, (float *)(A + 8798208) + 0, (float *)(A + 9079808) + 0, (float *)(A + 8695808) + 0, (float *)(A + 8657408) + 0, (float *)(A + 8811008) + 0, (float *)(A + 8619008) + 0, (float *)(A + 8887808) + 0, (float *)(A + 8670208) + 0, (float *)(A + 8900608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8977408) + 0);
+  k37_mul_mul((float *)(A + 8708608) + 0, (float *)(A + 8721408) + 0, (float *)(A + 9067008) + 0, (float *)(A + 8619008) + 0);
+  k38_concat((float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8977408) + 0, (float *)(A + 8619008) + 0, (float *)(A + 8657408) + 0);
+  k39_matmul((float *)(A + 8657408) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8619008) + 0);
+  k34_mul_sub((float *)(A + 8631808) + 0, (float *)(A + 8708608) + 0);
+  k35_sub_mul((float *)(A + 8580608) + 0, (float *)(A + 8721408) + 0);
+  k35_sub_mul((float *)(A + 8606208) + 0, (float *)(A + 8798208) + 0);
+  k34_mul_sub((float *)(A + 8567808) + 0, (float *)(A + 8811008) + 0);
+  k35_sub_mul((float *)(A + 8593408) + 0, (float *)(A + 7031808) + 0);
+  k40_mul_mul_addn((float *)(A + 8619008) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8708608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 8606208) + 0, (float *)(A + 8567808) + 0, (float *)(A + 8721408) + 0, (float *)(A + 8529408) + 0, (float *)(A + 8798208) + 0, (float *)(A + 8580608) + 0, (float *)(A + 8811008) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8887808) + 0, (float *)(A + 8900608) + 0, (float *)(A + 8977408) + 0);
+  k37_mul_mul((float *)(A + 8619008) + 0, (float *)(A + 8631808) + 0, (float *)(A + 7031808) + 0, (float *)(A + 8529408) + 0);
+  k38_concat((float *)(A + 8887808) + 0, (float *)(A + 8900608) + 0, (float *)(A + 8977408) + 0, (float *)(A + 8529408) + 0, (float *)(A + 8567808) + 0);
+  k39_matmul((float *)(A + 8567808) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7031808) + 0);
+  k34_mul_sub((float *)(A + 8542208) + 0, (float *)(A + 8529408) + 0);
+  k35_sub_mul((float *)(A + 8491008) + 0, (float *)(A + 8619008) + 0);
+  k35_sub_mul((float *)(A + 8516608) + 0, (float *)(A + 8631808) + 0);
+  k34_mul_sub((float *)(A + 8478208) + 0, (float *)(A + 8708608) + 0);
+  k35_sub_mul((float *)(A + 8503808) + 0, (float *)(A + 8721408) + 0);
+  k40_mul_mul_addn((float *)(A + 7031808) + 0, (float *)(A + 8503808) + 0, (float *)(A + 8529408) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8516608) + 0, (float *)(A + 8478208) + 0, (float *)(A + 8619008) + 0, (float *)(A + 5587008) + 0, (float *)(A + 8631808) + 0, (float *)(A + 8491008) + 0, (float *)(A + 8708608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 8798208) + 0, (float *)(A + 8811008) + 0, (float *)(A + 8887808) + 0);
+  k37_mul_mul((float *)(A + 7031808) + 0, (float *)(A + 8542208) + 0, (float *)(A + 8721408) + 0, (float *)(A + 5587008) + 0);
+  k38_concat((float *)(A + 8798208) + 0, (float *)(A + 8811008) + 0, (float *)(A + 8887808) + 0, (float *)(A + 5587008) + 0, (float *)(A + 8478208) + 0);
+  k39_matmul((float *)(A + 8478208) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5587008) + 0);
+  k34_mul_sub((float *)(A + 5599808) + 0, (float *)(A + 8529408) + 0);
+  k35_sub_mul((float *)(A + 5548608) + 0, (float *)(A + 8542208) + 0);
+  k35_sub_mul((float *)(A + 5574208) + 0, (float *)(A + 8619008) + 0);
+  k34_mul_sub((float *)(A + 5535808) + 0, (float *)(A + 8631808) + 0);
+  k35_sub_mul((float *)(A + 5561408) + 0, (float *)(A + 8708608) + 0);
+  k40_mul_mul_addn((float *)(A + 5587008) + 0, (float *)(A + 5561408) + 0, (float *)(A + 8529408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 5574208) + 0, (float *)(A + 5535808) + 0, (float *)(A + 8542208) + 0, (float *)(A + 5497408) + 0, (float *)(A + 8619008) + 0, (float *)(A + 5548608) + 0, (float *)(A + 8631808) + 0, (float *)(A + 8721408) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8798208) + 0);
+  k37_mul_mul((float *)(A + 5587008) + 0, (float *)(A + 5599808) + 0, (float *)(A + 8708608) + 0, (float *)(A + 5497408) + 0);
+  k38_concat((float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8798208) + 0, (float *)(A + 5497408) + 0, (float *)(A + 5535808) + 0);
+  k39_matmul((float *)(A + 5535808) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5497408) + 0);
+  k34_mul_sub((float *)(A + 5510208) + 0, (float *)(A + 8529408) + 0);
+  k35_sub_mul((float *)(A + 5459008) + 0, (float *)(A + 8542208) + 0);
+  k35_sub_mul((float *)(A + 5484608) + 0, (float *)(A + 8708608) + 0);
+  k34_mul_sub((float *)(A + 5446208) + 0, (float *)(A + 9860608) + 0);
+  k35_sub_mul((float *)(A + 5471808) + 0, (float *)(A + 7031808) + 0);
+  k40_mul_mul_addn((float *)(A + 5497408) + 0, (float *)(A + 5471808) + 0, (float *)(A + 8529408) + 0, (float *)(A + 8721408) + 0, (float *)(A + 5484608) + 0, (float *)(A + 5446208) + 0, (float *)(A + 8542208) + 0, (float *)(A + 5407808) + 0, (float *)(A + 8708608) + 0, (float *)(A + 5459008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8619008) + 0, (float *)(A + 8631808) + 0, (float *)(A + 8798208) + 0);
+  k37_mul_mul((float *)(A + 5497408) + 0, (float *)(A + 5510208) + 0, (float *)(A + 7031808) + 0, (float *)(A + 5407808) + 0);
+  k38_concat((float *)(A + 8619008) + 0, (float *)(A + 8631808) + 0, (float *)(A + 8798208) + 0, (float *)(A + 5407808) + 0, (float *)(A + 5446208) + 0);
+  k39_matmul((float *)(A + 5446208) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5407808) + 0);
+  k34_mul_sub((float *)(A + 5420608) + 0, (float *)(A + 7031808) + 0);
 }
 
 static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k32_mul_sub((float *)(A + 4889600) + 0, (float *)(A + 9649600) + 0);
-  k33_sub_mul((float *)(A + 4915200) + 0, (float *)(A + 5030400) + 0);
-  k38_mul_mul_addn((float *)(A + 4940800) + 0, (float *)(A + 4915200) + 0, (float *)(A + 5120000) + 0, (float *)(A + 5132800) + 0, (float *)(A + 4928000) + 0, (float *)(A + 4889600) + 0, (float *)(A + 5209600) + 0, (float *)(A + 4851200) + 0, (float *)(A + 5222400) + 0, (float *)(A + 4902400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 5043200) + 0, (float *)(A + 5299200) + 0, (float *)(A + 5312000) + 0, (float *)(A + 5388800) + 0);
-  k35_mul_mul((float *)(A + 4940800) + 0, (float *)(A + 4953600) + 0, (float *)(A + 5030400) + 0, (float *)(A + 4851200) + 0);
-  k36_concat((float *)(A + 5299200) + 0, (float *)(A + 5312000) + 0, (float *)(A + 5388800) + 0, (float *)(A + 4851200) + 0, (float *)(A + 4889600) + 0);
-  k37_matmul((float *)(A + 4889600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4851200) + 0);
-  k32_mul_sub((float *)(A + 4864000) + 0, (float *)(A + 5030400) + 0);
-  k33_sub_mul((float *)(A + 4812800) + 0, (float *)(A + 5120000) + 0);
-  k33_sub_mul((float *)(A + 4838400) + 0, (float *)(A + 5132800) + 0);
-  k32_mul_sub((float *)(A + 4800000) + 0, (float *)(A + 9649600) + 0);
-  k33_sub_mul((float *)(A + 4825600) + 0, (float *)(A + 4940800) + 0);
-  k38_mul_mul_addn((float *)(A + 4851200) + 0, (float *)(A + 4825600) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5043200) + 0, (float *)(A + 4838400) + 0, (float *)(A + 4800000) + 0, (float *)(A + 5120000) + 0, (float *)(A + 4761600) + 0, (float *)(A + 5132800) + 0, (float *)(A + 4812800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4953600) + 0, (float *)(A + 5209600) + 0, (float *)(A + 5222400) + 0, (float *)(A + 5299200) + 0);
-  k35_mul_mul((float *)(A + 4851200) + 0, (float *)(A + 4864000) + 0, (float *)(A + 4940800) + 0, (float *)(A + 4761600) + 0);
-  k36_concat((float *)(A + 5209600) + 0, (float *)(A + 5222400) + 0, (float *)(A + 5299200) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4800000) + 0);
-  k37_matmul((float *)(A + 4800000) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4761600) + 0);
-  k32_mul_sub((float *)(A + 4774400) + 0, (float *)(A + 4940800) + 0);
-  k33_sub_mul((float *)(A + 4723200) + 0, (float *)(A + 5030400) + 0);
-  k33_sub_mul((float *)(A + 4748800) + 0, (float *)(A + 5043200) + 0);
-  k32_mul_sub((float *)(A + 4710400) + 0, (float *)(A + 9649600) + 0);
-  k33_sub_mul((float *)(A + 4736000) + 0, (float *)(A + 4851200) + 0);
-  k38_mul_mul_addn((float *)(A + 4761600) + 0, (float *)(A + 4736000) + 0, (float *)(A + 4940800) + 0, (float *)(A + 4953600) + 0, (float *)(A + 4748800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 5030400) + 0, (float *)(A + 4672000) + 0, (float *)(A + 5043200) + 0, (float *)(A + 4723200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4864000) + 0, (float *)(A + 5120000) + 0, (float *)(A + 5132800) + 0, (float *)(A + 5209600) + 0);
-  k35_mul_mul((float *)(A + 4761600) + 0, (float *)(A + 4774400) + 0, (float *)(A + 4851200) + 0, (float *)(A + 4672000) + 0);
-  k36_concat((float *)(A + 5120000) + 0, (float *)(A + 5132800) + 0, (float *)(A + 5209600) + 0, (float *)(A + 4672000) + 0, (float *)(A + 4710400) + 0);
-  k37_matmul((float *)(A + 4710400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4672000) + 0);
-  k32_mul_sub((float *)(A + 4684800) + 0, (float *)(A + 4851200) + 0);
-  k33_sub_mul((float *)(A + 4633600) + 0, (float *)(A + 4940800) + 0);
-  k33_sub_mul((float *)(A + 4659200) + 0, (float *)(A + 4953600) + 0);
-  k32_mul_sub((float *)(A + 4620800) + 0, (float *)(A + 9649600) + 0);
-  k33_sub_mul((float *)(A + 4646400) + 0, (float *)(A + 4761600) + 0);
-  k38_mul_mul_addn((float *)(A + 4672000) + 0, (float *)(A + 4646400) + 0, (float *)(A + 4851200) + 0, (float *)(A + 4864000) + 0, (float *)(A + 4659200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4940800) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4953600) + 0, (float *)(A + 4633600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4774400) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5043200) + 0, (float *)(A + 5120000) + 0);
-  k35_mul_mul((float *)(A + 4672000) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 5030400) + 0, (float *)(A + 5043200) + 0, (float *)(A + 5120000) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4620800) + 0);
-  k37_matmul((float *)(A + 4620800) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4582400) + 0);
-  k32_mul_sub((float *)(A + 4595200) + 0, (float *)(A + 4761600) + 0);
-  k33_sub_mul((float *)(A + 4544000) + 0, (float *)(A + 4851200) + 0);
-  k33_sub_mul((float *)(A + 4569600) + 0, (float *)(A + 4864000) + 0);
-  k32_mul_sub((float *)(A + 4531200) + 0, (float *)(A + 9649600) + 0);
-  k33_sub_mul((float *)(A + 4556800) + 0, (float *)(A + 4672000) + 0);
-  k38_mul_mul_addn((float *)(A + 4582400) + 0, (float *)(A + 4556800) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4774400) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4851200) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4864000) + 0, (float *)(A + 4544000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4940800) + 0, (float *)(A + 4953600) + 0, (float *)(A + 5030400) + 0);
-  k35_mul_mul((float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4672000) + 0, (float *)(A + 4492800) + 0);
-  k36_concat((float *)(A + 4940800) + 0, (float *)(A + 4953600) + 0, (float *)(A + 5030400) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4531200) + 0);
-  k37_matmul((float *)(A + 4531200) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4492800) + 0);
-  k32_mul_sub((float *)(A + 4505600) + 0, (float *)(A + 4672000) + 0);
-  k33_sub_mul((float *)(A + 4454400) + 0, (float *)(A + 4761600) + 0);
-  k33_sub_mul((float *)(A + 4480000) + 0, (float *)(A + 4774400) + 0);
-  k32_mul_sub((float *)(A + 4441600) + 0, (float *)(A + 9649600) + 0);
-  k33_sub_mul((float *)(A + 4467200) + 0, (float *)(A + 4582400) + 0);
-  k38_mul_mul_addn((float *)(A + 4492800) + 0, (float *)(A + 4467200) + 0, (float *)(A + 4672000) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4480000) + 0, (float *)(A + 4441600) + 0, (float *)(A + 4761600) + 0, (float *)(A + 371200) + 0, (float *)(A + 4774400) + 0, (float *)(A + 4454400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4851200) + 0, (float *)(A + 4864000) + 0, (float *)(A + 4940800) + 0);
-  k35_mul_mul((float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 371200) + 0);
-  k36_concat((float *)(A + 4851200) + 0, (float *)(A + 4864000) + 0, (float *)(A + 4940800) + 0, (float *)(A + 371200) + 0, (float *)(A + 4441600) + 0);
-  k37_matmul((float *)(A + 4441600) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 371200) + 0);
-  k32_mul_sub((float *)(A + 384000) + 0, (float *)(A + 4582400) + 0);
-  k33_sub_mul((float *)(A + 6808000) + 0, (float *)(A + 4672000) + 0);
-  k32_mul_sub((float *)(A + 6795200) + 0, (float *)(A + 4684800) + 0);
-  k33_sub_mul((float *)(A + 396800) + 0, (float *)(A + 9649600) + 0);
-  k39_mul_mul_addn((float *)(A + 371200) + 0, (float *)(A + 396800) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 6795200) + 0, (float *)(A + 4672000) + 0, (float *)(A + 6808000) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0);
-  k40_const((float *)(A + 396800) + 0);
-  k35_mul_mul((float *)(A + 371200) + 0, (float *)(A + 384000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 4492800) + 0, (float *)(A + 396800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 6795200) + 0);
-  k41_stack((float *)(A + 6795200) + 0, (float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 4800000) + 0, (float *)(A + 4889600) + 0, (float *)(A + 4979200) + 0, (float *)(A + 5068800) + 0, (float *)(A + 5158400) + 0, (float *)(A + 5248000) + 0, (float *)(A + 5337600) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8715200) + 0, (float *)(A + 8804800) + 0, (float *)(A + 8894400) + 0, (float *)(A + 8984000) + 0, (float *)(A + 9073600) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9252800) + 0, (float *)(A + 9342400) + 0, (float *)(A + 9432000) + 0, (float *)(A + 9521600) + 0, (float *)(A + 4350400) + 0, (float *)(A + 9662400) + 0);
-  k42_matmul((float *)(A + 9662400) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 6846400) + 0);
-  k32_mul_sub((float *)(A + 6782400) + 0, (float *)(A + 4492800) + 0);
-  k33_sub_mul((float *)(A + 435200) + 0, (float *)(A + 4505600) + 0);
-  k33_sub_mul((float *)(A + 6769600) + 0, (float *)(A + 4582400) + 0);
-  k32_mul_sub((float *)(A + 422400) + 0, (float *)(A + 4595200) + 0);
-  k33_sub_mul((float *)(A + 448000) + 0, (float *)(A + 9649600) + 0);
-  k43_mul_mul_mul((float *)(A + 6846400) + 1350, (float *)(A + 448000) + 0, (float *)(A + 4492800) + 0, (float *)(A + 6769600) + 0, (float *)(A + 422400) + 0, (float *)(A + 4505600) + 0, (float *)(A + 6731200) + 0, (float *)(A + 4582400) + 0, (float *)(A + 435200) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4672000) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4774400) + 0);
-  k44_mul_mul((float *)(A + 6846400) + 1350, (float *)(A + 6782400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 422400) + 0);
-  k36_concat((float *)(A + 4684800) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4774400) + 0, (float *)(A + 422400) + 0, (float *)(A + 6769600) + 0);
-  k37_matmul((float *)(A + 6769600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6744000) + 0, (float *)(A + 4684800) + 0);
-  k33_sub_mul((float *)(A + 6692800) + 0, (float *)(A + 6731200) + 0);
-  k33_sub_mul((float *)(A + 6718400) + 0, (float *)(A + 9649600) + 0);
-  k32_mul_sub((float *)(A + 6680000) + 0, (float *)(A + 4492800) + 0);
-  k33_sub_mul((float *)(A + 6705600) + 0, (float *)(A + 4505600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 1300, (float *)(A + 422400) + 0, (float *)(A + 6705600) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4672000) + 0, (float *)(A + 6718400) + 0, (float *)(A + 6680000) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6641600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 6692800) + 0, (float *)(A + 4492800) + 0, (float *)(A + 6744000) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4774400) + 0, (float *)(A + 4851200) + 0);
-  k36_concat((float *)(A + 4595200) + 0, (float *)(A + 4761600) + 0, (float *)(A + 4774400) + 0, (float *)(A + 4851200) + 0, (float *)(A + 6680000) + 0);
-  k37_matmul((float *)(A + 6680000) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6654400) + 0, (float *)(A + 4595200) + 0);
-  k33_sub_mul((float *)(A + 6603200) + 0, (float *)(A + 6641600) + 0);
-  k33_sub_mul((float *)(A + 6628800) + 0, (float *)(A + 6731200) + 0);
-  k32_mul_sub((float *)(A + 6590400) + 0, (float *)(A + 6744000) + 0);
-  k33_sub_mul((float *)(A + 6616000) + 0, (float *)(A + 9649600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 1250, (float *)(A + 422400) + 0, (float *)(A + 6616000) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4582400) + 0, (float *)(A + 6628800) + 0, (float *)(A + 6590400) + 0, (float *)(A + 6641600) + 0, (float *)(A + 6552000) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6603200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 6654400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4672000) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4761600) + 0);
-  k36_concat((float *)(A + 4505600) + 0, (float *)(A + 4672000) + 0, (float *)(A + 4684800) + 0, (float *)(A + 4761600) + 0, (float *)(A + 6590400) + 0);
-  k37_matmul((float *)(A + 6590400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6564800) + 0, (float *)(A + 4505600) + 0);
-  k33_sub_mul((float *)(A + 6513600) + 0, (float *)(A + 6552000) + 0);
-  k33_sub_mul((float *)(A + 6539200) + 0, (float *)(A + 6641600) + 0);
-  k32_mul_sub((float *)(A + 6500800) + 0, (float *)(A + 6654400) + 0);
-  k33_sub_mul((float *)(A + 6526400) + 0, (float *)(A + 6731200) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 1200, (float *)(A + 422400) + 0, (float *)(A + 6526400) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 6539200) + 0, (float *)(A + 6500800) + 0, (float *)(A + 6552000) + 0, (float *)(A + 6462400) + 0, (float *)(A + 6641600) + 0, (float *)(A + 6513600) + 0, (float *)(A + 6654400) + 0, (float *)(A + 6564800) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4672000) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4672000) + 0, (float *)(A + 6500800) + 0);
-  k37_matmul((float *)(A + 6500800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6475200) + 0, (float *)(A + 6462400) + 0);
-  k33_sub_mul((float *)(A + 6424000) + 0, (float *)(A + 6552000) + 0);
-  k33_sub_mul((float *)(A + 6449600) + 0, (float *)(A + 6564800) + 0);
-  k32_mul_sub((float *)(A + 6411200) + 0, (float *)(A + 6641600) + 0);
-  k33_sub_mul((float *)(A + 6436800) + 0, (float *)(A + 6654400) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 1150, (float *)(A + 422400) + 0, (float *)(A + 6436800) + 0, (float *)(A + 6462400) + 0, (float *)(A + 6744000) + 0, (float *)(A + 6449600) + 0, (float *)(A + 6411200) + 0, (float *)(A + 6552000) + 0, (float *)(A + 6372800) + 0, (float *)(A + 6564800) + 0, (float *)(A + 6424000) + 0, (float *)(A + 6641600) + 0, (float *)(A + 6475200) + 0, (float *)(A + 6654400) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 6411200) + 0);
-  k37_matmul((float *)(A + 6411200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6385600) + 0, (float *)(A + 6372800) + 0);
-  k33_sub_mul((float *)(A + 6334400) + 0, (float *)(A + 6462400) + 0);
-  k33_sub_mul((float *)(A + 6360000) + 0, (float *)(A + 6475200) + 0);
-  k32_mul_sub((float *)(A + 6321600) + 0, (float *)(A + 6552000) + 0);
-  k33_sub_mul((float *)(A + 6347200) + 0, (float *)(A + 6564800) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 1100, (float *)(A + 422400) + 0, (float *)(A + 6347200) + 0, (float *)(A + 6372800) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6360000) + 0, (float *)(A + 6321600) + 0, (float *)(A + 6462400) + 0, (float *)(A + 6283200) + 0, (float *)(A + 6475200) + 0, (float *)(A + 6334400) + 0, (float *)(A + 6552000) + 0, (float *)(A + 6385600) + 0, (float *)(A + 6564800) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 6321600) + 0);
-  k37_matmul((float *)(A + 6321600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6296000) + 0, (float *)(A + 6283200) + 0);
-  k33_sub_mul((float *)(A + 6244800) + 0, (float *)(A + 6372800) + 0);
-  k33_sub_mul((float *)(A + 6270400) + 0, (float *)(A + 6385600) + 0);
-  k32_mul_sub((float *)(A + 6232000) + 0, (float *)(A + 6462400) + 0);
-  k33_sub_mul((float *)(A + 6257600) + 0, (float *)(A + 6475200) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 1050, (float *)(A + 422400) + 0, (float *)(A + 6257600) + 0, (float *)(A + 6283200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 6270400) + 0, (float *)(A + 6232000) + 0, (float *)(A + 6372800) + 0, (float *)(A + 6193600) + 0, (float *)(A + 6385600) + 0, (float *)(A + 6244800) + 0, (float *)(A + 6462400) + 0, (float *)(A + 6296000) + 0, (float *)(A + 6475200) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 6232000) + 0);
-  k37_matmul((float *)(A + 6232000) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6206400) + 0, (float *)(A + 6193600) + 0);
-  k33_sub_mul((float *)(A + 6155200) + 0, (float *)(A + 6283200) + 0);
-  k33_sub_mul((float *)(A + 6180800) + 0, (float *)(A + 6296000) + 0);
-  k32_mul_sub((float *)(A + 6142400) + 0, (float *)(A + 6372800) + 0);
-  k33_sub_mul((float *)(A + 6168000) + 0, (float *)(A + 6385600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 1000, (float *)(A + 422400) + 0, (float *)(A + 6168000) + 0, (float *)(A + 6193600) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6180800) + 0, (float *)(A + 6142400) + 0, (float *)(A + 6283200) + 0, (float *)(A + 6104000) + 0, (float *)(A + 6296000) + 0, (float *)(A + 6155200) + 0, (float *)(A + 6372800) + 0, (float *)(A + 6206400) + 0, (float *)(A + 6385600) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 6142400) + 0);
-  k37_matmul((float *)(A + 6142400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6116800) + 0, (float *)(A + 6104000) + 0);
-  k33_sub_mul((float *)(A + 6065600) + 0, (float *)(A + 6193600) + 0);
-  k33_sub_mul((float *)(A + 6091200) + 0, (float *)(A + 6206400) + 0);
-  k32_mul_sub((float *)(A + 6052800) + 0, (float *)(A + 6283200) + 0);
-  k33_sub_mul((float *)(A + 6078400) + 0, (float *)(A + 6296000) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 950, (float *)(A + 422400) + 0, (float *)(A + 6078400) + 0, (float *)(A + 6104000) + 0, (float *)(A + 6744000) + 0, (float *)(A + 6091200) + 0, (float *)(A + 6052800) + 0, (float *)(A + 6193600) + 0, (float *)(A + 6014400) + 0, (float *)(A + 6206400) + 0, (float *)(A + 6065600) + 0, (float *)(A + 6283200) + 0, (float *)(A + 6116800) + 0, (float *)(A + 6296000) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 6052800) + 0);
-  k37_matmul((float *)(A + 6052800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 6027200) + 0, (float *)(A + 6014400) + 0);
-  k33_sub_mul((float *)(A + 5976000) + 0, (float *)(A + 6104000) + 0);
-  k33_sub_mul((float *)(A + 6001600) + 0, (float *)(A + 6116800) + 0);
-  k32_mul_sub((float *)(A + 5963200) + 0, (float *)(A + 6193600) + 0);
-  k33_sub_mul((float *)(A + 5988800) + 0, (float *)(A + 6206400) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 900, (float *)(A + 422400) + 0, (float *)(A + 5988800) + 0, (float *)(A + 6014400) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6001600) + 0, (float *)(A + 5963200) + 0, (float *)(A + 6104000) + 0, (float *)(A + 5924800) + 0, (float *)(A + 6116800) + 0, (float *)(A + 5976000) + 0, (float *)(A + 6193600) + 0, (float *)(A + 6027200) + 0, (float *)(A + 6206400) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 5963200) + 0);
-  k37_matmul((float *)(A + 5963200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 5937600) + 0, (float *)(A + 5924800) + 0);
-  k33_sub_mul((float *)(A + 5886400) + 0, (float *)(A + 6014400) + 0);
-  k33_sub_mul((float *)(A + 5912000) + 0, (float *)(A + 6027200) + 0);
-  k32_mul_sub((float *)(A + 5873600) + 0, (float *)(A + 6104000) + 0);
-  k33_sub_mul((float *)(A + 5899200) + 0, (float *)(A + 6116800) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 850, (float *)(A + 422400) + 0, (float *)(A + 5899200) + 0, (float *)(A + 5924800) + 0, (float *)(A + 6744000) + 0, (float *)(A + 5912000) + 0, (float *)(A + 5873600) + 0, (float *)(A + 6014400) + 0, (float *)(A + 5835200) + 0, (float *)(A + 6027200) + 0, (float *)(A + 5886400) + 0, (float *)(A + 6104000) + 0, (float *)(A + 5937600) + 0, (float *)(A + 6116800) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 5873600) + 0);
-  k37_matmul((float *)(A + 5873600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 5848000) + 0, (float *)(A + 5835200) + 0);
-  k33_sub_mul((float *)(A + 5796800) + 0, (float *)(A + 5924800) + 0);
-  k33_sub_mul((float *)(A + 5822400) + 0, (float *)(A + 5937600) + 0);
-  k32_mul_sub((float *)(A + 5784000) + 0, (float *)(A + 6014400) + 0);
-  k33_sub_mul((float *)(A + 5809600) + 0, (float *)(A + 6027200) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 800, (float *)(A + 422400) + 0, (float *)(A + 5809600) + 0, (float *)(A + 5835200) + 0, (float *)(A + 6731200) + 0, (float *)(A + 5822400) + 0, (float *)(A + 5784000) + 0, (float *)(A + 5924800) + 0, (float *)(A + 5745600) + 0, (float *)(A + 5937600) + 0, (float *)(A + 5796800) + 0, (float *)(A + 6014400) + 0, (float *)(A + 5848000) + 0, (float *)(A + 6027200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 5784000) + 0);
-  k37_matmul((float *)(A + 5784000) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 5758400) + 0, (float *)(A + 5745600) + 0);
-  k33_sub_mul((float *)(A + 5707200) + 0, (float *)(A + 5835200) + 0);
-  k33_sub_mul((float *)(A + 5732800) + 0, (float *)(A + 5848000) + 0);
-  k32_mul_sub((float *)(A + 5694400) + 0, (float *)(A + 5924800) + 0);
-  k33_sub_mul((float *)(A + 5720000) + 0, (float *)(A + 5937600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 750, (float *)(A + 422400) + 0, (float *)(A + 5720000) + 0, (float *)(A + 5745600) + 0, (float *)(A + 6744000) + 0, (float *)(A + 5732800) + 0, (float *)(A + 5694400) + 0, (float *)(A + 5835200) + 0, (float *)(A + 5656000) + 0, (float *)(A + 5848000) + 0, (float *)(A + 5707200) + 0, (float *)(A + 5924800) + 0, (float *)(A + 5758400) + 0, (float *)(A + 5937600) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 5694400) + 0);
-  k37_matmul((float *)(A + 5694400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 5668800) + 0, (float *)(A + 5656000) + 0);
-  k33_sub_mul((float *)(A + 5617600) + 0, (float *)(A + 5745600) + 0);
-  k33_sub_mul((float *)(A + 5643200) + 0, (float *)(A + 5758400) + 0);
-  k32_mul_sub((float *)(A + 5604800) + 0, (float *)(A + 5835200) + 0);
-  k33_sub_mul((float *)(A + 5630400) + 0, (float *)(A + 5848000) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 700, (float *)(A + 422400) + 0, (float *)(A + 5630400) + 0, (float *)(A + 5656000) + 0, (float *)(A + 6731200) + 0, (float *)(A + 5643200) + 0, (float *)(A + 5604800) + 0, (float *)(A + 5745600) + 0, (float *)(A + 5566400) + 0, (float *)(A + 5758400) + 0, (float *)(A + 5617600) + 0, (float *)(A + 5835200) + 0, (float *)(A + 5668800) + 0, (float *)(A + 5848000) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 5604800) + 0);
-  k37_matmul((float *)(A + 5604800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 5579200) + 0, (float *)(A + 5566400) + 0);
-  k33_sub_mul((float *)(A + 5528000) + 0, (float *)(A + 5656000) + 0);
-  k33_sub_mul((float *)(A + 5553600) + 0, (float *)(A + 5668800) + 0);
-  k32_mul_sub((float *)(A + 5515200) + 0, (float *)(A + 5745600) + 0);
-  k33_sub_mul((float *)(A + 5540800) + 0, (float *)(A + 5758400) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 650, (float *)(A + 422400) + 0, (float *)(A + 5540800) + 0, (float *)(A + 5566400) + 0, (float *)(A + 6744000) + 0, (float *)(A + 5553600) + 0, (float *)(A + 5515200) + 0, (float *)(A + 5656000) + 0, (float *)(A + 5476800) + 0, (float *)(A + 5668800) + 0, (float *)(A + 5528000) + 0, (float *)(A + 5745600) + 0, (float *)(A + 5579200) + 0, (float *)(A + 5758400) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 5515200) + 0);
-  k37_matmul((float *)(A + 5515200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 5489600) + 0, (float *)(A + 5476800) + 0);
-  k33_sub_mul((float *)(A + 5438400) + 0, (float *)(A + 5566400) + 0);
-  k33_sub_mul((float *)(A + 5464000) + 0, (float *)(A + 5579200) + 0);
-  k32_mul_sub((float *)(A + 5425600) + 0, (float *)(A + 5656000) + 0);
-  k33_sub_mul((float *)(A + 5451200) + 0, (float *)(A + 5668800) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 600, (float *)(A + 422400) + 0, (float *)(A + 5451200) + 0, (float *)(A + 5476800) + 0, (float *)(A + 6731200) + 0, (float *)(A + 5464000) + 0, (float *)(A + 5425600) + 0, (float *)(A + 5566400) + 0, (float *)(A + 1409600) + 0, (float *)(A + 5579200) + 0, (float *)(A + 5438400) + 0, (float *)(A + 5656000) + 0, (float *)(A + 5489600) + 0, (float *)(A + 5668800) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 5425600) + 0);
-  k37_matmul((float *)(A + 5425600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1422400) + 0, (float *)(A + 1409600) + 0);
-  k33_sub_mul((float *)(A + 1371200) + 0, (float *)(A + 5476800) + 0);
-  k33_sub_mul((float *)(A + 1396800) + 0, (float *)(A + 5489600) + 0);
-  k32_mul_sub((float *)(A + 1358400) + 0, (float *)(A + 5566400) + 0);
-  k33_sub_mul((float *)(A + 1384000) + 0, (float *)(A + 5579200) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 550, (float *)(A + 422400) + 0, (float *)(A + 1384000) + 0, (float *)(A + 1409600) + 0, (float *)(A + 6744000) + 0, (float *)(A + 1396800) + 0, (float *)(A + 1358400) + 0, (float *)(A + 5476800) + 0, (float *)(A + 1320000) + 0, (float *)(A + 5489600) + 0, (float *)(A + 1371200) + 0, (float *)(A + 5566400) + 0, (float *)(A + 1422400) + 0, (float *)(A + 5579200) + 0, (float *)(A + 6731200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 1358400) + 0);
-  k37_matmul((float *)(A + 1358400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1332800) + 0, (float *)(A + 1320000) + 0);
-  k33_sub_mul((float *)(A + 1281600) + 0, (float *)(A + 5476800) + 0);
+  k35_sub_mul((float *)(A + 5369408) + 0, (float *)(A + 8708608) + 0);
+  k35_sub_mul((float *)(A + 5395008) + 0, (float *)(A + 8721408) + 0);
+  k34_mul_sub((float *)(A + 5356608) + 0, (float *)(A + 9860608) + 0);
+  k35_sub_mul((float *)(A + 5382208) + 0, (float *)(A + 5497408) + 0);
+  k40_mul_mul_addn((float *)(A + 5407808) + 0, (float *)(A + 5382208) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 5395008) + 0, (float *)(A + 5356608) + 0, (float *)(A + 8708608) + 0, (float *)(A + 5318208) + 0, (float *)(A + 8721408) + 0, (float *)(A + 5369408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 5510208) + 0, (float *)(A + 8529408) + 0, (float *)(A + 8542208) + 0, (float *)(A + 8619008) + 0);
+  k37_mul_mul((float *)(A + 5407808) + 0, (float *)(A + 5420608) + 0, (float *)(A + 5497408) + 0, (float *)(A + 5318208) + 0);
+  k38_concat((float *)(A + 8529408) + 0, (float *)(A + 8542208) + 0, (float *)(A + 8619008) + 0, (float *)(A + 5318208) + 0, (float *)(A + 5356608) + 0);
+  k39_matmul((float *)(A + 5356608) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5318208) + 0);
+  k34_mul_sub((float *)(A + 5331008) + 0, (float *)(A + 5497408) + 0);
+  k35_sub_mul((float *)(A + 5279808) + 0, (float *)(A + 9860608) + 0);
+  k35_sub_mul((float *)(A + 5305408) + 0, (float *)(A + 5407808) + 0);
+  k34_mul_sub((float *)(A + 5267008) + 0, (float *)(A + 5420608) + 0);
+  k35_sub_mul((float *)(A + 5292608) + 0, (float *)(A + 7031808) + 0);
+  k40_mul_mul_addn((float *)(A + 5318208) + 0, (float *)(A + 5292608) + 0, (float *)(A + 5497408) + 0, (float *)(A + 5510208) + 0, (float *)(A + 5305408) + 0, (float *)(A + 5267008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 5228608) + 0, (float *)(A + 5407808) + 0, (float *)(A + 5279808) + 0, (float *)(A + 5420608) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8529408) + 0, (float *)(A + 8542208) + 0, (float *)(A + 8619008) + 0);
+  k37_mul_mul((float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0, (float *)(A + 7031808) + 0, (float *)(A + 5228608) + 0);
+  k38_concat((float *)(A + 8529408) + 0, (float *)(A + 8542208) + 0, (float *)(A + 8619008) + 0, (float *)(A + 5228608) + 0, (float *)(A + 5267008) + 0);
+  k39_matmul((float *)(A + 5267008) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5228608) + 0);
+  k34_mul_sub((float *)(A + 5241408) + 0, (float *)(A + 5407808) + 0);
+  k35_sub_mul((float *)(A + 5190208) + 0, (float *)(A + 5420608) + 0);
+  k35_sub_mul((float *)(A + 5215808) + 0, (float *)(A + 5497408) + 0);
+  k34_mul_sub((float *)(A + 5177408) + 0, (float *)(A + 5510208) + 0);
+  k35_sub_mul((float *)(A + 5203008) + 0, (float *)(A + 7031808) + 0);
+  k40_mul_mul_addn((float *)(A + 5228608) + 0, (float *)(A + 5203008) + 0, (float *)(A + 5407808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 5215808) + 0, (float *)(A + 5177408) + 0, (float *)(A + 5420608) + 0, (float *)(A + 5139008) + 0, (float *)(A + 5497408) + 0, (float *)(A + 5190208) + 0, (float *)(A + 5510208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0, (float *)(A + 8529408) + 0);
+  k37_mul_mul((float *)(A + 5228608) + 0, (float *)(A + 5241408) + 0, (float *)(A + 7031808) + 0, (float *)(A + 5139008) + 0);
+  k38_concat((float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0, (float *)(A + 8529408) + 0, (float *)(A + 5139008) + 0, (float *)(A + 5177408) + 0);
+  k39_matmul((float *)(A + 5177408) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5139008) + 0);
+  k34_mul_sub((float *)(A + 5151808) + 0, (float *)(A + 5318208) + 0);
+  k35_sub_mul((float *)(A + 5100608) + 0, (float *)(A + 5331008) + 0);
+  k35_sub_mul((float *)(A + 5126208) + 0, (float *)(A + 5228608) + 0);
+  k34_mul_sub((float *)(A + 5087808) + 0, (float *)(A + 5241408) + 0);
+  k35_sub_mul((float *)(A + 5113408) + 0, (float *)(A + 5407808) + 0);
+  k40_mul_mul_addn((float *)(A + 5139008) + 0, (float *)(A + 5113408) + 0, (float *)(A + 5318208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 5126208) + 0, (float *)(A + 5087808) + 0, (float *)(A + 5331008) + 0, (float *)(A + 5049408) + 0, (float *)(A + 5228608) + 0, (float *)(A + 5100608) + 0, (float *)(A + 5241408) + 0, (float *)(A + 5420608) + 0, (float *)(A + 5497408) + 0, (float *)(A + 5510208) + 0, (float *)(A + 7031808) + 0);
+  k37_mul_mul((float *)(A + 5139008) + 0, (float *)(A + 5151808) + 0, (float *)(A + 5407808) + 0, (float *)(A + 5049408) + 0);
+  k38_concat((float *)(A + 5497408) + 0, (float *)(A + 5510208) + 0, (float *)(A + 7031808) + 0, (float *)(A + 5049408) + 0, (float *)(A + 5087808) + 0);
+  k39_matmul((float *)(A + 5087808) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5049408) + 0);
+  k34_mul_sub((float *)(A + 5062208) + 0, (float *)(A + 5228608) + 0);
+  k35_sub_mul((float *)(A + 5011008) + 0, (float *)(A + 5241408) + 0);
+  k35_sub_mul((float *)(A + 5036608) + 0, (float *)(A + 5407808) + 0);
+  k34_mul_sub((float *)(A + 4998208) + 0, (float *)(A + 9860608) + 0);
+  k35_sub_mul((float *)(A + 5023808) + 0, (float *)(A + 5139008) + 0);
+  k40_mul_mul_addn((float *)(A + 5049408) + 0, (float *)(A + 5023808) + 0, (float *)(A + 5228608) + 0, (float *)(A + 5420608) + 0, (float *)(A + 5036608) + 0, (float *)(A + 4998208) + 0, (float *)(A + 5241408) + 0, (float *)(A + 4959808) + 0, (float *)(A + 5407808) + 0, (float *)(A + 5011008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 5151808) + 0, (float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0, (float *)(A + 5497408) + 0);
+  k37_mul_mul((float *)(A + 5049408) + 0, (float *)(A + 5062208) + 0, (float *)(A + 5139008) + 0, (float *)(A + 4959808) + 0);
+  k38_concat((float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0, (float *)(A + 5497408) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4998208) + 0);
+  k39_matmul((float *)(A + 4998208) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4959808) + 0);
+  k34_mul_sub((float *)(A + 4972608) + 0, (float *)(A + 5139008) + 0);
+  k35_sub_mul((float *)(A + 4921408) + 0, (float *)(A + 9860608) + 0);
+  k35_sub_mul((float *)(A + 4947008) + 0, (float *)(A + 5049408) + 0);
+  k34_mul_sub((float *)(A + 4908608) + 0, (float *)(A + 5062208) + 0);
+  k35_sub_mul((float *)(A + 4934208) + 0, (float *)(A + 5228608) + 0);
+  k40_mul_mul_addn((float *)(A + 4959808) + 0, (float *)(A + 4934208) + 0, (float *)(A + 5139008) + 0, (float *)(A + 5151808) + 0, (float *)(A + 4947008) + 0, (float *)(A + 4908608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4870208) + 0, (float *)(A + 5049408) + 0, (float *)(A + 4921408) + 0, (float *)(A + 5062208) + 0, (float *)(A + 5241408) + 0, (float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0, (float *)(A + 5407808) + 0);
+  k37_mul_mul((float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 5228608) + 0, (float *)(A + 4870208) + 0);
+  k38_concat((float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0, (float *)(A + 5407808) + 0, (float *)(A + 4870208) + 0, (float *)(A + 4908608) + 0);
+  k39_matmul((float *)(A + 4908608) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4870208) + 0);
+  k34_mul_sub((float *)(A + 4883008) + 0, (float *)(A + 5049408) + 0);
+  k35_sub_mul((float *)(A + 4831808) + 0, (float *)(A + 5062208) + 0);
+  k35_sub_mul((float *)(A + 4857408) + 0, (float *)(A + 5139008) + 0);
+  k34_mul_sub((float *)(A + 4819008) + 0, (float *)(A + 5151808) + 0);
+  k35_sub_mul((float *)(A + 4844608) + 0, (float *)(A + 5228608) + 0);
+  k40_mul_mul_addn((float *)(A + 4870208) + 0, (float *)(A + 4844608) + 0, (float *)(A + 5049408) + 0, (float *)(A + 5241408) + 0, (float *)(A + 4857408) + 0, (float *)(A + 4819008) + 0, (float *)(A + 5062208) + 0, (float *)(A + 4780608) + 0, (float *)(A + 5139008) + 0, (float *)(A + 4831808) + 0, (float *)(A + 5151808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 5318208) + 0);
+  k37_mul_mul((float *)(A + 4870208) + 0, (float *)(A + 4883008) + 0, (float *)(A + 5228608) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 5318208) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4819008) + 0);
+  k39_matmul((float *)(A + 4819008) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4780608) + 0);
+  k34_mul_sub((float *)(A + 4793408) + 0, (float *)(A + 4959808) + 0);
+  k35_sub_mul((float *)(A + 4742208) + 0, (float *)(A + 4972608) + 0);
+  k35_sub_mul((float *)(A + 4767808) + 0, (float *)(A + 4870208) + 0);
+  k34_mul_sub((float *)(A + 4729408) + 0, (float *)(A + 4883008) + 0);
+  k35_sub_mul((float *)(A + 4755008) + 0, (float *)(A + 5049408) + 0);
+  k40_mul_mul_addn((float *)(A + 4780608) + 0, (float *)(A + 4755008) + 0, (float *)(A + 4959808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4767808) + 0, (float *)(A + 4729408) + 0, (float *)(A + 4972608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4870208) + 0, (float *)(A + 4742208) + 0, (float *)(A + 4883008) + 0, (float *)(A + 5062208) + 0, (float *)(A + 5139008) + 0, (float *)(A + 5151808) + 0, (float *)(A + 5228608) + 0);
+  k37_mul_mul((float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 5049408) + 0, (float *)(A + 4691008) + 0);
+  k38_concat((float *)(A + 5139008) + 0, (float *)(A + 5151808) + 0, (float *)(A + 5228608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4729408) + 0);
+  k39_matmul((float *)(A + 4729408) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4691008) + 0);
+  k34_mul_sub((float *)(A + 4703808) + 0, (float *)(A + 4870208) + 0);
+  k35_sub_mul((float *)(A + 4652608) + 0, (float *)(A + 4883008) + 0);
+  k35_sub_mul((float *)(A + 4678208) + 0, (float *)(A + 5049408) + 0);
+  k34_mul_sub((float *)(A + 4639808) + 0, (float *)(A + 9860608) + 0);
+  k35_sub_mul((float *)(A + 4665408) + 0, (float *)(A + 4780608) + 0);
+  k40_mul_mul_addn((float *)(A + 4691008) + 0, (float *)(A + 4665408) + 0, (float *)(A + 4870208) + 0, (float *)(A + 5062208) + 0, (float *)(A + 4678208) + 0, (float *)(A + 4639808) + 0, (float *)(A + 4883008) + 0, (float *)(A + 759808) + 0, (float *)(A + 5049408) + 0, (float *)(A + 4652608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 5139008) + 0);
+  k37_mul_mul((float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 759808) + 0);
+  k38_concat((float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 5139008) + 0, (float *)(A + 759808) + 0, (float *)(A + 4639808) + 0);
+  k39_matmul((float *)(A + 4639808) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 759808) + 0);
+  k34_mul_sub((float *)(A + 772608) + 0, (float *)(A + 4780608) + 0);
+  k35_sub_mul((float *)(A + 7019008) + 0, (float *)(A + 9860608) + 0);
+  k34_mul_sub((float *)(A + 7006208) + 0, (float *)(A + 4691008) + 0);
+  k35_sub_mul((float *)(A + 785408) + 0, (float *)(A + 4703808) + 0);
+  k41_mul_mul_addn((float *)(A + 759808) + 0, (float *)(A + 785408) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 7006208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 7019008) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4870208) + 0, (float *)(A + 4883008) + 0);
+  k42_const((float *)(A + 785408) + 0);
+  k37_mul_mul((float *)(A + 759808) + 0, (float *)(A + 772608) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4691008) + 0);
+  k38_concat((float *)(A + 4870208) + 0, (float *)(A + 785408) + 0, (float *)(A + 4883008) + 0, (float *)(A + 4691008) + 0, (float *)(A + 7006208) + 0);
+  k43_stack((float *)(A + 7006208) + 0, (float *)(A + 4639808) + 0, (float *)(A + 4729408) + 0, (float *)(A + 4819008) + 0, (float *)(A + 4908608) + 0, (float *)(A + 4998208) + 0, (float *)(A + 5087808) + 0, (float *)(A + 5177408) + 0, (float *)(A + 5267008) + 0, (float *)(A + 5356608) + 0, (float *)(A + 5446208) + 0, (float *)(A + 5535808) + 0, (float *)(A + 8478208) + 0, (float *)(A + 8567808) + 0, (float *)(A + 8657408) + 0, (float *)(A + 8747008) + 0, (float *)(A + 8836608) + 0, (float *)(A + 8926208) + 0, (float *)(A + 9015808) + 0, (float *)(A + 9105408) + 0, (float *)(A + 9195008) + 0, (float *)(A + 9284608) + 0, (float *)(A + 9374208) + 0, (float *)(A + 9463808) + 0, (float *)(A + 9553408) + 0, (float *)(A + 9643008) + 0, (float *)(A + 9732608) + 0, (float *)(A + 4548608) + 0, (float *)(A + 9873408) + 0);
+  k44_matmul((float *)(A + 9873408) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 7057408) + 0);
+  k34_mul_sub((float *)(A + 6993408) + 0, (float *)(A + 4780608) + 0);
+  k35_sub_mul((float *)(A + 823808) + 0, (float *)(A + 4793408) + 0);
+  k35_sub_mul((float *)(A + 6980608) + 0, (float *)(A + 9860608) + 0);
+  k34_mul_sub((float *)(A + 811008) + 0, (float *)(A + 4691008) + 0);
+  k35_sub_mul((float *)(A + 836608) + 0, (float *)(A + 4703808) + 0);
+  k45_mul_mul_mul((float *)(A + 7057408) + 1350, (float *)(A + 836608) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6980608) + 0, (float *)(A + 811008) + 0, (float *)(A + 4793408) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 823808) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4870208) + 0, (float *)(A + 4883008) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0);
+  k46_mul_mul((float *)(A + 7057408) + 1350, (float *)(A + 6993408) + 0, (float *)(A + 4703808) + 0, (float *)(A + 811008) + 0);
+  k38_concat((float *)(A + 4883008) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 811008) + 0, (float *)(A + 6980608) + 0);
+  k39_matmul((float *)(A + 6980608) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 6955008) + 0, (float *)(A + 4883008) + 0);
+  k35_sub_mul((float *)(A + 6903808) + 0, (float *)(A + 6942208) + 0);
+  k35_sub_mul((float *)(A + 6929408) + 0, (float *)(A + 9860608) + 0);
+  k34_mul_sub((float *)(A + 6891008) + 0, (float *)(A + 4691008) + 0);
+  k35_sub_mul((float *)(A + 6916608) + 0, (float *)(A + 4703808) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 1300, (float *)(A + 811008) + 0, (float *)(A + 6916608) + 0, (float *)(A + 4883008) + 0, (float *)(A + 4870208) + 0, (float *)(A + 6929408) + 0, (float *)(A + 6891008) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6852608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 6903808) + 0, (float *)(A + 4691008) + 0, (float *)(A + 6955008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 5049408) + 0);
+  k38_concat((float *)(A + 4793408) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 5049408) + 0, (float *)(A + 6891008) + 0);
+  k39_matmul((float *)(A + 6891008) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 6865408) + 0, (float *)(A + 4793408) + 0);
+  k35_sub_mul((float *)(A + 6814208) + 0, (float *)(A + 6852608) + 0);
+  k35_sub_mul((float *)(A + 6839808) + 0, (float *)(A + 6942208) + 0);
+  k34_mul_sub((float *)(A + 6801408) + 0, (float *)(A + 6955008) + 0);
+  k35_sub_mul((float *)(A + 6827008) + 0, (float *)(A + 9860608) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 1250, (float *)(A + 811008) + 0, (float *)(A + 6827008) + 0, (float *)(A + 4793408) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6839808) + 0, (float *)(A + 6801408) + 0, (float *)(A + 6852608) + 0, (float *)(A + 6763008) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6814208) + 0, (float *)(A + 6955008) + 0, (float *)(A + 6865408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4870208) + 0, (float *)(A + 4883008) + 0, (float *)(A + 4959808) + 0);
+  k38_concat((float *)(A + 4703808) + 0, (float *)(A + 4870208) + 0, (float *)(A + 4883008) + 0, (float *)(A + 4959808) + 0, (float *)(A + 6801408) + 0);
+  k39_matmul((float *)(A + 6801408) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 6775808) + 0, (float *)(A + 4703808) + 0);
+  k35_sub_mul((float *)(A + 6724608) + 0, (float *)(A + 6763008) + 0);
+  k35_sub_mul((float *)(A + 6750208) + 0, (float *)(A + 6852608) + 0);
+  k34_mul_sub((float *)(A + 6711808) + 0, (float *)(A + 6865408) + 0);
+  k35_sub_mul((float *)(A + 6737408) + 0, (float *)(A + 6942208) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 1200, (float *)(A + 811008) + 0, (float *)(A + 6737408) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4691008) + 0, (float *)(A + 6750208) + 0, (float *)(A + 6711808) + 0, (float *)(A + 6763008) + 0, (float *)(A + 6673408) + 0, (float *)(A + 6852608) + 0, (float *)(A + 6724608) + 0, (float *)(A + 6865408) + 0, (float *)(A + 6775808) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6955008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 4870208) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 4870208) + 0, (float *)(A + 6711808) + 0);
+  k39_matmul((float *)(A + 6711808) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 6686208) + 0, (float *)(A + 6673408) + 0);
+  k35_sub_mul((float *)(A + 6635008) + 0, (float *)(A + 6763008) + 0);
+  k35_sub_mul((float *)(A + 6660608) + 0, (float *)(A + 6775808) + 0);
+  k34_mul_sub((float *)(A + 6622208) + 0, (float *)(A + 6852608) + 0);
+  k35_sub_mul((float *)(A + 6647808) + 0, (float *)(A + 6865408) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 1150, (float *)(A + 811008) + 0, (float *)(A + 6647808) + 0, (float *)(A + 6673408) + 0, (float *)(A + 6955008) + 0, (float *)(A + 6660608) + 0, (float *)(A + 6622208) + 0, (float *)(A + 6763008) + 0, (float *)(A + 6583808) + 0, (float *)(A + 6775808) + 0, (float *)(A + 6635008) + 0, (float *)(A + 6852608) + 0, (float *)(A + 6686208) + 0, (float *)(A + 6865408) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6622208) + 0);
+  k39_matmul((float *)(A + 6622208) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 6596608) + 0, (float *)(A + 6583808) + 0);
+  k35_sub_mul((float *)(A + 6545408) + 0, (float *)(A + 6673408) + 0);
+  k35_sub_mul((float *)(A + 6571008) + 0, (float *)(A + 6686208) + 0);
+  k34_mul_sub((float *)(A + 6532608) + 0, (float *)(A + 6763008) + 0);
+  k35_sub_mul((float *)(A + 6558208) + 0, (float *)(A + 6775808) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 1100, (float *)(A + 811008) + 0, (float *)(A + 6558208) + 0, (float *)(A + 6583808) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6571008) + 0, (float *)(A + 6532608) + 0, (float *)(A + 6673408) + 0, (float *)(A + 6494208) + 0, (float *)(A + 6686208) + 0, (float *)(A + 6545408) + 0, (float *)(A + 6763008) + 0, (float *)(A + 6596608) + 0, (float *)(A + 6775808) + 0, (float *)(A + 6955008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6532608) + 0);
+  k39_matmul((float *)(A + 6532608) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 6507008) + 0, (float *)(A + 6494208) + 0);
+  k35_sub_mul((float *)(A + 6455808) + 0, (float *)(A + 6583808) + 0);
+  k35_sub_mul((float *)(A + 6481408) + 0, (float *)(A + 6596608) + 0);
+  k34_mul_sub((float *)(A + 6443008) + 0, (float *)(A + 6673408) + 0);
+  k35_sub_mul((float *)(A + 6468608) + 0, (float *)(A + 6686208) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 1050, (float *)(A + 811008) + 0, (float *)(A + 6468608) + 0, (float *)(A + 6494208) + 0, (float *)(A + 6955008) + 0, (float *)(A + 6481408) + 0, (float *)(A + 6443008) + 0, (float *)(A + 6583808) + 0, (float *)(A + 6404608) + 0, (float *)(A + 6596608) + 0, (float *)(A + 6455808) + 0, (float *)(A + 6673408) + 0, (float *)(A + 6507008) + 0, (float *)(A + 6686208) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6443008) + 0);
+  k39_matmul((float *)(A + 6443008) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 6417408) + 0, (float *)(A + 6404608) + 0);
+  k35_sub_mul((float *)(A + 6366208) + 0, (float *)(A + 6494208) + 0);
+  k35_sub_mul((float *)(A + 6391808) + 0, (float *)(A + 6507008) + 0);
+  k34_mul_sub((float *)(A + 6353408) + 0, (float *)(A + 6583808) + 0);
+  k35_sub_mul((float *)(A + 6379008) + 0, (float *)(A + 6596608) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 1000, (float *)(A + 811008) + 0, (float *)(A + 6379008) + 0, (float *)(A + 6404608) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6391808) + 0, (float *)(A + 6353408) + 0, (float *)(A + 6494208) + 0, (float *)(A + 6315008) + 0, (float *)(A + 6507008) + 0, (float *)(A + 6366208) + 0, (float *)(A + 6583808) + 0, (float *)(A + 6417408) + 0, (float *)(A + 6596608) + 0, (float *)(A + 6955008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6353408) + 0);
+  k39_matmul((float *)(A + 6353408) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 6327808) + 0, (float *)(A + 6315008) + 0);
+  k35_sub_mul((float *)(A + 6276608) + 0, (float *)(A + 6404608) + 0);
+  k35_sub_mul((float *)(A + 6302208) + 0, (float *)(A + 6417408) + 0);
+  k34_mul_sub((float *)(A + 6263808) + 0, (float *)(A + 6494208) + 0);
+  k35_sub_mul((float *)(A + 6289408) + 0, (float *)(A + 6507008) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 950, (float *)(A + 811008) + 0, (float *)(A + 6289408) + 0, (float *)(A + 6315008) + 0, (float *)(A + 6955008) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6263808) + 0, (float *)(A + 6404608) + 0, (float *)(A + 6225408) + 0, (float *)(A + 6417408) + 0, (float *)(A + 6276608) + 0, (float *)(A + 6494208) + 0, (float *)(A + 6327808) + 0, (float *)(A + 6507008) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6263808) + 0);
+  k39_matmul((float *)(A + 6263808) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 6238208) + 0, (float *)(A + 6225408) + 0);
+  k35_sub_mul((float *)(A + 6187008) + 0, (float *)(A + 6315008) + 0);
+  k35_sub_mul((float *)(A + 6212608) + 0, (float *)(A + 6327808) + 0);
+  k34_mul_sub((float *)(A + 6174208) + 0, (float *)(A + 6404608) + 0);
+  k35_sub_mul((float *)(A + 6199808) + 0, (float *)(A + 6417408) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 900, (float *)(A + 811008) + 0, (float *)(A + 6199808) + 0, (float *)(A + 6225408) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6212608) + 0, (float *)(A + 6174208) + 0, (float *)(A + 6315008) + 0, (float *)(A + 6135808) + 0, (float *)(A + 6327808) + 0, (float *)(A + 6187008) + 0, (float *)(A + 6404608) + 0, (float *)(A + 6238208) + 0, (float *)(A + 6417408) + 0, (float *)(A + 6955008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6174208) + 0);
+  k39_matmul((float *)(A + 6174208) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 6148608) + 0, (float *)(A + 6135808) + 0);
+  k35_sub_mul((float *)(A + 6097408) + 0, (float *)(A + 6225408) + 0);
+  k35_sub_mul((float *)(A + 6123008) + 0, (float *)(A + 6238208) + 0);
+  k34_mul_sub((float *)(A + 6084608) + 0, (float *)(A + 6315008) + 0);
+  k35_sub_mul((float *)(A + 6110208) + 0, (float *)(A + 6327808) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 850, (float *)(A + 811008) + 0, (float *)(A + 6110208) + 0, (float *)(A + 6135808) + 0, (float *)(A + 6955008) + 0, (float *)(A + 6123008) + 0, (float *)(A + 6084608) + 0, (float *)(A + 6225408) + 0, (float *)(A + 6046208) + 0, (float *)(A + 6238208) + 0, (float *)(A + 6097408) + 0, (float *)(A + 6315008) + 0, (float *)(A + 6148608) + 0, (float *)(A + 6327808) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6084608) + 0);
+  k39_matmul((float *)(A + 6084608) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 6059008) + 0, (float *)(A + 6046208) + 0);
+  k35_sub_mul((float *)(A + 6007808) + 0, (float *)(A + 6135808) + 0);
+  k35_sub_mul((float *)(A + 6033408) + 0, (float *)(A + 6148608) + 0);
+  k34_mul_sub((float *)(A + 5995008) + 0, (float *)(A + 6225408) + 0);
+  k35_sub_mul((float *)(A + 6020608) + 0, (float *)(A + 6238208) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 800, (float *)(A + 811008) + 0, (float *)(A + 6020608) + 0, (float *)(A + 6046208) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6033408) + 0, (float *)(A + 5995008) + 0, (float *)(A + 6135808) + 0, (float *)(A + 5956608) + 0, (float *)(A + 6148608) + 0, (float *)(A + 6007808) + 0, (float *)(A + 6225408) + 0, (float *)(A + 6059008) + 0, (float *)(A + 6238208) + 0, (float *)(A + 6955008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 5995008) + 0);
+  k39_matmul((float *)(A + 5995008) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 5969408) + 0, (float *)(A + 5956608) + 0);
+  k35_sub_mul((float *)(A + 5918208) + 0, (float *)(A + 6046208) + 0);
+  k35_sub_mul((float *)(A + 5943808) + 0, (float *)(A + 6059008) + 0);
+  k34_mul_sub((float *)(A + 5905408) + 0, (float *)(A + 6135808) + 0);
+  k35_sub_mul((float *)(A + 5931008) + 0, (float *)(A + 6148608) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 750, (float *)(A + 811008) + 0, (float *)(A + 5931008) + 0, (float *)(A + 5956608) + 0, (float *)(A + 6955008) + 0, (float *)(A + 5943808) + 0, (float *)(A + 5905408) + 0, (float *)(A + 6046208) + 0, (float *)(A + 5867008) + 0, (float *)(A + 6059008) + 0, (float *)(A + 5918208) + 0, (float *)(A + 6135808) + 0, (float *)(A + 5969408) + 0, (float *)(A + 6148608) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 5905408) + 0);
+  k39_matmul((float *)(A + 5905408) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 5879808) + 0, (float *)(A + 5867008) + 0);
+  k35_sub_mul((float *)(A + 5828608) + 0, (float *)(A + 5956608) + 0);
+  k35_sub_mul((float *)(A + 5854208) + 0, (float *)(A + 5969408) + 0);
+  k34_mul_sub((float *)(A + 5815808) + 0, (float *)(A + 6046208) + 0);
+  k35_sub_mul((float *)(A + 5841408) + 0, (float *)(A + 6059008) + 0);
 }
 
 static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k33_sub_mul((float *)(A + 1307200) + 0, (float *)(A + 5489600) + 0);
-  k32_mul_sub((float *)(A + 1268800) + 0, (float *)(A + 6744000) + 0);
-  k33_sub_mul((float *)(A + 1294400) + 0, (float *)(A + 9649600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 500, (float *)(A + 422400) + 0, (float *)(A + 1294400) + 0, (float *)(A + 1320000) + 0, (float *)(A + 6731200) + 0, (float *)(A + 1307200) + 0, (float *)(A + 1268800) + 0, (float *)(A + 5476800) + 0, (float *)(A + 1230400) + 0, (float *)(A + 5489600) + 0, (float *)(A + 1281600) + 0, (float *)(A + 6744000) + 0, (float *)(A + 1332800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 1409600) + 0, (float *)(A + 1422400) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 1422400) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 1268800) + 0);
-  k37_matmul((float *)(A + 1268800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1243200) + 0, (float *)(A + 1230400) + 0);
-  k33_sub_mul((float *)(A + 1192000) + 0, (float *)(A + 1422400) + 0);
-  k33_sub_mul((float *)(A + 1217600) + 0, (float *)(A + 9649600) + 0);
-  k32_mul_sub((float *)(A + 1179200) + 0, (float *)(A + 1320000) + 0);
-  k33_sub_mul((float *)(A + 1204800) + 0, (float *)(A + 1332800) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 450, (float *)(A + 422400) + 0, (float *)(A + 1204800) + 0, (float *)(A + 1230400) + 0, (float *)(A + 1409600) + 0, (float *)(A + 1217600) + 0, (float *)(A + 1179200) + 0, (float *)(A + 1422400) + 0, (float *)(A + 1140800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 1192000) + 0, (float *)(A + 1320000) + 0, (float *)(A + 1243200) + 0, (float *)(A + 1332800) + 0, (float *)(A + 4492800) + 0, (float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4672000) + 0);
-  k36_concat((float *)(A + 4505600) + 0, (float *)(A + 4582400) + 0, (float *)(A + 4595200) + 0, (float *)(A + 4672000) + 0, (float *)(A + 1179200) + 0);
-  k37_matmul((float *)(A + 1179200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1153600) + 0, (float *)(A + 1140800) + 0);
-  k33_sub_mul((float *)(A + 1102400) + 0, (float *)(A + 1320000) + 0);
-  k33_sub_mul((float *)(A + 1128000) + 0, (float *)(A + 1332800) + 0);
-  k32_mul_sub((float *)(A + 1089600) + 0, (float *)(A + 1409600) + 0);
-  k33_sub_mul((float *)(A + 1115200) + 0, (float *)(A + 1422400) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 400, (float *)(A + 422400) + 0, (float *)(A + 1115200) + 0, (float *)(A + 1140800) + 0, (float *)(A + 4492800) + 0, (float *)(A + 1128000) + 0, (float *)(A + 1089600) + 0, (float *)(A + 1320000) + 0, (float *)(A + 1051200) + 0, (float *)(A + 1332800) + 0, (float *)(A + 1102400) + 0, (float *)(A + 1409600) + 0, (float *)(A + 1153600) + 0, (float *)(A + 1422400) + 0, (float *)(A + 4505600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 1230400) + 0, (float *)(A + 1243200) + 0, (float *)(A + 4582400) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 1230400) + 0, (float *)(A + 1243200) + 0, (float *)(A + 4582400) + 0, (float *)(A + 1089600) + 0);
-  k37_matmul((float *)(A + 1089600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1064000) + 0, (float *)(A + 1051200) + 0);
-  k33_sub_mul((float *)(A + 1012800) + 0, (float *)(A + 1230400) + 0);
-  k33_sub_mul((float *)(A + 1038400) + 0, (float *)(A + 1243200) + 0);
-  k32_mul_sub((float *)(A + 1000000) + 0, (float *)(A + 4492800) + 0);
-  k33_sub_mul((float *)(A + 1025600) + 0, (float *)(A + 9649600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 350, (float *)(A + 422400) + 0, (float *)(A + 1025600) + 0, (float *)(A + 1051200) + 0, (float *)(A + 4505600) + 0, (float *)(A + 1038400) + 0, (float *)(A + 1000000) + 0, (float *)(A + 1230400) + 0, (float *)(A + 961600) + 0, (float *)(A + 1243200) + 0, (float *)(A + 1012800) + 0, (float *)(A + 4492800) + 0, (float *)(A + 1064000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 1140800) + 0, (float *)(A + 1153600) + 0, (float *)(A + 1320000) + 0, (float *)(A + 1332800) + 0, (float *)(A + 1409600) + 0);
-  k36_concat((float *)(A + 1153600) + 0, (float *)(A + 1320000) + 0, (float *)(A + 1332800) + 0, (float *)(A + 1409600) + 0, (float *)(A + 1000000) + 0);
-  k37_matmul((float *)(A + 1000000) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 974400) + 0, (float *)(A + 961600) + 0);
-  k33_sub_mul((float *)(A + 923200) + 0, (float *)(A + 1153600) + 0);
-  k33_sub_mul((float *)(A + 948800) + 0, (float *)(A + 9649600) + 0);
-  k32_mul_sub((float *)(A + 910400) + 0, (float *)(A + 1051200) + 0);
-  k33_sub_mul((float *)(A + 936000) + 0, (float *)(A + 1064000) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 300, (float *)(A + 422400) + 0, (float *)(A + 936000) + 0, (float *)(A + 961600) + 0, (float *)(A + 1140800) + 0, (float *)(A + 948800) + 0, (float *)(A + 910400) + 0, (float *)(A + 1153600) + 0, (float *)(A + 872000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 923200) + 0, (float *)(A + 1051200) + 0, (float *)(A + 974400) + 0, (float *)(A + 1064000) + 0, (float *)(A + 1230400) + 0, (float *)(A + 1243200) + 0, (float *)(A + 1320000) + 0, (float *)(A + 1332800) + 0, (float *)(A + 1409600) + 0);
-  k36_concat((float *)(A + 1243200) + 0, (float *)(A + 1320000) + 0, (float *)(A + 1332800) + 0, (float *)(A + 1409600) + 0, (float *)(A + 910400) + 0);
-  k37_matmul((float *)(A + 910400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 884800) + 0, (float *)(A + 872000) + 0);
-  k33_sub_mul((float *)(A + 833600) + 0, (float *)(A + 1051200) + 0);
-  k33_sub_mul((float *)(A + 859200) + 0, (float *)(A + 1064000) + 0);
-  k32_mul_sub((float *)(A + 820800) + 0, (float *)(A + 1140800) + 0);
-  k33_sub_mul((float *)(A + 846400) + 0, (float *)(A + 1153600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 250, (float *)(A + 422400) + 0, (float *)(A + 846400) + 0, (float *)(A + 872000) + 0, (float *)(A + 1230400) + 0, (float *)(A + 859200) + 0, (float *)(A + 820800) + 0, (float *)(A + 1051200) + 0, (float *)(A + 782400) + 0, (float *)(A + 1064000) + 0, (float *)(A + 833600) + 0, (float *)(A + 1140800) + 0, (float *)(A + 884800) + 0, (float *)(A + 1153600) + 0, (float *)(A + 1243200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 961600) + 0, (float *)(A + 974400) + 0, (float *)(A + 1320000) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 961600) + 0, (float *)(A + 974400) + 0, (float *)(A + 1320000) + 0, (float *)(A + 820800) + 0);
-  k37_matmul((float *)(A + 820800) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 795200) + 0, (float *)(A + 782400) + 0);
-  k33_sub_mul((float *)(A + 744000) + 0, (float *)(A + 961600) + 0);
-  k33_sub_mul((float *)(A + 769600) + 0, (float *)(A + 974400) + 0);
-  k32_mul_sub((float *)(A + 731200) + 0, (float *)(A + 1230400) + 0);
-  k33_sub_mul((float *)(A + 756800) + 0, (float *)(A + 9649600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 200, (float *)(A + 422400) + 0, (float *)(A + 756800) + 0, (float *)(A + 782400) + 0, (float *)(A + 1243200) + 0, (float *)(A + 769600) + 0, (float *)(A + 731200) + 0, (float *)(A + 961600) + 0, (float *)(A + 692800) + 0, (float *)(A + 974400) + 0, (float *)(A + 744000) + 0, (float *)(A + 1230400) + 0, (float *)(A + 795200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 872000) + 0, (float *)(A + 884800) + 0, (float *)(A + 1051200) + 0, (float *)(A + 1064000) + 0, (float *)(A + 1140800) + 0);
-  k36_concat((float *)(A + 884800) + 0, (float *)(A + 1051200) + 0, (float *)(A + 1064000) + 0, (float *)(A + 1140800) + 0, (float *)(A + 731200) + 0);
-  k37_matmul((float *)(A + 731200) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 705600) + 0, (float *)(A + 692800) + 0);
-  k33_sub_mul((float *)(A + 654400) + 0, (float *)(A + 884800) + 0);
-  k33_sub_mul((float *)(A + 680000) + 0, (float *)(A + 9649600) + 0);
-  k32_mul_sub((float *)(A + 641600) + 0, (float *)(A + 782400) + 0);
-  k33_sub_mul((float *)(A + 667200) + 0, (float *)(A + 795200) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 150, (float *)(A + 422400) + 0, (float *)(A + 667200) + 0, (float *)(A + 692800) + 0, (float *)(A + 872000) + 0, (float *)(A + 680000) + 0, (float *)(A + 641600) + 0, (float *)(A + 884800) + 0, (float *)(A + 603200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 654400) + 0, (float *)(A + 782400) + 0, (float *)(A + 705600) + 0, (float *)(A + 795200) + 0, (float *)(A + 961600) + 0, (float *)(A + 974400) + 0, (float *)(A + 1051200) + 0, (float *)(A + 1064000) + 0, (float *)(A + 1140800) + 0);
-  k36_concat((float *)(A + 974400) + 0, (float *)(A + 1051200) + 0, (float *)(A + 1064000) + 0, (float *)(A + 1140800) + 0, (float *)(A + 641600) + 0);
-  k37_matmul((float *)(A + 641600) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 616000) + 0, (float *)(A + 603200) + 0);
-  k33_sub_mul((float *)(A + 564800) + 0, (float *)(A + 782400) + 0);
-  k33_sub_mul((float *)(A + 590400) + 0, (float *)(A + 795200) + 0);
-  k32_mul_sub((float *)(A + 552000) + 0, (float *)(A + 872000) + 0);
-  k33_sub_mul((float *)(A + 577600) + 0, (float *)(A + 884800) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 100, (float *)(A + 422400) + 0, (float *)(A + 577600) + 0, (float *)(A + 603200) + 0, (float *)(A + 961600) + 0, (float *)(A + 590400) + 0, (float *)(A + 552000) + 0, (float *)(A + 782400) + 0, (float *)(A + 513600) + 0, (float *)(A + 795200) + 0, (float *)(A + 564800) + 0, (float *)(A + 872000) + 0, (float *)(A + 616000) + 0, (float *)(A + 884800) + 0, (float *)(A + 974400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 1051200) + 0);
-  k36_concat((float *)(A + 9649600) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 1051200) + 0, (float *)(A + 552000) + 0);
-  k37_matmul((float *)(A + 552000) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 526400) + 0, (float *)(A + 513600) + 0);
-  k33_sub_mul((float *)(A + 475200) + 0, (float *)(A + 692800) + 0);
-  k33_sub_mul((float *)(A + 500800) + 0, (float *)(A + 705600) + 0);
-  k32_mul_sub((float *)(A + 462400) + 0, (float *)(A + 961600) + 0);
-  k33_sub_mul((float *)(A + 488000) + 0, (float *)(A + 9649600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 50, (float *)(A + 422400) + 0, (float *)(A + 488000) + 0, (float *)(A + 513600) + 0, (float *)(A + 974400) + 0, (float *)(A + 500800) + 0, (float *)(A + 462400) + 0, (float *)(A + 692800) + 0, (float *)(A + 1507200) + 0, (float *)(A + 705600) + 0, (float *)(A + 475200) + 0, (float *)(A + 961600) + 0, (float *)(A + 526400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 603200) + 0, (float *)(A + 616000) + 0, (float *)(A + 782400) + 0, (float *)(A + 795200) + 0, (float *)(A + 872000) + 0);
-  k36_concat((float *)(A + 616000) + 0, (float *)(A + 782400) + 0, (float *)(A + 795200) + 0, (float *)(A + 872000) + 0, (float *)(A + 462400) + 0);
-  k37_matmul((float *)(A + 462400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1520000) + 0, (float *)(A + 616000) + 0);
-  k33_sub_mul((float *)(A + 3979200) + 0, (float *)(A + 1507200) + 0);
-  k32_mul_sub((float *)(A + 3966400) + 0, (float *)(A + 9649600) + 0);
-  k33_sub_mul((float *)(A + 1532800) + 0, (float *)(A + 513600) + 0);
-  k46_addn_mul_mul((float *)(A + 6846400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1532800) + 0, (float *)(A + 616000) + 0, (float *)(A + 603200) + 0, (float *)(A + 3966400) + 0, (float *)(A + 1507200) + 0, (float *)(A + 3979200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 1520000) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0);
-  k40_const((float *)(A + 422400) + 0);
-  k36_concat((float *)(A + 526400) + 0, (float *)(A + 422400) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 6846400) + 0);
-  k41_stack((float *)(A + 6846400) + 0, (float *)(A + 462400) + 0, (float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 820800) + 0, (float *)(A + 910400) + 0, (float *)(A + 1000000) + 0, (float *)(A + 1089600) + 0, (float *)(A + 1179200) + 0, (float *)(A + 1268800) + 0, (float *)(A + 1358400) + 0, (float *)(A + 5425600) + 0, (float *)(A + 5515200) + 0, (float *)(A + 5604800) + 0, (float *)(A + 5694400) + 0, (float *)(A + 5784000) + 0, (float *)(A + 5873600) + 0, (float *)(A + 5963200) + 0, (float *)(A + 6052800) + 0, (float *)(A + 6142400) + 0, (float *)(A + 6232000) + 0, (float *)(A + 6321600) + 0, (float *)(A + 6411200) + 0, (float *)(A + 6500800) + 0, (float *)(A + 6590400) + 0, (float *)(A + 6680000) + 0, (float *)(A + 6769600) + 0, (float *)(A + 11096000) + 0);
-  k42_matmul((float *)(A + 11096000) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 6846400) + 0);
-  k32_mul_sub((float *)(A + 3953600) + 0, (float *)(A + 422400) + 0);
-  k33_sub_mul((float *)(A + 1571200) + 0, (float *)(A + 513600) + 0);
-  k33_sub_mul((float *)(A + 3940800) + 0, (float *)(A + 526400) + 0);
-  k32_mul_sub((float *)(A + 1558400) + 0, (float *)(A + 603200) + 0);
-  k33_sub_mul((float *)(A + 1584000) + 0, (float *)(A + 616000) + 0);
-  k43_mul_mul_mul((float *)(A + 6846400) + 1350, (float *)(A + 1584000) + 0, (float *)(A + 422400) + 0, (float *)(A + 3940800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 513600) + 0, (float *)(A + 3902400) + 0, (float *)(A + 526400) + 0, (float *)(A + 1571200) + 0, (float *)(A + 603200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 782400) + 0);
-  k44_mul_mul((float *)(A + 6846400) + 1350, (float *)(A + 3953600) + 0, (float *)(A + 616000) + 0, (float *)(A + 422400) + 0);
-  k36_concat((float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 782400) + 0, (float *)(A + 422400) + 0, (float *)(A + 3940800) + 0);
-  k37_matmul((float *)(A + 3940800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3915200) + 0, (float *)(A + 603200) + 0);
-  k33_sub_mul((float *)(A + 3864000) + 0, (float *)(A + 616000) + 0);
-  k33_sub_mul((float *)(A + 3889600) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 3851200) + 0, (float *)(A + 3902400) + 0);
-  k33_sub_mul((float *)(A + 3876800) + 0, (float *)(A + 513600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 1300, (float *)(A + 422400) + 0, (float *)(A + 3876800) + 0, (float *)(A + 603200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 3889600) + 0, (float *)(A + 3851200) + 0, (float *)(A + 616000) + 0, (float *)(A + 3812800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3864000) + 0, (float *)(A + 3902400) + 0, (float *)(A + 3915200) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 782400) + 0, (float *)(A + 795200) + 0);
-  k36_concat((float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 782400) + 0, (float *)(A + 795200) + 0, (float *)(A + 3851200) + 0);
-  k37_matmul((float *)(A + 3851200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3825600) + 0, (float *)(A + 513600) + 0);
-  k33_sub_mul((float *)(A + 3774400) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 3800000) + 0, (float *)(A + 3812800) + 0);
-  k32_mul_sub((float *)(A + 3761600) + 0, (float *)(A + 3902400) + 0);
-  k33_sub_mul((float *)(A + 3787200) + 0, (float *)(A + 3915200) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 1250, (float *)(A + 422400) + 0, (float *)(A + 3787200) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3800000) + 0, (float *)(A + 3761600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3723200) + 0, (float *)(A + 3812800) + 0, (float *)(A + 3774400) + 0, (float *)(A + 3902400) + 0, (float *)(A + 3825600) + 0, (float *)(A + 3915200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 603200) + 0, (float *)(A + 616000) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0);
-  k36_concat((float *)(A + 603200) + 0, (float *)(A + 616000) + 0, (float *)(A + 692800) + 0, (float *)(A + 705600) + 0, (float *)(A + 3761600) + 0);
-  k37_matmul((float *)(A + 3761600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3736000) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 3684800) + 0, (float *)(A + 3723200) + 0);
-  k33_sub_mul((float *)(A + 3710400) + 0, (float *)(A + 3812800) + 0);
-  k32_mul_sub((float *)(A + 3672000) + 0, (float *)(A + 3825600) + 0);
-  k33_sub_mul((float *)(A + 3697600) + 0, (float *)(A + 3902400) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 1200, (float *)(A + 422400) + 0, (float *)(A + 3697600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 3710400) + 0, (float *)(A + 3672000) + 0, (float *)(A + 3723200) + 0, (float *)(A + 3633600) + 0, (float *)(A + 3812800) + 0, (float *)(A + 3684800) + 0, (float *)(A + 3825600) + 0, (float *)(A + 3736000) + 0, (float *)(A + 3902400) + 0, (float *)(A + 3915200) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 603200) + 0, (float *)(A + 616000) + 0);
-  k36_concat((float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 603200) + 0, (float *)(A + 616000) + 0, (float *)(A + 3672000) + 0);
-  k37_matmul((float *)(A + 3672000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3646400) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 3595200) + 0, (float *)(A + 3633600) + 0);
-  k33_sub_mul((float *)(A + 3620800) + 0, (float *)(A + 3723200) + 0);
-  k32_mul_sub((float *)(A + 3582400) + 0, (float *)(A + 3736000) + 0);
-  k33_sub_mul((float *)(A + 3608000) + 0, (float *)(A + 3812800) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 1150, (float *)(A + 422400) + 0, (float *)(A + 3608000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3915200) + 0, (float *)(A + 3620800) + 0, (float *)(A + 3582400) + 0, (float *)(A + 3633600) + 0, (float *)(A + 3544000) + 0, (float *)(A + 3723200) + 0, (float *)(A + 3595200) + 0, (float *)(A + 3736000) + 0, (float *)(A + 3646400) + 0, (float *)(A + 3812800) + 0, (float *)(A + 3825600) + 0, (float *)(A + 3902400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 3902400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3582400) + 0);
-  k37_matmul((float *)(A + 3582400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3556800) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 3505600) + 0, (float *)(A + 3544000) + 0);
-  k33_sub_mul((float *)(A + 3531200) + 0, (float *)(A + 3633600) + 0);
-  k32_mul_sub((float *)(A + 3492800) + 0, (float *)(A + 3646400) + 0);
-  k33_sub_mul((float *)(A + 3518400) + 0, (float *)(A + 3723200) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 1100, (float *)(A + 422400) + 0, (float *)(A + 3518400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3825600) + 0, (float *)(A + 3531200) + 0, (float *)(A + 3492800) + 0, (float *)(A + 3544000) + 0, (float *)(A + 3454400) + 0, (float *)(A + 3633600) + 0, (float *)(A + 3505600) + 0, (float *)(A + 3646400) + 0, (float *)(A + 3556800) + 0, (float *)(A + 3723200) + 0, (float *)(A + 3736000) + 0, (float *)(A + 3812800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 3812800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3492800) + 0);
-  k37_matmul((float *)(A + 3492800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3467200) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 3416000) + 0, (float *)(A + 3454400) + 0);
-  k33_sub_mul((float *)(A + 3441600) + 0, (float *)(A + 3544000) + 0);
-  k32_mul_sub((float *)(A + 3403200) + 0, (float *)(A + 3556800) + 0);
-  k33_sub_mul((float *)(A + 3428800) + 0, (float *)(A + 3633600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 1050, (float *)(A + 422400) + 0, (float *)(A + 3428800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3736000) + 0, (float *)(A + 3441600) + 0, (float *)(A + 3403200) + 0, (float *)(A + 3454400) + 0, (float *)(A + 3364800) + 0, (float *)(A + 3544000) + 0, (float *)(A + 3416000) + 0, (float *)(A + 3556800) + 0, (float *)(A + 3467200) + 0, (float *)(A + 3633600) + 0, (float *)(A + 3646400) + 0, (float *)(A + 3723200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 3723200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3403200) + 0);
-  k37_matmul((float *)(A + 3403200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3377600) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 3326400) + 0, (float *)(A + 3364800) + 0);
-  k33_sub_mul((float *)(A + 3352000) + 0, (float *)(A + 3454400) + 0);
-  k32_mul_sub((float *)(A + 3313600) + 0, (float *)(A + 3467200) + 0);
-  k33_sub_mul((float *)(A + 3339200) + 0, (float *)(A + 3544000) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 1000, (float *)(A + 422400) + 0, (float *)(A + 3339200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3646400) + 0, (float *)(A + 3352000) + 0, (float *)(A + 3313600) + 0, (float *)(A + 3364800) + 0, (float *)(A + 3275200) + 0, (float *)(A + 3454400) + 0, (float *)(A + 3326400) + 0, (float *)(A + 3467200) + 0, (float *)(A + 3377600) + 0, (float *)(A + 3544000) + 0, (float *)(A + 3556800) + 0, (float *)(A + 3633600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 3633600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3313600) + 0);
-  k37_matmul((float *)(A + 3313600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3288000) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 3236800) + 0, (float *)(A + 3275200) + 0);
-  k33_sub_mul((float *)(A + 3262400) + 0, (float *)(A + 3364800) + 0);
-  k32_mul_sub((float *)(A + 3224000) + 0, (float *)(A + 3377600) + 0);
-  k33_sub_mul((float *)(A + 3249600) + 0, (float *)(A + 3454400) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 950, (float *)(A + 422400) + 0, (float *)(A + 3249600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3556800) + 0, (float *)(A + 3262400) + 0, (float *)(A + 3224000) + 0, (float *)(A + 3275200) + 0, (float *)(A + 3185600) + 0, (float *)(A + 3364800) + 0, (float *)(A + 3236800) + 0, (float *)(A + 3377600) + 0, (float *)(A + 3288000) + 0, (float *)(A + 3454400) + 0, (float *)(A + 3467200) + 0, (float *)(A + 3544000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 3544000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3224000) + 0);
-  k37_matmul((float *)(A + 3224000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3198400) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 3147200) + 0, (float *)(A + 3185600) + 0);
-  k33_sub_mul((float *)(A + 3172800) + 0, (float *)(A + 3275200) + 0);
-  k32_mul_sub((float *)(A + 3134400) + 0, (float *)(A + 3288000) + 0);
-  k33_sub_mul((float *)(A + 3160000) + 0, (float *)(A + 3364800) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 900, (float *)(A + 422400) + 0, (float *)(A + 3160000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3467200) + 0, (float *)(A + 3172800) + 0, (float *)(A + 3134400) + 0, (float *)(A + 3185600) + 0, (float *)(A + 3096000) + 0, (float *)(A + 3275200) + 0, (float *)(A + 3147200) + 0, (float *)(A + 3288000) + 0, (float *)(A + 3198400) + 0, (float *)(A + 3364800) + 0, (float *)(A + 3377600) + 0, (float *)(A + 3454400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 3454400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3134400) + 0);
-  k37_matmul((float *)(A + 3134400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3108800) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 3057600) + 0, (float *)(A + 3096000) + 0);
-  k33_sub_mul((float *)(A + 3083200) + 0, (float *)(A + 3185600) + 0);
-  k32_mul_sub((float *)(A + 3044800) + 0, (float *)(A + 3198400) + 0);
-  k33_sub_mul((float *)(A + 3070400) + 0, (float *)(A + 3275200) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 850, (float *)(A + 422400) + 0, (float *)(A + 3070400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3377600) + 0, (float *)(A + 3083200) + 0, (float *)(A + 3044800) + 0, (float *)(A + 3096000) + 0, (float *)(A + 3006400) + 0, (float *)(A + 3185600) + 0, (float *)(A + 3057600) + 0, (float *)(A + 3198400) + 0, (float *)(A + 3108800) + 0, (float *)(A + 3275200) + 0, (float *)(A + 3288000) + 0, (float *)(A + 3364800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 3364800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 3044800) + 0);
-  k37_matmul((float *)(A + 3044800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 3019200) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 2968000) + 0, (float *)(A + 3006400) + 0);
-  k33_sub_mul((float *)(A + 2993600) + 0, (float *)(A + 3096000) + 0);
-  k32_mul_sub((float *)(A + 2955200) + 0, (float *)(A + 3108800) + 0);
-  k33_sub_mul((float *)(A + 2980800) + 0, (float *)(A + 3185600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 800, (float *)(A + 422400) + 0, (float *)(A + 2980800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3288000) + 0, (float *)(A + 2993600) + 0, (float *)(A + 2955200) + 0, (float *)(A + 3006400) + 0, (float *)(A + 2916800) + 0, (float *)(A + 3096000) + 0, (float *)(A + 2968000) + 0, (float *)(A + 3108800) + 0, (float *)(A + 3019200) + 0, (float *)(A + 3185600) + 0, (float *)(A + 3198400) + 0, (float *)(A + 3275200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 3275200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2955200) + 0);
-  k37_matmul((float *)(A + 2955200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 2929600) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 2878400) + 0, (float *)(A + 2916800) + 0);
-  k33_sub_mul((float *)(A + 2904000) + 0, (float *)(A + 3006400) + 0);
-  k32_mul_sub((float *)(A + 2865600) + 0, (float *)(A + 3019200) + 0);
-  k33_sub_mul((float *)(A + 2891200) + 0, (float *)(A + 3096000) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 750, (float *)(A + 422400) + 0, (float *)(A + 2891200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3198400) + 0, (float *)(A + 2904000) + 0, (float *)(A + 2865600) + 0, (float *)(A + 2916800) + 0, (float *)(A + 2827200) + 0, (float *)(A + 3006400) + 0, (float *)(A + 2878400) + 0, (float *)(A + 3019200) + 0, (float *)(A + 2929600) + 0, (float *)(A + 3096000) + 0, (float *)(A + 3108800) + 0, (float *)(A + 3185600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 3185600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2865600) + 0);
-  k37_matmul((float *)(A + 2865600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 2840000) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 2788800) + 0, (float *)(A + 2827200) + 0);
-  k33_sub_mul((float *)(A + 2814400) + 0, (float *)(A + 2916800) + 0);
-  k32_mul_sub((float *)(A + 2776000) + 0, (float *)(A + 2929600) + 0);
-  k33_sub_mul((float *)(A + 2801600) + 0, (float *)(A + 3006400) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 700, (float *)(A + 422400) + 0, (float *)(A + 2801600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3108800) + 0, (float *)(A + 2814400) + 0, (float *)(A + 2776000) + 0, (float *)(A + 2827200) + 0, (float *)(A + 2737600) + 0, (float *)(A + 2916800) + 0, (float *)(A + 2788800) + 0, (float *)(A + 2929600) + 0, (float *)(A + 2840000) + 0, (float *)(A + 3006400) + 0, (float *)(A + 3019200) + 0, (float *)(A + 3096000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 3096000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2776000) + 0);
-  k37_matmul((float *)(A + 2776000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 700, (float *)(A + 811008) + 0, (float *)(A + 5841408) + 0, (float *)(A + 5867008) + 0, (float *)(A + 6942208) + 0, (float *)(A + 5854208) + 0, (float *)(A + 5815808) + 0, (float *)(A + 5956608) + 0, (float *)(A + 5777408) + 0, (float *)(A + 5969408) + 0, (float *)(A + 5828608) + 0, (float *)(A + 6046208) + 0, (float *)(A + 5879808) + 0, (float *)(A + 6059008) + 0, (float *)(A + 6955008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 5815808) + 0);
+  k39_matmul((float *)(A + 5815808) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 5790208) + 0, (float *)(A + 5777408) + 0);
+  k35_sub_mul((float *)(A + 5739008) + 0, (float *)(A + 5867008) + 0);
+  k35_sub_mul((float *)(A + 5764608) + 0, (float *)(A + 5879808) + 0);
+  k34_mul_sub((float *)(A + 5726208) + 0, (float *)(A + 5956608) + 0);
+  k35_sub_mul((float *)(A + 5751808) + 0, (float *)(A + 5969408) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 650, (float *)(A + 811008) + 0, (float *)(A + 5751808) + 0, (float *)(A + 5777408) + 0, (float *)(A + 6955008) + 0, (float *)(A + 5764608) + 0, (float *)(A + 5726208) + 0, (float *)(A + 5867008) + 0, (float *)(A + 5687808) + 0, (float *)(A + 5879808) + 0, (float *)(A + 5739008) + 0, (float *)(A + 5956608) + 0, (float *)(A + 5790208) + 0, (float *)(A + 5969408) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 5726208) + 0);
+  k39_matmul((float *)(A + 5726208) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 5700608) + 0, (float *)(A + 5687808) + 0);
+  k35_sub_mul((float *)(A + 5649408) + 0, (float *)(A + 5777408) + 0);
+  k35_sub_mul((float *)(A + 5675008) + 0, (float *)(A + 5790208) + 0);
+  k34_mul_sub((float *)(A + 5636608) + 0, (float *)(A + 5867008) + 0);
+  k35_sub_mul((float *)(A + 5662208) + 0, (float *)(A + 5879808) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 600, (float *)(A + 811008) + 0, (float *)(A + 5662208) + 0, (float *)(A + 5687808) + 0, (float *)(A + 6942208) + 0, (float *)(A + 5675008) + 0, (float *)(A + 5636608) + 0, (float *)(A + 5777408) + 0, (float *)(A + 1798208) + 0, (float *)(A + 5790208) + 0, (float *)(A + 5649408) + 0, (float *)(A + 5867008) + 0, (float *)(A + 5700608) + 0, (float *)(A + 5879808) + 0, (float *)(A + 6955008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 5636608) + 0);
+  k39_matmul((float *)(A + 5636608) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 1811008) + 0, (float *)(A + 1798208) + 0);
+  k35_sub_mul((float *)(A + 1759808) + 0, (float *)(A + 5687808) + 0);
+  k35_sub_mul((float *)(A + 1785408) + 0, (float *)(A + 5700608) + 0);
+  k34_mul_sub((float *)(A + 1747008) + 0, (float *)(A + 5777408) + 0);
+  k35_sub_mul((float *)(A + 1772608) + 0, (float *)(A + 5790208) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 550, (float *)(A + 811008) + 0, (float *)(A + 1772608) + 0, (float *)(A + 1798208) + 0, (float *)(A + 6955008) + 0, (float *)(A + 1785408) + 0, (float *)(A + 1747008) + 0, (float *)(A + 5687808) + 0, (float *)(A + 1708608) + 0, (float *)(A + 5700608) + 0, (float *)(A + 1759808) + 0, (float *)(A + 5777408) + 0, (float *)(A + 1811008) + 0, (float *)(A + 5790208) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 1747008) + 0);
+  k39_matmul((float *)(A + 1747008) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 1721408) + 0, (float *)(A + 1708608) + 0);
+  k35_sub_mul((float *)(A + 1670208) + 0, (float *)(A + 5687808) + 0);
+  k35_sub_mul((float *)(A + 1695808) + 0, (float *)(A + 5700608) + 0);
+  k34_mul_sub((float *)(A + 1657408) + 0, (float *)(A + 6955008) + 0);
+  k35_sub_mul((float *)(A + 1683008) + 0, (float *)(A + 9860608) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 500, (float *)(A + 811008) + 0, (float *)(A + 1683008) + 0, (float *)(A + 1708608) + 0, (float *)(A + 6942208) + 0, (float *)(A + 1695808) + 0, (float *)(A + 1657408) + 0, (float *)(A + 5687808) + 0, (float *)(A + 1619008) + 0, (float *)(A + 5700608) + 0, (float *)(A + 1670208) + 0, (float *)(A + 6955008) + 0, (float *)(A + 1721408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1798208) + 0, (float *)(A + 1811008) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 1811008) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 1657408) + 0);
+  k39_matmul((float *)(A + 1657408) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 1631808) + 0, (float *)(A + 1619008) + 0);
+  k35_sub_mul((float *)(A + 1580608) + 0, (float *)(A + 1811008) + 0);
+  k35_sub_mul((float *)(A + 1606208) + 0, (float *)(A + 9860608) + 0);
+  k34_mul_sub((float *)(A + 1567808) + 0, (float *)(A + 1708608) + 0);
+  k35_sub_mul((float *)(A + 1593408) + 0, (float *)(A + 1721408) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 450, (float *)(A + 811008) + 0, (float *)(A + 1593408) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1798208) + 0, (float *)(A + 1606208) + 0, (float *)(A + 1567808) + 0, (float *)(A + 1811008) + 0, (float *)(A + 1529408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1580608) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1631808) + 0, (float *)(A + 1721408) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 4870208) + 0);
+  k38_concat((float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 4870208) + 0, (float *)(A + 1567808) + 0);
+  k39_matmul((float *)(A + 1567808) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 1542208) + 0, (float *)(A + 1529408) + 0);
+  k35_sub_mul((float *)(A + 1491008) + 0, (float *)(A + 1708608) + 0);
+  k35_sub_mul((float *)(A + 1516608) + 0, (float *)(A + 1721408) + 0);
+  k34_mul_sub((float *)(A + 1478208) + 0, (float *)(A + 1798208) + 0);
+  k35_sub_mul((float *)(A + 1503808) + 0, (float *)(A + 1811008) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 400, (float *)(A + 811008) + 0, (float *)(A + 1503808) + 0, (float *)(A + 1529408) + 0, (float *)(A + 4691008) + 0, (float *)(A + 1516608) + 0, (float *)(A + 1478208) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1721408) + 0, (float *)(A + 1491008) + 0, (float *)(A + 1798208) + 0, (float *)(A + 1542208) + 0, (float *)(A + 1811008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1631808) + 0, (float *)(A + 4780608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1631808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 1478208) + 0);
+  k39_matmul((float *)(A + 1478208) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 1452608) + 0, (float *)(A + 1439808) + 0);
+  k35_sub_mul((float *)(A + 1401408) + 0, (float *)(A + 1619008) + 0);
+  k35_sub_mul((float *)(A + 1427008) + 0, (float *)(A + 1631808) + 0);
+  k34_mul_sub((float *)(A + 1388608) + 0, (float *)(A + 4691008) + 0);
+  k35_sub_mul((float *)(A + 1414208) + 0, (float *)(A + 9860608) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 350, (float *)(A + 811008) + 0, (float *)(A + 1414208) + 0, (float *)(A + 1439808) + 0, (float *)(A + 4703808) + 0, (float *)(A + 1427008) + 0, (float *)(A + 1388608) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1350208) + 0, (float *)(A + 1631808) + 0, (float *)(A + 1401408) + 0, (float *)(A + 4691008) + 0, (float *)(A + 1452608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1529408) + 0, (float *)(A + 1542208) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1721408) + 0, (float *)(A + 1798208) + 0);
+  k38_concat((float *)(A + 1542208) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1721408) + 0, (float *)(A + 1798208) + 0, (float *)(A + 1388608) + 0);
+  k39_matmul((float *)(A + 1388608) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 1363008) + 0, (float *)(A + 1350208) + 0);
+  k35_sub_mul((float *)(A + 1311808) + 0, (float *)(A + 1542208) + 0);
+  k35_sub_mul((float *)(A + 1337408) + 0, (float *)(A + 9860608) + 0);
+  k34_mul_sub((float *)(A + 1299008) + 0, (float *)(A + 1439808) + 0);
+  k35_sub_mul((float *)(A + 1324608) + 0, (float *)(A + 1452608) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 300, (float *)(A + 811008) + 0, (float *)(A + 1324608) + 0, (float *)(A + 1350208) + 0, (float *)(A + 1529408) + 0, (float *)(A + 1337408) + 0, (float *)(A + 1299008) + 0, (float *)(A + 1542208) + 0, (float *)(A + 1260608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1311808) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1363008) + 0, (float *)(A + 1452608) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1631808) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1721408) + 0, (float *)(A + 1798208) + 0);
+  k38_concat((float *)(A + 1631808) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1721408) + 0, (float *)(A + 1798208) + 0, (float *)(A + 1299008) + 0);
+  k39_matmul((float *)(A + 1299008) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 1273408) + 0, (float *)(A + 1260608) + 0);
+  k35_sub_mul((float *)(A + 1222208) + 0, (float *)(A + 1439808) + 0);
+  k35_sub_mul((float *)(A + 1247808) + 0, (float *)(A + 1452608) + 0);
+  k34_mul_sub((float *)(A + 1209408) + 0, (float *)(A + 1529408) + 0);
+  k35_sub_mul((float *)(A + 1235008) + 0, (float *)(A + 1542208) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 250, (float *)(A + 811008) + 0, (float *)(A + 1235008) + 0, (float *)(A + 1260608) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1247808) + 0, (float *)(A + 1209408) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1171008) + 0, (float *)(A + 1452608) + 0, (float *)(A + 1222208) + 0, (float *)(A + 1529408) + 0, (float *)(A + 1273408) + 0, (float *)(A + 1542208) + 0, (float *)(A + 1631808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1350208) + 0, (float *)(A + 1363008) + 0, (float *)(A + 1708608) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 1350208) + 0, (float *)(A + 1363008) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1209408) + 0);
+  k39_matmul((float *)(A + 1209408) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 1183808) + 0, (float *)(A + 1171008) + 0);
+  k35_sub_mul((float *)(A + 1132608) + 0, (float *)(A + 1350208) + 0);
+  k35_sub_mul((float *)(A + 1158208) + 0, (float *)(A + 1363008) + 0);
+  k34_mul_sub((float *)(A + 1119808) + 0, (float *)(A + 1619008) + 0);
+  k35_sub_mul((float *)(A + 1145408) + 0, (float *)(A + 9860608) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 200, (float *)(A + 811008) + 0, (float *)(A + 1145408) + 0, (float *)(A + 1171008) + 0, (float *)(A + 1631808) + 0, (float *)(A + 1158208) + 0, (float *)(A + 1119808) + 0, (float *)(A + 1350208) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1363008) + 0, (float *)(A + 1132608) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1183808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1260608) + 0, (float *)(A + 1273408) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1452608) + 0, (float *)(A + 1529408) + 0);
+  k38_concat((float *)(A + 1273408) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1452608) + 0, (float *)(A + 1529408) + 0, (float *)(A + 1119808) + 0);
+  k39_matmul((float *)(A + 1119808) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 1094208) + 0, (float *)(A + 1081408) + 0);
+  k35_sub_mul((float *)(A + 1043008) + 0, (float *)(A + 1273408) + 0);
+  k35_sub_mul((float *)(A + 1068608) + 0, (float *)(A + 9860608) + 0);
+  k34_mul_sub((float *)(A + 1030208) + 0, (float *)(A + 1171008) + 0);
+  k35_sub_mul((float *)(A + 1055808) + 0, (float *)(A + 1183808) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 150, (float *)(A + 811008) + 0, (float *)(A + 1055808) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1260608) + 0, (float *)(A + 1068608) + 0, (float *)(A + 1030208) + 0, (float *)(A + 1273408) + 0, (float *)(A + 991808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1043008) + 0, (float *)(A + 1171008) + 0, (float *)(A + 1094208) + 0, (float *)(A + 1183808) + 0, (float *)(A + 1350208) + 0, (float *)(A + 1363008) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1452608) + 0, (float *)(A + 1529408) + 0);
+  k38_concat((float *)(A + 1363008) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1452608) + 0, (float *)(A + 1529408) + 0, (float *)(A + 1030208) + 0);
+  k39_matmul((float *)(A + 1030208) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 1004608) + 0, (float *)(A + 991808) + 0);
+  k35_sub_mul((float *)(A + 953408) + 0, (float *)(A + 1171008) + 0);
+  k35_sub_mul((float *)(A + 979008) + 0, (float *)(A + 1183808) + 0);
+  k34_mul_sub((float *)(A + 940608) + 0, (float *)(A + 1260608) + 0);
+  k35_sub_mul((float *)(A + 966208) + 0, (float *)(A + 1273408) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 100, (float *)(A + 811008) + 0, (float *)(A + 966208) + 0, (float *)(A + 991808) + 0, (float *)(A + 1350208) + 0, (float *)(A + 979008) + 0, (float *)(A + 940608) + 0, (float *)(A + 1171008) + 0, (float *)(A + 902208) + 0, (float *)(A + 1183808) + 0, (float *)(A + 953408) + 0, (float *)(A + 1260608) + 0, (float *)(A + 1004608) + 0, (float *)(A + 1273408) + 0, (float *)(A + 1363008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0, (float *)(A + 1439808) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0, (float *)(A + 1439808) + 0, (float *)(A + 940608) + 0);
+  k39_matmul((float *)(A + 940608) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 915008) + 0, (float *)(A + 902208) + 0);
+  k35_sub_mul((float *)(A + 863808) + 0, (float *)(A + 1081408) + 0);
+  k35_sub_mul((float *)(A + 889408) + 0, (float *)(A + 1094208) + 0);
+  k34_mul_sub((float *)(A + 851008) + 0, (float *)(A + 1350208) + 0);
+  k35_sub_mul((float *)(A + 876608) + 0, (float *)(A + 9860608) + 0);
+  k47_addn_mul_mul((float *)(A + 7057408) + 50, (float *)(A + 811008) + 0, (float *)(A + 876608) + 0, (float *)(A + 902208) + 0, (float *)(A + 1363008) + 0, (float *)(A + 889408) + 0, (float *)(A + 851008) + 0, (float *)(A + 1081408) + 0, (float *)(A + 51200) + 0, (float *)(A + 1094208) + 0, (float *)(A + 863808) + 0, (float *)(A + 1350208) + 0, (float *)(A + 915008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 991808) + 0, (float *)(A + 1004608) + 0, (float *)(A + 1171008) + 0, (float *)(A + 1183808) + 0, (float *)(A + 1260608) + 0);
+  k38_concat((float *)(A + 1004608) + 0, (float *)(A + 1171008) + 0, (float *)(A + 1183808) + 0, (float *)(A + 1260608) + 0, (float *)(A + 851008) + 0);
+  k39_matmul((float *)(A + 851008) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 51200) + 0);
+  k34_mul_sub((float *)(A + 64000) + 0, (float *)(A + 811008) + 0);
+  k35_sub_mul((float *)(A + 4177408) + 0, (float *)(A + 1004608) + 0);
+  k34_mul_sub((float *)(A + 4164608) + 0, (float *)(A + 9860608) + 0);
+  k35_sub_mul((float *)(A + 76800) + 0, (float *)(A + 902208) + 0);
+  k48_addn_mul_mul((float *)(A + 7057408) + 0, (float *)(A + 51200) + 0, (float *)(A + 76800) + 0, (float *)(A + 811008) + 0, (float *)(A + 991808) + 0, (float *)(A + 4164608) + 0, (float *)(A + 1004608) + 0, (float *)(A + 4177408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 64000) + 0, (float *)(A + 902208) + 0, (float *)(A + 915008) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0);
+  k42_const((float *)(A + 811008) + 0);
+  k38_concat((float *)(A + 915008) + 0, (float *)(A + 811008) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0, (float *)(A + 7057408) + 0);
+  k43_stack((float *)(A + 7057408) + 0, (float *)(A + 851008) + 0, (float *)(A + 940608) + 0, (float *)(A + 1030208) + 0, (float *)(A + 1119808) + 0, (float *)(A + 1209408) + 0, (float *)(A + 1299008) + 0, (float *)(A + 1388608) + 0, (float *)(A + 1478208) + 0, (float *)(A + 1567808) + 0, (float *)(A + 1657408) + 0, (float *)(A + 1747008) + 0, (float *)(A + 5636608) + 0, (float *)(A + 5726208) + 0, (float *)(A + 5815808) + 0, (float *)(A + 5905408) + 0, (float *)(A + 5995008) + 0, (float *)(A + 6084608) + 0, (float *)(A + 6174208) + 0, (float *)(A + 6263808) + 0, (float *)(A + 6353408) + 0, (float *)(A + 6443008) + 0, (float *)(A + 6532608) + 0, (float *)(A + 6622208) + 0, (float *)(A + 6711808) + 0, (float *)(A + 6801408) + 0, (float *)(A + 6891008) + 0, (float *)(A + 6980608) + 0, (float *)(A + 11307008) + 0);
+  k44_matmul((float *)(A + 11307008) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 7057408) + 0);
+  k34_mul_sub((float *)(A + 4151808) + 0, (float *)(A + 811008) + 0);
+  k35_sub_mul((float *)(A + 115200) + 0, (float *)(A + 902208) + 0);
+  k35_sub_mul((float *)(A + 4139008) + 0, (float *)(A + 915008) + 0);
+  k34_mul_sub((float *)(A + 102400) + 0, (float *)(A + 991808) + 0);
+  k35_sub_mul((float *)(A + 128000) + 0, (float *)(A + 1004608) + 0);
+  k49_mul_mul_mul((float *)(A + 7057408) + 1350, (float *)(A + 128000) + 0, (float *)(A + 811008) + 0, (float *)(A + 102400) + 0, (float *)(A + 902208) + 0, (float *)(A + 4100608) + 0, (float *)(A + 915008) + 0, (float *)(A + 115200) + 0, (float *)(A + 991808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0, (float *)(A + 1171008) + 0);
+  k46_mul_mul((float *)(A + 7057408) + 1350, (float *)(A + 4151808) + 0, (float *)(A + 1004608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0, (float *)(A + 1171008) + 0, (float *)(A + 102400) + 0, (float *)(A + 7415808) + 0);
+  k39_matmul((float *)(A + 7415808) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 4113408) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 1300, (float *)(A + 102400) + 0, (float *)(A + 4075008) + 0, (float *)(A + 811008) + 0, (float *)(A + 991808) + 0, (float *)(A + 1004608) + 0);
+  k35_sub_mul((float *)(A + 4062208) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 4087808) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 4049408) + 0, (float *)(A + 4100608) + 0);
+  k35_sub_mul((float *)(A + 4075008) + 0, (float *)(A + 902208) + 0);
+  k51_mul_addn_mul((float *)(A + 9860608) + 0, (float *)(A + 4139008) + 0, (float *)(A + 1004608) + 0, (float *)(A + 4049408) + 0, (float *)(A + 102400) + 0, (float *)(A + 4011008) + 0, (float *)(A + 811008) + 0, (float *)(A + 4062208) + 0, (float *)(A + 4100608) + 0, (float *)(A + 915008) + 0, (float *)(A + 4075008) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0);
+  k37_mul_mul((float *)(A + 991808) + 0, (float *)(A + 4113408) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4075008) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0, (float *)(A + 102400) + 0, (float *)(A + 4139008) + 0);
+  k39_matmul((float *)(A + 4139008) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 4023808) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 1250, (float *)(A + 102400) + 0, (float *)(A + 3985408) + 0, (float *)(A + 811008) + 0, (float *)(A + 902208) + 0, (float *)(A + 4011008) + 0);
+  k35_sub_mul((float *)(A + 3972608) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 3998208) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 3959808) + 0, (float *)(A + 4100608) + 0);
+  k35_sub_mul((float *)(A + 3985408) + 0, (float *)(A + 4113408) + 0);
+  k51_mul_addn_mul((float *)(A + 915008) + 0, (float *)(A + 4087808) + 0, (float *)(A + 4011008) + 0, (float *)(A + 3959808) + 0, (float *)(A + 102400) + 0, (float *)(A + 3921408) + 0, (float *)(A + 811008) + 0, (float *)(A + 3972608) + 0, (float *)(A + 4100608) + 0, (float *)(A + 3985408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 991808) + 0, (float *)(A + 1004608) + 0);
+  k37_mul_mul((float *)(A + 902208) + 0, (float *)(A + 4023808) + 0, (float *)(A + 4113408) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 991808) + 0, (float *)(A + 1004608) + 0, (float *)(A + 102400) + 0, (float *)(A + 4049408) + 0);
+  k39_matmul((float *)(A + 4049408) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 3934208) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 1200, (float *)(A + 102400) + 0, (float *)(A + 3895808) + 0, (float *)(A + 811008) + 0, (float *)(A + 3921408) + 0, (float *)(A + 4011008) + 0);
+  k35_sub_mul((float *)(A + 3883008) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 3908608) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 3870208) + 0, (float *)(A + 4023808) + 0);
+  k35_sub_mul((float *)(A + 3895808) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 3985408) + 0, (float *)(A + 3998208) + 0, (float *)(A + 4011008) + 0, (float *)(A + 3870208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3831808) + 0, (float *)(A + 811008) + 0, (float *)(A + 3883008) + 0, (float *)(A + 4023808) + 0, (float *)(A + 3895808) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 3921408) + 0, (float *)(A + 3934208) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3959808) + 0);
+  k39_matmul((float *)(A + 3959808) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 3844608) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 1150, (float *)(A + 102400) + 0, (float *)(A + 3806208) + 0, (float *)(A + 811008) + 0, (float *)(A + 3831808) + 0, (float *)(A + 3921408) + 0);
+  k35_sub_mul((float *)(A + 3793408) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 3819008) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 3780608) + 0, (float *)(A + 3934208) + 0);
+  k35_sub_mul((float *)(A + 3806208) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 3895808) + 0, (float *)(A + 3908608) + 0, (float *)(A + 3921408) + 0, (float *)(A + 3780608) + 0, (float *)(A + 102400) + 0, (float *)(A + 3742208) + 0, (float *)(A + 811008) + 0, (float *)(A + 3793408) + 0, (float *)(A + 3934208) + 0, (float *)(A + 3806208) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 3831808) + 0, (float *)(A + 3844608) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3870208) + 0);
+  k39_matmul((float *)(A + 3870208) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 3755008) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 1100, (float *)(A + 102400) + 0, (float *)(A + 3716608) + 0, (float *)(A + 811008) + 0, (float *)(A + 3742208) + 0, (float *)(A + 3831808) + 0);
+  k35_sub_mul((float *)(A + 3703808) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 3729408) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 3691008) + 0, (float *)(A + 3844608) + 0);
+  k35_sub_mul((float *)(A + 3716608) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 3806208) + 0, (float *)(A + 3819008) + 0, (float *)(A + 3831808) + 0, (float *)(A + 3691008) + 0, (float *)(A + 102400) + 0, (float *)(A + 3652608) + 0, (float *)(A + 811008) + 0, (float *)(A + 3703808) + 0, (float *)(A + 3844608) + 0, (float *)(A + 3716608) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 3742208) + 0, (float *)(A + 3755008) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3780608) + 0);
+  k39_matmul((float *)(A + 3780608) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 3665408) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 1050, (float *)(A + 102400) + 0, (float *)(A + 3627008) + 0, (float *)(A + 811008) + 0, (float *)(A + 3652608) + 0, (float *)(A + 3742208) + 0);
+  k35_sub_mul((float *)(A + 3614208) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 3639808) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 3601408) + 0, (float *)(A + 3755008) + 0);
+  k35_sub_mul((float *)(A + 3627008) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 3716608) + 0, (float *)(A + 3729408) + 0, (float *)(A + 3742208) + 0, (float *)(A + 3601408) + 0, (float *)(A + 102400) + 0, (float *)(A + 3563008) + 0, (float *)(A + 811008) + 0, (float *)(A + 3614208) + 0, (float *)(A + 3755008) + 0, (float *)(A + 3627008) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 3652608) + 0, (float *)(A + 3665408) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3691008) + 0);
+  k39_matmul((float *)(A + 3691008) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 3575808) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 1000, (float *)(A + 102400) + 0, (float *)(A + 3537408) + 0, (float *)(A + 811008) + 0, (float *)(A + 3563008) + 0, (float *)(A + 3652608) + 0);
+  k35_sub_mul((float *)(A + 3524608) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 3550208) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 3511808) + 0, (float *)(A + 3665408) + 0);
+  k35_sub_mul((float *)(A + 3537408) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 3627008) + 0, (float *)(A + 3639808) + 0, (float *)(A + 3652608) + 0, (float *)(A + 3511808) + 0, (float *)(A + 102400) + 0, (float *)(A + 3473408) + 0, (float *)(A + 811008) + 0, (float *)(A + 3524608) + 0, (float *)(A + 3665408) + 0, (float *)(A + 3537408) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 3563008) + 0, (float *)(A + 3575808) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3601408) + 0);
+  k39_matmul((float *)(A + 3601408) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 3486208) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 950, (float *)(A + 102400) + 0, (float *)(A + 3447808) + 0, (float *)(A + 811008) + 0, (float *)(A + 3473408) + 0, (float *)(A + 3563008) + 0);
+  k35_sub_mul((float *)(A + 3435008) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 3460608) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 3422208) + 0, (float *)(A + 3575808) + 0);
 }
 
 static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k32_mul_sub((float *)(A + 2750400) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 2699200) + 0, (float *)(A + 2737600) + 0);
-  k33_sub_mul((float *)(A + 2724800) + 0, (float *)(A + 2827200) + 0);
-  k32_mul_sub((float *)(A + 2686400) + 0, (float *)(A + 2840000) + 0);
-  k33_sub_mul((float *)(A + 2712000) + 0, (float *)(A + 2916800) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 650, (float *)(A + 422400) + 0, (float *)(A + 2712000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 3019200) + 0, (float *)(A + 2724800) + 0, (float *)(A + 2686400) + 0, (float *)(A + 2737600) + 0, (float *)(A + 2648000) + 0, (float *)(A + 2827200) + 0, (float *)(A + 2699200) + 0, (float *)(A + 2840000) + 0, (float *)(A + 2750400) + 0, (float *)(A + 2916800) + 0, (float *)(A + 2929600) + 0, (float *)(A + 3006400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 3006400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2686400) + 0);
-  k37_matmul((float *)(A + 2686400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 2660800) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 2609600) + 0, (float *)(A + 2648000) + 0);
-  k33_sub_mul((float *)(A + 2635200) + 0, (float *)(A + 2737600) + 0);
-  k32_mul_sub((float *)(A + 2596800) + 0, (float *)(A + 2750400) + 0);
-  k33_sub_mul((float *)(A + 2622400) + 0, (float *)(A + 2827200) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 600, (float *)(A + 422400) + 0, (float *)(A + 2622400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2929600) + 0, (float *)(A + 2635200) + 0, (float *)(A + 2596800) + 0, (float *)(A + 2648000) + 0, (float *)(A + 2558400) + 0, (float *)(A + 2737600) + 0, (float *)(A + 2609600) + 0, (float *)(A + 2750400) + 0, (float *)(A + 2660800) + 0, (float *)(A + 2827200) + 0, (float *)(A + 2840000) + 0, (float *)(A + 2916800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 2916800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2596800) + 0);
-  k37_matmul((float *)(A + 2596800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 2571200) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 2520000) + 0, (float *)(A + 2558400) + 0);
-  k33_sub_mul((float *)(A + 2545600) + 0, (float *)(A + 2648000) + 0);
-  k32_mul_sub((float *)(A + 2507200) + 0, (float *)(A + 2660800) + 0);
-  k33_sub_mul((float *)(A + 2532800) + 0, (float *)(A + 2737600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 550, (float *)(A + 422400) + 0, (float *)(A + 2532800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2840000) + 0, (float *)(A + 2545600) + 0, (float *)(A + 2507200) + 0, (float *)(A + 2558400) + 0, (float *)(A + 2468800) + 0, (float *)(A + 2648000) + 0, (float *)(A + 2520000) + 0, (float *)(A + 2660800) + 0, (float *)(A + 2571200) + 0, (float *)(A + 2737600) + 0, (float *)(A + 2750400) + 0, (float *)(A + 2827200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 2827200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2507200) + 0);
-  k37_matmul((float *)(A + 2507200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 2481600) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 2430400) + 0, (float *)(A + 2468800) + 0);
-  k33_sub_mul((float *)(A + 2456000) + 0, (float *)(A + 2558400) + 0);
-  k32_mul_sub((float *)(A + 2417600) + 0, (float *)(A + 2571200) + 0);
-  k33_sub_mul((float *)(A + 2443200) + 0, (float *)(A + 2648000) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 500, (float *)(A + 422400) + 0, (float *)(A + 2443200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2750400) + 0, (float *)(A + 2456000) + 0, (float *)(A + 2417600) + 0, (float *)(A + 2468800) + 0, (float *)(A + 2379200) + 0, (float *)(A + 2558400) + 0, (float *)(A + 2430400) + 0, (float *)(A + 2571200) + 0, (float *)(A + 2481600) + 0, (float *)(A + 2648000) + 0, (float *)(A + 2660800) + 0, (float *)(A + 2737600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 2737600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2417600) + 0);
-  k37_matmul((float *)(A + 2417600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 2392000) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 2340800) + 0, (float *)(A + 2379200) + 0);
-  k33_sub_mul((float *)(A + 2366400) + 0, (float *)(A + 2468800) + 0);
-  k32_mul_sub((float *)(A + 2328000) + 0, (float *)(A + 2481600) + 0);
-  k33_sub_mul((float *)(A + 2353600) + 0, (float *)(A + 2558400) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 450, (float *)(A + 422400) + 0, (float *)(A + 2353600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2660800) + 0, (float *)(A + 2366400) + 0, (float *)(A + 2328000) + 0, (float *)(A + 2379200) + 0, (float *)(A + 2289600) + 0, (float *)(A + 2468800) + 0, (float *)(A + 2340800) + 0, (float *)(A + 2481600) + 0, (float *)(A + 2392000) + 0, (float *)(A + 2558400) + 0, (float *)(A + 2571200) + 0, (float *)(A + 2648000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 2648000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2328000) + 0);
-  k37_matmul((float *)(A + 2328000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 2302400) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 2251200) + 0, (float *)(A + 2289600) + 0);
-  k33_sub_mul((float *)(A + 2276800) + 0, (float *)(A + 2379200) + 0);
-  k32_mul_sub((float *)(A + 2238400) + 0, (float *)(A + 2392000) + 0);
-  k33_sub_mul((float *)(A + 2264000) + 0, (float *)(A + 2468800) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 400, (float *)(A + 422400) + 0, (float *)(A + 2264000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2571200) + 0, (float *)(A + 2276800) + 0, (float *)(A + 2238400) + 0, (float *)(A + 2289600) + 0, (float *)(A + 2200000) + 0, (float *)(A + 2379200) + 0, (float *)(A + 2251200) + 0, (float *)(A + 2392000) + 0, (float *)(A + 2302400) + 0, (float *)(A + 2468800) + 0, (float *)(A + 2481600) + 0, (float *)(A + 2558400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 2558400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2238400) + 0);
-  k37_matmul((float *)(A + 2238400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 2212800) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 2161600) + 0, (float *)(A + 2200000) + 0);
-  k33_sub_mul((float *)(A + 2187200) + 0, (float *)(A + 2289600) + 0);
-  k32_mul_sub((float *)(A + 2148800) + 0, (float *)(A + 2302400) + 0);
-  k33_sub_mul((float *)(A + 2174400) + 0, (float *)(A + 2379200) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 350, (float *)(A + 422400) + 0, (float *)(A + 2174400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2481600) + 0, (float *)(A + 2187200) + 0, (float *)(A + 2148800) + 0, (float *)(A + 2200000) + 0, (float *)(A + 2110400) + 0, (float *)(A + 2289600) + 0, (float *)(A + 2161600) + 0, (float *)(A + 2302400) + 0, (float *)(A + 2212800) + 0, (float *)(A + 2379200) + 0, (float *)(A + 2392000) + 0, (float *)(A + 2468800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 2468800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2148800) + 0);
-  k37_matmul((float *)(A + 2148800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 2123200) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 2072000) + 0, (float *)(A + 2110400) + 0);
-  k33_sub_mul((float *)(A + 2097600) + 0, (float *)(A + 2200000) + 0);
-  k32_mul_sub((float *)(A + 2059200) + 0, (float *)(A + 2212800) + 0);
-  k33_sub_mul((float *)(A + 2084800) + 0, (float *)(A + 2289600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 300, (float *)(A + 422400) + 0, (float *)(A + 2084800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2392000) + 0, (float *)(A + 2097600) + 0, (float *)(A + 2059200) + 0, (float *)(A + 2110400) + 0, (float *)(A + 2020800) + 0, (float *)(A + 2200000) + 0, (float *)(A + 2072000) + 0, (float *)(A + 2212800) + 0, (float *)(A + 2123200) + 0, (float *)(A + 2289600) + 0, (float *)(A + 2302400) + 0, (float *)(A + 2379200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 2379200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 2059200) + 0);
-  k37_matmul((float *)(A + 2059200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 2033600) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 1982400) + 0, (float *)(A + 2020800) + 0);
-  k33_sub_mul((float *)(A + 2008000) + 0, (float *)(A + 2110400) + 0);
-  k32_mul_sub((float *)(A + 1969600) + 0, (float *)(A + 2123200) + 0);
-  k33_sub_mul((float *)(A + 1995200) + 0, (float *)(A + 2200000) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 250, (float *)(A + 422400) + 0, (float *)(A + 1995200) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2302400) + 0, (float *)(A + 2008000) + 0, (float *)(A + 1969600) + 0, (float *)(A + 2020800) + 0, (float *)(A + 1931200) + 0, (float *)(A + 2110400) + 0, (float *)(A + 1982400) + 0, (float *)(A + 2123200) + 0, (float *)(A + 2033600) + 0, (float *)(A + 2200000) + 0, (float *)(A + 2212800) + 0, (float *)(A + 2289600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 2289600) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 1969600) + 0);
-  k37_matmul((float *)(A + 1969600) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1944000) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 1892800) + 0, (float *)(A + 1931200) + 0);
-  k33_sub_mul((float *)(A + 1918400) + 0, (float *)(A + 2020800) + 0);
-  k32_mul_sub((float *)(A + 1880000) + 0, (float *)(A + 2033600) + 0);
-  k33_sub_mul((float *)(A + 1905600) + 0, (float *)(A + 2110400) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 200, (float *)(A + 422400) + 0, (float *)(A + 1905600) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2212800) + 0, (float *)(A + 1918400) + 0, (float *)(A + 1880000) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1841600) + 0, (float *)(A + 2020800) + 0, (float *)(A + 1892800) + 0, (float *)(A + 2033600) + 0, (float *)(A + 1944000) + 0, (float *)(A + 2110400) + 0, (float *)(A + 2123200) + 0, (float *)(A + 2200000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 2200000) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 1880000) + 0);
-  k37_matmul((float *)(A + 1880000) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1854400) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 1803200) + 0, (float *)(A + 1841600) + 0);
-  k33_sub_mul((float *)(A + 1828800) + 0, (float *)(A + 1931200) + 0);
-  k32_mul_sub((float *)(A + 1790400) + 0, (float *)(A + 1944000) + 0);
-  k33_sub_mul((float *)(A + 1816000) + 0, (float *)(A + 2020800) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 150, (float *)(A + 422400) + 0, (float *)(A + 1816000) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2123200) + 0, (float *)(A + 1828800) + 0, (float *)(A + 1790400) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1803200) + 0, (float *)(A + 1944000) + 0, (float *)(A + 1854400) + 0, (float *)(A + 2020800) + 0, (float *)(A + 2033600) + 0, (float *)(A + 2110400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 2110400) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 1790400) + 0);
-  k37_matmul((float *)(A + 1790400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1764800) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 1713600) + 0, (float *)(A + 1752000) + 0);
-  k33_sub_mul((float *)(A + 1739200) + 0, (float *)(A + 1841600) + 0);
-  k32_mul_sub((float *)(A + 1700800) + 0, (float *)(A + 1854400) + 0);
-  k33_sub_mul((float *)(A + 1726400) + 0, (float *)(A + 1931200) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 100, (float *)(A + 422400) + 0, (float *)(A + 1726400) + 0, (float *)(A + 1558400) + 0, (float *)(A + 2033600) + 0, (float *)(A + 1739200) + 0, (float *)(A + 1700800) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1662400) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1713600) + 0, (float *)(A + 1854400) + 0, (float *)(A + 1764800) + 0, (float *)(A + 1931200) + 0, (float *)(A + 1944000) + 0, (float *)(A + 2020800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 2020800) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 1700800) + 0);
-  k37_matmul((float *)(A + 1700800) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1675200) + 0, (float *)(A + 1558400) + 0);
-  k33_sub_mul((float *)(A + 1624000) + 0, (float *)(A + 1662400) + 0);
-  k33_sub_mul((float *)(A + 1649600) + 0, (float *)(A + 1752000) + 0);
-  k32_mul_sub((float *)(A + 1611200) + 0, (float *)(A + 1764800) + 0);
-  k33_sub_mul((float *)(A + 1636800) + 0, (float *)(A + 1841600) + 0);
-  k45_addn_mul_mul((float *)(A + 6846400) + 50, (float *)(A + 422400) + 0, (float *)(A + 1636800) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1944000) + 0, (float *)(A + 1649600) + 0, (float *)(A + 1611200) + 0, (float *)(A + 1662400) + 0, (float *)(A + 1468800) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1624000) + 0, (float *)(A + 1764800) + 0, (float *)(A + 1675200) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1854400) + 0, (float *)(A + 1931200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0);
-  k36_concat((float *)(A + 1931200) + 0, (float *)(A + 9649600) + 0, (float *)(A + 513600) + 0, (float *)(A + 526400) + 0, (float *)(A + 1611200) + 0);
-  k37_matmul((float *)(A + 1611200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 422400) + 0);
-  k32_mul_sub((float *)(A + 1481600) + 0, (float *)(A + 1468800) + 0);
-  k33_sub_mul((float *)(A + 1456000) + 0, (float *)(A + 1558400) + 0);
-  k32_mul_sub((float *)(A + 0) + 0, (float *)(A + 1662400) + 0);
-  k33_sub_mul((float *)(A + 1494400) + 0, (float *)(A + 1675200) + 0);
-  k46_addn_mul_mul((float *)(A + 6846400) + 0, (float *)(A + 422400) + 0, (float *)(A + 1494400) + 0, (float *)(A + 1468800) + 0, (float *)(A + 1854400) + 0, (float *)(A + 0) + 0, (float *)(A + 1558400) + 0, (float *)(A + 1456000) + 0, (float *)(A + 1662400) + 0, (float *)(A + 1481600) + 0, (float *)(A + 1675200) + 0, (float *)(A + 1752000) + 0, (float *)(A + 1764800) + 0, (float *)(A + 1841600) + 0);
-  k40_const((float *)(A + 0) + 0);
-  k36_concat((float *)(A + 1752000) + 0, (float *)(A + 0) + 0, (float *)(A + 1764800) + 0, (float *)(A + 1841600) + 0, (float *)(A + 1455488) + 0);
-  k41_stack((float *)(A + 1455488) + 0, (float *)(A + 1611200) + 0, (float *)(A + 1700800) + 0, (float *)(A + 1790400) + 0, (float *)(A + 1880000) + 0, (float *)(A + 1969600) + 0, (float *)(A + 2059200) + 0, (float *)(A + 2148800) + 0, (float *)(A + 2238400) + 0, (float *)(A + 2328000) + 0, (float *)(A + 2417600) + 0, (float *)(A + 2507200) + 0, (float *)(A + 2596800) + 0, (float *)(A + 2686400) + 0, (float *)(A + 2776000) + 0, (float *)(A + 2865600) + 0, (float *)(A + 2955200) + 0, (float *)(A + 3044800) + 0, (float *)(A + 3134400) + 0, (float *)(A + 3224000) + 0, (float *)(A + 3313600) + 0, (float *)(A + 3403200) + 0, (float *)(A + 3492800) + 0, (float *)(A + 3582400) + 0, (float *)(A + 3672000) + 0, (float *)(A + 3761600) + 0, (float *)(A + 3851200) + 0, (float *)(A + 3940800) + 0, (float *)(A + 12529600) + 0);
-  k47_matmul((float *)(A + 12529600) + 0, in->x + 0, (float *)(A + 513600) + 0);
-  k48_stack((float *)(A + 1611200) + 0, (float *)(A + 1700800) + 0, (float *)(A + 1790400) + 0, (float *)(A + 1880000) + 0, (float *)(A + 1969600) + 0, (float *)(A + 2059200) + 0, (float *)(A + 2148800) + 0, (float *)(A + 2238400) + 0, (float *)(A + 2328000) + 0, (float *)(A + 2417600) + 0, (float *)(A + 2507200) + 0, (float *)(A + 2596800) + 0, (float *)(A + 2686400) + 0, (float *)(A + 2776000) + 0, (float *)(A + 2865600) + 0, (float *)(A + 2955200) + 0, (float *)(A + 3044800) + 0, (float *)(A + 3134400) + 0, (float *)(A + 3224000) + 0, (float *)(A + 3313600) + 0, (float *)(A + 3403200) + 0, (float *)(A + 3492800) + 0, (float *)(A + 3582400) + 0, (float *)(A + 3672000) + 0, (float *)(A + 3761600) + 0, (float *)(A + 3851200) + 0, (float *)(A + 3940800) + 0, (float *)(A + 13963200) + 0);
-  k49_stack((float *)(A + 1598400) + 0, (float *)(A + 1688000) + 0, (float *)(A + 1777600) + 0, (float *)(A + 1867200) + 0, (float *)(A + 1956800) + 0, (float *)(A + 2046400) + 0, (float *)(A + 2136000) + 0, (float *)(A + 2225600) + 0, (float *)(A + 2315200) + 0, (float *)(A + 2404800) + 0, (float *)(A + 2494400) + 0, (float *)(A + 2584000) + 0, (float *)(A + 2673600) + 0, (float *)(A + 2763200) + 0, (float *)(A + 2852800) + 0, (float *)(A + 2942400) + 0, (float *)(A + 3032000) + 0, (float *)(A + 3121600) + 0, (float *)(A + 3211200) + 0, (float *)(A + 3300800) + 0, (float *)(A + 3390400) + 0, (float *)(A + 3480000) + 0, (float *)(A + 3569600) + 0, (float *)(A + 3659200) + 0, (float *)(A + 3748800) + 0, (float *)(A + 3838400) + 0, (float *)(A + 3928000) + 0, (float *)(A + 6846400) + 0);
-  k50_matmul((float *)(A + 13963200) + 0, (float *)(A + 6846400) + 0, (float *)(A + 3940800) + 0);
-  k51_sum_to((float *)(A + 12529600) + 0, (float *)(A + 4440000) + 0);
-  k52_matmul((float *)(A + 11096000) + 0, (float *)(A + 12800) + 0, (float *)(A + 1598400) + 0);
-  k48_stack((float *)(A + 462400) + 0, (float *)(A + 552000) + 0, (float *)(A + 641600) + 0, (float *)(A + 731200) + 0, (float *)(A + 820800) + 0, (float *)(A + 910400) + 0, (float *)(A + 1000000) + 0, (float *)(A + 1089600) + 0, (float *)(A + 1179200) + 0, (float *)(A + 1268800) + 0, (float *)(A + 1358400) + 0, (float *)(A + 5425600) + 0, (float *)(A + 5515200) + 0, (float *)(A + 5604800) + 0, (float *)(A + 5694400) + 0, (float *)(A + 5784000) + 0, (float *)(A + 5873600) + 0, (float *)(A + 5963200) + 0, (float *)(A + 6052800) + 0, (float *)(A + 6142400) + 0, (float *)(A + 6232000) + 0, (float *)(A + 6321600) + 0, (float *)(A + 6411200) + 0, (float *)(A + 6500800) + 0, (float *)(A + 6590400) + 0, (float *)(A + 6680000) + 0, (float *)(A + 6769600) + 0, (float *)(A + 12529600) + 0);
-  k49_stack((float *)(A + 1545600) + 0, (float *)(A + 539200) + 0, (float *)(A + 628800) + 0, (float *)(A + 718400) + 0, (float *)(A + 808000) + 0, (float *)(A + 897600) + 0, (float *)(A + 987200) + 0, (float *)(A + 1076800) + 0, (float *)(A + 1166400) + 0, (float *)(A + 1256000) + 0, (float *)(A + 1345600) + 0, (float *)(A + 1435200) + 0, (float *)(A + 5502400) + 0, (float *)(A + 5592000) + 0, (float *)(A + 5681600) + 0, (float *)(A + 5771200) + 0, (float *)(A + 5860800) + 0, (float *)(A + 5950400) + 0, (float *)(A + 6040000) + 0, (float *)(A + 6129600) + 0, (float *)(A + 6219200) + 0, (float *)(A + 6308800) + 0, (float *)(A + 6398400) + 0, (float *)(A + 6488000) + 0, (float *)(A + 6577600) + 0, (float *)(A + 6667200) + 0, (float *)(A + 6756800) + 0, (float *)(A + 6846400) + 0);
-  k50_matmul((float *)(A + 12529600) + 0, (float *)(A + 6846400) + 0, (float *)(A + 462400) + 0);
-  k51_sum_to((float *)(A + 11096000) + 0, (float *)(A + 1453120) + 0);
-  k52_matmul((float *)(A + 9662400) + 0, (float *)(A + 3992000) + 0, (float *)(A + 552000) + 0);
-  k48_stack((float *)(A + 4441600) + 0, (float *)(A + 4531200) + 0, (float *)(A + 4620800) + 0, (float *)(A + 4710400) + 0, (float *)(A + 4800000) + 0, (float *)(A + 4889600) + 0, (float *)(A + 4979200) + 0, (float *)(A + 5068800) + 0, (float *)(A + 5158400) + 0, (float *)(A + 5248000) + 0, (float *)(A + 5337600) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8715200) + 0, (float *)(A + 8804800) + 0, (float *)(A + 8894400) + 0, (float *)(A + 8984000) + 0, (float *)(A + 9073600) + 0, (float *)(A + 9163200) + 0, (float *)(A + 9252800) + 0, (float *)(A + 9342400) + 0, (float *)(A + 9432000) + 0, (float *)(A + 9521600) + 0, (float *)(A + 4350400) + 0, (float *)(A + 11096000) + 0);
-  k49_stack((float *)(A + 409600) + 0, (float *)(A + 4518400) + 0, (float *)(A + 4608000) + 0, (float *)(A + 4697600) + 0, (float *)(A + 4787200) + 0, (float *)(A + 4876800) + 0, (float *)(A + 4966400) + 0, (float *)(A + 5056000) + 0, (float *)(A + 5145600) + 0, (float *)(A + 5235200) + 0, (float *)(A + 5324800) + 0, (float *)(A + 8254400) + 0, (float *)(A + 8344000) + 0, (float *)(A + 8433600) + 0, (float *)(A + 8523200) + 0, (float *)(A + 8612800) + 0, (float *)(A + 8702400) + 0, (float *)(A + 8792000) + 0, (float *)(A + 8881600) + 0, (float *)(A + 8971200) + 0, (float *)(A + 9060800) + 0, (float *)(A + 9150400) + 0, (float *)(A + 9240000) + 0, (float *)(A + 9329600) + 0, (float *)(A + 9419200) + 0, (float *)(A + 9508800) + 0, (float *)(A + 9598400) + 0, (float *)(A + 6846400) + 0);
-  k50_matmul((float *)(A + 11096000) + 0, (float *)(A + 6846400) + 0, (float *)(A + 641600) + 0);
-  k51_sum_to((float *)(A + 9662400) + 0, (float *)(A + 1453952) + 0);
-  k53_matmul((float *)(A + 1450560) + 0, (float *)(A + 9636800) + 0, (float *)(A + 1448000) + 0);
-  k54_sum_to((float *)(A + 1450560) + 0, (float *)(A + 1455232) + 0);
-  k55_mul_neg((float *)(A + 1455424) + 0, (float *)(A + 1455296) + 0);
-  k56_mul((float *)(A + 1455168) + 0, (float *)(A + 1454784) + 0);
+  k35_sub_mul((float *)(A + 3447808) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 3537408) + 0, (float *)(A + 3550208) + 0, (float *)(A + 3563008) + 0, (float *)(A + 3422208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3383808) + 0, (float *)(A + 811008) + 0, (float *)(A + 3435008) + 0, (float *)(A + 3575808) + 0, (float *)(A + 3447808) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 3473408) + 0, (float *)(A + 3486208) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3511808) + 0);
+  k39_matmul((float *)(A + 3511808) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 3396608) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 900, (float *)(A + 102400) + 0, (float *)(A + 3358208) + 0, (float *)(A + 811008) + 0, (float *)(A + 3383808) + 0, (float *)(A + 3473408) + 0);
+  k35_sub_mul((float *)(A + 3345408) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 3371008) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 3332608) + 0, (float *)(A + 3486208) + 0);
+  k35_sub_mul((float *)(A + 3358208) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 3447808) + 0, (float *)(A + 3460608) + 0, (float *)(A + 3473408) + 0, (float *)(A + 3332608) + 0, (float *)(A + 102400) + 0, (float *)(A + 3294208) + 0, (float *)(A + 811008) + 0, (float *)(A + 3345408) + 0, (float *)(A + 3486208) + 0, (float *)(A + 3358208) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 3383808) + 0, (float *)(A + 3396608) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3422208) + 0);
+  k39_matmul((float *)(A + 3422208) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 3307008) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 850, (float *)(A + 102400) + 0, (float *)(A + 3268608) + 0, (float *)(A + 811008) + 0, (float *)(A + 3294208) + 0, (float *)(A + 3383808) + 0);
+  k35_sub_mul((float *)(A + 3255808) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 3281408) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 3243008) + 0, (float *)(A + 3396608) + 0);
+  k35_sub_mul((float *)(A + 3268608) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 3358208) + 0, (float *)(A + 3371008) + 0, (float *)(A + 3383808) + 0, (float *)(A + 3243008) + 0, (float *)(A + 102400) + 0, (float *)(A + 3204608) + 0, (float *)(A + 811008) + 0, (float *)(A + 3255808) + 0, (float *)(A + 3396608) + 0, (float *)(A + 3268608) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 3294208) + 0, (float *)(A + 3307008) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3332608) + 0);
+  k39_matmul((float *)(A + 3332608) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 3217408) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 800, (float *)(A + 102400) + 0, (float *)(A + 3179008) + 0, (float *)(A + 811008) + 0, (float *)(A + 3204608) + 0, (float *)(A + 3294208) + 0);
+  k35_sub_mul((float *)(A + 3166208) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 3191808) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 3153408) + 0, (float *)(A + 3307008) + 0);
+  k35_sub_mul((float *)(A + 3179008) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 3268608) + 0, (float *)(A + 3281408) + 0, (float *)(A + 3294208) + 0, (float *)(A + 3153408) + 0, (float *)(A + 102400) + 0, (float *)(A + 3115008) + 0, (float *)(A + 811008) + 0, (float *)(A + 3166208) + 0, (float *)(A + 3307008) + 0, (float *)(A + 3179008) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 3204608) + 0, (float *)(A + 3217408) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3243008) + 0);
+  k39_matmul((float *)(A + 3243008) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 3127808) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 750, (float *)(A + 102400) + 0, (float *)(A + 3089408) + 0, (float *)(A + 811008) + 0, (float *)(A + 3115008) + 0, (float *)(A + 3204608) + 0);
+  k35_sub_mul((float *)(A + 3076608) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 3102208) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 3063808) + 0, (float *)(A + 3217408) + 0);
+  k35_sub_mul((float *)(A + 3089408) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 3179008) + 0, (float *)(A + 3191808) + 0, (float *)(A + 3204608) + 0, (float *)(A + 3063808) + 0, (float *)(A + 102400) + 0, (float *)(A + 3025408) + 0, (float *)(A + 811008) + 0, (float *)(A + 3076608) + 0, (float *)(A + 3217408) + 0, (float *)(A + 3089408) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 3115008) + 0, (float *)(A + 3127808) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3153408) + 0);
+  k39_matmul((float *)(A + 3153408) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 3038208) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 700, (float *)(A + 102400) + 0, (float *)(A + 2999808) + 0, (float *)(A + 811008) + 0, (float *)(A + 3025408) + 0, (float *)(A + 3115008) + 0);
+  k35_sub_mul((float *)(A + 2987008) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 3012608) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 2974208) + 0, (float *)(A + 3127808) + 0);
+  k35_sub_mul((float *)(A + 2999808) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 3089408) + 0, (float *)(A + 3102208) + 0, (float *)(A + 3115008) + 0, (float *)(A + 2974208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2935808) + 0, (float *)(A + 811008) + 0, (float *)(A + 2987008) + 0, (float *)(A + 3127808) + 0, (float *)(A + 2999808) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 3025408) + 0, (float *)(A + 3038208) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3063808) + 0);
+  k39_matmul((float *)(A + 3063808) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 2948608) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 650, (float *)(A + 102400) + 0, (float *)(A + 2910208) + 0, (float *)(A + 811008) + 0, (float *)(A + 2935808) + 0, (float *)(A + 3025408) + 0);
+  k35_sub_mul((float *)(A + 2897408) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 2923008) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 2884608) + 0, (float *)(A + 3038208) + 0);
+  k35_sub_mul((float *)(A + 2910208) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 2999808) + 0, (float *)(A + 3012608) + 0, (float *)(A + 3025408) + 0, (float *)(A + 2884608) + 0, (float *)(A + 102400) + 0, (float *)(A + 2846208) + 0, (float *)(A + 811008) + 0, (float *)(A + 2897408) + 0, (float *)(A + 3038208) + 0, (float *)(A + 2910208) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 2935808) + 0, (float *)(A + 2948608) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2974208) + 0);
+  k39_matmul((float *)(A + 2974208) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 2859008) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 600, (float *)(A + 102400) + 0, (float *)(A + 2820608) + 0, (float *)(A + 811008) + 0, (float *)(A + 2846208) + 0, (float *)(A + 2935808) + 0);
+  k35_sub_mul((float *)(A + 2807808) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 2833408) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 2795008) + 0, (float *)(A + 2948608) + 0);
+  k35_sub_mul((float *)(A + 2820608) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 2910208) + 0, (float *)(A + 2923008) + 0, (float *)(A + 2935808) + 0, (float *)(A + 2795008) + 0, (float *)(A + 102400) + 0, (float *)(A + 2756608) + 0, (float *)(A + 811008) + 0, (float *)(A + 2807808) + 0, (float *)(A + 2948608) + 0, (float *)(A + 2820608) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 2846208) + 0, (float *)(A + 2859008) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2884608) + 0);
+  k39_matmul((float *)(A + 2884608) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 2769408) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 550, (float *)(A + 102400) + 0, (float *)(A + 2731008) + 0, (float *)(A + 811008) + 0, (float *)(A + 2756608) + 0, (float *)(A + 2846208) + 0);
+  k35_sub_mul((float *)(A + 2718208) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 2743808) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 2705408) + 0, (float *)(A + 2859008) + 0);
+  k35_sub_mul((float *)(A + 2731008) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 2820608) + 0, (float *)(A + 2833408) + 0, (float *)(A + 2846208) + 0, (float *)(A + 2705408) + 0, (float *)(A + 102400) + 0, (float *)(A + 2667008) + 0, (float *)(A + 811008) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2859008) + 0, (float *)(A + 2731008) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 2756608) + 0, (float *)(A + 2769408) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2795008) + 0);
+  k39_matmul((float *)(A + 2795008) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 2679808) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 500, (float *)(A + 102400) + 0, (float *)(A + 2641408) + 0, (float *)(A + 811008) + 0, (float *)(A + 2667008) + 0, (float *)(A + 2756608) + 0);
+  k35_sub_mul((float *)(A + 2628608) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 2654208) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 2615808) + 0, (float *)(A + 2769408) + 0);
+  k35_sub_mul((float *)(A + 2641408) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 2731008) + 0, (float *)(A + 2743808) + 0, (float *)(A + 2756608) + 0, (float *)(A + 2615808) + 0, (float *)(A + 102400) + 0, (float *)(A + 2577408) + 0, (float *)(A + 811008) + 0, (float *)(A + 2628608) + 0, (float *)(A + 2769408) + 0, (float *)(A + 2641408) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 2667008) + 0, (float *)(A + 2679808) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2705408) + 0);
+  k39_matmul((float *)(A + 2705408) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 2590208) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 450, (float *)(A + 102400) + 0, (float *)(A + 2551808) + 0, (float *)(A + 811008) + 0, (float *)(A + 2577408) + 0, (float *)(A + 2667008) + 0);
+  k35_sub_mul((float *)(A + 2539008) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 2564608) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 2526208) + 0, (float *)(A + 2679808) + 0);
+  k35_sub_mul((float *)(A + 2551808) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 2641408) + 0, (float *)(A + 2654208) + 0, (float *)(A + 2667008) + 0, (float *)(A + 2526208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2487808) + 0, (float *)(A + 811008) + 0, (float *)(A + 2539008) + 0, (float *)(A + 2679808) + 0, (float *)(A + 2551808) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 2577408) + 0, (float *)(A + 2590208) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2615808) + 0);
+  k39_matmul((float *)(A + 2615808) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 2500608) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 400, (float *)(A + 102400) + 0, (float *)(A + 2462208) + 0, (float *)(A + 811008) + 0, (float *)(A + 2487808) + 0, (float *)(A + 2577408) + 0);
+  k35_sub_mul((float *)(A + 2449408) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 2475008) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 2436608) + 0, (float *)(A + 2590208) + 0);
+  k35_sub_mul((float *)(A + 2462208) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 2551808) + 0, (float *)(A + 2564608) + 0, (float *)(A + 2577408) + 0, (float *)(A + 2436608) + 0, (float *)(A + 102400) + 0, (float *)(A + 2398208) + 0, (float *)(A + 811008) + 0, (float *)(A + 2449408) + 0, (float *)(A + 2590208) + 0, (float *)(A + 2462208) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 2487808) + 0, (float *)(A + 2500608) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2526208) + 0);
+  k39_matmul((float *)(A + 2526208) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 2411008) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 350, (float *)(A + 102400) + 0, (float *)(A + 2372608) + 0, (float *)(A + 811008) + 0, (float *)(A + 2398208) + 0, (float *)(A + 2487808) + 0);
+  k35_sub_mul((float *)(A + 2359808) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 2385408) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 2347008) + 0, (float *)(A + 2500608) + 0);
+  k35_sub_mul((float *)(A + 2372608) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 2462208) + 0, (float *)(A + 2475008) + 0, (float *)(A + 2487808) + 0, (float *)(A + 2347008) + 0, (float *)(A + 102400) + 0, (float *)(A + 2308608) + 0, (float *)(A + 811008) + 0, (float *)(A + 2359808) + 0, (float *)(A + 2500608) + 0, (float *)(A + 2372608) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 2398208) + 0, (float *)(A + 2411008) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2436608) + 0);
+  k39_matmul((float *)(A + 2436608) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 2321408) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 300, (float *)(A + 102400) + 0, (float *)(A + 2283008) + 0, (float *)(A + 811008) + 0, (float *)(A + 2308608) + 0, (float *)(A + 2398208) + 0);
+  k35_sub_mul((float *)(A + 2270208) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 2295808) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 2257408) + 0, (float *)(A + 2411008) + 0);
+  k35_sub_mul((float *)(A + 2283008) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 2372608) + 0, (float *)(A + 2385408) + 0, (float *)(A + 2398208) + 0, (float *)(A + 2257408) + 0, (float *)(A + 102400) + 0, (float *)(A + 2219008) + 0, (float *)(A + 811008) + 0, (float *)(A + 2270208) + 0, (float *)(A + 2411008) + 0, (float *)(A + 2283008) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 2308608) + 0, (float *)(A + 2321408) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2347008) + 0);
+  k39_matmul((float *)(A + 2347008) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 2231808) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 250, (float *)(A + 102400) + 0, (float *)(A + 2193408) + 0, (float *)(A + 811008) + 0, (float *)(A + 2219008) + 0, (float *)(A + 2308608) + 0);
+  k35_sub_mul((float *)(A + 2180608) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 2206208) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 2167808) + 0, (float *)(A + 2321408) + 0);
+  k35_sub_mul((float *)(A + 2193408) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 2283008) + 0, (float *)(A + 2295808) + 0, (float *)(A + 2308608) + 0, (float *)(A + 2167808) + 0, (float *)(A + 102400) + 0, (float *)(A + 2129408) + 0, (float *)(A + 811008) + 0, (float *)(A + 2180608) + 0, (float *)(A + 2321408) + 0, (float *)(A + 2193408) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 2219008) + 0, (float *)(A + 2231808) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2257408) + 0);
+  k39_matmul((float *)(A + 2257408) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 2142208) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 200, (float *)(A + 102400) + 0, (float *)(A + 2103808) + 0, (float *)(A + 811008) + 0, (float *)(A + 2129408) + 0, (float *)(A + 2219008) + 0);
+  k35_sub_mul((float *)(A + 2091008) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 2116608) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 2078208) + 0, (float *)(A + 2231808) + 0);
+  k35_sub_mul((float *)(A + 2103808) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 2193408) + 0, (float *)(A + 2206208) + 0, (float *)(A + 2219008) + 0, (float *)(A + 2078208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2039808) + 0, (float *)(A + 811008) + 0, (float *)(A + 2091008) + 0, (float *)(A + 2231808) + 0, (float *)(A + 2103808) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 2129408) + 0, (float *)(A + 2142208) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2167808) + 0);
+  k39_matmul((float *)(A + 2167808) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 2052608) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 150, (float *)(A + 102400) + 0, (float *)(A + 2014208) + 0, (float *)(A + 811008) + 0, (float *)(A + 2039808) + 0, (float *)(A + 2129408) + 0);
+  k35_sub_mul((float *)(A + 2001408) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 2027008) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 1988608) + 0, (float *)(A + 2142208) + 0);
+  k35_sub_mul((float *)(A + 2014208) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 2103808) + 0, (float *)(A + 2116608) + 0, (float *)(A + 2129408) + 0, (float *)(A + 1988608) + 0, (float *)(A + 102400) + 0, (float *)(A + 1950208) + 0, (float *)(A + 811008) + 0, (float *)(A + 2001408) + 0, (float *)(A + 2142208) + 0, (float *)(A + 2014208) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 2039808) + 0, (float *)(A + 2052608) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2078208) + 0);
+  k39_matmul((float *)(A + 2078208) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 1963008) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 100, (float *)(A + 102400) + 0, (float *)(A + 1924608) + 0, (float *)(A + 811008) + 0, (float *)(A + 1950208) + 0, (float *)(A + 2039808) + 0);
+  k35_sub_mul((float *)(A + 1911808) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 1937408) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 1899008) + 0, (float *)(A + 2052608) + 0);
+  k35_sub_mul((float *)(A + 1924608) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 2014208) + 0, (float *)(A + 2027008) + 0, (float *)(A + 2039808) + 0, (float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 1860608) + 0, (float *)(A + 811008) + 0, (float *)(A + 1911808) + 0, (float *)(A + 2052608) + 0, (float *)(A + 1924608) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 1950208) + 0, (float *)(A + 1963008) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
+  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 1988608) + 0);
+  k39_matmul((float *)(A + 1988608) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k34_mul_sub((float *)(A + 1873408) + 0, (float *)(A + 811008) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 50, (float *)(A + 102400) + 0, (float *)(A + 1835008) + 0, (float *)(A + 811008) + 0, (float *)(A + 1860608) + 0, (float *)(A + 1950208) + 0);
+  k35_sub_mul((float *)(A + 180800) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 1847808) + 0, (float *)(A + 811008) + 0);
+  k34_mul_sub((float *)(A + 168000) + 0, (float *)(A + 1963008) + 0);
+  k35_sub_mul((float *)(A + 1835008) + 0, (float *)(A + 4100608) + 0);
+  k51_mul_addn_mul((float *)(A + 1924608) + 0, (float *)(A + 1937408) + 0, (float *)(A + 1950208) + 0, (float *)(A + 168000) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, (float *)(A + 811008) + 0, (float *)(A + 180800) + 0, (float *)(A + 1963008) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1834944) + 0, (float *)(A + 902208) + 0);
+  k37_mul_mul((float *)(A + 1860608) + 0, (float *)(A + 1873408) + 0, (float *)(A + 4100608) + 0, (float *)(A + 25600) + 0);
+  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 1834944) + 0, (float *)(A + 902208) + 0, (float *)(A + 25600) + 0, (float *)(A + 1899008) + 0);
+  k39_matmul((float *)(A + 1899008) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 25600) + 0);
+  k34_mul_sub((float *)(A + 38400) + 0, (float *)(A + 102400) + 0);
+  k50_addn_mul_mul((float *)(A + 7057408) + 0, (float *)(A + 25600) + 0, (float *)(A + 142400) + 0, (float *)(A + 102400) + 0, (float *)(A + 811008) + 0, (float *)(A + 4100608) + 0);
+  k35_sub_mul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k34_mul_sub((float *)(A + 0) + 0, (float *)(A + 102400) + 0);
+  k35_sub_mul((float *)(A + 142400) + 0, (float *)(A + 9860608) + 0);
+  k52_mul_addn_mul((float *)(A + 4113408) + 0, (float *)(A + 1847808) + 0, (float *)(A + 4100608) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 142400) + 0, (float *)(A + 1834944) + 0);
+  k42_const((float *)(A + 102400) + 0);
+  k37_mul_mul((float *)(A + 811008) + 0, (float *)(A + 38400) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4100608) + 0);
+  k38_concat((float *)(A + 142400) + 0, (float *)(A + 102400) + 0, (float *)(A + 1834944) + 0, (float *)(A + 4100608) + 0, (float *)(A + 0) + 0);
+  k43_stack((float *)(A + 7415808) + 0, (float *)(A + 4139008) + 0, (float *)(A + 4049408) + 0, (float *)(A + 3959808) + 0, (float *)(A + 3870208) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3691008) + 0, (float *)(A + 3601408) + 0, (float *)(A + 3511808) + 0, (float *)(A + 3422208) + 0, (float *)(A + 3332608) + 0, (float *)(A + 3243008) + 0, (float *)(A + 3153408) + 0, (float *)(A + 3063808) + 0, (float *)(A + 2974208) + 0, (float *)(A + 2884608) + 0, (float *)(A + 2795008) + 0, (float *)(A + 2705408) + 0, (float *)(A + 2615808) + 0, (float *)(A + 2526208) + 0, (float *)(A + 2436608) + 0, (float *)(A + 2347008) + 0, (float *)(A + 2257408) + 0, (float *)(A + 2167808) + 0, (float *)(A + 2078208) + 0, (float *)(A + 1988608) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0, (float *)(A + 12740608) + 0);
+  k53_matmul((float *)(A + 12740608) + 0, (float *)(A + 200704) + 0, (float *)(A + 902208) + 0);
+  k54_stack((float *)(A + 1899008) + 0, (float *)(A + 1988608) + 0, (float *)(A + 2078208) + 0, (float *)(A + 2167808) + 0, (float *)(A + 2257408) + 0, (float *)(A + 2347008) + 0, (float *)(A + 2436608) + 0, (float *)(A + 2526208) + 0, (float *)(A + 2615808) + 0, (float *)(A + 2705408) + 0, (float *)(A + 2795008) + 0, (float *)(A + 2884608) + 0, (float *)(A + 2974208) + 0, (float *)(A + 3063808) + 0, (float *)(A + 3153408) + 0, (float *)(A + 3243008) + 0, (float *)(A + 3332608) + 0, (float *)(A + 3422208) + 0, (float *)(A + 3511808) + 0, (float *)(A + 3601408) + 0, (float *)(A + 3691008) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3870208) + 0, (float *)(A + 3959808) + 0, (float *)(A + 4049408) + 0, (float *)(A + 4139008) + 0, (float *)(A + 7415808) + 0, (float *)(A + 14174208) + 0);
+  k55_stack((float *)(A + 155200) + 0, (float *)(A + 1886208) + 0, (float *)(A + 1975808) + 0, (float *)(A + 2065408) + 0, (float *)(A + 2155008) + 0, (float *)(A + 2244608) + 0, (float *)(A + 2334208) + 0, (float *)(A + 2423808) + 0, (float *)(A + 2513408) + 0, (float *)(A + 2603008) + 0, (float *)(A + 2692608) + 0, (float *)(A + 2782208) + 0, (float *)(A + 2871808) + 0, (float *)(A + 2961408) + 0, (float *)(A + 3051008) + 0, (float *)(A + 3140608) + 0, (float *)(A + 3230208) + 0, (float *)(A + 3319808) + 0, (float *)(A + 3409408) + 0, (float *)(A + 3499008) + 0, (float *)(A + 3588608) + 0, (float *)(A + 3678208) + 0, (float *)(A + 3767808) + 0, (float *)(A + 3857408) + 0, (float *)(A + 3947008) + 0, (float *)(A + 4036608) + 0, (float *)(A + 4126208) + 0, (float *)(A + 7057408) + 0);
+  k56_matmul((float *)(A + 14174208) + 0, (float *)(A + 7057408) + 0, (float *)(A + 4049408) + 0);
+  k57_sum_to((float *)(A + 12740608) + 0, (float *)(A + 4638208) + 0);
+}
+
+static void mnist_stacked_lstm_grad_8(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k58_matmul((float *)(A + 11307008) + 0, (float *)(A + 401408) + 0, (float *)(A + 1988608) + 0);
+  k54_stack((float *)(A + 851008) + 0, (float *)(A + 940608) + 0, (float *)(A + 1030208) + 0, (float *)(A + 1119808) + 0, (float *)(A + 1209408) + 0, (float *)(A + 1299008) + 0, (float *)(A + 1388608) + 0, (float *)(A + 1478208) + 0, (float *)(A + 1567808) + 0, (float *)(A + 1657408) + 0, (float *)(A + 1747008) + 0, (float *)(A + 5636608) + 0, (float *)(A + 5726208) + 0, (float *)(A + 5815808) + 0, (float *)(A + 5905408) + 0, (float *)(A + 5995008) + 0, (float *)(A + 6084608) + 0, (float *)(A + 6174208) + 0, (float *)(A + 6263808) + 0, (float *)(A + 6353408) + 0, (float *)(A + 6443008) + 0, (float *)(A + 6532608) + 0, (float *)(A + 6622208) + 0, (float *)(A + 6711808) + 0, (float *)(A + 6801408) + 0, (float *)(A + 6891008) + 0, (float *)(A + 6980608) + 0, (float *)(A + 12740608) + 0);
+  k55_stack((float *)(A + 89600) + 0, (float *)(A + 927808) + 0, (float *)(A + 1017408) + 0, (float *)(A + 1107008) + 0, (float *)(A + 1196608) + 0, (float *)(A + 1286208) + 0, (float *)(A + 1375808) + 0, (float *)(A + 1465408) + 0, (float *)(A + 1555008) + 0, (float *)(A + 1644608) + 0, (float *)(A + 1734208) + 0, (float *)(A + 5623808) + 0, (float *)(A + 5713408) + 0, (float *)(A + 5803008) + 0, (float *)(A + 5892608) + 0, (float *)(A + 5982208) + 0, (float *)(A + 6071808) + 0, (float *)(A + 6161408) + 0, (float *)(A + 6251008) + 0, (float *)(A + 6340608) + 0, (float *)(A + 6430208) + 0, (float *)(A + 6519808) + 0, (float *)(A + 6609408) + 0, (float *)(A + 6699008) + 0, (float *)(A + 6788608) + 0, (float *)(A + 6878208) + 0, (float *)(A + 6967808) + 0, (float *)(A + 7057408) + 0);
+  k56_matmul((float *)(A + 12740608) + 0, (float *)(A + 7057408) + 0, (float *)(A + 851008) + 0);
+  k57_sum_to((float *)(A + 11307008) + 0, (float *)(A + 924608) + 0);
+  k58_matmul((float *)(A + 9873408) + 0, (float *)(A + 4190208) + 0, (float *)(A + 940608) + 0);
+  k54_stack((float *)(A + 4639808) + 0, (float *)(A + 4729408) + 0, (float *)(A + 4819008) + 0, (float *)(A + 4908608) + 0, (float *)(A + 4998208) + 0, (float *)(A + 5087808) + 0, (float *)(A + 5177408) + 0, (float *)(A + 5267008) + 0, (float *)(A + 5356608) + 0, (float *)(A + 5446208) + 0, (float *)(A + 5535808) + 0, (float *)(A + 8478208) + 0, (float *)(A + 8567808) + 0, (float *)(A + 8657408) + 0, (float *)(A + 8747008) + 0, (float *)(A + 8836608) + 0, (float *)(A + 8926208) + 0, (float *)(A + 9015808) + 0, (float *)(A + 9105408) + 0, (float *)(A + 9195008) + 0, (float *)(A + 9284608) + 0, (float *)(A + 9374208) + 0, (float *)(A + 9463808) + 0, (float *)(A + 9553408) + 0, (float *)(A + 9643008) + 0, (float *)(A + 9732608) + 0, (float *)(A + 4548608) + 0, (float *)(A + 11307008) + 0);
+  k55_stack((float *)(A + 798208) + 0, (float *)(A + 4716608) + 0, (float *)(A + 4806208) + 0, (float *)(A + 4895808) + 0, (float *)(A + 4985408) + 0, (float *)(A + 5075008) + 0, (float *)(A + 5164608) + 0, (float *)(A + 5254208) + 0, (float *)(A + 5343808) + 0, (float *)(A + 5433408) + 0, (float *)(A + 5523008) + 0, (float *)(A + 8465408) + 0, (float *)(A + 8555008) + 0, (float *)(A + 8644608) + 0, (float *)(A + 8734208) + 0, (float *)(A + 8823808) + 0, (float *)(A + 8913408) + 0, (float *)(A + 9003008) + 0, (float *)(A + 9092608) + 0, (float *)(A + 9182208) + 0, (float *)(A + 9271808) + 0, (float *)(A + 9361408) + 0, (float *)(A + 9451008) + 0, (float *)(A + 9540608) + 0, (float *)(A + 9630208) + 0, (float *)(A + 9719808) + 0, (float *)(A + 9809408) + 0, (float *)(A + 7057408) + 0);
+  k56_matmul((float *)(A + 11307008) + 0, (float *)(A + 7057408) + 0, (float *)(A + 5535808) + 0);
+  k57_sum_to((float *)(A + 9873408) + 0, (float *)(A + 925440) + 0);
+  k59_matmul((float *)(A + 1823808) + 0, (float *)(A + 9847808) + 0, (float *)(A + 1828928) + 0);
+  k60_sum_to((float *)(A + 1823808) + 0, (float *)(A + 1834368) + 0);
+  k61_mul_neg((float *)(A + 1834304) + 0, (float *)(A + 1834432) + 0);
+  k62_mul((float *)(A + 1834880) + 0, (float *)(A + 1834496) + 0);
 }
 
 float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batch *in, float *grads, mnist_stacked_lstm_outputs *out, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -4728,1435 +5048,1523 @@ float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_grad_5(P, in, A, seed);
   mnist_stacked_lstm_grad_6(P, in, A, seed);
   mnist_stacked_lstm_grad_7(P, in, A, seed);
-  if (out) k17_copy((float *)(A + 5414400) + 0, out->logits);
-  k57_copy((float *)(A + 1455296) + 0, &loss);
-  if (metrics) k57_copy((float *)(A + 1454784) + 0, &metrics->accuracy);
-  k58_copy((float *)(A + 513600) + 0, grads + 0);
-  k59_copy((float *)(A + 3940800) + 0, grads + 5600);
-  k60_copy((float *)(A + 4440000) + 0, grads + 15600);
-  k60_copy((float *)(A + 4440000) + 0, grads + 15808);
-  k59_copy((float *)(A + 1598400) + 0, grads + 16016);
-  k59_copy((float *)(A + 462400) + 0, grads + 26016);
-  k60_copy((float *)(A + 1453120) + 0, grads + 36016);
-  k60_copy((float *)(A + 1453120) + 0, grads + 36224);
-  k59_copy((float *)(A + 552000) + 0, grads + 36432);
-  k59_copy((float *)(A + 641600) + 0, grads + 46432);
-  k60_copy((float *)(A + 1453952) + 0, grads + 56432);
-  k60_copy((float *)(A + 1453952) + 0, grads + 56640);
-  k61_copy((float *)(A + 1448000) + 0, grads + 56848);
-  k62_copy((float *)(A + 1455232) + 0, grads + 57360);
+  mnist_stacked_lstm_grad_8(P, in, A, seed);
+  if (out) k19_copy((float *)(A + 1826368) + 0, out->logits);
+  k63_copy((float *)(A + 1834432) + 0, &loss);
+  if (metrics) k63_copy((float *)(A + 1834496) + 0, &metrics->accuracy);
+  k64_copy((float *)(A + 902208) + 0, grads + 0);
+  k65_copy((float *)(A + 4049408) + 0, grads + 5600);
+  k66_copy((float *)(A + 4638208) + 0, grads + 15600);
+  k66_copy((float *)(A + 4638208) + 0, grads + 15808);
+  k65_copy((float *)(A + 1988608) + 0, grads + 16016);
+  k65_copy((float *)(A + 851008) + 0, grads + 26016);
+  k66_copy((float *)(A + 924608) + 0, grads + 36016);
+  k66_copy((float *)(A + 924608) + 0, grads + 36224);
+  k65_copy((float *)(A + 940608) + 0, grads + 36432);
+  k65_copy((float *)(A + 5535808) + 0, grads + 46432);
+  k66_copy((float *)(A + 925440) + 0, grads + 56432);
+  k66_copy((float *)(A + 925440) + 0, grads + 56640);
+  k67_copy((float *)(A + 1828928) + 0, grads + 56848);
+  k68_copy((float *)(A + 1834368) + 0, grads + 57360);
   return loss;
 }
 
 static void mnist_stacked_lstm_train_step_1(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k22_one_hot(in->y + 0, (float *)(A + 0) + 0);
-  k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 2560) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 2560) + 0, (float *)(A + 24960) + 0);
-  k2_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 1458560) + 0);
-  k3_add_add((float *)(A + 24960) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1458560) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 2560) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 1509760) + 0, (float *)(A + 2560) + 0, (float *)(A + 1458560) + 0, (float *)(A + 1471360) + 0, (float *)(A + 1484160) + 0);
-  k6_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 1560960) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 1484160) + 0, (float *)(A + 1496960) + 0, (float *)(A + 1600960) + 0);
-  k8_matmul((float *)(A + 1600960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1613760) + 0);
-  k3_add_add((float *)(A + 24960) + 200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1613760) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 1613760) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 1613760) + 0, (float *)(A + 1626560) + 0, (float *)(A + 1639360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 1471360) + 0, (float *)(A + 1639360) + 0, (float *)(A + 1652160) + 0, (float *)(A + 1664960) + 0, (float *)(A + 1677760) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 1677760) + 0, (float *)(A + 1639360) + 0, (float *)(A + 1690560) + 0);
-  k8_matmul((float *)(A + 1690560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1703360) + 0);
-  k3_add_add((float *)(A + 24960) + 400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1703360) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 1703360) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 1703360) + 0, (float *)(A + 1716160) + 0, (float *)(A + 1728960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 1664960) + 0, (float *)(A + 1728960) + 0, (float *)(A + 1741760) + 0, (float *)(A + 1754560) + 0, (float *)(A + 1767360) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 1767360) + 0, (float *)(A + 1728960) + 0, (float *)(A + 1780160) + 0);
-  k8_matmul((float *)(A + 1780160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1792960) + 0);
-  k3_add_add((float *)(A + 24960) + 600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1792960) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 1792960) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 1792960) + 0, (float *)(A + 1805760) + 0, (float *)(A + 1818560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 1754560) + 0, (float *)(A + 1818560) + 0, (float *)(A + 1831360) + 0, (float *)(A + 1844160) + 0, (float *)(A + 1856960) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 1856960) + 0, (float *)(A + 1818560) + 0, (float *)(A + 1869760) + 0);
-  k8_matmul((float *)(A + 1869760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1882560) + 0);
-  k3_add_add((float *)(A + 24960) + 800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1882560) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 1882560) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 1882560) + 0, (float *)(A + 1895360) + 0, (float *)(A + 1908160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 1844160) + 0, (float *)(A + 1908160) + 0, (float *)(A + 1920960) + 0, (float *)(A + 1933760) + 0, (float *)(A + 1946560) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 1946560) + 0, (float *)(A + 1908160) + 0, (float *)(A + 1959360) + 0);
-  k8_matmul((float *)(A + 1959360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1972160) + 0);
-  k3_add_add((float *)(A + 24960) + 1000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1972160) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 1972160) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 1972160) + 0, (float *)(A + 1984960) + 0, (float *)(A + 1997760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 1933760) + 0, (float *)(A + 1997760) + 0, (float *)(A + 2010560) + 0, (float *)(A + 2023360) + 0, (float *)(A + 2036160) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 2036160) + 0, (float *)(A + 1997760) + 0, (float *)(A + 2048960) + 0);
-  k8_matmul((float *)(A + 2048960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2061760) + 0);
-  k3_add_add((float *)(A + 24960) + 1200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2061760) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 2061760) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 2061760) + 0, (float *)(A + 2074560) + 0, (float *)(A + 2087360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 2023360) + 0, (float *)(A + 2087360) + 0, (float *)(A + 2100160) + 0, (float *)(A + 2112960) + 0, (float *)(A + 2125760) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 2125760) + 0, (float *)(A + 2087360) + 0, (float *)(A + 2138560) + 0);
-  k8_matmul((float *)(A + 2138560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2151360) + 0);
-  k3_add_add((float *)(A + 24960) + 1400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2151360) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 2151360) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 2151360) + 0, (float *)(A + 2164160) + 0, (float *)(A + 2176960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 2112960) + 0, (float *)(A + 2176960) + 0, (float *)(A + 2189760) + 0, (float *)(A + 2202560) + 0, (float *)(A + 2215360) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 2215360) + 0, (float *)(A + 2176960) + 0, (float *)(A + 2228160) + 0);
-  k8_matmul((float *)(A + 2228160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2240960) + 0);
-  k3_add_add((float *)(A + 24960) + 1600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2240960) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 2240960) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 2240960) + 0, (float *)(A + 2253760) + 0, (float *)(A + 2266560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 2202560) + 0, (float *)(A + 2266560) + 0, (float *)(A + 2279360) + 0, (float *)(A + 2292160) + 0, (float *)(A + 2304960) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 2304960) + 0, (float *)(A + 2266560) + 0, (float *)(A + 2317760) + 0);
-  k8_matmul((float *)(A + 2317760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2330560) + 0);
-  k3_add_add((float *)(A + 24960) + 1800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2330560) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 2330560) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 2330560) + 0, (float *)(A + 2343360) + 0, (float *)(A + 2356160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 2292160) + 0, (float *)(A + 2356160) + 0, (float *)(A + 2368960) + 0, (float *)(A + 2381760) + 0, (float *)(A + 2394560) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 2394560) + 0, (float *)(A + 2356160) + 0, (float *)(A + 2407360) + 0);
-  k8_matmul((float *)(A + 2407360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2420160) + 0);
-  k3_add_add((float *)(A + 24960) + 2000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2420160) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 2420160) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 2420160) + 0, (float *)(A + 2432960) + 0, (float *)(A + 2445760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 2381760) + 0, (float *)(A + 2445760) + 0, (float *)(A + 2458560) + 0, (float *)(A + 2471360) + 0, (float *)(A + 2484160) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 2484160) + 0, (float *)(A + 2445760) + 0, (float *)(A + 2496960) + 0);
-  k8_matmul((float *)(A + 2496960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2509760) + 0);
-  k3_add_add((float *)(A + 24960) + 2200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2509760) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 2509760) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 2509760) + 0, (float *)(A + 2522560) + 0, (float *)(A + 2535360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 2471360) + 0, (float *)(A + 2535360) + 0, (float *)(A + 2548160) + 0, (float *)(A + 2560960) + 0, (float *)(A + 2573760) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 2573760) + 0, (float *)(A + 2535360) + 0, (float *)(A + 2586560) + 0);
-  k8_matmul((float *)(A + 2586560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2599360) + 0);
-  k3_add_add((float *)(A + 24960) + 2400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2599360) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 2599360) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 2599360) + 0, (float *)(A + 2612160) + 0, (float *)(A + 2624960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 2560960) + 0, (float *)(A + 2624960) + 0, (float *)(A + 2637760) + 0, (float *)(A + 2650560) + 0, (float *)(A + 2663360) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 2663360) + 0, (float *)(A + 2624960) + 0, (float *)(A + 2676160) + 0);
-  k8_matmul((float *)(A + 2676160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2688960) + 0);
-  k3_add_add((float *)(A + 24960) + 2600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2688960) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 2688960) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 2688960) + 0, (float *)(A + 2701760) + 0, (float *)(A + 2714560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 2650560) + 0, (float *)(A + 2714560) + 0, (float *)(A + 2727360) + 0, (float *)(A + 2740160) + 0, (float *)(A + 2752960) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 2752960) + 0, (float *)(A + 2714560) + 0, (float *)(A + 2765760) + 0);
-  k8_matmul((float *)(A + 2765760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2778560) + 0);
-  k3_add_add((float *)(A + 24960) + 2800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2778560) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 2778560) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 2778560) + 0, (float *)(A + 2791360) + 0, (float *)(A + 2804160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 2740160) + 0, (float *)(A + 2804160) + 0, (float *)(A + 2816960) + 0, (float *)(A + 2829760) + 0, (float *)(A + 2842560) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 2842560) + 0, (float *)(A + 2804160) + 0, (float *)(A + 2855360) + 0);
-  k8_matmul((float *)(A + 2855360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2868160) + 0);
-  k3_add_add((float *)(A + 24960) + 3000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2868160) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 2868160) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 2868160) + 0, (float *)(A + 2880960) + 0, (float *)(A + 2893760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 2829760) + 0, (float *)(A + 2893760) + 0, (float *)(A + 2906560) + 0, (float *)(A + 2919360) + 0, (float *)(A + 2932160) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 2932160) + 0, (float *)(A + 2893760) + 0, (float *)(A + 2944960) + 0);
-  k8_matmul((float *)(A + 2944960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2957760) + 0);
-  k3_add_add((float *)(A + 24960) + 3200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2957760) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 2957760) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 2957760) + 0, (float *)(A + 2970560) + 0, (float *)(A + 2983360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 2919360) + 0, (float *)(A + 2983360) + 0, (float *)(A + 2996160) + 0, (float *)(A + 3008960) + 0, (float *)(A + 3021760) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 3021760) + 0, (float *)(A + 2983360) + 0, (float *)(A + 3034560) + 0);
-  k8_matmul((float *)(A + 3034560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3047360) + 0);
-  k3_add_add((float *)(A + 24960) + 3400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3047360) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 3047360) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 3047360) + 0, (float *)(A + 3060160) + 0, (float *)(A + 3072960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 3008960) + 0, (float *)(A + 3072960) + 0, (float *)(A + 3085760) + 0, (float *)(A + 3098560) + 0, (float *)(A + 3111360) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 3111360) + 0, (float *)(A + 3072960) + 0, (float *)(A + 3124160) + 0);
-  k8_matmul((float *)(A + 3124160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3136960) + 0);
-  k3_add_add((float *)(A + 24960) + 3600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3136960) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 3136960) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 3136960) + 0, (float *)(A + 3149760) + 0, (float *)(A + 3162560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 3098560) + 0, (float *)(A + 3162560) + 0, (float *)(A + 3175360) + 0, (float *)(A + 3188160) + 0, (float *)(A + 3200960) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 3200960) + 0, (float *)(A + 3162560) + 0, (float *)(A + 3213760) + 0);
-  k8_matmul((float *)(A + 3213760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3226560) + 0);
-  k3_add_add((float *)(A + 24960) + 3800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3226560) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 3226560) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 3226560) + 0, (float *)(A + 3239360) + 0, (float *)(A + 3252160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 3188160) + 0, (float *)(A + 3252160) + 0, (float *)(A + 3264960) + 0, (float *)(A + 3277760) + 0, (float *)(A + 3290560) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 3290560) + 0, (float *)(A + 3252160) + 0, (float *)(A + 3303360) + 0);
-  k8_matmul((float *)(A + 3303360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3316160) + 0);
-  k3_add_add((float *)(A + 24960) + 4000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3316160) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 3316160) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 3316160) + 0, (float *)(A + 3328960) + 0, (float *)(A + 3341760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 3277760) + 0, (float *)(A + 3341760) + 0, (float *)(A + 3354560) + 0, (float *)(A + 3367360) + 0, (float *)(A + 3380160) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 3380160) + 0, (float *)(A + 3341760) + 0, (float *)(A + 3392960) + 0);
-  k8_matmul((float *)(A + 3392960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3405760) + 0);
-  k3_add_add((float *)(A + 24960) + 4200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3405760) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 3405760) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 3405760) + 0, (float *)(A + 3418560) + 0, (float *)(A + 3431360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 3367360) + 0, (float *)(A + 3431360) + 0, (float *)(A + 3444160) + 0, (float *)(A + 3456960) + 0, (float *)(A + 3469760) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 3469760) + 0, (float *)(A + 3431360) + 0, (float *)(A + 3482560) + 0);
-  k8_matmul((float *)(A + 3482560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3495360) + 0);
-  k3_add_add((float *)(A + 24960) + 4400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3495360) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 3495360) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 3495360) + 0, (float *)(A + 3508160) + 0, (float *)(A + 3520960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 3456960) + 0, (float *)(A + 3520960) + 0, (float *)(A + 3533760) + 0, (float *)(A + 3546560) + 0, (float *)(A + 3559360) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 3559360) + 0, (float *)(A + 3520960) + 0, (float *)(A + 3572160) + 0);
-  k8_matmul((float *)(A + 3572160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3584960) + 0);
-  k3_add_add((float *)(A + 24960) + 4600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3584960) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 3584960) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 3584960) + 0, (float *)(A + 3597760) + 0, (float *)(A + 3610560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 3546560) + 0, (float *)(A + 3610560) + 0, (float *)(A + 3623360) + 0, (float *)(A + 3636160) + 0, (float *)(A + 3648960) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 3648960) + 0, (float *)(A + 3610560) + 0, (float *)(A + 3661760) + 0);
-  k8_matmul((float *)(A + 3661760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3674560) + 0);
-  k3_add_add((float *)(A + 24960) + 4800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3674560) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 3674560) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 3674560) + 0, (float *)(A + 3687360) + 0, (float *)(A + 3700160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 3636160) + 0, (float *)(A + 3700160) + 0, (float *)(A + 3712960) + 0, (float *)(A + 3725760) + 0, (float *)(A + 3738560) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 3738560) + 0, (float *)(A + 3700160) + 0, (float *)(A + 3751360) + 0);
-  k8_matmul((float *)(A + 3751360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3764160) + 0);
-  k3_add_add((float *)(A + 24960) + 5000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3764160) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 3764160) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 3764160) + 0, (float *)(A + 3776960) + 0, (float *)(A + 3789760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 3725760) + 0, (float *)(A + 3789760) + 0, (float *)(A + 3802560) + 0, (float *)(A + 3815360) + 0, (float *)(A + 3828160) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 3828160) + 0, (float *)(A + 3789760) + 0, (float *)(A + 3840960) + 0);
-  k8_matmul((float *)(A + 3840960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3853760) + 0);
-  k3_add_add((float *)(A + 24960) + 5200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3853760) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 3853760) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 3853760) + 0, (float *)(A + 3866560) + 0, (float *)(A + 3879360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 3815360) + 0, (float *)(A + 3879360) + 0, (float *)(A + 3892160) + 0, (float *)(A + 3904960) + 0, (float *)(A + 3917760) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 3917760) + 0, (float *)(A + 3879360) + 0, (float *)(A + 3930560) + 0);
-  k8_matmul((float *)(A + 3930560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1509760) + 0);
-  k9_add((float *)(A + 1509760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3943360) + 0);
-  k3_add_add((float *)(A + 24960) + 5400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3943360) + 0, (float *)(A + 1509760) + 0);
-  k4_tanh((float *)(A + 1509760) + 100, (float *)(A + 1560960) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1573760) + 0, (float *)(A + 1586560) + 0);
-  k21_sigmoid_mul_add((float *)(A + 1509760) + 50, (float *)(A + 3904960) + 0, (float *)(A + 1586560) + 0, (float *)(A + 3943360) + 0, (float *)(A + 3956160) + 0);
-  k19_sigmoid_mul((float *)(A + 1509760) + 150, (float *)(A + 3956160) + 0, (float *)(A + 1586560) + 0, (float *)(A + 3968960) + 0);
-  k12_stack((float *)(A + 1600960) + 0, (float *)(A + 1690560) + 0, (float *)(A + 1780160) + 0, (float *)(A + 1869760) + 0, (float *)(A + 1959360) + 0, (float *)(A + 2048960) + 0, (float *)(A + 2138560) + 0, (float *)(A + 2228160) + 0, (float *)(A + 2317760) + 0, (float *)(A + 2407360) + 0, (float *)(A + 2496960) + 0, (float *)(A + 2586560) + 0, (float *)(A + 2676160) + 0, (float *)(A + 2765760) + 0, (float *)(A + 2855360) + 0, (float *)(A + 2944960) + 0, (float *)(A + 3034560) + 0, (float *)(A + 3124160) + 0, (float *)(A + 3213760) + 0, (float *)(A + 3303360) + 0, (float *)(A + 3392960) + 0, (float *)(A + 3482560) + 0, (float *)(A + 3572160) + 0, (float *)(A + 3661760) + 0, (float *)(A + 3751360) + 0, (float *)(A + 3840960) + 0, (float *)(A + 3930560) + 0, (float *)(A + 3968960) + 0, (float *)(A + 15360) + 0);
-  k6_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1509760) + 0);
+  k24_one_hot(in->y + 0, (float *)(A + 0) + 0);
+  k0_sub_div(in->x + 756, (float *)(A + 2560) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 9728) + 0);
+  k0_sub_div(in->x + 700, (float *)(A + 16896) + 0);
+  k0_sub_div(in->x + 672, (float *)(A + 24064) + 0);
+  k0_sub_div(in->x + 644, (float *)(A + 31232) + 0);
+  k0_sub_div(in->x + 616, (float *)(A + 38400) + 0);
+  k0_sub_div(in->x + 588, (float *)(A + 45568) + 0);
+  k0_sub_div(in->x + 560, (float *)(A + 52736) + 0);
+  k0_sub_div(in->x + 532, (float *)(A + 59904) + 0);
+  k0_sub_div(in->x + 504, (float *)(A + 67072) + 0);
+  k0_sub_div(in->x + 476, (float *)(A + 74240) + 0);
+  k0_sub_div(in->x + 448, (float *)(A + 81408) + 0);
+  k0_sub_div(in->x + 420, (float *)(A + 88576) + 0);
+  k0_sub_div(in->x + 392, (float *)(A + 95744) + 0);
+  k0_sub_div(in->x + 364, (float *)(A + 102912) + 0);
+  k0_sub_div(in->x + 336, (float *)(A + 110080) + 0);
+  k0_sub_div(in->x + 308, (float *)(A + 117248) + 0);
+  k0_sub_div(in->x + 280, (float *)(A + 124416) + 0);
+  k0_sub_div(in->x + 252, (float *)(A + 131584) + 0);
+  k0_sub_div(in->x + 224, (float *)(A + 138752) + 0);
+  k0_sub_div(in->x + 196, (float *)(A + 145920) + 0);
+  k0_sub_div(in->x + 168, (float *)(A + 153088) + 0);
+  k0_sub_div(in->x + 140, (float *)(A + 160256) + 0);
+  k0_sub_div(in->x + 112, (float *)(A + 167424) + 0);
+  k0_sub_div(in->x + 84, (float *)(A + 174592) + 0);
+  k0_sub_div(in->x + 56, (float *)(A + 181760) + 0);
+  k0_sub_div(in->x + 28, (float *)(A + 188928) + 0);
+  k0_sub_div(in->x + 0, (float *)(A + 196096) + 0);
+  k1_stack((float *)(A + 2560) + 0, (float *)(A + 9728) + 0, (float *)(A + 16896) + 0, (float *)(A + 24064) + 0, (float *)(A + 31232) + 0, (float *)(A + 38400) + 0, (float *)(A + 45568) + 0, (float *)(A + 52736) + 0, (float *)(A + 59904) + 0, (float *)(A + 67072) + 0, (float *)(A + 74240) + 0, (float *)(A + 81408) + 0, (float *)(A + 88576) + 0, (float *)(A + 95744) + 0, (float *)(A + 102912) + 0, (float *)(A + 110080) + 0, (float *)(A + 117248) + 0, (float *)(A + 124416) + 0, (float *)(A + 131584) + 0, (float *)(A + 138752) + 0, (float *)(A + 145920) + 0, (float *)(A + 153088) + 0, (float *)(A + 160256) + 0, (float *)(A + 167424) + 0, (float *)(A + 174592) + 0, (float *)(A + 181760) + 0, (float *)(A + 188928) + 0, (float *)(A + 196096) + 0, (float *)(A + 203264) + 0);
+  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 2560) + 0);
+  k3_matmul((float *)(A + 203264) + 0, (float *)(A + 2560) + 0, (float *)(A + 403968) + 0);
+  k4_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 2560) + 0);
+  k5_add_add((float *)(A + 403968) + 5400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2560) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2560) + 0);
+  k20_sigmoid_mul_tanh((float *)(A + 53760) + 0, (float *)(A + 2560) + 0, (float *)(A + 15360) + 0, (float *)(A + 28160) + 0, (float *)(A + 40960) + 0);
+  k8_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 104960) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 40960) + 0, (float *)(A + 144960) + 0, (float *)(A + 157760) + 0);
+  k10_matmul((float *)(A + 157760) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1837568) + 0);
+  k5_add_add((float *)(A + 403968) + 5200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1837568) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 170560) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 170560) + 0, (float *)(A + 183360) + 0, (float *)(A + 1837568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 28160) + 0, (float *)(A + 1837568) + 0, (float *)(A + 1850368) + 0, (float *)(A + 1863168) + 0, (float *)(A + 1875968) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 1875968) + 0, (float *)(A + 1837568) + 0, (float *)(A + 1888768) + 0);
+  k10_matmul((float *)(A + 1888768) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1901568) + 0);
+  k5_add_add((float *)(A + 403968) + 5000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1901568) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 1901568) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 1901568) + 0, (float *)(A + 1914368) + 0, (float *)(A + 1927168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 1863168) + 0, (float *)(A + 1927168) + 0, (float *)(A + 1939968) + 0, (float *)(A + 1952768) + 0, (float *)(A + 1965568) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 1965568) + 0, (float *)(A + 1927168) + 0, (float *)(A + 1978368) + 0);
+  k10_matmul((float *)(A + 1978368) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1991168) + 0);
+  k5_add_add((float *)(A + 403968) + 4800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1991168) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 1991168) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 1991168) + 0, (float *)(A + 2003968) + 0, (float *)(A + 2016768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 1952768) + 0, (float *)(A + 2016768) + 0, (float *)(A + 2029568) + 0, (float *)(A + 2042368) + 0, (float *)(A + 2055168) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2055168) + 0, (float *)(A + 2016768) + 0, (float *)(A + 2067968) + 0);
+  k10_matmul((float *)(A + 2067968) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2080768) + 0);
+  k5_add_add((float *)(A + 403968) + 4600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2080768) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2080768) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2080768) + 0, (float *)(A + 2093568) + 0, (float *)(A + 2106368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2042368) + 0, (float *)(A + 2106368) + 0, (float *)(A + 2119168) + 0, (float *)(A + 2131968) + 0, (float *)(A + 2144768) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2144768) + 0, (float *)(A + 2106368) + 0, (float *)(A + 2157568) + 0);
+  k10_matmul((float *)(A + 2157568) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2170368) + 0);
+  k5_add_add((float *)(A + 403968) + 4400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2170368) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2170368) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2170368) + 0, (float *)(A + 2183168) + 0, (float *)(A + 2195968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2131968) + 0, (float *)(A + 2195968) + 0, (float *)(A + 2208768) + 0, (float *)(A + 2221568) + 0, (float *)(A + 2234368) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2234368) + 0, (float *)(A + 2195968) + 0, (float *)(A + 2247168) + 0);
+  k10_matmul((float *)(A + 2247168) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2259968) + 0);
+  k5_add_add((float *)(A + 403968) + 4200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2259968) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2259968) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2259968) + 0, (float *)(A + 2272768) + 0, (float *)(A + 2285568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2221568) + 0, (float *)(A + 2285568) + 0, (float *)(A + 2298368) + 0, (float *)(A + 2311168) + 0, (float *)(A + 2323968) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2323968) + 0, (float *)(A + 2285568) + 0, (float *)(A + 2336768) + 0);
+  k10_matmul((float *)(A + 2336768) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2349568) + 0);
+  k5_add_add((float *)(A + 403968) + 4000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2349568) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2349568) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2349568) + 0, (float *)(A + 2362368) + 0, (float *)(A + 2375168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2311168) + 0, (float *)(A + 2375168) + 0, (float *)(A + 2387968) + 0, (float *)(A + 2400768) + 0, (float *)(A + 2413568) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2413568) + 0, (float *)(A + 2375168) + 0, (float *)(A + 2426368) + 0);
+  k10_matmul((float *)(A + 2426368) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2439168) + 0);
+  k5_add_add((float *)(A + 403968) + 3800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2439168) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2439168) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2439168) + 0, (float *)(A + 2451968) + 0, (float *)(A + 2464768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2400768) + 0, (float *)(A + 2464768) + 0, (float *)(A + 2477568) + 0, (float *)(A + 2490368) + 0, (float *)(A + 2503168) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2503168) + 0, (float *)(A + 2464768) + 0, (float *)(A + 2515968) + 0);
+  k10_matmul((float *)(A + 2515968) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2528768) + 0);
+  k5_add_add((float *)(A + 403968) + 3600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2528768) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2528768) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2528768) + 0, (float *)(A + 2541568) + 0, (float *)(A + 2554368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2490368) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2567168) + 0, (float *)(A + 2579968) + 0, (float *)(A + 2592768) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2592768) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2605568) + 0);
+  k10_matmul((float *)(A + 2605568) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2618368) + 0);
+  k5_add_add((float *)(A + 403968) + 3400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2618368) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2618368) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2618368) + 0, (float *)(A + 2631168) + 0, (float *)(A + 2643968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2579968) + 0, (float *)(A + 2643968) + 0, (float *)(A + 2656768) + 0, (float *)(A + 2669568) + 0, (float *)(A + 2682368) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2682368) + 0, (float *)(A + 2643968) + 0, (float *)(A + 2695168) + 0);
+  k10_matmul((float *)(A + 2695168) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2707968) + 0);
+  k5_add_add((float *)(A + 403968) + 3200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2707968) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2707968) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2707968) + 0, (float *)(A + 2720768) + 0, (float *)(A + 2733568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2669568) + 0, (float *)(A + 2733568) + 0, (float *)(A + 2746368) + 0, (float *)(A + 2759168) + 0, (float *)(A + 2771968) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2771968) + 0, (float *)(A + 2733568) + 0, (float *)(A + 2784768) + 0);
+  k10_matmul((float *)(A + 2784768) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2797568) + 0);
+  k5_add_add((float *)(A + 403968) + 3000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2797568) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2797568) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2797568) + 0, (float *)(A + 2810368) + 0, (float *)(A + 2823168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2759168) + 0, (float *)(A + 2823168) + 0, (float *)(A + 2835968) + 0, (float *)(A + 2848768) + 0, (float *)(A + 2861568) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2861568) + 0, (float *)(A + 2823168) + 0, (float *)(A + 2874368) + 0);
+  k10_matmul((float *)(A + 2874368) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2887168) + 0);
+  k5_add_add((float *)(A + 403968) + 2800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2887168) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2887168) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2887168) + 0, (float *)(A + 2899968) + 0, (float *)(A + 2912768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2848768) + 0, (float *)(A + 2912768) + 0, (float *)(A + 2925568) + 0, (float *)(A + 2938368) + 0, (float *)(A + 2951168) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2951168) + 0, (float *)(A + 2912768) + 0, (float *)(A + 2963968) + 0);
+  k10_matmul((float *)(A + 2963968) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2976768) + 0);
+  k5_add_add((float *)(A + 403968) + 2600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2976768) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2976768) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2976768) + 0, (float *)(A + 2989568) + 0, (float *)(A + 3002368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2938368) + 0, (float *)(A + 3002368) + 0, (float *)(A + 3015168) + 0, (float *)(A + 3027968) + 0, (float *)(A + 3040768) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3040768) + 0, (float *)(A + 3002368) + 0, (float *)(A + 3053568) + 0);
+  k10_matmul((float *)(A + 3053568) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3066368) + 0);
+  k5_add_add((float *)(A + 403968) + 2400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3066368) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3066368) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3066368) + 0, (float *)(A + 3079168) + 0, (float *)(A + 3091968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3027968) + 0, (float *)(A + 3091968) + 0, (float *)(A + 3104768) + 0, (float *)(A + 3117568) + 0, (float *)(A + 3130368) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3130368) + 0, (float *)(A + 3091968) + 0, (float *)(A + 3143168) + 0);
+  k10_matmul((float *)(A + 3143168) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3155968) + 0);
+  k5_add_add((float *)(A + 403968) + 2200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3155968) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3155968) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3168768) + 0, (float *)(A + 3181568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3117568) + 0, (float *)(A + 3181568) + 0, (float *)(A + 3194368) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3219968) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3219968) + 0, (float *)(A + 3181568) + 0, (float *)(A + 3232768) + 0);
+  k10_matmul((float *)(A + 3232768) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3245568) + 0);
+  k5_add_add((float *)(A + 403968) + 2000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3245568) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3245568) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3245568) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3271168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3207168) + 0, (float *)(A + 3271168) + 0, (float *)(A + 3283968) + 0, (float *)(A + 3296768) + 0, (float *)(A + 3309568) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3309568) + 0, (float *)(A + 3271168) + 0, (float *)(A + 3322368) + 0);
+  k10_matmul((float *)(A + 3322368) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3335168) + 0);
+  k5_add_add((float *)(A + 403968) + 1800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3335168) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3335168) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3335168) + 0, (float *)(A + 3347968) + 0, (float *)(A + 3360768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3296768) + 0, (float *)(A + 3360768) + 0, (float *)(A + 3373568) + 0, (float *)(A + 3386368) + 0, (float *)(A + 3399168) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3399168) + 0, (float *)(A + 3360768) + 0, (float *)(A + 3411968) + 0);
+  k10_matmul((float *)(A + 3411968) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3424768) + 0);
+  k5_add_add((float *)(A + 403968) + 1600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3424768) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3424768) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3424768) + 0, (float *)(A + 3437568) + 0, (float *)(A + 3450368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3386368) + 0, (float *)(A + 3450368) + 0, (float *)(A + 3463168) + 0, (float *)(A + 3475968) + 0, (float *)(A + 3488768) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3488768) + 0, (float *)(A + 3450368) + 0, (float *)(A + 3501568) + 0);
+  k10_matmul((float *)(A + 3501568) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3514368) + 0);
+  k5_add_add((float *)(A + 403968) + 1400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3514368) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3514368) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3514368) + 0, (float *)(A + 3527168) + 0, (float *)(A + 3539968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3475968) + 0, (float *)(A + 3539968) + 0, (float *)(A + 3552768) + 0, (float *)(A + 3565568) + 0, (float *)(A + 3578368) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3578368) + 0, (float *)(A + 3539968) + 0, (float *)(A + 3591168) + 0);
+  k10_matmul((float *)(A + 3591168) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3603968) + 0);
+  k5_add_add((float *)(A + 403968) + 1200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3603968) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3603968) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3603968) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3629568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3565568) + 0, (float *)(A + 3629568) + 0, (float *)(A + 3642368) + 0, (float *)(A + 3655168) + 0, (float *)(A + 3667968) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3667968) + 0, (float *)(A + 3629568) + 0, (float *)(A + 3680768) + 0);
+  k10_matmul((float *)(A + 3680768) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3693568) + 0);
+  k5_add_add((float *)(A + 403968) + 1000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3693568) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3693568) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3693568) + 0, (float *)(A + 3706368) + 0, (float *)(A + 3719168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3655168) + 0, (float *)(A + 3719168) + 0, (float *)(A + 3731968) + 0, (float *)(A + 3744768) + 0, (float *)(A + 3757568) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3757568) + 0, (float *)(A + 3719168) + 0, (float *)(A + 3770368) + 0);
+  k10_matmul((float *)(A + 3770368) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3783168) + 0);
+  k5_add_add((float *)(A + 403968) + 800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3783168) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3783168) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3795968) + 0, (float *)(A + 3808768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3744768) + 0, (float *)(A + 3808768) + 0, (float *)(A + 3821568) + 0, (float *)(A + 3834368) + 0, (float *)(A + 3847168) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3847168) + 0, (float *)(A + 3808768) + 0, (float *)(A + 3859968) + 0);
+  k10_matmul((float *)(A + 3859968) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k13_matmul((float *)(A + 15360) + 0, (float *)(A + 1509760) + 0, (float *)(A + 3994560) + 0);
-  k2_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 1509760) + 0);
-  k3_add_add((float *)(A + 3994560) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1509760) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 3968960) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 373760) + 0, (float *)(A + 3968960) + 0, (float *)(A + 3981760) + 0, (float *)(A + 1509760) + 0, (float *)(A + 1522560) + 0);
-  k6_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 1522560) + 0, (float *)(A + 1535360) + 0, (float *)(A + 1548160) + 0);
-  k8_matmul((float *)(A + 1548160) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 464960) + 0);
-  k3_add_add((float *)(A + 3994560) + 200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 464960) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 464960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 464960) + 0, (float *)(A + 477760) + 0, (float *)(A + 490560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 1509760) + 0, (float *)(A + 490560) + 0, (float *)(A + 503360) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 528960) + 0, (float *)(A + 490560) + 0, (float *)(A + 541760) + 0);
-  k8_matmul((float *)(A + 541760) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 554560) + 0);
-  k3_add_add((float *)(A + 3994560) + 400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 554560) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 554560) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 554560) + 0, (float *)(A + 567360) + 0, (float *)(A + 580160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 516160) + 0, (float *)(A + 580160) + 0, (float *)(A + 592960) + 0, (float *)(A + 605760) + 0, (float *)(A + 618560) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 618560) + 0, (float *)(A + 580160) + 0, (float *)(A + 631360) + 0);
-  k8_matmul((float *)(A + 631360) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 644160) + 0);
-  k3_add_add((float *)(A + 3994560) + 600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 644160) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 644160) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 644160) + 0, (float *)(A + 656960) + 0, (float *)(A + 669760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 605760) + 0, (float *)(A + 669760) + 0, (float *)(A + 682560) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 708160) + 0, (float *)(A + 669760) + 0, (float *)(A + 720960) + 0);
-  k8_matmul((float *)(A + 720960) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 733760) + 0);
-  k3_add_add((float *)(A + 3994560) + 800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 733760) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 733760) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 733760) + 0, (float *)(A + 746560) + 0, (float *)(A + 759360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 695360) + 0, (float *)(A + 759360) + 0, (float *)(A + 772160) + 0, (float *)(A + 784960) + 0, (float *)(A + 797760) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 797760) + 0, (float *)(A + 759360) + 0, (float *)(A + 810560) + 0);
-  k8_matmul((float *)(A + 810560) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 823360) + 0);
-  k3_add_add((float *)(A + 3994560) + 1000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 823360) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 823360) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 823360) + 0, (float *)(A + 836160) + 0, (float *)(A + 848960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 784960) + 0, (float *)(A + 848960) + 0, (float *)(A + 861760) + 0, (float *)(A + 874560) + 0, (float *)(A + 887360) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 887360) + 0, (float *)(A + 848960) + 0, (float *)(A + 900160) + 0);
-  k8_matmul((float *)(A + 900160) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 912960) + 0);
-  k3_add_add((float *)(A + 3994560) + 1200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 912960) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 912960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 912960) + 0, (float *)(A + 925760) + 0, (float *)(A + 938560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 874560) + 0, (float *)(A + 938560) + 0, (float *)(A + 951360) + 0, (float *)(A + 964160) + 0, (float *)(A + 976960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 976960) + 0, (float *)(A + 938560) + 0, (float *)(A + 989760) + 0);
-  k8_matmul((float *)(A + 989760) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1002560) + 0);
-  k3_add_add((float *)(A + 3994560) + 1400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1002560) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 1002560) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 1002560) + 0, (float *)(A + 1015360) + 0, (float *)(A + 1028160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 964160) + 0, (float *)(A + 1028160) + 0, (float *)(A + 1040960) + 0, (float *)(A + 1053760) + 0, (float *)(A + 1066560) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 1066560) + 0, (float *)(A + 1028160) + 0, (float *)(A + 1079360) + 0);
-  k8_matmul((float *)(A + 1079360) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1092160) + 0);
-  k3_add_add((float *)(A + 3994560) + 1600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1092160) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 1092160) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 1092160) + 0, (float *)(A + 1104960) + 0, (float *)(A + 1117760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 1053760) + 0, (float *)(A + 1117760) + 0, (float *)(A + 1130560) + 0, (float *)(A + 1143360) + 0, (float *)(A + 1156160) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 1156160) + 0, (float *)(A + 1117760) + 0, (float *)(A + 1168960) + 0);
-  k8_matmul((float *)(A + 1168960) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1181760) + 0);
-  k3_add_add((float *)(A + 3994560) + 1800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1181760) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 1181760) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 1181760) + 0, (float *)(A + 1194560) + 0, (float *)(A + 1207360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 1143360) + 0, (float *)(A + 1207360) + 0, (float *)(A + 1220160) + 0, (float *)(A + 1232960) + 0, (float *)(A + 1245760) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 1245760) + 0, (float *)(A + 1207360) + 0, (float *)(A + 1258560) + 0);
-  k8_matmul((float *)(A + 1258560) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1271360) + 0);
-  k3_add_add((float *)(A + 3994560) + 2000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1271360) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 1271360) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 1271360) + 0, (float *)(A + 1284160) + 0, (float *)(A + 1296960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 1232960) + 0, (float *)(A + 1296960) + 0, (float *)(A + 1309760) + 0, (float *)(A + 1322560) + 0, (float *)(A + 1335360) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 1335360) + 0, (float *)(A + 1296960) + 0, (float *)(A + 1348160) + 0);
-  k8_matmul((float *)(A + 1348160) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1360960) + 0);
-  k3_add_add((float *)(A + 3994560) + 2200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1360960) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 1360960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 1360960) + 0, (float *)(A + 1373760) + 0, (float *)(A + 1386560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 1322560) + 0, (float *)(A + 1386560) + 0, (float *)(A + 1399360) + 0, (float *)(A + 1412160) + 0, (float *)(A + 1424960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 1424960) + 0, (float *)(A + 1386560) + 0, (float *)(A + 1437760) + 0);
-  k8_matmul((float *)(A + 1437760) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5428160) + 0);
-  k3_add_add((float *)(A + 3994560) + 2400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5428160) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 5428160) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 5428160) + 0, (float *)(A + 5440960) + 0, (float *)(A + 5453760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 1412160) + 0, (float *)(A + 5453760) + 0, (float *)(A + 5466560) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5492160) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 5492160) + 0, (float *)(A + 5453760) + 0, (float *)(A + 5504960) + 0);
-  k8_matmul((float *)(A + 5504960) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5517760) + 0);
-  k3_add_add((float *)(A + 3994560) + 2600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5517760) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 5517760) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 5517760) + 0, (float *)(A + 5530560) + 0, (float *)(A + 5543360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 5479360) + 0, (float *)(A + 5543360) + 0, (float *)(A + 5556160) + 0, (float *)(A + 5568960) + 0, (float *)(A + 5581760) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 5581760) + 0, (float *)(A + 5543360) + 0, (float *)(A + 5594560) + 0);
-  k8_matmul((float *)(A + 5594560) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5607360) + 0);
-  k3_add_add((float *)(A + 3994560) + 2800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5607360) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 5607360) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 5607360) + 0, (float *)(A + 5620160) + 0, (float *)(A + 5632960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 5568960) + 0, (float *)(A + 5632960) + 0, (float *)(A + 5645760) + 0, (float *)(A + 5658560) + 0, (float *)(A + 5671360) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 5671360) + 0, (float *)(A + 5632960) + 0, (float *)(A + 5684160) + 0);
-  k8_matmul((float *)(A + 5684160) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5696960) + 0);
-  k3_add_add((float *)(A + 3994560) + 3000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5696960) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 5696960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 5696960) + 0, (float *)(A + 5709760) + 0, (float *)(A + 5722560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 5658560) + 0, (float *)(A + 5722560) + 0, (float *)(A + 5735360) + 0, (float *)(A + 5748160) + 0, (float *)(A + 5760960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 5760960) + 0, (float *)(A + 5722560) + 0, (float *)(A + 5773760) + 0);
-  k8_matmul((float *)(A + 5773760) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5786560) + 0);
-  k3_add_add((float *)(A + 3994560) + 3200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5786560) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 5786560) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 5786560) + 0, (float *)(A + 5799360) + 0, (float *)(A + 5812160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 5748160) + 0, (float *)(A + 5812160) + 0, (float *)(A + 5824960) + 0, (float *)(A + 5837760) + 0, (float *)(A + 5850560) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 5850560) + 0, (float *)(A + 5812160) + 0, (float *)(A + 5863360) + 0);
-  k8_matmul((float *)(A + 5863360) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5876160) + 0);
-  k3_add_add((float *)(A + 3994560) + 3400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5876160) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 5876160) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 5876160) + 0, (float *)(A + 5888960) + 0, (float *)(A + 5901760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 5837760) + 0, (float *)(A + 5901760) + 0, (float *)(A + 5914560) + 0, (float *)(A + 5927360) + 0, (float *)(A + 5940160) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 5940160) + 0, (float *)(A + 5901760) + 0, (float *)(A + 5952960) + 0);
-  k8_matmul((float *)(A + 5952960) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5965760) + 0);
-  k3_add_add((float *)(A + 3994560) + 3600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5965760) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 5965760) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 5965760) + 0, (float *)(A + 5978560) + 0, (float *)(A + 5991360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 5927360) + 0, (float *)(A + 5991360) + 0, (float *)(A + 6004160) + 0, (float *)(A + 6016960) + 0, (float *)(A + 6029760) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 6029760) + 0, (float *)(A + 5991360) + 0, (float *)(A + 6042560) + 0);
-  k8_matmul((float *)(A + 6042560) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6055360) + 0);
-  k3_add_add((float *)(A + 3994560) + 3800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6055360) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 6055360) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 6055360) + 0, (float *)(A + 6068160) + 0, (float *)(A + 6080960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 6016960) + 0, (float *)(A + 6080960) + 0, (float *)(A + 6093760) + 0, (float *)(A + 6106560) + 0, (float *)(A + 6119360) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 6119360) + 0, (float *)(A + 6080960) + 0, (float *)(A + 6132160) + 0);
-  k8_matmul((float *)(A + 6132160) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6144960) + 0);
-  k3_add_add((float *)(A + 3994560) + 4000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6144960) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 6144960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 6144960) + 0, (float *)(A + 6157760) + 0, (float *)(A + 6170560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 6106560) + 0, (float *)(A + 6170560) + 0, (float *)(A + 6183360) + 0, (float *)(A + 6196160) + 0, (float *)(A + 6208960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 6208960) + 0, (float *)(A + 6170560) + 0, (float *)(A + 6221760) + 0);
-  k8_matmul((float *)(A + 6221760) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6234560) + 0);
-  k3_add_add((float *)(A + 3994560) + 4200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6234560) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 6234560) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 6234560) + 0, (float *)(A + 6247360) + 0, (float *)(A + 6260160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 6196160) + 0, (float *)(A + 6260160) + 0, (float *)(A + 6272960) + 0, (float *)(A + 6285760) + 0, (float *)(A + 6298560) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 6298560) + 0, (float *)(A + 6260160) + 0, (float *)(A + 6311360) + 0);
-  k8_matmul((float *)(A + 6311360) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6324160) + 0);
-  k3_add_add((float *)(A + 3994560) + 4400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6324160) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 6324160) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 6324160) + 0, (float *)(A + 6336960) + 0, (float *)(A + 6349760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 6285760) + 0, (float *)(A + 6349760) + 0, (float *)(A + 6362560) + 0, (float *)(A + 6375360) + 0, (float *)(A + 6388160) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 6388160) + 0, (float *)(A + 6349760) + 0, (float *)(A + 6400960) + 0);
-  k8_matmul((float *)(A + 6400960) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6413760) + 0);
-  k3_add_add((float *)(A + 3994560) + 4600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6413760) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 6413760) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 6413760) + 0, (float *)(A + 6426560) + 0, (float *)(A + 6439360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 6375360) + 0, (float *)(A + 6439360) + 0, (float *)(A + 6452160) + 0, (float *)(A + 6464960) + 0, (float *)(A + 6477760) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 6477760) + 0, (float *)(A + 6439360) + 0, (float *)(A + 6490560) + 0);
-  k8_matmul((float *)(A + 6490560) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6503360) + 0);
-  k3_add_add((float *)(A + 3994560) + 4800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6503360) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 6503360) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 6503360) + 0, (float *)(A + 6516160) + 0, (float *)(A + 6528960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 6464960) + 0, (float *)(A + 6528960) + 0, (float *)(A + 6541760) + 0, (float *)(A + 6554560) + 0, (float *)(A + 6567360) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 6567360) + 0, (float *)(A + 6528960) + 0, (float *)(A + 6580160) + 0);
-  k8_matmul((float *)(A + 6580160) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6592960) + 0);
-  k3_add_add((float *)(A + 3994560) + 5000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6592960) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 6592960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 6592960) + 0, (float *)(A + 6605760) + 0, (float *)(A + 6618560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 6554560) + 0, (float *)(A + 6618560) + 0, (float *)(A + 6631360) + 0, (float *)(A + 6644160) + 0, (float *)(A + 6656960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 6656960) + 0, (float *)(A + 6618560) + 0, (float *)(A + 6669760) + 0);
-  k8_matmul((float *)(A + 6669760) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6682560) + 0);
-  k3_add_add((float *)(A + 3994560) + 5200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6682560) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 6682560) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 6682560) + 0, (float *)(A + 6695360) + 0, (float *)(A + 6708160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 6644160) + 0, (float *)(A + 6708160) + 0, (float *)(A + 6720960) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6746560) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 6746560) + 0, (float *)(A + 6708160) + 0, (float *)(A + 6759360) + 0);
-  k8_matmul((float *)(A + 6759360) + 0, (float *)(A + 424960) + 0, (float *)(A + 373760) + 0);
-  k9_add((float *)(A + 373760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6772160) + 0);
-  k3_add_add((float *)(A + 3994560) + 5400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6772160) + 0, (float *)(A + 373760) + 0);
-  k4_tanh((float *)(A + 373760) + 100, (float *)(A + 424960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 0, (float *)(A + 424960) + 0, (float *)(A + 437760) + 0, (float *)(A + 450560) + 0);
-  k21_sigmoid_mul_add((float *)(A + 373760) + 50, (float *)(A + 6733760) + 0, (float *)(A + 450560) + 0, (float *)(A + 6772160) + 0, (float *)(A + 6784960) + 0);
-  k19_sigmoid_mul((float *)(A + 373760) + 150, (float *)(A + 6784960) + 0, (float *)(A + 450560) + 0, (float *)(A + 6797760) + 0);
-  k12_stack((float *)(A + 1548160) + 0, (float *)(A + 541760) + 0, (float *)(A + 631360) + 0, (float *)(A + 720960) + 0, (float *)(A + 810560) + 0, (float *)(A + 900160) + 0, (float *)(A + 989760) + 0, (float *)(A + 1079360) + 0, (float *)(A + 1168960) + 0, (float *)(A + 1258560) + 0, (float *)(A + 1348160) + 0, (float *)(A + 1437760) + 0, (float *)(A + 5504960) + 0, (float *)(A + 5594560) + 0, (float *)(A + 5684160) + 0, (float *)(A + 5773760) + 0, (float *)(A + 5863360) + 0, (float *)(A + 5952960) + 0, (float *)(A + 6042560) + 0, (float *)(A + 6132160) + 0, (float *)(A + 6221760) + 0, (float *)(A + 6311360) + 0, (float *)(A + 6400960) + 0, (float *)(A + 6490560) + 0, (float *)(A + 6580160) + 0, (float *)(A + 6669760) + 0, (float *)(A + 6759360) + 0, (float *)(A + 6797760) + 0, (float *)(A + 3994560) + 0);
-  k6_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 373760) + 0);
-  k13_matmul((float *)(A + 3994560) + 0, (float *)(A + 373760) + 0, (float *)(A + 6823360) + 0);
-  k2_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 373760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3872768) + 0);
+  k5_add_add((float *)(A + 403968) + 600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3872768) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3872768) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3872768) + 0, (float *)(A + 3885568) + 0, (float *)(A + 3898368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3834368) + 0, (float *)(A + 3898368) + 0, (float *)(A + 3911168) + 0, (float *)(A + 3923968) + 0, (float *)(A + 3936768) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3936768) + 0, (float *)(A + 3898368) + 0, (float *)(A + 3949568) + 0);
+  k10_matmul((float *)(A + 3949568) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3962368) + 0);
+  k5_add_add((float *)(A + 403968) + 400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3962368) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3962368) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3962368) + 0, (float *)(A + 3975168) + 0, (float *)(A + 3987968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3923968) + 0, (float *)(A + 3987968) + 0, (float *)(A + 4000768) + 0, (float *)(A + 4013568) + 0, (float *)(A + 4026368) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 4026368) + 0, (float *)(A + 3987968) + 0, (float *)(A + 4039168) + 0);
+  k10_matmul((float *)(A + 4039168) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4051968) + 0);
+  k5_add_add((float *)(A + 403968) + 200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4051968) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 4051968) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 4051968) + 0, (float *)(A + 4064768) + 0, (float *)(A + 4077568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 4013568) + 0, (float *)(A + 4077568) + 0, (float *)(A + 4090368) + 0, (float *)(A + 4103168) + 0, (float *)(A + 4115968) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 4115968) + 0, (float *)(A + 4077568) + 0, (float *)(A + 4128768) + 0);
+  k10_matmul((float *)(A + 4128768) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4141568) + 0);
+  k5_add_add((float *)(A + 403968) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4141568) + 0, (float *)(A + 53760) + 0);
+  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 104960) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 104960) + 0, (float *)(A + 117760) + 0, (float *)(A + 130560) + 0);
+  k23_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 4103168) + 0, (float *)(A + 130560) + 0, (float *)(A + 4141568) + 0, (float *)(A + 4154368) + 0);
+  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 4154368) + 0, (float *)(A + 130560) + 0, (float *)(A + 4167168) + 0);
+  k14_stack((float *)(A + 157760) + 0, (float *)(A + 1888768) + 0, (float *)(A + 1978368) + 0, (float *)(A + 2067968) + 0, (float *)(A + 2157568) + 0, (float *)(A + 2247168) + 0, (float *)(A + 2336768) + 0, (float *)(A + 2426368) + 0, (float *)(A + 2515968) + 0, (float *)(A + 2605568) + 0, (float *)(A + 2695168) + 0, (float *)(A + 2784768) + 0, (float *)(A + 2874368) + 0, (float *)(A + 2963968) + 0, (float *)(A + 3053568) + 0, (float *)(A + 3143168) + 0, (float *)(A + 3232768) + 0, (float *)(A + 3322368) + 0, (float *)(A + 3411968) + 0, (float *)(A + 3501568) + 0, (float *)(A + 3591168) + 0, (float *)(A + 3680768) + 0, (float *)(A + 3770368) + 0, (float *)(A + 3859968) + 0, (float *)(A + 3949568) + 0, (float *)(A + 4039168) + 0, (float *)(A + 4128768) + 0, (float *)(A + 4167168) + 0, (float *)(A + 403968) + 0);
+  k8_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 53760) + 0);
+  k15_matmul((float *)(A + 403968) + 0, (float *)(A + 53760) + 0, (float *)(A + 4192768) + 0);
+  k4_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 53760) + 0);
+  k5_add_add((float *)(A + 4192768) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 53760) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 4167168) + 0);
+  k20_sigmoid_mul_tanh((float *)(A + 762368) + 0, (float *)(A + 4167168) + 0, (float *)(A + 4179968) + 0, (float *)(A + 53760) + 0, (float *)(A + 66560) + 0);
+  k8_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 66560) + 0, (float *)(A + 79360) + 0, (float *)(A + 92160) + 0);
+  k10_matmul((float *)(A + 92160) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 853568) + 0);
+  k5_add_add((float *)(A + 4192768) + 200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 853568) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 853568) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 853568) + 0, (float *)(A + 866368) + 0, (float *)(A + 879168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 53760) + 0, (float *)(A + 879168) + 0, (float *)(A + 891968) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 917568) + 0, (float *)(A + 879168) + 0, (float *)(A + 930368) + 0);
+  k10_matmul((float *)(A + 930368) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 943168) + 0);
+  k5_add_add((float *)(A + 4192768) + 400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 943168) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 943168) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 943168) + 0, (float *)(A + 955968) + 0, (float *)(A + 968768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 904768) + 0, (float *)(A + 968768) + 0, (float *)(A + 981568) + 0, (float *)(A + 994368) + 0, (float *)(A + 1007168) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1007168) + 0, (float *)(A + 968768) + 0, (float *)(A + 1019968) + 0);
+  k10_matmul((float *)(A + 1019968) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1032768) + 0);
+  k5_add_add((float *)(A + 4192768) + 600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1032768) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1032768) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1032768) + 0, (float *)(A + 1045568) + 0, (float *)(A + 1058368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 994368) + 0, (float *)(A + 1058368) + 0, (float *)(A + 1071168) + 0, (float *)(A + 1083968) + 0, (float *)(A + 1096768) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1096768) + 0, (float *)(A + 1058368) + 0, (float *)(A + 1109568) + 0);
+  k10_matmul((float *)(A + 1109568) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1122368) + 0);
+  k5_add_add((float *)(A + 4192768) + 800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1122368) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1122368) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1122368) + 0, (float *)(A + 1135168) + 0, (float *)(A + 1147968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1083968) + 0, (float *)(A + 1147968) + 0, (float *)(A + 1160768) + 0, (float *)(A + 1173568) + 0, (float *)(A + 1186368) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1186368) + 0, (float *)(A + 1147968) + 0, (float *)(A + 1199168) + 0);
+  k10_matmul((float *)(A + 1199168) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1211968) + 0);
+  k5_add_add((float *)(A + 4192768) + 1000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1211968) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1211968) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1211968) + 0, (float *)(A + 1224768) + 0, (float *)(A + 1237568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1173568) + 0, (float *)(A + 1237568) + 0, (float *)(A + 1250368) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1275968) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1275968) + 0, (float *)(A + 1237568) + 0, (float *)(A + 1288768) + 0);
+  k10_matmul((float *)(A + 1288768) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1301568) + 0);
+  k5_add_add((float *)(A + 4192768) + 1200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1301568) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1301568) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1301568) + 0, (float *)(A + 1314368) + 0, (float *)(A + 1327168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1263168) + 0, (float *)(A + 1327168) + 0, (float *)(A + 1339968) + 0, (float *)(A + 1352768) + 0, (float *)(A + 1365568) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1365568) + 0, (float *)(A + 1327168) + 0, (float *)(A + 1378368) + 0);
+  k10_matmul((float *)(A + 1378368) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1391168) + 0);
+  k5_add_add((float *)(A + 4192768) + 1400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1391168) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1391168) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1391168) + 0, (float *)(A + 1403968) + 0, (float *)(A + 1416768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1352768) + 0, (float *)(A + 1416768) + 0, (float *)(A + 1429568) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1455168) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1455168) + 0, (float *)(A + 1416768) + 0, (float *)(A + 1467968) + 0);
+  k10_matmul((float *)(A + 1467968) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1480768) + 0);
+  k5_add_add((float *)(A + 4192768) + 1600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1480768) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1480768) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1480768) + 0, (float *)(A + 1493568) + 0, (float *)(A + 1506368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1442368) + 0, (float *)(A + 1506368) + 0, (float *)(A + 1519168) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1544768) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1544768) + 0, (float *)(A + 1506368) + 0, (float *)(A + 1557568) + 0);
+  k10_matmul((float *)(A + 1557568) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1570368) + 0);
+  k5_add_add((float *)(A + 4192768) + 1800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1570368) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1570368) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1570368) + 0, (float *)(A + 1583168) + 0, (float *)(A + 1595968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1531968) + 0, (float *)(A + 1595968) + 0, (float *)(A + 1608768) + 0, (float *)(A + 1621568) + 0, (float *)(A + 1634368) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1634368) + 0, (float *)(A + 1595968) + 0, (float *)(A + 1647168) + 0);
+  k10_matmul((float *)(A + 1647168) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1659968) + 0);
+  k5_add_add((float *)(A + 4192768) + 2000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1659968) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1659968) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1659968) + 0, (float *)(A + 1672768) + 0, (float *)(A + 1685568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1621568) + 0, (float *)(A + 1685568) + 0, (float *)(A + 1698368) + 0, (float *)(A + 1711168) + 0, (float *)(A + 1723968) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1723968) + 0, (float *)(A + 1685568) + 0, (float *)(A + 1736768) + 0);
+  k10_matmul((float *)(A + 1736768) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1749568) + 0);
+  k5_add_add((float *)(A + 4192768) + 2200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1749568) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1749568) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1749568) + 0, (float *)(A + 1762368) + 0, (float *)(A + 1775168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1711168) + 0, (float *)(A + 1775168) + 0, (float *)(A + 1787968) + 0, (float *)(A + 1800768) + 0, (float *)(A + 1813568) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1813568) + 0, (float *)(A + 1775168) + 0, (float *)(A + 5626368) + 0);
+  k10_matmul((float *)(A + 5626368) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5639168) + 0);
+  k5_add_add((float *)(A + 4192768) + 2400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5639168) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 5639168) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 5639168) + 0, (float *)(A + 5651968) + 0, (float *)(A + 5664768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1800768) + 0, (float *)(A + 5664768) + 0, (float *)(A + 5677568) + 0, (float *)(A + 5690368) + 0, (float *)(A + 5703168) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 5703168) + 0, (float *)(A + 5664768) + 0, (float *)(A + 5715968) + 0);
+  k10_matmul((float *)(A + 5715968) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5728768) + 0);
+  k5_add_add((float *)(A + 4192768) + 2600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5728768) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 5728768) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 5728768) + 0, (float *)(A + 5741568) + 0, (float *)(A + 5754368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 5690368) + 0, (float *)(A + 5754368) + 0, (float *)(A + 5767168) + 0, (float *)(A + 5779968) + 0, (float *)(A + 5792768) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 5792768) + 0, (float *)(A + 5754368) + 0, (float *)(A + 5805568) + 0);
+  k10_matmul((float *)(A + 5805568) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5818368) + 0);
+  k5_add_add((float *)(A + 4192768) + 2800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5818368) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 5818368) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 5818368) + 0, (float *)(A + 5831168) + 0, (float *)(A + 5843968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 5779968) + 0, (float *)(A + 5843968) + 0, (float *)(A + 5856768) + 0, (float *)(A + 5869568) + 0, (float *)(A + 5882368) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 5882368) + 0, (float *)(A + 5843968) + 0, (float *)(A + 5895168) + 0);
+  k10_matmul((float *)(A + 5895168) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5907968) + 0);
+  k5_add_add((float *)(A + 4192768) + 3000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5907968) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 5907968) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 5907968) + 0, (float *)(A + 5920768) + 0, (float *)(A + 5933568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 5869568) + 0, (float *)(A + 5933568) + 0, (float *)(A + 5946368) + 0, (float *)(A + 5959168) + 0, (float *)(A + 5971968) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 5971968) + 0, (float *)(A + 5933568) + 0, (float *)(A + 5984768) + 0);
+  k10_matmul((float *)(A + 5984768) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5997568) + 0);
+  k5_add_add((float *)(A + 4192768) + 3200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5997568) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 5997568) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 5997568) + 0, (float *)(A + 6010368) + 0, (float *)(A + 6023168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 5959168) + 0, (float *)(A + 6023168) + 0, (float *)(A + 6035968) + 0, (float *)(A + 6048768) + 0, (float *)(A + 6061568) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6061568) + 0, (float *)(A + 6023168) + 0, (float *)(A + 6074368) + 0);
+  k10_matmul((float *)(A + 6074368) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6087168) + 0);
+  k5_add_add((float *)(A + 4192768) + 3400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6087168) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6087168) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6087168) + 0, (float *)(A + 6099968) + 0, (float *)(A + 6112768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6048768) + 0, (float *)(A + 6112768) + 0, (float *)(A + 6125568) + 0, (float *)(A + 6138368) + 0, (float *)(A + 6151168) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6151168) + 0, (float *)(A + 6112768) + 0, (float *)(A + 6163968) + 0);
+  k10_matmul((float *)(A + 6163968) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6176768) + 0);
+  k5_add_add((float *)(A + 4192768) + 3600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6176768) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6176768) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6176768) + 0, (float *)(A + 6189568) + 0, (float *)(A + 6202368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6138368) + 0, (float *)(A + 6202368) + 0, (float *)(A + 6215168) + 0, (float *)(A + 6227968) + 0, (float *)(A + 6240768) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6240768) + 0, (float *)(A + 6202368) + 0, (float *)(A + 6253568) + 0);
+  k10_matmul((float *)(A + 6253568) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6266368) + 0);
+  k5_add_add((float *)(A + 4192768) + 3800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6266368) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6266368) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6266368) + 0, (float *)(A + 6279168) + 0, (float *)(A + 6291968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6227968) + 0, (float *)(A + 6291968) + 0, (float *)(A + 6304768) + 0, (float *)(A + 6317568) + 0, (float *)(A + 6330368) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6330368) + 0, (float *)(A + 6291968) + 0, (float *)(A + 6343168) + 0);
+  k10_matmul((float *)(A + 6343168) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6355968) + 0);
+  k5_add_add((float *)(A + 4192768) + 4000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6355968) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6355968) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6355968) + 0, (float *)(A + 6368768) + 0, (float *)(A + 6381568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6317568) + 0, (float *)(A + 6381568) + 0, (float *)(A + 6394368) + 0, (float *)(A + 6407168) + 0, (float *)(A + 6419968) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6419968) + 0, (float *)(A + 6381568) + 0, (float *)(A + 6432768) + 0);
+  k10_matmul((float *)(A + 6432768) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6445568) + 0);
+  k5_add_add((float *)(A + 4192768) + 4200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6445568) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6445568) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6445568) + 0, (float *)(A + 6458368) + 0, (float *)(A + 6471168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6407168) + 0, (float *)(A + 6471168) + 0, (float *)(A + 6483968) + 0, (float *)(A + 6496768) + 0, (float *)(A + 6509568) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6509568) + 0, (float *)(A + 6471168) + 0, (float *)(A + 6522368) + 0);
+  k10_matmul((float *)(A + 6522368) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6535168) + 0);
+  k5_add_add((float *)(A + 4192768) + 4400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6535168) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6535168) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6535168) + 0, (float *)(A + 6547968) + 0, (float *)(A + 6560768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6496768) + 0, (float *)(A + 6560768) + 0, (float *)(A + 6573568) + 0, (float *)(A + 6586368) + 0, (float *)(A + 6599168) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6599168) + 0, (float *)(A + 6560768) + 0, (float *)(A + 6611968) + 0);
+  k10_matmul((float *)(A + 6611968) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6624768) + 0);
+  k5_add_add((float *)(A + 4192768) + 4600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6624768) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6624768) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6624768) + 0, (float *)(A + 6637568) + 0, (float *)(A + 6650368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6586368) + 0, (float *)(A + 6650368) + 0, (float *)(A + 6663168) + 0, (float *)(A + 6675968) + 0, (float *)(A + 6688768) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6688768) + 0, (float *)(A + 6650368) + 0, (float *)(A + 6701568) + 0);
+  k10_matmul((float *)(A + 6701568) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6714368) + 0);
+  k5_add_add((float *)(A + 4192768) + 4800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6714368) + 0, (float *)(A + 762368) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k3_add_add((float *)(A + 6823360) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 373760) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 6797760) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 4352960) + 0, (float *)(A + 6797760) + 0, (float *)(A + 6810560) + 0, (float *)(A + 373760) + 0, (float *)(A + 386560) + 0);
-  k6_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 4404160) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 386560) + 0, (float *)(A + 399360) + 0, (float *)(A + 412160) + 0);
-  k8_matmul((float *)(A + 412160) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4444160) + 0);
-  k3_add_add((float *)(A + 6823360) + 200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4444160) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 4444160) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 4444160) + 0, (float *)(A + 4456960) + 0, (float *)(A + 4469760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 373760) + 0, (float *)(A + 4469760) + 0, (float *)(A + 4482560) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 4508160) + 0, (float *)(A + 4469760) + 0, (float *)(A + 4520960) + 0);
-  k8_matmul((float *)(A + 4520960) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4533760) + 0);
-  k3_add_add((float *)(A + 6823360) + 400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4533760) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 4533760) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4546560) + 0, (float *)(A + 4559360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 4495360) + 0, (float *)(A + 4559360) + 0, (float *)(A + 4572160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 4597760) + 0, (float *)(A + 4559360) + 0, (float *)(A + 4610560) + 0);
-  k8_matmul((float *)(A + 4610560) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4623360) + 0);
-  k3_add_add((float *)(A + 6823360) + 600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4623360) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 4623360) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4636160) + 0, (float *)(A + 4648960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 4584960) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4661760) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4687360) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 4687360) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4700160) + 0);
-  k8_matmul((float *)(A + 4700160) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4712960) + 0);
-  k3_add_add((float *)(A + 6823360) + 800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4712960) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 4712960) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 4712960) + 0, (float *)(A + 4725760) + 0, (float *)(A + 4738560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 4674560) + 0, (float *)(A + 4738560) + 0, (float *)(A + 4751360) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 4776960) + 0, (float *)(A + 4738560) + 0, (float *)(A + 4789760) + 0);
-  k8_matmul((float *)(A + 4789760) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4802560) + 0);
-  k3_add_add((float *)(A + 6823360) + 1000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4802560) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 4802560) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 4802560) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4828160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 4764160) + 0, (float *)(A + 4828160) + 0, (float *)(A + 4840960) + 0, (float *)(A + 4853760) + 0, (float *)(A + 4866560) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 4866560) + 0, (float *)(A + 4828160) + 0, (float *)(A + 4879360) + 0);
-  k8_matmul((float *)(A + 4879360) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4892160) + 0);
-  k3_add_add((float *)(A + 6823360) + 1200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4892160) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 4892160) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 4892160) + 0, (float *)(A + 4904960) + 0, (float *)(A + 4917760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 4853760) + 0, (float *)(A + 4917760) + 0, (float *)(A + 4930560) + 0, (float *)(A + 4943360) + 0, (float *)(A + 4956160) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 4956160) + 0, (float *)(A + 4917760) + 0, (float *)(A + 4968960) + 0);
-  k8_matmul((float *)(A + 4968960) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4981760) + 0);
-  k3_add_add((float *)(A + 6823360) + 1400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4981760) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 4981760) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 4981760) + 0, (float *)(A + 4994560) + 0, (float *)(A + 5007360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 4943360) + 0, (float *)(A + 5007360) + 0, (float *)(A + 5020160) + 0, (float *)(A + 5032960) + 0, (float *)(A + 5045760) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 5045760) + 0, (float *)(A + 5007360) + 0, (float *)(A + 5058560) + 0);
-  k8_matmul((float *)(A + 5058560) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5071360) + 0);
-  k3_add_add((float *)(A + 6823360) + 1600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5071360) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 5071360) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 5071360) + 0, (float *)(A + 5084160) + 0, (float *)(A + 5096960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 5032960) + 0, (float *)(A + 5096960) + 0, (float *)(A + 5109760) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 5135360) + 0, (float *)(A + 5096960) + 0, (float *)(A + 5148160) + 0);
-  k8_matmul((float *)(A + 5148160) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5160960) + 0);
-  k3_add_add((float *)(A + 6823360) + 1800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5160960) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 5160960) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 5160960) + 0, (float *)(A + 5173760) + 0, (float *)(A + 5186560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 5122560) + 0, (float *)(A + 5186560) + 0, (float *)(A + 5199360) + 0, (float *)(A + 5212160) + 0, (float *)(A + 5224960) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 5224960) + 0, (float *)(A + 5186560) + 0, (float *)(A + 5237760) + 0);
-  k8_matmul((float *)(A + 5237760) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5250560) + 0);
-  k3_add_add((float *)(A + 6823360) + 2000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5250560) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 5250560) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 5250560) + 0, (float *)(A + 5263360) + 0, (float *)(A + 5276160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 5212160) + 0, (float *)(A + 5276160) + 0, (float *)(A + 5288960) + 0, (float *)(A + 5301760) + 0, (float *)(A + 5314560) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 5314560) + 0, (float *)(A + 5276160) + 0, (float *)(A + 5327360) + 0);
-  k8_matmul((float *)(A + 5327360) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5340160) + 0);
-  k3_add_add((float *)(A + 6823360) + 2200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5340160) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 5340160) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 5340160) + 0, (float *)(A + 5352960) + 0, (float *)(A + 5365760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 5301760) + 0, (float *)(A + 5365760) + 0, (float *)(A + 5378560) + 0, (float *)(A + 5391360) + 0, (float *)(A + 5404160) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 5404160) + 0, (float *)(A + 5365760) + 0, (float *)(A + 8256960) + 0);
-  k8_matmul((float *)(A + 8256960) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8269760) + 0);
-  k3_add_add((float *)(A + 6823360) + 2400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8269760) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 8269760) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8282560) + 0, (float *)(A + 8295360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 5391360) + 0, (float *)(A + 8295360) + 0, (float *)(A + 8308160) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 8333760) + 0, (float *)(A + 8295360) + 0, (float *)(A + 8346560) + 0);
-  k8_matmul((float *)(A + 8346560) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8359360) + 0);
-  k3_add_add((float *)(A + 6823360) + 2600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8359360) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 8359360) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8372160) + 0, (float *)(A + 8384960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 8320960) + 0, (float *)(A + 8384960) + 0, (float *)(A + 8397760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8423360) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 8423360) + 0, (float *)(A + 8384960) + 0, (float *)(A + 8436160) + 0);
-  k8_matmul((float *)(A + 8436160) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8448960) + 0);
-  k3_add_add((float *)(A + 6823360) + 2800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8448960) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 8448960) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8461760) + 0, (float *)(A + 8474560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 8410560) + 0, (float *)(A + 8474560) + 0, (float *)(A + 8487360) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8512960) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 8512960) + 0, (float *)(A + 8474560) + 0, (float *)(A + 8525760) + 0);
-  k8_matmul((float *)(A + 8525760) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8538560) + 0);
-  k3_add_add((float *)(A + 6823360) + 3000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8538560) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 8538560) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8551360) + 0, (float *)(A + 8564160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 8500160) + 0, (float *)(A + 8564160) + 0, (float *)(A + 8576960) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8602560) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 8602560) + 0, (float *)(A + 8564160) + 0, (float *)(A + 8615360) + 0);
-  k8_matmul((float *)(A + 8615360) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8628160) + 0);
-  k3_add_add((float *)(A + 6823360) + 3200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8628160) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 8628160) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8640960) + 0, (float *)(A + 8653760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 8589760) + 0, (float *)(A + 8653760) + 0, (float *)(A + 8666560) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8692160) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 8692160) + 0, (float *)(A + 8653760) + 0, (float *)(A + 8704960) + 0);
-  k8_matmul((float *)(A + 8704960) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8717760) + 0);
-  k3_add_add((float *)(A + 6823360) + 3400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8717760) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 8717760) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 8717760) + 0, (float *)(A + 8730560) + 0, (float *)(A + 8743360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 8679360) + 0, (float *)(A + 8743360) + 0, (float *)(A + 8756160) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8781760) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 8781760) + 0, (float *)(A + 8743360) + 0, (float *)(A + 8794560) + 0);
-  k8_matmul((float *)(A + 8794560) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8807360) + 0);
-  k3_add_add((float *)(A + 6823360) + 3600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8807360) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 8807360) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 8807360) + 0, (float *)(A + 8820160) + 0, (float *)(A + 8832960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 8768960) + 0, (float *)(A + 8832960) + 0, (float *)(A + 8845760) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8871360) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 8871360) + 0, (float *)(A + 8832960) + 0, (float *)(A + 8884160) + 0);
-  k8_matmul((float *)(A + 8884160) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8896960) + 0);
-  k3_add_add((float *)(A + 6823360) + 3800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8896960) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 8896960) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 8896960) + 0, (float *)(A + 8909760) + 0, (float *)(A + 8922560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 8858560) + 0, (float *)(A + 8922560) + 0, (float *)(A + 8935360) + 0, (float *)(A + 8948160) + 0, (float *)(A + 8960960) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 8960960) + 0, (float *)(A + 8922560) + 0, (float *)(A + 8973760) + 0);
-  k8_matmul((float *)(A + 8973760) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8986560) + 0);
-  k3_add_add((float *)(A + 6823360) + 4000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8986560) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 8986560) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 8986560) + 0, (float *)(A + 8999360) + 0, (float *)(A + 9012160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 8948160) + 0, (float *)(A + 9012160) + 0, (float *)(A + 9024960) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9050560) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 9050560) + 0, (float *)(A + 9012160) + 0, (float *)(A + 9063360) + 0);
-  k8_matmul((float *)(A + 9063360) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9076160) + 0);
-  k3_add_add((float *)(A + 6823360) + 4200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9076160) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 9076160) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 9076160) + 0, (float *)(A + 9088960) + 0, (float *)(A + 9101760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 9037760) + 0, (float *)(A + 9101760) + 0, (float *)(A + 9114560) + 0, (float *)(A + 9127360) + 0, (float *)(A + 9140160) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 9140160) + 0, (float *)(A + 9101760) + 0, (float *)(A + 9152960) + 0);
-  k8_matmul((float *)(A + 9152960) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9165760) + 0);
-  k3_add_add((float *)(A + 6823360) + 4400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9165760) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 9165760) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9178560) + 0, (float *)(A + 9191360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 9127360) + 0, (float *)(A + 9191360) + 0, (float *)(A + 9204160) + 0, (float *)(A + 9216960) + 0, (float *)(A + 9229760) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 9229760) + 0, (float *)(A + 9191360) + 0, (float *)(A + 9242560) + 0);
-  k8_matmul((float *)(A + 9242560) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9255360) + 0);
-  k3_add_add((float *)(A + 6823360) + 4600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9255360) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 9255360) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 9255360) + 0, (float *)(A + 9268160) + 0, (float *)(A + 9280960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 9216960) + 0, (float *)(A + 9280960) + 0, (float *)(A + 9293760) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9319360) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 9319360) + 0, (float *)(A + 9280960) + 0, (float *)(A + 9332160) + 0);
-  k8_matmul((float *)(A + 9332160) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9344960) + 0);
-  k3_add_add((float *)(A + 6823360) + 4800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9344960) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 9344960) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 9344960) + 0, (float *)(A + 9357760) + 0, (float *)(A + 9370560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 9306560) + 0, (float *)(A + 9370560) + 0, (float *)(A + 9383360) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9408960) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 9408960) + 0, (float *)(A + 9370560) + 0, (float *)(A + 9421760) + 0);
-  k8_matmul((float *)(A + 9421760) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9434560) + 0);
-  k3_add_add((float *)(A + 6823360) + 5000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9434560) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 9434560) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 9434560) + 0, (float *)(A + 9447360) + 0, (float *)(A + 9460160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 9396160) + 0, (float *)(A + 9460160) + 0, (float *)(A + 9472960) + 0, (float *)(A + 9485760) + 0, (float *)(A + 9498560) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 9498560) + 0, (float *)(A + 9460160) + 0, (float *)(A + 9511360) + 0);
-  k8_matmul((float *)(A + 9511360) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9524160) + 0);
-  k3_add_add((float *)(A + 6823360) + 5200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9524160) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 9524160) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 9524160) + 0, (float *)(A + 9536960) + 0, (float *)(A + 9549760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 9485760) + 0, (float *)(A + 9549760) + 0, (float *)(A + 9562560) + 0, (float *)(A + 9575360) + 0, (float *)(A + 9588160) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 9588160) + 0, (float *)(A + 9549760) + 0, (float *)(A + 9600960) + 0);
-  k8_matmul((float *)(A + 9600960) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4352960) + 0);
-  k9_add((float *)(A + 4352960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9613760) + 0);
-  k3_add_add((float *)(A + 6823360) + 5400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9613760) + 0, (float *)(A + 4352960) + 0);
-  k4_tanh((float *)(A + 4352960) + 100, (float *)(A + 4404160) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4416960) + 0, (float *)(A + 4429760) + 0);
-  k21_sigmoid_mul_add((float *)(A + 4352960) + 50, (float *)(A + 9575360) + 0, (float *)(A + 4429760) + 0, (float *)(A + 9613760) + 0, (float *)(A + 9626560) + 0);
-  k14_transpose(P + 56848 /* dense1.weight */, (float *)(A + 1450560) + 0);
-  k19_sigmoid_mul((float *)(A + 4352960) + 150, (float *)(A + 9626560) + 0, (float *)(A + 4429760) + 0, (float *)(A + 9639360) + 0);
-  k15_matmul((float *)(A + 9639360) + 0, (float *)(A + 1450560) + 0, (float *)(A + 1452608) + 0);
-  k16_add((float *)(A + 1452608) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1455168) + 0);
-  k23_log_softmax((float *)(A + 1455168) + 0, (float *)(A + 1450560) + 0);
-  k24_mul((float *)(A + 0) + 0, (float *)(A + 1450560) + 0, (float *)(A + 5416960) + 0);
-  k25_sum_to((float *)(A + 5416960) + 0, (float *)(A + 1457728) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6714368) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6714368) + 0, (float *)(A + 6727168) + 0, (float *)(A + 6739968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6675968) + 0, (float *)(A + 6739968) + 0, (float *)(A + 6752768) + 0, (float *)(A + 6765568) + 0, (float *)(A + 6778368) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6778368) + 0, (float *)(A + 6739968) + 0, (float *)(A + 6791168) + 0);
+  k10_matmul((float *)(A + 6791168) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6803968) + 0);
+  k5_add_add((float *)(A + 4192768) + 5000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6803968) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6803968) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6803968) + 0, (float *)(A + 6816768) + 0, (float *)(A + 6829568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6765568) + 0, (float *)(A + 6829568) + 0, (float *)(A + 6842368) + 0, (float *)(A + 6855168) + 0, (float *)(A + 6867968) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6867968) + 0, (float *)(A + 6829568) + 0, (float *)(A + 6880768) + 0);
+  k10_matmul((float *)(A + 6880768) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6893568) + 0);
+  k5_add_add((float *)(A + 4192768) + 5200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6893568) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6893568) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6893568) + 0, (float *)(A + 6906368) + 0, (float *)(A + 6919168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6855168) + 0, (float *)(A + 6919168) + 0, (float *)(A + 6931968) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6957568) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6957568) + 0, (float *)(A + 6919168) + 0, (float *)(A + 6970368) + 0);
+  k10_matmul((float *)(A + 6970368) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
+  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6983168) + 0);
+  k5_add_add((float *)(A + 4192768) + 5400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6983168) + 0, (float *)(A + 762368) + 0);
+  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 813568) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 813568) + 0, (float *)(A + 826368) + 0, (float *)(A + 839168) + 0);
+  k23_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6944768) + 0, (float *)(A + 839168) + 0, (float *)(A + 6983168) + 0, (float *)(A + 6995968) + 0);
+  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6995968) + 0, (float *)(A + 839168) + 0, (float *)(A + 7008768) + 0);
+  k14_stack((float *)(A + 92160) + 0, (float *)(A + 930368) + 0, (float *)(A + 1019968) + 0, (float *)(A + 1109568) + 0, (float *)(A + 1199168) + 0, (float *)(A + 1288768) + 0, (float *)(A + 1378368) + 0, (float *)(A + 1467968) + 0, (float *)(A + 1557568) + 0, (float *)(A + 1647168) + 0, (float *)(A + 1736768) + 0, (float *)(A + 5626368) + 0, (float *)(A + 5715968) + 0, (float *)(A + 5805568) + 0, (float *)(A + 5895168) + 0, (float *)(A + 5984768) + 0, (float *)(A + 6074368) + 0, (float *)(A + 6163968) + 0, (float *)(A + 6253568) + 0, (float *)(A + 6343168) + 0, (float *)(A + 6432768) + 0, (float *)(A + 6522368) + 0, (float *)(A + 6611968) + 0, (float *)(A + 6701568) + 0, (float *)(A + 6791168) + 0, (float *)(A + 6880768) + 0, (float *)(A + 6970368) + 0, (float *)(A + 7008768) + 0, (float *)(A + 4192768) + 0);
+  k8_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 762368) + 0);
+  k15_matmul((float *)(A + 4192768) + 0, (float *)(A + 762368) + 0, (float *)(A + 7034368) + 0);
+  k4_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 762368) + 0);
+  k5_add_add((float *)(A + 7034368) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 762368) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 7008768) + 0);
+  k20_sigmoid_mul_tanh((float *)(A + 4551168) + 0, (float *)(A + 7008768) + 0, (float *)(A + 7021568) + 0, (float *)(A + 762368) + 0, (float *)(A + 775168) + 0);
+  k8_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 4602368) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 775168) + 0, (float *)(A + 787968) + 0, (float *)(A + 800768) + 0);
+  k10_matmul((float *)(A + 800768) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4642368) + 0);
+  k5_add_add((float *)(A + 7034368) + 200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4642368) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 4642368) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 4642368) + 0, (float *)(A + 4655168) + 0, (float *)(A + 4667968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 762368) + 0, (float *)(A + 4667968) + 0, (float *)(A + 4680768) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 4706368) + 0, (float *)(A + 4667968) + 0, (float *)(A + 4719168) + 0);
+  k10_matmul((float *)(A + 4719168) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4731968) + 0);
+  k5_add_add((float *)(A + 7034368) + 400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4731968) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 4731968) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 4731968) + 0, (float *)(A + 4744768) + 0, (float *)(A + 4757568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 4693568) + 0, (float *)(A + 4757568) + 0, (float *)(A + 4770368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 4795968) + 0, (float *)(A + 4757568) + 0, (float *)(A + 4808768) + 0);
+  k10_matmul((float *)(A + 4808768) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4821568) + 0);
+  k5_add_add((float *)(A + 7034368) + 600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4821568) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 4821568) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 4821568) + 0, (float *)(A + 4834368) + 0, (float *)(A + 4847168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 4783168) + 0, (float *)(A + 4847168) + 0, (float *)(A + 4859968) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 4885568) + 0, (float *)(A + 4847168) + 0, (float *)(A + 4898368) + 0);
+  k10_matmul((float *)(A + 4898368) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4911168) + 0);
+  k5_add_add((float *)(A + 7034368) + 800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4911168) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 4911168) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 4911168) + 0, (float *)(A + 4923968) + 0, (float *)(A + 4936768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 4872768) + 0, (float *)(A + 4936768) + 0, (float *)(A + 4949568) + 0, (float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 4975168) + 0, (float *)(A + 4936768) + 0, (float *)(A + 4987968) + 0);
+  k10_matmul((float *)(A + 4987968) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5000768) + 0);
+  k5_add_add((float *)(A + 7034368) + 1000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5000768) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 5000768) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 5000768) + 0, (float *)(A + 5013568) + 0, (float *)(A + 5026368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 4962368) + 0, (float *)(A + 5026368) + 0, (float *)(A + 5039168) + 0, (float *)(A + 5051968) + 0, (float *)(A + 5064768) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 5064768) + 0, (float *)(A + 5026368) + 0, (float *)(A + 5077568) + 0);
+  k10_matmul((float *)(A + 5077568) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5090368) + 0);
+  k5_add_add((float *)(A + 7034368) + 1200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5090368) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 5090368) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 5090368) + 0, (float *)(A + 5103168) + 0, (float *)(A + 5115968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 5051968) + 0, (float *)(A + 5115968) + 0, (float *)(A + 5128768) + 0, (float *)(A + 5141568) + 0, (float *)(A + 5154368) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 5154368) + 0, (float *)(A + 5115968) + 0, (float *)(A + 5167168) + 0);
+  k10_matmul((float *)(A + 5167168) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5179968) + 0);
+  k5_add_add((float *)(A + 7034368) + 1400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5179968) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 5179968) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 5179968) + 0, (float *)(A + 5192768) + 0, (float *)(A + 5205568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 5141568) + 0, (float *)(A + 5205568) + 0, (float *)(A + 5218368) + 0, (float *)(A + 5231168) + 0, (float *)(A + 5243968) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 5243968) + 0, (float *)(A + 5205568) + 0, (float *)(A + 5256768) + 0);
+  k10_matmul((float *)(A + 5256768) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5269568) + 0);
+  k5_add_add((float *)(A + 7034368) + 1600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5269568) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 5269568) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 5269568) + 0, (float *)(A + 5282368) + 0, (float *)(A + 5295168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 5231168) + 0, (float *)(A + 5295168) + 0, (float *)(A + 5307968) + 0, (float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 5333568) + 0, (float *)(A + 5295168) + 0, (float *)(A + 5346368) + 0);
+  k10_matmul((float *)(A + 5346368) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5359168) + 0);
+  k5_add_add((float *)(A + 7034368) + 1800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5359168) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 5359168) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 5359168) + 0, (float *)(A + 5371968) + 0, (float *)(A + 5384768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 5320768) + 0, (float *)(A + 5384768) + 0, (float *)(A + 5397568) + 0, (float *)(A + 5410368) + 0, (float *)(A + 5423168) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 5423168) + 0, (float *)(A + 5384768) + 0, (float *)(A + 5435968) + 0);
+  k10_matmul((float *)(A + 5435968) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5448768) + 0);
+  k5_add_add((float *)(A + 7034368) + 2000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5448768) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 5448768) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 5448768) + 0, (float *)(A + 5461568) + 0, (float *)(A + 5474368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 5410368) + 0, (float *)(A + 5474368) + 0, (float *)(A + 5487168) + 0, (float *)(A + 5499968) + 0, (float *)(A + 5512768) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 5512768) + 0, (float *)(A + 5474368) + 0, (float *)(A + 5525568) + 0);
+  k10_matmul((float *)(A + 5525568) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5538368) + 0);
+  k5_add_add((float *)(A + 7034368) + 2200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5538368) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 5538368) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 5538368) + 0, (float *)(A + 5551168) + 0, (float *)(A + 5563968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 5499968) + 0, (float *)(A + 5563968) + 0, (float *)(A + 5576768) + 0, (float *)(A + 5589568) + 0, (float *)(A + 5602368) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 5602368) + 0, (float *)(A + 5563968) + 0, (float *)(A + 8467968) + 0);
+  k10_matmul((float *)(A + 8467968) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8480768) + 0);
+  k5_add_add((float *)(A + 7034368) + 2400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8480768) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 8480768) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 8480768) + 0, (float *)(A + 8493568) + 0, (float *)(A + 8506368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 5589568) + 0, (float *)(A + 8506368) + 0, (float *)(A + 8519168) + 0, (float *)(A + 8531968) + 0, (float *)(A + 8544768) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 8544768) + 0, (float *)(A + 8506368) + 0, (float *)(A + 8557568) + 0);
+  k10_matmul((float *)(A + 8557568) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8570368) + 0);
+  k5_add_add((float *)(A + 7034368) + 2600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8570368) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 8570368) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 8570368) + 0, (float *)(A + 8583168) + 0, (float *)(A + 8595968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 8531968) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8608768) + 0, (float *)(A + 8621568) + 0, (float *)(A + 8634368) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 8634368) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8647168) + 0);
+  k10_matmul((float *)(A + 8647168) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8659968) + 0);
+  k5_add_add((float *)(A + 7034368) + 2800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8659968) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 8659968) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 8659968) + 0, (float *)(A + 8672768) + 0, (float *)(A + 8685568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 8621568) + 0, (float *)(A + 8685568) + 0, (float *)(A + 8698368) + 0, (float *)(A + 8711168) + 0, (float *)(A + 8723968) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 8723968) + 0, (float *)(A + 8685568) + 0, (float *)(A + 8736768) + 0);
+  k10_matmul((float *)(A + 8736768) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8749568) + 0);
+  k5_add_add((float *)(A + 7034368) + 3000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8749568) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 8749568) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 8749568) + 0, (float *)(A + 8762368) + 0, (float *)(A + 8775168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 8711168) + 0, (float *)(A + 8775168) + 0, (float *)(A + 8787968) + 0, (float *)(A + 8800768) + 0, (float *)(A + 8813568) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 8813568) + 0, (float *)(A + 8775168) + 0, (float *)(A + 8826368) + 0);
+  k10_matmul((float *)(A + 8826368) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8839168) + 0);
+  k5_add_add((float *)(A + 7034368) + 3200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8839168) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 8839168) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 8839168) + 0, (float *)(A + 8851968) + 0, (float *)(A + 8864768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 8800768) + 0, (float *)(A + 8864768) + 0, (float *)(A + 8877568) + 0, (float *)(A + 8890368) + 0, (float *)(A + 8903168) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 8903168) + 0, (float *)(A + 8864768) + 0, (float *)(A + 8915968) + 0);
+  k10_matmul((float *)(A + 8915968) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8928768) + 0);
+  k5_add_add((float *)(A + 7034368) + 3400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8928768) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 8928768) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 8928768) + 0, (float *)(A + 8941568) + 0, (float *)(A + 8954368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 8890368) + 0, (float *)(A + 8954368) + 0, (float *)(A + 8967168) + 0, (float *)(A + 8979968) + 0, (float *)(A + 8992768) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 8992768) + 0, (float *)(A + 8954368) + 0, (float *)(A + 9005568) + 0);
+  k10_matmul((float *)(A + 9005568) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9018368) + 0);
+  k5_add_add((float *)(A + 7034368) + 3600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9018368) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9018368) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9018368) + 0, (float *)(A + 9031168) + 0, (float *)(A + 9043968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 8979968) + 0, (float *)(A + 9043968) + 0, (float *)(A + 9056768) + 0, (float *)(A + 9069568) + 0, (float *)(A + 9082368) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9082368) + 0, (float *)(A + 9043968) + 0, (float *)(A + 9095168) + 0);
+  k10_matmul((float *)(A + 9095168) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9107968) + 0);
+  k5_add_add((float *)(A + 7034368) + 3800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9107968) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9107968) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9107968) + 0, (float *)(A + 9120768) + 0, (float *)(A + 9133568) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9069568) + 0, (float *)(A + 9133568) + 0, (float *)(A + 9146368) + 0, (float *)(A + 9159168) + 0, (float *)(A + 9171968) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9171968) + 0, (float *)(A + 9133568) + 0, (float *)(A + 9184768) + 0);
+  k10_matmul((float *)(A + 9184768) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9197568) + 0);
+  k5_add_add((float *)(A + 7034368) + 4000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9197568) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9197568) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9197568) + 0, (float *)(A + 9210368) + 0, (float *)(A + 9223168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9159168) + 0, (float *)(A + 9223168) + 0, (float *)(A + 9235968) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9261568) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9261568) + 0, (float *)(A + 9223168) + 0, (float *)(A + 9274368) + 0);
+  k10_matmul((float *)(A + 9274368) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9287168) + 0);
+  k5_add_add((float *)(A + 7034368) + 4200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9287168) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9287168) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9287168) + 0, (float *)(A + 9299968) + 0, (float *)(A + 9312768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9248768) + 0, (float *)(A + 9312768) + 0, (float *)(A + 9325568) + 0, (float *)(A + 9338368) + 0, (float *)(A + 9351168) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9351168) + 0, (float *)(A + 9312768) + 0, (float *)(A + 9363968) + 0);
+  k10_matmul((float *)(A + 9363968) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9376768) + 0);
+  k5_add_add((float *)(A + 7034368) + 4400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9376768) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9376768) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9376768) + 0, (float *)(A + 9389568) + 0, (float *)(A + 9402368) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9338368) + 0, (float *)(A + 9402368) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9427968) + 0, (float *)(A + 9440768) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9440768) + 0, (float *)(A + 9402368) + 0, (float *)(A + 9453568) + 0);
+  k10_matmul((float *)(A + 9453568) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9466368) + 0);
+  k5_add_add((float *)(A + 7034368) + 4600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9466368) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9466368) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9466368) + 0, (float *)(A + 9479168) + 0, (float *)(A + 9491968) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9427968) + 0, (float *)(A + 9491968) + 0, (float *)(A + 9504768) + 0, (float *)(A + 9517568) + 0, (float *)(A + 9530368) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9530368) + 0, (float *)(A + 9491968) + 0, (float *)(A + 9543168) + 0);
+  k10_matmul((float *)(A + 9543168) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9555968) + 0);
+  k5_add_add((float *)(A + 7034368) + 4800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9555968) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9555968) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9555968) + 0, (float *)(A + 9568768) + 0, (float *)(A + 9581568) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k26_sum_to((float *)(A + 1457728) + 0, (float *)(A + 1457984) + 0);
-  k27_argmax((float *)(A + 1455168) + 0, (int32_t *)(A + 1457728) + 0);
-  k28_equal((int32_t *)(A + 1457728) + 0, in->y + 0, (float *)(A + 1458048) + 0);
-  k26_sum_to((float *)(A + 1458048) + 0, (float *)(A + 1458304) + 0);
-  k29_mul((float *)(A + 0) + 0, (float *)(A + 1453120) + 0);
-  k25_sum_to((float *)(A + 1453120) + 0, (float *)(A + 1458048) + 0);
-  k30_exp_mul_sub((float *)(A + 1450560) + 0, (float *)(A + 1458048) + 0, (float *)(A + 1453120) + 0, (float *)(A + 0) + 0);
-  k31_matmul((float *)(A + 0) + 0, P + 56848 /* dense1.weight */, (float *)(A + 9652160) + 0);
-  k32_mul_sub((float *)(A + 9626560) + 0, (float *)(A + 4352960) + 0);
-  k33_sub_mul((float *)(A + 4416960) + 0, (float *)(A + 4365760) + 0);
-  k33_sub_mul((float *)(A + 9613760) + 0, (float *)(A + 4378560) + 0);
-  k32_mul_sub((float *)(A + 4404160) + 0, (float *)(A + 4391360) + 0);
-  k33_sub_mul((float *)(A + 4429760) + 0, (float *)(A + 6823360) + 0);
-  k34_mul_mul_mul((float *)(A + 9652160) + 0, (float *)(A + 4429760) + 0, (float *)(A + 4352960) + 0, (float *)(A + 9613760) + 0, (float *)(A + 4404160) + 0, (float *)(A + 4365760) + 0, (float *)(A + 9575360) + 0, (float *)(A + 4378560) + 0, (float *)(A + 4416960) + 0, (float *)(A + 4391360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 6848960) + 0, (float *)(A + 6861760) + 0, (float *)(A + 6874560) + 0);
-  k35_mul_mul((float *)(A + 9652160) + 0, (float *)(A + 9626560) + 0, (float *)(A + 6823360) + 0, (float *)(A + 9575360) + 0);
-  k36_concat((float *)(A + 6848960) + 0, (float *)(A + 6861760) + 0, (float *)(A + 6874560) + 0, (float *)(A + 9575360) + 0, (float *)(A + 4352960) + 0);
-  k37_matmul((float *)(A + 4352960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6823360) + 0);
-  k32_mul_sub((float *)(A + 9588160) + 0, (float *)(A + 9575360) + 0);
-  k33_sub_mul((float *)(A + 9536960) + 0, (float *)(A + 9652160) + 0);
-  k33_sub_mul((float *)(A + 9562560) + 0, (float *)(A + 9613760) + 0);
-  k32_mul_sub((float *)(A + 9524160) + 0, (float *)(A + 9626560) + 0);
-  k33_sub_mul((float *)(A + 9549760) + 0, (float *)(A + 4404160) + 0);
-  k38_mul_mul_addn((float *)(A + 6823360) + 0, (float *)(A + 9549760) + 0, (float *)(A + 9575360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9562560) + 0, (float *)(A + 9524160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 9485760) + 0, (float *)(A + 9613760) + 0, (float *)(A + 9536960) + 0, (float *)(A + 9626560) + 0, (float *)(A + 4416960) + 0, (float *)(A + 4429760) + 0, (float *)(A + 6848960) + 0, (float *)(A + 6861760) + 0);
-  k35_mul_mul((float *)(A + 6823360) + 0, (float *)(A + 9588160) + 0, (float *)(A + 4404160) + 0, (float *)(A + 6836160) + 0);
-  k36_concat((float *)(A + 4429760) + 0, (float *)(A + 6848960) + 0, (float *)(A + 6861760) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9524160) + 0);
-  k37_matmul((float *)(A + 9524160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4404160) + 0);
-  k32_mul_sub((float *)(A + 9498560) + 0, (float *)(A + 9485760) + 0);
-  k33_sub_mul((float *)(A + 9447360) + 0, (float *)(A + 9575360) + 0);
-  k33_sub_mul((float *)(A + 9472960) + 0, (float *)(A + 9588160) + 0);
-  k32_mul_sub((float *)(A + 9434560) + 0, (float *)(A + 9652160) + 0);
-  k33_sub_mul((float *)(A + 9460160) + 0, (float *)(A + 4429760) + 0);
-  k38_mul_mul_addn((float *)(A + 4404160) + 0, (float *)(A + 9460160) + 0, (float *)(A + 9485760) + 0, (float *)(A + 4416960) + 0, (float *)(A + 9472960) + 0, (float *)(A + 9434560) + 0, (float *)(A + 9575360) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9588160) + 0, (float *)(A + 9447360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9613760) + 0, (float *)(A + 9626560) + 0);
-  k35_mul_mul((float *)(A + 4404160) + 0, (float *)(A + 9498560) + 0, (float *)(A + 4429760) + 0, (float *)(A + 4416960) + 0);
-  k36_concat((float *)(A + 6836160) + 0, (float *)(A + 9613760) + 0, (float *)(A + 9626560) + 0, (float *)(A + 4416960) + 0, (float *)(A + 9434560) + 0);
-  k37_matmul((float *)(A + 9434560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6836160) + 0);
-  k32_mul_sub((float *)(A + 9408960) + 0, (float *)(A + 9396160) + 0);
-  k33_sub_mul((float *)(A + 9357760) + 0, (float *)(A + 9485760) + 0);
-  k33_sub_mul((float *)(A + 9383360) + 0, (float *)(A + 9498560) + 0);
-  k32_mul_sub((float *)(A + 9344960) + 0, (float *)(A + 9575360) + 0);
-  k33_sub_mul((float *)(A + 9370560) + 0, (float *)(A + 9588160) + 0);
-  k38_mul_mul_addn((float *)(A + 6836160) + 0, (float *)(A + 9370560) + 0, (float *)(A + 9396160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 9383360) + 0, (float *)(A + 9344960) + 0, (float *)(A + 9485760) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9357760) + 0, (float *)(A + 9575360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 9613760) + 0, (float *)(A + 9626560) + 0, (float *)(A + 4404160) + 0);
-  k35_mul_mul((float *)(A + 6836160) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9588160) + 0, (float *)(A + 6823360) + 0);
-  k36_concat((float *)(A + 9613760) + 0, (float *)(A + 9626560) + 0, (float *)(A + 4404160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 9344960) + 0);
-  k37_matmul((float *)(A + 9344960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9306560) + 0);
-  k32_mul_sub((float *)(A + 9319360) + 0, (float *)(A + 9396160) + 0);
-  k33_sub_mul((float *)(A + 9268160) + 0, (float *)(A + 9408960) + 0);
-  k33_sub_mul((float *)(A + 9293760) + 0, (float *)(A + 9485760) + 0);
-  k32_mul_sub((float *)(A + 9255360) + 0, (float *)(A + 9498560) + 0);
-  k33_sub_mul((float *)(A + 9280960) + 0, (float *)(A + 9575360) + 0);
-  k38_mul_mul_addn((float *)(A + 9306560) + 0, (float *)(A + 9280960) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 9293760) + 0, (float *)(A + 9255360) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9216960) + 0, (float *)(A + 9485760) + 0, (float *)(A + 9268160) + 0, (float *)(A + 9498560) + 0, (float *)(A + 9588160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9613760) + 0);
-  k35_mul_mul((float *)(A + 9306560) + 0, (float *)(A + 9319360) + 0, (float *)(A + 9575360) + 0, (float *)(A + 9216960) + 0);
-  k36_concat((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9613760) + 0, (float *)(A + 9216960) + 0, (float *)(A + 9255360) + 0);
-  k37_matmul((float *)(A + 9255360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9216960) + 0);
-  k32_mul_sub((float *)(A + 9229760) + 0, (float *)(A + 9306560) + 0);
-  k33_sub_mul((float *)(A + 9178560) + 0, (float *)(A + 9319360) + 0);
-  k33_sub_mul((float *)(A + 9204160) + 0, (float *)(A + 9396160) + 0);
-  k32_mul_sub((float *)(A + 9165760) + 0, (float *)(A + 9408960) + 0);
-  k33_sub_mul((float *)(A + 9191360) + 0, (float *)(A + 9575360) + 0);
-  k38_mul_mul_addn((float *)(A + 9216960) + 0, (float *)(A + 9191360) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9588160) + 0, (float *)(A + 9204160) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9319360) + 0, (float *)(A + 9127360) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9178560) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9485760) + 0);
-  k35_mul_mul((float *)(A + 9216960) + 0, (float *)(A + 9229760) + 0, (float *)(A + 9575360) + 0, (float *)(A + 9127360) + 0);
-  k36_concat((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9485760) + 0, (float *)(A + 9127360) + 0, (float *)(A + 9165760) + 0);
-  k37_matmul((float *)(A + 9165760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9127360) + 0);
-  k32_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 9216960) + 0);
-  k33_sub_mul((float *)(A + 9088960) + 0, (float *)(A + 9229760) + 0);
-  k33_sub_mul((float *)(A + 9114560) + 0, (float *)(A + 9306560) + 0);
-  k32_mul_sub((float *)(A + 9076160) + 0, (float *)(A + 9319360) + 0);
-  k33_sub_mul((float *)(A + 9101760) + 0, (float *)(A + 6823360) + 0);
-  k38_mul_mul_addn((float *)(A + 9127360) + 0, (float *)(A + 9101760) + 0, (float *)(A + 9216960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 9114560) + 0, (float *)(A + 9076160) + 0, (float *)(A + 9229760) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9088960) + 0, (float *)(A + 9319360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9396160) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9485760) + 0);
-  k35_mul_mul((float *)(A + 9127360) + 0, (float *)(A + 9140160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 9037760) + 0);
-  k36_concat((float *)(A + 9396160) + 0, (float *)(A + 9408960) + 0, (float *)(A + 9485760) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9076160) + 0);
-  k37_matmul((float *)(A + 9076160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6823360) + 0);
-  k32_mul_sub((float *)(A + 9050560) + 0, (float *)(A + 9037760) + 0);
-  k33_sub_mul((float *)(A + 8999360) + 0, (float *)(A + 9127360) + 0);
-  k33_sub_mul((float *)(A + 9024960) + 0, (float *)(A + 9140160) + 0);
-  k32_mul_sub((float *)(A + 8986560) + 0, (float *)(A + 9216960) + 0);
-  k33_sub_mul((float *)(A + 9012160) + 0, (float *)(A + 9229760) + 0);
-  k38_mul_mul_addn((float *)(A + 6823360) + 0, (float *)(A + 9012160) + 0, (float *)(A + 9037760) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9024960) + 0, (float *)(A + 8986560) + 0, (float *)(A + 9127360) + 0, (float *)(A + 8948160) + 0, (float *)(A + 9140160) + 0, (float *)(A + 8999360) + 0, (float *)(A + 9216960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 9306560) + 0, (float *)(A + 9319360) + 0, (float *)(A + 9396160) + 0);
-  k35_mul_mul((float *)(A + 6823360) + 0, (float *)(A + 9050560) + 0, (float *)(A + 9229760) + 0, (float *)(A + 6836160) + 0);
-  k36_concat((float *)(A + 9306560) + 0, (float *)(A + 9319360) + 0, (float *)(A + 9396160) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8986560) + 0);
-  k37_matmul((float *)(A + 8986560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8948160) + 0);
-  k32_mul_sub((float *)(A + 8960960) + 0, (float *)(A + 9037760) + 0);
-  k33_sub_mul((float *)(A + 8909760) + 0, (float *)(A + 9050560) + 0);
-  k33_sub_mul((float *)(A + 8935360) + 0, (float *)(A + 9127360) + 0);
-  k32_mul_sub((float *)(A + 8896960) + 0, (float *)(A + 9140160) + 0);
-  k33_sub_mul((float *)(A + 8922560) + 0, (float *)(A + 9216960) + 0);
-  k38_mul_mul_addn((float *)(A + 8948160) + 0, (float *)(A + 8922560) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 8935360) + 0, (float *)(A + 8896960) + 0, (float *)(A + 9050560) + 0, (float *)(A + 8858560) + 0, (float *)(A + 9127360) + 0, (float *)(A + 8909760) + 0, (float *)(A + 9140160) + 0, (float *)(A + 9229760) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9306560) + 0);
-  k35_mul_mul((float *)(A + 8948160) + 0, (float *)(A + 8960960) + 0, (float *)(A + 9216960) + 0, (float *)(A + 8858560) + 0);
-  k36_concat((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9306560) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8896960) + 0);
-  k37_matmul((float *)(A + 8896960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8858560) + 0);
-  k32_mul_sub((float *)(A + 8871360) + 0, (float *)(A + 8948160) + 0);
-  k33_sub_mul((float *)(A + 8820160) + 0, (float *)(A + 8960960) + 0);
-  k33_sub_mul((float *)(A + 8845760) + 0, (float *)(A + 9037760) + 0);
-  k32_mul_sub((float *)(A + 8807360) + 0, (float *)(A + 9050560) + 0);
-  k33_sub_mul((float *)(A + 8832960) + 0, (float *)(A + 9216960) + 0);
-  k38_mul_mul_addn((float *)(A + 8858560) + 0, (float *)(A + 8832960) + 0, (float *)(A + 8948160) + 0, (float *)(A + 9229760) + 0, (float *)(A + 8845760) + 0, (float *)(A + 8807360) + 0, (float *)(A + 8960960) + 0, (float *)(A + 8768960) + 0, (float *)(A + 9037760) + 0, (float *)(A + 8820160) + 0, (float *)(A + 9050560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9127360) + 0);
-  k35_mul_mul((float *)(A + 8858560) + 0, (float *)(A + 8871360) + 0, (float *)(A + 9216960) + 0, (float *)(A + 8768960) + 0);
-  k36_concat((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9127360) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8807360) + 0);
-  k37_matmul((float *)(A + 8807360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8768960) + 0);
-  k32_mul_sub((float *)(A + 8781760) + 0, (float *)(A + 8858560) + 0);
-  k33_sub_mul((float *)(A + 8730560) + 0, (float *)(A + 8871360) + 0);
-  k33_sub_mul((float *)(A + 8756160) + 0, (float *)(A + 8948160) + 0);
-  k32_mul_sub((float *)(A + 8717760) + 0, (float *)(A + 8960960) + 0);
-  k33_sub_mul((float *)(A + 8743360) + 0, (float *)(A + 6823360) + 0);
-  k38_mul_mul_addn((float *)(A + 8768960) + 0, (float *)(A + 8743360) + 0, (float *)(A + 8858560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 8756160) + 0, (float *)(A + 8717760) + 0, (float *)(A + 8871360) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8948160) + 0, (float *)(A + 8730560) + 0, (float *)(A + 8960960) + 0, (float *)(A + 6836160) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9050560) + 0, (float *)(A + 9127360) + 0);
-  k35_mul_mul((float *)(A + 8768960) + 0, (float *)(A + 8781760) + 0, (float *)(A + 6823360) + 0, (float *)(A + 8679360) + 0);
-  k36_concat((float *)(A + 9037760) + 0, (float *)(A + 9050560) + 0, (float *)(A + 9127360) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8717760) + 0);
-  k37_matmul((float *)(A + 8717760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6823360) + 0);
-  k32_mul_sub((float *)(A + 8692160) + 0, (float *)(A + 8679360) + 0);
-  k33_sub_mul((float *)(A + 8640960) + 0, (float *)(A + 8768960) + 0);
-  k33_sub_mul((float *)(A + 8666560) + 0, (float *)(A + 8781760) + 0);
-  k32_mul_sub((float *)(A + 8628160) + 0, (float *)(A + 8858560) + 0);
-  k33_sub_mul((float *)(A + 8653760) + 0, (float *)(A + 8871360) + 0);
-  k38_mul_mul_addn((float *)(A + 6823360) + 0, (float *)(A + 8653760) + 0, (float *)(A + 8679360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8666560) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8781760) + 0, (float *)(A + 8640960) + 0, (float *)(A + 8858560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 8948160) + 0, (float *)(A + 8960960) + 0, (float *)(A + 9037760) + 0);
-  k35_mul_mul((float *)(A + 6823360) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8871360) + 0, (float *)(A + 6836160) + 0);
-  k36_concat((float *)(A + 8948160) + 0, (float *)(A + 8960960) + 0, (float *)(A + 9037760) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8628160) + 0);
-  k37_matmul((float *)(A + 8628160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8589760) + 0);
-  k32_mul_sub((float *)(A + 8602560) + 0, (float *)(A + 8679360) + 0);
-  k33_sub_mul((float *)(A + 8551360) + 0, (float *)(A + 8692160) + 0);
-  k33_sub_mul((float *)(A + 8576960) + 0, (float *)(A + 8768960) + 0);
-  k32_mul_sub((float *)(A + 8538560) + 0, (float *)(A + 8781760) + 0);
-  k33_sub_mul((float *)(A + 8564160) + 0, (float *)(A + 8858560) + 0);
-  k38_mul_mul_addn((float *)(A + 8589760) + 0, (float *)(A + 8564160) + 0, (float *)(A + 8679360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 8576960) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8551360) + 0, (float *)(A + 8781760) + 0, (float *)(A + 8871360) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8948160) + 0);
-  k35_mul_mul((float *)(A + 8589760) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8500160) + 0);
-  k36_concat((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8948160) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8538560) + 0);
-  k37_matmul((float *)(A + 8538560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8500160) + 0);
-  k32_mul_sub((float *)(A + 8512960) + 0, (float *)(A + 8589760) + 0);
-  k33_sub_mul((float *)(A + 8461760) + 0, (float *)(A + 8602560) + 0);
-  k33_sub_mul((float *)(A + 8487360) + 0, (float *)(A + 8679360) + 0);
-  k32_mul_sub((float *)(A + 8448960) + 0, (float *)(A + 8692160) + 0);
-  k33_sub_mul((float *)(A + 8474560) + 0, (float *)(A + 8858560) + 0);
-  k38_mul_mul_addn((float *)(A + 8500160) + 0, (float *)(A + 8474560) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8871360) + 0, (float *)(A + 8487360) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8461760) + 0, (float *)(A + 8692160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8768960) + 0);
-  k35_mul_mul((float *)(A + 8500160) + 0, (float *)(A + 8512960) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8410560) + 0);
-  k36_concat((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8448960) + 0);
-  k37_matmul((float *)(A + 8448960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8410560) + 0);
-  k32_mul_sub((float *)(A + 8423360) + 0, (float *)(A + 8500160) + 0);
-  k33_sub_mul((float *)(A + 8372160) + 0, (float *)(A + 8512960) + 0);
-  k33_sub_mul((float *)(A + 8397760) + 0, (float *)(A + 8589760) + 0);
-  k32_mul_sub((float *)(A + 8359360) + 0, (float *)(A + 8602560) + 0);
-  k33_sub_mul((float *)(A + 8384960) + 0, (float *)(A + 6823360) + 0);
-  k38_mul_mul_addn((float *)(A + 8410560) + 0, (float *)(A + 8384960) + 0, (float *)(A + 8500160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 8397760) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8512960) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8372160) + 0, (float *)(A + 8602560) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8768960) + 0);
-  k35_mul_mul((float *)(A + 8410560) + 0, (float *)(A + 8423360) + 0, (float *)(A + 6823360) + 0, (float *)(A + 8320960) + 0);
-  k36_concat((float *)(A + 8679360) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8359360) + 0);
-  k37_matmul((float *)(A + 8359360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6823360) + 0);
-  k32_mul_sub((float *)(A + 8333760) + 0, (float *)(A + 8320960) + 0);
-  k33_sub_mul((float *)(A + 8282560) + 0, (float *)(A + 8410560) + 0);
-  k33_sub_mul((float *)(A + 8308160) + 0, (float *)(A + 8423360) + 0);
-  k32_mul_sub((float *)(A + 8269760) + 0, (float *)(A + 8500160) + 0);
-  k33_sub_mul((float *)(A + 8295360) + 0, (float *)(A + 8512960) + 0);
-  k38_mul_mul_addn((float *)(A + 6823360) + 0, (float *)(A + 8295360) + 0, (float *)(A + 8320960) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8308160) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 5391360) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8282560) + 0, (float *)(A + 8500160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8679360) + 0);
-  k35_mul_mul((float *)(A + 6823360) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8512960) + 0, (float *)(A + 5391360) + 0);
-  k36_concat((float *)(A + 8589760) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8679360) + 0, (float *)(A + 5391360) + 0, (float *)(A + 8269760) + 0);
-  k37_matmul((float *)(A + 8269760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5391360) + 0);
-  k32_mul_sub((float *)(A + 5404160) + 0, (float *)(A + 8320960) + 0);
-  k33_sub_mul((float *)(A + 5352960) + 0, (float *)(A + 8333760) + 0);
-  k33_sub_mul((float *)(A + 5378560) + 0, (float *)(A + 8410560) + 0);
-  k32_mul_sub((float *)(A + 5340160) + 0, (float *)(A + 8423360) + 0);
-  k33_sub_mul((float *)(A + 5365760) + 0, (float *)(A + 8500160) + 0);
-  k38_mul_mul_addn((float *)(A + 5391360) + 0, (float *)(A + 5365760) + 0, (float *)(A + 8320960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 5378560) + 0, (float *)(A + 5340160) + 0, (float *)(A + 8333760) + 0, (float *)(A + 5301760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 5352960) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8512960) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8589760) + 0);
-  k35_mul_mul((float *)(A + 5391360) + 0, (float *)(A + 5404160) + 0, (float *)(A + 8500160) + 0, (float *)(A + 5301760) + 0);
-  k36_concat((float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8589760) + 0, (float *)(A + 5301760) + 0, (float *)(A + 5340160) + 0);
-  k37_matmul((float *)(A + 5340160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5301760) + 0);
-  k32_mul_sub((float *)(A + 5314560) + 0, (float *)(A + 8320960) + 0);
-  k33_sub_mul((float *)(A + 5263360) + 0, (float *)(A + 8333760) + 0);
-  k33_sub_mul((float *)(A + 5288960) + 0, (float *)(A + 8500160) + 0);
-  k32_mul_sub((float *)(A + 5250560) + 0, (float *)(A + 9652160) + 0);
-  k33_sub_mul((float *)(A + 5276160) + 0, (float *)(A + 6823360) + 0);
-  k38_mul_mul_addn((float *)(A + 5301760) + 0, (float *)(A + 5276160) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8512960) + 0, (float *)(A + 5288960) + 0, (float *)(A + 5250560) + 0, (float *)(A + 8333760) + 0, (float *)(A + 5212160) + 0, (float *)(A + 8500160) + 0, (float *)(A + 5263360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8589760) + 0);
-  k35_mul_mul((float *)(A + 5301760) + 0, (float *)(A + 5314560) + 0, (float *)(A + 6823360) + 0, (float *)(A + 5212160) + 0);
-  k36_concat((float *)(A + 8410560) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8589760) + 0, (float *)(A + 5212160) + 0, (float *)(A + 5250560) + 0);
-  k37_matmul((float *)(A + 5250560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5212160) + 0);
-  k32_mul_sub((float *)(A + 5224960) + 0, (float *)(A + 6823360) + 0);
-  k33_sub_mul((float *)(A + 5173760) + 0, (float *)(A + 8500160) + 0);
-  k33_sub_mul((float *)(A + 5199360) + 0, (float *)(A + 8512960) + 0);
-  k32_mul_sub((float *)(A + 5160960) + 0, (float *)(A + 9652160) + 0);
-  k33_sub_mul((float *)(A + 5186560) + 0, (float *)(A + 5301760) + 0);
-  k38_mul_mul_addn((float *)(A + 5212160) + 0, (float *)(A + 5186560) + 0, (float *)(A + 6823360) + 0, (float *)(A + 6836160) + 0, (float *)(A + 5199360) + 0, (float *)(A + 5160960) + 0, (float *)(A + 8500160) + 0, (float *)(A + 5122560) + 0, (float *)(A + 8512960) + 0, (float *)(A + 5173760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 5314560) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0);
-  k35_mul_mul((float *)(A + 5212160) + 0, (float *)(A + 5224960) + 0, (float *)(A + 5301760) + 0, (float *)(A + 5122560) + 0);
-  k36_concat((float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5160960) + 0);
-  k37_matmul((float *)(A + 5160960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5122560) + 0);
-  k32_mul_sub((float *)(A + 5135360) + 0, (float *)(A + 5301760) + 0);
-  k33_sub_mul((float *)(A + 5084160) + 0, (float *)(A + 9652160) + 0);
-  k33_sub_mul((float *)(A + 5109760) + 0, (float *)(A + 5212160) + 0);
-  k32_mul_sub((float *)(A + 5071360) + 0, (float *)(A + 5224960) + 0);
-  k33_sub_mul((float *)(A + 5096960) + 0, (float *)(A + 6823360) + 0);
-  k38_mul_mul_addn((float *)(A + 5122560) + 0, (float *)(A + 5096960) + 0, (float *)(A + 5301760) + 0, (float *)(A + 5314560) + 0, (float *)(A + 5109760) + 0, (float *)(A + 5071360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 5032960) + 0, (float *)(A + 5212160) + 0, (float *)(A + 5084160) + 0, (float *)(A + 5224960) + 0, (float *)(A + 6836160) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0);
-  k35_mul_mul((float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 6823360) + 0, (float *)(A + 5032960) + 0);
-  k36_concat((float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 5032960) + 0, (float *)(A + 5071360) + 0);
-  k37_matmul((float *)(A + 5071360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5032960) + 0);
-  k32_mul_sub((float *)(A + 5045760) + 0, (float *)(A + 5212160) + 0);
-  k33_sub_mul((float *)(A + 4994560) + 0, (float *)(A + 5224960) + 0);
-  k33_sub_mul((float *)(A + 5020160) + 0, (float *)(A + 5301760) + 0);
-  k32_mul_sub((float *)(A + 4981760) + 0, (float *)(A + 5314560) + 0);
-  k33_sub_mul((float *)(A + 5007360) + 0, (float *)(A + 6823360) + 0);
-  k38_mul_mul_addn((float *)(A + 5032960) + 0, (float *)(A + 5007360) + 0, (float *)(A + 5212160) + 0, (float *)(A + 6836160) + 0, (float *)(A + 5020160) + 0, (float *)(A + 4981760) + 0, (float *)(A + 5224960) + 0, (float *)(A + 4943360) + 0, (float *)(A + 5301760) + 0, (float *)(A + 4994560) + 0, (float *)(A + 5314560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 8320960) + 0);
-  k35_mul_mul((float *)(A + 5032960) + 0, (float *)(A + 5045760) + 0, (float *)(A + 6823360) + 0, (float *)(A + 4943360) + 0);
-  k36_concat((float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 8320960) + 0, (float *)(A + 4943360) + 0, (float *)(A + 4981760) + 0);
-  k37_matmul((float *)(A + 4981760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4943360) + 0);
-  k32_mul_sub((float *)(A + 4956160) + 0, (float *)(A + 5122560) + 0);
-  k33_sub_mul((float *)(A + 4904960) + 0, (float *)(A + 5135360) + 0);
-  k33_sub_mul((float *)(A + 4930560) + 0, (float *)(A + 5032960) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9517568) + 0, (float *)(A + 9581568) + 0, (float *)(A + 9594368) + 0, (float *)(A + 9607168) + 0, (float *)(A + 9619968) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9619968) + 0, (float *)(A + 9581568) + 0, (float *)(A + 9632768) + 0);
+  k10_matmul((float *)(A + 9632768) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9645568) + 0);
+  k5_add_add((float *)(A + 7034368) + 5000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9645568) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9645568) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9645568) + 0, (float *)(A + 9658368) + 0, (float *)(A + 9671168) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9607168) + 0, (float *)(A + 9671168) + 0, (float *)(A + 9683968) + 0, (float *)(A + 9696768) + 0, (float *)(A + 9709568) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9709568) + 0, (float *)(A + 9671168) + 0, (float *)(A + 9722368) + 0);
+  k10_matmul((float *)(A + 9722368) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9735168) + 0);
+  k5_add_add((float *)(A + 7034368) + 5200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9735168) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9735168) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9735168) + 0, (float *)(A + 9747968) + 0, (float *)(A + 9760768) + 0);
+  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9696768) + 0, (float *)(A + 9760768) + 0, (float *)(A + 9773568) + 0, (float *)(A + 9786368) + 0, (float *)(A + 9799168) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9799168) + 0, (float *)(A + 9760768) + 0, (float *)(A + 9811968) + 0);
+  k10_matmul((float *)(A + 9811968) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
+  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9824768) + 0);
+  k5_add_add((float *)(A + 7034368) + 5400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9824768) + 0, (float *)(A + 4551168) + 0);
+  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 4602368) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4615168) + 0, (float *)(A + 4627968) + 0);
+  k23_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9786368) + 0, (float *)(A + 4627968) + 0, (float *)(A + 9824768) + 0, (float *)(A + 9837568) + 0);
+  k16_transpose(P + 56848 /* dense1.weight */, (float *)(A + 196160) + 0);
+  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9837568) + 0, (float *)(A + 4627968) + 0, (float *)(A + 9850368) + 0);
+  k17_matmul((float *)(A + 9850368) + 0, (float *)(A + 196160) + 0, (float *)(A + 198208) + 0);
+  k18_add((float *)(A + 198208) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1826368) + 0);
+  k25_log_softmax((float *)(A + 1826368) + 0, (float *)(A + 196160) + 0);
+  k26_mul((float *)(A + 0) + 0, (float *)(A + 196160) + 0, (float *)(A + 198720) + 0);
+  k27_sum_to((float *)(A + 198720) + 0, (float *)(A + 143360) + 0);
+  k28_sum_to((float *)(A + 143360) + 0, (float *)(A + 143616) + 0);
+  k29_argmax((float *)(A + 1826368) + 0, (int32_t *)(A + 143360) + 0);
+  k30_equal((int32_t *)(A + 143360) + 0, in->y + 0, (float *)(A + 143680) + 0);
+  k28_sum_to((float *)(A + 143680) + 0, (float *)(A + 143360) + 0);
+  k31_mul((float *)(A + 0) + 0, (float *)(A + 198720) + 0);
+  k27_sum_to((float *)(A + 198720) + 0, (float *)(A + 143680) + 0);
+  k32_exp_mul_sub((float *)(A + 196160) + 0, (float *)(A + 143680) + 0, (float *)(A + 198720) + 0, (float *)(A + 0) + 0);
+  k33_matmul((float *)(A + 0) + 0, P + 56848 /* dense1.weight */, (float *)(A + 9863168) + 0);
+  k34_mul_sub((float *)(A + 9837568) + 0, (float *)(A + 4551168) + 0);
+  k35_sub_mul((float *)(A + 4615168) + 0, (float *)(A + 4563968) + 0);
+  k35_sub_mul((float *)(A + 9824768) + 0, (float *)(A + 4576768) + 0);
+  k34_mul_sub((float *)(A + 4602368) + 0, (float *)(A + 4589568) + 0);
+  k35_sub_mul((float *)(A + 4627968) + 0, (float *)(A + 7034368) + 0);
+  k36_mul_mul_mul((float *)(A + 9863168) + 0, (float *)(A + 4627968) + 0, (float *)(A + 4551168) + 0, (float *)(A + 9824768) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4563968) + 0, (float *)(A + 9786368) + 0, (float *)(A + 4576768) + 0, (float *)(A + 4615168) + 0, (float *)(A + 4589568) + 0, (float *)(A + 7047168) + 0, (float *)(A + 7059968) + 0, (float *)(A + 7072768) + 0, (float *)(A + 7085568) + 0);
+  k37_mul_mul((float *)(A + 9863168) + 0, (float *)(A + 9837568) + 0, (float *)(A + 7034368) + 0, (float *)(A + 9786368) + 0);
+  k38_concat((float *)(A + 7059968) + 0, (float *)(A + 7072768) + 0, (float *)(A + 7085568) + 0, (float *)(A + 9786368) + 0, (float *)(A + 4551168) + 0);
+  k39_matmul((float *)(A + 4551168) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7034368) + 0);
+  k34_mul_sub((float *)(A + 9799168) + 0, (float *)(A + 9786368) + 0);
+  k35_sub_mul((float *)(A + 9747968) + 0, (float *)(A + 9863168) + 0);
+  k35_sub_mul((float *)(A + 9773568) + 0, (float *)(A + 9824768) + 0);
+  k34_mul_sub((float *)(A + 9735168) + 0, (float *)(A + 9837568) + 0);
+  k35_sub_mul((float *)(A + 9760768) + 0, (float *)(A + 4602368) + 0);
+  k40_mul_mul_addn((float *)(A + 7034368) + 0, (float *)(A + 9760768) + 0, (float *)(A + 9786368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9773568) + 0, (float *)(A + 9735168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9696768) + 0, (float *)(A + 9824768) + 0, (float *)(A + 9747968) + 0, (float *)(A + 9837568) + 0, (float *)(A + 4615168) + 0, (float *)(A + 4627968) + 0, (float *)(A + 7059968) + 0, (float *)(A + 7072768) + 0);
+  k37_mul_mul((float *)(A + 7034368) + 0, (float *)(A + 9799168) + 0, (float *)(A + 4602368) + 0, (float *)(A + 7047168) + 0);
+  k38_concat((float *)(A + 4627968) + 0, (float *)(A + 7059968) + 0, (float *)(A + 7072768) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9735168) + 0);
+  k39_matmul((float *)(A + 9735168) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4602368) + 0);
+  k34_mul_sub((float *)(A + 9709568) + 0, (float *)(A + 9696768) + 0);
+  k35_sub_mul((float *)(A + 9658368) + 0, (float *)(A + 9786368) + 0);
+  k35_sub_mul((float *)(A + 9683968) + 0, (float *)(A + 9799168) + 0);
+  k34_mul_sub((float *)(A + 9645568) + 0, (float *)(A + 9863168) + 0);
+  k35_sub_mul((float *)(A + 9671168) + 0, (float *)(A + 4627968) + 0);
+  k40_mul_mul_addn((float *)(A + 4602368) + 0, (float *)(A + 9671168) + 0, (float *)(A + 9696768) + 0, (float *)(A + 4615168) + 0, (float *)(A + 9683968) + 0, (float *)(A + 9645568) + 0, (float *)(A + 9786368) + 0, (float *)(A + 9607168) + 0, (float *)(A + 9799168) + 0, (float *)(A + 9658368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9824768) + 0, (float *)(A + 9837568) + 0);
+  k37_mul_mul((float *)(A + 4602368) + 0, (float *)(A + 9709568) + 0, (float *)(A + 4627968) + 0, (float *)(A + 4615168) + 0);
+  k38_concat((float *)(A + 7047168) + 0, (float *)(A + 9824768) + 0, (float *)(A + 9837568) + 0, (float *)(A + 4615168) + 0, (float *)(A + 9645568) + 0);
+  k39_matmul((float *)(A + 9645568) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7047168) + 0);
+  k34_mul_sub((float *)(A + 9619968) + 0, (float *)(A + 9607168) + 0);
+  k35_sub_mul((float *)(A + 9568768) + 0, (float *)(A + 9696768) + 0);
+  k35_sub_mul((float *)(A + 9594368) + 0, (float *)(A + 9709568) + 0);
+  k34_mul_sub((float *)(A + 9555968) + 0, (float *)(A + 9786368) + 0);
+  k35_sub_mul((float *)(A + 9581568) + 0, (float *)(A + 9799168) + 0);
+  k40_mul_mul_addn((float *)(A + 7047168) + 0, (float *)(A + 9581568) + 0, (float *)(A + 9607168) + 0, (float *)(A + 7034368) + 0, (float *)(A + 9594368) + 0, (float *)(A + 9555968) + 0, (float *)(A + 9696768) + 0, (float *)(A + 9517568) + 0, (float *)(A + 9709568) + 0, (float *)(A + 9568768) + 0, (float *)(A + 9786368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9824768) + 0, (float *)(A + 9837568) + 0, (float *)(A + 4602368) + 0);
+  k37_mul_mul((float *)(A + 7047168) + 0, (float *)(A + 9619968) + 0, (float *)(A + 9799168) + 0, (float *)(A + 7034368) + 0);
+  k38_concat((float *)(A + 9824768) + 0, (float *)(A + 9837568) + 0, (float *)(A + 4602368) + 0, (float *)(A + 7034368) + 0, (float *)(A + 9555968) + 0);
+  k39_matmul((float *)(A + 9555968) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9517568) + 0);
+  k34_mul_sub((float *)(A + 9530368) + 0, (float *)(A + 9607168) + 0);
+  k35_sub_mul((float *)(A + 9479168) + 0, (float *)(A + 9619968) + 0);
+  k35_sub_mul((float *)(A + 9504768) + 0, (float *)(A + 9696768) + 0);
+  k34_mul_sub((float *)(A + 9466368) + 0, (float *)(A + 9709568) + 0);
+  k35_sub_mul((float *)(A + 9491968) + 0, (float *)(A + 9786368) + 0);
+  k40_mul_mul_addn((float *)(A + 9517568) + 0, (float *)(A + 9491968) + 0, (float *)(A + 9607168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9504768) + 0, (float *)(A + 9466368) + 0, (float *)(A + 9619968) + 0, (float *)(A + 9427968) + 0, (float *)(A + 9696768) + 0, (float *)(A + 9479168) + 0, (float *)(A + 9709568) + 0, (float *)(A + 9799168) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9824768) + 0);
+  k37_mul_mul((float *)(A + 9517568) + 0, (float *)(A + 9530368) + 0, (float *)(A + 9786368) + 0, (float *)(A + 9427968) + 0);
+  k38_concat((float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9824768) + 0, (float *)(A + 9427968) + 0, (float *)(A + 9466368) + 0);
+  k39_matmul((float *)(A + 9466368) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9427968) + 0);
+  k34_mul_sub((float *)(A + 9440768) + 0, (float *)(A + 9517568) + 0);
+  k35_sub_mul((float *)(A + 9389568) + 0, (float *)(A + 9530368) + 0);
+  k35_sub_mul((float *)(A + 9415168) + 0, (float *)(A + 9607168) + 0);
+  k34_mul_sub((float *)(A + 9376768) + 0, (float *)(A + 9619968) + 0);
+  k35_sub_mul((float *)(A + 9402368) + 0, (float *)(A + 9786368) + 0);
+  k40_mul_mul_addn((float *)(A + 9427968) + 0, (float *)(A + 9402368) + 0, (float *)(A + 9517568) + 0, (float *)(A + 9799168) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9376768) + 0, (float *)(A + 9530368) + 0, (float *)(A + 9338368) + 0, (float *)(A + 9607168) + 0, (float *)(A + 9389568) + 0, (float *)(A + 9619968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9696768) + 0);
+  k37_mul_mul((float *)(A + 9427968) + 0, (float *)(A + 9440768) + 0, (float *)(A + 9786368) + 0, (float *)(A + 9338368) + 0);
+  k38_concat((float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9696768) + 0, (float *)(A + 9338368) + 0, (float *)(A + 9376768) + 0);
+  k39_matmul((float *)(A + 9376768) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9338368) + 0);
+  k34_mul_sub((float *)(A + 9351168) + 0, (float *)(A + 9427968) + 0);
+  k35_sub_mul((float *)(A + 9299968) + 0, (float *)(A + 9440768) + 0);
+  k35_sub_mul((float *)(A + 9325568) + 0, (float *)(A + 9517568) + 0);
+  k34_mul_sub((float *)(A + 9287168) + 0, (float *)(A + 9530368) + 0);
+  k35_sub_mul((float *)(A + 9312768) + 0, (float *)(A + 7034368) + 0);
+  k40_mul_mul_addn((float *)(A + 9338368) + 0, (float *)(A + 9312768) + 0, (float *)(A + 9427968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9325568) + 0, (float *)(A + 9287168) + 0, (float *)(A + 9440768) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9517568) + 0, (float *)(A + 9299968) + 0, (float *)(A + 9530368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9607168) + 0, (float *)(A + 9619968) + 0, (float *)(A + 9696768) + 0);
+  k37_mul_mul((float *)(A + 9338368) + 0, (float *)(A + 9351168) + 0, (float *)(A + 7034368) + 0, (float *)(A + 9248768) + 0);
+  k38_concat((float *)(A + 9607168) + 0, (float *)(A + 9619968) + 0, (float *)(A + 9696768) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9287168) + 0);
+  k39_matmul((float *)(A + 9287168) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7034368) + 0);
+  k34_mul_sub((float *)(A + 9261568) + 0, (float *)(A + 9248768) + 0);
+  k35_sub_mul((float *)(A + 9210368) + 0, (float *)(A + 9338368) + 0);
+  k35_sub_mul((float *)(A + 9235968) + 0, (float *)(A + 9351168) + 0);
+  k34_mul_sub((float *)(A + 9197568) + 0, (float *)(A + 9427968) + 0);
+  k35_sub_mul((float *)(A + 9223168) + 0, (float *)(A + 9440768) + 0);
+  k40_mul_mul_addn((float *)(A + 7034368) + 0, (float *)(A + 9223168) + 0, (float *)(A + 9248768) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9235968) + 0, (float *)(A + 9197568) + 0, (float *)(A + 9338368) + 0, (float *)(A + 9159168) + 0, (float *)(A + 9351168) + 0, (float *)(A + 9210368) + 0, (float *)(A + 9427968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9517568) + 0, (float *)(A + 9530368) + 0, (float *)(A + 9607168) + 0);
+  k37_mul_mul((float *)(A + 7034368) + 0, (float *)(A + 9261568) + 0, (float *)(A + 9440768) + 0, (float *)(A + 7047168) + 0);
+  k38_concat((float *)(A + 9517568) + 0, (float *)(A + 9530368) + 0, (float *)(A + 9607168) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9197568) + 0);
+  k39_matmul((float *)(A + 9197568) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9159168) + 0);
+  k34_mul_sub((float *)(A + 9171968) + 0, (float *)(A + 9248768) + 0);
+  k35_sub_mul((float *)(A + 9120768) + 0, (float *)(A + 9261568) + 0);
+  k35_sub_mul((float *)(A + 9146368) + 0, (float *)(A + 9338368) + 0);
+  k34_mul_sub((float *)(A + 9107968) + 0, (float *)(A + 9351168) + 0);
+  k35_sub_mul((float *)(A + 9133568) + 0, (float *)(A + 9427968) + 0);
+  k40_mul_mul_addn((float *)(A + 9159168) + 0, (float *)(A + 9133568) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9146368) + 0, (float *)(A + 9107968) + 0, (float *)(A + 9261568) + 0, (float *)(A + 9069568) + 0, (float *)(A + 9338368) + 0, (float *)(A + 9120768) + 0, (float *)(A + 9351168) + 0, (float *)(A + 9440768) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9517568) + 0);
+  k37_mul_mul((float *)(A + 9159168) + 0, (float *)(A + 9171968) + 0, (float *)(A + 9427968) + 0, (float *)(A + 9069568) + 0);
+  k38_concat((float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9517568) + 0, (float *)(A + 9069568) + 0, (float *)(A + 9107968) + 0);
+  k39_matmul((float *)(A + 9107968) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9069568) + 0);
+  k34_mul_sub((float *)(A + 9082368) + 0, (float *)(A + 9159168) + 0);
+  k35_sub_mul((float *)(A + 9031168) + 0, (float *)(A + 9171968) + 0);
+  k35_sub_mul((float *)(A + 9056768) + 0, (float *)(A + 9248768) + 0);
+  k34_mul_sub((float *)(A + 9018368) + 0, (float *)(A + 9261568) + 0);
+  k35_sub_mul((float *)(A + 9043968) + 0, (float *)(A + 9427968) + 0);
+  k40_mul_mul_addn((float *)(A + 9069568) + 0, (float *)(A + 9043968) + 0, (float *)(A + 9159168) + 0, (float *)(A + 9440768) + 0, (float *)(A + 9056768) + 0, (float *)(A + 9018368) + 0, (float *)(A + 9171968) + 0, (float *)(A + 8979968) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9031168) + 0, (float *)(A + 9261568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9338368) + 0);
+  k37_mul_mul((float *)(A + 9069568) + 0, (float *)(A + 9082368) + 0, (float *)(A + 9427968) + 0, (float *)(A + 8979968) + 0);
+  k38_concat((float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9338368) + 0, (float *)(A + 8979968) + 0, (float *)(A + 9018368) + 0);
+  k39_matmul((float *)(A + 9018368) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8979968) + 0);
+  k34_mul_sub((float *)(A + 8992768) + 0, (float *)(A + 9069568) + 0);
+  k35_sub_mul((float *)(A + 8941568) + 0, (float *)(A + 9082368) + 0);
+  k35_sub_mul((float *)(A + 8967168) + 0, (float *)(A + 9159168) + 0);
+  k34_mul_sub((float *)(A + 8928768) + 0, (float *)(A + 9171968) + 0);
+  k35_sub_mul((float *)(A + 8954368) + 0, (float *)(A + 7034368) + 0);
+  k40_mul_mul_addn((float *)(A + 8979968) + 0, (float *)(A + 8954368) + 0, (float *)(A + 9069568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 8967168) + 0, (float *)(A + 8928768) + 0, (float *)(A + 9082368) + 0, (float *)(A + 8890368) + 0, (float *)(A + 9159168) + 0, (float *)(A + 8941568) + 0, (float *)(A + 9171968) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9261568) + 0, (float *)(A + 9338368) + 0);
+  k37_mul_mul((float *)(A + 8979968) + 0, (float *)(A + 8992768) + 0, (float *)(A + 7034368) + 0, (float *)(A + 8890368) + 0);
+  k38_concat((float *)(A + 9248768) + 0, (float *)(A + 9261568) + 0, (float *)(A + 9338368) + 0, (float *)(A + 8890368) + 0, (float *)(A + 8928768) + 0);
+  k39_matmul((float *)(A + 8928768) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7034368) + 0);
+  k34_mul_sub((float *)(A + 8903168) + 0, (float *)(A + 8890368) + 0);
+  k35_sub_mul((float *)(A + 8851968) + 0, (float *)(A + 8979968) + 0);
+  k35_sub_mul((float *)(A + 8877568) + 0, (float *)(A + 8992768) + 0);
+  k34_mul_sub((float *)(A + 8839168) + 0, (float *)(A + 9069568) + 0);
+  k35_sub_mul((float *)(A + 8864768) + 0, (float *)(A + 9082368) + 0);
+  k40_mul_mul_addn((float *)(A + 7034368) + 0, (float *)(A + 8864768) + 0, (float *)(A + 8890368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8877568) + 0, (float *)(A + 8839168) + 0, (float *)(A + 8979968) + 0, (float *)(A + 8800768) + 0, (float *)(A + 8992768) + 0, (float *)(A + 8851968) + 0, (float *)(A + 9069568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9159168) + 0, (float *)(A + 9171968) + 0, (float *)(A + 9248768) + 0);
+  k37_mul_mul((float *)(A + 7034368) + 0, (float *)(A + 8903168) + 0, (float *)(A + 9082368) + 0, (float *)(A + 7047168) + 0);
+  k38_concat((float *)(A + 9159168) + 0, (float *)(A + 9171968) + 0, (float *)(A + 9248768) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8839168) + 0);
+  k39_matmul((float *)(A + 8839168) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8800768) + 0);
+  k34_mul_sub((float *)(A + 8813568) + 0, (float *)(A + 8890368) + 0);
+  k35_sub_mul((float *)(A + 8762368) + 0, (float *)(A + 8903168) + 0);
+  k35_sub_mul((float *)(A + 8787968) + 0, (float *)(A + 8979968) + 0);
+  k34_mul_sub((float *)(A + 8749568) + 0, (float *)(A + 8992768) + 0);
+  k35_sub_mul((float *)(A + 8775168) + 0, (float *)(A + 9069568) + 0);
+  k40_mul_mul_addn((float *)(A + 8800768) + 0, (float *)(A + 8775168) + 0, (float *)(A + 8890368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 8787968) + 0, (float *)(A + 8749568) + 0, (float *)(A + 8903168) + 0, (float *)(A + 8711168) + 0, (float *)(A + 8979968) + 0, (float *)(A + 8762368) + 0, (float *)(A + 8992768) + 0, (float *)(A + 9082368) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9159168) + 0);
+  k37_mul_mul((float *)(A + 8800768) + 0, (float *)(A + 8813568) + 0, (float *)(A + 9069568) + 0, (float *)(A + 8711168) + 0);
+  k38_concat((float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9159168) + 0, (float *)(A + 8711168) + 0, (float *)(A + 8749568) + 0);
+  k39_matmul((float *)(A + 8749568) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8711168) + 0);
+  k34_mul_sub((float *)(A + 8723968) + 0, (float *)(A + 8800768) + 0);
+  k35_sub_mul((float *)(A + 8672768) + 0, (float *)(A + 8813568) + 0);
+  k35_sub_mul((float *)(A + 8698368) + 0, (float *)(A + 8890368) + 0);
+  k34_mul_sub((float *)(A + 8659968) + 0, (float *)(A + 8903168) + 0);
+  k35_sub_mul((float *)(A + 8685568) + 0, (float *)(A + 9069568) + 0);
+  k40_mul_mul_addn((float *)(A + 8711168) + 0, (float *)(A + 8685568) + 0, (float *)(A + 8800768) + 0, (float *)(A + 9082368) + 0, (float *)(A + 8698368) + 0, (float *)(A + 8659968) + 0, (float *)(A + 8813568) + 0, (float *)(A + 8621568) + 0, (float *)(A + 8890368) + 0, (float *)(A + 8672768) + 0, (float *)(A + 8903168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8979968) + 0);
+  k37_mul_mul((float *)(A + 8711168) + 0, (float *)(A + 8723968) + 0, (float *)(A + 9069568) + 0, (float *)(A + 8621568) + 0);
+  k38_concat((float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8979968) + 0, (float *)(A + 8621568) + 0, (float *)(A + 8659968) + 0);
+  k39_matmul((float *)(A + 8659968) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8621568) + 0);
+  k34_mul_sub((float *)(A + 8634368) + 0, (float *)(A + 8711168) + 0);
+  k35_sub_mul((float *)(A + 8583168) + 0, (float *)(A + 8723968) + 0);
+  k35_sub_mul((float *)(A + 8608768) + 0, (float *)(A + 8800768) + 0);
+  k34_mul_sub((float *)(A + 8570368) + 0, (float *)(A + 8813568) + 0);
+  k35_sub_mul((float *)(A + 8595968) + 0, (float *)(A + 7034368) + 0);
+  k40_mul_mul_addn((float *)(A + 8621568) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8711168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 8608768) + 0, (float *)(A + 8570368) + 0, (float *)(A + 8723968) + 0, (float *)(A + 8531968) + 0, (float *)(A + 8800768) + 0, (float *)(A + 8583168) + 0, (float *)(A + 8813568) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8890368) + 0, (float *)(A + 8903168) + 0, (float *)(A + 8979968) + 0);
+  k37_mul_mul((float *)(A + 8621568) + 0, (float *)(A + 8634368) + 0, (float *)(A + 7034368) + 0, (float *)(A + 8531968) + 0);
+  k38_concat((float *)(A + 8890368) + 0, (float *)(A + 8903168) + 0, (float *)(A + 8979968) + 0, (float *)(A + 8531968) + 0, (float *)(A + 8570368) + 0);
+  k39_matmul((float *)(A + 8570368) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7034368) + 0);
+  k34_mul_sub((float *)(A + 8544768) + 0, (float *)(A + 8531968) + 0);
+  k35_sub_mul((float *)(A + 8493568) + 0, (float *)(A + 8621568) + 0);
+  k35_sub_mul((float *)(A + 8519168) + 0, (float *)(A + 8634368) + 0);
+  k34_mul_sub((float *)(A + 8480768) + 0, (float *)(A + 8711168) + 0);
+  k35_sub_mul((float *)(A + 8506368) + 0, (float *)(A + 8723968) + 0);
+  k40_mul_mul_addn((float *)(A + 7034368) + 0, (float *)(A + 8506368) + 0, (float *)(A + 8531968) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8519168) + 0, (float *)(A + 8480768) + 0, (float *)(A + 8621568) + 0, (float *)(A + 5589568) + 0, (float *)(A + 8634368) + 0, (float *)(A + 8493568) + 0, (float *)(A + 8711168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 8800768) + 0, (float *)(A + 8813568) + 0, (float *)(A + 8890368) + 0);
+  k37_mul_mul((float *)(A + 7034368) + 0, (float *)(A + 8544768) + 0, (float *)(A + 8723968) + 0, (float *)(A + 5589568) + 0);
+  k38_concat((float *)(A + 8800768) + 0, (float *)(A + 8813568) + 0, (float *)(A + 8890368) + 0, (float *)(A + 5589568) + 0, (float *)(A + 8480768) + 0);
+  k39_matmul((float *)(A + 8480768) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5589568) + 0);
+  k34_mul_sub((float *)(A + 5602368) + 0, (float *)(A + 8531968) + 0);
+  k35_sub_mul((float *)(A + 5551168) + 0, (float *)(A + 8544768) + 0);
+  k35_sub_mul((float *)(A + 5576768) + 0, (float *)(A + 8621568) + 0);
+  k34_mul_sub((float *)(A + 5538368) + 0, (float *)(A + 8634368) + 0);
+  k35_sub_mul((float *)(A + 5563968) + 0, (float *)(A + 8711168) + 0);
+  k40_mul_mul_addn((float *)(A + 5589568) + 0, (float *)(A + 5563968) + 0, (float *)(A + 8531968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 5576768) + 0, (float *)(A + 5538368) + 0, (float *)(A + 8544768) + 0, (float *)(A + 5499968) + 0, (float *)(A + 8621568) + 0, (float *)(A + 5551168) + 0, (float *)(A + 8634368) + 0, (float *)(A + 8723968) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8800768) + 0);
+  k37_mul_mul((float *)(A + 5589568) + 0, (float *)(A + 5602368) + 0, (float *)(A + 8711168) + 0, (float *)(A + 5499968) + 0);
+  k38_concat((float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8800768) + 0, (float *)(A + 5499968) + 0, (float *)(A + 5538368) + 0);
+  k39_matmul((float *)(A + 5538368) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5499968) + 0);
+  k34_mul_sub((float *)(A + 5512768) + 0, (float *)(A + 8531968) + 0);
+  k35_sub_mul((float *)(A + 5461568) + 0, (float *)(A + 8544768) + 0);
+  k35_sub_mul((float *)(A + 5487168) + 0, (float *)(A + 8711168) + 0);
+  k34_mul_sub((float *)(A + 5448768) + 0, (float *)(A + 9863168) + 0);
+  k35_sub_mul((float *)(A + 5474368) + 0, (float *)(A + 7034368) + 0);
+  k40_mul_mul_addn((float *)(A + 5499968) + 0, (float *)(A + 5474368) + 0, (float *)(A + 8531968) + 0, (float *)(A + 8723968) + 0, (float *)(A + 5487168) + 0, (float *)(A + 5448768) + 0, (float *)(A + 8544768) + 0, (float *)(A + 5410368) + 0, (float *)(A + 8711168) + 0, (float *)(A + 5461568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8621568) + 0, (float *)(A + 8634368) + 0, (float *)(A + 8800768) + 0);
+  k37_mul_mul((float *)(A + 5499968) + 0, (float *)(A + 5512768) + 0, (float *)(A + 7034368) + 0, (float *)(A + 5410368) + 0);
+  k38_concat((float *)(A + 8621568) + 0, (float *)(A + 8634368) + 0, (float *)(A + 8800768) + 0, (float *)(A + 5410368) + 0, (float *)(A + 5448768) + 0);
+  k39_matmul((float *)(A + 5448768) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5410368) + 0);
+  k34_mul_sub((float *)(A + 5423168) + 0, (float *)(A + 7034368) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k32_mul_sub((float *)(A + 4892160) + 0, (float *)(A + 5045760) + 0);
-  k33_sub_mul((float *)(A + 4917760) + 0, (float *)(A + 5212160) + 0);
-  k38_mul_mul_addn((float *)(A + 4943360) + 0, (float *)(A + 4917760) + 0, (float *)(A + 5122560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4930560) + 0, (float *)(A + 4892160) + 0, (float *)(A + 5135360) + 0, (float *)(A + 4853760) + 0, (float *)(A + 5032960) + 0, (float *)(A + 4904960) + 0, (float *)(A + 5045760) + 0, (float *)(A + 5224960) + 0, (float *)(A + 5301760) + 0, (float *)(A + 5314560) + 0, (float *)(A + 6823360) + 0);
-  k35_mul_mul((float *)(A + 4943360) + 0, (float *)(A + 4956160) + 0, (float *)(A + 5212160) + 0, (float *)(A + 4853760) + 0);
-  k36_concat((float *)(A + 5301760) + 0, (float *)(A + 5314560) + 0, (float *)(A + 6823360) + 0, (float *)(A + 4853760) + 0, (float *)(A + 4892160) + 0);
-  k37_matmul((float *)(A + 4892160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4853760) + 0);
-  k32_mul_sub((float *)(A + 4866560) + 0, (float *)(A + 5032960) + 0);
-  k33_sub_mul((float *)(A + 4815360) + 0, (float *)(A + 5045760) + 0);
-  k33_sub_mul((float *)(A + 4840960) + 0, (float *)(A + 5212160) + 0);
-  k32_mul_sub((float *)(A + 4802560) + 0, (float *)(A + 9652160) + 0);
-  k33_sub_mul((float *)(A + 4828160) + 0, (float *)(A + 4943360) + 0);
-  k38_mul_mul_addn((float *)(A + 4853760) + 0, (float *)(A + 4828160) + 0, (float *)(A + 5032960) + 0, (float *)(A + 5224960) + 0, (float *)(A + 4840960) + 0, (float *)(A + 4802560) + 0, (float *)(A + 5045760) + 0, (float *)(A + 4764160) + 0, (float *)(A + 5212160) + 0, (float *)(A + 4815360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4956160) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 5301760) + 0);
-  k35_mul_mul((float *)(A + 4853760) + 0, (float *)(A + 4866560) + 0, (float *)(A + 4943360) + 0, (float *)(A + 4764160) + 0);
-  k36_concat((float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 5301760) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4802560) + 0);
-  k37_matmul((float *)(A + 4802560) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4764160) + 0);
-  k32_mul_sub((float *)(A + 4776960) + 0, (float *)(A + 4943360) + 0);
-  k33_sub_mul((float *)(A + 4725760) + 0, (float *)(A + 9652160) + 0);
-  k33_sub_mul((float *)(A + 4751360) + 0, (float *)(A + 4853760) + 0);
-  k32_mul_sub((float *)(A + 4712960) + 0, (float *)(A + 4866560) + 0);
-  k33_sub_mul((float *)(A + 4738560) + 0, (float *)(A + 5032960) + 0);
-  k38_mul_mul_addn((float *)(A + 4764160) + 0, (float *)(A + 4738560) + 0, (float *)(A + 4943360) + 0, (float *)(A + 4956160) + 0, (float *)(A + 4751360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4853760) + 0, (float *)(A + 4725760) + 0, (float *)(A + 4866560) + 0, (float *)(A + 5045760) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 5212160) + 0);
-  k35_mul_mul((float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 5032960) + 0, (float *)(A + 4674560) + 0);
-  k36_concat((float *)(A + 5122560) + 0, (float *)(A + 5135360) + 0, (float *)(A + 5212160) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4712960) + 0);
-  k37_matmul((float *)(A + 4712960) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4674560) + 0);
-  k32_mul_sub((float *)(A + 4687360) + 0, (float *)(A + 4853760) + 0);
-  k33_sub_mul((float *)(A + 4636160) + 0, (float *)(A + 4866560) + 0);
-  k33_sub_mul((float *)(A + 4661760) + 0, (float *)(A + 4943360) + 0);
-  k32_mul_sub((float *)(A + 4623360) + 0, (float *)(A + 4956160) + 0);
-  k33_sub_mul((float *)(A + 4648960) + 0, (float *)(A + 5032960) + 0);
-  k38_mul_mul_addn((float *)(A + 4674560) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4853760) + 0, (float *)(A + 5045760) + 0, (float *)(A + 4661760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4866560) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4943360) + 0, (float *)(A + 4636160) + 0, (float *)(A + 4956160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 5122560) + 0);
-  k35_mul_mul((float *)(A + 4674560) + 0, (float *)(A + 4687360) + 0, (float *)(A + 5032960) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 5122560) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4623360) + 0);
-  k37_matmul((float *)(A + 4623360) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4584960) + 0);
-  k32_mul_sub((float *)(A + 4597760) + 0, (float *)(A + 4764160) + 0);
-  k33_sub_mul((float *)(A + 4546560) + 0, (float *)(A + 4776960) + 0);
-  k33_sub_mul((float *)(A + 4572160) + 0, (float *)(A + 4674560) + 0);
-  k32_mul_sub((float *)(A + 4533760) + 0, (float *)(A + 4687360) + 0);
-  k33_sub_mul((float *)(A + 4559360) + 0, (float *)(A + 4853760) + 0);
-  k38_mul_mul_addn((float *)(A + 4584960) + 0, (float *)(A + 4559360) + 0, (float *)(A + 4764160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4572160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4776960) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4546560) + 0, (float *)(A + 4687360) + 0, (float *)(A + 4866560) + 0, (float *)(A + 4943360) + 0, (float *)(A + 4956160) + 0, (float *)(A + 5032960) + 0);
-  k35_mul_mul((float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4853760) + 0, (float *)(A + 4495360) + 0);
-  k36_concat((float *)(A + 4943360) + 0, (float *)(A + 4956160) + 0, (float *)(A + 5032960) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4533760) + 0);
-  k37_matmul((float *)(A + 4533760) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4495360) + 0);
-  k32_mul_sub((float *)(A + 4508160) + 0, (float *)(A + 4674560) + 0);
-  k33_sub_mul((float *)(A + 4456960) + 0, (float *)(A + 4687360) + 0);
-  k33_sub_mul((float *)(A + 4482560) + 0, (float *)(A + 4853760) + 0);
-  k32_mul_sub((float *)(A + 4444160) + 0, (float *)(A + 9652160) + 0);
-  k33_sub_mul((float *)(A + 4469760) + 0, (float *)(A + 4584960) + 0);
-  k38_mul_mul_addn((float *)(A + 4495360) + 0, (float *)(A + 4469760) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4866560) + 0, (float *)(A + 4482560) + 0, (float *)(A + 4444160) + 0, (float *)(A + 4687360) + 0, (float *)(A + 373760) + 0, (float *)(A + 4853760) + 0, (float *)(A + 4456960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 4943360) + 0);
-  k35_mul_mul((float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 373760) + 0);
-  k36_concat((float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 4943360) + 0, (float *)(A + 373760) + 0, (float *)(A + 4444160) + 0);
-  k37_matmul((float *)(A + 4444160) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 373760) + 0);
-  k32_mul_sub((float *)(A + 386560) + 0, (float *)(A + 4584960) + 0);
-  k33_sub_mul((float *)(A + 6810560) + 0, (float *)(A + 9652160) + 0);
-  k32_mul_sub((float *)(A + 6797760) + 0, (float *)(A + 4495360) + 0);
-  k33_sub_mul((float *)(A + 399360) + 0, (float *)(A + 4508160) + 0);
-  k39_mul_mul_addn((float *)(A + 373760) + 0, (float *)(A + 399360) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 6797760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 6810560) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4687360) + 0);
-  k40_const((float *)(A + 399360) + 0);
-  k35_mul_mul((float *)(A + 373760) + 0, (float *)(A + 386560) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4495360) + 0);
-  k36_concat((float *)(A + 4674560) + 0, (float *)(A + 399360) + 0, (float *)(A + 4687360) + 0, (float *)(A + 4495360) + 0, (float *)(A + 6797760) + 0);
-  k41_stack((float *)(A + 6797760) + 0, (float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 4802560) + 0, (float *)(A + 4892160) + 0, (float *)(A + 4981760) + 0, (float *)(A + 5071360) + 0, (float *)(A + 5160960) + 0, (float *)(A + 5250560) + 0, (float *)(A + 5340160) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8717760) + 0, (float *)(A + 8807360) + 0, (float *)(A + 8896960) + 0, (float *)(A + 8986560) + 0, (float *)(A + 9076160) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9255360) + 0, (float *)(A + 9344960) + 0, (float *)(A + 9434560) + 0, (float *)(A + 9524160) + 0, (float *)(A + 4352960) + 0, (float *)(A + 9664960) + 0);
-  k42_matmul((float *)(A + 9664960) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 6848960) + 0);
-  k32_mul_sub((float *)(A + 6784960) + 0, (float *)(A + 4584960) + 0);
-  k33_sub_mul((float *)(A + 437760) + 0, (float *)(A + 4597760) + 0);
-  k33_sub_mul((float *)(A + 6772160) + 0, (float *)(A + 9652160) + 0);
-  k32_mul_sub((float *)(A + 424960) + 0, (float *)(A + 4495360) + 0);
-  k33_sub_mul((float *)(A + 450560) + 0, (float *)(A + 4508160) + 0);
-  k43_mul_mul_mul((float *)(A + 6848960) + 1350, (float *)(A + 450560) + 0, (float *)(A + 4584960) + 0, (float *)(A + 6772160) + 0, (float *)(A + 424960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 437760) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4687360) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0);
-  k44_mul_mul((float *)(A + 6848960) + 1350, (float *)(A + 6784960) + 0, (float *)(A + 4508160) + 0, (float *)(A + 424960) + 0);
-  k36_concat((float *)(A + 4687360) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 424960) + 0, (float *)(A + 6772160) + 0);
-  k37_matmul((float *)(A + 6772160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6746560) + 0, (float *)(A + 4687360) + 0);
-  k33_sub_mul((float *)(A + 6695360) + 0, (float *)(A + 6733760) + 0);
-  k33_sub_mul((float *)(A + 6720960) + 0, (float *)(A + 9652160) + 0);
-  k32_mul_sub((float *)(A + 6682560) + 0, (float *)(A + 4495360) + 0);
-  k33_sub_mul((float *)(A + 6708160) + 0, (float *)(A + 4508160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 1300, (float *)(A + 424960) + 0, (float *)(A + 6708160) + 0, (float *)(A + 4687360) + 0, (float *)(A + 4674560) + 0, (float *)(A + 6720960) + 0, (float *)(A + 6682560) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6644160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 6695360) + 0, (float *)(A + 4495360) + 0, (float *)(A + 6746560) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 4853760) + 0);
-  k36_concat((float *)(A + 4597760) + 0, (float *)(A + 4764160) + 0, (float *)(A + 4776960) + 0, (float *)(A + 4853760) + 0, (float *)(A + 6682560) + 0);
-  k37_matmul((float *)(A + 6682560) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6656960) + 0, (float *)(A + 4597760) + 0);
-  k33_sub_mul((float *)(A + 6605760) + 0, (float *)(A + 6644160) + 0);
-  k33_sub_mul((float *)(A + 6631360) + 0, (float *)(A + 6733760) + 0);
-  k32_mul_sub((float *)(A + 6592960) + 0, (float *)(A + 6746560) + 0);
-  k33_sub_mul((float *)(A + 6618560) + 0, (float *)(A + 9652160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 1250, (float *)(A + 424960) + 0, (float *)(A + 6618560) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4584960) + 0, (float *)(A + 6631360) + 0, (float *)(A + 6592960) + 0, (float *)(A + 6644160) + 0, (float *)(A + 6554560) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6605760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 6656960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4687360) + 0, (float *)(A + 4764160) + 0);
-  k36_concat((float *)(A + 4508160) + 0, (float *)(A + 4674560) + 0, (float *)(A + 4687360) + 0, (float *)(A + 4764160) + 0, (float *)(A + 6592960) + 0);
-  k37_matmul((float *)(A + 6592960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6567360) + 0, (float *)(A + 4508160) + 0);
-  k33_sub_mul((float *)(A + 6516160) + 0, (float *)(A + 6554560) + 0);
-  k33_sub_mul((float *)(A + 6541760) + 0, (float *)(A + 6644160) + 0);
-  k32_mul_sub((float *)(A + 6503360) + 0, (float *)(A + 6656960) + 0);
-  k33_sub_mul((float *)(A + 6528960) + 0, (float *)(A + 6733760) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 1200, (float *)(A + 424960) + 0, (float *)(A + 6528960) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 6541760) + 0, (float *)(A + 6503360) + 0, (float *)(A + 6554560) + 0, (float *)(A + 6464960) + 0, (float *)(A + 6644160) + 0, (float *)(A + 6516160) + 0, (float *)(A + 6656960) + 0, (float *)(A + 6567360) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4674560) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4674560) + 0, (float *)(A + 6503360) + 0);
-  k37_matmul((float *)(A + 6503360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6477760) + 0, (float *)(A + 6464960) + 0);
-  k33_sub_mul((float *)(A + 6426560) + 0, (float *)(A + 6554560) + 0);
-  k33_sub_mul((float *)(A + 6452160) + 0, (float *)(A + 6567360) + 0);
-  k32_mul_sub((float *)(A + 6413760) + 0, (float *)(A + 6644160) + 0);
-  k33_sub_mul((float *)(A + 6439360) + 0, (float *)(A + 6656960) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 1150, (float *)(A + 424960) + 0, (float *)(A + 6439360) + 0, (float *)(A + 6464960) + 0, (float *)(A + 6746560) + 0, (float *)(A + 6452160) + 0, (float *)(A + 6413760) + 0, (float *)(A + 6554560) + 0, (float *)(A + 6375360) + 0, (float *)(A + 6567360) + 0, (float *)(A + 6426560) + 0, (float *)(A + 6644160) + 0, (float *)(A + 6477760) + 0, (float *)(A + 6656960) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 6413760) + 0);
-  k37_matmul((float *)(A + 6413760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6388160) + 0, (float *)(A + 6375360) + 0);
-  k33_sub_mul((float *)(A + 6336960) + 0, (float *)(A + 6464960) + 0);
-  k33_sub_mul((float *)(A + 6362560) + 0, (float *)(A + 6477760) + 0);
-  k32_mul_sub((float *)(A + 6324160) + 0, (float *)(A + 6554560) + 0);
-  k33_sub_mul((float *)(A + 6349760) + 0, (float *)(A + 6567360) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 1100, (float *)(A + 424960) + 0, (float *)(A + 6349760) + 0, (float *)(A + 6375360) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6362560) + 0, (float *)(A + 6324160) + 0, (float *)(A + 6464960) + 0, (float *)(A + 6285760) + 0, (float *)(A + 6477760) + 0, (float *)(A + 6336960) + 0, (float *)(A + 6554560) + 0, (float *)(A + 6388160) + 0, (float *)(A + 6567360) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 6324160) + 0);
-  k37_matmul((float *)(A + 6324160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6298560) + 0, (float *)(A + 6285760) + 0);
-  k33_sub_mul((float *)(A + 6247360) + 0, (float *)(A + 6375360) + 0);
-  k33_sub_mul((float *)(A + 6272960) + 0, (float *)(A + 6388160) + 0);
-  k32_mul_sub((float *)(A + 6234560) + 0, (float *)(A + 6464960) + 0);
-  k33_sub_mul((float *)(A + 6260160) + 0, (float *)(A + 6477760) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 1050, (float *)(A + 424960) + 0, (float *)(A + 6260160) + 0, (float *)(A + 6285760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 6272960) + 0, (float *)(A + 6234560) + 0, (float *)(A + 6375360) + 0, (float *)(A + 6196160) + 0, (float *)(A + 6388160) + 0, (float *)(A + 6247360) + 0, (float *)(A + 6464960) + 0, (float *)(A + 6298560) + 0, (float *)(A + 6477760) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 6234560) + 0);
-  k37_matmul((float *)(A + 6234560) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6208960) + 0, (float *)(A + 6196160) + 0);
-  k33_sub_mul((float *)(A + 6157760) + 0, (float *)(A + 6285760) + 0);
-  k33_sub_mul((float *)(A + 6183360) + 0, (float *)(A + 6298560) + 0);
-  k32_mul_sub((float *)(A + 6144960) + 0, (float *)(A + 6375360) + 0);
-  k33_sub_mul((float *)(A + 6170560) + 0, (float *)(A + 6388160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 1000, (float *)(A + 424960) + 0, (float *)(A + 6170560) + 0, (float *)(A + 6196160) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6183360) + 0, (float *)(A + 6144960) + 0, (float *)(A + 6285760) + 0, (float *)(A + 6106560) + 0, (float *)(A + 6298560) + 0, (float *)(A + 6157760) + 0, (float *)(A + 6375360) + 0, (float *)(A + 6208960) + 0, (float *)(A + 6388160) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 6144960) + 0);
-  k37_matmul((float *)(A + 6144960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6119360) + 0, (float *)(A + 6106560) + 0);
-  k33_sub_mul((float *)(A + 6068160) + 0, (float *)(A + 6196160) + 0);
-  k33_sub_mul((float *)(A + 6093760) + 0, (float *)(A + 6208960) + 0);
-  k32_mul_sub((float *)(A + 6055360) + 0, (float *)(A + 6285760) + 0);
-  k33_sub_mul((float *)(A + 6080960) + 0, (float *)(A + 6298560) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 950, (float *)(A + 424960) + 0, (float *)(A + 6080960) + 0, (float *)(A + 6106560) + 0, (float *)(A + 6746560) + 0, (float *)(A + 6093760) + 0, (float *)(A + 6055360) + 0, (float *)(A + 6196160) + 0, (float *)(A + 6016960) + 0, (float *)(A + 6208960) + 0, (float *)(A + 6068160) + 0, (float *)(A + 6285760) + 0, (float *)(A + 6119360) + 0, (float *)(A + 6298560) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 6055360) + 0);
-  k37_matmul((float *)(A + 6055360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 6029760) + 0, (float *)(A + 6016960) + 0);
-  k33_sub_mul((float *)(A + 5978560) + 0, (float *)(A + 6106560) + 0);
-  k33_sub_mul((float *)(A + 6004160) + 0, (float *)(A + 6119360) + 0);
-  k32_mul_sub((float *)(A + 5965760) + 0, (float *)(A + 6196160) + 0);
-  k33_sub_mul((float *)(A + 5991360) + 0, (float *)(A + 6208960) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 900, (float *)(A + 424960) + 0, (float *)(A + 5991360) + 0, (float *)(A + 6016960) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6004160) + 0, (float *)(A + 5965760) + 0, (float *)(A + 6106560) + 0, (float *)(A + 5927360) + 0, (float *)(A + 6119360) + 0, (float *)(A + 5978560) + 0, (float *)(A + 6196160) + 0, (float *)(A + 6029760) + 0, (float *)(A + 6208960) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 5965760) + 0);
-  k37_matmul((float *)(A + 5965760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 5940160) + 0, (float *)(A + 5927360) + 0);
-  k33_sub_mul((float *)(A + 5888960) + 0, (float *)(A + 6016960) + 0);
-  k33_sub_mul((float *)(A + 5914560) + 0, (float *)(A + 6029760) + 0);
-  k32_mul_sub((float *)(A + 5876160) + 0, (float *)(A + 6106560) + 0);
-  k33_sub_mul((float *)(A + 5901760) + 0, (float *)(A + 6119360) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 850, (float *)(A + 424960) + 0, (float *)(A + 5901760) + 0, (float *)(A + 5927360) + 0, (float *)(A + 6746560) + 0, (float *)(A + 5914560) + 0, (float *)(A + 5876160) + 0, (float *)(A + 6016960) + 0, (float *)(A + 5837760) + 0, (float *)(A + 6029760) + 0, (float *)(A + 5888960) + 0, (float *)(A + 6106560) + 0, (float *)(A + 5940160) + 0, (float *)(A + 6119360) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 5876160) + 0);
-  k37_matmul((float *)(A + 5876160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 5850560) + 0, (float *)(A + 5837760) + 0);
-  k33_sub_mul((float *)(A + 5799360) + 0, (float *)(A + 5927360) + 0);
-  k33_sub_mul((float *)(A + 5824960) + 0, (float *)(A + 5940160) + 0);
-  k32_mul_sub((float *)(A + 5786560) + 0, (float *)(A + 6016960) + 0);
-  k33_sub_mul((float *)(A + 5812160) + 0, (float *)(A + 6029760) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 800, (float *)(A + 424960) + 0, (float *)(A + 5812160) + 0, (float *)(A + 5837760) + 0, (float *)(A + 6733760) + 0, (float *)(A + 5824960) + 0, (float *)(A + 5786560) + 0, (float *)(A + 5927360) + 0, (float *)(A + 5748160) + 0, (float *)(A + 5940160) + 0, (float *)(A + 5799360) + 0, (float *)(A + 6016960) + 0, (float *)(A + 5850560) + 0, (float *)(A + 6029760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 5786560) + 0);
-  k37_matmul((float *)(A + 5786560) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 5760960) + 0, (float *)(A + 5748160) + 0);
-  k33_sub_mul((float *)(A + 5709760) + 0, (float *)(A + 5837760) + 0);
-  k33_sub_mul((float *)(A + 5735360) + 0, (float *)(A + 5850560) + 0);
-  k32_mul_sub((float *)(A + 5696960) + 0, (float *)(A + 5927360) + 0);
-  k33_sub_mul((float *)(A + 5722560) + 0, (float *)(A + 5940160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 750, (float *)(A + 424960) + 0, (float *)(A + 5722560) + 0, (float *)(A + 5748160) + 0, (float *)(A + 6746560) + 0, (float *)(A + 5735360) + 0, (float *)(A + 5696960) + 0, (float *)(A + 5837760) + 0, (float *)(A + 5658560) + 0, (float *)(A + 5850560) + 0, (float *)(A + 5709760) + 0, (float *)(A + 5927360) + 0, (float *)(A + 5760960) + 0, (float *)(A + 5940160) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 5696960) + 0);
-  k37_matmul((float *)(A + 5696960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 5671360) + 0, (float *)(A + 5658560) + 0);
-  k33_sub_mul((float *)(A + 5620160) + 0, (float *)(A + 5748160) + 0);
-  k33_sub_mul((float *)(A + 5645760) + 0, (float *)(A + 5760960) + 0);
-  k32_mul_sub((float *)(A + 5607360) + 0, (float *)(A + 5837760) + 0);
-  k33_sub_mul((float *)(A + 5632960) + 0, (float *)(A + 5850560) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 700, (float *)(A + 424960) + 0, (float *)(A + 5632960) + 0, (float *)(A + 5658560) + 0, (float *)(A + 6733760) + 0, (float *)(A + 5645760) + 0, (float *)(A + 5607360) + 0, (float *)(A + 5748160) + 0, (float *)(A + 5568960) + 0, (float *)(A + 5760960) + 0, (float *)(A + 5620160) + 0, (float *)(A + 5837760) + 0, (float *)(A + 5671360) + 0, (float *)(A + 5850560) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 5607360) + 0);
-  k37_matmul((float *)(A + 5607360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 5581760) + 0, (float *)(A + 5568960) + 0);
-  k33_sub_mul((float *)(A + 5530560) + 0, (float *)(A + 5658560) + 0);
-  k33_sub_mul((float *)(A + 5556160) + 0, (float *)(A + 5671360) + 0);
-  k32_mul_sub((float *)(A + 5517760) + 0, (float *)(A + 5748160) + 0);
-  k33_sub_mul((float *)(A + 5543360) + 0, (float *)(A + 5760960) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 650, (float *)(A + 424960) + 0, (float *)(A + 5543360) + 0, (float *)(A + 5568960) + 0, (float *)(A + 6746560) + 0, (float *)(A + 5556160) + 0, (float *)(A + 5517760) + 0, (float *)(A + 5658560) + 0, (float *)(A + 5479360) + 0, (float *)(A + 5671360) + 0, (float *)(A + 5530560) + 0, (float *)(A + 5748160) + 0, (float *)(A + 5581760) + 0, (float *)(A + 5760960) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 5517760) + 0);
-  k37_matmul((float *)(A + 5517760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 5492160) + 0, (float *)(A + 5479360) + 0);
-  k33_sub_mul((float *)(A + 5440960) + 0, (float *)(A + 5568960) + 0);
-  k33_sub_mul((float *)(A + 5466560) + 0, (float *)(A + 5581760) + 0);
-  k32_mul_sub((float *)(A + 5428160) + 0, (float *)(A + 5658560) + 0);
-  k33_sub_mul((float *)(A + 5453760) + 0, (float *)(A + 5671360) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 600, (float *)(A + 424960) + 0, (float *)(A + 5453760) + 0, (float *)(A + 5479360) + 0, (float *)(A + 6733760) + 0, (float *)(A + 5466560) + 0, (float *)(A + 5428160) + 0, (float *)(A + 5568960) + 0, (float *)(A + 1412160) + 0, (float *)(A + 5581760) + 0, (float *)(A + 5440960) + 0, (float *)(A + 5658560) + 0, (float *)(A + 5492160) + 0, (float *)(A + 5671360) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 5428160) + 0);
-  k37_matmul((float *)(A + 5428160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1424960) + 0, (float *)(A + 1412160) + 0);
-  k33_sub_mul((float *)(A + 1373760) + 0, (float *)(A + 5479360) + 0);
-  k33_sub_mul((float *)(A + 1399360) + 0, (float *)(A + 5492160) + 0);
-  k32_mul_sub((float *)(A + 1360960) + 0, (float *)(A + 5568960) + 0);
-  k33_sub_mul((float *)(A + 1386560) + 0, (float *)(A + 5581760) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 550, (float *)(A + 424960) + 0, (float *)(A + 1386560) + 0, (float *)(A + 1412160) + 0, (float *)(A + 6746560) + 0, (float *)(A + 1399360) + 0, (float *)(A + 1360960) + 0, (float *)(A + 5479360) + 0, (float *)(A + 1322560) + 0, (float *)(A + 5492160) + 0, (float *)(A + 1373760) + 0, (float *)(A + 5568960) + 0, (float *)(A + 1424960) + 0, (float *)(A + 5581760) + 0, (float *)(A + 6733760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 1360960) + 0);
-  k37_matmul((float *)(A + 1360960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1335360) + 0, (float *)(A + 1322560) + 0);
-  k33_sub_mul((float *)(A + 1284160) + 0, (float *)(A + 5479360) + 0);
+  k35_sub_mul((float *)(A + 5371968) + 0, (float *)(A + 8711168) + 0);
+  k35_sub_mul((float *)(A + 5397568) + 0, (float *)(A + 8723968) + 0);
+  k34_mul_sub((float *)(A + 5359168) + 0, (float *)(A + 9863168) + 0);
+  k35_sub_mul((float *)(A + 5384768) + 0, (float *)(A + 5499968) + 0);
+  k40_mul_mul_addn((float *)(A + 5410368) + 0, (float *)(A + 5384768) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 5397568) + 0, (float *)(A + 5359168) + 0, (float *)(A + 8711168) + 0, (float *)(A + 5320768) + 0, (float *)(A + 8723968) + 0, (float *)(A + 5371968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 5512768) + 0, (float *)(A + 8531968) + 0, (float *)(A + 8544768) + 0, (float *)(A + 8621568) + 0);
+  k37_mul_mul((float *)(A + 5410368) + 0, (float *)(A + 5423168) + 0, (float *)(A + 5499968) + 0, (float *)(A + 5320768) + 0);
+  k38_concat((float *)(A + 8531968) + 0, (float *)(A + 8544768) + 0, (float *)(A + 8621568) + 0, (float *)(A + 5320768) + 0, (float *)(A + 5359168) + 0);
+  k39_matmul((float *)(A + 5359168) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5320768) + 0);
+  k34_mul_sub((float *)(A + 5333568) + 0, (float *)(A + 5499968) + 0);
+  k35_sub_mul((float *)(A + 5282368) + 0, (float *)(A + 9863168) + 0);
+  k35_sub_mul((float *)(A + 5307968) + 0, (float *)(A + 5410368) + 0);
+  k34_mul_sub((float *)(A + 5269568) + 0, (float *)(A + 5423168) + 0);
+  k35_sub_mul((float *)(A + 5295168) + 0, (float *)(A + 7034368) + 0);
+  k40_mul_mul_addn((float *)(A + 5320768) + 0, (float *)(A + 5295168) + 0, (float *)(A + 5499968) + 0, (float *)(A + 5512768) + 0, (float *)(A + 5307968) + 0, (float *)(A + 5269568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 5231168) + 0, (float *)(A + 5410368) + 0, (float *)(A + 5282368) + 0, (float *)(A + 5423168) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8531968) + 0, (float *)(A + 8544768) + 0, (float *)(A + 8621568) + 0);
+  k37_mul_mul((float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0, (float *)(A + 7034368) + 0, (float *)(A + 5231168) + 0);
+  k38_concat((float *)(A + 8531968) + 0, (float *)(A + 8544768) + 0, (float *)(A + 8621568) + 0, (float *)(A + 5231168) + 0, (float *)(A + 5269568) + 0);
+  k39_matmul((float *)(A + 5269568) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5231168) + 0);
+  k34_mul_sub((float *)(A + 5243968) + 0, (float *)(A + 5410368) + 0);
+  k35_sub_mul((float *)(A + 5192768) + 0, (float *)(A + 5423168) + 0);
+  k35_sub_mul((float *)(A + 5218368) + 0, (float *)(A + 5499968) + 0);
+  k34_mul_sub((float *)(A + 5179968) + 0, (float *)(A + 5512768) + 0);
+  k35_sub_mul((float *)(A + 5205568) + 0, (float *)(A + 7034368) + 0);
+  k40_mul_mul_addn((float *)(A + 5231168) + 0, (float *)(A + 5205568) + 0, (float *)(A + 5410368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 5218368) + 0, (float *)(A + 5179968) + 0, (float *)(A + 5423168) + 0, (float *)(A + 5141568) + 0, (float *)(A + 5499968) + 0, (float *)(A + 5192768) + 0, (float *)(A + 5512768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0, (float *)(A + 8531968) + 0);
+  k37_mul_mul((float *)(A + 5231168) + 0, (float *)(A + 5243968) + 0, (float *)(A + 7034368) + 0, (float *)(A + 5141568) + 0);
+  k38_concat((float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0, (float *)(A + 8531968) + 0, (float *)(A + 5141568) + 0, (float *)(A + 5179968) + 0);
+  k39_matmul((float *)(A + 5179968) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5141568) + 0);
+  k34_mul_sub((float *)(A + 5154368) + 0, (float *)(A + 5320768) + 0);
+  k35_sub_mul((float *)(A + 5103168) + 0, (float *)(A + 5333568) + 0);
+  k35_sub_mul((float *)(A + 5128768) + 0, (float *)(A + 5231168) + 0);
+  k34_mul_sub((float *)(A + 5090368) + 0, (float *)(A + 5243968) + 0);
+  k35_sub_mul((float *)(A + 5115968) + 0, (float *)(A + 5410368) + 0);
+  k40_mul_mul_addn((float *)(A + 5141568) + 0, (float *)(A + 5115968) + 0, (float *)(A + 5320768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 5128768) + 0, (float *)(A + 5090368) + 0, (float *)(A + 5333568) + 0, (float *)(A + 5051968) + 0, (float *)(A + 5231168) + 0, (float *)(A + 5103168) + 0, (float *)(A + 5243968) + 0, (float *)(A + 5423168) + 0, (float *)(A + 5499968) + 0, (float *)(A + 5512768) + 0, (float *)(A + 7034368) + 0);
+  k37_mul_mul((float *)(A + 5141568) + 0, (float *)(A + 5154368) + 0, (float *)(A + 5410368) + 0, (float *)(A + 5051968) + 0);
+  k38_concat((float *)(A + 5499968) + 0, (float *)(A + 5512768) + 0, (float *)(A + 7034368) + 0, (float *)(A + 5051968) + 0, (float *)(A + 5090368) + 0);
+  k39_matmul((float *)(A + 5090368) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5051968) + 0);
+  k34_mul_sub((float *)(A + 5064768) + 0, (float *)(A + 5231168) + 0);
+  k35_sub_mul((float *)(A + 5013568) + 0, (float *)(A + 5243968) + 0);
+  k35_sub_mul((float *)(A + 5039168) + 0, (float *)(A + 5410368) + 0);
+  k34_mul_sub((float *)(A + 5000768) + 0, (float *)(A + 9863168) + 0);
+  k35_sub_mul((float *)(A + 5026368) + 0, (float *)(A + 5141568) + 0);
+  k40_mul_mul_addn((float *)(A + 5051968) + 0, (float *)(A + 5026368) + 0, (float *)(A + 5231168) + 0, (float *)(A + 5423168) + 0, (float *)(A + 5039168) + 0, (float *)(A + 5000768) + 0, (float *)(A + 5243968) + 0, (float *)(A + 4962368) + 0, (float *)(A + 5410368) + 0, (float *)(A + 5013568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 5154368) + 0, (float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0, (float *)(A + 5499968) + 0);
+  k37_mul_mul((float *)(A + 5051968) + 0, (float *)(A + 5064768) + 0, (float *)(A + 5141568) + 0, (float *)(A + 4962368) + 0);
+  k38_concat((float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0, (float *)(A + 5499968) + 0, (float *)(A + 4962368) + 0, (float *)(A + 5000768) + 0);
+  k39_matmul((float *)(A + 5000768) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4962368) + 0);
+  k34_mul_sub((float *)(A + 4975168) + 0, (float *)(A + 5141568) + 0);
+  k35_sub_mul((float *)(A + 4923968) + 0, (float *)(A + 9863168) + 0);
+  k35_sub_mul((float *)(A + 4949568) + 0, (float *)(A + 5051968) + 0);
+  k34_mul_sub((float *)(A + 4911168) + 0, (float *)(A + 5064768) + 0);
+  k35_sub_mul((float *)(A + 4936768) + 0, (float *)(A + 5231168) + 0);
+  k40_mul_mul_addn((float *)(A + 4962368) + 0, (float *)(A + 4936768) + 0, (float *)(A + 5141568) + 0, (float *)(A + 5154368) + 0, (float *)(A + 4949568) + 0, (float *)(A + 4911168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4872768) + 0, (float *)(A + 5051968) + 0, (float *)(A + 4923968) + 0, (float *)(A + 5064768) + 0, (float *)(A + 5243968) + 0, (float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0, (float *)(A + 5410368) + 0);
+  k37_mul_mul((float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 5231168) + 0, (float *)(A + 4872768) + 0);
+  k38_concat((float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0, (float *)(A + 5410368) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4911168) + 0);
+  k39_matmul((float *)(A + 4911168) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4872768) + 0);
+  k34_mul_sub((float *)(A + 4885568) + 0, (float *)(A + 5051968) + 0);
+  k35_sub_mul((float *)(A + 4834368) + 0, (float *)(A + 5064768) + 0);
+  k35_sub_mul((float *)(A + 4859968) + 0, (float *)(A + 5141568) + 0);
+  k34_mul_sub((float *)(A + 4821568) + 0, (float *)(A + 5154368) + 0);
+  k35_sub_mul((float *)(A + 4847168) + 0, (float *)(A + 5231168) + 0);
+  k40_mul_mul_addn((float *)(A + 4872768) + 0, (float *)(A + 4847168) + 0, (float *)(A + 5051968) + 0, (float *)(A + 5243968) + 0, (float *)(A + 4859968) + 0, (float *)(A + 4821568) + 0, (float *)(A + 5064768) + 0, (float *)(A + 4783168) + 0, (float *)(A + 5141568) + 0, (float *)(A + 4834368) + 0, (float *)(A + 5154368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 5320768) + 0);
+  k37_mul_mul((float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0, (float *)(A + 5231168) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 5320768) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4821568) + 0);
+  k39_matmul((float *)(A + 4821568) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4783168) + 0);
+  k34_mul_sub((float *)(A + 4795968) + 0, (float *)(A + 4962368) + 0);
+  k35_sub_mul((float *)(A + 4744768) + 0, (float *)(A + 4975168) + 0);
+  k35_sub_mul((float *)(A + 4770368) + 0, (float *)(A + 4872768) + 0);
+  k34_mul_sub((float *)(A + 4731968) + 0, (float *)(A + 4885568) + 0);
+  k35_sub_mul((float *)(A + 4757568) + 0, (float *)(A + 5051968) + 0);
+  k40_mul_mul_addn((float *)(A + 4783168) + 0, (float *)(A + 4757568) + 0, (float *)(A + 4962368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4770368) + 0, (float *)(A + 4731968) + 0, (float *)(A + 4975168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4744768) + 0, (float *)(A + 4885568) + 0, (float *)(A + 5064768) + 0, (float *)(A + 5141568) + 0, (float *)(A + 5154368) + 0, (float *)(A + 5231168) + 0);
+  k37_mul_mul((float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 5051968) + 0, (float *)(A + 4693568) + 0);
+  k38_concat((float *)(A + 5141568) + 0, (float *)(A + 5154368) + 0, (float *)(A + 5231168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4731968) + 0);
+  k39_matmul((float *)(A + 4731968) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4693568) + 0);
+  k34_mul_sub((float *)(A + 4706368) + 0, (float *)(A + 4872768) + 0);
+  k35_sub_mul((float *)(A + 4655168) + 0, (float *)(A + 4885568) + 0);
+  k35_sub_mul((float *)(A + 4680768) + 0, (float *)(A + 5051968) + 0);
+  k34_mul_sub((float *)(A + 4642368) + 0, (float *)(A + 9863168) + 0);
+  k35_sub_mul((float *)(A + 4667968) + 0, (float *)(A + 4783168) + 0);
+  k40_mul_mul_addn((float *)(A + 4693568) + 0, (float *)(A + 4667968) + 0, (float *)(A + 4872768) + 0, (float *)(A + 5064768) + 0, (float *)(A + 4680768) + 0, (float *)(A + 4642368) + 0, (float *)(A + 4885568) + 0, (float *)(A + 762368) + 0, (float *)(A + 5051968) + 0, (float *)(A + 4655168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 5141568) + 0);
+  k37_mul_mul((float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 762368) + 0);
+  k38_concat((float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 5141568) + 0, (float *)(A + 762368) + 0, (float *)(A + 4642368) + 0);
+  k39_matmul((float *)(A + 4642368) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 762368) + 0);
+  k34_mul_sub((float *)(A + 775168) + 0, (float *)(A + 4783168) + 0);
+  k35_sub_mul((float *)(A + 7021568) + 0, (float *)(A + 9863168) + 0);
+  k34_mul_sub((float *)(A + 7008768) + 0, (float *)(A + 4693568) + 0);
+  k35_sub_mul((float *)(A + 787968) + 0, (float *)(A + 4706368) + 0);
+  k41_mul_mul_addn((float *)(A + 762368) + 0, (float *)(A + 787968) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 7008768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 7021568) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0);
+  k42_const((float *)(A + 787968) + 0);
+  k37_mul_mul((float *)(A + 762368) + 0, (float *)(A + 775168) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4693568) + 0);
+  k38_concat((float *)(A + 4872768) + 0, (float *)(A + 787968) + 0, (float *)(A + 4885568) + 0, (float *)(A + 4693568) + 0, (float *)(A + 7008768) + 0);
+  k43_stack((float *)(A + 7008768) + 0, (float *)(A + 4642368) + 0, (float *)(A + 4731968) + 0, (float *)(A + 4821568) + 0, (float *)(A + 4911168) + 0, (float *)(A + 5000768) + 0, (float *)(A + 5090368) + 0, (float *)(A + 5179968) + 0, (float *)(A + 5269568) + 0, (float *)(A + 5359168) + 0, (float *)(A + 5448768) + 0, (float *)(A + 5538368) + 0, (float *)(A + 8480768) + 0, (float *)(A + 8570368) + 0, (float *)(A + 8659968) + 0, (float *)(A + 8749568) + 0, (float *)(A + 8839168) + 0, (float *)(A + 8928768) + 0, (float *)(A + 9018368) + 0, (float *)(A + 9107968) + 0, (float *)(A + 9197568) + 0, (float *)(A + 9287168) + 0, (float *)(A + 9376768) + 0, (float *)(A + 9466368) + 0, (float *)(A + 9555968) + 0, (float *)(A + 9645568) + 0, (float *)(A + 9735168) + 0, (float *)(A + 4551168) + 0, (float *)(A + 9875968) + 0);
+  k44_matmul((float *)(A + 9875968) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 7059968) + 0);
+  k34_mul_sub((float *)(A + 6995968) + 0, (float *)(A + 4783168) + 0);
+  k35_sub_mul((float *)(A + 826368) + 0, (float *)(A + 4795968) + 0);
+  k35_sub_mul((float *)(A + 6983168) + 0, (float *)(A + 9863168) + 0);
+  k34_mul_sub((float *)(A + 813568) + 0, (float *)(A + 4693568) + 0);
+  k35_sub_mul((float *)(A + 839168) + 0, (float *)(A + 4706368) + 0);
+  k45_mul_mul_mul((float *)(A + 7059968) + 1350, (float *)(A + 839168) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6983168) + 0, (float *)(A + 813568) + 0, (float *)(A + 4795968) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 826368) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0, (float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0);
+  k46_mul_mul((float *)(A + 7059968) + 1350, (float *)(A + 6995968) + 0, (float *)(A + 4706368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 4885568) + 0, (float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 813568) + 0, (float *)(A + 6983168) + 0);
+  k39_matmul((float *)(A + 6983168) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 6957568) + 0, (float *)(A + 4885568) + 0);
+  k35_sub_mul((float *)(A + 6906368) + 0, (float *)(A + 6944768) + 0);
+  k35_sub_mul((float *)(A + 6931968) + 0, (float *)(A + 9863168) + 0);
+  k34_mul_sub((float *)(A + 6893568) + 0, (float *)(A + 4693568) + 0);
+  k35_sub_mul((float *)(A + 6919168) + 0, (float *)(A + 4706368) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 1300, (float *)(A + 813568) + 0, (float *)(A + 6919168) + 0, (float *)(A + 4885568) + 0, (float *)(A + 4872768) + 0, (float *)(A + 6931968) + 0, (float *)(A + 6893568) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6855168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 6906368) + 0, (float *)(A + 4693568) + 0, (float *)(A + 6957568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 5051968) + 0);
+  k38_concat((float *)(A + 4795968) + 0, (float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 5051968) + 0, (float *)(A + 6893568) + 0);
+  k39_matmul((float *)(A + 6893568) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 6867968) + 0, (float *)(A + 4795968) + 0);
+  k35_sub_mul((float *)(A + 6816768) + 0, (float *)(A + 6855168) + 0);
+  k35_sub_mul((float *)(A + 6842368) + 0, (float *)(A + 6944768) + 0);
+  k34_mul_sub((float *)(A + 6803968) + 0, (float *)(A + 6957568) + 0);
+  k35_sub_mul((float *)(A + 6829568) + 0, (float *)(A + 9863168) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 1250, (float *)(A + 813568) + 0, (float *)(A + 6829568) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6842368) + 0, (float *)(A + 6803968) + 0, (float *)(A + 6855168) + 0, (float *)(A + 6765568) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6816768) + 0, (float *)(A + 6957568) + 0, (float *)(A + 6867968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0, (float *)(A + 4962368) + 0);
+  k38_concat((float *)(A + 4706368) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0, (float *)(A + 4962368) + 0, (float *)(A + 6803968) + 0);
+  k39_matmul((float *)(A + 6803968) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 6778368) + 0, (float *)(A + 4706368) + 0);
+  k35_sub_mul((float *)(A + 6727168) + 0, (float *)(A + 6765568) + 0);
+  k35_sub_mul((float *)(A + 6752768) + 0, (float *)(A + 6855168) + 0);
+  k34_mul_sub((float *)(A + 6714368) + 0, (float *)(A + 6867968) + 0);
+  k35_sub_mul((float *)(A + 6739968) + 0, (float *)(A + 6944768) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 1200, (float *)(A + 813568) + 0, (float *)(A + 6739968) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4693568) + 0, (float *)(A + 6752768) + 0, (float *)(A + 6714368) + 0, (float *)(A + 6765568) + 0, (float *)(A + 6675968) + 0, (float *)(A + 6855168) + 0, (float *)(A + 6727168) + 0, (float *)(A + 6867968) + 0, (float *)(A + 6778368) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6957568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4872768) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4872768) + 0, (float *)(A + 6714368) + 0);
+  k39_matmul((float *)(A + 6714368) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 6688768) + 0, (float *)(A + 6675968) + 0);
+  k35_sub_mul((float *)(A + 6637568) + 0, (float *)(A + 6765568) + 0);
+  k35_sub_mul((float *)(A + 6663168) + 0, (float *)(A + 6778368) + 0);
+  k34_mul_sub((float *)(A + 6624768) + 0, (float *)(A + 6855168) + 0);
+  k35_sub_mul((float *)(A + 6650368) + 0, (float *)(A + 6867968) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 1150, (float *)(A + 813568) + 0, (float *)(A + 6650368) + 0, (float *)(A + 6675968) + 0, (float *)(A + 6957568) + 0, (float *)(A + 6663168) + 0, (float *)(A + 6624768) + 0, (float *)(A + 6765568) + 0, (float *)(A + 6586368) + 0, (float *)(A + 6778368) + 0, (float *)(A + 6637568) + 0, (float *)(A + 6855168) + 0, (float *)(A + 6688768) + 0, (float *)(A + 6867968) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6624768) + 0);
+  k39_matmul((float *)(A + 6624768) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 6599168) + 0, (float *)(A + 6586368) + 0);
+  k35_sub_mul((float *)(A + 6547968) + 0, (float *)(A + 6675968) + 0);
+  k35_sub_mul((float *)(A + 6573568) + 0, (float *)(A + 6688768) + 0);
+  k34_mul_sub((float *)(A + 6535168) + 0, (float *)(A + 6765568) + 0);
+  k35_sub_mul((float *)(A + 6560768) + 0, (float *)(A + 6778368) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 1100, (float *)(A + 813568) + 0, (float *)(A + 6560768) + 0, (float *)(A + 6586368) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6573568) + 0, (float *)(A + 6535168) + 0, (float *)(A + 6675968) + 0, (float *)(A + 6496768) + 0, (float *)(A + 6688768) + 0, (float *)(A + 6547968) + 0, (float *)(A + 6765568) + 0, (float *)(A + 6599168) + 0, (float *)(A + 6778368) + 0, (float *)(A + 6957568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6535168) + 0);
+  k39_matmul((float *)(A + 6535168) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 6509568) + 0, (float *)(A + 6496768) + 0);
+  k35_sub_mul((float *)(A + 6458368) + 0, (float *)(A + 6586368) + 0);
+  k35_sub_mul((float *)(A + 6483968) + 0, (float *)(A + 6599168) + 0);
+  k34_mul_sub((float *)(A + 6445568) + 0, (float *)(A + 6675968) + 0);
+  k35_sub_mul((float *)(A + 6471168) + 0, (float *)(A + 6688768) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 1050, (float *)(A + 813568) + 0, (float *)(A + 6471168) + 0, (float *)(A + 6496768) + 0, (float *)(A + 6957568) + 0, (float *)(A + 6483968) + 0, (float *)(A + 6445568) + 0, (float *)(A + 6586368) + 0, (float *)(A + 6407168) + 0, (float *)(A + 6599168) + 0, (float *)(A + 6458368) + 0, (float *)(A + 6675968) + 0, (float *)(A + 6509568) + 0, (float *)(A + 6688768) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6445568) + 0);
+  k39_matmul((float *)(A + 6445568) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 6419968) + 0, (float *)(A + 6407168) + 0);
+  k35_sub_mul((float *)(A + 6368768) + 0, (float *)(A + 6496768) + 0);
+  k35_sub_mul((float *)(A + 6394368) + 0, (float *)(A + 6509568) + 0);
+  k34_mul_sub((float *)(A + 6355968) + 0, (float *)(A + 6586368) + 0);
+  k35_sub_mul((float *)(A + 6381568) + 0, (float *)(A + 6599168) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 1000, (float *)(A + 813568) + 0, (float *)(A + 6381568) + 0, (float *)(A + 6407168) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6394368) + 0, (float *)(A + 6355968) + 0, (float *)(A + 6496768) + 0, (float *)(A + 6317568) + 0, (float *)(A + 6509568) + 0, (float *)(A + 6368768) + 0, (float *)(A + 6586368) + 0, (float *)(A + 6419968) + 0, (float *)(A + 6599168) + 0, (float *)(A + 6957568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6355968) + 0);
+  k39_matmul((float *)(A + 6355968) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 6330368) + 0, (float *)(A + 6317568) + 0);
+  k35_sub_mul((float *)(A + 6279168) + 0, (float *)(A + 6407168) + 0);
+  k35_sub_mul((float *)(A + 6304768) + 0, (float *)(A + 6419968) + 0);
+  k34_mul_sub((float *)(A + 6266368) + 0, (float *)(A + 6496768) + 0);
+  k35_sub_mul((float *)(A + 6291968) + 0, (float *)(A + 6509568) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 950, (float *)(A + 813568) + 0, (float *)(A + 6291968) + 0, (float *)(A + 6317568) + 0, (float *)(A + 6957568) + 0, (float *)(A + 6304768) + 0, (float *)(A + 6266368) + 0, (float *)(A + 6407168) + 0, (float *)(A + 6227968) + 0, (float *)(A + 6419968) + 0, (float *)(A + 6279168) + 0, (float *)(A + 6496768) + 0, (float *)(A + 6330368) + 0, (float *)(A + 6509568) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6266368) + 0);
+  k39_matmul((float *)(A + 6266368) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 6240768) + 0, (float *)(A + 6227968) + 0);
+  k35_sub_mul((float *)(A + 6189568) + 0, (float *)(A + 6317568) + 0);
+  k35_sub_mul((float *)(A + 6215168) + 0, (float *)(A + 6330368) + 0);
+  k34_mul_sub((float *)(A + 6176768) + 0, (float *)(A + 6407168) + 0);
+  k35_sub_mul((float *)(A + 6202368) + 0, (float *)(A + 6419968) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 900, (float *)(A + 813568) + 0, (float *)(A + 6202368) + 0, (float *)(A + 6227968) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6215168) + 0, (float *)(A + 6176768) + 0, (float *)(A + 6317568) + 0, (float *)(A + 6138368) + 0, (float *)(A + 6330368) + 0, (float *)(A + 6189568) + 0, (float *)(A + 6407168) + 0, (float *)(A + 6240768) + 0, (float *)(A + 6419968) + 0, (float *)(A + 6957568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6176768) + 0);
+  k39_matmul((float *)(A + 6176768) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 6151168) + 0, (float *)(A + 6138368) + 0);
+  k35_sub_mul((float *)(A + 6099968) + 0, (float *)(A + 6227968) + 0);
+  k35_sub_mul((float *)(A + 6125568) + 0, (float *)(A + 6240768) + 0);
+  k34_mul_sub((float *)(A + 6087168) + 0, (float *)(A + 6317568) + 0);
+  k35_sub_mul((float *)(A + 6112768) + 0, (float *)(A + 6330368) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 850, (float *)(A + 813568) + 0, (float *)(A + 6112768) + 0, (float *)(A + 6138368) + 0, (float *)(A + 6957568) + 0, (float *)(A + 6125568) + 0, (float *)(A + 6087168) + 0, (float *)(A + 6227968) + 0, (float *)(A + 6048768) + 0, (float *)(A + 6240768) + 0, (float *)(A + 6099968) + 0, (float *)(A + 6317568) + 0, (float *)(A + 6151168) + 0, (float *)(A + 6330368) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6087168) + 0);
+  k39_matmul((float *)(A + 6087168) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 6061568) + 0, (float *)(A + 6048768) + 0);
+  k35_sub_mul((float *)(A + 6010368) + 0, (float *)(A + 6138368) + 0);
+  k35_sub_mul((float *)(A + 6035968) + 0, (float *)(A + 6151168) + 0);
+  k34_mul_sub((float *)(A + 5997568) + 0, (float *)(A + 6227968) + 0);
+  k35_sub_mul((float *)(A + 6023168) + 0, (float *)(A + 6240768) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 800, (float *)(A + 813568) + 0, (float *)(A + 6023168) + 0, (float *)(A + 6048768) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6035968) + 0, (float *)(A + 5997568) + 0, (float *)(A + 6138368) + 0, (float *)(A + 5959168) + 0, (float *)(A + 6151168) + 0, (float *)(A + 6010368) + 0, (float *)(A + 6227968) + 0, (float *)(A + 6061568) + 0, (float *)(A + 6240768) + 0, (float *)(A + 6957568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 5997568) + 0);
+  k39_matmul((float *)(A + 5997568) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 5971968) + 0, (float *)(A + 5959168) + 0);
+  k35_sub_mul((float *)(A + 5920768) + 0, (float *)(A + 6048768) + 0);
+  k35_sub_mul((float *)(A + 5946368) + 0, (float *)(A + 6061568) + 0);
+  k34_mul_sub((float *)(A + 5907968) + 0, (float *)(A + 6138368) + 0);
+  k35_sub_mul((float *)(A + 5933568) + 0, (float *)(A + 6151168) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 750, (float *)(A + 813568) + 0, (float *)(A + 5933568) + 0, (float *)(A + 5959168) + 0, (float *)(A + 6957568) + 0, (float *)(A + 5946368) + 0, (float *)(A + 5907968) + 0, (float *)(A + 6048768) + 0, (float *)(A + 5869568) + 0, (float *)(A + 6061568) + 0, (float *)(A + 5920768) + 0, (float *)(A + 6138368) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6151168) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 5907968) + 0);
+  k39_matmul((float *)(A + 5907968) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 5882368) + 0, (float *)(A + 5869568) + 0);
+  k35_sub_mul((float *)(A + 5831168) + 0, (float *)(A + 5959168) + 0);
+  k35_sub_mul((float *)(A + 5856768) + 0, (float *)(A + 5971968) + 0);
+  k34_mul_sub((float *)(A + 5818368) + 0, (float *)(A + 6048768) + 0);
+  k35_sub_mul((float *)(A + 5843968) + 0, (float *)(A + 6061568) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k33_sub_mul((float *)(A + 1309760) + 0, (float *)(A + 5492160) + 0);
-  k32_mul_sub((float *)(A + 1271360) + 0, (float *)(A + 6746560) + 0);
-  k33_sub_mul((float *)(A + 1296960) + 0, (float *)(A + 9652160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 500, (float *)(A + 424960) + 0, (float *)(A + 1296960) + 0, (float *)(A + 1322560) + 0, (float *)(A + 6733760) + 0, (float *)(A + 1309760) + 0, (float *)(A + 1271360) + 0, (float *)(A + 5479360) + 0, (float *)(A + 1232960) + 0, (float *)(A + 5492160) + 0, (float *)(A + 1284160) + 0, (float *)(A + 6746560) + 0, (float *)(A + 1335360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 1412160) + 0, (float *)(A + 1424960) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 1424960) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 1271360) + 0);
-  k37_matmul((float *)(A + 1271360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1245760) + 0, (float *)(A + 1232960) + 0);
-  k33_sub_mul((float *)(A + 1194560) + 0, (float *)(A + 1424960) + 0);
-  k33_sub_mul((float *)(A + 1220160) + 0, (float *)(A + 9652160) + 0);
-  k32_mul_sub((float *)(A + 1181760) + 0, (float *)(A + 1322560) + 0);
-  k33_sub_mul((float *)(A + 1207360) + 0, (float *)(A + 1335360) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 450, (float *)(A + 424960) + 0, (float *)(A + 1207360) + 0, (float *)(A + 1232960) + 0, (float *)(A + 1412160) + 0, (float *)(A + 1220160) + 0, (float *)(A + 1181760) + 0, (float *)(A + 1424960) + 0, (float *)(A + 1143360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 1194560) + 0, (float *)(A + 1322560) + 0, (float *)(A + 1245760) + 0, (float *)(A + 1335360) + 0, (float *)(A + 4495360) + 0, (float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4674560) + 0);
-  k36_concat((float *)(A + 4508160) + 0, (float *)(A + 4584960) + 0, (float *)(A + 4597760) + 0, (float *)(A + 4674560) + 0, (float *)(A + 1181760) + 0);
-  k37_matmul((float *)(A + 1181760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1156160) + 0, (float *)(A + 1143360) + 0);
-  k33_sub_mul((float *)(A + 1104960) + 0, (float *)(A + 1322560) + 0);
-  k33_sub_mul((float *)(A + 1130560) + 0, (float *)(A + 1335360) + 0);
-  k32_mul_sub((float *)(A + 1092160) + 0, (float *)(A + 1412160) + 0);
-  k33_sub_mul((float *)(A + 1117760) + 0, (float *)(A + 1424960) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 400, (float *)(A + 424960) + 0, (float *)(A + 1117760) + 0, (float *)(A + 1143360) + 0, (float *)(A + 4495360) + 0, (float *)(A + 1130560) + 0, (float *)(A + 1092160) + 0, (float *)(A + 1322560) + 0, (float *)(A + 1053760) + 0, (float *)(A + 1335360) + 0, (float *)(A + 1104960) + 0, (float *)(A + 1412160) + 0, (float *)(A + 1156160) + 0, (float *)(A + 1424960) + 0, (float *)(A + 4508160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 1232960) + 0, (float *)(A + 1245760) + 0, (float *)(A + 4584960) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 1232960) + 0, (float *)(A + 1245760) + 0, (float *)(A + 4584960) + 0, (float *)(A + 1092160) + 0);
-  k37_matmul((float *)(A + 1092160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1066560) + 0, (float *)(A + 1053760) + 0);
-  k33_sub_mul((float *)(A + 1015360) + 0, (float *)(A + 1232960) + 0);
-  k33_sub_mul((float *)(A + 1040960) + 0, (float *)(A + 1245760) + 0);
-  k32_mul_sub((float *)(A + 1002560) + 0, (float *)(A + 4495360) + 0);
-  k33_sub_mul((float *)(A + 1028160) + 0, (float *)(A + 9652160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 350, (float *)(A + 424960) + 0, (float *)(A + 1028160) + 0, (float *)(A + 1053760) + 0, (float *)(A + 4508160) + 0, (float *)(A + 1040960) + 0, (float *)(A + 1002560) + 0, (float *)(A + 1232960) + 0, (float *)(A + 964160) + 0, (float *)(A + 1245760) + 0, (float *)(A + 1015360) + 0, (float *)(A + 4495360) + 0, (float *)(A + 1066560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 1143360) + 0, (float *)(A + 1156160) + 0, (float *)(A + 1322560) + 0, (float *)(A + 1335360) + 0, (float *)(A + 1412160) + 0);
-  k36_concat((float *)(A + 1156160) + 0, (float *)(A + 1322560) + 0, (float *)(A + 1335360) + 0, (float *)(A + 1412160) + 0, (float *)(A + 1002560) + 0);
-  k37_matmul((float *)(A + 1002560) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 976960) + 0, (float *)(A + 964160) + 0);
-  k33_sub_mul((float *)(A + 925760) + 0, (float *)(A + 1156160) + 0);
-  k33_sub_mul((float *)(A + 951360) + 0, (float *)(A + 9652160) + 0);
-  k32_mul_sub((float *)(A + 912960) + 0, (float *)(A + 1053760) + 0);
-  k33_sub_mul((float *)(A + 938560) + 0, (float *)(A + 1066560) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 300, (float *)(A + 424960) + 0, (float *)(A + 938560) + 0, (float *)(A + 964160) + 0, (float *)(A + 1143360) + 0, (float *)(A + 951360) + 0, (float *)(A + 912960) + 0, (float *)(A + 1156160) + 0, (float *)(A + 874560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 925760) + 0, (float *)(A + 1053760) + 0, (float *)(A + 976960) + 0, (float *)(A + 1066560) + 0, (float *)(A + 1232960) + 0, (float *)(A + 1245760) + 0, (float *)(A + 1322560) + 0, (float *)(A + 1335360) + 0, (float *)(A + 1412160) + 0);
-  k36_concat((float *)(A + 1245760) + 0, (float *)(A + 1322560) + 0, (float *)(A + 1335360) + 0, (float *)(A + 1412160) + 0, (float *)(A + 912960) + 0);
-  k37_matmul((float *)(A + 912960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 887360) + 0, (float *)(A + 874560) + 0);
-  k33_sub_mul((float *)(A + 836160) + 0, (float *)(A + 1053760) + 0);
-  k33_sub_mul((float *)(A + 861760) + 0, (float *)(A + 1066560) + 0);
-  k32_mul_sub((float *)(A + 823360) + 0, (float *)(A + 1143360) + 0);
-  k33_sub_mul((float *)(A + 848960) + 0, (float *)(A + 1156160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 250, (float *)(A + 424960) + 0, (float *)(A + 848960) + 0, (float *)(A + 874560) + 0, (float *)(A + 1232960) + 0, (float *)(A + 861760) + 0, (float *)(A + 823360) + 0, (float *)(A + 1053760) + 0, (float *)(A + 784960) + 0, (float *)(A + 1066560) + 0, (float *)(A + 836160) + 0, (float *)(A + 1143360) + 0, (float *)(A + 887360) + 0, (float *)(A + 1156160) + 0, (float *)(A + 1245760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 964160) + 0, (float *)(A + 976960) + 0, (float *)(A + 1322560) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 964160) + 0, (float *)(A + 976960) + 0, (float *)(A + 1322560) + 0, (float *)(A + 823360) + 0);
-  k37_matmul((float *)(A + 823360) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 797760) + 0, (float *)(A + 784960) + 0);
-  k33_sub_mul((float *)(A + 746560) + 0, (float *)(A + 964160) + 0);
-  k33_sub_mul((float *)(A + 772160) + 0, (float *)(A + 976960) + 0);
-  k32_mul_sub((float *)(A + 733760) + 0, (float *)(A + 1232960) + 0);
-  k33_sub_mul((float *)(A + 759360) + 0, (float *)(A + 9652160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 200, (float *)(A + 424960) + 0, (float *)(A + 759360) + 0, (float *)(A + 784960) + 0, (float *)(A + 1245760) + 0, (float *)(A + 772160) + 0, (float *)(A + 733760) + 0, (float *)(A + 964160) + 0, (float *)(A + 695360) + 0, (float *)(A + 976960) + 0, (float *)(A + 746560) + 0, (float *)(A + 1232960) + 0, (float *)(A + 797760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 874560) + 0, (float *)(A + 887360) + 0, (float *)(A + 1053760) + 0, (float *)(A + 1066560) + 0, (float *)(A + 1143360) + 0);
-  k36_concat((float *)(A + 887360) + 0, (float *)(A + 1053760) + 0, (float *)(A + 1066560) + 0, (float *)(A + 1143360) + 0, (float *)(A + 733760) + 0);
-  k37_matmul((float *)(A + 733760) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 708160) + 0, (float *)(A + 695360) + 0);
-  k33_sub_mul((float *)(A + 656960) + 0, (float *)(A + 887360) + 0);
-  k33_sub_mul((float *)(A + 682560) + 0, (float *)(A + 9652160) + 0);
-  k32_mul_sub((float *)(A + 644160) + 0, (float *)(A + 784960) + 0);
-  k33_sub_mul((float *)(A + 669760) + 0, (float *)(A + 797760) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 150, (float *)(A + 424960) + 0, (float *)(A + 669760) + 0, (float *)(A + 695360) + 0, (float *)(A + 874560) + 0, (float *)(A + 682560) + 0, (float *)(A + 644160) + 0, (float *)(A + 887360) + 0, (float *)(A + 605760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 656960) + 0, (float *)(A + 784960) + 0, (float *)(A + 708160) + 0, (float *)(A + 797760) + 0, (float *)(A + 964160) + 0, (float *)(A + 976960) + 0, (float *)(A + 1053760) + 0, (float *)(A + 1066560) + 0, (float *)(A + 1143360) + 0);
-  k36_concat((float *)(A + 976960) + 0, (float *)(A + 1053760) + 0, (float *)(A + 1066560) + 0, (float *)(A + 1143360) + 0, (float *)(A + 644160) + 0);
-  k37_matmul((float *)(A + 644160) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 618560) + 0, (float *)(A + 605760) + 0);
-  k33_sub_mul((float *)(A + 567360) + 0, (float *)(A + 784960) + 0);
-  k33_sub_mul((float *)(A + 592960) + 0, (float *)(A + 797760) + 0);
-  k32_mul_sub((float *)(A + 554560) + 0, (float *)(A + 874560) + 0);
-  k33_sub_mul((float *)(A + 580160) + 0, (float *)(A + 887360) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 100, (float *)(A + 424960) + 0, (float *)(A + 580160) + 0, (float *)(A + 605760) + 0, (float *)(A + 964160) + 0, (float *)(A + 592960) + 0, (float *)(A + 554560) + 0, (float *)(A + 784960) + 0, (float *)(A + 516160) + 0, (float *)(A + 797760) + 0, (float *)(A + 567360) + 0, (float *)(A + 874560) + 0, (float *)(A + 618560) + 0, (float *)(A + 887360) + 0, (float *)(A + 976960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 1053760) + 0);
-  k36_concat((float *)(A + 9652160) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 1053760) + 0, (float *)(A + 554560) + 0);
-  k37_matmul((float *)(A + 554560) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 528960) + 0, (float *)(A + 516160) + 0);
-  k33_sub_mul((float *)(A + 477760) + 0, (float *)(A + 695360) + 0);
-  k33_sub_mul((float *)(A + 503360) + 0, (float *)(A + 708160) + 0);
-  k32_mul_sub((float *)(A + 464960) + 0, (float *)(A + 964160) + 0);
-  k33_sub_mul((float *)(A + 490560) + 0, (float *)(A + 9652160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 50, (float *)(A + 424960) + 0, (float *)(A + 490560) + 0, (float *)(A + 516160) + 0, (float *)(A + 976960) + 0, (float *)(A + 503360) + 0, (float *)(A + 464960) + 0, (float *)(A + 695360) + 0, (float *)(A + 1509760) + 0, (float *)(A + 708160) + 0, (float *)(A + 477760) + 0, (float *)(A + 964160) + 0, (float *)(A + 528960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 605760) + 0, (float *)(A + 618560) + 0, (float *)(A + 784960) + 0, (float *)(A + 797760) + 0, (float *)(A + 874560) + 0);
-  k36_concat((float *)(A + 618560) + 0, (float *)(A + 784960) + 0, (float *)(A + 797760) + 0, (float *)(A + 874560) + 0, (float *)(A + 464960) + 0);
-  k37_matmul((float *)(A + 464960) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1522560) + 0, (float *)(A + 618560) + 0);
-  k33_sub_mul((float *)(A + 3981760) + 0, (float *)(A + 1509760) + 0);
-  k32_mul_sub((float *)(A + 3968960) + 0, (float *)(A + 9652160) + 0);
-  k33_sub_mul((float *)(A + 1535360) + 0, (float *)(A + 516160) + 0);
-  k46_addn_mul_mul((float *)(A + 6848960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1535360) + 0, (float *)(A + 618560) + 0, (float *)(A + 605760) + 0, (float *)(A + 3968960) + 0, (float *)(A + 1509760) + 0, (float *)(A + 3981760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 1522560) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0);
-  k40_const((float *)(A + 424960) + 0);
-  k36_concat((float *)(A + 528960) + 0, (float *)(A + 424960) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 6848960) + 0);
-  k41_stack((float *)(A + 6848960) + 0, (float *)(A + 464960) + 0, (float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 823360) + 0, (float *)(A + 912960) + 0, (float *)(A + 1002560) + 0, (float *)(A + 1092160) + 0, (float *)(A + 1181760) + 0, (float *)(A + 1271360) + 0, (float *)(A + 1360960) + 0, (float *)(A + 5428160) + 0, (float *)(A + 5517760) + 0, (float *)(A + 5607360) + 0, (float *)(A + 5696960) + 0, (float *)(A + 5786560) + 0, (float *)(A + 5876160) + 0, (float *)(A + 5965760) + 0, (float *)(A + 6055360) + 0, (float *)(A + 6144960) + 0, (float *)(A + 6234560) + 0, (float *)(A + 6324160) + 0, (float *)(A + 6413760) + 0, (float *)(A + 6503360) + 0, (float *)(A + 6592960) + 0, (float *)(A + 6682560) + 0, (float *)(A + 6772160) + 0, (float *)(A + 11098560) + 0);
-  k42_matmul((float *)(A + 11098560) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 6848960) + 0);
-  k32_mul_sub((float *)(A + 3956160) + 0, (float *)(A + 424960) + 0);
-  k33_sub_mul((float *)(A + 1573760) + 0, (float *)(A + 516160) + 0);
-  k33_sub_mul((float *)(A + 3943360) + 0, (float *)(A + 528960) + 0);
-  k32_mul_sub((float *)(A + 1560960) + 0, (float *)(A + 605760) + 0);
-  k33_sub_mul((float *)(A + 1586560) + 0, (float *)(A + 618560) + 0);
-  k43_mul_mul_mul((float *)(A + 6848960) + 1350, (float *)(A + 1586560) + 0, (float *)(A + 424960) + 0, (float *)(A + 3943360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 516160) + 0, (float *)(A + 3904960) + 0, (float *)(A + 528960) + 0, (float *)(A + 1573760) + 0, (float *)(A + 605760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 784960) + 0);
-  k44_mul_mul((float *)(A + 6848960) + 1350, (float *)(A + 3956160) + 0, (float *)(A + 618560) + 0, (float *)(A + 424960) + 0);
-  k36_concat((float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 784960) + 0, (float *)(A + 424960) + 0, (float *)(A + 3943360) + 0);
-  k37_matmul((float *)(A + 3943360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3917760) + 0, (float *)(A + 605760) + 0);
-  k33_sub_mul((float *)(A + 3866560) + 0, (float *)(A + 618560) + 0);
-  k33_sub_mul((float *)(A + 3892160) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 3853760) + 0, (float *)(A + 3904960) + 0);
-  k33_sub_mul((float *)(A + 3879360) + 0, (float *)(A + 516160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 1300, (float *)(A + 424960) + 0, (float *)(A + 3879360) + 0, (float *)(A + 605760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 3892160) + 0, (float *)(A + 3853760) + 0, (float *)(A + 618560) + 0, (float *)(A + 3815360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3866560) + 0, (float *)(A + 3904960) + 0, (float *)(A + 3917760) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 784960) + 0, (float *)(A + 797760) + 0);
-  k36_concat((float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 784960) + 0, (float *)(A + 797760) + 0, (float *)(A + 3853760) + 0);
-  k37_matmul((float *)(A + 3853760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3828160) + 0, (float *)(A + 516160) + 0);
-  k33_sub_mul((float *)(A + 3776960) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 3802560) + 0, (float *)(A + 3815360) + 0);
-  k32_mul_sub((float *)(A + 3764160) + 0, (float *)(A + 3904960) + 0);
-  k33_sub_mul((float *)(A + 3789760) + 0, (float *)(A + 3917760) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 1250, (float *)(A + 424960) + 0, (float *)(A + 3789760) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3802560) + 0, (float *)(A + 3764160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3725760) + 0, (float *)(A + 3815360) + 0, (float *)(A + 3776960) + 0, (float *)(A + 3904960) + 0, (float *)(A + 3828160) + 0, (float *)(A + 3917760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 605760) + 0, (float *)(A + 618560) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0);
-  k36_concat((float *)(A + 605760) + 0, (float *)(A + 618560) + 0, (float *)(A + 695360) + 0, (float *)(A + 708160) + 0, (float *)(A + 3764160) + 0);
-  k37_matmul((float *)(A + 3764160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3738560) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 3687360) + 0, (float *)(A + 3725760) + 0);
-  k33_sub_mul((float *)(A + 3712960) + 0, (float *)(A + 3815360) + 0);
-  k32_mul_sub((float *)(A + 3674560) + 0, (float *)(A + 3828160) + 0);
-  k33_sub_mul((float *)(A + 3700160) + 0, (float *)(A + 3904960) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 1200, (float *)(A + 424960) + 0, (float *)(A + 3700160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 3712960) + 0, (float *)(A + 3674560) + 0, (float *)(A + 3725760) + 0, (float *)(A + 3636160) + 0, (float *)(A + 3815360) + 0, (float *)(A + 3687360) + 0, (float *)(A + 3828160) + 0, (float *)(A + 3738560) + 0, (float *)(A + 3904960) + 0, (float *)(A + 3917760) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 605760) + 0, (float *)(A + 618560) + 0);
-  k36_concat((float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 605760) + 0, (float *)(A + 618560) + 0, (float *)(A + 3674560) + 0);
-  k37_matmul((float *)(A + 3674560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3648960) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 3597760) + 0, (float *)(A + 3636160) + 0);
-  k33_sub_mul((float *)(A + 3623360) + 0, (float *)(A + 3725760) + 0);
-  k32_mul_sub((float *)(A + 3584960) + 0, (float *)(A + 3738560) + 0);
-  k33_sub_mul((float *)(A + 3610560) + 0, (float *)(A + 3815360) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 1150, (float *)(A + 424960) + 0, (float *)(A + 3610560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3917760) + 0, (float *)(A + 3623360) + 0, (float *)(A + 3584960) + 0, (float *)(A + 3636160) + 0, (float *)(A + 3546560) + 0, (float *)(A + 3725760) + 0, (float *)(A + 3597760) + 0, (float *)(A + 3738560) + 0, (float *)(A + 3648960) + 0, (float *)(A + 3815360) + 0, (float *)(A + 3828160) + 0, (float *)(A + 3904960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 3904960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3584960) + 0);
-  k37_matmul((float *)(A + 3584960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3559360) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 3508160) + 0, (float *)(A + 3546560) + 0);
-  k33_sub_mul((float *)(A + 3533760) + 0, (float *)(A + 3636160) + 0);
-  k32_mul_sub((float *)(A + 3495360) + 0, (float *)(A + 3648960) + 0);
-  k33_sub_mul((float *)(A + 3520960) + 0, (float *)(A + 3725760) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 1100, (float *)(A + 424960) + 0, (float *)(A + 3520960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3828160) + 0, (float *)(A + 3533760) + 0, (float *)(A + 3495360) + 0, (float *)(A + 3546560) + 0, (float *)(A + 3456960) + 0, (float *)(A + 3636160) + 0, (float *)(A + 3508160) + 0, (float *)(A + 3648960) + 0, (float *)(A + 3559360) + 0, (float *)(A + 3725760) + 0, (float *)(A + 3738560) + 0, (float *)(A + 3815360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 3815360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3495360) + 0);
-  k37_matmul((float *)(A + 3495360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3469760) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 3418560) + 0, (float *)(A + 3456960) + 0);
-  k33_sub_mul((float *)(A + 3444160) + 0, (float *)(A + 3546560) + 0);
-  k32_mul_sub((float *)(A + 3405760) + 0, (float *)(A + 3559360) + 0);
-  k33_sub_mul((float *)(A + 3431360) + 0, (float *)(A + 3636160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 1050, (float *)(A + 424960) + 0, (float *)(A + 3431360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3738560) + 0, (float *)(A + 3444160) + 0, (float *)(A + 3405760) + 0, (float *)(A + 3456960) + 0, (float *)(A + 3367360) + 0, (float *)(A + 3546560) + 0, (float *)(A + 3418560) + 0, (float *)(A + 3559360) + 0, (float *)(A + 3469760) + 0, (float *)(A + 3636160) + 0, (float *)(A + 3648960) + 0, (float *)(A + 3725760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 3725760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3405760) + 0);
-  k37_matmul((float *)(A + 3405760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3380160) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 3328960) + 0, (float *)(A + 3367360) + 0);
-  k33_sub_mul((float *)(A + 3354560) + 0, (float *)(A + 3456960) + 0);
-  k32_mul_sub((float *)(A + 3316160) + 0, (float *)(A + 3469760) + 0);
-  k33_sub_mul((float *)(A + 3341760) + 0, (float *)(A + 3546560) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 1000, (float *)(A + 424960) + 0, (float *)(A + 3341760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3648960) + 0, (float *)(A + 3354560) + 0, (float *)(A + 3316160) + 0, (float *)(A + 3367360) + 0, (float *)(A + 3277760) + 0, (float *)(A + 3456960) + 0, (float *)(A + 3328960) + 0, (float *)(A + 3469760) + 0, (float *)(A + 3380160) + 0, (float *)(A + 3546560) + 0, (float *)(A + 3559360) + 0, (float *)(A + 3636160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 3636160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3316160) + 0);
-  k37_matmul((float *)(A + 3316160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3290560) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 3239360) + 0, (float *)(A + 3277760) + 0);
-  k33_sub_mul((float *)(A + 3264960) + 0, (float *)(A + 3367360) + 0);
-  k32_mul_sub((float *)(A + 3226560) + 0, (float *)(A + 3380160) + 0);
-  k33_sub_mul((float *)(A + 3252160) + 0, (float *)(A + 3456960) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 950, (float *)(A + 424960) + 0, (float *)(A + 3252160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3559360) + 0, (float *)(A + 3264960) + 0, (float *)(A + 3226560) + 0, (float *)(A + 3277760) + 0, (float *)(A + 3188160) + 0, (float *)(A + 3367360) + 0, (float *)(A + 3239360) + 0, (float *)(A + 3380160) + 0, (float *)(A + 3290560) + 0, (float *)(A + 3456960) + 0, (float *)(A + 3469760) + 0, (float *)(A + 3546560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 3546560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3226560) + 0);
-  k37_matmul((float *)(A + 3226560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3200960) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 3149760) + 0, (float *)(A + 3188160) + 0);
-  k33_sub_mul((float *)(A + 3175360) + 0, (float *)(A + 3277760) + 0);
-  k32_mul_sub((float *)(A + 3136960) + 0, (float *)(A + 3290560) + 0);
-  k33_sub_mul((float *)(A + 3162560) + 0, (float *)(A + 3367360) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 900, (float *)(A + 424960) + 0, (float *)(A + 3162560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3469760) + 0, (float *)(A + 3175360) + 0, (float *)(A + 3136960) + 0, (float *)(A + 3188160) + 0, (float *)(A + 3098560) + 0, (float *)(A + 3277760) + 0, (float *)(A + 3149760) + 0, (float *)(A + 3290560) + 0, (float *)(A + 3200960) + 0, (float *)(A + 3367360) + 0, (float *)(A + 3380160) + 0, (float *)(A + 3456960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 3456960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3136960) + 0);
-  k37_matmul((float *)(A + 3136960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3111360) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 3060160) + 0, (float *)(A + 3098560) + 0);
-  k33_sub_mul((float *)(A + 3085760) + 0, (float *)(A + 3188160) + 0);
-  k32_mul_sub((float *)(A + 3047360) + 0, (float *)(A + 3200960) + 0);
-  k33_sub_mul((float *)(A + 3072960) + 0, (float *)(A + 3277760) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 850, (float *)(A + 424960) + 0, (float *)(A + 3072960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3380160) + 0, (float *)(A + 3085760) + 0, (float *)(A + 3047360) + 0, (float *)(A + 3098560) + 0, (float *)(A + 3008960) + 0, (float *)(A + 3188160) + 0, (float *)(A + 3060160) + 0, (float *)(A + 3200960) + 0, (float *)(A + 3111360) + 0, (float *)(A + 3277760) + 0, (float *)(A + 3290560) + 0, (float *)(A + 3367360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 3367360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 3047360) + 0);
-  k37_matmul((float *)(A + 3047360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 3021760) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 2970560) + 0, (float *)(A + 3008960) + 0);
-  k33_sub_mul((float *)(A + 2996160) + 0, (float *)(A + 3098560) + 0);
-  k32_mul_sub((float *)(A + 2957760) + 0, (float *)(A + 3111360) + 0);
-  k33_sub_mul((float *)(A + 2983360) + 0, (float *)(A + 3188160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 800, (float *)(A + 424960) + 0, (float *)(A + 2983360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3290560) + 0, (float *)(A + 2996160) + 0, (float *)(A + 2957760) + 0, (float *)(A + 3008960) + 0, (float *)(A + 2919360) + 0, (float *)(A + 3098560) + 0, (float *)(A + 2970560) + 0, (float *)(A + 3111360) + 0, (float *)(A + 3021760) + 0, (float *)(A + 3188160) + 0, (float *)(A + 3200960) + 0, (float *)(A + 3277760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 3277760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2957760) + 0);
-  k37_matmul((float *)(A + 2957760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 2932160) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 2880960) + 0, (float *)(A + 2919360) + 0);
-  k33_sub_mul((float *)(A + 2906560) + 0, (float *)(A + 3008960) + 0);
-  k32_mul_sub((float *)(A + 2868160) + 0, (float *)(A + 3021760) + 0);
-  k33_sub_mul((float *)(A + 2893760) + 0, (float *)(A + 3098560) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 750, (float *)(A + 424960) + 0, (float *)(A + 2893760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3200960) + 0, (float *)(A + 2906560) + 0, (float *)(A + 2868160) + 0, (float *)(A + 2919360) + 0, (float *)(A + 2829760) + 0, (float *)(A + 3008960) + 0, (float *)(A + 2880960) + 0, (float *)(A + 3021760) + 0, (float *)(A + 2932160) + 0, (float *)(A + 3098560) + 0, (float *)(A + 3111360) + 0, (float *)(A + 3188160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 3188160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2868160) + 0);
-  k37_matmul((float *)(A + 2868160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 2842560) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 2791360) + 0, (float *)(A + 2829760) + 0);
-  k33_sub_mul((float *)(A + 2816960) + 0, (float *)(A + 2919360) + 0);
-  k32_mul_sub((float *)(A + 2778560) + 0, (float *)(A + 2932160) + 0);
-  k33_sub_mul((float *)(A + 2804160) + 0, (float *)(A + 3008960) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 700, (float *)(A + 424960) + 0, (float *)(A + 2804160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3111360) + 0, (float *)(A + 2816960) + 0, (float *)(A + 2778560) + 0, (float *)(A + 2829760) + 0, (float *)(A + 2740160) + 0, (float *)(A + 2919360) + 0, (float *)(A + 2791360) + 0, (float *)(A + 2932160) + 0, (float *)(A + 2842560) + 0, (float *)(A + 3008960) + 0, (float *)(A + 3021760) + 0, (float *)(A + 3098560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 3098560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2778560) + 0);
-  k37_matmul((float *)(A + 2778560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 700, (float *)(A + 813568) + 0, (float *)(A + 5843968) + 0, (float *)(A + 5869568) + 0, (float *)(A + 6944768) + 0, (float *)(A + 5856768) + 0, (float *)(A + 5818368) + 0, (float *)(A + 5959168) + 0, (float *)(A + 5779968) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5831168) + 0, (float *)(A + 6048768) + 0, (float *)(A + 5882368) + 0, (float *)(A + 6061568) + 0, (float *)(A + 6957568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 5818368) + 0);
+  k39_matmul((float *)(A + 5818368) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 5792768) + 0, (float *)(A + 5779968) + 0);
+  k35_sub_mul((float *)(A + 5741568) + 0, (float *)(A + 5869568) + 0);
+  k35_sub_mul((float *)(A + 5767168) + 0, (float *)(A + 5882368) + 0);
+  k34_mul_sub((float *)(A + 5728768) + 0, (float *)(A + 5959168) + 0);
+  k35_sub_mul((float *)(A + 5754368) + 0, (float *)(A + 5971968) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 650, (float *)(A + 813568) + 0, (float *)(A + 5754368) + 0, (float *)(A + 5779968) + 0, (float *)(A + 6957568) + 0, (float *)(A + 5767168) + 0, (float *)(A + 5728768) + 0, (float *)(A + 5869568) + 0, (float *)(A + 5690368) + 0, (float *)(A + 5882368) + 0, (float *)(A + 5741568) + 0, (float *)(A + 5959168) + 0, (float *)(A + 5792768) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 5728768) + 0);
+  k39_matmul((float *)(A + 5728768) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 5703168) + 0, (float *)(A + 5690368) + 0);
+  k35_sub_mul((float *)(A + 5651968) + 0, (float *)(A + 5779968) + 0);
+  k35_sub_mul((float *)(A + 5677568) + 0, (float *)(A + 5792768) + 0);
+  k34_mul_sub((float *)(A + 5639168) + 0, (float *)(A + 5869568) + 0);
+  k35_sub_mul((float *)(A + 5664768) + 0, (float *)(A + 5882368) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 600, (float *)(A + 813568) + 0, (float *)(A + 5664768) + 0, (float *)(A + 5690368) + 0, (float *)(A + 6944768) + 0, (float *)(A + 5677568) + 0, (float *)(A + 5639168) + 0, (float *)(A + 5779968) + 0, (float *)(A + 1800768) + 0, (float *)(A + 5792768) + 0, (float *)(A + 5651968) + 0, (float *)(A + 5869568) + 0, (float *)(A + 5703168) + 0, (float *)(A + 5882368) + 0, (float *)(A + 6957568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 5639168) + 0);
+  k39_matmul((float *)(A + 5639168) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 1813568) + 0, (float *)(A + 1800768) + 0);
+  k35_sub_mul((float *)(A + 1762368) + 0, (float *)(A + 5690368) + 0);
+  k35_sub_mul((float *)(A + 1787968) + 0, (float *)(A + 5703168) + 0);
+  k34_mul_sub((float *)(A + 1749568) + 0, (float *)(A + 5779968) + 0);
+  k35_sub_mul((float *)(A + 1775168) + 0, (float *)(A + 5792768) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 550, (float *)(A + 813568) + 0, (float *)(A + 1775168) + 0, (float *)(A + 1800768) + 0, (float *)(A + 6957568) + 0, (float *)(A + 1787968) + 0, (float *)(A + 1749568) + 0, (float *)(A + 5690368) + 0, (float *)(A + 1711168) + 0, (float *)(A + 5703168) + 0, (float *)(A + 1762368) + 0, (float *)(A + 5779968) + 0, (float *)(A + 1813568) + 0, (float *)(A + 5792768) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 1749568) + 0);
+  k39_matmul((float *)(A + 1749568) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 1723968) + 0, (float *)(A + 1711168) + 0);
+  k35_sub_mul((float *)(A + 1672768) + 0, (float *)(A + 5690368) + 0);
+  k35_sub_mul((float *)(A + 1698368) + 0, (float *)(A + 5703168) + 0);
+  k34_mul_sub((float *)(A + 1659968) + 0, (float *)(A + 6957568) + 0);
+  k35_sub_mul((float *)(A + 1685568) + 0, (float *)(A + 9863168) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 500, (float *)(A + 813568) + 0, (float *)(A + 1685568) + 0, (float *)(A + 1711168) + 0, (float *)(A + 6944768) + 0, (float *)(A + 1698368) + 0, (float *)(A + 1659968) + 0, (float *)(A + 5690368) + 0, (float *)(A + 1621568) + 0, (float *)(A + 5703168) + 0, (float *)(A + 1672768) + 0, (float *)(A + 6957568) + 0, (float *)(A + 1723968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4872768) + 0);
+  k38_concat((float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4872768) + 0, (float *)(A + 1659968) + 0);
+  k39_matmul((float *)(A + 1659968) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 1634368) + 0, (float *)(A + 1621568) + 0);
+  k35_sub_mul((float *)(A + 1583168) + 0, (float *)(A + 4706368) + 0);
+  k35_sub_mul((float *)(A + 1608768) + 0, (float *)(A + 9863168) + 0);
+  k34_mul_sub((float *)(A + 1570368) + 0, (float *)(A + 1711168) + 0);
+  k35_sub_mul((float *)(A + 1595968) + 0, (float *)(A + 1723968) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 450, (float *)(A + 813568) + 0, (float *)(A + 1595968) + 0, (float *)(A + 1621568) + 0, (float *)(A + 4693568) + 0, (float *)(A + 1608768) + 0, (float *)(A + 1570368) + 0, (float *)(A + 4706368) + 0, (float *)(A + 1531968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1583168) + 0, (float *)(A + 1711168) + 0, (float *)(A + 1634368) + 0, (float *)(A + 1723968) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0, (float *)(A + 4962368) + 0);
+  k38_concat((float *)(A + 4795968) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0, (float *)(A + 4962368) + 0, (float *)(A + 1570368) + 0);
+  k39_matmul((float *)(A + 1570368) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 1544768) + 0, (float *)(A + 1531968) + 0);
+  k35_sub_mul((float *)(A + 1493568) + 0, (float *)(A + 1711168) + 0);
+  k35_sub_mul((float *)(A + 1519168) + 0, (float *)(A + 1723968) + 0);
+  k34_mul_sub((float *)(A + 1480768) + 0, (float *)(A + 4795968) + 0);
+  k35_sub_mul((float *)(A + 1506368) + 0, (float *)(A + 9863168) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 400, (float *)(A + 813568) + 0, (float *)(A + 1506368) + 0, (float *)(A + 1531968) + 0, (float *)(A + 4783168) + 0, (float *)(A + 1519168) + 0, (float *)(A + 1480768) + 0, (float *)(A + 1711168) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1723968) + 0, (float *)(A + 1493568) + 0, (float *)(A + 4795968) + 0, (float *)(A + 1544768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1621568) + 0, (float *)(A + 1634368) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4872768) + 0);
+  k38_concat((float *)(A + 1634368) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4872768) + 0, (float *)(A + 1480768) + 0);
+  k39_matmul((float *)(A + 1480768) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 1455168) + 0, (float *)(A + 1442368) + 0);
+  k35_sub_mul((float *)(A + 1403968) + 0, (float *)(A + 1634368) + 0);
+  k35_sub_mul((float *)(A + 1429568) + 0, (float *)(A + 9863168) + 0);
+  k34_mul_sub((float *)(A + 1391168) + 0, (float *)(A + 1531968) + 0);
+  k35_sub_mul((float *)(A + 1416768) + 0, (float *)(A + 1544768) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 350, (float *)(A + 813568) + 0, (float *)(A + 1416768) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1621568) + 0, (float *)(A + 1429568) + 0, (float *)(A + 1391168) + 0, (float *)(A + 1634368) + 0, (float *)(A + 1352768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1403968) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1455168) + 0, (float *)(A + 1544768) + 0, (float *)(A + 1711168) + 0, (float *)(A + 1723968) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
+  k38_concat((float *)(A + 1723968) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 1391168) + 0);
+  k39_matmul((float *)(A + 1391168) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 1365568) + 0, (float *)(A + 1352768) + 0);
+  k35_sub_mul((float *)(A + 1314368) + 0, (float *)(A + 1531968) + 0);
+  k35_sub_mul((float *)(A + 1339968) + 0, (float *)(A + 1544768) + 0);
+  k34_mul_sub((float *)(A + 1301568) + 0, (float *)(A + 1621568) + 0);
+  k35_sub_mul((float *)(A + 1327168) + 0, (float *)(A + 1634368) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 300, (float *)(A + 813568) + 0, (float *)(A + 1327168) + 0, (float *)(A + 1352768) + 0, (float *)(A + 1711168) + 0, (float *)(A + 1339968) + 0, (float *)(A + 1301568) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1544768) + 0, (float *)(A + 1314368) + 0, (float *)(A + 1621568) + 0, (float *)(A + 1365568) + 0, (float *)(A + 1634368) + 0, (float *)(A + 1723968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1455168) + 0, (float *)(A + 4693568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1455168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 1301568) + 0);
+  k39_matmul((float *)(A + 1301568) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 1275968) + 0, (float *)(A + 1263168) + 0);
+  k35_sub_mul((float *)(A + 1224768) + 0, (float *)(A + 1442368) + 0);
+  k35_sub_mul((float *)(A + 1250368) + 0, (float *)(A + 1455168) + 0);
+  k34_mul_sub((float *)(A + 1211968) + 0, (float *)(A + 1711168) + 0);
+  k35_sub_mul((float *)(A + 1237568) + 0, (float *)(A + 9863168) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 250, (float *)(A + 813568) + 0, (float *)(A + 1237568) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1723968) + 0, (float *)(A + 1250368) + 0, (float *)(A + 1211968) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1173568) + 0, (float *)(A + 1455168) + 0, (float *)(A + 1224768) + 0, (float *)(A + 1711168) + 0, (float *)(A + 1275968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1352768) + 0, (float *)(A + 1365568) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1544768) + 0, (float *)(A + 1621568) + 0);
+  k38_concat((float *)(A + 1365568) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1544768) + 0, (float *)(A + 1621568) + 0, (float *)(A + 1211968) + 0);
+  k39_matmul((float *)(A + 1211968) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 1186368) + 0, (float *)(A + 1173568) + 0);
+  k35_sub_mul((float *)(A + 1135168) + 0, (float *)(A + 1365568) + 0);
+  k35_sub_mul((float *)(A + 1160768) + 0, (float *)(A + 9863168) + 0);
+  k34_mul_sub((float *)(A + 1122368) + 0, (float *)(A + 1263168) + 0);
+  k35_sub_mul((float *)(A + 1147968) + 0, (float *)(A + 1275968) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 200, (float *)(A + 813568) + 0, (float *)(A + 1147968) + 0, (float *)(A + 1173568) + 0, (float *)(A + 1352768) + 0, (float *)(A + 1160768) + 0, (float *)(A + 1122368) + 0, (float *)(A + 1365568) + 0, (float *)(A + 1083968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1135168) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1186368) + 0, (float *)(A + 1275968) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1455168) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1544768) + 0, (float *)(A + 1621568) + 0);
+  k38_concat((float *)(A + 1455168) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1544768) + 0, (float *)(A + 1621568) + 0, (float *)(A + 1122368) + 0);
+  k39_matmul((float *)(A + 1122368) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 1096768) + 0, (float *)(A + 1083968) + 0);
+  k35_sub_mul((float *)(A + 1045568) + 0, (float *)(A + 1263168) + 0);
+  k35_sub_mul((float *)(A + 1071168) + 0, (float *)(A + 1275968) + 0);
+  k34_mul_sub((float *)(A + 1032768) + 0, (float *)(A + 1352768) + 0);
+  k35_sub_mul((float *)(A + 1058368) + 0, (float *)(A + 1365568) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 150, (float *)(A + 813568) + 0, (float *)(A + 1058368) + 0, (float *)(A + 1083968) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1071168) + 0, (float *)(A + 1032768) + 0, (float *)(A + 1263168) + 0, (float *)(A + 994368) + 0, (float *)(A + 1275968) + 0, (float *)(A + 1045568) + 0, (float *)(A + 1352768) + 0, (float *)(A + 1096768) + 0, (float *)(A + 1365568) + 0, (float *)(A + 1455168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1173568) + 0, (float *)(A + 1186368) + 0, (float *)(A + 1531968) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 1173568) + 0, (float *)(A + 1186368) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1032768) + 0);
+  k39_matmul((float *)(A + 1032768) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 1007168) + 0, (float *)(A + 994368) + 0);
+  k35_sub_mul((float *)(A + 955968) + 0, (float *)(A + 1173568) + 0);
+  k35_sub_mul((float *)(A + 981568) + 0, (float *)(A + 1186368) + 0);
+  k34_mul_sub((float *)(A + 943168) + 0, (float *)(A + 1442368) + 0);
+  k35_sub_mul((float *)(A + 968768) + 0, (float *)(A + 9863168) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 100, (float *)(A + 813568) + 0, (float *)(A + 968768) + 0, (float *)(A + 994368) + 0, (float *)(A + 1455168) + 0, (float *)(A + 981568) + 0, (float *)(A + 943168) + 0, (float *)(A + 1173568) + 0, (float *)(A + 904768) + 0, (float *)(A + 1186368) + 0, (float *)(A + 955968) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1007168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1083968) + 0, (float *)(A + 1096768) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1275968) + 0, (float *)(A + 1352768) + 0);
+  k38_concat((float *)(A + 1096768) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1275968) + 0, (float *)(A + 1352768) + 0, (float *)(A + 943168) + 0);
+  k39_matmul((float *)(A + 943168) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 917568) + 0, (float *)(A + 904768) + 0);
+  k35_sub_mul((float *)(A + 866368) + 0, (float *)(A + 1096768) + 0);
+  k35_sub_mul((float *)(A + 891968) + 0, (float *)(A + 9863168) + 0);
+  k34_mul_sub((float *)(A + 853568) + 0, (float *)(A + 994368) + 0);
+  k35_sub_mul((float *)(A + 879168) + 0, (float *)(A + 1007168) + 0);
+  k47_addn_mul_mul((float *)(A + 7059968) + 50, (float *)(A + 813568) + 0, (float *)(A + 879168) + 0, (float *)(A + 904768) + 0, (float *)(A + 1083968) + 0, (float *)(A + 891968) + 0, (float *)(A + 853568) + 0, (float *)(A + 1096768) + 0, (float *)(A + 53760) + 0, (float *)(A + 9863168) + 0, (float *)(A + 866368) + 0, (float *)(A + 994368) + 0, (float *)(A + 917568) + 0, (float *)(A + 1007168) + 0, (float *)(A + 1173568) + 0, (float *)(A + 1186368) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1275968) + 0, (float *)(A + 1352768) + 0);
+  k38_concat((float *)(A + 1186368) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1275968) + 0, (float *)(A + 1352768) + 0, (float *)(A + 853568) + 0);
+  k39_matmul((float *)(A + 853568) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 53760) + 0);
+  k34_mul_sub((float *)(A + 66560) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 4179968) + 0, (float *)(A + 994368) + 0);
+  k34_mul_sub((float *)(A + 4167168) + 0, (float *)(A + 1007168) + 0);
+  k35_sub_mul((float *)(A + 79360) + 0, (float *)(A + 1083968) + 0);
+  k48_addn_mul_mul((float *)(A + 7059968) + 0, (float *)(A + 53760) + 0, (float *)(A + 79360) + 0, (float *)(A + 813568) + 0, (float *)(A + 1173568) + 0, (float *)(A + 4167168) + 0, (float *)(A + 994368) + 0, (float *)(A + 4179968) + 0, (float *)(A + 1007168) + 0, (float *)(A + 66560) + 0, (float *)(A + 1083968) + 0, (float *)(A + 1096768) + 0, (float *)(A + 1186368) + 0, (float *)(A + 9863168) + 0);
+  k42_const((float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 1096768) + 0, (float *)(A + 813568) + 0, (float *)(A + 1186368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 7059968) + 0);
+  k43_stack((float *)(A + 7059968) + 0, (float *)(A + 853568) + 0, (float *)(A + 943168) + 0, (float *)(A + 1032768) + 0, (float *)(A + 1122368) + 0, (float *)(A + 1211968) + 0, (float *)(A + 1301568) + 0, (float *)(A + 1391168) + 0, (float *)(A + 1480768) + 0, (float *)(A + 1570368) + 0, (float *)(A + 1659968) + 0, (float *)(A + 1749568) + 0, (float *)(A + 5639168) + 0, (float *)(A + 5728768) + 0, (float *)(A + 5818368) + 0, (float *)(A + 5907968) + 0, (float *)(A + 5997568) + 0, (float *)(A + 6087168) + 0, (float *)(A + 6176768) + 0, (float *)(A + 6266368) + 0, (float *)(A + 6355968) + 0, (float *)(A + 6445568) + 0, (float *)(A + 6535168) + 0, (float *)(A + 6624768) + 0, (float *)(A + 6714368) + 0, (float *)(A + 6803968) + 0, (float *)(A + 6893568) + 0, (float *)(A + 6983168) + 0, (float *)(A + 11309568) + 0);
+  k44_matmul((float *)(A + 11309568) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 7059968) + 0);
+  k34_mul_sub((float *)(A + 4154368) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 117760) + 0, (float *)(A + 1083968) + 0);
+  k35_sub_mul((float *)(A + 4141568) + 0, (float *)(A + 1096768) + 0);
+  k34_mul_sub((float *)(A + 104960) + 0, (float *)(A + 9863168) + 0);
+  k35_sub_mul((float *)(A + 130560) + 0, (float *)(A + 904768) + 0);
+  k49_mul_mul_mul((float *)(A + 7059968) + 1350, (float *)(A + 130560) + 0, (float *)(A + 813568) + 0, (float *)(A + 104960) + 0, (float *)(A + 1083968) + 0, (float *)(A + 4103168) + 0, (float *)(A + 1096768) + 0, (float *)(A + 117760) + 0, (float *)(A + 9863168) + 0, (float *)(A + 917568) + 0, (float *)(A + 994368) + 0, (float *)(A + 1007168) + 0, (float *)(A + 1173568) + 0);
+  k46_mul_mul((float *)(A + 7059968) + 1350, (float *)(A + 4154368) + 0, (float *)(A + 904768) + 0, (float *)(A + 104960) + 0);
+  k38_concat((float *)(A + 994368) + 0, (float *)(A + 1007168) + 0, (float *)(A + 1173568) + 0, (float *)(A + 104960) + 0, (float *)(A + 7418368) + 0);
+  k39_matmul((float *)(A + 7418368) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 104960) + 0);
+  k34_mul_sub((float *)(A + 4115968) + 0, (float *)(A + 813568) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 1300, (float *)(A + 104960) + 0, (float *)(A + 4077568) + 0, (float *)(A + 813568) + 0, (float *)(A + 904768) + 0, (float *)(A + 4103168) + 0);
+  k35_sub_mul((float *)(A + 4064768) + 0, (float *)(A + 104960) + 0);
+  k35_sub_mul((float *)(A + 4090368) + 0, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 4051968) + 0, (float *)(A + 9863168) + 0);
+  k35_sub_mul((float *)(A + 4077568) + 0, (float *)(A + 117760) + 0);
+  k51_mul_addn_mul((float *)(A + 917568) + 0, (float *)(A + 4141568) + 0, (float *)(A + 4103168) + 0, (float *)(A + 4051968) + 0, (float *)(A + 104960) + 0, (float *)(A + 4013568) + 0, (float *)(A + 813568) + 0, (float *)(A + 4064768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 130560) + 0, (float *)(A + 4077568) + 0, (float *)(A + 994368) + 0, (float *)(A + 1007168) + 0);
+  k37_mul_mul((float *)(A + 904768) + 0, (float *)(A + 4115968) + 0, (float *)(A + 117760) + 0, (float *)(A + 104960) + 0);
+  k38_concat((float *)(A + 4077568) + 0, (float *)(A + 994368) + 0, (float *)(A + 1007168) + 0, (float *)(A + 104960) + 0, (float *)(A + 4141568) + 0);
+  k39_matmul((float *)(A + 4141568) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 4026368) + 0, (float *)(A + 4013568) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 1250, (float *)(A + 813568) + 0, (float *)(A + 3987968) + 0, (float *)(A + 4013568) + 0, (float *)(A + 4103168) + 0, (float *)(A + 4115968) + 0);
+  k35_sub_mul((float *)(A + 3975168) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 4000768) + 0, (float *)(A + 4013568) + 0);
+  k34_mul_sub((float *)(A + 3962368) + 0, (float *)(A + 9863168) + 0);
+  k35_sub_mul((float *)(A + 3987968) + 0, (float *)(A + 104960) + 0);
+  k51_mul_addn_mul((float *)(A + 130560) + 0, (float *)(A + 4090368) + 0, (float *)(A + 4115968) + 0, (float *)(A + 3962368) + 0, (float *)(A + 813568) + 0, (float *)(A + 3923968) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3975168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 117760) + 0, (float *)(A + 3987968) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 4103168) + 0, (float *)(A + 4026368) + 0, (float *)(A + 104960) + 0, (float *)(A + 130560) + 0);
+  k38_concat((float *)(A + 3987968) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 130560) + 0, (float *)(A + 4051968) + 0);
+  k39_matmul((float *)(A + 4051968) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 104960) + 0);
+  k34_mul_sub((float *)(A + 3936768) + 0, (float *)(A + 130560) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 1200, (float *)(A + 104960) + 0, (float *)(A + 3898368) + 0, (float *)(A + 130560) + 0, (float *)(A + 813568) + 0, (float *)(A + 3923968) + 0);
+  k35_sub_mul((float *)(A + 3885568) + 0, (float *)(A + 104960) + 0);
+  k35_sub_mul((float *)(A + 3911168) + 0, (float *)(A + 130560) + 0);
+  k34_mul_sub((float *)(A + 3872768) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 3898368) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 117760) + 0, (float *)(A + 4000768) + 0, (float *)(A + 3923968) + 0, (float *)(A + 3872768) + 0, (float *)(A + 104960) + 0, (float *)(A + 3834368) + 0, (float *)(A + 130560) + 0, (float *)(A + 3885568) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3898368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 813568) + 0, (float *)(A + 3936768) + 0, (float *)(A + 4026368) + 0, (float *)(A + 3834368) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 3834368) + 0, (float *)(A + 3962368) + 0);
+  k39_matmul((float *)(A + 3962368) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 3847168) + 0, (float *)(A + 3834368) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 1150, (float *)(A + 813568) + 0, (float *)(A + 3808768) + 0, (float *)(A + 3834368) + 0, (float *)(A + 3923968) + 0, (float *)(A + 3936768) + 0);
+  k35_sub_mul((float *)(A + 3795968) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 3821568) + 0, (float *)(A + 3834368) + 0);
+  k34_mul_sub((float *)(A + 3783168) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 3808768) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 3898368) + 0, (float *)(A + 3911168) + 0, (float *)(A + 3936768) + 0, (float *)(A + 3783168) + 0, (float *)(A + 813568) + 0, (float *)(A + 3744768) + 0, (float *)(A + 3834368) + 0, (float *)(A + 3795968) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3808768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 3923968) + 0, (float *)(A + 3847168) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3872768) + 0);
+  k39_matmul((float *)(A + 3872768) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 3757568) + 0, (float *)(A + 3744768) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 1100, (float *)(A + 813568) + 0, (float *)(A + 3719168) + 0, (float *)(A + 3744768) + 0, (float *)(A + 3834368) + 0, (float *)(A + 3847168) + 0);
+  k35_sub_mul((float *)(A + 3706368) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 3731968) + 0, (float *)(A + 3744768) + 0);
+  k34_mul_sub((float *)(A + 3693568) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 3719168) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 3808768) + 0, (float *)(A + 3821568) + 0, (float *)(A + 3847168) + 0, (float *)(A + 3693568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3655168) + 0, (float *)(A + 3744768) + 0, (float *)(A + 3706368) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3719168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 3834368) + 0, (float *)(A + 3757568) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3783168) + 0);
+  k39_matmul((float *)(A + 3783168) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 3667968) + 0, (float *)(A + 3655168) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 1050, (float *)(A + 813568) + 0, (float *)(A + 3629568) + 0, (float *)(A + 3655168) + 0, (float *)(A + 3744768) + 0, (float *)(A + 3757568) + 0);
+  k35_sub_mul((float *)(A + 3616768) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 3642368) + 0, (float *)(A + 3655168) + 0);
+  k34_mul_sub((float *)(A + 3603968) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 3629568) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 3719168) + 0, (float *)(A + 3731968) + 0, (float *)(A + 3757568) + 0, (float *)(A + 3603968) + 0, (float *)(A + 813568) + 0, (float *)(A + 3565568) + 0, (float *)(A + 3655168) + 0, (float *)(A + 3616768) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3629568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 3744768) + 0, (float *)(A + 3667968) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3693568) + 0);
+  k39_matmul((float *)(A + 3693568) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 3578368) + 0, (float *)(A + 3565568) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 1000, (float *)(A + 813568) + 0, (float *)(A + 3539968) + 0, (float *)(A + 3565568) + 0, (float *)(A + 3655168) + 0, (float *)(A + 3667968) + 0);
+  k35_sub_mul((float *)(A + 3527168) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 3552768) + 0, (float *)(A + 3565568) + 0);
+  k34_mul_sub((float *)(A + 3514368) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 3539968) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 3629568) + 0, (float *)(A + 3642368) + 0, (float *)(A + 3667968) + 0, (float *)(A + 3514368) + 0, (float *)(A + 813568) + 0, (float *)(A + 3475968) + 0, (float *)(A + 3565568) + 0, (float *)(A + 3527168) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3539968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 3655168) + 0, (float *)(A + 3578368) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3603968) + 0);
+  k39_matmul((float *)(A + 3603968) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 3488768) + 0, (float *)(A + 3475968) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 950, (float *)(A + 813568) + 0, (float *)(A + 3450368) + 0, (float *)(A + 3475968) + 0, (float *)(A + 3565568) + 0, (float *)(A + 3578368) + 0);
+  k35_sub_mul((float *)(A + 3437568) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 3463168) + 0, (float *)(A + 3475968) + 0);
+  k34_mul_sub((float *)(A + 3424768) + 0, (float *)(A + 4013568) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k32_mul_sub((float *)(A + 2752960) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 2701760) + 0, (float *)(A + 2740160) + 0);
-  k33_sub_mul((float *)(A + 2727360) + 0, (float *)(A + 2829760) + 0);
-  k32_mul_sub((float *)(A + 2688960) + 0, (float *)(A + 2842560) + 0);
-  k33_sub_mul((float *)(A + 2714560) + 0, (float *)(A + 2919360) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 650, (float *)(A + 424960) + 0, (float *)(A + 2714560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 3021760) + 0, (float *)(A + 2727360) + 0, (float *)(A + 2688960) + 0, (float *)(A + 2740160) + 0, (float *)(A + 2650560) + 0, (float *)(A + 2829760) + 0, (float *)(A + 2701760) + 0, (float *)(A + 2842560) + 0, (float *)(A + 2752960) + 0, (float *)(A + 2919360) + 0, (float *)(A + 2932160) + 0, (float *)(A + 3008960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 3008960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2688960) + 0);
-  k37_matmul((float *)(A + 2688960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 2663360) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 2612160) + 0, (float *)(A + 2650560) + 0);
-  k33_sub_mul((float *)(A + 2637760) + 0, (float *)(A + 2740160) + 0);
-  k32_mul_sub((float *)(A + 2599360) + 0, (float *)(A + 2752960) + 0);
-  k33_sub_mul((float *)(A + 2624960) + 0, (float *)(A + 2829760) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 600, (float *)(A + 424960) + 0, (float *)(A + 2624960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2932160) + 0, (float *)(A + 2637760) + 0, (float *)(A + 2599360) + 0, (float *)(A + 2650560) + 0, (float *)(A + 2560960) + 0, (float *)(A + 2740160) + 0, (float *)(A + 2612160) + 0, (float *)(A + 2752960) + 0, (float *)(A + 2663360) + 0, (float *)(A + 2829760) + 0, (float *)(A + 2842560) + 0, (float *)(A + 2919360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 2919360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2599360) + 0);
-  k37_matmul((float *)(A + 2599360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 2573760) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 2522560) + 0, (float *)(A + 2560960) + 0);
-  k33_sub_mul((float *)(A + 2548160) + 0, (float *)(A + 2650560) + 0);
-  k32_mul_sub((float *)(A + 2509760) + 0, (float *)(A + 2663360) + 0);
-  k33_sub_mul((float *)(A + 2535360) + 0, (float *)(A + 2740160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 550, (float *)(A + 424960) + 0, (float *)(A + 2535360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2842560) + 0, (float *)(A + 2548160) + 0, (float *)(A + 2509760) + 0, (float *)(A + 2560960) + 0, (float *)(A + 2471360) + 0, (float *)(A + 2650560) + 0, (float *)(A + 2522560) + 0, (float *)(A + 2663360) + 0, (float *)(A + 2573760) + 0, (float *)(A + 2740160) + 0, (float *)(A + 2752960) + 0, (float *)(A + 2829760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 2829760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2509760) + 0);
-  k37_matmul((float *)(A + 2509760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 2484160) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 2432960) + 0, (float *)(A + 2471360) + 0);
-  k33_sub_mul((float *)(A + 2458560) + 0, (float *)(A + 2560960) + 0);
-  k32_mul_sub((float *)(A + 2420160) + 0, (float *)(A + 2573760) + 0);
-  k33_sub_mul((float *)(A + 2445760) + 0, (float *)(A + 2650560) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 500, (float *)(A + 424960) + 0, (float *)(A + 2445760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2752960) + 0, (float *)(A + 2458560) + 0, (float *)(A + 2420160) + 0, (float *)(A + 2471360) + 0, (float *)(A + 2381760) + 0, (float *)(A + 2560960) + 0, (float *)(A + 2432960) + 0, (float *)(A + 2573760) + 0, (float *)(A + 2484160) + 0, (float *)(A + 2650560) + 0, (float *)(A + 2663360) + 0, (float *)(A + 2740160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 2740160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2420160) + 0);
-  k37_matmul((float *)(A + 2420160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 2394560) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 2343360) + 0, (float *)(A + 2381760) + 0);
-  k33_sub_mul((float *)(A + 2368960) + 0, (float *)(A + 2471360) + 0);
-  k32_mul_sub((float *)(A + 2330560) + 0, (float *)(A + 2484160) + 0);
-  k33_sub_mul((float *)(A + 2356160) + 0, (float *)(A + 2560960) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 450, (float *)(A + 424960) + 0, (float *)(A + 2356160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2663360) + 0, (float *)(A + 2368960) + 0, (float *)(A + 2330560) + 0, (float *)(A + 2381760) + 0, (float *)(A + 2292160) + 0, (float *)(A + 2471360) + 0, (float *)(A + 2343360) + 0, (float *)(A + 2484160) + 0, (float *)(A + 2394560) + 0, (float *)(A + 2560960) + 0, (float *)(A + 2573760) + 0, (float *)(A + 2650560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 2650560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2330560) + 0);
-  k37_matmul((float *)(A + 2330560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 2304960) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 2253760) + 0, (float *)(A + 2292160) + 0);
-  k33_sub_mul((float *)(A + 2279360) + 0, (float *)(A + 2381760) + 0);
-  k32_mul_sub((float *)(A + 2240960) + 0, (float *)(A + 2394560) + 0);
-  k33_sub_mul((float *)(A + 2266560) + 0, (float *)(A + 2471360) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 400, (float *)(A + 424960) + 0, (float *)(A + 2266560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2573760) + 0, (float *)(A + 2279360) + 0, (float *)(A + 2240960) + 0, (float *)(A + 2292160) + 0, (float *)(A + 2202560) + 0, (float *)(A + 2381760) + 0, (float *)(A + 2253760) + 0, (float *)(A + 2394560) + 0, (float *)(A + 2304960) + 0, (float *)(A + 2471360) + 0, (float *)(A + 2484160) + 0, (float *)(A + 2560960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 2560960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2240960) + 0);
-  k37_matmul((float *)(A + 2240960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 2215360) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 2164160) + 0, (float *)(A + 2202560) + 0);
-  k33_sub_mul((float *)(A + 2189760) + 0, (float *)(A + 2292160) + 0);
-  k32_mul_sub((float *)(A + 2151360) + 0, (float *)(A + 2304960) + 0);
-  k33_sub_mul((float *)(A + 2176960) + 0, (float *)(A + 2381760) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 350, (float *)(A + 424960) + 0, (float *)(A + 2176960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2484160) + 0, (float *)(A + 2189760) + 0, (float *)(A + 2151360) + 0, (float *)(A + 2202560) + 0, (float *)(A + 2112960) + 0, (float *)(A + 2292160) + 0, (float *)(A + 2164160) + 0, (float *)(A + 2304960) + 0, (float *)(A + 2215360) + 0, (float *)(A + 2381760) + 0, (float *)(A + 2394560) + 0, (float *)(A + 2471360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 2471360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2151360) + 0);
-  k37_matmul((float *)(A + 2151360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 2125760) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 2074560) + 0, (float *)(A + 2112960) + 0);
-  k33_sub_mul((float *)(A + 2100160) + 0, (float *)(A + 2202560) + 0);
-  k32_mul_sub((float *)(A + 2061760) + 0, (float *)(A + 2215360) + 0);
-  k33_sub_mul((float *)(A + 2087360) + 0, (float *)(A + 2292160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 300, (float *)(A + 424960) + 0, (float *)(A + 2087360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2394560) + 0, (float *)(A + 2100160) + 0, (float *)(A + 2061760) + 0, (float *)(A + 2112960) + 0, (float *)(A + 2023360) + 0, (float *)(A + 2202560) + 0, (float *)(A + 2074560) + 0, (float *)(A + 2215360) + 0, (float *)(A + 2125760) + 0, (float *)(A + 2292160) + 0, (float *)(A + 2304960) + 0, (float *)(A + 2381760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 2381760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 2061760) + 0);
-  k37_matmul((float *)(A + 2061760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 2036160) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 1984960) + 0, (float *)(A + 2023360) + 0);
-  k33_sub_mul((float *)(A + 2010560) + 0, (float *)(A + 2112960) + 0);
-  k32_mul_sub((float *)(A + 1972160) + 0, (float *)(A + 2125760) + 0);
-  k33_sub_mul((float *)(A + 1997760) + 0, (float *)(A + 2202560) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 250, (float *)(A + 424960) + 0, (float *)(A + 1997760) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2304960) + 0, (float *)(A + 2010560) + 0, (float *)(A + 1972160) + 0, (float *)(A + 2023360) + 0, (float *)(A + 1933760) + 0, (float *)(A + 2112960) + 0, (float *)(A + 1984960) + 0, (float *)(A + 2125760) + 0, (float *)(A + 2036160) + 0, (float *)(A + 2202560) + 0, (float *)(A + 2215360) + 0, (float *)(A + 2292160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 2292160) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 1972160) + 0);
-  k37_matmul((float *)(A + 1972160) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1946560) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 1895360) + 0, (float *)(A + 1933760) + 0);
-  k33_sub_mul((float *)(A + 1920960) + 0, (float *)(A + 2023360) + 0);
-  k32_mul_sub((float *)(A + 1882560) + 0, (float *)(A + 2036160) + 0);
-  k33_sub_mul((float *)(A + 1908160) + 0, (float *)(A + 2112960) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 200, (float *)(A + 424960) + 0, (float *)(A + 1908160) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2215360) + 0, (float *)(A + 1920960) + 0, (float *)(A + 1882560) + 0, (float *)(A + 1933760) + 0, (float *)(A + 1844160) + 0, (float *)(A + 2023360) + 0, (float *)(A + 1895360) + 0, (float *)(A + 2036160) + 0, (float *)(A + 1946560) + 0, (float *)(A + 2112960) + 0, (float *)(A + 2125760) + 0, (float *)(A + 2202560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 2202560) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 1882560) + 0);
-  k37_matmul((float *)(A + 1882560) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1856960) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 1805760) + 0, (float *)(A + 1844160) + 0);
-  k33_sub_mul((float *)(A + 1831360) + 0, (float *)(A + 1933760) + 0);
-  k32_mul_sub((float *)(A + 1792960) + 0, (float *)(A + 1946560) + 0);
-  k33_sub_mul((float *)(A + 1818560) + 0, (float *)(A + 2023360) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 150, (float *)(A + 424960) + 0, (float *)(A + 1818560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2125760) + 0, (float *)(A + 1831360) + 0, (float *)(A + 1792960) + 0, (float *)(A + 1844160) + 0, (float *)(A + 1754560) + 0, (float *)(A + 1933760) + 0, (float *)(A + 1805760) + 0, (float *)(A + 1946560) + 0, (float *)(A + 1856960) + 0, (float *)(A + 2023360) + 0, (float *)(A + 2036160) + 0, (float *)(A + 2112960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 2112960) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 1792960) + 0);
-  k37_matmul((float *)(A + 1792960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1767360) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 1716160) + 0, (float *)(A + 1754560) + 0);
-  k33_sub_mul((float *)(A + 1741760) + 0, (float *)(A + 1844160) + 0);
-  k32_mul_sub((float *)(A + 1703360) + 0, (float *)(A + 1856960) + 0);
-  k33_sub_mul((float *)(A + 1728960) + 0, (float *)(A + 1933760) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 100, (float *)(A + 424960) + 0, (float *)(A + 1728960) + 0, (float *)(A + 1560960) + 0, (float *)(A + 2036160) + 0, (float *)(A + 1741760) + 0, (float *)(A + 1703360) + 0, (float *)(A + 1754560) + 0, (float *)(A + 1664960) + 0, (float *)(A + 1844160) + 0, (float *)(A + 1716160) + 0, (float *)(A + 1856960) + 0, (float *)(A + 1767360) + 0, (float *)(A + 1933760) + 0, (float *)(A + 1946560) + 0, (float *)(A + 2023360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 2023360) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 1703360) + 0);
-  k37_matmul((float *)(A + 1703360) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1677760) + 0, (float *)(A + 1560960) + 0);
-  k33_sub_mul((float *)(A + 1626560) + 0, (float *)(A + 1664960) + 0);
-  k33_sub_mul((float *)(A + 1652160) + 0, (float *)(A + 1754560) + 0);
-  k32_mul_sub((float *)(A + 1613760) + 0, (float *)(A + 1767360) + 0);
-  k33_sub_mul((float *)(A + 1639360) + 0, (float *)(A + 1844160) + 0);
-  k45_addn_mul_mul((float *)(A + 6848960) + 50, (float *)(A + 424960) + 0, (float *)(A + 1639360) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1946560) + 0, (float *)(A + 1652160) + 0, (float *)(A + 1613760) + 0, (float *)(A + 1664960) + 0, (float *)(A + 1471360) + 0, (float *)(A + 1754560) + 0, (float *)(A + 1626560) + 0, (float *)(A + 1767360) + 0, (float *)(A + 1677760) + 0, (float *)(A + 1844160) + 0, (float *)(A + 1856960) + 0, (float *)(A + 1933760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0);
-  k36_concat((float *)(A + 1933760) + 0, (float *)(A + 9652160) + 0, (float *)(A + 516160) + 0, (float *)(A + 528960) + 0, (float *)(A + 1613760) + 0);
-  k37_matmul((float *)(A + 1613760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 424960) + 0);
-  k32_mul_sub((float *)(A + 1484160) + 0, (float *)(A + 1471360) + 0);
-  k33_sub_mul((float *)(A + 1458560) + 0, (float *)(A + 1560960) + 0);
-  k32_mul_sub((float *)(A + 2560) + 0, (float *)(A + 1664960) + 0);
-  k33_sub_mul((float *)(A + 1496960) + 0, (float *)(A + 1677760) + 0);
-  k46_addn_mul_mul((float *)(A + 6848960) + 0, (float *)(A + 424960) + 0, (float *)(A + 1496960) + 0, (float *)(A + 1471360) + 0, (float *)(A + 1856960) + 0, (float *)(A + 2560) + 0, (float *)(A + 1560960) + 0, (float *)(A + 1458560) + 0, (float *)(A + 1664960) + 0, (float *)(A + 1484160) + 0, (float *)(A + 1677760) + 0, (float *)(A + 1754560) + 0, (float *)(A + 1767360) + 0, (float *)(A + 1844160) + 0);
-  k40_const((float *)(A + 2560) + 0);
-  k36_concat((float *)(A + 1754560) + 0, (float *)(A + 2560) + 0, (float *)(A + 1767360) + 0, (float *)(A + 1844160) + 0, (float *)(A + 1458368) + 0);
-  k41_stack((float *)(A + 1458368) + 0, (float *)(A + 1613760) + 0, (float *)(A + 1703360) + 0, (float *)(A + 1792960) + 0, (float *)(A + 1882560) + 0, (float *)(A + 1972160) + 0, (float *)(A + 2061760) + 0, (float *)(A + 2151360) + 0, (float *)(A + 2240960) + 0, (float *)(A + 2330560) + 0, (float *)(A + 2420160) + 0, (float *)(A + 2509760) + 0, (float *)(A + 2599360) + 0, (float *)(A + 2688960) + 0, (float *)(A + 2778560) + 0, (float *)(A + 2868160) + 0, (float *)(A + 2957760) + 0, (float *)(A + 3047360) + 0, (float *)(A + 3136960) + 0, (float *)(A + 3226560) + 0, (float *)(A + 3316160) + 0, (float *)(A + 3405760) + 0, (float *)(A + 3495360) + 0, (float *)(A + 3584960) + 0, (float *)(A + 3674560) + 0, (float *)(A + 3764160) + 0, (float *)(A + 3853760) + 0, (float *)(A + 3943360) + 0, (float *)(A + 12532160) + 0);
-  k47_matmul((float *)(A + 12532160) + 0, in->x + 0, (float *)(A + 516160) + 0);
-  k63_mul((float *)(A + 516160) + 0, (float *)(A + 605760) + 0);
-  k64_mul_mul((float *)(A + 516160) + 0, (float *)(A + 695360) + 0);
-  k65_add_pow_sub(P + 57376 /* opt.step */, (float *)(A + 1458048) + 0, (float *)(A + 1458112) + 0);
-  k66_mul_add_sqrt(P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 695360) + 0, (float *)(A + 1458112) + 0, (float *)(A + 516160) + 0, (float *)(A + 784960) + 0);
-  k67_pow_sub_div((float *)(A + 1458048) + 0, (float *)(A + 1458176) + 0);
-  k48_stack((float *)(A + 1613760) + 0, (float *)(A + 1703360) + 0, (float *)(A + 1792960) + 0, (float *)(A + 1882560) + 0, (float *)(A + 1972160) + 0, (float *)(A + 2061760) + 0, (float *)(A + 2151360) + 0, (float *)(A + 2240960) + 0, (float *)(A + 2330560) + 0, (float *)(A + 2420160) + 0, (float *)(A + 2509760) + 0, (float *)(A + 2599360) + 0, (float *)(A + 2688960) + 0, (float *)(A + 2778560) + 0, (float *)(A + 2868160) + 0, (float *)(A + 2957760) + 0, (float *)(A + 3047360) + 0, (float *)(A + 3136960) + 0, (float *)(A + 3226560) + 0, (float *)(A + 3316160) + 0, (float *)(A + 3405760) + 0, (float *)(A + 3495360) + 0, (float *)(A + 3584960) + 0, (float *)(A + 3674560) + 0, (float *)(A + 3764160) + 0, (float *)(A + 3853760) + 0, (float *)(A + 3943360) + 0, (float *)(A + 13965760) + 0);
-  k49_stack((float *)(A + 1600960) + 0, (float *)(A + 1690560) + 0, (float *)(A + 1780160) + 0, (float *)(A + 1869760) + 0, (float *)(A + 1959360) + 0, (float *)(A + 2048960) + 0, (float *)(A + 2138560) + 0, (float *)(A + 2228160) + 0, (float *)(A + 2317760) + 0, (float *)(A + 2407360) + 0, (float *)(A + 2496960) + 0, (float *)(A + 2586560) + 0, (float *)(A + 2676160) + 0, (float *)(A + 2765760) + 0, (float *)(A + 2855360) + 0, (float *)(A + 2944960) + 0, (float *)(A + 3034560) + 0, (float *)(A + 3124160) + 0, (float *)(A + 3213760) + 0, (float *)(A + 3303360) + 0, (float *)(A + 3392960) + 0, (float *)(A + 3482560) + 0, (float *)(A + 3572160) + 0, (float *)(A + 3661760) + 0, (float *)(A + 3751360) + 0, (float *)(A + 3840960) + 0, (float *)(A + 3930560) + 0, (float *)(A + 6848960) + 0);
-  k50_matmul((float *)(A + 13965760) + 0, (float *)(A + 6848960) + 0, (float *)(A + 3943360) + 0);
-  k68_mul((float *)(A + 3943360) + 0, (float *)(A + 1600960) + 0);
-  k69_mul_mul((float *)(A + 3943360) + 0, (float *)(A + 1703360) + 0);
-  k70_mul_add_sqrt(P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 1703360) + 0, (float *)(A + 1458112) + 0, (float *)(A + 3943360) + 0, (float *)(A + 1792960) + 0);
-  k51_sum_to((float *)(A + 12532160) + 0, (float *)(A + 4442560) + 0);
-  k71_mul((float *)(A + 4442560) + 0, (float *)(A + 538560) + 0);
-  k72_mul_mul((float *)(A + 4442560) + 0, (float *)(A + 539392) + 0);
-  k73_mul_add_sqrt(P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 539392) + 0, (float *)(A + 1458112) + 0, (float *)(A + 540224) + 0, (float *)(A + 4442560) + 0);
-  k73_mul_add_sqrt(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 539392) + 0, (float *)(A + 1458112) + 0, (float *)(A + 628160) + 0, (float *)(A + 628992) + 0);
-  k52_matmul((float *)(A + 11098560) + 0, (float *)(A + 15360) + 0, (float *)(A + 1703360) + 0);
-  k68_mul((float *)(A + 1703360) + 0, (float *)(A + 1882560) + 0);
-  k69_mul_mul((float *)(A + 1703360) + 0, (float *)(A + 1972160) + 0);
-  k70_mul_add_sqrt(P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, (float *)(A + 1972160) + 0, (float *)(A + 1458112) + 0, (float *)(A + 1703360) + 0, (float *)(A + 2061760) + 0);
-  k48_stack((float *)(A + 464960) + 0, (float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 733760) + 0, (float *)(A + 823360) + 0, (float *)(A + 912960) + 0, (float *)(A + 1002560) + 0, (float *)(A + 1092160) + 0, (float *)(A + 1181760) + 0, (float *)(A + 1271360) + 0, (float *)(A + 1360960) + 0, (float *)(A + 5428160) + 0, (float *)(A + 5517760) + 0, (float *)(A + 5607360) + 0, (float *)(A + 5696960) + 0, (float *)(A + 5786560) + 0, (float *)(A + 5876160) + 0, (float *)(A + 5965760) + 0, (float *)(A + 6055360) + 0, (float *)(A + 6144960) + 0, (float *)(A + 6234560) + 0, (float *)(A + 6324160) + 0, (float *)(A + 6413760) + 0, (float *)(A + 6503360) + 0, (float *)(A + 6592960) + 0, (float *)(A + 6682560) + 0, (float *)(A + 6772160) + 0, (float *)(A + 12532160) + 0);
-  k49_stack((float *)(A + 1548160) + 0, (float *)(A + 541760) + 0, (float *)(A + 631360) + 0, (float *)(A + 720960) + 0, (float *)(A + 810560) + 0, (float *)(A + 900160) + 0, (float *)(A + 989760) + 0, (float *)(A + 1079360) + 0, (float *)(A + 1168960) + 0, (float *)(A + 1258560) + 0, (float *)(A + 1348160) + 0, (float *)(A + 1437760) + 0, (float *)(A + 5504960) + 0, (float *)(A + 5594560) + 0, (float *)(A + 5684160) + 0, (float *)(A + 5773760) + 0, (float *)(A + 5863360) + 0, (float *)(A + 5952960) + 0, (float *)(A + 6042560) + 0, (float *)(A + 6132160) + 0, (float *)(A + 6221760) + 0, (float *)(A + 6311360) + 0, (float *)(A + 6400960) + 0, (float *)(A + 6490560) + 0, (float *)(A + 6580160) + 0, (float *)(A + 6669760) + 0, (float *)(A + 6759360) + 0, (float *)(A + 6848960) + 0);
-  k50_matmul((float *)(A + 12532160) + 0, (float *)(A + 6848960) + 0, (float *)(A + 464960) + 0);
-  k68_mul((float *)(A + 464960) + 0, (float *)(A + 554560) + 0);
-  k69_mul_mul((float *)(A + 464960) + 0, (float *)(A + 733760) + 0);
-  k70_mul_add_sqrt(P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, (float *)(A + 733760) + 0, (float *)(A + 1458112) + 0, (float *)(A + 464960) + 0, (float *)(A + 644160) + 0);
-  k51_sum_to((float *)(A + 11098560) + 0, (float *)(A + 539392) + 0);
-  k71_mul((float *)(A + 539392) + 0, (float *)(A + 629824) + 0);
-  k72_mul_mul((float *)(A + 539392) + 0, (float *)(A + 807360) + 0);
-  k73_mul_add_sqrt(P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, (float *)(A + 807360) + 0, (float *)(A + 1458112) + 0, (float *)(A + 539392) + 0, (float *)(A + 808192) + 0);
-  k73_mul_add_sqrt(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, (float *)(A + 807360) + 0, (float *)(A + 1458112) + 0, (float *)(A + 809024) + 0, (float *)(A + 1450560) + 0);
-  k52_matmul((float *)(A + 9664960) + 0, (float *)(A + 3994560) + 0, (float *)(A + 733760) + 0);
-  k68_mul((float *)(A + 733760) + 0, (float *)(A + 823360) + 0);
-  k69_mul_mul((float *)(A + 733760) + 0, (float *)(A + 912960) + 0);
-  k70_mul_add_sqrt(P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, (float *)(A + 912960) + 0, (float *)(A + 1458112) + 0, (float *)(A + 733760) + 0, (float *)(A + 1002560) + 0);
-  k48_stack((float *)(A + 4444160) + 0, (float *)(A + 4533760) + 0, (float *)(A + 4623360) + 0, (float *)(A + 4712960) + 0, (float *)(A + 4802560) + 0, (float *)(A + 4892160) + 0, (float *)(A + 4981760) + 0, (float *)(A + 5071360) + 0, (float *)(A + 5160960) + 0, (float *)(A + 5250560) + 0, (float *)(A + 5340160) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8717760) + 0, (float *)(A + 8807360) + 0, (float *)(A + 8896960) + 0, (float *)(A + 8986560) + 0, (float *)(A + 9076160) + 0, (float *)(A + 9165760) + 0, (float *)(A + 9255360) + 0, (float *)(A + 9344960) + 0, (float *)(A + 9434560) + 0, (float *)(A + 9524160) + 0, (float *)(A + 4352960) + 0, (float *)(A + 11098560) + 0);
-  k49_stack((float *)(A + 412160) + 0, (float *)(A + 4520960) + 0, (float *)(A + 4610560) + 0, (float *)(A + 4700160) + 0, (float *)(A + 4789760) + 0, (float *)(A + 4879360) + 0, (float *)(A + 4968960) + 0, (float *)(A + 5058560) + 0, (float *)(A + 5148160) + 0, (float *)(A + 5237760) + 0, (float *)(A + 5327360) + 0, (float *)(A + 8256960) + 0, (float *)(A + 8346560) + 0, (float *)(A + 8436160) + 0, (float *)(A + 8525760) + 0, (float *)(A + 8615360) + 0, (float *)(A + 8704960) + 0, (float *)(A + 8794560) + 0, (float *)(A + 8884160) + 0, (float *)(A + 8973760) + 0, (float *)(A + 9063360) + 0, (float *)(A + 9152960) + 0, (float *)(A + 9242560) + 0, (float *)(A + 9332160) + 0, (float *)(A + 9421760) + 0, (float *)(A + 9511360) + 0, (float *)(A + 9600960) + 0, (float *)(A + 6848960) + 0);
-  k50_matmul((float *)(A + 11098560) + 0, (float *)(A + 6848960) + 0, (float *)(A + 5340160) + 0);
-  k68_mul((float *)(A + 5340160) + 0, (float *)(A + 912960) + 0);
-  k69_mul_mul((float *)(A + 5340160) + 0, (float *)(A + 1092160) + 0);
-  k70_mul_add_sqrt(P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, (float *)(A + 1092160) + 0, (float *)(A + 1458112) + 0, (float *)(A + 5340160) + 0, (float *)(A + 1181760) + 0);
-  k51_sum_to((float *)(A + 9664960) + 0, (float *)(A + 807360) + 0);
-  k71_mul((float *)(A + 807360) + 0, (float *)(A + 1451392) + 0);
-  k72_mul_mul((float *)(A + 807360) + 0, (float *)(A + 1452224) + 0);
-  k73_mul_add_sqrt(P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, (float *)(A + 1452224) + 0, (float *)(A + 1458112) + 0, (float *)(A + 807360) + 0, (float *)(A + 1453056) + 0);
-  k73_mul_add_sqrt(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, (float *)(A + 1452224) + 0, (float *)(A + 1458112) + 0, (float *)(A + 1453888) + 0, (float *)(A + 1454720) + 0);
-  k53_matmul((float *)(A + 0) + 0, (float *)(A + 9639360) + 0, (float *)(A + 1455552) + 0);
-  k74_mul((float *)(A + 1455552) + 0, (float *)(A + 504960) + 0);
-  k75_mul_mul((float *)(A + 1455552) + 0, (float *)(A + 507008) + 0);
-  k76_mul_add_sqrt(P + 171600 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 507008) + 0, (float *)(A + 1458112) + 0, (float *)(A + 1455552) + 0, (float *)(A + 509056) + 0);
-  k54_sum_to((float *)(A + 0) + 0, (float *)(A + 1458240) + 0);
-  k77_mul((float *)(A + 1458240) + 0, (float *)(A + 1457600) + 0);
-  k78_mul_mul((float *)(A + 1458240) + 0, (float *)(A + 1457664) + 0);
-  k79_mul_add_sqrt(P + 172128 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 1457664) + 0, (float *)(A + 1458112) + 0, (float *)(A + 1458240) + 0, (float *)(A + 1457728) + 0);
-  k55_mul_neg((float *)(A + 1457984) + 0, (float *)(A + 1457664) + 0);
-  k56_mul((float *)(A + 1458304) + 0, (float *)(A + 1458112) + 0);
-  k80_mul_add_div(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 605760) + 0, (float *)(A + 784960) + 0, (float *)(A + 1458176) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 437760) + 0, (float *)(A + 1573760) + 0);
-  k81_mul_add_div(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 1600960) + 0, (float *)(A + 1792960) + 0, (float *)(A + 1458176) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1092160) + 0, (float *)(A + 1271360) + 0);
-  k82_mul_add_div(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 538560) + 0, (float *)(A + 4442560) + 0, (float *)(A + 1458176) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1452224) + 0, (float *)(A + 507008) + 0);
-  k82_mul_add_div(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 538560) + 0, (float *)(A + 628992) + 0, (float *)(A + 1458176) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 507840) + 0, (float *)(A + 4442560) + 0);
-  k81_mul_add_div(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, (float *)(A + 1882560) + 0, (float *)(A + 2061760) + 0, (float *)(A + 1458176) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 1360960) + 0, (float *)(A + 1600960) + 0);
-  k81_mul_add_div(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, (float *)(A + 554560) + 0, (float *)(A + 644160) + 0, (float *)(A + 1458176) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 1792960) + 0, (float *)(A + 1882560) + 0);
-  k82_mul_add_div(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, (float *)(A + 629824) + 0, (float *)(A + 808192) + 0, (float *)(A + 1458176) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 538560) + 0, (float *)(A + 628992) + 0);
-  k82_mul_add_div(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, (float *)(A + 629824) + 0, (float *)(A + 1450560) + 0, (float *)(A + 1458176) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 808192) + 0, (float *)(A + 460160) + 0);
-  k81_mul_add_div(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, (float *)(A + 823360) + 0, (float *)(A + 1002560) + 0, (float *)(A + 1458176) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 554560) + 0, (float *)(A + 644160) + 0);
-  k81_mul_add_div(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, (float *)(A + 912960) + 0, (float *)(A + 1181760) + 0, (float *)(A + 1458176) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 823360) + 0, (float *)(A + 1002560) + 0);
-  k82_mul_add_div(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, (float *)(A + 1451392) + 0, (float *)(A + 1453056) + 0, (float *)(A + 1458176) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 629824) + 0, (float *)(A + 1450560) + 0);
-  k82_mul_add_div(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, (float *)(A + 1451392) + 0, (float *)(A + 1454720) + 0, (float *)(A + 1458176) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1453056) + 0, (float *)(A + 460992) + 0);
-  k83_mul_add_div(P + 171088 /* opt.dense1.weight.exp_avg */, (float *)(A + 504960) + 0, (float *)(A + 509056) + 0, (float *)(A + 1458176) + 0, P + 56848 /* dense1.weight */, (float *)(A + 461824) + 0, (float *)(A + 1596160) + 0);
-  k84_mul_add_div(P + 172112 /* opt.dense1.bias.exp_avg */, (float *)(A + 1457600) + 0, (float *)(A + 1457728) + 0, (float *)(A + 1458176) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1458304) + 0, (float *)(A + 1457792) + 0);
+  k35_sub_mul((float *)(A + 3450368) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 3539968) + 0, (float *)(A + 3552768) + 0, (float *)(A + 3578368) + 0, (float *)(A + 3424768) + 0, (float *)(A + 813568) + 0, (float *)(A + 3386368) + 0, (float *)(A + 3475968) + 0, (float *)(A + 3437568) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3450368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 3565568) + 0, (float *)(A + 3488768) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3514368) + 0);
+  k39_matmul((float *)(A + 3514368) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 3399168) + 0, (float *)(A + 3386368) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 900, (float *)(A + 813568) + 0, (float *)(A + 3360768) + 0, (float *)(A + 3386368) + 0, (float *)(A + 3475968) + 0, (float *)(A + 3488768) + 0);
+  k35_sub_mul((float *)(A + 3347968) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 3373568) + 0, (float *)(A + 3386368) + 0);
+  k34_mul_sub((float *)(A + 3335168) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 3360768) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 3450368) + 0, (float *)(A + 3463168) + 0, (float *)(A + 3488768) + 0, (float *)(A + 3335168) + 0, (float *)(A + 813568) + 0, (float *)(A + 3296768) + 0, (float *)(A + 3386368) + 0, (float *)(A + 3347968) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3360768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 3475968) + 0, (float *)(A + 3399168) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3424768) + 0);
+  k39_matmul((float *)(A + 3424768) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 3309568) + 0, (float *)(A + 3296768) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 850, (float *)(A + 813568) + 0, (float *)(A + 3271168) + 0, (float *)(A + 3296768) + 0, (float *)(A + 3386368) + 0, (float *)(A + 3399168) + 0);
+  k35_sub_mul((float *)(A + 3258368) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 3283968) + 0, (float *)(A + 3296768) + 0);
+  k34_mul_sub((float *)(A + 3245568) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 3271168) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 3360768) + 0, (float *)(A + 3373568) + 0, (float *)(A + 3399168) + 0, (float *)(A + 3245568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3296768) + 0, (float *)(A + 3258368) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3271168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 3386368) + 0, (float *)(A + 3309568) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3335168) + 0);
+  k39_matmul((float *)(A + 3335168) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 3219968) + 0, (float *)(A + 3207168) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 800, (float *)(A + 813568) + 0, (float *)(A + 3181568) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3296768) + 0, (float *)(A + 3309568) + 0);
+  k35_sub_mul((float *)(A + 3168768) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 3194368) + 0, (float *)(A + 3207168) + 0);
+  k34_mul_sub((float *)(A + 3155968) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 3181568) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 3271168) + 0, (float *)(A + 3283968) + 0, (float *)(A + 3309568) + 0, (float *)(A + 3155968) + 0, (float *)(A + 813568) + 0, (float *)(A + 3117568) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3168768) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3181568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 3296768) + 0, (float *)(A + 3219968) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3245568) + 0);
+  k39_matmul((float *)(A + 3245568) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 3130368) + 0, (float *)(A + 3117568) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 750, (float *)(A + 813568) + 0, (float *)(A + 3091968) + 0, (float *)(A + 3117568) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3219968) + 0);
+  k35_sub_mul((float *)(A + 3079168) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 3104768) + 0, (float *)(A + 3117568) + 0);
+  k34_mul_sub((float *)(A + 3066368) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 3091968) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 3181568) + 0, (float *)(A + 3194368) + 0, (float *)(A + 3219968) + 0, (float *)(A + 3066368) + 0, (float *)(A + 813568) + 0, (float *)(A + 3027968) + 0, (float *)(A + 3117568) + 0, (float *)(A + 3079168) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3091968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 3207168) + 0, (float *)(A + 3130368) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3155968) + 0);
+  k39_matmul((float *)(A + 3155968) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 3040768) + 0, (float *)(A + 3027968) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 700, (float *)(A + 813568) + 0, (float *)(A + 3002368) + 0, (float *)(A + 3027968) + 0, (float *)(A + 3117568) + 0, (float *)(A + 3130368) + 0);
+  k35_sub_mul((float *)(A + 2989568) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 3015168) + 0, (float *)(A + 3027968) + 0);
+  k34_mul_sub((float *)(A + 2976768) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 3002368) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 3091968) + 0, (float *)(A + 3104768) + 0, (float *)(A + 3130368) + 0, (float *)(A + 2976768) + 0, (float *)(A + 813568) + 0, (float *)(A + 2938368) + 0, (float *)(A + 3027968) + 0, (float *)(A + 2989568) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3002368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 3117568) + 0, (float *)(A + 3040768) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3066368) + 0);
+  k39_matmul((float *)(A + 3066368) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 2951168) + 0, (float *)(A + 2938368) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 650, (float *)(A + 813568) + 0, (float *)(A + 2912768) + 0, (float *)(A + 2938368) + 0, (float *)(A + 3027968) + 0, (float *)(A + 3040768) + 0);
+  k35_sub_mul((float *)(A + 2899968) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 2925568) + 0, (float *)(A + 2938368) + 0);
+  k34_mul_sub((float *)(A + 2887168) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 2912768) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 3002368) + 0, (float *)(A + 3015168) + 0, (float *)(A + 3040768) + 0, (float *)(A + 2887168) + 0, (float *)(A + 813568) + 0, (float *)(A + 2848768) + 0, (float *)(A + 2938368) + 0, (float *)(A + 2899968) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2912768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 3027968) + 0, (float *)(A + 2951168) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2976768) + 0);
+  k39_matmul((float *)(A + 2976768) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 2861568) + 0, (float *)(A + 2848768) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 600, (float *)(A + 813568) + 0, (float *)(A + 2823168) + 0, (float *)(A + 2848768) + 0, (float *)(A + 2938368) + 0, (float *)(A + 2951168) + 0);
+  k35_sub_mul((float *)(A + 2810368) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 2835968) + 0, (float *)(A + 2848768) + 0);
+  k34_mul_sub((float *)(A + 2797568) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 2823168) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 2912768) + 0, (float *)(A + 2925568) + 0, (float *)(A + 2951168) + 0, (float *)(A + 2797568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2759168) + 0, (float *)(A + 2848768) + 0, (float *)(A + 2810368) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2823168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 2938368) + 0, (float *)(A + 2861568) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2887168) + 0);
+  k39_matmul((float *)(A + 2887168) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 2771968) + 0, (float *)(A + 2759168) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 550, (float *)(A + 813568) + 0, (float *)(A + 2733568) + 0, (float *)(A + 2759168) + 0, (float *)(A + 2848768) + 0, (float *)(A + 2861568) + 0);
+  k35_sub_mul((float *)(A + 2720768) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 2746368) + 0, (float *)(A + 2759168) + 0);
+  k34_mul_sub((float *)(A + 2707968) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 2733568) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 2823168) + 0, (float *)(A + 2835968) + 0, (float *)(A + 2861568) + 0, (float *)(A + 2707968) + 0, (float *)(A + 813568) + 0, (float *)(A + 2669568) + 0, (float *)(A + 2759168) + 0, (float *)(A + 2720768) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2733568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 2848768) + 0, (float *)(A + 2771968) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2797568) + 0);
+  k39_matmul((float *)(A + 2797568) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 2682368) + 0, (float *)(A + 2669568) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 500, (float *)(A + 813568) + 0, (float *)(A + 2643968) + 0, (float *)(A + 2669568) + 0, (float *)(A + 2759168) + 0, (float *)(A + 2771968) + 0);
+  k35_sub_mul((float *)(A + 2631168) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 2656768) + 0, (float *)(A + 2669568) + 0);
+  k34_mul_sub((float *)(A + 2618368) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 2643968) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 2733568) + 0, (float *)(A + 2746368) + 0, (float *)(A + 2771968) + 0, (float *)(A + 2618368) + 0, (float *)(A + 813568) + 0, (float *)(A + 2579968) + 0, (float *)(A + 2669568) + 0, (float *)(A + 2631168) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2643968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 2759168) + 0, (float *)(A + 2682368) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2707968) + 0);
+  k39_matmul((float *)(A + 2707968) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 2592768) + 0, (float *)(A + 2579968) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 450, (float *)(A + 813568) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2579968) + 0, (float *)(A + 2669568) + 0, (float *)(A + 2682368) + 0);
+  k35_sub_mul((float *)(A + 2541568) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 2567168) + 0, (float *)(A + 2579968) + 0);
+  k34_mul_sub((float *)(A + 2528768) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 2554368) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 2643968) + 0, (float *)(A + 2656768) + 0, (float *)(A + 2682368) + 0, (float *)(A + 2528768) + 0, (float *)(A + 813568) + 0, (float *)(A + 2490368) + 0, (float *)(A + 2579968) + 0, (float *)(A + 2541568) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2554368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 2669568) + 0, (float *)(A + 2592768) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2618368) + 0);
+  k39_matmul((float *)(A + 2618368) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 2503168) + 0, (float *)(A + 2490368) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 400, (float *)(A + 813568) + 0, (float *)(A + 2464768) + 0, (float *)(A + 2490368) + 0, (float *)(A + 2579968) + 0, (float *)(A + 2592768) + 0);
+  k35_sub_mul((float *)(A + 2451968) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 2477568) + 0, (float *)(A + 2490368) + 0);
+  k34_mul_sub((float *)(A + 2439168) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 2464768) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 2554368) + 0, (float *)(A + 2567168) + 0, (float *)(A + 2592768) + 0, (float *)(A + 2439168) + 0, (float *)(A + 813568) + 0, (float *)(A + 2400768) + 0, (float *)(A + 2490368) + 0, (float *)(A + 2451968) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2464768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 2579968) + 0, (float *)(A + 2503168) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2528768) + 0);
+  k39_matmul((float *)(A + 2528768) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 2413568) + 0, (float *)(A + 2400768) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 350, (float *)(A + 813568) + 0, (float *)(A + 2375168) + 0, (float *)(A + 2400768) + 0, (float *)(A + 2490368) + 0, (float *)(A + 2503168) + 0);
+  k35_sub_mul((float *)(A + 2362368) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 2387968) + 0, (float *)(A + 2400768) + 0);
+  k34_mul_sub((float *)(A + 2349568) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 2375168) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 2464768) + 0, (float *)(A + 2477568) + 0, (float *)(A + 2503168) + 0, (float *)(A + 2349568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2311168) + 0, (float *)(A + 2400768) + 0, (float *)(A + 2362368) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2375168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 2490368) + 0, (float *)(A + 2413568) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2439168) + 0);
+  k39_matmul((float *)(A + 2439168) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 2323968) + 0, (float *)(A + 2311168) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 300, (float *)(A + 813568) + 0, (float *)(A + 2285568) + 0, (float *)(A + 2311168) + 0, (float *)(A + 2400768) + 0, (float *)(A + 2413568) + 0);
+  k35_sub_mul((float *)(A + 2272768) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 2298368) + 0, (float *)(A + 2311168) + 0);
+  k34_mul_sub((float *)(A + 2259968) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 2285568) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 2375168) + 0, (float *)(A + 2387968) + 0, (float *)(A + 2413568) + 0, (float *)(A + 2259968) + 0, (float *)(A + 813568) + 0, (float *)(A + 2221568) + 0, (float *)(A + 2311168) + 0, (float *)(A + 2272768) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2285568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 2400768) + 0, (float *)(A + 2323968) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2349568) + 0);
+  k39_matmul((float *)(A + 2349568) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 2234368) + 0, (float *)(A + 2221568) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 250, (float *)(A + 813568) + 0, (float *)(A + 2195968) + 0, (float *)(A + 2221568) + 0, (float *)(A + 2311168) + 0, (float *)(A + 2323968) + 0);
+  k35_sub_mul((float *)(A + 2183168) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 2208768) + 0, (float *)(A + 2221568) + 0);
+  k34_mul_sub((float *)(A + 2170368) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 2195968) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 2285568) + 0, (float *)(A + 2298368) + 0, (float *)(A + 2323968) + 0, (float *)(A + 2170368) + 0, (float *)(A + 813568) + 0, (float *)(A + 2131968) + 0, (float *)(A + 2221568) + 0, (float *)(A + 2183168) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2195968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 2311168) + 0, (float *)(A + 2234368) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2259968) + 0);
+  k39_matmul((float *)(A + 2259968) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 2144768) + 0, (float *)(A + 2131968) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 200, (float *)(A + 813568) + 0, (float *)(A + 2106368) + 0, (float *)(A + 2131968) + 0, (float *)(A + 2221568) + 0, (float *)(A + 2234368) + 0);
+  k35_sub_mul((float *)(A + 2093568) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 2119168) + 0, (float *)(A + 2131968) + 0);
+  k34_mul_sub((float *)(A + 2080768) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 2106368) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 2195968) + 0, (float *)(A + 2208768) + 0, (float *)(A + 2234368) + 0, (float *)(A + 2080768) + 0, (float *)(A + 813568) + 0, (float *)(A + 2042368) + 0, (float *)(A + 2131968) + 0, (float *)(A + 2093568) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2106368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 2221568) + 0, (float *)(A + 2144768) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2170368) + 0);
+  k39_matmul((float *)(A + 2170368) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 2055168) + 0, (float *)(A + 2042368) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 150, (float *)(A + 813568) + 0, (float *)(A + 2016768) + 0, (float *)(A + 2042368) + 0, (float *)(A + 2131968) + 0, (float *)(A + 2144768) + 0);
+  k35_sub_mul((float *)(A + 2003968) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 2029568) + 0, (float *)(A + 2042368) + 0);
+  k34_mul_sub((float *)(A + 1991168) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 2016768) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 2106368) + 0, (float *)(A + 2119168) + 0, (float *)(A + 2144768) + 0, (float *)(A + 1991168) + 0, (float *)(A + 813568) + 0, (float *)(A + 1952768) + 0, (float *)(A + 2042368) + 0, (float *)(A + 2003968) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2016768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 2131968) + 0, (float *)(A + 2055168) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2080768) + 0);
+  k39_matmul((float *)(A + 2080768) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 1965568) + 0, (float *)(A + 1952768) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 100, (float *)(A + 813568) + 0, (float *)(A + 1927168) + 0, (float *)(A + 1952768) + 0, (float *)(A + 2042368) + 0, (float *)(A + 2055168) + 0);
+  k35_sub_mul((float *)(A + 1914368) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 1939968) + 0, (float *)(A + 1952768) + 0);
+  k34_mul_sub((float *)(A + 1901568) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 1927168) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 2016768) + 0, (float *)(A + 2029568) + 0, (float *)(A + 2055168) + 0, (float *)(A + 1901568) + 0, (float *)(A + 813568) + 0, (float *)(A + 1863168) + 0, (float *)(A + 1952768) + 0, (float *)(A + 1914368) + 0, (float *)(A + 4013568) + 0, (float *)(A + 1927168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
+  k37_mul_mul((float *)(A + 2042368) + 0, (float *)(A + 1965568) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 1991168) + 0);
+  k39_matmul((float *)(A + 1991168) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
+  k34_mul_sub((float *)(A + 1875968) + 0, (float *)(A + 1863168) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 50, (float *)(A + 813568) + 0, (float *)(A + 1837568) + 0, (float *)(A + 1863168) + 0, (float *)(A + 1952768) + 0, (float *)(A + 1965568) + 0);
+  k35_sub_mul((float *)(A + 183360) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 1850368) + 0, (float *)(A + 1863168) + 0);
+  k34_mul_sub((float *)(A + 170560) + 0, (float *)(A + 4013568) + 0);
+  k35_sub_mul((float *)(A + 1837568) + 0, (float *)(A + 4026368) + 0);
+  k51_mul_addn_mul((float *)(A + 1927168) + 0, (float *)(A + 1939968) + 0, (float *)(A + 1965568) + 0, (float *)(A + 170560) + 0, (float *)(A + 813568) + 0, (float *)(A + 28160) + 0, (float *)(A + 1863168) + 0, (float *)(A + 183360) + 0, (float *)(A + 4013568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 994368) + 0);
+  k37_mul_mul((float *)(A + 1952768) + 0, (float *)(A + 1875968) + 0, (float *)(A + 4026368) + 0, (float *)(A + 28160) + 0);
+  k38_concat((float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 994368) + 0, (float *)(A + 28160) + 0, (float *)(A + 1901568) + 0);
+  k39_matmul((float *)(A + 1901568) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 28160) + 0);
+  k34_mul_sub((float *)(A + 40960) + 0, (float *)(A + 813568) + 0);
+  k50_addn_mul_mul((float *)(A + 7059968) + 0, (float *)(A + 28160) + 0, (float *)(A + 144960) + 0, (float *)(A + 813568) + 0, (float *)(A + 4013568) + 0, (float *)(A + 4026368) + 0);
+  k35_sub_mul((float *)(A + 15360) + 0, (float *)(A + 28160) + 0);
+  k34_mul_sub((float *)(A + 2560) + 0, (float *)(A + 813568) + 0);
+  k35_sub_mul((float *)(A + 144960) + 0, (float *)(A + 904768) + 0);
+  k52_mul_addn_mul((float *)(A + 9863168) + 0, (float *)(A + 1850368) + 0, (float *)(A + 4026368) + 0, (float *)(A + 2560) + 0, (float *)(A + 28160) + 0, (float *)(A + 15360) + 0, (float *)(A + 813568) + 0, (float *)(A + 144960) + 0, (float *)(A + 917568) + 0);
+  k42_const((float *)(A + 2560) + 0);
+  k37_mul_mul((float *)(A + 4013568) + 0, (float *)(A + 40960) + 0, (float *)(A + 904768) + 0, (float *)(A + 813568) + 0);
+  k38_concat((float *)(A + 144960) + 0, (float *)(A + 2560) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 15360) + 0);
+  k43_stack((float *)(A + 7418368) + 0, (float *)(A + 4141568) + 0, (float *)(A + 4051968) + 0, (float *)(A + 3962368) + 0, (float *)(A + 3872768) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3693568) + 0, (float *)(A + 3603968) + 0, (float *)(A + 3514368) + 0, (float *)(A + 3424768) + 0, (float *)(A + 3335168) + 0, (float *)(A + 3245568) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3066368) + 0, (float *)(A + 2976768) + 0, (float *)(A + 2887168) + 0, (float *)(A + 2797568) + 0, (float *)(A + 2707968) + 0, (float *)(A + 2618368) + 0, (float *)(A + 2528768) + 0, (float *)(A + 2439168) + 0, (float *)(A + 2349568) + 0, (float *)(A + 2259968) + 0, (float *)(A + 2170368) + 0, (float *)(A + 2080768) + 0, (float *)(A + 1991168) + 0, (float *)(A + 1901568) + 0, (float *)(A + 15360) + 0, (float *)(A + 12743168) + 0);
+  k53_matmul((float *)(A + 12743168) + 0, (float *)(A + 203264) + 0, (float *)(A + 904768) + 0);
+  k69_mul((float *)(A + 904768) + 0, (float *)(A + 994368) + 0);
+  k70_mul_mul((float *)(A + 904768) + 0, (float *)(A + 1083968) + 0);
+  k71_add_pow_sub(P + 57376 /* opt.step */, (float *)(A + 143424) + 0, (float *)(A + 143488) + 0);
+  k72_mul_add_sqrt(P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 1083968) + 0, (float *)(A + 143488) + 0, (float *)(A + 904768) + 0, (float *)(A + 1173568) + 0);
+}
+
+static void mnist_stacked_lstm_train_step_8(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k73_pow_sub_div((float *)(A + 143424) + 0, (float *)(A + 143552) + 0);
+  k54_stack((float *)(A + 1901568) + 0, (float *)(A + 1991168) + 0, (float *)(A + 2080768) + 0, (float *)(A + 2170368) + 0, (float *)(A + 2259968) + 0, (float *)(A + 2349568) + 0, (float *)(A + 2439168) + 0, (float *)(A + 2528768) + 0, (float *)(A + 2618368) + 0, (float *)(A + 2707968) + 0, (float *)(A + 2797568) + 0, (float *)(A + 2887168) + 0, (float *)(A + 2976768) + 0, (float *)(A + 3066368) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3245568) + 0, (float *)(A + 3335168) + 0, (float *)(A + 3424768) + 0, (float *)(A + 3514368) + 0, (float *)(A + 3603968) + 0, (float *)(A + 3693568) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3872768) + 0, (float *)(A + 3962368) + 0, (float *)(A + 4051968) + 0, (float *)(A + 4141568) + 0, (float *)(A + 7418368) + 0, (float *)(A + 14176768) + 0);
+  k55_stack((float *)(A + 157760) + 0, (float *)(A + 1888768) + 0, (float *)(A + 1978368) + 0, (float *)(A + 2067968) + 0, (float *)(A + 2157568) + 0, (float *)(A + 2247168) + 0, (float *)(A + 2336768) + 0, (float *)(A + 2426368) + 0, (float *)(A + 2515968) + 0, (float *)(A + 2605568) + 0, (float *)(A + 2695168) + 0, (float *)(A + 2784768) + 0, (float *)(A + 2874368) + 0, (float *)(A + 2963968) + 0, (float *)(A + 3053568) + 0, (float *)(A + 3143168) + 0, (float *)(A + 3232768) + 0, (float *)(A + 3322368) + 0, (float *)(A + 3411968) + 0, (float *)(A + 3501568) + 0, (float *)(A + 3591168) + 0, (float *)(A + 3680768) + 0, (float *)(A + 3770368) + 0, (float *)(A + 3859968) + 0, (float *)(A + 3949568) + 0, (float *)(A + 4039168) + 0, (float *)(A + 4128768) + 0, (float *)(A + 7059968) + 0);
+  k56_matmul((float *)(A + 14176768) + 0, (float *)(A + 7059968) + 0, (float *)(A + 4141568) + 0);
+  k74_mul((float *)(A + 4141568) + 0, (float *)(A + 15360) + 0);
+  k75_mul_mul((float *)(A + 4141568) + 0, (float *)(A + 1991168) + 0);
+  k76_mul_add_sqrt(P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 1991168) + 0, (float *)(A + 143488) + 0, (float *)(A + 4141568) + 0, (float *)(A + 2080768) + 0);
+  k57_sum_to((float *)(A + 12743168) + 0, (float *)(A + 143680) + 0);
+  k77_mul((float *)(A + 143680) + 0, (float *)(A + 4640768) + 0);
+  k78_mul_mul((float *)(A + 143680) + 0, (float *)(A + 927168) + 0);
+  k79_mul_add_sqrt(P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 927168) + 0, (float *)(A + 143488) + 0, (float *)(A + 143680) + 0, (float *)(A + 928000) + 0);
+  k79_mul_add_sqrt(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 927168) + 0, (float *)(A + 143488) + 0, (float *)(A + 928832) + 0, (float *)(A + 1016768) + 0);
+  k58_matmul((float *)(A + 11309568) + 0, (float *)(A + 403968) + 0, (float *)(A + 1991168) + 0);
+  k74_mul((float *)(A + 1991168) + 0, (float *)(A + 2170368) + 0);
+  k75_mul_mul((float *)(A + 1991168) + 0, (float *)(A + 2259968) + 0);
+  k76_mul_add_sqrt(P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, (float *)(A + 2259968) + 0, (float *)(A + 143488) + 0, (float *)(A + 1991168) + 0, (float *)(A + 2349568) + 0);
+  k54_stack((float *)(A + 853568) + 0, (float *)(A + 943168) + 0, (float *)(A + 1032768) + 0, (float *)(A + 1122368) + 0, (float *)(A + 1211968) + 0, (float *)(A + 1301568) + 0, (float *)(A + 1391168) + 0, (float *)(A + 1480768) + 0, (float *)(A + 1570368) + 0, (float *)(A + 1659968) + 0, (float *)(A + 1749568) + 0, (float *)(A + 5639168) + 0, (float *)(A + 5728768) + 0, (float *)(A + 5818368) + 0, (float *)(A + 5907968) + 0, (float *)(A + 5997568) + 0, (float *)(A + 6087168) + 0, (float *)(A + 6176768) + 0, (float *)(A + 6266368) + 0, (float *)(A + 6355968) + 0, (float *)(A + 6445568) + 0, (float *)(A + 6535168) + 0, (float *)(A + 6624768) + 0, (float *)(A + 6714368) + 0, (float *)(A + 6803968) + 0, (float *)(A + 6893568) + 0, (float *)(A + 6983168) + 0, (float *)(A + 12743168) + 0);
+  k55_stack((float *)(A + 92160) + 0, (float *)(A + 930368) + 0, (float *)(A + 1019968) + 0, (float *)(A + 1109568) + 0, (float *)(A + 1199168) + 0, (float *)(A + 1288768) + 0, (float *)(A + 1378368) + 0, (float *)(A + 1467968) + 0, (float *)(A + 1557568) + 0, (float *)(A + 1647168) + 0, (float *)(A + 1736768) + 0, (float *)(A + 5626368) + 0, (float *)(A + 5715968) + 0, (float *)(A + 5805568) + 0, (float *)(A + 5895168) + 0, (float *)(A + 5984768) + 0, (float *)(A + 6074368) + 0, (float *)(A + 6163968) + 0, (float *)(A + 6253568) + 0, (float *)(A + 6343168) + 0, (float *)(A + 6432768) + 0, (float *)(A + 6522368) + 0, (float *)(A + 6611968) + 0, (float *)(A + 6701568) + 0, (float *)(A + 6791168) + 0, (float *)(A + 6880768) + 0, (float *)(A + 6970368) + 0, (float *)(A + 7059968) + 0);
+  k56_matmul((float *)(A + 12743168) + 0, (float *)(A + 7059968) + 0, (float *)(A + 853568) + 0);
+  k74_mul((float *)(A + 853568) + 0, (float *)(A + 943168) + 0);
+  k75_mul_mul((float *)(A + 853568) + 0, (float *)(A + 1122368) + 0);
+  k76_mul_add_sqrt(P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, (float *)(A + 1122368) + 0, (float *)(A + 143488) + 0, (float *)(A + 853568) + 0, (float *)(A + 1749568) + 0);
+  k57_sum_to((float *)(A + 11309568) + 0, (float *)(A + 927168) + 0);
+  k77_mul((float *)(A + 927168) + 0, (float *)(A + 1017600) + 0);
+  k78_mul_mul((float *)(A + 927168) + 0, (float *)(A + 1018432) + 0);
+  k79_mul_add_sqrt(P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, (float *)(A + 1018432) + 0, (float *)(A + 143488) + 0, (float *)(A + 927168) + 0, (float *)(A + 1195968) + 0);
+  k79_mul_add_sqrt(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, (float *)(A + 1018432) + 0, (float *)(A + 143488) + 0, (float *)(A + 1196800) + 0, (float *)(A + 1197632) + 0);
+  k58_matmul((float *)(A + 9875968) + 0, (float *)(A + 4192768) + 0, (float *)(A + 1122368) + 0);
+  k74_mul((float *)(A + 1122368) + 0, (float *)(A + 1032768) + 0);
+  k75_mul_mul((float *)(A + 1122368) + 0, (float *)(A + 1211968) + 0);
+  k76_mul_add_sqrt(P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, (float *)(A + 1211968) + 0, (float *)(A + 143488) + 0, (float *)(A + 1122368) + 0, (float *)(A + 1301568) + 0);
+  k54_stack((float *)(A + 4642368) + 0, (float *)(A + 4731968) + 0, (float *)(A + 4821568) + 0, (float *)(A + 4911168) + 0, (float *)(A + 5000768) + 0, (float *)(A + 5090368) + 0, (float *)(A + 5179968) + 0, (float *)(A + 5269568) + 0, (float *)(A + 5359168) + 0, (float *)(A + 5448768) + 0, (float *)(A + 5538368) + 0, (float *)(A + 8480768) + 0, (float *)(A + 8570368) + 0, (float *)(A + 8659968) + 0, (float *)(A + 8749568) + 0, (float *)(A + 8839168) + 0, (float *)(A + 8928768) + 0, (float *)(A + 9018368) + 0, (float *)(A + 9107968) + 0, (float *)(A + 9197568) + 0, (float *)(A + 9287168) + 0, (float *)(A + 9376768) + 0, (float *)(A + 9466368) + 0, (float *)(A + 9555968) + 0, (float *)(A + 9645568) + 0, (float *)(A + 9735168) + 0, (float *)(A + 4551168) + 0, (float *)(A + 11309568) + 0);
+  k55_stack((float *)(A + 800768) + 0, (float *)(A + 4719168) + 0, (float *)(A + 4808768) + 0, (float *)(A + 4898368) + 0, (float *)(A + 4987968) + 0, (float *)(A + 5077568) + 0, (float *)(A + 5167168) + 0, (float *)(A + 5256768) + 0, (float *)(A + 5346368) + 0, (float *)(A + 5435968) + 0, (float *)(A + 5525568) + 0, (float *)(A + 8467968) + 0, (float *)(A + 8557568) + 0, (float *)(A + 8647168) + 0, (float *)(A + 8736768) + 0, (float *)(A + 8826368) + 0, (float *)(A + 8915968) + 0, (float *)(A + 9005568) + 0, (float *)(A + 9095168) + 0, (float *)(A + 9184768) + 0, (float *)(A + 9274368) + 0, (float *)(A + 9363968) + 0, (float *)(A + 9453568) + 0, (float *)(A + 9543168) + 0, (float *)(A + 9632768) + 0, (float *)(A + 9722368) + 0, (float *)(A + 9811968) + 0, (float *)(A + 7059968) + 0);
+  k56_matmul((float *)(A + 11309568) + 0, (float *)(A + 7059968) + 0, (float *)(A + 5538368) + 0);
+  k74_mul((float *)(A + 5538368) + 0, (float *)(A + 1211968) + 0);
+  k75_mul_mul((float *)(A + 5538368) + 0, (float *)(A + 1391168) + 0);
+  k76_mul_add_sqrt(P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, (float *)(A + 1391168) + 0, (float *)(A + 143488) + 0, (float *)(A + 5538368) + 0, (float *)(A + 1480768) + 0);
+  k57_sum_to((float *)(A + 9875968) + 0, (float *)(A + 1018432) + 0);
+  k77_mul((float *)(A + 1018432) + 0, (float *)(A + 893568) + 0);
+  k78_mul_mul((float *)(A + 1018432) + 0, (float *)(A + 894400) + 0);
+  k79_mul_add_sqrt(P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, (float *)(A + 894400) + 0, (float *)(A + 143488) + 0, (float *)(A + 1018432) + 0, (float *)(A + 895232) + 0);
+  k79_mul_add_sqrt(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, (float *)(A + 894400) + 0, (float *)(A + 143488) + 0, (float *)(A + 896064) + 0, (float *)(A + 896896) + 0);
+  k59_matmul((float *)(A + 0) + 0, (float *)(A + 9850368) + 0, (float *)(A + 897728) + 0);
+  k80_mul((float *)(A + 897728) + 0, (float *)(A + 899776) + 0);
+  k81_mul_mul((float *)(A + 897728) + 0, (float *)(A + 901824) + 0);
+  k82_mul_add_sqrt(P + 171600 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 901824) + 0, (float *)(A + 143488) + 0, (float *)(A + 897728) + 0, (float *)(A + 983168) + 0);
+  k60_sum_to((float *)(A + 0) + 0, (float *)(A + 144512) + 0);
+  k83_mul((float *)(A + 144512) + 0, (float *)(A + 144576) + 0);
+  k84_mul_mul((float *)(A + 144512) + 0, (float *)(A + 144640) + 0);
+  k85_mul_add_sqrt(P + 172128 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 144640) + 0, (float *)(A + 143488) + 0, (float *)(A + 144512) + 0, (float *)(A + 144704) + 0);
+  k61_mul_neg((float *)(A + 143616) + 0, (float *)(A + 143488) + 0);
+  k62_mul((float *)(A + 143360) + 0, (float *)(A + 143616) + 0);
+  k86_mul_add_div(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 994368) + 0, (float *)(A + 1173568) + 0, (float *)(A + 143552) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 826368) + 0, (float *)(A + 1072768) + 0);
+  k87_mul_add_div(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 15360) + 0, (float *)(A + 2080768) + 0, (float *)(A + 143552) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1391168) + 0, (float *)(A + 1570368) + 0);
+  k88_mul_add_div(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 4640768) + 0, (float *)(A + 928000) + 0, (float *)(A + 143552) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 894400) + 0, (float *)(A + 901824) + 0);
+  k88_mul_add_div(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 4640768) + 0, (float *)(A + 1016768) + 0, (float *)(A + 143552) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 928000) + 0, (float *)(A + 902656) + 0);
+  k87_mul_add_div(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, (float *)(A + 2170368) + 0, (float *)(A + 2349568) + 0, (float *)(A + 143552) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 1659968) + 0, (float *)(A + 2080768) + 0);
+  k87_mul_add_div(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, (float *)(A + 943168) + 0, (float *)(A + 1749568) + 0, (float *)(A + 143552) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 2170368) + 0, (float *)(A + 2259968) + 0);
+  k88_mul_add_div(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, (float *)(A + 1017600) + 0, (float *)(A + 1195968) + 0, (float *)(A + 143552) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 903488) + 0, (float *)(A + 4640768) + 0);
+  k88_mul_add_div(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, (float *)(A + 1017600) + 0, (float *)(A + 1197632) + 0, (float *)(A + 143552) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 848768) + 0, (float *)(A + 849600) + 0);
+  k87_mul_add_div(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, (float *)(A + 1032768) + 0, (float *)(A + 1301568) + 0, (float *)(A + 143552) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 943168) + 0, (float *)(A + 1749568) + 0);
+  k87_mul_add_div(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, (float *)(A + 1211968) + 0, (float *)(A + 1480768) + 0, (float *)(A + 143552) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 1032768) + 0, (float *)(A + 1301568) + 0);
+  k88_mul_add_div(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, (float *)(A + 893568) + 0, (float *)(A + 895232) + 0, (float *)(A + 143552) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1197632) + 0, (float *)(A + 850432) + 0);
+  k88_mul_add_div(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, (float *)(A + 893568) + 0, (float *)(A + 896896) + 0, (float *)(A + 143552) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 895232) + 0, (float *)(A + 851264) + 0);
+  k89_mul_add_div(P + 171088 /* opt.dense1.weight.exp_avg */, (float *)(A + 899776) + 0, (float *)(A + 983168) + 0, (float *)(A + 143552) + 0, P + 56848 /* dense1.weight */, (float *)(A + 1789568) + 0, (float *)(A + 1791616) + 0);
+  k90_mul_add_div(P + 172112 /* opt.dense1.bias.exp_avg */, (float *)(A + 144576) + 0, (float *)(A + 144704) + 0, (float *)(A + 143552) + 0, P + 57360 /* dense1.bias */, (float *)(A + 143360) + 0, (float *)(A + 144640) + 0);
 }
 
 float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -6172,51 +6580,52 @@ float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_train_step_5(P, in, A, seed);
   mnist_stacked_lstm_train_step_6(P, in, A, seed);
   mnist_stacked_lstm_train_step_7(P, in, A, seed);
-  k57_copy((float *)(A + 1457664) + 0, &loss);
-  if (metrics) k57_copy((float *)(A + 1458112) + 0, &metrics->accuracy);
-  k57_copy((float *)(A + 1458048) + 0, params + 57376);
-  k58_copy((float *)(A + 437760) + 0, params + 57392);
-  k58_copy((float *)(A + 516160) + 0, params + 62992);
-  k58_copy((float *)(A + 1573760) + 0, params + 0);
-  k59_copy((float *)(A + 1092160) + 0, params + 68592);
-  k59_copy((float *)(A + 3943360) + 0, params + 78592);
-  k59_copy((float *)(A + 1271360) + 0, params + 5600);
-  k60_copy((float *)(A + 1452224) + 0, params + 88592);
-  k60_copy((float *)(A + 540224) + 0, params + 88800);
-  k60_copy((float *)(A + 507008) + 0, params + 15600);
-  k60_copy((float *)(A + 507840) + 0, params + 89008);
-  k60_copy((float *)(A + 628160) + 0, params + 89216);
-  k60_copy((float *)(A + 4442560) + 0, params + 15808);
-  k59_copy((float *)(A + 1360960) + 0, params + 89424);
-  k59_copy((float *)(A + 1703360) + 0, params + 99424);
-  k59_copy((float *)(A + 1600960) + 0, params + 16016);
-  k59_copy((float *)(A + 1792960) + 0, params + 109424);
-  k59_copy((float *)(A + 464960) + 0, params + 119424);
-  k59_copy((float *)(A + 1882560) + 0, params + 26016);
-  k60_copy((float *)(A + 538560) + 0, params + 129424);
-  k60_copy((float *)(A + 539392) + 0, params + 129632);
-  k60_copy((float *)(A + 628992) + 0, params + 36016);
-  k60_copy((float *)(A + 808192) + 0, params + 129840);
-  k60_copy((float *)(A + 809024) + 0, params + 130048);
-  k60_copy((float *)(A + 460160) + 0, params + 36224);
-  k59_copy((float *)(A + 554560) + 0, params + 130256);
-  k59_copy((float *)(A + 733760) + 0, params + 140256);
-  k59_copy((float *)(A + 644160) + 0, params + 36432);
-  k59_copy((float *)(A + 823360) + 0, params + 150256);
-  k59_copy((float *)(A + 5340160) + 0, params + 160256);
-  k59_copy((float *)(A + 1002560) + 0, params + 46432);
-  k60_copy((float *)(A + 629824) + 0, params + 170256);
-  k60_copy((float *)(A + 807360) + 0, params + 170464);
-  k60_copy((float *)(A + 1450560) + 0, params + 56432);
-  k60_copy((float *)(A + 1453056) + 0, params + 170672);
-  k60_copy((float *)(A + 1453888) + 0, params + 170880);
-  k60_copy((float *)(A + 460992) + 0, params + 56640);
-  k61_copy((float *)(A + 461824) + 0, params + 171088);
-  k61_copy((float *)(A + 1455552) + 0, params + 171600);
-  k61_copy((float *)(A + 1596160) + 0, params + 56848);
-  k62_copy((float *)(A + 1458304) + 0, params + 172112);
-  k62_copy((float *)(A + 1458240) + 0, params + 172128);
-  k62_copy((float *)(A + 1457792) + 0, params + 57360);
+  mnist_stacked_lstm_train_step_8(P, in, A, seed);
+  k63_copy((float *)(A + 143488) + 0, &loss);
+  if (metrics) k63_copy((float *)(A + 143616) + 0, &metrics->accuracy);
+  k63_copy((float *)(A + 143424) + 0, params + 57376);
+  k64_copy((float *)(A + 826368) + 0, params + 57392);
+  k64_copy((float *)(A + 904768) + 0, params + 62992);
+  k64_copy((float *)(A + 1072768) + 0, params + 0);
+  k65_copy((float *)(A + 1391168) + 0, params + 68592);
+  k65_copy((float *)(A + 4141568) + 0, params + 78592);
+  k65_copy((float *)(A + 1570368) + 0, params + 5600);
+  k66_copy((float *)(A + 894400) + 0, params + 88592);
+  k66_copy((float *)(A + 143680) + 0, params + 88800);
+  k66_copy((float *)(A + 901824) + 0, params + 15600);
+  k66_copy((float *)(A + 928000) + 0, params + 89008);
+  k66_copy((float *)(A + 928832) + 0, params + 89216);
+  k66_copy((float *)(A + 902656) + 0, params + 15808);
+  k65_copy((float *)(A + 1659968) + 0, params + 89424);
+  k65_copy((float *)(A + 1991168) + 0, params + 99424);
+  k65_copy((float *)(A + 2080768) + 0, params + 16016);
+  k65_copy((float *)(A + 2170368) + 0, params + 109424);
+  k65_copy((float *)(A + 853568) + 0, params + 119424);
+  k65_copy((float *)(A + 2259968) + 0, params + 26016);
+  k66_copy((float *)(A + 903488) + 0, params + 129424);
+  k66_copy((float *)(A + 927168) + 0, params + 129632);
+  k66_copy((float *)(A + 4640768) + 0, params + 36016);
+  k66_copy((float *)(A + 848768) + 0, params + 129840);
+  k66_copy((float *)(A + 1196800) + 0, params + 130048);
+  k66_copy((float *)(A + 849600) + 0, params + 36224);
+  k65_copy((float *)(A + 943168) + 0, params + 130256);
+  k65_copy((float *)(A + 1122368) + 0, params + 140256);
+  k65_copy((float *)(A + 1749568) + 0, params + 36432);
+  k65_copy((float *)(A + 1032768) + 0, params + 150256);
+  k65_copy((float *)(A + 5538368) + 0, params + 160256);
+  k65_copy((float *)(A + 1301568) + 0, params + 46432);
+  k66_copy((float *)(A + 1197632) + 0, params + 170256);
+  k66_copy((float *)(A + 1018432) + 0, params + 170464);
+  k66_copy((float *)(A + 850432) + 0, params + 56432);
+  k66_copy((float *)(A + 895232) + 0, params + 170672);
+  k66_copy((float *)(A + 896064) + 0, params + 170880);
+  k66_copy((float *)(A + 851264) + 0, params + 56640);
+  k67_copy((float *)(A + 1789568) + 0, params + 171088);
+  k67_copy((float *)(A + 897728) + 0, params + 171600);
+  k67_copy((float *)(A + 1791616) + 0, params + 56848);
+  k68_copy((float *)(A + 143360) + 0, params + 172112);
+  k68_copy((float *)(A + 144512) + 0, params + 172128);
+  k68_copy((float *)(A + 144640) + 0, params + 57360);
   return loss;
 }
 
@@ -6233,39 +6642,40 @@ typedef struct {
 
 static void mnist_stacked_lstm_step_1(const float *restrict P, const mnist_stacked_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k85_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 22400) + 0);
-  k6_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 23232) + 0);
-  k86_matmul(in->state0 + 0, (float *)(A + 23232) + 0, (float *)(A + 0) + 0);
-  k87_add((float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 832) + 0);
-  k88_add_add((float *)(A + 22400) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 832) + 0, (float *)(A + 0) + 0);
-  k89_tanh((float *)(A + 0) + 100, (float *)(A + 832) + 0);
-  k90_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 832) + 0, (float *)(A + 1088) + 0);
-  k91_sigmoid_mul_add((float *)(A + 0) + 50, in->state1 + 0, (float *)(A + 1088) + 0, (float *)(A + 832) + 0, (float *)(A + 1344) + 0);
-  k6_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1664) + 0);
-  k90_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1344) + 0, (float *)(A + 1088) + 0);
-  k86_matmul((float *)(A + 1088) + 0, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
-  k6_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 1664) + 0);
-  k86_matmul(in->state2 + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
-  k87_add((float *)(A + 41664) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 42496) + 0);
-  k88_add_add((float *)(A + 0) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 42496) + 0, (float *)(A + 43328) + 0);
-  k89_tanh((float *)(A + 43328) + 100, (float *)(A + 1344) + 0);
-  k90_sigmoid_mul((float *)(A + 43328) + 0, (float *)(A + 1344) + 0, (float *)(A + 0) + 0);
-  k91_sigmoid_mul_add((float *)(A + 43328) + 50, in->state3 + 0, (float *)(A + 0) + 0, (float *)(A + 1344) + 0, (float *)(A + 256) + 0);
-  k6_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 1664) + 0);
-  k90_sigmoid_mul((float *)(A + 43328) + 150, (float *)(A + 256) + 0, (float *)(A + 0) + 0);
-  k86_matmul((float *)(A + 0) + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
-  k6_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 1664) + 0);
-  k86_matmul(in->state4 + 0, (float *)(A + 1664) + 0, (float *)(A + 42496) + 0);
-  k87_add((float *)(A + 42496) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 43328) + 0);
-  k88_add_add((float *)(A + 41664) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 43328) + 0, (float *)(A + 42496) + 0);
-  k89_tanh((float *)(A + 42496) + 100, (float *)(A + 256) + 0);
-  k90_sigmoid_mul((float *)(A + 42496) + 0, (float *)(A + 256) + 0, (float *)(A + 512) + 0);
-  k91_sigmoid_mul_add((float *)(A + 42496) + 50, in->state5 + 0, (float *)(A + 512) + 0, (float *)(A + 256) + 0, (float *)(A + 43328) + 0);
-  k14_transpose(P + 56848 /* dense1.weight */, (float *)(A + 44160) + 0);
-  k90_sigmoid_mul((float *)(A + 42496) + 150, (float *)(A + 43328) + 0, (float *)(A + 512) + 0);
-  k92_matmul((float *)(A + 512) + 0, (float *)(A + 44160) + 0, (float *)(A + 768) + 0);
-  k93_add((float *)(A + 768) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1600) + 0);
+  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
+  k91_sub_div(in->x + 0, (float *)(A + 22400) + 0);
+  k92_matmul((float *)(A + 22400) + 0, (float *)(A + 0) + 0, (float *)(A + 22528) + 0);
+  k8_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 23360) + 0);
+  k93_matmul(in->state0 + 0, (float *)(A + 23360) + 0, (float *)(A + 0) + 0);
+  k94_add((float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 832) + 0);
+  k95_add_add((float *)(A + 22528) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 832) + 0, (float *)(A + 0) + 0);
+  k96_tanh((float *)(A + 0) + 100, (float *)(A + 832) + 0);
+  k97_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 832) + 0, (float *)(A + 1088) + 0);
+  k98_sigmoid_mul_add((float *)(A + 0) + 50, in->state1 + 0, (float *)(A + 1088) + 0, (float *)(A + 832) + 0, (float *)(A + 1344) + 0);
+  k8_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1664) + 0);
+  k97_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1344) + 0, (float *)(A + 1088) + 0);
+  k93_matmul((float *)(A + 1088) + 0, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
+  k8_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 1664) + 0);
+  k93_matmul(in->state2 + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
+  k94_add((float *)(A + 41664) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 42496) + 0);
+  k95_add_add((float *)(A + 0) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 42496) + 0, (float *)(A + 43328) + 0);
+  k96_tanh((float *)(A + 43328) + 100, (float *)(A + 1344) + 0);
+  k97_sigmoid_mul((float *)(A + 43328) + 0, (float *)(A + 1344) + 0, (float *)(A + 0) + 0);
+  k98_sigmoid_mul_add((float *)(A + 43328) + 50, in->state3 + 0, (float *)(A + 0) + 0, (float *)(A + 1344) + 0, (float *)(A + 256) + 0);
+  k8_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 1664) + 0);
+  k97_sigmoid_mul((float *)(A + 43328) + 150, (float *)(A + 256) + 0, (float *)(A + 0) + 0);
+  k93_matmul((float *)(A + 0) + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
+  k8_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 1664) + 0);
+  k93_matmul(in->state4 + 0, (float *)(A + 1664) + 0, (float *)(A + 42496) + 0);
+  k94_add((float *)(A + 42496) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 43328) + 0);
+  k95_add_add((float *)(A + 41664) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 43328) + 0, (float *)(A + 42496) + 0);
+  k96_tanh((float *)(A + 42496) + 100, (float *)(A + 256) + 0);
+  k97_sigmoid_mul((float *)(A + 42496) + 0, (float *)(A + 256) + 0, (float *)(A + 512) + 0);
+  k98_sigmoid_mul_add((float *)(A + 42496) + 50, in->state5 + 0, (float *)(A + 512) + 0, (float *)(A + 256) + 0, (float *)(A + 43328) + 0);
+  k16_transpose(P + 56848 /* dense1.weight */, (float *)(A + 44160) + 0);
+  k97_sigmoid_mul((float *)(A + 42496) + 150, (float *)(A + 43328) + 0, (float *)(A + 512) + 0);
+  k99_matmul((float *)(A + 512) + 0, (float *)(A + 44160) + 0, (float *)(A + 768) + 0);
+  k100_add((float *)(A + 768) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1600) + 0);
 }
 
 void mnist_stacked_lstm_step(const float *params, mnist_stacked_lstm_state *state, const mnist_stacked_lstm_step_input *input, mnist_stacked_lstm_step_outputs *out, void *arena) {
@@ -6284,13 +6694,13 @@ void mnist_stacked_lstm_step(const float *params, mnist_stacked_lstm_state *stat
   in_.state5 = state->state5;
   (void)P, (void)A;
   mnist_stacked_lstm_step_1(P, in, A, seed);
-  if (out) k94_copy((float *)(A + 1600) + 0, out->logits);
-  k95_copy((float *)(A + 1088) + 0, state->state0);
-  k95_copy((float *)(A + 832) + 0, state->state1);
-  k95_copy((float *)(A + 0) + 0, state->state2);
-  k95_copy((float *)(A + 1344) + 0, state->state3);
-  k95_copy((float *)(A + 512) + 0, state->state4);
-  k95_copy((float *)(A + 256) + 0, state->state5);
+  if (out) k101_copy((float *)(A + 1600) + 0, out->logits);
+  k102_copy((float *)(A + 1088) + 0, state->state0);
+  k102_copy((float *)(A + 832) + 0, state->state1);
+  k102_copy((float *)(A + 0) + 0, state->state2);
+  k102_copy((float *)(A + 1344) + 0, state->state3);
+  k102_copy((float *)(A + 512) + 0, state->state4);
+  k102_copy((float *)(A + 256) + 0, state->state5);
 }
 
 void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state) {
@@ -6303,7 +6713,7 @@ void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long mnist_stacked_lstm_tool_arena[4] = {3390400, 15345600, 15348160, 63232};
+const long mnist_stacked_lstm_tool_arena[4] = {3422208, 15556608, 15559168, 63360};
 const int mnist_stacked_lstm_tool_dtype = 4; /* bytes per element */
 const int mnist_stacked_lstm_tool_nparams = 43;
 const char *const mnist_stacked_lstm_tool_inputs[] = {"x", "y", 0};
