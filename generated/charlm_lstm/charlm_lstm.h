@@ -21,12 +21,12 @@ extern "C" {
 #define CHARLM_LSTM_BATCH 32
 #define CHARLM_LSTM_STEPS 64
 #define CHARLM_LSTM_NPARAMS 19
-#define CHARLM_LSTM_PARAMS_BYTES 4169728
-#define CHARLM_LSTM_GRADS_BYTES 1389888
-#define CHARLM_LSTM_INFER_ARENA_BYTES 11812864
-#define CHARLM_LSTM_GRAD_ARENA_BYTES 41172992
-#define CHARLM_LSTM_TRAIN_ARENA_BYTES 41181312
-#define CHARLM_LSTM_STREAM_ARENA_BYTES 1319232
+#define CHARLM_LSTM_PARAMS_BYTES 4646080
+#define CHARLM_LSTM_GRADS_BYTES 1548672
+#define CHARLM_LSTM_INFER_ARENA_BYTES 11796480
+#define CHARLM_LSTM_GRAD_ARENA_BYTES 41418752
+#define CHARLM_LSTM_TRAIN_ARENA_BYTES 41431040
+#define CHARLM_LSTM_STREAM_ARENA_BYTES 1446272
 #define CHARLM_LSTM_INIT_ARENA_BYTES 2097152
 
 typedef struct {
@@ -40,13 +40,13 @@ extern const charlm_lstm_param_info charlm_lstm_params_info[CHARLM_LSTM_NPARAMS]
 
 /* Inputs and targets, row-major, batch first */
 typedef struct {
-  const int32_t *x; /* [32, 64], ids in [0, 65) */
-  const int32_t *y; /* [32, 64], ids in [0, 65), target (not read by predict) */
+  const int32_t *x; /* [32, 64], ids in [0, 96) */
+  const int32_t *y; /* [32, 64], ids in [0, 96), target (not read by predict) */
 } charlm_lstm_batch;
 
 /* Where predict and grad write the model's outputs */
 typedef struct {
-  float *logits; /* [32, 64, 65] */
+  float *logits; /* [32, 64, 96] */
 } charlm_lstm_outputs;
 
 /* Metrics of the batch, written by grad and train_step */
@@ -62,12 +62,12 @@ typedef struct {
 
 /* One time step's input (batch 1) */
 typedef struct {
-  const int32_t *x; /* [1, 1], ids in [0, 65) */
+  const int32_t *x; /* [1, 1], ids in [0, 96) */
 } charlm_lstm_step_input;
 
 /* What one streaming step outputs (batch 1) */
 typedef struct {
-  float *logits; /* [1, 1, 65] */
+  float *logits; /* [1, 1, 96] */
 } charlm_lstm_step_outputs;
 
 void charlm_lstm_init(float *params, uint64_t seed, void *arena);
