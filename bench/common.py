@@ -138,7 +138,7 @@ class Net(torch.nn.Module):
             h = torch.nn.functional.one_hot(x, self.a["cells"][0]["features"]).float()
         if self.a["normalize"]:
             mean, std = self.a["normalize"]
-            h = (x - mean) / std
+            h = (h - mean) / std
         for cell in self.cells:
             h, _ = cell(h)
         return self.dense(h if self.a["per_step"] else h[:, -1])
