@@ -38,7 +38,7 @@ typedef struct {
   double tol;
   const char *data, *resume, *prime; /* train, eval, sample */
   int epochs, length;
-  long limit;
+  long limit, eval_every;
   double lr, temperature;
   bool seed_given;
   bool json, stream, no_check, compile;
@@ -301,7 +301,7 @@ static TrainOptions train_options(const Args *a) {
   return (TrainOptions){.spec = a->spec, .data = a->data, .weights = a->weights, .resume = a->resume, .out = a->out,
                         .prime = a->prime, .fe = {.batch = a->batch, .steps = a->steps, .dtype = a->dtype, .lr = a->lr},
                         .seed = a->seed, .seed_given = a->seed_given, .epochs = a->epochs, .limit = a->limit,
-                        .length = a->length, .temperature = a->temperature};
+                        .eval_every = a->eval_every, .length = a->length, .temperature = a->temperature};
 }
 
 static int cmd_train(const Args *a) {
@@ -358,9 +358,9 @@ static const Command commands[] = {
      "times interpreter vs generated code (train step, predict); --compile: generation and compile time",
      "--batch --steps --dtype --repeat --json --compile --seed", "", cmd_bench},
     {"train", "rnnc train SPEC --data DATA -o CKPT.safetensors [--epochs N] [--lr X] [--seed S] [--batch B] "
-              "[--limit N] [--resume CKPT]",
+              "[--limit N] [--eval-every BATCHES] [--resume CKPT]",
      "trains through generated code: shuffled batches, test loss/accuracy, checkpoint and CSV/SVG curves each epoch",
-     "--data -o --epochs --lr --seed --batch --steps --dtype --limit --resume", "-o", cmd_train},
+     "--data -o --epochs --lr --seed --batch --steps --dtype --limit --eval-every --resume", "-o", cmd_train},
     {"eval", "rnnc eval SPEC --weights CKPT [--data DATA] [--limit N]",
      "loss and accuracy on the test split (each example once), confusion matrix for classifiers",
      "--weights --data --limit --seed --batch --steps --dtype", "--weights", cmd_eval},
@@ -428,6 +428,9 @@ static int parse_value(Args *a, const char *opt, const char *v) {
   } else if (!strcmp(opt, "--repeat")) {
     if (parse_int(opt, v, 1, 1000000, &n)) return 1;
     a->repeat = (int)n;
+  } else if (!strcmp(opt, "--eval-every")) {
+    if (parse_int(opt, v, 1, 2147483647L, &n)) return 1;
+    a->eval_every = n;
   } else if (!strcmp(opt, "--epochs") || !strcmp(opt, "--length") || !strcmp(opt, "--limit")) {
     if (parse_int(opt, v, opt[2] == 'e' ? 1 : 0, opt[2] == 'e' ? 1000000 : 2147483647L, &n)) return 1;
     if (opt[2] == 'e') a->epochs = (int)n;

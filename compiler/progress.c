@@ -107,6 +107,13 @@ void progress_update(Progress *p, long done, double loss, double acc) {
   else fprintf(p->out, "%s\n", line), fflush(p->out);
 }
 
+void progress_note(Progress *p, const char *line, double paused) {
+  p->t0 += paused;
+  if (p->tty) draw(p, line), fputc('\n', p->out), p->last = 0;
+  else fprintf(p->out, "%s\n", line);
+  fflush(p->out);
+}
+
 void progress_end(Progress *p, const CkptEpoch *e) {
   char line[320], r[32], took[32];
   int n = head(p, line, sizeof line, p->batches, e->train_loss, e->train_acc);

@@ -32,6 +32,10 @@ double progress_now(void); /* seconds, monotonic */
 void progress_begin(Progress *p, FILE *out, int epoch, int epochs, long batches, long batch_size, long first);
 /* After batch `done` (1-based) with the running mean loss and accuracy (NaN: none). */
 void progress_update(Progress *p, long done, double loss, double acc);
+/* A line of its own in the middle of the epoch (replacing the tty line, which
+ * the next update draws again), after `paused` seconds spent on something
+ * other than training, which the rate and ETA leave out. */
+void progress_note(Progress *p, const char *line, double paused);
 /* The epoch's final line (replacing the tty line): its training loss and
  * accuracy, the test loss and accuracy (NaN: none) and its seconds. */
 void progress_end(Progress *p, const CkptEpoch *e);

@@ -378,6 +378,25 @@ static int evaluate(Run *r) {
   return eval_split(r->pred, r->tm.pred, &r->d.test, r->ntest, &r->m, err, sizeof err) ? fail(err) : 0;
 }
 
+/* --eval-every: the test split after batch `done` of the epoch under way,
+ * reported as a line of its own with the training seconds so far (those of
+ * the epochs before, their end-of-epoch evaluations included, and of this
+ * one).  The seconds it took, or -1 after an error. */
+static double eval_mid_epoch(Run *r, Progress *p, long done) {
+  double t = progress_now();
+  if (evaluate(r)) return -1;
+  const Checkpoint *ck = &r->ck;
+  double trained = ck->seconds;
+  for (int k = 0; k < ck->epoch; k++) trained += ck->history[k].seconds;
+  char line[256];
+  int n = snprintf(line, sizeof line, "  test after %.2f epochs, %.1f s of training: loss %.4f",
+                   ck->epoch + (double)done / (double)r->nbatches, trained, eval_loss(&r->m));
+  if (r->m.classifier) snprintf(line + n, sizeof line - (size_t)n, " acc %.4f", eval_accuracy(&r->m));
+  double took = progress_now() - t;
+  progress_note(p, line, took);
+  return took;
+}
+
 /* One epoch (or what is left of it).  0, 128 + signal, or 1. */
 static int epoch(Run *r, long *perm, void **dest, Progress *p) {
   Checkpoint *ck = &r->ck;
@@ -385,7 +404,7 @@ static int epoch(Run *r, long *perm, void **dest, Progress *p) {
   int e = ck->epoch, B = c->batch;
   shuffle(perm, r->ntrain, ck->seed, e);
   progress_begin(p, stdout, e + 1, r->epochs, r->nbatches, B, ck->batch_done);
-  double t0 = progress_now(), before = ck->seconds;
+  double t0 = progress_now(), before = ck->seconds, paused = 0; /* paused: mid-epoch evaluations */
   for (long b = ck->batch_done; b < r->nbatches; b++) {
     data_gather(&r->d.train, perm + b * B, B, c->dtype, dest);
     backend_c_exec(r->step, rnnc_bits(ck->seed, STREAM_DROPOUT, (uint64_t)e << 32 | (uint64_t)b));
@@ -401,17 +420,22 @@ static int epoch(Run *r, long *perm, void **dest, Progress *p) {
     ck->loss_sum += loss;
     ck->acc_sum += r->acc ? scalar(r->acc, c->dtype) : 0;
     ck->batch_done = b + 1;
-    ck->seconds = before + progress_now() - t0;
+    ck->seconds = before + progress_now() - t0 - paused;
     long k = b + 1;
     progress_update(p, k, ck->loss_sum / (double)k, r->acc ? ck->acc_sum / (double)k : NAN);
     if (b + 1 < r->nbatches) {
+      if (r->o->eval_every > 0 && k % r->o->eval_every == 0) {
+        double took = eval_mid_epoch(r, p, k);
+        if (took < 0) return 1;
+        paused += took;
+      }
       int rc = check_stop(r, p);
       if (rc) return rc;
     }
   }
   if (evaluate(r)) return 1;
   CkptEpoch row = {ck->loss_sum / (double)r->nbatches, r->acc ? ck->acc_sum / (double)r->nbatches : NAN,
-                   eval_loss(&r->m), eval_accuracy(&r->m), before + progress_now() - t0};
+                   eval_loss(&r->m), eval_accuracy(&r->m), before + progress_now() - t0 - paused};
   CkptEpoch *h = realloc(ck->history, (size_t)(e + 2) * sizeof *h);
   if (!h) die("out of memory");
   ck->history = h;

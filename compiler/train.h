@@ -24,6 +24,7 @@ typedef struct {
   bool seed_given;
   int epochs;           /* train: total epochs (0: the spec's) */
   long limit;           /* > 0: at most this many examples of each split */
+  long eval_every;      /* train: > 0: also evaluate on the test split after every this many batches */
   int length;           /* sample: characters to draw */
   double temperature;   /* sample: logits are divided by it (0: always the likeliest) */
 } TrainOptions;

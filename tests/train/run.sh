@@ -4,7 +4,7 @@
 #                  variance and the last-value predictor; the checkpoint as --weights of predict; --lr
 #                  reaches the generated code (another object, recorded in the checkpoint)
 #   resume         the parameters after 2 epochs are bit-identical whether or not the run stopped
-#                  after epoch 1 and resumed; a finished checkpoint (its --epochs kept) has nothing to train
+#                  after epoch 1 and resumed, and with or without --eval-every's test evaluations; a finished checkpoint (its --epochs kept) has nothing to train
 #   sigterm        SIGTERM in the middle of epoch 2: exit status 143, the epoch-1 checkpoint intact
 #                  and loadable, the interrupted state written beside it, and resuming from it gives
 #                  bit for bit the parameters of an uninterrupted run
@@ -61,9 +61,12 @@ curves)
 resume)
   opts="--data fashion-mnist --limit 2000 --seed 3"
   run full "$rnnc" train $fmnist $opts --epochs 2 -o "$tmp/full.safetensors"
-  run first "$rnnc" train $fmnist $opts --epochs 1 -o "$tmp/part.safetensors"
-  run rest "$rnnc" train $fmnist --resume "$tmp/part.safetensors" --epochs 2 -o "$tmp/part.safetensors"
+  run first "$rnnc" train $fmnist $opts --epochs 1 --eval-every 10 -o "$tmp/part.safetensors"
+  expect "$tmp/first.log" "  test after 0.08 epochs, "
+  expect "$tmp/first.log" "  test after 0.96 epochs, "
+  run rest "$rnnc" train $fmnist --resume "$tmp/part.safetensors" --epochs 2 --eval-every 7 -o "$tmp/part.safetensors"
   expect "$tmp/rest.log" "resuming $tmp/part.safetensors: 1 epoch done"
+  expect "$tmp/rest.log" "  test after 1.06 epochs, "
   check same "$tmp/full.safetensors" "$tmp/part.safetensors"
   check curves "$tmp/part" 2
   run again "$rnnc" train $fmnist --resume "$tmp/part.safetensors" -o "$tmp/part.safetensors"
