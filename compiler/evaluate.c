@@ -135,12 +135,12 @@ const char *eval_baselines(char *buf, size_t size, const EvalMetrics *m, double 
 
 static long field_elems(const DataField *f) { return ir_numel(f->shape); }
 
-int eval_dest(BackendC *b, const Graph *g, const DataSplit *s, int rows, void **dest, void **scratch, char *err,
+int eval_dest(Runner *b, const Graph *g, const DataSplit *s, int rows, void **dest, void **scratch, char *err,
               size_t errlen) {
   for (int f = 0; f < s->nfields; f++) {
     dest[f] = scratch[f] = NULL;
     for (int i = 0; i < g->ninputs; i++)
-      if (!strcmp(g->inputs[i]->attr.name, s->field[f].name)) dest[f] = backend_c_buffer(b, s->field[f].name);
+      if (!strcmp(g->inputs[i]->attr.name, s->field[f].name)) dest[f] = runner_buffer(b, s->field[f].name);
     if (!dest[f]) {
       dest[f] = scratch[f] = calloc((size_t)rows * (size_t)field_elems(&s->field[f]), sizeof(double));
       if (!scratch[f]) die("out of memory");
@@ -161,7 +161,7 @@ void eval_dest_free(const DataSplit *s, void **scratch) {
   for (int f = 0; f < s->nfields; f++) free(scratch[f]), scratch[f] = NULL;
 }
 
-int eval_split(BackendC *b, const Graph *pg, const DataSplit *s, long n, EvalMetrics *m, char *err, size_t errlen) {
+int eval_split(Runner *b, const Graph *pg, const DataSplit *s, long n, EvalMetrics *m, char *err, size_t errlen) {
   int B = pg->cfg.batch, tf = 0;
   DType dt = pg->cfg.dtype;
   void *dest[DATA_MAX_FIELDS], *scratch[DATA_MAX_FIELDS];
@@ -170,18 +170,17 @@ int eval_split(BackendC *b, const Graph *pg, const DataSplit *s, long n, EvalMet
   if (eval_dest(b, pg, s, B, dest, scratch, err, errlen)) return -1;
   long *idx = malloc((size_t)B * sizeof *idx);
   if (!idx) die("out of memory");
-  const void *out = backend_c_buffer(b, m->output);
   DType tdt = s->field[tf].dtype == DT_I32 ? DT_I32 : dt;
-  for (long start = 0; start < n; start += B) {
+  int rc = 0;
+  for (long start = 0; !rc && start < n; start += B) {
     int count = n - start < B ? (int)(n - start) : B;
     for (int i = 0; i < B; i++) idx[i] = start + (i < count ? i : count - 1);
     data_gather(s, idx, B, dt, dest);
-    backend_c_exec(b, 0);
-    add_rows(m, out, dt, dest[tf], tdt, count);
+    if (!(rc = runner_exec(b, 0, err, errlen))) add_rows(m, runner_buffer(b, m->output), dt, dest[tf], tdt, count);
   }
   free(idx);
   eval_dest_free(s, scratch);
-  return 0;
+  return rc;
 }
 
 /* ---- the confusion matrix ---- */
@@ -272,7 +271,7 @@ int eval_run(const TrainOptions *o) {
   Dataset d = {0};
   bool have_data = false;
   EvalMetrics m = {0};
-  BackendC *b = NULL;
+  Runner *b = NULL;
   StFile zeros;
   st_init(&zeros);
   unsigned char vocab[DATA_MAX_VOCAB];
@@ -281,7 +280,7 @@ int eval_run(const TrainOptions *o) {
     fail("eval needs --data DATA (the weights file is not a checkpoint of rnnc train naming its data)");
     goto done;
   }
-  if (train_model(o->spec, fe, 0, &tm)) goto done;
+  if (train_model(o->spec, fe, o->interp ? TRAIN_INTERP : 0, &tm)) goto done;
   if (!(have_data = !data_load(data, tm.fwd, &dopt, &d, err, sizeof err)) ||
       eval_metrics_init(&m, tm.fwd, tm.pred, err, sizeof err)) {
     fail(err);
@@ -297,7 +296,7 @@ int eval_run(const TrainOptions *o) {
     goto done;
   }
   train_zero_inputs(tm.pred, &zeros);
-  if (!(b = backend_c_load(tm.so, tm.pred, GOAL_PREDICT, &w, &zeros, err, sizeof err))) {
+  if (!(b = runner_load(train_so(&tm), tm.pred, GOAL_PREDICT, &w, &zeros, err, sizeof err))) {
     fail(err);
     goto done;
   }
@@ -326,7 +325,7 @@ int eval_run(const TrainOptions *o) {
   eval_print_confusion(&m, d.nvocab ? d.vocab : vocab, d.nvocab ? d.nvocab : nvocab, stdout);
   rc = 0;
 done:
-  backend_c_free(b);
+  runner_free(b);
   eval_metrics_free(&m);
   if (have_data) data_free(&d);
   train_model_free(&tm);

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "backend_c.h"
+#include "runner.h"
 #include "data.h"
 #include "train.h"
 
@@ -39,14 +39,14 @@ double eval_accuracy(const EvalMetrics *m); /* NaN unless a classifier */
  * of g's input of the same name, else scratch[f] (rows * per-example values,
  * allocated here; free with eval_dest_free).  0, or -1 when an input of g has
  * no field of s. */
-int eval_dest(BackendC *b, const Graph *g, const DataSplit *s, int rows, void **dest, void **scratch, char *err,
+int eval_dest(Runner *b, const Graph *g, const DataSplit *s, int rows, void **dest, void **scratch, char *err,
               size_t errlen);
 void eval_dest_free(const DataSplit *s, void **scratch);
 
 /* Runs predict (b, loaded for pg) on the first n examples of s in batches of
  * the model's batch, the last one padded (padded rows are not counted), and
  * adds them to m.  0, or -1 with a message. */
-int eval_split(BackendC *b, const Graph *pg, const DataSplit *s, long n, EvalMetrics *m, char *err, size_t errlen);
+int eval_split(Runner *b, const Graph *pg, const DataSplit *s, long n, EvalMetrics *m, char *err, size_t errlen);
 
 /* The test loss read against the data's baselines (data.h), in buf:
  *   mse on a series:   "test mse 0.01082 (noise variance 0.01: 1.08x; last-value predictor 0.02512)"

@@ -641,6 +641,8 @@ static void release(Interp *it, const Node *x) {
   }
 }
 
+void interp_seed(Interp *it, uint64_t seed) { it->ctx.seed = seed; }
+
 int interp_exec(Interp *it, char *err, size_t errlen) {
   const Graph *g = it->g;
   it->ctx.failed = NULL;

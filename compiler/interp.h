@@ -32,6 +32,8 @@ void interp_free(Interp *it);
 /* The buffer of a PARAM or INPUT leaf, ir_numel * ir_dtype_size bytes, for the
  * caller to fill before interp_exec; it keeps its contents across runs. */
 void *interp_leaf(Interp *it, const Node *leaf);
+/* The dropout seed of the next runs. */
+void interp_seed(Interp *it, uint64_t seed);
 /* Runs every node once.  0, or -1 with a message (bad data found by a kernel,
  * e.g. a label out of range, names the input). */
 int interp_exec(Interp *it, char *err, size_t errlen);

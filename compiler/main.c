@@ -84,10 +84,15 @@ static int write_file(const char *path, StFile *f) {
   return rc;
 }
 
-/* Runs g on the weights and inputs files and writes its results to a->out. */
-static int run_graph(const Args *a, const PipelineOptions *po, Graph *g) {
+static int check_backend(const Args *a) {
   if (a->backend && strcmp(a->backend, "interp") && strcmp(a->backend, "c"))
     return fail("unknown backend '%s' (interp or c)", a->backend);
+  return 0;
+}
+
+/* Runs g on the weights and inputs files and writes its results to a->out. */
+static int run_graph(const Args *a, const PipelineOptions *po, Graph *g) {
+  if (check_backend(a)) return 1;
   StFile w, x, out;
   if (read_file(a->weights, &w)) return 1;
   if (read_file(a->inputs, &x)) {
@@ -301,17 +306,18 @@ static TrainOptions train_options(const Args *a) {
   return (TrainOptions){.spec = a->spec, .data = a->data, .weights = a->weights, .resume = a->resume, .out = a->out,
                         .prime = a->prime, .fe = {.batch = a->batch, .steps = a->steps, .dtype = a->dtype, .lr = a->lr},
                         .seed = a->seed, .seed_given = a->seed_given, .epochs = a->epochs, .limit = a->limit,
-                        .eval_every = a->eval_every, .length = a->length, .temperature = a->temperature};
+                        .eval_every = a->eval_every, .interp = a->backend && !strcmp(a->backend, "interp"),
+                        .length = a->length, .temperature = a->temperature};
 }
 
 static int cmd_train(const Args *a) {
   TrainOptions o = train_options(a);
-  return train_run(&o);
+  return check_backend(a) ? 1 : train_run(&o);
 }
 
 static int cmd_eval(const Args *a) {
   TrainOptions o = train_options(a);
-  return eval_run(&o);
+  return check_backend(a) ? 1 : eval_run(&o);
 }
 
 static int cmd_sample(const Args *a) {
@@ -358,12 +364,12 @@ static const Command commands[] = {
      "times interpreter vs generated code (train step, predict); --compile: generation and compile time",
      "--batch --steps --dtype --repeat --json --compile --seed", "", cmd_bench},
     {"train", "rnnc train SPEC --data DATA -o CKPT.safetensors [--epochs N] [--lr X] [--seed S] [--batch B] "
-              "[--limit N] [--eval-every BATCHES] [--resume CKPT]",
+              "[--limit N] [--eval-every BATCHES] [--resume CKPT] [--backend c|interp]",
      "trains through generated code: shuffled batches, test loss/accuracy, checkpoint and CSV/SVG curves each epoch",
-     "--data -o --epochs --lr --seed --batch --steps --dtype --limit --eval-every --resume", "-o", cmd_train},
-    {"eval", "rnnc eval SPEC --weights CKPT [--data DATA] [--limit N]",
+     "--data -o --epochs --lr --seed --batch --steps --dtype --limit --eval-every --resume --backend", "-o", cmd_train},
+    {"eval", "rnnc eval SPEC --weights CKPT [--data DATA] [--limit N] [--backend c|interp]",
      "loss and accuracy on the test split (each example once), confusion matrix for classifiers",
-     "--weights --data --limit --seed --batch --steps --dtype", "--weights", cmd_eval},
+     "--weights --data --limit --seed --batch --steps --dtype --backend", "--weights", cmd_eval},
     {"sample", "rnnc sample SPEC --weights CKPT [--prime TEXT] [--length N] [--temperature T] [--seed S]",
      "text from a character model, one step at a time through its streaming code",
      "--weights --prime --length --temperature --seed --dtype", "--weights", cmd_sample},

@@ -68,6 +68,7 @@ int train_model(const char *spec, FeOptions fe, int want, TrainModel *m) {
       return 1;
     }
   }
+  if (want & TRAIN_INTERP) return 0;
   PipelineOptions po = {.spec = spec, .fe = fe, .goal = GOAL_STEP, .stop = STAGE_SCHEDULED};
   char err[1024];
   double t0 = progress_now();
@@ -83,6 +84,8 @@ void train_model_free(TrainModel *m) {
   Graph **gs[] = {&m->fwd, &m->pred, &m->step, &m->stream};
   for (int i = 0; i < 4; i++) ir_graph_free(*gs[i]), *gs[i] = NULL;
 }
+
+const char *train_so(const TrainModel *m) { return m->so[0] ? m->so : NULL; }
 
 void train_zero_inputs(const Graph *g, StFile *x) {
   for (int i = 0; i < g->ninputs; i++) {
@@ -142,10 +145,10 @@ typedef struct {
   Checkpoint ck;        /* the state; history grows by one row per epoch */
   int epochs;           /* total */
   long ntrain, ntest, nbatches;
-  BackendC *step, *pred;
+  Runner *step, *pred;
   EvalMetrics m;
   char *stem, *interrupted;
-  const void *acc;      /* the step's "accuracy" metric, or NULL */
+  bool acc;             /* the step has an "accuracy" metric */
 } Run;
 
 /* The order of epoch e: a Fisher-Yates shuffle of 0..n-1 drawn from (seed, e). */
@@ -158,22 +161,14 @@ static void shuffle(long *perm, long n, uint64_t seed, int e) {
   }
 }
 
-static double scalar(const void *p, DType dt) { return dt == DT_F64 ? *(const double *)p : *(const float *)p; }
-
 /* Writes the step's parameters and optimizer state with the run's state to path. */
 static int save(Run *r, const char *path) {
   char err[1024];
-  StFile all, w;
-  st_init(&all), st_init(&w);
-  int rc = backend_c_store(r->step, &all, err, sizeof err);
-  for (int i = 0; !rc && i < r->tm.step->nparams; i++) {
-    const char *name = r->tm.step->params[i]->attr.name;
-    const StTensor *t = st_find(&all, name);
-    if (!t) die("the training step does not update '%s'", name);
-    if (!st_add(&w, name, t->dtype, t->rank, t->shape, t->data)) die("out of memory");
-  }
+  StFile w;
+  st_init(&w);
+  int rc = runner_store_params(r->step, &w, err, sizeof err);
   if (!rc) rc = ckpt_write(path, &w, &r->ck, err, sizeof err);
-  st_free(&all), st_free(&w);
+  st_free(&w);
   return rc ? fail(err) : 0;
 }
 
@@ -218,7 +213,10 @@ static void print_header(const Run *r, const char *data) {
   printf("\n");
   char base[256];
   if (eval_baselines(base, sizeof base, &r->m, NAN, &r->d, r->ntest)[0]) printf("baselines: %s\n", base);
-  printf("code %s (generated and compiled, or found in the cache, in %.1f s)\n", r->tm.so, r->tm.compile_s);
+  if (train_so(&r->tm))
+    printf("code %s (generated and compiled, or found in the cache, in %.1f s)\n", r->tm.so, r->tm.compile_s);
+  else
+    printf("running in the interpreter (--backend interp)\n");
 }
 
 /* Called after each batch and epoch: on a signal, saves the state as of now
@@ -306,7 +304,7 @@ static int setup(Run *r, StFile *w) {
   const char *data;
   if (settings(r, resumed, &fe, &data)) return 1;
   if (!data || !data[0]) return fail("train needs --data DATA (fashion-mnist, sine, a .csv series or a text file)");
-  if (train_model(o->spec, fe, TRAIN_STEP, &r->tm)) return 1;
+  if (train_model(o->spec, fe, TRAIN_STEP | (o->interp ? TRAIN_INTERP : 0), &r->tm)) return 1;
   const ModelConfig *c = &r->tm.step->cfg;
   r->epochs = o->epochs > 0 ? o->epochs : resumed ? r->ck.epochs : c->epochs > 0 ? c->epochs : 1;
   r->ck.epochs = r->epochs;
@@ -350,13 +348,13 @@ static int setup(Run *r, StFile *w) {
   st_init(&zs), st_init(&zp);
   train_zero_inputs(r->tm.step, &zs);
   train_zero_inputs(r->tm.pred, &zp);
-  r->step = backend_c_load(r->tm.so, r->tm.step, GOAL_STEP, w, &zs, err, sizeof err);
-  if (r->step) r->pred = backend_c_load(r->tm.so, r->tm.pred, GOAL_PREDICT, w, &zp, err, sizeof err);
+  r->step = runner_load(train_so(&r->tm), r->tm.step, GOAL_STEP, w, &zs, err, sizeof err);
+  if (r->step) r->pred = runner_load(train_so(&r->tm), r->tm.pred, GOAL_PREDICT, w, &zp, err, sizeof err);
   st_free(&zs), st_free(&zp);
   if (!r->step || !r->pred) return fail(err);
   for (int i = 0; i < r->tm.step->nresults; i++)
     if (r->tm.step->results[i].role == ROLE_METRIC && !strcmp(r->tm.step->results[i].name, "accuracy"))
-      r->acc = backend_c_buffer(r->step, "accuracy");
+      r->acc = true;
   print_header(r, data);
   if (resumed)
     printf("resuming %s: %d epoch%s done%s\n", o->resume, r->ck.epoch, r->ck.epoch == 1 ? "" : "s",
@@ -370,10 +368,7 @@ static int setup(Run *r, StFile *w) {
 /* The test split through predict with the step's current parameters. */
 static int evaluate(Run *r) {
   char err[1024];
-  size_t n, n2;
-  void *from = backend_c_params(r->step, &n), *to = backend_c_params(r->pred, &n2);
-  if (n != n2) die("training and predict parameter blobs differ in size");
-  memcpy(to, from, n);
+  runner_copy_params(r->pred, r->step);
   eval_metrics_reset(&r->m);
   return eval_split(r->pred, r->tm.pred, &r->d.test, r->ntest, &r->m, err, sizeof err) ? fail(err) : 0;
 }
@@ -407,8 +402,10 @@ static int epoch(Run *r, long *perm, void **dest, Progress *p) {
   double t0 = progress_now(), before = ck->seconds, paused = 0; /* paused: mid-epoch evaluations */
   for (long b = ck->batch_done; b < r->nbatches; b++) {
     data_gather(&r->d.train, perm + b * B, B, c->dtype, dest);
-    backend_c_exec(r->step, rnnc_bits(ck->seed, STREAM_DROPOUT, (uint64_t)e << 32 | (uint64_t)b));
-    double loss = backend_c_loss(r->step);
+    char err[1024];
+    if (runner_exec(r->step, rnnc_bits(ck->seed, STREAM_DROPOUT, (uint64_t)e << 32 | (uint64_t)b), err, sizeof err))
+      return fail(err);
+    double loss = runner_loss(r->step);
     if (!isfinite(loss)) {
       if (p->tty) printf("\n");
       fprintf(stderr, "rnnc: error: the training loss is %g at epoch %d, batch %ld: stopped (a smaller --lr may help)",
@@ -418,7 +415,7 @@ static int epoch(Run *r, long *perm, void **dest, Progress *p) {
       return 1;
     }
     ck->loss_sum += loss;
-    ck->acc_sum += r->acc ? scalar(r->acc, c->dtype) : 0;
+    ck->acc_sum += r->acc ? runner_metric(r->step, "accuracy") : 0;
     ck->batch_done = b + 1;
     ck->seconds = before + progress_now() - t0 - paused;
     long k = b + 1;
@@ -493,7 +490,7 @@ int train_run(const TrainOptions *o) {
   if (rc == -1) rc = 0;
   if (r.have_data) eval_dest_free(&r.d.train, scratch);
   free(perm);
-  backend_c_free(r.step), backend_c_free(r.pred);
+  runner_free(r.step), runner_free(r.pred);
   eval_metrics_free(&r.m);
   if (r.have_data) data_free(&r.d);
   train_model_free(&r.tm);

@@ -25,6 +25,7 @@ typedef struct {
   int epochs;           /* train: total epochs (0: the spec's) */
   long limit;           /* > 0: at most this many examples of each split */
   long eval_every;      /* train: > 0: also evaluate on the test split after every this many batches */
+  bool interp;          /* train, eval: --backend interp (else generated code) */
   int length;           /* sample: characters to draw */
   double temperature;   /* sample: logits are divided by it (0: always the likeliest) */
 } TrainOptions;
@@ -45,12 +46,14 @@ typedef struct {
   double compile_s;
 } TrainModel;
 
-enum { TRAIN_STEP = 1, TRAIN_STREAM = 2 };
+enum { TRAIN_STEP = 1, TRAIN_STREAM = 2, TRAIN_INTERP = 4 /* no generated code */ };
 
 /* Builds the graphs (plus those `want` names) and compiles the spec's code
- * with fe's overrides.  0, or 1 after printing an error. */
+ * (unless want has TRAIN_INTERP) with fe's overrides.  0, or 1 after printing an error. */
 int train_model(const char *spec, FeOptions fe, int want, TrainModel *m);
 void train_model_free(TrainModel *m);
+/* The compiled object for runner_load: NULL when built with TRAIN_INTERP. */
+const char *train_so(const TrainModel *m);
 
 /* Zero-filled tensors for every input of g, for backend_c_load to bind
  * (a driver fills the bound buffers itself, batch after batch). */

@@ -2,6 +2,8 @@
 """check.py - what tests/train/run.sh asserts about rnnc train's files.
 
   check.py same A B          every tensor of A but train.history is in B, byte for byte
+  check.py close A B TOL     the same tensors, F64, each within TOL of B's normwise
+                             (max |a - b| / max |b|)
   check.py meta FILE KEY     prints the checkpoint metadata rnnc.KEY
   check.py curves STEM N     STEM.csv has its header and N rows of numbers; STEM.svg is
                              well-formed XML: an <svg> with N points per series
@@ -40,7 +42,8 @@ def fail(msg):
     sys.exit(1)
 
 
-def same(a, b):
+def tensors_of_both(a, b):
+    """The tensors of checkpoints a and b by name (train.history left out: it holds timings)."""
     ta, _ = read_st(a)
     tb, _ = read_st(b)
     names = [k for k in ta if k != "train.history"]
@@ -49,9 +52,31 @@ def same(a, b):
     for k in names:
         if k not in tb:
             fail(f"{b} has no tensor {k}")
+    return names, ta, tb
+
+
+def same(a, b):
+    names, ta, tb = tensors_of_both(a, b)
+    for k in names:
         if ta[k] != tb[k]:
             fail(f"tensor {k} differs between {a} and {b}")
     print(f"ok: {len(names)} tensors bit-identical ({a}, {b})")
+
+
+def close(a, b, tol):
+    names, ta, tb = tensors_of_both(a, b)
+    worst = 0.0
+    for k in names:
+        if ta[k][0] != "F64" or ta[k][:2] != tb[k][:2]:
+            fail(f"tensor {k}: {ta[k][:2]} in {a}, {tb[k][:2]} in {b} (F64 of one shape expected)")
+        n = len(ta[k][2]) // 8
+        x, y = struct.unpack(f"<{n}d", ta[k][2]), struct.unpack(f"<{n}d", tb[k][2])
+        scale = max((abs(v) for v in y), default=0.0) or 1.0
+        err = max((abs(u - v) for u, v in zip(x, y)), default=0.0) / scale
+        if not err <= tol:
+            fail(f"tensor {k}: relative error {err:.3g} > {tol:g} between {a} and {b}")
+        worst = max(worst, err)
+    print(f"ok: {len(names)} tensors agree, worst relative error {worst:.3g} (bound {tol:g})")
 
 
 def curves(stem, n):
@@ -121,6 +146,8 @@ def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "same":
         same(*args)
+    elif cmd == "close":
+        close(args[0], args[1], float(args[2]))
     elif cmd == "meta":
         _, meta = read_st(args[0])
         print(meta.get("rnnc." + args[1], ""))

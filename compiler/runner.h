@@ -1,0 +1,44 @@
+/*
+ * runner.h - a model loaded once and run many times by the drivers (rnnc
+ * train and eval), through generated code (backend_c.h) or the interpreter
+ * (interp.h): the same buffers and calls either way, so `--backend interp`
+ * trains and evaluates exactly what the generated code does, only slower.
+ */
+#ifndef RNNC_RUNNER_H
+#define RNNC_RUNNER_H
+
+#include <stdbool.h>
+
+#include "backend_c.h"
+#include "interp.h"
+
+typedef struct Runner Runner;
+
+/* Graph g of goal (GOAL_PREDICT or GOAL_STEP) bound to `weights` and
+ * `inputs` (by name, as bind.h says): through the compiled object so, or
+ * the interpreter when so is NULL.  NULL, with a message, on a missing or
+ * wrong tensor or an object that is not g's. */
+Runner *runner_load(const char *so, const Graph *g, Goal goal, const StFile *weights, const StFile *inputs,
+                    char *err, size_t errlen);
+void runner_free(Runner *r);
+
+/* Runs the goal once (dropout seed `seed`); a step updates the parameters
+ * and optimizer state in place.  0, or -1 with a message (bad data the
+ * interpreter's kernels find, such as a label out of range). */
+int runner_exec(Runner *r, uint64_t seed, char *err, size_t errlen);
+
+/* The buffer of g's input `name`, to fill before runner_exec (it keeps its
+ * contents), or of its output or metric `name`, to read after it (valid
+ * until the next runner_exec); NULL if g has none. */
+void *runner_buffer(Runner *r, const char *name);
+double runner_loss(const Runner *r); /* of the last run */
+double runner_metric(Runner *r, const char *name); /* a scalar metric of the last run */
+
+/* Copies every parameter of to's graph from `from` (the same model, another
+ * goal: the training step's parameters into predict). */
+void runner_copy_params(Runner *to, const Runner *from);
+
+/* Every parameter and optimizer state tensor of g under its name. */
+int runner_store_params(const Runner *r, StFile *out, char *err, size_t errlen);
+
+#endif
