@@ -904,7 +904,14 @@ static int emit_weights(Model *md, const Graph *g, const char *path, char *err, 
 
 /* ---- building ---- */
 
-static int check_names(const Graph *g, const char *spec) {
+/* What C asks of the spec: inputs, outputs and metrics named by
+ * identifiers, and at least one parameter (ISO C has no empty arrays). */
+static int check_for_c(const Graph *g, const char *spec) {
+  if (g->nparams == 0) {
+    fprintf(stderr, "%s: error: the spec has no parameters; generated code needs at least one (a layer or core.param)\n",
+            spec);
+    return 1;
+  }
   for (int i = 0; i < g->ninputs + g->nresults; i++) {
     const char *name = i < g->ninputs ? g->inputs[i]->attr.name : g->results[i - g->ninputs].name;
     if (i >= g->ninputs && g->results[i - g->ninputs].role != ROLE_OUTPUT &&
@@ -1056,7 +1063,7 @@ int emit_c_build(const EmitOptions *o, char **hpath, char **cpath, char *err, si
     if (!(md.graphs[k] = pipeline_run(&po))) return 1;
   }
   const Graph *g0 = md.graphs[FN_PREDICT];
-  int rc = check_names(md.graphs[grad ? FN_GRAD : FN_PREDICT], o->spec);
+  int rc = check_for_c(md.graphs[grad ? FN_GRAD : FN_PREDICT], o->spec);
   md.name = g0->cfg.name;
   md.real = g0->cfg.dtype;
   md.T = emit_ctype(md.real);

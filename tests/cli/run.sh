@@ -107,5 +107,13 @@ open(path, "wb").write(data)
 PY
 expect_fail 1 "rnnc: error: $tmp/fx.st: tensor 'y' element [0] is 12, outside [0, 10)" -- "$rnnc" grad specs/fmnist_lstm.lua $small --weights "$tmp/fw.st" --inputs "$tmp/fx.st" -o "$tmp/out.st"
 
+# a spec without parameters: ISO C has no empty arrays, so rnnc build says so
+cat >"$tmp/noparams.lua" <<'LUA'
+model{name = "noparams", batch = 2, steps = 3}
+local x = sequence("x", 2)
+output("h", last(tanh(x)))
+LUA
+expect_fail 1 "$tmp/noparams.lua: error: the spec has no parameters; generated code needs at least one" -- "$rnnc" build "$tmp/noparams.lua" -o "$tmp/np"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]
