@@ -7,8 +7,9 @@
  * function whose shapes and strides are constants: loops that gcc and clang
  * unroll and vectorize.  The one kernel where layout decides speed is the
  * matrix product: it is register-blocked, an MR x NR tile of C accumulated
- * in locals over the whole k loop, reading rows of B (the layout pass gives
- * every product a row-major B).
+ * in locals over the k loop (in blocks of KC), reading rows of B (the layout
+ * pass gives every product a row-major B; a transposed A, a weight
+ * gradient's, is turned into the B of the transposed product).
  */
 #include "emit.h"
 
@@ -337,33 +338,80 @@ EMIT(EQUAL) {
  * -O3 -march=native -ffp-contract=fast, over every product shape of
  * fmnist_lstm: 86-117 GFLOP/s, where a 2-D accumulator array left for the
  * vectorizer to unroll ran at 14-112 depending on the shape.  The ragged
- * right and bottom edges are tiles of the same form, only narrower. */
-enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 16 };
+ * right and bottom edges are tiles of the same form, only narrower.
+ *
+ * The MR rows of A that a row of tiles reads are copied into a local panel,
+ * k-major, when they are not contiguous in k (each k on a row of its own, a
+ * cache line per k that every tile of the row fetched again) or short (at
+ * K = 28, MR row pointers cost 10%); long contiguous rows are read in place
+ * (a copy costs 4% at K = 512).  A long k loop is cut into blocks of KC, C
+ * accumulating across blocks, so that a panel stays small and the block of
+ * B that the tiles share stays in L2.  Neither changes the order of the sum
+ * over k, the interpreter's. */
+enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 16, KC = 256 };
 
 typedef struct {
   const char *A, *B, *C, *T;
-  long ai, ak, bk, bj, K, N;
+  long ai, ak, bk, bj, ci, cj, K;
 } Product;
+
+/* "out[(i + 3) * 128 + j + c]": element (i + r, j + c) of C. */
+static const char *c_elem(const Product *p, int r, char buf[static 80]) {
+  if (p->cj == 1)
+    snprintf(buf, 80, "%s[(i + %d) * %ld + j + c]", p->C, r, p->ci);
+  else
+    snprintf(buf, 80, "%s[(i + %d) * %ld + (j + c) * %ld]", p->C, r, p->ci, p->cj);
+  return buf;
+}
 
 /* The tiles covering rows [i0, i1) and columns [j0, j1) of C, mr x nr each. */
 static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, long j1, int nr) {
   if (i0 >= i1 || j0 >= j1) return;
-  char zero[40];
+  bool blocked = p->K > KC, pack = p->ak != 1 || p->K < KC;
+  char zero[40], kn[24], k[16], c[80];
   emit_literal(e, 0, zero);
-  emit_line(e, "for (long i = %ld; i < %ld; i += %d)", i0, i1, mr);
+  snprintf(kn, sizeof kn, blocked ? "kn" : "%ld", p->K);
+  snprintf(k, sizeof k, blocked ? "k0 + k" : "k");
+  if (blocked) {
+    emit_line(e, "for (long k0 = 0; k0 < %ld; k0 += %d) {", p->K, KC);
+    emit_line(e, "  const long kn = %ld - k0 < %d ? %ld - k0 : %d;", p->K, KC, p->K, KC);
+    e->indent += 2;
+  }
+  emit_line(e, "for (long i = %ld; i < %ld; i += %d) {", i0, i1, mr);
+  if (pack) {
+    emit_line(e, "  %s ap[%ld][%d];", p->T, blocked ? (long)KC : p->K, mr);
+    emit_line(e, "  for (long k = 0; k < %s; k++)", kn);
+    emit_line(e, "    for (int r = 0; r < %d; r++) ap[k][r] = %s[(i + r) * %ld + (%s) * %ld];", mr, p->A, p->ai, k,
+              p->ak);
+  }
   emit_line(e, "  for (long j = %ld; j < %ld; j += %d) {", j0, j1, nr);
   for (int r = 0; r < mr; r++) emit_line(e, "    %s acc%d[%d] = {%s};", p->T, r, nr, zero);
-  emit_line(e, "    for (long k = 0; k < %ld; k++) {", p->K);
-  emit_line(e, "      const %s *b = %s + k * %ld + j * %ld;", p->T, p->B, p->bk, p->bj);
-  for (int r = 0; r < mr; r++) emit_line(e, "      const %s x%d = %s[(i + %d) * %ld + k * %ld];", p->T, r, p->A, r, p->ai, p->ak);
+  if (blocked) {
+    emit_line(e, "    if (k0)");
+    emit_line(e, "      for (int c = 0; c < %d; c++) {", nr);
+    for (int r = 0; r < mr; r++) emit_line(e, "        acc%d[c] = %s;", r, c_elem(p, r, c));
+    emit_line(e, "      }");
+  }
+  emit_line(e, "    for (long k = 0; k < %s; k++) {", kn);
+  emit_line(e, "      const %s *b = %s + (%s) * %ld + j * %ld;", p->T, p->B, k, p->bk, p->bj);
+  for (int r = 0; r < mr; r++)
+    if (pack)
+      emit_line(e, "      const %s x%d = ap[k][%d];", p->T, r, r);
+    else
+      emit_line(e, "      const %s x%d = %s[(i + %d) * %ld + (%s) * %ld];", p->T, r, p->A, r, p->ai, k, p->ak);
   emit_line(e, "      for (int c = 0; c < %d; c++) {", nr);
   for (int r = 0; r < mr; r++) emit_line(e, "        acc%d[c] += x%d * b[c * %ld];", r, r, p->bj);
   emit_line(e, "      }");
   emit_line(e, "    }");
   emit_line(e, "    for (int c = 0; c < %d; c++) {", nr);
-  for (int r = 0; r < mr; r++) emit_line(e, "      %s[(i + %d) * %ld + j + c] = acc%d[c];", p->C, r, p->N, r);
+  for (int r = 0; r < mr; r++) emit_line(e, "      %s = acc%d[c];", c_elem(p, r, c), r);
   emit_line(e, "    }");
   emit_line(e, "  }");
+  emit_line(e, "}");
+  if (blocked) {
+    e->indent -= 2;
+    emit_line(e, "}");
+  }
 }
 
 /* C[M,N] = A'[M,K] B'[K,N], A' = A or A^T, B' = B or B^T by the node's
@@ -377,8 +425,19 @@ EMIT(MATMUL) {
   Product p = {.A = arg[0], .B = arg[1], .C = arg[2], .T = emit_ctype(e->real),
                .ai = n->attr.ta ? as[1] : as[0], .ak = n->attr.ta ? as[0] : as[1],
                .bk = n->attr.tb ? bs[1] : bs[0], .bj = n->attr.tb ? bs[0] : bs[1],
-               .K = n->attr.ta ? a->shape.dim[0] : a->shape.dim[1], .N = n->shape.dim[1]};
-  long M = n->shape.dim[0], N = p.N;
+               .ci = n->shape.dim[1], .cj = 1, .K = n->attr.ta ? a->shape.dim[0] : a->shape.dim[1]};
+  long M = n->shape.dim[0], N = n->shape.dim[1];
+  /* A^T B with A row-major (the weight gradients: A = dz stacked over time,
+   * rows of 2 KB) is computed as C^T = B^T A, so that the vectors run along
+   * A's rows (its columns, copied into a panel, would each be a cache line
+   * of its own) and B, the narrower operand, is the one copied into panels;
+   * C is written column by column, once per tile and block of k. */
+  if (n->attr.ta && as[1] == 1) {
+    p = (Product){.A = p.B, .B = p.A, .C = p.C, .T = p.T, .ai = p.bj, .ak = p.bk, .bk = p.ak, .bj = p.ai,
+                  .ci = 1, .cj = N, .K = p.K};
+    long t = M;
+    M = N, N = t;
+  }
   int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
   long Mm = M / MR * MR, Nm = N / nr * nr;
   tiles(e, &p, 0, Mm, MR, 0, Nm, nr);

@@ -584,7 +584,10 @@ static void k2_transpose(const float *restrict a0, float *restrict out) {
 
 /* matmul [2048, 1024] (specs/charlm_lstm.lua:17) */
 static void k3_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 2048; i += 8)
+  for (long i = 0; i < 2048; i += 8) {
+    float ap[96][8];
+    for (long k = 0; k < 96; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 96 + (k) * 1];
     for (long j = 0; j < 1024; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -595,15 +598,15 @@ static void k3_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 96; k++) {
-        const float *b = a1 + k * 1024 + j * 1;
-        const float x0 = a0[(i + 0) * 96 + k * 1];
-        const float x1 = a0[(i + 1) * 96 + k * 1];
-        const float x2 = a0[(i + 2) * 96 + k * 1];
-        const float x3 = a0[(i + 3) * 96 + k * 1];
-        const float x4 = a0[(i + 4) * 96 + k * 1];
-        const float x5 = a0[(i + 5) * 96 + k * 1];
-        const float x6 = a0[(i + 6) * 96 + k * 1];
-        const float x7 = a0[(i + 7) * 96 + k * 1];
+        const float *b = a1 + (k) * 1024 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -626,6 +629,7 @@ static void k3_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 1024 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [32, 1024] (specs/charlm_lstm.lua:17) */
@@ -688,7 +692,7 @@ static void k9_sigmoid_mul(const float *restrict a0, const float *restrict a1, f
 
 /* matmul [32, 1024] (specs/charlm_lstm.lua:17) */
 static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 32; i += 8)
+  for (long i = 0; i < 32; i += 8) {
     for (long j = 0; j < 1024; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -699,15 +703,15 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 256; k++) {
-        const float *b = a1 + k * 1024 + j * 1;
-        const float x0 = a0[(i + 0) * 256 + k * 1];
-        const float x1 = a0[(i + 1) * 256 + k * 1];
-        const float x2 = a0[(i + 2) * 256 + k * 1];
-        const float x3 = a0[(i + 3) * 256 + k * 1];
-        const float x4 = a0[(i + 4) * 256 + k * 1];
-        const float x5 = a0[(i + 5) * 256 + k * 1];
-        const float x6 = a0[(i + 6) * 256 + k * 1];
-        const float x7 = a0[(i + 7) * 256 + k * 1];
+        const float *b = a1 + (k) * 1024 + j * 1;
+        const float x0 = a0[(i + 0) * 256 + (k) * 1];
+        const float x1 = a0[(i + 1) * 256 + (k) * 1];
+        const float x2 = a0[(i + 2) * 256 + (k) * 1];
+        const float x3 = a0[(i + 3) * 256 + (k) * 1];
+        const float x4 = a0[(i + 4) * 256 + (k) * 1];
+        const float x5 = a0[(i + 5) * 256 + (k) * 1];
+        const float x6 = a0[(i + 6) * 256 + (k) * 1];
+        const float x7 = a0[(i + 7) * 256 + (k) * 1];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -730,6 +734,7 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 1024 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [32, 1024] (specs/charlm_lstm.lua:17) */
@@ -1036,7 +1041,7 @@ static void k15_transpose(const float *restrict a0, float *restrict out) {
 
 /* matmul [2048, 96] (specs/charlm_lstm.lua:18) */
 static void k16_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 2048; i += 8)
+  for (long i = 0; i < 2048; i += 8) {
     for (long j = 0; j < 96; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -1047,15 +1052,15 @@ static void k16_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 256; k++) {
-        const float *b = a1 + k * 96 + j * 1;
-        const float x0 = a0[(i + 0) * 256 + k * 1];
-        const float x1 = a0[(i + 1) * 256 + k * 1];
-        const float x2 = a0[(i + 2) * 256 + k * 1];
-        const float x3 = a0[(i + 3) * 256 + k * 1];
-        const float x4 = a0[(i + 4) * 256 + k * 1];
-        const float x5 = a0[(i + 5) * 256 + k * 1];
-        const float x6 = a0[(i + 6) * 256 + k * 1];
-        const float x7 = a0[(i + 7) * 256 + k * 1];
+        const float *b = a1 + (k) * 96 + j * 1;
+        const float x0 = a0[(i + 0) * 256 + (k) * 1];
+        const float x1 = a0[(i + 1) * 256 + (k) * 1];
+        const float x2 = a0[(i + 2) * 256 + (k) * 1];
+        const float x3 = a0[(i + 3) * 256 + (k) * 1];
+        const float x4 = a0[(i + 4) * 256 + (k) * 1];
+        const float x5 = a0[(i + 5) * 256 + (k) * 1];
+        const float x6 = a0[(i + 6) * 256 + (k) * 1];
+        const float x7 = a0[(i + 7) * 256 + (k) * 1];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1078,6 +1083,7 @@ static void k16_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 96 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [32, 96] (specs/charlm_lstm.lua:18) */
@@ -1238,7 +1244,10 @@ static void k32_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 
 /* matmul [2048, 256] (specs/charlm_lstm.lua:18) */
 static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 2048; i += 8)
+  for (long i = 0; i < 2048; i += 8) {
+    float ap[96][8];
+    for (long k = 0; k < 96; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 96 + (k) * 1];
     for (long j = 0; j < 256; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -1249,15 +1258,15 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 96; k++) {
-        const float *b = a1 + k * 256 + j * 1;
-        const float x0 = a0[(i + 0) * 96 + k * 1];
-        const float x1 = a0[(i + 1) * 96 + k * 1];
-        const float x2 = a0[(i + 2) * 96 + k * 1];
-        const float x3 = a0[(i + 3) * 96 + k * 1];
-        const float x4 = a0[(i + 4) * 96 + k * 1];
-        const float x5 = a0[(i + 5) * 96 + k * 1];
-        const float x6 = a0[(i + 6) * 96 + k * 1];
-        const float x7 = a0[(i + 7) * 96 + k * 1];
+        const float *b = a1 + (k) * 256 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1280,6 +1289,7 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 256 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: mul sub over sub [32, 256] (specs/charlm_lstm.lua:17) */
@@ -1352,48 +1362,63 @@ static void k38_concat(const float *restrict a0, const float *restrict a1, const
 
 /* matmul [32, 256] (specs/charlm_lstm.lua:17) */
 static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 32; i += 8)
-    for (long j = 0; j < 256; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 1024; k++) {
-        const float *b = a1 + k * 256 + j * 1;
-        const float x0 = a0[(i + 0) * 1024 + k * 1];
-        const float x1 = a0[(i + 1) * 1024 + k * 1];
-        const float x2 = a0[(i + 2) * 1024 + k * 1];
-        const float x3 = a0[(i + 3) * 1024 + k * 1];
-        const float x4 = a0[(i + 4) * 1024 + k * 1];
-        const float x5 = a0[(i + 5) * 1024 + k * 1];
-        const float x6 = a0[(i + 6) * 1024 + k * 1];
-        const float x7 = a0[(i + 7) * 1024 + k * 1];
+  for (long k0 = 0; k0 < 1024; k0 += 256) {
+    const long kn = 1024 - k0 < 256 ? 1024 - k0 : 256;
+    for (long i = 0; i < 32; i += 8) {
+      for (long j = 0; j < 256; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 256 + j + c];
+            acc1[c] = out[(i + 1) * 256 + j + c];
+            acc2[c] = out[(i + 2) * 256 + j + c];
+            acc3[c] = out[(i + 3) * 256 + j + c];
+            acc4[c] = out[(i + 4) * 256 + j + c];
+            acc5[c] = out[(i + 5) * 256 + j + c];
+            acc6[c] = out[(i + 6) * 256 + j + c];
+            acc7[c] = out[(i + 7) * 256 + j + c];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a1 + (k0 + k) * 256 + j * 1;
+          const float x0 = a0[(i + 0) * 1024 + (k0 + k) * 1];
+          const float x1 = a0[(i + 1) * 1024 + (k0 + k) * 1];
+          const float x2 = a0[(i + 2) * 1024 + (k0 + k) * 1];
+          const float x3 = a0[(i + 3) * 1024 + (k0 + k) * 1];
+          const float x4 = a0[(i + 4) * 1024 + (k0 + k) * 1];
+          const float x5 = a0[(i + 5) * 1024 + (k0 + k) * 1];
+          const float x6 = a0[(i + 6) * 1024 + (k0 + k) * 1];
+          const float x7 = a0[(i + 7) * 1024 + (k0 + k) * 1];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 256 + j + c] = acc0[c];
+          out[(i + 1) * 256 + j + c] = acc1[c];
+          out[(i + 2) * 256 + j + c] = acc2[c];
+          out[(i + 3) * 256 + j + c] = acc3[c];
+          out[(i + 4) * 256 + j + c] = acc4[c];
+          out[(i + 5) * 256 + j + c] = acc5[c];
+          out[(i + 6) * 256 + j + c] = acc6[c];
+          out[(i + 7) * 256 + j + c] = acc7[c];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 256 + j + c] = acc0[c];
-        out[(i + 1) * 256 + j + c] = acc1[c];
-        out[(i + 2) * 256 + j + c] = acc2[c];
-        out[(i + 3) * 256 + j + c] = acc3[c];
-        out[(i + 4) * 256 + j + c] = acc4[c];
-        out[(i + 5) * 256 + j + c] = acc5[c];
-        out[(i + 6) * 256 + j + c] = acc6[c];
-        out[(i + 7) * 256 + j + c] = acc7[c];
-      }
     }
+  }
 }
 
 /* fused: addn mul mul addn mul mul mul mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
@@ -1708,48 +1733,66 @@ static void k43_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [1024, 96] (specs/charlm_lstm.lua:17) */
 static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1024; i += 8)
-    for (long j = 0; j < 96; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 2048; k++) {
-        const float *b = a1 + k * 96 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1024];
-        const float x1 = a0[(i + 1) * 1 + k * 1024];
-        const float x2 = a0[(i + 2) * 1 + k * 1024];
-        const float x3 = a0[(i + 3) * 1 + k * 1024];
-        const float x4 = a0[(i + 4) * 1 + k * 1024];
-        const float x5 = a0[(i + 5) * 1 + k * 1024];
-        const float x6 = a0[(i + 6) * 1 + k * 1024];
-        const float x7 = a0[(i + 7) * 1 + k * 1024];
+  for (long k0 = 0; k0 < 2048; k0 += 256) {
+    const long kn = 2048 - k0 < 256 ? 2048 - k0 : 256;
+    for (long i = 0; i < 96; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 96];
+      for (long j = 0; j < 1024; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 96];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 96];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 96];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 96];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 96];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 96];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 96];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 96];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 1024 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 96] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 96] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 96] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 96] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 96] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 96] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 96] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 96] = acc7[c];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 96 + j + c] = acc0[c];
-        out[(i + 1) * 96 + j + c] = acc1[c];
-        out[(i + 2) * 96 + j + c] = acc2[c];
-        out[(i + 3) * 96 + j + c] = acc3[c];
-        out[(i + 4) * 96 + j + c] = acc4[c];
-        out[(i + 5) * 96 + j + c] = acc5[c];
-        out[(i + 6) * 96 + j + c] = acc6[c];
-        out[(i + 7) * 96 + j + c] = acc7[c];
-      }
     }
+  }
 }
 
 /* stack [32, 63, 1024] (specs/charlm_lstm.lua:17) */
@@ -2266,48 +2309,66 @@ static void k46_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [1024, 256] (specs/charlm_lstm.lua:17) */
 static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1024; i += 8)
-    for (long j = 0; j < 256; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 2016; k++) {
-        const float *b = a1 + k * 256 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1024];
-        const float x1 = a0[(i + 1) * 1 + k * 1024];
-        const float x2 = a0[(i + 2) * 1 + k * 1024];
-        const float x3 = a0[(i + 3) * 1 + k * 1024];
-        const float x4 = a0[(i + 4) * 1 + k * 1024];
-        const float x5 = a0[(i + 5) * 1 + k * 1024];
-        const float x6 = a0[(i + 6) * 1 + k * 1024];
-        const float x7 = a0[(i + 7) * 1 + k * 1024];
+  for (long k0 = 0; k0 < 2016; k0 += 256) {
+    const long kn = 2016 - k0 < 256 ? 2016 - k0 : 256;
+    for (long i = 0; i < 256; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 256];
+      for (long j = 0; j < 1024; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 256];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 256];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 256];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 256];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 256];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 256];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 256];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 256];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 1024 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 256] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 256] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 256] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 256] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 256] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 256] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 256] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 256] = acc7[c];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 256 + j + c] = acc0[c];
-        out[(i + 1) * 256 + j + c] = acc1[c];
-        out[(i + 2) * 256 + j + c] = acc2[c];
-        out[(i + 3) * 256 + j + c] = acc3[c];
-        out[(i + 4) * 256 + j + c] = acc4[c];
-        out[(i + 5) * 256 + j + c] = acc5[c];
-        out[(i + 6) * 256 + j + c] = acc6[c];
-        out[(i + 7) * 256 + j + c] = acc7[c];
-      }
     }
+  }
 }
 
 /* sum_to [1024] (specs/charlm_lstm.lua:17) */
@@ -2322,48 +2383,66 @@ static void k48_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [96, 256] (specs/charlm_lstm.lua:18) */
 static void k49_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 96; i += 8)
-    for (long j = 0; j < 256; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 2048; k++) {
-        const float *b = a1 + k * 256 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 96];
-        const float x1 = a0[(i + 1) * 1 + k * 96];
-        const float x2 = a0[(i + 2) * 1 + k * 96];
-        const float x3 = a0[(i + 3) * 1 + k * 96];
-        const float x4 = a0[(i + 4) * 1 + k * 96];
-        const float x5 = a0[(i + 5) * 1 + k * 96];
-        const float x6 = a0[(i + 6) * 1 + k * 96];
-        const float x7 = a0[(i + 7) * 1 + k * 96];
+  for (long k0 = 0; k0 < 2048; k0 += 256) {
+    const long kn = 2048 - k0 < 256 ? 2048 - k0 : 256;
+    for (long i = 0; i < 256; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 256];
+      for (long j = 0; j < 96; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 256];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 256];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 256];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 256];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 256];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 256];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 256];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 256];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 96 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 256] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 256] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 256] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 256] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 256] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 256] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 256] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 256] = acc7[c];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 256 + j + c] = acc0[c];
-        out[(i + 1) * 256 + j + c] = acc1[c];
-        out[(i + 2) * 256 + j + c] = acc2[c];
-        out[(i + 3) * 256 + j + c] = acc3[c];
-        out[(i + 4) * 256 + j + c] = acc4[c];
-        out[(i + 5) * 256 + j + c] = acc5[c];
-        out[(i + 6) * 256 + j + c] = acc6[c];
-        out[(i + 7) * 256 + j + c] = acc7[c];
-      }
     }
+  }
 }
 
 /* sum_to [96] (specs/charlm_lstm.lua:18) */
@@ -2783,12 +2862,15 @@ static void k92_one_hot(const int32_t *restrict a0, float *restrict out) {
 
 /* matmul [1, 1024] (specs/charlm_lstm.lua:17) */
 static void k93_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[96][1];
+    for (long k = 0; k < 96; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 96 + (k) * 1];
     for (long j = 0; j < 1024; j += 256) {
       float acc0[256] = {0.0f};
       for (long k = 0; k < 96; k++) {
-        const float *b = a1 + k * 1024 + j * 1;
-        const float x0 = a0[(i + 0) * 96 + k * 1];
+        const float *b = a1 + (k) * 1024 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 256; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -2797,16 +2879,17 @@ static void k93_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 1024 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* matmul [1, 1024] (specs/charlm_lstm.lua:17) */
 static void k94_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 1024; j += 256) {
       float acc0[256] = {0.0f};
       for (long k = 0; k < 256; k++) {
-        const float *b = a1 + k * 1024 + j * 1;
-        const float x0 = a0[(i + 0) * 256 + k * 1];
+        const float *b = a1 + (k) * 1024 + j * 1;
+        const float x0 = a0[(i + 0) * 256 + (k) * 1];
         for (int c = 0; c < 256; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -2815,6 +2898,7 @@ static void k94_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 1024 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* fused: add over add [1, 1024] (specs/charlm_lstm.lua:17) */
@@ -2870,12 +2954,12 @@ static void k99_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 
 /* matmul [1, 96] (specs/charlm_lstm.lua:18) */
 static void k100_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 96; j += 96) {
       float acc0[96] = {0.0f};
       for (long k = 0; k < 256; k++) {
-        const float *b = a1 + k * 96 + j * 1;
-        const float x0 = a0[(i + 0) * 256 + k * 1];
+        const float *b = a1 + (k) * 96 + j * 1;
+        const float x0 = a0[(i + 0) * 256 + (k) * 1];
         for (int c = 0; c < 96; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -2884,6 +2968,7 @@ static void k100_matmul(const float *restrict a0, const float *restrict a1, floa
         out[(i + 0) * 96 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* fused: add over add [1, 96] (specs/charlm_lstm.lua:18) */

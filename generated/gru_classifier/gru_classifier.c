@@ -441,7 +441,10 @@ static void k2_transpose(const float *restrict a0, float *restrict out) {
 
 /* matmul [1792, 384] (specs/gru_classifier.lua:8) */
 static void k3_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1792; i += 8)
+  for (long i = 0; i < 1792; i += 8) {
+    float ap[28][8];
+    for (long k = 0; k < 28; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 0; j < 384; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -452,15 +455,15 @@ static void k3_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + k * 384 + j * 1;
-        const float x0 = a0[(i + 0) * 28 + k * 1];
-        const float x1 = a0[(i + 1) * 28 + k * 1];
-        const float x2 = a0[(i + 2) * 28 + k * 1];
-        const float x3 = a0[(i + 3) * 28 + k * 1];
-        const float x4 = a0[(i + 4) * 28 + k * 1];
-        const float x5 = a0[(i + 5) * 28 + k * 1];
-        const float x6 = a0[(i + 6) * 28 + k * 1];
-        const float x7 = a0[(i + 7) * 28 + k * 1];
+        const float *b = a1 + (k) * 384 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -483,6 +486,7 @@ static void k3_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 384 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [64, 384] (specs/gru_classifier.lua:8) */
@@ -538,7 +542,10 @@ static void k8_add_sigmoid_sub(const float *restrict a0, const float *restrict a
 
 /* matmul [64, 384] (specs/gru_classifier.lua:8) */
 static void k9_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 64; i += 8)
+  for (long i = 0; i < 64; i += 8) {
+    float ap[128][8];
+    for (long k = 0; k < 128; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
     for (long j = 0; j < 384; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -549,15 +556,15 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 128; k++) {
-        const float *b = a1 + k * 384 + j * 1;
-        const float x0 = a0[(i + 0) * 128 + k * 1];
-        const float x1 = a0[(i + 1) * 128 + k * 1];
-        const float x2 = a0[(i + 2) * 128 + k * 1];
-        const float x3 = a0[(i + 3) * 128 + k * 1];
-        const float x4 = a0[(i + 4) * 128 + k * 1];
-        const float x5 = a0[(i + 5) * 128 + k * 1];
-        const float x6 = a0[(i + 6) * 128 + k * 1];
-        const float x7 = a0[(i + 7) * 128 + k * 1];
+        const float *b = a1 + (k) * 384 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -580,6 +587,7 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 384 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [64, 384] (specs/gru_classifier.lua:8) */
@@ -615,7 +623,10 @@ static void k12_transpose(const float *restrict a0, float *restrict out) {
 
 /* matmul [64, 10] (specs/gru_classifier.lua:8) */
 static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 64; i += 8)
+  for (long i = 0; i < 64; i += 8) {
+    float ap[128][8];
+    for (long k = 0; k < 128; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
@@ -626,15 +637,15 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[10] = {0.0f};
       float acc7[10] = {0.0f};
       for (long k = 0; k < 128; k++) {
-        const float *b = a1 + k * 10 + j * 1;
-        const float x0 = a0[(i + 0) * 128 + k * 1];
-        const float x1 = a0[(i + 1) * 128 + k * 1];
-        const float x2 = a0[(i + 2) * 128 + k * 1];
-        const float x3 = a0[(i + 3) * 128 + k * 1];
-        const float x4 = a0[(i + 4) * 128 + k * 1];
-        const float x5 = a0[(i + 5) * 128 + k * 1];
-        const float x6 = a0[(i + 6) * 128 + k * 1];
-        const float x7 = a0[(i + 7) * 128 + k * 1];
+        const float *b = a1 + (k) * 10 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 10; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -657,6 +668,7 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 10 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [64, 10] (specs/gru_classifier.lua:8) */
@@ -805,7 +817,10 @@ static void k27_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 
 /* matmul [64, 128] (specs/gru_classifier.lua:8) */
 static void k28_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 64; i += 8)
+  for (long i = 0; i < 64; i += 8) {
+    float ap[10][8];
+    for (long k = 0; k < 10; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + (k) * 1];
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -816,15 +831,15 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 10; k++) {
-        const float *b = a1 + k * 128 + j * 1;
-        const float x0 = a0[(i + 0) * 10 + k * 1];
-        const float x1 = a0[(i + 1) * 10 + k * 1];
-        const float x2 = a0[(i + 2) * 10 + k * 1];
-        const float x3 = a0[(i + 3) * 10 + k * 1];
-        const float x4 = a0[(i + 4) * 10 + k * 1];
-        const float x5 = a0[(i + 5) * 10 + k * 1];
-        const float x6 = a0[(i + 6) * 10 + k * 1];
-        const float x7 = a0[(i + 7) * 10 + k * 1];
+        const float *b = a1 + (k) * 128 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -847,6 +862,7 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 128 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: mul sub over sub [64, 128] (specs/gru_classifier.lua:8) */
@@ -925,48 +941,63 @@ static void k35_concat(const float *restrict a0, const float *restrict a1, const
 
 /* matmul [64, 128] (specs/gru_classifier.lua:8) */
 static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 64; i += 8)
-    for (long j = 0; j < 128; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 384; k++) {
-        const float *b = a1 + k * 128 + j * 1;
-        const float x0 = a0[(i + 0) * 384 + k * 1];
-        const float x1 = a0[(i + 1) * 384 + k * 1];
-        const float x2 = a0[(i + 2) * 384 + k * 1];
-        const float x3 = a0[(i + 3) * 384 + k * 1];
-        const float x4 = a0[(i + 4) * 384 + k * 1];
-        const float x5 = a0[(i + 5) * 384 + k * 1];
-        const float x6 = a0[(i + 6) * 384 + k * 1];
-        const float x7 = a0[(i + 7) * 384 + k * 1];
+  for (long k0 = 0; k0 < 384; k0 += 256) {
+    const long kn = 384 - k0 < 256 ? 384 - k0 : 256;
+    for (long i = 0; i < 64; i += 8) {
+      for (long j = 0; j < 128; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 128 + j + c];
+            acc1[c] = out[(i + 1) * 128 + j + c];
+            acc2[c] = out[(i + 2) * 128 + j + c];
+            acc3[c] = out[(i + 3) * 128 + j + c];
+            acc4[c] = out[(i + 4) * 128 + j + c];
+            acc5[c] = out[(i + 5) * 128 + j + c];
+            acc6[c] = out[(i + 6) * 128 + j + c];
+            acc7[c] = out[(i + 7) * 128 + j + c];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a1 + (k0 + k) * 128 + j * 1;
+          const float x0 = a0[(i + 0) * 384 + (k0 + k) * 1];
+          const float x1 = a0[(i + 1) * 384 + (k0 + k) * 1];
+          const float x2 = a0[(i + 2) * 384 + (k0 + k) * 1];
+          const float x3 = a0[(i + 3) * 384 + (k0 + k) * 1];
+          const float x4 = a0[(i + 4) * 384 + (k0 + k) * 1];
+          const float x5 = a0[(i + 5) * 384 + (k0 + k) * 1];
+          const float x6 = a0[(i + 6) * 384 + (k0 + k) * 1];
+          const float x7 = a0[(i + 7) * 384 + (k0 + k) * 1];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 128 + j + c] = acc0[c];
+          out[(i + 1) * 128 + j + c] = acc1[c];
+          out[(i + 2) * 128 + j + c] = acc2[c];
+          out[(i + 3) * 128 + j + c] = acc3[c];
+          out[(i + 4) * 128 + j + c] = acc4[c];
+          out[(i + 5) * 128 + j + c] = acc5[c];
+          out[(i + 6) * 128 + j + c] = acc6[c];
+          out[(i + 7) * 128 + j + c] = acc7[c];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 128 + j + c] = acc0[c];
-        out[(i + 1) * 128 + j + c] = acc1[c];
-        out[(i + 2) * 128 + j + c] = acc2[c];
-        out[(i + 3) * 128 + j + c] = acc3[c];
-        out[(i + 4) * 128 + j + c] = acc4[c];
-        out[(i + 5) * 128 + j + c] = acc5[c];
-        out[(i + 6) * 128 + j + c] = acc6[c];
-        out[(i + 7) * 128 + j + c] = acc7[c];
-      }
     }
+  }
 }
 
 /* fused: mul addn mul mul mul mul mul mul neg addn mul over mul [64, 128] (specs/gru_classifier.lua:8) */
@@ -1128,90 +1159,106 @@ static void k39_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [384, 28] (specs/gru_classifier.lua:8) */
 static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 384; i += 8)
-    for (long j = 0; j < 16; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a1 + k * 28 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 384];
-        const float x1 = a0[(i + 1) * 1 + k * 384];
-        const float x2 = a0[(i + 2) * 1 + k * 384];
-        const float x3 = a0[(i + 3) * 1 + k * 384];
-        const float x4 = a0[(i + 4) * 1 + k * 384];
-        const float x5 = a0[(i + 5) * 1 + k * 384];
-        const float x6 = a0[(i + 6) * 1 + k * 384];
-        const float x7 = a0[(i + 7) * 1 + k * 384];
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long i = 0; i < 24; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 28];
+      for (long j = 0; j < 384; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 28];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 28];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 28];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 28];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 384 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 28 + j + c] = acc0[c];
-        out[(i + 1) * 28 + j + c] = acc1[c];
-        out[(i + 2) * 28 + j + c] = acc2[c];
-        out[(i + 3) * 28 + j + c] = acc3[c];
-        out[(i + 4) * 28 + j + c] = acc4[c];
-        out[(i + 5) * 28 + j + c] = acc5[c];
-        out[(i + 6) * 28 + j + c] = acc6[c];
-        out[(i + 7) * 28 + j + c] = acc7[c];
-      }
     }
-  for (long i = 0; i < 384; i += 8)
-    for (long j = 16; j < 28; j += 12) {
-      float acc0[12] = {0.0f};
-      float acc1[12] = {0.0f};
-      float acc2[12] = {0.0f};
-      float acc3[12] = {0.0f};
-      float acc4[12] = {0.0f};
-      float acc5[12] = {0.0f};
-      float acc6[12] = {0.0f};
-      float acc7[12] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a1 + k * 28 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 384];
-        const float x1 = a0[(i + 1) * 1 + k * 384];
-        const float x2 = a0[(i + 2) * 1 + k * 384];
-        const float x3 = a0[(i + 3) * 1 + k * 384];
-        const float x4 = a0[(i + 4) * 1 + k * 384];
-        const float x5 = a0[(i + 5) * 1 + k * 384];
-        const float x6 = a0[(i + 6) * 1 + k * 384];
-        const float x7 = a0[(i + 7) * 1 + k * 384];
-        for (int c = 0; c < 12; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+  }
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long i = 24; i < 28; i += 4) {
+      float ap[256][4];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 4; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 28];
+      for (long j = 0; j < 384; j += 64) {
+        float acc0[64] = {0.0f};
+        float acc1[64] = {0.0f};
+        float acc2[64] = {0.0f};
+        float acc3[64] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 64; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 384 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          for (int c = 0; c < 64; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 64; c++) {
+          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
         }
       }
-      for (int c = 0; c < 12; c++) {
-        out[(i + 0) * 28 + j + c] = acc0[c];
-        out[(i + 1) * 28 + j + c] = acc1[c];
-        out[(i + 2) * 28 + j + c] = acc2[c];
-        out[(i + 3) * 28 + j + c] = acc3[c];
-        out[(i + 4) * 28 + j + c] = acc4[c];
-        out[(i + 5) * 28 + j + c] = acc5[c];
-        out[(i + 6) * 28 + j + c] = acc6[c];
-        out[(i + 7) * 28 + j + c] = acc7[c];
-      }
     }
+  }
 }
 
 /* stack [64, 27, 384] (specs/gru_classifier.lua:8) */
@@ -1440,48 +1487,66 @@ static void k42_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [384, 128] (specs/gru_classifier.lua:8) */
 static void k43_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 384; i += 8)
-    for (long j = 0; j < 128; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 1728; k++) {
-        const float *b = a1 + k * 128 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 384];
-        const float x1 = a0[(i + 1) * 1 + k * 384];
-        const float x2 = a0[(i + 2) * 1 + k * 384];
-        const float x3 = a0[(i + 3) * 1 + k * 384];
-        const float x4 = a0[(i + 4) * 1 + k * 384];
-        const float x5 = a0[(i + 5) * 1 + k * 384];
-        const float x6 = a0[(i + 6) * 1 + k * 384];
-        const float x7 = a0[(i + 7) * 1 + k * 384];
+  for (long k0 = 0; k0 < 1728; k0 += 256) {
+    const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
+    for (long i = 0; i < 128; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 128];
+      for (long j = 0; j < 384; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 128];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 128];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 128];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 128];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 128];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 128];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 128];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 128];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 384 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 128] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 128] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 128] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 128] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 128] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 128] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 128] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 128] = acc7[c];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 128 + j + c] = acc0[c];
-        out[(i + 1) * 128 + j + c] = acc1[c];
-        out[(i + 2) * 128 + j + c] = acc2[c];
-        out[(i + 3) * 128 + j + c] = acc3[c];
-        out[(i + 4) * 128 + j + c] = acc4[c];
-        out[(i + 5) * 128 + j + c] = acc5[c];
-        out[(i + 6) * 128 + j + c] = acc6[c];
-        out[(i + 7) * 128 + j + c] = acc7[c];
-      }
     }
+  }
 }
 
 /* sum_to [384] (specs/gru_classifier.lua:8) */
@@ -1496,27 +1561,30 @@ static void k44_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [10, 128] (specs/gru_classifier.lua:8) */
 static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 8; i += 8)
-    for (long j = 0; j < 128; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
+  for (long i = 0; i < 128; i += 8) {
+    float ap[64][8];
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 128];
+    for (long j = 0; j < 10; j += 10) {
+      float acc0[10] = {0.0f};
+      float acc1[10] = {0.0f};
+      float acc2[10] = {0.0f};
+      float acc3[10] = {0.0f};
+      float acc4[10] = {0.0f};
+      float acc5[10] = {0.0f};
+      float acc6[10] = {0.0f};
+      float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a1 + k * 128 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 10];
-        const float x1 = a0[(i + 1) * 1 + k * 10];
-        const float x2 = a0[(i + 2) * 1 + k * 10];
-        const float x3 = a0[(i + 3) * 1 + k * 10];
-        const float x4 = a0[(i + 4) * 1 + k * 10];
-        const float x5 = a0[(i + 5) * 1 + k * 10];
-        const float x6 = a0[(i + 6) * 1 + k * 10];
-        const float x7 = a0[(i + 7) * 1 + k * 10];
-        for (int c = 0; c < 16; c++) {
+        const float *b = a0 + (k) * 10 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 10; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
           acc2[c] += x2 * b[c * 1];
@@ -1527,35 +1595,18 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
           acc7[c] += x7 * b[c * 1];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 128 + j + c] = acc0[c];
-        out[(i + 1) * 128 + j + c] = acc1[c];
-        out[(i + 2) * 128 + j + c] = acc2[c];
-        out[(i + 3) * 128 + j + c] = acc3[c];
-        out[(i + 4) * 128 + j + c] = acc4[c];
-        out[(i + 5) * 128 + j + c] = acc5[c];
-        out[(i + 6) * 128 + j + c] = acc6[c];
-        out[(i + 7) * 128 + j + c] = acc7[c];
+      for (int c = 0; c < 10; c++) {
+        out[(i + 0) * 1 + (j + c) * 128] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 128] = acc1[c];
+        out[(i + 2) * 1 + (j + c) * 128] = acc2[c];
+        out[(i + 3) * 1 + (j + c) * 128] = acc3[c];
+        out[(i + 4) * 1 + (j + c) * 128] = acc4[c];
+        out[(i + 5) * 1 + (j + c) * 128] = acc5[c];
+        out[(i + 6) * 1 + (j + c) * 128] = acc6[c];
+        out[(i + 7) * 1 + (j + c) * 128] = acc7[c];
       }
     }
-  for (long i = 8; i < 10; i += 2)
-    for (long j = 0; j < 128; j += 128) {
-      float acc0[128] = {0.0f};
-      float acc1[128] = {0.0f};
-      for (long k = 0; k < 64; k++) {
-        const float *b = a1 + k * 128 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 10];
-        const float x1 = a0[(i + 1) * 1 + k * 10];
-        for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-        }
-      }
-      for (int c = 0; c < 128; c++) {
-        out[(i + 0) * 128 + j + c] = acc0[c];
-        out[(i + 1) * 128 + j + c] = acc1[c];
-      }
-    }
+  }
 }
 
 /* sum_to [10] (specs/gru_classifier.lua:8) */
@@ -1868,12 +1919,15 @@ static void k77_sub_div(const float *restrict a0, float *restrict out0) {
 
 /* matmul [1, 384] (specs/gru_classifier.lua:8) */
 static void k78_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[28][1];
+    for (long k = 0; k < 28; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 0; j < 256; j += 256) {
       float acc0[256] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + k * 384 + j * 1;
-        const float x0 = a0[(i + 0) * 28 + k * 1];
+        const float *b = a1 + (k) * 384 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 256; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1882,12 +1936,16 @@ static void k78_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 384 + j + c] = acc0[c];
       }
     }
-  for (long i = 0; i < 1; i += 1)
+  }
+  for (long i = 0; i < 1; i += 1) {
+    float ap[28][1];
+    for (long k = 0; k < 28; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 256; j < 384; j += 16) {
       float acc0[16] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + k * 384 + j * 1;
-        const float x0 = a0[(i + 0) * 28 + k * 1];
+        const float *b = a1 + (k) * 384 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1896,16 +1954,20 @@ static void k78_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 384 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* matmul [1, 384] (specs/gru_classifier.lua:8) */
 static void k79_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[128][1];
+    for (long k = 0; k < 128; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
     for (long j = 0; j < 256; j += 256) {
       float acc0[256] = {0.0f};
       for (long k = 0; k < 128; k++) {
-        const float *b = a1 + k * 384 + j * 1;
-        const float x0 = a0[(i + 0) * 128 + k * 1];
+        const float *b = a1 + (k) * 384 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 256; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1914,12 +1976,16 @@ static void k79_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 384 + j + c] = acc0[c];
       }
     }
-  for (long i = 0; i < 1; i += 1)
+  }
+  for (long i = 0; i < 1; i += 1) {
+    float ap[128][1];
+    for (long k = 0; k < 128; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
     for (long j = 256; j < 384; j += 16) {
       float acc0[16] = {0.0f};
       for (long k = 0; k < 128; k++) {
-        const float *b = a1 + k * 384 + j * 1;
-        const float x0 = a0[(i + 0) * 128 + k * 1];
+        const float *b = a1 + (k) * 384 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1928,6 +1994,7 @@ static void k79_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 384 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* fused: add over add [1, 384] (specs/gru_classifier.lua:8) */
@@ -1968,12 +2035,15 @@ static void k82_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 
 /* matmul [1, 10] (specs/gru_classifier.lua:8) */
 static void k83_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[128][1];
+    for (long k = 0; k < 128; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
       for (long k = 0; k < 128; k++) {
-        const float *b = a1 + k * 10 + j * 1;
-        const float x0 = a0[(i + 0) * 128 + k * 1];
+        const float *b = a1 + (k) * 10 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 10; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1982,6 +2052,7 @@ static void k83_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 10 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* fused: add over add [1, 10] (specs/gru_classifier.lua:8) */

@@ -316,7 +316,10 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
 
 /* matmul [320, 200] (specs/lstm_dropout.lua:8) */
 static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 320; i += 8)
+  for (long i = 0; i < 320; i += 8) {
+    float ap[1][8];
+    for (long k = 0; k < 1; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -327,15 +330,15 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
-        const float x1 = a0[(i + 1) * 1 + k * 1];
-        const float x2 = a0[(i + 2) * 1 + k * 1];
-        const float x3 = a0[(i + 3) * 1 + k * 1];
-        const float x4 = a0[(i + 4) * 1 + k * 1];
-        const float x5 = a0[(i + 5) * 1 + k * 1];
-        const float x6 = a0[(i + 6) * 1 + k * 1];
-        const float x7 = a0[(i + 7) * 1 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -358,7 +361,11 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 200 + j + c] = acc7[c];
       }
     }
-  for (long i = 0; i < 320; i += 8)
+  }
+  for (long i = 0; i < 320; i += 8) {
+    float ap[1][8];
+    for (long k = 0; k < 1; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
@@ -369,15 +376,15 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[8] = {0.0f};
       float acc7[8] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
-        const float x1 = a0[(i + 1) * 1 + k * 1];
-        const float x2 = a0[(i + 2) * 1 + k * 1];
-        const float x3 = a0[(i + 3) * 1 + k * 1];
-        const float x4 = a0[(i + 4) * 1 + k * 1];
-        const float x5 = a0[(i + 5) * 1 + k * 1];
-        const float x6 = a0[(i + 6) * 1 + k * 1];
-        const float x7 = a0[(i + 7) * 1 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -400,6 +407,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 200 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [32, 200] (specs/lstm_dropout.lua:8) */
@@ -462,7 +470,10 @@ static void k7_sigmoid_mul(const float *restrict a0, const float *restrict a1, f
 
 /* matmul [32, 200] (specs/lstm_dropout.lua:8) */
 static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 32; i += 8)
+  for (long i = 0; i < 32; i += 8) {
+    float ap[50][8];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -473,15 +484,15 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
-        const float x1 = a0[(i + 1) * 50 + k * 1];
-        const float x2 = a0[(i + 2) * 50 + k * 1];
-        const float x3 = a0[(i + 3) * 50 + k * 1];
-        const float x4 = a0[(i + 4) * 50 + k * 1];
-        const float x5 = a0[(i + 5) * 50 + k * 1];
-        const float x6 = a0[(i + 6) * 50 + k * 1];
-        const float x7 = a0[(i + 7) * 50 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -504,7 +515,11 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 200 + j + c] = acc7[c];
       }
     }
-  for (long i = 0; i < 32; i += 8)
+  }
+  for (long i = 0; i < 32; i += 8) {
+    float ap[50][8];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
@@ -515,15 +530,15 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[8] = {0.0f};
       float acc7[8] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
-        const float x1 = a0[(i + 1) * 50 + k * 1];
-        const float x2 = a0[(i + 2) * 50 + k * 1];
-        const float x3 = a0[(i + 3) * 50 + k * 1];
-        const float x4 = a0[(i + 4) * 50 + k * 1];
-        const float x5 = a0[(i + 5) * 50 + k * 1];
-        const float x6 = a0[(i + 6) * 50 + k * 1];
-        const float x7 = a0[(i + 7) * 50 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -546,6 +561,7 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 200 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [32, 200] (specs/lstm_dropout.lua:8) */
@@ -592,7 +608,10 @@ static void k12_transpose(const float *restrict a0, float *restrict out) {
 
 /* matmul [32, 1] (specs/lstm_dropout.lua:9) */
 static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 32; i += 8)
+  for (long i = 0; i < 32; i += 8) {
+    float ap[50][8];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 1; j += 1) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
@@ -603,15 +622,15 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[1] = {0.0f};
       float acc7[1] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 1 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
-        const float x1 = a0[(i + 1) * 50 + k * 1];
-        const float x2 = a0[(i + 2) * 50 + k * 1];
-        const float x3 = a0[(i + 3) * 50 + k * 1];
-        const float x4 = a0[(i + 4) * 50 + k * 1];
-        const float x5 = a0[(i + 5) * 50 + k * 1];
-        const float x6 = a0[(i + 6) * 50 + k * 1];
-        const float x7 = a0[(i + 7) * 50 + k * 1];
+        const float *b = a1 + (k) * 1 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 1; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -634,6 +653,7 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 1 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [32, 1] (specs/lstm_dropout.lua:9) */
@@ -752,7 +772,10 @@ static void k23_mul_addn(const float *restrict a0, float *restrict out0) {
 
 /* matmul [32, 50] (specs/lstm_dropout.lua:9) */
 static void k24_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 32; i += 8)
+  for (long i = 0; i < 32; i += 8) {
+    float ap[1][8];
+    for (long k = 0; k < 1; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -763,15 +786,15 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
-        const float x1 = a0[(i + 1) * 1 + k * 1];
-        const float x2 = a0[(i + 2) * 1 + k * 1];
-        const float x3 = a0[(i + 3) * 1 + k * 1];
-        const float x4 = a0[(i + 4) * 1 + k * 1];
-        const float x5 = a0[(i + 5) * 1 + k * 1];
-        const float x6 = a0[(i + 6) * 1 + k * 1];
-        const float x7 = a0[(i + 7) * 1 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -794,7 +817,11 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
-  for (long i = 0; i < 32; i += 8)
+  }
+  for (long i = 0; i < 32; i += 8) {
+    float ap[1][8];
+    for (long k = 0; k < 1; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -805,15 +832,15 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
-        const float x1 = a0[(i + 1) * 1 + k * 1];
-        const float x2 = a0[(i + 2) * 1 + k * 1];
-        const float x3 = a0[(i + 3) * 1 + k * 1];
-        const float x4 = a0[(i + 4) * 1 + k * 1];
-        const float x5 = a0[(i + 5) * 1 + k * 1];
-        const float x6 = a0[(i + 6) * 1 + k * 1];
-        const float x7 = a0[(i + 7) * 1 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -836,6 +863,7 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: mul sub over sub [32, 50] (specs/lstm_dropout.lua:8) */
@@ -901,7 +929,10 @@ static void k28_concat(const float *restrict a0, const float *restrict a1, const
 
 /* matmul [32, 50] (specs/lstm_dropout.lua:8) */
 static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 32; i += 8)
+  for (long i = 0; i < 32; i += 8) {
+    float ap[200][8];
+    for (long k = 0; k < 200; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + (k) * 1];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -912,15 +943,15 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 200; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 200 + k * 1];
-        const float x1 = a0[(i + 1) * 200 + k * 1];
-        const float x2 = a0[(i + 2) * 200 + k * 1];
-        const float x3 = a0[(i + 3) * 200 + k * 1];
-        const float x4 = a0[(i + 4) * 200 + k * 1];
-        const float x5 = a0[(i + 5) * 200 + k * 1];
-        const float x6 = a0[(i + 6) * 200 + k * 1];
-        const float x7 = a0[(i + 7) * 200 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -943,7 +974,11 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
-  for (long i = 0; i < 32; i += 8)
+  }
+  for (long i = 0; i < 32; i += 8) {
+    float ap[200][8];
+    for (long k = 0; k < 200; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + (k) * 1];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -954,15 +989,15 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 200; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 200 + k * 1];
-        const float x1 = a0[(i + 1) * 200 + k * 1];
-        const float x2 = a0[(i + 2) * 200 + k * 1];
-        const float x3 = a0[(i + 3) * 200 + k * 1];
-        const float x4 = a0[(i + 4) * 200 + k * 1];
-        const float x5 = a0[(i + 5) * 200 + k * 1];
-        const float x6 = a0[(i + 6) * 200 + k * 1];
-        const float x7 = a0[(i + 7) * 200 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -985,6 +1020,7 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: mul mul addn mul mul mul mul mul mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
@@ -1082,48 +1118,50 @@ static void k34_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [200, 1] (specs/lstm_dropout.lua:8) */
 static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 200; i += 8)
-    for (long j = 0; j < 1; j += 1) {
-      float acc0[1] = {0.0f};
-      float acc1[1] = {0.0f};
-      float acc2[1] = {0.0f};
-      float acc3[1] = {0.0f};
-      float acc4[1] = {0.0f};
-      float acc5[1] = {0.0f};
-      float acc6[1] = {0.0f};
-      float acc7[1] = {0.0f};
-      for (long k = 0; k < 320; k++) {
-        const float *b = a1 + k * 1 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 200];
-        const float x1 = a0[(i + 1) * 1 + k * 200];
-        const float x2 = a0[(i + 2) * 1 + k * 200];
-        const float x3 = a0[(i + 3) * 1 + k * 200];
-        const float x4 = a0[(i + 4) * 1 + k * 200];
-        const float x5 = a0[(i + 5) * 1 + k * 200];
-        const float x6 = a0[(i + 6) * 1 + k * 200];
-        const float x7 = a0[(i + 7) * 1 + k * 200];
-        for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+  for (long k0 = 0; k0 < 320; k0 += 256) {
+    const long kn = 320 - k0 < 256 ? 320 - k0 : 256;
+    for (long i = 0; i < 1; i += 1) {
+      for (long j = 0; j < 192; j += 192) {
+        float acc0[192] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 192; c++) {
+            acc0[c] = out[(i + 0) * 1 + j + c];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 1];
+          for (int c = 0; c < 192; c++) {
+            acc0[c] += x0 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 192; c++) {
+          out[(i + 0) * 1 + j + c] = acc0[c];
         }
       }
-      for (int c = 0; c < 1; c++) {
-        out[(i + 0) * 1 + j + c] = acc0[c];
-        out[(i + 1) * 1 + j + c] = acc1[c];
-        out[(i + 2) * 1 + j + c] = acc2[c];
-        out[(i + 3) * 1 + j + c] = acc3[c];
-        out[(i + 4) * 1 + j + c] = acc4[c];
-        out[(i + 5) * 1 + j + c] = acc5[c];
-        out[(i + 6) * 1 + j + c] = acc6[c];
-        out[(i + 7) * 1 + j + c] = acc7[c];
+    }
+  }
+  for (long k0 = 0; k0 < 320; k0 += 256) {
+    const long kn = 320 - k0 < 256 ? 320 - k0 : 256;
+    for (long i = 0; i < 1; i += 1) {
+      for (long j = 192; j < 200; j += 8) {
+        float acc0[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + j + c];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 1];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + j + c] = acc0[c];
+        }
       }
     }
+  }
 }
 
 /* stack [32, 9, 200] (specs/lstm_dropout.lua:8) */
@@ -1208,90 +1246,216 @@ static void k37_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [200, 50] (specs/lstm_dropout.lua:8) */
 static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 200; i += 8)
-    for (long j = 0; j < 48; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 288; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 200];
-        const float x1 = a0[(i + 1) * 1 + k * 200];
-        const float x2 = a0[(i + 2) * 1 + k * 200];
-        const float x3 = a0[(i + 3) * 1 + k * 200];
-        const float x4 = a0[(i + 4) * 1 + k * 200];
-        const float x5 = a0[(i + 5) * 1 + k * 200];
-        const float x6 = a0[(i + 6) * 1 + k * 200];
-        const float x7 = a0[(i + 7) * 1 + k * 200];
+  for (long k0 = 0; k0 < 288; k0 += 256) {
+    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
+    for (long i = 0; i < 48; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 0; j < 192; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
-      }
     }
-  for (long i = 0; i < 200; i += 8)
-    for (long j = 48; j < 50; j += 2) {
-      float acc0[2] = {0.0f};
-      float acc1[2] = {0.0f};
-      float acc2[2] = {0.0f};
-      float acc3[2] = {0.0f};
-      float acc4[2] = {0.0f};
-      float acc5[2] = {0.0f};
-      float acc6[2] = {0.0f};
-      float acc7[2] = {0.0f};
-      for (long k = 0; k < 288; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 200];
-        const float x1 = a0[(i + 1) * 1 + k * 200];
-        const float x2 = a0[(i + 2) * 1 + k * 200];
-        const float x3 = a0[(i + 3) * 1 + k * 200];
-        const float x4 = a0[(i + 4) * 1 + k * 200];
-        const float x5 = a0[(i + 5) * 1 + k * 200];
-        const float x6 = a0[(i + 6) * 1 + k * 200];
-        const float x7 = a0[(i + 7) * 1 + k * 200];
-        for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+  }
+  for (long k0 = 0; k0 < 288; k0 += 256) {
+    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
+    for (long i = 0; i < 48; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 192; j < 200; j += 8) {
+        float acc0[8] = {0.0f};
+        float acc1[8] = {0.0f};
+        float acc2[8] = {0.0f};
+        float acc3[8] = {0.0f};
+        float acc4[8] = {0.0f};
+        float acc5[8] = {0.0f};
+        float acc6[8] = {0.0f};
+        float acc7[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
         }
       }
-      for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
+    }
+  }
+  for (long k0 = 0; k0 < 288; k0 += 256) {
+    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
+    for (long i = 48; i < 50; i += 2) {
+      float ap[256][2];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 0; j < 128; j += 128) {
+        float acc0[128] = {0.0f};
+        float acc1[128] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 128; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          for (int c = 0; c < 128; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 128; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
       }
     }
+  }
+  for (long k0 = 0; k0 < 288; k0 += 256) {
+    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
+    for (long i = 48; i < 50; i += 2) {
+      float ap[256][2];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 128; j < 192; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 16; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
+      }
+    }
+  }
+  for (long k0 = 0; k0 < 288; k0 += 256) {
+    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
+    for (long i = 48; i < 50; i += 2) {
+      float ap[256][2];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 192; j < 200; j += 8) {
+        float acc0[8] = {0.0f};
+        float acc1[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
+      }
+    }
+  }
 }
 
 /* sum_to [200] (specs/lstm_dropout.lua:8) */
@@ -1306,34 +1470,74 @@ static void k39_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [1, 50] (specs/lstm_dropout.lua:9) */
 static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
-    for (long j = 0; j < 48; j += 48) {
-      float acc0[48] = {0.0f};
+  for (long i = 0; i < 48; i += 8) {
+    float ap[32][8];
+    for (long k = 0; k < 32; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 0; j < 1; j += 1) {
+      float acc0[1] = {0.0f};
+      float acc1[1] = {0.0f};
+      float acc2[1] = {0.0f};
+      float acc3[1] = {0.0f};
+      float acc4[1] = {0.0f};
+      float acc5[1] = {0.0f};
+      float acc6[1] = {0.0f};
+      float acc7[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
-        for (int c = 0; c < 48; c++) {
+        const float *b = a0 + (k) * 1 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 1; c++) {
           acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
+          acc2[c] += x2 * b[c * 1];
+          acc3[c] += x3 * b[c * 1];
+          acc4[c] += x4 * b[c * 1];
+          acc5[c] += x5 * b[c * 1];
+          acc6[c] += x6 * b[c * 1];
+          acc7[c] += x7 * b[c * 1];
         }
       }
-      for (int c = 0; c < 48; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+      for (int c = 0; c < 1; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
       }
     }
-  for (long i = 0; i < 1; i += 1)
-    for (long j = 48; j < 50; j += 2) {
-      float acc0[2] = {0.0f};
+  }
+  for (long i = 48; i < 50; i += 2) {
+    float ap[32][2];
+    for (long k = 0; k < 32; k++)
+      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 0; j < 1; j += 1) {
+      float acc0[1] = {0.0f};
+      float acc1[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
-        for (int c = 0; c < 2; c++) {
+        const float *b = a0 + (k) * 1 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        for (int c = 0; c < 1; c++) {
           acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
         }
       }
-      for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+      for (int c = 0; c < 1; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
       }
     }
+  }
 }
 
 /* fused: mul over mul [] (specs/lstm_dropout.lua:12) */
@@ -1640,12 +1844,15 @@ static void k70_mul_add_div(const float *restrict a0, const float *restrict a1, 
 
 /* matmul [1, 200] (specs/lstm_dropout.lua:8) */
 static void k71_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[1][1];
+    for (long k = 0; k < 1; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 0; j < 192; j += 192) {
       float acc0[192] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 192; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1654,12 +1861,16 @@ static void k71_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 200 + j + c] = acc0[c];
       }
     }
-  for (long i = 0; i < 1; i += 1)
+  }
+  for (long i = 0; i < 1; i += 1) {
+    float ap[1][1];
+    for (long k = 0; k < 1; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 8; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1668,16 +1879,20 @@ static void k71_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 200 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* matmul [1, 200] (specs/lstm_dropout.lua:8) */
 static void k72_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[50][1];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 192; j += 192) {
       float acc0[192] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 192; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1686,12 +1901,16 @@ static void k72_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 200 + j + c] = acc0[c];
       }
     }
-  for (long i = 0; i < 1; i += 1)
+  }
+  for (long i = 0; i < 1; i += 1) {
+    float ap[50][1];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 8; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1700,6 +1919,7 @@ static void k72_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 200 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* fused: add over add [1, 200] (specs/lstm_dropout.lua:8) */
@@ -1755,12 +1975,15 @@ static void k77_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 
 /* matmul [1, 1] (specs/lstm_dropout.lua:9) */
 static void k78_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[50][1];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 1; j += 1) {
       float acc0[1] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 1 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
+        const float *b = a1 + (k) * 1 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 1; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1769,6 +1992,7 @@ static void k78_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 1 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* fused: add over add [1, 1] (specs/lstm_dropout.lua:9) */

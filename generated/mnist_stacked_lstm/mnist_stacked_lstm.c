@@ -465,7 +465,10 @@ static void k2_transpose(const float *restrict a0, float *restrict out) {
 
 /* matmul [1792, 200] (specs/mnist_stacked_lstm.lua:9) */
 static void k3_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1792; i += 8)
+  for (long i = 0; i < 1792; i += 8) {
+    float ap[28][8];
+    for (long k = 0; k < 28; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -476,15 +479,15 @@ static void k3_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 28 + k * 1];
-        const float x1 = a0[(i + 1) * 28 + k * 1];
-        const float x2 = a0[(i + 2) * 28 + k * 1];
-        const float x3 = a0[(i + 3) * 28 + k * 1];
-        const float x4 = a0[(i + 4) * 28 + k * 1];
-        const float x5 = a0[(i + 5) * 28 + k * 1];
-        const float x6 = a0[(i + 6) * 28 + k * 1];
-        const float x7 = a0[(i + 7) * 28 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -507,7 +510,11 @@ static void k3_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 200 + j + c] = acc7[c];
       }
     }
-  for (long i = 0; i < 1792; i += 8)
+  }
+  for (long i = 0; i < 1792; i += 8) {
+    float ap[28][8];
+    for (long k = 0; k < 28; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
@@ -518,15 +525,15 @@ static void k3_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[8] = {0.0f};
       float acc7[8] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 28 + k * 1];
-        const float x1 = a0[(i + 1) * 28 + k * 1];
-        const float x2 = a0[(i + 2) * 28 + k * 1];
-        const float x3 = a0[(i + 3) * 28 + k * 1];
-        const float x4 = a0[(i + 4) * 28 + k * 1];
-        const float x5 = a0[(i + 5) * 28 + k * 1];
-        const float x6 = a0[(i + 6) * 28 + k * 1];
-        const float x7 = a0[(i + 7) * 28 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -549,6 +556,7 @@ static void k3_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 200 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [64, 200] (specs/mnist_stacked_lstm.lua:9) */
@@ -611,7 +619,10 @@ static void k9_sigmoid_mul(const float *restrict a0, const float *restrict a1, f
 
 /* matmul [64, 200] (specs/mnist_stacked_lstm.lua:9) */
 static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 64; i += 8)
+  for (long i = 0; i < 64; i += 8) {
+    float ap[50][8];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -622,15 +633,15 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
-        const float x1 = a0[(i + 1) * 50 + k * 1];
-        const float x2 = a0[(i + 2) * 50 + k * 1];
-        const float x3 = a0[(i + 3) * 50 + k * 1];
-        const float x4 = a0[(i + 4) * 50 + k * 1];
-        const float x5 = a0[(i + 5) * 50 + k * 1];
-        const float x6 = a0[(i + 6) * 50 + k * 1];
-        const float x7 = a0[(i + 7) * 50 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -653,7 +664,11 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 200 + j + c] = acc7[c];
       }
     }
-  for (long i = 0; i < 64; i += 8)
+  }
+  for (long i = 0; i < 64; i += 8) {
+    float ap[50][8];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
@@ -664,15 +679,15 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[8] = {0.0f};
       float acc7[8] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
-        const float x1 = a0[(i + 1) * 50 + k * 1];
-        const float x2 = a0[(i + 2) * 50 + k * 1];
-        const float x3 = a0[(i + 3) * 50 + k * 1];
-        const float x4 = a0[(i + 4) * 50 + k * 1];
-        const float x5 = a0[(i + 5) * 50 + k * 1];
-        const float x6 = a0[(i + 6) * 50 + k * 1];
-        const float x7 = a0[(i + 7) * 50 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -695,6 +710,7 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 200 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [64, 200] (specs/mnist_stacked_lstm.lua:9) */
@@ -849,7 +865,10 @@ static void k14_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [1792, 200] (specs/mnist_stacked_lstm.lua:10) */
 static void k15_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1792; i += 8)
+  for (long i = 0; i < 1792; i += 8) {
+    float ap[50][8];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -860,15 +879,15 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
-        const float x1 = a0[(i + 1) * 50 + k * 1];
-        const float x2 = a0[(i + 2) * 50 + k * 1];
-        const float x3 = a0[(i + 3) * 50 + k * 1];
-        const float x4 = a0[(i + 4) * 50 + k * 1];
-        const float x5 = a0[(i + 5) * 50 + k * 1];
-        const float x6 = a0[(i + 6) * 50 + k * 1];
-        const float x7 = a0[(i + 7) * 50 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -891,7 +910,11 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 200 + j + c] = acc7[c];
       }
     }
-  for (long i = 0; i < 1792; i += 8)
+  }
+  for (long i = 0; i < 1792; i += 8) {
+    float ap[50][8];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
@@ -902,15 +925,15 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[8] = {0.0f};
       float acc7[8] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
-        const float x1 = a0[(i + 1) * 50 + k * 1];
-        const float x2 = a0[(i + 2) * 50 + k * 1];
-        const float x3 = a0[(i + 3) * 50 + k * 1];
-        const float x4 = a0[(i + 4) * 50 + k * 1];
-        const float x5 = a0[(i + 5) * 50 + k * 1];
-        const float x6 = a0[(i + 6) * 50 + k * 1];
-        const float x7 = a0[(i + 7) * 50 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -933,6 +956,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 200 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* transpose [50, 10] (specs/mnist_stacked_lstm.lua:12) */
@@ -945,7 +969,10 @@ static void k16_transpose(const float *restrict a0, float *restrict out) {
 
 /* matmul [64, 10] (specs/mnist_stacked_lstm.lua:12) */
 static void k17_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 64; i += 8)
+  for (long i = 0; i < 64; i += 8) {
+    float ap[50][8];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
@@ -956,15 +983,15 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[10] = {0.0f};
       float acc7[10] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 10 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
-        const float x1 = a0[(i + 1) * 50 + k * 1];
-        const float x2 = a0[(i + 2) * 50 + k * 1];
-        const float x3 = a0[(i + 3) * 50 + k * 1];
-        const float x4 = a0[(i + 4) * 50 + k * 1];
-        const float x5 = a0[(i + 5) * 50 + k * 1];
-        const float x6 = a0[(i + 6) * 50 + k * 1];
-        const float x7 = a0[(i + 7) * 50 + k * 1];
+        const float *b = a1 + (k) * 10 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 10; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -987,6 +1014,7 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 10 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [64, 10] (specs/mnist_stacked_lstm.lua:12) */
@@ -1142,7 +1170,10 @@ static void k32_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 
 /* matmul [64, 50] (specs/mnist_stacked_lstm.lua:12) */
 static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 64; i += 8)
+  for (long i = 0; i < 64; i += 8) {
+    float ap[10][8];
+    for (long k = 0; k < 10; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + (k) * 1];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -1153,15 +1184,15 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 10; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 10 + k * 1];
-        const float x1 = a0[(i + 1) * 10 + k * 1];
-        const float x2 = a0[(i + 2) * 10 + k * 1];
-        const float x3 = a0[(i + 3) * 10 + k * 1];
-        const float x4 = a0[(i + 4) * 10 + k * 1];
-        const float x5 = a0[(i + 5) * 10 + k * 1];
-        const float x6 = a0[(i + 6) * 10 + k * 1];
-        const float x7 = a0[(i + 7) * 10 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1184,7 +1215,11 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
-  for (long i = 0; i < 64; i += 8)
+  }
+  for (long i = 0; i < 64; i += 8) {
+    float ap[10][8];
+    for (long k = 0; k < 10; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + (k) * 1];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -1195,15 +1230,15 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 10; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 10 + k * 1];
-        const float x1 = a0[(i + 1) * 10 + k * 1];
-        const float x2 = a0[(i + 2) * 10 + k * 1];
-        const float x3 = a0[(i + 3) * 10 + k * 1];
-        const float x4 = a0[(i + 4) * 10 + k * 1];
-        const float x5 = a0[(i + 5) * 10 + k * 1];
-        const float x6 = a0[(i + 6) * 10 + k * 1];
-        const float x7 = a0[(i + 7) * 10 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1226,6 +1261,7 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: mul sub over sub [64, 50] (specs/mnist_stacked_lstm.lua:11) */
@@ -1296,7 +1332,10 @@ static void k38_concat(const float *restrict a0, const float *restrict a1, const
 
 /* matmul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
 static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 64; i += 8)
+  for (long i = 0; i < 64; i += 8) {
+    float ap[200][8];
+    for (long k = 0; k < 200; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + (k) * 1];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -1307,15 +1346,15 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 200; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 200 + k * 1];
-        const float x1 = a0[(i + 1) * 200 + k * 1];
-        const float x2 = a0[(i + 2) * 200 + k * 1];
-        const float x3 = a0[(i + 3) * 200 + k * 1];
-        const float x4 = a0[(i + 4) * 200 + k * 1];
-        const float x5 = a0[(i + 5) * 200 + k * 1];
-        const float x6 = a0[(i + 6) * 200 + k * 1];
-        const float x7 = a0[(i + 7) * 200 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1338,7 +1377,11 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
-  for (long i = 0; i < 64; i += 8)
+  }
+  for (long i = 0; i < 64; i += 8) {
+    float ap[200][8];
+    for (long k = 0; k < 200; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + (k) * 1];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -1349,15 +1392,15 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 200; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 200 + k * 1];
-        const float x1 = a0[(i + 1) * 200 + k * 1];
-        const float x2 = a0[(i + 2) * 200 + k * 1];
-        const float x3 = a0[(i + 3) * 200 + k * 1];
-        const float x4 = a0[(i + 4) * 200 + k * 1];
-        const float x5 = a0[(i + 5) * 200 + k * 1];
-        const float x6 = a0[(i + 6) * 200 + k * 1];
-        const float x7 = a0[(i + 7) * 200 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1380,6 +1423,7 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: mul mul addn mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
@@ -1540,7 +1584,10 @@ static void k43_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [1792, 50] (specs/mnist_stacked_lstm.lua:11) */
 static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1792; i += 8)
+  for (long i = 0; i < 1792; i += 8) {
+    float ap[200][8];
+    for (long k = 0; k < 200; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + (k) * 1];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -1551,15 +1598,15 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 200; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 200 + k * 1];
-        const float x1 = a0[(i + 1) * 200 + k * 1];
-        const float x2 = a0[(i + 2) * 200 + k * 1];
-        const float x3 = a0[(i + 3) * 200 + k * 1];
-        const float x4 = a0[(i + 4) * 200 + k * 1];
-        const float x5 = a0[(i + 5) * 200 + k * 1];
-        const float x6 = a0[(i + 6) * 200 + k * 1];
-        const float x7 = a0[(i + 7) * 200 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1582,7 +1629,11 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
-  for (long i = 0; i < 1792; i += 8)
+  }
+  for (long i = 0; i < 1792; i += 8) {
+    float ap[200][8];
+    for (long k = 0; k < 200; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + (k) * 1];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -1593,15 +1644,15 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 200; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 200 + k * 1];
-        const float x1 = a0[(i + 1) * 200 + k * 1];
-        const float x2 = a0[(i + 2) * 200 + k * 1];
-        const float x3 = a0[(i + 3) * 200 + k * 1];
-        const float x4 = a0[(i + 4) * 200 + k * 1];
-        const float x5 = a0[(i + 5) * 200 + k * 1];
-        const float x6 = a0[(i + 6) * 200 + k * 1];
-        const float x7 = a0[(i + 7) * 200 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1624,6 +1675,7 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
@@ -1766,90 +1818,206 @@ static void k52_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 
 /* matmul [200, 28] (specs/mnist_stacked_lstm.lua:9) */
 static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 200; i += 8)
-    for (long j = 0; j < 16; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a1 + k * 28 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 200];
-        const float x1 = a0[(i + 1) * 1 + k * 200];
-        const float x2 = a0[(i + 2) * 1 + k * 200];
-        const float x3 = a0[(i + 3) * 1 + k * 200];
-        const float x4 = a0[(i + 4) * 1 + k * 200];
-        const float x5 = a0[(i + 5) * 1 + k * 200];
-        const float x6 = a0[(i + 6) * 1 + k * 200];
-        const float x7 = a0[(i + 7) * 1 + k * 200];
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long i = 0; i < 24; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 28];
+      for (long j = 0; j < 192; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 28];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 28];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 28];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 28];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 28 + j + c] = acc0[c];
-        out[(i + 1) * 28 + j + c] = acc1[c];
-        out[(i + 2) * 28 + j + c] = acc2[c];
-        out[(i + 3) * 28 + j + c] = acc3[c];
-        out[(i + 4) * 28 + j + c] = acc4[c];
-        out[(i + 5) * 28 + j + c] = acc5[c];
-        out[(i + 6) * 28 + j + c] = acc6[c];
-        out[(i + 7) * 28 + j + c] = acc7[c];
-      }
     }
-  for (long i = 0; i < 200; i += 8)
-    for (long j = 16; j < 28; j += 12) {
-      float acc0[12] = {0.0f};
-      float acc1[12] = {0.0f};
-      float acc2[12] = {0.0f};
-      float acc3[12] = {0.0f};
-      float acc4[12] = {0.0f};
-      float acc5[12] = {0.0f};
-      float acc6[12] = {0.0f};
-      float acc7[12] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a1 + k * 28 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 200];
-        const float x1 = a0[(i + 1) * 1 + k * 200];
-        const float x2 = a0[(i + 2) * 1 + k * 200];
-        const float x3 = a0[(i + 3) * 1 + k * 200];
-        const float x4 = a0[(i + 4) * 1 + k * 200];
-        const float x5 = a0[(i + 5) * 1 + k * 200];
-        const float x6 = a0[(i + 6) * 1 + k * 200];
-        const float x7 = a0[(i + 7) * 1 + k * 200];
-        for (int c = 0; c < 12; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+  }
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long i = 0; i < 24; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 28];
+      for (long j = 192; j < 200; j += 8) {
+        float acc0[8] = {0.0f};
+        float acc1[8] = {0.0f};
+        float acc2[8] = {0.0f};
+        float acc3[8] = {0.0f};
+        float acc4[8] = {0.0f};
+        float acc5[8] = {0.0f};
+        float acc6[8] = {0.0f};
+        float acc7[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 28];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 28];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 28];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 28];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
         }
       }
-      for (int c = 0; c < 12; c++) {
-        out[(i + 0) * 28 + j + c] = acc0[c];
-        out[(i + 1) * 28 + j + c] = acc1[c];
-        out[(i + 2) * 28 + j + c] = acc2[c];
-        out[(i + 3) * 28 + j + c] = acc3[c];
-        out[(i + 4) * 28 + j + c] = acc4[c];
-        out[(i + 5) * 28 + j + c] = acc5[c];
-        out[(i + 6) * 28 + j + c] = acc6[c];
-        out[(i + 7) * 28 + j + c] = acc7[c];
+    }
+  }
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long i = 24; i < 28; i += 4) {
+      float ap[256][4];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 4; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 28];
+      for (long j = 0; j < 192; j += 64) {
+        float acc0[64] = {0.0f};
+        float acc1[64] = {0.0f};
+        float acc2[64] = {0.0f};
+        float acc3[64] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 64; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          for (int c = 0; c < 64; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 64; c++) {
+          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+        }
       }
     }
+  }
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long i = 24; i < 28; i += 4) {
+      float ap[256][4];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 4; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 28];
+      for (long j = 192; j < 200; j += 8) {
+        float acc0[8] = {0.0f};
+        float acc1[8] = {0.0f};
+        float acc2[8] = {0.0f};
+        float acc3[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+        }
+      }
+    }
+  }
 }
 
 /* stack [64, 27, 200] (specs/mnist_stacked_lstm.lua:9) */
@@ -2078,90 +2246,216 @@ static void k55_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k56_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 200; i += 8)
-    for (long j = 0; j < 48; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 1728; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 200];
-        const float x1 = a0[(i + 1) * 1 + k * 200];
-        const float x2 = a0[(i + 2) * 1 + k * 200];
-        const float x3 = a0[(i + 3) * 1 + k * 200];
-        const float x4 = a0[(i + 4) * 1 + k * 200];
-        const float x5 = a0[(i + 5) * 1 + k * 200];
-        const float x6 = a0[(i + 6) * 1 + k * 200];
-        const float x7 = a0[(i + 7) * 1 + k * 200];
+  for (long k0 = 0; k0 < 1728; k0 += 256) {
+    const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
+    for (long i = 0; i < 48; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 0; j < 192; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
-      }
     }
-  for (long i = 0; i < 200; i += 8)
-    for (long j = 48; j < 50; j += 2) {
-      float acc0[2] = {0.0f};
-      float acc1[2] = {0.0f};
-      float acc2[2] = {0.0f};
-      float acc3[2] = {0.0f};
-      float acc4[2] = {0.0f};
-      float acc5[2] = {0.0f};
-      float acc6[2] = {0.0f};
-      float acc7[2] = {0.0f};
-      for (long k = 0; k < 1728; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 200];
-        const float x1 = a0[(i + 1) * 1 + k * 200];
-        const float x2 = a0[(i + 2) * 1 + k * 200];
-        const float x3 = a0[(i + 3) * 1 + k * 200];
-        const float x4 = a0[(i + 4) * 1 + k * 200];
-        const float x5 = a0[(i + 5) * 1 + k * 200];
-        const float x6 = a0[(i + 6) * 1 + k * 200];
-        const float x7 = a0[(i + 7) * 1 + k * 200];
-        for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+  }
+  for (long k0 = 0; k0 < 1728; k0 += 256) {
+    const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
+    for (long i = 0; i < 48; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 192; j < 200; j += 8) {
+        float acc0[8] = {0.0f};
+        float acc1[8] = {0.0f};
+        float acc2[8] = {0.0f};
+        float acc3[8] = {0.0f};
+        float acc4[8] = {0.0f};
+        float acc5[8] = {0.0f};
+        float acc6[8] = {0.0f};
+        float acc7[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
         }
       }
-      for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
+    }
+  }
+  for (long k0 = 0; k0 < 1728; k0 += 256) {
+    const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
+    for (long i = 48; i < 50; i += 2) {
+      float ap[256][2];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 0; j < 128; j += 128) {
+        float acc0[128] = {0.0f};
+        float acc1[128] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 128; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          for (int c = 0; c < 128; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 128; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
       }
     }
+  }
+  for (long k0 = 0; k0 < 1728; k0 += 256) {
+    const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
+    for (long i = 48; i < 50; i += 2) {
+      float ap[256][2];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 128; j < 192; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 16; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
+      }
+    }
+  }
+  for (long k0 = 0; k0 < 1728; k0 += 256) {
+    const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
+    for (long i = 48; i < 50; i += 2) {
+      float ap[256][2];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 192; j < 200; j += 8) {
+        float acc0[8] = {0.0f};
+        float acc1[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
+      }
+    }
+  }
 }
 
 /* sum_to [200] (specs/mnist_stacked_lstm.lua:9) */
@@ -2176,115 +2470,244 @@ static void k57_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:10) */
 static void k58_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 200; i += 8)
-    for (long j = 0; j < 48; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 200];
-        const float x1 = a0[(i + 1) * 1 + k * 200];
-        const float x2 = a0[(i + 2) * 1 + k * 200];
-        const float x3 = a0[(i + 3) * 1 + k * 200];
-        const float x4 = a0[(i + 4) * 1 + k * 200];
-        const float x5 = a0[(i + 5) * 1 + k * 200];
-        const float x6 = a0[(i + 6) * 1 + k * 200];
-        const float x7 = a0[(i + 7) * 1 + k * 200];
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long i = 0; i < 48; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 0; j < 192; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
-      }
     }
-  for (long i = 0; i < 200; i += 8)
-    for (long j = 48; j < 50; j += 2) {
-      float acc0[2] = {0.0f};
-      float acc1[2] = {0.0f};
-      float acc2[2] = {0.0f};
-      float acc3[2] = {0.0f};
-      float acc4[2] = {0.0f};
-      float acc5[2] = {0.0f};
-      float acc6[2] = {0.0f};
-      float acc7[2] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 200];
-        const float x1 = a0[(i + 1) * 1 + k * 200];
-        const float x2 = a0[(i + 2) * 1 + k * 200];
-        const float x3 = a0[(i + 3) * 1 + k * 200];
-        const float x4 = a0[(i + 4) * 1 + k * 200];
-        const float x5 = a0[(i + 5) * 1 + k * 200];
-        const float x6 = a0[(i + 6) * 1 + k * 200];
-        const float x7 = a0[(i + 7) * 1 + k * 200];
-        for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+  }
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long i = 0; i < 48; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 192; j < 200; j += 8) {
+        float acc0[8] = {0.0f};
+        float acc1[8] = {0.0f};
+        float acc2[8] = {0.0f};
+        float acc3[8] = {0.0f};
+        float acc4[8] = {0.0f};
+        float acc5[8] = {0.0f};
+        float acc6[8] = {0.0f};
+        float acc7[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
         }
       }
-      for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
+    }
+  }
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long i = 48; i < 50; i += 2) {
+      float ap[256][2];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 0; j < 128; j += 128) {
+        float acc0[128] = {0.0f};
+        float acc1[128] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 128; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          for (int c = 0; c < 128; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 128; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
       }
     }
+  }
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long i = 48; i < 50; i += 2) {
+      float ap[256][2];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 128; j < 192; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 16; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
+      }
+    }
+  }
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long i = 48; i < 50; i += 2) {
+      float ap[256][2];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 192; j < 200; j += 8) {
+        float acc0[8] = {0.0f};
+        float acc1[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 200 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
+      }
+    }
+  }
 }
 
 /* matmul [10, 50] (specs/mnist_stacked_lstm.lua:12) */
 static void k59_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 8; i += 8)
-    for (long j = 0; j < 48; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
+  for (long i = 0; i < 48; i += 8) {
+    float ap[64][8];
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 0; j < 10; j += 10) {
+      float acc0[10] = {0.0f};
+      float acc1[10] = {0.0f};
+      float acc2[10] = {0.0f};
+      float acc3[10] = {0.0f};
+      float acc4[10] = {0.0f};
+      float acc5[10] = {0.0f};
+      float acc6[10] = {0.0f};
+      float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 10];
-        const float x1 = a0[(i + 1) * 1 + k * 10];
-        const float x2 = a0[(i + 2) * 1 + k * 10];
-        const float x3 = a0[(i + 3) * 1 + k * 10];
-        const float x4 = a0[(i + 4) * 1 + k * 10];
-        const float x5 = a0[(i + 5) * 1 + k * 10];
-        const float x6 = a0[(i + 6) * 1 + k * 10];
-        const float x7 = a0[(i + 7) * 1 + k * 10];
-        for (int c = 0; c < 16; c++) {
+        const float *b = a0 + (k) * 10 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 10; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
           acc2[c] += x2 * b[c * 1];
@@ -2295,95 +2718,40 @@ static void k59_matmul(const float *restrict a0, const float *restrict a1, float
           acc7[c] += x7 * b[c * 1];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
+      for (int c = 0; c < 10; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
       }
     }
-  for (long i = 0; i < 8; i += 8)
-    for (long j = 48; j < 50; j += 2) {
-      float acc0[2] = {0.0f};
-      float acc1[2] = {0.0f};
-      float acc2[2] = {0.0f};
-      float acc3[2] = {0.0f};
-      float acc4[2] = {0.0f};
-      float acc5[2] = {0.0f};
-      float acc6[2] = {0.0f};
-      float acc7[2] = {0.0f};
+  }
+  for (long i = 48; i < 50; i += 2) {
+    float ap[64][2];
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 0; j < 10; j += 10) {
+      float acc0[10] = {0.0f};
+      float acc1[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 10];
-        const float x1 = a0[(i + 1) * 1 + k * 10];
-        const float x2 = a0[(i + 2) * 1 + k * 10];
-        const float x3 = a0[(i + 3) * 1 + k * 10];
-        const float x4 = a0[(i + 4) * 1 + k * 10];
-        const float x5 = a0[(i + 5) * 1 + k * 10];
-        const float x6 = a0[(i + 6) * 1 + k * 10];
-        const float x7 = a0[(i + 7) * 1 + k * 10];
-        for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
-        }
-      }
-      for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
-      }
-    }
-  for (long i = 8; i < 10; i += 2)
-    for (long j = 0; j < 48; j += 48) {
-      float acc0[48] = {0.0f};
-      float acc1[48] = {0.0f};
-      for (long k = 0; k < 64; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 10];
-        const float x1 = a0[(i + 1) * 1 + k * 10];
-        for (int c = 0; c < 48; c++) {
+        const float *b = a0 + (k) * 10 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        for (int c = 0; c < 10; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
         }
       }
-      for (int c = 0; c < 48; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
+      for (int c = 0; c < 10; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
       }
     }
-  for (long i = 8; i < 10; i += 2)
-    for (long j = 48; j < 50; j += 2) {
-      float acc0[2] = {0.0f};
-      float acc1[2] = {0.0f};
-      for (long k = 0; k < 64; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 10];
-        const float x1 = a0[(i + 1) * 1 + k * 10];
-        for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-        }
-      }
-      for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-      }
-    }
+  }
 }
 
 /* sum_to [10] (specs/mnist_stacked_lstm.lua:12) */
@@ -2696,12 +3064,15 @@ static void k91_sub_div(const float *restrict a0, float *restrict out0) {
 
 /* matmul [1, 200] (specs/mnist_stacked_lstm.lua:9) */
 static void k92_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[28][1];
+    for (long k = 0; k < 28; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 0; j < 192; j += 192) {
       float acc0[192] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 28 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 192; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -2710,12 +3081,16 @@ static void k92_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 200 + j + c] = acc0[c];
       }
     }
-  for (long i = 0; i < 1; i += 1)
+  }
+  for (long i = 0; i < 1; i += 1) {
+    float ap[28][1];
+    for (long k = 0; k < 28; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 28 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 8; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -2724,16 +3099,20 @@ static void k92_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 200 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* matmul [1, 200] (specs/mnist_stacked_lstm.lua:9) */
 static void k93_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[50][1];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 192; j += 192) {
       float acc0[192] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 192; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -2742,12 +3121,16 @@ static void k93_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 200 + j + c] = acc0[c];
       }
     }
-  for (long i = 0; i < 1; i += 1)
+  }
+  for (long i = 0; i < 1; i += 1) {
+    float ap[50][1];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 200 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 8; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -2756,6 +3139,7 @@ static void k93_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 200 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* fused: add over add [1, 200] (specs/mnist_stacked_lstm.lua:9) */
@@ -2811,12 +3195,15 @@ static void k98_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 
 /* matmul [1, 10] (specs/mnist_stacked_lstm.lua:12) */
 static void k99_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[50][1];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 10 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
+        const float *b = a1 + (k) * 10 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 10; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -2825,6 +3212,7 @@ static void k99_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 10 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* fused: add over add [1, 10] (specs/mnist_stacked_lstm.lua:12) */

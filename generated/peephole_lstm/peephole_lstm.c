@@ -315,7 +315,10 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
 
 /* matmul [1792, 256] (specs/peephole_cell.lua:23) */
 static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1792; i += 8)
+  for (long i = 0; i < 1792; i += 8) {
+    float ap[28][8];
+    for (long k = 0; k < 28; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 0; j < 256; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -326,15 +329,15 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + k * 256 + j * 1;
-        const float x0 = a0[(i + 0) * 28 + k * 1];
-        const float x1 = a0[(i + 1) * 28 + k * 1];
-        const float x2 = a0[(i + 2) * 28 + k * 1];
-        const float x3 = a0[(i + 3) * 28 + k * 1];
-        const float x4 = a0[(i + 4) * 28 + k * 1];
-        const float x5 = a0[(i + 5) * 28 + k * 1];
-        const float x6 = a0[(i + 6) * 28 + k * 1];
-        const float x7 = a0[(i + 7) * 28 + k * 1];
+        const float *b = a1 + (k) * 256 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -357,6 +360,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 256 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [64, 256] (specs/peephole_cell.lua:23) */
@@ -403,7 +407,10 @@ static void k5_sigmoid_mul_mul(const float *restrict a0, const float *restrict a
 
 /* matmul [64, 256] (specs/peephole_cell.lua:23) */
 static void k6_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 64; i += 8)
+  for (long i = 0; i < 64; i += 8) {
+    float ap[64][8];
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 64 + (k) * 1];
     for (long j = 0; j < 256; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -414,15 +421,15 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a1 + k * 256 + j * 1;
-        const float x0 = a0[(i + 0) * 64 + k * 1];
-        const float x1 = a0[(i + 1) * 64 + k * 1];
-        const float x2 = a0[(i + 2) * 64 + k * 1];
-        const float x3 = a0[(i + 3) * 64 + k * 1];
-        const float x4 = a0[(i + 4) * 64 + k * 1];
-        const float x5 = a0[(i + 5) * 64 + k * 1];
-        const float x6 = a0[(i + 6) * 64 + k * 1];
-        const float x7 = a0[(i + 7) * 64 + k * 1];
+        const float *b = a1 + (k) * 256 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -445,6 +452,7 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 256 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add add over add [64, 256] (specs/peephole_cell.lua:23) */
@@ -516,7 +524,10 @@ static void k11_mul_add_sigmoid(const float *restrict a0, const float *restrict 
 
 /* matmul [64, 10] (specs/peephole_lstm.lua:10) */
 static void k12_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 64; i += 8)
+  for (long i = 0; i < 64; i += 8) {
+    float ap[64][8];
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 64 + (k) * 1];
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
@@ -527,15 +538,15 @@ static void k12_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[10] = {0.0f};
       float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a1 + k * 10 + j * 1;
-        const float x0 = a0[(i + 0) * 64 + k * 1];
-        const float x1 = a0[(i + 1) * 64 + k * 1];
-        const float x2 = a0[(i + 2) * 64 + k * 1];
-        const float x3 = a0[(i + 3) * 64 + k * 1];
-        const float x4 = a0[(i + 4) * 64 + k * 1];
-        const float x5 = a0[(i + 5) * 64 + k * 1];
-        const float x6 = a0[(i + 6) * 64 + k * 1];
-        const float x7 = a0[(i + 7) * 64 + k * 1];
+        const float *b = a1 + (k) * 10 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 10; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -558,6 +569,7 @@ static void k12_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 10 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [64, 10] (specs/peephole_lstm.lua:10) */
@@ -716,7 +728,10 @@ static void k26_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 
 /* matmul [64, 64] (specs/peephole_lstm.lua:10) */
 static void k27_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 64; i += 8)
+  for (long i = 0; i < 64; i += 8) {
+    float ap[10][8];
+    for (long k = 0; k < 10; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + (k) * 1];
     for (long j = 0; j < 64; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -727,15 +742,15 @@ static void k27_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 10; k++) {
-        const float *b = a1 + k * 64 + j * 1;
-        const float x0 = a0[(i + 0) * 10 + k * 1];
-        const float x1 = a0[(i + 1) * 10 + k * 1];
-        const float x2 = a0[(i + 2) * 10 + k * 1];
-        const float x3 = a0[(i + 3) * 10 + k * 1];
-        const float x4 = a0[(i + 4) * 10 + k * 1];
-        const float x5 = a0[(i + 5) * 10 + k * 1];
-        const float x6 = a0[(i + 6) * 10 + k * 1];
-        const float x7 = a0[(i + 7) * 10 + k * 1];
+        const float *b = a1 + (k) * 64 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -758,6 +773,7 @@ static void k27_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 64 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: mul sub over sub [64, 64] (specs/peephole_cell.lua:25) */
@@ -837,7 +853,7 @@ static void k32_concat(const float *restrict a0, const float *restrict a1, const
 
 /* matmul [64, 64] (specs/peephole_cell.lua:23) */
 static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 64; i += 8)
+  for (long i = 0; i < 64; i += 8) {
     for (long j = 0; j < 64; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -848,15 +864,15 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 256; k++) {
-        const float *b = a1 + k * 64 + j * 1;
-        const float x0 = a0[(i + 0) * 256 + k * 1];
-        const float x1 = a0[(i + 1) * 256 + k * 1];
-        const float x2 = a0[(i + 2) * 256 + k * 1];
-        const float x3 = a0[(i + 3) * 256 + k * 1];
-        const float x4 = a0[(i + 4) * 256 + k * 1];
-        const float x5 = a0[(i + 5) * 256 + k * 1];
-        const float x6 = a0[(i + 6) * 256 + k * 1];
-        const float x7 = a0[(i + 7) * 256 + k * 1];
+        const float *b = a1 + (k) * 64 + j * 1;
+        const float x0 = a0[(i + 0) * 256 + (k) * 1];
+        const float x1 = a0[(i + 1) * 256 + (k) * 1];
+        const float x2 = a0[(i + 2) * 256 + (k) * 1];
+        const float x3 = a0[(i + 3) * 256 + (k) * 1];
+        const float x4 = a0[(i + 4) * 256 + (k) * 1];
+        const float x5 = a0[(i + 5) * 256 + (k) * 1];
+        const float x6 = a0[(i + 6) * 256 + (k) * 1];
+        const float x7 = a0[(i + 7) * 256 + (k) * 1];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -879,6 +895,7 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 64 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: mul mul addn mul mul mul mul mul mul mul mul mul over mul [64, 64] (specs/peephole_cell.lua:24) */
@@ -1044,90 +1061,106 @@ static void k37_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [256, 28] (specs/peephole_cell.lua:13) */
 static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 256; i += 8)
-    for (long j = 0; j < 16; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a1 + k * 28 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 256];
-        const float x1 = a0[(i + 1) * 1 + k * 256];
-        const float x2 = a0[(i + 2) * 1 + k * 256];
-        const float x3 = a0[(i + 3) * 1 + k * 256];
-        const float x4 = a0[(i + 4) * 1 + k * 256];
-        const float x5 = a0[(i + 5) * 1 + k * 256];
-        const float x6 = a0[(i + 6) * 1 + k * 256];
-        const float x7 = a0[(i + 7) * 1 + k * 256];
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long i = 0; i < 24; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 28];
+      for (long j = 0; j < 256; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 28];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 28];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 28];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 28];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 256 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 28 + j + c] = acc0[c];
-        out[(i + 1) * 28 + j + c] = acc1[c];
-        out[(i + 2) * 28 + j + c] = acc2[c];
-        out[(i + 3) * 28 + j + c] = acc3[c];
-        out[(i + 4) * 28 + j + c] = acc4[c];
-        out[(i + 5) * 28 + j + c] = acc5[c];
-        out[(i + 6) * 28 + j + c] = acc6[c];
-        out[(i + 7) * 28 + j + c] = acc7[c];
-      }
     }
-  for (long i = 0; i < 256; i += 8)
-    for (long j = 16; j < 28; j += 12) {
-      float acc0[12] = {0.0f};
-      float acc1[12] = {0.0f};
-      float acc2[12] = {0.0f};
-      float acc3[12] = {0.0f};
-      float acc4[12] = {0.0f};
-      float acc5[12] = {0.0f};
-      float acc6[12] = {0.0f};
-      float acc7[12] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a1 + k * 28 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 256];
-        const float x1 = a0[(i + 1) * 1 + k * 256];
-        const float x2 = a0[(i + 2) * 1 + k * 256];
-        const float x3 = a0[(i + 3) * 1 + k * 256];
-        const float x4 = a0[(i + 4) * 1 + k * 256];
-        const float x5 = a0[(i + 5) * 1 + k * 256];
-        const float x6 = a0[(i + 6) * 1 + k * 256];
-        const float x7 = a0[(i + 7) * 1 + k * 256];
-        for (int c = 0; c < 12; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+  }
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long i = 24; i < 28; i += 4) {
+      float ap[256][4];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 4; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 28];
+      for (long j = 0; j < 256; j += 64) {
+        float acc0[64] = {0.0f};
+        float acc1[64] = {0.0f};
+        float acc2[64] = {0.0f};
+        float acc3[64] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 64; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 256 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          for (int c = 0; c < 64; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 64; c++) {
+          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
         }
       }
-      for (int c = 0; c < 12; c++) {
-        out[(i + 0) * 28 + j + c] = acc0[c];
-        out[(i + 1) * 28 + j + c] = acc1[c];
-        out[(i + 2) * 28 + j + c] = acc2[c];
-        out[(i + 3) * 28 + j + c] = acc3[c];
-        out[(i + 4) * 28 + j + c] = acc4[c];
-        out[(i + 5) * 28 + j + c] = acc5[c];
-        out[(i + 6) * 28 + j + c] = acc6[c];
-        out[(i + 7) * 28 + j + c] = acc7[c];
-      }
     }
+  }
 }
 
 /* stack [64, 27, 256] (specs/peephole_cell.lua:14) */
@@ -1356,48 +1389,66 @@ static void k40_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [256, 64] (specs/peephole_cell.lua:14) */
 static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 256; i += 8)
-    for (long j = 0; j < 64; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 1728; k++) {
-        const float *b = a1 + k * 64 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 256];
-        const float x1 = a0[(i + 1) * 1 + k * 256];
-        const float x2 = a0[(i + 2) * 1 + k * 256];
-        const float x3 = a0[(i + 3) * 1 + k * 256];
-        const float x4 = a0[(i + 4) * 1 + k * 256];
-        const float x5 = a0[(i + 5) * 1 + k * 256];
-        const float x6 = a0[(i + 6) * 1 + k * 256];
-        const float x7 = a0[(i + 7) * 1 + k * 256];
+  for (long k0 = 0; k0 < 1728; k0 += 256) {
+    const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
+    for (long i = 0; i < 64; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 64];
+      for (long j = 0; j < 256; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 64];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 64];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 64];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 64];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 64];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 64];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 64];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 64];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 256 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 64] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 64] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 64] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 64] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 64] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 64] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 64] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 64] = acc7[c];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 64 + j + c] = acc0[c];
-        out[(i + 1) * 64 + j + c] = acc1[c];
-        out[(i + 2) * 64 + j + c] = acc2[c];
-        out[(i + 3) * 64 + j + c] = acc3[c];
-        out[(i + 4) * 64 + j + c] = acc4[c];
-        out[(i + 5) * 64 + j + c] = acc5[c];
-        out[(i + 6) * 64 + j + c] = acc6[c];
-        out[(i + 7) * 64 + j + c] = acc7[c];
-      }
     }
+  }
 }
 
 /* sum_to [256] (specs/peephole_cell.lua:15) */
@@ -1463,27 +1514,30 @@ static void k47_concat(const float *restrict a0, const float *restrict a1, const
 
 /* matmul [10, 64] (specs/peephole_lstm.lua:10) */
 static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 8; i += 8)
-    for (long j = 0; j < 64; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
+  for (long i = 0; i < 64; i += 8) {
+    float ap[64][8];
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 64];
+    for (long j = 0; j < 10; j += 10) {
+      float acc0[10] = {0.0f};
+      float acc1[10] = {0.0f};
+      float acc2[10] = {0.0f};
+      float acc3[10] = {0.0f};
+      float acc4[10] = {0.0f};
+      float acc5[10] = {0.0f};
+      float acc6[10] = {0.0f};
+      float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a1 + k * 64 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 10];
-        const float x1 = a0[(i + 1) * 1 + k * 10];
-        const float x2 = a0[(i + 2) * 1 + k * 10];
-        const float x3 = a0[(i + 3) * 1 + k * 10];
-        const float x4 = a0[(i + 4) * 1 + k * 10];
-        const float x5 = a0[(i + 5) * 1 + k * 10];
-        const float x6 = a0[(i + 6) * 1 + k * 10];
-        const float x7 = a0[(i + 7) * 1 + k * 10];
-        for (int c = 0; c < 16; c++) {
+        const float *b = a0 + (k) * 10 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 10; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
           acc2[c] += x2 * b[c * 1];
@@ -1494,35 +1548,18 @@ static void k48_matmul(const float *restrict a0, const float *restrict a1, float
           acc7[c] += x7 * b[c * 1];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 64 + j + c] = acc0[c];
-        out[(i + 1) * 64 + j + c] = acc1[c];
-        out[(i + 2) * 64 + j + c] = acc2[c];
-        out[(i + 3) * 64 + j + c] = acc3[c];
-        out[(i + 4) * 64 + j + c] = acc4[c];
-        out[(i + 5) * 64 + j + c] = acc5[c];
-        out[(i + 6) * 64 + j + c] = acc6[c];
-        out[(i + 7) * 64 + j + c] = acc7[c];
+      for (int c = 0; c < 10; c++) {
+        out[(i + 0) * 1 + (j + c) * 64] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 64] = acc1[c];
+        out[(i + 2) * 1 + (j + c) * 64] = acc2[c];
+        out[(i + 3) * 1 + (j + c) * 64] = acc3[c];
+        out[(i + 4) * 1 + (j + c) * 64] = acc4[c];
+        out[(i + 5) * 1 + (j + c) * 64] = acc5[c];
+        out[(i + 6) * 1 + (j + c) * 64] = acc6[c];
+        out[(i + 7) * 1 + (j + c) * 64] = acc7[c];
       }
     }
-  for (long i = 8; i < 10; i += 2)
-    for (long j = 0; j < 64; j += 64) {
-      float acc0[64] = {0.0f};
-      float acc1[64] = {0.0f};
-      for (long k = 0; k < 64; k++) {
-        const float *b = a1 + k * 64 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 10];
-        const float x1 = a0[(i + 1) * 1 + k * 10];
-        for (int c = 0; c < 64; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-        }
-      }
-      for (int c = 0; c < 64; c++) {
-        out[(i + 0) * 64 + j + c] = acc0[c];
-        out[(i + 1) * 64 + j + c] = acc1[c];
-      }
-    }
+  }
 }
 
 /* sum_to [10] (specs/peephole_lstm.lua:10) */
@@ -1876,12 +1913,15 @@ static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, 
 
 /* matmul [1, 256] (specs/peephole_cell.lua:23) */
 static void k85_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[28][1];
+    for (long k = 0; k < 28; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 0; j < 256; j += 256) {
       float acc0[256] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + k * 256 + j * 1;
-        const float x0 = a0[(i + 0) * 28 + k * 1];
+        const float *b = a1 + (k) * 256 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 256; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1890,16 +1930,20 @@ static void k85_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 256 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* matmul [1, 256] (specs/peephole_cell.lua:23) */
 static void k86_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[64][1];
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 64 + (k) * 1];
     for (long j = 0; j < 256; j += 256) {
       float acc0[256] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a1 + k * 256 + j * 1;
-        const float x0 = a0[(i + 0) * 64 + k * 1];
+        const float *b = a1 + (k) * 256 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 256; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1908,6 +1952,7 @@ static void k86_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 256 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* fused: add add over add [1, 256] (specs/peephole_cell.lua:23) */
@@ -1962,12 +2007,15 @@ static void k90_mul_add_sigmoid(const float *restrict a0, const float *restrict 
 
 /* matmul [1, 10] (specs/peephole_lstm.lua:10) */
 static void k91_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[64][1];
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 64 + (k) * 1];
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a1 + k * 10 + j * 1;
-        const float x0 = a0[(i + 0) * 64 + k * 1];
+        const float *b = a1 + (k) * 10 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 10; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1976,6 +2024,7 @@ static void k91_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 10 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* fused: add over add [1, 10] (specs/peephole_lstm.lua:10) */

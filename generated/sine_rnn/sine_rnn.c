@@ -232,7 +232,10 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
 
 /* matmul [320, 50] (specs/sine_rnn.lua:9) */
 static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 320; i += 8)
+  for (long i = 0; i < 320; i += 8) {
+    float ap[1][8];
+    for (long k = 0; k < 1; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -243,15 +246,15 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
-        const float x1 = a0[(i + 1) * 1 + k * 1];
-        const float x2 = a0[(i + 2) * 1 + k * 1];
-        const float x3 = a0[(i + 3) * 1 + k * 1];
-        const float x4 = a0[(i + 4) * 1 + k * 1];
-        const float x5 = a0[(i + 5) * 1 + k * 1];
-        const float x6 = a0[(i + 6) * 1 + k * 1];
-        const float x7 = a0[(i + 7) * 1 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -274,7 +277,11 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
-  for (long i = 0; i < 320; i += 8)
+  }
+  for (long i = 0; i < 320; i += 8) {
+    float ap[1][8];
+    for (long k = 0; k < 1; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -285,15 +292,15 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
-        const float x1 = a0[(i + 1) * 1 + k * 1];
-        const float x2 = a0[(i + 2) * 1 + k * 1];
-        const float x3 = a0[(i + 3) * 1 + k * 1];
-        const float x4 = a0[(i + 4) * 1 + k * 1];
-        const float x5 = a0[(i + 5) * 1 + k * 1];
-        const float x6 = a0[(i + 6) * 1 + k * 1];
-        const float x7 = a0[(i + 7) * 1 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -316,6 +323,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [32, 50] (specs/sine_rnn.lua:9) */
@@ -348,7 +356,10 @@ static void k4_add_add_relu(const float *restrict a0, const float *restrict a1, 
 
 /* matmul [32, 50] (specs/sine_rnn.lua:9) */
 static void k5_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 32; i += 8)
+  for (long i = 0; i < 32; i += 8) {
+    float ap[50][8];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -359,15 +370,15 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
-        const float x1 = a0[(i + 1) * 50 + k * 1];
-        const float x2 = a0[(i + 2) * 50 + k * 1];
-        const float x3 = a0[(i + 3) * 50 + k * 1];
-        const float x4 = a0[(i + 4) * 50 + k * 1];
-        const float x5 = a0[(i + 5) * 50 + k * 1];
-        const float x6 = a0[(i + 6) * 50 + k * 1];
-        const float x7 = a0[(i + 7) * 50 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -390,7 +401,11 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
-  for (long i = 0; i < 32; i += 8)
+  }
+  for (long i = 0; i < 32; i += 8) {
+    float ap[50][8];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -401,15 +416,15 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
-        const float x1 = a0[(i + 1) * 50 + k * 1];
-        const float x2 = a0[(i + 2) * 50 + k * 1];
-        const float x3 = a0[(i + 3) * 50 + k * 1];
-        const float x4 = a0[(i + 4) * 50 + k * 1];
-        const float x5 = a0[(i + 5) * 50 + k * 1];
-        const float x6 = a0[(i + 6) * 50 + k * 1];
-        const float x7 = a0[(i + 7) * 50 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -432,6 +447,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [32, 50] (specs/sine_rnn.lua:9) */
@@ -453,7 +469,10 @@ static void k7_transpose(const float *restrict a0, float *restrict out) {
 
 /* matmul [32, 1] (specs/sine_rnn.lua:10) */
 static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 32; i += 8)
+  for (long i = 0; i < 32; i += 8) {
+    float ap[50][8];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 1; j += 1) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
@@ -464,15 +483,15 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[1] = {0.0f};
       float acc7[1] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 1 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
-        const float x1 = a0[(i + 1) * 50 + k * 1];
-        const float x2 = a0[(i + 2) * 50 + k * 1];
-        const float x3 = a0[(i + 3) * 50 + k * 1];
-        const float x4 = a0[(i + 4) * 50 + k * 1];
-        const float x5 = a0[(i + 5) * 50 + k * 1];
-        const float x6 = a0[(i + 6) * 50 + k * 1];
-        const float x7 = a0[(i + 7) * 50 + k * 1];
+        const float *b = a1 + (k) * 1 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 1; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -495,6 +514,7 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
         out[(i + 7) * 1 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: add over add [32, 1] (specs/sine_rnn.lua:10) */
@@ -560,7 +580,10 @@ static void k14_mul_addn(const float *restrict a0, float *restrict out0) {
 
 /* matmul [32, 50] (specs/sine_rnn.lua:10) */
 static void k15_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 32; i += 8)
+  for (long i = 0; i < 32; i += 8) {
+    float ap[1][8];
+    for (long k = 0; k < 1; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -571,15 +594,15 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
-        const float x1 = a0[(i + 1) * 1 + k * 1];
-        const float x2 = a0[(i + 2) * 1 + k * 1];
-        const float x3 = a0[(i + 3) * 1 + k * 1];
-        const float x4 = a0[(i + 4) * 1 + k * 1];
-        const float x5 = a0[(i + 5) * 1 + k * 1];
-        const float x6 = a0[(i + 6) * 1 + k * 1];
-        const float x7 = a0[(i + 7) * 1 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -602,7 +625,11 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
-  for (long i = 0; i < 32; i += 8)
+  }
+  for (long i = 0; i < 32; i += 8) {
+    float ap[1][8];
+    for (long k = 0; k < 1; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -613,15 +640,15 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
-        const float x1 = a0[(i + 1) * 1 + k * 1];
-        const float x2 = a0[(i + 2) * 1 + k * 1];
-        const float x3 = a0[(i + 3) * 1 + k * 1];
-        const float x4 = a0[(i + 4) * 1 + k * 1];
-        const float x5 = a0[(i + 5) * 1 + k * 1];
-        const float x6 = a0[(i + 6) * 1 + k * 1];
-        const float x7 = a0[(i + 7) * 1 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -644,6 +671,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
+  }
 }
 
 /* fused: step mul over mul [32, 50] (specs/sine_rnn.lua:9) */
@@ -701,66 +729,50 @@ static void k17_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [50, 1] (specs/sine_rnn.lua:9) */
 static void k18_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 48; i += 8)
-    for (long j = 0; j < 1; j += 1) {
-      float acc0[1] = {0.0f};
-      float acc1[1] = {0.0f};
-      float acc2[1] = {0.0f};
-      float acc3[1] = {0.0f};
-      float acc4[1] = {0.0f};
-      float acc5[1] = {0.0f};
-      float acc6[1] = {0.0f};
-      float acc7[1] = {0.0f};
-      for (long k = 0; k < 320; k++) {
-        const float *b = a1 + k * 1 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 50];
-        const float x1 = a0[(i + 1) * 1 + k * 50];
-        const float x2 = a0[(i + 2) * 1 + k * 50];
-        const float x3 = a0[(i + 3) * 1 + k * 50];
-        const float x4 = a0[(i + 4) * 1 + k * 50];
-        const float x5 = a0[(i + 5) * 1 + k * 50];
-        const float x6 = a0[(i + 6) * 1 + k * 50];
-        const float x7 = a0[(i + 7) * 1 + k * 50];
-        for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+  for (long k0 = 0; k0 < 320; k0 += 256) {
+    const long kn = 320 - k0 < 256 ? 320 - k0 : 256;
+    for (long i = 0; i < 1; i += 1) {
+      for (long j = 0; j < 48; j += 48) {
+        float acc0[48] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 48; c++) {
+            acc0[c] = out[(i + 0) * 1 + j + c];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 50 + j * 1;
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 1];
+          for (int c = 0; c < 48; c++) {
+            acc0[c] += x0 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 48; c++) {
+          out[(i + 0) * 1 + j + c] = acc0[c];
         }
       }
-      for (int c = 0; c < 1; c++) {
-        out[(i + 0) * 1 + j + c] = acc0[c];
-        out[(i + 1) * 1 + j + c] = acc1[c];
-        out[(i + 2) * 1 + j + c] = acc2[c];
-        out[(i + 3) * 1 + j + c] = acc3[c];
-        out[(i + 4) * 1 + j + c] = acc4[c];
-        out[(i + 5) * 1 + j + c] = acc5[c];
-        out[(i + 6) * 1 + j + c] = acc6[c];
-        out[(i + 7) * 1 + j + c] = acc7[c];
-      }
     }
-  for (long i = 48; i < 50; i += 2)
-    for (long j = 0; j < 1; j += 1) {
-      float acc0[1] = {0.0f};
-      float acc1[1] = {0.0f};
-      for (long k = 0; k < 320; k++) {
-        const float *b = a1 + k * 1 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 50];
-        const float x1 = a0[(i + 1) * 1 + k * 50];
-        for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+  }
+  for (long k0 = 0; k0 < 320; k0 += 256) {
+    const long kn = 320 - k0 < 256 ? 320 - k0 : 256;
+    for (long i = 0; i < 1; i += 1) {
+      for (long j = 48; j < 50; j += 2) {
+        float acc0[2] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 2; c++) {
+            acc0[c] = out[(i + 0) * 1 + j + c];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 50 + j * 1;
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 1];
+          for (int c = 0; c < 2; c++) {
+            acc0[c] += x0 * b[c * 1];
+          }
+        }
+        for (int c = 0; c < 2; c++) {
+          out[(i + 0) * 1 + j + c] = acc0[c];
         }
       }
-      for (int c = 0; c < 1; c++) {
-        out[(i + 0) * 1 + j + c] = acc0[c];
-        out[(i + 1) * 1 + j + c] = acc1[c];
-      }
     }
+  }
 }
 
 /* stack [32, 9, 50] (specs/sine_rnn.lua:9) */
@@ -805,126 +817,186 @@ static void k19_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [50, 50] (specs/sine_rnn.lua:9) */
 static void k20_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 48; i += 8)
-    for (long j = 0; j < 48; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 288; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 50];
-        const float x1 = a0[(i + 1) * 1 + k * 50];
-        const float x2 = a0[(i + 2) * 1 + k * 50];
-        const float x3 = a0[(i + 3) * 1 + k * 50];
-        const float x4 = a0[(i + 4) * 1 + k * 50];
-        const float x5 = a0[(i + 5) * 1 + k * 50];
-        const float x6 = a0[(i + 6) * 1 + k * 50];
-        const float x7 = a0[(i + 7) * 1 + k * 50];
+  for (long k0 = 0; k0 < 288; k0 += 256) {
+    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
+    for (long i = 0; i < 48; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 0; j < 48; j += 16) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 50 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
         }
       }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
-      }
     }
-  for (long i = 0; i < 48; i += 8)
-    for (long j = 48; j < 50; j += 2) {
-      float acc0[2] = {0.0f};
-      float acc1[2] = {0.0f};
-      float acc2[2] = {0.0f};
-      float acc3[2] = {0.0f};
-      float acc4[2] = {0.0f};
-      float acc5[2] = {0.0f};
-      float acc6[2] = {0.0f};
-      float acc7[2] = {0.0f};
-      for (long k = 0; k < 288; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 50];
-        const float x1 = a0[(i + 1) * 1 + k * 50];
-        const float x2 = a0[(i + 2) * 1 + k * 50];
-        const float x3 = a0[(i + 3) * 1 + k * 50];
-        const float x4 = a0[(i + 4) * 1 + k * 50];
-        const float x5 = a0[(i + 5) * 1 + k * 50];
-        const float x6 = a0[(i + 6) * 1 + k * 50];
-        const float x7 = a0[(i + 7) * 1 + k * 50];
+  }
+  for (long k0 = 0; k0 < 288; k0 += 256) {
+    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
+    for (long i = 0; i < 48; i += 8) {
+      float ap[256][8];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 48; j < 50; j += 2) {
+        float acc0[2] = {0.0f};
+        float acc1[2] = {0.0f};
+        float acc2[2] = {0.0f};
+        float acc3[2] = {0.0f};
+        float acc4[2] = {0.0f};
+        float acc5[2] = {0.0f};
+        float acc6[2] = {0.0f};
+        float acc7[2] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 2; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 50 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          const float x2 = ap[k][2];
+          const float x3 = ap[k][3];
+          const float x4 = ap[k][4];
+          const float x5 = ap[k][5];
+          const float x6 = ap[k][6];
+          const float x7 = ap[k][7];
+          for (int c = 0; c < 2; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
         }
       }
-      for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
-      }
     }
-  for (long i = 48; i < 50; i += 2)
-    for (long j = 0; j < 48; j += 48) {
-      float acc0[48] = {0.0f};
-      float acc1[48] = {0.0f};
-      for (long k = 0; k < 288; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 50];
-        const float x1 = a0[(i + 1) * 1 + k * 50];
+  }
+  for (long k0 = 0; k0 < 288; k0 += 256) {
+    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
+    for (long i = 48; i < 50; i += 2) {
+      float ap[256][2];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 0; j < 48; j += 48) {
+        float acc0[48] = {0.0f};
+        float acc1[48] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 48; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 50 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          for (int c = 0; c < 48; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 48; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
         }
       }
-      for (int c = 0; c < 48; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-      }
     }
-  for (long i = 48; i < 50; i += 2)
-    for (long j = 48; j < 50; j += 2) {
-      float acc0[2] = {0.0f};
-      float acc1[2] = {0.0f};
-      for (long k = 0; k < 288; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 50];
-        const float x1 = a0[(i + 1) * 1 + k * 50];
+  }
+  for (long k0 = 0; k0 < 288; k0 += 256) {
+    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
+    for (long i = 48; i < 50; i += 2) {
+      float ap[256][2];
+      for (long k = 0; k < kn; k++)
+        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
+      for (long j = 48; j < 50; j += 2) {
+        float acc0[2] = {0.0f};
+        float acc1[2] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 2; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = a0 + (k0 + k) * 50 + j * 1;
+          const float x0 = ap[k][0];
+          const float x1 = ap[k][1];
+          for (int c = 0; c < 2; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
         }
       }
-      for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-      }
     }
+  }
 }
 
 /* sum_to [50] (specs/sine_rnn.lua:9) */
@@ -939,34 +1011,74 @@ static void k21_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [1, 50] (specs/sine_rnn.lua:10) */
 static void k22_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
-    for (long j = 0; j < 48; j += 48) {
-      float acc0[48] = {0.0f};
+  for (long i = 0; i < 48; i += 8) {
+    float ap[32][8];
+    for (long k = 0; k < 32; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 0; j < 1; j += 1) {
+      float acc0[1] = {0.0f};
+      float acc1[1] = {0.0f};
+      float acc2[1] = {0.0f};
+      float acc3[1] = {0.0f};
+      float acc4[1] = {0.0f};
+      float acc5[1] = {0.0f};
+      float acc6[1] = {0.0f};
+      float acc7[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
-        for (int c = 0; c < 48; c++) {
+        const float *b = a0 + (k) * 1 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 1; c++) {
           acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
+          acc2[c] += x2 * b[c * 1];
+          acc3[c] += x3 * b[c * 1];
+          acc4[c] += x4 * b[c * 1];
+          acc5[c] += x5 * b[c * 1];
+          acc6[c] += x6 * b[c * 1];
+          acc7[c] += x7 * b[c * 1];
         }
       }
-      for (int c = 0; c < 48; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+      for (int c = 0; c < 1; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
       }
     }
-  for (long i = 0; i < 1; i += 1)
-    for (long j = 48; j < 50; j += 2) {
-      float acc0[2] = {0.0f};
+  }
+  for (long i = 48; i < 50; i += 2) {
+    float ap[32][2];
+    for (long k = 0; k < 32; k++)
+      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 0; j < 1; j += 1) {
+      float acc0[1] = {0.0f};
+      float acc1[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
-        for (int c = 0; c < 2; c++) {
+        const float *b = a0 + (k) * 1 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        for (int c = 0; c < 1; c++) {
           acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
         }
       }
-      for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+      for (int c = 0; c < 1; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
       }
     }
+  }
 }
 
 /* fused: mul over mul [] (specs/sine_rnn.lua:13) */
@@ -1231,12 +1343,15 @@ static void k51_mul_add_mul(const float *restrict a0, const float *restrict a1, 
 
 /* matmul [1, 50] (specs/sine_rnn.lua:9) */
 static void k52_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[1][1];
+    for (long k = 0; k < 1; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 0; j < 48; j += 48) {
       float acc0[48] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 48; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1245,12 +1360,16 @@ static void k52_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 50 + j + c] = acc0[c];
       }
     }
-  for (long i = 0; i < 1; i += 1)
+  }
+  for (long i = 0; i < 1; i += 1) {
+    float ap[1][1];
+    for (long k = 0; k < 1; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 1 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 2; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1259,16 +1378,20 @@ static void k52_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 50 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* matmul [1, 50] (specs/sine_rnn.lua:9) */
 static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[50][1];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 48; j += 48) {
       float acc0[48] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 48; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1277,12 +1400,16 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 50 + j + c] = acc0[c];
       }
     }
-  for (long i = 0; i < 1; i += 1)
+  }
+  for (long i = 0; i < 1; i += 1) {
+    float ap[50][1];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 50 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 2; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1291,6 +1418,7 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 50 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* fused: add over add [1, 50] (specs/sine_rnn.lua:9) */
@@ -1315,12 +1443,15 @@ static void k55_add_add_relu(const float *restrict a0, const float *restrict a1,
 
 /* matmul [1, 1] (specs/sine_rnn.lua:10) */
 static void k56_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1)
+  for (long i = 0; i < 1; i += 1) {
+    float ap[50][1];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 1; j += 1) {
       float acc0[1] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 1 + j * 1;
-        const float x0 = a0[(i + 0) * 50 + k * 1];
+        const float *b = a1 + (k) * 1 + j * 1;
+        const float x0 = ap[k][0];
         for (int c = 0; c < 1; c++) {
           acc0[c] += x0 * b[c * 1];
         }
@@ -1329,6 +1460,7 @@ static void k56_matmul(const float *restrict a0, const float *restrict a1, float
         out[(i + 0) * 1 + j + c] = acc0[c];
       }
     }
+  }
 }
 
 /* fused: add over add [1, 1] (specs/sine_rnn.lua:10) */
