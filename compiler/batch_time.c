@@ -11,20 +11,23 @@
  * and T bias reductions.  One product of [B*T, I] rows is one kernel call
  * instead of T, and a kernel that blocks for the cache reuses each block of
  * the weight over B*T rows instead of B.  So the pass merges them, with
- * existing ops only (matmul, reshape, stack, select, sum_to): the
+ * existing ops only (matmul, reshape, stack, slice, select, sum_to): the
  * interpreter, the gradient rules and the C emitter need nothing new.  The
- * price is [B, T, ...] values: a stack copies (a reshape or a select need
- * not).  Three rewrites, in this order:
+ * price is [T, B, ...] values: a stack, which copies unless plan.c lets the
+ * producers of its steps write into it (steps along axis 0); a reshape, a
+ * slice or a select moves nothing.  Three rewrites, in this order:
  *   1. addn(matmul(P_t, Q_t) ta, ...) = sum_t P_t^T Q_t, a weight gradient,
  *      becomes matmul(rows(P), rows(Q)) ta, where rows(V) lays the V_t out
- *      as the rows of one [B*k, D] matrix: reshape(stack(V_t, axis=1)), or
- *      reshape(X) when the V_t are the selects of X along axis 1 in order
- *      (a reshape moves nothing; a stack copies).  Other addn terms stay.
+ *      as the rows of one [k*B, D] matrix: reshape(stack(V_t, axis=0)) (or
+ *      of a run of an earlier stack), or reshape(X) when the V_t are the
+ *      selects of X along axis 1 in order, and then the other side stacks
+ *      along axis 1 to match ([B*k, D]).  Other addn terms stay.
  *   2. addn(sum_to(V_t) ...) reducing away the leading axis (a bias
- *      gradient) becomes sum_to(stack(V_t, axis=1)) (or sum_to(X)).
+ *      gradient) becomes sum_to(stack(V_t)) (or sum_to(X)).
  *   3. A group of products matmul(A_t, W) (no ta, same W and tb, A_t of one
- *      shape) becomes Y = reshape(matmul(rows(A), W), [B, k, G]) and each
- *      member becomes select(Y, axis=1, t): the input projections of every
+ *      shape) becomes Y = reshape(matmul(rows(A), W), [k, B, G]) and each
+ *      member becomes select(Y, axis=0, t) (or [B, k, G] and axis 1, as
+ *      rows(A) has them): the input projections of every
  *      step, and in BPTT the gradients sent back through them.  Merging makes
  *      every member wait for every A_t, so a group is merged only if no A_t
  *      depends on a member: the recurrent matmul(h_{t-1}, weight_hh) never
@@ -94,20 +97,24 @@ static Node *source_in_order(Node *const *v, int k) {
   return in_order ? x : NULL;
 }
 
-/* Follows an earlier stack of the same values, in any order. */
+/* Follows an earlier stack of the same values, in any order, or a run of
+ * one along axis 0 (which a slice reads in place: the weight gradient of
+ * W_hh has no step 0, and shares the stack of dz that W_ih's gradient made). */
 static bool order_of_stack(const Batch *b, Node *const *v, int k, int *perm) {
   for (int s = 0; s < b->nstacks; s++) {
     Node *st = b->stacks[s];
-    if (st->op != OP_STACK || st->nin != k) continue;
-    bool used[k], all = true;
-    for (int i = 0; i < k; i++) used[i] = false;
-    for (int j = 0; j < k && all; j++) {
-      perm[j] = -1;
-      for (int i = 0; i < k && perm[j] < 0; i++)
-        if (!used[i] && v[i] == now(b, st->in[j])) perm[j] = i, used[i] = true;
-      all = perm[j] >= 0;
+    if (st->op != OP_STACK || st->nin < k || (st->nin > k && st->attr.axis != 0)) continue;
+    for (int start = 0; start + k <= st->nin; start++) {
+      bool used[k], all = true;
+      for (int i = 0; i < k; i++) used[i] = false;
+      for (int j = 0; j < k && all; j++) {
+        perm[j] = -1;
+        for (int i = 0; i < k && perm[j] < 0; i++)
+          if (!used[i] && v[i] == now(b, st->in[start + j])) perm[j] = i, used[i] = true;
+        all = perm[j] >= 0;
+      }
+      if (all) return true;
     }
-    if (all) return true;
   }
   return false;
 }
@@ -138,24 +145,46 @@ static void order_values(const Batch *b, Node *const *v, int k, int *perm) {
 
 /* ---- stacked values ---- */
 
-/* v[perm[0..k)] as one [B, k, ...] tensor: the X they select from, an earlier
- * stack of the same values in this order, or a new stack. */
-static Node *stacked(Batch *b, Node *const *v, int k, const int *perm) {
+/* v[perm[0..k)] as one tensor with the steps along axis 0, [k, B, ...], or
+ * axis 1, [B, k, ...]: the X they select from (axis 1), an earlier stack of
+ * the same values in this order, a run of one along axis 0, or a new stack.
+ * axis < 0 takes whichever exists, else a new stack along axis 0: each step
+ * is then one contiguous block, which plan.c lets the step's producer write
+ * in place, so that the stack copies nothing.  Axis 1 is for values that
+ * pair with the selects of an X [B, T, ...], read in place. */
+static Node *stacked(Batch *b, Node *const *v, int k, const int *perm, int axis) {
   Node *in[k];
   for (int j = 0; j < k; j++) in[j] = v[perm[j]];
-  Node *x = source_in_order(in, k);
+  Node *x = axis != 0 ? source_in_order(in, k) : NULL;
   if (x) return now(b, x);
   for (int s = 0; s < b->nstacks; s++) {
     Node *st = b->stacks[s];
-    bool same = st->op == OP_STACK && st->nin == k;
-    for (int j = 0; same && j < k; j++) same = now(b, st->in[j]) == in[j];
-    if (same) return st;
+    if (st->op != OP_STACK || st->nin < k || (axis >= 0 && st->attr.axis != axis)) continue;
+    for (int start = 0; start + k <= st->nin && (start == 0 || st->attr.axis == 0); start++) {
+      bool same = true;
+      for (int j = 0; same && j < k; j++) same = now(b, st->in[start + j]) == in[j];
+      if (same && k == st->nin) return st;
+      if (same) return ir_slice(b->g, OP_SLICE, st, 0, start, k);
+    }
   }
-  Attr at = {.axis = 1};
+  Attr at = {.axis = axis == 1};
   return remember(b, ir_node(b->g, OP_STACK, k, in, &at));
 }
 
-/* A [B, k, D] tensor as [B*k, D] rows (row b*k + t is step t of batch row b). */
+/* The axis of the steps in what stacked() returned. */
+static int steps_axis(const Node *x) {
+  return x->op == OP_STACK ? x->attr.axis : x->op == OP_SLICE ? 0 : 1;
+}
+
+/* Are v[perm[0..k)] the selects of an X in order (stacked along axis 1 for free)? */
+static bool selects_in_order(Node *const *v, int k, const int *perm) {
+  Node *in[k];
+  for (int j = 0; j < k; j++) in[j] = v[perm[j]];
+  return source_in_order(in, k) != NULL;
+}
+
+/* A [B, k, D] or [k, B, D] tensor as [B*k, D] rows (row b*k + t, or t*B + b,
+ * is step t of batch row b). */
 static Node *rows(Batch *b, Node *x) {
   Shape s = ir_shape(2, x->shape.dim[0] * x->shape.dim[1], x->shape.dim[2]);
   if (x->op == OP_RESHAPE && ir_shape_eq(x->in[0]->shape, s)) return x->in[0];
@@ -172,8 +201,8 @@ static bool is_weight_grad(const Node *t, const Node *first) {
                      ir_shape_eq(t->in[1]->shape, first->in[1]->shape)));
 }
 
-/* sum_to that sums the leading axis away, so stacking on axis 1 keeps the
- * same sum (a stack of rank > IR_MAXDIM is impossible). */
+/* sum_to that sums the leading axis away, so stacking on axis 0 or 1 keeps
+ * the same sum (a stack of rank > IR_MAXDIM is impossible). */
 static bool is_bias_grad(const Node *t, const Node *first) {
   if (t->op != OP_SUM_TO) return false;
   Shape x = t->in[0]->shape;
@@ -200,11 +229,12 @@ static void batch_sum(Batch *b, Node *sum, bool (*is_term)(const Node *, const N
   if (term[0]->op == OP_MATMUL) {
     for (int i = 0; i < k; i++) q[i] = now(b, term[i]->in[1]);
     order_pairs(b, p, q, k, perm);
-    Node *prows = rows(b, stacked(b, p, k, perm)), *qrows = rows(b, stacked(b, q, k, perm));
-    rest[nrest++] = ir_matmul(g, prows, qrows, true, false);
+    Node *ps = stacked(b, p, k, perm, selects_in_order(q, k, perm) ? 1 : -1);
+    Node *qs = stacked(b, q, k, perm, steps_axis(ps));
+    rest[nrest++] = ir_matmul(g, rows(b, ps), rows(b, qs), true, false);
   } else {
     order_values(b, p, k, perm);
-    rest[nrest++] = ir_shaped(g, OP_SUM_TO, stacked(b, p, k, perm), sum->shape);
+    rest[nrest++] = ir_shaped(g, OP_SUM_TO, stacked(b, p, k, perm, -1), sum->shape);
   }
   b->repl[sum->id] = nrest == 1 ? rest[0] : ir_node(g, OP_ADDN, nrest, rest, NULL);
 }
@@ -243,12 +273,15 @@ static void batch_products(Batch *b, Node *const *mm, int k, bool *member) {
   int perm[k];
   order_values(b, a, k, perm);
   g->loc = mm[0]->loc;
-  Node *y = ir_matmul(g, rows(b, stacked(b, a, k, perm)), now(b, mm[0]->in[1]), false, mm[0]->attr.tb);
-  Node *steps = ir_shaped(g, OP_RESHAPE, y, ir_shape(3, a[0]->shape.dim[0], k, y->shape.dim[1]));
+  Node *as = stacked(b, a, k, perm, -1);
+  int axis = steps_axis(as), batch = a[0]->shape.dim[0];
+  Node *y = ir_matmul(g, rows(b, as), now(b, mm[0]->in[1]), false, mm[0]->attr.tb);
+  Node *steps = ir_shaped(g, OP_RESHAPE, y,
+                          axis ? ir_shape(3, batch, k, y->shape.dim[1]) : ir_shape(3, k, batch, y->shape.dim[1]));
   for (int j = 0; j < k; j++) {
     Node *m = mm[perm[j]];
     g->loc = m->loc;
-    Attr at = {.axis = 1, .start = j};
+    Attr at = {.axis = axis, .start = j};
     b->repl[m->id] = ir_node(g, OP_SELECT, 1, &steps, &at);
   }
 }

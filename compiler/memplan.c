@@ -4,14 +4,15 @@
  * requires: a plan (plan.c): items in order, each stored node LOC_ARENA.
  * produces: loc[].offset (bytes) for arena nodes and the arena's size.
  *
- * A buffer lives from the item that writes it to the last item that reads
- * it (through any view of it); results live to the end, where the function
- * copies them out.  Items are visited in order: an item's outputs are placed
- * first (a kernel may read its inputs while it writes), then every buffer
- * whose last reader it was returns to the free list.  Placement is best fit
- * over a free list kept sorted by offset and coalesced, the usual linear
- * scan of register and memory allocators; every buffer is 64-byte aligned
- * so kernels can use aligned vector loads.
+ * A buffer lives from the first item that writes it (a stack in place has
+ * one per step) to the last item that reads it (through any view of it);
+ * results live to the end, where the function copies them out.  Items are
+ * visited in order: an item's outputs are placed first (a kernel may read
+ * its inputs while it writes), then every buffer whose last reader it was
+ * returns to the free list.  Placement is best fit over a free list kept
+ * sorted by offset and coalesced, the usual linear scan of register and
+ * memory allocators; every buffer is 64-byte aligned so kernels can use
+ * aligned vector loads.
  */
 #include "plan.h"
 
@@ -98,18 +99,25 @@ static int *last_uses(const Plan *p) {
   return last;
 }
 
-static void place(Plan *p, FreeList *a, const Node *n) {
-  Loc *l = &p->loc[n->id];
-  if (l->kind == LOC_ARENA) l->offset = take(a, buffer_bytes(n));
+/* The buffer item output n is written into, when its first writer runs (a
+ * stack in place has one writer per step). */
+static void place(Plan *p, FreeList *a, bool *placed, const Node *n) {
+  long off, st[IR_MAXDIM];
+  const Node *b = plan_base(p, n, &off, st);
+  Loc *l = &p->loc[b->id];
+  if (l->kind != LOC_ARENA || placed[b->id]) return;
+  l->offset = take(a, buffer_bytes(b));
+  placed[b->id] = true;
 }
 
 void memplan_assign(Plan *p) {
   const Graph *g = p->g;
   int *last = last_uses(p);
   FreeList a = {0};
+  bool *placed = calloc((size_t)g->nnodes + 1, sizeof *placed);
   /* dying[it]: nodes whose last reader is item it, as a linked list */
   int *head = malloc(((size_t)p->nitems + 1) * sizeof *head), *next = malloc(((size_t)g->nnodes + 1) * sizeof *next);
-  if (!head || !next) die("out of memory");
+  if (!head || !next || !placed) die("out of memory");
   for (int it = 0; it <= p->nitems; it++) head[it] = -1;
   for (int i = 0; i < g->nnodes; i++) {
     if (p->loc[i].kind != LOC_ARENA) continue;
@@ -119,8 +127,8 @@ void memplan_assign(Plan *p) {
   }
   for (int it = 0; it < p->nitems; it++) {
     const Item *item = &p->items[it];
-    if (item->node) place(p, &a, item->node);
-    for (int m = 0; m < item->nmembers; m++) place(p, &a, item->members[m]);
+    if (item->node) place(p, &a, placed, item->node);
+    for (int m = 0; m < item->nmembers; m++) place(p, &a, placed, item->members[m]);
     for (int i = head[it]; i >= 0; i = next[i]) give_back(&a, p->loc[i].offset, buffer_bytes(g->nodes[i]));
   }
   p->arena_bytes = a.top;
@@ -128,4 +136,5 @@ void memplan_assign(Plan *p) {
   free(head);
   free(next);
   free(last);
+  free(placed);
 }

@@ -10,6 +10,10 @@
  *   fusable       elementwise ops, addn and dropout masks: joins an open
  *                 fused loop of its shape that computes one of its inputs,
  *                 or opens a new one;
+ *   in place      a stack along axis 0 of values that items compute, each
+ *                 into a buffer of its own: each is computed into its
+ *                 block of the stack's buffer instead (a view of the stack
+ *                 written by its item), and the stack is no item;
  *   a kernel      everything else: one item of its own.
  * A fused loop stays open while later nodes may join it, and is closed (its
  * item appended) just before the first item that reads one of its values
@@ -155,6 +159,7 @@ typedef struct {
   int nloops;
   int *loop_of;   /* by node id: the loop computing it, or -1 */
   int cap_items;
+  bool *in_place; /* by node id: a stack in place, or a value computed into one */
 } Builder;
 
 static void push_item(Builder *b, Item it) {
@@ -232,6 +237,58 @@ static void fuse(Builder *b, const Node *n) {
   add_member(b, join, n);
 }
 
+/* ---- stacks in place ---- */
+
+/* Can stack n be in place: along axis 0, of distinct values that items of
+ * this plan compute (not leaves, constants or views, which are read where
+ * they lie), none of them already in another stack in place?  Then its
+ * steps' loops are closed as a kernel's inputs would be, since what reads
+ * the stack reads them. */
+static bool stack_in_place(Builder *b, const Node *n) {
+  if (n->op != OP_STACK || n->attr.axis != 0) return false;
+  for (int j = 0; j < n->nin; j++) {
+    const Node *x = n->in[j];
+    const Loc *l = &b->p->loc[x->id];
+    if (x->op == OP_CONST || (ir_ops[x->op].flags & F_LEAF) || l->kind == LOC_VIEW || b->in_place[x->id])
+      return false;
+    for (int i = 0; i < j; i++)
+      if (n->in[i] == x) return false;
+  }
+  for (int j = 0; j < n->nin; j++) {
+    need_in_memory(b, n->in[j]);
+    b->in_place[n->in[j]->id] = true;
+  }
+  b->in_place[n->id] = true;
+  b->p->loc[n->id].item = -1;
+  return true;
+}
+
+/* Once every item is known: step j of a stack in place becomes a view of
+ * the stack at block j (still computed by its item), the stack is stored
+ * from its first step's item on, and every view of a step is rebased. */
+static void place_stacks(Plan *p, const bool *in_place) {
+  const Graph *g = p->g;
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = g->nodes[i];
+    if (n->op != OP_STACK || !in_place[i]) continue;
+    Loc *sl = &p->loc[i];
+    *sl = (Loc){.kind = LOC_ARENA, .item = p->nitems};
+    long block = ir_numel(n->in[0]->shape);
+    for (int j = 0; j < n->nin; j++) {
+      Loc *l = &p->loc[n->in[j]->id];
+      if (l->kind != LOC_ARENA) die("step %%%d of stack %%%d is not stored", n->in[j]->id, n->id);
+      if (l->item < sl->item) sl->item = l->item;
+      l->kind = LOC_VIEW, l->base = n, l->offset = j * block;
+      contiguous(n->in[j]->shape, l->stride);
+    }
+  }
+  for (int i = 0; i < g->nnodes; i++) {
+    Loc *l = &p->loc[i];
+    const Loc *step = l->kind == LOC_VIEW ? &p->loc[l->base->id] : NULL;
+    if (step && step->kind == LOC_VIEW) l->offset += step->offset, l->base = step->base;
+  }
+}
+
 /* A member is stored when anything outside its loop reads it. */
 static void mark_stored(Plan *p, const int *loop_of) {
   const Graph *g = p->g;
@@ -267,7 +324,8 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout) {
   Plan *p = xcalloc(1, sizeof *p);
   p->g = g;
   p->loc = xcalloc((size_t)g->nnodes, sizeof *p->loc);
-  Builder b = {.p = p, .loop_of = xcalloc((size_t)g->nnodes, sizeof(int))};
+  Builder b = {.p = p, .loop_of = xcalloc((size_t)g->nnodes, sizeof(int)),
+               .in_place = xcalloc((size_t)g->nnodes, sizeof(bool))};
   for (int i = 0; i < g->nnodes; i++) b.loop_of[i] = -1;
   for (int i = 0; i < g->nnodes; i++) {
     const Node *n = g->nodes[i];
@@ -277,6 +335,8 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout) {
       if (!make_view(p, n)) goto kernel;
     } else if (plan_is_fusable(n)) {
       fuse(&b, n);
+    } else if (stack_in_place(&b, n)) {
+      /* no item: its steps' items compute it */
     } else {
     kernel:
       for (int k = 0; k < n->nin; k++) need_in_memory(&b, n->in[k]);
@@ -290,10 +350,12 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout) {
     Loc *l = &p->loc[i];
     if (l->item >= 0 && (b.loop_of[i] < 0 || l->stored)) l->kind = LOC_ARENA;
   }
+  place_stacks(p, b.in_place);
   for (int id = 0; id < b.nloops; id++)
     if (b.loops[id].item < 0) die("fused loop %d never closed", id);
   free(b.loops);
   free(b.loop_of);
+  free(b.in_place);
   return p;
 }
 

@@ -315,124 +315,8 @@ static void k0_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* stack [64, 28, 28] (specs/fmnist_lstm.lua:12) */
-static void k1_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[0 + i0 * 784 + i1 * 1] = a0[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[28 + i0 * 784 + i1 * 1] = a1[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[56 + i0 * 784 + i1 * 1] = a2[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[84 + i0 * 784 + i1 * 1] = a3[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[112 + i0 * 784 + i1 * 1] = a4[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[140 + i0 * 784 + i1 * 1] = a5[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[168 + i0 * 784 + i1 * 1] = a6[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[196 + i0 * 784 + i1 * 1] = a7[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[224 + i0 * 784 + i1 * 1] = a8[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[252 + i0 * 784 + i1 * 1] = a9[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[280 + i0 * 784 + i1 * 1] = a10[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[308 + i0 * 784 + i1 * 1] = a11[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[336 + i0 * 784 + i1 * 1] = a12[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[364 + i0 * 784 + i1 * 1] = a13[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[392 + i0 * 784 + i1 * 1] = a14[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[420 + i0 * 784 + i1 * 1] = a15[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[448 + i0 * 784 + i1 * 1] = a16[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[476 + i0 * 784 + i1 * 1] = a17[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[504 + i0 * 784 + i1 * 1] = a18[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[532 + i0 * 784 + i1 * 1] = a19[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[560 + i0 * 784 + i1 * 1] = a20[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[588 + i0 * 784 + i1 * 1] = a21[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[616 + i0 * 784 + i1 * 1] = a22[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[644 + i0 * 784 + i1 * 1] = a23[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[672 + i0 * 784 + i1 * 1] = a24[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[700 + i0 * 784 + i1 * 1] = a25[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[728 + i0 * 784 + i1 * 1] = a26[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[756 + i0 * 784 + i1 * 1] = a27[i0 * 28 + i1 * 1];
-  }
-}
-
 /* transpose [28, 512] (specs/fmnist_lstm.lua:12) */
-static void k2_transpose(const float *restrict a0, float *restrict out) {
+static void k1_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       out[i0 * 512 + i1 * 1] = a0[i0 * 1 + i1 * 28];
@@ -440,7 +324,7 @@ static void k2_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [1792, 512] (specs/fmnist_lstm.lua:12) */
-static void k3_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k2_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1792; i += 8) {
     float ap[28][8];
     for (long k = 0; k < 28; k++)
@@ -490,7 +374,7 @@ static void k3_matmul(const float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: add over add [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k4_add(const float *restrict a0, float *restrict out0) {
+static void k3_add(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (0.0f + a0[i1 * 1]);
@@ -499,17 +383,17 @@ static void k4_add(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add add over add [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k5_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k4_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
-      const float t0 = (a0[i0 * 14336 + i1 * 1] + a1[i1 * 1]);
+      const float t0 = (a0[i0 * 512 + i1 * 1] + a1[i1 * 1]);
       const float t1 = (t0 + a2[i0 * 512 + i1 * 1]);
       out0[i0 * 512 + i1 * 1] = t1;
   }
 }
 
 /* fused: tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k6_tanh(const float *restrict a0, float *restrict out0) {
+static void k5_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = rnnc_tanhf(a0[i0 * 512 + i1 * 1]);
@@ -518,7 +402,7 @@ static void k6_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k7_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k6_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -530,7 +414,7 @@ static void k7_sigmoid_mul_tanh(const float *restrict a0, const float *restrict 
 }
 
 /* transpose [128, 512] (specs/fmnist_lstm.lua:12) */
-static void k8_transpose(const float *restrict a0, float *restrict out) {
+static void k7_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       out[i0 * 512 + i1 * 1] = a0[i0 * 1 + i1 * 128];
@@ -538,7 +422,7 @@ static void k8_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: sigmoid mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k9_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k8_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -548,7 +432,7 @@ static void k9_sigmoid_mul(const float *restrict a0, const float *restrict a1, f
 }
 
 /* matmul [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k9_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     float ap[128][8];
     for (long k = 0; k < 128; k++)
@@ -598,7 +482,7 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k11_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k10_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i0 * 512 + i1 * 1] + a1[i1 * 1]);
@@ -607,7 +491,7 @@ static void k11_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k12_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k11_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -620,7 +504,7 @@ static void k12_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k13_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k12_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -632,7 +516,7 @@ static void k13_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* transpose [128, 10] (specs/fmnist_lstm.lua:13) */
-static void k14_transpose(const float *restrict a0, float *restrict out) {
+static void k13_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1 * 1] = a0[i0 * 1 + i1 * 128];
@@ -640,7 +524,7 @@ static void k14_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [64, 10] (specs/fmnist_lstm.lua:13) */
-static void k15_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k14_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     float ap[128][8];
     for (long k = 0; k < 128; k++)
@@ -690,7 +574,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [64, 10] (specs/fmnist_lstm.lua:13) */
-static void k16_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k15_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1 * 1] + a1[i1 * 1]);
@@ -699,7 +583,7 @@ static void k16_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [64, 10] (specs/fmnist_lstm.lua:13) */
-static void k17_copy(const float *restrict a0, float *restrict out) {
+static void k16_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1 * 1] = a0[i0 * 10 + i1 * 1];
@@ -707,7 +591,7 @@ static void k17_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: sigmoid mul tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k18_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k17_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -720,7 +604,7 @@ static void k18_sigmoid_mul_tanh(const float *restrict a0, const float *restrict
 }
 
 /* fused: sigmoid mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k19_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k18_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -731,7 +615,7 @@ static void k19_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k20_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k19_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -745,7 +629,7 @@ static void k20_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k21_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k20_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
@@ -758,7 +642,7 @@ static void k21_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* one_hot [64, 10] (specs/fmnist_lstm.lua:16) */
-static void k22_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k21_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r * 1];
@@ -767,7 +651,7 @@ static void k22_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [64, 10] (specs/fmnist_lstm.lua:16) */
-static void k23_log_softmax(const float *restrict a0, float *restrict out) {
+static void k22_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
@@ -780,7 +664,7 @@ static void k23_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 10] (specs/fmnist_lstm.lua:16) */
-static void k24_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k23_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -788,7 +672,7 @@ static void k24_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [64, 1] (specs/fmnist_lstm.lua:16) */
-static void k25_sum_to(const float *restrict a0, float *restrict out) {
+static void k24_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -797,7 +681,7 @@ static void k25_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (specs/fmnist_lstm.lua:16) */
-static void k26_sum_to(const float *restrict a0, float *restrict out) {
+static void k25_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0 * 1];
@@ -805,7 +689,7 @@ static void k26_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [64] (specs/fmnist_lstm.lua:17) */
-static void k27_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k26_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++)
@@ -815,14 +699,14 @@ static void k27_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [64] (specs/fmnist_lstm.lua:17) */
-static void k28_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k27_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0 * 1] = a0[i0 * 1] == a1[i0 * 1] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (specs/fmnist_lstm.lua:16) */
-static void k29_mul(const float *restrict a0, float *restrict out0) {
+static void k28_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -830,7 +714,7 @@ static void k29_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [64, 10] (specs/fmnist_lstm.lua:16) */
-static void k30_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k29_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1 * 1]);
@@ -841,7 +725,7 @@ static void k30_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 128] (specs/fmnist_lstm.lua:13) */
-static void k31_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     float ap[10][8];
     for (long k = 0; k < 10; k++)
@@ -891,7 +775,7 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul sub over sub [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k32_mul_sub(const float *restrict a0, float *restrict out0) {
+static void k31_mul_sub(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (1.0f - t0);
@@ -900,7 +784,7 @@ static void k32_mul_sub(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sub mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k33_sub_mul(const float *restrict a0, float *restrict out0) {
+static void k32_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (1.0f - a0[i0 * 1]);
     const float t1 = (a0[i0 * 1] * t0);
@@ -909,7 +793,7 @@ static void k33_sub_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul mul mul mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k33_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -927,7 +811,7 @@ static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k35_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k34_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -936,7 +820,7 @@ static void k35_mul_mul(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* concat [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k36_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k35_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[0 + i0 * 512 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -956,7 +840,7 @@ static void k36_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 512; k0 += 256) {
     const long kn = 512 - k0 < 256 ? 512 - k0 : 256;
     for (long i = 0; i < 64; i += 8) {
@@ -1017,7 +901,7 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul addn mul mul mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k38_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k37_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 + a2[i0 * 1]);
@@ -1035,7 +919,7 @@ static void k38_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul addn mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k39_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
+static void k38_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 + a2[i0 * 1]);
@@ -1049,128 +933,12 @@ static void k39_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* const [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k40_const(float *restrict out) {
+static void k39_const(float *restrict out) {
   for (long i = 0; i < 8192; i++) out[i] = 0.0f;
 }
 
-/* stack [64, 28, 512] (specs/fmnist_lstm.lua:12) */
-static void k41_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[0 + i0 * 14336 + i1 * 1] = a0[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[512 + i0 * 14336 + i1 * 1] = a1[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[1024 + i0 * 14336 + i1 * 1] = a2[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[1536 + i0 * 14336 + i1 * 1] = a3[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[2048 + i0 * 14336 + i1 * 1] = a4[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[2560 + i0 * 14336 + i1 * 1] = a5[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[3072 + i0 * 14336 + i1 * 1] = a6[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[3584 + i0 * 14336 + i1 * 1] = a7[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[4096 + i0 * 14336 + i1 * 1] = a8[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[4608 + i0 * 14336 + i1 * 1] = a9[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[5120 + i0 * 14336 + i1 * 1] = a10[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[5632 + i0 * 14336 + i1 * 1] = a11[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[6144 + i0 * 14336 + i1 * 1] = a12[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[6656 + i0 * 14336 + i1 * 1] = a13[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[7168 + i0 * 14336 + i1 * 1] = a14[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[7680 + i0 * 14336 + i1 * 1] = a15[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[8192 + i0 * 14336 + i1 * 1] = a16[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[8704 + i0 * 14336 + i1 * 1] = a17[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[9216 + i0 * 14336 + i1 * 1] = a18[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[9728 + i0 * 14336 + i1 * 1] = a19[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[10240 + i0 * 14336 + i1 * 1] = a20[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[10752 + i0 * 14336 + i1 * 1] = a21[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[11264 + i0 * 14336 + i1 * 1] = a22[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[11776 + i0 * 14336 + i1 * 1] = a23[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[12288 + i0 * 14336 + i1 * 1] = a24[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[12800 + i0 * 14336 + i1 * 1] = a25[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[13312 + i0 * 14336 + i1 * 1] = a26[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[13824 + i0 * 14336 + i1 * 1] = a27[i0 * 512 + i1 * 1];
-  }
-}
-
 /* matmul [512, 28] (specs/fmnist_lstm.lua:12) */
-static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1792; k0 += 256) {
     const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
     for (long i = 0; i < 24; i += 8) {
@@ -1273,232 +1041,8 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* stack [64, 27, 512] (specs/fmnist_lstm.lua:12) */
-static void k43_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[0 + i0 * 13824 + i1 * 1] = a0[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[512 + i0 * 13824 + i1 * 1] = a1[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[1024 + i0 * 13824 + i1 * 1] = a2[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[1536 + i0 * 13824 + i1 * 1] = a3[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[2048 + i0 * 13824 + i1 * 1] = a4[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[2560 + i0 * 13824 + i1 * 1] = a5[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[3072 + i0 * 13824 + i1 * 1] = a6[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[3584 + i0 * 13824 + i1 * 1] = a7[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[4096 + i0 * 13824 + i1 * 1] = a8[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[4608 + i0 * 13824 + i1 * 1] = a9[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[5120 + i0 * 13824 + i1 * 1] = a10[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[5632 + i0 * 13824 + i1 * 1] = a11[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[6144 + i0 * 13824 + i1 * 1] = a12[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[6656 + i0 * 13824 + i1 * 1] = a13[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[7168 + i0 * 13824 + i1 * 1] = a14[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[7680 + i0 * 13824 + i1 * 1] = a15[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[8192 + i0 * 13824 + i1 * 1] = a16[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[8704 + i0 * 13824 + i1 * 1] = a17[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[9216 + i0 * 13824 + i1 * 1] = a18[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[9728 + i0 * 13824 + i1 * 1] = a19[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[10240 + i0 * 13824 + i1 * 1] = a20[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[10752 + i0 * 13824 + i1 * 1] = a21[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[11264 + i0 * 13824 + i1 * 1] = a22[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[11776 + i0 * 13824 + i1 * 1] = a23[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[12288 + i0 * 13824 + i1 * 1] = a24[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[12800 + i0 * 13824 + i1 * 1] = a25[i0 * 512 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      out[13312 + i0 * 13824 + i1 * 1] = a26[i0 * 512 + i1 * 1];
-  }
-}
-
-/* stack [64, 27, 128] (specs/fmnist_lstm.lua:12) */
-static void k44_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[0 + i0 * 3456 + i1 * 1] = a0[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[128 + i0 * 3456 + i1 * 1] = a1[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[256 + i0 * 3456 + i1 * 1] = a2[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[384 + i0 * 3456 + i1 * 1] = a3[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[512 + i0 * 3456 + i1 * 1] = a4[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[640 + i0 * 3456 + i1 * 1] = a5[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[768 + i0 * 3456 + i1 * 1] = a6[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[896 + i0 * 3456 + i1 * 1] = a7[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1024 + i0 * 3456 + i1 * 1] = a8[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1152 + i0 * 3456 + i1 * 1] = a9[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1280 + i0 * 3456 + i1 * 1] = a10[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1408 + i0 * 3456 + i1 * 1] = a11[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1536 + i0 * 3456 + i1 * 1] = a12[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1664 + i0 * 3456 + i1 * 1] = a13[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1792 + i0 * 3456 + i1 * 1] = a14[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1920 + i0 * 3456 + i1 * 1] = a15[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2048 + i0 * 3456 + i1 * 1] = a16[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2176 + i0 * 3456 + i1 * 1] = a17[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2304 + i0 * 3456 + i1 * 1] = a18[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2432 + i0 * 3456 + i1 * 1] = a19[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2560 + i0 * 3456 + i1 * 1] = a20[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2688 + i0 * 3456 + i1 * 1] = a21[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2816 + i0 * 3456 + i1 * 1] = a22[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2944 + i0 * 3456 + i1 * 1] = a23[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[3072 + i0 * 3456 + i1 * 1] = a24[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[3200 + i0 * 3456 + i1 * 1] = a25[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[3328 + i0 * 3456 + i1 * 1] = a26[i0 * 128 + i1 * 1];
-  }
-}
-
 /* matmul [512, 128] (specs/fmnist_lstm.lua:12) */
-static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1728; k0 += 256) {
     const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
     for (long i = 0; i < 128; i += 8) {
@@ -1562,17 +1106,17 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [512] (specs/fmnist_lstm.lua:12) */
-static void k46_sum_to(const float *restrict a0, float *restrict out) {
+static void k42_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 512; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++)
+  for (long i0 = 0; i0 < 28; i0++)
+    for (long i1 = 0; i1 < 64; i1++)
       for (long i2 = 0; i2 < 512; i2++) {
-        out[i2 * 1] += a0[i0 * 14336 + i1 * 512 + i2 * 1];
+        out[i2 * 1] += a0[i0 * 32768 + i1 * 512 + i2 * 1];
   }
 }
 
 /* matmul [10, 128] (specs/fmnist_lstm.lua:13) */
-static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k43_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 128; i += 8) {
     float ap[64][8];
     for (long k = 0; k < 64; k++)
@@ -1622,7 +1166,7 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/fmnist_lstm.lua:13) */
-static void k48_sum_to(const float *restrict a0, float *restrict out) {
+static void k44_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1631,25 +1175,25 @@ static void k48_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/fmnist_lstm.lua:16) */
-static void k49_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k45_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/fmnist_lstm.lua:17) */
-static void k50_mul(const float *restrict a0, float *restrict out0) {
+static void k46_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/fmnist_lstm.lua:16) */
-static void k51_copy(const float *restrict a0, float *restrict out) {
+static void k47_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [512, 28] (specs/fmnist_lstm.lua:12) */
-static void k52_copy(const float *restrict a0, float *restrict out) {
+static void k48_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
@@ -1657,7 +1201,7 @@ static void k52_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [512, 128] (specs/fmnist_lstm.lua:12) */
-static void k53_copy(const float *restrict a0, float *restrict out) {
+static void k49_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1665,14 +1209,14 @@ static void k53_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [512] (specs/fmnist_lstm.lua:12) */
-static void k54_copy(const float *restrict a0, float *restrict out) {
+static void k50_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [10, 128] (specs/fmnist_lstm.lua:13) */
-static void k55_copy(const float *restrict a0, float *restrict out) {
+static void k51_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1680,14 +1224,14 @@ static void k55_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/fmnist_lstm.lua:13) */
-static void k56_copy(const float *restrict a0, float *restrict out) {
+static void k52_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [512, 28] */
-static void k57_mul(const float *restrict a0, float *restrict out0) {
+static void k53_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1695,7 +1239,7 @@ static void k57_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [512, 28] */
-static void k58_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k54_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1704,7 +1248,7 @@ static void k58_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k59_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k55_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1714,7 +1258,7 @@ static void k59_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [512, 28] */
-static void k60_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k56_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1727,7 +1271,7 @@ static void k60_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k61_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k57_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -1735,7 +1279,7 @@ static void k61_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [512, 128] */
-static void k62_mul(const float *restrict a0, float *restrict out0) {
+static void k58_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1743,7 +1287,7 @@ static void k62_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [512, 128] */
-static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k59_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1752,7 +1296,7 @@ static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [512, 128] */
-static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k60_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1765,7 +1309,7 @@ static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [512] */
-static void k65_mul(const float *restrict a0, float *restrict out0) {
+static void k61_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1773,7 +1317,7 @@ static void k65_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [512] */
-static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k62_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1782,7 +1326,7 @@ static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [512] */
-static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k63_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1795,7 +1339,7 @@ static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 128] */
-static void k68_mul(const float *restrict a0, float *restrict out0) {
+static void k64_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1803,7 +1347,7 @@ static void k68_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 128] */
-static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k65_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1812,7 +1356,7 @@ static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 128] */
-static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1825,7 +1369,7 @@ static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k71_mul(const float *restrict a0, float *restrict out0) {
+static void k67_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1833,7 +1377,7 @@ static void k71_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1842,7 +1386,7 @@ static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k69_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1855,7 +1399,7 @@ static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [512, 28] */
-static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k70_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1868,7 +1412,7 @@ static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [512, 128] */
-static void k75_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1881,7 +1425,7 @@ static void k75_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [512] */
-static void k76_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1894,7 +1438,7 @@ static void k76_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 128] */
-static void k77_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1907,7 +1451,7 @@ static void k77_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1920,7 +1464,7 @@ static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sub div over div [1, 28] (specs/fmnist_lstm.lua:12) */
-static void k79_sub_div(const float *restrict a0, float *restrict out0) {
+static void k75_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       const float t0 = (a0[i1 * 1] - 0.286000013f);
@@ -1930,7 +1474,7 @@ static void k79_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k80_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k76_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[28][1];
     for (long k = 0; k < 28; k++)
@@ -1952,7 +1496,7 @@ static void k80_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k81_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k77_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[128][1];
     for (long k = 0; k < 128; k++)
@@ -1974,7 +1518,7 @@ static void k81_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k82_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k78_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1983,7 +1527,7 @@ static void k82_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add add over add [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k83_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k79_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1993,7 +1537,7 @@ static void k83_add_add(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: tanh over tanh [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k84_tanh(const float *restrict a0, float *restrict out0) {
+static void k80_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -2002,7 +1546,7 @@ static void k84_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul over mul [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k85_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k81_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -2012,7 +1556,7 @@ static void k85_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k86_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k82_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -2025,7 +1569,7 @@ static void k86_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (specs/fmnist_lstm.lua:13) */
-static void k87_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k83_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[128][1];
     for (long k = 0; k < 128; k++)
@@ -2047,7 +1591,7 @@ static void k87_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/fmnist_lstm.lua:13) */
-static void k88_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k84_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2056,7 +1600,7 @@ static void k88_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/fmnist_lstm.lua:13) */
-static void k89_copy(const float *restrict a0, float *restrict out) {
+static void k85_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2064,7 +1608,7 @@ static void k89_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k90_copy(const float *restrict a0, float *restrict out) {
+static void k86_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2133,238 +1677,237 @@ int fmnist_lstm_load(float *params, const void *blob, size_t size) {
 static void fmnist_lstm_predict_1(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_sub_div(in->x + 756, (float *)(A + 0) + 0);
-  k0_sub_div(in->x + 728, (float *)(A + 7168) + 0);
-  k0_sub_div(in->x + 700, (float *)(A + 14336) + 0);
-  k0_sub_div(in->x + 672, (float *)(A + 21504) + 0);
-  k0_sub_div(in->x + 644, (float *)(A + 28672) + 0);
-  k0_sub_div(in->x + 616, (float *)(A + 35840) + 0);
-  k0_sub_div(in->x + 588, (float *)(A + 43008) + 0);
-  k0_sub_div(in->x + 560, (float *)(A + 50176) + 0);
-  k0_sub_div(in->x + 532, (float *)(A + 57344) + 0);
-  k0_sub_div(in->x + 504, (float *)(A + 64512) + 0);
-  k0_sub_div(in->x + 476, (float *)(A + 71680) + 0);
-  k0_sub_div(in->x + 448, (float *)(A + 78848) + 0);
-  k0_sub_div(in->x + 420, (float *)(A + 86016) + 0);
-  k0_sub_div(in->x + 392, (float *)(A + 93184) + 0);
-  k0_sub_div(in->x + 364, (float *)(A + 100352) + 0);
-  k0_sub_div(in->x + 336, (float *)(A + 107520) + 0);
-  k0_sub_div(in->x + 308, (float *)(A + 114688) + 0);
-  k0_sub_div(in->x + 280, (float *)(A + 121856) + 0);
-  k0_sub_div(in->x + 252, (float *)(A + 129024) + 0);
-  k0_sub_div(in->x + 224, (float *)(A + 136192) + 0);
-  k0_sub_div(in->x + 196, (float *)(A + 143360) + 0);
-  k0_sub_div(in->x + 168, (float *)(A + 150528) + 0);
-  k0_sub_div(in->x + 140, (float *)(A + 157696) + 0);
-  k0_sub_div(in->x + 112, (float *)(A + 164864) + 0);
-  k0_sub_div(in->x + 84, (float *)(A + 172032) + 0);
-  k0_sub_div(in->x + 56, (float *)(A + 179200) + 0);
-  k0_sub_div(in->x + 28, (float *)(A + 186368) + 0);
-  k0_sub_div(in->x + 0, (float *)(A + 193536) + 0);
-  k1_stack((float *)(A + 0) + 0, (float *)(A + 7168) + 0, (float *)(A + 14336) + 0, (float *)(A + 21504) + 0, (float *)(A + 28672) + 0, (float *)(A + 35840) + 0, (float *)(A + 43008) + 0, (float *)(A + 50176) + 0, (float *)(A + 57344) + 0, (float *)(A + 64512) + 0, (float *)(A + 71680) + 0, (float *)(A + 78848) + 0, (float *)(A + 86016) + 0, (float *)(A + 93184) + 0, (float *)(A + 100352) + 0, (float *)(A + 107520) + 0, (float *)(A + 114688) + 0, (float *)(A + 121856) + 0, (float *)(A + 129024) + 0, (float *)(A + 136192) + 0, (float *)(A + 143360) + 0, (float *)(A + 150528) + 0, (float *)(A + 157696) + 0, (float *)(A + 164864) + 0, (float *)(A + 172032) + 0, (float *)(A + 179200) + 0, (float *)(A + 186368) + 0, (float *)(A + 193536) + 0, (float *)(A + 200704) + 0);
-  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k3_matmul((float *)(A + 200704) + 0, (float *)(A + 0) + 0, (float *)(A + 401408) + 0);
-  k4_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 401408) + 13824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 131072) + 0);
-  k6_tanh((float *)(A + 131072) + 256, (float *)(A + 0) + 0);
-  k7_sigmoid_mul_tanh((float *)(A + 131072) + 0, (float *)(A + 0) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k8_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 4071424) + 0);
-  k9_sigmoid_mul((float *)(A + 131072) + 384, (float *)(A + 65536) + 0, (float *)(A + 0) + 0);
-  k10_matmul((float *)(A + 0) + 0, (float *)(A + 4071424) + 0, (float *)(A + 65536) + 0);
-  k11_add((float *)(A + 65536) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 13312, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 65536) + 0);
-  k6_tanh((float *)(A + 65536) + 256, (float *)(A + 0) + 0);
-  k9_sigmoid_mul((float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 65536) + 128, (float *)(A + 32768) + 0, (float *)(A + 327680) + 0, (float *)(A + 0) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 65536) + 384, (float *)(A + 360448) + 0, (float *)(A + 32768) + 0);
-  k10_matmul((float *)(A + 32768) + 0, (float *)(A + 4071424) + 0, (float *)(A + 65536) + 0);
-  k11_add((float *)(A + 65536) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 12800, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 32768) + 0);
-  k6_tanh((float *)(A + 32768) + 256, (float *)(A + 163840) + 0);
-  k9_sigmoid_mul((float *)(A + 32768) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 32768) + 128, (float *)(A + 0) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 32768) + 384, (float *)(A + 360448) + 0, (float *)(A + 0) + 0);
-  k10_matmul((float *)(A + 0) + 0, (float *)(A + 4071424) + 0, (float *)(A + 32768) + 0);
-  k11_add((float *)(A + 32768) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 12288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
-  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 11776, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
-  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 11264, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
-  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 10752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
-  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 10240, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
-  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 9728, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
-  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 9216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
-  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 8704, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
-  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 8192, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
-  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 7680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
-  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 7168, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
-  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 6656, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
-  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 6144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
-  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 5632, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
-  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 5120, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
-  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 4608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
-  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 4096, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
-  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 3584, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
-  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 3072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
-  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 2560, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
-  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 2048, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
-  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 0) + 1792);
+  k0_sub_div(in->x + 700, (float *)(A + 0) + 3584);
+  k0_sub_div(in->x + 672, (float *)(A + 0) + 5376);
+  k0_sub_div(in->x + 644, (float *)(A + 0) + 7168);
+  k0_sub_div(in->x + 616, (float *)(A + 0) + 8960);
+  k0_sub_div(in->x + 588, (float *)(A + 0) + 10752);
+  k0_sub_div(in->x + 560, (float *)(A + 0) + 12544);
+  k0_sub_div(in->x + 532, (float *)(A + 0) + 14336);
+  k0_sub_div(in->x + 504, (float *)(A + 0) + 16128);
+  k0_sub_div(in->x + 476, (float *)(A + 0) + 17920);
+  k0_sub_div(in->x + 448, (float *)(A + 0) + 19712);
+  k0_sub_div(in->x + 420, (float *)(A + 0) + 21504);
+  k0_sub_div(in->x + 392, (float *)(A + 0) + 23296);
+  k0_sub_div(in->x + 364, (float *)(A + 0) + 25088);
+  k0_sub_div(in->x + 336, (float *)(A + 0) + 26880);
+  k0_sub_div(in->x + 308, (float *)(A + 0) + 28672);
+  k0_sub_div(in->x + 280, (float *)(A + 0) + 30464);
+  k0_sub_div(in->x + 252, (float *)(A + 0) + 32256);
+  k0_sub_div(in->x + 224, (float *)(A + 0) + 34048);
+  k0_sub_div(in->x + 196, (float *)(A + 0) + 35840);
+  k0_sub_div(in->x + 168, (float *)(A + 0) + 37632);
+  k0_sub_div(in->x + 140, (float *)(A + 0) + 39424);
+  k0_sub_div(in->x + 112, (float *)(A + 0) + 41216);
+  k0_sub_div(in->x + 84, (float *)(A + 0) + 43008);
+  k0_sub_div(in->x + 56, (float *)(A + 0) + 44800);
+  k0_sub_div(in->x + 28, (float *)(A + 0) + 46592);
+  k0_sub_div(in->x + 0, (float *)(A + 0) + 48384);
+  k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 200704) + 0);
+  k2_matmul((float *)(A + 0) + 0, (float *)(A + 200704) + 0, (float *)(A + 258048) + 0);
+  k3_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k4_add_add((float *)(A + 258048) + 884736, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k6_sigmoid_mul_tanh((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k7_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 4059136) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 65536) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 65536) + 0);
+  k4_add_add((float *)(A + 258048) + 851968, P + 79872 /* lstm1.bias_ih */, (float *)(A + 65536) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
+  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 65536) + 0);
+  k4_add_add((float *)(A + 258048) + 819200, P + 79872 /* lstm1.bias_ih */, (float *)(A + 65536) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 98304) + 0);
+  k4_add_add((float *)(A + 258048) + 786432, P + 79872 /* lstm1.bias_ih */, (float *)(A + 98304) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
+  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 98304) + 0);
+  k4_add_add((float *)(A + 258048) + 753664, P + 79872 /* lstm1.bias_ih */, (float *)(A + 98304) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 720896, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
+  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 688128, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 655360, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
+  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 622592, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 589824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
+  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 557056, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 524288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
+  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 491520, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 458752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
+  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 425984, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 393216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
+  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 360448, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 327680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
+  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 294912, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 262144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
+  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 229376, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 196608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
+  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 163840, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 131072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
+  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 98304, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
 }
 
 static void fmnist_lstm_predict_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k5_add_add((float *)(A + 401408) + 1536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
-  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 1024, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 163840) + 0);
-  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 512, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 163840) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 360448) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 360448) + 0, (float *)(A + 131072) + 0);
-  k10_matmul((float *)(A + 131072) + 0, (float *)(A + 4071424) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 196608) + 0);
-  k5_add_add((float *)(A + 401408) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 256, (float *)(A + 131072) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
-  k13_sigmoid_mul_add((float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 327680) + 0, (float *)(A + 131072) + 0);
-  k14_transpose(P + 80896 /* dense1.weight */, (float *)(A + 163840) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 131072) + 0, (float *)(A + 327680) + 0);
-  k15_matmul((float *)(A + 327680) + 0, (float *)(A + 163840) + 0, (float *)(A + 168960) + 0);
-  k16_add((float *)(A + 168960) + 0, P + 82176 /* dense1.bias */, (float *)(A + 171520) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 65536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
+  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 32768, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
+  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3928064) + 0);
+  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4321280) + 0);
+  k4_add_add((float *)(A + 258048) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4321280) + 0, (float *)(A + 3928064) + 0);
+  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k12_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0);
+  k13_transpose(P + 80896 /* dense1.weight */, (float *)(A + 32768) + 0);
+  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
+  k14_matmul((float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 37888) + 0);
+  k15_add((float *)(A + 37888) + 0, P + 82176 /* dense1.bias */, (float *)(A + 40448) + 0);
 }
 
 void fmnist_lstm_predict(const float *params, const fmnist_lstm_batch *in, fmnist_lstm_outputs *out, void *arena) {
@@ -2375,548 +1918,544 @@ void fmnist_lstm_predict(const float *params, const fmnist_lstm_batch *in, fmnis
   (void)P, (void)A;
   fmnist_lstm_predict_1(P, in, A, seed);
   fmnist_lstm_predict_2(P, in, A, seed);
-  if (out) k17_copy((float *)(A + 171520) + 0, out->logits);
+  if (out) k16_copy((float *)(A + 40448) + 0, out->logits);
 }
 
 static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_sub_div(in->x + 756, (float *)(A + 0) + 0);
-  k0_sub_div(in->x + 728, (float *)(A + 7168) + 0);
-  k0_sub_div(in->x + 700, (float *)(A + 14336) + 0);
-  k0_sub_div(in->x + 672, (float *)(A + 21504) + 0);
-  k0_sub_div(in->x + 644, (float *)(A + 28672) + 0);
-  k0_sub_div(in->x + 616, (float *)(A + 35840) + 0);
-  k0_sub_div(in->x + 588, (float *)(A + 43008) + 0);
-  k0_sub_div(in->x + 560, (float *)(A + 50176) + 0);
-  k0_sub_div(in->x + 532, (float *)(A + 57344) + 0);
-  k0_sub_div(in->x + 504, (float *)(A + 64512) + 0);
-  k0_sub_div(in->x + 476, (float *)(A + 71680) + 0);
-  k0_sub_div(in->x + 448, (float *)(A + 78848) + 0);
-  k0_sub_div(in->x + 420, (float *)(A + 86016) + 0);
-  k0_sub_div(in->x + 392, (float *)(A + 93184) + 0);
-  k0_sub_div(in->x + 364, (float *)(A + 100352) + 0);
-  k0_sub_div(in->x + 336, (float *)(A + 107520) + 0);
-  k0_sub_div(in->x + 308, (float *)(A + 114688) + 0);
-  k0_sub_div(in->x + 280, (float *)(A + 121856) + 0);
-  k0_sub_div(in->x + 252, (float *)(A + 129024) + 0);
-  k0_sub_div(in->x + 224, (float *)(A + 136192) + 0);
-  k0_sub_div(in->x + 196, (float *)(A + 143360) + 0);
-  k0_sub_div(in->x + 168, (float *)(A + 150528) + 0);
-  k0_sub_div(in->x + 140, (float *)(A + 157696) + 0);
-  k0_sub_div(in->x + 112, (float *)(A + 164864) + 0);
-  k0_sub_div(in->x + 84, (float *)(A + 172032) + 0);
-  k0_sub_div(in->x + 56, (float *)(A + 179200) + 0);
-  k0_sub_div(in->x + 28, (float *)(A + 186368) + 0);
-  k0_sub_div(in->x + 0, (float *)(A + 193536) + 0);
-  k1_stack((float *)(A + 0) + 0, (float *)(A + 7168) + 0, (float *)(A + 14336) + 0, (float *)(A + 21504) + 0, (float *)(A + 28672) + 0, (float *)(A + 35840) + 0, (float *)(A + 43008) + 0, (float *)(A + 50176) + 0, (float *)(A + 57344) + 0, (float *)(A + 64512) + 0, (float *)(A + 71680) + 0, (float *)(A + 78848) + 0, (float *)(A + 86016) + 0, (float *)(A + 93184) + 0, (float *)(A + 100352) + 0, (float *)(A + 107520) + 0, (float *)(A + 114688) + 0, (float *)(A + 121856) + 0, (float *)(A + 129024) + 0, (float *)(A + 136192) + 0, (float *)(A + 143360) + 0, (float *)(A + 150528) + 0, (float *)(A + 157696) + 0, (float *)(A + 164864) + 0, (float *)(A + 172032) + 0, (float *)(A + 179200) + 0, (float *)(A + 186368) + 0, (float *)(A + 193536) + 0, (float *)(A + 200704) + 0);
-  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k3_matmul((float *)(A + 200704) + 0, (float *)(A + 0) + 0, (float *)(A + 401408) + 0);
-  k4_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 401408) + 13824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 0) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 4071424) + 0, (float *)(A + 0) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 98304) + 0);
-  k8_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 4202496) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 98304) + 0, (float *)(A + 131072) + 0, (float *)(A + 163840) + 0);
-  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4464640) + 0);
-  k5_add_add((float *)(A + 401408) + 13312, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4464640) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 4464640) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 4464640) + 0, (float *)(A + 4497408) + 0, (float *)(A + 4530176) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 65536) + 0, (float *)(A + 4530176) + 0, (float *)(A + 4562944) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4628480) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 4628480) + 0, (float *)(A + 4530176) + 0, (float *)(A + 4661248) + 0);
-  k10_matmul((float *)(A + 4661248) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4694016) + 0);
-  k5_add_add((float *)(A + 401408) + 12800, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4694016) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 4694016) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 4694016) + 0, (float *)(A + 4726784) + 0, (float *)(A + 4759552) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 4595712) + 0, (float *)(A + 4759552) + 0, (float *)(A + 4792320) + 0, (float *)(A + 4825088) + 0, (float *)(A + 4857856) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 4857856) + 0, (float *)(A + 4759552) + 0, (float *)(A + 4890624) + 0);
-  k10_matmul((float *)(A + 4890624) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4923392) + 0);
-  k5_add_add((float *)(A + 401408) + 12288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4923392) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 4923392) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 4923392) + 0, (float *)(A + 4956160) + 0, (float *)(A + 4988928) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 4825088) + 0, (float *)(A + 4988928) + 0, (float *)(A + 5021696) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5087232) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 5087232) + 0, (float *)(A + 4988928) + 0, (float *)(A + 5120000) + 0);
-  k10_matmul((float *)(A + 5120000) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5152768) + 0);
-  k5_add_add((float *)(A + 401408) + 11776, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5152768) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 5152768) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 5152768) + 0, (float *)(A + 5185536) + 0, (float *)(A + 5218304) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 5054464) + 0, (float *)(A + 5218304) + 0, (float *)(A + 5251072) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5316608) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 5316608) + 0, (float *)(A + 5218304) + 0, (float *)(A + 5349376) + 0);
-  k10_matmul((float *)(A + 5349376) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5382144) + 0);
-  k5_add_add((float *)(A + 401408) + 11264, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5382144) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 5382144) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 5382144) + 0, (float *)(A + 5414912) + 0, (float *)(A + 5447680) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 5283840) + 0, (float *)(A + 5447680) + 0, (float *)(A + 5480448) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5545984) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 5545984) + 0, (float *)(A + 5447680) + 0, (float *)(A + 5578752) + 0);
-  k10_matmul((float *)(A + 5578752) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5611520) + 0);
-  k5_add_add((float *)(A + 401408) + 10752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5611520) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 5611520) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5644288) + 0, (float *)(A + 5677056) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 5513216) + 0, (float *)(A + 5677056) + 0, (float *)(A + 5709824) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5775360) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 5775360) + 0, (float *)(A + 5677056) + 0, (float *)(A + 5808128) + 0);
-  k10_matmul((float *)(A + 5808128) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5840896) + 0);
-  k5_add_add((float *)(A + 401408) + 10240, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5840896) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 5840896) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 5840896) + 0, (float *)(A + 5873664) + 0, (float *)(A + 5906432) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 5742592) + 0, (float *)(A + 5906432) + 0, (float *)(A + 5939200) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6004736) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 6004736) + 0, (float *)(A + 5906432) + 0, (float *)(A + 6037504) + 0);
-  k10_matmul((float *)(A + 6037504) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6070272) + 0);
-  k5_add_add((float *)(A + 401408) + 9728, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6070272) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 6070272) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6103040) + 0, (float *)(A + 6135808) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 5971968) + 0, (float *)(A + 6135808) + 0, (float *)(A + 6168576) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6234112) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 6234112) + 0, (float *)(A + 6135808) + 0, (float *)(A + 6266880) + 0);
-  k10_matmul((float *)(A + 6266880) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6299648) + 0);
-  k5_add_add((float *)(A + 401408) + 9216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6299648) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 6299648) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 6299648) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6365184) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 6201344) + 0, (float *)(A + 6365184) + 0, (float *)(A + 6397952) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6463488) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 6463488) + 0, (float *)(A + 6365184) + 0, (float *)(A + 6496256) + 0);
-  k10_matmul((float *)(A + 6496256) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6529024) + 0);
-  k5_add_add((float *)(A + 401408) + 8704, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6529024) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 6529024) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 6529024) + 0, (float *)(A + 6561792) + 0, (float *)(A + 6594560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 6430720) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6627328) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6692864) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 6692864) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6725632) + 0);
-  k10_matmul((float *)(A + 6725632) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6758400) + 0);
-  k5_add_add((float *)(A + 401408) + 8192, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6758400) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 6758400) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6791168) + 0, (float *)(A + 6823936) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 6660096) + 0, (float *)(A + 6823936) + 0, (float *)(A + 6856704) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6922240) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 6922240) + 0, (float *)(A + 6823936) + 0, (float *)(A + 6955008) + 0);
-  k10_matmul((float *)(A + 6955008) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6987776) + 0);
-  k5_add_add((float *)(A + 401408) + 7680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6987776) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 6987776) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 6987776) + 0, (float *)(A + 7020544) + 0, (float *)(A + 7053312) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 6889472) + 0, (float *)(A + 7053312) + 0, (float *)(A + 7086080) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7151616) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 7151616) + 0, (float *)(A + 7053312) + 0, (float *)(A + 7184384) + 0);
-  k10_matmul((float *)(A + 7184384) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7217152) + 0);
-  k5_add_add((float *)(A + 401408) + 7168, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7217152) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 7217152) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 7217152) + 0, (float *)(A + 7249920) + 0, (float *)(A + 7282688) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 7118848) + 0, (float *)(A + 7282688) + 0, (float *)(A + 7315456) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7380992) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 7380992) + 0, (float *)(A + 7282688) + 0, (float *)(A + 7413760) + 0);
-  k10_matmul((float *)(A + 7413760) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7446528) + 0);
-  k5_add_add((float *)(A + 401408) + 6656, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7446528) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 7446528) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7479296) + 0, (float *)(A + 7512064) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 7348224) + 0, (float *)(A + 7512064) + 0, (float *)(A + 7544832) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7610368) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 7610368) + 0, (float *)(A + 7512064) + 0, (float *)(A + 7643136) + 0);
-  k10_matmul((float *)(A + 7643136) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7675904) + 0);
-  k5_add_add((float *)(A + 401408) + 6144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7675904) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 7675904) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7708672) + 0, (float *)(A + 7741440) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 7577600) + 0, (float *)(A + 7741440) + 0, (float *)(A + 7774208) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7839744) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 7839744) + 0, (float *)(A + 7741440) + 0, (float *)(A + 7872512) + 0);
-  k10_matmul((float *)(A + 7872512) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7905280) + 0);
-  k5_add_add((float *)(A + 401408) + 5632, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7905280) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 7905280) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 7905280) + 0, (float *)(A + 7938048) + 0, (float *)(A + 7970816) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 7806976) + 0, (float *)(A + 7970816) + 0, (float *)(A + 8003584) + 0, (float *)(A + 8036352) + 0, (float *)(A + 8069120) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 8069120) + 0, (float *)(A + 7970816) + 0, (float *)(A + 8101888) + 0);
-  k10_matmul((float *)(A + 8101888) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8134656) + 0);
-  k5_add_add((float *)(A + 401408) + 5120, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8134656) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 8134656) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 8134656) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8200192) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 8036352) + 0, (float *)(A + 8200192) + 0, (float *)(A + 8232960) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8298496) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 8298496) + 0, (float *)(A + 8200192) + 0, (float *)(A + 8331264) + 0);
-  k10_matmul((float *)(A + 8331264) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8364032) + 0);
-  k5_add_add((float *)(A + 401408) + 4608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8364032) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 8364032) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 8364032) + 0, (float *)(A + 8396800) + 0, (float *)(A + 8429568) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 8265728) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8462336) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8527872) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 8527872) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8560640) + 0);
-  k10_matmul((float *)(A + 8560640) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8593408) + 0);
-  k5_add_add((float *)(A + 401408) + 4096, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8593408) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 8593408) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8626176) + 0, (float *)(A + 8658944) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 8495104) + 0, (float *)(A + 8658944) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8757248) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 8757248) + 0, (float *)(A + 8658944) + 0, (float *)(A + 8790016) + 0);
-  k10_matmul((float *)(A + 8790016) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8822784) + 0);
-  k5_add_add((float *)(A + 401408) + 3584, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8822784) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 8822784) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 8822784) + 0, (float *)(A + 8855552) + 0, (float *)(A + 8888320) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 8724480) + 0, (float *)(A + 8888320) + 0, (float *)(A + 8921088) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8986624) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 8986624) + 0, (float *)(A + 8888320) + 0, (float *)(A + 9019392) + 0);
-  k10_matmul((float *)(A + 9019392) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9052160) + 0);
-  k5_add_add((float *)(A + 401408) + 3072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9052160) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 9052160) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 9052160) + 0, (float *)(A + 9084928) + 0, (float *)(A + 9117696) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 8953856) + 0, (float *)(A + 9117696) + 0, (float *)(A + 9150464) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9216000) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 9216000) + 0, (float *)(A + 9117696) + 0, (float *)(A + 9248768) + 0);
-  k10_matmul((float *)(A + 9248768) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9281536) + 0);
-  k5_add_add((float *)(A + 401408) + 2560, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9281536) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 9281536) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9314304) + 0, (float *)(A + 9347072) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 9183232) + 0, (float *)(A + 9347072) + 0, (float *)(A + 9379840) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9445376) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 9445376) + 0, (float *)(A + 9347072) + 0, (float *)(A + 9478144) + 0);
-  k10_matmul((float *)(A + 9478144) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9510912) + 0);
-  k5_add_add((float *)(A + 401408) + 2048, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9510912) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 9510912) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9543680) + 0, (float *)(A + 9576448) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 9412608) + 0, (float *)(A + 9576448) + 0, (float *)(A + 9609216) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9674752) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 9674752) + 0, (float *)(A + 9576448) + 0, (float *)(A + 9707520) + 0);
-  k10_matmul((float *)(A + 9707520) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9740288) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 0) + 1792);
+  k0_sub_div(in->x + 700, (float *)(A + 0) + 3584);
+  k0_sub_div(in->x + 672, (float *)(A + 0) + 5376);
+  k0_sub_div(in->x + 644, (float *)(A + 0) + 7168);
+  k0_sub_div(in->x + 616, (float *)(A + 0) + 8960);
+  k0_sub_div(in->x + 588, (float *)(A + 0) + 10752);
+  k0_sub_div(in->x + 560, (float *)(A + 0) + 12544);
+  k0_sub_div(in->x + 532, (float *)(A + 0) + 14336);
+  k0_sub_div(in->x + 504, (float *)(A + 0) + 16128);
+  k0_sub_div(in->x + 476, (float *)(A + 0) + 17920);
+  k0_sub_div(in->x + 448, (float *)(A + 0) + 19712);
+  k0_sub_div(in->x + 420, (float *)(A + 0) + 21504);
+  k0_sub_div(in->x + 392, (float *)(A + 0) + 23296);
+  k0_sub_div(in->x + 364, (float *)(A + 0) + 25088);
+  k0_sub_div(in->x + 336, (float *)(A + 0) + 26880);
+  k0_sub_div(in->x + 308, (float *)(A + 0) + 28672);
+  k0_sub_div(in->x + 280, (float *)(A + 0) + 30464);
+  k0_sub_div(in->x + 252, (float *)(A + 0) + 32256);
+  k0_sub_div(in->x + 224, (float *)(A + 0) + 34048);
+  k0_sub_div(in->x + 196, (float *)(A + 0) + 35840);
+  k0_sub_div(in->x + 168, (float *)(A + 0) + 37632);
+  k0_sub_div(in->x + 140, (float *)(A + 0) + 39424);
+  k0_sub_div(in->x + 112, (float *)(A + 0) + 41216);
+  k0_sub_div(in->x + 84, (float *)(A + 0) + 43008);
+  k0_sub_div(in->x + 56, (float *)(A + 0) + 44800);
+  k0_sub_div(in->x + 28, (float *)(A + 0) + 46592);
+  k0_sub_div(in->x + 0, (float *)(A + 0) + 48384);
+  k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 200704) + 0);
+  k2_matmul((float *)(A + 0) + 0, (float *)(A + 200704) + 0, (float *)(A + 258048) + 0);
+  k3_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
+  k4_add_add((float *)(A + 258048) + 884736, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 200704) + 0);
+  k17_sigmoid_mul_tanh((float *)(A + 4059136) + 0, (float *)(A + 200704) + 0, (float *)(A + 3928064) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0);
+  k7_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 4190208) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 3993600) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4452352) + 212992);
+  k9_matmul((float *)(A + 4452352) + 212992, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5337088) + 0);
+  k4_add_add((float *)(A + 258048) + 851968, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5337088) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 5337088) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 5337088) + 0, (float *)(A + 5369856) + 0, (float *)(A + 5402624) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 3960832) + 0, (float *)(A + 5402624) + 0, (float *)(A + 5435392) + 0, (float *)(A + 5468160) + 0, (float *)(A + 5500928) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 5500928) + 0, (float *)(A + 5402624) + 0, (float *)(A + 4452352) + 204800);
+  k9_matmul((float *)(A + 4452352) + 204800, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5533696) + 0);
+  k4_add_add((float *)(A + 258048) + 819200, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5533696) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 5533696) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 5533696) + 0, (float *)(A + 5566464) + 0, (float *)(A + 5599232) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 5468160) + 0, (float *)(A + 5599232) + 0, (float *)(A + 5632000) + 0, (float *)(A + 5664768) + 0, (float *)(A + 5697536) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 5697536) + 0, (float *)(A + 5599232) + 0, (float *)(A + 4452352) + 196608);
+  k9_matmul((float *)(A + 4452352) + 196608, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5730304) + 0);
+  k4_add_add((float *)(A + 258048) + 786432, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5730304) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 5730304) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 5730304) + 0, (float *)(A + 5763072) + 0, (float *)(A + 5795840) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 5664768) + 0, (float *)(A + 5795840) + 0, (float *)(A + 5828608) + 0, (float *)(A + 5861376) + 0, (float *)(A + 5894144) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 5894144) + 0, (float *)(A + 5795840) + 0, (float *)(A + 4452352) + 188416);
+  k9_matmul((float *)(A + 4452352) + 188416, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5926912) + 0);
+  k4_add_add((float *)(A + 258048) + 753664, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5926912) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 5926912) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 5926912) + 0, (float *)(A + 5959680) + 0, (float *)(A + 5992448) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 5861376) + 0, (float *)(A + 5992448) + 0, (float *)(A + 6025216) + 0, (float *)(A + 6057984) + 0, (float *)(A + 6090752) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 6090752) + 0, (float *)(A + 5992448) + 0, (float *)(A + 4452352) + 180224);
+  k9_matmul((float *)(A + 4452352) + 180224, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6123520) + 0);
+  k4_add_add((float *)(A + 258048) + 720896, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6123520) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 6123520) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 6123520) + 0, (float *)(A + 6156288) + 0, (float *)(A + 6189056) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 6057984) + 0, (float *)(A + 6189056) + 0, (float *)(A + 6221824) + 0, (float *)(A + 6254592) + 0, (float *)(A + 6287360) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 6287360) + 0, (float *)(A + 6189056) + 0, (float *)(A + 4452352) + 172032);
+  k9_matmul((float *)(A + 4452352) + 172032, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6320128) + 0);
+  k4_add_add((float *)(A + 258048) + 688128, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6320128) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 6320128) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 6320128) + 0, (float *)(A + 6352896) + 0, (float *)(A + 6385664) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 6254592) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6418432) + 0, (float *)(A + 6451200) + 0, (float *)(A + 6483968) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 6483968) + 0, (float *)(A + 6385664) + 0, (float *)(A + 4452352) + 163840);
+  k9_matmul((float *)(A + 4452352) + 163840, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6516736) + 0);
+  k4_add_add((float *)(A + 258048) + 655360, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6516736) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 6516736) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 6516736) + 0, (float *)(A + 6549504) + 0, (float *)(A + 6582272) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 6451200) + 0, (float *)(A + 6582272) + 0, (float *)(A + 6615040) + 0, (float *)(A + 6647808) + 0, (float *)(A + 6680576) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 6680576) + 0, (float *)(A + 6582272) + 0, (float *)(A + 4452352) + 155648);
+  k9_matmul((float *)(A + 4452352) + 155648, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6713344) + 0);
+  k4_add_add((float *)(A + 258048) + 622592, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6713344) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 6713344) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 6713344) + 0, (float *)(A + 6746112) + 0, (float *)(A + 6778880) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 6647808) + 0, (float *)(A + 6778880) + 0, (float *)(A + 6811648) + 0, (float *)(A + 6844416) + 0, (float *)(A + 6877184) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 6877184) + 0, (float *)(A + 6778880) + 0, (float *)(A + 4452352) + 147456);
+  k9_matmul((float *)(A + 4452352) + 147456, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6909952) + 0);
+  k4_add_add((float *)(A + 258048) + 589824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6909952) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 6909952) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 6909952) + 0, (float *)(A + 6942720) + 0, (float *)(A + 6975488) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 6844416) + 0, (float *)(A + 6975488) + 0, (float *)(A + 7008256) + 0, (float *)(A + 7041024) + 0, (float *)(A + 7073792) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 7073792) + 0, (float *)(A + 6975488) + 0, (float *)(A + 4452352) + 139264);
+  k9_matmul((float *)(A + 4452352) + 139264, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7106560) + 0);
+  k4_add_add((float *)(A + 258048) + 557056, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7106560) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 7106560) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 7106560) + 0, (float *)(A + 7139328) + 0, (float *)(A + 7172096) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 7041024) + 0, (float *)(A + 7172096) + 0, (float *)(A + 7204864) + 0, (float *)(A + 7237632) + 0, (float *)(A + 7270400) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 7270400) + 0, (float *)(A + 7172096) + 0, (float *)(A + 4452352) + 131072);
+  k9_matmul((float *)(A + 4452352) + 131072, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7303168) + 0);
+  k4_add_add((float *)(A + 258048) + 524288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7303168) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 7303168) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 7303168) + 0, (float *)(A + 7335936) + 0, (float *)(A + 7368704) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 7237632) + 0, (float *)(A + 7368704) + 0, (float *)(A + 7401472) + 0, (float *)(A + 7434240) + 0, (float *)(A + 7467008) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 7467008) + 0, (float *)(A + 7368704) + 0, (float *)(A + 4452352) + 122880);
+  k9_matmul((float *)(A + 4452352) + 122880, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7499776) + 0);
+  k4_add_add((float *)(A + 258048) + 491520, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7499776) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 7499776) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 7499776) + 0, (float *)(A + 7532544) + 0, (float *)(A + 7565312) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 7434240) + 0, (float *)(A + 7565312) + 0, (float *)(A + 7598080) + 0, (float *)(A + 7630848) + 0, (float *)(A + 7663616) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 7663616) + 0, (float *)(A + 7565312) + 0, (float *)(A + 4452352) + 114688);
+  k9_matmul((float *)(A + 4452352) + 114688, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7696384) + 0);
+  k4_add_add((float *)(A + 258048) + 458752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7696384) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 7696384) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 7696384) + 0, (float *)(A + 7729152) + 0, (float *)(A + 7761920) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 7630848) + 0, (float *)(A + 7761920) + 0, (float *)(A + 7794688) + 0, (float *)(A + 7827456) + 0, (float *)(A + 7860224) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 7860224) + 0, (float *)(A + 7761920) + 0, (float *)(A + 4452352) + 106496);
+  k9_matmul((float *)(A + 4452352) + 106496, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7892992) + 0);
+  k4_add_add((float *)(A + 258048) + 425984, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7892992) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 7892992) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 7892992) + 0, (float *)(A + 7925760) + 0, (float *)(A + 7958528) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 7827456) + 0, (float *)(A + 7958528) + 0, (float *)(A + 7991296) + 0, (float *)(A + 8024064) + 0, (float *)(A + 8056832) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 8056832) + 0, (float *)(A + 7958528) + 0, (float *)(A + 4452352) + 98304);
+  k9_matmul((float *)(A + 4452352) + 98304, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8089600) + 0);
+  k4_add_add((float *)(A + 258048) + 393216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8089600) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 8089600) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 8089600) + 0, (float *)(A + 8122368) + 0, (float *)(A + 8155136) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 8024064) + 0, (float *)(A + 8155136) + 0, (float *)(A + 8187904) + 0, (float *)(A + 8220672) + 0, (float *)(A + 8253440) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 8253440) + 0, (float *)(A + 8155136) + 0, (float *)(A + 4452352) + 90112);
+  k9_matmul((float *)(A + 4452352) + 90112, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8286208) + 0);
+  k4_add_add((float *)(A + 258048) + 360448, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8286208) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 8286208) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 8286208) + 0, (float *)(A + 8318976) + 0, (float *)(A + 8351744) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 8220672) + 0, (float *)(A + 8351744) + 0, (float *)(A + 8384512) + 0, (float *)(A + 8417280) + 0, (float *)(A + 8450048) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 8450048) + 0, (float *)(A + 8351744) + 0, (float *)(A + 4452352) + 81920);
+  k9_matmul((float *)(A + 4452352) + 81920, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8482816) + 0);
+  k4_add_add((float *)(A + 258048) + 327680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8482816) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 8482816) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 8482816) + 0, (float *)(A + 8515584) + 0, (float *)(A + 8548352) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 8417280) + 0, (float *)(A + 8548352) + 0, (float *)(A + 8581120) + 0, (float *)(A + 8613888) + 0, (float *)(A + 8646656) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 8646656) + 0, (float *)(A + 8548352) + 0, (float *)(A + 4452352) + 73728);
+  k9_matmul((float *)(A + 4452352) + 73728, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8679424) + 0);
+  k4_add_add((float *)(A + 258048) + 294912, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8679424) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 8679424) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 8679424) + 0, (float *)(A + 8712192) + 0, (float *)(A + 8744960) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 8613888) + 0, (float *)(A + 8744960) + 0, (float *)(A + 8777728) + 0, (float *)(A + 8810496) + 0, (float *)(A + 8843264) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 8843264) + 0, (float *)(A + 8744960) + 0, (float *)(A + 4452352) + 65536);
+  k9_matmul((float *)(A + 4452352) + 65536, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8876032) + 0);
+  k4_add_add((float *)(A + 258048) + 262144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8876032) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 8876032) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 8876032) + 0, (float *)(A + 8908800) + 0, (float *)(A + 8941568) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 8810496) + 0, (float *)(A + 8941568) + 0, (float *)(A + 8974336) + 0, (float *)(A + 9007104) + 0, (float *)(A + 9039872) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 9039872) + 0, (float *)(A + 8941568) + 0, (float *)(A + 4452352) + 57344);
+  k9_matmul((float *)(A + 4452352) + 57344, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9072640) + 0);
+  k4_add_add((float *)(A + 258048) + 229376, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9072640) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 9072640) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 9072640) + 0, (float *)(A + 9105408) + 0, (float *)(A + 9138176) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 9007104) + 0, (float *)(A + 9138176) + 0, (float *)(A + 9170944) + 0, (float *)(A + 9203712) + 0, (float *)(A + 9236480) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 9236480) + 0, (float *)(A + 9138176) + 0, (float *)(A + 4452352) + 49152);
+  k9_matmul((float *)(A + 4452352) + 49152, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9269248) + 0);
+  k4_add_add((float *)(A + 258048) + 196608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9269248) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 9269248) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 9269248) + 0, (float *)(A + 9302016) + 0, (float *)(A + 9334784) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 9203712) + 0, (float *)(A + 9334784) + 0, (float *)(A + 9367552) + 0, (float *)(A + 9400320) + 0, (float *)(A + 9433088) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 9433088) + 0, (float *)(A + 9334784) + 0, (float *)(A + 4452352) + 40960);
+  k9_matmul((float *)(A + 4452352) + 40960, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9465856) + 0);
+  k4_add_add((float *)(A + 258048) + 163840, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9465856) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 9465856) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 9465856) + 0, (float *)(A + 9498624) + 0, (float *)(A + 9531392) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 9400320) + 0, (float *)(A + 9531392) + 0, (float *)(A + 9564160) + 0, (float *)(A + 9596928) + 0, (float *)(A + 9629696) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 9629696) + 0, (float *)(A + 9531392) + 0, (float *)(A + 4452352) + 32768);
+  k9_matmul((float *)(A + 4452352) + 32768, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9662464) + 0);
+  k4_add_add((float *)(A + 258048) + 131072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9662464) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 9662464) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 9662464) + 0, (float *)(A + 9695232) + 0, (float *)(A + 9728000) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 9596928) + 0, (float *)(A + 9728000) + 0, (float *)(A + 9760768) + 0, (float *)(A + 9793536) + 0, (float *)(A + 9826304) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 9826304) + 0, (float *)(A + 9728000) + 0, (float *)(A + 4452352) + 24576);
+  k9_matmul((float *)(A + 4452352) + 24576, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9859072) + 0);
+  k4_add_add((float *)(A + 258048) + 98304, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9859072) + 0, (float *)(A + 4059136) + 0);
 }
 
 static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k5_add_add((float *)(A + 401408) + 1536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9740288) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 9740288) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9773056) + 0, (float *)(A + 9805824) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 9641984) + 0, (float *)(A + 9805824) + 0, (float *)(A + 9838592) + 0, (float *)(A + 9871360) + 0, (float *)(A + 9904128) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 9904128) + 0, (float *)(A + 9805824) + 0, (float *)(A + 9936896) + 0);
-  k10_matmul((float *)(A + 9936896) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9969664) + 0);
-  k5_add_add((float *)(A + 401408) + 1024, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9969664) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 9969664) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 9969664) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10035200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 9871360) + 0, (float *)(A + 10035200) + 0, (float *)(A + 10067968) + 0, (float *)(A + 10100736) + 0, (float *)(A + 10133504) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 10133504) + 0, (float *)(A + 10035200) + 0, (float *)(A + 10166272) + 0);
-  k10_matmul((float *)(A + 10166272) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10199040) + 0);
-  k5_add_add((float *)(A + 401408) + 512, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10199040) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 10199040) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 10199040) + 0, (float *)(A + 10231808) + 0, (float *)(A + 10264576) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 10100736) + 0, (float *)(A + 10264576) + 0, (float *)(A + 10297344) + 0, (float *)(A + 10330112) + 0, (float *)(A + 10362880) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 10362880) + 0, (float *)(A + 10264576) + 0, (float *)(A + 10395648) + 0);
-  k10_matmul((float *)(A + 10395648) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k11_add((float *)(A + 4071424) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4202496) + 0);
-  k5_add_add((float *)(A + 401408) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4202496) + 0, (float *)(A + 4071424) + 0);
-  k6_tanh((float *)(A + 4071424) + 256, (float *)(A + 4202496) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 0, (float *)(A + 4202496) + 0, (float *)(A + 4235264) + 0, (float *)(A + 4268032) + 0);
-  k21_sigmoid_mul_add((float *)(A + 4071424) + 128, (float *)(A + 10330112) + 0, (float *)(A + 4268032) + 0, (float *)(A + 4300800) + 0, (float *)(A + 4333568) + 0);
-  k14_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4268032) + 0);
-  k19_sigmoid_mul((float *)(A + 4071424) + 384, (float *)(A + 4333568) + 0, (float *)(A + 4366336) + 0, (float *)(A + 4399104) + 0);
-  k15_matmul((float *)(A + 4399104) + 0, (float *)(A + 4268032) + 0, (float *)(A + 196608) + 0);
-  k22_one_hot(in->y + 0, (float *)(A + 4268032) + 0);
-  k16_add((float *)(A + 196608) + 0, P + 82176 /* dense1.bias */, (float *)(A + 4270592) + 0);
-  k23_log_softmax((float *)(A + 4270592) + 0, (float *)(A + 196608) + 0);
-  k24_mul((float *)(A + 4268032) + 0, (float *)(A + 196608) + 0, (float *)(A + 4273152) + 0);
-  k25_sum_to((float *)(A + 4273152) + 0, (float *)(A + 199168) + 0);
-  k26_sum_to((float *)(A + 199168) + 0, (float *)(A + 199424) + 0);
-  k27_argmax((float *)(A + 4270592) + 0, (int32_t *)(A + 199168) + 0);
-  k28_equal((int32_t *)(A + 199168) + 0, in->y + 0, (float *)(A + 199488) + 0);
-  k26_sum_to((float *)(A + 199488) + 0, (float *)(A + 199168) + 0);
-  k29_mul((float *)(A + 4268032) + 0, (float *)(A + 4273152) + 0);
-  k25_sum_to((float *)(A + 4273152) + 0, (float *)(A + 199488) + 0);
-  k30_exp_mul_sub((float *)(A + 196608) + 0, (float *)(A + 199488) + 0, (float *)(A + 4273152) + 0, (float *)(A + 4268032) + 0);
-  k31_matmul((float *)(A + 4268032) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 4333568) + 0, (float *)(A + 401408) + 0);
-  k33_sub_mul((float *)(A + 4235264) + 0, (float *)(A + 434176) + 0);
-  k33_sub_mul((float *)(A + 4300800) + 0, (float *)(A + 466944) + 0);
-  k32_mul_sub((float *)(A + 4202496) + 0, (float *)(A + 499712) + 0);
-  k33_sub_mul((float *)(A + 4366336) + 0, (float *)(A + 532480) + 0);
-  k34_mul_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4366336) + 0, (float *)(A + 401408) + 0, (float *)(A + 4202496) + 0, (float *)(A + 434176) + 0, (float *)(A + 10330112) + 0, (float *)(A + 466944) + 0, (float *)(A + 4235264) + 0, (float *)(A + 499712) + 0, (float *)(A + 565248) + 0, (float *)(A + 598016) + 0, (float *)(A + 630784) + 0, (float *)(A + 663552) + 0);
-  k35_mul_mul((float *)(A + 4431872) + 0, (float *)(A + 4333568) + 0, (float *)(A + 532480) + 0, (float *)(A + 4366336) + 0);
-  k36_concat((float *)(A + 598016) + 0, (float *)(A + 630784) + 0, (float *)(A + 663552) + 0, (float *)(A + 4366336) + 0, (float *)(A + 401408) + 0);
-  k37_matmul((float *)(A + 401408) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 532480) + 0);
-  k32_mul_sub((float *)(A + 10362880) + 0, (float *)(A + 4333568) + 0);
-  k35_mul_mul((float *)(A + 532480) + 0, (float *)(A + 10264576) + 0, (float *)(A + 4333568) + 0, (float *)(A + 4366336) + 0);
-  k33_sub_mul((float *)(A + 10231808) + 0, (float *)(A + 4333568) + 0);
-  k33_sub_mul((float *)(A + 10297344) + 0, (float *)(A + 4431872) + 0);
-  k32_mul_sub((float *)(A + 10199040) + 0, (float *)(A + 10330112) + 0);
-  k33_sub_mul((float *)(A + 10264576) + 0, (float *)(A + 598016) + 0);
-  k38_mul_addn_mul((float *)(A + 565248) + 0, (float *)(A + 4300800) + 0, (float *)(A + 4366336) + 0, (float *)(A + 10199040) + 0, (float *)(A + 4333568) + 0, (float *)(A + 10100736) + 0, (float *)(A + 4431872) + 0, (float *)(A + 10231808) + 0, (float *)(A + 10330112) + 0, (float *)(A + 10264576) + 0, (float *)(A + 630784) + 0, (float *)(A + 663552) + 0, (float *)(A + 696320) + 0);
-  k35_mul_mul((float *)(A + 532480) + 0, (float *)(A + 10362880) + 0, (float *)(A + 598016) + 0, (float *)(A + 565248) + 0);
-  k36_concat((float *)(A + 630784) + 0, (float *)(A + 663552) + 0, (float *)(A + 696320) + 0, (float *)(A + 565248) + 0, (float *)(A + 729088) + 0);
-  k37_matmul((float *)(A + 729088) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 10133504) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 10035200) + 0, (float *)(A + 4431872) + 0, (float *)(A + 10100736) + 0);
-  k33_sub_mul((float *)(A + 10002432) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 10067968) + 0, (float *)(A + 10330112) + 0);
-  k32_mul_sub((float *)(A + 9969664) + 0, (float *)(A + 10362880) + 0);
-  k33_sub_mul((float *)(A + 10035200) + 0, (float *)(A + 10199040) + 0);
-  k38_mul_addn_mul((float *)(A + 10264576) + 0, (float *)(A + 10297344) + 0, (float *)(A + 10100736) + 0, (float *)(A + 9969664) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9871360) + 0, (float *)(A + 10330112) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10362880) + 0, (float *)(A + 10035200) + 0, (float *)(A + 10231808) + 0, (float *)(A + 4273152) + 0, (float *)(A + 4305920) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 10133504) + 0, (float *)(A + 10199040) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 10231808) + 0, (float *)(A + 4273152) + 0, (float *)(A + 4305920) + 0, (float *)(A + 4431872) + 0, (float *)(A + 860160) + 0);
-  k37_matmul((float *)(A + 860160) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 9904128) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9805824) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9871360) + 0);
-  k33_sub_mul((float *)(A + 9773056) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 9838592) + 0, (float *)(A + 10100736) + 0);
-  k32_mul_sub((float *)(A + 9740288) + 0, (float *)(A + 10133504) + 0);
-  k33_sub_mul((float *)(A + 9805824) + 0, (float *)(A + 10297344) + 0);
-  k38_mul_addn_mul((float *)(A + 10035200) + 0, (float *)(A + 10067968) + 0, (float *)(A + 9871360) + 0, (float *)(A + 9740288) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9641984) + 0, (float *)(A + 10100736) + 0, (float *)(A + 9773056) + 0, (float *)(A + 10133504) + 0, (float *)(A + 9805824) + 0, (float *)(A + 9969664) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10330112) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9904128) + 0, (float *)(A + 10297344) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9969664) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10330112) + 0, (float *)(A + 4431872) + 0, (float *)(A + 991232) + 0);
-  k37_matmul((float *)(A + 991232) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 9674752) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9576448) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9641984) + 0);
-  k33_sub_mul((float *)(A + 9543680) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 9609216) + 0, (float *)(A + 9871360) + 0);
-  k32_mul_sub((float *)(A + 9510912) + 0, (float *)(A + 9904128) + 0);
-  k33_sub_mul((float *)(A + 9576448) + 0, (float *)(A + 10067968) + 0);
-  k38_mul_addn_mul((float *)(A + 9805824) + 0, (float *)(A + 9838592) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9871360) + 0, (float *)(A + 9543680) + 0, (float *)(A + 9904128) + 0, (float *)(A + 9576448) + 0, (float *)(A + 10297344) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9773056) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9674752) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 10297344) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9773056) + 0, (float *)(A + 4431872) + 0, (float *)(A + 1122304) + 0);
-  k37_matmul((float *)(A + 1122304) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 9445376) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9347072) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9412608) + 0);
-  k33_sub_mul((float *)(A + 9314304) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 9379840) + 0, (float *)(A + 9641984) + 0);
-  k32_mul_sub((float *)(A + 9281536) + 0, (float *)(A + 9674752) + 0);
-  k33_sub_mul((float *)(A + 9347072) + 0, (float *)(A + 9838592) + 0);
-  k38_mul_addn_mul((float *)(A + 9576448) + 0, (float *)(A + 9609216) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9281536) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9314304) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9347072) + 0, (float *)(A + 10067968) + 0, (float *)(A + 10297344) + 0, (float *)(A + 9510912) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9445376) + 0, (float *)(A + 9838592) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 10067968) + 0, (float *)(A + 10297344) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9543680) + 0);
-  k37_matmul((float *)(A + 9543680) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 9216000) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9117696) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9183232) + 0);
-  k33_sub_mul((float *)(A + 9084928) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 9150464) + 0, (float *)(A + 9412608) + 0);
-  k32_mul_sub((float *)(A + 9052160) + 0, (float *)(A + 9445376) + 0);
-  k33_sub_mul((float *)(A + 9117696) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 9347072) + 0, (float *)(A + 9379840) + 0, (float *)(A + 9183232) + 0, (float *)(A + 9052160) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9084928) + 0, (float *)(A + 9445376) + 0, (float *)(A + 9117696) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9281536) + 0);
-  k37_matmul((float *)(A + 9281536) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 8986624) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8888320) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8953856) + 0);
-  k33_sub_mul((float *)(A + 8855552) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 8921088) + 0, (float *)(A + 9183232) + 0);
-  k32_mul_sub((float *)(A + 8822784) + 0, (float *)(A + 9216000) + 0);
-  k33_sub_mul((float *)(A + 8888320) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 9117696) + 0, (float *)(A + 9150464) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8822784) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8724480) + 0, (float *)(A + 9183232) + 0, (float *)(A + 8855552) + 0, (float *)(A + 9216000) + 0, (float *)(A + 8888320) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8986624) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 9052160) + 0);
-  k37_matmul((float *)(A + 9052160) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 8757248) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8658944) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8724480) + 0);
-  k33_sub_mul((float *)(A + 8626176) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 8691712) + 0, (float *)(A + 8953856) + 0);
-  k32_mul_sub((float *)(A + 8593408) + 0, (float *)(A + 8986624) + 0);
-  k33_sub_mul((float *)(A + 8658944) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 8888320) + 0, (float *)(A + 8921088) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8593408) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8626176) + 0, (float *)(A + 8986624) + 0, (float *)(A + 8658944) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8757248) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8822784) + 0);
-  k37_matmul((float *)(A + 8822784) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 8527872) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8429568) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8495104) + 0);
-  k33_sub_mul((float *)(A + 8396800) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 8462336) + 0, (float *)(A + 8724480) + 0);
-  k32_mul_sub((float *)(A + 8364032) + 0, (float *)(A + 8757248) + 0);
-  k33_sub_mul((float *)(A + 8429568) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 8658944) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8364032) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8396800) + 0, (float *)(A + 8757248) + 0, (float *)(A + 8429568) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8527872) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8593408) + 0);
-  k37_matmul((float *)(A + 8593408) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 8298496) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8200192) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8265728) + 0);
-  k33_sub_mul((float *)(A + 8167424) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 8232960) + 0, (float *)(A + 8495104) + 0);
-  k32_mul_sub((float *)(A + 8134656) + 0, (float *)(A + 8527872) + 0);
-  k33_sub_mul((float *)(A + 8200192) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 8429568) + 0, (float *)(A + 8462336) + 0, (float *)(A + 8265728) + 0, (float *)(A + 8134656) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8036352) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8527872) + 0, (float *)(A + 8200192) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8298496) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8364032) + 0);
-  k37_matmul((float *)(A + 8364032) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 8069120) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7970816) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8036352) + 0);
-  k33_sub_mul((float *)(A + 7938048) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 8003584) + 0, (float *)(A + 8265728) + 0);
-  k32_mul_sub((float *)(A + 7905280) + 0, (float *)(A + 8298496) + 0);
-  k33_sub_mul((float *)(A + 7970816) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 8200192) + 0, (float *)(A + 8232960) + 0, (float *)(A + 8036352) + 0, (float *)(A + 7905280) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7806976) + 0, (float *)(A + 8265728) + 0, (float *)(A + 7938048) + 0, (float *)(A + 8298496) + 0, (float *)(A + 7970816) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 8069120) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 8134656) + 0);
-  k37_matmul((float *)(A + 8134656) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 7839744) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7741440) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7806976) + 0);
-  k33_sub_mul((float *)(A + 7708672) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 7774208) + 0, (float *)(A + 8036352) + 0);
-  k32_mul_sub((float *)(A + 7675904) + 0, (float *)(A + 8069120) + 0);
-  k33_sub_mul((float *)(A + 7741440) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 7970816) + 0, (float *)(A + 8003584) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7675904) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7577600) + 0, (float *)(A + 8036352) + 0, (float *)(A + 7708672) + 0, (float *)(A + 8069120) + 0, (float *)(A + 7741440) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7839744) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7905280) + 0);
-  k37_matmul((float *)(A + 7905280) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 7610368) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7512064) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7577600) + 0);
-  k33_sub_mul((float *)(A + 7479296) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 7544832) + 0, (float *)(A + 7806976) + 0);
-  k32_mul_sub((float *)(A + 7446528) + 0, (float *)(A + 7839744) + 0);
-  k33_sub_mul((float *)(A + 7512064) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 7741440) + 0, (float *)(A + 7774208) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7446528) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7479296) + 0, (float *)(A + 7839744) + 0, (float *)(A + 7512064) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7610368) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7675904) + 0);
-  k37_matmul((float *)(A + 7675904) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 7380992) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7282688) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7348224) + 0);
-  k33_sub_mul((float *)(A + 7249920) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 7315456) + 0, (float *)(A + 7577600) + 0);
-  k32_mul_sub((float *)(A + 7217152) + 0, (float *)(A + 7610368) + 0);
-  k33_sub_mul((float *)(A + 7282688) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 7512064) + 0, (float *)(A + 7544832) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7217152) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7577600) + 0, (float *)(A + 7249920) + 0, (float *)(A + 7610368) + 0, (float *)(A + 7282688) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7380992) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7446528) + 0);
-  k37_matmul((float *)(A + 7446528) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 7151616) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7053312) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7118848) + 0);
-  k33_sub_mul((float *)(A + 7020544) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 7086080) + 0, (float *)(A + 7348224) + 0);
-  k32_mul_sub((float *)(A + 6987776) + 0, (float *)(A + 7380992) + 0);
-  k33_sub_mul((float *)(A + 7053312) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 7282688) + 0, (float *)(A + 7315456) + 0, (float *)(A + 7118848) + 0, (float *)(A + 6987776) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6889472) + 0, (float *)(A + 7348224) + 0, (float *)(A + 7020544) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7053312) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 7151616) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 7217152) + 0);
-  k37_matmul((float *)(A + 7217152) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 9859072) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 9859072) + 0, (float *)(A + 9891840) + 0, (float *)(A + 9924608) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 9793536) + 0, (float *)(A + 9924608) + 0, (float *)(A + 9957376) + 0, (float *)(A + 9990144) + 0, (float *)(A + 10022912) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 10022912) + 0, (float *)(A + 9924608) + 0, (float *)(A + 4452352) + 16384);
+  k9_matmul((float *)(A + 4452352) + 16384, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10055680) + 0);
+  k4_add_add((float *)(A + 258048) + 65536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10055680) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 10055680) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 10055680) + 0, (float *)(A + 10088448) + 0, (float *)(A + 10121216) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 9990144) + 0, (float *)(A + 10121216) + 0, (float *)(A + 10153984) + 0, (float *)(A + 10186752) + 0, (float *)(A + 10219520) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 10219520) + 0, (float *)(A + 10121216) + 0, (float *)(A + 4452352) + 8192);
+  k9_matmul((float *)(A + 4452352) + 8192, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10252288) + 0);
+  k4_add_add((float *)(A + 258048) + 32768, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10252288) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 10252288) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 10252288) + 0, (float *)(A + 10285056) + 0, (float *)(A + 10317824) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 10186752) + 0, (float *)(A + 10317824) + 0, (float *)(A + 10350592) + 0, (float *)(A + 10383360) + 0, (float *)(A + 10416128) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 10416128) + 0, (float *)(A + 10317824) + 0, (float *)(A + 4452352) + 0);
+  k9_matmul((float *)(A + 4452352) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4190208) + 0);
+  k4_add_add((float *)(A + 258048) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
+  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 4190208) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4255744) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 10383360) + 0, (float *)(A + 4255744) + 0, (float *)(A + 4288512) + 0, (float *)(A + 4321280) + 0);
+  k13_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4255744) + 0);
+  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 4321280) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4386816) + 0);
+  k14_matmul((float *)(A + 4386816) + 0, (float *)(A + 4255744) + 0, (float *)(A + 4260864) + 0);
+  k21_one_hot(in->y + 0, (float *)(A + 4255744) + 0);
+  k15_add((float *)(A + 4260864) + 0, P + 82176 /* dense1.bias */, (float *)(A + 4258304) + 0);
+  k22_log_softmax((float *)(A + 4258304) + 0, (float *)(A + 4260864) + 0);
+  k23_mul((float *)(A + 4255744) + 0, (float *)(A + 4260864) + 0, (float *)(A + 4263424) + 0);
+  k24_sum_to((float *)(A + 4263424) + 0, (float *)(A + 4265984) + 0);
+  k25_sum_to((float *)(A + 4265984) + 0, (float *)(A + 4263424) + 0);
+  k26_argmax((float *)(A + 4258304) + 0, (int32_t *)(A + 4263488) + 0);
+  k27_equal((int32_t *)(A + 4263488) + 0, in->y + 0, (float *)(A + 4263744) + 0);
+  k25_sum_to((float *)(A + 4263744) + 0, (float *)(A + 4263488) + 0);
+  k28_mul((float *)(A + 4255744) + 0, (float *)(A + 4265984) + 0);
+  k24_sum_to((float *)(A + 4265984) + 0, (float *)(A + 4263552) + 0);
+  k29_exp_mul_sub((float *)(A + 4260864) + 0, (float *)(A + 4263552) + 0, (float *)(A + 4265984) + 0, (float *)(A + 4255744) + 0);
+  k30_matmul((float *)(A + 4255744) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4419584) + 0);
+  k31_mul_sub((float *)(A + 4321280) + 0, (float *)(A + 4059136) + 0);
+  k32_sub_mul((float *)(A + 4222976) + 0, (float *)(A + 4091904) + 0);
+  k32_sub_mul((float *)(A + 4288512) + 0, (float *)(A + 4124672) + 0);
+  k31_mul_sub((float *)(A + 4190208) + 0, (float *)(A + 4157440) + 0);
+  k32_sub_mul((float *)(A + 4354048) + 0, (float *)(A + 233472) + 0);
+  k33_mul_mul_mul((float *)(A + 4419584) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4059136) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4091904) + 0, (float *)(A + 10383360) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4157440) + 0, (float *)(A + 266240) + 0, (float *)(A + 299008) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0);
+  k34_mul_mul((float *)(A + 4419584) + 0, (float *)(A + 4321280) + 0, (float *)(A + 233472) + 0, (float *)(A + 4354048) + 0);
+  k35_concat((float *)(A + 299008) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 4354048) + 0, (float *)(A + 10448896) + 0);
+  k36_matmul((float *)(A + 10448896) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 233472) + 0);
+  k31_mul_sub((float *)(A + 10416128) + 0, (float *)(A + 4321280) + 0);
+  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 10317824) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4354048) + 0);
+  k32_sub_mul((float *)(A + 10285056) + 0, (float *)(A + 4321280) + 0);
+  k32_sub_mul((float *)(A + 10350592) + 0, (float *)(A + 4419584) + 0);
+  k31_mul_sub((float *)(A + 10252288) + 0, (float *)(A + 10383360) + 0);
+  k32_sub_mul((float *)(A + 10317824) + 0, (float *)(A + 4059136) + 0);
+  k37_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 4288512) + 0, (float *)(A + 4354048) + 0, (float *)(A + 10252288) + 0, (float *)(A + 4321280) + 0, (float *)(A + 10186752) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10285056) + 0, (float *)(A + 10383360) + 0, (float *)(A + 10317824) + 0, (float *)(A + 4091904) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4157440) + 0);
+  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 10416128) + 0, (float *)(A + 4059136) + 0, (float *)(A + 266240) + 0);
+  k35_concat((float *)(A + 4091904) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4157440) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 32768);
+  k36_matmul((float *)(A + 10448896) + 32768, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 10219520) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 10121216) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10186752) + 0);
+  k32_sub_mul((float *)(A + 10088448) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 10153984) + 0, (float *)(A + 10383360) + 0);
+  k31_mul_sub((float *)(A + 10055680) + 0, (float *)(A + 10416128) + 0);
+  k32_sub_mul((float *)(A + 10121216) + 0, (float *)(A + 233472) + 0);
+  k37_mul_addn_mul((float *)(A + 10317824) + 0, (float *)(A + 10350592) + 0, (float *)(A + 10186752) + 0, (float *)(A + 10055680) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9990144) + 0, (float *)(A + 10383360) + 0, (float *)(A + 10088448) + 0, (float *)(A + 10416128) + 0, (float *)(A + 266240) + 0, (float *)(A + 10121216) + 0, (float *)(A + 10252288) + 0, (float *)(A + 10285056) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 10219520) + 0, (float *)(A + 233472) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10121216) + 0, (float *)(A + 10252288) + 0, (float *)(A + 10285056) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 65536);
+  k36_matmul((float *)(A + 10448896) + 65536, P + 14336 /* lstm1.weight_hh */, (float *)(A + 233472) + 0);
+  k31_mul_sub((float *)(A + 10022912) + 0, (float *)(A + 4354048) + 0);
+  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 9924608) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 9891840) + 0, (float *)(A + 4354048) + 0);
+  k32_sub_mul((float *)(A + 9957376) + 0, (float *)(A + 9990144) + 0);
+  k31_mul_sub((float *)(A + 9859072) + 0, (float *)(A + 10186752) + 0);
+  k32_sub_mul((float *)(A + 9924608) + 0, (float *)(A + 10350592) + 0);
+  k37_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 10153984) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9859072) + 0, (float *)(A + 4354048) + 0, (float *)(A + 9793536) + 0, (float *)(A + 9990144) + 0, (float *)(A + 9891840) + 0, (float *)(A + 10186752) + 0, (float *)(A + 9924608) + 0, (float *)(A + 10383360) + 0, (float *)(A + 10416128) + 0, (float *)(A + 4265984) + 0);
+  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 10022912) + 0, (float *)(A + 10350592) + 0, (float *)(A + 266240) + 0);
+  k35_concat((float *)(A + 10383360) + 0, (float *)(A + 10416128) + 0, (float *)(A + 4265984) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 98304);
+  k36_matmul((float *)(A + 10448896) + 98304, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 9826304) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9728000) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9793536) + 0);
+  k32_sub_mul((float *)(A + 9695232) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 9760768) + 0, (float *)(A + 9990144) + 0);
+  k31_mul_sub((float *)(A + 9662464) + 0, (float *)(A + 10350592) + 0);
+  k32_sub_mul((float *)(A + 9728000) + 0, (float *)(A + 233472) + 0);
+  k37_mul_addn_mul((float *)(A + 9924608) + 0, (float *)(A + 9957376) + 0, (float *)(A + 9793536) + 0, (float *)(A + 9662464) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9596928) + 0, (float *)(A + 9990144) + 0, (float *)(A + 9695232) + 0, (float *)(A + 10350592) + 0, (float *)(A + 266240) + 0, (float *)(A + 9728000) + 0, (float *)(A + 9859072) + 0, (float *)(A + 9891840) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9826304) + 0, (float *)(A + 233472) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 9728000) + 0, (float *)(A + 9859072) + 0, (float *)(A + 9891840) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 131072);
+  k36_matmul((float *)(A + 10448896) + 131072, P + 14336 /* lstm1.weight_hh */, (float *)(A + 233472) + 0);
+  k31_mul_sub((float *)(A + 9629696) + 0, (float *)(A + 4354048) + 0);
+  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 9531392) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 9498624) + 0, (float *)(A + 4354048) + 0);
+  k32_sub_mul((float *)(A + 9564160) + 0, (float *)(A + 9596928) + 0);
+  k31_mul_sub((float *)(A + 9465856) + 0, (float *)(A + 9793536) + 0);
+  k32_sub_mul((float *)(A + 9531392) + 0, (float *)(A + 9957376) + 0);
+  k37_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 9760768) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9465856) + 0, (float *)(A + 4354048) + 0, (float *)(A + 9400320) + 0, (float *)(A + 9596928) + 0, (float *)(A + 9498624) + 0, (float *)(A + 9793536) + 0, (float *)(A + 9531392) + 0, (float *)(A + 9990144) + 0, (float *)(A + 10350592) + 0, (float *)(A + 10383360) + 0);
+  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 9629696) + 0, (float *)(A + 9957376) + 0, (float *)(A + 266240) + 0);
+  k35_concat((float *)(A + 9990144) + 0, (float *)(A + 10350592) + 0, (float *)(A + 10383360) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 163840);
+  k36_matmul((float *)(A + 10448896) + 163840, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 9433088) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9334784) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9400320) + 0);
+  k32_sub_mul((float *)(A + 9302016) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 9367552) + 0, (float *)(A + 9596928) + 0);
+  k31_mul_sub((float *)(A + 9269248) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 9334784) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 9531392) + 0, (float *)(A + 9564160) + 0, (float *)(A + 9400320) + 0, (float *)(A + 9269248) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9203712) + 0, (float *)(A + 9596928) + 0, (float *)(A + 9302016) + 0, (float *)(A + 9957376) + 0, (float *)(A + 9334784) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9433088) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 196608);
+  k36_matmul((float *)(A + 10448896) + 196608, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 9236480) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9138176) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9203712) + 0);
+  k32_sub_mul((float *)(A + 9105408) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 9170944) + 0, (float *)(A + 9400320) + 0);
+  k31_mul_sub((float *)(A + 9072640) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 9138176) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 9334784) + 0, (float *)(A + 9367552) + 0, (float *)(A + 9203712) + 0, (float *)(A + 9072640) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9007104) + 0, (float *)(A + 9400320) + 0, (float *)(A + 9105408) + 0, (float *)(A + 9957376) + 0, (float *)(A + 9138176) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9236480) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 229376);
+  k36_matmul((float *)(A + 10448896) + 229376, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 9039872) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8941568) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9007104) + 0);
+  k32_sub_mul((float *)(A + 8908800) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 8974336) + 0, (float *)(A + 9203712) + 0);
+  k31_mul_sub((float *)(A + 8876032) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 8941568) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 9138176) + 0, (float *)(A + 9170944) + 0, (float *)(A + 9007104) + 0, (float *)(A + 8876032) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8810496) + 0, (float *)(A + 9203712) + 0, (float *)(A + 8908800) + 0, (float *)(A + 9957376) + 0, (float *)(A + 8941568) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9039872) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 262144);
+  k36_matmul((float *)(A + 10448896) + 262144, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 8843264) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8744960) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8810496) + 0);
+  k32_sub_mul((float *)(A + 8712192) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 8777728) + 0, (float *)(A + 9007104) + 0);
+  k31_mul_sub((float *)(A + 8679424) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 8744960) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 8941568) + 0, (float *)(A + 8974336) + 0, (float *)(A + 8810496) + 0, (float *)(A + 8679424) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8613888) + 0, (float *)(A + 9007104) + 0, (float *)(A + 8712192) + 0, (float *)(A + 9957376) + 0, (float *)(A + 8744960) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8843264) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 294912);
+  k36_matmul((float *)(A + 10448896) + 294912, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 8646656) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8548352) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8613888) + 0);
+  k32_sub_mul((float *)(A + 8515584) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 8581120) + 0, (float *)(A + 8810496) + 0);
+  k31_mul_sub((float *)(A + 8482816) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 8548352) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 8744960) + 0, (float *)(A + 8777728) + 0, (float *)(A + 8613888) + 0, (float *)(A + 8482816) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8417280) + 0, (float *)(A + 8810496) + 0, (float *)(A + 8515584) + 0, (float *)(A + 9957376) + 0, (float *)(A + 8548352) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8646656) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 327680);
+  k36_matmul((float *)(A + 10448896) + 327680, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 8450048) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8351744) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8417280) + 0);
+  k32_sub_mul((float *)(A + 8318976) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 8384512) + 0, (float *)(A + 8613888) + 0);
+  k31_mul_sub((float *)(A + 8286208) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 8351744) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 8548352) + 0, (float *)(A + 8581120) + 0, (float *)(A + 8417280) + 0, (float *)(A + 8286208) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8220672) + 0, (float *)(A + 8613888) + 0, (float *)(A + 8318976) + 0, (float *)(A + 9957376) + 0, (float *)(A + 8351744) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8450048) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 360448);
+  k36_matmul((float *)(A + 10448896) + 360448, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 8253440) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8155136) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8220672) + 0);
+  k32_sub_mul((float *)(A + 8122368) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 8187904) + 0, (float *)(A + 8417280) + 0);
+  k31_mul_sub((float *)(A + 8089600) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 8155136) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 8351744) + 0, (float *)(A + 8384512) + 0, (float *)(A + 8220672) + 0, (float *)(A + 8089600) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8024064) + 0, (float *)(A + 8417280) + 0, (float *)(A + 8122368) + 0, (float *)(A + 9957376) + 0, (float *)(A + 8155136) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8253440) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 393216);
+  k36_matmul((float *)(A + 10448896) + 393216, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 8056832) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7958528) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8024064) + 0);
+  k32_sub_mul((float *)(A + 7925760) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 7991296) + 0, (float *)(A + 8220672) + 0);
+  k31_mul_sub((float *)(A + 7892992) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 7958528) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 8155136) + 0, (float *)(A + 8187904) + 0, (float *)(A + 8024064) + 0, (float *)(A + 7892992) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7827456) + 0, (float *)(A + 8220672) + 0, (float *)(A + 7925760) + 0, (float *)(A + 9957376) + 0, (float *)(A + 7958528) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8056832) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 425984);
+  k36_matmul((float *)(A + 10448896) + 425984, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 7860224) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7761920) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7827456) + 0);
+  k32_sub_mul((float *)(A + 7729152) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 7794688) + 0, (float *)(A + 8024064) + 0);
+  k31_mul_sub((float *)(A + 7696384) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 7761920) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 7958528) + 0, (float *)(A + 7991296) + 0, (float *)(A + 7827456) + 0, (float *)(A + 7696384) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7630848) + 0, (float *)(A + 8024064) + 0, (float *)(A + 7729152) + 0, (float *)(A + 9957376) + 0, (float *)(A + 7761920) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7860224) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 458752);
+  k36_matmul((float *)(A + 10448896) + 458752, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 7663616) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7565312) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7630848) + 0);
+  k32_sub_mul((float *)(A + 7532544) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 7598080) + 0, (float *)(A + 7827456) + 0);
+  k31_mul_sub((float *)(A + 7499776) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 7565312) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 7761920) + 0, (float *)(A + 7794688) + 0, (float *)(A + 7630848) + 0, (float *)(A + 7499776) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7434240) + 0, (float *)(A + 7827456) + 0, (float *)(A + 7532544) + 0, (float *)(A + 9957376) + 0, (float *)(A + 7565312) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7663616) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 491520);
+  k36_matmul((float *)(A + 10448896) + 491520, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 7467008) + 0, (float *)(A + 4419584) + 0);
 }
 
 static void fmnist_lstm_grad_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k32_mul_sub((float *)(A + 6922240) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6823936) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6889472) + 0);
-  k33_sub_mul((float *)(A + 6791168) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 6856704) + 0, (float *)(A + 7118848) + 0);
-  k32_mul_sub((float *)(A + 6758400) + 0, (float *)(A + 7151616) + 0);
-  k33_sub_mul((float *)(A + 6823936) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 7053312) + 0, (float *)(A + 7086080) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6758400) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6660096) + 0, (float *)(A + 7118848) + 0, (float *)(A + 6791168) + 0, (float *)(A + 7151616) + 0, (float *)(A + 6823936) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6922240) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6987776) + 0);
-  k37_matmul((float *)(A + 6987776) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 6692864) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6594560) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6660096) + 0);
-  k33_sub_mul((float *)(A + 6561792) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 6627328) + 0, (float *)(A + 6889472) + 0);
-  k32_mul_sub((float *)(A + 6529024) + 0, (float *)(A + 6922240) + 0);
-  k33_sub_mul((float *)(A + 6594560) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 6823936) + 0, (float *)(A + 6856704) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6529024) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6561792) + 0, (float *)(A + 6922240) + 0, (float *)(A + 6594560) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6692864) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6758400) + 0);
-  k37_matmul((float *)(A + 6758400) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 6463488) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6365184) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6430720) + 0);
-  k33_sub_mul((float *)(A + 6332416) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 6397952) + 0, (float *)(A + 6660096) + 0);
-  k32_mul_sub((float *)(A + 6299648) + 0, (float *)(A + 6692864) + 0);
-  k33_sub_mul((float *)(A + 6365184) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 6594560) + 0, (float *)(A + 6627328) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6299648) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6692864) + 0, (float *)(A + 6365184) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6463488) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6529024) + 0);
-  k37_matmul((float *)(A + 6529024) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 6234112) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6135808) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6201344) + 0);
-  k33_sub_mul((float *)(A + 6103040) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 6168576) + 0, (float *)(A + 6430720) + 0);
-  k32_mul_sub((float *)(A + 6070272) + 0, (float *)(A + 6463488) + 0);
-  k33_sub_mul((float *)(A + 6135808) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 6365184) + 0, (float *)(A + 6397952) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6070272) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6430720) + 0, (float *)(A + 6103040) + 0, (float *)(A + 6463488) + 0, (float *)(A + 6135808) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6234112) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6299648) + 0);
-  k37_matmul((float *)(A + 6299648) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 6004736) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5906432) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5971968) + 0);
-  k33_sub_mul((float *)(A + 5873664) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 5939200) + 0, (float *)(A + 6201344) + 0);
-  k32_mul_sub((float *)(A + 5840896) + 0, (float *)(A + 6234112) + 0);
-  k33_sub_mul((float *)(A + 5906432) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 6135808) + 0, (float *)(A + 6168576) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5840896) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5742592) + 0, (float *)(A + 6201344) + 0, (float *)(A + 5873664) + 0, (float *)(A + 6234112) + 0, (float *)(A + 5906432) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 6004736) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 6070272) + 0);
-  k37_matmul((float *)(A + 6070272) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 5775360) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5677056) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5742592) + 0);
-  k33_sub_mul((float *)(A + 5644288) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 5709824) + 0, (float *)(A + 5971968) + 0);
-  k32_mul_sub((float *)(A + 5611520) + 0, (float *)(A + 6004736) + 0);
-  k33_sub_mul((float *)(A + 5677056) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 5906432) + 0, (float *)(A + 5939200) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5611520) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5644288) + 0, (float *)(A + 6004736) + 0, (float *)(A + 5677056) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5775360) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5840896) + 0);
-  k37_matmul((float *)(A + 5840896) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 5545984) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5447680) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5513216) + 0);
-  k33_sub_mul((float *)(A + 5414912) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 5480448) + 0, (float *)(A + 5742592) + 0);
-  k32_mul_sub((float *)(A + 5382144) + 0, (float *)(A + 5775360) + 0);
-  k33_sub_mul((float *)(A + 5447680) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 5677056) + 0, (float *)(A + 5709824) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5382144) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5742592) + 0, (float *)(A + 5414912) + 0, (float *)(A + 5775360) + 0, (float *)(A + 5447680) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5545984) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5611520) + 0);
-  k37_matmul((float *)(A + 5611520) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 5316608) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5218304) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5283840) + 0);
-  k33_sub_mul((float *)(A + 5185536) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 5251072) + 0, (float *)(A + 5513216) + 0);
-  k32_mul_sub((float *)(A + 5152768) + 0, (float *)(A + 5545984) + 0);
-  k33_sub_mul((float *)(A + 5218304) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 5447680) + 0, (float *)(A + 5480448) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5152768) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5513216) + 0, (float *)(A + 5185536) + 0, (float *)(A + 5545984) + 0, (float *)(A + 5218304) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5316608) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5382144) + 0);
-  k37_matmul((float *)(A + 5382144) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 5087232) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 4988928) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5054464) + 0);
-  k33_sub_mul((float *)(A + 4956160) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 5021696) + 0, (float *)(A + 5283840) + 0);
-  k32_mul_sub((float *)(A + 4923392) + 0, (float *)(A + 5316608) + 0);
-  k33_sub_mul((float *)(A + 4988928) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 5218304) + 0, (float *)(A + 5251072) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4923392) + 0, (float *)(A + 4431872) + 0, (float *)(A + 4825088) + 0, (float *)(A + 5283840) + 0, (float *)(A + 4956160) + 0, (float *)(A + 5316608) + 0, (float *)(A + 4988928) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 5087232) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 5152768) + 0);
-  k37_matmul((float *)(A + 5152768) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 4857856) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 4759552) + 0, (float *)(A + 4431872) + 0, (float *)(A + 4825088) + 0);
-  k33_sub_mul((float *)(A + 4726784) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 4792320) + 0, (float *)(A + 5054464) + 0);
-  k32_mul_sub((float *)(A + 4694016) + 0, (float *)(A + 5087232) + 0);
-  k33_sub_mul((float *)(A + 4759552) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 4988928) + 0, (float *)(A + 5021696) + 0, (float *)(A + 4825088) + 0, (float *)(A + 4694016) + 0, (float *)(A + 4431872) + 0, (float *)(A + 4595712) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4726784) + 0, (float *)(A + 5087232) + 0, (float *)(A + 4759552) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 4857856) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 4431872) + 0, (float *)(A + 4923392) + 0);
-  k37_matmul((float *)(A + 4923392) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 4628480) + 0, (float *)(A + 4431872) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 4530176) + 0, (float *)(A + 4431872) + 0, (float *)(A + 4595712) + 0);
-  k33_sub_mul((float *)(A + 4497408) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 4562944) + 0, (float *)(A + 4825088) + 0);
-  k32_mul_sub((float *)(A + 4464640) + 0, (float *)(A + 4857856) + 0);
-  k33_sub_mul((float *)(A + 4530176) + 0, (float *)(A + 9510912) + 0);
-  k38_mul_addn_mul((float *)(A + 4759552) + 0, (float *)(A + 4792320) + 0, (float *)(A + 4595712) + 0, (float *)(A + 4464640) + 0, (float *)(A + 4431872) + 0, (float *)(A + 65536) + 0, (float *)(A + 4825088) + 0, (float *)(A + 4497408) + 0, (float *)(A + 4857856) + 0, (float *)(A + 4530176) + 0, (float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0);
-  k35_mul_mul((float *)(A + 4366336) + 0, (float *)(A + 4628480) + 0, (float *)(A + 9510912) + 0, (float *)(A + 65536) + 0);
-  k36_concat((float *)(A + 9674752) + 0, (float *)(A + 9838592) + 0, (float *)(A + 10067968) + 0, (float *)(A + 65536) + 0, (float *)(A + 4694016) + 0);
-  k37_matmul((float *)(A + 4694016) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 65536) + 0);
-  k32_mul_sub((float *)(A + 98304) + 0, (float *)(A + 4366336) + 0);
-  k35_mul_mul((float *)(A + 65536) + 0, (float *)(A + 131072) + 0, (float *)(A + 4366336) + 0, (float *)(A + 4431872) + 0);
-  k33_sub_mul((float *)(A + 32768) + 0, (float *)(A + 4366336) + 0);
-  k32_mul_sub((float *)(A + 0) + 0, (float *)(A + 4595712) + 0);
-  k33_sub_mul((float *)(A + 131072) + 0, (float *)(A + 4628480) + 0);
-  k39_mul_addn_mul((float *)(A + 4530176) + 0, (float *)(A + 4562944) + 0, (float *)(A + 4431872) + 0, (float *)(A + 0) + 0, (float *)(A + 4366336) + 0, (float *)(A + 32768) + 0, (float *)(A + 4595712) + 0, (float *)(A + 131072) + 0, (float *)(A + 9510912) + 0);
-  k40_const((float *)(A + 4366336) + 0);
-  k35_mul_mul((float *)(A + 65536) + 0, (float *)(A + 98304) + 0, (float *)(A + 4628480) + 0, (float *)(A + 4431872) + 0);
-  k36_concat((float *)(A + 131072) + 0, (float *)(A + 4366336) + 0, (float *)(A + 9510912) + 0, (float *)(A + 4431872) + 0, (float *)(A + 0) + 0);
-  k41_stack((float *)(A + 401408) + 0, (float *)(A + 729088) + 0, (float *)(A + 860160) + 0, (float *)(A + 991232) + 0, (float *)(A + 1122304) + 0, (float *)(A + 9543680) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9052160) + 0, (float *)(A + 8822784) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8364032) + 0, (float *)(A + 8134656) + 0, (float *)(A + 7905280) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7217152) + 0, (float *)(A + 6987776) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6529024) + 0, (float *)(A + 6299648) + 0, (float *)(A + 6070272) + 0, (float *)(A + 5840896) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5382144) + 0, (float *)(A + 5152768) + 0, (float *)(A + 4923392) + 0, (float *)(A + 4694016) + 0, (float *)(A + 0) + 0, (float *)(A + 10428416) + 0);
-  k42_matmul((float *)(A + 10428416) + 0, (float *)(A + 200704) + 0, (float *)(A + 4825088) + 0);
-  k43_stack((float *)(A + 4694016) + 0, (float *)(A + 4923392) + 0, (float *)(A + 5152768) + 0, (float *)(A + 5382144) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5840896) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6299648) + 0, (float *)(A + 6529024) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6987776) + 0, (float *)(A + 7217152) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8134656) + 0, (float *)(A + 8364032) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8822784) + 0, (float *)(A + 9052160) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9543680) + 0, (float *)(A + 1122304) + 0, (float *)(A + 991232) + 0, (float *)(A + 860160) + 0, (float *)(A + 729088) + 0, (float *)(A + 401408) + 0, (float *)(A + 14098432) + 0);
-  k44_stack((float *)(A + 163840) + 0, (float *)(A + 4661248) + 0, (float *)(A + 4890624) + 0, (float *)(A + 5120000) + 0, (float *)(A + 5349376) + 0, (float *)(A + 5578752) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6037504) + 0, (float *)(A + 6266880) + 0, (float *)(A + 6496256) + 0, (float *)(A + 6725632) + 0, (float *)(A + 6955008) + 0, (float *)(A + 7184384) + 0, (float *)(A + 7413760) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7872512) + 0, (float *)(A + 8101888) + 0, (float *)(A + 8331264) + 0, (float *)(A + 8560640) + 0, (float *)(A + 8790016) + 0, (float *)(A + 9019392) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9478144) + 0, (float *)(A + 9707520) + 0, (float *)(A + 9936896) + 0, (float *)(A + 10166272) + 0, (float *)(A + 10395648) + 0, (float *)(A + 630784) + 0);
-  k45_matmul((float *)(A + 14098432) + 0, (float *)(A + 630784) + 0, (float *)(A + 199488) + 0);
-  k46_sum_to((float *)(A + 10428416) + 0, (float *)(A + 196608) + 0);
-  k47_matmul((float *)(A + 4268032) + 0, (float *)(A + 4399104) + 0, (float *)(A + 4882432) + 0);
-  k48_sum_to((float *)(A + 4268032) + 0, (float *)(A + 199232) + 0);
-  k49_mul_neg((float *)(A + 199424) + 0, (float *)(A + 199296) + 0);
-  k50_mul((float *)(A + 199168) + 0, (float *)(A + 199360) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7368704) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7434240) + 0);
+  k32_sub_mul((float *)(A + 7335936) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 7401472) + 0, (float *)(A + 7630848) + 0);
+  k31_mul_sub((float *)(A + 7303168) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 7368704) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 7565312) + 0, (float *)(A + 7598080) + 0, (float *)(A + 7434240) + 0, (float *)(A + 7303168) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7237632) + 0, (float *)(A + 7630848) + 0, (float *)(A + 7335936) + 0, (float *)(A + 9957376) + 0, (float *)(A + 7368704) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7467008) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 524288);
+  k36_matmul((float *)(A + 10448896) + 524288, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 7270400) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7172096) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7237632) + 0);
+  k32_sub_mul((float *)(A + 7139328) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 7204864) + 0, (float *)(A + 7434240) + 0);
+  k31_mul_sub((float *)(A + 7106560) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 7172096) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 7368704) + 0, (float *)(A + 7401472) + 0, (float *)(A + 7237632) + 0, (float *)(A + 7106560) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7041024) + 0, (float *)(A + 7434240) + 0, (float *)(A + 7139328) + 0, (float *)(A + 9957376) + 0, (float *)(A + 7172096) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7270400) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 557056);
+  k36_matmul((float *)(A + 10448896) + 557056, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 7073792) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6975488) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7041024) + 0);
+  k32_sub_mul((float *)(A + 6942720) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 7008256) + 0, (float *)(A + 7237632) + 0);
+  k31_mul_sub((float *)(A + 6909952) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 6975488) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 7172096) + 0, (float *)(A + 7204864) + 0, (float *)(A + 7041024) + 0, (float *)(A + 6909952) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6844416) + 0, (float *)(A + 7237632) + 0, (float *)(A + 6942720) + 0, (float *)(A + 9957376) + 0, (float *)(A + 6975488) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7073792) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 589824);
+  k36_matmul((float *)(A + 10448896) + 589824, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 6877184) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6778880) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6844416) + 0);
+  k32_sub_mul((float *)(A + 6746112) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 6811648) + 0, (float *)(A + 7041024) + 0);
+  k31_mul_sub((float *)(A + 6713344) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 6778880) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 6975488) + 0, (float *)(A + 7008256) + 0, (float *)(A + 6844416) + 0, (float *)(A + 6713344) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6647808) + 0, (float *)(A + 7041024) + 0, (float *)(A + 6746112) + 0, (float *)(A + 9957376) + 0, (float *)(A + 6778880) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6877184) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 622592);
+  k36_matmul((float *)(A + 10448896) + 622592, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 6680576) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6582272) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6647808) + 0);
+  k32_sub_mul((float *)(A + 6549504) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 6615040) + 0, (float *)(A + 6844416) + 0);
+  k31_mul_sub((float *)(A + 6516736) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 6582272) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 6778880) + 0, (float *)(A + 6811648) + 0, (float *)(A + 6647808) + 0, (float *)(A + 6516736) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6451200) + 0, (float *)(A + 6844416) + 0, (float *)(A + 6549504) + 0, (float *)(A + 9957376) + 0, (float *)(A + 6582272) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6680576) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 655360);
+  k36_matmul((float *)(A + 10448896) + 655360, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 6483968) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6385664) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6451200) + 0);
+  k32_sub_mul((float *)(A + 6352896) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 6418432) + 0, (float *)(A + 6647808) + 0);
+  k31_mul_sub((float *)(A + 6320128) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 6385664) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 6582272) + 0, (float *)(A + 6615040) + 0, (float *)(A + 6451200) + 0, (float *)(A + 6320128) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6254592) + 0, (float *)(A + 6647808) + 0, (float *)(A + 6352896) + 0, (float *)(A + 9957376) + 0, (float *)(A + 6385664) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6483968) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 688128);
+  k36_matmul((float *)(A + 10448896) + 688128, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 6287360) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6189056) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6254592) + 0);
+  k32_sub_mul((float *)(A + 6156288) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 6221824) + 0, (float *)(A + 6451200) + 0);
+  k31_mul_sub((float *)(A + 6123520) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 6189056) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 6385664) + 0, (float *)(A + 6418432) + 0, (float *)(A + 6254592) + 0, (float *)(A + 6123520) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6057984) + 0, (float *)(A + 6451200) + 0, (float *)(A + 6156288) + 0, (float *)(A + 9957376) + 0, (float *)(A + 6189056) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6287360) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 720896);
+  k36_matmul((float *)(A + 10448896) + 720896, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 6090752) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5992448) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6057984) + 0);
+  k32_sub_mul((float *)(A + 5959680) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 6025216) + 0, (float *)(A + 6254592) + 0);
+  k31_mul_sub((float *)(A + 5926912) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 5992448) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 6189056) + 0, (float *)(A + 6221824) + 0, (float *)(A + 6057984) + 0, (float *)(A + 5926912) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5861376) + 0, (float *)(A + 6254592) + 0, (float *)(A + 5959680) + 0, (float *)(A + 9957376) + 0, (float *)(A + 5992448) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6090752) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 753664);
+  k36_matmul((float *)(A + 10448896) + 753664, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 5894144) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5795840) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5861376) + 0);
+  k32_sub_mul((float *)(A + 5763072) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 5828608) + 0, (float *)(A + 6057984) + 0);
+  k31_mul_sub((float *)(A + 5730304) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 5795840) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 5992448) + 0, (float *)(A + 6025216) + 0, (float *)(A + 5861376) + 0, (float *)(A + 5730304) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5664768) + 0, (float *)(A + 6057984) + 0, (float *)(A + 5763072) + 0, (float *)(A + 9957376) + 0, (float *)(A + 5795840) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5894144) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 786432);
+  k36_matmul((float *)(A + 10448896) + 786432, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 5697536) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5599232) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5664768) + 0);
+  k32_sub_mul((float *)(A + 5566464) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 5632000) + 0, (float *)(A + 5861376) + 0);
+  k31_mul_sub((float *)(A + 5533696) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 5599232) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 5795840) + 0, (float *)(A + 5828608) + 0, (float *)(A + 5664768) + 0, (float *)(A + 5533696) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5468160) + 0, (float *)(A + 5861376) + 0, (float *)(A + 5566464) + 0, (float *)(A + 9957376) + 0, (float *)(A + 5599232) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5697536) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 819200);
+  k36_matmul((float *)(A + 10448896) + 819200, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 5500928) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5402624) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5468160) + 0);
+  k32_sub_mul((float *)(A + 5369856) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 5435392) + 0, (float *)(A + 5664768) + 0);
+  k31_mul_sub((float *)(A + 5337088) + 0, (float *)(A + 9957376) + 0);
+  k32_sub_mul((float *)(A + 5402624) + 0, (float *)(A + 9990144) + 0);
+  k37_mul_addn_mul((float *)(A + 5599232) + 0, (float *)(A + 5632000) + 0, (float *)(A + 5468160) + 0, (float *)(A + 5337088) + 0, (float *)(A + 4419584) + 0, (float *)(A + 3960832) + 0, (float *)(A + 5664768) + 0, (float *)(A + 5369856) + 0, (float *)(A + 9957376) + 0, (float *)(A + 5402624) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5500928) + 0, (float *)(A + 9990144) + 0, (float *)(A + 3960832) + 0);
+  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 3960832) + 0, (float *)(A + 10448896) + 851968);
+  k36_matmul((float *)(A + 10448896) + 851968, P + 14336 /* lstm1.weight_hh */, (float *)(A + 3960832) + 0);
+  k31_mul_sub((float *)(A + 3993600) + 0, (float *)(A + 4354048) + 0);
+  k34_mul_mul((float *)(A + 3960832) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 3928064) + 0, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 200704) + 0, (float *)(A + 5468160) + 0);
+  k32_sub_mul((float *)(A + 4026368) + 0, (float *)(A + 9957376) + 0);
+  k38_mul_addn_mul((float *)(A + 5402624) + 0, (float *)(A + 5435392) + 0, (float *)(A + 4419584) + 0, (float *)(A + 200704) + 0, (float *)(A + 4354048) + 0, (float *)(A + 3928064) + 0, (float *)(A + 5468160) + 0, (float *)(A + 9990144) + 0, (float *)(A + 10416128) + 0);
+  k39_const((float *)(A + 4354048) + 0);
+  k34_mul_mul((float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0, (float *)(A + 9957376) + 0, (float *)(A + 4419584) + 0);
+  k35_concat((float *)(A + 9990144) + 0, (float *)(A + 4354048) + 0, (float *)(A + 10416128) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 884736);
+  k40_matmul((float *)(A + 10448896) + 0, (float *)(A + 0) + 0, (float *)(A + 10350592) + 0);
+  k41_matmul((float *)(A + 10448896) + 0, (float *)(A + 4452352) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 10448896) + 0, (float *)(A + 4263552) + 0);
+  k43_matmul((float *)(A + 4255744) + 0, (float *)(A + 4386816) + 0, (float *)(A + 10407936) + 0);
+  k44_sum_to((float *)(A + 4255744) + 0, (float *)(A + 4265600) + 0);
+  k45_mul_neg((float *)(A + 4263424) + 0, (float *)(A + 4265664) + 0);
+  k46_mul((float *)(A + 4263488) + 0, (float *)(A + 4265728) + 0);
 }
 
 float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *grads, fmnist_lstm_outputs *out, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -2928,581 +2467,577 @@ float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *
   fmnist_lstm_grad_1(P, in, A, seed);
   fmnist_lstm_grad_2(P, in, A, seed);
   fmnist_lstm_grad_3(P, in, A, seed);
-  if (out) k17_copy((float *)(A + 4270592) + 0, out->logits);
-  k51_copy((float *)(A + 199296) + 0, &loss);
-  if (metrics) k51_copy((float *)(A + 199360) + 0, &metrics->accuracy);
-  k52_copy((float *)(A + 4825088) + 0, grads + 0);
-  k53_copy((float *)(A + 199488) + 0, grads + 14336);
-  k54_copy((float *)(A + 196608) + 0, grads + 79872);
-  k54_copy((float *)(A + 196608) + 0, grads + 80384);
-  k55_copy((float *)(A + 4882432) + 0, grads + 80896);
-  k56_copy((float *)(A + 199232) + 0, grads + 82176);
+  if (out) k16_copy((float *)(A + 4258304) + 0, out->logits);
+  k47_copy((float *)(A + 4265664) + 0, &loss);
+  if (metrics) k47_copy((float *)(A + 4265728) + 0, &metrics->accuracy);
+  k48_copy((float *)(A + 10350592) + 0, grads + 0);
+  k49_copy((float *)(A + 0) + 0, grads + 14336);
+  k50_copy((float *)(A + 4263552) + 0, grads + 79872);
+  k50_copy((float *)(A + 4263552) + 0, grads + 80384);
+  k51_copy((float *)(A + 10407936) + 0, grads + 80896);
+  k52_copy((float *)(A + 4265600) + 0, grads + 82176);
   return loss;
 }
 
 static void fmnist_lstm_train_step_1(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k22_one_hot(in->y + 0, (float *)(A + 0) + 0);
+  k21_one_hot(in->y + 0, (float *)(A + 0) + 0);
   k0_sub_div(in->x + 756, (float *)(A + 2560) + 0);
-  k0_sub_div(in->x + 728, (float *)(A + 9728) + 0);
-  k0_sub_div(in->x + 700, (float *)(A + 16896) + 0);
-  k0_sub_div(in->x + 672, (float *)(A + 24064) + 0);
-  k0_sub_div(in->x + 644, (float *)(A + 31232) + 0);
-  k0_sub_div(in->x + 616, (float *)(A + 38400) + 0);
-  k0_sub_div(in->x + 588, (float *)(A + 45568) + 0);
-  k0_sub_div(in->x + 560, (float *)(A + 52736) + 0);
-  k0_sub_div(in->x + 532, (float *)(A + 59904) + 0);
-  k0_sub_div(in->x + 504, (float *)(A + 67072) + 0);
-  k0_sub_div(in->x + 476, (float *)(A + 74240) + 0);
-  k0_sub_div(in->x + 448, (float *)(A + 81408) + 0);
-  k0_sub_div(in->x + 420, (float *)(A + 88576) + 0);
-  k0_sub_div(in->x + 392, (float *)(A + 95744) + 0);
-  k0_sub_div(in->x + 364, (float *)(A + 102912) + 0);
-  k0_sub_div(in->x + 336, (float *)(A + 110080) + 0);
-  k0_sub_div(in->x + 308, (float *)(A + 117248) + 0);
-  k0_sub_div(in->x + 280, (float *)(A + 124416) + 0);
-  k0_sub_div(in->x + 252, (float *)(A + 131584) + 0);
-  k0_sub_div(in->x + 224, (float *)(A + 138752) + 0);
-  k0_sub_div(in->x + 196, (float *)(A + 145920) + 0);
-  k0_sub_div(in->x + 168, (float *)(A + 153088) + 0);
-  k0_sub_div(in->x + 140, (float *)(A + 160256) + 0);
-  k0_sub_div(in->x + 112, (float *)(A + 167424) + 0);
-  k0_sub_div(in->x + 84, (float *)(A + 174592) + 0);
-  k0_sub_div(in->x + 56, (float *)(A + 181760) + 0);
-  k0_sub_div(in->x + 28, (float *)(A + 188928) + 0);
-  k0_sub_div(in->x + 0, (float *)(A + 196096) + 0);
-  k1_stack((float *)(A + 2560) + 0, (float *)(A + 9728) + 0, (float *)(A + 16896) + 0, (float *)(A + 24064) + 0, (float *)(A + 31232) + 0, (float *)(A + 38400) + 0, (float *)(A + 45568) + 0, (float *)(A + 52736) + 0, (float *)(A + 59904) + 0, (float *)(A + 67072) + 0, (float *)(A + 74240) + 0, (float *)(A + 81408) + 0, (float *)(A + 88576) + 0, (float *)(A + 95744) + 0, (float *)(A + 102912) + 0, (float *)(A + 110080) + 0, (float *)(A + 117248) + 0, (float *)(A + 124416) + 0, (float *)(A + 131584) + 0, (float *)(A + 138752) + 0, (float *)(A + 145920) + 0, (float *)(A + 153088) + 0, (float *)(A + 160256) + 0, (float *)(A + 167424) + 0, (float *)(A + 174592) + 0, (float *)(A + 181760) + 0, (float *)(A + 188928) + 0, (float *)(A + 196096) + 0, (float *)(A + 203264) + 0);
-  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 2560) + 0);
-  k3_matmul((float *)(A + 203264) + 0, (float *)(A + 2560) + 0, (float *)(A + 403968) + 0);
-  k4_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 2560) + 0);
-  k5_add_add((float *)(A + 403968) + 13824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 2560) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 2560) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 4073984) + 0, (float *)(A + 2560) + 0, (float *)(A + 35328) + 0, (float *)(A + 68096) + 0, (float *)(A + 100864) + 0);
-  k8_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 4205056) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 100864) + 0, (float *)(A + 133632) + 0, (float *)(A + 166400) + 0);
-  k10_matmul((float *)(A + 166400) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4467200) + 0);
-  k5_add_add((float *)(A + 403968) + 13312, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4467200) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 4467200) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 4467200) + 0, (float *)(A + 4499968) + 0, (float *)(A + 4532736) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 68096) + 0, (float *)(A + 4532736) + 0, (float *)(A + 4565504) + 0, (float *)(A + 4598272) + 0, (float *)(A + 4631040) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 4631040) + 0, (float *)(A + 4532736) + 0, (float *)(A + 4663808) + 0);
-  k10_matmul((float *)(A + 4663808) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4696576) + 0);
-  k5_add_add((float *)(A + 403968) + 12800, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4696576) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 4696576) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 4696576) + 0, (float *)(A + 4729344) + 0, (float *)(A + 4762112) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 4598272) + 0, (float *)(A + 4762112) + 0, (float *)(A + 4794880) + 0, (float *)(A + 4827648) + 0, (float *)(A + 4860416) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 4860416) + 0, (float *)(A + 4762112) + 0, (float *)(A + 4893184) + 0);
-  k10_matmul((float *)(A + 4893184) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4925952) + 0);
-  k5_add_add((float *)(A + 403968) + 12288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4925952) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 4925952) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 4925952) + 0, (float *)(A + 4958720) + 0, (float *)(A + 4991488) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 4827648) + 0, (float *)(A + 4991488) + 0, (float *)(A + 5024256) + 0, (float *)(A + 5057024) + 0, (float *)(A + 5089792) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 5089792) + 0, (float *)(A + 4991488) + 0, (float *)(A + 5122560) + 0);
-  k10_matmul((float *)(A + 5122560) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5155328) + 0);
-  k5_add_add((float *)(A + 403968) + 11776, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5155328) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 5155328) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 5155328) + 0, (float *)(A + 5188096) + 0, (float *)(A + 5220864) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 5057024) + 0, (float *)(A + 5220864) + 0, (float *)(A + 5253632) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5319168) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 5319168) + 0, (float *)(A + 5220864) + 0, (float *)(A + 5351936) + 0);
-  k10_matmul((float *)(A + 5351936) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5384704) + 0);
-  k5_add_add((float *)(A + 403968) + 11264, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5384704) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 5384704) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5417472) + 0, (float *)(A + 5450240) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 5286400) + 0, (float *)(A + 5450240) + 0, (float *)(A + 5483008) + 0, (float *)(A + 5515776) + 0, (float *)(A + 5548544) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 5548544) + 0, (float *)(A + 5450240) + 0, (float *)(A + 5581312) + 0);
-  k10_matmul((float *)(A + 5581312) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5614080) + 0);
-  k5_add_add((float *)(A + 403968) + 10752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5614080) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 5614080) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 5614080) + 0, (float *)(A + 5646848) + 0, (float *)(A + 5679616) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 5515776) + 0, (float *)(A + 5679616) + 0, (float *)(A + 5712384) + 0, (float *)(A + 5745152) + 0, (float *)(A + 5777920) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 5777920) + 0, (float *)(A + 5679616) + 0, (float *)(A + 5810688) + 0);
-  k10_matmul((float *)(A + 5810688) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5843456) + 0);
-  k5_add_add((float *)(A + 403968) + 10240, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5843456) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 5843456) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 5843456) + 0, (float *)(A + 5876224) + 0, (float *)(A + 5908992) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 5745152) + 0, (float *)(A + 5908992) + 0, (float *)(A + 5941760) + 0, (float *)(A + 5974528) + 0, (float *)(A + 6007296) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 6007296) + 0, (float *)(A + 5908992) + 0, (float *)(A + 6040064) + 0);
-  k10_matmul((float *)(A + 6040064) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6072832) + 0);
-  k5_add_add((float *)(A + 403968) + 9728, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6072832) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 6072832) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6105600) + 0, (float *)(A + 6138368) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 5974528) + 0, (float *)(A + 6138368) + 0, (float *)(A + 6171136) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6236672) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 6236672) + 0, (float *)(A + 6138368) + 0, (float *)(A + 6269440) + 0);
-  k10_matmul((float *)(A + 6269440) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6302208) + 0);
-  k5_add_add((float *)(A + 403968) + 9216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6302208) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 6302208) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6367744) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 6203904) + 0, (float *)(A + 6367744) + 0, (float *)(A + 6400512) + 0, (float *)(A + 6433280) + 0, (float *)(A + 6466048) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 6466048) + 0, (float *)(A + 6367744) + 0, (float *)(A + 6498816) + 0);
-  k10_matmul((float *)(A + 6498816) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6531584) + 0);
-  k5_add_add((float *)(A + 403968) + 8704, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6531584) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 6531584) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 6531584) + 0, (float *)(A + 6564352) + 0, (float *)(A + 6597120) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 6433280) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6629888) + 0, (float *)(A + 6662656) + 0, (float *)(A + 6695424) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 6695424) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6728192) + 0);
-  k10_matmul((float *)(A + 6728192) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6760960) + 0);
-  k5_add_add((float *)(A + 403968) + 8192, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6760960) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 6760960) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6793728) + 0, (float *)(A + 6826496) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 6662656) + 0, (float *)(A + 6826496) + 0, (float *)(A + 6859264) + 0, (float *)(A + 6892032) + 0, (float *)(A + 6924800) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 6924800) + 0, (float *)(A + 6826496) + 0, (float *)(A + 6957568) + 0);
-  k10_matmul((float *)(A + 6957568) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6990336) + 0);
-  k5_add_add((float *)(A + 403968) + 7680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6990336) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 6990336) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 6990336) + 0, (float *)(A + 7023104) + 0, (float *)(A + 7055872) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 6892032) + 0, (float *)(A + 7055872) + 0, (float *)(A + 7088640) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7154176) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 7154176) + 0, (float *)(A + 7055872) + 0, (float *)(A + 7186944) + 0);
-  k10_matmul((float *)(A + 7186944) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7219712) + 0);
-  k5_add_add((float *)(A + 403968) + 7168, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7219712) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 7219712) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 7219712) + 0, (float *)(A + 7252480) + 0, (float *)(A + 7285248) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 7121408) + 0, (float *)(A + 7285248) + 0, (float *)(A + 7318016) + 0, (float *)(A + 7350784) + 0, (float *)(A + 7383552) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 7383552) + 0, (float *)(A + 7285248) + 0, (float *)(A + 7416320) + 0);
-  k10_matmul((float *)(A + 7416320) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7449088) + 0);
-  k5_add_add((float *)(A + 403968) + 6656, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7449088) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 7449088) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 7449088) + 0, (float *)(A + 7481856) + 0, (float *)(A + 7514624) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 7350784) + 0, (float *)(A + 7514624) + 0, (float *)(A + 7547392) + 0, (float *)(A + 7580160) + 0, (float *)(A + 7612928) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 7612928) + 0, (float *)(A + 7514624) + 0, (float *)(A + 7645696) + 0);
-  k10_matmul((float *)(A + 7645696) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7678464) + 0);
-  k5_add_add((float *)(A + 403968) + 6144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7678464) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 7678464) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7711232) + 0, (float *)(A + 7744000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 7580160) + 0, (float *)(A + 7744000) + 0, (float *)(A + 7776768) + 0, (float *)(A + 7809536) + 0, (float *)(A + 7842304) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 7842304) + 0, (float *)(A + 7744000) + 0, (float *)(A + 7875072) + 0);
-  k10_matmul((float *)(A + 7875072) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7907840) + 0);
-  k5_add_add((float *)(A + 403968) + 5632, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7907840) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 7907840) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 7907840) + 0, (float *)(A + 7940608) + 0, (float *)(A + 7973376) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 7809536) + 0, (float *)(A + 7973376) + 0, (float *)(A + 8006144) + 0, (float *)(A + 8038912) + 0, (float *)(A + 8071680) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 8071680) + 0, (float *)(A + 7973376) + 0, (float *)(A + 8104448) + 0);
-  k10_matmul((float *)(A + 8104448) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8137216) + 0);
-  k5_add_add((float *)(A + 403968) + 5120, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8137216) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 8137216) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 8137216) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8202752) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 8038912) + 0, (float *)(A + 8202752) + 0, (float *)(A + 8235520) + 0, (float *)(A + 8268288) + 0, (float *)(A + 8301056) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 8301056) + 0, (float *)(A + 8202752) + 0, (float *)(A + 8333824) + 0);
-  k10_matmul((float *)(A + 8333824) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8366592) + 0);
-  k5_add_add((float *)(A + 403968) + 4608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8366592) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 8366592) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 8366592) + 0, (float *)(A + 8399360) + 0, (float *)(A + 8432128) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 8268288) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8464896) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8530432) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 8530432) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8563200) + 0);
-  k10_matmul((float *)(A + 8563200) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8595968) + 0);
-  k5_add_add((float *)(A + 403968) + 4096, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8595968) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 8595968) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8628736) + 0, (float *)(A + 8661504) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 8497664) + 0, (float *)(A + 8661504) + 0, (float *)(A + 8694272) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8759808) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 8759808) + 0, (float *)(A + 8661504) + 0, (float *)(A + 8792576) + 0);
-  k10_matmul((float *)(A + 8792576) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8825344) + 0);
-  k5_add_add((float *)(A + 403968) + 3584, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8825344) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 8825344) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 8825344) + 0, (float *)(A + 8858112) + 0, (float *)(A + 8890880) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 8727040) + 0, (float *)(A + 8890880) + 0, (float *)(A + 8923648) + 0, (float *)(A + 8956416) + 0, (float *)(A + 8989184) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 8989184) + 0, (float *)(A + 8890880) + 0, (float *)(A + 9021952) + 0);
-  k10_matmul((float *)(A + 9021952) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9054720) + 0);
-  k5_add_add((float *)(A + 403968) + 3072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9054720) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 9054720) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 9054720) + 0, (float *)(A + 9087488) + 0, (float *)(A + 9120256) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 8956416) + 0, (float *)(A + 9120256) + 0, (float *)(A + 9153024) + 0, (float *)(A + 9185792) + 0, (float *)(A + 9218560) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 9218560) + 0, (float *)(A + 9120256) + 0, (float *)(A + 9251328) + 0);
-  k10_matmul((float *)(A + 9251328) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9284096) + 0);
-  k5_add_add((float *)(A + 403968) + 2560, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9284096) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 9284096) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9316864) + 0, (float *)(A + 9349632) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 9185792) + 0, (float *)(A + 9349632) + 0, (float *)(A + 9382400) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9447936) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 9447936) + 0, (float *)(A + 9349632) + 0, (float *)(A + 9480704) + 0);
-  k10_matmul((float *)(A + 9480704) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9513472) + 0);
-  k5_add_add((float *)(A + 403968) + 2048, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9513472) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 9513472) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9546240) + 0, (float *)(A + 9579008) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 9415168) + 0, (float *)(A + 9579008) + 0, (float *)(A + 9611776) + 0, (float *)(A + 9644544) + 0, (float *)(A + 9677312) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 9677312) + 0, (float *)(A + 9579008) + 0, (float *)(A + 9710080) + 0);
-  k10_matmul((float *)(A + 9710080) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 2560) + 1792);
+  k0_sub_div(in->x + 700, (float *)(A + 2560) + 3584);
+  k0_sub_div(in->x + 672, (float *)(A + 2560) + 5376);
+  k0_sub_div(in->x + 644, (float *)(A + 2560) + 7168);
+  k0_sub_div(in->x + 616, (float *)(A + 2560) + 8960);
+  k0_sub_div(in->x + 588, (float *)(A + 2560) + 10752);
+  k0_sub_div(in->x + 560, (float *)(A + 2560) + 12544);
+  k0_sub_div(in->x + 532, (float *)(A + 2560) + 14336);
+  k0_sub_div(in->x + 504, (float *)(A + 2560) + 16128);
+  k0_sub_div(in->x + 476, (float *)(A + 2560) + 17920);
+  k0_sub_div(in->x + 448, (float *)(A + 2560) + 19712);
+  k0_sub_div(in->x + 420, (float *)(A + 2560) + 21504);
+  k0_sub_div(in->x + 392, (float *)(A + 2560) + 23296);
+  k0_sub_div(in->x + 364, (float *)(A + 2560) + 25088);
+  k0_sub_div(in->x + 336, (float *)(A + 2560) + 26880);
+  k0_sub_div(in->x + 308, (float *)(A + 2560) + 28672);
+  k0_sub_div(in->x + 280, (float *)(A + 2560) + 30464);
+  k0_sub_div(in->x + 252, (float *)(A + 2560) + 32256);
+  k0_sub_div(in->x + 224, (float *)(A + 2560) + 34048);
+  k0_sub_div(in->x + 196, (float *)(A + 2560) + 35840);
+  k0_sub_div(in->x + 168, (float *)(A + 2560) + 37632);
+  k0_sub_div(in->x + 140, (float *)(A + 2560) + 39424);
+  k0_sub_div(in->x + 112, (float *)(A + 2560) + 41216);
+  k0_sub_div(in->x + 84, (float *)(A + 2560) + 43008);
+  k0_sub_div(in->x + 56, (float *)(A + 2560) + 44800);
+  k0_sub_div(in->x + 28, (float *)(A + 2560) + 46592);
+  k0_sub_div(in->x + 0, (float *)(A + 2560) + 48384);
+  k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 203264) + 0);
+  k2_matmul((float *)(A + 2560) + 0, (float *)(A + 203264) + 0, (float *)(A + 260608) + 0);
+  k3_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 3930624) + 0);
+  k4_add_add((float *)(A + 260608) + 884736, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3930624) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 203264) + 0);
+  k17_sigmoid_mul_tanh((float *)(A + 4061696) + 0, (float *)(A + 203264) + 0, (float *)(A + 3930624) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0);
+  k7_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 4192768) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 3996160) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4454912) + 212992);
+  k9_matmul((float *)(A + 4454912) + 212992, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5339648) + 0);
+  k4_add_add((float *)(A + 260608) + 851968, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5339648) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 5339648) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 5339648) + 0, (float *)(A + 5372416) + 0, (float *)(A + 5405184) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 3963392) + 0, (float *)(A + 5405184) + 0, (float *)(A + 5437952) + 0, (float *)(A + 5470720) + 0, (float *)(A + 5503488) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 5503488) + 0, (float *)(A + 5405184) + 0, (float *)(A + 4454912) + 204800);
+  k9_matmul((float *)(A + 4454912) + 204800, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5536256) + 0);
+  k4_add_add((float *)(A + 260608) + 819200, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5536256) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 5536256) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 5536256) + 0, (float *)(A + 5569024) + 0, (float *)(A + 5601792) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 5470720) + 0, (float *)(A + 5601792) + 0, (float *)(A + 5634560) + 0, (float *)(A + 5667328) + 0, (float *)(A + 5700096) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 5700096) + 0, (float *)(A + 5601792) + 0, (float *)(A + 4454912) + 196608);
+  k9_matmul((float *)(A + 4454912) + 196608, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5732864) + 0);
+  k4_add_add((float *)(A + 260608) + 786432, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5732864) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 5732864) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 5732864) + 0, (float *)(A + 5765632) + 0, (float *)(A + 5798400) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 5667328) + 0, (float *)(A + 5798400) + 0, (float *)(A + 5831168) + 0, (float *)(A + 5863936) + 0, (float *)(A + 5896704) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 5896704) + 0, (float *)(A + 5798400) + 0, (float *)(A + 4454912) + 188416);
+  k9_matmul((float *)(A + 4454912) + 188416, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5929472) + 0);
+  k4_add_add((float *)(A + 260608) + 753664, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5929472) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 5929472) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 5929472) + 0, (float *)(A + 5962240) + 0, (float *)(A + 5995008) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 5863936) + 0, (float *)(A + 5995008) + 0, (float *)(A + 6027776) + 0, (float *)(A + 6060544) + 0, (float *)(A + 6093312) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 6093312) + 0, (float *)(A + 5995008) + 0, (float *)(A + 4454912) + 180224);
+  k9_matmul((float *)(A + 4454912) + 180224, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6126080) + 0);
+  k4_add_add((float *)(A + 260608) + 720896, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6126080) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 6126080) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 6126080) + 0, (float *)(A + 6158848) + 0, (float *)(A + 6191616) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 6060544) + 0, (float *)(A + 6191616) + 0, (float *)(A + 6224384) + 0, (float *)(A + 6257152) + 0, (float *)(A + 6289920) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 6289920) + 0, (float *)(A + 6191616) + 0, (float *)(A + 4454912) + 172032);
+  k9_matmul((float *)(A + 4454912) + 172032, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6322688) + 0);
+  k4_add_add((float *)(A + 260608) + 688128, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6322688) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 6322688) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 6322688) + 0, (float *)(A + 6355456) + 0, (float *)(A + 6388224) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 6257152) + 0, (float *)(A + 6388224) + 0, (float *)(A + 6420992) + 0, (float *)(A + 6453760) + 0, (float *)(A + 6486528) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 6486528) + 0, (float *)(A + 6388224) + 0, (float *)(A + 4454912) + 163840);
+  k9_matmul((float *)(A + 4454912) + 163840, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6519296) + 0);
+  k4_add_add((float *)(A + 260608) + 655360, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6519296) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 6519296) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 6519296) + 0, (float *)(A + 6552064) + 0, (float *)(A + 6584832) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 6453760) + 0, (float *)(A + 6584832) + 0, (float *)(A + 6617600) + 0, (float *)(A + 6650368) + 0, (float *)(A + 6683136) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 6683136) + 0, (float *)(A + 6584832) + 0, (float *)(A + 4454912) + 155648);
+  k9_matmul((float *)(A + 4454912) + 155648, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6715904) + 0);
+  k4_add_add((float *)(A + 260608) + 622592, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6715904) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 6715904) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 6715904) + 0, (float *)(A + 6748672) + 0, (float *)(A + 6781440) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 6650368) + 0, (float *)(A + 6781440) + 0, (float *)(A + 6814208) + 0, (float *)(A + 6846976) + 0, (float *)(A + 6879744) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 6879744) + 0, (float *)(A + 6781440) + 0, (float *)(A + 4454912) + 147456);
+  k9_matmul((float *)(A + 4454912) + 147456, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6912512) + 0);
+  k4_add_add((float *)(A + 260608) + 589824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6912512) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 6912512) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 6912512) + 0, (float *)(A + 6945280) + 0, (float *)(A + 6978048) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 6846976) + 0, (float *)(A + 6978048) + 0, (float *)(A + 7010816) + 0, (float *)(A + 7043584) + 0, (float *)(A + 7076352) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 7076352) + 0, (float *)(A + 6978048) + 0, (float *)(A + 4454912) + 139264);
+  k9_matmul((float *)(A + 4454912) + 139264, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7109120) + 0);
+  k4_add_add((float *)(A + 260608) + 557056, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7109120) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 7109120) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 7109120) + 0, (float *)(A + 7141888) + 0, (float *)(A + 7174656) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 7043584) + 0, (float *)(A + 7174656) + 0, (float *)(A + 7207424) + 0, (float *)(A + 7240192) + 0, (float *)(A + 7272960) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 7272960) + 0, (float *)(A + 7174656) + 0, (float *)(A + 4454912) + 131072);
+  k9_matmul((float *)(A + 4454912) + 131072, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7305728) + 0);
+  k4_add_add((float *)(A + 260608) + 524288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7305728) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 7305728) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 7305728) + 0, (float *)(A + 7338496) + 0, (float *)(A + 7371264) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 7240192) + 0, (float *)(A + 7371264) + 0, (float *)(A + 7404032) + 0, (float *)(A + 7436800) + 0, (float *)(A + 7469568) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 7469568) + 0, (float *)(A + 7371264) + 0, (float *)(A + 4454912) + 122880);
+  k9_matmul((float *)(A + 4454912) + 122880, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7502336) + 0);
+  k4_add_add((float *)(A + 260608) + 491520, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7502336) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 7502336) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 7502336) + 0, (float *)(A + 7535104) + 0, (float *)(A + 7567872) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 7436800) + 0, (float *)(A + 7567872) + 0, (float *)(A + 7600640) + 0, (float *)(A + 7633408) + 0, (float *)(A + 7666176) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 7666176) + 0, (float *)(A + 7567872) + 0, (float *)(A + 4454912) + 114688);
+  k9_matmul((float *)(A + 4454912) + 114688, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7698944) + 0);
+  k4_add_add((float *)(A + 260608) + 458752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7698944) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 7698944) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 7698944) + 0, (float *)(A + 7731712) + 0, (float *)(A + 7764480) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 7633408) + 0, (float *)(A + 7764480) + 0, (float *)(A + 7797248) + 0, (float *)(A + 7830016) + 0, (float *)(A + 7862784) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 7862784) + 0, (float *)(A + 7764480) + 0, (float *)(A + 4454912) + 106496);
+  k9_matmul((float *)(A + 4454912) + 106496, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7895552) + 0);
+  k4_add_add((float *)(A + 260608) + 425984, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7895552) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 7895552) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 7895552) + 0, (float *)(A + 7928320) + 0, (float *)(A + 7961088) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 7830016) + 0, (float *)(A + 7961088) + 0, (float *)(A + 7993856) + 0, (float *)(A + 8026624) + 0, (float *)(A + 8059392) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 8059392) + 0, (float *)(A + 7961088) + 0, (float *)(A + 4454912) + 98304);
+  k9_matmul((float *)(A + 4454912) + 98304, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8092160) + 0);
+  k4_add_add((float *)(A + 260608) + 393216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8092160) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 8092160) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 8092160) + 0, (float *)(A + 8124928) + 0, (float *)(A + 8157696) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 8026624) + 0, (float *)(A + 8157696) + 0, (float *)(A + 8190464) + 0, (float *)(A + 8223232) + 0, (float *)(A + 8256000) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 8256000) + 0, (float *)(A + 8157696) + 0, (float *)(A + 4454912) + 90112);
+  k9_matmul((float *)(A + 4454912) + 90112, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8288768) + 0);
+  k4_add_add((float *)(A + 260608) + 360448, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8288768) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 8288768) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 8288768) + 0, (float *)(A + 8321536) + 0, (float *)(A + 8354304) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 8223232) + 0, (float *)(A + 8354304) + 0, (float *)(A + 8387072) + 0, (float *)(A + 8419840) + 0, (float *)(A + 8452608) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 8452608) + 0, (float *)(A + 8354304) + 0, (float *)(A + 4454912) + 81920);
+  k9_matmul((float *)(A + 4454912) + 81920, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8485376) + 0);
+  k4_add_add((float *)(A + 260608) + 327680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8485376) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 8485376) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 8485376) + 0, (float *)(A + 8518144) + 0, (float *)(A + 8550912) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 8419840) + 0, (float *)(A + 8550912) + 0, (float *)(A + 8583680) + 0, (float *)(A + 8616448) + 0, (float *)(A + 8649216) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 8649216) + 0, (float *)(A + 8550912) + 0, (float *)(A + 4454912) + 73728);
+  k9_matmul((float *)(A + 4454912) + 73728, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8681984) + 0);
+  k4_add_add((float *)(A + 260608) + 294912, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8681984) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 8681984) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 8681984) + 0, (float *)(A + 8714752) + 0, (float *)(A + 8747520) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 8616448) + 0, (float *)(A + 8747520) + 0, (float *)(A + 8780288) + 0, (float *)(A + 8813056) + 0, (float *)(A + 8845824) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 8845824) + 0, (float *)(A + 8747520) + 0, (float *)(A + 4454912) + 65536);
+  k9_matmul((float *)(A + 4454912) + 65536, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8878592) + 0);
+  k4_add_add((float *)(A + 260608) + 262144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8878592) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 8878592) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 8878592) + 0, (float *)(A + 8911360) + 0, (float *)(A + 8944128) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 8813056) + 0, (float *)(A + 8944128) + 0, (float *)(A + 8976896) + 0, (float *)(A + 9009664) + 0, (float *)(A + 9042432) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 9042432) + 0, (float *)(A + 8944128) + 0, (float *)(A + 4454912) + 57344);
+  k9_matmul((float *)(A + 4454912) + 57344, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9075200) + 0);
+  k4_add_add((float *)(A + 260608) + 229376, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9075200) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 9075200) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 9075200) + 0, (float *)(A + 9107968) + 0, (float *)(A + 9140736) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 9009664) + 0, (float *)(A + 9140736) + 0, (float *)(A + 9173504) + 0, (float *)(A + 9206272) + 0, (float *)(A + 9239040) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 9239040) + 0, (float *)(A + 9140736) + 0, (float *)(A + 4454912) + 49152);
+  k9_matmul((float *)(A + 4454912) + 49152, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9271808) + 0);
+  k4_add_add((float *)(A + 260608) + 196608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9271808) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 9271808) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 9271808) + 0, (float *)(A + 9304576) + 0, (float *)(A + 9337344) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 9206272) + 0, (float *)(A + 9337344) + 0, (float *)(A + 9370112) + 0, (float *)(A + 9402880) + 0, (float *)(A + 9435648) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 9435648) + 0, (float *)(A + 9337344) + 0, (float *)(A + 4454912) + 40960);
+  k9_matmul((float *)(A + 4454912) + 40960, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9468416) + 0);
+  k4_add_add((float *)(A + 260608) + 163840, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9468416) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 9468416) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 9468416) + 0, (float *)(A + 9501184) + 0, (float *)(A + 9533952) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 9402880) + 0, (float *)(A + 9533952) + 0, (float *)(A + 9566720) + 0, (float *)(A + 9599488) + 0, (float *)(A + 9632256) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 9632256) + 0, (float *)(A + 9533952) + 0, (float *)(A + 4454912) + 32768);
+  k9_matmul((float *)(A + 4454912) + 32768, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9665024) + 0);
+  k4_add_add((float *)(A + 260608) + 131072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9665024) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 9665024) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 9665024) + 0, (float *)(A + 9697792) + 0, (float *)(A + 9730560) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 9599488) + 0, (float *)(A + 9730560) + 0, (float *)(A + 9763328) + 0, (float *)(A + 9796096) + 0, (float *)(A + 9828864) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 9828864) + 0, (float *)(A + 9730560) + 0, (float *)(A + 4454912) + 24576);
+  k9_matmul((float *)(A + 4454912) + 24576, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9861632) + 0);
 }
 
 static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9742848) + 0);
-  k5_add_add((float *)(A + 403968) + 1536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9742848) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 9742848) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 9742848) + 0, (float *)(A + 9775616) + 0, (float *)(A + 9808384) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 9644544) + 0, (float *)(A + 9808384) + 0, (float *)(A + 9841152) + 0, (float *)(A + 9873920) + 0, (float *)(A + 9906688) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 9906688) + 0, (float *)(A + 9808384) + 0, (float *)(A + 9939456) + 0);
-  k10_matmul((float *)(A + 9939456) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9972224) + 0);
-  k5_add_add((float *)(A + 403968) + 1024, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9972224) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 9972224) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10037760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 9873920) + 0, (float *)(A + 10037760) + 0, (float *)(A + 10070528) + 0, (float *)(A + 10103296) + 0, (float *)(A + 10136064) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 10136064) + 0, (float *)(A + 10037760) + 0, (float *)(A + 10168832) + 0);
-  k10_matmul((float *)(A + 10168832) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10201600) + 0);
-  k5_add_add((float *)(A + 403968) + 512, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10201600) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 10201600) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 10201600) + 0, (float *)(A + 10234368) + 0, (float *)(A + 10267136) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 10103296) + 0, (float *)(A + 10267136) + 0, (float *)(A + 10299904) + 0, (float *)(A + 10332672) + 0, (float *)(A + 10365440) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 10365440) + 0, (float *)(A + 10267136) + 0, (float *)(A + 10398208) + 0);
-  k10_matmul((float *)(A + 10398208) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k11_add((float *)(A + 4073984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4205056) + 0);
-  k5_add_add((float *)(A + 403968) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4205056) + 0, (float *)(A + 4073984) + 0);
-  k6_tanh((float *)(A + 4073984) + 256, (float *)(A + 4205056) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 0, (float *)(A + 4205056) + 0, (float *)(A + 4237824) + 0, (float *)(A + 4270592) + 0);
-  k21_sigmoid_mul_add((float *)(A + 4073984) + 128, (float *)(A + 10332672) + 0, (float *)(A + 4270592) + 0, (float *)(A + 4303360) + 0, (float *)(A + 4336128) + 0);
-  k14_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4270592) + 0);
-  k19_sigmoid_mul((float *)(A + 4073984) + 384, (float *)(A + 4336128) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4401664) + 0);
-  k15_matmul((float *)(A + 4401664) + 0, (float *)(A + 4270592) + 0, (float *)(A + 199168) + 0);
-  k16_add((float *)(A + 199168) + 0, P + 82176 /* dense1.bias */, (float *)(A + 4270592) + 0);
-  k23_log_softmax((float *)(A + 4270592) + 0, (float *)(A + 199168) + 0);
-  k24_mul((float *)(A + 0) + 0, (float *)(A + 199168) + 0, (float *)(A + 4273152) + 0);
-  k25_sum_to((float *)(A + 4273152) + 0, (float *)(A + 201728) + 0);
-  k26_sum_to((float *)(A + 201728) + 0, (float *)(A + 201984) + 0);
-  k27_argmax((float *)(A + 4270592) + 0, (int32_t *)(A + 201728) + 0);
-  k28_equal((int32_t *)(A + 201728) + 0, in->y + 0, (float *)(A + 202048) + 0);
-  k26_sum_to((float *)(A + 202048) + 0, (float *)(A + 201728) + 0);
-  k29_mul((float *)(A + 0) + 0, (float *)(A + 4270592) + 0);
-  k25_sum_to((float *)(A + 4270592) + 0, (float *)(A + 202048) + 0);
-  k30_exp_mul_sub((float *)(A + 199168) + 0, (float *)(A + 202048) + 0, (float *)(A + 4270592) + 0, (float *)(A + 0) + 0);
-  k31_matmul((float *)(A + 0) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4270592) + 0);
-  k32_mul_sub((float *)(A + 4336128) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 4237824) + 0, (float *)(A + 403968) + 0);
-  k33_sub_mul((float *)(A + 4303360) + 0, (float *)(A + 436736) + 0);
-  k32_mul_sub((float *)(A + 4205056) + 0, (float *)(A + 469504) + 0);
-  k33_sub_mul((float *)(A + 4368896) + 0, (float *)(A + 502272) + 0);
-  k34_mul_mul_mul((float *)(A + 4270592) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4205056) + 0, (float *)(A + 403968) + 0, (float *)(A + 10332672) + 0, (float *)(A + 436736) + 0, (float *)(A + 4237824) + 0, (float *)(A + 469504) + 0, (float *)(A + 535040) + 0, (float *)(A + 567808) + 0, (float *)(A + 600576) + 0, (float *)(A + 633344) + 0);
-  k35_mul_mul((float *)(A + 4270592) + 0, (float *)(A + 4336128) + 0, (float *)(A + 502272) + 0, (float *)(A + 4368896) + 0);
-  k36_concat((float *)(A + 567808) + 0, (float *)(A + 600576) + 0, (float *)(A + 633344) + 0, (float *)(A + 4368896) + 0, (float *)(A + 403968) + 0);
-  k37_matmul((float *)(A + 403968) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4336128) + 0);
-  k32_mul_sub((float *)(A + 10365440) + 0, (float *)(A + 4368896) + 0);
-  k35_mul_mul((float *)(A + 4336128) + 0, (float *)(A + 10267136) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 10234368) + 0, (float *)(A + 4368896) + 0);
-  k33_sub_mul((float *)(A + 10299904) + 0, (float *)(A + 10332672) + 0);
-  k32_mul_sub((float *)(A + 10201600) + 0, (float *)(A + 567808) + 0);
-  k33_sub_mul((float *)(A + 10267136) + 0, (float *)(A + 600576) + 0);
-  k38_mul_addn_mul((float *)(A + 535040) + 0, (float *)(A + 4303360) + 0, (float *)(A + 4434432) + 0, (float *)(A + 10201600) + 0, (float *)(A + 4368896) + 0, (float *)(A + 10103296) + 0, (float *)(A + 10332672) + 0, (float *)(A + 10234368) + 0, (float *)(A + 567808) + 0, (float *)(A + 10267136) + 0, (float *)(A + 633344) + 0, (float *)(A + 666112) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 4336128) + 0, (float *)(A + 10365440) + 0, (float *)(A + 600576) + 0, (float *)(A + 535040) + 0);
-  k36_concat((float *)(A + 633344) + 0, (float *)(A + 666112) + 0, (float *)(A + 698880) + 0, (float *)(A + 535040) + 0, (float *)(A + 731648) + 0);
-  k37_matmul((float *)(A + 731648) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 10136064) + 0, (float *)(A + 4434432) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 10037760) + 0, (float *)(A + 4434432) + 0, (float *)(A + 10103296) + 0);
-  k33_sub_mul((float *)(A + 10004992) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 10070528) + 0, (float *)(A + 10332672) + 0);
-  k32_mul_sub((float *)(A + 9972224) + 0, (float *)(A + 10365440) + 0);
-  k33_sub_mul((float *)(A + 10037760) + 0, (float *)(A + 10201600) + 0);
-  k38_mul_addn_mul((float *)(A + 10267136) + 0, (float *)(A + 10299904) + 0, (float *)(A + 10103296) + 0, (float *)(A + 9972224) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9873920) + 0, (float *)(A + 10332672) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10365440) + 0, (float *)(A + 10037760) + 0, (float *)(A + 10234368) + 0, (float *)(A + 567808) + 0, (float *)(A + 600576) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 10136064) + 0, (float *)(A + 10201600) + 0, (float *)(A + 4434432) + 0);
-  k36_concat((float *)(A + 10234368) + 0, (float *)(A + 567808) + 0, (float *)(A + 600576) + 0, (float *)(A + 4434432) + 0, (float *)(A + 862720) + 0);
-  k37_matmul((float *)(A + 862720) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 9906688) + 0, (float *)(A + 4434432) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9808384) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9873920) + 0);
-  k33_sub_mul((float *)(A + 9775616) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 9841152) + 0, (float *)(A + 10103296) + 0);
-  k32_mul_sub((float *)(A + 9742848) + 0, (float *)(A + 10136064) + 0);
-  k33_sub_mul((float *)(A + 9808384) + 0, (float *)(A + 10299904) + 0);
-  k38_mul_addn_mul((float *)(A + 10037760) + 0, (float *)(A + 10070528) + 0, (float *)(A + 9873920) + 0, (float *)(A + 9742848) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9644544) + 0, (float *)(A + 10103296) + 0, (float *)(A + 9775616) + 0, (float *)(A + 10136064) + 0, (float *)(A + 9808384) + 0, (float *)(A + 9972224) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10332672) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9906688) + 0, (float *)(A + 10299904) + 0, (float *)(A + 4434432) + 0);
-  k36_concat((float *)(A + 9972224) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10332672) + 0, (float *)(A + 4434432) + 0, (float *)(A + 567808) + 0);
-  k37_matmul((float *)(A + 567808) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 9677312) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9579008) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 9546240) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 9611776) + 0, (float *)(A + 9644544) + 0);
-  k32_mul_sub((float *)(A + 9513472) + 0, (float *)(A + 9873920) + 0);
-  k33_sub_mul((float *)(A + 9579008) + 0, (float *)(A + 9906688) + 0);
-  k38_mul_addn_mul((float *)(A + 9808384) + 0, (float *)(A + 9841152) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9513472) + 0, (float *)(A + 698880) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9644544) + 0, (float *)(A + 9546240) + 0, (float *)(A + 9873920) + 0, (float *)(A + 9579008) + 0, (float *)(A + 10070528) + 0, (float *)(A + 10299904) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9677312) + 0, (float *)(A + 9906688) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 10070528) + 0, (float *)(A + 10299904) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 9775616) + 0);
-  k37_matmul((float *)(A + 9775616) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 9447936) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9349632) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 9316864) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 9382400) + 0, (float *)(A + 9415168) + 0);
-  k32_mul_sub((float *)(A + 9284096) + 0, (float *)(A + 9644544) + 0);
-  k33_sub_mul((float *)(A + 9349632) + 0, (float *)(A + 9677312) + 0);
-  k38_mul_addn_mul((float *)(A + 9579008) + 0, (float *)(A + 9611776) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9284096) + 0, (float *)(A + 698880) + 0, (float *)(A + 9185792) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9316864) + 0, (float *)(A + 9644544) + 0, (float *)(A + 9349632) + 0, (float *)(A + 9742848) + 0, (float *)(A + 9906688) + 0, (float *)(A + 10070528) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9447936) + 0, (float *)(A + 9677312) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 9742848) + 0, (float *)(A + 9906688) + 0, (float *)(A + 10070528) + 0, (float *)(A + 698880) + 0, (float *)(A + 9513472) + 0);
-  k37_matmul((float *)(A + 9513472) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 9218560) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9120256) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 9087488) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 9153024) + 0, (float *)(A + 9185792) + 0);
-  k32_mul_sub((float *)(A + 9054720) + 0, (float *)(A + 9415168) + 0);
-  k33_sub_mul((float *)(A + 9120256) + 0, (float *)(A + 9447936) + 0);
-  k38_mul_addn_mul((float *)(A + 9349632) + 0, (float *)(A + 9382400) + 0, (float *)(A + 4434432) + 0, (float *)(A + 9054720) + 0, (float *)(A + 698880) + 0, (float *)(A + 8956416) + 0, (float *)(A + 9185792) + 0, (float *)(A + 9087488) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9120256) + 0, (float *)(A + 9644544) + 0, (float *)(A + 9677312) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9447936) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 9644544) + 0, (float *)(A + 9677312) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 9284096) + 0);
-  k37_matmul((float *)(A + 9284096) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 8989184) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8890880) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 8858112) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 8923648) + 0, (float *)(A + 8956416) + 0);
-  k32_mul_sub((float *)(A + 8825344) + 0, (float *)(A + 9185792) + 0);
-  k33_sub_mul((float *)(A + 8890880) + 0, (float *)(A + 9218560) + 0);
-  k38_mul_addn_mul((float *)(A + 9120256) + 0, (float *)(A + 9153024) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8825344) + 0, (float *)(A + 698880) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8956416) + 0, (float *)(A + 8858112) + 0, (float *)(A + 9185792) + 0, (float *)(A + 8890880) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9447936) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8989184) + 0, (float *)(A + 9218560) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 9415168) + 0, (float *)(A + 9447936) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 9054720) + 0);
-  k37_matmul((float *)(A + 9054720) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 8759808) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8661504) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 8628736) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 8694272) + 0, (float *)(A + 8727040) + 0);
-  k32_mul_sub((float *)(A + 8595968) + 0, (float *)(A + 8956416) + 0);
-  k33_sub_mul((float *)(A + 8661504) + 0, (float *)(A + 8989184) + 0);
-  k38_mul_addn_mul((float *)(A + 8890880) + 0, (float *)(A + 8923648) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8595968) + 0, (float *)(A + 698880) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8628736) + 0, (float *)(A + 8956416) + 0, (float *)(A + 8661504) + 0, (float *)(A + 9185792) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8759808) + 0, (float *)(A + 8989184) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 9185792) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 8825344) + 0);
-  k37_matmul((float *)(A + 8825344) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 8530432) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8432128) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 8399360) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 8464896) + 0, (float *)(A + 8497664) + 0);
-  k32_mul_sub((float *)(A + 8366592) + 0, (float *)(A + 8727040) + 0);
-  k33_sub_mul((float *)(A + 8432128) + 0, (float *)(A + 8759808) + 0);
-  k38_mul_addn_mul((float *)(A + 8661504) + 0, (float *)(A + 8694272) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8366592) + 0, (float *)(A + 698880) + 0, (float *)(A + 8268288) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8399360) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8956416) + 0, (float *)(A + 8989184) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8530432) + 0, (float *)(A + 8759808) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 8956416) + 0, (float *)(A + 8989184) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 8595968) + 0);
-  k37_matmul((float *)(A + 8595968) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 8301056) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8202752) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 8169984) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 8235520) + 0, (float *)(A + 8268288) + 0);
-  k32_mul_sub((float *)(A + 8137216) + 0, (float *)(A + 8497664) + 0);
-  k33_sub_mul((float *)(A + 8202752) + 0, (float *)(A + 8530432) + 0);
-  k38_mul_addn_mul((float *)(A + 8432128) + 0, (float *)(A + 8464896) + 0, (float *)(A + 4434432) + 0, (float *)(A + 8137216) + 0, (float *)(A + 698880) + 0, (float *)(A + 8038912) + 0, (float *)(A + 8268288) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8202752) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8759808) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8301056) + 0, (float *)(A + 8530432) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 8727040) + 0, (float *)(A + 8759808) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 8366592) + 0);
-  k37_matmul((float *)(A + 8366592) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 8071680) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7973376) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 7940608) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 8006144) + 0, (float *)(A + 8038912) + 0);
-  k32_mul_sub((float *)(A + 7907840) + 0, (float *)(A + 8268288) + 0);
-  k33_sub_mul((float *)(A + 7973376) + 0, (float *)(A + 8301056) + 0);
-  k38_mul_addn_mul((float *)(A + 8202752) + 0, (float *)(A + 8235520) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7907840) + 0, (float *)(A + 698880) + 0, (float *)(A + 7809536) + 0, (float *)(A + 8038912) + 0, (float *)(A + 7940608) + 0, (float *)(A + 8268288) + 0, (float *)(A + 7973376) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8530432) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 8071680) + 0, (float *)(A + 8301056) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 8497664) + 0, (float *)(A + 8530432) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 8137216) + 0);
-  k37_matmul((float *)(A + 8137216) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 7842304) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7744000) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 7711232) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 7776768) + 0, (float *)(A + 7809536) + 0);
-  k32_mul_sub((float *)(A + 7678464) + 0, (float *)(A + 8038912) + 0);
-  k33_sub_mul((float *)(A + 7744000) + 0, (float *)(A + 8071680) + 0);
-  k38_mul_addn_mul((float *)(A + 7973376) + 0, (float *)(A + 8006144) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7678464) + 0, (float *)(A + 698880) + 0, (float *)(A + 7580160) + 0, (float *)(A + 7809536) + 0, (float *)(A + 7711232) + 0, (float *)(A + 8038912) + 0, (float *)(A + 7744000) + 0, (float *)(A + 8268288) + 0, (float *)(A + 8301056) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7842304) + 0, (float *)(A + 8071680) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 8268288) + 0, (float *)(A + 8301056) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 7907840) + 0);
-  k37_matmul((float *)(A + 7907840) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 7612928) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7514624) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 7481856) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 7547392) + 0, (float *)(A + 7580160) + 0);
-  k32_mul_sub((float *)(A + 7449088) + 0, (float *)(A + 7809536) + 0);
-  k33_sub_mul((float *)(A + 7514624) + 0, (float *)(A + 7842304) + 0);
-  k38_mul_addn_mul((float *)(A + 7744000) + 0, (float *)(A + 7776768) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7449088) + 0, (float *)(A + 698880) + 0, (float *)(A + 7350784) + 0, (float *)(A + 7580160) + 0, (float *)(A + 7481856) + 0, (float *)(A + 7809536) + 0, (float *)(A + 7514624) + 0, (float *)(A + 8038912) + 0, (float *)(A + 8071680) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7612928) + 0, (float *)(A + 7842304) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 8038912) + 0, (float *)(A + 8071680) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 7678464) + 0);
-  k37_matmul((float *)(A + 7678464) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 7383552) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7285248) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 7252480) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 7318016) + 0, (float *)(A + 7350784) + 0);
-  k32_mul_sub((float *)(A + 7219712) + 0, (float *)(A + 7580160) + 0);
-  k33_sub_mul((float *)(A + 7285248) + 0, (float *)(A + 7612928) + 0);
-  k38_mul_addn_mul((float *)(A + 7514624) + 0, (float *)(A + 7547392) + 0, (float *)(A + 4434432) + 0, (float *)(A + 7219712) + 0, (float *)(A + 698880) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7350784) + 0, (float *)(A + 7252480) + 0, (float *)(A + 7580160) + 0, (float *)(A + 7285248) + 0, (float *)(A + 7809536) + 0, (float *)(A + 7842304) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7612928) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 7809536) + 0, (float *)(A + 7842304) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 7449088) + 0);
-  k37_matmul((float *)(A + 7449088) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 7154176) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7055872) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 7023104) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 7088640) + 0, (float *)(A + 7121408) + 0);
-  k32_mul_sub((float *)(A + 6990336) + 0, (float *)(A + 7350784) + 0);
-  k33_sub_mul((float *)(A + 7055872) + 0, (float *)(A + 7383552) + 0);
-  k38_mul_addn_mul((float *)(A + 7285248) + 0, (float *)(A + 7318016) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6990336) + 0, (float *)(A + 698880) + 0, (float *)(A + 6892032) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7023104) + 0, (float *)(A + 7350784) + 0, (float *)(A + 7055872) + 0, (float *)(A + 7580160) + 0, (float *)(A + 7612928) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 7154176) + 0, (float *)(A + 7383552) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 7580160) + 0, (float *)(A + 7612928) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 7219712) + 0);
-  k37_matmul((float *)(A + 7219712) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
+  k4_add_add((float *)(A + 260608) + 98304, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9861632) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 9861632) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 9861632) + 0, (float *)(A + 9894400) + 0, (float *)(A + 9927168) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 9796096) + 0, (float *)(A + 9927168) + 0, (float *)(A + 9959936) + 0, (float *)(A + 9992704) + 0, (float *)(A + 10025472) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 10025472) + 0, (float *)(A + 9927168) + 0, (float *)(A + 4454912) + 16384);
+  k9_matmul((float *)(A + 4454912) + 16384, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10058240) + 0);
+  k4_add_add((float *)(A + 260608) + 65536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10058240) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 10058240) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 10058240) + 0, (float *)(A + 10091008) + 0, (float *)(A + 10123776) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 9992704) + 0, (float *)(A + 10123776) + 0, (float *)(A + 10156544) + 0, (float *)(A + 10189312) + 0, (float *)(A + 10222080) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 10222080) + 0, (float *)(A + 10123776) + 0, (float *)(A + 4454912) + 8192);
+  k9_matmul((float *)(A + 4454912) + 8192, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10254848) + 0);
+  k4_add_add((float *)(A + 260608) + 32768, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10254848) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 10254848) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 10254848) + 0, (float *)(A + 10287616) + 0, (float *)(A + 10320384) + 0);
+  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 10189312) + 0, (float *)(A + 10320384) + 0, (float *)(A + 10353152) + 0, (float *)(A + 10385920) + 0, (float *)(A + 10418688) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 10418688) + 0, (float *)(A + 10320384) + 0, (float *)(A + 4454912) + 0);
+  k9_matmul((float *)(A + 4454912) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4192768) + 0);
+  k4_add_add((float *)(A + 260608) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
+  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 4192768) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4258304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 10385920) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4291072) + 0, (float *)(A + 4323840) + 0);
+  k13_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4258304) + 0);
+  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 4323840) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4389376) + 0);
+  k14_matmul((float *)(A + 4389376) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4263424) + 0);
+  k15_add((float *)(A + 4263424) + 0, P + 82176 /* dense1.bias */, (float *)(A + 4258304) + 0);
+  k22_log_softmax((float *)(A + 4258304) + 0, (float *)(A + 4260864) + 0);
+  k23_mul((float *)(A + 0) + 0, (float *)(A + 4260864) + 0, (float *)(A + 4263424) + 0);
+  k24_sum_to((float *)(A + 4263424) + 0, (float *)(A + 4265984) + 0);
+  k25_sum_to((float *)(A + 4265984) + 0, (float *)(A + 4263424) + 0);
+  k26_argmax((float *)(A + 4258304) + 0, (int32_t *)(A + 4263488) + 0);
+  k27_equal((int32_t *)(A + 4263488) + 0, in->y + 0, (float *)(A + 4258304) + 0);
+  k25_sum_to((float *)(A + 4258304) + 0, (float *)(A + 4258560) + 0);
+  k28_mul((float *)(A + 0) + 0, (float *)(A + 4263488) + 0);
+  k24_sum_to((float *)(A + 4263488) + 0, (float *)(A + 4258304) + 0);
+  k29_exp_mul_sub((float *)(A + 4260864) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4263488) + 0, (float *)(A + 0) + 0);
+  k30_matmul((float *)(A + 0) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4422144) + 0);
+  k31_mul_sub((float *)(A + 4323840) + 0, (float *)(A + 4061696) + 0);
+  k32_sub_mul((float *)(A + 4225536) + 0, (float *)(A + 4094464) + 0);
+  k32_sub_mul((float *)(A + 4291072) + 0, (float *)(A + 4127232) + 0);
+  k31_mul_sub((float *)(A + 4192768) + 0, (float *)(A + 4160000) + 0);
+  k32_sub_mul((float *)(A + 4356608) + 0, (float *)(A + 236032) + 0);
+  k33_mul_mul_mul((float *)(A + 4422144) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4061696) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4094464) + 0, (float *)(A + 10385920) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4160000) + 0, (float *)(A + 268800) + 0, (float *)(A + 301568) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0);
+  k34_mul_mul((float *)(A + 4422144) + 0, (float *)(A + 4323840) + 0, (float *)(A + 236032) + 0, (float *)(A + 4356608) + 0);
+  k35_concat((float *)(A + 301568) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 4356608) + 0, (float *)(A + 10451456) + 0);
+  k36_matmul((float *)(A + 10451456) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 236032) + 0);
+  k31_mul_sub((float *)(A + 10418688) + 0, (float *)(A + 4323840) + 0);
+  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 10320384) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4356608) + 0);
+  k32_sub_mul((float *)(A + 10287616) + 0, (float *)(A + 4323840) + 0);
+  k32_sub_mul((float *)(A + 10353152) + 0, (float *)(A + 4422144) + 0);
+  k31_mul_sub((float *)(A + 10254848) + 0, (float *)(A + 10385920) + 0);
+  k32_sub_mul((float *)(A + 10320384) + 0, (float *)(A + 4061696) + 0);
+  k37_mul_addn_mul((float *)(A + 268800) + 0, (float *)(A + 4291072) + 0, (float *)(A + 4356608) + 0, (float *)(A + 10254848) + 0, (float *)(A + 4323840) + 0, (float *)(A + 10189312) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10287616) + 0, (float *)(A + 10385920) + 0, (float *)(A + 10320384) + 0, (float *)(A + 4094464) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4160000) + 0);
+  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 10418688) + 0, (float *)(A + 4061696) + 0, (float *)(A + 268800) + 0);
+  k35_concat((float *)(A + 4094464) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4160000) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 32768);
+  k36_matmul((float *)(A + 10451456) + 32768, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 10222080) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 10123776) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10189312) + 0);
+  k32_sub_mul((float *)(A + 10091008) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 10156544) + 0, (float *)(A + 10385920) + 0);
+  k31_mul_sub((float *)(A + 10058240) + 0, (float *)(A + 10418688) + 0);
+  k32_sub_mul((float *)(A + 10123776) + 0, (float *)(A + 236032) + 0);
+  k37_mul_addn_mul((float *)(A + 10320384) + 0, (float *)(A + 10353152) + 0, (float *)(A + 10189312) + 0, (float *)(A + 10058240) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9992704) + 0, (float *)(A + 10385920) + 0, (float *)(A + 10091008) + 0, (float *)(A + 10418688) + 0, (float *)(A + 268800) + 0, (float *)(A + 10123776) + 0, (float *)(A + 10254848) + 0, (float *)(A + 10287616) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 10222080) + 0, (float *)(A + 236032) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10123776) + 0, (float *)(A + 10254848) + 0, (float *)(A + 10287616) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 65536);
+  k36_matmul((float *)(A + 10451456) + 65536, P + 14336 /* lstm1.weight_hh */, (float *)(A + 236032) + 0);
+  k31_mul_sub((float *)(A + 10025472) + 0, (float *)(A + 4356608) + 0);
+  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 9927168) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 9894400) + 0, (float *)(A + 4356608) + 0);
+  k32_sub_mul((float *)(A + 9959936) + 0, (float *)(A + 9992704) + 0);
+  k31_mul_sub((float *)(A + 9861632) + 0, (float *)(A + 10189312) + 0);
+  k32_sub_mul((float *)(A + 9927168) + 0, (float *)(A + 10353152) + 0);
+  k37_mul_addn_mul((float *)(A + 268800) + 0, (float *)(A + 10156544) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9861632) + 0, (float *)(A + 4356608) + 0, (float *)(A + 9796096) + 0, (float *)(A + 9992704) + 0, (float *)(A + 9894400) + 0, (float *)(A + 10189312) + 0, (float *)(A + 9927168) + 0, (float *)(A + 10385920) + 0, (float *)(A + 10418688) + 0, (float *)(A + 4263488) + 0);
+  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 10025472) + 0, (float *)(A + 10353152) + 0, (float *)(A + 268800) + 0);
+  k35_concat((float *)(A + 10385920) + 0, (float *)(A + 10418688) + 0, (float *)(A + 4263488) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 98304);
+  k36_matmul((float *)(A + 10451456) + 98304, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 9828864) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9730560) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9796096) + 0);
+  k32_sub_mul((float *)(A + 9697792) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 9763328) + 0, (float *)(A + 9992704) + 0);
+  k31_mul_sub((float *)(A + 9665024) + 0, (float *)(A + 10353152) + 0);
+  k32_sub_mul((float *)(A + 9730560) + 0, (float *)(A + 236032) + 0);
+  k37_mul_addn_mul((float *)(A + 9927168) + 0, (float *)(A + 9959936) + 0, (float *)(A + 9796096) + 0, (float *)(A + 9665024) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9599488) + 0, (float *)(A + 9992704) + 0, (float *)(A + 9697792) + 0, (float *)(A + 10353152) + 0, (float *)(A + 268800) + 0, (float *)(A + 9730560) + 0, (float *)(A + 9861632) + 0, (float *)(A + 9894400) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9828864) + 0, (float *)(A + 236032) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 9730560) + 0, (float *)(A + 9861632) + 0, (float *)(A + 9894400) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 131072);
+  k36_matmul((float *)(A + 10451456) + 131072, P + 14336 /* lstm1.weight_hh */, (float *)(A + 236032) + 0);
+  k31_mul_sub((float *)(A + 9632256) + 0, (float *)(A + 4356608) + 0);
+  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 9533952) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 9501184) + 0, (float *)(A + 4356608) + 0);
+  k32_sub_mul((float *)(A + 9566720) + 0, (float *)(A + 9599488) + 0);
+  k31_mul_sub((float *)(A + 9468416) + 0, (float *)(A + 9796096) + 0);
+  k32_sub_mul((float *)(A + 9533952) + 0, (float *)(A + 9959936) + 0);
+  k37_mul_addn_mul((float *)(A + 268800) + 0, (float *)(A + 9763328) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9468416) + 0, (float *)(A + 4356608) + 0, (float *)(A + 9402880) + 0, (float *)(A + 9599488) + 0, (float *)(A + 9501184) + 0, (float *)(A + 9796096) + 0, (float *)(A + 9533952) + 0, (float *)(A + 9992704) + 0, (float *)(A + 10353152) + 0, (float *)(A + 10385920) + 0);
+  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 9632256) + 0, (float *)(A + 9959936) + 0, (float *)(A + 268800) + 0);
+  k35_concat((float *)(A + 9992704) + 0, (float *)(A + 10353152) + 0, (float *)(A + 10385920) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 163840);
+  k36_matmul((float *)(A + 10451456) + 163840, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 9435648) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9337344) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9402880) + 0);
+  k32_sub_mul((float *)(A + 9304576) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 9370112) + 0, (float *)(A + 9599488) + 0);
+  k31_mul_sub((float *)(A + 9271808) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 9337344) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 9533952) + 0, (float *)(A + 9566720) + 0, (float *)(A + 9402880) + 0, (float *)(A + 9271808) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9206272) + 0, (float *)(A + 9599488) + 0, (float *)(A + 9304576) + 0, (float *)(A + 9959936) + 0, (float *)(A + 9337344) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9435648) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 196608);
+  k36_matmul((float *)(A + 10451456) + 196608, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 9239040) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9140736) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9206272) + 0);
+  k32_sub_mul((float *)(A + 9107968) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 9173504) + 0, (float *)(A + 9402880) + 0);
+  k31_mul_sub((float *)(A + 9075200) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 9140736) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 9337344) + 0, (float *)(A + 9370112) + 0, (float *)(A + 9206272) + 0, (float *)(A + 9075200) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9009664) + 0, (float *)(A + 9402880) + 0, (float *)(A + 9107968) + 0, (float *)(A + 9959936) + 0, (float *)(A + 9140736) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9239040) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 229376);
+  k36_matmul((float *)(A + 10451456) + 229376, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 9042432) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8944128) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9009664) + 0);
+  k32_sub_mul((float *)(A + 8911360) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 8976896) + 0, (float *)(A + 9206272) + 0);
+  k31_mul_sub((float *)(A + 8878592) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 8944128) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 9140736) + 0, (float *)(A + 9173504) + 0, (float *)(A + 9009664) + 0, (float *)(A + 8878592) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8813056) + 0, (float *)(A + 9206272) + 0, (float *)(A + 8911360) + 0, (float *)(A + 9959936) + 0, (float *)(A + 8944128) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9042432) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 262144);
+  k36_matmul((float *)(A + 10451456) + 262144, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 8845824) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8747520) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8813056) + 0);
+  k32_sub_mul((float *)(A + 8714752) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 8780288) + 0, (float *)(A + 9009664) + 0);
+  k31_mul_sub((float *)(A + 8681984) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 8747520) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 8944128) + 0, (float *)(A + 8976896) + 0, (float *)(A + 8813056) + 0, (float *)(A + 8681984) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8616448) + 0, (float *)(A + 9009664) + 0, (float *)(A + 8714752) + 0, (float *)(A + 9959936) + 0, (float *)(A + 8747520) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8845824) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 294912);
+  k36_matmul((float *)(A + 10451456) + 294912, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 8649216) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8550912) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8616448) + 0);
+  k32_sub_mul((float *)(A + 8518144) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 8583680) + 0, (float *)(A + 8813056) + 0);
+  k31_mul_sub((float *)(A + 8485376) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 8550912) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 8747520) + 0, (float *)(A + 8780288) + 0, (float *)(A + 8616448) + 0, (float *)(A + 8485376) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8419840) + 0, (float *)(A + 8813056) + 0, (float *)(A + 8518144) + 0, (float *)(A + 9959936) + 0, (float *)(A + 8550912) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8649216) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 327680);
+  k36_matmul((float *)(A + 10451456) + 327680, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 8452608) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8354304) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8419840) + 0);
+  k32_sub_mul((float *)(A + 8321536) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 8387072) + 0, (float *)(A + 8616448) + 0);
+  k31_mul_sub((float *)(A + 8288768) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 8354304) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 8550912) + 0, (float *)(A + 8583680) + 0, (float *)(A + 8419840) + 0, (float *)(A + 8288768) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8223232) + 0, (float *)(A + 8616448) + 0, (float *)(A + 8321536) + 0, (float *)(A + 9959936) + 0, (float *)(A + 8354304) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8452608) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 360448);
+  k36_matmul((float *)(A + 10451456) + 360448, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 8256000) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8157696) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8223232) + 0);
+  k32_sub_mul((float *)(A + 8124928) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 8190464) + 0, (float *)(A + 8419840) + 0);
+  k31_mul_sub((float *)(A + 8092160) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 8157696) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 8354304) + 0, (float *)(A + 8387072) + 0, (float *)(A + 8223232) + 0, (float *)(A + 8092160) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8026624) + 0, (float *)(A + 8419840) + 0, (float *)(A + 8124928) + 0, (float *)(A + 9959936) + 0, (float *)(A + 8157696) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8256000) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 393216);
+  k36_matmul((float *)(A + 10451456) + 393216, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 8059392) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7961088) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8026624) + 0);
+  k32_sub_mul((float *)(A + 7928320) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 7993856) + 0, (float *)(A + 8223232) + 0);
+  k31_mul_sub((float *)(A + 7895552) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 7961088) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 8157696) + 0, (float *)(A + 8190464) + 0, (float *)(A + 8026624) + 0, (float *)(A + 7895552) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7830016) + 0, (float *)(A + 8223232) + 0, (float *)(A + 7928320) + 0, (float *)(A + 9959936) + 0, (float *)(A + 7961088) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8059392) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 425984);
+  k36_matmul((float *)(A + 10451456) + 425984, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 7862784) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7764480) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7830016) + 0);
+  k32_sub_mul((float *)(A + 7731712) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 7797248) + 0, (float *)(A + 8026624) + 0);
+  k31_mul_sub((float *)(A + 7698944) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 7764480) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 7961088) + 0, (float *)(A + 7993856) + 0, (float *)(A + 7830016) + 0, (float *)(A + 7698944) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7633408) + 0, (float *)(A + 8026624) + 0, (float *)(A + 7731712) + 0, (float *)(A + 9959936) + 0, (float *)(A + 7764480) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7862784) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 458752);
+  k36_matmul((float *)(A + 10451456) + 458752, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 7666176) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7567872) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7633408) + 0);
+  k32_sub_mul((float *)(A + 7535104) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 7600640) + 0, (float *)(A + 7830016) + 0);
+  k31_mul_sub((float *)(A + 7502336) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 7567872) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 7764480) + 0, (float *)(A + 7797248) + 0, (float *)(A + 7633408) + 0, (float *)(A + 7502336) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7436800) + 0, (float *)(A + 7830016) + 0, (float *)(A + 7535104) + 0, (float *)(A + 9959936) + 0, (float *)(A + 7567872) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7666176) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 491520);
+  k36_matmul((float *)(A + 10451456) + 491520, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 7469568) + 0, (float *)(A + 4422144) + 0);
 }
 
 static void fmnist_lstm_train_step_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k32_mul_sub((float *)(A + 6924800) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6826496) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 6793728) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 6859264) + 0, (float *)(A + 6892032) + 0);
-  k32_mul_sub((float *)(A + 6760960) + 0, (float *)(A + 7121408) + 0);
-  k33_sub_mul((float *)(A + 6826496) + 0, (float *)(A + 7154176) + 0);
-  k38_mul_addn_mul((float *)(A + 7055872) + 0, (float *)(A + 7088640) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6760960) + 0, (float *)(A + 698880) + 0, (float *)(A + 6662656) + 0, (float *)(A + 6892032) + 0, (float *)(A + 6793728) + 0, (float *)(A + 7121408) + 0, (float *)(A + 6826496) + 0, (float *)(A + 7350784) + 0, (float *)(A + 7383552) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6924800) + 0, (float *)(A + 7154176) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 7350784) + 0, (float *)(A + 7383552) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 6990336) + 0);
-  k37_matmul((float *)(A + 6990336) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 6695424) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6597120) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 6564352) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 6629888) + 0, (float *)(A + 6662656) + 0);
-  k32_mul_sub((float *)(A + 6531584) + 0, (float *)(A + 6892032) + 0);
-  k33_sub_mul((float *)(A + 6597120) + 0, (float *)(A + 6924800) + 0);
-  k38_mul_addn_mul((float *)(A + 6826496) + 0, (float *)(A + 6859264) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6531584) + 0, (float *)(A + 698880) + 0, (float *)(A + 6433280) + 0, (float *)(A + 6662656) + 0, (float *)(A + 6564352) + 0, (float *)(A + 6892032) + 0, (float *)(A + 6597120) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7154176) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6695424) + 0, (float *)(A + 6924800) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 7121408) + 0, (float *)(A + 7154176) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 6760960) + 0);
-  k37_matmul((float *)(A + 6760960) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 6466048) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6367744) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 6334976) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 6400512) + 0, (float *)(A + 6433280) + 0);
-  k32_mul_sub((float *)(A + 6302208) + 0, (float *)(A + 6662656) + 0);
-  k33_sub_mul((float *)(A + 6367744) + 0, (float *)(A + 6695424) + 0);
-  k38_mul_addn_mul((float *)(A + 6597120) + 0, (float *)(A + 6629888) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6302208) + 0, (float *)(A + 698880) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6433280) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6662656) + 0, (float *)(A + 6367744) + 0, (float *)(A + 6892032) + 0, (float *)(A + 6924800) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6466048) + 0, (float *)(A + 6695424) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 6892032) + 0, (float *)(A + 6924800) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 6531584) + 0);
-  k37_matmul((float *)(A + 6531584) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 6236672) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6138368) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 6105600) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 6171136) + 0, (float *)(A + 6203904) + 0);
-  k32_mul_sub((float *)(A + 6072832) + 0, (float *)(A + 6433280) + 0);
-  k33_sub_mul((float *)(A + 6138368) + 0, (float *)(A + 6466048) + 0);
-  k38_mul_addn_mul((float *)(A + 6367744) + 0, (float *)(A + 6400512) + 0, (float *)(A + 4434432) + 0, (float *)(A + 6072832) + 0, (float *)(A + 698880) + 0, (float *)(A + 5974528) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6105600) + 0, (float *)(A + 6433280) + 0, (float *)(A + 6138368) + 0, (float *)(A + 6662656) + 0, (float *)(A + 6695424) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6236672) + 0, (float *)(A + 6466048) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 6662656) + 0, (float *)(A + 6695424) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 6302208) + 0);
-  k37_matmul((float *)(A + 6302208) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 6007296) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5908992) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 5876224) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 5941760) + 0, (float *)(A + 5974528) + 0);
-  k32_mul_sub((float *)(A + 5843456) + 0, (float *)(A + 6203904) + 0);
-  k33_sub_mul((float *)(A + 5908992) + 0, (float *)(A + 6236672) + 0);
-  k38_mul_addn_mul((float *)(A + 6138368) + 0, (float *)(A + 6171136) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5843456) + 0, (float *)(A + 698880) + 0, (float *)(A + 5745152) + 0, (float *)(A + 5974528) + 0, (float *)(A + 5876224) + 0, (float *)(A + 6203904) + 0, (float *)(A + 5908992) + 0, (float *)(A + 6433280) + 0, (float *)(A + 6466048) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 6007296) + 0, (float *)(A + 6236672) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 6433280) + 0, (float *)(A + 6466048) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 6072832) + 0);
-  k37_matmul((float *)(A + 6072832) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 5777920) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5679616) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 5646848) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 5712384) + 0, (float *)(A + 5745152) + 0);
-  k32_mul_sub((float *)(A + 5614080) + 0, (float *)(A + 5974528) + 0);
-  k33_sub_mul((float *)(A + 5679616) + 0, (float *)(A + 6007296) + 0);
-  k38_mul_addn_mul((float *)(A + 5908992) + 0, (float *)(A + 5941760) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5614080) + 0, (float *)(A + 698880) + 0, (float *)(A + 5515776) + 0, (float *)(A + 5745152) + 0, (float *)(A + 5646848) + 0, (float *)(A + 5974528) + 0, (float *)(A + 5679616) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6236672) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5777920) + 0, (float *)(A + 6007296) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 6203904) + 0, (float *)(A + 6236672) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 5843456) + 0);
-  k37_matmul((float *)(A + 5843456) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 5548544) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5450240) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 5417472) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 5483008) + 0, (float *)(A + 5515776) + 0);
-  k32_mul_sub((float *)(A + 5384704) + 0, (float *)(A + 5745152) + 0);
-  k33_sub_mul((float *)(A + 5450240) + 0, (float *)(A + 5777920) + 0);
-  k38_mul_addn_mul((float *)(A + 5679616) + 0, (float *)(A + 5712384) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5384704) + 0, (float *)(A + 698880) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5515776) + 0, (float *)(A + 5417472) + 0, (float *)(A + 5745152) + 0, (float *)(A + 5450240) + 0, (float *)(A + 5974528) + 0, (float *)(A + 6007296) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5548544) + 0, (float *)(A + 5777920) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 5974528) + 0, (float *)(A + 6007296) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 5614080) + 0);
-  k37_matmul((float *)(A + 5614080) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 5319168) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5220864) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 5188096) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 5253632) + 0, (float *)(A + 5286400) + 0);
-  k32_mul_sub((float *)(A + 5155328) + 0, (float *)(A + 5515776) + 0);
-  k33_sub_mul((float *)(A + 5220864) + 0, (float *)(A + 5548544) + 0);
-  k38_mul_addn_mul((float *)(A + 5450240) + 0, (float *)(A + 5483008) + 0, (float *)(A + 4434432) + 0, (float *)(A + 5155328) + 0, (float *)(A + 698880) + 0, (float *)(A + 5057024) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5188096) + 0, (float *)(A + 5515776) + 0, (float *)(A + 5220864) + 0, (float *)(A + 5745152) + 0, (float *)(A + 5777920) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5319168) + 0, (float *)(A + 5548544) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 5745152) + 0, (float *)(A + 5777920) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 5384704) + 0);
-  k37_matmul((float *)(A + 5384704) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 5089792) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 4991488) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 4958720) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 5024256) + 0, (float *)(A + 5057024) + 0);
-  k32_mul_sub((float *)(A + 4925952) + 0, (float *)(A + 5286400) + 0);
-  k33_sub_mul((float *)(A + 4991488) + 0, (float *)(A + 5319168) + 0);
-  k38_mul_addn_mul((float *)(A + 5220864) + 0, (float *)(A + 5253632) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4925952) + 0, (float *)(A + 698880) + 0, (float *)(A + 4827648) + 0, (float *)(A + 5057024) + 0, (float *)(A + 4958720) + 0, (float *)(A + 5286400) + 0, (float *)(A + 4991488) + 0, (float *)(A + 5515776) + 0, (float *)(A + 5548544) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 5089792) + 0, (float *)(A + 5319168) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 5515776) + 0, (float *)(A + 5548544) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 5155328) + 0);
-  k37_matmul((float *)(A + 5155328) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 4860416) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 4762112) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 4729344) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 4794880) + 0, (float *)(A + 4827648) + 0);
-  k32_mul_sub((float *)(A + 4696576) + 0, (float *)(A + 5057024) + 0);
-  k33_sub_mul((float *)(A + 4762112) + 0, (float *)(A + 5089792) + 0);
-  k38_mul_addn_mul((float *)(A + 4991488) + 0, (float *)(A + 5024256) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4696576) + 0, (float *)(A + 698880) + 0, (float *)(A + 4598272) + 0, (float *)(A + 4827648) + 0, (float *)(A + 4729344) + 0, (float *)(A + 5057024) + 0, (float *)(A + 4762112) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5319168) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 4860416) + 0, (float *)(A + 5089792) + 0, (float *)(A + 698880) + 0);
-  k36_concat((float *)(A + 5286400) + 0, (float *)(A + 5319168) + 0, (float *)(A + 9742848) + 0, (float *)(A + 698880) + 0, (float *)(A + 4925952) + 0);
-  k37_matmul((float *)(A + 4925952) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 4631040) + 0, (float *)(A + 698880) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 4532736) + 0, (float *)(A + 698880) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 4499968) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 4565504) + 0, (float *)(A + 4598272) + 0);
-  k32_mul_sub((float *)(A + 4467200) + 0, (float *)(A + 4827648) + 0);
-  k33_sub_mul((float *)(A + 4532736) + 0, (float *)(A + 4860416) + 0);
-  k38_mul_addn_mul((float *)(A + 4762112) + 0, (float *)(A + 4794880) + 0, (float *)(A + 4434432) + 0, (float *)(A + 4467200) + 0, (float *)(A + 698880) + 0, (float *)(A + 68096) + 0, (float *)(A + 4598272) + 0, (float *)(A + 4499968) + 0, (float *)(A + 4827648) + 0, (float *)(A + 4532736) + 0, (float *)(A + 5057024) + 0, (float *)(A + 5089792) + 0, (float *)(A + 9742848) + 0);
-  k35_mul_mul((float *)(A + 535040) + 0, (float *)(A + 4631040) + 0, (float *)(A + 4860416) + 0, (float *)(A + 68096) + 0);
-  k36_concat((float *)(A + 5057024) + 0, (float *)(A + 5089792) + 0, (float *)(A + 9742848) + 0, (float *)(A + 68096) + 0, (float *)(A + 4696576) + 0);
-  k37_matmul((float *)(A + 4696576) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 68096) + 0);
-  k32_mul_sub((float *)(A + 100864) + 0, (float *)(A + 535040) + 0);
-  k35_mul_mul((float *)(A + 68096) + 0, (float *)(A + 133632) + 0, (float *)(A + 535040) + 0, (float *)(A + 698880) + 0);
-  k33_sub_mul((float *)(A + 35328) + 0, (float *)(A + 535040) + 0);
-  k32_mul_sub((float *)(A + 2560) + 0, (float *)(A + 4434432) + 0);
-  k33_sub_mul((float *)(A + 133632) + 0, (float *)(A + 4598272) + 0);
-  k39_mul_addn_mul((float *)(A + 4532736) + 0, (float *)(A + 4565504) + 0, (float *)(A + 698880) + 0, (float *)(A + 2560) + 0, (float *)(A + 535040) + 0, (float *)(A + 35328) + 0, (float *)(A + 4434432) + 0, (float *)(A + 133632) + 0, (float *)(A + 4631040) + 0);
-  k40_const((float *)(A + 2560) + 0);
-  k35_mul_mul((float *)(A + 68096) + 0, (float *)(A + 100864) + 0, (float *)(A + 4598272) + 0, (float *)(A + 35328) + 0);
-  k36_concat((float *)(A + 133632) + 0, (float *)(A + 2560) + 0, (float *)(A + 4631040) + 0, (float *)(A + 35328) + 0, (float *)(A + 4467200) + 0);
-  k41_stack((float *)(A + 403968) + 0, (float *)(A + 731648) + 0, (float *)(A + 862720) + 0, (float *)(A + 567808) + 0, (float *)(A + 9775616) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9054720) + 0, (float *)(A + 8825344) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8366592) + 0, (float *)(A + 8137216) + 0, (float *)(A + 7907840) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7449088) + 0, (float *)(A + 7219712) + 0, (float *)(A + 6990336) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6531584) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6072832) + 0, (float *)(A + 5843456) + 0, (float *)(A + 5614080) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5155328) + 0, (float *)(A + 4925952) + 0, (float *)(A + 4696576) + 0, (float *)(A + 4467200) + 0, (float *)(A + 10430976) + 0);
-  k42_matmul((float *)(A + 10430976) + 0, (float *)(A + 203264) + 0, (float *)(A + 2560) + 0);
-  k57_mul((float *)(A + 2560) + 0, (float *)(A + 5057024) + 0);
-  k58_mul_mul((float *)(A + 2560) + 0, (float *)(A + 5286400) + 0);
-  k59_add_pow_sub(P + 82192 /* opt.step */, (float *)(A + 201792) + 0, (float *)(A + 201856) + 0);
-  k60_mul_add_sqrt(P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 5286400) + 0, (float *)(A + 201856) + 0, (float *)(A + 2560) + 0, (float *)(A + 5515776) + 0);
-  k61_pow_sub_div((float *)(A + 201792) + 0, (float *)(A + 201920) + 0);
-  k43_stack((float *)(A + 4696576) + 0, (float *)(A + 4925952) + 0, (float *)(A + 5155328) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5614080) + 0, (float *)(A + 5843456) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6531584) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6990336) + 0, (float *)(A + 7219712) + 0, (float *)(A + 7449088) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8137216) + 0, (float *)(A + 8366592) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8825344) + 0, (float *)(A + 9054720) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9775616) + 0, (float *)(A + 567808) + 0, (float *)(A + 862720) + 0, (float *)(A + 731648) + 0, (float *)(A + 403968) + 0, (float *)(A + 14100992) + 0);
-  k44_stack((float *)(A + 166400) + 0, (float *)(A + 4663808) + 0, (float *)(A + 4893184) + 0, (float *)(A + 5122560) + 0, (float *)(A + 5351936) + 0, (float *)(A + 5581312) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6040064) + 0, (float *)(A + 6269440) + 0, (float *)(A + 6498816) + 0, (float *)(A + 6728192) + 0, (float *)(A + 6957568) + 0, (float *)(A + 7186944) + 0, (float *)(A + 7416320) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7875072) + 0, (float *)(A + 8104448) + 0, (float *)(A + 8333824) + 0, (float *)(A + 8563200) + 0, (float *)(A + 8792576) + 0, (float *)(A + 9021952) + 0, (float *)(A + 9251328) + 0, (float *)(A + 9480704) + 0, (float *)(A + 9710080) + 0, (float *)(A + 9939456) + 0, (float *)(A + 10168832) + 0, (float *)(A + 10398208) + 0, (float *)(A + 567808) + 0);
-  k45_matmul((float *)(A + 14100992) + 0, (float *)(A + 567808) + 0, (float *)(A + 202048) + 0);
-  k62_mul((float *)(A + 202048) + 0, (float *)(A + 14100992) + 0);
-  k63_mul_mul((float *)(A + 202048) + 0, (float *)(A + 14363136) + 0);
-  k64_mul_add_sqrt(P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 14363136) + 0, (float *)(A + 201856) + 0, (float *)(A + 202048) + 0, (float *)(A + 14625280) + 0);
-  k46_sum_to((float *)(A + 10430976) + 0, (float *)(A + 59904) + 0);
-  k65_mul((float *)(A + 59904) + 0, (float *)(A + 61952) + 0);
-  k66_mul_mul((float *)(A + 59904) + 0, (float *)(A + 64000) + 0);
-  k67_mul_add_sqrt(P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 64000) + 0, (float *)(A + 201856) + 0, (float *)(A + 59904) + 0, (float *)(A + 66048) + 0);
-  k67_mul_add_sqrt(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 64000) + 0, (float *)(A + 201856) + 0, (float *)(A + 5114368) + 0, (float *)(A + 5116416) + 0);
-  k47_matmul((float *)(A + 0) + 0, (float *)(A + 4401664) + 0, (float *)(A + 5573120) + 0);
-  k68_mul((float *)(A + 5573120) + 0, (float *)(A + 68096) + 0);
-  k69_mul_mul((float *)(A + 5573120) + 0, (float *)(A + 73216) + 0);
-  k70_mul_add_sqrt(P + 245280 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 73216) + 0, (float *)(A + 201856) + 0, (float *)(A + 5573120) + 0, (float *)(A + 78336) + 0);
-  k48_sum_to((float *)(A + 0) + 0, (float *)(A + 64000) + 0);
-  k71_mul((float *)(A + 64000) + 0, (float *)(A + 64064) + 0);
-  k72_mul_mul((float *)(A + 64000) + 0, (float *)(A + 64128) + 0);
-  k73_mul_add_sqrt(P + 246576 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 64128) + 0, (float *)(A + 201856) + 0, (float *)(A + 64000) + 0, (float *)(A + 64192) + 0);
-  k49_mul_neg((float *)(A + 201984) + 0, (float *)(A + 64128) + 0);
-  k50_mul((float *)(A + 201728) + 0, (float *)(A + 201856) + 0);
-  k74_mul_add_div(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 5057024) + 0, (float *)(A + 5515776) + 0, (float *)(A + 201920) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 10103296) + 0, (float *)(A + 10332672) + 0);
-  k75_mul_add_div(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 14100992) + 0, (float *)(A + 14625280) + 0, (float *)(A + 201920) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 14363136) + 0, (float *)(A + 14887424) + 0);
-  k76_mul_add_div(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 61952) + 0, (float *)(A + 66048) + 0, (float *)(A + 201920) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 5578240) + 0);
-  k76_mul_add_div(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 61952) + 0, (float *)(A + 5116416) + 0, (float *)(A + 201920) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 64256) + 0, (float *)(A + 5118464) + 0);
-  k77_mul_add_div(P + 244000 /* opt.dense1.weight.exp_avg */, (float *)(A + 68096) + 0, (float *)(A + 78336) + 0, (float *)(A + 201920) + 0, P + 80896 /* dense1.weight */, (float *)(A + 73216) + 0, (float *)(A + 10160640) + 0);
-  k78_mul_add_div(P + 246560 /* opt.dense1.bias.exp_avg */, (float *)(A + 64064) + 0, (float *)(A + 64192) + 0, (float *)(A + 201920) + 0, P + 82176 /* dense1.bias */, (float *)(A + 201984) + 0, (float *)(A + 2048) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7371264) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7436800) + 0);
+  k32_sub_mul((float *)(A + 7338496) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 7404032) + 0, (float *)(A + 7633408) + 0);
+  k31_mul_sub((float *)(A + 7305728) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 7371264) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 7567872) + 0, (float *)(A + 7600640) + 0, (float *)(A + 7436800) + 0, (float *)(A + 7305728) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7240192) + 0, (float *)(A + 7633408) + 0, (float *)(A + 7338496) + 0, (float *)(A + 9959936) + 0, (float *)(A + 7371264) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7469568) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 524288);
+  k36_matmul((float *)(A + 10451456) + 524288, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 7272960) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7174656) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7240192) + 0);
+  k32_sub_mul((float *)(A + 7141888) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 7207424) + 0, (float *)(A + 7436800) + 0);
+  k31_mul_sub((float *)(A + 7109120) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 7174656) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 7371264) + 0, (float *)(A + 7404032) + 0, (float *)(A + 7240192) + 0, (float *)(A + 7109120) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7043584) + 0, (float *)(A + 7436800) + 0, (float *)(A + 7141888) + 0, (float *)(A + 9959936) + 0, (float *)(A + 7174656) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7272960) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 557056);
+  k36_matmul((float *)(A + 10451456) + 557056, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 7076352) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6978048) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7043584) + 0);
+  k32_sub_mul((float *)(A + 6945280) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 7010816) + 0, (float *)(A + 7240192) + 0);
+  k31_mul_sub((float *)(A + 6912512) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 6978048) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 7174656) + 0, (float *)(A + 7207424) + 0, (float *)(A + 7043584) + 0, (float *)(A + 6912512) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6846976) + 0, (float *)(A + 7240192) + 0, (float *)(A + 6945280) + 0, (float *)(A + 9959936) + 0, (float *)(A + 6978048) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7076352) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 589824);
+  k36_matmul((float *)(A + 10451456) + 589824, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 6879744) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6781440) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6846976) + 0);
+  k32_sub_mul((float *)(A + 6748672) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 6814208) + 0, (float *)(A + 7043584) + 0);
+  k31_mul_sub((float *)(A + 6715904) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 6781440) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 6978048) + 0, (float *)(A + 7010816) + 0, (float *)(A + 6846976) + 0, (float *)(A + 6715904) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6650368) + 0, (float *)(A + 7043584) + 0, (float *)(A + 6748672) + 0, (float *)(A + 9959936) + 0, (float *)(A + 6781440) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6879744) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 622592);
+  k36_matmul((float *)(A + 10451456) + 622592, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 6683136) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6584832) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6650368) + 0);
+  k32_sub_mul((float *)(A + 6552064) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 6617600) + 0, (float *)(A + 6846976) + 0);
+  k31_mul_sub((float *)(A + 6519296) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 6584832) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 6781440) + 0, (float *)(A + 6814208) + 0, (float *)(A + 6650368) + 0, (float *)(A + 6519296) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6453760) + 0, (float *)(A + 6846976) + 0, (float *)(A + 6552064) + 0, (float *)(A + 9959936) + 0, (float *)(A + 6584832) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6683136) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 655360);
+  k36_matmul((float *)(A + 10451456) + 655360, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 6486528) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6388224) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6453760) + 0);
+  k32_sub_mul((float *)(A + 6355456) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 6420992) + 0, (float *)(A + 6650368) + 0);
+  k31_mul_sub((float *)(A + 6322688) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 6388224) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 6584832) + 0, (float *)(A + 6617600) + 0, (float *)(A + 6453760) + 0, (float *)(A + 6322688) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6257152) + 0, (float *)(A + 6650368) + 0, (float *)(A + 6355456) + 0, (float *)(A + 9959936) + 0, (float *)(A + 6388224) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6486528) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 688128);
+  k36_matmul((float *)(A + 10451456) + 688128, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 6289920) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6191616) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6257152) + 0);
+  k32_sub_mul((float *)(A + 6158848) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 6224384) + 0, (float *)(A + 6453760) + 0);
+  k31_mul_sub((float *)(A + 6126080) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 6191616) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 6388224) + 0, (float *)(A + 6420992) + 0, (float *)(A + 6257152) + 0, (float *)(A + 6126080) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6060544) + 0, (float *)(A + 6453760) + 0, (float *)(A + 6158848) + 0, (float *)(A + 9959936) + 0, (float *)(A + 6191616) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6289920) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 720896);
+  k36_matmul((float *)(A + 10451456) + 720896, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 6093312) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5995008) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6060544) + 0);
+  k32_sub_mul((float *)(A + 5962240) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 6027776) + 0, (float *)(A + 6257152) + 0);
+  k31_mul_sub((float *)(A + 5929472) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 5995008) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 6191616) + 0, (float *)(A + 6224384) + 0, (float *)(A + 6060544) + 0, (float *)(A + 5929472) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5863936) + 0, (float *)(A + 6257152) + 0, (float *)(A + 5962240) + 0, (float *)(A + 9959936) + 0, (float *)(A + 5995008) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6093312) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 753664);
+  k36_matmul((float *)(A + 10451456) + 753664, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 5896704) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5798400) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5863936) + 0);
+  k32_sub_mul((float *)(A + 5765632) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 5831168) + 0, (float *)(A + 6060544) + 0);
+  k31_mul_sub((float *)(A + 5732864) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 5798400) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 5995008) + 0, (float *)(A + 6027776) + 0, (float *)(A + 5863936) + 0, (float *)(A + 5732864) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5667328) + 0, (float *)(A + 6060544) + 0, (float *)(A + 5765632) + 0, (float *)(A + 9959936) + 0, (float *)(A + 5798400) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5896704) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 786432);
+  k36_matmul((float *)(A + 10451456) + 786432, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 5700096) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5601792) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5667328) + 0);
+  k32_sub_mul((float *)(A + 5569024) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 5634560) + 0, (float *)(A + 5863936) + 0);
+  k31_mul_sub((float *)(A + 5536256) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 5601792) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 5798400) + 0, (float *)(A + 5831168) + 0, (float *)(A + 5667328) + 0, (float *)(A + 5536256) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5470720) + 0, (float *)(A + 5863936) + 0, (float *)(A + 5569024) + 0, (float *)(A + 9959936) + 0, (float *)(A + 5601792) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5700096) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 819200);
+  k36_matmul((float *)(A + 10451456) + 819200, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 5503488) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5405184) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5470720) + 0);
+  k32_sub_mul((float *)(A + 5372416) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 5437952) + 0, (float *)(A + 5667328) + 0);
+  k31_mul_sub((float *)(A + 5339648) + 0, (float *)(A + 9959936) + 0);
+  k32_sub_mul((float *)(A + 5405184) + 0, (float *)(A + 9992704) + 0);
+  k37_mul_addn_mul((float *)(A + 5601792) + 0, (float *)(A + 5634560) + 0, (float *)(A + 5470720) + 0, (float *)(A + 5339648) + 0, (float *)(A + 4422144) + 0, (float *)(A + 3963392) + 0, (float *)(A + 5667328) + 0, (float *)(A + 5372416) + 0, (float *)(A + 9959936) + 0, (float *)(A + 5405184) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5503488) + 0, (float *)(A + 9992704) + 0, (float *)(A + 3963392) + 0);
+  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 3963392) + 0, (float *)(A + 10451456) + 851968);
+  k36_matmul((float *)(A + 10451456) + 851968, P + 14336 /* lstm1.weight_hh */, (float *)(A + 3963392) + 0);
+  k31_mul_sub((float *)(A + 3996160) + 0, (float *)(A + 4356608) + 0);
+  k34_mul_mul((float *)(A + 3963392) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 3930624) + 0, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 203264) + 0, (float *)(A + 5470720) + 0);
+  k32_sub_mul((float *)(A + 4028928) + 0, (float *)(A + 9959936) + 0);
+  k38_mul_addn_mul((float *)(A + 5405184) + 0, (float *)(A + 5437952) + 0, (float *)(A + 4422144) + 0, (float *)(A + 203264) + 0, (float *)(A + 4356608) + 0, (float *)(A + 3930624) + 0, (float *)(A + 5470720) + 0, (float *)(A + 9992704) + 0, (float *)(A + 10418688) + 0);
+  k39_const((float *)(A + 4356608) + 0);
+  k34_mul_mul((float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0, (float *)(A + 9959936) + 0, (float *)(A + 4422144) + 0);
+  k35_concat((float *)(A + 9992704) + 0, (float *)(A + 4356608) + 0, (float *)(A + 10418688) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 884736);
+  k40_matmul((float *)(A + 10451456) + 0, (float *)(A + 2560) + 0, (float *)(A + 10353152) + 0);
+  k53_mul((float *)(A + 10353152) + 0, (float *)(A + 4263488) + 0);
+  k54_mul_mul((float *)(A + 10353152) + 0, (float *)(A + 203264) + 0);
+  k55_add_pow_sub(P + 82192 /* opt.step */, (float *)(A + 4258624) + 0, (float *)(A + 4258688) + 0);
+  k56_mul_add_sqrt(P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 203264) + 0, (float *)(A + 4258688) + 0, (float *)(A + 10353152) + 0, (float *)(A + 9828864) + 0);
+  k57_pow_sub_div((float *)(A + 4258624) + 0, (float *)(A + 4258752) + 0);
+  k41_matmul((float *)(A + 10451456) + 0, (float *)(A + 4454912) + 0, (float *)(A + 301568) + 0);
+  k58_mul((float *)(A + 301568) + 0, (float *)(A + 4454912) + 0);
+  k59_mul_mul((float *)(A + 301568) + 0, (float *)(A + 4717056) + 0);
+  k60_mul_add_sqrt(P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 4717056) + 0, (float *)(A + 4258688) + 0, (float *)(A + 301568) + 0, (float *)(A + 4979200) + 0);
+  k42_sum_to((float *)(A + 10451456) + 0, (float *)(A + 4258816) + 0);
+  k61_mul((float *)(A + 4258816) + 0, (float *)(A + 4260864) + 0);
+  k62_mul_mul((float *)(A + 4258816) + 0, (float *)(A + 10410496) + 0);
+  k63_mul_add_sqrt(P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 10410496) + 0, (float *)(A + 4258688) + 0, (float *)(A + 4258816) + 0, (float *)(A + 10412544) + 0);
+  k63_mul_add_sqrt(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 10410496) + 0, (float *)(A + 4258688) + 0, (float *)(A + 10414592) + 0, (float *)(A + 10416640) + 0);
+  k43_matmul((float *)(A + 0) + 0, (float *)(A + 4389376) + 0, (float *)(A + 4356608) + 0);
+  k64_mul((float *)(A + 4356608) + 0, (float *)(A + 9959936) + 0);
+  k65_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9965056) + 0);
+  k66_mul_add_sqrt(P + 245280 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 9965056) + 0, (float *)(A + 4258688) + 0, (float *)(A + 9970176) + 0, (float *)(A + 9975296) + 0);
+  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 4262912) + 0);
+  k67_mul((float *)(A + 4262912) + 0, (float *)(A + 4262976) + 0);
+  k68_mul_mul((float *)(A + 4262912) + 0, (float *)(A + 4263040) + 0);
+  k69_mul_add_sqrt(P + 246576 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 4263040) + 0, (float *)(A + 4258688) + 0, (float *)(A + 4262912) + 0, (float *)(A + 4263104) + 0);
+  k45_mul_neg((float *)(A + 4263424) + 0, (float *)(A + 4258688) + 0);
+  k46_mul((float *)(A + 4258560) + 0, (float *)(A + 4263040) + 0);
+  k70_mul_add_div(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 4263488) + 0, (float *)(A + 9828864) + 0, (float *)(A + 4258752) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 9886208) + 0, (float *)(A + 203264) + 0);
+  k71_mul_add_div(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 4454912) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4258752) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4717056) + 0, (float *)(A + 5241344) + 0);
+  k72_mul_add_div(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 4260864) + 0, (float *)(A + 10412544) + 0, (float *)(A + 4258752) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10410496) + 0, (float *)(A + 9965056) + 0);
+  k72_mul_add_div(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 4260864) + 0, (float *)(A + 10416640) + 0, (float *)(A + 4258752) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10412544) + 0, (float *)(A + 9967104) + 0);
+  k73_mul_add_div(P + 244000 /* opt.dense1.weight.exp_avg */, (float *)(A + 9959936) + 0, (float *)(A + 9975296) + 0, (float *)(A + 4258752) + 0, P + 80896 /* dense1.weight */, (float *)(A + 9980416) + 0, (float *)(A + 9985536) + 0);
+  k74_mul_add_div(P + 246560 /* opt.dense1.bias.exp_avg */, (float *)(A + 4262976) + 0, (float *)(A + 4263104) + 0, (float *)(A + 4258752) + 0, P + 82176 /* dense1.bias */, (float *)(A + 9969152) + 0, (float *)(A + 9969216) + 0);
 }
 
 float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -3514,27 +3049,27 @@ float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_
   fmnist_lstm_train_step_1(P, in, A, seed);
   fmnist_lstm_train_step_2(P, in, A, seed);
   fmnist_lstm_train_step_3(P, in, A, seed);
-  k51_copy((float *)(A + 64128) + 0, &loss);
-  if (metrics) k51_copy((float *)(A + 201856) + 0, &metrics->accuracy);
-  k51_copy((float *)(A + 201792) + 0, params + 82192);
-  k52_copy((float *)(A + 10103296) + 0, params + 82208);
-  k52_copy((float *)(A + 2560) + 0, params + 96544);
-  k52_copy((float *)(A + 10332672) + 0, params + 0);
-  k53_copy((float *)(A + 14363136) + 0, params + 110880);
-  k53_copy((float *)(A + 202048) + 0, params + 176416);
-  k53_copy((float *)(A + 14887424) + 0, params + 14336);
-  k54_copy((float *)(A + 0) + 0, params + 241952);
-  k54_copy((float *)(A + 59904) + 0, params + 242464);
-  k54_copy((float *)(A + 5578240) + 0, params + 79872);
-  k54_copy((float *)(A + 64256) + 0, params + 242976);
-  k54_copy((float *)(A + 5114368) + 0, params + 243488);
-  k54_copy((float *)(A + 5118464) + 0, params + 80384);
-  k55_copy((float *)(A + 73216) + 0, params + 244000);
-  k55_copy((float *)(A + 5573120) + 0, params + 245280);
-  k55_copy((float *)(A + 10160640) + 0, params + 80896);
-  k56_copy((float *)(A + 201984) + 0, params + 246560);
-  k56_copy((float *)(A + 64000) + 0, params + 246576);
-  k56_copy((float *)(A + 2048) + 0, params + 82176);
+  k47_copy((float *)(A + 4258688) + 0, &loss);
+  if (metrics) k47_copy((float *)(A + 4263040) + 0, &metrics->accuracy);
+  k47_copy((float *)(A + 4258624) + 0, params + 82192);
+  k48_copy((float *)(A + 9886208) + 0, params + 82208);
+  k48_copy((float *)(A + 10353152) + 0, params + 96544);
+  k48_copy((float *)(A + 203264) + 0, params + 0);
+  k49_copy((float *)(A + 4717056) + 0, params + 110880);
+  k49_copy((float *)(A + 301568) + 0, params + 176416);
+  k49_copy((float *)(A + 5241344) + 0, params + 14336);
+  k50_copy((float *)(A + 10410496) + 0, params + 241952);
+  k50_copy((float *)(A + 4258816) + 0, params + 242464);
+  k50_copy((float *)(A + 9965056) + 0, params + 79872);
+  k50_copy((float *)(A + 10412544) + 0, params + 242976);
+  k50_copy((float *)(A + 10414592) + 0, params + 243488);
+  k50_copy((float *)(A + 9967104) + 0, params + 80384);
+  k51_copy((float *)(A + 9980416) + 0, params + 244000);
+  k51_copy((float *)(A + 9970176) + 0, params + 245280);
+  k51_copy((float *)(A + 9985536) + 0, params + 80896);
+  k52_copy((float *)(A + 9969152) + 0, params + 246560);
+  k52_copy((float *)(A + 4262912) + 0, params + 246576);
+  k52_copy((float *)(A + 9969216) + 0, params + 82176);
   return loss;
 }
 
@@ -3547,20 +3082,20 @@ typedef struct {
 
 static void fmnist_lstm_step_1(const float *restrict P, const fmnist_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k79_sub_div(in->x + 0, (float *)(A + 57344) + 0);
-  k80_matmul((float *)(A + 57344) + 0, (float *)(A + 0) + 0, (float *)(A + 57472) + 0);
-  k8_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 59520) + 0);
-  k81_matmul(in->state0 + 0, (float *)(A + 59520) + 0, (float *)(A + 0) + 0);
-  k82_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 2048) + 0);
-  k83_add_add((float *)(A + 57472) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 2048) + 0, (float *)(A + 0) + 0);
-  k84_tanh((float *)(A + 0) + 256, (float *)(A + 2048) + 0);
-  k85_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 2048) + 0, (float *)(A + 2560) + 0);
-  k86_sigmoid_mul_add((float *)(A + 0) + 128, in->state1 + 0, (float *)(A + 2560) + 0, (float *)(A + 2048) + 0, (float *)(A + 3072) + 0);
-  k14_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4096) + 0);
-  k85_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 3072) + 0, (float *)(A + 2560) + 0);
-  k87_matmul((float *)(A + 2560) + 0, (float *)(A + 4096) + 0, (float *)(A + 3072) + 0);
-  k88_add((float *)(A + 3072) + 0, P + 82176 /* dense1.bias */, (float *)(A + 3136) + 0);
+  k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
+  k75_sub_div(in->x + 0, (float *)(A + 57344) + 0);
+  k76_matmul((float *)(A + 57344) + 0, (float *)(A + 0) + 0, (float *)(A + 57472) + 0);
+  k7_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 59520) + 0);
+  k77_matmul(in->state0 + 0, (float *)(A + 59520) + 0, (float *)(A + 0) + 0);
+  k78_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 2048) + 0);
+  k79_add_add((float *)(A + 57472) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 2048) + 0, (float *)(A + 0) + 0);
+  k80_tanh((float *)(A + 0) + 256, (float *)(A + 2048) + 0);
+  k81_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 2048) + 0, (float *)(A + 2560) + 0);
+  k82_sigmoid_mul_add((float *)(A + 0) + 128, in->state1 + 0, (float *)(A + 2560) + 0, (float *)(A + 2048) + 0, (float *)(A + 3072) + 0);
+  k13_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4096) + 0);
+  k81_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 3072) + 0, (float *)(A + 2560) + 0);
+  k83_matmul((float *)(A + 2560) + 0, (float *)(A + 4096) + 0, (float *)(A + 3072) + 0);
+  k84_add((float *)(A + 3072) + 0, P + 82176 /* dense1.bias */, (float *)(A + 3136) + 0);
 }
 
 void fmnist_lstm_step(const float *params, fmnist_lstm_state *state, const fmnist_lstm_step_input *input, fmnist_lstm_step_outputs *out, void *arena) {
@@ -3575,9 +3110,9 @@ void fmnist_lstm_step(const float *params, fmnist_lstm_state *state, const fmnis
   in_.state1 = state->state1;
   (void)P, (void)A;
   fmnist_lstm_step_1(P, in, A, seed);
-  if (out) k89_copy((float *)(A + 3136) + 0, out->logits);
-  k90_copy((float *)(A + 2560) + 0, state->state0);
-  k90_copy((float *)(A + 2048) + 0, state->state1);
+  if (out) k85_copy((float *)(A + 3136) + 0, out->logits);
+  k86_copy((float *)(A + 2560) + 0, state->state0);
+  k86_copy((float *)(A + 2048) + 0, state->state1);
 }
 
 void fmnist_lstm_reset(fmnist_lstm_state *state) {
@@ -3586,7 +3121,7 @@ void fmnist_lstm_reset(fmnist_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long fmnist_lstm_tool_arena[4] = {4333568, 17637376, 17639936, 321664};
+const long fmnist_lstm_tool_arena[4] = {4452352, 14118912, 14121472, 321664};
 const int fmnist_lstm_tool_dtype = 4; /* bytes per element */
 const int fmnist_lstm_tool_nparams = 19;
 const char *const fmnist_lstm_tool_inputs[] = {"x", "y", 0};

@@ -315,124 +315,8 @@ static void k0_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* stack [64, 28, 28] (specs/gru_classifier.lua:8) */
-static void k1_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[0 + i0 * 784 + i1 * 1] = a0[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[28 + i0 * 784 + i1 * 1] = a1[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[56 + i0 * 784 + i1 * 1] = a2[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[84 + i0 * 784 + i1 * 1] = a3[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[112 + i0 * 784 + i1 * 1] = a4[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[140 + i0 * 784 + i1 * 1] = a5[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[168 + i0 * 784 + i1 * 1] = a6[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[196 + i0 * 784 + i1 * 1] = a7[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[224 + i0 * 784 + i1 * 1] = a8[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[252 + i0 * 784 + i1 * 1] = a9[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[280 + i0 * 784 + i1 * 1] = a10[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[308 + i0 * 784 + i1 * 1] = a11[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[336 + i0 * 784 + i1 * 1] = a12[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[364 + i0 * 784 + i1 * 1] = a13[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[392 + i0 * 784 + i1 * 1] = a14[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[420 + i0 * 784 + i1 * 1] = a15[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[448 + i0 * 784 + i1 * 1] = a16[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[476 + i0 * 784 + i1 * 1] = a17[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[504 + i0 * 784 + i1 * 1] = a18[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[532 + i0 * 784 + i1 * 1] = a19[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[560 + i0 * 784 + i1 * 1] = a20[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[588 + i0 * 784 + i1 * 1] = a21[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[616 + i0 * 784 + i1 * 1] = a22[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[644 + i0 * 784 + i1 * 1] = a23[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[672 + i0 * 784 + i1 * 1] = a24[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[700 + i0 * 784 + i1 * 1] = a25[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[728 + i0 * 784 + i1 * 1] = a26[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[756 + i0 * 784 + i1 * 1] = a27[i0 * 28 + i1 * 1];
-  }
-}
-
 /* transpose [28, 384] (specs/gru_classifier.lua:8) */
-static void k2_transpose(const float *restrict a0, float *restrict out) {
+static void k1_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[i0 * 384 + i1 * 1] = a0[i0 * 1 + i1 * 28];
@@ -440,7 +324,7 @@ static void k2_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [1792, 384] (specs/gru_classifier.lua:8) */
-static void k3_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k2_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1792; i += 8) {
     float ap[28][8];
     for (long k = 0; k < 28; k++)
@@ -490,16 +374,16 @@ static void k3_matmul(const float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: add over add [64, 384] (specs/gru_classifier.lua:8) */
-static void k4_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k3_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      const float t0 = (a0[i0 * 10752 + i1 * 1] + a1[i1 * 1]);
+      const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i1 * 1]);
       out0[i0 * 384 + i1 * 1] = t0;
   }
 }
 
 /* fused: add over add [64, 384] (specs/gru_classifier.lua:8) */
-static void k5_add(const float *restrict a0, float *restrict out0) {
+static void k4_add(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       const float t0 = (0.0f + a0[i1 * 1]);
@@ -508,7 +392,7 @@ static void k5_add(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add sigmoid mul add tanh over tanh [64, 128] (specs/gru_classifier.lua:8) */
-static void k6_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k5_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
@@ -521,7 +405,7 @@ static void k6_add_sigmoid_mul(const float *restrict a0, const float *restrict a
 }
 
 /* transpose [128, 384] (specs/gru_classifier.lua:8) */
-static void k7_transpose(const float *restrict a0, float *restrict out) {
+static void k6_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[i0 * 384 + i1 * 1] = a0[i0 * 1 + i1 * 128];
@@ -529,7 +413,7 @@ static void k7_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: add sigmoid sub mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k8_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k7_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
@@ -541,7 +425,7 @@ static void k8_add_sigmoid_sub(const float *restrict a0, const float *restrict a
 }
 
 /* matmul [64, 384] (specs/gru_classifier.lua:8) */
-static void k9_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     float ap[128][8];
     for (long k = 0; k < 128; k++)
@@ -590,17 +474,8 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add over add [64, 384] (specs/gru_classifier.lua:8) */
-static void k10_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 384 + i1 * 1] = t0;
-  }
-}
-
 /* fused: add sigmoid sub mul mul add over add [64, 128] (specs/gru_classifier.lua:8) */
-static void k11_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k9_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
@@ -614,7 +489,7 @@ static void k11_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* transpose [128, 10] (specs/gru_classifier.lua:8) */
-static void k12_transpose(const float *restrict a0, float *restrict out) {
+static void k10_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1 * 1] = a0[i0 * 1 + i1 * 128];
@@ -622,7 +497,7 @@ static void k12_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [64, 10] (specs/gru_classifier.lua:8) */
-static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k11_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     float ap[128][8];
     for (long k = 0; k < 128; k++)
@@ -672,7 +547,7 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [64, 10] (specs/gru_classifier.lua:8) */
-static void k14_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k12_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1 * 1] + a1[i1 * 1]);
@@ -681,7 +556,7 @@ static void k14_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [64, 10] (specs/gru_classifier.lua:8) */
-static void k15_copy(const float *restrict a0, float *restrict out) {
+static void k13_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1 * 1] = a0[i0 * 10 + i1 * 1];
@@ -689,7 +564,7 @@ static void k15_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: add sigmoid mul add tanh over tanh [64, 128] (specs/gru_classifier.lua:8) */
-static void k16_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+static void k14_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
@@ -703,7 +578,7 @@ static void k16_add_sigmoid_mul(const float *restrict a0, const float *restrict 
 }
 
 /* fused: add sigmoid sub mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k17_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k15_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
@@ -717,7 +592,7 @@ static void k17_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* fused: add sigmoid sub mul mul add over add [64, 128] (specs/gru_classifier.lua:8) */
-static void k18_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k16_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
@@ -733,7 +608,7 @@ static void k18_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* one_hot [64, 10] (specs/gru_classifier.lua:11) */
-static void k19_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k17_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r * 1];
@@ -742,7 +617,7 @@ static void k19_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [64, 10] (specs/gru_classifier.lua:11) */
-static void k20_log_softmax(const float *restrict a0, float *restrict out) {
+static void k18_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
@@ -755,7 +630,7 @@ static void k20_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 10] (specs/gru_classifier.lua:11) */
-static void k21_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k19_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -763,7 +638,7 @@ static void k21_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [64, 1] (specs/gru_classifier.lua:11) */
-static void k22_sum_to(const float *restrict a0, float *restrict out) {
+static void k20_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -772,7 +647,7 @@ static void k22_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (specs/gru_classifier.lua:11) */
-static void k23_sum_to(const float *restrict a0, float *restrict out) {
+static void k21_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0 * 1];
@@ -780,7 +655,7 @@ static void k23_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [64] (specs/gru_classifier.lua:12) */
-static void k24_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k22_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++)
@@ -790,14 +665,14 @@ static void k24_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [64] (specs/gru_classifier.lua:12) */
-static void k25_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k23_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0 * 1] = a0[i0 * 1] == a1[i0 * 1] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (specs/gru_classifier.lua:11) */
-static void k26_mul(const float *restrict a0, float *restrict out0) {
+static void k24_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -805,7 +680,7 @@ static void k26_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [64, 10] (specs/gru_classifier.lua:11) */
-static void k27_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k25_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1 * 1]);
@@ -816,7 +691,7 @@ static void k27_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 128] (specs/gru_classifier.lua:8) */
-static void k28_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k26_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     float ap[10][8];
     for (long k = 0; k < 10; k++)
@@ -866,7 +741,7 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul sub over sub [64, 128] (specs/gru_classifier.lua:8) */
-static void k29_mul_sub(const float *restrict a0, float *restrict out0) {
+static void k27_mul_sub(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (1.0f - t0);
@@ -875,7 +750,7 @@ static void k29_mul_sub(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sub mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k30_sub_mul(const float *restrict a0, float *restrict out0) {
+static void k28_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (1.0f - a0[i0 * 1]);
     const float t1 = (a0[i0 * 1] * t0);
@@ -884,7 +759,7 @@ static void k30_sub_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul neg over neg [64, 128] (specs/gru_classifier.lua:8) */
-static void k31_mul_neg(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k29_mul_neg(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (-t0);
@@ -893,7 +768,7 @@ static void k31_mul_neg(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k32_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k30_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -901,7 +776,7 @@ static void k32_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: mul mul mul mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k33_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k31_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
@@ -914,7 +789,7 @@ static void k33_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul addn mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k34_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k32_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 + a2[i0 * 1]);
@@ -924,7 +799,7 @@ static void k34_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* concat [64, 384] (specs/gru_classifier.lua:8) */
-static void k35_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
+static void k33_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[0 + i0 * 384 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -940,7 +815,7 @@ static void k35_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [64, 128] (specs/gru_classifier.lua:8) */
-static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k34_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 384; k0 += 256) {
     const long kn = 384 - k0 < 256 ? 384 - k0 : 256;
     for (long i = 0; i < 64; i += 8) {
@@ -1001,7 +876,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul addn mul mul mul mul mul mul neg addn mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k37_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k35_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
@@ -1023,7 +898,7 @@ static void k37_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul addn mul mul mul mul mul neg mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k38_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k36_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
@@ -1041,124 +916,8 @@ static void k38_mul_addn_mul(const float *restrict a0, const float *restrict a1,
   }
 }
 
-/* stack [64, 28, 384] (specs/gru_classifier.lua:8) */
-static void k39_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[0 + i0 * 10752 + i1 * 1] = a0[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[384 + i0 * 10752 + i1 * 1] = a1[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[768 + i0 * 10752 + i1 * 1] = a2[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[1152 + i0 * 10752 + i1 * 1] = a3[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[1536 + i0 * 10752 + i1 * 1] = a4[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[1920 + i0 * 10752 + i1 * 1] = a5[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[2304 + i0 * 10752 + i1 * 1] = a6[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[2688 + i0 * 10752 + i1 * 1] = a7[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[3072 + i0 * 10752 + i1 * 1] = a8[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[3456 + i0 * 10752 + i1 * 1] = a9[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[3840 + i0 * 10752 + i1 * 1] = a10[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[4224 + i0 * 10752 + i1 * 1] = a11[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[4608 + i0 * 10752 + i1 * 1] = a12[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[4992 + i0 * 10752 + i1 * 1] = a13[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[5376 + i0 * 10752 + i1 * 1] = a14[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[5760 + i0 * 10752 + i1 * 1] = a15[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[6144 + i0 * 10752 + i1 * 1] = a16[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[6528 + i0 * 10752 + i1 * 1] = a17[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[6912 + i0 * 10752 + i1 * 1] = a18[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[7296 + i0 * 10752 + i1 * 1] = a19[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[7680 + i0 * 10752 + i1 * 1] = a20[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[8064 + i0 * 10752 + i1 * 1] = a21[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[8448 + i0 * 10752 + i1 * 1] = a22[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[8832 + i0 * 10752 + i1 * 1] = a23[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[9216 + i0 * 10752 + i1 * 1] = a24[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[9600 + i0 * 10752 + i1 * 1] = a25[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[9984 + i0 * 10752 + i1 * 1] = a26[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[10368 + i0 * 10752 + i1 * 1] = a27[i0 * 384 + i1 * 1];
-  }
-}
-
 /* matmul [384, 28] (specs/gru_classifier.lua:8) */
-static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1792; k0 += 256) {
     const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
     for (long i = 0; i < 24; i += 8) {
@@ -1261,232 +1020,8 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* stack [64, 27, 384] (specs/gru_classifier.lua:8) */
-static void k41_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[0 + i0 * 10368 + i1 * 1] = a0[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[384 + i0 * 10368 + i1 * 1] = a1[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[768 + i0 * 10368 + i1 * 1] = a2[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[1152 + i0 * 10368 + i1 * 1] = a3[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[1536 + i0 * 10368 + i1 * 1] = a4[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[1920 + i0 * 10368 + i1 * 1] = a5[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[2304 + i0 * 10368 + i1 * 1] = a6[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[2688 + i0 * 10368 + i1 * 1] = a7[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[3072 + i0 * 10368 + i1 * 1] = a8[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[3456 + i0 * 10368 + i1 * 1] = a9[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[3840 + i0 * 10368 + i1 * 1] = a10[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[4224 + i0 * 10368 + i1 * 1] = a11[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[4608 + i0 * 10368 + i1 * 1] = a12[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[4992 + i0 * 10368 + i1 * 1] = a13[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[5376 + i0 * 10368 + i1 * 1] = a14[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[5760 + i0 * 10368 + i1 * 1] = a15[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[6144 + i0 * 10368 + i1 * 1] = a16[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[6528 + i0 * 10368 + i1 * 1] = a17[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[6912 + i0 * 10368 + i1 * 1] = a18[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[7296 + i0 * 10368 + i1 * 1] = a19[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[7680 + i0 * 10368 + i1 * 1] = a20[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[8064 + i0 * 10368 + i1 * 1] = a21[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[8448 + i0 * 10368 + i1 * 1] = a22[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[8832 + i0 * 10368 + i1 * 1] = a23[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[9216 + i0 * 10368 + i1 * 1] = a24[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[9600 + i0 * 10368 + i1 * 1] = a25[i0 * 384 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[9984 + i0 * 10368 + i1 * 1] = a26[i0 * 384 + i1 * 1];
-  }
-}
-
-/* stack [64, 27, 128] (specs/gru_classifier.lua:8) */
-static void k42_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[0 + i0 * 3456 + i1 * 1] = a0[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[128 + i0 * 3456 + i1 * 1] = a1[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[256 + i0 * 3456 + i1 * 1] = a2[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[384 + i0 * 3456 + i1 * 1] = a3[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[512 + i0 * 3456 + i1 * 1] = a4[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[640 + i0 * 3456 + i1 * 1] = a5[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[768 + i0 * 3456 + i1 * 1] = a6[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[896 + i0 * 3456 + i1 * 1] = a7[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1024 + i0 * 3456 + i1 * 1] = a8[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1152 + i0 * 3456 + i1 * 1] = a9[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1280 + i0 * 3456 + i1 * 1] = a10[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1408 + i0 * 3456 + i1 * 1] = a11[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1536 + i0 * 3456 + i1 * 1] = a12[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1664 + i0 * 3456 + i1 * 1] = a13[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1792 + i0 * 3456 + i1 * 1] = a14[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[1920 + i0 * 3456 + i1 * 1] = a15[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2048 + i0 * 3456 + i1 * 1] = a16[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2176 + i0 * 3456 + i1 * 1] = a17[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2304 + i0 * 3456 + i1 * 1] = a18[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2432 + i0 * 3456 + i1 * 1] = a19[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2560 + i0 * 3456 + i1 * 1] = a20[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2688 + i0 * 3456 + i1 * 1] = a21[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2816 + i0 * 3456 + i1 * 1] = a22[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[2944 + i0 * 3456 + i1 * 1] = a23[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[3072 + i0 * 3456 + i1 * 1] = a24[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[3200 + i0 * 3456 + i1 * 1] = a25[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[3328 + i0 * 3456 + i1 * 1] = a26[i0 * 128 + i1 * 1];
-  }
-}
-
 /* matmul [384, 128] (specs/gru_classifier.lua:8) */
-static void k43_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1728; k0 += 256) {
     const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
     for (long i = 0; i < 128; i += 8) {
@@ -1550,17 +1085,133 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [384] (specs/gru_classifier.lua:8) */
-static void k44_sum_to(const float *restrict a0, float *restrict out) {
+static void k39_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 384; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++)
+  for (long i0 = 0; i0 < 28; i0++)
+    for (long i1 = 0; i1 < 64; i1++)
       for (long i2 = 0; i2 < 384; i2++) {
-        out[i2 * 1] += a0[i0 * 10752 + i1 * 384 + i2 * 1];
+        out[i2 * 1] += a0[i0 * 24576 + i1 * 384 + i2 * 1];
+  }
+}
+
+/* stack [28, 64, 384] (specs/gru_classifier.lua:8) */
+static void k40_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[0 + i0 * 384 + i1 * 1] = a0[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[24576 + i0 * 384 + i1 * 1] = a1[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[49152 + i0 * 384 + i1 * 1] = a2[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[73728 + i0 * 384 + i1 * 1] = a3[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[98304 + i0 * 384 + i1 * 1] = a4[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[122880 + i0 * 384 + i1 * 1] = a5[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[147456 + i0 * 384 + i1 * 1] = a6[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[172032 + i0 * 384 + i1 * 1] = a7[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[196608 + i0 * 384 + i1 * 1] = a8[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[221184 + i0 * 384 + i1 * 1] = a9[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[245760 + i0 * 384 + i1 * 1] = a10[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[270336 + i0 * 384 + i1 * 1] = a11[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[294912 + i0 * 384 + i1 * 1] = a12[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[319488 + i0 * 384 + i1 * 1] = a13[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[344064 + i0 * 384 + i1 * 1] = a14[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[368640 + i0 * 384 + i1 * 1] = a15[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[393216 + i0 * 384 + i1 * 1] = a16[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[417792 + i0 * 384 + i1 * 1] = a17[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[442368 + i0 * 384 + i1 * 1] = a18[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[466944 + i0 * 384 + i1 * 1] = a19[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[491520 + i0 * 384 + i1 * 1] = a20[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[516096 + i0 * 384 + i1 * 1] = a21[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[540672 + i0 * 384 + i1 * 1] = a22[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[565248 + i0 * 384 + i1 * 1] = a23[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[589824 + i0 * 384 + i1 * 1] = a24[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[614400 + i0 * 384 + i1 * 1] = a25[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[638976 + i0 * 384 + i1 * 1] = a26[i0 * 384 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 384; i1++) {
+      out[663552 + i0 * 384 + i1 * 1] = a27[i0 * 384 + i1 * 1];
   }
 }
 
 /* matmul [10, 128] (specs/gru_classifier.lua:8) */
-static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 128; i += 8) {
     float ap[64][8];
     for (long k = 0; k < 64; k++)
@@ -1610,7 +1261,7 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/gru_classifier.lua:8) */
-static void k46_sum_to(const float *restrict a0, float *restrict out) {
+static void k42_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1619,25 +1270,25 @@ static void k46_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/gru_classifier.lua:11) */
-static void k47_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k43_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/gru_classifier.lua:12) */
-static void k48_mul(const float *restrict a0, float *restrict out0) {
+static void k44_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/gru_classifier.lua:11) */
-static void k49_copy(const float *restrict a0, float *restrict out) {
+static void k45_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [384, 28] (specs/gru_classifier.lua:8) */
-static void k50_copy(const float *restrict a0, float *restrict out) {
+static void k46_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
@@ -1645,7 +1296,7 @@ static void k50_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [384, 128] (specs/gru_classifier.lua:8) */
-static void k51_copy(const float *restrict a0, float *restrict out) {
+static void k47_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1653,14 +1304,14 @@ static void k51_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [384] (specs/gru_classifier.lua:8) */
-static void k52_copy(const float *restrict a0, float *restrict out) {
+static void k48_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [10, 128] (specs/gru_classifier.lua:8) */
-static void k53_copy(const float *restrict a0, float *restrict out) {
+static void k49_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1668,14 +1319,14 @@ static void k53_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/gru_classifier.lua:8) */
-static void k54_copy(const float *restrict a0, float *restrict out) {
+static void k50_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [384, 28] */
-static void k55_mul(const float *restrict a0, float *restrict out0) {
+static void k51_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1683,7 +1334,7 @@ static void k55_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [384, 28] */
-static void k56_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k52_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1692,7 +1343,7 @@ static void k56_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k57_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k53_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1702,7 +1353,7 @@ static void k57_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [384, 28] */
-static void k58_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k54_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1715,7 +1366,7 @@ static void k58_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k59_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k55_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -1723,7 +1374,7 @@ static void k59_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [384, 128] */
-static void k60_mul(const float *restrict a0, float *restrict out0) {
+static void k56_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1731,7 +1382,7 @@ static void k60_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [384, 128] */
-static void k61_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k57_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1740,7 +1391,7 @@ static void k61_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [384, 128] */
-static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k58_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1753,7 +1404,7 @@ static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [384] */
-static void k63_mul(const float *restrict a0, float *restrict out0) {
+static void k59_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1761,7 +1412,7 @@ static void k63_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [384] */
-static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1770,7 +1421,7 @@ static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [384] */
-static void k65_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1783,7 +1434,7 @@ static void k65_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 128] */
-static void k66_mul(const float *restrict a0, float *restrict out0) {
+static void k62_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1791,7 +1442,7 @@ static void k66_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 128] */
-static void k67_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1800,7 +1451,7 @@ static void k67_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 128] */
-static void k68_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1813,7 +1464,7 @@ static void k68_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k69_mul(const float *restrict a0, float *restrict out0) {
+static void k65_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1821,7 +1472,7 @@ static void k69_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k70_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1830,7 +1481,7 @@ static void k70_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k71_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1843,7 +1494,7 @@ static void k71_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [384, 28] */
-static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k68_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1856,7 +1507,7 @@ static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [384, 128] */
-static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k69_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1869,7 +1520,7 @@ static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [384] */
-static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k70_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1882,7 +1533,7 @@ static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 128] */
-static void k75_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1895,7 +1546,7 @@ static void k75_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k76_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1908,7 +1559,7 @@ static void k76_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sub div over div [1, 28] (specs/gru_classifier.lua:8) */
-static void k77_sub_div(const float *restrict a0, float *restrict out0) {
+static void k73_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       const float t0 = (a0[i1 * 1] - 0.286000013f);
@@ -1918,7 +1569,7 @@ static void k77_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 384] (specs/gru_classifier.lua:8) */
-static void k78_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k74_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[28][1];
     for (long k = 0; k < 28; k++)
@@ -1958,7 +1609,7 @@ static void k78_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 384] (specs/gru_classifier.lua:8) */
-static void k79_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k75_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[128][1];
     for (long k = 0; k < 128; k++)
@@ -1998,7 +1649,7 @@ static void k79_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 384] (specs/gru_classifier.lua:8) */
-static void k80_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k76_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2007,7 +1658,7 @@ static void k80_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add sigmoid mul add tanh over tanh [1, 128] (specs/gru_classifier.lua:8) */
-static void k81_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k77_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2020,7 +1671,7 @@ static void k81_add_sigmoid_mul(const float *restrict a0, const float *restrict 
 }
 
 /* fused: add sigmoid sub mul mul add over add [1, 128] (specs/gru_classifier.lua:8) */
-static void k82_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k78_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2034,7 +1685,7 @@ static void k82_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (specs/gru_classifier.lua:8) */
-static void k83_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k79_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[128][1];
     for (long k = 0; k < 128; k++)
@@ -2056,7 +1707,7 @@ static void k83_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/gru_classifier.lua:8) */
-static void k84_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k80_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2065,7 +1716,7 @@ static void k84_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/gru_classifier.lua:8) */
-static void k85_copy(const float *restrict a0, float *restrict out) {
+static void k81_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2073,7 +1724,7 @@ static void k85_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out add [1, 128] (specs/gru_classifier.lua:8) */
-static void k86_copy(const float *restrict a0, float *restrict out) {
+static void k82_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2142,179 +1793,178 @@ int gru_classifier_load(float *params, const void *blob, size_t size) {
 static void gru_classifier_predict_1(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_sub_div(in->x + 756, (float *)(A + 0) + 0);
-  k0_sub_div(in->x + 728, (float *)(A + 7168) + 0);
-  k0_sub_div(in->x + 700, (float *)(A + 14336) + 0);
-  k0_sub_div(in->x + 672, (float *)(A + 21504) + 0);
-  k0_sub_div(in->x + 644, (float *)(A + 28672) + 0);
-  k0_sub_div(in->x + 616, (float *)(A + 35840) + 0);
-  k0_sub_div(in->x + 588, (float *)(A + 43008) + 0);
-  k0_sub_div(in->x + 560, (float *)(A + 50176) + 0);
-  k0_sub_div(in->x + 532, (float *)(A + 57344) + 0);
-  k0_sub_div(in->x + 504, (float *)(A + 64512) + 0);
-  k0_sub_div(in->x + 476, (float *)(A + 71680) + 0);
-  k0_sub_div(in->x + 448, (float *)(A + 78848) + 0);
-  k0_sub_div(in->x + 420, (float *)(A + 86016) + 0);
-  k0_sub_div(in->x + 392, (float *)(A + 93184) + 0);
-  k0_sub_div(in->x + 364, (float *)(A + 100352) + 0);
-  k0_sub_div(in->x + 336, (float *)(A + 107520) + 0);
-  k0_sub_div(in->x + 308, (float *)(A + 114688) + 0);
-  k0_sub_div(in->x + 280, (float *)(A + 121856) + 0);
-  k0_sub_div(in->x + 252, (float *)(A + 129024) + 0);
-  k0_sub_div(in->x + 224, (float *)(A + 136192) + 0);
-  k0_sub_div(in->x + 196, (float *)(A + 143360) + 0);
-  k0_sub_div(in->x + 168, (float *)(A + 150528) + 0);
-  k0_sub_div(in->x + 140, (float *)(A + 157696) + 0);
-  k0_sub_div(in->x + 112, (float *)(A + 164864) + 0);
-  k0_sub_div(in->x + 84, (float *)(A + 172032) + 0);
-  k0_sub_div(in->x + 56, (float *)(A + 179200) + 0);
-  k0_sub_div(in->x + 28, (float *)(A + 186368) + 0);
-  k0_sub_div(in->x + 0, (float *)(A + 193536) + 0);
-  k1_stack((float *)(A + 0) + 0, (float *)(A + 7168) + 0, (float *)(A + 14336) + 0, (float *)(A + 21504) + 0, (float *)(A + 28672) + 0, (float *)(A + 35840) + 0, (float *)(A + 43008) + 0, (float *)(A + 50176) + 0, (float *)(A + 57344) + 0, (float *)(A + 64512) + 0, (float *)(A + 71680) + 0, (float *)(A + 78848) + 0, (float *)(A + 86016) + 0, (float *)(A + 93184) + 0, (float *)(A + 100352) + 0, (float *)(A + 107520) + 0, (float *)(A + 114688) + 0, (float *)(A + 121856) + 0, (float *)(A + 129024) + 0, (float *)(A + 136192) + 0, (float *)(A + 143360) + 0, (float *)(A + 150528) + 0, (float *)(A + 157696) + 0, (float *)(A + 164864) + 0, (float *)(A + 172032) + 0, (float *)(A + 179200) + 0, (float *)(A + 186368) + 0, (float *)(A + 193536) + 0, (float *)(A + 200704) + 0);
-  k2_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 0) + 0);
-  k3_matmul((float *)(A + 200704) + 0, (float *)(A + 0) + 0, (float *)(A + 401408) + 0);
-  k4_add((float *)(A + 401408) + 10368, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k5_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k7_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 3153920) + 0);
-  k8_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0);
-  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 262144) + 0);
-  k4_add((float *)(A + 401408) + 9984, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 262144) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
-  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 9600, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
-  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 9216, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
-  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 8832, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
-  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 8448, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
-  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 8064, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
-  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 7680, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
-  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 7296, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
-  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 6912, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
-  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 6528, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
-  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 6144, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
-  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 5760, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
-  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 5376, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
-  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 4992, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
-  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 4608, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
-  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 4224, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
-  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 3840, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
-  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 3456, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
-  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 3072, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
-  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 2688, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
-  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 2304, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
-  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 1920, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
-  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 1536, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
-  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 1152, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
-  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 768, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 229376) + 0, (float *)(A + 262144) + 0);
-  k9_matmul((float *)(A + 262144) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 384, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k6_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k11_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0);
-  k9_matmul((float *)(A + 229376) + 0, (float *)(A + 3153920) + 0, (float *)(A + 294912) + 0);
-  k4_add((float *)(A + 401408) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3153920) + 0);
-  k10_add((float *)(A + 294912) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3252224) + 0);
-  k6_add_sigmoid_mul((float *)(A + 3153920) + 0, (float *)(A + 3252224) + 0, (float *)(A + 3252224) + 256, (float *)(A + 3153920) + 256, (float *)(A + 262144) + 0);
-  k12_transpose(P + 60672 /* dense1.weight */, (float *)(A + 294912) + 0);
-  k11_add_sigmoid_sub((float *)(A + 3153920) + 128, (float *)(A + 3252224) + 128, (float *)(A + 262144) + 0, (float *)(A + 229376) + 0, (float *)(A + 300032) + 0);
-  k13_matmul((float *)(A + 300032) + 0, (float *)(A + 294912) + 0, (float *)(A + 332800) + 0);
-  k14_add((float *)(A + 332800) + 0, P + 61952 /* dense1.bias */, (float *)(A + 294912) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 0) + 1792);
+  k0_sub_div(in->x + 700, (float *)(A + 0) + 3584);
+  k0_sub_div(in->x + 672, (float *)(A + 0) + 5376);
+  k0_sub_div(in->x + 644, (float *)(A + 0) + 7168);
+  k0_sub_div(in->x + 616, (float *)(A + 0) + 8960);
+  k0_sub_div(in->x + 588, (float *)(A + 0) + 10752);
+  k0_sub_div(in->x + 560, (float *)(A + 0) + 12544);
+  k0_sub_div(in->x + 532, (float *)(A + 0) + 14336);
+  k0_sub_div(in->x + 504, (float *)(A + 0) + 16128);
+  k0_sub_div(in->x + 476, (float *)(A + 0) + 17920);
+  k0_sub_div(in->x + 448, (float *)(A + 0) + 19712);
+  k0_sub_div(in->x + 420, (float *)(A + 0) + 21504);
+  k0_sub_div(in->x + 392, (float *)(A + 0) + 23296);
+  k0_sub_div(in->x + 364, (float *)(A + 0) + 25088);
+  k0_sub_div(in->x + 336, (float *)(A + 0) + 26880);
+  k0_sub_div(in->x + 308, (float *)(A + 0) + 28672);
+  k0_sub_div(in->x + 280, (float *)(A + 0) + 30464);
+  k0_sub_div(in->x + 252, (float *)(A + 0) + 32256);
+  k0_sub_div(in->x + 224, (float *)(A + 0) + 34048);
+  k0_sub_div(in->x + 196, (float *)(A + 0) + 35840);
+  k0_sub_div(in->x + 168, (float *)(A + 0) + 37632);
+  k0_sub_div(in->x + 140, (float *)(A + 0) + 39424);
+  k0_sub_div(in->x + 112, (float *)(A + 0) + 41216);
+  k0_sub_div(in->x + 84, (float *)(A + 0) + 43008);
+  k0_sub_div(in->x + 56, (float *)(A + 0) + 44800);
+  k0_sub_div(in->x + 28, (float *)(A + 0) + 46592);
+  k0_sub_div(in->x + 0, (float *)(A + 0) + 48384);
+  k1_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 200704) + 0);
+  k2_matmul((float *)(A + 0) + 0, (float *)(A + 200704) + 0, (float *)(A + 243712) + 0);
+  k3_add((float *)(A + 243712) + 663552, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k4_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k6_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 2996224) + 0);
+  k7_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3192832) + 0);
+  k8_matmul((float *)(A + 3192832) + 0, (float *)(A + 2996224) + 0, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 243712) + 638976, P + 59904 /* gru1.bias_ih */, (float *)(A + 98304) + 0);
+  k3_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3225600) + 0);
+  k5_add_sigmoid_mul((float *)(A + 98304) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3225600) + 256, (float *)(A + 98304) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 98304) + 128, (float *)(A + 3225600) + 128, (float *)(A + 196608) + 0, (float *)(A + 3192832) + 0, (float *)(A + 0) + 0);
+  k8_matmul((float *)(A + 0) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3192832) + 0);
+  k3_add((float *)(A + 243712) + 614400, P + 59904 /* gru1.bias_ih */, (float *)(A + 32768) + 0);
+  k3_add((float *)(A + 3192832) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 131072) + 0);
+  k5_add_sigmoid_mul((float *)(A + 32768) + 0, (float *)(A + 131072) + 0, (float *)(A + 131072) + 256, (float *)(A + 32768) + 256, (float *)(A + 3192832) + 0);
+  k9_add_sigmoid_sub((float *)(A + 32768) + 128, (float *)(A + 131072) + 128, (float *)(A + 3192832) + 0, (float *)(A + 0) + 0, (float *)(A + 3225600) + 0);
+  k8_matmul((float *)(A + 3225600) + 0, (float *)(A + 2996224) + 0, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 243712) + 589824, P + 59904 /* gru1.bias_ih */, (float *)(A + 98304) + 0);
+  k3_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3323904) + 0);
+  k5_add_sigmoid_mul((float *)(A + 98304) + 0, (float *)(A + 3323904) + 0, (float *)(A + 3323904) + 256, (float *)(A + 98304) + 256, (float *)(A + 3192832) + 0);
+  k9_add_sigmoid_sub((float *)(A + 98304) + 128, (float *)(A + 3323904) + 128, (float *)(A + 3192832) + 0, (float *)(A + 3225600) + 0, (float *)(A + 196608) + 0);
+  k8_matmul((float *)(A + 196608) + 0, (float *)(A + 2996224) + 0, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 243712) + 565248, P + 59904 /* gru1.bias_ih */, (float *)(A + 98304) + 0);
+  k3_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3192832) + 0);
+  k5_add_sigmoid_mul((float *)(A + 98304) + 0, (float *)(A + 3192832) + 0, (float *)(A + 3192832) + 256, (float *)(A + 98304) + 256, (float *)(A + 0) + 0);
+  k9_add_sigmoid_sub((float *)(A + 98304) + 128, (float *)(A + 3192832) + 128, (float *)(A + 0) + 0, (float *)(A + 196608) + 0, (float *)(A + 32768) + 0);
+  k8_matmul((float *)(A + 32768) + 0, (float *)(A + 2996224) + 0, (float *)(A + 65536) + 0);
+  k3_add((float *)(A + 243712) + 540672, P + 59904 /* gru1.bias_ih */, (float *)(A + 3192832) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3291136) + 0);
+  k5_add_sigmoid_mul((float *)(A + 3192832) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3291136) + 256, (float *)(A + 3192832) + 256, (float *)(A + 0) + 0);
+  k9_add_sigmoid_sub((float *)(A + 3192832) + 128, (float *)(A + 3291136) + 128, (float *)(A + 0) + 0, (float *)(A + 32768) + 0, (float *)(A + 3389440) + 0);
+  k8_matmul((float *)(A + 3389440) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3192832) + 0);
+  k3_add((float *)(A + 243712) + 516096, P + 59904 /* gru1.bias_ih */, (float *)(A + 3291136) + 0);
+  k3_add((float *)(A + 3192832) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 0) + 0);
+  k5_add_sigmoid_mul((float *)(A + 3291136) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 3291136) + 256, (float *)(A + 3192832) + 0);
+  k9_add_sigmoid_sub((float *)(A + 3291136) + 128, (float *)(A + 0) + 128, (float *)(A + 3192832) + 0, (float *)(A + 3389440) + 0, (float *)(A + 3225600) + 0);
+  k8_matmul((float *)(A + 3225600) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 491520, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3192832) + 0);
+  k8_matmul((float *)(A + 3192832) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 466944, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3192832) + 0, (float *)(A + 3225600) + 0);
+  k8_matmul((float *)(A + 3225600) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 442368, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3192832) + 0);
+  k8_matmul((float *)(A + 3192832) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 417792, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3192832) + 0, (float *)(A + 3225600) + 0);
+  k8_matmul((float *)(A + 3225600) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 393216, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3192832) + 0);
+  k8_matmul((float *)(A + 3192832) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 368640, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3192832) + 0, (float *)(A + 3225600) + 0);
+  k8_matmul((float *)(A + 3225600) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 344064, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3192832) + 0);
+  k8_matmul((float *)(A + 3192832) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 319488, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3192832) + 0, (float *)(A + 3225600) + 0);
+  k8_matmul((float *)(A + 3225600) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 294912, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3192832) + 0);
+  k8_matmul((float *)(A + 3192832) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 270336, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3192832) + 0, (float *)(A + 3225600) + 0);
+  k8_matmul((float *)(A + 3225600) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 245760, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3192832) + 0);
+  k8_matmul((float *)(A + 3192832) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 221184, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3192832) + 0, (float *)(A + 3225600) + 0);
+  k8_matmul((float *)(A + 3225600) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 196608, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3192832) + 0);
+  k8_matmul((float *)(A + 3192832) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 172032, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3192832) + 0, (float *)(A + 3225600) + 0);
+  k8_matmul((float *)(A + 3225600) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 147456, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3192832) + 0);
+  k8_matmul((float *)(A + 3192832) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 122880, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3192832) + 0, (float *)(A + 3225600) + 0);
+  k8_matmul((float *)(A + 3225600) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 98304, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3192832) + 0);
+  k8_matmul((float *)(A + 3192832) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 73728, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3192832) + 0, (float *)(A + 3225600) + 0);
+  k8_matmul((float *)(A + 3225600) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 49152, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3192832) + 0);
+  k8_matmul((float *)(A + 3192832) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 24576, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3192832) + 0, (float *)(A + 3225600) + 0);
+  k8_matmul((float *)(A + 3225600) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3258368) + 0);
+  k3_add((float *)(A + 243712) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
+  k3_add((float *)(A + 3258368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
+  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k10_transpose(P + 60672 /* dense1.weight */, (float *)(A + 3356672) + 0);
+  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3361792) + 0);
+  k11_matmul((float *)(A + 3361792) + 0, (float *)(A + 3356672) + 0, (float *)(A + 3394560) + 0);
+  k12_add((float *)(A + 3394560) + 0, P + 61952 /* dense1.bias */, (float *)(A + 3356672) + 0);
 }
 
 void gru_classifier_predict(const float *params, const gru_classifier_batch *in, gru_classifier_outputs *out, void *arena) {
@@ -2324,442 +1974,438 @@ void gru_classifier_predict(const float *params, const gru_classifier_batch *in,
   (void)out;
   (void)P, (void)A;
   gru_classifier_predict_1(P, in, A, seed);
-  if (out) k15_copy((float *)(A + 294912) + 0, out->logits);
+  if (out) k13_copy((float *)(A + 3356672) + 0, out->logits);
 }
 
 static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_sub_div(in->x + 756, (float *)(A + 0) + 0);
-  k0_sub_div(in->x + 728, (float *)(A + 7168) + 0);
-  k0_sub_div(in->x + 700, (float *)(A + 14336) + 0);
-  k0_sub_div(in->x + 672, (float *)(A + 21504) + 0);
-  k0_sub_div(in->x + 644, (float *)(A + 28672) + 0);
-  k0_sub_div(in->x + 616, (float *)(A + 35840) + 0);
-  k0_sub_div(in->x + 588, (float *)(A + 43008) + 0);
-  k0_sub_div(in->x + 560, (float *)(A + 50176) + 0);
-  k0_sub_div(in->x + 532, (float *)(A + 57344) + 0);
-  k0_sub_div(in->x + 504, (float *)(A + 64512) + 0);
-  k0_sub_div(in->x + 476, (float *)(A + 71680) + 0);
-  k0_sub_div(in->x + 448, (float *)(A + 78848) + 0);
-  k0_sub_div(in->x + 420, (float *)(A + 86016) + 0);
-  k0_sub_div(in->x + 392, (float *)(A + 93184) + 0);
-  k0_sub_div(in->x + 364, (float *)(A + 100352) + 0);
-  k0_sub_div(in->x + 336, (float *)(A + 107520) + 0);
-  k0_sub_div(in->x + 308, (float *)(A + 114688) + 0);
-  k0_sub_div(in->x + 280, (float *)(A + 121856) + 0);
-  k0_sub_div(in->x + 252, (float *)(A + 129024) + 0);
-  k0_sub_div(in->x + 224, (float *)(A + 136192) + 0);
-  k0_sub_div(in->x + 196, (float *)(A + 143360) + 0);
-  k0_sub_div(in->x + 168, (float *)(A + 150528) + 0);
-  k0_sub_div(in->x + 140, (float *)(A + 157696) + 0);
-  k0_sub_div(in->x + 112, (float *)(A + 164864) + 0);
-  k0_sub_div(in->x + 84, (float *)(A + 172032) + 0);
-  k0_sub_div(in->x + 56, (float *)(A + 179200) + 0);
-  k0_sub_div(in->x + 28, (float *)(A + 186368) + 0);
-  k0_sub_div(in->x + 0, (float *)(A + 193536) + 0);
-  k1_stack((float *)(A + 0) + 0, (float *)(A + 7168) + 0, (float *)(A + 14336) + 0, (float *)(A + 21504) + 0, (float *)(A + 28672) + 0, (float *)(A + 35840) + 0, (float *)(A + 43008) + 0, (float *)(A + 50176) + 0, (float *)(A + 57344) + 0, (float *)(A + 64512) + 0, (float *)(A + 71680) + 0, (float *)(A + 78848) + 0, (float *)(A + 86016) + 0, (float *)(A + 93184) + 0, (float *)(A + 100352) + 0, (float *)(A + 107520) + 0, (float *)(A + 114688) + 0, (float *)(A + 121856) + 0, (float *)(A + 129024) + 0, (float *)(A + 136192) + 0, (float *)(A + 143360) + 0, (float *)(A + 150528) + 0, (float *)(A + 157696) + 0, (float *)(A + 164864) + 0, (float *)(A + 172032) + 0, (float *)(A + 179200) + 0, (float *)(A + 186368) + 0, (float *)(A + 193536) + 0, (float *)(A + 200704) + 0);
-  k2_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 0) + 0);
-  k3_matmul((float *)(A + 200704) + 0, (float *)(A + 0) + 0, (float *)(A + 401408) + 0);
-  k4_add((float *)(A + 401408) + 10368, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k5_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k16_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 3153920) + 0, (float *)(A + 3186688) + 0);
-  k7_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k17_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 3186688) + 0, (float *)(A + 3416064) + 0, (float *)(A + 3448832) + 0, (float *)(A + 3481600) + 0);
-  k9_matmul((float *)(A + 3481600) + 0, (float *)(A + 3219456) + 0, (float *)(A + 0) + 0);
-  k4_add((float *)(A + 401408) + 9984, P + 59904 /* gru1.bias_ih */, (float *)(A + 3514368) + 0);
-  k10_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3612672) + 0);
-  k16_add_sigmoid_mul((float *)(A + 3514368) + 0, (float *)(A + 3612672) + 0, (float *)(A + 3612672) + 256, (float *)(A + 3514368) + 256, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
-  k18_add_sigmoid_sub((float *)(A + 3514368) + 128, (float *)(A + 3612672) + 128, (float *)(A + 32768) + 0, (float *)(A + 3481600) + 0, (float *)(A + 65536) + 0, (float *)(A + 3710976) + 0, (float *)(A + 3743744) + 0);
-  k9_matmul((float *)(A + 3743744) + 0, (float *)(A + 3219456) + 0, (float *)(A + 3514368) + 0);
-  k4_add((float *)(A + 401408) + 9600, P + 59904 /* gru1.bias_ih */, (float *)(A + 3776512) + 0);
-  k10_add((float *)(A + 3514368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3874816) + 0);
-  k16_add_sigmoid_mul((float *)(A + 3776512) + 0, (float *)(A + 3874816) + 0, (float *)(A + 3874816) + 256, (float *)(A + 3776512) + 256, (float *)(A + 3514368) + 0, (float *)(A + 3547136) + 0);
-  k18_add_sigmoid_sub((float *)(A + 3776512) + 128, (float *)(A + 3874816) + 128, (float *)(A + 3547136) + 0, (float *)(A + 3743744) + 0, (float *)(A + 3579904) + 0, (float *)(A + 3973120) + 0, (float *)(A + 4005888) + 0);
-  k9_matmul((float *)(A + 4005888) + 0, (float *)(A + 3219456) + 0, (float *)(A + 3776512) + 0);
-  k4_add((float *)(A + 401408) + 9216, P + 59904 /* gru1.bias_ih */, (float *)(A + 4038656) + 0);
-  k10_add((float *)(A + 3776512) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4136960) + 0);
-  k16_add_sigmoid_mul((float *)(A + 4038656) + 0, (float *)(A + 4136960) + 0, (float *)(A + 4136960) + 256, (float *)(A + 4038656) + 256, (float *)(A + 3776512) + 0, (float *)(A + 3809280) + 0);
-  k18_add_sigmoid_sub((float *)(A + 4038656) + 128, (float *)(A + 4136960) + 128, (float *)(A + 3809280) + 0, (float *)(A + 4005888) + 0, (float *)(A + 3842048) + 0, (float *)(A + 4235264) + 0, (float *)(A + 4268032) + 0);
-  k9_matmul((float *)(A + 4268032) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4038656) + 0);
-  k4_add((float *)(A + 401408) + 8832, P + 59904 /* gru1.bias_ih */, (float *)(A + 4300800) + 0);
-  k10_add((float *)(A + 4038656) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4399104) + 0);
-  k16_add_sigmoid_mul((float *)(A + 4300800) + 0, (float *)(A + 4399104) + 0, (float *)(A + 4399104) + 256, (float *)(A + 4300800) + 256, (float *)(A + 4038656) + 0, (float *)(A + 4071424) + 0);
-  k18_add_sigmoid_sub((float *)(A + 4300800) + 128, (float *)(A + 4399104) + 128, (float *)(A + 4071424) + 0, (float *)(A + 4268032) + 0, (float *)(A + 4104192) + 0, (float *)(A + 4497408) + 0, (float *)(A + 4530176) + 0);
-  k9_matmul((float *)(A + 4530176) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4300800) + 0);
-  k4_add((float *)(A + 401408) + 8448, P + 59904 /* gru1.bias_ih */, (float *)(A + 4562944) + 0);
-  k10_add((float *)(A + 4300800) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4661248) + 0);
-  k16_add_sigmoid_mul((float *)(A + 4562944) + 0, (float *)(A + 4661248) + 0, (float *)(A + 4661248) + 256, (float *)(A + 4562944) + 256, (float *)(A + 4300800) + 0, (float *)(A + 4333568) + 0);
-  k18_add_sigmoid_sub((float *)(A + 4562944) + 128, (float *)(A + 4661248) + 128, (float *)(A + 4333568) + 0, (float *)(A + 4530176) + 0, (float *)(A + 4366336) + 0, (float *)(A + 4759552) + 0, (float *)(A + 4792320) + 0);
-  k9_matmul((float *)(A + 4792320) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4562944) + 0);
-  k4_add((float *)(A + 401408) + 8064, P + 59904 /* gru1.bias_ih */, (float *)(A + 4825088) + 0);
-  k10_add((float *)(A + 4562944) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4923392) + 0);
-  k16_add_sigmoid_mul((float *)(A + 4825088) + 0, (float *)(A + 4923392) + 0, (float *)(A + 4923392) + 256, (float *)(A + 4825088) + 256, (float *)(A + 4562944) + 0, (float *)(A + 4595712) + 0);
-  k18_add_sigmoid_sub((float *)(A + 4825088) + 128, (float *)(A + 4923392) + 128, (float *)(A + 4595712) + 0, (float *)(A + 4792320) + 0, (float *)(A + 4628480) + 0, (float *)(A + 5021696) + 0, (float *)(A + 5054464) + 0);
-  k9_matmul((float *)(A + 5054464) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4825088) + 0);
-  k4_add((float *)(A + 401408) + 7680, P + 59904 /* gru1.bias_ih */, (float *)(A + 5087232) + 0);
-  k10_add((float *)(A + 4825088) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5185536) + 0);
-  k16_add_sigmoid_mul((float *)(A + 5087232) + 0, (float *)(A + 5185536) + 0, (float *)(A + 5185536) + 256, (float *)(A + 5087232) + 256, (float *)(A + 4825088) + 0, (float *)(A + 4857856) + 0);
-  k18_add_sigmoid_sub((float *)(A + 5087232) + 128, (float *)(A + 5185536) + 128, (float *)(A + 4857856) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4890624) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5316608) + 0);
-  k9_matmul((float *)(A + 5316608) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5087232) + 0);
-  k4_add((float *)(A + 401408) + 7296, P + 59904 /* gru1.bias_ih */, (float *)(A + 5349376) + 0);
-  k10_add((float *)(A + 5087232) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5447680) + 0);
-  k16_add_sigmoid_mul((float *)(A + 5349376) + 0, (float *)(A + 5447680) + 0, (float *)(A + 5447680) + 256, (float *)(A + 5349376) + 256, (float *)(A + 5087232) + 0, (float *)(A + 5120000) + 0);
-  k18_add_sigmoid_sub((float *)(A + 5349376) + 128, (float *)(A + 5447680) + 128, (float *)(A + 5120000) + 0, (float *)(A + 5316608) + 0, (float *)(A + 5152768) + 0, (float *)(A + 5545984) + 0, (float *)(A + 5578752) + 0);
-  k9_matmul((float *)(A + 5578752) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5349376) + 0);
-  k4_add((float *)(A + 401408) + 6912, P + 59904 /* gru1.bias_ih */, (float *)(A + 5611520) + 0);
-  k10_add((float *)(A + 5349376) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5709824) + 0);
-  k16_add_sigmoid_mul((float *)(A + 5611520) + 0, (float *)(A + 5709824) + 0, (float *)(A + 5709824) + 256, (float *)(A + 5611520) + 256, (float *)(A + 5349376) + 0, (float *)(A + 5382144) + 0);
-  k18_add_sigmoid_sub((float *)(A + 5611520) + 128, (float *)(A + 5709824) + 128, (float *)(A + 5382144) + 0, (float *)(A + 5578752) + 0, (float *)(A + 5414912) + 0, (float *)(A + 5808128) + 0, (float *)(A + 5840896) + 0);
-  k9_matmul((float *)(A + 5840896) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5611520) + 0);
-  k4_add((float *)(A + 401408) + 6528, P + 59904 /* gru1.bias_ih */, (float *)(A + 5873664) + 0);
-  k10_add((float *)(A + 5611520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5971968) + 0);
-  k16_add_sigmoid_mul((float *)(A + 5873664) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5971968) + 256, (float *)(A + 5873664) + 256, (float *)(A + 5611520) + 0, (float *)(A + 5644288) + 0);
-  k18_add_sigmoid_sub((float *)(A + 5873664) + 128, (float *)(A + 5971968) + 128, (float *)(A + 5644288) + 0, (float *)(A + 5840896) + 0, (float *)(A + 5677056) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6103040) + 0);
-  k9_matmul((float *)(A + 6103040) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5873664) + 0);
-  k4_add((float *)(A + 401408) + 6144, P + 59904 /* gru1.bias_ih */, (float *)(A + 6135808) + 0);
-  k10_add((float *)(A + 5873664) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6234112) + 0);
-  k16_add_sigmoid_mul((float *)(A + 6135808) + 0, (float *)(A + 6234112) + 0, (float *)(A + 6234112) + 256, (float *)(A + 6135808) + 256, (float *)(A + 5873664) + 0, (float *)(A + 5906432) + 0);
-  k18_add_sigmoid_sub((float *)(A + 6135808) + 128, (float *)(A + 6234112) + 128, (float *)(A + 5906432) + 0, (float *)(A + 6103040) + 0, (float *)(A + 5939200) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6365184) + 0);
-  k9_matmul((float *)(A + 6365184) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6135808) + 0);
-  k4_add((float *)(A + 401408) + 5760, P + 59904 /* gru1.bias_ih */, (float *)(A + 6397952) + 0);
-  k10_add((float *)(A + 6135808) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6496256) + 0);
-  k16_add_sigmoid_mul((float *)(A + 6397952) + 0, (float *)(A + 6496256) + 0, (float *)(A + 6496256) + 256, (float *)(A + 6397952) + 256, (float *)(A + 6135808) + 0, (float *)(A + 6168576) + 0);
-  k18_add_sigmoid_sub((float *)(A + 6397952) + 128, (float *)(A + 6496256) + 128, (float *)(A + 6168576) + 0, (float *)(A + 6365184) + 0, (float *)(A + 6201344) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6627328) + 0);
-  k9_matmul((float *)(A + 6627328) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6397952) + 0);
-  k4_add((float *)(A + 401408) + 5376, P + 59904 /* gru1.bias_ih */, (float *)(A + 6660096) + 0);
-  k10_add((float *)(A + 6397952) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6758400) + 0);
-  k16_add_sigmoid_mul((float *)(A + 6660096) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6758400) + 256, (float *)(A + 6660096) + 256, (float *)(A + 6397952) + 0, (float *)(A + 6430720) + 0);
-  k18_add_sigmoid_sub((float *)(A + 6660096) + 128, (float *)(A + 6758400) + 128, (float *)(A + 6430720) + 0, (float *)(A + 6627328) + 0, (float *)(A + 6463488) + 0, (float *)(A + 6856704) + 0, (float *)(A + 6889472) + 0);
-  k9_matmul((float *)(A + 6889472) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6660096) + 0);
-  k4_add((float *)(A + 401408) + 4992, P + 59904 /* gru1.bias_ih */, (float *)(A + 6922240) + 0);
-  k10_add((float *)(A + 6660096) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7020544) + 0);
-  k16_add_sigmoid_mul((float *)(A + 6922240) + 0, (float *)(A + 7020544) + 0, (float *)(A + 7020544) + 256, (float *)(A + 6922240) + 256, (float *)(A + 6660096) + 0, (float *)(A + 6692864) + 0);
-  k18_add_sigmoid_sub((float *)(A + 6922240) + 128, (float *)(A + 7020544) + 128, (float *)(A + 6692864) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6725632) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7151616) + 0);
-  k9_matmul((float *)(A + 7151616) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6922240) + 0);
-  k4_add((float *)(A + 401408) + 4608, P + 59904 /* gru1.bias_ih */, (float *)(A + 7184384) + 0);
-  k10_add((float *)(A + 6922240) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7282688) + 0);
-  k16_add_sigmoid_mul((float *)(A + 7184384) + 0, (float *)(A + 7282688) + 0, (float *)(A + 7282688) + 256, (float *)(A + 7184384) + 256, (float *)(A + 6922240) + 0, (float *)(A + 6955008) + 0);
-  k18_add_sigmoid_sub((float *)(A + 7184384) + 128, (float *)(A + 7282688) + 128, (float *)(A + 6955008) + 0, (float *)(A + 7151616) + 0, (float *)(A + 6987776) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7413760) + 0);
-  k9_matmul((float *)(A + 7413760) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7184384) + 0);
-  k4_add((float *)(A + 401408) + 4224, P + 59904 /* gru1.bias_ih */, (float *)(A + 7446528) + 0);
-  k10_add((float *)(A + 7184384) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7544832) + 0);
-  k16_add_sigmoid_mul((float *)(A + 7446528) + 0, (float *)(A + 7544832) + 0, (float *)(A + 7544832) + 256, (float *)(A + 7446528) + 256, (float *)(A + 7184384) + 0, (float *)(A + 7217152) + 0);
-  k18_add_sigmoid_sub((float *)(A + 7446528) + 128, (float *)(A + 7544832) + 128, (float *)(A + 7217152) + 0, (float *)(A + 7413760) + 0, (float *)(A + 7249920) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7675904) + 0);
-  k9_matmul((float *)(A + 7675904) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7446528) + 0);
-  k4_add((float *)(A + 401408) + 3840, P + 59904 /* gru1.bias_ih */, (float *)(A + 7708672) + 0);
-  k10_add((float *)(A + 7446528) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7806976) + 0);
-  k16_add_sigmoid_mul((float *)(A + 7708672) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7806976) + 256, (float *)(A + 7708672) + 256, (float *)(A + 7446528) + 0, (float *)(A + 7479296) + 0);
-  k18_add_sigmoid_sub((float *)(A + 7708672) + 128, (float *)(A + 7806976) + 128, (float *)(A + 7479296) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7512064) + 0, (float *)(A + 7905280) + 0, (float *)(A + 7938048) + 0);
-  k9_matmul((float *)(A + 7938048) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7708672) + 0);
-  k4_add((float *)(A + 401408) + 3456, P + 59904 /* gru1.bias_ih */, (float *)(A + 7970816) + 0);
-  k10_add((float *)(A + 7708672) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8069120) + 0);
-  k16_add_sigmoid_mul((float *)(A + 7970816) + 0, (float *)(A + 8069120) + 0, (float *)(A + 8069120) + 256, (float *)(A + 7970816) + 256, (float *)(A + 7708672) + 0, (float *)(A + 7741440) + 0);
-  k18_add_sigmoid_sub((float *)(A + 7970816) + 128, (float *)(A + 8069120) + 128, (float *)(A + 7741440) + 0, (float *)(A + 7938048) + 0, (float *)(A + 7774208) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8200192) + 0);
-  k9_matmul((float *)(A + 8200192) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7970816) + 0);
-  k4_add((float *)(A + 401408) + 3072, P + 59904 /* gru1.bias_ih */, (float *)(A + 8232960) + 0);
-  k10_add((float *)(A + 7970816) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8331264) + 0);
-  k16_add_sigmoid_mul((float *)(A + 8232960) + 0, (float *)(A + 8331264) + 0, (float *)(A + 8331264) + 256, (float *)(A + 8232960) + 256, (float *)(A + 7970816) + 0, (float *)(A + 8003584) + 0);
-  k18_add_sigmoid_sub((float *)(A + 8232960) + 128, (float *)(A + 8331264) + 128, (float *)(A + 8003584) + 0, (float *)(A + 8200192) + 0, (float *)(A + 8036352) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8462336) + 0);
-  k9_matmul((float *)(A + 8462336) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8232960) + 0);
-  k4_add((float *)(A + 401408) + 2688, P + 59904 /* gru1.bias_ih */, (float *)(A + 8495104) + 0);
-  k10_add((float *)(A + 8232960) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8593408) + 0);
-  k16_add_sigmoid_mul((float *)(A + 8495104) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8593408) + 256, (float *)(A + 8495104) + 256, (float *)(A + 8232960) + 0, (float *)(A + 8265728) + 0);
-  k18_add_sigmoid_sub((float *)(A + 8495104) + 128, (float *)(A + 8593408) + 128, (float *)(A + 8265728) + 0, (float *)(A + 8462336) + 0, (float *)(A + 8298496) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8724480) + 0);
-  k9_matmul((float *)(A + 8724480) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8495104) + 0);
-  k4_add((float *)(A + 401408) + 2304, P + 59904 /* gru1.bias_ih */, (float *)(A + 8757248) + 0);
-  k10_add((float *)(A + 8495104) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8855552) + 0);
-  k16_add_sigmoid_mul((float *)(A + 8757248) + 0, (float *)(A + 8855552) + 0, (float *)(A + 8855552) + 256, (float *)(A + 8757248) + 256, (float *)(A + 8495104) + 0, (float *)(A + 8527872) + 0);
-  k18_add_sigmoid_sub((float *)(A + 8757248) + 128, (float *)(A + 8855552) + 128, (float *)(A + 8527872) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8560640) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8986624) + 0);
-  k9_matmul((float *)(A + 8986624) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8757248) + 0);
-  k4_add((float *)(A + 401408) + 1920, P + 59904 /* gru1.bias_ih */, (float *)(A + 9019392) + 0);
-  k10_add((float *)(A + 8757248) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9117696) + 0);
-  k16_add_sigmoid_mul((float *)(A + 9019392) + 0, (float *)(A + 9117696) + 0, (float *)(A + 9117696) + 256, (float *)(A + 9019392) + 256, (float *)(A + 8757248) + 0, (float *)(A + 8790016) + 0);
-  k18_add_sigmoid_sub((float *)(A + 9019392) + 128, (float *)(A + 9117696) + 128, (float *)(A + 8790016) + 0, (float *)(A + 8986624) + 0, (float *)(A + 8822784) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9248768) + 0);
-  k9_matmul((float *)(A + 9248768) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9019392) + 0);
-  k4_add((float *)(A + 401408) + 1536, P + 59904 /* gru1.bias_ih */, (float *)(A + 9281536) + 0);
-  k10_add((float *)(A + 9019392) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9379840) + 0);
-  k16_add_sigmoid_mul((float *)(A + 9281536) + 0, (float *)(A + 9379840) + 0, (float *)(A + 9379840) + 256, (float *)(A + 9281536) + 256, (float *)(A + 9019392) + 0, (float *)(A + 9052160) + 0);
-  k18_add_sigmoid_sub((float *)(A + 9281536) + 128, (float *)(A + 9379840) + 128, (float *)(A + 9052160) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9084928) + 0, (float *)(A + 9478144) + 0, (float *)(A + 9510912) + 0);
-  k9_matmul((float *)(A + 9510912) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9281536) + 0);
-  k4_add((float *)(A + 401408) + 1152, P + 59904 /* gru1.bias_ih */, (float *)(A + 9543680) + 0);
-  k10_add((float *)(A + 9281536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9641984) + 0);
-  k16_add_sigmoid_mul((float *)(A + 9543680) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9641984) + 256, (float *)(A + 9543680) + 256, (float *)(A + 9281536) + 0, (float *)(A + 9314304) + 0);
-  k18_add_sigmoid_sub((float *)(A + 9543680) + 128, (float *)(A + 9641984) + 128, (float *)(A + 9314304) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9347072) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9773056) + 0);
-  k9_matmul((float *)(A + 9773056) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9543680) + 0);
-  k4_add((float *)(A + 401408) + 768, P + 59904 /* gru1.bias_ih */, (float *)(A + 9805824) + 0);
-  k10_add((float *)(A + 9543680) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9904128) + 0);
-  k16_add_sigmoid_mul((float *)(A + 9805824) + 0, (float *)(A + 9904128) + 0, (float *)(A + 9904128) + 256, (float *)(A + 9805824) + 256, (float *)(A + 9543680) + 0, (float *)(A + 9576448) + 0);
-  k18_add_sigmoid_sub((float *)(A + 9805824) + 128, (float *)(A + 9904128) + 128, (float *)(A + 9576448) + 0, (float *)(A + 9773056) + 0, (float *)(A + 9609216) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10035200) + 0);
-  k9_matmul((float *)(A + 10035200) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9805824) + 0);
-  k4_add((float *)(A + 401408) + 384, P + 59904 /* gru1.bias_ih */, (float *)(A + 10067968) + 0);
-  k10_add((float *)(A + 9805824) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 10166272) + 0);
-  k16_add_sigmoid_mul((float *)(A + 10067968) + 0, (float *)(A + 10166272) + 0, (float *)(A + 10166272) + 256, (float *)(A + 10067968) + 256, (float *)(A + 9805824) + 0, (float *)(A + 9838592) + 0);
-  k18_add_sigmoid_sub((float *)(A + 10067968) + 128, (float *)(A + 10166272) + 128, (float *)(A + 9838592) + 0, (float *)(A + 10035200) + 0, (float *)(A + 9871360) + 0, (float *)(A + 10264576) + 0, (float *)(A + 10297344) + 0);
-  k9_matmul((float *)(A + 10297344) + 0, (float *)(A + 3219456) + 0, (float *)(A + 10067968) + 0);
-  k4_add((float *)(A + 401408) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3219456) + 0);
-  k10_add((float *)(A + 10067968) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3317760) + 0);
-  k16_add_sigmoid_mul((float *)(A + 3219456) + 0, (float *)(A + 3317760) + 0, (float *)(A + 3317760) + 256, (float *)(A + 3219456) + 256, (float *)(A + 10067968) + 0, (float *)(A + 10100736) + 0);
-  k12_transpose(P + 60672 /* dense1.weight */, (float *)(A + 10133504) + 0);
-  k18_add_sigmoid_sub((float *)(A + 3219456) + 128, (float *)(A + 3317760) + 128, (float *)(A + 10100736) + 0, (float *)(A + 10297344) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 466944) + 0);
-  k13_matmul((float *)(A + 466944) + 0, (float *)(A + 10133504) + 0, (float *)(A + 196608) + 0);
-  k19_one_hot(in->y + 0, (float *)(A + 10133504) + 0);
-  k14_add((float *)(A + 196608) + 0, P + 61952 /* dense1.bias */, (float *)(A + 10136064) + 0);
-  k20_log_softmax((float *)(A + 10136064) + 0, (float *)(A + 196608) + 0);
-  k21_mul((float *)(A + 10133504) + 0, (float *)(A + 196608) + 0, (float *)(A + 10138624) + 0);
-  k22_sum_to((float *)(A + 10138624) + 0, (float *)(A + 199168) + 0);
-  k23_sum_to((float *)(A + 199168) + 0, (float *)(A + 199424) + 0);
-  k24_argmax((float *)(A + 10136064) + 0, (int32_t *)(A + 199168) + 0);
-  k25_equal((int32_t *)(A + 199168) + 0, in->y + 0, (float *)(A + 199488) + 0);
-  k23_sum_to((float *)(A + 199488) + 0, (float *)(A + 199168) + 0);
-  k26_mul((float *)(A + 10133504) + 0, (float *)(A + 10138624) + 0);
-  k22_sum_to((float *)(A + 10138624) + 0, (float *)(A + 199488) + 0);
-  k27_exp_mul_sub((float *)(A + 196608) + 0, (float *)(A + 199488) + 0, (float *)(A + 10138624) + 0, (float *)(A + 10133504) + 0);
-  k28_matmul((float *)(A + 10133504) + 0, P + 60672 /* dense1.weight */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 10100736) + 0, (float *)(A + 3252224) + 0);
-  k30_sub_mul((float *)(A + 10067968) + 0, (float *)(A + 3284992) + 0);
-  k31_mul_neg((float *)(A + 3219456) + 0, (float *)(A + 10100736) + 0, (float *)(A + 499712) + 0);
-  k32_mul((float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 10100736) + 0);
-  k33_mul_mul_mul((float *)(A + 3219456) + 0, (float *)(A + 434176) + 0, (float *)(A + 3252224) + 0, (float *)(A + 3317760) + 256, (float *)(A + 3284992) + 0, (float *)(A + 532480) + 0, (float *)(A + 565248) + 0);
-  k34_mul_addn_mul((float *)(A + 3219456) + 0, (float *)(A + 10297344) + 0, (float *)(A + 499712) + 0, (float *)(A + 10100736) + 0, (float *)(A + 434176) + 0);
-  k35_concat((float *)(A + 565248) + 0, (float *)(A + 434176) + 0, (float *)(A + 532480) + 0, (float *)(A + 3252224) + 0);
-  k32_mul((float *)(A + 532480) + 0, (float *)(A + 10067968) + 0, (float *)(A + 499712) + 0);
-  k35_concat((float *)(A + 565248) + 0, (float *)(A + 434176) + 0, (float *)(A + 499712) + 0, (float *)(A + 598016) + 0);
-  k36_matmul((float *)(A + 598016) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 434176) + 0);
-  k29_mul_sub((float *)(A + 9838592) + 0, (float *)(A + 565248) + 0);
-  k30_sub_mul((float *)(A + 9805824) + 0, (float *)(A + 499712) + 0);
-  k32_mul((float *)(A + 9871360) + 0, (float *)(A + 10264576) + 0, (float *)(A + 532480) + 0);
-  k37_mul_addn_mul((float *)(A + 3219456) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 10264576) + 0, (float *)(A + 565248) + 0, (float *)(A + 10166272) + 256, (float *)(A + 499712) + 0, (float *)(A + 10035200) + 0, (float *)(A + 9838592) + 0, (float *)(A + 532480) + 0, (float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0, (float *)(A + 10067968) + 0, (float *)(A + 10100736) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 0) + 1792);
+  k0_sub_div(in->x + 700, (float *)(A + 0) + 3584);
+  k0_sub_div(in->x + 672, (float *)(A + 0) + 5376);
+  k0_sub_div(in->x + 644, (float *)(A + 0) + 7168);
+  k0_sub_div(in->x + 616, (float *)(A + 0) + 8960);
+  k0_sub_div(in->x + 588, (float *)(A + 0) + 10752);
+  k0_sub_div(in->x + 560, (float *)(A + 0) + 12544);
+  k0_sub_div(in->x + 532, (float *)(A + 0) + 14336);
+  k0_sub_div(in->x + 504, (float *)(A + 0) + 16128);
+  k0_sub_div(in->x + 476, (float *)(A + 0) + 17920);
+  k0_sub_div(in->x + 448, (float *)(A + 0) + 19712);
+  k0_sub_div(in->x + 420, (float *)(A + 0) + 21504);
+  k0_sub_div(in->x + 392, (float *)(A + 0) + 23296);
+  k0_sub_div(in->x + 364, (float *)(A + 0) + 25088);
+  k0_sub_div(in->x + 336, (float *)(A + 0) + 26880);
+  k0_sub_div(in->x + 308, (float *)(A + 0) + 28672);
+  k0_sub_div(in->x + 280, (float *)(A + 0) + 30464);
+  k0_sub_div(in->x + 252, (float *)(A + 0) + 32256);
+  k0_sub_div(in->x + 224, (float *)(A + 0) + 34048);
+  k0_sub_div(in->x + 196, (float *)(A + 0) + 35840);
+  k0_sub_div(in->x + 168, (float *)(A + 0) + 37632);
+  k0_sub_div(in->x + 140, (float *)(A + 0) + 39424);
+  k0_sub_div(in->x + 112, (float *)(A + 0) + 41216);
+  k0_sub_div(in->x + 84, (float *)(A + 0) + 43008);
+  k0_sub_div(in->x + 56, (float *)(A + 0) + 44800);
+  k0_sub_div(in->x + 28, (float *)(A + 0) + 46592);
+  k0_sub_div(in->x + 0, (float *)(A + 0) + 48384);
+  k1_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 200704) + 0);
+  k2_matmul((float *)(A + 0) + 0, (float *)(A + 200704) + 0, (float *)(A + 243712) + 0);
+  k3_add((float *)(A + 243712) + 663552, P + 59904 /* gru1.bias_ih */, (float *)(A + 2996224) + 0);
+  k4_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 3094528) + 0);
+  k14_add_sigmoid_mul((float *)(A + 2996224) + 0, (float *)(A + 3094528) + 0, (float *)(A + 3094528) + 256, (float *)(A + 2996224) + 256, (float *)(A + 200704) + 0, (float *)(A + 3192832) + 0);
+  k6_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 3225600) + 0);
+  k15_add_sigmoid_sub((float *)(A + 2996224) + 128, (float *)(A + 3094528) + 128, (float *)(A + 3192832) + 0, (float *)(A + 3422208) + 0, (float *)(A + 3454976) + 0, (float *)(A + 3487744) + 0);
+  k8_matmul((float *)(A + 3487744) + 0, (float *)(A + 3225600) + 0, (float *)(A + 2996224) + 0);
+  k3_add((float *)(A + 243712) + 638976, P + 59904 /* gru1.bias_ih */, (float *)(A + 4372480) + 0);
+  k3_add((float *)(A + 2996224) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4470784) + 0);
+  k14_add_sigmoid_mul((float *)(A + 4372480) + 0, (float *)(A + 4470784) + 0, (float *)(A + 4470784) + 256, (float *)(A + 4372480) + 256, (float *)(A + 2996224) + 0, (float *)(A + 3028992) + 0);
+  k16_add_sigmoid_sub((float *)(A + 4372480) + 128, (float *)(A + 4470784) + 128, (float *)(A + 3028992) + 0, (float *)(A + 3487744) + 0, (float *)(A + 3061760) + 0, (float *)(A + 4569088) + 0, (float *)(A + 3487744) + 8192);
+  k8_matmul((float *)(A + 3487744) + 8192, (float *)(A + 3225600) + 0, (float *)(A + 4372480) + 0);
+  k3_add((float *)(A + 243712) + 614400, P + 59904 /* gru1.bias_ih */, (float *)(A + 4601856) + 0);
+  k3_add((float *)(A + 4372480) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4700160) + 0);
+  k14_add_sigmoid_mul((float *)(A + 4601856) + 0, (float *)(A + 4700160) + 0, (float *)(A + 4700160) + 256, (float *)(A + 4601856) + 256, (float *)(A + 4372480) + 0, (float *)(A + 4405248) + 0);
+  k16_add_sigmoid_sub((float *)(A + 4601856) + 128, (float *)(A + 4700160) + 128, (float *)(A + 4405248) + 0, (float *)(A + 3487744) + 8192, (float *)(A + 4438016) + 0, (float *)(A + 4798464) + 0, (float *)(A + 3487744) + 16384);
+  k8_matmul((float *)(A + 3487744) + 16384, (float *)(A + 3225600) + 0, (float *)(A + 4601856) + 0);
+  k3_add((float *)(A + 243712) + 589824, P + 59904 /* gru1.bias_ih */, (float *)(A + 4831232) + 0);
+  k3_add((float *)(A + 4601856) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4929536) + 0);
+  k14_add_sigmoid_mul((float *)(A + 4831232) + 0, (float *)(A + 4929536) + 0, (float *)(A + 4929536) + 256, (float *)(A + 4831232) + 256, (float *)(A + 4601856) + 0, (float *)(A + 4634624) + 0);
+  k16_add_sigmoid_sub((float *)(A + 4831232) + 128, (float *)(A + 4929536) + 128, (float *)(A + 4634624) + 0, (float *)(A + 3487744) + 16384, (float *)(A + 4667392) + 0, (float *)(A + 5027840) + 0, (float *)(A + 3487744) + 24576);
+  k8_matmul((float *)(A + 3487744) + 24576, (float *)(A + 3225600) + 0, (float *)(A + 4831232) + 0);
+  k3_add((float *)(A + 243712) + 565248, P + 59904 /* gru1.bias_ih */, (float *)(A + 5060608) + 0);
+  k3_add((float *)(A + 4831232) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5158912) + 0);
+  k14_add_sigmoid_mul((float *)(A + 5060608) + 0, (float *)(A + 5158912) + 0, (float *)(A + 5158912) + 256, (float *)(A + 5060608) + 256, (float *)(A + 4831232) + 0, (float *)(A + 4864000) + 0);
+  k16_add_sigmoid_sub((float *)(A + 5060608) + 128, (float *)(A + 5158912) + 128, (float *)(A + 4864000) + 0, (float *)(A + 3487744) + 24576, (float *)(A + 4896768) + 0, (float *)(A + 5257216) + 0, (float *)(A + 3487744) + 32768);
+  k8_matmul((float *)(A + 3487744) + 32768, (float *)(A + 3225600) + 0, (float *)(A + 5060608) + 0);
+  k3_add((float *)(A + 243712) + 540672, P + 59904 /* gru1.bias_ih */, (float *)(A + 5289984) + 0);
+  k3_add((float *)(A + 5060608) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5388288) + 0);
+  k14_add_sigmoid_mul((float *)(A + 5289984) + 0, (float *)(A + 5388288) + 0, (float *)(A + 5388288) + 256, (float *)(A + 5289984) + 256, (float *)(A + 5060608) + 0, (float *)(A + 5093376) + 0);
+  k16_add_sigmoid_sub((float *)(A + 5289984) + 128, (float *)(A + 5388288) + 128, (float *)(A + 5093376) + 0, (float *)(A + 3487744) + 32768, (float *)(A + 5126144) + 0, (float *)(A + 5486592) + 0, (float *)(A + 3487744) + 40960);
+  k8_matmul((float *)(A + 3487744) + 40960, (float *)(A + 3225600) + 0, (float *)(A + 5289984) + 0);
+  k3_add((float *)(A + 243712) + 516096, P + 59904 /* gru1.bias_ih */, (float *)(A + 5519360) + 0);
+  k3_add((float *)(A + 5289984) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5617664) + 0);
+  k14_add_sigmoid_mul((float *)(A + 5519360) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5617664) + 256, (float *)(A + 5519360) + 256, (float *)(A + 5289984) + 0, (float *)(A + 5322752) + 0);
+  k16_add_sigmoid_sub((float *)(A + 5519360) + 128, (float *)(A + 5617664) + 128, (float *)(A + 5322752) + 0, (float *)(A + 3487744) + 40960, (float *)(A + 5355520) + 0, (float *)(A + 5715968) + 0, (float *)(A + 3487744) + 49152);
+  k8_matmul((float *)(A + 3487744) + 49152, (float *)(A + 3225600) + 0, (float *)(A + 5519360) + 0);
+  k3_add((float *)(A + 243712) + 491520, P + 59904 /* gru1.bias_ih */, (float *)(A + 5748736) + 0);
+  k3_add((float *)(A + 5519360) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5847040) + 0);
+  k14_add_sigmoid_mul((float *)(A + 5748736) + 0, (float *)(A + 5847040) + 0, (float *)(A + 5847040) + 256, (float *)(A + 5748736) + 256, (float *)(A + 5519360) + 0, (float *)(A + 5552128) + 0);
+  k16_add_sigmoid_sub((float *)(A + 5748736) + 128, (float *)(A + 5847040) + 128, (float *)(A + 5552128) + 0, (float *)(A + 3487744) + 49152, (float *)(A + 5584896) + 0, (float *)(A + 5945344) + 0, (float *)(A + 3487744) + 57344);
+  k8_matmul((float *)(A + 3487744) + 57344, (float *)(A + 3225600) + 0, (float *)(A + 5748736) + 0);
+  k3_add((float *)(A + 243712) + 466944, P + 59904 /* gru1.bias_ih */, (float *)(A + 5978112) + 0);
+  k3_add((float *)(A + 5748736) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6076416) + 0);
+  k14_add_sigmoid_mul((float *)(A + 5978112) + 0, (float *)(A + 6076416) + 0, (float *)(A + 6076416) + 256, (float *)(A + 5978112) + 256, (float *)(A + 5748736) + 0, (float *)(A + 5781504) + 0);
+  k16_add_sigmoid_sub((float *)(A + 5978112) + 128, (float *)(A + 6076416) + 128, (float *)(A + 5781504) + 0, (float *)(A + 3487744) + 57344, (float *)(A + 5814272) + 0, (float *)(A + 6174720) + 0, (float *)(A + 3487744) + 65536);
+  k8_matmul((float *)(A + 3487744) + 65536, (float *)(A + 3225600) + 0, (float *)(A + 5978112) + 0);
+  k3_add((float *)(A + 243712) + 442368, P + 59904 /* gru1.bias_ih */, (float *)(A + 6207488) + 0);
+  k3_add((float *)(A + 5978112) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6305792) + 0);
+  k14_add_sigmoid_mul((float *)(A + 6207488) + 0, (float *)(A + 6305792) + 0, (float *)(A + 6305792) + 256, (float *)(A + 6207488) + 256, (float *)(A + 5978112) + 0, (float *)(A + 6010880) + 0);
+  k16_add_sigmoid_sub((float *)(A + 6207488) + 128, (float *)(A + 6305792) + 128, (float *)(A + 6010880) + 0, (float *)(A + 3487744) + 65536, (float *)(A + 6043648) + 0, (float *)(A + 6404096) + 0, (float *)(A + 3487744) + 73728);
+  k8_matmul((float *)(A + 3487744) + 73728, (float *)(A + 3225600) + 0, (float *)(A + 6207488) + 0);
+  k3_add((float *)(A + 243712) + 417792, P + 59904 /* gru1.bias_ih */, (float *)(A + 6436864) + 0);
+  k3_add((float *)(A + 6207488) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6535168) + 0);
+  k14_add_sigmoid_mul((float *)(A + 6436864) + 0, (float *)(A + 6535168) + 0, (float *)(A + 6535168) + 256, (float *)(A + 6436864) + 256, (float *)(A + 6207488) + 0, (float *)(A + 6240256) + 0);
+  k16_add_sigmoid_sub((float *)(A + 6436864) + 128, (float *)(A + 6535168) + 128, (float *)(A + 6240256) + 0, (float *)(A + 3487744) + 73728, (float *)(A + 6273024) + 0, (float *)(A + 6633472) + 0, (float *)(A + 3487744) + 81920);
+  k8_matmul((float *)(A + 3487744) + 81920, (float *)(A + 3225600) + 0, (float *)(A + 6436864) + 0);
+  k3_add((float *)(A + 243712) + 393216, P + 59904 /* gru1.bias_ih */, (float *)(A + 6666240) + 0);
+  k3_add((float *)(A + 6436864) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6764544) + 0);
+  k14_add_sigmoid_mul((float *)(A + 6666240) + 0, (float *)(A + 6764544) + 0, (float *)(A + 6764544) + 256, (float *)(A + 6666240) + 256, (float *)(A + 6436864) + 0, (float *)(A + 6469632) + 0);
+  k16_add_sigmoid_sub((float *)(A + 6666240) + 128, (float *)(A + 6764544) + 128, (float *)(A + 6469632) + 0, (float *)(A + 3487744) + 81920, (float *)(A + 6502400) + 0, (float *)(A + 6862848) + 0, (float *)(A + 3487744) + 90112);
+  k8_matmul((float *)(A + 3487744) + 90112, (float *)(A + 3225600) + 0, (float *)(A + 6666240) + 0);
+  k3_add((float *)(A + 243712) + 368640, P + 59904 /* gru1.bias_ih */, (float *)(A + 6895616) + 0);
+  k3_add((float *)(A + 6666240) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6993920) + 0);
+  k14_add_sigmoid_mul((float *)(A + 6895616) + 0, (float *)(A + 6993920) + 0, (float *)(A + 6993920) + 256, (float *)(A + 6895616) + 256, (float *)(A + 6666240) + 0, (float *)(A + 6699008) + 0);
+  k16_add_sigmoid_sub((float *)(A + 6895616) + 128, (float *)(A + 6993920) + 128, (float *)(A + 6699008) + 0, (float *)(A + 3487744) + 90112, (float *)(A + 6731776) + 0, (float *)(A + 7092224) + 0, (float *)(A + 3487744) + 98304);
+  k8_matmul((float *)(A + 3487744) + 98304, (float *)(A + 3225600) + 0, (float *)(A + 6895616) + 0);
+  k3_add((float *)(A + 243712) + 344064, P + 59904 /* gru1.bias_ih */, (float *)(A + 7124992) + 0);
+  k3_add((float *)(A + 6895616) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7223296) + 0);
+  k14_add_sigmoid_mul((float *)(A + 7124992) + 0, (float *)(A + 7223296) + 0, (float *)(A + 7223296) + 256, (float *)(A + 7124992) + 256, (float *)(A + 6895616) + 0, (float *)(A + 6928384) + 0);
+  k16_add_sigmoid_sub((float *)(A + 7124992) + 128, (float *)(A + 7223296) + 128, (float *)(A + 6928384) + 0, (float *)(A + 3487744) + 98304, (float *)(A + 6961152) + 0, (float *)(A + 7321600) + 0, (float *)(A + 3487744) + 106496);
+  k8_matmul((float *)(A + 3487744) + 106496, (float *)(A + 3225600) + 0, (float *)(A + 7124992) + 0);
+  k3_add((float *)(A + 243712) + 319488, P + 59904 /* gru1.bias_ih */, (float *)(A + 7354368) + 0);
+  k3_add((float *)(A + 7124992) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7452672) + 0);
+  k14_add_sigmoid_mul((float *)(A + 7354368) + 0, (float *)(A + 7452672) + 0, (float *)(A + 7452672) + 256, (float *)(A + 7354368) + 256, (float *)(A + 7124992) + 0, (float *)(A + 7157760) + 0);
+  k16_add_sigmoid_sub((float *)(A + 7354368) + 128, (float *)(A + 7452672) + 128, (float *)(A + 7157760) + 0, (float *)(A + 3487744) + 106496, (float *)(A + 7190528) + 0, (float *)(A + 7550976) + 0, (float *)(A + 3487744) + 114688);
+  k8_matmul((float *)(A + 3487744) + 114688, (float *)(A + 3225600) + 0, (float *)(A + 7354368) + 0);
+  k3_add((float *)(A + 243712) + 294912, P + 59904 /* gru1.bias_ih */, (float *)(A + 7583744) + 0);
+  k3_add((float *)(A + 7354368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7682048) + 0);
+  k14_add_sigmoid_mul((float *)(A + 7583744) + 0, (float *)(A + 7682048) + 0, (float *)(A + 7682048) + 256, (float *)(A + 7583744) + 256, (float *)(A + 7354368) + 0, (float *)(A + 7387136) + 0);
+  k16_add_sigmoid_sub((float *)(A + 7583744) + 128, (float *)(A + 7682048) + 128, (float *)(A + 7387136) + 0, (float *)(A + 3487744) + 114688, (float *)(A + 7419904) + 0, (float *)(A + 7780352) + 0, (float *)(A + 3487744) + 122880);
+  k8_matmul((float *)(A + 3487744) + 122880, (float *)(A + 3225600) + 0, (float *)(A + 7583744) + 0);
+  k3_add((float *)(A + 243712) + 270336, P + 59904 /* gru1.bias_ih */, (float *)(A + 7813120) + 0);
+  k3_add((float *)(A + 7583744) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7911424) + 0);
+  k14_add_sigmoid_mul((float *)(A + 7813120) + 0, (float *)(A + 7911424) + 0, (float *)(A + 7911424) + 256, (float *)(A + 7813120) + 256, (float *)(A + 7583744) + 0, (float *)(A + 7616512) + 0);
+  k16_add_sigmoid_sub((float *)(A + 7813120) + 128, (float *)(A + 7911424) + 128, (float *)(A + 7616512) + 0, (float *)(A + 3487744) + 122880, (float *)(A + 7649280) + 0, (float *)(A + 8009728) + 0, (float *)(A + 3487744) + 131072);
+  k8_matmul((float *)(A + 3487744) + 131072, (float *)(A + 3225600) + 0, (float *)(A + 7813120) + 0);
+  k3_add((float *)(A + 243712) + 245760, P + 59904 /* gru1.bias_ih */, (float *)(A + 8042496) + 0);
+  k3_add((float *)(A + 7813120) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8140800) + 0);
+  k14_add_sigmoid_mul((float *)(A + 8042496) + 0, (float *)(A + 8140800) + 0, (float *)(A + 8140800) + 256, (float *)(A + 8042496) + 256, (float *)(A + 7813120) + 0, (float *)(A + 7845888) + 0);
+  k16_add_sigmoid_sub((float *)(A + 8042496) + 128, (float *)(A + 8140800) + 128, (float *)(A + 7845888) + 0, (float *)(A + 3487744) + 131072, (float *)(A + 7878656) + 0, (float *)(A + 8239104) + 0, (float *)(A + 3487744) + 139264);
+  k8_matmul((float *)(A + 3487744) + 139264, (float *)(A + 3225600) + 0, (float *)(A + 8042496) + 0);
+  k3_add((float *)(A + 243712) + 221184, P + 59904 /* gru1.bias_ih */, (float *)(A + 8271872) + 0);
+  k3_add((float *)(A + 8042496) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8370176) + 0);
+  k14_add_sigmoid_mul((float *)(A + 8271872) + 0, (float *)(A + 8370176) + 0, (float *)(A + 8370176) + 256, (float *)(A + 8271872) + 256, (float *)(A + 8042496) + 0, (float *)(A + 8075264) + 0);
+  k16_add_sigmoid_sub((float *)(A + 8271872) + 128, (float *)(A + 8370176) + 128, (float *)(A + 8075264) + 0, (float *)(A + 3487744) + 139264, (float *)(A + 8108032) + 0, (float *)(A + 8468480) + 0, (float *)(A + 3487744) + 147456);
+  k8_matmul((float *)(A + 3487744) + 147456, (float *)(A + 3225600) + 0, (float *)(A + 8271872) + 0);
+  k3_add((float *)(A + 243712) + 196608, P + 59904 /* gru1.bias_ih */, (float *)(A + 8501248) + 0);
+  k3_add((float *)(A + 8271872) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8599552) + 0);
+  k14_add_sigmoid_mul((float *)(A + 8501248) + 0, (float *)(A + 8599552) + 0, (float *)(A + 8599552) + 256, (float *)(A + 8501248) + 256, (float *)(A + 8271872) + 0, (float *)(A + 8304640) + 0);
+  k16_add_sigmoid_sub((float *)(A + 8501248) + 128, (float *)(A + 8599552) + 128, (float *)(A + 8304640) + 0, (float *)(A + 3487744) + 147456, (float *)(A + 8337408) + 0, (float *)(A + 8697856) + 0, (float *)(A + 3487744) + 155648);
+  k8_matmul((float *)(A + 3487744) + 155648, (float *)(A + 3225600) + 0, (float *)(A + 8501248) + 0);
+  k3_add((float *)(A + 243712) + 172032, P + 59904 /* gru1.bias_ih */, (float *)(A + 8730624) + 0);
+  k3_add((float *)(A + 8501248) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8828928) + 0);
+  k14_add_sigmoid_mul((float *)(A + 8730624) + 0, (float *)(A + 8828928) + 0, (float *)(A + 8828928) + 256, (float *)(A + 8730624) + 256, (float *)(A + 8501248) + 0, (float *)(A + 8534016) + 0);
+  k16_add_sigmoid_sub((float *)(A + 8730624) + 128, (float *)(A + 8828928) + 128, (float *)(A + 8534016) + 0, (float *)(A + 3487744) + 155648, (float *)(A + 8566784) + 0, (float *)(A + 8927232) + 0, (float *)(A + 3487744) + 163840);
+  k8_matmul((float *)(A + 3487744) + 163840, (float *)(A + 3225600) + 0, (float *)(A + 8730624) + 0);
+  k3_add((float *)(A + 243712) + 147456, P + 59904 /* gru1.bias_ih */, (float *)(A + 8960000) + 0);
+  k3_add((float *)(A + 8730624) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9058304) + 0);
+  k14_add_sigmoid_mul((float *)(A + 8960000) + 0, (float *)(A + 9058304) + 0, (float *)(A + 9058304) + 256, (float *)(A + 8960000) + 256, (float *)(A + 8730624) + 0, (float *)(A + 8763392) + 0);
+  k16_add_sigmoid_sub((float *)(A + 8960000) + 128, (float *)(A + 9058304) + 128, (float *)(A + 8763392) + 0, (float *)(A + 3487744) + 163840, (float *)(A + 8796160) + 0, (float *)(A + 9156608) + 0, (float *)(A + 3487744) + 172032);
+  k8_matmul((float *)(A + 3487744) + 172032, (float *)(A + 3225600) + 0, (float *)(A + 8960000) + 0);
+  k3_add((float *)(A + 243712) + 122880, P + 59904 /* gru1.bias_ih */, (float *)(A + 9189376) + 0);
+  k3_add((float *)(A + 8960000) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9287680) + 0);
+  k14_add_sigmoid_mul((float *)(A + 9189376) + 0, (float *)(A + 9287680) + 0, (float *)(A + 9287680) + 256, (float *)(A + 9189376) + 256, (float *)(A + 8960000) + 0, (float *)(A + 8992768) + 0);
+  k16_add_sigmoid_sub((float *)(A + 9189376) + 128, (float *)(A + 9287680) + 128, (float *)(A + 8992768) + 0, (float *)(A + 3487744) + 172032, (float *)(A + 9025536) + 0, (float *)(A + 9385984) + 0, (float *)(A + 3487744) + 180224);
+  k8_matmul((float *)(A + 3487744) + 180224, (float *)(A + 3225600) + 0, (float *)(A + 9189376) + 0);
+  k3_add((float *)(A + 243712) + 98304, P + 59904 /* gru1.bias_ih */, (float *)(A + 9418752) + 0);
+  k3_add((float *)(A + 9189376) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9517056) + 0);
+  k14_add_sigmoid_mul((float *)(A + 9418752) + 0, (float *)(A + 9517056) + 0, (float *)(A + 9517056) + 256, (float *)(A + 9418752) + 256, (float *)(A + 9189376) + 0, (float *)(A + 9222144) + 0);
+  k16_add_sigmoid_sub((float *)(A + 9418752) + 128, (float *)(A + 9517056) + 128, (float *)(A + 9222144) + 0, (float *)(A + 3487744) + 180224, (float *)(A + 9254912) + 0, (float *)(A + 9615360) + 0, (float *)(A + 3487744) + 188416);
+  k8_matmul((float *)(A + 3487744) + 188416, (float *)(A + 3225600) + 0, (float *)(A + 9418752) + 0);
+  k3_add((float *)(A + 243712) + 73728, P + 59904 /* gru1.bias_ih */, (float *)(A + 9648128) + 0);
+  k3_add((float *)(A + 9418752) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9746432) + 0);
+  k14_add_sigmoid_mul((float *)(A + 9648128) + 0, (float *)(A + 9746432) + 0, (float *)(A + 9746432) + 256, (float *)(A + 9648128) + 256, (float *)(A + 9418752) + 0, (float *)(A + 9451520) + 0);
+  k16_add_sigmoid_sub((float *)(A + 9648128) + 128, (float *)(A + 9746432) + 128, (float *)(A + 9451520) + 0, (float *)(A + 3487744) + 188416, (float *)(A + 9484288) + 0, (float *)(A + 9844736) + 0, (float *)(A + 3487744) + 196608);
+  k8_matmul((float *)(A + 3487744) + 196608, (float *)(A + 3225600) + 0, (float *)(A + 9648128) + 0);
+  k3_add((float *)(A + 243712) + 49152, P + 59904 /* gru1.bias_ih */, (float *)(A + 9877504) + 0);
+  k3_add((float *)(A + 9648128) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9975808) + 0);
+  k14_add_sigmoid_mul((float *)(A + 9877504) + 0, (float *)(A + 9975808) + 0, (float *)(A + 9975808) + 256, (float *)(A + 9877504) + 256, (float *)(A + 9648128) + 0, (float *)(A + 9680896) + 0);
+  k16_add_sigmoid_sub((float *)(A + 9877504) + 128, (float *)(A + 9975808) + 128, (float *)(A + 9680896) + 0, (float *)(A + 3487744) + 196608, (float *)(A + 9713664) + 0, (float *)(A + 10074112) + 0, (float *)(A + 3487744) + 204800);
+  k8_matmul((float *)(A + 3487744) + 204800, (float *)(A + 3225600) + 0, (float *)(A + 9877504) + 0);
+  k3_add((float *)(A + 243712) + 24576, P + 59904 /* gru1.bias_ih */, (float *)(A + 10106880) + 0);
+  k3_add((float *)(A + 9877504) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 10205184) + 0);
+  k14_add_sigmoid_mul((float *)(A + 10106880) + 0, (float *)(A + 10205184) + 0, (float *)(A + 10205184) + 256, (float *)(A + 10106880) + 256, (float *)(A + 9877504) + 0, (float *)(A + 9910272) + 0);
+  k16_add_sigmoid_sub((float *)(A + 10106880) + 128, (float *)(A + 10205184) + 128, (float *)(A + 9910272) + 0, (float *)(A + 3487744) + 204800, (float *)(A + 9943040) + 0, (float *)(A + 10303488) + 0, (float *)(A + 3487744) + 212992);
+  k8_matmul((float *)(A + 3487744) + 212992, (float *)(A + 3225600) + 0, (float *)(A + 10106880) + 0);
+  k3_add((float *)(A + 243712) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3225600) + 0);
+  k3_add((float *)(A + 10106880) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3323904) + 0);
+  k14_add_sigmoid_mul((float *)(A + 3225600) + 0, (float *)(A + 3323904) + 0, (float *)(A + 3323904) + 256, (float *)(A + 3225600) + 256, (float *)(A + 10106880) + 0, (float *)(A + 10139648) + 0);
+  k10_transpose(P + 60672 /* dense1.weight */, (float *)(A + 10172416) + 0);
+  k16_add_sigmoid_sub((float *)(A + 3225600) + 128, (float *)(A + 3323904) + 128, (float *)(A + 10139648) + 0, (float *)(A + 3487744) + 212992, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 299008) + 0);
+  k11_matmul((float *)(A + 299008) + 0, (float *)(A + 10172416) + 0, (float *)(A + 10177536) + 0);
+  k17_one_hot(in->y + 0, (float *)(A + 10172416) + 0);
+  k12_add((float *)(A + 10177536) + 0, P + 61952 /* dense1.bias */, (float *)(A + 10174976) + 0);
+  k18_log_softmax((float *)(A + 10174976) + 0, (float *)(A + 10177536) + 0);
+  k19_mul((float *)(A + 10172416) + 0, (float *)(A + 10177536) + 0, (float *)(A + 10180096) + 0);
+  k20_sum_to((float *)(A + 10180096) + 0, (float *)(A + 10182656) + 0);
+  k21_sum_to((float *)(A + 10182656) + 0, (float *)(A + 10180096) + 0);
+  k22_argmax((float *)(A + 10174976) + 0, (int32_t *)(A + 10180160) + 0);
+  k23_equal((int32_t *)(A + 10180160) + 0, in->y + 0, (float *)(A + 10180416) + 0);
+  k21_sum_to((float *)(A + 10180416) + 0, (float *)(A + 10180160) + 0);
+  k24_mul((float *)(A + 10172416) + 0, (float *)(A + 10182656) + 0);
+  k20_sum_to((float *)(A + 10182656) + 0, (float *)(A + 10180224) + 0);
+  k25_exp_mul_sub((float *)(A + 10177536) + 0, (float *)(A + 10180224) + 0, (float *)(A + 10182656) + 0, (float *)(A + 10172416) + 0);
+  k26_matmul((float *)(A + 10172416) + 0, P + 60672 /* dense1.weight */, (float *)(A + 3225600) + 0);
+  k27_mul_sub((float *)(A + 10139648) + 0, (float *)(A + 3258368) + 0);
+  k28_sub_mul((float *)(A + 10106880) + 0, (float *)(A + 3291136) + 0);
+  k29_mul_neg((float *)(A + 3225600) + 0, (float *)(A + 10139648) + 0, (float *)(A + 331776) + 0);
+  k30_mul((float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 10139648) + 0);
+  k31_mul_mul_mul((float *)(A + 3225600) + 0, (float *)(A + 266240) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3323904) + 256, (float *)(A + 3291136) + 0, (float *)(A + 364544) + 0, (float *)(A + 397312) + 0);
+  k32_mul_addn_mul((float *)(A + 3225600) + 0, (float *)(A + 3487744) + 212992, (float *)(A + 331776) + 0, (float *)(A + 10139648) + 0, (float *)(A + 266240) + 0);
+  k33_concat((float *)(A + 397312) + 0, (float *)(A + 266240) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 0);
+  k30_mul((float *)(A + 364544) + 0, (float *)(A + 10106880) + 0, (float *)(A + 331776) + 0);
+  k33_concat((float *)(A + 397312) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 13088768) + 638976);
+  k34_matmul((float *)(A + 13088768) + 638976, P + 10752 /* gru1.weight_hh */, (float *)(A + 266240) + 0);
+  k27_mul_sub((float *)(A + 9910272) + 0, (float *)(A + 331776) + 0);
+  k28_sub_mul((float *)(A + 9877504) + 0, (float *)(A + 364544) + 0);
+  k30_mul((float *)(A + 9943040) + 0, (float *)(A + 10303488) + 0, (float *)(A + 10106880) + 0);
+  k35_mul_addn_mul((float *)(A + 3225600) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 10303488) + 0, (float *)(A + 331776) + 0, (float *)(A + 10205184) + 256, (float *)(A + 364544) + 0, (float *)(A + 3487744) + 204800, (float *)(A + 9910272) + 0, (float *)(A + 10106880) + 0, (float *)(A + 10139648) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3323904) + 0);
+  k33_concat((float *)(A + 3291136) + 0, (float *)(A + 3323904) + 0, (float *)(A + 3258368) + 0, (float *)(A + 10336256) + 24576);
 }
 
 static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k35_concat((float *)(A + 10067968) + 0, (float *)(A + 10100736) + 0, (float *)(A + 3383296) + 0, (float *)(A + 10138624) + 0);
-  k32_mul((float *)(A + 3383296) + 0, (float *)(A + 9805824) + 0, (float *)(A + 565248) + 0);
-  k35_concat((float *)(A + 10067968) + 0, (float *)(A + 10100736) + 0, (float *)(A + 565248) + 0, (float *)(A + 696320) + 0);
-  k36_matmul((float *)(A + 696320) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 565248) + 0);
-  k29_mul_sub((float *)(A + 9576448) + 0, (float *)(A + 3219456) + 0);
-  k30_sub_mul((float *)(A + 9543680) + 0, (float *)(A + 3383296) + 0);
-  k32_mul((float *)(A + 9609216) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10236928) + 0);
-  k37_mul_addn_mul((float *)(A + 3350528) + 0, (float *)(A + 9871360) + 0, (float *)(A + 565248) + 0, (float *)(A + 10002432) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9904128) + 256, (float *)(A + 3383296) + 0, (float *)(A + 9773056) + 0, (float *)(A + 9576448) + 0, (float *)(A + 10236928) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 499712) + 0, (float *)(A + 532480) + 0);
-  k35_concat((float *)(A + 499712) + 0, (float *)(A + 532480) + 0, (float *)(A + 434176) + 0, (float *)(A + 9805824) + 0);
-  k32_mul((float *)(A + 434176) + 0, (float *)(A + 9543680) + 0, (float *)(A + 565248) + 0);
-  k35_concat((float *)(A + 499712) + 0, (float *)(A + 532480) + 0, (float *)(A + 565248) + 0, (float *)(A + 9904128) + 0);
-  k36_matmul((float *)(A + 9904128) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 434176) + 0);
-  k29_mul_sub((float *)(A + 9314304) + 0, (float *)(A + 3219456) + 0);
-  k30_sub_mul((float *)(A + 9281536) + 0, (float *)(A + 10002432) + 0);
-  k32_mul((float *)(A + 9347072) + 0, (float *)(A + 9740288) + 0, (float *)(A + 10236928) + 0);
-  k37_mul_addn_mul((float *)(A + 401408) + 0, (float *)(A + 9609216) + 0, (float *)(A + 434176) + 0, (float *)(A + 9740288) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9641984) + 256, (float *)(A + 10002432) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9314304) + 0, (float *)(A + 10236928) + 0, (float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0, (float *)(A + 9543680) + 0, (float *)(A + 9576448) + 0);
-  k35_concat((float *)(A + 9543680) + 0, (float *)(A + 9576448) + 0, (float *)(A + 3383296) + 0, (float *)(A + 499712) + 0);
-  k32_mul((float *)(A + 3383296) + 0, (float *)(A + 9281536) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 9543680) + 0, (float *)(A + 9576448) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9641984) + 0);
-  k36_matmul((float *)(A + 9641984) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 9052160) + 0, (float *)(A + 3383296) + 0);
-  k30_sub_mul((float *)(A + 9019392) + 0, (float *)(A + 9740288) + 0);
-  k32_mul((float *)(A + 9084928) + 0, (float *)(A + 9478144) + 0, (float *)(A + 10002432) + 0);
-  k37_mul_addn_mul((float *)(A + 3350528) + 0, (float *)(A + 9347072) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9478144) + 0, (float *)(A + 3383296) + 0, (float *)(A + 9379840) + 256, (float *)(A + 9740288) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9052160) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10236928) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 9281536) + 0);
-  k35_concat((float *)(A + 434176) + 0, (float *)(A + 9281536) + 0, (float *)(A + 401408) + 0, (float *)(A + 9543680) + 0);
-  k32_mul((float *)(A + 401408) + 0, (float *)(A + 9019392) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 434176) + 0, (float *)(A + 9281536) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9314304) + 0);
-  k36_matmul((float *)(A + 9314304) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 8790016) + 0, (float *)(A + 9281536) + 0);
-  k30_sub_mul((float *)(A + 8757248) + 0, (float *)(A + 9740288) + 0);
-  k32_mul((float *)(A + 8822784) + 0, (float *)(A + 9216000) + 0, (float *)(A + 10002432) + 0);
-  k37_mul_addn_mul((float *)(A + 10236928) + 0, (float *)(A + 9084928) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9117696) + 256, (float *)(A + 9740288) + 0, (float *)(A + 8986624) + 0, (float *)(A + 8790016) + 0, (float *)(A + 10002432) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0);
-  k35_concat((float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0, (float *)(A + 434176) + 0, (float *)(A + 9412608) + 0);
-  k32_mul((float *)(A + 434176) + 0, (float *)(A + 8757248) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9019392) + 0);
-  k36_matmul((float *)(A + 9019392) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 434176) + 0);
-  k29_mul_sub((float *)(A + 8527872) + 0, (float *)(A + 3219456) + 0);
-  k30_sub_mul((float *)(A + 8495104) + 0, (float *)(A + 9281536) + 0);
-  k32_mul((float *)(A + 8560640) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9740288) + 0);
-  k37_mul_addn_mul((float *)(A + 401408) + 0, (float *)(A + 8822784) + 0, (float *)(A + 434176) + 0, (float *)(A + 8953856) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8855552) + 256, (float *)(A + 9281536) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8527872) + 0, (float *)(A + 9740288) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10236928) + 0, (float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0);
-  k35_concat((float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0, (float *)(A + 10236928) + 0, (float *)(A + 9117696) + 0);
-  k32_mul((float *)(A + 10236928) + 0, (float *)(A + 8495104) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 3350528) + 0, (float *)(A + 3383296) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8757248) + 0);
-  k36_matmul((float *)(A + 8757248) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 8265728) + 0, (float *)(A + 9216000) + 0);
-  k30_sub_mul((float *)(A + 8232960) + 0, (float *)(A + 9281536) + 0);
-  k32_mul((float *)(A + 8298496) + 0, (float *)(A + 8691712) + 0, (float *)(A + 9740288) + 0);
-  k37_mul_addn_mul((float *)(A + 10002432) + 0, (float *)(A + 8560640) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8691712) + 0, (float *)(A + 9216000) + 0, (float *)(A + 8593408) + 256, (float *)(A + 9281536) + 0, (float *)(A + 8462336) + 0, (float *)(A + 8265728) + 0, (float *)(A + 9740288) + 0, (float *)(A + 10236928) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 3350528) + 0);
-  k35_concat((float *)(A + 434176) + 0, (float *)(A + 3350528) + 0, (float *)(A + 401408) + 0, (float *)(A + 8855552) + 0);
-  k32_mul((float *)(A + 401408) + 0, (float *)(A + 8232960) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 434176) + 0, (float *)(A + 3350528) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8495104) + 0);
-  k36_matmul((float *)(A + 8495104) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 8003584) + 0, (float *)(A + 8953856) + 0);
-  k30_sub_mul((float *)(A + 7970816) + 0, (float *)(A + 9216000) + 0);
-  k32_mul((float *)(A + 8036352) + 0, (float *)(A + 8429568) + 0, (float *)(A + 9281536) + 0);
-  k37_mul_addn_mul((float *)(A + 10236928) + 0, (float *)(A + 8298496) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8331264) + 256, (float *)(A + 9216000) + 0, (float *)(A + 8200192) + 0, (float *)(A + 8003584) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9740288) + 0, (float *)(A + 10002432) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0);
-  k35_concat((float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 10002432) + 0, (float *)(A + 8593408) + 0);
-  k32_mul((float *)(A + 10002432) + 0, (float *)(A + 7970816) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8232960) + 0);
-  k36_matmul((float *)(A + 8232960) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 7741440) + 0, (float *)(A + 8691712) + 0);
-  k30_sub_mul((float *)(A + 7708672) + 0, (float *)(A + 8953856) + 0);
-  k32_mul((float *)(A + 7774208) + 0, (float *)(A + 8167424) + 0, (float *)(A + 9216000) + 0);
-  k37_mul_addn_mul((float *)(A + 9740288) + 0, (float *)(A + 8036352) + 0, (float *)(A + 3219456) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8069120) + 256, (float *)(A + 8953856) + 0, (float *)(A + 7938048) + 0, (float *)(A + 7741440) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9281536) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10236928) + 0, (float *)(A + 401408) + 0);
-  k35_concat((float *)(A + 10236928) + 0, (float *)(A + 401408) + 0, (float *)(A + 10002432) + 0, (float *)(A + 8331264) + 0);
-  k32_mul((float *)(A + 10002432) + 0, (float *)(A + 7708672) + 0, (float *)(A + 434176) + 0);
-  k35_concat((float *)(A + 10236928) + 0, (float *)(A + 401408) + 0, (float *)(A + 434176) + 0, (float *)(A + 7970816) + 0);
-  k36_matmul((float *)(A + 7970816) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 7479296) + 0, (float *)(A + 8429568) + 0);
-  k30_sub_mul((float *)(A + 7446528) + 0, (float *)(A + 8691712) + 0);
-  k32_mul((float *)(A + 7512064) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8953856) + 0);
-  k37_mul_addn_mul((float *)(A + 9281536) + 0, (float *)(A + 7774208) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8429568) + 0, (float *)(A + 7806976) + 256, (float *)(A + 8691712) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7479296) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9740288) + 0, (float *)(A + 10002432) + 0, (float *)(A + 10236928) + 0);
-  k35_concat((float *)(A + 10002432) + 0, (float *)(A + 10236928) + 0, (float *)(A + 9740288) + 0, (float *)(A + 8069120) + 0);
-  k32_mul((float *)(A + 9740288) + 0, (float *)(A + 7446528) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 10002432) + 0, (float *)(A + 10236928) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7708672) + 0);
-  k36_matmul((float *)(A + 7708672) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 7217152) + 0, (float *)(A + 8167424) + 0);
-  k30_sub_mul((float *)(A + 7184384) + 0, (float *)(A + 8429568) + 0);
-  k32_mul((float *)(A + 7249920) + 0, (float *)(A + 7643136) + 0, (float *)(A + 8691712) + 0);
-  k37_mul_addn_mul((float *)(A + 9216000) + 0, (float *)(A + 7512064) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7643136) + 0, (float *)(A + 8167424) + 0, (float *)(A + 7544832) + 256, (float *)(A + 8429568) + 0, (float *)(A + 7413760) + 0, (float *)(A + 7217152) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9740288) + 0, (float *)(A + 10002432) + 0);
-  k35_concat((float *)(A + 9740288) + 0, (float *)(A + 10002432) + 0, (float *)(A + 9281536) + 0, (float *)(A + 7806976) + 0);
-  k32_mul((float *)(A + 9281536) + 0, (float *)(A + 7184384) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 9740288) + 0, (float *)(A + 10002432) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7446528) + 0);
-  k36_matmul((float *)(A + 7446528) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 6955008) + 0, (float *)(A + 7905280) + 0);
-  k30_sub_mul((float *)(A + 6922240) + 0, (float *)(A + 8167424) + 0);
-  k32_mul((float *)(A + 6987776) + 0, (float *)(A + 7380992) + 0, (float *)(A + 8429568) + 0);
-  k37_mul_addn_mul((float *)(A + 8953856) + 0, (float *)(A + 7249920) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7905280) + 0, (float *)(A + 7282688) + 256, (float *)(A + 8167424) + 0, (float *)(A + 7151616) + 0, (float *)(A + 6955008) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8691712) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9281536) + 0, (float *)(A + 9740288) + 0);
-  k35_concat((float *)(A + 9281536) + 0, (float *)(A + 9740288) + 0, (float *)(A + 9216000) + 0, (float *)(A + 7544832) + 0);
-  k32_mul((float *)(A + 9216000) + 0, (float *)(A + 6922240) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 9281536) + 0, (float *)(A + 9740288) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7184384) + 0);
-  k36_matmul((float *)(A + 7184384) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 6692864) + 0, (float *)(A + 7643136) + 0);
-  k30_sub_mul((float *)(A + 6660096) + 0, (float *)(A + 7905280) + 0);
-  k32_mul((float *)(A + 6725632) + 0, (float *)(A + 7118848) + 0, (float *)(A + 8167424) + 0);
-  k37_mul_addn_mul((float *)(A + 8691712) + 0, (float *)(A + 6987776) + 0, (float *)(A + 3219456) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7020544) + 256, (float *)(A + 7905280) + 0, (float *)(A + 6889472) + 0, (float *)(A + 6692864) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9216000) + 0, (float *)(A + 9281536) + 0);
-  k35_concat((float *)(A + 9216000) + 0, (float *)(A + 9281536) + 0, (float *)(A + 8953856) + 0, (float *)(A + 7282688) + 0);
-  k32_mul((float *)(A + 8953856) + 0, (float *)(A + 6660096) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 9216000) + 0, (float *)(A + 9281536) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6922240) + 0);
-  k36_matmul((float *)(A + 6922240) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 6430720) + 0, (float *)(A + 7380992) + 0);
-  k30_sub_mul((float *)(A + 6397952) + 0, (float *)(A + 7643136) + 0);
-  k32_mul((float *)(A + 6463488) + 0, (float *)(A + 6856704) + 0, (float *)(A + 7905280) + 0);
-  k37_mul_addn_mul((float *)(A + 8429568) + 0, (float *)(A + 6725632) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6856704) + 0, (float *)(A + 7380992) + 0, (float *)(A + 6758400) + 256, (float *)(A + 7643136) + 0, (float *)(A + 6627328) + 0, (float *)(A + 6430720) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8953856) + 0, (float *)(A + 9216000) + 0);
-  k35_concat((float *)(A + 8953856) + 0, (float *)(A + 9216000) + 0, (float *)(A + 8691712) + 0, (float *)(A + 7020544) + 0);
-  k32_mul((float *)(A + 8691712) + 0, (float *)(A + 6397952) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 8953856) + 0, (float *)(A + 9216000) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6660096) + 0);
-  k36_matmul((float *)(A + 6660096) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 6168576) + 0, (float *)(A + 7118848) + 0);
-  k30_sub_mul((float *)(A + 6135808) + 0, (float *)(A + 7380992) + 0);
-  k32_mul((float *)(A + 6201344) + 0, (float *)(A + 6594560) + 0, (float *)(A + 7643136) + 0);
-  k37_mul_addn_mul((float *)(A + 8167424) + 0, (float *)(A + 6463488) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6594560) + 0, (float *)(A + 7118848) + 0, (float *)(A + 6496256) + 256, (float *)(A + 7380992) + 0, (float *)(A + 6365184) + 0, (float *)(A + 6168576) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8953856) + 0);
-  k35_concat((float *)(A + 8691712) + 0, (float *)(A + 8953856) + 0, (float *)(A + 8429568) + 0, (float *)(A + 6758400) + 0);
-  k32_mul((float *)(A + 8429568) + 0, (float *)(A + 6135808) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 8691712) + 0, (float *)(A + 8953856) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6397952) + 0);
-  k36_matmul((float *)(A + 6397952) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 5906432) + 0, (float *)(A + 6856704) + 0);
-  k30_sub_mul((float *)(A + 5873664) + 0, (float *)(A + 7118848) + 0);
-  k32_mul((float *)(A + 5939200) + 0, (float *)(A + 6332416) + 0, (float *)(A + 7380992) + 0);
-  k37_mul_addn_mul((float *)(A + 7905280) + 0, (float *)(A + 6201344) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6856704) + 0, (float *)(A + 6234112) + 256, (float *)(A + 7118848) + 0, (float *)(A + 6103040) + 0, (float *)(A + 5906432) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7643136) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8429568) + 0, (float *)(A + 8691712) + 0);
-  k35_concat((float *)(A + 8429568) + 0, (float *)(A + 8691712) + 0, (float *)(A + 8167424) + 0, (float *)(A + 6496256) + 0);
-  k32_mul((float *)(A + 8167424) + 0, (float *)(A + 5873664) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 8429568) + 0, (float *)(A + 8691712) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6135808) + 0);
-  k36_matmul((float *)(A + 6135808) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 5644288) + 0, (float *)(A + 6594560) + 0);
-  k30_sub_mul((float *)(A + 5611520) + 0, (float *)(A + 6856704) + 0);
-  k32_mul((float *)(A + 5677056) + 0, (float *)(A + 6070272) + 0, (float *)(A + 7118848) + 0);
-  k37_mul_addn_mul((float *)(A + 7643136) + 0, (float *)(A + 5939200) + 0, (float *)(A + 3219456) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6594560) + 0, (float *)(A + 5971968) + 256, (float *)(A + 6856704) + 0, (float *)(A + 5840896) + 0, (float *)(A + 5644288) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8167424) + 0, (float *)(A + 8429568) + 0);
-  k35_concat((float *)(A + 8167424) + 0, (float *)(A + 8429568) + 0, (float *)(A + 7905280) + 0, (float *)(A + 6234112) + 0);
-  k32_mul((float *)(A + 7905280) + 0, (float *)(A + 5611520) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 8167424) + 0, (float *)(A + 8429568) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5873664) + 0);
-  k36_matmul((float *)(A + 5873664) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 5382144) + 0, (float *)(A + 6332416) + 0);
-  k30_sub_mul((float *)(A + 5349376) + 0, (float *)(A + 6594560) + 0);
-  k32_mul((float *)(A + 5414912) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6856704) + 0);
-  k37_mul_addn_mul((float *)(A + 7380992) + 0, (float *)(A + 5677056) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6332416) + 0, (float *)(A + 5709824) + 256, (float *)(A + 6594560) + 0, (float *)(A + 5578752) + 0, (float *)(A + 5382144) + 0, (float *)(A + 6856704) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7905280) + 0, (float *)(A + 8167424) + 0);
-  k35_concat((float *)(A + 7905280) + 0, (float *)(A + 8167424) + 0, (float *)(A + 7643136) + 0, (float *)(A + 5971968) + 0);
-  k32_mul((float *)(A + 7643136) + 0, (float *)(A + 5349376) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 7905280) + 0, (float *)(A + 8167424) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5611520) + 0);
-  k36_matmul((float *)(A + 5611520) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 5120000) + 0, (float *)(A + 6070272) + 0);
-  k30_sub_mul((float *)(A + 5087232) + 0, (float *)(A + 6332416) + 0);
-  k32_mul((float *)(A + 5152768) + 0, (float *)(A + 5545984) + 0, (float *)(A + 6594560) + 0);
-  k37_mul_addn_mul((float *)(A + 7118848) + 0, (float *)(A + 5414912) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5545984) + 0, (float *)(A + 6070272) + 0, (float *)(A + 5447680) + 256, (float *)(A + 6332416) + 0, (float *)(A + 5316608) + 0, (float *)(A + 5120000) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6856704) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7905280) + 0);
-  k35_concat((float *)(A + 7643136) + 0, (float *)(A + 7905280) + 0, (float *)(A + 7380992) + 0, (float *)(A + 5709824) + 0);
-  k32_mul((float *)(A + 7380992) + 0, (float *)(A + 5087232) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 7643136) + 0, (float *)(A + 7905280) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5349376) + 0);
-  k36_matmul((float *)(A + 5349376) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 4857856) + 0, (float *)(A + 5808128) + 0);
-  k30_sub_mul((float *)(A + 4825088) + 0, (float *)(A + 6070272) + 0);
-  k32_mul((float *)(A + 4890624) + 0, (float *)(A + 5283840) + 0, (float *)(A + 6332416) + 0);
-  k37_mul_addn_mul((float *)(A + 6856704) + 0, (float *)(A + 5152768) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5808128) + 0, (float *)(A + 5185536) + 256, (float *)(A + 6070272) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4857856) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6594560) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7380992) + 0, (float *)(A + 7643136) + 0);
-  k35_concat((float *)(A + 7380992) + 0, (float *)(A + 7643136) + 0, (float *)(A + 7118848) + 0, (float *)(A + 5447680) + 0);
-  k32_mul((float *)(A + 7118848) + 0, (float *)(A + 4825088) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 7380992) + 0, (float *)(A + 7643136) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5087232) + 0);
-  k36_matmul((float *)(A + 5087232) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 4595712) + 0, (float *)(A + 5545984) + 0);
-  k30_sub_mul((float *)(A + 4562944) + 0, (float *)(A + 5808128) + 0);
-  k32_mul((float *)(A + 4628480) + 0, (float *)(A + 5021696) + 0, (float *)(A + 6070272) + 0);
-  k37_mul_addn_mul((float *)(A + 6594560) + 0, (float *)(A + 4890624) + 0, (float *)(A + 3219456) + 0, (float *)(A + 5021696) + 0, (float *)(A + 5545984) + 0, (float *)(A + 4923392) + 256, (float *)(A + 5808128) + 0, (float *)(A + 4792320) + 0, (float *)(A + 4595712) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6856704) + 0, (float *)(A + 7118848) + 0, (float *)(A + 7380992) + 0);
-  k35_concat((float *)(A + 7118848) + 0, (float *)(A + 7380992) + 0, (float *)(A + 6856704) + 0, (float *)(A + 5185536) + 0);
-  k32_mul((float *)(A + 6856704) + 0, (float *)(A + 4562944) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 7118848) + 0, (float *)(A + 7380992) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4825088) + 0);
-  k36_matmul((float *)(A + 4825088) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 4333568) + 0, (float *)(A + 5283840) + 0);
-  k30_sub_mul((float *)(A + 4300800) + 0, (float *)(A + 5545984) + 0);
-  k32_mul((float *)(A + 4366336) + 0, (float *)(A + 4759552) + 0, (float *)(A + 5808128) + 0);
-  k37_mul_addn_mul((float *)(A + 6332416) + 0, (float *)(A + 4628480) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4759552) + 0, (float *)(A + 5283840) + 0, (float *)(A + 4661248) + 256, (float *)(A + 5545984) + 0, (float *)(A + 4530176) + 0, (float *)(A + 4333568) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6856704) + 0, (float *)(A + 7118848) + 0);
-  k35_concat((float *)(A + 6856704) + 0, (float *)(A + 7118848) + 0, (float *)(A + 6594560) + 0, (float *)(A + 4923392) + 0);
-  k32_mul((float *)(A + 6594560) + 0, (float *)(A + 4300800) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 6856704) + 0, (float *)(A + 7118848) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4562944) + 0);
-  k36_matmul((float *)(A + 4562944) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 4071424) + 0, (float *)(A + 5021696) + 0);
-  k30_sub_mul((float *)(A + 4038656) + 0, (float *)(A + 5283840) + 0);
-  k32_mul((float *)(A + 4104192) + 0, (float *)(A + 4497408) + 0, (float *)(A + 5545984) + 0);
-  k37_mul_addn_mul((float *)(A + 6070272) + 0, (float *)(A + 4366336) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4497408) + 0, (float *)(A + 5021696) + 0, (float *)(A + 4399104) + 256, (float *)(A + 5283840) + 0, (float *)(A + 4268032) + 0, (float *)(A + 4071424) + 0, (float *)(A + 5545984) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6856704) + 0);
-  k35_concat((float *)(A + 6594560) + 0, (float *)(A + 6856704) + 0, (float *)(A + 6332416) + 0, (float *)(A + 4661248) + 0);
-  k32_mul((float *)(A + 6332416) + 0, (float *)(A + 4038656) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 6594560) + 0, (float *)(A + 6856704) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4300800) + 0);
-  k36_matmul((float *)(A + 4300800) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 3809280) + 0, (float *)(A + 4759552) + 0);
-  k30_sub_mul((float *)(A + 3776512) + 0, (float *)(A + 5021696) + 0);
-  k32_mul((float *)(A + 3842048) + 0, (float *)(A + 4235264) + 0, (float *)(A + 5283840) + 0);
-  k37_mul_addn_mul((float *)(A + 5808128) + 0, (float *)(A + 4104192) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4235264) + 0, (float *)(A + 4759552) + 0, (float *)(A + 4136960) + 256, (float *)(A + 5021696) + 0, (float *)(A + 4005888) + 0, (float *)(A + 3809280) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5545984) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6332416) + 0, (float *)(A + 6594560) + 0);
-  k35_concat((float *)(A + 6332416) + 0, (float *)(A + 6594560) + 0, (float *)(A + 6070272) + 0, (float *)(A + 4399104) + 0);
-  k32_mul((float *)(A + 6070272) + 0, (float *)(A + 3776512) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 6332416) + 0, (float *)(A + 6594560) + 0, (float *)(A + 3219456) + 0, (float *)(A + 4038656) + 0);
-  k36_matmul((float *)(A + 4038656) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 3547136) + 0, (float *)(A + 4497408) + 0);
-  k30_sub_mul((float *)(A + 3514368) + 0, (float *)(A + 4759552) + 0);
-  k32_mul((float *)(A + 3579904) + 0, (float *)(A + 3973120) + 0, (float *)(A + 5021696) + 0);
-  k37_mul_addn_mul((float *)(A + 5545984) + 0, (float *)(A + 3842048) + 0, (float *)(A + 3219456) + 0, (float *)(A + 3973120) + 0, (float *)(A + 4497408) + 0, (float *)(A + 3874816) + 256, (float *)(A + 4759552) + 0, (float *)(A + 3743744) + 0, (float *)(A + 3547136) + 0, (float *)(A + 5021696) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6070272) + 0, (float *)(A + 6332416) + 0);
-  k35_concat((float *)(A + 6070272) + 0, (float *)(A + 6332416) + 0, (float *)(A + 5808128) + 0, (float *)(A + 4136960) + 0);
-  k32_mul((float *)(A + 5808128) + 0, (float *)(A + 3514368) + 0, (float *)(A + 3219456) + 0);
-  k35_concat((float *)(A + 6070272) + 0, (float *)(A + 6332416) + 0, (float *)(A + 3219456) + 0, (float *)(A + 3776512) + 0);
-  k36_matmul((float *)(A + 3776512) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 32768) + 0, (float *)(A + 4235264) + 0);
-  k30_sub_mul((float *)(A + 0) + 0, (float *)(A + 4497408) + 0);
-  k32_mul((float *)(A + 65536) + 0, (float *)(A + 3710976) + 0, (float *)(A + 4759552) + 0);
-  k37_mul_addn_mul((float *)(A + 5283840) + 0, (float *)(A + 3579904) + 0, (float *)(A + 3219456) + 0, (float *)(A + 3710976) + 0, (float *)(A + 4235264) + 0, (float *)(A + 3612672) + 256, (float *)(A + 4497408) + 0, (float *)(A + 3481600) + 0, (float *)(A + 32768) + 0, (float *)(A + 4759552) + 0, (float *)(A + 5021696) + 0, (float *)(A + 5545984) + 0, (float *)(A + 5808128) + 0, (float *)(A + 6070272) + 0);
+  k30_mul((float *)(A + 3258368) + 0, (float *)(A + 9877504) + 0, (float *)(A + 3225600) + 0);
+  k33_concat((float *)(A + 3291136) + 0, (float *)(A + 3323904) + 0, (float *)(A + 3225600) + 0, (float *)(A + 13088768) + 614400);
+  k34_matmul((float *)(A + 13088768) + 614400, P + 10752 /* gru1.weight_hh */, (float *)(A + 10106880) + 0);
+  k27_mul_sub((float *)(A + 9680896) + 0, (float *)(A + 233472) + 0);
+  k28_sub_mul((float *)(A + 9648128) + 0, (float *)(A + 266240) + 0);
+  k30_mul((float *)(A + 9713664) + 0, (float *)(A + 10074112) + 0, (float *)(A + 331776) + 0);
+  k35_mul_addn_mul((float *)(A + 10139648) + 0, (float *)(A + 9943040) + 0, (float *)(A + 10106880) + 0, (float *)(A + 10074112) + 0, (float *)(A + 233472) + 0, (float *)(A + 9975808) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 196608, (float *)(A + 9680896) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 9877504) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 9877504) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 49152);
+  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 9648128) + 0, (float *)(A + 331776) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 9877504) + 0, (float *)(A + 331776) + 0, (float *)(A + 13088768) + 589824);
+  k34_matmul((float *)(A + 13088768) + 589824, P + 10752 /* gru1.weight_hh */, (float *)(A + 331776) + 0);
+  k27_mul_sub((float *)(A + 9451520) + 0, (float *)(A + 233472) + 0);
+  k28_sub_mul((float *)(A + 9418752) + 0, (float *)(A + 266240) + 0);
+  k30_mul((float *)(A + 9484288) + 0, (float *)(A + 9844736) + 0, (float *)(A + 3225600) + 0);
+  k35_mul_addn_mul((float *)(A + 364544) + 0, (float *)(A + 9713664) + 0, (float *)(A + 331776) + 0, (float *)(A + 9844736) + 0, (float *)(A + 233472) + 0, (float *)(A + 9746432) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 188416, (float *)(A + 9451520) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 9648128) + 0, (float *)(A + 9680896) + 0, (float *)(A + 3291136) + 0);
+  k33_concat((float *)(A + 9680896) + 0, (float *)(A + 3291136) + 0, (float *)(A + 9648128) + 0, (float *)(A + 10336256) + 73728);
+  k30_mul((float *)(A + 9648128) + 0, (float *)(A + 9418752) + 0, (float *)(A + 3225600) + 0);
+  k33_concat((float *)(A + 9680896) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 13088768) + 565248);
+  k34_matmul((float *)(A + 13088768) + 565248, P + 10752 /* gru1.weight_hh */, (float *)(A + 3225600) + 0);
+  k27_mul_sub((float *)(A + 9222144) + 0, (float *)(A + 3291136) + 0);
+  k28_sub_mul((float *)(A + 9189376) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 9254912) + 0, (float *)(A + 9615360) + 0, (float *)(A + 266240) + 0);
+  k35_mul_addn_mul((float *)(A + 3258368) + 0, (float *)(A + 9484288) + 0, (float *)(A + 3225600) + 0, (float *)(A + 9615360) + 0, (float *)(A + 3291136) + 0, (float *)(A + 9517056) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 180224, (float *)(A + 9222144) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 9418752) + 0, (float *)(A + 9451520) + 0);
+  k33_concat((float *)(A + 9418752) + 0, (float *)(A + 9451520) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 98304);
+  k30_mul((float *)(A + 364544) + 0, (float *)(A + 9189376) + 0, (float *)(A + 9222144) + 0);
+  k33_concat((float *)(A + 9418752) + 0, (float *)(A + 9451520) + 0, (float *)(A + 9222144) + 0, (float *)(A + 13088768) + 540672);
+  k34_matmul((float *)(A + 13088768) + 540672, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
+  k27_mul_sub((float *)(A + 8992768) + 0, (float *)(A + 233472) + 0);
+  k28_sub_mul((float *)(A + 8960000) + 0, (float *)(A + 266240) + 0);
+  k30_mul((float *)(A + 9025536) + 0, (float *)(A + 9385984) + 0, (float *)(A + 9189376) + 0);
+  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 9254912) + 0, (float *)(A + 364544) + 0, (float *)(A + 9385984) + 0, (float *)(A + 233472) + 0, (float *)(A + 9287680) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 172032, (float *)(A + 8992768) + 0, (float *)(A + 9189376) + 0, (float *)(A + 9222144) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 122880);
+  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 8960000) + 0, (float *)(A + 8992768) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 8992768) + 0, (float *)(A + 13088768) + 516096);
+  k34_matmul((float *)(A + 13088768) + 516096, P + 10752 /* gru1.weight_hh */, (float *)(A + 9189376) + 0);
+  k27_mul_sub((float *)(A + 8763392) + 0, (float *)(A + 9254912) + 0);
+  k28_sub_mul((float *)(A + 8730624) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 8796160) + 0, (float *)(A + 9156608) + 0, (float *)(A + 266240) + 0);
+  k35_mul_addn_mul((float *)(A + 9222144) + 0, (float *)(A + 9025536) + 0, (float *)(A + 9189376) + 0, (float *)(A + 9156608) + 0, (float *)(A + 9254912) + 0, (float *)(A + 9058304) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 163840, (float *)(A + 8763392) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 8960000) + 0, (float *)(A + 8992768) + 0);
+  k33_concat((float *)(A + 8960000) + 0, (float *)(A + 8992768) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 147456);
+  k30_mul((float *)(A + 364544) + 0, (float *)(A + 8730624) + 0, (float *)(A + 8763392) + 0);
+  k33_concat((float *)(A + 8960000) + 0, (float *)(A + 8992768) + 0, (float *)(A + 8763392) + 0, (float *)(A + 13088768) + 491520);
+  k34_matmul((float *)(A + 13088768) + 491520, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
+  k27_mul_sub((float *)(A + 8534016) + 0, (float *)(A + 233472) + 0);
+  k28_sub_mul((float *)(A + 8501248) + 0, (float *)(A + 266240) + 0);
+  k30_mul((float *)(A + 8566784) + 0, (float *)(A + 8927232) + 0, (float *)(A + 8730624) + 0);
+  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 8796160) + 0, (float *)(A + 364544) + 0, (float *)(A + 8927232) + 0, (float *)(A + 233472) + 0, (float *)(A + 8828928) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 155648, (float *)(A + 8534016) + 0, (float *)(A + 8730624) + 0, (float *)(A + 8763392) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 172032);
+  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 8501248) + 0, (float *)(A + 8534016) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 8534016) + 0, (float *)(A + 13088768) + 466944);
+  k34_matmul((float *)(A + 13088768) + 466944, P + 10752 /* gru1.weight_hh */, (float *)(A + 8730624) + 0);
+  k27_mul_sub((float *)(A + 8304640) + 0, (float *)(A + 8796160) + 0);
+  k28_sub_mul((float *)(A + 8271872) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 8337408) + 0, (float *)(A + 8697856) + 0, (float *)(A + 266240) + 0);
+  k35_mul_addn_mul((float *)(A + 8763392) + 0, (float *)(A + 8566784) + 0, (float *)(A + 8730624) + 0, (float *)(A + 8697856) + 0, (float *)(A + 8796160) + 0, (float *)(A + 8599552) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 147456, (float *)(A + 8304640) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 8501248) + 0, (float *)(A + 8534016) + 0);
+  k33_concat((float *)(A + 8501248) + 0, (float *)(A + 8534016) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 196608);
+  k30_mul((float *)(A + 364544) + 0, (float *)(A + 8271872) + 0, (float *)(A + 8304640) + 0);
+  k33_concat((float *)(A + 8501248) + 0, (float *)(A + 8534016) + 0, (float *)(A + 8304640) + 0, (float *)(A + 13088768) + 442368);
+  k34_matmul((float *)(A + 13088768) + 442368, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
+  k27_mul_sub((float *)(A + 8075264) + 0, (float *)(A + 233472) + 0);
+  k28_sub_mul((float *)(A + 8042496) + 0, (float *)(A + 266240) + 0);
+  k30_mul((float *)(A + 8108032) + 0, (float *)(A + 8468480) + 0, (float *)(A + 8271872) + 0);
+  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 8337408) + 0, (float *)(A + 364544) + 0, (float *)(A + 8468480) + 0, (float *)(A + 233472) + 0, (float *)(A + 8370176) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 139264, (float *)(A + 8075264) + 0, (float *)(A + 8271872) + 0, (float *)(A + 8304640) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 221184);
+  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 8042496) + 0, (float *)(A + 8075264) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 8075264) + 0, (float *)(A + 13088768) + 417792);
+  k34_matmul((float *)(A + 13088768) + 417792, P + 10752 /* gru1.weight_hh */, (float *)(A + 8271872) + 0);
+  k27_mul_sub((float *)(A + 7845888) + 0, (float *)(A + 8337408) + 0);
+  k28_sub_mul((float *)(A + 7813120) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 7878656) + 0, (float *)(A + 8239104) + 0, (float *)(A + 266240) + 0);
+  k35_mul_addn_mul((float *)(A + 8304640) + 0, (float *)(A + 8108032) + 0, (float *)(A + 8271872) + 0, (float *)(A + 8239104) + 0, (float *)(A + 8337408) + 0, (float *)(A + 8140800) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 131072, (float *)(A + 7845888) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 8042496) + 0, (float *)(A + 8075264) + 0);
+  k33_concat((float *)(A + 8042496) + 0, (float *)(A + 8075264) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 245760);
+  k30_mul((float *)(A + 364544) + 0, (float *)(A + 7813120) + 0, (float *)(A + 7845888) + 0);
+  k33_concat((float *)(A + 8042496) + 0, (float *)(A + 8075264) + 0, (float *)(A + 7845888) + 0, (float *)(A + 13088768) + 393216);
+  k34_matmul((float *)(A + 13088768) + 393216, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
+  k27_mul_sub((float *)(A + 7616512) + 0, (float *)(A + 233472) + 0);
+  k28_sub_mul((float *)(A + 7583744) + 0, (float *)(A + 266240) + 0);
+  k30_mul((float *)(A + 7649280) + 0, (float *)(A + 8009728) + 0, (float *)(A + 7813120) + 0);
+  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 7878656) + 0, (float *)(A + 364544) + 0, (float *)(A + 8009728) + 0, (float *)(A + 233472) + 0, (float *)(A + 7911424) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 122880, (float *)(A + 7616512) + 0, (float *)(A + 7813120) + 0, (float *)(A + 7845888) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 270336);
+  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 7583744) + 0, (float *)(A + 7616512) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 7616512) + 0, (float *)(A + 13088768) + 368640);
+  k34_matmul((float *)(A + 13088768) + 368640, P + 10752 /* gru1.weight_hh */, (float *)(A + 7813120) + 0);
+  k27_mul_sub((float *)(A + 7387136) + 0, (float *)(A + 7878656) + 0);
+  k28_sub_mul((float *)(A + 7354368) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 7419904) + 0, (float *)(A + 7780352) + 0, (float *)(A + 266240) + 0);
+  k35_mul_addn_mul((float *)(A + 7845888) + 0, (float *)(A + 7649280) + 0, (float *)(A + 7813120) + 0, (float *)(A + 7780352) + 0, (float *)(A + 7878656) + 0, (float *)(A + 7682048) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 114688, (float *)(A + 7387136) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 7583744) + 0, (float *)(A + 7616512) + 0);
+  k33_concat((float *)(A + 7583744) + 0, (float *)(A + 7616512) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 294912);
+  k30_mul((float *)(A + 364544) + 0, (float *)(A + 7354368) + 0, (float *)(A + 7387136) + 0);
+  k33_concat((float *)(A + 7583744) + 0, (float *)(A + 7616512) + 0, (float *)(A + 7387136) + 0, (float *)(A + 13088768) + 344064);
+  k34_matmul((float *)(A + 13088768) + 344064, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
+  k27_mul_sub((float *)(A + 7157760) + 0, (float *)(A + 233472) + 0);
+  k28_sub_mul((float *)(A + 7124992) + 0, (float *)(A + 266240) + 0);
+  k30_mul((float *)(A + 7190528) + 0, (float *)(A + 7550976) + 0, (float *)(A + 7354368) + 0);
+  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 7419904) + 0, (float *)(A + 364544) + 0, (float *)(A + 7550976) + 0, (float *)(A + 233472) + 0, (float *)(A + 7452672) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 106496, (float *)(A + 7157760) + 0, (float *)(A + 7354368) + 0, (float *)(A + 7387136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 319488);
+  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 7124992) + 0, (float *)(A + 7157760) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 7157760) + 0, (float *)(A + 13088768) + 319488);
+  k34_matmul((float *)(A + 13088768) + 319488, P + 10752 /* gru1.weight_hh */, (float *)(A + 7354368) + 0);
+  k27_mul_sub((float *)(A + 6928384) + 0, (float *)(A + 7419904) + 0);
+  k28_sub_mul((float *)(A + 6895616) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 6961152) + 0, (float *)(A + 7321600) + 0, (float *)(A + 266240) + 0);
+  k35_mul_addn_mul((float *)(A + 7387136) + 0, (float *)(A + 7190528) + 0, (float *)(A + 7354368) + 0, (float *)(A + 7321600) + 0, (float *)(A + 7419904) + 0, (float *)(A + 7223296) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 98304, (float *)(A + 6928384) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 7124992) + 0, (float *)(A + 7157760) + 0);
+  k33_concat((float *)(A + 7124992) + 0, (float *)(A + 7157760) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 344064);
+  k30_mul((float *)(A + 364544) + 0, (float *)(A + 6895616) + 0, (float *)(A + 6928384) + 0);
+  k33_concat((float *)(A + 7124992) + 0, (float *)(A + 7157760) + 0, (float *)(A + 6928384) + 0, (float *)(A + 13088768) + 294912);
+  k34_matmul((float *)(A + 13088768) + 294912, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
+  k27_mul_sub((float *)(A + 6699008) + 0, (float *)(A + 233472) + 0);
+  k28_sub_mul((float *)(A + 6666240) + 0, (float *)(A + 266240) + 0);
+  k30_mul((float *)(A + 6731776) + 0, (float *)(A + 7092224) + 0, (float *)(A + 6895616) + 0);
+  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 6961152) + 0, (float *)(A + 364544) + 0, (float *)(A + 7092224) + 0, (float *)(A + 233472) + 0, (float *)(A + 6993920) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 90112, (float *)(A + 6699008) + 0, (float *)(A + 6895616) + 0, (float *)(A + 6928384) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 368640);
+  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 6666240) + 0, (float *)(A + 6699008) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 6699008) + 0, (float *)(A + 13088768) + 270336);
+  k34_matmul((float *)(A + 13088768) + 270336, P + 10752 /* gru1.weight_hh */, (float *)(A + 6895616) + 0);
+  k27_mul_sub((float *)(A + 6469632) + 0, (float *)(A + 6961152) + 0);
+  k28_sub_mul((float *)(A + 6436864) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 6502400) + 0, (float *)(A + 6862848) + 0, (float *)(A + 266240) + 0);
+  k35_mul_addn_mul((float *)(A + 6928384) + 0, (float *)(A + 6731776) + 0, (float *)(A + 6895616) + 0, (float *)(A + 6862848) + 0, (float *)(A + 6961152) + 0, (float *)(A + 6764544) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 81920, (float *)(A + 6469632) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 6666240) + 0, (float *)(A + 6699008) + 0);
+  k33_concat((float *)(A + 6666240) + 0, (float *)(A + 6699008) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 393216);
+  k30_mul((float *)(A + 364544) + 0, (float *)(A + 6436864) + 0, (float *)(A + 6469632) + 0);
+  k33_concat((float *)(A + 6666240) + 0, (float *)(A + 6699008) + 0, (float *)(A + 6469632) + 0, (float *)(A + 13088768) + 245760);
+  k34_matmul((float *)(A + 13088768) + 245760, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
+  k27_mul_sub((float *)(A + 6240256) + 0, (float *)(A + 233472) + 0);
+  k28_sub_mul((float *)(A + 6207488) + 0, (float *)(A + 266240) + 0);
+  k30_mul((float *)(A + 6273024) + 0, (float *)(A + 6633472) + 0, (float *)(A + 6436864) + 0);
+  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 6502400) + 0, (float *)(A + 364544) + 0, (float *)(A + 6633472) + 0, (float *)(A + 233472) + 0, (float *)(A + 6535168) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 73728, (float *)(A + 6240256) + 0, (float *)(A + 6436864) + 0, (float *)(A + 6469632) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 417792);
+  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 6207488) + 0, (float *)(A + 6240256) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 6240256) + 0, (float *)(A + 13088768) + 221184);
+  k34_matmul((float *)(A + 13088768) + 221184, P + 10752 /* gru1.weight_hh */, (float *)(A + 6436864) + 0);
+  k27_mul_sub((float *)(A + 6010880) + 0, (float *)(A + 6502400) + 0);
+  k28_sub_mul((float *)(A + 5978112) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 6043648) + 0, (float *)(A + 6404096) + 0, (float *)(A + 266240) + 0);
+  k35_mul_addn_mul((float *)(A + 6469632) + 0, (float *)(A + 6273024) + 0, (float *)(A + 6436864) + 0, (float *)(A + 6404096) + 0, (float *)(A + 6502400) + 0, (float *)(A + 6305792) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 65536, (float *)(A + 6010880) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 6207488) + 0, (float *)(A + 6240256) + 0);
+  k33_concat((float *)(A + 6207488) + 0, (float *)(A + 6240256) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 442368);
+  k30_mul((float *)(A + 364544) + 0, (float *)(A + 5978112) + 0, (float *)(A + 6010880) + 0);
+  k33_concat((float *)(A + 6207488) + 0, (float *)(A + 6240256) + 0, (float *)(A + 6010880) + 0, (float *)(A + 13088768) + 196608);
+  k34_matmul((float *)(A + 13088768) + 196608, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
+  k27_mul_sub((float *)(A + 5781504) + 0, (float *)(A + 233472) + 0);
+  k28_sub_mul((float *)(A + 5748736) + 0, (float *)(A + 266240) + 0);
+  k30_mul((float *)(A + 5814272) + 0, (float *)(A + 6174720) + 0, (float *)(A + 5978112) + 0);
+  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 6043648) + 0, (float *)(A + 364544) + 0, (float *)(A + 6174720) + 0, (float *)(A + 233472) + 0, (float *)(A + 6076416) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 57344, (float *)(A + 5781504) + 0, (float *)(A + 5978112) + 0, (float *)(A + 6010880) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 466944);
+  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 5748736) + 0, (float *)(A + 5781504) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 5781504) + 0, (float *)(A + 13088768) + 172032);
+  k34_matmul((float *)(A + 13088768) + 172032, P + 10752 /* gru1.weight_hh */, (float *)(A + 5978112) + 0);
+  k27_mul_sub((float *)(A + 5552128) + 0, (float *)(A + 6043648) + 0);
+  k28_sub_mul((float *)(A + 5519360) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 5584896) + 0, (float *)(A + 5945344) + 0, (float *)(A + 266240) + 0);
+  k35_mul_addn_mul((float *)(A + 6010880) + 0, (float *)(A + 5814272) + 0, (float *)(A + 5978112) + 0, (float *)(A + 5945344) + 0, (float *)(A + 6043648) + 0, (float *)(A + 5847040) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 49152, (float *)(A + 5552128) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 5748736) + 0, (float *)(A + 5781504) + 0);
+  k33_concat((float *)(A + 5748736) + 0, (float *)(A + 5781504) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 491520);
+  k30_mul((float *)(A + 364544) + 0, (float *)(A + 5519360) + 0, (float *)(A + 5552128) + 0);
+  k33_concat((float *)(A + 5748736) + 0, (float *)(A + 5781504) + 0, (float *)(A + 5552128) + 0, (float *)(A + 13088768) + 147456);
+  k34_matmul((float *)(A + 13088768) + 147456, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
+  k27_mul_sub((float *)(A + 5322752) + 0, (float *)(A + 233472) + 0);
+  k28_sub_mul((float *)(A + 5289984) + 0, (float *)(A + 266240) + 0);
+  k30_mul((float *)(A + 5355520) + 0, (float *)(A + 5715968) + 0, (float *)(A + 5519360) + 0);
+  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 5584896) + 0, (float *)(A + 364544) + 0, (float *)(A + 5715968) + 0, (float *)(A + 233472) + 0, (float *)(A + 5617664) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 40960, (float *)(A + 5322752) + 0, (float *)(A + 5519360) + 0, (float *)(A + 5552128) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 516096);
+  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 5289984) + 0, (float *)(A + 5322752) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 5322752) + 0, (float *)(A + 13088768) + 122880);
+  k34_matmul((float *)(A + 13088768) + 122880, P + 10752 /* gru1.weight_hh */, (float *)(A + 5519360) + 0);
+  k27_mul_sub((float *)(A + 5093376) + 0, (float *)(A + 5584896) + 0);
+  k28_sub_mul((float *)(A + 5060608) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 5126144) + 0, (float *)(A + 5486592) + 0, (float *)(A + 266240) + 0);
+  k35_mul_addn_mul((float *)(A + 5552128) + 0, (float *)(A + 5355520) + 0, (float *)(A + 5519360) + 0, (float *)(A + 5486592) + 0, (float *)(A + 5584896) + 0, (float *)(A + 5388288) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 32768, (float *)(A + 5093376) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 5289984) + 0, (float *)(A + 5322752) + 0);
+  k33_concat((float *)(A + 5289984) + 0, (float *)(A + 5322752) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 540672);
+  k30_mul((float *)(A + 364544) + 0, (float *)(A + 5060608) + 0, (float *)(A + 5093376) + 0);
+  k33_concat((float *)(A + 5289984) + 0, (float *)(A + 5322752) + 0, (float *)(A + 5093376) + 0, (float *)(A + 13088768) + 98304);
+  k34_matmul((float *)(A + 13088768) + 98304, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
+  k27_mul_sub((float *)(A + 4864000) + 0, (float *)(A + 233472) + 0);
+  k28_sub_mul((float *)(A + 4831232) + 0, (float *)(A + 266240) + 0);
+  k30_mul((float *)(A + 4896768) + 0, (float *)(A + 5257216) + 0, (float *)(A + 5060608) + 0);
+  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 5126144) + 0, (float *)(A + 364544) + 0, (float *)(A + 5257216) + 0, (float *)(A + 233472) + 0, (float *)(A + 5158912) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 24576, (float *)(A + 4864000) + 0, (float *)(A + 5060608) + 0, (float *)(A + 5093376) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 565248);
+  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 4831232) + 0, (float *)(A + 4864000) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 4864000) + 0, (float *)(A + 13088768) + 73728);
+  k34_matmul((float *)(A + 13088768) + 73728, P + 10752 /* gru1.weight_hh */, (float *)(A + 5060608) + 0);
+  k27_mul_sub((float *)(A + 4634624) + 0, (float *)(A + 5126144) + 0);
+  k28_sub_mul((float *)(A + 4601856) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 4667392) + 0, (float *)(A + 5027840) + 0, (float *)(A + 266240) + 0);
+  k35_mul_addn_mul((float *)(A + 5093376) + 0, (float *)(A + 4896768) + 0, (float *)(A + 5060608) + 0, (float *)(A + 5027840) + 0, (float *)(A + 5126144) + 0, (float *)(A + 4929536) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 16384, (float *)(A + 4634624) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 4831232) + 0, (float *)(A + 4864000) + 0);
+  k33_concat((float *)(A + 4831232) + 0, (float *)(A + 4864000) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 589824);
+  k30_mul((float *)(A + 364544) + 0, (float *)(A + 4601856) + 0, (float *)(A + 4634624) + 0);
+  k33_concat((float *)(A + 4831232) + 0, (float *)(A + 4864000) + 0, (float *)(A + 4634624) + 0, (float *)(A + 13088768) + 49152);
+  k34_matmul((float *)(A + 13088768) + 49152, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
+  k27_mul_sub((float *)(A + 4405248) + 0, (float *)(A + 233472) + 0);
+  k28_sub_mul((float *)(A + 4372480) + 0, (float *)(A + 266240) + 0);
+  k30_mul((float *)(A + 4438016) + 0, (float *)(A + 4798464) + 0, (float *)(A + 4601856) + 0);
+  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 4667392) + 0, (float *)(A + 364544) + 0, (float *)(A + 4798464) + 0, (float *)(A + 233472) + 0, (float *)(A + 4700160) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 8192, (float *)(A + 4405248) + 0, (float *)(A + 4601856) + 0, (float *)(A + 4634624) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 614400);
+  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 4372480) + 0, (float *)(A + 4405248) + 0);
+  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 4405248) + 0, (float *)(A + 13088768) + 24576);
+  k34_matmul((float *)(A + 13088768) + 24576, P + 10752 /* gru1.weight_hh */, (float *)(A + 4601856) + 0);
+  k27_mul_sub((float *)(A + 3028992) + 0, (float *)(A + 4667392) + 0);
+  k28_sub_mul((float *)(A + 2996224) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 3061760) + 0, (float *)(A + 4569088) + 0, (float *)(A + 266240) + 0);
+  k35_mul_addn_mul((float *)(A + 4634624) + 0, (float *)(A + 4438016) + 0, (float *)(A + 4601856) + 0, (float *)(A + 4569088) + 0, (float *)(A + 4667392) + 0, (float *)(A + 4470784) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 0, (float *)(A + 3028992) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 4372480) + 0, (float *)(A + 4405248) + 0);
+  k33_concat((float *)(A + 4372480) + 0, (float *)(A + 4405248) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 638976);
 }
 
 static void gru_classifier_grad_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k35_concat((float *)(A + 5808128) + 0, (float *)(A + 6070272) + 0, (float *)(A + 5545984) + 0, (float *)(A + 3874816) + 0);
-  k32_mul((float *)(A + 5545984) + 0, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
-  k35_concat((float *)(A + 5808128) + 0, (float *)(A + 6070272) + 0, (float *)(A + 32768) + 0, (float *)(A + 3514368) + 0);
-  k36_matmul((float *)(A + 3514368) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3219456) + 0);
-  k29_mul_sub((float *)(A + 3186688) + 0, (float *)(A + 3973120) + 0);
-  k30_sub_mul((float *)(A + 3153920) + 0, (float *)(A + 4235264) + 0);
-  k32_mul((float *)(A + 3416064) + 0, (float *)(A + 3448832) + 0, (float *)(A + 4497408) + 0);
-  k38_mul_addn_mul((float *)(A + 5021696) + 0, (float *)(A + 65536) + 0, (float *)(A + 3219456) + 0, (float *)(A + 3448832) + 0, (float *)(A + 3973120) + 0, (float *)(A + 98304) + 256, (float *)(A + 4235264) + 0, (float *)(A + 3186688) + 0, (float *)(A + 4497408) + 0, (float *)(A + 4759552) + 0, (float *)(A + 5283840) + 0, (float *)(A + 5545984) + 0);
-  k35_concat((float *)(A + 5283840) + 0, (float *)(A + 5545984) + 0, (float *)(A + 4759552) + 0, (float *)(A + 3350528) + 0);
-  k39_stack((float *)(A + 3252224) + 0, (float *)(A + 10138624) + 0, (float *)(A + 9805824) + 0, (float *)(A + 499712) + 0, (float *)(A + 9543680) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9117696) + 0, (float *)(A + 8855552) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8331264) + 0, (float *)(A + 8069120) + 0, (float *)(A + 7806976) + 0, (float *)(A + 7544832) + 0, (float *)(A + 7282688) + 0, (float *)(A + 7020544) + 0, (float *)(A + 6758400) + 0, (float *)(A + 6496256) + 0, (float *)(A + 6234112) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5709824) + 0, (float *)(A + 5447680) + 0, (float *)(A + 5185536) + 0, (float *)(A + 4923392) + 0, (float *)(A + 4661248) + 0, (float *)(A + 4399104) + 0, (float *)(A + 4136960) + 0, (float *)(A + 3874816) + 0, (float *)(A + 3350528) + 0, (float *)(A + 10330112) + 0);
-  k40_matmul((float *)(A + 10330112) + 0, (float *)(A + 200704) + 0, (float *)(A + 401408) + 0);
-  k41_stack((float *)(A + 3514368) + 0, (float *)(A + 3776512) + 0, (float *)(A + 4038656) + 0, (float *)(A + 4300800) + 0, (float *)(A + 4562944) + 0, (float *)(A + 4825088) + 0, (float *)(A + 5087232) + 0, (float *)(A + 5349376) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5873664) + 0, (float *)(A + 6135808) + 0, (float *)(A + 6397952) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6922240) + 0, (float *)(A + 7184384) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7708672) + 0, (float *)(A + 7970816) + 0, (float *)(A + 8232960) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8757248) + 0, (float *)(A + 9019392) + 0, (float *)(A + 9314304) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9904128) + 0, (float *)(A + 696320) + 0, (float *)(A + 598016) + 0, (float *)(A + 13082624) + 0);
-  k42_stack((float *)(A + 3481600) + 0, (float *)(A + 3743744) + 0, (float *)(A + 4005888) + 0, (float *)(A + 4268032) + 0, (float *)(A + 4530176) + 0, (float *)(A + 4792320) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5316608) + 0, (float *)(A + 5578752) + 0, (float *)(A + 5840896) + 0, (float *)(A + 6103040) + 0, (float *)(A + 6365184) + 0, (float *)(A + 6627328) + 0, (float *)(A + 6889472) + 0, (float *)(A + 7151616) + 0, (float *)(A + 7413760) + 0, (float *)(A + 7675904) + 0, (float *)(A + 7938048) + 0, (float *)(A + 8200192) + 0, (float *)(A + 8462336) + 0, (float *)(A + 8724480) + 0, (float *)(A + 8986624) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9510912) + 0, (float *)(A + 9773056) + 0, (float *)(A + 10035200) + 0, (float *)(A + 10297344) + 0, (float *)(A + 794624) + 0);
-  k43_matmul((float *)(A + 13082624) + 0, (float *)(A + 794624) + 0, (float *)(A + 9117696) + 0);
-  k44_sum_to((float *)(A + 10330112) + 0, (float *)(A + 444416) + 0);
-  k32_mul((float *)(A + 4759552) + 0, (float *)(A + 3153920) + 0, (float *)(A + 4792320) + 0);
-  k35_concat((float *)(A + 5283840) + 0, (float *)(A + 5545984) + 0, (float *)(A + 4792320) + 0, (float *)(A + 499712) + 0);
-  k39_stack((float *)(A + 598016) + 0, (float *)(A + 696320) + 0, (float *)(A + 9904128) + 0, (float *)(A + 9641984) + 0, (float *)(A + 9314304) + 0, (float *)(A + 9019392) + 0, (float *)(A + 8757248) + 0, (float *)(A + 8495104) + 0, (float *)(A + 8232960) + 0, (float *)(A + 7970816) + 0, (float *)(A + 7708672) + 0, (float *)(A + 7446528) + 0, (float *)(A + 7184384) + 0, (float *)(A + 6922240) + 0, (float *)(A + 6660096) + 0, (float *)(A + 6397952) + 0, (float *)(A + 6135808) + 0, (float *)(A + 5873664) + 0, (float *)(A + 5611520) + 0, (float *)(A + 5349376) + 0, (float *)(A + 5087232) + 0, (float *)(A + 4825088) + 0, (float *)(A + 4562944) + 0, (float *)(A + 4300800) + 0, (float *)(A + 4038656) + 0, (float *)(A + 3776512) + 0, (float *)(A + 3514368) + 0, (float *)(A + 499712) + 0, (float *)(A + 10138624) + 0);
-  k44_sum_to((float *)(A + 10138624) + 0, (float *)(A + 445952) + 0);
-  k45_matmul((float *)(A + 10133504) + 0, (float *)(A + 466944) + 0, (float *)(A + 447488) + 0);
-  k46_sum_to((float *)(A + 10133504) + 0, (float *)(A + 199232) + 0);
-  k47_mul_neg((float *)(A + 199424) + 0, (float *)(A + 199296) + 0);
-  k48_mul((float *)(A + 199168) + 0, (float *)(A + 9773056) + 0);
+  k30_mul((float *)(A + 364544) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3028992) + 0);
+  k33_concat((float *)(A + 4372480) + 0, (float *)(A + 4405248) + 0, (float *)(A + 3028992) + 0, (float *)(A + 13088768) + 0);
+  k34_matmul((float *)(A + 13088768) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
+  k27_mul_sub((float *)(A + 3192832) + 0, (float *)(A + 233472) + 0);
+  k28_sub_mul((float *)(A + 200704) + 0, (float *)(A + 266240) + 0);
+  k30_mul((float *)(A + 3422208) + 0, (float *)(A + 3454976) + 0, (float *)(A + 3225600) + 0);
+  k36_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 3061760) + 0, (float *)(A + 364544) + 0, (float *)(A + 3454976) + 0, (float *)(A + 233472) + 0, (float *)(A + 3094528) + 256, (float *)(A + 266240) + 0, (float *)(A + 3192832) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 4372480) + 0);
+  k33_concat((float *)(A + 3291136) + 0, (float *)(A + 4372480) + 0, (float *)(A + 3258368) + 0, (float *)(A + 10336256) + 663552);
+  k37_matmul((float *)(A + 10336256) + 0, (float *)(A + 0) + 0, (float *)(A + 233472) + 0);
+  k38_matmul((float *)(A + 13088768) + 0, (float *)(A + 3487744) + 0, (float *)(A + 0) + 0);
+  k39_sum_to((float *)(A + 10336256) + 0, (float *)(A + 10180224) + 0);
+  k30_mul((float *)(A + 3258368) + 0, (float *)(A + 200704) + 0, (float *)(A + 331776) + 0);
+  k33_concat((float *)(A + 3291136) + 0, (float *)(A + 4372480) + 0, (float *)(A + 331776) + 0, (float *)(A + 4470784) + 0);
+  k40_stack((float *)(A + 13088768) + 638976, (float *)(A + 13088768) + 614400, (float *)(A + 13088768) + 589824, (float *)(A + 13088768) + 565248, (float *)(A + 13088768) + 540672, (float *)(A + 13088768) + 516096, (float *)(A + 13088768) + 491520, (float *)(A + 13088768) + 466944, (float *)(A + 13088768) + 442368, (float *)(A + 13088768) + 417792, (float *)(A + 13088768) + 393216, (float *)(A + 13088768) + 368640, (float *)(A + 13088768) + 344064, (float *)(A + 13088768) + 319488, (float *)(A + 13088768) + 294912, (float *)(A + 13088768) + 270336, (float *)(A + 13088768) + 245760, (float *)(A + 13088768) + 221184, (float *)(A + 13088768) + 196608, (float *)(A + 13088768) + 172032, (float *)(A + 13088768) + 147456, (float *)(A + 13088768) + 122880, (float *)(A + 13088768) + 98304, (float *)(A + 13088768) + 73728, (float *)(A + 13088768) + 49152, (float *)(A + 13088768) + 24576, (float *)(A + 13088768) + 0, (float *)(A + 4470784) + 0, (float *)(A + 10182656) + 0);
+  k39_sum_to((float *)(A + 10182656) + 0, (float *)(A + 10177536) + 0);
+  k41_matmul((float *)(A + 10172416) + 0, (float *)(A + 299008) + 0, (float *)(A + 276480) + 0);
+  k42_sum_to((float *)(A + 10172416) + 0, (float *)(A + 10181760) + 0);
+  k43_mul_neg((float *)(A + 10180096) + 0, (float *)(A + 10181824) + 0);
+  k44_mul((float *)(A + 10180160) + 0, (float *)(A + 10181888) + 0);
 }
 
 float gru_classifier_grad(const float *params, const gru_classifier_batch *in, float *grads, gru_classifier_outputs *out, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -2771,477 +2417,473 @@ float gru_classifier_grad(const float *params, const gru_classifier_batch *in, f
   gru_classifier_grad_1(P, in, A, seed);
   gru_classifier_grad_2(P, in, A, seed);
   gru_classifier_grad_3(P, in, A, seed);
-  if (out) k15_copy((float *)(A + 10136064) + 0, out->logits);
-  k49_copy((float *)(A + 199296) + 0, &loss);
-  if (metrics) k49_copy((float *)(A + 9773056) + 0, &metrics->accuracy);
-  k50_copy((float *)(A + 401408) + 0, grads + 0);
-  k51_copy((float *)(A + 9117696) + 0, grads + 10752);
-  k52_copy((float *)(A + 444416) + 0, grads + 59904);
-  k52_copy((float *)(A + 445952) + 0, grads + 60288);
-  k53_copy((float *)(A + 447488) + 0, grads + 60672);
-  k54_copy((float *)(A + 199232) + 0, grads + 61952);
+  if (out) k13_copy((float *)(A + 10174976) + 0, out->logits);
+  k45_copy((float *)(A + 10181824) + 0, &loss);
+  if (metrics) k45_copy((float *)(A + 10181888) + 0, &metrics->accuracy);
+  k46_copy((float *)(A + 233472) + 0, grads + 0);
+  k47_copy((float *)(A + 0) + 0, grads + 10752);
+  k48_copy((float *)(A + 10180224) + 0, grads + 59904);
+  k48_copy((float *)(A + 10177536) + 0, grads + 60288);
+  k49_copy((float *)(A + 276480) + 0, grads + 60672);
+  k50_copy((float *)(A + 10181760) + 0, grads + 61952);
   return loss;
 }
 
 static void gru_classifier_train_step_1(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k19_one_hot(in->y + 0, (float *)(A + 0) + 0);
+  k17_one_hot(in->y + 0, (float *)(A + 0) + 0);
   k0_sub_div(in->x + 756, (float *)(A + 2560) + 0);
-  k0_sub_div(in->x + 728, (float *)(A + 9728) + 0);
-  k0_sub_div(in->x + 700, (float *)(A + 16896) + 0);
-  k0_sub_div(in->x + 672, (float *)(A + 24064) + 0);
-  k0_sub_div(in->x + 644, (float *)(A + 31232) + 0);
-  k0_sub_div(in->x + 616, (float *)(A + 38400) + 0);
-  k0_sub_div(in->x + 588, (float *)(A + 45568) + 0);
-  k0_sub_div(in->x + 560, (float *)(A + 52736) + 0);
-  k0_sub_div(in->x + 532, (float *)(A + 59904) + 0);
-  k0_sub_div(in->x + 504, (float *)(A + 67072) + 0);
-  k0_sub_div(in->x + 476, (float *)(A + 74240) + 0);
-  k0_sub_div(in->x + 448, (float *)(A + 81408) + 0);
-  k0_sub_div(in->x + 420, (float *)(A + 88576) + 0);
-  k0_sub_div(in->x + 392, (float *)(A + 95744) + 0);
-  k0_sub_div(in->x + 364, (float *)(A + 102912) + 0);
-  k0_sub_div(in->x + 336, (float *)(A + 110080) + 0);
-  k0_sub_div(in->x + 308, (float *)(A + 117248) + 0);
-  k0_sub_div(in->x + 280, (float *)(A + 124416) + 0);
-  k0_sub_div(in->x + 252, (float *)(A + 131584) + 0);
-  k0_sub_div(in->x + 224, (float *)(A + 138752) + 0);
-  k0_sub_div(in->x + 196, (float *)(A + 145920) + 0);
-  k0_sub_div(in->x + 168, (float *)(A + 153088) + 0);
-  k0_sub_div(in->x + 140, (float *)(A + 160256) + 0);
-  k0_sub_div(in->x + 112, (float *)(A + 167424) + 0);
-  k0_sub_div(in->x + 84, (float *)(A + 174592) + 0);
-  k0_sub_div(in->x + 56, (float *)(A + 181760) + 0);
-  k0_sub_div(in->x + 28, (float *)(A + 188928) + 0);
-  k0_sub_div(in->x + 0, (float *)(A + 196096) + 0);
-  k1_stack((float *)(A + 2560) + 0, (float *)(A + 9728) + 0, (float *)(A + 16896) + 0, (float *)(A + 24064) + 0, (float *)(A + 31232) + 0, (float *)(A + 38400) + 0, (float *)(A + 45568) + 0, (float *)(A + 52736) + 0, (float *)(A + 59904) + 0, (float *)(A + 67072) + 0, (float *)(A + 74240) + 0, (float *)(A + 81408) + 0, (float *)(A + 88576) + 0, (float *)(A + 95744) + 0, (float *)(A + 102912) + 0, (float *)(A + 110080) + 0, (float *)(A + 117248) + 0, (float *)(A + 124416) + 0, (float *)(A + 131584) + 0, (float *)(A + 138752) + 0, (float *)(A + 145920) + 0, (float *)(A + 153088) + 0, (float *)(A + 160256) + 0, (float *)(A + 167424) + 0, (float *)(A + 174592) + 0, (float *)(A + 181760) + 0, (float *)(A + 188928) + 0, (float *)(A + 196096) + 0, (float *)(A + 203264) + 0);
-  k2_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 2560) + 0);
-  k3_matmul((float *)(A + 203264) + 0, (float *)(A + 2560) + 0, (float *)(A + 403968) + 0);
-  k4_add((float *)(A + 403968) + 10368, P + 59904 /* gru1.bias_ih */, (float *)(A + 2560) + 0);
-  k5_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 100864) + 0);
-  k16_add_sigmoid_mul((float *)(A + 2560) + 0, (float *)(A + 100864) + 0, (float *)(A + 100864) + 256, (float *)(A + 2560) + 256, (float *)(A + 3156480) + 0, (float *)(A + 3189248) + 0);
-  k7_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 3222016) + 0);
-  k17_add_sigmoid_sub((float *)(A + 2560) + 128, (float *)(A + 100864) + 128, (float *)(A + 3189248) + 0, (float *)(A + 3418624) + 0, (float *)(A + 3451392) + 0, (float *)(A + 3484160) + 0);
-  k9_matmul((float *)(A + 3484160) + 0, (float *)(A + 3222016) + 0, (float *)(A + 2560) + 0);
-  k4_add((float *)(A + 403968) + 9984, P + 59904 /* gru1.bias_ih */, (float *)(A + 3516928) + 0);
-  k10_add((float *)(A + 2560) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3615232) + 0);
-  k16_add_sigmoid_mul((float *)(A + 3516928) + 0, (float *)(A + 3615232) + 0, (float *)(A + 3615232) + 256, (float *)(A + 3516928) + 256, (float *)(A + 2560) + 0, (float *)(A + 35328) + 0);
-  k18_add_sigmoid_sub((float *)(A + 3516928) + 128, (float *)(A + 3615232) + 128, (float *)(A + 35328) + 0, (float *)(A + 3484160) + 0, (float *)(A + 68096) + 0, (float *)(A + 3713536) + 0, (float *)(A + 3746304) + 0);
-  k9_matmul((float *)(A + 3746304) + 0, (float *)(A + 3222016) + 0, (float *)(A + 3516928) + 0);
-  k4_add((float *)(A + 403968) + 9600, P + 59904 /* gru1.bias_ih */, (float *)(A + 3779072) + 0);
-  k10_add((float *)(A + 3516928) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3877376) + 0);
-  k16_add_sigmoid_mul((float *)(A + 3779072) + 0, (float *)(A + 3877376) + 0, (float *)(A + 3877376) + 256, (float *)(A + 3779072) + 256, (float *)(A + 3516928) + 0, (float *)(A + 3549696) + 0);
-  k18_add_sigmoid_sub((float *)(A + 3779072) + 128, (float *)(A + 3877376) + 128, (float *)(A + 3549696) + 0, (float *)(A + 3746304) + 0, (float *)(A + 3582464) + 0, (float *)(A + 3975680) + 0, (float *)(A + 4008448) + 0);
-  k9_matmul((float *)(A + 4008448) + 0, (float *)(A + 3222016) + 0, (float *)(A + 3779072) + 0);
-  k4_add((float *)(A + 403968) + 9216, P + 59904 /* gru1.bias_ih */, (float *)(A + 4041216) + 0);
-  k10_add((float *)(A + 3779072) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4139520) + 0);
-  k16_add_sigmoid_mul((float *)(A + 4041216) + 0, (float *)(A + 4139520) + 0, (float *)(A + 4139520) + 256, (float *)(A + 4041216) + 256, (float *)(A + 3779072) + 0, (float *)(A + 3811840) + 0);
-  k18_add_sigmoid_sub((float *)(A + 4041216) + 128, (float *)(A + 4139520) + 128, (float *)(A + 3811840) + 0, (float *)(A + 4008448) + 0, (float *)(A + 3844608) + 0, (float *)(A + 4237824) + 0, (float *)(A + 4270592) + 0);
-  k9_matmul((float *)(A + 4270592) + 0, (float *)(A + 3222016) + 0, (float *)(A + 4041216) + 0);
-  k4_add((float *)(A + 403968) + 8832, P + 59904 /* gru1.bias_ih */, (float *)(A + 4303360) + 0);
-  k10_add((float *)(A + 4041216) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4401664) + 0);
-  k16_add_sigmoid_mul((float *)(A + 4303360) + 0, (float *)(A + 4401664) + 0, (float *)(A + 4401664) + 256, (float *)(A + 4303360) + 256, (float *)(A + 4041216) + 0, (float *)(A + 4073984) + 0);
-  k18_add_sigmoid_sub((float *)(A + 4303360) + 128, (float *)(A + 4401664) + 128, (float *)(A + 4073984) + 0, (float *)(A + 4270592) + 0, (float *)(A + 4106752) + 0, (float *)(A + 4499968) + 0, (float *)(A + 4532736) + 0);
-  k9_matmul((float *)(A + 4532736) + 0, (float *)(A + 3222016) + 0, (float *)(A + 4303360) + 0);
-  k4_add((float *)(A + 403968) + 8448, P + 59904 /* gru1.bias_ih */, (float *)(A + 4565504) + 0);
-  k10_add((float *)(A + 4303360) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4663808) + 0);
-  k16_add_sigmoid_mul((float *)(A + 4565504) + 0, (float *)(A + 4663808) + 0, (float *)(A + 4663808) + 256, (float *)(A + 4565504) + 256, (float *)(A + 4303360) + 0, (float *)(A + 4336128) + 0);
-  k18_add_sigmoid_sub((float *)(A + 4565504) + 128, (float *)(A + 4663808) + 128, (float *)(A + 4336128) + 0, (float *)(A + 4532736) + 0, (float *)(A + 4368896) + 0, (float *)(A + 4762112) + 0, (float *)(A + 4794880) + 0);
-  k9_matmul((float *)(A + 4794880) + 0, (float *)(A + 3222016) + 0, (float *)(A + 4565504) + 0);
-  k4_add((float *)(A + 403968) + 8064, P + 59904 /* gru1.bias_ih */, (float *)(A + 4827648) + 0);
-  k10_add((float *)(A + 4565504) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4925952) + 0);
-  k16_add_sigmoid_mul((float *)(A + 4827648) + 0, (float *)(A + 4925952) + 0, (float *)(A + 4925952) + 256, (float *)(A + 4827648) + 256, (float *)(A + 4565504) + 0, (float *)(A + 4598272) + 0);
-  k18_add_sigmoid_sub((float *)(A + 4827648) + 128, (float *)(A + 4925952) + 128, (float *)(A + 4598272) + 0, (float *)(A + 4794880) + 0, (float *)(A + 4631040) + 0, (float *)(A + 5024256) + 0, (float *)(A + 5057024) + 0);
-  k9_matmul((float *)(A + 5057024) + 0, (float *)(A + 3222016) + 0, (float *)(A + 4827648) + 0);
-  k4_add((float *)(A + 403968) + 7680, P + 59904 /* gru1.bias_ih */, (float *)(A + 5089792) + 0);
-  k10_add((float *)(A + 4827648) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5188096) + 0);
-  k16_add_sigmoid_mul((float *)(A + 5089792) + 0, (float *)(A + 5188096) + 0, (float *)(A + 5188096) + 256, (float *)(A + 5089792) + 256, (float *)(A + 4827648) + 0, (float *)(A + 4860416) + 0);
-  k18_add_sigmoid_sub((float *)(A + 5089792) + 128, (float *)(A + 5188096) + 128, (float *)(A + 4860416) + 0, (float *)(A + 5057024) + 0, (float *)(A + 4893184) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5319168) + 0);
-  k9_matmul((float *)(A + 5319168) + 0, (float *)(A + 3222016) + 0, (float *)(A + 5089792) + 0);
-  k4_add((float *)(A + 403968) + 7296, P + 59904 /* gru1.bias_ih */, (float *)(A + 5351936) + 0);
-  k10_add((float *)(A + 5089792) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5450240) + 0);
-  k16_add_sigmoid_mul((float *)(A + 5351936) + 0, (float *)(A + 5450240) + 0, (float *)(A + 5450240) + 256, (float *)(A + 5351936) + 256, (float *)(A + 5089792) + 0, (float *)(A + 5122560) + 0);
-  k18_add_sigmoid_sub((float *)(A + 5351936) + 128, (float *)(A + 5450240) + 128, (float *)(A + 5122560) + 0, (float *)(A + 5319168) + 0, (float *)(A + 5155328) + 0, (float *)(A + 5548544) + 0, (float *)(A + 5581312) + 0);
-  k9_matmul((float *)(A + 5581312) + 0, (float *)(A + 3222016) + 0, (float *)(A + 5351936) + 0);
-  k4_add((float *)(A + 403968) + 6912, P + 59904 /* gru1.bias_ih */, (float *)(A + 5614080) + 0);
-  k10_add((float *)(A + 5351936) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5712384) + 0);
-  k16_add_sigmoid_mul((float *)(A + 5614080) + 0, (float *)(A + 5712384) + 0, (float *)(A + 5712384) + 256, (float *)(A + 5614080) + 256, (float *)(A + 5351936) + 0, (float *)(A + 5384704) + 0);
-  k18_add_sigmoid_sub((float *)(A + 5614080) + 128, (float *)(A + 5712384) + 128, (float *)(A + 5384704) + 0, (float *)(A + 5581312) + 0, (float *)(A + 5417472) + 0, (float *)(A + 5810688) + 0, (float *)(A + 5843456) + 0);
-  k9_matmul((float *)(A + 5843456) + 0, (float *)(A + 3222016) + 0, (float *)(A + 5614080) + 0);
-  k4_add((float *)(A + 403968) + 6528, P + 59904 /* gru1.bias_ih */, (float *)(A + 5876224) + 0);
-  k10_add((float *)(A + 5614080) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5974528) + 0);
-  k16_add_sigmoid_mul((float *)(A + 5876224) + 0, (float *)(A + 5974528) + 0, (float *)(A + 5974528) + 256, (float *)(A + 5876224) + 256, (float *)(A + 5614080) + 0, (float *)(A + 5646848) + 0);
-  k18_add_sigmoid_sub((float *)(A + 5876224) + 128, (float *)(A + 5974528) + 128, (float *)(A + 5646848) + 0, (float *)(A + 5843456) + 0, (float *)(A + 5679616) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6105600) + 0);
-  k9_matmul((float *)(A + 6105600) + 0, (float *)(A + 3222016) + 0, (float *)(A + 5876224) + 0);
-  k4_add((float *)(A + 403968) + 6144, P + 59904 /* gru1.bias_ih */, (float *)(A + 6138368) + 0);
-  k10_add((float *)(A + 5876224) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6236672) + 0);
-  k16_add_sigmoid_mul((float *)(A + 6138368) + 0, (float *)(A + 6236672) + 0, (float *)(A + 6236672) + 256, (float *)(A + 6138368) + 256, (float *)(A + 5876224) + 0, (float *)(A + 5908992) + 0);
-  k18_add_sigmoid_sub((float *)(A + 6138368) + 128, (float *)(A + 6236672) + 128, (float *)(A + 5908992) + 0, (float *)(A + 6105600) + 0, (float *)(A + 5941760) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6367744) + 0);
-  k9_matmul((float *)(A + 6367744) + 0, (float *)(A + 3222016) + 0, (float *)(A + 6138368) + 0);
-  k4_add((float *)(A + 403968) + 5760, P + 59904 /* gru1.bias_ih */, (float *)(A + 6400512) + 0);
-  k10_add((float *)(A + 6138368) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6498816) + 0);
-  k16_add_sigmoid_mul((float *)(A + 6400512) + 0, (float *)(A + 6498816) + 0, (float *)(A + 6498816) + 256, (float *)(A + 6400512) + 256, (float *)(A + 6138368) + 0, (float *)(A + 6171136) + 0);
-  k18_add_sigmoid_sub((float *)(A + 6400512) + 128, (float *)(A + 6498816) + 128, (float *)(A + 6171136) + 0, (float *)(A + 6367744) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6629888) + 0);
-  k9_matmul((float *)(A + 6629888) + 0, (float *)(A + 3222016) + 0, (float *)(A + 6400512) + 0);
-  k4_add((float *)(A + 403968) + 5376, P + 59904 /* gru1.bias_ih */, (float *)(A + 6662656) + 0);
-  k10_add((float *)(A + 6400512) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6760960) + 0);
-  k16_add_sigmoid_mul((float *)(A + 6662656) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6760960) + 256, (float *)(A + 6662656) + 256, (float *)(A + 6400512) + 0, (float *)(A + 6433280) + 0);
-  k18_add_sigmoid_sub((float *)(A + 6662656) + 128, (float *)(A + 6760960) + 128, (float *)(A + 6433280) + 0, (float *)(A + 6629888) + 0, (float *)(A + 6466048) + 0, (float *)(A + 6859264) + 0, (float *)(A + 6892032) + 0);
-  k9_matmul((float *)(A + 6892032) + 0, (float *)(A + 3222016) + 0, (float *)(A + 6662656) + 0);
-  k4_add((float *)(A + 403968) + 4992, P + 59904 /* gru1.bias_ih */, (float *)(A + 6924800) + 0);
-  k10_add((float *)(A + 6662656) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7023104) + 0);
-  k16_add_sigmoid_mul((float *)(A + 6924800) + 0, (float *)(A + 7023104) + 0, (float *)(A + 7023104) + 256, (float *)(A + 6924800) + 256, (float *)(A + 6662656) + 0, (float *)(A + 6695424) + 0);
-  k18_add_sigmoid_sub((float *)(A + 6924800) + 128, (float *)(A + 7023104) + 128, (float *)(A + 6695424) + 0, (float *)(A + 6892032) + 0, (float *)(A + 6728192) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7154176) + 0);
-  k9_matmul((float *)(A + 7154176) + 0, (float *)(A + 3222016) + 0, (float *)(A + 6924800) + 0);
-  k4_add((float *)(A + 403968) + 4608, P + 59904 /* gru1.bias_ih */, (float *)(A + 7186944) + 0);
-  k10_add((float *)(A + 6924800) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7285248) + 0);
-  k16_add_sigmoid_mul((float *)(A + 7186944) + 0, (float *)(A + 7285248) + 0, (float *)(A + 7285248) + 256, (float *)(A + 7186944) + 256, (float *)(A + 6924800) + 0, (float *)(A + 6957568) + 0);
-  k18_add_sigmoid_sub((float *)(A + 7186944) + 128, (float *)(A + 7285248) + 128, (float *)(A + 6957568) + 0, (float *)(A + 7154176) + 0, (float *)(A + 6990336) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7416320) + 0);
-  k9_matmul((float *)(A + 7416320) + 0, (float *)(A + 3222016) + 0, (float *)(A + 7186944) + 0);
-  k4_add((float *)(A + 403968) + 4224, P + 59904 /* gru1.bias_ih */, (float *)(A + 7449088) + 0);
-  k10_add((float *)(A + 7186944) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7547392) + 0);
-  k16_add_sigmoid_mul((float *)(A + 7449088) + 0, (float *)(A + 7547392) + 0, (float *)(A + 7547392) + 256, (float *)(A + 7449088) + 256, (float *)(A + 7186944) + 0, (float *)(A + 7219712) + 0);
-  k18_add_sigmoid_sub((float *)(A + 7449088) + 128, (float *)(A + 7547392) + 128, (float *)(A + 7219712) + 0, (float *)(A + 7416320) + 0, (float *)(A + 7252480) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7678464) + 0);
-  k9_matmul((float *)(A + 7678464) + 0, (float *)(A + 3222016) + 0, (float *)(A + 7449088) + 0);
-  k4_add((float *)(A + 403968) + 3840, P + 59904 /* gru1.bias_ih */, (float *)(A + 7711232) + 0);
-  k10_add((float *)(A + 7449088) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7809536) + 0);
-  k16_add_sigmoid_mul((float *)(A + 7711232) + 0, (float *)(A + 7809536) + 0, (float *)(A + 7809536) + 256, (float *)(A + 7711232) + 256, (float *)(A + 7449088) + 0, (float *)(A + 7481856) + 0);
-  k18_add_sigmoid_sub((float *)(A + 7711232) + 128, (float *)(A + 7809536) + 128, (float *)(A + 7481856) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7514624) + 0, (float *)(A + 7907840) + 0, (float *)(A + 7940608) + 0);
-  k9_matmul((float *)(A + 7940608) + 0, (float *)(A + 3222016) + 0, (float *)(A + 7711232) + 0);
-  k4_add((float *)(A + 403968) + 3456, P + 59904 /* gru1.bias_ih */, (float *)(A + 7973376) + 0);
-  k10_add((float *)(A + 7711232) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8071680) + 0);
-  k16_add_sigmoid_mul((float *)(A + 7973376) + 0, (float *)(A + 8071680) + 0, (float *)(A + 8071680) + 256, (float *)(A + 7973376) + 256, (float *)(A + 7711232) + 0, (float *)(A + 7744000) + 0);
-  k18_add_sigmoid_sub((float *)(A + 7973376) + 128, (float *)(A + 8071680) + 128, (float *)(A + 7744000) + 0, (float *)(A + 7940608) + 0, (float *)(A + 7776768) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8202752) + 0);
-  k9_matmul((float *)(A + 8202752) + 0, (float *)(A + 3222016) + 0, (float *)(A + 7973376) + 0);
-  k4_add((float *)(A + 403968) + 3072, P + 59904 /* gru1.bias_ih */, (float *)(A + 8235520) + 0);
-  k10_add((float *)(A + 7973376) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8333824) + 0);
-  k16_add_sigmoid_mul((float *)(A + 8235520) + 0, (float *)(A + 8333824) + 0, (float *)(A + 8333824) + 256, (float *)(A + 8235520) + 256, (float *)(A + 7973376) + 0, (float *)(A + 8006144) + 0);
-  k18_add_sigmoid_sub((float *)(A + 8235520) + 128, (float *)(A + 8333824) + 128, (float *)(A + 8006144) + 0, (float *)(A + 8202752) + 0, (float *)(A + 8038912) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8464896) + 0);
-  k9_matmul((float *)(A + 8464896) + 0, (float *)(A + 3222016) + 0, (float *)(A + 8235520) + 0);
-  k4_add((float *)(A + 403968) + 2688, P + 59904 /* gru1.bias_ih */, (float *)(A + 8497664) + 0);
-  k10_add((float *)(A + 8235520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8595968) + 0);
-  k16_add_sigmoid_mul((float *)(A + 8497664) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8595968) + 256, (float *)(A + 8497664) + 256, (float *)(A + 8235520) + 0, (float *)(A + 8268288) + 0);
-  k18_add_sigmoid_sub((float *)(A + 8497664) + 128, (float *)(A + 8595968) + 128, (float *)(A + 8268288) + 0, (float *)(A + 8464896) + 0, (float *)(A + 8301056) + 0, (float *)(A + 8694272) + 0, (float *)(A + 8727040) + 0);
-  k9_matmul((float *)(A + 8727040) + 0, (float *)(A + 3222016) + 0, (float *)(A + 8497664) + 0);
-  k4_add((float *)(A + 403968) + 2304, P + 59904 /* gru1.bias_ih */, (float *)(A + 8759808) + 0);
-  k10_add((float *)(A + 8497664) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8858112) + 0);
-  k16_add_sigmoid_mul((float *)(A + 8759808) + 0, (float *)(A + 8858112) + 0, (float *)(A + 8858112) + 256, (float *)(A + 8759808) + 256, (float *)(A + 8497664) + 0, (float *)(A + 8530432) + 0);
-  k18_add_sigmoid_sub((float *)(A + 8759808) + 128, (float *)(A + 8858112) + 128, (float *)(A + 8530432) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8563200) + 0, (float *)(A + 8956416) + 0, (float *)(A + 8989184) + 0);
-  k9_matmul((float *)(A + 8989184) + 0, (float *)(A + 3222016) + 0, (float *)(A + 8759808) + 0);
-  k4_add((float *)(A + 403968) + 1920, P + 59904 /* gru1.bias_ih */, (float *)(A + 9021952) + 0);
-  k10_add((float *)(A + 8759808) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9120256) + 0);
-  k16_add_sigmoid_mul((float *)(A + 9021952) + 0, (float *)(A + 9120256) + 0, (float *)(A + 9120256) + 256, (float *)(A + 9021952) + 256, (float *)(A + 8759808) + 0, (float *)(A + 8792576) + 0);
-  k18_add_sigmoid_sub((float *)(A + 9021952) + 128, (float *)(A + 9120256) + 128, (float *)(A + 8792576) + 0, (float *)(A + 8989184) + 0, (float *)(A + 8825344) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9251328) + 0);
-  k9_matmul((float *)(A + 9251328) + 0, (float *)(A + 3222016) + 0, (float *)(A + 9021952) + 0);
-  k4_add((float *)(A + 403968) + 1536, P + 59904 /* gru1.bias_ih */, (float *)(A + 9284096) + 0);
-  k10_add((float *)(A + 9021952) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9382400) + 0);
-  k16_add_sigmoid_mul((float *)(A + 9284096) + 0, (float *)(A + 9382400) + 0, (float *)(A + 9382400) + 256, (float *)(A + 9284096) + 256, (float *)(A + 9021952) + 0, (float *)(A + 9054720) + 0);
-  k18_add_sigmoid_sub((float *)(A + 9284096) + 128, (float *)(A + 9382400) + 128, (float *)(A + 9054720) + 0, (float *)(A + 9251328) + 0, (float *)(A + 9087488) + 0, (float *)(A + 9480704) + 0, (float *)(A + 9513472) + 0);
-  k9_matmul((float *)(A + 9513472) + 0, (float *)(A + 3222016) + 0, (float *)(A + 9284096) + 0);
-  k4_add((float *)(A + 403968) + 1152, P + 59904 /* gru1.bias_ih */, (float *)(A + 9546240) + 0);
-  k10_add((float *)(A + 9284096) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9644544) + 0);
-  k16_add_sigmoid_mul((float *)(A + 9546240) + 0, (float *)(A + 9644544) + 0, (float *)(A + 9644544) + 256, (float *)(A + 9546240) + 256, (float *)(A + 9284096) + 0, (float *)(A + 9316864) + 0);
-  k18_add_sigmoid_sub((float *)(A + 9546240) + 128, (float *)(A + 9644544) + 128, (float *)(A + 9316864) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9349632) + 0, (float *)(A + 9742848) + 0, (float *)(A + 9775616) + 0);
-  k9_matmul((float *)(A + 9775616) + 0, (float *)(A + 3222016) + 0, (float *)(A + 9546240) + 0);
-  k4_add((float *)(A + 403968) + 768, P + 59904 /* gru1.bias_ih */, (float *)(A + 9808384) + 0);
-  k10_add((float *)(A + 9546240) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9906688) + 0);
-  k16_add_sigmoid_mul((float *)(A + 9808384) + 0, (float *)(A + 9906688) + 0, (float *)(A + 9906688) + 256, (float *)(A + 9808384) + 256, (float *)(A + 9546240) + 0, (float *)(A + 9579008) + 0);
-  k18_add_sigmoid_sub((float *)(A + 9808384) + 128, (float *)(A + 9906688) + 128, (float *)(A + 9579008) + 0, (float *)(A + 9775616) + 0, (float *)(A + 9611776) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10037760) + 0);
-  k9_matmul((float *)(A + 10037760) + 0, (float *)(A + 3222016) + 0, (float *)(A + 9808384) + 0);
-  k4_add((float *)(A + 403968) + 384, P + 59904 /* gru1.bias_ih */, (float *)(A + 10070528) + 0);
-  k10_add((float *)(A + 9808384) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 10168832) + 0);
-  k16_add_sigmoid_mul((float *)(A + 10070528) + 0, (float *)(A + 10168832) + 0, (float *)(A + 10168832) + 256, (float *)(A + 10070528) + 256, (float *)(A + 9808384) + 0, (float *)(A + 9841152) + 0);
-  k18_add_sigmoid_sub((float *)(A + 10070528) + 128, (float *)(A + 10168832) + 128, (float *)(A + 9841152) + 0, (float *)(A + 10037760) + 0, (float *)(A + 9873920) + 0, (float *)(A + 10267136) + 0, (float *)(A + 10299904) + 0);
-  k9_matmul((float *)(A + 10299904) + 0, (float *)(A + 3222016) + 0, (float *)(A + 10070528) + 0);
-  k4_add((float *)(A + 403968) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3222016) + 0);
-  k10_add((float *)(A + 10070528) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3320320) + 0);
-  k16_add_sigmoid_mul((float *)(A + 3222016) + 0, (float *)(A + 3320320) + 0, (float *)(A + 3320320) + 256, (float *)(A + 3222016) + 256, (float *)(A + 10070528) + 0, (float *)(A + 10103296) + 0);
-  k12_transpose(P + 60672 /* dense1.weight */, (float *)(A + 10136064) + 0);
-  k18_add_sigmoid_sub((float *)(A + 3222016) + 128, (float *)(A + 3320320) + 128, (float *)(A + 10103296) + 0, (float *)(A + 10299904) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 469504) + 0);
-  k13_matmul((float *)(A + 469504) + 0, (float *)(A + 10136064) + 0, (float *)(A + 199168) + 0);
-  k14_add((float *)(A + 199168) + 0, P + 61952 /* dense1.bias */, (float *)(A + 10136064) + 0);
-  k20_log_softmax((float *)(A + 10136064) + 0, (float *)(A + 199168) + 0);
-  k21_mul((float *)(A + 0) + 0, (float *)(A + 199168) + 0, (float *)(A + 10138624) + 0);
-  k22_sum_to((float *)(A + 10138624) + 0, (float *)(A + 201728) + 0);
-  k23_sum_to((float *)(A + 201728) + 0, (float *)(A + 201984) + 0);
-  k24_argmax((float *)(A + 10136064) + 0, (int32_t *)(A + 201728) + 0);
-  k25_equal((int32_t *)(A + 201728) + 0, in->y + 0, (float *)(A + 202048) + 0);
-  k23_sum_to((float *)(A + 202048) + 0, (float *)(A + 201728) + 0);
-  k26_mul((float *)(A + 0) + 0, (float *)(A + 10136064) + 0);
-  k22_sum_to((float *)(A + 10136064) + 0, (float *)(A + 202048) + 0);
-  k27_exp_mul_sub((float *)(A + 199168) + 0, (float *)(A + 202048) + 0, (float *)(A + 10136064) + 0, (float *)(A + 0) + 0);
-  k28_matmul((float *)(A + 0) + 0, P + 60672 /* dense1.weight */, (float *)(A + 10136064) + 0);
-  k29_mul_sub((float *)(A + 10103296) + 0, (float *)(A + 3222016) + 0);
-  k30_sub_mul((float *)(A + 10070528) + 0, (float *)(A + 3254784) + 0);
-  k31_mul_neg((float *)(A + 10136064) + 0, (float *)(A + 10103296) + 0, (float *)(A + 3287552) + 0);
-  k32_mul((float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 10103296) + 0);
-  k33_mul_mul_mul((float *)(A + 10136064) + 0, (float *)(A + 436736) + 0, (float *)(A + 3222016) + 0, (float *)(A + 3320320) + 256, (float *)(A + 3254784) + 0, (float *)(A + 502272) + 0, (float *)(A + 535040) + 0);
-  k34_mul_addn_mul((float *)(A + 10136064) + 0, (float *)(A + 10299904) + 0, (float *)(A + 3287552) + 0, (float *)(A + 10103296) + 0, (float *)(A + 436736) + 0);
-  k35_concat((float *)(A + 535040) + 0, (float *)(A + 436736) + 0, (float *)(A + 502272) + 0, (float *)(A + 3222016) + 0);
-  k32_mul((float *)(A + 502272) + 0, (float *)(A + 10070528) + 0, (float *)(A + 10103296) + 0);
-  k35_concat((float *)(A + 535040) + 0, (float *)(A + 436736) + 0, (float *)(A + 10103296) + 0, (float *)(A + 3320320) + 0);
-  k36_matmul((float *)(A + 3320320) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 436736) + 0);
-  k29_mul_sub((float *)(A + 9841152) + 0, (float *)(A + 10070528) + 0);
-  k30_sub_mul((float *)(A + 9808384) + 0, (float *)(A + 10103296) + 0);
-  k32_mul((float *)(A + 9873920) + 0, (float *)(A + 10267136) + 0, (float *)(A + 502272) + 0);
-  k37_mul_addn_mul((float *)(A + 10136064) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 10267136) + 0, (float *)(A + 10070528) + 0, (float *)(A + 10168832) + 256, (float *)(A + 10103296) + 0, (float *)(A + 10037760) + 0, (float *)(A + 9841152) + 0, (float *)(A + 502272) + 0, (float *)(A + 535040) + 0, (float *)(A + 567808) + 0, (float *)(A + 600576) + 0, (float *)(A + 633344) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 2560) + 1792);
+  k0_sub_div(in->x + 700, (float *)(A + 2560) + 3584);
+  k0_sub_div(in->x + 672, (float *)(A + 2560) + 5376);
+  k0_sub_div(in->x + 644, (float *)(A + 2560) + 7168);
+  k0_sub_div(in->x + 616, (float *)(A + 2560) + 8960);
+  k0_sub_div(in->x + 588, (float *)(A + 2560) + 10752);
+  k0_sub_div(in->x + 560, (float *)(A + 2560) + 12544);
+  k0_sub_div(in->x + 532, (float *)(A + 2560) + 14336);
+  k0_sub_div(in->x + 504, (float *)(A + 2560) + 16128);
+  k0_sub_div(in->x + 476, (float *)(A + 2560) + 17920);
+  k0_sub_div(in->x + 448, (float *)(A + 2560) + 19712);
+  k0_sub_div(in->x + 420, (float *)(A + 2560) + 21504);
+  k0_sub_div(in->x + 392, (float *)(A + 2560) + 23296);
+  k0_sub_div(in->x + 364, (float *)(A + 2560) + 25088);
+  k0_sub_div(in->x + 336, (float *)(A + 2560) + 26880);
+  k0_sub_div(in->x + 308, (float *)(A + 2560) + 28672);
+  k0_sub_div(in->x + 280, (float *)(A + 2560) + 30464);
+  k0_sub_div(in->x + 252, (float *)(A + 2560) + 32256);
+  k0_sub_div(in->x + 224, (float *)(A + 2560) + 34048);
+  k0_sub_div(in->x + 196, (float *)(A + 2560) + 35840);
+  k0_sub_div(in->x + 168, (float *)(A + 2560) + 37632);
+  k0_sub_div(in->x + 140, (float *)(A + 2560) + 39424);
+  k0_sub_div(in->x + 112, (float *)(A + 2560) + 41216);
+  k0_sub_div(in->x + 84, (float *)(A + 2560) + 43008);
+  k0_sub_div(in->x + 56, (float *)(A + 2560) + 44800);
+  k0_sub_div(in->x + 28, (float *)(A + 2560) + 46592);
+  k0_sub_div(in->x + 0, (float *)(A + 2560) + 48384);
+  k1_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 203264) + 0);
+  k2_matmul((float *)(A + 2560) + 0, (float *)(A + 203264) + 0, (float *)(A + 246272) + 0);
+  k3_add((float *)(A + 246272) + 663552, P + 59904 /* gru1.bias_ih */, (float *)(A + 2998784) + 0);
+  k4_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 3097088) + 0);
+  k14_add_sigmoid_mul((float *)(A + 2998784) + 0, (float *)(A + 3097088) + 0, (float *)(A + 3097088) + 256, (float *)(A + 2998784) + 256, (float *)(A + 203264) + 0, (float *)(A + 3195392) + 0);
+  k6_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 3228160) + 0);
+  k15_add_sigmoid_sub((float *)(A + 2998784) + 128, (float *)(A + 3097088) + 128, (float *)(A + 3195392) + 0, (float *)(A + 3424768) + 0, (float *)(A + 3457536) + 0, (float *)(A + 3490304) + 0);
+  k8_matmul((float *)(A + 3490304) + 0, (float *)(A + 3228160) + 0, (float *)(A + 2998784) + 0);
+  k3_add((float *)(A + 246272) + 638976, P + 59904 /* gru1.bias_ih */, (float *)(A + 4375040) + 0);
+  k3_add((float *)(A + 2998784) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4473344) + 0);
+  k14_add_sigmoid_mul((float *)(A + 4375040) + 0, (float *)(A + 4473344) + 0, (float *)(A + 4473344) + 256, (float *)(A + 4375040) + 256, (float *)(A + 2998784) + 0, (float *)(A + 3031552) + 0);
+  k16_add_sigmoid_sub((float *)(A + 4375040) + 128, (float *)(A + 4473344) + 128, (float *)(A + 3031552) + 0, (float *)(A + 3490304) + 0, (float *)(A + 3064320) + 0, (float *)(A + 4571648) + 0, (float *)(A + 3490304) + 8192);
+  k8_matmul((float *)(A + 3490304) + 8192, (float *)(A + 3228160) + 0, (float *)(A + 4375040) + 0);
+  k3_add((float *)(A + 246272) + 614400, P + 59904 /* gru1.bias_ih */, (float *)(A + 4604416) + 0);
+  k3_add((float *)(A + 4375040) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4702720) + 0);
+  k14_add_sigmoid_mul((float *)(A + 4604416) + 0, (float *)(A + 4702720) + 0, (float *)(A + 4702720) + 256, (float *)(A + 4604416) + 256, (float *)(A + 4375040) + 0, (float *)(A + 4407808) + 0);
+  k16_add_sigmoid_sub((float *)(A + 4604416) + 128, (float *)(A + 4702720) + 128, (float *)(A + 4407808) + 0, (float *)(A + 3490304) + 8192, (float *)(A + 4440576) + 0, (float *)(A + 4801024) + 0, (float *)(A + 3490304) + 16384);
+  k8_matmul((float *)(A + 3490304) + 16384, (float *)(A + 3228160) + 0, (float *)(A + 4604416) + 0);
+  k3_add((float *)(A + 246272) + 589824, P + 59904 /* gru1.bias_ih */, (float *)(A + 4833792) + 0);
+  k3_add((float *)(A + 4604416) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4932096) + 0);
+  k14_add_sigmoid_mul((float *)(A + 4833792) + 0, (float *)(A + 4932096) + 0, (float *)(A + 4932096) + 256, (float *)(A + 4833792) + 256, (float *)(A + 4604416) + 0, (float *)(A + 4637184) + 0);
+  k16_add_sigmoid_sub((float *)(A + 4833792) + 128, (float *)(A + 4932096) + 128, (float *)(A + 4637184) + 0, (float *)(A + 3490304) + 16384, (float *)(A + 4669952) + 0, (float *)(A + 5030400) + 0, (float *)(A + 3490304) + 24576);
+  k8_matmul((float *)(A + 3490304) + 24576, (float *)(A + 3228160) + 0, (float *)(A + 4833792) + 0);
+  k3_add((float *)(A + 246272) + 565248, P + 59904 /* gru1.bias_ih */, (float *)(A + 5063168) + 0);
+  k3_add((float *)(A + 4833792) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5161472) + 0);
+  k14_add_sigmoid_mul((float *)(A + 5063168) + 0, (float *)(A + 5161472) + 0, (float *)(A + 5161472) + 256, (float *)(A + 5063168) + 256, (float *)(A + 4833792) + 0, (float *)(A + 4866560) + 0);
+  k16_add_sigmoid_sub((float *)(A + 5063168) + 128, (float *)(A + 5161472) + 128, (float *)(A + 4866560) + 0, (float *)(A + 3490304) + 24576, (float *)(A + 4899328) + 0, (float *)(A + 5259776) + 0, (float *)(A + 3490304) + 32768);
+  k8_matmul((float *)(A + 3490304) + 32768, (float *)(A + 3228160) + 0, (float *)(A + 5063168) + 0);
+  k3_add((float *)(A + 246272) + 540672, P + 59904 /* gru1.bias_ih */, (float *)(A + 5292544) + 0);
+  k3_add((float *)(A + 5063168) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5390848) + 0);
+  k14_add_sigmoid_mul((float *)(A + 5292544) + 0, (float *)(A + 5390848) + 0, (float *)(A + 5390848) + 256, (float *)(A + 5292544) + 256, (float *)(A + 5063168) + 0, (float *)(A + 5095936) + 0);
+  k16_add_sigmoid_sub((float *)(A + 5292544) + 128, (float *)(A + 5390848) + 128, (float *)(A + 5095936) + 0, (float *)(A + 3490304) + 32768, (float *)(A + 5128704) + 0, (float *)(A + 5489152) + 0, (float *)(A + 3490304) + 40960);
+  k8_matmul((float *)(A + 3490304) + 40960, (float *)(A + 3228160) + 0, (float *)(A + 5292544) + 0);
+  k3_add((float *)(A + 246272) + 516096, P + 59904 /* gru1.bias_ih */, (float *)(A + 5521920) + 0);
+  k3_add((float *)(A + 5292544) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5620224) + 0);
+  k14_add_sigmoid_mul((float *)(A + 5521920) + 0, (float *)(A + 5620224) + 0, (float *)(A + 5620224) + 256, (float *)(A + 5521920) + 256, (float *)(A + 5292544) + 0, (float *)(A + 5325312) + 0);
+  k16_add_sigmoid_sub((float *)(A + 5521920) + 128, (float *)(A + 5620224) + 128, (float *)(A + 5325312) + 0, (float *)(A + 3490304) + 40960, (float *)(A + 5358080) + 0, (float *)(A + 5718528) + 0, (float *)(A + 3490304) + 49152);
+  k8_matmul((float *)(A + 3490304) + 49152, (float *)(A + 3228160) + 0, (float *)(A + 5521920) + 0);
+  k3_add((float *)(A + 246272) + 491520, P + 59904 /* gru1.bias_ih */, (float *)(A + 5751296) + 0);
+  k3_add((float *)(A + 5521920) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5849600) + 0);
+  k14_add_sigmoid_mul((float *)(A + 5751296) + 0, (float *)(A + 5849600) + 0, (float *)(A + 5849600) + 256, (float *)(A + 5751296) + 256, (float *)(A + 5521920) + 0, (float *)(A + 5554688) + 0);
+  k16_add_sigmoid_sub((float *)(A + 5751296) + 128, (float *)(A + 5849600) + 128, (float *)(A + 5554688) + 0, (float *)(A + 3490304) + 49152, (float *)(A + 5587456) + 0, (float *)(A + 5947904) + 0, (float *)(A + 3490304) + 57344);
+  k8_matmul((float *)(A + 3490304) + 57344, (float *)(A + 3228160) + 0, (float *)(A + 5751296) + 0);
+  k3_add((float *)(A + 246272) + 466944, P + 59904 /* gru1.bias_ih */, (float *)(A + 5980672) + 0);
+  k3_add((float *)(A + 5751296) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6078976) + 0);
+  k14_add_sigmoid_mul((float *)(A + 5980672) + 0, (float *)(A + 6078976) + 0, (float *)(A + 6078976) + 256, (float *)(A + 5980672) + 256, (float *)(A + 5751296) + 0, (float *)(A + 5784064) + 0);
+  k16_add_sigmoid_sub((float *)(A + 5980672) + 128, (float *)(A + 6078976) + 128, (float *)(A + 5784064) + 0, (float *)(A + 3490304) + 57344, (float *)(A + 5816832) + 0, (float *)(A + 6177280) + 0, (float *)(A + 3490304) + 65536);
+  k8_matmul((float *)(A + 3490304) + 65536, (float *)(A + 3228160) + 0, (float *)(A + 5980672) + 0);
+  k3_add((float *)(A + 246272) + 442368, P + 59904 /* gru1.bias_ih */, (float *)(A + 6210048) + 0);
+  k3_add((float *)(A + 5980672) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6308352) + 0);
+  k14_add_sigmoid_mul((float *)(A + 6210048) + 0, (float *)(A + 6308352) + 0, (float *)(A + 6308352) + 256, (float *)(A + 6210048) + 256, (float *)(A + 5980672) + 0, (float *)(A + 6013440) + 0);
+  k16_add_sigmoid_sub((float *)(A + 6210048) + 128, (float *)(A + 6308352) + 128, (float *)(A + 6013440) + 0, (float *)(A + 3490304) + 65536, (float *)(A + 6046208) + 0, (float *)(A + 6406656) + 0, (float *)(A + 3490304) + 73728);
+  k8_matmul((float *)(A + 3490304) + 73728, (float *)(A + 3228160) + 0, (float *)(A + 6210048) + 0);
+  k3_add((float *)(A + 246272) + 417792, P + 59904 /* gru1.bias_ih */, (float *)(A + 6439424) + 0);
+  k3_add((float *)(A + 6210048) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6537728) + 0);
+  k14_add_sigmoid_mul((float *)(A + 6439424) + 0, (float *)(A + 6537728) + 0, (float *)(A + 6537728) + 256, (float *)(A + 6439424) + 256, (float *)(A + 6210048) + 0, (float *)(A + 6242816) + 0);
+  k16_add_sigmoid_sub((float *)(A + 6439424) + 128, (float *)(A + 6537728) + 128, (float *)(A + 6242816) + 0, (float *)(A + 3490304) + 73728, (float *)(A + 6275584) + 0, (float *)(A + 6636032) + 0, (float *)(A + 3490304) + 81920);
+  k8_matmul((float *)(A + 3490304) + 81920, (float *)(A + 3228160) + 0, (float *)(A + 6439424) + 0);
+  k3_add((float *)(A + 246272) + 393216, P + 59904 /* gru1.bias_ih */, (float *)(A + 6668800) + 0);
+  k3_add((float *)(A + 6439424) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6767104) + 0);
+  k14_add_sigmoid_mul((float *)(A + 6668800) + 0, (float *)(A + 6767104) + 0, (float *)(A + 6767104) + 256, (float *)(A + 6668800) + 256, (float *)(A + 6439424) + 0, (float *)(A + 6472192) + 0);
+  k16_add_sigmoid_sub((float *)(A + 6668800) + 128, (float *)(A + 6767104) + 128, (float *)(A + 6472192) + 0, (float *)(A + 3490304) + 81920, (float *)(A + 6504960) + 0, (float *)(A + 6865408) + 0, (float *)(A + 3490304) + 90112);
+  k8_matmul((float *)(A + 3490304) + 90112, (float *)(A + 3228160) + 0, (float *)(A + 6668800) + 0);
+  k3_add((float *)(A + 246272) + 368640, P + 59904 /* gru1.bias_ih */, (float *)(A + 6898176) + 0);
+  k3_add((float *)(A + 6668800) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6996480) + 0);
+  k14_add_sigmoid_mul((float *)(A + 6898176) + 0, (float *)(A + 6996480) + 0, (float *)(A + 6996480) + 256, (float *)(A + 6898176) + 256, (float *)(A + 6668800) + 0, (float *)(A + 6701568) + 0);
+  k16_add_sigmoid_sub((float *)(A + 6898176) + 128, (float *)(A + 6996480) + 128, (float *)(A + 6701568) + 0, (float *)(A + 3490304) + 90112, (float *)(A + 6734336) + 0, (float *)(A + 7094784) + 0, (float *)(A + 3490304) + 98304);
+  k8_matmul((float *)(A + 3490304) + 98304, (float *)(A + 3228160) + 0, (float *)(A + 6898176) + 0);
+  k3_add((float *)(A + 246272) + 344064, P + 59904 /* gru1.bias_ih */, (float *)(A + 7127552) + 0);
+  k3_add((float *)(A + 6898176) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7225856) + 0);
+  k14_add_sigmoid_mul((float *)(A + 7127552) + 0, (float *)(A + 7225856) + 0, (float *)(A + 7225856) + 256, (float *)(A + 7127552) + 256, (float *)(A + 6898176) + 0, (float *)(A + 6930944) + 0);
+  k16_add_sigmoid_sub((float *)(A + 7127552) + 128, (float *)(A + 7225856) + 128, (float *)(A + 6930944) + 0, (float *)(A + 3490304) + 98304, (float *)(A + 6963712) + 0, (float *)(A + 7324160) + 0, (float *)(A + 3490304) + 106496);
+  k8_matmul((float *)(A + 3490304) + 106496, (float *)(A + 3228160) + 0, (float *)(A + 7127552) + 0);
+  k3_add((float *)(A + 246272) + 319488, P + 59904 /* gru1.bias_ih */, (float *)(A + 7356928) + 0);
+  k3_add((float *)(A + 7127552) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7455232) + 0);
+  k14_add_sigmoid_mul((float *)(A + 7356928) + 0, (float *)(A + 7455232) + 0, (float *)(A + 7455232) + 256, (float *)(A + 7356928) + 256, (float *)(A + 7127552) + 0, (float *)(A + 7160320) + 0);
+  k16_add_sigmoid_sub((float *)(A + 7356928) + 128, (float *)(A + 7455232) + 128, (float *)(A + 7160320) + 0, (float *)(A + 3490304) + 106496, (float *)(A + 7193088) + 0, (float *)(A + 7553536) + 0, (float *)(A + 3490304) + 114688);
+  k8_matmul((float *)(A + 3490304) + 114688, (float *)(A + 3228160) + 0, (float *)(A + 7356928) + 0);
+  k3_add((float *)(A + 246272) + 294912, P + 59904 /* gru1.bias_ih */, (float *)(A + 7586304) + 0);
+  k3_add((float *)(A + 7356928) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7684608) + 0);
+  k14_add_sigmoid_mul((float *)(A + 7586304) + 0, (float *)(A + 7684608) + 0, (float *)(A + 7684608) + 256, (float *)(A + 7586304) + 256, (float *)(A + 7356928) + 0, (float *)(A + 7389696) + 0);
+  k16_add_sigmoid_sub((float *)(A + 7586304) + 128, (float *)(A + 7684608) + 128, (float *)(A + 7389696) + 0, (float *)(A + 3490304) + 114688, (float *)(A + 7422464) + 0, (float *)(A + 7782912) + 0, (float *)(A + 3490304) + 122880);
+  k8_matmul((float *)(A + 3490304) + 122880, (float *)(A + 3228160) + 0, (float *)(A + 7586304) + 0);
+  k3_add((float *)(A + 246272) + 270336, P + 59904 /* gru1.bias_ih */, (float *)(A + 7815680) + 0);
+  k3_add((float *)(A + 7586304) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7913984) + 0);
+  k14_add_sigmoid_mul((float *)(A + 7815680) + 0, (float *)(A + 7913984) + 0, (float *)(A + 7913984) + 256, (float *)(A + 7815680) + 256, (float *)(A + 7586304) + 0, (float *)(A + 7619072) + 0);
+  k16_add_sigmoid_sub((float *)(A + 7815680) + 128, (float *)(A + 7913984) + 128, (float *)(A + 7619072) + 0, (float *)(A + 3490304) + 122880, (float *)(A + 7651840) + 0, (float *)(A + 8012288) + 0, (float *)(A + 3490304) + 131072);
+  k8_matmul((float *)(A + 3490304) + 131072, (float *)(A + 3228160) + 0, (float *)(A + 7815680) + 0);
+  k3_add((float *)(A + 246272) + 245760, P + 59904 /* gru1.bias_ih */, (float *)(A + 8045056) + 0);
+  k3_add((float *)(A + 7815680) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8143360) + 0);
+  k14_add_sigmoid_mul((float *)(A + 8045056) + 0, (float *)(A + 8143360) + 0, (float *)(A + 8143360) + 256, (float *)(A + 8045056) + 256, (float *)(A + 7815680) + 0, (float *)(A + 7848448) + 0);
+  k16_add_sigmoid_sub((float *)(A + 8045056) + 128, (float *)(A + 8143360) + 128, (float *)(A + 7848448) + 0, (float *)(A + 3490304) + 131072, (float *)(A + 7881216) + 0, (float *)(A + 8241664) + 0, (float *)(A + 3490304) + 139264);
+  k8_matmul((float *)(A + 3490304) + 139264, (float *)(A + 3228160) + 0, (float *)(A + 8045056) + 0);
+  k3_add((float *)(A + 246272) + 221184, P + 59904 /* gru1.bias_ih */, (float *)(A + 8274432) + 0);
+  k3_add((float *)(A + 8045056) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8372736) + 0);
+  k14_add_sigmoid_mul((float *)(A + 8274432) + 0, (float *)(A + 8372736) + 0, (float *)(A + 8372736) + 256, (float *)(A + 8274432) + 256, (float *)(A + 8045056) + 0, (float *)(A + 8077824) + 0);
+  k16_add_sigmoid_sub((float *)(A + 8274432) + 128, (float *)(A + 8372736) + 128, (float *)(A + 8077824) + 0, (float *)(A + 3490304) + 139264, (float *)(A + 8110592) + 0, (float *)(A + 8471040) + 0, (float *)(A + 3490304) + 147456);
+  k8_matmul((float *)(A + 3490304) + 147456, (float *)(A + 3228160) + 0, (float *)(A + 8274432) + 0);
+  k3_add((float *)(A + 246272) + 196608, P + 59904 /* gru1.bias_ih */, (float *)(A + 8503808) + 0);
+  k3_add((float *)(A + 8274432) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8602112) + 0);
+  k14_add_sigmoid_mul((float *)(A + 8503808) + 0, (float *)(A + 8602112) + 0, (float *)(A + 8602112) + 256, (float *)(A + 8503808) + 256, (float *)(A + 8274432) + 0, (float *)(A + 8307200) + 0);
+  k16_add_sigmoid_sub((float *)(A + 8503808) + 128, (float *)(A + 8602112) + 128, (float *)(A + 8307200) + 0, (float *)(A + 3490304) + 147456, (float *)(A + 8339968) + 0, (float *)(A + 8700416) + 0, (float *)(A + 3490304) + 155648);
+  k8_matmul((float *)(A + 3490304) + 155648, (float *)(A + 3228160) + 0, (float *)(A + 8503808) + 0);
+  k3_add((float *)(A + 246272) + 172032, P + 59904 /* gru1.bias_ih */, (float *)(A + 8733184) + 0);
+  k3_add((float *)(A + 8503808) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8831488) + 0);
+  k14_add_sigmoid_mul((float *)(A + 8733184) + 0, (float *)(A + 8831488) + 0, (float *)(A + 8831488) + 256, (float *)(A + 8733184) + 256, (float *)(A + 8503808) + 0, (float *)(A + 8536576) + 0);
+  k16_add_sigmoid_sub((float *)(A + 8733184) + 128, (float *)(A + 8831488) + 128, (float *)(A + 8536576) + 0, (float *)(A + 3490304) + 155648, (float *)(A + 8569344) + 0, (float *)(A + 8929792) + 0, (float *)(A + 3490304) + 163840);
+  k8_matmul((float *)(A + 3490304) + 163840, (float *)(A + 3228160) + 0, (float *)(A + 8733184) + 0);
+  k3_add((float *)(A + 246272) + 147456, P + 59904 /* gru1.bias_ih */, (float *)(A + 8962560) + 0);
+  k3_add((float *)(A + 8733184) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9060864) + 0);
+  k14_add_sigmoid_mul((float *)(A + 8962560) + 0, (float *)(A + 9060864) + 0, (float *)(A + 9060864) + 256, (float *)(A + 8962560) + 256, (float *)(A + 8733184) + 0, (float *)(A + 8765952) + 0);
+  k16_add_sigmoid_sub((float *)(A + 8962560) + 128, (float *)(A + 9060864) + 128, (float *)(A + 8765952) + 0, (float *)(A + 3490304) + 163840, (float *)(A + 8798720) + 0, (float *)(A + 9159168) + 0, (float *)(A + 3490304) + 172032);
+  k8_matmul((float *)(A + 3490304) + 172032, (float *)(A + 3228160) + 0, (float *)(A + 8962560) + 0);
+  k3_add((float *)(A + 246272) + 122880, P + 59904 /* gru1.bias_ih */, (float *)(A + 9191936) + 0);
+  k3_add((float *)(A + 8962560) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9290240) + 0);
+  k14_add_sigmoid_mul((float *)(A + 9191936) + 0, (float *)(A + 9290240) + 0, (float *)(A + 9290240) + 256, (float *)(A + 9191936) + 256, (float *)(A + 8962560) + 0, (float *)(A + 8995328) + 0);
+  k16_add_sigmoid_sub((float *)(A + 9191936) + 128, (float *)(A + 9290240) + 128, (float *)(A + 8995328) + 0, (float *)(A + 3490304) + 172032, (float *)(A + 9028096) + 0, (float *)(A + 9388544) + 0, (float *)(A + 3490304) + 180224);
+  k8_matmul((float *)(A + 3490304) + 180224, (float *)(A + 3228160) + 0, (float *)(A + 9191936) + 0);
+  k3_add((float *)(A + 246272) + 98304, P + 59904 /* gru1.bias_ih */, (float *)(A + 9421312) + 0);
+  k3_add((float *)(A + 9191936) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9519616) + 0);
+  k14_add_sigmoid_mul((float *)(A + 9421312) + 0, (float *)(A + 9519616) + 0, (float *)(A + 9519616) + 256, (float *)(A + 9421312) + 256, (float *)(A + 9191936) + 0, (float *)(A + 9224704) + 0);
+  k16_add_sigmoid_sub((float *)(A + 9421312) + 128, (float *)(A + 9519616) + 128, (float *)(A + 9224704) + 0, (float *)(A + 3490304) + 180224, (float *)(A + 9257472) + 0, (float *)(A + 9617920) + 0, (float *)(A + 3490304) + 188416);
+  k8_matmul((float *)(A + 3490304) + 188416, (float *)(A + 3228160) + 0, (float *)(A + 9421312) + 0);
+  k3_add((float *)(A + 246272) + 73728, P + 59904 /* gru1.bias_ih */, (float *)(A + 9650688) + 0);
+  k3_add((float *)(A + 9421312) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9748992) + 0);
+  k14_add_sigmoid_mul((float *)(A + 9650688) + 0, (float *)(A + 9748992) + 0, (float *)(A + 9748992) + 256, (float *)(A + 9650688) + 256, (float *)(A + 9421312) + 0, (float *)(A + 9454080) + 0);
+  k16_add_sigmoid_sub((float *)(A + 9650688) + 128, (float *)(A + 9748992) + 128, (float *)(A + 9454080) + 0, (float *)(A + 3490304) + 188416, (float *)(A + 9486848) + 0, (float *)(A + 9847296) + 0, (float *)(A + 3490304) + 196608);
+  k8_matmul((float *)(A + 3490304) + 196608, (float *)(A + 3228160) + 0, (float *)(A + 9650688) + 0);
+  k3_add((float *)(A + 246272) + 49152, P + 59904 /* gru1.bias_ih */, (float *)(A + 9880064) + 0);
+  k3_add((float *)(A + 9650688) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9978368) + 0);
+  k14_add_sigmoid_mul((float *)(A + 9880064) + 0, (float *)(A + 9978368) + 0, (float *)(A + 9978368) + 256, (float *)(A + 9880064) + 256, (float *)(A + 9650688) + 0, (float *)(A + 9683456) + 0);
+  k16_add_sigmoid_sub((float *)(A + 9880064) + 128, (float *)(A + 9978368) + 128, (float *)(A + 9683456) + 0, (float *)(A + 3490304) + 196608, (float *)(A + 9716224) + 0, (float *)(A + 10076672) + 0, (float *)(A + 3490304) + 204800);
+  k8_matmul((float *)(A + 3490304) + 204800, (float *)(A + 3228160) + 0, (float *)(A + 9880064) + 0);
+  k3_add((float *)(A + 246272) + 24576, P + 59904 /* gru1.bias_ih */, (float *)(A + 10109440) + 0);
+  k3_add((float *)(A + 9880064) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 10207744) + 0);
+  k14_add_sigmoid_mul((float *)(A + 10109440) + 0, (float *)(A + 10207744) + 0, (float *)(A + 10207744) + 256, (float *)(A + 10109440) + 256, (float *)(A + 9880064) + 0, (float *)(A + 9912832) + 0);
+  k16_add_sigmoid_sub((float *)(A + 10109440) + 128, (float *)(A + 10207744) + 128, (float *)(A + 9912832) + 0, (float *)(A + 3490304) + 204800, (float *)(A + 9945600) + 0, (float *)(A + 10306048) + 0, (float *)(A + 3490304) + 212992);
+  k8_matmul((float *)(A + 3490304) + 212992, (float *)(A + 3228160) + 0, (float *)(A + 10109440) + 0);
+  k3_add((float *)(A + 246272) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3228160) + 0);
+  k3_add((float *)(A + 10109440) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3326464) + 0);
+  k14_add_sigmoid_mul((float *)(A + 3228160) + 0, (float *)(A + 3326464) + 0, (float *)(A + 3326464) + 256, (float *)(A + 3228160) + 256, (float *)(A + 10109440) + 0, (float *)(A + 10142208) + 0);
+  k10_transpose(P + 60672 /* dense1.weight */, (float *)(A + 10174976) + 0);
+  k16_add_sigmoid_sub((float *)(A + 3228160) + 128, (float *)(A + 3326464) + 128, (float *)(A + 10142208) + 0, (float *)(A + 3490304) + 212992, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 301568) + 0);
+  k11_matmul((float *)(A + 301568) + 0, (float *)(A + 10174976) + 0, (float *)(A + 10180096) + 0);
+  k12_add((float *)(A + 10180096) + 0, P + 61952 /* dense1.bias */, (float *)(A + 10174976) + 0);
+  k18_log_softmax((float *)(A + 10174976) + 0, (float *)(A + 10177536) + 0);
+  k19_mul((float *)(A + 0) + 0, (float *)(A + 10177536) + 0, (float *)(A + 10180096) + 0);
+  k20_sum_to((float *)(A + 10180096) + 0, (float *)(A + 10182656) + 0);
+  k21_sum_to((float *)(A + 10182656) + 0, (float *)(A + 10180096) + 0);
+  k22_argmax((float *)(A + 10174976) + 0, (int32_t *)(A + 10180160) + 0);
+  k23_equal((int32_t *)(A + 10180160) + 0, in->y + 0, (float *)(A + 10174976) + 0);
+  k21_sum_to((float *)(A + 10174976) + 0, (float *)(A + 10175232) + 0);
+  k24_mul((float *)(A + 0) + 0, (float *)(A + 10180160) + 0);
+  k20_sum_to((float *)(A + 10180160) + 0, (float *)(A + 10174976) + 0);
+  k25_exp_mul_sub((float *)(A + 10177536) + 0, (float *)(A + 10174976) + 0, (float *)(A + 10180160) + 0, (float *)(A + 0) + 0);
+  k26_matmul((float *)(A + 0) + 0, P + 60672 /* dense1.weight */, (float *)(A + 3228160) + 0);
+  k27_mul_sub((float *)(A + 10142208) + 0, (float *)(A + 3260928) + 0);
+  k28_sub_mul((float *)(A + 10109440) + 0, (float *)(A + 3293696) + 0);
+  k29_mul_neg((float *)(A + 3228160) + 0, (float *)(A + 10142208) + 0, (float *)(A + 334336) + 0);
+  k30_mul((float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 10142208) + 0);
+  k31_mul_mul_mul((float *)(A + 3228160) + 0, (float *)(A + 268800) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3326464) + 256, (float *)(A + 3293696) + 0, (float *)(A + 367104) + 0, (float *)(A + 399872) + 0);
+  k32_mul_addn_mul((float *)(A + 3228160) + 0, (float *)(A + 3490304) + 212992, (float *)(A + 334336) + 0, (float *)(A + 10142208) + 0, (float *)(A + 268800) + 0);
+  k33_concat((float *)(A + 399872) + 0, (float *)(A + 268800) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 0);
+  k30_mul((float *)(A + 367104) + 0, (float *)(A + 10109440) + 0, (float *)(A + 334336) + 0);
+  k33_concat((float *)(A + 399872) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 13091328) + 638976);
+  k34_matmul((float *)(A + 13091328) + 638976, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k27_mul_sub((float *)(A + 9912832) + 0, (float *)(A + 334336) + 0);
+  k28_sub_mul((float *)(A + 9880064) + 0, (float *)(A + 367104) + 0);
+  k30_mul((float *)(A + 9945600) + 0, (float *)(A + 10306048) + 0, (float *)(A + 10109440) + 0);
+  k35_mul_addn_mul((float *)(A + 3228160) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 10306048) + 0, (float *)(A + 334336) + 0, (float *)(A + 10207744) + 256, (float *)(A + 367104) + 0, (float *)(A + 3490304) + 204800, (float *)(A + 9912832) + 0, (float *)(A + 10109440) + 0, (float *)(A + 10142208) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3326464) + 0);
+  k33_concat((float *)(A + 3293696) + 0, (float *)(A + 3326464) + 0, (float *)(A + 3260928) + 0, (float *)(A + 10338816) + 24576);
 }
 
 static void gru_classifier_train_step_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k35_concat((float *)(A + 600576) + 0, (float *)(A + 633344) + 0, (float *)(A + 567808) + 0, (float *)(A + 10070528) + 0);
-  k32_mul((float *)(A + 567808) + 0, (float *)(A + 9808384) + 0, (float *)(A + 502272) + 0);
-  k35_concat((float *)(A + 600576) + 0, (float *)(A + 633344) + 0, (float *)(A + 502272) + 0, (float *)(A + 10168832) + 0);
-  k36_matmul((float *)(A + 10168832) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 502272) + 0);
-  k29_mul_sub((float *)(A + 9579008) + 0, (float *)(A + 10267136) + 0);
-  k30_sub_mul((float *)(A + 9546240) + 0, (float *)(A + 403968) + 0);
-  k32_mul((float *)(A + 9611776) + 0, (float *)(A + 10004992) + 0, (float *)(A + 436736) + 0);
-  k37_mul_addn_mul((float *)(A + 535040) + 0, (float *)(A + 9873920) + 0, (float *)(A + 502272) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10267136) + 0, (float *)(A + 9906688) + 256, (float *)(A + 403968) + 0, (float *)(A + 9775616) + 0, (float *)(A + 9579008) + 0, (float *)(A + 436736) + 0, (float *)(A + 9808384) + 0, (float *)(A + 9841152) + 0, (float *)(A + 567808) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 567808) + 0, (float *)(A + 600576) + 0, (float *)(A + 9841152) + 0, (float *)(A + 9906688) + 0);
-  k32_mul((float *)(A + 9841152) + 0, (float *)(A + 9546240) + 0, (float *)(A + 9579008) + 0);
-  k35_concat((float *)(A + 567808) + 0, (float *)(A + 600576) + 0, (float *)(A + 9579008) + 0, (float *)(A + 633344) + 0);
-  k36_matmul((float *)(A + 633344) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 10004992) + 0);
-  k29_mul_sub((float *)(A + 9316864) + 0, (float *)(A + 10267136) + 0);
-  k30_sub_mul((float *)(A + 9284096) + 0, (float *)(A + 403968) + 0);
-  k32_mul((float *)(A + 9349632) + 0, (float *)(A + 9742848) + 0, (float *)(A + 436736) + 0);
-  k37_mul_addn_mul((float *)(A + 9808384) + 0, (float *)(A + 9611776) + 0, (float *)(A + 10004992) + 0, (float *)(A + 9742848) + 0, (float *)(A + 10267136) + 0, (float *)(A + 9644544) + 256, (float *)(A + 403968) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9316864) + 0, (float *)(A + 436736) + 0, (float *)(A + 9546240) + 0, (float *)(A + 9579008) + 0, (float *)(A + 9841152) + 0, (float *)(A + 9873920) + 0);
-  k35_concat((float *)(A + 9841152) + 0, (float *)(A + 9873920) + 0, (float *)(A + 9579008) + 0, (float *)(A + 9644544) + 0);
-  k32_mul((float *)(A + 9579008) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9316864) + 0);
-  k35_concat((float *)(A + 9841152) + 0, (float *)(A + 9873920) + 0, (float *)(A + 9316864) + 0, (float *)(A + 502272) + 0);
-  k36_matmul((float *)(A + 502272) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 9054720) + 0, (float *)(A + 9742848) + 0);
-  k30_sub_mul((float *)(A + 9021952) + 0, (float *)(A + 10004992) + 0);
-  k32_mul((float *)(A + 9087488) + 0, (float *)(A + 9480704) + 0, (float *)(A + 10267136) + 0);
-  k37_mul_addn_mul((float *)(A + 9546240) + 0, (float *)(A + 9349632) + 0, (float *)(A + 600576) + 0, (float *)(A + 9480704) + 0, (float *)(A + 9742848) + 0, (float *)(A + 9382400) + 256, (float *)(A + 10004992) + 0, (float *)(A + 9251328) + 0, (float *)(A + 9054720) + 0, (float *)(A + 10267136) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9316864) + 0);
-  k35_concat((float *)(A + 9284096) + 0, (float *)(A + 9316864) + 0, (float *)(A + 436736) + 0, (float *)(A + 9382400) + 0);
-  k32_mul((float *)(A + 436736) + 0, (float *)(A + 9021952) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 9284096) + 0, (float *)(A + 9316864) + 0, (float *)(A + 600576) + 0, (float *)(A + 9546240) + 0);
-  k36_matmul((float *)(A + 9546240) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 436736) + 0);
-  k29_mul_sub((float *)(A + 8792576) + 0, (float *)(A + 600576) + 0);
-  k30_sub_mul((float *)(A + 8759808) + 0, (float *)(A + 9480704) + 0);
-  k32_mul((float *)(A + 8825344) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9742848) + 0);
-  k37_mul_addn_mul((float *)(A + 403968) + 0, (float *)(A + 9087488) + 0, (float *)(A + 436736) + 0, (float *)(A + 9218560) + 0, (float *)(A + 600576) + 0, (float *)(A + 9120256) + 256, (float *)(A + 9480704) + 0, (float *)(A + 8989184) + 0, (float *)(A + 8792576) + 0, (float *)(A + 9742848) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10267136) + 0, (float *)(A + 9021952) + 0, (float *)(A + 9054720) + 0);
-  k35_concat((float *)(A + 9021952) + 0, (float *)(A + 9054720) + 0, (float *)(A + 10267136) + 0, (float *)(A + 9120256) + 0);
-  k32_mul((float *)(A + 10267136) + 0, (float *)(A + 8759808) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 9021952) + 0, (float *)(A + 9054720) + 0, (float *)(A + 600576) + 0, (float *)(A + 9284096) + 0);
-  k36_matmul((float *)(A + 9284096) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 8530432) + 0, (float *)(A + 9218560) + 0);
-  k30_sub_mul((float *)(A + 8497664) + 0, (float *)(A + 9480704) + 0);
-  k32_mul((float *)(A + 8563200) + 0, (float *)(A + 8956416) + 0, (float *)(A + 9742848) + 0);
-  k37_mul_addn_mul((float *)(A + 10004992) + 0, (float *)(A + 8825344) + 0, (float *)(A + 600576) + 0, (float *)(A + 8956416) + 0, (float *)(A + 9218560) + 0, (float *)(A + 8858112) + 256, (float *)(A + 9480704) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8530432) + 0, (float *)(A + 9742848) + 0, (float *)(A + 10267136) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 8759808) + 0);
-  k35_concat((float *)(A + 436736) + 0, (float *)(A + 8759808) + 0, (float *)(A + 403968) + 0, (float *)(A + 9021952) + 0);
-  k32_mul((float *)(A + 403968) + 0, (float *)(A + 8497664) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 436736) + 0, (float *)(A + 8759808) + 0, (float *)(A + 600576) + 0, (float *)(A + 9808384) + 0);
-  k36_matmul((float *)(A + 9808384) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 8268288) + 0, (float *)(A + 9218560) + 0);
-  k30_sub_mul((float *)(A + 8235520) + 0, (float *)(A + 9480704) + 0);
-  k32_mul((float *)(A + 8301056) + 0, (float *)(A + 8694272) + 0, (float *)(A + 9742848) + 0);
-  k37_mul_addn_mul((float *)(A + 10267136) + 0, (float *)(A + 8563200) + 0, (float *)(A + 600576) + 0, (float *)(A + 8694272) + 0, (float *)(A + 9218560) + 0, (float *)(A + 8595968) + 256, (float *)(A + 9480704) + 0, (float *)(A + 8464896) + 0, (float *)(A + 8268288) + 0, (float *)(A + 9742848) + 0, (float *)(A + 10004992) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 8497664) + 0);
-  k35_concat((float *)(A + 436736) + 0, (float *)(A + 8497664) + 0, (float *)(A + 403968) + 0, (float *)(A + 8530432) + 0);
-  k32_mul((float *)(A + 403968) + 0, (float *)(A + 8235520) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 436736) + 0, (float *)(A + 8497664) + 0, (float *)(A + 600576) + 0, (float *)(A + 8628736) + 0);
-  k36_matmul((float *)(A + 8628736) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 8006144) + 0, (float *)(A + 8497664) + 0);
-  k30_sub_mul((float *)(A + 7973376) + 0, (float *)(A + 9218560) + 0);
-  k32_mul((float *)(A + 8038912) + 0, (float *)(A + 8432128) + 0, (float *)(A + 9480704) + 0);
-  k37_mul_addn_mul((float *)(A + 10004992) + 0, (float *)(A + 8301056) + 0, (float *)(A + 600576) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8333824) + 256, (float *)(A + 9218560) + 0, (float *)(A + 8202752) + 0, (float *)(A + 8006144) + 0, (float *)(A + 9480704) + 0, (float *)(A + 9742848) + 0, (float *)(A + 10267136) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0);
-  k35_concat((float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 10267136) + 0, (float *)(A + 8235520) + 0);
-  k32_mul((float *)(A + 10267136) + 0, (float *)(A + 7973376) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 600576) + 0, (float *)(A + 8333824) + 0);
-  k36_matmul((float *)(A + 8333824) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 7744000) + 0, (float *)(A + 8432128) + 0);
-  k30_sub_mul((float *)(A + 7711232) + 0, (float *)(A + 8497664) + 0);
-  k32_mul((float *)(A + 7776768) + 0, (float *)(A + 8169984) + 0, (float *)(A + 9218560) + 0);
-  k37_mul_addn_mul((float *)(A + 9742848) + 0, (float *)(A + 8038912) + 0, (float *)(A + 600576) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8071680) + 256, (float *)(A + 8497664) + 0, (float *)(A + 7940608) + 0, (float *)(A + 7744000) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9480704) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10267136) + 0, (float *)(A + 403968) + 0);
-  k35_concat((float *)(A + 10267136) + 0, (float *)(A + 403968) + 0, (float *)(A + 10004992) + 0, (float *)(A + 7973376) + 0);
-  k32_mul((float *)(A + 10004992) + 0, (float *)(A + 7711232) + 0, (float *)(A + 436736) + 0);
-  k35_concat((float *)(A + 10267136) + 0, (float *)(A + 403968) + 0, (float *)(A + 436736) + 0, (float *)(A + 8071680) + 0);
-  k36_matmul((float *)(A + 8071680) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 7481856) + 0, (float *)(A + 8169984) + 0);
-  k30_sub_mul((float *)(A + 7449088) + 0, (float *)(A + 8432128) + 0);
-  k32_mul((float *)(A + 7514624) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8497664) + 0);
-  k37_mul_addn_mul((float *)(A + 9480704) + 0, (float *)(A + 7776768) + 0, (float *)(A + 600576) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8169984) + 0, (float *)(A + 7809536) + 256, (float *)(A + 8432128) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7481856) + 0, (float *)(A + 8497664) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9742848) + 0, (float *)(A + 10004992) + 0, (float *)(A + 10267136) + 0);
-  k35_concat((float *)(A + 10004992) + 0, (float *)(A + 10267136) + 0, (float *)(A + 9742848) + 0, (float *)(A + 7711232) + 0);
-  k32_mul((float *)(A + 9742848) + 0, (float *)(A + 7449088) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 10004992) + 0, (float *)(A + 10267136) + 0, (float *)(A + 600576) + 0, (float *)(A + 7809536) + 0);
-  k36_matmul((float *)(A + 7809536) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 7219712) + 0, (float *)(A + 7907840) + 0);
-  k30_sub_mul((float *)(A + 7186944) + 0, (float *)(A + 8169984) + 0);
-  k32_mul((float *)(A + 7252480) + 0, (float *)(A + 7645696) + 0, (float *)(A + 8432128) + 0);
-  k37_mul_addn_mul((float *)(A + 9218560) + 0, (float *)(A + 7514624) + 0, (float *)(A + 600576) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7907840) + 0, (float *)(A + 7547392) + 256, (float *)(A + 8169984) + 0, (float *)(A + 7416320) + 0, (float *)(A + 7219712) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8497664) + 0, (float *)(A + 9480704) + 0, (float *)(A + 9742848) + 0, (float *)(A + 10004992) + 0);
-  k35_concat((float *)(A + 9742848) + 0, (float *)(A + 10004992) + 0, (float *)(A + 9480704) + 0, (float *)(A + 7449088) + 0);
-  k32_mul((float *)(A + 9480704) + 0, (float *)(A + 7186944) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 9742848) + 0, (float *)(A + 10004992) + 0, (float *)(A + 600576) + 0, (float *)(A + 7547392) + 0);
-  k36_matmul((float *)(A + 7547392) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 6957568) + 0, (float *)(A + 7645696) + 0);
-  k30_sub_mul((float *)(A + 6924800) + 0, (float *)(A + 7907840) + 0);
-  k32_mul((float *)(A + 6990336) + 0, (float *)(A + 7383552) + 0, (float *)(A + 8169984) + 0);
-  k37_mul_addn_mul((float *)(A + 8497664) + 0, (float *)(A + 7252480) + 0, (float *)(A + 600576) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7285248) + 256, (float *)(A + 7907840) + 0, (float *)(A + 7154176) + 0, (float *)(A + 6957568) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8432128) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9480704) + 0, (float *)(A + 9742848) + 0);
-  k35_concat((float *)(A + 9480704) + 0, (float *)(A + 9742848) + 0, (float *)(A + 9218560) + 0, (float *)(A + 7186944) + 0);
-  k32_mul((float *)(A + 9218560) + 0, (float *)(A + 6924800) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 9480704) + 0, (float *)(A + 9742848) + 0, (float *)(A + 600576) + 0, (float *)(A + 7285248) + 0);
-  k36_matmul((float *)(A + 7285248) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 6695424) + 0, (float *)(A + 7383552) + 0);
-  k30_sub_mul((float *)(A + 6662656) + 0, (float *)(A + 7645696) + 0);
-  k32_mul((float *)(A + 6728192) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7907840) + 0);
-  k37_mul_addn_mul((float *)(A + 8432128) + 0, (float *)(A + 6990336) + 0, (float *)(A + 600576) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7023104) + 256, (float *)(A + 7645696) + 0, (float *)(A + 6892032) + 0, (float *)(A + 6695424) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8497664) + 0, (float *)(A + 9218560) + 0, (float *)(A + 9480704) + 0);
-  k35_concat((float *)(A + 9218560) + 0, (float *)(A + 9480704) + 0, (float *)(A + 8497664) + 0, (float *)(A + 6924800) + 0);
-  k32_mul((float *)(A + 8497664) + 0, (float *)(A + 6662656) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 9218560) + 0, (float *)(A + 9480704) + 0, (float *)(A + 600576) + 0, (float *)(A + 7023104) + 0);
-  k36_matmul((float *)(A + 7023104) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 6433280) + 0, (float *)(A + 7121408) + 0);
-  k30_sub_mul((float *)(A + 6400512) + 0, (float *)(A + 7383552) + 0);
-  k32_mul((float *)(A + 6466048) + 0, (float *)(A + 6859264) + 0, (float *)(A + 7645696) + 0);
-  k37_mul_addn_mul((float *)(A + 8169984) + 0, (float *)(A + 6728192) + 0, (float *)(A + 600576) + 0, (float *)(A + 6859264) + 0, (float *)(A + 7121408) + 0, (float *)(A + 6760960) + 256, (float *)(A + 7383552) + 0, (float *)(A + 6629888) + 0, (float *)(A + 6433280) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8497664) + 0, (float *)(A + 9218560) + 0);
-  k35_concat((float *)(A + 8497664) + 0, (float *)(A + 9218560) + 0, (float *)(A + 8432128) + 0, (float *)(A + 6662656) + 0);
-  k32_mul((float *)(A + 8432128) + 0, (float *)(A + 6400512) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 8497664) + 0, (float *)(A + 9218560) + 0, (float *)(A + 600576) + 0, (float *)(A + 6760960) + 0);
-  k36_matmul((float *)(A + 6760960) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 6171136) + 0, (float *)(A + 6859264) + 0);
-  k30_sub_mul((float *)(A + 6138368) + 0, (float *)(A + 7121408) + 0);
-  k32_mul((float *)(A + 6203904) + 0, (float *)(A + 6597120) + 0, (float *)(A + 7383552) + 0);
-  k37_mul_addn_mul((float *)(A + 7907840) + 0, (float *)(A + 6466048) + 0, (float *)(A + 600576) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6859264) + 0, (float *)(A + 6498816) + 256, (float *)(A + 7121408) + 0, (float *)(A + 6367744) + 0, (float *)(A + 6171136) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7645696) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8432128) + 0, (float *)(A + 8497664) + 0);
-  k35_concat((float *)(A + 8432128) + 0, (float *)(A + 8497664) + 0, (float *)(A + 8169984) + 0, (float *)(A + 6400512) + 0);
-  k32_mul((float *)(A + 8169984) + 0, (float *)(A + 6138368) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 8432128) + 0, (float *)(A + 8497664) + 0, (float *)(A + 600576) + 0, (float *)(A + 6498816) + 0);
-  k36_matmul((float *)(A + 6498816) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 5908992) + 0, (float *)(A + 6597120) + 0);
-  k30_sub_mul((float *)(A + 5876224) + 0, (float *)(A + 6859264) + 0);
-  k32_mul((float *)(A + 5941760) + 0, (float *)(A + 6334976) + 0, (float *)(A + 7121408) + 0);
-  k37_mul_addn_mul((float *)(A + 7645696) + 0, (float *)(A + 6203904) + 0, (float *)(A + 600576) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6236672) + 256, (float *)(A + 6859264) + 0, (float *)(A + 6105600) + 0, (float *)(A + 5908992) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8169984) + 0, (float *)(A + 8432128) + 0);
-  k35_concat((float *)(A + 8169984) + 0, (float *)(A + 8432128) + 0, (float *)(A + 7907840) + 0, (float *)(A + 6138368) + 0);
-  k32_mul((float *)(A + 7907840) + 0, (float *)(A + 5876224) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 8169984) + 0, (float *)(A + 8432128) + 0, (float *)(A + 600576) + 0, (float *)(A + 6236672) + 0);
-  k36_matmul((float *)(A + 6236672) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 5646848) + 0, (float *)(A + 6334976) + 0);
-  k30_sub_mul((float *)(A + 5614080) + 0, (float *)(A + 6597120) + 0);
-  k32_mul((float *)(A + 5679616) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6859264) + 0);
-  k37_mul_addn_mul((float *)(A + 7383552) + 0, (float *)(A + 5941760) + 0, (float *)(A + 600576) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6334976) + 0, (float *)(A + 5974528) + 256, (float *)(A + 6597120) + 0, (float *)(A + 5843456) + 0, (float *)(A + 5646848) + 0, (float *)(A + 6859264) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7907840) + 0, (float *)(A + 8169984) + 0);
-  k35_concat((float *)(A + 7907840) + 0, (float *)(A + 8169984) + 0, (float *)(A + 7645696) + 0, (float *)(A + 5876224) + 0);
-  k32_mul((float *)(A + 7645696) + 0, (float *)(A + 5614080) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 7907840) + 0, (float *)(A + 8169984) + 0, (float *)(A + 600576) + 0, (float *)(A + 5974528) + 0);
-  k36_matmul((float *)(A + 5974528) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 5384704) + 0, (float *)(A + 6072832) + 0);
-  k30_sub_mul((float *)(A + 5351936) + 0, (float *)(A + 6334976) + 0);
-  k32_mul((float *)(A + 5417472) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6597120) + 0);
-  k37_mul_addn_mul((float *)(A + 7121408) + 0, (float *)(A + 5679616) + 0, (float *)(A + 600576) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6072832) + 0, (float *)(A + 5712384) + 256, (float *)(A + 6334976) + 0, (float *)(A + 5581312) + 0, (float *)(A + 5384704) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6859264) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7907840) + 0);
-  k35_concat((float *)(A + 7645696) + 0, (float *)(A + 7907840) + 0, (float *)(A + 7383552) + 0, (float *)(A + 5614080) + 0);
-  k32_mul((float *)(A + 7383552) + 0, (float *)(A + 5351936) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 7645696) + 0, (float *)(A + 7907840) + 0, (float *)(A + 600576) + 0, (float *)(A + 5712384) + 0);
-  k36_matmul((float *)(A + 5712384) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 5122560) + 0, (float *)(A + 5810688) + 0);
-  k30_sub_mul((float *)(A + 5089792) + 0, (float *)(A + 6072832) + 0);
-  k32_mul((float *)(A + 5155328) + 0, (float *)(A + 5548544) + 0, (float *)(A + 6334976) + 0);
-  k37_mul_addn_mul((float *)(A + 6859264) + 0, (float *)(A + 5417472) + 0, (float *)(A + 600576) + 0, (float *)(A + 5548544) + 0, (float *)(A + 5810688) + 0, (float *)(A + 5450240) + 256, (float *)(A + 6072832) + 0, (float *)(A + 5319168) + 0, (float *)(A + 5122560) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6597120) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7383552) + 0, (float *)(A + 7645696) + 0);
-  k35_concat((float *)(A + 7383552) + 0, (float *)(A + 7645696) + 0, (float *)(A + 7121408) + 0, (float *)(A + 5351936) + 0);
-  k32_mul((float *)(A + 7121408) + 0, (float *)(A + 5089792) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 7383552) + 0, (float *)(A + 7645696) + 0, (float *)(A + 600576) + 0, (float *)(A + 5450240) + 0);
-  k36_matmul((float *)(A + 5450240) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 4860416) + 0, (float *)(A + 5548544) + 0);
-  k30_sub_mul((float *)(A + 4827648) + 0, (float *)(A + 5810688) + 0);
-  k32_mul((float *)(A + 4893184) + 0, (float *)(A + 5286400) + 0, (float *)(A + 6072832) + 0);
-  k37_mul_addn_mul((float *)(A + 6597120) + 0, (float *)(A + 5155328) + 0, (float *)(A + 600576) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5548544) + 0, (float *)(A + 5188096) + 256, (float *)(A + 5810688) + 0, (float *)(A + 5057024) + 0, (float *)(A + 4860416) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6859264) + 0, (float *)(A + 7121408) + 0, (float *)(A + 7383552) + 0);
-  k35_concat((float *)(A + 7121408) + 0, (float *)(A + 7383552) + 0, (float *)(A + 6859264) + 0, (float *)(A + 5089792) + 0);
-  k32_mul((float *)(A + 6859264) + 0, (float *)(A + 4827648) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 7121408) + 0, (float *)(A + 7383552) + 0, (float *)(A + 600576) + 0, (float *)(A + 5188096) + 0);
-  k36_matmul((float *)(A + 5188096) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 4598272) + 0, (float *)(A + 5286400) + 0);
-  k30_sub_mul((float *)(A + 4565504) + 0, (float *)(A + 5548544) + 0);
-  k32_mul((float *)(A + 4631040) + 0, (float *)(A + 5024256) + 0, (float *)(A + 5810688) + 0);
-  k37_mul_addn_mul((float *)(A + 6334976) + 0, (float *)(A + 4893184) + 0, (float *)(A + 600576) + 0, (float *)(A + 5024256) + 0, (float *)(A + 5286400) + 0, (float *)(A + 4925952) + 256, (float *)(A + 5548544) + 0, (float *)(A + 4794880) + 0, (float *)(A + 4598272) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6859264) + 0, (float *)(A + 7121408) + 0);
-  k35_concat((float *)(A + 6859264) + 0, (float *)(A + 7121408) + 0, (float *)(A + 6597120) + 0, (float *)(A + 4827648) + 0);
-  k32_mul((float *)(A + 6597120) + 0, (float *)(A + 4565504) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 6859264) + 0, (float *)(A + 7121408) + 0, (float *)(A + 600576) + 0, (float *)(A + 4925952) + 0);
-  k36_matmul((float *)(A + 4925952) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 4336128) + 0, (float *)(A + 5024256) + 0);
-  k30_sub_mul((float *)(A + 4303360) + 0, (float *)(A + 5286400) + 0);
-  k32_mul((float *)(A + 4368896) + 0, (float *)(A + 4762112) + 0, (float *)(A + 5548544) + 0);
-  k37_mul_addn_mul((float *)(A + 6072832) + 0, (float *)(A + 4631040) + 0, (float *)(A + 600576) + 0, (float *)(A + 4762112) + 0, (float *)(A + 5024256) + 0, (float *)(A + 4663808) + 256, (float *)(A + 5286400) + 0, (float *)(A + 4532736) + 0, (float *)(A + 4336128) + 0, (float *)(A + 5548544) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6859264) + 0);
-  k35_concat((float *)(A + 6597120) + 0, (float *)(A + 6859264) + 0, (float *)(A + 6334976) + 0, (float *)(A + 4565504) + 0);
-  k32_mul((float *)(A + 6334976) + 0, (float *)(A + 4303360) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 6597120) + 0, (float *)(A + 6859264) + 0, (float *)(A + 600576) + 0, (float *)(A + 4663808) + 0);
-  k36_matmul((float *)(A + 4663808) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 4073984) + 0, (float *)(A + 4762112) + 0);
-  k30_sub_mul((float *)(A + 4041216) + 0, (float *)(A + 5024256) + 0);
-  k32_mul((float *)(A + 4106752) + 0, (float *)(A + 4499968) + 0, (float *)(A + 5286400) + 0);
-  k37_mul_addn_mul((float *)(A + 5810688) + 0, (float *)(A + 4368896) + 0, (float *)(A + 600576) + 0, (float *)(A + 4499968) + 0, (float *)(A + 4762112) + 0, (float *)(A + 4401664) + 256, (float *)(A + 5024256) + 0, (float *)(A + 4270592) + 0, (float *)(A + 4073984) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5548544) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6334976) + 0, (float *)(A + 6597120) + 0);
-  k35_concat((float *)(A + 6334976) + 0, (float *)(A + 6597120) + 0, (float *)(A + 6072832) + 0, (float *)(A + 4303360) + 0);
-  k32_mul((float *)(A + 6072832) + 0, (float *)(A + 4041216) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 6334976) + 0, (float *)(A + 6597120) + 0, (float *)(A + 600576) + 0, (float *)(A + 4401664) + 0);
-  k36_matmul((float *)(A + 4401664) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 3811840) + 0, (float *)(A + 4499968) + 0);
-  k30_sub_mul((float *)(A + 3779072) + 0, (float *)(A + 4762112) + 0);
-  k32_mul((float *)(A + 3844608) + 0, (float *)(A + 4237824) + 0, (float *)(A + 5024256) + 0);
-  k37_mul_addn_mul((float *)(A + 5548544) + 0, (float *)(A + 4106752) + 0, (float *)(A + 600576) + 0, (float *)(A + 4237824) + 0, (float *)(A + 4499968) + 0, (float *)(A + 4139520) + 256, (float *)(A + 4762112) + 0, (float *)(A + 4008448) + 0, (float *)(A + 3811840) + 0, (float *)(A + 5024256) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6072832) + 0, (float *)(A + 6334976) + 0);
-  k35_concat((float *)(A + 6072832) + 0, (float *)(A + 6334976) + 0, (float *)(A + 5810688) + 0, (float *)(A + 4041216) + 0);
-  k32_mul((float *)(A + 5810688) + 0, (float *)(A + 3779072) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 6072832) + 0, (float *)(A + 6334976) + 0, (float *)(A + 600576) + 0, (float *)(A + 4139520) + 0);
-  k36_matmul((float *)(A + 4139520) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 3549696) + 0, (float *)(A + 4237824) + 0);
-  k30_sub_mul((float *)(A + 3516928) + 0, (float *)(A + 4499968) + 0);
-  k32_mul((float *)(A + 3582464) + 0, (float *)(A + 3975680) + 0, (float *)(A + 4762112) + 0);
-  k37_mul_addn_mul((float *)(A + 5286400) + 0, (float *)(A + 3844608) + 0, (float *)(A + 600576) + 0, (float *)(A + 3975680) + 0, (float *)(A + 4237824) + 0, (float *)(A + 3877376) + 256, (float *)(A + 4499968) + 0, (float *)(A + 3746304) + 0, (float *)(A + 3549696) + 0, (float *)(A + 4762112) + 0, (float *)(A + 5024256) + 0, (float *)(A + 5548544) + 0, (float *)(A + 5810688) + 0, (float *)(A + 6072832) + 0);
-  k35_concat((float *)(A + 5810688) + 0, (float *)(A + 6072832) + 0, (float *)(A + 5548544) + 0, (float *)(A + 3779072) + 0);
-  k32_mul((float *)(A + 5548544) + 0, (float *)(A + 3516928) + 0, (float *)(A + 600576) + 0);
-  k35_concat((float *)(A + 5810688) + 0, (float *)(A + 6072832) + 0, (float *)(A + 600576) + 0, (float *)(A + 3877376) + 0);
-  k36_matmul((float *)(A + 3877376) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 600576) + 0);
-  k29_mul_sub((float *)(A + 35328) + 0, (float *)(A + 3975680) + 0);
-  k30_sub_mul((float *)(A + 2560) + 0, (float *)(A + 4237824) + 0);
-  k32_mul((float *)(A + 68096) + 0, (float *)(A + 3713536) + 0, (float *)(A + 4499968) + 0);
-  k37_mul_addn_mul((float *)(A + 5024256) + 0, (float *)(A + 3582464) + 0, (float *)(A + 600576) + 0, (float *)(A + 3713536) + 0, (float *)(A + 3975680) + 0, (float *)(A + 3615232) + 256, (float *)(A + 4237824) + 0, (float *)(A + 3484160) + 0, (float *)(A + 35328) + 0, (float *)(A + 4499968) + 0, (float *)(A + 4762112) + 0, (float *)(A + 5286400) + 0, (float *)(A + 5548544) + 0, (float *)(A + 5810688) + 0);
+  k30_mul((float *)(A + 3260928) + 0, (float *)(A + 9880064) + 0, (float *)(A + 3228160) + 0);
+  k33_concat((float *)(A + 3293696) + 0, (float *)(A + 3326464) + 0, (float *)(A + 3228160) + 0, (float *)(A + 13091328) + 614400);
+  k34_matmul((float *)(A + 13091328) + 614400, P + 10752 /* gru1.weight_hh */, (float *)(A + 10109440) + 0);
+  k27_mul_sub((float *)(A + 9683456) + 0, (float *)(A + 236032) + 0);
+  k28_sub_mul((float *)(A + 9650688) + 0, (float *)(A + 268800) + 0);
+  k30_mul((float *)(A + 9716224) + 0, (float *)(A + 10076672) + 0, (float *)(A + 334336) + 0);
+  k35_mul_addn_mul((float *)(A + 10142208) + 0, (float *)(A + 9945600) + 0, (float *)(A + 10109440) + 0, (float *)(A + 10076672) + 0, (float *)(A + 236032) + 0, (float *)(A + 9978368) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 196608, (float *)(A + 9683456) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 9880064) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 9880064) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 49152);
+  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 9650688) + 0, (float *)(A + 334336) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 9880064) + 0, (float *)(A + 334336) + 0, (float *)(A + 13091328) + 589824);
+  k34_matmul((float *)(A + 13091328) + 589824, P + 10752 /* gru1.weight_hh */, (float *)(A + 334336) + 0);
+  k27_mul_sub((float *)(A + 9454080) + 0, (float *)(A + 236032) + 0);
+  k28_sub_mul((float *)(A + 9421312) + 0, (float *)(A + 268800) + 0);
+  k30_mul((float *)(A + 9486848) + 0, (float *)(A + 9847296) + 0, (float *)(A + 3228160) + 0);
+  k35_mul_addn_mul((float *)(A + 367104) + 0, (float *)(A + 9716224) + 0, (float *)(A + 334336) + 0, (float *)(A + 9847296) + 0, (float *)(A + 236032) + 0, (float *)(A + 9748992) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 188416, (float *)(A + 9454080) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 9650688) + 0, (float *)(A + 9683456) + 0, (float *)(A + 3293696) + 0);
+  k33_concat((float *)(A + 9683456) + 0, (float *)(A + 3293696) + 0, (float *)(A + 9650688) + 0, (float *)(A + 10338816) + 73728);
+  k30_mul((float *)(A + 9650688) + 0, (float *)(A + 9421312) + 0, (float *)(A + 3228160) + 0);
+  k33_concat((float *)(A + 9683456) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 13091328) + 565248);
+  k34_matmul((float *)(A + 13091328) + 565248, P + 10752 /* gru1.weight_hh */, (float *)(A + 3228160) + 0);
+  k27_mul_sub((float *)(A + 9224704) + 0, (float *)(A + 3293696) + 0);
+  k28_sub_mul((float *)(A + 9191936) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 9257472) + 0, (float *)(A + 9617920) + 0, (float *)(A + 268800) + 0);
+  k35_mul_addn_mul((float *)(A + 3260928) + 0, (float *)(A + 9486848) + 0, (float *)(A + 3228160) + 0, (float *)(A + 9617920) + 0, (float *)(A + 3293696) + 0, (float *)(A + 9519616) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 180224, (float *)(A + 9224704) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 9421312) + 0, (float *)(A + 9454080) + 0);
+  k33_concat((float *)(A + 9421312) + 0, (float *)(A + 9454080) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 98304);
+  k30_mul((float *)(A + 367104) + 0, (float *)(A + 9191936) + 0, (float *)(A + 9224704) + 0);
+  k33_concat((float *)(A + 9421312) + 0, (float *)(A + 9454080) + 0, (float *)(A + 9224704) + 0, (float *)(A + 13091328) + 540672);
+  k34_matmul((float *)(A + 13091328) + 540672, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
+  k27_mul_sub((float *)(A + 8995328) + 0, (float *)(A + 236032) + 0);
+  k28_sub_mul((float *)(A + 8962560) + 0, (float *)(A + 268800) + 0);
+  k30_mul((float *)(A + 9028096) + 0, (float *)(A + 9388544) + 0, (float *)(A + 9191936) + 0);
+  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 9257472) + 0, (float *)(A + 367104) + 0, (float *)(A + 9388544) + 0, (float *)(A + 236032) + 0, (float *)(A + 9290240) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 172032, (float *)(A + 8995328) + 0, (float *)(A + 9191936) + 0, (float *)(A + 9224704) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 122880);
+  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 8962560) + 0, (float *)(A + 8995328) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 8995328) + 0, (float *)(A + 13091328) + 516096);
+  k34_matmul((float *)(A + 13091328) + 516096, P + 10752 /* gru1.weight_hh */, (float *)(A + 9191936) + 0);
+  k27_mul_sub((float *)(A + 8765952) + 0, (float *)(A + 9257472) + 0);
+  k28_sub_mul((float *)(A + 8733184) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 8798720) + 0, (float *)(A + 9159168) + 0, (float *)(A + 268800) + 0);
+  k35_mul_addn_mul((float *)(A + 9224704) + 0, (float *)(A + 9028096) + 0, (float *)(A + 9191936) + 0, (float *)(A + 9159168) + 0, (float *)(A + 9257472) + 0, (float *)(A + 9060864) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 163840, (float *)(A + 8765952) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 8962560) + 0, (float *)(A + 8995328) + 0);
+  k33_concat((float *)(A + 8962560) + 0, (float *)(A + 8995328) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 147456);
+  k30_mul((float *)(A + 367104) + 0, (float *)(A + 8733184) + 0, (float *)(A + 8765952) + 0);
+  k33_concat((float *)(A + 8962560) + 0, (float *)(A + 8995328) + 0, (float *)(A + 8765952) + 0, (float *)(A + 13091328) + 491520);
+  k34_matmul((float *)(A + 13091328) + 491520, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
+  k27_mul_sub((float *)(A + 8536576) + 0, (float *)(A + 236032) + 0);
+  k28_sub_mul((float *)(A + 8503808) + 0, (float *)(A + 268800) + 0);
+  k30_mul((float *)(A + 8569344) + 0, (float *)(A + 8929792) + 0, (float *)(A + 8733184) + 0);
+  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 8798720) + 0, (float *)(A + 367104) + 0, (float *)(A + 8929792) + 0, (float *)(A + 236032) + 0, (float *)(A + 8831488) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 155648, (float *)(A + 8536576) + 0, (float *)(A + 8733184) + 0, (float *)(A + 8765952) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 172032);
+  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 8503808) + 0, (float *)(A + 8536576) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 8536576) + 0, (float *)(A + 13091328) + 466944);
+  k34_matmul((float *)(A + 13091328) + 466944, P + 10752 /* gru1.weight_hh */, (float *)(A + 8733184) + 0);
+  k27_mul_sub((float *)(A + 8307200) + 0, (float *)(A + 8798720) + 0);
+  k28_sub_mul((float *)(A + 8274432) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 8339968) + 0, (float *)(A + 8700416) + 0, (float *)(A + 268800) + 0);
+  k35_mul_addn_mul((float *)(A + 8765952) + 0, (float *)(A + 8569344) + 0, (float *)(A + 8733184) + 0, (float *)(A + 8700416) + 0, (float *)(A + 8798720) + 0, (float *)(A + 8602112) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 147456, (float *)(A + 8307200) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 8503808) + 0, (float *)(A + 8536576) + 0);
+  k33_concat((float *)(A + 8503808) + 0, (float *)(A + 8536576) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 196608);
+  k30_mul((float *)(A + 367104) + 0, (float *)(A + 8274432) + 0, (float *)(A + 8307200) + 0);
+  k33_concat((float *)(A + 8503808) + 0, (float *)(A + 8536576) + 0, (float *)(A + 8307200) + 0, (float *)(A + 13091328) + 442368);
+  k34_matmul((float *)(A + 13091328) + 442368, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
+  k27_mul_sub((float *)(A + 8077824) + 0, (float *)(A + 236032) + 0);
+  k28_sub_mul((float *)(A + 8045056) + 0, (float *)(A + 268800) + 0);
+  k30_mul((float *)(A + 8110592) + 0, (float *)(A + 8471040) + 0, (float *)(A + 8274432) + 0);
+  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 8339968) + 0, (float *)(A + 367104) + 0, (float *)(A + 8471040) + 0, (float *)(A + 236032) + 0, (float *)(A + 8372736) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 139264, (float *)(A + 8077824) + 0, (float *)(A + 8274432) + 0, (float *)(A + 8307200) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 221184);
+  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 8045056) + 0, (float *)(A + 8077824) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 8077824) + 0, (float *)(A + 13091328) + 417792);
+  k34_matmul((float *)(A + 13091328) + 417792, P + 10752 /* gru1.weight_hh */, (float *)(A + 8274432) + 0);
+  k27_mul_sub((float *)(A + 7848448) + 0, (float *)(A + 8339968) + 0);
+  k28_sub_mul((float *)(A + 7815680) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 7881216) + 0, (float *)(A + 8241664) + 0, (float *)(A + 268800) + 0);
+  k35_mul_addn_mul((float *)(A + 8307200) + 0, (float *)(A + 8110592) + 0, (float *)(A + 8274432) + 0, (float *)(A + 8241664) + 0, (float *)(A + 8339968) + 0, (float *)(A + 8143360) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 131072, (float *)(A + 7848448) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 8045056) + 0, (float *)(A + 8077824) + 0);
+  k33_concat((float *)(A + 8045056) + 0, (float *)(A + 8077824) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 245760);
+  k30_mul((float *)(A + 367104) + 0, (float *)(A + 7815680) + 0, (float *)(A + 7848448) + 0);
+  k33_concat((float *)(A + 8045056) + 0, (float *)(A + 8077824) + 0, (float *)(A + 7848448) + 0, (float *)(A + 13091328) + 393216);
+  k34_matmul((float *)(A + 13091328) + 393216, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
+  k27_mul_sub((float *)(A + 7619072) + 0, (float *)(A + 236032) + 0);
+  k28_sub_mul((float *)(A + 7586304) + 0, (float *)(A + 268800) + 0);
+  k30_mul((float *)(A + 7651840) + 0, (float *)(A + 8012288) + 0, (float *)(A + 7815680) + 0);
+  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 7881216) + 0, (float *)(A + 367104) + 0, (float *)(A + 8012288) + 0, (float *)(A + 236032) + 0, (float *)(A + 7913984) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 122880, (float *)(A + 7619072) + 0, (float *)(A + 7815680) + 0, (float *)(A + 7848448) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 270336);
+  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 7586304) + 0, (float *)(A + 7619072) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 7619072) + 0, (float *)(A + 13091328) + 368640);
+  k34_matmul((float *)(A + 13091328) + 368640, P + 10752 /* gru1.weight_hh */, (float *)(A + 7815680) + 0);
+  k27_mul_sub((float *)(A + 7389696) + 0, (float *)(A + 7881216) + 0);
+  k28_sub_mul((float *)(A + 7356928) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 7422464) + 0, (float *)(A + 7782912) + 0, (float *)(A + 268800) + 0);
+  k35_mul_addn_mul((float *)(A + 7848448) + 0, (float *)(A + 7651840) + 0, (float *)(A + 7815680) + 0, (float *)(A + 7782912) + 0, (float *)(A + 7881216) + 0, (float *)(A + 7684608) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 114688, (float *)(A + 7389696) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 7586304) + 0, (float *)(A + 7619072) + 0);
+  k33_concat((float *)(A + 7586304) + 0, (float *)(A + 7619072) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 294912);
+  k30_mul((float *)(A + 367104) + 0, (float *)(A + 7356928) + 0, (float *)(A + 7389696) + 0);
+  k33_concat((float *)(A + 7586304) + 0, (float *)(A + 7619072) + 0, (float *)(A + 7389696) + 0, (float *)(A + 13091328) + 344064);
+  k34_matmul((float *)(A + 13091328) + 344064, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
+  k27_mul_sub((float *)(A + 7160320) + 0, (float *)(A + 236032) + 0);
+  k28_sub_mul((float *)(A + 7127552) + 0, (float *)(A + 268800) + 0);
+  k30_mul((float *)(A + 7193088) + 0, (float *)(A + 7553536) + 0, (float *)(A + 7356928) + 0);
+  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 7422464) + 0, (float *)(A + 367104) + 0, (float *)(A + 7553536) + 0, (float *)(A + 236032) + 0, (float *)(A + 7455232) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 106496, (float *)(A + 7160320) + 0, (float *)(A + 7356928) + 0, (float *)(A + 7389696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 319488);
+  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 7127552) + 0, (float *)(A + 7160320) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 7160320) + 0, (float *)(A + 13091328) + 319488);
+  k34_matmul((float *)(A + 13091328) + 319488, P + 10752 /* gru1.weight_hh */, (float *)(A + 7356928) + 0);
+  k27_mul_sub((float *)(A + 6930944) + 0, (float *)(A + 7422464) + 0);
+  k28_sub_mul((float *)(A + 6898176) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 6963712) + 0, (float *)(A + 7324160) + 0, (float *)(A + 268800) + 0);
+  k35_mul_addn_mul((float *)(A + 7389696) + 0, (float *)(A + 7193088) + 0, (float *)(A + 7356928) + 0, (float *)(A + 7324160) + 0, (float *)(A + 7422464) + 0, (float *)(A + 7225856) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 98304, (float *)(A + 6930944) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 7127552) + 0, (float *)(A + 7160320) + 0);
+  k33_concat((float *)(A + 7127552) + 0, (float *)(A + 7160320) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 344064);
+  k30_mul((float *)(A + 367104) + 0, (float *)(A + 6898176) + 0, (float *)(A + 6930944) + 0);
+  k33_concat((float *)(A + 7127552) + 0, (float *)(A + 7160320) + 0, (float *)(A + 6930944) + 0, (float *)(A + 13091328) + 294912);
+  k34_matmul((float *)(A + 13091328) + 294912, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
+  k27_mul_sub((float *)(A + 6701568) + 0, (float *)(A + 236032) + 0);
+  k28_sub_mul((float *)(A + 6668800) + 0, (float *)(A + 268800) + 0);
+  k30_mul((float *)(A + 6734336) + 0, (float *)(A + 7094784) + 0, (float *)(A + 6898176) + 0);
+  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 6963712) + 0, (float *)(A + 367104) + 0, (float *)(A + 7094784) + 0, (float *)(A + 236032) + 0, (float *)(A + 6996480) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 90112, (float *)(A + 6701568) + 0, (float *)(A + 6898176) + 0, (float *)(A + 6930944) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 368640);
+  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 6668800) + 0, (float *)(A + 6701568) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 6701568) + 0, (float *)(A + 13091328) + 270336);
+  k34_matmul((float *)(A + 13091328) + 270336, P + 10752 /* gru1.weight_hh */, (float *)(A + 6898176) + 0);
+  k27_mul_sub((float *)(A + 6472192) + 0, (float *)(A + 6963712) + 0);
+  k28_sub_mul((float *)(A + 6439424) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 6504960) + 0, (float *)(A + 6865408) + 0, (float *)(A + 268800) + 0);
+  k35_mul_addn_mul((float *)(A + 6930944) + 0, (float *)(A + 6734336) + 0, (float *)(A + 6898176) + 0, (float *)(A + 6865408) + 0, (float *)(A + 6963712) + 0, (float *)(A + 6767104) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 81920, (float *)(A + 6472192) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 6668800) + 0, (float *)(A + 6701568) + 0);
+  k33_concat((float *)(A + 6668800) + 0, (float *)(A + 6701568) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 393216);
+  k30_mul((float *)(A + 367104) + 0, (float *)(A + 6439424) + 0, (float *)(A + 6472192) + 0);
+  k33_concat((float *)(A + 6668800) + 0, (float *)(A + 6701568) + 0, (float *)(A + 6472192) + 0, (float *)(A + 13091328) + 245760);
+  k34_matmul((float *)(A + 13091328) + 245760, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
+  k27_mul_sub((float *)(A + 6242816) + 0, (float *)(A + 236032) + 0);
+  k28_sub_mul((float *)(A + 6210048) + 0, (float *)(A + 268800) + 0);
+  k30_mul((float *)(A + 6275584) + 0, (float *)(A + 6636032) + 0, (float *)(A + 6439424) + 0);
+  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 6504960) + 0, (float *)(A + 367104) + 0, (float *)(A + 6636032) + 0, (float *)(A + 236032) + 0, (float *)(A + 6537728) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 73728, (float *)(A + 6242816) + 0, (float *)(A + 6439424) + 0, (float *)(A + 6472192) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 417792);
+  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 6210048) + 0, (float *)(A + 6242816) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 6242816) + 0, (float *)(A + 13091328) + 221184);
+  k34_matmul((float *)(A + 13091328) + 221184, P + 10752 /* gru1.weight_hh */, (float *)(A + 6439424) + 0);
+  k27_mul_sub((float *)(A + 6013440) + 0, (float *)(A + 6504960) + 0);
+  k28_sub_mul((float *)(A + 5980672) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 6046208) + 0, (float *)(A + 6406656) + 0, (float *)(A + 268800) + 0);
+  k35_mul_addn_mul((float *)(A + 6472192) + 0, (float *)(A + 6275584) + 0, (float *)(A + 6439424) + 0, (float *)(A + 6406656) + 0, (float *)(A + 6504960) + 0, (float *)(A + 6308352) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 65536, (float *)(A + 6013440) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 6210048) + 0, (float *)(A + 6242816) + 0);
+  k33_concat((float *)(A + 6210048) + 0, (float *)(A + 6242816) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 442368);
+  k30_mul((float *)(A + 367104) + 0, (float *)(A + 5980672) + 0, (float *)(A + 6013440) + 0);
+  k33_concat((float *)(A + 6210048) + 0, (float *)(A + 6242816) + 0, (float *)(A + 6013440) + 0, (float *)(A + 13091328) + 196608);
+  k34_matmul((float *)(A + 13091328) + 196608, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
+  k27_mul_sub((float *)(A + 5784064) + 0, (float *)(A + 236032) + 0);
+  k28_sub_mul((float *)(A + 5751296) + 0, (float *)(A + 268800) + 0);
+  k30_mul((float *)(A + 5816832) + 0, (float *)(A + 6177280) + 0, (float *)(A + 5980672) + 0);
+  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 6046208) + 0, (float *)(A + 367104) + 0, (float *)(A + 6177280) + 0, (float *)(A + 236032) + 0, (float *)(A + 6078976) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 57344, (float *)(A + 5784064) + 0, (float *)(A + 5980672) + 0, (float *)(A + 6013440) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 466944);
+  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 5751296) + 0, (float *)(A + 5784064) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 5784064) + 0, (float *)(A + 13091328) + 172032);
+  k34_matmul((float *)(A + 13091328) + 172032, P + 10752 /* gru1.weight_hh */, (float *)(A + 5980672) + 0);
+  k27_mul_sub((float *)(A + 5554688) + 0, (float *)(A + 6046208) + 0);
+  k28_sub_mul((float *)(A + 5521920) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 5587456) + 0, (float *)(A + 5947904) + 0, (float *)(A + 268800) + 0);
+  k35_mul_addn_mul((float *)(A + 6013440) + 0, (float *)(A + 5816832) + 0, (float *)(A + 5980672) + 0, (float *)(A + 5947904) + 0, (float *)(A + 6046208) + 0, (float *)(A + 5849600) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 49152, (float *)(A + 5554688) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 5751296) + 0, (float *)(A + 5784064) + 0);
+  k33_concat((float *)(A + 5751296) + 0, (float *)(A + 5784064) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 491520);
+  k30_mul((float *)(A + 367104) + 0, (float *)(A + 5521920) + 0, (float *)(A + 5554688) + 0);
+  k33_concat((float *)(A + 5751296) + 0, (float *)(A + 5784064) + 0, (float *)(A + 5554688) + 0, (float *)(A + 13091328) + 147456);
+  k34_matmul((float *)(A + 13091328) + 147456, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
+  k27_mul_sub((float *)(A + 5325312) + 0, (float *)(A + 236032) + 0);
+  k28_sub_mul((float *)(A + 5292544) + 0, (float *)(A + 268800) + 0);
+  k30_mul((float *)(A + 5358080) + 0, (float *)(A + 5718528) + 0, (float *)(A + 5521920) + 0);
+  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 5587456) + 0, (float *)(A + 367104) + 0, (float *)(A + 5718528) + 0, (float *)(A + 236032) + 0, (float *)(A + 5620224) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 40960, (float *)(A + 5325312) + 0, (float *)(A + 5521920) + 0, (float *)(A + 5554688) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 516096);
+  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 5292544) + 0, (float *)(A + 5325312) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 5325312) + 0, (float *)(A + 13091328) + 122880);
+  k34_matmul((float *)(A + 13091328) + 122880, P + 10752 /* gru1.weight_hh */, (float *)(A + 5521920) + 0);
+  k27_mul_sub((float *)(A + 5095936) + 0, (float *)(A + 5587456) + 0);
+  k28_sub_mul((float *)(A + 5063168) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 5128704) + 0, (float *)(A + 5489152) + 0, (float *)(A + 268800) + 0);
+  k35_mul_addn_mul((float *)(A + 5554688) + 0, (float *)(A + 5358080) + 0, (float *)(A + 5521920) + 0, (float *)(A + 5489152) + 0, (float *)(A + 5587456) + 0, (float *)(A + 5390848) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 32768, (float *)(A + 5095936) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 5292544) + 0, (float *)(A + 5325312) + 0);
+  k33_concat((float *)(A + 5292544) + 0, (float *)(A + 5325312) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 540672);
+  k30_mul((float *)(A + 367104) + 0, (float *)(A + 5063168) + 0, (float *)(A + 5095936) + 0);
+  k33_concat((float *)(A + 5292544) + 0, (float *)(A + 5325312) + 0, (float *)(A + 5095936) + 0, (float *)(A + 13091328) + 98304);
+  k34_matmul((float *)(A + 13091328) + 98304, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
+  k27_mul_sub((float *)(A + 4866560) + 0, (float *)(A + 236032) + 0);
+  k28_sub_mul((float *)(A + 4833792) + 0, (float *)(A + 268800) + 0);
+  k30_mul((float *)(A + 4899328) + 0, (float *)(A + 5259776) + 0, (float *)(A + 5063168) + 0);
+  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 5128704) + 0, (float *)(A + 367104) + 0, (float *)(A + 5259776) + 0, (float *)(A + 236032) + 0, (float *)(A + 5161472) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 24576, (float *)(A + 4866560) + 0, (float *)(A + 5063168) + 0, (float *)(A + 5095936) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 565248);
+  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 4833792) + 0, (float *)(A + 4866560) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 4866560) + 0, (float *)(A + 13091328) + 73728);
+  k34_matmul((float *)(A + 13091328) + 73728, P + 10752 /* gru1.weight_hh */, (float *)(A + 5063168) + 0);
+  k27_mul_sub((float *)(A + 4637184) + 0, (float *)(A + 5128704) + 0);
+  k28_sub_mul((float *)(A + 4604416) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 4669952) + 0, (float *)(A + 5030400) + 0, (float *)(A + 268800) + 0);
+  k35_mul_addn_mul((float *)(A + 5095936) + 0, (float *)(A + 4899328) + 0, (float *)(A + 5063168) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5128704) + 0, (float *)(A + 4932096) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 16384, (float *)(A + 4637184) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 4833792) + 0, (float *)(A + 4866560) + 0);
+  k33_concat((float *)(A + 4833792) + 0, (float *)(A + 4866560) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 589824);
+  k30_mul((float *)(A + 367104) + 0, (float *)(A + 4604416) + 0, (float *)(A + 4637184) + 0);
+  k33_concat((float *)(A + 4833792) + 0, (float *)(A + 4866560) + 0, (float *)(A + 4637184) + 0, (float *)(A + 13091328) + 49152);
+  k34_matmul((float *)(A + 13091328) + 49152, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
+  k27_mul_sub((float *)(A + 4407808) + 0, (float *)(A + 236032) + 0);
+  k28_sub_mul((float *)(A + 4375040) + 0, (float *)(A + 268800) + 0);
+  k30_mul((float *)(A + 4440576) + 0, (float *)(A + 4801024) + 0, (float *)(A + 4604416) + 0);
+  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 4669952) + 0, (float *)(A + 367104) + 0, (float *)(A + 4801024) + 0, (float *)(A + 236032) + 0, (float *)(A + 4702720) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 8192, (float *)(A + 4407808) + 0, (float *)(A + 4604416) + 0, (float *)(A + 4637184) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 614400);
+  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 4375040) + 0, (float *)(A + 4407808) + 0);
+  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 4407808) + 0, (float *)(A + 13091328) + 24576);
+  k34_matmul((float *)(A + 13091328) + 24576, P + 10752 /* gru1.weight_hh */, (float *)(A + 4604416) + 0);
+  k27_mul_sub((float *)(A + 3031552) + 0, (float *)(A + 4669952) + 0);
+  k28_sub_mul((float *)(A + 2998784) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 3064320) + 0, (float *)(A + 4571648) + 0, (float *)(A + 268800) + 0);
+  k35_mul_addn_mul((float *)(A + 4637184) + 0, (float *)(A + 4440576) + 0, (float *)(A + 4604416) + 0, (float *)(A + 4571648) + 0, (float *)(A + 4669952) + 0, (float *)(A + 4473344) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 0, (float *)(A + 3031552) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 4375040) + 0, (float *)(A + 4407808) + 0);
+  k33_concat((float *)(A + 4375040) + 0, (float *)(A + 4407808) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 638976);
 }
 
 static void gru_classifier_train_step_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k35_concat((float *)(A + 5548544) + 0, (float *)(A + 5810688) + 0, (float *)(A + 5286400) + 0, (float *)(A + 3516928) + 0);
-  k32_mul((float *)(A + 5286400) + 0, (float *)(A + 2560) + 0, (float *)(A + 35328) + 0);
-  k35_concat((float *)(A + 5548544) + 0, (float *)(A + 5810688) + 0, (float *)(A + 35328) + 0, (float *)(A + 3615232) + 0);
-  k36_matmul((float *)(A + 3615232) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 2560) + 0);
-  k29_mul_sub((float *)(A + 3189248) + 0, (float *)(A + 35328) + 0);
-  k30_sub_mul((float *)(A + 3156480) + 0, (float *)(A + 600576) + 0);
-  k32_mul((float *)(A + 3418624) + 0, (float *)(A + 3451392) + 0, (float *)(A + 3713536) + 0);
-  k38_mul_addn_mul((float *)(A + 4762112) + 0, (float *)(A + 68096) + 0, (float *)(A + 2560) + 0, (float *)(A + 3451392) + 0, (float *)(A + 35328) + 0, (float *)(A + 100864) + 256, (float *)(A + 600576) + 0, (float *)(A + 3189248) + 0, (float *)(A + 3713536) + 0, (float *)(A + 3418624) + 0, (float *)(A + 3975680) + 0, (float *)(A + 4237824) + 0);
-  k35_concat((float *)(A + 3975680) + 0, (float *)(A + 4237824) + 0, (float *)(A + 3418624) + 0, (float *)(A + 100864) + 0);
-  k39_stack((float *)(A + 3222016) + 0, (float *)(A + 10070528) + 0, (float *)(A + 9906688) + 0, (float *)(A + 9644544) + 0, (float *)(A + 9382400) + 0, (float *)(A + 9120256) + 0, (float *)(A + 9021952) + 0, (float *)(A + 8530432) + 0, (float *)(A + 8235520) + 0, (float *)(A + 7973376) + 0, (float *)(A + 7711232) + 0, (float *)(A + 7449088) + 0, (float *)(A + 7186944) + 0, (float *)(A + 6924800) + 0, (float *)(A + 6662656) + 0, (float *)(A + 6400512) + 0, (float *)(A + 6138368) + 0, (float *)(A + 5876224) + 0, (float *)(A + 5614080) + 0, (float *)(A + 5351936) + 0, (float *)(A + 5089792) + 0, (float *)(A + 4827648) + 0, (float *)(A + 4565504) + 0, (float *)(A + 4303360) + 0, (float *)(A + 4041216) + 0, (float *)(A + 3779072) + 0, (float *)(A + 3516928) + 0, (float *)(A + 100864) + 0, (float *)(A + 10332672) + 0);
-  k40_matmul((float *)(A + 10332672) + 0, (float *)(A + 203264) + 0, (float *)(A + 2560) + 0);
-  k55_mul((float *)(A + 2560) + 0, (float *)(A + 100864) + 0);
-  k56_mul_mul((float *)(A + 2560) + 0, (float *)(A + 143872) + 0);
-  k57_add_pow_sub(P + 61968 /* opt.step */, (float *)(A + 201792) + 0, (float *)(A + 201856) + 0);
-  k58_mul_add_sqrt(P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, (float *)(A + 143872) + 0, (float *)(A + 201856) + 0, (float *)(A + 2560) + 0, (float *)(A + 3516928) + 0);
-  k59_pow_sub_div((float *)(A + 201792) + 0, (float *)(A + 201920) + 0);
-  k41_stack((float *)(A + 3615232) + 0, (float *)(A + 3877376) + 0, (float *)(A + 4139520) + 0, (float *)(A + 4401664) + 0, (float *)(A + 4663808) + 0, (float *)(A + 4925952) + 0, (float *)(A + 5188096) + 0, (float *)(A + 5450240) + 0, (float *)(A + 5712384) + 0, (float *)(A + 5974528) + 0, (float *)(A + 6236672) + 0, (float *)(A + 6498816) + 0, (float *)(A + 6760960) + 0, (float *)(A + 7023104) + 0, (float *)(A + 7285248) + 0, (float *)(A + 7547392) + 0, (float *)(A + 7809536) + 0, (float *)(A + 8071680) + 0, (float *)(A + 8333824) + 0, (float *)(A + 8628736) + 0, (float *)(A + 9808384) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9546240) + 0, (float *)(A + 502272) + 0, (float *)(A + 633344) + 0, (float *)(A + 10168832) + 0, (float *)(A + 3320320) + 0, (float *)(A + 13085184) + 0);
-  k42_stack((float *)(A + 3484160) + 0, (float *)(A + 3746304) + 0, (float *)(A + 4008448) + 0, (float *)(A + 4270592) + 0, (float *)(A + 4532736) + 0, (float *)(A + 4794880) + 0, (float *)(A + 5057024) + 0, (float *)(A + 5319168) + 0, (float *)(A + 5581312) + 0, (float *)(A + 5843456) + 0, (float *)(A + 6105600) + 0, (float *)(A + 6367744) + 0, (float *)(A + 6629888) + 0, (float *)(A + 6892032) + 0, (float *)(A + 7154176) + 0, (float *)(A + 7416320) + 0, (float *)(A + 7678464) + 0, (float *)(A + 7940608) + 0, (float *)(A + 8202752) + 0, (float *)(A + 8464896) + 0, (float *)(A + 8727040) + 0, (float *)(A + 8989184) + 0, (float *)(A + 9251328) + 0, (float *)(A + 9513472) + 0, (float *)(A + 9775616) + 0, (float *)(A + 10037760) + 0, (float *)(A + 10299904) + 0, (float *)(A + 731648) + 0);
-  k43_matmul((float *)(A + 13085184) + 0, (float *)(A + 731648) + 0, (float *)(A + 8432128) + 0);
-  k60_mul((float *)(A + 8432128) + 0, (float *)(A + 202048) + 0);
-  k61_mul_mul((float *)(A + 8432128) + 0, (float *)(A + 8759808) + 0);
-  k62_mul_add_sqrt(P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, (float *)(A + 8759808) + 0, (float *)(A + 201856) + 0, (float *)(A + 8432128) + 0, (float *)(A + 731648) + 0);
-  k44_sum_to((float *)(A + 10332672) + 0, (float *)(A + 199168) + 0);
-  k63_mul((float *)(A + 199168) + 0, (float *)(A + 45568) + 0);
-  k64_mul_mul((float *)(A + 199168) + 0, (float *)(A + 47104) + 0);
-  k65_mul_add_sqrt(P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, (float *)(A + 47104) + 0, (float *)(A + 201856) + 0, (float *)(A + 199168) + 0, (float *)(A + 48640) + 0);
-  k32_mul((float *)(A + 3418624) + 0, (float *)(A + 3156480) + 0, (float *)(A + 68096) + 0);
-  k35_concat((float *)(A + 3975680) + 0, (float *)(A + 4237824) + 0, (float *)(A + 68096) + 0, (float *)(A + 4041216) + 0);
-  k39_stack((float *)(A + 3320320) + 0, (float *)(A + 10168832) + 0, (float *)(A + 633344) + 0, (float *)(A + 502272) + 0, (float *)(A + 9546240) + 0, (float *)(A + 9284096) + 0, (float *)(A + 9808384) + 0, (float *)(A + 8628736) + 0, (float *)(A + 8333824) + 0, (float *)(A + 8071680) + 0, (float *)(A + 7809536) + 0, (float *)(A + 7547392) + 0, (float *)(A + 7285248) + 0, (float *)(A + 7023104) + 0, (float *)(A + 6760960) + 0, (float *)(A + 6498816) + 0, (float *)(A + 6236672) + 0, (float *)(A + 5974528) + 0, (float *)(A + 5712384) + 0, (float *)(A + 5450240) + 0, (float *)(A + 5188096) + 0, (float *)(A + 4925952) + 0, (float *)(A + 4663808) + 0, (float *)(A + 4401664) + 0, (float *)(A + 4139520) + 0, (float *)(A + 3877376) + 0, (float *)(A + 3615232) + 0, (float *)(A + 4041216) + 0, (float *)(A + 10267136) + 0);
-  k44_sum_to((float *)(A + 10267136) + 0, (float *)(A + 47104) + 0);
-  k63_mul((float *)(A + 47104) + 0, (float *)(A + 50176) + 0);
-  k64_mul_mul((float *)(A + 47104) + 0, (float *)(A + 51712) + 0);
-  k65_mul_add_sqrt(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, (float *)(A + 51712) + 0, (float *)(A + 201856) + 0, (float *)(A + 47104) + 0, (float *)(A + 53248) + 0);
-  k45_matmul((float *)(A + 0) + 0, (float *)(A + 469504) + 0, (float *)(A + 54784) + 0);
-  k66_mul((float *)(A + 54784) + 0, (float *)(A + 59904) + 0);
-  k67_mul_mul((float *)(A + 54784) + 0, (float *)(A + 68096) + 0);
-  k68_mul_add_sqrt(P + 184608 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 68096) + 0, (float *)(A + 201856) + 0, (float *)(A + 54784) + 0, (float *)(A + 73216) + 0);
-  k46_sum_to((float *)(A + 0) + 0, (float *)(A + 200704) + 0);
-  k69_mul((float *)(A + 200704) + 0, (float *)(A + 200768) + 0);
-  k70_mul_mul((float *)(A + 200704) + 0, (float *)(A + 200832) + 0);
-  k71_mul_add_sqrt(P + 185904 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 200832) + 0, (float *)(A + 201856) + 0, (float *)(A + 200704) + 0, (float *)(A + 200896) + 0);
-  k47_mul_neg((float *)(A + 201984) + 0, (float *)(A + 200832) + 0);
-  k48_mul((float *)(A + 201728) + 0, (float *)(A + 201856) + 0);
-  k72_mul_add_div(P + 61984 /* opt.gru1.weight_ih.exp_avg */, (float *)(A + 100864) + 0, (float *)(A + 3516928) + 0, (float *)(A + 201920) + 0, P + 0 /* gru1.weight_ih */, (float *)(A + 143872) + 0, (float *)(A + 8628736) + 0);
-  k73_mul_add_div(P + 83488 /* opt.gru1.weight_hh.exp_avg */, (float *)(A + 202048) + 0, (float *)(A + 731648) + 0, (float *)(A + 201920) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 9284096) + 0, (float *)(A + 9546240) + 0);
-  k74_mul_add_div(P + 181792 /* opt.gru1.bias_ih.exp_avg */, (float *)(A + 45568) + 0, (float *)(A + 48640) + 0, (float *)(A + 201920) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 51712) + 0, (float *)(A + 0) + 0);
-  k74_mul_add_div(P + 182560 /* opt.gru1.bias_hh.exp_avg */, (float *)(A + 50176) + 0, (float *)(A + 53248) + 0, (float *)(A + 201920) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 45568) + 0, (float *)(A + 48640) + 0);
-  k75_mul_add_div(P + 183328 /* opt.dense1.weight.exp_avg */, (float *)(A + 59904) + 0, (float *)(A + 73216) + 0, (float *)(A + 201920) + 0, P + 60672 /* dense1.weight */, (float *)(A + 68096) + 0, (float *)(A + 186880) + 0);
-  k76_mul_add_div(P + 185888 /* opt.dense1.bias.exp_avg */, (float *)(A + 200768) + 0, (float *)(A + 200896) + 0, (float *)(A + 201920) + 0, P + 61952 /* dense1.bias */, (float *)(A + 201984) + 0, (float *)(A + 200960) + 0);
+  k30_mul((float *)(A + 367104) + 0, (float *)(A + 2998784) + 0, (float *)(A + 3031552) + 0);
+  k33_concat((float *)(A + 4375040) + 0, (float *)(A + 4407808) + 0, (float *)(A + 3031552) + 0, (float *)(A + 13091328) + 0);
+  k34_matmul((float *)(A + 13091328) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
+  k27_mul_sub((float *)(A + 3195392) + 0, (float *)(A + 236032) + 0);
+  k28_sub_mul((float *)(A + 203264) + 0, (float *)(A + 268800) + 0);
+  k30_mul((float *)(A + 3424768) + 0, (float *)(A + 3457536) + 0, (float *)(A + 3228160) + 0);
+  k36_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 3064320) + 0, (float *)(A + 367104) + 0, (float *)(A + 3457536) + 0, (float *)(A + 236032) + 0, (float *)(A + 3097088) + 256, (float *)(A + 268800) + 0, (float *)(A + 3195392) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 4375040) + 0);
+  k33_concat((float *)(A + 3293696) + 0, (float *)(A + 4375040) + 0, (float *)(A + 3260928) + 0, (float *)(A + 10338816) + 663552);
+  k37_matmul((float *)(A + 10338816) + 0, (float *)(A + 2560) + 0, (float *)(A + 236032) + 0);
+  k51_mul((float *)(A + 236032) + 0, (float *)(A + 334336) + 0);
+  k52_mul_mul((float *)(A + 236032) + 0, (float *)(A + 4407808) + 0);
+  k53_add_pow_sub(P + 61968 /* opt.step */, (float *)(A + 10175296) + 0, (float *)(A + 10175360) + 0);
+  k54_mul_add_sqrt(P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, (float *)(A + 4407808) + 0, (float *)(A + 10175360) + 0, (float *)(A + 236032) + 0, (float *)(A + 4473344) + 0);
+  k55_pow_sub_div((float *)(A + 10175296) + 0, (float *)(A + 10175424) + 0);
+  k38_matmul((float *)(A + 13091328) + 0, (float *)(A + 3490304) + 0, (float *)(A + 2560) + 0);
+  k56_mul((float *)(A + 2560) + 0, (float *)(A + 9847296) + 0);
+  k57_mul_mul((float *)(A + 2560) + 0, (float *)(A + 3326464) + 0);
+  k58_mul_add_sqrt(P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, (float *)(A + 3326464) + 0, (float *)(A + 10175360) + 0, (float *)(A + 2560) + 0, (float *)(A + 3523072) + 0);
+  k39_sum_to((float *)(A + 10338816) + 0, (float *)(A + 199168) + 0);
+  k59_mul((float *)(A + 199168) + 0, (float *)(A + 200704) + 0);
+  k60_mul_mul((float *)(A + 199168) + 0, (float *)(A + 10175488) + 0);
+  k61_mul_add_sqrt(P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, (float *)(A + 10175488) + 0, (float *)(A + 10175360) + 0, (float *)(A + 199168) + 0, (float *)(A + 10177024) + 0);
+  k30_mul((float *)(A + 3260928) + 0, (float *)(A + 203264) + 0, (float *)(A + 4516352) + 0);
+  k33_concat((float *)(A + 3293696) + 0, (float *)(A + 4375040) + 0, (float *)(A + 4516352) + 0, (float *)(A + 4702720) + 0);
+  k40_stack((float *)(A + 13091328) + 638976, (float *)(A + 13091328) + 614400, (float *)(A + 13091328) + 589824, (float *)(A + 13091328) + 565248, (float *)(A + 13091328) + 540672, (float *)(A + 13091328) + 516096, (float *)(A + 13091328) + 491520, (float *)(A + 13091328) + 466944, (float *)(A + 13091328) + 442368, (float *)(A + 13091328) + 417792, (float *)(A + 13091328) + 393216, (float *)(A + 13091328) + 368640, (float *)(A + 13091328) + 344064, (float *)(A + 13091328) + 319488, (float *)(A + 13091328) + 294912, (float *)(A + 13091328) + 270336, (float *)(A + 13091328) + 245760, (float *)(A + 13091328) + 221184, (float *)(A + 13091328) + 196608, (float *)(A + 13091328) + 172032, (float *)(A + 13091328) + 147456, (float *)(A + 13091328) + 122880, (float *)(A + 13091328) + 98304, (float *)(A + 13091328) + 73728, (float *)(A + 13091328) + 49152, (float *)(A + 13091328) + 24576, (float *)(A + 13091328) + 0, (float *)(A + 4702720) + 0, (float *)(A + 10180160) + 0);
+  k39_sum_to((float *)(A + 10180160) + 0, (float *)(A + 10175488) + 0);
+  k59_mul((float *)(A + 10175488) + 0, (float *)(A + 10178560) + 0);
+  k60_mul_mul((float *)(A + 10175488) + 0, (float *)(A + 279040) + 0);
+  k61_mul_add_sqrt(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, (float *)(A + 279040) + 0, (float *)(A + 10175360) + 0, (float *)(A + 10175488) + 0, (float *)(A + 280576) + 0);
+  k41_matmul((float *)(A + 0) + 0, (float *)(A + 301568) + 0, (float *)(A + 282112) + 0);
+  k62_mul((float *)(A + 282112) + 0, (float *)(A + 377344) + 0);
+  k63_mul_mul((float *)(A + 282112) + 0, (float *)(A + 382464) + 0);
+  k64_mul_add_sqrt(P + 184608 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 382464) + 0, (float *)(A + 10175360) + 0, (float *)(A + 387584) + 0, (float *)(A + 392704) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 202240) + 0);
+  k65_mul((float *)(A + 202240) + 0, (float *)(A + 202304) + 0);
+  k66_mul_mul((float *)(A + 202240) + 0, (float *)(A + 202368) + 0);
+  k67_mul_add_sqrt(P + 185904 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 202368) + 0, (float *)(A + 10175360) + 0, (float *)(A + 202240) + 0, (float *)(A + 202432) + 0);
+  k43_mul_neg((float *)(A + 10180096) + 0, (float *)(A + 202368) + 0);
+  k44_mul((float *)(A + 10175232) + 0, (float *)(A + 10175360) + 0);
+  k68_mul_add_div(P + 61984 /* opt.gru1.weight_ih.exp_avg */, (float *)(A + 334336) + 0, (float *)(A + 4473344) + 0, (float *)(A + 10175424) + 0, P + 0 /* gru1.weight_ih */, (float *)(A + 282112) + 0, (float *)(A + 4516352) + 0);
+  k69_mul_add_div(P + 83488 /* opt.gru1.weight_hh.exp_avg */, (float *)(A + 9847296) + 0, (float *)(A + 3523072) + 0, (float *)(A + 10175424) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3719680) + 0, (float *)(A + 3916288) + 0);
+  k70_mul_add_div(P + 181792 /* opt.gru1.bias_ih.exp_avg */, (float *)(A + 200704) + 0, (float *)(A + 10177024) + 0, (float *)(A + 10175424) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 279040) + 0, (float *)(A + 397824) + 0);
+  k70_mul_add_div(P + 182560 /* opt.gru1.bias_hh.exp_avg */, (float *)(A + 10178560) + 0, (float *)(A + 280576) + 0, (float *)(A + 10175424) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 200704) + 0, (float *)(A + 10177024) + 0);
+  k71_mul_add_div(P + 183328 /* opt.dense1.weight.exp_avg */, (float *)(A + 377344) + 0, (float *)(A + 392704) + 0, (float *)(A + 10175424) + 0, P + 60672 /* dense1.weight */, (float *)(A + 382464) + 0, (float *)(A + 4559360) + 0);
+  k72_mul_add_div(P + 185888 /* opt.dense1.bias.exp_avg */, (float *)(A + 202304) + 0, (float *)(A + 202432) + 0, (float *)(A + 10175424) + 0, P + 61952 /* dense1.bias */, (float *)(A + 10180096) + 0, (float *)(A + 399360) + 0);
 }
 
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -3253,27 +2895,27 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
   gru_classifier_train_step_1(P, in, A, seed);
   gru_classifier_train_step_2(P, in, A, seed);
   gru_classifier_train_step_3(P, in, A, seed);
-  k49_copy((float *)(A + 200832) + 0, &loss);
-  if (metrics) k49_copy((float *)(A + 201856) + 0, &metrics->accuracy);
-  k49_copy((float *)(A + 201792) + 0, params + 61968);
-  k50_copy((float *)(A + 143872) + 0, params + 61984);
-  k50_copy((float *)(A + 2560) + 0, params + 72736);
-  k50_copy((float *)(A + 8628736) + 0, params + 0);
-  k51_copy((float *)(A + 9284096) + 0, params + 83488);
-  k51_copy((float *)(A + 8432128) + 0, params + 132640);
-  k51_copy((float *)(A + 9546240) + 0, params + 10752);
-  k52_copy((float *)(A + 51712) + 0, params + 181792);
-  k52_copy((float *)(A + 199168) + 0, params + 182176);
-  k52_copy((float *)(A + 0) + 0, params + 59904);
-  k52_copy((float *)(A + 45568) + 0, params + 182560);
-  k52_copy((float *)(A + 47104) + 0, params + 182944);
-  k52_copy((float *)(A + 48640) + 0, params + 60288);
-  k53_copy((float *)(A + 68096) + 0, params + 183328);
-  k53_copy((float *)(A + 54784) + 0, params + 184608);
-  k53_copy((float *)(A + 186880) + 0, params + 60672);
-  k54_copy((float *)(A + 201984) + 0, params + 185888);
-  k54_copy((float *)(A + 200704) + 0, params + 185904);
-  k54_copy((float *)(A + 200960) + 0, params + 61952);
+  k45_copy((float *)(A + 202368) + 0, &loss);
+  if (metrics) k45_copy((float *)(A + 10175360) + 0, &metrics->accuracy);
+  k45_copy((float *)(A + 10175296) + 0, params + 61968);
+  k46_copy((float *)(A + 282112) + 0, params + 61984);
+  k46_copy((float *)(A + 236032) + 0, params + 72736);
+  k46_copy((float *)(A + 4516352) + 0, params + 0);
+  k47_copy((float *)(A + 3719680) + 0, params + 83488);
+  k47_copy((float *)(A + 2560) + 0, params + 132640);
+  k47_copy((float *)(A + 3916288) + 0, params + 10752);
+  k48_copy((float *)(A + 279040) + 0, params + 181792);
+  k48_copy((float *)(A + 199168) + 0, params + 182176);
+  k48_copy((float *)(A + 397824) + 0, params + 59904);
+  k48_copy((float *)(A + 200704) + 0, params + 182560);
+  k48_copy((float *)(A + 10175488) + 0, params + 182944);
+  k48_copy((float *)(A + 10177024) + 0, params + 60288);
+  k49_copy((float *)(A + 382464) + 0, params + 183328);
+  k49_copy((float *)(A + 387584) + 0, params + 184608);
+  k49_copy((float *)(A + 4559360) + 0, params + 60672);
+  k50_copy((float *)(A + 10180096) + 0, params + 185888);
+  k50_copy((float *)(A + 202240) + 0, params + 185904);
+  k50_copy((float *)(A + 399360) + 0, params + 61952);
   return loss;
 }
 
@@ -3285,18 +2927,18 @@ typedef struct {
 
 static void gru_classifier_step_1(const float *restrict P, const gru_classifier_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k2_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 0) + 0);
-  k77_sub_div(in->x + 0, (float *)(A + 43008) + 0);
-  k78_matmul((float *)(A + 43008) + 0, (float *)(A + 0) + 0, (float *)(A + 43136) + 0);
-  k7_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 44672) + 0);
-  k79_matmul(in->state0 + 0, (float *)(A + 44672) + 0, (float *)(A + 0) + 0);
-  k80_add((float *)(A + 43136) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 1536) + 0);
-  k80_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3072) + 0);
-  k81_add_sigmoid_mul((float *)(A + 1536) + 0, (float *)(A + 3072) + 0, (float *)(A + 3072) + 256, (float *)(A + 1536) + 256, (float *)(A + 0) + 0);
-  k12_transpose(P + 60672 /* dense1.weight */, (float *)(A + 4608) + 0);
-  k82_add_sigmoid_sub((float *)(A + 1536) + 128, (float *)(A + 3072) + 128, (float *)(A + 0) + 0, in->state0 + 0, (float *)(A + 512) + 0);
-  k83_matmul((float *)(A + 512) + 0, (float *)(A + 4608) + 0, (float *)(A + 0) + 0);
-  k84_add((float *)(A + 0) + 0, P + 61952 /* dense1.bias */, (float *)(A + 64) + 0);
+  k1_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 0) + 0);
+  k73_sub_div(in->x + 0, (float *)(A + 43008) + 0);
+  k74_matmul((float *)(A + 43008) + 0, (float *)(A + 0) + 0, (float *)(A + 43136) + 0);
+  k6_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 44672) + 0);
+  k75_matmul(in->state0 + 0, (float *)(A + 44672) + 0, (float *)(A + 0) + 0);
+  k76_add((float *)(A + 43136) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 1536) + 0);
+  k76_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3072) + 0);
+  k77_add_sigmoid_mul((float *)(A + 1536) + 0, (float *)(A + 3072) + 0, (float *)(A + 3072) + 256, (float *)(A + 1536) + 256, (float *)(A + 0) + 0);
+  k10_transpose(P + 60672 /* dense1.weight */, (float *)(A + 4608) + 0);
+  k78_add_sigmoid_sub((float *)(A + 1536) + 128, (float *)(A + 3072) + 128, (float *)(A + 0) + 0, in->state0 + 0, (float *)(A + 512) + 0);
+  k79_matmul((float *)(A + 512) + 0, (float *)(A + 4608) + 0, (float *)(A + 0) + 0);
+  k80_add((float *)(A + 0) + 0, P + 61952 /* dense1.bias */, (float *)(A + 64) + 0);
 }
 
 void gru_classifier_step(const float *params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena) {
@@ -3310,8 +2952,8 @@ void gru_classifier_step(const float *params, gru_classifier_state *state, const
   in_.state0 = state->state0;
   (void)P, (void)A;
   gru_classifier_step_1(P, in, A, seed);
-  if (out) k85_copy((float *)(A + 64) + 0, out->logits);
-  k86_copy((float *)(A + 512) + 0, state->state0);
+  if (out) k81_copy((float *)(A + 64) + 0, out->logits);
+  k82_copy((float *)(A + 512) + 0, state->state0);
 }
 
 void gru_classifier_reset(gru_classifier_state *state) {
@@ -3319,7 +2961,7 @@ void gru_classifier_reset(gru_classifier_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long gru_classifier_tool_arena[4] = {3350528, 15736832, 15739392, 241280};
+const long gru_classifier_tool_arena[4] = {3422208, 15742976, 15745536, 241280};
 const int gru_classifier_tool_dtype = 4; /* bytes per element */
 const int gru_classifier_tool_nparams = 19;
 const char *const gru_classifier_tool_inputs[] = {"x", "y", 0};

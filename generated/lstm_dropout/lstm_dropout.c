@@ -1164,88 +1164,8 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* stack [32, 9, 200] (specs/lstm_dropout.lua:8) */
-static void k36_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[0 + i0 * 1800 + i1 * 1] = a0[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[200 + i0 * 1800 + i1 * 1] = a1[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[400 + i0 * 1800 + i1 * 1] = a2[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[600 + i0 * 1800 + i1 * 1] = a3[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[800 + i0 * 1800 + i1 * 1] = a4[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[1000 + i0 * 1800 + i1 * 1] = a5[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[1200 + i0 * 1800 + i1 * 1] = a6[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[1400 + i0 * 1800 + i1 * 1] = a7[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[1600 + i0 * 1800 + i1 * 1] = a8[i0 * 200 + i1 * 1];
-  }
-}
-
-/* stack [32, 9, 50] (specs/lstm_dropout.lua:8) */
-static void k37_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[0 + i0 * 450 + i1 * 1] = a0[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[50 + i0 * 450 + i1 * 1] = a1[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[100 + i0 * 450 + i1 * 1] = a2[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[150 + i0 * 450 + i1 * 1] = a3[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[200 + i0 * 450 + i1 * 1] = a4[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[250 + i0 * 450 + i1 * 1] = a5[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[300 + i0 * 450 + i1 * 1] = a6[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[350 + i0 * 450 + i1 * 1] = a7[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[400 + i0 * 450 + i1 * 1] = a8[i0 * 50 + i1 * 1];
-  }
-}
-
 /* matmul [200, 50] (specs/lstm_dropout.lua:8) */
-static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 288; k0 += 256) {
     const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
     for (long i = 0; i < 48; i += 8) {
@@ -1459,7 +1379,7 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [200] (specs/lstm_dropout.lua:8) */
-static void k39_sum_to(const float *restrict a0, float *restrict out) {
+static void k37_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 200; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 10; i1++)
@@ -1469,7 +1389,7 @@ static void k39_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [1, 50] (specs/lstm_dropout.lua:9) */
-static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 48; i += 8) {
     float ap[32][8];
     for (long k = 0; k < 32; k++)
@@ -1541,18 +1461,18 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul over mul [] (specs/lstm_dropout.lua:12) */
-static void k41_mul(const float *restrict a0, float *restrict out0) {
+static void k39_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   out0[0] = t0;
 }
 
 /* copy out mul [] (specs/lstm_dropout.lua:12) */
-static void k42_copy(const float *restrict a0, float *restrict out) {
+static void k40_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [200, 1] (specs/lstm_dropout.lua:8) */
-static void k43_copy(const float *restrict a0, float *restrict out) {
+static void k41_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[i0 * 1] = a0[i0 * 1];
@@ -1560,7 +1480,7 @@ static void k43_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [200, 50] (specs/lstm_dropout.lua:8) */
-static void k44_copy(const float *restrict a0, float *restrict out) {
+static void k42_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -1568,14 +1488,14 @@ static void k44_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [200] (specs/lstm_dropout.lua:8) */
-static void k45_copy(const float *restrict a0, float *restrict out) {
+static void k43_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [1, 50] (specs/lstm_dropout.lua:9) */
-static void k46_copy(const float *restrict a0, float *restrict out) {
+static void k44_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -1583,14 +1503,14 @@ static void k46_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [1] (specs/lstm_dropout.lua:9) */
-static void k47_copy(const float *restrict a0, float *restrict out) {
+static void k45_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++) {
     out[0] = a0[0];
   }
 }
 
 /* fused: add sub mul over mul [32, 1] (specs/lstm_dropout.lua:12) */
-static void k48_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k46_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       const float t0 = (a0[i0 * 1] + a1[0]);
@@ -1602,7 +1522,7 @@ static void k48_add_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul over mul [200, 1] */
-static void k49_mul(const float *restrict a0, float *restrict out0) {
+static void k47_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       const float t0 = (0.100000001f * a0[i0 * 1]);
@@ -1611,7 +1531,7 @@ static void k49_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200, 1] */
-static void k50_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k48_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
@@ -1621,7 +1541,7 @@ static void k50_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k51_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k49_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1631,7 +1551,7 @@ static void k51_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [200, 1] */
-static void k52_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k50_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       const float t0 = (0.999000013f * a0[i0 * 1]);
@@ -1645,7 +1565,7 @@ static void k52_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k53_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k51_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -1653,7 +1573,7 @@ static void k53_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [200, 50] */
-static void k54_mul(const float *restrict a0, float *restrict out0) {
+static void k52_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1661,7 +1581,7 @@ static void k54_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200, 50] */
-static void k55_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k53_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1670,7 +1590,7 @@ static void k55_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [200, 50] */
-static void k56_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k54_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1683,7 +1603,7 @@ static void k56_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [200] */
-static void k57_mul(const float *restrict a0, float *restrict out0) {
+static void k55_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1691,7 +1611,7 @@ static void k57_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200] */
-static void k58_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k56_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1700,7 +1620,7 @@ static void k58_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [200] */
-static void k59_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k57_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1713,7 +1633,7 @@ static void k59_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [1, 50] */
-static void k60_mul(const float *restrict a0, float *restrict out0) {
+static void k58_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (0.100000001f * a0[i1 * 1]);
@@ -1722,7 +1642,7 @@ static void k60_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [1, 50] */
-static void k61_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k59_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i1 * 1] * a0[i1 * 1]);
@@ -1732,7 +1652,7 @@ static void k61_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [1, 50] */
-static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k60_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (0.999000013f * a0[i1 * 1]);
@@ -1746,7 +1666,7 @@ static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [1] */
-static void k63_mul(const float *restrict a0, float *restrict out0) {
+static void k61_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (0.100000001f * a0[0]);
     out0[0] = t0;
@@ -1754,7 +1674,7 @@ static void k63_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [1] */
-static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k62_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] * a0[0]);
     const float t1 = (0.00100000005f * t0);
@@ -1763,7 +1683,7 @@ static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [1] */
-static void k65_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k63_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (0.999000013f * a0[0]);
     const float t1 = (t0 + a1[0]);
@@ -1776,7 +1696,7 @@ static void k65_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [200, 1] */
-static void k66_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k64_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       const float t0 = (0.899999976f * a0[i0 * 1]);
@@ -1790,7 +1710,7 @@ static void k66_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [200, 50] */
-static void k67_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k65_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1803,7 +1723,7 @@ static void k67_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [200] */
-static void k68_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k66_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1816,7 +1736,7 @@ static void k68_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [1, 50] */
-static void k69_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k67_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (0.899999976f * a0[i1 * 1]);
@@ -1830,7 +1750,7 @@ static void k69_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [1] */
-static void k70_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k68_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (t0 + a1[0]);
@@ -1843,7 +1763,7 @@ static void k70_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [1, 200] (specs/lstm_dropout.lua:8) */
-static void k71_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k69_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[1][1];
     for (long k = 0; k < 1; k++)
@@ -1883,7 +1803,7 @@ static void k71_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 200] (specs/lstm_dropout.lua:8) */
-static void k72_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k70_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[50][1];
     for (long k = 0; k < 50; k++)
@@ -1923,7 +1843,7 @@ static void k72_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 200] (specs/lstm_dropout.lua:8) */
-static void k73_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k71_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1932,7 +1852,7 @@ static void k73_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add add over add [1, 200] (specs/lstm_dropout.lua:8) */
-static void k74_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k72_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1942,7 +1862,7 @@ static void k74_add_add(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: tanh over tanh [1, 50] (specs/lstm_dropout.lua:8) */
-static void k75_tanh(const float *restrict a0, float *restrict out0) {
+static void k73_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -1951,7 +1871,7 @@ static void k75_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul over mul [1, 50] (specs/lstm_dropout.lua:8) */
-static void k76_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k74_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -1961,7 +1881,7 @@ static void k76_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 50] (specs/lstm_dropout.lua:8) */
-static void k77_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k75_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -1974,7 +1894,7 @@ static void k77_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 1] (specs/lstm_dropout.lua:9) */
-static void k78_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k76_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[50][1];
     for (long k = 0; k < 50; k++)
@@ -1996,7 +1916,7 @@ static void k78_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1] (specs/lstm_dropout.lua:9) */
-static void k79_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k77_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
@@ -2004,7 +1924,7 @@ static void k79_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 1] (specs/lstm_dropout.lua:9) */
-static void k80_copy(const float *restrict a0, float *restrict out) {
+static void k78_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[0] = a0[0];
@@ -2169,67 +2089,67 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   k6_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 308032) + 0);
   k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 276032) + 0, (float *)(A + 348032) + 0, (float *)(A + 354432) + 0);
   k8_matmul((float *)(A + 354432) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 360832) + 0);
-  k3_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 360832) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 360832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 360832) + 0, (float *)(A + 367232) + 0, (float *)(A + 373632) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 269632) + 0, (float *)(A + 373632) + 0, (float *)(A + 380032) + 0, (float *)(A + 386432) + 0, (float *)(A + 392832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 392832) + 0, (float *)(A + 373632) + 0, (float *)(A + 399232) + 0);
-  k8_matmul((float *)(A + 399232) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 405632) + 0);
-  k3_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 405632) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 405632) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 405632) + 0, (float *)(A + 412032) + 0, (float *)(A + 418432) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 386432) + 0, (float *)(A + 418432) + 0, (float *)(A + 424832) + 0, (float *)(A + 431232) + 0, (float *)(A + 437632) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 437632) + 0, (float *)(A + 418432) + 0, (float *)(A + 444032) + 0);
-  k8_matmul((float *)(A + 444032) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 412032) + 0);
+  k3_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 412032) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 412032) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 412032) + 0, (float *)(A + 418432) + 0, (float *)(A + 424832) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 269632) + 0, (float *)(A + 424832) + 0, (float *)(A + 431232) + 0, (float *)(A + 437632) + 0, (float *)(A + 444032) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 444032) + 0, (float *)(A + 424832) + 0, (float *)(A + 354432) + 1600);
+  k8_matmul((float *)(A + 354432) + 1600, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
   k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 450432) + 0);
-  k3_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 450432) + 0, (float *)(A + 282432) + 0);
+  k3_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 450432) + 0, (float *)(A + 282432) + 0);
   k4_tanh((float *)(A + 282432) + 100, (float *)(A + 450432) + 0);
   k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 450432) + 0, (float *)(A + 456832) + 0, (float *)(A + 463232) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 431232) + 0, (float *)(A + 463232) + 0, (float *)(A + 469632) + 0, (float *)(A + 476032) + 0, (float *)(A + 482432) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 482432) + 0, (float *)(A + 463232) + 0, (float *)(A + 488832) + 0);
-  k8_matmul((float *)(A + 488832) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 495232) + 0);
-  k3_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 495232) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 495232) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 495232) + 0, (float *)(A + 501632) + 0, (float *)(A + 508032) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 476032) + 0, (float *)(A + 508032) + 0, (float *)(A + 514432) + 0, (float *)(A + 520832) + 0, (float *)(A + 527232) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 527232) + 0, (float *)(A + 508032) + 0, (float *)(A + 533632) + 0);
-  k8_matmul((float *)(A + 533632) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 540032) + 0);
-  k3_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 540032) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 540032) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 540032) + 0, (float *)(A + 546432) + 0, (float *)(A + 552832) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 520832) + 0, (float *)(A + 552832) + 0, (float *)(A + 559232) + 0, (float *)(A + 565632) + 0, (float *)(A + 572032) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 572032) + 0, (float *)(A + 552832) + 0, (float *)(A + 578432) + 0);
-  k8_matmul((float *)(A + 578432) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 584832) + 0);
-  k3_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 584832) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 584832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 584832) + 0, (float *)(A + 591232) + 0, (float *)(A + 597632) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 565632) + 0, (float *)(A + 597632) + 0, (float *)(A + 604032) + 0, (float *)(A + 610432) + 0, (float *)(A + 616832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 616832) + 0, (float *)(A + 597632) + 0, (float *)(A + 623232) + 0);
-  k8_matmul((float *)(A + 623232) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 629632) + 0);
-  k3_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 629632) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 629632) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 629632) + 0, (float *)(A + 636032) + 0, (float *)(A + 642432) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 610432) + 0, (float *)(A + 642432) + 0, (float *)(A + 648832) + 0, (float *)(A + 655232) + 0, (float *)(A + 661632) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 661632) + 0, (float *)(A + 642432) + 0, (float *)(A + 668032) + 0);
-  k8_matmul((float *)(A + 668032) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 674432) + 0);
-  k3_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 674432) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 674432) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 674432) + 0, (float *)(A + 680832) + 0, (float *)(A + 687232) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 655232) + 0, (float *)(A + 687232) + 0, (float *)(A + 693632) + 0, (float *)(A + 700032) + 0, (float *)(A + 706432) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 706432) + 0, (float *)(A + 687232) + 0, (float *)(A + 712832) + 0);
-  k8_matmul((float *)(A + 712832) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 437632) + 0, (float *)(A + 463232) + 0, (float *)(A + 469632) + 0, (float *)(A + 476032) + 0, (float *)(A + 482432) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 482432) + 0, (float *)(A + 463232) + 0, (float *)(A + 354432) + 3200);
+  k8_matmul((float *)(A + 354432) + 3200, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 488832) + 0);
+  k3_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 488832) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 488832) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 488832) + 0, (float *)(A + 495232) + 0, (float *)(A + 501632) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 476032) + 0, (float *)(A + 501632) + 0, (float *)(A + 508032) + 0, (float *)(A + 514432) + 0, (float *)(A + 520832) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 520832) + 0, (float *)(A + 501632) + 0, (float *)(A + 354432) + 4800);
+  k8_matmul((float *)(A + 354432) + 4800, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 527232) + 0);
+  k3_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 527232) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 527232) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 527232) + 0, (float *)(A + 533632) + 0, (float *)(A + 540032) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 514432) + 0, (float *)(A + 540032) + 0, (float *)(A + 546432) + 0, (float *)(A + 552832) + 0, (float *)(A + 559232) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 559232) + 0, (float *)(A + 540032) + 0, (float *)(A + 354432) + 6400);
+  k8_matmul((float *)(A + 354432) + 6400, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 565632) + 0);
+  k3_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 565632) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 565632) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 565632) + 0, (float *)(A + 572032) + 0, (float *)(A + 578432) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 552832) + 0, (float *)(A + 578432) + 0, (float *)(A + 584832) + 0, (float *)(A + 591232) + 0, (float *)(A + 597632) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 597632) + 0, (float *)(A + 578432) + 0, (float *)(A + 354432) + 8000);
+  k8_matmul((float *)(A + 354432) + 8000, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 604032) + 0);
+  k3_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 604032) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 604032) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 604032) + 0, (float *)(A + 610432) + 0, (float *)(A + 616832) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 591232) + 0, (float *)(A + 616832) + 0, (float *)(A + 623232) + 0, (float *)(A + 629632) + 0, (float *)(A + 636032) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 636032) + 0, (float *)(A + 616832) + 0, (float *)(A + 354432) + 9600);
+  k8_matmul((float *)(A + 354432) + 9600, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 642432) + 0);
+  k3_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 642432) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 642432) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 642432) + 0, (float *)(A + 648832) + 0, (float *)(A + 655232) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 629632) + 0, (float *)(A + 655232) + 0, (float *)(A + 661632) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 674432) + 0, (float *)(A + 655232) + 0, (float *)(A + 354432) + 11200);
+  k8_matmul((float *)(A + 354432) + 11200, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 680832) + 0);
+  k3_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 680832) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 680832) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 680832) + 0, (float *)(A + 687232) + 0, (float *)(A + 693632) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 668032) + 0, (float *)(A + 693632) + 0, (float *)(A + 700032) + 0, (float *)(A + 706432) + 0, (float *)(A + 712832) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 712832) + 0, (float *)(A + 693632) + 0, (float *)(A + 354432) + 12800);
+  k8_matmul((float *)(A + 354432) + 12800, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
   k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 308032) + 0);
   k3_add_add((float *)(A + 832) + 1800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
   k4_tanh((float *)(A + 282432) + 100, (float *)(A + 333632) + 0);
   k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 308032) + 0);
-  k19_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 700032) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0);
+  k19_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 706432) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0);
   k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 346432) + 0);
   k20_sigmoid_mul_dropout_mask((float *)(A + 282432) + 150, (float *)(A + 320832) + 0, (float *)(A + 308032) + 0, (float *)(A + 327232) + 0, (float *)(A + 0) + 0, seed, 1u);
   k13_matmul((float *)(A + 0) + 0, (float *)(A + 346432) + 0, (float *)(A + 346688) + 0);
@@ -2242,98 +2162,96 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   k26_sub_mul((float *)(A + 314432) + 0, (float *)(A + 301632) + 0);
   k25_mul_sub((float *)(A + 333632) + 0, (float *)(A + 6400) + 0);
   k26_sub_mul((float *)(A + 308032) + 0, (float *)(A + 12800) + 0);
-  k27_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 288832) + 0, (float *)(A + 314432) + 0, (float *)(A + 333632) + 0, (float *)(A + 295232) + 0, (float *)(A + 700032) + 0, (float *)(A + 301632) + 0, (float *)(A + 340032) + 0, (float *)(A + 6400) + 0, (float *)(A + 320832) + 0, (float *)(A + 12800) + 0, (float *)(A + 19200) + 0, (float *)(A + 25600) + 0, (float *)(A + 32000) + 0, (float *)(A + 38400) + 0, (float *)(A + 44800) + 0);
-  k28_concat((float *)(A + 25600) + 0, (float *)(A + 32000) + 0, (float *)(A + 38400) + 0, (float *)(A + 44800) + 0, (float *)(A + 282432) + 0);
-  k29_matmul((float *)(A + 282432) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 700032) + 0);
-  k25_mul_sub((float *)(A + 706432) + 0, (float *)(A + 6400) + 0);
-  k26_sub_mul((float *)(A + 680832) + 0, (float *)(A + 12800) + 0);
-  k26_sub_mul((float *)(A + 693632) + 0, (float *)(A + 308032) + 0);
-  k25_mul_sub((float *)(A + 674432) + 0, (float *)(A + 314432) + 0);
-  k26_sub_mul((float *)(A + 687232) + 0, (float *)(A + 320832) + 0);
-  k30_mul_mul_addn((float *)(A + 700032) + 0, (float *)(A + 687232) + 0, (float *)(A + 6400) + 0, (float *)(A + 19200) + 0, (float *)(A + 693632) + 0, (float *)(A + 674432) + 0, (float *)(A + 12800) + 0, (float *)(A + 655232) + 0, (float *)(A + 308032) + 0, (float *)(A + 680832) + 0, (float *)(A + 314432) + 0, (float *)(A + 327232) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 25600) + 0);
-  k31_mul_mul((float *)(A + 700032) + 0, (float *)(A + 706432) + 0, (float *)(A + 320832) + 0, (float *)(A + 655232) + 0);
-  k28_concat((float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 25600) + 0, (float *)(A + 655232) + 0, (float *)(A + 674432) + 0);
-  k29_matmul((float *)(A + 674432) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 320832) + 0);
-  k25_mul_sub((float *)(A + 661632) + 0, (float *)(A + 333632) + 0);
-  k26_sub_mul((float *)(A + 636032) + 0, (float *)(A + 340032) + 0);
-  k26_sub_mul((float *)(A + 648832) + 0, (float *)(A + 655232) + 0);
-  k25_mul_sub((float *)(A + 629632) + 0, (float *)(A + 700032) + 0);
-  k26_sub_mul((float *)(A + 642432) + 0, (float *)(A + 706432) + 0);
-  k30_mul_mul_addn((float *)(A + 320832) + 0, (float *)(A + 642432) + 0, (float *)(A + 333632) + 0, (float *)(A + 327232) + 0, (float *)(A + 648832) + 0, (float *)(A + 629632) + 0, (float *)(A + 340032) + 0, (float *)(A + 610432) + 0, (float *)(A + 655232) + 0, (float *)(A + 636032) + 0, (float *)(A + 700032) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 6400) + 0, (float *)(A + 12800) + 0);
-  k31_mul_mul((float *)(A + 320832) + 0, (float *)(A + 661632) + 0, (float *)(A + 706432) + 0, (float *)(A + 327232) + 0);
-  k28_concat((float *)(A + 314432) + 0, (float *)(A + 6400) + 0, (float *)(A + 12800) + 0, (float *)(A + 327232) + 0, (float *)(A + 629632) + 0);
-  k29_matmul((float *)(A + 629632) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 327232) + 0);
-  k25_mul_sub((float *)(A + 616832) + 0, (float *)(A + 610432) + 0);
-  k26_sub_mul((float *)(A + 591232) + 0, (float *)(A + 655232) + 0);
-  k26_sub_mul((float *)(A + 604032) + 0, (float *)(A + 661632) + 0);
-  k25_mul_sub((float *)(A + 584832) + 0, (float *)(A + 700032) + 0);
-  k26_sub_mul((float *)(A + 597632) + 0, (float *)(A + 706432) + 0);
-  k30_mul_mul_addn((float *)(A + 327232) + 0, (float *)(A + 597632) + 0, (float *)(A + 610432) + 0, (float *)(A + 308032) + 0, (float *)(A + 604032) + 0, (float *)(A + 584832) + 0, (float *)(A + 655232) + 0, (float *)(A + 565632) + 0, (float *)(A + 661632) + 0, (float *)(A + 591232) + 0, (float *)(A + 700032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0);
-  k31_mul_mul((float *)(A + 327232) + 0, (float *)(A + 616832) + 0, (float *)(A + 706432) + 0, (float *)(A + 308032) + 0);
-  k28_concat((float *)(A + 320832) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 308032) + 0, (float *)(A + 584832) + 0);
-  k29_matmul((float *)(A + 584832) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 308032) + 0);
-  k25_mul_sub((float *)(A + 572032) + 0, (float *)(A + 333632) + 0);
-  k26_sub_mul((float *)(A + 546432) + 0, (float *)(A + 340032) + 0);
-  k26_sub_mul((float *)(A + 559232) + 0, (float *)(A + 565632) + 0);
-  k25_mul_sub((float *)(A + 540032) + 0, (float *)(A + 610432) + 0);
-  k26_sub_mul((float *)(A + 552832) + 0, (float *)(A + 616832) + 0);
-  k30_mul_mul_addn((float *)(A + 308032) + 0, (float *)(A + 552832) + 0, (float *)(A + 333632) + 0, (float *)(A + 314432) + 0, (float *)(A + 559232) + 0, (float *)(A + 540032) + 0, (float *)(A + 340032) + 0, (float *)(A + 520832) + 0, (float *)(A + 565632) + 0, (float *)(A + 546432) + 0, (float *)(A + 610432) + 0, (float *)(A + 655232) + 0, (float *)(A + 661632) + 0, (float *)(A + 700032) + 0, (float *)(A + 706432) + 0);
-  k31_mul_mul((float *)(A + 308032) + 0, (float *)(A + 572032) + 0, (float *)(A + 616832) + 0, (float *)(A + 314432) + 0);
-  k28_concat((float *)(A + 661632) + 0, (float *)(A + 700032) + 0, (float *)(A + 706432) + 0, (float *)(A + 314432) + 0, (float *)(A + 540032) + 0);
-  k29_matmul((float *)(A + 540032) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 520832) + 0);
-  k25_mul_sub((float *)(A + 527232) + 0, (float *)(A + 565632) + 0);
-  k26_sub_mul((float *)(A + 501632) + 0, (float *)(A + 572032) + 0);
-  k26_sub_mul((float *)(A + 514432) + 0, (float *)(A + 610432) + 0);
-  k25_mul_sub((float *)(A + 495232) + 0, (float *)(A + 616832) + 0);
-  k26_sub_mul((float *)(A + 508032) + 0, (float *)(A + 661632) + 0);
-  k30_mul_mul_addn((float *)(A + 520832) + 0, (float *)(A + 508032) + 0, (float *)(A + 565632) + 0, (float *)(A + 655232) + 0, (float *)(A + 514432) + 0, (float *)(A + 495232) + 0, (float *)(A + 572032) + 0, (float *)(A + 476032) + 0, (float *)(A + 610432) + 0, (float *)(A + 501632) + 0, (float *)(A + 616832) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0, (float *)(A + 327232) + 0);
-  k31_mul_mul((float *)(A + 520832) + 0, (float *)(A + 527232) + 0, (float *)(A + 661632) + 0, (float *)(A + 476032) + 0);
-  k28_concat((float *)(A + 314432) + 0, (float *)(A + 320832) + 0, (float *)(A + 327232) + 0, (float *)(A + 476032) + 0, (float *)(A + 495232) + 0);
-  k29_matmul((float *)(A + 495232) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 327232) + 0);
+  k27_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 288832) + 0, (float *)(A + 314432) + 0, (float *)(A + 333632) + 0, (float *)(A + 295232) + 0, (float *)(A + 706432) + 0, (float *)(A + 301632) + 0, (float *)(A + 340032) + 0, (float *)(A + 6400) + 0, (float *)(A + 320832) + 0, (float *)(A + 12800) + 0, (float *)(A + 19200) + 0, (float *)(A + 25600) + 0, (float *)(A + 32000) + 0, (float *)(A + 38400) + 0, (float *)(A + 44800) + 0);
+  k28_concat((float *)(A + 25600) + 0, (float *)(A + 32000) + 0, (float *)(A + 38400) + 0, (float *)(A + 44800) + 0, (float *)(A + 719232) + 51200);
+  k29_matmul((float *)(A + 719232) + 51200, P + 208 /* lstm1.weight_hh */, (float *)(A + 706432) + 0);
+  k25_mul_sub((float *)(A + 712832) + 0, (float *)(A + 6400) + 0);
+  k26_sub_mul((float *)(A + 687232) + 0, (float *)(A + 12800) + 0);
+  k26_sub_mul((float *)(A + 700032) + 0, (float *)(A + 320832) + 0);
+  k25_mul_sub((float *)(A + 680832) + 0, (float *)(A + 327232) + 0);
+  k26_sub_mul((float *)(A + 693632) + 0, (float *)(A + 333632) + 0);
+  k30_mul_mul_addn((float *)(A + 706432) + 0, (float *)(A + 693632) + 0, (float *)(A + 6400) + 0, (float *)(A + 19200) + 0, (float *)(A + 700032) + 0, (float *)(A + 680832) + 0, (float *)(A + 12800) + 0, (float *)(A + 668032) + 0, (float *)(A + 320832) + 0, (float *)(A + 687232) + 0, (float *)(A + 327232) + 0, (float *)(A + 340032) + 0, (float *)(A + 282432) + 0, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0);
+  k31_mul_mul((float *)(A + 706432) + 0, (float *)(A + 712832) + 0, (float *)(A + 333632) + 0, (float *)(A + 668032) + 0);
+  k28_concat((float *)(A + 282432) + 0, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0, (float *)(A + 668032) + 0, (float *)(A + 719232) + 44800);
+  k29_matmul((float *)(A + 719232) + 44800, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0);
+  k25_mul_sub((float *)(A + 674432) + 0, (float *)(A + 668032) + 0);
+  k26_sub_mul((float *)(A + 648832) + 0, (float *)(A + 706432) + 0);
+  k26_sub_mul((float *)(A + 661632) + 0, (float *)(A + 712832) + 0);
+  k25_mul_sub((float *)(A + 642432) + 0, (float *)(A + 320832) + 0);
+  k26_sub_mul((float *)(A + 655232) + 0, (float *)(A + 327232) + 0);
+  k30_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 655232) + 0, (float *)(A + 668032) + 0, (float *)(A + 340032) + 0, (float *)(A + 661632) + 0, (float *)(A + 642432) + 0, (float *)(A + 706432) + 0, (float *)(A + 629632) + 0, (float *)(A + 712832) + 0, (float *)(A + 648832) + 0, (float *)(A + 320832) + 0, (float *)(A + 680832) + 0, (float *)(A + 687232) + 0, (float *)(A + 693632) + 0, (float *)(A + 700032) + 0);
+  k31_mul_mul((float *)(A + 333632) + 0, (float *)(A + 674432) + 0, (float *)(A + 327232) + 0, (float *)(A + 320832) + 0);
+  k28_concat((float *)(A + 687232) + 0, (float *)(A + 693632) + 0, (float *)(A + 700032) + 0, (float *)(A + 320832) + 0, (float *)(A + 719232) + 38400);
+  k29_matmul((float *)(A + 719232) + 38400, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0);
+  k25_mul_sub((float *)(A + 636032) + 0, (float *)(A + 340032) + 0);
+  k26_sub_mul((float *)(A + 610432) + 0, (float *)(A + 629632) + 0);
+  k26_sub_mul((float *)(A + 623232) + 0, (float *)(A + 668032) + 0);
+  k25_mul_sub((float *)(A + 604032) + 0, (float *)(A + 674432) + 0);
+  k26_sub_mul((float *)(A + 616832) + 0, (float *)(A + 712832) + 0);
+  k30_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 616832) + 0, (float *)(A + 340032) + 0, (float *)(A + 680832) + 0, (float *)(A + 623232) + 0, (float *)(A + 604032) + 0, (float *)(A + 629632) + 0, (float *)(A + 591232) + 0, (float *)(A + 668032) + 0, (float *)(A + 610432) + 0, (float *)(A + 674432) + 0, (float *)(A + 320832) + 0, (float *)(A + 327232) + 0, (float *)(A + 642432) + 0, (float *)(A + 648832) + 0);
+  k31_mul_mul((float *)(A + 333632) + 0, (float *)(A + 636032) + 0, (float *)(A + 712832) + 0, (float *)(A + 340032) + 0);
+  k28_concat((float *)(A + 327232) + 0, (float *)(A + 642432) + 0, (float *)(A + 648832) + 0, (float *)(A + 340032) + 0, (float *)(A + 719232) + 32000);
+  k29_matmul((float *)(A + 719232) + 32000, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
+  k25_mul_sub((float *)(A + 597632) + 0, (float *)(A + 591232) + 0);
+  k26_sub_mul((float *)(A + 572032) + 0, (float *)(A + 629632) + 0);
+  k26_sub_mul((float *)(A + 584832) + 0, (float *)(A + 680832) + 0);
+  k25_mul_sub((float *)(A + 565632) + 0, (float *)(A + 712832) + 0);
+  k26_sub_mul((float *)(A + 578432) + 0, (float *)(A + 327232) + 0);
+  k30_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 578432) + 0, (float *)(A + 591232) + 0, (float *)(A + 320832) + 0, (float *)(A + 584832) + 0, (float *)(A + 565632) + 0, (float *)(A + 629632) + 0, (float *)(A + 552832) + 0, (float *)(A + 680832) + 0, (float *)(A + 572032) + 0, (float *)(A + 712832) + 0, (float *)(A + 333632) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 604032) + 0);
+  k31_mul_mul((float *)(A + 340032) + 0, (float *)(A + 597632) + 0, (float *)(A + 327232) + 0, (float *)(A + 320832) + 0);
+  k28_concat((float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 604032) + 0, (float *)(A + 320832) + 0, (float *)(A + 719232) + 25600);
+  k29_matmul((float *)(A + 719232) + 25600, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
+  k25_mul_sub((float *)(A + 559232) + 0, (float *)(A + 552832) + 0);
+  k26_sub_mul((float *)(A + 533632) + 0, (float *)(A + 591232) + 0);
+  k26_sub_mul((float *)(A + 546432) + 0, (float *)(A + 629632) + 0);
+  k25_mul_sub((float *)(A + 527232) + 0, (float *)(A + 712832) + 0);
+  k26_sub_mul((float *)(A + 540032) + 0, (float *)(A + 320832) + 0);
+  k30_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 540032) + 0, (float *)(A + 552832) + 0, (float *)(A + 333632) + 0, (float *)(A + 546432) + 0, (float *)(A + 527232) + 0, (float *)(A + 591232) + 0, (float *)(A + 514432) + 0, (float *)(A + 629632) + 0, (float *)(A + 533632) + 0, (float *)(A + 712832) + 0, (float *)(A + 327232) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 680832) + 0);
+  k31_mul_mul((float *)(A + 340032) + 0, (float *)(A + 559232) + 0, (float *)(A + 320832) + 0, (float *)(A + 333632) + 0);
+  k28_concat((float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 680832) + 0, (float *)(A + 333632) + 0, (float *)(A + 719232) + 19200);
+  k29_matmul((float *)(A + 719232) + 19200, P + 208 /* lstm1.weight_hh */, (float *)(A + 320832) + 0);
+  k25_mul_sub((float *)(A + 520832) + 0, (float *)(A + 514432) + 0);
+  k26_sub_mul((float *)(A + 495232) + 0, (float *)(A + 552832) + 0);
+  k26_sub_mul((float *)(A + 508032) + 0, (float *)(A + 591232) + 0);
+  k25_mul_sub((float *)(A + 488832) + 0, (float *)(A + 629632) + 0);
+  k26_sub_mul((float *)(A + 501632) + 0, (float *)(A + 712832) + 0);
+  k30_mul_mul_addn((float *)(A + 320832) + 0, (float *)(A + 501632) + 0, (float *)(A + 514432) + 0, (float *)(A + 327232) + 0, (float *)(A + 508032) + 0, (float *)(A + 488832) + 0, (float *)(A + 552832) + 0, (float *)(A + 476032) + 0, (float *)(A + 591232) + 0, (float *)(A + 495232) + 0, (float *)(A + 629632) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0);
+  k31_mul_mul((float *)(A + 320832) + 0, (float *)(A + 520832) + 0, (float *)(A + 712832) + 0, (float *)(A + 327232) + 0);
+  k28_concat((float *)(A + 340032) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 327232) + 0, (float *)(A + 719232) + 12800);
+  k29_matmul((float *)(A + 719232) + 12800, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
   k25_mul_sub((float *)(A + 482432) + 0, (float *)(A + 476032) + 0);
-  k26_sub_mul((float *)(A + 456832) + 0, (float *)(A + 520832) + 0);
-  k26_sub_mul((float *)(A + 469632) + 0, (float *)(A + 527232) + 0);
-  k25_mul_sub((float *)(A + 450432) + 0, (float *)(A + 565632) + 0);
-  k26_sub_mul((float *)(A + 463232) + 0, (float *)(A + 572032) + 0);
-  k30_mul_mul_addn((float *)(A + 327232) + 0, (float *)(A + 463232) + 0, (float *)(A + 476032) + 0, (float *)(A + 308032) + 0, (float *)(A + 469632) + 0, (float *)(A + 450432) + 0, (float *)(A + 520832) + 0, (float *)(A + 431232) + 0, (float *)(A + 527232) + 0, (float *)(A + 456832) + 0, (float *)(A + 565632) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0);
-  k31_mul_mul((float *)(A + 327232) + 0, (float *)(A + 482432) + 0, (float *)(A + 572032) + 0, (float *)(A + 308032) + 0);
-  k28_concat((float *)(A + 320832) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 308032) + 0, (float *)(A + 450432) + 0);
-  k29_matmul((float *)(A + 450432) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 308032) + 0);
-  k25_mul_sub((float *)(A + 437632) + 0, (float *)(A + 333632) + 0);
-  k26_sub_mul((float *)(A + 412032) + 0, (float *)(A + 340032) + 0);
-  k26_sub_mul((float *)(A + 424832) + 0, (float *)(A + 431232) + 0);
-  k25_mul_sub((float *)(A + 405632) + 0, (float *)(A + 476032) + 0);
-  k26_sub_mul((float *)(A + 418432) + 0, (float *)(A + 482432) + 0);
-  k30_mul_mul_addn((float *)(A + 308032) + 0, (float *)(A + 418432) + 0, (float *)(A + 333632) + 0, (float *)(A + 314432) + 0, (float *)(A + 424832) + 0, (float *)(A + 405632) + 0, (float *)(A + 340032) + 0, (float *)(A + 386432) + 0, (float *)(A + 431232) + 0, (float *)(A + 412032) + 0, (float *)(A + 476032) + 0, (float *)(A + 520832) + 0, (float *)(A + 527232) + 0, (float *)(A + 565632) + 0, (float *)(A + 572032) + 0);
-  k31_mul_mul((float *)(A + 308032) + 0, (float *)(A + 437632) + 0, (float *)(A + 482432) + 0, (float *)(A + 314432) + 0);
-  k28_concat((float *)(A + 527232) + 0, (float *)(A + 565632) + 0, (float *)(A + 572032) + 0, (float *)(A + 314432) + 0, (float *)(A + 405632) + 0);
-  k29_matmul((float *)(A + 405632) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 386432) + 0);
-  k25_mul_sub((float *)(A + 392832) + 0, (float *)(A + 431232) + 0);
-  k26_sub_mul((float *)(A + 367232) + 0, (float *)(A + 437632) + 0);
-  k26_sub_mul((float *)(A + 380032) + 0, (float *)(A + 476032) + 0);
-  k25_mul_sub((float *)(A + 360832) + 0, (float *)(A + 482432) + 0);
-  k26_sub_mul((float *)(A + 373632) + 0, (float *)(A + 527232) + 0);
-  k30_mul_mul_addn((float *)(A + 386432) + 0, (float *)(A + 373632) + 0, (float *)(A + 431232) + 0, (float *)(A + 520832) + 0, (float *)(A + 380032) + 0, (float *)(A + 360832) + 0, (float *)(A + 437632) + 0, (float *)(A + 269632) + 0, (float *)(A + 476032) + 0, (float *)(A + 367232) + 0, (float *)(A + 482432) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0, (float *)(A + 327232) + 0);
-  k31_mul_mul((float *)(A + 386432) + 0, (float *)(A + 392832) + 0, (float *)(A + 527232) + 0, (float *)(A + 269632) + 0);
-  k28_concat((float *)(A + 314432) + 0, (float *)(A + 320832) + 0, (float *)(A + 327232) + 0, (float *)(A + 269632) + 0, (float *)(A + 360832) + 0);
-  k29_matmul((float *)(A + 360832) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 269632) + 0);
-  k25_mul_sub((float *)(A + 276032) + 0, (float *)(A + 327232) + 0);
-  k26_sub_mul((float *)(A + 263232) + 0, (float *)(A + 386432) + 0);
-  k25_mul_sub((float *)(A + 256832) + 0, (float *)(A + 392832) + 0);
-  k26_sub_mul((float *)(A + 348032) + 0, (float *)(A + 431232) + 0);
-  k32_mul_mul_addn((float *)(A + 269632) + 0, (float *)(A + 348032) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 256832) + 0, (float *)(A + 386432) + 0, (float *)(A + 263232) + 0, (float *)(A + 392832) + 0, (float *)(A + 437632) + 0, (float *)(A + 314432) + 0);
-  k33_const((float *)(A + 308032) + 0);
-  k31_mul_mul((float *)(A + 269632) + 0, (float *)(A + 276032) + 0, (float *)(A + 431232) + 0, (float *)(A + 320832) + 0);
-  k28_concat((float *)(A + 437632) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0, (float *)(A + 6400) + 0);
-  k34_stack((float *)(A + 6400) + 0, (float *)(A + 360832) + 0, (float *)(A + 405632) + 0, (float *)(A + 450432) + 0, (float *)(A + 495232) + 0, (float *)(A + 540032) + 0, (float *)(A + 584832) + 0, (float *)(A + 629632) + 0, (float *)(A + 674432) + 0, (float *)(A + 282432) + 0, (float *)(A + 719232) + 0);
-  k35_matmul((float *)(A + 719232) + 0, in->x + 0, (float *)(A + 346944) + 0);
-  k36_stack((float *)(A + 360832) + 0, (float *)(A + 405632) + 0, (float *)(A + 450432) + 0, (float *)(A + 495232) + 0, (float *)(A + 540032) + 0, (float *)(A + 584832) + 0, (float *)(A + 629632) + 0, (float *)(A + 674432) + 0, (float *)(A + 282432) + 0, (float *)(A + 6400) + 0);
-  k37_stack((float *)(A + 354432) + 0, (float *)(A + 399232) + 0, (float *)(A + 444032) + 0, (float *)(A + 488832) + 0, (float *)(A + 533632) + 0, (float *)(A + 578432) + 0, (float *)(A + 623232) + 0, (float *)(A + 668032) + 0, (float *)(A + 712832) + 0, (float *)(A + 236800) + 0);
-  k38_matmul((float *)(A + 6400) + 0, (float *)(A + 236800) + 0, (float *)(A + 348032) + 0);
-  k39_sum_to((float *)(A + 719232) + 0, (float *)(A + 388032) + 0);
-  k40_matmul((float *)(A + 346816) + 0, (float *)(A + 0) + 0, (float *)(A + 347776) + 0);
+  k26_sub_mul((float *)(A + 456832) + 0, (float *)(A + 514432) + 0);
+  k26_sub_mul((float *)(A + 469632) + 0, (float *)(A + 552832) + 0);
+  k25_mul_sub((float *)(A + 450432) + 0, (float *)(A + 591232) + 0);
+  k26_sub_mul((float *)(A + 463232) + 0, (float *)(A + 629632) + 0);
+  k30_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 463232) + 0, (float *)(A + 476032) + 0, (float *)(A + 333632) + 0, (float *)(A + 469632) + 0, (float *)(A + 450432) + 0, (float *)(A + 514432) + 0, (float *)(A + 437632) + 0, (float *)(A + 552832) + 0, (float *)(A + 456832) + 0, (float *)(A + 591232) + 0, (float *)(A + 712832) + 0, (float *)(A + 320832) + 0, (float *)(A + 327232) + 0, (float *)(A + 668032) + 0);
+  k31_mul_mul((float *)(A + 340032) + 0, (float *)(A + 482432) + 0, (float *)(A + 629632) + 0, (float *)(A + 333632) + 0);
+  k28_concat((float *)(A + 320832) + 0, (float *)(A + 327232) + 0, (float *)(A + 668032) + 0, (float *)(A + 333632) + 0, (float *)(A + 719232) + 6400);
+  k29_matmul((float *)(A + 719232) + 6400, P + 208 /* lstm1.weight_hh */, (float *)(A + 437632) + 0);
+  k25_mul_sub((float *)(A + 444032) + 0, (float *)(A + 476032) + 0);
+  k26_sub_mul((float *)(A + 418432) + 0, (float *)(A + 514432) + 0);
+  k26_sub_mul((float *)(A + 431232) + 0, (float *)(A + 552832) + 0);
+  k25_mul_sub((float *)(A + 412032) + 0, (float *)(A + 591232) + 0);
+  k26_sub_mul((float *)(A + 424832) + 0, (float *)(A + 629632) + 0);
+  k30_mul_mul_addn((float *)(A + 437632) + 0, (float *)(A + 424832) + 0, (float *)(A + 476032) + 0, (float *)(A + 712832) + 0, (float *)(A + 431232) + 0, (float *)(A + 412032) + 0, (float *)(A + 514432) + 0, (float *)(A + 269632) + 0, (float *)(A + 552832) + 0, (float *)(A + 418432) + 0, (float *)(A + 591232) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 680832) + 0, (float *)(A + 320832) + 0);
+  k31_mul_mul((float *)(A + 437632) + 0, (float *)(A + 444032) + 0, (float *)(A + 629632) + 0, (float *)(A + 269632) + 0);
+  k28_concat((float *)(A + 674432) + 0, (float *)(A + 680832) + 0, (float *)(A + 320832) + 0, (float *)(A + 269632) + 0, (float *)(A + 719232) + 0);
+  k29_matmul((float *)(A + 719232) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 269632) + 0);
+  k25_mul_sub((float *)(A + 276032) + 0, (float *)(A + 437632) + 0);
+  k26_sub_mul((float *)(A + 263232) + 0, (float *)(A + 476032) + 0);
+  k25_mul_sub((float *)(A + 256832) + 0, (float *)(A + 514432) + 0);
+  k26_sub_mul((float *)(A + 348032) + 0, (float *)(A + 552832) + 0);
+  k32_mul_mul_addn((float *)(A + 269632) + 0, (float *)(A + 348032) + 0, (float *)(A + 437632) + 0, (float *)(A + 668032) + 0, (float *)(A + 256832) + 0, (float *)(A + 476032) + 0, (float *)(A + 263232) + 0, (float *)(A + 514432) + 0, (float *)(A + 591232) + 0, (float *)(A + 629632) + 0);
+  k33_const((float *)(A + 348032) + 0);
+  k31_mul_mul((float *)(A + 269632) + 0, (float *)(A + 276032) + 0, (float *)(A + 552832) + 0, (float *)(A + 437632) + 0);
+  k28_concat((float *)(A + 591232) + 0, (float *)(A + 348032) + 0, (float *)(A + 629632) + 0, (float *)(A + 437632) + 0, (float *)(A + 320832) + 0);
+  k34_stack((float *)(A + 320832) + 0, (float *)(A + 719232) + 0, (float *)(A + 719232) + 6400, (float *)(A + 719232) + 12800, (float *)(A + 719232) + 19200, (float *)(A + 719232) + 25600, (float *)(A + 719232) + 32000, (float *)(A + 719232) + 38400, (float *)(A + 719232) + 44800, (float *)(A + 719232) + 51200, (float *)(A + 6400) + 0);
+  k35_matmul((float *)(A + 6400) + 0, in->x + 0, (float *)(A + 346944) + 0);
+  k36_matmul((float *)(A + 719232) + 0, (float *)(A + 354432) + 0, (float *)(A + 262400) + 0);
+  k37_sum_to((float *)(A + 6400) + 0, (float *)(A + 437632) + 0);
+  k38_matmul((float *)(A + 346816) + 0, (float *)(A + 0) + 0, (float *)(A + 347776) + 0);
   k22_sum_to((float *)(A + 346816) + 0, (float *)(A + 346752) + 0);
-  k41_mul((float *)(A + 346688) + 0, (float *)(A + 346560) + 0);
+  k39_mul((float *)(A + 346688) + 0, (float *)(A + 346560) + 0);
 }
 
 float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float *grads, lstm_dropout_outputs *out, lstm_dropout_metrics *metrics, void *arena, uint64_t seed) {
@@ -2344,13 +2262,13 @@ float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float
   (void)P, (void)A;
   lstm_dropout_grad_1(P, in, A, seed);
   if (out) k15_copy((float *)(A + 346432) + 0, out->prediction);
-  k42_copy((float *)(A + 346560) + 0, &loss);
-  k43_copy((float *)(A + 346944) + 0, grads + 0);
-  k44_copy((float *)(A + 348032) + 0, grads + 208);
-  k45_copy((float *)(A + 388032) + 0, grads + 10208);
-  k45_copy((float *)(A + 388032) + 0, grads + 10416);
-  k46_copy((float *)(A + 347776) + 0, grads + 10624);
-  k47_copy((float *)(A + 346752) + 0, grads + 10688);
+  k40_copy((float *)(A + 346560) + 0, &loss);
+  k41_copy((float *)(A + 346944) + 0, grads + 0);
+  k42_copy((float *)(A + 262400) + 0, grads + 208);
+  k43_copy((float *)(A + 437632) + 0, grads + 10208);
+  k43_copy((float *)(A + 437632) + 0, grads + 10416);
+  k44_copy((float *)(A + 347776) + 0, grads + 10624);
+  k45_copy((float *)(A + 346752) + 0, grads + 10688);
   return loss;
 }
 
@@ -2365,71 +2283,71 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   k6_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 308032) + 0);
   k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 276032) + 0, (float *)(A + 348032) + 0, (float *)(A + 354432) + 0);
   k8_matmul((float *)(A + 354432) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 360832) + 0);
-  k3_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 360832) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 360832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 360832) + 0, (float *)(A + 367232) + 0, (float *)(A + 373632) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 269632) + 0, (float *)(A + 373632) + 0, (float *)(A + 380032) + 0, (float *)(A + 386432) + 0, (float *)(A + 392832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 392832) + 0, (float *)(A + 373632) + 0, (float *)(A + 399232) + 0);
-  k8_matmul((float *)(A + 399232) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 405632) + 0);
-  k3_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 405632) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 405632) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 405632) + 0, (float *)(A + 412032) + 0, (float *)(A + 418432) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 386432) + 0, (float *)(A + 418432) + 0, (float *)(A + 424832) + 0, (float *)(A + 431232) + 0, (float *)(A + 437632) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 437632) + 0, (float *)(A + 418432) + 0, (float *)(A + 444032) + 0);
-  k8_matmul((float *)(A + 444032) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 412032) + 0);
+  k3_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 412032) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 412032) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 412032) + 0, (float *)(A + 418432) + 0, (float *)(A + 424832) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 269632) + 0, (float *)(A + 424832) + 0, (float *)(A + 431232) + 0, (float *)(A + 437632) + 0, (float *)(A + 444032) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 444032) + 0, (float *)(A + 424832) + 0, (float *)(A + 354432) + 1600);
+  k8_matmul((float *)(A + 354432) + 1600, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
   k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 450432) + 0);
-  k3_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 450432) + 0, (float *)(A + 282432) + 0);
+  k3_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 450432) + 0, (float *)(A + 282432) + 0);
   k4_tanh((float *)(A + 282432) + 100, (float *)(A + 450432) + 0);
   k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 450432) + 0, (float *)(A + 456832) + 0, (float *)(A + 463232) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 431232) + 0, (float *)(A + 463232) + 0, (float *)(A + 469632) + 0, (float *)(A + 476032) + 0, (float *)(A + 482432) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 482432) + 0, (float *)(A + 463232) + 0, (float *)(A + 488832) + 0);
-  k8_matmul((float *)(A + 488832) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 495232) + 0);
-  k3_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 495232) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 495232) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 495232) + 0, (float *)(A + 501632) + 0, (float *)(A + 508032) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 476032) + 0, (float *)(A + 508032) + 0, (float *)(A + 514432) + 0, (float *)(A + 520832) + 0, (float *)(A + 527232) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 527232) + 0, (float *)(A + 508032) + 0, (float *)(A + 533632) + 0);
-  k8_matmul((float *)(A + 533632) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 540032) + 0);
-  k3_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 540032) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 540032) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 540032) + 0, (float *)(A + 546432) + 0, (float *)(A + 552832) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 520832) + 0, (float *)(A + 552832) + 0, (float *)(A + 559232) + 0, (float *)(A + 565632) + 0, (float *)(A + 572032) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 572032) + 0, (float *)(A + 552832) + 0, (float *)(A + 578432) + 0);
-  k8_matmul((float *)(A + 578432) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 584832) + 0);
-  k3_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 584832) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 584832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 584832) + 0, (float *)(A + 591232) + 0, (float *)(A + 597632) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 565632) + 0, (float *)(A + 597632) + 0, (float *)(A + 604032) + 0, (float *)(A + 610432) + 0, (float *)(A + 616832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 616832) + 0, (float *)(A + 597632) + 0, (float *)(A + 623232) + 0);
-  k8_matmul((float *)(A + 623232) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 629632) + 0);
-  k3_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 629632) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 629632) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 629632) + 0, (float *)(A + 636032) + 0, (float *)(A + 642432) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 610432) + 0, (float *)(A + 642432) + 0, (float *)(A + 648832) + 0, (float *)(A + 655232) + 0, (float *)(A + 661632) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 661632) + 0, (float *)(A + 642432) + 0, (float *)(A + 668032) + 0);
-  k8_matmul((float *)(A + 668032) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 674432) + 0);
-  k3_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 674432) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 674432) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 674432) + 0, (float *)(A + 680832) + 0, (float *)(A + 687232) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 655232) + 0, (float *)(A + 687232) + 0, (float *)(A + 693632) + 0, (float *)(A + 700032) + 0, (float *)(A + 706432) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 706432) + 0, (float *)(A + 687232) + 0, (float *)(A + 712832) + 0);
-  k8_matmul((float *)(A + 712832) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 437632) + 0, (float *)(A + 463232) + 0, (float *)(A + 469632) + 0, (float *)(A + 476032) + 0, (float *)(A + 482432) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 482432) + 0, (float *)(A + 463232) + 0, (float *)(A + 354432) + 3200);
+  k8_matmul((float *)(A + 354432) + 3200, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 488832) + 0);
+  k3_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 488832) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 488832) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 488832) + 0, (float *)(A + 495232) + 0, (float *)(A + 501632) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 476032) + 0, (float *)(A + 501632) + 0, (float *)(A + 508032) + 0, (float *)(A + 514432) + 0, (float *)(A + 520832) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 520832) + 0, (float *)(A + 501632) + 0, (float *)(A + 354432) + 4800);
+  k8_matmul((float *)(A + 354432) + 4800, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 527232) + 0);
+  k3_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 527232) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 527232) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 527232) + 0, (float *)(A + 533632) + 0, (float *)(A + 540032) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 514432) + 0, (float *)(A + 540032) + 0, (float *)(A + 546432) + 0, (float *)(A + 552832) + 0, (float *)(A + 559232) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 559232) + 0, (float *)(A + 540032) + 0, (float *)(A + 354432) + 6400);
+  k8_matmul((float *)(A + 354432) + 6400, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 565632) + 0);
+  k3_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 565632) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 565632) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 565632) + 0, (float *)(A + 572032) + 0, (float *)(A + 578432) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 552832) + 0, (float *)(A + 578432) + 0, (float *)(A + 584832) + 0, (float *)(A + 591232) + 0, (float *)(A + 597632) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 597632) + 0, (float *)(A + 578432) + 0, (float *)(A + 354432) + 8000);
+  k8_matmul((float *)(A + 354432) + 8000, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 604032) + 0);
+  k3_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 604032) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 604032) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 604032) + 0, (float *)(A + 610432) + 0, (float *)(A + 616832) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 591232) + 0, (float *)(A + 616832) + 0, (float *)(A + 623232) + 0, (float *)(A + 629632) + 0, (float *)(A + 636032) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 636032) + 0, (float *)(A + 616832) + 0, (float *)(A + 354432) + 9600);
+  k8_matmul((float *)(A + 354432) + 9600, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 642432) + 0);
+  k3_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 642432) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 642432) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 642432) + 0, (float *)(A + 648832) + 0, (float *)(A + 655232) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 629632) + 0, (float *)(A + 655232) + 0, (float *)(A + 661632) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 674432) + 0, (float *)(A + 655232) + 0, (float *)(A + 354432) + 11200);
+  k8_matmul((float *)(A + 354432) + 11200, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 680832) + 0);
+  k3_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 680832) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 680832) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 680832) + 0, (float *)(A + 687232) + 0, (float *)(A + 693632) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 668032) + 0, (float *)(A + 693632) + 0, (float *)(A + 700032) + 0, (float *)(A + 706432) + 0, (float *)(A + 712832) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 712832) + 0, (float *)(A + 693632) + 0, (float *)(A + 354432) + 12800);
+  k8_matmul((float *)(A + 354432) + 12800, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
   k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 308032) + 0);
   k3_add_add((float *)(A + 832) + 1800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
   k4_tanh((float *)(A + 282432) + 100, (float *)(A + 333632) + 0);
   k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 308032) + 0);
-  k19_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 700032) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0);
+  k19_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 706432) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0);
   k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 346432) + 0);
   k20_sigmoid_mul_dropout_mask((float *)(A + 282432) + 150, (float *)(A + 320832) + 0, (float *)(A + 308032) + 0, (float *)(A + 327232) + 0, (float *)(A + 0) + 0, seed, 1u);
   k13_matmul((float *)(A + 0) + 0, (float *)(A + 346432) + 0, (float *)(A + 346688) + 0);
-  k48_add_sub_mul((float *)(A + 346688) + 0, P + 10688 /* dense1.bias */, in->y + 0, (float *)(A + 346432) + 0, (float *)(A + 346560) + 0);
+  k46_add_sub_mul((float *)(A + 346688) + 0, P + 10688 /* dense1.bias */, in->y + 0, (float *)(A + 346432) + 0, (float *)(A + 346560) + 0);
   k22_sum_to((float *)(A + 346560) + 0, (float *)(A + 346688) + 0);
   k23_mul_addn((float *)(A + 346432) + 0, (float *)(A + 346560) + 0);
   k24_matmul((float *)(A + 346560) + 0, P + 10624 /* dense1.weight */, (float *)(A + 282432) + 0);
@@ -2438,122 +2356,120 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   k26_sub_mul((float *)(A + 314432) + 0, (float *)(A + 301632) + 0);
   k25_mul_sub((float *)(A + 333632) + 0, (float *)(A + 6400) + 0);
   k26_sub_mul((float *)(A + 308032) + 0, (float *)(A + 12800) + 0);
-  k27_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 288832) + 0, (float *)(A + 314432) + 0, (float *)(A + 333632) + 0, (float *)(A + 295232) + 0, (float *)(A + 700032) + 0, (float *)(A + 301632) + 0, (float *)(A + 340032) + 0, (float *)(A + 6400) + 0, (float *)(A + 320832) + 0, (float *)(A + 12800) + 0, (float *)(A + 19200) + 0, (float *)(A + 25600) + 0, (float *)(A + 32000) + 0, (float *)(A + 38400) + 0, (float *)(A + 44800) + 0);
-  k28_concat((float *)(A + 25600) + 0, (float *)(A + 32000) + 0, (float *)(A + 38400) + 0, (float *)(A + 44800) + 0, (float *)(A + 282432) + 0);
-  k29_matmul((float *)(A + 282432) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 700032) + 0);
-  k25_mul_sub((float *)(A + 706432) + 0, (float *)(A + 6400) + 0);
-  k26_sub_mul((float *)(A + 680832) + 0, (float *)(A + 12800) + 0);
-  k26_sub_mul((float *)(A + 693632) + 0, (float *)(A + 308032) + 0);
-  k25_mul_sub((float *)(A + 674432) + 0, (float *)(A + 314432) + 0);
-  k26_sub_mul((float *)(A + 687232) + 0, (float *)(A + 320832) + 0);
-  k30_mul_mul_addn((float *)(A + 700032) + 0, (float *)(A + 687232) + 0, (float *)(A + 6400) + 0, (float *)(A + 19200) + 0, (float *)(A + 693632) + 0, (float *)(A + 674432) + 0, (float *)(A + 12800) + 0, (float *)(A + 655232) + 0, (float *)(A + 308032) + 0, (float *)(A + 680832) + 0, (float *)(A + 314432) + 0, (float *)(A + 327232) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 25600) + 0);
-  k31_mul_mul((float *)(A + 700032) + 0, (float *)(A + 706432) + 0, (float *)(A + 320832) + 0, (float *)(A + 655232) + 0);
-  k28_concat((float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 25600) + 0, (float *)(A + 655232) + 0, (float *)(A + 674432) + 0);
-  k29_matmul((float *)(A + 674432) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 320832) + 0);
-  k25_mul_sub((float *)(A + 661632) + 0, (float *)(A + 333632) + 0);
-  k26_sub_mul((float *)(A + 636032) + 0, (float *)(A + 655232) + 0);
-  k26_sub_mul((float *)(A + 648832) + 0, (float *)(A + 700032) + 0);
-  k25_mul_sub((float *)(A + 629632) + 0, (float *)(A + 706432) + 0);
-  k26_sub_mul((float *)(A + 642432) + 0, (float *)(A + 340032) + 0);
-  k30_mul_mul_addn((float *)(A + 320832) + 0, (float *)(A + 642432) + 0, (float *)(A + 333632) + 0, (float *)(A + 327232) + 0, (float *)(A + 648832) + 0, (float *)(A + 629632) + 0, (float *)(A + 655232) + 0, (float *)(A + 610432) + 0, (float *)(A + 700032) + 0, (float *)(A + 636032) + 0, (float *)(A + 706432) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 6400) + 0, (float *)(A + 12800) + 0);
-  k31_mul_mul((float *)(A + 320832) + 0, (float *)(A + 661632) + 0, (float *)(A + 340032) + 0, (float *)(A + 327232) + 0);
-  k28_concat((float *)(A + 314432) + 0, (float *)(A + 6400) + 0, (float *)(A + 12800) + 0, (float *)(A + 327232) + 0, (float *)(A + 629632) + 0);
-  k29_matmul((float *)(A + 629632) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 327232) + 0);
-  k25_mul_sub((float *)(A + 616832) + 0, (float *)(A + 333632) + 0);
-  k26_sub_mul((float *)(A + 591232) + 0, (float *)(A + 610432) + 0);
-  k26_sub_mul((float *)(A + 604032) + 0, (float *)(A + 655232) + 0);
-  k25_mul_sub((float *)(A + 584832) + 0, (float *)(A + 661632) + 0);
-  k26_sub_mul((float *)(A + 597632) + 0, (float *)(A + 700032) + 0);
-  k30_mul_mul_addn((float *)(A + 327232) + 0, (float *)(A + 597632) + 0, (float *)(A + 333632) + 0, (float *)(A + 308032) + 0, (float *)(A + 604032) + 0, (float *)(A + 584832) + 0, (float *)(A + 610432) + 0, (float *)(A + 565632) + 0, (float *)(A + 655232) + 0, (float *)(A + 591232) + 0, (float *)(A + 661632) + 0, (float *)(A + 706432) + 0, (float *)(A + 340032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0);
-  k31_mul_mul((float *)(A + 327232) + 0, (float *)(A + 616832) + 0, (float *)(A + 700032) + 0, (float *)(A + 308032) + 0);
-  k28_concat((float *)(A + 340032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0, (float *)(A + 308032) + 0, (float *)(A + 584832) + 0);
-  k29_matmul((float *)(A + 584832) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0);
-  k25_mul_sub((float *)(A + 572032) + 0, (float *)(A + 340032) + 0);
-  k26_sub_mul((float *)(A + 546432) + 0, (float *)(A + 565632) + 0);
-  k26_sub_mul((float *)(A + 559232) + 0, (float *)(A + 610432) + 0);
-  k25_mul_sub((float *)(A + 540032) + 0, (float *)(A + 616832) + 0);
-  k26_sub_mul((float *)(A + 552832) + 0, (float *)(A + 655232) + 0);
-  k30_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 552832) + 0, (float *)(A + 340032) + 0, (float *)(A + 706432) + 0, (float *)(A + 559232) + 0, (float *)(A + 540032) + 0, (float *)(A + 565632) + 0, (float *)(A + 520832) + 0, (float *)(A + 610432) + 0, (float *)(A + 546432) + 0, (float *)(A + 616832) + 0, (float *)(A + 661632) + 0, (float *)(A + 700032) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0);
-  k31_mul_mul((float *)(A + 333632) + 0, (float *)(A + 572032) + 0, (float *)(A + 655232) + 0, (float *)(A + 340032) + 0);
-  k28_concat((float *)(A + 700032) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 340032) + 0, (float *)(A + 540032) + 0);
-  k29_matmul((float *)(A + 540032) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 520832) + 0);
-  k25_mul_sub((float *)(A + 527232) + 0, (float *)(A + 565632) + 0);
-  k26_sub_mul((float *)(A + 501632) + 0, (float *)(A + 572032) + 0);
-  k26_sub_mul((float *)(A + 514432) + 0, (float *)(A + 610432) + 0);
-  k25_mul_sub((float *)(A + 495232) + 0, (float *)(A + 616832) + 0);
-  k26_sub_mul((float *)(A + 508032) + 0, (float *)(A + 655232) + 0);
-  k30_mul_mul_addn((float *)(A + 520832) + 0, (float *)(A + 508032) + 0, (float *)(A + 565632) + 0, (float *)(A + 661632) + 0, (float *)(A + 514432) + 0, (float *)(A + 495232) + 0, (float *)(A + 572032) + 0, (float *)(A + 476032) + 0, (float *)(A + 610432) + 0, (float *)(A + 501632) + 0, (float *)(A + 616832) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 700032) + 0, (float *)(A + 706432) + 0);
-  k31_mul_mul((float *)(A + 520832) + 0, (float *)(A + 527232) + 0, (float *)(A + 655232) + 0, (float *)(A + 476032) + 0);
-  k28_concat((float *)(A + 340032) + 0, (float *)(A + 700032) + 0, (float *)(A + 706432) + 0, (float *)(A + 476032) + 0, (float *)(A + 308032) + 0);
-  k29_matmul((float *)(A + 308032) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
+  k27_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 288832) + 0, (float *)(A + 314432) + 0, (float *)(A + 333632) + 0, (float *)(A + 295232) + 0, (float *)(A + 706432) + 0, (float *)(A + 301632) + 0, (float *)(A + 340032) + 0, (float *)(A + 6400) + 0, (float *)(A + 320832) + 0, (float *)(A + 12800) + 0, (float *)(A + 19200) + 0, (float *)(A + 25600) + 0, (float *)(A + 32000) + 0, (float *)(A + 38400) + 0, (float *)(A + 44800) + 0);
+  k28_concat((float *)(A + 25600) + 0, (float *)(A + 32000) + 0, (float *)(A + 38400) + 0, (float *)(A + 44800) + 0, (float *)(A + 719232) + 51200);
+  k29_matmul((float *)(A + 719232) + 51200, P + 208 /* lstm1.weight_hh */, (float *)(A + 706432) + 0);
+  k25_mul_sub((float *)(A + 712832) + 0, (float *)(A + 6400) + 0);
+  k26_sub_mul((float *)(A + 687232) + 0, (float *)(A + 12800) + 0);
+  k26_sub_mul((float *)(A + 700032) + 0, (float *)(A + 320832) + 0);
+  k25_mul_sub((float *)(A + 680832) + 0, (float *)(A + 327232) + 0);
+  k26_sub_mul((float *)(A + 693632) + 0, (float *)(A + 333632) + 0);
+  k30_mul_mul_addn((float *)(A + 706432) + 0, (float *)(A + 693632) + 0, (float *)(A + 6400) + 0, (float *)(A + 19200) + 0, (float *)(A + 700032) + 0, (float *)(A + 680832) + 0, (float *)(A + 12800) + 0, (float *)(A + 668032) + 0, (float *)(A + 320832) + 0, (float *)(A + 687232) + 0, (float *)(A + 327232) + 0, (float *)(A + 340032) + 0, (float *)(A + 282432) + 0, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0);
+  k31_mul_mul((float *)(A + 706432) + 0, (float *)(A + 712832) + 0, (float *)(A + 333632) + 0, (float *)(A + 668032) + 0);
+  k28_concat((float *)(A + 282432) + 0, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0, (float *)(A + 668032) + 0, (float *)(A + 719232) + 44800);
+  k29_matmul((float *)(A + 719232) + 44800, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0);
+  k25_mul_sub((float *)(A + 674432) + 0, (float *)(A + 668032) + 0);
+  k26_sub_mul((float *)(A + 648832) + 0, (float *)(A + 706432) + 0);
+  k26_sub_mul((float *)(A + 661632) + 0, (float *)(A + 712832) + 0);
+  k25_mul_sub((float *)(A + 642432) + 0, (float *)(A + 320832) + 0);
+  k26_sub_mul((float *)(A + 655232) + 0, (float *)(A + 327232) + 0);
+  k30_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 655232) + 0, (float *)(A + 668032) + 0, (float *)(A + 340032) + 0, (float *)(A + 661632) + 0, (float *)(A + 642432) + 0, (float *)(A + 706432) + 0, (float *)(A + 629632) + 0, (float *)(A + 712832) + 0, (float *)(A + 648832) + 0, (float *)(A + 320832) + 0, (float *)(A + 680832) + 0, (float *)(A + 687232) + 0, (float *)(A + 693632) + 0, (float *)(A + 700032) + 0);
+  k31_mul_mul((float *)(A + 333632) + 0, (float *)(A + 674432) + 0, (float *)(A + 327232) + 0, (float *)(A + 320832) + 0);
+  k28_concat((float *)(A + 687232) + 0, (float *)(A + 693632) + 0, (float *)(A + 700032) + 0, (float *)(A + 320832) + 0, (float *)(A + 719232) + 38400);
+  k29_matmul((float *)(A + 719232) + 38400, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0);
+  k25_mul_sub((float *)(A + 636032) + 0, (float *)(A + 340032) + 0);
+  k26_sub_mul((float *)(A + 610432) + 0, (float *)(A + 629632) + 0);
+  k26_sub_mul((float *)(A + 623232) + 0, (float *)(A + 668032) + 0);
+  k25_mul_sub((float *)(A + 604032) + 0, (float *)(A + 674432) + 0);
+  k26_sub_mul((float *)(A + 616832) + 0, (float *)(A + 712832) + 0);
+  k30_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 616832) + 0, (float *)(A + 340032) + 0, (float *)(A + 680832) + 0, (float *)(A + 623232) + 0, (float *)(A + 604032) + 0, (float *)(A + 629632) + 0, (float *)(A + 591232) + 0, (float *)(A + 668032) + 0, (float *)(A + 610432) + 0, (float *)(A + 674432) + 0, (float *)(A + 320832) + 0, (float *)(A + 327232) + 0, (float *)(A + 642432) + 0, (float *)(A + 648832) + 0);
+  k31_mul_mul((float *)(A + 333632) + 0, (float *)(A + 636032) + 0, (float *)(A + 712832) + 0, (float *)(A + 340032) + 0);
+  k28_concat((float *)(A + 327232) + 0, (float *)(A + 642432) + 0, (float *)(A + 648832) + 0, (float *)(A + 340032) + 0, (float *)(A + 719232) + 32000);
+  k29_matmul((float *)(A + 719232) + 32000, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
+  k25_mul_sub((float *)(A + 597632) + 0, (float *)(A + 591232) + 0);
+  k26_sub_mul((float *)(A + 572032) + 0, (float *)(A + 629632) + 0);
+  k26_sub_mul((float *)(A + 584832) + 0, (float *)(A + 680832) + 0);
+  k25_mul_sub((float *)(A + 565632) + 0, (float *)(A + 712832) + 0);
+  k26_sub_mul((float *)(A + 578432) + 0, (float *)(A + 327232) + 0);
+  k30_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 578432) + 0, (float *)(A + 591232) + 0, (float *)(A + 320832) + 0, (float *)(A + 584832) + 0, (float *)(A + 565632) + 0, (float *)(A + 629632) + 0, (float *)(A + 552832) + 0, (float *)(A + 680832) + 0, (float *)(A + 572032) + 0, (float *)(A + 712832) + 0, (float *)(A + 333632) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 604032) + 0);
+  k31_mul_mul((float *)(A + 340032) + 0, (float *)(A + 597632) + 0, (float *)(A + 327232) + 0, (float *)(A + 320832) + 0);
+  k28_concat((float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 604032) + 0, (float *)(A + 320832) + 0, (float *)(A + 719232) + 25600);
+  k29_matmul((float *)(A + 719232) + 25600, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
+  k25_mul_sub((float *)(A + 559232) + 0, (float *)(A + 552832) + 0);
+  k26_sub_mul((float *)(A + 533632) + 0, (float *)(A + 591232) + 0);
+  k26_sub_mul((float *)(A + 546432) + 0, (float *)(A + 629632) + 0);
+  k25_mul_sub((float *)(A + 527232) + 0, (float *)(A + 712832) + 0);
+  k26_sub_mul((float *)(A + 540032) + 0, (float *)(A + 320832) + 0);
+  k30_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 540032) + 0, (float *)(A + 552832) + 0, (float *)(A + 333632) + 0, (float *)(A + 546432) + 0, (float *)(A + 527232) + 0, (float *)(A + 591232) + 0, (float *)(A + 514432) + 0, (float *)(A + 629632) + 0, (float *)(A + 533632) + 0, (float *)(A + 712832) + 0, (float *)(A + 327232) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 680832) + 0);
+  k31_mul_mul((float *)(A + 340032) + 0, (float *)(A + 559232) + 0, (float *)(A + 320832) + 0, (float *)(A + 333632) + 0);
+  k28_concat((float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 680832) + 0, (float *)(A + 333632) + 0, (float *)(A + 719232) + 19200);
+  k29_matmul((float *)(A + 719232) + 19200, P + 208 /* lstm1.weight_hh */, (float *)(A + 320832) + 0);
+  k25_mul_sub((float *)(A + 520832) + 0, (float *)(A + 514432) + 0);
+  k26_sub_mul((float *)(A + 495232) + 0, (float *)(A + 552832) + 0);
+  k26_sub_mul((float *)(A + 508032) + 0, (float *)(A + 591232) + 0);
+  k25_mul_sub((float *)(A + 488832) + 0, (float *)(A + 629632) + 0);
+  k26_sub_mul((float *)(A + 501632) + 0, (float *)(A + 712832) + 0);
+  k30_mul_mul_addn((float *)(A + 320832) + 0, (float *)(A + 501632) + 0, (float *)(A + 514432) + 0, (float *)(A + 327232) + 0, (float *)(A + 508032) + 0, (float *)(A + 488832) + 0, (float *)(A + 552832) + 0, (float *)(A + 476032) + 0, (float *)(A + 591232) + 0, (float *)(A + 495232) + 0, (float *)(A + 629632) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0);
+  k31_mul_mul((float *)(A + 320832) + 0, (float *)(A + 520832) + 0, (float *)(A + 712832) + 0, (float *)(A + 327232) + 0);
+  k28_concat((float *)(A + 340032) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 327232) + 0, (float *)(A + 719232) + 12800);
+  k29_matmul((float *)(A + 719232) + 12800, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
   k25_mul_sub((float *)(A + 482432) + 0, (float *)(A + 476032) + 0);
-  k26_sub_mul((float *)(A + 456832) + 0, (float *)(A + 520832) + 0);
-  k26_sub_mul((float *)(A + 469632) + 0, (float *)(A + 527232) + 0);
-  k25_mul_sub((float *)(A + 450432) + 0, (float *)(A + 565632) + 0);
-  k26_sub_mul((float *)(A + 463232) + 0, (float *)(A + 572032) + 0);
-  k30_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 463232) + 0, (float *)(A + 476032) + 0, (float *)(A + 333632) + 0, (float *)(A + 469632) + 0, (float *)(A + 450432) + 0, (float *)(A + 520832) + 0, (float *)(A + 431232) + 0, (float *)(A + 527232) + 0, (float *)(A + 456832) + 0, (float *)(A + 565632) + 0, (float *)(A + 610432) + 0, (float *)(A + 616832) + 0, (float *)(A + 655232) + 0, (float *)(A + 661632) + 0);
-  k31_mul_mul((float *)(A + 340032) + 0, (float *)(A + 482432) + 0, (float *)(A + 572032) + 0, (float *)(A + 333632) + 0);
-  k28_concat((float *)(A + 616832) + 0, (float *)(A + 655232) + 0, (float *)(A + 661632) + 0, (float *)(A + 333632) + 0, (float *)(A + 450432) + 0);
-  k29_matmul((float *)(A + 450432) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 431232) + 0);
-  k25_mul_sub((float *)(A + 437632) + 0, (float *)(A + 476032) + 0);
-  k26_sub_mul((float *)(A + 412032) + 0, (float *)(A + 482432) + 0);
-  k26_sub_mul((float *)(A + 424832) + 0, (float *)(A + 565632) + 0);
-  k25_mul_sub((float *)(A + 405632) + 0, (float *)(A + 572032) + 0);
-  k26_sub_mul((float *)(A + 418432) + 0, (float *)(A + 616832) + 0);
-  k30_mul_mul_addn((float *)(A + 431232) + 0, (float *)(A + 418432) + 0, (float *)(A + 476032) + 0, (float *)(A + 610432) + 0, (float *)(A + 424832) + 0, (float *)(A + 405632) + 0, (float *)(A + 482432) + 0, (float *)(A + 386432) + 0, (float *)(A + 565632) + 0, (float *)(A + 412032) + 0, (float *)(A + 572032) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 520832) + 0, (float *)(A + 527232) + 0);
-  k31_mul_mul((float *)(A + 431232) + 0, (float *)(A + 437632) + 0, (float *)(A + 616832) + 0, (float *)(A + 386432) + 0);
-  k28_concat((float *)(A + 340032) + 0, (float *)(A + 520832) + 0, (float *)(A + 527232) + 0, (float *)(A + 386432) + 0, (float *)(A + 405632) + 0);
-  k29_matmul((float *)(A + 405632) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
-  k25_mul_sub((float *)(A + 392832) + 0, (float *)(A + 386432) + 0);
-  k26_sub_mul((float *)(A + 367232) + 0, (float *)(A + 431232) + 0);
-  k26_sub_mul((float *)(A + 380032) + 0, (float *)(A + 437632) + 0);
-  k25_mul_sub((float *)(A + 360832) + 0, (float *)(A + 476032) + 0);
-  k26_sub_mul((float *)(A + 373632) + 0, (float *)(A + 482432) + 0);
-  k30_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 373632) + 0, (float *)(A + 386432) + 0, (float *)(A + 333632) + 0, (float *)(A + 380032) + 0, (float *)(A + 360832) + 0, (float *)(A + 431232) + 0, (float *)(A + 269632) + 0, (float *)(A + 437632) + 0, (float *)(A + 367232) + 0, (float *)(A + 476032) + 0, (float *)(A + 520832) + 0, (float *)(A + 527232) + 0, (float *)(A + 565632) + 0, (float *)(A + 572032) + 0);
-  k31_mul_mul((float *)(A + 340032) + 0, (float *)(A + 392832) + 0, (float *)(A + 482432) + 0, (float *)(A + 269632) + 0);
-  k28_concat((float *)(A + 527232) + 0, (float *)(A + 565632) + 0, (float *)(A + 572032) + 0, (float *)(A + 269632) + 0, (float *)(A + 360832) + 0);
-  k29_matmul((float *)(A + 360832) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 269632) + 0);
-  k25_mul_sub((float *)(A + 276032) + 0, (float *)(A + 386432) + 0);
-  k26_sub_mul((float *)(A + 263232) + 0, (float *)(A + 392832) + 0);
-  k25_mul_sub((float *)(A + 256832) + 0, (float *)(A + 431232) + 0);
-  k26_sub_mul((float *)(A + 348032) + 0, (float *)(A + 437632) + 0);
-  k32_mul_mul_addn((float *)(A + 269632) + 0, (float *)(A + 348032) + 0, (float *)(A + 386432) + 0, (float *)(A + 520832) + 0, (float *)(A + 256832) + 0, (float *)(A + 392832) + 0, (float *)(A + 263232) + 0, (float *)(A + 431232) + 0, (float *)(A + 476032) + 0, (float *)(A + 482432) + 0);
+  k26_sub_mul((float *)(A + 456832) + 0, (float *)(A + 514432) + 0);
+  k26_sub_mul((float *)(A + 469632) + 0, (float *)(A + 552832) + 0);
+  k25_mul_sub((float *)(A + 450432) + 0, (float *)(A + 591232) + 0);
+  k26_sub_mul((float *)(A + 463232) + 0, (float *)(A + 629632) + 0);
+  k30_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 463232) + 0, (float *)(A + 476032) + 0, (float *)(A + 333632) + 0, (float *)(A + 469632) + 0, (float *)(A + 450432) + 0, (float *)(A + 514432) + 0, (float *)(A + 437632) + 0, (float *)(A + 552832) + 0, (float *)(A + 456832) + 0, (float *)(A + 591232) + 0, (float *)(A + 712832) + 0, (float *)(A + 320832) + 0, (float *)(A + 327232) + 0, (float *)(A + 668032) + 0);
+  k31_mul_mul((float *)(A + 340032) + 0, (float *)(A + 482432) + 0, (float *)(A + 629632) + 0, (float *)(A + 333632) + 0);
+  k28_concat((float *)(A + 320832) + 0, (float *)(A + 327232) + 0, (float *)(A + 668032) + 0, (float *)(A + 333632) + 0, (float *)(A + 719232) + 6400);
+  k29_matmul((float *)(A + 719232) + 6400, P + 208 /* lstm1.weight_hh */, (float *)(A + 437632) + 0);
+  k25_mul_sub((float *)(A + 444032) + 0, (float *)(A + 476032) + 0);
+  k26_sub_mul((float *)(A + 418432) + 0, (float *)(A + 514432) + 0);
+  k26_sub_mul((float *)(A + 431232) + 0, (float *)(A + 552832) + 0);
+  k25_mul_sub((float *)(A + 412032) + 0, (float *)(A + 591232) + 0);
+  k26_sub_mul((float *)(A + 424832) + 0, (float *)(A + 629632) + 0);
+  k30_mul_mul_addn((float *)(A + 437632) + 0, (float *)(A + 424832) + 0, (float *)(A + 476032) + 0, (float *)(A + 712832) + 0, (float *)(A + 431232) + 0, (float *)(A + 412032) + 0, (float *)(A + 514432) + 0, (float *)(A + 269632) + 0, (float *)(A + 552832) + 0, (float *)(A + 418432) + 0, (float *)(A + 591232) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 680832) + 0, (float *)(A + 320832) + 0);
+  k31_mul_mul((float *)(A + 437632) + 0, (float *)(A + 444032) + 0, (float *)(A + 629632) + 0, (float *)(A + 269632) + 0);
+  k28_concat((float *)(A + 674432) + 0, (float *)(A + 680832) + 0, (float *)(A + 320832) + 0, (float *)(A + 269632) + 0, (float *)(A + 719232) + 0);
+  k29_matmul((float *)(A + 719232) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 269632) + 0);
+  k25_mul_sub((float *)(A + 276032) + 0, (float *)(A + 437632) + 0);
+  k26_sub_mul((float *)(A + 263232) + 0, (float *)(A + 476032) + 0);
+  k25_mul_sub((float *)(A + 256832) + 0, (float *)(A + 514432) + 0);
+  k26_sub_mul((float *)(A + 348032) + 0, (float *)(A + 552832) + 0);
+  k32_mul_mul_addn((float *)(A + 269632) + 0, (float *)(A + 348032) + 0, (float *)(A + 437632) + 0, (float *)(A + 668032) + 0, (float *)(A + 256832) + 0, (float *)(A + 476032) + 0, (float *)(A + 263232) + 0, (float *)(A + 514432) + 0, (float *)(A + 591232) + 0, (float *)(A + 629632) + 0);
   k33_const((float *)(A + 348032) + 0);
-  k31_mul_mul((float *)(A + 269632) + 0, (float *)(A + 276032) + 0, (float *)(A + 437632) + 0, (float *)(A + 386432) + 0);
-  k28_concat((float *)(A + 476032) + 0, (float *)(A + 348032) + 0, (float *)(A + 482432) + 0, (float *)(A + 386432) + 0, (float *)(A + 495232) + 0);
-  k34_stack((float *)(A + 495232) + 0, (float *)(A + 360832) + 0, (float *)(A + 405632) + 0, (float *)(A + 450432) + 0, (float *)(A + 308032) + 0, (float *)(A + 540032) + 0, (float *)(A + 584832) + 0, (float *)(A + 629632) + 0, (float *)(A + 674432) + 0, (float *)(A + 282432) + 0, (float *)(A + 6400) + 0);
+  k31_mul_mul((float *)(A + 269632) + 0, (float *)(A + 276032) + 0, (float *)(A + 552832) + 0, (float *)(A + 437632) + 0);
+  k28_concat((float *)(A + 591232) + 0, (float *)(A + 348032) + 0, (float *)(A + 629632) + 0, (float *)(A + 437632) + 0, (float *)(A + 320832) + 0);
+  k34_stack((float *)(A + 320832) + 0, (float *)(A + 719232) + 0, (float *)(A + 719232) + 6400, (float *)(A + 719232) + 12800, (float *)(A + 719232) + 19200, (float *)(A + 719232) + 25600, (float *)(A + 719232) + 32000, (float *)(A + 719232) + 38400, (float *)(A + 719232) + 44800, (float *)(A + 719232) + 51200, (float *)(A + 6400) + 0);
   k35_matmul((float *)(A + 6400) + 0, in->x + 0, (float *)(A + 346816) + 0);
-  k49_mul((float *)(A + 346816) + 0, (float *)(A + 348032) + 0);
-  k50_mul_mul((float *)(A + 346816) + 0, (float *)(A + 348864) + 0);
-  k51_add_pow_sub(P + 10704 /* opt.step */, (float *)(A + 346752) + 0, (float *)(A + 346432) + 0);
-  k52_mul_add_sqrt(P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 348864) + 0, (float *)(A + 346432) + 0, (float *)(A + 346816) + 0, (float *)(A + 349696) + 0);
-  k53_pow_sub_div((float *)(A + 346752) + 0, (float *)(A + 346496) + 0);
-  k36_stack((float *)(A + 360832) + 0, (float *)(A + 405632) + 0, (float *)(A + 450432) + 0, (float *)(A + 308032) + 0, (float *)(A + 540032) + 0, (float *)(A + 584832) + 0, (float *)(A + 629632) + 0, (float *)(A + 674432) + 0, (float *)(A + 282432) + 0, (float *)(A + 719232) + 0);
-  k37_stack((float *)(A + 354432) + 0, (float *)(A + 399232) + 0, (float *)(A + 444032) + 0, (float *)(A + 488832) + 0, (float *)(A + 533632) + 0, (float *)(A + 578432) + 0, (float *)(A + 623232) + 0, (float *)(A + 668032) + 0, (float *)(A + 712832) + 0, (float *)(A + 262400) + 0);
-  k38_matmul((float *)(A + 719232) + 0, (float *)(A + 262400) + 0, (float *)(A + 350528) + 0);
-  k54_mul((float *)(A + 350528) + 0, (float *)(A + 262400) + 0);
-  k55_mul_mul((float *)(A + 350528) + 0, (float *)(A + 302400) + 0);
-  k56_mul_add_sqrt(P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 302400) + 0, (float *)(A + 346432) + 0, (float *)(A + 350528) + 0, (float *)(A + 719232) + 0);
-  k39_sum_to((float *)(A + 6400) + 0, (float *)(A + 348864) + 0);
-  k57_mul((float *)(A + 348864) + 0, (float *)(A + 390528) + 0);
-  k58_mul_mul((float *)(A + 348864) + 0, (float *)(A + 391360) + 0);
-  k59_mul_add_sqrt(P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 391360) + 0, (float *)(A + 346432) + 0, (float *)(A + 348864) + 0, (float *)(A + 392832) + 0);
-  k59_mul_add_sqrt(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 391360) + 0, (float *)(A + 346432) + 0, (float *)(A + 393664) + 0, (float *)(A + 394496) + 0);
-  k40_matmul((float *)(A + 346560) + 0, (float *)(A + 0) + 0, (float *)(A + 347648) + 0);
-  k60_mul((float *)(A + 347648) + 0, (float *)(A + 391360) + 0);
-  k61_mul_mul((float *)(A + 347648) + 0, (float *)(A + 391616) + 0);
-  k62_mul_add_sqrt(P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 391616) + 0, (float *)(A + 346432) + 0, (float *)(A + 347648) + 0, (float *)(A + 391872) + 0);
-  k22_sum_to((float *)(A + 346560) + 0, (float *)(A + 347904) + 0);
-  k63_mul((float *)(A + 347904) + 0, (float *)(A + 347968) + 0);
-  k64_mul_mul((float *)(A + 347904) + 0, (float *)(A + 346560) + 0);
-  k65_mul_add_sqrt(P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 346560) + 0, (float *)(A + 346432) + 0, (float *)(A + 346624) + 0, (float *)(A + 347904) + 0);
-  k41_mul((float *)(A + 346688) + 0, (float *)(A + 346432) + 0);
-  k66_mul_add_div(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 348032) + 0, (float *)(A + 349696) + 0, (float *)(A + 346496) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 395328) + 0, (float *)(A + 396160) + 0);
-  k67_mul_add_div(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 262400) + 0, (float *)(A + 719232) + 0, (float *)(A + 346496) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 302400) + 0, (float *)(A + 759232) + 0);
-  k68_mul_add_div(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 390528) + 0, (float *)(A + 392832) + 0, (float *)(A + 346496) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348032) + 0, (float *)(A + 349696) + 0);
-  k68_mul_add_div(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 390528) + 0, (float *)(A + 394496) + 0, (float *)(A + 346496) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 392832) + 0, (float *)(A + 396992) + 0);
-  k69_mul_add_div(P + 31968 /* opt.dense1.weight.exp_avg */, (float *)(A + 391360) + 0, (float *)(A + 391872) + 0, (float *)(A + 346496) + 0, P + 10624 /* dense1.weight */, (float *)(A + 391616) + 0, (float *)(A + 392128) + 0);
-  k70_mul_add_div(P + 32096 /* opt.dense1.bias.exp_avg */, (float *)(A + 347968) + 0, (float *)(A + 347904) + 0, (float *)(A + 346496) + 0, P + 10688 /* dense1.bias */, (float *)(A + 346560) + 0, (float *)(A + 346688) + 0);
+  k47_mul((float *)(A + 346816) + 0, (float *)(A + 348032) + 0);
+  k48_mul_mul((float *)(A + 346816) + 0, (float *)(A + 348864) + 0);
+  k49_add_pow_sub(P + 10704 /* opt.step */, (float *)(A + 346752) + 0, (float *)(A + 346432) + 0);
+  k50_mul_add_sqrt(P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 348864) + 0, (float *)(A + 346432) + 0, (float *)(A + 346816) + 0, (float *)(A + 349696) + 0);
+  k51_pow_sub_div((float *)(A + 346752) + 0, (float *)(A + 346496) + 0);
+  k36_matmul((float *)(A + 719232) + 0, (float *)(A + 354432) + 0, (float *)(A + 262400) + 0);
+  k52_mul((float *)(A + 262400) + 0, (float *)(A + 350528) + 0);
+  k53_mul_mul((float *)(A + 262400) + 0, (float *)(A + 390528) + 0);
+  k54_mul_add_sqrt(P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 390528) + 0, (float *)(A + 346432) + 0, (float *)(A + 262400) + 0, (float *)(A + 719232) + 0);
+  k37_sum_to((float *)(A + 6400) + 0, (float *)(A + 348864) + 0);
+  k55_mul((float *)(A + 348864) + 0, (float *)(A + 437632) + 0);
+  k56_mul_mul((float *)(A + 348864) + 0, (float *)(A + 438464) + 0);
+  k57_mul_add_sqrt(P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 438464) + 0, (float *)(A + 346432) + 0, (float *)(A + 348864) + 0, (float *)(A + 439296) + 0);
+  k57_mul_add_sqrt(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 438464) + 0, (float *)(A + 346432) + 0, (float *)(A + 440128) + 0, (float *)(A + 440960) + 0);
+  k38_matmul((float *)(A + 346560) + 0, (float *)(A + 0) + 0, (float *)(A + 347648) + 0);
+  k58_mul((float *)(A + 347648) + 0, (float *)(A + 438464) + 0);
+  k59_mul_mul((float *)(A + 347648) + 0, (float *)(A + 438720) + 0);
+  k60_mul_add_sqrt(P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 438720) + 0, (float *)(A + 346432) + 0, (float *)(A + 438976) + 0, (float *)(A + 347648) + 0);
+  k22_sum_to((float *)(A + 346560) + 0, (float *)(A + 439232) + 0);
+  k61_mul((float *)(A + 439232) + 0, (float *)(A + 346560) + 0);
+  k62_mul_mul((float *)(A + 439232) + 0, (float *)(A + 346624) + 0);
+  k63_mul_add_sqrt(P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 346624) + 0, (float *)(A + 346432) + 0, (float *)(A + 439232) + 0, (float *)(A + 347904) + 0);
+  k39_mul((float *)(A + 346688) + 0, (float *)(A + 346432) + 0);
+  k64_mul_add_div(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 348032) + 0, (float *)(A + 349696) + 0, (float *)(A + 346496) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 441792) + 0, (float *)(A + 442624) + 0);
+  k65_mul_add_div(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 350528) + 0, (float *)(A + 719232) + 0, (float *)(A + 346496) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 390528) + 0, (float *)(A + 759232) + 0);
+  k66_mul_add_div(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 437632) + 0, (float *)(A + 439296) + 0, (float *)(A + 346496) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348032) + 0, (float *)(A + 349696) + 0);
+  k66_mul_add_div(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 437632) + 0, (float *)(A + 440960) + 0, (float *)(A + 346496) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 439296) + 0, (float *)(A + 476032) + 0);
+  k67_mul_add_div(P + 31968 /* opt.dense1.weight.exp_avg */, (float *)(A + 438464) + 0, (float *)(A + 347648) + 0, (float *)(A + 346496) + 0, P + 10624 /* dense1.weight */, (float *)(A + 438720) + 0, (float *)(A + 443456) + 0);
+  k68_mul_add_div(P + 32096 /* opt.dense1.bias.exp_avg */, (float *)(A + 346560) + 0, (float *)(A + 347904) + 0, (float *)(A + 346496) + 0, P + 10688 /* dense1.bias */, (float *)(A + 346624) + 0, (float *)(A + 346688) + 0);
 }
 
 float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_dropout_metrics *metrics, void *arena, uint64_t seed) {
@@ -2563,26 +2479,26 @@ float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_
   (void)metrics;
   (void)P, (void)A;
   lstm_dropout_train_step_1(P, in, A, seed);
-  k42_copy((float *)(A + 346432) + 0, &loss);
-  k42_copy((float *)(A + 346752) + 0, params + 10704);
-  k43_copy((float *)(A + 395328) + 0, params + 10720);
-  k43_copy((float *)(A + 346816) + 0, params + 10928);
-  k43_copy((float *)(A + 396160) + 0, params + 0);
-  k44_copy((float *)(A + 302400) + 0, params + 11136);
-  k44_copy((float *)(A + 350528) + 0, params + 21136);
-  k44_copy((float *)(A + 759232) + 0, params + 208);
-  k45_copy((float *)(A + 348032) + 0, params + 31136);
-  k45_copy((float *)(A + 348864) + 0, params + 31344);
-  k45_copy((float *)(A + 349696) + 0, params + 10208);
-  k45_copy((float *)(A + 392832) + 0, params + 31552);
-  k45_copy((float *)(A + 393664) + 0, params + 31760);
-  k45_copy((float *)(A + 396992) + 0, params + 10416);
-  k46_copy((float *)(A + 391616) + 0, params + 31968);
-  k46_copy((float *)(A + 347648) + 0, params + 32032);
-  k46_copy((float *)(A + 392128) + 0, params + 10624);
-  k47_copy((float *)(A + 346560) + 0, params + 32096);
-  k47_copy((float *)(A + 346624) + 0, params + 32112);
-  k47_copy((float *)(A + 346688) + 0, params + 10688);
+  k40_copy((float *)(A + 346432) + 0, &loss);
+  k40_copy((float *)(A + 346752) + 0, params + 10704);
+  k41_copy((float *)(A + 441792) + 0, params + 10720);
+  k41_copy((float *)(A + 346816) + 0, params + 10928);
+  k41_copy((float *)(A + 442624) + 0, params + 0);
+  k42_copy((float *)(A + 390528) + 0, params + 11136);
+  k42_copy((float *)(A + 262400) + 0, params + 21136);
+  k42_copy((float *)(A + 759232) + 0, params + 208);
+  k43_copy((float *)(A + 348032) + 0, params + 31136);
+  k43_copy((float *)(A + 348864) + 0, params + 31344);
+  k43_copy((float *)(A + 349696) + 0, params + 10208);
+  k43_copy((float *)(A + 439296) + 0, params + 31552);
+  k43_copy((float *)(A + 440128) + 0, params + 31760);
+  k43_copy((float *)(A + 476032) + 0, params + 10416);
+  k44_copy((float *)(A + 438720) + 0, params + 31968);
+  k44_copy((float *)(A + 438976) + 0, params + 32032);
+  k44_copy((float *)(A + 443456) + 0, params + 10624);
+  k45_copy((float *)(A + 346624) + 0, params + 32096);
+  k45_copy((float *)(A + 439232) + 0, params + 32112);
+  k45_copy((float *)(A + 346688) + 0, params + 10688);
   return loss;
 }
 
@@ -2596,18 +2512,18 @@ typedef struct {
 static void lstm_dropout_step_1(const float *restrict P, const lstm_dropout_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k71_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 832) + 0);
+  k69_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 832) + 0);
   k6_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 1664) + 0);
-  k72_matmul(in->state0 + 0, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
-  k73_add((float *)(A + 0) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 1664) + 0);
-  k74_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
-  k75_tanh((float *)(A + 0) + 100, (float *)(A + 832) + 0);
-  k76_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 832) + 0, (float *)(A + 1088) + 0);
-  k77_sigmoid_mul_add((float *)(A + 0) + 50, in->state1 + 0, (float *)(A + 1088) + 0, (float *)(A + 832) + 0, (float *)(A + 1344) + 0);
+  k70_matmul(in->state0 + 0, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
+  k71_add((float *)(A + 0) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 1664) + 0);
+  k72_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
+  k73_tanh((float *)(A + 0) + 100, (float *)(A + 832) + 0);
+  k74_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 832) + 0, (float *)(A + 1088) + 0);
+  k75_sigmoid_mul_add((float *)(A + 0) + 50, in->state1 + 0, (float *)(A + 1088) + 0, (float *)(A + 832) + 0, (float *)(A + 1344) + 0);
   k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 1088) + 0);
-  k76_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1344) + 0, (float *)(A + 1664) + 0);
-  k78_matmul((float *)(A + 1664) + 0, (float *)(A + 1088) + 0, (float *)(A + 1600) + 0);
-  k79_add((float *)(A + 1600) + 0, P + 10688 /* dense1.bias */, (float *)(A + 1088) + 0);
+  k74_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1344) + 0, (float *)(A + 1664) + 0);
+  k76_matmul((float *)(A + 1664) + 0, (float *)(A + 1088) + 0, (float *)(A + 1600) + 0);
+  k77_add((float *)(A + 1600) + 0, P + 10688 /* dense1.bias */, (float *)(A + 1088) + 0);
 }
 
 void lstm_dropout_step(const float *params, lstm_dropout_state *state, const lstm_dropout_step_input *input, lstm_dropout_step_outputs *out, void *arena) {
@@ -2622,9 +2538,9 @@ void lstm_dropout_step(const float *params, lstm_dropout_state *state, const lst
   in_.state1 = state->state1;
   (void)P, (void)A;
   lstm_dropout_step_1(P, in, A, seed);
-  if (out) k80_copy((float *)(A + 1088) + 0, out->prediction);
-  k46_copy((float *)(A + 1664) + 0, state->state0);
-  k46_copy((float *)(A + 832) + 0, state->state1);
+  if (out) k78_copy((float *)(A + 1088) + 0, out->prediction);
+  k44_copy((float *)(A + 1664) + 0, state->state0);
+  k44_copy((float *)(A + 832) + 0, state->state1);
 }
 
 void lstm_dropout_reset(lstm_dropout_state *state) {
@@ -2633,7 +2549,7 @@ void lstm_dropout_reset(lstm_dropout_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long lstm_dropout_tool_arena[4] = {373632, 975232, 949632, 41664};
+const long lstm_dropout_tool_arena[4] = {373632, 949632, 949632, 41664};
 const int lstm_dropout_tool_dtype = 4; /* bytes per element */
 const int lstm_dropout_tool_nparams = 19;
 const char *const lstm_dropout_tool_inputs[] = {"x", "y", 0};

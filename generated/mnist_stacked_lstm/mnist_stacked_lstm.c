@@ -339,124 +339,8 @@ static void k0_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* stack [64, 28, 28] (specs/mnist_stacked_lstm.lua:9) */
-static void k1_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[0 + i0 * 784 + i1 * 1] = a0[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[28 + i0 * 784 + i1 * 1] = a1[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[56 + i0 * 784 + i1 * 1] = a2[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[84 + i0 * 784 + i1 * 1] = a3[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[112 + i0 * 784 + i1 * 1] = a4[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[140 + i0 * 784 + i1 * 1] = a5[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[168 + i0 * 784 + i1 * 1] = a6[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[196 + i0 * 784 + i1 * 1] = a7[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[224 + i0 * 784 + i1 * 1] = a8[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[252 + i0 * 784 + i1 * 1] = a9[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[280 + i0 * 784 + i1 * 1] = a10[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[308 + i0 * 784 + i1 * 1] = a11[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[336 + i0 * 784 + i1 * 1] = a12[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[364 + i0 * 784 + i1 * 1] = a13[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[392 + i0 * 784 + i1 * 1] = a14[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[420 + i0 * 784 + i1 * 1] = a15[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[448 + i0 * 784 + i1 * 1] = a16[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[476 + i0 * 784 + i1 * 1] = a17[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[504 + i0 * 784 + i1 * 1] = a18[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[532 + i0 * 784 + i1 * 1] = a19[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[560 + i0 * 784 + i1 * 1] = a20[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[588 + i0 * 784 + i1 * 1] = a21[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[616 + i0 * 784 + i1 * 1] = a22[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[644 + i0 * 784 + i1 * 1] = a23[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[672 + i0 * 784 + i1 * 1] = a24[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[700 + i0 * 784 + i1 * 1] = a25[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[728 + i0 * 784 + i1 * 1] = a26[i0 * 28 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      out[756 + i0 * 784 + i1 * 1] = a27[i0 * 28 + i1 * 1];
-  }
-}
-
 /* transpose [28, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k2_transpose(const float *restrict a0, float *restrict out) {
+static void k1_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       out[i0 * 200 + i1 * 1] = a0[i0 * 1 + i1 * 28];
@@ -464,7 +348,7 @@ static void k2_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [1792, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k3_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k2_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1792; i += 8) {
     float ap[28][8];
     for (long k = 0; k < 28; k++)
@@ -560,7 +444,7 @@ static void k3_matmul(const float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: add over add [64, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k4_add(const float *restrict a0, float *restrict out0) {
+static void k3_add(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (0.0f + a0[i1 * 1]);
@@ -569,17 +453,17 @@ static void k4_add(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add add over add [64, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k5_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k4_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (a0[i0 * 5600 + i1 * 1] + a1[i1 * 1]);
+      const float t0 = (a0[i0 * 200 + i1 * 1] + a1[i1 * 1]);
       const float t1 = (t0 + a2[i0 * 200 + i1 * 1]);
       out0[i0 * 200 + i1 * 1] = t1;
   }
 }
 
 /* fused: tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k6_tanh(const float *restrict a0, float *restrict out0) {
+static void k5_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = rnnc_tanhf(a0[i0 * 200 + i1 * 1]);
@@ -588,7 +472,7 @@ static void k6_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k7_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k6_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -600,7 +484,7 @@ static void k7_sigmoid_mul_tanh(const float *restrict a0, const float *restrict 
 }
 
 /* transpose [50, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k8_transpose(const float *restrict a0, float *restrict out) {
+static void k7_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       out[i0 * 200 + i1 * 1] = a0[i0 * 1 + i1 * 50];
@@ -608,7 +492,7 @@ static void k8_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: sigmoid mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k9_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k8_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -618,7 +502,7 @@ static void k9_sigmoid_mul(const float *restrict a0, const float *restrict a1, f
 }
 
 /* matmul [64, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k9_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
@@ -714,7 +598,7 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [64, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k11_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k10_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i0 * 200 + i1 * 1] + a1[i1 * 1]);
@@ -723,7 +607,7 @@ static void k11_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k12_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k11_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -736,7 +620,7 @@ static void k12_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k13_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k12_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -747,124 +631,8 @@ static void k13_sigmoid_mul_add(const float *restrict a0, const float *restrict 
   }
 }
 
-/* stack [64, 28, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k14_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[0 + i0 * 1400 + i1 * 1] = a0[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[50 + i0 * 1400 + i1 * 1] = a1[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[100 + i0 * 1400 + i1 * 1] = a2[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[150 + i0 * 1400 + i1 * 1] = a3[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[200 + i0 * 1400 + i1 * 1] = a4[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[250 + i0 * 1400 + i1 * 1] = a5[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[300 + i0 * 1400 + i1 * 1] = a6[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[350 + i0 * 1400 + i1 * 1] = a7[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[400 + i0 * 1400 + i1 * 1] = a8[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[450 + i0 * 1400 + i1 * 1] = a9[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[500 + i0 * 1400 + i1 * 1] = a10[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[550 + i0 * 1400 + i1 * 1] = a11[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[600 + i0 * 1400 + i1 * 1] = a12[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[650 + i0 * 1400 + i1 * 1] = a13[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[700 + i0 * 1400 + i1 * 1] = a14[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[750 + i0 * 1400 + i1 * 1] = a15[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[800 + i0 * 1400 + i1 * 1] = a16[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[850 + i0 * 1400 + i1 * 1] = a17[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[900 + i0 * 1400 + i1 * 1] = a18[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[950 + i0 * 1400 + i1 * 1] = a19[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[1000 + i0 * 1400 + i1 * 1] = a20[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[1050 + i0 * 1400 + i1 * 1] = a21[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[1100 + i0 * 1400 + i1 * 1] = a22[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[1150 + i0 * 1400 + i1 * 1] = a23[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[1200 + i0 * 1400 + i1 * 1] = a24[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[1250 + i0 * 1400 + i1 * 1] = a25[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[1300 + i0 * 1400 + i1 * 1] = a26[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[1350 + i0 * 1400 + i1 * 1] = a27[i0 * 50 + i1 * 1];
-  }
-}
-
 /* matmul [1792, 200] (specs/mnist_stacked_lstm.lua:10) */
-static void k15_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1792; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
@@ -960,7 +728,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* transpose [50, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k16_transpose(const float *restrict a0, float *restrict out) {
+static void k14_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1 * 1] = a0[i0 * 1 + i1 * 50];
@@ -968,7 +736,7 @@ static void k16_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [64, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k17_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k15_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
@@ -1018,7 +786,7 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [64, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k18_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k16_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1 * 1] + a1[i1 * 1]);
@@ -1027,7 +795,7 @@ static void k18_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [64, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k19_copy(const float *restrict a0, float *restrict out) {
+static void k17_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1 * 1] = a0[i0 * 10 + i1 * 1];
@@ -1035,7 +803,7 @@ static void k19_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: sigmoid mul tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k20_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k18_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -1048,7 +816,7 @@ static void k20_sigmoid_mul_tanh(const float *restrict a0, const float *restrict
 }
 
 /* fused: sigmoid mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k21_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k19_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -1059,7 +827,7 @@ static void k21_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k22_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k20_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -1073,7 +841,7 @@ static void k22_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k23_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k21_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
@@ -1086,7 +854,7 @@ static void k23_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* one_hot [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k24_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k22_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r * 1];
@@ -1095,7 +863,7 @@ static void k24_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k25_log_softmax(const float *restrict a0, float *restrict out) {
+static void k23_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
@@ -1108,7 +876,7 @@ static void k25_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k26_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k24_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1116,7 +884,7 @@ static void k26_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [64, 1] (specs/mnist_stacked_lstm.lua:15) */
-static void k27_sum_to(const float *restrict a0, float *restrict out) {
+static void k25_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1125,7 +893,7 @@ static void k27_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (specs/mnist_stacked_lstm.lua:15) */
-static void k28_sum_to(const float *restrict a0, float *restrict out) {
+static void k26_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0 * 1];
@@ -1133,7 +901,7 @@ static void k28_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [64] (specs/mnist_stacked_lstm.lua:16) */
-static void k29_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k27_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++)
@@ -1143,14 +911,14 @@ static void k29_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [64] (specs/mnist_stacked_lstm.lua:16) */
-static void k30_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k28_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0 * 1] = a0[i0 * 1] == a1[i0 * 1] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k31_mul(const float *restrict a0, float *restrict out0) {
+static void k29_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1158,7 +926,7 @@ static void k31_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k32_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k30_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1 * 1]);
@@ -1169,7 +937,7 @@ static void k32_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 50] (specs/mnist_stacked_lstm.lua:12) */
-static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k31_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     float ap[10][8];
     for (long k = 0; k < 10; k++)
@@ -1265,7 +1033,7 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul sub over sub [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k34_mul_sub(const float *restrict a0, float *restrict out0) {
+static void k32_mul_sub(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (1.0f - t0);
@@ -1274,7 +1042,7 @@ static void k34_mul_sub(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sub mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k35_sub_mul(const float *restrict a0, float *restrict out0) {
+static void k33_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (1.0f - a0[i0 * 1]);
     const float t1 = (a0[i0 * 1] * t0);
@@ -1283,7 +1051,7 @@ static void k35_sub_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k36_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1302,7 +1070,7 @@ static void k36_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k37_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k35_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1311,7 +1079,7 @@ static void k37_mul_mul(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* concat [64, 200] (specs/mnist_stacked_lstm.lua:11) */
-static void k38_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k36_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -1331,7 +1099,7 @@ static void k38_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     float ap[200][8];
     for (long k = 0; k < 200; k++)
@@ -1427,7 +1195,7 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul addn mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k40_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k38_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1447,7 +1215,7 @@ static void k40_mul_mul_addn(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul addn mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k41_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
+static void k39_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1462,128 +1230,12 @@ static void k41_mul_mul_addn(const float *restrict a0, const float *restrict a1,
 }
 
 /* const [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k42_const(float *restrict out) {
+static void k40_const(float *restrict out) {
   for (long i = 0; i < 3200; i++) out[i] = 0.0f;
 }
 
-/* stack [64, 28, 200] (specs/mnist_stacked_lstm.lua:11) */
-static void k43_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[0 + i0 * 5600 + i1 * 1] = a0[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[200 + i0 * 5600 + i1 * 1] = a1[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[400 + i0 * 5600 + i1 * 1] = a2[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[600 + i0 * 5600 + i1 * 1] = a3[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[800 + i0 * 5600 + i1 * 1] = a4[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[1000 + i0 * 5600 + i1 * 1] = a5[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[1200 + i0 * 5600 + i1 * 1] = a6[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[1400 + i0 * 5600 + i1 * 1] = a7[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[1600 + i0 * 5600 + i1 * 1] = a8[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[1800 + i0 * 5600 + i1 * 1] = a9[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[2000 + i0 * 5600 + i1 * 1] = a10[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[2200 + i0 * 5600 + i1 * 1] = a11[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[2400 + i0 * 5600 + i1 * 1] = a12[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[2600 + i0 * 5600 + i1 * 1] = a13[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[2800 + i0 * 5600 + i1 * 1] = a14[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[3000 + i0 * 5600 + i1 * 1] = a15[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[3200 + i0 * 5600 + i1 * 1] = a16[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[3400 + i0 * 5600 + i1 * 1] = a17[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[3600 + i0 * 5600 + i1 * 1] = a18[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[3800 + i0 * 5600 + i1 * 1] = a19[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[4000 + i0 * 5600 + i1 * 1] = a20[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[4200 + i0 * 5600 + i1 * 1] = a21[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[4400 + i0 * 5600 + i1 * 1] = a22[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[4600 + i0 * 5600 + i1 * 1] = a23[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[4800 + i0 * 5600 + i1 * 1] = a24[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[5000 + i0 * 5600 + i1 * 1] = a25[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[5200 + i0 * 5600 + i1 * 1] = a26[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[5400 + i0 * 5600 + i1 * 1] = a27[i0 * 200 + i1 * 1];
-  }
-}
-
 /* matmul [1792, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1792; i += 8) {
     float ap[200][8];
     for (long k = 0; k < 200; k++)
@@ -1678,114 +1330,80 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k45_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 1400 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
-      const float t3 = (t1 * a4[i0 * 50 + i1 * 1]);
-      const float t4 = (t3 * a5[i0 * 50 + i1 * 1]);
-      const float t5 = (t1 * a6[i0 * 50 + i1 * 1]);
-      const float t6 = (t5 * a7[i0 * 50 + i1 * 1]);
-      const float t7 = (t1 * a8[i0 * 50 + i1 * 1]);
-      const float t8 = (t7 * a9[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t2;
-      out1[i0 * 50 + i1 * 1] = t4;
-      out2[i0 * 50 + i1 * 1] = t6;
-      out3[i0 * 50 + i1 * 1] = t8;
-  }
-}
-
-/* fused: mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k46_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 1400 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t1;
-  }
-}
-
 /* fused: addn mul mul addn mul mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k47_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 1400 + i1 * 1] + a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
-      const float t3 = (a4[i0 * 50 + i1 * 1] + t2);
-      const float t4 = (t3 * a5[i0 * 50 + i1 * 1]);
-      const float t5 = (t3 * a6[i0 * 50 + i1 * 1]);
-      const float t6 = (t5 * a7[i0 * 50 + i1 * 1]);
-      const float t7 = (t3 * a8[i0 * 50 + i1 * 1]);
-      const float t8 = (t7 * a9[i0 * 50 + i1 * 1]);
-      const float t9 = (t3 * a10[i0 * 50 + i1 * 1]);
-      const float t10 = (t9 * a11[i0 * 50 + i1 * 1]);
-      const float t11 = (t0 * a12[i0 * 50 + i1 * 1]);
-      const float t12 = (t11 * a13[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t4;
-      out1[i0 * 50 + i1 * 1] = t6;
-      out2[i0 * 50 + i1 * 1] = t8;
-      out3[i0 * 50 + i1 * 1] = t10;
-      out4[i0 * 50 + i1 * 1] = t12;
+static void k42_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+  for (long i0 = 0; i0 < 3200; i0++) {
+    const float t0 = (a0[i0 * 1] + a1[i0 * 1]);
+    const float t1 = (t0 * a2[i0 * 1]);
+    const float t2 = (t1 * a3[i0 * 1]);
+    const float t3 = (a4[i0 * 1] + t2);
+    const float t4 = (t3 * a5[i0 * 1]);
+    const float t5 = (t3 * a6[i0 * 1]);
+    const float t6 = (t5 * a7[i0 * 1]);
+    const float t7 = (t3 * a8[i0 * 1]);
+    const float t8 = (t7 * a9[i0 * 1]);
+    const float t9 = (t3 * a10[i0 * 1]);
+    const float t10 = (t9 * a11[i0 * 1]);
+    const float t11 = (t0 * a12[i0 * 1]);
+    const float t12 = (t11 * a13[i0 * 1]);
+    out0[i0 * 1] = t4;
+    out1[i0 * 1] = t6;
+    out2[i0 * 1] = t8;
+    out3[i0 * 1] = t10;
+    out4[i0 * 1] = t12;
   }
 }
 
 /* fused: addn mul mul addn mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k48_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 1400 + i1 * 1] + a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
-      const float t3 = (a4[i0 * 50 + i1 * 1] + t2);
-      const float t4 = (t3 * a5[i0 * 50 + i1 * 1]);
-      const float t5 = (t4 * a6[i0 * 50 + i1 * 1]);
-      const float t6 = (t3 * a7[i0 * 50 + i1 * 1]);
-      const float t7 = (t6 * a8[i0 * 50 + i1 * 1]);
-      const float t8 = (t0 * a9[i0 * 50 + i1 * 1]);
-      const float t9 = (t8 * a10[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t5;
-      out1[i0 * 50 + i1 * 1] = t7;
-      out2[i0 * 50 + i1 * 1] = t9;
+static void k43_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
+  for (long i0 = 0; i0 < 3200; i0++) {
+    const float t0 = (a0[i0 * 1] + a1[i0 * 1]);
+    const float t1 = (t0 * a2[i0 * 1]);
+    const float t2 = (t1 * a3[i0 * 1]);
+    const float t3 = (a4[i0 * 1] + t2);
+    const float t4 = (t3 * a5[i0 * 1]);
+    const float t5 = (t4 * a6[i0 * 1]);
+    const float t6 = (t3 * a7[i0 * 1]);
+    const float t7 = (t6 * a8[i0 * 1]);
+    const float t8 = (t0 * a9[i0 * 1]);
+    const float t9 = (t8 * a10[i0 * 1]);
+    out0[i0 * 1] = t5;
+    out1[i0 * 1] = t7;
+    out2[i0 * 1] = t9;
   }
 }
 
 /* fused: mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k49_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 1400 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
-      const float t3 = (t2 * a4[i0 * 50 + i1 * 1]);
-      const float t4 = (t1 * a5[i0 * 50 + i1 * 1]);
-      const float t5 = (t4 * a6[i0 * 50 + i1 * 1]);
-      const float t6 = (t1 * a7[i0 * 50 + i1 * 1]);
-      const float t7 = (t6 * a8[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t1;
-      out1[i0 * 50 + i1 * 1] = t3;
-      out2[i0 * 50 + i1 * 1] = t5;
-      out3[i0 * 50 + i1 * 1] = t7;
+static void k44_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+  for (long i0 = 0; i0 < 3200; i0++) {
+    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
+    const float t1 = (t0 * a2[i0 * 1]);
+    const float t2 = (t1 * a3[i0 * 1]);
+    const float t3 = (t2 * a4[i0 * 1]);
+    const float t4 = (t1 * a5[i0 * 1]);
+    const float t5 = (t4 * a6[i0 * 1]);
+    const float t6 = (t1 * a7[i0 * 1]);
+    const float t7 = (t6 * a8[i0 * 1]);
+    out0[i0 * 1] = t1;
+    out1[i0 * 1] = t3;
+    out2[i0 * 1] = t5;
+    out3[i0 * 1] = t7;
   }
 }
 
 /* fused: addn mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k50_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 1400 + i1 * 1] + a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t0;
-      out1[i0 * 50 + i1 * 1] = t2;
+static void k45_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 3200; i0++) {
+    const float t0 = (a0[i0 * 1] + a1[i0 * 1]);
+    const float t1 = (t0 * a2[i0 * 1]);
+    const float t2 = (t1 * a3[i0 * 1]);
+    out0[i0 * 1] = t0;
+    out1[i0 * 1] = t2;
   }
 }
 
 /* fused: mul addn mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k51_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k46_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 + a2[i0 * 1]);
@@ -1803,7 +1421,7 @@ static void k51_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul addn mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k52_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
+static void k47_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 + a2[i0 * 1]);
@@ -1817,7 +1435,7 @@ static void k52_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* matmul [200, 28] (specs/mnist_stacked_lstm.lua:9) */
-static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1792; k0 += 256) {
     const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
     for (long i = 0; i < 24; i += 8) {
@@ -2020,232 +1638,120 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* stack [64, 27, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k54_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[0 + i0 * 5400 + i1 * 1] = a0[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[200 + i0 * 5400 + i1 * 1] = a1[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[400 + i0 * 5400 + i1 * 1] = a2[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[600 + i0 * 5400 + i1 * 1] = a3[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[800 + i0 * 5400 + i1 * 1] = a4[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[1000 + i0 * 5400 + i1 * 1] = a5[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[1200 + i0 * 5400 + i1 * 1] = a6[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[1400 + i0 * 5400 + i1 * 1] = a7[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[1600 + i0 * 5400 + i1 * 1] = a8[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[1800 + i0 * 5400 + i1 * 1] = a9[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[2000 + i0 * 5400 + i1 * 1] = a10[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[2200 + i0 * 5400 + i1 * 1] = a11[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[2400 + i0 * 5400 + i1 * 1] = a12[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[2600 + i0 * 5400 + i1 * 1] = a13[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[2800 + i0 * 5400 + i1 * 1] = a14[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[3000 + i0 * 5400 + i1 * 1] = a15[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[3200 + i0 * 5400 + i1 * 1] = a16[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[3400 + i0 * 5400 + i1 * 1] = a17[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[3600 + i0 * 5400 + i1 * 1] = a18[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[3800 + i0 * 5400 + i1 * 1] = a19[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[4000 + i0 * 5400 + i1 * 1] = a20[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[4200 + i0 * 5400 + i1 * 1] = a21[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[4400 + i0 * 5400 + i1 * 1] = a22[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[4600 + i0 * 5400 + i1 * 1] = a23[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[4800 + i0 * 5400 + i1 * 1] = a24[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[5000 + i0 * 5400 + i1 * 1] = a25[i0 * 200 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[5200 + i0 * 5400 + i1 * 1] = a26[i0 * 200 + i1 * 1];
-  }
-}
-
-/* stack [64, 27, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k55_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+/* stack [27, 64, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k49_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[0 + i0 * 1350 + i1 * 1] = a0[i0 * 50 + i1 * 1];
+      out[0 + i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[50 + i0 * 1350 + i1 * 1] = a1[i0 * 50 + i1 * 1];
+      out[3200 + i0 * 50 + i1 * 1] = a1[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[100 + i0 * 1350 + i1 * 1] = a2[i0 * 50 + i1 * 1];
+      out[6400 + i0 * 50 + i1 * 1] = a2[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[150 + i0 * 1350 + i1 * 1] = a3[i0 * 50 + i1 * 1];
+      out[9600 + i0 * 50 + i1 * 1] = a3[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[200 + i0 * 1350 + i1 * 1] = a4[i0 * 50 + i1 * 1];
+      out[12800 + i0 * 50 + i1 * 1] = a4[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[250 + i0 * 1350 + i1 * 1] = a5[i0 * 50 + i1 * 1];
+      out[16000 + i0 * 50 + i1 * 1] = a5[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[300 + i0 * 1350 + i1 * 1] = a6[i0 * 50 + i1 * 1];
+      out[19200 + i0 * 50 + i1 * 1] = a6[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[350 + i0 * 1350 + i1 * 1] = a7[i0 * 50 + i1 * 1];
+      out[22400 + i0 * 50 + i1 * 1] = a7[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[400 + i0 * 1350 + i1 * 1] = a8[i0 * 50 + i1 * 1];
+      out[25600 + i0 * 50 + i1 * 1] = a8[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[450 + i0 * 1350 + i1 * 1] = a9[i0 * 50 + i1 * 1];
+      out[28800 + i0 * 50 + i1 * 1] = a9[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[500 + i0 * 1350 + i1 * 1] = a10[i0 * 50 + i1 * 1];
+      out[32000 + i0 * 50 + i1 * 1] = a10[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[550 + i0 * 1350 + i1 * 1] = a11[i0 * 50 + i1 * 1];
+      out[35200 + i0 * 50 + i1 * 1] = a11[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[600 + i0 * 1350 + i1 * 1] = a12[i0 * 50 + i1 * 1];
+      out[38400 + i0 * 50 + i1 * 1] = a12[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[650 + i0 * 1350 + i1 * 1] = a13[i0 * 50 + i1 * 1];
+      out[41600 + i0 * 50 + i1 * 1] = a13[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[700 + i0 * 1350 + i1 * 1] = a14[i0 * 50 + i1 * 1];
+      out[44800 + i0 * 50 + i1 * 1] = a14[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[750 + i0 * 1350 + i1 * 1] = a15[i0 * 50 + i1 * 1];
+      out[48000 + i0 * 50 + i1 * 1] = a15[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[800 + i0 * 1350 + i1 * 1] = a16[i0 * 50 + i1 * 1];
+      out[51200 + i0 * 50 + i1 * 1] = a16[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[850 + i0 * 1350 + i1 * 1] = a17[i0 * 50 + i1 * 1];
+      out[54400 + i0 * 50 + i1 * 1] = a17[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[900 + i0 * 1350 + i1 * 1] = a18[i0 * 50 + i1 * 1];
+      out[57600 + i0 * 50 + i1 * 1] = a18[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[950 + i0 * 1350 + i1 * 1] = a19[i0 * 50 + i1 * 1];
+      out[60800 + i0 * 50 + i1 * 1] = a19[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[1000 + i0 * 1350 + i1 * 1] = a20[i0 * 50 + i1 * 1];
+      out[64000 + i0 * 50 + i1 * 1] = a20[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[1050 + i0 * 1350 + i1 * 1] = a21[i0 * 50 + i1 * 1];
+      out[67200 + i0 * 50 + i1 * 1] = a21[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[1100 + i0 * 1350 + i1 * 1] = a22[i0 * 50 + i1 * 1];
+      out[70400 + i0 * 50 + i1 * 1] = a22[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[1150 + i0 * 1350 + i1 * 1] = a23[i0 * 50 + i1 * 1];
+      out[73600 + i0 * 50 + i1 * 1] = a23[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[1200 + i0 * 1350 + i1 * 1] = a24[i0 * 50 + i1 * 1];
+      out[76800 + i0 * 50 + i1 * 1] = a24[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[1250 + i0 * 1350 + i1 * 1] = a25[i0 * 50 + i1 * 1];
+      out[80000 + i0 * 50 + i1 * 1] = a25[i0 * 50 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[1300 + i0 * 1350 + i1 * 1] = a26[i0 * 50 + i1 * 1];
+      out[83200 + i0 * 50 + i1 * 1] = a26[i0 * 50 + i1 * 1];
   }
 }
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k56_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k50_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1728; k0 += 256) {
     const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
     for (long i = 0; i < 48; i += 8) {
@@ -2459,17 +1965,17 @@ static void k56_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [200] (specs/mnist_stacked_lstm.lua:9) */
-static void k57_sum_to(const float *restrict a0, float *restrict out) {
+static void k51_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 200; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 28; i1++)
+  for (long i0 = 0; i0 < 28; i0++)
+    for (long i1 = 0; i1 < 64; i1++)
       for (long i2 = 0; i2 < 200; i2++) {
-        out[i2 * 1] += a0[i0 * 5600 + i1 * 200 + i2 * 1];
+        out[i2 * 1] += a0[i0 * 12800 + i1 * 200 + i2 * 1];
   }
 }
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k58_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k52_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1792; k0 += 256) {
     const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
     for (long i = 0; i < 48; i += 8) {
@@ -2683,7 +2189,7 @@ static void k58_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [10, 50] (specs/mnist_stacked_lstm.lua:12) */
-static void k59_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 48; i += 8) {
     float ap[64][8];
     for (long k = 0; k < 64; k++)
@@ -2755,7 +2261,7 @@ static void k59_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/mnist_stacked_lstm.lua:12) */
-static void k60_sum_to(const float *restrict a0, float *restrict out) {
+static void k54_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -2764,25 +2270,25 @@ static void k60_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/mnist_stacked_lstm.lua:15) */
-static void k61_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k55_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/mnist_stacked_lstm.lua:16) */
-static void k62_mul(const float *restrict a0, float *restrict out0) {
+static void k56_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/mnist_stacked_lstm.lua:15) */
-static void k63_copy(const float *restrict a0, float *restrict out) {
+static void k57_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [200, 28] (specs/mnist_stacked_lstm.lua:9) */
-static void k64_copy(const float *restrict a0, float *restrict out) {
+static void k58_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
@@ -2790,7 +2296,7 @@ static void k64_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [200, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k65_copy(const float *restrict a0, float *restrict out) {
+static void k59_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -2798,14 +2304,14 @@ static void k65_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [200] (specs/mnist_stacked_lstm.lua:9) */
-static void k66_copy(const float *restrict a0, float *restrict out) {
+static void k60_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [10, 50] (specs/mnist_stacked_lstm.lua:12) */
-static void k67_copy(const float *restrict a0, float *restrict out) {
+static void k61_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -2813,14 +2319,14 @@ static void k67_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/mnist_stacked_lstm.lua:12) */
-static void k68_copy(const float *restrict a0, float *restrict out) {
+static void k62_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [200, 28] */
-static void k69_mul(const float *restrict a0, float *restrict out0) {
+static void k63_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2828,7 +2334,7 @@ static void k69_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200, 28] */
-static void k70_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2837,7 +2343,7 @@ static void k70_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k71_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k65_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -2847,7 +2353,7 @@ static void k71_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [200, 28] */
-static void k72_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2860,7 +2366,7 @@ static void k72_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k73_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k67_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -2868,7 +2374,7 @@ static void k73_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [200, 50] */
-static void k74_mul(const float *restrict a0, float *restrict out0) {
+static void k68_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2876,7 +2382,7 @@ static void k74_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200, 50] */
-static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2885,7 +2391,7 @@ static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [200, 50] */
-static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2898,7 +2404,7 @@ static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [200] */
-static void k77_mul(const float *restrict a0, float *restrict out0) {
+static void k71_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2906,7 +2412,7 @@ static void k77_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200] */
-static void k78_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2915,7 +2421,7 @@ static void k78_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [200] */
-static void k79_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2928,7 +2434,7 @@ static void k79_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 50] */
-static void k80_mul(const float *restrict a0, float *restrict out0) {
+static void k74_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2936,7 +2442,7 @@ static void k80_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 50] */
-static void k81_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2945,7 +2451,7 @@ static void k81_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 50] */
-static void k82_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2958,7 +2464,7 @@ static void k82_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k83_mul(const float *restrict a0, float *restrict out0) {
+static void k77_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2966,7 +2472,7 @@ static void k83_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k84_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k78_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2975,7 +2481,7 @@ static void k84_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k85_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k79_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2988,7 +2494,7 @@ static void k85_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [200, 28] */
-static void k86_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -3001,7 +2507,7 @@ static void k86_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [200, 50] */
-static void k87_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -3014,7 +2520,7 @@ static void k87_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [200] */
-static void k88_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -3027,7 +2533,7 @@ static void k88_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 50] */
-static void k89_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -3040,7 +2546,7 @@ static void k89_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k90_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -3053,7 +2559,7 @@ static void k90_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sub div over div [1, 28] (specs/mnist_stacked_lstm.lua:9) */
-static void k91_sub_div(const float *restrict a0, float *restrict out0) {
+static void k85_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       const float t0 = (a0[i1 * 1] - 0.286000013f);
@@ -3063,7 +2569,7 @@ static void k91_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k92_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k86_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[28][1];
     for (long k = 0; k < 28; k++)
@@ -3103,7 +2609,7 @@ static void k92_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k93_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k87_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[50][1];
     for (long k = 0; k < 50; k++)
@@ -3143,7 +2649,7 @@ static void k93_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k94_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k88_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -3152,7 +2658,7 @@ static void k94_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add add over add [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k95_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k89_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -3162,7 +2668,7 @@ static void k95_add_add(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: tanh over tanh [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k96_tanh(const float *restrict a0, float *restrict out0) {
+static void k90_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -3171,7 +2677,7 @@ static void k96_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul over mul [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k97_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k91_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -3181,7 +2687,7 @@ static void k97_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k98_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k92_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -3194,7 +2700,7 @@ static void k98_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k99_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k93_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[50][1];
     for (long k = 0; k < 50; k++)
@@ -3216,7 +2722,7 @@ static void k99_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k100_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k94_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -3225,7 +2731,7 @@ static void k100_add(const float *restrict a0, const float *restrict a1, float *
 }
 
 /* copy out add [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k101_copy(const float *restrict a0, float *restrict out) {
+static void k95_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -3233,7 +2739,7 @@ static void k101_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k102_copy(const float *restrict a0, float *restrict out) {
+static void k96_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -3326,642 +2832,639 @@ int mnist_stacked_lstm_load(float *params, const void *blob, size_t size) {
 static void mnist_stacked_lstm_predict_1(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_sub_div(in->x + 756, (float *)(A + 0) + 0);
-  k0_sub_div(in->x + 728, (float *)(A + 7168) + 0);
-  k0_sub_div(in->x + 700, (float *)(A + 14336) + 0);
-  k0_sub_div(in->x + 672, (float *)(A + 21504) + 0);
-  k0_sub_div(in->x + 644, (float *)(A + 28672) + 0);
-  k0_sub_div(in->x + 616, (float *)(A + 35840) + 0);
-  k0_sub_div(in->x + 588, (float *)(A + 43008) + 0);
-  k0_sub_div(in->x + 560, (float *)(A + 50176) + 0);
-  k0_sub_div(in->x + 532, (float *)(A + 57344) + 0);
-  k0_sub_div(in->x + 504, (float *)(A + 64512) + 0);
-  k0_sub_div(in->x + 476, (float *)(A + 71680) + 0);
-  k0_sub_div(in->x + 448, (float *)(A + 78848) + 0);
-  k0_sub_div(in->x + 420, (float *)(A + 86016) + 0);
-  k0_sub_div(in->x + 392, (float *)(A + 93184) + 0);
-  k0_sub_div(in->x + 364, (float *)(A + 100352) + 0);
-  k0_sub_div(in->x + 336, (float *)(A + 107520) + 0);
-  k0_sub_div(in->x + 308, (float *)(A + 114688) + 0);
-  k0_sub_div(in->x + 280, (float *)(A + 121856) + 0);
-  k0_sub_div(in->x + 252, (float *)(A + 129024) + 0);
-  k0_sub_div(in->x + 224, (float *)(A + 136192) + 0);
-  k0_sub_div(in->x + 196, (float *)(A + 143360) + 0);
-  k0_sub_div(in->x + 168, (float *)(A + 150528) + 0);
-  k0_sub_div(in->x + 140, (float *)(A + 157696) + 0);
-  k0_sub_div(in->x + 112, (float *)(A + 164864) + 0);
-  k0_sub_div(in->x + 84, (float *)(A + 172032) + 0);
-  k0_sub_div(in->x + 56, (float *)(A + 179200) + 0);
-  k0_sub_div(in->x + 28, (float *)(A + 186368) + 0);
-  k0_sub_div(in->x + 0, (float *)(A + 193536) + 0);
-  k1_stack((float *)(A + 0) + 0, (float *)(A + 7168) + 0, (float *)(A + 14336) + 0, (float *)(A + 21504) + 0, (float *)(A + 28672) + 0, (float *)(A + 35840) + 0, (float *)(A + 43008) + 0, (float *)(A + 50176) + 0, (float *)(A + 57344) + 0, (float *)(A + 64512) + 0, (float *)(A + 71680) + 0, (float *)(A + 78848) + 0, (float *)(A + 86016) + 0, (float *)(A + 93184) + 0, (float *)(A + 100352) + 0, (float *)(A + 107520) + 0, (float *)(A + 114688) + 0, (float *)(A + 121856) + 0, (float *)(A + 129024) + 0, (float *)(A + 136192) + 0, (float *)(A + 143360) + 0, (float *)(A + 150528) + 0, (float *)(A + 157696) + 0, (float *)(A + 164864) + 0, (float *)(A + 172032) + 0, (float *)(A + 179200) + 0, (float *)(A + 186368) + 0, (float *)(A + 193536) + 0, (float *)(A + 200704) + 0);
-  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k3_matmul((float *)(A + 200704) + 0, (float *)(A + 0) + 0, (float *)(A + 401408) + 0);
-  k4_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 401408) + 5400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
-  k7_sigmoid_mul_tanh((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
-  k8_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k9_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 25600) + 0, (float *)(A + 0) + 0);
-  k10_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k5_add_add((float *)(A + 401408) + 5200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 76800) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 76800) + 0, (float *)(A + 89600) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0, (float *)(A + 76800) + 0, (float *)(A + 142400) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 142400) + 0, (float *)(A + 12800) + 0);
-  k10_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k5_add_add((float *)(A + 401408) + 5000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 89600) + 0, (float *)(A + 142400) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 76800) + 0, (float *)(A + 142400) + 0, (float *)(A + 89600) + 0, (float *)(A + 155200) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 155200) + 0, (float *)(A + 76800) + 0);
-  k10_matmul((float *)(A + 76800) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k5_add_add((float *)(A + 401408) + 4800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 142400) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 142400) + 0, (float *)(A + 155200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 89600) + 0, (float *)(A + 155200) + 0, (float *)(A + 142400) + 0, (float *)(A + 168000) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 168000) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 168000) + 0);
-  k5_add_add((float *)(A + 401408) + 4600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 168000) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 155200) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 155200) + 0, (float *)(A + 168000) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 142400) + 0, (float *)(A + 168000) + 0, (float *)(A + 155200) + 0, (float *)(A + 180800) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 180800) + 0, (float *)(A + 142400) + 0);
-  k10_matmul((float *)(A + 142400) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 180800) + 0);
-  k5_add_add((float *)(A + 401408) + 4400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 180800) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 168000) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 168000) + 0, (float *)(A + 180800) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 155200) + 0, (float *)(A + 180800) + 0, (float *)(A + 168000) + 0, (float *)(A + 193600) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 193600) + 0, (float *)(A + 155200) + 0);
-  k10_matmul((float *)(A + 155200) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 193600) + 0);
-  k5_add_add((float *)(A + 401408) + 4200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 193600) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 180800) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 180800) + 0, (float *)(A + 193600) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 168000) + 0, (float *)(A + 193600) + 0, (float *)(A + 180800) + 0, (float *)(A + 206400) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 206400) + 0, (float *)(A + 168000) + 0);
-  k10_matmul((float *)(A + 168000) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 206400) + 0);
-  k5_add_add((float *)(A + 401408) + 4000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 206400) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 193600) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 193600) + 0, (float *)(A + 206400) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 180800) + 0, (float *)(A + 206400) + 0, (float *)(A + 193600) + 0, (float *)(A + 219200) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 219200) + 0, (float *)(A + 180800) + 0);
-  k10_matmul((float *)(A + 180800) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 219200) + 0);
-  k5_add_add((float *)(A + 401408) + 3800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 219200) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 206400) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 206400) + 0, (float *)(A + 219200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 193600) + 0, (float *)(A + 219200) + 0, (float *)(A + 206400) + 0, (float *)(A + 232000) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 232000) + 0, (float *)(A + 193600) + 0);
-  k10_matmul((float *)(A + 193600) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 232000) + 0);
-  k5_add_add((float *)(A + 401408) + 3600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 232000) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 219200) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 219200) + 0, (float *)(A + 232000) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 206400) + 0, (float *)(A + 232000) + 0, (float *)(A + 219200) + 0, (float *)(A + 244800) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 244800) + 0, (float *)(A + 206400) + 0);
-  k10_matmul((float *)(A + 206400) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 244800) + 0);
-  k5_add_add((float *)(A + 401408) + 3400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 244800) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 232000) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 232000) + 0, (float *)(A + 244800) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 219200) + 0, (float *)(A + 244800) + 0, (float *)(A + 232000) + 0, (float *)(A + 257600) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 257600) + 0, (float *)(A + 219200) + 0);
-  k10_matmul((float *)(A + 219200) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 257600) + 0);
-  k5_add_add((float *)(A + 401408) + 3200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 257600) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 244800) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 244800) + 0, (float *)(A + 257600) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 232000) + 0, (float *)(A + 257600) + 0, (float *)(A + 244800) + 0, (float *)(A + 270400) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 270400) + 0, (float *)(A + 232000) + 0);
-  k10_matmul((float *)(A + 232000) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 270400) + 0);
-  k5_add_add((float *)(A + 401408) + 3000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 270400) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 257600) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 257600) + 0, (float *)(A + 270400) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 244800) + 0, (float *)(A + 270400) + 0, (float *)(A + 257600) + 0, (float *)(A + 283200) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 283200) + 0, (float *)(A + 244800) + 0);
-  k10_matmul((float *)(A + 244800) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 283200) + 0);
-  k5_add_add((float *)(A + 401408) + 2800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 283200) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 270400) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 270400) + 0, (float *)(A + 283200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 257600) + 0, (float *)(A + 283200) + 0, (float *)(A + 270400) + 0, (float *)(A + 296000) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 296000) + 0, (float *)(A + 257600) + 0);
-  k10_matmul((float *)(A + 257600) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 296000) + 0);
-  k5_add_add((float *)(A + 401408) + 2600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 296000) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 283200) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 283200) + 0, (float *)(A + 296000) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 270400) + 0, (float *)(A + 296000) + 0, (float *)(A + 283200) + 0, (float *)(A + 308800) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 308800) + 0, (float *)(A + 270400) + 0);
-  k10_matmul((float *)(A + 270400) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 308800) + 0);
-  k5_add_add((float *)(A + 401408) + 2400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 308800) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 296000) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 296000) + 0, (float *)(A + 308800) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 283200) + 0, (float *)(A + 308800) + 0, (float *)(A + 296000) + 0, (float *)(A + 321600) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 321600) + 0, (float *)(A + 283200) + 0);
-  k10_matmul((float *)(A + 283200) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 321600) + 0);
-  k5_add_add((float *)(A + 401408) + 2200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 321600) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 308800) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 308800) + 0, (float *)(A + 321600) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 296000) + 0, (float *)(A + 321600) + 0, (float *)(A + 308800) + 0, (float *)(A + 334400) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 334400) + 0, (float *)(A + 296000) + 0);
-  k10_matmul((float *)(A + 296000) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 334400) + 0);
-  k5_add_add((float *)(A + 401408) + 2000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 334400) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 321600) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 321600) + 0, (float *)(A + 334400) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 308800) + 0, (float *)(A + 334400) + 0, (float *)(A + 321600) + 0, (float *)(A + 347200) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 347200) + 0, (float *)(A + 308800) + 0);
-  k10_matmul((float *)(A + 308800) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 347200) + 0);
-  k5_add_add((float *)(A + 401408) + 1800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 347200) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 334400) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 334400) + 0, (float *)(A + 347200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 321600) + 0, (float *)(A + 347200) + 0, (float *)(A + 334400) + 0, (float *)(A + 360000) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 360000) + 0, (float *)(A + 321600) + 0);
-  k10_matmul((float *)(A + 321600) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1835008) + 0);
-  k5_add_add((float *)(A + 401408) + 1600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1835008) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 347200) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 347200) + 0, (float *)(A + 360000) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 334400) + 0, (float *)(A + 360000) + 0, (float *)(A + 347200) + 0, (float *)(A + 372800) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 372800) + 0, (float *)(A + 334400) + 0);
-  k10_matmul((float *)(A + 334400) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1835008) + 0);
-  k5_add_add((float *)(A + 401408) + 1400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1835008) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 360000) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 360000) + 0, (float *)(A + 372800) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 347200) + 0, (float *)(A + 372800) + 0, (float *)(A + 360000) + 0, (float *)(A + 385600) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 385600) + 0, (float *)(A + 347200) + 0);
-  k10_matmul((float *)(A + 347200) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1835008) + 0);
-  k5_add_add((float *)(A + 401408) + 1200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1835008) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 372800) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 372800) + 0, (float *)(A + 385600) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 360000) + 0, (float *)(A + 385600) + 0, (float *)(A + 372800) + 0, (float *)(A + 1835008) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 1835008) + 0, (float *)(A + 360000) + 0);
-  k10_matmul((float *)(A + 360000) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1835008) + 0);
-  k5_add_add((float *)(A + 401408) + 1000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1835008) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 385600) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 385600) + 0, (float *)(A + 1835008) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 372800) + 0, (float *)(A + 1835008) + 0, (float *)(A + 385600) + 0, (float *)(A + 1847808) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 1847808) + 0, (float *)(A + 372800) + 0);
-  k10_matmul((float *)(A + 372800) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1835008) + 0);
-  k5_add_add((float *)(A + 401408) + 800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1835008) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 1835008) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 1835008) + 0, (float *)(A + 1847808) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 385600) + 0, (float *)(A + 1847808) + 0, (float *)(A + 1835008) + 0, (float *)(A + 1860608) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 1860608) + 0, (float *)(A + 385600) + 0);
-  k10_matmul((float *)(A + 385600) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1886208) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 0) + 1792);
+  k0_sub_div(in->x + 700, (float *)(A + 0) + 3584);
+  k0_sub_div(in->x + 672, (float *)(A + 0) + 5376);
+  k0_sub_div(in->x + 644, (float *)(A + 0) + 7168);
+  k0_sub_div(in->x + 616, (float *)(A + 0) + 8960);
+  k0_sub_div(in->x + 588, (float *)(A + 0) + 10752);
+  k0_sub_div(in->x + 560, (float *)(A + 0) + 12544);
+  k0_sub_div(in->x + 532, (float *)(A + 0) + 14336);
+  k0_sub_div(in->x + 504, (float *)(A + 0) + 16128);
+  k0_sub_div(in->x + 476, (float *)(A + 0) + 17920);
+  k0_sub_div(in->x + 448, (float *)(A + 0) + 19712);
+  k0_sub_div(in->x + 420, (float *)(A + 0) + 21504);
+  k0_sub_div(in->x + 392, (float *)(A + 0) + 23296);
+  k0_sub_div(in->x + 364, (float *)(A + 0) + 25088);
+  k0_sub_div(in->x + 336, (float *)(A + 0) + 26880);
+  k0_sub_div(in->x + 308, (float *)(A + 0) + 28672);
+  k0_sub_div(in->x + 280, (float *)(A + 0) + 30464);
+  k0_sub_div(in->x + 252, (float *)(A + 0) + 32256);
+  k0_sub_div(in->x + 224, (float *)(A + 0) + 34048);
+  k0_sub_div(in->x + 196, (float *)(A + 0) + 35840);
+  k0_sub_div(in->x + 168, (float *)(A + 0) + 37632);
+  k0_sub_div(in->x + 140, (float *)(A + 0) + 39424);
+  k0_sub_div(in->x + 112, (float *)(A + 0) + 41216);
+  k0_sub_div(in->x + 84, (float *)(A + 0) + 43008);
+  k0_sub_div(in->x + 56, (float *)(A + 0) + 44800);
+  k0_sub_div(in->x + 28, (float *)(A + 0) + 46592);
+  k0_sub_div(in->x + 0, (float *)(A + 0) + 48384);
+  k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 200704) + 0);
+  k2_matmul((float *)(A + 0) + 0, (float *)(A + 200704) + 0, (float *)(A + 223104) + 0);
+  k3_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k4_add_add((float *)(A + 223104) + 345600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k6_sigmoid_mul_tanh((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k7_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 25600) + 0, (float *)(A + 1656704) + 0);
+  k9_matmul((float *)(A + 1656704) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 332800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 3200);
+  k9_matmul((float *)(A + 1656704) + 3200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 320000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 6400);
+  k9_matmul((float *)(A + 1656704) + 6400, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 307200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 9600);
+  k9_matmul((float *)(A + 1656704) + 9600, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 294400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 12800);
+  k9_matmul((float *)(A + 1656704) + 12800, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 281600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 16000);
+  k9_matmul((float *)(A + 1656704) + 16000, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 268800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 19200);
+  k9_matmul((float *)(A + 1656704) + 19200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 256000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 22400);
+  k9_matmul((float *)(A + 1656704) + 22400, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 243200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 25600);
+  k9_matmul((float *)(A + 1656704) + 25600, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 230400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 28800);
+  k9_matmul((float *)(A + 1656704) + 28800, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 217600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 32000);
+  k9_matmul((float *)(A + 1656704) + 32000, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 204800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 35200);
+  k9_matmul((float *)(A + 1656704) + 35200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 192000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 38400);
+  k9_matmul((float *)(A + 1656704) + 38400, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 179200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 41600);
+  k9_matmul((float *)(A + 1656704) + 41600, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 166400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 44800);
+  k9_matmul((float *)(A + 1656704) + 44800, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 153600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 48000);
+  k9_matmul((float *)(A + 1656704) + 48000, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 140800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 51200);
+  k9_matmul((float *)(A + 1656704) + 51200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 128000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 54400);
+  k9_matmul((float *)(A + 1656704) + 54400, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 115200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 57600);
+  k9_matmul((float *)(A + 1656704) + 57600, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 102400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 60800);
+  k9_matmul((float *)(A + 1656704) + 60800, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 89600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 64000);
+  k9_matmul((float *)(A + 1656704) + 64000, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 76800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 67200);
+  k9_matmul((float *)(A + 1656704) + 67200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 64000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 70400);
+  k9_matmul((float *)(A + 1656704) + 70400, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 51200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 73600);
+  k9_matmul((float *)(A + 1656704) + 73600, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 38400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
 }
 
 static void mnist_stacked_lstm_predict_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k5_add_add((float *)(A + 401408) + 600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1886208) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 1847808) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 1847808) + 0, (float *)(A + 1860608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 1835008) + 0, (float *)(A + 1860608) + 0, (float *)(A + 1847808) + 0, (float *)(A + 1873408) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 1873408) + 0, (float *)(A + 1835008) + 0);
-  k10_matmul((float *)(A + 1835008) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1873408) + 0);
-  k5_add_add((float *)(A + 401408) + 400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1873408) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 1860608) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 1860608) + 0, (float *)(A + 1873408) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 1847808) + 0, (float *)(A + 1873408) + 0, (float *)(A + 1860608) + 0, (float *)(A + 1886208) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 1886208) + 0, (float *)(A + 1847808) + 0);
-  k10_matmul((float *)(A + 1847808) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1886208) + 0);
-  k5_add_add((float *)(A + 401408) + 200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1886208) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 1873408) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 1873408) + 0, (float *)(A + 1886208) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 1860608) + 0, (float *)(A + 1886208) + 0, (float *)(A + 1873408) + 0, (float *)(A + 1899008) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 1899008) + 0, (float *)(A + 1860608) + 0);
-  k10_matmul((float *)(A + 1860608) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
-  k11_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1937408) + 0);
-  k5_add_add((float *)(A + 401408) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1937408) + 0, (float *)(A + 25600) + 0);
-  k6_tanh((float *)(A + 25600) + 100, (float *)(A + 1886208) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 1886208) + 0, (float *)(A + 102400) + 0);
-  k13_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 1873408) + 0, (float *)(A + 102400) + 0, (float *)(A + 1886208) + 0);
-  k9_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 1886208) + 0, (float *)(A + 1873408) + 0);
-  k14_stack((float *)(A + 0) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 89600) + 0, (float *)(A + 142400) + 0, (float *)(A + 155200) + 0, (float *)(A + 168000) + 0, (float *)(A + 180800) + 0, (float *)(A + 193600) + 0, (float *)(A + 206400) + 0, (float *)(A + 219200) + 0, (float *)(A + 232000) + 0, (float *)(A + 244800) + 0, (float *)(A + 257600) + 0, (float *)(A + 270400) + 0, (float *)(A + 283200) + 0, (float *)(A + 296000) + 0, (float *)(A + 308800) + 0, (float *)(A + 321600) + 0, (float *)(A + 334400) + 0, (float *)(A + 347200) + 0, (float *)(A + 360000) + 0, (float *)(A + 372800) + 0, (float *)(A + 385600) + 0, (float *)(A + 1835008) + 0, (float *)(A + 1847808) + 0, (float *)(A + 1860608) + 0, (float *)(A + 1873408) + 0, (float *)(A + 398400) + 0);
-  k8_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1899008) + 0);
-  k15_matmul((float *)(A + 398400) + 0, (float *)(A + 1899008) + 0, (float *)(A + 1988608) + 0);
-  k4_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1988608) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 102400) + 0);
-  k7_sigmoid_mul_tanh((float *)(A + 51200) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 128000) + 0);
-  k8_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 1899008) + 0);
-  k9_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 51200) + 0);
-  k5_add_add((float *)(A + 1988608) + 200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 51200) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 128000) + 0, (float *)(A + 1939008) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 115200) + 0, (float *)(A + 1939008) + 0, (float *)(A + 128000) + 0, (float *)(A + 1951808) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1951808) + 0, (float *)(A + 115200) + 0);
-  k10_matmul((float *)(A + 115200) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 51200) + 0);
-  k5_add_add((float *)(A + 1988608) + 400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 51200) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 1939008) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 1939008) + 0, (float *)(A + 1951808) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 128000) + 0, (float *)(A + 1951808) + 0, (float *)(A + 1939008) + 0, (float *)(A + 1964608) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1964608) + 0, (float *)(A + 128000) + 0);
-  k10_matmul((float *)(A + 128000) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 51200) + 0);
-  k5_add_add((float *)(A + 1988608) + 600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 51200) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 1951808) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 1951808) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 1939008) + 0, (float *)(A + 1964608) + 0, (float *)(A + 1951808) + 0, (float *)(A + 51200) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 51200) + 0, (float *)(A + 1939008) + 0);
-  k10_matmul((float *)(A + 1939008) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 51200) + 0);
-  k5_add_add((float *)(A + 1988608) + 800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 51200) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 1964608) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 1964608) + 0, (float *)(A + 51200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 1951808) + 0, (float *)(A + 51200) + 0, (float *)(A + 1964608) + 0, (float *)(A + 64000) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 64000) + 0, (float *)(A + 51200) + 0);
-  k10_matmul((float *)(A + 51200) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 142400) + 0);
-  k5_add_add((float *)(A + 1988608) + 1000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 64000) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 64000) + 0, (float *)(A + 1951808) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 1964608) + 0, (float *)(A + 1951808) + 0, (float *)(A + 64000) + 0, (float *)(A + 76800) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 76800) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 142400) + 0);
-  k5_add_add((float *)(A + 1988608) + 1200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 76800) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 1951808) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 64000) + 0, (float *)(A + 1951808) + 0, (float *)(A + 76800) + 0, (float *)(A + 1964608) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1964608) + 0, (float *)(A + 64000) + 0);
-  k10_matmul((float *)(A + 64000) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 142400) + 0);
-  k5_add_add((float *)(A + 1988608) + 1400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 1951808) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 1951808) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 76800) + 0, (float *)(A + 1964608) + 0, (float *)(A + 1951808) + 0, (float *)(A + 142400) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 142400) + 0, (float *)(A + 76800) + 0);
-  k10_matmul((float *)(A + 76800) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 142400) + 0);
-  k5_add_add((float *)(A + 1988608) + 1600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 1964608) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 1964608) + 0, (float *)(A + 142400) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 1951808) + 0, (float *)(A + 142400) + 0, (float *)(A + 1964608) + 0, (float *)(A + 155200) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 155200) + 0, (float *)(A + 142400) + 0);
-  k10_matmul((float *)(A + 142400) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 168000) + 0);
-  k5_add_add((float *)(A + 1988608) + 1800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 168000) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 155200) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 155200) + 0, (float *)(A + 1951808) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 1964608) + 0, (float *)(A + 1951808) + 0, (float *)(A + 155200) + 0, (float *)(A + 168000) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 168000) + 0, (float *)(A + 1951808) + 0);
-  k10_matmul((float *)(A + 1951808) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 180800) + 0);
-  k5_add_add((float *)(A + 1988608) + 2000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 180800) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 168000) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 168000) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 155200) + 0, (float *)(A + 1964608) + 0, (float *)(A + 168000) + 0, (float *)(A + 180800) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 180800) + 0, (float *)(A + 155200) + 0);
-  k10_matmul((float *)(A + 155200) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 193600) + 0);
-  k5_add_add((float *)(A + 1988608) + 2200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 193600) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 180800) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 180800) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 168000) + 0, (float *)(A + 1964608) + 0, (float *)(A + 180800) + 0, (float *)(A + 193600) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 193600) + 0, (float *)(A + 168000) + 0);
-  k10_matmul((float *)(A + 168000) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 206400) + 0);
-  k5_add_add((float *)(A + 1988608) + 2400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 206400) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 193600) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 193600) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 180800) + 0, (float *)(A + 1964608) + 0, (float *)(A + 193600) + 0, (float *)(A + 206400) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 206400) + 0, (float *)(A + 180800) + 0);
-  k10_matmul((float *)(A + 180800) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 219200) + 0);
-  k5_add_add((float *)(A + 1988608) + 2600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 219200) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 206400) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 206400) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 193600) + 0, (float *)(A + 1964608) + 0, (float *)(A + 206400) + 0, (float *)(A + 219200) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 219200) + 0, (float *)(A + 193600) + 0);
-  k10_matmul((float *)(A + 193600) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 232000) + 0);
-  k5_add_add((float *)(A + 1988608) + 2800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 232000) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 219200) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 219200) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 206400) + 0, (float *)(A + 1964608) + 0, (float *)(A + 219200) + 0, (float *)(A + 232000) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 232000) + 0, (float *)(A + 206400) + 0);
-  k10_matmul((float *)(A + 206400) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 244800) + 0);
-  k5_add_add((float *)(A + 1988608) + 3000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 244800) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 232000) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 232000) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 219200) + 0, (float *)(A + 1964608) + 0, (float *)(A + 232000) + 0, (float *)(A + 244800) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 244800) + 0, (float *)(A + 219200) + 0);
-  k10_matmul((float *)(A + 219200) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 257600) + 0);
-  k5_add_add((float *)(A + 1988608) + 3200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 257600) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 244800) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 244800) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 232000) + 0, (float *)(A + 1964608) + 0, (float *)(A + 244800) + 0, (float *)(A + 257600) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 257600) + 0, (float *)(A + 232000) + 0);
-  k10_matmul((float *)(A + 232000) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 270400) + 0);
-  k5_add_add((float *)(A + 1988608) + 3400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 270400) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 257600) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 257600) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 244800) + 0, (float *)(A + 1964608) + 0, (float *)(A + 257600) + 0, (float *)(A + 270400) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 270400) + 0, (float *)(A + 244800) + 0);
-  k10_matmul((float *)(A + 244800) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 283200) + 0);
-  k5_add_add((float *)(A + 1988608) + 3600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 283200) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 270400) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 270400) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 257600) + 0, (float *)(A + 1964608) + 0, (float *)(A + 270400) + 0, (float *)(A + 283200) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 283200) + 0, (float *)(A + 257600) + 0);
-  k10_matmul((float *)(A + 257600) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 296000) + 0);
-  k5_add_add((float *)(A + 1988608) + 3800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 296000) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 283200) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 283200) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 270400) + 0, (float *)(A + 1964608) + 0, (float *)(A + 283200) + 0, (float *)(A + 296000) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 296000) + 0, (float *)(A + 270400) + 0);
-  k10_matmul((float *)(A + 270400) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 308800) + 0);
-  k5_add_add((float *)(A + 1988608) + 4000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 308800) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 296000) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 296000) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 283200) + 0, (float *)(A + 1964608) + 0, (float *)(A + 296000) + 0, (float *)(A + 308800) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 308800) + 0, (float *)(A + 283200) + 0);
-  k10_matmul((float *)(A + 283200) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 321600) + 0);
-  k5_add_add((float *)(A + 1988608) + 4200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 321600) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 308800) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 308800) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 296000) + 0, (float *)(A + 1964608) + 0, (float *)(A + 308800) + 0, (float *)(A + 321600) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 321600) + 0, (float *)(A + 296000) + 0);
-  k10_matmul((float *)(A + 296000) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 334400) + 0);
-  k5_add_add((float *)(A + 1988608) + 4400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 334400) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 321600) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 321600) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 308800) + 0, (float *)(A + 1964608) + 0, (float *)(A + 321600) + 0, (float *)(A + 334400) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 334400) + 0, (float *)(A + 308800) + 0);
-  k10_matmul((float *)(A + 308800) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 347200) + 0);
-  k5_add_add((float *)(A + 1988608) + 4600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 347200) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 334400) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 334400) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 321600) + 0, (float *)(A + 1964608) + 0, (float *)(A + 334400) + 0, (float *)(A + 347200) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 347200) + 0, (float *)(A + 321600) + 0);
-  k10_matmul((float *)(A + 321600) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 398400) + 0);
-  k5_add_add((float *)(A + 1988608) + 4800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 398400) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 347200) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 76800);
+  k9_matmul((float *)(A + 1656704) + 76800, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 25600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 80000);
+  k9_matmul((float *)(A + 1656704) + 80000, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 12800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1656704) + 83200);
+  k9_matmul((float *)(A + 1656704) + 83200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k4_add_add((float *)(A + 223104) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 0) + 0, (float *)(A + 1656704) + 86400);
+  k7_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 102400) + 0);
+  k13_matmul((float *)(A + 1656704) + 0, (float *)(A + 102400) + 0, (float *)(A + 142400) + 0);
+  k3_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 89600) + 0);
+  k6_sigmoid_mul_tanh((float *)(A + 1576000) + 0, (float *)(A + 89600) + 0, (float *)(A + 0) + 0, (float *)(A + 12800) + 0);
+  k7_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 102400) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 12800) + 0, (float *)(A + 1627200) + 0);
+  k9_matmul((float *)(A + 1627200) + 0, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 12800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 89600) + 0, (float *)(A + 12800) + 0, (float *)(A + 1985600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 1985600) + 0, (float *)(A + 1627200) + 3200);
+  k9_matmul((float *)(A + 1627200) + 3200, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 25600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 6400);
+  k9_matmul((float *)(A + 1627200) + 6400, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 38400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 9600);
+  k9_matmul((float *)(A + 1627200) + 9600, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 51200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 12800);
+  k9_matmul((float *)(A + 1627200) + 12800, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 64000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 89600) + 0, (float *)(A + 12800) + 0, (float *)(A + 1985600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 1985600) + 0, (float *)(A + 1627200) + 16000);
+  k9_matmul((float *)(A + 1627200) + 16000, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 76800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 19200);
+  k9_matmul((float *)(A + 1627200) + 19200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 89600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 22400);
+  k9_matmul((float *)(A + 1627200) + 22400, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 102400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 25600);
+  k9_matmul((float *)(A + 1627200) + 25600, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 115200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 89600) + 0, (float *)(A + 12800) + 0, (float *)(A + 1985600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 1985600) + 0, (float *)(A + 1627200) + 28800);
+  k9_matmul((float *)(A + 1627200) + 28800, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 128000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 32000);
+  k9_matmul((float *)(A + 1627200) + 32000, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 140800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 35200);
+  k9_matmul((float *)(A + 1627200) + 35200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 153600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 38400);
+  k9_matmul((float *)(A + 1627200) + 38400, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 166400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 89600) + 0, (float *)(A + 12800) + 0, (float *)(A + 1985600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 1985600) + 0, (float *)(A + 1627200) + 41600);
+  k9_matmul((float *)(A + 1627200) + 41600, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 179200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 44800);
+  k9_matmul((float *)(A + 1627200) + 44800, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 192000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 48000);
+  k9_matmul((float *)(A + 1627200) + 48000, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 204800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 51200);
+  k9_matmul((float *)(A + 1627200) + 51200, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 217600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 89600) + 0, (float *)(A + 12800) + 0, (float *)(A + 1985600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 1985600) + 0, (float *)(A + 1627200) + 54400);
+  k9_matmul((float *)(A + 1627200) + 54400, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 230400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 57600);
+  k9_matmul((float *)(A + 1627200) + 57600, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 243200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 60800);
+  k9_matmul((float *)(A + 1627200) + 60800, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 256000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 64000);
+  k9_matmul((float *)(A + 1627200) + 64000, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 268800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 89600) + 0, (float *)(A + 12800) + 0, (float *)(A + 1985600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 1985600) + 0, (float *)(A + 1627200) + 67200);
+  k9_matmul((float *)(A + 1627200) + 67200, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 281600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 70400);
+  k9_matmul((float *)(A + 1627200) + 70400, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 294400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 73600);
+  k9_matmul((float *)(A + 1627200) + 73600, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 307200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
 }
 
 static void mnist_stacked_lstm_predict_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 347200) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 334400) + 0, (float *)(A + 1964608) + 0, (float *)(A + 347200) + 0, (float *)(A + 360000) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 360000) + 0, (float *)(A + 334400) + 0);
-  k10_matmul((float *)(A + 334400) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 398400) + 0);
-  k5_add_add((float *)(A + 1988608) + 5000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 398400) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 360000) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 360000) + 0, (float *)(A + 1964608) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 347200) + 0, (float *)(A + 1964608) + 0, (float *)(A + 360000) + 0, (float *)(A + 372800) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 372800) + 0, (float *)(A + 347200) + 0);
-  k10_matmul((float *)(A + 347200) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 398400) + 0);
-  k5_add_add((float *)(A + 1988608) + 5200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 398400) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 372800) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 372800) + 0, (float *)(A + 385600) + 0);
-  k12_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 360000) + 0, (float *)(A + 385600) + 0, (float *)(A + 372800) + 0, (float *)(A + 1964608) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1964608) + 0, (float *)(A + 360000) + 0);
-  k10_matmul((float *)(A + 360000) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k11_add((float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 398400) + 0);
-  k5_add_add((float *)(A + 1988608) + 5400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 398400) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 385600) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 385600) + 0, (float *)(A + 1964608) + 0);
-  k13_sigmoid_mul_add((float *)(A + 0) + 50, (float *)(A + 372800) + 0, (float *)(A + 1964608) + 0, (float *)(A + 385600) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 385600) + 0, (float *)(A + 372800) + 0);
-  k14_stack((float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 128000) + 0, (float *)(A + 1939008) + 0, (float *)(A + 51200) + 0, (float *)(A + 89600) + 0, (float *)(A + 64000) + 0, (float *)(A + 76800) + 0, (float *)(A + 142400) + 0, (float *)(A + 1951808) + 0, (float *)(A + 155200) + 0, (float *)(A + 168000) + 0, (float *)(A + 180800) + 0, (float *)(A + 193600) + 0, (float *)(A + 206400) + 0, (float *)(A + 219200) + 0, (float *)(A + 232000) + 0, (float *)(A + 244800) + 0, (float *)(A + 257600) + 0, (float *)(A + 270400) + 0, (float *)(A + 283200) + 0, (float *)(A + 296000) + 0, (float *)(A + 308800) + 0, (float *)(A + 321600) + 0, (float *)(A + 334400) + 0, (float *)(A + 347200) + 0, (float *)(A + 360000) + 0, (float *)(A + 372800) + 0, (float *)(A + 756800) + 0);
-  k8_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 398400) + 0);
-  k15_matmul((float *)(A + 756800) + 0, (float *)(A + 398400) + 0, (float *)(A + 1977408) + 0);
-  k4_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 1899008) + 0);
-  k5_add_add((float *)(A + 1977408) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0);
-  k6_tanh((float *)(A + 0) + 100, (float *)(A + 89600) + 0);
-  k7_sigmoid_mul_tanh((float *)(A + 0) + 0, (float *)(A + 89600) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k8_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 398400) + 0);
-  k9_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 1000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 1200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 1400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 1600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 1800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 2000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 2200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 2400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 2600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 2800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 3000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 3200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 3400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 3600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 3800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 4000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 4200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 4400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 4600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 4800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 76800);
+  k9_matmul((float *)(A + 1627200) + 76800, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 320000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 89600) + 0, (float *)(A + 12800) + 0, (float *)(A + 1985600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 1985600) + 0, (float *)(A + 1627200) + 80000);
+  k9_matmul((float *)(A + 1627200) + 80000, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 332800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 89600) + 0, (float *)(A + 1627200) + 83200);
+  k9_matmul((float *)(A + 1627200) + 83200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0);
+  k10_add((float *)(A + 25600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 345600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 25600) + 0);
+  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
+  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 12800) + 0, (float *)(A + 1627200) + 86400);
+  k7_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 102400) + 0);
+  k13_matmul((float *)(A + 1627200) + 0, (float *)(A + 102400) + 0, (float *)(A + 142400) + 0);
+  k3_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 89600) + 0);
+  k6_sigmoid_mul_tanh((float *)(A + 1576000) + 0, (float *)(A + 89600) + 0, (float *)(A + 0) + 0, (float *)(A + 12800) + 0);
+  k7_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 102400) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k9_matmul((float *)(A + 89600) + 0, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 25600) + 0);
+  k4_add_add((float *)(A + 142400) + 12800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 89600) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 25600) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 38400) + 0);
+  k10_add((float *)(A + 38400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 25600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 38400) + 0);
+  k5_tanh((float *)(A + 38400) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 38400) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 38400) + 50, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
+  k8_sigmoid_mul((float *)(A + 38400) + 150, (float *)(A + 89600) + 0, (float *)(A + 12800) + 0);
+  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 1576000) + 0);
+  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 38400) + 0);
+  k4_add_add((float *)(A + 142400) + 38400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 38400) + 0, (float *)(A + 1576000) + 0);
+  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 38400) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 51200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 12800) + 0);
+  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 64000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 76800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 12800) + 0);
+  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 89600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 102400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 12800) + 0);
+  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 115200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 128000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 12800) + 0);
+  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 140800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 153600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 12800) + 0);
+  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 166400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 179200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 12800) + 0);
+  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 192000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 204800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 12800) + 0);
+  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 217600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 230400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 12800) + 0);
+  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 243200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 256000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 12800) + 0);
+  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 268800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 281600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 12800) + 0);
+  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 294400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 307200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 12800) + 0);
+  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
 }
 
 static void mnist_stacked_lstm_predict_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 5000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 102400) + 0);
-  k10_matmul((float *)(A + 102400) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 5200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 102400) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0, (float *)(A + 102400) + 0, (float *)(A + 128000) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 128000) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 398400) + 0, (float *)(A + 1899008) + 0);
-  k11_add((float *)(A + 1899008) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 1977408) + 5400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1899008) + 0);
-  k6_tanh((float *)(A + 1899008) + 100, (float *)(A + 89600) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 0, (float *)(A + 89600) + 0, (float *)(A + 115200) + 0);
-  k13_sigmoid_mul_add((float *)(A + 1899008) + 50, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 89600) + 0);
-  k16_transpose(P + 56848 /* dense1.weight */, (float *)(A + 438400) + 0);
-  k9_sigmoid_mul((float *)(A + 1899008) + 150, (float *)(A + 89600) + 0, (float *)(A + 102400) + 0);
-  k17_matmul((float *)(A + 102400) + 0, (float *)(A + 438400) + 0, (float *)(A + 440448) + 0);
-  k18_add((float *)(A + 440448) + 0, P + 57360 /* dense1.bias */, (float *)(A + 443008) + 0);
+  k4_add_add((float *)(A + 142400) + 320000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 0) + 0);
+  k9_matmul((float *)(A + 0) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 332800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k11_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 38400) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 12800) + 0);
+  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
+  k10_add((float *)(A + 51200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
+  k4_add_add((float *)(A + 142400) + 345600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 51200) + 0);
+  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 12800) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k12_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0);
+  k14_transpose(P + 56848 /* dense1.weight */, (float *)(A + 0) + 0);
+  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k15_matmul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 38400) + 0);
+  k16_add((float *)(A + 38400) + 0, P + 57360 /* dense1.bias */, (float *)(A + 40960) + 0);
 }
 
 void mnist_stacked_lstm_predict(const float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_outputs *out, void *arena) {
@@ -3974,1453 +3477,1443 @@ void mnist_stacked_lstm_predict(const float *params, const mnist_stacked_lstm_ba
   mnist_stacked_lstm_predict_2(P, in, A, seed);
   mnist_stacked_lstm_predict_3(P, in, A, seed);
   mnist_stacked_lstm_predict_4(P, in, A, seed);
-  if (out) k19_copy((float *)(A + 443008) + 0, out->logits);
+  if (out) k17_copy((float *)(A + 40960) + 0, out->logits);
 }
 
 static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_sub_div(in->x + 756, (float *)(A + 0) + 0);
-  k0_sub_div(in->x + 728, (float *)(A + 7168) + 0);
-  k0_sub_div(in->x + 700, (float *)(A + 14336) + 0);
-  k0_sub_div(in->x + 672, (float *)(A + 21504) + 0);
-  k0_sub_div(in->x + 644, (float *)(A + 28672) + 0);
-  k0_sub_div(in->x + 616, (float *)(A + 35840) + 0);
-  k0_sub_div(in->x + 588, (float *)(A + 43008) + 0);
-  k0_sub_div(in->x + 560, (float *)(A + 50176) + 0);
-  k0_sub_div(in->x + 532, (float *)(A + 57344) + 0);
-  k0_sub_div(in->x + 504, (float *)(A + 64512) + 0);
-  k0_sub_div(in->x + 476, (float *)(A + 71680) + 0);
-  k0_sub_div(in->x + 448, (float *)(A + 78848) + 0);
-  k0_sub_div(in->x + 420, (float *)(A + 86016) + 0);
-  k0_sub_div(in->x + 392, (float *)(A + 93184) + 0);
-  k0_sub_div(in->x + 364, (float *)(A + 100352) + 0);
-  k0_sub_div(in->x + 336, (float *)(A + 107520) + 0);
-  k0_sub_div(in->x + 308, (float *)(A + 114688) + 0);
-  k0_sub_div(in->x + 280, (float *)(A + 121856) + 0);
-  k0_sub_div(in->x + 252, (float *)(A + 129024) + 0);
-  k0_sub_div(in->x + 224, (float *)(A + 136192) + 0);
-  k0_sub_div(in->x + 196, (float *)(A + 143360) + 0);
-  k0_sub_div(in->x + 168, (float *)(A + 150528) + 0);
-  k0_sub_div(in->x + 140, (float *)(A + 157696) + 0);
-  k0_sub_div(in->x + 112, (float *)(A + 164864) + 0);
-  k0_sub_div(in->x + 84, (float *)(A + 172032) + 0);
-  k0_sub_div(in->x + 56, (float *)(A + 179200) + 0);
-  k0_sub_div(in->x + 28, (float *)(A + 186368) + 0);
-  k0_sub_div(in->x + 0, (float *)(A + 193536) + 0);
-  k1_stack((float *)(A + 0) + 0, (float *)(A + 7168) + 0, (float *)(A + 14336) + 0, (float *)(A + 21504) + 0, (float *)(A + 28672) + 0, (float *)(A + 35840) + 0, (float *)(A + 43008) + 0, (float *)(A + 50176) + 0, (float *)(A + 57344) + 0, (float *)(A + 64512) + 0, (float *)(A + 71680) + 0, (float *)(A + 78848) + 0, (float *)(A + 86016) + 0, (float *)(A + 93184) + 0, (float *)(A + 100352) + 0, (float *)(A + 107520) + 0, (float *)(A + 114688) + 0, (float *)(A + 121856) + 0, (float *)(A + 129024) + 0, (float *)(A + 136192) + 0, (float *)(A + 143360) + 0, (float *)(A + 150528) + 0, (float *)(A + 157696) + 0, (float *)(A + 164864) + 0, (float *)(A + 172032) + 0, (float *)(A + 179200) + 0, (float *)(A + 186368) + 0, (float *)(A + 193536) + 0, (float *)(A + 200704) + 0);
-  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k3_matmul((float *)(A + 200704) + 0, (float *)(A + 0) + 0, (float *)(A + 401408) + 0);
-  k4_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_add((float *)(A + 401408) + 5400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
-  k20_sigmoid_mul_tanh((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 38400) + 0);
-  k8_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 38400) + 0, (float *)(A + 142400) + 0, (float *)(A + 155200) + 0);
-  k10_matmul((float *)(A + 155200) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1835008) + 0);
-  k5_add_add((float *)(A + 401408) + 5200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1835008) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 168000) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 168000) + 0, (float *)(A + 180800) + 0, (float *)(A + 1835008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 25600) + 0, (float *)(A + 1835008) + 0, (float *)(A + 1847808) + 0, (float *)(A + 1860608) + 0, (float *)(A + 1873408) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1873408) + 0, (float *)(A + 1835008) + 0, (float *)(A + 1886208) + 0);
-  k10_matmul((float *)(A + 1886208) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1899008) + 0);
-  k5_add_add((float *)(A + 401408) + 5000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1899008) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 1899008) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1899008) + 0, (float *)(A + 1911808) + 0, (float *)(A + 1924608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1860608) + 0, (float *)(A + 1924608) + 0, (float *)(A + 1937408) + 0, (float *)(A + 1950208) + 0, (float *)(A + 1963008) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 1963008) + 0, (float *)(A + 1924608) + 0, (float *)(A + 1975808) + 0);
-  k10_matmul((float *)(A + 1975808) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1988608) + 0);
-  k5_add_add((float *)(A + 401408) + 4800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1988608) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 1988608) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 1988608) + 0, (float *)(A + 2001408) + 0, (float *)(A + 2014208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 1950208) + 0, (float *)(A + 2014208) + 0, (float *)(A + 2027008) + 0, (float *)(A + 2039808) + 0, (float *)(A + 2052608) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2052608) + 0, (float *)(A + 2014208) + 0, (float *)(A + 2065408) + 0);
-  k10_matmul((float *)(A + 2065408) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2078208) + 0);
-  k5_add_add((float *)(A + 401408) + 4600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2078208) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2078208) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2078208) + 0, (float *)(A + 2091008) + 0, (float *)(A + 2103808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2039808) + 0, (float *)(A + 2103808) + 0, (float *)(A + 2116608) + 0, (float *)(A + 2129408) + 0, (float *)(A + 2142208) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2142208) + 0, (float *)(A + 2103808) + 0, (float *)(A + 2155008) + 0);
-  k10_matmul((float *)(A + 2155008) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2167808) + 0);
-  k5_add_add((float *)(A + 401408) + 4400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2167808) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2167808) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2167808) + 0, (float *)(A + 2180608) + 0, (float *)(A + 2193408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2129408) + 0, (float *)(A + 2193408) + 0, (float *)(A + 2206208) + 0, (float *)(A + 2219008) + 0, (float *)(A + 2231808) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2231808) + 0, (float *)(A + 2193408) + 0, (float *)(A + 2244608) + 0);
-  k10_matmul((float *)(A + 2244608) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2257408) + 0);
-  k5_add_add((float *)(A + 401408) + 4200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2257408) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2257408) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2257408) + 0, (float *)(A + 2270208) + 0, (float *)(A + 2283008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2219008) + 0, (float *)(A + 2283008) + 0, (float *)(A + 2295808) + 0, (float *)(A + 2308608) + 0, (float *)(A + 2321408) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2321408) + 0, (float *)(A + 2283008) + 0, (float *)(A + 2334208) + 0);
-  k10_matmul((float *)(A + 2334208) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2347008) + 0);
-  k5_add_add((float *)(A + 401408) + 4000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2347008) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2347008) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2347008) + 0, (float *)(A + 2359808) + 0, (float *)(A + 2372608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2308608) + 0, (float *)(A + 2372608) + 0, (float *)(A + 2385408) + 0, (float *)(A + 2398208) + 0, (float *)(A + 2411008) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2411008) + 0, (float *)(A + 2372608) + 0, (float *)(A + 2423808) + 0);
-  k10_matmul((float *)(A + 2423808) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2436608) + 0);
-  k5_add_add((float *)(A + 401408) + 3800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2436608) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2436608) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2436608) + 0, (float *)(A + 2449408) + 0, (float *)(A + 2462208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2398208) + 0, (float *)(A + 2462208) + 0, (float *)(A + 2475008) + 0, (float *)(A + 2487808) + 0, (float *)(A + 2500608) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2500608) + 0, (float *)(A + 2462208) + 0, (float *)(A + 2513408) + 0);
-  k10_matmul((float *)(A + 2513408) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2526208) + 0);
-  k5_add_add((float *)(A + 401408) + 3600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2526208) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2526208) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2526208) + 0, (float *)(A + 2539008) + 0, (float *)(A + 2551808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2487808) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2564608) + 0, (float *)(A + 2577408) + 0, (float *)(A + 2590208) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2590208) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2603008) + 0);
-  k10_matmul((float *)(A + 2603008) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2615808) + 0);
-  k5_add_add((float *)(A + 401408) + 3400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2615808) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2615808) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2615808) + 0, (float *)(A + 2628608) + 0, (float *)(A + 2641408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2577408) + 0, (float *)(A + 2641408) + 0, (float *)(A + 2654208) + 0, (float *)(A + 2667008) + 0, (float *)(A + 2679808) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2679808) + 0, (float *)(A + 2641408) + 0, (float *)(A + 2692608) + 0);
-  k10_matmul((float *)(A + 2692608) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2705408) + 0);
-  k5_add_add((float *)(A + 401408) + 3200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2705408) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2705408) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2705408) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2731008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2667008) + 0, (float *)(A + 2731008) + 0, (float *)(A + 2743808) + 0, (float *)(A + 2756608) + 0, (float *)(A + 2769408) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2769408) + 0, (float *)(A + 2731008) + 0, (float *)(A + 2782208) + 0);
-  k10_matmul((float *)(A + 2782208) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2795008) + 0);
-  k5_add_add((float *)(A + 401408) + 3000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2795008) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2795008) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2795008) + 0, (float *)(A + 2807808) + 0, (float *)(A + 2820608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2756608) + 0, (float *)(A + 2820608) + 0, (float *)(A + 2833408) + 0, (float *)(A + 2846208) + 0, (float *)(A + 2859008) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2859008) + 0, (float *)(A + 2820608) + 0, (float *)(A + 2871808) + 0);
-  k10_matmul((float *)(A + 2871808) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2884608) + 0);
-  k5_add_add((float *)(A + 401408) + 2800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2884608) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2884608) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2884608) + 0, (float *)(A + 2897408) + 0, (float *)(A + 2910208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2846208) + 0, (float *)(A + 2910208) + 0, (float *)(A + 2923008) + 0, (float *)(A + 2935808) + 0, (float *)(A + 2948608) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 2948608) + 0, (float *)(A + 2910208) + 0, (float *)(A + 2961408) + 0);
-  k10_matmul((float *)(A + 2961408) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2974208) + 0);
-  k5_add_add((float *)(A + 401408) + 2600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2974208) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 2974208) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 2974208) + 0, (float *)(A + 2987008) + 0, (float *)(A + 2999808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 2935808) + 0, (float *)(A + 2999808) + 0, (float *)(A + 3012608) + 0, (float *)(A + 3025408) + 0, (float *)(A + 3038208) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3038208) + 0, (float *)(A + 2999808) + 0, (float *)(A + 3051008) + 0);
-  k10_matmul((float *)(A + 3051008) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3063808) + 0);
-  k5_add_add((float *)(A + 401408) + 2400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3063808) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3063808) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3063808) + 0, (float *)(A + 3076608) + 0, (float *)(A + 3089408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3025408) + 0, (float *)(A + 3089408) + 0, (float *)(A + 3102208) + 0, (float *)(A + 3115008) + 0, (float *)(A + 3127808) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3127808) + 0, (float *)(A + 3089408) + 0, (float *)(A + 3140608) + 0);
-  k10_matmul((float *)(A + 3140608) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3153408) + 0);
-  k5_add_add((float *)(A + 401408) + 2200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3153408) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3153408) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3153408) + 0, (float *)(A + 3166208) + 0, (float *)(A + 3179008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3115008) + 0, (float *)(A + 3179008) + 0, (float *)(A + 3191808) + 0, (float *)(A + 3204608) + 0, (float *)(A + 3217408) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3217408) + 0, (float *)(A + 3179008) + 0, (float *)(A + 3230208) + 0);
-  k10_matmul((float *)(A + 3230208) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3243008) + 0);
-  k5_add_add((float *)(A + 401408) + 2000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3243008) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3243008) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3243008) + 0, (float *)(A + 3255808) + 0, (float *)(A + 3268608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3204608) + 0, (float *)(A + 3268608) + 0, (float *)(A + 3281408) + 0, (float *)(A + 3294208) + 0, (float *)(A + 3307008) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3307008) + 0, (float *)(A + 3268608) + 0, (float *)(A + 3319808) + 0);
-  k10_matmul((float *)(A + 3319808) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3332608) + 0);
-  k5_add_add((float *)(A + 401408) + 1800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3332608) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3332608) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3332608) + 0, (float *)(A + 3345408) + 0, (float *)(A + 3358208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3294208) + 0, (float *)(A + 3358208) + 0, (float *)(A + 3371008) + 0, (float *)(A + 3383808) + 0, (float *)(A + 3396608) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3396608) + 0, (float *)(A + 3358208) + 0, (float *)(A + 3409408) + 0);
-  k10_matmul((float *)(A + 3409408) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3422208) + 0);
-  k5_add_add((float *)(A + 401408) + 1600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3422208) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3422208) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3422208) + 0, (float *)(A + 3435008) + 0, (float *)(A + 3447808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3383808) + 0, (float *)(A + 3447808) + 0, (float *)(A + 3460608) + 0, (float *)(A + 3473408) + 0, (float *)(A + 3486208) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3486208) + 0, (float *)(A + 3447808) + 0, (float *)(A + 3499008) + 0);
-  k10_matmul((float *)(A + 3499008) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3511808) + 0);
-  k5_add_add((float *)(A + 401408) + 1400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3511808) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3511808) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3511808) + 0, (float *)(A + 3524608) + 0, (float *)(A + 3537408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3473408) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3550208) + 0, (float *)(A + 3563008) + 0, (float *)(A + 3575808) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3575808) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3588608) + 0);
-  k10_matmul((float *)(A + 3588608) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3601408) + 0);
-  k5_add_add((float *)(A + 401408) + 1200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3601408) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3601408) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3601408) + 0, (float *)(A + 3614208) + 0, (float *)(A + 3627008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3563008) + 0, (float *)(A + 3627008) + 0, (float *)(A + 3639808) + 0, (float *)(A + 3652608) + 0, (float *)(A + 3665408) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3665408) + 0, (float *)(A + 3627008) + 0, (float *)(A + 3678208) + 0);
-  k10_matmul((float *)(A + 3678208) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3691008) + 0);
-  k5_add_add((float *)(A + 401408) + 1000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3691008) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3691008) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3691008) + 0, (float *)(A + 3703808) + 0, (float *)(A + 3716608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3652608) + 0, (float *)(A + 3716608) + 0, (float *)(A + 3729408) + 0, (float *)(A + 3742208) + 0, (float *)(A + 3755008) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3755008) + 0, (float *)(A + 3716608) + 0, (float *)(A + 3767808) + 0);
-  k10_matmul((float *)(A + 3767808) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3780608) + 0);
-  k5_add_add((float *)(A + 401408) + 800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3780608) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3780608) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3793408) + 0, (float *)(A + 3806208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3742208) + 0, (float *)(A + 3806208) + 0, (float *)(A + 3819008) + 0, (float *)(A + 3831808) + 0, (float *)(A + 3844608) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3844608) + 0, (float *)(A + 3806208) + 0, (float *)(A + 3857408) + 0);
-  k10_matmul((float *)(A + 3857408) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3870208) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 0) + 1792);
+  k0_sub_div(in->x + 700, (float *)(A + 0) + 3584);
+  k0_sub_div(in->x + 672, (float *)(A + 0) + 5376);
+  k0_sub_div(in->x + 644, (float *)(A + 0) + 7168);
+  k0_sub_div(in->x + 616, (float *)(A + 0) + 8960);
+  k0_sub_div(in->x + 588, (float *)(A + 0) + 10752);
+  k0_sub_div(in->x + 560, (float *)(A + 0) + 12544);
+  k0_sub_div(in->x + 532, (float *)(A + 0) + 14336);
+  k0_sub_div(in->x + 504, (float *)(A + 0) + 16128);
+  k0_sub_div(in->x + 476, (float *)(A + 0) + 17920);
+  k0_sub_div(in->x + 448, (float *)(A + 0) + 19712);
+  k0_sub_div(in->x + 420, (float *)(A + 0) + 21504);
+  k0_sub_div(in->x + 392, (float *)(A + 0) + 23296);
+  k0_sub_div(in->x + 364, (float *)(A + 0) + 25088);
+  k0_sub_div(in->x + 336, (float *)(A + 0) + 26880);
+  k0_sub_div(in->x + 308, (float *)(A + 0) + 28672);
+  k0_sub_div(in->x + 280, (float *)(A + 0) + 30464);
+  k0_sub_div(in->x + 252, (float *)(A + 0) + 32256);
+  k0_sub_div(in->x + 224, (float *)(A + 0) + 34048);
+  k0_sub_div(in->x + 196, (float *)(A + 0) + 35840);
+  k0_sub_div(in->x + 168, (float *)(A + 0) + 37632);
+  k0_sub_div(in->x + 140, (float *)(A + 0) + 39424);
+  k0_sub_div(in->x + 112, (float *)(A + 0) + 41216);
+  k0_sub_div(in->x + 84, (float *)(A + 0) + 43008);
+  k0_sub_div(in->x + 56, (float *)(A + 0) + 44800);
+  k0_sub_div(in->x + 28, (float *)(A + 0) + 46592);
+  k0_sub_div(in->x + 0, (float *)(A + 0) + 48384);
+  k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 200704) + 0);
+  k2_matmul((float *)(A + 0) + 0, (float *)(A + 200704) + 0, (float *)(A + 223104) + 0);
+  k3_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 1656704) + 0);
+  k4_add_add((float *)(A + 223104) + 345600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1656704) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 200704) + 0);
+  k18_sigmoid_mul_tanh((float *)(A + 1707904) + 0, (float *)(A + 200704) + 0, (float *)(A + 1656704) + 0, (float *)(A + 1669504) + 0, (float *)(A + 1682304) + 0);
+  k7_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 1759104) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 1682304) + 0, (float *)(A + 1695104) + 0, (float *)(A + 1799104) + 0);
+  k9_matmul((float *)(A + 1799104) + 0, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2157504) + 0);
+  k4_add_add((float *)(A + 223104) + 332800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2157504) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2157504) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2157504) + 0, (float *)(A + 2170304) + 0, (float *)(A + 2183104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 1669504) + 0, (float *)(A + 2183104) + 0, (float *)(A + 2195904) + 0, (float *)(A + 2208704) + 0, (float *)(A + 2221504) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2221504) + 0, (float *)(A + 2183104) + 0, (float *)(A + 1799104) + 3200);
+  k9_matmul((float *)(A + 1799104) + 3200, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2234304) + 0);
+  k4_add_add((float *)(A + 223104) + 320000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2234304) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2234304) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2234304) + 0, (float *)(A + 2247104) + 0, (float *)(A + 2259904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2208704) + 0, (float *)(A + 2259904) + 0, (float *)(A + 2272704) + 0, (float *)(A + 2285504) + 0, (float *)(A + 2298304) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2298304) + 0, (float *)(A + 2259904) + 0, (float *)(A + 1799104) + 6400);
+  k9_matmul((float *)(A + 1799104) + 6400, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2311104) + 0);
+  k4_add_add((float *)(A + 223104) + 307200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2311104) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2311104) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2311104) + 0, (float *)(A + 2323904) + 0, (float *)(A + 2336704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2285504) + 0, (float *)(A + 2336704) + 0, (float *)(A + 2349504) + 0, (float *)(A + 2362304) + 0, (float *)(A + 2375104) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2375104) + 0, (float *)(A + 2336704) + 0, (float *)(A + 1799104) + 9600);
+  k9_matmul((float *)(A + 1799104) + 9600, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2387904) + 0);
+  k4_add_add((float *)(A + 223104) + 294400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2387904) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2387904) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2387904) + 0, (float *)(A + 2400704) + 0, (float *)(A + 2413504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2362304) + 0, (float *)(A + 2413504) + 0, (float *)(A + 2426304) + 0, (float *)(A + 2439104) + 0, (float *)(A + 2451904) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2451904) + 0, (float *)(A + 2413504) + 0, (float *)(A + 1799104) + 12800);
+  k9_matmul((float *)(A + 1799104) + 12800, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2464704) + 0);
+  k4_add_add((float *)(A + 223104) + 281600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2464704) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2464704) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2464704) + 0, (float *)(A + 2477504) + 0, (float *)(A + 2490304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2439104) + 0, (float *)(A + 2490304) + 0, (float *)(A + 2503104) + 0, (float *)(A + 2515904) + 0, (float *)(A + 2528704) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2528704) + 0, (float *)(A + 2490304) + 0, (float *)(A + 1799104) + 16000);
+  k9_matmul((float *)(A + 1799104) + 16000, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2541504) + 0);
+  k4_add_add((float *)(A + 223104) + 268800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2541504) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2541504) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2541504) + 0, (float *)(A + 2554304) + 0, (float *)(A + 2567104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2515904) + 0, (float *)(A + 2567104) + 0, (float *)(A + 2579904) + 0, (float *)(A + 2592704) + 0, (float *)(A + 2605504) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2605504) + 0, (float *)(A + 2567104) + 0, (float *)(A + 1799104) + 19200);
+  k9_matmul((float *)(A + 1799104) + 19200, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2618304) + 0);
+  k4_add_add((float *)(A + 223104) + 256000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2618304) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2618304) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2618304) + 0, (float *)(A + 2631104) + 0, (float *)(A + 2643904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2592704) + 0, (float *)(A + 2643904) + 0, (float *)(A + 2656704) + 0, (float *)(A + 2669504) + 0, (float *)(A + 2682304) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2682304) + 0, (float *)(A + 2643904) + 0, (float *)(A + 1799104) + 22400);
+  k9_matmul((float *)(A + 1799104) + 22400, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2695104) + 0);
+  k4_add_add((float *)(A + 223104) + 243200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2695104) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2695104) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2695104) + 0, (float *)(A + 2707904) + 0, (float *)(A + 2720704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2669504) + 0, (float *)(A + 2720704) + 0, (float *)(A + 2733504) + 0, (float *)(A + 2746304) + 0, (float *)(A + 2759104) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2759104) + 0, (float *)(A + 2720704) + 0, (float *)(A + 1799104) + 25600);
+  k9_matmul((float *)(A + 1799104) + 25600, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2771904) + 0);
+  k4_add_add((float *)(A + 223104) + 230400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2771904) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2771904) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2771904) + 0, (float *)(A + 2784704) + 0, (float *)(A + 2797504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2746304) + 0, (float *)(A + 2797504) + 0, (float *)(A + 2810304) + 0, (float *)(A + 2823104) + 0, (float *)(A + 2835904) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2835904) + 0, (float *)(A + 2797504) + 0, (float *)(A + 1799104) + 28800);
+  k9_matmul((float *)(A + 1799104) + 28800, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2848704) + 0);
+  k4_add_add((float *)(A + 223104) + 217600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2848704) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2848704) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2848704) + 0, (float *)(A + 2861504) + 0, (float *)(A + 2874304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2823104) + 0, (float *)(A + 2874304) + 0, (float *)(A + 2887104) + 0, (float *)(A + 2899904) + 0, (float *)(A + 2912704) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2912704) + 0, (float *)(A + 2874304) + 0, (float *)(A + 1799104) + 32000);
+  k9_matmul((float *)(A + 1799104) + 32000, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2925504) + 0);
+  k4_add_add((float *)(A + 223104) + 204800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2925504) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2925504) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2925504) + 0, (float *)(A + 2938304) + 0, (float *)(A + 2951104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2899904) + 0, (float *)(A + 2951104) + 0, (float *)(A + 2963904) + 0, (float *)(A + 2976704) + 0, (float *)(A + 2989504) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2989504) + 0, (float *)(A + 2951104) + 0, (float *)(A + 1799104) + 35200);
+  k9_matmul((float *)(A + 1799104) + 35200, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3002304) + 0);
+  k4_add_add((float *)(A + 223104) + 192000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3002304) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3002304) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3002304) + 0, (float *)(A + 3015104) + 0, (float *)(A + 3027904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2976704) + 0, (float *)(A + 3027904) + 0, (float *)(A + 3040704) + 0, (float *)(A + 3053504) + 0, (float *)(A + 3066304) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3066304) + 0, (float *)(A + 3027904) + 0, (float *)(A + 1799104) + 38400);
+  k9_matmul((float *)(A + 1799104) + 38400, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3079104) + 0);
+  k4_add_add((float *)(A + 223104) + 179200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3079104) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3079104) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3079104) + 0, (float *)(A + 3091904) + 0, (float *)(A + 3104704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3053504) + 0, (float *)(A + 3104704) + 0, (float *)(A + 3117504) + 0, (float *)(A + 3130304) + 0, (float *)(A + 3143104) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3143104) + 0, (float *)(A + 3104704) + 0, (float *)(A + 1799104) + 41600);
+  k9_matmul((float *)(A + 1799104) + 41600, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3155904) + 0);
+  k4_add_add((float *)(A + 223104) + 166400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3155904) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3155904) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3155904) + 0, (float *)(A + 3168704) + 0, (float *)(A + 3181504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3130304) + 0, (float *)(A + 3181504) + 0, (float *)(A + 3194304) + 0, (float *)(A + 3207104) + 0, (float *)(A + 3219904) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3219904) + 0, (float *)(A + 3181504) + 0, (float *)(A + 1799104) + 44800);
+  k9_matmul((float *)(A + 1799104) + 44800, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3232704) + 0);
+  k4_add_add((float *)(A + 223104) + 153600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3232704) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3232704) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3232704) + 0, (float *)(A + 3245504) + 0, (float *)(A + 3258304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3207104) + 0, (float *)(A + 3258304) + 0, (float *)(A + 3271104) + 0, (float *)(A + 3283904) + 0, (float *)(A + 3296704) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3296704) + 0, (float *)(A + 3258304) + 0, (float *)(A + 1799104) + 48000);
+  k9_matmul((float *)(A + 1799104) + 48000, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3309504) + 0);
+  k4_add_add((float *)(A + 223104) + 140800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3309504) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3309504) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3309504) + 0, (float *)(A + 3322304) + 0, (float *)(A + 3335104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3283904) + 0, (float *)(A + 3335104) + 0, (float *)(A + 3347904) + 0, (float *)(A + 3360704) + 0, (float *)(A + 3373504) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3373504) + 0, (float *)(A + 3335104) + 0, (float *)(A + 1799104) + 51200);
+  k9_matmul((float *)(A + 1799104) + 51200, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3386304) + 0);
+  k4_add_add((float *)(A + 223104) + 128000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3386304) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3386304) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3386304) + 0, (float *)(A + 3399104) + 0, (float *)(A + 3411904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3360704) + 0, (float *)(A + 3411904) + 0, (float *)(A + 3424704) + 0, (float *)(A + 3437504) + 0, (float *)(A + 3450304) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3450304) + 0, (float *)(A + 3411904) + 0, (float *)(A + 1799104) + 54400);
+  k9_matmul((float *)(A + 1799104) + 54400, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3463104) + 0);
+  k4_add_add((float *)(A + 223104) + 115200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3463104) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3463104) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3463104) + 0, (float *)(A + 3475904) + 0, (float *)(A + 3488704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3437504) + 0, (float *)(A + 3488704) + 0, (float *)(A + 3501504) + 0, (float *)(A + 3514304) + 0, (float *)(A + 3527104) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3527104) + 0, (float *)(A + 3488704) + 0, (float *)(A + 1799104) + 57600);
+  k9_matmul((float *)(A + 1799104) + 57600, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3539904) + 0);
+  k4_add_add((float *)(A + 223104) + 102400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3539904) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3539904) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3539904) + 0, (float *)(A + 3552704) + 0, (float *)(A + 3565504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3514304) + 0, (float *)(A + 3565504) + 0, (float *)(A + 3578304) + 0, (float *)(A + 3591104) + 0, (float *)(A + 3603904) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3603904) + 0, (float *)(A + 3565504) + 0, (float *)(A + 1799104) + 60800);
+  k9_matmul((float *)(A + 1799104) + 60800, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3616704) + 0);
+  k4_add_add((float *)(A + 223104) + 89600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3616704) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3616704) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3616704) + 0, (float *)(A + 3629504) + 0, (float *)(A + 3642304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3591104) + 0, (float *)(A + 3642304) + 0, (float *)(A + 3655104) + 0, (float *)(A + 3667904) + 0, (float *)(A + 3680704) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3680704) + 0, (float *)(A + 3642304) + 0, (float *)(A + 1799104) + 64000);
+  k9_matmul((float *)(A + 1799104) + 64000, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3693504) + 0);
+  k4_add_add((float *)(A + 223104) + 76800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3693504) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3693504) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3693504) + 0, (float *)(A + 3706304) + 0, (float *)(A + 3719104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3667904) + 0, (float *)(A + 3719104) + 0, (float *)(A + 3731904) + 0, (float *)(A + 3744704) + 0, (float *)(A + 3757504) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3757504) + 0, (float *)(A + 3719104) + 0, (float *)(A + 1799104) + 67200);
+  k9_matmul((float *)(A + 1799104) + 67200, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3770304) + 0);
+  k4_add_add((float *)(A + 223104) + 64000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3770304) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3770304) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3770304) + 0, (float *)(A + 3783104) + 0, (float *)(A + 3795904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3744704) + 0, (float *)(A + 3795904) + 0, (float *)(A + 3808704) + 0, (float *)(A + 3821504) + 0, (float *)(A + 3834304) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3834304) + 0, (float *)(A + 3795904) + 0, (float *)(A + 1799104) + 70400);
+  k9_matmul((float *)(A + 1799104) + 70400, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3847104) + 0);
+  k4_add_add((float *)(A + 223104) + 51200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3847104) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3847104) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3847104) + 0, (float *)(A + 3859904) + 0, (float *)(A + 3872704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3821504) + 0, (float *)(A + 3872704) + 0, (float *)(A + 3885504) + 0, (float *)(A + 3898304) + 0, (float *)(A + 3911104) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3911104) + 0, (float *)(A + 3872704) + 0, (float *)(A + 1799104) + 73600);
+  k9_matmul((float *)(A + 1799104) + 73600, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3923904) + 0);
+  k4_add_add((float *)(A + 223104) + 38400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3923904) + 0, (float *)(A + 1707904) + 0);
 }
 
 static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k5_add_add((float *)(A + 401408) + 600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3870208) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3870208) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3870208) + 0, (float *)(A + 3883008) + 0, (float *)(A + 3895808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3831808) + 0, (float *)(A + 3895808) + 0, (float *)(A + 3908608) + 0, (float *)(A + 3921408) + 0, (float *)(A + 3934208) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 3934208) + 0, (float *)(A + 3895808) + 0, (float *)(A + 3947008) + 0);
-  k10_matmul((float *)(A + 3947008) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3959808) + 0);
-  k5_add_add((float *)(A + 401408) + 400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3959808) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 3959808) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 3959808) + 0, (float *)(A + 3972608) + 0, (float *)(A + 3985408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 3921408) + 0, (float *)(A + 3985408) + 0, (float *)(A + 3998208) + 0, (float *)(A + 4011008) + 0, (float *)(A + 4023808) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 4023808) + 0, (float *)(A + 3985408) + 0, (float *)(A + 4036608) + 0);
-  k10_matmul((float *)(A + 4036608) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4049408) + 0);
-  k5_add_add((float *)(A + 401408) + 200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4049408) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 4049408) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 4049408) + 0, (float *)(A + 4062208) + 0, (float *)(A + 4075008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 4011008) + 0, (float *)(A + 4075008) + 0, (float *)(A + 4087808) + 0, (float *)(A + 4100608) + 0, (float *)(A + 4113408) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 4113408) + 0, (float *)(A + 4075008) + 0, (float *)(A + 4126208) + 0);
-  k10_matmul((float *)(A + 4126208) + 0, (float *)(A + 102400) + 0, (float *)(A + 51200) + 0);
-  k11_add((float *)(A + 51200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4139008) + 0);
-  k5_add_add((float *)(A + 401408) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4139008) + 0, (float *)(A + 51200) + 0);
-  k6_tanh((float *)(A + 51200) + 100, (float *)(A + 102400) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 0, (float *)(A + 102400) + 0, (float *)(A + 115200) + 0, (float *)(A + 128000) + 0);
-  k23_sigmoid_mul_add((float *)(A + 51200) + 50, (float *)(A + 4100608) + 0, (float *)(A + 128000) + 0, (float *)(A + 4139008) + 0, (float *)(A + 4151808) + 0);
-  k21_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 4151808) + 0, (float *)(A + 128000) + 0, (float *)(A + 4164608) + 0);
-  k14_stack((float *)(A + 155200) + 0, (float *)(A + 1886208) + 0, (float *)(A + 1975808) + 0, (float *)(A + 2065408) + 0, (float *)(A + 2155008) + 0, (float *)(A + 2244608) + 0, (float *)(A + 2334208) + 0, (float *)(A + 2423808) + 0, (float *)(A + 2513408) + 0, (float *)(A + 2603008) + 0, (float *)(A + 2692608) + 0, (float *)(A + 2782208) + 0, (float *)(A + 2871808) + 0, (float *)(A + 2961408) + 0, (float *)(A + 3051008) + 0, (float *)(A + 3140608) + 0, (float *)(A + 3230208) + 0, (float *)(A + 3319808) + 0, (float *)(A + 3409408) + 0, (float *)(A + 3499008) + 0, (float *)(A + 3588608) + 0, (float *)(A + 3678208) + 0, (float *)(A + 3767808) + 0, (float *)(A + 3857408) + 0, (float *)(A + 3947008) + 0, (float *)(A + 4036608) + 0, (float *)(A + 4126208) + 0, (float *)(A + 4164608) + 0, (float *)(A + 401408) + 0);
-  k8_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 51200) + 0);
-  k15_matmul((float *)(A + 401408) + 0, (float *)(A + 51200) + 0, (float *)(A + 4190208) + 0);
-  k4_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 51200) + 0);
-  k5_add_add((float *)(A + 4190208) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 51200) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 4164608) + 0);
-  k20_sigmoid_mul_tanh((float *)(A + 759808) + 0, (float *)(A + 4164608) + 0, (float *)(A + 4177408) + 0, (float *)(A + 51200) + 0, (float *)(A + 64000) + 0);
-  k8_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 64000) + 0, (float *)(A + 76800) + 0, (float *)(A + 89600) + 0);
-  k10_matmul((float *)(A + 89600) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 851008) + 0);
-  k5_add_add((float *)(A + 4190208) + 200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 851008) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 851008) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 851008) + 0, (float *)(A + 863808) + 0, (float *)(A + 876608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 51200) + 0, (float *)(A + 876608) + 0, (float *)(A + 889408) + 0, (float *)(A + 902208) + 0, (float *)(A + 915008) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 915008) + 0, (float *)(A + 876608) + 0, (float *)(A + 927808) + 0);
-  k10_matmul((float *)(A + 927808) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 940608) + 0);
-  k5_add_add((float *)(A + 4190208) + 400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 940608) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 940608) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 940608) + 0, (float *)(A + 953408) + 0, (float *)(A + 966208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 902208) + 0, (float *)(A + 966208) + 0, (float *)(A + 979008) + 0, (float *)(A + 991808) + 0, (float *)(A + 1004608) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1004608) + 0, (float *)(A + 966208) + 0, (float *)(A + 1017408) + 0);
-  k10_matmul((float *)(A + 1017408) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1030208) + 0);
-  k5_add_add((float *)(A + 4190208) + 600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1030208) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1030208) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1030208) + 0, (float *)(A + 1043008) + 0, (float *)(A + 1055808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 991808) + 0, (float *)(A + 1055808) + 0, (float *)(A + 1068608) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1094208) + 0, (float *)(A + 1055808) + 0, (float *)(A + 1107008) + 0);
-  k10_matmul((float *)(A + 1107008) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1119808) + 0);
-  k5_add_add((float *)(A + 4190208) + 800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1119808) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1119808) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1119808) + 0, (float *)(A + 1132608) + 0, (float *)(A + 1145408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1081408) + 0, (float *)(A + 1145408) + 0, (float *)(A + 1158208) + 0, (float *)(A + 1171008) + 0, (float *)(A + 1183808) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1183808) + 0, (float *)(A + 1145408) + 0, (float *)(A + 1196608) + 0);
-  k10_matmul((float *)(A + 1196608) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1209408) + 0);
-  k5_add_add((float *)(A + 4190208) + 1000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1209408) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1209408) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1209408) + 0, (float *)(A + 1222208) + 0, (float *)(A + 1235008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1171008) + 0, (float *)(A + 1235008) + 0, (float *)(A + 1247808) + 0, (float *)(A + 1260608) + 0, (float *)(A + 1273408) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1273408) + 0, (float *)(A + 1235008) + 0, (float *)(A + 1286208) + 0);
-  k10_matmul((float *)(A + 1286208) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1299008) + 0);
-  k5_add_add((float *)(A + 4190208) + 1200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1299008) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1299008) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1299008) + 0, (float *)(A + 1311808) + 0, (float *)(A + 1324608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1260608) + 0, (float *)(A + 1324608) + 0, (float *)(A + 1337408) + 0, (float *)(A + 1350208) + 0, (float *)(A + 1363008) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1363008) + 0, (float *)(A + 1324608) + 0, (float *)(A + 1375808) + 0);
-  k10_matmul((float *)(A + 1375808) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1388608) + 0);
-  k5_add_add((float *)(A + 4190208) + 1400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1388608) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1388608) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1388608) + 0, (float *)(A + 1401408) + 0, (float *)(A + 1414208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1350208) + 0, (float *)(A + 1414208) + 0, (float *)(A + 1427008) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1452608) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1452608) + 0, (float *)(A + 1414208) + 0, (float *)(A + 1465408) + 0);
-  k10_matmul((float *)(A + 1465408) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1478208) + 0);
-  k5_add_add((float *)(A + 4190208) + 1600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1478208) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1478208) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1478208) + 0, (float *)(A + 1491008) + 0, (float *)(A + 1503808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1439808) + 0, (float *)(A + 1503808) + 0, (float *)(A + 1516608) + 0, (float *)(A + 1529408) + 0, (float *)(A + 1542208) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1542208) + 0, (float *)(A + 1503808) + 0, (float *)(A + 1555008) + 0);
-  k10_matmul((float *)(A + 1555008) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1567808) + 0);
-  k5_add_add((float *)(A + 4190208) + 1800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1567808) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1567808) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1567808) + 0, (float *)(A + 1580608) + 0, (float *)(A + 1593408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1529408) + 0, (float *)(A + 1593408) + 0, (float *)(A + 1606208) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1631808) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1631808) + 0, (float *)(A + 1593408) + 0, (float *)(A + 1644608) + 0);
-  k10_matmul((float *)(A + 1644608) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1657408) + 0);
-  k5_add_add((float *)(A + 4190208) + 2000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1657408) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1657408) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1657408) + 0, (float *)(A + 1670208) + 0, (float *)(A + 1683008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1619008) + 0, (float *)(A + 1683008) + 0, (float *)(A + 1695808) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1721408) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1721408) + 0, (float *)(A + 1683008) + 0, (float *)(A + 1734208) + 0);
-  k10_matmul((float *)(A + 1734208) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1747008) + 0);
-  k5_add_add((float *)(A + 4190208) + 2200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1747008) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 1747008) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 1747008) + 0, (float *)(A + 1759808) + 0, (float *)(A + 1772608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1708608) + 0, (float *)(A + 1772608) + 0, (float *)(A + 1785408) + 0, (float *)(A + 1798208) + 0, (float *)(A + 1811008) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 1811008) + 0, (float *)(A + 1772608) + 0, (float *)(A + 5623808) + 0);
-  k10_matmul((float *)(A + 5623808) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5636608) + 0);
-  k5_add_add((float *)(A + 4190208) + 2400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5636608) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 5636608) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 5636608) + 0, (float *)(A + 5649408) + 0, (float *)(A + 5662208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 1798208) + 0, (float *)(A + 5662208) + 0, (float *)(A + 5675008) + 0, (float *)(A + 5687808) + 0, (float *)(A + 5700608) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 5700608) + 0, (float *)(A + 5662208) + 0, (float *)(A + 5713408) + 0);
-  k10_matmul((float *)(A + 5713408) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5726208) + 0);
-  k5_add_add((float *)(A + 4190208) + 2600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5726208) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 5726208) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 5726208) + 0, (float *)(A + 5739008) + 0, (float *)(A + 5751808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 5687808) + 0, (float *)(A + 5751808) + 0, (float *)(A + 5764608) + 0, (float *)(A + 5777408) + 0, (float *)(A + 5790208) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 5790208) + 0, (float *)(A + 5751808) + 0, (float *)(A + 5803008) + 0);
-  k10_matmul((float *)(A + 5803008) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5815808) + 0);
-  k5_add_add((float *)(A + 4190208) + 2800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5815808) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 5815808) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 5815808) + 0, (float *)(A + 5828608) + 0, (float *)(A + 5841408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 5777408) + 0, (float *)(A + 5841408) + 0, (float *)(A + 5854208) + 0, (float *)(A + 5867008) + 0, (float *)(A + 5879808) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 5879808) + 0, (float *)(A + 5841408) + 0, (float *)(A + 5892608) + 0);
-  k10_matmul((float *)(A + 5892608) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5905408) + 0);
-  k5_add_add((float *)(A + 4190208) + 3000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5905408) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 5905408) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 5905408) + 0, (float *)(A + 5918208) + 0, (float *)(A + 5931008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 5867008) + 0, (float *)(A + 5931008) + 0, (float *)(A + 5943808) + 0, (float *)(A + 5956608) + 0, (float *)(A + 5969408) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 5969408) + 0, (float *)(A + 5931008) + 0, (float *)(A + 5982208) + 0);
-  k10_matmul((float *)(A + 5982208) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5995008) + 0);
-  k5_add_add((float *)(A + 4190208) + 3200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5995008) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 5995008) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 5995008) + 0, (float *)(A + 6007808) + 0, (float *)(A + 6020608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 5956608) + 0, (float *)(A + 6020608) + 0, (float *)(A + 6033408) + 0, (float *)(A + 6046208) + 0, (float *)(A + 6059008) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6059008) + 0, (float *)(A + 6020608) + 0, (float *)(A + 6071808) + 0);
-  k10_matmul((float *)(A + 6071808) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6084608) + 0);
-  k5_add_add((float *)(A + 4190208) + 3400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6084608) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6084608) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6084608) + 0, (float *)(A + 6097408) + 0, (float *)(A + 6110208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6046208) + 0, (float *)(A + 6110208) + 0, (float *)(A + 6123008) + 0, (float *)(A + 6135808) + 0, (float *)(A + 6148608) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6148608) + 0, (float *)(A + 6110208) + 0, (float *)(A + 6161408) + 0);
-  k10_matmul((float *)(A + 6161408) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6174208) + 0);
-  k5_add_add((float *)(A + 4190208) + 3600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6174208) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6174208) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6174208) + 0, (float *)(A + 6187008) + 0, (float *)(A + 6199808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6135808) + 0, (float *)(A + 6199808) + 0, (float *)(A + 6212608) + 0, (float *)(A + 6225408) + 0, (float *)(A + 6238208) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6238208) + 0, (float *)(A + 6199808) + 0, (float *)(A + 6251008) + 0);
-  k10_matmul((float *)(A + 6251008) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6263808) + 0);
-  k5_add_add((float *)(A + 4190208) + 3800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6263808) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6263808) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6263808) + 0, (float *)(A + 6276608) + 0, (float *)(A + 6289408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6225408) + 0, (float *)(A + 6289408) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6315008) + 0, (float *)(A + 6327808) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6327808) + 0, (float *)(A + 6289408) + 0, (float *)(A + 6340608) + 0);
-  k10_matmul((float *)(A + 6340608) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6353408) + 0);
-  k5_add_add((float *)(A + 4190208) + 4000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6353408) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6353408) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6353408) + 0, (float *)(A + 6366208) + 0, (float *)(A + 6379008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6315008) + 0, (float *)(A + 6379008) + 0, (float *)(A + 6391808) + 0, (float *)(A + 6404608) + 0, (float *)(A + 6417408) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6417408) + 0, (float *)(A + 6379008) + 0, (float *)(A + 6430208) + 0);
-  k10_matmul((float *)(A + 6430208) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6443008) + 0);
-  k5_add_add((float *)(A + 4190208) + 4200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6443008) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6443008) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6443008) + 0, (float *)(A + 6455808) + 0, (float *)(A + 6468608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6404608) + 0, (float *)(A + 6468608) + 0, (float *)(A + 6481408) + 0, (float *)(A + 6494208) + 0, (float *)(A + 6507008) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6507008) + 0, (float *)(A + 6468608) + 0, (float *)(A + 6519808) + 0);
-  k10_matmul((float *)(A + 6519808) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6532608) + 0);
-  k5_add_add((float *)(A + 4190208) + 4400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6532608) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6532608) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6532608) + 0, (float *)(A + 6545408) + 0, (float *)(A + 6558208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6494208) + 0, (float *)(A + 6558208) + 0, (float *)(A + 6571008) + 0, (float *)(A + 6583808) + 0, (float *)(A + 6596608) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6596608) + 0, (float *)(A + 6558208) + 0, (float *)(A + 6609408) + 0);
-  k10_matmul((float *)(A + 6609408) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6622208) + 0);
-  k5_add_add((float *)(A + 4190208) + 4600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6622208) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6622208) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6622208) + 0, (float *)(A + 6635008) + 0, (float *)(A + 6647808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6583808) + 0, (float *)(A + 6647808) + 0, (float *)(A + 6660608) + 0, (float *)(A + 6673408) + 0, (float *)(A + 6686208) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6686208) + 0, (float *)(A + 6647808) + 0, (float *)(A + 6699008) + 0);
-  k10_matmul((float *)(A + 6699008) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6711808) + 0);
-  k5_add_add((float *)(A + 4190208) + 4800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6711808) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6711808) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3923904) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3923904) + 0, (float *)(A + 3936704) + 0, (float *)(A + 3949504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3898304) + 0, (float *)(A + 3949504) + 0, (float *)(A + 3962304) + 0, (float *)(A + 3975104) + 0, (float *)(A + 3987904) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3987904) + 0, (float *)(A + 3949504) + 0, (float *)(A + 1799104) + 76800);
+  k9_matmul((float *)(A + 1799104) + 76800, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4000704) + 0);
+  k4_add_add((float *)(A + 223104) + 25600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4000704) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 4000704) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 4000704) + 0, (float *)(A + 4013504) + 0, (float *)(A + 4026304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3975104) + 0, (float *)(A + 4026304) + 0, (float *)(A + 4039104) + 0, (float *)(A + 4051904) + 0, (float *)(A + 4064704) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 4064704) + 0, (float *)(A + 4026304) + 0, (float *)(A + 1799104) + 80000);
+  k9_matmul((float *)(A + 1799104) + 80000, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4077504) + 0);
+  k4_add_add((float *)(A + 223104) + 12800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4077504) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 4077504) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 4077504) + 0, (float *)(A + 4090304) + 0, (float *)(A + 4103104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 4051904) + 0, (float *)(A + 4103104) + 0, (float *)(A + 4115904) + 0, (float *)(A + 4128704) + 0, (float *)(A + 4141504) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 4141504) + 0, (float *)(A + 4103104) + 0, (float *)(A + 1799104) + 83200);
+  k9_matmul((float *)(A + 1799104) + 83200, (float *)(A + 1759104) + 0, (float *)(A + 1707904) + 0);
+  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4154304) + 0);
+  k4_add_add((float *)(A + 223104) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4154304) + 0, (float *)(A + 1707904) + 0);
+  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 1759104) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 1759104) + 0, (float *)(A + 1771904) + 0, (float *)(A + 1784704) + 0);
+  k21_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 4128704) + 0, (float *)(A + 1784704) + 0, (float *)(A + 4154304) + 0, (float *)(A + 4167104) + 0);
+  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 4167104) + 0, (float *)(A + 1784704) + 0, (float *)(A + 1799104) + 86400);
+  k7_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1707904) + 0);
+  k13_matmul((float *)(A + 1799104) + 0, (float *)(A + 1707904) + 0, (float *)(A + 213504) + 0);
+  k3_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 1707904) + 0);
+  k4_add_add((float *)(A + 213504) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1707904) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 4179904) + 0);
+  k18_sigmoid_mul_tanh((float *)(A + 4205504) + 0, (float *)(A + 4179904) + 0, (float *)(A + 4192704) + 0, (float *)(A + 1707904) + 0, (float *)(A + 1720704) + 0);
+  k7_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 4256704) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 1720704) + 0, (float *)(A + 1733504) + 0, (float *)(A + 4296704) + 0);
+  k9_matmul((float *)(A + 4296704) + 0, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4655104) + 0);
+  k4_add_add((float *)(A + 213504) + 12800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4655104) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 1746304) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 1746304) + 0, (float *)(A + 4655104) + 0, (float *)(A + 4667904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 1707904) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4680704) + 0, (float *)(A + 4693504) + 0, (float *)(A + 4706304) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 4706304) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4296704) + 3200);
+  k9_matmul((float *)(A + 4296704) + 3200, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4719104) + 0);
+  k4_add_add((float *)(A + 213504) + 25600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4719104) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 4719104) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 4719104) + 0, (float *)(A + 4731904) + 0, (float *)(A + 4744704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 4693504) + 0, (float *)(A + 4744704) + 0, (float *)(A + 4757504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4783104) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 4783104) + 0, (float *)(A + 4744704) + 0, (float *)(A + 4296704) + 6400);
+  k9_matmul((float *)(A + 4296704) + 6400, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4795904) + 0);
+  k4_add_add((float *)(A + 213504) + 38400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4795904) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 4795904) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 4795904) + 0, (float *)(A + 4808704) + 0, (float *)(A + 4821504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 4770304) + 0, (float *)(A + 4821504) + 0, (float *)(A + 4834304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 4859904) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 4859904) + 0, (float *)(A + 4821504) + 0, (float *)(A + 4296704) + 9600);
+  k9_matmul((float *)(A + 4296704) + 9600, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4872704) + 0);
+  k4_add_add((float *)(A + 213504) + 51200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4872704) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 4872704) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 4872704) + 0, (float *)(A + 4885504) + 0, (float *)(A + 4898304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 4847104) + 0, (float *)(A + 4898304) + 0, (float *)(A + 4911104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 4936704) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 4936704) + 0, (float *)(A + 4898304) + 0, (float *)(A + 4296704) + 12800);
+  k9_matmul((float *)(A + 4296704) + 12800, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4949504) + 0);
+  k4_add_add((float *)(A + 213504) + 64000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4949504) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 4949504) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 4949504) + 0, (float *)(A + 4962304) + 0, (float *)(A + 4975104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 4923904) + 0, (float *)(A + 4975104) + 0, (float *)(A + 4987904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5013504) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 5013504) + 0, (float *)(A + 4975104) + 0, (float *)(A + 4296704) + 16000);
+  k9_matmul((float *)(A + 4296704) + 16000, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5026304) + 0);
+  k4_add_add((float *)(A + 213504) + 76800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5026304) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 5026304) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 5026304) + 0, (float *)(A + 5039104) + 0, (float *)(A + 5051904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 5000704) + 0, (float *)(A + 5051904) + 0, (float *)(A + 5064704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5090304) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 5090304) + 0, (float *)(A + 5051904) + 0, (float *)(A + 4296704) + 19200);
+  k9_matmul((float *)(A + 4296704) + 19200, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5103104) + 0);
+  k4_add_add((float *)(A + 213504) + 89600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5103104) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 5103104) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 5103104) + 0, (float *)(A + 5115904) + 0, (float *)(A + 5128704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 5077504) + 0, (float *)(A + 5128704) + 0, (float *)(A + 5141504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5167104) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 5167104) + 0, (float *)(A + 5128704) + 0, (float *)(A + 4296704) + 22400);
+  k9_matmul((float *)(A + 4296704) + 22400, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5179904) + 0);
+  k4_add_add((float *)(A + 213504) + 102400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5179904) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 5179904) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 5179904) + 0, (float *)(A + 5192704) + 0, (float *)(A + 5205504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 5154304) + 0, (float *)(A + 5205504) + 0, (float *)(A + 5218304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5243904) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 5243904) + 0, (float *)(A + 5205504) + 0, (float *)(A + 4296704) + 25600);
+  k9_matmul((float *)(A + 4296704) + 25600, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5256704) + 0);
+  k4_add_add((float *)(A + 213504) + 115200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5256704) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 5256704) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 5256704) + 0, (float *)(A + 5269504) + 0, (float *)(A + 5282304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 5231104) + 0, (float *)(A + 5282304) + 0, (float *)(A + 5295104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5320704) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 5320704) + 0, (float *)(A + 5282304) + 0, (float *)(A + 4296704) + 28800);
+  k9_matmul((float *)(A + 4296704) + 28800, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5333504) + 0);
+  k4_add_add((float *)(A + 213504) + 128000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5333504) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 5333504) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 5333504) + 0, (float *)(A + 5346304) + 0, (float *)(A + 5359104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 5307904) + 0, (float *)(A + 5359104) + 0, (float *)(A + 5371904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5397504) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 5397504) + 0, (float *)(A + 5359104) + 0, (float *)(A + 4296704) + 32000);
+  k9_matmul((float *)(A + 4296704) + 32000, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5410304) + 0);
+  k4_add_add((float *)(A + 213504) + 140800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5410304) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 5410304) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 5410304) + 0, (float *)(A + 5423104) + 0, (float *)(A + 5435904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 5384704) + 0, (float *)(A + 5435904) + 0, (float *)(A + 5448704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5474304) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 5474304) + 0, (float *)(A + 5435904) + 0, (float *)(A + 4296704) + 35200);
+  k9_matmul((float *)(A + 4296704) + 35200, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5487104) + 0);
+  k4_add_add((float *)(A + 213504) + 153600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5487104) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 5487104) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 5487104) + 0, (float *)(A + 5499904) + 0, (float *)(A + 5512704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 5461504) + 0, (float *)(A + 5512704) + 0, (float *)(A + 5525504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5551104) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 5551104) + 0, (float *)(A + 5512704) + 0, (float *)(A + 4296704) + 38400);
+  k9_matmul((float *)(A + 4296704) + 38400, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5563904) + 0);
+  k4_add_add((float *)(A + 213504) + 166400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5563904) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 5563904) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 5563904) + 0, (float *)(A + 5576704) + 0, (float *)(A + 5589504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 5538304) + 0, (float *)(A + 5589504) + 0, (float *)(A + 5602304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5627904) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 5627904) + 0, (float *)(A + 5589504) + 0, (float *)(A + 4296704) + 41600);
+  k9_matmul((float *)(A + 4296704) + 41600, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5640704) + 0);
+  k4_add_add((float *)(A + 213504) + 179200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5640704) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 5640704) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 5640704) + 0, (float *)(A + 5653504) + 0, (float *)(A + 5666304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 5615104) + 0, (float *)(A + 5666304) + 0, (float *)(A + 5679104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5704704) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 5704704) + 0, (float *)(A + 5666304) + 0, (float *)(A + 4296704) + 44800);
+  k9_matmul((float *)(A + 4296704) + 44800, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5717504) + 0);
+  k4_add_add((float *)(A + 213504) + 192000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5717504) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 5717504) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 5717504) + 0, (float *)(A + 5730304) + 0, (float *)(A + 5743104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 5691904) + 0, (float *)(A + 5743104) + 0, (float *)(A + 5755904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5781504) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 5781504) + 0, (float *)(A + 5743104) + 0, (float *)(A + 4296704) + 48000);
+  k9_matmul((float *)(A + 4296704) + 48000, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5794304) + 0);
+  k4_add_add((float *)(A + 213504) + 204800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5794304) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 5794304) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 5794304) + 0, (float *)(A + 5807104) + 0, (float *)(A + 5819904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 5768704) + 0, (float *)(A + 5819904) + 0, (float *)(A + 5832704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5858304) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 5858304) + 0, (float *)(A + 5819904) + 0, (float *)(A + 4296704) + 51200);
+  k9_matmul((float *)(A + 4296704) + 51200, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5871104) + 0);
+  k4_add_add((float *)(A + 213504) + 217600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5871104) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 5871104) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 5871104) + 0, (float *)(A + 5883904) + 0, (float *)(A + 5896704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 5845504) + 0, (float *)(A + 5896704) + 0, (float *)(A + 5909504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5935104) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 5935104) + 0, (float *)(A + 5896704) + 0, (float *)(A + 4296704) + 54400);
+  k9_matmul((float *)(A + 4296704) + 54400, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5947904) + 0);
+  k4_add_add((float *)(A + 213504) + 230400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5947904) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 5947904) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 5947904) + 0, (float *)(A + 5960704) + 0, (float *)(A + 5973504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 5922304) + 0, (float *)(A + 5973504) + 0, (float *)(A + 5986304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6011904) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 6011904) + 0, (float *)(A + 5973504) + 0, (float *)(A + 4296704) + 57600);
+  k9_matmul((float *)(A + 4296704) + 57600, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6024704) + 0);
+  k4_add_add((float *)(A + 213504) + 243200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6024704) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 6024704) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 6024704) + 0, (float *)(A + 6037504) + 0, (float *)(A + 6050304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 5999104) + 0, (float *)(A + 6050304) + 0, (float *)(A + 6063104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6088704) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 6088704) + 0, (float *)(A + 6050304) + 0, (float *)(A + 4296704) + 60800);
+  k9_matmul((float *)(A + 4296704) + 60800, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6101504) + 0);
+  k4_add_add((float *)(A + 213504) + 256000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6101504) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 6101504) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 6101504) + 0, (float *)(A + 6114304) + 0, (float *)(A + 6127104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 6075904) + 0, (float *)(A + 6127104) + 0, (float *)(A + 6139904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6165504) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 6165504) + 0, (float *)(A + 6127104) + 0, (float *)(A + 4296704) + 64000);
+  k9_matmul((float *)(A + 4296704) + 64000, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6178304) + 0);
+  k4_add_add((float *)(A + 213504) + 268800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6178304) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 6178304) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 6178304) + 0, (float *)(A + 6191104) + 0, (float *)(A + 6203904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 6152704) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6216704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6242304) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 6242304) + 0, (float *)(A + 6203904) + 0, (float *)(A + 4296704) + 67200);
+  k9_matmul((float *)(A + 4296704) + 67200, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6255104) + 0);
+  k4_add_add((float *)(A + 213504) + 281600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6255104) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 6255104) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 6255104) + 0, (float *)(A + 6267904) + 0, (float *)(A + 6280704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 6229504) + 0, (float *)(A + 6280704) + 0, (float *)(A + 6293504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6319104) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 6319104) + 0, (float *)(A + 6280704) + 0, (float *)(A + 4296704) + 70400);
+  k9_matmul((float *)(A + 4296704) + 70400, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6331904) + 0);
+  k4_add_add((float *)(A + 213504) + 294400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6331904) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 6331904) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 6331904) + 0, (float *)(A + 6344704) + 0, (float *)(A + 6357504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 6306304) + 0, (float *)(A + 6357504) + 0, (float *)(A + 6370304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6395904) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 6395904) + 0, (float *)(A + 6357504) + 0, (float *)(A + 4296704) + 73600);
+  k9_matmul((float *)(A + 4296704) + 73600, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6408704) + 0);
+  k4_add_add((float *)(A + 213504) + 307200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6408704) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 6408704) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 6408704) + 0, (float *)(A + 6421504) + 0, (float *)(A + 6434304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 6383104) + 0, (float *)(A + 6434304) + 0, (float *)(A + 6447104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6472704) + 0);
 }
 
 static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6711808) + 0, (float *)(A + 6724608) + 0, (float *)(A + 6737408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6673408) + 0, (float *)(A + 6737408) + 0, (float *)(A + 6750208) + 0, (float *)(A + 6763008) + 0, (float *)(A + 6775808) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6775808) + 0, (float *)(A + 6737408) + 0, (float *)(A + 6788608) + 0);
-  k10_matmul((float *)(A + 6788608) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6801408) + 0);
-  k5_add_add((float *)(A + 4190208) + 5000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6801408) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6801408) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6801408) + 0, (float *)(A + 6814208) + 0, (float *)(A + 6827008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6763008) + 0, (float *)(A + 6827008) + 0, (float *)(A + 6839808) + 0, (float *)(A + 6852608) + 0, (float *)(A + 6865408) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6865408) + 0, (float *)(A + 6827008) + 0, (float *)(A + 6878208) + 0);
-  k10_matmul((float *)(A + 6878208) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6891008) + 0);
-  k5_add_add((float *)(A + 4190208) + 5200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6891008) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 6891008) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 6891008) + 0, (float *)(A + 6903808) + 0, (float *)(A + 6916608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6852608) + 0, (float *)(A + 6916608) + 0, (float *)(A + 6929408) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6955008) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6955008) + 0, (float *)(A + 6916608) + 0, (float *)(A + 6967808) + 0);
-  k10_matmul((float *)(A + 6967808) + 0, (float *)(A + 811008) + 0, (float *)(A + 759808) + 0);
-  k11_add((float *)(A + 759808) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6980608) + 0);
-  k5_add_add((float *)(A + 4190208) + 5400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6980608) + 0, (float *)(A + 759808) + 0);
-  k6_tanh((float *)(A + 759808) + 100, (float *)(A + 811008) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 0, (float *)(A + 811008) + 0, (float *)(A + 823808) + 0, (float *)(A + 836608) + 0);
-  k23_sigmoid_mul_add((float *)(A + 759808) + 50, (float *)(A + 6942208) + 0, (float *)(A + 836608) + 0, (float *)(A + 6980608) + 0, (float *)(A + 6993408) + 0);
-  k21_sigmoid_mul((float *)(A + 759808) + 150, (float *)(A + 6993408) + 0, (float *)(A + 836608) + 0, (float *)(A + 7006208) + 0);
-  k14_stack((float *)(A + 89600) + 0, (float *)(A + 927808) + 0, (float *)(A + 1017408) + 0, (float *)(A + 1107008) + 0, (float *)(A + 1196608) + 0, (float *)(A + 1286208) + 0, (float *)(A + 1375808) + 0, (float *)(A + 1465408) + 0, (float *)(A + 1555008) + 0, (float *)(A + 1644608) + 0, (float *)(A + 1734208) + 0, (float *)(A + 5623808) + 0, (float *)(A + 5713408) + 0, (float *)(A + 5803008) + 0, (float *)(A + 5892608) + 0, (float *)(A + 5982208) + 0, (float *)(A + 6071808) + 0, (float *)(A + 6161408) + 0, (float *)(A + 6251008) + 0, (float *)(A + 6340608) + 0, (float *)(A + 6430208) + 0, (float *)(A + 6519808) + 0, (float *)(A + 6609408) + 0, (float *)(A + 6699008) + 0, (float *)(A + 6788608) + 0, (float *)(A + 6878208) + 0, (float *)(A + 6967808) + 0, (float *)(A + 7006208) + 0, (float *)(A + 4190208) + 0);
-  k8_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 759808) + 0);
-  k15_matmul((float *)(A + 4190208) + 0, (float *)(A + 759808) + 0, (float *)(A + 7031808) + 0);
-  k4_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 759808) + 0);
-  k5_add_add((float *)(A + 7031808) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 759808) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 7006208) + 0);
-  k20_sigmoid_mul_tanh((float *)(A + 4548608) + 0, (float *)(A + 7006208) + 0, (float *)(A + 7019008) + 0, (float *)(A + 759808) + 0, (float *)(A + 772608) + 0);
-  k8_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 4599808) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 772608) + 0, (float *)(A + 785408) + 0, (float *)(A + 798208) + 0);
-  k10_matmul((float *)(A + 798208) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4639808) + 0);
-  k5_add_add((float *)(A + 7031808) + 200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4639808) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 4639808) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 4639808) + 0, (float *)(A + 4652608) + 0, (float *)(A + 4665408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 759808) + 0, (float *)(A + 4665408) + 0, (float *)(A + 4678208) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 4703808) + 0, (float *)(A + 4665408) + 0, (float *)(A + 4716608) + 0);
-  k10_matmul((float *)(A + 4716608) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4729408) + 0);
-  k5_add_add((float *)(A + 7031808) + 400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4729408) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 4729408) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 4729408) + 0, (float *)(A + 4742208) + 0, (float *)(A + 4755008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 4691008) + 0, (float *)(A + 4755008) + 0, (float *)(A + 4767808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 4793408) + 0, (float *)(A + 4755008) + 0, (float *)(A + 4806208) + 0);
-  k10_matmul((float *)(A + 4806208) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4819008) + 0);
-  k5_add_add((float *)(A + 7031808) + 600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4819008) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 4819008) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 4819008) + 0, (float *)(A + 4831808) + 0, (float *)(A + 4844608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 4780608) + 0, (float *)(A + 4844608) + 0, (float *)(A + 4857408) + 0, (float *)(A + 4870208) + 0, (float *)(A + 4883008) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 4883008) + 0, (float *)(A + 4844608) + 0, (float *)(A + 4895808) + 0);
-  k10_matmul((float *)(A + 4895808) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4908608) + 0);
-  k5_add_add((float *)(A + 7031808) + 800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4908608) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 4908608) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 4908608) + 0, (float *)(A + 4921408) + 0, (float *)(A + 4934208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 4870208) + 0, (float *)(A + 4934208) + 0, (float *)(A + 4947008) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 4972608) + 0, (float *)(A + 4934208) + 0, (float *)(A + 4985408) + 0);
-  k10_matmul((float *)(A + 4985408) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4998208) + 0);
-  k5_add_add((float *)(A + 7031808) + 1000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4998208) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 4998208) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 4998208) + 0, (float *)(A + 5011008) + 0, (float *)(A + 5023808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 4959808) + 0, (float *)(A + 5023808) + 0, (float *)(A + 5036608) + 0, (float *)(A + 5049408) + 0, (float *)(A + 5062208) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 5062208) + 0, (float *)(A + 5023808) + 0, (float *)(A + 5075008) + 0);
-  k10_matmul((float *)(A + 5075008) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5087808) + 0);
-  k5_add_add((float *)(A + 7031808) + 1200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5087808) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 5087808) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 5087808) + 0, (float *)(A + 5100608) + 0, (float *)(A + 5113408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 5049408) + 0, (float *)(A + 5113408) + 0, (float *)(A + 5126208) + 0, (float *)(A + 5139008) + 0, (float *)(A + 5151808) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 5151808) + 0, (float *)(A + 5113408) + 0, (float *)(A + 5164608) + 0);
-  k10_matmul((float *)(A + 5164608) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5177408) + 0);
-  k5_add_add((float *)(A + 7031808) + 1400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5177408) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 5177408) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 5177408) + 0, (float *)(A + 5190208) + 0, (float *)(A + 5203008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 5139008) + 0, (float *)(A + 5203008) + 0, (float *)(A + 5215808) + 0, (float *)(A + 5228608) + 0, (float *)(A + 5241408) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 5241408) + 0, (float *)(A + 5203008) + 0, (float *)(A + 5254208) + 0);
-  k10_matmul((float *)(A + 5254208) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5267008) + 0);
-  k5_add_add((float *)(A + 7031808) + 1600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5267008) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 5267008) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 5267008) + 0, (float *)(A + 5279808) + 0, (float *)(A + 5292608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 5228608) + 0, (float *)(A + 5292608) + 0, (float *)(A + 5305408) + 0, (float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 5331008) + 0, (float *)(A + 5292608) + 0, (float *)(A + 5343808) + 0);
-  k10_matmul((float *)(A + 5343808) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5356608) + 0);
-  k5_add_add((float *)(A + 7031808) + 1800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5356608) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 5356608) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 5356608) + 0, (float *)(A + 5369408) + 0, (float *)(A + 5382208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 5318208) + 0, (float *)(A + 5382208) + 0, (float *)(A + 5395008) + 0, (float *)(A + 5407808) + 0, (float *)(A + 5420608) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 5420608) + 0, (float *)(A + 5382208) + 0, (float *)(A + 5433408) + 0);
-  k10_matmul((float *)(A + 5433408) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5446208) + 0);
-  k5_add_add((float *)(A + 7031808) + 2000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5446208) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 5446208) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 5446208) + 0, (float *)(A + 5459008) + 0, (float *)(A + 5471808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 5407808) + 0, (float *)(A + 5471808) + 0, (float *)(A + 5484608) + 0, (float *)(A + 5497408) + 0, (float *)(A + 5510208) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 5510208) + 0, (float *)(A + 5471808) + 0, (float *)(A + 5523008) + 0);
-  k10_matmul((float *)(A + 5523008) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5535808) + 0);
-  k5_add_add((float *)(A + 7031808) + 2200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5535808) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 5535808) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 5535808) + 0, (float *)(A + 5548608) + 0, (float *)(A + 5561408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 5497408) + 0, (float *)(A + 5561408) + 0, (float *)(A + 5574208) + 0, (float *)(A + 5587008) + 0, (float *)(A + 5599808) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 5599808) + 0, (float *)(A + 5561408) + 0, (float *)(A + 8465408) + 0);
-  k10_matmul((float *)(A + 8465408) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8478208) + 0);
-  k5_add_add((float *)(A + 7031808) + 2400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8478208) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 8478208) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 8478208) + 0, (float *)(A + 8491008) + 0, (float *)(A + 8503808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 5587008) + 0, (float *)(A + 8503808) + 0, (float *)(A + 8516608) + 0, (float *)(A + 8529408) + 0, (float *)(A + 8542208) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 8542208) + 0, (float *)(A + 8503808) + 0, (float *)(A + 8555008) + 0);
-  k10_matmul((float *)(A + 8555008) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8567808) + 0);
-  k5_add_add((float *)(A + 7031808) + 2600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8567808) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 8567808) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 8567808) + 0, (float *)(A + 8580608) + 0, (float *)(A + 8593408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 8529408) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8606208) + 0, (float *)(A + 8619008) + 0, (float *)(A + 8631808) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 8631808) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8644608) + 0);
-  k10_matmul((float *)(A + 8644608) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8657408) + 0);
-  k5_add_add((float *)(A + 7031808) + 2800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8657408) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 8657408) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 8657408) + 0, (float *)(A + 8670208) + 0, (float *)(A + 8683008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 8619008) + 0, (float *)(A + 8683008) + 0, (float *)(A + 8695808) + 0, (float *)(A + 8708608) + 0, (float *)(A + 8721408) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 8721408) + 0, (float *)(A + 8683008) + 0, (float *)(A + 8734208) + 0);
-  k10_matmul((float *)(A + 8734208) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8747008) + 0);
-  k5_add_add((float *)(A + 7031808) + 3000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8747008) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 8747008) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 8747008) + 0, (float *)(A + 8759808) + 0, (float *)(A + 8772608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 8708608) + 0, (float *)(A + 8772608) + 0, (float *)(A + 8785408) + 0, (float *)(A + 8798208) + 0, (float *)(A + 8811008) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 8811008) + 0, (float *)(A + 8772608) + 0, (float *)(A + 8823808) + 0);
-  k10_matmul((float *)(A + 8823808) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8836608) + 0);
-  k5_add_add((float *)(A + 7031808) + 3200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8836608) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 8836608) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 8836608) + 0, (float *)(A + 8849408) + 0, (float *)(A + 8862208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 8798208) + 0, (float *)(A + 8862208) + 0, (float *)(A + 8875008) + 0, (float *)(A + 8887808) + 0, (float *)(A + 8900608) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 8900608) + 0, (float *)(A + 8862208) + 0, (float *)(A + 8913408) + 0);
-  k10_matmul((float *)(A + 8913408) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8926208) + 0);
-  k5_add_add((float *)(A + 7031808) + 3400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8926208) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 8926208) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 8926208) + 0, (float *)(A + 8939008) + 0, (float *)(A + 8951808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 8887808) + 0, (float *)(A + 8951808) + 0, (float *)(A + 8964608) + 0, (float *)(A + 8977408) + 0, (float *)(A + 8990208) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 8990208) + 0, (float *)(A + 8951808) + 0, (float *)(A + 9003008) + 0);
-  k10_matmul((float *)(A + 9003008) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9015808) + 0);
-  k5_add_add((float *)(A + 7031808) + 3600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9015808) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9015808) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9015808) + 0, (float *)(A + 9028608) + 0, (float *)(A + 9041408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 8977408) + 0, (float *)(A + 9041408) + 0, (float *)(A + 9054208) + 0, (float *)(A + 9067008) + 0, (float *)(A + 9079808) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9079808) + 0, (float *)(A + 9041408) + 0, (float *)(A + 9092608) + 0);
-  k10_matmul((float *)(A + 9092608) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9105408) + 0);
-  k5_add_add((float *)(A + 7031808) + 3800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9105408) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9105408) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9105408) + 0, (float *)(A + 9118208) + 0, (float *)(A + 9131008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9067008) + 0, (float *)(A + 9131008) + 0, (float *)(A + 9143808) + 0, (float *)(A + 9156608) + 0, (float *)(A + 9169408) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9169408) + 0, (float *)(A + 9131008) + 0, (float *)(A + 9182208) + 0);
-  k10_matmul((float *)(A + 9182208) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9195008) + 0);
-  k5_add_add((float *)(A + 7031808) + 4000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9195008) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9195008) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9195008) + 0, (float *)(A + 9207808) + 0, (float *)(A + 9220608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9156608) + 0, (float *)(A + 9220608) + 0, (float *)(A + 9233408) + 0, (float *)(A + 9246208) + 0, (float *)(A + 9259008) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9259008) + 0, (float *)(A + 9220608) + 0, (float *)(A + 9271808) + 0);
-  k10_matmul((float *)(A + 9271808) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9284608) + 0);
-  k5_add_add((float *)(A + 7031808) + 4200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9284608) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9284608) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9284608) + 0, (float *)(A + 9297408) + 0, (float *)(A + 9310208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9246208) + 0, (float *)(A + 9310208) + 0, (float *)(A + 9323008) + 0, (float *)(A + 9335808) + 0, (float *)(A + 9348608) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9348608) + 0, (float *)(A + 9310208) + 0, (float *)(A + 9361408) + 0);
-  k10_matmul((float *)(A + 9361408) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9374208) + 0);
-  k5_add_add((float *)(A + 7031808) + 4400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9374208) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9374208) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9374208) + 0, (float *)(A + 9387008) + 0, (float *)(A + 9399808) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9335808) + 0, (float *)(A + 9399808) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9425408) + 0, (float *)(A + 9438208) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9438208) + 0, (float *)(A + 9399808) + 0, (float *)(A + 9451008) + 0);
-  k10_matmul((float *)(A + 9451008) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9463808) + 0);
-  k5_add_add((float *)(A + 7031808) + 4600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9463808) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9463808) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9463808) + 0, (float *)(A + 9476608) + 0, (float *)(A + 9489408) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9425408) + 0, (float *)(A + 9489408) + 0, (float *)(A + 9502208) + 0, (float *)(A + 9515008) + 0, (float *)(A + 9527808) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9527808) + 0, (float *)(A + 9489408) + 0, (float *)(A + 9540608) + 0);
-  k10_matmul((float *)(A + 9540608) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9553408) + 0);
-  k5_add_add((float *)(A + 7031808) + 4800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9553408) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9553408) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9553408) + 0, (float *)(A + 9566208) + 0, (float *)(A + 9579008) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9515008) + 0, (float *)(A + 9579008) + 0, (float *)(A + 9591808) + 0, (float *)(A + 9604608) + 0, (float *)(A + 9617408) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 6472704) + 0, (float *)(A + 6434304) + 0, (float *)(A + 4296704) + 76800);
+  k9_matmul((float *)(A + 4296704) + 76800, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6485504) + 0);
+  k4_add_add((float *)(A + 213504) + 320000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6485504) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 6485504) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 6485504) + 0, (float *)(A + 6498304) + 0, (float *)(A + 6511104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 6459904) + 0, (float *)(A + 6511104) + 0, (float *)(A + 6523904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6549504) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 6549504) + 0, (float *)(A + 6511104) + 0, (float *)(A + 4296704) + 80000);
+  k9_matmul((float *)(A + 4296704) + 80000, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6562304) + 0);
+  k4_add_add((float *)(A + 213504) + 332800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6562304) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 6562304) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 6562304) + 0, (float *)(A + 6575104) + 0, (float *)(A + 6587904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 6536704) + 0, (float *)(A + 6587904) + 0, (float *)(A + 6600704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6626304) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 6626304) + 0, (float *)(A + 6587904) + 0, (float *)(A + 4296704) + 83200);
+  k9_matmul((float *)(A + 4296704) + 83200, (float *)(A + 4256704) + 0, (float *)(A + 4205504) + 0);
+  k10_add((float *)(A + 4205504) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6639104) + 0);
+  k4_add_add((float *)(A + 213504) + 345600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6639104) + 0, (float *)(A + 4205504) + 0);
+  k5_tanh((float *)(A + 4205504) + 100, (float *)(A + 4256704) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 0, (float *)(A + 4256704) + 0, (float *)(A + 4269504) + 0, (float *)(A + 4282304) + 0);
+  k21_sigmoid_mul_add((float *)(A + 4205504) + 50, (float *)(A + 6613504) + 0, (float *)(A + 4282304) + 0, (float *)(A + 6639104) + 0, (float *)(A + 6651904) + 0);
+  k19_sigmoid_mul((float *)(A + 4205504) + 150, (float *)(A + 6651904) + 0, (float *)(A + 4282304) + 0, (float *)(A + 4296704) + 86400);
+  k7_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 4205504) + 0);
+  k13_matmul((float *)(A + 4296704) + 0, (float *)(A + 4205504) + 0, (float *)(A + 213504) + 0);
+  k3_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 4205504) + 0);
+  k4_add_add((float *)(A + 213504) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4205504) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 6664704) + 0);
+  k18_sigmoid_mul_tanh((float *)(A + 6690304) + 0, (float *)(A + 6664704) + 0, (float *)(A + 6677504) + 0, (float *)(A + 4205504) + 0, (float *)(A + 4218304) + 0);
+  k7_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 6741504) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 4218304) + 0, (float *)(A + 4231104) + 0, (float *)(A + 6781504) + 0);
+  k9_matmul((float *)(A + 6781504) + 0, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7127104) + 0);
+  k4_add_add((float *)(A + 213504) + 12800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7127104) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 4243904) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 4243904) + 0, (float *)(A + 7127104) + 0, (float *)(A + 7139904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 4205504) + 0, (float *)(A + 7139904) + 0, (float *)(A + 7152704) + 0, (float *)(A + 7165504) + 0, (float *)(A + 7178304) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 7178304) + 0, (float *)(A + 7139904) + 0, (float *)(A + 6781504) + 3200);
+  k9_matmul((float *)(A + 6781504) + 3200, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7191104) + 0);
+  k4_add_add((float *)(A + 213504) + 25600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7191104) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 7191104) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 7191104) + 0, (float *)(A + 7203904) + 0, (float *)(A + 7216704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 7165504) + 0, (float *)(A + 7216704) + 0, (float *)(A + 7229504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7255104) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 7255104) + 0, (float *)(A + 7216704) + 0, (float *)(A + 6781504) + 6400);
+  k9_matmul((float *)(A + 6781504) + 6400, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7267904) + 0);
+  k4_add_add((float *)(A + 213504) + 38400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7267904) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 7267904) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 7267904) + 0, (float *)(A + 7280704) + 0, (float *)(A + 7293504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 7242304) + 0, (float *)(A + 7293504) + 0, (float *)(A + 7306304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7331904) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 7331904) + 0, (float *)(A + 7293504) + 0, (float *)(A + 6781504) + 9600);
+  k9_matmul((float *)(A + 6781504) + 9600, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7344704) + 0);
+  k4_add_add((float *)(A + 213504) + 51200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7344704) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 7344704) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 7344704) + 0, (float *)(A + 7357504) + 0, (float *)(A + 7370304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 7319104) + 0, (float *)(A + 7370304) + 0, (float *)(A + 7383104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7408704) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 7408704) + 0, (float *)(A + 7370304) + 0, (float *)(A + 6781504) + 12800);
+  k9_matmul((float *)(A + 6781504) + 12800, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7421504) + 0);
+  k4_add_add((float *)(A + 213504) + 64000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7421504) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 7421504) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 7421504) + 0, (float *)(A + 7434304) + 0, (float *)(A + 7447104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 7395904) + 0, (float *)(A + 7447104) + 0, (float *)(A + 7459904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7485504) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 7485504) + 0, (float *)(A + 7447104) + 0, (float *)(A + 6781504) + 16000);
+  k9_matmul((float *)(A + 6781504) + 16000, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7498304) + 0);
+  k4_add_add((float *)(A + 213504) + 76800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7498304) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 7498304) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 7498304) + 0, (float *)(A + 7511104) + 0, (float *)(A + 7523904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 7472704) + 0, (float *)(A + 7523904) + 0, (float *)(A + 7536704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7562304) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 7562304) + 0, (float *)(A + 7523904) + 0, (float *)(A + 6781504) + 19200);
+  k9_matmul((float *)(A + 6781504) + 19200, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7575104) + 0);
+  k4_add_add((float *)(A + 213504) + 89600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7575104) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 7575104) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 7575104) + 0, (float *)(A + 7587904) + 0, (float *)(A + 7600704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 7549504) + 0, (float *)(A + 7600704) + 0, (float *)(A + 7613504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7639104) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 7639104) + 0, (float *)(A + 7600704) + 0, (float *)(A + 6781504) + 22400);
+  k9_matmul((float *)(A + 6781504) + 22400, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7651904) + 0);
+  k4_add_add((float *)(A + 213504) + 102400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7651904) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 7651904) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 7651904) + 0, (float *)(A + 7664704) + 0, (float *)(A + 7677504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 7626304) + 0, (float *)(A + 7677504) + 0, (float *)(A + 7690304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7715904) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 7715904) + 0, (float *)(A + 7677504) + 0, (float *)(A + 6781504) + 25600);
+  k9_matmul((float *)(A + 6781504) + 25600, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7728704) + 0);
+  k4_add_add((float *)(A + 213504) + 115200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7728704) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 7728704) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 7728704) + 0, (float *)(A + 7741504) + 0, (float *)(A + 7754304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 7703104) + 0, (float *)(A + 7754304) + 0, (float *)(A + 7767104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7792704) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 7792704) + 0, (float *)(A + 7754304) + 0, (float *)(A + 6781504) + 28800);
+  k9_matmul((float *)(A + 6781504) + 28800, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7805504) + 0);
+  k4_add_add((float *)(A + 213504) + 128000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7805504) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 7805504) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 7805504) + 0, (float *)(A + 7818304) + 0, (float *)(A + 7831104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 7779904) + 0, (float *)(A + 7831104) + 0, (float *)(A + 7843904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7869504) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 7869504) + 0, (float *)(A + 7831104) + 0, (float *)(A + 6781504) + 32000);
+  k9_matmul((float *)(A + 6781504) + 32000, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7882304) + 0);
+  k4_add_add((float *)(A + 213504) + 140800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7882304) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 7882304) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 7882304) + 0, (float *)(A + 7895104) + 0, (float *)(A + 7907904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 7856704) + 0, (float *)(A + 7907904) + 0, (float *)(A + 7920704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 7946304) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 7946304) + 0, (float *)(A + 7907904) + 0, (float *)(A + 6781504) + 35200);
+  k9_matmul((float *)(A + 6781504) + 35200, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7959104) + 0);
+  k4_add_add((float *)(A + 213504) + 153600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7959104) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 7959104) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 7959104) + 0, (float *)(A + 7971904) + 0, (float *)(A + 7984704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 7933504) + 0, (float *)(A + 7984704) + 0, (float *)(A + 7997504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8023104) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 8023104) + 0, (float *)(A + 7984704) + 0, (float *)(A + 6781504) + 38400);
+  k9_matmul((float *)(A + 6781504) + 38400, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8035904) + 0);
+  k4_add_add((float *)(A + 213504) + 166400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8035904) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 8035904) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 8035904) + 0, (float *)(A + 8048704) + 0, (float *)(A + 8061504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 8010304) + 0, (float *)(A + 8061504) + 0, (float *)(A + 8074304) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8099904) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 8099904) + 0, (float *)(A + 8061504) + 0, (float *)(A + 6781504) + 41600);
+  k9_matmul((float *)(A + 6781504) + 41600, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8112704) + 0);
+  k4_add_add((float *)(A + 213504) + 179200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8112704) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 8112704) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 8112704) + 0, (float *)(A + 8125504) + 0, (float *)(A + 8138304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 8087104) + 0, (float *)(A + 8138304) + 0, (float *)(A + 8151104) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8176704) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 8176704) + 0, (float *)(A + 8138304) + 0, (float *)(A + 6781504) + 44800);
+  k9_matmul((float *)(A + 6781504) + 44800, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8189504) + 0);
+  k4_add_add((float *)(A + 213504) + 192000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8189504) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 8189504) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 8189504) + 0, (float *)(A + 8202304) + 0, (float *)(A + 8215104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 8163904) + 0, (float *)(A + 8215104) + 0, (float *)(A + 8227904) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8253504) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 8253504) + 0, (float *)(A + 8215104) + 0, (float *)(A + 6781504) + 48000);
+  k9_matmul((float *)(A + 6781504) + 48000, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8266304) + 0);
+  k4_add_add((float *)(A + 213504) + 204800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8266304) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 8266304) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 8266304) + 0, (float *)(A + 8279104) + 0, (float *)(A + 8291904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 8240704) + 0, (float *)(A + 8291904) + 0, (float *)(A + 8304704) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8330304) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 8330304) + 0, (float *)(A + 8291904) + 0, (float *)(A + 6781504) + 51200);
+  k9_matmul((float *)(A + 6781504) + 51200, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8343104) + 0);
+  k4_add_add((float *)(A + 213504) + 217600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8343104) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 8343104) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 8343104) + 0, (float *)(A + 8355904) + 0, (float *)(A + 8368704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 8317504) + 0, (float *)(A + 8368704) + 0, (float *)(A + 8381504) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8407104) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 8407104) + 0, (float *)(A + 8368704) + 0, (float *)(A + 6781504) + 54400);
+  k9_matmul((float *)(A + 6781504) + 54400, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8419904) + 0);
+  k4_add_add((float *)(A + 213504) + 230400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8419904) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 8419904) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 8419904) + 0, (float *)(A + 8432704) + 0, (float *)(A + 8445504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 8394304) + 0, (float *)(A + 8445504) + 0, (float *)(A + 8458304) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8483904) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 8483904) + 0, (float *)(A + 8445504) + 0, (float *)(A + 6781504) + 57600);
+  k9_matmul((float *)(A + 6781504) + 57600, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8496704) + 0);
+  k4_add_add((float *)(A + 213504) + 243200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8496704) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 8496704) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 8496704) + 0, (float *)(A + 8509504) + 0, (float *)(A + 8522304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 8471104) + 0, (float *)(A + 8522304) + 0, (float *)(A + 8535104) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8560704) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 8560704) + 0, (float *)(A + 8522304) + 0, (float *)(A + 6781504) + 60800);
+  k9_matmul((float *)(A + 6781504) + 60800, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8573504) + 0);
+  k4_add_add((float *)(A + 213504) + 256000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8573504) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 8573504) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 8573504) + 0, (float *)(A + 8586304) + 0, (float *)(A + 8599104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 8547904) + 0, (float *)(A + 8599104) + 0, (float *)(A + 8611904) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8637504) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 8637504) + 0, (float *)(A + 8599104) + 0, (float *)(A + 6781504) + 64000);
+  k9_matmul((float *)(A + 6781504) + 64000, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8650304) + 0);
+  k4_add_add((float *)(A + 213504) + 268800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8650304) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 8650304) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 8650304) + 0, (float *)(A + 8663104) + 0, (float *)(A + 8675904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 8624704) + 0, (float *)(A + 8675904) + 0, (float *)(A + 8688704) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8714304) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 8714304) + 0, (float *)(A + 8675904) + 0, (float *)(A + 6781504) + 67200);
+  k9_matmul((float *)(A + 6781504) + 67200, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8727104) + 0);
+  k4_add_add((float *)(A + 213504) + 281600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8727104) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 8727104) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 8727104) + 0, (float *)(A + 8739904) + 0, (float *)(A + 8752704) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 8701504) + 0, (float *)(A + 8752704) + 0, (float *)(A + 8765504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8791104) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 8791104) + 0, (float *)(A + 8752704) + 0, (float *)(A + 6781504) + 70400);
+  k9_matmul((float *)(A + 6781504) + 70400, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8803904) + 0);
+  k4_add_add((float *)(A + 213504) + 294400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8803904) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 8803904) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 8803904) + 0, (float *)(A + 8816704) + 0, (float *)(A + 8829504) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 8778304) + 0, (float *)(A + 8829504) + 0, (float *)(A + 8842304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8867904) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 8867904) + 0, (float *)(A + 8829504) + 0, (float *)(A + 6781504) + 73600);
+  k9_matmul((float *)(A + 6781504) + 73600, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8880704) + 0);
+  k4_add_add((float *)(A + 213504) + 307200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8880704) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 8880704) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 8880704) + 0, (float *)(A + 8893504) + 0, (float *)(A + 8906304) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 8855104) + 0, (float *)(A + 8906304) + 0, (float *)(A + 8919104) + 0, (float *)(A + 8931904) + 0, (float *)(A + 8944704) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 8944704) + 0, (float *)(A + 8906304) + 0, (float *)(A + 6781504) + 76800);
+  k9_matmul((float *)(A + 6781504) + 76800, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8957504) + 0);
 }
 
 static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9617408) + 0, (float *)(A + 9579008) + 0, (float *)(A + 9630208) + 0);
-  k10_matmul((float *)(A + 9630208) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9643008) + 0);
-  k5_add_add((float *)(A + 7031808) + 5000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9643008) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9643008) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9643008) + 0, (float *)(A + 9655808) + 0, (float *)(A + 9668608) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9604608) + 0, (float *)(A + 9668608) + 0, (float *)(A + 9681408) + 0, (float *)(A + 9694208) + 0, (float *)(A + 9707008) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9707008) + 0, (float *)(A + 9668608) + 0, (float *)(A + 9719808) + 0);
-  k10_matmul((float *)(A + 9719808) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9732608) + 0);
-  k5_add_add((float *)(A + 7031808) + 5200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9732608) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 9732608) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 9732608) + 0, (float *)(A + 9745408) + 0, (float *)(A + 9758208) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9694208) + 0, (float *)(A + 9758208) + 0, (float *)(A + 9771008) + 0, (float *)(A + 9783808) + 0, (float *)(A + 9796608) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9796608) + 0, (float *)(A + 9758208) + 0, (float *)(A + 9809408) + 0);
-  k10_matmul((float *)(A + 9809408) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4548608) + 0);
-  k11_add((float *)(A + 4548608) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9822208) + 0);
-  k5_add_add((float *)(A + 7031808) + 5400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9822208) + 0, (float *)(A + 4548608) + 0);
-  k6_tanh((float *)(A + 4548608) + 100, (float *)(A + 4599808) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4612608) + 0, (float *)(A + 4625408) + 0);
-  k23_sigmoid_mul_add((float *)(A + 4548608) + 50, (float *)(A + 9783808) + 0, (float *)(A + 4625408) + 0, (float *)(A + 9822208) + 0, (float *)(A + 9835008) + 0);
-  k16_transpose(P + 56848 /* dense1.weight */, (float *)(A + 193600) + 0);
-  k21_sigmoid_mul((float *)(A + 4548608) + 150, (float *)(A + 9835008) + 0, (float *)(A + 4625408) + 0, (float *)(A + 9847808) + 0);
-  k17_matmul((float *)(A + 9847808) + 0, (float *)(A + 193600) + 0, (float *)(A + 195648) + 0);
-  k24_one_hot(in->y + 0, (float *)(A + 1823808) + 0);
-  k18_add((float *)(A + 195648) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1826368) + 0);
-  k25_log_softmax((float *)(A + 1826368) + 0, (float *)(A + 1828928) + 0);
-  k26_mul((float *)(A + 1823808) + 0, (float *)(A + 1828928) + 0, (float *)(A + 1831488) + 0);
-  k27_sum_to((float *)(A + 1831488) + 0, (float *)(A + 1834048) + 0);
-  k28_sum_to((float *)(A + 1834048) + 0, (float *)(A + 1834304) + 0);
-  k29_argmax((float *)(A + 1826368) + 0, (int32_t *)(A + 1834368) + 0);
-  k30_equal((int32_t *)(A + 1834368) + 0, in->y + 0, (float *)(A + 1834624) + 0);
-  k28_sum_to((float *)(A + 1834624) + 0, (float *)(A + 1834880) + 0);
-  k31_mul((float *)(A + 1823808) + 0, (float *)(A + 1831488) + 0);
-  k27_sum_to((float *)(A + 1831488) + 0, (float *)(A + 1834048) + 0);
-  k32_exp_mul_sub((float *)(A + 1828928) + 0, (float *)(A + 1834048) + 0, (float *)(A + 1831488) + 0, (float *)(A + 1823808) + 0);
-  k33_matmul((float *)(A + 1823808) + 0, P + 56848 /* dense1.weight */, (float *)(A + 9860608) + 0);
-  k34_mul_sub((float *)(A + 9835008) + 0, (float *)(A + 4548608) + 0);
-  k35_sub_mul((float *)(A + 4612608) + 0, (float *)(A + 4561408) + 0);
-  k35_sub_mul((float *)(A + 9822208) + 0, (float *)(A + 4574208) + 0);
-  k34_mul_sub((float *)(A + 4599808) + 0, (float *)(A + 4587008) + 0);
-  k35_sub_mul((float *)(A + 4625408) + 0, (float *)(A + 7031808) + 0);
-  k36_mul_mul_mul((float *)(A + 9860608) + 0, (float *)(A + 4625408) + 0, (float *)(A + 4548608) + 0, (float *)(A + 9822208) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4561408) + 0, (float *)(A + 9783808) + 0, (float *)(A + 4574208) + 0, (float *)(A + 4612608) + 0, (float *)(A + 4587008) + 0, (float *)(A + 7044608) + 0, (float *)(A + 7057408) + 0, (float *)(A + 7070208) + 0, (float *)(A + 7083008) + 0);
-  k37_mul_mul((float *)(A + 9860608) + 0, (float *)(A + 9835008) + 0, (float *)(A + 7031808) + 0, (float *)(A + 9783808) + 0);
-  k38_concat((float *)(A + 7057408) + 0, (float *)(A + 7070208) + 0, (float *)(A + 7083008) + 0, (float *)(A + 9783808) + 0, (float *)(A + 4548608) + 0);
-  k39_matmul((float *)(A + 4548608) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7031808) + 0);
-  k34_mul_sub((float *)(A + 9796608) + 0, (float *)(A + 9783808) + 0);
-  k35_sub_mul((float *)(A + 9745408) + 0, (float *)(A + 9860608) + 0);
-  k35_sub_mul((float *)(A + 9771008) + 0, (float *)(A + 9822208) + 0);
-  k34_mul_sub((float *)(A + 9732608) + 0, (float *)(A + 9835008) + 0);
-  k35_sub_mul((float *)(A + 9758208) + 0, (float *)(A + 4599808) + 0);
-  k40_mul_mul_addn((float *)(A + 7031808) + 0, (float *)(A + 9758208) + 0, (float *)(A + 9783808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9771008) + 0, (float *)(A + 9732608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 9694208) + 0, (float *)(A + 9822208) + 0, (float *)(A + 9745408) + 0, (float *)(A + 9835008) + 0, (float *)(A + 4612608) + 0, (float *)(A + 4625408) + 0, (float *)(A + 7057408) + 0, (float *)(A + 7070208) + 0);
-  k37_mul_mul((float *)(A + 7031808) + 0, (float *)(A + 9796608) + 0, (float *)(A + 4599808) + 0, (float *)(A + 7044608) + 0);
-  k38_concat((float *)(A + 4625408) + 0, (float *)(A + 7057408) + 0, (float *)(A + 7070208) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9732608) + 0);
-  k39_matmul((float *)(A + 9732608) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4599808) + 0);
-  k34_mul_sub((float *)(A + 9707008) + 0, (float *)(A + 9694208) + 0);
-  k35_sub_mul((float *)(A + 9655808) + 0, (float *)(A + 9783808) + 0);
-  k35_sub_mul((float *)(A + 9681408) + 0, (float *)(A + 9796608) + 0);
-  k34_mul_sub((float *)(A + 9643008) + 0, (float *)(A + 9860608) + 0);
-  k35_sub_mul((float *)(A + 9668608) + 0, (float *)(A + 4625408) + 0);
-  k40_mul_mul_addn((float *)(A + 4599808) + 0, (float *)(A + 9668608) + 0, (float *)(A + 9694208) + 0, (float *)(A + 4612608) + 0, (float *)(A + 9681408) + 0, (float *)(A + 9643008) + 0, (float *)(A + 9783808) + 0, (float *)(A + 9604608) + 0, (float *)(A + 9796608) + 0, (float *)(A + 9655808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9822208) + 0, (float *)(A + 9835008) + 0);
-  k37_mul_mul((float *)(A + 4599808) + 0, (float *)(A + 9707008) + 0, (float *)(A + 4625408) + 0, (float *)(A + 4612608) + 0);
-  k38_concat((float *)(A + 7044608) + 0, (float *)(A + 9822208) + 0, (float *)(A + 9835008) + 0, (float *)(A + 4612608) + 0, (float *)(A + 9643008) + 0);
-  k39_matmul((float *)(A + 9643008) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7044608) + 0);
-  k34_mul_sub((float *)(A + 9617408) + 0, (float *)(A + 9604608) + 0);
-  k35_sub_mul((float *)(A + 9566208) + 0, (float *)(A + 9694208) + 0);
-  k35_sub_mul((float *)(A + 9591808) + 0, (float *)(A + 9707008) + 0);
-  k34_mul_sub((float *)(A + 9553408) + 0, (float *)(A + 9783808) + 0);
-  k35_sub_mul((float *)(A + 9579008) + 0, (float *)(A + 9796608) + 0);
-  k40_mul_mul_addn((float *)(A + 7044608) + 0, (float *)(A + 9579008) + 0, (float *)(A + 9604608) + 0, (float *)(A + 7031808) + 0, (float *)(A + 9591808) + 0, (float *)(A + 9553408) + 0, (float *)(A + 9694208) + 0, (float *)(A + 9515008) + 0, (float *)(A + 9707008) + 0, (float *)(A + 9566208) + 0, (float *)(A + 9783808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 9822208) + 0, (float *)(A + 9835008) + 0, (float *)(A + 4599808) + 0);
-  k37_mul_mul((float *)(A + 7044608) + 0, (float *)(A + 9617408) + 0, (float *)(A + 9796608) + 0, (float *)(A + 7031808) + 0);
-  k38_concat((float *)(A + 9822208) + 0, (float *)(A + 9835008) + 0, (float *)(A + 4599808) + 0, (float *)(A + 7031808) + 0, (float *)(A + 9553408) + 0);
-  k39_matmul((float *)(A + 9553408) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9515008) + 0);
-  k34_mul_sub((float *)(A + 9527808) + 0, (float *)(A + 9604608) + 0);
-  k35_sub_mul((float *)(A + 9476608) + 0, (float *)(A + 9617408) + 0);
-  k35_sub_mul((float *)(A + 9502208) + 0, (float *)(A + 9694208) + 0);
-  k34_mul_sub((float *)(A + 9463808) + 0, (float *)(A + 9707008) + 0);
-  k35_sub_mul((float *)(A + 9489408) + 0, (float *)(A + 9783808) + 0);
-  k40_mul_mul_addn((float *)(A + 9515008) + 0, (float *)(A + 9489408) + 0, (float *)(A + 9604608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 9502208) + 0, (float *)(A + 9463808) + 0, (float *)(A + 9617408) + 0, (float *)(A + 9425408) + 0, (float *)(A + 9694208) + 0, (float *)(A + 9476608) + 0, (float *)(A + 9707008) + 0, (float *)(A + 9796608) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9822208) + 0);
-  k37_mul_mul((float *)(A + 9515008) + 0, (float *)(A + 9527808) + 0, (float *)(A + 9783808) + 0, (float *)(A + 9425408) + 0);
-  k38_concat((float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9822208) + 0, (float *)(A + 9425408) + 0, (float *)(A + 9463808) + 0);
-  k39_matmul((float *)(A + 9463808) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9425408) + 0);
-  k34_mul_sub((float *)(A + 9438208) + 0, (float *)(A + 9515008) + 0);
-  k35_sub_mul((float *)(A + 9387008) + 0, (float *)(A + 9527808) + 0);
-  k35_sub_mul((float *)(A + 9412608) + 0, (float *)(A + 9604608) + 0);
-  k34_mul_sub((float *)(A + 9374208) + 0, (float *)(A + 9617408) + 0);
-  k35_sub_mul((float *)(A + 9399808) + 0, (float *)(A + 9783808) + 0);
-  k40_mul_mul_addn((float *)(A + 9425408) + 0, (float *)(A + 9399808) + 0, (float *)(A + 9515008) + 0, (float *)(A + 9796608) + 0, (float *)(A + 9412608) + 0, (float *)(A + 9374208) + 0, (float *)(A + 9527808) + 0, (float *)(A + 9335808) + 0, (float *)(A + 9604608) + 0, (float *)(A + 9387008) + 0, (float *)(A + 9617408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9694208) + 0);
-  k37_mul_mul((float *)(A + 9425408) + 0, (float *)(A + 9438208) + 0, (float *)(A + 9783808) + 0, (float *)(A + 9335808) + 0);
-  k38_concat((float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9694208) + 0, (float *)(A + 9335808) + 0, (float *)(A + 9374208) + 0);
-  k39_matmul((float *)(A + 9374208) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9335808) + 0);
-  k34_mul_sub((float *)(A + 9348608) + 0, (float *)(A + 9425408) + 0);
-  k35_sub_mul((float *)(A + 9297408) + 0, (float *)(A + 9438208) + 0);
-  k35_sub_mul((float *)(A + 9323008) + 0, (float *)(A + 9515008) + 0);
-  k34_mul_sub((float *)(A + 9284608) + 0, (float *)(A + 9527808) + 0);
-  k35_sub_mul((float *)(A + 9310208) + 0, (float *)(A + 7031808) + 0);
-  k40_mul_mul_addn((float *)(A + 9335808) + 0, (float *)(A + 9310208) + 0, (float *)(A + 9425408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 9323008) + 0, (float *)(A + 9284608) + 0, (float *)(A + 9438208) + 0, (float *)(A + 9246208) + 0, (float *)(A + 9515008) + 0, (float *)(A + 9297408) + 0, (float *)(A + 9527808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9604608) + 0, (float *)(A + 9617408) + 0, (float *)(A + 9694208) + 0);
-  k37_mul_mul((float *)(A + 9335808) + 0, (float *)(A + 9348608) + 0, (float *)(A + 7031808) + 0, (float *)(A + 9246208) + 0);
-  k38_concat((float *)(A + 9604608) + 0, (float *)(A + 9617408) + 0, (float *)(A + 9694208) + 0, (float *)(A + 9246208) + 0, (float *)(A + 9284608) + 0);
-  k39_matmul((float *)(A + 9284608) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7031808) + 0);
-  k34_mul_sub((float *)(A + 9259008) + 0, (float *)(A + 9246208) + 0);
-  k35_sub_mul((float *)(A + 9207808) + 0, (float *)(A + 9335808) + 0);
-  k35_sub_mul((float *)(A + 9233408) + 0, (float *)(A + 9348608) + 0);
-  k34_mul_sub((float *)(A + 9195008) + 0, (float *)(A + 9425408) + 0);
-  k35_sub_mul((float *)(A + 9220608) + 0, (float *)(A + 9438208) + 0);
-  k40_mul_mul_addn((float *)(A + 7031808) + 0, (float *)(A + 9220608) + 0, (float *)(A + 9246208) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9233408) + 0, (float *)(A + 9195008) + 0, (float *)(A + 9335808) + 0, (float *)(A + 9156608) + 0, (float *)(A + 9348608) + 0, (float *)(A + 9207808) + 0, (float *)(A + 9425408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 9515008) + 0, (float *)(A + 9527808) + 0, (float *)(A + 9604608) + 0);
-  k37_mul_mul((float *)(A + 7031808) + 0, (float *)(A + 9259008) + 0, (float *)(A + 9438208) + 0, (float *)(A + 7044608) + 0);
-  k38_concat((float *)(A + 9515008) + 0, (float *)(A + 9527808) + 0, (float *)(A + 9604608) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9195008) + 0);
-  k39_matmul((float *)(A + 9195008) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9156608) + 0);
-  k34_mul_sub((float *)(A + 9169408) + 0, (float *)(A + 9246208) + 0);
-  k35_sub_mul((float *)(A + 9118208) + 0, (float *)(A + 9259008) + 0);
-  k35_sub_mul((float *)(A + 9143808) + 0, (float *)(A + 9335808) + 0);
-  k34_mul_sub((float *)(A + 9105408) + 0, (float *)(A + 9348608) + 0);
-  k35_sub_mul((float *)(A + 9131008) + 0, (float *)(A + 9425408) + 0);
-  k40_mul_mul_addn((float *)(A + 9156608) + 0, (float *)(A + 9131008) + 0, (float *)(A + 9246208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 9143808) + 0, (float *)(A + 9105408) + 0, (float *)(A + 9259008) + 0, (float *)(A + 9067008) + 0, (float *)(A + 9335808) + 0, (float *)(A + 9118208) + 0, (float *)(A + 9348608) + 0, (float *)(A + 9438208) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9515008) + 0);
-  k37_mul_mul((float *)(A + 9156608) + 0, (float *)(A + 9169408) + 0, (float *)(A + 9425408) + 0, (float *)(A + 9067008) + 0);
-  k38_concat((float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9515008) + 0, (float *)(A + 9067008) + 0, (float *)(A + 9105408) + 0);
-  k39_matmul((float *)(A + 9105408) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9067008) + 0);
-  k34_mul_sub((float *)(A + 9079808) + 0, (float *)(A + 9156608) + 0);
-  k35_sub_mul((float *)(A + 9028608) + 0, (float *)(A + 9169408) + 0);
-  k35_sub_mul((float *)(A + 9054208) + 0, (float *)(A + 9246208) + 0);
-  k34_mul_sub((float *)(A + 9015808) + 0, (float *)(A + 9259008) + 0);
-  k35_sub_mul((float *)(A + 9041408) + 0, (float *)(A + 9425408) + 0);
-  k40_mul_mul_addn((float *)(A + 9067008) + 0, (float *)(A + 9041408) + 0, (float *)(A + 9156608) + 0, (float *)(A + 9438208) + 0, (float *)(A + 9054208) + 0, (float *)(A + 9015808) + 0, (float *)(A + 9169408) + 0, (float *)(A + 8977408) + 0, (float *)(A + 9246208) + 0, (float *)(A + 9028608) + 0, (float *)(A + 9259008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9335808) + 0);
-  k37_mul_mul((float *)(A + 9067008) + 0, (float *)(A + 9079808) + 0, (float *)(A + 9425408) + 0, (float *)(A + 8977408) + 0);
-  k38_concat((float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9335808) + 0, (float *)(A + 8977408) + 0, (float *)(A + 9015808) + 0);
-  k39_matmul((float *)(A + 9015808) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8977408) + 0);
-  k34_mul_sub((float *)(A + 8990208) + 0, (float *)(A + 9067008) + 0);
-  k35_sub_mul((float *)(A + 8939008) + 0, (float *)(A + 9079808) + 0);
-  k35_sub_mul((float *)(A + 8964608) + 0, (float *)(A + 9156608) + 0);
-  k34_mul_sub((float *)(A + 8926208) + 0, (float *)(A + 9169408) + 0);
-  k35_sub_mul((float *)(A + 8951808) + 0, (float *)(A + 7031808) + 0);
-  k40_mul_mul_addn((float *)(A + 8977408) + 0, (float *)(A + 8951808) + 0, (float *)(A + 9067008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 8964608) + 0, (float *)(A + 8926208) + 0, (float *)(A + 9079808) + 0, (float *)(A + 8887808) + 0, (float *)(A + 9156608) + 0, (float *)(A + 8939008) + 0, (float *)(A + 9169408) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9246208) + 0, (float *)(A + 9259008) + 0, (float *)(A + 9335808) + 0);
-  k37_mul_mul((float *)(A + 8977408) + 0, (float *)(A + 8990208) + 0, (float *)(A + 7031808) + 0, (float *)(A + 8887808) + 0);
-  k38_concat((float *)(A + 9246208) + 0, (float *)(A + 9259008) + 0, (float *)(A + 9335808) + 0, (float *)(A + 8887808) + 0, (float *)(A + 8926208) + 0);
-  k39_matmul((float *)(A + 8926208) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7031808) + 0);
-  k34_mul_sub((float *)(A + 8900608) + 0, (float *)(A + 8887808) + 0);
-  k35_sub_mul((float *)(A + 8849408) + 0, (float *)(A + 8977408) + 0);
-  k35_sub_mul((float *)(A + 8875008) + 0, (float *)(A + 8990208) + 0);
-  k34_mul_sub((float *)(A + 8836608) + 0, (float *)(A + 9067008) + 0);
-  k35_sub_mul((float *)(A + 8862208) + 0, (float *)(A + 9079808) + 0);
-  k40_mul_mul_addn((float *)(A + 7031808) + 0, (float *)(A + 8862208) + 0, (float *)(A + 8887808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8875008) + 0, (float *)(A + 8836608) + 0, (float *)(A + 8977408) + 0, (float *)(A + 8798208) + 0, (float *)(A + 8990208) + 0, (float *)(A + 8849408) + 0, (float *)(A + 9067008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 9156608) + 0, (float *)(A + 9169408) + 0, (float *)(A + 9246208) + 0);
-  k37_mul_mul((float *)(A + 7031808) + 0, (float *)(A + 8900608) + 0, (float *)(A + 9079808) + 0, (float *)(A + 7044608) + 0);
-  k38_concat((float *)(A + 9156608) + 0, (float *)(A + 9169408) + 0, (float *)(A + 9246208) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8836608) + 0);
-  k39_matmul((float *)(A + 8836608) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8798208) + 0);
-  k34_mul_sub((float *)(A + 8811008) + 0, (float *)(A + 8887808) + 0);
-  k35_sub_mul((float *)(A + 8759808) + 0, (float *)(A + 8900608) + 0);
-  k35_sub_mul((float *)(A + 8785408) + 0, (float *)(A + 8977408) + 0);
-  k34_mul_sub((float *)(A + 8747008) + 0, (float *)(A + 8990208) + 0);
-  k35_sub_mul((float *)(A + 8772608) + 0, (float *)(A + 9067008) + 0);
-  k40_mul_mul_addn((float *)(A + 8798208) + 0, (float *)(A + 8772608) + 0, (float *)(A + 8887808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 8785408) + 0, (float *)(A + 8747008) + 0, (float *)(A + 8900608) + 0, (float *)(A + 8708608) + 0, (float *)(A + 8977408) + 0, (float *)(A + 8759808) + 0, (float *)(A + 8990208) + 0, (float *)(A + 9079808) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9156608) + 0);
-  k37_mul_mul((float *)(A + 8798208) + 0, (float *)(A + 8811008) + 0, (float *)(A + 9067008) + 0, (float *)(A + 8708608) + 0);
-  k38_concat((float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 9156608) + 0, (float *)(A + 8708608) + 0, (float *)(A + 8747008) + 0);
-  k39_matmul((float *)(A + 8747008) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8708608) + 0);
-  k34_mul_sub((float *)(A + 8721408) + 0, (float *)(A + 8798208) + 0);
-  k35_sub_mul((float *)(A + 8670208) + 0, (float *)(A + 8811008) + 0);
-  k35_sub_mul((float *)(A + 8695808) + 0, (float *)(A + 8887808) + 0);
-  k34_mul_sub((float *)(A + 8657408) + 0, (float *)(A + 8900608) + 0);
-  k35_sub_mul((float *)(A + 8683008) + 0, (float *)(A + 9067008) + 0);
-  k40_mul_mul_addn((float *)(A + 8708608) + 0, (float *)(A + 8683008) + 0, (float *)(A + 8798208) + 0, (float *)(A + 9079808) + 0, (float *)(A + 8695808) + 0, (float *)(A + 8657408) + 0, (float *)(A + 8811008) + 0, (float *)(A + 8619008) + 0, (float *)(A + 8887808) + 0, (float *)(A + 8670208) + 0, (float *)(A + 8900608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8977408) + 0);
-  k37_mul_mul((float *)(A + 8708608) + 0, (float *)(A + 8721408) + 0, (float *)(A + 9067008) + 0, (float *)(A + 8619008) + 0);
-  k38_concat((float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8977408) + 0, (float *)(A + 8619008) + 0, (float *)(A + 8657408) + 0);
-  k39_matmul((float *)(A + 8657408) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8619008) + 0);
-  k34_mul_sub((float *)(A + 8631808) + 0, (float *)(A + 8708608) + 0);
-  k35_sub_mul((float *)(A + 8580608) + 0, (float *)(A + 8721408) + 0);
-  k35_sub_mul((float *)(A + 8606208) + 0, (float *)(A + 8798208) + 0);
-  k34_mul_sub((float *)(A + 8567808) + 0, (float *)(A + 8811008) + 0);
-  k35_sub_mul((float *)(A + 8593408) + 0, (float *)(A + 7031808) + 0);
-  k40_mul_mul_addn((float *)(A + 8619008) + 0, (float *)(A + 8593408) + 0, (float *)(A + 8708608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 8606208) + 0, (float *)(A + 8567808) + 0, (float *)(A + 8721408) + 0, (float *)(A + 8529408) + 0, (float *)(A + 8798208) + 0, (float *)(A + 8580608) + 0, (float *)(A + 8811008) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8887808) + 0, (float *)(A + 8900608) + 0, (float *)(A + 8977408) + 0);
-  k37_mul_mul((float *)(A + 8619008) + 0, (float *)(A + 8631808) + 0, (float *)(A + 7031808) + 0, (float *)(A + 8529408) + 0);
-  k38_concat((float *)(A + 8887808) + 0, (float *)(A + 8900608) + 0, (float *)(A + 8977408) + 0, (float *)(A + 8529408) + 0, (float *)(A + 8567808) + 0);
-  k39_matmul((float *)(A + 8567808) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7031808) + 0);
-  k34_mul_sub((float *)(A + 8542208) + 0, (float *)(A + 8529408) + 0);
-  k35_sub_mul((float *)(A + 8491008) + 0, (float *)(A + 8619008) + 0);
-  k35_sub_mul((float *)(A + 8516608) + 0, (float *)(A + 8631808) + 0);
-  k34_mul_sub((float *)(A + 8478208) + 0, (float *)(A + 8708608) + 0);
-  k35_sub_mul((float *)(A + 8503808) + 0, (float *)(A + 8721408) + 0);
-  k40_mul_mul_addn((float *)(A + 7031808) + 0, (float *)(A + 8503808) + 0, (float *)(A + 8529408) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8516608) + 0, (float *)(A + 8478208) + 0, (float *)(A + 8619008) + 0, (float *)(A + 5587008) + 0, (float *)(A + 8631808) + 0, (float *)(A + 8491008) + 0, (float *)(A + 8708608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 8798208) + 0, (float *)(A + 8811008) + 0, (float *)(A + 8887808) + 0);
-  k37_mul_mul((float *)(A + 7031808) + 0, (float *)(A + 8542208) + 0, (float *)(A + 8721408) + 0, (float *)(A + 5587008) + 0);
-  k38_concat((float *)(A + 8798208) + 0, (float *)(A + 8811008) + 0, (float *)(A + 8887808) + 0, (float *)(A + 5587008) + 0, (float *)(A + 8478208) + 0);
-  k39_matmul((float *)(A + 8478208) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5587008) + 0);
-  k34_mul_sub((float *)(A + 5599808) + 0, (float *)(A + 8529408) + 0);
-  k35_sub_mul((float *)(A + 5548608) + 0, (float *)(A + 8542208) + 0);
-  k35_sub_mul((float *)(A + 5574208) + 0, (float *)(A + 8619008) + 0);
-  k34_mul_sub((float *)(A + 5535808) + 0, (float *)(A + 8631808) + 0);
-  k35_sub_mul((float *)(A + 5561408) + 0, (float *)(A + 8708608) + 0);
-  k40_mul_mul_addn((float *)(A + 5587008) + 0, (float *)(A + 5561408) + 0, (float *)(A + 8529408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 5574208) + 0, (float *)(A + 5535808) + 0, (float *)(A + 8542208) + 0, (float *)(A + 5497408) + 0, (float *)(A + 8619008) + 0, (float *)(A + 5548608) + 0, (float *)(A + 8631808) + 0, (float *)(A + 8721408) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8798208) + 0);
-  k37_mul_mul((float *)(A + 5587008) + 0, (float *)(A + 5599808) + 0, (float *)(A + 8708608) + 0, (float *)(A + 5497408) + 0);
-  k38_concat((float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8798208) + 0, (float *)(A + 5497408) + 0, (float *)(A + 5535808) + 0);
-  k39_matmul((float *)(A + 5535808) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5497408) + 0);
-  k34_mul_sub((float *)(A + 5510208) + 0, (float *)(A + 8529408) + 0);
-  k35_sub_mul((float *)(A + 5459008) + 0, (float *)(A + 8542208) + 0);
-  k35_sub_mul((float *)(A + 5484608) + 0, (float *)(A + 8708608) + 0);
-  k34_mul_sub((float *)(A + 5446208) + 0, (float *)(A + 9860608) + 0);
-  k35_sub_mul((float *)(A + 5471808) + 0, (float *)(A + 7031808) + 0);
-  k40_mul_mul_addn((float *)(A + 5497408) + 0, (float *)(A + 5471808) + 0, (float *)(A + 8529408) + 0, (float *)(A + 8721408) + 0, (float *)(A + 5484608) + 0, (float *)(A + 5446208) + 0, (float *)(A + 8542208) + 0, (float *)(A + 5407808) + 0, (float *)(A + 8708608) + 0, (float *)(A + 5459008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8619008) + 0, (float *)(A + 8631808) + 0, (float *)(A + 8798208) + 0);
-  k37_mul_mul((float *)(A + 5497408) + 0, (float *)(A + 5510208) + 0, (float *)(A + 7031808) + 0, (float *)(A + 5407808) + 0);
-  k38_concat((float *)(A + 8619008) + 0, (float *)(A + 8631808) + 0, (float *)(A + 8798208) + 0, (float *)(A + 5407808) + 0, (float *)(A + 5446208) + 0);
-  k39_matmul((float *)(A + 5446208) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5407808) + 0);
-  k34_mul_sub((float *)(A + 5420608) + 0, (float *)(A + 7031808) + 0);
+  k4_add_add((float *)(A + 213504) + 320000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8957504) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 8957504) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 8957504) + 0, (float *)(A + 8970304) + 0, (float *)(A + 8983104) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 8931904) + 0, (float *)(A + 8983104) + 0, (float *)(A + 8995904) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9021504) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 9021504) + 0, (float *)(A + 8983104) + 0, (float *)(A + 6781504) + 80000);
+  k9_matmul((float *)(A + 6781504) + 80000, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9034304) + 0);
+  k4_add_add((float *)(A + 213504) + 332800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9034304) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 9034304) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 9034304) + 0, (float *)(A + 9047104) + 0, (float *)(A + 9059904) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 9008704) + 0, (float *)(A + 9059904) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9085504) + 0, (float *)(A + 9098304) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 9098304) + 0, (float *)(A + 9059904) + 0, (float *)(A + 6781504) + 83200);
+  k9_matmul((float *)(A + 6781504) + 83200, (float *)(A + 6741504) + 0, (float *)(A + 6690304) + 0);
+  k10_add((float *)(A + 6690304) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9111104) + 0);
+  k4_add_add((float *)(A + 213504) + 345600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9111104) + 0, (float *)(A + 6690304) + 0);
+  k5_tanh((float *)(A + 6690304) + 100, (float *)(A + 6741504) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 0, (float *)(A + 6741504) + 0, (float *)(A + 6754304) + 0, (float *)(A + 6767104) + 0);
+  k21_sigmoid_mul_add((float *)(A + 6690304) + 50, (float *)(A + 9085504) + 0, (float *)(A + 6767104) + 0, (float *)(A + 9111104) + 0, (float *)(A + 9123904) + 0);
+  k14_transpose(P + 56848 /* dense1.weight */, (float *)(A + 6767104) + 0);
+  k19_sigmoid_mul((float *)(A + 6690304) + 150, (float *)(A + 9123904) + 0, (float *)(A + 9136704) + 0, (float *)(A + 9149504) + 0);
+  k15_matmul((float *)(A + 9149504) + 0, (float *)(A + 6767104) + 0, (float *)(A + 6769152) + 0);
+  k22_one_hot(in->y + 0, (float *)(A + 6771712) + 0);
+  k16_add((float *)(A + 6769152) + 0, P + 57360 /* dense1.bias */, (float *)(A + 6774272) + 0);
+  k23_log_softmax((float *)(A + 6774272) + 0, (float *)(A + 6767104) + 0);
+  k24_mul((float *)(A + 6771712) + 0, (float *)(A + 6767104) + 0, (float *)(A + 6776832) + 0);
+  k25_sum_to((float *)(A + 6776832) + 0, (float *)(A + 1797504) + 0);
+  k26_sum_to((float *)(A + 1797504) + 0, (float *)(A + 1797760) + 0);
+  k27_argmax((float *)(A + 6774272) + 0, (int32_t *)(A + 1797504) + 0);
+  k28_equal((int32_t *)(A + 1797504) + 0, in->y + 0, (float *)(A + 1797824) + 0);
+  k26_sum_to((float *)(A + 1797824) + 0, (float *)(A + 1797504) + 0);
+  k29_mul((float *)(A + 6771712) + 0, (float *)(A + 6776832) + 0);
+  k25_sum_to((float *)(A + 6776832) + 0, (float *)(A + 1797824) + 0);
+  k30_exp_mul_sub((float *)(A + 6767104) + 0, (float *)(A + 1797824) + 0, (float *)(A + 6776832) + 0, (float *)(A + 6769664) + 0);
+  k31_matmul((float *)(A + 6769664) + 0, P + 56848 /* dense1.weight */, (float *)(A + 6690304) + 0);
+  k32_mul_sub((float *)(A + 9123904) + 0, (float *)(A + 6703104) + 0);
+  k33_sub_mul((float *)(A + 6754304) + 0, (float *)(A + 6715904) + 0);
+  k33_sub_mul((float *)(A + 9111104) + 0, (float *)(A + 6728704) + 0);
+  k32_mul_sub((float *)(A + 6741504) + 0, (float *)(A + 213504) + 0);
+  k33_sub_mul((float *)(A + 9136704) + 0, (float *)(A + 226304) + 0);
+  k34_mul_mul_mul((float *)(A + 6690304) + 0, (float *)(A + 9136704) + 0, (float *)(A + 6703104) + 0, (float *)(A + 9111104) + 0, (float *)(A + 6741504) + 0, (float *)(A + 6715904) + 0, (float *)(A + 9085504) + 0, (float *)(A + 6728704) + 0, (float *)(A + 6754304) + 0, (float *)(A + 213504) + 0, (float *)(A + 239104) + 0, (float *)(A + 251904) + 0, (float *)(A + 264704) + 0, (float *)(A + 277504) + 0);
+  k35_mul_mul((float *)(A + 6690304) + 0, (float *)(A + 9123904) + 0, (float *)(A + 226304) + 0, (float *)(A + 213504) + 0);
+  k36_concat((float *)(A + 251904) + 0, (float *)(A + 264704) + 0, (float *)(A + 277504) + 0, (float *)(A + 213504) + 0, (float *)(A + 9162304) + 345600);
+  k37_matmul((float *)(A + 9162304) + 345600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9085504) + 0);
+  k32_mul_sub((float *)(A + 9098304) + 0, (float *)(A + 213504) + 0);
+  k33_sub_mul((float *)(A + 9047104) + 0, (float *)(A + 226304) + 0);
+  k33_sub_mul((float *)(A + 9072704) + 0, (float *)(A + 9111104) + 0);
+  k32_mul_sub((float *)(A + 9034304) + 0, (float *)(A + 9123904) + 0);
+  k33_sub_mul((float *)(A + 9059904) + 0, (float *)(A + 9136704) + 0);
+  k38_mul_mul_addn((float *)(A + 9085504) + 0, (float *)(A + 9059904) + 0, (float *)(A + 213504) + 0, (float *)(A + 239104) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9034304) + 0, (float *)(A + 226304) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9111104) + 0, (float *)(A + 9047104) + 0, (float *)(A + 9123904) + 0, (float *)(A + 6690304) + 0, (float *)(A + 6703104) + 0, (float *)(A + 6715904) + 0, (float *)(A + 6728704) + 0);
+  k35_mul_mul((float *)(A + 9085504) + 0, (float *)(A + 9098304) + 0, (float *)(A + 9136704) + 0, (float *)(A + 9008704) + 0);
+  k36_concat((float *)(A + 6703104) + 0, (float *)(A + 6715904) + 0, (float *)(A + 6728704) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9162304) + 332800);
+  k37_matmul((float *)(A + 9162304) + 332800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9008704) + 0);
+  k32_mul_sub((float *)(A + 9021504) + 0, (float *)(A + 9085504) + 0);
+  k33_sub_mul((float *)(A + 8970304) + 0, (float *)(A + 213504) + 0);
+  k33_sub_mul((float *)(A + 8995904) + 0, (float *)(A + 226304) + 0);
+  k32_mul_sub((float *)(A + 8957504) + 0, (float *)(A + 9034304) + 0);
+  k33_sub_mul((float *)(A + 8983104) + 0, (float *)(A + 9047104) + 0);
+  k38_mul_mul_addn((float *)(A + 9008704) + 0, (float *)(A + 8983104) + 0, (float *)(A + 9085504) + 0, (float *)(A + 6690304) + 0, (float *)(A + 8995904) + 0, (float *)(A + 8957504) + 0, (float *)(A + 213504) + 0, (float *)(A + 8931904) + 0, (float *)(A + 226304) + 0, (float *)(A + 8970304) + 0, (float *)(A + 9034304) + 0, (float *)(A + 9059904) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9098304) + 0, (float *)(A + 9111104) + 0);
+  k35_mul_mul((float *)(A + 9008704) + 0, (float *)(A + 9021504) + 0, (float *)(A + 9047104) + 0, (float *)(A + 8931904) + 0);
+  k36_concat((float *)(A + 9072704) + 0, (float *)(A + 9098304) + 0, (float *)(A + 9111104) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9162304) + 320000);
+  k37_matmul((float *)(A + 9162304) + 320000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8931904) + 0);
+  k32_mul_sub((float *)(A + 8944704) + 0, (float *)(A + 9008704) + 0);
+  k33_sub_mul((float *)(A + 8893504) + 0, (float *)(A + 9098304) + 0);
+  k33_sub_mul((float *)(A + 8919104) + 0, (float *)(A + 213504) + 0);
+  k32_mul_sub((float *)(A + 8880704) + 0, (float *)(A + 226304) + 0);
+  k33_sub_mul((float *)(A + 8906304) + 0, (float *)(A + 9072704) + 0);
+  k38_mul_mul_addn((float *)(A + 8931904) + 0, (float *)(A + 8906304) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9059904) + 0, (float *)(A + 8919104) + 0, (float *)(A + 8880704) + 0, (float *)(A + 9098304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 213504) + 0, (float *)(A + 8893504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9085504) + 0, (float *)(A + 9021504) + 0, (float *)(A + 9034304) + 0, (float *)(A + 9047104) + 0);
+  k35_mul_mul((float *)(A + 8931904) + 0, (float *)(A + 8944704) + 0, (float *)(A + 9072704) + 0, (float *)(A + 8855104) + 0);
+  k36_concat((float *)(A + 9021504) + 0, (float *)(A + 9034304) + 0, (float *)(A + 9047104) + 0, (float *)(A + 8855104) + 0, (float *)(A + 9162304) + 307200);
+  k37_matmul((float *)(A + 9162304) + 307200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8855104) + 0);
+  k32_mul_sub((float *)(A + 8867904) + 0, (float *)(A + 8931904) + 0);
+  k33_sub_mul((float *)(A + 8816704) + 0, (float *)(A + 9008704) + 0);
+  k33_sub_mul((float *)(A + 8842304) + 0, (float *)(A + 9072704) + 0);
+  k32_mul_sub((float *)(A + 8803904) + 0, (float *)(A + 9098304) + 0);
+  k33_sub_mul((float *)(A + 8829504) + 0, (float *)(A + 213504) + 0);
+  k38_mul_mul_addn((float *)(A + 8855104) + 0, (float *)(A + 8829504) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9085504) + 0, (float *)(A + 8842304) + 0, (float *)(A + 8803904) + 0, (float *)(A + 9008704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 9072704) + 0, (float *)(A + 8816704) + 0, (float *)(A + 9098304) + 0, (float *)(A + 226304) + 0, (float *)(A + 9111104) + 0, (float *)(A + 9123904) + 0, (float *)(A + 9136704) + 0);
+  k35_mul_mul((float *)(A + 8855104) + 0, (float *)(A + 8867904) + 0, (float *)(A + 213504) + 0, (float *)(A + 8778304) + 0);
+  k36_concat((float *)(A + 9111104) + 0, (float *)(A + 9123904) + 0, (float *)(A + 9136704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 9162304) + 294400);
+  k37_matmul((float *)(A + 9162304) + 294400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 213504) + 0);
+  k32_mul_sub((float *)(A + 8791104) + 0, (float *)(A + 8778304) + 0);
+  k33_sub_mul((float *)(A + 8739904) + 0, (float *)(A + 8855104) + 0);
+  k33_sub_mul((float *)(A + 8765504) + 0, (float *)(A + 8931904) + 0);
+  k32_mul_sub((float *)(A + 8727104) + 0, (float *)(A + 9008704) + 0);
+  k33_sub_mul((float *)(A + 8752704) + 0, (float *)(A + 9111104) + 0);
+  k38_mul_mul_addn((float *)(A + 213504) + 0, (float *)(A + 8752704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 226304) + 0, (float *)(A + 8765504) + 0, (float *)(A + 8727104) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8931904) + 0, (float *)(A + 8739904) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9123904) + 0, (float *)(A + 9136704) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9085504) + 0);
+  k35_mul_mul((float *)(A + 213504) + 0, (float *)(A + 8791104) + 0, (float *)(A + 9111104) + 0, (float *)(A + 226304) + 0);
+  k36_concat((float *)(A + 9136704) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9085504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9162304) + 281600);
+  k37_matmul((float *)(A + 9162304) + 281600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8701504) + 0);
+  k32_mul_sub((float *)(A + 8714304) + 0, (float *)(A + 8778304) + 0);
+  k33_sub_mul((float *)(A + 8663104) + 0, (float *)(A + 8855104) + 0);
+  k33_sub_mul((float *)(A + 8688704) + 0, (float *)(A + 8931904) + 0);
+  k32_mul_sub((float *)(A + 8650304) + 0, (float *)(A + 9008704) + 0);
+  k33_sub_mul((float *)(A + 8675904) + 0, (float *)(A + 9111104) + 0);
+  k38_mul_mul_addn((float *)(A + 8701504) + 0, (float *)(A + 8675904) + 0, (float *)(A + 8778304) + 0, (float *)(A + 9123904) + 0, (float *)(A + 8688704) + 0, (float *)(A + 8650304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8931904) + 0, (float *)(A + 8663104) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9136704) + 0, (float *)(A + 213504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9072704) + 0);
+  k35_mul_mul((float *)(A + 8701504) + 0, (float *)(A + 8714304) + 0, (float *)(A + 9111104) + 0, (float *)(A + 8624704) + 0);
+  k36_concat((float *)(A + 213504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9072704) + 0, (float *)(A + 8624704) + 0, (float *)(A + 9162304) + 268800);
+  k37_matmul((float *)(A + 9162304) + 268800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8624704) + 0);
+  k32_mul_sub((float *)(A + 8637504) + 0, (float *)(A + 8701504) + 0);
+  k33_sub_mul((float *)(A + 8586304) + 0, (float *)(A + 8778304) + 0);
+  k33_sub_mul((float *)(A + 8611904) + 0, (float *)(A + 8855104) + 0);
+  k32_mul_sub((float *)(A + 8573504) + 0, (float *)(A + 8931904) + 0);
+  k33_sub_mul((float *)(A + 8599104) + 0, (float *)(A + 9008704) + 0);
+  k38_mul_mul_addn((float *)(A + 8624704) + 0, (float *)(A + 8599104) + 0, (float *)(A + 8701504) + 0, (float *)(A + 9136704) + 0, (float *)(A + 8611904) + 0, (float *)(A + 8573504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8586304) + 0, (float *)(A + 8931904) + 0, (float *)(A + 213504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9111104) + 0, (float *)(A + 9123904) + 0);
+  k35_mul_mul((float *)(A + 8624704) + 0, (float *)(A + 8637504) + 0, (float *)(A + 9008704) + 0, (float *)(A + 8547904) + 0);
+  k36_concat((float *)(A + 226304) + 0, (float *)(A + 9111104) + 0, (float *)(A + 9123904) + 0, (float *)(A + 8547904) + 0, (float *)(A + 9162304) + 256000);
+  k37_matmul((float *)(A + 9162304) + 256000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 226304) + 0);
+  k32_mul_sub((float *)(A + 8560704) + 0, (float *)(A + 8547904) + 0);
+  k33_sub_mul((float *)(A + 8509504) + 0, (float *)(A + 8624704) + 0);
+  k33_sub_mul((float *)(A + 8535104) + 0, (float *)(A + 8701504) + 0);
+  k32_mul_sub((float *)(A + 8496704) + 0, (float *)(A + 8778304) + 0);
+  k33_sub_mul((float *)(A + 8522304) + 0, (float *)(A + 8855104) + 0);
+  k38_mul_mul_addn((float *)(A + 226304) + 0, (float *)(A + 8522304) + 0, (float *)(A + 8547904) + 0, (float *)(A + 213504) + 0, (float *)(A + 8535104) + 0, (float *)(A + 8496704) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8509504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9085504) + 0);
+  k35_mul_mul((float *)(A + 226304) + 0, (float *)(A + 8560704) + 0, (float *)(A + 8855104) + 0, (float *)(A + 213504) + 0);
+  k36_concat((float *)(A + 9008704) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9085504) + 0, (float *)(A + 213504) + 0, (float *)(A + 9162304) + 243200);
+  k37_matmul((float *)(A + 9162304) + 243200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8471104) + 0);
+  k32_mul_sub((float *)(A + 8483904) + 0, (float *)(A + 8547904) + 0);
+  k33_sub_mul((float *)(A + 8432704) + 0, (float *)(A + 8624704) + 0);
+  k33_sub_mul((float *)(A + 8458304) + 0, (float *)(A + 8701504) + 0);
+  k32_mul_sub((float *)(A + 8419904) + 0, (float *)(A + 8778304) + 0);
+  k33_sub_mul((float *)(A + 8445504) + 0, (float *)(A + 8855104) + 0);
+  k38_mul_mul_addn((float *)(A + 8471104) + 0, (float *)(A + 8445504) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8931904) + 0, (float *)(A + 8458304) + 0, (float *)(A + 8419904) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8432704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 9008704) + 0, (float *)(A + 213504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9072704) + 0);
+  k35_mul_mul((float *)(A + 8471104) + 0, (float *)(A + 8483904) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8394304) + 0);
+  k36_concat((float *)(A + 213504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9072704) + 0, (float *)(A + 8394304) + 0, (float *)(A + 9162304) + 230400);
+  k37_matmul((float *)(A + 9162304) + 230400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8394304) + 0);
+  k32_mul_sub((float *)(A + 8407104) + 0, (float *)(A + 8471104) + 0);
+  k33_sub_mul((float *)(A + 8355904) + 0, (float *)(A + 8547904) + 0);
+  k33_sub_mul((float *)(A + 8381504) + 0, (float *)(A + 8624704) + 0);
+  k32_mul_sub((float *)(A + 8343104) + 0, (float *)(A + 8701504) + 0);
+  k33_sub_mul((float *)(A + 8368704) + 0, (float *)(A + 8778304) + 0);
+  k38_mul_mul_addn((float *)(A + 8394304) + 0, (float *)(A + 8368704) + 0, (float *)(A + 8471104) + 0, (float *)(A + 9008704) + 0, (float *)(A + 8381504) + 0, (float *)(A + 8343104) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8355904) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8931904) + 0, (float *)(A + 213504) + 0, (float *)(A + 226304) + 0);
+  k35_mul_mul((float *)(A + 8394304) + 0, (float *)(A + 8407104) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8317504) + 0);
+  k36_concat((float *)(A + 8931904) + 0, (float *)(A + 213504) + 0, (float *)(A + 226304) + 0, (float *)(A + 8317504) + 0, (float *)(A + 9162304) + 217600);
+  k37_matmul((float *)(A + 9162304) + 217600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8317504) + 0);
+  k32_mul_sub((float *)(A + 8330304) + 0, (float *)(A + 8394304) + 0);
+  k33_sub_mul((float *)(A + 8279104) + 0, (float *)(A + 8471104) + 0);
+  k33_sub_mul((float *)(A + 8304704) + 0, (float *)(A + 8547904) + 0);
+  k32_mul_sub((float *)(A + 8266304) + 0, (float *)(A + 8624704) + 0);
+  k33_sub_mul((float *)(A + 8291904) + 0, (float *)(A + 8701504) + 0);
+  k38_mul_mul_addn((float *)(A + 8317504) + 0, (float *)(A + 8291904) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8304704) + 0, (float *)(A + 8266304) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8279104) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9008704) + 0, (float *)(A + 213504) + 0);
+  k35_mul_mul((float *)(A + 8317504) + 0, (float *)(A + 8330304) + 0, (float *)(A + 8701504) + 0, (float *)(A + 226304) + 0);
+  k36_concat((float *)(A + 8931904) + 0, (float *)(A + 9008704) + 0, (float *)(A + 213504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9162304) + 204800);
+  k37_matmul((float *)(A + 9162304) + 204800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8240704) + 0);
+  k32_mul_sub((float *)(A + 8253504) + 0, (float *)(A + 8317504) + 0);
+  k33_sub_mul((float *)(A + 8202304) + 0, (float *)(A + 8394304) + 0);
+  k33_sub_mul((float *)(A + 8227904) + 0, (float *)(A + 8471104) + 0);
+  k32_mul_sub((float *)(A + 8189504) + 0, (float *)(A + 8547904) + 0);
+  k33_sub_mul((float *)(A + 8215104) + 0, (float *)(A + 8624704) + 0);
+  k38_mul_mul_addn((float *)(A + 8240704) + 0, (float *)(A + 8215104) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8227904) + 0, (float *)(A + 8189504) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8202304) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9008704) + 0);
+  k35_mul_mul((float *)(A + 8240704) + 0, (float *)(A + 8253504) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8163904) + 0);
+  k36_concat((float *)(A + 8855104) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9008704) + 0, (float *)(A + 8163904) + 0, (float *)(A + 9162304) + 192000);
+  k37_matmul((float *)(A + 9162304) + 192000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8163904) + 0);
+  k32_mul_sub((float *)(A + 8176704) + 0, (float *)(A + 8240704) + 0);
+  k33_sub_mul((float *)(A + 8125504) + 0, (float *)(A + 8317504) + 0);
+  k33_sub_mul((float *)(A + 8151104) + 0, (float *)(A + 8394304) + 0);
+  k32_mul_sub((float *)(A + 8112704) + 0, (float *)(A + 8471104) + 0);
+  k33_sub_mul((float *)(A + 8138304) + 0, (float *)(A + 8547904) + 0);
+  k38_mul_mul_addn((float *)(A + 8163904) + 0, (float *)(A + 8138304) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8151104) + 0, (float *)(A + 8112704) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8125504) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8931904) + 0);
+  k35_mul_mul((float *)(A + 8163904) + 0, (float *)(A + 8176704) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8087104) + 0);
+  k36_concat((float *)(A + 8778304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8931904) + 0, (float *)(A + 8087104) + 0, (float *)(A + 9162304) + 179200);
+  k37_matmul((float *)(A + 9162304) + 179200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8087104) + 0);
+  k32_mul_sub((float *)(A + 8099904) + 0, (float *)(A + 8163904) + 0);
+  k33_sub_mul((float *)(A + 8048704) + 0, (float *)(A + 8240704) + 0);
+  k33_sub_mul((float *)(A + 8074304) + 0, (float *)(A + 8317504) + 0);
+  k32_mul_sub((float *)(A + 8035904) + 0, (float *)(A + 8394304) + 0);
+  k33_sub_mul((float *)(A + 8061504) + 0, (float *)(A + 8471104) + 0);
+  k38_mul_mul_addn((float *)(A + 8087104) + 0, (float *)(A + 8061504) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8074304) + 0, (float *)(A + 8035904) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8048704) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8855104) + 0);
+  k35_mul_mul((float *)(A + 8087104) + 0, (float *)(A + 8099904) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8010304) + 0);
+  k36_concat((float *)(A + 8701504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8010304) + 0, (float *)(A + 9162304) + 166400);
+  k37_matmul((float *)(A + 9162304) + 166400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8010304) + 0);
+  k32_mul_sub((float *)(A + 8023104) + 0, (float *)(A + 8087104) + 0);
+  k33_sub_mul((float *)(A + 7971904) + 0, (float *)(A + 8163904) + 0);
+  k33_sub_mul((float *)(A + 7997504) + 0, (float *)(A + 8240704) + 0);
+  k32_mul_sub((float *)(A + 7959104) + 0, (float *)(A + 8317504) + 0);
+  k33_sub_mul((float *)(A + 7984704) + 0, (float *)(A + 8394304) + 0);
+  k38_mul_mul_addn((float *)(A + 8010304) + 0, (float *)(A + 7984704) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8547904) + 0, (float *)(A + 7997504) + 0, (float *)(A + 7959104) + 0, (float *)(A + 8163904) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8240704) + 0, (float *)(A + 7971904) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8778304) + 0);
+  k35_mul_mul((float *)(A + 8010304) + 0, (float *)(A + 8023104) + 0, (float *)(A + 8394304) + 0, (float *)(A + 7933504) + 0);
+  k36_concat((float *)(A + 8624704) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 7933504) + 0, (float *)(A + 9162304) + 153600);
+  k37_matmul((float *)(A + 9162304) + 153600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7933504) + 0);
+  k32_mul_sub((float *)(A + 7946304) + 0, (float *)(A + 8010304) + 0);
+  k33_sub_mul((float *)(A + 7895104) + 0, (float *)(A + 8087104) + 0);
+  k33_sub_mul((float *)(A + 7920704) + 0, (float *)(A + 8163904) + 0);
+  k32_mul_sub((float *)(A + 7882304) + 0, (float *)(A + 8240704) + 0);
+  k33_sub_mul((float *)(A + 7907904) + 0, (float *)(A + 8317504) + 0);
+  k38_mul_mul_addn((float *)(A + 7933504) + 0, (float *)(A + 7907904) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8471104) + 0, (float *)(A + 7920704) + 0, (float *)(A + 7882304) + 0, (float *)(A + 8087104) + 0, (float *)(A + 7856704) + 0, (float *)(A + 8163904) + 0, (float *)(A + 7895104) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8701504) + 0);
+  k35_mul_mul((float *)(A + 7933504) + 0, (float *)(A + 7946304) + 0, (float *)(A + 8317504) + 0, (float *)(A + 7856704) + 0);
+  k36_concat((float *)(A + 8547904) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8701504) + 0, (float *)(A + 7856704) + 0, (float *)(A + 9162304) + 140800);
+  k37_matmul((float *)(A + 9162304) + 140800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7856704) + 0);
+  k32_mul_sub((float *)(A + 7869504) + 0, (float *)(A + 7933504) + 0);
+  k33_sub_mul((float *)(A + 7818304) + 0, (float *)(A + 8010304) + 0);
+  k33_sub_mul((float *)(A + 7843904) + 0, (float *)(A + 8087104) + 0);
+  k32_mul_sub((float *)(A + 7805504) + 0, (float *)(A + 8163904) + 0);
+  k33_sub_mul((float *)(A + 7831104) + 0, (float *)(A + 8240704) + 0);
+  k38_mul_mul_addn((float *)(A + 7856704) + 0, (float *)(A + 7831104) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8394304) + 0, (float *)(A + 7843904) + 0, (float *)(A + 7805504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 8087104) + 0, (float *)(A + 7818304) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8624704) + 0);
+  k35_mul_mul((float *)(A + 7856704) + 0, (float *)(A + 7869504) + 0, (float *)(A + 8240704) + 0, (float *)(A + 7779904) + 0);
+  k36_concat((float *)(A + 8471104) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8624704) + 0, (float *)(A + 7779904) + 0, (float *)(A + 9162304) + 128000);
+  k37_matmul((float *)(A + 9162304) + 128000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7779904) + 0);
+  k32_mul_sub((float *)(A + 7792704) + 0, (float *)(A + 7856704) + 0);
+  k33_sub_mul((float *)(A + 7741504) + 0, (float *)(A + 7933504) + 0);
+  k33_sub_mul((float *)(A + 7767104) + 0, (float *)(A + 8010304) + 0);
+  k32_mul_sub((float *)(A + 7728704) + 0, (float *)(A + 8087104) + 0);
 }
 
 static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k35_sub_mul((float *)(A + 5369408) + 0, (float *)(A + 8708608) + 0);
-  k35_sub_mul((float *)(A + 5395008) + 0, (float *)(A + 8721408) + 0);
-  k34_mul_sub((float *)(A + 5356608) + 0, (float *)(A + 9860608) + 0);
-  k35_sub_mul((float *)(A + 5382208) + 0, (float *)(A + 5497408) + 0);
-  k40_mul_mul_addn((float *)(A + 5407808) + 0, (float *)(A + 5382208) + 0, (float *)(A + 7031808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 5395008) + 0, (float *)(A + 5356608) + 0, (float *)(A + 8708608) + 0, (float *)(A + 5318208) + 0, (float *)(A + 8721408) + 0, (float *)(A + 5369408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 5510208) + 0, (float *)(A + 8529408) + 0, (float *)(A + 8542208) + 0, (float *)(A + 8619008) + 0);
-  k37_mul_mul((float *)(A + 5407808) + 0, (float *)(A + 5420608) + 0, (float *)(A + 5497408) + 0, (float *)(A + 5318208) + 0);
-  k38_concat((float *)(A + 8529408) + 0, (float *)(A + 8542208) + 0, (float *)(A + 8619008) + 0, (float *)(A + 5318208) + 0, (float *)(A + 5356608) + 0);
-  k39_matmul((float *)(A + 5356608) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5318208) + 0);
-  k34_mul_sub((float *)(A + 5331008) + 0, (float *)(A + 5497408) + 0);
-  k35_sub_mul((float *)(A + 5279808) + 0, (float *)(A + 9860608) + 0);
-  k35_sub_mul((float *)(A + 5305408) + 0, (float *)(A + 5407808) + 0);
-  k34_mul_sub((float *)(A + 5267008) + 0, (float *)(A + 5420608) + 0);
-  k35_sub_mul((float *)(A + 5292608) + 0, (float *)(A + 7031808) + 0);
-  k40_mul_mul_addn((float *)(A + 5318208) + 0, (float *)(A + 5292608) + 0, (float *)(A + 5497408) + 0, (float *)(A + 5510208) + 0, (float *)(A + 5305408) + 0, (float *)(A + 5267008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 5228608) + 0, (float *)(A + 5407808) + 0, (float *)(A + 5279808) + 0, (float *)(A + 5420608) + 0, (float *)(A + 7044608) + 0, (float *)(A + 8529408) + 0, (float *)(A + 8542208) + 0, (float *)(A + 8619008) + 0);
-  k37_mul_mul((float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0, (float *)(A + 7031808) + 0, (float *)(A + 5228608) + 0);
-  k38_concat((float *)(A + 8529408) + 0, (float *)(A + 8542208) + 0, (float *)(A + 8619008) + 0, (float *)(A + 5228608) + 0, (float *)(A + 5267008) + 0);
-  k39_matmul((float *)(A + 5267008) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5228608) + 0);
-  k34_mul_sub((float *)(A + 5241408) + 0, (float *)(A + 5407808) + 0);
-  k35_sub_mul((float *)(A + 5190208) + 0, (float *)(A + 5420608) + 0);
-  k35_sub_mul((float *)(A + 5215808) + 0, (float *)(A + 5497408) + 0);
-  k34_mul_sub((float *)(A + 5177408) + 0, (float *)(A + 5510208) + 0);
-  k35_sub_mul((float *)(A + 5203008) + 0, (float *)(A + 7031808) + 0);
-  k40_mul_mul_addn((float *)(A + 5228608) + 0, (float *)(A + 5203008) + 0, (float *)(A + 5407808) + 0, (float *)(A + 7044608) + 0, (float *)(A + 5215808) + 0, (float *)(A + 5177408) + 0, (float *)(A + 5420608) + 0, (float *)(A + 5139008) + 0, (float *)(A + 5497408) + 0, (float *)(A + 5190208) + 0, (float *)(A + 5510208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0, (float *)(A + 8529408) + 0);
-  k37_mul_mul((float *)(A + 5228608) + 0, (float *)(A + 5241408) + 0, (float *)(A + 7031808) + 0, (float *)(A + 5139008) + 0);
-  k38_concat((float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0, (float *)(A + 8529408) + 0, (float *)(A + 5139008) + 0, (float *)(A + 5177408) + 0);
-  k39_matmul((float *)(A + 5177408) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5139008) + 0);
-  k34_mul_sub((float *)(A + 5151808) + 0, (float *)(A + 5318208) + 0);
-  k35_sub_mul((float *)(A + 5100608) + 0, (float *)(A + 5331008) + 0);
-  k35_sub_mul((float *)(A + 5126208) + 0, (float *)(A + 5228608) + 0);
-  k34_mul_sub((float *)(A + 5087808) + 0, (float *)(A + 5241408) + 0);
-  k35_sub_mul((float *)(A + 5113408) + 0, (float *)(A + 5407808) + 0);
-  k40_mul_mul_addn((float *)(A + 5139008) + 0, (float *)(A + 5113408) + 0, (float *)(A + 5318208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 5126208) + 0, (float *)(A + 5087808) + 0, (float *)(A + 5331008) + 0, (float *)(A + 5049408) + 0, (float *)(A + 5228608) + 0, (float *)(A + 5100608) + 0, (float *)(A + 5241408) + 0, (float *)(A + 5420608) + 0, (float *)(A + 5497408) + 0, (float *)(A + 5510208) + 0, (float *)(A + 7031808) + 0);
-  k37_mul_mul((float *)(A + 5139008) + 0, (float *)(A + 5151808) + 0, (float *)(A + 5407808) + 0, (float *)(A + 5049408) + 0);
-  k38_concat((float *)(A + 5497408) + 0, (float *)(A + 5510208) + 0, (float *)(A + 7031808) + 0, (float *)(A + 5049408) + 0, (float *)(A + 5087808) + 0);
-  k39_matmul((float *)(A + 5087808) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5049408) + 0);
-  k34_mul_sub((float *)(A + 5062208) + 0, (float *)(A + 5228608) + 0);
-  k35_sub_mul((float *)(A + 5011008) + 0, (float *)(A + 5241408) + 0);
-  k35_sub_mul((float *)(A + 5036608) + 0, (float *)(A + 5407808) + 0);
-  k34_mul_sub((float *)(A + 4998208) + 0, (float *)(A + 9860608) + 0);
-  k35_sub_mul((float *)(A + 5023808) + 0, (float *)(A + 5139008) + 0);
-  k40_mul_mul_addn((float *)(A + 5049408) + 0, (float *)(A + 5023808) + 0, (float *)(A + 5228608) + 0, (float *)(A + 5420608) + 0, (float *)(A + 5036608) + 0, (float *)(A + 4998208) + 0, (float *)(A + 5241408) + 0, (float *)(A + 4959808) + 0, (float *)(A + 5407808) + 0, (float *)(A + 5011008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 5151808) + 0, (float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0, (float *)(A + 5497408) + 0);
-  k37_mul_mul((float *)(A + 5049408) + 0, (float *)(A + 5062208) + 0, (float *)(A + 5139008) + 0, (float *)(A + 4959808) + 0);
-  k38_concat((float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0, (float *)(A + 5497408) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4998208) + 0);
-  k39_matmul((float *)(A + 4998208) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4959808) + 0);
-  k34_mul_sub((float *)(A + 4972608) + 0, (float *)(A + 5139008) + 0);
-  k35_sub_mul((float *)(A + 4921408) + 0, (float *)(A + 9860608) + 0);
-  k35_sub_mul((float *)(A + 4947008) + 0, (float *)(A + 5049408) + 0);
-  k34_mul_sub((float *)(A + 4908608) + 0, (float *)(A + 5062208) + 0);
-  k35_sub_mul((float *)(A + 4934208) + 0, (float *)(A + 5228608) + 0);
-  k40_mul_mul_addn((float *)(A + 4959808) + 0, (float *)(A + 4934208) + 0, (float *)(A + 5139008) + 0, (float *)(A + 5151808) + 0, (float *)(A + 4947008) + 0, (float *)(A + 4908608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4870208) + 0, (float *)(A + 5049408) + 0, (float *)(A + 4921408) + 0, (float *)(A + 5062208) + 0, (float *)(A + 5241408) + 0, (float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0, (float *)(A + 5407808) + 0);
-  k37_mul_mul((float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 5228608) + 0, (float *)(A + 4870208) + 0);
-  k38_concat((float *)(A + 5318208) + 0, (float *)(A + 5331008) + 0, (float *)(A + 5407808) + 0, (float *)(A + 4870208) + 0, (float *)(A + 4908608) + 0);
-  k39_matmul((float *)(A + 4908608) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4870208) + 0);
-  k34_mul_sub((float *)(A + 4883008) + 0, (float *)(A + 5049408) + 0);
-  k35_sub_mul((float *)(A + 4831808) + 0, (float *)(A + 5062208) + 0);
-  k35_sub_mul((float *)(A + 4857408) + 0, (float *)(A + 5139008) + 0);
-  k34_mul_sub((float *)(A + 4819008) + 0, (float *)(A + 5151808) + 0);
-  k35_sub_mul((float *)(A + 4844608) + 0, (float *)(A + 5228608) + 0);
-  k40_mul_mul_addn((float *)(A + 4870208) + 0, (float *)(A + 4844608) + 0, (float *)(A + 5049408) + 0, (float *)(A + 5241408) + 0, (float *)(A + 4857408) + 0, (float *)(A + 4819008) + 0, (float *)(A + 5062208) + 0, (float *)(A + 4780608) + 0, (float *)(A + 5139008) + 0, (float *)(A + 4831808) + 0, (float *)(A + 5151808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 5318208) + 0);
-  k37_mul_mul((float *)(A + 4870208) + 0, (float *)(A + 4883008) + 0, (float *)(A + 5228608) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 5318208) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4819008) + 0);
-  k39_matmul((float *)(A + 4819008) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4780608) + 0);
-  k34_mul_sub((float *)(A + 4793408) + 0, (float *)(A + 4959808) + 0);
-  k35_sub_mul((float *)(A + 4742208) + 0, (float *)(A + 4972608) + 0);
-  k35_sub_mul((float *)(A + 4767808) + 0, (float *)(A + 4870208) + 0);
-  k34_mul_sub((float *)(A + 4729408) + 0, (float *)(A + 4883008) + 0);
-  k35_sub_mul((float *)(A + 4755008) + 0, (float *)(A + 5049408) + 0);
-  k40_mul_mul_addn((float *)(A + 4780608) + 0, (float *)(A + 4755008) + 0, (float *)(A + 4959808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4767808) + 0, (float *)(A + 4729408) + 0, (float *)(A + 4972608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4870208) + 0, (float *)(A + 4742208) + 0, (float *)(A + 4883008) + 0, (float *)(A + 5062208) + 0, (float *)(A + 5139008) + 0, (float *)(A + 5151808) + 0, (float *)(A + 5228608) + 0);
-  k37_mul_mul((float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 5049408) + 0, (float *)(A + 4691008) + 0);
-  k38_concat((float *)(A + 5139008) + 0, (float *)(A + 5151808) + 0, (float *)(A + 5228608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4729408) + 0);
-  k39_matmul((float *)(A + 4729408) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4691008) + 0);
-  k34_mul_sub((float *)(A + 4703808) + 0, (float *)(A + 4870208) + 0);
-  k35_sub_mul((float *)(A + 4652608) + 0, (float *)(A + 4883008) + 0);
-  k35_sub_mul((float *)(A + 4678208) + 0, (float *)(A + 5049408) + 0);
-  k34_mul_sub((float *)(A + 4639808) + 0, (float *)(A + 9860608) + 0);
-  k35_sub_mul((float *)(A + 4665408) + 0, (float *)(A + 4780608) + 0);
-  k40_mul_mul_addn((float *)(A + 4691008) + 0, (float *)(A + 4665408) + 0, (float *)(A + 4870208) + 0, (float *)(A + 5062208) + 0, (float *)(A + 4678208) + 0, (float *)(A + 4639808) + 0, (float *)(A + 4883008) + 0, (float *)(A + 759808) + 0, (float *)(A + 5049408) + 0, (float *)(A + 4652608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 5139008) + 0);
-  k37_mul_mul((float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 759808) + 0);
-  k38_concat((float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 5139008) + 0, (float *)(A + 759808) + 0, (float *)(A + 4639808) + 0);
-  k39_matmul((float *)(A + 4639808) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 759808) + 0);
-  k34_mul_sub((float *)(A + 772608) + 0, (float *)(A + 4780608) + 0);
-  k35_sub_mul((float *)(A + 7019008) + 0, (float *)(A + 9860608) + 0);
-  k34_mul_sub((float *)(A + 7006208) + 0, (float *)(A + 4691008) + 0);
-  k35_sub_mul((float *)(A + 785408) + 0, (float *)(A + 4703808) + 0);
-  k41_mul_mul_addn((float *)(A + 759808) + 0, (float *)(A + 785408) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 7006208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 7019008) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4870208) + 0, (float *)(A + 4883008) + 0);
-  k42_const((float *)(A + 785408) + 0);
-  k37_mul_mul((float *)(A + 759808) + 0, (float *)(A + 772608) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4691008) + 0);
-  k38_concat((float *)(A + 4870208) + 0, (float *)(A + 785408) + 0, (float *)(A + 4883008) + 0, (float *)(A + 4691008) + 0, (float *)(A + 7006208) + 0);
-  k43_stack((float *)(A + 7006208) + 0, (float *)(A + 4639808) + 0, (float *)(A + 4729408) + 0, (float *)(A + 4819008) + 0, (float *)(A + 4908608) + 0, (float *)(A + 4998208) + 0, (float *)(A + 5087808) + 0, (float *)(A + 5177408) + 0, (float *)(A + 5267008) + 0, (float *)(A + 5356608) + 0, (float *)(A + 5446208) + 0, (float *)(A + 5535808) + 0, (float *)(A + 8478208) + 0, (float *)(A + 8567808) + 0, (float *)(A + 8657408) + 0, (float *)(A + 8747008) + 0, (float *)(A + 8836608) + 0, (float *)(A + 8926208) + 0, (float *)(A + 9015808) + 0, (float *)(A + 9105408) + 0, (float *)(A + 9195008) + 0, (float *)(A + 9284608) + 0, (float *)(A + 9374208) + 0, (float *)(A + 9463808) + 0, (float *)(A + 9553408) + 0, (float *)(A + 9643008) + 0, (float *)(A + 9732608) + 0, (float *)(A + 4548608) + 0, (float *)(A + 9873408) + 0);
-  k44_matmul((float *)(A + 9873408) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 7057408) + 0);
-  k34_mul_sub((float *)(A + 6993408) + 0, (float *)(A + 4780608) + 0);
-  k35_sub_mul((float *)(A + 823808) + 0, (float *)(A + 4793408) + 0);
-  k35_sub_mul((float *)(A + 6980608) + 0, (float *)(A + 9860608) + 0);
-  k34_mul_sub((float *)(A + 811008) + 0, (float *)(A + 4691008) + 0);
-  k35_sub_mul((float *)(A + 836608) + 0, (float *)(A + 4703808) + 0);
-  k45_mul_mul_mul((float *)(A + 7057408) + 1350, (float *)(A + 836608) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6980608) + 0, (float *)(A + 811008) + 0, (float *)(A + 4793408) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 823808) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4870208) + 0, (float *)(A + 4883008) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0);
-  k46_mul_mul((float *)(A + 7057408) + 1350, (float *)(A + 6993408) + 0, (float *)(A + 4703808) + 0, (float *)(A + 811008) + 0);
-  k38_concat((float *)(A + 4883008) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 811008) + 0, (float *)(A + 6980608) + 0);
-  k39_matmul((float *)(A + 6980608) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 6955008) + 0, (float *)(A + 4883008) + 0);
-  k35_sub_mul((float *)(A + 6903808) + 0, (float *)(A + 6942208) + 0);
-  k35_sub_mul((float *)(A + 6929408) + 0, (float *)(A + 9860608) + 0);
-  k34_mul_sub((float *)(A + 6891008) + 0, (float *)(A + 4691008) + 0);
-  k35_sub_mul((float *)(A + 6916608) + 0, (float *)(A + 4703808) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 1300, (float *)(A + 811008) + 0, (float *)(A + 6916608) + 0, (float *)(A + 4883008) + 0, (float *)(A + 4870208) + 0, (float *)(A + 6929408) + 0, (float *)(A + 6891008) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6852608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 6903808) + 0, (float *)(A + 4691008) + 0, (float *)(A + 6955008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 5049408) + 0);
-  k38_concat((float *)(A + 4793408) + 0, (float *)(A + 4959808) + 0, (float *)(A + 4972608) + 0, (float *)(A + 5049408) + 0, (float *)(A + 6891008) + 0);
-  k39_matmul((float *)(A + 6891008) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 6865408) + 0, (float *)(A + 4793408) + 0);
-  k35_sub_mul((float *)(A + 6814208) + 0, (float *)(A + 6852608) + 0);
-  k35_sub_mul((float *)(A + 6839808) + 0, (float *)(A + 6942208) + 0);
-  k34_mul_sub((float *)(A + 6801408) + 0, (float *)(A + 6955008) + 0);
-  k35_sub_mul((float *)(A + 6827008) + 0, (float *)(A + 9860608) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 1250, (float *)(A + 811008) + 0, (float *)(A + 6827008) + 0, (float *)(A + 4793408) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6839808) + 0, (float *)(A + 6801408) + 0, (float *)(A + 6852608) + 0, (float *)(A + 6763008) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6814208) + 0, (float *)(A + 6955008) + 0, (float *)(A + 6865408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4870208) + 0, (float *)(A + 4883008) + 0, (float *)(A + 4959808) + 0);
-  k38_concat((float *)(A + 4703808) + 0, (float *)(A + 4870208) + 0, (float *)(A + 4883008) + 0, (float *)(A + 4959808) + 0, (float *)(A + 6801408) + 0);
-  k39_matmul((float *)(A + 6801408) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 6775808) + 0, (float *)(A + 4703808) + 0);
-  k35_sub_mul((float *)(A + 6724608) + 0, (float *)(A + 6763008) + 0);
-  k35_sub_mul((float *)(A + 6750208) + 0, (float *)(A + 6852608) + 0);
-  k34_mul_sub((float *)(A + 6711808) + 0, (float *)(A + 6865408) + 0);
-  k35_sub_mul((float *)(A + 6737408) + 0, (float *)(A + 6942208) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 1200, (float *)(A + 811008) + 0, (float *)(A + 6737408) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4691008) + 0, (float *)(A + 6750208) + 0, (float *)(A + 6711808) + 0, (float *)(A + 6763008) + 0, (float *)(A + 6673408) + 0, (float *)(A + 6852608) + 0, (float *)(A + 6724608) + 0, (float *)(A + 6865408) + 0, (float *)(A + 6775808) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6955008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 4870208) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 4870208) + 0, (float *)(A + 6711808) + 0);
-  k39_matmul((float *)(A + 6711808) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 6686208) + 0, (float *)(A + 6673408) + 0);
-  k35_sub_mul((float *)(A + 6635008) + 0, (float *)(A + 6763008) + 0);
-  k35_sub_mul((float *)(A + 6660608) + 0, (float *)(A + 6775808) + 0);
-  k34_mul_sub((float *)(A + 6622208) + 0, (float *)(A + 6852608) + 0);
-  k35_sub_mul((float *)(A + 6647808) + 0, (float *)(A + 6865408) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 1150, (float *)(A + 811008) + 0, (float *)(A + 6647808) + 0, (float *)(A + 6673408) + 0, (float *)(A + 6955008) + 0, (float *)(A + 6660608) + 0, (float *)(A + 6622208) + 0, (float *)(A + 6763008) + 0, (float *)(A + 6583808) + 0, (float *)(A + 6775808) + 0, (float *)(A + 6635008) + 0, (float *)(A + 6852608) + 0, (float *)(A + 6686208) + 0, (float *)(A + 6865408) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6622208) + 0);
-  k39_matmul((float *)(A + 6622208) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 6596608) + 0, (float *)(A + 6583808) + 0);
-  k35_sub_mul((float *)(A + 6545408) + 0, (float *)(A + 6673408) + 0);
-  k35_sub_mul((float *)(A + 6571008) + 0, (float *)(A + 6686208) + 0);
-  k34_mul_sub((float *)(A + 6532608) + 0, (float *)(A + 6763008) + 0);
-  k35_sub_mul((float *)(A + 6558208) + 0, (float *)(A + 6775808) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 1100, (float *)(A + 811008) + 0, (float *)(A + 6558208) + 0, (float *)(A + 6583808) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6571008) + 0, (float *)(A + 6532608) + 0, (float *)(A + 6673408) + 0, (float *)(A + 6494208) + 0, (float *)(A + 6686208) + 0, (float *)(A + 6545408) + 0, (float *)(A + 6763008) + 0, (float *)(A + 6596608) + 0, (float *)(A + 6775808) + 0, (float *)(A + 6955008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6532608) + 0);
-  k39_matmul((float *)(A + 6532608) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 6507008) + 0, (float *)(A + 6494208) + 0);
-  k35_sub_mul((float *)(A + 6455808) + 0, (float *)(A + 6583808) + 0);
-  k35_sub_mul((float *)(A + 6481408) + 0, (float *)(A + 6596608) + 0);
-  k34_mul_sub((float *)(A + 6443008) + 0, (float *)(A + 6673408) + 0);
-  k35_sub_mul((float *)(A + 6468608) + 0, (float *)(A + 6686208) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 1050, (float *)(A + 811008) + 0, (float *)(A + 6468608) + 0, (float *)(A + 6494208) + 0, (float *)(A + 6955008) + 0, (float *)(A + 6481408) + 0, (float *)(A + 6443008) + 0, (float *)(A + 6583808) + 0, (float *)(A + 6404608) + 0, (float *)(A + 6596608) + 0, (float *)(A + 6455808) + 0, (float *)(A + 6673408) + 0, (float *)(A + 6507008) + 0, (float *)(A + 6686208) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6443008) + 0);
-  k39_matmul((float *)(A + 6443008) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 6417408) + 0, (float *)(A + 6404608) + 0);
-  k35_sub_mul((float *)(A + 6366208) + 0, (float *)(A + 6494208) + 0);
-  k35_sub_mul((float *)(A + 6391808) + 0, (float *)(A + 6507008) + 0);
-  k34_mul_sub((float *)(A + 6353408) + 0, (float *)(A + 6583808) + 0);
-  k35_sub_mul((float *)(A + 6379008) + 0, (float *)(A + 6596608) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 1000, (float *)(A + 811008) + 0, (float *)(A + 6379008) + 0, (float *)(A + 6404608) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6391808) + 0, (float *)(A + 6353408) + 0, (float *)(A + 6494208) + 0, (float *)(A + 6315008) + 0, (float *)(A + 6507008) + 0, (float *)(A + 6366208) + 0, (float *)(A + 6583808) + 0, (float *)(A + 6417408) + 0, (float *)(A + 6596608) + 0, (float *)(A + 6955008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6353408) + 0);
-  k39_matmul((float *)(A + 6353408) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 6327808) + 0, (float *)(A + 6315008) + 0);
-  k35_sub_mul((float *)(A + 6276608) + 0, (float *)(A + 6404608) + 0);
-  k35_sub_mul((float *)(A + 6302208) + 0, (float *)(A + 6417408) + 0);
-  k34_mul_sub((float *)(A + 6263808) + 0, (float *)(A + 6494208) + 0);
-  k35_sub_mul((float *)(A + 6289408) + 0, (float *)(A + 6507008) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 950, (float *)(A + 811008) + 0, (float *)(A + 6289408) + 0, (float *)(A + 6315008) + 0, (float *)(A + 6955008) + 0, (float *)(A + 6302208) + 0, (float *)(A + 6263808) + 0, (float *)(A + 6404608) + 0, (float *)(A + 6225408) + 0, (float *)(A + 6417408) + 0, (float *)(A + 6276608) + 0, (float *)(A + 6494208) + 0, (float *)(A + 6327808) + 0, (float *)(A + 6507008) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6263808) + 0);
-  k39_matmul((float *)(A + 6263808) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 6238208) + 0, (float *)(A + 6225408) + 0);
-  k35_sub_mul((float *)(A + 6187008) + 0, (float *)(A + 6315008) + 0);
-  k35_sub_mul((float *)(A + 6212608) + 0, (float *)(A + 6327808) + 0);
-  k34_mul_sub((float *)(A + 6174208) + 0, (float *)(A + 6404608) + 0);
-  k35_sub_mul((float *)(A + 6199808) + 0, (float *)(A + 6417408) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 900, (float *)(A + 811008) + 0, (float *)(A + 6199808) + 0, (float *)(A + 6225408) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6212608) + 0, (float *)(A + 6174208) + 0, (float *)(A + 6315008) + 0, (float *)(A + 6135808) + 0, (float *)(A + 6327808) + 0, (float *)(A + 6187008) + 0, (float *)(A + 6404608) + 0, (float *)(A + 6238208) + 0, (float *)(A + 6417408) + 0, (float *)(A + 6955008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6174208) + 0);
-  k39_matmul((float *)(A + 6174208) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 6148608) + 0, (float *)(A + 6135808) + 0);
-  k35_sub_mul((float *)(A + 6097408) + 0, (float *)(A + 6225408) + 0);
-  k35_sub_mul((float *)(A + 6123008) + 0, (float *)(A + 6238208) + 0);
-  k34_mul_sub((float *)(A + 6084608) + 0, (float *)(A + 6315008) + 0);
-  k35_sub_mul((float *)(A + 6110208) + 0, (float *)(A + 6327808) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 850, (float *)(A + 811008) + 0, (float *)(A + 6110208) + 0, (float *)(A + 6135808) + 0, (float *)(A + 6955008) + 0, (float *)(A + 6123008) + 0, (float *)(A + 6084608) + 0, (float *)(A + 6225408) + 0, (float *)(A + 6046208) + 0, (float *)(A + 6238208) + 0, (float *)(A + 6097408) + 0, (float *)(A + 6315008) + 0, (float *)(A + 6148608) + 0, (float *)(A + 6327808) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 6084608) + 0);
-  k39_matmul((float *)(A + 6084608) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 6059008) + 0, (float *)(A + 6046208) + 0);
-  k35_sub_mul((float *)(A + 6007808) + 0, (float *)(A + 6135808) + 0);
-  k35_sub_mul((float *)(A + 6033408) + 0, (float *)(A + 6148608) + 0);
-  k34_mul_sub((float *)(A + 5995008) + 0, (float *)(A + 6225408) + 0);
-  k35_sub_mul((float *)(A + 6020608) + 0, (float *)(A + 6238208) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 800, (float *)(A + 811008) + 0, (float *)(A + 6020608) + 0, (float *)(A + 6046208) + 0, (float *)(A + 6942208) + 0, (float *)(A + 6033408) + 0, (float *)(A + 5995008) + 0, (float *)(A + 6135808) + 0, (float *)(A + 5956608) + 0, (float *)(A + 6148608) + 0, (float *)(A + 6007808) + 0, (float *)(A + 6225408) + 0, (float *)(A + 6059008) + 0, (float *)(A + 6238208) + 0, (float *)(A + 6955008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 5995008) + 0);
-  k39_matmul((float *)(A + 5995008) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 5969408) + 0, (float *)(A + 5956608) + 0);
-  k35_sub_mul((float *)(A + 5918208) + 0, (float *)(A + 6046208) + 0);
-  k35_sub_mul((float *)(A + 5943808) + 0, (float *)(A + 6059008) + 0);
-  k34_mul_sub((float *)(A + 5905408) + 0, (float *)(A + 6135808) + 0);
-  k35_sub_mul((float *)(A + 5931008) + 0, (float *)(A + 6148608) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 750, (float *)(A + 811008) + 0, (float *)(A + 5931008) + 0, (float *)(A + 5956608) + 0, (float *)(A + 6955008) + 0, (float *)(A + 5943808) + 0, (float *)(A + 5905408) + 0, (float *)(A + 6046208) + 0, (float *)(A + 5867008) + 0, (float *)(A + 6059008) + 0, (float *)(A + 5918208) + 0, (float *)(A + 6135808) + 0, (float *)(A + 5969408) + 0, (float *)(A + 6148608) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 5905408) + 0);
-  k39_matmul((float *)(A + 5905408) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 5879808) + 0, (float *)(A + 5867008) + 0);
-  k35_sub_mul((float *)(A + 5828608) + 0, (float *)(A + 5956608) + 0);
-  k35_sub_mul((float *)(A + 5854208) + 0, (float *)(A + 5969408) + 0);
-  k34_mul_sub((float *)(A + 5815808) + 0, (float *)(A + 6046208) + 0);
-  k35_sub_mul((float *)(A + 5841408) + 0, (float *)(A + 6059008) + 0);
+  k33_sub_mul((float *)(A + 7754304) + 0, (float *)(A + 8163904) + 0);
+  k38_mul_mul_addn((float *)(A + 7779904) + 0, (float *)(A + 7754304) + 0, (float *)(A + 7856704) + 0, (float *)(A + 8317504) + 0, (float *)(A + 7767104) + 0, (float *)(A + 7728704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 8010304) + 0, (float *)(A + 7741504) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8547904) + 0);
+  k35_mul_mul((float *)(A + 7779904) + 0, (float *)(A + 7792704) + 0, (float *)(A + 8163904) + 0, (float *)(A + 7703104) + 0);
+  k36_concat((float *)(A + 8394304) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8547904) + 0, (float *)(A + 7703104) + 0, (float *)(A + 9162304) + 115200);
+  k37_matmul((float *)(A + 9162304) + 115200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7703104) + 0);
+  k32_mul_sub((float *)(A + 7715904) + 0, (float *)(A + 7779904) + 0);
+  k33_sub_mul((float *)(A + 7664704) + 0, (float *)(A + 7856704) + 0);
+  k33_sub_mul((float *)(A + 7690304) + 0, (float *)(A + 7933504) + 0);
+  k32_mul_sub((float *)(A + 7651904) + 0, (float *)(A + 8010304) + 0);
+  k33_sub_mul((float *)(A + 7677504) + 0, (float *)(A + 8087104) + 0);
+  k38_mul_mul_addn((float *)(A + 7703104) + 0, (float *)(A + 7677504) + 0, (float *)(A + 7779904) + 0, (float *)(A + 8240704) + 0, (float *)(A + 7690304) + 0, (float *)(A + 7651904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7933504) + 0, (float *)(A + 7664704) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8471104) + 0);
+  k35_mul_mul((float *)(A + 7703104) + 0, (float *)(A + 7715904) + 0, (float *)(A + 8087104) + 0, (float *)(A + 7626304) + 0);
+  k36_concat((float *)(A + 8317504) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8471104) + 0, (float *)(A + 7626304) + 0, (float *)(A + 9162304) + 102400);
+  k37_matmul((float *)(A + 9162304) + 102400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7626304) + 0);
+  k32_mul_sub((float *)(A + 7639104) + 0, (float *)(A + 7703104) + 0);
+  k33_sub_mul((float *)(A + 7587904) + 0, (float *)(A + 7779904) + 0);
+  k33_sub_mul((float *)(A + 7613504) + 0, (float *)(A + 7856704) + 0);
+  k32_mul_sub((float *)(A + 7575104) + 0, (float *)(A + 7933504) + 0);
+  k33_sub_mul((float *)(A + 7600704) + 0, (float *)(A + 8010304) + 0);
+  k38_mul_mul_addn((float *)(A + 7626304) + 0, (float *)(A + 7600704) + 0, (float *)(A + 7703104) + 0, (float *)(A + 8163904) + 0, (float *)(A + 7613504) + 0, (float *)(A + 7575104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7587904) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8394304) + 0);
+  k35_mul_mul((float *)(A + 7626304) + 0, (float *)(A + 7639104) + 0, (float *)(A + 8010304) + 0, (float *)(A + 7549504) + 0);
+  k36_concat((float *)(A + 8240704) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8394304) + 0, (float *)(A + 7549504) + 0, (float *)(A + 9162304) + 89600);
+  k37_matmul((float *)(A + 9162304) + 89600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7549504) + 0);
+  k32_mul_sub((float *)(A + 7562304) + 0, (float *)(A + 7626304) + 0);
+  k33_sub_mul((float *)(A + 7511104) + 0, (float *)(A + 7703104) + 0);
+  k33_sub_mul((float *)(A + 7536704) + 0, (float *)(A + 7779904) + 0);
+  k32_mul_sub((float *)(A + 7498304) + 0, (float *)(A + 7856704) + 0);
+  k33_sub_mul((float *)(A + 7523904) + 0, (float *)(A + 7933504) + 0);
+  k38_mul_mul_addn((float *)(A + 7549504) + 0, (float *)(A + 7523904) + 0, (float *)(A + 7626304) + 0, (float *)(A + 8087104) + 0, (float *)(A + 7536704) + 0, (float *)(A + 7498304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7511104) + 0, (float *)(A + 7856704) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8317504) + 0);
+  k35_mul_mul((float *)(A + 7549504) + 0, (float *)(A + 7562304) + 0, (float *)(A + 7933504) + 0, (float *)(A + 7472704) + 0);
+  k36_concat((float *)(A + 8163904) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8317504) + 0, (float *)(A + 7472704) + 0, (float *)(A + 9162304) + 76800);
+  k37_matmul((float *)(A + 9162304) + 76800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7472704) + 0);
+  k32_mul_sub((float *)(A + 7485504) + 0, (float *)(A + 7549504) + 0);
+  k33_sub_mul((float *)(A + 7434304) + 0, (float *)(A + 7626304) + 0);
+  k33_sub_mul((float *)(A + 7459904) + 0, (float *)(A + 7703104) + 0);
+  k32_mul_sub((float *)(A + 7421504) + 0, (float *)(A + 7779904) + 0);
+  k33_sub_mul((float *)(A + 7447104) + 0, (float *)(A + 7856704) + 0);
+  k38_mul_mul_addn((float *)(A + 7472704) + 0, (float *)(A + 7447104) + 0, (float *)(A + 7549504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 7459904) + 0, (float *)(A + 7421504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7434304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8240704) + 0);
+  k35_mul_mul((float *)(A + 7472704) + 0, (float *)(A + 7485504) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7395904) + 0);
+  k36_concat((float *)(A + 8087104) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8240704) + 0, (float *)(A + 7395904) + 0, (float *)(A + 9162304) + 64000);
+  k37_matmul((float *)(A + 9162304) + 64000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7395904) + 0);
+  k32_mul_sub((float *)(A + 7408704) + 0, (float *)(A + 7472704) + 0);
+  k33_sub_mul((float *)(A + 7357504) + 0, (float *)(A + 7549504) + 0);
+  k33_sub_mul((float *)(A + 7383104) + 0, (float *)(A + 7626304) + 0);
+  k32_mul_sub((float *)(A + 7344704) + 0, (float *)(A + 7703104) + 0);
+  k33_sub_mul((float *)(A + 7370304) + 0, (float *)(A + 7779904) + 0);
+  k38_mul_mul_addn((float *)(A + 7395904) + 0, (float *)(A + 7370304) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 7383104) + 0, (float *)(A + 7344704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7357504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7856704) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8163904) + 0);
+  k35_mul_mul((float *)(A + 7395904) + 0, (float *)(A + 7408704) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7319104) + 0);
+  k36_concat((float *)(A + 8010304) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8163904) + 0, (float *)(A + 7319104) + 0, (float *)(A + 9162304) + 51200);
+  k37_matmul((float *)(A + 9162304) + 51200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7319104) + 0);
+  k32_mul_sub((float *)(A + 7331904) + 0, (float *)(A + 7395904) + 0);
+  k33_sub_mul((float *)(A + 7280704) + 0, (float *)(A + 7472704) + 0);
+  k33_sub_mul((float *)(A + 7306304) + 0, (float *)(A + 7549504) + 0);
+  k32_mul_sub((float *)(A + 7267904) + 0, (float *)(A + 7626304) + 0);
+  k33_sub_mul((float *)(A + 7293504) + 0, (float *)(A + 7703104) + 0);
+  k38_mul_mul_addn((float *)(A + 7319104) + 0, (float *)(A + 7293504) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7306304) + 0, (float *)(A + 7267904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7280704) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8087104) + 0);
+  k35_mul_mul((float *)(A + 7319104) + 0, (float *)(A + 7331904) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7242304) + 0);
+  k36_concat((float *)(A + 7933504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8087104) + 0, (float *)(A + 7242304) + 0, (float *)(A + 9162304) + 38400);
+  k37_matmul((float *)(A + 9162304) + 38400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7242304) + 0);
+  k32_mul_sub((float *)(A + 7255104) + 0, (float *)(A + 7319104) + 0);
+  k33_sub_mul((float *)(A + 7203904) + 0, (float *)(A + 7395904) + 0);
+  k33_sub_mul((float *)(A + 7229504) + 0, (float *)(A + 7472704) + 0);
+  k32_mul_sub((float *)(A + 7191104) + 0, (float *)(A + 7549504) + 0);
+  k33_sub_mul((float *)(A + 7216704) + 0, (float *)(A + 7626304) + 0);
+  k38_mul_mul_addn((float *)(A + 7242304) + 0, (float *)(A + 7216704) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7229504) + 0, (float *)(A + 7191104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7165504) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7203904) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8010304) + 0);
+  k35_mul_mul((float *)(A + 7242304) + 0, (float *)(A + 7255104) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7165504) + 0);
+  k36_concat((float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 7165504) + 0, (float *)(A + 9162304) + 25600);
+  k37_matmul((float *)(A + 9162304) + 25600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7165504) + 0);
+  k32_mul_sub((float *)(A + 7178304) + 0, (float *)(A + 7242304) + 0);
+  k33_sub_mul((float *)(A + 7127104) + 0, (float *)(A + 7319104) + 0);
+  k33_sub_mul((float *)(A + 7152704) + 0, (float *)(A + 7395904) + 0);
+  k32_mul_sub((float *)(A + 4243904) + 0, (float *)(A + 7472704) + 0);
+  k33_sub_mul((float *)(A + 7139904) + 0, (float *)(A + 7549504) + 0);
+  k38_mul_mul_addn((float *)(A + 7165504) + 0, (float *)(A + 7139904) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7152704) + 0, (float *)(A + 4243904) + 0, (float *)(A + 7319104) + 0, (float *)(A + 4205504) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7127104) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0);
+  k35_mul_mul((float *)(A + 7165504) + 0, (float *)(A + 7178304) + 0, (float *)(A + 7549504) + 0, (float *)(A + 4205504) + 0);
+  k36_concat((float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 4205504) + 0, (float *)(A + 9162304) + 12800);
+  k37_matmul((float *)(A + 9162304) + 12800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4205504) + 0);
+  k32_mul_sub((float *)(A + 4218304) + 0, (float *)(A + 4243904) + 0);
+  k33_sub_mul((float *)(A + 6677504) + 0, (float *)(A + 7242304) + 0);
+  k32_mul_sub((float *)(A + 6664704) + 0, (float *)(A + 7319104) + 0);
+  k33_sub_mul((float *)(A + 4231104) + 0, (float *)(A + 7395904) + 0);
+  k39_mul_mul_addn((float *)(A + 4205504) + 0, (float *)(A + 4231104) + 0, (float *)(A + 4243904) + 0, (float *)(A + 7626304) + 0, (float *)(A + 6664704) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6677504) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0);
+  k40_const((float *)(A + 7242304) + 0);
+  k35_mul_mul((float *)(A + 4205504) + 0, (float *)(A + 4218304) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7319104) + 0);
+  k36_concat((float *)(A + 7472704) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7319104) + 0, (float *)(A + 9162304) + 0);
+  k41_matmul((float *)(A + 9162304) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 239104) + 0);
+  k32_mul_sub((float *)(A + 6651904) + 0, (float *)(A + 7242304) + 0);
+  k33_sub_mul((float *)(A + 4269504) + 0, (float *)(A + 7319104) + 0);
+  k33_sub_mul((float *)(A + 6639104) + 0, (float *)(A + 7395904) + 0);
+  k32_mul_sub((float *)(A + 4256704) + 0, (float *)(A + 7472704) + 0);
+  k33_sub_mul((float *)(A + 4282304) + 0, (float *)(A + 7549504) + 0);
+  k34_mul_mul_mul((float *)(A + 239104) + 86400, (float *)(A + 4282304) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6639104) + 0, (float *)(A + 4256704) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7395904) + 0, (float *)(A + 4269504) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0);
+  k35_mul_mul((float *)(A + 239104) + 86400, (float *)(A + 6651904) + 0, (float *)(A + 7549504) + 0, (float *)(A + 6613504) + 0);
+  k36_concat((float *)(A + 7703104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 10595904) + 345600);
+  k37_matmul((float *)(A + 10595904) + 345600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6613504) + 0);
+  k32_mul_sub((float *)(A + 6626304) + 0, (float *)(A + 7242304) + 0);
+  k33_sub_mul((float *)(A + 6575104) + 0, (float *)(A + 7319104) + 0);
+  k33_sub_mul((float *)(A + 6600704) + 0, (float *)(A + 7395904) + 0);
+  k32_mul_sub((float *)(A + 6562304) + 0, (float *)(A + 7472704) + 0);
+  k33_sub_mul((float *)(A + 6587904) + 0, (float *)(A + 7549504) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 83200, (float *)(A + 6613504) + 0, (float *)(A + 6587904) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7626304) + 0, (float *)(A + 6600704) + 0, (float *)(A + 6562304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6536704) + 0, (float *)(A + 7395904) + 0, (float *)(A + 6575104) + 0, (float *)(A + 7472704) + 0, (float *)(A + 6626304) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8010304) + 0);
+  k36_concat((float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 10595904) + 332800);
+  k37_matmul((float *)(A + 10595904) + 332800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6536704) + 0);
+  k32_mul_sub((float *)(A + 6549504) + 0, (float *)(A + 6613504) + 0);
+  k33_sub_mul((float *)(A + 6498304) + 0, (float *)(A + 7242304) + 0);
+  k33_sub_mul((float *)(A + 6523904) + 0, (float *)(A + 7319104) + 0);
+  k32_mul_sub((float *)(A + 6485504) + 0, (float *)(A + 7395904) + 0);
+  k33_sub_mul((float *)(A + 6511104) + 0, (float *)(A + 7472704) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 80000, (float *)(A + 6536704) + 0, (float *)(A + 6511104) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 6523904) + 0, (float *)(A + 6485504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6459904) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6498304) + 0, (float *)(A + 7395904) + 0, (float *)(A + 6549504) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0);
+  k36_concat((float *)(A + 7626304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 10595904) + 320000);
+  k37_matmul((float *)(A + 10595904) + 320000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6459904) + 0);
+  k32_mul_sub((float *)(A + 6472704) + 0, (float *)(A + 6536704) + 0);
+  k33_sub_mul((float *)(A + 6421504) + 0, (float *)(A + 6613504) + 0);
+  k33_sub_mul((float *)(A + 6447104) + 0, (float *)(A + 7242304) + 0);
+  k32_mul_sub((float *)(A + 6408704) + 0, (float *)(A + 7319104) + 0);
+  k33_sub_mul((float *)(A + 6434304) + 0, (float *)(A + 7395904) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 76800, (float *)(A + 6459904) + 0, (float *)(A + 6434304) + 0, (float *)(A + 6536704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 6447104) + 0, (float *)(A + 6408704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6383104) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6421504) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6472704) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0);
+  k36_concat((float *)(A + 7626304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 10595904) + 307200);
+  k37_matmul((float *)(A + 10595904) + 307200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6383104) + 0);
+  k32_mul_sub((float *)(A + 6395904) + 0, (float *)(A + 6459904) + 0);
+  k33_sub_mul((float *)(A + 6344704) + 0, (float *)(A + 6536704) + 0);
+  k33_sub_mul((float *)(A + 6370304) + 0, (float *)(A + 6613504) + 0);
+  k32_mul_sub((float *)(A + 6331904) + 0, (float *)(A + 7242304) + 0);
+  k33_sub_mul((float *)(A + 6357504) + 0, (float *)(A + 7319104) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 73600, (float *)(A + 6383104) + 0, (float *)(A + 6357504) + 0, (float *)(A + 6459904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 6370304) + 0, (float *)(A + 6331904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6344704) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6395904) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7779904) + 0);
+  k36_concat((float *)(A + 7549504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 10595904) + 294400);
+  k37_matmul((float *)(A + 10595904) + 294400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6306304) + 0);
+  k32_mul_sub((float *)(A + 6319104) + 0, (float *)(A + 6383104) + 0);
+  k33_sub_mul((float *)(A + 6267904) + 0, (float *)(A + 6459904) + 0);
+  k33_sub_mul((float *)(A + 6293504) + 0, (float *)(A + 6536704) + 0);
+  k32_mul_sub((float *)(A + 6255104) + 0, (float *)(A + 6613504) + 0);
+  k33_sub_mul((float *)(A + 6280704) + 0, (float *)(A + 7242304) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 70400, (float *)(A + 6306304) + 0, (float *)(A + 6280704) + 0, (float *)(A + 6383104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 6293504) + 0, (float *)(A + 6255104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6267904) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6319104) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7703104) + 0);
+  k36_concat((float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 10595904) + 281600);
+  k37_matmul((float *)(A + 10595904) + 281600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6229504) + 0);
+  k32_mul_sub((float *)(A + 6242304) + 0, (float *)(A + 6306304) + 0);
+  k33_sub_mul((float *)(A + 6191104) + 0, (float *)(A + 6383104) + 0);
+  k33_sub_mul((float *)(A + 6216704) + 0, (float *)(A + 6459904) + 0);
+  k32_mul_sub((float *)(A + 6178304) + 0, (float *)(A + 6536704) + 0);
+  k33_sub_mul((float *)(A + 6203904) + 0, (float *)(A + 6613504) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 67200, (float *)(A + 6229504) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6306304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6216704) + 0, (float *)(A + 6178304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6191104) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6242304) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7626304) + 0);
+  k36_concat((float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 10595904) + 268800);
+  k37_matmul((float *)(A + 10595904) + 268800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6152704) + 0);
+  k32_mul_sub((float *)(A + 6165504) + 0, (float *)(A + 6229504) + 0);
+  k33_sub_mul((float *)(A + 6114304) + 0, (float *)(A + 6306304) + 0);
+  k33_sub_mul((float *)(A + 6139904) + 0, (float *)(A + 6383104) + 0);
+  k32_mul_sub((float *)(A + 6101504) + 0, (float *)(A + 6459904) + 0);
+  k33_sub_mul((float *)(A + 6127104) + 0, (float *)(A + 6536704) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 64000, (float *)(A + 6152704) + 0, (float *)(A + 6127104) + 0, (float *)(A + 6229504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6139904) + 0, (float *)(A + 6101504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6114304) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6165504) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0);
+  k36_concat((float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 10595904) + 256000);
+  k37_matmul((float *)(A + 10595904) + 256000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6075904) + 0);
+  k32_mul_sub((float *)(A + 6088704) + 0, (float *)(A + 6152704) + 0);
+  k33_sub_mul((float *)(A + 6037504) + 0, (float *)(A + 6229504) + 0);
+  k33_sub_mul((float *)(A + 6063104) + 0, (float *)(A + 6306304) + 0);
+  k32_mul_sub((float *)(A + 6024704) + 0, (float *)(A + 6383104) + 0);
+  k33_sub_mul((float *)(A + 6050304) + 0, (float *)(A + 6459904) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 60800, (float *)(A + 6075904) + 0, (float *)(A + 6050304) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6063104) + 0, (float *)(A + 6024704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6037504) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6088704) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0);
+  k36_concat((float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 10595904) + 243200);
+  k37_matmul((float *)(A + 10595904) + 243200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5999104) + 0);
+  k32_mul_sub((float *)(A + 6011904) + 0, (float *)(A + 6075904) + 0);
+  k33_sub_mul((float *)(A + 5960704) + 0, (float *)(A + 6152704) + 0);
+  k33_sub_mul((float *)(A + 5986304) + 0, (float *)(A + 6229504) + 0);
+  k32_mul_sub((float *)(A + 5947904) + 0, (float *)(A + 6306304) + 0);
+  k33_sub_mul((float *)(A + 5973504) + 0, (float *)(A + 6383104) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 57600, (float *)(A + 5999104) + 0, (float *)(A + 5973504) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 5986304) + 0, (float *)(A + 5947904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 5922304) + 0, (float *)(A + 6229504) + 0, (float *)(A + 5960704) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6011904) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0);
+  k36_concat((float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 10595904) + 230400);
+  k37_matmul((float *)(A + 10595904) + 230400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5922304) + 0);
+  k32_mul_sub((float *)(A + 5935104) + 0, (float *)(A + 5999104) + 0);
+  k33_sub_mul((float *)(A + 5883904) + 0, (float *)(A + 6075904) + 0);
+  k33_sub_mul((float *)(A + 5909504) + 0, (float *)(A + 6152704) + 0);
+  k32_mul_sub((float *)(A + 5871104) + 0, (float *)(A + 6229504) + 0);
+  k33_sub_mul((float *)(A + 5896704) + 0, (float *)(A + 6306304) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 54400, (float *)(A + 5922304) + 0, (float *)(A + 5896704) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 5909504) + 0, (float *)(A + 5871104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 5845504) + 0, (float *)(A + 6152704) + 0, (float *)(A + 5883904) + 0, (float *)(A + 6229504) + 0, (float *)(A + 5935104) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0);
+  k36_concat((float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 10595904) + 217600);
+  k37_matmul((float *)(A + 10595904) + 217600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5845504) + 0);
+  k32_mul_sub((float *)(A + 5858304) + 0, (float *)(A + 5922304) + 0);
+  k33_sub_mul((float *)(A + 5807104) + 0, (float *)(A + 5999104) + 0);
+  k33_sub_mul((float *)(A + 5832704) + 0, (float *)(A + 6075904) + 0);
+  k32_mul_sub((float *)(A + 5794304) + 0, (float *)(A + 6152704) + 0);
+  k33_sub_mul((float *)(A + 5819904) + 0, (float *)(A + 6229504) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 51200, (float *)(A + 5845504) + 0, (float *)(A + 5819904) + 0, (float *)(A + 5922304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 5832704) + 0, (float *)(A + 5794304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 5768704) + 0, (float *)(A + 6075904) + 0, (float *)(A + 5807104) + 0, (float *)(A + 6152704) + 0, (float *)(A + 5858304) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0);
+  k36_concat((float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 10595904) + 204800);
+  k37_matmul((float *)(A + 10595904) + 204800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5768704) + 0);
+  k32_mul_sub((float *)(A + 5781504) + 0, (float *)(A + 5845504) + 0);
+  k33_sub_mul((float *)(A + 5730304) + 0, (float *)(A + 5922304) + 0);
+  k33_sub_mul((float *)(A + 5755904) + 0, (float *)(A + 5999104) + 0);
+  k32_mul_sub((float *)(A + 5717504) + 0, (float *)(A + 6075904) + 0);
+  k33_sub_mul((float *)(A + 5743104) + 0, (float *)(A + 6152704) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 48000, (float *)(A + 5768704) + 0, (float *)(A + 5743104) + 0, (float *)(A + 5845504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 5755904) + 0, (float *)(A + 5717504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5999104) + 0, (float *)(A + 5730304) + 0, (float *)(A + 6075904) + 0, (float *)(A + 5781504) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0);
+  k36_concat((float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 10595904) + 192000);
+  k37_matmul((float *)(A + 10595904) + 192000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5691904) + 0);
+  k32_mul_sub((float *)(A + 5704704) + 0, (float *)(A + 5768704) + 0);
+  k33_sub_mul((float *)(A + 5653504) + 0, (float *)(A + 5845504) + 0);
+  k33_sub_mul((float *)(A + 5679104) + 0, (float *)(A + 5922304) + 0);
+  k32_mul_sub((float *)(A + 5640704) + 0, (float *)(A + 5999104) + 0);
+  k33_sub_mul((float *)(A + 5666304) + 0, (float *)(A + 6075904) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 44800, (float *)(A + 5691904) + 0, (float *)(A + 5666304) + 0, (float *)(A + 5768704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 5679104) + 0, (float *)(A + 5640704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5653504) + 0, (float *)(A + 5999104) + 0, (float *)(A + 5704704) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0);
+  k36_concat((float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 10595904) + 179200);
+  k37_matmul((float *)(A + 10595904) + 179200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5615104) + 0);
+  k32_mul_sub((float *)(A + 5627904) + 0, (float *)(A + 5691904) + 0);
 }
 
 static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k47_addn_mul_mul((float *)(A + 7057408) + 700, (float *)(A + 811008) + 0, (float *)(A + 5841408) + 0, (float *)(A + 5867008) + 0, (float *)(A + 6942208) + 0, (float *)(A + 5854208) + 0, (float *)(A + 5815808) + 0, (float *)(A + 5956608) + 0, (float *)(A + 5777408) + 0, (float *)(A + 5969408) + 0, (float *)(A + 5828608) + 0, (float *)(A + 6046208) + 0, (float *)(A + 5879808) + 0, (float *)(A + 6059008) + 0, (float *)(A + 6955008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 5815808) + 0);
-  k39_matmul((float *)(A + 5815808) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 5790208) + 0, (float *)(A + 5777408) + 0);
-  k35_sub_mul((float *)(A + 5739008) + 0, (float *)(A + 5867008) + 0);
-  k35_sub_mul((float *)(A + 5764608) + 0, (float *)(A + 5879808) + 0);
-  k34_mul_sub((float *)(A + 5726208) + 0, (float *)(A + 5956608) + 0);
-  k35_sub_mul((float *)(A + 5751808) + 0, (float *)(A + 5969408) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 650, (float *)(A + 811008) + 0, (float *)(A + 5751808) + 0, (float *)(A + 5777408) + 0, (float *)(A + 6955008) + 0, (float *)(A + 5764608) + 0, (float *)(A + 5726208) + 0, (float *)(A + 5867008) + 0, (float *)(A + 5687808) + 0, (float *)(A + 5879808) + 0, (float *)(A + 5739008) + 0, (float *)(A + 5956608) + 0, (float *)(A + 5790208) + 0, (float *)(A + 5969408) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 5726208) + 0);
-  k39_matmul((float *)(A + 5726208) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 5700608) + 0, (float *)(A + 5687808) + 0);
-  k35_sub_mul((float *)(A + 5649408) + 0, (float *)(A + 5777408) + 0);
-  k35_sub_mul((float *)(A + 5675008) + 0, (float *)(A + 5790208) + 0);
-  k34_mul_sub((float *)(A + 5636608) + 0, (float *)(A + 5867008) + 0);
-  k35_sub_mul((float *)(A + 5662208) + 0, (float *)(A + 5879808) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 600, (float *)(A + 811008) + 0, (float *)(A + 5662208) + 0, (float *)(A + 5687808) + 0, (float *)(A + 6942208) + 0, (float *)(A + 5675008) + 0, (float *)(A + 5636608) + 0, (float *)(A + 5777408) + 0, (float *)(A + 1798208) + 0, (float *)(A + 5790208) + 0, (float *)(A + 5649408) + 0, (float *)(A + 5867008) + 0, (float *)(A + 5700608) + 0, (float *)(A + 5879808) + 0, (float *)(A + 6955008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 5636608) + 0);
-  k39_matmul((float *)(A + 5636608) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 1811008) + 0, (float *)(A + 1798208) + 0);
-  k35_sub_mul((float *)(A + 1759808) + 0, (float *)(A + 5687808) + 0);
-  k35_sub_mul((float *)(A + 1785408) + 0, (float *)(A + 5700608) + 0);
-  k34_mul_sub((float *)(A + 1747008) + 0, (float *)(A + 5777408) + 0);
-  k35_sub_mul((float *)(A + 1772608) + 0, (float *)(A + 5790208) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 550, (float *)(A + 811008) + 0, (float *)(A + 1772608) + 0, (float *)(A + 1798208) + 0, (float *)(A + 6955008) + 0, (float *)(A + 1785408) + 0, (float *)(A + 1747008) + 0, (float *)(A + 5687808) + 0, (float *)(A + 1708608) + 0, (float *)(A + 5700608) + 0, (float *)(A + 1759808) + 0, (float *)(A + 5777408) + 0, (float *)(A + 1811008) + 0, (float *)(A + 5790208) + 0, (float *)(A + 6942208) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 1747008) + 0);
-  k39_matmul((float *)(A + 1747008) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 1721408) + 0, (float *)(A + 1708608) + 0);
-  k35_sub_mul((float *)(A + 1670208) + 0, (float *)(A + 5687808) + 0);
-  k35_sub_mul((float *)(A + 1695808) + 0, (float *)(A + 5700608) + 0);
-  k34_mul_sub((float *)(A + 1657408) + 0, (float *)(A + 6955008) + 0);
-  k35_sub_mul((float *)(A + 1683008) + 0, (float *)(A + 9860608) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 500, (float *)(A + 811008) + 0, (float *)(A + 1683008) + 0, (float *)(A + 1708608) + 0, (float *)(A + 6942208) + 0, (float *)(A + 1695808) + 0, (float *)(A + 1657408) + 0, (float *)(A + 5687808) + 0, (float *)(A + 1619008) + 0, (float *)(A + 5700608) + 0, (float *)(A + 1670208) + 0, (float *)(A + 6955008) + 0, (float *)(A + 1721408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1798208) + 0, (float *)(A + 1811008) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 1811008) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 1657408) + 0);
-  k39_matmul((float *)(A + 1657408) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 1631808) + 0, (float *)(A + 1619008) + 0);
-  k35_sub_mul((float *)(A + 1580608) + 0, (float *)(A + 1811008) + 0);
-  k35_sub_mul((float *)(A + 1606208) + 0, (float *)(A + 9860608) + 0);
-  k34_mul_sub((float *)(A + 1567808) + 0, (float *)(A + 1708608) + 0);
-  k35_sub_mul((float *)(A + 1593408) + 0, (float *)(A + 1721408) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 450, (float *)(A + 811008) + 0, (float *)(A + 1593408) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1798208) + 0, (float *)(A + 1606208) + 0, (float *)(A + 1567808) + 0, (float *)(A + 1811008) + 0, (float *)(A + 1529408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1580608) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1631808) + 0, (float *)(A + 1721408) + 0, (float *)(A + 4691008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 4870208) + 0);
-  k38_concat((float *)(A + 4703808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 4793408) + 0, (float *)(A + 4870208) + 0, (float *)(A + 1567808) + 0);
-  k39_matmul((float *)(A + 1567808) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 1542208) + 0, (float *)(A + 1529408) + 0);
-  k35_sub_mul((float *)(A + 1491008) + 0, (float *)(A + 1708608) + 0);
-  k35_sub_mul((float *)(A + 1516608) + 0, (float *)(A + 1721408) + 0);
-  k34_mul_sub((float *)(A + 1478208) + 0, (float *)(A + 1798208) + 0);
-  k35_sub_mul((float *)(A + 1503808) + 0, (float *)(A + 1811008) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 400, (float *)(A + 811008) + 0, (float *)(A + 1503808) + 0, (float *)(A + 1529408) + 0, (float *)(A + 4691008) + 0, (float *)(A + 1516608) + 0, (float *)(A + 1478208) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1721408) + 0, (float *)(A + 1491008) + 0, (float *)(A + 1798208) + 0, (float *)(A + 1542208) + 0, (float *)(A + 1811008) + 0, (float *)(A + 4703808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1631808) + 0, (float *)(A + 4780608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1631808) + 0, (float *)(A + 4780608) + 0, (float *)(A + 1478208) + 0);
-  k39_matmul((float *)(A + 1478208) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 1452608) + 0, (float *)(A + 1439808) + 0);
-  k35_sub_mul((float *)(A + 1401408) + 0, (float *)(A + 1619008) + 0);
-  k35_sub_mul((float *)(A + 1427008) + 0, (float *)(A + 1631808) + 0);
-  k34_mul_sub((float *)(A + 1388608) + 0, (float *)(A + 4691008) + 0);
-  k35_sub_mul((float *)(A + 1414208) + 0, (float *)(A + 9860608) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 350, (float *)(A + 811008) + 0, (float *)(A + 1414208) + 0, (float *)(A + 1439808) + 0, (float *)(A + 4703808) + 0, (float *)(A + 1427008) + 0, (float *)(A + 1388608) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1350208) + 0, (float *)(A + 1631808) + 0, (float *)(A + 1401408) + 0, (float *)(A + 4691008) + 0, (float *)(A + 1452608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1529408) + 0, (float *)(A + 1542208) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1721408) + 0, (float *)(A + 1798208) + 0);
-  k38_concat((float *)(A + 1542208) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1721408) + 0, (float *)(A + 1798208) + 0, (float *)(A + 1388608) + 0);
-  k39_matmul((float *)(A + 1388608) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 1363008) + 0, (float *)(A + 1350208) + 0);
-  k35_sub_mul((float *)(A + 1311808) + 0, (float *)(A + 1542208) + 0);
-  k35_sub_mul((float *)(A + 1337408) + 0, (float *)(A + 9860608) + 0);
-  k34_mul_sub((float *)(A + 1299008) + 0, (float *)(A + 1439808) + 0);
-  k35_sub_mul((float *)(A + 1324608) + 0, (float *)(A + 1452608) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 300, (float *)(A + 811008) + 0, (float *)(A + 1324608) + 0, (float *)(A + 1350208) + 0, (float *)(A + 1529408) + 0, (float *)(A + 1337408) + 0, (float *)(A + 1299008) + 0, (float *)(A + 1542208) + 0, (float *)(A + 1260608) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1311808) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1363008) + 0, (float *)(A + 1452608) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1631808) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1721408) + 0, (float *)(A + 1798208) + 0);
-  k38_concat((float *)(A + 1631808) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1721408) + 0, (float *)(A + 1798208) + 0, (float *)(A + 1299008) + 0);
-  k39_matmul((float *)(A + 1299008) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 1273408) + 0, (float *)(A + 1260608) + 0);
-  k35_sub_mul((float *)(A + 1222208) + 0, (float *)(A + 1439808) + 0);
-  k35_sub_mul((float *)(A + 1247808) + 0, (float *)(A + 1452608) + 0);
-  k34_mul_sub((float *)(A + 1209408) + 0, (float *)(A + 1529408) + 0);
-  k35_sub_mul((float *)(A + 1235008) + 0, (float *)(A + 1542208) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 250, (float *)(A + 811008) + 0, (float *)(A + 1235008) + 0, (float *)(A + 1260608) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1247808) + 0, (float *)(A + 1209408) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1171008) + 0, (float *)(A + 1452608) + 0, (float *)(A + 1222208) + 0, (float *)(A + 1529408) + 0, (float *)(A + 1273408) + 0, (float *)(A + 1542208) + 0, (float *)(A + 1631808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1350208) + 0, (float *)(A + 1363008) + 0, (float *)(A + 1708608) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 1350208) + 0, (float *)(A + 1363008) + 0, (float *)(A + 1708608) + 0, (float *)(A + 1209408) + 0);
-  k39_matmul((float *)(A + 1209408) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 1183808) + 0, (float *)(A + 1171008) + 0);
-  k35_sub_mul((float *)(A + 1132608) + 0, (float *)(A + 1350208) + 0);
-  k35_sub_mul((float *)(A + 1158208) + 0, (float *)(A + 1363008) + 0);
-  k34_mul_sub((float *)(A + 1119808) + 0, (float *)(A + 1619008) + 0);
-  k35_sub_mul((float *)(A + 1145408) + 0, (float *)(A + 9860608) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 200, (float *)(A + 811008) + 0, (float *)(A + 1145408) + 0, (float *)(A + 1171008) + 0, (float *)(A + 1631808) + 0, (float *)(A + 1158208) + 0, (float *)(A + 1119808) + 0, (float *)(A + 1350208) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1363008) + 0, (float *)(A + 1132608) + 0, (float *)(A + 1619008) + 0, (float *)(A + 1183808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1260608) + 0, (float *)(A + 1273408) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1452608) + 0, (float *)(A + 1529408) + 0);
-  k38_concat((float *)(A + 1273408) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1452608) + 0, (float *)(A + 1529408) + 0, (float *)(A + 1119808) + 0);
-  k39_matmul((float *)(A + 1119808) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 1094208) + 0, (float *)(A + 1081408) + 0);
-  k35_sub_mul((float *)(A + 1043008) + 0, (float *)(A + 1273408) + 0);
-  k35_sub_mul((float *)(A + 1068608) + 0, (float *)(A + 9860608) + 0);
-  k34_mul_sub((float *)(A + 1030208) + 0, (float *)(A + 1171008) + 0);
-  k35_sub_mul((float *)(A + 1055808) + 0, (float *)(A + 1183808) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 150, (float *)(A + 811008) + 0, (float *)(A + 1055808) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1260608) + 0, (float *)(A + 1068608) + 0, (float *)(A + 1030208) + 0, (float *)(A + 1273408) + 0, (float *)(A + 991808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1043008) + 0, (float *)(A + 1171008) + 0, (float *)(A + 1094208) + 0, (float *)(A + 1183808) + 0, (float *)(A + 1350208) + 0, (float *)(A + 1363008) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1452608) + 0, (float *)(A + 1529408) + 0);
-  k38_concat((float *)(A + 1363008) + 0, (float *)(A + 1439808) + 0, (float *)(A + 1452608) + 0, (float *)(A + 1529408) + 0, (float *)(A + 1030208) + 0);
-  k39_matmul((float *)(A + 1030208) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 1004608) + 0, (float *)(A + 991808) + 0);
-  k35_sub_mul((float *)(A + 953408) + 0, (float *)(A + 1171008) + 0);
-  k35_sub_mul((float *)(A + 979008) + 0, (float *)(A + 1183808) + 0);
-  k34_mul_sub((float *)(A + 940608) + 0, (float *)(A + 1260608) + 0);
-  k35_sub_mul((float *)(A + 966208) + 0, (float *)(A + 1273408) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 100, (float *)(A + 811008) + 0, (float *)(A + 966208) + 0, (float *)(A + 991808) + 0, (float *)(A + 1350208) + 0, (float *)(A + 979008) + 0, (float *)(A + 940608) + 0, (float *)(A + 1171008) + 0, (float *)(A + 902208) + 0, (float *)(A + 1183808) + 0, (float *)(A + 953408) + 0, (float *)(A + 1260608) + 0, (float *)(A + 1004608) + 0, (float *)(A + 1273408) + 0, (float *)(A + 1363008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0, (float *)(A + 1439808) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0, (float *)(A + 1439808) + 0, (float *)(A + 940608) + 0);
-  k39_matmul((float *)(A + 940608) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 915008) + 0, (float *)(A + 902208) + 0);
-  k35_sub_mul((float *)(A + 863808) + 0, (float *)(A + 1081408) + 0);
-  k35_sub_mul((float *)(A + 889408) + 0, (float *)(A + 1094208) + 0);
-  k34_mul_sub((float *)(A + 851008) + 0, (float *)(A + 1350208) + 0);
-  k35_sub_mul((float *)(A + 876608) + 0, (float *)(A + 9860608) + 0);
-  k47_addn_mul_mul((float *)(A + 7057408) + 50, (float *)(A + 811008) + 0, (float *)(A + 876608) + 0, (float *)(A + 902208) + 0, (float *)(A + 1363008) + 0, (float *)(A + 889408) + 0, (float *)(A + 851008) + 0, (float *)(A + 1081408) + 0, (float *)(A + 51200) + 0, (float *)(A + 1094208) + 0, (float *)(A + 863808) + 0, (float *)(A + 1350208) + 0, (float *)(A + 915008) + 0, (float *)(A + 9860608) + 0, (float *)(A + 991808) + 0, (float *)(A + 1004608) + 0, (float *)(A + 1171008) + 0, (float *)(A + 1183808) + 0, (float *)(A + 1260608) + 0);
-  k38_concat((float *)(A + 1004608) + 0, (float *)(A + 1171008) + 0, (float *)(A + 1183808) + 0, (float *)(A + 1260608) + 0, (float *)(A + 851008) + 0);
-  k39_matmul((float *)(A + 851008) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 51200) + 0);
-  k34_mul_sub((float *)(A + 64000) + 0, (float *)(A + 811008) + 0);
-  k35_sub_mul((float *)(A + 4177408) + 0, (float *)(A + 1004608) + 0);
-  k34_mul_sub((float *)(A + 4164608) + 0, (float *)(A + 9860608) + 0);
-  k35_sub_mul((float *)(A + 76800) + 0, (float *)(A + 902208) + 0);
-  k48_addn_mul_mul((float *)(A + 7057408) + 0, (float *)(A + 51200) + 0, (float *)(A + 76800) + 0, (float *)(A + 811008) + 0, (float *)(A + 991808) + 0, (float *)(A + 4164608) + 0, (float *)(A + 1004608) + 0, (float *)(A + 4177408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 64000) + 0, (float *)(A + 902208) + 0, (float *)(A + 915008) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0);
-  k42_const((float *)(A + 811008) + 0);
-  k38_concat((float *)(A + 915008) + 0, (float *)(A + 811008) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0, (float *)(A + 7057408) + 0);
-  k43_stack((float *)(A + 7057408) + 0, (float *)(A + 851008) + 0, (float *)(A + 940608) + 0, (float *)(A + 1030208) + 0, (float *)(A + 1119808) + 0, (float *)(A + 1209408) + 0, (float *)(A + 1299008) + 0, (float *)(A + 1388608) + 0, (float *)(A + 1478208) + 0, (float *)(A + 1567808) + 0, (float *)(A + 1657408) + 0, (float *)(A + 1747008) + 0, (float *)(A + 5636608) + 0, (float *)(A + 5726208) + 0, (float *)(A + 5815808) + 0, (float *)(A + 5905408) + 0, (float *)(A + 5995008) + 0, (float *)(A + 6084608) + 0, (float *)(A + 6174208) + 0, (float *)(A + 6263808) + 0, (float *)(A + 6353408) + 0, (float *)(A + 6443008) + 0, (float *)(A + 6532608) + 0, (float *)(A + 6622208) + 0, (float *)(A + 6711808) + 0, (float *)(A + 6801408) + 0, (float *)(A + 6891008) + 0, (float *)(A + 6980608) + 0, (float *)(A + 11307008) + 0);
-  k44_matmul((float *)(A + 11307008) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 7057408) + 0);
-  k34_mul_sub((float *)(A + 4151808) + 0, (float *)(A + 811008) + 0);
-  k35_sub_mul((float *)(A + 115200) + 0, (float *)(A + 902208) + 0);
-  k35_sub_mul((float *)(A + 4139008) + 0, (float *)(A + 915008) + 0);
-  k34_mul_sub((float *)(A + 102400) + 0, (float *)(A + 991808) + 0);
-  k35_sub_mul((float *)(A + 128000) + 0, (float *)(A + 1004608) + 0);
-  k49_mul_mul_mul((float *)(A + 7057408) + 1350, (float *)(A + 128000) + 0, (float *)(A + 811008) + 0, (float *)(A + 102400) + 0, (float *)(A + 902208) + 0, (float *)(A + 4100608) + 0, (float *)(A + 915008) + 0, (float *)(A + 115200) + 0, (float *)(A + 991808) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0, (float *)(A + 1171008) + 0);
-  k46_mul_mul((float *)(A + 7057408) + 1350, (float *)(A + 4151808) + 0, (float *)(A + 1004608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0, (float *)(A + 1171008) + 0, (float *)(A + 102400) + 0, (float *)(A + 7415808) + 0);
-  k39_matmul((float *)(A + 7415808) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 4113408) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 1300, (float *)(A + 102400) + 0, (float *)(A + 4075008) + 0, (float *)(A + 811008) + 0, (float *)(A + 991808) + 0, (float *)(A + 1004608) + 0);
-  k35_sub_mul((float *)(A + 4062208) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 4087808) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 4049408) + 0, (float *)(A + 4100608) + 0);
-  k35_sub_mul((float *)(A + 4075008) + 0, (float *)(A + 902208) + 0);
-  k51_mul_addn_mul((float *)(A + 9860608) + 0, (float *)(A + 4139008) + 0, (float *)(A + 1004608) + 0, (float *)(A + 4049408) + 0, (float *)(A + 102400) + 0, (float *)(A + 4011008) + 0, (float *)(A + 811008) + 0, (float *)(A + 4062208) + 0, (float *)(A + 4100608) + 0, (float *)(A + 915008) + 0, (float *)(A + 4075008) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0);
-  k37_mul_mul((float *)(A + 991808) + 0, (float *)(A + 4113408) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4075008) + 0, (float *)(A + 1081408) + 0, (float *)(A + 1094208) + 0, (float *)(A + 102400) + 0, (float *)(A + 4139008) + 0);
-  k39_matmul((float *)(A + 4139008) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 4023808) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 1250, (float *)(A + 102400) + 0, (float *)(A + 3985408) + 0, (float *)(A + 811008) + 0, (float *)(A + 902208) + 0, (float *)(A + 4011008) + 0);
-  k35_sub_mul((float *)(A + 3972608) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 3998208) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 3959808) + 0, (float *)(A + 4100608) + 0);
-  k35_sub_mul((float *)(A + 3985408) + 0, (float *)(A + 4113408) + 0);
-  k51_mul_addn_mul((float *)(A + 915008) + 0, (float *)(A + 4087808) + 0, (float *)(A + 4011008) + 0, (float *)(A + 3959808) + 0, (float *)(A + 102400) + 0, (float *)(A + 3921408) + 0, (float *)(A + 811008) + 0, (float *)(A + 3972608) + 0, (float *)(A + 4100608) + 0, (float *)(A + 3985408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 991808) + 0, (float *)(A + 1004608) + 0);
-  k37_mul_mul((float *)(A + 902208) + 0, (float *)(A + 4023808) + 0, (float *)(A + 4113408) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 991808) + 0, (float *)(A + 1004608) + 0, (float *)(A + 102400) + 0, (float *)(A + 4049408) + 0);
-  k39_matmul((float *)(A + 4049408) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 3934208) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 1200, (float *)(A + 102400) + 0, (float *)(A + 3895808) + 0, (float *)(A + 811008) + 0, (float *)(A + 3921408) + 0, (float *)(A + 4011008) + 0);
-  k35_sub_mul((float *)(A + 3883008) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 3908608) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 3870208) + 0, (float *)(A + 4023808) + 0);
-  k35_sub_mul((float *)(A + 3895808) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 3985408) + 0, (float *)(A + 3998208) + 0, (float *)(A + 4011008) + 0, (float *)(A + 3870208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3831808) + 0, (float *)(A + 811008) + 0, (float *)(A + 3883008) + 0, (float *)(A + 4023808) + 0, (float *)(A + 3895808) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 3921408) + 0, (float *)(A + 3934208) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3959808) + 0);
-  k39_matmul((float *)(A + 3959808) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 3844608) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 1150, (float *)(A + 102400) + 0, (float *)(A + 3806208) + 0, (float *)(A + 811008) + 0, (float *)(A + 3831808) + 0, (float *)(A + 3921408) + 0);
-  k35_sub_mul((float *)(A + 3793408) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 3819008) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 3780608) + 0, (float *)(A + 3934208) + 0);
-  k35_sub_mul((float *)(A + 3806208) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 3895808) + 0, (float *)(A + 3908608) + 0, (float *)(A + 3921408) + 0, (float *)(A + 3780608) + 0, (float *)(A + 102400) + 0, (float *)(A + 3742208) + 0, (float *)(A + 811008) + 0, (float *)(A + 3793408) + 0, (float *)(A + 3934208) + 0, (float *)(A + 3806208) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 3831808) + 0, (float *)(A + 3844608) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3870208) + 0);
-  k39_matmul((float *)(A + 3870208) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 3755008) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 1100, (float *)(A + 102400) + 0, (float *)(A + 3716608) + 0, (float *)(A + 811008) + 0, (float *)(A + 3742208) + 0, (float *)(A + 3831808) + 0);
-  k35_sub_mul((float *)(A + 3703808) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 3729408) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 3691008) + 0, (float *)(A + 3844608) + 0);
-  k35_sub_mul((float *)(A + 3716608) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 3806208) + 0, (float *)(A + 3819008) + 0, (float *)(A + 3831808) + 0, (float *)(A + 3691008) + 0, (float *)(A + 102400) + 0, (float *)(A + 3652608) + 0, (float *)(A + 811008) + 0, (float *)(A + 3703808) + 0, (float *)(A + 3844608) + 0, (float *)(A + 3716608) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 3742208) + 0, (float *)(A + 3755008) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3780608) + 0);
-  k39_matmul((float *)(A + 3780608) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 3665408) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 1050, (float *)(A + 102400) + 0, (float *)(A + 3627008) + 0, (float *)(A + 811008) + 0, (float *)(A + 3652608) + 0, (float *)(A + 3742208) + 0);
-  k35_sub_mul((float *)(A + 3614208) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 3639808) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 3601408) + 0, (float *)(A + 3755008) + 0);
-  k35_sub_mul((float *)(A + 3627008) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 3716608) + 0, (float *)(A + 3729408) + 0, (float *)(A + 3742208) + 0, (float *)(A + 3601408) + 0, (float *)(A + 102400) + 0, (float *)(A + 3563008) + 0, (float *)(A + 811008) + 0, (float *)(A + 3614208) + 0, (float *)(A + 3755008) + 0, (float *)(A + 3627008) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 3652608) + 0, (float *)(A + 3665408) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3691008) + 0);
-  k39_matmul((float *)(A + 3691008) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 3575808) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 1000, (float *)(A + 102400) + 0, (float *)(A + 3537408) + 0, (float *)(A + 811008) + 0, (float *)(A + 3563008) + 0, (float *)(A + 3652608) + 0);
-  k35_sub_mul((float *)(A + 3524608) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 3550208) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 3511808) + 0, (float *)(A + 3665408) + 0);
-  k35_sub_mul((float *)(A + 3537408) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 3627008) + 0, (float *)(A + 3639808) + 0, (float *)(A + 3652608) + 0, (float *)(A + 3511808) + 0, (float *)(A + 102400) + 0, (float *)(A + 3473408) + 0, (float *)(A + 811008) + 0, (float *)(A + 3524608) + 0, (float *)(A + 3665408) + 0, (float *)(A + 3537408) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 3563008) + 0, (float *)(A + 3575808) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3601408) + 0);
-  k39_matmul((float *)(A + 3601408) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 3486208) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 950, (float *)(A + 102400) + 0, (float *)(A + 3447808) + 0, (float *)(A + 811008) + 0, (float *)(A + 3473408) + 0, (float *)(A + 3563008) + 0);
-  k35_sub_mul((float *)(A + 3435008) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 3460608) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 3422208) + 0, (float *)(A + 3575808) + 0);
+  k33_sub_mul((float *)(A + 5576704) + 0, (float *)(A + 5768704) + 0);
+  k33_sub_mul((float *)(A + 5602304) + 0, (float *)(A + 5845504) + 0);
+  k32_mul_sub((float *)(A + 5563904) + 0, (float *)(A + 5922304) + 0);
+  k33_sub_mul((float *)(A + 5589504) + 0, (float *)(A + 5999104) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 41600, (float *)(A + 5615104) + 0, (float *)(A + 5589504) + 0, (float *)(A + 5691904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 5602304) + 0, (float *)(A + 5563904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5576704) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5627904) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0);
+  k36_concat((float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 10595904) + 166400);
+  k37_matmul((float *)(A + 10595904) + 166400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5538304) + 0);
+  k32_mul_sub((float *)(A + 5551104) + 0, (float *)(A + 5615104) + 0);
+  k33_sub_mul((float *)(A + 5499904) + 0, (float *)(A + 5691904) + 0);
+  k33_sub_mul((float *)(A + 5525504) + 0, (float *)(A + 5768704) + 0);
+  k32_mul_sub((float *)(A + 5487104) + 0, (float *)(A + 5845504) + 0);
+  k33_sub_mul((float *)(A + 5512704) + 0, (float *)(A + 5922304) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 38400, (float *)(A + 5538304) + 0, (float *)(A + 5512704) + 0, (float *)(A + 5615104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 5525504) + 0, (float *)(A + 5487104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5499904) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5551104) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0);
+  k36_concat((float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 10595904) + 153600);
+  k37_matmul((float *)(A + 10595904) + 153600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5461504) + 0);
+  k32_mul_sub((float *)(A + 5474304) + 0, (float *)(A + 5538304) + 0);
+  k33_sub_mul((float *)(A + 5423104) + 0, (float *)(A + 5615104) + 0);
+  k33_sub_mul((float *)(A + 5448704) + 0, (float *)(A + 5691904) + 0);
+  k32_mul_sub((float *)(A + 5410304) + 0, (float *)(A + 5768704) + 0);
+  k33_sub_mul((float *)(A + 5435904) + 0, (float *)(A + 5845504) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 35200, (float *)(A + 5461504) + 0, (float *)(A + 5435904) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 5448704) + 0, (float *)(A + 5410304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5423104) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5474304) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0);
+  k36_concat((float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 10595904) + 140800);
+  k37_matmul((float *)(A + 10595904) + 140800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5384704) + 0);
+  k32_mul_sub((float *)(A + 5397504) + 0, (float *)(A + 5461504) + 0);
+  k33_sub_mul((float *)(A + 5346304) + 0, (float *)(A + 5538304) + 0);
+  k33_sub_mul((float *)(A + 5371904) + 0, (float *)(A + 5615104) + 0);
+  k32_mul_sub((float *)(A + 5333504) + 0, (float *)(A + 5691904) + 0);
+  k33_sub_mul((float *)(A + 5359104) + 0, (float *)(A + 5768704) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 32000, (float *)(A + 5384704) + 0, (float *)(A + 5359104) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5371904) + 0, (float *)(A + 5333504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5346304) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5397504) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0);
+  k36_concat((float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 10595904) + 128000);
+  k37_matmul((float *)(A + 10595904) + 128000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5307904) + 0);
+  k32_mul_sub((float *)(A + 5320704) + 0, (float *)(A + 5384704) + 0);
+  k33_sub_mul((float *)(A + 5269504) + 0, (float *)(A + 5461504) + 0);
+  k33_sub_mul((float *)(A + 5295104) + 0, (float *)(A + 5538304) + 0);
+  k32_mul_sub((float *)(A + 5256704) + 0, (float *)(A + 5615104) + 0);
+  k33_sub_mul((float *)(A + 5282304) + 0, (float *)(A + 5691904) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 28800, (float *)(A + 5307904) + 0, (float *)(A + 5282304) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5295104) + 0, (float *)(A + 5256704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5269504) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5320704) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0);
+  k36_concat((float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 10595904) + 115200);
+  k37_matmul((float *)(A + 10595904) + 115200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5231104) + 0);
+  k32_mul_sub((float *)(A + 5243904) + 0, (float *)(A + 5307904) + 0);
+  k33_sub_mul((float *)(A + 5192704) + 0, (float *)(A + 5384704) + 0);
+  k33_sub_mul((float *)(A + 5218304) + 0, (float *)(A + 5461504) + 0);
+  k32_mul_sub((float *)(A + 5179904) + 0, (float *)(A + 5538304) + 0);
+  k33_sub_mul((float *)(A + 5205504) + 0, (float *)(A + 5615104) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 25600, (float *)(A + 5231104) + 0, (float *)(A + 5205504) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5218304) + 0, (float *)(A + 5179904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5192704) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5243904) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0);
+  k36_concat((float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 10595904) + 102400);
+  k37_matmul((float *)(A + 10595904) + 102400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5154304) + 0);
+  k32_mul_sub((float *)(A + 5167104) + 0, (float *)(A + 5231104) + 0);
+  k33_sub_mul((float *)(A + 5115904) + 0, (float *)(A + 5307904) + 0);
+  k33_sub_mul((float *)(A + 5141504) + 0, (float *)(A + 5384704) + 0);
+  k32_mul_sub((float *)(A + 5103104) + 0, (float *)(A + 5461504) + 0);
+  k33_sub_mul((float *)(A + 5128704) + 0, (float *)(A + 5538304) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 22400, (float *)(A + 5154304) + 0, (float *)(A + 5128704) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5141504) + 0, (float *)(A + 5103104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5115904) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5167104) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0);
+  k36_concat((float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 10595904) + 89600);
+  k37_matmul((float *)(A + 10595904) + 89600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5077504) + 0);
+  k32_mul_sub((float *)(A + 5090304) + 0, (float *)(A + 5154304) + 0);
+  k33_sub_mul((float *)(A + 5039104) + 0, (float *)(A + 5231104) + 0);
+  k33_sub_mul((float *)(A + 5064704) + 0, (float *)(A + 5307904) + 0);
+  k32_mul_sub((float *)(A + 5026304) + 0, (float *)(A + 5384704) + 0);
+  k33_sub_mul((float *)(A + 5051904) + 0, (float *)(A + 5461504) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 19200, (float *)(A + 5077504) + 0, (float *)(A + 5051904) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5064704) + 0, (float *)(A + 5026304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5039104) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5090304) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0);
+  k36_concat((float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 10595904) + 76800);
+  k37_matmul((float *)(A + 10595904) + 76800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5000704) + 0);
+  k32_mul_sub((float *)(A + 5013504) + 0, (float *)(A + 5077504) + 0);
+  k33_sub_mul((float *)(A + 4962304) + 0, (float *)(A + 5154304) + 0);
+  k33_sub_mul((float *)(A + 4987904) + 0, (float *)(A + 5231104) + 0);
+  k32_mul_sub((float *)(A + 4949504) + 0, (float *)(A + 5307904) + 0);
+  k33_sub_mul((float *)(A + 4975104) + 0, (float *)(A + 5384704) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 16000, (float *)(A + 5000704) + 0, (float *)(A + 4975104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 4987904) + 0, (float *)(A + 4949504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 5231104) + 0, (float *)(A + 4962304) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5013504) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0);
+  k36_concat((float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 10595904) + 64000);
+  k37_matmul((float *)(A + 10595904) + 64000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4923904) + 0);
+  k32_mul_sub((float *)(A + 4936704) + 0, (float *)(A + 5000704) + 0);
+  k33_sub_mul((float *)(A + 4885504) + 0, (float *)(A + 5077504) + 0);
+  k33_sub_mul((float *)(A + 4911104) + 0, (float *)(A + 5154304) + 0);
+  k32_mul_sub((float *)(A + 4872704) + 0, (float *)(A + 5231104) + 0);
+  k33_sub_mul((float *)(A + 4898304) + 0, (float *)(A + 5307904) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 12800, (float *)(A + 4923904) + 0, (float *)(A + 4898304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 4911104) + 0, (float *)(A + 4872704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 5154304) + 0, (float *)(A + 4885504) + 0, (float *)(A + 5231104) + 0, (float *)(A + 4936704) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0);
+  k36_concat((float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 10595904) + 51200);
+  k37_matmul((float *)(A + 10595904) + 51200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4847104) + 0);
+  k32_mul_sub((float *)(A + 4859904) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 4808704) + 0, (float *)(A + 5000704) + 0);
+  k33_sub_mul((float *)(A + 4834304) + 0, (float *)(A + 5077504) + 0);
+  k32_mul_sub((float *)(A + 4795904) + 0, (float *)(A + 5154304) + 0);
+  k33_sub_mul((float *)(A + 4821504) + 0, (float *)(A + 5231104) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 9600, (float *)(A + 4847104) + 0, (float *)(A + 4821504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 4834304) + 0, (float *)(A + 4795904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 4808704) + 0, (float *)(A + 5154304) + 0, (float *)(A + 4859904) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0);
+  k36_concat((float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 10595904) + 38400);
+  k37_matmul((float *)(A + 10595904) + 38400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4770304) + 0);
+  k32_mul_sub((float *)(A + 4783104) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 4731904) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 4757504) + 0, (float *)(A + 5000704) + 0);
+  k32_mul_sub((float *)(A + 4719104) + 0, (float *)(A + 5077504) + 0);
+  k33_sub_mul((float *)(A + 4744704) + 0, (float *)(A + 5154304) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 6400, (float *)(A + 4770304) + 0, (float *)(A + 4744704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 4757504) + 0, (float *)(A + 4719104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 4693504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 4731904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 4783104) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0);
+  k36_concat((float *)(A + 5384704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 10595904) + 25600);
+  k37_matmul((float *)(A + 10595904) + 25600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4693504) + 0);
+  k32_mul_sub((float *)(A + 4706304) + 0, (float *)(A + 4770304) + 0);
+  k33_sub_mul((float *)(A + 4655104) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 4680704) + 0, (float *)(A + 4923904) + 0);
+  k32_mul_sub((float *)(A + 1746304) + 0, (float *)(A + 5000704) + 0);
+  k33_sub_mul((float *)(A + 4667904) + 0, (float *)(A + 5077504) + 0);
+  k42_addn_mul_mul((float *)(A + 239104) + 3200, (float *)(A + 4693504) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 4680704) + 0, (float *)(A + 1746304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 1707904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 4655104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 4706304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0);
+  k36_concat((float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 10595904) + 12800);
+  k37_matmul((float *)(A + 10595904) + 12800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 1707904) + 0);
+  k32_mul_sub((float *)(A + 1720704) + 0, (float *)(A + 1746304) + 0);
+  k33_sub_mul((float *)(A + 4192704) + 0, (float *)(A + 4770304) + 0);
+  k32_mul_sub((float *)(A + 4179904) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 1733504) + 0, (float *)(A + 4923904) + 0);
+  k43_addn_mul_mul((float *)(A + 239104) + 0, (float *)(A + 1707904) + 0, (float *)(A + 1733504) + 0, (float *)(A + 1746304) + 0, (float *)(A + 5154304) + 0, (float *)(A + 4179904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4192704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 1720704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5231104) + 0);
+  k40_const((float *)(A + 4770304) + 0);
+  k36_concat((float *)(A + 5000704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5231104) + 0, (float *)(A + 10595904) + 0);
+  k41_matmul((float *)(A + 10595904) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 239104) + 0);
+  k32_mul_sub((float *)(A + 4167104) + 0, (float *)(A + 4770304) + 0);
+  k33_sub_mul((float *)(A + 1771904) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 4154304) + 0, (float *)(A + 4923904) + 0);
+  k32_mul_sub((float *)(A + 1759104) + 0, (float *)(A + 5000704) + 0);
+  k33_sub_mul((float *)(A + 1784704) + 0, (float *)(A + 5077504) + 0);
+  k44_mul_mul_mul((float *)(A + 239104) + 86400, (float *)(A + 1784704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 1759104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 4128704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 1771904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0);
+  k35_mul_mul((float *)(A + 239104) + 86400, (float *)(A + 4167104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 4128704) + 0);
+  k36_concat((float *)(A + 5231104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 4128704) + 0, (float *)(A + 12029504) + 0);
+  k37_matmul((float *)(A + 12029504) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4128704) + 0);
+  k32_mul_sub((float *)(A + 4141504) + 0, (float *)(A + 4770304) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 83200, (float *)(A + 4128704) + 0, (float *)(A + 4103104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 4090304) + 0, (float *)(A + 4128704) + 0);
+  k33_sub_mul((float *)(A + 4115904) + 0, (float *)(A + 4770304) + 0);
+  k32_mul_sub((float *)(A + 4077504) + 0, (float *)(A + 5000704) + 0);
+  k33_sub_mul((float *)(A + 4103104) + 0, (float *)(A + 5077504) + 0);
+  k46_mul_addn_mul((float *)(A + 5154304) + 0, (float *)(A + 4154304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 4077504) + 0, (float *)(A + 4128704) + 0, (float *)(A + 4051904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4090304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 4103104) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0);
+  k35_mul_mul((float *)(A + 4847104) + 0, (float *)(A + 4141504) + 0, (float *)(A + 5077504) + 0, (float *)(A + 4051904) + 0);
+  k36_concat((float *)(A + 5231104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 4051904) + 0, (float *)(A + 12029504) + 12800);
+  k37_matmul((float *)(A + 12029504) + 12800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4051904) + 0);
+  k32_mul_sub((float *)(A + 4064704) + 0, (float *)(A + 4128704) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 80000, (float *)(A + 4051904) + 0, (float *)(A + 4026304) + 0, (float *)(A + 4128704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 4013504) + 0, (float *)(A + 4051904) + 0);
+  k33_sub_mul((float *)(A + 4039104) + 0, (float *)(A + 4128704) + 0);
+  k32_mul_sub((float *)(A + 4000704) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 4026304) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 4103104) + 0, (float *)(A + 4115904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 4000704) + 0, (float *)(A + 4051904) + 0, (float *)(A + 3975104) + 0, (float *)(A + 4128704) + 0, (float *)(A + 4013504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 4026304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 4064704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3975104) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3975104) + 0, (float *)(A + 12029504) + 25600);
+  k37_matmul((float *)(A + 12029504) + 25600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3975104) + 0);
+  k32_mul_sub((float *)(A + 3987904) + 0, (float *)(A + 4051904) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 76800, (float *)(A + 3975104) + 0, (float *)(A + 3949504) + 0, (float *)(A + 4051904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 3936704) + 0, (float *)(A + 3975104) + 0);
+  k33_sub_mul((float *)(A + 3962304) + 0, (float *)(A + 4051904) + 0);
+  k32_mul_sub((float *)(A + 3923904) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 3949504) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 4026304) + 0, (float *)(A + 4039104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3923904) + 0, (float *)(A + 3975104) + 0, (float *)(A + 3898304) + 0, (float *)(A + 4051904) + 0, (float *)(A + 3936704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3949504) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3987904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3898304) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3898304) + 0, (float *)(A + 12029504) + 38400);
+  k37_matmul((float *)(A + 12029504) + 38400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3898304) + 0);
+  k32_mul_sub((float *)(A + 3911104) + 0, (float *)(A + 3975104) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 73600, (float *)(A + 3898304) + 0, (float *)(A + 3872704) + 0, (float *)(A + 3975104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 3859904) + 0, (float *)(A + 3898304) + 0);
+  k33_sub_mul((float *)(A + 3885504) + 0, (float *)(A + 3975104) + 0);
+  k32_mul_sub((float *)(A + 3847104) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 3872704) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 3949504) + 0, (float *)(A + 3962304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3847104) + 0, (float *)(A + 3898304) + 0, (float *)(A + 3821504) + 0, (float *)(A + 3975104) + 0, (float *)(A + 3859904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3872704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3911104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3821504) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3821504) + 0, (float *)(A + 12029504) + 51200);
+  k37_matmul((float *)(A + 12029504) + 51200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3821504) + 0);
+  k32_mul_sub((float *)(A + 3834304) + 0, (float *)(A + 3898304) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 70400, (float *)(A + 3821504) + 0, (float *)(A + 3795904) + 0, (float *)(A + 3898304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 3783104) + 0, (float *)(A + 3821504) + 0);
+  k33_sub_mul((float *)(A + 3808704) + 0, (float *)(A + 3898304) + 0);
+  k32_mul_sub((float *)(A + 3770304) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 3795904) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 3872704) + 0, (float *)(A + 3885504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3770304) + 0, (float *)(A + 3821504) + 0, (float *)(A + 3744704) + 0, (float *)(A + 3898304) + 0, (float *)(A + 3783104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3795904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3834304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3744704) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3744704) + 0, (float *)(A + 12029504) + 64000);
+  k37_matmul((float *)(A + 12029504) + 64000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3744704) + 0);
+  k32_mul_sub((float *)(A + 3757504) + 0, (float *)(A + 3821504) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 67200, (float *)(A + 3744704) + 0, (float *)(A + 3719104) + 0, (float *)(A + 3821504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 3706304) + 0, (float *)(A + 3744704) + 0);
+  k33_sub_mul((float *)(A + 3731904) + 0, (float *)(A + 3821504) + 0);
+  k32_mul_sub((float *)(A + 3693504) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 3719104) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 3795904) + 0, (float *)(A + 3808704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3693504) + 0, (float *)(A + 3744704) + 0, (float *)(A + 3667904) + 0, (float *)(A + 3821504) + 0, (float *)(A + 3706304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3719104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3757504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3667904) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3667904) + 0, (float *)(A + 12029504) + 76800);
+  k37_matmul((float *)(A + 12029504) + 76800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3667904) + 0);
+  k32_mul_sub((float *)(A + 3680704) + 0, (float *)(A + 3744704) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 64000, (float *)(A + 3667904) + 0, (float *)(A + 3642304) + 0, (float *)(A + 3744704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 3629504) + 0, (float *)(A + 3667904) + 0);
+  k33_sub_mul((float *)(A + 3655104) + 0, (float *)(A + 3744704) + 0);
+  k32_mul_sub((float *)(A + 3616704) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 3642304) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 3719104) + 0, (float *)(A + 3731904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3616704) + 0, (float *)(A + 3667904) + 0, (float *)(A + 3591104) + 0, (float *)(A + 3744704) + 0, (float *)(A + 3629504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3642304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3680704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3591104) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3591104) + 0, (float *)(A + 12029504) + 89600);
+  k37_matmul((float *)(A + 12029504) + 89600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3591104) + 0);
+  k32_mul_sub((float *)(A + 3603904) + 0, (float *)(A + 3667904) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 60800, (float *)(A + 3591104) + 0, (float *)(A + 3565504) + 0, (float *)(A + 3667904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 3552704) + 0, (float *)(A + 3591104) + 0);
+  k33_sub_mul((float *)(A + 3578304) + 0, (float *)(A + 3667904) + 0);
+  k32_mul_sub((float *)(A + 3539904) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 3565504) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 3642304) + 0, (float *)(A + 3655104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3539904) + 0, (float *)(A + 3591104) + 0, (float *)(A + 3514304) + 0, (float *)(A + 3667904) + 0, (float *)(A + 3552704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3565504) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3603904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3514304) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3514304) + 0, (float *)(A + 12029504) + 102400);
+  k37_matmul((float *)(A + 12029504) + 102400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3514304) + 0);
 }
 
 static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k35_sub_mul((float *)(A + 3447808) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 3537408) + 0, (float *)(A + 3550208) + 0, (float *)(A + 3563008) + 0, (float *)(A + 3422208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3383808) + 0, (float *)(A + 811008) + 0, (float *)(A + 3435008) + 0, (float *)(A + 3575808) + 0, (float *)(A + 3447808) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 3473408) + 0, (float *)(A + 3486208) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3511808) + 0);
-  k39_matmul((float *)(A + 3511808) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 3396608) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 900, (float *)(A + 102400) + 0, (float *)(A + 3358208) + 0, (float *)(A + 811008) + 0, (float *)(A + 3383808) + 0, (float *)(A + 3473408) + 0);
-  k35_sub_mul((float *)(A + 3345408) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 3371008) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 3332608) + 0, (float *)(A + 3486208) + 0);
-  k35_sub_mul((float *)(A + 3358208) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 3447808) + 0, (float *)(A + 3460608) + 0, (float *)(A + 3473408) + 0, (float *)(A + 3332608) + 0, (float *)(A + 102400) + 0, (float *)(A + 3294208) + 0, (float *)(A + 811008) + 0, (float *)(A + 3345408) + 0, (float *)(A + 3486208) + 0, (float *)(A + 3358208) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 3383808) + 0, (float *)(A + 3396608) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3422208) + 0);
-  k39_matmul((float *)(A + 3422208) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 3307008) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 850, (float *)(A + 102400) + 0, (float *)(A + 3268608) + 0, (float *)(A + 811008) + 0, (float *)(A + 3294208) + 0, (float *)(A + 3383808) + 0);
-  k35_sub_mul((float *)(A + 3255808) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 3281408) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 3243008) + 0, (float *)(A + 3396608) + 0);
-  k35_sub_mul((float *)(A + 3268608) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 3358208) + 0, (float *)(A + 3371008) + 0, (float *)(A + 3383808) + 0, (float *)(A + 3243008) + 0, (float *)(A + 102400) + 0, (float *)(A + 3204608) + 0, (float *)(A + 811008) + 0, (float *)(A + 3255808) + 0, (float *)(A + 3396608) + 0, (float *)(A + 3268608) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 3294208) + 0, (float *)(A + 3307008) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3332608) + 0);
-  k39_matmul((float *)(A + 3332608) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 3217408) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 800, (float *)(A + 102400) + 0, (float *)(A + 3179008) + 0, (float *)(A + 811008) + 0, (float *)(A + 3204608) + 0, (float *)(A + 3294208) + 0);
-  k35_sub_mul((float *)(A + 3166208) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 3191808) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 3153408) + 0, (float *)(A + 3307008) + 0);
-  k35_sub_mul((float *)(A + 3179008) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 3268608) + 0, (float *)(A + 3281408) + 0, (float *)(A + 3294208) + 0, (float *)(A + 3153408) + 0, (float *)(A + 102400) + 0, (float *)(A + 3115008) + 0, (float *)(A + 811008) + 0, (float *)(A + 3166208) + 0, (float *)(A + 3307008) + 0, (float *)(A + 3179008) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 3204608) + 0, (float *)(A + 3217408) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3243008) + 0);
-  k39_matmul((float *)(A + 3243008) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 3127808) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 750, (float *)(A + 102400) + 0, (float *)(A + 3089408) + 0, (float *)(A + 811008) + 0, (float *)(A + 3115008) + 0, (float *)(A + 3204608) + 0);
-  k35_sub_mul((float *)(A + 3076608) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 3102208) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 3063808) + 0, (float *)(A + 3217408) + 0);
-  k35_sub_mul((float *)(A + 3089408) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 3179008) + 0, (float *)(A + 3191808) + 0, (float *)(A + 3204608) + 0, (float *)(A + 3063808) + 0, (float *)(A + 102400) + 0, (float *)(A + 3025408) + 0, (float *)(A + 811008) + 0, (float *)(A + 3076608) + 0, (float *)(A + 3217408) + 0, (float *)(A + 3089408) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 3115008) + 0, (float *)(A + 3127808) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3153408) + 0);
-  k39_matmul((float *)(A + 3153408) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 3038208) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 700, (float *)(A + 102400) + 0, (float *)(A + 2999808) + 0, (float *)(A + 811008) + 0, (float *)(A + 3025408) + 0, (float *)(A + 3115008) + 0);
-  k35_sub_mul((float *)(A + 2987008) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 3012608) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 2974208) + 0, (float *)(A + 3127808) + 0);
-  k35_sub_mul((float *)(A + 2999808) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 3089408) + 0, (float *)(A + 3102208) + 0, (float *)(A + 3115008) + 0, (float *)(A + 2974208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2935808) + 0, (float *)(A + 811008) + 0, (float *)(A + 2987008) + 0, (float *)(A + 3127808) + 0, (float *)(A + 2999808) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 3025408) + 0, (float *)(A + 3038208) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 3063808) + 0);
-  k39_matmul((float *)(A + 3063808) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 2948608) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 650, (float *)(A + 102400) + 0, (float *)(A + 2910208) + 0, (float *)(A + 811008) + 0, (float *)(A + 2935808) + 0, (float *)(A + 3025408) + 0);
-  k35_sub_mul((float *)(A + 2897408) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 2923008) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 2884608) + 0, (float *)(A + 3038208) + 0);
-  k35_sub_mul((float *)(A + 2910208) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 2999808) + 0, (float *)(A + 3012608) + 0, (float *)(A + 3025408) + 0, (float *)(A + 2884608) + 0, (float *)(A + 102400) + 0, (float *)(A + 2846208) + 0, (float *)(A + 811008) + 0, (float *)(A + 2897408) + 0, (float *)(A + 3038208) + 0, (float *)(A + 2910208) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 2935808) + 0, (float *)(A + 2948608) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2974208) + 0);
-  k39_matmul((float *)(A + 2974208) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 2859008) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 600, (float *)(A + 102400) + 0, (float *)(A + 2820608) + 0, (float *)(A + 811008) + 0, (float *)(A + 2846208) + 0, (float *)(A + 2935808) + 0);
-  k35_sub_mul((float *)(A + 2807808) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 2833408) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 2795008) + 0, (float *)(A + 2948608) + 0);
-  k35_sub_mul((float *)(A + 2820608) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 2910208) + 0, (float *)(A + 2923008) + 0, (float *)(A + 2935808) + 0, (float *)(A + 2795008) + 0, (float *)(A + 102400) + 0, (float *)(A + 2756608) + 0, (float *)(A + 811008) + 0, (float *)(A + 2807808) + 0, (float *)(A + 2948608) + 0, (float *)(A + 2820608) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 2846208) + 0, (float *)(A + 2859008) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2884608) + 0);
-  k39_matmul((float *)(A + 2884608) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 2769408) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 550, (float *)(A + 102400) + 0, (float *)(A + 2731008) + 0, (float *)(A + 811008) + 0, (float *)(A + 2756608) + 0, (float *)(A + 2846208) + 0);
-  k35_sub_mul((float *)(A + 2718208) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 2743808) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 2705408) + 0, (float *)(A + 2859008) + 0);
-  k35_sub_mul((float *)(A + 2731008) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 2820608) + 0, (float *)(A + 2833408) + 0, (float *)(A + 2846208) + 0, (float *)(A + 2705408) + 0, (float *)(A + 102400) + 0, (float *)(A + 2667008) + 0, (float *)(A + 811008) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2859008) + 0, (float *)(A + 2731008) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 2756608) + 0, (float *)(A + 2769408) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2795008) + 0);
-  k39_matmul((float *)(A + 2795008) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 2679808) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 500, (float *)(A + 102400) + 0, (float *)(A + 2641408) + 0, (float *)(A + 811008) + 0, (float *)(A + 2667008) + 0, (float *)(A + 2756608) + 0);
-  k35_sub_mul((float *)(A + 2628608) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 2654208) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 2615808) + 0, (float *)(A + 2769408) + 0);
-  k35_sub_mul((float *)(A + 2641408) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 2731008) + 0, (float *)(A + 2743808) + 0, (float *)(A + 2756608) + 0, (float *)(A + 2615808) + 0, (float *)(A + 102400) + 0, (float *)(A + 2577408) + 0, (float *)(A + 811008) + 0, (float *)(A + 2628608) + 0, (float *)(A + 2769408) + 0, (float *)(A + 2641408) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 2667008) + 0, (float *)(A + 2679808) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2705408) + 0);
-  k39_matmul((float *)(A + 2705408) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 2590208) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 450, (float *)(A + 102400) + 0, (float *)(A + 2551808) + 0, (float *)(A + 811008) + 0, (float *)(A + 2577408) + 0, (float *)(A + 2667008) + 0);
-  k35_sub_mul((float *)(A + 2539008) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 2564608) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 2526208) + 0, (float *)(A + 2679808) + 0);
-  k35_sub_mul((float *)(A + 2551808) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 2641408) + 0, (float *)(A + 2654208) + 0, (float *)(A + 2667008) + 0, (float *)(A + 2526208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2487808) + 0, (float *)(A + 811008) + 0, (float *)(A + 2539008) + 0, (float *)(A + 2679808) + 0, (float *)(A + 2551808) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 2577408) + 0, (float *)(A + 2590208) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2615808) + 0);
-  k39_matmul((float *)(A + 2615808) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 2500608) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 400, (float *)(A + 102400) + 0, (float *)(A + 2462208) + 0, (float *)(A + 811008) + 0, (float *)(A + 2487808) + 0, (float *)(A + 2577408) + 0);
-  k35_sub_mul((float *)(A + 2449408) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 2475008) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 2436608) + 0, (float *)(A + 2590208) + 0);
-  k35_sub_mul((float *)(A + 2462208) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 2551808) + 0, (float *)(A + 2564608) + 0, (float *)(A + 2577408) + 0, (float *)(A + 2436608) + 0, (float *)(A + 102400) + 0, (float *)(A + 2398208) + 0, (float *)(A + 811008) + 0, (float *)(A + 2449408) + 0, (float *)(A + 2590208) + 0, (float *)(A + 2462208) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 2487808) + 0, (float *)(A + 2500608) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2526208) + 0);
-  k39_matmul((float *)(A + 2526208) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 2411008) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 350, (float *)(A + 102400) + 0, (float *)(A + 2372608) + 0, (float *)(A + 811008) + 0, (float *)(A + 2398208) + 0, (float *)(A + 2487808) + 0);
-  k35_sub_mul((float *)(A + 2359808) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 2385408) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 2347008) + 0, (float *)(A + 2500608) + 0);
-  k35_sub_mul((float *)(A + 2372608) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 2462208) + 0, (float *)(A + 2475008) + 0, (float *)(A + 2487808) + 0, (float *)(A + 2347008) + 0, (float *)(A + 102400) + 0, (float *)(A + 2308608) + 0, (float *)(A + 811008) + 0, (float *)(A + 2359808) + 0, (float *)(A + 2500608) + 0, (float *)(A + 2372608) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 2398208) + 0, (float *)(A + 2411008) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2436608) + 0);
-  k39_matmul((float *)(A + 2436608) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 2321408) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 300, (float *)(A + 102400) + 0, (float *)(A + 2283008) + 0, (float *)(A + 811008) + 0, (float *)(A + 2308608) + 0, (float *)(A + 2398208) + 0);
-  k35_sub_mul((float *)(A + 2270208) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 2295808) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 2257408) + 0, (float *)(A + 2411008) + 0);
-  k35_sub_mul((float *)(A + 2283008) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 2372608) + 0, (float *)(A + 2385408) + 0, (float *)(A + 2398208) + 0, (float *)(A + 2257408) + 0, (float *)(A + 102400) + 0, (float *)(A + 2219008) + 0, (float *)(A + 811008) + 0, (float *)(A + 2270208) + 0, (float *)(A + 2411008) + 0, (float *)(A + 2283008) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 2308608) + 0, (float *)(A + 2321408) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2347008) + 0);
-  k39_matmul((float *)(A + 2347008) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 2231808) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 250, (float *)(A + 102400) + 0, (float *)(A + 2193408) + 0, (float *)(A + 811008) + 0, (float *)(A + 2219008) + 0, (float *)(A + 2308608) + 0);
-  k35_sub_mul((float *)(A + 2180608) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 2206208) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 2167808) + 0, (float *)(A + 2321408) + 0);
-  k35_sub_mul((float *)(A + 2193408) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 2283008) + 0, (float *)(A + 2295808) + 0, (float *)(A + 2308608) + 0, (float *)(A + 2167808) + 0, (float *)(A + 102400) + 0, (float *)(A + 2129408) + 0, (float *)(A + 811008) + 0, (float *)(A + 2180608) + 0, (float *)(A + 2321408) + 0, (float *)(A + 2193408) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 2219008) + 0, (float *)(A + 2231808) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2257408) + 0);
-  k39_matmul((float *)(A + 2257408) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 2142208) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 200, (float *)(A + 102400) + 0, (float *)(A + 2103808) + 0, (float *)(A + 811008) + 0, (float *)(A + 2129408) + 0, (float *)(A + 2219008) + 0);
-  k35_sub_mul((float *)(A + 2091008) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 2116608) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 2078208) + 0, (float *)(A + 2231808) + 0);
-  k35_sub_mul((float *)(A + 2103808) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 2193408) + 0, (float *)(A + 2206208) + 0, (float *)(A + 2219008) + 0, (float *)(A + 2078208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2039808) + 0, (float *)(A + 811008) + 0, (float *)(A + 2091008) + 0, (float *)(A + 2231808) + 0, (float *)(A + 2103808) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 2129408) + 0, (float *)(A + 2142208) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2167808) + 0);
-  k39_matmul((float *)(A + 2167808) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 2052608) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 150, (float *)(A + 102400) + 0, (float *)(A + 2014208) + 0, (float *)(A + 811008) + 0, (float *)(A + 2039808) + 0, (float *)(A + 2129408) + 0);
-  k35_sub_mul((float *)(A + 2001408) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 2027008) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 1988608) + 0, (float *)(A + 2142208) + 0);
-  k35_sub_mul((float *)(A + 2014208) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 2103808) + 0, (float *)(A + 2116608) + 0, (float *)(A + 2129408) + 0, (float *)(A + 1988608) + 0, (float *)(A + 102400) + 0, (float *)(A + 1950208) + 0, (float *)(A + 811008) + 0, (float *)(A + 2001408) + 0, (float *)(A + 2142208) + 0, (float *)(A + 2014208) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 2039808) + 0, (float *)(A + 2052608) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 2078208) + 0);
-  k39_matmul((float *)(A + 2078208) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 1963008) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 100, (float *)(A + 102400) + 0, (float *)(A + 1924608) + 0, (float *)(A + 811008) + 0, (float *)(A + 1950208) + 0, (float *)(A + 2039808) + 0);
-  k35_sub_mul((float *)(A + 1911808) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 1937408) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 1899008) + 0, (float *)(A + 2052608) + 0);
-  k35_sub_mul((float *)(A + 1924608) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 2014208) + 0, (float *)(A + 2027008) + 0, (float *)(A + 2039808) + 0, (float *)(A + 1899008) + 0, (float *)(A + 102400) + 0, (float *)(A + 1860608) + 0, (float *)(A + 811008) + 0, (float *)(A + 1911808) + 0, (float *)(A + 2052608) + 0, (float *)(A + 1924608) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 1950208) + 0, (float *)(A + 1963008) + 0, (float *)(A + 4100608) + 0, (float *)(A + 102400) + 0);
-  k38_concat((float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 902208) + 0, (float *)(A + 102400) + 0, (float *)(A + 1988608) + 0);
-  k39_matmul((float *)(A + 1988608) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k34_mul_sub((float *)(A + 1873408) + 0, (float *)(A + 811008) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 50, (float *)(A + 102400) + 0, (float *)(A + 1835008) + 0, (float *)(A + 811008) + 0, (float *)(A + 1860608) + 0, (float *)(A + 1950208) + 0);
-  k35_sub_mul((float *)(A + 180800) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 1847808) + 0, (float *)(A + 811008) + 0);
-  k34_mul_sub((float *)(A + 168000) + 0, (float *)(A + 1963008) + 0);
-  k35_sub_mul((float *)(A + 1835008) + 0, (float *)(A + 4100608) + 0);
-  k51_mul_addn_mul((float *)(A + 1924608) + 0, (float *)(A + 1937408) + 0, (float *)(A + 1950208) + 0, (float *)(A + 168000) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, (float *)(A + 811008) + 0, (float *)(A + 180800) + 0, (float *)(A + 1963008) + 0, (float *)(A + 4113408) + 0, (float *)(A + 9860608) + 0, (float *)(A + 1834944) + 0, (float *)(A + 902208) + 0);
-  k37_mul_mul((float *)(A + 1860608) + 0, (float *)(A + 1873408) + 0, (float *)(A + 4100608) + 0, (float *)(A + 25600) + 0);
-  k38_concat((float *)(A + 9860608) + 0, (float *)(A + 1834944) + 0, (float *)(A + 902208) + 0, (float *)(A + 25600) + 0, (float *)(A + 1899008) + 0);
-  k39_matmul((float *)(A + 1899008) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 25600) + 0);
-  k34_mul_sub((float *)(A + 38400) + 0, (float *)(A + 102400) + 0);
-  k50_addn_mul_mul((float *)(A + 7057408) + 0, (float *)(A + 25600) + 0, (float *)(A + 142400) + 0, (float *)(A + 102400) + 0, (float *)(A + 811008) + 0, (float *)(A + 4100608) + 0);
-  k35_sub_mul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
-  k34_mul_sub((float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k35_sub_mul((float *)(A + 142400) + 0, (float *)(A + 9860608) + 0);
-  k52_mul_addn_mul((float *)(A + 4113408) + 0, (float *)(A + 1847808) + 0, (float *)(A + 4100608) + 0, (float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0, (float *)(A + 142400) + 0, (float *)(A + 1834944) + 0);
-  k42_const((float *)(A + 102400) + 0);
-  k37_mul_mul((float *)(A + 811008) + 0, (float *)(A + 38400) + 0, (float *)(A + 9860608) + 0, (float *)(A + 4100608) + 0);
-  k38_concat((float *)(A + 142400) + 0, (float *)(A + 102400) + 0, (float *)(A + 1834944) + 0, (float *)(A + 4100608) + 0, (float *)(A + 0) + 0);
-  k43_stack((float *)(A + 7415808) + 0, (float *)(A + 4139008) + 0, (float *)(A + 4049408) + 0, (float *)(A + 3959808) + 0, (float *)(A + 3870208) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3691008) + 0, (float *)(A + 3601408) + 0, (float *)(A + 3511808) + 0, (float *)(A + 3422208) + 0, (float *)(A + 3332608) + 0, (float *)(A + 3243008) + 0, (float *)(A + 3153408) + 0, (float *)(A + 3063808) + 0, (float *)(A + 2974208) + 0, (float *)(A + 2884608) + 0, (float *)(A + 2795008) + 0, (float *)(A + 2705408) + 0, (float *)(A + 2615808) + 0, (float *)(A + 2526208) + 0, (float *)(A + 2436608) + 0, (float *)(A + 2347008) + 0, (float *)(A + 2257408) + 0, (float *)(A + 2167808) + 0, (float *)(A + 2078208) + 0, (float *)(A + 1988608) + 0, (float *)(A + 1899008) + 0, (float *)(A + 0) + 0, (float *)(A + 12740608) + 0);
-  k53_matmul((float *)(A + 12740608) + 0, (float *)(A + 200704) + 0, (float *)(A + 902208) + 0);
-  k54_stack((float *)(A + 1899008) + 0, (float *)(A + 1988608) + 0, (float *)(A + 2078208) + 0, (float *)(A + 2167808) + 0, (float *)(A + 2257408) + 0, (float *)(A + 2347008) + 0, (float *)(A + 2436608) + 0, (float *)(A + 2526208) + 0, (float *)(A + 2615808) + 0, (float *)(A + 2705408) + 0, (float *)(A + 2795008) + 0, (float *)(A + 2884608) + 0, (float *)(A + 2974208) + 0, (float *)(A + 3063808) + 0, (float *)(A + 3153408) + 0, (float *)(A + 3243008) + 0, (float *)(A + 3332608) + 0, (float *)(A + 3422208) + 0, (float *)(A + 3511808) + 0, (float *)(A + 3601408) + 0, (float *)(A + 3691008) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3870208) + 0, (float *)(A + 3959808) + 0, (float *)(A + 4049408) + 0, (float *)(A + 4139008) + 0, (float *)(A + 7415808) + 0, (float *)(A + 14174208) + 0);
-  k55_stack((float *)(A + 155200) + 0, (float *)(A + 1886208) + 0, (float *)(A + 1975808) + 0, (float *)(A + 2065408) + 0, (float *)(A + 2155008) + 0, (float *)(A + 2244608) + 0, (float *)(A + 2334208) + 0, (float *)(A + 2423808) + 0, (float *)(A + 2513408) + 0, (float *)(A + 2603008) + 0, (float *)(A + 2692608) + 0, (float *)(A + 2782208) + 0, (float *)(A + 2871808) + 0, (float *)(A + 2961408) + 0, (float *)(A + 3051008) + 0, (float *)(A + 3140608) + 0, (float *)(A + 3230208) + 0, (float *)(A + 3319808) + 0, (float *)(A + 3409408) + 0, (float *)(A + 3499008) + 0, (float *)(A + 3588608) + 0, (float *)(A + 3678208) + 0, (float *)(A + 3767808) + 0, (float *)(A + 3857408) + 0, (float *)(A + 3947008) + 0, (float *)(A + 4036608) + 0, (float *)(A + 4126208) + 0, (float *)(A + 7057408) + 0);
-  k56_matmul((float *)(A + 14174208) + 0, (float *)(A + 7057408) + 0, (float *)(A + 4049408) + 0);
-  k57_sum_to((float *)(A + 12740608) + 0, (float *)(A + 4638208) + 0);
+  k32_mul_sub((float *)(A + 3527104) + 0, (float *)(A + 3591104) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 57600, (float *)(A + 3514304) + 0, (float *)(A + 3488704) + 0, (float *)(A + 3591104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 3475904) + 0, (float *)(A + 3514304) + 0);
+  k33_sub_mul((float *)(A + 3501504) + 0, (float *)(A + 3591104) + 0);
+  k32_mul_sub((float *)(A + 3463104) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 3488704) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 3565504) + 0, (float *)(A + 3578304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3463104) + 0, (float *)(A + 3514304) + 0, (float *)(A + 3437504) + 0, (float *)(A + 3591104) + 0, (float *)(A + 3475904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3488704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3527104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3437504) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3437504) + 0, (float *)(A + 12029504) + 115200);
+  k37_matmul((float *)(A + 12029504) + 115200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3437504) + 0);
+  k32_mul_sub((float *)(A + 3450304) + 0, (float *)(A + 3514304) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 54400, (float *)(A + 3437504) + 0, (float *)(A + 3411904) + 0, (float *)(A + 3514304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 3399104) + 0, (float *)(A + 3437504) + 0);
+  k33_sub_mul((float *)(A + 3424704) + 0, (float *)(A + 3514304) + 0);
+  k32_mul_sub((float *)(A + 3386304) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 3411904) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 3488704) + 0, (float *)(A + 3501504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3386304) + 0, (float *)(A + 3437504) + 0, (float *)(A + 3360704) + 0, (float *)(A + 3514304) + 0, (float *)(A + 3399104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3411904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3450304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3360704) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3360704) + 0, (float *)(A + 12029504) + 128000);
+  k37_matmul((float *)(A + 12029504) + 128000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3360704) + 0);
+  k32_mul_sub((float *)(A + 3373504) + 0, (float *)(A + 3437504) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 51200, (float *)(A + 3360704) + 0, (float *)(A + 3335104) + 0, (float *)(A + 3437504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 3322304) + 0, (float *)(A + 3360704) + 0);
+  k33_sub_mul((float *)(A + 3347904) + 0, (float *)(A + 3437504) + 0);
+  k32_mul_sub((float *)(A + 3309504) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 3335104) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 3411904) + 0, (float *)(A + 3424704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3309504) + 0, (float *)(A + 3360704) + 0, (float *)(A + 3283904) + 0, (float *)(A + 3437504) + 0, (float *)(A + 3322304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3335104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3373504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3283904) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3283904) + 0, (float *)(A + 12029504) + 140800);
+  k37_matmul((float *)(A + 12029504) + 140800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3283904) + 0);
+  k32_mul_sub((float *)(A + 3296704) + 0, (float *)(A + 3360704) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 48000, (float *)(A + 3283904) + 0, (float *)(A + 3258304) + 0, (float *)(A + 3360704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 3245504) + 0, (float *)(A + 3283904) + 0);
+  k33_sub_mul((float *)(A + 3271104) + 0, (float *)(A + 3360704) + 0);
+  k32_mul_sub((float *)(A + 3232704) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 3258304) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 3335104) + 0, (float *)(A + 3347904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3232704) + 0, (float *)(A + 3283904) + 0, (float *)(A + 3207104) + 0, (float *)(A + 3360704) + 0, (float *)(A + 3245504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3258304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3296704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3207104) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3207104) + 0, (float *)(A + 12029504) + 153600);
+  k37_matmul((float *)(A + 12029504) + 153600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3207104) + 0);
+  k32_mul_sub((float *)(A + 3219904) + 0, (float *)(A + 3283904) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 44800, (float *)(A + 3207104) + 0, (float *)(A + 3181504) + 0, (float *)(A + 3283904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 3168704) + 0, (float *)(A + 3207104) + 0);
+  k33_sub_mul((float *)(A + 3194304) + 0, (float *)(A + 3283904) + 0);
+  k32_mul_sub((float *)(A + 3155904) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 3181504) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 3258304) + 0, (float *)(A + 3271104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3155904) + 0, (float *)(A + 3207104) + 0, (float *)(A + 3130304) + 0, (float *)(A + 3283904) + 0, (float *)(A + 3168704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3181504) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3219904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3130304) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3130304) + 0, (float *)(A + 12029504) + 166400);
+  k37_matmul((float *)(A + 12029504) + 166400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3130304) + 0);
+  k32_mul_sub((float *)(A + 3143104) + 0, (float *)(A + 3207104) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 41600, (float *)(A + 3130304) + 0, (float *)(A + 3104704) + 0, (float *)(A + 3207104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 3091904) + 0, (float *)(A + 3130304) + 0);
+  k33_sub_mul((float *)(A + 3117504) + 0, (float *)(A + 3207104) + 0);
+  k32_mul_sub((float *)(A + 3079104) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 3104704) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 3181504) + 0, (float *)(A + 3194304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3079104) + 0, (float *)(A + 3130304) + 0, (float *)(A + 3053504) + 0, (float *)(A + 3207104) + 0, (float *)(A + 3091904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3104704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3143104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3053504) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3053504) + 0, (float *)(A + 12029504) + 179200);
+  k37_matmul((float *)(A + 12029504) + 179200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3053504) + 0);
+  k32_mul_sub((float *)(A + 3066304) + 0, (float *)(A + 3130304) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 38400, (float *)(A + 3053504) + 0, (float *)(A + 3027904) + 0, (float *)(A + 3130304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 3015104) + 0, (float *)(A + 3053504) + 0);
+  k33_sub_mul((float *)(A + 3040704) + 0, (float *)(A + 3130304) + 0);
+  k32_mul_sub((float *)(A + 3002304) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 3027904) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 3104704) + 0, (float *)(A + 3117504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3002304) + 0, (float *)(A + 3053504) + 0, (float *)(A + 2976704) + 0, (float *)(A + 3130304) + 0, (float *)(A + 3015104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3027904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3066304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2976704) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2976704) + 0, (float *)(A + 12029504) + 192000);
+  k37_matmul((float *)(A + 12029504) + 192000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2976704) + 0);
+  k32_mul_sub((float *)(A + 2989504) + 0, (float *)(A + 3053504) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 35200, (float *)(A + 2976704) + 0, (float *)(A + 2951104) + 0, (float *)(A + 3053504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 2938304) + 0, (float *)(A + 2976704) + 0);
+  k33_sub_mul((float *)(A + 2963904) + 0, (float *)(A + 3053504) + 0);
+  k32_mul_sub((float *)(A + 2925504) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 2951104) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 3027904) + 0, (float *)(A + 3040704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2925504) + 0, (float *)(A + 2976704) + 0, (float *)(A + 2899904) + 0, (float *)(A + 3053504) + 0, (float *)(A + 2938304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2951104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2989504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2899904) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2899904) + 0, (float *)(A + 12029504) + 204800);
+  k37_matmul((float *)(A + 12029504) + 204800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2899904) + 0);
+  k32_mul_sub((float *)(A + 2912704) + 0, (float *)(A + 2976704) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 32000, (float *)(A + 2899904) + 0, (float *)(A + 2874304) + 0, (float *)(A + 2976704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 2861504) + 0, (float *)(A + 2899904) + 0);
+  k33_sub_mul((float *)(A + 2887104) + 0, (float *)(A + 2976704) + 0);
+  k32_mul_sub((float *)(A + 2848704) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 2874304) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 2951104) + 0, (float *)(A + 2963904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2848704) + 0, (float *)(A + 2899904) + 0, (float *)(A + 2823104) + 0, (float *)(A + 2976704) + 0, (float *)(A + 2861504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2874304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2912704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2823104) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2823104) + 0, (float *)(A + 12029504) + 217600);
+  k37_matmul((float *)(A + 12029504) + 217600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2823104) + 0);
+  k32_mul_sub((float *)(A + 2835904) + 0, (float *)(A + 2899904) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 28800, (float *)(A + 2823104) + 0, (float *)(A + 2797504) + 0, (float *)(A + 2899904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 2784704) + 0, (float *)(A + 2823104) + 0);
+  k33_sub_mul((float *)(A + 2810304) + 0, (float *)(A + 2899904) + 0);
+  k32_mul_sub((float *)(A + 2771904) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 2797504) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 2874304) + 0, (float *)(A + 2887104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2771904) + 0, (float *)(A + 2823104) + 0, (float *)(A + 2746304) + 0, (float *)(A + 2899904) + 0, (float *)(A + 2784704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2797504) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2835904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2746304) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2746304) + 0, (float *)(A + 12029504) + 230400);
+  k37_matmul((float *)(A + 12029504) + 230400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2746304) + 0);
+  k32_mul_sub((float *)(A + 2759104) + 0, (float *)(A + 2823104) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 25600, (float *)(A + 2746304) + 0, (float *)(A + 2720704) + 0, (float *)(A + 2823104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 2707904) + 0, (float *)(A + 2746304) + 0);
+  k33_sub_mul((float *)(A + 2733504) + 0, (float *)(A + 2823104) + 0);
+  k32_mul_sub((float *)(A + 2695104) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 2720704) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 2797504) + 0, (float *)(A + 2810304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2695104) + 0, (float *)(A + 2746304) + 0, (float *)(A + 2669504) + 0, (float *)(A + 2823104) + 0, (float *)(A + 2707904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2720704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2759104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2669504) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2669504) + 0, (float *)(A + 12029504) + 243200);
+  k37_matmul((float *)(A + 12029504) + 243200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2669504) + 0);
+  k32_mul_sub((float *)(A + 2682304) + 0, (float *)(A + 2746304) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 22400, (float *)(A + 2669504) + 0, (float *)(A + 2643904) + 0, (float *)(A + 2746304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 2631104) + 0, (float *)(A + 2669504) + 0);
+  k33_sub_mul((float *)(A + 2656704) + 0, (float *)(A + 2746304) + 0);
+  k32_mul_sub((float *)(A + 2618304) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 2643904) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 2720704) + 0, (float *)(A + 2733504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2618304) + 0, (float *)(A + 2669504) + 0, (float *)(A + 2592704) + 0, (float *)(A + 2746304) + 0, (float *)(A + 2631104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2643904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2682304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2592704) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2592704) + 0, (float *)(A + 12029504) + 256000);
+  k37_matmul((float *)(A + 12029504) + 256000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2592704) + 0);
+  k32_mul_sub((float *)(A + 2605504) + 0, (float *)(A + 2669504) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 19200, (float *)(A + 2592704) + 0, (float *)(A + 2567104) + 0, (float *)(A + 2669504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 2554304) + 0, (float *)(A + 2592704) + 0);
+  k33_sub_mul((float *)(A + 2579904) + 0, (float *)(A + 2669504) + 0);
+  k32_mul_sub((float *)(A + 2541504) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 2567104) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 2643904) + 0, (float *)(A + 2656704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2541504) + 0, (float *)(A + 2592704) + 0, (float *)(A + 2515904) + 0, (float *)(A + 2669504) + 0, (float *)(A + 2554304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2567104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2605504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2515904) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2515904) + 0, (float *)(A + 12029504) + 268800);
+  k37_matmul((float *)(A + 12029504) + 268800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2515904) + 0);
+  k32_mul_sub((float *)(A + 2528704) + 0, (float *)(A + 2592704) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 16000, (float *)(A + 2515904) + 0, (float *)(A + 2490304) + 0, (float *)(A + 2592704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 2477504) + 0, (float *)(A + 2515904) + 0);
+  k33_sub_mul((float *)(A + 2503104) + 0, (float *)(A + 2592704) + 0);
+  k32_mul_sub((float *)(A + 2464704) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 2490304) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 2567104) + 0, (float *)(A + 2579904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2464704) + 0, (float *)(A + 2515904) + 0, (float *)(A + 2439104) + 0, (float *)(A + 2592704) + 0, (float *)(A + 2477504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2490304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2528704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2439104) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2439104) + 0, (float *)(A + 12029504) + 281600);
+  k37_matmul((float *)(A + 12029504) + 281600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2439104) + 0);
+  k32_mul_sub((float *)(A + 2451904) + 0, (float *)(A + 2515904) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 12800, (float *)(A + 2439104) + 0, (float *)(A + 2413504) + 0, (float *)(A + 2515904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 2400704) + 0, (float *)(A + 2439104) + 0);
+  k33_sub_mul((float *)(A + 2426304) + 0, (float *)(A + 2515904) + 0);
+  k32_mul_sub((float *)(A + 2387904) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 2413504) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 2490304) + 0, (float *)(A + 2503104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2387904) + 0, (float *)(A + 2439104) + 0, (float *)(A + 2362304) + 0, (float *)(A + 2515904) + 0, (float *)(A + 2400704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2413504) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2451904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2362304) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2362304) + 0, (float *)(A + 12029504) + 294400);
+  k37_matmul((float *)(A + 12029504) + 294400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2362304) + 0);
+  k32_mul_sub((float *)(A + 2375104) + 0, (float *)(A + 2439104) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 9600, (float *)(A + 2362304) + 0, (float *)(A + 2336704) + 0, (float *)(A + 2439104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 2323904) + 0, (float *)(A + 2362304) + 0);
+  k33_sub_mul((float *)(A + 2349504) + 0, (float *)(A + 2439104) + 0);
+  k32_mul_sub((float *)(A + 2311104) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 2336704) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 2413504) + 0, (float *)(A + 2426304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2311104) + 0, (float *)(A + 2362304) + 0, (float *)(A + 2285504) + 0, (float *)(A + 2439104) + 0, (float *)(A + 2323904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2336704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2375104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2285504) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2285504) + 0, (float *)(A + 12029504) + 307200);
+  k37_matmul((float *)(A + 12029504) + 307200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2285504) + 0);
+  k32_mul_sub((float *)(A + 2298304) + 0, (float *)(A + 2362304) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 6400, (float *)(A + 2285504) + 0, (float *)(A + 2259904) + 0, (float *)(A + 2362304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 2247104) + 0, (float *)(A + 2285504) + 0);
+  k33_sub_mul((float *)(A + 2272704) + 0, (float *)(A + 2362304) + 0);
+  k32_mul_sub((float *)(A + 2234304) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 2259904) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 2336704) + 0, (float *)(A + 2349504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2234304) + 0, (float *)(A + 2285504) + 0, (float *)(A + 2208704) + 0, (float *)(A + 2362304) + 0, (float *)(A + 2247104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2259904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2298304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2208704) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2208704) + 0, (float *)(A + 12029504) + 320000);
+  k37_matmul((float *)(A + 12029504) + 320000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2208704) + 0);
+  k32_mul_sub((float *)(A + 2221504) + 0, (float *)(A + 2285504) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 3200, (float *)(A + 2208704) + 0, (float *)(A + 2183104) + 0, (float *)(A + 2285504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 2170304) + 0, (float *)(A + 2208704) + 0);
+  k33_sub_mul((float *)(A + 2195904) + 0, (float *)(A + 2285504) + 0);
+  k32_mul_sub((float *)(A + 2157504) + 0, (float *)(A + 4923904) + 0);
+  k33_sub_mul((float *)(A + 2183104) + 0, (float *)(A + 5000704) + 0);
+  k46_mul_addn_mul((float *)(A + 2259904) + 0, (float *)(A + 2272704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2157504) + 0, (float *)(A + 2208704) + 0, (float *)(A + 1669504) + 0, (float *)(A + 2285504) + 0, (float *)(A + 2170304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2183104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2221504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 1669504) + 0);
+  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 1669504) + 0, (float *)(A + 12029504) + 332800);
+  k37_matmul((float *)(A + 12029504) + 332800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1669504) + 0);
+  k32_mul_sub((float *)(A + 1682304) + 0, (float *)(A + 2208704) + 0);
+  k45_addn_mul_mul((float *)(A + 239104) + 0, (float *)(A + 1669504) + 0, (float *)(A + 1695104) + 0, (float *)(A + 2208704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k33_sub_mul((float *)(A + 1656704) + 0, (float *)(A + 1669504) + 0);
+  k32_mul_sub((float *)(A + 200704) + 0, (float *)(A + 2208704) + 0);
+  k33_sub_mul((float *)(A + 1695104) + 0, (float *)(A + 4923904) + 0);
+  k47_mul_addn_mul((float *)(A + 2183104) + 0, (float *)(A + 2195904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 200704) + 0, (float *)(A + 1669504) + 0, (float *)(A + 1656704) + 0, (float *)(A + 2208704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5077504) + 0);
+  k40_const((float *)(A + 4847104) + 0);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 1682304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 5154304) + 0);
+  k36_concat((float *)(A + 5000704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 12029504) + 345600);
+  k48_matmul((float *)(A + 12029504) + 0, (float *)(A + 0) + 0, (float *)(A + 200704) + 0);
+  k49_stack((float *)(A + 1799104) + 83200, (float *)(A + 1799104) + 80000, (float *)(A + 1799104) + 76800, (float *)(A + 1799104) + 73600, (float *)(A + 1799104) + 70400, (float *)(A + 1799104) + 67200, (float *)(A + 1799104) + 64000, (float *)(A + 1799104) + 60800, (float *)(A + 1799104) + 57600, (float *)(A + 1799104) + 54400, (float *)(A + 1799104) + 51200, (float *)(A + 1799104) + 48000, (float *)(A + 1799104) + 44800, (float *)(A + 1799104) + 41600, (float *)(A + 1799104) + 38400, (float *)(A + 1799104) + 35200, (float *)(A + 1799104) + 32000, (float *)(A + 1799104) + 28800, (float *)(A + 1799104) + 25600, (float *)(A + 1799104) + 22400, (float *)(A + 1799104) + 19200, (float *)(A + 1799104) + 16000, (float *)(A + 1799104) + 12800, (float *)(A + 1799104) + 9600, (float *)(A + 1799104) + 6400, (float *)(A + 1799104) + 3200, (float *)(A + 1799104) + 0, (float *)(A + 239104) + 0);
+  k50_matmul((float *)(A + 12029504) + 0, (float *)(A + 239104) + 0, (float *)(A + 9021504) + 0);
+  k51_sum_to((float *)(A + 12029504) + 0, (float *)(A + 1797824) + 0);
+  k52_matmul((float *)(A + 10595904) + 0, (float *)(A + 1799104) + 0, (float *)(A + 2157504) + 0);
+  k49_stack((float *)(A + 4296704) + 0, (float *)(A + 4296704) + 3200, (float *)(A + 4296704) + 6400, (float *)(A + 4296704) + 9600, (float *)(A + 4296704) + 12800, (float *)(A + 4296704) + 16000, (float *)(A + 4296704) + 19200, (float *)(A + 4296704) + 22400, (float *)(A + 4296704) + 25600, (float *)(A + 4296704) + 28800, (float *)(A + 4296704) + 32000, (float *)(A + 4296704) + 35200, (float *)(A + 4296704) + 38400, (float *)(A + 4296704) + 41600, (float *)(A + 4296704) + 44800, (float *)(A + 4296704) + 48000, (float *)(A + 4296704) + 51200, (float *)(A + 4296704) + 54400, (float *)(A + 4296704) + 57600, (float *)(A + 4296704) + 60800, (float *)(A + 4296704) + 64000, (float *)(A + 4296704) + 67200, (float *)(A + 4296704) + 70400, (float *)(A + 4296704) + 73600, (float *)(A + 4296704) + 76800, (float *)(A + 4296704) + 80000, (float *)(A + 4296704) + 83200, (float *)(A + 239104) + 0);
+  k50_matmul((float *)(A + 10595904) + 12800, (float *)(A + 239104) + 0, (float *)(A + 4783104) + 0);
+  k51_sum_to((float *)(A + 10595904) + 0, (float *)(A + 6772224) + 0);
+  k52_matmul((float *)(A + 9162304) + 0, (float *)(A + 4296704) + 0, (float *)(A + 4859904) + 0);
+  k50_matmul((float *)(A + 9162304) + 12800, (float *)(A + 6781504) + 0, (float *)(A + 4936704) + 0);
+  k51_sum_to((float *)(A + 9162304) + 0, (float *)(A + 6773056) + 0);
 }
 
 static void mnist_stacked_lstm_grad_8(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k58_matmul((float *)(A + 11307008) + 0, (float *)(A + 401408) + 0, (float *)(A + 1988608) + 0);
-  k54_stack((float *)(A + 851008) + 0, (float *)(A + 940608) + 0, (float *)(A + 1030208) + 0, (float *)(A + 1119808) + 0, (float *)(A + 1209408) + 0, (float *)(A + 1299008) + 0, (float *)(A + 1388608) + 0, (float *)(A + 1478208) + 0, (float *)(A + 1567808) + 0, (float *)(A + 1657408) + 0, (float *)(A + 1747008) + 0, (float *)(A + 5636608) + 0, (float *)(A + 5726208) + 0, (float *)(A + 5815808) + 0, (float *)(A + 5905408) + 0, (float *)(A + 5995008) + 0, (float *)(A + 6084608) + 0, (float *)(A + 6174208) + 0, (float *)(A + 6263808) + 0, (float *)(A + 6353408) + 0, (float *)(A + 6443008) + 0, (float *)(A + 6532608) + 0, (float *)(A + 6622208) + 0, (float *)(A + 6711808) + 0, (float *)(A + 6801408) + 0, (float *)(A + 6891008) + 0, (float *)(A + 6980608) + 0, (float *)(A + 12740608) + 0);
-  k55_stack((float *)(A + 89600) + 0, (float *)(A + 927808) + 0, (float *)(A + 1017408) + 0, (float *)(A + 1107008) + 0, (float *)(A + 1196608) + 0, (float *)(A + 1286208) + 0, (float *)(A + 1375808) + 0, (float *)(A + 1465408) + 0, (float *)(A + 1555008) + 0, (float *)(A + 1644608) + 0, (float *)(A + 1734208) + 0, (float *)(A + 5623808) + 0, (float *)(A + 5713408) + 0, (float *)(A + 5803008) + 0, (float *)(A + 5892608) + 0, (float *)(A + 5982208) + 0, (float *)(A + 6071808) + 0, (float *)(A + 6161408) + 0, (float *)(A + 6251008) + 0, (float *)(A + 6340608) + 0, (float *)(A + 6430208) + 0, (float *)(A + 6519808) + 0, (float *)(A + 6609408) + 0, (float *)(A + 6699008) + 0, (float *)(A + 6788608) + 0, (float *)(A + 6878208) + 0, (float *)(A + 6967808) + 0, (float *)(A + 7057408) + 0);
-  k56_matmul((float *)(A + 12740608) + 0, (float *)(A + 7057408) + 0, (float *)(A + 851008) + 0);
-  k57_sum_to((float *)(A + 11307008) + 0, (float *)(A + 924608) + 0);
-  k58_matmul((float *)(A + 9873408) + 0, (float *)(A + 4190208) + 0, (float *)(A + 940608) + 0);
-  k54_stack((float *)(A + 4639808) + 0, (float *)(A + 4729408) + 0, (float *)(A + 4819008) + 0, (float *)(A + 4908608) + 0, (float *)(A + 4998208) + 0, (float *)(A + 5087808) + 0, (float *)(A + 5177408) + 0, (float *)(A + 5267008) + 0, (float *)(A + 5356608) + 0, (float *)(A + 5446208) + 0, (float *)(A + 5535808) + 0, (float *)(A + 8478208) + 0, (float *)(A + 8567808) + 0, (float *)(A + 8657408) + 0, (float *)(A + 8747008) + 0, (float *)(A + 8836608) + 0, (float *)(A + 8926208) + 0, (float *)(A + 9015808) + 0, (float *)(A + 9105408) + 0, (float *)(A + 9195008) + 0, (float *)(A + 9284608) + 0, (float *)(A + 9374208) + 0, (float *)(A + 9463808) + 0, (float *)(A + 9553408) + 0, (float *)(A + 9643008) + 0, (float *)(A + 9732608) + 0, (float *)(A + 4548608) + 0, (float *)(A + 11307008) + 0);
-  k55_stack((float *)(A + 798208) + 0, (float *)(A + 4716608) + 0, (float *)(A + 4806208) + 0, (float *)(A + 4895808) + 0, (float *)(A + 4985408) + 0, (float *)(A + 5075008) + 0, (float *)(A + 5164608) + 0, (float *)(A + 5254208) + 0, (float *)(A + 5343808) + 0, (float *)(A + 5433408) + 0, (float *)(A + 5523008) + 0, (float *)(A + 8465408) + 0, (float *)(A + 8555008) + 0, (float *)(A + 8644608) + 0, (float *)(A + 8734208) + 0, (float *)(A + 8823808) + 0, (float *)(A + 8913408) + 0, (float *)(A + 9003008) + 0, (float *)(A + 9092608) + 0, (float *)(A + 9182208) + 0, (float *)(A + 9271808) + 0, (float *)(A + 9361408) + 0, (float *)(A + 9451008) + 0, (float *)(A + 9540608) + 0, (float *)(A + 9630208) + 0, (float *)(A + 9719808) + 0, (float *)(A + 9809408) + 0, (float *)(A + 7057408) + 0);
-  k56_matmul((float *)(A + 11307008) + 0, (float *)(A + 7057408) + 0, (float *)(A + 5535808) + 0);
-  k57_sum_to((float *)(A + 9873408) + 0, (float *)(A + 925440) + 0);
-  k59_matmul((float *)(A + 1823808) + 0, (float *)(A + 9847808) + 0, (float *)(A + 1828928) + 0);
-  k60_sum_to((float *)(A + 1823808) + 0, (float *)(A + 1834368) + 0);
-  k61_mul_neg((float *)(A + 1834304) + 0, (float *)(A + 1834432) + 0);
-  k62_mul((float *)(A + 1834880) + 0, (float *)(A + 1834496) + 0);
+  k53_matmul((float *)(A + 6769664) + 0, (float *)(A + 9149504) + 0, (float *)(A + 6776832) + 0);
+  k54_sum_to((float *)(A + 6769664) + 0, (float *)(A + 1797568) + 0);
+  k55_mul_neg((float *)(A + 1797760) + 0, (float *)(A + 1797632) + 0);
+  k56_mul((float *)(A + 1797504) + 0, (float *)(A + 1797696) + 0);
 }
 
 float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batch *in, float *grads, mnist_stacked_lstm_outputs *out, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -5437,1522 +4930,1512 @@ float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_grad_6(P, in, A, seed);
   mnist_stacked_lstm_grad_7(P, in, A, seed);
   mnist_stacked_lstm_grad_8(P, in, A, seed);
-  if (out) k19_copy((float *)(A + 1826368) + 0, out->logits);
-  k63_copy((float *)(A + 1834432) + 0, &loss);
-  if (metrics) k63_copy((float *)(A + 1834496) + 0, &metrics->accuracy);
-  k64_copy((float *)(A + 902208) + 0, grads + 0);
-  k65_copy((float *)(A + 4049408) + 0, grads + 5600);
-  k66_copy((float *)(A + 4638208) + 0, grads + 15600);
-  k66_copy((float *)(A + 4638208) + 0, grads + 15808);
-  k65_copy((float *)(A + 1988608) + 0, grads + 16016);
-  k65_copy((float *)(A + 851008) + 0, grads + 26016);
-  k66_copy((float *)(A + 924608) + 0, grads + 36016);
-  k66_copy((float *)(A + 924608) + 0, grads + 36224);
-  k65_copy((float *)(A + 940608) + 0, grads + 36432);
-  k65_copy((float *)(A + 5535808) + 0, grads + 46432);
-  k66_copy((float *)(A + 925440) + 0, grads + 56432);
-  k66_copy((float *)(A + 925440) + 0, grads + 56640);
-  k67_copy((float *)(A + 1828928) + 0, grads + 56848);
-  k68_copy((float *)(A + 1834368) + 0, grads + 57360);
+  if (out) k17_copy((float *)(A + 6774272) + 0, out->logits);
+  k57_copy((float *)(A + 1797632) + 0, &loss);
+  if (metrics) k57_copy((float *)(A + 1797696) + 0, &metrics->accuracy);
+  k58_copy((float *)(A + 200704) + 0, grads + 0);
+  k59_copy((float *)(A + 9021504) + 0, grads + 5600);
+  k60_copy((float *)(A + 1797824) + 0, grads + 15600);
+  k60_copy((float *)(A + 1797824) + 0, grads + 15808);
+  k59_copy((float *)(A + 2157504) + 0, grads + 16016);
+  k59_copy((float *)(A + 4783104) + 0, grads + 26016);
+  k60_copy((float *)(A + 6772224) + 0, grads + 36016);
+  k60_copy((float *)(A + 6772224) + 0, grads + 36224);
+  k59_copy((float *)(A + 4859904) + 0, grads + 36432);
+  k59_copy((float *)(A + 4936704) + 0, grads + 46432);
+  k60_copy((float *)(A + 6773056) + 0, grads + 56432);
+  k60_copy((float *)(A + 6773056) + 0, grads + 56640);
+  k61_copy((float *)(A + 6776832) + 0, grads + 56848);
+  k62_copy((float *)(A + 1797568) + 0, grads + 57360);
   return loss;
 }
 
 static void mnist_stacked_lstm_train_step_1(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k24_one_hot(in->y + 0, (float *)(A + 0) + 0);
+  k22_one_hot(in->y + 0, (float *)(A + 0) + 0);
   k0_sub_div(in->x + 756, (float *)(A + 2560) + 0);
-  k0_sub_div(in->x + 728, (float *)(A + 9728) + 0);
-  k0_sub_div(in->x + 700, (float *)(A + 16896) + 0);
-  k0_sub_div(in->x + 672, (float *)(A + 24064) + 0);
-  k0_sub_div(in->x + 644, (float *)(A + 31232) + 0);
-  k0_sub_div(in->x + 616, (float *)(A + 38400) + 0);
-  k0_sub_div(in->x + 588, (float *)(A + 45568) + 0);
-  k0_sub_div(in->x + 560, (float *)(A + 52736) + 0);
-  k0_sub_div(in->x + 532, (float *)(A + 59904) + 0);
-  k0_sub_div(in->x + 504, (float *)(A + 67072) + 0);
-  k0_sub_div(in->x + 476, (float *)(A + 74240) + 0);
-  k0_sub_div(in->x + 448, (float *)(A + 81408) + 0);
-  k0_sub_div(in->x + 420, (float *)(A + 88576) + 0);
-  k0_sub_div(in->x + 392, (float *)(A + 95744) + 0);
-  k0_sub_div(in->x + 364, (float *)(A + 102912) + 0);
-  k0_sub_div(in->x + 336, (float *)(A + 110080) + 0);
-  k0_sub_div(in->x + 308, (float *)(A + 117248) + 0);
-  k0_sub_div(in->x + 280, (float *)(A + 124416) + 0);
-  k0_sub_div(in->x + 252, (float *)(A + 131584) + 0);
-  k0_sub_div(in->x + 224, (float *)(A + 138752) + 0);
-  k0_sub_div(in->x + 196, (float *)(A + 145920) + 0);
-  k0_sub_div(in->x + 168, (float *)(A + 153088) + 0);
-  k0_sub_div(in->x + 140, (float *)(A + 160256) + 0);
-  k0_sub_div(in->x + 112, (float *)(A + 167424) + 0);
-  k0_sub_div(in->x + 84, (float *)(A + 174592) + 0);
-  k0_sub_div(in->x + 56, (float *)(A + 181760) + 0);
-  k0_sub_div(in->x + 28, (float *)(A + 188928) + 0);
-  k0_sub_div(in->x + 0, (float *)(A + 196096) + 0);
-  k1_stack((float *)(A + 2560) + 0, (float *)(A + 9728) + 0, (float *)(A + 16896) + 0, (float *)(A + 24064) + 0, (float *)(A + 31232) + 0, (float *)(A + 38400) + 0, (float *)(A + 45568) + 0, (float *)(A + 52736) + 0, (float *)(A + 59904) + 0, (float *)(A + 67072) + 0, (float *)(A + 74240) + 0, (float *)(A + 81408) + 0, (float *)(A + 88576) + 0, (float *)(A + 95744) + 0, (float *)(A + 102912) + 0, (float *)(A + 110080) + 0, (float *)(A + 117248) + 0, (float *)(A + 124416) + 0, (float *)(A + 131584) + 0, (float *)(A + 138752) + 0, (float *)(A + 145920) + 0, (float *)(A + 153088) + 0, (float *)(A + 160256) + 0, (float *)(A + 167424) + 0, (float *)(A + 174592) + 0, (float *)(A + 181760) + 0, (float *)(A + 188928) + 0, (float *)(A + 196096) + 0, (float *)(A + 203264) + 0);
-  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 2560) + 0);
-  k3_matmul((float *)(A + 203264) + 0, (float *)(A + 2560) + 0, (float *)(A + 403968) + 0);
-  k4_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 2560) + 0);
-  k5_add_add((float *)(A + 403968) + 5400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2560) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2560) + 0);
-  k20_sigmoid_mul_tanh((float *)(A + 53760) + 0, (float *)(A + 2560) + 0, (float *)(A + 15360) + 0, (float *)(A + 28160) + 0, (float *)(A + 40960) + 0);
-  k8_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 104960) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 40960) + 0, (float *)(A + 144960) + 0, (float *)(A + 157760) + 0);
-  k10_matmul((float *)(A + 157760) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1837568) + 0);
-  k5_add_add((float *)(A + 403968) + 5200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1837568) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 170560) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 170560) + 0, (float *)(A + 183360) + 0, (float *)(A + 1837568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 28160) + 0, (float *)(A + 1837568) + 0, (float *)(A + 1850368) + 0, (float *)(A + 1863168) + 0, (float *)(A + 1875968) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 1875968) + 0, (float *)(A + 1837568) + 0, (float *)(A + 1888768) + 0);
-  k10_matmul((float *)(A + 1888768) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1901568) + 0);
-  k5_add_add((float *)(A + 403968) + 5000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1901568) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 1901568) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 1901568) + 0, (float *)(A + 1914368) + 0, (float *)(A + 1927168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 1863168) + 0, (float *)(A + 1927168) + 0, (float *)(A + 1939968) + 0, (float *)(A + 1952768) + 0, (float *)(A + 1965568) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 1965568) + 0, (float *)(A + 1927168) + 0, (float *)(A + 1978368) + 0);
-  k10_matmul((float *)(A + 1978368) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1991168) + 0);
-  k5_add_add((float *)(A + 403968) + 4800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1991168) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 1991168) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 1991168) + 0, (float *)(A + 2003968) + 0, (float *)(A + 2016768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 1952768) + 0, (float *)(A + 2016768) + 0, (float *)(A + 2029568) + 0, (float *)(A + 2042368) + 0, (float *)(A + 2055168) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2055168) + 0, (float *)(A + 2016768) + 0, (float *)(A + 2067968) + 0);
-  k10_matmul((float *)(A + 2067968) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2080768) + 0);
-  k5_add_add((float *)(A + 403968) + 4600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2080768) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2080768) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2080768) + 0, (float *)(A + 2093568) + 0, (float *)(A + 2106368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2042368) + 0, (float *)(A + 2106368) + 0, (float *)(A + 2119168) + 0, (float *)(A + 2131968) + 0, (float *)(A + 2144768) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2144768) + 0, (float *)(A + 2106368) + 0, (float *)(A + 2157568) + 0);
-  k10_matmul((float *)(A + 2157568) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2170368) + 0);
-  k5_add_add((float *)(A + 403968) + 4400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2170368) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2170368) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2170368) + 0, (float *)(A + 2183168) + 0, (float *)(A + 2195968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2131968) + 0, (float *)(A + 2195968) + 0, (float *)(A + 2208768) + 0, (float *)(A + 2221568) + 0, (float *)(A + 2234368) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2234368) + 0, (float *)(A + 2195968) + 0, (float *)(A + 2247168) + 0);
-  k10_matmul((float *)(A + 2247168) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2259968) + 0);
-  k5_add_add((float *)(A + 403968) + 4200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2259968) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2259968) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2259968) + 0, (float *)(A + 2272768) + 0, (float *)(A + 2285568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2221568) + 0, (float *)(A + 2285568) + 0, (float *)(A + 2298368) + 0, (float *)(A + 2311168) + 0, (float *)(A + 2323968) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2323968) + 0, (float *)(A + 2285568) + 0, (float *)(A + 2336768) + 0);
-  k10_matmul((float *)(A + 2336768) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2349568) + 0);
-  k5_add_add((float *)(A + 403968) + 4000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2349568) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2349568) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2349568) + 0, (float *)(A + 2362368) + 0, (float *)(A + 2375168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2311168) + 0, (float *)(A + 2375168) + 0, (float *)(A + 2387968) + 0, (float *)(A + 2400768) + 0, (float *)(A + 2413568) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2413568) + 0, (float *)(A + 2375168) + 0, (float *)(A + 2426368) + 0);
-  k10_matmul((float *)(A + 2426368) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2439168) + 0);
-  k5_add_add((float *)(A + 403968) + 3800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2439168) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2439168) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2439168) + 0, (float *)(A + 2451968) + 0, (float *)(A + 2464768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2400768) + 0, (float *)(A + 2464768) + 0, (float *)(A + 2477568) + 0, (float *)(A + 2490368) + 0, (float *)(A + 2503168) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2503168) + 0, (float *)(A + 2464768) + 0, (float *)(A + 2515968) + 0);
-  k10_matmul((float *)(A + 2515968) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2528768) + 0);
-  k5_add_add((float *)(A + 403968) + 3600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2528768) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2528768) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2528768) + 0, (float *)(A + 2541568) + 0, (float *)(A + 2554368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2490368) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2567168) + 0, (float *)(A + 2579968) + 0, (float *)(A + 2592768) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2592768) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2605568) + 0);
-  k10_matmul((float *)(A + 2605568) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2618368) + 0);
-  k5_add_add((float *)(A + 403968) + 3400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2618368) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2618368) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2618368) + 0, (float *)(A + 2631168) + 0, (float *)(A + 2643968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2579968) + 0, (float *)(A + 2643968) + 0, (float *)(A + 2656768) + 0, (float *)(A + 2669568) + 0, (float *)(A + 2682368) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2682368) + 0, (float *)(A + 2643968) + 0, (float *)(A + 2695168) + 0);
-  k10_matmul((float *)(A + 2695168) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2707968) + 0);
-  k5_add_add((float *)(A + 403968) + 3200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2707968) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2707968) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2707968) + 0, (float *)(A + 2720768) + 0, (float *)(A + 2733568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2669568) + 0, (float *)(A + 2733568) + 0, (float *)(A + 2746368) + 0, (float *)(A + 2759168) + 0, (float *)(A + 2771968) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2771968) + 0, (float *)(A + 2733568) + 0, (float *)(A + 2784768) + 0);
-  k10_matmul((float *)(A + 2784768) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2797568) + 0);
-  k5_add_add((float *)(A + 403968) + 3000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2797568) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2797568) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2797568) + 0, (float *)(A + 2810368) + 0, (float *)(A + 2823168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2759168) + 0, (float *)(A + 2823168) + 0, (float *)(A + 2835968) + 0, (float *)(A + 2848768) + 0, (float *)(A + 2861568) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2861568) + 0, (float *)(A + 2823168) + 0, (float *)(A + 2874368) + 0);
-  k10_matmul((float *)(A + 2874368) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2887168) + 0);
-  k5_add_add((float *)(A + 403968) + 2800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2887168) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2887168) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2887168) + 0, (float *)(A + 2899968) + 0, (float *)(A + 2912768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2848768) + 0, (float *)(A + 2912768) + 0, (float *)(A + 2925568) + 0, (float *)(A + 2938368) + 0, (float *)(A + 2951168) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 2951168) + 0, (float *)(A + 2912768) + 0, (float *)(A + 2963968) + 0);
-  k10_matmul((float *)(A + 2963968) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2976768) + 0);
-  k5_add_add((float *)(A + 403968) + 2600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2976768) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 2976768) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 2976768) + 0, (float *)(A + 2989568) + 0, (float *)(A + 3002368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 2938368) + 0, (float *)(A + 3002368) + 0, (float *)(A + 3015168) + 0, (float *)(A + 3027968) + 0, (float *)(A + 3040768) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3040768) + 0, (float *)(A + 3002368) + 0, (float *)(A + 3053568) + 0);
-  k10_matmul((float *)(A + 3053568) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3066368) + 0);
-  k5_add_add((float *)(A + 403968) + 2400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3066368) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3066368) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3066368) + 0, (float *)(A + 3079168) + 0, (float *)(A + 3091968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3027968) + 0, (float *)(A + 3091968) + 0, (float *)(A + 3104768) + 0, (float *)(A + 3117568) + 0, (float *)(A + 3130368) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3130368) + 0, (float *)(A + 3091968) + 0, (float *)(A + 3143168) + 0);
-  k10_matmul((float *)(A + 3143168) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3155968) + 0);
-  k5_add_add((float *)(A + 403968) + 2200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3155968) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3155968) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3168768) + 0, (float *)(A + 3181568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3117568) + 0, (float *)(A + 3181568) + 0, (float *)(A + 3194368) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3219968) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3219968) + 0, (float *)(A + 3181568) + 0, (float *)(A + 3232768) + 0);
-  k10_matmul((float *)(A + 3232768) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3245568) + 0);
-  k5_add_add((float *)(A + 403968) + 2000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3245568) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3245568) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3245568) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3271168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3207168) + 0, (float *)(A + 3271168) + 0, (float *)(A + 3283968) + 0, (float *)(A + 3296768) + 0, (float *)(A + 3309568) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3309568) + 0, (float *)(A + 3271168) + 0, (float *)(A + 3322368) + 0);
-  k10_matmul((float *)(A + 3322368) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3335168) + 0);
-  k5_add_add((float *)(A + 403968) + 1800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3335168) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3335168) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3335168) + 0, (float *)(A + 3347968) + 0, (float *)(A + 3360768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3296768) + 0, (float *)(A + 3360768) + 0, (float *)(A + 3373568) + 0, (float *)(A + 3386368) + 0, (float *)(A + 3399168) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3399168) + 0, (float *)(A + 3360768) + 0, (float *)(A + 3411968) + 0);
-  k10_matmul((float *)(A + 3411968) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3424768) + 0);
-  k5_add_add((float *)(A + 403968) + 1600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3424768) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3424768) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3424768) + 0, (float *)(A + 3437568) + 0, (float *)(A + 3450368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3386368) + 0, (float *)(A + 3450368) + 0, (float *)(A + 3463168) + 0, (float *)(A + 3475968) + 0, (float *)(A + 3488768) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3488768) + 0, (float *)(A + 3450368) + 0, (float *)(A + 3501568) + 0);
-  k10_matmul((float *)(A + 3501568) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3514368) + 0);
-  k5_add_add((float *)(A + 403968) + 1400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3514368) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3514368) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3514368) + 0, (float *)(A + 3527168) + 0, (float *)(A + 3539968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3475968) + 0, (float *)(A + 3539968) + 0, (float *)(A + 3552768) + 0, (float *)(A + 3565568) + 0, (float *)(A + 3578368) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3578368) + 0, (float *)(A + 3539968) + 0, (float *)(A + 3591168) + 0);
-  k10_matmul((float *)(A + 3591168) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3603968) + 0);
-  k5_add_add((float *)(A + 403968) + 1200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3603968) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3603968) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3603968) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3629568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3565568) + 0, (float *)(A + 3629568) + 0, (float *)(A + 3642368) + 0, (float *)(A + 3655168) + 0, (float *)(A + 3667968) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3667968) + 0, (float *)(A + 3629568) + 0, (float *)(A + 3680768) + 0);
-  k10_matmul((float *)(A + 3680768) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3693568) + 0);
-  k5_add_add((float *)(A + 403968) + 1000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3693568) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3693568) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3693568) + 0, (float *)(A + 3706368) + 0, (float *)(A + 3719168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3655168) + 0, (float *)(A + 3719168) + 0, (float *)(A + 3731968) + 0, (float *)(A + 3744768) + 0, (float *)(A + 3757568) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3757568) + 0, (float *)(A + 3719168) + 0, (float *)(A + 3770368) + 0);
-  k10_matmul((float *)(A + 3770368) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3783168) + 0);
-  k5_add_add((float *)(A + 403968) + 800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3783168) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3783168) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3795968) + 0, (float *)(A + 3808768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3744768) + 0, (float *)(A + 3808768) + 0, (float *)(A + 3821568) + 0, (float *)(A + 3834368) + 0, (float *)(A + 3847168) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3847168) + 0, (float *)(A + 3808768) + 0, (float *)(A + 3859968) + 0);
-  k10_matmul((float *)(A + 3859968) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
+  k0_sub_div(in->x + 728, (float *)(A + 2560) + 1792);
+  k0_sub_div(in->x + 700, (float *)(A + 2560) + 3584);
+  k0_sub_div(in->x + 672, (float *)(A + 2560) + 5376);
+  k0_sub_div(in->x + 644, (float *)(A + 2560) + 7168);
+  k0_sub_div(in->x + 616, (float *)(A + 2560) + 8960);
+  k0_sub_div(in->x + 588, (float *)(A + 2560) + 10752);
+  k0_sub_div(in->x + 560, (float *)(A + 2560) + 12544);
+  k0_sub_div(in->x + 532, (float *)(A + 2560) + 14336);
+  k0_sub_div(in->x + 504, (float *)(A + 2560) + 16128);
+  k0_sub_div(in->x + 476, (float *)(A + 2560) + 17920);
+  k0_sub_div(in->x + 448, (float *)(A + 2560) + 19712);
+  k0_sub_div(in->x + 420, (float *)(A + 2560) + 21504);
+  k0_sub_div(in->x + 392, (float *)(A + 2560) + 23296);
+  k0_sub_div(in->x + 364, (float *)(A + 2560) + 25088);
+  k0_sub_div(in->x + 336, (float *)(A + 2560) + 26880);
+  k0_sub_div(in->x + 308, (float *)(A + 2560) + 28672);
+  k0_sub_div(in->x + 280, (float *)(A + 2560) + 30464);
+  k0_sub_div(in->x + 252, (float *)(A + 2560) + 32256);
+  k0_sub_div(in->x + 224, (float *)(A + 2560) + 34048);
+  k0_sub_div(in->x + 196, (float *)(A + 2560) + 35840);
+  k0_sub_div(in->x + 168, (float *)(A + 2560) + 37632);
+  k0_sub_div(in->x + 140, (float *)(A + 2560) + 39424);
+  k0_sub_div(in->x + 112, (float *)(A + 2560) + 41216);
+  k0_sub_div(in->x + 84, (float *)(A + 2560) + 43008);
+  k0_sub_div(in->x + 56, (float *)(A + 2560) + 44800);
+  k0_sub_div(in->x + 28, (float *)(A + 2560) + 46592);
+  k0_sub_div(in->x + 0, (float *)(A + 2560) + 48384);
+  k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 203264) + 0);
+  k2_matmul((float *)(A + 2560) + 0, (float *)(A + 203264) + 0, (float *)(A + 225664) + 0);
+  k3_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 1659264) + 0);
+  k4_add_add((float *)(A + 225664) + 345600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1659264) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 203264) + 0);
+  k18_sigmoid_mul_tanh((float *)(A + 1710464) + 0, (float *)(A + 203264) + 0, (float *)(A + 1659264) + 0, (float *)(A + 1672064) + 0, (float *)(A + 1684864) + 0);
+  k7_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 1761664) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 1684864) + 0, (float *)(A + 1697664) + 0, (float *)(A + 1801664) + 0);
+  k9_matmul((float *)(A + 1801664) + 0, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2160064) + 0);
+  k4_add_add((float *)(A + 225664) + 332800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2160064) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2160064) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2160064) + 0, (float *)(A + 2172864) + 0, (float *)(A + 2185664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 1672064) + 0, (float *)(A + 2185664) + 0, (float *)(A + 2198464) + 0, (float *)(A + 2211264) + 0, (float *)(A + 2224064) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2224064) + 0, (float *)(A + 2185664) + 0, (float *)(A + 1801664) + 3200);
+  k9_matmul((float *)(A + 1801664) + 3200, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2236864) + 0);
+  k4_add_add((float *)(A + 225664) + 320000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2236864) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2236864) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2236864) + 0, (float *)(A + 2249664) + 0, (float *)(A + 2262464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2211264) + 0, (float *)(A + 2262464) + 0, (float *)(A + 2275264) + 0, (float *)(A + 2288064) + 0, (float *)(A + 2300864) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2300864) + 0, (float *)(A + 2262464) + 0, (float *)(A + 1801664) + 6400);
+  k9_matmul((float *)(A + 1801664) + 6400, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2313664) + 0);
+  k4_add_add((float *)(A + 225664) + 307200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2313664) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2313664) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2313664) + 0, (float *)(A + 2326464) + 0, (float *)(A + 2339264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2288064) + 0, (float *)(A + 2339264) + 0, (float *)(A + 2352064) + 0, (float *)(A + 2364864) + 0, (float *)(A + 2377664) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2377664) + 0, (float *)(A + 2339264) + 0, (float *)(A + 1801664) + 9600);
+  k9_matmul((float *)(A + 1801664) + 9600, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2390464) + 0);
+  k4_add_add((float *)(A + 225664) + 294400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2390464) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2390464) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2390464) + 0, (float *)(A + 2403264) + 0, (float *)(A + 2416064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2364864) + 0, (float *)(A + 2416064) + 0, (float *)(A + 2428864) + 0, (float *)(A + 2441664) + 0, (float *)(A + 2454464) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2454464) + 0, (float *)(A + 2416064) + 0, (float *)(A + 1801664) + 12800);
+  k9_matmul((float *)(A + 1801664) + 12800, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2467264) + 0);
+  k4_add_add((float *)(A + 225664) + 281600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2467264) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2467264) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2467264) + 0, (float *)(A + 2480064) + 0, (float *)(A + 2492864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2441664) + 0, (float *)(A + 2492864) + 0, (float *)(A + 2505664) + 0, (float *)(A + 2518464) + 0, (float *)(A + 2531264) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2531264) + 0, (float *)(A + 2492864) + 0, (float *)(A + 1801664) + 16000);
+  k9_matmul((float *)(A + 1801664) + 16000, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2544064) + 0);
+  k4_add_add((float *)(A + 225664) + 268800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2544064) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2544064) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2544064) + 0, (float *)(A + 2556864) + 0, (float *)(A + 2569664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2518464) + 0, (float *)(A + 2569664) + 0, (float *)(A + 2582464) + 0, (float *)(A + 2595264) + 0, (float *)(A + 2608064) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2608064) + 0, (float *)(A + 2569664) + 0, (float *)(A + 1801664) + 19200);
+  k9_matmul((float *)(A + 1801664) + 19200, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2620864) + 0);
+  k4_add_add((float *)(A + 225664) + 256000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2620864) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2620864) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2620864) + 0, (float *)(A + 2633664) + 0, (float *)(A + 2646464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2595264) + 0, (float *)(A + 2646464) + 0, (float *)(A + 2659264) + 0, (float *)(A + 2672064) + 0, (float *)(A + 2684864) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2684864) + 0, (float *)(A + 2646464) + 0, (float *)(A + 1801664) + 22400);
+  k9_matmul((float *)(A + 1801664) + 22400, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2697664) + 0);
+  k4_add_add((float *)(A + 225664) + 243200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2697664) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2697664) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2697664) + 0, (float *)(A + 2710464) + 0, (float *)(A + 2723264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2672064) + 0, (float *)(A + 2723264) + 0, (float *)(A + 2736064) + 0, (float *)(A + 2748864) + 0, (float *)(A + 2761664) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2761664) + 0, (float *)(A + 2723264) + 0, (float *)(A + 1801664) + 25600);
+  k9_matmul((float *)(A + 1801664) + 25600, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2774464) + 0);
+  k4_add_add((float *)(A + 225664) + 230400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2774464) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2774464) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2774464) + 0, (float *)(A + 2787264) + 0, (float *)(A + 2800064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2748864) + 0, (float *)(A + 2800064) + 0, (float *)(A + 2812864) + 0, (float *)(A + 2825664) + 0, (float *)(A + 2838464) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2838464) + 0, (float *)(A + 2800064) + 0, (float *)(A + 1801664) + 28800);
+  k9_matmul((float *)(A + 1801664) + 28800, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2851264) + 0);
+  k4_add_add((float *)(A + 225664) + 217600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2851264) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2851264) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2851264) + 0, (float *)(A + 2864064) + 0, (float *)(A + 2876864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2825664) + 0, (float *)(A + 2876864) + 0, (float *)(A + 2889664) + 0, (float *)(A + 2902464) + 0, (float *)(A + 2915264) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2915264) + 0, (float *)(A + 2876864) + 0, (float *)(A + 1801664) + 32000);
+  k9_matmul((float *)(A + 1801664) + 32000, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2928064) + 0);
+  k4_add_add((float *)(A + 225664) + 204800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2928064) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2928064) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2928064) + 0, (float *)(A + 2940864) + 0, (float *)(A + 2953664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2902464) + 0, (float *)(A + 2953664) + 0, (float *)(A + 2966464) + 0, (float *)(A + 2979264) + 0, (float *)(A + 2992064) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2992064) + 0, (float *)(A + 2953664) + 0, (float *)(A + 1801664) + 35200);
+  k9_matmul((float *)(A + 1801664) + 35200, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3004864) + 0);
+  k4_add_add((float *)(A + 225664) + 192000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3004864) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3004864) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3004864) + 0, (float *)(A + 3017664) + 0, (float *)(A + 3030464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2979264) + 0, (float *)(A + 3030464) + 0, (float *)(A + 3043264) + 0, (float *)(A + 3056064) + 0, (float *)(A + 3068864) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3068864) + 0, (float *)(A + 3030464) + 0, (float *)(A + 1801664) + 38400);
+  k9_matmul((float *)(A + 1801664) + 38400, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3081664) + 0);
+  k4_add_add((float *)(A + 225664) + 179200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3081664) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3081664) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3081664) + 0, (float *)(A + 3094464) + 0, (float *)(A + 3107264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3056064) + 0, (float *)(A + 3107264) + 0, (float *)(A + 3120064) + 0, (float *)(A + 3132864) + 0, (float *)(A + 3145664) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3145664) + 0, (float *)(A + 3107264) + 0, (float *)(A + 1801664) + 41600);
+  k9_matmul((float *)(A + 1801664) + 41600, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3158464) + 0);
+  k4_add_add((float *)(A + 225664) + 166400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3158464) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3158464) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3158464) + 0, (float *)(A + 3171264) + 0, (float *)(A + 3184064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3132864) + 0, (float *)(A + 3184064) + 0, (float *)(A + 3196864) + 0, (float *)(A + 3209664) + 0, (float *)(A + 3222464) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3222464) + 0, (float *)(A + 3184064) + 0, (float *)(A + 1801664) + 44800);
+  k9_matmul((float *)(A + 1801664) + 44800, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3235264) + 0);
+  k4_add_add((float *)(A + 225664) + 153600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3235264) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3235264) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3235264) + 0, (float *)(A + 3248064) + 0, (float *)(A + 3260864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3209664) + 0, (float *)(A + 3260864) + 0, (float *)(A + 3273664) + 0, (float *)(A + 3286464) + 0, (float *)(A + 3299264) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3299264) + 0, (float *)(A + 3260864) + 0, (float *)(A + 1801664) + 48000);
+  k9_matmul((float *)(A + 1801664) + 48000, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3312064) + 0);
+  k4_add_add((float *)(A + 225664) + 140800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3312064) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3312064) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3312064) + 0, (float *)(A + 3324864) + 0, (float *)(A + 3337664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3286464) + 0, (float *)(A + 3337664) + 0, (float *)(A + 3350464) + 0, (float *)(A + 3363264) + 0, (float *)(A + 3376064) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3376064) + 0, (float *)(A + 3337664) + 0, (float *)(A + 1801664) + 51200);
+  k9_matmul((float *)(A + 1801664) + 51200, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3388864) + 0);
+  k4_add_add((float *)(A + 225664) + 128000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3388864) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3388864) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3388864) + 0, (float *)(A + 3401664) + 0, (float *)(A + 3414464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3363264) + 0, (float *)(A + 3414464) + 0, (float *)(A + 3427264) + 0, (float *)(A + 3440064) + 0, (float *)(A + 3452864) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3452864) + 0, (float *)(A + 3414464) + 0, (float *)(A + 1801664) + 54400);
+  k9_matmul((float *)(A + 1801664) + 54400, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3465664) + 0);
+  k4_add_add((float *)(A + 225664) + 115200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3465664) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3465664) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3465664) + 0, (float *)(A + 3478464) + 0, (float *)(A + 3491264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3440064) + 0, (float *)(A + 3491264) + 0, (float *)(A + 3504064) + 0, (float *)(A + 3516864) + 0, (float *)(A + 3529664) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3529664) + 0, (float *)(A + 3491264) + 0, (float *)(A + 1801664) + 57600);
+  k9_matmul((float *)(A + 1801664) + 57600, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3542464) + 0);
+  k4_add_add((float *)(A + 225664) + 102400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3542464) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3542464) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3542464) + 0, (float *)(A + 3555264) + 0, (float *)(A + 3568064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3516864) + 0, (float *)(A + 3568064) + 0, (float *)(A + 3580864) + 0, (float *)(A + 3593664) + 0, (float *)(A + 3606464) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3606464) + 0, (float *)(A + 3568064) + 0, (float *)(A + 1801664) + 60800);
+  k9_matmul((float *)(A + 1801664) + 60800, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3619264) + 0);
+  k4_add_add((float *)(A + 225664) + 89600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3619264) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3619264) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3619264) + 0, (float *)(A + 3632064) + 0, (float *)(A + 3644864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3593664) + 0, (float *)(A + 3644864) + 0, (float *)(A + 3657664) + 0, (float *)(A + 3670464) + 0, (float *)(A + 3683264) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3683264) + 0, (float *)(A + 3644864) + 0, (float *)(A + 1801664) + 64000);
+  k9_matmul((float *)(A + 1801664) + 64000, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3696064) + 0);
+  k4_add_add((float *)(A + 225664) + 76800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3696064) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3696064) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3696064) + 0, (float *)(A + 3708864) + 0, (float *)(A + 3721664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3670464) + 0, (float *)(A + 3721664) + 0, (float *)(A + 3734464) + 0, (float *)(A + 3747264) + 0, (float *)(A + 3760064) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3760064) + 0, (float *)(A + 3721664) + 0, (float *)(A + 1801664) + 67200);
+  k9_matmul((float *)(A + 1801664) + 67200, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3772864) + 0);
+  k4_add_add((float *)(A + 225664) + 64000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3772864) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3772864) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3772864) + 0, (float *)(A + 3785664) + 0, (float *)(A + 3798464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3747264) + 0, (float *)(A + 3798464) + 0, (float *)(A + 3811264) + 0, (float *)(A + 3824064) + 0, (float *)(A + 3836864) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3836864) + 0, (float *)(A + 3798464) + 0, (float *)(A + 1801664) + 70400);
+  k9_matmul((float *)(A + 1801664) + 70400, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3849664) + 0);
+  k4_add_add((float *)(A + 225664) + 51200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3849664) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3849664) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3849664) + 0, (float *)(A + 3862464) + 0, (float *)(A + 3875264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3824064) + 0, (float *)(A + 3875264) + 0, (float *)(A + 3888064) + 0, (float *)(A + 3900864) + 0, (float *)(A + 3913664) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3913664) + 0, (float *)(A + 3875264) + 0, (float *)(A + 1801664) + 73600);
+  k9_matmul((float *)(A + 1801664) + 73600, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3926464) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3872768) + 0);
-  k5_add_add((float *)(A + 403968) + 600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3872768) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3872768) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3872768) + 0, (float *)(A + 3885568) + 0, (float *)(A + 3898368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3834368) + 0, (float *)(A + 3898368) + 0, (float *)(A + 3911168) + 0, (float *)(A + 3923968) + 0, (float *)(A + 3936768) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 3936768) + 0, (float *)(A + 3898368) + 0, (float *)(A + 3949568) + 0);
-  k10_matmul((float *)(A + 3949568) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3962368) + 0);
-  k5_add_add((float *)(A + 403968) + 400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3962368) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 3962368) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 3962368) + 0, (float *)(A + 3975168) + 0, (float *)(A + 3987968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 3923968) + 0, (float *)(A + 3987968) + 0, (float *)(A + 4000768) + 0, (float *)(A + 4013568) + 0, (float *)(A + 4026368) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 4026368) + 0, (float *)(A + 3987968) + 0, (float *)(A + 4039168) + 0);
-  k10_matmul((float *)(A + 4039168) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4051968) + 0);
-  k5_add_add((float *)(A + 403968) + 200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4051968) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 4051968) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 4051968) + 0, (float *)(A + 4064768) + 0, (float *)(A + 4077568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 4013568) + 0, (float *)(A + 4077568) + 0, (float *)(A + 4090368) + 0, (float *)(A + 4103168) + 0, (float *)(A + 4115968) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 4115968) + 0, (float *)(A + 4077568) + 0, (float *)(A + 4128768) + 0);
-  k10_matmul((float *)(A + 4128768) + 0, (float *)(A + 104960) + 0, (float *)(A + 53760) + 0);
-  k11_add((float *)(A + 53760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4141568) + 0);
-  k5_add_add((float *)(A + 403968) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4141568) + 0, (float *)(A + 53760) + 0);
-  k6_tanh((float *)(A + 53760) + 100, (float *)(A + 104960) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 0, (float *)(A + 104960) + 0, (float *)(A + 117760) + 0, (float *)(A + 130560) + 0);
-  k23_sigmoid_mul_add((float *)(A + 53760) + 50, (float *)(A + 4103168) + 0, (float *)(A + 130560) + 0, (float *)(A + 4141568) + 0, (float *)(A + 4154368) + 0);
-  k21_sigmoid_mul((float *)(A + 53760) + 150, (float *)(A + 4154368) + 0, (float *)(A + 130560) + 0, (float *)(A + 4167168) + 0);
-  k14_stack((float *)(A + 157760) + 0, (float *)(A + 1888768) + 0, (float *)(A + 1978368) + 0, (float *)(A + 2067968) + 0, (float *)(A + 2157568) + 0, (float *)(A + 2247168) + 0, (float *)(A + 2336768) + 0, (float *)(A + 2426368) + 0, (float *)(A + 2515968) + 0, (float *)(A + 2605568) + 0, (float *)(A + 2695168) + 0, (float *)(A + 2784768) + 0, (float *)(A + 2874368) + 0, (float *)(A + 2963968) + 0, (float *)(A + 3053568) + 0, (float *)(A + 3143168) + 0, (float *)(A + 3232768) + 0, (float *)(A + 3322368) + 0, (float *)(A + 3411968) + 0, (float *)(A + 3501568) + 0, (float *)(A + 3591168) + 0, (float *)(A + 3680768) + 0, (float *)(A + 3770368) + 0, (float *)(A + 3859968) + 0, (float *)(A + 3949568) + 0, (float *)(A + 4039168) + 0, (float *)(A + 4128768) + 0, (float *)(A + 4167168) + 0, (float *)(A + 403968) + 0);
-  k8_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 53760) + 0);
-  k15_matmul((float *)(A + 403968) + 0, (float *)(A + 53760) + 0, (float *)(A + 4192768) + 0);
-  k4_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 53760) + 0);
-  k5_add_add((float *)(A + 4192768) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 53760) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 4167168) + 0);
-  k20_sigmoid_mul_tanh((float *)(A + 762368) + 0, (float *)(A + 4167168) + 0, (float *)(A + 4179968) + 0, (float *)(A + 53760) + 0, (float *)(A + 66560) + 0);
-  k8_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 66560) + 0, (float *)(A + 79360) + 0, (float *)(A + 92160) + 0);
-  k10_matmul((float *)(A + 92160) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 853568) + 0);
-  k5_add_add((float *)(A + 4192768) + 200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 853568) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 853568) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 853568) + 0, (float *)(A + 866368) + 0, (float *)(A + 879168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 53760) + 0, (float *)(A + 879168) + 0, (float *)(A + 891968) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 917568) + 0, (float *)(A + 879168) + 0, (float *)(A + 930368) + 0);
-  k10_matmul((float *)(A + 930368) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 943168) + 0);
-  k5_add_add((float *)(A + 4192768) + 400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 943168) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 943168) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 943168) + 0, (float *)(A + 955968) + 0, (float *)(A + 968768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 904768) + 0, (float *)(A + 968768) + 0, (float *)(A + 981568) + 0, (float *)(A + 994368) + 0, (float *)(A + 1007168) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1007168) + 0, (float *)(A + 968768) + 0, (float *)(A + 1019968) + 0);
-  k10_matmul((float *)(A + 1019968) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1032768) + 0);
-  k5_add_add((float *)(A + 4192768) + 600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1032768) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1032768) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1032768) + 0, (float *)(A + 1045568) + 0, (float *)(A + 1058368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 994368) + 0, (float *)(A + 1058368) + 0, (float *)(A + 1071168) + 0, (float *)(A + 1083968) + 0, (float *)(A + 1096768) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1096768) + 0, (float *)(A + 1058368) + 0, (float *)(A + 1109568) + 0);
-  k10_matmul((float *)(A + 1109568) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1122368) + 0);
-  k5_add_add((float *)(A + 4192768) + 800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1122368) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1122368) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1122368) + 0, (float *)(A + 1135168) + 0, (float *)(A + 1147968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1083968) + 0, (float *)(A + 1147968) + 0, (float *)(A + 1160768) + 0, (float *)(A + 1173568) + 0, (float *)(A + 1186368) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1186368) + 0, (float *)(A + 1147968) + 0, (float *)(A + 1199168) + 0);
-  k10_matmul((float *)(A + 1199168) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1211968) + 0);
-  k5_add_add((float *)(A + 4192768) + 1000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1211968) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1211968) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1211968) + 0, (float *)(A + 1224768) + 0, (float *)(A + 1237568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1173568) + 0, (float *)(A + 1237568) + 0, (float *)(A + 1250368) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1275968) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1275968) + 0, (float *)(A + 1237568) + 0, (float *)(A + 1288768) + 0);
-  k10_matmul((float *)(A + 1288768) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1301568) + 0);
-  k5_add_add((float *)(A + 4192768) + 1200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1301568) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1301568) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1301568) + 0, (float *)(A + 1314368) + 0, (float *)(A + 1327168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1263168) + 0, (float *)(A + 1327168) + 0, (float *)(A + 1339968) + 0, (float *)(A + 1352768) + 0, (float *)(A + 1365568) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1365568) + 0, (float *)(A + 1327168) + 0, (float *)(A + 1378368) + 0);
-  k10_matmul((float *)(A + 1378368) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1391168) + 0);
-  k5_add_add((float *)(A + 4192768) + 1400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1391168) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1391168) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1391168) + 0, (float *)(A + 1403968) + 0, (float *)(A + 1416768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1352768) + 0, (float *)(A + 1416768) + 0, (float *)(A + 1429568) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1455168) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1455168) + 0, (float *)(A + 1416768) + 0, (float *)(A + 1467968) + 0);
-  k10_matmul((float *)(A + 1467968) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1480768) + 0);
-  k5_add_add((float *)(A + 4192768) + 1600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1480768) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1480768) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1480768) + 0, (float *)(A + 1493568) + 0, (float *)(A + 1506368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1442368) + 0, (float *)(A + 1506368) + 0, (float *)(A + 1519168) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1544768) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1544768) + 0, (float *)(A + 1506368) + 0, (float *)(A + 1557568) + 0);
-  k10_matmul((float *)(A + 1557568) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1570368) + 0);
-  k5_add_add((float *)(A + 4192768) + 1800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1570368) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1570368) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1570368) + 0, (float *)(A + 1583168) + 0, (float *)(A + 1595968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1531968) + 0, (float *)(A + 1595968) + 0, (float *)(A + 1608768) + 0, (float *)(A + 1621568) + 0, (float *)(A + 1634368) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1634368) + 0, (float *)(A + 1595968) + 0, (float *)(A + 1647168) + 0);
-  k10_matmul((float *)(A + 1647168) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1659968) + 0);
-  k5_add_add((float *)(A + 4192768) + 2000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1659968) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1659968) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1659968) + 0, (float *)(A + 1672768) + 0, (float *)(A + 1685568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1621568) + 0, (float *)(A + 1685568) + 0, (float *)(A + 1698368) + 0, (float *)(A + 1711168) + 0, (float *)(A + 1723968) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1723968) + 0, (float *)(A + 1685568) + 0, (float *)(A + 1736768) + 0);
-  k10_matmul((float *)(A + 1736768) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1749568) + 0);
-  k5_add_add((float *)(A + 4192768) + 2200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1749568) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 1749568) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 1749568) + 0, (float *)(A + 1762368) + 0, (float *)(A + 1775168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1711168) + 0, (float *)(A + 1775168) + 0, (float *)(A + 1787968) + 0, (float *)(A + 1800768) + 0, (float *)(A + 1813568) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 1813568) + 0, (float *)(A + 1775168) + 0, (float *)(A + 5626368) + 0);
-  k10_matmul((float *)(A + 5626368) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5639168) + 0);
-  k5_add_add((float *)(A + 4192768) + 2400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5639168) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 5639168) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 5639168) + 0, (float *)(A + 5651968) + 0, (float *)(A + 5664768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 1800768) + 0, (float *)(A + 5664768) + 0, (float *)(A + 5677568) + 0, (float *)(A + 5690368) + 0, (float *)(A + 5703168) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 5703168) + 0, (float *)(A + 5664768) + 0, (float *)(A + 5715968) + 0);
-  k10_matmul((float *)(A + 5715968) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5728768) + 0);
-  k5_add_add((float *)(A + 4192768) + 2600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5728768) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 5728768) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 5728768) + 0, (float *)(A + 5741568) + 0, (float *)(A + 5754368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 5690368) + 0, (float *)(A + 5754368) + 0, (float *)(A + 5767168) + 0, (float *)(A + 5779968) + 0, (float *)(A + 5792768) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 5792768) + 0, (float *)(A + 5754368) + 0, (float *)(A + 5805568) + 0);
-  k10_matmul((float *)(A + 5805568) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5818368) + 0);
-  k5_add_add((float *)(A + 4192768) + 2800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5818368) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 5818368) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 5818368) + 0, (float *)(A + 5831168) + 0, (float *)(A + 5843968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 5779968) + 0, (float *)(A + 5843968) + 0, (float *)(A + 5856768) + 0, (float *)(A + 5869568) + 0, (float *)(A + 5882368) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 5882368) + 0, (float *)(A + 5843968) + 0, (float *)(A + 5895168) + 0);
-  k10_matmul((float *)(A + 5895168) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5907968) + 0);
-  k5_add_add((float *)(A + 4192768) + 3000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5907968) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 5907968) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 5907968) + 0, (float *)(A + 5920768) + 0, (float *)(A + 5933568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 5869568) + 0, (float *)(A + 5933568) + 0, (float *)(A + 5946368) + 0, (float *)(A + 5959168) + 0, (float *)(A + 5971968) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 5971968) + 0, (float *)(A + 5933568) + 0, (float *)(A + 5984768) + 0);
-  k10_matmul((float *)(A + 5984768) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5997568) + 0);
-  k5_add_add((float *)(A + 4192768) + 3200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5997568) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 5997568) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 5997568) + 0, (float *)(A + 6010368) + 0, (float *)(A + 6023168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 5959168) + 0, (float *)(A + 6023168) + 0, (float *)(A + 6035968) + 0, (float *)(A + 6048768) + 0, (float *)(A + 6061568) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6061568) + 0, (float *)(A + 6023168) + 0, (float *)(A + 6074368) + 0);
-  k10_matmul((float *)(A + 6074368) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6087168) + 0);
-  k5_add_add((float *)(A + 4192768) + 3400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6087168) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6087168) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6087168) + 0, (float *)(A + 6099968) + 0, (float *)(A + 6112768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6048768) + 0, (float *)(A + 6112768) + 0, (float *)(A + 6125568) + 0, (float *)(A + 6138368) + 0, (float *)(A + 6151168) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6151168) + 0, (float *)(A + 6112768) + 0, (float *)(A + 6163968) + 0);
-  k10_matmul((float *)(A + 6163968) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6176768) + 0);
-  k5_add_add((float *)(A + 4192768) + 3600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6176768) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6176768) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6176768) + 0, (float *)(A + 6189568) + 0, (float *)(A + 6202368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6138368) + 0, (float *)(A + 6202368) + 0, (float *)(A + 6215168) + 0, (float *)(A + 6227968) + 0, (float *)(A + 6240768) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6240768) + 0, (float *)(A + 6202368) + 0, (float *)(A + 6253568) + 0);
-  k10_matmul((float *)(A + 6253568) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6266368) + 0);
-  k5_add_add((float *)(A + 4192768) + 3800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6266368) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6266368) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6266368) + 0, (float *)(A + 6279168) + 0, (float *)(A + 6291968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6227968) + 0, (float *)(A + 6291968) + 0, (float *)(A + 6304768) + 0, (float *)(A + 6317568) + 0, (float *)(A + 6330368) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6330368) + 0, (float *)(A + 6291968) + 0, (float *)(A + 6343168) + 0);
-  k10_matmul((float *)(A + 6343168) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6355968) + 0);
-  k5_add_add((float *)(A + 4192768) + 4000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6355968) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6355968) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6355968) + 0, (float *)(A + 6368768) + 0, (float *)(A + 6381568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6317568) + 0, (float *)(A + 6381568) + 0, (float *)(A + 6394368) + 0, (float *)(A + 6407168) + 0, (float *)(A + 6419968) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6419968) + 0, (float *)(A + 6381568) + 0, (float *)(A + 6432768) + 0);
-  k10_matmul((float *)(A + 6432768) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6445568) + 0);
-  k5_add_add((float *)(A + 4192768) + 4200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6445568) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6445568) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6445568) + 0, (float *)(A + 6458368) + 0, (float *)(A + 6471168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6407168) + 0, (float *)(A + 6471168) + 0, (float *)(A + 6483968) + 0, (float *)(A + 6496768) + 0, (float *)(A + 6509568) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6509568) + 0, (float *)(A + 6471168) + 0, (float *)(A + 6522368) + 0);
-  k10_matmul((float *)(A + 6522368) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6535168) + 0);
-  k5_add_add((float *)(A + 4192768) + 4400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6535168) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6535168) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6535168) + 0, (float *)(A + 6547968) + 0, (float *)(A + 6560768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6496768) + 0, (float *)(A + 6560768) + 0, (float *)(A + 6573568) + 0, (float *)(A + 6586368) + 0, (float *)(A + 6599168) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6599168) + 0, (float *)(A + 6560768) + 0, (float *)(A + 6611968) + 0);
-  k10_matmul((float *)(A + 6611968) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6624768) + 0);
-  k5_add_add((float *)(A + 4192768) + 4600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6624768) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6624768) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6624768) + 0, (float *)(A + 6637568) + 0, (float *)(A + 6650368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6586368) + 0, (float *)(A + 6650368) + 0, (float *)(A + 6663168) + 0, (float *)(A + 6675968) + 0, (float *)(A + 6688768) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6688768) + 0, (float *)(A + 6650368) + 0, (float *)(A + 6701568) + 0);
-  k10_matmul((float *)(A + 6701568) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6714368) + 0);
-  k5_add_add((float *)(A + 4192768) + 4800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6714368) + 0, (float *)(A + 762368) + 0);
+  k4_add_add((float *)(A + 225664) + 38400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3926464) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3926464) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3926464) + 0, (float *)(A + 3939264) + 0, (float *)(A + 3952064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3900864) + 0, (float *)(A + 3952064) + 0, (float *)(A + 3964864) + 0, (float *)(A + 3977664) + 0, (float *)(A + 3990464) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3990464) + 0, (float *)(A + 3952064) + 0, (float *)(A + 1801664) + 76800);
+  k9_matmul((float *)(A + 1801664) + 76800, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4003264) + 0);
+  k4_add_add((float *)(A + 225664) + 25600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4003264) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 4003264) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 4003264) + 0, (float *)(A + 4016064) + 0, (float *)(A + 4028864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3977664) + 0, (float *)(A + 4028864) + 0, (float *)(A + 4041664) + 0, (float *)(A + 4054464) + 0, (float *)(A + 4067264) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 4067264) + 0, (float *)(A + 4028864) + 0, (float *)(A + 1801664) + 80000);
+  k9_matmul((float *)(A + 1801664) + 80000, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4080064) + 0);
+  k4_add_add((float *)(A + 225664) + 12800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4080064) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 4080064) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 4080064) + 0, (float *)(A + 4092864) + 0, (float *)(A + 4105664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 4054464) + 0, (float *)(A + 4105664) + 0, (float *)(A + 4118464) + 0, (float *)(A + 4131264) + 0, (float *)(A + 4144064) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 4144064) + 0, (float *)(A + 4105664) + 0, (float *)(A + 1801664) + 83200);
+  k9_matmul((float *)(A + 1801664) + 83200, (float *)(A + 1761664) + 0, (float *)(A + 1710464) + 0);
+  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4156864) + 0);
+  k4_add_add((float *)(A + 225664) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4156864) + 0, (float *)(A + 1710464) + 0);
+  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 1761664) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 1761664) + 0, (float *)(A + 1774464) + 0, (float *)(A + 1787264) + 0);
+  k21_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 4131264) + 0, (float *)(A + 1787264) + 0, (float *)(A + 4156864) + 0, (float *)(A + 4169664) + 0);
+  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 4169664) + 0, (float *)(A + 1787264) + 0, (float *)(A + 1801664) + 86400);
+  k7_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1710464) + 0);
+  k13_matmul((float *)(A + 1801664) + 0, (float *)(A + 1710464) + 0, (float *)(A + 216064) + 0);
+  k3_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 1710464) + 0);
+  k4_add_add((float *)(A + 216064) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1710464) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 4182464) + 0);
+  k18_sigmoid_mul_tanh((float *)(A + 4208064) + 0, (float *)(A + 4182464) + 0, (float *)(A + 4195264) + 0, (float *)(A + 1710464) + 0, (float *)(A + 1723264) + 0);
+  k7_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 4259264) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 1723264) + 0, (float *)(A + 1736064) + 0, (float *)(A + 4299264) + 0);
+  k9_matmul((float *)(A + 4299264) + 0, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4657664) + 0);
+  k4_add_add((float *)(A + 216064) + 12800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4657664) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 1748864) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 1748864) + 0, (float *)(A + 4657664) + 0, (float *)(A + 4670464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 1710464) + 0, (float *)(A + 4670464) + 0, (float *)(A + 4683264) + 0, (float *)(A + 4696064) + 0, (float *)(A + 4708864) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 4708864) + 0, (float *)(A + 4670464) + 0, (float *)(A + 4299264) + 3200);
+  k9_matmul((float *)(A + 4299264) + 3200, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4721664) + 0);
+  k4_add_add((float *)(A + 216064) + 25600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4721664) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 4721664) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 4721664) + 0, (float *)(A + 4734464) + 0, (float *)(A + 4747264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 4696064) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4760064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4785664) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 4785664) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4299264) + 6400);
+  k9_matmul((float *)(A + 4299264) + 6400, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4798464) + 0);
+  k4_add_add((float *)(A + 216064) + 38400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4798464) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 4798464) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 4798464) + 0, (float *)(A + 4811264) + 0, (float *)(A + 4824064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 4772864) + 0, (float *)(A + 4824064) + 0, (float *)(A + 4836864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4862464) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 4862464) + 0, (float *)(A + 4824064) + 0, (float *)(A + 4299264) + 9600);
+  k9_matmul((float *)(A + 4299264) + 9600, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4875264) + 0);
+  k4_add_add((float *)(A + 216064) + 51200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4875264) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 4875264) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 4875264) + 0, (float *)(A + 4888064) + 0, (float *)(A + 4900864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 4849664) + 0, (float *)(A + 4900864) + 0, (float *)(A + 4913664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 4939264) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 4939264) + 0, (float *)(A + 4900864) + 0, (float *)(A + 4299264) + 12800);
+  k9_matmul((float *)(A + 4299264) + 12800, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4952064) + 0);
+  k4_add_add((float *)(A + 216064) + 64000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4952064) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 4952064) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 4952064) + 0, (float *)(A + 4964864) + 0, (float *)(A + 4977664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 4926464) + 0, (float *)(A + 4977664) + 0, (float *)(A + 4990464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5016064) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 5016064) + 0, (float *)(A + 4977664) + 0, (float *)(A + 4299264) + 16000);
+  k9_matmul((float *)(A + 4299264) + 16000, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5028864) + 0);
+  k4_add_add((float *)(A + 216064) + 76800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5028864) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 5028864) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 5028864) + 0, (float *)(A + 5041664) + 0, (float *)(A + 5054464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 5003264) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5067264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5092864) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 5092864) + 0, (float *)(A + 5054464) + 0, (float *)(A + 4299264) + 19200);
+  k9_matmul((float *)(A + 4299264) + 19200, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5105664) + 0);
+  k4_add_add((float *)(A + 216064) + 89600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5105664) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 5105664) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 5105664) + 0, (float *)(A + 5118464) + 0, (float *)(A + 5131264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 5080064) + 0, (float *)(A + 5131264) + 0, (float *)(A + 5144064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5169664) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 5169664) + 0, (float *)(A + 5131264) + 0, (float *)(A + 4299264) + 22400);
+  k9_matmul((float *)(A + 4299264) + 22400, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5182464) + 0);
+  k4_add_add((float *)(A + 216064) + 102400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5182464) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 5182464) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 5182464) + 0, (float *)(A + 5195264) + 0, (float *)(A + 5208064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 5156864) + 0, (float *)(A + 5208064) + 0, (float *)(A + 5220864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5246464) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 5246464) + 0, (float *)(A + 5208064) + 0, (float *)(A + 4299264) + 25600);
+  k9_matmul((float *)(A + 4299264) + 25600, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5259264) + 0);
+  k4_add_add((float *)(A + 216064) + 115200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5259264) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 5259264) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 5259264) + 0, (float *)(A + 5272064) + 0, (float *)(A + 5284864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 5233664) + 0, (float *)(A + 5284864) + 0, (float *)(A + 5297664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5323264) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 5323264) + 0, (float *)(A + 5284864) + 0, (float *)(A + 4299264) + 28800);
+  k9_matmul((float *)(A + 4299264) + 28800, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5336064) + 0);
+  k4_add_add((float *)(A + 216064) + 128000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5336064) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 5336064) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 5336064) + 0, (float *)(A + 5348864) + 0, (float *)(A + 5361664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 5310464) + 0, (float *)(A + 5361664) + 0, (float *)(A + 5374464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5400064) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 5400064) + 0, (float *)(A + 5361664) + 0, (float *)(A + 4299264) + 32000);
+  k9_matmul((float *)(A + 4299264) + 32000, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5412864) + 0);
+  k4_add_add((float *)(A + 216064) + 140800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5412864) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 5412864) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 5412864) + 0, (float *)(A + 5425664) + 0, (float *)(A + 5438464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 5387264) + 0, (float *)(A + 5438464) + 0, (float *)(A + 5451264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5476864) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 5476864) + 0, (float *)(A + 5438464) + 0, (float *)(A + 4299264) + 35200);
+  k9_matmul((float *)(A + 4299264) + 35200, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5489664) + 0);
+  k4_add_add((float *)(A + 216064) + 153600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5489664) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 5489664) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 5489664) + 0, (float *)(A + 5502464) + 0, (float *)(A + 5515264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 5464064) + 0, (float *)(A + 5515264) + 0, (float *)(A + 5528064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5553664) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 5553664) + 0, (float *)(A + 5515264) + 0, (float *)(A + 4299264) + 38400);
+  k9_matmul((float *)(A + 4299264) + 38400, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5566464) + 0);
+  k4_add_add((float *)(A + 216064) + 166400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5566464) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 5566464) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 5566464) + 0, (float *)(A + 5579264) + 0, (float *)(A + 5592064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 5540864) + 0, (float *)(A + 5592064) + 0, (float *)(A + 5604864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5630464) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 5630464) + 0, (float *)(A + 5592064) + 0, (float *)(A + 4299264) + 41600);
+  k9_matmul((float *)(A + 4299264) + 41600, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5643264) + 0);
+  k4_add_add((float *)(A + 216064) + 179200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5643264) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 5643264) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 5643264) + 0, (float *)(A + 5656064) + 0, (float *)(A + 5668864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 5617664) + 0, (float *)(A + 5668864) + 0, (float *)(A + 5681664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5707264) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 5707264) + 0, (float *)(A + 5668864) + 0, (float *)(A + 4299264) + 44800);
+  k9_matmul((float *)(A + 4299264) + 44800, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5720064) + 0);
+  k4_add_add((float *)(A + 216064) + 192000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5720064) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 5720064) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 5720064) + 0, (float *)(A + 5732864) + 0, (float *)(A + 5745664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 5694464) + 0, (float *)(A + 5745664) + 0, (float *)(A + 5758464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5784064) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 5784064) + 0, (float *)(A + 5745664) + 0, (float *)(A + 4299264) + 48000);
+  k9_matmul((float *)(A + 4299264) + 48000, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5796864) + 0);
+  k4_add_add((float *)(A + 216064) + 204800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5796864) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 5796864) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 5796864) + 0, (float *)(A + 5809664) + 0, (float *)(A + 5822464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 5771264) + 0, (float *)(A + 5822464) + 0, (float *)(A + 5835264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5860864) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 5860864) + 0, (float *)(A + 5822464) + 0, (float *)(A + 4299264) + 51200);
+  k9_matmul((float *)(A + 4299264) + 51200, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5873664) + 0);
+  k4_add_add((float *)(A + 216064) + 217600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5873664) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 5873664) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 5873664) + 0, (float *)(A + 5886464) + 0, (float *)(A + 5899264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 5848064) + 0, (float *)(A + 5899264) + 0, (float *)(A + 5912064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 5937664) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 5937664) + 0, (float *)(A + 5899264) + 0, (float *)(A + 4299264) + 54400);
+  k9_matmul((float *)(A + 4299264) + 54400, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5950464) + 0);
+  k4_add_add((float *)(A + 216064) + 230400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5950464) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 5950464) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 5950464) + 0, (float *)(A + 5963264) + 0, (float *)(A + 5976064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 5924864) + 0, (float *)(A + 5976064) + 0, (float *)(A + 5988864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6014464) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 6014464) + 0, (float *)(A + 5976064) + 0, (float *)(A + 4299264) + 57600);
+  k9_matmul((float *)(A + 4299264) + 57600, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6027264) + 0);
+  k4_add_add((float *)(A + 216064) + 243200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6027264) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 6027264) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 6027264) + 0, (float *)(A + 6040064) + 0, (float *)(A + 6052864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 6001664) + 0, (float *)(A + 6052864) + 0, (float *)(A + 6065664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6091264) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 6091264) + 0, (float *)(A + 6052864) + 0, (float *)(A + 4299264) + 60800);
+  k9_matmul((float *)(A + 4299264) + 60800, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6104064) + 0);
+  k4_add_add((float *)(A + 216064) + 256000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6104064) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 6104064) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 6104064) + 0, (float *)(A + 6116864) + 0, (float *)(A + 6129664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 6078464) + 0, (float *)(A + 6129664) + 0, (float *)(A + 6142464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6168064) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 6168064) + 0, (float *)(A + 6129664) + 0, (float *)(A + 4299264) + 64000);
+  k9_matmul((float *)(A + 4299264) + 64000, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6180864) + 0);
+  k4_add_add((float *)(A + 216064) + 268800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6180864) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 6180864) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 6180864) + 0, (float *)(A + 6193664) + 0, (float *)(A + 6206464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 6155264) + 0, (float *)(A + 6206464) + 0, (float *)(A + 6219264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6244864) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 6244864) + 0, (float *)(A + 6206464) + 0, (float *)(A + 4299264) + 67200);
+  k9_matmul((float *)(A + 4299264) + 67200, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6257664) + 0);
+  k4_add_add((float *)(A + 216064) + 281600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6257664) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 6257664) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 6257664) + 0, (float *)(A + 6270464) + 0, (float *)(A + 6283264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 6232064) + 0, (float *)(A + 6283264) + 0, (float *)(A + 6296064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6321664) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 6321664) + 0, (float *)(A + 6283264) + 0, (float *)(A + 4299264) + 70400);
+  k9_matmul((float *)(A + 4299264) + 70400, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6334464) + 0);
+  k4_add_add((float *)(A + 216064) + 294400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6334464) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 6334464) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 6334464) + 0, (float *)(A + 6347264) + 0, (float *)(A + 6360064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 6308864) + 0, (float *)(A + 6360064) + 0, (float *)(A + 6372864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6398464) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 6398464) + 0, (float *)(A + 6360064) + 0, (float *)(A + 4299264) + 73600);
+  k9_matmul((float *)(A + 4299264) + 73600, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6411264) + 0);
+  k4_add_add((float *)(A + 216064) + 307200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6411264) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 6411264) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 6411264) + 0, (float *)(A + 6424064) + 0, (float *)(A + 6436864) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6714368) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6714368) + 0, (float *)(A + 6727168) + 0, (float *)(A + 6739968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6675968) + 0, (float *)(A + 6739968) + 0, (float *)(A + 6752768) + 0, (float *)(A + 6765568) + 0, (float *)(A + 6778368) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6778368) + 0, (float *)(A + 6739968) + 0, (float *)(A + 6791168) + 0);
-  k10_matmul((float *)(A + 6791168) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6803968) + 0);
-  k5_add_add((float *)(A + 4192768) + 5000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6803968) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6803968) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6803968) + 0, (float *)(A + 6816768) + 0, (float *)(A + 6829568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6765568) + 0, (float *)(A + 6829568) + 0, (float *)(A + 6842368) + 0, (float *)(A + 6855168) + 0, (float *)(A + 6867968) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6867968) + 0, (float *)(A + 6829568) + 0, (float *)(A + 6880768) + 0);
-  k10_matmul((float *)(A + 6880768) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6893568) + 0);
-  k5_add_add((float *)(A + 4192768) + 5200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6893568) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 6893568) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 6893568) + 0, (float *)(A + 6906368) + 0, (float *)(A + 6919168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6855168) + 0, (float *)(A + 6919168) + 0, (float *)(A + 6931968) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6957568) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6957568) + 0, (float *)(A + 6919168) + 0, (float *)(A + 6970368) + 0);
-  k10_matmul((float *)(A + 6970368) + 0, (float *)(A + 813568) + 0, (float *)(A + 762368) + 0);
-  k11_add((float *)(A + 762368) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6983168) + 0);
-  k5_add_add((float *)(A + 4192768) + 5400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6983168) + 0, (float *)(A + 762368) + 0);
-  k6_tanh((float *)(A + 762368) + 100, (float *)(A + 813568) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 0, (float *)(A + 813568) + 0, (float *)(A + 826368) + 0, (float *)(A + 839168) + 0);
-  k23_sigmoid_mul_add((float *)(A + 762368) + 50, (float *)(A + 6944768) + 0, (float *)(A + 839168) + 0, (float *)(A + 6983168) + 0, (float *)(A + 6995968) + 0);
-  k21_sigmoid_mul((float *)(A + 762368) + 150, (float *)(A + 6995968) + 0, (float *)(A + 839168) + 0, (float *)(A + 7008768) + 0);
-  k14_stack((float *)(A + 92160) + 0, (float *)(A + 930368) + 0, (float *)(A + 1019968) + 0, (float *)(A + 1109568) + 0, (float *)(A + 1199168) + 0, (float *)(A + 1288768) + 0, (float *)(A + 1378368) + 0, (float *)(A + 1467968) + 0, (float *)(A + 1557568) + 0, (float *)(A + 1647168) + 0, (float *)(A + 1736768) + 0, (float *)(A + 5626368) + 0, (float *)(A + 5715968) + 0, (float *)(A + 5805568) + 0, (float *)(A + 5895168) + 0, (float *)(A + 5984768) + 0, (float *)(A + 6074368) + 0, (float *)(A + 6163968) + 0, (float *)(A + 6253568) + 0, (float *)(A + 6343168) + 0, (float *)(A + 6432768) + 0, (float *)(A + 6522368) + 0, (float *)(A + 6611968) + 0, (float *)(A + 6701568) + 0, (float *)(A + 6791168) + 0, (float *)(A + 6880768) + 0, (float *)(A + 6970368) + 0, (float *)(A + 7008768) + 0, (float *)(A + 4192768) + 0);
-  k8_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 762368) + 0);
-  k15_matmul((float *)(A + 4192768) + 0, (float *)(A + 762368) + 0, (float *)(A + 7034368) + 0);
-  k4_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 762368) + 0);
-  k5_add_add((float *)(A + 7034368) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 762368) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 7008768) + 0);
-  k20_sigmoid_mul_tanh((float *)(A + 4551168) + 0, (float *)(A + 7008768) + 0, (float *)(A + 7021568) + 0, (float *)(A + 762368) + 0, (float *)(A + 775168) + 0);
-  k8_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 4602368) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 775168) + 0, (float *)(A + 787968) + 0, (float *)(A + 800768) + 0);
-  k10_matmul((float *)(A + 800768) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4642368) + 0);
-  k5_add_add((float *)(A + 7034368) + 200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4642368) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 4642368) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 4642368) + 0, (float *)(A + 4655168) + 0, (float *)(A + 4667968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 762368) + 0, (float *)(A + 4667968) + 0, (float *)(A + 4680768) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 4706368) + 0, (float *)(A + 4667968) + 0, (float *)(A + 4719168) + 0);
-  k10_matmul((float *)(A + 4719168) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4731968) + 0);
-  k5_add_add((float *)(A + 7034368) + 400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4731968) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 4731968) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 4731968) + 0, (float *)(A + 4744768) + 0, (float *)(A + 4757568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 4693568) + 0, (float *)(A + 4757568) + 0, (float *)(A + 4770368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 4795968) + 0, (float *)(A + 4757568) + 0, (float *)(A + 4808768) + 0);
-  k10_matmul((float *)(A + 4808768) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4821568) + 0);
-  k5_add_add((float *)(A + 7034368) + 600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4821568) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 4821568) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 4821568) + 0, (float *)(A + 4834368) + 0, (float *)(A + 4847168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 4783168) + 0, (float *)(A + 4847168) + 0, (float *)(A + 4859968) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 4885568) + 0, (float *)(A + 4847168) + 0, (float *)(A + 4898368) + 0);
-  k10_matmul((float *)(A + 4898368) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4911168) + 0);
-  k5_add_add((float *)(A + 7034368) + 800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4911168) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 4911168) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 4911168) + 0, (float *)(A + 4923968) + 0, (float *)(A + 4936768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 4872768) + 0, (float *)(A + 4936768) + 0, (float *)(A + 4949568) + 0, (float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 4975168) + 0, (float *)(A + 4936768) + 0, (float *)(A + 4987968) + 0);
-  k10_matmul((float *)(A + 4987968) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5000768) + 0);
-  k5_add_add((float *)(A + 7034368) + 1000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5000768) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 5000768) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 5000768) + 0, (float *)(A + 5013568) + 0, (float *)(A + 5026368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 4962368) + 0, (float *)(A + 5026368) + 0, (float *)(A + 5039168) + 0, (float *)(A + 5051968) + 0, (float *)(A + 5064768) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 5064768) + 0, (float *)(A + 5026368) + 0, (float *)(A + 5077568) + 0);
-  k10_matmul((float *)(A + 5077568) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5090368) + 0);
-  k5_add_add((float *)(A + 7034368) + 1200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5090368) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 5090368) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 5090368) + 0, (float *)(A + 5103168) + 0, (float *)(A + 5115968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 5051968) + 0, (float *)(A + 5115968) + 0, (float *)(A + 5128768) + 0, (float *)(A + 5141568) + 0, (float *)(A + 5154368) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 5154368) + 0, (float *)(A + 5115968) + 0, (float *)(A + 5167168) + 0);
-  k10_matmul((float *)(A + 5167168) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5179968) + 0);
-  k5_add_add((float *)(A + 7034368) + 1400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5179968) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 5179968) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 5179968) + 0, (float *)(A + 5192768) + 0, (float *)(A + 5205568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 5141568) + 0, (float *)(A + 5205568) + 0, (float *)(A + 5218368) + 0, (float *)(A + 5231168) + 0, (float *)(A + 5243968) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 5243968) + 0, (float *)(A + 5205568) + 0, (float *)(A + 5256768) + 0);
-  k10_matmul((float *)(A + 5256768) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5269568) + 0);
-  k5_add_add((float *)(A + 7034368) + 1600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5269568) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 5269568) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 5269568) + 0, (float *)(A + 5282368) + 0, (float *)(A + 5295168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 5231168) + 0, (float *)(A + 5295168) + 0, (float *)(A + 5307968) + 0, (float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 5333568) + 0, (float *)(A + 5295168) + 0, (float *)(A + 5346368) + 0);
-  k10_matmul((float *)(A + 5346368) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5359168) + 0);
-  k5_add_add((float *)(A + 7034368) + 1800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5359168) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 5359168) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 5359168) + 0, (float *)(A + 5371968) + 0, (float *)(A + 5384768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 5320768) + 0, (float *)(A + 5384768) + 0, (float *)(A + 5397568) + 0, (float *)(A + 5410368) + 0, (float *)(A + 5423168) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 5423168) + 0, (float *)(A + 5384768) + 0, (float *)(A + 5435968) + 0);
-  k10_matmul((float *)(A + 5435968) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5448768) + 0);
-  k5_add_add((float *)(A + 7034368) + 2000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5448768) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 5448768) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 5448768) + 0, (float *)(A + 5461568) + 0, (float *)(A + 5474368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 5410368) + 0, (float *)(A + 5474368) + 0, (float *)(A + 5487168) + 0, (float *)(A + 5499968) + 0, (float *)(A + 5512768) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 5512768) + 0, (float *)(A + 5474368) + 0, (float *)(A + 5525568) + 0);
-  k10_matmul((float *)(A + 5525568) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 5538368) + 0);
-  k5_add_add((float *)(A + 7034368) + 2200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 5538368) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 5538368) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 5538368) + 0, (float *)(A + 5551168) + 0, (float *)(A + 5563968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 5499968) + 0, (float *)(A + 5563968) + 0, (float *)(A + 5576768) + 0, (float *)(A + 5589568) + 0, (float *)(A + 5602368) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 5602368) + 0, (float *)(A + 5563968) + 0, (float *)(A + 8467968) + 0);
-  k10_matmul((float *)(A + 8467968) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8480768) + 0);
-  k5_add_add((float *)(A + 7034368) + 2400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8480768) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 8480768) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 8480768) + 0, (float *)(A + 8493568) + 0, (float *)(A + 8506368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 5589568) + 0, (float *)(A + 8506368) + 0, (float *)(A + 8519168) + 0, (float *)(A + 8531968) + 0, (float *)(A + 8544768) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 8544768) + 0, (float *)(A + 8506368) + 0, (float *)(A + 8557568) + 0);
-  k10_matmul((float *)(A + 8557568) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8570368) + 0);
-  k5_add_add((float *)(A + 7034368) + 2600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8570368) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 8570368) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 8570368) + 0, (float *)(A + 8583168) + 0, (float *)(A + 8595968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 8531968) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8608768) + 0, (float *)(A + 8621568) + 0, (float *)(A + 8634368) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 8634368) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8647168) + 0);
-  k10_matmul((float *)(A + 8647168) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8659968) + 0);
-  k5_add_add((float *)(A + 7034368) + 2800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8659968) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 8659968) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 8659968) + 0, (float *)(A + 8672768) + 0, (float *)(A + 8685568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 8621568) + 0, (float *)(A + 8685568) + 0, (float *)(A + 8698368) + 0, (float *)(A + 8711168) + 0, (float *)(A + 8723968) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 8723968) + 0, (float *)(A + 8685568) + 0, (float *)(A + 8736768) + 0);
-  k10_matmul((float *)(A + 8736768) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8749568) + 0);
-  k5_add_add((float *)(A + 7034368) + 3000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8749568) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 8749568) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 8749568) + 0, (float *)(A + 8762368) + 0, (float *)(A + 8775168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 8711168) + 0, (float *)(A + 8775168) + 0, (float *)(A + 8787968) + 0, (float *)(A + 8800768) + 0, (float *)(A + 8813568) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 8813568) + 0, (float *)(A + 8775168) + 0, (float *)(A + 8826368) + 0);
-  k10_matmul((float *)(A + 8826368) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8839168) + 0);
-  k5_add_add((float *)(A + 7034368) + 3200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8839168) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 8839168) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 8839168) + 0, (float *)(A + 8851968) + 0, (float *)(A + 8864768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 8800768) + 0, (float *)(A + 8864768) + 0, (float *)(A + 8877568) + 0, (float *)(A + 8890368) + 0, (float *)(A + 8903168) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 8903168) + 0, (float *)(A + 8864768) + 0, (float *)(A + 8915968) + 0);
-  k10_matmul((float *)(A + 8915968) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8928768) + 0);
-  k5_add_add((float *)(A + 7034368) + 3400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8928768) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 8928768) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 8928768) + 0, (float *)(A + 8941568) + 0, (float *)(A + 8954368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 8890368) + 0, (float *)(A + 8954368) + 0, (float *)(A + 8967168) + 0, (float *)(A + 8979968) + 0, (float *)(A + 8992768) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 8992768) + 0, (float *)(A + 8954368) + 0, (float *)(A + 9005568) + 0);
-  k10_matmul((float *)(A + 9005568) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9018368) + 0);
-  k5_add_add((float *)(A + 7034368) + 3600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9018368) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9018368) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9018368) + 0, (float *)(A + 9031168) + 0, (float *)(A + 9043968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 8979968) + 0, (float *)(A + 9043968) + 0, (float *)(A + 9056768) + 0, (float *)(A + 9069568) + 0, (float *)(A + 9082368) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9082368) + 0, (float *)(A + 9043968) + 0, (float *)(A + 9095168) + 0);
-  k10_matmul((float *)(A + 9095168) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9107968) + 0);
-  k5_add_add((float *)(A + 7034368) + 3800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9107968) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9107968) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9107968) + 0, (float *)(A + 9120768) + 0, (float *)(A + 9133568) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9069568) + 0, (float *)(A + 9133568) + 0, (float *)(A + 9146368) + 0, (float *)(A + 9159168) + 0, (float *)(A + 9171968) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9171968) + 0, (float *)(A + 9133568) + 0, (float *)(A + 9184768) + 0);
-  k10_matmul((float *)(A + 9184768) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9197568) + 0);
-  k5_add_add((float *)(A + 7034368) + 4000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9197568) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9197568) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9197568) + 0, (float *)(A + 9210368) + 0, (float *)(A + 9223168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9159168) + 0, (float *)(A + 9223168) + 0, (float *)(A + 9235968) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9261568) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9261568) + 0, (float *)(A + 9223168) + 0, (float *)(A + 9274368) + 0);
-  k10_matmul((float *)(A + 9274368) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9287168) + 0);
-  k5_add_add((float *)(A + 7034368) + 4200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9287168) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9287168) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9287168) + 0, (float *)(A + 9299968) + 0, (float *)(A + 9312768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9248768) + 0, (float *)(A + 9312768) + 0, (float *)(A + 9325568) + 0, (float *)(A + 9338368) + 0, (float *)(A + 9351168) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9351168) + 0, (float *)(A + 9312768) + 0, (float *)(A + 9363968) + 0);
-  k10_matmul((float *)(A + 9363968) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9376768) + 0);
-  k5_add_add((float *)(A + 7034368) + 4400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9376768) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9376768) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9376768) + 0, (float *)(A + 9389568) + 0, (float *)(A + 9402368) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9338368) + 0, (float *)(A + 9402368) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9427968) + 0, (float *)(A + 9440768) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9440768) + 0, (float *)(A + 9402368) + 0, (float *)(A + 9453568) + 0);
-  k10_matmul((float *)(A + 9453568) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9466368) + 0);
-  k5_add_add((float *)(A + 7034368) + 4600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9466368) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9466368) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9466368) + 0, (float *)(A + 9479168) + 0, (float *)(A + 9491968) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9427968) + 0, (float *)(A + 9491968) + 0, (float *)(A + 9504768) + 0, (float *)(A + 9517568) + 0, (float *)(A + 9530368) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9530368) + 0, (float *)(A + 9491968) + 0, (float *)(A + 9543168) + 0);
-  k10_matmul((float *)(A + 9543168) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9555968) + 0);
-  k5_add_add((float *)(A + 7034368) + 4800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9555968) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9555968) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9555968) + 0, (float *)(A + 9568768) + 0, (float *)(A + 9581568) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 6385664) + 0, (float *)(A + 6436864) + 0, (float *)(A + 6449664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6475264) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 6475264) + 0, (float *)(A + 6436864) + 0, (float *)(A + 4299264) + 76800);
+  k9_matmul((float *)(A + 4299264) + 76800, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6488064) + 0);
+  k4_add_add((float *)(A + 216064) + 320000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6488064) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 6488064) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 6488064) + 0, (float *)(A + 6500864) + 0, (float *)(A + 6513664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 6462464) + 0, (float *)(A + 6513664) + 0, (float *)(A + 6526464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6552064) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 6552064) + 0, (float *)(A + 6513664) + 0, (float *)(A + 4299264) + 80000);
+  k9_matmul((float *)(A + 4299264) + 80000, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6564864) + 0);
+  k4_add_add((float *)(A + 216064) + 332800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6564864) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 6564864) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 6564864) + 0, (float *)(A + 6577664) + 0, (float *)(A + 6590464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 6539264) + 0, (float *)(A + 6590464) + 0, (float *)(A + 6603264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 6628864) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 6628864) + 0, (float *)(A + 6590464) + 0, (float *)(A + 4299264) + 83200);
+  k9_matmul((float *)(A + 4299264) + 83200, (float *)(A + 4259264) + 0, (float *)(A + 4208064) + 0);
+  k10_add((float *)(A + 4208064) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6641664) + 0);
+  k4_add_add((float *)(A + 216064) + 345600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6641664) + 0, (float *)(A + 4208064) + 0);
+  k5_tanh((float *)(A + 4208064) + 100, (float *)(A + 4259264) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 0, (float *)(A + 4259264) + 0, (float *)(A + 4272064) + 0, (float *)(A + 4284864) + 0);
+  k21_sigmoid_mul_add((float *)(A + 4208064) + 50, (float *)(A + 6616064) + 0, (float *)(A + 4284864) + 0, (float *)(A + 6641664) + 0, (float *)(A + 6654464) + 0);
+  k19_sigmoid_mul((float *)(A + 4208064) + 150, (float *)(A + 6654464) + 0, (float *)(A + 4284864) + 0, (float *)(A + 4299264) + 86400);
+  k7_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 4208064) + 0);
+  k13_matmul((float *)(A + 4299264) + 0, (float *)(A + 4208064) + 0, (float *)(A + 216064) + 0);
+  k3_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 4208064) + 0);
+  k4_add_add((float *)(A + 216064) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4208064) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 6667264) + 0);
+  k18_sigmoid_mul_tanh((float *)(A + 6692864) + 0, (float *)(A + 6667264) + 0, (float *)(A + 6680064) + 0, (float *)(A + 4208064) + 0, (float *)(A + 4220864) + 0);
+  k7_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 6744064) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 4220864) + 0, (float *)(A + 4233664) + 0, (float *)(A + 6784064) + 0);
+  k9_matmul((float *)(A + 6784064) + 0, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7129664) + 0);
+  k4_add_add((float *)(A + 216064) + 12800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7129664) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 4246464) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 4246464) + 0, (float *)(A + 7129664) + 0, (float *)(A + 7142464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 4208064) + 0, (float *)(A + 7142464) + 0, (float *)(A + 7155264) + 0, (float *)(A + 7168064) + 0, (float *)(A + 7180864) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 7180864) + 0, (float *)(A + 7142464) + 0, (float *)(A + 6784064) + 3200);
+  k9_matmul((float *)(A + 6784064) + 3200, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7193664) + 0);
+  k4_add_add((float *)(A + 216064) + 25600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7193664) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 7193664) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 7193664) + 0, (float *)(A + 7206464) + 0, (float *)(A + 7219264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 7168064) + 0, (float *)(A + 7219264) + 0, (float *)(A + 7232064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7257664) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 7257664) + 0, (float *)(A + 7219264) + 0, (float *)(A + 6784064) + 6400);
+  k9_matmul((float *)(A + 6784064) + 6400, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7270464) + 0);
+  k4_add_add((float *)(A + 216064) + 38400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7270464) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 7270464) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 7270464) + 0, (float *)(A + 7283264) + 0, (float *)(A + 7296064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 7244864) + 0, (float *)(A + 7296064) + 0, (float *)(A + 7308864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7334464) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 7334464) + 0, (float *)(A + 7296064) + 0, (float *)(A + 6784064) + 9600);
+  k9_matmul((float *)(A + 6784064) + 9600, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7347264) + 0);
+  k4_add_add((float *)(A + 216064) + 51200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7347264) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 7347264) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 7347264) + 0, (float *)(A + 7360064) + 0, (float *)(A + 7372864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 7321664) + 0, (float *)(A + 7372864) + 0, (float *)(A + 7385664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7411264) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 7411264) + 0, (float *)(A + 7372864) + 0, (float *)(A + 6784064) + 12800);
+  k9_matmul((float *)(A + 6784064) + 12800, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7424064) + 0);
+  k4_add_add((float *)(A + 216064) + 64000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7424064) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 7424064) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 7424064) + 0, (float *)(A + 7436864) + 0, (float *)(A + 7449664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 7398464) + 0, (float *)(A + 7449664) + 0, (float *)(A + 7462464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7488064) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 7488064) + 0, (float *)(A + 7449664) + 0, (float *)(A + 6784064) + 16000);
+  k9_matmul((float *)(A + 6784064) + 16000, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7500864) + 0);
+  k4_add_add((float *)(A + 216064) + 76800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7500864) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 7500864) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 7500864) + 0, (float *)(A + 7513664) + 0, (float *)(A + 7526464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 7475264) + 0, (float *)(A + 7526464) + 0, (float *)(A + 7539264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7564864) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 7564864) + 0, (float *)(A + 7526464) + 0, (float *)(A + 6784064) + 19200);
+  k9_matmul((float *)(A + 6784064) + 19200, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7577664) + 0);
+  k4_add_add((float *)(A + 216064) + 89600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7577664) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 7577664) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 7577664) + 0, (float *)(A + 7590464) + 0, (float *)(A + 7603264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 7552064) + 0, (float *)(A + 7603264) + 0, (float *)(A + 7616064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7641664) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 7641664) + 0, (float *)(A + 7603264) + 0, (float *)(A + 6784064) + 22400);
+  k9_matmul((float *)(A + 6784064) + 22400, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7654464) + 0);
+  k4_add_add((float *)(A + 216064) + 102400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7654464) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 7654464) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 7654464) + 0, (float *)(A + 7667264) + 0, (float *)(A + 7680064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 7628864) + 0, (float *)(A + 7680064) + 0, (float *)(A + 7692864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7718464) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 7718464) + 0, (float *)(A + 7680064) + 0, (float *)(A + 6784064) + 25600);
+  k9_matmul((float *)(A + 6784064) + 25600, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7731264) + 0);
+  k4_add_add((float *)(A + 216064) + 115200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7731264) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 7731264) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 7731264) + 0, (float *)(A + 7744064) + 0, (float *)(A + 7756864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 7705664) + 0, (float *)(A + 7756864) + 0, (float *)(A + 7769664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7795264) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 7795264) + 0, (float *)(A + 7756864) + 0, (float *)(A + 6784064) + 28800);
+  k9_matmul((float *)(A + 6784064) + 28800, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7808064) + 0);
+  k4_add_add((float *)(A + 216064) + 128000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7808064) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 7808064) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 7808064) + 0, (float *)(A + 7820864) + 0, (float *)(A + 7833664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 7782464) + 0, (float *)(A + 7833664) + 0, (float *)(A + 7846464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7872064) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 7872064) + 0, (float *)(A + 7833664) + 0, (float *)(A + 6784064) + 32000);
+  k9_matmul((float *)(A + 6784064) + 32000, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7884864) + 0);
+  k4_add_add((float *)(A + 216064) + 140800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7884864) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 7884864) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 7884864) + 0, (float *)(A + 7897664) + 0, (float *)(A + 7910464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 7859264) + 0, (float *)(A + 7910464) + 0, (float *)(A + 7923264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 7948864) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 7948864) + 0, (float *)(A + 7910464) + 0, (float *)(A + 6784064) + 35200);
+  k9_matmul((float *)(A + 6784064) + 35200, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7961664) + 0);
+  k4_add_add((float *)(A + 216064) + 153600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7961664) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 7961664) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 7961664) + 0, (float *)(A + 7974464) + 0, (float *)(A + 7987264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 7936064) + 0, (float *)(A + 7987264) + 0, (float *)(A + 8000064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8025664) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 8025664) + 0, (float *)(A + 7987264) + 0, (float *)(A + 6784064) + 38400);
+  k9_matmul((float *)(A + 6784064) + 38400, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8038464) + 0);
+  k4_add_add((float *)(A + 216064) + 166400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8038464) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 8038464) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 8038464) + 0, (float *)(A + 8051264) + 0, (float *)(A + 8064064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 8012864) + 0, (float *)(A + 8064064) + 0, (float *)(A + 8076864) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8102464) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 8102464) + 0, (float *)(A + 8064064) + 0, (float *)(A + 6784064) + 41600);
+  k9_matmul((float *)(A + 6784064) + 41600, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8115264) + 0);
+  k4_add_add((float *)(A + 216064) + 179200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8115264) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 8115264) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 8115264) + 0, (float *)(A + 8128064) + 0, (float *)(A + 8140864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 8089664) + 0, (float *)(A + 8140864) + 0, (float *)(A + 8153664) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8179264) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 8179264) + 0, (float *)(A + 8140864) + 0, (float *)(A + 6784064) + 44800);
+  k9_matmul((float *)(A + 6784064) + 44800, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8192064) + 0);
+  k4_add_add((float *)(A + 216064) + 192000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8192064) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 8192064) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 8192064) + 0, (float *)(A + 8204864) + 0, (float *)(A + 8217664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 8166464) + 0, (float *)(A + 8217664) + 0, (float *)(A + 8230464) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8256064) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 8256064) + 0, (float *)(A + 8217664) + 0, (float *)(A + 6784064) + 48000);
+  k9_matmul((float *)(A + 6784064) + 48000, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8268864) + 0);
+  k4_add_add((float *)(A + 216064) + 204800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8268864) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 8268864) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 8268864) + 0, (float *)(A + 8281664) + 0, (float *)(A + 8294464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 8243264) + 0, (float *)(A + 8294464) + 0, (float *)(A + 8307264) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8332864) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 8332864) + 0, (float *)(A + 8294464) + 0, (float *)(A + 6784064) + 51200);
+  k9_matmul((float *)(A + 6784064) + 51200, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8345664) + 0);
+  k4_add_add((float *)(A + 216064) + 217600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8345664) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 8345664) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 8345664) + 0, (float *)(A + 8358464) + 0, (float *)(A + 8371264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 8320064) + 0, (float *)(A + 8371264) + 0, (float *)(A + 8384064) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8409664) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 8409664) + 0, (float *)(A + 8371264) + 0, (float *)(A + 6784064) + 54400);
+  k9_matmul((float *)(A + 6784064) + 54400, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8422464) + 0);
+  k4_add_add((float *)(A + 216064) + 230400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8422464) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 8422464) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 8422464) + 0, (float *)(A + 8435264) + 0, (float *)(A + 8448064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 8396864) + 0, (float *)(A + 8448064) + 0, (float *)(A + 8460864) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8486464) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 8486464) + 0, (float *)(A + 8448064) + 0, (float *)(A + 6784064) + 57600);
+  k9_matmul((float *)(A + 6784064) + 57600, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8499264) + 0);
+  k4_add_add((float *)(A + 216064) + 243200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8499264) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 8499264) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 8499264) + 0, (float *)(A + 8512064) + 0, (float *)(A + 8524864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 8473664) + 0, (float *)(A + 8524864) + 0, (float *)(A + 8537664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8563264) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 8563264) + 0, (float *)(A + 8524864) + 0, (float *)(A + 6784064) + 60800);
+  k9_matmul((float *)(A + 6784064) + 60800, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8576064) + 0);
+  k4_add_add((float *)(A + 216064) + 256000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8576064) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 8576064) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 8576064) + 0, (float *)(A + 8588864) + 0, (float *)(A + 8601664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 8550464) + 0, (float *)(A + 8601664) + 0, (float *)(A + 8614464) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8640064) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 8640064) + 0, (float *)(A + 8601664) + 0, (float *)(A + 6784064) + 64000);
+  k9_matmul((float *)(A + 6784064) + 64000, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8652864) + 0);
+  k4_add_add((float *)(A + 216064) + 268800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8652864) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 8652864) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 8652864) + 0, (float *)(A + 8665664) + 0, (float *)(A + 8678464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 8627264) + 0, (float *)(A + 8678464) + 0, (float *)(A + 8691264) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8716864) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 8716864) + 0, (float *)(A + 8678464) + 0, (float *)(A + 6784064) + 67200);
+  k9_matmul((float *)(A + 6784064) + 67200, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8729664) + 0);
+  k4_add_add((float *)(A + 216064) + 281600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8729664) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 8729664) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 8729664) + 0, (float *)(A + 8742464) + 0, (float *)(A + 8755264) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 8704064) + 0, (float *)(A + 8755264) + 0, (float *)(A + 8768064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8793664) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 8793664) + 0, (float *)(A + 8755264) + 0, (float *)(A + 6784064) + 70400);
+  k9_matmul((float *)(A + 6784064) + 70400, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8806464) + 0);
+  k4_add_add((float *)(A + 216064) + 294400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8806464) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 8806464) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 8806464) + 0, (float *)(A + 8819264) + 0, (float *)(A + 8832064) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 8780864) + 0, (float *)(A + 8832064) + 0, (float *)(A + 8844864) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8870464) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 8870464) + 0, (float *)(A + 8832064) + 0, (float *)(A + 6784064) + 73600);
+  k9_matmul((float *)(A + 6784064) + 73600, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8883264) + 0);
+  k4_add_add((float *)(A + 216064) + 307200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8883264) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 8883264) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 8883264) + 0, (float *)(A + 8896064) + 0, (float *)(A + 8908864) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 8857664) + 0, (float *)(A + 8908864) + 0, (float *)(A + 8921664) + 0, (float *)(A + 8934464) + 0, (float *)(A + 8947264) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 8947264) + 0, (float *)(A + 8908864) + 0, (float *)(A + 6784064) + 76800);
+  k9_matmul((float *)(A + 6784064) + 76800, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9517568) + 0, (float *)(A + 9581568) + 0, (float *)(A + 9594368) + 0, (float *)(A + 9607168) + 0, (float *)(A + 9619968) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9619968) + 0, (float *)(A + 9581568) + 0, (float *)(A + 9632768) + 0);
-  k10_matmul((float *)(A + 9632768) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9645568) + 0);
-  k5_add_add((float *)(A + 7034368) + 5000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9645568) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9645568) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9645568) + 0, (float *)(A + 9658368) + 0, (float *)(A + 9671168) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9607168) + 0, (float *)(A + 9671168) + 0, (float *)(A + 9683968) + 0, (float *)(A + 9696768) + 0, (float *)(A + 9709568) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9709568) + 0, (float *)(A + 9671168) + 0, (float *)(A + 9722368) + 0);
-  k10_matmul((float *)(A + 9722368) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9735168) + 0);
-  k5_add_add((float *)(A + 7034368) + 5200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9735168) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 9735168) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 9735168) + 0, (float *)(A + 9747968) + 0, (float *)(A + 9760768) + 0);
-  k22_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9696768) + 0, (float *)(A + 9760768) + 0, (float *)(A + 9773568) + 0, (float *)(A + 9786368) + 0, (float *)(A + 9799168) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9799168) + 0, (float *)(A + 9760768) + 0, (float *)(A + 9811968) + 0);
-  k10_matmul((float *)(A + 9811968) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4551168) + 0);
-  k11_add((float *)(A + 4551168) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9824768) + 0);
-  k5_add_add((float *)(A + 7034368) + 5400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9824768) + 0, (float *)(A + 4551168) + 0);
-  k6_tanh((float *)(A + 4551168) + 100, (float *)(A + 4602368) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4615168) + 0, (float *)(A + 4627968) + 0);
-  k23_sigmoid_mul_add((float *)(A + 4551168) + 50, (float *)(A + 9786368) + 0, (float *)(A + 4627968) + 0, (float *)(A + 9824768) + 0, (float *)(A + 9837568) + 0);
-  k16_transpose(P + 56848 /* dense1.weight */, (float *)(A + 196160) + 0);
-  k21_sigmoid_mul((float *)(A + 4551168) + 150, (float *)(A + 9837568) + 0, (float *)(A + 4627968) + 0, (float *)(A + 9850368) + 0);
-  k17_matmul((float *)(A + 9850368) + 0, (float *)(A + 196160) + 0, (float *)(A + 198208) + 0);
-  k18_add((float *)(A + 198208) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1826368) + 0);
-  k25_log_softmax((float *)(A + 1826368) + 0, (float *)(A + 196160) + 0);
-  k26_mul((float *)(A + 0) + 0, (float *)(A + 196160) + 0, (float *)(A + 198720) + 0);
-  k27_sum_to((float *)(A + 198720) + 0, (float *)(A + 143360) + 0);
-  k28_sum_to((float *)(A + 143360) + 0, (float *)(A + 143616) + 0);
-  k29_argmax((float *)(A + 1826368) + 0, (int32_t *)(A + 143360) + 0);
-  k30_equal((int32_t *)(A + 143360) + 0, in->y + 0, (float *)(A + 143680) + 0);
-  k28_sum_to((float *)(A + 143680) + 0, (float *)(A + 143360) + 0);
-  k31_mul((float *)(A + 0) + 0, (float *)(A + 198720) + 0);
-  k27_sum_to((float *)(A + 198720) + 0, (float *)(A + 143680) + 0);
-  k32_exp_mul_sub((float *)(A + 196160) + 0, (float *)(A + 143680) + 0, (float *)(A + 198720) + 0, (float *)(A + 0) + 0);
-  k33_matmul((float *)(A + 0) + 0, P + 56848 /* dense1.weight */, (float *)(A + 9863168) + 0);
-  k34_mul_sub((float *)(A + 9837568) + 0, (float *)(A + 4551168) + 0);
-  k35_sub_mul((float *)(A + 4615168) + 0, (float *)(A + 4563968) + 0);
-  k35_sub_mul((float *)(A + 9824768) + 0, (float *)(A + 4576768) + 0);
-  k34_mul_sub((float *)(A + 4602368) + 0, (float *)(A + 4589568) + 0);
-  k35_sub_mul((float *)(A + 4627968) + 0, (float *)(A + 7034368) + 0);
-  k36_mul_mul_mul((float *)(A + 9863168) + 0, (float *)(A + 4627968) + 0, (float *)(A + 4551168) + 0, (float *)(A + 9824768) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4563968) + 0, (float *)(A + 9786368) + 0, (float *)(A + 4576768) + 0, (float *)(A + 4615168) + 0, (float *)(A + 4589568) + 0, (float *)(A + 7047168) + 0, (float *)(A + 7059968) + 0, (float *)(A + 7072768) + 0, (float *)(A + 7085568) + 0);
-  k37_mul_mul((float *)(A + 9863168) + 0, (float *)(A + 9837568) + 0, (float *)(A + 7034368) + 0, (float *)(A + 9786368) + 0);
-  k38_concat((float *)(A + 7059968) + 0, (float *)(A + 7072768) + 0, (float *)(A + 7085568) + 0, (float *)(A + 9786368) + 0, (float *)(A + 4551168) + 0);
-  k39_matmul((float *)(A + 4551168) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7034368) + 0);
-  k34_mul_sub((float *)(A + 9799168) + 0, (float *)(A + 9786368) + 0);
-  k35_sub_mul((float *)(A + 9747968) + 0, (float *)(A + 9863168) + 0);
-  k35_sub_mul((float *)(A + 9773568) + 0, (float *)(A + 9824768) + 0);
-  k34_mul_sub((float *)(A + 9735168) + 0, (float *)(A + 9837568) + 0);
-  k35_sub_mul((float *)(A + 9760768) + 0, (float *)(A + 4602368) + 0);
-  k40_mul_mul_addn((float *)(A + 7034368) + 0, (float *)(A + 9760768) + 0, (float *)(A + 9786368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9773568) + 0, (float *)(A + 9735168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9696768) + 0, (float *)(A + 9824768) + 0, (float *)(A + 9747968) + 0, (float *)(A + 9837568) + 0, (float *)(A + 4615168) + 0, (float *)(A + 4627968) + 0, (float *)(A + 7059968) + 0, (float *)(A + 7072768) + 0);
-  k37_mul_mul((float *)(A + 7034368) + 0, (float *)(A + 9799168) + 0, (float *)(A + 4602368) + 0, (float *)(A + 7047168) + 0);
-  k38_concat((float *)(A + 4627968) + 0, (float *)(A + 7059968) + 0, (float *)(A + 7072768) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9735168) + 0);
-  k39_matmul((float *)(A + 9735168) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4602368) + 0);
-  k34_mul_sub((float *)(A + 9709568) + 0, (float *)(A + 9696768) + 0);
-  k35_sub_mul((float *)(A + 9658368) + 0, (float *)(A + 9786368) + 0);
-  k35_sub_mul((float *)(A + 9683968) + 0, (float *)(A + 9799168) + 0);
-  k34_mul_sub((float *)(A + 9645568) + 0, (float *)(A + 9863168) + 0);
-  k35_sub_mul((float *)(A + 9671168) + 0, (float *)(A + 4627968) + 0);
-  k40_mul_mul_addn((float *)(A + 4602368) + 0, (float *)(A + 9671168) + 0, (float *)(A + 9696768) + 0, (float *)(A + 4615168) + 0, (float *)(A + 9683968) + 0, (float *)(A + 9645568) + 0, (float *)(A + 9786368) + 0, (float *)(A + 9607168) + 0, (float *)(A + 9799168) + 0, (float *)(A + 9658368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9824768) + 0, (float *)(A + 9837568) + 0);
-  k37_mul_mul((float *)(A + 4602368) + 0, (float *)(A + 9709568) + 0, (float *)(A + 4627968) + 0, (float *)(A + 4615168) + 0);
-  k38_concat((float *)(A + 7047168) + 0, (float *)(A + 9824768) + 0, (float *)(A + 9837568) + 0, (float *)(A + 4615168) + 0, (float *)(A + 9645568) + 0);
-  k39_matmul((float *)(A + 9645568) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7047168) + 0);
-  k34_mul_sub((float *)(A + 9619968) + 0, (float *)(A + 9607168) + 0);
-  k35_sub_mul((float *)(A + 9568768) + 0, (float *)(A + 9696768) + 0);
-  k35_sub_mul((float *)(A + 9594368) + 0, (float *)(A + 9709568) + 0);
-  k34_mul_sub((float *)(A + 9555968) + 0, (float *)(A + 9786368) + 0);
-  k35_sub_mul((float *)(A + 9581568) + 0, (float *)(A + 9799168) + 0);
-  k40_mul_mul_addn((float *)(A + 7047168) + 0, (float *)(A + 9581568) + 0, (float *)(A + 9607168) + 0, (float *)(A + 7034368) + 0, (float *)(A + 9594368) + 0, (float *)(A + 9555968) + 0, (float *)(A + 9696768) + 0, (float *)(A + 9517568) + 0, (float *)(A + 9709568) + 0, (float *)(A + 9568768) + 0, (float *)(A + 9786368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9824768) + 0, (float *)(A + 9837568) + 0, (float *)(A + 4602368) + 0);
-  k37_mul_mul((float *)(A + 7047168) + 0, (float *)(A + 9619968) + 0, (float *)(A + 9799168) + 0, (float *)(A + 7034368) + 0);
-  k38_concat((float *)(A + 9824768) + 0, (float *)(A + 9837568) + 0, (float *)(A + 4602368) + 0, (float *)(A + 7034368) + 0, (float *)(A + 9555968) + 0);
-  k39_matmul((float *)(A + 9555968) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9517568) + 0);
-  k34_mul_sub((float *)(A + 9530368) + 0, (float *)(A + 9607168) + 0);
-  k35_sub_mul((float *)(A + 9479168) + 0, (float *)(A + 9619968) + 0);
-  k35_sub_mul((float *)(A + 9504768) + 0, (float *)(A + 9696768) + 0);
-  k34_mul_sub((float *)(A + 9466368) + 0, (float *)(A + 9709568) + 0);
-  k35_sub_mul((float *)(A + 9491968) + 0, (float *)(A + 9786368) + 0);
-  k40_mul_mul_addn((float *)(A + 9517568) + 0, (float *)(A + 9491968) + 0, (float *)(A + 9607168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9504768) + 0, (float *)(A + 9466368) + 0, (float *)(A + 9619968) + 0, (float *)(A + 9427968) + 0, (float *)(A + 9696768) + 0, (float *)(A + 9479168) + 0, (float *)(A + 9709568) + 0, (float *)(A + 9799168) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9824768) + 0);
-  k37_mul_mul((float *)(A + 9517568) + 0, (float *)(A + 9530368) + 0, (float *)(A + 9786368) + 0, (float *)(A + 9427968) + 0);
-  k38_concat((float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9824768) + 0, (float *)(A + 9427968) + 0, (float *)(A + 9466368) + 0);
-  k39_matmul((float *)(A + 9466368) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9427968) + 0);
-  k34_mul_sub((float *)(A + 9440768) + 0, (float *)(A + 9517568) + 0);
-  k35_sub_mul((float *)(A + 9389568) + 0, (float *)(A + 9530368) + 0);
-  k35_sub_mul((float *)(A + 9415168) + 0, (float *)(A + 9607168) + 0);
-  k34_mul_sub((float *)(A + 9376768) + 0, (float *)(A + 9619968) + 0);
-  k35_sub_mul((float *)(A + 9402368) + 0, (float *)(A + 9786368) + 0);
-  k40_mul_mul_addn((float *)(A + 9427968) + 0, (float *)(A + 9402368) + 0, (float *)(A + 9517568) + 0, (float *)(A + 9799168) + 0, (float *)(A + 9415168) + 0, (float *)(A + 9376768) + 0, (float *)(A + 9530368) + 0, (float *)(A + 9338368) + 0, (float *)(A + 9607168) + 0, (float *)(A + 9389568) + 0, (float *)(A + 9619968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9696768) + 0);
-  k37_mul_mul((float *)(A + 9427968) + 0, (float *)(A + 9440768) + 0, (float *)(A + 9786368) + 0, (float *)(A + 9338368) + 0);
-  k38_concat((float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9696768) + 0, (float *)(A + 9338368) + 0, (float *)(A + 9376768) + 0);
-  k39_matmul((float *)(A + 9376768) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9338368) + 0);
-  k34_mul_sub((float *)(A + 9351168) + 0, (float *)(A + 9427968) + 0);
-  k35_sub_mul((float *)(A + 9299968) + 0, (float *)(A + 9440768) + 0);
-  k35_sub_mul((float *)(A + 9325568) + 0, (float *)(A + 9517568) + 0);
-  k34_mul_sub((float *)(A + 9287168) + 0, (float *)(A + 9530368) + 0);
-  k35_sub_mul((float *)(A + 9312768) + 0, (float *)(A + 7034368) + 0);
-  k40_mul_mul_addn((float *)(A + 9338368) + 0, (float *)(A + 9312768) + 0, (float *)(A + 9427968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9325568) + 0, (float *)(A + 9287168) + 0, (float *)(A + 9440768) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9517568) + 0, (float *)(A + 9299968) + 0, (float *)(A + 9530368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9607168) + 0, (float *)(A + 9619968) + 0, (float *)(A + 9696768) + 0);
-  k37_mul_mul((float *)(A + 9338368) + 0, (float *)(A + 9351168) + 0, (float *)(A + 7034368) + 0, (float *)(A + 9248768) + 0);
-  k38_concat((float *)(A + 9607168) + 0, (float *)(A + 9619968) + 0, (float *)(A + 9696768) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9287168) + 0);
-  k39_matmul((float *)(A + 9287168) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7034368) + 0);
-  k34_mul_sub((float *)(A + 9261568) + 0, (float *)(A + 9248768) + 0);
-  k35_sub_mul((float *)(A + 9210368) + 0, (float *)(A + 9338368) + 0);
-  k35_sub_mul((float *)(A + 9235968) + 0, (float *)(A + 9351168) + 0);
-  k34_mul_sub((float *)(A + 9197568) + 0, (float *)(A + 9427968) + 0);
-  k35_sub_mul((float *)(A + 9223168) + 0, (float *)(A + 9440768) + 0);
-  k40_mul_mul_addn((float *)(A + 7034368) + 0, (float *)(A + 9223168) + 0, (float *)(A + 9248768) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9235968) + 0, (float *)(A + 9197568) + 0, (float *)(A + 9338368) + 0, (float *)(A + 9159168) + 0, (float *)(A + 9351168) + 0, (float *)(A + 9210368) + 0, (float *)(A + 9427968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9517568) + 0, (float *)(A + 9530368) + 0, (float *)(A + 9607168) + 0);
-  k37_mul_mul((float *)(A + 7034368) + 0, (float *)(A + 9261568) + 0, (float *)(A + 9440768) + 0, (float *)(A + 7047168) + 0);
-  k38_concat((float *)(A + 9517568) + 0, (float *)(A + 9530368) + 0, (float *)(A + 9607168) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9197568) + 0);
-  k39_matmul((float *)(A + 9197568) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9159168) + 0);
-  k34_mul_sub((float *)(A + 9171968) + 0, (float *)(A + 9248768) + 0);
-  k35_sub_mul((float *)(A + 9120768) + 0, (float *)(A + 9261568) + 0);
-  k35_sub_mul((float *)(A + 9146368) + 0, (float *)(A + 9338368) + 0);
-  k34_mul_sub((float *)(A + 9107968) + 0, (float *)(A + 9351168) + 0);
-  k35_sub_mul((float *)(A + 9133568) + 0, (float *)(A + 9427968) + 0);
-  k40_mul_mul_addn((float *)(A + 9159168) + 0, (float *)(A + 9133568) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9146368) + 0, (float *)(A + 9107968) + 0, (float *)(A + 9261568) + 0, (float *)(A + 9069568) + 0, (float *)(A + 9338368) + 0, (float *)(A + 9120768) + 0, (float *)(A + 9351168) + 0, (float *)(A + 9440768) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9517568) + 0);
-  k37_mul_mul((float *)(A + 9159168) + 0, (float *)(A + 9171968) + 0, (float *)(A + 9427968) + 0, (float *)(A + 9069568) + 0);
-  k38_concat((float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9517568) + 0, (float *)(A + 9069568) + 0, (float *)(A + 9107968) + 0);
-  k39_matmul((float *)(A + 9107968) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9069568) + 0);
-  k34_mul_sub((float *)(A + 9082368) + 0, (float *)(A + 9159168) + 0);
-  k35_sub_mul((float *)(A + 9031168) + 0, (float *)(A + 9171968) + 0);
-  k35_sub_mul((float *)(A + 9056768) + 0, (float *)(A + 9248768) + 0);
-  k34_mul_sub((float *)(A + 9018368) + 0, (float *)(A + 9261568) + 0);
-  k35_sub_mul((float *)(A + 9043968) + 0, (float *)(A + 9427968) + 0);
-  k40_mul_mul_addn((float *)(A + 9069568) + 0, (float *)(A + 9043968) + 0, (float *)(A + 9159168) + 0, (float *)(A + 9440768) + 0, (float *)(A + 9056768) + 0, (float *)(A + 9018368) + 0, (float *)(A + 9171968) + 0, (float *)(A + 8979968) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9031168) + 0, (float *)(A + 9261568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9338368) + 0);
-  k37_mul_mul((float *)(A + 9069568) + 0, (float *)(A + 9082368) + 0, (float *)(A + 9427968) + 0, (float *)(A + 8979968) + 0);
-  k38_concat((float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9338368) + 0, (float *)(A + 8979968) + 0, (float *)(A + 9018368) + 0);
-  k39_matmul((float *)(A + 9018368) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8979968) + 0);
-  k34_mul_sub((float *)(A + 8992768) + 0, (float *)(A + 9069568) + 0);
-  k35_sub_mul((float *)(A + 8941568) + 0, (float *)(A + 9082368) + 0);
-  k35_sub_mul((float *)(A + 8967168) + 0, (float *)(A + 9159168) + 0);
-  k34_mul_sub((float *)(A + 8928768) + 0, (float *)(A + 9171968) + 0);
-  k35_sub_mul((float *)(A + 8954368) + 0, (float *)(A + 7034368) + 0);
-  k40_mul_mul_addn((float *)(A + 8979968) + 0, (float *)(A + 8954368) + 0, (float *)(A + 9069568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 8967168) + 0, (float *)(A + 8928768) + 0, (float *)(A + 9082368) + 0, (float *)(A + 8890368) + 0, (float *)(A + 9159168) + 0, (float *)(A + 8941568) + 0, (float *)(A + 9171968) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9248768) + 0, (float *)(A + 9261568) + 0, (float *)(A + 9338368) + 0);
-  k37_mul_mul((float *)(A + 8979968) + 0, (float *)(A + 8992768) + 0, (float *)(A + 7034368) + 0, (float *)(A + 8890368) + 0);
-  k38_concat((float *)(A + 9248768) + 0, (float *)(A + 9261568) + 0, (float *)(A + 9338368) + 0, (float *)(A + 8890368) + 0, (float *)(A + 8928768) + 0);
-  k39_matmul((float *)(A + 8928768) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7034368) + 0);
-  k34_mul_sub((float *)(A + 8903168) + 0, (float *)(A + 8890368) + 0);
-  k35_sub_mul((float *)(A + 8851968) + 0, (float *)(A + 8979968) + 0);
-  k35_sub_mul((float *)(A + 8877568) + 0, (float *)(A + 8992768) + 0);
-  k34_mul_sub((float *)(A + 8839168) + 0, (float *)(A + 9069568) + 0);
-  k35_sub_mul((float *)(A + 8864768) + 0, (float *)(A + 9082368) + 0);
-  k40_mul_mul_addn((float *)(A + 7034368) + 0, (float *)(A + 8864768) + 0, (float *)(A + 8890368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8877568) + 0, (float *)(A + 8839168) + 0, (float *)(A + 8979968) + 0, (float *)(A + 8800768) + 0, (float *)(A + 8992768) + 0, (float *)(A + 8851968) + 0, (float *)(A + 9069568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9159168) + 0, (float *)(A + 9171968) + 0, (float *)(A + 9248768) + 0);
-  k37_mul_mul((float *)(A + 7034368) + 0, (float *)(A + 8903168) + 0, (float *)(A + 9082368) + 0, (float *)(A + 7047168) + 0);
-  k38_concat((float *)(A + 9159168) + 0, (float *)(A + 9171968) + 0, (float *)(A + 9248768) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8839168) + 0);
-  k39_matmul((float *)(A + 8839168) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8800768) + 0);
-  k34_mul_sub((float *)(A + 8813568) + 0, (float *)(A + 8890368) + 0);
-  k35_sub_mul((float *)(A + 8762368) + 0, (float *)(A + 8903168) + 0);
-  k35_sub_mul((float *)(A + 8787968) + 0, (float *)(A + 8979968) + 0);
-  k34_mul_sub((float *)(A + 8749568) + 0, (float *)(A + 8992768) + 0);
-  k35_sub_mul((float *)(A + 8775168) + 0, (float *)(A + 9069568) + 0);
-  k40_mul_mul_addn((float *)(A + 8800768) + 0, (float *)(A + 8775168) + 0, (float *)(A + 8890368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 8787968) + 0, (float *)(A + 8749568) + 0, (float *)(A + 8903168) + 0, (float *)(A + 8711168) + 0, (float *)(A + 8979968) + 0, (float *)(A + 8762368) + 0, (float *)(A + 8992768) + 0, (float *)(A + 9082368) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9159168) + 0);
-  k37_mul_mul((float *)(A + 8800768) + 0, (float *)(A + 8813568) + 0, (float *)(A + 9069568) + 0, (float *)(A + 8711168) + 0);
-  k38_concat((float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 9159168) + 0, (float *)(A + 8711168) + 0, (float *)(A + 8749568) + 0);
-  k39_matmul((float *)(A + 8749568) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8711168) + 0);
-  k34_mul_sub((float *)(A + 8723968) + 0, (float *)(A + 8800768) + 0);
-  k35_sub_mul((float *)(A + 8672768) + 0, (float *)(A + 8813568) + 0);
-  k35_sub_mul((float *)(A + 8698368) + 0, (float *)(A + 8890368) + 0);
-  k34_mul_sub((float *)(A + 8659968) + 0, (float *)(A + 8903168) + 0);
-  k35_sub_mul((float *)(A + 8685568) + 0, (float *)(A + 9069568) + 0);
-  k40_mul_mul_addn((float *)(A + 8711168) + 0, (float *)(A + 8685568) + 0, (float *)(A + 8800768) + 0, (float *)(A + 9082368) + 0, (float *)(A + 8698368) + 0, (float *)(A + 8659968) + 0, (float *)(A + 8813568) + 0, (float *)(A + 8621568) + 0, (float *)(A + 8890368) + 0, (float *)(A + 8672768) + 0, (float *)(A + 8903168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8979968) + 0);
-  k37_mul_mul((float *)(A + 8711168) + 0, (float *)(A + 8723968) + 0, (float *)(A + 9069568) + 0, (float *)(A + 8621568) + 0);
-  k38_concat((float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8979968) + 0, (float *)(A + 8621568) + 0, (float *)(A + 8659968) + 0);
-  k39_matmul((float *)(A + 8659968) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8621568) + 0);
-  k34_mul_sub((float *)(A + 8634368) + 0, (float *)(A + 8711168) + 0);
-  k35_sub_mul((float *)(A + 8583168) + 0, (float *)(A + 8723968) + 0);
-  k35_sub_mul((float *)(A + 8608768) + 0, (float *)(A + 8800768) + 0);
-  k34_mul_sub((float *)(A + 8570368) + 0, (float *)(A + 8813568) + 0);
-  k35_sub_mul((float *)(A + 8595968) + 0, (float *)(A + 7034368) + 0);
-  k40_mul_mul_addn((float *)(A + 8621568) + 0, (float *)(A + 8595968) + 0, (float *)(A + 8711168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 8608768) + 0, (float *)(A + 8570368) + 0, (float *)(A + 8723968) + 0, (float *)(A + 8531968) + 0, (float *)(A + 8800768) + 0, (float *)(A + 8583168) + 0, (float *)(A + 8813568) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8890368) + 0, (float *)(A + 8903168) + 0, (float *)(A + 8979968) + 0);
-  k37_mul_mul((float *)(A + 8621568) + 0, (float *)(A + 8634368) + 0, (float *)(A + 7034368) + 0, (float *)(A + 8531968) + 0);
-  k38_concat((float *)(A + 8890368) + 0, (float *)(A + 8903168) + 0, (float *)(A + 8979968) + 0, (float *)(A + 8531968) + 0, (float *)(A + 8570368) + 0);
-  k39_matmul((float *)(A + 8570368) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7034368) + 0);
-  k34_mul_sub((float *)(A + 8544768) + 0, (float *)(A + 8531968) + 0);
-  k35_sub_mul((float *)(A + 8493568) + 0, (float *)(A + 8621568) + 0);
-  k35_sub_mul((float *)(A + 8519168) + 0, (float *)(A + 8634368) + 0);
-  k34_mul_sub((float *)(A + 8480768) + 0, (float *)(A + 8711168) + 0);
-  k35_sub_mul((float *)(A + 8506368) + 0, (float *)(A + 8723968) + 0);
-  k40_mul_mul_addn((float *)(A + 7034368) + 0, (float *)(A + 8506368) + 0, (float *)(A + 8531968) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8519168) + 0, (float *)(A + 8480768) + 0, (float *)(A + 8621568) + 0, (float *)(A + 5589568) + 0, (float *)(A + 8634368) + 0, (float *)(A + 8493568) + 0, (float *)(A + 8711168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 8800768) + 0, (float *)(A + 8813568) + 0, (float *)(A + 8890368) + 0);
-  k37_mul_mul((float *)(A + 7034368) + 0, (float *)(A + 8544768) + 0, (float *)(A + 8723968) + 0, (float *)(A + 5589568) + 0);
-  k38_concat((float *)(A + 8800768) + 0, (float *)(A + 8813568) + 0, (float *)(A + 8890368) + 0, (float *)(A + 5589568) + 0, (float *)(A + 8480768) + 0);
-  k39_matmul((float *)(A + 8480768) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5589568) + 0);
-  k34_mul_sub((float *)(A + 5602368) + 0, (float *)(A + 8531968) + 0);
-  k35_sub_mul((float *)(A + 5551168) + 0, (float *)(A + 8544768) + 0);
-  k35_sub_mul((float *)(A + 5576768) + 0, (float *)(A + 8621568) + 0);
-  k34_mul_sub((float *)(A + 5538368) + 0, (float *)(A + 8634368) + 0);
-  k35_sub_mul((float *)(A + 5563968) + 0, (float *)(A + 8711168) + 0);
-  k40_mul_mul_addn((float *)(A + 5589568) + 0, (float *)(A + 5563968) + 0, (float *)(A + 8531968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 5576768) + 0, (float *)(A + 5538368) + 0, (float *)(A + 8544768) + 0, (float *)(A + 5499968) + 0, (float *)(A + 8621568) + 0, (float *)(A + 5551168) + 0, (float *)(A + 8634368) + 0, (float *)(A + 8723968) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8800768) + 0);
-  k37_mul_mul((float *)(A + 5589568) + 0, (float *)(A + 5602368) + 0, (float *)(A + 8711168) + 0, (float *)(A + 5499968) + 0);
-  k38_concat((float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8800768) + 0, (float *)(A + 5499968) + 0, (float *)(A + 5538368) + 0);
-  k39_matmul((float *)(A + 5538368) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5499968) + 0);
-  k34_mul_sub((float *)(A + 5512768) + 0, (float *)(A + 8531968) + 0);
-  k35_sub_mul((float *)(A + 5461568) + 0, (float *)(A + 8544768) + 0);
-  k35_sub_mul((float *)(A + 5487168) + 0, (float *)(A + 8711168) + 0);
-  k34_mul_sub((float *)(A + 5448768) + 0, (float *)(A + 9863168) + 0);
-  k35_sub_mul((float *)(A + 5474368) + 0, (float *)(A + 7034368) + 0);
-  k40_mul_mul_addn((float *)(A + 5499968) + 0, (float *)(A + 5474368) + 0, (float *)(A + 8531968) + 0, (float *)(A + 8723968) + 0, (float *)(A + 5487168) + 0, (float *)(A + 5448768) + 0, (float *)(A + 8544768) + 0, (float *)(A + 5410368) + 0, (float *)(A + 8711168) + 0, (float *)(A + 5461568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8621568) + 0, (float *)(A + 8634368) + 0, (float *)(A + 8800768) + 0);
-  k37_mul_mul((float *)(A + 5499968) + 0, (float *)(A + 5512768) + 0, (float *)(A + 7034368) + 0, (float *)(A + 5410368) + 0);
-  k38_concat((float *)(A + 8621568) + 0, (float *)(A + 8634368) + 0, (float *)(A + 8800768) + 0, (float *)(A + 5410368) + 0, (float *)(A + 5448768) + 0);
-  k39_matmul((float *)(A + 5448768) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5410368) + 0);
-  k34_mul_sub((float *)(A + 5423168) + 0, (float *)(A + 7034368) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8960064) + 0);
+  k4_add_add((float *)(A + 216064) + 320000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8960064) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 8960064) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 8960064) + 0, (float *)(A + 8972864) + 0, (float *)(A + 8985664) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 8934464) + 0, (float *)(A + 8985664) + 0, (float *)(A + 8998464) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9024064) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 9024064) + 0, (float *)(A + 8985664) + 0, (float *)(A + 6784064) + 80000);
+  k9_matmul((float *)(A + 6784064) + 80000, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9036864) + 0);
+  k4_add_add((float *)(A + 216064) + 332800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9036864) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 9036864) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 9036864) + 0, (float *)(A + 9049664) + 0, (float *)(A + 9062464) + 0);
+  k20_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 9011264) + 0, (float *)(A + 9062464) + 0, (float *)(A + 9075264) + 0, (float *)(A + 9088064) + 0, (float *)(A + 9100864) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 9100864) + 0, (float *)(A + 9062464) + 0, (float *)(A + 6784064) + 83200);
+  k9_matmul((float *)(A + 6784064) + 83200, (float *)(A + 6744064) + 0, (float *)(A + 6692864) + 0);
+  k10_add((float *)(A + 6692864) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9113664) + 0);
+  k4_add_add((float *)(A + 216064) + 345600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9113664) + 0, (float *)(A + 6692864) + 0);
+  k5_tanh((float *)(A + 6692864) + 100, (float *)(A + 6744064) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 0, (float *)(A + 6744064) + 0, (float *)(A + 6756864) + 0, (float *)(A + 6769664) + 0);
+  k21_sigmoid_mul_add((float *)(A + 6692864) + 50, (float *)(A + 9088064) + 0, (float *)(A + 6769664) + 0, (float *)(A + 9113664) + 0, (float *)(A + 9126464) + 0);
+  k14_transpose(P + 56848 /* dense1.weight */, (float *)(A + 6769664) + 0);
+  k19_sigmoid_mul((float *)(A + 6692864) + 150, (float *)(A + 9126464) + 0, (float *)(A + 9139264) + 0, (float *)(A + 9152064) + 0);
+  k15_matmul((float *)(A + 9152064) + 0, (float *)(A + 6769664) + 0, (float *)(A + 6771712) + 0);
+  k16_add((float *)(A + 6771712) + 0, P + 57360 /* dense1.bias */, (float *)(A + 6774272) + 0);
+  k23_log_softmax((float *)(A + 6774272) + 0, (float *)(A + 6769664) + 0);
+  k24_mul((float *)(A + 0) + 0, (float *)(A + 6769664) + 0, (float *)(A + 6776832) + 0);
+  k25_sum_to((float *)(A + 6776832) + 0, (float *)(A + 1800064) + 0);
+  k26_sum_to((float *)(A + 1800064) + 0, (float *)(A + 1800320) + 0);
+  k27_argmax((float *)(A + 6774272) + 0, (int32_t *)(A + 1800064) + 0);
+  k28_equal((int32_t *)(A + 1800064) + 0, in->y + 0, (float *)(A + 1800384) + 0);
+  k26_sum_to((float *)(A + 1800384) + 0, (float *)(A + 1800064) + 0);
+  k29_mul((float *)(A + 0) + 0, (float *)(A + 6772224) + 0);
+  k25_sum_to((float *)(A + 6772224) + 0, (float *)(A + 1800384) + 0);
+  k30_exp_mul_sub((float *)(A + 6769664) + 0, (float *)(A + 1800384) + 0, (float *)(A + 6772224) + 0, (float *)(A + 0) + 0);
+  k31_matmul((float *)(A + 0) + 0, P + 56848 /* dense1.weight */, (float *)(A + 6769664) + 0);
+  k32_mul_sub((float *)(A + 9126464) + 0, (float *)(A + 6692864) + 0);
+  k33_sub_mul((float *)(A + 6756864) + 0, (float *)(A + 6705664) + 0);
+  k33_sub_mul((float *)(A + 9113664) + 0, (float *)(A + 6718464) + 0);
+  k32_mul_sub((float *)(A + 6744064) + 0, (float *)(A + 6731264) + 0);
+  k33_sub_mul((float *)(A + 9139264) + 0, (float *)(A + 216064) + 0);
+  k34_mul_mul_mul((float *)(A + 6769664) + 0, (float *)(A + 9139264) + 0, (float *)(A + 6692864) + 0, (float *)(A + 9113664) + 0, (float *)(A + 6744064) + 0, (float *)(A + 6705664) + 0, (float *)(A + 9088064) + 0, (float *)(A + 6718464) + 0, (float *)(A + 6756864) + 0, (float *)(A + 6731264) + 0, (float *)(A + 228864) + 0, (float *)(A + 241664) + 0, (float *)(A + 254464) + 0, (float *)(A + 267264) + 0);
+  k35_mul_mul((float *)(A + 6769664) + 0, (float *)(A + 9126464) + 0, (float *)(A + 216064) + 0, (float *)(A + 9088064) + 0);
+  k36_concat((float *)(A + 241664) + 0, (float *)(A + 254464) + 0, (float *)(A + 267264) + 0, (float *)(A + 9088064) + 0, (float *)(A + 9164864) + 345600);
+  k37_matmul((float *)(A + 9164864) + 345600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 216064) + 0);
+  k32_mul_sub((float *)(A + 9100864) + 0, (float *)(A + 9088064) + 0);
+  k33_sub_mul((float *)(A + 9049664) + 0, (float *)(A + 9113664) + 0);
+  k33_sub_mul((float *)(A + 9075264) + 0, (float *)(A + 9126464) + 0);
+  k32_mul_sub((float *)(A + 9036864) + 0, (float *)(A + 9139264) + 0);
+  k33_sub_mul((float *)(A + 9062464) + 0, (float *)(A + 6692864) + 0);
+  k38_mul_mul_addn((float *)(A + 216064) + 0, (float *)(A + 9062464) + 0, (float *)(A + 9088064) + 0, (float *)(A + 228864) + 0, (float *)(A + 9075264) + 0, (float *)(A + 9036864) + 0, (float *)(A + 9113664) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9126464) + 0, (float *)(A + 9049664) + 0, (float *)(A + 9139264) + 0, (float *)(A + 6705664) + 0, (float *)(A + 6718464) + 0, (float *)(A + 6731264) + 0, (float *)(A + 6744064) + 0);
+  k35_mul_mul((float *)(A + 216064) + 0, (float *)(A + 9100864) + 0, (float *)(A + 6692864) + 0, (float *)(A + 228864) + 0);
+  k36_concat((float *)(A + 6718464) + 0, (float *)(A + 6731264) + 0, (float *)(A + 6744064) + 0, (float *)(A + 228864) + 0, (float *)(A + 9164864) + 332800);
+  k37_matmul((float *)(A + 9164864) + 332800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6692864) + 0);
+  k32_mul_sub((float *)(A + 9024064) + 0, (float *)(A + 9011264) + 0);
+  k33_sub_mul((float *)(A + 8972864) + 0, (float *)(A + 9088064) + 0);
+  k33_sub_mul((float *)(A + 8998464) + 0, (float *)(A + 216064) + 0);
+  k32_mul_sub((float *)(A + 8960064) + 0, (float *)(A + 228864) + 0);
+  k33_sub_mul((float *)(A + 8985664) + 0, (float *)(A + 9036864) + 0);
+  k38_mul_mul_addn((float *)(A + 6692864) + 0, (float *)(A + 8985664) + 0, (float *)(A + 9011264) + 0, (float *)(A + 6705664) + 0, (float *)(A + 8998464) + 0, (float *)(A + 8960064) + 0, (float *)(A + 9088064) + 0, (float *)(A + 8934464) + 0, (float *)(A + 216064) + 0, (float *)(A + 8972864) + 0, (float *)(A + 228864) + 0, (float *)(A + 9049664) + 0, (float *)(A + 9062464) + 0, (float *)(A + 9075264) + 0, (float *)(A + 9100864) + 0);
+  k35_mul_mul((float *)(A + 6692864) + 0, (float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0, (float *)(A + 6705664) + 0);
+  k36_concat((float *)(A + 9062464) + 0, (float *)(A + 9075264) + 0, (float *)(A + 9100864) + 0, (float *)(A + 6705664) + 0, (float *)(A + 9164864) + 320000);
+  k37_matmul((float *)(A + 9164864) + 320000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8934464) + 0);
+  k32_mul_sub((float *)(A + 8947264) + 0, (float *)(A + 9011264) + 0);
+  k33_sub_mul((float *)(A + 8896064) + 0, (float *)(A + 9100864) + 0);
+  k33_sub_mul((float *)(A + 8921664) + 0, (float *)(A + 216064) + 0);
+  k32_mul_sub((float *)(A + 8883264) + 0, (float *)(A + 228864) + 0);
+  k33_sub_mul((float *)(A + 8908864) + 0, (float *)(A + 6692864) + 0);
+  k38_mul_mul_addn((float *)(A + 8934464) + 0, (float *)(A + 8908864) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9049664) + 0, (float *)(A + 8921664) + 0, (float *)(A + 8883264) + 0, (float *)(A + 9100864) + 0, (float *)(A + 8857664) + 0, (float *)(A + 216064) + 0, (float *)(A + 8896064) + 0, (float *)(A + 228864) + 0, (float *)(A + 6705664) + 0, (float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0, (float *)(A + 9062464) + 0);
+  k35_mul_mul((float *)(A + 8934464) + 0, (float *)(A + 8947264) + 0, (float *)(A + 6692864) + 0, (float *)(A + 8857664) + 0);
+  k36_concat((float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0, (float *)(A + 9062464) + 0, (float *)(A + 8857664) + 0, (float *)(A + 9164864) + 307200);
+  k37_matmul((float *)(A + 9164864) + 307200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6692864) + 0);
+  k32_mul_sub((float *)(A + 8870464) + 0, (float *)(A + 8857664) + 0);
+  k33_sub_mul((float *)(A + 8819264) + 0, (float *)(A + 8934464) + 0);
+  k33_sub_mul((float *)(A + 8844864) + 0, (float *)(A + 9011264) + 0);
+  k32_mul_sub((float *)(A + 8806464) + 0, (float *)(A + 9100864) + 0);
+  k33_sub_mul((float *)(A + 8832064) + 0, (float *)(A + 216064) + 0);
+  k38_mul_mul_addn((float *)(A + 6692864) + 0, (float *)(A + 8832064) + 0, (float *)(A + 8857664) + 0, (float *)(A + 6705664) + 0, (float *)(A + 8844864) + 0, (float *)(A + 8806464) + 0, (float *)(A + 8934464) + 0, (float *)(A + 8780864) + 0, (float *)(A + 9011264) + 0, (float *)(A + 8819264) + 0, (float *)(A + 9100864) + 0, (float *)(A + 228864) + 0, (float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0, (float *)(A + 9049664) + 0);
+  k35_mul_mul((float *)(A + 6692864) + 0, (float *)(A + 8870464) + 0, (float *)(A + 216064) + 0, (float *)(A + 6705664) + 0);
+  k36_concat((float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0, (float *)(A + 9049664) + 0, (float *)(A + 6705664) + 0, (float *)(A + 9164864) + 294400);
+  k37_matmul((float *)(A + 9164864) + 294400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 216064) + 0);
+  k32_mul_sub((float *)(A + 8793664) + 0, (float *)(A + 8780864) + 0);
+  k33_sub_mul((float *)(A + 8742464) + 0, (float *)(A + 8857664) + 0);
+  k33_sub_mul((float *)(A + 8768064) + 0, (float *)(A + 8934464) + 0);
+  k32_mul_sub((float *)(A + 8729664) + 0, (float *)(A + 9011264) + 0);
+  k33_sub_mul((float *)(A + 8755264) + 0, (float *)(A + 9100864) + 0);
+  k38_mul_mul_addn((float *)(A + 216064) + 0, (float *)(A + 8755264) + 0, (float *)(A + 8780864) + 0, (float *)(A + 228864) + 0, (float *)(A + 8768064) + 0, (float *)(A + 8729664) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8934464) + 0, (float *)(A + 8742464) + 0, (float *)(A + 9011264) + 0, (float *)(A + 6692864) + 0, (float *)(A + 6705664) + 0, (float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0);
+  k35_mul_mul((float *)(A + 216064) + 0, (float *)(A + 8793664) + 0, (float *)(A + 9100864) + 0, (float *)(A + 228864) + 0);
+  k36_concat((float *)(A + 6705664) + 0, (float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0, (float *)(A + 228864) + 0, (float *)(A + 9164864) + 281600);
+  k37_matmul((float *)(A + 9164864) + 281600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6705664) + 0);
+  k32_mul_sub((float *)(A + 8716864) + 0, (float *)(A + 8704064) + 0);
+  k33_sub_mul((float *)(A + 8665664) + 0, (float *)(A + 8780864) + 0);
+  k33_sub_mul((float *)(A + 8691264) + 0, (float *)(A + 8857664) + 0);
+  k32_mul_sub((float *)(A + 8652864) + 0, (float *)(A + 8934464) + 0);
+  k33_sub_mul((float *)(A + 8678464) + 0, (float *)(A + 9011264) + 0);
+  k38_mul_mul_addn((float *)(A + 6705664) + 0, (float *)(A + 8678464) + 0, (float *)(A + 8704064) + 0, (float *)(A + 6692864) + 0, (float *)(A + 8691264) + 0, (float *)(A + 8652864) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8665664) + 0, (float *)(A + 8934464) + 0, (float *)(A + 9100864) + 0, (float *)(A + 216064) + 0, (float *)(A + 228864) + 0, (float *)(A + 9024064) + 0);
+  k35_mul_mul((float *)(A + 6705664) + 0, (float *)(A + 8716864) + 0, (float *)(A + 9011264) + 0, (float *)(A + 6692864) + 0);
+  k36_concat((float *)(A + 216064) + 0, (float *)(A + 228864) + 0, (float *)(A + 9024064) + 0, (float *)(A + 6692864) + 0, (float *)(A + 9164864) + 268800);
+  k37_matmul((float *)(A + 9164864) + 268800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8627264) + 0);
+  k32_mul_sub((float *)(A + 8640064) + 0, (float *)(A + 8704064) + 0);
+  k33_sub_mul((float *)(A + 8588864) + 0, (float *)(A + 8780864) + 0);
+  k33_sub_mul((float *)(A + 8614464) + 0, (float *)(A + 8857664) + 0);
+  k32_mul_sub((float *)(A + 8576064) + 0, (float *)(A + 8934464) + 0);
+  k33_sub_mul((float *)(A + 8601664) + 0, (float *)(A + 9011264) + 0);
+  k38_mul_mul_addn((float *)(A + 8627264) + 0, (float *)(A + 8601664) + 0, (float *)(A + 8704064) + 0, (float *)(A + 9100864) + 0, (float *)(A + 8614464) + 0, (float *)(A + 8576064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8588864) + 0, (float *)(A + 8934464) + 0, (float *)(A + 216064) + 0, (float *)(A + 228864) + 0, (float *)(A + 6692864) + 0, (float *)(A + 6705664) + 0);
+  k35_mul_mul((float *)(A + 8627264) + 0, (float *)(A + 8640064) + 0, (float *)(A + 9011264) + 0, (float *)(A + 8550464) + 0);
+  k36_concat((float *)(A + 228864) + 0, (float *)(A + 6692864) + 0, (float *)(A + 6705664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 9164864) + 256000);
+  k37_matmul((float *)(A + 9164864) + 256000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 228864) + 0);
+  k32_mul_sub((float *)(A + 8563264) + 0, (float *)(A + 8550464) + 0);
+  k33_sub_mul((float *)(A + 8512064) + 0, (float *)(A + 8627264) + 0);
+  k33_sub_mul((float *)(A + 8537664) + 0, (float *)(A + 8704064) + 0);
+  k32_mul_sub((float *)(A + 8499264) + 0, (float *)(A + 8780864) + 0);
+  k33_sub_mul((float *)(A + 8524864) + 0, (float *)(A + 8857664) + 0);
+  k38_mul_mul_addn((float *)(A + 228864) + 0, (float *)(A + 8524864) + 0, (float *)(A + 8550464) + 0, (float *)(A + 216064) + 0, (float *)(A + 8537664) + 0, (float *)(A + 8499264) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8512064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8934464) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9100864) + 0, (float *)(A + 6692864) + 0);
+  k35_mul_mul((float *)(A + 228864) + 0, (float *)(A + 8563264) + 0, (float *)(A + 8857664) + 0, (float *)(A + 216064) + 0);
+  k36_concat((float *)(A + 9011264) + 0, (float *)(A + 9100864) + 0, (float *)(A + 6692864) + 0, (float *)(A + 216064) + 0, (float *)(A + 9164864) + 243200);
+  k37_matmul((float *)(A + 9164864) + 243200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8473664) + 0);
+  k32_mul_sub((float *)(A + 8486464) + 0, (float *)(A + 8550464) + 0);
+  k33_sub_mul((float *)(A + 8435264) + 0, (float *)(A + 8627264) + 0);
+  k33_sub_mul((float *)(A + 8460864) + 0, (float *)(A + 8704064) + 0);
+  k32_mul_sub((float *)(A + 8422464) + 0, (float *)(A + 8780864) + 0);
+  k33_sub_mul((float *)(A + 8448064) + 0, (float *)(A + 8857664) + 0);
+  k38_mul_mul_addn((float *)(A + 8473664) + 0, (float *)(A + 8448064) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8934464) + 0, (float *)(A + 8460864) + 0, (float *)(A + 8422464) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8435264) + 0, (float *)(A + 8780864) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9100864) + 0, (float *)(A + 216064) + 0, (float *)(A + 228864) + 0);
+  k35_mul_mul((float *)(A + 8473664) + 0, (float *)(A + 8486464) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8396864) + 0);
+  k36_concat((float *)(A + 9100864) + 0, (float *)(A + 216064) + 0, (float *)(A + 228864) + 0, (float *)(A + 8396864) + 0, (float *)(A + 9164864) + 230400);
+  k37_matmul((float *)(A + 9164864) + 230400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8396864) + 0);
+  k32_mul_sub((float *)(A + 8409664) + 0, (float *)(A + 8473664) + 0);
+  k33_sub_mul((float *)(A + 8358464) + 0, (float *)(A + 8550464) + 0);
+  k33_sub_mul((float *)(A + 8384064) + 0, (float *)(A + 8627264) + 0);
+  k32_mul_sub((float *)(A + 8345664) + 0, (float *)(A + 8704064) + 0);
+  k33_sub_mul((float *)(A + 8371264) + 0, (float *)(A + 8780864) + 0);
+  k38_mul_mul_addn((float *)(A + 8396864) + 0, (float *)(A + 8371264) + 0, (float *)(A + 8473664) + 0, (float *)(A + 9011264) + 0, (float *)(A + 8384064) + 0, (float *)(A + 8345664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8358464) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8934464) + 0, (float *)(A + 9100864) + 0, (float *)(A + 216064) + 0);
+  k35_mul_mul((float *)(A + 8396864) + 0, (float *)(A + 8409664) + 0, (float *)(A + 8780864) + 0, (float *)(A + 228864) + 0);
+  k36_concat((float *)(A + 8934464) + 0, (float *)(A + 9100864) + 0, (float *)(A + 216064) + 0, (float *)(A + 228864) + 0, (float *)(A + 9164864) + 217600);
+  k37_matmul((float *)(A + 9164864) + 217600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8320064) + 0);
+  k32_mul_sub((float *)(A + 8332864) + 0, (float *)(A + 8396864) + 0);
+  k33_sub_mul((float *)(A + 8281664) + 0, (float *)(A + 8473664) + 0);
+  k33_sub_mul((float *)(A + 8307264) + 0, (float *)(A + 8550464) + 0);
+  k32_mul_sub((float *)(A + 8268864) + 0, (float *)(A + 8627264) + 0);
+  k33_sub_mul((float *)(A + 8294464) + 0, (float *)(A + 8704064) + 0);
+  k38_mul_mul_addn((float *)(A + 8320064) + 0, (float *)(A + 8294464) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8307264) + 0, (float *)(A + 8268864) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8281664) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8934464) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9100864) + 0);
+  k35_mul_mul((float *)(A + 8320064) + 0, (float *)(A + 8332864) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8243264) + 0);
+  k36_concat((float *)(A + 8934464) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9100864) + 0, (float *)(A + 8243264) + 0, (float *)(A + 9164864) + 204800);
+  k37_matmul((float *)(A + 9164864) + 204800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8243264) + 0);
+  k32_mul_sub((float *)(A + 8256064) + 0, (float *)(A + 8320064) + 0);
+  k33_sub_mul((float *)(A + 8204864) + 0, (float *)(A + 8396864) + 0);
+  k33_sub_mul((float *)(A + 8230464) + 0, (float *)(A + 8473664) + 0);
+  k32_mul_sub((float *)(A + 8192064) + 0, (float *)(A + 8550464) + 0);
+  k33_sub_mul((float *)(A + 8217664) + 0, (float *)(A + 8627264) + 0);
+  k38_mul_mul_addn((float *)(A + 8243264) + 0, (float *)(A + 8217664) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8230464) + 0, (float *)(A + 8192064) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8204864) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8934464) + 0, (float *)(A + 9011264) + 0);
+  k35_mul_mul((float *)(A + 8243264) + 0, (float *)(A + 8256064) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8166464) + 0);
+  k36_concat((float *)(A + 8857664) + 0, (float *)(A + 8934464) + 0, (float *)(A + 9011264) + 0, (float *)(A + 8166464) + 0, (float *)(A + 9164864) + 192000);
+  k37_matmul((float *)(A + 9164864) + 192000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8166464) + 0);
+  k32_mul_sub((float *)(A + 8179264) + 0, (float *)(A + 8243264) + 0);
+  k33_sub_mul((float *)(A + 8128064) + 0, (float *)(A + 8320064) + 0);
+  k33_sub_mul((float *)(A + 8153664) + 0, (float *)(A + 8396864) + 0);
+  k32_mul_sub((float *)(A + 8115264) + 0, (float *)(A + 8473664) + 0);
+  k33_sub_mul((float *)(A + 8140864) + 0, (float *)(A + 8550464) + 0);
+  k38_mul_mul_addn((float *)(A + 8166464) + 0, (float *)(A + 8140864) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8153664) + 0, (float *)(A + 8115264) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8128064) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8934464) + 0);
+  k35_mul_mul((float *)(A + 8166464) + 0, (float *)(A + 8179264) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8089664) + 0);
+  k36_concat((float *)(A + 8780864) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8934464) + 0, (float *)(A + 8089664) + 0, (float *)(A + 9164864) + 179200);
+  k37_matmul((float *)(A + 9164864) + 179200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8089664) + 0);
+  k32_mul_sub((float *)(A + 8102464) + 0, (float *)(A + 8166464) + 0);
+  k33_sub_mul((float *)(A + 8051264) + 0, (float *)(A + 8243264) + 0);
+  k33_sub_mul((float *)(A + 8076864) + 0, (float *)(A + 8320064) + 0);
+  k32_mul_sub((float *)(A + 8038464) + 0, (float *)(A + 8396864) + 0);
+  k33_sub_mul((float *)(A + 8064064) + 0, (float *)(A + 8473664) + 0);
+  k38_mul_mul_addn((float *)(A + 8089664) + 0, (float *)(A + 8064064) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8076864) + 0, (float *)(A + 8038464) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8051264) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8857664) + 0);
+  k35_mul_mul((float *)(A + 8089664) + 0, (float *)(A + 8102464) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8012864) + 0);
+  k36_concat((float *)(A + 8704064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8012864) + 0, (float *)(A + 9164864) + 166400);
+  k37_matmul((float *)(A + 9164864) + 166400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8012864) + 0);
+  k32_mul_sub((float *)(A + 8025664) + 0, (float *)(A + 8089664) + 0);
+  k33_sub_mul((float *)(A + 7974464) + 0, (float *)(A + 8166464) + 0);
+  k33_sub_mul((float *)(A + 8000064) + 0, (float *)(A + 8243264) + 0);
+  k32_mul_sub((float *)(A + 7961664) + 0, (float *)(A + 8320064) + 0);
+  k33_sub_mul((float *)(A + 7987264) + 0, (float *)(A + 8396864) + 0);
+  k38_mul_mul_addn((float *)(A + 8012864) + 0, (float *)(A + 7987264) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8000064) + 0, (float *)(A + 7961664) + 0, (float *)(A + 8166464) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8243264) + 0, (float *)(A + 7974464) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8780864) + 0);
+  k35_mul_mul((float *)(A + 8012864) + 0, (float *)(A + 8025664) + 0, (float *)(A + 8396864) + 0, (float *)(A + 7936064) + 0);
+  k36_concat((float *)(A + 8627264) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 7936064) + 0, (float *)(A + 9164864) + 153600);
+  k37_matmul((float *)(A + 9164864) + 153600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7936064) + 0);
+  k32_mul_sub((float *)(A + 7948864) + 0, (float *)(A + 8012864) + 0);
+  k33_sub_mul((float *)(A + 7897664) + 0, (float *)(A + 8089664) + 0);
+  k33_sub_mul((float *)(A + 7923264) + 0, (float *)(A + 8166464) + 0);
+  k32_mul_sub((float *)(A + 7884864) + 0, (float *)(A + 8243264) + 0);
+  k33_sub_mul((float *)(A + 7910464) + 0, (float *)(A + 8320064) + 0);
+  k38_mul_mul_addn((float *)(A + 7936064) + 0, (float *)(A + 7910464) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8473664) + 0, (float *)(A + 7923264) + 0, (float *)(A + 7884864) + 0, (float *)(A + 8089664) + 0, (float *)(A + 7859264) + 0, (float *)(A + 8166464) + 0, (float *)(A + 7897664) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8704064) + 0);
+  k35_mul_mul((float *)(A + 7936064) + 0, (float *)(A + 7948864) + 0, (float *)(A + 8320064) + 0, (float *)(A + 7859264) + 0);
+  k36_concat((float *)(A + 8550464) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8704064) + 0, (float *)(A + 7859264) + 0, (float *)(A + 9164864) + 140800);
+  k37_matmul((float *)(A + 9164864) + 140800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7859264) + 0);
+  k32_mul_sub((float *)(A + 7872064) + 0, (float *)(A + 7936064) + 0);
+  k33_sub_mul((float *)(A + 7820864) + 0, (float *)(A + 8012864) + 0);
+  k33_sub_mul((float *)(A + 7846464) + 0, (float *)(A + 8089664) + 0);
+  k32_mul_sub((float *)(A + 7808064) + 0, (float *)(A + 8166464) + 0);
+  k33_sub_mul((float *)(A + 7833664) + 0, (float *)(A + 8243264) + 0);
+  k38_mul_mul_addn((float *)(A + 7859264) + 0, (float *)(A + 7833664) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8396864) + 0, (float *)(A + 7846464) + 0, (float *)(A + 7808064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 8089664) + 0, (float *)(A + 7820864) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8627264) + 0);
+  k35_mul_mul((float *)(A + 7859264) + 0, (float *)(A + 7872064) + 0, (float *)(A + 8243264) + 0, (float *)(A + 7782464) + 0);
+  k36_concat((float *)(A + 8473664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8627264) + 0, (float *)(A + 7782464) + 0, (float *)(A + 9164864) + 128000);
+  k37_matmul((float *)(A + 9164864) + 128000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7782464) + 0);
+  k32_mul_sub((float *)(A + 7795264) + 0, (float *)(A + 7859264) + 0);
+  k33_sub_mul((float *)(A + 7744064) + 0, (float *)(A + 7936064) + 0);
+  k33_sub_mul((float *)(A + 7769664) + 0, (float *)(A + 8012864) + 0);
+  k32_mul_sub((float *)(A + 7731264) + 0, (float *)(A + 8089664) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k35_sub_mul((float *)(A + 5371968) + 0, (float *)(A + 8711168) + 0);
-  k35_sub_mul((float *)(A + 5397568) + 0, (float *)(A + 8723968) + 0);
-  k34_mul_sub((float *)(A + 5359168) + 0, (float *)(A + 9863168) + 0);
-  k35_sub_mul((float *)(A + 5384768) + 0, (float *)(A + 5499968) + 0);
-  k40_mul_mul_addn((float *)(A + 5410368) + 0, (float *)(A + 5384768) + 0, (float *)(A + 7034368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 5397568) + 0, (float *)(A + 5359168) + 0, (float *)(A + 8711168) + 0, (float *)(A + 5320768) + 0, (float *)(A + 8723968) + 0, (float *)(A + 5371968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 5512768) + 0, (float *)(A + 8531968) + 0, (float *)(A + 8544768) + 0, (float *)(A + 8621568) + 0);
-  k37_mul_mul((float *)(A + 5410368) + 0, (float *)(A + 5423168) + 0, (float *)(A + 5499968) + 0, (float *)(A + 5320768) + 0);
-  k38_concat((float *)(A + 8531968) + 0, (float *)(A + 8544768) + 0, (float *)(A + 8621568) + 0, (float *)(A + 5320768) + 0, (float *)(A + 5359168) + 0);
-  k39_matmul((float *)(A + 5359168) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5320768) + 0);
-  k34_mul_sub((float *)(A + 5333568) + 0, (float *)(A + 5499968) + 0);
-  k35_sub_mul((float *)(A + 5282368) + 0, (float *)(A + 9863168) + 0);
-  k35_sub_mul((float *)(A + 5307968) + 0, (float *)(A + 5410368) + 0);
-  k34_mul_sub((float *)(A + 5269568) + 0, (float *)(A + 5423168) + 0);
-  k35_sub_mul((float *)(A + 5295168) + 0, (float *)(A + 7034368) + 0);
-  k40_mul_mul_addn((float *)(A + 5320768) + 0, (float *)(A + 5295168) + 0, (float *)(A + 5499968) + 0, (float *)(A + 5512768) + 0, (float *)(A + 5307968) + 0, (float *)(A + 5269568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 5231168) + 0, (float *)(A + 5410368) + 0, (float *)(A + 5282368) + 0, (float *)(A + 5423168) + 0, (float *)(A + 7047168) + 0, (float *)(A + 8531968) + 0, (float *)(A + 8544768) + 0, (float *)(A + 8621568) + 0);
-  k37_mul_mul((float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0, (float *)(A + 7034368) + 0, (float *)(A + 5231168) + 0);
-  k38_concat((float *)(A + 8531968) + 0, (float *)(A + 8544768) + 0, (float *)(A + 8621568) + 0, (float *)(A + 5231168) + 0, (float *)(A + 5269568) + 0);
-  k39_matmul((float *)(A + 5269568) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5231168) + 0);
-  k34_mul_sub((float *)(A + 5243968) + 0, (float *)(A + 5410368) + 0);
-  k35_sub_mul((float *)(A + 5192768) + 0, (float *)(A + 5423168) + 0);
-  k35_sub_mul((float *)(A + 5218368) + 0, (float *)(A + 5499968) + 0);
-  k34_mul_sub((float *)(A + 5179968) + 0, (float *)(A + 5512768) + 0);
-  k35_sub_mul((float *)(A + 5205568) + 0, (float *)(A + 7034368) + 0);
-  k40_mul_mul_addn((float *)(A + 5231168) + 0, (float *)(A + 5205568) + 0, (float *)(A + 5410368) + 0, (float *)(A + 7047168) + 0, (float *)(A + 5218368) + 0, (float *)(A + 5179968) + 0, (float *)(A + 5423168) + 0, (float *)(A + 5141568) + 0, (float *)(A + 5499968) + 0, (float *)(A + 5192768) + 0, (float *)(A + 5512768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0, (float *)(A + 8531968) + 0);
-  k37_mul_mul((float *)(A + 5231168) + 0, (float *)(A + 5243968) + 0, (float *)(A + 7034368) + 0, (float *)(A + 5141568) + 0);
-  k38_concat((float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0, (float *)(A + 8531968) + 0, (float *)(A + 5141568) + 0, (float *)(A + 5179968) + 0);
-  k39_matmul((float *)(A + 5179968) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5141568) + 0);
-  k34_mul_sub((float *)(A + 5154368) + 0, (float *)(A + 5320768) + 0);
-  k35_sub_mul((float *)(A + 5103168) + 0, (float *)(A + 5333568) + 0);
-  k35_sub_mul((float *)(A + 5128768) + 0, (float *)(A + 5231168) + 0);
-  k34_mul_sub((float *)(A + 5090368) + 0, (float *)(A + 5243968) + 0);
-  k35_sub_mul((float *)(A + 5115968) + 0, (float *)(A + 5410368) + 0);
-  k40_mul_mul_addn((float *)(A + 5141568) + 0, (float *)(A + 5115968) + 0, (float *)(A + 5320768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 5128768) + 0, (float *)(A + 5090368) + 0, (float *)(A + 5333568) + 0, (float *)(A + 5051968) + 0, (float *)(A + 5231168) + 0, (float *)(A + 5103168) + 0, (float *)(A + 5243968) + 0, (float *)(A + 5423168) + 0, (float *)(A + 5499968) + 0, (float *)(A + 5512768) + 0, (float *)(A + 7034368) + 0);
-  k37_mul_mul((float *)(A + 5141568) + 0, (float *)(A + 5154368) + 0, (float *)(A + 5410368) + 0, (float *)(A + 5051968) + 0);
-  k38_concat((float *)(A + 5499968) + 0, (float *)(A + 5512768) + 0, (float *)(A + 7034368) + 0, (float *)(A + 5051968) + 0, (float *)(A + 5090368) + 0);
-  k39_matmul((float *)(A + 5090368) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5051968) + 0);
-  k34_mul_sub((float *)(A + 5064768) + 0, (float *)(A + 5231168) + 0);
-  k35_sub_mul((float *)(A + 5013568) + 0, (float *)(A + 5243968) + 0);
-  k35_sub_mul((float *)(A + 5039168) + 0, (float *)(A + 5410368) + 0);
-  k34_mul_sub((float *)(A + 5000768) + 0, (float *)(A + 9863168) + 0);
-  k35_sub_mul((float *)(A + 5026368) + 0, (float *)(A + 5141568) + 0);
-  k40_mul_mul_addn((float *)(A + 5051968) + 0, (float *)(A + 5026368) + 0, (float *)(A + 5231168) + 0, (float *)(A + 5423168) + 0, (float *)(A + 5039168) + 0, (float *)(A + 5000768) + 0, (float *)(A + 5243968) + 0, (float *)(A + 4962368) + 0, (float *)(A + 5410368) + 0, (float *)(A + 5013568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 5154368) + 0, (float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0, (float *)(A + 5499968) + 0);
-  k37_mul_mul((float *)(A + 5051968) + 0, (float *)(A + 5064768) + 0, (float *)(A + 5141568) + 0, (float *)(A + 4962368) + 0);
-  k38_concat((float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0, (float *)(A + 5499968) + 0, (float *)(A + 4962368) + 0, (float *)(A + 5000768) + 0);
-  k39_matmul((float *)(A + 5000768) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4962368) + 0);
-  k34_mul_sub((float *)(A + 4975168) + 0, (float *)(A + 5141568) + 0);
-  k35_sub_mul((float *)(A + 4923968) + 0, (float *)(A + 9863168) + 0);
-  k35_sub_mul((float *)(A + 4949568) + 0, (float *)(A + 5051968) + 0);
-  k34_mul_sub((float *)(A + 4911168) + 0, (float *)(A + 5064768) + 0);
-  k35_sub_mul((float *)(A + 4936768) + 0, (float *)(A + 5231168) + 0);
-  k40_mul_mul_addn((float *)(A + 4962368) + 0, (float *)(A + 4936768) + 0, (float *)(A + 5141568) + 0, (float *)(A + 5154368) + 0, (float *)(A + 4949568) + 0, (float *)(A + 4911168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4872768) + 0, (float *)(A + 5051968) + 0, (float *)(A + 4923968) + 0, (float *)(A + 5064768) + 0, (float *)(A + 5243968) + 0, (float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0, (float *)(A + 5410368) + 0);
-  k37_mul_mul((float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 5231168) + 0, (float *)(A + 4872768) + 0);
-  k38_concat((float *)(A + 5320768) + 0, (float *)(A + 5333568) + 0, (float *)(A + 5410368) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4911168) + 0);
-  k39_matmul((float *)(A + 4911168) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4872768) + 0);
-  k34_mul_sub((float *)(A + 4885568) + 0, (float *)(A + 5051968) + 0);
-  k35_sub_mul((float *)(A + 4834368) + 0, (float *)(A + 5064768) + 0);
-  k35_sub_mul((float *)(A + 4859968) + 0, (float *)(A + 5141568) + 0);
-  k34_mul_sub((float *)(A + 4821568) + 0, (float *)(A + 5154368) + 0);
-  k35_sub_mul((float *)(A + 4847168) + 0, (float *)(A + 5231168) + 0);
-  k40_mul_mul_addn((float *)(A + 4872768) + 0, (float *)(A + 4847168) + 0, (float *)(A + 5051968) + 0, (float *)(A + 5243968) + 0, (float *)(A + 4859968) + 0, (float *)(A + 4821568) + 0, (float *)(A + 5064768) + 0, (float *)(A + 4783168) + 0, (float *)(A + 5141568) + 0, (float *)(A + 4834368) + 0, (float *)(A + 5154368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 5320768) + 0);
-  k37_mul_mul((float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0, (float *)(A + 5231168) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 5320768) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4821568) + 0);
-  k39_matmul((float *)(A + 4821568) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4783168) + 0);
-  k34_mul_sub((float *)(A + 4795968) + 0, (float *)(A + 4962368) + 0);
-  k35_sub_mul((float *)(A + 4744768) + 0, (float *)(A + 4975168) + 0);
-  k35_sub_mul((float *)(A + 4770368) + 0, (float *)(A + 4872768) + 0);
-  k34_mul_sub((float *)(A + 4731968) + 0, (float *)(A + 4885568) + 0);
-  k35_sub_mul((float *)(A + 4757568) + 0, (float *)(A + 5051968) + 0);
-  k40_mul_mul_addn((float *)(A + 4783168) + 0, (float *)(A + 4757568) + 0, (float *)(A + 4962368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4770368) + 0, (float *)(A + 4731968) + 0, (float *)(A + 4975168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4744768) + 0, (float *)(A + 4885568) + 0, (float *)(A + 5064768) + 0, (float *)(A + 5141568) + 0, (float *)(A + 5154368) + 0, (float *)(A + 5231168) + 0);
-  k37_mul_mul((float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 5051968) + 0, (float *)(A + 4693568) + 0);
-  k38_concat((float *)(A + 5141568) + 0, (float *)(A + 5154368) + 0, (float *)(A + 5231168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4731968) + 0);
-  k39_matmul((float *)(A + 4731968) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4693568) + 0);
-  k34_mul_sub((float *)(A + 4706368) + 0, (float *)(A + 4872768) + 0);
-  k35_sub_mul((float *)(A + 4655168) + 0, (float *)(A + 4885568) + 0);
-  k35_sub_mul((float *)(A + 4680768) + 0, (float *)(A + 5051968) + 0);
-  k34_mul_sub((float *)(A + 4642368) + 0, (float *)(A + 9863168) + 0);
-  k35_sub_mul((float *)(A + 4667968) + 0, (float *)(A + 4783168) + 0);
-  k40_mul_mul_addn((float *)(A + 4693568) + 0, (float *)(A + 4667968) + 0, (float *)(A + 4872768) + 0, (float *)(A + 5064768) + 0, (float *)(A + 4680768) + 0, (float *)(A + 4642368) + 0, (float *)(A + 4885568) + 0, (float *)(A + 762368) + 0, (float *)(A + 5051968) + 0, (float *)(A + 4655168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 5141568) + 0);
-  k37_mul_mul((float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 762368) + 0);
-  k38_concat((float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 5141568) + 0, (float *)(A + 762368) + 0, (float *)(A + 4642368) + 0);
-  k39_matmul((float *)(A + 4642368) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 762368) + 0);
-  k34_mul_sub((float *)(A + 775168) + 0, (float *)(A + 4783168) + 0);
-  k35_sub_mul((float *)(A + 7021568) + 0, (float *)(A + 9863168) + 0);
-  k34_mul_sub((float *)(A + 7008768) + 0, (float *)(A + 4693568) + 0);
-  k35_sub_mul((float *)(A + 787968) + 0, (float *)(A + 4706368) + 0);
-  k41_mul_mul_addn((float *)(A + 762368) + 0, (float *)(A + 787968) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 7008768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 7021568) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0);
-  k42_const((float *)(A + 787968) + 0);
-  k37_mul_mul((float *)(A + 762368) + 0, (float *)(A + 775168) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4693568) + 0);
-  k38_concat((float *)(A + 4872768) + 0, (float *)(A + 787968) + 0, (float *)(A + 4885568) + 0, (float *)(A + 4693568) + 0, (float *)(A + 7008768) + 0);
-  k43_stack((float *)(A + 7008768) + 0, (float *)(A + 4642368) + 0, (float *)(A + 4731968) + 0, (float *)(A + 4821568) + 0, (float *)(A + 4911168) + 0, (float *)(A + 5000768) + 0, (float *)(A + 5090368) + 0, (float *)(A + 5179968) + 0, (float *)(A + 5269568) + 0, (float *)(A + 5359168) + 0, (float *)(A + 5448768) + 0, (float *)(A + 5538368) + 0, (float *)(A + 8480768) + 0, (float *)(A + 8570368) + 0, (float *)(A + 8659968) + 0, (float *)(A + 8749568) + 0, (float *)(A + 8839168) + 0, (float *)(A + 8928768) + 0, (float *)(A + 9018368) + 0, (float *)(A + 9107968) + 0, (float *)(A + 9197568) + 0, (float *)(A + 9287168) + 0, (float *)(A + 9376768) + 0, (float *)(A + 9466368) + 0, (float *)(A + 9555968) + 0, (float *)(A + 9645568) + 0, (float *)(A + 9735168) + 0, (float *)(A + 4551168) + 0, (float *)(A + 9875968) + 0);
-  k44_matmul((float *)(A + 9875968) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 7059968) + 0);
-  k34_mul_sub((float *)(A + 6995968) + 0, (float *)(A + 4783168) + 0);
-  k35_sub_mul((float *)(A + 826368) + 0, (float *)(A + 4795968) + 0);
-  k35_sub_mul((float *)(A + 6983168) + 0, (float *)(A + 9863168) + 0);
-  k34_mul_sub((float *)(A + 813568) + 0, (float *)(A + 4693568) + 0);
-  k35_sub_mul((float *)(A + 839168) + 0, (float *)(A + 4706368) + 0);
-  k45_mul_mul_mul((float *)(A + 7059968) + 1350, (float *)(A + 839168) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6983168) + 0, (float *)(A + 813568) + 0, (float *)(A + 4795968) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 826368) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0, (float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0);
-  k46_mul_mul((float *)(A + 7059968) + 1350, (float *)(A + 6995968) + 0, (float *)(A + 4706368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 4885568) + 0, (float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 813568) + 0, (float *)(A + 6983168) + 0);
-  k39_matmul((float *)(A + 6983168) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 6957568) + 0, (float *)(A + 4885568) + 0);
-  k35_sub_mul((float *)(A + 6906368) + 0, (float *)(A + 6944768) + 0);
-  k35_sub_mul((float *)(A + 6931968) + 0, (float *)(A + 9863168) + 0);
-  k34_mul_sub((float *)(A + 6893568) + 0, (float *)(A + 4693568) + 0);
-  k35_sub_mul((float *)(A + 6919168) + 0, (float *)(A + 4706368) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 1300, (float *)(A + 813568) + 0, (float *)(A + 6919168) + 0, (float *)(A + 4885568) + 0, (float *)(A + 4872768) + 0, (float *)(A + 6931968) + 0, (float *)(A + 6893568) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6855168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 6906368) + 0, (float *)(A + 4693568) + 0, (float *)(A + 6957568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 5051968) + 0);
-  k38_concat((float *)(A + 4795968) + 0, (float *)(A + 4962368) + 0, (float *)(A + 4975168) + 0, (float *)(A + 5051968) + 0, (float *)(A + 6893568) + 0);
-  k39_matmul((float *)(A + 6893568) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 6867968) + 0, (float *)(A + 4795968) + 0);
-  k35_sub_mul((float *)(A + 6816768) + 0, (float *)(A + 6855168) + 0);
-  k35_sub_mul((float *)(A + 6842368) + 0, (float *)(A + 6944768) + 0);
-  k34_mul_sub((float *)(A + 6803968) + 0, (float *)(A + 6957568) + 0);
-  k35_sub_mul((float *)(A + 6829568) + 0, (float *)(A + 9863168) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 1250, (float *)(A + 813568) + 0, (float *)(A + 6829568) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6842368) + 0, (float *)(A + 6803968) + 0, (float *)(A + 6855168) + 0, (float *)(A + 6765568) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6816768) + 0, (float *)(A + 6957568) + 0, (float *)(A + 6867968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0, (float *)(A + 4962368) + 0);
-  k38_concat((float *)(A + 4706368) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0, (float *)(A + 4962368) + 0, (float *)(A + 6803968) + 0);
-  k39_matmul((float *)(A + 6803968) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 6778368) + 0, (float *)(A + 4706368) + 0);
-  k35_sub_mul((float *)(A + 6727168) + 0, (float *)(A + 6765568) + 0);
-  k35_sub_mul((float *)(A + 6752768) + 0, (float *)(A + 6855168) + 0);
-  k34_mul_sub((float *)(A + 6714368) + 0, (float *)(A + 6867968) + 0);
-  k35_sub_mul((float *)(A + 6739968) + 0, (float *)(A + 6944768) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 1200, (float *)(A + 813568) + 0, (float *)(A + 6739968) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4693568) + 0, (float *)(A + 6752768) + 0, (float *)(A + 6714368) + 0, (float *)(A + 6765568) + 0, (float *)(A + 6675968) + 0, (float *)(A + 6855168) + 0, (float *)(A + 6727168) + 0, (float *)(A + 6867968) + 0, (float *)(A + 6778368) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6957568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4872768) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4872768) + 0, (float *)(A + 6714368) + 0);
-  k39_matmul((float *)(A + 6714368) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 6688768) + 0, (float *)(A + 6675968) + 0);
-  k35_sub_mul((float *)(A + 6637568) + 0, (float *)(A + 6765568) + 0);
-  k35_sub_mul((float *)(A + 6663168) + 0, (float *)(A + 6778368) + 0);
-  k34_mul_sub((float *)(A + 6624768) + 0, (float *)(A + 6855168) + 0);
-  k35_sub_mul((float *)(A + 6650368) + 0, (float *)(A + 6867968) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 1150, (float *)(A + 813568) + 0, (float *)(A + 6650368) + 0, (float *)(A + 6675968) + 0, (float *)(A + 6957568) + 0, (float *)(A + 6663168) + 0, (float *)(A + 6624768) + 0, (float *)(A + 6765568) + 0, (float *)(A + 6586368) + 0, (float *)(A + 6778368) + 0, (float *)(A + 6637568) + 0, (float *)(A + 6855168) + 0, (float *)(A + 6688768) + 0, (float *)(A + 6867968) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6624768) + 0);
-  k39_matmul((float *)(A + 6624768) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 6599168) + 0, (float *)(A + 6586368) + 0);
-  k35_sub_mul((float *)(A + 6547968) + 0, (float *)(A + 6675968) + 0);
-  k35_sub_mul((float *)(A + 6573568) + 0, (float *)(A + 6688768) + 0);
-  k34_mul_sub((float *)(A + 6535168) + 0, (float *)(A + 6765568) + 0);
-  k35_sub_mul((float *)(A + 6560768) + 0, (float *)(A + 6778368) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 1100, (float *)(A + 813568) + 0, (float *)(A + 6560768) + 0, (float *)(A + 6586368) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6573568) + 0, (float *)(A + 6535168) + 0, (float *)(A + 6675968) + 0, (float *)(A + 6496768) + 0, (float *)(A + 6688768) + 0, (float *)(A + 6547968) + 0, (float *)(A + 6765568) + 0, (float *)(A + 6599168) + 0, (float *)(A + 6778368) + 0, (float *)(A + 6957568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6535168) + 0);
-  k39_matmul((float *)(A + 6535168) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 6509568) + 0, (float *)(A + 6496768) + 0);
-  k35_sub_mul((float *)(A + 6458368) + 0, (float *)(A + 6586368) + 0);
-  k35_sub_mul((float *)(A + 6483968) + 0, (float *)(A + 6599168) + 0);
-  k34_mul_sub((float *)(A + 6445568) + 0, (float *)(A + 6675968) + 0);
-  k35_sub_mul((float *)(A + 6471168) + 0, (float *)(A + 6688768) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 1050, (float *)(A + 813568) + 0, (float *)(A + 6471168) + 0, (float *)(A + 6496768) + 0, (float *)(A + 6957568) + 0, (float *)(A + 6483968) + 0, (float *)(A + 6445568) + 0, (float *)(A + 6586368) + 0, (float *)(A + 6407168) + 0, (float *)(A + 6599168) + 0, (float *)(A + 6458368) + 0, (float *)(A + 6675968) + 0, (float *)(A + 6509568) + 0, (float *)(A + 6688768) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6445568) + 0);
-  k39_matmul((float *)(A + 6445568) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 6419968) + 0, (float *)(A + 6407168) + 0);
-  k35_sub_mul((float *)(A + 6368768) + 0, (float *)(A + 6496768) + 0);
-  k35_sub_mul((float *)(A + 6394368) + 0, (float *)(A + 6509568) + 0);
-  k34_mul_sub((float *)(A + 6355968) + 0, (float *)(A + 6586368) + 0);
-  k35_sub_mul((float *)(A + 6381568) + 0, (float *)(A + 6599168) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 1000, (float *)(A + 813568) + 0, (float *)(A + 6381568) + 0, (float *)(A + 6407168) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6394368) + 0, (float *)(A + 6355968) + 0, (float *)(A + 6496768) + 0, (float *)(A + 6317568) + 0, (float *)(A + 6509568) + 0, (float *)(A + 6368768) + 0, (float *)(A + 6586368) + 0, (float *)(A + 6419968) + 0, (float *)(A + 6599168) + 0, (float *)(A + 6957568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6355968) + 0);
-  k39_matmul((float *)(A + 6355968) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 6330368) + 0, (float *)(A + 6317568) + 0);
-  k35_sub_mul((float *)(A + 6279168) + 0, (float *)(A + 6407168) + 0);
-  k35_sub_mul((float *)(A + 6304768) + 0, (float *)(A + 6419968) + 0);
-  k34_mul_sub((float *)(A + 6266368) + 0, (float *)(A + 6496768) + 0);
-  k35_sub_mul((float *)(A + 6291968) + 0, (float *)(A + 6509568) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 950, (float *)(A + 813568) + 0, (float *)(A + 6291968) + 0, (float *)(A + 6317568) + 0, (float *)(A + 6957568) + 0, (float *)(A + 6304768) + 0, (float *)(A + 6266368) + 0, (float *)(A + 6407168) + 0, (float *)(A + 6227968) + 0, (float *)(A + 6419968) + 0, (float *)(A + 6279168) + 0, (float *)(A + 6496768) + 0, (float *)(A + 6330368) + 0, (float *)(A + 6509568) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6266368) + 0);
-  k39_matmul((float *)(A + 6266368) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 6240768) + 0, (float *)(A + 6227968) + 0);
-  k35_sub_mul((float *)(A + 6189568) + 0, (float *)(A + 6317568) + 0);
-  k35_sub_mul((float *)(A + 6215168) + 0, (float *)(A + 6330368) + 0);
-  k34_mul_sub((float *)(A + 6176768) + 0, (float *)(A + 6407168) + 0);
-  k35_sub_mul((float *)(A + 6202368) + 0, (float *)(A + 6419968) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 900, (float *)(A + 813568) + 0, (float *)(A + 6202368) + 0, (float *)(A + 6227968) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6215168) + 0, (float *)(A + 6176768) + 0, (float *)(A + 6317568) + 0, (float *)(A + 6138368) + 0, (float *)(A + 6330368) + 0, (float *)(A + 6189568) + 0, (float *)(A + 6407168) + 0, (float *)(A + 6240768) + 0, (float *)(A + 6419968) + 0, (float *)(A + 6957568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6176768) + 0);
-  k39_matmul((float *)(A + 6176768) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 6151168) + 0, (float *)(A + 6138368) + 0);
-  k35_sub_mul((float *)(A + 6099968) + 0, (float *)(A + 6227968) + 0);
-  k35_sub_mul((float *)(A + 6125568) + 0, (float *)(A + 6240768) + 0);
-  k34_mul_sub((float *)(A + 6087168) + 0, (float *)(A + 6317568) + 0);
-  k35_sub_mul((float *)(A + 6112768) + 0, (float *)(A + 6330368) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 850, (float *)(A + 813568) + 0, (float *)(A + 6112768) + 0, (float *)(A + 6138368) + 0, (float *)(A + 6957568) + 0, (float *)(A + 6125568) + 0, (float *)(A + 6087168) + 0, (float *)(A + 6227968) + 0, (float *)(A + 6048768) + 0, (float *)(A + 6240768) + 0, (float *)(A + 6099968) + 0, (float *)(A + 6317568) + 0, (float *)(A + 6151168) + 0, (float *)(A + 6330368) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 6087168) + 0);
-  k39_matmul((float *)(A + 6087168) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 6061568) + 0, (float *)(A + 6048768) + 0);
-  k35_sub_mul((float *)(A + 6010368) + 0, (float *)(A + 6138368) + 0);
-  k35_sub_mul((float *)(A + 6035968) + 0, (float *)(A + 6151168) + 0);
-  k34_mul_sub((float *)(A + 5997568) + 0, (float *)(A + 6227968) + 0);
-  k35_sub_mul((float *)(A + 6023168) + 0, (float *)(A + 6240768) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 800, (float *)(A + 813568) + 0, (float *)(A + 6023168) + 0, (float *)(A + 6048768) + 0, (float *)(A + 6944768) + 0, (float *)(A + 6035968) + 0, (float *)(A + 5997568) + 0, (float *)(A + 6138368) + 0, (float *)(A + 5959168) + 0, (float *)(A + 6151168) + 0, (float *)(A + 6010368) + 0, (float *)(A + 6227968) + 0, (float *)(A + 6061568) + 0, (float *)(A + 6240768) + 0, (float *)(A + 6957568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 5997568) + 0);
-  k39_matmul((float *)(A + 5997568) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 5971968) + 0, (float *)(A + 5959168) + 0);
-  k35_sub_mul((float *)(A + 5920768) + 0, (float *)(A + 6048768) + 0);
-  k35_sub_mul((float *)(A + 5946368) + 0, (float *)(A + 6061568) + 0);
-  k34_mul_sub((float *)(A + 5907968) + 0, (float *)(A + 6138368) + 0);
-  k35_sub_mul((float *)(A + 5933568) + 0, (float *)(A + 6151168) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 750, (float *)(A + 813568) + 0, (float *)(A + 5933568) + 0, (float *)(A + 5959168) + 0, (float *)(A + 6957568) + 0, (float *)(A + 5946368) + 0, (float *)(A + 5907968) + 0, (float *)(A + 6048768) + 0, (float *)(A + 5869568) + 0, (float *)(A + 6061568) + 0, (float *)(A + 5920768) + 0, (float *)(A + 6138368) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6151168) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 5907968) + 0);
-  k39_matmul((float *)(A + 5907968) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 5882368) + 0, (float *)(A + 5869568) + 0);
-  k35_sub_mul((float *)(A + 5831168) + 0, (float *)(A + 5959168) + 0);
-  k35_sub_mul((float *)(A + 5856768) + 0, (float *)(A + 5971968) + 0);
-  k34_mul_sub((float *)(A + 5818368) + 0, (float *)(A + 6048768) + 0);
-  k35_sub_mul((float *)(A + 5843968) + 0, (float *)(A + 6061568) + 0);
+  k33_sub_mul((float *)(A + 7756864) + 0, (float *)(A + 8166464) + 0);
+  k38_mul_mul_addn((float *)(A + 7782464) + 0, (float *)(A + 7756864) + 0, (float *)(A + 7859264) + 0, (float *)(A + 8320064) + 0, (float *)(A + 7769664) + 0, (float *)(A + 7731264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 8012864) + 0, (float *)(A + 7744064) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8550464) + 0);
+  k35_mul_mul((float *)(A + 7782464) + 0, (float *)(A + 7795264) + 0, (float *)(A + 8166464) + 0, (float *)(A + 7705664) + 0);
+  k36_concat((float *)(A + 8396864) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 7705664) + 0, (float *)(A + 9164864) + 115200);
+  k37_matmul((float *)(A + 9164864) + 115200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7705664) + 0);
+  k32_mul_sub((float *)(A + 7718464) + 0, (float *)(A + 7782464) + 0);
+  k33_sub_mul((float *)(A + 7667264) + 0, (float *)(A + 7859264) + 0);
+  k33_sub_mul((float *)(A + 7692864) + 0, (float *)(A + 7936064) + 0);
+  k32_mul_sub((float *)(A + 7654464) + 0, (float *)(A + 8012864) + 0);
+  k33_sub_mul((float *)(A + 7680064) + 0, (float *)(A + 8089664) + 0);
+  k38_mul_mul_addn((float *)(A + 7705664) + 0, (float *)(A + 7680064) + 0, (float *)(A + 7782464) + 0, (float *)(A + 8243264) + 0, (float *)(A + 7692864) + 0, (float *)(A + 7654464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7936064) + 0, (float *)(A + 7667264) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8473664) + 0);
+  k35_mul_mul((float *)(A + 7705664) + 0, (float *)(A + 7718464) + 0, (float *)(A + 8089664) + 0, (float *)(A + 7628864) + 0);
+  k36_concat((float *)(A + 8320064) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8473664) + 0, (float *)(A + 7628864) + 0, (float *)(A + 9164864) + 102400);
+  k37_matmul((float *)(A + 9164864) + 102400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7628864) + 0);
+  k32_mul_sub((float *)(A + 7641664) + 0, (float *)(A + 7705664) + 0);
+  k33_sub_mul((float *)(A + 7590464) + 0, (float *)(A + 7782464) + 0);
+  k33_sub_mul((float *)(A + 7616064) + 0, (float *)(A + 7859264) + 0);
+  k32_mul_sub((float *)(A + 7577664) + 0, (float *)(A + 7936064) + 0);
+  k33_sub_mul((float *)(A + 7603264) + 0, (float *)(A + 8012864) + 0);
+  k38_mul_mul_addn((float *)(A + 7628864) + 0, (float *)(A + 7603264) + 0, (float *)(A + 7705664) + 0, (float *)(A + 8166464) + 0, (float *)(A + 7616064) + 0, (float *)(A + 7577664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7590464) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8396864) + 0);
+  k35_mul_mul((float *)(A + 7628864) + 0, (float *)(A + 7641664) + 0, (float *)(A + 8012864) + 0, (float *)(A + 7552064) + 0);
+  k36_concat((float *)(A + 8243264) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8396864) + 0, (float *)(A + 7552064) + 0, (float *)(A + 9164864) + 89600);
+  k37_matmul((float *)(A + 9164864) + 89600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7552064) + 0);
+  k32_mul_sub((float *)(A + 7564864) + 0, (float *)(A + 7628864) + 0);
+  k33_sub_mul((float *)(A + 7513664) + 0, (float *)(A + 7705664) + 0);
+  k33_sub_mul((float *)(A + 7539264) + 0, (float *)(A + 7782464) + 0);
+  k32_mul_sub((float *)(A + 7500864) + 0, (float *)(A + 7859264) + 0);
+  k33_sub_mul((float *)(A + 7526464) + 0, (float *)(A + 7936064) + 0);
+  k38_mul_mul_addn((float *)(A + 7552064) + 0, (float *)(A + 7526464) + 0, (float *)(A + 7628864) + 0, (float *)(A + 8089664) + 0, (float *)(A + 7539264) + 0, (float *)(A + 7500864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7513664) + 0, (float *)(A + 7859264) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8320064) + 0);
+  k35_mul_mul((float *)(A + 7552064) + 0, (float *)(A + 7564864) + 0, (float *)(A + 7936064) + 0, (float *)(A + 7475264) + 0);
+  k36_concat((float *)(A + 8166464) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8320064) + 0, (float *)(A + 7475264) + 0, (float *)(A + 9164864) + 76800);
+  k37_matmul((float *)(A + 9164864) + 76800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7475264) + 0);
+  k32_mul_sub((float *)(A + 7488064) + 0, (float *)(A + 7552064) + 0);
+  k33_sub_mul((float *)(A + 7436864) + 0, (float *)(A + 7628864) + 0);
+  k33_sub_mul((float *)(A + 7462464) + 0, (float *)(A + 7705664) + 0);
+  k32_mul_sub((float *)(A + 7424064) + 0, (float *)(A + 7782464) + 0);
+  k33_sub_mul((float *)(A + 7449664) + 0, (float *)(A + 7859264) + 0);
+  k38_mul_mul_addn((float *)(A + 7475264) + 0, (float *)(A + 7449664) + 0, (float *)(A + 7552064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 7462464) + 0, (float *)(A + 7424064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7436864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8243264) + 0);
+  k35_mul_mul((float *)(A + 7475264) + 0, (float *)(A + 7488064) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7398464) + 0);
+  k36_concat((float *)(A + 8089664) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8243264) + 0, (float *)(A + 7398464) + 0, (float *)(A + 9164864) + 64000);
+  k37_matmul((float *)(A + 9164864) + 64000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7398464) + 0);
+  k32_mul_sub((float *)(A + 7411264) + 0, (float *)(A + 7475264) + 0);
+  k33_sub_mul((float *)(A + 7360064) + 0, (float *)(A + 7552064) + 0);
+  k33_sub_mul((float *)(A + 7385664) + 0, (float *)(A + 7628864) + 0);
+  k32_mul_sub((float *)(A + 7347264) + 0, (float *)(A + 7705664) + 0);
+  k33_sub_mul((float *)(A + 7372864) + 0, (float *)(A + 7782464) + 0);
+  k38_mul_mul_addn((float *)(A + 7398464) + 0, (float *)(A + 7372864) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 7385664) + 0, (float *)(A + 7347264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7360064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7859264) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8166464) + 0);
+  k35_mul_mul((float *)(A + 7398464) + 0, (float *)(A + 7411264) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7321664) + 0);
+  k36_concat((float *)(A + 8012864) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8166464) + 0, (float *)(A + 7321664) + 0, (float *)(A + 9164864) + 51200);
+  k37_matmul((float *)(A + 9164864) + 51200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7321664) + 0);
+  k32_mul_sub((float *)(A + 7334464) + 0, (float *)(A + 7398464) + 0);
+  k33_sub_mul((float *)(A + 7283264) + 0, (float *)(A + 7475264) + 0);
+  k33_sub_mul((float *)(A + 7308864) + 0, (float *)(A + 7552064) + 0);
+  k32_mul_sub((float *)(A + 7270464) + 0, (float *)(A + 7628864) + 0);
+  k33_sub_mul((float *)(A + 7296064) + 0, (float *)(A + 7705664) + 0);
+  k38_mul_mul_addn((float *)(A + 7321664) + 0, (float *)(A + 7296064) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7308864) + 0, (float *)(A + 7270464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7283264) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8089664) + 0);
+  k35_mul_mul((float *)(A + 7321664) + 0, (float *)(A + 7334464) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7244864) + 0);
+  k36_concat((float *)(A + 7936064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8089664) + 0, (float *)(A + 7244864) + 0, (float *)(A + 9164864) + 38400);
+  k37_matmul((float *)(A + 9164864) + 38400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7244864) + 0);
+  k32_mul_sub((float *)(A + 7257664) + 0, (float *)(A + 7321664) + 0);
+  k33_sub_mul((float *)(A + 7206464) + 0, (float *)(A + 7398464) + 0);
+  k33_sub_mul((float *)(A + 7232064) + 0, (float *)(A + 7475264) + 0);
+  k32_mul_sub((float *)(A + 7193664) + 0, (float *)(A + 7552064) + 0);
+  k33_sub_mul((float *)(A + 7219264) + 0, (float *)(A + 7628864) + 0);
+  k38_mul_mul_addn((float *)(A + 7244864) + 0, (float *)(A + 7219264) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7232064) + 0, (float *)(A + 7193664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7168064) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7206464) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8012864) + 0);
+  k35_mul_mul((float *)(A + 7244864) + 0, (float *)(A + 7257664) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7168064) + 0);
+  k36_concat((float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 7168064) + 0, (float *)(A + 9164864) + 25600);
+  k37_matmul((float *)(A + 9164864) + 25600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7168064) + 0);
+  k32_mul_sub((float *)(A + 7180864) + 0, (float *)(A + 7244864) + 0);
+  k33_sub_mul((float *)(A + 7129664) + 0, (float *)(A + 7321664) + 0);
+  k33_sub_mul((float *)(A + 7155264) + 0, (float *)(A + 7398464) + 0);
+  k32_mul_sub((float *)(A + 4246464) + 0, (float *)(A + 7475264) + 0);
+  k33_sub_mul((float *)(A + 7142464) + 0, (float *)(A + 7552064) + 0);
+  k38_mul_mul_addn((float *)(A + 7168064) + 0, (float *)(A + 7142464) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7155264) + 0, (float *)(A + 4246464) + 0, (float *)(A + 7321664) + 0, (float *)(A + 4208064) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7129664) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0);
+  k35_mul_mul((float *)(A + 7168064) + 0, (float *)(A + 7180864) + 0, (float *)(A + 7552064) + 0, (float *)(A + 4208064) + 0);
+  k36_concat((float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 4208064) + 0, (float *)(A + 9164864) + 12800);
+  k37_matmul((float *)(A + 9164864) + 12800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4208064) + 0);
+  k32_mul_sub((float *)(A + 4220864) + 0, (float *)(A + 4246464) + 0);
+  k33_sub_mul((float *)(A + 6680064) + 0, (float *)(A + 7244864) + 0);
+  k32_mul_sub((float *)(A + 6667264) + 0, (float *)(A + 7321664) + 0);
+  k33_sub_mul((float *)(A + 4233664) + 0, (float *)(A + 7398464) + 0);
+  k39_mul_mul_addn((float *)(A + 4208064) + 0, (float *)(A + 4233664) + 0, (float *)(A + 4246464) + 0, (float *)(A + 7628864) + 0, (float *)(A + 6667264) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6680064) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0);
+  k40_const((float *)(A + 7244864) + 0);
+  k35_mul_mul((float *)(A + 4208064) + 0, (float *)(A + 4220864) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7321664) + 0);
+  k36_concat((float *)(A + 7475264) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7321664) + 0, (float *)(A + 9164864) + 0);
+  k41_matmul((float *)(A + 9164864) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 241664) + 0);
+  k32_mul_sub((float *)(A + 6654464) + 0, (float *)(A + 7244864) + 0);
+  k33_sub_mul((float *)(A + 4272064) + 0, (float *)(A + 7321664) + 0);
+  k33_sub_mul((float *)(A + 6641664) + 0, (float *)(A + 7398464) + 0);
+  k32_mul_sub((float *)(A + 4259264) + 0, (float *)(A + 7475264) + 0);
+  k33_sub_mul((float *)(A + 4284864) + 0, (float *)(A + 7552064) + 0);
+  k34_mul_mul_mul((float *)(A + 241664) + 86400, (float *)(A + 4284864) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6641664) + 0, (float *)(A + 4259264) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7398464) + 0, (float *)(A + 4272064) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0);
+  k35_mul_mul((float *)(A + 241664) + 86400, (float *)(A + 6654464) + 0, (float *)(A + 7552064) + 0, (float *)(A + 6616064) + 0);
+  k36_concat((float *)(A + 7705664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 10598464) + 345600);
+  k37_matmul((float *)(A + 10598464) + 345600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6616064) + 0);
+  k32_mul_sub((float *)(A + 6628864) + 0, (float *)(A + 7244864) + 0);
+  k33_sub_mul((float *)(A + 6577664) + 0, (float *)(A + 7321664) + 0);
+  k33_sub_mul((float *)(A + 6603264) + 0, (float *)(A + 7398464) + 0);
+  k32_mul_sub((float *)(A + 6564864) + 0, (float *)(A + 7475264) + 0);
+  k33_sub_mul((float *)(A + 6590464) + 0, (float *)(A + 7552064) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 83200, (float *)(A + 6616064) + 0, (float *)(A + 6590464) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7628864) + 0, (float *)(A + 6603264) + 0, (float *)(A + 6564864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6539264) + 0, (float *)(A + 7398464) + 0, (float *)(A + 6577664) + 0, (float *)(A + 7475264) + 0, (float *)(A + 6628864) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8012864) + 0);
+  k36_concat((float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 10598464) + 332800);
+  k37_matmul((float *)(A + 10598464) + 332800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6539264) + 0);
+  k32_mul_sub((float *)(A + 6552064) + 0, (float *)(A + 6616064) + 0);
+  k33_sub_mul((float *)(A + 6500864) + 0, (float *)(A + 7244864) + 0);
+  k33_sub_mul((float *)(A + 6526464) + 0, (float *)(A + 7321664) + 0);
+  k32_mul_sub((float *)(A + 6488064) + 0, (float *)(A + 7398464) + 0);
+  k33_sub_mul((float *)(A + 6513664) + 0, (float *)(A + 7475264) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 80000, (float *)(A + 6539264) + 0, (float *)(A + 6513664) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 6526464) + 0, (float *)(A + 6488064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6462464) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6500864) + 0, (float *)(A + 7398464) + 0, (float *)(A + 6552064) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0);
+  k36_concat((float *)(A + 7628864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 10598464) + 320000);
+  k37_matmul((float *)(A + 10598464) + 320000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6462464) + 0);
+  k32_mul_sub((float *)(A + 6475264) + 0, (float *)(A + 6539264) + 0);
+  k33_sub_mul((float *)(A + 6424064) + 0, (float *)(A + 6616064) + 0);
+  k33_sub_mul((float *)(A + 6449664) + 0, (float *)(A + 7244864) + 0);
+  k32_mul_sub((float *)(A + 6411264) + 0, (float *)(A + 7321664) + 0);
+  k33_sub_mul((float *)(A + 6436864) + 0, (float *)(A + 7398464) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 76800, (float *)(A + 6462464) + 0, (float *)(A + 6436864) + 0, (float *)(A + 6539264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 6449664) + 0, (float *)(A + 6411264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 6385664) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6424064) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6475264) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0);
+  k36_concat((float *)(A + 7628864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 10598464) + 307200);
+  k37_matmul((float *)(A + 10598464) + 307200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6385664) + 0);
+  k32_mul_sub((float *)(A + 6398464) + 0, (float *)(A + 6462464) + 0);
+  k33_sub_mul((float *)(A + 6347264) + 0, (float *)(A + 6539264) + 0);
+  k33_sub_mul((float *)(A + 6372864) + 0, (float *)(A + 6616064) + 0);
+  k32_mul_sub((float *)(A + 6334464) + 0, (float *)(A + 7244864) + 0);
+  k33_sub_mul((float *)(A + 6360064) + 0, (float *)(A + 7321664) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 73600, (float *)(A + 6385664) + 0, (float *)(A + 6360064) + 0, (float *)(A + 6462464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 6372864) + 0, (float *)(A + 6334464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6616064) + 0, (float *)(A + 6347264) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6398464) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7782464) + 0);
+  k36_concat((float *)(A + 7552064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 10598464) + 294400);
+  k37_matmul((float *)(A + 10598464) + 294400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6308864) + 0);
+  k32_mul_sub((float *)(A + 6321664) + 0, (float *)(A + 6385664) + 0);
+  k33_sub_mul((float *)(A + 6270464) + 0, (float *)(A + 6462464) + 0);
+  k33_sub_mul((float *)(A + 6296064) + 0, (float *)(A + 6539264) + 0);
+  k32_mul_sub((float *)(A + 6257664) + 0, (float *)(A + 6616064) + 0);
+  k33_sub_mul((float *)(A + 6283264) + 0, (float *)(A + 7244864) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 70400, (float *)(A + 6308864) + 0, (float *)(A + 6283264) + 0, (float *)(A + 6385664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 6296064) + 0, (float *)(A + 6257664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6270464) + 0, (float *)(A + 6616064) + 0, (float *)(A + 6321664) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7705664) + 0);
+  k36_concat((float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 10598464) + 281600);
+  k37_matmul((float *)(A + 10598464) + 281600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6232064) + 0);
+  k32_mul_sub((float *)(A + 6244864) + 0, (float *)(A + 6308864) + 0);
+  k33_sub_mul((float *)(A + 6193664) + 0, (float *)(A + 6385664) + 0);
+  k33_sub_mul((float *)(A + 6219264) + 0, (float *)(A + 6462464) + 0);
+  k32_mul_sub((float *)(A + 6180864) + 0, (float *)(A + 6539264) + 0);
+  k33_sub_mul((float *)(A + 6206464) + 0, (float *)(A + 6616064) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 67200, (float *)(A + 6232064) + 0, (float *)(A + 6206464) + 0, (float *)(A + 6308864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6219264) + 0, (float *)(A + 6180864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6193664) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6244864) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7628864) + 0);
+  k36_concat((float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 10598464) + 268800);
+  k37_matmul((float *)(A + 10598464) + 268800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6155264) + 0);
+  k32_mul_sub((float *)(A + 6168064) + 0, (float *)(A + 6232064) + 0);
+  k33_sub_mul((float *)(A + 6116864) + 0, (float *)(A + 6308864) + 0);
+  k33_sub_mul((float *)(A + 6142464) + 0, (float *)(A + 6385664) + 0);
+  k32_mul_sub((float *)(A + 6104064) + 0, (float *)(A + 6462464) + 0);
+  k33_sub_mul((float *)(A + 6129664) + 0, (float *)(A + 6539264) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 64000, (float *)(A + 6155264) + 0, (float *)(A + 6129664) + 0, (float *)(A + 6232064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6142464) + 0, (float *)(A + 6104064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6116864) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6168064) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0);
+  k36_concat((float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 10598464) + 256000);
+  k37_matmul((float *)(A + 10598464) + 256000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6078464) + 0);
+  k32_mul_sub((float *)(A + 6091264) + 0, (float *)(A + 6155264) + 0);
+  k33_sub_mul((float *)(A + 6040064) + 0, (float *)(A + 6232064) + 0);
+  k33_sub_mul((float *)(A + 6065664) + 0, (float *)(A + 6308864) + 0);
+  k32_mul_sub((float *)(A + 6027264) + 0, (float *)(A + 6385664) + 0);
+  k33_sub_mul((float *)(A + 6052864) + 0, (float *)(A + 6462464) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 60800, (float *)(A + 6078464) + 0, (float *)(A + 6052864) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 6065664) + 0, (float *)(A + 6027264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6040064) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6091264) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0);
+  k36_concat((float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 10598464) + 243200);
+  k37_matmul((float *)(A + 10598464) + 243200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6001664) + 0);
+  k32_mul_sub((float *)(A + 6014464) + 0, (float *)(A + 6078464) + 0);
+  k33_sub_mul((float *)(A + 5963264) + 0, (float *)(A + 6155264) + 0);
+  k33_sub_mul((float *)(A + 5988864) + 0, (float *)(A + 6232064) + 0);
+  k32_mul_sub((float *)(A + 5950464) + 0, (float *)(A + 6308864) + 0);
+  k33_sub_mul((float *)(A + 5976064) + 0, (float *)(A + 6385664) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 57600, (float *)(A + 6001664) + 0, (float *)(A + 5976064) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 5988864) + 0, (float *)(A + 5950464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6232064) + 0, (float *)(A + 5963264) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6014464) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0);
+  k36_concat((float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 10598464) + 230400);
+  k37_matmul((float *)(A + 10598464) + 230400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5924864) + 0);
+  k32_mul_sub((float *)(A + 5937664) + 0, (float *)(A + 6001664) + 0);
+  k33_sub_mul((float *)(A + 5886464) + 0, (float *)(A + 6078464) + 0);
+  k33_sub_mul((float *)(A + 5912064) + 0, (float *)(A + 6155264) + 0);
+  k32_mul_sub((float *)(A + 5873664) + 0, (float *)(A + 6232064) + 0);
+  k33_sub_mul((float *)(A + 5899264) + 0, (float *)(A + 6308864) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 54400, (float *)(A + 5924864) + 0, (float *)(A + 5899264) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 5912064) + 0, (float *)(A + 5873664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 5848064) + 0, (float *)(A + 6155264) + 0, (float *)(A + 5886464) + 0, (float *)(A + 6232064) + 0, (float *)(A + 5937664) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0);
+  k36_concat((float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 10598464) + 217600);
+  k37_matmul((float *)(A + 10598464) + 217600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5848064) + 0);
+  k32_mul_sub((float *)(A + 5860864) + 0, (float *)(A + 5924864) + 0);
+  k33_sub_mul((float *)(A + 5809664) + 0, (float *)(A + 6001664) + 0);
+  k33_sub_mul((float *)(A + 5835264) + 0, (float *)(A + 6078464) + 0);
+  k32_mul_sub((float *)(A + 5796864) + 0, (float *)(A + 6155264) + 0);
+  k33_sub_mul((float *)(A + 5822464) + 0, (float *)(A + 6232064) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 51200, (float *)(A + 5848064) + 0, (float *)(A + 5822464) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 5835264) + 0, (float *)(A + 5796864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 5771264) + 0, (float *)(A + 6078464) + 0, (float *)(A + 5809664) + 0, (float *)(A + 6155264) + 0, (float *)(A + 5860864) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0);
+  k36_concat((float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 10598464) + 204800);
+  k37_matmul((float *)(A + 10598464) + 204800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5771264) + 0);
+  k32_mul_sub((float *)(A + 5784064) + 0, (float *)(A + 5848064) + 0);
+  k33_sub_mul((float *)(A + 5732864) + 0, (float *)(A + 5924864) + 0);
+  k33_sub_mul((float *)(A + 5758464) + 0, (float *)(A + 6001664) + 0);
+  k32_mul_sub((float *)(A + 5720064) + 0, (float *)(A + 6078464) + 0);
+  k33_sub_mul((float *)(A + 5745664) + 0, (float *)(A + 6155264) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 48000, (float *)(A + 5771264) + 0, (float *)(A + 5745664) + 0, (float *)(A + 5848064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 5758464) + 0, (float *)(A + 5720064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 5694464) + 0, (float *)(A + 6001664) + 0, (float *)(A + 5732864) + 0, (float *)(A + 6078464) + 0, (float *)(A + 5784064) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0);
+  k36_concat((float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 10598464) + 192000);
+  k37_matmul((float *)(A + 10598464) + 192000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5694464) + 0);
+  k32_mul_sub((float *)(A + 5707264) + 0, (float *)(A + 5771264) + 0);
+  k33_sub_mul((float *)(A + 5656064) + 0, (float *)(A + 5848064) + 0);
+  k33_sub_mul((float *)(A + 5681664) + 0, (float *)(A + 5924864) + 0);
+  k32_mul_sub((float *)(A + 5643264) + 0, (float *)(A + 6001664) + 0);
+  k33_sub_mul((float *)(A + 5668864) + 0, (float *)(A + 6078464) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 44800, (float *)(A + 5694464) + 0, (float *)(A + 5668864) + 0, (float *)(A + 5771264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 5681664) + 0, (float *)(A + 5643264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5924864) + 0, (float *)(A + 5656064) + 0, (float *)(A + 6001664) + 0, (float *)(A + 5707264) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0);
+  k36_concat((float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 10598464) + 179200);
+  k37_matmul((float *)(A + 10598464) + 179200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5617664) + 0);
+  k32_mul_sub((float *)(A + 5630464) + 0, (float *)(A + 5694464) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k47_addn_mul_mul((float *)(A + 7059968) + 700, (float *)(A + 813568) + 0, (float *)(A + 5843968) + 0, (float *)(A + 5869568) + 0, (float *)(A + 6944768) + 0, (float *)(A + 5856768) + 0, (float *)(A + 5818368) + 0, (float *)(A + 5959168) + 0, (float *)(A + 5779968) + 0, (float *)(A + 5971968) + 0, (float *)(A + 5831168) + 0, (float *)(A + 6048768) + 0, (float *)(A + 5882368) + 0, (float *)(A + 6061568) + 0, (float *)(A + 6957568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 5818368) + 0);
-  k39_matmul((float *)(A + 5818368) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 5792768) + 0, (float *)(A + 5779968) + 0);
-  k35_sub_mul((float *)(A + 5741568) + 0, (float *)(A + 5869568) + 0);
-  k35_sub_mul((float *)(A + 5767168) + 0, (float *)(A + 5882368) + 0);
-  k34_mul_sub((float *)(A + 5728768) + 0, (float *)(A + 5959168) + 0);
-  k35_sub_mul((float *)(A + 5754368) + 0, (float *)(A + 5971968) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 650, (float *)(A + 813568) + 0, (float *)(A + 5754368) + 0, (float *)(A + 5779968) + 0, (float *)(A + 6957568) + 0, (float *)(A + 5767168) + 0, (float *)(A + 5728768) + 0, (float *)(A + 5869568) + 0, (float *)(A + 5690368) + 0, (float *)(A + 5882368) + 0, (float *)(A + 5741568) + 0, (float *)(A + 5959168) + 0, (float *)(A + 5792768) + 0, (float *)(A + 5971968) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 5728768) + 0);
-  k39_matmul((float *)(A + 5728768) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 5703168) + 0, (float *)(A + 5690368) + 0);
-  k35_sub_mul((float *)(A + 5651968) + 0, (float *)(A + 5779968) + 0);
-  k35_sub_mul((float *)(A + 5677568) + 0, (float *)(A + 5792768) + 0);
-  k34_mul_sub((float *)(A + 5639168) + 0, (float *)(A + 5869568) + 0);
-  k35_sub_mul((float *)(A + 5664768) + 0, (float *)(A + 5882368) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 600, (float *)(A + 813568) + 0, (float *)(A + 5664768) + 0, (float *)(A + 5690368) + 0, (float *)(A + 6944768) + 0, (float *)(A + 5677568) + 0, (float *)(A + 5639168) + 0, (float *)(A + 5779968) + 0, (float *)(A + 1800768) + 0, (float *)(A + 5792768) + 0, (float *)(A + 5651968) + 0, (float *)(A + 5869568) + 0, (float *)(A + 5703168) + 0, (float *)(A + 5882368) + 0, (float *)(A + 6957568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 5639168) + 0);
-  k39_matmul((float *)(A + 5639168) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 1813568) + 0, (float *)(A + 1800768) + 0);
-  k35_sub_mul((float *)(A + 1762368) + 0, (float *)(A + 5690368) + 0);
-  k35_sub_mul((float *)(A + 1787968) + 0, (float *)(A + 5703168) + 0);
-  k34_mul_sub((float *)(A + 1749568) + 0, (float *)(A + 5779968) + 0);
-  k35_sub_mul((float *)(A + 1775168) + 0, (float *)(A + 5792768) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 550, (float *)(A + 813568) + 0, (float *)(A + 1775168) + 0, (float *)(A + 1800768) + 0, (float *)(A + 6957568) + 0, (float *)(A + 1787968) + 0, (float *)(A + 1749568) + 0, (float *)(A + 5690368) + 0, (float *)(A + 1711168) + 0, (float *)(A + 5703168) + 0, (float *)(A + 1762368) + 0, (float *)(A + 5779968) + 0, (float *)(A + 1813568) + 0, (float *)(A + 5792768) + 0, (float *)(A + 6944768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 1749568) + 0);
-  k39_matmul((float *)(A + 1749568) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 1723968) + 0, (float *)(A + 1711168) + 0);
-  k35_sub_mul((float *)(A + 1672768) + 0, (float *)(A + 5690368) + 0);
-  k35_sub_mul((float *)(A + 1698368) + 0, (float *)(A + 5703168) + 0);
-  k34_mul_sub((float *)(A + 1659968) + 0, (float *)(A + 6957568) + 0);
-  k35_sub_mul((float *)(A + 1685568) + 0, (float *)(A + 9863168) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 500, (float *)(A + 813568) + 0, (float *)(A + 1685568) + 0, (float *)(A + 1711168) + 0, (float *)(A + 6944768) + 0, (float *)(A + 1698368) + 0, (float *)(A + 1659968) + 0, (float *)(A + 5690368) + 0, (float *)(A + 1621568) + 0, (float *)(A + 5703168) + 0, (float *)(A + 1672768) + 0, (float *)(A + 6957568) + 0, (float *)(A + 1723968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4872768) + 0);
-  k38_concat((float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4872768) + 0, (float *)(A + 1659968) + 0);
-  k39_matmul((float *)(A + 1659968) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 1634368) + 0, (float *)(A + 1621568) + 0);
-  k35_sub_mul((float *)(A + 1583168) + 0, (float *)(A + 4706368) + 0);
-  k35_sub_mul((float *)(A + 1608768) + 0, (float *)(A + 9863168) + 0);
-  k34_mul_sub((float *)(A + 1570368) + 0, (float *)(A + 1711168) + 0);
-  k35_sub_mul((float *)(A + 1595968) + 0, (float *)(A + 1723968) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 450, (float *)(A + 813568) + 0, (float *)(A + 1595968) + 0, (float *)(A + 1621568) + 0, (float *)(A + 4693568) + 0, (float *)(A + 1608768) + 0, (float *)(A + 1570368) + 0, (float *)(A + 4706368) + 0, (float *)(A + 1531968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1583168) + 0, (float *)(A + 1711168) + 0, (float *)(A + 1634368) + 0, (float *)(A + 1723968) + 0, (float *)(A + 4783168) + 0, (float *)(A + 4795968) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0, (float *)(A + 4962368) + 0);
-  k38_concat((float *)(A + 4795968) + 0, (float *)(A + 4872768) + 0, (float *)(A + 4885568) + 0, (float *)(A + 4962368) + 0, (float *)(A + 1570368) + 0);
-  k39_matmul((float *)(A + 1570368) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 1544768) + 0, (float *)(A + 1531968) + 0);
-  k35_sub_mul((float *)(A + 1493568) + 0, (float *)(A + 1711168) + 0);
-  k35_sub_mul((float *)(A + 1519168) + 0, (float *)(A + 1723968) + 0);
-  k34_mul_sub((float *)(A + 1480768) + 0, (float *)(A + 4795968) + 0);
-  k35_sub_mul((float *)(A + 1506368) + 0, (float *)(A + 9863168) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 400, (float *)(A + 813568) + 0, (float *)(A + 1506368) + 0, (float *)(A + 1531968) + 0, (float *)(A + 4783168) + 0, (float *)(A + 1519168) + 0, (float *)(A + 1480768) + 0, (float *)(A + 1711168) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1723968) + 0, (float *)(A + 1493568) + 0, (float *)(A + 4795968) + 0, (float *)(A + 1544768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1621568) + 0, (float *)(A + 1634368) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4872768) + 0);
-  k38_concat((float *)(A + 1634368) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4872768) + 0, (float *)(A + 1480768) + 0);
-  k39_matmul((float *)(A + 1480768) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 1455168) + 0, (float *)(A + 1442368) + 0);
-  k35_sub_mul((float *)(A + 1403968) + 0, (float *)(A + 1634368) + 0);
-  k35_sub_mul((float *)(A + 1429568) + 0, (float *)(A + 9863168) + 0);
-  k34_mul_sub((float *)(A + 1391168) + 0, (float *)(A + 1531968) + 0);
-  k35_sub_mul((float *)(A + 1416768) + 0, (float *)(A + 1544768) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 350, (float *)(A + 813568) + 0, (float *)(A + 1416768) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1621568) + 0, (float *)(A + 1429568) + 0, (float *)(A + 1391168) + 0, (float *)(A + 1634368) + 0, (float *)(A + 1352768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1403968) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1455168) + 0, (float *)(A + 1544768) + 0, (float *)(A + 1711168) + 0, (float *)(A + 1723968) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0);
-  k38_concat((float *)(A + 1723968) + 0, (float *)(A + 4693568) + 0, (float *)(A + 4706368) + 0, (float *)(A + 4783168) + 0, (float *)(A + 1391168) + 0);
-  k39_matmul((float *)(A + 1391168) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 1365568) + 0, (float *)(A + 1352768) + 0);
-  k35_sub_mul((float *)(A + 1314368) + 0, (float *)(A + 1531968) + 0);
-  k35_sub_mul((float *)(A + 1339968) + 0, (float *)(A + 1544768) + 0);
-  k34_mul_sub((float *)(A + 1301568) + 0, (float *)(A + 1621568) + 0);
-  k35_sub_mul((float *)(A + 1327168) + 0, (float *)(A + 1634368) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 300, (float *)(A + 813568) + 0, (float *)(A + 1327168) + 0, (float *)(A + 1352768) + 0, (float *)(A + 1711168) + 0, (float *)(A + 1339968) + 0, (float *)(A + 1301568) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1544768) + 0, (float *)(A + 1314368) + 0, (float *)(A + 1621568) + 0, (float *)(A + 1365568) + 0, (float *)(A + 1634368) + 0, (float *)(A + 1723968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1455168) + 0, (float *)(A + 4693568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1455168) + 0, (float *)(A + 4693568) + 0, (float *)(A + 1301568) + 0);
-  k39_matmul((float *)(A + 1301568) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 1275968) + 0, (float *)(A + 1263168) + 0);
-  k35_sub_mul((float *)(A + 1224768) + 0, (float *)(A + 1442368) + 0);
-  k35_sub_mul((float *)(A + 1250368) + 0, (float *)(A + 1455168) + 0);
-  k34_mul_sub((float *)(A + 1211968) + 0, (float *)(A + 1711168) + 0);
-  k35_sub_mul((float *)(A + 1237568) + 0, (float *)(A + 9863168) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 250, (float *)(A + 813568) + 0, (float *)(A + 1237568) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1723968) + 0, (float *)(A + 1250368) + 0, (float *)(A + 1211968) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1173568) + 0, (float *)(A + 1455168) + 0, (float *)(A + 1224768) + 0, (float *)(A + 1711168) + 0, (float *)(A + 1275968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1352768) + 0, (float *)(A + 1365568) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1544768) + 0, (float *)(A + 1621568) + 0);
-  k38_concat((float *)(A + 1365568) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1544768) + 0, (float *)(A + 1621568) + 0, (float *)(A + 1211968) + 0);
-  k39_matmul((float *)(A + 1211968) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 1186368) + 0, (float *)(A + 1173568) + 0);
-  k35_sub_mul((float *)(A + 1135168) + 0, (float *)(A + 1365568) + 0);
-  k35_sub_mul((float *)(A + 1160768) + 0, (float *)(A + 9863168) + 0);
-  k34_mul_sub((float *)(A + 1122368) + 0, (float *)(A + 1263168) + 0);
-  k35_sub_mul((float *)(A + 1147968) + 0, (float *)(A + 1275968) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 200, (float *)(A + 813568) + 0, (float *)(A + 1147968) + 0, (float *)(A + 1173568) + 0, (float *)(A + 1352768) + 0, (float *)(A + 1160768) + 0, (float *)(A + 1122368) + 0, (float *)(A + 1365568) + 0, (float *)(A + 1083968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1135168) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1186368) + 0, (float *)(A + 1275968) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1455168) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1544768) + 0, (float *)(A + 1621568) + 0);
-  k38_concat((float *)(A + 1455168) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1544768) + 0, (float *)(A + 1621568) + 0, (float *)(A + 1122368) + 0);
-  k39_matmul((float *)(A + 1122368) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 1096768) + 0, (float *)(A + 1083968) + 0);
-  k35_sub_mul((float *)(A + 1045568) + 0, (float *)(A + 1263168) + 0);
-  k35_sub_mul((float *)(A + 1071168) + 0, (float *)(A + 1275968) + 0);
-  k34_mul_sub((float *)(A + 1032768) + 0, (float *)(A + 1352768) + 0);
-  k35_sub_mul((float *)(A + 1058368) + 0, (float *)(A + 1365568) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 150, (float *)(A + 813568) + 0, (float *)(A + 1058368) + 0, (float *)(A + 1083968) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1071168) + 0, (float *)(A + 1032768) + 0, (float *)(A + 1263168) + 0, (float *)(A + 994368) + 0, (float *)(A + 1275968) + 0, (float *)(A + 1045568) + 0, (float *)(A + 1352768) + 0, (float *)(A + 1096768) + 0, (float *)(A + 1365568) + 0, (float *)(A + 1455168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1173568) + 0, (float *)(A + 1186368) + 0, (float *)(A + 1531968) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 1173568) + 0, (float *)(A + 1186368) + 0, (float *)(A + 1531968) + 0, (float *)(A + 1032768) + 0);
-  k39_matmul((float *)(A + 1032768) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 1007168) + 0, (float *)(A + 994368) + 0);
-  k35_sub_mul((float *)(A + 955968) + 0, (float *)(A + 1173568) + 0);
-  k35_sub_mul((float *)(A + 981568) + 0, (float *)(A + 1186368) + 0);
-  k34_mul_sub((float *)(A + 943168) + 0, (float *)(A + 1442368) + 0);
-  k35_sub_mul((float *)(A + 968768) + 0, (float *)(A + 9863168) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 100, (float *)(A + 813568) + 0, (float *)(A + 968768) + 0, (float *)(A + 994368) + 0, (float *)(A + 1455168) + 0, (float *)(A + 981568) + 0, (float *)(A + 943168) + 0, (float *)(A + 1173568) + 0, (float *)(A + 904768) + 0, (float *)(A + 1186368) + 0, (float *)(A + 955968) + 0, (float *)(A + 1442368) + 0, (float *)(A + 1007168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 1083968) + 0, (float *)(A + 1096768) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1275968) + 0, (float *)(A + 1352768) + 0);
-  k38_concat((float *)(A + 1096768) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1275968) + 0, (float *)(A + 1352768) + 0, (float *)(A + 943168) + 0);
-  k39_matmul((float *)(A + 943168) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 917568) + 0, (float *)(A + 904768) + 0);
-  k35_sub_mul((float *)(A + 866368) + 0, (float *)(A + 1096768) + 0);
-  k35_sub_mul((float *)(A + 891968) + 0, (float *)(A + 9863168) + 0);
-  k34_mul_sub((float *)(A + 853568) + 0, (float *)(A + 994368) + 0);
-  k35_sub_mul((float *)(A + 879168) + 0, (float *)(A + 1007168) + 0);
-  k47_addn_mul_mul((float *)(A + 7059968) + 50, (float *)(A + 813568) + 0, (float *)(A + 879168) + 0, (float *)(A + 904768) + 0, (float *)(A + 1083968) + 0, (float *)(A + 891968) + 0, (float *)(A + 853568) + 0, (float *)(A + 1096768) + 0, (float *)(A + 53760) + 0, (float *)(A + 9863168) + 0, (float *)(A + 866368) + 0, (float *)(A + 994368) + 0, (float *)(A + 917568) + 0, (float *)(A + 1007168) + 0, (float *)(A + 1173568) + 0, (float *)(A + 1186368) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1275968) + 0, (float *)(A + 1352768) + 0);
-  k38_concat((float *)(A + 1186368) + 0, (float *)(A + 1263168) + 0, (float *)(A + 1275968) + 0, (float *)(A + 1352768) + 0, (float *)(A + 853568) + 0);
-  k39_matmul((float *)(A + 853568) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 53760) + 0);
-  k34_mul_sub((float *)(A + 66560) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 4179968) + 0, (float *)(A + 994368) + 0);
-  k34_mul_sub((float *)(A + 4167168) + 0, (float *)(A + 1007168) + 0);
-  k35_sub_mul((float *)(A + 79360) + 0, (float *)(A + 1083968) + 0);
-  k48_addn_mul_mul((float *)(A + 7059968) + 0, (float *)(A + 53760) + 0, (float *)(A + 79360) + 0, (float *)(A + 813568) + 0, (float *)(A + 1173568) + 0, (float *)(A + 4167168) + 0, (float *)(A + 994368) + 0, (float *)(A + 4179968) + 0, (float *)(A + 1007168) + 0, (float *)(A + 66560) + 0, (float *)(A + 1083968) + 0, (float *)(A + 1096768) + 0, (float *)(A + 1186368) + 0, (float *)(A + 9863168) + 0);
-  k42_const((float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 1096768) + 0, (float *)(A + 813568) + 0, (float *)(A + 1186368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 7059968) + 0);
-  k43_stack((float *)(A + 7059968) + 0, (float *)(A + 853568) + 0, (float *)(A + 943168) + 0, (float *)(A + 1032768) + 0, (float *)(A + 1122368) + 0, (float *)(A + 1211968) + 0, (float *)(A + 1301568) + 0, (float *)(A + 1391168) + 0, (float *)(A + 1480768) + 0, (float *)(A + 1570368) + 0, (float *)(A + 1659968) + 0, (float *)(A + 1749568) + 0, (float *)(A + 5639168) + 0, (float *)(A + 5728768) + 0, (float *)(A + 5818368) + 0, (float *)(A + 5907968) + 0, (float *)(A + 5997568) + 0, (float *)(A + 6087168) + 0, (float *)(A + 6176768) + 0, (float *)(A + 6266368) + 0, (float *)(A + 6355968) + 0, (float *)(A + 6445568) + 0, (float *)(A + 6535168) + 0, (float *)(A + 6624768) + 0, (float *)(A + 6714368) + 0, (float *)(A + 6803968) + 0, (float *)(A + 6893568) + 0, (float *)(A + 6983168) + 0, (float *)(A + 11309568) + 0);
-  k44_matmul((float *)(A + 11309568) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 7059968) + 0);
-  k34_mul_sub((float *)(A + 4154368) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 117760) + 0, (float *)(A + 1083968) + 0);
-  k35_sub_mul((float *)(A + 4141568) + 0, (float *)(A + 1096768) + 0);
-  k34_mul_sub((float *)(A + 104960) + 0, (float *)(A + 9863168) + 0);
-  k35_sub_mul((float *)(A + 130560) + 0, (float *)(A + 904768) + 0);
-  k49_mul_mul_mul((float *)(A + 7059968) + 1350, (float *)(A + 130560) + 0, (float *)(A + 813568) + 0, (float *)(A + 104960) + 0, (float *)(A + 1083968) + 0, (float *)(A + 4103168) + 0, (float *)(A + 1096768) + 0, (float *)(A + 117760) + 0, (float *)(A + 9863168) + 0, (float *)(A + 917568) + 0, (float *)(A + 994368) + 0, (float *)(A + 1007168) + 0, (float *)(A + 1173568) + 0);
-  k46_mul_mul((float *)(A + 7059968) + 1350, (float *)(A + 4154368) + 0, (float *)(A + 904768) + 0, (float *)(A + 104960) + 0);
-  k38_concat((float *)(A + 994368) + 0, (float *)(A + 1007168) + 0, (float *)(A + 1173568) + 0, (float *)(A + 104960) + 0, (float *)(A + 7418368) + 0);
-  k39_matmul((float *)(A + 7418368) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 104960) + 0);
-  k34_mul_sub((float *)(A + 4115968) + 0, (float *)(A + 813568) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 1300, (float *)(A + 104960) + 0, (float *)(A + 4077568) + 0, (float *)(A + 813568) + 0, (float *)(A + 904768) + 0, (float *)(A + 4103168) + 0);
-  k35_sub_mul((float *)(A + 4064768) + 0, (float *)(A + 104960) + 0);
-  k35_sub_mul((float *)(A + 4090368) + 0, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 4051968) + 0, (float *)(A + 9863168) + 0);
-  k35_sub_mul((float *)(A + 4077568) + 0, (float *)(A + 117760) + 0);
-  k51_mul_addn_mul((float *)(A + 917568) + 0, (float *)(A + 4141568) + 0, (float *)(A + 4103168) + 0, (float *)(A + 4051968) + 0, (float *)(A + 104960) + 0, (float *)(A + 4013568) + 0, (float *)(A + 813568) + 0, (float *)(A + 4064768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 130560) + 0, (float *)(A + 4077568) + 0, (float *)(A + 994368) + 0, (float *)(A + 1007168) + 0);
-  k37_mul_mul((float *)(A + 904768) + 0, (float *)(A + 4115968) + 0, (float *)(A + 117760) + 0, (float *)(A + 104960) + 0);
-  k38_concat((float *)(A + 4077568) + 0, (float *)(A + 994368) + 0, (float *)(A + 1007168) + 0, (float *)(A + 104960) + 0, (float *)(A + 4141568) + 0);
-  k39_matmul((float *)(A + 4141568) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 4026368) + 0, (float *)(A + 4013568) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 1250, (float *)(A + 813568) + 0, (float *)(A + 3987968) + 0, (float *)(A + 4013568) + 0, (float *)(A + 4103168) + 0, (float *)(A + 4115968) + 0);
-  k35_sub_mul((float *)(A + 3975168) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 4000768) + 0, (float *)(A + 4013568) + 0);
-  k34_mul_sub((float *)(A + 3962368) + 0, (float *)(A + 9863168) + 0);
-  k35_sub_mul((float *)(A + 3987968) + 0, (float *)(A + 104960) + 0);
-  k51_mul_addn_mul((float *)(A + 130560) + 0, (float *)(A + 4090368) + 0, (float *)(A + 4115968) + 0, (float *)(A + 3962368) + 0, (float *)(A + 813568) + 0, (float *)(A + 3923968) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3975168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 117760) + 0, (float *)(A + 3987968) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 4103168) + 0, (float *)(A + 4026368) + 0, (float *)(A + 104960) + 0, (float *)(A + 130560) + 0);
-  k38_concat((float *)(A + 3987968) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 130560) + 0, (float *)(A + 4051968) + 0);
-  k39_matmul((float *)(A + 4051968) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 104960) + 0);
-  k34_mul_sub((float *)(A + 3936768) + 0, (float *)(A + 130560) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 1200, (float *)(A + 104960) + 0, (float *)(A + 3898368) + 0, (float *)(A + 130560) + 0, (float *)(A + 813568) + 0, (float *)(A + 3923968) + 0);
-  k35_sub_mul((float *)(A + 3885568) + 0, (float *)(A + 104960) + 0);
-  k35_sub_mul((float *)(A + 3911168) + 0, (float *)(A + 130560) + 0);
-  k34_mul_sub((float *)(A + 3872768) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 3898368) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 117760) + 0, (float *)(A + 4000768) + 0, (float *)(A + 3923968) + 0, (float *)(A + 3872768) + 0, (float *)(A + 104960) + 0, (float *)(A + 3834368) + 0, (float *)(A + 130560) + 0, (float *)(A + 3885568) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3898368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 813568) + 0, (float *)(A + 3936768) + 0, (float *)(A + 4026368) + 0, (float *)(A + 3834368) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 3834368) + 0, (float *)(A + 3962368) + 0);
-  k39_matmul((float *)(A + 3962368) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 3847168) + 0, (float *)(A + 3834368) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 1150, (float *)(A + 813568) + 0, (float *)(A + 3808768) + 0, (float *)(A + 3834368) + 0, (float *)(A + 3923968) + 0, (float *)(A + 3936768) + 0);
-  k35_sub_mul((float *)(A + 3795968) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 3821568) + 0, (float *)(A + 3834368) + 0);
-  k34_mul_sub((float *)(A + 3783168) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 3808768) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 3898368) + 0, (float *)(A + 3911168) + 0, (float *)(A + 3936768) + 0, (float *)(A + 3783168) + 0, (float *)(A + 813568) + 0, (float *)(A + 3744768) + 0, (float *)(A + 3834368) + 0, (float *)(A + 3795968) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3808768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 3923968) + 0, (float *)(A + 3847168) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3872768) + 0);
-  k39_matmul((float *)(A + 3872768) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 3757568) + 0, (float *)(A + 3744768) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 1100, (float *)(A + 813568) + 0, (float *)(A + 3719168) + 0, (float *)(A + 3744768) + 0, (float *)(A + 3834368) + 0, (float *)(A + 3847168) + 0);
-  k35_sub_mul((float *)(A + 3706368) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 3731968) + 0, (float *)(A + 3744768) + 0);
-  k34_mul_sub((float *)(A + 3693568) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 3719168) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 3808768) + 0, (float *)(A + 3821568) + 0, (float *)(A + 3847168) + 0, (float *)(A + 3693568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3655168) + 0, (float *)(A + 3744768) + 0, (float *)(A + 3706368) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3719168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 3834368) + 0, (float *)(A + 3757568) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3783168) + 0);
-  k39_matmul((float *)(A + 3783168) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 3667968) + 0, (float *)(A + 3655168) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 1050, (float *)(A + 813568) + 0, (float *)(A + 3629568) + 0, (float *)(A + 3655168) + 0, (float *)(A + 3744768) + 0, (float *)(A + 3757568) + 0);
-  k35_sub_mul((float *)(A + 3616768) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 3642368) + 0, (float *)(A + 3655168) + 0);
-  k34_mul_sub((float *)(A + 3603968) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 3629568) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 3719168) + 0, (float *)(A + 3731968) + 0, (float *)(A + 3757568) + 0, (float *)(A + 3603968) + 0, (float *)(A + 813568) + 0, (float *)(A + 3565568) + 0, (float *)(A + 3655168) + 0, (float *)(A + 3616768) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3629568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 3744768) + 0, (float *)(A + 3667968) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3693568) + 0);
-  k39_matmul((float *)(A + 3693568) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 3578368) + 0, (float *)(A + 3565568) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 1000, (float *)(A + 813568) + 0, (float *)(A + 3539968) + 0, (float *)(A + 3565568) + 0, (float *)(A + 3655168) + 0, (float *)(A + 3667968) + 0);
-  k35_sub_mul((float *)(A + 3527168) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 3552768) + 0, (float *)(A + 3565568) + 0);
-  k34_mul_sub((float *)(A + 3514368) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 3539968) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 3629568) + 0, (float *)(A + 3642368) + 0, (float *)(A + 3667968) + 0, (float *)(A + 3514368) + 0, (float *)(A + 813568) + 0, (float *)(A + 3475968) + 0, (float *)(A + 3565568) + 0, (float *)(A + 3527168) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3539968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 3655168) + 0, (float *)(A + 3578368) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3603968) + 0);
-  k39_matmul((float *)(A + 3603968) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 3488768) + 0, (float *)(A + 3475968) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 950, (float *)(A + 813568) + 0, (float *)(A + 3450368) + 0, (float *)(A + 3475968) + 0, (float *)(A + 3565568) + 0, (float *)(A + 3578368) + 0);
-  k35_sub_mul((float *)(A + 3437568) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 3463168) + 0, (float *)(A + 3475968) + 0);
-  k34_mul_sub((float *)(A + 3424768) + 0, (float *)(A + 4013568) + 0);
+  k33_sub_mul((float *)(A + 5579264) + 0, (float *)(A + 5771264) + 0);
+  k33_sub_mul((float *)(A + 5604864) + 0, (float *)(A + 5848064) + 0);
+  k32_mul_sub((float *)(A + 5566464) + 0, (float *)(A + 5924864) + 0);
+  k33_sub_mul((float *)(A + 5592064) + 0, (float *)(A + 6001664) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 41600, (float *)(A + 5617664) + 0, (float *)(A + 5592064) + 0, (float *)(A + 5694464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 5604864) + 0, (float *)(A + 5566464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5579264) + 0, (float *)(A + 5924864) + 0, (float *)(A + 5630464) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0);
+  k36_concat((float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 10598464) + 166400);
+  k37_matmul((float *)(A + 10598464) + 166400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5540864) + 0);
+  k32_mul_sub((float *)(A + 5553664) + 0, (float *)(A + 5617664) + 0);
+  k33_sub_mul((float *)(A + 5502464) + 0, (float *)(A + 5694464) + 0);
+  k33_sub_mul((float *)(A + 5528064) + 0, (float *)(A + 5771264) + 0);
+  k32_mul_sub((float *)(A + 5489664) + 0, (float *)(A + 5848064) + 0);
+  k33_sub_mul((float *)(A + 5515264) + 0, (float *)(A + 5924864) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 38400, (float *)(A + 5540864) + 0, (float *)(A + 5515264) + 0, (float *)(A + 5617664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 5528064) + 0, (float *)(A + 5489664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5502464) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5553664) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0);
+  k36_concat((float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 10598464) + 153600);
+  k37_matmul((float *)(A + 10598464) + 153600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5464064) + 0);
+  k32_mul_sub((float *)(A + 5476864) + 0, (float *)(A + 5540864) + 0);
+  k33_sub_mul((float *)(A + 5425664) + 0, (float *)(A + 5617664) + 0);
+  k33_sub_mul((float *)(A + 5451264) + 0, (float *)(A + 5694464) + 0);
+  k32_mul_sub((float *)(A + 5412864) + 0, (float *)(A + 5771264) + 0);
+  k33_sub_mul((float *)(A + 5438464) + 0, (float *)(A + 5848064) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 35200, (float *)(A + 5464064) + 0, (float *)(A + 5438464) + 0, (float *)(A + 5540864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 5451264) + 0, (float *)(A + 5412864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5425664) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5476864) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0);
+  k36_concat((float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 10598464) + 140800);
+  k37_matmul((float *)(A + 10598464) + 140800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5387264) + 0);
+  k32_mul_sub((float *)(A + 5400064) + 0, (float *)(A + 5464064) + 0);
+  k33_sub_mul((float *)(A + 5348864) + 0, (float *)(A + 5540864) + 0);
+  k33_sub_mul((float *)(A + 5374464) + 0, (float *)(A + 5617664) + 0);
+  k32_mul_sub((float *)(A + 5336064) + 0, (float *)(A + 5694464) + 0);
+  k33_sub_mul((float *)(A + 5361664) + 0, (float *)(A + 5771264) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 32000, (float *)(A + 5387264) + 0, (float *)(A + 5361664) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 5374464) + 0, (float *)(A + 5336064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5348864) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5400064) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0);
+  k36_concat((float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 10598464) + 128000);
+  k37_matmul((float *)(A + 10598464) + 128000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5310464) + 0);
+  k32_mul_sub((float *)(A + 5323264) + 0, (float *)(A + 5387264) + 0);
+  k33_sub_mul((float *)(A + 5272064) + 0, (float *)(A + 5464064) + 0);
+  k33_sub_mul((float *)(A + 5297664) + 0, (float *)(A + 5540864) + 0);
+  k32_mul_sub((float *)(A + 5259264) + 0, (float *)(A + 5617664) + 0);
+  k33_sub_mul((float *)(A + 5284864) + 0, (float *)(A + 5694464) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 28800, (float *)(A + 5310464) + 0, (float *)(A + 5284864) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5297664) + 0, (float *)(A + 5259264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5272064) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5323264) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0);
+  k36_concat((float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 10598464) + 115200);
+  k37_matmul((float *)(A + 10598464) + 115200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5233664) + 0);
+  k32_mul_sub((float *)(A + 5246464) + 0, (float *)(A + 5310464) + 0);
+  k33_sub_mul((float *)(A + 5195264) + 0, (float *)(A + 5387264) + 0);
+  k33_sub_mul((float *)(A + 5220864) + 0, (float *)(A + 5464064) + 0);
+  k32_mul_sub((float *)(A + 5182464) + 0, (float *)(A + 5540864) + 0);
+  k33_sub_mul((float *)(A + 5208064) + 0, (float *)(A + 5617664) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 25600, (float *)(A + 5233664) + 0, (float *)(A + 5208064) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5220864) + 0, (float *)(A + 5182464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5195264) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5246464) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0);
+  k36_concat((float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 10598464) + 102400);
+  k37_matmul((float *)(A + 10598464) + 102400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5156864) + 0);
+  k32_mul_sub((float *)(A + 5169664) + 0, (float *)(A + 5233664) + 0);
+  k33_sub_mul((float *)(A + 5118464) + 0, (float *)(A + 5310464) + 0);
+  k33_sub_mul((float *)(A + 5144064) + 0, (float *)(A + 5387264) + 0);
+  k32_mul_sub((float *)(A + 5105664) + 0, (float *)(A + 5464064) + 0);
+  k33_sub_mul((float *)(A + 5131264) + 0, (float *)(A + 5540864) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 22400, (float *)(A + 5156864) + 0, (float *)(A + 5131264) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5144064) + 0, (float *)(A + 5105664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5118464) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5169664) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0);
+  k36_concat((float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 10598464) + 89600);
+  k37_matmul((float *)(A + 10598464) + 89600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5080064) + 0);
+  k32_mul_sub((float *)(A + 5092864) + 0, (float *)(A + 5156864) + 0);
+  k33_sub_mul((float *)(A + 5041664) + 0, (float *)(A + 5233664) + 0);
+  k33_sub_mul((float *)(A + 5067264) + 0, (float *)(A + 5310464) + 0);
+  k32_mul_sub((float *)(A + 5028864) + 0, (float *)(A + 5387264) + 0);
+  k33_sub_mul((float *)(A + 5054464) + 0, (float *)(A + 5464064) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 19200, (float *)(A + 5080064) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5067264) + 0, (float *)(A + 5028864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5041664) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5092864) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0);
+  k36_concat((float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 10598464) + 76800);
+  k37_matmul((float *)(A + 10598464) + 76800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5003264) + 0);
+  k32_mul_sub((float *)(A + 5016064) + 0, (float *)(A + 5080064) + 0);
+  k33_sub_mul((float *)(A + 4964864) + 0, (float *)(A + 5156864) + 0);
+  k33_sub_mul((float *)(A + 4990464) + 0, (float *)(A + 5233664) + 0);
+  k32_mul_sub((float *)(A + 4952064) + 0, (float *)(A + 5310464) + 0);
+  k33_sub_mul((float *)(A + 4977664) + 0, (float *)(A + 5387264) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 16000, (float *)(A + 5003264) + 0, (float *)(A + 4977664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 4990464) + 0, (float *)(A + 4952064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 5233664) + 0, (float *)(A + 4964864) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5016064) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0);
+  k36_concat((float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 10598464) + 64000);
+  k37_matmul((float *)(A + 10598464) + 64000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4926464) + 0);
+  k32_mul_sub((float *)(A + 4939264) + 0, (float *)(A + 5003264) + 0);
+  k33_sub_mul((float *)(A + 4888064) + 0, (float *)(A + 5080064) + 0);
+  k33_sub_mul((float *)(A + 4913664) + 0, (float *)(A + 5156864) + 0);
+  k32_mul_sub((float *)(A + 4875264) + 0, (float *)(A + 5233664) + 0);
+  k33_sub_mul((float *)(A + 4900864) + 0, (float *)(A + 5310464) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 12800, (float *)(A + 4926464) + 0, (float *)(A + 4900864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 4913664) + 0, (float *)(A + 4875264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 5156864) + 0, (float *)(A + 4888064) + 0, (float *)(A + 5233664) + 0, (float *)(A + 4939264) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0);
+  k36_concat((float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 10598464) + 51200);
+  k37_matmul((float *)(A + 10598464) + 51200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4849664) + 0);
+  k32_mul_sub((float *)(A + 4862464) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 4811264) + 0, (float *)(A + 5003264) + 0);
+  k33_sub_mul((float *)(A + 4836864) + 0, (float *)(A + 5080064) + 0);
+  k32_mul_sub((float *)(A + 4798464) + 0, (float *)(A + 5156864) + 0);
+  k33_sub_mul((float *)(A + 4824064) + 0, (float *)(A + 5233664) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 9600, (float *)(A + 4849664) + 0, (float *)(A + 4824064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 4836864) + 0, (float *)(A + 4798464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 4811264) + 0, (float *)(A + 5156864) + 0, (float *)(A + 4862464) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0);
+  k36_concat((float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 10598464) + 38400);
+  k37_matmul((float *)(A + 10598464) + 38400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4772864) + 0);
+  k32_mul_sub((float *)(A + 4785664) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 4734464) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 4760064) + 0, (float *)(A + 5003264) + 0);
+  k32_mul_sub((float *)(A + 4721664) + 0, (float *)(A + 5080064) + 0);
+  k33_sub_mul((float *)(A + 4747264) + 0, (float *)(A + 5156864) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 6400, (float *)(A + 4772864) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 4760064) + 0, (float *)(A + 4721664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 4696064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 4734464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 4785664) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0);
+  k36_concat((float *)(A + 5387264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 10598464) + 25600);
+  k37_matmul((float *)(A + 10598464) + 25600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4696064) + 0);
+  k32_mul_sub((float *)(A + 4708864) + 0, (float *)(A + 4772864) + 0);
+  k33_sub_mul((float *)(A + 4657664) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 4683264) + 0, (float *)(A + 4926464) + 0);
+  k32_mul_sub((float *)(A + 1748864) + 0, (float *)(A + 5003264) + 0);
+  k33_sub_mul((float *)(A + 4670464) + 0, (float *)(A + 5080064) + 0);
+  k42_addn_mul_mul((float *)(A + 241664) + 3200, (float *)(A + 4696064) + 0, (float *)(A + 4670464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 4683264) + 0, (float *)(A + 1748864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 1710464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 4657664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 4708864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0);
+  k36_concat((float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 10598464) + 12800);
+  k37_matmul((float *)(A + 10598464) + 12800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 1710464) + 0);
+  k32_mul_sub((float *)(A + 1723264) + 0, (float *)(A + 1748864) + 0);
+  k33_sub_mul((float *)(A + 4195264) + 0, (float *)(A + 4772864) + 0);
+  k32_mul_sub((float *)(A + 4182464) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 1736064) + 0, (float *)(A + 4926464) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 0, (float *)(A + 1710464) + 0, (float *)(A + 1736064) + 0, (float *)(A + 1748864) + 0, (float *)(A + 5156864) + 0, (float *)(A + 4182464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4195264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 1723264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5233664) + 0);
+  k40_const((float *)(A + 4772864) + 0);
+  k36_concat((float *)(A + 5003264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5233664) + 0, (float *)(A + 10598464) + 0);
+  k41_matmul((float *)(A + 10598464) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 241664) + 0);
+  k32_mul_sub((float *)(A + 4169664) + 0, (float *)(A + 4772864) + 0);
+  k33_sub_mul((float *)(A + 1774464) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 4156864) + 0, (float *)(A + 4926464) + 0);
+  k32_mul_sub((float *)(A + 1761664) + 0, (float *)(A + 5003264) + 0);
+  k33_sub_mul((float *)(A + 1787264) + 0, (float *)(A + 5080064) + 0);
+  k44_mul_mul_mul((float *)(A + 241664) + 86400, (float *)(A + 1787264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 1761664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4131264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 1774464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0);
+  k35_mul_mul((float *)(A + 241664) + 86400, (float *)(A + 4169664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 4131264) + 0);
+  k36_concat((float *)(A + 5233664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 4131264) + 0, (float *)(A + 12032064) + 0);
+  k37_matmul((float *)(A + 12032064) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4131264) + 0);
+  k32_mul_sub((float *)(A + 4144064) + 0, (float *)(A + 4772864) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 83200, (float *)(A + 4131264) + 0, (float *)(A + 4105664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 4092864) + 0, (float *)(A + 4131264) + 0);
+  k33_sub_mul((float *)(A + 4118464) + 0, (float *)(A + 4772864) + 0);
+  k32_mul_sub((float *)(A + 4080064) + 0, (float *)(A + 5003264) + 0);
+  k33_sub_mul((float *)(A + 4105664) + 0, (float *)(A + 5080064) + 0);
+  k46_mul_addn_mul((float *)(A + 5156864) + 0, (float *)(A + 4156864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 4080064) + 0, (float *)(A + 4131264) + 0, (float *)(A + 4054464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4092864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 4105664) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0);
+  k35_mul_mul((float *)(A + 4849664) + 0, (float *)(A + 4144064) + 0, (float *)(A + 5080064) + 0, (float *)(A + 4054464) + 0);
+  k36_concat((float *)(A + 5233664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 4054464) + 0, (float *)(A + 12032064) + 12800);
+  k37_matmul((float *)(A + 12032064) + 12800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4054464) + 0);
+  k32_mul_sub((float *)(A + 4067264) + 0, (float *)(A + 4131264) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 80000, (float *)(A + 4054464) + 0, (float *)(A + 4028864) + 0, (float *)(A + 4131264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 4016064) + 0, (float *)(A + 4054464) + 0);
+  k33_sub_mul((float *)(A + 4041664) + 0, (float *)(A + 4131264) + 0);
+  k32_mul_sub((float *)(A + 4003264) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 4028864) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 4105664) + 0, (float *)(A + 4118464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4003264) + 0, (float *)(A + 4054464) + 0, (float *)(A + 3977664) + 0, (float *)(A + 4131264) + 0, (float *)(A + 4016064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 4028864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 4067264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3977664) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3977664) + 0, (float *)(A + 12032064) + 25600);
+  k37_matmul((float *)(A + 12032064) + 25600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3977664) + 0);
+  k32_mul_sub((float *)(A + 3990464) + 0, (float *)(A + 4054464) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 76800, (float *)(A + 3977664) + 0, (float *)(A + 3952064) + 0, (float *)(A + 4054464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 3939264) + 0, (float *)(A + 3977664) + 0);
+  k33_sub_mul((float *)(A + 3964864) + 0, (float *)(A + 4054464) + 0);
+  k32_mul_sub((float *)(A + 3926464) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 3952064) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 4028864) + 0, (float *)(A + 4041664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3926464) + 0, (float *)(A + 3977664) + 0, (float *)(A + 3900864) + 0, (float *)(A + 4054464) + 0, (float *)(A + 3939264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3952064) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3990464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3900864) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3900864) + 0, (float *)(A + 12032064) + 38400);
+  k37_matmul((float *)(A + 12032064) + 38400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3900864) + 0);
+  k32_mul_sub((float *)(A + 3913664) + 0, (float *)(A + 3977664) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 73600, (float *)(A + 3900864) + 0, (float *)(A + 3875264) + 0, (float *)(A + 3977664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 3862464) + 0, (float *)(A + 3900864) + 0);
+  k33_sub_mul((float *)(A + 3888064) + 0, (float *)(A + 3977664) + 0);
+  k32_mul_sub((float *)(A + 3849664) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 3875264) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 3952064) + 0, (float *)(A + 3964864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3849664) + 0, (float *)(A + 3900864) + 0, (float *)(A + 3824064) + 0, (float *)(A + 3977664) + 0, (float *)(A + 3862464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3875264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3913664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3824064) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3824064) + 0, (float *)(A + 12032064) + 51200);
+  k37_matmul((float *)(A + 12032064) + 51200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3824064) + 0);
+  k32_mul_sub((float *)(A + 3836864) + 0, (float *)(A + 3900864) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 70400, (float *)(A + 3824064) + 0, (float *)(A + 3798464) + 0, (float *)(A + 3900864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 3785664) + 0, (float *)(A + 3824064) + 0);
+  k33_sub_mul((float *)(A + 3811264) + 0, (float *)(A + 3900864) + 0);
+  k32_mul_sub((float *)(A + 3772864) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 3798464) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 3875264) + 0, (float *)(A + 3888064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3772864) + 0, (float *)(A + 3824064) + 0, (float *)(A + 3747264) + 0, (float *)(A + 3900864) + 0, (float *)(A + 3785664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3798464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3836864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3747264) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3747264) + 0, (float *)(A + 12032064) + 64000);
+  k37_matmul((float *)(A + 12032064) + 64000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3747264) + 0);
+  k32_mul_sub((float *)(A + 3760064) + 0, (float *)(A + 3824064) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 67200, (float *)(A + 3747264) + 0, (float *)(A + 3721664) + 0, (float *)(A + 3824064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 3708864) + 0, (float *)(A + 3747264) + 0);
+  k33_sub_mul((float *)(A + 3734464) + 0, (float *)(A + 3824064) + 0);
+  k32_mul_sub((float *)(A + 3696064) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 3721664) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 3798464) + 0, (float *)(A + 3811264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3696064) + 0, (float *)(A + 3747264) + 0, (float *)(A + 3670464) + 0, (float *)(A + 3824064) + 0, (float *)(A + 3708864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3721664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3760064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3670464) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3670464) + 0, (float *)(A + 12032064) + 76800);
+  k37_matmul((float *)(A + 12032064) + 76800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3670464) + 0);
+  k32_mul_sub((float *)(A + 3683264) + 0, (float *)(A + 3747264) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 64000, (float *)(A + 3670464) + 0, (float *)(A + 3644864) + 0, (float *)(A + 3747264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 3632064) + 0, (float *)(A + 3670464) + 0);
+  k33_sub_mul((float *)(A + 3657664) + 0, (float *)(A + 3747264) + 0);
+  k32_mul_sub((float *)(A + 3619264) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 3644864) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 3721664) + 0, (float *)(A + 3734464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3619264) + 0, (float *)(A + 3670464) + 0, (float *)(A + 3593664) + 0, (float *)(A + 3747264) + 0, (float *)(A + 3632064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3644864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3683264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3593664) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3593664) + 0, (float *)(A + 12032064) + 89600);
+  k37_matmul((float *)(A + 12032064) + 89600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3593664) + 0);
+  k32_mul_sub((float *)(A + 3606464) + 0, (float *)(A + 3670464) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 60800, (float *)(A + 3593664) + 0, (float *)(A + 3568064) + 0, (float *)(A + 3670464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 3555264) + 0, (float *)(A + 3593664) + 0);
+  k33_sub_mul((float *)(A + 3580864) + 0, (float *)(A + 3670464) + 0);
+  k32_mul_sub((float *)(A + 3542464) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 3568064) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 3644864) + 0, (float *)(A + 3657664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3542464) + 0, (float *)(A + 3593664) + 0, (float *)(A + 3516864) + 0, (float *)(A + 3670464) + 0, (float *)(A + 3555264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3568064) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3606464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3516864) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3516864) + 0, (float *)(A + 12032064) + 102400);
+  k37_matmul((float *)(A + 12032064) + 102400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3516864) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k35_sub_mul((float *)(A + 3450368) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 3539968) + 0, (float *)(A + 3552768) + 0, (float *)(A + 3578368) + 0, (float *)(A + 3424768) + 0, (float *)(A + 813568) + 0, (float *)(A + 3386368) + 0, (float *)(A + 3475968) + 0, (float *)(A + 3437568) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3450368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 3565568) + 0, (float *)(A + 3488768) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3514368) + 0);
-  k39_matmul((float *)(A + 3514368) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 3399168) + 0, (float *)(A + 3386368) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 900, (float *)(A + 813568) + 0, (float *)(A + 3360768) + 0, (float *)(A + 3386368) + 0, (float *)(A + 3475968) + 0, (float *)(A + 3488768) + 0);
-  k35_sub_mul((float *)(A + 3347968) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 3373568) + 0, (float *)(A + 3386368) + 0);
-  k34_mul_sub((float *)(A + 3335168) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 3360768) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 3450368) + 0, (float *)(A + 3463168) + 0, (float *)(A + 3488768) + 0, (float *)(A + 3335168) + 0, (float *)(A + 813568) + 0, (float *)(A + 3296768) + 0, (float *)(A + 3386368) + 0, (float *)(A + 3347968) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3360768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 3475968) + 0, (float *)(A + 3399168) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3424768) + 0);
-  k39_matmul((float *)(A + 3424768) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 3309568) + 0, (float *)(A + 3296768) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 850, (float *)(A + 813568) + 0, (float *)(A + 3271168) + 0, (float *)(A + 3296768) + 0, (float *)(A + 3386368) + 0, (float *)(A + 3399168) + 0);
-  k35_sub_mul((float *)(A + 3258368) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 3283968) + 0, (float *)(A + 3296768) + 0);
-  k34_mul_sub((float *)(A + 3245568) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 3271168) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 3360768) + 0, (float *)(A + 3373568) + 0, (float *)(A + 3399168) + 0, (float *)(A + 3245568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3296768) + 0, (float *)(A + 3258368) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3271168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 3386368) + 0, (float *)(A + 3309568) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3335168) + 0);
-  k39_matmul((float *)(A + 3335168) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 3219968) + 0, (float *)(A + 3207168) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 800, (float *)(A + 813568) + 0, (float *)(A + 3181568) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3296768) + 0, (float *)(A + 3309568) + 0);
-  k35_sub_mul((float *)(A + 3168768) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 3194368) + 0, (float *)(A + 3207168) + 0);
-  k34_mul_sub((float *)(A + 3155968) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 3181568) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 3271168) + 0, (float *)(A + 3283968) + 0, (float *)(A + 3309568) + 0, (float *)(A + 3155968) + 0, (float *)(A + 813568) + 0, (float *)(A + 3117568) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3168768) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3181568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 3296768) + 0, (float *)(A + 3219968) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3245568) + 0);
-  k39_matmul((float *)(A + 3245568) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 3130368) + 0, (float *)(A + 3117568) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 750, (float *)(A + 813568) + 0, (float *)(A + 3091968) + 0, (float *)(A + 3117568) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3219968) + 0);
-  k35_sub_mul((float *)(A + 3079168) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 3104768) + 0, (float *)(A + 3117568) + 0);
-  k34_mul_sub((float *)(A + 3066368) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 3091968) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 3181568) + 0, (float *)(A + 3194368) + 0, (float *)(A + 3219968) + 0, (float *)(A + 3066368) + 0, (float *)(A + 813568) + 0, (float *)(A + 3027968) + 0, (float *)(A + 3117568) + 0, (float *)(A + 3079168) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3091968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 3207168) + 0, (float *)(A + 3130368) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3155968) + 0);
-  k39_matmul((float *)(A + 3155968) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 3040768) + 0, (float *)(A + 3027968) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 700, (float *)(A + 813568) + 0, (float *)(A + 3002368) + 0, (float *)(A + 3027968) + 0, (float *)(A + 3117568) + 0, (float *)(A + 3130368) + 0);
-  k35_sub_mul((float *)(A + 2989568) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 3015168) + 0, (float *)(A + 3027968) + 0);
-  k34_mul_sub((float *)(A + 2976768) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 3002368) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 3091968) + 0, (float *)(A + 3104768) + 0, (float *)(A + 3130368) + 0, (float *)(A + 2976768) + 0, (float *)(A + 813568) + 0, (float *)(A + 2938368) + 0, (float *)(A + 3027968) + 0, (float *)(A + 2989568) + 0, (float *)(A + 4013568) + 0, (float *)(A + 3002368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 3117568) + 0, (float *)(A + 3040768) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 3066368) + 0);
-  k39_matmul((float *)(A + 3066368) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 2951168) + 0, (float *)(A + 2938368) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 650, (float *)(A + 813568) + 0, (float *)(A + 2912768) + 0, (float *)(A + 2938368) + 0, (float *)(A + 3027968) + 0, (float *)(A + 3040768) + 0);
-  k35_sub_mul((float *)(A + 2899968) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 2925568) + 0, (float *)(A + 2938368) + 0);
-  k34_mul_sub((float *)(A + 2887168) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 2912768) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 3002368) + 0, (float *)(A + 3015168) + 0, (float *)(A + 3040768) + 0, (float *)(A + 2887168) + 0, (float *)(A + 813568) + 0, (float *)(A + 2848768) + 0, (float *)(A + 2938368) + 0, (float *)(A + 2899968) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2912768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 3027968) + 0, (float *)(A + 2951168) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2976768) + 0);
-  k39_matmul((float *)(A + 2976768) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 2861568) + 0, (float *)(A + 2848768) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 600, (float *)(A + 813568) + 0, (float *)(A + 2823168) + 0, (float *)(A + 2848768) + 0, (float *)(A + 2938368) + 0, (float *)(A + 2951168) + 0);
-  k35_sub_mul((float *)(A + 2810368) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 2835968) + 0, (float *)(A + 2848768) + 0);
-  k34_mul_sub((float *)(A + 2797568) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 2823168) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 2912768) + 0, (float *)(A + 2925568) + 0, (float *)(A + 2951168) + 0, (float *)(A + 2797568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2759168) + 0, (float *)(A + 2848768) + 0, (float *)(A + 2810368) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2823168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 2938368) + 0, (float *)(A + 2861568) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2887168) + 0);
-  k39_matmul((float *)(A + 2887168) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 2771968) + 0, (float *)(A + 2759168) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 550, (float *)(A + 813568) + 0, (float *)(A + 2733568) + 0, (float *)(A + 2759168) + 0, (float *)(A + 2848768) + 0, (float *)(A + 2861568) + 0);
-  k35_sub_mul((float *)(A + 2720768) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 2746368) + 0, (float *)(A + 2759168) + 0);
-  k34_mul_sub((float *)(A + 2707968) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 2733568) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 2823168) + 0, (float *)(A + 2835968) + 0, (float *)(A + 2861568) + 0, (float *)(A + 2707968) + 0, (float *)(A + 813568) + 0, (float *)(A + 2669568) + 0, (float *)(A + 2759168) + 0, (float *)(A + 2720768) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2733568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 2848768) + 0, (float *)(A + 2771968) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2797568) + 0);
-  k39_matmul((float *)(A + 2797568) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 2682368) + 0, (float *)(A + 2669568) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 500, (float *)(A + 813568) + 0, (float *)(A + 2643968) + 0, (float *)(A + 2669568) + 0, (float *)(A + 2759168) + 0, (float *)(A + 2771968) + 0);
-  k35_sub_mul((float *)(A + 2631168) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 2656768) + 0, (float *)(A + 2669568) + 0);
-  k34_mul_sub((float *)(A + 2618368) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 2643968) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 2733568) + 0, (float *)(A + 2746368) + 0, (float *)(A + 2771968) + 0, (float *)(A + 2618368) + 0, (float *)(A + 813568) + 0, (float *)(A + 2579968) + 0, (float *)(A + 2669568) + 0, (float *)(A + 2631168) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2643968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 2759168) + 0, (float *)(A + 2682368) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2707968) + 0);
-  k39_matmul((float *)(A + 2707968) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 2592768) + 0, (float *)(A + 2579968) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 450, (float *)(A + 813568) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2579968) + 0, (float *)(A + 2669568) + 0, (float *)(A + 2682368) + 0);
-  k35_sub_mul((float *)(A + 2541568) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 2567168) + 0, (float *)(A + 2579968) + 0);
-  k34_mul_sub((float *)(A + 2528768) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 2554368) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 2643968) + 0, (float *)(A + 2656768) + 0, (float *)(A + 2682368) + 0, (float *)(A + 2528768) + 0, (float *)(A + 813568) + 0, (float *)(A + 2490368) + 0, (float *)(A + 2579968) + 0, (float *)(A + 2541568) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2554368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 2669568) + 0, (float *)(A + 2592768) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2618368) + 0);
-  k39_matmul((float *)(A + 2618368) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 2503168) + 0, (float *)(A + 2490368) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 400, (float *)(A + 813568) + 0, (float *)(A + 2464768) + 0, (float *)(A + 2490368) + 0, (float *)(A + 2579968) + 0, (float *)(A + 2592768) + 0);
-  k35_sub_mul((float *)(A + 2451968) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 2477568) + 0, (float *)(A + 2490368) + 0);
-  k34_mul_sub((float *)(A + 2439168) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 2464768) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 2554368) + 0, (float *)(A + 2567168) + 0, (float *)(A + 2592768) + 0, (float *)(A + 2439168) + 0, (float *)(A + 813568) + 0, (float *)(A + 2400768) + 0, (float *)(A + 2490368) + 0, (float *)(A + 2451968) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2464768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 2579968) + 0, (float *)(A + 2503168) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2528768) + 0);
-  k39_matmul((float *)(A + 2528768) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 2413568) + 0, (float *)(A + 2400768) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 350, (float *)(A + 813568) + 0, (float *)(A + 2375168) + 0, (float *)(A + 2400768) + 0, (float *)(A + 2490368) + 0, (float *)(A + 2503168) + 0);
-  k35_sub_mul((float *)(A + 2362368) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 2387968) + 0, (float *)(A + 2400768) + 0);
-  k34_mul_sub((float *)(A + 2349568) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 2375168) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 2464768) + 0, (float *)(A + 2477568) + 0, (float *)(A + 2503168) + 0, (float *)(A + 2349568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2311168) + 0, (float *)(A + 2400768) + 0, (float *)(A + 2362368) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2375168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 2490368) + 0, (float *)(A + 2413568) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2439168) + 0);
-  k39_matmul((float *)(A + 2439168) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 2323968) + 0, (float *)(A + 2311168) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 300, (float *)(A + 813568) + 0, (float *)(A + 2285568) + 0, (float *)(A + 2311168) + 0, (float *)(A + 2400768) + 0, (float *)(A + 2413568) + 0);
-  k35_sub_mul((float *)(A + 2272768) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 2298368) + 0, (float *)(A + 2311168) + 0);
-  k34_mul_sub((float *)(A + 2259968) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 2285568) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 2375168) + 0, (float *)(A + 2387968) + 0, (float *)(A + 2413568) + 0, (float *)(A + 2259968) + 0, (float *)(A + 813568) + 0, (float *)(A + 2221568) + 0, (float *)(A + 2311168) + 0, (float *)(A + 2272768) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2285568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 2400768) + 0, (float *)(A + 2323968) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2349568) + 0);
-  k39_matmul((float *)(A + 2349568) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 2234368) + 0, (float *)(A + 2221568) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 250, (float *)(A + 813568) + 0, (float *)(A + 2195968) + 0, (float *)(A + 2221568) + 0, (float *)(A + 2311168) + 0, (float *)(A + 2323968) + 0);
-  k35_sub_mul((float *)(A + 2183168) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 2208768) + 0, (float *)(A + 2221568) + 0);
-  k34_mul_sub((float *)(A + 2170368) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 2195968) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 2285568) + 0, (float *)(A + 2298368) + 0, (float *)(A + 2323968) + 0, (float *)(A + 2170368) + 0, (float *)(A + 813568) + 0, (float *)(A + 2131968) + 0, (float *)(A + 2221568) + 0, (float *)(A + 2183168) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2195968) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 2311168) + 0, (float *)(A + 2234368) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2259968) + 0);
-  k39_matmul((float *)(A + 2259968) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 2144768) + 0, (float *)(A + 2131968) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 200, (float *)(A + 813568) + 0, (float *)(A + 2106368) + 0, (float *)(A + 2131968) + 0, (float *)(A + 2221568) + 0, (float *)(A + 2234368) + 0);
-  k35_sub_mul((float *)(A + 2093568) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 2119168) + 0, (float *)(A + 2131968) + 0);
-  k34_mul_sub((float *)(A + 2080768) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 2106368) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 2195968) + 0, (float *)(A + 2208768) + 0, (float *)(A + 2234368) + 0, (float *)(A + 2080768) + 0, (float *)(A + 813568) + 0, (float *)(A + 2042368) + 0, (float *)(A + 2131968) + 0, (float *)(A + 2093568) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2106368) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 2221568) + 0, (float *)(A + 2144768) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2170368) + 0);
-  k39_matmul((float *)(A + 2170368) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 2055168) + 0, (float *)(A + 2042368) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 150, (float *)(A + 813568) + 0, (float *)(A + 2016768) + 0, (float *)(A + 2042368) + 0, (float *)(A + 2131968) + 0, (float *)(A + 2144768) + 0);
-  k35_sub_mul((float *)(A + 2003968) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 2029568) + 0, (float *)(A + 2042368) + 0);
-  k34_mul_sub((float *)(A + 1991168) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 2016768) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 2106368) + 0, (float *)(A + 2119168) + 0, (float *)(A + 2144768) + 0, (float *)(A + 1991168) + 0, (float *)(A + 813568) + 0, (float *)(A + 1952768) + 0, (float *)(A + 2042368) + 0, (float *)(A + 2003968) + 0, (float *)(A + 4013568) + 0, (float *)(A + 2016768) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 2131968) + 0, (float *)(A + 2055168) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 2080768) + 0);
-  k39_matmul((float *)(A + 2080768) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 1965568) + 0, (float *)(A + 1952768) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 100, (float *)(A + 813568) + 0, (float *)(A + 1927168) + 0, (float *)(A + 1952768) + 0, (float *)(A + 2042368) + 0, (float *)(A + 2055168) + 0);
-  k35_sub_mul((float *)(A + 1914368) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 1939968) + 0, (float *)(A + 1952768) + 0);
-  k34_mul_sub((float *)(A + 1901568) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 1927168) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 2016768) + 0, (float *)(A + 2029568) + 0, (float *)(A + 2055168) + 0, (float *)(A + 1901568) + 0, (float *)(A + 813568) + 0, (float *)(A + 1863168) + 0, (float *)(A + 1952768) + 0, (float *)(A + 1914368) + 0, (float *)(A + 4013568) + 0, (float *)(A + 1927168) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0);
-  k37_mul_mul((float *)(A + 2042368) + 0, (float *)(A + 1965568) + 0, (float *)(A + 4026368) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 1991168) + 0);
-  k39_matmul((float *)(A + 1991168) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 813568) + 0);
-  k34_mul_sub((float *)(A + 1875968) + 0, (float *)(A + 1863168) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 50, (float *)(A + 813568) + 0, (float *)(A + 1837568) + 0, (float *)(A + 1863168) + 0, (float *)(A + 1952768) + 0, (float *)(A + 1965568) + 0);
-  k35_sub_mul((float *)(A + 183360) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 1850368) + 0, (float *)(A + 1863168) + 0);
-  k34_mul_sub((float *)(A + 170560) + 0, (float *)(A + 4013568) + 0);
-  k35_sub_mul((float *)(A + 1837568) + 0, (float *)(A + 4026368) + 0);
-  k51_mul_addn_mul((float *)(A + 1927168) + 0, (float *)(A + 1939968) + 0, (float *)(A + 1965568) + 0, (float *)(A + 170560) + 0, (float *)(A + 813568) + 0, (float *)(A + 28160) + 0, (float *)(A + 1863168) + 0, (float *)(A + 183360) + 0, (float *)(A + 4013568) + 0, (float *)(A + 9863168) + 0, (float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 994368) + 0);
-  k37_mul_mul((float *)(A + 1952768) + 0, (float *)(A + 1875968) + 0, (float *)(A + 4026368) + 0, (float *)(A + 28160) + 0);
-  k38_concat((float *)(A + 904768) + 0, (float *)(A + 917568) + 0, (float *)(A + 994368) + 0, (float *)(A + 28160) + 0, (float *)(A + 1901568) + 0);
-  k39_matmul((float *)(A + 1901568) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 28160) + 0);
-  k34_mul_sub((float *)(A + 40960) + 0, (float *)(A + 813568) + 0);
-  k50_addn_mul_mul((float *)(A + 7059968) + 0, (float *)(A + 28160) + 0, (float *)(A + 144960) + 0, (float *)(A + 813568) + 0, (float *)(A + 4013568) + 0, (float *)(A + 4026368) + 0);
-  k35_sub_mul((float *)(A + 15360) + 0, (float *)(A + 28160) + 0);
-  k34_mul_sub((float *)(A + 2560) + 0, (float *)(A + 813568) + 0);
-  k35_sub_mul((float *)(A + 144960) + 0, (float *)(A + 904768) + 0);
-  k52_mul_addn_mul((float *)(A + 9863168) + 0, (float *)(A + 1850368) + 0, (float *)(A + 4026368) + 0, (float *)(A + 2560) + 0, (float *)(A + 28160) + 0, (float *)(A + 15360) + 0, (float *)(A + 813568) + 0, (float *)(A + 144960) + 0, (float *)(A + 917568) + 0);
-  k42_const((float *)(A + 2560) + 0);
-  k37_mul_mul((float *)(A + 4013568) + 0, (float *)(A + 40960) + 0, (float *)(A + 904768) + 0, (float *)(A + 813568) + 0);
-  k38_concat((float *)(A + 144960) + 0, (float *)(A + 2560) + 0, (float *)(A + 917568) + 0, (float *)(A + 813568) + 0, (float *)(A + 15360) + 0);
-  k43_stack((float *)(A + 7418368) + 0, (float *)(A + 4141568) + 0, (float *)(A + 4051968) + 0, (float *)(A + 3962368) + 0, (float *)(A + 3872768) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3693568) + 0, (float *)(A + 3603968) + 0, (float *)(A + 3514368) + 0, (float *)(A + 3424768) + 0, (float *)(A + 3335168) + 0, (float *)(A + 3245568) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3066368) + 0, (float *)(A + 2976768) + 0, (float *)(A + 2887168) + 0, (float *)(A + 2797568) + 0, (float *)(A + 2707968) + 0, (float *)(A + 2618368) + 0, (float *)(A + 2528768) + 0, (float *)(A + 2439168) + 0, (float *)(A + 2349568) + 0, (float *)(A + 2259968) + 0, (float *)(A + 2170368) + 0, (float *)(A + 2080768) + 0, (float *)(A + 1991168) + 0, (float *)(A + 1901568) + 0, (float *)(A + 15360) + 0, (float *)(A + 12743168) + 0);
-  k53_matmul((float *)(A + 12743168) + 0, (float *)(A + 203264) + 0, (float *)(A + 904768) + 0);
-  k69_mul((float *)(A + 904768) + 0, (float *)(A + 994368) + 0);
-  k70_mul_mul((float *)(A + 904768) + 0, (float *)(A + 1083968) + 0);
-  k71_add_pow_sub(P + 57376 /* opt.step */, (float *)(A + 143424) + 0, (float *)(A + 143488) + 0);
-  k72_mul_add_sqrt(P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 1083968) + 0, (float *)(A + 143488) + 0, (float *)(A + 904768) + 0, (float *)(A + 1173568) + 0);
+  k32_mul_sub((float *)(A + 3529664) + 0, (float *)(A + 3593664) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 57600, (float *)(A + 3516864) + 0, (float *)(A + 3491264) + 0, (float *)(A + 3593664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 3478464) + 0, (float *)(A + 3516864) + 0);
+  k33_sub_mul((float *)(A + 3504064) + 0, (float *)(A + 3593664) + 0);
+  k32_mul_sub((float *)(A + 3465664) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 3491264) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 3568064) + 0, (float *)(A + 3580864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3465664) + 0, (float *)(A + 3516864) + 0, (float *)(A + 3440064) + 0, (float *)(A + 3593664) + 0, (float *)(A + 3478464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3491264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3529664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3440064) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3440064) + 0, (float *)(A + 12032064) + 115200);
+  k37_matmul((float *)(A + 12032064) + 115200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3440064) + 0);
+  k32_mul_sub((float *)(A + 3452864) + 0, (float *)(A + 3516864) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 54400, (float *)(A + 3440064) + 0, (float *)(A + 3414464) + 0, (float *)(A + 3516864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 3401664) + 0, (float *)(A + 3440064) + 0);
+  k33_sub_mul((float *)(A + 3427264) + 0, (float *)(A + 3516864) + 0);
+  k32_mul_sub((float *)(A + 3388864) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 3414464) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 3491264) + 0, (float *)(A + 3504064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3388864) + 0, (float *)(A + 3440064) + 0, (float *)(A + 3363264) + 0, (float *)(A + 3516864) + 0, (float *)(A + 3401664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3414464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3452864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3363264) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3363264) + 0, (float *)(A + 12032064) + 128000);
+  k37_matmul((float *)(A + 12032064) + 128000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3363264) + 0);
+  k32_mul_sub((float *)(A + 3376064) + 0, (float *)(A + 3440064) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 51200, (float *)(A + 3363264) + 0, (float *)(A + 3337664) + 0, (float *)(A + 3440064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 3324864) + 0, (float *)(A + 3363264) + 0);
+  k33_sub_mul((float *)(A + 3350464) + 0, (float *)(A + 3440064) + 0);
+  k32_mul_sub((float *)(A + 3312064) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 3337664) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 3414464) + 0, (float *)(A + 3427264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3312064) + 0, (float *)(A + 3363264) + 0, (float *)(A + 3286464) + 0, (float *)(A + 3440064) + 0, (float *)(A + 3324864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3337664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3376064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3286464) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3286464) + 0, (float *)(A + 12032064) + 140800);
+  k37_matmul((float *)(A + 12032064) + 140800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3286464) + 0);
+  k32_mul_sub((float *)(A + 3299264) + 0, (float *)(A + 3363264) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 48000, (float *)(A + 3286464) + 0, (float *)(A + 3260864) + 0, (float *)(A + 3363264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 3248064) + 0, (float *)(A + 3286464) + 0);
+  k33_sub_mul((float *)(A + 3273664) + 0, (float *)(A + 3363264) + 0);
+  k32_mul_sub((float *)(A + 3235264) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 3260864) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 3337664) + 0, (float *)(A + 3350464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3235264) + 0, (float *)(A + 3286464) + 0, (float *)(A + 3209664) + 0, (float *)(A + 3363264) + 0, (float *)(A + 3248064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3260864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3299264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3209664) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3209664) + 0, (float *)(A + 12032064) + 153600);
+  k37_matmul((float *)(A + 12032064) + 153600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3209664) + 0);
+  k32_mul_sub((float *)(A + 3222464) + 0, (float *)(A + 3286464) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 44800, (float *)(A + 3209664) + 0, (float *)(A + 3184064) + 0, (float *)(A + 3286464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 3171264) + 0, (float *)(A + 3209664) + 0);
+  k33_sub_mul((float *)(A + 3196864) + 0, (float *)(A + 3286464) + 0);
+  k32_mul_sub((float *)(A + 3158464) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 3184064) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 3260864) + 0, (float *)(A + 3273664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3158464) + 0, (float *)(A + 3209664) + 0, (float *)(A + 3132864) + 0, (float *)(A + 3286464) + 0, (float *)(A + 3171264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3184064) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3222464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3132864) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3132864) + 0, (float *)(A + 12032064) + 166400);
+  k37_matmul((float *)(A + 12032064) + 166400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3132864) + 0);
+  k32_mul_sub((float *)(A + 3145664) + 0, (float *)(A + 3209664) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 41600, (float *)(A + 3132864) + 0, (float *)(A + 3107264) + 0, (float *)(A + 3209664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 3094464) + 0, (float *)(A + 3132864) + 0);
+  k33_sub_mul((float *)(A + 3120064) + 0, (float *)(A + 3209664) + 0);
+  k32_mul_sub((float *)(A + 3081664) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 3107264) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 3184064) + 0, (float *)(A + 3196864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3081664) + 0, (float *)(A + 3132864) + 0, (float *)(A + 3056064) + 0, (float *)(A + 3209664) + 0, (float *)(A + 3094464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3107264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3145664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3056064) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3056064) + 0, (float *)(A + 12032064) + 179200);
+  k37_matmul((float *)(A + 12032064) + 179200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3056064) + 0);
+  k32_mul_sub((float *)(A + 3068864) + 0, (float *)(A + 3132864) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 38400, (float *)(A + 3056064) + 0, (float *)(A + 3030464) + 0, (float *)(A + 3132864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 3017664) + 0, (float *)(A + 3056064) + 0);
+  k33_sub_mul((float *)(A + 3043264) + 0, (float *)(A + 3132864) + 0);
+  k32_mul_sub((float *)(A + 3004864) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 3030464) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 3107264) + 0, (float *)(A + 3120064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3004864) + 0, (float *)(A + 3056064) + 0, (float *)(A + 2979264) + 0, (float *)(A + 3132864) + 0, (float *)(A + 3017664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3030464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3068864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2979264) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2979264) + 0, (float *)(A + 12032064) + 192000);
+  k37_matmul((float *)(A + 12032064) + 192000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2979264) + 0);
+  k32_mul_sub((float *)(A + 2992064) + 0, (float *)(A + 3056064) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 35200, (float *)(A + 2979264) + 0, (float *)(A + 2953664) + 0, (float *)(A + 3056064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 2940864) + 0, (float *)(A + 2979264) + 0);
+  k33_sub_mul((float *)(A + 2966464) + 0, (float *)(A + 3056064) + 0);
+  k32_mul_sub((float *)(A + 2928064) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 2953664) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 3030464) + 0, (float *)(A + 3043264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2928064) + 0, (float *)(A + 2979264) + 0, (float *)(A + 2902464) + 0, (float *)(A + 3056064) + 0, (float *)(A + 2940864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2953664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2992064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2902464) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2902464) + 0, (float *)(A + 12032064) + 204800);
+  k37_matmul((float *)(A + 12032064) + 204800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2902464) + 0);
+  k32_mul_sub((float *)(A + 2915264) + 0, (float *)(A + 2979264) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 32000, (float *)(A + 2902464) + 0, (float *)(A + 2876864) + 0, (float *)(A + 2979264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 2864064) + 0, (float *)(A + 2902464) + 0);
+  k33_sub_mul((float *)(A + 2889664) + 0, (float *)(A + 2979264) + 0);
+  k32_mul_sub((float *)(A + 2851264) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 2876864) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 2953664) + 0, (float *)(A + 2966464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2851264) + 0, (float *)(A + 2902464) + 0, (float *)(A + 2825664) + 0, (float *)(A + 2979264) + 0, (float *)(A + 2864064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2876864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2915264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2825664) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2825664) + 0, (float *)(A + 12032064) + 217600);
+  k37_matmul((float *)(A + 12032064) + 217600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2825664) + 0);
+  k32_mul_sub((float *)(A + 2838464) + 0, (float *)(A + 2902464) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 28800, (float *)(A + 2825664) + 0, (float *)(A + 2800064) + 0, (float *)(A + 2902464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 2787264) + 0, (float *)(A + 2825664) + 0);
+  k33_sub_mul((float *)(A + 2812864) + 0, (float *)(A + 2902464) + 0);
+  k32_mul_sub((float *)(A + 2774464) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 2800064) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 2876864) + 0, (float *)(A + 2889664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2774464) + 0, (float *)(A + 2825664) + 0, (float *)(A + 2748864) + 0, (float *)(A + 2902464) + 0, (float *)(A + 2787264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2800064) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2838464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2748864) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2748864) + 0, (float *)(A + 12032064) + 230400);
+  k37_matmul((float *)(A + 12032064) + 230400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2748864) + 0);
+  k32_mul_sub((float *)(A + 2761664) + 0, (float *)(A + 2825664) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 25600, (float *)(A + 2748864) + 0, (float *)(A + 2723264) + 0, (float *)(A + 2825664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 2710464) + 0, (float *)(A + 2748864) + 0);
+  k33_sub_mul((float *)(A + 2736064) + 0, (float *)(A + 2825664) + 0);
+  k32_mul_sub((float *)(A + 2697664) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 2723264) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 2800064) + 0, (float *)(A + 2812864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2697664) + 0, (float *)(A + 2748864) + 0, (float *)(A + 2672064) + 0, (float *)(A + 2825664) + 0, (float *)(A + 2710464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2723264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2761664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2672064) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2672064) + 0, (float *)(A + 12032064) + 243200);
+  k37_matmul((float *)(A + 12032064) + 243200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2672064) + 0);
+  k32_mul_sub((float *)(A + 2684864) + 0, (float *)(A + 2748864) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 22400, (float *)(A + 2672064) + 0, (float *)(A + 2646464) + 0, (float *)(A + 2748864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 2633664) + 0, (float *)(A + 2672064) + 0);
+  k33_sub_mul((float *)(A + 2659264) + 0, (float *)(A + 2748864) + 0);
+  k32_mul_sub((float *)(A + 2620864) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 2646464) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 2723264) + 0, (float *)(A + 2736064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2620864) + 0, (float *)(A + 2672064) + 0, (float *)(A + 2595264) + 0, (float *)(A + 2748864) + 0, (float *)(A + 2633664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2646464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2684864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2595264) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2595264) + 0, (float *)(A + 12032064) + 256000);
+  k37_matmul((float *)(A + 12032064) + 256000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2595264) + 0);
+  k32_mul_sub((float *)(A + 2608064) + 0, (float *)(A + 2672064) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 19200, (float *)(A + 2595264) + 0, (float *)(A + 2569664) + 0, (float *)(A + 2672064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 2556864) + 0, (float *)(A + 2595264) + 0);
+  k33_sub_mul((float *)(A + 2582464) + 0, (float *)(A + 2672064) + 0);
+  k32_mul_sub((float *)(A + 2544064) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 2569664) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 2646464) + 0, (float *)(A + 2659264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2544064) + 0, (float *)(A + 2595264) + 0, (float *)(A + 2518464) + 0, (float *)(A + 2672064) + 0, (float *)(A + 2556864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2569664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2608064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2518464) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2518464) + 0, (float *)(A + 12032064) + 268800);
+  k37_matmul((float *)(A + 12032064) + 268800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2518464) + 0);
+  k32_mul_sub((float *)(A + 2531264) + 0, (float *)(A + 2595264) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 16000, (float *)(A + 2518464) + 0, (float *)(A + 2492864) + 0, (float *)(A + 2595264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 2480064) + 0, (float *)(A + 2518464) + 0);
+  k33_sub_mul((float *)(A + 2505664) + 0, (float *)(A + 2595264) + 0);
+  k32_mul_sub((float *)(A + 2467264) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 2492864) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 2569664) + 0, (float *)(A + 2582464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2467264) + 0, (float *)(A + 2518464) + 0, (float *)(A + 2441664) + 0, (float *)(A + 2595264) + 0, (float *)(A + 2480064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2492864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2531264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2441664) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2441664) + 0, (float *)(A + 12032064) + 281600);
+  k37_matmul((float *)(A + 12032064) + 281600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2441664) + 0);
+  k32_mul_sub((float *)(A + 2454464) + 0, (float *)(A + 2518464) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 12800, (float *)(A + 2441664) + 0, (float *)(A + 2416064) + 0, (float *)(A + 2518464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 2403264) + 0, (float *)(A + 2441664) + 0);
+  k33_sub_mul((float *)(A + 2428864) + 0, (float *)(A + 2518464) + 0);
+  k32_mul_sub((float *)(A + 2390464) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 2416064) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 2492864) + 0, (float *)(A + 2505664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2390464) + 0, (float *)(A + 2441664) + 0, (float *)(A + 2364864) + 0, (float *)(A + 2518464) + 0, (float *)(A + 2403264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2416064) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2454464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2364864) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2364864) + 0, (float *)(A + 12032064) + 294400);
+  k37_matmul((float *)(A + 12032064) + 294400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2364864) + 0);
+  k32_mul_sub((float *)(A + 2377664) + 0, (float *)(A + 2441664) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 9600, (float *)(A + 2364864) + 0, (float *)(A + 2339264) + 0, (float *)(A + 2441664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 2326464) + 0, (float *)(A + 2364864) + 0);
+  k33_sub_mul((float *)(A + 2352064) + 0, (float *)(A + 2441664) + 0);
+  k32_mul_sub((float *)(A + 2313664) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 2339264) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 2416064) + 0, (float *)(A + 2428864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2313664) + 0, (float *)(A + 2364864) + 0, (float *)(A + 2288064) + 0, (float *)(A + 2441664) + 0, (float *)(A + 2326464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2339264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2377664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2288064) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2288064) + 0, (float *)(A + 12032064) + 307200);
+  k37_matmul((float *)(A + 12032064) + 307200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2288064) + 0);
+  k32_mul_sub((float *)(A + 2300864) + 0, (float *)(A + 2364864) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 6400, (float *)(A + 2288064) + 0, (float *)(A + 2262464) + 0, (float *)(A + 2364864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 2249664) + 0, (float *)(A + 2288064) + 0);
+  k33_sub_mul((float *)(A + 2275264) + 0, (float *)(A + 2364864) + 0);
+  k32_mul_sub((float *)(A + 2236864) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 2262464) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 2339264) + 0, (float *)(A + 2352064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2236864) + 0, (float *)(A + 2288064) + 0, (float *)(A + 2211264) + 0, (float *)(A + 2364864) + 0, (float *)(A + 2249664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2262464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2300864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2211264) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2211264) + 0, (float *)(A + 12032064) + 320000);
+  k37_matmul((float *)(A + 12032064) + 320000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2211264) + 0);
+  k32_mul_sub((float *)(A + 2224064) + 0, (float *)(A + 2288064) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 3200, (float *)(A + 2211264) + 0, (float *)(A + 2185664) + 0, (float *)(A + 2288064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 2172864) + 0, (float *)(A + 2211264) + 0);
+  k33_sub_mul((float *)(A + 2198464) + 0, (float *)(A + 2288064) + 0);
+  k32_mul_sub((float *)(A + 2160064) + 0, (float *)(A + 4926464) + 0);
+  k33_sub_mul((float *)(A + 2185664) + 0, (float *)(A + 5003264) + 0);
+  k46_mul_addn_mul((float *)(A + 2262464) + 0, (float *)(A + 2275264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2160064) + 0, (float *)(A + 2211264) + 0, (float *)(A + 1672064) + 0, (float *)(A + 2288064) + 0, (float *)(A + 2172864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2185664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2224064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 1672064) + 0);
+  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 1672064) + 0, (float *)(A + 12032064) + 332800);
+  k37_matmul((float *)(A + 12032064) + 332800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1672064) + 0);
+  k32_mul_sub((float *)(A + 1684864) + 0, (float *)(A + 2211264) + 0);
+  k45_addn_mul_mul((float *)(A + 241664) + 0, (float *)(A + 1672064) + 0, (float *)(A + 1697664) + 0, (float *)(A + 2211264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k33_sub_mul((float *)(A + 1659264) + 0, (float *)(A + 1672064) + 0);
+  k32_mul_sub((float *)(A + 203264) + 0, (float *)(A + 2211264) + 0);
+  k33_sub_mul((float *)(A + 1697664) + 0, (float *)(A + 4926464) + 0);
+  k47_mul_addn_mul((float *)(A + 2185664) + 0, (float *)(A + 2198464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 203264) + 0, (float *)(A + 1672064) + 0, (float *)(A + 1659264) + 0, (float *)(A + 2211264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5080064) + 0);
+  k40_const((float *)(A + 4849664) + 0);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 1684864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 5156864) + 0);
+  k36_concat((float *)(A + 5003264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 12032064) + 345600);
+  k48_matmul((float *)(A + 12032064) + 0, (float *)(A + 2560) + 0, (float *)(A + 203264) + 0);
+  k63_mul((float *)(A + 203264) + 0, (float *)(A + 4657664) + 0);
+  k64_mul_mul((float *)(A + 203264) + 0, (float *)(A + 7129664) + 0);
+  k65_add_pow_sub(P + 57376 /* opt.step */, (float *)(A + 1800128) + 0, (float *)(A + 1800192) + 0);
+  k66_mul_add_sqrt(P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 7129664) + 0, (float *)(A + 1800192) + 0, (float *)(A + 203264) + 0, (float *)(A + 9024064) + 0);
+  k67_pow_sub_div((float *)(A + 1800128) + 0, (float *)(A + 1800256) + 0);
+  k49_stack((float *)(A + 1801664) + 83200, (float *)(A + 1801664) + 80000, (float *)(A + 1801664) + 76800, (float *)(A + 1801664) + 73600, (float *)(A + 1801664) + 70400, (float *)(A + 1801664) + 67200, (float *)(A + 1801664) + 64000, (float *)(A + 1801664) + 60800, (float *)(A + 1801664) + 57600, (float *)(A + 1801664) + 54400, (float *)(A + 1801664) + 51200, (float *)(A + 1801664) + 48000, (float *)(A + 1801664) + 44800, (float *)(A + 1801664) + 41600, (float *)(A + 1801664) + 38400, (float *)(A + 1801664) + 35200, (float *)(A + 1801664) + 32000, (float *)(A + 1801664) + 28800, (float *)(A + 1801664) + 25600, (float *)(A + 1801664) + 22400, (float *)(A + 1801664) + 19200, (float *)(A + 1801664) + 16000, (float *)(A + 1801664) + 12800, (float *)(A + 1801664) + 9600, (float *)(A + 1801664) + 6400, (float *)(A + 1801664) + 3200, (float *)(A + 1801664) + 0, (float *)(A + 241664) + 0);
+  k50_matmul((float *)(A + 12032064) + 0, (float *)(A + 241664) + 0, (float *)(A + 2160064) + 0);
+  k68_mul((float *)(A + 2160064) + 0, (float *)(A + 4785664) + 0);
+  k69_mul_mul((float *)(A + 2160064) + 0, (float *)(A + 4862464) + 0);
+  k70_mul_add_sqrt(P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 4862464) + 0, (float *)(A + 1800192) + 0, (float *)(A + 2160064) + 0, (float *)(A + 4939264) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_8(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k73_pow_sub_div((float *)(A + 143424) + 0, (float *)(A + 143552) + 0);
-  k54_stack((float *)(A + 1901568) + 0, (float *)(A + 1991168) + 0, (float *)(A + 2080768) + 0, (float *)(A + 2170368) + 0, (float *)(A + 2259968) + 0, (float *)(A + 2349568) + 0, (float *)(A + 2439168) + 0, (float *)(A + 2528768) + 0, (float *)(A + 2618368) + 0, (float *)(A + 2707968) + 0, (float *)(A + 2797568) + 0, (float *)(A + 2887168) + 0, (float *)(A + 2976768) + 0, (float *)(A + 3066368) + 0, (float *)(A + 3155968) + 0, (float *)(A + 3245568) + 0, (float *)(A + 3335168) + 0, (float *)(A + 3424768) + 0, (float *)(A + 3514368) + 0, (float *)(A + 3603968) + 0, (float *)(A + 3693568) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3872768) + 0, (float *)(A + 3962368) + 0, (float *)(A + 4051968) + 0, (float *)(A + 4141568) + 0, (float *)(A + 7418368) + 0, (float *)(A + 14176768) + 0);
-  k55_stack((float *)(A + 157760) + 0, (float *)(A + 1888768) + 0, (float *)(A + 1978368) + 0, (float *)(A + 2067968) + 0, (float *)(A + 2157568) + 0, (float *)(A + 2247168) + 0, (float *)(A + 2336768) + 0, (float *)(A + 2426368) + 0, (float *)(A + 2515968) + 0, (float *)(A + 2605568) + 0, (float *)(A + 2695168) + 0, (float *)(A + 2784768) + 0, (float *)(A + 2874368) + 0, (float *)(A + 2963968) + 0, (float *)(A + 3053568) + 0, (float *)(A + 3143168) + 0, (float *)(A + 3232768) + 0, (float *)(A + 3322368) + 0, (float *)(A + 3411968) + 0, (float *)(A + 3501568) + 0, (float *)(A + 3591168) + 0, (float *)(A + 3680768) + 0, (float *)(A + 3770368) + 0, (float *)(A + 3859968) + 0, (float *)(A + 3949568) + 0, (float *)(A + 4039168) + 0, (float *)(A + 4128768) + 0, (float *)(A + 7059968) + 0);
-  k56_matmul((float *)(A + 14176768) + 0, (float *)(A + 7059968) + 0, (float *)(A + 4141568) + 0);
-  k74_mul((float *)(A + 4141568) + 0, (float *)(A + 15360) + 0);
-  k75_mul_mul((float *)(A + 4141568) + 0, (float *)(A + 1991168) + 0);
-  k76_mul_add_sqrt(P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 1991168) + 0, (float *)(A + 143488) + 0, (float *)(A + 4141568) + 0, (float *)(A + 2080768) + 0);
-  k57_sum_to((float *)(A + 12743168) + 0, (float *)(A + 143680) + 0);
-  k77_mul((float *)(A + 143680) + 0, (float *)(A + 4640768) + 0);
-  k78_mul_mul((float *)(A + 143680) + 0, (float *)(A + 927168) + 0);
-  k79_mul_add_sqrt(P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 927168) + 0, (float *)(A + 143488) + 0, (float *)(A + 143680) + 0, (float *)(A + 928000) + 0);
-  k79_mul_add_sqrt(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 927168) + 0, (float *)(A + 143488) + 0, (float *)(A + 928832) + 0, (float *)(A + 1016768) + 0);
-  k58_matmul((float *)(A + 11309568) + 0, (float *)(A + 403968) + 0, (float *)(A + 1991168) + 0);
-  k74_mul((float *)(A + 1991168) + 0, (float *)(A + 2170368) + 0);
-  k75_mul_mul((float *)(A + 1991168) + 0, (float *)(A + 2259968) + 0);
-  k76_mul_add_sqrt(P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, (float *)(A + 2259968) + 0, (float *)(A + 143488) + 0, (float *)(A + 1991168) + 0, (float *)(A + 2349568) + 0);
-  k54_stack((float *)(A + 853568) + 0, (float *)(A + 943168) + 0, (float *)(A + 1032768) + 0, (float *)(A + 1122368) + 0, (float *)(A + 1211968) + 0, (float *)(A + 1301568) + 0, (float *)(A + 1391168) + 0, (float *)(A + 1480768) + 0, (float *)(A + 1570368) + 0, (float *)(A + 1659968) + 0, (float *)(A + 1749568) + 0, (float *)(A + 5639168) + 0, (float *)(A + 5728768) + 0, (float *)(A + 5818368) + 0, (float *)(A + 5907968) + 0, (float *)(A + 5997568) + 0, (float *)(A + 6087168) + 0, (float *)(A + 6176768) + 0, (float *)(A + 6266368) + 0, (float *)(A + 6355968) + 0, (float *)(A + 6445568) + 0, (float *)(A + 6535168) + 0, (float *)(A + 6624768) + 0, (float *)(A + 6714368) + 0, (float *)(A + 6803968) + 0, (float *)(A + 6893568) + 0, (float *)(A + 6983168) + 0, (float *)(A + 12743168) + 0);
-  k55_stack((float *)(A + 92160) + 0, (float *)(A + 930368) + 0, (float *)(A + 1019968) + 0, (float *)(A + 1109568) + 0, (float *)(A + 1199168) + 0, (float *)(A + 1288768) + 0, (float *)(A + 1378368) + 0, (float *)(A + 1467968) + 0, (float *)(A + 1557568) + 0, (float *)(A + 1647168) + 0, (float *)(A + 1736768) + 0, (float *)(A + 5626368) + 0, (float *)(A + 5715968) + 0, (float *)(A + 5805568) + 0, (float *)(A + 5895168) + 0, (float *)(A + 5984768) + 0, (float *)(A + 6074368) + 0, (float *)(A + 6163968) + 0, (float *)(A + 6253568) + 0, (float *)(A + 6343168) + 0, (float *)(A + 6432768) + 0, (float *)(A + 6522368) + 0, (float *)(A + 6611968) + 0, (float *)(A + 6701568) + 0, (float *)(A + 6791168) + 0, (float *)(A + 6880768) + 0, (float *)(A + 6970368) + 0, (float *)(A + 7059968) + 0);
-  k56_matmul((float *)(A + 12743168) + 0, (float *)(A + 7059968) + 0, (float *)(A + 853568) + 0);
-  k74_mul((float *)(A + 853568) + 0, (float *)(A + 943168) + 0);
-  k75_mul_mul((float *)(A + 853568) + 0, (float *)(A + 1122368) + 0);
-  k76_mul_add_sqrt(P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, (float *)(A + 1122368) + 0, (float *)(A + 143488) + 0, (float *)(A + 853568) + 0, (float *)(A + 1749568) + 0);
-  k57_sum_to((float *)(A + 11309568) + 0, (float *)(A + 927168) + 0);
-  k77_mul((float *)(A + 927168) + 0, (float *)(A + 1017600) + 0);
-  k78_mul_mul((float *)(A + 927168) + 0, (float *)(A + 1018432) + 0);
-  k79_mul_add_sqrt(P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, (float *)(A + 1018432) + 0, (float *)(A + 143488) + 0, (float *)(A + 927168) + 0, (float *)(A + 1195968) + 0);
-  k79_mul_add_sqrt(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, (float *)(A + 1018432) + 0, (float *)(A + 143488) + 0, (float *)(A + 1196800) + 0, (float *)(A + 1197632) + 0);
-  k58_matmul((float *)(A + 9875968) + 0, (float *)(A + 4192768) + 0, (float *)(A + 1122368) + 0);
-  k74_mul((float *)(A + 1122368) + 0, (float *)(A + 1032768) + 0);
-  k75_mul_mul((float *)(A + 1122368) + 0, (float *)(A + 1211968) + 0);
-  k76_mul_add_sqrt(P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, (float *)(A + 1211968) + 0, (float *)(A + 143488) + 0, (float *)(A + 1122368) + 0, (float *)(A + 1301568) + 0);
-  k54_stack((float *)(A + 4642368) + 0, (float *)(A + 4731968) + 0, (float *)(A + 4821568) + 0, (float *)(A + 4911168) + 0, (float *)(A + 5000768) + 0, (float *)(A + 5090368) + 0, (float *)(A + 5179968) + 0, (float *)(A + 5269568) + 0, (float *)(A + 5359168) + 0, (float *)(A + 5448768) + 0, (float *)(A + 5538368) + 0, (float *)(A + 8480768) + 0, (float *)(A + 8570368) + 0, (float *)(A + 8659968) + 0, (float *)(A + 8749568) + 0, (float *)(A + 8839168) + 0, (float *)(A + 8928768) + 0, (float *)(A + 9018368) + 0, (float *)(A + 9107968) + 0, (float *)(A + 9197568) + 0, (float *)(A + 9287168) + 0, (float *)(A + 9376768) + 0, (float *)(A + 9466368) + 0, (float *)(A + 9555968) + 0, (float *)(A + 9645568) + 0, (float *)(A + 9735168) + 0, (float *)(A + 4551168) + 0, (float *)(A + 11309568) + 0);
-  k55_stack((float *)(A + 800768) + 0, (float *)(A + 4719168) + 0, (float *)(A + 4808768) + 0, (float *)(A + 4898368) + 0, (float *)(A + 4987968) + 0, (float *)(A + 5077568) + 0, (float *)(A + 5167168) + 0, (float *)(A + 5256768) + 0, (float *)(A + 5346368) + 0, (float *)(A + 5435968) + 0, (float *)(A + 5525568) + 0, (float *)(A + 8467968) + 0, (float *)(A + 8557568) + 0, (float *)(A + 8647168) + 0, (float *)(A + 8736768) + 0, (float *)(A + 8826368) + 0, (float *)(A + 8915968) + 0, (float *)(A + 9005568) + 0, (float *)(A + 9095168) + 0, (float *)(A + 9184768) + 0, (float *)(A + 9274368) + 0, (float *)(A + 9363968) + 0, (float *)(A + 9453568) + 0, (float *)(A + 9543168) + 0, (float *)(A + 9632768) + 0, (float *)(A + 9722368) + 0, (float *)(A + 9811968) + 0, (float *)(A + 7059968) + 0);
-  k56_matmul((float *)(A + 11309568) + 0, (float *)(A + 7059968) + 0, (float *)(A + 5538368) + 0);
-  k74_mul((float *)(A + 5538368) + 0, (float *)(A + 1211968) + 0);
-  k75_mul_mul((float *)(A + 5538368) + 0, (float *)(A + 1391168) + 0);
-  k76_mul_add_sqrt(P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, (float *)(A + 1391168) + 0, (float *)(A + 143488) + 0, (float *)(A + 5538368) + 0, (float *)(A + 1480768) + 0);
-  k57_sum_to((float *)(A + 9875968) + 0, (float *)(A + 1018432) + 0);
-  k77_mul((float *)(A + 1018432) + 0, (float *)(A + 893568) + 0);
-  k78_mul_mul((float *)(A + 1018432) + 0, (float *)(A + 894400) + 0);
-  k79_mul_add_sqrt(P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, (float *)(A + 894400) + 0, (float *)(A + 143488) + 0, (float *)(A + 1018432) + 0, (float *)(A + 895232) + 0);
-  k79_mul_add_sqrt(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, (float *)(A + 894400) + 0, (float *)(A + 143488) + 0, (float *)(A + 896064) + 0, (float *)(A + 896896) + 0);
-  k59_matmul((float *)(A + 0) + 0, (float *)(A + 9850368) + 0, (float *)(A + 897728) + 0);
-  k80_mul((float *)(A + 897728) + 0, (float *)(A + 899776) + 0);
-  k81_mul_mul((float *)(A + 897728) + 0, (float *)(A + 901824) + 0);
-  k82_mul_add_sqrt(P + 171600 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 901824) + 0, (float *)(A + 143488) + 0, (float *)(A + 897728) + 0, (float *)(A + 983168) + 0);
-  k60_sum_to((float *)(A + 0) + 0, (float *)(A + 144512) + 0);
-  k83_mul((float *)(A + 144512) + 0, (float *)(A + 144576) + 0);
-  k84_mul_mul((float *)(A + 144512) + 0, (float *)(A + 144640) + 0);
-  k85_mul_add_sqrt(P + 172128 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 144640) + 0, (float *)(A + 143488) + 0, (float *)(A + 144512) + 0, (float *)(A + 144704) + 0);
-  k61_mul_neg((float *)(A + 143616) + 0, (float *)(A + 143488) + 0);
-  k62_mul((float *)(A + 143360) + 0, (float *)(A + 143616) + 0);
-  k86_mul_add_div(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 994368) + 0, (float *)(A + 1173568) + 0, (float *)(A + 143552) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 826368) + 0, (float *)(A + 1072768) + 0);
-  k87_mul_add_div(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 15360) + 0, (float *)(A + 2080768) + 0, (float *)(A + 143552) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1391168) + 0, (float *)(A + 1570368) + 0);
-  k88_mul_add_div(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 4640768) + 0, (float *)(A + 928000) + 0, (float *)(A + 143552) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 894400) + 0, (float *)(A + 901824) + 0);
-  k88_mul_add_div(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 4640768) + 0, (float *)(A + 1016768) + 0, (float *)(A + 143552) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 928000) + 0, (float *)(A + 902656) + 0);
-  k87_mul_add_div(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, (float *)(A + 2170368) + 0, (float *)(A + 2349568) + 0, (float *)(A + 143552) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 1659968) + 0, (float *)(A + 2080768) + 0);
-  k87_mul_add_div(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, (float *)(A + 943168) + 0, (float *)(A + 1749568) + 0, (float *)(A + 143552) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 2170368) + 0, (float *)(A + 2259968) + 0);
-  k88_mul_add_div(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, (float *)(A + 1017600) + 0, (float *)(A + 1195968) + 0, (float *)(A + 143552) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 903488) + 0, (float *)(A + 4640768) + 0);
-  k88_mul_add_div(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, (float *)(A + 1017600) + 0, (float *)(A + 1197632) + 0, (float *)(A + 143552) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 848768) + 0, (float *)(A + 849600) + 0);
-  k87_mul_add_div(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, (float *)(A + 1032768) + 0, (float *)(A + 1301568) + 0, (float *)(A + 143552) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 943168) + 0, (float *)(A + 1749568) + 0);
-  k87_mul_add_div(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, (float *)(A + 1211968) + 0, (float *)(A + 1480768) + 0, (float *)(A + 143552) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 1032768) + 0, (float *)(A + 1301568) + 0);
-  k88_mul_add_div(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, (float *)(A + 893568) + 0, (float *)(A + 895232) + 0, (float *)(A + 143552) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1197632) + 0, (float *)(A + 850432) + 0);
-  k88_mul_add_div(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, (float *)(A + 893568) + 0, (float *)(A + 896896) + 0, (float *)(A + 143552) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 895232) + 0, (float *)(A + 851264) + 0);
-  k89_mul_add_div(P + 171088 /* opt.dense1.weight.exp_avg */, (float *)(A + 899776) + 0, (float *)(A + 983168) + 0, (float *)(A + 143552) + 0, P + 56848 /* dense1.weight */, (float *)(A + 1789568) + 0, (float *)(A + 1791616) + 0);
-  k90_mul_add_div(P + 172112 /* opt.dense1.bias.exp_avg */, (float *)(A + 144576) + 0, (float *)(A + 144704) + 0, (float *)(A + 143552) + 0, P + 57360 /* dense1.bias */, (float *)(A + 143360) + 0, (float *)(A + 144640) + 0);
+  k51_sum_to((float *)(A + 12032064) + 0, (float *)(A + 1800384) + 0);
+  k71_mul((float *)(A + 1800384) + 0, (float *)(A + 4772864) + 0);
+  k72_mul_mul((float *)(A + 1800384) + 0, (float *)(A + 4773696) + 0);
+  k73_mul_add_sqrt(P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 4773696) + 0, (float *)(A + 1800192) + 0, (float *)(A + 1800384) + 0, (float *)(A + 4774528) + 0);
+  k73_mul_add_sqrt(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 4773696) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4775360) + 0, (float *)(A + 4776192) + 0);
+  k52_matmul((float *)(A + 10598464) + 0, (float *)(A + 1801664) + 0, (float *)(A + 4862464) + 0);
+  k68_mul((float *)(A + 4862464) + 0, (float *)(A + 5016064) + 0);
+  k69_mul_mul((float *)(A + 4862464) + 0, (float *)(A + 5092864) + 0);
+  k70_mul_add_sqrt(P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, (float *)(A + 5092864) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4862464) + 0, (float *)(A + 5169664) + 0);
+  k49_stack((float *)(A + 4299264) + 0, (float *)(A + 4299264) + 3200, (float *)(A + 4299264) + 6400, (float *)(A + 4299264) + 9600, (float *)(A + 4299264) + 12800, (float *)(A + 4299264) + 16000, (float *)(A + 4299264) + 19200, (float *)(A + 4299264) + 22400, (float *)(A + 4299264) + 25600, (float *)(A + 4299264) + 28800, (float *)(A + 4299264) + 32000, (float *)(A + 4299264) + 35200, (float *)(A + 4299264) + 38400, (float *)(A + 4299264) + 41600, (float *)(A + 4299264) + 44800, (float *)(A + 4299264) + 48000, (float *)(A + 4299264) + 51200, (float *)(A + 4299264) + 54400, (float *)(A + 4299264) + 57600, (float *)(A + 4299264) + 60800, (float *)(A + 4299264) + 64000, (float *)(A + 4299264) + 67200, (float *)(A + 4299264) + 70400, (float *)(A + 4299264) + 73600, (float *)(A + 4299264) + 76800, (float *)(A + 4299264) + 80000, (float *)(A + 4299264) + 83200, (float *)(A + 241664) + 0);
+  k50_matmul((float *)(A + 10598464) + 12800, (float *)(A + 241664) + 0, (float *)(A + 5092864) + 0);
+  k68_mul((float *)(A + 5092864) + 0, (float *)(A + 5246464) + 0);
+  k69_mul_mul((float *)(A + 5092864) + 0, (float *)(A + 5323264) + 0);
+  k70_mul_add_sqrt(P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, (float *)(A + 5323264) + 0, (float *)(A + 1800192) + 0, (float *)(A + 5092864) + 0, (float *)(A + 5400064) + 0);
+  k51_sum_to((float *)(A + 10598464) + 0, (float *)(A + 4773696) + 0);
+  k71_mul((float *)(A + 4773696) + 0, (float *)(A + 4777024) + 0);
+  k72_mul_mul((float *)(A + 4773696) + 0, (float *)(A + 4777856) + 0);
+  k73_mul_add_sqrt(P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, (float *)(A + 4777856) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4773696) + 0, (float *)(A + 4778688) + 0);
+  k73_mul_add_sqrt(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, (float *)(A + 4777856) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4779520) + 0, (float *)(A + 4780352) + 0);
+  k52_matmul((float *)(A + 9164864) + 0, (float *)(A + 4299264) + 0, (float *)(A + 5323264) + 0);
+  k68_mul((float *)(A + 5323264) + 0, (float *)(A + 5476864) + 0);
+  k69_mul_mul((float *)(A + 5323264) + 0, (float *)(A + 5553664) + 0);
+  k70_mul_add_sqrt(P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, (float *)(A + 5553664) + 0, (float *)(A + 1800192) + 0, (float *)(A + 5323264) + 0, (float *)(A + 5630464) + 0);
+  k50_matmul((float *)(A + 9164864) + 12800, (float *)(A + 6784064) + 0, (float *)(A + 5553664) + 0);
+  k68_mul((float *)(A + 5553664) + 0, (float *)(A + 5707264) + 0);
+  k69_mul_mul((float *)(A + 5553664) + 0, (float *)(A + 5784064) + 0);
+  k70_mul_add_sqrt(P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, (float *)(A + 5784064) + 0, (float *)(A + 1800192) + 0, (float *)(A + 5553664) + 0, (float *)(A + 5860864) + 0);
+  k51_sum_to((float *)(A + 9164864) + 0, (float *)(A + 4777856) + 0);
+  k71_mul((float *)(A + 4777856) + 0, (float *)(A + 4781184) + 0);
+  k72_mul_mul((float *)(A + 4777856) + 0, (float *)(A + 4782016) + 0);
+  k73_mul_add_sqrt(P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, (float *)(A + 4782016) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4777856) + 0, (float *)(A + 4782848) + 0);
+  k73_mul_add_sqrt(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, (float *)(A + 4782016) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4783680) + 0, (float *)(A + 4784512) + 0);
+  k53_matmul((float *)(A + 0) + 0, (float *)(A + 9152064) + 0, (float *)(A + 4849664) + 0);
+  k74_mul((float *)(A + 4849664) + 0, (float *)(A + 4851712) + 0);
+  k75_mul_mul((float *)(A + 4849664) + 0, (float *)(A + 4853760) + 0);
+  k76_mul_add_sqrt(P + 171600 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 4853760) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4855808) + 0);
+  k54_sum_to((float *)(A + 0) + 0, (float *)(A + 4785344) + 0);
+  k77_mul((float *)(A + 4785344) + 0, (float *)(A + 4785408) + 0);
+  k78_mul_mul((float *)(A + 4785344) + 0, (float *)(A + 4785472) + 0);
+  k79_mul_add_sqrt(P + 172128 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 4785472) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4785344) + 0, (float *)(A + 4785536) + 0);
+  k55_mul_neg((float *)(A + 1800320) + 0, (float *)(A + 1800192) + 0);
+  k56_mul((float *)(A + 1800064) + 0, (float *)(A + 1800320) + 0);
+  k80_mul_add_div(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 4657664) + 0, (float *)(A + 9024064) + 0, (float *)(A + 1800256) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 2200064) + 0, (float *)(A + 4825664) + 0);
+  k81_mul_add_div(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 4785664) + 0, (float *)(A + 4939264) + 0, (float *)(A + 1800256) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 5784064) + 0, (float *)(A + 5937664) + 0);
+  k82_mul_add_div(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 4772864) + 0, (float *)(A + 4774528) + 0, (float *)(A + 1800256) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4782016) + 0, (float *)(A + 2222464) + 0);
+  k82_mul_add_div(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 4772864) + 0, (float *)(A + 4776192) + 0, (float *)(A + 1800256) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4774528) + 0, (float *)(A + 4848064) + 0);
+  k81_mul_add_div(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, (float *)(A + 5016064) + 0, (float *)(A + 5169664) + 0, (float *)(A + 1800256) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 4785664) + 0, (float *)(A + 4939264) + 0);
+  k81_mul_add_div(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, (float *)(A + 5246464) + 0, (float *)(A + 5400064) + 0, (float *)(A + 1800256) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5016064) + 0, (float *)(A + 5169664) + 0);
+  k82_mul_add_div(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, (float *)(A + 4777024) + 0, (float *)(A + 4778688) + 0, (float *)(A + 1800256) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4772864) + 0, (float *)(A + 4776192) + 0);
+  k82_mul_add_div(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, (float *)(A + 4777024) + 0, (float *)(A + 4780352) + 0, (float *)(A + 1800256) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4778688) + 0, (float *)(A + 4853760) + 0);
+  k81_mul_add_div(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, (float *)(A + 5476864) + 0, (float *)(A + 5630464) + 0, (float *)(A + 1800256) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 5246464) + 0, (float *)(A + 5400064) + 0);
+  k81_mul_add_div(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, (float *)(A + 5707264) + 0, (float *)(A + 5860864) + 0, (float *)(A + 1800256) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5476864) + 0, (float *)(A + 5630464) + 0);
+  k82_mul_add_div(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, (float *)(A + 4781184) + 0, (float *)(A + 4782848) + 0, (float *)(A + 1800256) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4777024) + 0, (float *)(A + 4780352) + 0);
+  k82_mul_add_div(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, (float *)(A + 4781184) + 0, (float *)(A + 4784512) + 0, (float *)(A + 1800256) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4782848) + 0, (float *)(A + 4854592) + 0);
+  k83_mul_add_div(P + 171088 /* opt.dense1.weight.exp_avg */, (float *)(A + 4851712) + 0, (float *)(A + 4855808) + 0, (float *)(A + 1800256) + 0, P + 56848 /* dense1.weight */, (float *)(A + 4857856) + 0, (float *)(A + 4859904) + 0);
+  k84_mul_add_div(P + 172112 /* opt.dense1.bias.exp_avg */, (float *)(A + 4785408) + 0, (float *)(A + 4785536) + 0, (float *)(A + 1800256) + 0, P + 57360 /* dense1.bias */, (float *)(A + 4785472) + 0, (float *)(A + 4785600) + 0);
 }
 
 float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -6969,51 +6452,51 @@ float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_train_step_6(P, in, A, seed);
   mnist_stacked_lstm_train_step_7(P, in, A, seed);
   mnist_stacked_lstm_train_step_8(P, in, A, seed);
-  k63_copy((float *)(A + 143488) + 0, &loss);
-  if (metrics) k63_copy((float *)(A + 143616) + 0, &metrics->accuracy);
-  k63_copy((float *)(A + 143424) + 0, params + 57376);
-  k64_copy((float *)(A + 826368) + 0, params + 57392);
-  k64_copy((float *)(A + 904768) + 0, params + 62992);
-  k64_copy((float *)(A + 1072768) + 0, params + 0);
-  k65_copy((float *)(A + 1391168) + 0, params + 68592);
-  k65_copy((float *)(A + 4141568) + 0, params + 78592);
-  k65_copy((float *)(A + 1570368) + 0, params + 5600);
-  k66_copy((float *)(A + 894400) + 0, params + 88592);
-  k66_copy((float *)(A + 143680) + 0, params + 88800);
-  k66_copy((float *)(A + 901824) + 0, params + 15600);
-  k66_copy((float *)(A + 928000) + 0, params + 89008);
-  k66_copy((float *)(A + 928832) + 0, params + 89216);
-  k66_copy((float *)(A + 902656) + 0, params + 15808);
-  k65_copy((float *)(A + 1659968) + 0, params + 89424);
-  k65_copy((float *)(A + 1991168) + 0, params + 99424);
-  k65_copy((float *)(A + 2080768) + 0, params + 16016);
-  k65_copy((float *)(A + 2170368) + 0, params + 109424);
-  k65_copy((float *)(A + 853568) + 0, params + 119424);
-  k65_copy((float *)(A + 2259968) + 0, params + 26016);
-  k66_copy((float *)(A + 903488) + 0, params + 129424);
-  k66_copy((float *)(A + 927168) + 0, params + 129632);
-  k66_copy((float *)(A + 4640768) + 0, params + 36016);
-  k66_copy((float *)(A + 848768) + 0, params + 129840);
-  k66_copy((float *)(A + 1196800) + 0, params + 130048);
-  k66_copy((float *)(A + 849600) + 0, params + 36224);
-  k65_copy((float *)(A + 943168) + 0, params + 130256);
-  k65_copy((float *)(A + 1122368) + 0, params + 140256);
-  k65_copy((float *)(A + 1749568) + 0, params + 36432);
-  k65_copy((float *)(A + 1032768) + 0, params + 150256);
-  k65_copy((float *)(A + 5538368) + 0, params + 160256);
-  k65_copy((float *)(A + 1301568) + 0, params + 46432);
-  k66_copy((float *)(A + 1197632) + 0, params + 170256);
-  k66_copy((float *)(A + 1018432) + 0, params + 170464);
-  k66_copy((float *)(A + 850432) + 0, params + 56432);
-  k66_copy((float *)(A + 895232) + 0, params + 170672);
-  k66_copy((float *)(A + 896064) + 0, params + 170880);
-  k66_copy((float *)(A + 851264) + 0, params + 56640);
-  k67_copy((float *)(A + 1789568) + 0, params + 171088);
-  k67_copy((float *)(A + 897728) + 0, params + 171600);
-  k67_copy((float *)(A + 1791616) + 0, params + 56848);
-  k68_copy((float *)(A + 143360) + 0, params + 172112);
-  k68_copy((float *)(A + 144512) + 0, params + 172128);
-  k68_copy((float *)(A + 144640) + 0, params + 57360);
+  k57_copy((float *)(A + 1800192) + 0, &loss);
+  if (metrics) k57_copy((float *)(A + 1800320) + 0, &metrics->accuracy);
+  k57_copy((float *)(A + 1800128) + 0, params + 57376);
+  k58_copy((float *)(A + 2200064) + 0, params + 57392);
+  k58_copy((float *)(A + 203264) + 0, params + 62992);
+  k58_copy((float *)(A + 4825664) + 0, params + 0);
+  k59_copy((float *)(A + 5784064) + 0, params + 68592);
+  k59_copy((float *)(A + 2160064) + 0, params + 78592);
+  k59_copy((float *)(A + 5937664) + 0, params + 5600);
+  k60_copy((float *)(A + 4782016) + 0, params + 88592);
+  k60_copy((float *)(A + 1800384) + 0, params + 88800);
+  k60_copy((float *)(A + 2222464) + 0, params + 15600);
+  k60_copy((float *)(A + 4774528) + 0, params + 89008);
+  k60_copy((float *)(A + 4775360) + 0, params + 89216);
+  k60_copy((float *)(A + 4848064) + 0, params + 15808);
+  k59_copy((float *)(A + 4785664) + 0, params + 89424);
+  k59_copy((float *)(A + 4862464) + 0, params + 99424);
+  k59_copy((float *)(A + 4939264) + 0, params + 16016);
+  k59_copy((float *)(A + 5016064) + 0, params + 109424);
+  k59_copy((float *)(A + 5092864) + 0, params + 119424);
+  k59_copy((float *)(A + 5169664) + 0, params + 26016);
+  k60_copy((float *)(A + 4772864) + 0, params + 129424);
+  k60_copy((float *)(A + 4773696) + 0, params + 129632);
+  k60_copy((float *)(A + 4776192) + 0, params + 36016);
+  k60_copy((float *)(A + 4778688) + 0, params + 129840);
+  k60_copy((float *)(A + 4779520) + 0, params + 130048);
+  k60_copy((float *)(A + 4853760) + 0, params + 36224);
+  k59_copy((float *)(A + 5246464) + 0, params + 130256);
+  k59_copy((float *)(A + 5323264) + 0, params + 140256);
+  k59_copy((float *)(A + 5400064) + 0, params + 36432);
+  k59_copy((float *)(A + 5476864) + 0, params + 150256);
+  k59_copy((float *)(A + 5553664) + 0, params + 160256);
+  k59_copy((float *)(A + 5630464) + 0, params + 46432);
+  k60_copy((float *)(A + 4777024) + 0, params + 170256);
+  k60_copy((float *)(A + 4777856) + 0, params + 170464);
+  k60_copy((float *)(A + 4780352) + 0, params + 56432);
+  k60_copy((float *)(A + 4782848) + 0, params + 170672);
+  k60_copy((float *)(A + 4783680) + 0, params + 170880);
+  k60_copy((float *)(A + 4854592) + 0, params + 56640);
+  k61_copy((float *)(A + 4857856) + 0, params + 171088);
+  k61_copy((float *)(A + 4849664) + 0, params + 171600);
+  k61_copy((float *)(A + 4859904) + 0, params + 56848);
+  k62_copy((float *)(A + 4785472) + 0, params + 172112);
+  k62_copy((float *)(A + 4785344) + 0, params + 172128);
+  k62_copy((float *)(A + 4785600) + 0, params + 57360);
   return loss;
 }
 
@@ -7030,40 +6513,40 @@ typedef struct {
 
 static void mnist_stacked_lstm_step_1(const float *restrict P, const mnist_stacked_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k2_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k91_sub_div(in->x + 0, (float *)(A + 22400) + 0);
-  k92_matmul((float *)(A + 22400) + 0, (float *)(A + 0) + 0, (float *)(A + 22528) + 0);
-  k8_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 23360) + 0);
-  k93_matmul(in->state0 + 0, (float *)(A + 23360) + 0, (float *)(A + 0) + 0);
-  k94_add((float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 832) + 0);
-  k95_add_add((float *)(A + 22528) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 832) + 0, (float *)(A + 0) + 0);
-  k96_tanh((float *)(A + 0) + 100, (float *)(A + 832) + 0);
-  k97_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 832) + 0, (float *)(A + 1088) + 0);
-  k98_sigmoid_mul_add((float *)(A + 0) + 50, in->state1 + 0, (float *)(A + 1088) + 0, (float *)(A + 832) + 0, (float *)(A + 1344) + 0);
-  k8_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1664) + 0);
-  k97_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1344) + 0, (float *)(A + 1088) + 0);
-  k93_matmul((float *)(A + 1088) + 0, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
-  k8_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 1664) + 0);
-  k93_matmul(in->state2 + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
-  k94_add((float *)(A + 41664) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 42496) + 0);
-  k95_add_add((float *)(A + 0) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 42496) + 0, (float *)(A + 43328) + 0);
-  k96_tanh((float *)(A + 43328) + 100, (float *)(A + 1344) + 0);
-  k97_sigmoid_mul((float *)(A + 43328) + 0, (float *)(A + 1344) + 0, (float *)(A + 0) + 0);
-  k98_sigmoid_mul_add((float *)(A + 43328) + 50, in->state3 + 0, (float *)(A + 0) + 0, (float *)(A + 1344) + 0, (float *)(A + 256) + 0);
-  k8_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 1664) + 0);
-  k97_sigmoid_mul((float *)(A + 43328) + 150, (float *)(A + 256) + 0, (float *)(A + 0) + 0);
-  k93_matmul((float *)(A + 0) + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
-  k8_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 1664) + 0);
-  k93_matmul(in->state4 + 0, (float *)(A + 1664) + 0, (float *)(A + 42496) + 0);
-  k94_add((float *)(A + 42496) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 43328) + 0);
-  k95_add_add((float *)(A + 41664) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 43328) + 0, (float *)(A + 42496) + 0);
-  k96_tanh((float *)(A + 42496) + 100, (float *)(A + 256) + 0);
-  k97_sigmoid_mul((float *)(A + 42496) + 0, (float *)(A + 256) + 0, (float *)(A + 512) + 0);
-  k98_sigmoid_mul_add((float *)(A + 42496) + 50, in->state5 + 0, (float *)(A + 512) + 0, (float *)(A + 256) + 0, (float *)(A + 43328) + 0);
-  k16_transpose(P + 56848 /* dense1.weight */, (float *)(A + 44160) + 0);
-  k97_sigmoid_mul((float *)(A + 42496) + 150, (float *)(A + 43328) + 0, (float *)(A + 512) + 0);
-  k99_matmul((float *)(A + 512) + 0, (float *)(A + 44160) + 0, (float *)(A + 768) + 0);
-  k100_add((float *)(A + 768) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1600) + 0);
+  k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
+  k85_sub_div(in->x + 0, (float *)(A + 22400) + 0);
+  k86_matmul((float *)(A + 22400) + 0, (float *)(A + 0) + 0, (float *)(A + 22528) + 0);
+  k7_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 23360) + 0);
+  k87_matmul(in->state0 + 0, (float *)(A + 23360) + 0, (float *)(A + 0) + 0);
+  k88_add((float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 832) + 0);
+  k89_add_add((float *)(A + 22528) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 832) + 0, (float *)(A + 0) + 0);
+  k90_tanh((float *)(A + 0) + 100, (float *)(A + 832) + 0);
+  k91_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 832) + 0, (float *)(A + 1088) + 0);
+  k92_sigmoid_mul_add((float *)(A + 0) + 50, in->state1 + 0, (float *)(A + 1088) + 0, (float *)(A + 832) + 0, (float *)(A + 1344) + 0);
+  k7_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1664) + 0);
+  k91_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1344) + 0, (float *)(A + 1088) + 0);
+  k87_matmul((float *)(A + 1088) + 0, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
+  k7_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 1664) + 0);
+  k87_matmul(in->state2 + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
+  k88_add((float *)(A + 41664) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 42496) + 0);
+  k89_add_add((float *)(A + 0) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 42496) + 0, (float *)(A + 43328) + 0);
+  k90_tanh((float *)(A + 43328) + 100, (float *)(A + 1344) + 0);
+  k91_sigmoid_mul((float *)(A + 43328) + 0, (float *)(A + 1344) + 0, (float *)(A + 0) + 0);
+  k92_sigmoid_mul_add((float *)(A + 43328) + 50, in->state3 + 0, (float *)(A + 0) + 0, (float *)(A + 1344) + 0, (float *)(A + 256) + 0);
+  k7_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 1664) + 0);
+  k91_sigmoid_mul((float *)(A + 43328) + 150, (float *)(A + 256) + 0, (float *)(A + 0) + 0);
+  k87_matmul((float *)(A + 0) + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
+  k7_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 1664) + 0);
+  k87_matmul(in->state4 + 0, (float *)(A + 1664) + 0, (float *)(A + 42496) + 0);
+  k88_add((float *)(A + 42496) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 43328) + 0);
+  k89_add_add((float *)(A + 41664) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 43328) + 0, (float *)(A + 42496) + 0);
+  k90_tanh((float *)(A + 42496) + 100, (float *)(A + 256) + 0);
+  k91_sigmoid_mul((float *)(A + 42496) + 0, (float *)(A + 256) + 0, (float *)(A + 512) + 0);
+  k92_sigmoid_mul_add((float *)(A + 42496) + 50, in->state5 + 0, (float *)(A + 512) + 0, (float *)(A + 256) + 0, (float *)(A + 43328) + 0);
+  k14_transpose(P + 56848 /* dense1.weight */, (float *)(A + 44160) + 0);
+  k91_sigmoid_mul((float *)(A + 42496) + 150, (float *)(A + 43328) + 0, (float *)(A + 512) + 0);
+  k93_matmul((float *)(A + 512) + 0, (float *)(A + 44160) + 0, (float *)(A + 768) + 0);
+  k94_add((float *)(A + 768) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1600) + 0);
 }
 
 void mnist_stacked_lstm_step(const float *params, mnist_stacked_lstm_state *state, const mnist_stacked_lstm_step_input *input, mnist_stacked_lstm_step_outputs *out, void *arena) {
@@ -7082,13 +6565,13 @@ void mnist_stacked_lstm_step(const float *params, mnist_stacked_lstm_state *stat
   in_.state5 = state->state5;
   (void)P, (void)A;
   mnist_stacked_lstm_step_1(P, in, A, seed);
-  if (out) k101_copy((float *)(A + 1600) + 0, out->logits);
-  k102_copy((float *)(A + 1088) + 0, state->state0);
-  k102_copy((float *)(A + 832) + 0, state->state1);
-  k102_copy((float *)(A + 0) + 0, state->state2);
-  k102_copy((float *)(A + 1344) + 0, state->state3);
-  k102_copy((float *)(A + 512) + 0, state->state4);
-  k102_copy((float *)(A + 256) + 0, state->state5);
+  if (out) k95_copy((float *)(A + 1600) + 0, out->logits);
+  k96_copy((float *)(A + 1088) + 0, state->state0);
+  k96_copy((float *)(A + 832) + 0, state->state1);
+  k96_copy((float *)(A + 0) + 0, state->state2);
+  k96_copy((float *)(A + 1344) + 0, state->state3);
+  k96_copy((float *)(A + 512) + 0, state->state4);
+  k96_copy((float *)(A + 256) + 0, state->state5);
 }
 
 void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state) {
@@ -7101,7 +6584,7 @@ void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long mnist_stacked_lstm_tool_arena[4] = {3422208, 15556608, 15559168, 63360};
+const long mnist_stacked_lstm_tool_arena[4] = {2015104, 13463104, 13465664, 63360};
 const int mnist_stacked_lstm_tool_dtype = 4; /* bytes per element */
 const int mnist_stacked_lstm_tool_nparams = 43;
 const char *const mnist_stacked_lstm_tool_inputs[] = {"x", "y", 0};

@@ -1163,232 +1163,8 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* stack [64, 27, 256] (specs/peephole_cell.lua:14) */
-static void k39_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[0 + i0 * 6912 + i1 * 1] = a0[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[256 + i0 * 6912 + i1 * 1] = a1[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[512 + i0 * 6912 + i1 * 1] = a2[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[768 + i0 * 6912 + i1 * 1] = a3[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[1024 + i0 * 6912 + i1 * 1] = a4[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[1280 + i0 * 6912 + i1 * 1] = a5[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[1536 + i0 * 6912 + i1 * 1] = a6[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[1792 + i0 * 6912 + i1 * 1] = a7[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[2048 + i0 * 6912 + i1 * 1] = a8[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[2304 + i0 * 6912 + i1 * 1] = a9[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[2560 + i0 * 6912 + i1 * 1] = a10[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[2816 + i0 * 6912 + i1 * 1] = a11[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[3072 + i0 * 6912 + i1 * 1] = a12[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[3328 + i0 * 6912 + i1 * 1] = a13[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[3584 + i0 * 6912 + i1 * 1] = a14[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[3840 + i0 * 6912 + i1 * 1] = a15[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[4096 + i0 * 6912 + i1 * 1] = a16[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[4352 + i0 * 6912 + i1 * 1] = a17[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[4608 + i0 * 6912 + i1 * 1] = a18[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[4864 + i0 * 6912 + i1 * 1] = a19[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[5120 + i0 * 6912 + i1 * 1] = a20[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[5376 + i0 * 6912 + i1 * 1] = a21[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[5632 + i0 * 6912 + i1 * 1] = a22[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[5888 + i0 * 6912 + i1 * 1] = a23[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[6144 + i0 * 6912 + i1 * 1] = a24[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[6400 + i0 * 6912 + i1 * 1] = a25[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[6656 + i0 * 6912 + i1 * 1] = a26[i0 * 256 + i1 * 1];
-  }
-}
-
-/* stack [64, 27, 64] (specs/peephole_cell.lua:14) */
-static void k40_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[0 + i0 * 1728 + i1 * 1] = a0[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[64 + i0 * 1728 + i1 * 1] = a1[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[128 + i0 * 1728 + i1 * 1] = a2[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[192 + i0 * 1728 + i1 * 1] = a3[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[256 + i0 * 1728 + i1 * 1] = a4[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[320 + i0 * 1728 + i1 * 1] = a5[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[384 + i0 * 1728 + i1 * 1] = a6[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[448 + i0 * 1728 + i1 * 1] = a7[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[512 + i0 * 1728 + i1 * 1] = a8[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[576 + i0 * 1728 + i1 * 1] = a9[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[640 + i0 * 1728 + i1 * 1] = a10[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[704 + i0 * 1728 + i1 * 1] = a11[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[768 + i0 * 1728 + i1 * 1] = a12[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[832 + i0 * 1728 + i1 * 1] = a13[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[896 + i0 * 1728 + i1 * 1] = a14[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[960 + i0 * 1728 + i1 * 1] = a15[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[1024 + i0 * 1728 + i1 * 1] = a16[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[1088 + i0 * 1728 + i1 * 1] = a17[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[1152 + i0 * 1728 + i1 * 1] = a18[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[1216 + i0 * 1728 + i1 * 1] = a19[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[1280 + i0 * 1728 + i1 * 1] = a20[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[1344 + i0 * 1728 + i1 * 1] = a21[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[1408 + i0 * 1728 + i1 * 1] = a22[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[1472 + i0 * 1728 + i1 * 1] = a23[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[1536 + i0 * 1728 + i1 * 1] = a24[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[1600 + i0 * 1728 + i1 * 1] = a25[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[1664 + i0 * 1728 + i1 * 1] = a26[i0 * 64 + i1 * 1];
-  }
-}
-
 /* matmul [256, 64] (specs/peephole_cell.lua:14) */
-static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1728; k0 += 256) {
     const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
     for (long i = 0; i < 64; i += 8) {
@@ -1452,7 +1228,7 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [256] (specs/peephole_cell.lua:15) */
-static void k42_sum_to(const float *restrict a0, float *restrict out) {
+static void k40_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 256; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++)
@@ -1462,7 +1238,7 @@ static void k42_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 64] (specs/peephole_cell.lua:24) */
-static void k43_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k41_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1470,7 +1246,7 @@ static void k43_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [1, 64] (specs/peephole_cell.lua:24) */
-static void k44_sum_to(const float *restrict a0, float *restrict out) {
+static void k42_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
@@ -1479,7 +1255,7 @@ static void k44_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: addn over addn [1, 64] (specs/peephole_cell.lua:17) */
-static void k45_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
+static void k43_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1] + a2[i1 * 1] + a3[i1 * 1] + a4[i1 * 1] + a5[i1 * 1] + a6[i1 * 1] + a7[i1 * 1] + a8[i1 * 1] + a9[i1 * 1] + a10[i1 * 1] + a11[i1 * 1] + a12[i1 * 1] + a13[i1 * 1] + a14[i1 * 1] + a15[i1 * 1] + a16[i1 * 1] + a17[i1 * 1] + a18[i1 * 1] + a19[i1 * 1] + a20[i1 * 1] + a21[i1 * 1] + a22[i1 * 1] + a23[i1 * 1] + a24[i1 * 1] + a25[i1 * 1] + a26[i1 * 1]);
@@ -1488,7 +1264,7 @@ static void k45_addn(const float *restrict a0, const float *restrict a1, const f
 }
 
 /* fused: addn over addn [1, 64] (specs/peephole_cell.lua:17) */
-static void k46_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out0) {
+static void k44_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1] + a2[i1 * 1] + a3[i1 * 1] + a4[i1 * 1] + a5[i1 * 1] + a6[i1 * 1] + a7[i1 * 1] + a8[i1 * 1] + a9[i1 * 1] + a10[i1 * 1] + a11[i1 * 1] + a12[i1 * 1] + a13[i1 * 1] + a14[i1 * 1] + a15[i1 * 1] + a16[i1 * 1] + a17[i1 * 1] + a18[i1 * 1] + a19[i1 * 1] + a20[i1 * 1] + a21[i1 * 1] + a22[i1 * 1] + a23[i1 * 1] + a24[i1 * 1] + a25[i1 * 1] + a26[i1 * 1] + a27[i1 * 1]);
@@ -1497,7 +1273,7 @@ static void k46_addn(const float *restrict a0, const float *restrict a1, const f
 }
 
 /* concat [3, 64] (specs/peephole_cell.lua:16) */
-static void k47_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
+static void k45_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[0 + i0 * 64 + i1 * 1] = a0[i1 * 1];
@@ -1513,7 +1289,7 @@ static void k47_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [10, 64] (specs/peephole_lstm.lua:10) */
-static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k46_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     float ap[64][8];
     for (long k = 0; k < 64; k++)
@@ -1563,7 +1339,7 @@ static void k48_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/peephole_lstm.lua:10) */
-static void k49_sum_to(const float *restrict a0, float *restrict out) {
+static void k47_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1572,25 +1348,25 @@ static void k49_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/peephole_lstm.lua:13) */
-static void k50_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k48_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/peephole_lstm.lua:14) */
-static void k51_mul(const float *restrict a0, float *restrict out0) {
+static void k49_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/peephole_lstm.lua:13) */
-static void k52_copy(const float *restrict a0, float *restrict out) {
+static void k50_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [256, 28] (specs/peephole_cell.lua:13) */
-static void k53_copy(const float *restrict a0, float *restrict out) {
+static void k51_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
@@ -1598,7 +1374,7 @@ static void k53_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [256, 64] (specs/peephole_cell.lua:14) */
-static void k54_copy(const float *restrict a0, float *restrict out) {
+static void k52_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1 * 1] = a0[i0 * 64 + i1 * 1];
@@ -1606,14 +1382,14 @@ static void k54_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [256] (specs/peephole_cell.lua:15) */
-static void k55_copy(const float *restrict a0, float *restrict out) {
+static void k53_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out concat [3, 64] (specs/peephole_cell.lua:16) */
-static void k56_copy(const float *restrict a0, float *restrict out) {
+static void k54_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 3; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1 * 1] = a0[i0 * 64 + i1 * 1];
@@ -1621,7 +1397,7 @@ static void k56_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [10, 64] (specs/peephole_lstm.lua:10) */
-static void k57_copy(const float *restrict a0, float *restrict out) {
+static void k55_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1 * 1] = a0[i0 * 64 + i1 * 1];
@@ -1629,14 +1405,14 @@ static void k57_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/peephole_lstm.lua:10) */
-static void k58_copy(const float *restrict a0, float *restrict out) {
+static void k56_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [256, 28] */
-static void k59_mul(const float *restrict a0, float *restrict out0) {
+static void k57_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1644,7 +1420,7 @@ static void k59_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [256, 28] */
-static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k58_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1653,7 +1429,7 @@ static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k61_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k59_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1663,7 +1439,7 @@ static void k61_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [256, 28] */
-static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k60_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1676,7 +1452,7 @@ static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k63_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k61_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -1684,7 +1460,7 @@ static void k63_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [256, 64] */
-static void k64_mul(const float *restrict a0, float *restrict out0) {
+static void k62_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1692,7 +1468,7 @@ static void k64_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [256, 64] */
-static void k65_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1701,7 +1477,7 @@ static void k65_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [256, 64] */
-static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1714,7 +1490,7 @@ static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [256] */
-static void k67_mul(const float *restrict a0, float *restrict out0) {
+static void k65_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1722,7 +1498,7 @@ static void k67_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [256] */
-static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1731,7 +1507,7 @@ static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [256] */
-static void k69_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1744,7 +1520,7 @@ static void k69_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [3, 64] */
-static void k70_mul(const float *restrict a0, float *restrict out0) {
+static void k68_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1752,7 +1528,7 @@ static void k70_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [3, 64] */
-static void k71_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1761,7 +1537,7 @@ static void k71_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [3, 64] */
-static void k72_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1774,7 +1550,7 @@ static void k72_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 64] */
-static void k73_mul(const float *restrict a0, float *restrict out0) {
+static void k71_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1782,7 +1558,7 @@ static void k73_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 64] */
-static void k74_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1791,7 +1567,7 @@ static void k74_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 64] */
-static void k75_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1804,7 +1580,7 @@ static void k75_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k76_mul(const float *restrict a0, float *restrict out0) {
+static void k74_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1812,7 +1588,7 @@ static void k76_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k77_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1821,7 +1597,7 @@ static void k77_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k78_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1834,7 +1610,7 @@ static void k78_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [256, 28] */
-static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k77_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1847,7 +1623,7 @@ static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [256, 64] */
-static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1860,7 +1636,7 @@ static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [256] */
-static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1873,7 +1649,7 @@ static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [3, 64] */
-static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1886,7 +1662,7 @@ static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 64] */
-static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1899,7 +1675,7 @@ static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1912,7 +1688,7 @@ static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [1, 256] (specs/peephole_cell.lua:23) */
-static void k85_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k83_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[28][1];
     for (long k = 0; k < 28; k++)
@@ -1934,7 +1710,7 @@ static void k85_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 256] (specs/peephole_cell.lua:23) */
-static void k86_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k84_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[64][1];
     for (long k = 0; k < 64; k++)
@@ -1956,7 +1732,7 @@ static void k86_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add add over add [1, 256] (specs/peephole_cell.lua:23) */
-static void k87_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k85_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1966,7 +1742,7 @@ static void k87_add_add(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: tanh over tanh [1, 64] (specs/peephole_cell.lua:24) */
-static void k88_tanh(const float *restrict a0, float *restrict out0) {
+static void k86_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -1975,7 +1751,7 @@ static void k88_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sigmoid mul over mul [1, 64] (specs/peephole_cell.lua:24) */
-static void k89_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k87_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1 * 1] * a1[i1 * 1]);
@@ -1987,7 +1763,7 @@ static void k89_mul_add_sigmoid(const float *restrict a0, const float *restrict 
 }
 
 /* fused: mul add sigmoid mul add mul add sigmoid tanh mul over mul [1, 64] (specs/peephole_cell.lua:25) */
-static void k90_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
+static void k88_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1 * 1] * a1[i1 * 1]);
@@ -2006,7 +1782,7 @@ static void k90_mul_add_sigmoid(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (specs/peephole_lstm.lua:10) */
-static void k91_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k89_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[64][1];
     for (long k = 0; k < 64; k++)
@@ -2028,7 +1804,7 @@ static void k91_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/peephole_lstm.lua:10) */
-static void k92_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k90_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2037,7 +1813,7 @@ static void k92_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/peephole_lstm.lua:10) */
-static void k93_copy(const float *restrict a0, float *restrict out) {
+static void k91_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2045,7 +1821,7 @@ static void k93_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 64] (specs/peephole_cell.lua:25) */
-static void k94_copy(const float *restrict a0, float *restrict out) {
+static void k92_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2278,592 +2054,590 @@ static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_ba
   k4_transpose(P + 7168 /* peephole1.weight_hh */, (float *)(A + 1929216) + 0);
   k15_sigmoid_mul_mul((float *)(A + 1863680) + 0, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1994752) + 0, (float *)(A + 2011136) + 0, (float *)(A + 2027520) + 0, (float *)(A + 2043904) + 0, (float *)(A + 2060288) + 0);
   k6_matmul((float *)(A + 2060288) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1863680) + 0);
-  k7_add_add((float *)(A + 28672) + 256, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2076672) + 0);
-  k3_tanh((float *)(A + 2076672) + 128, (float *)(A + 1863680) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2011136) + 0, (float *)(A + 2076672) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1880064) + 0, (float *)(A + 1896448) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2011136) + 0, (float *)(A + 2076672) + 64, (float *)(A + 1896448) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2076672) + 192, (float *)(A + 1912832) + 0, (float *)(A + 2142208) + 0, (float *)(A + 2158592) + 0, (float *)(A + 2174976) + 0, (float *)(A + 2191360) + 0);
-  k6_matmul((float *)(A + 2191360) + 0, (float *)(A + 1929216) + 0, (float *)(A + 2076672) + 0);
-  k7_add_add((float *)(A + 28672) + 512, P + 23552 /* peephole1.bias */, (float *)(A + 2076672) + 0, (float *)(A + 2207744) + 0);
-  k3_tanh((float *)(A + 2207744) + 128, (float *)(A + 1896448) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2142208) + 0, (float *)(A + 2207744) + 0, (float *)(A + 1896448) + 0, (float *)(A + 2076672) + 0, (float *)(A + 2093056) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2142208) + 0, (float *)(A + 2207744) + 64, (float *)(A + 2093056) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2207744) + 192, (float *)(A + 2109440) + 0, (float *)(A + 2125824) + 0, (float *)(A + 2273280) + 0, (float *)(A + 2289664) + 0, (float *)(A + 2306048) + 0);
-  k6_matmul((float *)(A + 2306048) + 0, (float *)(A + 1929216) + 0, (float *)(A + 2207744) + 0);
-  k7_add_add((float *)(A + 28672) + 768, P + 23552 /* peephole1.bias */, (float *)(A + 2207744) + 0, (float *)(A + 2322432) + 0);
-  k3_tanh((float *)(A + 2322432) + 128, (float *)(A + 2093056) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2125824) + 0, (float *)(A + 2322432) + 0, (float *)(A + 2093056) + 0, (float *)(A + 2207744) + 0, (float *)(A + 2224128) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2125824) + 0, (float *)(A + 2322432) + 64, (float *)(A + 2224128) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2322432) + 192, (float *)(A + 2240512) + 0, (float *)(A + 2256896) + 0, (float *)(A + 2387968) + 0, (float *)(A + 2404352) + 0, (float *)(A + 2420736) + 0);
-  k6_matmul((float *)(A + 2420736) + 0, (float *)(A + 1929216) + 0, (float *)(A + 2322432) + 0);
-  k7_add_add((float *)(A + 28672) + 1024, P + 23552 /* peephole1.bias */, (float *)(A + 2322432) + 0, (float *)(A + 2437120) + 0);
-  k3_tanh((float *)(A + 2437120) + 128, (float *)(A + 2224128) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2256896) + 0, (float *)(A + 2437120) + 0, (float *)(A + 2224128) + 0, (float *)(A + 2322432) + 0, (float *)(A + 2338816) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2256896) + 0, (float *)(A + 2437120) + 64, (float *)(A + 2338816) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2437120) + 192, (float *)(A + 2355200) + 0, (float *)(A + 2371584) + 0, (float *)(A + 2502656) + 0, (float *)(A + 2519040) + 0, (float *)(A + 2535424) + 0);
-  k6_matmul((float *)(A + 2535424) + 0, (float *)(A + 1929216) + 0, (float *)(A + 2437120) + 0);
-  k7_add_add((float *)(A + 28672) + 1280, P + 23552 /* peephole1.bias */, (float *)(A + 2437120) + 0, (float *)(A + 2551808) + 0);
-  k3_tanh((float *)(A + 2551808) + 128, (float *)(A + 2338816) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2371584) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2338816) + 0, (float *)(A + 2437120) + 0, (float *)(A + 2453504) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2371584) + 0, (float *)(A + 2551808) + 64, (float *)(A + 2453504) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2551808) + 192, (float *)(A + 2469888) + 0, (float *)(A + 2486272) + 0, (float *)(A + 2617344) + 0, (float *)(A + 2633728) + 0, (float *)(A + 2650112) + 0);
-  k6_matmul((float *)(A + 2650112) + 0, (float *)(A + 1929216) + 0, (float *)(A + 2551808) + 0);
-  k7_add_add((float *)(A + 28672) + 1536, P + 23552 /* peephole1.bias */, (float *)(A + 2551808) + 0, (float *)(A + 2666496) + 0);
-  k3_tanh((float *)(A + 2666496) + 128, (float *)(A + 2453504) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2486272) + 0, (float *)(A + 2666496) + 0, (float *)(A + 2453504) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2568192) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2486272) + 0, (float *)(A + 2666496) + 64, (float *)(A + 2568192) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2666496) + 192, (float *)(A + 2584576) + 0, (float *)(A + 2600960) + 0, (float *)(A + 2732032) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2764800) + 0);
-  k6_matmul((float *)(A + 2764800) + 0, (float *)(A + 1929216) + 0, (float *)(A + 2666496) + 0);
-  k7_add_add((float *)(A + 28672) + 1792, P + 23552 /* peephole1.bias */, (float *)(A + 2666496) + 0, (float *)(A + 2781184) + 0);
-  k3_tanh((float *)(A + 2781184) + 128, (float *)(A + 2568192) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2600960) + 0, (float *)(A + 2781184) + 0, (float *)(A + 2568192) + 0, (float *)(A + 2666496) + 0, (float *)(A + 2682880) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2600960) + 0, (float *)(A + 2781184) + 64, (float *)(A + 2682880) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2781184) + 192, (float *)(A + 2699264) + 0, (float *)(A + 2715648) + 0, (float *)(A + 2846720) + 0, (float *)(A + 2863104) + 0, (float *)(A + 2879488) + 0);
-  k6_matmul((float *)(A + 2879488) + 0, (float *)(A + 1929216) + 0, (float *)(A + 2781184) + 0);
-  k7_add_add((float *)(A + 28672) + 2048, P + 23552 /* peephole1.bias */, (float *)(A + 2781184) + 0, (float *)(A + 2895872) + 0);
-  k3_tanh((float *)(A + 2895872) + 128, (float *)(A + 2682880) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2715648) + 0, (float *)(A + 2895872) + 0, (float *)(A + 2682880) + 0, (float *)(A + 2781184) + 0, (float *)(A + 2797568) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2715648) + 0, (float *)(A + 2895872) + 64, (float *)(A + 2797568) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2895872) + 192, (float *)(A + 2813952) + 0, (float *)(A + 2830336) + 0, (float *)(A + 2961408) + 0, (float *)(A + 2977792) + 0, (float *)(A + 2994176) + 0);
-  k6_matmul((float *)(A + 2994176) + 0, (float *)(A + 1929216) + 0, (float *)(A + 2895872) + 0);
-  k7_add_add((float *)(A + 28672) + 2304, P + 23552 /* peephole1.bias */, (float *)(A + 2895872) + 0, (float *)(A + 3010560) + 0);
-  k3_tanh((float *)(A + 3010560) + 128, (float *)(A + 2797568) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2830336) + 0, (float *)(A + 3010560) + 0, (float *)(A + 2797568) + 0, (float *)(A + 2895872) + 0, (float *)(A + 2912256) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2830336) + 0, (float *)(A + 3010560) + 64, (float *)(A + 2912256) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3010560) + 192, (float *)(A + 2928640) + 0, (float *)(A + 2945024) + 0, (float *)(A + 3076096) + 0, (float *)(A + 3092480) + 0, (float *)(A + 3108864) + 0);
-  k6_matmul((float *)(A + 3108864) + 0, (float *)(A + 1929216) + 0, (float *)(A + 3010560) + 0);
-  k7_add_add((float *)(A + 28672) + 2560, P + 23552 /* peephole1.bias */, (float *)(A + 3010560) + 0, (float *)(A + 3125248) + 0);
-  k3_tanh((float *)(A + 3125248) + 128, (float *)(A + 2912256) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2945024) + 0, (float *)(A + 3125248) + 0, (float *)(A + 2912256) + 0, (float *)(A + 3010560) + 0, (float *)(A + 3026944) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2945024) + 0, (float *)(A + 3125248) + 64, (float *)(A + 3026944) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3125248) + 192, (float *)(A + 3043328) + 0, (float *)(A + 3059712) + 0, (float *)(A + 3190784) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3223552) + 0);
-  k6_matmul((float *)(A + 3223552) + 0, (float *)(A + 1929216) + 0, (float *)(A + 3125248) + 0);
-  k7_add_add((float *)(A + 28672) + 2816, P + 23552 /* peephole1.bias */, (float *)(A + 3125248) + 0, (float *)(A + 3239936) + 0);
-  k3_tanh((float *)(A + 3239936) + 128, (float *)(A + 3026944) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3059712) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3026944) + 0, (float *)(A + 3125248) + 0, (float *)(A + 3141632) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3059712) + 0, (float *)(A + 3239936) + 64, (float *)(A + 3141632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3239936) + 192, (float *)(A + 3158016) + 0, (float *)(A + 3174400) + 0, (float *)(A + 3305472) + 0, (float *)(A + 3321856) + 0, (float *)(A + 3338240) + 0);
-  k6_matmul((float *)(A + 3338240) + 0, (float *)(A + 1929216) + 0, (float *)(A + 3239936) + 0);
-  k7_add_add((float *)(A + 28672) + 3072, P + 23552 /* peephole1.bias */, (float *)(A + 3239936) + 0, (float *)(A + 3354624) + 0);
-  k3_tanh((float *)(A + 3354624) + 128, (float *)(A + 3141632) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3174400) + 0, (float *)(A + 3354624) + 0, (float *)(A + 3141632) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3256320) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3174400) + 0, (float *)(A + 3354624) + 64, (float *)(A + 3256320) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3354624) + 192, (float *)(A + 3272704) + 0, (float *)(A + 3289088) + 0, (float *)(A + 3420160) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3452928) + 0);
-  k6_matmul((float *)(A + 3452928) + 0, (float *)(A + 1929216) + 0, (float *)(A + 3354624) + 0);
-  k7_add_add((float *)(A + 28672) + 3328, P + 23552 /* peephole1.bias */, (float *)(A + 3354624) + 0, (float *)(A + 3469312) + 0);
-  k3_tanh((float *)(A + 3469312) + 128, (float *)(A + 3256320) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3289088) + 0, (float *)(A + 3469312) + 0, (float *)(A + 3256320) + 0, (float *)(A + 3354624) + 0, (float *)(A + 3371008) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3289088) + 0, (float *)(A + 3469312) + 64, (float *)(A + 3371008) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3469312) + 192, (float *)(A + 3387392) + 0, (float *)(A + 3403776) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3551232) + 0, (float *)(A + 3567616) + 0);
-  k6_matmul((float *)(A + 3567616) + 0, (float *)(A + 1929216) + 0, (float *)(A + 3469312) + 0);
-  k7_add_add((float *)(A + 28672) + 3584, P + 23552 /* peephole1.bias */, (float *)(A + 3469312) + 0, (float *)(A + 3584000) + 0);
-  k3_tanh((float *)(A + 3584000) + 128, (float *)(A + 3371008) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3403776) + 0, (float *)(A + 3584000) + 0, (float *)(A + 3371008) + 0, (float *)(A + 3469312) + 0, (float *)(A + 3485696) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3403776) + 0, (float *)(A + 3584000) + 64, (float *)(A + 3485696) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3584000) + 192, (float *)(A + 3502080) + 0, (float *)(A + 3518464) + 0, (float *)(A + 3649536) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3682304) + 0);
-  k6_matmul((float *)(A + 3682304) + 0, (float *)(A + 1929216) + 0, (float *)(A + 3584000) + 0);
-  k7_add_add((float *)(A + 28672) + 3840, P + 23552 /* peephole1.bias */, (float *)(A + 3584000) + 0, (float *)(A + 3698688) + 0);
-  k3_tanh((float *)(A + 3698688) + 128, (float *)(A + 3485696) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3518464) + 0, (float *)(A + 3698688) + 0, (float *)(A + 3485696) + 0, (float *)(A + 3584000) + 0, (float *)(A + 3600384) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3518464) + 0, (float *)(A + 3698688) + 64, (float *)(A + 3600384) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3698688) + 192, (float *)(A + 3616768) + 0, (float *)(A + 3633152) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3796992) + 0);
-  k6_matmul((float *)(A + 3796992) + 0, (float *)(A + 1929216) + 0, (float *)(A + 3698688) + 0);
-  k7_add_add((float *)(A + 28672) + 4096, P + 23552 /* peephole1.bias */, (float *)(A + 3698688) + 0, (float *)(A + 3813376) + 0);
-  k3_tanh((float *)(A + 3813376) + 128, (float *)(A + 3600384) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3633152) + 0, (float *)(A + 3813376) + 0, (float *)(A + 3600384) + 0, (float *)(A + 3698688) + 0, (float *)(A + 3715072) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3633152) + 0, (float *)(A + 3813376) + 64, (float *)(A + 3715072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3813376) + 192, (float *)(A + 3731456) + 0, (float *)(A + 3747840) + 0, (float *)(A + 3878912) + 0, (float *)(A + 3895296) + 0, (float *)(A + 3911680) + 0);
-  k6_matmul((float *)(A + 3911680) + 0, (float *)(A + 1929216) + 0, (float *)(A + 3813376) + 0);
-  k7_add_add((float *)(A + 28672) + 4352, P + 23552 /* peephole1.bias */, (float *)(A + 3813376) + 0, (float *)(A + 3928064) + 0);
-  k3_tanh((float *)(A + 3928064) + 128, (float *)(A + 3715072) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3747840) + 0, (float *)(A + 3928064) + 0, (float *)(A + 3715072) + 0, (float *)(A + 3813376) + 0, (float *)(A + 3829760) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3747840) + 0, (float *)(A + 3928064) + 64, (float *)(A + 3829760) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3928064) + 192, (float *)(A + 3846144) + 0, (float *)(A + 3862528) + 0, (float *)(A + 3993600) + 0, (float *)(A + 4009984) + 0, (float *)(A + 4026368) + 0);
-  k6_matmul((float *)(A + 4026368) + 0, (float *)(A + 1929216) + 0, (float *)(A + 3928064) + 0);
-  k7_add_add((float *)(A + 28672) + 4608, P + 23552 /* peephole1.bias */, (float *)(A + 3928064) + 0, (float *)(A + 4042752) + 0);
-  k3_tanh((float *)(A + 4042752) + 128, (float *)(A + 3829760) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3862528) + 0, (float *)(A + 4042752) + 0, (float *)(A + 3829760) + 0, (float *)(A + 3928064) + 0, (float *)(A + 3944448) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3862528) + 0, (float *)(A + 4042752) + 64, (float *)(A + 3944448) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4042752) + 192, (float *)(A + 3960832) + 0, (float *)(A + 3977216) + 0, (float *)(A + 4108288) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4141056) + 0);
-  k6_matmul((float *)(A + 4141056) + 0, (float *)(A + 1929216) + 0, (float *)(A + 4042752) + 0);
-  k7_add_add((float *)(A + 28672) + 4864, P + 23552 /* peephole1.bias */, (float *)(A + 4042752) + 0, (float *)(A + 4157440) + 0);
-  k3_tanh((float *)(A + 4157440) + 128, (float *)(A + 3944448) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3977216) + 0, (float *)(A + 4157440) + 0, (float *)(A + 3944448) + 0, (float *)(A + 4042752) + 0, (float *)(A + 4059136) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3977216) + 0, (float *)(A + 4157440) + 64, (float *)(A + 4059136) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4157440) + 192, (float *)(A + 4075520) + 0, (float *)(A + 4091904) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4255744) + 0);
-  k6_matmul((float *)(A + 4255744) + 0, (float *)(A + 1929216) + 0, (float *)(A + 4157440) + 0);
-  k7_add_add((float *)(A + 28672) + 5120, P + 23552 /* peephole1.bias */, (float *)(A + 4157440) + 0, (float *)(A + 4272128) + 0);
-  k3_tanh((float *)(A + 4272128) + 128, (float *)(A + 4059136) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4091904) + 0, (float *)(A + 4272128) + 0, (float *)(A + 4059136) + 0, (float *)(A + 4157440) + 0, (float *)(A + 4173824) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4091904) + 0, (float *)(A + 4272128) + 64, (float *)(A + 4173824) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4272128) + 192, (float *)(A + 4190208) + 0, (float *)(A + 4206592) + 0, (float *)(A + 4337664) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4370432) + 0);
-  k6_matmul((float *)(A + 4370432) + 0, (float *)(A + 1929216) + 0, (float *)(A + 4272128) + 0);
-  k7_add_add((float *)(A + 28672) + 5376, P + 23552 /* peephole1.bias */, (float *)(A + 4272128) + 0, (float *)(A + 4386816) + 0);
-  k3_tanh((float *)(A + 4386816) + 128, (float *)(A + 4173824) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4206592) + 0, (float *)(A + 4386816) + 0, (float *)(A + 4173824) + 0, (float *)(A + 4272128) + 0, (float *)(A + 4288512) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4206592) + 0, (float *)(A + 4386816) + 64, (float *)(A + 4288512) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4386816) + 192, (float *)(A + 4304896) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4452352) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4485120) + 0);
-  k6_matmul((float *)(A + 4485120) + 0, (float *)(A + 1929216) + 0, (float *)(A + 4386816) + 0);
-  k7_add_add((float *)(A + 28672) + 5632, P + 23552 /* peephole1.bias */, (float *)(A + 4386816) + 0, (float *)(A + 4501504) + 0);
-  k3_tanh((float *)(A + 4501504) + 128, (float *)(A + 4288512) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4321280) + 0, (float *)(A + 4501504) + 0, (float *)(A + 4288512) + 0, (float *)(A + 4386816) + 0, (float *)(A + 4403200) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4321280) + 0, (float *)(A + 4501504) + 64, (float *)(A + 4403200) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4501504) + 192, (float *)(A + 4419584) + 0, (float *)(A + 4435968) + 0, (float *)(A + 4567040) + 0, (float *)(A + 4583424) + 0, (float *)(A + 4599808) + 0);
-  k6_matmul((float *)(A + 4599808) + 0, (float *)(A + 1929216) + 0, (float *)(A + 4501504) + 0);
-  k7_add_add((float *)(A + 28672) + 5888, P + 23552 /* peephole1.bias */, (float *)(A + 4501504) + 0, (float *)(A + 4616192) + 0);
-  k3_tanh((float *)(A + 4616192) + 128, (float *)(A + 4403200) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4435968) + 0, (float *)(A + 4616192) + 0, (float *)(A + 4403200) + 0, (float *)(A + 4501504) + 0, (float *)(A + 4517888) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4435968) + 0, (float *)(A + 4616192) + 64, (float *)(A + 4517888) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4616192) + 192, (float *)(A + 4534272) + 0, (float *)(A + 4550656) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4698112) + 0, (float *)(A + 4714496) + 0);
-  k6_matmul((float *)(A + 4714496) + 0, (float *)(A + 1929216) + 0, (float *)(A + 4616192) + 0);
-  k7_add_add((float *)(A + 28672) + 6144, P + 23552 /* peephole1.bias */, (float *)(A + 4616192) + 0, (float *)(A + 4730880) + 0);
-  k3_tanh((float *)(A + 4730880) + 128, (float *)(A + 4517888) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4550656) + 0, (float *)(A + 4730880) + 0, (float *)(A + 4517888) + 0, (float *)(A + 4616192) + 0, (float *)(A + 4632576) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4550656) + 0, (float *)(A + 4730880) + 64, (float *)(A + 4632576) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4730880) + 192, (float *)(A + 4648960) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4829184) + 0);
-  k6_matmul((float *)(A + 4829184) + 0, (float *)(A + 1929216) + 0, (float *)(A + 4730880) + 0);
-  k7_add_add((float *)(A + 28672) + 6400, P + 23552 /* peephole1.bias */, (float *)(A + 4730880) + 0, (float *)(A + 4845568) + 0);
-  k3_tanh((float *)(A + 4845568) + 128, (float *)(A + 4632576) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4665344) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4632576) + 0, (float *)(A + 4730880) + 0, (float *)(A + 4747264) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4665344) + 0, (float *)(A + 4845568) + 64, (float *)(A + 4747264) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4845568) + 192, (float *)(A + 4763648) + 0, (float *)(A + 4780032) + 0, (float *)(A + 4911104) + 0, (float *)(A + 4927488) + 0, (float *)(A + 4943872) + 0);
-  k6_matmul((float *)(A + 4943872) + 0, (float *)(A + 1929216) + 0, (float *)(A + 4845568) + 0);
-  k7_add_add((float *)(A + 28672) + 6656, P + 23552 /* peephole1.bias */, (float *)(A + 4845568) + 0, (float *)(A + 4960256) + 0);
-  k3_tanh((float *)(A + 4960256) + 128, (float *)(A + 4747264) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4780032) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4861952) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4780032) + 0, (float *)(A + 4960256) + 64, (float *)(A + 4861952) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4960256) + 192, (float *)(A + 4878336) + 0, (float *)(A + 4894720) + 0, (float *)(A + 5025792) + 0, (float *)(A + 5042176) + 0, (float *)(A + 5058560) + 0);
-  k6_matmul((float *)(A + 5058560) + 0, (float *)(A + 1929216) + 0, (float *)(A + 4960256) + 0);
-  k7_add_add((float *)(A + 28672) + 6912, P + 23552 /* peephole1.bias */, (float *)(A + 4960256) + 0, (float *)(A + 1929216) + 0);
-  k3_tanh((float *)(A + 1929216) + 128, (float *)(A + 4861952) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4894720) + 0, (float *)(A + 1929216) + 0, (float *)(A + 4861952) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4976640) + 0);
-  k10_transpose(P + 24000 /* dense1.weight */, (float *)(A + 4993024) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4894720) + 0, (float *)(A + 1929216) + 64, (float *)(A + 4976640) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1929216) + 192, (float *)(A + 4995584) + 0, (float *)(A + 16384) + 0, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 65536) + 0);
-  k12_matmul((float *)(A + 65536) + 0, (float *)(A + 4993024) + 0, (float *)(A + 5011968) + 0);
-  k18_one_hot(in->y + 0, (float *)(A + 5014528) + 0);
-  k13_add((float *)(A + 5011968) + 0, P + 24640 /* dense1.bias */, (float *)(A + 5017088) + 0);
-  k19_log_softmax((float *)(A + 5017088) + 0, (float *)(A + 5011968) + 0);
-  k20_mul((float *)(A + 5014528) + 0, (float *)(A + 5011968) + 0, (float *)(A + 5019648) + 0);
-  k21_sum_to((float *)(A + 5019648) + 0, (float *)(A + 5022208) + 0);
-  k22_sum_to((float *)(A + 5022208) + 0, (float *)(A + 5019648) + 0);
-  k23_argmax((float *)(A + 5017088) + 0, (int32_t *)(A + 5019712) + 0);
-  k24_equal((int32_t *)(A + 5019712) + 0, in->y + 0, (float *)(A + 5019968) + 0);
-  k22_sum_to((float *)(A + 5019968) + 0, (float *)(A + 5019712) + 0);
-  k25_mul((float *)(A + 5014528) + 0, (float *)(A + 5019776) + 0);
-  k21_sum_to((float *)(A + 5019776) + 0, (float *)(A + 5014528) + 0);
-  k26_exp_mul_sub((float *)(A + 5011968) + 0, (float *)(A + 5014528) + 0, (float *)(A + 5019776) + 0, (float *)(A + 5022336) + 0);
-  k27_matmul((float *)(A + 5022336) + 0, P + 24000 /* dense1.weight */, (float *)(A + 4976640) + 0);
+  k7_add_add((float *)(A + 28672) + 256, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2502656) + 0);
+  k3_tanh((float *)(A + 2502656) + 128, (float *)(A + 1863680) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2011136) + 0, (float *)(A + 2502656) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1880064) + 0, (float *)(A + 1896448) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2011136) + 0, (float *)(A + 2502656) + 64, (float *)(A + 1896448) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2502656) + 192, (float *)(A + 1912832) + 0, (float *)(A + 2568192) + 0, (float *)(A + 2584576) + 0, (float *)(A + 2600960) + 0, (float *)(A + 2060288) + 4096);
+  k6_matmul((float *)(A + 2060288) + 4096, (float *)(A + 1929216) + 0, (float *)(A + 2502656) + 0);
+  k7_add_add((float *)(A + 28672) + 512, P + 23552 /* peephole1.bias */, (float *)(A + 2502656) + 0, (float *)(A + 2617344) + 0);
+  k3_tanh((float *)(A + 2617344) + 128, (float *)(A + 1896448) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2568192) + 0, (float *)(A + 2617344) + 0, (float *)(A + 1896448) + 0, (float *)(A + 2502656) + 0, (float *)(A + 2519040) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2568192) + 0, (float *)(A + 2617344) + 64, (float *)(A + 2519040) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2617344) + 192, (float *)(A + 2535424) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2682880) + 0, (float *)(A + 2699264) + 0, (float *)(A + 2060288) + 8192);
+  k6_matmul((float *)(A + 2060288) + 8192, (float *)(A + 1929216) + 0, (float *)(A + 2617344) + 0);
+  k7_add_add((float *)(A + 28672) + 768, P + 23552 /* peephole1.bias */, (float *)(A + 2617344) + 0, (float *)(A + 2715648) + 0);
+  k3_tanh((float *)(A + 2715648) + 128, (float *)(A + 2519040) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2551808) + 0, (float *)(A + 2715648) + 0, (float *)(A + 2519040) + 0, (float *)(A + 2617344) + 0, (float *)(A + 2633728) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2551808) + 0, (float *)(A + 2715648) + 64, (float *)(A + 2633728) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2715648) + 192, (float *)(A + 2650112) + 0, (float *)(A + 2666496) + 0, (float *)(A + 2781184) + 0, (float *)(A + 2797568) + 0, (float *)(A + 2060288) + 12288);
+  k6_matmul((float *)(A + 2060288) + 12288, (float *)(A + 1929216) + 0, (float *)(A + 2715648) + 0);
+  k7_add_add((float *)(A + 28672) + 1024, P + 23552 /* peephole1.bias */, (float *)(A + 2715648) + 0, (float *)(A + 2813952) + 0);
+  k3_tanh((float *)(A + 2813952) + 128, (float *)(A + 2633728) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2666496) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2633728) + 0, (float *)(A + 2715648) + 0, (float *)(A + 2732032) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2666496) + 0, (float *)(A + 2813952) + 64, (float *)(A + 2732032) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2813952) + 192, (float *)(A + 2748416) + 0, (float *)(A + 2764800) + 0, (float *)(A + 2879488) + 0, (float *)(A + 2895872) + 0, (float *)(A + 2060288) + 16384);
+  k6_matmul((float *)(A + 2060288) + 16384, (float *)(A + 1929216) + 0, (float *)(A + 2813952) + 0);
+  k7_add_add((float *)(A + 28672) + 1280, P + 23552 /* peephole1.bias */, (float *)(A + 2813952) + 0, (float *)(A + 2912256) + 0);
+  k3_tanh((float *)(A + 2912256) + 128, (float *)(A + 2732032) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2764800) + 0, (float *)(A + 2912256) + 0, (float *)(A + 2732032) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2830336) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2764800) + 0, (float *)(A + 2912256) + 64, (float *)(A + 2830336) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2912256) + 192, (float *)(A + 2846720) + 0, (float *)(A + 2863104) + 0, (float *)(A + 2977792) + 0, (float *)(A + 2994176) + 0, (float *)(A + 2060288) + 20480);
+  k6_matmul((float *)(A + 2060288) + 20480, (float *)(A + 1929216) + 0, (float *)(A + 2912256) + 0);
+  k7_add_add((float *)(A + 28672) + 1536, P + 23552 /* peephole1.bias */, (float *)(A + 2912256) + 0, (float *)(A + 3010560) + 0);
+  k3_tanh((float *)(A + 3010560) + 128, (float *)(A + 2830336) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2863104) + 0, (float *)(A + 3010560) + 0, (float *)(A + 2830336) + 0, (float *)(A + 2912256) + 0, (float *)(A + 2928640) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2863104) + 0, (float *)(A + 3010560) + 64, (float *)(A + 2928640) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3010560) + 192, (float *)(A + 2945024) + 0, (float *)(A + 2961408) + 0, (float *)(A + 3076096) + 0, (float *)(A + 3092480) + 0, (float *)(A + 2060288) + 24576);
+  k6_matmul((float *)(A + 2060288) + 24576, (float *)(A + 1929216) + 0, (float *)(A + 3010560) + 0);
+  k7_add_add((float *)(A + 28672) + 1792, P + 23552 /* peephole1.bias */, (float *)(A + 3010560) + 0, (float *)(A + 3108864) + 0);
+  k3_tanh((float *)(A + 3108864) + 128, (float *)(A + 2928640) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2961408) + 0, (float *)(A + 3108864) + 0, (float *)(A + 2928640) + 0, (float *)(A + 3010560) + 0, (float *)(A + 3026944) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2961408) + 0, (float *)(A + 3108864) + 64, (float *)(A + 3026944) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3108864) + 192, (float *)(A + 3043328) + 0, (float *)(A + 3059712) + 0, (float *)(A + 3174400) + 0, (float *)(A + 3190784) + 0, (float *)(A + 2060288) + 28672);
+  k6_matmul((float *)(A + 2060288) + 28672, (float *)(A + 1929216) + 0, (float *)(A + 3108864) + 0);
+  k7_add_add((float *)(A + 28672) + 2048, P + 23552 /* peephole1.bias */, (float *)(A + 3108864) + 0, (float *)(A + 3207168) + 0);
+  k3_tanh((float *)(A + 3207168) + 128, (float *)(A + 3026944) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3059712) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3026944) + 0, (float *)(A + 3108864) + 0, (float *)(A + 3125248) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3059712) + 0, (float *)(A + 3207168) + 64, (float *)(A + 3125248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3207168) + 192, (float *)(A + 3141632) + 0, (float *)(A + 3158016) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3289088) + 0, (float *)(A + 2060288) + 32768);
+  k6_matmul((float *)(A + 2060288) + 32768, (float *)(A + 1929216) + 0, (float *)(A + 3207168) + 0);
+  k7_add_add((float *)(A + 28672) + 2304, P + 23552 /* peephole1.bias */, (float *)(A + 3207168) + 0, (float *)(A + 3305472) + 0);
+  k3_tanh((float *)(A + 3305472) + 128, (float *)(A + 3125248) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3158016) + 0, (float *)(A + 3305472) + 0, (float *)(A + 3125248) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3223552) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3158016) + 0, (float *)(A + 3305472) + 64, (float *)(A + 3223552) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3305472) + 192, (float *)(A + 3239936) + 0, (float *)(A + 3256320) + 0, (float *)(A + 3371008) + 0, (float *)(A + 3387392) + 0, (float *)(A + 2060288) + 36864);
+  k6_matmul((float *)(A + 2060288) + 36864, (float *)(A + 1929216) + 0, (float *)(A + 3305472) + 0);
+  k7_add_add((float *)(A + 28672) + 2560, P + 23552 /* peephole1.bias */, (float *)(A + 3305472) + 0, (float *)(A + 3403776) + 0);
+  k3_tanh((float *)(A + 3403776) + 128, (float *)(A + 3223552) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3256320) + 0, (float *)(A + 3403776) + 0, (float *)(A + 3223552) + 0, (float *)(A + 3305472) + 0, (float *)(A + 3321856) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3256320) + 0, (float *)(A + 3403776) + 64, (float *)(A + 3321856) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3403776) + 192, (float *)(A + 3338240) + 0, (float *)(A + 3354624) + 0, (float *)(A + 3469312) + 0, (float *)(A + 3485696) + 0, (float *)(A + 2060288) + 40960);
+  k6_matmul((float *)(A + 2060288) + 40960, (float *)(A + 1929216) + 0, (float *)(A + 3403776) + 0);
+  k7_add_add((float *)(A + 28672) + 2816, P + 23552 /* peephole1.bias */, (float *)(A + 3403776) + 0, (float *)(A + 3502080) + 0);
+  k3_tanh((float *)(A + 3502080) + 128, (float *)(A + 3321856) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3354624) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3321856) + 0, (float *)(A + 3403776) + 0, (float *)(A + 3420160) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3354624) + 0, (float *)(A + 3502080) + 64, (float *)(A + 3420160) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3502080) + 192, (float *)(A + 3436544) + 0, (float *)(A + 3452928) + 0, (float *)(A + 3567616) + 0, (float *)(A + 3584000) + 0, (float *)(A + 2060288) + 45056);
+  k6_matmul((float *)(A + 2060288) + 45056, (float *)(A + 1929216) + 0, (float *)(A + 3502080) + 0);
+  k7_add_add((float *)(A + 28672) + 3072, P + 23552 /* peephole1.bias */, (float *)(A + 3502080) + 0, (float *)(A + 3600384) + 0);
+  k3_tanh((float *)(A + 3600384) + 128, (float *)(A + 3420160) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3452928) + 0, (float *)(A + 3600384) + 0, (float *)(A + 3420160) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3518464) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3452928) + 0, (float *)(A + 3600384) + 64, (float *)(A + 3518464) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3600384) + 192, (float *)(A + 3534848) + 0, (float *)(A + 3551232) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3682304) + 0, (float *)(A + 2060288) + 49152);
+  k6_matmul((float *)(A + 2060288) + 49152, (float *)(A + 1929216) + 0, (float *)(A + 3600384) + 0);
+  k7_add_add((float *)(A + 28672) + 3328, P + 23552 /* peephole1.bias */, (float *)(A + 3600384) + 0, (float *)(A + 3698688) + 0);
+  k3_tanh((float *)(A + 3698688) + 128, (float *)(A + 3518464) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3551232) + 0, (float *)(A + 3698688) + 0, (float *)(A + 3518464) + 0, (float *)(A + 3600384) + 0, (float *)(A + 3616768) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3551232) + 0, (float *)(A + 3698688) + 64, (float *)(A + 3616768) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3698688) + 192, (float *)(A + 3633152) + 0, (float *)(A + 3649536) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3780608) + 0, (float *)(A + 2060288) + 53248);
+  k6_matmul((float *)(A + 2060288) + 53248, (float *)(A + 1929216) + 0, (float *)(A + 3698688) + 0);
+  k7_add_add((float *)(A + 28672) + 3584, P + 23552 /* peephole1.bias */, (float *)(A + 3698688) + 0, (float *)(A + 3796992) + 0);
+  k3_tanh((float *)(A + 3796992) + 128, (float *)(A + 3616768) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3649536) + 0, (float *)(A + 3796992) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3698688) + 0, (float *)(A + 3715072) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3649536) + 0, (float *)(A + 3796992) + 64, (float *)(A + 3715072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3796992) + 192, (float *)(A + 3731456) + 0, (float *)(A + 3747840) + 0, (float *)(A + 3862528) + 0, (float *)(A + 3878912) + 0, (float *)(A + 2060288) + 57344);
+  k6_matmul((float *)(A + 2060288) + 57344, (float *)(A + 1929216) + 0, (float *)(A + 3796992) + 0);
+  k7_add_add((float *)(A + 28672) + 3840, P + 23552 /* peephole1.bias */, (float *)(A + 3796992) + 0, (float *)(A + 3895296) + 0);
+  k3_tanh((float *)(A + 3895296) + 128, (float *)(A + 3715072) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3747840) + 0, (float *)(A + 3895296) + 0, (float *)(A + 3715072) + 0, (float *)(A + 3796992) + 0, (float *)(A + 3813376) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3747840) + 0, (float *)(A + 3895296) + 64, (float *)(A + 3813376) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3895296) + 192, (float *)(A + 3829760) + 0, (float *)(A + 3846144) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3977216) + 0, (float *)(A + 2060288) + 61440);
+  k6_matmul((float *)(A + 2060288) + 61440, (float *)(A + 1929216) + 0, (float *)(A + 3895296) + 0);
+  k7_add_add((float *)(A + 28672) + 4096, P + 23552 /* peephole1.bias */, (float *)(A + 3895296) + 0, (float *)(A + 3993600) + 0);
+  k3_tanh((float *)(A + 3993600) + 128, (float *)(A + 3813376) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3846144) + 0, (float *)(A + 3993600) + 0, (float *)(A + 3813376) + 0, (float *)(A + 3895296) + 0, (float *)(A + 3911680) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3846144) + 0, (float *)(A + 3993600) + 64, (float *)(A + 3911680) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3993600) + 192, (float *)(A + 3928064) + 0, (float *)(A + 3944448) + 0, (float *)(A + 4059136) + 0, (float *)(A + 4075520) + 0, (float *)(A + 2060288) + 65536);
+  k6_matmul((float *)(A + 2060288) + 65536, (float *)(A + 1929216) + 0, (float *)(A + 3993600) + 0);
+  k7_add_add((float *)(A + 28672) + 4352, P + 23552 /* peephole1.bias */, (float *)(A + 3993600) + 0, (float *)(A + 4091904) + 0);
+  k3_tanh((float *)(A + 4091904) + 128, (float *)(A + 3911680) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3944448) + 0, (float *)(A + 4091904) + 0, (float *)(A + 3911680) + 0, (float *)(A + 3993600) + 0, (float *)(A + 4009984) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3944448) + 0, (float *)(A + 4091904) + 64, (float *)(A + 4009984) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4091904) + 192, (float *)(A + 4026368) + 0, (float *)(A + 4042752) + 0, (float *)(A + 4157440) + 0, (float *)(A + 4173824) + 0, (float *)(A + 2060288) + 69632);
+  k6_matmul((float *)(A + 2060288) + 69632, (float *)(A + 1929216) + 0, (float *)(A + 4091904) + 0);
+  k7_add_add((float *)(A + 28672) + 4608, P + 23552 /* peephole1.bias */, (float *)(A + 4091904) + 0, (float *)(A + 4190208) + 0);
+  k3_tanh((float *)(A + 4190208) + 128, (float *)(A + 4009984) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4042752) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4009984) + 0, (float *)(A + 4091904) + 0, (float *)(A + 4108288) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4042752) + 0, (float *)(A + 4190208) + 64, (float *)(A + 4108288) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4190208) + 192, (float *)(A + 4124672) + 0, (float *)(A + 4141056) + 0, (float *)(A + 4255744) + 0, (float *)(A + 4272128) + 0, (float *)(A + 2060288) + 73728);
+  k6_matmul((float *)(A + 2060288) + 73728, (float *)(A + 1929216) + 0, (float *)(A + 4190208) + 0);
+  k7_add_add((float *)(A + 28672) + 4864, P + 23552 /* peephole1.bias */, (float *)(A + 4190208) + 0, (float *)(A + 4288512) + 0);
+  k3_tanh((float *)(A + 4288512) + 128, (float *)(A + 4108288) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4141056) + 0, (float *)(A + 4288512) + 0, (float *)(A + 4108288) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4206592) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4141056) + 0, (float *)(A + 4288512) + 64, (float *)(A + 4206592) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4288512) + 192, (float *)(A + 4222976) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4370432) + 0, (float *)(A + 2060288) + 77824);
+  k6_matmul((float *)(A + 2060288) + 77824, (float *)(A + 1929216) + 0, (float *)(A + 4288512) + 0);
+  k7_add_add((float *)(A + 28672) + 5120, P + 23552 /* peephole1.bias */, (float *)(A + 4288512) + 0, (float *)(A + 4386816) + 0);
+  k3_tanh((float *)(A + 4386816) + 128, (float *)(A + 4206592) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4239360) + 0, (float *)(A + 4386816) + 0, (float *)(A + 4206592) + 0, (float *)(A + 4288512) + 0, (float *)(A + 4304896) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4239360) + 0, (float *)(A + 4386816) + 64, (float *)(A + 4304896) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4386816) + 192, (float *)(A + 4321280) + 0, (float *)(A + 4337664) + 0, (float *)(A + 4452352) + 0, (float *)(A + 4468736) + 0, (float *)(A + 2060288) + 81920);
+  k6_matmul((float *)(A + 2060288) + 81920, (float *)(A + 1929216) + 0, (float *)(A + 4386816) + 0);
+  k7_add_add((float *)(A + 28672) + 5376, P + 23552 /* peephole1.bias */, (float *)(A + 4386816) + 0, (float *)(A + 4485120) + 0);
+  k3_tanh((float *)(A + 4485120) + 128, (float *)(A + 4304896) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4337664) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4304896) + 0, (float *)(A + 4386816) + 0, (float *)(A + 4403200) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4337664) + 0, (float *)(A + 4485120) + 64, (float *)(A + 4403200) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4485120) + 192, (float *)(A + 4419584) + 0, (float *)(A + 4435968) + 0, (float *)(A + 4550656) + 0, (float *)(A + 4567040) + 0, (float *)(A + 2060288) + 86016);
+  k6_matmul((float *)(A + 2060288) + 86016, (float *)(A + 1929216) + 0, (float *)(A + 4485120) + 0);
+  k7_add_add((float *)(A + 28672) + 5632, P + 23552 /* peephole1.bias */, (float *)(A + 4485120) + 0, (float *)(A + 4583424) + 0);
+  k3_tanh((float *)(A + 4583424) + 128, (float *)(A + 4403200) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4435968) + 0, (float *)(A + 4583424) + 0, (float *)(A + 4403200) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4501504) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4435968) + 0, (float *)(A + 4583424) + 64, (float *)(A + 4501504) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4583424) + 192, (float *)(A + 4517888) + 0, (float *)(A + 4534272) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4665344) + 0, (float *)(A + 2060288) + 90112);
+  k6_matmul((float *)(A + 2060288) + 90112, (float *)(A + 1929216) + 0, (float *)(A + 4583424) + 0);
+  k7_add_add((float *)(A + 28672) + 5888, P + 23552 /* peephole1.bias */, (float *)(A + 4583424) + 0, (float *)(A + 4681728) + 0);
+  k3_tanh((float *)(A + 4681728) + 128, (float *)(A + 4501504) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4534272) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4501504) + 0, (float *)(A + 4583424) + 0, (float *)(A + 4599808) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4534272) + 0, (float *)(A + 4681728) + 64, (float *)(A + 4599808) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4681728) + 192, (float *)(A + 4616192) + 0, (float *)(A + 4632576) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4763648) + 0, (float *)(A + 2060288) + 94208);
+  k6_matmul((float *)(A + 2060288) + 94208, (float *)(A + 1929216) + 0, (float *)(A + 4681728) + 0);
+  k7_add_add((float *)(A + 28672) + 6144, P + 23552 /* peephole1.bias */, (float *)(A + 4681728) + 0, (float *)(A + 4780032) + 0);
+  k3_tanh((float *)(A + 4780032) + 128, (float *)(A + 4599808) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4632576) + 0, (float *)(A + 4780032) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4698112) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4632576) + 0, (float *)(A + 4780032) + 64, (float *)(A + 4698112) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4780032) + 192, (float *)(A + 4714496) + 0, (float *)(A + 4730880) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4861952) + 0, (float *)(A + 2060288) + 98304);
+  k6_matmul((float *)(A + 2060288) + 98304, (float *)(A + 1929216) + 0, (float *)(A + 4780032) + 0);
+  k7_add_add((float *)(A + 28672) + 6400, P + 23552 /* peephole1.bias */, (float *)(A + 4780032) + 0, (float *)(A + 4878336) + 0);
+  k3_tanh((float *)(A + 4878336) + 128, (float *)(A + 4698112) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4730880) + 0, (float *)(A + 4878336) + 0, (float *)(A + 4698112) + 0, (float *)(A + 4780032) + 0, (float *)(A + 4796416) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4730880) + 0, (float *)(A + 4878336) + 64, (float *)(A + 4796416) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4878336) + 192, (float *)(A + 4812800) + 0, (float *)(A + 4829184) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4960256) + 0, (float *)(A + 2060288) + 102400);
+  k6_matmul((float *)(A + 2060288) + 102400, (float *)(A + 1929216) + 0, (float *)(A + 4878336) + 0);
+  k7_add_add((float *)(A + 28672) + 6656, P + 23552 /* peephole1.bias */, (float *)(A + 4878336) + 0, (float *)(A + 4976640) + 0);
+  k3_tanh((float *)(A + 4976640) + 128, (float *)(A + 4796416) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4829184) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4878336) + 0, (float *)(A + 4894720) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4829184) + 0, (float *)(A + 4976640) + 64, (float *)(A + 4894720) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4976640) + 192, (float *)(A + 4911104) + 0, (float *)(A + 4927488) + 0, (float *)(A + 5042176) + 0, (float *)(A + 5058560) + 0, (float *)(A + 2060288) + 106496);
+  k6_matmul((float *)(A + 2060288) + 106496, (float *)(A + 1929216) + 0, (float *)(A + 4976640) + 0);
+  k7_add_add((float *)(A + 28672) + 6912, P + 23552 /* peephole1.bias */, (float *)(A + 4976640) + 0, (float *)(A + 1929216) + 0);
+  k3_tanh((float *)(A + 1929216) + 128, (float *)(A + 4894720) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4927488) + 0, (float *)(A + 1929216) + 0, (float *)(A + 4894720) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4993024) + 0);
+  k10_transpose(P + 24000 /* dense1.weight */, (float *)(A + 5009408) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4927488) + 0, (float *)(A + 1929216) + 64, (float *)(A + 4993024) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1929216) + 192, (float *)(A + 5011968) + 0, (float *)(A + 16384) + 0, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 65536) + 0);
+  k12_matmul((float *)(A + 65536) + 0, (float *)(A + 5009408) + 0, (float *)(A + 5028352) + 0);
+  k18_one_hot(in->y + 0, (float *)(A + 5030912) + 0);
+  k13_add((float *)(A + 5028352) + 0, P + 24640 /* dense1.bias */, (float *)(A + 5033472) + 0);
+  k19_log_softmax((float *)(A + 5033472) + 0, (float *)(A + 5028352) + 0);
+  k20_mul((float *)(A + 5030912) + 0, (float *)(A + 5028352) + 0, (float *)(A + 5036032) + 0);
+  k21_sum_to((float *)(A + 5036032) + 0, (float *)(A + 5038592) + 0);
+  k22_sum_to((float *)(A + 5038592) + 0, (float *)(A + 5036032) + 0);
+  k23_argmax((float *)(A + 5033472) + 0, (int32_t *)(A + 5036096) + 0);
+  k24_equal((int32_t *)(A + 5036096) + 0, in->y + 0, (float *)(A + 5036352) + 0);
+  k22_sum_to((float *)(A + 5036352) + 0, (float *)(A + 5036096) + 0);
+  k25_mul((float *)(A + 5030912) + 0, (float *)(A + 5036160) + 0);
+  k21_sum_to((float *)(A + 5036160) + 0, (float *)(A + 5030912) + 0);
+  k26_exp_mul_sub((float *)(A + 5028352) + 0, (float *)(A + 5030912) + 0, (float *)(A + 5036160) + 0, (float *)(A + 5038720) + 0);
+  k27_matmul((float *)(A + 5038720) + 0, P + 24000 /* dense1.weight */, (float *)(A + 4993024) + 0);
   k28_mul_sub((float *)(A + 49152) + 0, (float *)(A + 1929216) + 0);
   k29_sub_mul((float *)(A + 32768) + 0, (float *)(A + 1945600) + 0);
-  k30_mul_mul_mul((float *)(A + 4976640) + 0, (float *)(A + 49152) + 0, (float *)(A + 1945600) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1961984) + 0, (float *)(A + 1978368) + 0);
-  k29_sub_mul((float *)(A + 4960256) + 0, (float *)(A + 49152) + 0);
-  k29_sub_mul((float *)(A + 4995584) + 0, (float *)(A + 1945600) + 0);
+  k30_mul_mul_mul((float *)(A + 4993024) + 0, (float *)(A + 49152) + 0, (float *)(A + 1945600) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1961984) + 0, (float *)(A + 1978368) + 0);
+  k29_sub_mul((float *)(A + 4976640) + 0, (float *)(A + 49152) + 0);
+  k29_sub_mul((float *)(A + 5011968) + 0, (float *)(A + 1945600) + 0);
+  k28_mul_sub((float *)(A + 4894720) + 0, (float *)(A + 81920) + 0);
+  k31_mul_mul_addn((float *)(A + 4993024) + 0, (float *)(A + 32768) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1978368) + 0, (float *)(A + 4894720) + 0, (float *)(A + 49152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 5011968) + 0, (float *)(A + 4927488) + 0, (float *)(A + 1945600) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4976640) + 0, (float *)(A + 81920) + 0, (float *)(A + 98304) + 0, (float *)(A + 114688) + 0, (float *)(A + 131072) + 0, (float *)(A + 147456) + 0, (float *)(A + 163840) + 0, (float *)(A + 180224) + 0);
+  k32_concat((float *)(A + 98304) + 0, (float *)(A + 147456) + 0, (float *)(A + 180224) + 0, (float *)(A + 1961984) + 0, (float *)(A + 5074944) + 425984);
+  k33_matmul((float *)(A + 5074944) + 425984, P + 7168 /* peephole1.weight_hh */, (float *)(A + 81920) + 0);
+  k28_mul_sub((float *)(A + 5058560) + 0, (float *)(A + 1978368) + 0);
+  k29_sub_mul((float *)(A + 5042176) + 0, (float *)(A + 4894720) + 0);
+  k30_mul_mul_mul((float *)(A + 81920) + 0, (float *)(A + 5058560) + 0, (float *)(A + 4894720) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0);
+  k29_sub_mul((float *)(A + 4878336) + 0, (float *)(A + 4894720) + 0);
+  k29_sub_mul((float *)(A + 4911104) + 0, (float *)(A + 5058560) + 0);
+  k28_mul_sub((float *)(A + 4796416) + 0, (float *)(A + 1929216) + 0);
+  k34_mul_mul_addn((float *)(A + 81920) + 0, (float *)(A + 5042176) + 0, (float *)(A + 1978368) + 0, (float *)(A + 114688) + 0, (float *)(A + 131072) + 0, (float *)(A + 163840) + 0, (float *)(A + 49152) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4894720) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4911104) + 0, (float *)(A + 4829184) + 0, (float *)(A + 5058560) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4878336) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1945600) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4993024) + 0, (float *)(A + 5009408) + 0, (float *)(A + 180224) + 0, (float *)(A + 196608) + 0);
+  k32_concat((float *)(A + 1945600) + 0, (float *)(A + 5009408) + 0, (float *)(A + 196608) + 0, (float *)(A + 32768) + 0, (float *)(A + 5074944) + 409600);
+  k33_matmul((float *)(A + 5074944) + 409600, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 4960256) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 4943872) + 0, (float *)(A + 163840) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4960256) + 0, (float *)(A + 163840) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1929216) + 0, (float *)(A + 1978368) + 0);
+  k29_sub_mul((float *)(A + 4780032) + 0, (float *)(A + 163840) + 0);
+  k29_sub_mul((float *)(A + 4812800) + 0, (float *)(A + 4796416) + 0);
+  k28_mul_sub((float *)(A + 4698112) + 0, (float *)(A + 4960256) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4943872) + 0, (float *)(A + 81920) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4993024) + 0, (float *)(A + 180224) + 0, (float *)(A + 1978368) + 0, (float *)(A + 4698112) + 0, (float *)(A + 163840) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4812800) + 0, (float *)(A + 4730880) + 0, (float *)(A + 4796416) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4780032) + 0, (float *)(A + 4960256) + 0, (float *)(A + 114688) + 0, (float *)(A + 131072) + 0, (float *)(A + 5041280) + 0, (float *)(A + 5057664) + 0, (float *)(A + 4878336) + 0, (float *)(A + 4894720) + 0);
+  k32_concat((float *)(A + 114688) + 0, (float *)(A + 5057664) + 0, (float *)(A + 4894720) + 0, (float *)(A + 1929216) + 0, (float *)(A + 5074944) + 393216);
+  k33_matmul((float *)(A + 5074944) + 393216, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 4861952) + 0, (float *)(A + 81920) + 0);
-  k31_mul_mul_addn((float *)(A + 4976640) + 0, (float *)(A + 32768) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1978368) + 0, (float *)(A + 4861952) + 0, (float *)(A + 49152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4995584) + 0, (float *)(A + 4894720) + 0, (float *)(A + 1945600) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4960256) + 0, (float *)(A + 81920) + 0, (float *)(A + 98304) + 0, (float *)(A + 114688) + 0, (float *)(A + 131072) + 0, (float *)(A + 147456) + 0, (float *)(A + 163840) + 0, (float *)(A + 180224) + 0);
-  k32_concat((float *)(A + 98304) + 0, (float *)(A + 147456) + 0, (float *)(A + 180224) + 0, (float *)(A + 1961984) + 0, (float *)(A + 196608) + 0);
-  k33_matmul((float *)(A + 196608) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 81920) + 0);
-  k28_mul_sub((float *)(A + 5042176) + 0, (float *)(A + 180224) + 0);
-  k29_sub_mul((float *)(A + 5025792) + 0, (float *)(A + 1978368) + 0);
-  k30_mul_mul_mul((float *)(A + 81920) + 0, (float *)(A + 5042176) + 0, (float *)(A + 1978368) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4861952) + 0, (float *)(A + 32768) + 0);
-  k29_sub_mul((float *)(A + 4845568) + 0, (float *)(A + 49152) + 0);
-  k29_sub_mul((float *)(A + 4878336) + 0, (float *)(A + 1978368) + 0);
-  k28_mul_sub((float *)(A + 4747264) + 0, (float *)(A + 5042176) + 0);
-  k34_mul_mul_addn((float *)(A + 81920) + 0, (float *)(A + 5025792) + 0, (float *)(A + 180224) + 0, (float *)(A + 114688) + 0, (float *)(A + 131072) + 0, (float *)(A + 163840) + 0, (float *)(A + 32768) + 0, (float *)(A + 4747264) + 0, (float *)(A + 49152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4878336) + 0, (float *)(A + 4780032) + 0, (float *)(A + 1978368) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4845568) + 0, (float *)(A + 5042176) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1945600) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4993024) + 0, (float *)(A + 262144) + 0);
-  k32_concat((float *)(A + 1929216) + 0, (float *)(A + 4976640) + 0, (float *)(A + 262144) + 0, (float *)(A + 4861952) + 0, (float *)(A + 278528) + 0);
-  k33_matmul((float *)(A + 278528) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 81920) + 0);
-  k28_mul_sub((float *)(A + 4927488) + 0, (float *)(A + 262144) + 0);
-  k29_sub_mul((float *)(A + 4911104) + 0, (float *)(A + 1978368) + 0);
-  k30_mul_mul_mul((float *)(A + 81920) + 0, (float *)(A + 4927488) + 0, (float *)(A + 1978368) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4747264) + 0, (float *)(A + 4845568) + 0);
-  k29_sub_mul((float *)(A + 4730880) + 0, (float *)(A + 1978368) + 0);
-  k29_sub_mul((float *)(A + 4763648) + 0, (float *)(A + 4878336) + 0);
-  k28_mul_sub((float *)(A + 4632576) + 0, (float *)(A + 4927488) + 0);
-  k34_mul_mul_addn((float *)(A + 81920) + 0, (float *)(A + 4911104) + 0, (float *)(A + 262144) + 0, (float *)(A + 1945600) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4632576) + 0, (float *)(A + 1978368) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4763648) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4878336) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4730880) + 0, (float *)(A + 4927488) + 0, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 114688) + 0, (float *)(A + 131072) + 0, (float *)(A + 163840) + 0, (float *)(A + 180224) + 0);
-  k32_concat((float *)(A + 32768) + 0, (float *)(A + 131072) + 0, (float *)(A + 180224) + 0, (float *)(A + 4747264) + 0, (float *)(A + 344064) + 0);
-  k33_matmul((float *)(A + 344064) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 81920) + 0);
-  k28_mul_sub((float *)(A + 4812800) + 0, (float *)(A + 180224) + 0);
-  k29_sub_mul((float *)(A + 4796416) + 0, (float *)(A + 262144) + 0);
-  k30_mul_mul_mul((float *)(A + 81920) + 0, (float *)(A + 4812800) + 0, (float *)(A + 262144) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1945600) + 0, (float *)(A + 1978368) + 0);
-  k29_sub_mul((float *)(A + 4616192) + 0, (float *)(A + 262144) + 0);
-  k29_sub_mul((float *)(A + 4648960) + 0, (float *)(A + 4632576) + 0);
-  k28_mul_sub((float *)(A + 4517888) + 0, (float *)(A + 4730880) + 0);
-  k34_mul_mul_addn((float *)(A + 81920) + 0, (float *)(A + 4796416) + 0, (float *)(A + 180224) + 0, (float *)(A + 49152) + 0, (float *)(A + 114688) + 0, (float *)(A + 163840) + 0, (float *)(A + 1978368) + 0, (float *)(A + 4517888) + 0, (float *)(A + 262144) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4648960) + 0, (float *)(A + 4550656) + 0, (float *)(A + 4632576) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4616192) + 0, (float *)(A + 4730880) + 0, (float *)(A + 4763648) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4878336) + 0, (float *)(A + 4911104) + 0, (float *)(A + 4927488) + 0);
-  k32_concat((float *)(A + 4763648) + 0, (float *)(A + 4878336) + 0, (float *)(A + 4927488) + 0, (float *)(A + 1945600) + 0, (float *)(A + 409600) + 0);
-  k33_matmul((float *)(A + 409600) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4698112) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4681728) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4698112) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 262144) + 0, (float *)(A + 1978368) + 0);
-  k29_sub_mul((float *)(A + 4501504) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 4534272) + 0, (float *)(A + 4517888) + 0);
-  k28_mul_sub((float *)(A + 4403200) + 0, (float *)(A + 4698112) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4681728) + 0, (float *)(A + 81920) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4911104) + 0, (float *)(A + 1978368) + 0, (float *)(A + 4403200) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4534272) + 0, (float *)(A + 4435968) + 0, (float *)(A + 4517888) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4501504) + 0, (float *)(A + 4698112) + 0, (float *)(A + 4730880) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4927488) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4993024) + 0, (float *)(A + 163840) + 0);
-  k32_concat((float *)(A + 4730880) + 0, (float *)(A + 4960256) + 0, (float *)(A + 163840) + 0, (float *)(A + 262144) + 0, (float *)(A + 475136) + 0);
+  k29_sub_mul((float *)(A + 4845568) + 0, (float *)(A + 1978368) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4861952) + 0, (float *)(A + 1978368) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4698112) + 0, (float *)(A + 4943872) + 0);
+  k29_sub_mul((float *)(A + 4681728) + 0, (float *)(A + 1978368) + 0);
+  k29_sub_mul((float *)(A + 4714496) + 0, (float *)(A + 4861952) + 0);
+  k28_mul_sub((float *)(A + 4599808) + 0, (float *)(A + 4894720) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4845568) + 0, (float *)(A + 81920) + 0, (float *)(A + 131072) + 0, (float *)(A + 5041280) + 0, (float *)(A + 4878336) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4599808) + 0, (float *)(A + 1978368) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4714496) + 0, (float *)(A + 4632576) + 0, (float *)(A + 4861952) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4681728) + 0, (float *)(A + 4894720) + 0, (float *)(A + 4911104) + 0, (float *)(A + 4780032) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4976640) + 0);
+  k32_concat((float *)(A + 4911104) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4698112) + 0, (float *)(A + 5074944) + 376832);
+  k33_matmul((float *)(A + 5074944) + 376832, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 4763648) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 4747264) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4763648) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1978368) + 0, (float *)(A + 4599808) + 0);
+  k29_sub_mul((float *)(A + 4583424) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 4616192) + 0, (float *)(A + 4681728) + 0);
+  k28_mul_sub((float *)(A + 4501504) + 0, (float *)(A + 4714496) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4747264) + 0, (float *)(A + 81920) + 0, (float *)(A + 4780032) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4501504) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4616192) + 0, (float *)(A + 4534272) + 0, (float *)(A + 4681728) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4583424) + 0, (float *)(A + 4714496) + 0, (float *)(A + 4763648) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0, (float *)(A + 5041280) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4993024) + 0);
+  k32_concat((float *)(A + 4763648) + 0, (float *)(A + 5041280) + 0, (float *)(A + 4993024) + 0, (float *)(A + 1978368) + 0, (float *)(A + 5074944) + 360448);
 }
 
 static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k33_matmul((float *)(A + 475136) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4583424) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4567040) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4583424) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1978368) + 0, (float *)(A + 4403200) + 0);
-  k29_sub_mul((float *)(A + 4386816) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 4419584) + 0, (float *)(A + 4583424) + 0);
-  k28_mul_sub((float *)(A + 4288512) + 0, (float *)(A + 4681728) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4567040) + 0, (float *)(A + 81920) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4927488) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4403200) + 0, (float *)(A + 4288512) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4419584) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4583424) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4386816) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4698112) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4911104) + 0, (float *)(A + 163840) + 0, (float *)(A + 180224) + 0);
-  k32_concat((float *)(A + 4698112) + 0, (float *)(A + 4911104) + 0, (float *)(A + 180224) + 0, (float *)(A + 1978368) + 0, (float *)(A + 540672) + 0);
-  k33_matmul((float *)(A + 540672) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k33_matmul((float *)(A + 5074944) + 360448, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 4665344) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 4648960) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4665344) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4501504) + 0, (float *)(A + 4681728) + 0);
+  k29_sub_mul((float *)(A + 4485120) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 4517888) + 0, (float *)(A + 4665344) + 0);
+  k28_mul_sub((float *)(A + 4403200) + 0, (float *)(A + 4714496) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4648960) + 0, (float *)(A + 81920) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4403200) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4517888) + 0, (float *)(A + 4435968) + 0, (float *)(A + 4665344) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4485120) + 0, (float *)(A + 4714496) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4780032) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4583424) + 0);
+  k32_concat((float *)(A + 4747264) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4583424) + 0, (float *)(A + 4501504) + 0, (float *)(A + 5074944) + 344064);
+  k33_matmul((float *)(A + 5074944) + 344064, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 4567040) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 4550656) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4567040) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4403200) + 0, (float *)(A + 4485120) + 0);
+  k29_sub_mul((float *)(A + 4386816) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 4419584) + 0, (float *)(A + 4517888) + 0);
+  k28_mul_sub((float *)(A + 4304896) + 0, (float *)(A + 4648960) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4550656) + 0, (float *)(A + 81920) + 0, (float *)(A + 4780032) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4304896) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4419584) + 0, (float *)(A + 4337664) + 0, (float *)(A + 4517888) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4386816) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4714496) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4681728) + 0);
+  k32_concat((float *)(A + 4714496) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4403200) + 0, (float *)(A + 5074944) + 327680);
+  k33_matmul((float *)(A + 5074944) + 327680, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 4468736) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4452352) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4468736) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 180224) + 0, (float *)(A + 4288512) + 0);
-  k29_sub_mul((float *)(A + 4272128) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 4304896) + 0, (float *)(A + 4468736) + 0);
-  k28_mul_sub((float *)(A + 4173824) + 0, (float *)(A + 4567040) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4452352) + 0, (float *)(A + 81920) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4845568) + 0, (float *)(A + 163840) + 0, (float *)(A + 4288512) + 0, (float *)(A + 4173824) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4304896) + 0, (float *)(A + 4206592) + 0, (float *)(A + 4468736) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4272128) + 0, (float *)(A + 4567040) + 0, (float *)(A + 4583424) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4927488) + 0, (float *)(A + 4993024) + 0, (float *)(A + 5024896) + 0);
-  k32_concat((float *)(A + 4583424) + 0, (float *)(A + 4927488) + 0, (float *)(A + 5024896) + 0, (float *)(A + 180224) + 0, (float *)(A + 606208) + 0);
-  k33_matmul((float *)(A + 606208) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4354048) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4337664) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4354048) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 163840) + 0, (float *)(A + 4173824) + 0);
-  k29_sub_mul((float *)(A + 4157440) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 4190208) + 0, (float *)(A + 4354048) + 0);
-  k28_mul_sub((float *)(A + 4059136) + 0, (float *)(A + 4452352) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4337664) + 0, (float *)(A + 81920) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4173824) + 0, (float *)(A + 4059136) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4190208) + 0, (float *)(A + 4091904) + 0, (float *)(A + 4354048) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4157440) + 0, (float *)(A + 4452352) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4567040) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4845568) + 0, (float *)(A + 5024896) + 0, (float *)(A + 5041280) + 0);
-  k32_concat((float *)(A + 4468736) + 0, (float *)(A + 4845568) + 0, (float *)(A + 5041280) + 0, (float *)(A + 163840) + 0, (float *)(A + 671744) + 0);
-  k33_matmul((float *)(A + 671744) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4239360) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4222976) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4239360) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4059136) + 0, (float *)(A + 4337664) + 0);
-  k29_sub_mul((float *)(A + 4042752) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 4075520) + 0, (float *)(A + 4239360) + 0);
-  k28_mul_sub((float *)(A + 3944448) + 0, (float *)(A + 4354048) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4222976) + 0, (float *)(A + 81920) + 0, (float *)(A + 4567040) + 0, (float *)(A + 4812800) + 0, (float *)(A + 5024896) + 0, (float *)(A + 4337664) + 0, (float *)(A + 3944448) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4075520) + 0, (float *)(A + 3977216) + 0, (float *)(A + 4239360) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4042752) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4452352) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4796416) + 0, (float *)(A + 5041280) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4157440) + 0);
-  k32_concat((float *)(A + 4452352) + 0, (float *)(A + 5041280) + 0, (float *)(A + 4157440) + 0, (float *)(A + 4059136) + 0, (float *)(A + 737280) + 0);
-  k33_matmul((float *)(A + 737280) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4124672) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4108288) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4124672) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3944448) + 0, (float *)(A + 4042752) + 0);
-  k29_sub_mul((float *)(A + 3928064) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 3960832) + 0, (float *)(A + 4075520) + 0);
-  k28_mul_sub((float *)(A + 3829760) + 0, (float *)(A + 4124672) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4108288) + 0, (float *)(A + 81920) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4042752) + 0, (float *)(A + 3829760) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3960832) + 0, (float *)(A + 3862528) + 0, (float *)(A + 4075520) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3928064) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4567040) + 0, (float *)(A + 4812800) + 0, (float *)(A + 5024896) + 0, (float *)(A + 4337664) + 0);
-  k32_concat((float *)(A + 4222976) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4337664) + 0, (float *)(A + 3944448) + 0, (float *)(A + 802816) + 0);
-  k33_matmul((float *)(A + 802816) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4009984) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3993600) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4009984) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3829760) + 0, (float *)(A + 3928064) + 0);
-  k29_sub_mul((float *)(A + 3813376) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 3846144) + 0, (float *)(A + 3960832) + 0);
-  k28_mul_sub((float *)(A + 3715072) + 0, (float *)(A + 4009984) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3993600) + 0, (float *)(A + 81920) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4567040) + 0, (float *)(A + 5024896) + 0, (float *)(A + 3928064) + 0, (float *)(A + 3715072) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3846144) + 0, (float *)(A + 3747840) + 0, (float *)(A + 3960832) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3813376) + 0, (float *)(A + 4009984) + 0, (float *)(A + 4042752) + 0, (float *)(A + 4075520) + 0, (float *)(A + 4108288) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4796416) + 0);
-  k32_concat((float *)(A + 4042752) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4796416) + 0, (float *)(A + 3829760) + 0, (float *)(A + 868352) + 0);
-  k33_matmul((float *)(A + 868352) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3895296) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3878912) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3895296) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3715072) + 0, (float *)(A + 3813376) + 0);
-  k29_sub_mul((float *)(A + 3698688) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 3731456) + 0, (float *)(A + 3846144) + 0);
-  k28_mul_sub((float *)(A + 3600384) + 0, (float *)(A + 3895296) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3878912) + 0, (float *)(A + 81920) + 0, (float *)(A + 4075520) + 0, (float *)(A + 4108288) + 0, (float *)(A + 4681728) + 0, (float *)(A + 3813376) + 0, (float *)(A + 3600384) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3731456) + 0, (float *)(A + 3633152) + 0, (float *)(A + 3846144) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3698688) + 0, (float *)(A + 3895296) + 0, (float *)(A + 3928064) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0, (float *)(A + 4009984) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4567040) + 0);
-  k32_concat((float *)(A + 3928064) + 0, (float *)(A + 4009984) + 0, (float *)(A + 4567040) + 0, (float *)(A + 3715072) + 0, (float *)(A + 933888) + 0);
-  k33_matmul((float *)(A + 933888) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k29_sub_mul((float *)(A + 4452352) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4468736) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4304896) + 0, (float *)(A + 4386816) + 0);
+  k29_sub_mul((float *)(A + 4288512) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 4321280) + 0, (float *)(A + 4419584) + 0);
+  k28_mul_sub((float *)(A + 4206592) + 0, (float *)(A + 4517888) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4452352) + 0, (float *)(A + 81920) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4386816) + 0, (float *)(A + 4206592) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4321280) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4419584) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4288512) + 0, (float *)(A + 4517888) + 0, (float *)(A + 4550656) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4485120) + 0);
+  k32_concat((float *)(A + 4550656) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4304896) + 0, (float *)(A + 5074944) + 311296);
+  k33_matmul((float *)(A + 5074944) + 311296, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 4370432) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 4354048) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4370432) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4206592) + 0, (float *)(A + 4288512) + 0);
+  k29_sub_mul((float *)(A + 4190208) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 4222976) + 0, (float *)(A + 4321280) + 0);
+  k28_mul_sub((float *)(A + 4108288) + 0, (float *)(A + 4419584) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4354048) + 0, (float *)(A + 81920) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4288512) + 0, (float *)(A + 4108288) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4222976) + 0, (float *)(A + 4141056) + 0, (float *)(A + 4321280) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4190208) + 0, (float *)(A + 4419584) + 0, (float *)(A + 4452352) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4517888) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 4452352) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4206592) + 0, (float *)(A + 5074944) + 294912);
+  k33_matmul((float *)(A + 5074944) + 294912, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 4272128) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 4255744) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4272128) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4108288) + 0, (float *)(A + 4190208) + 0);
+  k29_sub_mul((float *)(A + 4091904) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 4124672) + 0, (float *)(A + 4222976) + 0);
+  k28_mul_sub((float *)(A + 4009984) + 0, (float *)(A + 4321280) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4255744) + 0, (float *)(A + 81920) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4517888) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4009984) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4124672) + 0, (float *)(A + 4042752) + 0, (float *)(A + 4222976) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4091904) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4419584) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 4354048) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4108288) + 0, (float *)(A + 5074944) + 278528);
+  k33_matmul((float *)(A + 5074944) + 278528, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 4173824) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 4157440) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4173824) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4009984) + 0, (float *)(A + 4091904) + 0);
+  k29_sub_mul((float *)(A + 3993600) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 4026368) + 0, (float *)(A + 4124672) + 0);
+  k28_mul_sub((float *)(A + 3911680) + 0, (float *)(A + 4222976) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4157440) + 0, (float *)(A + 81920) + 0, (float *)(A + 4419584) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4091904) + 0, (float *)(A + 3911680) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4026368) + 0, (float *)(A + 3944448) + 0, (float *)(A + 4124672) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3993600) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4255744) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4517888) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 4255744) + 0, (float *)(A + 4517888) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4009984) + 0, (float *)(A + 5074944) + 262144);
+  k33_matmul((float *)(A + 5074944) + 262144, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 4075520) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 4059136) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4075520) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3911680) + 0, (float *)(A + 3993600) + 0);
+  k29_sub_mul((float *)(A + 3895296) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3928064) + 0, (float *)(A + 4026368) + 0);
+  k28_mul_sub((float *)(A + 3813376) + 0, (float *)(A + 4124672) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4059136) + 0, (float *)(A + 81920) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4845568) + 0, (float *)(A + 3993600) + 0, (float *)(A + 3813376) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3928064) + 0, (float *)(A + 3846144) + 0, (float *)(A + 4026368) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3895296) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4157440) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4419584) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 4157440) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3911680) + 0, (float *)(A + 5074944) + 245760);
+  k33_matmul((float *)(A + 5074944) + 245760, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 3977216) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 3960832) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3977216) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3813376) + 0, (float *)(A + 3895296) + 0);
+  k29_sub_mul((float *)(A + 3796992) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3829760) + 0, (float *)(A + 3928064) + 0);
+  k28_mul_sub((float *)(A + 3715072) + 0, (float *)(A + 4026368) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3960832) + 0, (float *)(A + 81920) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4419584) + 0, (float *)(A + 4681728) + 0, (float *)(A + 3895296) + 0, (float *)(A + 3715072) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3829760) + 0, (float *)(A + 3747840) + 0, (float *)(A + 3928064) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3796992) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4059136) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 4059136) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3813376) + 0, (float *)(A + 5074944) + 229376);
+  k33_matmul((float *)(A + 5074944) + 229376, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 3878912) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 3862528) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3878912) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3715072) + 0, (float *)(A + 3796992) + 0);
+  k29_sub_mul((float *)(A + 3698688) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3731456) + 0, (float *)(A + 3829760) + 0);
+  k28_mul_sub((float *)(A + 3616768) + 0, (float *)(A + 3928064) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3862528) + 0, (float *)(A + 81920) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4845568) + 0, (float *)(A + 3796992) + 0, (float *)(A + 3616768) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3731456) + 0, (float *)(A + 3649536) + 0, (float *)(A + 3829760) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3698688) + 0, (float *)(A + 3928064) + 0, (float *)(A + 3960832) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4419584) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 3960832) + 0, (float *)(A + 4419584) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3715072) + 0, (float *)(A + 5074944) + 212992);
+  k33_matmul((float *)(A + 5074944) + 212992, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 3780608) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3764224) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3780608) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3600384) + 0, (float *)(A + 3698688) + 0);
-  k29_sub_mul((float *)(A + 3584000) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 3616768) + 0, (float *)(A + 3731456) + 0);
-  k28_mul_sub((float *)(A + 3485696) + 0, (float *)(A + 3780608) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3764224) + 0, (float *)(A + 81920) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0, (float *)(A + 4239360) + 0, (float *)(A + 3698688) + 0, (float *)(A + 3485696) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3616768) + 0, (float *)(A + 3518464) + 0, (float *)(A + 3731456) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3584000) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3813376) + 0, (float *)(A + 3846144) + 0, (float *)(A + 3878912) + 0, (float *)(A + 3895296) + 0, (float *)(A + 4075520) + 0, (float *)(A + 4108288) + 0);
-  k32_concat((float *)(A + 3813376) + 0, (float *)(A + 3895296) + 0, (float *)(A + 4108288) + 0, (float *)(A + 3600384) + 0, (float *)(A + 999424) + 0);
-  k33_matmul((float *)(A + 999424) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3665920) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3649536) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3665920) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3485696) + 0, (float *)(A + 3584000) + 0);
-  k29_sub_mul((float *)(A + 3469312) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 3502080) + 0, (float *)(A + 3616768) + 0);
-  k28_mul_sub((float *)(A + 3371008) + 0, (float *)(A + 3665920) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3649536) + 0, (float *)(A + 81920) + 0, (float *)(A + 3846144) + 0, (float *)(A + 3878912) + 0, (float *)(A + 4075520) + 0, (float *)(A + 3584000) + 0, (float *)(A + 3371008) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3502080) + 0, (float *)(A + 3403776) + 0, (float *)(A + 3616768) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3469312) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3698688) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0);
-  k32_concat((float *)(A + 3698688) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3993600) + 0, (float *)(A + 3485696) + 0, (float *)(A + 1064960) + 0);
-  k33_matmul((float *)(A + 1064960) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3551232) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3534848) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3551232) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3371008) + 0, (float *)(A + 3469312) + 0);
-  k29_sub_mul((float *)(A + 3354624) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 3387392) + 0, (float *)(A + 3502080) + 0);
-  k28_mul_sub((float *)(A + 3256320) + 0, (float *)(A + 3551232) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3534848) + 0, (float *)(A + 81920) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3469312) + 0, (float *)(A + 3256320) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3387392) + 0, (float *)(A + 3289088) + 0, (float *)(A + 3502080) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3354624) + 0, (float *)(A + 3551232) + 0, (float *)(A + 3584000) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3649536) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3846144) + 0, (float *)(A + 3878912) + 0);
-  k32_concat((float *)(A + 3584000) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3878912) + 0, (float *)(A + 3371008) + 0, (float *)(A + 1130496) + 0);
-  k33_matmul((float *)(A + 1130496) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3436544) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3420160) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3436544) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3256320) + 0, (float *)(A + 3354624) + 0);
-  k29_sub_mul((float *)(A + 3239936) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 3272704) + 0, (float *)(A + 3387392) + 0);
-  k28_mul_sub((float *)(A + 3141632) + 0, (float *)(A + 3436544) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3420160) + 0, (float *)(A + 81920) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3649536) + 0, (float *)(A + 3846144) + 0, (float *)(A + 3354624) + 0, (float *)(A + 3141632) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3272704) + 0, (float *)(A + 3174400) + 0, (float *)(A + 3387392) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3239936) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3469312) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3551232) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3764224) + 0);
-  k32_concat((float *)(A + 3469312) + 0, (float *)(A + 3551232) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3256320) + 0, (float *)(A + 1196032) + 0);
-  k33_matmul((float *)(A + 1196032) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3321856) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3305472) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3321856) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3141632) + 0, (float *)(A + 3239936) + 0);
-  k29_sub_mul((float *)(A + 3125248) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 3158016) + 0, (float *)(A + 3272704) + 0);
-  k28_mul_sub((float *)(A + 3026944) + 0, (float *)(A + 3321856) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3305472) + 0, (float *)(A + 81920) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3026944) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3158016) + 0, (float *)(A + 3059712) + 0, (float *)(A + 3272704) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3125248) + 0, (float *)(A + 3321856) + 0, (float *)(A + 3354624) + 0, (float *)(A + 3387392) + 0, (float *)(A + 3420160) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3649536) + 0);
-  k32_concat((float *)(A + 3354624) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3649536) + 0, (float *)(A + 3141632) + 0, (float *)(A + 1261568) + 0);
-  k33_matmul((float *)(A + 1261568) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3207168) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3190784) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3207168) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3026944) + 0, (float *)(A + 3125248) + 0);
-  k29_sub_mul((float *)(A + 3010560) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 3043328) + 0, (float *)(A + 3158016) + 0);
-  k28_mul_sub((float *)(A + 2912256) + 0, (float *)(A + 3207168) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3190784) + 0, (float *)(A + 81920) + 0, (float *)(A + 3387392) + 0, (float *)(A + 3420160) + 0, (float *)(A + 3616768) + 0, (float *)(A + 3125248) + 0, (float *)(A + 2912256) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3043328) + 0, (float *)(A + 2945024) + 0, (float *)(A + 3158016) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3010560) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3305472) + 0, (float *)(A + 3321856) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3534848) + 0);
-  k32_concat((float *)(A + 3239936) + 0, (float *)(A + 3321856) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3026944) + 0, (float *)(A + 1327104) + 0);
-  k33_matmul((float *)(A + 1327104) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k29_sub_mul((float *)(A + 3764224) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3780608) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3616768) + 0, (float *)(A + 3698688) + 0);
+  k29_sub_mul((float *)(A + 3600384) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3633152) + 0, (float *)(A + 3731456) + 0);
+  k28_mul_sub((float *)(A + 3518464) + 0, (float *)(A + 3829760) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3764224) + 0, (float *)(A + 81920) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4681728) + 0, (float *)(A + 3698688) + 0, (float *)(A + 3518464) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3633152) + 0, (float *)(A + 3551232) + 0, (float *)(A + 3731456) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3600384) + 0, (float *)(A + 3829760) + 0, (float *)(A + 3862528) + 0, (float *)(A + 3928064) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 3862528) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3616768) + 0, (float *)(A + 5074944) + 196608);
+  k33_matmul((float *)(A + 5074944) + 196608, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 3682304) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 3665920) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3682304) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3518464) + 0, (float *)(A + 3600384) + 0);
+  k29_sub_mul((float *)(A + 3502080) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3534848) + 0, (float *)(A + 3633152) + 0);
+  k28_mul_sub((float *)(A + 3420160) + 0, (float *)(A + 3731456) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3665920) + 0, (float *)(A + 81920) + 0, (float *)(A + 3928064) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4845568) + 0, (float *)(A + 3600384) + 0, (float *)(A + 3420160) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3534848) + 0, (float *)(A + 3452928) + 0, (float *)(A + 3633152) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3502080) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3829760) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 3764224) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3518464) + 0, (float *)(A + 5074944) + 180224);
+  k33_matmul((float *)(A + 5074944) + 180224, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 3584000) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 3567616) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3584000) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3420160) + 0, (float *)(A + 3502080) + 0);
+  k29_sub_mul((float *)(A + 3403776) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3436544) + 0, (float *)(A + 3534848) + 0);
+  k28_mul_sub((float *)(A + 3321856) + 0, (float *)(A + 3633152) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3567616) + 0, (float *)(A + 81920) + 0, (float *)(A + 3829760) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4681728) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3321856) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3436544) + 0, (float *)(A + 3354624) + 0, (float *)(A + 3534848) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3403776) + 0, (float *)(A + 3633152) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3928064) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 3665920) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3420160) + 0, (float *)(A + 5074944) + 163840);
+  k33_matmul((float *)(A + 5074944) + 163840, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 3485696) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 3469312) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3485696) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3321856) + 0, (float *)(A + 3403776) + 0);
+  k29_sub_mul((float *)(A + 3305472) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3338240) + 0, (float *)(A + 3436544) + 0);
+  k28_mul_sub((float *)(A + 3223552) + 0, (float *)(A + 3534848) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3469312) + 0, (float *)(A + 81920) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3928064) + 0, (float *)(A + 4845568) + 0, (float *)(A + 3403776) + 0, (float *)(A + 3223552) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3338240) + 0, (float *)(A + 3256320) + 0, (float *)(A + 3436544) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3305472) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3567616) + 0, (float *)(A + 3633152) + 0, (float *)(A + 3829760) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 3567616) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3321856) + 0, (float *)(A + 5074944) + 147456);
+  k33_matmul((float *)(A + 5074944) + 147456, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 3387392) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 3371008) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3387392) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3223552) + 0, (float *)(A + 3305472) + 0);
+  k29_sub_mul((float *)(A + 3207168) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3239936) + 0, (float *)(A + 3338240) + 0);
+  k28_mul_sub((float *)(A + 3125248) + 0, (float *)(A + 3436544) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3371008) + 0, (float *)(A + 81920) + 0, (float *)(A + 3633152) + 0, (float *)(A + 3829760) + 0, (float *)(A + 4681728) + 0, (float *)(A + 3305472) + 0, (float *)(A + 3125248) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3239936) + 0, (float *)(A + 3158016) + 0, (float *)(A + 3338240) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3207168) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3469312) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3928064) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 3469312) + 0, (float *)(A + 3928064) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3223552) + 0, (float *)(A + 5074944) + 131072);
+  k33_matmul((float *)(A + 5074944) + 131072, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 3289088) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 3272704) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3289088) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3125248) + 0, (float *)(A + 3207168) + 0);
+  k29_sub_mul((float *)(A + 3108864) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3141632) + 0, (float *)(A + 3239936) + 0);
+  k28_mul_sub((float *)(A + 3026944) + 0, (float *)(A + 3338240) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3272704) + 0, (float *)(A + 81920) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3731456) + 0, (float *)(A + 4845568) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3026944) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3141632) + 0, (float *)(A + 3059712) + 0, (float *)(A + 3239936) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3108864) + 0, (float *)(A + 3338240) + 0, (float *)(A + 3371008) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3633152) + 0, (float *)(A + 3829760) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 3371008) + 0, (float *)(A + 3829760) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3125248) + 0, (float *)(A + 5074944) + 114688);
+  k33_matmul((float *)(A + 5074944) + 114688, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 3190784) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 3174400) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3190784) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3026944) + 0, (float *)(A + 3108864) + 0);
+  k29_sub_mul((float *)(A + 3010560) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 3043328) + 0, (float *)(A + 3141632) + 0);
+  k28_mul_sub((float *)(A + 2928640) + 0, (float *)(A + 3239936) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3174400) + 0, (float *)(A + 81920) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3633152) + 0, (float *)(A + 4681728) + 0, (float *)(A + 3108864) + 0, (float *)(A + 2928640) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3043328) + 0, (float *)(A + 2961408) + 0, (float *)(A + 3141632) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3010560) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3338240) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3731456) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 3272704) + 0, (float *)(A + 3731456) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3026944) + 0, (float *)(A + 5074944) + 98304);
+  k33_matmul((float *)(A + 5074944) + 98304, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 3092480) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3076096) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3092480) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2912256) + 0, (float *)(A + 3010560) + 0);
-  k29_sub_mul((float *)(A + 2895872) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 2928640) + 0, (float *)(A + 3043328) + 0);
-  k28_mul_sub((float *)(A + 2797568) + 0, (float *)(A + 3092480) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3076096) + 0, (float *)(A + 81920) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3305472) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3010560) + 0, (float *)(A + 2797568) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2928640) + 0, (float *)(A + 2830336) + 0, (float *)(A + 3043328) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2895872) + 0, (float *)(A + 3092480) + 0, (float *)(A + 3125248) + 0, (float *)(A + 3158016) + 0, (float *)(A + 3190784) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3387392) + 0, (float *)(A + 3420160) + 0);
-  k32_concat((float *)(A + 3125248) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3420160) + 0, (float *)(A + 2912256) + 0, (float *)(A + 1392640) + 0);
-  k33_matmul((float *)(A + 1392640) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2977792) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2961408) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2977792) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2797568) + 0, (float *)(A + 2895872) + 0);
-  k29_sub_mul((float *)(A + 2781184) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 2813952) + 0, (float *)(A + 2928640) + 0);
-  k28_mul_sub((float *)(A + 2682880) + 0, (float *)(A + 2977792) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2961408) + 0, (float *)(A + 81920) + 0, (float *)(A + 3158016) + 0, (float *)(A + 3190784) + 0, (float *)(A + 3387392) + 0, (float *)(A + 2895872) + 0, (float *)(A + 2682880) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2813952) + 0, (float *)(A + 2715648) + 0, (float *)(A + 2928640) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2781184) + 0, (float *)(A + 2977792) + 0, (float *)(A + 3010560) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3076096) + 0, (float *)(A + 3092480) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3305472) + 0);
-  k32_concat((float *)(A + 3010560) + 0, (float *)(A + 3092480) + 0, (float *)(A + 3305472) + 0, (float *)(A + 2797568) + 0, (float *)(A + 1458176) + 0);
-  k33_matmul((float *)(A + 1458176) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2863104) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2846720) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2863104) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2682880) + 0, (float *)(A + 2781184) + 0);
-  k29_sub_mul((float *)(A + 2666496) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 2699264) + 0, (float *)(A + 2813952) + 0);
-  k28_mul_sub((float *)(A + 2568192) + 0, (float *)(A + 2863104) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2846720) + 0, (float *)(A + 81920) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3076096) + 0, (float *)(A + 3272704) + 0, (float *)(A + 2781184) + 0, (float *)(A + 2568192) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2699264) + 0, (float *)(A + 2600960) + 0, (float *)(A + 2813952) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2666496) + 0, (float *)(A + 2863104) + 0, (float *)(A + 2895872) + 0, (float *)(A + 2928640) + 0, (float *)(A + 2961408) + 0, (float *)(A + 2977792) + 0, (float *)(A + 3158016) + 0, (float *)(A + 3190784) + 0);
-  k32_concat((float *)(A + 2895872) + 0, (float *)(A + 2977792) + 0, (float *)(A + 3190784) + 0, (float *)(A + 2682880) + 0, (float *)(A + 1523712) + 0);
-  k33_matmul((float *)(A + 1523712) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2748416) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2732032) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2748416) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2568192) + 0, (float *)(A + 2666496) + 0);
-  k29_sub_mul((float *)(A + 2551808) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 2584576) + 0, (float *)(A + 2699264) + 0);
-  k28_mul_sub((float *)(A + 2453504) + 0, (float *)(A + 2748416) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2732032) + 0, (float *)(A + 81920) + 0, (float *)(A + 2928640) + 0, (float *)(A + 2961408) + 0, (float *)(A + 3158016) + 0, (float *)(A + 2666496) + 0, (float *)(A + 2453504) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2584576) + 0, (float *)(A + 2486272) + 0, (float *)(A + 2699264) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2551808) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2781184) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2846720) + 0, (float *)(A + 2863104) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3076096) + 0);
-  k32_concat((float *)(A + 2781184) + 0, (float *)(A + 2863104) + 0, (float *)(A + 3076096) + 0, (float *)(A + 2568192) + 0, (float *)(A + 1589248) + 0);
-  k33_matmul((float *)(A + 1589248) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2633728) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2617344) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2633728) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2453504) + 0, (float *)(A + 2551808) + 0);
-  k29_sub_mul((float *)(A + 2437120) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 2469888) + 0, (float *)(A + 2584576) + 0);
-  k28_mul_sub((float *)(A + 2338816) + 0, (float *)(A + 2633728) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2617344) + 0, (float *)(A + 81920) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2846720) + 0, (float *)(A + 3043328) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2338816) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2469888) + 0, (float *)(A + 2371584) + 0, (float *)(A + 2584576) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2437120) + 0, (float *)(A + 2633728) + 0, (float *)(A + 2666496) + 0, (float *)(A + 2699264) + 0, (float *)(A + 2732032) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2928640) + 0, (float *)(A + 2961408) + 0);
-  k32_concat((float *)(A + 2666496) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2961408) + 0, (float *)(A + 2453504) + 0, (float *)(A + 1654784) + 0);
-  k33_matmul((float *)(A + 1654784) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2519040) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2502656) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2519040) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2338816) + 0, (float *)(A + 2437120) + 0);
-  k29_sub_mul((float *)(A + 2322432) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 2355200) + 0, (float *)(A + 2469888) + 0);
-  k28_mul_sub((float *)(A + 2224128) + 0, (float *)(A + 2519040) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2502656) + 0, (float *)(A + 81920) + 0, (float *)(A + 2699264) + 0, (float *)(A + 2732032) + 0, (float *)(A + 2928640) + 0, (float *)(A + 2437120) + 0, (float *)(A + 2224128) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2355200) + 0, (float *)(A + 2256896) + 0, (float *)(A + 2469888) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2322432) + 0, (float *)(A + 2519040) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2584576) + 0, (float *)(A + 2617344) + 0, (float *)(A + 2633728) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2846720) + 0);
-  k32_concat((float *)(A + 2551808) + 0, (float *)(A + 2633728) + 0, (float *)(A + 2846720) + 0, (float *)(A + 2338816) + 0, (float *)(A + 1720320) + 0);
-  k33_matmul((float *)(A + 1720320) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2404352) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2387968) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2404352) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2224128) + 0, (float *)(A + 2322432) + 0);
-  k29_sub_mul((float *)(A + 2207744) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 2240512) + 0, (float *)(A + 2355200) + 0);
-  k28_mul_sub((float *)(A + 2093056) + 0, (float *)(A + 2404352) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2387968) + 0, (float *)(A + 81920) + 0, (float *)(A + 2584576) + 0, (float *)(A + 2617344) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2322432) + 0, (float *)(A + 2093056) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2240512) + 0, (float *)(A + 2125824) + 0, (float *)(A + 2355200) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2207744) + 0, (float *)(A + 2404352) + 0, (float *)(A + 2437120) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2502656) + 0, (float *)(A + 2519040) + 0, (float *)(A + 2699264) + 0, (float *)(A + 2732032) + 0);
-  k32_concat((float *)(A + 2437120) + 0, (float *)(A + 2519040) + 0, (float *)(A + 2732032) + 0, (float *)(A + 2224128) + 0, (float *)(A + 1785856) + 0);
-  k33_matmul((float *)(A + 1785856) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2289664) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2273280) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2289664) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2093056) + 0, (float *)(A + 2207744) + 0);
-  k29_sub_mul((float *)(A + 2076672) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 2109440) + 0, (float *)(A + 2240512) + 0);
-  k28_mul_sub((float *)(A + 1896448) + 0, (float *)(A + 2289664) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2273280) + 0, (float *)(A + 81920) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2502656) + 0, (float *)(A + 2699264) + 0, (float *)(A + 2207744) + 0, (float *)(A + 1896448) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2109440) + 0, (float *)(A + 2142208) + 0, (float *)(A + 2240512) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2076672) + 0, (float *)(A + 2289664) + 0, (float *)(A + 2322432) + 0, (float *)(A + 2355200) + 0, (float *)(A + 2387968) + 0, (float *)(A + 2404352) + 0, (float *)(A + 2584576) + 0, (float *)(A + 2617344) + 0);
-  k32_concat((float *)(A + 2322432) + 0, (float *)(A + 2404352) + 0, (float *)(A + 2617344) + 0, (float *)(A + 2093056) + 0, (float *)(A + 5074944) + 0);
+  k29_sub_mul((float *)(A + 3076096) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3092480) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2928640) + 0, (float *)(A + 3010560) + 0);
+  k29_sub_mul((float *)(A + 2912256) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 2945024) + 0, (float *)(A + 3043328) + 0);
+  k28_mul_sub((float *)(A + 2830336) + 0, (float *)(A + 3141632) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3076096) + 0, (float *)(A + 81920) + 0, (float *)(A + 3338240) + 0, (float *)(A + 3534848) + 0, (float *)(A + 4845568) + 0, (float *)(A + 3010560) + 0, (float *)(A + 2830336) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2945024) + 0, (float *)(A + 2863104) + 0, (float *)(A + 3043328) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2912256) + 0, (float *)(A + 3141632) + 0, (float *)(A + 3174400) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3633152) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 3174400) + 0, (float *)(A + 3633152) + 0, (float *)(A + 4943872) + 0, (float *)(A + 2928640) + 0, (float *)(A + 5074944) + 81920);
+  k33_matmul((float *)(A + 5074944) + 81920, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 2994176) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 2977792) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2994176) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2830336) + 0, (float *)(A + 2912256) + 0);
+  k29_sub_mul((float *)(A + 2813952) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 2846720) + 0, (float *)(A + 2945024) + 0);
+  k28_mul_sub((float *)(A + 2732032) + 0, (float *)(A + 3043328) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2977792) + 0, (float *)(A + 81920) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3436544) + 0, (float *)(A + 4681728) + 0, (float *)(A + 2912256) + 0, (float *)(A + 2732032) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2846720) + 0, (float *)(A + 2764800) + 0, (float *)(A + 2945024) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2813952) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3076096) + 0, (float *)(A + 3141632) + 0, (float *)(A + 3338240) + 0, (float *)(A + 3534848) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 3076096) + 0, (float *)(A + 3534848) + 0, (float *)(A + 4943872) + 0, (float *)(A + 2830336) + 0, (float *)(A + 5074944) + 65536);
+  k33_matmul((float *)(A + 5074944) + 65536, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 2895872) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 2879488) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2895872) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2732032) + 0, (float *)(A + 2813952) + 0);
+  k29_sub_mul((float *)(A + 2715648) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 2748416) + 0, (float *)(A + 2846720) + 0);
+  k28_mul_sub((float *)(A + 2633728) + 0, (float *)(A + 2945024) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2879488) + 0, (float *)(A + 81920) + 0, (float *)(A + 3141632) + 0, (float *)(A + 3338240) + 0, (float *)(A + 4845568) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2633728) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2748416) + 0, (float *)(A + 2666496) + 0, (float *)(A + 2846720) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2715648) + 0, (float *)(A + 2945024) + 0, (float *)(A + 2977792) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3436544) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 2977792) + 0, (float *)(A + 3436544) + 0, (float *)(A + 4943872) + 0, (float *)(A + 2732032) + 0, (float *)(A + 5074944) + 49152);
+  k33_matmul((float *)(A + 5074944) + 49152, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 2797568) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 2781184) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2797568) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2633728) + 0, (float *)(A + 2715648) + 0);
+  k29_sub_mul((float *)(A + 2617344) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 2650112) + 0, (float *)(A + 2748416) + 0);
+  k28_mul_sub((float *)(A + 2519040) + 0, (float *)(A + 2846720) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2781184) + 0, (float *)(A + 81920) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3239936) + 0, (float *)(A + 4681728) + 0, (float *)(A + 2715648) + 0, (float *)(A + 2519040) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2650112) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2748416) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2617344) + 0, (float *)(A + 2846720) + 0, (float *)(A + 2879488) + 0, (float *)(A + 2945024) + 0, (float *)(A + 3141632) + 0, (float *)(A + 3338240) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 2879488) + 0, (float *)(A + 3338240) + 0, (float *)(A + 4943872) + 0, (float *)(A + 2633728) + 0, (float *)(A + 5074944) + 32768);
+  k33_matmul((float *)(A + 5074944) + 32768, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 2699264) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 2682880) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2699264) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2519040) + 0, (float *)(A + 2617344) + 0);
+  k29_sub_mul((float *)(A + 2502656) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 2535424) + 0, (float *)(A + 2650112) + 0);
+  k28_mul_sub((float *)(A + 1896448) + 0, (float *)(A + 2748416) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2682880) + 0, (float *)(A + 81920) + 0, (float *)(A + 2945024) + 0, (float *)(A + 3141632) + 0, (float *)(A + 4845568) + 0, (float *)(A + 2617344) + 0, (float *)(A + 1896448) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2535424) + 0, (float *)(A + 2568192) + 0, (float *)(A + 2650112) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2502656) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2781184) + 0, (float *)(A + 2846720) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3239936) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 2781184) + 0, (float *)(A + 3239936) + 0, (float *)(A + 4943872) + 0, (float *)(A + 2519040) + 0, (float *)(A + 5074944) + 16384);
+  k33_matmul((float *)(A + 5074944) + 16384, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k28_mul_sub((float *)(A + 2600960) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 2584576) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2600960) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1896448) + 0, (float *)(A + 2502656) + 0);
+  k29_sub_mul((float *)(A + 1880064) + 0, (float *)(A + 131072) + 0);
+  k29_sub_mul((float *)(A + 1912832) + 0, (float *)(A + 2535424) + 0);
+  k28_mul_sub((float *)(A + 1863680) + 0, (float *)(A + 2650112) + 0);
+  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2584576) + 0, (float *)(A + 81920) + 0, (float *)(A + 2846720) + 0, (float *)(A + 3043328) + 0, (float *)(A + 4681728) + 0, (float *)(A + 2502656) + 0, (float *)(A + 1863680) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1912832) + 0, (float *)(A + 2011136) + 0, (float *)(A + 2535424) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 1880064) + 0, (float *)(A + 2650112) + 0, (float *)(A + 2682880) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2945024) + 0, (float *)(A + 3141632) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
+  k32_concat((float *)(A + 2682880) + 0, (float *)(A + 3141632) + 0, (float *)(A + 4943872) + 0, (float *)(A + 1896448) + 0, (float *)(A + 5074944) + 0);
   k33_matmul((float *)(A + 5074944) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2174976) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2158592) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2174976) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1896448) + 0, (float *)(A + 2076672) + 0);
-  k29_sub_mul((float *)(A + 1880064) + 0, (float *)(A + 114688) + 0);
-  k29_sub_mul((float *)(A + 1912832) + 0, (float *)(A + 2109440) + 0);
-  k28_mul_sub((float *)(A + 1863680) + 0, (float *)(A + 2174976) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2158592) + 0, (float *)(A + 81920) + 0, (float *)(A + 2355200) + 0, (float *)(A + 2387968) + 0, (float *)(A + 2584576) + 0, (float *)(A + 2076672) + 0, (float *)(A + 1863680) + 0, (float *)(A + 114688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1912832) + 0, (float *)(A + 2011136) + 0, (float *)(A + 2109440) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 1880064) + 0, (float *)(A + 2174976) + 0, (float *)(A + 2207744) + 0, (float *)(A + 2240512) + 0, (float *)(A + 2273280) + 0, (float *)(A + 2289664) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2502656) + 0);
-  k32_concat((float *)(A + 2207744) + 0, (float *)(A + 2289664) + 0, (float *)(A + 2502656) + 0, (float *)(A + 1896448) + 0, (float *)(A + 5140480) + 0);
-  k33_matmul((float *)(A + 5140480) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
   k28_mul_sub((float *)(A + 2043904) + 0, (float *)(A + 81920) + 0);
 }
 
 static void peephole_lstm_grad_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k29_sub_mul((float *)(A + 2027520) + 0, (float *)(A + 114688) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2043904) + 0, (float *)(A + 114688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1912832) + 0, (float *)(A + 2076672) + 0);
-  k29_sub_mul((float *)(A + 1994752) + 0, (float *)(A + 114688) + 0);
+  k29_sub_mul((float *)(A + 2027520) + 0, (float *)(A + 131072) + 0);
+  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2043904) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1912832) + 0, (float *)(A + 2502656) + 0);
+  k29_sub_mul((float *)(A + 1994752) + 0, (float *)(A + 131072) + 0);
   k28_mul_sub((float *)(A + 0) + 0, (float *)(A + 2043904) + 0);
-  k35_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2027520) + 0, (float *)(A + 81920) + 0, (float *)(A + 2240512) + 0, (float *)(A + 2273280) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2076672) + 0, (float *)(A + 0) + 0, (float *)(A + 114688) + 0, (float *)(A + 1994752) + 0, (float *)(A + 2043904) + 0, (float *)(A + 2109440) + 0, (float *)(A + 2355200) + 0);
+  k35_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2027520) + 0, (float *)(A + 81920) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2945024) + 0, (float *)(A + 4845568) + 0, (float *)(A + 2502656) + 0, (float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 1994752) + 0, (float *)(A + 2043904) + 0, (float *)(A + 2535424) + 0, (float *)(A + 2650112) + 0);
   k36_const((float *)(A + 0) + 0);
-  k32_concat((float *)(A + 2109440) + 0, (float *)(A + 0) + 0, (float *)(A + 2355200) + 0, (float *)(A + 1912832) + 0, (float *)(A + 5206016) + 0);
-  k37_stack((float *)(A + 5206016) + 0, (float *)(A + 5140480) + 0, (float *)(A + 5074944) + 0, (float *)(A + 1785856) + 0, (float *)(A + 1720320) + 0, (float *)(A + 1654784) + 0, (float *)(A + 1589248) + 0, (float *)(A + 1523712) + 0, (float *)(A + 1458176) + 0, (float *)(A + 1392640) + 0, (float *)(A + 1327104) + 0, (float *)(A + 1261568) + 0, (float *)(A + 1196032) + 0, (float *)(A + 1130496) + 0, (float *)(A + 1064960) + 0, (float *)(A + 999424) + 0, (float *)(A + 933888) + 0, (float *)(A + 868352) + 0, (float *)(A + 802816) + 0, (float *)(A + 737280) + 0, (float *)(A + 671744) + 0, (float *)(A + 606208) + 0, (float *)(A + 540672) + 0, (float *)(A + 475136) + 0, (float *)(A + 409600) + 0, (float *)(A + 344064) + 0, (float *)(A + 278528) + 0, (float *)(A + 196608) + 0, (float *)(A + 5271552) + 0);
-  k38_matmul((float *)(A + 5271552) + 0, in->x + 0, (float *)(A + 2027520) + 0);
-  k39_stack((float *)(A + 5140480) + 0, (float *)(A + 5074944) + 0, (float *)(A + 1785856) + 0, (float *)(A + 1720320) + 0, (float *)(A + 1654784) + 0, (float *)(A + 1589248) + 0, (float *)(A + 1523712) + 0, (float *)(A + 1458176) + 0, (float *)(A + 1392640) + 0, (float *)(A + 1327104) + 0, (float *)(A + 1261568) + 0, (float *)(A + 1196032) + 0, (float *)(A + 1130496) + 0, (float *)(A + 1064960) + 0, (float *)(A + 999424) + 0, (float *)(A + 933888) + 0, (float *)(A + 868352) + 0, (float *)(A + 802816) + 0, (float *)(A + 737280) + 0, (float *)(A + 671744) + 0, (float *)(A + 606208) + 0, (float *)(A + 540672) + 0, (float *)(A + 475136) + 0, (float *)(A + 409600) + 0, (float *)(A + 344064) + 0, (float *)(A + 278528) + 0, (float *)(A + 196608) + 0, (float *)(A + 7106560) + 0);
-  k40_stack((float *)(A + 2060288) + 0, (float *)(A + 2191360) + 0, (float *)(A + 2306048) + 0, (float *)(A + 2420736) + 0, (float *)(A + 2535424) + 0, (float *)(A + 2650112) + 0, (float *)(A + 2764800) + 0, (float *)(A + 2879488) + 0, (float *)(A + 2994176) + 0, (float *)(A + 3108864) + 0, (float *)(A + 3223552) + 0, (float *)(A + 3338240) + 0, (float *)(A + 3452928) + 0, (float *)(A + 3567616) + 0, (float *)(A + 3682304) + 0, (float *)(A + 3796992) + 0, (float *)(A + 3911680) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4141056) + 0, (float *)(A + 4255744) + 0, (float *)(A + 4370432) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4714496) + 0, (float *)(A + 4829184) + 0, (float *)(A + 4943872) + 0, (float *)(A + 5058560) + 0, (float *)(A + 344064) + 0);
-  k41_matmul((float *)(A + 7106560) + 0, (float *)(A + 344064) + 0, (float *)(A + 196608) + 0);
-  k42_sum_to((float *)(A + 5271552) + 0, (float *)(A + 5019776) + 0);
-  k43_mul((float *)(A + 98304) + 0, (float *)(A + 4894720) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 5020800) + 0);
-  k43_mul((float *)(A + 1929216) + 0, (float *)(A + 4780032) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 5021056) + 0);
-  k43_mul((float *)(A + 32768) + 0, (float *)(A + 4665344) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 5021312) + 0);
-  k43_mul((float *)(A + 4763648) + 0, (float *)(A + 4550656) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 5021568) + 0);
-  k43_mul((float *)(A + 4730880) + 0, (float *)(A + 4435968) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 5021824) + 0);
-  k43_mul((float *)(A + 4698112) + 0, (float *)(A + 4321280) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 5022080) + 0);
-  k43_mul((float *)(A + 4583424) + 0, (float *)(A + 4206592) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1929216) + 0);
-  k43_mul((float *)(A + 4468736) + 0, (float *)(A + 4091904) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1929472) + 0);
-  k43_mul((float *)(A + 4452352) + 0, (float *)(A + 3977216) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1929728) + 0);
-  k43_mul((float *)(A + 4222976) + 0, (float *)(A + 3862528) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1929984) + 0);
-  k43_mul((float *)(A + 4042752) + 0, (float *)(A + 3747840) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1930240) + 0);
-  k43_mul((float *)(A + 3928064) + 0, (float *)(A + 3633152) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1930496) + 0);
-  k43_mul((float *)(A + 3813376) + 0, (float *)(A + 3518464) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1930752) + 0);
-  k43_mul((float *)(A + 3698688) + 0, (float *)(A + 3403776) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1931008) + 0);
-  k43_mul((float *)(A + 3584000) + 0, (float *)(A + 3289088) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1931264) + 0);
-  k43_mul((float *)(A + 3469312) + 0, (float *)(A + 3174400) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1931520) + 0);
-  k43_mul((float *)(A + 3354624) + 0, (float *)(A + 3059712) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1931776) + 0);
-  k43_mul((float *)(A + 3239936) + 0, (float *)(A + 2945024) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1932032) + 0);
-  k43_mul((float *)(A + 3125248) + 0, (float *)(A + 2830336) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1932288) + 0);
-  k43_mul((float *)(A + 3010560) + 0, (float *)(A + 2715648) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1932544) + 0);
-  k43_mul((float *)(A + 2895872) + 0, (float *)(A + 2600960) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1932800) + 0);
-  k43_mul((float *)(A + 2781184) + 0, (float *)(A + 2486272) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1933056) + 0);
-  k43_mul((float *)(A + 2666496) + 0, (float *)(A + 2371584) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1933312) + 0);
-  k43_mul((float *)(A + 2551808) + 0, (float *)(A + 2256896) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1933568) + 0);
-  k43_mul((float *)(A + 2437120) + 0, (float *)(A + 2125824) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1933824) + 0);
-  k43_mul((float *)(A + 2322432) + 0, (float *)(A + 2142208) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1934080) + 0);
-  k43_mul((float *)(A + 2207744) + 0, (float *)(A + 2011136) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1934336) + 0);
-  k43_mul((float *)(A + 147456) + 0, (float *)(A + 4894720) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1934592) + 0);
-  k43_mul((float *)(A + 4976640) + 0, (float *)(A + 4780032) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1934848) + 0);
-  k43_mul((float *)(A + 131072) + 0, (float *)(A + 4665344) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1935104) + 0);
-  k43_mul((float *)(A + 4878336) + 0, (float *)(A + 4550656) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1935360) + 0);
-  k43_mul((float *)(A + 4960256) + 0, (float *)(A + 4435968) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1935616) + 0);
-  k43_mul((float *)(A + 4911104) + 0, (float *)(A + 4321280) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1935872) + 0);
-  k43_mul((float *)(A + 4927488) + 0, (float *)(A + 4206592) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1936128) + 0);
-  k43_mul((float *)(A + 4845568) + 0, (float *)(A + 4091904) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1936384) + 0);
-  k43_mul((float *)(A + 5041280) + 0, (float *)(A + 3977216) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1936640) + 0);
-  k43_mul((float *)(A + 4812800) + 0, (float *)(A + 3862528) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1936896) + 0);
-  k43_mul((float *)(A + 4124672) + 0, (float *)(A + 3747840) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1937152) + 0);
-  k43_mul((float *)(A + 4009984) + 0, (float *)(A + 3633152) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1937408) + 0);
-  k43_mul((float *)(A + 3895296) + 0, (float *)(A + 3518464) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1937664) + 0);
-  k43_mul((float *)(A + 3780608) + 0, (float *)(A + 3403776) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1937920) + 0);
-  k43_mul((float *)(A + 3665920) + 0, (float *)(A + 3289088) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1938176) + 0);
-  k43_mul((float *)(A + 3551232) + 0, (float *)(A + 3174400) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1938432) + 0);
-  k43_mul((float *)(A + 3436544) + 0, (float *)(A + 3059712) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1938688) + 0);
-  k43_mul((float *)(A + 3321856) + 0, (float *)(A + 2945024) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1938944) + 0);
-  k43_mul((float *)(A + 3207168) + 0, (float *)(A + 2830336) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1939200) + 0);
-  k43_mul((float *)(A + 3092480) + 0, (float *)(A + 2715648) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1939456) + 0);
-  k43_mul((float *)(A + 2977792) + 0, (float *)(A + 2600960) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1939712) + 0);
-  k43_mul((float *)(A + 2863104) + 0, (float *)(A + 2486272) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1939968) + 0);
-  k43_mul((float *)(A + 2748416) + 0, (float *)(A + 2371584) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1940224) + 0);
-  k43_mul((float *)(A + 2633728) + 0, (float *)(A + 2256896) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1940480) + 0);
-  k43_mul((float *)(A + 2519040) + 0, (float *)(A + 2125824) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1940736) + 0);
-  k43_mul((float *)(A + 2404352) + 0, (float *)(A + 2142208) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1940992) + 0);
-  k43_mul((float *)(A + 2289664) + 0, (float *)(A + 2011136) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1941248) + 0);
-  k43_mul((float *)(A + 1961984) + 0, (float *)(A + 16384) + 0, (float *)(A + 0) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 1941504) + 0);
-  k43_mul((float *)(A + 4861952) + 0, (float *)(A + 4894720) + 0, (float *)(A + 1961984) + 0);
-  k44_sum_to((float *)(A + 1961984) + 0, (float *)(A + 1941760) + 0);
-  k43_mul((float *)(A + 4747264) + 0, (float *)(A + 4780032) + 0, (float *)(A + 1961984) + 0);
-  k44_sum_to((float *)(A + 1961984) + 0, (float *)(A + 1942016) + 0);
-  k43_mul((float *)(A + 1945600) + 0, (float *)(A + 4665344) + 0, (float *)(A + 1961984) + 0);
-  k44_sum_to((float *)(A + 1961984) + 0, (float *)(A + 1942272) + 0);
-  k43_mul((float *)(A + 262144) + 0, (float *)(A + 4550656) + 0, (float *)(A + 1994752) + 0);
-  k44_sum_to((float *)(A + 1994752) + 0, (float *)(A + 1942528) + 0);
-  k43_mul((float *)(A + 1978368) + 0, (float *)(A + 4435968) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1942784) + 0);
-  k43_mul((float *)(A + 180224) + 0, (float *)(A + 4321280) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1943040) + 0);
-  k43_mul((float *)(A + 163840) + 0, (float *)(A + 4206592) + 0, (float *)(A + 180224) + 0);
-  k44_sum_to((float *)(A + 180224) + 0, (float *)(A + 1943296) + 0);
-  k43_mul((float *)(A + 4059136) + 0, (float *)(A + 4091904) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1943552) + 0);
-  k43_mul((float *)(A + 3944448) + 0, (float *)(A + 3977216) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1943808) + 0);
-  k43_mul((float *)(A + 3829760) + 0, (float *)(A + 3862528) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1944064) + 0);
-  k43_mul((float *)(A + 3715072) + 0, (float *)(A + 3747840) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1944320) + 0);
-  k43_mul((float *)(A + 3600384) + 0, (float *)(A + 3633152) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1944576) + 0);
-  k43_mul((float *)(A + 3485696) + 0, (float *)(A + 3518464) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1944832) + 0);
-  k43_mul((float *)(A + 3371008) + 0, (float *)(A + 3403776) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1945088) + 0);
-  k43_mul((float *)(A + 3256320) + 0, (float *)(A + 3289088) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 1945344) + 0);
-  k43_mul((float *)(A + 3141632) + 0, (float *)(A + 3174400) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2109440) + 0);
-  k43_mul((float *)(A + 3026944) + 0, (float *)(A + 3059712) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2109696) + 0);
-  k43_mul((float *)(A + 2912256) + 0, (float *)(A + 2945024) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2109952) + 0);
-  k43_mul((float *)(A + 2797568) + 0, (float *)(A + 2830336) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2110208) + 0);
-  k43_mul((float *)(A + 2682880) + 0, (float *)(A + 2715648) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2110464) + 0);
-  k43_mul((float *)(A + 2568192) + 0, (float *)(A + 2600960) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2110720) + 0);
-  k43_mul((float *)(A + 2453504) + 0, (float *)(A + 2486272) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2110976) + 0);
-  k43_mul((float *)(A + 2338816) + 0, (float *)(A + 2371584) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2111232) + 0);
-  k43_mul((float *)(A + 2224128) + 0, (float *)(A + 2256896) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2111488) + 0);
-  k43_mul((float *)(A + 2093056) + 0, (float *)(A + 2125824) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2111744) + 0);
-  k43_mul((float *)(A + 1896448) + 0, (float *)(A + 2142208) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2112000) + 0);
-  k43_mul((float *)(A + 1912832) + 0, (float *)(A + 2011136) + 0, (float *)(A + 262144) + 0);
-  k44_sum_to((float *)(A + 262144) + 0, (float *)(A + 2112256) + 0);
-  k45_addn((float *)(A + 5020800) + 0, (float *)(A + 5021056) + 0, (float *)(A + 5021312) + 0, (float *)(A + 5021568) + 0, (float *)(A + 5021824) + 0, (float *)(A + 5022080) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1929472) + 0, (float *)(A + 1929728) + 0, (float *)(A + 1929984) + 0, (float *)(A + 1930240) + 0, (float *)(A + 1930496) + 0, (float *)(A + 1930752) + 0, (float *)(A + 1931008) + 0, (float *)(A + 1931264) + 0, (float *)(A + 1931520) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1932032) + 0, (float *)(A + 1932288) + 0, (float *)(A + 1932544) + 0, (float *)(A + 1932800) + 0, (float *)(A + 1933056) + 0, (float *)(A + 1933312) + 0, (float *)(A + 1933568) + 0, (float *)(A + 1933824) + 0, (float *)(A + 1934080) + 0, (float *)(A + 1934336) + 0, (float *)(A + 2112512) + 0);
-  k45_addn((float *)(A + 1934592) + 0, (float *)(A + 1934848) + 0, (float *)(A + 1935104) + 0, (float *)(A + 1935360) + 0, (float *)(A + 1935616) + 0, (float *)(A + 1935872) + 0, (float *)(A + 1936128) + 0, (float *)(A + 1936384) + 0, (float *)(A + 1936640) + 0, (float *)(A + 1936896) + 0, (float *)(A + 1937152) + 0, (float *)(A + 1937408) + 0, (float *)(A + 1937664) + 0, (float *)(A + 1937920) + 0, (float *)(A + 1938176) + 0, (float *)(A + 1938432) + 0, (float *)(A + 1938688) + 0, (float *)(A + 1938944) + 0, (float *)(A + 1939200) + 0, (float *)(A + 1939456) + 0, (float *)(A + 1939712) + 0, (float *)(A + 1939968) + 0, (float *)(A + 1940224) + 0, (float *)(A + 1940480) + 0, (float *)(A + 1940736) + 0, (float *)(A + 1940992) + 0, (float *)(A + 1941248) + 0, (float *)(A + 5020800) + 0);
-  k46_addn((float *)(A + 1941504) + 0, (float *)(A + 1941760) + 0, (float *)(A + 1942016) + 0, (float *)(A + 1942272) + 0, (float *)(A + 1942528) + 0, (float *)(A + 1942784) + 0, (float *)(A + 1943040) + 0, (float *)(A + 1943296) + 0, (float *)(A + 1943552) + 0, (float *)(A + 1943808) + 0, (float *)(A + 1944064) + 0, (float *)(A + 1944320) + 0, (float *)(A + 1944576) + 0, (float *)(A + 1944832) + 0, (float *)(A + 1945088) + 0, (float *)(A + 1945344) + 0, (float *)(A + 2109440) + 0, (float *)(A + 2109696) + 0, (float *)(A + 2109952) + 0, (float *)(A + 2110208) + 0, (float *)(A + 2110464) + 0, (float *)(A + 2110720) + 0, (float *)(A + 2110976) + 0, (float *)(A + 2111232) + 0, (float *)(A + 2111488) + 0, (float *)(A + 2111744) + 0, (float *)(A + 2112000) + 0, (float *)(A + 2112256) + 0, (float *)(A + 5021056) + 0);
-  k47_concat((float *)(A + 2112512) + 0, (float *)(A + 5020800) + 0, (float *)(A + 5021056) + 0, (float *)(A + 5021312) + 0);
-  k48_matmul((float *)(A + 5022336) + 0, (float *)(A + 65536) + 0, (float *)(A + 262144) + 0);
-  k49_sum_to((float *)(A + 5022336) + 0, (float *)(A + 5022080) + 0);
-  k50_mul_neg((float *)(A + 5019648) + 0, (float *)(A + 5020800) + 0);
-  k51_mul((float *)(A + 5019712) + 0, (float *)(A + 5019648) + 0);
+  k32_concat((float *)(A + 2535424) + 0, (float *)(A + 0) + 0, (float *)(A + 2650112) + 0, (float *)(A + 1912832) + 0, (float *)(A + 4567040) + 0);
+  k37_stack((float *)(A + 4567040) + 0, (float *)(A + 5074944) + 0, (float *)(A + 5074944) + 16384, (float *)(A + 5074944) + 32768, (float *)(A + 5074944) + 49152, (float *)(A + 5074944) + 65536, (float *)(A + 5074944) + 81920, (float *)(A + 5074944) + 98304, (float *)(A + 5074944) + 114688, (float *)(A + 5074944) + 131072, (float *)(A + 5074944) + 147456, (float *)(A + 5074944) + 163840, (float *)(A + 5074944) + 180224, (float *)(A + 5074944) + 196608, (float *)(A + 5074944) + 212992, (float *)(A + 5074944) + 229376, (float *)(A + 5074944) + 245760, (float *)(A + 5074944) + 262144, (float *)(A + 5074944) + 278528, (float *)(A + 5074944) + 294912, (float *)(A + 5074944) + 311296, (float *)(A + 5074944) + 327680, (float *)(A + 5074944) + 344064, (float *)(A + 5074944) + 360448, (float *)(A + 5074944) + 376832, (float *)(A + 5074944) + 393216, (float *)(A + 5074944) + 409600, (float *)(A + 5074944) + 425984, (float *)(A + 6844416) + 0);
+  k38_matmul((float *)(A + 6844416) + 0, in->x + 0, (float *)(A + 2027520) + 0);
+  k39_matmul((float *)(A + 5074944) + 0, (float *)(A + 2060288) + 0, (float *)(A + 4567040) + 0);
+  k40_sum_to((float *)(A + 6844416) + 0, (float *)(A + 5036160) + 0);
+  k41_mul((float *)(A + 98304) + 0, (float *)(A + 4927488) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5037184) + 0);
+  k41_mul((float *)(A + 1945600) + 0, (float *)(A + 4829184) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5037440) + 0);
+  k41_mul((float *)(A + 114688) + 0, (float *)(A + 4730880) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5037696) + 0);
+  k41_mul((float *)(A + 4911104) + 0, (float *)(A + 4632576) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5037952) + 0);
+  k41_mul((float *)(A + 4763648) + 0, (float *)(A + 4534272) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5038208) + 0);
+  k41_mul((float *)(A + 4747264) + 0, (float *)(A + 4435968) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5038464) + 0);
+  k41_mul((float *)(A + 4714496) + 0, (float *)(A + 4337664) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5025792) + 0);
+  k41_mul((float *)(A + 4550656) + 0, (float *)(A + 4239360) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5026048) + 0);
+  k41_mul((float *)(A + 4452352) + 0, (float *)(A + 4141056) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5026304) + 0);
+  k41_mul((float *)(A + 4354048) + 0, (float *)(A + 4042752) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5026560) + 0);
+  k41_mul((float *)(A + 4255744) + 0, (float *)(A + 3944448) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5026816) + 0);
+  k41_mul((float *)(A + 4157440) + 0, (float *)(A + 3846144) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5027072) + 0);
+  k41_mul((float *)(A + 4059136) + 0, (float *)(A + 3747840) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5027328) + 0);
+  k41_mul((float *)(A + 3960832) + 0, (float *)(A + 3649536) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5027584) + 0);
+  k41_mul((float *)(A + 3862528) + 0, (float *)(A + 3551232) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5027840) + 0);
+  k41_mul((float *)(A + 3764224) + 0, (float *)(A + 3452928) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5028096) + 0);
+  k41_mul((float *)(A + 3665920) + 0, (float *)(A + 3354624) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5028352) + 0);
+  k41_mul((float *)(A + 3567616) + 0, (float *)(A + 3256320) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5028608) + 0);
+  k41_mul((float *)(A + 3469312) + 0, (float *)(A + 3158016) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5028864) + 0);
+  k41_mul((float *)(A + 3371008) + 0, (float *)(A + 3059712) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5029120) + 0);
+  k41_mul((float *)(A + 3272704) + 0, (float *)(A + 2961408) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5029376) + 0);
+  k41_mul((float *)(A + 3174400) + 0, (float *)(A + 2863104) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5029632) + 0);
+  k41_mul((float *)(A + 3076096) + 0, (float *)(A + 2764800) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5029888) + 0);
+  k41_mul((float *)(A + 2977792) + 0, (float *)(A + 2666496) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5030144) + 0);
+  k41_mul((float *)(A + 2879488) + 0, (float *)(A + 2551808) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5030400) + 0);
+  k41_mul((float *)(A + 2781184) + 0, (float *)(A + 2568192) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5030656) + 0);
+  k41_mul((float *)(A + 2682880) + 0, (float *)(A + 2011136) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5030912) + 0);
+  k41_mul((float *)(A + 147456) + 0, (float *)(A + 4927488) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5031168) + 0);
+  k41_mul((float *)(A + 5009408) + 0, (float *)(A + 4829184) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5031424) + 0);
+  k41_mul((float *)(A + 5057664) + 0, (float *)(A + 4730880) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5031680) + 0);
+  k41_mul((float *)(A + 4812800) + 0, (float *)(A + 4632576) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5031936) + 0);
+  k41_mul((float *)(A + 5041280) + 0, (float *)(A + 4534272) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5032192) + 0);
+  k41_mul((float *)(A + 4960256) + 0, (float *)(A + 4435968) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5032448) + 0);
+  k41_mul((float *)(A + 4976640) + 0, (float *)(A + 4337664) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5032704) + 0);
+  k41_mul((float *)(A + 4993024) + 0, (float *)(A + 4239360) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5032960) + 0);
+  k41_mul((float *)(A + 4665344) + 0, (float *)(A + 4141056) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5033216) + 0);
+  k41_mul((float *)(A + 4648960) + 0, (float *)(A + 4042752) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 49152) + 0);
+  k41_mul((float *)(A + 4517888) + 0, (float *)(A + 3944448) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 49408) + 0);
+  k41_mul((float *)(A + 4468736) + 0, (float *)(A + 3846144) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 49664) + 0);
+  k41_mul((float *)(A + 4485120) + 0, (float *)(A + 3747840) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 49920) + 0);
+  k41_mul((float *)(A + 4419584) + 0, (float *)(A + 3649536) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 50176) + 0);
+  k41_mul((float *)(A + 4321280) + 0, (float *)(A + 3551232) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 50432) + 0);
+  k41_mul((float *)(A + 4222976) + 0, (float *)(A + 3452928) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 50688) + 0);
+  k41_mul((float *)(A + 4124672) + 0, (float *)(A + 3354624) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 50944) + 0);
+  k41_mul((float *)(A + 4026368) + 0, (float *)(A + 3256320) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 51200) + 0);
+  k41_mul((float *)(A + 3928064) + 0, (float *)(A + 3158016) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 51456) + 0);
+  k41_mul((float *)(A + 3829760) + 0, (float *)(A + 3059712) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 51712) + 0);
+  k41_mul((float *)(A + 3731456) + 0, (float *)(A + 2961408) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 51968) + 0);
+  k41_mul((float *)(A + 3633152) + 0, (float *)(A + 2863104) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 52224) + 0);
+  k41_mul((float *)(A + 3534848) + 0, (float *)(A + 2764800) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 52480) + 0);
+  k41_mul((float *)(A + 3436544) + 0, (float *)(A + 2666496) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 52736) + 0);
+  k41_mul((float *)(A + 3338240) + 0, (float *)(A + 2551808) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 52992) + 0);
+  k41_mul((float *)(A + 3239936) + 0, (float *)(A + 2568192) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 53248) + 0);
+  k41_mul((float *)(A + 3141632) + 0, (float *)(A + 2011136) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 53504) + 0);
+  k41_mul((float *)(A + 1961984) + 0, (float *)(A + 16384) + 0, (float *)(A + 0) + 0);
+  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 53760) + 0);
+  k41_mul((float *)(A + 32768) + 0, (float *)(A + 4927488) + 0, (float *)(A + 1945600) + 0);
+  k42_sum_to((float *)(A + 1945600) + 0, (float *)(A + 54016) + 0);
+  k41_mul((float *)(A + 1929216) + 0, (float *)(A + 4829184) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 54272) + 0);
+  k41_mul((float *)(A + 4698112) + 0, (float *)(A + 4730880) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 54528) + 0);
+  k41_mul((float *)(A + 1978368) + 0, (float *)(A + 4632576) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 54784) + 0);
+  k41_mul((float *)(A + 4501504) + 0, (float *)(A + 4534272) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 55040) + 0);
+  k41_mul((float *)(A + 4403200) + 0, (float *)(A + 4435968) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 55296) + 0);
+  k41_mul((float *)(A + 4304896) + 0, (float *)(A + 4337664) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 55552) + 0);
+  k41_mul((float *)(A + 4206592) + 0, (float *)(A + 4239360) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 55808) + 0);
+  k41_mul((float *)(A + 4108288) + 0, (float *)(A + 4141056) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 56064) + 0);
+  k41_mul((float *)(A + 4009984) + 0, (float *)(A + 4042752) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 56320) + 0);
+  k41_mul((float *)(A + 3911680) + 0, (float *)(A + 3944448) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 56576) + 0);
+  k41_mul((float *)(A + 3813376) + 0, (float *)(A + 3846144) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 56832) + 0);
+  k41_mul((float *)(A + 3715072) + 0, (float *)(A + 3747840) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 57088) + 0);
+  k41_mul((float *)(A + 3616768) + 0, (float *)(A + 3649536) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 57344) + 0);
+  k41_mul((float *)(A + 3518464) + 0, (float *)(A + 3551232) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 57600) + 0);
+  k41_mul((float *)(A + 3420160) + 0, (float *)(A + 3452928) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 57856) + 0);
+  k41_mul((float *)(A + 3321856) + 0, (float *)(A + 3354624) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 58112) + 0);
+  k41_mul((float *)(A + 3223552) + 0, (float *)(A + 3256320) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 58368) + 0);
+  k41_mul((float *)(A + 3125248) + 0, (float *)(A + 3158016) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 58624) + 0);
+  k41_mul((float *)(A + 3026944) + 0, (float *)(A + 3059712) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 58880) + 0);
+  k41_mul((float *)(A + 2928640) + 0, (float *)(A + 2961408) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 59136) + 0);
+  k41_mul((float *)(A + 2830336) + 0, (float *)(A + 2863104) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 59392) + 0);
+  k41_mul((float *)(A + 2732032) + 0, (float *)(A + 2764800) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 59648) + 0);
+  k41_mul((float *)(A + 2633728) + 0, (float *)(A + 2666496) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 59904) + 0);
+  k41_mul((float *)(A + 2519040) + 0, (float *)(A + 2551808) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 60160) + 0);
+  k41_mul((float *)(A + 1896448) + 0, (float *)(A + 2568192) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 60416) + 0);
+  k41_mul((float *)(A + 1912832) + 0, (float *)(A + 2011136) + 0, (float *)(A + 32768) + 0);
+  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 60672) + 0);
+  k43_addn((float *)(A + 5037184) + 0, (float *)(A + 5037440) + 0, (float *)(A + 5037696) + 0, (float *)(A + 5037952) + 0, (float *)(A + 5038208) + 0, (float *)(A + 5038464) + 0, (float *)(A + 5025792) + 0, (float *)(A + 5026048) + 0, (float *)(A + 5026304) + 0, (float *)(A + 5026560) + 0, (float *)(A + 5026816) + 0, (float *)(A + 5027072) + 0, (float *)(A + 5027328) + 0, (float *)(A + 5027584) + 0, (float *)(A + 5027840) + 0, (float *)(A + 5028096) + 0, (float *)(A + 5028352) + 0, (float *)(A + 5028608) + 0, (float *)(A + 5028864) + 0, (float *)(A + 5029120) + 0, (float *)(A + 5029376) + 0, (float *)(A + 5029632) + 0, (float *)(A + 5029888) + 0, (float *)(A + 5030144) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5030656) + 0, (float *)(A + 5030912) + 0, (float *)(A + 60928) + 0);
+  k43_addn((float *)(A + 5031168) + 0, (float *)(A + 5031424) + 0, (float *)(A + 5031680) + 0, (float *)(A + 5031936) + 0, (float *)(A + 5032192) + 0, (float *)(A + 5032448) + 0, (float *)(A + 5032704) + 0, (float *)(A + 5032960) + 0, (float *)(A + 5033216) + 0, (float *)(A + 49152) + 0, (float *)(A + 49408) + 0, (float *)(A + 49664) + 0, (float *)(A + 49920) + 0, (float *)(A + 50176) + 0, (float *)(A + 50432) + 0, (float *)(A + 50688) + 0, (float *)(A + 50944) + 0, (float *)(A + 51200) + 0, (float *)(A + 51456) + 0, (float *)(A + 51712) + 0, (float *)(A + 51968) + 0, (float *)(A + 52224) + 0, (float *)(A + 52480) + 0, (float *)(A + 52736) + 0, (float *)(A + 52992) + 0, (float *)(A + 53248) + 0, (float *)(A + 53504) + 0, (float *)(A + 5037184) + 0);
+  k44_addn((float *)(A + 53760) + 0, (float *)(A + 54016) + 0, (float *)(A + 54272) + 0, (float *)(A + 54528) + 0, (float *)(A + 54784) + 0, (float *)(A + 55040) + 0, (float *)(A + 55296) + 0, (float *)(A + 55552) + 0, (float *)(A + 55808) + 0, (float *)(A + 56064) + 0, (float *)(A + 56320) + 0, (float *)(A + 56576) + 0, (float *)(A + 56832) + 0, (float *)(A + 57088) + 0, (float *)(A + 57344) + 0, (float *)(A + 57600) + 0, (float *)(A + 57856) + 0, (float *)(A + 58112) + 0, (float *)(A + 58368) + 0, (float *)(A + 58624) + 0, (float *)(A + 58880) + 0, (float *)(A + 59136) + 0, (float *)(A + 59392) + 0, (float *)(A + 59648) + 0, (float *)(A + 59904) + 0, (float *)(A + 60160) + 0, (float *)(A + 60416) + 0, (float *)(A + 60672) + 0, (float *)(A + 5037440) + 0);
+  k45_concat((float *)(A + 60928) + 0, (float *)(A + 5037184) + 0, (float *)(A + 5037440) + 0, (float *)(A + 5037696) + 0);
+  k46_matmul((float *)(A + 5038720) + 0, (float *)(A + 65536) + 0, (float *)(A + 5025792) + 0);
+  k47_sum_to((float *)(A + 5038720) + 0, (float *)(A + 5038464) + 0);
+  k48_mul_neg((float *)(A + 5036032) + 0, (float *)(A + 5037184) + 0);
+  k49_mul((float *)(A + 5036096) + 0, (float *)(A + 5036032) + 0);
 }
 
 float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, float *grads, peephole_lstm_outputs *out, peephole_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -2875,15 +2649,15 @@ float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, flo
   peephole_lstm_grad_1(P, in, A, seed);
   peephole_lstm_grad_2(P, in, A, seed);
   peephole_lstm_grad_3(P, in, A, seed);
-  if (out) k14_copy((float *)(A + 5017088) + 0, out->logits);
-  k52_copy((float *)(A + 5020800) + 0, &loss);
-  if (metrics) k52_copy((float *)(A + 5019648) + 0, &metrics->accuracy);
-  k53_copy((float *)(A + 2027520) + 0, grads + 0);
-  k54_copy((float *)(A + 196608) + 0, grads + 7168);
-  k55_copy((float *)(A + 5019776) + 0, grads + 23552);
-  k56_copy((float *)(A + 5021312) + 0, grads + 23808);
-  k57_copy((float *)(A + 262144) + 0, grads + 24000);
-  k58_copy((float *)(A + 5022080) + 0, grads + 24640);
+  if (out) k14_copy((float *)(A + 5033472) + 0, out->logits);
+  k50_copy((float *)(A + 5037184) + 0, &loss);
+  if (metrics) k50_copy((float *)(A + 5036032) + 0, &metrics->accuracy);
+  k51_copy((float *)(A + 2027520) + 0, grads + 0);
+  k52_copy((float *)(A + 4567040) + 0, grads + 7168);
+  k53_copy((float *)(A + 5036160) + 0, grads + 23552);
+  k54_copy((float *)(A + 5037696) + 0, grads + 23808);
+  k55_copy((float *)(A + 5025792) + 0, grads + 24000);
+  k56_copy((float *)(A + 5038464) + 0, grads + 24640);
   return loss;
 }
 
@@ -2897,621 +2671,619 @@ static void peephole_lstm_train_step_1(const float *restrict P, const peephole_l
   k4_transpose(P + 7168 /* peephole1.weight_hh */, (float *)(A + 1931776) + 0);
   k15_sigmoid_mul_mul((float *)(A + 1866240) + 0, (float *)(A + 2560) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1866240) + 192, (float *)(A + 1997312) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2030080) + 0, (float *)(A + 2046464) + 0, (float *)(A + 2062848) + 0);
   k6_matmul((float *)(A + 2062848) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1866240) + 0);
-  k7_add_add((float *)(A + 31232) + 256, P + 23552 /* peephole1.bias */, (float *)(A + 1866240) + 0, (float *)(A + 2079232) + 0);
-  k3_tanh((float *)(A + 2079232) + 128, (float *)(A + 1866240) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2013696) + 0, (float *)(A + 2079232) + 0, (float *)(A + 1866240) + 0, (float *)(A + 1882624) + 0, (float *)(A + 1899008) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2013696) + 0, (float *)(A + 2079232) + 64, (float *)(A + 1899008) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2079232) + 192, (float *)(A + 1915392) + 0, (float *)(A + 2144768) + 0, (float *)(A + 2161152) + 0, (float *)(A + 2177536) + 0, (float *)(A + 2193920) + 0);
-  k6_matmul((float *)(A + 2193920) + 0, (float *)(A + 1931776) + 0, (float *)(A + 2079232) + 0);
-  k7_add_add((float *)(A + 31232) + 512, P + 23552 /* peephole1.bias */, (float *)(A + 2079232) + 0, (float *)(A + 2210304) + 0);
-  k3_tanh((float *)(A + 2210304) + 128, (float *)(A + 1899008) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2144768) + 0, (float *)(A + 2210304) + 0, (float *)(A + 1899008) + 0, (float *)(A + 2079232) + 0, (float *)(A + 2095616) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2144768) + 0, (float *)(A + 2210304) + 64, (float *)(A + 2095616) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2210304) + 192, (float *)(A + 2112000) + 0, (float *)(A + 2128384) + 0, (float *)(A + 2275840) + 0, (float *)(A + 2292224) + 0, (float *)(A + 2308608) + 0);
-  k6_matmul((float *)(A + 2308608) + 0, (float *)(A + 1931776) + 0, (float *)(A + 2210304) + 0);
-  k7_add_add((float *)(A + 31232) + 768, P + 23552 /* peephole1.bias */, (float *)(A + 2210304) + 0, (float *)(A + 2324992) + 0);
-  k3_tanh((float *)(A + 2324992) + 128, (float *)(A + 2095616) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2128384) + 0, (float *)(A + 2324992) + 0, (float *)(A + 2095616) + 0, (float *)(A + 2210304) + 0, (float *)(A + 2226688) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2128384) + 0, (float *)(A + 2324992) + 64, (float *)(A + 2226688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2324992) + 192, (float *)(A + 2243072) + 0, (float *)(A + 2259456) + 0, (float *)(A + 2390528) + 0, (float *)(A + 2406912) + 0, (float *)(A + 2423296) + 0);
-  k6_matmul((float *)(A + 2423296) + 0, (float *)(A + 1931776) + 0, (float *)(A + 2324992) + 0);
-  k7_add_add((float *)(A + 31232) + 1024, P + 23552 /* peephole1.bias */, (float *)(A + 2324992) + 0, (float *)(A + 2439680) + 0);
-  k3_tanh((float *)(A + 2439680) + 128, (float *)(A + 2226688) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2259456) + 0, (float *)(A + 2439680) + 0, (float *)(A + 2226688) + 0, (float *)(A + 2324992) + 0, (float *)(A + 2341376) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2259456) + 0, (float *)(A + 2439680) + 64, (float *)(A + 2341376) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2439680) + 192, (float *)(A + 2357760) + 0, (float *)(A + 2374144) + 0, (float *)(A + 2505216) + 0, (float *)(A + 2521600) + 0, (float *)(A + 2537984) + 0);
-  k6_matmul((float *)(A + 2537984) + 0, (float *)(A + 1931776) + 0, (float *)(A + 2439680) + 0);
-  k7_add_add((float *)(A + 31232) + 1280, P + 23552 /* peephole1.bias */, (float *)(A + 2439680) + 0, (float *)(A + 2554368) + 0);
-  k3_tanh((float *)(A + 2554368) + 128, (float *)(A + 2341376) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2374144) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2341376) + 0, (float *)(A + 2439680) + 0, (float *)(A + 2456064) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2374144) + 0, (float *)(A + 2554368) + 64, (float *)(A + 2456064) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2554368) + 192, (float *)(A + 2472448) + 0, (float *)(A + 2488832) + 0, (float *)(A + 2619904) + 0, (float *)(A + 2636288) + 0, (float *)(A + 2652672) + 0);
-  k6_matmul((float *)(A + 2652672) + 0, (float *)(A + 1931776) + 0, (float *)(A + 2554368) + 0);
-  k7_add_add((float *)(A + 31232) + 1536, P + 23552 /* peephole1.bias */, (float *)(A + 2554368) + 0, (float *)(A + 2669056) + 0);
-  k3_tanh((float *)(A + 2669056) + 128, (float *)(A + 2456064) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2488832) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2456064) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2570752) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2488832) + 0, (float *)(A + 2669056) + 64, (float *)(A + 2570752) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2669056) + 192, (float *)(A + 2587136) + 0, (float *)(A + 2603520) + 0, (float *)(A + 2734592) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2767360) + 0);
-  k6_matmul((float *)(A + 2767360) + 0, (float *)(A + 1931776) + 0, (float *)(A + 2669056) + 0);
-  k7_add_add((float *)(A + 31232) + 1792, P + 23552 /* peephole1.bias */, (float *)(A + 2669056) + 0, (float *)(A + 2783744) + 0);
-  k3_tanh((float *)(A + 2783744) + 128, (float *)(A + 2570752) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2603520) + 0, (float *)(A + 2783744) + 0, (float *)(A + 2570752) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2685440) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2603520) + 0, (float *)(A + 2783744) + 64, (float *)(A + 2685440) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2783744) + 192, (float *)(A + 2701824) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2849280) + 0, (float *)(A + 2865664) + 0, (float *)(A + 2882048) + 0);
-  k6_matmul((float *)(A + 2882048) + 0, (float *)(A + 1931776) + 0, (float *)(A + 2783744) + 0);
-  k7_add_add((float *)(A + 31232) + 2048, P + 23552 /* peephole1.bias */, (float *)(A + 2783744) + 0, (float *)(A + 2898432) + 0);
-  k3_tanh((float *)(A + 2898432) + 128, (float *)(A + 2685440) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2718208) + 0, (float *)(A + 2898432) + 0, (float *)(A + 2685440) + 0, (float *)(A + 2783744) + 0, (float *)(A + 2800128) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2718208) + 0, (float *)(A + 2898432) + 64, (float *)(A + 2800128) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2898432) + 192, (float *)(A + 2816512) + 0, (float *)(A + 2832896) + 0, (float *)(A + 2963968) + 0, (float *)(A + 2980352) + 0, (float *)(A + 2996736) + 0);
-  k6_matmul((float *)(A + 2996736) + 0, (float *)(A + 1931776) + 0, (float *)(A + 2898432) + 0);
-  k7_add_add((float *)(A + 31232) + 2304, P + 23552 /* peephole1.bias */, (float *)(A + 2898432) + 0, (float *)(A + 3013120) + 0);
-  k3_tanh((float *)(A + 3013120) + 128, (float *)(A + 2800128) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2832896) + 0, (float *)(A + 3013120) + 0, (float *)(A + 2800128) + 0, (float *)(A + 2898432) + 0, (float *)(A + 2914816) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2832896) + 0, (float *)(A + 3013120) + 64, (float *)(A + 2914816) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3013120) + 192, (float *)(A + 2931200) + 0, (float *)(A + 2947584) + 0, (float *)(A + 3078656) + 0, (float *)(A + 3095040) + 0, (float *)(A + 3111424) + 0);
-  k6_matmul((float *)(A + 3111424) + 0, (float *)(A + 1931776) + 0, (float *)(A + 3013120) + 0);
-  k7_add_add((float *)(A + 31232) + 2560, P + 23552 /* peephole1.bias */, (float *)(A + 3013120) + 0, (float *)(A + 3127808) + 0);
-  k3_tanh((float *)(A + 3127808) + 128, (float *)(A + 2914816) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2947584) + 0, (float *)(A + 3127808) + 0, (float *)(A + 2914816) + 0, (float *)(A + 3013120) + 0, (float *)(A + 3029504) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2947584) + 0, (float *)(A + 3127808) + 64, (float *)(A + 3029504) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3127808) + 192, (float *)(A + 3045888) + 0, (float *)(A + 3062272) + 0, (float *)(A + 3193344) + 0, (float *)(A + 3209728) + 0, (float *)(A + 3226112) + 0);
-  k6_matmul((float *)(A + 3226112) + 0, (float *)(A + 1931776) + 0, (float *)(A + 3127808) + 0);
-  k7_add_add((float *)(A + 31232) + 2816, P + 23552 /* peephole1.bias */, (float *)(A + 3127808) + 0, (float *)(A + 3242496) + 0);
-  k3_tanh((float *)(A + 3242496) + 128, (float *)(A + 3029504) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3062272) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3029504) + 0, (float *)(A + 3127808) + 0, (float *)(A + 3144192) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3062272) + 0, (float *)(A + 3242496) + 64, (float *)(A + 3144192) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3242496) + 192, (float *)(A + 3160576) + 0, (float *)(A + 3176960) + 0, (float *)(A + 3308032) + 0, (float *)(A + 3324416) + 0, (float *)(A + 3340800) + 0);
-  k6_matmul((float *)(A + 3340800) + 0, (float *)(A + 1931776) + 0, (float *)(A + 3242496) + 0);
-  k7_add_add((float *)(A + 31232) + 3072, P + 23552 /* peephole1.bias */, (float *)(A + 3242496) + 0, (float *)(A + 3357184) + 0);
-  k3_tanh((float *)(A + 3357184) + 128, (float *)(A + 3144192) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3176960) + 0, (float *)(A + 3357184) + 0, (float *)(A + 3144192) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3258880) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3176960) + 0, (float *)(A + 3357184) + 64, (float *)(A + 3258880) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3357184) + 192, (float *)(A + 3275264) + 0, (float *)(A + 3291648) + 0, (float *)(A + 3422720) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3455488) + 0);
-  k6_matmul((float *)(A + 3455488) + 0, (float *)(A + 1931776) + 0, (float *)(A + 3357184) + 0);
-  k7_add_add((float *)(A + 31232) + 3328, P + 23552 /* peephole1.bias */, (float *)(A + 3357184) + 0, (float *)(A + 3471872) + 0);
-  k3_tanh((float *)(A + 3471872) + 128, (float *)(A + 3258880) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3291648) + 0, (float *)(A + 3471872) + 0, (float *)(A + 3258880) + 0, (float *)(A + 3357184) + 0, (float *)(A + 3373568) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3291648) + 0, (float *)(A + 3471872) + 64, (float *)(A + 3373568) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3471872) + 192, (float *)(A + 3389952) + 0, (float *)(A + 3406336) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3553792) + 0, (float *)(A + 3570176) + 0);
-  k6_matmul((float *)(A + 3570176) + 0, (float *)(A + 1931776) + 0, (float *)(A + 3471872) + 0);
-  k7_add_add((float *)(A + 31232) + 3584, P + 23552 /* peephole1.bias */, (float *)(A + 3471872) + 0, (float *)(A + 3586560) + 0);
-  k3_tanh((float *)(A + 3586560) + 128, (float *)(A + 3373568) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3406336) + 0, (float *)(A + 3586560) + 0, (float *)(A + 3373568) + 0, (float *)(A + 3471872) + 0, (float *)(A + 3488256) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3406336) + 0, (float *)(A + 3586560) + 64, (float *)(A + 3488256) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3586560) + 192, (float *)(A + 3504640) + 0, (float *)(A + 3521024) + 0, (float *)(A + 3652096) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3684864) + 0);
-  k6_matmul((float *)(A + 3684864) + 0, (float *)(A + 1931776) + 0, (float *)(A + 3586560) + 0);
-  k7_add_add((float *)(A + 31232) + 3840, P + 23552 /* peephole1.bias */, (float *)(A + 3586560) + 0, (float *)(A + 3701248) + 0);
-  k3_tanh((float *)(A + 3701248) + 128, (float *)(A + 3488256) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3521024) + 0, (float *)(A + 3701248) + 0, (float *)(A + 3488256) + 0, (float *)(A + 3586560) + 0, (float *)(A + 3602944) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3521024) + 0, (float *)(A + 3701248) + 64, (float *)(A + 3602944) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3701248) + 192, (float *)(A + 3619328) + 0, (float *)(A + 3635712) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3799552) + 0);
-  k6_matmul((float *)(A + 3799552) + 0, (float *)(A + 1931776) + 0, (float *)(A + 3701248) + 0);
-  k7_add_add((float *)(A + 31232) + 4096, P + 23552 /* peephole1.bias */, (float *)(A + 3701248) + 0, (float *)(A + 3815936) + 0);
-  k3_tanh((float *)(A + 3815936) + 128, (float *)(A + 3602944) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3635712) + 0, (float *)(A + 3815936) + 0, (float *)(A + 3602944) + 0, (float *)(A + 3701248) + 0, (float *)(A + 3717632) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3635712) + 0, (float *)(A + 3815936) + 64, (float *)(A + 3717632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3815936) + 192, (float *)(A + 3734016) + 0, (float *)(A + 3750400) + 0, (float *)(A + 3881472) + 0, (float *)(A + 3897856) + 0, (float *)(A + 3914240) + 0);
-  k6_matmul((float *)(A + 3914240) + 0, (float *)(A + 1931776) + 0, (float *)(A + 3815936) + 0);
-  k7_add_add((float *)(A + 31232) + 4352, P + 23552 /* peephole1.bias */, (float *)(A + 3815936) + 0, (float *)(A + 3930624) + 0);
-  k3_tanh((float *)(A + 3930624) + 128, (float *)(A + 3717632) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3750400) + 0, (float *)(A + 3930624) + 0, (float *)(A + 3717632) + 0, (float *)(A + 3815936) + 0, (float *)(A + 3832320) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3750400) + 0, (float *)(A + 3930624) + 64, (float *)(A + 3832320) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3930624) + 192, (float *)(A + 3848704) + 0, (float *)(A + 3865088) + 0, (float *)(A + 3996160) + 0, (float *)(A + 4012544) + 0, (float *)(A + 4028928) + 0);
-  k6_matmul((float *)(A + 4028928) + 0, (float *)(A + 1931776) + 0, (float *)(A + 3930624) + 0);
-  k7_add_add((float *)(A + 31232) + 4608, P + 23552 /* peephole1.bias */, (float *)(A + 3930624) + 0, (float *)(A + 4045312) + 0);
-  k3_tanh((float *)(A + 4045312) + 128, (float *)(A + 3832320) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3865088) + 0, (float *)(A + 4045312) + 0, (float *)(A + 3832320) + 0, (float *)(A + 3930624) + 0, (float *)(A + 3947008) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3865088) + 0, (float *)(A + 4045312) + 64, (float *)(A + 3947008) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4045312) + 192, (float *)(A + 3963392) + 0, (float *)(A + 3979776) + 0, (float *)(A + 4110848) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4143616) + 0);
-  k6_matmul((float *)(A + 4143616) + 0, (float *)(A + 1931776) + 0, (float *)(A + 4045312) + 0);
-  k7_add_add((float *)(A + 31232) + 4864, P + 23552 /* peephole1.bias */, (float *)(A + 4045312) + 0, (float *)(A + 4160000) + 0);
-  k3_tanh((float *)(A + 4160000) + 128, (float *)(A + 3947008) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3979776) + 0, (float *)(A + 4160000) + 0, (float *)(A + 3947008) + 0, (float *)(A + 4045312) + 0, (float *)(A + 4061696) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3979776) + 0, (float *)(A + 4160000) + 64, (float *)(A + 4061696) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4160000) + 192, (float *)(A + 4078080) + 0, (float *)(A + 4094464) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4241920) + 0, (float *)(A + 4258304) + 0);
-  k6_matmul((float *)(A + 4258304) + 0, (float *)(A + 1931776) + 0, (float *)(A + 4160000) + 0);
-  k7_add_add((float *)(A + 31232) + 5120, P + 23552 /* peephole1.bias */, (float *)(A + 4160000) + 0, (float *)(A + 4274688) + 0);
-  k3_tanh((float *)(A + 4274688) + 128, (float *)(A + 4061696) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4094464) + 0, (float *)(A + 4274688) + 0, (float *)(A + 4061696) + 0, (float *)(A + 4160000) + 0, (float *)(A + 4176384) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4094464) + 0, (float *)(A + 4274688) + 64, (float *)(A + 4176384) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4274688) + 192, (float *)(A + 4192768) + 0, (float *)(A + 4209152) + 0, (float *)(A + 4340224) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4372992) + 0);
-  k6_matmul((float *)(A + 4372992) + 0, (float *)(A + 1931776) + 0, (float *)(A + 4274688) + 0);
-  k7_add_add((float *)(A + 31232) + 5376, P + 23552 /* peephole1.bias */, (float *)(A + 4274688) + 0, (float *)(A + 4389376) + 0);
-  k3_tanh((float *)(A + 4389376) + 128, (float *)(A + 4176384) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4209152) + 0, (float *)(A + 4389376) + 0, (float *)(A + 4176384) + 0, (float *)(A + 4274688) + 0, (float *)(A + 4291072) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4209152) + 0, (float *)(A + 4389376) + 64, (float *)(A + 4291072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4389376) + 192, (float *)(A + 4307456) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4454912) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4487680) + 0);
-  k6_matmul((float *)(A + 4487680) + 0, (float *)(A + 1931776) + 0, (float *)(A + 4389376) + 0);
-  k7_add_add((float *)(A + 31232) + 5632, P + 23552 /* peephole1.bias */, (float *)(A + 4389376) + 0, (float *)(A + 4504064) + 0);
-  k3_tanh((float *)(A + 4504064) + 128, (float *)(A + 4291072) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4323840) + 0, (float *)(A + 4504064) + 0, (float *)(A + 4291072) + 0, (float *)(A + 4389376) + 0, (float *)(A + 4405760) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4323840) + 0, (float *)(A + 4504064) + 64, (float *)(A + 4405760) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4504064) + 192, (float *)(A + 4422144) + 0, (float *)(A + 4438528) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4585984) + 0, (float *)(A + 4602368) + 0);
-  k6_matmul((float *)(A + 4602368) + 0, (float *)(A + 1931776) + 0, (float *)(A + 4504064) + 0);
-  k7_add_add((float *)(A + 31232) + 5888, P + 23552 /* peephole1.bias */, (float *)(A + 4504064) + 0, (float *)(A + 4618752) + 0);
-  k3_tanh((float *)(A + 4618752) + 128, (float *)(A + 4405760) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4438528) + 0, (float *)(A + 4618752) + 0, (float *)(A + 4405760) + 0, (float *)(A + 4504064) + 0, (float *)(A + 4520448) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4438528) + 0, (float *)(A + 4618752) + 64, (float *)(A + 4520448) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4618752) + 192, (float *)(A + 4536832) + 0, (float *)(A + 4553216) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4700672) + 0, (float *)(A + 4717056) + 0);
-  k6_matmul((float *)(A + 4717056) + 0, (float *)(A + 1931776) + 0, (float *)(A + 4618752) + 0);
-  k7_add_add((float *)(A + 31232) + 6144, P + 23552 /* peephole1.bias */, (float *)(A + 4618752) + 0, (float *)(A + 4733440) + 0);
-  k3_tanh((float *)(A + 4733440) + 128, (float *)(A + 4520448) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4553216) + 0, (float *)(A + 4733440) + 0, (float *)(A + 4520448) + 0, (float *)(A + 4618752) + 0, (float *)(A + 4635136) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4553216) + 0, (float *)(A + 4733440) + 64, (float *)(A + 4635136) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4733440) + 192, (float *)(A + 4651520) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4831744) + 0);
-  k6_matmul((float *)(A + 4831744) + 0, (float *)(A + 1931776) + 0, (float *)(A + 4733440) + 0);
-  k7_add_add((float *)(A + 31232) + 6400, P + 23552 /* peephole1.bias */, (float *)(A + 4733440) + 0, (float *)(A + 4848128) + 0);
-  k3_tanh((float *)(A + 4848128) + 128, (float *)(A + 4635136) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4667904) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4635136) + 0, (float *)(A + 4733440) + 0, (float *)(A + 4749824) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4667904) + 0, (float *)(A + 4848128) + 64, (float *)(A + 4749824) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4848128) + 192, (float *)(A + 4766208) + 0, (float *)(A + 4782592) + 0, (float *)(A + 4913664) + 0, (float *)(A + 4930048) + 0, (float *)(A + 4946432) + 0);
-  k6_matmul((float *)(A + 4946432) + 0, (float *)(A + 1931776) + 0, (float *)(A + 4848128) + 0);
-  k7_add_add((float *)(A + 31232) + 6656, P + 23552 /* peephole1.bias */, (float *)(A + 4848128) + 0, (float *)(A + 4962816) + 0);
-  k3_tanh((float *)(A + 4962816) + 128, (float *)(A + 4749824) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4782592) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4749824) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4864512) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4782592) + 0, (float *)(A + 4962816) + 64, (float *)(A + 4864512) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4962816) + 192, (float *)(A + 4880896) + 0, (float *)(A + 4897280) + 0, (float *)(A + 5028352) + 0, (float *)(A + 5044736) + 0, (float *)(A + 5061120) + 0);
-  k6_matmul((float *)(A + 5061120) + 0, (float *)(A + 1931776) + 0, (float *)(A + 4962816) + 0);
-  k7_add_add((float *)(A + 31232) + 6912, P + 23552 /* peephole1.bias */, (float *)(A + 4962816) + 0, (float *)(A + 1931776) + 0);
-  k3_tanh((float *)(A + 1931776) + 128, (float *)(A + 4864512) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4897280) + 0, (float *)(A + 1931776) + 0, (float *)(A + 4864512) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4979200) + 0);
-  k10_transpose(P + 24000 /* dense1.weight */, (float *)(A + 4995584) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4897280) + 0, (float *)(A + 1931776) + 64, (float *)(A + 4979200) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1931776) + 192, (float *)(A + 4998144) + 0, (float *)(A + 18944) + 0, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 68096) + 0);
-  k12_matmul((float *)(A + 68096) + 0, (float *)(A + 4995584) + 0, (float *)(A + 5014528) + 0);
-  k13_add((float *)(A + 5014528) + 0, P + 24640 /* dense1.bias */, (float *)(A + 5017088) + 0);
-  k19_log_softmax((float *)(A + 5017088) + 0, (float *)(A + 5014528) + 0);
-  k20_mul((float *)(A + 0) + 0, (float *)(A + 5014528) + 0, (float *)(A + 5019648) + 0);
-  k21_sum_to((float *)(A + 5019648) + 0, (float *)(A + 5022208) + 0);
-  k22_sum_to((float *)(A + 5022208) + 0, (float *)(A + 5019648) + 0);
-  k23_argmax((float *)(A + 5017088) + 0, (int32_t *)(A + 5019712) + 0);
-  k24_equal((int32_t *)(A + 5019712) + 0, in->y + 0, (float *)(A + 5017088) + 0);
-  k22_sum_to((float *)(A + 5017088) + 0, (float *)(A + 5017344) + 0);
-  k25_mul((float *)(A + 0) + 0, (float *)(A + 5019712) + 0);
-  k21_sum_to((float *)(A + 5019712) + 0, (float *)(A + 5017088) + 0);
-  k26_exp_mul_sub((float *)(A + 5014528) + 0, (float *)(A + 5017088) + 0, (float *)(A + 5019712) + 0, (float *)(A + 0) + 0);
-  k27_matmul((float *)(A + 0) + 0, P + 24000 /* dense1.weight */, (float *)(A + 4979200) + 0);
+  k7_add_add((float *)(A + 31232) + 256, P + 23552 /* peephole1.bias */, (float *)(A + 1866240) + 0, (float *)(A + 2505216) + 0);
+  k3_tanh((float *)(A + 2505216) + 128, (float *)(A + 1866240) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2013696) + 0, (float *)(A + 2505216) + 0, (float *)(A + 1866240) + 0, (float *)(A + 1882624) + 0, (float *)(A + 1899008) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2013696) + 0, (float *)(A + 2505216) + 64, (float *)(A + 1899008) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2505216) + 192, (float *)(A + 1915392) + 0, (float *)(A + 2570752) + 0, (float *)(A + 2587136) + 0, (float *)(A + 2603520) + 0, (float *)(A + 2062848) + 4096);
+  k6_matmul((float *)(A + 2062848) + 4096, (float *)(A + 1931776) + 0, (float *)(A + 2505216) + 0);
+  k7_add_add((float *)(A + 31232) + 512, P + 23552 /* peephole1.bias */, (float *)(A + 2505216) + 0, (float *)(A + 2619904) + 0);
+  k3_tanh((float *)(A + 2619904) + 128, (float *)(A + 1899008) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2570752) + 0, (float *)(A + 2619904) + 0, (float *)(A + 1899008) + 0, (float *)(A + 2505216) + 0, (float *)(A + 2521600) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2570752) + 0, (float *)(A + 2619904) + 64, (float *)(A + 2521600) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2619904) + 192, (float *)(A + 2537984) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2685440) + 0, (float *)(A + 2701824) + 0, (float *)(A + 2062848) + 8192);
+  k6_matmul((float *)(A + 2062848) + 8192, (float *)(A + 1931776) + 0, (float *)(A + 2619904) + 0);
+  k7_add_add((float *)(A + 31232) + 768, P + 23552 /* peephole1.bias */, (float *)(A + 2619904) + 0, (float *)(A + 2718208) + 0);
+  k3_tanh((float *)(A + 2718208) + 128, (float *)(A + 2521600) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2554368) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2521600) + 0, (float *)(A + 2619904) + 0, (float *)(A + 2636288) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2554368) + 0, (float *)(A + 2718208) + 64, (float *)(A + 2636288) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2718208) + 192, (float *)(A + 2652672) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2783744) + 0, (float *)(A + 2800128) + 0, (float *)(A + 2062848) + 12288);
+  k6_matmul((float *)(A + 2062848) + 12288, (float *)(A + 1931776) + 0, (float *)(A + 2718208) + 0);
+  k7_add_add((float *)(A + 31232) + 1024, P + 23552 /* peephole1.bias */, (float *)(A + 2718208) + 0, (float *)(A + 2816512) + 0);
+  k3_tanh((float *)(A + 2816512) + 128, (float *)(A + 2636288) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2669056) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2636288) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2734592) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2669056) + 0, (float *)(A + 2816512) + 64, (float *)(A + 2734592) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2816512) + 192, (float *)(A + 2750976) + 0, (float *)(A + 2767360) + 0, (float *)(A + 2882048) + 0, (float *)(A + 2898432) + 0, (float *)(A + 2062848) + 16384);
+  k6_matmul((float *)(A + 2062848) + 16384, (float *)(A + 1931776) + 0, (float *)(A + 2816512) + 0);
+  k7_add_add((float *)(A + 31232) + 1280, P + 23552 /* peephole1.bias */, (float *)(A + 2816512) + 0, (float *)(A + 2914816) + 0);
+  k3_tanh((float *)(A + 2914816) + 128, (float *)(A + 2734592) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2767360) + 0, (float *)(A + 2914816) + 0, (float *)(A + 2734592) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2832896) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2767360) + 0, (float *)(A + 2914816) + 64, (float *)(A + 2832896) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2914816) + 192, (float *)(A + 2849280) + 0, (float *)(A + 2865664) + 0, (float *)(A + 2980352) + 0, (float *)(A + 2996736) + 0, (float *)(A + 2062848) + 20480);
+  k6_matmul((float *)(A + 2062848) + 20480, (float *)(A + 1931776) + 0, (float *)(A + 2914816) + 0);
+  k7_add_add((float *)(A + 31232) + 1536, P + 23552 /* peephole1.bias */, (float *)(A + 2914816) + 0, (float *)(A + 3013120) + 0);
+  k3_tanh((float *)(A + 3013120) + 128, (float *)(A + 2832896) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2865664) + 0, (float *)(A + 3013120) + 0, (float *)(A + 2832896) + 0, (float *)(A + 2914816) + 0, (float *)(A + 2931200) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2865664) + 0, (float *)(A + 3013120) + 64, (float *)(A + 2931200) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3013120) + 192, (float *)(A + 2947584) + 0, (float *)(A + 2963968) + 0, (float *)(A + 3078656) + 0, (float *)(A + 3095040) + 0, (float *)(A + 2062848) + 24576);
+  k6_matmul((float *)(A + 2062848) + 24576, (float *)(A + 1931776) + 0, (float *)(A + 3013120) + 0);
+  k7_add_add((float *)(A + 31232) + 1792, P + 23552 /* peephole1.bias */, (float *)(A + 3013120) + 0, (float *)(A + 3111424) + 0);
+  k3_tanh((float *)(A + 3111424) + 128, (float *)(A + 2931200) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2963968) + 0, (float *)(A + 3111424) + 0, (float *)(A + 2931200) + 0, (float *)(A + 3013120) + 0, (float *)(A + 3029504) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2963968) + 0, (float *)(A + 3111424) + 64, (float *)(A + 3029504) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3111424) + 192, (float *)(A + 3045888) + 0, (float *)(A + 3062272) + 0, (float *)(A + 3176960) + 0, (float *)(A + 3193344) + 0, (float *)(A + 2062848) + 28672);
+  k6_matmul((float *)(A + 2062848) + 28672, (float *)(A + 1931776) + 0, (float *)(A + 3111424) + 0);
+  k7_add_add((float *)(A + 31232) + 2048, P + 23552 /* peephole1.bias */, (float *)(A + 3111424) + 0, (float *)(A + 3209728) + 0);
+  k3_tanh((float *)(A + 3209728) + 128, (float *)(A + 3029504) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3062272) + 0, (float *)(A + 3209728) + 0, (float *)(A + 3029504) + 0, (float *)(A + 3111424) + 0, (float *)(A + 3127808) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3062272) + 0, (float *)(A + 3209728) + 64, (float *)(A + 3127808) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3209728) + 192, (float *)(A + 3144192) + 0, (float *)(A + 3160576) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3291648) + 0, (float *)(A + 2062848) + 32768);
+  k6_matmul((float *)(A + 2062848) + 32768, (float *)(A + 1931776) + 0, (float *)(A + 3209728) + 0);
+  k7_add_add((float *)(A + 31232) + 2304, P + 23552 /* peephole1.bias */, (float *)(A + 3209728) + 0, (float *)(A + 3308032) + 0);
+  k3_tanh((float *)(A + 3308032) + 128, (float *)(A + 3127808) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3160576) + 0, (float *)(A + 3308032) + 0, (float *)(A + 3127808) + 0, (float *)(A + 3209728) + 0, (float *)(A + 3226112) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3160576) + 0, (float *)(A + 3308032) + 64, (float *)(A + 3226112) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3308032) + 192, (float *)(A + 3242496) + 0, (float *)(A + 3258880) + 0, (float *)(A + 3373568) + 0, (float *)(A + 3389952) + 0, (float *)(A + 2062848) + 36864);
+  k6_matmul((float *)(A + 2062848) + 36864, (float *)(A + 1931776) + 0, (float *)(A + 3308032) + 0);
+  k7_add_add((float *)(A + 31232) + 2560, P + 23552 /* peephole1.bias */, (float *)(A + 3308032) + 0, (float *)(A + 3406336) + 0);
+  k3_tanh((float *)(A + 3406336) + 128, (float *)(A + 3226112) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3258880) + 0, (float *)(A + 3406336) + 0, (float *)(A + 3226112) + 0, (float *)(A + 3308032) + 0, (float *)(A + 3324416) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3258880) + 0, (float *)(A + 3406336) + 64, (float *)(A + 3324416) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3406336) + 192, (float *)(A + 3340800) + 0, (float *)(A + 3357184) + 0, (float *)(A + 3471872) + 0, (float *)(A + 3488256) + 0, (float *)(A + 2062848) + 40960);
+  k6_matmul((float *)(A + 2062848) + 40960, (float *)(A + 1931776) + 0, (float *)(A + 3406336) + 0);
+  k7_add_add((float *)(A + 31232) + 2816, P + 23552 /* peephole1.bias */, (float *)(A + 3406336) + 0, (float *)(A + 3504640) + 0);
+  k3_tanh((float *)(A + 3504640) + 128, (float *)(A + 3324416) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3357184) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3324416) + 0, (float *)(A + 3406336) + 0, (float *)(A + 3422720) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3357184) + 0, (float *)(A + 3504640) + 64, (float *)(A + 3422720) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3504640) + 192, (float *)(A + 3439104) + 0, (float *)(A + 3455488) + 0, (float *)(A + 3570176) + 0, (float *)(A + 3586560) + 0, (float *)(A + 2062848) + 45056);
+  k6_matmul((float *)(A + 2062848) + 45056, (float *)(A + 1931776) + 0, (float *)(A + 3504640) + 0);
+  k7_add_add((float *)(A + 31232) + 3072, P + 23552 /* peephole1.bias */, (float *)(A + 3504640) + 0, (float *)(A + 3602944) + 0);
+  k3_tanh((float *)(A + 3602944) + 128, (float *)(A + 3422720) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3455488) + 0, (float *)(A + 3602944) + 0, (float *)(A + 3422720) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3521024) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3455488) + 0, (float *)(A + 3602944) + 64, (float *)(A + 3521024) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3602944) + 192, (float *)(A + 3537408) + 0, (float *)(A + 3553792) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3684864) + 0, (float *)(A + 2062848) + 49152);
+  k6_matmul((float *)(A + 2062848) + 49152, (float *)(A + 1931776) + 0, (float *)(A + 3602944) + 0);
+  k7_add_add((float *)(A + 31232) + 3328, P + 23552 /* peephole1.bias */, (float *)(A + 3602944) + 0, (float *)(A + 3701248) + 0);
+  k3_tanh((float *)(A + 3701248) + 128, (float *)(A + 3521024) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3553792) + 0, (float *)(A + 3701248) + 0, (float *)(A + 3521024) + 0, (float *)(A + 3602944) + 0, (float *)(A + 3619328) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3553792) + 0, (float *)(A + 3701248) + 64, (float *)(A + 3619328) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3701248) + 192, (float *)(A + 3635712) + 0, (float *)(A + 3652096) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3783168) + 0, (float *)(A + 2062848) + 53248);
+  k6_matmul((float *)(A + 2062848) + 53248, (float *)(A + 1931776) + 0, (float *)(A + 3701248) + 0);
+  k7_add_add((float *)(A + 31232) + 3584, P + 23552 /* peephole1.bias */, (float *)(A + 3701248) + 0, (float *)(A + 3799552) + 0);
+  k3_tanh((float *)(A + 3799552) + 128, (float *)(A + 3619328) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3652096) + 0, (float *)(A + 3799552) + 0, (float *)(A + 3619328) + 0, (float *)(A + 3701248) + 0, (float *)(A + 3717632) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3652096) + 0, (float *)(A + 3799552) + 64, (float *)(A + 3717632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3799552) + 192, (float *)(A + 3734016) + 0, (float *)(A + 3750400) + 0, (float *)(A + 3865088) + 0, (float *)(A + 3881472) + 0, (float *)(A + 2062848) + 57344);
+  k6_matmul((float *)(A + 2062848) + 57344, (float *)(A + 1931776) + 0, (float *)(A + 3799552) + 0);
+  k7_add_add((float *)(A + 31232) + 3840, P + 23552 /* peephole1.bias */, (float *)(A + 3799552) + 0, (float *)(A + 3897856) + 0);
+  k3_tanh((float *)(A + 3897856) + 128, (float *)(A + 3717632) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3750400) + 0, (float *)(A + 3897856) + 0, (float *)(A + 3717632) + 0, (float *)(A + 3799552) + 0, (float *)(A + 3815936) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3750400) + 0, (float *)(A + 3897856) + 64, (float *)(A + 3815936) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3897856) + 192, (float *)(A + 3832320) + 0, (float *)(A + 3848704) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3979776) + 0, (float *)(A + 2062848) + 61440);
+  k6_matmul((float *)(A + 2062848) + 61440, (float *)(A + 1931776) + 0, (float *)(A + 3897856) + 0);
+  k7_add_add((float *)(A + 31232) + 4096, P + 23552 /* peephole1.bias */, (float *)(A + 3897856) + 0, (float *)(A + 3996160) + 0);
+  k3_tanh((float *)(A + 3996160) + 128, (float *)(A + 3815936) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3848704) + 0, (float *)(A + 3996160) + 0, (float *)(A + 3815936) + 0, (float *)(A + 3897856) + 0, (float *)(A + 3914240) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3848704) + 0, (float *)(A + 3996160) + 64, (float *)(A + 3914240) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3996160) + 192, (float *)(A + 3930624) + 0, (float *)(A + 3947008) + 0, (float *)(A + 4061696) + 0, (float *)(A + 4078080) + 0, (float *)(A + 2062848) + 65536);
+  k6_matmul((float *)(A + 2062848) + 65536, (float *)(A + 1931776) + 0, (float *)(A + 3996160) + 0);
+  k7_add_add((float *)(A + 31232) + 4352, P + 23552 /* peephole1.bias */, (float *)(A + 3996160) + 0, (float *)(A + 4094464) + 0);
+  k3_tanh((float *)(A + 4094464) + 128, (float *)(A + 3914240) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3947008) + 0, (float *)(A + 4094464) + 0, (float *)(A + 3914240) + 0, (float *)(A + 3996160) + 0, (float *)(A + 4012544) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3947008) + 0, (float *)(A + 4094464) + 64, (float *)(A + 4012544) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4094464) + 192, (float *)(A + 4028928) + 0, (float *)(A + 4045312) + 0, (float *)(A + 4160000) + 0, (float *)(A + 4176384) + 0, (float *)(A + 2062848) + 69632);
+  k6_matmul((float *)(A + 2062848) + 69632, (float *)(A + 1931776) + 0, (float *)(A + 4094464) + 0);
+  k7_add_add((float *)(A + 31232) + 4608, P + 23552 /* peephole1.bias */, (float *)(A + 4094464) + 0, (float *)(A + 4192768) + 0);
+  k3_tanh((float *)(A + 4192768) + 128, (float *)(A + 4012544) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4045312) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4012544) + 0, (float *)(A + 4094464) + 0, (float *)(A + 4110848) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4045312) + 0, (float *)(A + 4192768) + 64, (float *)(A + 4110848) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4192768) + 192, (float *)(A + 4127232) + 0, (float *)(A + 4143616) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4274688) + 0, (float *)(A + 2062848) + 73728);
+  k6_matmul((float *)(A + 2062848) + 73728, (float *)(A + 1931776) + 0, (float *)(A + 4192768) + 0);
+  k7_add_add((float *)(A + 31232) + 4864, P + 23552 /* peephole1.bias */, (float *)(A + 4192768) + 0, (float *)(A + 4291072) + 0);
+  k3_tanh((float *)(A + 4291072) + 128, (float *)(A + 4110848) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4143616) + 0, (float *)(A + 4291072) + 0, (float *)(A + 4110848) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4209152) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4143616) + 0, (float *)(A + 4291072) + 64, (float *)(A + 4209152) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4291072) + 192, (float *)(A + 4225536) + 0, (float *)(A + 4241920) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4372992) + 0, (float *)(A + 2062848) + 77824);
+  k6_matmul((float *)(A + 2062848) + 77824, (float *)(A + 1931776) + 0, (float *)(A + 4291072) + 0);
+  k7_add_add((float *)(A + 31232) + 5120, P + 23552 /* peephole1.bias */, (float *)(A + 4291072) + 0, (float *)(A + 4389376) + 0);
+  k3_tanh((float *)(A + 4389376) + 128, (float *)(A + 4209152) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4241920) + 0, (float *)(A + 4389376) + 0, (float *)(A + 4209152) + 0, (float *)(A + 4291072) + 0, (float *)(A + 4307456) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4241920) + 0, (float *)(A + 4389376) + 64, (float *)(A + 4307456) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4389376) + 192, (float *)(A + 4323840) + 0, (float *)(A + 4340224) + 0, (float *)(A + 4454912) + 0, (float *)(A + 4471296) + 0, (float *)(A + 2062848) + 81920);
+  k6_matmul((float *)(A + 2062848) + 81920, (float *)(A + 1931776) + 0, (float *)(A + 4389376) + 0);
+  k7_add_add((float *)(A + 31232) + 5376, P + 23552 /* peephole1.bias */, (float *)(A + 4389376) + 0, (float *)(A + 4487680) + 0);
+  k3_tanh((float *)(A + 4487680) + 128, (float *)(A + 4307456) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4340224) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4307456) + 0, (float *)(A + 4389376) + 0, (float *)(A + 4405760) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4340224) + 0, (float *)(A + 4487680) + 64, (float *)(A + 4405760) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4487680) + 192, (float *)(A + 4422144) + 0, (float *)(A + 4438528) + 0, (float *)(A + 4553216) + 0, (float *)(A + 4569600) + 0, (float *)(A + 2062848) + 86016);
+  k6_matmul((float *)(A + 2062848) + 86016, (float *)(A + 1931776) + 0, (float *)(A + 4487680) + 0);
+  k7_add_add((float *)(A + 31232) + 5632, P + 23552 /* peephole1.bias */, (float *)(A + 4487680) + 0, (float *)(A + 4585984) + 0);
+  k3_tanh((float *)(A + 4585984) + 128, (float *)(A + 4405760) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4438528) + 0, (float *)(A + 4585984) + 0, (float *)(A + 4405760) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4504064) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4438528) + 0, (float *)(A + 4585984) + 64, (float *)(A + 4504064) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4585984) + 192, (float *)(A + 4520448) + 0, (float *)(A + 4536832) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4667904) + 0, (float *)(A + 2062848) + 90112);
+  k6_matmul((float *)(A + 2062848) + 90112, (float *)(A + 1931776) + 0, (float *)(A + 4585984) + 0);
+  k7_add_add((float *)(A + 31232) + 5888, P + 23552 /* peephole1.bias */, (float *)(A + 4585984) + 0, (float *)(A + 4684288) + 0);
+  k3_tanh((float *)(A + 4684288) + 128, (float *)(A + 4504064) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4536832) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4504064) + 0, (float *)(A + 4585984) + 0, (float *)(A + 4602368) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4536832) + 0, (float *)(A + 4684288) + 64, (float *)(A + 4602368) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4684288) + 192, (float *)(A + 4618752) + 0, (float *)(A + 4635136) + 0, (float *)(A + 4749824) + 0, (float *)(A + 4766208) + 0, (float *)(A + 2062848) + 94208);
+  k6_matmul((float *)(A + 2062848) + 94208, (float *)(A + 1931776) + 0, (float *)(A + 4684288) + 0);
+  k7_add_add((float *)(A + 31232) + 6144, P + 23552 /* peephole1.bias */, (float *)(A + 4684288) + 0, (float *)(A + 4782592) + 0);
+  k3_tanh((float *)(A + 4782592) + 128, (float *)(A + 4602368) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4635136) + 0, (float *)(A + 4782592) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4700672) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4635136) + 0, (float *)(A + 4782592) + 64, (float *)(A + 4700672) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4782592) + 192, (float *)(A + 4717056) + 0, (float *)(A + 4733440) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4864512) + 0, (float *)(A + 2062848) + 98304);
+  k6_matmul((float *)(A + 2062848) + 98304, (float *)(A + 1931776) + 0, (float *)(A + 4782592) + 0);
+  k7_add_add((float *)(A + 31232) + 6400, P + 23552 /* peephole1.bias */, (float *)(A + 4782592) + 0, (float *)(A + 4880896) + 0);
+  k3_tanh((float *)(A + 4880896) + 128, (float *)(A + 4700672) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4733440) + 0, (float *)(A + 4880896) + 0, (float *)(A + 4700672) + 0, (float *)(A + 4782592) + 0, (float *)(A + 4798976) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4733440) + 0, (float *)(A + 4880896) + 64, (float *)(A + 4798976) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4880896) + 192, (float *)(A + 4815360) + 0, (float *)(A + 4831744) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4962816) + 0, (float *)(A + 2062848) + 102400);
+  k6_matmul((float *)(A + 2062848) + 102400, (float *)(A + 1931776) + 0, (float *)(A + 4880896) + 0);
+  k7_add_add((float *)(A + 31232) + 6656, P + 23552 /* peephole1.bias */, (float *)(A + 4880896) + 0, (float *)(A + 4979200) + 0);
+  k3_tanh((float *)(A + 4979200) + 128, (float *)(A + 4798976) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4831744) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4880896) + 0, (float *)(A + 4897280) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4831744) + 0, (float *)(A + 4979200) + 64, (float *)(A + 4897280) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4979200) + 192, (float *)(A + 4913664) + 0, (float *)(A + 4930048) + 0, (float *)(A + 5044736) + 0, (float *)(A + 5061120) + 0, (float *)(A + 2062848) + 106496);
+  k6_matmul((float *)(A + 2062848) + 106496, (float *)(A + 1931776) + 0, (float *)(A + 4979200) + 0);
+  k7_add_add((float *)(A + 31232) + 6912, P + 23552 /* peephole1.bias */, (float *)(A + 4979200) + 0, (float *)(A + 1931776) + 0);
+  k3_tanh((float *)(A + 1931776) + 128, (float *)(A + 4897280) + 0);
+  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4930048) + 0, (float *)(A + 1931776) + 0, (float *)(A + 4897280) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4995584) + 0);
+  k10_transpose(P + 24000 /* dense1.weight */, (float *)(A + 5011968) + 0);
+  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4930048) + 0, (float *)(A + 1931776) + 64, (float *)(A + 4995584) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1931776) + 192, (float *)(A + 5014528) + 0, (float *)(A + 18944) + 0, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 68096) + 0);
+  k12_matmul((float *)(A + 68096) + 0, (float *)(A + 5011968) + 0, (float *)(A + 5030912) + 0);
+  k13_add((float *)(A + 5030912) + 0, P + 24640 /* dense1.bias */, (float *)(A + 5033472) + 0);
+  k19_log_softmax((float *)(A + 5033472) + 0, (float *)(A + 5030912) + 0);
+  k20_mul((float *)(A + 0) + 0, (float *)(A + 5030912) + 0, (float *)(A + 5036032) + 0);
+  k21_sum_to((float *)(A + 5036032) + 0, (float *)(A + 5038592) + 0);
+  k22_sum_to((float *)(A + 5038592) + 0, (float *)(A + 5036032) + 0);
+  k23_argmax((float *)(A + 5033472) + 0, (int32_t *)(A + 5036096) + 0);
+  k24_equal((int32_t *)(A + 5036096) + 0, in->y + 0, (float *)(A + 5033472) + 0);
+  k22_sum_to((float *)(A + 5033472) + 0, (float *)(A + 5033728) + 0);
+  k25_mul((float *)(A + 0) + 0, (float *)(A + 5036096) + 0);
+  k21_sum_to((float *)(A + 5036096) + 0, (float *)(A + 5033472) + 0);
+  k26_exp_mul_sub((float *)(A + 5030912) + 0, (float *)(A + 5033472) + 0, (float *)(A + 5036096) + 0, (float *)(A + 0) + 0);
+  k27_matmul((float *)(A + 0) + 0, P + 24000 /* dense1.weight */, (float *)(A + 4995584) + 0);
   k28_mul_sub((float *)(A + 51712) + 0, (float *)(A + 1931776) + 0);
   k29_sub_mul((float *)(A + 35328) + 0, (float *)(A + 1948160) + 0);
-  k30_mul_mul_mul((float *)(A + 4979200) + 0, (float *)(A + 51712) + 0, (float *)(A + 1948160) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1964544) + 0, (float *)(A + 1980928) + 0);
-  k29_sub_mul((float *)(A + 4962816) + 0, (float *)(A + 51712) + 0);
-  k29_sub_mul((float *)(A + 4998144) + 0, (float *)(A + 1948160) + 0);
+  k30_mul_mul_mul((float *)(A + 4995584) + 0, (float *)(A + 51712) + 0, (float *)(A + 1948160) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1964544) + 0, (float *)(A + 1980928) + 0);
+  k29_sub_mul((float *)(A + 4979200) + 0, (float *)(A + 51712) + 0);
+  k29_sub_mul((float *)(A + 5014528) + 0, (float *)(A + 1948160) + 0);
+  k28_mul_sub((float *)(A + 4897280) + 0, (float *)(A + 84480) + 0);
+  k31_mul_mul_addn((float *)(A + 4995584) + 0, (float *)(A + 35328) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1980928) + 0, (float *)(A + 4897280) + 0, (float *)(A + 51712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 5014528) + 0, (float *)(A + 4930048) + 0, (float *)(A + 1948160) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4979200) + 0, (float *)(A + 84480) + 0, (float *)(A + 100864) + 0, (float *)(A + 117248) + 0, (float *)(A + 133632) + 0, (float *)(A + 150016) + 0, (float *)(A + 166400) + 0, (float *)(A + 182784) + 0);
+  k32_concat((float *)(A + 100864) + 0, (float *)(A + 150016) + 0, (float *)(A + 182784) + 0, (float *)(A + 1964544) + 0, (float *)(A + 5077504) + 425984);
+  k33_matmul((float *)(A + 5077504) + 425984, P + 7168 /* peephole1.weight_hh */, (float *)(A + 84480) + 0);
+  k28_mul_sub((float *)(A + 5061120) + 0, (float *)(A + 1980928) + 0);
+  k29_sub_mul((float *)(A + 5044736) + 0, (float *)(A + 4897280) + 0);
+  k30_mul_mul_mul((float *)(A + 84480) + 0, (float *)(A + 5061120) + 0, (float *)(A + 4897280) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0);
+  k29_sub_mul((float *)(A + 4880896) + 0, (float *)(A + 4897280) + 0);
+  k29_sub_mul((float *)(A + 4913664) + 0, (float *)(A + 5061120) + 0);
+  k28_mul_sub((float *)(A + 4798976) + 0, (float *)(A + 1931776) + 0);
+  k34_mul_mul_addn((float *)(A + 84480) + 0, (float *)(A + 5044736) + 0, (float *)(A + 1980928) + 0, (float *)(A + 117248) + 0, (float *)(A + 133632) + 0, (float *)(A + 166400) + 0, (float *)(A + 51712) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4897280) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4913664) + 0, (float *)(A + 4831744) + 0, (float *)(A + 5061120) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4880896) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1948160) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4995584) + 0, (float *)(A + 5011968) + 0, (float *)(A + 182784) + 0, (float *)(A + 199168) + 0);
+  k32_concat((float *)(A + 1948160) + 0, (float *)(A + 5011968) + 0, (float *)(A + 199168) + 0, (float *)(A + 35328) + 0, (float *)(A + 5077504) + 409600);
+  k33_matmul((float *)(A + 5077504) + 409600, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 4962816) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 4946432) + 0, (float *)(A + 166400) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4962816) + 0, (float *)(A + 166400) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1931776) + 0, (float *)(A + 1980928) + 0);
+  k29_sub_mul((float *)(A + 4782592) + 0, (float *)(A + 166400) + 0);
+  k29_sub_mul((float *)(A + 4815360) + 0, (float *)(A + 4798976) + 0);
+  k28_mul_sub((float *)(A + 4700672) + 0, (float *)(A + 4962816) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4946432) + 0, (float *)(A + 84480) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4995584) + 0, (float *)(A + 182784) + 0, (float *)(A + 1980928) + 0, (float *)(A + 4700672) + 0, (float *)(A + 166400) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4815360) + 0, (float *)(A + 4733440) + 0, (float *)(A + 4798976) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4782592) + 0, (float *)(A + 4962816) + 0, (float *)(A + 117248) + 0, (float *)(A + 133632) + 0, (float *)(A + 5036096) + 0, (float *)(A + 5052480) + 0, (float *)(A + 4880896) + 0, (float *)(A + 4897280) + 0);
+  k32_concat((float *)(A + 117248) + 0, (float *)(A + 5052480) + 0, (float *)(A + 4897280) + 0, (float *)(A + 1931776) + 0, (float *)(A + 5077504) + 393216);
+  k33_matmul((float *)(A + 5077504) + 393216, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 4864512) + 0, (float *)(A + 84480) + 0);
-  k31_mul_mul_addn((float *)(A + 4979200) + 0, (float *)(A + 35328) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1980928) + 0, (float *)(A + 4864512) + 0, (float *)(A + 51712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4998144) + 0, (float *)(A + 4897280) + 0, (float *)(A + 1948160) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4962816) + 0, (float *)(A + 84480) + 0, (float *)(A + 100864) + 0, (float *)(A + 117248) + 0, (float *)(A + 133632) + 0, (float *)(A + 150016) + 0, (float *)(A + 166400) + 0, (float *)(A + 182784) + 0);
-  k32_concat((float *)(A + 100864) + 0, (float *)(A + 150016) + 0, (float *)(A + 182784) + 0, (float *)(A + 1964544) + 0, (float *)(A + 199168) + 0);
-  k33_matmul((float *)(A + 199168) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 84480) + 0);
-  k28_mul_sub((float *)(A + 5044736) + 0, (float *)(A + 182784) + 0);
-  k29_sub_mul((float *)(A + 5028352) + 0, (float *)(A + 1980928) + 0);
-  k30_mul_mul_mul((float *)(A + 84480) + 0, (float *)(A + 5044736) + 0, (float *)(A + 1980928) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4864512) + 0, (float *)(A + 35328) + 0);
-  k29_sub_mul((float *)(A + 4848128) + 0, (float *)(A + 51712) + 0);
-  k29_sub_mul((float *)(A + 4880896) + 0, (float *)(A + 1980928) + 0);
-  k28_mul_sub((float *)(A + 4749824) + 0, (float *)(A + 5044736) + 0);
-  k34_mul_mul_addn((float *)(A + 84480) + 0, (float *)(A + 5028352) + 0, (float *)(A + 182784) + 0, (float *)(A + 117248) + 0, (float *)(A + 133632) + 0, (float *)(A + 166400) + 0, (float *)(A + 35328) + 0, (float *)(A + 4749824) + 0, (float *)(A + 51712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4880896) + 0, (float *)(A + 4782592) + 0, (float *)(A + 1980928) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4848128) + 0, (float *)(A + 5044736) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1948160) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4995584) + 0, (float *)(A + 264704) + 0);
-  k32_concat((float *)(A + 1931776) + 0, (float *)(A + 4979200) + 0, (float *)(A + 264704) + 0, (float *)(A + 4864512) + 0, (float *)(A + 281088) + 0);
-  k33_matmul((float *)(A + 281088) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 84480) + 0);
-  k28_mul_sub((float *)(A + 4930048) + 0, (float *)(A + 264704) + 0);
-  k29_sub_mul((float *)(A + 4913664) + 0, (float *)(A + 1980928) + 0);
-  k30_mul_mul_mul((float *)(A + 84480) + 0, (float *)(A + 4930048) + 0, (float *)(A + 1980928) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4749824) + 0, (float *)(A + 4848128) + 0);
-  k29_sub_mul((float *)(A + 4733440) + 0, (float *)(A + 1980928) + 0);
-  k29_sub_mul((float *)(A + 4766208) + 0, (float *)(A + 4880896) + 0);
-  k28_mul_sub((float *)(A + 4635136) + 0, (float *)(A + 4930048) + 0);
-  k34_mul_mul_addn((float *)(A + 84480) + 0, (float *)(A + 4913664) + 0, (float *)(A + 264704) + 0, (float *)(A + 1948160) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4635136) + 0, (float *)(A + 1980928) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4766208) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4880896) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4733440) + 0, (float *)(A + 4930048) + 0, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 117248) + 0, (float *)(A + 133632) + 0, (float *)(A + 166400) + 0, (float *)(A + 182784) + 0);
-  k32_concat((float *)(A + 35328) + 0, (float *)(A + 133632) + 0, (float *)(A + 182784) + 0, (float *)(A + 4749824) + 0, (float *)(A + 346624) + 0);
-  k33_matmul((float *)(A + 346624) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 84480) + 0);
-  k28_mul_sub((float *)(A + 4815360) + 0, (float *)(A + 182784) + 0);
-  k29_sub_mul((float *)(A + 4798976) + 0, (float *)(A + 264704) + 0);
-  k30_mul_mul_mul((float *)(A + 84480) + 0, (float *)(A + 4815360) + 0, (float *)(A + 264704) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1948160) + 0, (float *)(A + 1980928) + 0);
-  k29_sub_mul((float *)(A + 4618752) + 0, (float *)(A + 264704) + 0);
-  k29_sub_mul((float *)(A + 4651520) + 0, (float *)(A + 4635136) + 0);
-  k28_mul_sub((float *)(A + 4520448) + 0, (float *)(A + 4733440) + 0);
-  k34_mul_mul_addn((float *)(A + 84480) + 0, (float *)(A + 4798976) + 0, (float *)(A + 182784) + 0, (float *)(A + 51712) + 0, (float *)(A + 117248) + 0, (float *)(A + 166400) + 0, (float *)(A + 1980928) + 0, (float *)(A + 4520448) + 0, (float *)(A + 264704) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4651520) + 0, (float *)(A + 4553216) + 0, (float *)(A + 4635136) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4618752) + 0, (float *)(A + 4733440) + 0, (float *)(A + 4766208) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4880896) + 0, (float *)(A + 4913664) + 0, (float *)(A + 4930048) + 0);
-  k32_concat((float *)(A + 4766208) + 0, (float *)(A + 4880896) + 0, (float *)(A + 4930048) + 0, (float *)(A + 1948160) + 0, (float *)(A + 412160) + 0);
-  k33_matmul((float *)(A + 412160) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4700672) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4684288) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4700672) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 264704) + 0, (float *)(A + 1980928) + 0);
-  k29_sub_mul((float *)(A + 4504064) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 4536832) + 0, (float *)(A + 4520448) + 0);
-  k28_mul_sub((float *)(A + 4405760) + 0, (float *)(A + 4700672) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4684288) + 0, (float *)(A + 84480) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4913664) + 0, (float *)(A + 1980928) + 0, (float *)(A + 4405760) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4536832) + 0, (float *)(A + 4438528) + 0, (float *)(A + 4520448) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4504064) + 0, (float *)(A + 4700672) + 0, (float *)(A + 4733440) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4930048) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4995584) + 0, (float *)(A + 166400) + 0);
-  k32_concat((float *)(A + 4733440) + 0, (float *)(A + 4962816) + 0, (float *)(A + 166400) + 0, (float *)(A + 264704) + 0, (float *)(A + 477696) + 0);
+  k29_sub_mul((float *)(A + 4848128) + 0, (float *)(A + 1980928) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4864512) + 0, (float *)(A + 1980928) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4700672) + 0, (float *)(A + 4946432) + 0);
+  k29_sub_mul((float *)(A + 4684288) + 0, (float *)(A + 1980928) + 0);
+  k29_sub_mul((float *)(A + 4717056) + 0, (float *)(A + 4864512) + 0);
+  k28_mul_sub((float *)(A + 4602368) + 0, (float *)(A + 4897280) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4848128) + 0, (float *)(A + 84480) + 0, (float *)(A + 133632) + 0, (float *)(A + 5036096) + 0, (float *)(A + 4880896) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4602368) + 0, (float *)(A + 1980928) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4717056) + 0, (float *)(A + 4635136) + 0, (float *)(A + 4864512) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4684288) + 0, (float *)(A + 4897280) + 0, (float *)(A + 4913664) + 0, (float *)(A + 4782592) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4979200) + 0);
+  k32_concat((float *)(A + 4913664) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4700672) + 0, (float *)(A + 5077504) + 376832);
+  k33_matmul((float *)(A + 5077504) + 376832, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 4766208) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 4749824) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4766208) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1980928) + 0, (float *)(A + 4602368) + 0);
+  k29_sub_mul((float *)(A + 4585984) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 4618752) + 0, (float *)(A + 4684288) + 0);
+  k28_mul_sub((float *)(A + 4504064) + 0, (float *)(A + 4717056) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4749824) + 0, (float *)(A + 84480) + 0, (float *)(A + 4782592) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4504064) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4618752) + 0, (float *)(A + 4536832) + 0, (float *)(A + 4684288) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4585984) + 0, (float *)(A + 4717056) + 0, (float *)(A + 4766208) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0, (float *)(A + 5036096) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4995584) + 0);
+  k32_concat((float *)(A + 4766208) + 0, (float *)(A + 5036096) + 0, (float *)(A + 4995584) + 0, (float *)(A + 1980928) + 0, (float *)(A + 5077504) + 360448);
 }
 
 static void peephole_lstm_train_step_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k33_matmul((float *)(A + 477696) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4585984) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4569600) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4585984) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1980928) + 0, (float *)(A + 4405760) + 0);
-  k29_sub_mul((float *)(A + 4389376) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 4422144) + 0, (float *)(A + 4585984) + 0);
-  k28_mul_sub((float *)(A + 4291072) + 0, (float *)(A + 4684288) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4569600) + 0, (float *)(A + 84480) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4930048) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4405760) + 0, (float *)(A + 4291072) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4422144) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4585984) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4389376) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4700672) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4913664) + 0, (float *)(A + 166400) + 0, (float *)(A + 182784) + 0);
-  k32_concat((float *)(A + 4700672) + 0, (float *)(A + 4913664) + 0, (float *)(A + 182784) + 0, (float *)(A + 1980928) + 0, (float *)(A + 543232) + 0);
-  k33_matmul((float *)(A + 543232) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k33_matmul((float *)(A + 5077504) + 360448, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 4667904) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 4651520) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4667904) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4504064) + 0, (float *)(A + 4684288) + 0);
+  k29_sub_mul((float *)(A + 4487680) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 4520448) + 0, (float *)(A + 4667904) + 0);
+  k28_mul_sub((float *)(A + 4405760) + 0, (float *)(A + 4717056) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4651520) + 0, (float *)(A + 84480) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4405760) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4520448) + 0, (float *)(A + 4438528) + 0, (float *)(A + 4667904) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4487680) + 0, (float *)(A + 4717056) + 0, (float *)(A + 4749824) + 0, (float *)(A + 4782592) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4585984) + 0);
+  k32_concat((float *)(A + 4749824) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4585984) + 0, (float *)(A + 4504064) + 0, (float *)(A + 5077504) + 344064);
+  k33_matmul((float *)(A + 5077504) + 344064, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 4569600) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 4553216) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4569600) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4405760) + 0, (float *)(A + 4487680) + 0);
+  k29_sub_mul((float *)(A + 4389376) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 4422144) + 0, (float *)(A + 4520448) + 0);
+  k28_mul_sub((float *)(A + 4307456) + 0, (float *)(A + 4651520) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4553216) + 0, (float *)(A + 84480) + 0, (float *)(A + 4782592) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4307456) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4422144) + 0, (float *)(A + 4340224) + 0, (float *)(A + 4520448) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4389376) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4717056) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4684288) + 0);
+  k32_concat((float *)(A + 4717056) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4405760) + 0, (float *)(A + 5077504) + 327680);
+  k33_matmul((float *)(A + 5077504) + 327680, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 4471296) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4454912) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4471296) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 182784) + 0, (float *)(A + 4291072) + 0);
-  k29_sub_mul((float *)(A + 4274688) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 4307456) + 0, (float *)(A + 4471296) + 0);
-  k28_mul_sub((float *)(A + 4176384) + 0, (float *)(A + 4569600) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4454912) + 0, (float *)(A + 84480) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4848128) + 0, (float *)(A + 166400) + 0, (float *)(A + 4291072) + 0, (float *)(A + 4176384) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4307456) + 0, (float *)(A + 4209152) + 0, (float *)(A + 4471296) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4274688) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4585984) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4930048) + 0, (float *)(A + 4995584) + 0, (float *)(A + 5019712) + 0);
-  k32_concat((float *)(A + 4585984) + 0, (float *)(A + 4930048) + 0, (float *)(A + 5019712) + 0, (float *)(A + 182784) + 0, (float *)(A + 608768) + 0);
-  k33_matmul((float *)(A + 608768) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4356608) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4340224) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4356608) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 166400) + 0, (float *)(A + 4176384) + 0);
-  k29_sub_mul((float *)(A + 4160000) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 4192768) + 0, (float *)(A + 4356608) + 0);
-  k28_mul_sub((float *)(A + 4061696) + 0, (float *)(A + 4454912) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4340224) + 0, (float *)(A + 84480) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4176384) + 0, (float *)(A + 4061696) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4192768) + 0, (float *)(A + 4094464) + 0, (float *)(A + 4356608) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4160000) + 0, (float *)(A + 4454912) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4848128) + 0, (float *)(A + 5019712) + 0, (float *)(A + 5036096) + 0);
-  k32_concat((float *)(A + 4471296) + 0, (float *)(A + 4848128) + 0, (float *)(A + 5036096) + 0, (float *)(A + 166400) + 0, (float *)(A + 674304) + 0);
-  k33_matmul((float *)(A + 674304) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4241920) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4225536) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4241920) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4061696) + 0, (float *)(A + 4340224) + 0);
-  k29_sub_mul((float *)(A + 4045312) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 4078080) + 0, (float *)(A + 4241920) + 0);
-  k28_mul_sub((float *)(A + 3947008) + 0, (float *)(A + 4356608) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4225536) + 0, (float *)(A + 84480) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4815360) + 0, (float *)(A + 5019712) + 0, (float *)(A + 4340224) + 0, (float *)(A + 3947008) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4078080) + 0, (float *)(A + 3979776) + 0, (float *)(A + 4241920) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4045312) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4454912) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4995584) + 0, (float *)(A + 5036096) + 0, (float *)(A + 4160000) + 0);
-  k32_concat((float *)(A + 4454912) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4160000) + 0, (float *)(A + 4061696) + 0, (float *)(A + 739840) + 0);
-  k33_matmul((float *)(A + 739840) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4127232) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4110848) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4127232) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3947008) + 0, (float *)(A + 4045312) + 0);
-  k29_sub_mul((float *)(A + 3930624) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 3963392) + 0, (float *)(A + 4078080) + 0);
-  k28_mul_sub((float *)(A + 3832320) + 0, (float *)(A + 4127232) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4110848) + 0, (float *)(A + 84480) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4798976) + 0, (float *)(A + 5036096) + 0, (float *)(A + 4045312) + 0, (float *)(A + 3832320) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3963392) + 0, (float *)(A + 3865088) + 0, (float *)(A + 4078080) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3930624) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4241920) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4815360) + 0, (float *)(A + 5019712) + 0, (float *)(A + 4340224) + 0);
-  k32_concat((float *)(A + 4225536) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4340224) + 0, (float *)(A + 3947008) + 0, (float *)(A + 805376) + 0);
-  k33_matmul((float *)(A + 805376) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4012544) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3996160) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4012544) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3832320) + 0, (float *)(A + 3930624) + 0);
-  k29_sub_mul((float *)(A + 3815936) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 3848704) + 0, (float *)(A + 3963392) + 0);
-  k28_mul_sub((float *)(A + 3717632) + 0, (float *)(A + 4012544) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3996160) + 0, (float *)(A + 84480) + 0, (float *)(A + 4241920) + 0, (float *)(A + 4569600) + 0, (float *)(A + 5019712) + 0, (float *)(A + 3930624) + 0, (float *)(A + 3717632) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3848704) + 0, (float *)(A + 3750400) + 0, (float *)(A + 3963392) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3815936) + 0, (float *)(A + 4012544) + 0, (float *)(A + 4045312) + 0, (float *)(A + 4078080) + 0, (float *)(A + 4110848) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4798976) + 0);
-  k32_concat((float *)(A + 4045312) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4798976) + 0, (float *)(A + 3832320) + 0, (float *)(A + 870912) + 0);
-  k33_matmul((float *)(A + 870912) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3897856) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3881472) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3897856) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3717632) + 0, (float *)(A + 3815936) + 0);
-  k29_sub_mul((float *)(A + 3701248) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 3734016) + 0, (float *)(A + 3848704) + 0);
-  k28_mul_sub((float *)(A + 3602944) + 0, (float *)(A + 3897856) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3881472) + 0, (float *)(A + 84480) + 0, (float *)(A + 4078080) + 0, (float *)(A + 4110848) + 0, (float *)(A + 4684288) + 0, (float *)(A + 3815936) + 0, (float *)(A + 3602944) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3734016) + 0, (float *)(A + 3635712) + 0, (float *)(A + 3848704) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3701248) + 0, (float *)(A + 3897856) + 0, (float *)(A + 3930624) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0, (float *)(A + 4012544) + 0, (float *)(A + 4241920) + 0, (float *)(A + 4569600) + 0);
-  k32_concat((float *)(A + 3930624) + 0, (float *)(A + 4012544) + 0, (float *)(A + 4569600) + 0, (float *)(A + 3717632) + 0, (float *)(A + 936448) + 0);
-  k33_matmul((float *)(A + 936448) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k29_sub_mul((float *)(A + 4454912) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4471296) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4307456) + 0, (float *)(A + 4389376) + 0);
+  k29_sub_mul((float *)(A + 4291072) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 4323840) + 0, (float *)(A + 4422144) + 0);
+  k28_mul_sub((float *)(A + 4209152) + 0, (float *)(A + 4520448) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4454912) + 0, (float *)(A + 84480) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4389376) + 0, (float *)(A + 4209152) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4323840) + 0, (float *)(A + 4241920) + 0, (float *)(A + 4422144) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4291072) + 0, (float *)(A + 4520448) + 0, (float *)(A + 4553216) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4487680) + 0);
+  k32_concat((float *)(A + 4553216) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4307456) + 0, (float *)(A + 5077504) + 311296);
+  k33_matmul((float *)(A + 5077504) + 311296, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 4372992) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 4356608) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4372992) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4209152) + 0, (float *)(A + 4291072) + 0);
+  k29_sub_mul((float *)(A + 4192768) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 4225536) + 0, (float *)(A + 4323840) + 0);
+  k28_mul_sub((float *)(A + 4110848) + 0, (float *)(A + 4422144) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4356608) + 0, (float *)(A + 84480) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4291072) + 0, (float *)(A + 4110848) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4225536) + 0, (float *)(A + 4143616) + 0, (float *)(A + 4323840) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4192768) + 0, (float *)(A + 4422144) + 0, (float *)(A + 4454912) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4520448) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 4454912) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4209152) + 0, (float *)(A + 5077504) + 294912);
+  k33_matmul((float *)(A + 5077504) + 294912, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 4274688) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 4258304) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4274688) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4110848) + 0, (float *)(A + 4192768) + 0);
+  k29_sub_mul((float *)(A + 4094464) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 4127232) + 0, (float *)(A + 4225536) + 0);
+  k28_mul_sub((float *)(A + 4012544) + 0, (float *)(A + 4323840) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4258304) + 0, (float *)(A + 84480) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4520448) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4012544) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4127232) + 0, (float *)(A + 4045312) + 0, (float *)(A + 4225536) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4094464) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4422144) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 4356608) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4110848) + 0, (float *)(A + 5077504) + 278528);
+  k33_matmul((float *)(A + 5077504) + 278528, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 4176384) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 4160000) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4176384) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4012544) + 0, (float *)(A + 4094464) + 0);
+  k29_sub_mul((float *)(A + 3996160) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 4028928) + 0, (float *)(A + 4127232) + 0);
+  k28_mul_sub((float *)(A + 3914240) + 0, (float *)(A + 4225536) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4160000) + 0, (float *)(A + 84480) + 0, (float *)(A + 4422144) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4094464) + 0, (float *)(A + 3914240) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4028928) + 0, (float *)(A + 3947008) + 0, (float *)(A + 4127232) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3996160) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4520448) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 4258304) + 0, (float *)(A + 4520448) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4012544) + 0, (float *)(A + 5077504) + 262144);
+  k33_matmul((float *)(A + 5077504) + 262144, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 4078080) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 4061696) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4078080) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3914240) + 0, (float *)(A + 3996160) + 0);
+  k29_sub_mul((float *)(A + 3897856) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3930624) + 0, (float *)(A + 4028928) + 0);
+  k28_mul_sub((float *)(A + 3815936) + 0, (float *)(A + 4127232) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4061696) + 0, (float *)(A + 84480) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4848128) + 0, (float *)(A + 3996160) + 0, (float *)(A + 3815936) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3930624) + 0, (float *)(A + 3848704) + 0, (float *)(A + 4028928) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3897856) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4160000) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4422144) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 4160000) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3914240) + 0, (float *)(A + 5077504) + 245760);
+  k33_matmul((float *)(A + 5077504) + 245760, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 3979776) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 3963392) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3979776) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3815936) + 0, (float *)(A + 3897856) + 0);
+  k29_sub_mul((float *)(A + 3799552) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3832320) + 0, (float *)(A + 3930624) + 0);
+  k28_mul_sub((float *)(A + 3717632) + 0, (float *)(A + 4028928) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3963392) + 0, (float *)(A + 84480) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4422144) + 0, (float *)(A + 4684288) + 0, (float *)(A + 3897856) + 0, (float *)(A + 3717632) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3832320) + 0, (float *)(A + 3750400) + 0, (float *)(A + 3930624) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3799552) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4061696) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 4061696) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3815936) + 0, (float *)(A + 5077504) + 229376);
+  k33_matmul((float *)(A + 5077504) + 229376, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 3881472) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 3865088) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3881472) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3717632) + 0, (float *)(A + 3799552) + 0);
+  k29_sub_mul((float *)(A + 3701248) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3734016) + 0, (float *)(A + 3832320) + 0);
+  k28_mul_sub((float *)(A + 3619328) + 0, (float *)(A + 3930624) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3865088) + 0, (float *)(A + 84480) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4848128) + 0, (float *)(A + 3799552) + 0, (float *)(A + 3619328) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3734016) + 0, (float *)(A + 3652096) + 0, (float *)(A + 3832320) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3701248) + 0, (float *)(A + 3930624) + 0, (float *)(A + 3963392) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4422144) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 3963392) + 0, (float *)(A + 4422144) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3717632) + 0, (float *)(A + 5077504) + 212992);
+  k33_matmul((float *)(A + 5077504) + 212992, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 3783168) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3766784) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3783168) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3602944) + 0, (float *)(A + 3701248) + 0);
-  k29_sub_mul((float *)(A + 3586560) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 3619328) + 0, (float *)(A + 3734016) + 0);
-  k28_mul_sub((float *)(A + 3488256) + 0, (float *)(A + 3783168) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3766784) + 0, (float *)(A + 84480) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0, (float *)(A + 4241920) + 0, (float *)(A + 3701248) + 0, (float *)(A + 3488256) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3619328) + 0, (float *)(A + 3521024) + 0, (float *)(A + 3734016) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3586560) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3815936) + 0, (float *)(A + 3848704) + 0, (float *)(A + 3881472) + 0, (float *)(A + 3897856) + 0, (float *)(A + 4078080) + 0, (float *)(A + 4110848) + 0);
-  k32_concat((float *)(A + 3815936) + 0, (float *)(A + 3897856) + 0, (float *)(A + 4110848) + 0, (float *)(A + 3602944) + 0, (float *)(A + 1001984) + 0);
-  k33_matmul((float *)(A + 1001984) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3668480) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3652096) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3668480) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3488256) + 0, (float *)(A + 3586560) + 0);
-  k29_sub_mul((float *)(A + 3471872) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 3504640) + 0, (float *)(A + 3619328) + 0);
-  k28_mul_sub((float *)(A + 3373568) + 0, (float *)(A + 3668480) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3652096) + 0, (float *)(A + 84480) + 0, (float *)(A + 3848704) + 0, (float *)(A + 3881472) + 0, (float *)(A + 4078080) + 0, (float *)(A + 3586560) + 0, (float *)(A + 3373568) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3504640) + 0, (float *)(A + 3406336) + 0, (float *)(A + 3619328) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3471872) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3701248) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0);
-  k32_concat((float *)(A + 3701248) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3996160) + 0, (float *)(A + 3488256) + 0, (float *)(A + 1067520) + 0);
-  k33_matmul((float *)(A + 1067520) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3553792) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3537408) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3553792) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3373568) + 0, (float *)(A + 3471872) + 0);
-  k29_sub_mul((float *)(A + 3357184) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 3389952) + 0, (float *)(A + 3504640) + 0);
-  k28_mul_sub((float *)(A + 3258880) + 0, (float *)(A + 3553792) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3537408) + 0, (float *)(A + 84480) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3471872) + 0, (float *)(A + 3258880) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3389952) + 0, (float *)(A + 3291648) + 0, (float *)(A + 3504640) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3357184) + 0, (float *)(A + 3553792) + 0, (float *)(A + 3586560) + 0, (float *)(A + 3619328) + 0, (float *)(A + 3652096) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3848704) + 0, (float *)(A + 3881472) + 0);
-  k32_concat((float *)(A + 3586560) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3881472) + 0, (float *)(A + 3373568) + 0, (float *)(A + 1133056) + 0);
-  k33_matmul((float *)(A + 1133056) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3439104) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3422720) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3439104) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3258880) + 0, (float *)(A + 3357184) + 0);
-  k29_sub_mul((float *)(A + 3242496) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 3275264) + 0, (float *)(A + 3389952) + 0);
-  k28_mul_sub((float *)(A + 3144192) + 0, (float *)(A + 3439104) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3422720) + 0, (float *)(A + 84480) + 0, (float *)(A + 3619328) + 0, (float *)(A + 3652096) + 0, (float *)(A + 3848704) + 0, (float *)(A + 3357184) + 0, (float *)(A + 3144192) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3275264) + 0, (float *)(A + 3176960) + 0, (float *)(A + 3389952) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3242496) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3471872) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3553792) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3766784) + 0);
-  k32_concat((float *)(A + 3471872) + 0, (float *)(A + 3553792) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3258880) + 0, (float *)(A + 1198592) + 0);
-  k33_matmul((float *)(A + 1198592) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3324416) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3308032) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3324416) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3144192) + 0, (float *)(A + 3242496) + 0);
-  k29_sub_mul((float *)(A + 3127808) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 3160576) + 0, (float *)(A + 3275264) + 0);
-  k28_mul_sub((float *)(A + 3029504) + 0, (float *)(A + 3324416) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3308032) + 0, (float *)(A + 84480) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3029504) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3160576) + 0, (float *)(A + 3062272) + 0, (float *)(A + 3275264) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3127808) + 0, (float *)(A + 3324416) + 0, (float *)(A + 3357184) + 0, (float *)(A + 3389952) + 0, (float *)(A + 3422720) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3619328) + 0, (float *)(A + 3652096) + 0);
-  k32_concat((float *)(A + 3357184) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3652096) + 0, (float *)(A + 3144192) + 0, (float *)(A + 1264128) + 0);
-  k33_matmul((float *)(A + 1264128) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3209728) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3193344) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3209728) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3029504) + 0, (float *)(A + 3127808) + 0);
-  k29_sub_mul((float *)(A + 3013120) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 3045888) + 0, (float *)(A + 3160576) + 0);
-  k28_mul_sub((float *)(A + 2914816) + 0, (float *)(A + 3209728) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3193344) + 0, (float *)(A + 84480) + 0, (float *)(A + 3389952) + 0, (float *)(A + 3422720) + 0, (float *)(A + 3619328) + 0, (float *)(A + 3127808) + 0, (float *)(A + 2914816) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3045888) + 0, (float *)(A + 2947584) + 0, (float *)(A + 3160576) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3013120) + 0, (float *)(A + 3209728) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3308032) + 0, (float *)(A + 3324416) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3537408) + 0);
-  k32_concat((float *)(A + 3242496) + 0, (float *)(A + 3324416) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3029504) + 0, (float *)(A + 1329664) + 0);
-  k33_matmul((float *)(A + 1329664) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k29_sub_mul((float *)(A + 3766784) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3783168) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3619328) + 0, (float *)(A + 3701248) + 0);
+  k29_sub_mul((float *)(A + 3602944) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3635712) + 0, (float *)(A + 3734016) + 0);
+  k28_mul_sub((float *)(A + 3521024) + 0, (float *)(A + 3832320) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3766784) + 0, (float *)(A + 84480) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4684288) + 0, (float *)(A + 3701248) + 0, (float *)(A + 3521024) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3635712) + 0, (float *)(A + 3553792) + 0, (float *)(A + 3734016) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3602944) + 0, (float *)(A + 3832320) + 0, (float *)(A + 3865088) + 0, (float *)(A + 3930624) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 3865088) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3619328) + 0, (float *)(A + 5077504) + 196608);
+  k33_matmul((float *)(A + 5077504) + 196608, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 3684864) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 3668480) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3684864) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3521024) + 0, (float *)(A + 3602944) + 0);
+  k29_sub_mul((float *)(A + 3504640) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3537408) + 0, (float *)(A + 3635712) + 0);
+  k28_mul_sub((float *)(A + 3422720) + 0, (float *)(A + 3734016) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3668480) + 0, (float *)(A + 84480) + 0, (float *)(A + 3930624) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4848128) + 0, (float *)(A + 3602944) + 0, (float *)(A + 3422720) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3537408) + 0, (float *)(A + 3455488) + 0, (float *)(A + 3635712) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3504640) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3832320) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 3766784) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3521024) + 0, (float *)(A + 5077504) + 180224);
+  k33_matmul((float *)(A + 5077504) + 180224, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 3586560) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 3570176) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3586560) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3422720) + 0, (float *)(A + 3504640) + 0);
+  k29_sub_mul((float *)(A + 3406336) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3439104) + 0, (float *)(A + 3537408) + 0);
+  k28_mul_sub((float *)(A + 3324416) + 0, (float *)(A + 3635712) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3570176) + 0, (float *)(A + 84480) + 0, (float *)(A + 3832320) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4684288) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3324416) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3439104) + 0, (float *)(A + 3357184) + 0, (float *)(A + 3537408) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3406336) + 0, (float *)(A + 3635712) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3930624) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 3668480) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3422720) + 0, (float *)(A + 5077504) + 163840);
+  k33_matmul((float *)(A + 5077504) + 163840, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 3488256) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 3471872) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3488256) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3324416) + 0, (float *)(A + 3406336) + 0);
+  k29_sub_mul((float *)(A + 3308032) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3340800) + 0, (float *)(A + 3439104) + 0);
+  k28_mul_sub((float *)(A + 3226112) + 0, (float *)(A + 3537408) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3471872) + 0, (float *)(A + 84480) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3930624) + 0, (float *)(A + 4848128) + 0, (float *)(A + 3406336) + 0, (float *)(A + 3226112) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3340800) + 0, (float *)(A + 3258880) + 0, (float *)(A + 3439104) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3308032) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3570176) + 0, (float *)(A + 3635712) + 0, (float *)(A + 3832320) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 3570176) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3324416) + 0, (float *)(A + 5077504) + 147456);
+  k33_matmul((float *)(A + 5077504) + 147456, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 3389952) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 3373568) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3389952) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3226112) + 0, (float *)(A + 3308032) + 0);
+  k29_sub_mul((float *)(A + 3209728) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3242496) + 0, (float *)(A + 3340800) + 0);
+  k28_mul_sub((float *)(A + 3127808) + 0, (float *)(A + 3439104) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3373568) + 0, (float *)(A + 84480) + 0, (float *)(A + 3635712) + 0, (float *)(A + 3832320) + 0, (float *)(A + 4684288) + 0, (float *)(A + 3308032) + 0, (float *)(A + 3127808) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3242496) + 0, (float *)(A + 3160576) + 0, (float *)(A + 3340800) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3209728) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3471872) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3930624) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 3471872) + 0, (float *)(A + 3930624) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3226112) + 0, (float *)(A + 5077504) + 131072);
+  k33_matmul((float *)(A + 5077504) + 131072, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 3291648) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 3275264) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3291648) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3127808) + 0, (float *)(A + 3209728) + 0);
+  k29_sub_mul((float *)(A + 3111424) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3144192) + 0, (float *)(A + 3242496) + 0);
+  k28_mul_sub((float *)(A + 3029504) + 0, (float *)(A + 3340800) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3275264) + 0, (float *)(A + 84480) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3734016) + 0, (float *)(A + 4848128) + 0, (float *)(A + 3209728) + 0, (float *)(A + 3029504) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3144192) + 0, (float *)(A + 3062272) + 0, (float *)(A + 3242496) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3111424) + 0, (float *)(A + 3340800) + 0, (float *)(A + 3373568) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3635712) + 0, (float *)(A + 3832320) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 3373568) + 0, (float *)(A + 3832320) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3127808) + 0, (float *)(A + 5077504) + 114688);
+  k33_matmul((float *)(A + 5077504) + 114688, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 3193344) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 3176960) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3193344) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3029504) + 0, (float *)(A + 3111424) + 0);
+  k29_sub_mul((float *)(A + 3013120) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 3045888) + 0, (float *)(A + 3144192) + 0);
+  k28_mul_sub((float *)(A + 2931200) + 0, (float *)(A + 3242496) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3176960) + 0, (float *)(A + 84480) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3635712) + 0, (float *)(A + 4684288) + 0, (float *)(A + 3111424) + 0, (float *)(A + 2931200) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3045888) + 0, (float *)(A + 2963968) + 0, (float *)(A + 3144192) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3013120) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3340800) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3734016) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 3275264) + 0, (float *)(A + 3734016) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3029504) + 0, (float *)(A + 5077504) + 98304);
+  k33_matmul((float *)(A + 5077504) + 98304, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 3095040) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3078656) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3095040) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2914816) + 0, (float *)(A + 3013120) + 0);
-  k29_sub_mul((float *)(A + 2898432) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 2931200) + 0, (float *)(A + 3045888) + 0);
-  k28_mul_sub((float *)(A + 2800128) + 0, (float *)(A + 3095040) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3078656) + 0, (float *)(A + 84480) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3308032) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3013120) + 0, (float *)(A + 2800128) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2931200) + 0, (float *)(A + 2832896) + 0, (float *)(A + 3045888) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2898432) + 0, (float *)(A + 3095040) + 0, (float *)(A + 3127808) + 0, (float *)(A + 3160576) + 0, (float *)(A + 3193344) + 0, (float *)(A + 3209728) + 0, (float *)(A + 3389952) + 0, (float *)(A + 3422720) + 0);
-  k32_concat((float *)(A + 3127808) + 0, (float *)(A + 3209728) + 0, (float *)(A + 3422720) + 0, (float *)(A + 2914816) + 0, (float *)(A + 1395200) + 0);
-  k33_matmul((float *)(A + 1395200) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2980352) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2963968) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2980352) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2800128) + 0, (float *)(A + 2898432) + 0);
-  k29_sub_mul((float *)(A + 2783744) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 2816512) + 0, (float *)(A + 2931200) + 0);
-  k28_mul_sub((float *)(A + 2685440) + 0, (float *)(A + 2980352) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2963968) + 0, (float *)(A + 84480) + 0, (float *)(A + 3160576) + 0, (float *)(A + 3193344) + 0, (float *)(A + 3389952) + 0, (float *)(A + 2898432) + 0, (float *)(A + 2685440) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2816512) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2931200) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2783744) + 0, (float *)(A + 2980352) + 0, (float *)(A + 3013120) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3078656) + 0, (float *)(A + 3095040) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3308032) + 0);
-  k32_concat((float *)(A + 3013120) + 0, (float *)(A + 3095040) + 0, (float *)(A + 3308032) + 0, (float *)(A + 2800128) + 0, (float *)(A + 1460736) + 0);
-  k33_matmul((float *)(A + 1460736) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2865664) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2849280) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2865664) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2685440) + 0, (float *)(A + 2783744) + 0);
-  k29_sub_mul((float *)(A + 2669056) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 2701824) + 0, (float *)(A + 2816512) + 0);
-  k28_mul_sub((float *)(A + 2570752) + 0, (float *)(A + 2865664) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2849280) + 0, (float *)(A + 84480) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3078656) + 0, (float *)(A + 3275264) + 0, (float *)(A + 2783744) + 0, (float *)(A + 2570752) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2701824) + 0, (float *)(A + 2603520) + 0, (float *)(A + 2816512) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2669056) + 0, (float *)(A + 2865664) + 0, (float *)(A + 2898432) + 0, (float *)(A + 2931200) + 0, (float *)(A + 2963968) + 0, (float *)(A + 2980352) + 0, (float *)(A + 3160576) + 0, (float *)(A + 3193344) + 0);
-  k32_concat((float *)(A + 2898432) + 0, (float *)(A + 2980352) + 0, (float *)(A + 3193344) + 0, (float *)(A + 2685440) + 0, (float *)(A + 1526272) + 0);
-  k33_matmul((float *)(A + 1526272) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2750976) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2734592) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2750976) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2570752) + 0, (float *)(A + 2669056) + 0);
-  k29_sub_mul((float *)(A + 2554368) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 2587136) + 0, (float *)(A + 2701824) + 0);
-  k28_mul_sub((float *)(A + 2456064) + 0, (float *)(A + 2750976) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2734592) + 0, (float *)(A + 84480) + 0, (float *)(A + 2931200) + 0, (float *)(A + 2963968) + 0, (float *)(A + 3160576) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2456064) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2587136) + 0, (float *)(A + 2488832) + 0, (float *)(A + 2701824) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2554368) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2783744) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2849280) + 0, (float *)(A + 2865664) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3078656) + 0);
-  k32_concat((float *)(A + 2783744) + 0, (float *)(A + 2865664) + 0, (float *)(A + 3078656) + 0, (float *)(A + 2570752) + 0, (float *)(A + 1591808) + 0);
-  k33_matmul((float *)(A + 1591808) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2636288) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2619904) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2636288) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2456064) + 0, (float *)(A + 2554368) + 0);
-  k29_sub_mul((float *)(A + 2439680) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 2472448) + 0, (float *)(A + 2587136) + 0);
-  k28_mul_sub((float *)(A + 2341376) + 0, (float *)(A + 2636288) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2619904) + 0, (float *)(A + 84480) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2849280) + 0, (float *)(A + 3045888) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2341376) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2472448) + 0, (float *)(A + 2374144) + 0, (float *)(A + 2587136) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2439680) + 0, (float *)(A + 2636288) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2701824) + 0, (float *)(A + 2734592) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2931200) + 0, (float *)(A + 2963968) + 0);
-  k32_concat((float *)(A + 2669056) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2963968) + 0, (float *)(A + 2456064) + 0, (float *)(A + 1657344) + 0);
-  k33_matmul((float *)(A + 1657344) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2521600) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2505216) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2521600) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2341376) + 0, (float *)(A + 2439680) + 0);
-  k29_sub_mul((float *)(A + 2324992) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 2357760) + 0, (float *)(A + 2472448) + 0);
-  k28_mul_sub((float *)(A + 2226688) + 0, (float *)(A + 2521600) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2505216) + 0, (float *)(A + 84480) + 0, (float *)(A + 2701824) + 0, (float *)(A + 2734592) + 0, (float *)(A + 2931200) + 0, (float *)(A + 2439680) + 0, (float *)(A + 2226688) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2357760) + 0, (float *)(A + 2259456) + 0, (float *)(A + 2472448) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2324992) + 0, (float *)(A + 2521600) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2587136) + 0, (float *)(A + 2619904) + 0, (float *)(A + 2636288) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2849280) + 0);
-  k32_concat((float *)(A + 2554368) + 0, (float *)(A + 2636288) + 0, (float *)(A + 2849280) + 0, (float *)(A + 2341376) + 0, (float *)(A + 1722880) + 0);
-  k33_matmul((float *)(A + 1722880) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2406912) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2390528) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2406912) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2226688) + 0, (float *)(A + 2324992) + 0);
-  k29_sub_mul((float *)(A + 2210304) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 2243072) + 0, (float *)(A + 2357760) + 0);
-  k28_mul_sub((float *)(A + 2095616) + 0, (float *)(A + 2406912) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2390528) + 0, (float *)(A + 84480) + 0, (float *)(A + 2587136) + 0, (float *)(A + 2619904) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2324992) + 0, (float *)(A + 2095616) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2243072) + 0, (float *)(A + 2128384) + 0, (float *)(A + 2357760) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2210304) + 0, (float *)(A + 2406912) + 0, (float *)(A + 2439680) + 0, (float *)(A + 2472448) + 0, (float *)(A + 2505216) + 0, (float *)(A + 2521600) + 0, (float *)(A + 2701824) + 0, (float *)(A + 2734592) + 0);
-  k32_concat((float *)(A + 2439680) + 0, (float *)(A + 2521600) + 0, (float *)(A + 2734592) + 0, (float *)(A + 2226688) + 0, (float *)(A + 1788416) + 0);
-  k33_matmul((float *)(A + 1788416) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2292224) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2275840) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2292224) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2095616) + 0, (float *)(A + 2210304) + 0);
-  k29_sub_mul((float *)(A + 2079232) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 2112000) + 0, (float *)(A + 2243072) + 0);
-  k28_mul_sub((float *)(A + 1899008) + 0, (float *)(A + 2292224) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2275840) + 0, (float *)(A + 84480) + 0, (float *)(A + 2472448) + 0, (float *)(A + 2505216) + 0, (float *)(A + 2701824) + 0, (float *)(A + 2210304) + 0, (float *)(A + 1899008) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2112000) + 0, (float *)(A + 2144768) + 0, (float *)(A + 2243072) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2079232) + 0, (float *)(A + 2292224) + 0, (float *)(A + 2324992) + 0, (float *)(A + 2357760) + 0, (float *)(A + 2390528) + 0, (float *)(A + 2406912) + 0, (float *)(A + 2587136) + 0, (float *)(A + 2619904) + 0);
-  k32_concat((float *)(A + 2324992) + 0, (float *)(A + 2406912) + 0, (float *)(A + 2619904) + 0, (float *)(A + 2095616) + 0, (float *)(A + 5077504) + 0);
+  k29_sub_mul((float *)(A + 3078656) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3095040) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2931200) + 0, (float *)(A + 3013120) + 0);
+  k29_sub_mul((float *)(A + 2914816) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 2947584) + 0, (float *)(A + 3045888) + 0);
+  k28_mul_sub((float *)(A + 2832896) + 0, (float *)(A + 3144192) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3078656) + 0, (float *)(A + 84480) + 0, (float *)(A + 3340800) + 0, (float *)(A + 3537408) + 0, (float *)(A + 4848128) + 0, (float *)(A + 3013120) + 0, (float *)(A + 2832896) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2947584) + 0, (float *)(A + 2865664) + 0, (float *)(A + 3045888) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2914816) + 0, (float *)(A + 3144192) + 0, (float *)(A + 3176960) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3635712) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 3176960) + 0, (float *)(A + 3635712) + 0, (float *)(A + 4946432) + 0, (float *)(A + 2931200) + 0, (float *)(A + 5077504) + 81920);
+  k33_matmul((float *)(A + 5077504) + 81920, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 2996736) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 2980352) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2996736) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2832896) + 0, (float *)(A + 2914816) + 0);
+  k29_sub_mul((float *)(A + 2816512) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 2849280) + 0, (float *)(A + 2947584) + 0);
+  k28_mul_sub((float *)(A + 2734592) + 0, (float *)(A + 3045888) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2980352) + 0, (float *)(A + 84480) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3439104) + 0, (float *)(A + 4684288) + 0, (float *)(A + 2914816) + 0, (float *)(A + 2734592) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2849280) + 0, (float *)(A + 2767360) + 0, (float *)(A + 2947584) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2816512) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3078656) + 0, (float *)(A + 3144192) + 0, (float *)(A + 3340800) + 0, (float *)(A + 3537408) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 3078656) + 0, (float *)(A + 3537408) + 0, (float *)(A + 4946432) + 0, (float *)(A + 2832896) + 0, (float *)(A + 5077504) + 65536);
+  k33_matmul((float *)(A + 5077504) + 65536, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 2898432) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 2882048) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2898432) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2734592) + 0, (float *)(A + 2816512) + 0);
+  k29_sub_mul((float *)(A + 2718208) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 2750976) + 0, (float *)(A + 2849280) + 0);
+  k28_mul_sub((float *)(A + 2636288) + 0, (float *)(A + 2947584) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2882048) + 0, (float *)(A + 84480) + 0, (float *)(A + 3144192) + 0, (float *)(A + 3340800) + 0, (float *)(A + 4848128) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2636288) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2750976) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2849280) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2718208) + 0, (float *)(A + 2947584) + 0, (float *)(A + 2980352) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3439104) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 2980352) + 0, (float *)(A + 3439104) + 0, (float *)(A + 4946432) + 0, (float *)(A + 2734592) + 0, (float *)(A + 5077504) + 49152);
+  k33_matmul((float *)(A + 5077504) + 49152, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 2800128) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 2783744) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2800128) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2636288) + 0, (float *)(A + 2718208) + 0);
+  k29_sub_mul((float *)(A + 2619904) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 2652672) + 0, (float *)(A + 2750976) + 0);
+  k28_mul_sub((float *)(A + 2521600) + 0, (float *)(A + 2849280) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2783744) + 0, (float *)(A + 84480) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3242496) + 0, (float *)(A + 4684288) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2521600) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2652672) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2750976) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2619904) + 0, (float *)(A + 2849280) + 0, (float *)(A + 2882048) + 0, (float *)(A + 2947584) + 0, (float *)(A + 3144192) + 0, (float *)(A + 3340800) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 2882048) + 0, (float *)(A + 3340800) + 0, (float *)(A + 4946432) + 0, (float *)(A + 2636288) + 0, (float *)(A + 5077504) + 32768);
+  k33_matmul((float *)(A + 5077504) + 32768, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 2701824) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 2685440) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2701824) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2521600) + 0, (float *)(A + 2619904) + 0);
+  k29_sub_mul((float *)(A + 2505216) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 2537984) + 0, (float *)(A + 2652672) + 0);
+  k28_mul_sub((float *)(A + 1899008) + 0, (float *)(A + 2750976) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2685440) + 0, (float *)(A + 84480) + 0, (float *)(A + 2947584) + 0, (float *)(A + 3144192) + 0, (float *)(A + 4848128) + 0, (float *)(A + 2619904) + 0, (float *)(A + 1899008) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2537984) + 0, (float *)(A + 2570752) + 0, (float *)(A + 2652672) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2505216) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2783744) + 0, (float *)(A + 2849280) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3242496) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 2783744) + 0, (float *)(A + 3242496) + 0, (float *)(A + 4946432) + 0, (float *)(A + 2521600) + 0, (float *)(A + 5077504) + 16384);
+  k33_matmul((float *)(A + 5077504) + 16384, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k28_mul_sub((float *)(A + 2603520) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 2587136) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2603520) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1899008) + 0, (float *)(A + 2505216) + 0);
+  k29_sub_mul((float *)(A + 1882624) + 0, (float *)(A + 133632) + 0);
+  k29_sub_mul((float *)(A + 1915392) + 0, (float *)(A + 2537984) + 0);
+  k28_mul_sub((float *)(A + 1866240) + 0, (float *)(A + 2652672) + 0);
+  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2587136) + 0, (float *)(A + 84480) + 0, (float *)(A + 2849280) + 0, (float *)(A + 3045888) + 0, (float *)(A + 4684288) + 0, (float *)(A + 2505216) + 0, (float *)(A + 1866240) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1915392) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2537984) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 1882624) + 0, (float *)(A + 2652672) + 0, (float *)(A + 2685440) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2947584) + 0, (float *)(A + 3144192) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
+  k32_concat((float *)(A + 2685440) + 0, (float *)(A + 3144192) + 0, (float *)(A + 4946432) + 0, (float *)(A + 1899008) + 0, (float *)(A + 5077504) + 0);
   k33_matmul((float *)(A + 5077504) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2177536) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2161152) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2177536) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1899008) + 0, (float *)(A + 2079232) + 0);
-  k29_sub_mul((float *)(A + 1882624) + 0, (float *)(A + 117248) + 0);
-  k29_sub_mul((float *)(A + 1915392) + 0, (float *)(A + 2112000) + 0);
-  k28_mul_sub((float *)(A + 1866240) + 0, (float *)(A + 2177536) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2161152) + 0, (float *)(A + 84480) + 0, (float *)(A + 2357760) + 0, (float *)(A + 2390528) + 0, (float *)(A + 2587136) + 0, (float *)(A + 2079232) + 0, (float *)(A + 1866240) + 0, (float *)(A + 117248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1915392) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2112000) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 1882624) + 0, (float *)(A + 2177536) + 0, (float *)(A + 2210304) + 0, (float *)(A + 2243072) + 0, (float *)(A + 2275840) + 0, (float *)(A + 2292224) + 0, (float *)(A + 2472448) + 0, (float *)(A + 2505216) + 0);
-  k32_concat((float *)(A + 2210304) + 0, (float *)(A + 2292224) + 0, (float *)(A + 2505216) + 0, (float *)(A + 1899008) + 0, (float *)(A + 5143040) + 0);
-  k33_matmul((float *)(A + 5143040) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
   k28_mul_sub((float *)(A + 2046464) + 0, (float *)(A + 84480) + 0);
 }
 
 static void peephole_lstm_train_step_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k29_sub_mul((float *)(A + 2030080) + 0, (float *)(A + 117248) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2046464) + 0, (float *)(A + 117248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1915392) + 0, (float *)(A + 2079232) + 0);
-  k29_sub_mul((float *)(A + 1997312) + 0, (float *)(A + 117248) + 0);
+  k29_sub_mul((float *)(A + 2030080) + 0, (float *)(A + 133632) + 0);
+  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2046464) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1915392) + 0, (float *)(A + 2505216) + 0);
+  k29_sub_mul((float *)(A + 1997312) + 0, (float *)(A + 133632) + 0);
   k28_mul_sub((float *)(A + 2560) + 0, (float *)(A + 2046464) + 0);
-  k35_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2030080) + 0, (float *)(A + 84480) + 0, (float *)(A + 2243072) + 0, (float *)(A + 2275840) + 0, (float *)(A + 2472448) + 0, (float *)(A + 2079232) + 0, (float *)(A + 2560) + 0, (float *)(A + 117248) + 0, (float *)(A + 1997312) + 0, (float *)(A + 2046464) + 0, (float *)(A + 2112000) + 0, (float *)(A + 2357760) + 0);
+  k35_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2030080) + 0, (float *)(A + 84480) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2947584) + 0, (float *)(A + 4848128) + 0, (float *)(A + 2505216) + 0, (float *)(A + 2560) + 0, (float *)(A + 133632) + 0, (float *)(A + 1997312) + 0, (float *)(A + 2046464) + 0, (float *)(A + 2537984) + 0, (float *)(A + 2652672) + 0);
   k36_const((float *)(A + 2560) + 0);
-  k32_concat((float *)(A + 2112000) + 0, (float *)(A + 2560) + 0, (float *)(A + 2357760) + 0, (float *)(A + 1915392) + 0, (float *)(A + 5208576) + 0);
-  k37_stack((float *)(A + 5208576) + 0, (float *)(A + 5143040) + 0, (float *)(A + 5077504) + 0, (float *)(A + 1788416) + 0, (float *)(A + 1722880) + 0, (float *)(A + 1657344) + 0, (float *)(A + 1591808) + 0, (float *)(A + 1526272) + 0, (float *)(A + 1460736) + 0, (float *)(A + 1395200) + 0, (float *)(A + 1329664) + 0, (float *)(A + 1264128) + 0, (float *)(A + 1198592) + 0, (float *)(A + 1133056) + 0, (float *)(A + 1067520) + 0, (float *)(A + 1001984) + 0, (float *)(A + 936448) + 0, (float *)(A + 870912) + 0, (float *)(A + 805376) + 0, (float *)(A + 739840) + 0, (float *)(A + 674304) + 0, (float *)(A + 608768) + 0, (float *)(A + 543232) + 0, (float *)(A + 477696) + 0, (float *)(A + 412160) + 0, (float *)(A + 346624) + 0, (float *)(A + 281088) + 0, (float *)(A + 199168) + 0, (float *)(A + 5274112) + 0);
-  k38_matmul((float *)(A + 5274112) + 0, in->x + 0, (float *)(A + 2030080) + 0);
-  k59_mul((float *)(A + 2030080) + 0, (float *)(A + 2161152) + 0);
-  k60_mul_mul((float *)(A + 2030080) + 0, (float *)(A + 4340224) + 0);
-  k61_add_pow_sub(P + 24656 /* opt.step */, (float *)(A + 5017408) + 0, (float *)(A + 5017472) + 0);
-  k62_mul_add_sqrt(P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, (float *)(A + 4340224) + 0, (float *)(A + 5017472) + 0, (float *)(A + 2030080) + 0, (float *)(A + 5019712) + 0);
-  k63_pow_sub_div((float *)(A + 5017408) + 0, (float *)(A + 5017536) + 0);
-  k39_stack((float *)(A + 5143040) + 0, (float *)(A + 5077504) + 0, (float *)(A + 1788416) + 0, (float *)(A + 1722880) + 0, (float *)(A + 1657344) + 0, (float *)(A + 1591808) + 0, (float *)(A + 1526272) + 0, (float *)(A + 1460736) + 0, (float *)(A + 1395200) + 0, (float *)(A + 1329664) + 0, (float *)(A + 1264128) + 0, (float *)(A + 1198592) + 0, (float *)(A + 1133056) + 0, (float *)(A + 1067520) + 0, (float *)(A + 1001984) + 0, (float *)(A + 936448) + 0, (float *)(A + 870912) + 0, (float *)(A + 805376) + 0, (float *)(A + 739840) + 0, (float *)(A + 674304) + 0, (float *)(A + 608768) + 0, (float *)(A + 543232) + 0, (float *)(A + 477696) + 0, (float *)(A + 412160) + 0, (float *)(A + 346624) + 0, (float *)(A + 281088) + 0, (float *)(A + 199168) + 0, (float *)(A + 7109120) + 0);
-  k40_stack((float *)(A + 2062848) + 0, (float *)(A + 2193920) + 0, (float *)(A + 2308608) + 0, (float *)(A + 2423296) + 0, (float *)(A + 2537984) + 0, (float *)(A + 2652672) + 0, (float *)(A + 2767360) + 0, (float *)(A + 2882048) + 0, (float *)(A + 2996736) + 0, (float *)(A + 3111424) + 0, (float *)(A + 3226112) + 0, (float *)(A + 3340800) + 0, (float *)(A + 3455488) + 0, (float *)(A + 3570176) + 0, (float *)(A + 3684864) + 0, (float *)(A + 3799552) + 0, (float *)(A + 3914240) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4143616) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4372992) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4717056) + 0, (float *)(A + 4831744) + 0, (float *)(A + 4946432) + 0, (float *)(A + 5061120) + 0, (float *)(A + 346624) + 0);
-  k41_matmul((float *)(A + 7109120) + 0, (float *)(A + 346624) + 0, (float *)(A + 199168) + 0);
-  k64_mul((float *)(A + 199168) + 0, (float *)(A + 281088) + 0);
-  k65_mul_mul((float *)(A + 199168) + 0, (float *)(A + 5052480) + 0);
-  k66_mul_add_sqrt(P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, (float *)(A + 5052480) + 0, (float *)(A + 5017472) + 0, (float *)(A + 199168) + 0, (float *)(A + 5118016) + 0);
-  k42_sum_to((float *)(A + 5274112) + 0, (float *)(A + 5017600) + 0);
-  k67_mul((float *)(A + 5017600) + 0, (float *)(A + 5018624) + 0);
-  k68_mul_mul((float *)(A + 5017600) + 0, (float *)(A + 5048384) + 0);
-  k69_mul_add_sqrt(P + 72032 /* opt.peephole1.bias.exp_avg_sq */, (float *)(A + 5048384) + 0, (float *)(A + 5017472) + 0, (float *)(A + 5017600) + 0, (float *)(A + 5049408) + 0);
-  k43_mul((float *)(A + 100864) + 0, (float *)(A + 4897280) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5048384) + 0);
-  k43_mul((float *)(A + 1931776) + 0, (float *)(A + 4782592) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5048640) + 0);
-  k43_mul((float *)(A + 35328) + 0, (float *)(A + 4667904) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5048896) + 0);
-  k43_mul((float *)(A + 4766208) + 0, (float *)(A + 4553216) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5049152) + 0);
-  k43_mul((float *)(A + 4733440) + 0, (float *)(A + 4438528) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5050432) + 0);
-  k43_mul((float *)(A + 4700672) + 0, (float *)(A + 4323840) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5050688) + 0);
-  k43_mul((float *)(A + 4585984) + 0, (float *)(A + 4209152) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5050944) + 0);
-  k43_mul((float *)(A + 4471296) + 0, (float *)(A + 4094464) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5051200) + 0);
-  k43_mul((float *)(A + 4454912) + 0, (float *)(A + 3979776) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5051456) + 0);
-  k43_mul((float *)(A + 4225536) + 0, (float *)(A + 3865088) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5051712) + 0);
-  k43_mul((float *)(A + 4045312) + 0, (float *)(A + 3750400) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5051968) + 0);
-  k43_mul((float *)(A + 3930624) + 0, (float *)(A + 3635712) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5052224) + 0);
-  k43_mul((float *)(A + 3815936) + 0, (float *)(A + 3521024) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5011968) + 0);
-  k43_mul((float *)(A + 3701248) + 0, (float *)(A + 3406336) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012224) + 0);
-  k43_mul((float *)(A + 3586560) + 0, (float *)(A + 3291648) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012480) + 0);
-  k43_mul((float *)(A + 3471872) + 0, (float *)(A + 3176960) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012736) + 0);
-  k43_mul((float *)(A + 3357184) + 0, (float *)(A + 3062272) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5012992) + 0);
-  k43_mul((float *)(A + 3242496) + 0, (float *)(A + 2947584) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5013248) + 0);
-  k43_mul((float *)(A + 3127808) + 0, (float *)(A + 2832896) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5013504) + 0);
-  k43_mul((float *)(A + 3013120) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5013760) + 0);
-  k43_mul((float *)(A + 2898432) + 0, (float *)(A + 2603520) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014016) + 0);
-  k43_mul((float *)(A + 2783744) + 0, (float *)(A + 2488832) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014272) + 0);
-  k43_mul((float *)(A + 2669056) + 0, (float *)(A + 2374144) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014528) + 0);
-  k43_mul((float *)(A + 2554368) + 0, (float *)(A + 2259456) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5014784) + 0);
-  k43_mul((float *)(A + 2439680) + 0, (float *)(A + 2128384) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015040) + 0);
-  k43_mul((float *)(A + 2324992) + 0, (float *)(A + 2144768) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015296) + 0);
-  k43_mul((float *)(A + 2210304) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015552) + 0);
-  k43_mul((float *)(A + 150016) + 0, (float *)(A + 4897280) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5015808) + 0);
-  k43_mul((float *)(A + 4979200) + 0, (float *)(A + 4782592) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5016064) + 0);
-  k43_mul((float *)(A + 133632) + 0, (float *)(A + 4667904) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5016320) + 0);
-  k43_mul((float *)(A + 4880896) + 0, (float *)(A + 4553216) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5016576) + 0);
-  k43_mul((float *)(A + 4962816) + 0, (float *)(A + 4438528) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5016832) + 0);
-  k43_mul((float *)(A + 4913664) + 0, (float *)(A + 4323840) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 5017088) + 0);
-  k43_mul((float *)(A + 4930048) + 0, (float *)(A + 4209152) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1931776) + 0);
-  k43_mul((float *)(A + 4848128) + 0, (float *)(A + 4094464) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1932032) + 0);
-  k43_mul((float *)(A + 4995584) + 0, (float *)(A + 3979776) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1932288) + 0);
-  k43_mul((float *)(A + 4815360) + 0, (float *)(A + 3865088) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1932544) + 0);
-  k43_mul((float *)(A + 4127232) + 0, (float *)(A + 3750400) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1932800) + 0);
-  k43_mul((float *)(A + 4012544) + 0, (float *)(A + 3635712) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1933056) + 0);
-  k43_mul((float *)(A + 3897856) + 0, (float *)(A + 3521024) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1933312) + 0);
-  k43_mul((float *)(A + 3783168) + 0, (float *)(A + 3406336) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1933568) + 0);
-  k43_mul((float *)(A + 3668480) + 0, (float *)(A + 3291648) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1933824) + 0);
-  k43_mul((float *)(A + 3553792) + 0, (float *)(A + 3176960) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1934080) + 0);
-  k43_mul((float *)(A + 3439104) + 0, (float *)(A + 3062272) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1934336) + 0);
-  k43_mul((float *)(A + 3324416) + 0, (float *)(A + 2947584) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1934592) + 0);
-  k43_mul((float *)(A + 3209728) + 0, (float *)(A + 2832896) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1934848) + 0);
-  k43_mul((float *)(A + 3095040) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1935104) + 0);
-  k43_mul((float *)(A + 2980352) + 0, (float *)(A + 2603520) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1935360) + 0);
-  k43_mul((float *)(A + 2865664) + 0, (float *)(A + 2488832) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1935616) + 0);
-  k43_mul((float *)(A + 2750976) + 0, (float *)(A + 2374144) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1935872) + 0);
-  k43_mul((float *)(A + 2636288) + 0, (float *)(A + 2259456) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1936128) + 0);
-  k43_mul((float *)(A + 2521600) + 0, (float *)(A + 2128384) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1936384) + 0);
-  k43_mul((float *)(A + 2406912) + 0, (float *)(A + 2144768) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1936640) + 0);
-  k43_mul((float *)(A + 2292224) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1936896) + 0);
-  k43_mul((float *)(A + 1964544) + 0, (float *)(A + 18944) + 0, (float *)(A + 2560) + 0);
-  k44_sum_to((float *)(A + 2560) + 0, (float *)(A + 1937152) + 0);
-  k43_mul((float *)(A + 4864512) + 0, (float *)(A + 4897280) + 0, (float *)(A + 1964544) + 0);
-  k44_sum_to((float *)(A + 1964544) + 0, (float *)(A + 1937408) + 0);
-  k43_mul((float *)(A + 4749824) + 0, (float *)(A + 4782592) + 0, (float *)(A + 1964544) + 0);
-  k44_sum_to((float *)(A + 1964544) + 0, (float *)(A + 1937664) + 0);
-  k43_mul((float *)(A + 1948160) + 0, (float *)(A + 4667904) + 0, (float *)(A + 1964544) + 0);
-  k44_sum_to((float *)(A + 1964544) + 0, (float *)(A + 1937920) + 0);
-  k43_mul((float *)(A + 264704) + 0, (float *)(A + 4553216) + 0, (float *)(A + 1997312) + 0);
-  k44_sum_to((float *)(A + 1997312) + 0, (float *)(A + 1938176) + 0);
-  k43_mul((float *)(A + 1980928) + 0, (float *)(A + 4438528) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1938432) + 0);
-  k43_mul((float *)(A + 182784) + 0, (float *)(A + 4323840) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1938688) + 0);
-  k43_mul((float *)(A + 166400) + 0, (float *)(A + 4209152) + 0, (float *)(A + 182784) + 0);
-  k44_sum_to((float *)(A + 182784) + 0, (float *)(A + 1938944) + 0);
-  k43_mul((float *)(A + 4061696) + 0, (float *)(A + 4094464) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1939200) + 0);
-  k43_mul((float *)(A + 3947008) + 0, (float *)(A + 3979776) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1939456) + 0);
-  k43_mul((float *)(A + 3832320) + 0, (float *)(A + 3865088) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1939712) + 0);
-  k43_mul((float *)(A + 3717632) + 0, (float *)(A + 3750400) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1939968) + 0);
-  k43_mul((float *)(A + 3602944) + 0, (float *)(A + 3635712) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1940224) + 0);
-  k43_mul((float *)(A + 3488256) + 0, (float *)(A + 3521024) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1940480) + 0);
-  k43_mul((float *)(A + 3373568) + 0, (float *)(A + 3406336) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1940736) + 0);
-  k43_mul((float *)(A + 3258880) + 0, (float *)(A + 3291648) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1940992) + 0);
-  k43_mul((float *)(A + 3144192) + 0, (float *)(A + 3176960) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1941248) + 0);
-  k43_mul((float *)(A + 3029504) + 0, (float *)(A + 3062272) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1941504) + 0);
-  k43_mul((float *)(A + 2914816) + 0, (float *)(A + 2947584) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1941760) + 0);
-  k43_mul((float *)(A + 2800128) + 0, (float *)(A + 2832896) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1942016) + 0);
-  k43_mul((float *)(A + 2685440) + 0, (float *)(A + 2718208) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1942272) + 0);
-  k43_mul((float *)(A + 2570752) + 0, (float *)(A + 2603520) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1942528) + 0);
-  k43_mul((float *)(A + 2456064) + 0, (float *)(A + 2488832) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1942784) + 0);
-  k43_mul((float *)(A + 2341376) + 0, (float *)(A + 2374144) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1943040) + 0);
-  k43_mul((float *)(A + 2226688) + 0, (float *)(A + 2259456) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1943296) + 0);
-  k43_mul((float *)(A + 2095616) + 0, (float *)(A + 2128384) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1943552) + 0);
-  k43_mul((float *)(A + 1899008) + 0, (float *)(A + 2144768) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1943808) + 0);
-  k43_mul((float *)(A + 1915392) + 0, (float *)(A + 2013696) + 0, (float *)(A + 264704) + 0);
-  k44_sum_to((float *)(A + 264704) + 0, (float *)(A + 1944064) + 0);
-  k45_addn((float *)(A + 5048384) + 0, (float *)(A + 5048640) + 0, (float *)(A + 5048896) + 0, (float *)(A + 5049152) + 0, (float *)(A + 5050432) + 0, (float *)(A + 5050688) + 0, (float *)(A + 5050944) + 0, (float *)(A + 5051200) + 0, (float *)(A + 5051456) + 0, (float *)(A + 5051712) + 0, (float *)(A + 5051968) + 0, (float *)(A + 5052224) + 0, (float *)(A + 5011968) + 0, (float *)(A + 5012224) + 0, (float *)(A + 5012480) + 0, (float *)(A + 5012736) + 0, (float *)(A + 5012992) + 0, (float *)(A + 5013248) + 0, (float *)(A + 5013504) + 0, (float *)(A + 5013760) + 0, (float *)(A + 5014016) + 0, (float *)(A + 5014272) + 0, (float *)(A + 5014528) + 0, (float *)(A + 5014784) + 0, (float *)(A + 5015040) + 0, (float *)(A + 5015296) + 0, (float *)(A + 5015552) + 0, (float *)(A + 1944320) + 0);
-  k45_addn((float *)(A + 5015808) + 0, (float *)(A + 5016064) + 0, (float *)(A + 5016320) + 0, (float *)(A + 5016576) + 0, (float *)(A + 5016832) + 0, (float *)(A + 5017088) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1932032) + 0, (float *)(A + 1932288) + 0, (float *)(A + 1932544) + 0, (float *)(A + 1932800) + 0, (float *)(A + 1933056) + 0, (float *)(A + 1933312) + 0, (float *)(A + 1933568) + 0, (float *)(A + 1933824) + 0, (float *)(A + 1934080) + 0, (float *)(A + 1934336) + 0, (float *)(A + 1934592) + 0, (float *)(A + 1934848) + 0, (float *)(A + 1935104) + 0, (float *)(A + 1935360) + 0, (float *)(A + 1935616) + 0, (float *)(A + 1935872) + 0, (float *)(A + 1936128) + 0, (float *)(A + 1936384) + 0, (float *)(A + 1936640) + 0, (float *)(A + 1936896) + 0, (float *)(A + 5048384) + 0);
-  k46_addn((float *)(A + 1937152) + 0, (float *)(A + 1937408) + 0, (float *)(A + 1937664) + 0, (float *)(A + 1937920) + 0, (float *)(A + 1938176) + 0, (float *)(A + 1938432) + 0, (float *)(A + 1938688) + 0, (float *)(A + 1938944) + 0, (float *)(A + 1939200) + 0, (float *)(A + 1939456) + 0, (float *)(A + 1939712) + 0, (float *)(A + 1939968) + 0, (float *)(A + 1940224) + 0, (float *)(A + 1940480) + 0, (float *)(A + 1940736) + 0, (float *)(A + 1940992) + 0, (float *)(A + 1941248) + 0, (float *)(A + 1941504) + 0, (float *)(A + 1941760) + 0, (float *)(A + 1942016) + 0, (float *)(A + 1942272) + 0, (float *)(A + 1942528) + 0, (float *)(A + 1942784) + 0, (float *)(A + 1943040) + 0, (float *)(A + 1943296) + 0, (float *)(A + 1943552) + 0, (float *)(A + 1943808) + 0, (float *)(A + 1944064) + 0, (float *)(A + 5048640) + 0);
-  k47_concat((float *)(A + 1944320) + 0, (float *)(A + 5048384) + 0, (float *)(A + 5048640) + 0, (float *)(A + 5050432) + 0);
-  k70_mul((float *)(A + 5050432) + 0, (float *)(A + 5048384) + 0);
-  k71_mul_mul((float *)(A + 5050432) + 0, (float *)(A + 5051200) + 0);
-  k72_mul_add_sqrt(P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, (float *)(A + 5051200) + 0, (float *)(A + 5017472) + 0, (float *)(A + 5050432) + 0, (float *)(A + 264704) + 0);
-  k48_matmul((float *)(A + 0) + 0, (float *)(A + 68096) + 0, (float *)(A + 265472) + 0);
-  k73_mul((float *)(A + 265472) + 0, (float *)(A + 268032) + 0);
-  k74_mul_mul((float *)(A + 265472) + 0, (float *)(A + 270592) + 0);
-  k75_mul_add_sqrt(P + 73312 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 270592) + 0, (float *)(A + 5017472) + 0, (float *)(A + 265472) + 0, (float *)(A + 273152) + 0);
-  k49_sum_to((float *)(A + 0) + 0, (float *)(A + 5049152) + 0);
+  k32_concat((float *)(A + 2537984) + 0, (float *)(A + 2560) + 0, (float *)(A + 2652672) + 0, (float *)(A + 1915392) + 0, (float *)(A + 4569600) + 0);
+  k37_stack((float *)(A + 4569600) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5077504) + 16384, (float *)(A + 5077504) + 32768, (float *)(A + 5077504) + 49152, (float *)(A + 5077504) + 65536, (float *)(A + 5077504) + 81920, (float *)(A + 5077504) + 98304, (float *)(A + 5077504) + 114688, (float *)(A + 5077504) + 131072, (float *)(A + 5077504) + 147456, (float *)(A + 5077504) + 163840, (float *)(A + 5077504) + 180224, (float *)(A + 5077504) + 196608, (float *)(A + 5077504) + 212992, (float *)(A + 5077504) + 229376, (float *)(A + 5077504) + 245760, (float *)(A + 5077504) + 262144, (float *)(A + 5077504) + 278528, (float *)(A + 5077504) + 294912, (float *)(A + 5077504) + 311296, (float *)(A + 5077504) + 327680, (float *)(A + 5077504) + 344064, (float *)(A + 5077504) + 360448, (float *)(A + 5077504) + 376832, (float *)(A + 5077504) + 393216, (float *)(A + 5077504) + 409600, (float *)(A + 5077504) + 425984, (float *)(A + 6846976) + 0);
+  k38_matmul((float *)(A + 6846976) + 0, in->x + 0, (float *)(A + 2030080) + 0);
+  k57_mul((float *)(A + 2030080) + 0, (float *)(A + 2701824) + 0);
+  k58_mul_mul((float *)(A + 2030080) + 0, (float *)(A + 2800128) + 0);
+  k59_add_pow_sub(P + 24656 /* opt.step */, (float *)(A + 5033792) + 0, (float *)(A + 5033856) + 0);
+  k60_mul_add_sqrt(P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, (float *)(A + 2800128) + 0, (float *)(A + 5033856) + 0, (float *)(A + 2030080) + 0, (float *)(A + 2898432) + 0);
+  k61_pow_sub_div((float *)(A + 5033792) + 0, (float *)(A + 5033920) + 0);
+  k39_matmul((float *)(A + 5077504) + 0, (float *)(A + 2062848) + 0, (float *)(A + 4569600) + 0);
+  k62_mul((float *)(A + 4569600) + 0, (float *)(A + 2058752) + 0);
+  k63_mul_mul((float *)(A + 4569600) + 0, (float *)(A + 2124288) + 0);
+  k64_mul_add_sqrt(P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, (float *)(A + 2124288) + 0, (float *)(A + 5033856) + 0, (float *)(A + 4569600) + 0, (float *)(A + 2189824) + 0);
+  k40_sum_to((float *)(A + 6846976) + 0, (float *)(A + 5033984) + 0);
+  k65_mul((float *)(A + 5033984) + 0, (float *)(A + 5035008) + 0);
+  k66_mul_mul((float *)(A + 5033984) + 0, (float *)(A + 2730496) + 0);
+  k67_mul_add_sqrt(P + 72032 /* opt.peephole1.bias.exp_avg_sq */, (float *)(A + 2730496) + 0, (float *)(A + 5033856) + 0, (float *)(A + 5033984) + 0, (float *)(A + 2731520) + 0);
+  k41_mul((float *)(A + 100864) + 0, (float *)(A + 4930048) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2730496) + 0);
+  k41_mul((float *)(A + 1948160) + 0, (float *)(A + 4831744) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2730752) + 0);
+  k41_mul((float *)(A + 117248) + 0, (float *)(A + 4733440) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2731008) + 0);
+  k41_mul((float *)(A + 4913664) + 0, (float *)(A + 4635136) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2731264) + 0);
+  k41_mul((float *)(A + 4766208) + 0, (float *)(A + 4536832) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2732544) + 0);
+  k41_mul((float *)(A + 4749824) + 0, (float *)(A + 4438528) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2732800) + 0);
+  k41_mul((float *)(A + 4717056) + 0, (float *)(A + 4340224) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2733056) + 0);
+  k41_mul((float *)(A + 4553216) + 0, (float *)(A + 4241920) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2733312) + 0);
+  k41_mul((float *)(A + 4454912) + 0, (float *)(A + 4143616) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2733568) + 0);
+  k41_mul((float *)(A + 4356608) + 0, (float *)(A + 4045312) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2733824) + 0);
+  k41_mul((float *)(A + 4258304) + 0, (float *)(A + 3947008) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2734080) + 0);
+  k41_mul((float *)(A + 4160000) + 0, (float *)(A + 3848704) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2734336) + 0);
+  k41_mul((float *)(A + 4061696) + 0, (float *)(A + 3750400) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2828800) + 0);
+  k41_mul((float *)(A + 3963392) + 0, (float *)(A + 3652096) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2829056) + 0);
+  k41_mul((float *)(A + 3865088) + 0, (float *)(A + 3553792) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2829312) + 0);
+  k41_mul((float *)(A + 3766784) + 0, (float *)(A + 3455488) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2829568) + 0);
+  k41_mul((float *)(A + 3668480) + 0, (float *)(A + 3357184) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2829824) + 0);
+  k41_mul((float *)(A + 3570176) + 0, (float *)(A + 3258880) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2830080) + 0);
+  k41_mul((float *)(A + 3471872) + 0, (float *)(A + 3160576) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2830336) + 0);
+  k41_mul((float *)(A + 3373568) + 0, (float *)(A + 3062272) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2830592) + 0);
+  k41_mul((float *)(A + 3275264) + 0, (float *)(A + 2963968) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2830848) + 0);
+  k41_mul((float *)(A + 3176960) + 0, (float *)(A + 2865664) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2831104) + 0);
+  k41_mul((float *)(A + 3078656) + 0, (float *)(A + 2767360) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2831360) + 0);
+  k41_mul((float *)(A + 2980352) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2831616) + 0);
+  k41_mul((float *)(A + 2882048) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2831872) + 0);
+  k41_mul((float *)(A + 2783744) + 0, (float *)(A + 2570752) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2832128) + 0);
+  k41_mul((float *)(A + 2685440) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2832384) + 0);
+  k41_mul((float *)(A + 150016) + 0, (float *)(A + 4930048) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2832640) + 0);
+  k41_mul((float *)(A + 5011968) + 0, (float *)(A + 4831744) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2927104) + 0);
+  k41_mul((float *)(A + 5052480) + 0, (float *)(A + 4733440) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2927360) + 0);
+  k41_mul((float *)(A + 4815360) + 0, (float *)(A + 4635136) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2927616) + 0);
+  k41_mul((float *)(A + 5036096) + 0, (float *)(A + 4536832) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2927872) + 0);
+  k41_mul((float *)(A + 4962816) + 0, (float *)(A + 4438528) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2928128) + 0);
+  k41_mul((float *)(A + 4979200) + 0, (float *)(A + 4340224) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2928384) + 0);
+  k41_mul((float *)(A + 4995584) + 0, (float *)(A + 4241920) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2928640) + 0);
+  k41_mul((float *)(A + 4667904) + 0, (float *)(A + 4143616) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2928896) + 0);
+  k41_mul((float *)(A + 4651520) + 0, (float *)(A + 4045312) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2929152) + 0);
+  k41_mul((float *)(A + 4520448) + 0, (float *)(A + 3947008) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2929408) + 0);
+  k41_mul((float *)(A + 4471296) + 0, (float *)(A + 3848704) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2929664) + 0);
+  k41_mul((float *)(A + 4487680) + 0, (float *)(A + 3750400) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2929920) + 0);
+  k41_mul((float *)(A + 4422144) + 0, (float *)(A + 3652096) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2930176) + 0);
+  k41_mul((float *)(A + 4323840) + 0, (float *)(A + 3553792) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2930432) + 0);
+  k41_mul((float *)(A + 4225536) + 0, (float *)(A + 3455488) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2930688) + 0);
+  k41_mul((float *)(A + 4127232) + 0, (float *)(A + 3357184) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2930944) + 0);
+  k41_mul((float *)(A + 4028928) + 0, (float *)(A + 3258880) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5028352) + 0);
+  k41_mul((float *)(A + 3930624) + 0, (float *)(A + 3160576) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5028608) + 0);
+  k41_mul((float *)(A + 3832320) + 0, (float *)(A + 3062272) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5028864) + 0);
+  k41_mul((float *)(A + 3734016) + 0, (float *)(A + 2963968) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5029120) + 0);
+  k41_mul((float *)(A + 3635712) + 0, (float *)(A + 2865664) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5029376) + 0);
+  k41_mul((float *)(A + 3537408) + 0, (float *)(A + 2767360) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5029632) + 0);
+  k41_mul((float *)(A + 3439104) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5029888) + 0);
+  k41_mul((float *)(A + 3340800) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5030144) + 0);
+  k41_mul((float *)(A + 3242496) + 0, (float *)(A + 2570752) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5030400) + 0);
+  k41_mul((float *)(A + 3144192) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5030656) + 0);
+  k41_mul((float *)(A + 1964544) + 0, (float *)(A + 18944) + 0, (float *)(A + 2560) + 0);
+  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5030912) + 0);
+  k41_mul((float *)(A + 35328) + 0, (float *)(A + 4930048) + 0, (float *)(A + 51712) + 0);
+  k42_sum_to((float *)(A + 51712) + 0, (float *)(A + 5031168) + 0);
+  k41_mul((float *)(A + 1931776) + 0, (float *)(A + 4831744) + 0, (float *)(A + 1948160) + 0);
+  k42_sum_to((float *)(A + 1948160) + 0, (float *)(A + 5031424) + 0);
+  k41_mul((float *)(A + 4700672) + 0, (float *)(A + 4733440) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5031680) + 0);
+  k41_mul((float *)(A + 1980928) + 0, (float *)(A + 4635136) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5031936) + 0);
+  k41_mul((float *)(A + 4504064) + 0, (float *)(A + 4536832) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5032192) + 0);
+  k41_mul((float *)(A + 4405760) + 0, (float *)(A + 4438528) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5032448) + 0);
+  k41_mul((float *)(A + 4307456) + 0, (float *)(A + 4340224) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5032704) + 0);
+  k41_mul((float *)(A + 4209152) + 0, (float *)(A + 4241920) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5032960) + 0);
+  k41_mul((float *)(A + 4110848) + 0, (float *)(A + 4143616) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5033216) + 0);
+  k41_mul((float *)(A + 4012544) + 0, (float *)(A + 4045312) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5033472) + 0);
+  k41_mul((float *)(A + 3914240) + 0, (float *)(A + 3947008) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1948160) + 0);
+  k41_mul((float *)(A + 3815936) + 0, (float *)(A + 3848704) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1948416) + 0);
+  k41_mul((float *)(A + 3717632) + 0, (float *)(A + 3750400) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1948672) + 0);
+  k41_mul((float *)(A + 3619328) + 0, (float *)(A + 3652096) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1948928) + 0);
+  k41_mul((float *)(A + 3521024) + 0, (float *)(A + 3553792) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1949184) + 0);
+  k41_mul((float *)(A + 3422720) + 0, (float *)(A + 3455488) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1949440) + 0);
+  k41_mul((float *)(A + 3324416) + 0, (float *)(A + 3357184) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1949696) + 0);
+  k41_mul((float *)(A + 3226112) + 0, (float *)(A + 3258880) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1949952) + 0);
+  k41_mul((float *)(A + 3127808) + 0, (float *)(A + 3160576) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1950208) + 0);
+  k41_mul((float *)(A + 3029504) + 0, (float *)(A + 3062272) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1950464) + 0);
+  k41_mul((float *)(A + 2931200) + 0, (float *)(A + 2963968) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1950720) + 0);
+  k41_mul((float *)(A + 2832896) + 0, (float *)(A + 2865664) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1950976) + 0);
+  k41_mul((float *)(A + 2734592) + 0, (float *)(A + 2767360) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1951232) + 0);
+  k41_mul((float *)(A + 2636288) + 0, (float *)(A + 2669056) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1951488) + 0);
+  k41_mul((float *)(A + 2521600) + 0, (float *)(A + 2554368) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1951744) + 0);
+  k41_mul((float *)(A + 1899008) + 0, (float *)(A + 2570752) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1952000) + 0);
+  k41_mul((float *)(A + 1915392) + 0, (float *)(A + 2013696) + 0, (float *)(A + 1931776) + 0);
+  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1952256) + 0);
+  k43_addn((float *)(A + 2730496) + 0, (float *)(A + 2730752) + 0, (float *)(A + 2731008) + 0, (float *)(A + 2731264) + 0, (float *)(A + 2732544) + 0, (float *)(A + 2732800) + 0, (float *)(A + 2733056) + 0, (float *)(A + 2733312) + 0, (float *)(A + 2733568) + 0, (float *)(A + 2733824) + 0, (float *)(A + 2734080) + 0, (float *)(A + 2734336) + 0, (float *)(A + 2828800) + 0, (float *)(A + 2829056) + 0, (float *)(A + 2829312) + 0, (float *)(A + 2829568) + 0, (float *)(A + 2829824) + 0, (float *)(A + 2830080) + 0, (float *)(A + 2830336) + 0, (float *)(A + 2830592) + 0, (float *)(A + 2830848) + 0, (float *)(A + 2831104) + 0, (float *)(A + 2831360) + 0, (float *)(A + 2831616) + 0, (float *)(A + 2831872) + 0, (float *)(A + 2832128) + 0, (float *)(A + 2832384) + 0, (float *)(A + 1952512) + 0);
+  k43_addn((float *)(A + 2832640) + 0, (float *)(A + 2927104) + 0, (float *)(A + 2927360) + 0, (float *)(A + 2927616) + 0, (float *)(A + 2927872) + 0, (float *)(A + 2928128) + 0, (float *)(A + 2928384) + 0, (float *)(A + 2928640) + 0, (float *)(A + 2928896) + 0, (float *)(A + 2929152) + 0, (float *)(A + 2929408) + 0, (float *)(A + 2929664) + 0, (float *)(A + 2929920) + 0, (float *)(A + 2930176) + 0, (float *)(A + 2930432) + 0, (float *)(A + 2930688) + 0, (float *)(A + 2930944) + 0, (float *)(A + 5028352) + 0, (float *)(A + 5028608) + 0, (float *)(A + 5028864) + 0, (float *)(A + 5029120) + 0, (float *)(A + 5029376) + 0, (float *)(A + 5029632) + 0, (float *)(A + 5029888) + 0, (float *)(A + 5030144) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5030656) + 0, (float *)(A + 2730496) + 0);
+  k44_addn((float *)(A + 5030912) + 0, (float *)(A + 5031168) + 0, (float *)(A + 5031424) + 0, (float *)(A + 5031680) + 0, (float *)(A + 5031936) + 0, (float *)(A + 5032192) + 0, (float *)(A + 5032448) + 0, (float *)(A + 5032704) + 0, (float *)(A + 5032960) + 0, (float *)(A + 5033216) + 0, (float *)(A + 5033472) + 0, (float *)(A + 1948160) + 0, (float *)(A + 1948416) + 0, (float *)(A + 1948672) + 0, (float *)(A + 1948928) + 0, (float *)(A + 1949184) + 0, (float *)(A + 1949440) + 0, (float *)(A + 1949696) + 0, (float *)(A + 1949952) + 0, (float *)(A + 1950208) + 0, (float *)(A + 1950464) + 0, (float *)(A + 1950720) + 0, (float *)(A + 1950976) + 0, (float *)(A + 1951232) + 0, (float *)(A + 1951488) + 0, (float *)(A + 1951744) + 0, (float *)(A + 1952000) + 0, (float *)(A + 1952256) + 0, (float *)(A + 2730752) + 0);
+  k45_concat((float *)(A + 1952512) + 0, (float *)(A + 2730496) + 0, (float *)(A + 2730752) + 0, (float *)(A + 1948160) + 0);
+  k68_mul((float *)(A + 1948160) + 0, (float *)(A + 2730496) + 0);
+  k69_mul_mul((float *)(A + 1948160) + 0, (float *)(A + 5028352) + 0);
+  k70_mul_add_sqrt(P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, (float *)(A + 5028352) + 0, (float *)(A + 5033856) + 0, (float *)(A + 5029120) + 0, (float *)(A + 5029888) + 0);
+  k46_matmul((float *)(A + 0) + 0, (float *)(A + 68096) + 0, (float *)(A + 5030656) + 0);
+  k71_mul((float *)(A + 5030656) + 0, (float *)(A + 1948160) + 0);
+  k72_mul_mul((float *)(A + 5030656) + 0, (float *)(A + 1950720) + 0);
+  k73_mul_add_sqrt(P + 73312 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 1950720) + 0, (float *)(A + 5033856) + 0, (float *)(A + 5030656) + 0, (float *)(A + 1953280) + 0);
+  k47_sum_to((float *)(A + 0) + 0, (float *)(A + 2731264) + 0);
+  k74_mul((float *)(A + 2731264) + 0, (float *)(A + 2731328) + 0);
+  k75_mul_mul((float *)(A + 2731264) + 0, (float *)(A + 2731392) + 0);
 }
 
 static void peephole_lstm_train_step_4(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k76_mul((float *)(A + 5049152) + 0, (float *)(A + 5049216) + 0);
-  k77_mul_mul((float *)(A + 5049152) + 0, (float *)(A + 5049280) + 0);
-  k78_mul_add_sqrt(P + 73968 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 5049280) + 0, (float *)(A + 5017472) + 0, (float *)(A + 5049152) + 0, (float *)(A + 5049344) + 0);
-  k50_mul_neg((float *)(A + 5019648) + 0, (float *)(A + 5017472) + 0);
-  k51_mul((float *)(A + 5017344) + 0, (float *)(A + 5019648) + 0);
-  k79_mul_add_div(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, (float *)(A + 2161152) + 0, (float *)(A + 5019712) + 0, (float *)(A + 5017536) + 0, P + 0 /* peephole1.weight_ih */, (float *)(A + 166400) + 0, (float *)(A + 1948160) + 0);
-  k80_mul_add_div(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, (float *)(A + 281088) + 0, (float *)(A + 5118016) + 0, (float *)(A + 5017536) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4782592) + 0, (float *)(A + 4897280) + 0);
-  k81_mul_add_div(P + 71776 /* opt.peephole1.bias.exp_avg */, (float *)(A + 5018624) + 0, (float *)(A + 5049408) + 0, (float *)(A + 5017536) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 270592) + 0, (float *)(A + 271616) + 0);
-  k82_mul_add_div(P + 72288 /* opt.peephole1.peephole.exp_avg */, (float *)(A + 5048384) + 0, (float *)(A + 264704) + 0, (float *)(A + 5017536) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 5051200) + 0, (float *)(A + 5018624) + 0);
-  k83_mul_add_div(P + 72672 /* opt.dense1.weight.exp_avg */, (float *)(A + 268032) + 0, (float *)(A + 273152) + 0, (float *)(A + 5017536) + 0, P + 24000 /* dense1.weight */, (float *)(A + 195072) + 0, (float *)(A + 1976832) + 0);
-  k84_mul_add_div(P + 73952 /* opt.dense1.bias.exp_avg */, (float *)(A + 5049216) + 0, (float *)(A + 5049344) + 0, (float *)(A + 5017536) + 0, P + 24640 /* dense1.bias */, (float *)(A + 5049280) + 0, (float *)(A + 5019392) + 0);
+  k76_mul_add_sqrt(P + 73968 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 2731392) + 0, (float *)(A + 5033856) + 0, (float *)(A + 2731264) + 0, (float *)(A + 2731456) + 0);
+  k48_mul_neg((float *)(A + 5036032) + 0, (float *)(A + 2731392) + 0);
+  k49_mul((float *)(A + 5033728) + 0, (float *)(A + 5033856) + 0);
+  k77_mul_add_div(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, (float *)(A + 2701824) + 0, (float *)(A + 2898432) + 0, (float *)(A + 5033920) + 0, P + 0 /* peephole1.weight_ih */, (float *)(A + 1980928) + 0, (float *)(A + 2669056) + 0);
+  k78_mul_add_div(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, (float *)(A + 2058752) + 0, (float *)(A + 2189824) + 0, (float *)(A + 5033920) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2124288) + 0, (float *)(A + 2996736) + 0);
+  k79_mul_add_div(P + 71776 /* opt.peephole1.bias.exp_avg */, (float *)(A + 5035008) + 0, (float *)(A + 2731520) + 0, (float *)(A + 5033920) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 1950720) + 0, (float *)(A + 1951744) + 0);
+  k80_mul_add_div(P + 72288 /* opt.peephole1.peephole.exp_avg */, (float *)(A + 2730496) + 0, (float *)(A + 5029888) + 0, (float *)(A + 5033920) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 5028352) + 0, (float *)(A + 2731520) + 0);
+  k81_mul_add_div(P + 72672 /* opt.dense1.weight.exp_avg */, (float *)(A + 1948160) + 0, (float *)(A + 1953280) + 0, (float *)(A + 5033920) + 0, P + 24000 /* dense1.weight */, (float *)(A + 2009600) + 0, (float *)(A + 2697728) + 0);
+  k82_mul_add_div(P + 73952 /* opt.dense1.bias.exp_avg */, (float *)(A + 2731328) + 0, (float *)(A + 2731456) + 0, (float *)(A + 5033920) + 0, P + 24640 /* dense1.bias */, (float *)(A + 5036032) + 0, (float *)(A + 2732288) + 0);
 }
 
 float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, peephole_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -3524,27 +3296,27 @@ float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, pee
   peephole_lstm_train_step_2(P, in, A, seed);
   peephole_lstm_train_step_3(P, in, A, seed);
   peephole_lstm_train_step_4(P, in, A, seed);
-  k52_copy((float *)(A + 5017472) + 0, &loss);
-  if (metrics) k52_copy((float *)(A + 5019648) + 0, &metrics->accuracy);
-  k52_copy((float *)(A + 5017408) + 0, params + 24656);
-  k53_copy((float *)(A + 166400) + 0, params + 24672);
-  k53_copy((float *)(A + 2030080) + 0, params + 31840);
-  k53_copy((float *)(A + 1948160) + 0, params + 0);
-  k54_copy((float *)(A + 4782592) + 0, params + 39008);
-  k54_copy((float *)(A + 199168) + 0, params + 55392);
-  k54_copy((float *)(A + 4897280) + 0, params + 7168);
-  k55_copy((float *)(A + 270592) + 0, params + 71776);
-  k55_copy((float *)(A + 5017600) + 0, params + 72032);
-  k55_copy((float *)(A + 271616) + 0, params + 23552);
-  k56_copy((float *)(A + 5051200) + 0, params + 72288);
-  k56_copy((float *)(A + 5050432) + 0, params + 72480);
-  k56_copy((float *)(A + 5018624) + 0, params + 23808);
-  k57_copy((float *)(A + 195072) + 0, params + 72672);
-  k57_copy((float *)(A + 265472) + 0, params + 73312);
-  k57_copy((float *)(A + 1976832) + 0, params + 24000);
-  k58_copy((float *)(A + 5049280) + 0, params + 73952);
-  k58_copy((float *)(A + 5049152) + 0, params + 73968);
-  k58_copy((float *)(A + 5019392) + 0, params + 24640);
+  k50_copy((float *)(A + 2731392) + 0, &loss);
+  if (metrics) k50_copy((float *)(A + 5033856) + 0, &metrics->accuracy);
+  k50_copy((float *)(A + 5033792) + 0, params + 24656);
+  k51_copy((float *)(A + 1980928) + 0, params + 24672);
+  k51_copy((float *)(A + 2030080) + 0, params + 31840);
+  k51_copy((float *)(A + 2669056) + 0, params + 0);
+  k52_copy((float *)(A + 2124288) + 0, params + 39008);
+  k52_copy((float *)(A + 4569600) + 0, params + 55392);
+  k52_copy((float *)(A + 2996736) + 0, params + 7168);
+  k53_copy((float *)(A + 1950720) + 0, params + 71776);
+  k53_copy((float *)(A + 5033984) + 0, params + 72032);
+  k53_copy((float *)(A + 1951744) + 0, params + 23552);
+  k54_copy((float *)(A + 5028352) + 0, params + 72288);
+  k54_copy((float *)(A + 5029120) + 0, params + 72480);
+  k54_copy((float *)(A + 2731520) + 0, params + 23808);
+  k55_copy((float *)(A + 2009600) + 0, params + 72672);
+  k55_copy((float *)(A + 5030656) + 0, params + 73312);
+  k55_copy((float *)(A + 2697728) + 0, params + 24000);
+  k56_copy((float *)(A + 5036032) + 0, params + 73952);
+  k56_copy((float *)(A + 2731264) + 0, params + 73968);
+  k56_copy((float *)(A + 2732288) + 0, params + 24640);
   return loss;
 }
 
@@ -3558,16 +3330,16 @@ typedef struct {
 static void peephole_lstm_step_1(const float *restrict P, const peephole_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* peephole1.weight_ih */, (float *)(A + 0) + 0);
-  k85_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 28672) + 0);
+  k83_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 28672) + 0);
   k4_transpose(P + 7168 /* peephole1.weight_hh */, (float *)(A + 29696) + 0);
-  k86_matmul(in->state0 + 0, (float *)(A + 29696) + 0, (float *)(A + 0) + 0);
-  k87_add_add((float *)(A + 28672) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 0) + 0, (float *)(A + 1024) + 0);
-  k88_tanh((float *)(A + 1024) + 128, (float *)(A + 0) + 0);
-  k89_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 1024) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k84_matmul(in->state0 + 0, (float *)(A + 29696) + 0, (float *)(A + 0) + 0);
+  k85_add_add((float *)(A + 28672) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 0) + 0, (float *)(A + 1024) + 0);
+  k86_tanh((float *)(A + 1024) + 128, (float *)(A + 0) + 0);
+  k87_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 1024) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
   k10_transpose(P + 24000 /* dense1.weight */, (float *)(A + 2048) + 0);
-  k90_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 1024) + 64, (float *)(A + 256) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1024) + 192, (float *)(A + 0) + 0, (float *)(A + 512) + 0);
-  k91_matmul((float *)(A + 512) + 0, (float *)(A + 2048) + 0, (float *)(A + 256) + 0);
-  k92_add((float *)(A + 256) + 0, P + 24640 /* dense1.bias */, (float *)(A + 320) + 0);
+  k88_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 1024) + 64, (float *)(A + 256) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1024) + 192, (float *)(A + 0) + 0, (float *)(A + 512) + 0);
+  k89_matmul((float *)(A + 512) + 0, (float *)(A + 2048) + 0, (float *)(A + 256) + 0);
+  k90_add((float *)(A + 256) + 0, P + 24640 /* dense1.bias */, (float *)(A + 320) + 0);
 }
 
 void peephole_lstm_step(const float *params, peephole_lstm_state *state, const peephole_lstm_step_input *input, peephole_lstm_step_outputs *out, void *arena) {
@@ -3582,9 +3354,9 @@ void peephole_lstm_step(const float *params, peephole_lstm_state *state, const p
   in_.state1 = state->state1;
   (void)P, (void)A;
   peephole_lstm_step_1(P, in, A, seed);
-  if (out) k93_copy((float *)(A + 320) + 0, out->logits);
-  k94_copy((float *)(A + 512) + 0, state->state0);
-  k94_copy((float *)(A + 0) + 0, state->state1);
+  if (out) k91_copy((float *)(A + 320) + 0, out->logits);
+  k92_copy((float *)(A + 512) + 0, state->state0);
+  k92_copy((float *)(A + 0) + 0, state->state1);
 }
 
 void peephole_lstm_reset(peephole_lstm_state *state) {
@@ -3593,7 +3365,7 @@ void peephole_lstm_reset(peephole_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long peephole_lstm_tool_arena[4] = {2093056, 8876032, 8878592, 95232};
+const long peephole_lstm_tool_arena[4] = {2093056, 8679424, 8681984, 95232};
 const int peephole_lstm_tool_dtype = 4; /* bytes per element */
 const int peephole_lstm_tool_nparams = 19;
 const char *const peephole_lstm_tool_inputs[] = {"x", "y", 0};
