@@ -4,8 +4,8 @@
  * requires: a plan (plan.c): items in order, each stored node LOC_ARENA.
  * produces: loc[].offset (bytes) for arena nodes and the arena's size.
  *
- * A buffer lives from the first item that writes it (a stack in place has
- * one per step) to the last item that reads it (through any view of it);
+ * A buffer lives from the first item that writes it (a join in place has
+ * one per input) to the last item that reads it (through any view of it);
  * results live to the end, where the function copies them out.  Items are
  * visited in order: an item's outputs are placed first (a kernel may read
  * its inputs while it writes), then every buffer whose last reader it was
@@ -100,7 +100,7 @@ static int *last_uses(const Plan *p) {
 }
 
 /* The buffer item output n is written into, when its first writer runs (a
- * stack in place has one writer per step). */
+ * join in place has one writer per input). */
 static void place(Plan *p, FreeList *a, bool *placed, const Node *n) {
   long off, st[IR_MAXDIM];
   const Node *b = plan_base(p, n, &off, st);

@@ -10,10 +10,10 @@
  *   fusable       elementwise ops, addn and dropout masks: joins an open
  *                 fused loop of its shape that computes one of its inputs,
  *                 or opens a new one;
- *   in place      a stack along axis 0 of values that items compute, each
- *                 into a buffer of its own: each is computed into its
- *                 block of the stack's buffer instead (a view of the stack
- *                 written by its item), and the stack is no item;
+ *   in place      a stack or concat of values that items compute, each into
+ *                 a buffer of its own: each is computed into its block of
+ *                 the join's buffer instead (a view of the join written by
+ *                 its item), and the join is no item;
  *   a kernel      everything else: one item of its own.
  * A fused loop stays open while later nodes may join it, and is closed (its
  * item appended) just before the first item that reads one of its values
@@ -159,7 +159,7 @@ typedef struct {
   int nloops;
   int *loop_of;   /* by node id: the loop computing it, or -1 */
   int cap_items;
-  bool *in_place; /* by node id: a stack in place, or a value computed into one */
+  bool *part;     /* by node id: an input of a join in place, computed into it */
 } Builder;
 
 static void push_item(Builder *b, Item it) {
@@ -237,56 +237,67 @@ static void fuse(Builder *b, const Node *n) {
   add_member(b, join, n);
 }
 
-/* ---- stacks in place ---- */
+/* ---- joins in place ---- */
 
-/* Can stack n be in place: along axis 0, of distinct values that items of
- * this plan compute (not leaves, constants or views, which are read where
- * they lie), none of them already in another stack in place?  Then its
- * steps' loops are closed as a kernel's inputs would be, since what reads
- * the stack reads them. */
-static bool stack_in_place(Builder *b, const Node *n) {
-  if (n->op != OP_STACK || n->attr.axis != 0) return false;
+/* Does any view read x (as its base)? */
+static bool viewed(const Plan *p, const Node *x) {
+  for (int i = 0; i < p->g->nnodes; i++)
+    if (p->loc[i].kind == LOC_VIEW && p->loc[i].base == x) return true;
+  return false;
+}
+
+/* x, stored on its own so far, becomes a view of `base` at element offset
+ * off with strides st (still computed by its item, and stored); the views of
+ * x so far follow it, which takes x's block to be laid out as x was (so do
+ * the parts of a concat in place that x is). */
+static void move_into(Plan *p, const Node *x, const Node *base, long off, const long *st) {
+  for (int i = 0; i < p->g->nnodes; i++) {
+    Loc *v = &p->loc[i];
+    if (v->kind == LOC_VIEW && v->base == x) v->base = base, v->offset += off;
+  }
+  Loc *l = &p->loc[x->id];
+  l->kind = LOC_VIEW, l->base = base, l->offset = off, l->stored = true;
+  memcpy(l->stride, st, sizeof l->stride);
+}
+
+/* Join n (a stack or a concat) is in place if each of its inputs, computed
+ * by an item of this plan (not a leaf, constant or view, which is read where
+ * it lies), can be computed into its block of n: then n is no item of its
+ * own, only storage, from its first input's item on.  The inputs must be
+ * distinct and in no other join in place.  A block is contiguous along
+ * axis 0, and laid out like the input on its own; otherwise only a fused
+ * loop computes it (its stores follow any strides; a kernel writes its
+ * output contiguously), and nothing may view it yet (a view made before is
+ * relative to the contiguous layout).  The inputs' loops are closed first,
+ * as a kernel's inputs would be, since whatever reads n reads them. */
+static bool join_in_place(Builder *b, const Node *n) {
+  Plan *p = b->p;
+  if (n->op != OP_STACK && n->op != OP_CONCAT) return false;
+  bool along0 = n->attr.axis == 0;
   for (int j = 0; j < n->nin; j++) {
     const Node *x = n->in[j];
-    const Loc *l = &b->p->loc[x->id];
-    if (x->op == OP_CONST || (ir_ops[x->op].flags & F_LEAF) || l->kind == LOC_VIEW || b->in_place[x->id])
+    if (x->op == OP_CONST || (ir_ops[x->op].flags & F_LEAF) || p->loc[x->id].kind == LOC_VIEW || b->part[x->id] ||
+        (!along0 && (b->loop_of[x->id] < 0 || viewed(p, x))))
       return false;
     for (int i = 0; i < j; i++)
       if (n->in[i] == x) return false;
   }
+  for (int j = 0; j < n->nin; j++) need_in_memory(b, n->in[j]);
+  Loc *nl = &p->loc[n->id];
+  *nl = (Loc){.kind = LOC_ARENA, .item = p->nitems};
+  long os[IR_MAXDIM], st[IR_MAXDIM], at = 0;
+  contiguous(n->shape, os);
+  bool new_axis = n->op == OP_STACK;
+  int ax = n->attr.axis;
   for (int j = 0; j < n->nin; j++) {
-    need_in_memory(b, n->in[j]);
-    b->in_place[n->in[j]->id] = true;
+    const Node *x = n->in[j];
+    if (p->loc[x->id].item < nl->item) nl->item = p->loc[x->id].item;
+    for (int k = 0; k < x->shape.rank; k++) st[k] = os[new_axis && k >= ax ? k + 1 : k];
+    move_into(p, x, n, at * os[ax], st);
+    b->part[x->id] = true;
+    at += new_axis ? 1 : x->shape.dim[ax];
   }
-  b->in_place[n->id] = true;
-  b->p->loc[n->id].item = -1;
   return true;
-}
-
-/* Once every item is known: step j of a stack in place becomes a view of
- * the stack at block j (still computed by its item), the stack is stored
- * from its first step's item on, and every view of a step is rebased. */
-static void place_stacks(Plan *p, const bool *in_place) {
-  const Graph *g = p->g;
-  for (int i = 0; i < g->nnodes; i++) {
-    const Node *n = g->nodes[i];
-    if (n->op != OP_STACK || !in_place[i]) continue;
-    Loc *sl = &p->loc[i];
-    *sl = (Loc){.kind = LOC_ARENA, .item = p->nitems};
-    long block = ir_numel(n->in[0]->shape);
-    for (int j = 0; j < n->nin; j++) {
-      Loc *l = &p->loc[n->in[j]->id];
-      if (l->kind != LOC_ARENA) die("step %%%d of stack %%%d is not stored", n->in[j]->id, n->id);
-      if (l->item < sl->item) sl->item = l->item;
-      l->kind = LOC_VIEW, l->base = n, l->offset = j * block;
-      contiguous(n->in[j]->shape, l->stride);
-    }
-  }
-  for (int i = 0; i < g->nnodes; i++) {
-    Loc *l = &p->loc[i];
-    const Loc *step = l->kind == LOC_VIEW ? &p->loc[l->base->id] : NULL;
-    if (step && step->kind == LOC_VIEW) l->offset += step->offset, l->base = step->base;
-  }
 }
 
 /* A member is stored when anything outside its loop reads it. */
@@ -325,7 +336,7 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout) {
   p->g = g;
   p->loc = xcalloc((size_t)g->nnodes, sizeof *p->loc);
   Builder b = {.p = p, .loop_of = xcalloc((size_t)g->nnodes, sizeof(int)),
-               .in_place = xcalloc((size_t)g->nnodes, sizeof(bool))};
+               .part = xcalloc((size_t)g->nnodes, sizeof(bool))};
   for (int i = 0; i < g->nnodes; i++) b.loop_of[i] = -1;
   for (int i = 0; i < g->nnodes; i++) {
     const Node *n = g->nodes[i];
@@ -335,8 +346,8 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout) {
       if (!make_view(p, n)) goto kernel;
     } else if (plan_is_fusable(n)) {
       fuse(&b, n);
-    } else if (stack_in_place(&b, n)) {
-      /* no item: its steps' items compute it */
+    } else if (join_in_place(&b, n)) {
+      /* no item: its inputs' items compute it */
     } else {
     kernel:
       for (int k = 0; k < n->nin; k++) need_in_memory(&b, n->in[k]);
@@ -348,14 +359,13 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout) {
   mark_stored(p, b.loop_of);
   for (int i = 0; i < g->nnodes; i++) {
     Loc *l = &p->loc[i];
-    if (l->item >= 0 && (b.loop_of[i] < 0 || l->stored)) l->kind = LOC_ARENA;
+    if (l->kind != LOC_VIEW && l->item >= 0 && (b.loop_of[i] < 0 || l->stored)) l->kind = LOC_ARENA;
   }
-  place_stacks(p, b.in_place);
   for (int id = 0; id < b.nloops; id++)
     if (b.loops[id].item < 0) die("fused loop %d never closed", id);
   free(b.loops);
   free(b.loop_of);
-  free(b.in_place);
+  free(b.part);
   return p;
 }
 

@@ -9,9 +9,9 @@
  *     loop computing several elementwise nodes of the same shape.
  * View ops (select, slice, reshape of contiguous data, broadcast_to) compute
  * nothing: they are an offset and strides into another node's storage, and
- * every consumer reads them in place.  A stack along axis 0 of computed
- * values is no copy either: each value is computed into its block of the
- * stack (a view of the stack that its item writes).
+ * every consumer reads them in place.  A stack or concat of computed values
+ * is often no copy either: each value is computed into its block of the
+ * join (a view of the join that its item writes; see plan.c).
  *
  * plan.c builds the items and views; memplan.c places arena buffers by
  * liveness over the item order; emit_c.c writes the code.
@@ -35,8 +35,8 @@ typedef struct {
   long offset;                /* PARAM, VIEW: elements; ARENA: bytes */
   long stride[IR_MAXDIM];     /* elements, per axis of the node's shape */
   int item;                   /* the item computing it; -1 for leaves, constants, views
-                                 (but a step of a stack in place, a view of the stack,
-                                 has its item; the stack has its first step's) */
+                                 (but an input of a join in place, a view of the join,
+                                 has its item; the join has its first input's) */
   bool stored;                /* fused member: written to memory (someone outside reads it) */
 } Loc;
 

@@ -571,272 +571,12 @@ static void k15_add(const float *restrict a0, const float *restrict a1, float *r
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
       const float t0 = (a0[i0 * 96 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 96 + i1 * 1] = t0;
-  }
-}
-
-/* stack [32, 64, 96] (specs/charlm_lstm.lua:20) */
-static void k16_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[0 + i0 * 6144 + i1 * 1] = a0[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[96 + i0 * 6144 + i1 * 1] = a1[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[192 + i0 * 6144 + i1 * 1] = a2[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[288 + i0 * 6144 + i1 * 1] = a3[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[384 + i0 * 6144 + i1 * 1] = a4[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[480 + i0 * 6144 + i1 * 1] = a5[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[576 + i0 * 6144 + i1 * 1] = a6[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[672 + i0 * 6144 + i1 * 1] = a7[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[768 + i0 * 6144 + i1 * 1] = a8[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[864 + i0 * 6144 + i1 * 1] = a9[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[960 + i0 * 6144 + i1 * 1] = a10[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1056 + i0 * 6144 + i1 * 1] = a11[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1152 + i0 * 6144 + i1 * 1] = a12[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1248 + i0 * 6144 + i1 * 1] = a13[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1344 + i0 * 6144 + i1 * 1] = a14[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1440 + i0 * 6144 + i1 * 1] = a15[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1536 + i0 * 6144 + i1 * 1] = a16[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1632 + i0 * 6144 + i1 * 1] = a17[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1728 + i0 * 6144 + i1 * 1] = a18[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1824 + i0 * 6144 + i1 * 1] = a19[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1920 + i0 * 6144 + i1 * 1] = a20[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2016 + i0 * 6144 + i1 * 1] = a21[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2112 + i0 * 6144 + i1 * 1] = a22[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2208 + i0 * 6144 + i1 * 1] = a23[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2304 + i0 * 6144 + i1 * 1] = a24[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2400 + i0 * 6144 + i1 * 1] = a25[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2496 + i0 * 6144 + i1 * 1] = a26[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2592 + i0 * 6144 + i1 * 1] = a27[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2688 + i0 * 6144 + i1 * 1] = a28[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2784 + i0 * 6144 + i1 * 1] = a29[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2880 + i0 * 6144 + i1 * 1] = a30[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2976 + i0 * 6144 + i1 * 1] = a31[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3072 + i0 * 6144 + i1 * 1] = a32[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3168 + i0 * 6144 + i1 * 1] = a33[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3264 + i0 * 6144 + i1 * 1] = a34[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3360 + i0 * 6144 + i1 * 1] = a35[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3456 + i0 * 6144 + i1 * 1] = a36[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3552 + i0 * 6144 + i1 * 1] = a37[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3648 + i0 * 6144 + i1 * 1] = a38[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3744 + i0 * 6144 + i1 * 1] = a39[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3840 + i0 * 6144 + i1 * 1] = a40[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3936 + i0 * 6144 + i1 * 1] = a41[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4032 + i0 * 6144 + i1 * 1] = a42[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4128 + i0 * 6144 + i1 * 1] = a43[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4224 + i0 * 6144 + i1 * 1] = a44[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4320 + i0 * 6144 + i1 * 1] = a45[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4416 + i0 * 6144 + i1 * 1] = a46[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4512 + i0 * 6144 + i1 * 1] = a47[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4608 + i0 * 6144 + i1 * 1] = a48[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4704 + i0 * 6144 + i1 * 1] = a49[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4800 + i0 * 6144 + i1 * 1] = a50[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4896 + i0 * 6144 + i1 * 1] = a51[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4992 + i0 * 6144 + i1 * 1] = a52[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5088 + i0 * 6144 + i1 * 1] = a53[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5184 + i0 * 6144 + i1 * 1] = a54[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5280 + i0 * 6144 + i1 * 1] = a55[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5376 + i0 * 6144 + i1 * 1] = a56[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5472 + i0 * 6144 + i1 * 1] = a57[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5568 + i0 * 6144 + i1 * 1] = a58[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5664 + i0 * 6144 + i1 * 1] = a59[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5760 + i0 * 6144 + i1 * 1] = a60[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5856 + i0 * 6144 + i1 * 1] = a61[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5952 + i0 * 6144 + i1 * 1] = a62[i0 * 96 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[6048 + i0 * 6144 + i1 * 1] = a63[i0 * 96 + i1 * 1];
+      out0[i0 * 6144 + i1 * 1] = t0;
   }
 }
 
 /* copy out stack [32, 64, 96] (specs/charlm_lstm.lua:20) */
-static void k17_copy(const float *restrict a0, float *restrict out) {
+static void k16_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 64; i1++)
       for (long i2 = 0; i2 < 96; i2++) {
@@ -845,7 +585,7 @@ static void k17_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: sigmoid mul tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
-static void k18_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k17_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1 * 1])));
@@ -858,7 +598,7 @@ static void k18_sigmoid_mul_tanh(const float *restrict a0, const float *restrict
 }
 
 /* fused: sigmoid mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k19_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k18_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1 * 1])));
@@ -869,7 +609,7 @@ static void k19_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
-static void k20_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k19_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1 * 1])));
@@ -883,7 +623,7 @@ static void k20_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
-static void k21_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k20_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1 * 1])));
@@ -896,9 +636,9 @@ static void k21_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* log_softmax [32, 96] (specs/charlm_lstm.lua:21) */
-static void k22_log_softmax(const float *restrict a0, float *restrict out) {
+static void k21_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 32; r++) {
-    const float *x = a0 + r * 96;
+    const float *x = a0 + r * 6144;
     float *y = out + r * 96;
     float mx = x[0], sum = 0.0f;
     for (long j = 1; j < 96; j++) mx = x[j * 1] > mx ? x[j * 1] : mx;
@@ -909,7 +649,7 @@ static void k22_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [32, 96] (specs/charlm_lstm.lua:21) */
-static void k23_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k22_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 3072; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -917,7 +657,7 @@ static void k23_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [32, 1] (specs/charlm_lstm.lua:21) */
-static void k24_sum_to(const float *restrict a0, float *restrict out) {
+static void k23_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 32; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
@@ -926,7 +666,7 @@ static void k24_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (specs/charlm_lstm.lua:21) */
-static void k25_sum_to(const float *restrict a0, float *restrict out) {
+static void k24_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++) {
     out[0] += a0[i0 * 1];
@@ -934,37 +674,37 @@ static void k25_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/charlm_lstm.lua:21) */
-static void k26_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k25_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* argmax [32] (specs/charlm_lstm.lua:22) */
-static void k27_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k26_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 32; r++) {
     int32_t best = 0;
     for (long j = 1; j < 96; j++)
-      if (a0[r * 96 + j * 1] > a0[r * 96 + best * 1]) best = (int32_t)j;
+      if (a0[r * 6144 + j * 1] > a0[r * 6144 + best * 1]) best = (int32_t)j;
     out[r] = best;
   }
 }
 
 /* equal [32] (specs/charlm_lstm.lua:22) */
-static void k28_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k27_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++) {
     out[i0 * 1] = a0[i0 * 1] == a1[i0 * 64] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [] (specs/charlm_lstm.lua:22) */
-static void k29_mul(const float *restrict a0, float *restrict out0) {
+static void k28_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   out0[0] = t0;
 }
 
 /* fused: mul over mul [32, 96] (specs/charlm_lstm.lua:21) */
-static void k30_mul(const float *restrict a0, float *restrict out0) {
+static void k29_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 3072; i0++) {
     const float t0 = (-0.00048828125f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -972,7 +712,7 @@ static void k30_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [32, 96] (specs/charlm_lstm.lua:21) */
-static void k31_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k30_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 96 + i1 * 1]);
@@ -983,7 +723,7 @@ static void k31_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [2048, 256] (specs/charlm_lstm.lua:18) */
-static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k31_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 2048; i += 8) {
     float ap[96][8];
     for (long k = 0; k < 96; k++)
@@ -1033,7 +773,7 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul sub over sub [32, 256] (specs/charlm_lstm.lua:17) */
-static void k33_mul_sub(const float *restrict a0, float *restrict out0) {
+static void k32_mul_sub(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (1.0f - t0);
@@ -1042,7 +782,7 @@ static void k33_mul_sub(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sub mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k34_sub_mul(const float *restrict a0, float *restrict out0) {
+static void k33_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (1.0f - a0[i0 * 1]);
     const float t1 = (a0[i0 * 1] * t0);
@@ -1051,55 +791,37 @@ static void k34_sub_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k35_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (t1 * a4[i0 * 1]);
-    const float t4 = (t3 * a5[i0 * 1]);
-    const float t5 = (t1 * a6[i0 * 1]);
-    const float t6 = (t5 * a7[i0 * 1]);
-    const float t7 = (t1 * a8[i0 * 1]);
-    const float t8 = (t7 * a9[i0 * 1]);
-    out0[i0 * 1] = t2;
-    out1[i0 * 1] = t4;
-    out2[i0 * 1] = t6;
-    out3[i0 * 1] = t8;
+static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 256; i1++) {
+      const float t0 = (a0[i0 * 256 + i1 * 1] * a1[i0 * 256 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 256 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 256 + i1 * 1]);
+      const float t3 = (t1 * a4[i0 * 256 + i1 * 1]);
+      const float t4 = (t3 * a5[i0 * 256 + i1 * 1]);
+      const float t5 = (t1 * a6[i0 * 256 + i1 * 1]);
+      const float t6 = (t5 * a7[i0 * 256 + i1 * 1]);
+      const float t7 = (t1 * a8[i0 * 256 + i1 * 1]);
+      const float t8 = (t7 * a9[i0 * 256 + i1 * 1]);
+      out0[i0 * 256 + i1 * 1] = t2;
+      out1[i0 * 1024 + i1 * 1] = t4;
+      out2[i0 * 1024 + i1 * 1] = t6;
+      out3[i0 * 1024 + i1 * 1] = t8;
   }
 }
 
 /* fused: mul mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k36_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    out0[i0 * 1] = t1;
-  }
-}
-
-/* concat [32, 1024] (specs/charlm_lstm.lua:17) */
-static void k37_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k35_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[0 + i0 * 1024 + i1 * 1] = a0[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[256 + i0 * 1024 + i1 * 1] = a1[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[512 + i0 * 1024 + i1 * 1] = a2[i0 * 256 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[768 + i0 * 1024 + i1 * 1] = a3[i0 * 256 + i1 * 1];
+      const float t0 = (a0[i0 * 256 + i1 * 1] * a1[i0 * 256 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 256 + i1 * 1]);
+      out0[i0 * 1024 + i1 * 1] = t1;
   }
 }
 
 /* matmul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1024; k0 += 256) {
     const long kn = 1024 - k0 < 256 ? 1024 - k0 : 256;
     for (long i = 0; i < 32; i += 8) {
@@ -1160,31 +882,32 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: addn mul mul addn mul mul mul mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k39_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (a4[i0 * 1] + t2);
-    const float t4 = (t3 * a5[i0 * 1]);
-    const float t5 = (t3 * a6[i0 * 1]);
-    const float t6 = (t5 * a7[i0 * 1]);
-    const float t7 = (t3 * a8[i0 * 1]);
-    const float t8 = (t7 * a9[i0 * 1]);
-    const float t9 = (t3 * a10[i0 * 1]);
-    const float t10 = (t9 * a11[i0 * 1]);
-    const float t11 = (t0 * a12[i0 * 1]);
-    const float t12 = (t11 * a13[i0 * 1]);
-    out0[i0 * 1] = t4;
-    out1[i0 * 1] = t6;
-    out2[i0 * 1] = t8;
-    out3[i0 * 1] = t10;
-    out4[i0 * 1] = t12;
+static void k37_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 256; i1++) {
+      const float t0 = (a0[i0 * 256 + i1 * 1] + a1[i0 * 256 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 256 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 256 + i1 * 1]);
+      const float t3 = (a4[i0 * 256 + i1 * 1] + t2);
+      const float t4 = (t3 * a5[i0 * 256 + i1 * 1]);
+      const float t5 = (t3 * a6[i0 * 256 + i1 * 1]);
+      const float t6 = (t5 * a7[i0 * 256 + i1 * 1]);
+      const float t7 = (t3 * a8[i0 * 256 + i1 * 1]);
+      const float t8 = (t7 * a9[i0 * 256 + i1 * 1]);
+      const float t9 = (t3 * a10[i0 * 256 + i1 * 1]);
+      const float t10 = (t9 * a11[i0 * 256 + i1 * 1]);
+      const float t11 = (t0 * a12[i0 * 256 + i1 * 1]);
+      const float t12 = (t11 * a13[i0 * 256 + i1 * 1]);
+      out0[i0 * 256 + i1 * 1] = t4;
+      out1[i0 * 1024 + i1 * 1] = t6;
+      out2[i0 * 1024 + i1 * 1] = t8;
+      out3[i0 * 1024 + i1 * 1] = t10;
+      out4[i0 * 1024 + i1 * 1] = t12;
   }
 }
 
 /* fused: addn mul mul addn mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k40_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k38_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] + a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1203,12 +926,32 @@ static void k40_addn_mul_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* const [32, 256] (specs/charlm_lstm.lua:17) */
-static void k41_const(float *restrict out) {
+static void k39_const(float *restrict out) {
   for (long i = 0; i < 8192; i++) out[i] = 0.0f;
 }
 
+/* concat [32, 1024] (specs/charlm_lstm.lua:17) */
+static void k40_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 256; i1++) {
+      out[0 + i0 * 1024 + i1 * 1] = a0[i0 * 256 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 256; i1++) {
+      out[256 + i0 * 1024 + i1 * 1] = a1[i0 * 256 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 256; i1++) {
+      out[512 + i0 * 1024 + i1 * 1] = a2[i0 * 256 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 256; i1++) {
+      out[768 + i0 * 1024 + i1 * 1] = a3[i0 * 256 + i1 * 1];
+  }
+}
+
 /* matmul [1024, 96] (specs/charlm_lstm.lua:17) */
-static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 2048; k0 += 256) {
     const long kn = 2048 - k0 < 256 ? 2048 - k0 : 256;
     for (long i = 0; i < 96; i += 8) {
@@ -1272,7 +1015,7 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* stack [63, 32, 256] (specs/charlm_lstm.lua:17) */
-static void k43_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, float *restrict out) {
+static void k42_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[0 + i0 * 256 + i1 * 1] = a0[i0 * 256 + i1 * 1];
@@ -1528,7 +1271,7 @@ static void k43_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [1024, 256] (specs/charlm_lstm.lua:17) */
-static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k43_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 2016; k0 += 256) {
     const long kn = 2016 - k0 < 256 ? 2016 - k0 : 256;
     for (long i = 0; i < 256; i += 8) {
@@ -1592,7 +1335,7 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [1024] (specs/charlm_lstm.lua:17) */
-static void k45_sum_to(const float *restrict a0, float *restrict out) {
+static void k44_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1024; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 32; i1++)
@@ -1602,7 +1345,7 @@ static void k45_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [96, 256] (specs/charlm_lstm.lua:18) */
-static void k46_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 2048; k0 += 256) {
     const long kn = 2048 - k0 < 256 ? 2048 - k0 : 256;
     for (long i = 0; i < 256; i += 8) {
@@ -1666,7 +1409,7 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [96] (specs/charlm_lstm.lua:18) */
-static void k47_sum_to(const float *restrict a0, float *restrict out) {
+static void k46_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 96; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 32; i1++)
@@ -1676,7 +1419,7 @@ static void k47_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg addn mul over mul [] (specs/charlm_lstm.lua:21) */
-static void k48_mul_neg_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
+static void k47_mul_neg_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   const float t1 = (-t0);
   const float t2 = (t1 + a1[0] + a2[0] + a3[0] + a4[0] + a5[0] + a6[0] + a7[0] + a8[0] + a9[0] + a10[0] + a11[0] + a12[0] + a13[0] + a14[0] + a15[0] + a16[0] + a17[0] + a18[0] + a19[0] + a20[0] + a21[0] + a22[0] + a23[0] + a24[0] + a25[0] + a26[0] + a27[0] + a28[0] + a29[0] + a30[0] + a31[0] + a32[0] + a33[0] + a34[0] + a35[0] + a36[0] + a37[0] + a38[0] + a39[0] + a40[0] + a41[0] + a42[0] + a43[0] + a44[0] + a45[0] + a46[0] + a47[0] + a48[0] + a49[0] + a50[0] + a51[0] + a52[0] + a53[0] + a54[0] + a55[0] + a56[0] + a57[0] + a58[0] + a59[0] + a60[0] + a61[0] + a62[0] + a63[0]);
@@ -1685,7 +1428,7 @@ static void k48_mul_neg_addn(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul addn mul over mul [] (specs/charlm_lstm.lua:22) */
-static void k49_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
+static void k48_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   const float t1 = (t0 + a1[0] + a2[0] + a3[0] + a4[0] + a5[0] + a6[0] + a7[0] + a8[0] + a9[0] + a10[0] + a11[0] + a12[0] + a13[0] + a14[0] + a15[0] + a16[0] + a17[0] + a18[0] + a19[0] + a20[0] + a21[0] + a22[0] + a23[0] + a24[0] + a25[0] + a26[0] + a27[0] + a28[0] + a29[0] + a30[0] + a31[0] + a32[0] + a33[0] + a34[0] + a35[0] + a36[0] + a37[0] + a38[0] + a39[0] + a40[0] + a41[0] + a42[0] + a43[0] + a44[0] + a45[0] + a46[0] + a47[0] + a48[0] + a49[0] + a50[0] + a51[0] + a52[0] + a53[0] + a54[0] + a55[0] + a56[0] + a57[0] + a58[0] + a59[0] + a60[0] + a61[0] + a62[0] + a63[0]);
   const float t2 = (t1 * 0.015625f);
@@ -1693,12 +1436,12 @@ static void k49_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* copy out mul [] (specs/charlm_lstm.lua:21) */
-static void k50_copy(const float *restrict a0, float *restrict out) {
+static void k49_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [1024, 96] (specs/charlm_lstm.lua:17) */
-static void k51_copy(const float *restrict a0, float *restrict out) {
+static void k50_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
       out[i0 * 96 + i1 * 1] = a0[i0 * 96 + i1 * 1];
@@ -1706,7 +1449,7 @@ static void k51_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [1024, 256] (specs/charlm_lstm.lua:17) */
-static void k52_copy(const float *restrict a0, float *restrict out) {
+static void k51_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i0 * 256 + i1 * 1] = a0[i0 * 256 + i1 * 1];
@@ -1714,14 +1457,14 @@ static void k52_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [1024] (specs/charlm_lstm.lua:17) */
-static void k53_copy(const float *restrict a0, float *restrict out) {
+static void k52_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [96, 256] (specs/charlm_lstm.lua:18) */
-static void k54_copy(const float *restrict a0, float *restrict out) {
+static void k53_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 96; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i0 * 256 + i1 * 1] = a0[i0 * 256 + i1 * 1];
@@ -1729,32 +1472,47 @@ static void k54_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [96] (specs/charlm_lstm.lua:18) */
-static void k55_copy(const float *restrict a0, float *restrict out) {
+static void k54_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 96; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
-/* fused: mul over mul [1024, 96] */
-static void k56_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 98304; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
-  }
-}
-
-/* sum_to [] */
-static void k57_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 1024; i0++)
+/* fused: add over add [32, 96] (specs/charlm_lstm.lua:18) */
+static void k55_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+  for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
-      out[0] += a0[i0 * 96 + i1 * 1];
+      const float t0 = (a0[i0 * 96 + i1 * 1] + a1[i1 * 1]);
+      out0[i0 * 96 + i1 * 1] = t0;
   }
 }
 
-/* fused: mul over mul [1024, 256] */
+/* log_softmax [32, 96] (specs/charlm_lstm.lua:21) */
+static void k56_log_softmax(const float *restrict a0, float *restrict out) {
+  for (long r = 0; r < 32; r++) {
+    const float *x = a0 + r * 96;
+    float *y = out + r * 96;
+    float mx = x[0], sum = 0.0f;
+    for (long j = 1; j < 96; j++) mx = x[j * 1] > mx ? x[j * 1] : mx;
+    for (long j = 0; j < 96; j++) sum += y[j] = rnnc_expf(x[j * 1] - mx);
+    const float lse = logf(sum);
+    for (long j = 0; j < 96; j++) y[j] = (x[j * 1] - mx) - lse;
+  }
+}
+
+/* argmax [32] (specs/charlm_lstm.lua:22) */
+static void k57_argmax(const float *restrict a0, int32_t *restrict out) {
+  for (long r = 0; r < 32; r++) {
+    int32_t best = 0;
+    for (long j = 1; j < 96; j++)
+      if (a0[r * 96 + j * 1] > a0[r * 96 + best * 1]) best = (int32_t)j;
+    out[r] = best;
+  }
+}
+
+/* fused: mul over mul [1024, 96] */
 static void k58_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 262144; i0++) {
+  for (long i0 = 0; i0 < 98304; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     out0[i0 * 1] = t0;
   }
@@ -1764,14 +1522,14 @@ static void k58_mul(const float *restrict a0, float *restrict out0) {
 static void k59_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[0] += a0[i0 * 256 + i1 * 1];
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[0] += a0[i0 * 96 + i1 * 1];
   }
 }
 
-/* fused: mul over mul [1024] */
+/* fused: mul over mul [1024, 256] */
 static void k60_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1024; i0++) {
+  for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     out0[i0 * 1] = t0;
   }
@@ -1780,14 +1538,15 @@ static void k60_mul(const float *restrict a0, float *restrict out0) {
 /* sum_to [] */
 static void k61_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 1024; i0++) {
-    out[0] += a0[i0 * 1];
+  for (long i0 = 0; i0 < 1024; i0++)
+    for (long i1 = 0; i1 < 256; i1++) {
+      out[0] += a0[i0 * 256 + i1 * 1];
   }
 }
 
-/* fused: mul over mul [96, 256] */
+/* fused: mul over mul [1024] */
 static void k62_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 24576; i0++) {
+  for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     out0[i0 * 1] = t0;
   }
@@ -1796,15 +1555,14 @@ static void k62_mul(const float *restrict a0, float *restrict out0) {
 /* sum_to [] */
 static void k63_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 96; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[0] += a0[i0 * 256 + i1 * 1];
+  for (long i0 = 0; i0 < 1024; i0++) {
+    out[0] += a0[i0 * 1];
   }
 }
 
-/* fused: mul over mul [96] */
+/* fused: mul over mul [96, 256] */
 static void k64_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 96; i0++) {
+  for (long i0 = 0; i0 < 24576; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     out0[i0 * 1] = t0;
   }
@@ -1813,13 +1571,30 @@ static void k64_mul(const float *restrict a0, float *restrict out0) {
 /* sum_to [] */
 static void k65_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
+  for (long i0 = 0; i0 < 96; i0++)
+    for (long i1 = 0; i1 < 256; i1++) {
+      out[0] += a0[i0 * 256 + i1 * 1];
+  }
+}
+
+/* fused: mul over mul [96] */
+static void k66_mul(const float *restrict a0, float *restrict out0) {
+  for (long i0 = 0; i0 < 96; i0++) {
+    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    out0[i0 * 1] = t0;
+  }
+}
+
+/* sum_to [] */
+static void k67_sum_to(const float *restrict a0, float *restrict out) {
+  for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 96; i0++) {
     out[0] += a0[i0 * 1];
   }
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k66_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k68_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   const float t0 = (a0[0] + a1[0] + a2[0] + a2[0] + a3[0] + a4[0]);
   const float t1 = sqrtf(t0);
   const float t2 = (t1 + 9.99999997e-07f);
@@ -1829,7 +1604,7 @@ static void k66_addn_sqrt_add(const float *restrict a0, const float *restrict a1
 }
 
 /* fused: mul mul over mul [1024, 96] */
-static void k67_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k69_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 98304; i0++) {
     const float t0 = (a0[i0 * 1] * a1[0]);
     const float t1 = (0.100000001f * t0);
@@ -1839,7 +1614,7 @@ static void k67_mul_mul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: mul mul over mul [1024, 96] */
-static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k70_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 98304; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1848,7 +1623,7 @@ static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k69_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k71_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1858,7 +1633,7 @@ static void k69_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [1024, 96] */
-static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k72_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 98304; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1871,7 +1646,7 @@ static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k71_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k73_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00200000009f / t1);
@@ -1879,7 +1654,7 @@ static void k71_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [1024, 256] */
-static void k72_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k74_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (a0[i0 * 1] * a1[0]);
     const float t1 = (0.100000001f * t0);
@@ -1889,7 +1664,7 @@ static void k72_mul_mul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: mul mul over mul [1024, 256] */
-static void k73_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1898,7 +1673,7 @@ static void k73_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [1024, 256] */
-static void k74_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1911,7 +1686,7 @@ static void k74_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul over mul [1024] */
-static void k75_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k77_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (a0[i0 * 1] * a1[0]);
     const float t1 = (0.100000001f * t0);
@@ -1921,7 +1696,7 @@ static void k75_mul_mul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: mul mul over mul [1024] */
-static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k78_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1930,7 +1705,7 @@ static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [1024] */
-static void k77_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k79_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1943,7 +1718,7 @@ static void k77_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul over mul [96, 256] */
-static void k78_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k80_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 24576; i0++) {
     const float t0 = (a0[i0 * 1] * a1[0]);
     const float t1 = (0.100000001f * t0);
@@ -1953,7 +1728,7 @@ static void k78_mul_mul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: mul mul over mul [96, 256] */
-static void k79_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k81_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 24576; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1962,7 +1737,7 @@ static void k79_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [96, 256] */
-static void k80_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k82_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 24576; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1975,7 +1750,7 @@ static void k80_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul over mul [96] */
-static void k81_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k83_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 96; i0++) {
     const float t0 = (a0[i0 * 1] * a1[0]);
     const float t1 = (0.100000001f * t0);
@@ -1985,7 +1760,7 @@ static void k81_mul_mul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: mul mul over mul [96] */
-static void k82_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k84_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 96; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1994,7 +1769,7 @@ static void k82_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [96] */
-static void k83_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k85_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 96; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2007,7 +1782,7 @@ static void k83_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [1024, 96] */
-static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k86_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 98304; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2020,7 +1795,7 @@ static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [1024, 256] */
-static void k85_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k87_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2033,7 +1808,7 @@ static void k85_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [1024] */
-static void k86_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k88_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2046,7 +1821,7 @@ static void k86_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [96, 256] */
-static void k87_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k89_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 24576; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2059,7 +1834,7 @@ static void k87_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [96] */
-static void k88_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k90_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 96; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2072,7 +1847,7 @@ static void k88_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* one_hot [1, 96] (specs/charlm_lstm.lua:17) */
-static void k89_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k91_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 96; i++) out[i] = 0.0f;
   for (long r = 0; r < 1; r++) {
     const int32_t id = a0[r * 1];
@@ -2081,7 +1856,7 @@ static void k89_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* matmul [1, 1024] (specs/charlm_lstm.lua:17) */
-static void k90_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k92_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[96][1];
     for (long k = 0; k < 96; k++)
@@ -2103,7 +1878,7 @@ static void k90_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 1024] (specs/charlm_lstm.lua:17) */
-static void k91_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k93_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 1024; j += 256) {
       float acc0[256] = {0.0f};
@@ -2122,7 +1897,7 @@ static void k91_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1024] (specs/charlm_lstm.lua:17) */
-static void k92_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k94_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2131,7 +1906,7 @@ static void k92_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add add over add [1, 1024] (specs/charlm_lstm.lua:17) */
-static void k93_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k95_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2141,7 +1916,7 @@ static void k93_add_add(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: tanh over tanh [1, 256] (specs/charlm_lstm.lua:17) */
-static void k94_tanh(const float *restrict a0, float *restrict out0) {
+static void k96_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -2150,7 +1925,7 @@ static void k94_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul over mul [1, 256] (specs/charlm_lstm.lua:17) */
-static void k95_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k97_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -2160,7 +1935,7 @@ static void k95_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 256] (specs/charlm_lstm.lua:17) */
-static void k96_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k98_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -2173,7 +1948,7 @@ static void k96_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 96] (specs/charlm_lstm.lua:18) */
-static void k97_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k99_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 96; j += 96) {
       float acc0[96] = {0.0f};
@@ -2192,7 +1967,7 @@ static void k97_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 96] (specs/charlm_lstm.lua:18) */
-static void k98_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k100_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2200,16 +1975,8 @@ static void k98_add(const float *restrict a0, const float *restrict a1, float *r
   }
 }
 
-/* stack [1, 1, 96] (specs/charlm_lstm.lua:20) */
-static void k99_stack(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[0 + i0 * 96 + i1 * 1] = a0[i1 * 1];
-  }
-}
-
 /* copy out stack [1, 1, 96] (specs/charlm_lstm.lua:20) */
-static void k100_copy(const float *restrict a0, float *restrict out) {
+static void k101_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1; i1++)
       for (long i2 = 0; i2 < 96; i2++) {
@@ -2218,7 +1985,7 @@ static void k100_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 256] (specs/charlm_lstm.lua:17) */
-static void k101_copy(const float *restrict a0, float *restrict out) {
+static void k102_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2809,71 +2576,70 @@ static void charlm_lstm_predict_3(const float *restrict P, const charlm_lstm_bat
   k8_sigmoid_mul((float *)(A + 65536) + 768, (float *)(A + 0) + 0, (float *)(A + 10616832) + 516096);
   k13_transpose(P + 362496 /* dense1.weight */, (float *)(A + 65536) + 0);
   k14_matmul((float *)(A + 10616832) + 0, (float *)(A + 65536) + 0, (float *)(A + 327680) + 0);
-  k15_add((float *)(A + 327680) + 0, P + 387072 /* dense1.bias */, (float *)(A + 0) + 0);
-  k15_add((float *)(A + 327680) + 3072, P + 387072 /* dense1.bias */, (float *)(A + 12288) + 0);
-  k15_add((float *)(A + 327680) + 6144, P + 387072 /* dense1.bias */, (float *)(A + 24576) + 0);
-  k15_add((float *)(A + 327680) + 9216, P + 387072 /* dense1.bias */, (float *)(A + 36864) + 0);
-  k15_add((float *)(A + 327680) + 12288, P + 387072 /* dense1.bias */, (float *)(A + 49152) + 0);
-  k15_add((float *)(A + 327680) + 15360, P + 387072 /* dense1.bias */, (float *)(A + 65536) + 0);
-  k15_add((float *)(A + 327680) + 18432, P + 387072 /* dense1.bias */, (float *)(A + 77824) + 0);
-  k15_add((float *)(A + 327680) + 21504, P + 387072 /* dense1.bias */, (float *)(A + 90112) + 0);
-  k15_add((float *)(A + 327680) + 24576, P + 387072 /* dense1.bias */, (float *)(A + 102400) + 0);
-  k15_add((float *)(A + 327680) + 27648, P + 387072 /* dense1.bias */, (float *)(A + 114688) + 0);
-  k15_add((float *)(A + 327680) + 30720, P + 387072 /* dense1.bias */, (float *)(A + 126976) + 0);
-  k15_add((float *)(A + 327680) + 33792, P + 387072 /* dense1.bias */, (float *)(A + 139264) + 0);
-  k15_add((float *)(A + 327680) + 36864, P + 387072 /* dense1.bias */, (float *)(A + 151552) + 0);
-  k15_add((float *)(A + 327680) + 39936, P + 387072 /* dense1.bias */, (float *)(A + 163840) + 0);
-  k15_add((float *)(A + 327680) + 43008, P + 387072 /* dense1.bias */, (float *)(A + 176128) + 0);
-  k15_add((float *)(A + 327680) + 46080, P + 387072 /* dense1.bias */, (float *)(A + 188416) + 0);
-  k15_add((float *)(A + 327680) + 49152, P + 387072 /* dense1.bias */, (float *)(A + 200704) + 0);
-  k15_add((float *)(A + 327680) + 52224, P + 387072 /* dense1.bias */, (float *)(A + 212992) + 0);
-  k15_add((float *)(A + 327680) + 55296, P + 387072 /* dense1.bias */, (float *)(A + 225280) + 0);
-  k15_add((float *)(A + 327680) + 58368, P + 387072 /* dense1.bias */, (float *)(A + 237568) + 0);
-  k15_add((float *)(A + 327680) + 61440, P + 387072 /* dense1.bias */, (float *)(A + 249856) + 0);
-  k15_add((float *)(A + 327680) + 64512, P + 387072 /* dense1.bias */, (float *)(A + 262144) + 0);
-  k15_add((float *)(A + 327680) + 67584, P + 387072 /* dense1.bias */, (float *)(A + 274432) + 0);
-  k15_add((float *)(A + 327680) + 70656, P + 387072 /* dense1.bias */, (float *)(A + 286720) + 0);
-  k15_add((float *)(A + 327680) + 73728, P + 387072 /* dense1.bias */, (float *)(A + 299008) + 0);
-  k15_add((float *)(A + 327680) + 76800, P + 387072 /* dense1.bias */, (float *)(A + 311296) + 0);
-  k15_add((float *)(A + 327680) + 79872, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 0);
-  k15_add((float *)(A + 327680) + 82944, P + 387072 /* dense1.bias */, (float *)(A + 1126400) + 0);
-  k15_add((float *)(A + 327680) + 86016, P + 387072 /* dense1.bias */, (float *)(A + 1138688) + 0);
-  k15_add((float *)(A + 327680) + 89088, P + 387072 /* dense1.bias */, (float *)(A + 1150976) + 0);
-  k15_add((float *)(A + 327680) + 92160, P + 387072 /* dense1.bias */, (float *)(A + 1163264) + 0);
-  k15_add((float *)(A + 327680) + 95232, P + 387072 /* dense1.bias */, (float *)(A + 1175552) + 0);
-  k15_add((float *)(A + 327680) + 98304, P + 387072 /* dense1.bias */, (float *)(A + 1187840) + 0);
-  k15_add((float *)(A + 327680) + 101376, P + 387072 /* dense1.bias */, (float *)(A + 1200128) + 0);
-  k15_add((float *)(A + 327680) + 104448, P + 387072 /* dense1.bias */, (float *)(A + 1212416) + 0);
-  k15_add((float *)(A + 327680) + 107520, P + 387072 /* dense1.bias */, (float *)(A + 1224704) + 0);
-  k15_add((float *)(A + 327680) + 110592, P + 387072 /* dense1.bias */, (float *)(A + 1236992) + 0);
-  k15_add((float *)(A + 327680) + 113664, P + 387072 /* dense1.bias */, (float *)(A + 1249280) + 0);
-  k15_add((float *)(A + 327680) + 116736, P + 387072 /* dense1.bias */, (float *)(A + 1261568) + 0);
-  k15_add((float *)(A + 327680) + 119808, P + 387072 /* dense1.bias */, (float *)(A + 1273856) + 0);
-  k15_add((float *)(A + 327680) + 122880, P + 387072 /* dense1.bias */, (float *)(A + 1286144) + 0);
-  k15_add((float *)(A + 327680) + 125952, P + 387072 /* dense1.bias */, (float *)(A + 1298432) + 0);
-  k15_add((float *)(A + 327680) + 129024, P + 387072 /* dense1.bias */, (float *)(A + 1310720) + 0);
-  k15_add((float *)(A + 327680) + 132096, P + 387072 /* dense1.bias */, (float *)(A + 1323008) + 0);
-  k15_add((float *)(A + 327680) + 135168, P + 387072 /* dense1.bias */, (float *)(A + 1335296) + 0);
-  k15_add((float *)(A + 327680) + 138240, P + 387072 /* dense1.bias */, (float *)(A + 1347584) + 0);
-  k15_add((float *)(A + 327680) + 141312, P + 387072 /* dense1.bias */, (float *)(A + 1359872) + 0);
-  k15_add((float *)(A + 327680) + 144384, P + 387072 /* dense1.bias */, (float *)(A + 1372160) + 0);
-  k15_add((float *)(A + 327680) + 147456, P + 387072 /* dense1.bias */, (float *)(A + 1384448) + 0);
-  k15_add((float *)(A + 327680) + 150528, P + 387072 /* dense1.bias */, (float *)(A + 1396736) + 0);
-  k15_add((float *)(A + 327680) + 153600, P + 387072 /* dense1.bias */, (float *)(A + 1409024) + 0);
-  k15_add((float *)(A + 327680) + 156672, P + 387072 /* dense1.bias */, (float *)(A + 1421312) + 0);
-  k15_add((float *)(A + 327680) + 159744, P + 387072 /* dense1.bias */, (float *)(A + 1433600) + 0);
-  k15_add((float *)(A + 327680) + 162816, P + 387072 /* dense1.bias */, (float *)(A + 1445888) + 0);
-  k15_add((float *)(A + 327680) + 165888, P + 387072 /* dense1.bias */, (float *)(A + 1458176) + 0);
-  k15_add((float *)(A + 327680) + 168960, P + 387072 /* dense1.bias */, (float *)(A + 1470464) + 0);
-  k15_add((float *)(A + 327680) + 172032, P + 387072 /* dense1.bias */, (float *)(A + 1482752) + 0);
-  k15_add((float *)(A + 327680) + 175104, P + 387072 /* dense1.bias */, (float *)(A + 1495040) + 0);
-  k15_add((float *)(A + 327680) + 178176, P + 387072 /* dense1.bias */, (float *)(A + 1507328) + 0);
-  k15_add((float *)(A + 327680) + 181248, P + 387072 /* dense1.bias */, (float *)(A + 1519616) + 0);
-  k15_add((float *)(A + 327680) + 184320, P + 387072 /* dense1.bias */, (float *)(A + 1531904) + 0);
-  k15_add((float *)(A + 327680) + 187392, P + 387072 /* dense1.bias */, (float *)(A + 1544192) + 0);
-  k15_add((float *)(A + 327680) + 190464, P + 387072 /* dense1.bias */, (float *)(A + 1556480) + 0);
-  k15_add((float *)(A + 327680) + 193536, P + 387072 /* dense1.bias */, (float *)(A + 1568768) + 0);
-  k16_stack((float *)(A + 0) + 0, (float *)(A + 12288) + 0, (float *)(A + 24576) + 0, (float *)(A + 36864) + 0, (float *)(A + 49152) + 0, (float *)(A + 65536) + 0, (float *)(A + 77824) + 0, (float *)(A + 90112) + 0, (float *)(A + 102400) + 0, (float *)(A + 114688) + 0, (float *)(A + 126976) + 0, (float *)(A + 139264) + 0, (float *)(A + 151552) + 0, (float *)(A + 163840) + 0, (float *)(A + 176128) + 0, (float *)(A + 188416) + 0, (float *)(A + 200704) + 0, (float *)(A + 212992) + 0, (float *)(A + 225280) + 0, (float *)(A + 237568) + 0, (float *)(A + 249856) + 0, (float *)(A + 262144) + 0, (float *)(A + 274432) + 0, (float *)(A + 286720) + 0, (float *)(A + 299008) + 0, (float *)(A + 311296) + 0, (float *)(A + 1114112) + 0, (float *)(A + 1126400) + 0, (float *)(A + 1138688) + 0, (float *)(A + 1150976) + 0, (float *)(A + 1163264) + 0, (float *)(A + 1175552) + 0, (float *)(A + 1187840) + 0, (float *)(A + 1200128) + 0, (float *)(A + 1212416) + 0, (float *)(A + 1224704) + 0, (float *)(A + 1236992) + 0, (float *)(A + 1249280) + 0, (float *)(A + 1261568) + 0, (float *)(A + 1273856) + 0, (float *)(A + 1286144) + 0, (float *)(A + 1298432) + 0, (float *)(A + 1310720) + 0, (float *)(A + 1323008) + 0, (float *)(A + 1335296) + 0, (float *)(A + 1347584) + 0, (float *)(A + 1359872) + 0, (float *)(A + 1372160) + 0, (float *)(A + 1384448) + 0, (float *)(A + 1396736) + 0, (float *)(A + 1409024) + 0, (float *)(A + 1421312) + 0, (float *)(A + 1433600) + 0, (float *)(A + 1445888) + 0, (float *)(A + 1458176) + 0, (float *)(A + 1470464) + 0, (float *)(A + 1482752) + 0, (float *)(A + 1495040) + 0, (float *)(A + 1507328) + 0, (float *)(A + 1519616) + 0, (float *)(A + 1531904) + 0, (float *)(A + 1544192) + 0, (float *)(A + 1556480) + 0, (float *)(A + 1568768) + 0, (float *)(A + 327680) + 0);
+  k15_add((float *)(A + 327680) + 0, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 0);
+  k15_add((float *)(A + 327680) + 3072, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 96);
+  k15_add((float *)(A + 327680) + 6144, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 192);
+  k15_add((float *)(A + 327680) + 9216, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 288);
+  k15_add((float *)(A + 327680) + 12288, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 384);
+  k15_add((float *)(A + 327680) + 15360, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 480);
+  k15_add((float *)(A + 327680) + 18432, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 576);
+  k15_add((float *)(A + 327680) + 21504, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 672);
+  k15_add((float *)(A + 327680) + 24576, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 768);
+  k15_add((float *)(A + 327680) + 27648, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 864);
+  k15_add((float *)(A + 327680) + 30720, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 960);
+  k15_add((float *)(A + 327680) + 33792, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 1056);
+  k15_add((float *)(A + 327680) + 36864, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 1152);
+  k15_add((float *)(A + 327680) + 39936, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 1248);
+  k15_add((float *)(A + 327680) + 43008, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 1344);
+  k15_add((float *)(A + 327680) + 46080, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 1440);
+  k15_add((float *)(A + 327680) + 49152, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 1536);
+  k15_add((float *)(A + 327680) + 52224, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 1632);
+  k15_add((float *)(A + 327680) + 55296, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 1728);
+  k15_add((float *)(A + 327680) + 58368, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 1824);
+  k15_add((float *)(A + 327680) + 61440, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 1920);
+  k15_add((float *)(A + 327680) + 64512, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 2016);
+  k15_add((float *)(A + 327680) + 67584, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 2112);
+  k15_add((float *)(A + 327680) + 70656, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 2208);
+  k15_add((float *)(A + 327680) + 73728, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 2304);
+  k15_add((float *)(A + 327680) + 76800, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 2400);
+  k15_add((float *)(A + 327680) + 79872, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 2496);
+  k15_add((float *)(A + 327680) + 82944, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 2592);
+  k15_add((float *)(A + 327680) + 86016, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 2688);
+  k15_add((float *)(A + 327680) + 89088, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 2784);
+  k15_add((float *)(A + 327680) + 92160, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 2880);
+  k15_add((float *)(A + 327680) + 95232, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 2976);
+  k15_add((float *)(A + 327680) + 98304, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 3072);
+  k15_add((float *)(A + 327680) + 101376, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 3168);
+  k15_add((float *)(A + 327680) + 104448, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 3264);
+  k15_add((float *)(A + 327680) + 107520, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 3360);
+  k15_add((float *)(A + 327680) + 110592, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 3456);
+  k15_add((float *)(A + 327680) + 113664, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 3552);
+  k15_add((float *)(A + 327680) + 116736, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 3648);
+  k15_add((float *)(A + 327680) + 119808, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 3744);
+  k15_add((float *)(A + 327680) + 122880, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 3840);
+  k15_add((float *)(A + 327680) + 125952, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 3936);
+  k15_add((float *)(A + 327680) + 129024, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 4032);
+  k15_add((float *)(A + 327680) + 132096, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 4128);
+  k15_add((float *)(A + 327680) + 135168, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 4224);
+  k15_add((float *)(A + 327680) + 138240, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 4320);
+  k15_add((float *)(A + 327680) + 141312, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 4416);
+  k15_add((float *)(A + 327680) + 144384, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 4512);
+  k15_add((float *)(A + 327680) + 147456, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 4608);
+  k15_add((float *)(A + 327680) + 150528, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 4704);
+  k15_add((float *)(A + 327680) + 153600, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 4800);
+  k15_add((float *)(A + 327680) + 156672, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 4896);
+  k15_add((float *)(A + 327680) + 159744, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 4992);
+  k15_add((float *)(A + 327680) + 162816, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 5088);
+  k15_add((float *)(A + 327680) + 165888, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 5184);
+  k15_add((float *)(A + 327680) + 168960, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 5280);
+  k15_add((float *)(A + 327680) + 172032, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 5376);
+  k15_add((float *)(A + 327680) + 175104, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 5472);
+  k15_add((float *)(A + 327680) + 178176, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 5568);
+  k15_add((float *)(A + 327680) + 181248, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 5664);
+  k15_add((float *)(A + 327680) + 184320, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 5760);
+  k15_add((float *)(A + 327680) + 187392, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 5856);
+  k15_add((float *)(A + 327680) + 190464, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 5952);
+  k15_add((float *)(A + 327680) + 193536, P + 387072 /* dense1.bias */, (float *)(A + 1114112) + 6048);
 }
 
 void charlm_lstm_predict(const float *params, const charlm_lstm_batch *in, charlm_lstm_outputs *out, void *arena) {
@@ -2885,7 +2651,7 @@ void charlm_lstm_predict(const float *params, const charlm_lstm_batch *in, charl
   charlm_lstm_predict_1(P, in, A, seed);
   charlm_lstm_predict_2(P, in, A, seed);
   charlm_lstm_predict_3(P, in, A, seed);
-  if (out) k17_copy((float *)(A + 327680) + 0, out->logits);
+  if (out) k16_copy((float *)(A + 1114112) + 0, out->logits);
 }
 
 static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -2959,135 +2725,135 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   k3_add(P + 361472 /* lstm1.bias_hh */, (float *)(A + 786432) + 0);
   k4_add_add((float *)(A + 1179648) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 786432) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 786432) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 917504) + 0, (float *)(A + 786432) + 0, (float *)(A + 819200) + 0, (float *)(A + 851968) + 0, (float *)(A + 884736) + 0);
+  k17_sigmoid_mul_tanh((float *)(A + 917504) + 0, (float *)(A + 786432) + 0, (float *)(A + 819200) + 0, (float *)(A + 851968) + 0, (float *)(A + 884736) + 0);
   k7_transpose(P + 98304 /* lstm1.weight_hh */, (float *)(A + 9568256) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 884736) + 0, (float *)(A + 1048576) + 0, (float *)(A + 10616832) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 884736) + 0, (float *)(A + 1048576) + 0, (float *)(A + 10616832) + 0);
   k9_matmul((float *)(A + 10616832) + 0, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12713984) + 0);
   k4_add_add((float *)(A + 1179648) + 32768, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12713984) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 1081344) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 1081344) + 0, (float *)(A + 1114112) + 0, (float *)(A + 1146880) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 851968) + 0, (float *)(A + 1146880) + 0, (float *)(A + 12713984) + 0, (float *)(A + 12746752) + 0, (float *)(A + 12779520) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 12779520) + 0, (float *)(A + 1146880) + 0, (float *)(A + 10616832) + 8192);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 1081344) + 0, (float *)(A + 1114112) + 0, (float *)(A + 1146880) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 851968) + 0, (float *)(A + 1146880) + 0, (float *)(A + 12713984) + 0, (float *)(A + 12746752) + 0, (float *)(A + 12779520) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 12779520) + 0, (float *)(A + 1146880) + 0, (float *)(A + 10616832) + 8192);
   k9_matmul((float *)(A + 10616832) + 8192, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12845056) + 0);
   k4_add_add((float *)(A + 1179648) + 65536, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12845056) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 12812288) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 12812288) + 0, (float *)(A + 12845056) + 0, (float *)(A + 12877824) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 12746752) + 0, (float *)(A + 12877824) + 0, (float *)(A + 12910592) + 0, (float *)(A + 12943360) + 0, (float *)(A + 12976128) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 12976128) + 0, (float *)(A + 12877824) + 0, (float *)(A + 10616832) + 16384);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 12812288) + 0, (float *)(A + 12845056) + 0, (float *)(A + 12877824) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 12746752) + 0, (float *)(A + 12877824) + 0, (float *)(A + 12910592) + 0, (float *)(A + 12943360) + 0, (float *)(A + 12976128) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 12976128) + 0, (float *)(A + 12877824) + 0, (float *)(A + 10616832) + 16384);
   k9_matmul((float *)(A + 10616832) + 16384, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13008896) + 0);
   k4_add_add((float *)(A + 1179648) + 98304, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13008896) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 13008896) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 13008896) + 0, (float *)(A + 13041664) + 0, (float *)(A + 13074432) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 12943360) + 0, (float *)(A + 13074432) + 0, (float *)(A + 13107200) + 0, (float *)(A + 13139968) + 0, (float *)(A + 13172736) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 13172736) + 0, (float *)(A + 13074432) + 0, (float *)(A + 10616832) + 24576);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 13008896) + 0, (float *)(A + 13041664) + 0, (float *)(A + 13074432) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 12943360) + 0, (float *)(A + 13074432) + 0, (float *)(A + 13107200) + 0, (float *)(A + 13139968) + 0, (float *)(A + 13172736) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 13172736) + 0, (float *)(A + 13074432) + 0, (float *)(A + 10616832) + 24576);
   k9_matmul((float *)(A + 10616832) + 24576, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13205504) + 0);
   k4_add_add((float *)(A + 1179648) + 131072, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13205504) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 13205504) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 13205504) + 0, (float *)(A + 13238272) + 0, (float *)(A + 13271040) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 13139968) + 0, (float *)(A + 13271040) + 0, (float *)(A + 13303808) + 0, (float *)(A + 13336576) + 0, (float *)(A + 13369344) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 13369344) + 0, (float *)(A + 13271040) + 0, (float *)(A + 10616832) + 32768);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 13205504) + 0, (float *)(A + 13238272) + 0, (float *)(A + 13271040) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 13139968) + 0, (float *)(A + 13271040) + 0, (float *)(A + 13303808) + 0, (float *)(A + 13336576) + 0, (float *)(A + 13369344) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 13369344) + 0, (float *)(A + 13271040) + 0, (float *)(A + 10616832) + 32768);
   k9_matmul((float *)(A + 10616832) + 32768, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13402112) + 0);
   k4_add_add((float *)(A + 1179648) + 163840, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13402112) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 13402112) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 13402112) + 0, (float *)(A + 13434880) + 0, (float *)(A + 13467648) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 13336576) + 0, (float *)(A + 13467648) + 0, (float *)(A + 13500416) + 0, (float *)(A + 13533184) + 0, (float *)(A + 13565952) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 13565952) + 0, (float *)(A + 13467648) + 0, (float *)(A + 10616832) + 40960);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 13402112) + 0, (float *)(A + 13434880) + 0, (float *)(A + 13467648) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 13336576) + 0, (float *)(A + 13467648) + 0, (float *)(A + 13500416) + 0, (float *)(A + 13533184) + 0, (float *)(A + 13565952) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 13565952) + 0, (float *)(A + 13467648) + 0, (float *)(A + 10616832) + 40960);
   k9_matmul((float *)(A + 10616832) + 40960, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13598720) + 0);
   k4_add_add((float *)(A + 1179648) + 196608, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13598720) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 13598720) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 13598720) + 0, (float *)(A + 13631488) + 0, (float *)(A + 13664256) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 13533184) + 0, (float *)(A + 13664256) + 0, (float *)(A + 13697024) + 0, (float *)(A + 13729792) + 0, (float *)(A + 13762560) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 13762560) + 0, (float *)(A + 13664256) + 0, (float *)(A + 10616832) + 49152);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 13598720) + 0, (float *)(A + 13631488) + 0, (float *)(A + 13664256) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 13533184) + 0, (float *)(A + 13664256) + 0, (float *)(A + 13697024) + 0, (float *)(A + 13729792) + 0, (float *)(A + 13762560) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 13762560) + 0, (float *)(A + 13664256) + 0, (float *)(A + 10616832) + 49152);
   k9_matmul((float *)(A + 10616832) + 49152, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13795328) + 0);
   k4_add_add((float *)(A + 1179648) + 229376, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13795328) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 13795328) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 13795328) + 0, (float *)(A + 13828096) + 0, (float *)(A + 13860864) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 13729792) + 0, (float *)(A + 13860864) + 0, (float *)(A + 13893632) + 0, (float *)(A + 13926400) + 0, (float *)(A + 13959168) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 13959168) + 0, (float *)(A + 13860864) + 0, (float *)(A + 10616832) + 57344);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 13795328) + 0, (float *)(A + 13828096) + 0, (float *)(A + 13860864) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 13729792) + 0, (float *)(A + 13860864) + 0, (float *)(A + 13893632) + 0, (float *)(A + 13926400) + 0, (float *)(A + 13959168) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 13959168) + 0, (float *)(A + 13860864) + 0, (float *)(A + 10616832) + 57344);
   k9_matmul((float *)(A + 10616832) + 57344, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13991936) + 0);
   k4_add_add((float *)(A + 1179648) + 262144, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13991936) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 13991936) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 13991936) + 0, (float *)(A + 14024704) + 0, (float *)(A + 14057472) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 13926400) + 0, (float *)(A + 14057472) + 0, (float *)(A + 14090240) + 0, (float *)(A + 14123008) + 0, (float *)(A + 14155776) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 14155776) + 0, (float *)(A + 14057472) + 0, (float *)(A + 10616832) + 65536);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 13991936) + 0, (float *)(A + 14024704) + 0, (float *)(A + 14057472) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 13926400) + 0, (float *)(A + 14057472) + 0, (float *)(A + 14090240) + 0, (float *)(A + 14123008) + 0, (float *)(A + 14155776) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 14155776) + 0, (float *)(A + 14057472) + 0, (float *)(A + 10616832) + 65536);
   k9_matmul((float *)(A + 10616832) + 65536, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14188544) + 0);
   k4_add_add((float *)(A + 1179648) + 294912, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14188544) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 14188544) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 14188544) + 0, (float *)(A + 14221312) + 0, (float *)(A + 14254080) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 14123008) + 0, (float *)(A + 14254080) + 0, (float *)(A + 14286848) + 0, (float *)(A + 14319616) + 0, (float *)(A + 14352384) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 14352384) + 0, (float *)(A + 14254080) + 0, (float *)(A + 10616832) + 73728);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 14188544) + 0, (float *)(A + 14221312) + 0, (float *)(A + 14254080) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 14123008) + 0, (float *)(A + 14254080) + 0, (float *)(A + 14286848) + 0, (float *)(A + 14319616) + 0, (float *)(A + 14352384) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 14352384) + 0, (float *)(A + 14254080) + 0, (float *)(A + 10616832) + 73728);
   k9_matmul((float *)(A + 10616832) + 73728, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14385152) + 0);
   k4_add_add((float *)(A + 1179648) + 327680, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14385152) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 14385152) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 14385152) + 0, (float *)(A + 14417920) + 0, (float *)(A + 14450688) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 14319616) + 0, (float *)(A + 14450688) + 0, (float *)(A + 14483456) + 0, (float *)(A + 14516224) + 0, (float *)(A + 14548992) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 14548992) + 0, (float *)(A + 14450688) + 0, (float *)(A + 10616832) + 81920);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 14385152) + 0, (float *)(A + 14417920) + 0, (float *)(A + 14450688) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 14319616) + 0, (float *)(A + 14450688) + 0, (float *)(A + 14483456) + 0, (float *)(A + 14516224) + 0, (float *)(A + 14548992) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 14548992) + 0, (float *)(A + 14450688) + 0, (float *)(A + 10616832) + 81920);
   k9_matmul((float *)(A + 10616832) + 81920, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14581760) + 0);
   k4_add_add((float *)(A + 1179648) + 360448, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14581760) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 14581760) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 14581760) + 0, (float *)(A + 14614528) + 0, (float *)(A + 14647296) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 14516224) + 0, (float *)(A + 14647296) + 0, (float *)(A + 14680064) + 0, (float *)(A + 14712832) + 0, (float *)(A + 14745600) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 14745600) + 0, (float *)(A + 14647296) + 0, (float *)(A + 10616832) + 90112);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 14581760) + 0, (float *)(A + 14614528) + 0, (float *)(A + 14647296) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 14516224) + 0, (float *)(A + 14647296) + 0, (float *)(A + 14680064) + 0, (float *)(A + 14712832) + 0, (float *)(A + 14745600) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 14745600) + 0, (float *)(A + 14647296) + 0, (float *)(A + 10616832) + 90112);
   k9_matmul((float *)(A + 10616832) + 90112, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14778368) + 0);
   k4_add_add((float *)(A + 1179648) + 393216, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14778368) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 14778368) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 14778368) + 0, (float *)(A + 14811136) + 0, (float *)(A + 14843904) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 14712832) + 0, (float *)(A + 14843904) + 0, (float *)(A + 14876672) + 0, (float *)(A + 14909440) + 0, (float *)(A + 14942208) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 14942208) + 0, (float *)(A + 14843904) + 0, (float *)(A + 10616832) + 98304);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 14778368) + 0, (float *)(A + 14811136) + 0, (float *)(A + 14843904) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 14712832) + 0, (float *)(A + 14843904) + 0, (float *)(A + 14876672) + 0, (float *)(A + 14909440) + 0, (float *)(A + 14942208) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 14942208) + 0, (float *)(A + 14843904) + 0, (float *)(A + 10616832) + 98304);
   k9_matmul((float *)(A + 10616832) + 98304, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14974976) + 0);
   k4_add_add((float *)(A + 1179648) + 425984, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14974976) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 14974976) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 14974976) + 0, (float *)(A + 15007744) + 0, (float *)(A + 15040512) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 14909440) + 0, (float *)(A + 15040512) + 0, (float *)(A + 15073280) + 0, (float *)(A + 15106048) + 0, (float *)(A + 15138816) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 15138816) + 0, (float *)(A + 15040512) + 0, (float *)(A + 10616832) + 106496);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 14974976) + 0, (float *)(A + 15007744) + 0, (float *)(A + 15040512) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 14909440) + 0, (float *)(A + 15040512) + 0, (float *)(A + 15073280) + 0, (float *)(A + 15106048) + 0, (float *)(A + 15138816) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 15138816) + 0, (float *)(A + 15040512) + 0, (float *)(A + 10616832) + 106496);
   k9_matmul((float *)(A + 10616832) + 106496, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15171584) + 0);
   k4_add_add((float *)(A + 1179648) + 458752, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15171584) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 15171584) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 15171584) + 0, (float *)(A + 15204352) + 0, (float *)(A + 15237120) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 15106048) + 0, (float *)(A + 15237120) + 0, (float *)(A + 15269888) + 0, (float *)(A + 15302656) + 0, (float *)(A + 15335424) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 15335424) + 0, (float *)(A + 15237120) + 0, (float *)(A + 10616832) + 114688);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 15171584) + 0, (float *)(A + 15204352) + 0, (float *)(A + 15237120) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 15106048) + 0, (float *)(A + 15237120) + 0, (float *)(A + 15269888) + 0, (float *)(A + 15302656) + 0, (float *)(A + 15335424) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 15335424) + 0, (float *)(A + 15237120) + 0, (float *)(A + 10616832) + 114688);
   k9_matmul((float *)(A + 10616832) + 114688, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15368192) + 0);
   k4_add_add((float *)(A + 1179648) + 491520, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15368192) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 15368192) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 15368192) + 0, (float *)(A + 15400960) + 0, (float *)(A + 15433728) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 15302656) + 0, (float *)(A + 15433728) + 0, (float *)(A + 15466496) + 0, (float *)(A + 15499264) + 0, (float *)(A + 15532032) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 15532032) + 0, (float *)(A + 15433728) + 0, (float *)(A + 10616832) + 122880);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 15368192) + 0, (float *)(A + 15400960) + 0, (float *)(A + 15433728) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 15302656) + 0, (float *)(A + 15433728) + 0, (float *)(A + 15466496) + 0, (float *)(A + 15499264) + 0, (float *)(A + 15532032) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 15532032) + 0, (float *)(A + 15433728) + 0, (float *)(A + 10616832) + 122880);
   k9_matmul((float *)(A + 10616832) + 122880, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15564800) + 0);
   k4_add_add((float *)(A + 1179648) + 524288, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15564800) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 15564800) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 15564800) + 0, (float *)(A + 15597568) + 0, (float *)(A + 15630336) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 15499264) + 0, (float *)(A + 15630336) + 0, (float *)(A + 15663104) + 0, (float *)(A + 15695872) + 0, (float *)(A + 15728640) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 15728640) + 0, (float *)(A + 15630336) + 0, (float *)(A + 10616832) + 131072);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 15564800) + 0, (float *)(A + 15597568) + 0, (float *)(A + 15630336) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 15499264) + 0, (float *)(A + 15630336) + 0, (float *)(A + 15663104) + 0, (float *)(A + 15695872) + 0, (float *)(A + 15728640) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 15728640) + 0, (float *)(A + 15630336) + 0, (float *)(A + 10616832) + 131072);
   k9_matmul((float *)(A + 10616832) + 131072, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15761408) + 0);
   k4_add_add((float *)(A + 1179648) + 557056, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15761408) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 15761408) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 15761408) + 0, (float *)(A + 15794176) + 0, (float *)(A + 15826944) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 15695872) + 0, (float *)(A + 15826944) + 0, (float *)(A + 15859712) + 0, (float *)(A + 15892480) + 0, (float *)(A + 15925248) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 15925248) + 0, (float *)(A + 15826944) + 0, (float *)(A + 10616832) + 139264);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 15761408) + 0, (float *)(A + 15794176) + 0, (float *)(A + 15826944) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 15695872) + 0, (float *)(A + 15826944) + 0, (float *)(A + 15859712) + 0, (float *)(A + 15892480) + 0, (float *)(A + 15925248) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 15925248) + 0, (float *)(A + 15826944) + 0, (float *)(A + 10616832) + 139264);
   k9_matmul((float *)(A + 10616832) + 139264, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15958016) + 0);
   k4_add_add((float *)(A + 1179648) + 589824, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15958016) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 15958016) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 15958016) + 0, (float *)(A + 15990784) + 0, (float *)(A + 16023552) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 15892480) + 0, (float *)(A + 16023552) + 0, (float *)(A + 16056320) + 0, (float *)(A + 16089088) + 0, (float *)(A + 16121856) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 16121856) + 0, (float *)(A + 16023552) + 0, (float *)(A + 10616832) + 147456);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 15958016) + 0, (float *)(A + 15990784) + 0, (float *)(A + 16023552) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 15892480) + 0, (float *)(A + 16023552) + 0, (float *)(A + 16056320) + 0, (float *)(A + 16089088) + 0, (float *)(A + 16121856) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 16121856) + 0, (float *)(A + 16023552) + 0, (float *)(A + 10616832) + 147456);
   k9_matmul((float *)(A + 10616832) + 147456, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 16154624) + 0);
 }
@@ -3096,1767 +2862,1703 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   (void)P, (void)in, (void)A, (void)seed;
   k4_add_add((float *)(A + 1179648) + 622592, P + 360448 /* lstm1.bias_ih */, (float *)(A + 16154624) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 16154624) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 16154624) + 0, (float *)(A + 16187392) + 0, (float *)(A + 16220160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 16089088) + 0, (float *)(A + 16220160) + 0, (float *)(A + 16252928) + 0, (float *)(A + 16285696) + 0, (float *)(A + 16318464) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 16318464) + 0, (float *)(A + 16220160) + 0, (float *)(A + 10616832) + 155648);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 16154624) + 0, (float *)(A + 16187392) + 0, (float *)(A + 16220160) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 16089088) + 0, (float *)(A + 16220160) + 0, (float *)(A + 16252928) + 0, (float *)(A + 16285696) + 0, (float *)(A + 16318464) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 16318464) + 0, (float *)(A + 16220160) + 0, (float *)(A + 10616832) + 155648);
   k9_matmul((float *)(A + 10616832) + 155648, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 16351232) + 0);
   k4_add_add((float *)(A + 1179648) + 655360, P + 360448 /* lstm1.bias_ih */, (float *)(A + 16351232) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 16351232) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 16351232) + 0, (float *)(A + 16384000) + 0, (float *)(A + 16416768) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 16285696) + 0, (float *)(A + 16416768) + 0, (float *)(A + 16449536) + 0, (float *)(A + 16482304) + 0, (float *)(A + 16515072) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 16515072) + 0, (float *)(A + 16416768) + 0, (float *)(A + 10616832) + 163840);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 16351232) + 0, (float *)(A + 16384000) + 0, (float *)(A + 16416768) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 16285696) + 0, (float *)(A + 16416768) + 0, (float *)(A + 16449536) + 0, (float *)(A + 16482304) + 0, (float *)(A + 16515072) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 16515072) + 0, (float *)(A + 16416768) + 0, (float *)(A + 10616832) + 163840);
   k9_matmul((float *)(A + 10616832) + 163840, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 16547840) + 0);
   k4_add_add((float *)(A + 1179648) + 688128, P + 360448 /* lstm1.bias_ih */, (float *)(A + 16547840) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 16547840) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 16547840) + 0, (float *)(A + 16580608) + 0, (float *)(A + 16613376) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 16482304) + 0, (float *)(A + 16613376) + 0, (float *)(A + 16646144) + 0, (float *)(A + 16678912) + 0, (float *)(A + 16711680) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 16711680) + 0, (float *)(A + 16613376) + 0, (float *)(A + 10616832) + 172032);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 16547840) + 0, (float *)(A + 16580608) + 0, (float *)(A + 16613376) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 16482304) + 0, (float *)(A + 16613376) + 0, (float *)(A + 16646144) + 0, (float *)(A + 16678912) + 0, (float *)(A + 16711680) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 16711680) + 0, (float *)(A + 16613376) + 0, (float *)(A + 10616832) + 172032);
   k9_matmul((float *)(A + 10616832) + 172032, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 16744448) + 0);
   k4_add_add((float *)(A + 1179648) + 720896, P + 360448 /* lstm1.bias_ih */, (float *)(A + 16744448) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 16744448) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 16744448) + 0, (float *)(A + 16777216) + 0, (float *)(A + 16809984) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 16678912) + 0, (float *)(A + 16809984) + 0, (float *)(A + 16842752) + 0, (float *)(A + 16875520) + 0, (float *)(A + 16908288) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 16908288) + 0, (float *)(A + 16809984) + 0, (float *)(A + 10616832) + 180224);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 16744448) + 0, (float *)(A + 16777216) + 0, (float *)(A + 16809984) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 16678912) + 0, (float *)(A + 16809984) + 0, (float *)(A + 16842752) + 0, (float *)(A + 16875520) + 0, (float *)(A + 16908288) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 16908288) + 0, (float *)(A + 16809984) + 0, (float *)(A + 10616832) + 180224);
   k9_matmul((float *)(A + 10616832) + 180224, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 16941056) + 0);
   k4_add_add((float *)(A + 1179648) + 753664, P + 360448 /* lstm1.bias_ih */, (float *)(A + 16941056) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 16941056) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 16941056) + 0, (float *)(A + 16973824) + 0, (float *)(A + 17006592) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 16875520) + 0, (float *)(A + 17006592) + 0, (float *)(A + 17039360) + 0, (float *)(A + 17072128) + 0, (float *)(A + 17104896) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 17104896) + 0, (float *)(A + 17006592) + 0, (float *)(A + 10616832) + 188416);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 16941056) + 0, (float *)(A + 16973824) + 0, (float *)(A + 17006592) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 16875520) + 0, (float *)(A + 17006592) + 0, (float *)(A + 17039360) + 0, (float *)(A + 17072128) + 0, (float *)(A + 17104896) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 17104896) + 0, (float *)(A + 17006592) + 0, (float *)(A + 10616832) + 188416);
   k9_matmul((float *)(A + 10616832) + 188416, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 17137664) + 0);
   k4_add_add((float *)(A + 1179648) + 786432, P + 360448 /* lstm1.bias_ih */, (float *)(A + 17137664) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 17137664) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 17137664) + 0, (float *)(A + 17170432) + 0, (float *)(A + 17203200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 17072128) + 0, (float *)(A + 17203200) + 0, (float *)(A + 17235968) + 0, (float *)(A + 17268736) + 0, (float *)(A + 17301504) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 17301504) + 0, (float *)(A + 17203200) + 0, (float *)(A + 10616832) + 196608);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 17137664) + 0, (float *)(A + 17170432) + 0, (float *)(A + 17203200) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 17072128) + 0, (float *)(A + 17203200) + 0, (float *)(A + 17235968) + 0, (float *)(A + 17268736) + 0, (float *)(A + 17301504) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 17301504) + 0, (float *)(A + 17203200) + 0, (float *)(A + 10616832) + 196608);
   k9_matmul((float *)(A + 10616832) + 196608, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 17334272) + 0);
   k4_add_add((float *)(A + 1179648) + 819200, P + 360448 /* lstm1.bias_ih */, (float *)(A + 17334272) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 17334272) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 17334272) + 0, (float *)(A + 17367040) + 0, (float *)(A + 17399808) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 17268736) + 0, (float *)(A + 17399808) + 0, (float *)(A + 17432576) + 0, (float *)(A + 17465344) + 0, (float *)(A + 17498112) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 17498112) + 0, (float *)(A + 17399808) + 0, (float *)(A + 10616832) + 204800);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 17334272) + 0, (float *)(A + 17367040) + 0, (float *)(A + 17399808) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 17268736) + 0, (float *)(A + 17399808) + 0, (float *)(A + 17432576) + 0, (float *)(A + 17465344) + 0, (float *)(A + 17498112) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 17498112) + 0, (float *)(A + 17399808) + 0, (float *)(A + 10616832) + 204800);
   k9_matmul((float *)(A + 10616832) + 204800, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 17530880) + 0);
   k4_add_add((float *)(A + 1179648) + 851968, P + 360448 /* lstm1.bias_ih */, (float *)(A + 17530880) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 17530880) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 17530880) + 0, (float *)(A + 17563648) + 0, (float *)(A + 17596416) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 17465344) + 0, (float *)(A + 17596416) + 0, (float *)(A + 17629184) + 0, (float *)(A + 17661952) + 0, (float *)(A + 17694720) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 17694720) + 0, (float *)(A + 17596416) + 0, (float *)(A + 10616832) + 212992);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 17530880) + 0, (float *)(A + 17563648) + 0, (float *)(A + 17596416) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 17465344) + 0, (float *)(A + 17596416) + 0, (float *)(A + 17629184) + 0, (float *)(A + 17661952) + 0, (float *)(A + 17694720) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 17694720) + 0, (float *)(A + 17596416) + 0, (float *)(A + 10616832) + 212992);
   k9_matmul((float *)(A + 10616832) + 212992, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 17727488) + 0);
   k4_add_add((float *)(A + 1179648) + 884736, P + 360448 /* lstm1.bias_ih */, (float *)(A + 17727488) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 17727488) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 17727488) + 0, (float *)(A + 17760256) + 0, (float *)(A + 17793024) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 17661952) + 0, (float *)(A + 17793024) + 0, (float *)(A + 17825792) + 0, (float *)(A + 17858560) + 0, (float *)(A + 17891328) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 17891328) + 0, (float *)(A + 17793024) + 0, (float *)(A + 10616832) + 221184);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 17727488) + 0, (float *)(A + 17760256) + 0, (float *)(A + 17793024) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 17661952) + 0, (float *)(A + 17793024) + 0, (float *)(A + 17825792) + 0, (float *)(A + 17858560) + 0, (float *)(A + 17891328) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 17891328) + 0, (float *)(A + 17793024) + 0, (float *)(A + 10616832) + 221184);
   k9_matmul((float *)(A + 10616832) + 221184, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 17924096) + 0);
   k4_add_add((float *)(A + 1179648) + 917504, P + 360448 /* lstm1.bias_ih */, (float *)(A + 17924096) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 17924096) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 17924096) + 0, (float *)(A + 17956864) + 0, (float *)(A + 17989632) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 17858560) + 0, (float *)(A + 17989632) + 0, (float *)(A + 18022400) + 0, (float *)(A + 18055168) + 0, (float *)(A + 18087936) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 18087936) + 0, (float *)(A + 17989632) + 0, (float *)(A + 10616832) + 229376);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 17924096) + 0, (float *)(A + 17956864) + 0, (float *)(A + 17989632) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 17858560) + 0, (float *)(A + 17989632) + 0, (float *)(A + 18022400) + 0, (float *)(A + 18055168) + 0, (float *)(A + 18087936) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 18087936) + 0, (float *)(A + 17989632) + 0, (float *)(A + 10616832) + 229376);
   k9_matmul((float *)(A + 10616832) + 229376, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 18120704) + 0);
   k4_add_add((float *)(A + 1179648) + 950272, P + 360448 /* lstm1.bias_ih */, (float *)(A + 18120704) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 18120704) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 18120704) + 0, (float *)(A + 18153472) + 0, (float *)(A + 18186240) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 18055168) + 0, (float *)(A + 18186240) + 0, (float *)(A + 18219008) + 0, (float *)(A + 18251776) + 0, (float *)(A + 18284544) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 18284544) + 0, (float *)(A + 18186240) + 0, (float *)(A + 10616832) + 237568);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 18120704) + 0, (float *)(A + 18153472) + 0, (float *)(A + 18186240) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 18055168) + 0, (float *)(A + 18186240) + 0, (float *)(A + 18219008) + 0, (float *)(A + 18251776) + 0, (float *)(A + 18284544) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 18284544) + 0, (float *)(A + 18186240) + 0, (float *)(A + 10616832) + 237568);
   k9_matmul((float *)(A + 10616832) + 237568, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 18317312) + 0);
   k4_add_add((float *)(A + 1179648) + 983040, P + 360448 /* lstm1.bias_ih */, (float *)(A + 18317312) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 18317312) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 18317312) + 0, (float *)(A + 18350080) + 0, (float *)(A + 18382848) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 18251776) + 0, (float *)(A + 18382848) + 0, (float *)(A + 18415616) + 0, (float *)(A + 18448384) + 0, (float *)(A + 18481152) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 18481152) + 0, (float *)(A + 18382848) + 0, (float *)(A + 10616832) + 245760);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 18317312) + 0, (float *)(A + 18350080) + 0, (float *)(A + 18382848) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 18251776) + 0, (float *)(A + 18382848) + 0, (float *)(A + 18415616) + 0, (float *)(A + 18448384) + 0, (float *)(A + 18481152) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 18481152) + 0, (float *)(A + 18382848) + 0, (float *)(A + 10616832) + 245760);
   k9_matmul((float *)(A + 10616832) + 245760, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 18513920) + 0);
   k4_add_add((float *)(A + 1179648) + 1015808, P + 360448 /* lstm1.bias_ih */, (float *)(A + 18513920) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 18513920) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 18513920) + 0, (float *)(A + 18546688) + 0, (float *)(A + 18579456) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 18448384) + 0, (float *)(A + 18579456) + 0, (float *)(A + 18612224) + 0, (float *)(A + 18644992) + 0, (float *)(A + 18677760) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 18677760) + 0, (float *)(A + 18579456) + 0, (float *)(A + 10616832) + 253952);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 18513920) + 0, (float *)(A + 18546688) + 0, (float *)(A + 18579456) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 18448384) + 0, (float *)(A + 18579456) + 0, (float *)(A + 18612224) + 0, (float *)(A + 18644992) + 0, (float *)(A + 18677760) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 18677760) + 0, (float *)(A + 18579456) + 0, (float *)(A + 10616832) + 253952);
   k9_matmul((float *)(A + 10616832) + 253952, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 18710528) + 0);
   k4_add_add((float *)(A + 1179648) + 1048576, P + 360448 /* lstm1.bias_ih */, (float *)(A + 18710528) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 18710528) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 18710528) + 0, (float *)(A + 18743296) + 0, (float *)(A + 18776064) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 18644992) + 0, (float *)(A + 18776064) + 0, (float *)(A + 18808832) + 0, (float *)(A + 18841600) + 0, (float *)(A + 18874368) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 18874368) + 0, (float *)(A + 18776064) + 0, (float *)(A + 10616832) + 262144);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 18710528) + 0, (float *)(A + 18743296) + 0, (float *)(A + 18776064) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 18644992) + 0, (float *)(A + 18776064) + 0, (float *)(A + 18808832) + 0, (float *)(A + 18841600) + 0, (float *)(A + 18874368) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 18874368) + 0, (float *)(A + 18776064) + 0, (float *)(A + 10616832) + 262144);
   k9_matmul((float *)(A + 10616832) + 262144, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 18907136) + 0);
   k4_add_add((float *)(A + 1179648) + 1081344, P + 360448 /* lstm1.bias_ih */, (float *)(A + 18907136) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 18907136) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 18907136) + 0, (float *)(A + 18939904) + 0, (float *)(A + 18972672) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 18841600) + 0, (float *)(A + 18972672) + 0, (float *)(A + 19005440) + 0, (float *)(A + 19038208) + 0, (float *)(A + 19070976) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 19070976) + 0, (float *)(A + 18972672) + 0, (float *)(A + 10616832) + 270336);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 18907136) + 0, (float *)(A + 18939904) + 0, (float *)(A + 18972672) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 18841600) + 0, (float *)(A + 18972672) + 0, (float *)(A + 19005440) + 0, (float *)(A + 19038208) + 0, (float *)(A + 19070976) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 19070976) + 0, (float *)(A + 18972672) + 0, (float *)(A + 10616832) + 270336);
   k9_matmul((float *)(A + 10616832) + 270336, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 19103744) + 0);
   k4_add_add((float *)(A + 1179648) + 1114112, P + 360448 /* lstm1.bias_ih */, (float *)(A + 19103744) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 19103744) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 19103744) + 0, (float *)(A + 19136512) + 0, (float *)(A + 19169280) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 19038208) + 0, (float *)(A + 19169280) + 0, (float *)(A + 19202048) + 0, (float *)(A + 19234816) + 0, (float *)(A + 19267584) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 19267584) + 0, (float *)(A + 19169280) + 0, (float *)(A + 10616832) + 278528);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 19103744) + 0, (float *)(A + 19136512) + 0, (float *)(A + 19169280) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 19038208) + 0, (float *)(A + 19169280) + 0, (float *)(A + 19202048) + 0, (float *)(A + 19234816) + 0, (float *)(A + 19267584) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 19267584) + 0, (float *)(A + 19169280) + 0, (float *)(A + 10616832) + 278528);
   k9_matmul((float *)(A + 10616832) + 278528, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 19300352) + 0);
   k4_add_add((float *)(A + 1179648) + 1146880, P + 360448 /* lstm1.bias_ih */, (float *)(A + 19300352) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 19300352) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 19300352) + 0, (float *)(A + 19333120) + 0, (float *)(A + 19365888) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 19234816) + 0, (float *)(A + 19365888) + 0, (float *)(A + 19398656) + 0, (float *)(A + 19431424) + 0, (float *)(A + 19464192) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 19464192) + 0, (float *)(A + 19365888) + 0, (float *)(A + 10616832) + 286720);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 19300352) + 0, (float *)(A + 19333120) + 0, (float *)(A + 19365888) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 19234816) + 0, (float *)(A + 19365888) + 0, (float *)(A + 19398656) + 0, (float *)(A + 19431424) + 0, (float *)(A + 19464192) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 19464192) + 0, (float *)(A + 19365888) + 0, (float *)(A + 10616832) + 286720);
   k9_matmul((float *)(A + 10616832) + 286720, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 19496960) + 0);
   k4_add_add((float *)(A + 1179648) + 1179648, P + 360448 /* lstm1.bias_ih */, (float *)(A + 19496960) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 19496960) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 19496960) + 0, (float *)(A + 19529728) + 0, (float *)(A + 19562496) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 19431424) + 0, (float *)(A + 19562496) + 0, (float *)(A + 19595264) + 0, (float *)(A + 19628032) + 0, (float *)(A + 19660800) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 19660800) + 0, (float *)(A + 19562496) + 0, (float *)(A + 10616832) + 294912);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 19496960) + 0, (float *)(A + 19529728) + 0, (float *)(A + 19562496) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 19431424) + 0, (float *)(A + 19562496) + 0, (float *)(A + 19595264) + 0, (float *)(A + 19628032) + 0, (float *)(A + 19660800) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 19660800) + 0, (float *)(A + 19562496) + 0, (float *)(A + 10616832) + 294912);
   k9_matmul((float *)(A + 10616832) + 294912, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 19693568) + 0);
   k4_add_add((float *)(A + 1179648) + 1212416, P + 360448 /* lstm1.bias_ih */, (float *)(A + 19693568) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 19693568) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 19693568) + 0, (float *)(A + 19726336) + 0, (float *)(A + 19759104) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 19628032) + 0, (float *)(A + 19759104) + 0, (float *)(A + 19791872) + 0, (float *)(A + 19824640) + 0, (float *)(A + 19857408) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 19857408) + 0, (float *)(A + 19759104) + 0, (float *)(A + 10616832) + 303104);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 19693568) + 0, (float *)(A + 19726336) + 0, (float *)(A + 19759104) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 19628032) + 0, (float *)(A + 19759104) + 0, (float *)(A + 19791872) + 0, (float *)(A + 19824640) + 0, (float *)(A + 19857408) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 19857408) + 0, (float *)(A + 19759104) + 0, (float *)(A + 10616832) + 303104);
   k9_matmul((float *)(A + 10616832) + 303104, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 19890176) + 0);
   k4_add_add((float *)(A + 1179648) + 1245184, P + 360448 /* lstm1.bias_ih */, (float *)(A + 19890176) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 19890176) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 19890176) + 0, (float *)(A + 19922944) + 0, (float *)(A + 19955712) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 19824640) + 0, (float *)(A + 19955712) + 0, (float *)(A + 19988480) + 0, (float *)(A + 20021248) + 0, (float *)(A + 20054016) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 20054016) + 0, (float *)(A + 19955712) + 0, (float *)(A + 10616832) + 311296);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 19890176) + 0, (float *)(A + 19922944) + 0, (float *)(A + 19955712) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 19824640) + 0, (float *)(A + 19955712) + 0, (float *)(A + 19988480) + 0, (float *)(A + 20021248) + 0, (float *)(A + 20054016) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 20054016) + 0, (float *)(A + 19955712) + 0, (float *)(A + 10616832) + 311296);
   k9_matmul((float *)(A + 10616832) + 311296, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 20086784) + 0);
   k4_add_add((float *)(A + 1179648) + 1277952, P + 360448 /* lstm1.bias_ih */, (float *)(A + 20086784) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 20086784) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 20086784) + 0, (float *)(A + 20119552) + 0, (float *)(A + 20152320) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 20021248) + 0, (float *)(A + 20152320) + 0, (float *)(A + 20185088) + 0, (float *)(A + 20217856) + 0, (float *)(A + 20250624) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 20250624) + 0, (float *)(A + 20152320) + 0, (float *)(A + 10616832) + 319488);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 20086784) + 0, (float *)(A + 20119552) + 0, (float *)(A + 20152320) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 20021248) + 0, (float *)(A + 20152320) + 0, (float *)(A + 20185088) + 0, (float *)(A + 20217856) + 0, (float *)(A + 20250624) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 20250624) + 0, (float *)(A + 20152320) + 0, (float *)(A + 10616832) + 319488);
   k9_matmul((float *)(A + 10616832) + 319488, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 20283392) + 0);
   k4_add_add((float *)(A + 1179648) + 1310720, P + 360448 /* lstm1.bias_ih */, (float *)(A + 20283392) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 20283392) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 20283392) + 0, (float *)(A + 20316160) + 0, (float *)(A + 20348928) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 20217856) + 0, (float *)(A + 20348928) + 0, (float *)(A + 20381696) + 0, (float *)(A + 20414464) + 0, (float *)(A + 20447232) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 20447232) + 0, (float *)(A + 20348928) + 0, (float *)(A + 10616832) + 327680);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 20283392) + 0, (float *)(A + 20316160) + 0, (float *)(A + 20348928) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 20217856) + 0, (float *)(A + 20348928) + 0, (float *)(A + 20381696) + 0, (float *)(A + 20414464) + 0, (float *)(A + 20447232) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 20447232) + 0, (float *)(A + 20348928) + 0, (float *)(A + 10616832) + 327680);
   k9_matmul((float *)(A + 10616832) + 327680, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 20480000) + 0);
   k4_add_add((float *)(A + 1179648) + 1343488, P + 360448 /* lstm1.bias_ih */, (float *)(A + 20480000) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 20480000) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 20480000) + 0, (float *)(A + 20512768) + 0, (float *)(A + 20545536) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 20414464) + 0, (float *)(A + 20545536) + 0, (float *)(A + 20578304) + 0, (float *)(A + 20611072) + 0, (float *)(A + 20643840) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 20643840) + 0, (float *)(A + 20545536) + 0, (float *)(A + 10616832) + 335872);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 20480000) + 0, (float *)(A + 20512768) + 0, (float *)(A + 20545536) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 20414464) + 0, (float *)(A + 20545536) + 0, (float *)(A + 20578304) + 0, (float *)(A + 20611072) + 0, (float *)(A + 20643840) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 20643840) + 0, (float *)(A + 20545536) + 0, (float *)(A + 10616832) + 335872);
   k9_matmul((float *)(A + 10616832) + 335872, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 20676608) + 0);
   k4_add_add((float *)(A + 1179648) + 1376256, P + 360448 /* lstm1.bias_ih */, (float *)(A + 20676608) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 20676608) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 20676608) + 0, (float *)(A + 20709376) + 0, (float *)(A + 20742144) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 20611072) + 0, (float *)(A + 20742144) + 0, (float *)(A + 20774912) + 0, (float *)(A + 20807680) + 0, (float *)(A + 20840448) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 20840448) + 0, (float *)(A + 20742144) + 0, (float *)(A + 10616832) + 344064);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 20676608) + 0, (float *)(A + 20709376) + 0, (float *)(A + 20742144) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 20611072) + 0, (float *)(A + 20742144) + 0, (float *)(A + 20774912) + 0, (float *)(A + 20807680) + 0, (float *)(A + 20840448) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 20840448) + 0, (float *)(A + 20742144) + 0, (float *)(A + 10616832) + 344064);
   k9_matmul((float *)(A + 10616832) + 344064, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 20873216) + 0);
   k4_add_add((float *)(A + 1179648) + 1409024, P + 360448 /* lstm1.bias_ih */, (float *)(A + 20873216) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 20873216) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 20873216) + 0, (float *)(A + 20905984) + 0, (float *)(A + 20938752) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 20807680) + 0, (float *)(A + 20938752) + 0, (float *)(A + 20971520) + 0, (float *)(A + 21004288) + 0, (float *)(A + 21037056) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 21037056) + 0, (float *)(A + 20938752) + 0, (float *)(A + 10616832) + 352256);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 20873216) + 0, (float *)(A + 20905984) + 0, (float *)(A + 20938752) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 20807680) + 0, (float *)(A + 20938752) + 0, (float *)(A + 20971520) + 0, (float *)(A + 21004288) + 0, (float *)(A + 21037056) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 21037056) + 0, (float *)(A + 20938752) + 0, (float *)(A + 10616832) + 352256);
   k9_matmul((float *)(A + 10616832) + 352256, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 21069824) + 0);
   k4_add_add((float *)(A + 1179648) + 1441792, P + 360448 /* lstm1.bias_ih */, (float *)(A + 21069824) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 21069824) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 21069824) + 0, (float *)(A + 21102592) + 0, (float *)(A + 21135360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 21004288) + 0, (float *)(A + 21135360) + 0, (float *)(A + 21168128) + 0, (float *)(A + 21200896) + 0, (float *)(A + 21233664) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 21233664) + 0, (float *)(A + 21135360) + 0, (float *)(A + 10616832) + 360448);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 21069824) + 0, (float *)(A + 21102592) + 0, (float *)(A + 21135360) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 21004288) + 0, (float *)(A + 21135360) + 0, (float *)(A + 21168128) + 0, (float *)(A + 21200896) + 0, (float *)(A + 21233664) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 21233664) + 0, (float *)(A + 21135360) + 0, (float *)(A + 10616832) + 360448);
   k9_matmul((float *)(A + 10616832) + 360448, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 21266432) + 0);
   k4_add_add((float *)(A + 1179648) + 1474560, P + 360448 /* lstm1.bias_ih */, (float *)(A + 21266432) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 21266432) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 21266432) + 0, (float *)(A + 21299200) + 0, (float *)(A + 21331968) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 21200896) + 0, (float *)(A + 21331968) + 0, (float *)(A + 21364736) + 0, (float *)(A + 21397504) + 0, (float *)(A + 21430272) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 21430272) + 0, (float *)(A + 21331968) + 0, (float *)(A + 10616832) + 368640);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 21266432) + 0, (float *)(A + 21299200) + 0, (float *)(A + 21331968) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 21200896) + 0, (float *)(A + 21331968) + 0, (float *)(A + 21364736) + 0, (float *)(A + 21397504) + 0, (float *)(A + 21430272) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 21430272) + 0, (float *)(A + 21331968) + 0, (float *)(A + 10616832) + 368640);
   k9_matmul((float *)(A + 10616832) + 368640, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 21463040) + 0);
   k4_add_add((float *)(A + 1179648) + 1507328, P + 360448 /* lstm1.bias_ih */, (float *)(A + 21463040) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 21463040) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 21463040) + 0, (float *)(A + 21495808) + 0, (float *)(A + 21528576) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 21397504) + 0, (float *)(A + 21528576) + 0, (float *)(A + 21561344) + 0, (float *)(A + 21594112) + 0, (float *)(A + 21626880) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 21626880) + 0, (float *)(A + 21528576) + 0, (float *)(A + 10616832) + 376832);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 21463040) + 0, (float *)(A + 21495808) + 0, (float *)(A + 21528576) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 21397504) + 0, (float *)(A + 21528576) + 0, (float *)(A + 21561344) + 0, (float *)(A + 21594112) + 0, (float *)(A + 21626880) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 21626880) + 0, (float *)(A + 21528576) + 0, (float *)(A + 10616832) + 376832);
   k9_matmul((float *)(A + 10616832) + 376832, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 21659648) + 0);
   k4_add_add((float *)(A + 1179648) + 1540096, P + 360448 /* lstm1.bias_ih */, (float *)(A + 21659648) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 21659648) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 21659648) + 0, (float *)(A + 21692416) + 0, (float *)(A + 21725184) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 21594112) + 0, (float *)(A + 21725184) + 0, (float *)(A + 21757952) + 0, (float *)(A + 21790720) + 0, (float *)(A + 21823488) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 21659648) + 0, (float *)(A + 21692416) + 0, (float *)(A + 21725184) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 21594112) + 0, (float *)(A + 21725184) + 0, (float *)(A + 21757952) + 0, (float *)(A + 21790720) + 0, (float *)(A + 21823488) + 0);
 }
 
 static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 21823488) + 0, (float *)(A + 21725184) + 0, (float *)(A + 10616832) + 385024);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 21823488) + 0, (float *)(A + 21725184) + 0, (float *)(A + 10616832) + 385024);
   k9_matmul((float *)(A + 10616832) + 385024, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 21856256) + 0);
   k4_add_add((float *)(A + 1179648) + 1572864, P + 360448 /* lstm1.bias_ih */, (float *)(A + 21856256) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 21856256) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 21856256) + 0, (float *)(A + 21889024) + 0, (float *)(A + 21921792) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 21790720) + 0, (float *)(A + 21921792) + 0, (float *)(A + 21954560) + 0, (float *)(A + 21987328) + 0, (float *)(A + 22020096) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 22020096) + 0, (float *)(A + 21921792) + 0, (float *)(A + 10616832) + 393216);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 21856256) + 0, (float *)(A + 21889024) + 0, (float *)(A + 21921792) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 21790720) + 0, (float *)(A + 21921792) + 0, (float *)(A + 21954560) + 0, (float *)(A + 21987328) + 0, (float *)(A + 22020096) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 22020096) + 0, (float *)(A + 21921792) + 0, (float *)(A + 10616832) + 393216);
   k9_matmul((float *)(A + 10616832) + 393216, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 22052864) + 0);
   k4_add_add((float *)(A + 1179648) + 1605632, P + 360448 /* lstm1.bias_ih */, (float *)(A + 22052864) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 22052864) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 22052864) + 0, (float *)(A + 22085632) + 0, (float *)(A + 22118400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 21987328) + 0, (float *)(A + 22118400) + 0, (float *)(A + 22151168) + 0, (float *)(A + 22183936) + 0, (float *)(A + 22216704) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 22216704) + 0, (float *)(A + 22118400) + 0, (float *)(A + 10616832) + 401408);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 22052864) + 0, (float *)(A + 22085632) + 0, (float *)(A + 22118400) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 21987328) + 0, (float *)(A + 22118400) + 0, (float *)(A + 22151168) + 0, (float *)(A + 22183936) + 0, (float *)(A + 22216704) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 22216704) + 0, (float *)(A + 22118400) + 0, (float *)(A + 10616832) + 401408);
   k9_matmul((float *)(A + 10616832) + 401408, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 22249472) + 0);
   k4_add_add((float *)(A + 1179648) + 1638400, P + 360448 /* lstm1.bias_ih */, (float *)(A + 22249472) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 22249472) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 22249472) + 0, (float *)(A + 22282240) + 0, (float *)(A + 22315008) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 22183936) + 0, (float *)(A + 22315008) + 0, (float *)(A + 22347776) + 0, (float *)(A + 22380544) + 0, (float *)(A + 22413312) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 22413312) + 0, (float *)(A + 22315008) + 0, (float *)(A + 10616832) + 409600);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 22249472) + 0, (float *)(A + 22282240) + 0, (float *)(A + 22315008) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 22183936) + 0, (float *)(A + 22315008) + 0, (float *)(A + 22347776) + 0, (float *)(A + 22380544) + 0, (float *)(A + 22413312) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 22413312) + 0, (float *)(A + 22315008) + 0, (float *)(A + 10616832) + 409600);
   k9_matmul((float *)(A + 10616832) + 409600, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 22446080) + 0);
   k4_add_add((float *)(A + 1179648) + 1671168, P + 360448 /* lstm1.bias_ih */, (float *)(A + 22446080) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 22446080) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 22446080) + 0, (float *)(A + 22478848) + 0, (float *)(A + 22511616) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 22380544) + 0, (float *)(A + 22511616) + 0, (float *)(A + 22544384) + 0, (float *)(A + 22577152) + 0, (float *)(A + 22609920) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 22609920) + 0, (float *)(A + 22511616) + 0, (float *)(A + 10616832) + 417792);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 22446080) + 0, (float *)(A + 22478848) + 0, (float *)(A + 22511616) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 22380544) + 0, (float *)(A + 22511616) + 0, (float *)(A + 22544384) + 0, (float *)(A + 22577152) + 0, (float *)(A + 22609920) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 22609920) + 0, (float *)(A + 22511616) + 0, (float *)(A + 10616832) + 417792);
   k9_matmul((float *)(A + 10616832) + 417792, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 22642688) + 0);
   k4_add_add((float *)(A + 1179648) + 1703936, P + 360448 /* lstm1.bias_ih */, (float *)(A + 22642688) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 22642688) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 22642688) + 0, (float *)(A + 22675456) + 0, (float *)(A + 22708224) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 22577152) + 0, (float *)(A + 22708224) + 0, (float *)(A + 22740992) + 0, (float *)(A + 22773760) + 0, (float *)(A + 22806528) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 22806528) + 0, (float *)(A + 22708224) + 0, (float *)(A + 10616832) + 425984);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 22642688) + 0, (float *)(A + 22675456) + 0, (float *)(A + 22708224) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 22577152) + 0, (float *)(A + 22708224) + 0, (float *)(A + 22740992) + 0, (float *)(A + 22773760) + 0, (float *)(A + 22806528) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 22806528) + 0, (float *)(A + 22708224) + 0, (float *)(A + 10616832) + 425984);
   k9_matmul((float *)(A + 10616832) + 425984, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 22839296) + 0);
   k4_add_add((float *)(A + 1179648) + 1736704, P + 360448 /* lstm1.bias_ih */, (float *)(A + 22839296) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 22839296) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 22839296) + 0, (float *)(A + 22872064) + 0, (float *)(A + 22904832) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 22773760) + 0, (float *)(A + 22904832) + 0, (float *)(A + 22937600) + 0, (float *)(A + 22970368) + 0, (float *)(A + 23003136) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 23003136) + 0, (float *)(A + 22904832) + 0, (float *)(A + 10616832) + 434176);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 22839296) + 0, (float *)(A + 22872064) + 0, (float *)(A + 22904832) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 22773760) + 0, (float *)(A + 22904832) + 0, (float *)(A + 22937600) + 0, (float *)(A + 22970368) + 0, (float *)(A + 23003136) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 23003136) + 0, (float *)(A + 22904832) + 0, (float *)(A + 10616832) + 434176);
   k9_matmul((float *)(A + 10616832) + 434176, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 23035904) + 0);
   k4_add_add((float *)(A + 1179648) + 1769472, P + 360448 /* lstm1.bias_ih */, (float *)(A + 23035904) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 23035904) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 23035904) + 0, (float *)(A + 23068672) + 0, (float *)(A + 23101440) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 22970368) + 0, (float *)(A + 23101440) + 0, (float *)(A + 23134208) + 0, (float *)(A + 23166976) + 0, (float *)(A + 23199744) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 23199744) + 0, (float *)(A + 23101440) + 0, (float *)(A + 10616832) + 442368);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 23035904) + 0, (float *)(A + 23068672) + 0, (float *)(A + 23101440) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 22970368) + 0, (float *)(A + 23101440) + 0, (float *)(A + 23134208) + 0, (float *)(A + 23166976) + 0, (float *)(A + 23199744) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 23199744) + 0, (float *)(A + 23101440) + 0, (float *)(A + 10616832) + 442368);
   k9_matmul((float *)(A + 10616832) + 442368, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 23232512) + 0);
   k4_add_add((float *)(A + 1179648) + 1802240, P + 360448 /* lstm1.bias_ih */, (float *)(A + 23232512) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 23232512) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 23232512) + 0, (float *)(A + 23265280) + 0, (float *)(A + 23298048) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 23166976) + 0, (float *)(A + 23298048) + 0, (float *)(A + 23330816) + 0, (float *)(A + 23363584) + 0, (float *)(A + 23396352) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 23396352) + 0, (float *)(A + 23298048) + 0, (float *)(A + 10616832) + 450560);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 23232512) + 0, (float *)(A + 23265280) + 0, (float *)(A + 23298048) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 23166976) + 0, (float *)(A + 23298048) + 0, (float *)(A + 23330816) + 0, (float *)(A + 23363584) + 0, (float *)(A + 23396352) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 23396352) + 0, (float *)(A + 23298048) + 0, (float *)(A + 10616832) + 450560);
   k9_matmul((float *)(A + 10616832) + 450560, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 23429120) + 0);
   k4_add_add((float *)(A + 1179648) + 1835008, P + 360448 /* lstm1.bias_ih */, (float *)(A + 23429120) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 23429120) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 23429120) + 0, (float *)(A + 23461888) + 0, (float *)(A + 23494656) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 23363584) + 0, (float *)(A + 23494656) + 0, (float *)(A + 23527424) + 0, (float *)(A + 23560192) + 0, (float *)(A + 23592960) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 23592960) + 0, (float *)(A + 23494656) + 0, (float *)(A + 10616832) + 458752);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 23429120) + 0, (float *)(A + 23461888) + 0, (float *)(A + 23494656) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 23363584) + 0, (float *)(A + 23494656) + 0, (float *)(A + 23527424) + 0, (float *)(A + 23560192) + 0, (float *)(A + 23592960) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 23592960) + 0, (float *)(A + 23494656) + 0, (float *)(A + 10616832) + 458752);
   k9_matmul((float *)(A + 10616832) + 458752, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 23625728) + 0);
   k4_add_add((float *)(A + 1179648) + 1867776, P + 360448 /* lstm1.bias_ih */, (float *)(A + 23625728) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 23625728) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 23625728) + 0, (float *)(A + 23658496) + 0, (float *)(A + 23691264) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 23560192) + 0, (float *)(A + 23691264) + 0, (float *)(A + 23724032) + 0, (float *)(A + 23756800) + 0, (float *)(A + 23789568) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 23789568) + 0, (float *)(A + 23691264) + 0, (float *)(A + 10616832) + 466944);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 23625728) + 0, (float *)(A + 23658496) + 0, (float *)(A + 23691264) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 23560192) + 0, (float *)(A + 23691264) + 0, (float *)(A + 23724032) + 0, (float *)(A + 23756800) + 0, (float *)(A + 23789568) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 23789568) + 0, (float *)(A + 23691264) + 0, (float *)(A + 10616832) + 466944);
   k9_matmul((float *)(A + 10616832) + 466944, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 23822336) + 0);
   k4_add_add((float *)(A + 1179648) + 1900544, P + 360448 /* lstm1.bias_ih */, (float *)(A + 23822336) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 23822336) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 23822336) + 0, (float *)(A + 23855104) + 0, (float *)(A + 23887872) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 23756800) + 0, (float *)(A + 23887872) + 0, (float *)(A + 23920640) + 0, (float *)(A + 23953408) + 0, (float *)(A + 23986176) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 23986176) + 0, (float *)(A + 23887872) + 0, (float *)(A + 10616832) + 475136);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 23822336) + 0, (float *)(A + 23855104) + 0, (float *)(A + 23887872) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 23756800) + 0, (float *)(A + 23887872) + 0, (float *)(A + 23920640) + 0, (float *)(A + 23953408) + 0, (float *)(A + 23986176) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 23986176) + 0, (float *)(A + 23887872) + 0, (float *)(A + 10616832) + 475136);
   k9_matmul((float *)(A + 10616832) + 475136, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 24018944) + 0);
   k4_add_add((float *)(A + 1179648) + 1933312, P + 360448 /* lstm1.bias_ih */, (float *)(A + 24018944) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 24018944) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 24018944) + 0, (float *)(A + 24051712) + 0, (float *)(A + 24084480) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 23953408) + 0, (float *)(A + 24084480) + 0, (float *)(A + 24117248) + 0, (float *)(A + 24150016) + 0, (float *)(A + 24182784) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 24182784) + 0, (float *)(A + 24084480) + 0, (float *)(A + 10616832) + 483328);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 24018944) + 0, (float *)(A + 24051712) + 0, (float *)(A + 24084480) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 23953408) + 0, (float *)(A + 24084480) + 0, (float *)(A + 24117248) + 0, (float *)(A + 24150016) + 0, (float *)(A + 24182784) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 24182784) + 0, (float *)(A + 24084480) + 0, (float *)(A + 10616832) + 483328);
   k9_matmul((float *)(A + 10616832) + 483328, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 24215552) + 0);
   k4_add_add((float *)(A + 1179648) + 1966080, P + 360448 /* lstm1.bias_ih */, (float *)(A + 24215552) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 24215552) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 24215552) + 0, (float *)(A + 24248320) + 0, (float *)(A + 24281088) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 24150016) + 0, (float *)(A + 24281088) + 0, (float *)(A + 24313856) + 0, (float *)(A + 24346624) + 0, (float *)(A + 24379392) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 24379392) + 0, (float *)(A + 24281088) + 0, (float *)(A + 10616832) + 491520);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 24215552) + 0, (float *)(A + 24248320) + 0, (float *)(A + 24281088) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 24150016) + 0, (float *)(A + 24281088) + 0, (float *)(A + 24313856) + 0, (float *)(A + 24346624) + 0, (float *)(A + 24379392) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 24379392) + 0, (float *)(A + 24281088) + 0, (float *)(A + 10616832) + 491520);
   k9_matmul((float *)(A + 10616832) + 491520, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 24412160) + 0);
   k4_add_add((float *)(A + 1179648) + 1998848, P + 360448 /* lstm1.bias_ih */, (float *)(A + 24412160) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 24412160) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 24412160) + 0, (float *)(A + 24444928) + 0, (float *)(A + 24477696) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 24346624) + 0, (float *)(A + 24477696) + 0, (float *)(A + 24510464) + 0, (float *)(A + 24543232) + 0, (float *)(A + 24576000) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 24576000) + 0, (float *)(A + 24477696) + 0, (float *)(A + 10616832) + 499712);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 24412160) + 0, (float *)(A + 24444928) + 0, (float *)(A + 24477696) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 24346624) + 0, (float *)(A + 24477696) + 0, (float *)(A + 24510464) + 0, (float *)(A + 24543232) + 0, (float *)(A + 24576000) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 24576000) + 0, (float *)(A + 24477696) + 0, (float *)(A + 10616832) + 499712);
   k9_matmul((float *)(A + 10616832) + 499712, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 24608768) + 0);
   k4_add_add((float *)(A + 1179648) + 2031616, P + 360448 /* lstm1.bias_ih */, (float *)(A + 24608768) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 24608768) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 24608768) + 0, (float *)(A + 24641536) + 0, (float *)(A + 24674304) + 0);
-  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 24543232) + 0, (float *)(A + 24674304) + 0, (float *)(A + 24707072) + 0, (float *)(A + 24739840) + 0, (float *)(A + 24772608) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 24772608) + 0, (float *)(A + 24674304) + 0, (float *)(A + 10616832) + 507904);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 24608768) + 0, (float *)(A + 24641536) + 0, (float *)(A + 24674304) + 0);
+  k19_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 24543232) + 0, (float *)(A + 24674304) + 0, (float *)(A + 24707072) + 0, (float *)(A + 24739840) + 0, (float *)(A + 24772608) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 24772608) + 0, (float *)(A + 24674304) + 0, (float *)(A + 10616832) + 507904);
   k9_matmul((float *)(A + 10616832) + 507904, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k10_add((float *)(A + 917504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9568256) + 0);
   k4_add_add((float *)(A + 1179648) + 2064384, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9568256) + 0, (float *)(A + 917504) + 0);
   k5_tanh((float *)(A + 917504) + 512, (float *)(A + 9568256) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 9568256) + 0, (float *)(A + 9601024) + 0, (float *)(A + 9633792) + 0);
-  k21_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 24739840) + 0, (float *)(A + 9633792) + 0, (float *)(A + 9666560) + 0, (float *)(A + 9699328) + 0);
-  k19_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 9699328) + 0, (float *)(A + 9633792) + 0, (float *)(A + 10616832) + 516096);
+  k18_sigmoid_mul((float *)(A + 917504) + 0, (float *)(A + 9568256) + 0, (float *)(A + 9601024) + 0, (float *)(A + 9633792) + 0);
+  k20_sigmoid_mul_add((float *)(A + 917504) + 256, (float *)(A + 24739840) + 0, (float *)(A + 9633792) + 0, (float *)(A + 9666560) + 0, (float *)(A + 9699328) + 0);
+  k18_sigmoid_mul((float *)(A + 917504) + 768, (float *)(A + 9699328) + 0, (float *)(A + 9633792) + 0, (float *)(A + 10616832) + 516096);
   k13_transpose(P + 362496 /* dense1.weight */, (float *)(A + 917504) + 0);
   k14_matmul((float *)(A + 10616832) + 0, (float *)(A + 917504) + 0, (float *)(A + 9732096) + 0);
-  k15_add((float *)(A + 9732096) + 0, P + 387072 /* dense1.bias */, (float *)(A + 10518528) + 0);
-  k15_add((float *)(A + 9732096) + 3072, P + 387072 /* dense1.bias */, (float *)(A + 10530816) + 0);
-  k15_add((float *)(A + 9732096) + 6144, P + 387072 /* dense1.bias */, (float *)(A + 10543104) + 0);
-  k15_add((float *)(A + 9732096) + 9216, P + 387072 /* dense1.bias */, (float *)(A + 10555392) + 0);
-  k15_add((float *)(A + 9732096) + 12288, P + 387072 /* dense1.bias */, (float *)(A + 10567680) + 0);
-  k15_add((float *)(A + 9732096) + 15360, P + 387072 /* dense1.bias */, (float *)(A + 10579968) + 0);
-  k15_add((float *)(A + 9732096) + 18432, P + 387072 /* dense1.bias */, (float *)(A + 10592256) + 0);
-  k15_add((float *)(A + 9732096) + 21504, P + 387072 /* dense1.bias */, (float *)(A + 10604544) + 0);
-  k15_add((float *)(A + 9732096) + 24576, P + 387072 /* dense1.bias */, (float *)(A + 917504) + 0);
-  k15_add((float *)(A + 9732096) + 27648, P + 387072 /* dense1.bias */, (float *)(A + 929792) + 0);
-  k15_add((float *)(A + 9732096) + 30720, P + 387072 /* dense1.bias */, (float *)(A + 942080) + 0);
-  k15_add((float *)(A + 9732096) + 33792, P + 387072 /* dense1.bias */, (float *)(A + 954368) + 0);
-  k15_add((float *)(A + 9732096) + 36864, P + 387072 /* dense1.bias */, (float *)(A + 966656) + 0);
-  k15_add((float *)(A + 9732096) + 39936, P + 387072 /* dense1.bias */, (float *)(A + 978944) + 0);
-  k15_add((float *)(A + 9732096) + 43008, P + 387072 /* dense1.bias */, (float *)(A + 991232) + 0);
-  k15_add((float *)(A + 9732096) + 46080, P + 387072 /* dense1.bias */, (float *)(A + 1003520) + 0);
-  k15_add((float *)(A + 9732096) + 49152, P + 387072 /* dense1.bias */, (float *)(A + 1015808) + 0);
-  k15_add((float *)(A + 9732096) + 52224, P + 387072 /* dense1.bias */, (float *)(A + 1028096) + 0);
-  k15_add((float *)(A + 9732096) + 55296, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 0);
-  k15_add((float *)(A + 9732096) + 58368, P + 387072 /* dense1.bias */, (float *)(A + 1191936) + 0);
-  k15_add((float *)(A + 9732096) + 61440, P + 387072 /* dense1.bias */, (float *)(A + 1204224) + 0);
-  k15_add((float *)(A + 9732096) + 64512, P + 387072 /* dense1.bias */, (float *)(A + 1216512) + 0);
-  k15_add((float *)(A + 9732096) + 67584, P + 387072 /* dense1.bias */, (float *)(A + 1228800) + 0);
-  k15_add((float *)(A + 9732096) + 70656, P + 387072 /* dense1.bias */, (float *)(A + 1241088) + 0);
-  k15_add((float *)(A + 9732096) + 73728, P + 387072 /* dense1.bias */, (float *)(A + 1253376) + 0);
-  k15_add((float *)(A + 9732096) + 76800, P + 387072 /* dense1.bias */, (float *)(A + 1265664) + 0);
-  k15_add((float *)(A + 9732096) + 79872, P + 387072 /* dense1.bias */, (float *)(A + 1277952) + 0);
-  k15_add((float *)(A + 9732096) + 82944, P + 387072 /* dense1.bias */, (float *)(A + 1290240) + 0);
-  k15_add((float *)(A + 9732096) + 86016, P + 387072 /* dense1.bias */, (float *)(A + 1302528) + 0);
-  k15_add((float *)(A + 9732096) + 89088, P + 387072 /* dense1.bias */, (float *)(A + 1314816) + 0);
-  k15_add((float *)(A + 9732096) + 92160, P + 387072 /* dense1.bias */, (float *)(A + 1327104) + 0);
-  k15_add((float *)(A + 9732096) + 95232, P + 387072 /* dense1.bias */, (float *)(A + 1339392) + 0);
-  k15_add((float *)(A + 9732096) + 98304, P + 387072 /* dense1.bias */, (float *)(A + 1351680) + 0);
-  k15_add((float *)(A + 9732096) + 101376, P + 387072 /* dense1.bias */, (float *)(A + 1363968) + 0);
-  k15_add((float *)(A + 9732096) + 104448, P + 387072 /* dense1.bias */, (float *)(A + 1376256) + 0);
-  k15_add((float *)(A + 9732096) + 107520, P + 387072 /* dense1.bias */, (float *)(A + 1388544) + 0);
-  k15_add((float *)(A + 9732096) + 110592, P + 387072 /* dense1.bias */, (float *)(A + 1400832) + 0);
-  k15_add((float *)(A + 9732096) + 113664, P + 387072 /* dense1.bias */, (float *)(A + 1413120) + 0);
-  k15_add((float *)(A + 9732096) + 116736, P + 387072 /* dense1.bias */, (float *)(A + 1425408) + 0);
-  k15_add((float *)(A + 9732096) + 119808, P + 387072 /* dense1.bias */, (float *)(A + 1437696) + 0);
-  k15_add((float *)(A + 9732096) + 122880, P + 387072 /* dense1.bias */, (float *)(A + 1449984) + 0);
-  k15_add((float *)(A + 9732096) + 125952, P + 387072 /* dense1.bias */, (float *)(A + 1462272) + 0);
-  k15_add((float *)(A + 9732096) + 129024, P + 387072 /* dense1.bias */, (float *)(A + 1474560) + 0);
-  k15_add((float *)(A + 9732096) + 132096, P + 387072 /* dense1.bias */, (float *)(A + 1486848) + 0);
-  k15_add((float *)(A + 9732096) + 135168, P + 387072 /* dense1.bias */, (float *)(A + 1499136) + 0);
-  k15_add((float *)(A + 9732096) + 138240, P + 387072 /* dense1.bias */, (float *)(A + 1511424) + 0);
-  k15_add((float *)(A + 9732096) + 141312, P + 387072 /* dense1.bias */, (float *)(A + 1523712) + 0);
-  k15_add((float *)(A + 9732096) + 144384, P + 387072 /* dense1.bias */, (float *)(A + 1536000) + 0);
-  k15_add((float *)(A + 9732096) + 147456, P + 387072 /* dense1.bias */, (float *)(A + 1548288) + 0);
-  k15_add((float *)(A + 9732096) + 150528, P + 387072 /* dense1.bias */, (float *)(A + 1560576) + 0);
-  k15_add((float *)(A + 9732096) + 153600, P + 387072 /* dense1.bias */, (float *)(A + 1572864) + 0);
-  k15_add((float *)(A + 9732096) + 156672, P + 387072 /* dense1.bias */, (float *)(A + 1585152) + 0);
-  k15_add((float *)(A + 9732096) + 159744, P + 387072 /* dense1.bias */, (float *)(A + 1597440) + 0);
-  k15_add((float *)(A + 9732096) + 162816, P + 387072 /* dense1.bias */, (float *)(A + 1609728) + 0);
-  k15_add((float *)(A + 9732096) + 165888, P + 387072 /* dense1.bias */, (float *)(A + 1622016) + 0);
-  k15_add((float *)(A + 9732096) + 168960, P + 387072 /* dense1.bias */, (float *)(A + 1634304) + 0);
-  k15_add((float *)(A + 9732096) + 172032, P + 387072 /* dense1.bias */, (float *)(A + 1646592) + 0);
-  k15_add((float *)(A + 9732096) + 175104, P + 387072 /* dense1.bias */, (float *)(A + 1658880) + 0);
-  k15_add((float *)(A + 9732096) + 178176, P + 387072 /* dense1.bias */, (float *)(A + 1671168) + 0);
-  k15_add((float *)(A + 9732096) + 181248, P + 387072 /* dense1.bias */, (float *)(A + 1683456) + 0);
-  k15_add((float *)(A + 9732096) + 184320, P + 387072 /* dense1.bias */, (float *)(A + 1695744) + 0);
-  k15_add((float *)(A + 9732096) + 187392, P + 387072 /* dense1.bias */, (float *)(A + 1708032) + 0);
-  k15_add((float *)(A + 9732096) + 190464, P + 387072 /* dense1.bias */, (float *)(A + 1720320) + 0);
-  k15_add((float *)(A + 9732096) + 193536, P + 387072 /* dense1.bias */, (float *)(A + 1732608) + 0);
-  k16_stack((float *)(A + 10518528) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10543104) + 0, (float *)(A + 10555392) + 0, (float *)(A + 10567680) + 0, (float *)(A + 10579968) + 0, (float *)(A + 10592256) + 0, (float *)(A + 10604544) + 0, (float *)(A + 917504) + 0, (float *)(A + 929792) + 0, (float *)(A + 942080) + 0, (float *)(A + 954368) + 0, (float *)(A + 966656) + 0, (float *)(A + 978944) + 0, (float *)(A + 991232) + 0, (float *)(A + 1003520) + 0, (float *)(A + 1015808) + 0, (float *)(A + 1028096) + 0, (float *)(A + 1179648) + 0, (float *)(A + 1191936) + 0, (float *)(A + 1204224) + 0, (float *)(A + 1216512) + 0, (float *)(A + 1228800) + 0, (float *)(A + 1241088) + 0, (float *)(A + 1253376) + 0, (float *)(A + 1265664) + 0, (float *)(A + 1277952) + 0, (float *)(A + 1290240) + 0, (float *)(A + 1302528) + 0, (float *)(A + 1314816) + 0, (float *)(A + 1327104) + 0, (float *)(A + 1339392) + 0, (float *)(A + 1351680) + 0, (float *)(A + 1363968) + 0, (float *)(A + 1376256) + 0, (float *)(A + 1388544) + 0, (float *)(A + 1400832) + 0, (float *)(A + 1413120) + 0, (float *)(A + 1425408) + 0, (float *)(A + 1437696) + 0, (float *)(A + 1449984) + 0, (float *)(A + 1462272) + 0, (float *)(A + 1474560) + 0, (float *)(A + 1486848) + 0, (float *)(A + 1499136) + 0, (float *)(A + 1511424) + 0, (float *)(A + 1523712) + 0, (float *)(A + 1536000) + 0, (float *)(A + 1548288) + 0, (float *)(A + 1560576) + 0, (float *)(A + 1572864) + 0, (float *)(A + 1585152) + 0, (float *)(A + 1597440) + 0, (float *)(A + 1609728) + 0, (float *)(A + 1622016) + 0, (float *)(A + 1634304) + 0, (float *)(A + 1646592) + 0, (float *)(A + 1658880) + 0, (float *)(A + 1671168) + 0, (float *)(A + 1683456) + 0, (float *)(A + 1695744) + 0, (float *)(A + 1708032) + 0, (float *)(A + 1720320) + 0, (float *)(A + 1732608) + 0, (float *)(A + 9732096) + 0);
-  k0_one_hot(in->y + 0, (float *)(A + 1744896) + 0);
-  k22_log_softmax((float *)(A + 10518528) + 0, (float *)(A + 1757184) + 0);
-  k23_mul((float *)(A + 1744896) + 0, (float *)(A + 1757184) + 0, (float *)(A + 1769472) + 0);
-  k24_sum_to((float *)(A + 1769472) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1040512) + 0);
-  k0_one_hot(in->y + 1, (float *)(A + 1769472) + 0);
-  k22_log_softmax((float *)(A + 10530816) + 0, (float *)(A + 1781760) + 0);
-  k23_mul((float *)(A + 1769472) + 0, (float *)(A + 1781760) + 0, (float *)(A + 1794048) + 0);
-  k24_sum_to((float *)(A + 1794048) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1040576) + 0);
-  k0_one_hot(in->y + 2, (float *)(A + 1794048) + 0);
-  k22_log_softmax((float *)(A + 10543104) + 0, (float *)(A + 1806336) + 0);
-  k23_mul((float *)(A + 1794048) + 0, (float *)(A + 1806336) + 0, (float *)(A + 1818624) + 0);
-  k24_sum_to((float *)(A + 1818624) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1040640) + 0);
-  k0_one_hot(in->y + 3, (float *)(A + 1818624) + 0);
-  k22_log_softmax((float *)(A + 10555392) + 0, (float *)(A + 1830912) + 0);
-  k23_mul((float *)(A + 1818624) + 0, (float *)(A + 1830912) + 0, (float *)(A + 1843200) + 0);
-  k24_sum_to((float *)(A + 1843200) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1040704) + 0);
+  k15_add((float *)(A + 9732096) + 0, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 0);
+  k15_add((float *)(A + 9732096) + 3072, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 96);
+  k15_add((float *)(A + 9732096) + 6144, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 192);
+  k15_add((float *)(A + 9732096) + 9216, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 288);
+  k15_add((float *)(A + 9732096) + 12288, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 384);
+  k15_add((float *)(A + 9732096) + 15360, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 480);
+  k15_add((float *)(A + 9732096) + 18432, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 576);
+  k15_add((float *)(A + 9732096) + 21504, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 672);
+  k15_add((float *)(A + 9732096) + 24576, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 768);
+  k15_add((float *)(A + 9732096) + 27648, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 864);
+  k15_add((float *)(A + 9732096) + 30720, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 960);
+  k15_add((float *)(A + 9732096) + 33792, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 1056);
+  k15_add((float *)(A + 9732096) + 36864, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 1152);
+  k15_add((float *)(A + 9732096) + 39936, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 1248);
+  k15_add((float *)(A + 9732096) + 43008, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 1344);
+  k15_add((float *)(A + 9732096) + 46080, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 1440);
+  k15_add((float *)(A + 9732096) + 49152, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 1536);
+  k15_add((float *)(A + 9732096) + 52224, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 1632);
+  k15_add((float *)(A + 9732096) + 55296, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 1728);
+  k15_add((float *)(A + 9732096) + 58368, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 1824);
+  k15_add((float *)(A + 9732096) + 61440, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 1920);
+  k15_add((float *)(A + 9732096) + 64512, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 2016);
+  k15_add((float *)(A + 9732096) + 67584, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 2112);
+  k15_add((float *)(A + 9732096) + 70656, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 2208);
+  k15_add((float *)(A + 9732096) + 73728, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 2304);
+  k15_add((float *)(A + 9732096) + 76800, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 2400);
+  k15_add((float *)(A + 9732096) + 79872, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 2496);
+  k15_add((float *)(A + 9732096) + 82944, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 2592);
+  k15_add((float *)(A + 9732096) + 86016, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 2688);
+  k15_add((float *)(A + 9732096) + 89088, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 2784);
+  k15_add((float *)(A + 9732096) + 92160, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 2880);
+  k15_add((float *)(A + 9732096) + 95232, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 2976);
+  k15_add((float *)(A + 9732096) + 98304, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 3072);
+  k15_add((float *)(A + 9732096) + 101376, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 3168);
+  k15_add((float *)(A + 9732096) + 104448, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 3264);
+  k15_add((float *)(A + 9732096) + 107520, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 3360);
+  k15_add((float *)(A + 9732096) + 110592, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 3456);
+  k15_add((float *)(A + 9732096) + 113664, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 3552);
+  k15_add((float *)(A + 9732096) + 116736, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 3648);
+  k15_add((float *)(A + 9732096) + 119808, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 3744);
+  k15_add((float *)(A + 9732096) + 122880, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 3840);
+  k15_add((float *)(A + 9732096) + 125952, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 3936);
+  k15_add((float *)(A + 9732096) + 129024, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 4032);
+  k15_add((float *)(A + 9732096) + 132096, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 4128);
+  k15_add((float *)(A + 9732096) + 135168, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 4224);
+  k15_add((float *)(A + 9732096) + 138240, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 4320);
+  k15_add((float *)(A + 9732096) + 141312, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 4416);
+  k15_add((float *)(A + 9732096) + 144384, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 4512);
+  k15_add((float *)(A + 9732096) + 147456, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 4608);
+  k15_add((float *)(A + 9732096) + 150528, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 4704);
+  k15_add((float *)(A + 9732096) + 153600, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 4800);
+  k15_add((float *)(A + 9732096) + 156672, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 4896);
+  k15_add((float *)(A + 9732096) + 159744, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 4992);
+  k15_add((float *)(A + 9732096) + 162816, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 5088);
+  k15_add((float *)(A + 9732096) + 165888, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 5184);
+  k15_add((float *)(A + 9732096) + 168960, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 5280);
+  k15_add((float *)(A + 9732096) + 172032, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 5376);
+  k15_add((float *)(A + 9732096) + 175104, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 5472);
+  k15_add((float *)(A + 9732096) + 178176, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 5568);
+  k15_add((float *)(A + 9732096) + 181248, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 5664);
+  k15_add((float *)(A + 9732096) + 184320, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 5760);
+  k15_add((float *)(A + 9732096) + 187392, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 5856);
+  k15_add((float *)(A + 9732096) + 190464, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 5952);
+  k15_add((float *)(A + 9732096) + 193536, P + 387072 /* dense1.bias */, (float *)(A + 1179648) + 6048);
+  k0_one_hot(in->y + 0, (float *)(A + 917504) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 0, (float *)(A + 929792) + 0);
+  k22_mul((float *)(A + 917504) + 0, (float *)(A + 929792) + 0, (float *)(A + 942080) + 0);
+  k23_sum_to((float *)(A + 942080) + 0, (float *)(A + 954368) + 0);
+  k24_sum_to((float *)(A + 954368) + 0, (float *)(A + 942080) + 0);
+  k0_one_hot(in->y + 1, (float *)(A + 942144) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 96, (float *)(A + 954432) + 0);
+  k22_mul((float *)(A + 942144) + 0, (float *)(A + 954432) + 0, (float *)(A + 966720) + 0);
+  k23_sum_to((float *)(A + 966720) + 0, (float *)(A + 979008) + 0);
+  k24_sum_to((float *)(A + 979008) + 0, (float *)(A + 966720) + 0);
+  k0_one_hot(in->y + 2, (float *)(A + 966784) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 192, (float *)(A + 979072) + 0);
+  k22_mul((float *)(A + 966784) + 0, (float *)(A + 979072) + 0, (float *)(A + 991360) + 0);
+  k23_sum_to((float *)(A + 991360) + 0, (float *)(A + 1003648) + 0);
+  k24_sum_to((float *)(A + 1003648) + 0, (float *)(A + 991360) + 0);
+  k0_one_hot(in->y + 3, (float *)(A + 991424) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 288, (float *)(A + 1003712) + 0);
+  k22_mul((float *)(A + 991424) + 0, (float *)(A + 1003712) + 0, (float *)(A + 1016000) + 0);
+  k23_sum_to((float *)(A + 1016000) + 0, (float *)(A + 1028288) + 0);
+  k24_sum_to((float *)(A + 1028288) + 0, (float *)(A + 1016000) + 0);
+  k0_one_hot(in->y + 4, (float *)(A + 1016064) + 0);
 }
 
 static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_one_hot(in->y + 4, (float *)(A + 1843200) + 0);
-  k22_log_softmax((float *)(A + 10567680) + 0, (float *)(A + 1855488) + 0);
-  k23_mul((float *)(A + 1843200) + 0, (float *)(A + 1855488) + 0, (float *)(A + 1867776) + 0);
-  k24_sum_to((float *)(A + 1867776) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1040768) + 0);
-  k0_one_hot(in->y + 5, (float *)(A + 1867776) + 0);
-  k22_log_softmax((float *)(A + 10579968) + 0, (float *)(A + 1880064) + 0);
-  k23_mul((float *)(A + 1867776) + 0, (float *)(A + 1880064) + 0, (float *)(A + 1892352) + 0);
-  k24_sum_to((float *)(A + 1892352) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1040832) + 0);
-  k0_one_hot(in->y + 6, (float *)(A + 1892352) + 0);
-  k22_log_softmax((float *)(A + 10592256) + 0, (float *)(A + 1904640) + 0);
-  k23_mul((float *)(A + 1892352) + 0, (float *)(A + 1904640) + 0, (float *)(A + 1916928) + 0);
-  k24_sum_to((float *)(A + 1916928) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1040896) + 0);
-  k0_one_hot(in->y + 7, (float *)(A + 1916928) + 0);
-  k22_log_softmax((float *)(A + 10604544) + 0, (float *)(A + 1929216) + 0);
-  k23_mul((float *)(A + 1916928) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1941504) + 0);
-  k24_sum_to((float *)(A + 1941504) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1040960) + 0);
-  k0_one_hot(in->y + 8, (float *)(A + 1941504) + 0);
-  k22_log_softmax((float *)(A + 917504) + 0, (float *)(A + 1953792) + 0);
-  k23_mul((float *)(A + 1941504) + 0, (float *)(A + 1953792) + 0, (float *)(A + 1966080) + 0);
-  k24_sum_to((float *)(A + 1966080) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041024) + 0);
-  k0_one_hot(in->y + 9, (float *)(A + 1966080) + 0);
-  k22_log_softmax((float *)(A + 929792) + 0, (float *)(A + 1978368) + 0);
-  k23_mul((float *)(A + 1966080) + 0, (float *)(A + 1978368) + 0, (float *)(A + 1990656) + 0);
-  k24_sum_to((float *)(A + 1990656) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041088) + 0);
-  k0_one_hot(in->y + 10, (float *)(A + 1990656) + 0);
-  k22_log_softmax((float *)(A + 942080) + 0, (float *)(A + 2002944) + 0);
-  k23_mul((float *)(A + 1990656) + 0, (float *)(A + 2002944) + 0, (float *)(A + 2015232) + 0);
-  k24_sum_to((float *)(A + 2015232) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041152) + 0);
-  k0_one_hot(in->y + 11, (float *)(A + 2015232) + 0);
-  k22_log_softmax((float *)(A + 954368) + 0, (float *)(A + 2027520) + 0);
-  k23_mul((float *)(A + 2015232) + 0, (float *)(A + 2027520) + 0, (float *)(A + 2039808) + 0);
-  k24_sum_to((float *)(A + 2039808) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041216) + 0);
-  k0_one_hot(in->y + 12, (float *)(A + 2039808) + 0);
-  k22_log_softmax((float *)(A + 966656) + 0, (float *)(A + 2052096) + 0);
-  k23_mul((float *)(A + 2039808) + 0, (float *)(A + 2052096) + 0, (float *)(A + 2064384) + 0);
-  k24_sum_to((float *)(A + 2064384) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041280) + 0);
-  k0_one_hot(in->y + 13, (float *)(A + 2064384) + 0);
-  k22_log_softmax((float *)(A + 978944) + 0, (float *)(A + 2076672) + 0);
-  k23_mul((float *)(A + 2064384) + 0, (float *)(A + 2076672) + 0, (float *)(A + 2088960) + 0);
-  k24_sum_to((float *)(A + 2088960) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041344) + 0);
-  k0_one_hot(in->y + 14, (float *)(A + 2088960) + 0);
-  k22_log_softmax((float *)(A + 991232) + 0, (float *)(A + 2101248) + 0);
-  k23_mul((float *)(A + 2088960) + 0, (float *)(A + 2101248) + 0, (float *)(A + 2113536) + 0);
-  k24_sum_to((float *)(A + 2113536) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041408) + 0);
-  k0_one_hot(in->y + 15, (float *)(A + 2113536) + 0);
-  k22_log_softmax((float *)(A + 1003520) + 0, (float *)(A + 2125824) + 0);
-  k23_mul((float *)(A + 2113536) + 0, (float *)(A + 2125824) + 0, (float *)(A + 2138112) + 0);
-  k24_sum_to((float *)(A + 2138112) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041472) + 0);
-  k0_one_hot(in->y + 16, (float *)(A + 2138112) + 0);
-  k22_log_softmax((float *)(A + 1015808) + 0, (float *)(A + 2150400) + 0);
-  k23_mul((float *)(A + 2138112) + 0, (float *)(A + 2150400) + 0, (float *)(A + 2162688) + 0);
-  k24_sum_to((float *)(A + 2162688) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041536) + 0);
-  k0_one_hot(in->y + 17, (float *)(A + 2162688) + 0);
-  k22_log_softmax((float *)(A + 1028096) + 0, (float *)(A + 2174976) + 0);
-  k23_mul((float *)(A + 2162688) + 0, (float *)(A + 2174976) + 0, (float *)(A + 2187264) + 0);
-  k24_sum_to((float *)(A + 2187264) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041600) + 0);
-  k0_one_hot(in->y + 18, (float *)(A + 2187264) + 0);
-  k22_log_softmax((float *)(A + 1179648) + 0, (float *)(A + 2199552) + 0);
-  k23_mul((float *)(A + 2187264) + 0, (float *)(A + 2199552) + 0, (float *)(A + 2211840) + 0);
-  k24_sum_to((float *)(A + 2211840) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041664) + 0);
-  k0_one_hot(in->y + 19, (float *)(A + 2211840) + 0);
-  k22_log_softmax((float *)(A + 1191936) + 0, (float *)(A + 2224128) + 0);
-  k23_mul((float *)(A + 2211840) + 0, (float *)(A + 2224128) + 0, (float *)(A + 2236416) + 0);
-  k24_sum_to((float *)(A + 2236416) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041728) + 0);
-  k0_one_hot(in->y + 20, (float *)(A + 2236416) + 0);
-  k22_log_softmax((float *)(A + 1204224) + 0, (float *)(A + 2248704) + 0);
-  k23_mul((float *)(A + 2236416) + 0, (float *)(A + 2248704) + 0, (float *)(A + 2260992) + 0);
-  k24_sum_to((float *)(A + 2260992) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041792) + 0);
-  k0_one_hot(in->y + 21, (float *)(A + 2260992) + 0);
-  k22_log_softmax((float *)(A + 1216512) + 0, (float *)(A + 2273280) + 0);
-  k23_mul((float *)(A + 2260992) + 0, (float *)(A + 2273280) + 0, (float *)(A + 2285568) + 0);
-  k24_sum_to((float *)(A + 2285568) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041856) + 0);
-  k0_one_hot(in->y + 22, (float *)(A + 2285568) + 0);
-  k22_log_softmax((float *)(A + 1228800) + 0, (float *)(A + 2297856) + 0);
-  k23_mul((float *)(A + 2285568) + 0, (float *)(A + 2297856) + 0, (float *)(A + 2310144) + 0);
-  k24_sum_to((float *)(A + 2310144) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041920) + 0);
-  k0_one_hot(in->y + 23, (float *)(A + 2310144) + 0);
-  k22_log_softmax((float *)(A + 1241088) + 0, (float *)(A + 2322432) + 0);
-  k23_mul((float *)(A + 2310144) + 0, (float *)(A + 2322432) + 0, (float *)(A + 2334720) + 0);
-  k24_sum_to((float *)(A + 2334720) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1041984) + 0);
-  k0_one_hot(in->y + 24, (float *)(A + 2334720) + 0);
-  k22_log_softmax((float *)(A + 1253376) + 0, (float *)(A + 2347008) + 0);
-  k23_mul((float *)(A + 2334720) + 0, (float *)(A + 2347008) + 0, (float *)(A + 2359296) + 0);
-  k24_sum_to((float *)(A + 2359296) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042048) + 0);
-  k0_one_hot(in->y + 25, (float *)(A + 2359296) + 0);
-  k22_log_softmax((float *)(A + 1265664) + 0, (float *)(A + 2371584) + 0);
-  k23_mul((float *)(A + 2359296) + 0, (float *)(A + 2371584) + 0, (float *)(A + 2383872) + 0);
-  k24_sum_to((float *)(A + 2383872) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042112) + 0);
-  k0_one_hot(in->y + 26, (float *)(A + 2383872) + 0);
-  k22_log_softmax((float *)(A + 1277952) + 0, (float *)(A + 2396160) + 0);
-  k23_mul((float *)(A + 2383872) + 0, (float *)(A + 2396160) + 0, (float *)(A + 2408448) + 0);
-  k24_sum_to((float *)(A + 2408448) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042176) + 0);
-  k0_one_hot(in->y + 27, (float *)(A + 2408448) + 0);
-  k22_log_softmax((float *)(A + 1290240) + 0, (float *)(A + 2420736) + 0);
-  k23_mul((float *)(A + 2408448) + 0, (float *)(A + 2420736) + 0, (float *)(A + 2433024) + 0);
-  k24_sum_to((float *)(A + 2433024) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042240) + 0);
-  k0_one_hot(in->y + 28, (float *)(A + 2433024) + 0);
-  k22_log_softmax((float *)(A + 1302528) + 0, (float *)(A + 2445312) + 0);
-  k23_mul((float *)(A + 2433024) + 0, (float *)(A + 2445312) + 0, (float *)(A + 2457600) + 0);
-  k24_sum_to((float *)(A + 2457600) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042304) + 0);
-  k0_one_hot(in->y + 29, (float *)(A + 2457600) + 0);
-  k22_log_softmax((float *)(A + 1314816) + 0, (float *)(A + 2469888) + 0);
-  k23_mul((float *)(A + 2457600) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2482176) + 0);
-  k24_sum_to((float *)(A + 2482176) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042368) + 0);
-  k0_one_hot(in->y + 30, (float *)(A + 2482176) + 0);
-  k22_log_softmax((float *)(A + 1327104) + 0, (float *)(A + 2494464) + 0);
-  k23_mul((float *)(A + 2482176) + 0, (float *)(A + 2494464) + 0, (float *)(A + 2506752) + 0);
-  k24_sum_to((float *)(A + 2506752) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042432) + 0);
-  k0_one_hot(in->y + 31, (float *)(A + 2506752) + 0);
-  k22_log_softmax((float *)(A + 1339392) + 0, (float *)(A + 2519040) + 0);
-  k23_mul((float *)(A + 2506752) + 0, (float *)(A + 2519040) + 0, (float *)(A + 2531328) + 0);
-  k24_sum_to((float *)(A + 2531328) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042496) + 0);
-  k0_one_hot(in->y + 32, (float *)(A + 2531328) + 0);
-  k22_log_softmax((float *)(A + 1351680) + 0, (float *)(A + 2543616) + 0);
-  k23_mul((float *)(A + 2531328) + 0, (float *)(A + 2543616) + 0, (float *)(A + 2555904) + 0);
-  k24_sum_to((float *)(A + 2555904) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042560) + 0);
-  k0_one_hot(in->y + 33, (float *)(A + 2555904) + 0);
-  k22_log_softmax((float *)(A + 1363968) + 0, (float *)(A + 2568192) + 0);
-  k23_mul((float *)(A + 2555904) + 0, (float *)(A + 2568192) + 0, (float *)(A + 2580480) + 0);
-  k24_sum_to((float *)(A + 2580480) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042624) + 0);
-  k0_one_hot(in->y + 34, (float *)(A + 2580480) + 0);
-  k22_log_softmax((float *)(A + 1376256) + 0, (float *)(A + 2592768) + 0);
-  k23_mul((float *)(A + 2580480) + 0, (float *)(A + 2592768) + 0, (float *)(A + 2605056) + 0);
-  k24_sum_to((float *)(A + 2605056) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042688) + 0);
-  k0_one_hot(in->y + 35, (float *)(A + 2605056) + 0);
-  k22_log_softmax((float *)(A + 1388544) + 0, (float *)(A + 2617344) + 0);
-  k23_mul((float *)(A + 2605056) + 0, (float *)(A + 2617344) + 0, (float *)(A + 2629632) + 0);
-  k24_sum_to((float *)(A + 2629632) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042752) + 0);
-  k0_one_hot(in->y + 36, (float *)(A + 2629632) + 0);
-  k22_log_softmax((float *)(A + 1400832) + 0, (float *)(A + 2641920) + 0);
-  k23_mul((float *)(A + 2629632) + 0, (float *)(A + 2641920) + 0, (float *)(A + 2654208) + 0);
-  k24_sum_to((float *)(A + 2654208) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042816) + 0);
-  k0_one_hot(in->y + 37, (float *)(A + 2654208) + 0);
-  k22_log_softmax((float *)(A + 1413120) + 0, (float *)(A + 2666496) + 0);
-  k23_mul((float *)(A + 2654208) + 0, (float *)(A + 2666496) + 0, (float *)(A + 2678784) + 0);
-  k24_sum_to((float *)(A + 2678784) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042880) + 0);
-  k0_one_hot(in->y + 38, (float *)(A + 2678784) + 0);
-  k22_log_softmax((float *)(A + 1425408) + 0, (float *)(A + 2691072) + 0);
-  k23_mul((float *)(A + 2678784) + 0, (float *)(A + 2691072) + 0, (float *)(A + 2703360) + 0);
-  k24_sum_to((float *)(A + 2703360) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1042944) + 0);
-  k0_one_hot(in->y + 39, (float *)(A + 2703360) + 0);
-  k22_log_softmax((float *)(A + 1437696) + 0, (float *)(A + 2715648) + 0);
-  k23_mul((float *)(A + 2703360) + 0, (float *)(A + 2715648) + 0, (float *)(A + 2727936) + 0);
-  k24_sum_to((float *)(A + 2727936) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043008) + 0);
-  k0_one_hot(in->y + 40, (float *)(A + 2727936) + 0);
-  k22_log_softmax((float *)(A + 1449984) + 0, (float *)(A + 2740224) + 0);
-  k23_mul((float *)(A + 2727936) + 0, (float *)(A + 2740224) + 0, (float *)(A + 2752512) + 0);
-  k24_sum_to((float *)(A + 2752512) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043072) + 0);
-  k0_one_hot(in->y + 41, (float *)(A + 2752512) + 0);
-  k22_log_softmax((float *)(A + 1462272) + 0, (float *)(A + 2764800) + 0);
-  k23_mul((float *)(A + 2752512) + 0, (float *)(A + 2764800) + 0, (float *)(A + 2777088) + 0);
-  k24_sum_to((float *)(A + 2777088) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043136) + 0);
-  k0_one_hot(in->y + 42, (float *)(A + 2777088) + 0);
-  k22_log_softmax((float *)(A + 1474560) + 0, (float *)(A + 2789376) + 0);
-  k23_mul((float *)(A + 2777088) + 0, (float *)(A + 2789376) + 0, (float *)(A + 2801664) + 0);
-  k24_sum_to((float *)(A + 2801664) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043200) + 0);
-  k0_one_hot(in->y + 43, (float *)(A + 2801664) + 0);
-  k22_log_softmax((float *)(A + 1486848) + 0, (float *)(A + 2813952) + 0);
-  k23_mul((float *)(A + 2801664) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2826240) + 0);
-  k24_sum_to((float *)(A + 2826240) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043264) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 384, (float *)(A + 1028352) + 0);
+  k22_mul((float *)(A + 1016064) + 0, (float *)(A + 1028352) + 0, (float *)(A + 9732096) + 0);
+  k23_sum_to((float *)(A + 9732096) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1040768) + 0);
+  k0_one_hot(in->y + 5, (float *)(A + 9732096) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 480, (float *)(A + 9744384) + 0);
+  k22_mul((float *)(A + 9732096) + 0, (float *)(A + 9744384) + 0, (float *)(A + 9756672) + 0);
+  k23_sum_to((float *)(A + 9756672) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1040832) + 0);
+  k0_one_hot(in->y + 6, (float *)(A + 9756672) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 576, (float *)(A + 9768960) + 0);
+  k22_mul((float *)(A + 9756672) + 0, (float *)(A + 9768960) + 0, (float *)(A + 9781248) + 0);
+  k23_sum_to((float *)(A + 9781248) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1040896) + 0);
+  k0_one_hot(in->y + 7, (float *)(A + 9781248) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 672, (float *)(A + 9793536) + 0);
+  k22_mul((float *)(A + 9781248) + 0, (float *)(A + 9793536) + 0, (float *)(A + 9805824) + 0);
+  k23_sum_to((float *)(A + 9805824) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1040960) + 0);
+  k0_one_hot(in->y + 8, (float *)(A + 9805824) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 768, (float *)(A + 9818112) + 0);
+  k22_mul((float *)(A + 9805824) + 0, (float *)(A + 9818112) + 0, (float *)(A + 9830400) + 0);
+  k23_sum_to((float *)(A + 9830400) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041024) + 0);
+  k0_one_hot(in->y + 9, (float *)(A + 9830400) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 864, (float *)(A + 9842688) + 0);
+  k22_mul((float *)(A + 9830400) + 0, (float *)(A + 9842688) + 0, (float *)(A + 9854976) + 0);
+  k23_sum_to((float *)(A + 9854976) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041088) + 0);
+  k0_one_hot(in->y + 10, (float *)(A + 9854976) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 960, (float *)(A + 9867264) + 0);
+  k22_mul((float *)(A + 9854976) + 0, (float *)(A + 9867264) + 0, (float *)(A + 9879552) + 0);
+  k23_sum_to((float *)(A + 9879552) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041152) + 0);
+  k0_one_hot(in->y + 11, (float *)(A + 9879552) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 1056, (float *)(A + 9891840) + 0);
+  k22_mul((float *)(A + 9879552) + 0, (float *)(A + 9891840) + 0, (float *)(A + 9904128) + 0);
+  k23_sum_to((float *)(A + 9904128) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041216) + 0);
+  k0_one_hot(in->y + 12, (float *)(A + 9904128) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 1152, (float *)(A + 9916416) + 0);
+  k22_mul((float *)(A + 9904128) + 0, (float *)(A + 9916416) + 0, (float *)(A + 9928704) + 0);
+  k23_sum_to((float *)(A + 9928704) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041280) + 0);
+  k0_one_hot(in->y + 13, (float *)(A + 9928704) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 1248, (float *)(A + 9940992) + 0);
+  k22_mul((float *)(A + 9928704) + 0, (float *)(A + 9940992) + 0, (float *)(A + 9953280) + 0);
+  k23_sum_to((float *)(A + 9953280) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041344) + 0);
+  k0_one_hot(in->y + 14, (float *)(A + 9953280) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 1344, (float *)(A + 9965568) + 0);
+  k22_mul((float *)(A + 9953280) + 0, (float *)(A + 9965568) + 0, (float *)(A + 9977856) + 0);
+  k23_sum_to((float *)(A + 9977856) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041408) + 0);
+  k0_one_hot(in->y + 15, (float *)(A + 9977856) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 1440, (float *)(A + 9990144) + 0);
+  k22_mul((float *)(A + 9977856) + 0, (float *)(A + 9990144) + 0, (float *)(A + 10002432) + 0);
+  k23_sum_to((float *)(A + 10002432) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041472) + 0);
+  k0_one_hot(in->y + 16, (float *)(A + 10002432) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 1536, (float *)(A + 10014720) + 0);
+  k22_mul((float *)(A + 10002432) + 0, (float *)(A + 10014720) + 0, (float *)(A + 10027008) + 0);
+  k23_sum_to((float *)(A + 10027008) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041536) + 0);
+  k0_one_hot(in->y + 17, (float *)(A + 10027008) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 1632, (float *)(A + 10039296) + 0);
+  k22_mul((float *)(A + 10027008) + 0, (float *)(A + 10039296) + 0, (float *)(A + 10051584) + 0);
+  k23_sum_to((float *)(A + 10051584) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041600) + 0);
+  k0_one_hot(in->y + 18, (float *)(A + 10051584) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 1728, (float *)(A + 10063872) + 0);
+  k22_mul((float *)(A + 10051584) + 0, (float *)(A + 10063872) + 0, (float *)(A + 10076160) + 0);
+  k23_sum_to((float *)(A + 10076160) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041664) + 0);
+  k0_one_hot(in->y + 19, (float *)(A + 10076160) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 1824, (float *)(A + 10088448) + 0);
+  k22_mul((float *)(A + 10076160) + 0, (float *)(A + 10088448) + 0, (float *)(A + 10100736) + 0);
+  k23_sum_to((float *)(A + 10100736) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041728) + 0);
+  k0_one_hot(in->y + 20, (float *)(A + 10100736) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 1920, (float *)(A + 10113024) + 0);
+  k22_mul((float *)(A + 10100736) + 0, (float *)(A + 10113024) + 0, (float *)(A + 10125312) + 0);
+  k23_sum_to((float *)(A + 10125312) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041792) + 0);
+  k0_one_hot(in->y + 21, (float *)(A + 10125312) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 2016, (float *)(A + 10137600) + 0);
+  k22_mul((float *)(A + 10125312) + 0, (float *)(A + 10137600) + 0, (float *)(A + 10149888) + 0);
+  k23_sum_to((float *)(A + 10149888) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041856) + 0);
+  k0_one_hot(in->y + 22, (float *)(A + 10149888) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 2112, (float *)(A + 10162176) + 0);
+  k22_mul((float *)(A + 10149888) + 0, (float *)(A + 10162176) + 0, (float *)(A + 10174464) + 0);
+  k23_sum_to((float *)(A + 10174464) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041920) + 0);
+  k0_one_hot(in->y + 23, (float *)(A + 10174464) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 2208, (float *)(A + 10186752) + 0);
+  k22_mul((float *)(A + 10174464) + 0, (float *)(A + 10186752) + 0, (float *)(A + 10199040) + 0);
+  k23_sum_to((float *)(A + 10199040) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1041984) + 0);
+  k0_one_hot(in->y + 24, (float *)(A + 10199040) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 2304, (float *)(A + 10211328) + 0);
+  k22_mul((float *)(A + 10199040) + 0, (float *)(A + 10211328) + 0, (float *)(A + 10223616) + 0);
+  k23_sum_to((float *)(A + 10223616) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042048) + 0);
+  k0_one_hot(in->y + 25, (float *)(A + 10223616) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 2400, (float *)(A + 10235904) + 0);
+  k22_mul((float *)(A + 10223616) + 0, (float *)(A + 10235904) + 0, (float *)(A + 10248192) + 0);
+  k23_sum_to((float *)(A + 10248192) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042112) + 0);
+  k0_one_hot(in->y + 26, (float *)(A + 10248192) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 2496, (float *)(A + 10260480) + 0);
+  k22_mul((float *)(A + 10248192) + 0, (float *)(A + 10260480) + 0, (float *)(A + 10272768) + 0);
+  k23_sum_to((float *)(A + 10272768) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042176) + 0);
+  k0_one_hot(in->y + 27, (float *)(A + 10272768) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 2592, (float *)(A + 10285056) + 0);
+  k22_mul((float *)(A + 10272768) + 0, (float *)(A + 10285056) + 0, (float *)(A + 10297344) + 0);
+  k23_sum_to((float *)(A + 10297344) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042240) + 0);
+  k0_one_hot(in->y + 28, (float *)(A + 10297344) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 2688, (float *)(A + 10309632) + 0);
+  k22_mul((float *)(A + 10297344) + 0, (float *)(A + 10309632) + 0, (float *)(A + 10321920) + 0);
+  k23_sum_to((float *)(A + 10321920) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042304) + 0);
+  k0_one_hot(in->y + 29, (float *)(A + 10321920) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 2784, (float *)(A + 10334208) + 0);
+  k22_mul((float *)(A + 10321920) + 0, (float *)(A + 10334208) + 0, (float *)(A + 10346496) + 0);
+  k23_sum_to((float *)(A + 10346496) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042368) + 0);
+  k0_one_hot(in->y + 30, (float *)(A + 10346496) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 2880, (float *)(A + 10358784) + 0);
+  k22_mul((float *)(A + 10346496) + 0, (float *)(A + 10358784) + 0, (float *)(A + 10371072) + 0);
+  k23_sum_to((float *)(A + 10371072) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042432) + 0);
+  k0_one_hot(in->y + 31, (float *)(A + 10371072) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 2976, (float *)(A + 10383360) + 0);
+  k22_mul((float *)(A + 10371072) + 0, (float *)(A + 10383360) + 0, (float *)(A + 10395648) + 0);
+  k23_sum_to((float *)(A + 10395648) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042496) + 0);
+  k0_one_hot(in->y + 32, (float *)(A + 10395648) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 3072, (float *)(A + 10407936) + 0);
+  k22_mul((float *)(A + 10395648) + 0, (float *)(A + 10407936) + 0, (float *)(A + 10420224) + 0);
+  k23_sum_to((float *)(A + 10420224) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042560) + 0);
+  k0_one_hot(in->y + 33, (float *)(A + 10420224) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 3168, (float *)(A + 10432512) + 0);
+  k22_mul((float *)(A + 10420224) + 0, (float *)(A + 10432512) + 0, (float *)(A + 10444800) + 0);
+  k23_sum_to((float *)(A + 10444800) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042624) + 0);
+  k0_one_hot(in->y + 34, (float *)(A + 10444800) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 3264, (float *)(A + 10457088) + 0);
+  k22_mul((float *)(A + 10444800) + 0, (float *)(A + 10457088) + 0, (float *)(A + 10469376) + 0);
+  k23_sum_to((float *)(A + 10469376) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042688) + 0);
+  k0_one_hot(in->y + 35, (float *)(A + 10469376) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 3360, (float *)(A + 10481664) + 0);
+  k22_mul((float *)(A + 10469376) + 0, (float *)(A + 10481664) + 0, (float *)(A + 10493952) + 0);
+  k23_sum_to((float *)(A + 10493952) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042752) + 0);
+  k0_one_hot(in->y + 36, (float *)(A + 10493952) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 3456, (float *)(A + 10506240) + 0);
+  k22_mul((float *)(A + 10493952) + 0, (float *)(A + 10506240) + 0, (float *)(A + 10518528) + 0);
+  k23_sum_to((float *)(A + 10518528) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042816) + 0);
+  k0_one_hot(in->y + 37, (float *)(A + 10518528) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 3552, (float *)(A + 10530816) + 0);
+  k22_mul((float *)(A + 10518528) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10543104) + 0);
+  k23_sum_to((float *)(A + 10543104) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042880) + 0);
+  k0_one_hot(in->y + 38, (float *)(A + 10543104) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 3648, (float *)(A + 10555392) + 0);
+  k22_mul((float *)(A + 10543104) + 0, (float *)(A + 10555392) + 0, (float *)(A + 10567680) + 0);
+  k23_sum_to((float *)(A + 10567680) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1042944) + 0);
+  k0_one_hot(in->y + 39, (float *)(A + 10567680) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 3744, (float *)(A + 10579968) + 0);
+  k22_mul((float *)(A + 10567680) + 0, (float *)(A + 10579968) + 0, (float *)(A + 10592256) + 0);
+  k23_sum_to((float *)(A + 10592256) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043008) + 0);
+  k0_one_hot(in->y + 40, (float *)(A + 10592256) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 3840, (float *)(A + 10604544) + 0);
+  k22_mul((float *)(A + 10592256) + 0, (float *)(A + 10604544) + 0, (float *)(A + 1966080) + 0);
+  k23_sum_to((float *)(A + 1966080) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043072) + 0);
+  k0_one_hot(in->y + 41, (float *)(A + 1966080) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 3936, (float *)(A + 1978368) + 0);
+  k22_mul((float *)(A + 1966080) + 0, (float *)(A + 1978368) + 0, (float *)(A + 1990656) + 0);
+  k23_sum_to((float *)(A + 1990656) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043136) + 0);
+  k0_one_hot(in->y + 42, (float *)(A + 1990656) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 4032, (float *)(A + 2002944) + 0);
+  k22_mul((float *)(A + 1990656) + 0, (float *)(A + 2002944) + 0, (float *)(A + 2015232) + 0);
+  k23_sum_to((float *)(A + 2015232) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043200) + 0);
+  k0_one_hot(in->y + 43, (float *)(A + 2015232) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 4128, (float *)(A + 2027520) + 0);
+  k22_mul((float *)(A + 2015232) + 0, (float *)(A + 2027520) + 0, (float *)(A + 2039808) + 0);
+  k23_sum_to((float *)(A + 2039808) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043264) + 0);
+  k0_one_hot(in->y + 44, (float *)(A + 2039808) + 0);
 }
 
 static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_one_hot(in->y + 44, (float *)(A + 2826240) + 0);
-  k22_log_softmax((float *)(A + 1499136) + 0, (float *)(A + 2838528) + 0);
-  k23_mul((float *)(A + 2826240) + 0, (float *)(A + 2838528) + 0, (float *)(A + 2850816) + 0);
-  k24_sum_to((float *)(A + 2850816) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043328) + 0);
-  k0_one_hot(in->y + 45, (float *)(A + 2850816) + 0);
-  k22_log_softmax((float *)(A + 1511424) + 0, (float *)(A + 2863104) + 0);
-  k23_mul((float *)(A + 2850816) + 0, (float *)(A + 2863104) + 0, (float *)(A + 2875392) + 0);
-  k24_sum_to((float *)(A + 2875392) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043392) + 0);
-  k0_one_hot(in->y + 46, (float *)(A + 2875392) + 0);
-  k22_log_softmax((float *)(A + 1523712) + 0, (float *)(A + 2887680) + 0);
-  k23_mul((float *)(A + 2875392) + 0, (float *)(A + 2887680) + 0, (float *)(A + 2899968) + 0);
-  k24_sum_to((float *)(A + 2899968) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043456) + 0);
-  k0_one_hot(in->y + 47, (float *)(A + 2899968) + 0);
-  k22_log_softmax((float *)(A + 1536000) + 0, (float *)(A + 2912256) + 0);
-  k23_mul((float *)(A + 2899968) + 0, (float *)(A + 2912256) + 0, (float *)(A + 2924544) + 0);
-  k24_sum_to((float *)(A + 2924544) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043520) + 0);
-  k0_one_hot(in->y + 48, (float *)(A + 2924544) + 0);
-  k22_log_softmax((float *)(A + 1548288) + 0, (float *)(A + 2936832) + 0);
-  k23_mul((float *)(A + 2924544) + 0, (float *)(A + 2936832) + 0, (float *)(A + 2949120) + 0);
-  k24_sum_to((float *)(A + 2949120) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043584) + 0);
-  k0_one_hot(in->y + 49, (float *)(A + 2949120) + 0);
-  k22_log_softmax((float *)(A + 1560576) + 0, (float *)(A + 2961408) + 0);
-  k23_mul((float *)(A + 2949120) + 0, (float *)(A + 2961408) + 0, (float *)(A + 2973696) + 0);
-  k24_sum_to((float *)(A + 2973696) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043648) + 0);
-  k0_one_hot(in->y + 50, (float *)(A + 2973696) + 0);
-  k22_log_softmax((float *)(A + 1572864) + 0, (float *)(A + 2985984) + 0);
-  k23_mul((float *)(A + 2973696) + 0, (float *)(A + 2985984) + 0, (float *)(A + 2998272) + 0);
-  k24_sum_to((float *)(A + 2998272) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043712) + 0);
-  k0_one_hot(in->y + 51, (float *)(A + 2998272) + 0);
-  k22_log_softmax((float *)(A + 1585152) + 0, (float *)(A + 3010560) + 0);
-  k23_mul((float *)(A + 2998272) + 0, (float *)(A + 3010560) + 0, (float *)(A + 3022848) + 0);
-  k24_sum_to((float *)(A + 3022848) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043776) + 0);
-  k0_one_hot(in->y + 52, (float *)(A + 3022848) + 0);
-  k22_log_softmax((float *)(A + 1597440) + 0, (float *)(A + 3035136) + 0);
-  k23_mul((float *)(A + 3022848) + 0, (float *)(A + 3035136) + 0, (float *)(A + 3047424) + 0);
-  k24_sum_to((float *)(A + 3047424) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043840) + 0);
-  k0_one_hot(in->y + 53, (float *)(A + 3047424) + 0);
-  k22_log_softmax((float *)(A + 1609728) + 0, (float *)(A + 3059712) + 0);
-  k23_mul((float *)(A + 3047424) + 0, (float *)(A + 3059712) + 0, (float *)(A + 3072000) + 0);
-  k24_sum_to((float *)(A + 3072000) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043904) + 0);
-  k0_one_hot(in->y + 54, (float *)(A + 3072000) + 0);
-  k22_log_softmax((float *)(A + 1622016) + 0, (float *)(A + 3084288) + 0);
-  k23_mul((float *)(A + 3072000) + 0, (float *)(A + 3084288) + 0, (float *)(A + 3096576) + 0);
-  k24_sum_to((float *)(A + 3096576) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1043968) + 0);
-  k0_one_hot(in->y + 55, (float *)(A + 3096576) + 0);
-  k22_log_softmax((float *)(A + 1634304) + 0, (float *)(A + 3108864) + 0);
-  k23_mul((float *)(A + 3096576) + 0, (float *)(A + 3108864) + 0, (float *)(A + 3121152) + 0);
-  k24_sum_to((float *)(A + 3121152) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1044032) + 0);
-  k0_one_hot(in->y + 56, (float *)(A + 3121152) + 0);
-  k22_log_softmax((float *)(A + 1646592) + 0, (float *)(A + 3133440) + 0);
-  k23_mul((float *)(A + 3121152) + 0, (float *)(A + 3133440) + 0, (float *)(A + 3145728) + 0);
-  k24_sum_to((float *)(A + 3145728) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1044096) + 0);
-  k0_one_hot(in->y + 57, (float *)(A + 3145728) + 0);
-  k22_log_softmax((float *)(A + 1658880) + 0, (float *)(A + 3158016) + 0);
-  k23_mul((float *)(A + 3145728) + 0, (float *)(A + 3158016) + 0, (float *)(A + 3170304) + 0);
-  k24_sum_to((float *)(A + 3170304) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1044160) + 0);
-  k0_one_hot(in->y + 58, (float *)(A + 3170304) + 0);
-  k22_log_softmax((float *)(A + 1671168) + 0, (float *)(A + 3182592) + 0);
-  k23_mul((float *)(A + 3170304) + 0, (float *)(A + 3182592) + 0, (float *)(A + 3194880) + 0);
-  k24_sum_to((float *)(A + 3194880) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1044224) + 0);
-  k0_one_hot(in->y + 59, (float *)(A + 3194880) + 0);
-  k22_log_softmax((float *)(A + 1683456) + 0, (float *)(A + 3207168) + 0);
-  k23_mul((float *)(A + 3194880) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3219456) + 0);
-  k24_sum_to((float *)(A + 3219456) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1044288) + 0);
-  k0_one_hot(in->y + 60, (float *)(A + 3219456) + 0);
-  k22_log_softmax((float *)(A + 1695744) + 0, (float *)(A + 3231744) + 0);
-  k23_mul((float *)(A + 3219456) + 0, (float *)(A + 3231744) + 0, (float *)(A + 3244032) + 0);
-  k24_sum_to((float *)(A + 3244032) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1044352) + 0);
-  k0_one_hot(in->y + 61, (float *)(A + 3244032) + 0);
-  k22_log_softmax((float *)(A + 1708032) + 0, (float *)(A + 3256320) + 0);
-  k23_mul((float *)(A + 3244032) + 0, (float *)(A + 3256320) + 0, (float *)(A + 3268608) + 0);
-  k24_sum_to((float *)(A + 3268608) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1044416) + 0);
-  k0_one_hot(in->y + 62, (float *)(A + 3268608) + 0);
-  k22_log_softmax((float *)(A + 1720320) + 0, (float *)(A + 3280896) + 0);
-  k23_mul((float *)(A + 3268608) + 0, (float *)(A + 3280896) + 0, (float *)(A + 3293184) + 0);
-  k24_sum_to((float *)(A + 3293184) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1044480) + 0);
-  k0_one_hot(in->y + 63, (float *)(A + 3293184) + 0);
-  k22_log_softmax((float *)(A + 1732608) + 0, (float *)(A + 3305472) + 0);
-  k23_mul((float *)(A + 3293184) + 0, (float *)(A + 3305472) + 0, (float *)(A + 3317760) + 0);
-  k24_sum_to((float *)(A + 3317760) + 0, (float *)(A + 1040384) + 0);
-  k25_sum_to((float *)(A + 1040384) + 0, (float *)(A + 1044544) + 0);
-  k26_mul_neg((float *)(A + 1040576) + 0, (float *)(A + 1040384) + 0);
-  k26_mul_neg((float *)(A + 1040640) + 0, (float *)(A + 1040448) + 0);
-  k26_mul_neg((float *)(A + 1040704) + 0, (float *)(A + 1040576) + 0);
-  k26_mul_neg((float *)(A + 1040768) + 0, (float *)(A + 1040640) + 0);
-  k26_mul_neg((float *)(A + 1040832) + 0, (float *)(A + 1040704) + 0);
-  k26_mul_neg((float *)(A + 1040896) + 0, (float *)(A + 1040768) + 0);
-  k26_mul_neg((float *)(A + 1040960) + 0, (float *)(A + 1040832) + 0);
-  k26_mul_neg((float *)(A + 1041024) + 0, (float *)(A + 1040896) + 0);
-  k26_mul_neg((float *)(A + 1041088) + 0, (float *)(A + 1040960) + 0);
-  k26_mul_neg((float *)(A + 1041152) + 0, (float *)(A + 1041024) + 0);
-  k26_mul_neg((float *)(A + 1041216) + 0, (float *)(A + 1041088) + 0);
-  k26_mul_neg((float *)(A + 1041280) + 0, (float *)(A + 1041152) + 0);
-  k26_mul_neg((float *)(A + 1041344) + 0, (float *)(A + 1041216) + 0);
-  k26_mul_neg((float *)(A + 1041408) + 0, (float *)(A + 1041280) + 0);
-  k26_mul_neg((float *)(A + 1041472) + 0, (float *)(A + 1041344) + 0);
-  k26_mul_neg((float *)(A + 1041536) + 0, (float *)(A + 1041408) + 0);
-  k26_mul_neg((float *)(A + 1041600) + 0, (float *)(A + 1041472) + 0);
-  k26_mul_neg((float *)(A + 1041664) + 0, (float *)(A + 1041536) + 0);
-  k26_mul_neg((float *)(A + 1041728) + 0, (float *)(A + 1041600) + 0);
-  k26_mul_neg((float *)(A + 1041792) + 0, (float *)(A + 1041664) + 0);
-  k26_mul_neg((float *)(A + 1041856) + 0, (float *)(A + 1041728) + 0);
-  k26_mul_neg((float *)(A + 1041920) + 0, (float *)(A + 1041792) + 0);
-  k26_mul_neg((float *)(A + 1041984) + 0, (float *)(A + 1041856) + 0);
-  k26_mul_neg((float *)(A + 1042048) + 0, (float *)(A + 1041920) + 0);
-  k26_mul_neg((float *)(A + 1042112) + 0, (float *)(A + 1041984) + 0);
-  k26_mul_neg((float *)(A + 1042176) + 0, (float *)(A + 1042048) + 0);
-  k26_mul_neg((float *)(A + 1042240) + 0, (float *)(A + 1042112) + 0);
-  k26_mul_neg((float *)(A + 1042304) + 0, (float *)(A + 1042176) + 0);
-  k26_mul_neg((float *)(A + 1042368) + 0, (float *)(A + 1042240) + 0);
-  k26_mul_neg((float *)(A + 1042432) + 0, (float *)(A + 1042304) + 0);
-  k26_mul_neg((float *)(A + 1042496) + 0, (float *)(A + 1042368) + 0);
-  k26_mul_neg((float *)(A + 1042560) + 0, (float *)(A + 1042432) + 0);
-  k26_mul_neg((float *)(A + 1042624) + 0, (float *)(A + 1042496) + 0);
-  k26_mul_neg((float *)(A + 1042688) + 0, (float *)(A + 1042560) + 0);
-  k26_mul_neg((float *)(A + 1042752) + 0, (float *)(A + 1042624) + 0);
-  k26_mul_neg((float *)(A + 1042816) + 0, (float *)(A + 1042688) + 0);
-  k26_mul_neg((float *)(A + 1042880) + 0, (float *)(A + 1042752) + 0);
-  k26_mul_neg((float *)(A + 1042944) + 0, (float *)(A + 1042816) + 0);
-  k26_mul_neg((float *)(A + 1043008) + 0, (float *)(A + 1042880) + 0);
-  k26_mul_neg((float *)(A + 1043072) + 0, (float *)(A + 1042944) + 0);
-  k26_mul_neg((float *)(A + 1043136) + 0, (float *)(A + 1043008) + 0);
-  k26_mul_neg((float *)(A + 1043200) + 0, (float *)(A + 1043072) + 0);
-  k26_mul_neg((float *)(A + 1043264) + 0, (float *)(A + 1043136) + 0);
-  k26_mul_neg((float *)(A + 1043328) + 0, (float *)(A + 1043200) + 0);
-  k26_mul_neg((float *)(A + 1043392) + 0, (float *)(A + 1043264) + 0);
-  k26_mul_neg((float *)(A + 1043456) + 0, (float *)(A + 1043328) + 0);
-  k26_mul_neg((float *)(A + 1043520) + 0, (float *)(A + 1043392) + 0);
-  k26_mul_neg((float *)(A + 1043584) + 0, (float *)(A + 1043456) + 0);
-  k26_mul_neg((float *)(A + 1043648) + 0, (float *)(A + 1043520) + 0);
-  k26_mul_neg((float *)(A + 1043712) + 0, (float *)(A + 1043584) + 0);
-  k26_mul_neg((float *)(A + 1043776) + 0, (float *)(A + 1043648) + 0);
-  k26_mul_neg((float *)(A + 1043840) + 0, (float *)(A + 1043712) + 0);
-  k26_mul_neg((float *)(A + 1043904) + 0, (float *)(A + 1043776) + 0);
-  k26_mul_neg((float *)(A + 1043968) + 0, (float *)(A + 1043840) + 0);
-  k26_mul_neg((float *)(A + 1044032) + 0, (float *)(A + 1043904) + 0);
-  k26_mul_neg((float *)(A + 1044096) + 0, (float *)(A + 1043968) + 0);
-  k26_mul_neg((float *)(A + 1044160) + 0, (float *)(A + 1044032) + 0);
-  k26_mul_neg((float *)(A + 1044224) + 0, (float *)(A + 1044096) + 0);
-  k26_mul_neg((float *)(A + 1044288) + 0, (float *)(A + 1044160) + 0);
-  k26_mul_neg((float *)(A + 1044352) + 0, (float *)(A + 1044224) + 0);
-  k26_mul_neg((float *)(A + 1044416) + 0, (float *)(A + 1044288) + 0);
-  k26_mul_neg((float *)(A + 1044480) + 0, (float *)(A + 1044352) + 0);
-  k26_mul_neg((float *)(A + 1044544) + 0, (float *)(A + 1044416) + 0);
-  k27_argmax((float *)(A + 10518528) + 0, (int32_t *)(A + 1044480) + 0);
-  k28_equal((int32_t *)(A + 1044480) + 0, in->y + 0, (float *)(A + 1044608) + 0);
-  k25_sum_to((float *)(A + 1044608) + 0, (float *)(A + 1044480) + 0);
-  k27_argmax((float *)(A + 10530816) + 0, (int32_t *)(A + 1044544) + 0);
-  k28_equal((int32_t *)(A + 1044544) + 0, in->y + 1, (float *)(A + 1044672) + 0);
-  k25_sum_to((float *)(A + 1044672) + 0, (float *)(A + 1044544) + 0);
-  k27_argmax((float *)(A + 10543104) + 0, (int32_t *)(A + 1044608) + 0);
-  k28_equal((int32_t *)(A + 1044608) + 0, in->y + 2, (float *)(A + 1044736) + 0);
-  k25_sum_to((float *)(A + 1044736) + 0, (float *)(A + 1044608) + 0);
-  k27_argmax((float *)(A + 10555392) + 0, (int32_t *)(A + 1044672) + 0);
-  k28_equal((int32_t *)(A + 1044672) + 0, in->y + 3, (float *)(A + 1044800) + 0);
-  k25_sum_to((float *)(A + 1044800) + 0, (float *)(A + 1044672) + 0);
-  k27_argmax((float *)(A + 10567680) + 0, (int32_t *)(A + 1044736) + 0);
-  k28_equal((int32_t *)(A + 1044736) + 0, in->y + 4, (float *)(A + 1044864) + 0);
-  k25_sum_to((float *)(A + 1044864) + 0, (float *)(A + 1044736) + 0);
-  k27_argmax((float *)(A + 10579968) + 0, (int32_t *)(A + 1044800) + 0);
-  k28_equal((int32_t *)(A + 1044800) + 0, in->y + 5, (float *)(A + 1044928) + 0);
-  k25_sum_to((float *)(A + 1044928) + 0, (float *)(A + 1044800) + 0);
-  k27_argmax((float *)(A + 10592256) + 0, (int32_t *)(A + 1044864) + 0);
-  k28_equal((int32_t *)(A + 1044864) + 0, in->y + 6, (float *)(A + 1044992) + 0);
-  k25_sum_to((float *)(A + 1044992) + 0, (float *)(A + 1044864) + 0);
-  k27_argmax((float *)(A + 10604544) + 0, (int32_t *)(A + 1044928) + 0);
-  k28_equal((int32_t *)(A + 1044928) + 0, in->y + 7, (float *)(A + 1045056) + 0);
-  k25_sum_to((float *)(A + 1045056) + 0, (float *)(A + 1044928) + 0);
-  k27_argmax((float *)(A + 917504) + 0, (int32_t *)(A + 1044992) + 0);
-  k28_equal((int32_t *)(A + 1044992) + 0, in->y + 8, (float *)(A + 1045120) + 0);
-  k25_sum_to((float *)(A + 1045120) + 0, (float *)(A + 1044992) + 0);
-  k27_argmax((float *)(A + 929792) + 0, (int32_t *)(A + 1045056) + 0);
-  k28_equal((int32_t *)(A + 1045056) + 0, in->y + 9, (float *)(A + 1045184) + 0);
-  k25_sum_to((float *)(A + 1045184) + 0, (float *)(A + 1045056) + 0);
-  k27_argmax((float *)(A + 942080) + 0, (int32_t *)(A + 1045120) + 0);
-  k28_equal((int32_t *)(A + 1045120) + 0, in->y + 10, (float *)(A + 1045248) + 0);
-  k25_sum_to((float *)(A + 1045248) + 0, (float *)(A + 1045120) + 0);
-  k27_argmax((float *)(A + 954368) + 0, (int32_t *)(A + 1045184) + 0);
-  k28_equal((int32_t *)(A + 1045184) + 0, in->y + 11, (float *)(A + 1045312) + 0);
-  k25_sum_to((float *)(A + 1045312) + 0, (float *)(A + 1045184) + 0);
-  k27_argmax((float *)(A + 966656) + 0, (int32_t *)(A + 1045248) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 4224, (float *)(A + 2052096) + 0);
+  k22_mul((float *)(A + 2039808) + 0, (float *)(A + 2052096) + 0, (float *)(A + 2064384) + 0);
+  k23_sum_to((float *)(A + 2064384) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043328) + 0);
+  k0_one_hot(in->y + 45, (float *)(A + 2064384) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 4320, (float *)(A + 2076672) + 0);
+  k22_mul((float *)(A + 2064384) + 0, (float *)(A + 2076672) + 0, (float *)(A + 2088960) + 0);
+  k23_sum_to((float *)(A + 2088960) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043392) + 0);
+  k0_one_hot(in->y + 46, (float *)(A + 2088960) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 4416, (float *)(A + 2101248) + 0);
+  k22_mul((float *)(A + 2088960) + 0, (float *)(A + 2101248) + 0, (float *)(A + 2113536) + 0);
+  k23_sum_to((float *)(A + 2113536) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043456) + 0);
+  k0_one_hot(in->y + 47, (float *)(A + 2113536) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 4512, (float *)(A + 2125824) + 0);
+  k22_mul((float *)(A + 2113536) + 0, (float *)(A + 2125824) + 0, (float *)(A + 2138112) + 0);
+  k23_sum_to((float *)(A + 2138112) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043520) + 0);
+  k0_one_hot(in->y + 48, (float *)(A + 2138112) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 4608, (float *)(A + 2150400) + 0);
+  k22_mul((float *)(A + 2138112) + 0, (float *)(A + 2150400) + 0, (float *)(A + 2162688) + 0);
+  k23_sum_to((float *)(A + 2162688) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043584) + 0);
+  k0_one_hot(in->y + 49, (float *)(A + 2162688) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 4704, (float *)(A + 2174976) + 0);
+  k22_mul((float *)(A + 2162688) + 0, (float *)(A + 2174976) + 0, (float *)(A + 2187264) + 0);
+  k23_sum_to((float *)(A + 2187264) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043648) + 0);
+  k0_one_hot(in->y + 50, (float *)(A + 2187264) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 4800, (float *)(A + 2199552) + 0);
+  k22_mul((float *)(A + 2187264) + 0, (float *)(A + 2199552) + 0, (float *)(A + 2211840) + 0);
+  k23_sum_to((float *)(A + 2211840) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043712) + 0);
+  k0_one_hot(in->y + 51, (float *)(A + 2211840) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 4896, (float *)(A + 2224128) + 0);
+  k22_mul((float *)(A + 2211840) + 0, (float *)(A + 2224128) + 0, (float *)(A + 2236416) + 0);
+  k23_sum_to((float *)(A + 2236416) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043776) + 0);
+  k0_one_hot(in->y + 52, (float *)(A + 2236416) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 4992, (float *)(A + 2248704) + 0);
+  k22_mul((float *)(A + 2236416) + 0, (float *)(A + 2248704) + 0, (float *)(A + 2260992) + 0);
+  k23_sum_to((float *)(A + 2260992) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043840) + 0);
+  k0_one_hot(in->y + 53, (float *)(A + 2260992) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 5088, (float *)(A + 2273280) + 0);
+  k22_mul((float *)(A + 2260992) + 0, (float *)(A + 2273280) + 0, (float *)(A + 2285568) + 0);
+  k23_sum_to((float *)(A + 2285568) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043904) + 0);
+  k0_one_hot(in->y + 54, (float *)(A + 2285568) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 5184, (float *)(A + 2297856) + 0);
+  k22_mul((float *)(A + 2285568) + 0, (float *)(A + 2297856) + 0, (float *)(A + 2310144) + 0);
+  k23_sum_to((float *)(A + 2310144) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1043968) + 0);
+  k0_one_hot(in->y + 55, (float *)(A + 2310144) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 5280, (float *)(A + 2322432) + 0);
+  k22_mul((float *)(A + 2310144) + 0, (float *)(A + 2322432) + 0, (float *)(A + 2334720) + 0);
+  k23_sum_to((float *)(A + 2334720) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1044032) + 0);
+  k0_one_hot(in->y + 56, (float *)(A + 2334720) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 5376, (float *)(A + 2347008) + 0);
+  k22_mul((float *)(A + 2334720) + 0, (float *)(A + 2347008) + 0, (float *)(A + 2359296) + 0);
+  k23_sum_to((float *)(A + 2359296) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1044096) + 0);
+  k0_one_hot(in->y + 57, (float *)(A + 2359296) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 5472, (float *)(A + 2371584) + 0);
+  k22_mul((float *)(A + 2359296) + 0, (float *)(A + 2371584) + 0, (float *)(A + 2383872) + 0);
+  k23_sum_to((float *)(A + 2383872) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1044160) + 0);
+  k0_one_hot(in->y + 58, (float *)(A + 2383872) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 5568, (float *)(A + 2396160) + 0);
+  k22_mul((float *)(A + 2383872) + 0, (float *)(A + 2396160) + 0, (float *)(A + 2408448) + 0);
+  k23_sum_to((float *)(A + 2408448) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1044224) + 0);
+  k0_one_hot(in->y + 59, (float *)(A + 2408448) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 5664, (float *)(A + 2420736) + 0);
+  k22_mul((float *)(A + 2408448) + 0, (float *)(A + 2420736) + 0, (float *)(A + 2433024) + 0);
+  k23_sum_to((float *)(A + 2433024) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1044288) + 0);
+  k0_one_hot(in->y + 60, (float *)(A + 2433024) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 5760, (float *)(A + 2445312) + 0);
+  k22_mul((float *)(A + 2433024) + 0, (float *)(A + 2445312) + 0, (float *)(A + 2457600) + 0);
+  k23_sum_to((float *)(A + 2457600) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1044352) + 0);
+  k0_one_hot(in->y + 61, (float *)(A + 2457600) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 5856, (float *)(A + 2469888) + 0);
+  k22_mul((float *)(A + 2457600) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2482176) + 0);
+  k23_sum_to((float *)(A + 2482176) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1044416) + 0);
+  k0_one_hot(in->y + 62, (float *)(A + 2482176) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 5952, (float *)(A + 2494464) + 0);
+  k22_mul((float *)(A + 2482176) + 0, (float *)(A + 2494464) + 0, (float *)(A + 2506752) + 0);
+  k23_sum_to((float *)(A + 2506752) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1044480) + 0);
+  k0_one_hot(in->y + 63, (float *)(A + 2506752) + 0);
+  k21_log_softmax((float *)(A + 1179648) + 6048, (float *)(A + 2519040) + 0);
+  k22_mul((float *)(A + 2506752) + 0, (float *)(A + 2519040) + 0, (float *)(A + 2531328) + 0);
+  k23_sum_to((float *)(A + 2531328) + 0, (float *)(A + 1040640) + 0);
+  k24_sum_to((float *)(A + 1040640) + 0, (float *)(A + 1044544) + 0);
+  k25_mul_neg((float *)(A + 966720) + 0, (float *)(A + 1040640) + 0);
+  k25_mul_neg((float *)(A + 991360) + 0, (float *)(A + 966720) + 0);
+  k25_mul_neg((float *)(A + 1016000) + 0, (float *)(A + 991360) + 0);
+  k25_mul_neg((float *)(A + 1040768) + 0, (float *)(A + 1016000) + 0);
+  k25_mul_neg((float *)(A + 1040832) + 0, (float *)(A + 1040704) + 0);
+  k25_mul_neg((float *)(A + 1040896) + 0, (float *)(A + 1040768) + 0);
+  k25_mul_neg((float *)(A + 1040960) + 0, (float *)(A + 1040832) + 0);
+  k25_mul_neg((float *)(A + 1041024) + 0, (float *)(A + 1040896) + 0);
+  k25_mul_neg((float *)(A + 1041088) + 0, (float *)(A + 1040960) + 0);
+  k25_mul_neg((float *)(A + 1041152) + 0, (float *)(A + 1041024) + 0);
+  k25_mul_neg((float *)(A + 1041216) + 0, (float *)(A + 1041088) + 0);
+  k25_mul_neg((float *)(A + 1041280) + 0, (float *)(A + 1041152) + 0);
+  k25_mul_neg((float *)(A + 1041344) + 0, (float *)(A + 1041216) + 0);
+  k25_mul_neg((float *)(A + 1041408) + 0, (float *)(A + 1041280) + 0);
+  k25_mul_neg((float *)(A + 1041472) + 0, (float *)(A + 1041344) + 0);
+  k25_mul_neg((float *)(A + 1041536) + 0, (float *)(A + 1041408) + 0);
+  k25_mul_neg((float *)(A + 1041600) + 0, (float *)(A + 1041472) + 0);
+  k25_mul_neg((float *)(A + 1041664) + 0, (float *)(A + 1041536) + 0);
+  k25_mul_neg((float *)(A + 1041728) + 0, (float *)(A + 1041600) + 0);
+  k25_mul_neg((float *)(A + 1041792) + 0, (float *)(A + 1041664) + 0);
+  k25_mul_neg((float *)(A + 1041856) + 0, (float *)(A + 1041728) + 0);
+  k25_mul_neg((float *)(A + 1041920) + 0, (float *)(A + 1041792) + 0);
+  k25_mul_neg((float *)(A + 1041984) + 0, (float *)(A + 1041856) + 0);
+  k25_mul_neg((float *)(A + 1042048) + 0, (float *)(A + 1041920) + 0);
+  k25_mul_neg((float *)(A + 1042112) + 0, (float *)(A + 1041984) + 0);
+  k25_mul_neg((float *)(A + 1042176) + 0, (float *)(A + 1042048) + 0);
+  k25_mul_neg((float *)(A + 1042240) + 0, (float *)(A + 1042112) + 0);
+  k25_mul_neg((float *)(A + 1042304) + 0, (float *)(A + 1042176) + 0);
+  k25_mul_neg((float *)(A + 1042368) + 0, (float *)(A + 1042240) + 0);
+  k25_mul_neg((float *)(A + 1042432) + 0, (float *)(A + 1042304) + 0);
+  k25_mul_neg((float *)(A + 1042496) + 0, (float *)(A + 1042368) + 0);
+  k25_mul_neg((float *)(A + 1042560) + 0, (float *)(A + 1042432) + 0);
+  k25_mul_neg((float *)(A + 1042624) + 0, (float *)(A + 1042496) + 0);
+  k25_mul_neg((float *)(A + 1042688) + 0, (float *)(A + 1042560) + 0);
+  k25_mul_neg((float *)(A + 1042752) + 0, (float *)(A + 1042624) + 0);
+  k25_mul_neg((float *)(A + 1042816) + 0, (float *)(A + 1042688) + 0);
+  k25_mul_neg((float *)(A + 1042880) + 0, (float *)(A + 1042752) + 0);
+  k25_mul_neg((float *)(A + 1042944) + 0, (float *)(A + 1042816) + 0);
+  k25_mul_neg((float *)(A + 1043008) + 0, (float *)(A + 1042880) + 0);
+  k25_mul_neg((float *)(A + 1043072) + 0, (float *)(A + 1042944) + 0);
+  k25_mul_neg((float *)(A + 1043136) + 0, (float *)(A + 1043008) + 0);
+  k25_mul_neg((float *)(A + 1043200) + 0, (float *)(A + 1043072) + 0);
+  k25_mul_neg((float *)(A + 1043264) + 0, (float *)(A + 1043136) + 0);
+  k25_mul_neg((float *)(A + 1043328) + 0, (float *)(A + 1043200) + 0);
+  k25_mul_neg((float *)(A + 1043392) + 0, (float *)(A + 1043264) + 0);
+  k25_mul_neg((float *)(A + 1043456) + 0, (float *)(A + 1043328) + 0);
+  k25_mul_neg((float *)(A + 1043520) + 0, (float *)(A + 1043392) + 0);
+  k25_mul_neg((float *)(A + 1043584) + 0, (float *)(A + 1043456) + 0);
+  k25_mul_neg((float *)(A + 1043648) + 0, (float *)(A + 1043520) + 0);
+  k25_mul_neg((float *)(A + 1043712) + 0, (float *)(A + 1043584) + 0);
+  k25_mul_neg((float *)(A + 1043776) + 0, (float *)(A + 1043648) + 0);
+  k25_mul_neg((float *)(A + 1043840) + 0, (float *)(A + 1043712) + 0);
+  k25_mul_neg((float *)(A + 1043904) + 0, (float *)(A + 1043776) + 0);
+  k25_mul_neg((float *)(A + 1043968) + 0, (float *)(A + 1043840) + 0);
+  k25_mul_neg((float *)(A + 1044032) + 0, (float *)(A + 1043904) + 0);
+  k25_mul_neg((float *)(A + 1044096) + 0, (float *)(A + 1043968) + 0);
+  k25_mul_neg((float *)(A + 1044160) + 0, (float *)(A + 1044032) + 0);
+  k25_mul_neg((float *)(A + 1044224) + 0, (float *)(A + 1044096) + 0);
+  k25_mul_neg((float *)(A + 1044288) + 0, (float *)(A + 1044160) + 0);
+  k25_mul_neg((float *)(A + 1044352) + 0, (float *)(A + 1044224) + 0);
+  k25_mul_neg((float *)(A + 1044416) + 0, (float *)(A + 1044288) + 0);
+  k25_mul_neg((float *)(A + 1044480) + 0, (float *)(A + 1044352) + 0);
+  k25_mul_neg((float *)(A + 1044544) + 0, (float *)(A + 1044416) + 0);
+  k26_argmax((float *)(A + 1179648) + 0, (int32_t *)(A + 1044480) + 0);
+  k27_equal((int32_t *)(A + 1044480) + 0, in->y + 0, (float *)(A + 1044608) + 0);
+  k24_sum_to((float *)(A + 1044608) + 0, (float *)(A + 1044480) + 0);
+  k26_argmax((float *)(A + 1179648) + 96, (int32_t *)(A + 1044544) + 0);
+  k27_equal((int32_t *)(A + 1044544) + 0, in->y + 1, (float *)(A + 1044672) + 0);
+  k24_sum_to((float *)(A + 1044672) + 0, (float *)(A + 1044544) + 0);
+  k26_argmax((float *)(A + 1179648) + 192, (int32_t *)(A + 1044608) + 0);
+  k27_equal((int32_t *)(A + 1044608) + 0, in->y + 2, (float *)(A + 1044736) + 0);
+  k24_sum_to((float *)(A + 1044736) + 0, (float *)(A + 1044608) + 0);
+  k26_argmax((float *)(A + 1179648) + 288, (int32_t *)(A + 1044672) + 0);
+  k27_equal((int32_t *)(A + 1044672) + 0, in->y + 3, (float *)(A + 1044800) + 0);
+  k24_sum_to((float *)(A + 1044800) + 0, (float *)(A + 1044672) + 0);
+  k26_argmax((float *)(A + 1179648) + 384, (int32_t *)(A + 1044736) + 0);
+  k27_equal((int32_t *)(A + 1044736) + 0, in->y + 4, (float *)(A + 1044864) + 0);
+  k24_sum_to((float *)(A + 1044864) + 0, (float *)(A + 1044736) + 0);
+  k26_argmax((float *)(A + 1179648) + 480, (int32_t *)(A + 1044800) + 0);
+  k27_equal((int32_t *)(A + 1044800) + 0, in->y + 5, (float *)(A + 1044928) + 0);
+  k24_sum_to((float *)(A + 1044928) + 0, (float *)(A + 1044800) + 0);
+  k26_argmax((float *)(A + 1179648) + 576, (int32_t *)(A + 1044864) + 0);
+  k27_equal((int32_t *)(A + 1044864) + 0, in->y + 6, (float *)(A + 1044992) + 0);
+  k24_sum_to((float *)(A + 1044992) + 0, (float *)(A + 1044864) + 0);
+  k26_argmax((float *)(A + 1179648) + 672, (int32_t *)(A + 1044928) + 0);
+  k27_equal((int32_t *)(A + 1044928) + 0, in->y + 7, (float *)(A + 1045056) + 0);
+  k24_sum_to((float *)(A + 1045056) + 0, (float *)(A + 1044928) + 0);
+  k26_argmax((float *)(A + 1179648) + 768, (int32_t *)(A + 1044992) + 0);
+  k27_equal((int32_t *)(A + 1044992) + 0, in->y + 8, (float *)(A + 1045120) + 0);
+  k24_sum_to((float *)(A + 1045120) + 0, (float *)(A + 1044992) + 0);
+  k26_argmax((float *)(A + 1179648) + 864, (int32_t *)(A + 1045056) + 0);
+  k27_equal((int32_t *)(A + 1045056) + 0, in->y + 9, (float *)(A + 1045184) + 0);
+  k24_sum_to((float *)(A + 1045184) + 0, (float *)(A + 1045056) + 0);
+  k26_argmax((float *)(A + 1179648) + 960, (int32_t *)(A + 1045120) + 0);
+  k27_equal((int32_t *)(A + 1045120) + 0, in->y + 10, (float *)(A + 1045248) + 0);
+  k24_sum_to((float *)(A + 1045248) + 0, (float *)(A + 1045120) + 0);
+  k26_argmax((float *)(A + 1179648) + 1056, (int32_t *)(A + 1045184) + 0);
+  k27_equal((int32_t *)(A + 1045184) + 0, in->y + 11, (float *)(A + 1045312) + 0);
+  k24_sum_to((float *)(A + 1045312) + 0, (float *)(A + 1045184) + 0);
+  k26_argmax((float *)(A + 1179648) + 1152, (int32_t *)(A + 1045248) + 0);
+  k27_equal((int32_t *)(A + 1045248) + 0, in->y + 12, (float *)(A + 1045376) + 0);
 }
 
 static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k28_equal((int32_t *)(A + 1045248) + 0, in->y + 12, (float *)(A + 1045376) + 0);
-  k25_sum_to((float *)(A + 1045376) + 0, (float *)(A + 1045248) + 0);
-  k27_argmax((float *)(A + 978944) + 0, (int32_t *)(A + 1045312) + 0);
-  k28_equal((int32_t *)(A + 1045312) + 0, in->y + 13, (float *)(A + 1045440) + 0);
-  k25_sum_to((float *)(A + 1045440) + 0, (float *)(A + 1045312) + 0);
-  k27_argmax((float *)(A + 991232) + 0, (int32_t *)(A + 1045376) + 0);
-  k28_equal((int32_t *)(A + 1045376) + 0, in->y + 14, (float *)(A + 1045504) + 0);
-  k25_sum_to((float *)(A + 1045504) + 0, (float *)(A + 1045376) + 0);
-  k27_argmax((float *)(A + 1003520) + 0, (int32_t *)(A + 1045440) + 0);
-  k28_equal((int32_t *)(A + 1045440) + 0, in->y + 15, (float *)(A + 1045568) + 0);
-  k25_sum_to((float *)(A + 1045568) + 0, (float *)(A + 1045440) + 0);
-  k27_argmax((float *)(A + 1015808) + 0, (int32_t *)(A + 1045504) + 0);
-  k28_equal((int32_t *)(A + 1045504) + 0, in->y + 16, (float *)(A + 1045632) + 0);
-  k25_sum_to((float *)(A + 1045632) + 0, (float *)(A + 1045504) + 0);
-  k27_argmax((float *)(A + 1028096) + 0, (int32_t *)(A + 1045568) + 0);
-  k28_equal((int32_t *)(A + 1045568) + 0, in->y + 17, (float *)(A + 1045696) + 0);
-  k25_sum_to((float *)(A + 1045696) + 0, (float *)(A + 1045568) + 0);
-  k27_argmax((float *)(A + 1179648) + 0, (int32_t *)(A + 1045632) + 0);
-  k28_equal((int32_t *)(A + 1045632) + 0, in->y + 18, (float *)(A + 1045760) + 0);
-  k25_sum_to((float *)(A + 1045760) + 0, (float *)(A + 1045632) + 0);
-  k27_argmax((float *)(A + 1191936) + 0, (int32_t *)(A + 1045696) + 0);
-  k28_equal((int32_t *)(A + 1045696) + 0, in->y + 19, (float *)(A + 1045824) + 0);
-  k25_sum_to((float *)(A + 1045824) + 0, (float *)(A + 1045696) + 0);
-  k27_argmax((float *)(A + 1204224) + 0, (int32_t *)(A + 1045760) + 0);
-  k28_equal((int32_t *)(A + 1045760) + 0, in->y + 20, (float *)(A + 1045888) + 0);
-  k25_sum_to((float *)(A + 1045888) + 0, (float *)(A + 1045760) + 0);
-  k27_argmax((float *)(A + 1216512) + 0, (int32_t *)(A + 1045824) + 0);
-  k28_equal((int32_t *)(A + 1045824) + 0, in->y + 21, (float *)(A + 1045952) + 0);
-  k25_sum_to((float *)(A + 1045952) + 0, (float *)(A + 1045824) + 0);
-  k27_argmax((float *)(A + 1228800) + 0, (int32_t *)(A + 1045888) + 0);
-  k28_equal((int32_t *)(A + 1045888) + 0, in->y + 22, (float *)(A + 1046016) + 0);
-  k25_sum_to((float *)(A + 1046016) + 0, (float *)(A + 1045888) + 0);
-  k27_argmax((float *)(A + 1241088) + 0, (int32_t *)(A + 1045952) + 0);
-  k28_equal((int32_t *)(A + 1045952) + 0, in->y + 23, (float *)(A + 1046080) + 0);
-  k25_sum_to((float *)(A + 1046080) + 0, (float *)(A + 1045952) + 0);
-  k27_argmax((float *)(A + 1253376) + 0, (int32_t *)(A + 1046016) + 0);
-  k28_equal((int32_t *)(A + 1046016) + 0, in->y + 24, (float *)(A + 1046144) + 0);
-  k25_sum_to((float *)(A + 1046144) + 0, (float *)(A + 1046016) + 0);
-  k27_argmax((float *)(A + 1265664) + 0, (int32_t *)(A + 1046080) + 0);
-  k28_equal((int32_t *)(A + 1046080) + 0, in->y + 25, (float *)(A + 1046208) + 0);
-  k25_sum_to((float *)(A + 1046208) + 0, (float *)(A + 1046080) + 0);
-  k27_argmax((float *)(A + 1277952) + 0, (int32_t *)(A + 1046144) + 0);
-  k28_equal((int32_t *)(A + 1046144) + 0, in->y + 26, (float *)(A + 1046272) + 0);
-  k25_sum_to((float *)(A + 1046272) + 0, (float *)(A + 1046144) + 0);
-  k27_argmax((float *)(A + 1290240) + 0, (int32_t *)(A + 1046208) + 0);
-  k28_equal((int32_t *)(A + 1046208) + 0, in->y + 27, (float *)(A + 1046336) + 0);
-  k25_sum_to((float *)(A + 1046336) + 0, (float *)(A + 1046208) + 0);
-  k27_argmax((float *)(A + 1302528) + 0, (int32_t *)(A + 1046272) + 0);
-  k28_equal((int32_t *)(A + 1046272) + 0, in->y + 28, (float *)(A + 1046400) + 0);
-  k25_sum_to((float *)(A + 1046400) + 0, (float *)(A + 1046272) + 0);
-  k27_argmax((float *)(A + 1314816) + 0, (int32_t *)(A + 1046336) + 0);
-  k28_equal((int32_t *)(A + 1046336) + 0, in->y + 29, (float *)(A + 1046464) + 0);
-  k25_sum_to((float *)(A + 1046464) + 0, (float *)(A + 1046336) + 0);
-  k27_argmax((float *)(A + 1327104) + 0, (int32_t *)(A + 1046400) + 0);
-  k28_equal((int32_t *)(A + 1046400) + 0, in->y + 30, (float *)(A + 1046528) + 0);
-  k25_sum_to((float *)(A + 1046528) + 0, (float *)(A + 1046400) + 0);
-  k27_argmax((float *)(A + 1339392) + 0, (int32_t *)(A + 1046464) + 0);
-  k28_equal((int32_t *)(A + 1046464) + 0, in->y + 31, (float *)(A + 1046592) + 0);
-  k25_sum_to((float *)(A + 1046592) + 0, (float *)(A + 1046464) + 0);
-  k27_argmax((float *)(A + 1351680) + 0, (int32_t *)(A + 1046528) + 0);
-  k28_equal((int32_t *)(A + 1046528) + 0, in->y + 32, (float *)(A + 1046656) + 0);
-  k25_sum_to((float *)(A + 1046656) + 0, (float *)(A + 1046528) + 0);
-  k27_argmax((float *)(A + 1363968) + 0, (int32_t *)(A + 1046592) + 0);
-  k28_equal((int32_t *)(A + 1046592) + 0, in->y + 33, (float *)(A + 1046720) + 0);
-  k25_sum_to((float *)(A + 1046720) + 0, (float *)(A + 1046592) + 0);
-  k27_argmax((float *)(A + 1376256) + 0, (int32_t *)(A + 1046656) + 0);
-  k28_equal((int32_t *)(A + 1046656) + 0, in->y + 34, (float *)(A + 1046784) + 0);
-  k25_sum_to((float *)(A + 1046784) + 0, (float *)(A + 1046656) + 0);
-  k27_argmax((float *)(A + 1388544) + 0, (int32_t *)(A + 1046720) + 0);
-  k28_equal((int32_t *)(A + 1046720) + 0, in->y + 35, (float *)(A + 1046848) + 0);
-  k25_sum_to((float *)(A + 1046848) + 0, (float *)(A + 1046720) + 0);
-  k27_argmax((float *)(A + 1400832) + 0, (int32_t *)(A + 1046784) + 0);
-  k28_equal((int32_t *)(A + 1046784) + 0, in->y + 36, (float *)(A + 1046912) + 0);
-  k25_sum_to((float *)(A + 1046912) + 0, (float *)(A + 1046784) + 0);
-  k27_argmax((float *)(A + 1413120) + 0, (int32_t *)(A + 1046848) + 0);
-  k28_equal((int32_t *)(A + 1046848) + 0, in->y + 37, (float *)(A + 1046976) + 0);
-  k25_sum_to((float *)(A + 1046976) + 0, (float *)(A + 1046848) + 0);
-  k27_argmax((float *)(A + 1425408) + 0, (int32_t *)(A + 1046912) + 0);
-  k28_equal((int32_t *)(A + 1046912) + 0, in->y + 38, (float *)(A + 1047040) + 0);
-  k25_sum_to((float *)(A + 1047040) + 0, (float *)(A + 1046912) + 0);
-  k27_argmax((float *)(A + 1437696) + 0, (int32_t *)(A + 1046976) + 0);
-  k28_equal((int32_t *)(A + 1046976) + 0, in->y + 39, (float *)(A + 1047104) + 0);
-  k25_sum_to((float *)(A + 1047104) + 0, (float *)(A + 1046976) + 0);
-  k27_argmax((float *)(A + 1449984) + 0, (int32_t *)(A + 1047040) + 0);
-  k28_equal((int32_t *)(A + 1047040) + 0, in->y + 40, (float *)(A + 1047168) + 0);
-  k25_sum_to((float *)(A + 1047168) + 0, (float *)(A + 1047040) + 0);
-  k27_argmax((float *)(A + 1462272) + 0, (int32_t *)(A + 1047104) + 0);
-  k28_equal((int32_t *)(A + 1047104) + 0, in->y + 41, (float *)(A + 1047232) + 0);
-  k25_sum_to((float *)(A + 1047232) + 0, (float *)(A + 1047104) + 0);
-  k27_argmax((float *)(A + 1474560) + 0, (int32_t *)(A + 1047168) + 0);
-  k28_equal((int32_t *)(A + 1047168) + 0, in->y + 42, (float *)(A + 1047296) + 0);
-  k25_sum_to((float *)(A + 1047296) + 0, (float *)(A + 1047168) + 0);
-  k27_argmax((float *)(A + 1486848) + 0, (int32_t *)(A + 1047232) + 0);
-  k28_equal((int32_t *)(A + 1047232) + 0, in->y + 43, (float *)(A + 1047360) + 0);
-  k25_sum_to((float *)(A + 1047360) + 0, (float *)(A + 1047232) + 0);
-  k27_argmax((float *)(A + 1499136) + 0, (int32_t *)(A + 1047296) + 0);
-  k28_equal((int32_t *)(A + 1047296) + 0, in->y + 44, (float *)(A + 1047424) + 0);
-  k25_sum_to((float *)(A + 1047424) + 0, (float *)(A + 1047296) + 0);
-  k27_argmax((float *)(A + 1511424) + 0, (int32_t *)(A + 1047360) + 0);
-  k28_equal((int32_t *)(A + 1047360) + 0, in->y + 45, (float *)(A + 1047488) + 0);
-  k25_sum_to((float *)(A + 1047488) + 0, (float *)(A + 1047360) + 0);
-  k27_argmax((float *)(A + 1523712) + 0, (int32_t *)(A + 1047424) + 0);
-  k28_equal((int32_t *)(A + 1047424) + 0, in->y + 46, (float *)(A + 1047552) + 0);
-  k25_sum_to((float *)(A + 1047552) + 0, (float *)(A + 1047424) + 0);
-  k27_argmax((float *)(A + 1536000) + 0, (int32_t *)(A + 1047488) + 0);
-  k28_equal((int32_t *)(A + 1047488) + 0, in->y + 47, (float *)(A + 1047616) + 0);
-  k25_sum_to((float *)(A + 1047616) + 0, (float *)(A + 1047488) + 0);
-  k27_argmax((float *)(A + 1548288) + 0, (int32_t *)(A + 1047552) + 0);
-  k28_equal((int32_t *)(A + 1047552) + 0, in->y + 48, (float *)(A + 1047680) + 0);
-  k25_sum_to((float *)(A + 1047680) + 0, (float *)(A + 1047552) + 0);
-  k27_argmax((float *)(A + 1560576) + 0, (int32_t *)(A + 1047616) + 0);
-  k28_equal((int32_t *)(A + 1047616) + 0, in->y + 49, (float *)(A + 1047744) + 0);
-  k25_sum_to((float *)(A + 1047744) + 0, (float *)(A + 1047616) + 0);
-  k27_argmax((float *)(A + 1572864) + 0, (int32_t *)(A + 1047680) + 0);
-  k28_equal((int32_t *)(A + 1047680) + 0, in->y + 50, (float *)(A + 1047808) + 0);
-  k25_sum_to((float *)(A + 1047808) + 0, (float *)(A + 1047680) + 0);
-  k27_argmax((float *)(A + 1585152) + 0, (int32_t *)(A + 1047744) + 0);
-  k28_equal((int32_t *)(A + 1047744) + 0, in->y + 51, (float *)(A + 1047872) + 0);
-  k25_sum_to((float *)(A + 1047872) + 0, (float *)(A + 1047744) + 0);
-  k27_argmax((float *)(A + 1597440) + 0, (int32_t *)(A + 1047808) + 0);
-  k28_equal((int32_t *)(A + 1047808) + 0, in->y + 52, (float *)(A + 1047936) + 0);
-  k25_sum_to((float *)(A + 1047936) + 0, (float *)(A + 1047808) + 0);
-  k27_argmax((float *)(A + 1609728) + 0, (int32_t *)(A + 1047872) + 0);
-  k28_equal((int32_t *)(A + 1047872) + 0, in->y + 53, (float *)(A + 1048000) + 0);
-  k25_sum_to((float *)(A + 1048000) + 0, (float *)(A + 1047872) + 0);
-  k27_argmax((float *)(A + 1622016) + 0, (int32_t *)(A + 1047936) + 0);
-  k28_equal((int32_t *)(A + 1047936) + 0, in->y + 54, (float *)(A + 1048064) + 0);
-  k25_sum_to((float *)(A + 1048064) + 0, (float *)(A + 1047936) + 0);
-  k27_argmax((float *)(A + 1634304) + 0, (int32_t *)(A + 1048000) + 0);
-  k28_equal((int32_t *)(A + 1048000) + 0, in->y + 55, (float *)(A + 1048128) + 0);
-  k25_sum_to((float *)(A + 1048128) + 0, (float *)(A + 1048000) + 0);
-  k27_argmax((float *)(A + 1646592) + 0, (int32_t *)(A + 1048064) + 0);
-  k28_equal((int32_t *)(A + 1048064) + 0, in->y + 56, (float *)(A + 1048192) + 0);
-  k25_sum_to((float *)(A + 1048192) + 0, (float *)(A + 1048064) + 0);
-  k27_argmax((float *)(A + 1658880) + 0, (int32_t *)(A + 1048128) + 0);
-  k28_equal((int32_t *)(A + 1048128) + 0, in->y + 57, (float *)(A + 1048256) + 0);
-  k25_sum_to((float *)(A + 1048256) + 0, (float *)(A + 1048128) + 0);
-  k27_argmax((float *)(A + 1671168) + 0, (int32_t *)(A + 1048192) + 0);
-  k28_equal((int32_t *)(A + 1048192) + 0, in->y + 58, (float *)(A + 1048320) + 0);
-  k25_sum_to((float *)(A + 1048320) + 0, (float *)(A + 1048192) + 0);
-  k27_argmax((float *)(A + 1683456) + 0, (int32_t *)(A + 1048256) + 0);
-  k28_equal((int32_t *)(A + 1048256) + 0, in->y + 59, (float *)(A + 1048384) + 0);
-  k25_sum_to((float *)(A + 1048384) + 0, (float *)(A + 1048512) + 0);
-  k27_argmax((float *)(A + 1695744) + 0, (int32_t *)(A + 1048256) + 0);
-  k28_equal((int32_t *)(A + 1048256) + 0, in->y + 60, (float *)(A + 1048384) + 0);
-  k25_sum_to((float *)(A + 1048384) + 0, (float *)(A + 1048256) + 0);
-  k27_argmax((float *)(A + 1708032) + 0, (int32_t *)(A + 1048320) + 0);
-  k28_equal((int32_t *)(A + 1048320) + 0, in->y + 61, (float *)(A + 10518528) + 0);
-  k25_sum_to((float *)(A + 10518528) + 0, (float *)(A + 1048320) + 0);
-  k27_argmax((float *)(A + 1720320) + 0, (int32_t *)(A + 1048384) + 0);
-  k28_equal((int32_t *)(A + 1048384) + 0, in->y + 62, (float *)(A + 10518528) + 0);
-  k25_sum_to((float *)(A + 10518528) + 0, (float *)(A + 1048384) + 0);
-  k27_argmax((float *)(A + 1732608) + 0, (int32_t *)(A + 10518528) + 0);
-  k28_equal((int32_t *)(A + 10518528) + 0, in->y + 63, (float *)(A + 10518656) + 0);
-  k25_sum_to((float *)(A + 10518656) + 0, (float *)(A + 1048448) + 0);
-  k29_mul((float *)(A + 1044544) + 0, (float *)(A + 10518528) + 0);
-  k29_mul((float *)(A + 1044608) + 0, (float *)(A + 1044544) + 0);
-  k29_mul((float *)(A + 1044672) + 0, (float *)(A + 1044608) + 0);
-  k29_mul((float *)(A + 1044736) + 0, (float *)(A + 1044672) + 0);
-  k29_mul((float *)(A + 1044800) + 0, (float *)(A + 1044736) + 0);
-  k29_mul((float *)(A + 1044864) + 0, (float *)(A + 1044800) + 0);
-  k29_mul((float *)(A + 1044928) + 0, (float *)(A + 1044864) + 0);
-  k29_mul((float *)(A + 1044992) + 0, (float *)(A + 1044928) + 0);
-  k29_mul((float *)(A + 1045056) + 0, (float *)(A + 1044992) + 0);
-  k29_mul((float *)(A + 1045120) + 0, (float *)(A + 1045056) + 0);
-  k29_mul((float *)(A + 1045184) + 0, (float *)(A + 1045120) + 0);
-  k29_mul((float *)(A + 1045248) + 0, (float *)(A + 1045184) + 0);
-  k29_mul((float *)(A + 1045312) + 0, (float *)(A + 1045248) + 0);
-  k29_mul((float *)(A + 1045376) + 0, (float *)(A + 1045312) + 0);
-  k29_mul((float *)(A + 1045440) + 0, (float *)(A + 1045376) + 0);
-  k29_mul((float *)(A + 1045504) + 0, (float *)(A + 1045440) + 0);
-  k29_mul((float *)(A + 1045568) + 0, (float *)(A + 1045504) + 0);
-  k29_mul((float *)(A + 1045632) + 0, (float *)(A + 1045568) + 0);
-  k29_mul((float *)(A + 1045696) + 0, (float *)(A + 1045632) + 0);
-  k29_mul((float *)(A + 1045760) + 0, (float *)(A + 1045696) + 0);
-  k29_mul((float *)(A + 1045824) + 0, (float *)(A + 1045760) + 0);
-  k29_mul((float *)(A + 1045888) + 0, (float *)(A + 1045824) + 0);
-  k29_mul((float *)(A + 1045952) + 0, (float *)(A + 1045888) + 0);
-  k29_mul((float *)(A + 1046016) + 0, (float *)(A + 1045952) + 0);
-  k29_mul((float *)(A + 1046080) + 0, (float *)(A + 1046016) + 0);
-  k29_mul((float *)(A + 1046144) + 0, (float *)(A + 1046080) + 0);
-  k29_mul((float *)(A + 1046208) + 0, (float *)(A + 1046144) + 0);
-  k29_mul((float *)(A + 1046272) + 0, (float *)(A + 1046208) + 0);
-  k29_mul((float *)(A + 1046336) + 0, (float *)(A + 1046272) + 0);
-  k29_mul((float *)(A + 1046400) + 0, (float *)(A + 1046336) + 0);
-  k29_mul((float *)(A + 1046464) + 0, (float *)(A + 1046400) + 0);
-  k29_mul((float *)(A + 1046528) + 0, (float *)(A + 1046464) + 0);
-  k29_mul((float *)(A + 1046592) + 0, (float *)(A + 1046528) + 0);
-  k29_mul((float *)(A + 1046656) + 0, (float *)(A + 1046592) + 0);
-  k29_mul((float *)(A + 1046720) + 0, (float *)(A + 1046656) + 0);
-  k29_mul((float *)(A + 1046784) + 0, (float *)(A + 1046720) + 0);
-  k29_mul((float *)(A + 1046848) + 0, (float *)(A + 1046784) + 0);
-  k29_mul((float *)(A + 1046912) + 0, (float *)(A + 1046848) + 0);
-  k29_mul((float *)(A + 1046976) + 0, (float *)(A + 1046912) + 0);
-  k29_mul((float *)(A + 1047040) + 0, (float *)(A + 1046976) + 0);
-  k29_mul((float *)(A + 1047104) + 0, (float *)(A + 1047040) + 0);
-  k29_mul((float *)(A + 1047168) + 0, (float *)(A + 1047104) + 0);
-  k29_mul((float *)(A + 1047232) + 0, (float *)(A + 1047168) + 0);
-  k29_mul((float *)(A + 1047296) + 0, (float *)(A + 1047232) + 0);
-  k29_mul((float *)(A + 1047360) + 0, (float *)(A + 1047296) + 0);
+  k24_sum_to((float *)(A + 1045376) + 0, (float *)(A + 1045248) + 0);
+  k26_argmax((float *)(A + 1179648) + 1248, (int32_t *)(A + 1045312) + 0);
+  k27_equal((int32_t *)(A + 1045312) + 0, in->y + 13, (float *)(A + 1045440) + 0);
+  k24_sum_to((float *)(A + 1045440) + 0, (float *)(A + 1045312) + 0);
+  k26_argmax((float *)(A + 1179648) + 1344, (int32_t *)(A + 1045376) + 0);
+  k27_equal((int32_t *)(A + 1045376) + 0, in->y + 14, (float *)(A + 1045504) + 0);
+  k24_sum_to((float *)(A + 1045504) + 0, (float *)(A + 1045376) + 0);
+  k26_argmax((float *)(A + 1179648) + 1440, (int32_t *)(A + 1045440) + 0);
+  k27_equal((int32_t *)(A + 1045440) + 0, in->y + 15, (float *)(A + 1045568) + 0);
+  k24_sum_to((float *)(A + 1045568) + 0, (float *)(A + 1045440) + 0);
+  k26_argmax((float *)(A + 1179648) + 1536, (int32_t *)(A + 1045504) + 0);
+  k27_equal((int32_t *)(A + 1045504) + 0, in->y + 16, (float *)(A + 1045632) + 0);
+  k24_sum_to((float *)(A + 1045632) + 0, (float *)(A + 1045504) + 0);
+  k26_argmax((float *)(A + 1179648) + 1632, (int32_t *)(A + 1045568) + 0);
+  k27_equal((int32_t *)(A + 1045568) + 0, in->y + 17, (float *)(A + 1045696) + 0);
+  k24_sum_to((float *)(A + 1045696) + 0, (float *)(A + 1045568) + 0);
+  k26_argmax((float *)(A + 1179648) + 1728, (int32_t *)(A + 1045632) + 0);
+  k27_equal((int32_t *)(A + 1045632) + 0, in->y + 18, (float *)(A + 1045760) + 0);
+  k24_sum_to((float *)(A + 1045760) + 0, (float *)(A + 1045632) + 0);
+  k26_argmax((float *)(A + 1179648) + 1824, (int32_t *)(A + 1045696) + 0);
+  k27_equal((int32_t *)(A + 1045696) + 0, in->y + 19, (float *)(A + 1045824) + 0);
+  k24_sum_to((float *)(A + 1045824) + 0, (float *)(A + 1045696) + 0);
+  k26_argmax((float *)(A + 1179648) + 1920, (int32_t *)(A + 1045760) + 0);
+  k27_equal((int32_t *)(A + 1045760) + 0, in->y + 20, (float *)(A + 1045888) + 0);
+  k24_sum_to((float *)(A + 1045888) + 0, (float *)(A + 1045760) + 0);
+  k26_argmax((float *)(A + 1179648) + 2016, (int32_t *)(A + 1045824) + 0);
+  k27_equal((int32_t *)(A + 1045824) + 0, in->y + 21, (float *)(A + 1045952) + 0);
+  k24_sum_to((float *)(A + 1045952) + 0, (float *)(A + 1045824) + 0);
+  k26_argmax((float *)(A + 1179648) + 2112, (int32_t *)(A + 1045888) + 0);
+  k27_equal((int32_t *)(A + 1045888) + 0, in->y + 22, (float *)(A + 1046016) + 0);
+  k24_sum_to((float *)(A + 1046016) + 0, (float *)(A + 1045888) + 0);
+  k26_argmax((float *)(A + 1179648) + 2208, (int32_t *)(A + 1045952) + 0);
+  k27_equal((int32_t *)(A + 1045952) + 0, in->y + 23, (float *)(A + 1046080) + 0);
+  k24_sum_to((float *)(A + 1046080) + 0, (float *)(A + 1045952) + 0);
+  k26_argmax((float *)(A + 1179648) + 2304, (int32_t *)(A + 1046016) + 0);
+  k27_equal((int32_t *)(A + 1046016) + 0, in->y + 24, (float *)(A + 1046144) + 0);
+  k24_sum_to((float *)(A + 1046144) + 0, (float *)(A + 1046016) + 0);
+  k26_argmax((float *)(A + 1179648) + 2400, (int32_t *)(A + 1046080) + 0);
+  k27_equal((int32_t *)(A + 1046080) + 0, in->y + 25, (float *)(A + 1046208) + 0);
+  k24_sum_to((float *)(A + 1046208) + 0, (float *)(A + 1046080) + 0);
+  k26_argmax((float *)(A + 1179648) + 2496, (int32_t *)(A + 1046144) + 0);
+  k27_equal((int32_t *)(A + 1046144) + 0, in->y + 26, (float *)(A + 1046272) + 0);
+  k24_sum_to((float *)(A + 1046272) + 0, (float *)(A + 1046144) + 0);
+  k26_argmax((float *)(A + 1179648) + 2592, (int32_t *)(A + 1046208) + 0);
+  k27_equal((int32_t *)(A + 1046208) + 0, in->y + 27, (float *)(A + 1046336) + 0);
+  k24_sum_to((float *)(A + 1046336) + 0, (float *)(A + 1046208) + 0);
+  k26_argmax((float *)(A + 1179648) + 2688, (int32_t *)(A + 1046272) + 0);
+  k27_equal((int32_t *)(A + 1046272) + 0, in->y + 28, (float *)(A + 1046400) + 0);
+  k24_sum_to((float *)(A + 1046400) + 0, (float *)(A + 1046272) + 0);
+  k26_argmax((float *)(A + 1179648) + 2784, (int32_t *)(A + 1046336) + 0);
+  k27_equal((int32_t *)(A + 1046336) + 0, in->y + 29, (float *)(A + 1046464) + 0);
+  k24_sum_to((float *)(A + 1046464) + 0, (float *)(A + 1046336) + 0);
+  k26_argmax((float *)(A + 1179648) + 2880, (int32_t *)(A + 1046400) + 0);
+  k27_equal((int32_t *)(A + 1046400) + 0, in->y + 30, (float *)(A + 1046528) + 0);
+  k24_sum_to((float *)(A + 1046528) + 0, (float *)(A + 1046400) + 0);
+  k26_argmax((float *)(A + 1179648) + 2976, (int32_t *)(A + 1046464) + 0);
+  k27_equal((int32_t *)(A + 1046464) + 0, in->y + 31, (float *)(A + 1046592) + 0);
+  k24_sum_to((float *)(A + 1046592) + 0, (float *)(A + 1046464) + 0);
+  k26_argmax((float *)(A + 1179648) + 3072, (int32_t *)(A + 1046528) + 0);
+  k27_equal((int32_t *)(A + 1046528) + 0, in->y + 32, (float *)(A + 1046656) + 0);
+  k24_sum_to((float *)(A + 1046656) + 0, (float *)(A + 1046528) + 0);
+  k26_argmax((float *)(A + 1179648) + 3168, (int32_t *)(A + 1046592) + 0);
+  k27_equal((int32_t *)(A + 1046592) + 0, in->y + 33, (float *)(A + 1046720) + 0);
+  k24_sum_to((float *)(A + 1046720) + 0, (float *)(A + 1046592) + 0);
+  k26_argmax((float *)(A + 1179648) + 3264, (int32_t *)(A + 1046656) + 0);
+  k27_equal((int32_t *)(A + 1046656) + 0, in->y + 34, (float *)(A + 1046784) + 0);
+  k24_sum_to((float *)(A + 1046784) + 0, (float *)(A + 1046656) + 0);
+  k26_argmax((float *)(A + 1179648) + 3360, (int32_t *)(A + 1046720) + 0);
+  k27_equal((int32_t *)(A + 1046720) + 0, in->y + 35, (float *)(A + 1046848) + 0);
+  k24_sum_to((float *)(A + 1046848) + 0, (float *)(A + 1046720) + 0);
+  k26_argmax((float *)(A + 1179648) + 3456, (int32_t *)(A + 1046784) + 0);
+  k27_equal((int32_t *)(A + 1046784) + 0, in->y + 36, (float *)(A + 1046912) + 0);
+  k24_sum_to((float *)(A + 1046912) + 0, (float *)(A + 1046784) + 0);
+  k26_argmax((float *)(A + 1179648) + 3552, (int32_t *)(A + 1046848) + 0);
+  k27_equal((int32_t *)(A + 1046848) + 0, in->y + 37, (float *)(A + 1046976) + 0);
+  k24_sum_to((float *)(A + 1046976) + 0, (float *)(A + 1046848) + 0);
+  k26_argmax((float *)(A + 1179648) + 3648, (int32_t *)(A + 1046912) + 0);
+  k27_equal((int32_t *)(A + 1046912) + 0, in->y + 38, (float *)(A + 1047040) + 0);
+  k24_sum_to((float *)(A + 1047040) + 0, (float *)(A + 1046912) + 0);
+  k26_argmax((float *)(A + 1179648) + 3744, (int32_t *)(A + 1046976) + 0);
+  k27_equal((int32_t *)(A + 1046976) + 0, in->y + 39, (float *)(A + 1047104) + 0);
+  k24_sum_to((float *)(A + 1047104) + 0, (float *)(A + 1046976) + 0);
+  k26_argmax((float *)(A + 1179648) + 3840, (int32_t *)(A + 1047040) + 0);
+  k27_equal((int32_t *)(A + 1047040) + 0, in->y + 40, (float *)(A + 1047168) + 0);
+  k24_sum_to((float *)(A + 1047168) + 0, (float *)(A + 1047040) + 0);
+  k26_argmax((float *)(A + 1179648) + 3936, (int32_t *)(A + 1047104) + 0);
+  k27_equal((int32_t *)(A + 1047104) + 0, in->y + 41, (float *)(A + 1047232) + 0);
+  k24_sum_to((float *)(A + 1047232) + 0, (float *)(A + 1047104) + 0);
+  k26_argmax((float *)(A + 1179648) + 4032, (int32_t *)(A + 1047168) + 0);
+  k27_equal((int32_t *)(A + 1047168) + 0, in->y + 42, (float *)(A + 1047296) + 0);
+  k24_sum_to((float *)(A + 1047296) + 0, (float *)(A + 1047168) + 0);
+  k26_argmax((float *)(A + 1179648) + 4128, (int32_t *)(A + 1047232) + 0);
+  k27_equal((int32_t *)(A + 1047232) + 0, in->y + 43, (float *)(A + 1047360) + 0);
+  k24_sum_to((float *)(A + 1047360) + 0, (float *)(A + 1047232) + 0);
+  k26_argmax((float *)(A + 1179648) + 4224, (int32_t *)(A + 1047296) + 0);
+  k27_equal((int32_t *)(A + 1047296) + 0, in->y + 44, (float *)(A + 1047424) + 0);
+  k24_sum_to((float *)(A + 1047424) + 0, (float *)(A + 1047296) + 0);
+  k26_argmax((float *)(A + 1179648) + 4320, (int32_t *)(A + 1047360) + 0);
+  k27_equal((int32_t *)(A + 1047360) + 0, in->y + 45, (float *)(A + 1047488) + 0);
+  k24_sum_to((float *)(A + 1047488) + 0, (float *)(A + 1047360) + 0);
+  k26_argmax((float *)(A + 1179648) + 4416, (int32_t *)(A + 1047424) + 0);
+  k27_equal((int32_t *)(A + 1047424) + 0, in->y + 46, (float *)(A + 1047552) + 0);
+  k24_sum_to((float *)(A + 1047552) + 0, (float *)(A + 1047424) + 0);
+  k26_argmax((float *)(A + 1179648) + 4512, (int32_t *)(A + 1047488) + 0);
+  k27_equal((int32_t *)(A + 1047488) + 0, in->y + 47, (float *)(A + 1047616) + 0);
+  k24_sum_to((float *)(A + 1047616) + 0, (float *)(A + 1047488) + 0);
+  k26_argmax((float *)(A + 1179648) + 4608, (int32_t *)(A + 1047552) + 0);
+  k27_equal((int32_t *)(A + 1047552) + 0, in->y + 48, (float *)(A + 1047680) + 0);
+  k24_sum_to((float *)(A + 1047680) + 0, (float *)(A + 1047552) + 0);
+  k26_argmax((float *)(A + 1179648) + 4704, (int32_t *)(A + 1047616) + 0);
+  k27_equal((int32_t *)(A + 1047616) + 0, in->y + 49, (float *)(A + 1047744) + 0);
+  k24_sum_to((float *)(A + 1047744) + 0, (float *)(A + 1047616) + 0);
+  k26_argmax((float *)(A + 1179648) + 4800, (int32_t *)(A + 1047680) + 0);
+  k27_equal((int32_t *)(A + 1047680) + 0, in->y + 50, (float *)(A + 1047808) + 0);
+  k24_sum_to((float *)(A + 1047808) + 0, (float *)(A + 1047680) + 0);
+  k26_argmax((float *)(A + 1179648) + 4896, (int32_t *)(A + 1047744) + 0);
+  k27_equal((int32_t *)(A + 1047744) + 0, in->y + 51, (float *)(A + 1047872) + 0);
+  k24_sum_to((float *)(A + 1047872) + 0, (float *)(A + 1047744) + 0);
+  k26_argmax((float *)(A + 1179648) + 4992, (int32_t *)(A + 1047808) + 0);
+  k27_equal((int32_t *)(A + 1047808) + 0, in->y + 52, (float *)(A + 1047936) + 0);
+  k24_sum_to((float *)(A + 1047936) + 0, (float *)(A + 1047808) + 0);
+  k26_argmax((float *)(A + 1179648) + 5088, (int32_t *)(A + 1047872) + 0);
+  k27_equal((int32_t *)(A + 1047872) + 0, in->y + 53, (float *)(A + 1048000) + 0);
+  k24_sum_to((float *)(A + 1048000) + 0, (float *)(A + 1047872) + 0);
+  k26_argmax((float *)(A + 1179648) + 5184, (int32_t *)(A + 1047936) + 0);
+  k27_equal((int32_t *)(A + 1047936) + 0, in->y + 54, (float *)(A + 1048064) + 0);
+  k24_sum_to((float *)(A + 1048064) + 0, (float *)(A + 1047936) + 0);
+  k26_argmax((float *)(A + 1179648) + 5280, (int32_t *)(A + 1048000) + 0);
+  k27_equal((int32_t *)(A + 1048000) + 0, in->y + 55, (float *)(A + 1048128) + 0);
+  k24_sum_to((float *)(A + 1048128) + 0, (float *)(A + 1048000) + 0);
+  k26_argmax((float *)(A + 1179648) + 5376, (int32_t *)(A + 1048064) + 0);
+  k27_equal((int32_t *)(A + 1048064) + 0, in->y + 56, (float *)(A + 1048192) + 0);
+  k24_sum_to((float *)(A + 1048192) + 0, (float *)(A + 1048064) + 0);
+  k26_argmax((float *)(A + 1179648) + 5472, (int32_t *)(A + 1048128) + 0);
+  k27_equal((int32_t *)(A + 1048128) + 0, in->y + 57, (float *)(A + 1048256) + 0);
+  k24_sum_to((float *)(A + 1048256) + 0, (float *)(A + 1048128) + 0);
+  k26_argmax((float *)(A + 1179648) + 5568, (int32_t *)(A + 1048192) + 0);
+  k27_equal((int32_t *)(A + 1048192) + 0, in->y + 58, (float *)(A + 1048320) + 0);
+  k24_sum_to((float *)(A + 1048320) + 0, (float *)(A + 1048192) + 0);
+  k26_argmax((float *)(A + 1179648) + 5664, (int32_t *)(A + 1048256) + 0);
+  k27_equal((int32_t *)(A + 1048256) + 0, in->y + 59, (float *)(A + 1048384) + 0);
+  k24_sum_to((float *)(A + 1048384) + 0, (float *)(A + 1048512) + 0);
+  k26_argmax((float *)(A + 1179648) + 5760, (int32_t *)(A + 1048256) + 0);
+  k27_equal((int32_t *)(A + 1048256) + 0, in->y + 60, (float *)(A + 1048384) + 0);
+  k24_sum_to((float *)(A + 1048384) + 0, (float *)(A + 1048256) + 0);
+  k26_argmax((float *)(A + 1179648) + 5856, (int32_t *)(A + 1048320) + 0);
+  k27_equal((int32_t *)(A + 1048320) + 0, in->y + 61, (float *)(A + 2531328) + 0);
+  k24_sum_to((float *)(A + 2531328) + 0, (float *)(A + 1048320) + 0);
+  k26_argmax((float *)(A + 1179648) + 5952, (int32_t *)(A + 1048384) + 0);
+  k27_equal((int32_t *)(A + 1048384) + 0, in->y + 62, (float *)(A + 2531328) + 0);
+  k24_sum_to((float *)(A + 2531328) + 0, (float *)(A + 1048384) + 0);
+  k26_argmax((float *)(A + 1179648) + 6048, (int32_t *)(A + 2531328) + 0);
+  k27_equal((int32_t *)(A + 2531328) + 0, in->y + 63, (float *)(A + 2531456) + 0);
+  k24_sum_to((float *)(A + 2531456) + 0, (float *)(A + 1048448) + 0);
+  k28_mul((float *)(A + 1044544) + 0, (float *)(A + 2531328) + 0);
+  k28_mul((float *)(A + 1044608) + 0, (float *)(A + 1044544) + 0);
+  k28_mul((float *)(A + 1044672) + 0, (float *)(A + 1044608) + 0);
+  k28_mul((float *)(A + 1044736) + 0, (float *)(A + 1044672) + 0);
+  k28_mul((float *)(A + 1044800) + 0, (float *)(A + 1044736) + 0);
+  k28_mul((float *)(A + 1044864) + 0, (float *)(A + 1044800) + 0);
+  k28_mul((float *)(A + 1044928) + 0, (float *)(A + 1044864) + 0);
+  k28_mul((float *)(A + 1044992) + 0, (float *)(A + 1044928) + 0);
+  k28_mul((float *)(A + 1045056) + 0, (float *)(A + 1044992) + 0);
+  k28_mul((float *)(A + 1045120) + 0, (float *)(A + 1045056) + 0);
+  k28_mul((float *)(A + 1045184) + 0, (float *)(A + 1045120) + 0);
+  k28_mul((float *)(A + 1045248) + 0, (float *)(A + 1045184) + 0);
+  k28_mul((float *)(A + 1045312) + 0, (float *)(A + 1045248) + 0);
+  k28_mul((float *)(A + 1045376) + 0, (float *)(A + 1045312) + 0);
+  k28_mul((float *)(A + 1045440) + 0, (float *)(A + 1045376) + 0);
+  k28_mul((float *)(A + 1045504) + 0, (float *)(A + 1045440) + 0);
+  k28_mul((float *)(A + 1045568) + 0, (float *)(A + 1045504) + 0);
+  k28_mul((float *)(A + 1045632) + 0, (float *)(A + 1045568) + 0);
+  k28_mul((float *)(A + 1045696) + 0, (float *)(A + 1045632) + 0);
+  k28_mul((float *)(A + 1045760) + 0, (float *)(A + 1045696) + 0);
+  k28_mul((float *)(A + 1045824) + 0, (float *)(A + 1045760) + 0);
+  k28_mul((float *)(A + 1045888) + 0, (float *)(A + 1045824) + 0);
+  k28_mul((float *)(A + 1045952) + 0, (float *)(A + 1045888) + 0);
+  k28_mul((float *)(A + 1046016) + 0, (float *)(A + 1045952) + 0);
+  k28_mul((float *)(A + 1046080) + 0, (float *)(A + 1046016) + 0);
+  k28_mul((float *)(A + 1046144) + 0, (float *)(A + 1046080) + 0);
+  k28_mul((float *)(A + 1046208) + 0, (float *)(A + 1046144) + 0);
+  k28_mul((float *)(A + 1046272) + 0, (float *)(A + 1046208) + 0);
+  k28_mul((float *)(A + 1046336) + 0, (float *)(A + 1046272) + 0);
+  k28_mul((float *)(A + 1046400) + 0, (float *)(A + 1046336) + 0);
+  k28_mul((float *)(A + 1046464) + 0, (float *)(A + 1046400) + 0);
+  k28_mul((float *)(A + 1046528) + 0, (float *)(A + 1046464) + 0);
+  k28_mul((float *)(A + 1046592) + 0, (float *)(A + 1046528) + 0);
+  k28_mul((float *)(A + 1046656) + 0, (float *)(A + 1046592) + 0);
+  k28_mul((float *)(A + 1046720) + 0, (float *)(A + 1046656) + 0);
+  k28_mul((float *)(A + 1046784) + 0, (float *)(A + 1046720) + 0);
+  k28_mul((float *)(A + 1046848) + 0, (float *)(A + 1046784) + 0);
+  k28_mul((float *)(A + 1046912) + 0, (float *)(A + 1046848) + 0);
+  k28_mul((float *)(A + 1046976) + 0, (float *)(A + 1046912) + 0);
+  k28_mul((float *)(A + 1047040) + 0, (float *)(A + 1046976) + 0);
+  k28_mul((float *)(A + 1047104) + 0, (float *)(A + 1047040) + 0);
+  k28_mul((float *)(A + 1047168) + 0, (float *)(A + 1047104) + 0);
+  k28_mul((float *)(A + 1047232) + 0, (float *)(A + 1047168) + 0);
+  k28_mul((float *)(A + 1047296) + 0, (float *)(A + 1047232) + 0);
+  k28_mul((float *)(A + 1047360) + 0, (float *)(A + 1047296) + 0);
+  k28_mul((float *)(A + 1047424) + 0, (float *)(A + 1047360) + 0);
 }
 
 static void charlm_lstm_grad_7(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k29_mul((float *)(A + 1047424) + 0, (float *)(A + 1047360) + 0);
-  k29_mul((float *)(A + 1047488) + 0, (float *)(A + 1047424) + 0);
-  k29_mul((float *)(A + 1047552) + 0, (float *)(A + 1047488) + 0);
-  k29_mul((float *)(A + 1047616) + 0, (float *)(A + 1047552) + 0);
-  k29_mul((float *)(A + 1047680) + 0, (float *)(A + 1047616) + 0);
-  k29_mul((float *)(A + 1047744) + 0, (float *)(A + 1047680) + 0);
-  k29_mul((float *)(A + 1047808) + 0, (float *)(A + 1047744) + 0);
-  k29_mul((float *)(A + 1047872) + 0, (float *)(A + 1047808) + 0);
-  k29_mul((float *)(A + 1047936) + 0, (float *)(A + 1047872) + 0);
-  k29_mul((float *)(A + 1048000) + 0, (float *)(A + 1047936) + 0);
-  k29_mul((float *)(A + 1048064) + 0, (float *)(A + 1048000) + 0);
-  k29_mul((float *)(A + 1048128) + 0, (float *)(A + 1048064) + 0);
-  k29_mul((float *)(A + 1048192) + 0, (float *)(A + 1048128) + 0);
-  k29_mul((float *)(A + 1048512) + 0, (float *)(A + 1048192) + 0);
-  k29_mul((float *)(A + 1048256) + 0, (float *)(A + 1048512) + 0);
-  k29_mul((float *)(A + 1048320) + 0, (float *)(A + 1048256) + 0);
-  k29_mul((float *)(A + 1048384) + 0, (float *)(A + 1048320) + 0);
-  k29_mul((float *)(A + 1048448) + 0, (float *)(A + 1048384) + 0);
-  k30_mul((float *)(A + 1744896) + 0, (float *)(A + 10530816) + 0);
-  k24_sum_to((float *)(A + 10530816) + 0, (float *)(A + 10518592) + 0);
-  k30_mul((float *)(A + 1769472) + 0, (float *)(A + 10543104) + 0);
-  k24_sum_to((float *)(A + 10543104) + 0, (float *)(A + 10518720) + 0);
-  k30_mul((float *)(A + 1794048) + 0, (float *)(A + 1769472) + 0);
-  k24_sum_to((float *)(A + 1769472) + 0, (float *)(A + 10518848) + 0);
-  k30_mul((float *)(A + 1818624) + 0, (float *)(A + 1794048) + 0);
-  k24_sum_to((float *)(A + 1794048) + 0, (float *)(A + 10518976) + 0);
-  k30_mul((float *)(A + 1843200) + 0, (float *)(A + 1818624) + 0);
-  k24_sum_to((float *)(A + 1818624) + 0, (float *)(A + 10519104) + 0);
-  k30_mul((float *)(A + 1867776) + 0, (float *)(A + 1843200) + 0);
-  k24_sum_to((float *)(A + 1843200) + 0, (float *)(A + 10519232) + 0);
-  k30_mul((float *)(A + 1892352) + 0, (float *)(A + 1867776) + 0);
-  k24_sum_to((float *)(A + 1867776) + 0, (float *)(A + 10519360) + 0);
-  k30_mul((float *)(A + 1916928) + 0, (float *)(A + 1892352) + 0);
-  k24_sum_to((float *)(A + 1892352) + 0, (float *)(A + 10519488) + 0);
-  k30_mul((float *)(A + 1941504) + 0, (float *)(A + 1916928) + 0);
-  k24_sum_to((float *)(A + 1916928) + 0, (float *)(A + 10519616) + 0);
-  k30_mul((float *)(A + 1966080) + 0, (float *)(A + 1941504) + 0);
-  k24_sum_to((float *)(A + 1941504) + 0, (float *)(A + 10519744) + 0);
-  k30_mul((float *)(A + 1990656) + 0, (float *)(A + 1966080) + 0);
-  k24_sum_to((float *)(A + 1966080) + 0, (float *)(A + 10519872) + 0);
-  k30_mul((float *)(A + 2015232) + 0, (float *)(A + 1990656) + 0);
-  k24_sum_to((float *)(A + 1990656) + 0, (float *)(A + 10520000) + 0);
-  k30_mul((float *)(A + 2039808) + 0, (float *)(A + 2015232) + 0);
-  k24_sum_to((float *)(A + 2015232) + 0, (float *)(A + 10520128) + 0);
-  k30_mul((float *)(A + 2064384) + 0, (float *)(A + 2039808) + 0);
-  k24_sum_to((float *)(A + 2039808) + 0, (float *)(A + 10520256) + 0);
-  k30_mul((float *)(A + 2088960) + 0, (float *)(A + 2064384) + 0);
-  k24_sum_to((float *)(A + 2064384) + 0, (float *)(A + 10520384) + 0);
-  k30_mul((float *)(A + 2113536) + 0, (float *)(A + 2088960) + 0);
-  k24_sum_to((float *)(A + 2088960) + 0, (float *)(A + 10520512) + 0);
-  k30_mul((float *)(A + 2138112) + 0, (float *)(A + 2113536) + 0);
-  k24_sum_to((float *)(A + 2113536) + 0, (float *)(A + 10520640) + 0);
-  k30_mul((float *)(A + 2162688) + 0, (float *)(A + 2138112) + 0);
-  k24_sum_to((float *)(A + 2138112) + 0, (float *)(A + 10520768) + 0);
-  k30_mul((float *)(A + 2187264) + 0, (float *)(A + 2162688) + 0);
-  k24_sum_to((float *)(A + 2162688) + 0, (float *)(A + 10520896) + 0);
-  k30_mul((float *)(A + 2211840) + 0, (float *)(A + 2187264) + 0);
-  k24_sum_to((float *)(A + 2187264) + 0, (float *)(A + 10521024) + 0);
-  k30_mul((float *)(A + 2236416) + 0, (float *)(A + 2211840) + 0);
-  k24_sum_to((float *)(A + 2211840) + 0, (float *)(A + 10521152) + 0);
-  k30_mul((float *)(A + 2260992) + 0, (float *)(A + 2236416) + 0);
-  k24_sum_to((float *)(A + 2236416) + 0, (float *)(A + 10521280) + 0);
-  k30_mul((float *)(A + 2285568) + 0, (float *)(A + 2260992) + 0);
-  k24_sum_to((float *)(A + 2260992) + 0, (float *)(A + 10521408) + 0);
-  k30_mul((float *)(A + 2310144) + 0, (float *)(A + 2285568) + 0);
-  k24_sum_to((float *)(A + 2285568) + 0, (float *)(A + 10521536) + 0);
-  k30_mul((float *)(A + 2334720) + 0, (float *)(A + 2310144) + 0);
-  k24_sum_to((float *)(A + 2310144) + 0, (float *)(A + 10521664) + 0);
-  k30_mul((float *)(A + 2359296) + 0, (float *)(A + 2334720) + 0);
-  k24_sum_to((float *)(A + 2334720) + 0, (float *)(A + 10521792) + 0);
-  k30_mul((float *)(A + 2383872) + 0, (float *)(A + 2359296) + 0);
-  k24_sum_to((float *)(A + 2359296) + 0, (float *)(A + 10521920) + 0);
-  k30_mul((float *)(A + 2408448) + 0, (float *)(A + 2383872) + 0);
-  k24_sum_to((float *)(A + 2383872) + 0, (float *)(A + 10522048) + 0);
-  k30_mul((float *)(A + 2433024) + 0, (float *)(A + 2408448) + 0);
-  k24_sum_to((float *)(A + 2408448) + 0, (float *)(A + 10522176) + 0);
-  k30_mul((float *)(A + 2457600) + 0, (float *)(A + 2433024) + 0);
-  k24_sum_to((float *)(A + 2433024) + 0, (float *)(A + 10522304) + 0);
-  k30_mul((float *)(A + 2482176) + 0, (float *)(A + 2457600) + 0);
-  k24_sum_to((float *)(A + 2457600) + 0, (float *)(A + 10522432) + 0);
-  k30_mul((float *)(A + 2506752) + 0, (float *)(A + 2482176) + 0);
-  k24_sum_to((float *)(A + 2482176) + 0, (float *)(A + 10522560) + 0);
-  k30_mul((float *)(A + 2531328) + 0, (float *)(A + 2506752) + 0);
-  k24_sum_to((float *)(A + 2506752) + 0, (float *)(A + 10522688) + 0);
-  k30_mul((float *)(A + 2555904) + 0, (float *)(A + 2531328) + 0);
-  k24_sum_to((float *)(A + 2531328) + 0, (float *)(A + 10522816) + 0);
-  k30_mul((float *)(A + 2580480) + 0, (float *)(A + 2555904) + 0);
-  k24_sum_to((float *)(A + 2555904) + 0, (float *)(A + 10522944) + 0);
-  k30_mul((float *)(A + 2605056) + 0, (float *)(A + 2580480) + 0);
-  k24_sum_to((float *)(A + 2580480) + 0, (float *)(A + 10523072) + 0);
-  k30_mul((float *)(A + 2629632) + 0, (float *)(A + 2605056) + 0);
-  k24_sum_to((float *)(A + 2605056) + 0, (float *)(A + 10523200) + 0);
-  k30_mul((float *)(A + 2654208) + 0, (float *)(A + 2629632) + 0);
-  k24_sum_to((float *)(A + 2629632) + 0, (float *)(A + 10523328) + 0);
-  k30_mul((float *)(A + 2678784) + 0, (float *)(A + 2654208) + 0);
-  k24_sum_to((float *)(A + 2654208) + 0, (float *)(A + 10523456) + 0);
-  k30_mul((float *)(A + 2703360) + 0, (float *)(A + 2678784) + 0);
-  k24_sum_to((float *)(A + 2678784) + 0, (float *)(A + 10523584) + 0);
-  k30_mul((float *)(A + 2727936) + 0, (float *)(A + 2703360) + 0);
-  k24_sum_to((float *)(A + 2703360) + 0, (float *)(A + 10523712) + 0);
-  k30_mul((float *)(A + 2752512) + 0, (float *)(A + 2727936) + 0);
-  k24_sum_to((float *)(A + 2727936) + 0, (float *)(A + 10523840) + 0);
-  k30_mul((float *)(A + 2777088) + 0, (float *)(A + 2752512) + 0);
-  k24_sum_to((float *)(A + 2752512) + 0, (float *)(A + 10523968) + 0);
-  k30_mul((float *)(A + 2801664) + 0, (float *)(A + 2777088) + 0);
-  k24_sum_to((float *)(A + 2777088) + 0, (float *)(A + 10524096) + 0);
-  k30_mul((float *)(A + 2826240) + 0, (float *)(A + 2801664) + 0);
-  k24_sum_to((float *)(A + 2801664) + 0, (float *)(A + 10524224) + 0);
-  k30_mul((float *)(A + 2850816) + 0, (float *)(A + 2826240) + 0);
-  k24_sum_to((float *)(A + 2826240) + 0, (float *)(A + 10524352) + 0);
-  k30_mul((float *)(A + 2875392) + 0, (float *)(A + 2850816) + 0);
-  k24_sum_to((float *)(A + 2850816) + 0, (float *)(A + 10524480) + 0);
-  k30_mul((float *)(A + 2899968) + 0, (float *)(A + 2875392) + 0);
-  k24_sum_to((float *)(A + 2875392) + 0, (float *)(A + 10524608) + 0);
-  k30_mul((float *)(A + 2924544) + 0, (float *)(A + 2899968) + 0);
-  k24_sum_to((float *)(A + 2899968) + 0, (float *)(A + 10524736) + 0);
-  k30_mul((float *)(A + 2949120) + 0, (float *)(A + 2924544) + 0);
-  k24_sum_to((float *)(A + 2924544) + 0, (float *)(A + 10524864) + 0);
-  k30_mul((float *)(A + 2973696) + 0, (float *)(A + 2949120) + 0);
-  k24_sum_to((float *)(A + 2949120) + 0, (float *)(A + 10524992) + 0);
-  k30_mul((float *)(A + 2998272) + 0, (float *)(A + 2973696) + 0);
-  k24_sum_to((float *)(A + 2973696) + 0, (float *)(A + 10525120) + 0);
-  k30_mul((float *)(A + 3022848) + 0, (float *)(A + 2998272) + 0);
-  k24_sum_to((float *)(A + 2998272) + 0, (float *)(A + 10525248) + 0);
-  k30_mul((float *)(A + 3047424) + 0, (float *)(A + 3022848) + 0);
-  k24_sum_to((float *)(A + 3022848) + 0, (float *)(A + 10525376) + 0);
-  k30_mul((float *)(A + 3072000) + 0, (float *)(A + 3047424) + 0);
-  k24_sum_to((float *)(A + 3047424) + 0, (float *)(A + 10525504) + 0);
-  k30_mul((float *)(A + 3096576) + 0, (float *)(A + 3072000) + 0);
-  k24_sum_to((float *)(A + 3072000) + 0, (float *)(A + 10525632) + 0);
-  k30_mul((float *)(A + 3121152) + 0, (float *)(A + 3096576) + 0);
-  k24_sum_to((float *)(A + 3096576) + 0, (float *)(A + 10525760) + 0);
-  k30_mul((float *)(A + 3145728) + 0, (float *)(A + 3121152) + 0);
-  k24_sum_to((float *)(A + 3121152) + 0, (float *)(A + 10525888) + 0);
-  k30_mul((float *)(A + 3170304) + 0, (float *)(A + 3145728) + 0);
-  k24_sum_to((float *)(A + 3145728) + 0, (float *)(A + 10526016) + 0);
-  k30_mul((float *)(A + 3194880) + 0, (float *)(A + 3170304) + 0);
-  k24_sum_to((float *)(A + 3170304) + 0, (float *)(A + 10526144) + 0);
-  k30_mul((float *)(A + 3219456) + 0, (float *)(A + 3194880) + 0);
-  k24_sum_to((float *)(A + 3194880) + 0, (float *)(A + 10526272) + 0);
-  k30_mul((float *)(A + 3244032) + 0, (float *)(A + 3219456) + 0);
-  k24_sum_to((float *)(A + 3219456) + 0, (float *)(A + 10526400) + 0);
-  k30_mul((float *)(A + 3268608) + 0, (float *)(A + 3244032) + 0);
-  k24_sum_to((float *)(A + 3244032) + 0, (float *)(A + 10526528) + 0);
-  k30_mul((float *)(A + 3293184) + 0, (float *)(A + 3268608) + 0);
-  k24_sum_to((float *)(A + 3268608) + 0, (float *)(A + 10526656) + 0);
-  k31_exp_mul_sub((float *)(A + 1757184) + 0, (float *)(A + 10518592) + 0, (float *)(A + 10530816) + 0, (float *)(A + 3317760) + 0);
-  k31_exp_mul_sub((float *)(A + 1781760) + 0, (float *)(A + 10518720) + 0, (float *)(A + 10543104) + 0, (float *)(A + 3317760) + 3072);
-  k31_exp_mul_sub((float *)(A + 1806336) + 0, (float *)(A + 10518848) + 0, (float *)(A + 1769472) + 0, (float *)(A + 3317760) + 6144);
-  k31_exp_mul_sub((float *)(A + 1830912) + 0, (float *)(A + 10518976) + 0, (float *)(A + 1794048) + 0, (float *)(A + 3317760) + 9216);
-  k31_exp_mul_sub((float *)(A + 1855488) + 0, (float *)(A + 10519104) + 0, (float *)(A + 1818624) + 0, (float *)(A + 3317760) + 12288);
-  k31_exp_mul_sub((float *)(A + 1880064) + 0, (float *)(A + 10519232) + 0, (float *)(A + 1843200) + 0, (float *)(A + 3317760) + 15360);
-  k31_exp_mul_sub((float *)(A + 1904640) + 0, (float *)(A + 10519360) + 0, (float *)(A + 1867776) + 0, (float *)(A + 3317760) + 18432);
-  k31_exp_mul_sub((float *)(A + 1929216) + 0, (float *)(A + 10519488) + 0, (float *)(A + 1892352) + 0, (float *)(A + 3317760) + 21504);
-  k31_exp_mul_sub((float *)(A + 1953792) + 0, (float *)(A + 10519616) + 0, (float *)(A + 1916928) + 0, (float *)(A + 3317760) + 24576);
-  k31_exp_mul_sub((float *)(A + 1978368) + 0, (float *)(A + 10519744) + 0, (float *)(A + 1941504) + 0, (float *)(A + 3317760) + 27648);
-  k31_exp_mul_sub((float *)(A + 2002944) + 0, (float *)(A + 10519872) + 0, (float *)(A + 1966080) + 0, (float *)(A + 3317760) + 30720);
-  k31_exp_mul_sub((float *)(A + 2027520) + 0, (float *)(A + 10520000) + 0, (float *)(A + 1990656) + 0, (float *)(A + 3317760) + 33792);
-  k31_exp_mul_sub((float *)(A + 2052096) + 0, (float *)(A + 10520128) + 0, (float *)(A + 2015232) + 0, (float *)(A + 3317760) + 36864);
-  k31_exp_mul_sub((float *)(A + 2076672) + 0, (float *)(A + 10520256) + 0, (float *)(A + 2039808) + 0, (float *)(A + 3317760) + 39936);
-  k31_exp_mul_sub((float *)(A + 2101248) + 0, (float *)(A + 10520384) + 0, (float *)(A + 2064384) + 0, (float *)(A + 3317760) + 43008);
-  k31_exp_mul_sub((float *)(A + 2125824) + 0, (float *)(A + 10520512) + 0, (float *)(A + 2088960) + 0, (float *)(A + 3317760) + 46080);
-  k31_exp_mul_sub((float *)(A + 2150400) + 0, (float *)(A + 10520640) + 0, (float *)(A + 2113536) + 0, (float *)(A + 3317760) + 49152);
-  k31_exp_mul_sub((float *)(A + 2174976) + 0, (float *)(A + 10520768) + 0, (float *)(A + 2138112) + 0, (float *)(A + 3317760) + 52224);
-  k31_exp_mul_sub((float *)(A + 2199552) + 0, (float *)(A + 10520896) + 0, (float *)(A + 2162688) + 0, (float *)(A + 3317760) + 55296);
-  k31_exp_mul_sub((float *)(A + 2224128) + 0, (float *)(A + 10521024) + 0, (float *)(A + 2187264) + 0, (float *)(A + 3317760) + 58368);
-  k31_exp_mul_sub((float *)(A + 2248704) + 0, (float *)(A + 10521152) + 0, (float *)(A + 2211840) + 0, (float *)(A + 3317760) + 61440);
-  k31_exp_mul_sub((float *)(A + 2273280) + 0, (float *)(A + 10521280) + 0, (float *)(A + 2236416) + 0, (float *)(A + 3317760) + 64512);
-  k31_exp_mul_sub((float *)(A + 2297856) + 0, (float *)(A + 10521408) + 0, (float *)(A + 2260992) + 0, (float *)(A + 3317760) + 67584);
-  k31_exp_mul_sub((float *)(A + 2322432) + 0, (float *)(A + 10521536) + 0, (float *)(A + 2285568) + 0, (float *)(A + 3317760) + 70656);
-  k31_exp_mul_sub((float *)(A + 2347008) + 0, (float *)(A + 10521664) + 0, (float *)(A + 2310144) + 0, (float *)(A + 3317760) + 73728);
-  k31_exp_mul_sub((float *)(A + 2371584) + 0, (float *)(A + 10521792) + 0, (float *)(A + 2334720) + 0, (float *)(A + 3317760) + 76800);
-  k31_exp_mul_sub((float *)(A + 2396160) + 0, (float *)(A + 10521920) + 0, (float *)(A + 2359296) + 0, (float *)(A + 3317760) + 79872);
-  k31_exp_mul_sub((float *)(A + 2420736) + 0, (float *)(A + 10522048) + 0, (float *)(A + 2383872) + 0, (float *)(A + 3317760) + 82944);
-  k31_exp_mul_sub((float *)(A + 2445312) + 0, (float *)(A + 10522176) + 0, (float *)(A + 2408448) + 0, (float *)(A + 3317760) + 86016);
-  k31_exp_mul_sub((float *)(A + 2469888) + 0, (float *)(A + 10522304) + 0, (float *)(A + 2433024) + 0, (float *)(A + 3317760) + 89088);
-  k31_exp_mul_sub((float *)(A + 2494464) + 0, (float *)(A + 10522432) + 0, (float *)(A + 2457600) + 0, (float *)(A + 3317760) + 92160);
-  k31_exp_mul_sub((float *)(A + 2519040) + 0, (float *)(A + 10522560) + 0, (float *)(A + 2482176) + 0, (float *)(A + 3317760) + 95232);
-  k31_exp_mul_sub((float *)(A + 2543616) + 0, (float *)(A + 10522688) + 0, (float *)(A + 2506752) + 0, (float *)(A + 3317760) + 98304);
-  k31_exp_mul_sub((float *)(A + 2568192) + 0, (float *)(A + 10522816) + 0, (float *)(A + 2531328) + 0, (float *)(A + 3317760) + 101376);
-  k31_exp_mul_sub((float *)(A + 2592768) + 0, (float *)(A + 10522944) + 0, (float *)(A + 2555904) + 0, (float *)(A + 3317760) + 104448);
-  k31_exp_mul_sub((float *)(A + 2617344) + 0, (float *)(A + 10523072) + 0, (float *)(A + 2580480) + 0, (float *)(A + 3317760) + 107520);
-  k31_exp_mul_sub((float *)(A + 2641920) + 0, (float *)(A + 10523200) + 0, (float *)(A + 2605056) + 0, (float *)(A + 3317760) + 110592);
-  k31_exp_mul_sub((float *)(A + 2666496) + 0, (float *)(A + 10523328) + 0, (float *)(A + 2629632) + 0, (float *)(A + 3317760) + 113664);
-  k31_exp_mul_sub((float *)(A + 2691072) + 0, (float *)(A + 10523456) + 0, (float *)(A + 2654208) + 0, (float *)(A + 3317760) + 116736);
-  k31_exp_mul_sub((float *)(A + 2715648) + 0, (float *)(A + 10523584) + 0, (float *)(A + 2678784) + 0, (float *)(A + 3317760) + 119808);
-  k31_exp_mul_sub((float *)(A + 2740224) + 0, (float *)(A + 10523712) + 0, (float *)(A + 2703360) + 0, (float *)(A + 3317760) + 122880);
-  k31_exp_mul_sub((float *)(A + 2764800) + 0, (float *)(A + 10523840) + 0, (float *)(A + 2727936) + 0, (float *)(A + 3317760) + 125952);
-  k31_exp_mul_sub((float *)(A + 2789376) + 0, (float *)(A + 10523968) + 0, (float *)(A + 2752512) + 0, (float *)(A + 3317760) + 129024);
-  k31_exp_mul_sub((float *)(A + 2813952) + 0, (float *)(A + 10524096) + 0, (float *)(A + 2777088) + 0, (float *)(A + 3317760) + 132096);
-  k31_exp_mul_sub((float *)(A + 2838528) + 0, (float *)(A + 10524224) + 0, (float *)(A + 2801664) + 0, (float *)(A + 3317760) + 135168);
-  k31_exp_mul_sub((float *)(A + 2863104) + 0, (float *)(A + 10524352) + 0, (float *)(A + 2826240) + 0, (float *)(A + 3317760) + 138240);
-  k31_exp_mul_sub((float *)(A + 2887680) + 0, (float *)(A + 10524480) + 0, (float *)(A + 2850816) + 0, (float *)(A + 3317760) + 141312);
-  k31_exp_mul_sub((float *)(A + 2912256) + 0, (float *)(A + 10524608) + 0, (float *)(A + 2875392) + 0, (float *)(A + 3317760) + 144384);
-  k31_exp_mul_sub((float *)(A + 2936832) + 0, (float *)(A + 10524736) + 0, (float *)(A + 2899968) + 0, (float *)(A + 3317760) + 147456);
-  k31_exp_mul_sub((float *)(A + 2961408) + 0, (float *)(A + 10524864) + 0, (float *)(A + 2924544) + 0, (float *)(A + 3317760) + 150528);
-  k31_exp_mul_sub((float *)(A + 2985984) + 0, (float *)(A + 10524992) + 0, (float *)(A + 2949120) + 0, (float *)(A + 3317760) + 153600);
-  k31_exp_mul_sub((float *)(A + 3010560) + 0, (float *)(A + 10525120) + 0, (float *)(A + 2973696) + 0, (float *)(A + 3317760) + 156672);
-  k31_exp_mul_sub((float *)(A + 3035136) + 0, (float *)(A + 10525248) + 0, (float *)(A + 2998272) + 0, (float *)(A + 3317760) + 159744);
-  k31_exp_mul_sub((float *)(A + 3059712) + 0, (float *)(A + 10525376) + 0, (float *)(A + 3022848) + 0, (float *)(A + 3317760) + 162816);
+  k28_mul((float *)(A + 1047488) + 0, (float *)(A + 1047424) + 0);
+  k28_mul((float *)(A + 1047552) + 0, (float *)(A + 1047488) + 0);
+  k28_mul((float *)(A + 1047616) + 0, (float *)(A + 1047552) + 0);
+  k28_mul((float *)(A + 1047680) + 0, (float *)(A + 1047616) + 0);
+  k28_mul((float *)(A + 1047744) + 0, (float *)(A + 1047680) + 0);
+  k28_mul((float *)(A + 1047808) + 0, (float *)(A + 1047744) + 0);
+  k28_mul((float *)(A + 1047872) + 0, (float *)(A + 1047808) + 0);
+  k28_mul((float *)(A + 1047936) + 0, (float *)(A + 1047872) + 0);
+  k28_mul((float *)(A + 1048000) + 0, (float *)(A + 1047936) + 0);
+  k28_mul((float *)(A + 1048064) + 0, (float *)(A + 1048000) + 0);
+  k28_mul((float *)(A + 1048128) + 0, (float *)(A + 1048064) + 0);
+  k28_mul((float *)(A + 1048192) + 0, (float *)(A + 1048128) + 0);
+  k28_mul((float *)(A + 1048512) + 0, (float *)(A + 1048192) + 0);
+  k28_mul((float *)(A + 1048256) + 0, (float *)(A + 1048512) + 0);
+  k28_mul((float *)(A + 1048320) + 0, (float *)(A + 1048256) + 0);
+  k28_mul((float *)(A + 1048384) + 0, (float *)(A + 1048320) + 0);
+  k28_mul((float *)(A + 1048448) + 0, (float *)(A + 1048384) + 0);
+  k29_mul((float *)(A + 917504) + 0, (float *)(A + 2531392) + 0);
+  k23_sum_to((float *)(A + 2531392) + 0, (float *)(A + 917504) + 0);
+  k29_mul((float *)(A + 942144) + 0, (float *)(A + 2543680) + 0);
+  k23_sum_to((float *)(A + 2543680) + 0, (float *)(A + 917632) + 0);
+  k29_mul((float *)(A + 966784) + 0, (float *)(A + 942144) + 0);
+  k23_sum_to((float *)(A + 942144) + 0, (float *)(A + 917760) + 0);
+  k29_mul((float *)(A + 991424) + 0, (float *)(A + 966784) + 0);
+  k23_sum_to((float *)(A + 966784) + 0, (float *)(A + 917888) + 0);
+  k29_mul((float *)(A + 1016064) + 0, (float *)(A + 991424) + 0);
+  k23_sum_to((float *)(A + 991424) + 0, (float *)(A + 918016) + 0);
+  k29_mul((float *)(A + 9732096) + 0, (float *)(A + 1016064) + 0);
+  k23_sum_to((float *)(A + 1016064) + 0, (float *)(A + 918144) + 0);
+  k29_mul((float *)(A + 9756672) + 0, (float *)(A + 9732096) + 0);
+  k23_sum_to((float *)(A + 9732096) + 0, (float *)(A + 918272) + 0);
+  k29_mul((float *)(A + 9781248) + 0, (float *)(A + 9756672) + 0);
+  k23_sum_to((float *)(A + 9756672) + 0, (float *)(A + 918400) + 0);
+  k29_mul((float *)(A + 9805824) + 0, (float *)(A + 9781248) + 0);
+  k23_sum_to((float *)(A + 9781248) + 0, (float *)(A + 918528) + 0);
+  k29_mul((float *)(A + 9830400) + 0, (float *)(A + 9805824) + 0);
+  k23_sum_to((float *)(A + 9805824) + 0, (float *)(A + 918656) + 0);
+  k29_mul((float *)(A + 9854976) + 0, (float *)(A + 9830400) + 0);
+  k23_sum_to((float *)(A + 9830400) + 0, (float *)(A + 918784) + 0);
+  k29_mul((float *)(A + 9879552) + 0, (float *)(A + 9854976) + 0);
+  k23_sum_to((float *)(A + 9854976) + 0, (float *)(A + 918912) + 0);
+  k29_mul((float *)(A + 9904128) + 0, (float *)(A + 9879552) + 0);
+  k23_sum_to((float *)(A + 9879552) + 0, (float *)(A + 919040) + 0);
+  k29_mul((float *)(A + 9928704) + 0, (float *)(A + 9904128) + 0);
+  k23_sum_to((float *)(A + 9904128) + 0, (float *)(A + 919168) + 0);
+  k29_mul((float *)(A + 9953280) + 0, (float *)(A + 9928704) + 0);
+  k23_sum_to((float *)(A + 9928704) + 0, (float *)(A + 919296) + 0);
+  k29_mul((float *)(A + 9977856) + 0, (float *)(A + 9953280) + 0);
+  k23_sum_to((float *)(A + 9953280) + 0, (float *)(A + 919424) + 0);
+  k29_mul((float *)(A + 10002432) + 0, (float *)(A + 9977856) + 0);
+  k23_sum_to((float *)(A + 9977856) + 0, (float *)(A + 919552) + 0);
+  k29_mul((float *)(A + 10027008) + 0, (float *)(A + 10002432) + 0);
+  k23_sum_to((float *)(A + 10002432) + 0, (float *)(A + 919680) + 0);
+  k29_mul((float *)(A + 10051584) + 0, (float *)(A + 10027008) + 0);
+  k23_sum_to((float *)(A + 10027008) + 0, (float *)(A + 919808) + 0);
+  k29_mul((float *)(A + 10076160) + 0, (float *)(A + 10051584) + 0);
+  k23_sum_to((float *)(A + 10051584) + 0, (float *)(A + 919936) + 0);
+  k29_mul((float *)(A + 10100736) + 0, (float *)(A + 10076160) + 0);
+  k23_sum_to((float *)(A + 10076160) + 0, (float *)(A + 920064) + 0);
+  k29_mul((float *)(A + 10125312) + 0, (float *)(A + 10100736) + 0);
+  k23_sum_to((float *)(A + 10100736) + 0, (float *)(A + 920192) + 0);
+  k29_mul((float *)(A + 10149888) + 0, (float *)(A + 10125312) + 0);
+  k23_sum_to((float *)(A + 10125312) + 0, (float *)(A + 920320) + 0);
+  k29_mul((float *)(A + 10174464) + 0, (float *)(A + 10149888) + 0);
+  k23_sum_to((float *)(A + 10149888) + 0, (float *)(A + 920448) + 0);
+  k29_mul((float *)(A + 10199040) + 0, (float *)(A + 10174464) + 0);
+  k23_sum_to((float *)(A + 10174464) + 0, (float *)(A + 920576) + 0);
+  k29_mul((float *)(A + 10223616) + 0, (float *)(A + 10199040) + 0);
+  k23_sum_to((float *)(A + 10199040) + 0, (float *)(A + 920704) + 0);
+  k29_mul((float *)(A + 10248192) + 0, (float *)(A + 10223616) + 0);
+  k23_sum_to((float *)(A + 10223616) + 0, (float *)(A + 920832) + 0);
+  k29_mul((float *)(A + 10272768) + 0, (float *)(A + 10248192) + 0);
+  k23_sum_to((float *)(A + 10248192) + 0, (float *)(A + 920960) + 0);
+  k29_mul((float *)(A + 10297344) + 0, (float *)(A + 10272768) + 0);
+  k23_sum_to((float *)(A + 10272768) + 0, (float *)(A + 921088) + 0);
+  k29_mul((float *)(A + 10321920) + 0, (float *)(A + 10297344) + 0);
+  k23_sum_to((float *)(A + 10297344) + 0, (float *)(A + 921216) + 0);
+  k29_mul((float *)(A + 10346496) + 0, (float *)(A + 10321920) + 0);
+  k23_sum_to((float *)(A + 10321920) + 0, (float *)(A + 921344) + 0);
+  k29_mul((float *)(A + 10371072) + 0, (float *)(A + 10346496) + 0);
+  k23_sum_to((float *)(A + 10346496) + 0, (float *)(A + 921472) + 0);
+  k29_mul((float *)(A + 10395648) + 0, (float *)(A + 10371072) + 0);
+  k23_sum_to((float *)(A + 10371072) + 0, (float *)(A + 921600) + 0);
+  k29_mul((float *)(A + 10420224) + 0, (float *)(A + 10395648) + 0);
+  k23_sum_to((float *)(A + 10395648) + 0, (float *)(A + 921728) + 0);
+  k29_mul((float *)(A + 10444800) + 0, (float *)(A + 10420224) + 0);
+  k23_sum_to((float *)(A + 10420224) + 0, (float *)(A + 921856) + 0);
+  k29_mul((float *)(A + 10469376) + 0, (float *)(A + 10444800) + 0);
+  k23_sum_to((float *)(A + 10444800) + 0, (float *)(A + 921984) + 0);
+  k29_mul((float *)(A + 10493952) + 0, (float *)(A + 10469376) + 0);
+  k23_sum_to((float *)(A + 10469376) + 0, (float *)(A + 922112) + 0);
+  k29_mul((float *)(A + 10518528) + 0, (float *)(A + 10493952) + 0);
+  k23_sum_to((float *)(A + 10493952) + 0, (float *)(A + 922240) + 0);
+  k29_mul((float *)(A + 10543104) + 0, (float *)(A + 10518528) + 0);
+  k23_sum_to((float *)(A + 10518528) + 0, (float *)(A + 922368) + 0);
+  k29_mul((float *)(A + 10567680) + 0, (float *)(A + 10543104) + 0);
+  k23_sum_to((float *)(A + 10543104) + 0, (float *)(A + 922496) + 0);
+  k29_mul((float *)(A + 10592256) + 0, (float *)(A + 10567680) + 0);
+  k23_sum_to((float *)(A + 10567680) + 0, (float *)(A + 922624) + 0);
+  k29_mul((float *)(A + 1966080) + 0, (float *)(A + 10592256) + 0);
+  k23_sum_to((float *)(A + 10592256) + 0, (float *)(A + 922752) + 0);
+  k29_mul((float *)(A + 1990656) + 0, (float *)(A + 1966080) + 0);
+  k23_sum_to((float *)(A + 1966080) + 0, (float *)(A + 922880) + 0);
+  k29_mul((float *)(A + 2015232) + 0, (float *)(A + 1990656) + 0);
+  k23_sum_to((float *)(A + 1990656) + 0, (float *)(A + 923008) + 0);
+  k29_mul((float *)(A + 2039808) + 0, (float *)(A + 2015232) + 0);
+  k23_sum_to((float *)(A + 2015232) + 0, (float *)(A + 923136) + 0);
+  k29_mul((float *)(A + 2064384) + 0, (float *)(A + 2039808) + 0);
+  k23_sum_to((float *)(A + 2039808) + 0, (float *)(A + 923264) + 0);
+  k29_mul((float *)(A + 2088960) + 0, (float *)(A + 2064384) + 0);
+  k23_sum_to((float *)(A + 2064384) + 0, (float *)(A + 923392) + 0);
+  k29_mul((float *)(A + 2113536) + 0, (float *)(A + 2088960) + 0);
+  k23_sum_to((float *)(A + 2088960) + 0, (float *)(A + 923520) + 0);
+  k29_mul((float *)(A + 2138112) + 0, (float *)(A + 2113536) + 0);
+  k23_sum_to((float *)(A + 2113536) + 0, (float *)(A + 923648) + 0);
+  k29_mul((float *)(A + 2162688) + 0, (float *)(A + 2138112) + 0);
+  k23_sum_to((float *)(A + 2138112) + 0, (float *)(A + 923776) + 0);
+  k29_mul((float *)(A + 2187264) + 0, (float *)(A + 2162688) + 0);
+  k23_sum_to((float *)(A + 2162688) + 0, (float *)(A + 923904) + 0);
+  k29_mul((float *)(A + 2211840) + 0, (float *)(A + 2187264) + 0);
+  k23_sum_to((float *)(A + 2187264) + 0, (float *)(A + 924032) + 0);
+  k29_mul((float *)(A + 2236416) + 0, (float *)(A + 2211840) + 0);
+  k23_sum_to((float *)(A + 2211840) + 0, (float *)(A + 924160) + 0);
+  k29_mul((float *)(A + 2260992) + 0, (float *)(A + 2236416) + 0);
+  k23_sum_to((float *)(A + 2236416) + 0, (float *)(A + 924288) + 0);
+  k29_mul((float *)(A + 2285568) + 0, (float *)(A + 2260992) + 0);
+  k23_sum_to((float *)(A + 2260992) + 0, (float *)(A + 924416) + 0);
+  k29_mul((float *)(A + 2310144) + 0, (float *)(A + 2285568) + 0);
+  k23_sum_to((float *)(A + 2285568) + 0, (float *)(A + 924544) + 0);
+  k29_mul((float *)(A + 2334720) + 0, (float *)(A + 2310144) + 0);
+  k23_sum_to((float *)(A + 2310144) + 0, (float *)(A + 924672) + 0);
+  k29_mul((float *)(A + 2359296) + 0, (float *)(A + 2334720) + 0);
+  k23_sum_to((float *)(A + 2334720) + 0, (float *)(A + 924800) + 0);
+  k29_mul((float *)(A + 2383872) + 0, (float *)(A + 2359296) + 0);
+  k23_sum_to((float *)(A + 2359296) + 0, (float *)(A + 924928) + 0);
+  k29_mul((float *)(A + 2408448) + 0, (float *)(A + 2383872) + 0);
+  k23_sum_to((float *)(A + 2383872) + 0, (float *)(A + 925056) + 0);
+  k29_mul((float *)(A + 2433024) + 0, (float *)(A + 2408448) + 0);
+  k23_sum_to((float *)(A + 2408448) + 0, (float *)(A + 925184) + 0);
+  k29_mul((float *)(A + 2457600) + 0, (float *)(A + 2433024) + 0);
+  k23_sum_to((float *)(A + 2433024) + 0, (float *)(A + 925312) + 0);
+  k29_mul((float *)(A + 2482176) + 0, (float *)(A + 2457600) + 0);
+  k23_sum_to((float *)(A + 2457600) + 0, (float *)(A + 925440) + 0);
+  k29_mul((float *)(A + 2506752) + 0, (float *)(A + 2482176) + 0);
+  k23_sum_to((float *)(A + 2482176) + 0, (float *)(A + 925568) + 0);
+  k30_exp_mul_sub((float *)(A + 929792) + 0, (float *)(A + 917504) + 0, (float *)(A + 2531392) + 0, (float *)(A + 2555968) + 0);
+  k30_exp_mul_sub((float *)(A + 954432) + 0, (float *)(A + 917632) + 0, (float *)(A + 2543680) + 0, (float *)(A + 2555968) + 3072);
+  k30_exp_mul_sub((float *)(A + 979072) + 0, (float *)(A + 917760) + 0, (float *)(A + 942144) + 0, (float *)(A + 2555968) + 6144);
+  k30_exp_mul_sub((float *)(A + 1003712) + 0, (float *)(A + 917888) + 0, (float *)(A + 966784) + 0, (float *)(A + 2555968) + 9216);
+  k30_exp_mul_sub((float *)(A + 1028352) + 0, (float *)(A + 918016) + 0, (float *)(A + 991424) + 0, (float *)(A + 2555968) + 12288);
+  k30_exp_mul_sub((float *)(A + 9744384) + 0, (float *)(A + 918144) + 0, (float *)(A + 1016064) + 0, (float *)(A + 2555968) + 15360);
+  k30_exp_mul_sub((float *)(A + 9768960) + 0, (float *)(A + 918272) + 0, (float *)(A + 9732096) + 0, (float *)(A + 2555968) + 18432);
+  k30_exp_mul_sub((float *)(A + 9793536) + 0, (float *)(A + 918400) + 0, (float *)(A + 9756672) + 0, (float *)(A + 2555968) + 21504);
+  k30_exp_mul_sub((float *)(A + 9818112) + 0, (float *)(A + 918528) + 0, (float *)(A + 9781248) + 0, (float *)(A + 2555968) + 24576);
+  k30_exp_mul_sub((float *)(A + 9842688) + 0, (float *)(A + 918656) + 0, (float *)(A + 9805824) + 0, (float *)(A + 2555968) + 27648);
+  k30_exp_mul_sub((float *)(A + 9867264) + 0, (float *)(A + 918784) + 0, (float *)(A + 9830400) + 0, (float *)(A + 2555968) + 30720);
+  k30_exp_mul_sub((float *)(A + 9891840) + 0, (float *)(A + 918912) + 0, (float *)(A + 9854976) + 0, (float *)(A + 2555968) + 33792);
+  k30_exp_mul_sub((float *)(A + 9916416) + 0, (float *)(A + 919040) + 0, (float *)(A + 9879552) + 0, (float *)(A + 2555968) + 36864);
+  k30_exp_mul_sub((float *)(A + 9940992) + 0, (float *)(A + 919168) + 0, (float *)(A + 9904128) + 0, (float *)(A + 2555968) + 39936);
+  k30_exp_mul_sub((float *)(A + 9965568) + 0, (float *)(A + 919296) + 0, (float *)(A + 9928704) + 0, (float *)(A + 2555968) + 43008);
+  k30_exp_mul_sub((float *)(A + 9990144) + 0, (float *)(A + 919424) + 0, (float *)(A + 9953280) + 0, (float *)(A + 2555968) + 46080);
+  k30_exp_mul_sub((float *)(A + 10014720) + 0, (float *)(A + 919552) + 0, (float *)(A + 9977856) + 0, (float *)(A + 2555968) + 49152);
+  k30_exp_mul_sub((float *)(A + 10039296) + 0, (float *)(A + 919680) + 0, (float *)(A + 10002432) + 0, (float *)(A + 2555968) + 52224);
+  k30_exp_mul_sub((float *)(A + 10063872) + 0, (float *)(A + 919808) + 0, (float *)(A + 10027008) + 0, (float *)(A + 2555968) + 55296);
+  k30_exp_mul_sub((float *)(A + 10088448) + 0, (float *)(A + 919936) + 0, (float *)(A + 10051584) + 0, (float *)(A + 2555968) + 58368);
+  k30_exp_mul_sub((float *)(A + 10113024) + 0, (float *)(A + 920064) + 0, (float *)(A + 10076160) + 0, (float *)(A + 2555968) + 61440);
+  k30_exp_mul_sub((float *)(A + 10137600) + 0, (float *)(A + 920192) + 0, (float *)(A + 10100736) + 0, (float *)(A + 2555968) + 64512);
+  k30_exp_mul_sub((float *)(A + 10162176) + 0, (float *)(A + 920320) + 0, (float *)(A + 10125312) + 0, (float *)(A + 2555968) + 67584);
+  k30_exp_mul_sub((float *)(A + 10186752) + 0, (float *)(A + 920448) + 0, (float *)(A + 10149888) + 0, (float *)(A + 2555968) + 70656);
+  k30_exp_mul_sub((float *)(A + 10211328) + 0, (float *)(A + 920576) + 0, (float *)(A + 10174464) + 0, (float *)(A + 2555968) + 73728);
+  k30_exp_mul_sub((float *)(A + 10235904) + 0, (float *)(A + 920704) + 0, (float *)(A + 10199040) + 0, (float *)(A + 2555968) + 76800);
+  k30_exp_mul_sub((float *)(A + 10260480) + 0, (float *)(A + 920832) + 0, (float *)(A + 10223616) + 0, (float *)(A + 2555968) + 79872);
+  k30_exp_mul_sub((float *)(A + 10285056) + 0, (float *)(A + 920960) + 0, (float *)(A + 10248192) + 0, (float *)(A + 2555968) + 82944);
+  k30_exp_mul_sub((float *)(A + 10309632) + 0, (float *)(A + 921088) + 0, (float *)(A + 10272768) + 0, (float *)(A + 2555968) + 86016);
+  k30_exp_mul_sub((float *)(A + 10334208) + 0, (float *)(A + 921216) + 0, (float *)(A + 10297344) + 0, (float *)(A + 2555968) + 89088);
+  k30_exp_mul_sub((float *)(A + 10358784) + 0, (float *)(A + 921344) + 0, (float *)(A + 10321920) + 0, (float *)(A + 2555968) + 92160);
+  k30_exp_mul_sub((float *)(A + 10383360) + 0, (float *)(A + 921472) + 0, (float *)(A + 10346496) + 0, (float *)(A + 2555968) + 95232);
+  k30_exp_mul_sub((float *)(A + 10407936) + 0, (float *)(A + 921600) + 0, (float *)(A + 10371072) + 0, (float *)(A + 2555968) + 98304);
+  k30_exp_mul_sub((float *)(A + 10432512) + 0, (float *)(A + 921728) + 0, (float *)(A + 10395648) + 0, (float *)(A + 2555968) + 101376);
+  k30_exp_mul_sub((float *)(A + 10457088) + 0, (float *)(A + 921856) + 0, (float *)(A + 10420224) + 0, (float *)(A + 2555968) + 104448);
+  k30_exp_mul_sub((float *)(A + 10481664) + 0, (float *)(A + 921984) + 0, (float *)(A + 10444800) + 0, (float *)(A + 2555968) + 107520);
+  k30_exp_mul_sub((float *)(A + 10506240) + 0, (float *)(A + 922112) + 0, (float *)(A + 10469376) + 0, (float *)(A + 2555968) + 110592);
+  k30_exp_mul_sub((float *)(A + 10530816) + 0, (float *)(A + 922240) + 0, (float *)(A + 10493952) + 0, (float *)(A + 2555968) + 113664);
+  k30_exp_mul_sub((float *)(A + 10555392) + 0, (float *)(A + 922368) + 0, (float *)(A + 10518528) + 0, (float *)(A + 2555968) + 116736);
+  k30_exp_mul_sub((float *)(A + 10579968) + 0, (float *)(A + 922496) + 0, (float *)(A + 10543104) + 0, (float *)(A + 2555968) + 119808);
+  k30_exp_mul_sub((float *)(A + 10604544) + 0, (float *)(A + 922624) + 0, (float *)(A + 10567680) + 0, (float *)(A + 2555968) + 122880);
+  k30_exp_mul_sub((float *)(A + 1978368) + 0, (float *)(A + 922752) + 0, (float *)(A + 10592256) + 0, (float *)(A + 2555968) + 125952);
+  k30_exp_mul_sub((float *)(A + 2002944) + 0, (float *)(A + 922880) + 0, (float *)(A + 1966080) + 0, (float *)(A + 2555968) + 129024);
+  k30_exp_mul_sub((float *)(A + 2027520) + 0, (float *)(A + 923008) + 0, (float *)(A + 1990656) + 0, (float *)(A + 2555968) + 132096);
+  k30_exp_mul_sub((float *)(A + 2052096) + 0, (float *)(A + 923136) + 0, (float *)(A + 2015232) + 0, (float *)(A + 2555968) + 135168);
+  k30_exp_mul_sub((float *)(A + 2076672) + 0, (float *)(A + 923264) + 0, (float *)(A + 2039808) + 0, (float *)(A + 2555968) + 138240);
+  k30_exp_mul_sub((float *)(A + 2101248) + 0, (float *)(A + 923392) + 0, (float *)(A + 2064384) + 0, (float *)(A + 2555968) + 141312);
+  k30_exp_mul_sub((float *)(A + 2125824) + 0, (float *)(A + 923520) + 0, (float *)(A + 2088960) + 0, (float *)(A + 2555968) + 144384);
+  k30_exp_mul_sub((float *)(A + 2150400) + 0, (float *)(A + 923648) + 0, (float *)(A + 2113536) + 0, (float *)(A + 2555968) + 147456);
+  k30_exp_mul_sub((float *)(A + 2174976) + 0, (float *)(A + 923776) + 0, (float *)(A + 2138112) + 0, (float *)(A + 2555968) + 150528);
+  k30_exp_mul_sub((float *)(A + 2199552) + 0, (float *)(A + 923904) + 0, (float *)(A + 2162688) + 0, (float *)(A + 2555968) + 153600);
+  k30_exp_mul_sub((float *)(A + 2224128) + 0, (float *)(A + 924032) + 0, (float *)(A + 2187264) + 0, (float *)(A + 2555968) + 156672);
+  k30_exp_mul_sub((float *)(A + 2248704) + 0, (float *)(A + 924160) + 0, (float *)(A + 2211840) + 0, (float *)(A + 2555968) + 159744);
+  k30_exp_mul_sub((float *)(A + 2273280) + 0, (float *)(A + 924288) + 0, (float *)(A + 2236416) + 0, (float *)(A + 2555968) + 162816);
+  k30_exp_mul_sub((float *)(A + 2297856) + 0, (float *)(A + 924416) + 0, (float *)(A + 2260992) + 0, (float *)(A + 2555968) + 165888);
 }
 
 static void charlm_lstm_grad_8(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k31_exp_mul_sub((float *)(A + 3084288) + 0, (float *)(A + 10525504) + 0, (float *)(A + 3047424) + 0, (float *)(A + 3317760) + 165888);
-  k31_exp_mul_sub((float *)(A + 3108864) + 0, (float *)(A + 10525632) + 0, (float *)(A + 3072000) + 0, (float *)(A + 3317760) + 168960);
-  k31_exp_mul_sub((float *)(A + 3133440) + 0, (float *)(A + 10525760) + 0, (float *)(A + 3096576) + 0, (float *)(A + 3317760) + 172032);
-  k31_exp_mul_sub((float *)(A + 3158016) + 0, (float *)(A + 10525888) + 0, (float *)(A + 3121152) + 0, (float *)(A + 3317760) + 175104);
-  k31_exp_mul_sub((float *)(A + 3182592) + 0, (float *)(A + 10526016) + 0, (float *)(A + 3145728) + 0, (float *)(A + 3317760) + 178176);
-  k31_exp_mul_sub((float *)(A + 3207168) + 0, (float *)(A + 10526144) + 0, (float *)(A + 3170304) + 0, (float *)(A + 3317760) + 181248);
-  k31_exp_mul_sub((float *)(A + 3231744) + 0, (float *)(A + 10526272) + 0, (float *)(A + 3194880) + 0, (float *)(A + 3317760) + 184320);
-  k31_exp_mul_sub((float *)(A + 3256320) + 0, (float *)(A + 10526400) + 0, (float *)(A + 3219456) + 0, (float *)(A + 3317760) + 187392);
-  k31_exp_mul_sub((float *)(A + 3280896) + 0, (float *)(A + 10526528) + 0, (float *)(A + 3244032) + 0, (float *)(A + 3317760) + 190464);
-  k31_exp_mul_sub((float *)(A + 3305472) + 0, (float *)(A + 10526656) + 0, (float *)(A + 3268608) + 0, (float *)(A + 3317760) + 193536);
-  k32_matmul((float *)(A + 3317760) + 0, P + 362496 /* dense1.weight */, (float *)(A + 4104192) + 0);
-  k33_mul_sub((float *)(A + 9699328) + 0, (float *)(A + 10530816) + 0);
-  k34_sub_mul((float *)(A + 9601024) + 0, (float *)(A + 10563584) + 0);
-  k34_sub_mul((float *)(A + 9666560) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 9568256) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 9633792) + 0, (float *)(A + 983040) + 0);
-  k35_mul_mul_mul((float *)(A + 4104192) + 516096, (float *)(A + 9633792) + 0, (float *)(A + 10530816) + 0, (float *)(A + 9666560) + 0, (float *)(A + 9568256) + 0, (float *)(A + 10563584) + 0, (float *)(A + 24739840) + 0, (float *)(A + 917504) + 0, (float *)(A + 9601024) + 0, (float *)(A + 950272) + 0, (float *)(A + 1179648) + 0, (float *)(A + 1212416) + 0, (float *)(A + 1245184) + 0, (float *)(A + 1277952) + 0);
-  k36_mul_mul((float *)(A + 4104192) + 516096, (float *)(A + 9699328) + 0, (float *)(A + 983040) + 0, (float *)(A + 24739840) + 0);
-  k37_concat((float *)(A + 1212416) + 0, (float *)(A + 1245184) + 0, (float *)(A + 1277952) + 0, (float *)(A + 24739840) + 0, (float *)(A + 24805376) + 2064384);
-  k38_matmul((float *)(A + 24805376) + 2064384, P + 98304 /* lstm1.weight_hh */, (float *)(A + 9699328) + 0);
-  k33_mul_sub((float *)(A + 24772608) + 0, (float *)(A + 24739840) + 0);
-  k34_sub_mul((float *)(A + 24641536) + 0, (float *)(A + 10530816) + 0);
-  k34_sub_mul((float *)(A + 24707072) + 0, (float *)(A + 10563584) + 0);
-  k33_mul_sub((float *)(A + 24608768) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 24674304) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 9699328) + 0, (float *)(A + 4104192) + 507904, (float *)(A + 24674304) + 0, (float *)(A + 24739840) + 0, (float *)(A + 1179648) + 0, (float *)(A + 24707072) + 0, (float *)(A + 24608768) + 0, (float *)(A + 10530816) + 0, (float *)(A + 24543232) + 0, (float *)(A + 10563584) + 0, (float *)(A + 24641536) + 0, (float *)(A + 917504) + 0, (float *)(A + 24772608) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 9568256) + 0, (float *)(A + 9601024) + 0, (float *)(A + 9633792) + 0, (float *)(A + 9666560) + 0);
-  k37_concat((float *)(A + 9568256) + 0, (float *)(A + 9601024) + 0, (float *)(A + 9633792) + 0, (float *)(A + 9666560) + 0, (float *)(A + 24805376) + 2031616);
-  k38_matmul((float *)(A + 24805376) + 2031616, P + 98304 /* lstm1.weight_hh */, (float *)(A + 24543232) + 0);
-  k33_mul_sub((float *)(A + 24576000) + 0, (float *)(A + 24739840) + 0);
-  k34_sub_mul((float *)(A + 24444928) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 24510464) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 24412160) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 24477696) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 24543232) + 0, (float *)(A + 4104192) + 499712, (float *)(A + 24477696) + 0, (float *)(A + 24739840) + 0, (float *)(A + 983040) + 0, (float *)(A + 24510464) + 0, (float *)(A + 24412160) + 0, (float *)(A + 24772608) + 0, (float *)(A + 24346624) + 0, (float *)(A + 917504) + 0, (float *)(A + 24444928) + 0, (float *)(A + 950272) + 0, (float *)(A + 24576000) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 24608768) + 0, (float *)(A + 24641536) + 0, (float *)(A + 24674304) + 0, (float *)(A + 24707072) + 0);
-  k37_concat((float *)(A + 24608768) + 0, (float *)(A + 24641536) + 0, (float *)(A + 24674304) + 0, (float *)(A + 24707072) + 0, (float *)(A + 24805376) + 1998848);
-  k38_matmul((float *)(A + 24805376) + 1998848, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 24379392) + 0, (float *)(A + 24346624) + 0);
-  k34_sub_mul((float *)(A + 24248320) + 0, (float *)(A + 24543232) + 0);
-  k34_sub_mul((float *)(A + 24313856) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 24215552) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 24281088) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 491520, (float *)(A + 24281088) + 0, (float *)(A + 24346624) + 0, (float *)(A + 10563584) + 0, (float *)(A + 24313856) + 0, (float *)(A + 24215552) + 0, (float *)(A + 24543232) + 0, (float *)(A + 24150016) + 0, (float *)(A + 24772608) + 0, (float *)(A + 24248320) + 0, (float *)(A + 917504) + 0, (float *)(A + 24379392) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 24412160) + 0, (float *)(A + 24444928) + 0, (float *)(A + 24477696) + 0, (float *)(A + 24510464) + 0);
-  k37_concat((float *)(A + 24412160) + 0, (float *)(A + 24444928) + 0, (float *)(A + 24477696) + 0, (float *)(A + 24510464) + 0, (float *)(A + 24805376) + 1966080);
-  k38_matmul((float *)(A + 24805376) + 1966080, P + 98304 /* lstm1.weight_hh */, (float *)(A + 24150016) + 0);
-  k33_mul_sub((float *)(A + 24182784) + 0, (float *)(A + 24346624) + 0);
-  k34_sub_mul((float *)(A + 24051712) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 24117248) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 24018944) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 24084480) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 24150016) + 0, (float *)(A + 4104192) + 483328, (float *)(A + 24084480) + 0, (float *)(A + 24346624) + 0, (float *)(A + 983040) + 0, (float *)(A + 24117248) + 0, (float *)(A + 24018944) + 0, (float *)(A + 24772608) + 0, (float *)(A + 23953408) + 0, (float *)(A + 917504) + 0, (float *)(A + 24051712) + 0, (float *)(A + 950272) + 0, (float *)(A + 24182784) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 24215552) + 0, (float *)(A + 24248320) + 0, (float *)(A + 24281088) + 0, (float *)(A + 24313856) + 0);
-  k37_concat((float *)(A + 24215552) + 0, (float *)(A + 24248320) + 0, (float *)(A + 24281088) + 0, (float *)(A + 24313856) + 0, (float *)(A + 24805376) + 1933312);
-  k38_matmul((float *)(A + 24805376) + 1933312, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 23986176) + 0, (float *)(A + 23953408) + 0);
-  k34_sub_mul((float *)(A + 23855104) + 0, (float *)(A + 24150016) + 0);
-  k34_sub_mul((float *)(A + 23920640) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 23822336) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 23887872) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 475136, (float *)(A + 23887872) + 0, (float *)(A + 23953408) + 0, (float *)(A + 10563584) + 0, (float *)(A + 23920640) + 0, (float *)(A + 23822336) + 0, (float *)(A + 24150016) + 0, (float *)(A + 23756800) + 0, (float *)(A + 24772608) + 0, (float *)(A + 23855104) + 0, (float *)(A + 917504) + 0, (float *)(A + 23986176) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 24018944) + 0, (float *)(A + 24051712) + 0, (float *)(A + 24084480) + 0, (float *)(A + 24117248) + 0);
-  k37_concat((float *)(A + 24018944) + 0, (float *)(A + 24051712) + 0, (float *)(A + 24084480) + 0, (float *)(A + 24117248) + 0, (float *)(A + 24805376) + 1900544);
-  k38_matmul((float *)(A + 24805376) + 1900544, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23756800) + 0);
-  k33_mul_sub((float *)(A + 23789568) + 0, (float *)(A + 23953408) + 0);
-  k34_sub_mul((float *)(A + 23658496) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 23724032) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 23625728) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 23691264) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 23756800) + 0, (float *)(A + 4104192) + 466944, (float *)(A + 23691264) + 0, (float *)(A + 23953408) + 0, (float *)(A + 983040) + 0, (float *)(A + 23724032) + 0, (float *)(A + 23625728) + 0, (float *)(A + 24772608) + 0, (float *)(A + 23560192) + 0, (float *)(A + 917504) + 0, (float *)(A + 23658496) + 0, (float *)(A + 950272) + 0, (float *)(A + 23789568) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 23822336) + 0, (float *)(A + 23855104) + 0, (float *)(A + 23887872) + 0, (float *)(A + 23920640) + 0);
-  k37_concat((float *)(A + 23822336) + 0, (float *)(A + 23855104) + 0, (float *)(A + 23887872) + 0, (float *)(A + 23920640) + 0, (float *)(A + 24805376) + 1867776);
-  k38_matmul((float *)(A + 24805376) + 1867776, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 23592960) + 0, (float *)(A + 23560192) + 0);
-  k34_sub_mul((float *)(A + 23461888) + 0, (float *)(A + 23756800) + 0);
-  k34_sub_mul((float *)(A + 23527424) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 23429120) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 23494656) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 458752, (float *)(A + 23494656) + 0, (float *)(A + 23560192) + 0, (float *)(A + 10563584) + 0, (float *)(A + 23527424) + 0, (float *)(A + 23429120) + 0, (float *)(A + 23756800) + 0, (float *)(A + 23363584) + 0, (float *)(A + 24772608) + 0, (float *)(A + 23461888) + 0, (float *)(A + 917504) + 0, (float *)(A + 23592960) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 23625728) + 0, (float *)(A + 23658496) + 0, (float *)(A + 23691264) + 0, (float *)(A + 23724032) + 0);
-  k37_concat((float *)(A + 23625728) + 0, (float *)(A + 23658496) + 0, (float *)(A + 23691264) + 0, (float *)(A + 23724032) + 0, (float *)(A + 24805376) + 1835008);
-  k38_matmul((float *)(A + 24805376) + 1835008, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23363584) + 0);
-  k33_mul_sub((float *)(A + 23396352) + 0, (float *)(A + 23560192) + 0);
-  k34_sub_mul((float *)(A + 23265280) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 23330816) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 23232512) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 23298048) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 23363584) + 0, (float *)(A + 4104192) + 450560, (float *)(A + 23298048) + 0, (float *)(A + 23560192) + 0, (float *)(A + 983040) + 0, (float *)(A + 23330816) + 0, (float *)(A + 23232512) + 0, (float *)(A + 24772608) + 0, (float *)(A + 23166976) + 0, (float *)(A + 917504) + 0, (float *)(A + 23265280) + 0, (float *)(A + 950272) + 0, (float *)(A + 23396352) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 23429120) + 0, (float *)(A + 23461888) + 0, (float *)(A + 23494656) + 0, (float *)(A + 23527424) + 0);
-  k37_concat((float *)(A + 23429120) + 0, (float *)(A + 23461888) + 0, (float *)(A + 23494656) + 0, (float *)(A + 23527424) + 0, (float *)(A + 24805376) + 1802240);
-  k38_matmul((float *)(A + 24805376) + 1802240, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 23199744) + 0, (float *)(A + 23166976) + 0);
-  k34_sub_mul((float *)(A + 23068672) + 0, (float *)(A + 23363584) + 0);
-  k34_sub_mul((float *)(A + 23134208) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 23035904) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 23101440) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 442368, (float *)(A + 23101440) + 0, (float *)(A + 23166976) + 0, (float *)(A + 10563584) + 0, (float *)(A + 23134208) + 0, (float *)(A + 23035904) + 0, (float *)(A + 23363584) + 0, (float *)(A + 22970368) + 0, (float *)(A + 24772608) + 0, (float *)(A + 23068672) + 0, (float *)(A + 917504) + 0, (float *)(A + 23199744) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 23232512) + 0, (float *)(A + 23265280) + 0, (float *)(A + 23298048) + 0, (float *)(A + 23330816) + 0);
-  k37_concat((float *)(A + 23232512) + 0, (float *)(A + 23265280) + 0, (float *)(A + 23298048) + 0, (float *)(A + 23330816) + 0, (float *)(A + 24805376) + 1769472);
-  k38_matmul((float *)(A + 24805376) + 1769472, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22970368) + 0);
-  k33_mul_sub((float *)(A + 23003136) + 0, (float *)(A + 23166976) + 0);
-  k34_sub_mul((float *)(A + 22872064) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 22937600) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 22839296) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 22904832) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 22970368) + 0, (float *)(A + 4104192) + 434176, (float *)(A + 22904832) + 0, (float *)(A + 23166976) + 0, (float *)(A + 983040) + 0, (float *)(A + 22937600) + 0, (float *)(A + 22839296) + 0, (float *)(A + 24772608) + 0, (float *)(A + 22773760) + 0, (float *)(A + 917504) + 0, (float *)(A + 22872064) + 0, (float *)(A + 950272) + 0, (float *)(A + 23003136) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 23035904) + 0, (float *)(A + 23068672) + 0, (float *)(A + 23101440) + 0, (float *)(A + 23134208) + 0);
-  k37_concat((float *)(A + 23035904) + 0, (float *)(A + 23068672) + 0, (float *)(A + 23101440) + 0, (float *)(A + 23134208) + 0, (float *)(A + 24805376) + 1736704);
-  k38_matmul((float *)(A + 24805376) + 1736704, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 22806528) + 0, (float *)(A + 22773760) + 0);
-  k34_sub_mul((float *)(A + 22675456) + 0, (float *)(A + 22970368) + 0);
-  k34_sub_mul((float *)(A + 22740992) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 22642688) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 22708224) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 425984, (float *)(A + 22708224) + 0, (float *)(A + 22773760) + 0, (float *)(A + 10563584) + 0, (float *)(A + 22740992) + 0, (float *)(A + 22642688) + 0, (float *)(A + 22970368) + 0, (float *)(A + 22577152) + 0, (float *)(A + 24772608) + 0, (float *)(A + 22675456) + 0, (float *)(A + 917504) + 0, (float *)(A + 22806528) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 22839296) + 0, (float *)(A + 22872064) + 0, (float *)(A + 22904832) + 0, (float *)(A + 22937600) + 0);
-  k37_concat((float *)(A + 22839296) + 0, (float *)(A + 22872064) + 0, (float *)(A + 22904832) + 0, (float *)(A + 22937600) + 0, (float *)(A + 24805376) + 1703936);
-  k38_matmul((float *)(A + 24805376) + 1703936, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22577152) + 0);
-  k33_mul_sub((float *)(A + 22609920) + 0, (float *)(A + 22773760) + 0);
-  k34_sub_mul((float *)(A + 22478848) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 22544384) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 22446080) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 22511616) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 22577152) + 0, (float *)(A + 4104192) + 417792, (float *)(A + 22511616) + 0, (float *)(A + 22773760) + 0, (float *)(A + 983040) + 0, (float *)(A + 22544384) + 0, (float *)(A + 22446080) + 0, (float *)(A + 24772608) + 0, (float *)(A + 22380544) + 0, (float *)(A + 917504) + 0, (float *)(A + 22478848) + 0, (float *)(A + 950272) + 0, (float *)(A + 22609920) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 22642688) + 0, (float *)(A + 22675456) + 0, (float *)(A + 22708224) + 0, (float *)(A + 22740992) + 0);
-  k37_concat((float *)(A + 22642688) + 0, (float *)(A + 22675456) + 0, (float *)(A + 22708224) + 0, (float *)(A + 22740992) + 0, (float *)(A + 24805376) + 1671168);
-  k38_matmul((float *)(A + 24805376) + 1671168, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 22413312) + 0, (float *)(A + 22380544) + 0);
-  k34_sub_mul((float *)(A + 22282240) + 0, (float *)(A + 22577152) + 0);
-  k34_sub_mul((float *)(A + 22347776) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 22249472) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 22315008) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 409600, (float *)(A + 22315008) + 0, (float *)(A + 22380544) + 0, (float *)(A + 10563584) + 0, (float *)(A + 22347776) + 0, (float *)(A + 22249472) + 0, (float *)(A + 22577152) + 0, (float *)(A + 22183936) + 0, (float *)(A + 24772608) + 0, (float *)(A + 22282240) + 0, (float *)(A + 917504) + 0, (float *)(A + 22413312) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 22446080) + 0, (float *)(A + 22478848) + 0, (float *)(A + 22511616) + 0, (float *)(A + 22544384) + 0);
-  k37_concat((float *)(A + 22446080) + 0, (float *)(A + 22478848) + 0, (float *)(A + 22511616) + 0, (float *)(A + 22544384) + 0, (float *)(A + 24805376) + 1638400);
-  k38_matmul((float *)(A + 24805376) + 1638400, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22183936) + 0);
-  k33_mul_sub((float *)(A + 22216704) + 0, (float *)(A + 22380544) + 0);
-  k34_sub_mul((float *)(A + 22085632) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 22151168) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 22052864) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 22118400) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 22183936) + 0, (float *)(A + 4104192) + 401408, (float *)(A + 22118400) + 0, (float *)(A + 22380544) + 0, (float *)(A + 983040) + 0, (float *)(A + 22151168) + 0, (float *)(A + 22052864) + 0, (float *)(A + 24772608) + 0, (float *)(A + 21987328) + 0, (float *)(A + 917504) + 0, (float *)(A + 22085632) + 0, (float *)(A + 950272) + 0, (float *)(A + 22216704) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 22249472) + 0, (float *)(A + 22282240) + 0, (float *)(A + 22315008) + 0, (float *)(A + 22347776) + 0);
-  k37_concat((float *)(A + 22249472) + 0, (float *)(A + 22282240) + 0, (float *)(A + 22315008) + 0, (float *)(A + 22347776) + 0, (float *)(A + 24805376) + 1605632);
-  k38_matmul((float *)(A + 24805376) + 1605632, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 22020096) + 0, (float *)(A + 21987328) + 0);
-  k34_sub_mul((float *)(A + 21889024) + 0, (float *)(A + 22183936) + 0);
-  k34_sub_mul((float *)(A + 21954560) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 21856256) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 21921792) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 393216, (float *)(A + 21921792) + 0, (float *)(A + 21987328) + 0, (float *)(A + 10563584) + 0, (float *)(A + 21954560) + 0, (float *)(A + 21856256) + 0, (float *)(A + 22183936) + 0, (float *)(A + 21790720) + 0, (float *)(A + 24772608) + 0, (float *)(A + 21889024) + 0, (float *)(A + 917504) + 0, (float *)(A + 22020096) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 22052864) + 0, (float *)(A + 22085632) + 0, (float *)(A + 22118400) + 0, (float *)(A + 22151168) + 0);
-  k37_concat((float *)(A + 22052864) + 0, (float *)(A + 22085632) + 0, (float *)(A + 22118400) + 0, (float *)(A + 22151168) + 0, (float *)(A + 24805376) + 1572864);
-  k38_matmul((float *)(A + 24805376) + 1572864, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21790720) + 0);
-  k33_mul_sub((float *)(A + 21823488) + 0, (float *)(A + 21987328) + 0);
-  k34_sub_mul((float *)(A + 21692416) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 21757952) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 21659648) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 21725184) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 21790720) + 0, (float *)(A + 4104192) + 385024, (float *)(A + 21725184) + 0, (float *)(A + 21987328) + 0, (float *)(A + 983040) + 0, (float *)(A + 21757952) + 0, (float *)(A + 21659648) + 0, (float *)(A + 24772608) + 0, (float *)(A + 21594112) + 0, (float *)(A + 917504) + 0, (float *)(A + 21692416) + 0, (float *)(A + 950272) + 0, (float *)(A + 21823488) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 21856256) + 0, (float *)(A + 21889024) + 0, (float *)(A + 21921792) + 0, (float *)(A + 21954560) + 0);
-  k37_concat((float *)(A + 21856256) + 0, (float *)(A + 21889024) + 0, (float *)(A + 21921792) + 0, (float *)(A + 21954560) + 0, (float *)(A + 24805376) + 1540096);
-  k38_matmul((float *)(A + 24805376) + 1540096, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 21626880) + 0, (float *)(A + 21594112) + 0);
-  k34_sub_mul((float *)(A + 21495808) + 0, (float *)(A + 21790720) + 0);
-  k34_sub_mul((float *)(A + 21561344) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 21463040) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 21528576) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 376832, (float *)(A + 21528576) + 0, (float *)(A + 21594112) + 0, (float *)(A + 10563584) + 0, (float *)(A + 21561344) + 0, (float *)(A + 21463040) + 0, (float *)(A + 21790720) + 0, (float *)(A + 21397504) + 0, (float *)(A + 24772608) + 0, (float *)(A + 21495808) + 0, (float *)(A + 917504) + 0, (float *)(A + 21626880) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 21659648) + 0, (float *)(A + 21692416) + 0, (float *)(A + 21725184) + 0, (float *)(A + 21757952) + 0);
-  k37_concat((float *)(A + 21659648) + 0, (float *)(A + 21692416) + 0, (float *)(A + 21725184) + 0, (float *)(A + 21757952) + 0, (float *)(A + 24805376) + 1507328);
-  k38_matmul((float *)(A + 24805376) + 1507328, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21397504) + 0);
-  k33_mul_sub((float *)(A + 21430272) + 0, (float *)(A + 21594112) + 0);
-  k34_sub_mul((float *)(A + 21299200) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 21364736) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 21266432) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 21331968) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 21397504) + 0, (float *)(A + 4104192) + 368640, (float *)(A + 21331968) + 0, (float *)(A + 21594112) + 0, (float *)(A + 983040) + 0, (float *)(A + 21364736) + 0, (float *)(A + 21266432) + 0, (float *)(A + 24772608) + 0, (float *)(A + 21200896) + 0, (float *)(A + 917504) + 0, (float *)(A + 21299200) + 0, (float *)(A + 950272) + 0, (float *)(A + 21430272) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 21463040) + 0, (float *)(A + 21495808) + 0, (float *)(A + 21528576) + 0, (float *)(A + 21561344) + 0);
-  k37_concat((float *)(A + 21463040) + 0, (float *)(A + 21495808) + 0, (float *)(A + 21528576) + 0, (float *)(A + 21561344) + 0, (float *)(A + 24805376) + 1474560);
-  k38_matmul((float *)(A + 24805376) + 1474560, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 21233664) + 0, (float *)(A + 21200896) + 0);
-  k34_sub_mul((float *)(A + 21102592) + 0, (float *)(A + 21397504) + 0);
-  k34_sub_mul((float *)(A + 21168128) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 21069824) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 21135360) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 360448, (float *)(A + 21135360) + 0, (float *)(A + 21200896) + 0, (float *)(A + 10563584) + 0, (float *)(A + 21168128) + 0, (float *)(A + 21069824) + 0, (float *)(A + 21397504) + 0, (float *)(A + 21004288) + 0, (float *)(A + 24772608) + 0, (float *)(A + 21102592) + 0, (float *)(A + 917504) + 0, (float *)(A + 21233664) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 21266432) + 0, (float *)(A + 21299200) + 0, (float *)(A + 21331968) + 0, (float *)(A + 21364736) + 0);
-  k37_concat((float *)(A + 21266432) + 0, (float *)(A + 21299200) + 0, (float *)(A + 21331968) + 0, (float *)(A + 21364736) + 0, (float *)(A + 24805376) + 1441792);
-  k38_matmul((float *)(A + 24805376) + 1441792, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21004288) + 0);
-  k33_mul_sub((float *)(A + 21037056) + 0, (float *)(A + 21200896) + 0);
-  k34_sub_mul((float *)(A + 20905984) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 20971520) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 20873216) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 20938752) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 21004288) + 0, (float *)(A + 4104192) + 352256, (float *)(A + 20938752) + 0, (float *)(A + 21200896) + 0, (float *)(A + 983040) + 0, (float *)(A + 20971520) + 0, (float *)(A + 20873216) + 0, (float *)(A + 24772608) + 0, (float *)(A + 20807680) + 0, (float *)(A + 917504) + 0, (float *)(A + 20905984) + 0, (float *)(A + 950272) + 0, (float *)(A + 21037056) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 21069824) + 0, (float *)(A + 21102592) + 0, (float *)(A + 21135360) + 0, (float *)(A + 21168128) + 0);
-  k37_concat((float *)(A + 21069824) + 0, (float *)(A + 21102592) + 0, (float *)(A + 21135360) + 0, (float *)(A + 21168128) + 0, (float *)(A + 24805376) + 1409024);
-  k38_matmul((float *)(A + 24805376) + 1409024, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 20840448) + 0, (float *)(A + 20807680) + 0);
-  k34_sub_mul((float *)(A + 20709376) + 0, (float *)(A + 21004288) + 0);
-  k34_sub_mul((float *)(A + 20774912) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 20676608) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 20742144) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 344064, (float *)(A + 20742144) + 0, (float *)(A + 20807680) + 0, (float *)(A + 10563584) + 0, (float *)(A + 20774912) + 0, (float *)(A + 20676608) + 0, (float *)(A + 21004288) + 0, (float *)(A + 20611072) + 0, (float *)(A + 24772608) + 0, (float *)(A + 20709376) + 0, (float *)(A + 917504) + 0, (float *)(A + 20840448) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 20873216) + 0, (float *)(A + 20905984) + 0, (float *)(A + 20938752) + 0, (float *)(A + 20971520) + 0);
-  k37_concat((float *)(A + 20873216) + 0, (float *)(A + 20905984) + 0, (float *)(A + 20938752) + 0, (float *)(A + 20971520) + 0, (float *)(A + 24805376) + 1376256);
-  k38_matmul((float *)(A + 24805376) + 1376256, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20611072) + 0);
-  k33_mul_sub((float *)(A + 20643840) + 0, (float *)(A + 20807680) + 0);
-  k34_sub_mul((float *)(A + 20512768) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 20578304) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 20480000) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 20545536) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 20611072) + 0, (float *)(A + 4104192) + 335872, (float *)(A + 20545536) + 0, (float *)(A + 20807680) + 0, (float *)(A + 983040) + 0, (float *)(A + 20578304) + 0, (float *)(A + 20480000) + 0, (float *)(A + 24772608) + 0, (float *)(A + 20414464) + 0, (float *)(A + 917504) + 0, (float *)(A + 20512768) + 0, (float *)(A + 950272) + 0, (float *)(A + 20643840) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 20676608) + 0, (float *)(A + 20709376) + 0, (float *)(A + 20742144) + 0, (float *)(A + 20774912) + 0);
-  k37_concat((float *)(A + 20676608) + 0, (float *)(A + 20709376) + 0, (float *)(A + 20742144) + 0, (float *)(A + 20774912) + 0, (float *)(A + 24805376) + 1343488);
-  k38_matmul((float *)(A + 24805376) + 1343488, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 20447232) + 0, (float *)(A + 20414464) + 0);
-  k34_sub_mul((float *)(A + 20316160) + 0, (float *)(A + 20611072) + 0);
-  k34_sub_mul((float *)(A + 20381696) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 20283392) + 0, (float *)(A + 917504) + 0);
+  k30_exp_mul_sub((float *)(A + 2322432) + 0, (float *)(A + 924544) + 0, (float *)(A + 2285568) + 0, (float *)(A + 2555968) + 168960);
+  k30_exp_mul_sub((float *)(A + 2347008) + 0, (float *)(A + 924672) + 0, (float *)(A + 2310144) + 0, (float *)(A + 2555968) + 172032);
+  k30_exp_mul_sub((float *)(A + 2371584) + 0, (float *)(A + 924800) + 0, (float *)(A + 2334720) + 0, (float *)(A + 2555968) + 175104);
+  k30_exp_mul_sub((float *)(A + 2396160) + 0, (float *)(A + 924928) + 0, (float *)(A + 2359296) + 0, (float *)(A + 2555968) + 178176);
+  k30_exp_mul_sub((float *)(A + 2420736) + 0, (float *)(A + 925056) + 0, (float *)(A + 2383872) + 0, (float *)(A + 2555968) + 181248);
+  k30_exp_mul_sub((float *)(A + 2445312) + 0, (float *)(A + 925184) + 0, (float *)(A + 2408448) + 0, (float *)(A + 2555968) + 184320);
+  k30_exp_mul_sub((float *)(A + 2469888) + 0, (float *)(A + 925312) + 0, (float *)(A + 2433024) + 0, (float *)(A + 2555968) + 187392);
+  k30_exp_mul_sub((float *)(A + 2494464) + 0, (float *)(A + 925440) + 0, (float *)(A + 2457600) + 0, (float *)(A + 2555968) + 190464);
+  k30_exp_mul_sub((float *)(A + 2519040) + 0, (float *)(A + 925568) + 0, (float *)(A + 2482176) + 0, (float *)(A + 2555968) + 193536);
+  k31_matmul((float *)(A + 2555968) + 0, P + 362496 /* dense1.weight */, (float *)(A + 3342400) + 0);
+  k32_mul_sub((float *)(A + 9699328) + 0, (float *)(A + 5439552) + 0);
+  k33_sub_mul((float *)(A + 9601024) + 0, (float *)(A + 5472320) + 0);
+  k33_sub_mul((float *)(A + 9666560) + 0, (float *)(A + 5505088) + 0);
+  k32_mul_sub((float *)(A + 9568256) + 0, (float *)(A + 5537856) + 0);
+  k33_sub_mul((float *)(A + 9633792) + 0, (float *)(A + 5570624) + 0);
+  k34_mul_mul_mul((float *)(A + 3342400) + 516096, (float *)(A + 9633792) + 0, (float *)(A + 5439552) + 0, (float *)(A + 9666560) + 0, (float *)(A + 9568256) + 0, (float *)(A + 5472320) + 0, (float *)(A + 24739840) + 0, (float *)(A + 5505088) + 0, (float *)(A + 9601024) + 0, (float *)(A + 5537856) + 0, (float *)(A + 5603392) + 0, (float *)(A + 24805376) + 2064384, (float *)(A + 24805376) + 2064640, (float *)(A + 24805376) + 2064896);
+  k35_mul_mul((float *)(A + 3342400) + 516096, (float *)(A + 9699328) + 0, (float *)(A + 5570624) + 0, (float *)(A + 24805376) + 2065152);
+  k36_matmul((float *)(A + 24805376) + 2064384, P + 98304 /* lstm1.weight_hh */, (float *)(A + 24739840) + 0);
+  k32_mul_sub((float *)(A + 24772608) + 0, (float *)(A + 9699328) + 0);
+  k33_sub_mul((float *)(A + 24641536) + 0, (float *)(A + 9568256) + 0);
+  k33_sub_mul((float *)(A + 24707072) + 0, (float *)(A + 9601024) + 0);
+  k32_mul_sub((float *)(A + 24608768) + 0, (float *)(A + 9633792) + 0);
+  k33_sub_mul((float *)(A + 24674304) + 0, (float *)(A + 9666560) + 0);
+  k37_addn_mul_mul((float *)(A + 24739840) + 0, (float *)(A + 3342400) + 507904, (float *)(A + 24674304) + 0, (float *)(A + 9699328) + 0, (float *)(A + 5603392) + 0, (float *)(A + 24707072) + 0, (float *)(A + 24608768) + 0, (float *)(A + 9568256) + 0, (float *)(A + 24543232) + 0, (float *)(A + 9601024) + 0, (float *)(A + 24641536) + 0, (float *)(A + 9633792) + 0, (float *)(A + 24772608) + 0, (float *)(A + 9666560) + 0, (float *)(A + 5439552) + 0, (float *)(A + 24805376) + 2031616, (float *)(A + 24805376) + 2031872, (float *)(A + 24805376) + 2032128, (float *)(A + 24805376) + 2032384);
+  k36_matmul((float *)(A + 24805376) + 2031616, P + 98304 /* lstm1.weight_hh */, (float *)(A + 24543232) + 0);
+  k32_mul_sub((float *)(A + 24576000) + 0, (float *)(A + 24739840) + 0);
+  k33_sub_mul((float *)(A + 24444928) + 0, (float *)(A + 24772608) + 0);
+  k33_sub_mul((float *)(A + 24510464) + 0, (float *)(A + 9699328) + 0);
+  k32_mul_sub((float *)(A + 24412160) + 0, (float *)(A + 9568256) + 0);
+  k33_sub_mul((float *)(A + 24477696) + 0, (float *)(A + 9601024) + 0);
+  k37_addn_mul_mul((float *)(A + 24543232) + 0, (float *)(A + 3342400) + 499712, (float *)(A + 24477696) + 0, (float *)(A + 24739840) + 0, (float *)(A + 5439552) + 0, (float *)(A + 24510464) + 0, (float *)(A + 24412160) + 0, (float *)(A + 24772608) + 0, (float *)(A + 24346624) + 0, (float *)(A + 9699328) + 0, (float *)(A + 24444928) + 0, (float *)(A + 9568256) + 0, (float *)(A + 24576000) + 0, (float *)(A + 9601024) + 0, (float *)(A + 9633792) + 0, (float *)(A + 24805376) + 1998848, (float *)(A + 24805376) + 1999104, (float *)(A + 24805376) + 1999360, (float *)(A + 24805376) + 1999616);
+  k36_matmul((float *)(A + 24805376) + 1998848, P + 98304 /* lstm1.weight_hh */, (float *)(A + 9666560) + 0);
+  k32_mul_sub((float *)(A + 24379392) + 0, (float *)(A + 24346624) + 0);
+  k33_sub_mul((float *)(A + 24248320) + 0, (float *)(A + 24543232) + 0);
+  k33_sub_mul((float *)(A + 24313856) + 0, (float *)(A + 9699328) + 0);
+  k32_mul_sub((float *)(A + 24215552) + 0, (float *)(A + 9568256) + 0);
+  k33_sub_mul((float *)(A + 24281088) + 0, (float *)(A + 9601024) + 0);
+  k37_addn_mul_mul((float *)(A + 9666560) + 0, (float *)(A + 3342400) + 491520, (float *)(A + 24281088) + 0, (float *)(A + 24346624) + 0, (float *)(A + 9633792) + 0, (float *)(A + 24313856) + 0, (float *)(A + 24215552) + 0, (float *)(A + 24543232) + 0, (float *)(A + 24150016) + 0, (float *)(A + 9699328) + 0, (float *)(A + 24248320) + 0, (float *)(A + 9568256) + 0, (float *)(A + 24379392) + 0, (float *)(A + 9601024) + 0, (float *)(A + 24739840) + 0, (float *)(A + 24805376) + 1966080, (float *)(A + 24805376) + 1966336, (float *)(A + 24805376) + 1966592, (float *)(A + 24805376) + 1966848);
+  k36_matmul((float *)(A + 24805376) + 1966080, P + 98304 /* lstm1.weight_hh */, (float *)(A + 24150016) + 0);
+  k32_mul_sub((float *)(A + 24182784) + 0, (float *)(A + 24346624) + 0);
+  k33_sub_mul((float *)(A + 24051712) + 0, (float *)(A + 24543232) + 0);
+  k33_sub_mul((float *)(A + 24117248) + 0, (float *)(A + 24772608) + 0);
+  k32_mul_sub((float *)(A + 24018944) + 0, (float *)(A + 24215552) + 0);
+  k33_sub_mul((float *)(A + 24084480) + 0, (float *)(A + 24248320) + 0);
+  k37_addn_mul_mul((float *)(A + 24150016) + 0, (float *)(A + 3342400) + 483328, (float *)(A + 24084480) + 0, (float *)(A + 24346624) + 0, (float *)(A + 24739840) + 0, (float *)(A + 24117248) + 0, (float *)(A + 24018944) + 0, (float *)(A + 24543232) + 0, (float *)(A + 23953408) + 0, (float *)(A + 24772608) + 0, (float *)(A + 24051712) + 0, (float *)(A + 24215552) + 0, (float *)(A + 24182784) + 0, (float *)(A + 24248320) + 0, (float *)(A + 24281088) + 0, (float *)(A + 24805376) + 1933312, (float *)(A + 24805376) + 1933568, (float *)(A + 24805376) + 1933824, (float *)(A + 24805376) + 1934080);
+  k36_matmul((float *)(A + 24805376) + 1933312, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23953408) + 0);
+  k32_mul_sub((float *)(A + 23986176) + 0, (float *)(A + 24150016) + 0);
+  k33_sub_mul((float *)(A + 23855104) + 0, (float *)(A + 24313856) + 0);
+  k33_sub_mul((float *)(A + 23920640) + 0, (float *)(A + 24346624) + 0);
+  k32_mul_sub((float *)(A + 23822336) + 0, (float *)(A + 24543232) + 0);
+  k33_sub_mul((float *)(A + 23887872) + 0, (float *)(A + 24739840) + 0);
+  k37_addn_mul_mul((float *)(A + 23953408) + 0, (float *)(A + 3342400) + 475136, (float *)(A + 23887872) + 0, (float *)(A + 24150016) + 0, (float *)(A + 24281088) + 0, (float *)(A + 23920640) + 0, (float *)(A + 23822336) + 0, (float *)(A + 24313856) + 0, (float *)(A + 23756800) + 0, (float *)(A + 24346624) + 0, (float *)(A + 23855104) + 0, (float *)(A + 24543232) + 0, (float *)(A + 23986176) + 0, (float *)(A + 24739840) + 0, (float *)(A + 24772608) + 0, (float *)(A + 24805376) + 1900544, (float *)(A + 24805376) + 1900800, (float *)(A + 24805376) + 1901056, (float *)(A + 24805376) + 1901312);
+  k36_matmul((float *)(A + 24805376) + 1900544, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23756800) + 0);
+  k32_mul_sub((float *)(A + 23789568) + 0, (float *)(A + 23953408) + 0);
+  k33_sub_mul((float *)(A + 23658496) + 0, (float *)(A + 24150016) + 0);
+  k33_sub_mul((float *)(A + 23724032) + 0, (float *)(A + 24543232) + 0);
+  k32_mul_sub((float *)(A + 23625728) + 0, (float *)(A + 24739840) + 0);
+  k33_sub_mul((float *)(A + 23691264) + 0, (float *)(A + 23822336) + 0);
+  k37_addn_mul_mul((float *)(A + 23756800) + 0, (float *)(A + 3342400) + 466944, (float *)(A + 23691264) + 0, (float *)(A + 23953408) + 0, (float *)(A + 24772608) + 0, (float *)(A + 23724032) + 0, (float *)(A + 23625728) + 0, (float *)(A + 24150016) + 0, (float *)(A + 23560192) + 0, (float *)(A + 24543232) + 0, (float *)(A + 23658496) + 0, (float *)(A + 24739840) + 0, (float *)(A + 23789568) + 0, (float *)(A + 23822336) + 0, (float *)(A + 23855104) + 0, (float *)(A + 24805376) + 1867776, (float *)(A + 24805376) + 1868032, (float *)(A + 24805376) + 1868288, (float *)(A + 24805376) + 1868544);
+  k36_matmul((float *)(A + 24805376) + 1867776, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23560192) + 0);
+  k32_mul_sub((float *)(A + 23592960) + 0, (float *)(A + 23756800) + 0);
+  k33_sub_mul((float *)(A + 23461888) + 0, (float *)(A + 23953408) + 0);
+  k33_sub_mul((float *)(A + 23527424) + 0, (float *)(A + 24150016) + 0);
+  k32_mul_sub((float *)(A + 23429120) + 0, (float *)(A + 24543232) + 0);
+  k33_sub_mul((float *)(A + 23494656) + 0, (float *)(A + 23789568) + 0);
+  k37_addn_mul_mul((float *)(A + 23560192) + 0, (float *)(A + 3342400) + 458752, (float *)(A + 23494656) + 0, (float *)(A + 23756800) + 0, (float *)(A + 23855104) + 0, (float *)(A + 23527424) + 0, (float *)(A + 23429120) + 0, (float *)(A + 23953408) + 0, (float *)(A + 23363584) + 0, (float *)(A + 24150016) + 0, (float *)(A + 23461888) + 0, (float *)(A + 24543232) + 0, (float *)(A + 23592960) + 0, (float *)(A + 23789568) + 0, (float *)(A + 23822336) + 0, (float *)(A + 24805376) + 1835008, (float *)(A + 24805376) + 1835264, (float *)(A + 24805376) + 1835520, (float *)(A + 24805376) + 1835776);
+  k36_matmul((float *)(A + 24805376) + 1835008, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23363584) + 0);
+  k32_mul_sub((float *)(A + 23396352) + 0, (float *)(A + 23560192) + 0);
+  k33_sub_mul((float *)(A + 23265280) + 0, (float *)(A + 23855104) + 0);
+  k33_sub_mul((float *)(A + 23330816) + 0, (float *)(A + 23953408) + 0);
+  k32_mul_sub((float *)(A + 23232512) + 0, (float *)(A + 24150016) + 0);
+  k33_sub_mul((float *)(A + 23298048) + 0, (float *)(A + 24543232) + 0);
+  k37_addn_mul_mul((float *)(A + 23363584) + 0, (float *)(A + 3342400) + 450560, (float *)(A + 23298048) + 0, (float *)(A + 23560192) + 0, (float *)(A + 23822336) + 0, (float *)(A + 23330816) + 0, (float *)(A + 23232512) + 0, (float *)(A + 23855104) + 0, (float *)(A + 23166976) + 0, (float *)(A + 23953408) + 0, (float *)(A + 23265280) + 0, (float *)(A + 24150016) + 0, (float *)(A + 23396352) + 0, (float *)(A + 24543232) + 0, (float *)(A + 23756800) + 0, (float *)(A + 24805376) + 1802240, (float *)(A + 24805376) + 1802496, (float *)(A + 24805376) + 1802752, (float *)(A + 24805376) + 1803008);
+  k36_matmul((float *)(A + 24805376) + 1802240, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23166976) + 0);
+  k32_mul_sub((float *)(A + 23199744) + 0, (float *)(A + 23363584) + 0);
+  k33_sub_mul((float *)(A + 23068672) + 0, (float *)(A + 23560192) + 0);
+  k33_sub_mul((float *)(A + 23134208) + 0, (float *)(A + 23789568) + 0);
+  k32_mul_sub((float *)(A + 23035904) + 0, (float *)(A + 23953408) + 0);
+  k33_sub_mul((float *)(A + 23101440) + 0, (float *)(A + 24150016) + 0);
+  k37_addn_mul_mul((float *)(A + 23166976) + 0, (float *)(A + 3342400) + 442368, (float *)(A + 23101440) + 0, (float *)(A + 23363584) + 0, (float *)(A + 23756800) + 0, (float *)(A + 23134208) + 0, (float *)(A + 23035904) + 0, (float *)(A + 23560192) + 0, (float *)(A + 22970368) + 0, (float *)(A + 23789568) + 0, (float *)(A + 23068672) + 0, (float *)(A + 23953408) + 0, (float *)(A + 23199744) + 0, (float *)(A + 24150016) + 0, (float *)(A + 24543232) + 0, (float *)(A + 24805376) + 1769472, (float *)(A + 24805376) + 1769728, (float *)(A + 24805376) + 1769984, (float *)(A + 24805376) + 1770240);
+  k36_matmul((float *)(A + 24805376) + 1769472, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22970368) + 0);
+  k32_mul_sub((float *)(A + 23003136) + 0, (float *)(A + 23166976) + 0);
+  k33_sub_mul((float *)(A + 22872064) + 0, (float *)(A + 23363584) + 0);
+  k33_sub_mul((float *)(A + 22937600) + 0, (float *)(A + 23560192) + 0);
+  k32_mul_sub((float *)(A + 22839296) + 0, (float *)(A + 23953408) + 0);
+  k33_sub_mul((float *)(A + 22904832) + 0, (float *)(A + 24150016) + 0);
+  k37_addn_mul_mul((float *)(A + 22970368) + 0, (float *)(A + 3342400) + 434176, (float *)(A + 22904832) + 0, (float *)(A + 23166976) + 0, (float *)(A + 24543232) + 0, (float *)(A + 22937600) + 0, (float *)(A + 22839296) + 0, (float *)(A + 23363584) + 0, (float *)(A + 22773760) + 0, (float *)(A + 23560192) + 0, (float *)(A + 22872064) + 0, (float *)(A + 23953408) + 0, (float *)(A + 23003136) + 0, (float *)(A + 24150016) + 0, (float *)(A + 23756800) + 0, (float *)(A + 24805376) + 1736704, (float *)(A + 24805376) + 1736960, (float *)(A + 24805376) + 1737216, (float *)(A + 24805376) + 1737472);
+  k36_matmul((float *)(A + 24805376) + 1736704, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22773760) + 0);
+  k32_mul_sub((float *)(A + 22806528) + 0, (float *)(A + 22970368) + 0);
+  k33_sub_mul((float *)(A + 22675456) + 0, (float *)(A + 23166976) + 0);
+  k33_sub_mul((float *)(A + 22740992) + 0, (float *)(A + 23363584) + 0);
+  k32_mul_sub((float *)(A + 22642688) + 0, (float *)(A + 23560192) + 0);
+  k33_sub_mul((float *)(A + 22708224) + 0, (float *)(A + 23789568) + 0);
+  k37_addn_mul_mul((float *)(A + 22773760) + 0, (float *)(A + 3342400) + 425984, (float *)(A + 22708224) + 0, (float *)(A + 22970368) + 0, (float *)(A + 23756800) + 0, (float *)(A + 22740992) + 0, (float *)(A + 22642688) + 0, (float *)(A + 23166976) + 0, (float *)(A + 22577152) + 0, (float *)(A + 23363584) + 0, (float *)(A + 22675456) + 0, (float *)(A + 23560192) + 0, (float *)(A + 22806528) + 0, (float *)(A + 23789568) + 0, (float *)(A + 23953408) + 0, (float *)(A + 24805376) + 1703936, (float *)(A + 24805376) + 1704192, (float *)(A + 24805376) + 1704448, (float *)(A + 24805376) + 1704704);
+  k36_matmul((float *)(A + 24805376) + 1703936, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22577152) + 0);
+  k32_mul_sub((float *)(A + 22609920) + 0, (float *)(A + 22773760) + 0);
+  k33_sub_mul((float *)(A + 22478848) + 0, (float *)(A + 22970368) + 0);
+  k33_sub_mul((float *)(A + 22544384) + 0, (float *)(A + 23166976) + 0);
+  k32_mul_sub((float *)(A + 22446080) + 0, (float *)(A + 23363584) + 0);
+  k33_sub_mul((float *)(A + 22511616) + 0, (float *)(A + 23560192) + 0);
+  k37_addn_mul_mul((float *)(A + 22577152) + 0, (float *)(A + 3342400) + 417792, (float *)(A + 22511616) + 0, (float *)(A + 22773760) + 0, (float *)(A + 23953408) + 0, (float *)(A + 22544384) + 0, (float *)(A + 22446080) + 0, (float *)(A + 22970368) + 0, (float *)(A + 22380544) + 0, (float *)(A + 23166976) + 0, (float *)(A + 22478848) + 0, (float *)(A + 23363584) + 0, (float *)(A + 22609920) + 0, (float *)(A + 23560192) + 0, (float *)(A + 24150016) + 0, (float *)(A + 24805376) + 1671168, (float *)(A + 24805376) + 1671424, (float *)(A + 24805376) + 1671680, (float *)(A + 24805376) + 1671936);
+  k36_matmul((float *)(A + 24805376) + 1671168, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22380544) + 0);
+  k32_mul_sub((float *)(A + 22413312) + 0, (float *)(A + 22577152) + 0);
+  k33_sub_mul((float *)(A + 22282240) + 0, (float *)(A + 22773760) + 0);
+  k33_sub_mul((float *)(A + 22347776) + 0, (float *)(A + 22970368) + 0);
+  k32_mul_sub((float *)(A + 22249472) + 0, (float *)(A + 23166976) + 0);
+  k33_sub_mul((float *)(A + 22315008) + 0, (float *)(A + 23363584) + 0);
+  k37_addn_mul_mul((float *)(A + 22380544) + 0, (float *)(A + 3342400) + 409600, (float *)(A + 22315008) + 0, (float *)(A + 22577152) + 0, (float *)(A + 24150016) + 0, (float *)(A + 22347776) + 0, (float *)(A + 22249472) + 0, (float *)(A + 22773760) + 0, (float *)(A + 22183936) + 0, (float *)(A + 22970368) + 0, (float *)(A + 22282240) + 0, (float *)(A + 23166976) + 0, (float *)(A + 22413312) + 0, (float *)(A + 23363584) + 0, (float *)(A + 23560192) + 0, (float *)(A + 24805376) + 1638400, (float *)(A + 24805376) + 1638656, (float *)(A + 24805376) + 1638912, (float *)(A + 24805376) + 1639168);
+  k36_matmul((float *)(A + 24805376) + 1638400, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22183936) + 0);
+  k32_mul_sub((float *)(A + 22216704) + 0, (float *)(A + 22380544) + 0);
+  k33_sub_mul((float *)(A + 22085632) + 0, (float *)(A + 22577152) + 0);
+  k33_sub_mul((float *)(A + 22151168) + 0, (float *)(A + 22773760) + 0);
+  k32_mul_sub((float *)(A + 22052864) + 0, (float *)(A + 22970368) + 0);
+  k33_sub_mul((float *)(A + 22118400) + 0, (float *)(A + 23166976) + 0);
+  k37_addn_mul_mul((float *)(A + 22183936) + 0, (float *)(A + 3342400) + 401408, (float *)(A + 22118400) + 0, (float *)(A + 22380544) + 0, (float *)(A + 23560192) + 0, (float *)(A + 22151168) + 0, (float *)(A + 22052864) + 0, (float *)(A + 22577152) + 0, (float *)(A + 21987328) + 0, (float *)(A + 22773760) + 0, (float *)(A + 22085632) + 0, (float *)(A + 22970368) + 0, (float *)(A + 22216704) + 0, (float *)(A + 23166976) + 0, (float *)(A + 23363584) + 0, (float *)(A + 24805376) + 1605632, (float *)(A + 24805376) + 1605888, (float *)(A + 24805376) + 1606144, (float *)(A + 24805376) + 1606400);
+  k36_matmul((float *)(A + 24805376) + 1605632, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21987328) + 0);
+  k32_mul_sub((float *)(A + 22020096) + 0, (float *)(A + 22183936) + 0);
+  k33_sub_mul((float *)(A + 21889024) + 0, (float *)(A + 22380544) + 0);
+  k33_sub_mul((float *)(A + 21954560) + 0, (float *)(A + 22577152) + 0);
+  k32_mul_sub((float *)(A + 21856256) + 0, (float *)(A + 22773760) + 0);
+  k33_sub_mul((float *)(A + 21921792) + 0, (float *)(A + 22970368) + 0);
+  k37_addn_mul_mul((float *)(A + 21987328) + 0, (float *)(A + 3342400) + 393216, (float *)(A + 21921792) + 0, (float *)(A + 22183936) + 0, (float *)(A + 23363584) + 0, (float *)(A + 21954560) + 0, (float *)(A + 21856256) + 0, (float *)(A + 22380544) + 0, (float *)(A + 21790720) + 0, (float *)(A + 22577152) + 0, (float *)(A + 21889024) + 0, (float *)(A + 22773760) + 0, (float *)(A + 22020096) + 0, (float *)(A + 22970368) + 0, (float *)(A + 23166976) + 0, (float *)(A + 24805376) + 1572864, (float *)(A + 24805376) + 1573120, (float *)(A + 24805376) + 1573376, (float *)(A + 24805376) + 1573632);
+  k36_matmul((float *)(A + 24805376) + 1572864, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21790720) + 0);
+  k32_mul_sub((float *)(A + 21823488) + 0, (float *)(A + 21987328) + 0);
+  k33_sub_mul((float *)(A + 21692416) + 0, (float *)(A + 22183936) + 0);
+  k33_sub_mul((float *)(A + 21757952) + 0, (float *)(A + 22380544) + 0);
+  k32_mul_sub((float *)(A + 21659648) + 0, (float *)(A + 22577152) + 0);
+  k33_sub_mul((float *)(A + 21725184) + 0, (float *)(A + 22773760) + 0);
+  k37_addn_mul_mul((float *)(A + 21790720) + 0, (float *)(A + 3342400) + 385024, (float *)(A + 21725184) + 0, (float *)(A + 21987328) + 0, (float *)(A + 23166976) + 0, (float *)(A + 21757952) + 0, (float *)(A + 21659648) + 0, (float *)(A + 22183936) + 0, (float *)(A + 21594112) + 0, (float *)(A + 22380544) + 0, (float *)(A + 21692416) + 0, (float *)(A + 22577152) + 0, (float *)(A + 21823488) + 0, (float *)(A + 22773760) + 0, (float *)(A + 22970368) + 0, (float *)(A + 24805376) + 1540096, (float *)(A + 24805376) + 1540352, (float *)(A + 24805376) + 1540608, (float *)(A + 24805376) + 1540864);
+  k36_matmul((float *)(A + 24805376) + 1540096, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21594112) + 0);
+  k32_mul_sub((float *)(A + 21626880) + 0, (float *)(A + 21790720) + 0);
+  k33_sub_mul((float *)(A + 21495808) + 0, (float *)(A + 21987328) + 0);
+  k33_sub_mul((float *)(A + 21561344) + 0, (float *)(A + 22183936) + 0);
+  k32_mul_sub((float *)(A + 21463040) + 0, (float *)(A + 22380544) + 0);
+  k33_sub_mul((float *)(A + 21528576) + 0, (float *)(A + 22577152) + 0);
+  k37_addn_mul_mul((float *)(A + 21594112) + 0, (float *)(A + 3342400) + 376832, (float *)(A + 21528576) + 0, (float *)(A + 21790720) + 0, (float *)(A + 22970368) + 0, (float *)(A + 21561344) + 0, (float *)(A + 21463040) + 0, (float *)(A + 21987328) + 0, (float *)(A + 21397504) + 0, (float *)(A + 22183936) + 0, (float *)(A + 21495808) + 0, (float *)(A + 22380544) + 0, (float *)(A + 21626880) + 0, (float *)(A + 22577152) + 0, (float *)(A + 22773760) + 0, (float *)(A + 24805376) + 1507328, (float *)(A + 24805376) + 1507584, (float *)(A + 24805376) + 1507840, (float *)(A + 24805376) + 1508096);
+  k36_matmul((float *)(A + 24805376) + 1507328, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21397504) + 0);
+  k32_mul_sub((float *)(A + 21430272) + 0, (float *)(A + 21594112) + 0);
+  k33_sub_mul((float *)(A + 21299200) + 0, (float *)(A + 21790720) + 0);
+  k33_sub_mul((float *)(A + 21364736) + 0, (float *)(A + 21987328) + 0);
+  k32_mul_sub((float *)(A + 21266432) + 0, (float *)(A + 22183936) + 0);
+  k33_sub_mul((float *)(A + 21331968) + 0, (float *)(A + 22380544) + 0);
+  k37_addn_mul_mul((float *)(A + 21397504) + 0, (float *)(A + 3342400) + 368640, (float *)(A + 21331968) + 0, (float *)(A + 21594112) + 0, (float *)(A + 22773760) + 0, (float *)(A + 21364736) + 0, (float *)(A + 21266432) + 0, (float *)(A + 21790720) + 0, (float *)(A + 21200896) + 0, (float *)(A + 21987328) + 0, (float *)(A + 21299200) + 0, (float *)(A + 22183936) + 0, (float *)(A + 21430272) + 0, (float *)(A + 22380544) + 0, (float *)(A + 22577152) + 0, (float *)(A + 24805376) + 1474560, (float *)(A + 24805376) + 1474816, (float *)(A + 24805376) + 1475072, (float *)(A + 24805376) + 1475328);
+  k36_matmul((float *)(A + 24805376) + 1474560, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21200896) + 0);
+  k32_mul_sub((float *)(A + 21233664) + 0, (float *)(A + 21397504) + 0);
+  k33_sub_mul((float *)(A + 21102592) + 0, (float *)(A + 21594112) + 0);
+  k33_sub_mul((float *)(A + 21168128) + 0, (float *)(A + 21790720) + 0);
+  k32_mul_sub((float *)(A + 21069824) + 0, (float *)(A + 21987328) + 0);
+  k33_sub_mul((float *)(A + 21135360) + 0, (float *)(A + 22183936) + 0);
+  k37_addn_mul_mul((float *)(A + 21200896) + 0, (float *)(A + 3342400) + 360448, (float *)(A + 21135360) + 0, (float *)(A + 21397504) + 0, (float *)(A + 22577152) + 0, (float *)(A + 21168128) + 0, (float *)(A + 21069824) + 0, (float *)(A + 21594112) + 0, (float *)(A + 21004288) + 0, (float *)(A + 21790720) + 0, (float *)(A + 21102592) + 0, (float *)(A + 21987328) + 0, (float *)(A + 21233664) + 0, (float *)(A + 22183936) + 0, (float *)(A + 22380544) + 0, (float *)(A + 24805376) + 1441792, (float *)(A + 24805376) + 1442048, (float *)(A + 24805376) + 1442304, (float *)(A + 24805376) + 1442560);
+  k36_matmul((float *)(A + 24805376) + 1441792, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21004288) + 0);
+  k32_mul_sub((float *)(A + 21037056) + 0, (float *)(A + 21200896) + 0);
+  k33_sub_mul((float *)(A + 20905984) + 0, (float *)(A + 21397504) + 0);
+  k33_sub_mul((float *)(A + 20971520) + 0, (float *)(A + 21594112) + 0);
+  k32_mul_sub((float *)(A + 20873216) + 0, (float *)(A + 21790720) + 0);
+  k33_sub_mul((float *)(A + 20938752) + 0, (float *)(A + 21987328) + 0);
+  k37_addn_mul_mul((float *)(A + 21004288) + 0, (float *)(A + 3342400) + 352256, (float *)(A + 20938752) + 0, (float *)(A + 21200896) + 0, (float *)(A + 22380544) + 0, (float *)(A + 20971520) + 0, (float *)(A + 20873216) + 0, (float *)(A + 21397504) + 0, (float *)(A + 20807680) + 0, (float *)(A + 21594112) + 0, (float *)(A + 20905984) + 0, (float *)(A + 21790720) + 0, (float *)(A + 21037056) + 0, (float *)(A + 21987328) + 0, (float *)(A + 22183936) + 0, (float *)(A + 24805376) + 1409024, (float *)(A + 24805376) + 1409280, (float *)(A + 24805376) + 1409536, (float *)(A + 24805376) + 1409792);
+  k36_matmul((float *)(A + 24805376) + 1409024, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20807680) + 0);
+  k32_mul_sub((float *)(A + 20840448) + 0, (float *)(A + 21004288) + 0);
+  k33_sub_mul((float *)(A + 20709376) + 0, (float *)(A + 21200896) + 0);
+  k33_sub_mul((float *)(A + 20774912) + 0, (float *)(A + 21397504) + 0);
+  k32_mul_sub((float *)(A + 20676608) + 0, (float *)(A + 21594112) + 0);
+  k33_sub_mul((float *)(A + 20742144) + 0, (float *)(A + 21790720) + 0);
+  k37_addn_mul_mul((float *)(A + 20807680) + 0, (float *)(A + 3342400) + 344064, (float *)(A + 20742144) + 0, (float *)(A + 21004288) + 0, (float *)(A + 22183936) + 0, (float *)(A + 20774912) + 0, (float *)(A + 20676608) + 0, (float *)(A + 21200896) + 0, (float *)(A + 20611072) + 0, (float *)(A + 21397504) + 0, (float *)(A + 20709376) + 0, (float *)(A + 21594112) + 0, (float *)(A + 20840448) + 0, (float *)(A + 21790720) + 0, (float *)(A + 21987328) + 0, (float *)(A + 24805376) + 1376256, (float *)(A + 24805376) + 1376512, (float *)(A + 24805376) + 1376768, (float *)(A + 24805376) + 1377024);
+  k36_matmul((float *)(A + 24805376) + 1376256, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20611072) + 0);
+  k32_mul_sub((float *)(A + 20643840) + 0, (float *)(A + 20807680) + 0);
+  k33_sub_mul((float *)(A + 20512768) + 0, (float *)(A + 21004288) + 0);
+  k33_sub_mul((float *)(A + 20578304) + 0, (float *)(A + 21200896) + 0);
+  k32_mul_sub((float *)(A + 20480000) + 0, (float *)(A + 21397504) + 0);
+  k33_sub_mul((float *)(A + 20545536) + 0, (float *)(A + 21594112) + 0);
+  k37_addn_mul_mul((float *)(A + 20611072) + 0, (float *)(A + 3342400) + 335872, (float *)(A + 20545536) + 0, (float *)(A + 20807680) + 0, (float *)(A + 21987328) + 0, (float *)(A + 20578304) + 0, (float *)(A + 20480000) + 0, (float *)(A + 21004288) + 0, (float *)(A + 20414464) + 0, (float *)(A + 21200896) + 0, (float *)(A + 20512768) + 0, (float *)(A + 21397504) + 0, (float *)(A + 20643840) + 0, (float *)(A + 21594112) + 0, (float *)(A + 21790720) + 0, (float *)(A + 24805376) + 1343488, (float *)(A + 24805376) + 1343744, (float *)(A + 24805376) + 1344000, (float *)(A + 24805376) + 1344256);
+  k36_matmul((float *)(A + 24805376) + 1343488, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20414464) + 0);
+  k32_mul_sub((float *)(A + 20447232) + 0, (float *)(A + 20611072) + 0);
+  k33_sub_mul((float *)(A + 20316160) + 0, (float *)(A + 20807680) + 0);
+  k33_sub_mul((float *)(A + 20381696) + 0, (float *)(A + 21004288) + 0);
+  k32_mul_sub((float *)(A + 20283392) + 0, (float *)(A + 21200896) + 0);
+  k33_sub_mul((float *)(A + 20348928) + 0, (float *)(A + 21397504) + 0);
+  k37_addn_mul_mul((float *)(A + 20414464) + 0, (float *)(A + 3342400) + 327680, (float *)(A + 20348928) + 0, (float *)(A + 20611072) + 0, (float *)(A + 21790720) + 0, (float *)(A + 20381696) + 0, (float *)(A + 20283392) + 0, (float *)(A + 20807680) + 0, (float *)(A + 20217856) + 0, (float *)(A + 21004288) + 0, (float *)(A + 20316160) + 0, (float *)(A + 21200896) + 0, (float *)(A + 20447232) + 0, (float *)(A + 21397504) + 0, (float *)(A + 21594112) + 0, (float *)(A + 24805376) + 1310720, (float *)(A + 24805376) + 1310976, (float *)(A + 24805376) + 1311232, (float *)(A + 24805376) + 1311488);
+  k36_matmul((float *)(A + 24805376) + 1310720, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20217856) + 0);
+  k32_mul_sub((float *)(A + 20250624) + 0, (float *)(A + 20414464) + 0);
+  k33_sub_mul((float *)(A + 20119552) + 0, (float *)(A + 20611072) + 0);
+  k33_sub_mul((float *)(A + 20185088) + 0, (float *)(A + 20807680) + 0);
+  k32_mul_sub((float *)(A + 20086784) + 0, (float *)(A + 21004288) + 0);
+  k33_sub_mul((float *)(A + 20152320) + 0, (float *)(A + 21200896) + 0);
+  k37_addn_mul_mul((float *)(A + 20217856) + 0, (float *)(A + 3342400) + 319488, (float *)(A + 20152320) + 0, (float *)(A + 20414464) + 0, (float *)(A + 21594112) + 0, (float *)(A + 20185088) + 0, (float *)(A + 20086784) + 0, (float *)(A + 20611072) + 0, (float *)(A + 20021248) + 0, (float *)(A + 20807680) + 0, (float *)(A + 20119552) + 0, (float *)(A + 21004288) + 0, (float *)(A + 20250624) + 0, (float *)(A + 21200896) + 0, (float *)(A + 21397504) + 0, (float *)(A + 24805376) + 1277952, (float *)(A + 24805376) + 1278208, (float *)(A + 24805376) + 1278464, (float *)(A + 24805376) + 1278720);
+  k36_matmul((float *)(A + 24805376) + 1277952, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20021248) + 0);
+  k32_mul_sub((float *)(A + 20054016) + 0, (float *)(A + 20217856) + 0);
+  k33_sub_mul((float *)(A + 19922944) + 0, (float *)(A + 20414464) + 0);
+  k33_sub_mul((float *)(A + 19988480) + 0, (float *)(A + 20611072) + 0);
+  k32_mul_sub((float *)(A + 19890176) + 0, (float *)(A + 20807680) + 0);
+  k33_sub_mul((float *)(A + 19955712) + 0, (float *)(A + 21004288) + 0);
+  k37_addn_mul_mul((float *)(A + 20021248) + 0, (float *)(A + 3342400) + 311296, (float *)(A + 19955712) + 0, (float *)(A + 20217856) + 0, (float *)(A + 21397504) + 0, (float *)(A + 19988480) + 0, (float *)(A + 19890176) + 0, (float *)(A + 20414464) + 0, (float *)(A + 19824640) + 0, (float *)(A + 20611072) + 0, (float *)(A + 19922944) + 0, (float *)(A + 20807680) + 0, (float *)(A + 20054016) + 0, (float *)(A + 21004288) + 0, (float *)(A + 21200896) + 0, (float *)(A + 24805376) + 1245184, (float *)(A + 24805376) + 1245440, (float *)(A + 24805376) + 1245696, (float *)(A + 24805376) + 1245952);
+  k36_matmul((float *)(A + 24805376) + 1245184, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19824640) + 0);
+  k32_mul_sub((float *)(A + 19857408) + 0, (float *)(A + 20021248) + 0);
+  k33_sub_mul((float *)(A + 19726336) + 0, (float *)(A + 20217856) + 0);
+  k33_sub_mul((float *)(A + 19791872) + 0, (float *)(A + 20414464) + 0);
+  k32_mul_sub((float *)(A + 19693568) + 0, (float *)(A + 20611072) + 0);
+  k33_sub_mul((float *)(A + 19759104) + 0, (float *)(A + 20807680) + 0);
+  k37_addn_mul_mul((float *)(A + 19824640) + 0, (float *)(A + 3342400) + 303104, (float *)(A + 19759104) + 0, (float *)(A + 20021248) + 0, (float *)(A + 21200896) + 0, (float *)(A + 19791872) + 0, (float *)(A + 19693568) + 0, (float *)(A + 20217856) + 0, (float *)(A + 19628032) + 0, (float *)(A + 20414464) + 0, (float *)(A + 19726336) + 0, (float *)(A + 20611072) + 0, (float *)(A + 19857408) + 0, (float *)(A + 20807680) + 0, (float *)(A + 21004288) + 0, (float *)(A + 24805376) + 1212416, (float *)(A + 24805376) + 1212672, (float *)(A + 24805376) + 1212928, (float *)(A + 24805376) + 1213184);
+  k36_matmul((float *)(A + 24805376) + 1212416, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19628032) + 0);
 }
 
 static void charlm_lstm_grad_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k34_sub_mul((float *)(A + 20348928) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 327680, (float *)(A + 20348928) + 0, (float *)(A + 20414464) + 0, (float *)(A + 10563584) + 0, (float *)(A + 20381696) + 0, (float *)(A + 20283392) + 0, (float *)(A + 20611072) + 0, (float *)(A + 20217856) + 0, (float *)(A + 24772608) + 0, (float *)(A + 20316160) + 0, (float *)(A + 917504) + 0, (float *)(A + 20447232) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 20480000) + 0, (float *)(A + 20512768) + 0, (float *)(A + 20545536) + 0, (float *)(A + 20578304) + 0);
-  k37_concat((float *)(A + 20480000) + 0, (float *)(A + 20512768) + 0, (float *)(A + 20545536) + 0, (float *)(A + 20578304) + 0, (float *)(A + 24805376) + 1310720);
-  k38_matmul((float *)(A + 24805376) + 1310720, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20217856) + 0);
-  k33_mul_sub((float *)(A + 20250624) + 0, (float *)(A + 20414464) + 0);
-  k34_sub_mul((float *)(A + 20119552) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 20185088) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 20086784) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 20152320) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 20217856) + 0, (float *)(A + 4104192) + 319488, (float *)(A + 20152320) + 0, (float *)(A + 20414464) + 0, (float *)(A + 983040) + 0, (float *)(A + 20185088) + 0, (float *)(A + 20086784) + 0, (float *)(A + 24772608) + 0, (float *)(A + 20021248) + 0, (float *)(A + 917504) + 0, (float *)(A + 20119552) + 0, (float *)(A + 950272) + 0, (float *)(A + 20250624) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 20283392) + 0, (float *)(A + 20316160) + 0, (float *)(A + 20348928) + 0, (float *)(A + 20381696) + 0);
-  k37_concat((float *)(A + 20283392) + 0, (float *)(A + 20316160) + 0, (float *)(A + 20348928) + 0, (float *)(A + 20381696) + 0, (float *)(A + 24805376) + 1277952);
-  k38_matmul((float *)(A + 24805376) + 1277952, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 20054016) + 0, (float *)(A + 20021248) + 0);
-  k34_sub_mul((float *)(A + 19922944) + 0, (float *)(A + 20217856) + 0);
-  k34_sub_mul((float *)(A + 19988480) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 19890176) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 19955712) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 311296, (float *)(A + 19955712) + 0, (float *)(A + 20021248) + 0, (float *)(A + 10563584) + 0, (float *)(A + 19988480) + 0, (float *)(A + 19890176) + 0, (float *)(A + 20217856) + 0, (float *)(A + 19824640) + 0, (float *)(A + 24772608) + 0, (float *)(A + 19922944) + 0, (float *)(A + 917504) + 0, (float *)(A + 20054016) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 20086784) + 0, (float *)(A + 20119552) + 0, (float *)(A + 20152320) + 0, (float *)(A + 20185088) + 0);
-  k37_concat((float *)(A + 20086784) + 0, (float *)(A + 20119552) + 0, (float *)(A + 20152320) + 0, (float *)(A + 20185088) + 0, (float *)(A + 24805376) + 1245184);
-  k38_matmul((float *)(A + 24805376) + 1245184, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19824640) + 0);
-  k33_mul_sub((float *)(A + 19857408) + 0, (float *)(A + 20021248) + 0);
-  k34_sub_mul((float *)(A + 19726336) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 19791872) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 19693568) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 19759104) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 19824640) + 0, (float *)(A + 4104192) + 303104, (float *)(A + 19759104) + 0, (float *)(A + 20021248) + 0, (float *)(A + 983040) + 0, (float *)(A + 19791872) + 0, (float *)(A + 19693568) + 0, (float *)(A + 24772608) + 0, (float *)(A + 19628032) + 0, (float *)(A + 917504) + 0, (float *)(A + 19726336) + 0, (float *)(A + 950272) + 0, (float *)(A + 19857408) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 19890176) + 0, (float *)(A + 19922944) + 0, (float *)(A + 19955712) + 0, (float *)(A + 19988480) + 0);
-  k37_concat((float *)(A + 19890176) + 0, (float *)(A + 19922944) + 0, (float *)(A + 19955712) + 0, (float *)(A + 19988480) + 0, (float *)(A + 24805376) + 1212416);
-  k38_matmul((float *)(A + 24805376) + 1212416, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 19660800) + 0, (float *)(A + 19628032) + 0);
-  k34_sub_mul((float *)(A + 19529728) + 0, (float *)(A + 19824640) + 0);
-  k34_sub_mul((float *)(A + 19595264) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 19496960) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 19562496) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 294912, (float *)(A + 19562496) + 0, (float *)(A + 19628032) + 0, (float *)(A + 10563584) + 0, (float *)(A + 19595264) + 0, (float *)(A + 19496960) + 0, (float *)(A + 19824640) + 0, (float *)(A + 19431424) + 0, (float *)(A + 24772608) + 0, (float *)(A + 19529728) + 0, (float *)(A + 917504) + 0, (float *)(A + 19660800) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 19693568) + 0, (float *)(A + 19726336) + 0, (float *)(A + 19759104) + 0, (float *)(A + 19791872) + 0);
-  k37_concat((float *)(A + 19693568) + 0, (float *)(A + 19726336) + 0, (float *)(A + 19759104) + 0, (float *)(A + 19791872) + 0, (float *)(A + 24805376) + 1179648);
-  k38_matmul((float *)(A + 24805376) + 1179648, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19431424) + 0);
-  k33_mul_sub((float *)(A + 19464192) + 0, (float *)(A + 19628032) + 0);
-  k34_sub_mul((float *)(A + 19333120) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 19398656) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 19300352) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 19365888) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 19431424) + 0, (float *)(A + 4104192) + 286720, (float *)(A + 19365888) + 0, (float *)(A + 19628032) + 0, (float *)(A + 983040) + 0, (float *)(A + 19398656) + 0, (float *)(A + 19300352) + 0, (float *)(A + 24772608) + 0, (float *)(A + 19234816) + 0, (float *)(A + 917504) + 0, (float *)(A + 19333120) + 0, (float *)(A + 950272) + 0, (float *)(A + 19464192) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 19496960) + 0, (float *)(A + 19529728) + 0, (float *)(A + 19562496) + 0, (float *)(A + 19595264) + 0);
-  k37_concat((float *)(A + 19496960) + 0, (float *)(A + 19529728) + 0, (float *)(A + 19562496) + 0, (float *)(A + 19595264) + 0, (float *)(A + 24805376) + 1146880);
-  k38_matmul((float *)(A + 24805376) + 1146880, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 19267584) + 0, (float *)(A + 19234816) + 0);
-  k34_sub_mul((float *)(A + 19136512) + 0, (float *)(A + 19431424) + 0);
-  k34_sub_mul((float *)(A + 19202048) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 19103744) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 19169280) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 278528, (float *)(A + 19169280) + 0, (float *)(A + 19234816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 19202048) + 0, (float *)(A + 19103744) + 0, (float *)(A + 19431424) + 0, (float *)(A + 19038208) + 0, (float *)(A + 24772608) + 0, (float *)(A + 19136512) + 0, (float *)(A + 917504) + 0, (float *)(A + 19267584) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 19300352) + 0, (float *)(A + 19333120) + 0, (float *)(A + 19365888) + 0, (float *)(A + 19398656) + 0);
-  k37_concat((float *)(A + 19300352) + 0, (float *)(A + 19333120) + 0, (float *)(A + 19365888) + 0, (float *)(A + 19398656) + 0, (float *)(A + 24805376) + 1114112);
-  k38_matmul((float *)(A + 24805376) + 1114112, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19038208) + 0);
-  k33_mul_sub((float *)(A + 19070976) + 0, (float *)(A + 19234816) + 0);
-  k34_sub_mul((float *)(A + 18939904) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 19005440) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 18907136) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 18972672) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 19038208) + 0, (float *)(A + 4104192) + 270336, (float *)(A + 18972672) + 0, (float *)(A + 19234816) + 0, (float *)(A + 983040) + 0, (float *)(A + 19005440) + 0, (float *)(A + 18907136) + 0, (float *)(A + 24772608) + 0, (float *)(A + 18841600) + 0, (float *)(A + 917504) + 0, (float *)(A + 18939904) + 0, (float *)(A + 950272) + 0, (float *)(A + 19070976) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 19103744) + 0, (float *)(A + 19136512) + 0, (float *)(A + 19169280) + 0, (float *)(A + 19202048) + 0);
-  k37_concat((float *)(A + 19103744) + 0, (float *)(A + 19136512) + 0, (float *)(A + 19169280) + 0, (float *)(A + 19202048) + 0, (float *)(A + 24805376) + 1081344);
-  k38_matmul((float *)(A + 24805376) + 1081344, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 18874368) + 0, (float *)(A + 18841600) + 0);
-  k34_sub_mul((float *)(A + 18743296) + 0, (float *)(A + 19038208) + 0);
-  k34_sub_mul((float *)(A + 18808832) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 18710528) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 18776064) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 262144, (float *)(A + 18776064) + 0, (float *)(A + 18841600) + 0, (float *)(A + 10563584) + 0, (float *)(A + 18808832) + 0, (float *)(A + 18710528) + 0, (float *)(A + 19038208) + 0, (float *)(A + 18644992) + 0, (float *)(A + 24772608) + 0, (float *)(A + 18743296) + 0, (float *)(A + 917504) + 0, (float *)(A + 18874368) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 18907136) + 0, (float *)(A + 18939904) + 0, (float *)(A + 18972672) + 0, (float *)(A + 19005440) + 0);
-  k37_concat((float *)(A + 18907136) + 0, (float *)(A + 18939904) + 0, (float *)(A + 18972672) + 0, (float *)(A + 19005440) + 0, (float *)(A + 24805376) + 1048576);
-  k38_matmul((float *)(A + 24805376) + 1048576, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18644992) + 0);
-  k33_mul_sub((float *)(A + 18677760) + 0, (float *)(A + 18841600) + 0);
-  k34_sub_mul((float *)(A + 18546688) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 18612224) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 18513920) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 18579456) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 18644992) + 0, (float *)(A + 4104192) + 253952, (float *)(A + 18579456) + 0, (float *)(A + 18841600) + 0, (float *)(A + 983040) + 0, (float *)(A + 18612224) + 0, (float *)(A + 18513920) + 0, (float *)(A + 24772608) + 0, (float *)(A + 18448384) + 0, (float *)(A + 917504) + 0, (float *)(A + 18546688) + 0, (float *)(A + 950272) + 0, (float *)(A + 18677760) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 18710528) + 0, (float *)(A + 18743296) + 0, (float *)(A + 18776064) + 0, (float *)(A + 18808832) + 0);
-  k37_concat((float *)(A + 18710528) + 0, (float *)(A + 18743296) + 0, (float *)(A + 18776064) + 0, (float *)(A + 18808832) + 0, (float *)(A + 24805376) + 1015808);
-  k38_matmul((float *)(A + 24805376) + 1015808, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 18481152) + 0, (float *)(A + 18448384) + 0);
-  k34_sub_mul((float *)(A + 18350080) + 0, (float *)(A + 18644992) + 0);
-  k34_sub_mul((float *)(A + 18415616) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 18317312) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 18382848) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 245760, (float *)(A + 18382848) + 0, (float *)(A + 18448384) + 0, (float *)(A + 10563584) + 0, (float *)(A + 18415616) + 0, (float *)(A + 18317312) + 0, (float *)(A + 18644992) + 0, (float *)(A + 18251776) + 0, (float *)(A + 24772608) + 0, (float *)(A + 18350080) + 0, (float *)(A + 917504) + 0, (float *)(A + 18481152) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 18513920) + 0, (float *)(A + 18546688) + 0, (float *)(A + 18579456) + 0, (float *)(A + 18612224) + 0);
-  k37_concat((float *)(A + 18513920) + 0, (float *)(A + 18546688) + 0, (float *)(A + 18579456) + 0, (float *)(A + 18612224) + 0, (float *)(A + 24805376) + 983040);
-  k38_matmul((float *)(A + 24805376) + 983040, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18251776) + 0);
-  k33_mul_sub((float *)(A + 18284544) + 0, (float *)(A + 18448384) + 0);
-  k34_sub_mul((float *)(A + 18153472) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 18219008) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 18120704) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 18186240) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 18251776) + 0, (float *)(A + 4104192) + 237568, (float *)(A + 18186240) + 0, (float *)(A + 18448384) + 0, (float *)(A + 983040) + 0, (float *)(A + 18219008) + 0, (float *)(A + 18120704) + 0, (float *)(A + 24772608) + 0, (float *)(A + 18055168) + 0, (float *)(A + 917504) + 0, (float *)(A + 18153472) + 0, (float *)(A + 950272) + 0, (float *)(A + 18284544) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 18317312) + 0, (float *)(A + 18350080) + 0, (float *)(A + 18382848) + 0, (float *)(A + 18415616) + 0);
-  k37_concat((float *)(A + 18317312) + 0, (float *)(A + 18350080) + 0, (float *)(A + 18382848) + 0, (float *)(A + 18415616) + 0, (float *)(A + 24805376) + 950272);
-  k38_matmul((float *)(A + 24805376) + 950272, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 18087936) + 0, (float *)(A + 18055168) + 0);
-  k34_sub_mul((float *)(A + 17956864) + 0, (float *)(A + 18251776) + 0);
-  k34_sub_mul((float *)(A + 18022400) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 17924096) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 17989632) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 229376, (float *)(A + 17989632) + 0, (float *)(A + 18055168) + 0, (float *)(A + 10563584) + 0, (float *)(A + 18022400) + 0, (float *)(A + 17924096) + 0, (float *)(A + 18251776) + 0, (float *)(A + 17858560) + 0, (float *)(A + 24772608) + 0, (float *)(A + 17956864) + 0, (float *)(A + 917504) + 0, (float *)(A + 18087936) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 18120704) + 0, (float *)(A + 18153472) + 0, (float *)(A + 18186240) + 0, (float *)(A + 18219008) + 0);
-  k37_concat((float *)(A + 18120704) + 0, (float *)(A + 18153472) + 0, (float *)(A + 18186240) + 0, (float *)(A + 18219008) + 0, (float *)(A + 24805376) + 917504);
-  k38_matmul((float *)(A + 24805376) + 917504, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17858560) + 0);
-  k33_mul_sub((float *)(A + 17891328) + 0, (float *)(A + 18055168) + 0);
-  k34_sub_mul((float *)(A + 17760256) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 17825792) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 17727488) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 17793024) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 17858560) + 0, (float *)(A + 4104192) + 221184, (float *)(A + 17793024) + 0, (float *)(A + 18055168) + 0, (float *)(A + 983040) + 0, (float *)(A + 17825792) + 0, (float *)(A + 17727488) + 0, (float *)(A + 24772608) + 0, (float *)(A + 17661952) + 0, (float *)(A + 917504) + 0, (float *)(A + 17760256) + 0, (float *)(A + 950272) + 0, (float *)(A + 17891328) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 17924096) + 0, (float *)(A + 17956864) + 0, (float *)(A + 17989632) + 0, (float *)(A + 18022400) + 0);
-  k37_concat((float *)(A + 17924096) + 0, (float *)(A + 17956864) + 0, (float *)(A + 17989632) + 0, (float *)(A + 18022400) + 0, (float *)(A + 24805376) + 884736);
-  k38_matmul((float *)(A + 24805376) + 884736, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 17694720) + 0, (float *)(A + 17661952) + 0);
-  k34_sub_mul((float *)(A + 17563648) + 0, (float *)(A + 17858560) + 0);
-  k34_sub_mul((float *)(A + 17629184) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 17530880) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 17596416) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 212992, (float *)(A + 17596416) + 0, (float *)(A + 17661952) + 0, (float *)(A + 10563584) + 0, (float *)(A + 17629184) + 0, (float *)(A + 17530880) + 0, (float *)(A + 17858560) + 0, (float *)(A + 17465344) + 0, (float *)(A + 24772608) + 0, (float *)(A + 17563648) + 0, (float *)(A + 917504) + 0, (float *)(A + 17694720) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 17727488) + 0, (float *)(A + 17760256) + 0, (float *)(A + 17793024) + 0, (float *)(A + 17825792) + 0);
-  k37_concat((float *)(A + 17727488) + 0, (float *)(A + 17760256) + 0, (float *)(A + 17793024) + 0, (float *)(A + 17825792) + 0, (float *)(A + 24805376) + 851968);
-  k38_matmul((float *)(A + 24805376) + 851968, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17465344) + 0);
-  k33_mul_sub((float *)(A + 17498112) + 0, (float *)(A + 17661952) + 0);
-  k34_sub_mul((float *)(A + 17367040) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 17432576) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 17334272) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 17399808) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 17465344) + 0, (float *)(A + 4104192) + 204800, (float *)(A + 17399808) + 0, (float *)(A + 17661952) + 0, (float *)(A + 983040) + 0, (float *)(A + 17432576) + 0, (float *)(A + 17334272) + 0, (float *)(A + 24772608) + 0, (float *)(A + 17268736) + 0, (float *)(A + 917504) + 0, (float *)(A + 17367040) + 0, (float *)(A + 950272) + 0, (float *)(A + 17498112) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 17530880) + 0, (float *)(A + 17563648) + 0, (float *)(A + 17596416) + 0, (float *)(A + 17629184) + 0);
-  k37_concat((float *)(A + 17530880) + 0, (float *)(A + 17563648) + 0, (float *)(A + 17596416) + 0, (float *)(A + 17629184) + 0, (float *)(A + 24805376) + 819200);
-  k38_matmul((float *)(A + 24805376) + 819200, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 17301504) + 0, (float *)(A + 17268736) + 0);
-  k34_sub_mul((float *)(A + 17170432) + 0, (float *)(A + 17465344) + 0);
-  k34_sub_mul((float *)(A + 17235968) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 17137664) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 17203200) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 196608, (float *)(A + 17203200) + 0, (float *)(A + 17268736) + 0, (float *)(A + 10563584) + 0, (float *)(A + 17235968) + 0, (float *)(A + 17137664) + 0, (float *)(A + 17465344) + 0, (float *)(A + 17072128) + 0, (float *)(A + 24772608) + 0, (float *)(A + 17170432) + 0, (float *)(A + 917504) + 0, (float *)(A + 17301504) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 17334272) + 0, (float *)(A + 17367040) + 0, (float *)(A + 17399808) + 0, (float *)(A + 17432576) + 0);
-  k37_concat((float *)(A + 17334272) + 0, (float *)(A + 17367040) + 0, (float *)(A + 17399808) + 0, (float *)(A + 17432576) + 0, (float *)(A + 24805376) + 786432);
-  k38_matmul((float *)(A + 24805376) + 786432, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17072128) + 0);
-  k33_mul_sub((float *)(A + 17104896) + 0, (float *)(A + 17268736) + 0);
-  k34_sub_mul((float *)(A + 16973824) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 17039360) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 16941056) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 17006592) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 17072128) + 0, (float *)(A + 4104192) + 188416, (float *)(A + 17006592) + 0, (float *)(A + 17268736) + 0, (float *)(A + 983040) + 0, (float *)(A + 17039360) + 0, (float *)(A + 16941056) + 0, (float *)(A + 24772608) + 0, (float *)(A + 16875520) + 0, (float *)(A + 917504) + 0, (float *)(A + 16973824) + 0, (float *)(A + 950272) + 0, (float *)(A + 17104896) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 17137664) + 0, (float *)(A + 17170432) + 0, (float *)(A + 17203200) + 0, (float *)(A + 17235968) + 0);
-  k37_concat((float *)(A + 17137664) + 0, (float *)(A + 17170432) + 0, (float *)(A + 17203200) + 0, (float *)(A + 17235968) + 0, (float *)(A + 24805376) + 753664);
-  k38_matmul((float *)(A + 24805376) + 753664, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 16908288) + 0, (float *)(A + 16875520) + 0);
-  k34_sub_mul((float *)(A + 16777216) + 0, (float *)(A + 17072128) + 0);
-  k34_sub_mul((float *)(A + 16842752) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 16744448) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 16809984) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 180224, (float *)(A + 16809984) + 0, (float *)(A + 16875520) + 0, (float *)(A + 10563584) + 0, (float *)(A + 16842752) + 0, (float *)(A + 16744448) + 0, (float *)(A + 17072128) + 0, (float *)(A + 16678912) + 0, (float *)(A + 24772608) + 0, (float *)(A + 16777216) + 0, (float *)(A + 917504) + 0, (float *)(A + 16908288) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 16941056) + 0, (float *)(A + 16973824) + 0, (float *)(A + 17006592) + 0, (float *)(A + 17039360) + 0);
-  k37_concat((float *)(A + 16941056) + 0, (float *)(A + 16973824) + 0, (float *)(A + 17006592) + 0, (float *)(A + 17039360) + 0, (float *)(A + 24805376) + 720896);
-  k38_matmul((float *)(A + 24805376) + 720896, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16678912) + 0);
-  k33_mul_sub((float *)(A + 16711680) + 0, (float *)(A + 16875520) + 0);
-  k34_sub_mul((float *)(A + 16580608) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 16646144) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 16547840) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 16613376) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 16678912) + 0, (float *)(A + 4104192) + 172032, (float *)(A + 16613376) + 0, (float *)(A + 16875520) + 0, (float *)(A + 983040) + 0, (float *)(A + 16646144) + 0, (float *)(A + 16547840) + 0, (float *)(A + 24772608) + 0, (float *)(A + 16482304) + 0, (float *)(A + 917504) + 0, (float *)(A + 16580608) + 0, (float *)(A + 950272) + 0, (float *)(A + 16711680) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 16744448) + 0, (float *)(A + 16777216) + 0, (float *)(A + 16809984) + 0, (float *)(A + 16842752) + 0);
-  k37_concat((float *)(A + 16744448) + 0, (float *)(A + 16777216) + 0, (float *)(A + 16809984) + 0, (float *)(A + 16842752) + 0, (float *)(A + 24805376) + 688128);
-  k38_matmul((float *)(A + 24805376) + 688128, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 16515072) + 0, (float *)(A + 16482304) + 0);
-  k34_sub_mul((float *)(A + 16384000) + 0, (float *)(A + 16678912) + 0);
-  k34_sub_mul((float *)(A + 16449536) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 16351232) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 16416768) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 163840, (float *)(A + 16416768) + 0, (float *)(A + 16482304) + 0, (float *)(A + 10563584) + 0, (float *)(A + 16449536) + 0, (float *)(A + 16351232) + 0, (float *)(A + 16678912) + 0, (float *)(A + 16285696) + 0, (float *)(A + 24772608) + 0, (float *)(A + 16384000) + 0, (float *)(A + 917504) + 0, (float *)(A + 16515072) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 16547840) + 0, (float *)(A + 16580608) + 0, (float *)(A + 16613376) + 0, (float *)(A + 16646144) + 0);
-  k37_concat((float *)(A + 16547840) + 0, (float *)(A + 16580608) + 0, (float *)(A + 16613376) + 0, (float *)(A + 16646144) + 0, (float *)(A + 24805376) + 655360);
-  k38_matmul((float *)(A + 24805376) + 655360, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16285696) + 0);
-  k33_mul_sub((float *)(A + 16318464) + 0, (float *)(A + 16482304) + 0);
-  k34_sub_mul((float *)(A + 16187392) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 16252928) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 16154624) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 16220160) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 16285696) + 0, (float *)(A + 4104192) + 155648, (float *)(A + 16220160) + 0, (float *)(A + 16482304) + 0, (float *)(A + 983040) + 0, (float *)(A + 16252928) + 0, (float *)(A + 16154624) + 0, (float *)(A + 24772608) + 0, (float *)(A + 16089088) + 0, (float *)(A + 917504) + 0, (float *)(A + 16187392) + 0, (float *)(A + 950272) + 0, (float *)(A + 16318464) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 16351232) + 0, (float *)(A + 16384000) + 0, (float *)(A + 16416768) + 0, (float *)(A + 16449536) + 0);
-  k37_concat((float *)(A + 16351232) + 0, (float *)(A + 16384000) + 0, (float *)(A + 16416768) + 0, (float *)(A + 16449536) + 0, (float *)(A + 24805376) + 622592);
-  k38_matmul((float *)(A + 24805376) + 622592, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 16121856) + 0, (float *)(A + 16089088) + 0);
-  k34_sub_mul((float *)(A + 15990784) + 0, (float *)(A + 16285696) + 0);
-  k34_sub_mul((float *)(A + 16056320) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 15958016) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 16023552) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 147456, (float *)(A + 16023552) + 0, (float *)(A + 16089088) + 0, (float *)(A + 10563584) + 0, (float *)(A + 16056320) + 0, (float *)(A + 15958016) + 0, (float *)(A + 16285696) + 0, (float *)(A + 15892480) + 0, (float *)(A + 24772608) + 0, (float *)(A + 15990784) + 0, (float *)(A + 917504) + 0, (float *)(A + 16121856) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 16154624) + 0, (float *)(A + 16187392) + 0, (float *)(A + 16220160) + 0, (float *)(A + 16252928) + 0);
-  k37_concat((float *)(A + 16154624) + 0, (float *)(A + 16187392) + 0, (float *)(A + 16220160) + 0, (float *)(A + 16252928) + 0, (float *)(A + 24805376) + 589824);
-  k38_matmul((float *)(A + 24805376) + 589824, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15892480) + 0);
-  k33_mul_sub((float *)(A + 15925248) + 0, (float *)(A + 16089088) + 0);
-  k34_sub_mul((float *)(A + 15794176) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 15859712) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 15761408) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 15826944) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 15892480) + 0, (float *)(A + 4104192) + 139264, (float *)(A + 15826944) + 0, (float *)(A + 16089088) + 0, (float *)(A + 983040) + 0, (float *)(A + 15859712) + 0, (float *)(A + 15761408) + 0, (float *)(A + 24772608) + 0, (float *)(A + 15695872) + 0, (float *)(A + 917504) + 0, (float *)(A + 15794176) + 0, (float *)(A + 950272) + 0, (float *)(A + 15925248) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 15958016) + 0, (float *)(A + 15990784) + 0, (float *)(A + 16023552) + 0, (float *)(A + 16056320) + 0);
-  k37_concat((float *)(A + 15958016) + 0, (float *)(A + 15990784) + 0, (float *)(A + 16023552) + 0, (float *)(A + 16056320) + 0, (float *)(A + 24805376) + 557056);
-  k38_matmul((float *)(A + 24805376) + 557056, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 15728640) + 0, (float *)(A + 15695872) + 0);
-  k34_sub_mul((float *)(A + 15597568) + 0, (float *)(A + 15892480) + 0);
-  k34_sub_mul((float *)(A + 15663104) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 15564800) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 15630336) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 131072, (float *)(A + 15630336) + 0, (float *)(A + 15695872) + 0, (float *)(A + 10563584) + 0, (float *)(A + 15663104) + 0, (float *)(A + 15564800) + 0, (float *)(A + 15892480) + 0, (float *)(A + 15499264) + 0, (float *)(A + 24772608) + 0, (float *)(A + 15597568) + 0, (float *)(A + 917504) + 0, (float *)(A + 15728640) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 15761408) + 0, (float *)(A + 15794176) + 0, (float *)(A + 15826944) + 0, (float *)(A + 15859712) + 0);
-  k37_concat((float *)(A + 15761408) + 0, (float *)(A + 15794176) + 0, (float *)(A + 15826944) + 0, (float *)(A + 15859712) + 0, (float *)(A + 24805376) + 524288);
-  k38_matmul((float *)(A + 24805376) + 524288, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15499264) + 0);
-  k33_mul_sub((float *)(A + 15532032) + 0, (float *)(A + 15695872) + 0);
-  k34_sub_mul((float *)(A + 15400960) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 15466496) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 15368192) + 0, (float *)(A + 950272) + 0);
+  k32_mul_sub((float *)(A + 19660800) + 0, (float *)(A + 19824640) + 0);
+  k33_sub_mul((float *)(A + 19529728) + 0, (float *)(A + 20021248) + 0);
+  k33_sub_mul((float *)(A + 19595264) + 0, (float *)(A + 20217856) + 0);
+  k32_mul_sub((float *)(A + 19496960) + 0, (float *)(A + 20414464) + 0);
+  k33_sub_mul((float *)(A + 19562496) + 0, (float *)(A + 20611072) + 0);
+  k37_addn_mul_mul((float *)(A + 19628032) + 0, (float *)(A + 3342400) + 294912, (float *)(A + 19562496) + 0, (float *)(A + 19824640) + 0, (float *)(A + 21004288) + 0, (float *)(A + 19595264) + 0, (float *)(A + 19496960) + 0, (float *)(A + 20021248) + 0, (float *)(A + 19431424) + 0, (float *)(A + 20217856) + 0, (float *)(A + 19529728) + 0, (float *)(A + 20414464) + 0, (float *)(A + 19660800) + 0, (float *)(A + 20611072) + 0, (float *)(A + 20807680) + 0, (float *)(A + 24805376) + 1179648, (float *)(A + 24805376) + 1179904, (float *)(A + 24805376) + 1180160, (float *)(A + 24805376) + 1180416);
+  k36_matmul((float *)(A + 24805376) + 1179648, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19431424) + 0);
+  k32_mul_sub((float *)(A + 19464192) + 0, (float *)(A + 19628032) + 0);
+  k33_sub_mul((float *)(A + 19333120) + 0, (float *)(A + 19824640) + 0);
+  k33_sub_mul((float *)(A + 19398656) + 0, (float *)(A + 20021248) + 0);
+  k32_mul_sub((float *)(A + 19300352) + 0, (float *)(A + 20217856) + 0);
+  k33_sub_mul((float *)(A + 19365888) + 0, (float *)(A + 20414464) + 0);
+  k37_addn_mul_mul((float *)(A + 19431424) + 0, (float *)(A + 3342400) + 286720, (float *)(A + 19365888) + 0, (float *)(A + 19628032) + 0, (float *)(A + 20807680) + 0, (float *)(A + 19398656) + 0, (float *)(A + 19300352) + 0, (float *)(A + 19824640) + 0, (float *)(A + 19234816) + 0, (float *)(A + 20021248) + 0, (float *)(A + 19333120) + 0, (float *)(A + 20217856) + 0, (float *)(A + 19464192) + 0, (float *)(A + 20414464) + 0, (float *)(A + 20611072) + 0, (float *)(A + 24805376) + 1146880, (float *)(A + 24805376) + 1147136, (float *)(A + 24805376) + 1147392, (float *)(A + 24805376) + 1147648);
+  k36_matmul((float *)(A + 24805376) + 1146880, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19234816) + 0);
+  k32_mul_sub((float *)(A + 19267584) + 0, (float *)(A + 19431424) + 0);
+  k33_sub_mul((float *)(A + 19136512) + 0, (float *)(A + 19628032) + 0);
+  k33_sub_mul((float *)(A + 19202048) + 0, (float *)(A + 19824640) + 0);
+  k32_mul_sub((float *)(A + 19103744) + 0, (float *)(A + 20021248) + 0);
+  k33_sub_mul((float *)(A + 19169280) + 0, (float *)(A + 20217856) + 0);
+  k37_addn_mul_mul((float *)(A + 19234816) + 0, (float *)(A + 3342400) + 278528, (float *)(A + 19169280) + 0, (float *)(A + 19431424) + 0, (float *)(A + 20611072) + 0, (float *)(A + 19202048) + 0, (float *)(A + 19103744) + 0, (float *)(A + 19628032) + 0, (float *)(A + 19038208) + 0, (float *)(A + 19824640) + 0, (float *)(A + 19136512) + 0, (float *)(A + 20021248) + 0, (float *)(A + 19267584) + 0, (float *)(A + 20217856) + 0, (float *)(A + 20414464) + 0, (float *)(A + 24805376) + 1114112, (float *)(A + 24805376) + 1114368, (float *)(A + 24805376) + 1114624, (float *)(A + 24805376) + 1114880);
+  k36_matmul((float *)(A + 24805376) + 1114112, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19038208) + 0);
+  k32_mul_sub((float *)(A + 19070976) + 0, (float *)(A + 19234816) + 0);
+  k33_sub_mul((float *)(A + 18939904) + 0, (float *)(A + 19431424) + 0);
+  k33_sub_mul((float *)(A + 19005440) + 0, (float *)(A + 19628032) + 0);
+  k32_mul_sub((float *)(A + 18907136) + 0, (float *)(A + 19824640) + 0);
+  k33_sub_mul((float *)(A + 18972672) + 0, (float *)(A + 20021248) + 0);
+  k37_addn_mul_mul((float *)(A + 19038208) + 0, (float *)(A + 3342400) + 270336, (float *)(A + 18972672) + 0, (float *)(A + 19234816) + 0, (float *)(A + 20414464) + 0, (float *)(A + 19005440) + 0, (float *)(A + 18907136) + 0, (float *)(A + 19431424) + 0, (float *)(A + 18841600) + 0, (float *)(A + 19628032) + 0, (float *)(A + 18939904) + 0, (float *)(A + 19824640) + 0, (float *)(A + 19070976) + 0, (float *)(A + 20021248) + 0, (float *)(A + 20217856) + 0, (float *)(A + 24805376) + 1081344, (float *)(A + 24805376) + 1081600, (float *)(A + 24805376) + 1081856, (float *)(A + 24805376) + 1082112);
+  k36_matmul((float *)(A + 24805376) + 1081344, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18841600) + 0);
+  k32_mul_sub((float *)(A + 18874368) + 0, (float *)(A + 19038208) + 0);
+  k33_sub_mul((float *)(A + 18743296) + 0, (float *)(A + 19234816) + 0);
+  k33_sub_mul((float *)(A + 18808832) + 0, (float *)(A + 19431424) + 0);
+  k32_mul_sub((float *)(A + 18710528) + 0, (float *)(A + 19628032) + 0);
+  k33_sub_mul((float *)(A + 18776064) + 0, (float *)(A + 19824640) + 0);
+  k37_addn_mul_mul((float *)(A + 18841600) + 0, (float *)(A + 3342400) + 262144, (float *)(A + 18776064) + 0, (float *)(A + 19038208) + 0, (float *)(A + 20217856) + 0, (float *)(A + 18808832) + 0, (float *)(A + 18710528) + 0, (float *)(A + 19234816) + 0, (float *)(A + 18644992) + 0, (float *)(A + 19431424) + 0, (float *)(A + 18743296) + 0, (float *)(A + 19628032) + 0, (float *)(A + 18874368) + 0, (float *)(A + 19824640) + 0, (float *)(A + 20021248) + 0, (float *)(A + 24805376) + 1048576, (float *)(A + 24805376) + 1048832, (float *)(A + 24805376) + 1049088, (float *)(A + 24805376) + 1049344);
+  k36_matmul((float *)(A + 24805376) + 1048576, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18644992) + 0);
+  k32_mul_sub((float *)(A + 18677760) + 0, (float *)(A + 18841600) + 0);
+  k33_sub_mul((float *)(A + 18546688) + 0, (float *)(A + 19038208) + 0);
+  k33_sub_mul((float *)(A + 18612224) + 0, (float *)(A + 19234816) + 0);
+  k32_mul_sub((float *)(A + 18513920) + 0, (float *)(A + 19431424) + 0);
+  k33_sub_mul((float *)(A + 18579456) + 0, (float *)(A + 19628032) + 0);
+  k37_addn_mul_mul((float *)(A + 18644992) + 0, (float *)(A + 3342400) + 253952, (float *)(A + 18579456) + 0, (float *)(A + 18841600) + 0, (float *)(A + 20021248) + 0, (float *)(A + 18612224) + 0, (float *)(A + 18513920) + 0, (float *)(A + 19038208) + 0, (float *)(A + 18448384) + 0, (float *)(A + 19234816) + 0, (float *)(A + 18546688) + 0, (float *)(A + 19431424) + 0, (float *)(A + 18677760) + 0, (float *)(A + 19628032) + 0, (float *)(A + 19824640) + 0, (float *)(A + 24805376) + 1015808, (float *)(A + 24805376) + 1016064, (float *)(A + 24805376) + 1016320, (float *)(A + 24805376) + 1016576);
+  k36_matmul((float *)(A + 24805376) + 1015808, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18448384) + 0);
+  k32_mul_sub((float *)(A + 18481152) + 0, (float *)(A + 18644992) + 0);
+  k33_sub_mul((float *)(A + 18350080) + 0, (float *)(A + 18841600) + 0);
+  k33_sub_mul((float *)(A + 18415616) + 0, (float *)(A + 19038208) + 0);
+  k32_mul_sub((float *)(A + 18317312) + 0, (float *)(A + 19234816) + 0);
+  k33_sub_mul((float *)(A + 18382848) + 0, (float *)(A + 19431424) + 0);
+  k37_addn_mul_mul((float *)(A + 18448384) + 0, (float *)(A + 3342400) + 245760, (float *)(A + 18382848) + 0, (float *)(A + 18644992) + 0, (float *)(A + 19824640) + 0, (float *)(A + 18415616) + 0, (float *)(A + 18317312) + 0, (float *)(A + 18841600) + 0, (float *)(A + 18251776) + 0, (float *)(A + 19038208) + 0, (float *)(A + 18350080) + 0, (float *)(A + 19234816) + 0, (float *)(A + 18481152) + 0, (float *)(A + 19431424) + 0, (float *)(A + 19628032) + 0, (float *)(A + 24805376) + 983040, (float *)(A + 24805376) + 983296, (float *)(A + 24805376) + 983552, (float *)(A + 24805376) + 983808);
+  k36_matmul((float *)(A + 24805376) + 983040, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18251776) + 0);
+  k32_mul_sub((float *)(A + 18284544) + 0, (float *)(A + 18448384) + 0);
+  k33_sub_mul((float *)(A + 18153472) + 0, (float *)(A + 18644992) + 0);
+  k33_sub_mul((float *)(A + 18219008) + 0, (float *)(A + 18841600) + 0);
+  k32_mul_sub((float *)(A + 18120704) + 0, (float *)(A + 19038208) + 0);
+  k33_sub_mul((float *)(A + 18186240) + 0, (float *)(A + 19234816) + 0);
+  k37_addn_mul_mul((float *)(A + 18251776) + 0, (float *)(A + 3342400) + 237568, (float *)(A + 18186240) + 0, (float *)(A + 18448384) + 0, (float *)(A + 19628032) + 0, (float *)(A + 18219008) + 0, (float *)(A + 18120704) + 0, (float *)(A + 18644992) + 0, (float *)(A + 18055168) + 0, (float *)(A + 18841600) + 0, (float *)(A + 18153472) + 0, (float *)(A + 19038208) + 0, (float *)(A + 18284544) + 0, (float *)(A + 19234816) + 0, (float *)(A + 19431424) + 0, (float *)(A + 24805376) + 950272, (float *)(A + 24805376) + 950528, (float *)(A + 24805376) + 950784, (float *)(A + 24805376) + 951040);
+  k36_matmul((float *)(A + 24805376) + 950272, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18055168) + 0);
+  k32_mul_sub((float *)(A + 18087936) + 0, (float *)(A + 18251776) + 0);
+  k33_sub_mul((float *)(A + 17956864) + 0, (float *)(A + 18448384) + 0);
+  k33_sub_mul((float *)(A + 18022400) + 0, (float *)(A + 18644992) + 0);
+  k32_mul_sub((float *)(A + 17924096) + 0, (float *)(A + 18841600) + 0);
+  k33_sub_mul((float *)(A + 17989632) + 0, (float *)(A + 19038208) + 0);
+  k37_addn_mul_mul((float *)(A + 18055168) + 0, (float *)(A + 3342400) + 229376, (float *)(A + 17989632) + 0, (float *)(A + 18251776) + 0, (float *)(A + 19431424) + 0, (float *)(A + 18022400) + 0, (float *)(A + 17924096) + 0, (float *)(A + 18448384) + 0, (float *)(A + 17858560) + 0, (float *)(A + 18644992) + 0, (float *)(A + 17956864) + 0, (float *)(A + 18841600) + 0, (float *)(A + 18087936) + 0, (float *)(A + 19038208) + 0, (float *)(A + 19234816) + 0, (float *)(A + 24805376) + 917504, (float *)(A + 24805376) + 917760, (float *)(A + 24805376) + 918016, (float *)(A + 24805376) + 918272);
+  k36_matmul((float *)(A + 24805376) + 917504, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17858560) + 0);
+  k32_mul_sub((float *)(A + 17891328) + 0, (float *)(A + 18055168) + 0);
+  k33_sub_mul((float *)(A + 17760256) + 0, (float *)(A + 18251776) + 0);
+  k33_sub_mul((float *)(A + 17825792) + 0, (float *)(A + 18448384) + 0);
+  k32_mul_sub((float *)(A + 17727488) + 0, (float *)(A + 18644992) + 0);
+  k33_sub_mul((float *)(A + 17793024) + 0, (float *)(A + 18841600) + 0);
+  k37_addn_mul_mul((float *)(A + 17858560) + 0, (float *)(A + 3342400) + 221184, (float *)(A + 17793024) + 0, (float *)(A + 18055168) + 0, (float *)(A + 19234816) + 0, (float *)(A + 17825792) + 0, (float *)(A + 17727488) + 0, (float *)(A + 18251776) + 0, (float *)(A + 17661952) + 0, (float *)(A + 18448384) + 0, (float *)(A + 17760256) + 0, (float *)(A + 18644992) + 0, (float *)(A + 17891328) + 0, (float *)(A + 18841600) + 0, (float *)(A + 19038208) + 0, (float *)(A + 24805376) + 884736, (float *)(A + 24805376) + 884992, (float *)(A + 24805376) + 885248, (float *)(A + 24805376) + 885504);
+  k36_matmul((float *)(A + 24805376) + 884736, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17661952) + 0);
+  k32_mul_sub((float *)(A + 17694720) + 0, (float *)(A + 17858560) + 0);
+  k33_sub_mul((float *)(A + 17563648) + 0, (float *)(A + 18055168) + 0);
+  k33_sub_mul((float *)(A + 17629184) + 0, (float *)(A + 18251776) + 0);
+  k32_mul_sub((float *)(A + 17530880) + 0, (float *)(A + 18448384) + 0);
+  k33_sub_mul((float *)(A + 17596416) + 0, (float *)(A + 18644992) + 0);
+  k37_addn_mul_mul((float *)(A + 17661952) + 0, (float *)(A + 3342400) + 212992, (float *)(A + 17596416) + 0, (float *)(A + 17858560) + 0, (float *)(A + 19038208) + 0, (float *)(A + 17629184) + 0, (float *)(A + 17530880) + 0, (float *)(A + 18055168) + 0, (float *)(A + 17465344) + 0, (float *)(A + 18251776) + 0, (float *)(A + 17563648) + 0, (float *)(A + 18448384) + 0, (float *)(A + 17694720) + 0, (float *)(A + 18644992) + 0, (float *)(A + 18841600) + 0, (float *)(A + 24805376) + 851968, (float *)(A + 24805376) + 852224, (float *)(A + 24805376) + 852480, (float *)(A + 24805376) + 852736);
+  k36_matmul((float *)(A + 24805376) + 851968, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17465344) + 0);
+  k32_mul_sub((float *)(A + 17498112) + 0, (float *)(A + 17661952) + 0);
+  k33_sub_mul((float *)(A + 17367040) + 0, (float *)(A + 17858560) + 0);
+  k33_sub_mul((float *)(A + 17432576) + 0, (float *)(A + 18055168) + 0);
+  k32_mul_sub((float *)(A + 17334272) + 0, (float *)(A + 18251776) + 0);
+  k33_sub_mul((float *)(A + 17399808) + 0, (float *)(A + 18448384) + 0);
+  k37_addn_mul_mul((float *)(A + 17465344) + 0, (float *)(A + 3342400) + 204800, (float *)(A + 17399808) + 0, (float *)(A + 17661952) + 0, (float *)(A + 18841600) + 0, (float *)(A + 17432576) + 0, (float *)(A + 17334272) + 0, (float *)(A + 17858560) + 0, (float *)(A + 17268736) + 0, (float *)(A + 18055168) + 0, (float *)(A + 17367040) + 0, (float *)(A + 18251776) + 0, (float *)(A + 17498112) + 0, (float *)(A + 18448384) + 0, (float *)(A + 18644992) + 0, (float *)(A + 24805376) + 819200, (float *)(A + 24805376) + 819456, (float *)(A + 24805376) + 819712, (float *)(A + 24805376) + 819968);
+  k36_matmul((float *)(A + 24805376) + 819200, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17268736) + 0);
+  k32_mul_sub((float *)(A + 17301504) + 0, (float *)(A + 17465344) + 0);
+  k33_sub_mul((float *)(A + 17170432) + 0, (float *)(A + 17661952) + 0);
+  k33_sub_mul((float *)(A + 17235968) + 0, (float *)(A + 17858560) + 0);
+  k32_mul_sub((float *)(A + 17137664) + 0, (float *)(A + 18055168) + 0);
+  k33_sub_mul((float *)(A + 17203200) + 0, (float *)(A + 18251776) + 0);
+  k37_addn_mul_mul((float *)(A + 17268736) + 0, (float *)(A + 3342400) + 196608, (float *)(A + 17203200) + 0, (float *)(A + 17465344) + 0, (float *)(A + 18644992) + 0, (float *)(A + 17235968) + 0, (float *)(A + 17137664) + 0, (float *)(A + 17661952) + 0, (float *)(A + 17072128) + 0, (float *)(A + 17858560) + 0, (float *)(A + 17170432) + 0, (float *)(A + 18055168) + 0, (float *)(A + 17301504) + 0, (float *)(A + 18251776) + 0, (float *)(A + 18448384) + 0, (float *)(A + 24805376) + 786432, (float *)(A + 24805376) + 786688, (float *)(A + 24805376) + 786944, (float *)(A + 24805376) + 787200);
+  k36_matmul((float *)(A + 24805376) + 786432, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17072128) + 0);
+  k32_mul_sub((float *)(A + 17104896) + 0, (float *)(A + 17268736) + 0);
+  k33_sub_mul((float *)(A + 16973824) + 0, (float *)(A + 17465344) + 0);
+  k33_sub_mul((float *)(A + 17039360) + 0, (float *)(A + 17661952) + 0);
+  k32_mul_sub((float *)(A + 16941056) + 0, (float *)(A + 17858560) + 0);
+  k33_sub_mul((float *)(A + 17006592) + 0, (float *)(A + 18055168) + 0);
+  k37_addn_mul_mul((float *)(A + 17072128) + 0, (float *)(A + 3342400) + 188416, (float *)(A + 17006592) + 0, (float *)(A + 17268736) + 0, (float *)(A + 18448384) + 0, (float *)(A + 17039360) + 0, (float *)(A + 16941056) + 0, (float *)(A + 17465344) + 0, (float *)(A + 16875520) + 0, (float *)(A + 17661952) + 0, (float *)(A + 16973824) + 0, (float *)(A + 17858560) + 0, (float *)(A + 17104896) + 0, (float *)(A + 18055168) + 0, (float *)(A + 18251776) + 0, (float *)(A + 24805376) + 753664, (float *)(A + 24805376) + 753920, (float *)(A + 24805376) + 754176, (float *)(A + 24805376) + 754432);
+  k36_matmul((float *)(A + 24805376) + 753664, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k32_mul_sub((float *)(A + 16908288) + 0, (float *)(A + 17072128) + 0);
+  k33_sub_mul((float *)(A + 16777216) + 0, (float *)(A + 17268736) + 0);
+  k33_sub_mul((float *)(A + 16842752) + 0, (float *)(A + 17465344) + 0);
+  k32_mul_sub((float *)(A + 16744448) + 0, (float *)(A + 17661952) + 0);
+  k33_sub_mul((float *)(A + 16809984) + 0, (float *)(A + 17858560) + 0);
+  k37_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 3342400) + 180224, (float *)(A + 16809984) + 0, (float *)(A + 17072128) + 0, (float *)(A + 18251776) + 0, (float *)(A + 16842752) + 0, (float *)(A + 16744448) + 0, (float *)(A + 17268736) + 0, (float *)(A + 16678912) + 0, (float *)(A + 17465344) + 0, (float *)(A + 16777216) + 0, (float *)(A + 17661952) + 0, (float *)(A + 16908288) + 0, (float *)(A + 17858560) + 0, (float *)(A + 18055168) + 0, (float *)(A + 24805376) + 720896, (float *)(A + 24805376) + 721152, (float *)(A + 24805376) + 721408, (float *)(A + 24805376) + 721664);
+  k36_matmul((float *)(A + 24805376) + 720896, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16678912) + 0);
+  k32_mul_sub((float *)(A + 16711680) + 0, (float *)(A + 16875520) + 0);
+  k33_sub_mul((float *)(A + 16580608) + 0, (float *)(A + 17072128) + 0);
+  k33_sub_mul((float *)(A + 16646144) + 0, (float *)(A + 17268736) + 0);
+  k32_mul_sub((float *)(A + 16547840) + 0, (float *)(A + 17465344) + 0);
+  k33_sub_mul((float *)(A + 16613376) + 0, (float *)(A + 17661952) + 0);
+  k37_addn_mul_mul((float *)(A + 16678912) + 0, (float *)(A + 3342400) + 172032, (float *)(A + 16613376) + 0, (float *)(A + 16875520) + 0, (float *)(A + 18055168) + 0, (float *)(A + 16646144) + 0, (float *)(A + 16547840) + 0, (float *)(A + 17072128) + 0, (float *)(A + 16482304) + 0, (float *)(A + 17268736) + 0, (float *)(A + 16580608) + 0, (float *)(A + 17465344) + 0, (float *)(A + 16711680) + 0, (float *)(A + 17661952) + 0, (float *)(A + 17858560) + 0, (float *)(A + 24805376) + 688128, (float *)(A + 24805376) + 688384, (float *)(A + 24805376) + 688640, (float *)(A + 24805376) + 688896);
+  k36_matmul((float *)(A + 24805376) + 688128, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16482304) + 0);
+  k32_mul_sub((float *)(A + 16515072) + 0, (float *)(A + 16678912) + 0);
+  k33_sub_mul((float *)(A + 16384000) + 0, (float *)(A + 16875520) + 0);
+  k33_sub_mul((float *)(A + 16449536) + 0, (float *)(A + 17072128) + 0);
+  k32_mul_sub((float *)(A + 16351232) + 0, (float *)(A + 17268736) + 0);
+  k33_sub_mul((float *)(A + 16416768) + 0, (float *)(A + 17465344) + 0);
+  k37_addn_mul_mul((float *)(A + 16482304) + 0, (float *)(A + 3342400) + 163840, (float *)(A + 16416768) + 0, (float *)(A + 16678912) + 0, (float *)(A + 17858560) + 0, (float *)(A + 16449536) + 0, (float *)(A + 16351232) + 0, (float *)(A + 16875520) + 0, (float *)(A + 16285696) + 0, (float *)(A + 17072128) + 0, (float *)(A + 16384000) + 0, (float *)(A + 17268736) + 0, (float *)(A + 16515072) + 0, (float *)(A + 17465344) + 0, (float *)(A + 17661952) + 0, (float *)(A + 24805376) + 655360, (float *)(A + 24805376) + 655616, (float *)(A + 24805376) + 655872, (float *)(A + 24805376) + 656128);
+  k36_matmul((float *)(A + 24805376) + 655360, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16285696) + 0);
+  k32_mul_sub((float *)(A + 16318464) + 0, (float *)(A + 16482304) + 0);
+  k33_sub_mul((float *)(A + 16187392) + 0, (float *)(A + 16678912) + 0);
+  k33_sub_mul((float *)(A + 16252928) + 0, (float *)(A + 16875520) + 0);
+  k32_mul_sub((float *)(A + 16154624) + 0, (float *)(A + 17072128) + 0);
+  k33_sub_mul((float *)(A + 16220160) + 0, (float *)(A + 17268736) + 0);
+  k37_addn_mul_mul((float *)(A + 16285696) + 0, (float *)(A + 3342400) + 155648, (float *)(A + 16220160) + 0, (float *)(A + 16482304) + 0, (float *)(A + 17661952) + 0, (float *)(A + 16252928) + 0, (float *)(A + 16154624) + 0, (float *)(A + 16678912) + 0, (float *)(A + 16089088) + 0, (float *)(A + 16875520) + 0, (float *)(A + 16187392) + 0, (float *)(A + 17072128) + 0, (float *)(A + 16318464) + 0, (float *)(A + 17268736) + 0, (float *)(A + 17465344) + 0, (float *)(A + 24805376) + 622592, (float *)(A + 24805376) + 622848, (float *)(A + 24805376) + 623104, (float *)(A + 24805376) + 623360);
+  k36_matmul((float *)(A + 24805376) + 622592, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16089088) + 0);
+  k32_mul_sub((float *)(A + 16121856) + 0, (float *)(A + 16285696) + 0);
+  k33_sub_mul((float *)(A + 15990784) + 0, (float *)(A + 16482304) + 0);
+  k33_sub_mul((float *)(A + 16056320) + 0, (float *)(A + 16678912) + 0);
+  k32_mul_sub((float *)(A + 15958016) + 0, (float *)(A + 16875520) + 0);
+  k33_sub_mul((float *)(A + 16023552) + 0, (float *)(A + 17072128) + 0);
+  k37_addn_mul_mul((float *)(A + 16089088) + 0, (float *)(A + 3342400) + 147456, (float *)(A + 16023552) + 0, (float *)(A + 16285696) + 0, (float *)(A + 17465344) + 0, (float *)(A + 16056320) + 0, (float *)(A + 15958016) + 0, (float *)(A + 16482304) + 0, (float *)(A + 15892480) + 0, (float *)(A + 16678912) + 0, (float *)(A + 15990784) + 0, (float *)(A + 16875520) + 0, (float *)(A + 16121856) + 0, (float *)(A + 17072128) + 0, (float *)(A + 17268736) + 0, (float *)(A + 24805376) + 589824, (float *)(A + 24805376) + 590080, (float *)(A + 24805376) + 590336, (float *)(A + 24805376) + 590592);
+  k36_matmul((float *)(A + 24805376) + 589824, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15892480) + 0);
+  k32_mul_sub((float *)(A + 15925248) + 0, (float *)(A + 16089088) + 0);
+  k33_sub_mul((float *)(A + 15794176) + 0, (float *)(A + 16285696) + 0);
+  k33_sub_mul((float *)(A + 15859712) + 0, (float *)(A + 16482304) + 0);
+  k32_mul_sub((float *)(A + 15761408) + 0, (float *)(A + 16678912) + 0);
+  k33_sub_mul((float *)(A + 15826944) + 0, (float *)(A + 16875520) + 0);
+  k37_addn_mul_mul((float *)(A + 15892480) + 0, (float *)(A + 3342400) + 139264, (float *)(A + 15826944) + 0, (float *)(A + 16089088) + 0, (float *)(A + 17268736) + 0, (float *)(A + 15859712) + 0, (float *)(A + 15761408) + 0, (float *)(A + 16285696) + 0, (float *)(A + 15695872) + 0, (float *)(A + 16482304) + 0, (float *)(A + 15794176) + 0, (float *)(A + 16678912) + 0, (float *)(A + 15925248) + 0, (float *)(A + 16875520) + 0, (float *)(A + 17072128) + 0, (float *)(A + 24805376) + 557056, (float *)(A + 24805376) + 557312, (float *)(A + 24805376) + 557568, (float *)(A + 24805376) + 557824);
+  k36_matmul((float *)(A + 24805376) + 557056, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15695872) + 0);
+  k32_mul_sub((float *)(A + 15728640) + 0, (float *)(A + 15892480) + 0);
+  k33_sub_mul((float *)(A + 15597568) + 0, (float *)(A + 16089088) + 0);
+  k33_sub_mul((float *)(A + 15663104) + 0, (float *)(A + 16285696) + 0);
+  k32_mul_sub((float *)(A + 15564800) + 0, (float *)(A + 16482304) + 0);
+  k33_sub_mul((float *)(A + 15630336) + 0, (float *)(A + 16678912) + 0);
+  k37_addn_mul_mul((float *)(A + 15695872) + 0, (float *)(A + 3342400) + 131072, (float *)(A + 15630336) + 0, (float *)(A + 15892480) + 0, (float *)(A + 17072128) + 0, (float *)(A + 15663104) + 0, (float *)(A + 15564800) + 0, (float *)(A + 16089088) + 0, (float *)(A + 15499264) + 0, (float *)(A + 16285696) + 0, (float *)(A + 15597568) + 0, (float *)(A + 16482304) + 0, (float *)(A + 15728640) + 0, (float *)(A + 16678912) + 0, (float *)(A + 16875520) + 0, (float *)(A + 24805376) + 524288, (float *)(A + 24805376) + 524544, (float *)(A + 24805376) + 524800, (float *)(A + 24805376) + 525056);
+  k36_matmul((float *)(A + 24805376) + 524288, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15499264) + 0);
+  k32_mul_sub((float *)(A + 15532032) + 0, (float *)(A + 15695872) + 0);
+  k33_sub_mul((float *)(A + 15400960) + 0, (float *)(A + 15892480) + 0);
+  k33_sub_mul((float *)(A + 15466496) + 0, (float *)(A + 16089088) + 0);
+  k32_mul_sub((float *)(A + 15368192) + 0, (float *)(A + 16285696) + 0);
+  k33_sub_mul((float *)(A + 15433728) + 0, (float *)(A + 16482304) + 0);
+  k37_addn_mul_mul((float *)(A + 15499264) + 0, (float *)(A + 3342400) + 122880, (float *)(A + 15433728) + 0, (float *)(A + 15695872) + 0, (float *)(A + 16875520) + 0, (float *)(A + 15466496) + 0, (float *)(A + 15368192) + 0, (float *)(A + 15892480) + 0, (float *)(A + 15302656) + 0, (float *)(A + 16089088) + 0, (float *)(A + 15400960) + 0, (float *)(A + 16285696) + 0, (float *)(A + 15532032) + 0, (float *)(A + 16482304) + 0, (float *)(A + 16678912) + 0, (float *)(A + 24805376) + 491520, (float *)(A + 24805376) + 491776, (float *)(A + 24805376) + 492032, (float *)(A + 24805376) + 492288);
+  k36_matmul((float *)(A + 24805376) + 491520, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15302656) + 0);
+  k32_mul_sub((float *)(A + 15335424) + 0, (float *)(A + 15499264) + 0);
+  k33_sub_mul((float *)(A + 15204352) + 0, (float *)(A + 15695872) + 0);
+  k33_sub_mul((float *)(A + 15269888) + 0, (float *)(A + 15892480) + 0);
+  k32_mul_sub((float *)(A + 15171584) + 0, (float *)(A + 16089088) + 0);
+  k33_sub_mul((float *)(A + 15237120) + 0, (float *)(A + 16285696) + 0);
+  k37_addn_mul_mul((float *)(A + 15302656) + 0, (float *)(A + 3342400) + 114688, (float *)(A + 15237120) + 0, (float *)(A + 15499264) + 0, (float *)(A + 16678912) + 0, (float *)(A + 15269888) + 0, (float *)(A + 15171584) + 0, (float *)(A + 15695872) + 0, (float *)(A + 15106048) + 0, (float *)(A + 15892480) + 0, (float *)(A + 15204352) + 0, (float *)(A + 16089088) + 0, (float *)(A + 15335424) + 0, (float *)(A + 16285696) + 0, (float *)(A + 16482304) + 0, (float *)(A + 24805376) + 458752, (float *)(A + 24805376) + 459008, (float *)(A + 24805376) + 459264, (float *)(A + 24805376) + 459520);
+  k36_matmul((float *)(A + 24805376) + 458752, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15106048) + 0);
+  k32_mul_sub((float *)(A + 15138816) + 0, (float *)(A + 15302656) + 0);
+  k33_sub_mul((float *)(A + 15007744) + 0, (float *)(A + 15499264) + 0);
+  k33_sub_mul((float *)(A + 15073280) + 0, (float *)(A + 15695872) + 0);
+  k32_mul_sub((float *)(A + 14974976) + 0, (float *)(A + 15892480) + 0);
+  k33_sub_mul((float *)(A + 15040512) + 0, (float *)(A + 16089088) + 0);
+  k37_addn_mul_mul((float *)(A + 15106048) + 0, (float *)(A + 3342400) + 106496, (float *)(A + 15040512) + 0, (float *)(A + 15302656) + 0, (float *)(A + 16482304) + 0, (float *)(A + 15073280) + 0, (float *)(A + 14974976) + 0, (float *)(A + 15499264) + 0, (float *)(A + 14909440) + 0, (float *)(A + 15695872) + 0, (float *)(A + 15007744) + 0, (float *)(A + 15892480) + 0, (float *)(A + 15138816) + 0, (float *)(A + 16089088) + 0, (float *)(A + 16285696) + 0, (float *)(A + 24805376) + 425984, (float *)(A + 24805376) + 426240, (float *)(A + 24805376) + 426496, (float *)(A + 24805376) + 426752);
+  k36_matmul((float *)(A + 24805376) + 425984, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14909440) + 0);
+  k32_mul_sub((float *)(A + 14942208) + 0, (float *)(A + 15106048) + 0);
+  k33_sub_mul((float *)(A + 14811136) + 0, (float *)(A + 15302656) + 0);
+  k33_sub_mul((float *)(A + 14876672) + 0, (float *)(A + 15499264) + 0);
+  k32_mul_sub((float *)(A + 14778368) + 0, (float *)(A + 15695872) + 0);
+  k33_sub_mul((float *)(A + 14843904) + 0, (float *)(A + 15892480) + 0);
+  k37_addn_mul_mul((float *)(A + 14909440) + 0, (float *)(A + 3342400) + 98304, (float *)(A + 14843904) + 0, (float *)(A + 15106048) + 0, (float *)(A + 16285696) + 0, (float *)(A + 14876672) + 0, (float *)(A + 14778368) + 0, (float *)(A + 15302656) + 0, (float *)(A + 14712832) + 0, (float *)(A + 15499264) + 0, (float *)(A + 14811136) + 0, (float *)(A + 15695872) + 0, (float *)(A + 14942208) + 0, (float *)(A + 15892480) + 0, (float *)(A + 16089088) + 0, (float *)(A + 24805376) + 393216, (float *)(A + 24805376) + 393472, (float *)(A + 24805376) + 393728, (float *)(A + 24805376) + 393984);
+  k36_matmul((float *)(A + 24805376) + 393216, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14712832) + 0);
+  k32_mul_sub((float *)(A + 14745600) + 0, (float *)(A + 14909440) + 0);
+  k33_sub_mul((float *)(A + 14614528) + 0, (float *)(A + 15106048) + 0);
+  k33_sub_mul((float *)(A + 14680064) + 0, (float *)(A + 15302656) + 0);
+  k32_mul_sub((float *)(A + 14581760) + 0, (float *)(A + 15499264) + 0);
+  k33_sub_mul((float *)(A + 14647296) + 0, (float *)(A + 15695872) + 0);
+  k37_addn_mul_mul((float *)(A + 14712832) + 0, (float *)(A + 3342400) + 90112, (float *)(A + 14647296) + 0, (float *)(A + 14909440) + 0, (float *)(A + 16089088) + 0, (float *)(A + 14680064) + 0, (float *)(A + 14581760) + 0, (float *)(A + 15106048) + 0, (float *)(A + 14516224) + 0, (float *)(A + 15302656) + 0, (float *)(A + 14614528) + 0, (float *)(A + 15499264) + 0, (float *)(A + 14745600) + 0, (float *)(A + 15695872) + 0, (float *)(A + 15892480) + 0, (float *)(A + 24805376) + 360448, (float *)(A + 24805376) + 360704, (float *)(A + 24805376) + 360960, (float *)(A + 24805376) + 361216);
+  k36_matmul((float *)(A + 24805376) + 360448, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14516224) + 0);
+  k32_mul_sub((float *)(A + 14548992) + 0, (float *)(A + 14712832) + 0);
+  k33_sub_mul((float *)(A + 14417920) + 0, (float *)(A + 14909440) + 0);
+  k33_sub_mul((float *)(A + 14483456) + 0, (float *)(A + 15106048) + 0);
+  k32_mul_sub((float *)(A + 14385152) + 0, (float *)(A + 15302656) + 0);
+  k33_sub_mul((float *)(A + 14450688) + 0, (float *)(A + 15499264) + 0);
+  k37_addn_mul_mul((float *)(A + 14516224) + 0, (float *)(A + 3342400) + 81920, (float *)(A + 14450688) + 0, (float *)(A + 14712832) + 0, (float *)(A + 15892480) + 0, (float *)(A + 14483456) + 0, (float *)(A + 14385152) + 0, (float *)(A + 14909440) + 0, (float *)(A + 14319616) + 0, (float *)(A + 15106048) + 0, (float *)(A + 14417920) + 0, (float *)(A + 15302656) + 0, (float *)(A + 14548992) + 0, (float *)(A + 15499264) + 0, (float *)(A + 15695872) + 0, (float *)(A + 24805376) + 327680, (float *)(A + 24805376) + 327936, (float *)(A + 24805376) + 328192, (float *)(A + 24805376) + 328448);
+  k36_matmul((float *)(A + 24805376) + 327680, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14319616) + 0);
+  k32_mul_sub((float *)(A + 14352384) + 0, (float *)(A + 14516224) + 0);
+  k33_sub_mul((float *)(A + 14221312) + 0, (float *)(A + 14712832) + 0);
+  k33_sub_mul((float *)(A + 14286848) + 0, (float *)(A + 14909440) + 0);
+  k32_mul_sub((float *)(A + 14188544) + 0, (float *)(A + 15106048) + 0);
+  k33_sub_mul((float *)(A + 14254080) + 0, (float *)(A + 15302656) + 0);
+  k37_addn_mul_mul((float *)(A + 14319616) + 0, (float *)(A + 3342400) + 73728, (float *)(A + 14254080) + 0, (float *)(A + 14516224) + 0, (float *)(A + 15695872) + 0, (float *)(A + 14286848) + 0, (float *)(A + 14188544) + 0, (float *)(A + 14712832) + 0, (float *)(A + 14123008) + 0, (float *)(A + 14909440) + 0, (float *)(A + 14221312) + 0, (float *)(A + 15106048) + 0, (float *)(A + 14352384) + 0, (float *)(A + 15302656) + 0, (float *)(A + 15499264) + 0, (float *)(A + 24805376) + 294912, (float *)(A + 24805376) + 295168, (float *)(A + 24805376) + 295424, (float *)(A + 24805376) + 295680);
+  k36_matmul((float *)(A + 24805376) + 294912, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14123008) + 0);
+  k32_mul_sub((float *)(A + 14155776) + 0, (float *)(A + 14319616) + 0);
+  k33_sub_mul((float *)(A + 14024704) + 0, (float *)(A + 14516224) + 0);
+  k33_sub_mul((float *)(A + 14090240) + 0, (float *)(A + 14712832) + 0);
+  k32_mul_sub((float *)(A + 13991936) + 0, (float *)(A + 14909440) + 0);
 }
 
 static void charlm_lstm_grad_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k34_sub_mul((float *)(A + 15433728) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 15499264) + 0, (float *)(A + 4104192) + 122880, (float *)(A + 15433728) + 0, (float *)(A + 15695872) + 0, (float *)(A + 983040) + 0, (float *)(A + 15466496) + 0, (float *)(A + 15368192) + 0, (float *)(A + 24772608) + 0, (float *)(A + 15302656) + 0, (float *)(A + 917504) + 0, (float *)(A + 15400960) + 0, (float *)(A + 950272) + 0, (float *)(A + 15532032) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 15564800) + 0, (float *)(A + 15597568) + 0, (float *)(A + 15630336) + 0, (float *)(A + 15663104) + 0);
-  k37_concat((float *)(A + 15564800) + 0, (float *)(A + 15597568) + 0, (float *)(A + 15630336) + 0, (float *)(A + 15663104) + 0, (float *)(A + 24805376) + 491520);
-  k38_matmul((float *)(A + 24805376) + 491520, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 15335424) + 0, (float *)(A + 15302656) + 0);
-  k34_sub_mul((float *)(A + 15204352) + 0, (float *)(A + 15499264) + 0);
-  k34_sub_mul((float *)(A + 15269888) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 15171584) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 15237120) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 114688, (float *)(A + 15237120) + 0, (float *)(A + 15302656) + 0, (float *)(A + 10563584) + 0, (float *)(A + 15269888) + 0, (float *)(A + 15171584) + 0, (float *)(A + 15499264) + 0, (float *)(A + 15106048) + 0, (float *)(A + 24772608) + 0, (float *)(A + 15204352) + 0, (float *)(A + 917504) + 0, (float *)(A + 15335424) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 15368192) + 0, (float *)(A + 15400960) + 0, (float *)(A + 15433728) + 0, (float *)(A + 15466496) + 0);
-  k37_concat((float *)(A + 15368192) + 0, (float *)(A + 15400960) + 0, (float *)(A + 15433728) + 0, (float *)(A + 15466496) + 0, (float *)(A + 24805376) + 458752);
-  k38_matmul((float *)(A + 24805376) + 458752, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15106048) + 0);
-  k33_mul_sub((float *)(A + 15138816) + 0, (float *)(A + 15302656) + 0);
-  k34_sub_mul((float *)(A + 15007744) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 15073280) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 14974976) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 15040512) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 15106048) + 0, (float *)(A + 4104192) + 106496, (float *)(A + 15040512) + 0, (float *)(A + 15302656) + 0, (float *)(A + 983040) + 0, (float *)(A + 15073280) + 0, (float *)(A + 14974976) + 0, (float *)(A + 24772608) + 0, (float *)(A + 14909440) + 0, (float *)(A + 917504) + 0, (float *)(A + 15007744) + 0, (float *)(A + 950272) + 0, (float *)(A + 15138816) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 15171584) + 0, (float *)(A + 15204352) + 0, (float *)(A + 15237120) + 0, (float *)(A + 15269888) + 0);
-  k37_concat((float *)(A + 15171584) + 0, (float *)(A + 15204352) + 0, (float *)(A + 15237120) + 0, (float *)(A + 15269888) + 0, (float *)(A + 24805376) + 425984);
-  k38_matmul((float *)(A + 24805376) + 425984, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 14942208) + 0, (float *)(A + 14909440) + 0);
-  k34_sub_mul((float *)(A + 14811136) + 0, (float *)(A + 15106048) + 0);
-  k34_sub_mul((float *)(A + 14876672) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 14778368) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 14843904) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 98304, (float *)(A + 14843904) + 0, (float *)(A + 14909440) + 0, (float *)(A + 10563584) + 0, (float *)(A + 14876672) + 0, (float *)(A + 14778368) + 0, (float *)(A + 15106048) + 0, (float *)(A + 14712832) + 0, (float *)(A + 24772608) + 0, (float *)(A + 14811136) + 0, (float *)(A + 917504) + 0, (float *)(A + 14942208) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 14974976) + 0, (float *)(A + 15007744) + 0, (float *)(A + 15040512) + 0, (float *)(A + 15073280) + 0);
-  k37_concat((float *)(A + 14974976) + 0, (float *)(A + 15007744) + 0, (float *)(A + 15040512) + 0, (float *)(A + 15073280) + 0, (float *)(A + 24805376) + 393216);
-  k38_matmul((float *)(A + 24805376) + 393216, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14712832) + 0);
-  k33_mul_sub((float *)(A + 14745600) + 0, (float *)(A + 14909440) + 0);
-  k34_sub_mul((float *)(A + 14614528) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 14680064) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 14581760) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 14647296) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 14712832) + 0, (float *)(A + 4104192) + 90112, (float *)(A + 14647296) + 0, (float *)(A + 14909440) + 0, (float *)(A + 983040) + 0, (float *)(A + 14680064) + 0, (float *)(A + 14581760) + 0, (float *)(A + 24772608) + 0, (float *)(A + 14516224) + 0, (float *)(A + 917504) + 0, (float *)(A + 14614528) + 0, (float *)(A + 950272) + 0, (float *)(A + 14745600) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 14778368) + 0, (float *)(A + 14811136) + 0, (float *)(A + 14843904) + 0, (float *)(A + 14876672) + 0);
-  k37_concat((float *)(A + 14778368) + 0, (float *)(A + 14811136) + 0, (float *)(A + 14843904) + 0, (float *)(A + 14876672) + 0, (float *)(A + 24805376) + 360448);
-  k38_matmul((float *)(A + 24805376) + 360448, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 14548992) + 0, (float *)(A + 14516224) + 0);
-  k34_sub_mul((float *)(A + 14417920) + 0, (float *)(A + 14712832) + 0);
-  k34_sub_mul((float *)(A + 14483456) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 14385152) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 14450688) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 81920, (float *)(A + 14450688) + 0, (float *)(A + 14516224) + 0, (float *)(A + 10563584) + 0, (float *)(A + 14483456) + 0, (float *)(A + 14385152) + 0, (float *)(A + 14712832) + 0, (float *)(A + 14319616) + 0, (float *)(A + 24772608) + 0, (float *)(A + 14417920) + 0, (float *)(A + 917504) + 0, (float *)(A + 14548992) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 14581760) + 0, (float *)(A + 14614528) + 0, (float *)(A + 14647296) + 0, (float *)(A + 14680064) + 0);
-  k37_concat((float *)(A + 14581760) + 0, (float *)(A + 14614528) + 0, (float *)(A + 14647296) + 0, (float *)(A + 14680064) + 0, (float *)(A + 24805376) + 327680);
-  k38_matmul((float *)(A + 24805376) + 327680, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14319616) + 0);
-  k33_mul_sub((float *)(A + 14352384) + 0, (float *)(A + 14516224) + 0);
-  k34_sub_mul((float *)(A + 14221312) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 14286848) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 14188544) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 14254080) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 14319616) + 0, (float *)(A + 4104192) + 73728, (float *)(A + 14254080) + 0, (float *)(A + 14516224) + 0, (float *)(A + 983040) + 0, (float *)(A + 14286848) + 0, (float *)(A + 14188544) + 0, (float *)(A + 24772608) + 0, (float *)(A + 14123008) + 0, (float *)(A + 917504) + 0, (float *)(A + 14221312) + 0, (float *)(A + 950272) + 0, (float *)(A + 14352384) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 14385152) + 0, (float *)(A + 14417920) + 0, (float *)(A + 14450688) + 0, (float *)(A + 14483456) + 0);
-  k37_concat((float *)(A + 14385152) + 0, (float *)(A + 14417920) + 0, (float *)(A + 14450688) + 0, (float *)(A + 14483456) + 0, (float *)(A + 24805376) + 294912);
-  k38_matmul((float *)(A + 24805376) + 294912, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 14155776) + 0, (float *)(A + 14123008) + 0);
-  k34_sub_mul((float *)(A + 14024704) + 0, (float *)(A + 14319616) + 0);
-  k34_sub_mul((float *)(A + 14090240) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 13991936) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 14057472) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 65536, (float *)(A + 14057472) + 0, (float *)(A + 14123008) + 0, (float *)(A + 10563584) + 0, (float *)(A + 14090240) + 0, (float *)(A + 13991936) + 0, (float *)(A + 14319616) + 0, (float *)(A + 13926400) + 0, (float *)(A + 24772608) + 0, (float *)(A + 14024704) + 0, (float *)(A + 917504) + 0, (float *)(A + 14155776) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 14188544) + 0, (float *)(A + 14221312) + 0, (float *)(A + 14254080) + 0, (float *)(A + 14286848) + 0);
-  k37_concat((float *)(A + 14188544) + 0, (float *)(A + 14221312) + 0, (float *)(A + 14254080) + 0, (float *)(A + 14286848) + 0, (float *)(A + 24805376) + 262144);
-  k38_matmul((float *)(A + 24805376) + 262144, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13926400) + 0);
-  k33_mul_sub((float *)(A + 13959168) + 0, (float *)(A + 14123008) + 0);
-  k34_sub_mul((float *)(A + 13828096) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 13893632) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 13795328) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 13860864) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 13926400) + 0, (float *)(A + 4104192) + 57344, (float *)(A + 13860864) + 0, (float *)(A + 14123008) + 0, (float *)(A + 983040) + 0, (float *)(A + 13893632) + 0, (float *)(A + 13795328) + 0, (float *)(A + 24772608) + 0, (float *)(A + 13729792) + 0, (float *)(A + 917504) + 0, (float *)(A + 13828096) + 0, (float *)(A + 950272) + 0, (float *)(A + 13959168) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 13991936) + 0, (float *)(A + 14024704) + 0, (float *)(A + 14057472) + 0, (float *)(A + 14090240) + 0);
-  k37_concat((float *)(A + 13991936) + 0, (float *)(A + 14024704) + 0, (float *)(A + 14057472) + 0, (float *)(A + 14090240) + 0, (float *)(A + 24805376) + 229376);
-  k38_matmul((float *)(A + 24805376) + 229376, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 13762560) + 0, (float *)(A + 13729792) + 0);
-  k34_sub_mul((float *)(A + 13631488) + 0, (float *)(A + 13926400) + 0);
-  k34_sub_mul((float *)(A + 13697024) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 13598720) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 13664256) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 49152, (float *)(A + 13664256) + 0, (float *)(A + 13729792) + 0, (float *)(A + 10563584) + 0, (float *)(A + 13697024) + 0, (float *)(A + 13598720) + 0, (float *)(A + 13926400) + 0, (float *)(A + 13533184) + 0, (float *)(A + 24772608) + 0, (float *)(A + 13631488) + 0, (float *)(A + 917504) + 0, (float *)(A + 13762560) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 13795328) + 0, (float *)(A + 13828096) + 0, (float *)(A + 13860864) + 0, (float *)(A + 13893632) + 0);
-  k37_concat((float *)(A + 13795328) + 0, (float *)(A + 13828096) + 0, (float *)(A + 13860864) + 0, (float *)(A + 13893632) + 0, (float *)(A + 24805376) + 196608);
-  k38_matmul((float *)(A + 24805376) + 196608, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13533184) + 0);
-  k33_mul_sub((float *)(A + 13565952) + 0, (float *)(A + 13729792) + 0);
-  k34_sub_mul((float *)(A + 13434880) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 13500416) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 13402112) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 13467648) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 13533184) + 0, (float *)(A + 4104192) + 40960, (float *)(A + 13467648) + 0, (float *)(A + 13729792) + 0, (float *)(A + 983040) + 0, (float *)(A + 13500416) + 0, (float *)(A + 13402112) + 0, (float *)(A + 24772608) + 0, (float *)(A + 13336576) + 0, (float *)(A + 917504) + 0, (float *)(A + 13434880) + 0, (float *)(A + 950272) + 0, (float *)(A + 13565952) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 13598720) + 0, (float *)(A + 13631488) + 0, (float *)(A + 13664256) + 0, (float *)(A + 13697024) + 0);
-  k37_concat((float *)(A + 13598720) + 0, (float *)(A + 13631488) + 0, (float *)(A + 13664256) + 0, (float *)(A + 13697024) + 0, (float *)(A + 24805376) + 163840);
-  k38_matmul((float *)(A + 24805376) + 163840, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 13369344) + 0, (float *)(A + 13336576) + 0);
-  k34_sub_mul((float *)(A + 13238272) + 0, (float *)(A + 13533184) + 0);
-  k34_sub_mul((float *)(A + 13303808) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 13205504) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 13271040) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 32768, (float *)(A + 13271040) + 0, (float *)(A + 13336576) + 0, (float *)(A + 10563584) + 0, (float *)(A + 13303808) + 0, (float *)(A + 13205504) + 0, (float *)(A + 13533184) + 0, (float *)(A + 13139968) + 0, (float *)(A + 24772608) + 0, (float *)(A + 13238272) + 0, (float *)(A + 917504) + 0, (float *)(A + 13369344) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 13402112) + 0, (float *)(A + 13434880) + 0, (float *)(A + 13467648) + 0, (float *)(A + 13500416) + 0);
-  k37_concat((float *)(A + 13402112) + 0, (float *)(A + 13434880) + 0, (float *)(A + 13467648) + 0, (float *)(A + 13500416) + 0, (float *)(A + 24805376) + 131072);
-  k38_matmul((float *)(A + 24805376) + 131072, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13139968) + 0);
-  k33_mul_sub((float *)(A + 13172736) + 0, (float *)(A + 13336576) + 0);
-  k34_sub_mul((float *)(A + 13041664) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 13107200) + 0, (float *)(A + 917504) + 0);
-  k33_mul_sub((float *)(A + 13008896) + 0, (float *)(A + 950272) + 0);
-  k34_sub_mul((float *)(A + 13074432) + 0, (float *)(A + 10530816) + 0);
-  k39_addn_mul_mul((float *)(A + 13139968) + 0, (float *)(A + 4104192) + 24576, (float *)(A + 13074432) + 0, (float *)(A + 13336576) + 0, (float *)(A + 983040) + 0, (float *)(A + 13107200) + 0, (float *)(A + 13008896) + 0, (float *)(A + 24772608) + 0, (float *)(A + 12943360) + 0, (float *)(A + 917504) + 0, (float *)(A + 13041664) + 0, (float *)(A + 950272) + 0, (float *)(A + 13172736) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 13205504) + 0, (float *)(A + 13238272) + 0, (float *)(A + 13271040) + 0, (float *)(A + 13303808) + 0);
-  k37_concat((float *)(A + 13205504) + 0, (float *)(A + 13238272) + 0, (float *)(A + 13271040) + 0, (float *)(A + 13303808) + 0, (float *)(A + 24805376) + 98304);
-  k38_matmul((float *)(A + 24805376) + 98304, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 12976128) + 0, (float *)(A + 12943360) + 0);
-  k34_sub_mul((float *)(A + 12845056) + 0, (float *)(A + 13139968) + 0);
-  k34_sub_mul((float *)(A + 12910592) + 0, (float *)(A + 24772608) + 0);
-  k33_mul_sub((float *)(A + 12812288) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 12877824) + 0, (float *)(A + 950272) + 0);
-  k39_addn_mul_mul((float *)(A + 10530816) + 0, (float *)(A + 4104192) + 16384, (float *)(A + 12877824) + 0, (float *)(A + 12943360) + 0, (float *)(A + 10563584) + 0, (float *)(A + 12910592) + 0, (float *)(A + 12812288) + 0, (float *)(A + 13139968) + 0, (float *)(A + 12746752) + 0, (float *)(A + 24772608) + 0, (float *)(A + 12845056) + 0, (float *)(A + 917504) + 0, (float *)(A + 12976128) + 0, (float *)(A + 950272) + 0, (float *)(A + 983040) + 0, (float *)(A + 13008896) + 0, (float *)(A + 13041664) + 0, (float *)(A + 13074432) + 0, (float *)(A + 13107200) + 0);
-  k37_concat((float *)(A + 13008896) + 0, (float *)(A + 13041664) + 0, (float *)(A + 13074432) + 0, (float *)(A + 13107200) + 0, (float *)(A + 24805376) + 65536);
-  k38_matmul((float *)(A + 24805376) + 65536, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12746752) + 0);
-  k33_mul_sub((float *)(A + 12779520) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 1114112) + 0, (float *)(A + 917504) + 0);
-  k34_sub_mul((float *)(A + 12713984) + 0, (float *)(A + 950272) + 0);
-  k33_mul_sub((float *)(A + 1081344) + 0, (float *)(A + 10530816) + 0);
-  k34_sub_mul((float *)(A + 1146880) + 0, (float *)(A + 10563584) + 0);
-  k39_addn_mul_mul((float *)(A + 12746752) + 0, (float *)(A + 4104192) + 8192, (float *)(A + 1146880) + 0, (float *)(A + 24772608) + 0, (float *)(A + 983040) + 0, (float *)(A + 12713984) + 0, (float *)(A + 1081344) + 0, (float *)(A + 917504) + 0, (float *)(A + 851968) + 0, (float *)(A + 950272) + 0, (float *)(A + 1114112) + 0, (float *)(A + 10530816) + 0, (float *)(A + 12779520) + 0, (float *)(A + 10563584) + 0, (float *)(A + 12812288) + 0, (float *)(A + 12845056) + 0, (float *)(A + 12877824) + 0, (float *)(A + 12910592) + 0, (float *)(A + 9568256) + 0);
-  k37_concat((float *)(A + 12845056) + 0, (float *)(A + 12877824) + 0, (float *)(A + 12910592) + 0, (float *)(A + 9568256) + 0, (float *)(A + 24805376) + 32768);
-  k38_matmul((float *)(A + 24805376) + 32768, P + 98304 /* lstm1.weight_hh */, (float *)(A + 851968) + 0);
-  k33_mul_sub((float *)(A + 884736) + 0, (float *)(A + 24772608) + 0);
-  k34_sub_mul((float *)(A + 819200) + 0, (float *)(A + 10530816) + 0);
-  k33_mul_sub((float *)(A + 786432) + 0, (float *)(A + 10563584) + 0);
-  k34_sub_mul((float *)(A + 1048576) + 0, (float *)(A + 12713984) + 0);
-  k40_addn_mul_mul((float *)(A + 851968) + 0, (float *)(A + 4104192) + 0, (float *)(A + 1048576) + 0, (float *)(A + 24772608) + 0, (float *)(A + 12812288) + 0, (float *)(A + 786432) + 0, (float *)(A + 10530816) + 0, (float *)(A + 819200) + 0, (float *)(A + 10563584) + 0, (float *)(A + 884736) + 0, (float *)(A + 12713984) + 0, (float *)(A + 12746752) + 0, (float *)(A + 12779520) + 0, (float *)(A + 12845056) + 0);
-  k41_const((float *)(A + 1048576) + 0);
-  k37_concat((float *)(A + 12746752) + 0, (float *)(A + 1048576) + 0, (float *)(A + 12779520) + 0, (float *)(A + 12845056) + 0, (float *)(A + 24805376) + 0);
-  k42_matmul((float *)(A + 24805376) + 0, (float *)(A + 0) + 0, (float *)(A + 1081344) + 0);
-  k43_stack((float *)(A + 10616832) + 0, (float *)(A + 10616832) + 8192, (float *)(A + 10616832) + 16384, (float *)(A + 10616832) + 24576, (float *)(A + 10616832) + 32768, (float *)(A + 10616832) + 40960, (float *)(A + 10616832) + 49152, (float *)(A + 10616832) + 57344, (float *)(A + 10616832) + 65536, (float *)(A + 10616832) + 73728, (float *)(A + 10616832) + 81920, (float *)(A + 10616832) + 90112, (float *)(A + 10616832) + 98304, (float *)(A + 10616832) + 106496, (float *)(A + 10616832) + 114688, (float *)(A + 10616832) + 122880, (float *)(A + 10616832) + 131072, (float *)(A + 10616832) + 139264, (float *)(A + 10616832) + 147456, (float *)(A + 10616832) + 155648, (float *)(A + 10616832) + 163840, (float *)(A + 10616832) + 172032, (float *)(A + 10616832) + 180224, (float *)(A + 10616832) + 188416, (float *)(A + 10616832) + 196608, (float *)(A + 10616832) + 204800, (float *)(A + 10616832) + 212992, (float *)(A + 10616832) + 221184, (float *)(A + 10616832) + 229376, (float *)(A + 10616832) + 237568, (float *)(A + 10616832) + 245760, (float *)(A + 10616832) + 253952, (float *)(A + 10616832) + 262144, (float *)(A + 10616832) + 270336, (float *)(A + 10616832) + 278528, (float *)(A + 10616832) + 286720, (float *)(A + 10616832) + 294912, (float *)(A + 10616832) + 303104, (float *)(A + 10616832) + 311296, (float *)(A + 10616832) + 319488, (float *)(A + 10616832) + 327680, (float *)(A + 10616832) + 335872, (float *)(A + 10616832) + 344064, (float *)(A + 10616832) + 352256, (float *)(A + 10616832) + 360448, (float *)(A + 10616832) + 368640, (float *)(A + 10616832) + 376832, (float *)(A + 10616832) + 385024, (float *)(A + 10616832) + 393216, (float *)(A + 10616832) + 401408, (float *)(A + 10616832) + 409600, (float *)(A + 10616832) + 417792, (float *)(A + 10616832) + 425984, (float *)(A + 10616832) + 434176, (float *)(A + 10616832) + 442368, (float *)(A + 10616832) + 450560, (float *)(A + 10616832) + 458752, (float *)(A + 10616832) + 466944, (float *)(A + 10616832) + 475136, (float *)(A + 10616832) + 483328, (float *)(A + 10616832) + 491520, (float *)(A + 10616832) + 499712, (float *)(A + 10616832) + 507904, (float *)(A + 4104192) + 0);
-  k44_matmul((float *)(A + 24805376) + 32768, (float *)(A + 4104192) + 0, (float *)(A + 6168576) + 0);
-  k45_sum_to((float *)(A + 24805376) + 0, (float *)(A + 10518592) + 0);
-  k46_matmul((float *)(A + 3317760) + 0, (float *)(A + 10616832) + 0, (float *)(A + 12845056) + 0);
-  k47_sum_to((float *)(A + 3317760) + 0, (float *)(A + 10522688) + 0);
-  k48_mul_neg_addn((float *)(A + 1040512) + 0, (float *)(A + 1040384) + 0, (float *)(A + 1040448) + 0, (float *)(A + 1040576) + 0, (float *)(A + 1040640) + 0, (float *)(A + 1040704) + 0, (float *)(A + 1040768) + 0, (float *)(A + 1040832) + 0, (float *)(A + 1040896) + 0, (float *)(A + 1040960) + 0, (float *)(A + 1041024) + 0, (float *)(A + 1041088) + 0, (float *)(A + 1041152) + 0, (float *)(A + 1041216) + 0, (float *)(A + 1041280) + 0, (float *)(A + 1041344) + 0, (float *)(A + 1041408) + 0, (float *)(A + 1041472) + 0, (float *)(A + 1041536) + 0, (float *)(A + 1041600) + 0, (float *)(A + 1041664) + 0, (float *)(A + 1041728) + 0, (float *)(A + 1041792) + 0, (float *)(A + 1041856) + 0, (float *)(A + 1041920) + 0, (float *)(A + 1041984) + 0, (float *)(A + 1042048) + 0, (float *)(A + 1042112) + 0, (float *)(A + 1042176) + 0, (float *)(A + 1042240) + 0, (float *)(A + 1042304) + 0, (float *)(A + 1042368) + 0, (float *)(A + 1042432) + 0, (float *)(A + 1042496) + 0, (float *)(A + 1042560) + 0, (float *)(A + 1042624) + 0, (float *)(A + 1042688) + 0, (float *)(A + 1042752) + 0, (float *)(A + 1042816) + 0, (float *)(A + 1042880) + 0, (float *)(A + 1042944) + 0, (float *)(A + 1043008) + 0, (float *)(A + 1043072) + 0, (float *)(A + 1043136) + 0, (float *)(A + 1043200) + 0, (float *)(A + 1043264) + 0, (float *)(A + 1043328) + 0, (float *)(A + 1043392) + 0, (float *)(A + 1043456) + 0, (float *)(A + 1043520) + 0, (float *)(A + 1043584) + 0, (float *)(A + 1043648) + 0, (float *)(A + 1043712) + 0, (float *)(A + 1043776) + 0, (float *)(A + 1043840) + 0, (float *)(A + 1043904) + 0, (float *)(A + 1043968) + 0, (float *)(A + 1044032) + 0, (float *)(A + 1044096) + 0, (float *)(A + 1044160) + 0, (float *)(A + 1044224) + 0, (float *)(A + 1044288) + 0, (float *)(A + 1044352) + 0, (float *)(A + 1044416) + 0, (float *)(A + 1048448) + 0);
-  k49_mul_addn_mul((float *)(A + 1044480) + 0, (float *)(A + 10518528) + 0, (float *)(A + 1044544) + 0, (float *)(A + 1044608) + 0, (float *)(A + 1044672) + 0, (float *)(A + 1044736) + 0, (float *)(A + 1044800) + 0, (float *)(A + 1044864) + 0, (float *)(A + 1044928) + 0, (float *)(A + 1044992) + 0, (float *)(A + 1045056) + 0, (float *)(A + 1045120) + 0, (float *)(A + 1045184) + 0, (float *)(A + 1045248) + 0, (float *)(A + 1045312) + 0, (float *)(A + 1045376) + 0, (float *)(A + 1045440) + 0, (float *)(A + 1045504) + 0, (float *)(A + 1045568) + 0, (float *)(A + 1045632) + 0, (float *)(A + 1045696) + 0, (float *)(A + 1045760) + 0, (float *)(A + 1045824) + 0, (float *)(A + 1045888) + 0, (float *)(A + 1045952) + 0, (float *)(A + 1046016) + 0, (float *)(A + 1046080) + 0, (float *)(A + 1046144) + 0, (float *)(A + 1046208) + 0, (float *)(A + 1046272) + 0, (float *)(A + 1046336) + 0, (float *)(A + 1046400) + 0, (float *)(A + 1046464) + 0, (float *)(A + 1046528) + 0, (float *)(A + 1046592) + 0, (float *)(A + 1046656) + 0, (float *)(A + 1046720) + 0, (float *)(A + 1046784) + 0, (float *)(A + 1046848) + 0, (float *)(A + 1046912) + 0, (float *)(A + 1046976) + 0, (float *)(A + 1047040) + 0, (float *)(A + 1047104) + 0, (float *)(A + 1047168) + 0, (float *)(A + 1047232) + 0, (float *)(A + 1047296) + 0, (float *)(A + 1047360) + 0, (float *)(A + 1047424) + 0, (float *)(A + 1047488) + 0, (float *)(A + 1047552) + 0, (float *)(A + 1047616) + 0, (float *)(A + 1047680) + 0, (float *)(A + 1047744) + 0, (float *)(A + 1047808) + 0, (float *)(A + 1047872) + 0, (float *)(A + 1047936) + 0, (float *)(A + 1048000) + 0, (float *)(A + 1048064) + 0, (float *)(A + 1048128) + 0, (float *)(A + 1048192) + 0, (float *)(A + 1048512) + 0, (float *)(A + 1048256) + 0, (float *)(A + 1048320) + 0, (float *)(A + 1048384) + 0, (float *)(A + 10523072) + 0);
+  k33_sub_mul((float *)(A + 14057472) + 0, (float *)(A + 15106048) + 0);
+  k37_addn_mul_mul((float *)(A + 14123008) + 0, (float *)(A + 3342400) + 65536, (float *)(A + 14057472) + 0, (float *)(A + 14319616) + 0, (float *)(A + 15499264) + 0, (float *)(A + 14090240) + 0, (float *)(A + 13991936) + 0, (float *)(A + 14516224) + 0, (float *)(A + 13926400) + 0, (float *)(A + 14712832) + 0, (float *)(A + 14024704) + 0, (float *)(A + 14909440) + 0, (float *)(A + 14155776) + 0, (float *)(A + 15106048) + 0, (float *)(A + 15302656) + 0, (float *)(A + 24805376) + 262144, (float *)(A + 24805376) + 262400, (float *)(A + 24805376) + 262656, (float *)(A + 24805376) + 262912);
+  k36_matmul((float *)(A + 24805376) + 262144, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13926400) + 0);
+  k32_mul_sub((float *)(A + 13959168) + 0, (float *)(A + 14123008) + 0);
+  k33_sub_mul((float *)(A + 13828096) + 0, (float *)(A + 14319616) + 0);
+  k33_sub_mul((float *)(A + 13893632) + 0, (float *)(A + 14516224) + 0);
+  k32_mul_sub((float *)(A + 13795328) + 0, (float *)(A + 14712832) + 0);
+  k33_sub_mul((float *)(A + 13860864) + 0, (float *)(A + 14909440) + 0);
+  k37_addn_mul_mul((float *)(A + 13926400) + 0, (float *)(A + 3342400) + 57344, (float *)(A + 13860864) + 0, (float *)(A + 14123008) + 0, (float *)(A + 15302656) + 0, (float *)(A + 13893632) + 0, (float *)(A + 13795328) + 0, (float *)(A + 14319616) + 0, (float *)(A + 13729792) + 0, (float *)(A + 14516224) + 0, (float *)(A + 13828096) + 0, (float *)(A + 14712832) + 0, (float *)(A + 13959168) + 0, (float *)(A + 14909440) + 0, (float *)(A + 15106048) + 0, (float *)(A + 24805376) + 229376, (float *)(A + 24805376) + 229632, (float *)(A + 24805376) + 229888, (float *)(A + 24805376) + 230144);
+  k36_matmul((float *)(A + 24805376) + 229376, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13729792) + 0);
+  k32_mul_sub((float *)(A + 13762560) + 0, (float *)(A + 13926400) + 0);
+  k33_sub_mul((float *)(A + 13631488) + 0, (float *)(A + 14123008) + 0);
+  k33_sub_mul((float *)(A + 13697024) + 0, (float *)(A + 14319616) + 0);
+  k32_mul_sub((float *)(A + 13598720) + 0, (float *)(A + 14516224) + 0);
+  k33_sub_mul((float *)(A + 13664256) + 0, (float *)(A + 14712832) + 0);
+  k37_addn_mul_mul((float *)(A + 13729792) + 0, (float *)(A + 3342400) + 49152, (float *)(A + 13664256) + 0, (float *)(A + 13926400) + 0, (float *)(A + 15106048) + 0, (float *)(A + 13697024) + 0, (float *)(A + 13598720) + 0, (float *)(A + 14123008) + 0, (float *)(A + 13533184) + 0, (float *)(A + 14319616) + 0, (float *)(A + 13631488) + 0, (float *)(A + 14516224) + 0, (float *)(A + 13762560) + 0, (float *)(A + 14712832) + 0, (float *)(A + 14909440) + 0, (float *)(A + 24805376) + 196608, (float *)(A + 24805376) + 196864, (float *)(A + 24805376) + 197120, (float *)(A + 24805376) + 197376);
+  k36_matmul((float *)(A + 24805376) + 196608, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13533184) + 0);
+  k32_mul_sub((float *)(A + 13565952) + 0, (float *)(A + 13729792) + 0);
+  k33_sub_mul((float *)(A + 13434880) + 0, (float *)(A + 13926400) + 0);
+  k33_sub_mul((float *)(A + 13500416) + 0, (float *)(A + 14123008) + 0);
+  k32_mul_sub((float *)(A + 13402112) + 0, (float *)(A + 14319616) + 0);
+  k33_sub_mul((float *)(A + 13467648) + 0, (float *)(A + 14516224) + 0);
+  k37_addn_mul_mul((float *)(A + 13533184) + 0, (float *)(A + 3342400) + 40960, (float *)(A + 13467648) + 0, (float *)(A + 13729792) + 0, (float *)(A + 14909440) + 0, (float *)(A + 13500416) + 0, (float *)(A + 13402112) + 0, (float *)(A + 13926400) + 0, (float *)(A + 13336576) + 0, (float *)(A + 14123008) + 0, (float *)(A + 13434880) + 0, (float *)(A + 14319616) + 0, (float *)(A + 13565952) + 0, (float *)(A + 14516224) + 0, (float *)(A + 14712832) + 0, (float *)(A + 24805376) + 163840, (float *)(A + 24805376) + 164096, (float *)(A + 24805376) + 164352, (float *)(A + 24805376) + 164608);
+  k36_matmul((float *)(A + 24805376) + 163840, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13336576) + 0);
+  k32_mul_sub((float *)(A + 13369344) + 0, (float *)(A + 13533184) + 0);
+  k33_sub_mul((float *)(A + 13238272) + 0, (float *)(A + 13729792) + 0);
+  k33_sub_mul((float *)(A + 13303808) + 0, (float *)(A + 13926400) + 0);
+  k32_mul_sub((float *)(A + 13205504) + 0, (float *)(A + 14123008) + 0);
+  k33_sub_mul((float *)(A + 13271040) + 0, (float *)(A + 14319616) + 0);
+  k37_addn_mul_mul((float *)(A + 13336576) + 0, (float *)(A + 3342400) + 32768, (float *)(A + 13271040) + 0, (float *)(A + 13533184) + 0, (float *)(A + 14712832) + 0, (float *)(A + 13303808) + 0, (float *)(A + 13205504) + 0, (float *)(A + 13729792) + 0, (float *)(A + 13139968) + 0, (float *)(A + 13926400) + 0, (float *)(A + 13238272) + 0, (float *)(A + 14123008) + 0, (float *)(A + 13369344) + 0, (float *)(A + 14319616) + 0, (float *)(A + 14516224) + 0, (float *)(A + 24805376) + 131072, (float *)(A + 24805376) + 131328, (float *)(A + 24805376) + 131584, (float *)(A + 24805376) + 131840);
+  k36_matmul((float *)(A + 24805376) + 131072, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13139968) + 0);
+  k32_mul_sub((float *)(A + 13172736) + 0, (float *)(A + 13336576) + 0);
+  k33_sub_mul((float *)(A + 13041664) + 0, (float *)(A + 13533184) + 0);
+  k33_sub_mul((float *)(A + 13107200) + 0, (float *)(A + 13729792) + 0);
+  k32_mul_sub((float *)(A + 13008896) + 0, (float *)(A + 13926400) + 0);
+  k33_sub_mul((float *)(A + 13074432) + 0, (float *)(A + 14123008) + 0);
+  k37_addn_mul_mul((float *)(A + 13139968) + 0, (float *)(A + 3342400) + 24576, (float *)(A + 13074432) + 0, (float *)(A + 13336576) + 0, (float *)(A + 14516224) + 0, (float *)(A + 13107200) + 0, (float *)(A + 13008896) + 0, (float *)(A + 13533184) + 0, (float *)(A + 12943360) + 0, (float *)(A + 13729792) + 0, (float *)(A + 13041664) + 0, (float *)(A + 13926400) + 0, (float *)(A + 13172736) + 0, (float *)(A + 14123008) + 0, (float *)(A + 14319616) + 0, (float *)(A + 24805376) + 98304, (float *)(A + 24805376) + 98560, (float *)(A + 24805376) + 98816, (float *)(A + 24805376) + 99072);
+  k36_matmul((float *)(A + 24805376) + 98304, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12943360) + 0);
+  k32_mul_sub((float *)(A + 12976128) + 0, (float *)(A + 13139968) + 0);
+  k33_sub_mul((float *)(A + 12845056) + 0, (float *)(A + 13336576) + 0);
+  k33_sub_mul((float *)(A + 12910592) + 0, (float *)(A + 13533184) + 0);
+  k32_mul_sub((float *)(A + 12812288) + 0, (float *)(A + 13729792) + 0);
+  k33_sub_mul((float *)(A + 12877824) + 0, (float *)(A + 13926400) + 0);
+  k37_addn_mul_mul((float *)(A + 12943360) + 0, (float *)(A + 3342400) + 16384, (float *)(A + 12877824) + 0, (float *)(A + 13139968) + 0, (float *)(A + 14319616) + 0, (float *)(A + 12910592) + 0, (float *)(A + 12812288) + 0, (float *)(A + 13336576) + 0, (float *)(A + 12746752) + 0, (float *)(A + 13533184) + 0, (float *)(A + 12845056) + 0, (float *)(A + 13729792) + 0, (float *)(A + 12976128) + 0, (float *)(A + 13926400) + 0, (float *)(A + 14123008) + 0, (float *)(A + 24805376) + 65536, (float *)(A + 24805376) + 65792, (float *)(A + 24805376) + 66048, (float *)(A + 24805376) + 66304);
+  k36_matmul((float *)(A + 24805376) + 65536, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12746752) + 0);
+  k32_mul_sub((float *)(A + 12779520) + 0, (float *)(A + 13139968) + 0);
+  k33_sub_mul((float *)(A + 1114112) + 0, (float *)(A + 13336576) + 0);
+  k33_sub_mul((float *)(A + 12713984) + 0, (float *)(A + 13533184) + 0);
+  k32_mul_sub((float *)(A + 1081344) + 0, (float *)(A + 13729792) + 0);
+  k33_sub_mul((float *)(A + 1146880) + 0, (float *)(A + 13926400) + 0);
+  k37_addn_mul_mul((float *)(A + 12746752) + 0, (float *)(A + 3342400) + 8192, (float *)(A + 1146880) + 0, (float *)(A + 13139968) + 0, (float *)(A + 14123008) + 0, (float *)(A + 12713984) + 0, (float *)(A + 1081344) + 0, (float *)(A + 13336576) + 0, (float *)(A + 851968) + 0, (float *)(A + 13533184) + 0, (float *)(A + 1114112) + 0, (float *)(A + 13729792) + 0, (float *)(A + 12779520) + 0, (float *)(A + 13926400) + 0, (float *)(A + 14319616) + 0, (float *)(A + 24805376) + 32768, (float *)(A + 24805376) + 33024, (float *)(A + 24805376) + 33280, (float *)(A + 24805376) + 33536);
+  k36_matmul((float *)(A + 24805376) + 32768, P + 98304 /* lstm1.weight_hh */, (float *)(A + 851968) + 0);
+  k32_mul_sub((float *)(A + 884736) + 0, (float *)(A + 13139968) + 0);
+  k33_sub_mul((float *)(A + 819200) + 0, (float *)(A + 13336576) + 0);
+  k32_mul_sub((float *)(A + 786432) + 0, (float *)(A + 13533184) + 0);
+  k33_sub_mul((float *)(A + 1048576) + 0, (float *)(A + 13729792) + 0);
+  k38_addn_mul_mul((float *)(A + 851968) + 0, (float *)(A + 3342400) + 0, (float *)(A + 1048576) + 0, (float *)(A + 13139968) + 0, (float *)(A + 14319616) + 0, (float *)(A + 786432) + 0, (float *)(A + 13336576) + 0, (float *)(A + 819200) + 0, (float *)(A + 13533184) + 0, (float *)(A + 884736) + 0, (float *)(A + 13729792) + 0, (float *)(A + 13926400) + 0, (float *)(A + 14123008) + 0, (float *)(A + 14516224) + 0);
+  k39_const((float *)(A + 1048576) + 0);
+  k40_concat((float *)(A + 13926400) + 0, (float *)(A + 1048576) + 0, (float *)(A + 14123008) + 0, (float *)(A + 14516224) + 0, (float *)(A + 24805376) + 0);
+  k41_matmul((float *)(A + 24805376) + 0, (float *)(A + 0) + 0, (float *)(A + 3342400) + 0);
+  k42_stack((float *)(A + 10616832) + 0, (float *)(A + 10616832) + 8192, (float *)(A + 10616832) + 16384, (float *)(A + 10616832) + 24576, (float *)(A + 10616832) + 32768, (float *)(A + 10616832) + 40960, (float *)(A + 10616832) + 49152, (float *)(A + 10616832) + 57344, (float *)(A + 10616832) + 65536, (float *)(A + 10616832) + 73728, (float *)(A + 10616832) + 81920, (float *)(A + 10616832) + 90112, (float *)(A + 10616832) + 98304, (float *)(A + 10616832) + 106496, (float *)(A + 10616832) + 114688, (float *)(A + 10616832) + 122880, (float *)(A + 10616832) + 131072, (float *)(A + 10616832) + 139264, (float *)(A + 10616832) + 147456, (float *)(A + 10616832) + 155648, (float *)(A + 10616832) + 163840, (float *)(A + 10616832) + 172032, (float *)(A + 10616832) + 180224, (float *)(A + 10616832) + 188416, (float *)(A + 10616832) + 196608, (float *)(A + 10616832) + 204800, (float *)(A + 10616832) + 212992, (float *)(A + 10616832) + 221184, (float *)(A + 10616832) + 229376, (float *)(A + 10616832) + 237568, (float *)(A + 10616832) + 245760, (float *)(A + 10616832) + 253952, (float *)(A + 10616832) + 262144, (float *)(A + 10616832) + 270336, (float *)(A + 10616832) + 278528, (float *)(A + 10616832) + 286720, (float *)(A + 10616832) + 294912, (float *)(A + 10616832) + 303104, (float *)(A + 10616832) + 311296, (float *)(A + 10616832) + 319488, (float *)(A + 10616832) + 327680, (float *)(A + 10616832) + 335872, (float *)(A + 10616832) + 344064, (float *)(A + 10616832) + 352256, (float *)(A + 10616832) + 360448, (float *)(A + 10616832) + 368640, (float *)(A + 10616832) + 376832, (float *)(A + 10616832) + 385024, (float *)(A + 10616832) + 393216, (float *)(A + 10616832) + 401408, (float *)(A + 10616832) + 409600, (float *)(A + 10616832) + 417792, (float *)(A + 10616832) + 425984, (float *)(A + 10616832) + 434176, (float *)(A + 10616832) + 442368, (float *)(A + 10616832) + 450560, (float *)(A + 10616832) + 458752, (float *)(A + 10616832) + 466944, (float *)(A + 10616832) + 475136, (float *)(A + 10616832) + 483328, (float *)(A + 10616832) + 491520, (float *)(A + 10616832) + 499712, (float *)(A + 10616832) + 507904, (float *)(A + 3735616) + 0);
+  k43_matmul((float *)(A + 24805376) + 32768, (float *)(A + 3735616) + 0, (float *)(A + 5800000) + 0);
+  k44_sum_to((float *)(A + 24805376) + 0, (float *)(A + 942144) + 0);
+  k45_matmul((float *)(A + 2555968) + 0, (float *)(A + 10616832) + 0, (float *)(A + 1081344) + 0);
+  k46_sum_to((float *)(A + 2555968) + 0, (float *)(A + 946240) + 0);
+  k47_mul_neg_addn((float *)(A + 942080) + 0, (float *)(A + 1040640) + 0, (float *)(A + 966720) + 0, (float *)(A + 991360) + 0, (float *)(A + 1016000) + 0, (float *)(A + 1040704) + 0, (float *)(A + 1040768) + 0, (float *)(A + 1040832) + 0, (float *)(A + 1040896) + 0, (float *)(A + 1040960) + 0, (float *)(A + 1041024) + 0, (float *)(A + 1041088) + 0, (float *)(A + 1041152) + 0, (float *)(A + 1041216) + 0, (float *)(A + 1041280) + 0, (float *)(A + 1041344) + 0, (float *)(A + 1041408) + 0, (float *)(A + 1041472) + 0, (float *)(A + 1041536) + 0, (float *)(A + 1041600) + 0, (float *)(A + 1041664) + 0, (float *)(A + 1041728) + 0, (float *)(A + 1041792) + 0, (float *)(A + 1041856) + 0, (float *)(A + 1041920) + 0, (float *)(A + 1041984) + 0, (float *)(A + 1042048) + 0, (float *)(A + 1042112) + 0, (float *)(A + 1042176) + 0, (float *)(A + 1042240) + 0, (float *)(A + 1042304) + 0, (float *)(A + 1042368) + 0, (float *)(A + 1042432) + 0, (float *)(A + 1042496) + 0, (float *)(A + 1042560) + 0, (float *)(A + 1042624) + 0, (float *)(A + 1042688) + 0, (float *)(A + 1042752) + 0, (float *)(A + 1042816) + 0, (float *)(A + 1042880) + 0, (float *)(A + 1042944) + 0, (float *)(A + 1043008) + 0, (float *)(A + 1043072) + 0, (float *)(A + 1043136) + 0, (float *)(A + 1043200) + 0, (float *)(A + 1043264) + 0, (float *)(A + 1043328) + 0, (float *)(A + 1043392) + 0, (float *)(A + 1043456) + 0, (float *)(A + 1043520) + 0, (float *)(A + 1043584) + 0, (float *)(A + 1043648) + 0, (float *)(A + 1043712) + 0, (float *)(A + 1043776) + 0, (float *)(A + 1043840) + 0, (float *)(A + 1043904) + 0, (float *)(A + 1043968) + 0, (float *)(A + 1044032) + 0, (float *)(A + 1044096) + 0, (float *)(A + 1044160) + 0, (float *)(A + 1044224) + 0, (float *)(A + 1044288) + 0, (float *)(A + 1044352) + 0, (float *)(A + 1044416) + 0, (float *)(A + 1048448) + 0);
+  k48_mul_addn_mul((float *)(A + 1044480) + 0, (float *)(A + 2531328) + 0, (float *)(A + 1044544) + 0, (float *)(A + 1044608) + 0, (float *)(A + 1044672) + 0, (float *)(A + 1044736) + 0, (float *)(A + 1044800) + 0, (float *)(A + 1044864) + 0, (float *)(A + 1044928) + 0, (float *)(A + 1044992) + 0, (float *)(A + 1045056) + 0, (float *)(A + 1045120) + 0, (float *)(A + 1045184) + 0, (float *)(A + 1045248) + 0, (float *)(A + 1045312) + 0, (float *)(A + 1045376) + 0, (float *)(A + 1045440) + 0, (float *)(A + 1045504) + 0, (float *)(A + 1045568) + 0, (float *)(A + 1045632) + 0, (float *)(A + 1045696) + 0, (float *)(A + 1045760) + 0, (float *)(A + 1045824) + 0, (float *)(A + 1045888) + 0, (float *)(A + 1045952) + 0, (float *)(A + 1046016) + 0, (float *)(A + 1046080) + 0, (float *)(A + 1046144) + 0, (float *)(A + 1046208) + 0, (float *)(A + 1046272) + 0, (float *)(A + 1046336) + 0, (float *)(A + 1046400) + 0, (float *)(A + 1046464) + 0, (float *)(A + 1046528) + 0, (float *)(A + 1046592) + 0, (float *)(A + 1046656) + 0, (float *)(A + 1046720) + 0, (float *)(A + 1046784) + 0, (float *)(A + 1046848) + 0, (float *)(A + 1046912) + 0, (float *)(A + 1046976) + 0, (float *)(A + 1047040) + 0, (float *)(A + 1047104) + 0, (float *)(A + 1047168) + 0, (float *)(A + 1047232) + 0, (float *)(A + 1047296) + 0, (float *)(A + 1047360) + 0, (float *)(A + 1047424) + 0, (float *)(A + 1047488) + 0, (float *)(A + 1047552) + 0, (float *)(A + 1047616) + 0, (float *)(A + 1047680) + 0, (float *)(A + 1047744) + 0, (float *)(A + 1047808) + 0, (float *)(A + 1047872) + 0, (float *)(A + 1047936) + 0, (float *)(A + 1048000) + 0, (float *)(A + 1048064) + 0, (float *)(A + 1048128) + 0, (float *)(A + 1048192) + 0, (float *)(A + 1048512) + 0, (float *)(A + 1048256) + 0, (float *)(A + 1048320) + 0, (float *)(A + 1048384) + 0, (float *)(A + 1040640) + 0);
 }
 
 float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *grads, charlm_lstm_outputs *out, charlm_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -4875,15 +4577,15 @@ float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *
   charlm_lstm_grad_8(P, in, A, seed);
   charlm_lstm_grad_9(P, in, A, seed);
   charlm_lstm_grad_10(P, in, A, seed);
-  if (out) k17_copy((float *)(A + 9732096) + 0, out->logits);
-  k50_copy((float *)(A + 1048448) + 0, &loss);
-  if (metrics) k50_copy((float *)(A + 10523072) + 0, &metrics->accuracy);
-  k51_copy((float *)(A + 1081344) + 0, grads + 0);
-  k52_copy((float *)(A + 6168576) + 0, grads + 98304);
-  k53_copy((float *)(A + 10518592) + 0, grads + 360448);
-  k53_copy((float *)(A + 10518592) + 0, grads + 361472);
-  k54_copy((float *)(A + 12845056) + 0, grads + 362496);
-  k55_copy((float *)(A + 10522688) + 0, grads + 387072);
+  if (out) k16_copy((float *)(A + 1179648) + 0, out->logits);
+  k49_copy((float *)(A + 1048448) + 0, &loss);
+  if (metrics) k49_copy((float *)(A + 1040640) + 0, &metrics->accuracy);
+  k50_copy((float *)(A + 3342400) + 0, grads + 0);
+  k51_copy((float *)(A + 5800000) + 0, grads + 98304);
+  k52_copy((float *)(A + 942144) + 0, grads + 360448);
+  k52_copy((float *)(A + 942144) + 0, grads + 361472);
+  k53_copy((float *)(A + 1081344) + 0, grads + 362496);
+  k54_copy((float *)(A + 946240) + 0, grads + 387072);
   return loss;
 }
 
@@ -4959,135 +4661,135 @@ static void charlm_lstm_train_step_1(const float *restrict P, const charlm_lstm_
   k3_add(P + 361472 /* lstm1.bias_hh */, (float *)(A + 798720) + 0);
   k4_add_add((float *)(A + 1191936) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 798720) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 798720) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 929792) + 0, (float *)(A + 798720) + 0, (float *)(A + 831488) + 0, (float *)(A + 864256) + 0, (float *)(A + 897024) + 0);
+  k17_sigmoid_mul_tanh((float *)(A + 929792) + 0, (float *)(A + 798720) + 0, (float *)(A + 831488) + 0, (float *)(A + 864256) + 0, (float *)(A + 897024) + 0);
   k7_transpose(P + 98304 /* lstm1.weight_hh */, (float *)(A + 9580544) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 897024) + 0, (float *)(A + 1060864) + 0, (float *)(A + 10629120) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 897024) + 0, (float *)(A + 1060864) + 0, (float *)(A + 10629120) + 0);
   k9_matmul((float *)(A + 10629120) + 0, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12726272) + 0);
   k4_add_add((float *)(A + 1191936) + 32768, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12726272) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 1093632) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 1093632) + 0, (float *)(A + 1126400) + 0, (float *)(A + 1159168) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 864256) + 0, (float *)(A + 1159168) + 0, (float *)(A + 12726272) + 0, (float *)(A + 12759040) + 0, (float *)(A + 12791808) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 12791808) + 0, (float *)(A + 1159168) + 0, (float *)(A + 10629120) + 8192);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 1093632) + 0, (float *)(A + 1126400) + 0, (float *)(A + 1159168) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 864256) + 0, (float *)(A + 1159168) + 0, (float *)(A + 12726272) + 0, (float *)(A + 12759040) + 0, (float *)(A + 12791808) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 12791808) + 0, (float *)(A + 1159168) + 0, (float *)(A + 10629120) + 8192);
   k9_matmul((float *)(A + 10629120) + 8192, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12857344) + 0);
   k4_add_add((float *)(A + 1191936) + 65536, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12857344) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 12824576) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 12824576) + 0, (float *)(A + 12857344) + 0, (float *)(A + 12890112) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 12759040) + 0, (float *)(A + 12890112) + 0, (float *)(A + 12922880) + 0, (float *)(A + 12955648) + 0, (float *)(A + 12988416) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 12988416) + 0, (float *)(A + 12890112) + 0, (float *)(A + 10629120) + 16384);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 12824576) + 0, (float *)(A + 12857344) + 0, (float *)(A + 12890112) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 12759040) + 0, (float *)(A + 12890112) + 0, (float *)(A + 12922880) + 0, (float *)(A + 12955648) + 0, (float *)(A + 12988416) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 12988416) + 0, (float *)(A + 12890112) + 0, (float *)(A + 10629120) + 16384);
   k9_matmul((float *)(A + 10629120) + 16384, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13021184) + 0);
   k4_add_add((float *)(A + 1191936) + 98304, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13021184) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 13021184) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 13021184) + 0, (float *)(A + 13053952) + 0, (float *)(A + 13086720) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 12955648) + 0, (float *)(A + 13086720) + 0, (float *)(A + 13119488) + 0, (float *)(A + 13152256) + 0, (float *)(A + 13185024) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 13185024) + 0, (float *)(A + 13086720) + 0, (float *)(A + 10629120) + 24576);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 13021184) + 0, (float *)(A + 13053952) + 0, (float *)(A + 13086720) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 12955648) + 0, (float *)(A + 13086720) + 0, (float *)(A + 13119488) + 0, (float *)(A + 13152256) + 0, (float *)(A + 13185024) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 13185024) + 0, (float *)(A + 13086720) + 0, (float *)(A + 10629120) + 24576);
   k9_matmul((float *)(A + 10629120) + 24576, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13217792) + 0);
   k4_add_add((float *)(A + 1191936) + 131072, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13217792) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 13217792) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 13217792) + 0, (float *)(A + 13250560) + 0, (float *)(A + 13283328) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 13152256) + 0, (float *)(A + 13283328) + 0, (float *)(A + 13316096) + 0, (float *)(A + 13348864) + 0, (float *)(A + 13381632) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 13381632) + 0, (float *)(A + 13283328) + 0, (float *)(A + 10629120) + 32768);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 13217792) + 0, (float *)(A + 13250560) + 0, (float *)(A + 13283328) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 13152256) + 0, (float *)(A + 13283328) + 0, (float *)(A + 13316096) + 0, (float *)(A + 13348864) + 0, (float *)(A + 13381632) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 13381632) + 0, (float *)(A + 13283328) + 0, (float *)(A + 10629120) + 32768);
   k9_matmul((float *)(A + 10629120) + 32768, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13414400) + 0);
   k4_add_add((float *)(A + 1191936) + 163840, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13414400) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 13414400) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 13414400) + 0, (float *)(A + 13447168) + 0, (float *)(A + 13479936) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 13348864) + 0, (float *)(A + 13479936) + 0, (float *)(A + 13512704) + 0, (float *)(A + 13545472) + 0, (float *)(A + 13578240) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 13578240) + 0, (float *)(A + 13479936) + 0, (float *)(A + 10629120) + 40960);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 13414400) + 0, (float *)(A + 13447168) + 0, (float *)(A + 13479936) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 13348864) + 0, (float *)(A + 13479936) + 0, (float *)(A + 13512704) + 0, (float *)(A + 13545472) + 0, (float *)(A + 13578240) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 13578240) + 0, (float *)(A + 13479936) + 0, (float *)(A + 10629120) + 40960);
   k9_matmul((float *)(A + 10629120) + 40960, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13611008) + 0);
   k4_add_add((float *)(A + 1191936) + 196608, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13611008) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 13611008) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 13611008) + 0, (float *)(A + 13643776) + 0, (float *)(A + 13676544) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 13545472) + 0, (float *)(A + 13676544) + 0, (float *)(A + 13709312) + 0, (float *)(A + 13742080) + 0, (float *)(A + 13774848) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 13774848) + 0, (float *)(A + 13676544) + 0, (float *)(A + 10629120) + 49152);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 13611008) + 0, (float *)(A + 13643776) + 0, (float *)(A + 13676544) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 13545472) + 0, (float *)(A + 13676544) + 0, (float *)(A + 13709312) + 0, (float *)(A + 13742080) + 0, (float *)(A + 13774848) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 13774848) + 0, (float *)(A + 13676544) + 0, (float *)(A + 10629120) + 49152);
   k9_matmul((float *)(A + 10629120) + 49152, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13807616) + 0);
   k4_add_add((float *)(A + 1191936) + 229376, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13807616) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 13807616) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 13807616) + 0, (float *)(A + 13840384) + 0, (float *)(A + 13873152) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 13742080) + 0, (float *)(A + 13873152) + 0, (float *)(A + 13905920) + 0, (float *)(A + 13938688) + 0, (float *)(A + 13971456) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 13971456) + 0, (float *)(A + 13873152) + 0, (float *)(A + 10629120) + 57344);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 13807616) + 0, (float *)(A + 13840384) + 0, (float *)(A + 13873152) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 13742080) + 0, (float *)(A + 13873152) + 0, (float *)(A + 13905920) + 0, (float *)(A + 13938688) + 0, (float *)(A + 13971456) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 13971456) + 0, (float *)(A + 13873152) + 0, (float *)(A + 10629120) + 57344);
   k9_matmul((float *)(A + 10629120) + 57344, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14004224) + 0);
   k4_add_add((float *)(A + 1191936) + 262144, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14004224) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 14004224) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 14004224) + 0, (float *)(A + 14036992) + 0, (float *)(A + 14069760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 13938688) + 0, (float *)(A + 14069760) + 0, (float *)(A + 14102528) + 0, (float *)(A + 14135296) + 0, (float *)(A + 14168064) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 14168064) + 0, (float *)(A + 14069760) + 0, (float *)(A + 10629120) + 65536);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 14004224) + 0, (float *)(A + 14036992) + 0, (float *)(A + 14069760) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 13938688) + 0, (float *)(A + 14069760) + 0, (float *)(A + 14102528) + 0, (float *)(A + 14135296) + 0, (float *)(A + 14168064) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 14168064) + 0, (float *)(A + 14069760) + 0, (float *)(A + 10629120) + 65536);
   k9_matmul((float *)(A + 10629120) + 65536, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14200832) + 0);
   k4_add_add((float *)(A + 1191936) + 294912, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14200832) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 14200832) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 14200832) + 0, (float *)(A + 14233600) + 0, (float *)(A + 14266368) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 14135296) + 0, (float *)(A + 14266368) + 0, (float *)(A + 14299136) + 0, (float *)(A + 14331904) + 0, (float *)(A + 14364672) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 14364672) + 0, (float *)(A + 14266368) + 0, (float *)(A + 10629120) + 73728);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 14200832) + 0, (float *)(A + 14233600) + 0, (float *)(A + 14266368) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 14135296) + 0, (float *)(A + 14266368) + 0, (float *)(A + 14299136) + 0, (float *)(A + 14331904) + 0, (float *)(A + 14364672) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 14364672) + 0, (float *)(A + 14266368) + 0, (float *)(A + 10629120) + 73728);
   k9_matmul((float *)(A + 10629120) + 73728, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14397440) + 0);
   k4_add_add((float *)(A + 1191936) + 327680, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14397440) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 14397440) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 14397440) + 0, (float *)(A + 14430208) + 0, (float *)(A + 14462976) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 14331904) + 0, (float *)(A + 14462976) + 0, (float *)(A + 14495744) + 0, (float *)(A + 14528512) + 0, (float *)(A + 14561280) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 14561280) + 0, (float *)(A + 14462976) + 0, (float *)(A + 10629120) + 81920);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 14397440) + 0, (float *)(A + 14430208) + 0, (float *)(A + 14462976) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 14331904) + 0, (float *)(A + 14462976) + 0, (float *)(A + 14495744) + 0, (float *)(A + 14528512) + 0, (float *)(A + 14561280) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 14561280) + 0, (float *)(A + 14462976) + 0, (float *)(A + 10629120) + 81920);
   k9_matmul((float *)(A + 10629120) + 81920, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14594048) + 0);
   k4_add_add((float *)(A + 1191936) + 360448, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14594048) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 14594048) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 14594048) + 0, (float *)(A + 14626816) + 0, (float *)(A + 14659584) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 14528512) + 0, (float *)(A + 14659584) + 0, (float *)(A + 14692352) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14757888) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 14757888) + 0, (float *)(A + 14659584) + 0, (float *)(A + 10629120) + 90112);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 14594048) + 0, (float *)(A + 14626816) + 0, (float *)(A + 14659584) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 14528512) + 0, (float *)(A + 14659584) + 0, (float *)(A + 14692352) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14757888) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 14757888) + 0, (float *)(A + 14659584) + 0, (float *)(A + 10629120) + 90112);
   k9_matmul((float *)(A + 10629120) + 90112, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14790656) + 0);
   k4_add_add((float *)(A + 1191936) + 393216, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14790656) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 14790656) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 14790656) + 0, (float *)(A + 14823424) + 0, (float *)(A + 14856192) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 14725120) + 0, (float *)(A + 14856192) + 0, (float *)(A + 14888960) + 0, (float *)(A + 14921728) + 0, (float *)(A + 14954496) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 14954496) + 0, (float *)(A + 14856192) + 0, (float *)(A + 10629120) + 98304);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 14790656) + 0, (float *)(A + 14823424) + 0, (float *)(A + 14856192) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 14725120) + 0, (float *)(A + 14856192) + 0, (float *)(A + 14888960) + 0, (float *)(A + 14921728) + 0, (float *)(A + 14954496) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 14954496) + 0, (float *)(A + 14856192) + 0, (float *)(A + 10629120) + 98304);
   k9_matmul((float *)(A + 10629120) + 98304, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14987264) + 0);
   k4_add_add((float *)(A + 1191936) + 425984, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14987264) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 14987264) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 14987264) + 0, (float *)(A + 15020032) + 0, (float *)(A + 15052800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 14921728) + 0, (float *)(A + 15052800) + 0, (float *)(A + 15085568) + 0, (float *)(A + 15118336) + 0, (float *)(A + 15151104) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 15151104) + 0, (float *)(A + 15052800) + 0, (float *)(A + 10629120) + 106496);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 14987264) + 0, (float *)(A + 15020032) + 0, (float *)(A + 15052800) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 14921728) + 0, (float *)(A + 15052800) + 0, (float *)(A + 15085568) + 0, (float *)(A + 15118336) + 0, (float *)(A + 15151104) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 15151104) + 0, (float *)(A + 15052800) + 0, (float *)(A + 10629120) + 106496);
   k9_matmul((float *)(A + 10629120) + 106496, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15183872) + 0);
   k4_add_add((float *)(A + 1191936) + 458752, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15183872) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 15183872) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 15183872) + 0, (float *)(A + 15216640) + 0, (float *)(A + 15249408) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 15118336) + 0, (float *)(A + 15249408) + 0, (float *)(A + 15282176) + 0, (float *)(A + 15314944) + 0, (float *)(A + 15347712) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 15347712) + 0, (float *)(A + 15249408) + 0, (float *)(A + 10629120) + 114688);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 15183872) + 0, (float *)(A + 15216640) + 0, (float *)(A + 15249408) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 15118336) + 0, (float *)(A + 15249408) + 0, (float *)(A + 15282176) + 0, (float *)(A + 15314944) + 0, (float *)(A + 15347712) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 15347712) + 0, (float *)(A + 15249408) + 0, (float *)(A + 10629120) + 114688);
   k9_matmul((float *)(A + 10629120) + 114688, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15380480) + 0);
   k4_add_add((float *)(A + 1191936) + 491520, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15380480) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 15380480) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 15380480) + 0, (float *)(A + 15413248) + 0, (float *)(A + 15446016) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 15314944) + 0, (float *)(A + 15446016) + 0, (float *)(A + 15478784) + 0, (float *)(A + 15511552) + 0, (float *)(A + 15544320) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 15544320) + 0, (float *)(A + 15446016) + 0, (float *)(A + 10629120) + 122880);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 15380480) + 0, (float *)(A + 15413248) + 0, (float *)(A + 15446016) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 15314944) + 0, (float *)(A + 15446016) + 0, (float *)(A + 15478784) + 0, (float *)(A + 15511552) + 0, (float *)(A + 15544320) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 15544320) + 0, (float *)(A + 15446016) + 0, (float *)(A + 10629120) + 122880);
   k9_matmul((float *)(A + 10629120) + 122880, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15577088) + 0);
   k4_add_add((float *)(A + 1191936) + 524288, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15577088) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 15577088) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 15577088) + 0, (float *)(A + 15609856) + 0, (float *)(A + 15642624) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 15511552) + 0, (float *)(A + 15642624) + 0, (float *)(A + 15675392) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15740928) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 15740928) + 0, (float *)(A + 15642624) + 0, (float *)(A + 10629120) + 131072);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 15577088) + 0, (float *)(A + 15609856) + 0, (float *)(A + 15642624) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 15511552) + 0, (float *)(A + 15642624) + 0, (float *)(A + 15675392) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15740928) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 15740928) + 0, (float *)(A + 15642624) + 0, (float *)(A + 10629120) + 131072);
   k9_matmul((float *)(A + 10629120) + 131072, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15773696) + 0);
   k4_add_add((float *)(A + 1191936) + 557056, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15773696) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 15773696) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 15773696) + 0, (float *)(A + 15806464) + 0, (float *)(A + 15839232) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 15708160) + 0, (float *)(A + 15839232) + 0, (float *)(A + 15872000) + 0, (float *)(A + 15904768) + 0, (float *)(A + 15937536) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 15937536) + 0, (float *)(A + 15839232) + 0, (float *)(A + 10629120) + 139264);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 15773696) + 0, (float *)(A + 15806464) + 0, (float *)(A + 15839232) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 15708160) + 0, (float *)(A + 15839232) + 0, (float *)(A + 15872000) + 0, (float *)(A + 15904768) + 0, (float *)(A + 15937536) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 15937536) + 0, (float *)(A + 15839232) + 0, (float *)(A + 10629120) + 139264);
   k9_matmul((float *)(A + 10629120) + 139264, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15970304) + 0);
   k4_add_add((float *)(A + 1191936) + 589824, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15970304) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 15970304) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 15970304) + 0, (float *)(A + 16003072) + 0, (float *)(A + 16035840) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 15904768) + 0, (float *)(A + 16035840) + 0, (float *)(A + 16068608) + 0, (float *)(A + 16101376) + 0, (float *)(A + 16134144) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 16134144) + 0, (float *)(A + 16035840) + 0, (float *)(A + 10629120) + 147456);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 15970304) + 0, (float *)(A + 16003072) + 0, (float *)(A + 16035840) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 15904768) + 0, (float *)(A + 16035840) + 0, (float *)(A + 16068608) + 0, (float *)(A + 16101376) + 0, (float *)(A + 16134144) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 16134144) + 0, (float *)(A + 16035840) + 0, (float *)(A + 10629120) + 147456);
   k9_matmul((float *)(A + 10629120) + 147456, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
 }
 
@@ -5096,1800 +4798,1737 @@ static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 16166912) + 0);
   k4_add_add((float *)(A + 1191936) + 622592, P + 360448 /* lstm1.bias_ih */, (float *)(A + 16166912) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 16166912) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 16166912) + 0, (float *)(A + 16199680) + 0, (float *)(A + 16232448) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 16101376) + 0, (float *)(A + 16232448) + 0, (float *)(A + 16265216) + 0, (float *)(A + 16297984) + 0, (float *)(A + 16330752) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 16330752) + 0, (float *)(A + 16232448) + 0, (float *)(A + 10629120) + 155648);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 16166912) + 0, (float *)(A + 16199680) + 0, (float *)(A + 16232448) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 16101376) + 0, (float *)(A + 16232448) + 0, (float *)(A + 16265216) + 0, (float *)(A + 16297984) + 0, (float *)(A + 16330752) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 16330752) + 0, (float *)(A + 16232448) + 0, (float *)(A + 10629120) + 155648);
   k9_matmul((float *)(A + 10629120) + 155648, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 16363520) + 0);
   k4_add_add((float *)(A + 1191936) + 655360, P + 360448 /* lstm1.bias_ih */, (float *)(A + 16363520) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 16363520) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 16363520) + 0, (float *)(A + 16396288) + 0, (float *)(A + 16429056) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 16297984) + 0, (float *)(A + 16429056) + 0, (float *)(A + 16461824) + 0, (float *)(A + 16494592) + 0, (float *)(A + 16527360) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 16527360) + 0, (float *)(A + 16429056) + 0, (float *)(A + 10629120) + 163840);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 16363520) + 0, (float *)(A + 16396288) + 0, (float *)(A + 16429056) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 16297984) + 0, (float *)(A + 16429056) + 0, (float *)(A + 16461824) + 0, (float *)(A + 16494592) + 0, (float *)(A + 16527360) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 16527360) + 0, (float *)(A + 16429056) + 0, (float *)(A + 10629120) + 163840);
   k9_matmul((float *)(A + 10629120) + 163840, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 16560128) + 0);
   k4_add_add((float *)(A + 1191936) + 688128, P + 360448 /* lstm1.bias_ih */, (float *)(A + 16560128) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 16560128) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 16560128) + 0, (float *)(A + 16592896) + 0, (float *)(A + 16625664) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 16494592) + 0, (float *)(A + 16625664) + 0, (float *)(A + 16658432) + 0, (float *)(A + 16691200) + 0, (float *)(A + 16723968) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 16723968) + 0, (float *)(A + 16625664) + 0, (float *)(A + 10629120) + 172032);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 16560128) + 0, (float *)(A + 16592896) + 0, (float *)(A + 16625664) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 16494592) + 0, (float *)(A + 16625664) + 0, (float *)(A + 16658432) + 0, (float *)(A + 16691200) + 0, (float *)(A + 16723968) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 16723968) + 0, (float *)(A + 16625664) + 0, (float *)(A + 10629120) + 172032);
   k9_matmul((float *)(A + 10629120) + 172032, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 16756736) + 0);
   k4_add_add((float *)(A + 1191936) + 720896, P + 360448 /* lstm1.bias_ih */, (float *)(A + 16756736) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 16756736) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 16756736) + 0, (float *)(A + 16789504) + 0, (float *)(A + 16822272) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 16691200) + 0, (float *)(A + 16822272) + 0, (float *)(A + 16855040) + 0, (float *)(A + 16887808) + 0, (float *)(A + 16920576) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 16920576) + 0, (float *)(A + 16822272) + 0, (float *)(A + 10629120) + 180224);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 16756736) + 0, (float *)(A + 16789504) + 0, (float *)(A + 16822272) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 16691200) + 0, (float *)(A + 16822272) + 0, (float *)(A + 16855040) + 0, (float *)(A + 16887808) + 0, (float *)(A + 16920576) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 16920576) + 0, (float *)(A + 16822272) + 0, (float *)(A + 10629120) + 180224);
   k9_matmul((float *)(A + 10629120) + 180224, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 16953344) + 0);
   k4_add_add((float *)(A + 1191936) + 753664, P + 360448 /* lstm1.bias_ih */, (float *)(A + 16953344) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 16953344) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 16953344) + 0, (float *)(A + 16986112) + 0, (float *)(A + 17018880) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 16887808) + 0, (float *)(A + 17018880) + 0, (float *)(A + 17051648) + 0, (float *)(A + 17084416) + 0, (float *)(A + 17117184) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 17117184) + 0, (float *)(A + 17018880) + 0, (float *)(A + 10629120) + 188416);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 16953344) + 0, (float *)(A + 16986112) + 0, (float *)(A + 17018880) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 16887808) + 0, (float *)(A + 17018880) + 0, (float *)(A + 17051648) + 0, (float *)(A + 17084416) + 0, (float *)(A + 17117184) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 17117184) + 0, (float *)(A + 17018880) + 0, (float *)(A + 10629120) + 188416);
   k9_matmul((float *)(A + 10629120) + 188416, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 17149952) + 0);
   k4_add_add((float *)(A + 1191936) + 786432, P + 360448 /* lstm1.bias_ih */, (float *)(A + 17149952) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 17149952) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 17149952) + 0, (float *)(A + 17182720) + 0, (float *)(A + 17215488) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 17084416) + 0, (float *)(A + 17215488) + 0, (float *)(A + 17248256) + 0, (float *)(A + 17281024) + 0, (float *)(A + 17313792) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 17313792) + 0, (float *)(A + 17215488) + 0, (float *)(A + 10629120) + 196608);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 17149952) + 0, (float *)(A + 17182720) + 0, (float *)(A + 17215488) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 17084416) + 0, (float *)(A + 17215488) + 0, (float *)(A + 17248256) + 0, (float *)(A + 17281024) + 0, (float *)(A + 17313792) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 17313792) + 0, (float *)(A + 17215488) + 0, (float *)(A + 10629120) + 196608);
   k9_matmul((float *)(A + 10629120) + 196608, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 17346560) + 0);
   k4_add_add((float *)(A + 1191936) + 819200, P + 360448 /* lstm1.bias_ih */, (float *)(A + 17346560) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 17346560) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 17346560) + 0, (float *)(A + 17379328) + 0, (float *)(A + 17412096) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 17281024) + 0, (float *)(A + 17412096) + 0, (float *)(A + 17444864) + 0, (float *)(A + 17477632) + 0, (float *)(A + 17510400) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 17510400) + 0, (float *)(A + 17412096) + 0, (float *)(A + 10629120) + 204800);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 17346560) + 0, (float *)(A + 17379328) + 0, (float *)(A + 17412096) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 17281024) + 0, (float *)(A + 17412096) + 0, (float *)(A + 17444864) + 0, (float *)(A + 17477632) + 0, (float *)(A + 17510400) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 17510400) + 0, (float *)(A + 17412096) + 0, (float *)(A + 10629120) + 204800);
   k9_matmul((float *)(A + 10629120) + 204800, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 17543168) + 0);
   k4_add_add((float *)(A + 1191936) + 851968, P + 360448 /* lstm1.bias_ih */, (float *)(A + 17543168) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 17543168) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 17543168) + 0, (float *)(A + 17575936) + 0, (float *)(A + 17608704) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 17477632) + 0, (float *)(A + 17608704) + 0, (float *)(A + 17641472) + 0, (float *)(A + 17674240) + 0, (float *)(A + 17707008) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 17707008) + 0, (float *)(A + 17608704) + 0, (float *)(A + 10629120) + 212992);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 17543168) + 0, (float *)(A + 17575936) + 0, (float *)(A + 17608704) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 17477632) + 0, (float *)(A + 17608704) + 0, (float *)(A + 17641472) + 0, (float *)(A + 17674240) + 0, (float *)(A + 17707008) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 17707008) + 0, (float *)(A + 17608704) + 0, (float *)(A + 10629120) + 212992);
   k9_matmul((float *)(A + 10629120) + 212992, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 17739776) + 0);
   k4_add_add((float *)(A + 1191936) + 884736, P + 360448 /* lstm1.bias_ih */, (float *)(A + 17739776) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 17739776) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 17739776) + 0, (float *)(A + 17772544) + 0, (float *)(A + 17805312) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 17674240) + 0, (float *)(A + 17805312) + 0, (float *)(A + 17838080) + 0, (float *)(A + 17870848) + 0, (float *)(A + 17903616) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 17903616) + 0, (float *)(A + 17805312) + 0, (float *)(A + 10629120) + 221184);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 17739776) + 0, (float *)(A + 17772544) + 0, (float *)(A + 17805312) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 17674240) + 0, (float *)(A + 17805312) + 0, (float *)(A + 17838080) + 0, (float *)(A + 17870848) + 0, (float *)(A + 17903616) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 17903616) + 0, (float *)(A + 17805312) + 0, (float *)(A + 10629120) + 221184);
   k9_matmul((float *)(A + 10629120) + 221184, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 17936384) + 0);
   k4_add_add((float *)(A + 1191936) + 917504, P + 360448 /* lstm1.bias_ih */, (float *)(A + 17936384) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 17936384) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 17936384) + 0, (float *)(A + 17969152) + 0, (float *)(A + 18001920) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 17870848) + 0, (float *)(A + 18001920) + 0, (float *)(A + 18034688) + 0, (float *)(A + 18067456) + 0, (float *)(A + 18100224) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 18100224) + 0, (float *)(A + 18001920) + 0, (float *)(A + 10629120) + 229376);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 17936384) + 0, (float *)(A + 17969152) + 0, (float *)(A + 18001920) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 17870848) + 0, (float *)(A + 18001920) + 0, (float *)(A + 18034688) + 0, (float *)(A + 18067456) + 0, (float *)(A + 18100224) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 18100224) + 0, (float *)(A + 18001920) + 0, (float *)(A + 10629120) + 229376);
   k9_matmul((float *)(A + 10629120) + 229376, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 18132992) + 0);
   k4_add_add((float *)(A + 1191936) + 950272, P + 360448 /* lstm1.bias_ih */, (float *)(A + 18132992) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 18132992) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 18132992) + 0, (float *)(A + 18165760) + 0, (float *)(A + 18198528) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 18067456) + 0, (float *)(A + 18198528) + 0, (float *)(A + 18231296) + 0, (float *)(A + 18264064) + 0, (float *)(A + 18296832) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 18296832) + 0, (float *)(A + 18198528) + 0, (float *)(A + 10629120) + 237568);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 18132992) + 0, (float *)(A + 18165760) + 0, (float *)(A + 18198528) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 18067456) + 0, (float *)(A + 18198528) + 0, (float *)(A + 18231296) + 0, (float *)(A + 18264064) + 0, (float *)(A + 18296832) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 18296832) + 0, (float *)(A + 18198528) + 0, (float *)(A + 10629120) + 237568);
   k9_matmul((float *)(A + 10629120) + 237568, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 18329600) + 0);
   k4_add_add((float *)(A + 1191936) + 983040, P + 360448 /* lstm1.bias_ih */, (float *)(A + 18329600) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 18329600) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 18329600) + 0, (float *)(A + 18362368) + 0, (float *)(A + 18395136) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 18264064) + 0, (float *)(A + 18395136) + 0, (float *)(A + 18427904) + 0, (float *)(A + 18460672) + 0, (float *)(A + 18493440) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 18493440) + 0, (float *)(A + 18395136) + 0, (float *)(A + 10629120) + 245760);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 18329600) + 0, (float *)(A + 18362368) + 0, (float *)(A + 18395136) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 18264064) + 0, (float *)(A + 18395136) + 0, (float *)(A + 18427904) + 0, (float *)(A + 18460672) + 0, (float *)(A + 18493440) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 18493440) + 0, (float *)(A + 18395136) + 0, (float *)(A + 10629120) + 245760);
   k9_matmul((float *)(A + 10629120) + 245760, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 18526208) + 0);
   k4_add_add((float *)(A + 1191936) + 1015808, P + 360448 /* lstm1.bias_ih */, (float *)(A + 18526208) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 18526208) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 18526208) + 0, (float *)(A + 18558976) + 0, (float *)(A + 18591744) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 18460672) + 0, (float *)(A + 18591744) + 0, (float *)(A + 18624512) + 0, (float *)(A + 18657280) + 0, (float *)(A + 18690048) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 18690048) + 0, (float *)(A + 18591744) + 0, (float *)(A + 10629120) + 253952);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 18526208) + 0, (float *)(A + 18558976) + 0, (float *)(A + 18591744) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 18460672) + 0, (float *)(A + 18591744) + 0, (float *)(A + 18624512) + 0, (float *)(A + 18657280) + 0, (float *)(A + 18690048) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 18690048) + 0, (float *)(A + 18591744) + 0, (float *)(A + 10629120) + 253952);
   k9_matmul((float *)(A + 10629120) + 253952, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 18722816) + 0);
   k4_add_add((float *)(A + 1191936) + 1048576, P + 360448 /* lstm1.bias_ih */, (float *)(A + 18722816) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 18722816) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 18722816) + 0, (float *)(A + 18755584) + 0, (float *)(A + 18788352) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 18657280) + 0, (float *)(A + 18788352) + 0, (float *)(A + 18821120) + 0, (float *)(A + 18853888) + 0, (float *)(A + 18886656) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 18886656) + 0, (float *)(A + 18788352) + 0, (float *)(A + 10629120) + 262144);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 18722816) + 0, (float *)(A + 18755584) + 0, (float *)(A + 18788352) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 18657280) + 0, (float *)(A + 18788352) + 0, (float *)(A + 18821120) + 0, (float *)(A + 18853888) + 0, (float *)(A + 18886656) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 18886656) + 0, (float *)(A + 18788352) + 0, (float *)(A + 10629120) + 262144);
   k9_matmul((float *)(A + 10629120) + 262144, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 18919424) + 0);
   k4_add_add((float *)(A + 1191936) + 1081344, P + 360448 /* lstm1.bias_ih */, (float *)(A + 18919424) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 18919424) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 18919424) + 0, (float *)(A + 18952192) + 0, (float *)(A + 18984960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 18853888) + 0, (float *)(A + 18984960) + 0, (float *)(A + 19017728) + 0, (float *)(A + 19050496) + 0, (float *)(A + 19083264) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 19083264) + 0, (float *)(A + 18984960) + 0, (float *)(A + 10629120) + 270336);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 18919424) + 0, (float *)(A + 18952192) + 0, (float *)(A + 18984960) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 18853888) + 0, (float *)(A + 18984960) + 0, (float *)(A + 19017728) + 0, (float *)(A + 19050496) + 0, (float *)(A + 19083264) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 19083264) + 0, (float *)(A + 18984960) + 0, (float *)(A + 10629120) + 270336);
   k9_matmul((float *)(A + 10629120) + 270336, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 19116032) + 0);
   k4_add_add((float *)(A + 1191936) + 1114112, P + 360448 /* lstm1.bias_ih */, (float *)(A + 19116032) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 19116032) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 19116032) + 0, (float *)(A + 19148800) + 0, (float *)(A + 19181568) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 19050496) + 0, (float *)(A + 19181568) + 0, (float *)(A + 19214336) + 0, (float *)(A + 19247104) + 0, (float *)(A + 19279872) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 19279872) + 0, (float *)(A + 19181568) + 0, (float *)(A + 10629120) + 278528);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 19116032) + 0, (float *)(A + 19148800) + 0, (float *)(A + 19181568) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 19050496) + 0, (float *)(A + 19181568) + 0, (float *)(A + 19214336) + 0, (float *)(A + 19247104) + 0, (float *)(A + 19279872) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 19279872) + 0, (float *)(A + 19181568) + 0, (float *)(A + 10629120) + 278528);
   k9_matmul((float *)(A + 10629120) + 278528, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 19312640) + 0);
   k4_add_add((float *)(A + 1191936) + 1146880, P + 360448 /* lstm1.bias_ih */, (float *)(A + 19312640) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 19312640) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 19312640) + 0, (float *)(A + 19345408) + 0, (float *)(A + 19378176) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 19247104) + 0, (float *)(A + 19378176) + 0, (float *)(A + 19410944) + 0, (float *)(A + 19443712) + 0, (float *)(A + 19476480) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 19476480) + 0, (float *)(A + 19378176) + 0, (float *)(A + 10629120) + 286720);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 19312640) + 0, (float *)(A + 19345408) + 0, (float *)(A + 19378176) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 19247104) + 0, (float *)(A + 19378176) + 0, (float *)(A + 19410944) + 0, (float *)(A + 19443712) + 0, (float *)(A + 19476480) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 19476480) + 0, (float *)(A + 19378176) + 0, (float *)(A + 10629120) + 286720);
   k9_matmul((float *)(A + 10629120) + 286720, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 19509248) + 0);
   k4_add_add((float *)(A + 1191936) + 1179648, P + 360448 /* lstm1.bias_ih */, (float *)(A + 19509248) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 19509248) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 19509248) + 0, (float *)(A + 19542016) + 0, (float *)(A + 19574784) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 19443712) + 0, (float *)(A + 19574784) + 0, (float *)(A + 19607552) + 0, (float *)(A + 19640320) + 0, (float *)(A + 19673088) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 19673088) + 0, (float *)(A + 19574784) + 0, (float *)(A + 10629120) + 294912);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 19509248) + 0, (float *)(A + 19542016) + 0, (float *)(A + 19574784) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 19443712) + 0, (float *)(A + 19574784) + 0, (float *)(A + 19607552) + 0, (float *)(A + 19640320) + 0, (float *)(A + 19673088) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 19673088) + 0, (float *)(A + 19574784) + 0, (float *)(A + 10629120) + 294912);
   k9_matmul((float *)(A + 10629120) + 294912, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 19705856) + 0);
   k4_add_add((float *)(A + 1191936) + 1212416, P + 360448 /* lstm1.bias_ih */, (float *)(A + 19705856) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 19705856) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 19705856) + 0, (float *)(A + 19738624) + 0, (float *)(A + 19771392) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 19640320) + 0, (float *)(A + 19771392) + 0, (float *)(A + 19804160) + 0, (float *)(A + 19836928) + 0, (float *)(A + 19869696) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 19869696) + 0, (float *)(A + 19771392) + 0, (float *)(A + 10629120) + 303104);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 19705856) + 0, (float *)(A + 19738624) + 0, (float *)(A + 19771392) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 19640320) + 0, (float *)(A + 19771392) + 0, (float *)(A + 19804160) + 0, (float *)(A + 19836928) + 0, (float *)(A + 19869696) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 19869696) + 0, (float *)(A + 19771392) + 0, (float *)(A + 10629120) + 303104);
   k9_matmul((float *)(A + 10629120) + 303104, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 19902464) + 0);
   k4_add_add((float *)(A + 1191936) + 1245184, P + 360448 /* lstm1.bias_ih */, (float *)(A + 19902464) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 19902464) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 19902464) + 0, (float *)(A + 19935232) + 0, (float *)(A + 19968000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 19836928) + 0, (float *)(A + 19968000) + 0, (float *)(A + 20000768) + 0, (float *)(A + 20033536) + 0, (float *)(A + 20066304) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 20066304) + 0, (float *)(A + 19968000) + 0, (float *)(A + 10629120) + 311296);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 19902464) + 0, (float *)(A + 19935232) + 0, (float *)(A + 19968000) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 19836928) + 0, (float *)(A + 19968000) + 0, (float *)(A + 20000768) + 0, (float *)(A + 20033536) + 0, (float *)(A + 20066304) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 20066304) + 0, (float *)(A + 19968000) + 0, (float *)(A + 10629120) + 311296);
   k9_matmul((float *)(A + 10629120) + 311296, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 20099072) + 0);
   k4_add_add((float *)(A + 1191936) + 1277952, P + 360448 /* lstm1.bias_ih */, (float *)(A + 20099072) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 20099072) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 20099072) + 0, (float *)(A + 20131840) + 0, (float *)(A + 20164608) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 20033536) + 0, (float *)(A + 20164608) + 0, (float *)(A + 20197376) + 0, (float *)(A + 20230144) + 0, (float *)(A + 20262912) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 20262912) + 0, (float *)(A + 20164608) + 0, (float *)(A + 10629120) + 319488);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 20099072) + 0, (float *)(A + 20131840) + 0, (float *)(A + 20164608) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 20033536) + 0, (float *)(A + 20164608) + 0, (float *)(A + 20197376) + 0, (float *)(A + 20230144) + 0, (float *)(A + 20262912) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 20262912) + 0, (float *)(A + 20164608) + 0, (float *)(A + 10629120) + 319488);
   k9_matmul((float *)(A + 10629120) + 319488, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 20295680) + 0);
   k4_add_add((float *)(A + 1191936) + 1310720, P + 360448 /* lstm1.bias_ih */, (float *)(A + 20295680) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 20295680) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 20295680) + 0, (float *)(A + 20328448) + 0, (float *)(A + 20361216) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 20230144) + 0, (float *)(A + 20361216) + 0, (float *)(A + 20393984) + 0, (float *)(A + 20426752) + 0, (float *)(A + 20459520) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 20459520) + 0, (float *)(A + 20361216) + 0, (float *)(A + 10629120) + 327680);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 20295680) + 0, (float *)(A + 20328448) + 0, (float *)(A + 20361216) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 20230144) + 0, (float *)(A + 20361216) + 0, (float *)(A + 20393984) + 0, (float *)(A + 20426752) + 0, (float *)(A + 20459520) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 20459520) + 0, (float *)(A + 20361216) + 0, (float *)(A + 10629120) + 327680);
   k9_matmul((float *)(A + 10629120) + 327680, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 20492288) + 0);
   k4_add_add((float *)(A + 1191936) + 1343488, P + 360448 /* lstm1.bias_ih */, (float *)(A + 20492288) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 20492288) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 20492288) + 0, (float *)(A + 20525056) + 0, (float *)(A + 20557824) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 20426752) + 0, (float *)(A + 20557824) + 0, (float *)(A + 20590592) + 0, (float *)(A + 20623360) + 0, (float *)(A + 20656128) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 20656128) + 0, (float *)(A + 20557824) + 0, (float *)(A + 10629120) + 335872);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 20492288) + 0, (float *)(A + 20525056) + 0, (float *)(A + 20557824) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 20426752) + 0, (float *)(A + 20557824) + 0, (float *)(A + 20590592) + 0, (float *)(A + 20623360) + 0, (float *)(A + 20656128) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 20656128) + 0, (float *)(A + 20557824) + 0, (float *)(A + 10629120) + 335872);
   k9_matmul((float *)(A + 10629120) + 335872, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 20688896) + 0);
   k4_add_add((float *)(A + 1191936) + 1376256, P + 360448 /* lstm1.bias_ih */, (float *)(A + 20688896) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 20688896) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 20688896) + 0, (float *)(A + 20721664) + 0, (float *)(A + 20754432) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 20623360) + 0, (float *)(A + 20754432) + 0, (float *)(A + 20787200) + 0, (float *)(A + 20819968) + 0, (float *)(A + 20852736) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 20852736) + 0, (float *)(A + 20754432) + 0, (float *)(A + 10629120) + 344064);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 20688896) + 0, (float *)(A + 20721664) + 0, (float *)(A + 20754432) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 20623360) + 0, (float *)(A + 20754432) + 0, (float *)(A + 20787200) + 0, (float *)(A + 20819968) + 0, (float *)(A + 20852736) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 20852736) + 0, (float *)(A + 20754432) + 0, (float *)(A + 10629120) + 344064);
   k9_matmul((float *)(A + 10629120) + 344064, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 20885504) + 0);
   k4_add_add((float *)(A + 1191936) + 1409024, P + 360448 /* lstm1.bias_ih */, (float *)(A + 20885504) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 20885504) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 20885504) + 0, (float *)(A + 20918272) + 0, (float *)(A + 20951040) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 20819968) + 0, (float *)(A + 20951040) + 0, (float *)(A + 20983808) + 0, (float *)(A + 21016576) + 0, (float *)(A + 21049344) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 21049344) + 0, (float *)(A + 20951040) + 0, (float *)(A + 10629120) + 352256);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 20885504) + 0, (float *)(A + 20918272) + 0, (float *)(A + 20951040) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 20819968) + 0, (float *)(A + 20951040) + 0, (float *)(A + 20983808) + 0, (float *)(A + 21016576) + 0, (float *)(A + 21049344) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 21049344) + 0, (float *)(A + 20951040) + 0, (float *)(A + 10629120) + 352256);
   k9_matmul((float *)(A + 10629120) + 352256, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 21082112) + 0);
   k4_add_add((float *)(A + 1191936) + 1441792, P + 360448 /* lstm1.bias_ih */, (float *)(A + 21082112) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 21082112) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 21082112) + 0, (float *)(A + 21114880) + 0, (float *)(A + 21147648) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 21016576) + 0, (float *)(A + 21147648) + 0, (float *)(A + 21180416) + 0, (float *)(A + 21213184) + 0, (float *)(A + 21245952) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 21245952) + 0, (float *)(A + 21147648) + 0, (float *)(A + 10629120) + 360448);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 21082112) + 0, (float *)(A + 21114880) + 0, (float *)(A + 21147648) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 21016576) + 0, (float *)(A + 21147648) + 0, (float *)(A + 21180416) + 0, (float *)(A + 21213184) + 0, (float *)(A + 21245952) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 21245952) + 0, (float *)(A + 21147648) + 0, (float *)(A + 10629120) + 360448);
   k9_matmul((float *)(A + 10629120) + 360448, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 21278720) + 0);
   k4_add_add((float *)(A + 1191936) + 1474560, P + 360448 /* lstm1.bias_ih */, (float *)(A + 21278720) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 21278720) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 21278720) + 0, (float *)(A + 21311488) + 0, (float *)(A + 21344256) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 21213184) + 0, (float *)(A + 21344256) + 0, (float *)(A + 21377024) + 0, (float *)(A + 21409792) + 0, (float *)(A + 21442560) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 21442560) + 0, (float *)(A + 21344256) + 0, (float *)(A + 10629120) + 368640);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 21278720) + 0, (float *)(A + 21311488) + 0, (float *)(A + 21344256) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 21213184) + 0, (float *)(A + 21344256) + 0, (float *)(A + 21377024) + 0, (float *)(A + 21409792) + 0, (float *)(A + 21442560) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 21442560) + 0, (float *)(A + 21344256) + 0, (float *)(A + 10629120) + 368640);
   k9_matmul((float *)(A + 10629120) + 368640, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 21475328) + 0);
   k4_add_add((float *)(A + 1191936) + 1507328, P + 360448 /* lstm1.bias_ih */, (float *)(A + 21475328) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 21475328) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 21475328) + 0, (float *)(A + 21508096) + 0, (float *)(A + 21540864) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 21409792) + 0, (float *)(A + 21540864) + 0, (float *)(A + 21573632) + 0, (float *)(A + 21606400) + 0, (float *)(A + 21639168) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 21639168) + 0, (float *)(A + 21540864) + 0, (float *)(A + 10629120) + 376832);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 21475328) + 0, (float *)(A + 21508096) + 0, (float *)(A + 21540864) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 21409792) + 0, (float *)(A + 21540864) + 0, (float *)(A + 21573632) + 0, (float *)(A + 21606400) + 0, (float *)(A + 21639168) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 21639168) + 0, (float *)(A + 21540864) + 0, (float *)(A + 10629120) + 376832);
   k9_matmul((float *)(A + 10629120) + 376832, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 21671936) + 0);
   k4_add_add((float *)(A + 1191936) + 1540096, P + 360448 /* lstm1.bias_ih */, (float *)(A + 21671936) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 21671936) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 21671936) + 0, (float *)(A + 21704704) + 0, (float *)(A + 21737472) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 21671936) + 0, (float *)(A + 21704704) + 0, (float *)(A + 21737472) + 0);
 }
 
 static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 21606400) + 0, (float *)(A + 21737472) + 0, (float *)(A + 21770240) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21835776) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 21835776) + 0, (float *)(A + 21737472) + 0, (float *)(A + 10629120) + 385024);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 21606400) + 0, (float *)(A + 21737472) + 0, (float *)(A + 21770240) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21835776) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 21835776) + 0, (float *)(A + 21737472) + 0, (float *)(A + 10629120) + 385024);
   k9_matmul((float *)(A + 10629120) + 385024, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 21868544) + 0);
   k4_add_add((float *)(A + 1191936) + 1572864, P + 360448 /* lstm1.bias_ih */, (float *)(A + 21868544) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 21868544) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 21868544) + 0, (float *)(A + 21901312) + 0, (float *)(A + 21934080) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 21803008) + 0, (float *)(A + 21934080) + 0, (float *)(A + 21966848) + 0, (float *)(A + 21999616) + 0, (float *)(A + 22032384) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 22032384) + 0, (float *)(A + 21934080) + 0, (float *)(A + 10629120) + 393216);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 21868544) + 0, (float *)(A + 21901312) + 0, (float *)(A + 21934080) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 21803008) + 0, (float *)(A + 21934080) + 0, (float *)(A + 21966848) + 0, (float *)(A + 21999616) + 0, (float *)(A + 22032384) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 22032384) + 0, (float *)(A + 21934080) + 0, (float *)(A + 10629120) + 393216);
   k9_matmul((float *)(A + 10629120) + 393216, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 22065152) + 0);
   k4_add_add((float *)(A + 1191936) + 1605632, P + 360448 /* lstm1.bias_ih */, (float *)(A + 22065152) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 22065152) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 22065152) + 0, (float *)(A + 22097920) + 0, (float *)(A + 22130688) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 21999616) + 0, (float *)(A + 22130688) + 0, (float *)(A + 22163456) + 0, (float *)(A + 22196224) + 0, (float *)(A + 22228992) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 22228992) + 0, (float *)(A + 22130688) + 0, (float *)(A + 10629120) + 401408);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 22065152) + 0, (float *)(A + 22097920) + 0, (float *)(A + 22130688) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 21999616) + 0, (float *)(A + 22130688) + 0, (float *)(A + 22163456) + 0, (float *)(A + 22196224) + 0, (float *)(A + 22228992) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 22228992) + 0, (float *)(A + 22130688) + 0, (float *)(A + 10629120) + 401408);
   k9_matmul((float *)(A + 10629120) + 401408, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 22261760) + 0);
   k4_add_add((float *)(A + 1191936) + 1638400, P + 360448 /* lstm1.bias_ih */, (float *)(A + 22261760) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 22261760) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 22261760) + 0, (float *)(A + 22294528) + 0, (float *)(A + 22327296) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 22196224) + 0, (float *)(A + 22327296) + 0, (float *)(A + 22360064) + 0, (float *)(A + 22392832) + 0, (float *)(A + 22425600) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 22425600) + 0, (float *)(A + 22327296) + 0, (float *)(A + 10629120) + 409600);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 22261760) + 0, (float *)(A + 22294528) + 0, (float *)(A + 22327296) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 22196224) + 0, (float *)(A + 22327296) + 0, (float *)(A + 22360064) + 0, (float *)(A + 22392832) + 0, (float *)(A + 22425600) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 22425600) + 0, (float *)(A + 22327296) + 0, (float *)(A + 10629120) + 409600);
   k9_matmul((float *)(A + 10629120) + 409600, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 22458368) + 0);
   k4_add_add((float *)(A + 1191936) + 1671168, P + 360448 /* lstm1.bias_ih */, (float *)(A + 22458368) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 22458368) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 22458368) + 0, (float *)(A + 22491136) + 0, (float *)(A + 22523904) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 22392832) + 0, (float *)(A + 22523904) + 0, (float *)(A + 22556672) + 0, (float *)(A + 22589440) + 0, (float *)(A + 22622208) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 22622208) + 0, (float *)(A + 22523904) + 0, (float *)(A + 10629120) + 417792);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 22458368) + 0, (float *)(A + 22491136) + 0, (float *)(A + 22523904) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 22392832) + 0, (float *)(A + 22523904) + 0, (float *)(A + 22556672) + 0, (float *)(A + 22589440) + 0, (float *)(A + 22622208) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 22622208) + 0, (float *)(A + 22523904) + 0, (float *)(A + 10629120) + 417792);
   k9_matmul((float *)(A + 10629120) + 417792, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 22654976) + 0);
   k4_add_add((float *)(A + 1191936) + 1703936, P + 360448 /* lstm1.bias_ih */, (float *)(A + 22654976) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 22654976) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 22654976) + 0, (float *)(A + 22687744) + 0, (float *)(A + 22720512) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 22589440) + 0, (float *)(A + 22720512) + 0, (float *)(A + 22753280) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22818816) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 22818816) + 0, (float *)(A + 22720512) + 0, (float *)(A + 10629120) + 425984);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 22654976) + 0, (float *)(A + 22687744) + 0, (float *)(A + 22720512) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 22589440) + 0, (float *)(A + 22720512) + 0, (float *)(A + 22753280) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22818816) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 22818816) + 0, (float *)(A + 22720512) + 0, (float *)(A + 10629120) + 425984);
   k9_matmul((float *)(A + 10629120) + 425984, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 22851584) + 0);
   k4_add_add((float *)(A + 1191936) + 1736704, P + 360448 /* lstm1.bias_ih */, (float *)(A + 22851584) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 22851584) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 22851584) + 0, (float *)(A + 22884352) + 0, (float *)(A + 22917120) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 22786048) + 0, (float *)(A + 22917120) + 0, (float *)(A + 22949888) + 0, (float *)(A + 22982656) + 0, (float *)(A + 23015424) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 23015424) + 0, (float *)(A + 22917120) + 0, (float *)(A + 10629120) + 434176);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 22851584) + 0, (float *)(A + 22884352) + 0, (float *)(A + 22917120) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 22786048) + 0, (float *)(A + 22917120) + 0, (float *)(A + 22949888) + 0, (float *)(A + 22982656) + 0, (float *)(A + 23015424) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 23015424) + 0, (float *)(A + 22917120) + 0, (float *)(A + 10629120) + 434176);
   k9_matmul((float *)(A + 10629120) + 434176, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 23048192) + 0);
   k4_add_add((float *)(A + 1191936) + 1769472, P + 360448 /* lstm1.bias_ih */, (float *)(A + 23048192) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 23048192) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 23048192) + 0, (float *)(A + 23080960) + 0, (float *)(A + 23113728) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 22982656) + 0, (float *)(A + 23113728) + 0, (float *)(A + 23146496) + 0, (float *)(A + 23179264) + 0, (float *)(A + 23212032) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 23212032) + 0, (float *)(A + 23113728) + 0, (float *)(A + 10629120) + 442368);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 23048192) + 0, (float *)(A + 23080960) + 0, (float *)(A + 23113728) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 22982656) + 0, (float *)(A + 23113728) + 0, (float *)(A + 23146496) + 0, (float *)(A + 23179264) + 0, (float *)(A + 23212032) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 23212032) + 0, (float *)(A + 23113728) + 0, (float *)(A + 10629120) + 442368);
   k9_matmul((float *)(A + 10629120) + 442368, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 23244800) + 0);
   k4_add_add((float *)(A + 1191936) + 1802240, P + 360448 /* lstm1.bias_ih */, (float *)(A + 23244800) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 23244800) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 23244800) + 0, (float *)(A + 23277568) + 0, (float *)(A + 23310336) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 23179264) + 0, (float *)(A + 23310336) + 0, (float *)(A + 23343104) + 0, (float *)(A + 23375872) + 0, (float *)(A + 23408640) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 23408640) + 0, (float *)(A + 23310336) + 0, (float *)(A + 10629120) + 450560);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 23244800) + 0, (float *)(A + 23277568) + 0, (float *)(A + 23310336) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 23179264) + 0, (float *)(A + 23310336) + 0, (float *)(A + 23343104) + 0, (float *)(A + 23375872) + 0, (float *)(A + 23408640) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 23408640) + 0, (float *)(A + 23310336) + 0, (float *)(A + 10629120) + 450560);
   k9_matmul((float *)(A + 10629120) + 450560, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 23441408) + 0);
   k4_add_add((float *)(A + 1191936) + 1835008, P + 360448 /* lstm1.bias_ih */, (float *)(A + 23441408) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 23441408) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 23441408) + 0, (float *)(A + 23474176) + 0, (float *)(A + 23506944) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 23375872) + 0, (float *)(A + 23506944) + 0, (float *)(A + 23539712) + 0, (float *)(A + 23572480) + 0, (float *)(A + 23605248) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 23605248) + 0, (float *)(A + 23506944) + 0, (float *)(A + 10629120) + 458752);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 23441408) + 0, (float *)(A + 23474176) + 0, (float *)(A + 23506944) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 23375872) + 0, (float *)(A + 23506944) + 0, (float *)(A + 23539712) + 0, (float *)(A + 23572480) + 0, (float *)(A + 23605248) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 23605248) + 0, (float *)(A + 23506944) + 0, (float *)(A + 10629120) + 458752);
   k9_matmul((float *)(A + 10629120) + 458752, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 23638016) + 0);
   k4_add_add((float *)(A + 1191936) + 1867776, P + 360448 /* lstm1.bias_ih */, (float *)(A + 23638016) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 23638016) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 23638016) + 0, (float *)(A + 23670784) + 0, (float *)(A + 23703552) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 23572480) + 0, (float *)(A + 23703552) + 0, (float *)(A + 23736320) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23801856) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 23801856) + 0, (float *)(A + 23703552) + 0, (float *)(A + 10629120) + 466944);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 23638016) + 0, (float *)(A + 23670784) + 0, (float *)(A + 23703552) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 23572480) + 0, (float *)(A + 23703552) + 0, (float *)(A + 23736320) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23801856) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 23801856) + 0, (float *)(A + 23703552) + 0, (float *)(A + 10629120) + 466944);
   k9_matmul((float *)(A + 10629120) + 466944, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 23834624) + 0);
   k4_add_add((float *)(A + 1191936) + 1900544, P + 360448 /* lstm1.bias_ih */, (float *)(A + 23834624) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 23834624) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 23834624) + 0, (float *)(A + 23867392) + 0, (float *)(A + 23900160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 23769088) + 0, (float *)(A + 23900160) + 0, (float *)(A + 23932928) + 0, (float *)(A + 23965696) + 0, (float *)(A + 23998464) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 23998464) + 0, (float *)(A + 23900160) + 0, (float *)(A + 10629120) + 475136);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 23834624) + 0, (float *)(A + 23867392) + 0, (float *)(A + 23900160) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 23769088) + 0, (float *)(A + 23900160) + 0, (float *)(A + 23932928) + 0, (float *)(A + 23965696) + 0, (float *)(A + 23998464) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 23998464) + 0, (float *)(A + 23900160) + 0, (float *)(A + 10629120) + 475136);
   k9_matmul((float *)(A + 10629120) + 475136, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 24031232) + 0);
   k4_add_add((float *)(A + 1191936) + 1933312, P + 360448 /* lstm1.bias_ih */, (float *)(A + 24031232) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 24031232) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 24031232) + 0, (float *)(A + 24064000) + 0, (float *)(A + 24096768) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 23965696) + 0, (float *)(A + 24096768) + 0, (float *)(A + 24129536) + 0, (float *)(A + 24162304) + 0, (float *)(A + 24195072) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 24195072) + 0, (float *)(A + 24096768) + 0, (float *)(A + 10629120) + 483328);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 24031232) + 0, (float *)(A + 24064000) + 0, (float *)(A + 24096768) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 23965696) + 0, (float *)(A + 24096768) + 0, (float *)(A + 24129536) + 0, (float *)(A + 24162304) + 0, (float *)(A + 24195072) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 24195072) + 0, (float *)(A + 24096768) + 0, (float *)(A + 10629120) + 483328);
   k9_matmul((float *)(A + 10629120) + 483328, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 24227840) + 0);
   k4_add_add((float *)(A + 1191936) + 1966080, P + 360448 /* lstm1.bias_ih */, (float *)(A + 24227840) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 24227840) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 24227840) + 0, (float *)(A + 24260608) + 0, (float *)(A + 24293376) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 24162304) + 0, (float *)(A + 24293376) + 0, (float *)(A + 24326144) + 0, (float *)(A + 24358912) + 0, (float *)(A + 24391680) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 24391680) + 0, (float *)(A + 24293376) + 0, (float *)(A + 10629120) + 491520);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 24227840) + 0, (float *)(A + 24260608) + 0, (float *)(A + 24293376) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 24162304) + 0, (float *)(A + 24293376) + 0, (float *)(A + 24326144) + 0, (float *)(A + 24358912) + 0, (float *)(A + 24391680) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 24391680) + 0, (float *)(A + 24293376) + 0, (float *)(A + 10629120) + 491520);
   k9_matmul((float *)(A + 10629120) + 491520, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 24424448) + 0);
   k4_add_add((float *)(A + 1191936) + 1998848, P + 360448 /* lstm1.bias_ih */, (float *)(A + 24424448) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 24424448) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 24424448) + 0, (float *)(A + 24457216) + 0, (float *)(A + 24489984) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 24358912) + 0, (float *)(A + 24489984) + 0, (float *)(A + 24522752) + 0, (float *)(A + 24555520) + 0, (float *)(A + 24588288) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 24588288) + 0, (float *)(A + 24489984) + 0, (float *)(A + 10629120) + 499712);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 24424448) + 0, (float *)(A + 24457216) + 0, (float *)(A + 24489984) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 24358912) + 0, (float *)(A + 24489984) + 0, (float *)(A + 24522752) + 0, (float *)(A + 24555520) + 0, (float *)(A + 24588288) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 24588288) + 0, (float *)(A + 24489984) + 0, (float *)(A + 10629120) + 499712);
   k9_matmul((float *)(A + 10629120) + 499712, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 24621056) + 0);
   k4_add_add((float *)(A + 1191936) + 2031616, P + 360448 /* lstm1.bias_ih */, (float *)(A + 24621056) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 24621056) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 24621056) + 0, (float *)(A + 24653824) + 0, (float *)(A + 24686592) + 0);
-  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 24555520) + 0, (float *)(A + 24686592) + 0, (float *)(A + 24719360) + 0, (float *)(A + 24752128) + 0, (float *)(A + 24784896) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 24784896) + 0, (float *)(A + 24686592) + 0, (float *)(A + 10629120) + 507904);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 24621056) + 0, (float *)(A + 24653824) + 0, (float *)(A + 24686592) + 0);
+  k19_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 24555520) + 0, (float *)(A + 24686592) + 0, (float *)(A + 24719360) + 0, (float *)(A + 24752128) + 0, (float *)(A + 24784896) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 24784896) + 0, (float *)(A + 24686592) + 0, (float *)(A + 10629120) + 507904);
   k9_matmul((float *)(A + 10629120) + 507904, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k10_add((float *)(A + 929792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9580544) + 0);
   k4_add_add((float *)(A + 1191936) + 2064384, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9580544) + 0, (float *)(A + 929792) + 0);
   k5_tanh((float *)(A + 929792) + 512, (float *)(A + 9580544) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 9580544) + 0, (float *)(A + 9613312) + 0, (float *)(A + 9646080) + 0);
-  k21_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 24752128) + 0, (float *)(A + 9646080) + 0, (float *)(A + 9678848) + 0, (float *)(A + 9711616) + 0);
-  k19_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 9711616) + 0, (float *)(A + 9646080) + 0, (float *)(A + 10629120) + 516096);
+  k18_sigmoid_mul((float *)(A + 929792) + 0, (float *)(A + 9580544) + 0, (float *)(A + 9613312) + 0, (float *)(A + 9646080) + 0);
+  k20_sigmoid_mul_add((float *)(A + 929792) + 256, (float *)(A + 24752128) + 0, (float *)(A + 9646080) + 0, (float *)(A + 9678848) + 0, (float *)(A + 9711616) + 0);
+  k18_sigmoid_mul((float *)(A + 929792) + 768, (float *)(A + 9711616) + 0, (float *)(A + 9646080) + 0, (float *)(A + 10629120) + 516096);
   k13_transpose(P + 362496 /* dense1.weight */, (float *)(A + 929792) + 0);
   k14_matmul((float *)(A + 10629120) + 0, (float *)(A + 929792) + 0, (float *)(A + 9744384) + 0);
-  k15_add((float *)(A + 9744384) + 0, P + 387072 /* dense1.bias */, (float *)(A + 10530816) + 0);
-  k22_log_softmax((float *)(A + 10530816) + 0, (float *)(A + 10543104) + 0);
-  k23_mul((float *)(A + 0) + 0, (float *)(A + 10543104) + 0, (float *)(A + 10555392) + 0);
-  k24_sum_to((float *)(A + 10555392) + 0, (float *)(A + 10567680) + 0);
-  k25_sum_to((float *)(A + 10567680) + 0, (float *)(A + 10555392) + 0);
+  k55_add((float *)(A + 9744384) + 0, P + 387072 /* dense1.bias */, (float *)(A + 10530816) + 0);
+  k56_log_softmax((float *)(A + 10530816) + 0, (float *)(A + 10543104) + 0);
+  k22_mul((float *)(A + 0) + 0, (float *)(A + 10543104) + 0, (float *)(A + 10555392) + 0);
+  k23_sum_to((float *)(A + 10555392) + 0, (float *)(A + 10567680) + 0);
+  k24_sum_to((float *)(A + 10567680) + 0, (float *)(A + 10555392) + 0);
   k0_one_hot(in->y + 1, (float *)(A + 10555456) + 0);
-  k15_add((float *)(A + 9744384) + 3072, P + 387072 /* dense1.bias */, (float *)(A + 10567744) + 0);
-  k22_log_softmax((float *)(A + 10567744) + 0, (float *)(A + 10580032) + 0);
-  k23_mul((float *)(A + 10555456) + 0, (float *)(A + 10580032) + 0, (float *)(A + 10592320) + 0);
-  k24_sum_to((float *)(A + 10592320) + 0, (float *)(A + 10604608) + 0);
-  k25_sum_to((float *)(A + 10604608) + 0, (float *)(A + 10592320) + 0);
+  k55_add((float *)(A + 9744384) + 3072, P + 387072 /* dense1.bias */, (float *)(A + 10567744) + 0);
+  k56_log_softmax((float *)(A + 10567744) + 0, (float *)(A + 10580032) + 0);
+  k22_mul((float *)(A + 10555456) + 0, (float *)(A + 10580032) + 0, (float *)(A + 10592320) + 0);
+  k23_sum_to((float *)(A + 10592320) + 0, (float *)(A + 10604608) + 0);
+  k24_sum_to((float *)(A + 10604608) + 0, (float *)(A + 10592320) + 0);
   k0_one_hot(in->y + 2, (float *)(A + 10592384) + 0);
-  k15_add((float *)(A + 9744384) + 6144, P + 387072 /* dense1.bias */, (float *)(A + 10604672) + 0);
-  k22_log_softmax((float *)(A + 10604672) + 0, (float *)(A + 929792) + 0);
-  k23_mul((float *)(A + 10592384) + 0, (float *)(A + 929792) + 0, (float *)(A + 942080) + 0);
-  k24_sum_to((float *)(A + 942080) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 10617088) + 0);
+  k55_add((float *)(A + 9744384) + 6144, P + 387072 /* dense1.bias */, (float *)(A + 10604672) + 0);
+  k56_log_softmax((float *)(A + 10604672) + 0, (float *)(A + 929792) + 0);
+  k22_mul((float *)(A + 10592384) + 0, (float *)(A + 929792) + 0, (float *)(A + 942080) + 0);
+  k23_sum_to((float *)(A + 942080) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 10617088) + 0);
   k0_one_hot(in->y + 3, (float *)(A + 942080) + 0);
-  k15_add((float *)(A + 9744384) + 9216, P + 387072 /* dense1.bias */, (float *)(A + 954368) + 0);
-  k22_log_softmax((float *)(A + 954368) + 0, (float *)(A + 966656) + 0);
-  k23_mul((float *)(A + 942080) + 0, (float *)(A + 966656) + 0, (float *)(A + 978944) + 0);
-  k24_sum_to((float *)(A + 978944) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 10617152) + 0);
+  k55_add((float *)(A + 9744384) + 9216, P + 387072 /* dense1.bias */, (float *)(A + 954368) + 0);
+  k56_log_softmax((float *)(A + 954368) + 0, (float *)(A + 966656) + 0);
+  k22_mul((float *)(A + 942080) + 0, (float *)(A + 966656) + 0, (float *)(A + 978944) + 0);
+  k23_sum_to((float *)(A + 978944) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 10617152) + 0);
   k0_one_hot(in->y + 4, (float *)(A + 978944) + 0);
-  k15_add((float *)(A + 9744384) + 12288, P + 387072 /* dense1.bias */, (float *)(A + 991232) + 0);
-  k22_log_softmax((float *)(A + 991232) + 0, (float *)(A + 1003520) + 0);
-  k23_mul((float *)(A + 978944) + 0, (float *)(A + 1003520) + 0, (float *)(A + 1015808) + 0);
-  k24_sum_to((float *)(A + 1015808) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 10617216) + 0);
+  k55_add((float *)(A + 9744384) + 12288, P + 387072 /* dense1.bias */, (float *)(A + 991232) + 0);
+  k56_log_softmax((float *)(A + 991232) + 0, (float *)(A + 1003520) + 0);
+  k22_mul((float *)(A + 978944) + 0, (float *)(A + 1003520) + 0, (float *)(A + 1015808) + 0);
+  k23_sum_to((float *)(A + 1015808) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 10617216) + 0);
   k0_one_hot(in->y + 5, (float *)(A + 1015808) + 0);
-  k15_add((float *)(A + 9744384) + 15360, P + 387072 /* dense1.bias */, (float *)(A + 1028096) + 0);
-  k22_log_softmax((float *)(A + 1028096) + 0, (float *)(A + 1040384) + 0);
-  k23_mul((float *)(A + 1015808) + 0, (float *)(A + 1040384) + 0, (float *)(A + 1191936) + 0);
-  k24_sum_to((float *)(A + 1191936) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1052672) + 0);
+  k55_add((float *)(A + 9744384) + 15360, P + 387072 /* dense1.bias */, (float *)(A + 1028096) + 0);
+  k56_log_softmax((float *)(A + 1028096) + 0, (float *)(A + 1040384) + 0);
+  k22_mul((float *)(A + 1015808) + 0, (float *)(A + 1040384) + 0, (float *)(A + 1191936) + 0);
+  k23_sum_to((float *)(A + 1191936) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1052672) + 0);
   k0_one_hot(in->y + 6, (float *)(A + 1191936) + 0);
-  k15_add((float *)(A + 9744384) + 18432, P + 387072 /* dense1.bias */, (float *)(A + 1204224) + 0);
-  k22_log_softmax((float *)(A + 1204224) + 0, (float *)(A + 1216512) + 0);
-  k23_mul((float *)(A + 1191936) + 0, (float *)(A + 1216512) + 0, (float *)(A + 1228800) + 0);
-  k24_sum_to((float *)(A + 1228800) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1052736) + 0);
+  k55_add((float *)(A + 9744384) + 18432, P + 387072 /* dense1.bias */, (float *)(A + 1204224) + 0);
+  k56_log_softmax((float *)(A + 1204224) + 0, (float *)(A + 1216512) + 0);
+  k22_mul((float *)(A + 1191936) + 0, (float *)(A + 1216512) + 0, (float *)(A + 1228800) + 0);
+  k23_sum_to((float *)(A + 1228800) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1052736) + 0);
   k0_one_hot(in->y + 7, (float *)(A + 1228800) + 0);
-  k15_add((float *)(A + 9744384) + 21504, P + 387072 /* dense1.bias */, (float *)(A + 1241088) + 0);
-  k22_log_softmax((float *)(A + 1241088) + 0, (float *)(A + 1253376) + 0);
-  k23_mul((float *)(A + 1228800) + 0, (float *)(A + 1253376) + 0, (float *)(A + 1265664) + 0);
-  k24_sum_to((float *)(A + 1265664) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1052800) + 0);
+  k55_add((float *)(A + 9744384) + 21504, P + 387072 /* dense1.bias */, (float *)(A + 1241088) + 0);
+  k56_log_softmax((float *)(A + 1241088) + 0, (float *)(A + 1253376) + 0);
+  k22_mul((float *)(A + 1228800) + 0, (float *)(A + 1253376) + 0, (float *)(A + 1265664) + 0);
+  k23_sum_to((float *)(A + 1265664) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1052800) + 0);
   k0_one_hot(in->y + 8, (float *)(A + 1265664) + 0);
-  k15_add((float *)(A + 9744384) + 24576, P + 387072 /* dense1.bias */, (float *)(A + 1277952) + 0);
-  k22_log_softmax((float *)(A + 1277952) + 0, (float *)(A + 1290240) + 0);
-  k23_mul((float *)(A + 1265664) + 0, (float *)(A + 1290240) + 0, (float *)(A + 1302528) + 0);
-  k24_sum_to((float *)(A + 1302528) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1052864) + 0);
+  k55_add((float *)(A + 9744384) + 24576, P + 387072 /* dense1.bias */, (float *)(A + 1277952) + 0);
+  k56_log_softmax((float *)(A + 1277952) + 0, (float *)(A + 1290240) + 0);
+  k22_mul((float *)(A + 1265664) + 0, (float *)(A + 1290240) + 0, (float *)(A + 1302528) + 0);
+  k23_sum_to((float *)(A + 1302528) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1052864) + 0);
   k0_one_hot(in->y + 9, (float *)(A + 1302528) + 0);
-  k15_add((float *)(A + 9744384) + 27648, P + 387072 /* dense1.bias */, (float *)(A + 1314816) + 0);
-  k22_log_softmax((float *)(A + 1314816) + 0, (float *)(A + 1327104) + 0);
-  k23_mul((float *)(A + 1302528) + 0, (float *)(A + 1327104) + 0, (float *)(A + 1339392) + 0);
-  k24_sum_to((float *)(A + 1339392) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1052928) + 0);
+  k55_add((float *)(A + 9744384) + 27648, P + 387072 /* dense1.bias */, (float *)(A + 1314816) + 0);
+  k56_log_softmax((float *)(A + 1314816) + 0, (float *)(A + 1327104) + 0);
+  k22_mul((float *)(A + 1302528) + 0, (float *)(A + 1327104) + 0, (float *)(A + 1339392) + 0);
+  k23_sum_to((float *)(A + 1339392) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1052928) + 0);
   k0_one_hot(in->y + 10, (float *)(A + 1339392) + 0);
-  k15_add((float *)(A + 9744384) + 30720, P + 387072 /* dense1.bias */, (float *)(A + 1351680) + 0);
-  k22_log_softmax((float *)(A + 1351680) + 0, (float *)(A + 1363968) + 0);
-  k23_mul((float *)(A + 1339392) + 0, (float *)(A + 1363968) + 0, (float *)(A + 1376256) + 0);
-  k24_sum_to((float *)(A + 1376256) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1052992) + 0);
+  k55_add((float *)(A + 9744384) + 30720, P + 387072 /* dense1.bias */, (float *)(A + 1351680) + 0);
+  k56_log_softmax((float *)(A + 1351680) + 0, (float *)(A + 1363968) + 0);
+  k22_mul((float *)(A + 1339392) + 0, (float *)(A + 1363968) + 0, (float *)(A + 1376256) + 0);
+  k23_sum_to((float *)(A + 1376256) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1052992) + 0);
   k0_one_hot(in->y + 11, (float *)(A + 1376256) + 0);
-  k15_add((float *)(A + 9744384) + 33792, P + 387072 /* dense1.bias */, (float *)(A + 1388544) + 0);
-  k22_log_softmax((float *)(A + 1388544) + 0, (float *)(A + 1400832) + 0);
-  k23_mul((float *)(A + 1376256) + 0, (float *)(A + 1400832) + 0, (float *)(A + 1413120) + 0);
-  k24_sum_to((float *)(A + 1413120) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053056) + 0);
+  k55_add((float *)(A + 9744384) + 33792, P + 387072 /* dense1.bias */, (float *)(A + 1388544) + 0);
+  k56_log_softmax((float *)(A + 1388544) + 0, (float *)(A + 1400832) + 0);
+  k22_mul((float *)(A + 1376256) + 0, (float *)(A + 1400832) + 0, (float *)(A + 1413120) + 0);
+  k23_sum_to((float *)(A + 1413120) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053056) + 0);
   k0_one_hot(in->y + 12, (float *)(A + 1413120) + 0);
-  k15_add((float *)(A + 9744384) + 36864, P + 387072 /* dense1.bias */, (float *)(A + 1425408) + 0);
-  k22_log_softmax((float *)(A + 1425408) + 0, (float *)(A + 1437696) + 0);
-  k23_mul((float *)(A + 1413120) + 0, (float *)(A + 1437696) + 0, (float *)(A + 1449984) + 0);
-  k24_sum_to((float *)(A + 1449984) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053120) + 0);
+  k55_add((float *)(A + 9744384) + 36864, P + 387072 /* dense1.bias */, (float *)(A + 1425408) + 0);
+  k56_log_softmax((float *)(A + 1425408) + 0, (float *)(A + 1437696) + 0);
+  k22_mul((float *)(A + 1413120) + 0, (float *)(A + 1437696) + 0, (float *)(A + 1449984) + 0);
+  k23_sum_to((float *)(A + 1449984) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053120) + 0);
   k0_one_hot(in->y + 13, (float *)(A + 1449984) + 0);
-  k15_add((float *)(A + 9744384) + 39936, P + 387072 /* dense1.bias */, (float *)(A + 1462272) + 0);
-  k22_log_softmax((float *)(A + 1462272) + 0, (float *)(A + 1474560) + 0);
-  k23_mul((float *)(A + 1449984) + 0, (float *)(A + 1474560) + 0, (float *)(A + 1486848) + 0);
-  k24_sum_to((float *)(A + 1486848) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053184) + 0);
+  k55_add((float *)(A + 9744384) + 39936, P + 387072 /* dense1.bias */, (float *)(A + 1462272) + 0);
+  k56_log_softmax((float *)(A + 1462272) + 0, (float *)(A + 1474560) + 0);
+  k22_mul((float *)(A + 1449984) + 0, (float *)(A + 1474560) + 0, (float *)(A + 1486848) + 0);
+  k23_sum_to((float *)(A + 1486848) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053184) + 0);
   k0_one_hot(in->y + 14, (float *)(A + 1486848) + 0);
 }
 
 static void charlm_lstm_train_step_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k15_add((float *)(A + 9744384) + 43008, P + 387072 /* dense1.bias */, (float *)(A + 1499136) + 0);
-  k22_log_softmax((float *)(A + 1499136) + 0, (float *)(A + 1511424) + 0);
-  k23_mul((float *)(A + 1486848) + 0, (float *)(A + 1511424) + 0, (float *)(A + 1523712) + 0);
-  k24_sum_to((float *)(A + 1523712) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053248) + 0);
+  k55_add((float *)(A + 9744384) + 43008, P + 387072 /* dense1.bias */, (float *)(A + 1499136) + 0);
+  k56_log_softmax((float *)(A + 1499136) + 0, (float *)(A + 1511424) + 0);
+  k22_mul((float *)(A + 1486848) + 0, (float *)(A + 1511424) + 0, (float *)(A + 1523712) + 0);
+  k23_sum_to((float *)(A + 1523712) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053248) + 0);
   k0_one_hot(in->y + 15, (float *)(A + 1523712) + 0);
-  k15_add((float *)(A + 9744384) + 46080, P + 387072 /* dense1.bias */, (float *)(A + 1536000) + 0);
-  k22_log_softmax((float *)(A + 1536000) + 0, (float *)(A + 1548288) + 0);
-  k23_mul((float *)(A + 1523712) + 0, (float *)(A + 1548288) + 0, (float *)(A + 1560576) + 0);
-  k24_sum_to((float *)(A + 1560576) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053312) + 0);
+  k55_add((float *)(A + 9744384) + 46080, P + 387072 /* dense1.bias */, (float *)(A + 1536000) + 0);
+  k56_log_softmax((float *)(A + 1536000) + 0, (float *)(A + 1548288) + 0);
+  k22_mul((float *)(A + 1523712) + 0, (float *)(A + 1548288) + 0, (float *)(A + 1560576) + 0);
+  k23_sum_to((float *)(A + 1560576) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053312) + 0);
   k0_one_hot(in->y + 16, (float *)(A + 1560576) + 0);
-  k15_add((float *)(A + 9744384) + 49152, P + 387072 /* dense1.bias */, (float *)(A + 1572864) + 0);
-  k22_log_softmax((float *)(A + 1572864) + 0, (float *)(A + 1585152) + 0);
-  k23_mul((float *)(A + 1560576) + 0, (float *)(A + 1585152) + 0, (float *)(A + 1597440) + 0);
-  k24_sum_to((float *)(A + 1597440) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053376) + 0);
+  k55_add((float *)(A + 9744384) + 49152, P + 387072 /* dense1.bias */, (float *)(A + 1572864) + 0);
+  k56_log_softmax((float *)(A + 1572864) + 0, (float *)(A + 1585152) + 0);
+  k22_mul((float *)(A + 1560576) + 0, (float *)(A + 1585152) + 0, (float *)(A + 1597440) + 0);
+  k23_sum_to((float *)(A + 1597440) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053376) + 0);
   k0_one_hot(in->y + 17, (float *)(A + 1597440) + 0);
-  k15_add((float *)(A + 9744384) + 52224, P + 387072 /* dense1.bias */, (float *)(A + 1609728) + 0);
-  k22_log_softmax((float *)(A + 1609728) + 0, (float *)(A + 1622016) + 0);
-  k23_mul((float *)(A + 1597440) + 0, (float *)(A + 1622016) + 0, (float *)(A + 1634304) + 0);
-  k24_sum_to((float *)(A + 1634304) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053440) + 0);
+  k55_add((float *)(A + 9744384) + 52224, P + 387072 /* dense1.bias */, (float *)(A + 1609728) + 0);
+  k56_log_softmax((float *)(A + 1609728) + 0, (float *)(A + 1622016) + 0);
+  k22_mul((float *)(A + 1597440) + 0, (float *)(A + 1622016) + 0, (float *)(A + 1634304) + 0);
+  k23_sum_to((float *)(A + 1634304) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053440) + 0);
   k0_one_hot(in->y + 18, (float *)(A + 1634304) + 0);
-  k15_add((float *)(A + 9744384) + 55296, P + 387072 /* dense1.bias */, (float *)(A + 1646592) + 0);
-  k22_log_softmax((float *)(A + 1646592) + 0, (float *)(A + 1658880) + 0);
-  k23_mul((float *)(A + 1634304) + 0, (float *)(A + 1658880) + 0, (float *)(A + 1671168) + 0);
-  k24_sum_to((float *)(A + 1671168) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053504) + 0);
+  k55_add((float *)(A + 9744384) + 55296, P + 387072 /* dense1.bias */, (float *)(A + 1646592) + 0);
+  k56_log_softmax((float *)(A + 1646592) + 0, (float *)(A + 1658880) + 0);
+  k22_mul((float *)(A + 1634304) + 0, (float *)(A + 1658880) + 0, (float *)(A + 1671168) + 0);
+  k23_sum_to((float *)(A + 1671168) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053504) + 0);
   k0_one_hot(in->y + 19, (float *)(A + 1671168) + 0);
-  k15_add((float *)(A + 9744384) + 58368, P + 387072 /* dense1.bias */, (float *)(A + 1683456) + 0);
-  k22_log_softmax((float *)(A + 1683456) + 0, (float *)(A + 1695744) + 0);
-  k23_mul((float *)(A + 1671168) + 0, (float *)(A + 1695744) + 0, (float *)(A + 1708032) + 0);
-  k24_sum_to((float *)(A + 1708032) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053568) + 0);
+  k55_add((float *)(A + 9744384) + 58368, P + 387072 /* dense1.bias */, (float *)(A + 1683456) + 0);
+  k56_log_softmax((float *)(A + 1683456) + 0, (float *)(A + 1695744) + 0);
+  k22_mul((float *)(A + 1671168) + 0, (float *)(A + 1695744) + 0, (float *)(A + 1708032) + 0);
+  k23_sum_to((float *)(A + 1708032) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053568) + 0);
   k0_one_hot(in->y + 20, (float *)(A + 1708032) + 0);
-  k15_add((float *)(A + 9744384) + 61440, P + 387072 /* dense1.bias */, (float *)(A + 1720320) + 0);
-  k22_log_softmax((float *)(A + 1720320) + 0, (float *)(A + 1732608) + 0);
-  k23_mul((float *)(A + 1708032) + 0, (float *)(A + 1732608) + 0, (float *)(A + 1744896) + 0);
-  k24_sum_to((float *)(A + 1744896) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053632) + 0);
+  k55_add((float *)(A + 9744384) + 61440, P + 387072 /* dense1.bias */, (float *)(A + 1720320) + 0);
+  k56_log_softmax((float *)(A + 1720320) + 0, (float *)(A + 1732608) + 0);
+  k22_mul((float *)(A + 1708032) + 0, (float *)(A + 1732608) + 0, (float *)(A + 1744896) + 0);
+  k23_sum_to((float *)(A + 1744896) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053632) + 0);
   k0_one_hot(in->y + 21, (float *)(A + 1744896) + 0);
-  k15_add((float *)(A + 9744384) + 64512, P + 387072 /* dense1.bias */, (float *)(A + 1757184) + 0);
-  k22_log_softmax((float *)(A + 1757184) + 0, (float *)(A + 1769472) + 0);
-  k23_mul((float *)(A + 1744896) + 0, (float *)(A + 1769472) + 0, (float *)(A + 1781760) + 0);
-  k24_sum_to((float *)(A + 1781760) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053696) + 0);
+  k55_add((float *)(A + 9744384) + 64512, P + 387072 /* dense1.bias */, (float *)(A + 1757184) + 0);
+  k56_log_softmax((float *)(A + 1757184) + 0, (float *)(A + 1769472) + 0);
+  k22_mul((float *)(A + 1744896) + 0, (float *)(A + 1769472) + 0, (float *)(A + 1781760) + 0);
+  k23_sum_to((float *)(A + 1781760) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053696) + 0);
   k0_one_hot(in->y + 22, (float *)(A + 1781760) + 0);
-  k15_add((float *)(A + 9744384) + 67584, P + 387072 /* dense1.bias */, (float *)(A + 1794048) + 0);
-  k22_log_softmax((float *)(A + 1794048) + 0, (float *)(A + 1806336) + 0);
-  k23_mul((float *)(A + 1781760) + 0, (float *)(A + 1806336) + 0, (float *)(A + 1818624) + 0);
-  k24_sum_to((float *)(A + 1818624) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053760) + 0);
+  k55_add((float *)(A + 9744384) + 67584, P + 387072 /* dense1.bias */, (float *)(A + 1794048) + 0);
+  k56_log_softmax((float *)(A + 1794048) + 0, (float *)(A + 1806336) + 0);
+  k22_mul((float *)(A + 1781760) + 0, (float *)(A + 1806336) + 0, (float *)(A + 1818624) + 0);
+  k23_sum_to((float *)(A + 1818624) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053760) + 0);
   k0_one_hot(in->y + 23, (float *)(A + 1818624) + 0);
-  k15_add((float *)(A + 9744384) + 70656, P + 387072 /* dense1.bias */, (float *)(A + 1830912) + 0);
-  k22_log_softmax((float *)(A + 1830912) + 0, (float *)(A + 1843200) + 0);
-  k23_mul((float *)(A + 1818624) + 0, (float *)(A + 1843200) + 0, (float *)(A + 1855488) + 0);
-  k24_sum_to((float *)(A + 1855488) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053824) + 0);
+  k55_add((float *)(A + 9744384) + 70656, P + 387072 /* dense1.bias */, (float *)(A + 1830912) + 0);
+  k56_log_softmax((float *)(A + 1830912) + 0, (float *)(A + 1843200) + 0);
+  k22_mul((float *)(A + 1818624) + 0, (float *)(A + 1843200) + 0, (float *)(A + 1855488) + 0);
+  k23_sum_to((float *)(A + 1855488) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053824) + 0);
   k0_one_hot(in->y + 24, (float *)(A + 1855488) + 0);
-  k15_add((float *)(A + 9744384) + 73728, P + 387072 /* dense1.bias */, (float *)(A + 1867776) + 0);
-  k22_log_softmax((float *)(A + 1867776) + 0, (float *)(A + 1880064) + 0);
-  k23_mul((float *)(A + 1855488) + 0, (float *)(A + 1880064) + 0, (float *)(A + 1892352) + 0);
-  k24_sum_to((float *)(A + 1892352) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053888) + 0);
+  k55_add((float *)(A + 9744384) + 73728, P + 387072 /* dense1.bias */, (float *)(A + 1867776) + 0);
+  k56_log_softmax((float *)(A + 1867776) + 0, (float *)(A + 1880064) + 0);
+  k22_mul((float *)(A + 1855488) + 0, (float *)(A + 1880064) + 0, (float *)(A + 1892352) + 0);
+  k23_sum_to((float *)(A + 1892352) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053888) + 0);
   k0_one_hot(in->y + 25, (float *)(A + 1892352) + 0);
-  k15_add((float *)(A + 9744384) + 76800, P + 387072 /* dense1.bias */, (float *)(A + 1904640) + 0);
-  k22_log_softmax((float *)(A + 1904640) + 0, (float *)(A + 1916928) + 0);
-  k23_mul((float *)(A + 1892352) + 0, (float *)(A + 1916928) + 0, (float *)(A + 1929216) + 0);
-  k24_sum_to((float *)(A + 1929216) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053952) + 0);
+  k55_add((float *)(A + 9744384) + 76800, P + 387072 /* dense1.bias */, (float *)(A + 1904640) + 0);
+  k56_log_softmax((float *)(A + 1904640) + 0, (float *)(A + 1916928) + 0);
+  k22_mul((float *)(A + 1892352) + 0, (float *)(A + 1916928) + 0, (float *)(A + 1929216) + 0);
+  k23_sum_to((float *)(A + 1929216) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1053952) + 0);
   k0_one_hot(in->y + 26, (float *)(A + 1929216) + 0);
-  k15_add((float *)(A + 9744384) + 79872, P + 387072 /* dense1.bias */, (float *)(A + 1941504) + 0);
-  k22_log_softmax((float *)(A + 1941504) + 0, (float *)(A + 1953792) + 0);
-  k23_mul((float *)(A + 1929216) + 0, (float *)(A + 1953792) + 0, (float *)(A + 1966080) + 0);
-  k24_sum_to((float *)(A + 1966080) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054016) + 0);
+  k55_add((float *)(A + 9744384) + 79872, P + 387072 /* dense1.bias */, (float *)(A + 1941504) + 0);
+  k56_log_softmax((float *)(A + 1941504) + 0, (float *)(A + 1953792) + 0);
+  k22_mul((float *)(A + 1929216) + 0, (float *)(A + 1953792) + 0, (float *)(A + 1966080) + 0);
+  k23_sum_to((float *)(A + 1966080) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054016) + 0);
   k0_one_hot(in->y + 27, (float *)(A + 1966080) + 0);
-  k15_add((float *)(A + 9744384) + 82944, P + 387072 /* dense1.bias */, (float *)(A + 1978368) + 0);
-  k22_log_softmax((float *)(A + 1978368) + 0, (float *)(A + 1990656) + 0);
-  k23_mul((float *)(A + 1966080) + 0, (float *)(A + 1990656) + 0, (float *)(A + 2002944) + 0);
-  k24_sum_to((float *)(A + 2002944) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054080) + 0);
+  k55_add((float *)(A + 9744384) + 82944, P + 387072 /* dense1.bias */, (float *)(A + 1978368) + 0);
+  k56_log_softmax((float *)(A + 1978368) + 0, (float *)(A + 1990656) + 0);
+  k22_mul((float *)(A + 1966080) + 0, (float *)(A + 1990656) + 0, (float *)(A + 2002944) + 0);
+  k23_sum_to((float *)(A + 2002944) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054080) + 0);
   k0_one_hot(in->y + 28, (float *)(A + 2002944) + 0);
-  k15_add((float *)(A + 9744384) + 86016, P + 387072 /* dense1.bias */, (float *)(A + 2015232) + 0);
-  k22_log_softmax((float *)(A + 2015232) + 0, (float *)(A + 2027520) + 0);
-  k23_mul((float *)(A + 2002944) + 0, (float *)(A + 2027520) + 0, (float *)(A + 2039808) + 0);
-  k24_sum_to((float *)(A + 2039808) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054144) + 0);
+  k55_add((float *)(A + 9744384) + 86016, P + 387072 /* dense1.bias */, (float *)(A + 2015232) + 0);
+  k56_log_softmax((float *)(A + 2015232) + 0, (float *)(A + 2027520) + 0);
+  k22_mul((float *)(A + 2002944) + 0, (float *)(A + 2027520) + 0, (float *)(A + 2039808) + 0);
+  k23_sum_to((float *)(A + 2039808) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054144) + 0);
   k0_one_hot(in->y + 29, (float *)(A + 2039808) + 0);
-  k15_add((float *)(A + 9744384) + 89088, P + 387072 /* dense1.bias */, (float *)(A + 2052096) + 0);
-  k22_log_softmax((float *)(A + 2052096) + 0, (float *)(A + 2064384) + 0);
-  k23_mul((float *)(A + 2039808) + 0, (float *)(A + 2064384) + 0, (float *)(A + 2076672) + 0);
-  k24_sum_to((float *)(A + 2076672) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054208) + 0);
+  k55_add((float *)(A + 9744384) + 89088, P + 387072 /* dense1.bias */, (float *)(A + 2052096) + 0);
+  k56_log_softmax((float *)(A + 2052096) + 0, (float *)(A + 2064384) + 0);
+  k22_mul((float *)(A + 2039808) + 0, (float *)(A + 2064384) + 0, (float *)(A + 2076672) + 0);
+  k23_sum_to((float *)(A + 2076672) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054208) + 0);
   k0_one_hot(in->y + 30, (float *)(A + 2076672) + 0);
-  k15_add((float *)(A + 9744384) + 92160, P + 387072 /* dense1.bias */, (float *)(A + 2088960) + 0);
-  k22_log_softmax((float *)(A + 2088960) + 0, (float *)(A + 2101248) + 0);
-  k23_mul((float *)(A + 2076672) + 0, (float *)(A + 2101248) + 0, (float *)(A + 2113536) + 0);
-  k24_sum_to((float *)(A + 2113536) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054272) + 0);
+  k55_add((float *)(A + 9744384) + 92160, P + 387072 /* dense1.bias */, (float *)(A + 2088960) + 0);
+  k56_log_softmax((float *)(A + 2088960) + 0, (float *)(A + 2101248) + 0);
+  k22_mul((float *)(A + 2076672) + 0, (float *)(A + 2101248) + 0, (float *)(A + 2113536) + 0);
+  k23_sum_to((float *)(A + 2113536) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054272) + 0);
   k0_one_hot(in->y + 31, (float *)(A + 2113536) + 0);
-  k15_add((float *)(A + 9744384) + 95232, P + 387072 /* dense1.bias */, (float *)(A + 2125824) + 0);
-  k22_log_softmax((float *)(A + 2125824) + 0, (float *)(A + 2138112) + 0);
-  k23_mul((float *)(A + 2113536) + 0, (float *)(A + 2138112) + 0, (float *)(A + 2150400) + 0);
-  k24_sum_to((float *)(A + 2150400) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054336) + 0);
+  k55_add((float *)(A + 9744384) + 95232, P + 387072 /* dense1.bias */, (float *)(A + 2125824) + 0);
+  k56_log_softmax((float *)(A + 2125824) + 0, (float *)(A + 2138112) + 0);
+  k22_mul((float *)(A + 2113536) + 0, (float *)(A + 2138112) + 0, (float *)(A + 2150400) + 0);
+  k23_sum_to((float *)(A + 2150400) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054336) + 0);
   k0_one_hot(in->y + 32, (float *)(A + 2150400) + 0);
-  k15_add((float *)(A + 9744384) + 98304, P + 387072 /* dense1.bias */, (float *)(A + 2162688) + 0);
-  k22_log_softmax((float *)(A + 2162688) + 0, (float *)(A + 2174976) + 0);
-  k23_mul((float *)(A + 2150400) + 0, (float *)(A + 2174976) + 0, (float *)(A + 2187264) + 0);
-  k24_sum_to((float *)(A + 2187264) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054400) + 0);
+  k55_add((float *)(A + 9744384) + 98304, P + 387072 /* dense1.bias */, (float *)(A + 2162688) + 0);
+  k56_log_softmax((float *)(A + 2162688) + 0, (float *)(A + 2174976) + 0);
+  k22_mul((float *)(A + 2150400) + 0, (float *)(A + 2174976) + 0, (float *)(A + 2187264) + 0);
+  k23_sum_to((float *)(A + 2187264) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054400) + 0);
   k0_one_hot(in->y + 33, (float *)(A + 2187264) + 0);
-  k15_add((float *)(A + 9744384) + 101376, P + 387072 /* dense1.bias */, (float *)(A + 2199552) + 0);
-  k22_log_softmax((float *)(A + 2199552) + 0, (float *)(A + 2211840) + 0);
-  k23_mul((float *)(A + 2187264) + 0, (float *)(A + 2211840) + 0, (float *)(A + 2224128) + 0);
-  k24_sum_to((float *)(A + 2224128) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054464) + 0);
+  k55_add((float *)(A + 9744384) + 101376, P + 387072 /* dense1.bias */, (float *)(A + 2199552) + 0);
+  k56_log_softmax((float *)(A + 2199552) + 0, (float *)(A + 2211840) + 0);
+  k22_mul((float *)(A + 2187264) + 0, (float *)(A + 2211840) + 0, (float *)(A + 2224128) + 0);
+  k23_sum_to((float *)(A + 2224128) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054464) + 0);
   k0_one_hot(in->y + 34, (float *)(A + 2224128) + 0);
-  k15_add((float *)(A + 9744384) + 104448, P + 387072 /* dense1.bias */, (float *)(A + 2236416) + 0);
-  k22_log_softmax((float *)(A + 2236416) + 0, (float *)(A + 2248704) + 0);
-  k23_mul((float *)(A + 2224128) + 0, (float *)(A + 2248704) + 0, (float *)(A + 2260992) + 0);
-  k24_sum_to((float *)(A + 2260992) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054528) + 0);
+  k55_add((float *)(A + 9744384) + 104448, P + 387072 /* dense1.bias */, (float *)(A + 2236416) + 0);
+  k56_log_softmax((float *)(A + 2236416) + 0, (float *)(A + 2248704) + 0);
+  k22_mul((float *)(A + 2224128) + 0, (float *)(A + 2248704) + 0, (float *)(A + 2260992) + 0);
+  k23_sum_to((float *)(A + 2260992) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054528) + 0);
   k0_one_hot(in->y + 35, (float *)(A + 2260992) + 0);
-  k15_add((float *)(A + 9744384) + 107520, P + 387072 /* dense1.bias */, (float *)(A + 2273280) + 0);
-  k22_log_softmax((float *)(A + 2273280) + 0, (float *)(A + 2285568) + 0);
-  k23_mul((float *)(A + 2260992) + 0, (float *)(A + 2285568) + 0, (float *)(A + 2297856) + 0);
-  k24_sum_to((float *)(A + 2297856) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054592) + 0);
+  k55_add((float *)(A + 9744384) + 107520, P + 387072 /* dense1.bias */, (float *)(A + 2273280) + 0);
+  k56_log_softmax((float *)(A + 2273280) + 0, (float *)(A + 2285568) + 0);
+  k22_mul((float *)(A + 2260992) + 0, (float *)(A + 2285568) + 0, (float *)(A + 2297856) + 0);
+  k23_sum_to((float *)(A + 2297856) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054592) + 0);
   k0_one_hot(in->y + 36, (float *)(A + 2297856) + 0);
-  k15_add((float *)(A + 9744384) + 110592, P + 387072 /* dense1.bias */, (float *)(A + 2310144) + 0);
-  k22_log_softmax((float *)(A + 2310144) + 0, (float *)(A + 2322432) + 0);
-  k23_mul((float *)(A + 2297856) + 0, (float *)(A + 2322432) + 0, (float *)(A + 2334720) + 0);
-  k24_sum_to((float *)(A + 2334720) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054656) + 0);
+  k55_add((float *)(A + 9744384) + 110592, P + 387072 /* dense1.bias */, (float *)(A + 2310144) + 0);
+  k56_log_softmax((float *)(A + 2310144) + 0, (float *)(A + 2322432) + 0);
+  k22_mul((float *)(A + 2297856) + 0, (float *)(A + 2322432) + 0, (float *)(A + 2334720) + 0);
+  k23_sum_to((float *)(A + 2334720) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054656) + 0);
   k0_one_hot(in->y + 37, (float *)(A + 2334720) + 0);
-  k15_add((float *)(A + 9744384) + 113664, P + 387072 /* dense1.bias */, (float *)(A + 2347008) + 0);
-  k22_log_softmax((float *)(A + 2347008) + 0, (float *)(A + 2359296) + 0);
-  k23_mul((float *)(A + 2334720) + 0, (float *)(A + 2359296) + 0, (float *)(A + 2371584) + 0);
-  k24_sum_to((float *)(A + 2371584) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054720) + 0);
+  k55_add((float *)(A + 9744384) + 113664, P + 387072 /* dense1.bias */, (float *)(A + 2347008) + 0);
+  k56_log_softmax((float *)(A + 2347008) + 0, (float *)(A + 2359296) + 0);
+  k22_mul((float *)(A + 2334720) + 0, (float *)(A + 2359296) + 0, (float *)(A + 2371584) + 0);
+  k23_sum_to((float *)(A + 2371584) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054720) + 0);
   k0_one_hot(in->y + 38, (float *)(A + 2371584) + 0);
-  k15_add((float *)(A + 9744384) + 116736, P + 387072 /* dense1.bias */, (float *)(A + 2383872) + 0);
-  k22_log_softmax((float *)(A + 2383872) + 0, (float *)(A + 2396160) + 0);
-  k23_mul((float *)(A + 2371584) + 0, (float *)(A + 2396160) + 0, (float *)(A + 2408448) + 0);
-  k24_sum_to((float *)(A + 2408448) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054784) + 0);
+  k55_add((float *)(A + 9744384) + 116736, P + 387072 /* dense1.bias */, (float *)(A + 2383872) + 0);
+  k56_log_softmax((float *)(A + 2383872) + 0, (float *)(A + 2396160) + 0);
+  k22_mul((float *)(A + 2371584) + 0, (float *)(A + 2396160) + 0, (float *)(A + 2408448) + 0);
+  k23_sum_to((float *)(A + 2408448) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054784) + 0);
   k0_one_hot(in->y + 39, (float *)(A + 2408448) + 0);
-  k15_add((float *)(A + 9744384) + 119808, P + 387072 /* dense1.bias */, (float *)(A + 2420736) + 0);
-  k22_log_softmax((float *)(A + 2420736) + 0, (float *)(A + 2433024) + 0);
-  k23_mul((float *)(A + 2408448) + 0, (float *)(A + 2433024) + 0, (float *)(A + 2445312) + 0);
-  k24_sum_to((float *)(A + 2445312) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054848) + 0);
+  k55_add((float *)(A + 9744384) + 119808, P + 387072 /* dense1.bias */, (float *)(A + 2420736) + 0);
+  k56_log_softmax((float *)(A + 2420736) + 0, (float *)(A + 2433024) + 0);
+  k22_mul((float *)(A + 2408448) + 0, (float *)(A + 2433024) + 0, (float *)(A + 2445312) + 0);
+  k23_sum_to((float *)(A + 2445312) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054848) + 0);
   k0_one_hot(in->y + 40, (float *)(A + 2445312) + 0);
-  k15_add((float *)(A + 9744384) + 122880, P + 387072 /* dense1.bias */, (float *)(A + 2457600) + 0);
-  k22_log_softmax((float *)(A + 2457600) + 0, (float *)(A + 2469888) + 0);
-  k23_mul((float *)(A + 2445312) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2482176) + 0);
-  k24_sum_to((float *)(A + 2482176) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054912) + 0);
+  k55_add((float *)(A + 9744384) + 122880, P + 387072 /* dense1.bias */, (float *)(A + 2457600) + 0);
+  k56_log_softmax((float *)(A + 2457600) + 0, (float *)(A + 2469888) + 0);
+  k22_mul((float *)(A + 2445312) + 0, (float *)(A + 2469888) + 0, (float *)(A + 2482176) + 0);
+  k23_sum_to((float *)(A + 2482176) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054912) + 0);
   k0_one_hot(in->y + 41, (float *)(A + 2482176) + 0);
-  k15_add((float *)(A + 9744384) + 125952, P + 387072 /* dense1.bias */, (float *)(A + 2494464) + 0);
-  k22_log_softmax((float *)(A + 2494464) + 0, (float *)(A + 2506752) + 0);
-  k23_mul((float *)(A + 2482176) + 0, (float *)(A + 2506752) + 0, (float *)(A + 2519040) + 0);
-  k24_sum_to((float *)(A + 2519040) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054976) + 0);
+  k55_add((float *)(A + 9744384) + 125952, P + 387072 /* dense1.bias */, (float *)(A + 2494464) + 0);
+  k56_log_softmax((float *)(A + 2494464) + 0, (float *)(A + 2506752) + 0);
+  k22_mul((float *)(A + 2482176) + 0, (float *)(A + 2506752) + 0, (float *)(A + 2519040) + 0);
+  k23_sum_to((float *)(A + 2519040) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1054976) + 0);
   k0_one_hot(in->y + 42, (float *)(A + 2519040) + 0);
-  k15_add((float *)(A + 9744384) + 129024, P + 387072 /* dense1.bias */, (float *)(A + 2531328) + 0);
-  k22_log_softmax((float *)(A + 2531328) + 0, (float *)(A + 2543616) + 0);
-  k23_mul((float *)(A + 2519040) + 0, (float *)(A + 2543616) + 0, (float *)(A + 2555904) + 0);
-  k24_sum_to((float *)(A + 2555904) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055040) + 0);
+  k55_add((float *)(A + 9744384) + 129024, P + 387072 /* dense1.bias */, (float *)(A + 2531328) + 0);
+  k56_log_softmax((float *)(A + 2531328) + 0, (float *)(A + 2543616) + 0);
+  k22_mul((float *)(A + 2519040) + 0, (float *)(A + 2543616) + 0, (float *)(A + 2555904) + 0);
+  k23_sum_to((float *)(A + 2555904) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055040) + 0);
   k0_one_hot(in->y + 43, (float *)(A + 2555904) + 0);
-  k15_add((float *)(A + 9744384) + 132096, P + 387072 /* dense1.bias */, (float *)(A + 2568192) + 0);
-  k22_log_softmax((float *)(A + 2568192) + 0, (float *)(A + 2580480) + 0);
-  k23_mul((float *)(A + 2555904) + 0, (float *)(A + 2580480) + 0, (float *)(A + 2592768) + 0);
-  k24_sum_to((float *)(A + 2592768) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055104) + 0);
+  k55_add((float *)(A + 9744384) + 132096, P + 387072 /* dense1.bias */, (float *)(A + 2568192) + 0);
+  k56_log_softmax((float *)(A + 2568192) + 0, (float *)(A + 2580480) + 0);
+  k22_mul((float *)(A + 2555904) + 0, (float *)(A + 2580480) + 0, (float *)(A + 2592768) + 0);
+  k23_sum_to((float *)(A + 2592768) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055104) + 0);
   k0_one_hot(in->y + 44, (float *)(A + 2592768) + 0);
-  k15_add((float *)(A + 9744384) + 135168, P + 387072 /* dense1.bias */, (float *)(A + 2605056) + 0);
-  k22_log_softmax((float *)(A + 2605056) + 0, (float *)(A + 2617344) + 0);
-  k23_mul((float *)(A + 2592768) + 0, (float *)(A + 2617344) + 0, (float *)(A + 2629632) + 0);
-  k24_sum_to((float *)(A + 2629632) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055168) + 0);
+  k55_add((float *)(A + 9744384) + 135168, P + 387072 /* dense1.bias */, (float *)(A + 2605056) + 0);
+  k56_log_softmax((float *)(A + 2605056) + 0, (float *)(A + 2617344) + 0);
+  k22_mul((float *)(A + 2592768) + 0, (float *)(A + 2617344) + 0, (float *)(A + 2629632) + 0);
+  k23_sum_to((float *)(A + 2629632) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055168) + 0);
   k0_one_hot(in->y + 45, (float *)(A + 2629632) + 0);
-  k15_add((float *)(A + 9744384) + 138240, P + 387072 /* dense1.bias */, (float *)(A + 2641920) + 0);
-  k22_log_softmax((float *)(A + 2641920) + 0, (float *)(A + 2654208) + 0);
-  k23_mul((float *)(A + 2629632) + 0, (float *)(A + 2654208) + 0, (float *)(A + 2666496) + 0);
-  k24_sum_to((float *)(A + 2666496) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055232) + 0);
+  k55_add((float *)(A + 9744384) + 138240, P + 387072 /* dense1.bias */, (float *)(A + 2641920) + 0);
+  k56_log_softmax((float *)(A + 2641920) + 0, (float *)(A + 2654208) + 0);
+  k22_mul((float *)(A + 2629632) + 0, (float *)(A + 2654208) + 0, (float *)(A + 2666496) + 0);
+  k23_sum_to((float *)(A + 2666496) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055232) + 0);
   k0_one_hot(in->y + 46, (float *)(A + 2666496) + 0);
-  k15_add((float *)(A + 9744384) + 141312, P + 387072 /* dense1.bias */, (float *)(A + 2678784) + 0);
-  k22_log_softmax((float *)(A + 2678784) + 0, (float *)(A + 2691072) + 0);
-  k23_mul((float *)(A + 2666496) + 0, (float *)(A + 2691072) + 0, (float *)(A + 2703360) + 0);
-  k24_sum_to((float *)(A + 2703360) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055296) + 0);
+  k55_add((float *)(A + 9744384) + 141312, P + 387072 /* dense1.bias */, (float *)(A + 2678784) + 0);
+  k56_log_softmax((float *)(A + 2678784) + 0, (float *)(A + 2691072) + 0);
+  k22_mul((float *)(A + 2666496) + 0, (float *)(A + 2691072) + 0, (float *)(A + 2703360) + 0);
+  k23_sum_to((float *)(A + 2703360) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055296) + 0);
   k0_one_hot(in->y + 47, (float *)(A + 2703360) + 0);
-  k15_add((float *)(A + 9744384) + 144384, P + 387072 /* dense1.bias */, (float *)(A + 2715648) + 0);
-  k22_log_softmax((float *)(A + 2715648) + 0, (float *)(A + 2727936) + 0);
+  k55_add((float *)(A + 9744384) + 144384, P + 387072 /* dense1.bias */, (float *)(A + 2715648) + 0);
+  k56_log_softmax((float *)(A + 2715648) + 0, (float *)(A + 2727936) + 0);
 }
 
 static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k23_mul((float *)(A + 2703360) + 0, (float *)(A + 2727936) + 0, (float *)(A + 2740224) + 0);
-  k24_sum_to((float *)(A + 2740224) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055360) + 0);
+  k22_mul((float *)(A + 2703360) + 0, (float *)(A + 2727936) + 0, (float *)(A + 2740224) + 0);
+  k23_sum_to((float *)(A + 2740224) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055360) + 0);
   k0_one_hot(in->y + 48, (float *)(A + 2740224) + 0);
-  k15_add((float *)(A + 9744384) + 147456, P + 387072 /* dense1.bias */, (float *)(A + 2752512) + 0);
-  k22_log_softmax((float *)(A + 2752512) + 0, (float *)(A + 2764800) + 0);
-  k23_mul((float *)(A + 2740224) + 0, (float *)(A + 2764800) + 0, (float *)(A + 2777088) + 0);
-  k24_sum_to((float *)(A + 2777088) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055424) + 0);
+  k55_add((float *)(A + 9744384) + 147456, P + 387072 /* dense1.bias */, (float *)(A + 2752512) + 0);
+  k56_log_softmax((float *)(A + 2752512) + 0, (float *)(A + 2764800) + 0);
+  k22_mul((float *)(A + 2740224) + 0, (float *)(A + 2764800) + 0, (float *)(A + 2777088) + 0);
+  k23_sum_to((float *)(A + 2777088) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055424) + 0);
   k0_one_hot(in->y + 49, (float *)(A + 2777088) + 0);
-  k15_add((float *)(A + 9744384) + 150528, P + 387072 /* dense1.bias */, (float *)(A + 2789376) + 0);
-  k22_log_softmax((float *)(A + 2789376) + 0, (float *)(A + 2801664) + 0);
-  k23_mul((float *)(A + 2777088) + 0, (float *)(A + 2801664) + 0, (float *)(A + 2813952) + 0);
-  k24_sum_to((float *)(A + 2813952) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055488) + 0);
+  k55_add((float *)(A + 9744384) + 150528, P + 387072 /* dense1.bias */, (float *)(A + 2789376) + 0);
+  k56_log_softmax((float *)(A + 2789376) + 0, (float *)(A + 2801664) + 0);
+  k22_mul((float *)(A + 2777088) + 0, (float *)(A + 2801664) + 0, (float *)(A + 2813952) + 0);
+  k23_sum_to((float *)(A + 2813952) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055488) + 0);
   k0_one_hot(in->y + 50, (float *)(A + 2813952) + 0);
-  k15_add((float *)(A + 9744384) + 153600, P + 387072 /* dense1.bias */, (float *)(A + 2826240) + 0);
-  k22_log_softmax((float *)(A + 2826240) + 0, (float *)(A + 2838528) + 0);
-  k23_mul((float *)(A + 2813952) + 0, (float *)(A + 2838528) + 0, (float *)(A + 2850816) + 0);
-  k24_sum_to((float *)(A + 2850816) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055552) + 0);
+  k55_add((float *)(A + 9744384) + 153600, P + 387072 /* dense1.bias */, (float *)(A + 2826240) + 0);
+  k56_log_softmax((float *)(A + 2826240) + 0, (float *)(A + 2838528) + 0);
+  k22_mul((float *)(A + 2813952) + 0, (float *)(A + 2838528) + 0, (float *)(A + 2850816) + 0);
+  k23_sum_to((float *)(A + 2850816) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055552) + 0);
   k0_one_hot(in->y + 51, (float *)(A + 2850816) + 0);
-  k15_add((float *)(A + 9744384) + 156672, P + 387072 /* dense1.bias */, (float *)(A + 2863104) + 0);
-  k22_log_softmax((float *)(A + 2863104) + 0, (float *)(A + 2875392) + 0);
-  k23_mul((float *)(A + 2850816) + 0, (float *)(A + 2875392) + 0, (float *)(A + 2887680) + 0);
-  k24_sum_to((float *)(A + 2887680) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055616) + 0);
+  k55_add((float *)(A + 9744384) + 156672, P + 387072 /* dense1.bias */, (float *)(A + 2863104) + 0);
+  k56_log_softmax((float *)(A + 2863104) + 0, (float *)(A + 2875392) + 0);
+  k22_mul((float *)(A + 2850816) + 0, (float *)(A + 2875392) + 0, (float *)(A + 2887680) + 0);
+  k23_sum_to((float *)(A + 2887680) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055616) + 0);
   k0_one_hot(in->y + 52, (float *)(A + 2887680) + 0);
-  k15_add((float *)(A + 9744384) + 159744, P + 387072 /* dense1.bias */, (float *)(A + 2899968) + 0);
-  k22_log_softmax((float *)(A + 2899968) + 0, (float *)(A + 2912256) + 0);
-  k23_mul((float *)(A + 2887680) + 0, (float *)(A + 2912256) + 0, (float *)(A + 2924544) + 0);
-  k24_sum_to((float *)(A + 2924544) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055680) + 0);
+  k55_add((float *)(A + 9744384) + 159744, P + 387072 /* dense1.bias */, (float *)(A + 2899968) + 0);
+  k56_log_softmax((float *)(A + 2899968) + 0, (float *)(A + 2912256) + 0);
+  k22_mul((float *)(A + 2887680) + 0, (float *)(A + 2912256) + 0, (float *)(A + 2924544) + 0);
+  k23_sum_to((float *)(A + 2924544) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055680) + 0);
   k0_one_hot(in->y + 53, (float *)(A + 2924544) + 0);
-  k15_add((float *)(A + 9744384) + 162816, P + 387072 /* dense1.bias */, (float *)(A + 2936832) + 0);
-  k22_log_softmax((float *)(A + 2936832) + 0, (float *)(A + 2949120) + 0);
-  k23_mul((float *)(A + 2924544) + 0, (float *)(A + 2949120) + 0, (float *)(A + 2961408) + 0);
-  k24_sum_to((float *)(A + 2961408) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055744) + 0);
+  k55_add((float *)(A + 9744384) + 162816, P + 387072 /* dense1.bias */, (float *)(A + 2936832) + 0);
+  k56_log_softmax((float *)(A + 2936832) + 0, (float *)(A + 2949120) + 0);
+  k22_mul((float *)(A + 2924544) + 0, (float *)(A + 2949120) + 0, (float *)(A + 2961408) + 0);
+  k23_sum_to((float *)(A + 2961408) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055744) + 0);
   k0_one_hot(in->y + 54, (float *)(A + 2961408) + 0);
-  k15_add((float *)(A + 9744384) + 165888, P + 387072 /* dense1.bias */, (float *)(A + 2973696) + 0);
-  k22_log_softmax((float *)(A + 2973696) + 0, (float *)(A + 2985984) + 0);
-  k23_mul((float *)(A + 2961408) + 0, (float *)(A + 2985984) + 0, (float *)(A + 2998272) + 0);
-  k24_sum_to((float *)(A + 2998272) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055808) + 0);
+  k55_add((float *)(A + 9744384) + 165888, P + 387072 /* dense1.bias */, (float *)(A + 2973696) + 0);
+  k56_log_softmax((float *)(A + 2973696) + 0, (float *)(A + 2985984) + 0);
+  k22_mul((float *)(A + 2961408) + 0, (float *)(A + 2985984) + 0, (float *)(A + 2998272) + 0);
+  k23_sum_to((float *)(A + 2998272) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055808) + 0);
   k0_one_hot(in->y + 55, (float *)(A + 2998272) + 0);
-  k15_add((float *)(A + 9744384) + 168960, P + 387072 /* dense1.bias */, (float *)(A + 3010560) + 0);
-  k22_log_softmax((float *)(A + 3010560) + 0, (float *)(A + 3022848) + 0);
-  k23_mul((float *)(A + 2998272) + 0, (float *)(A + 3022848) + 0, (float *)(A + 3035136) + 0);
-  k24_sum_to((float *)(A + 3035136) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055872) + 0);
+  k55_add((float *)(A + 9744384) + 168960, P + 387072 /* dense1.bias */, (float *)(A + 3010560) + 0);
+  k56_log_softmax((float *)(A + 3010560) + 0, (float *)(A + 3022848) + 0);
+  k22_mul((float *)(A + 2998272) + 0, (float *)(A + 3022848) + 0, (float *)(A + 3035136) + 0);
+  k23_sum_to((float *)(A + 3035136) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055872) + 0);
   k0_one_hot(in->y + 56, (float *)(A + 3035136) + 0);
-  k15_add((float *)(A + 9744384) + 172032, P + 387072 /* dense1.bias */, (float *)(A + 3047424) + 0);
-  k22_log_softmax((float *)(A + 3047424) + 0, (float *)(A + 3059712) + 0);
-  k23_mul((float *)(A + 3035136) + 0, (float *)(A + 3059712) + 0, (float *)(A + 3072000) + 0);
-  k24_sum_to((float *)(A + 3072000) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055936) + 0);
+  k55_add((float *)(A + 9744384) + 172032, P + 387072 /* dense1.bias */, (float *)(A + 3047424) + 0);
+  k56_log_softmax((float *)(A + 3047424) + 0, (float *)(A + 3059712) + 0);
+  k22_mul((float *)(A + 3035136) + 0, (float *)(A + 3059712) + 0, (float *)(A + 3072000) + 0);
+  k23_sum_to((float *)(A + 3072000) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1055936) + 0);
   k0_one_hot(in->y + 57, (float *)(A + 3072000) + 0);
-  k15_add((float *)(A + 9744384) + 175104, P + 387072 /* dense1.bias */, (float *)(A + 3084288) + 0);
-  k22_log_softmax((float *)(A + 3084288) + 0, (float *)(A + 3096576) + 0);
-  k23_mul((float *)(A + 3072000) + 0, (float *)(A + 3096576) + 0, (float *)(A + 3108864) + 0);
-  k24_sum_to((float *)(A + 3108864) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1056000) + 0);
+  k55_add((float *)(A + 9744384) + 175104, P + 387072 /* dense1.bias */, (float *)(A + 3084288) + 0);
+  k56_log_softmax((float *)(A + 3084288) + 0, (float *)(A + 3096576) + 0);
+  k22_mul((float *)(A + 3072000) + 0, (float *)(A + 3096576) + 0, (float *)(A + 3108864) + 0);
+  k23_sum_to((float *)(A + 3108864) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1056000) + 0);
   k0_one_hot(in->y + 58, (float *)(A + 3108864) + 0);
-  k15_add((float *)(A + 9744384) + 178176, P + 387072 /* dense1.bias */, (float *)(A + 3121152) + 0);
-  k22_log_softmax((float *)(A + 3121152) + 0, (float *)(A + 3133440) + 0);
-  k23_mul((float *)(A + 3108864) + 0, (float *)(A + 3133440) + 0, (float *)(A + 3145728) + 0);
-  k24_sum_to((float *)(A + 3145728) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1056064) + 0);
+  k55_add((float *)(A + 9744384) + 178176, P + 387072 /* dense1.bias */, (float *)(A + 3121152) + 0);
+  k56_log_softmax((float *)(A + 3121152) + 0, (float *)(A + 3133440) + 0);
+  k22_mul((float *)(A + 3108864) + 0, (float *)(A + 3133440) + 0, (float *)(A + 3145728) + 0);
+  k23_sum_to((float *)(A + 3145728) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1056064) + 0);
   k0_one_hot(in->y + 59, (float *)(A + 3145728) + 0);
-  k15_add((float *)(A + 9744384) + 181248, P + 387072 /* dense1.bias */, (float *)(A + 3158016) + 0);
-  k22_log_softmax((float *)(A + 3158016) + 0, (float *)(A + 3170304) + 0);
-  k23_mul((float *)(A + 3145728) + 0, (float *)(A + 3170304) + 0, (float *)(A + 3182592) + 0);
-  k24_sum_to((float *)(A + 3182592) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1056128) + 0);
+  k55_add((float *)(A + 9744384) + 181248, P + 387072 /* dense1.bias */, (float *)(A + 3158016) + 0);
+  k56_log_softmax((float *)(A + 3158016) + 0, (float *)(A + 3170304) + 0);
+  k22_mul((float *)(A + 3145728) + 0, (float *)(A + 3170304) + 0, (float *)(A + 3182592) + 0);
+  k23_sum_to((float *)(A + 3182592) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1056128) + 0);
   k0_one_hot(in->y + 60, (float *)(A + 3182592) + 0);
-  k15_add((float *)(A + 9744384) + 184320, P + 387072 /* dense1.bias */, (float *)(A + 3194880) + 0);
-  k22_log_softmax((float *)(A + 3194880) + 0, (float *)(A + 3207168) + 0);
-  k23_mul((float *)(A + 3182592) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3219456) + 0);
-  k24_sum_to((float *)(A + 3219456) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1056192) + 0);
+  k55_add((float *)(A + 9744384) + 184320, P + 387072 /* dense1.bias */, (float *)(A + 3194880) + 0);
+  k56_log_softmax((float *)(A + 3194880) + 0, (float *)(A + 3207168) + 0);
+  k22_mul((float *)(A + 3182592) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3219456) + 0);
+  k23_sum_to((float *)(A + 3219456) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1056192) + 0);
   k0_one_hot(in->y + 61, (float *)(A + 3219456) + 0);
-  k15_add((float *)(A + 9744384) + 187392, P + 387072 /* dense1.bias */, (float *)(A + 3231744) + 0);
-  k22_log_softmax((float *)(A + 3231744) + 0, (float *)(A + 3244032) + 0);
-  k23_mul((float *)(A + 3219456) + 0, (float *)(A + 3244032) + 0, (float *)(A + 3256320) + 0);
-  k24_sum_to((float *)(A + 3256320) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1056256) + 0);
+  k55_add((float *)(A + 9744384) + 187392, P + 387072 /* dense1.bias */, (float *)(A + 3231744) + 0);
+  k56_log_softmax((float *)(A + 3231744) + 0, (float *)(A + 3244032) + 0);
+  k22_mul((float *)(A + 3219456) + 0, (float *)(A + 3244032) + 0, (float *)(A + 3256320) + 0);
+  k23_sum_to((float *)(A + 3256320) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1056256) + 0);
   k0_one_hot(in->y + 62, (float *)(A + 3256320) + 0);
-  k15_add((float *)(A + 9744384) + 190464, P + 387072 /* dense1.bias */, (float *)(A + 3268608) + 0);
-  k22_log_softmax((float *)(A + 3268608) + 0, (float *)(A + 3280896) + 0);
-  k23_mul((float *)(A + 3256320) + 0, (float *)(A + 3280896) + 0, (float *)(A + 3293184) + 0);
-  k24_sum_to((float *)(A + 3293184) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1056320) + 0);
+  k55_add((float *)(A + 9744384) + 190464, P + 387072 /* dense1.bias */, (float *)(A + 3268608) + 0);
+  k56_log_softmax((float *)(A + 3268608) + 0, (float *)(A + 3280896) + 0);
+  k22_mul((float *)(A + 3256320) + 0, (float *)(A + 3280896) + 0, (float *)(A + 3293184) + 0);
+  k23_sum_to((float *)(A + 3293184) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1056320) + 0);
   k0_one_hot(in->y + 63, (float *)(A + 3293184) + 0);
-  k15_add((float *)(A + 9744384) + 193536, P + 387072 /* dense1.bias */, (float *)(A + 3305472) + 0);
-  k22_log_softmax((float *)(A + 3305472) + 0, (float *)(A + 9744384) + 0);
-  k23_mul((float *)(A + 3293184) + 0, (float *)(A + 9744384) + 0, (float *)(A + 9756672) + 0);
-  k24_sum_to((float *)(A + 9756672) + 0, (float *)(A + 10616960) + 0);
-  k25_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1056384) + 0);
-  k26_mul_neg((float *)(A + 10592320) + 0, (float *)(A + 10616960) + 0);
-  k26_mul_neg((float *)(A + 10617088) + 0, (float *)(A + 10592320) + 0);
-  k26_mul_neg((float *)(A + 10617152) + 0, (float *)(A + 10617024) + 0);
-  k26_mul_neg((float *)(A + 10617216) + 0, (float *)(A + 10617088) + 0);
-  k26_mul_neg((float *)(A + 1052672) + 0, (float *)(A + 1056448) + 0);
-  k26_mul_neg((float *)(A + 1052736) + 0, (float *)(A + 1052672) + 0);
-  k26_mul_neg((float *)(A + 1052800) + 0, (float *)(A + 1052736) + 0);
-  k26_mul_neg((float *)(A + 1052864) + 0, (float *)(A + 1052800) + 0);
-  k26_mul_neg((float *)(A + 1052928) + 0, (float *)(A + 1052864) + 0);
-  k26_mul_neg((float *)(A + 1052992) + 0, (float *)(A + 1052928) + 0);
-  k26_mul_neg((float *)(A + 1053056) + 0, (float *)(A + 1052992) + 0);
-  k26_mul_neg((float *)(A + 1053120) + 0, (float *)(A + 1053056) + 0);
-  k26_mul_neg((float *)(A + 1053184) + 0, (float *)(A + 1053120) + 0);
-  k26_mul_neg((float *)(A + 1053248) + 0, (float *)(A + 1053184) + 0);
-  k26_mul_neg((float *)(A + 1053312) + 0, (float *)(A + 1053248) + 0);
-  k26_mul_neg((float *)(A + 1053376) + 0, (float *)(A + 1053312) + 0);
-  k26_mul_neg((float *)(A + 1053440) + 0, (float *)(A + 1053376) + 0);
-  k26_mul_neg((float *)(A + 1053504) + 0, (float *)(A + 1053440) + 0);
-  k26_mul_neg((float *)(A + 1053568) + 0, (float *)(A + 1053504) + 0);
-  k26_mul_neg((float *)(A + 1053632) + 0, (float *)(A + 1053568) + 0);
-  k26_mul_neg((float *)(A + 1053696) + 0, (float *)(A + 1053632) + 0);
-  k26_mul_neg((float *)(A + 1053760) + 0, (float *)(A + 1053696) + 0);
-  k26_mul_neg((float *)(A + 1053824) + 0, (float *)(A + 1053760) + 0);
-  k26_mul_neg((float *)(A + 1053888) + 0, (float *)(A + 1053824) + 0);
-  k26_mul_neg((float *)(A + 1053952) + 0, (float *)(A + 1053888) + 0);
-  k26_mul_neg((float *)(A + 1054016) + 0, (float *)(A + 1053952) + 0);
-  k26_mul_neg((float *)(A + 1054080) + 0, (float *)(A + 1054016) + 0);
-  k26_mul_neg((float *)(A + 1054144) + 0, (float *)(A + 1054080) + 0);
-  k26_mul_neg((float *)(A + 1054208) + 0, (float *)(A + 1054144) + 0);
-  k26_mul_neg((float *)(A + 1054272) + 0, (float *)(A + 1054208) + 0);
-  k26_mul_neg((float *)(A + 1054336) + 0, (float *)(A + 1054272) + 0);
-  k26_mul_neg((float *)(A + 1054400) + 0, (float *)(A + 1054336) + 0);
-  k26_mul_neg((float *)(A + 1054464) + 0, (float *)(A + 1054400) + 0);
-  k26_mul_neg((float *)(A + 1054528) + 0, (float *)(A + 1054464) + 0);
-  k26_mul_neg((float *)(A + 1054592) + 0, (float *)(A + 1054528) + 0);
-  k26_mul_neg((float *)(A + 1054656) + 0, (float *)(A + 1054592) + 0);
-  k26_mul_neg((float *)(A + 1054720) + 0, (float *)(A + 1054656) + 0);
-  k26_mul_neg((float *)(A + 1054784) + 0, (float *)(A + 1054720) + 0);
-  k26_mul_neg((float *)(A + 1054848) + 0, (float *)(A + 1054784) + 0);
-  k26_mul_neg((float *)(A + 1054912) + 0, (float *)(A + 1054848) + 0);
-  k26_mul_neg((float *)(A + 1054976) + 0, (float *)(A + 1054912) + 0);
-  k26_mul_neg((float *)(A + 1055040) + 0, (float *)(A + 1054976) + 0);
-  k26_mul_neg((float *)(A + 1055104) + 0, (float *)(A + 1055040) + 0);
-  k26_mul_neg((float *)(A + 1055168) + 0, (float *)(A + 1055104) + 0);
-  k26_mul_neg((float *)(A + 1055232) + 0, (float *)(A + 1055168) + 0);
-  k26_mul_neg((float *)(A + 1055296) + 0, (float *)(A + 1055232) + 0);
-  k26_mul_neg((float *)(A + 1055360) + 0, (float *)(A + 1055296) + 0);
-  k26_mul_neg((float *)(A + 1055424) + 0, (float *)(A + 1055360) + 0);
-  k26_mul_neg((float *)(A + 1055488) + 0, (float *)(A + 1055424) + 0);
-  k26_mul_neg((float *)(A + 1055552) + 0, (float *)(A + 1055488) + 0);
-  k26_mul_neg((float *)(A + 1055616) + 0, (float *)(A + 1055552) + 0);
-  k26_mul_neg((float *)(A + 1055680) + 0, (float *)(A + 1055616) + 0);
-  k26_mul_neg((float *)(A + 1055744) + 0, (float *)(A + 1055680) + 0);
-  k26_mul_neg((float *)(A + 1055808) + 0, (float *)(A + 1055744) + 0);
-  k26_mul_neg((float *)(A + 1055872) + 0, (float *)(A + 1055808) + 0);
-  k26_mul_neg((float *)(A + 1055936) + 0, (float *)(A + 1055872) + 0);
-  k26_mul_neg((float *)(A + 1056000) + 0, (float *)(A + 1055936) + 0);
-  k26_mul_neg((float *)(A + 1056064) + 0, (float *)(A + 1056000) + 0);
-  k26_mul_neg((float *)(A + 1056128) + 0, (float *)(A + 1056064) + 0);
-  k26_mul_neg((float *)(A + 1056192) + 0, (float *)(A + 1056128) + 0);
-  k26_mul_neg((float *)(A + 1056256) + 0, (float *)(A + 1056192) + 0);
-  k26_mul_neg((float *)(A + 1056320) + 0, (float *)(A + 1056256) + 0);
-  k26_mul_neg((float *)(A + 1056384) + 0, (float *)(A + 1056320) + 0);
-  k27_argmax((float *)(A + 10530816) + 0, (int32_t *)(A + 1056512) + 0);
-  k28_equal((int32_t *)(A + 1056512) + 0, in->y + 0, (float *)(A + 1056640) + 0);
-  k25_sum_to((float *)(A + 1056640) + 0, (float *)(A + 1056384) + 0);
-  k27_argmax((float *)(A + 10567744) + 0, (int32_t *)(A + 1056512) + 0);
-  k28_equal((int32_t *)(A + 1056512) + 0, in->y + 1, (float *)(A + 1056640) + 0);
-  k25_sum_to((float *)(A + 1056640) + 0, (float *)(A + 1056512) + 0);
-  k27_argmax((float *)(A + 10604672) + 0, (int32_t *)(A + 1056576) + 0);
-  k28_equal((int32_t *)(A + 1056576) + 0, in->y + 2, (float *)(A + 1056704) + 0);
-  k25_sum_to((float *)(A + 1056704) + 0, (float *)(A + 1056576) + 0);
-  k27_argmax((float *)(A + 954368) + 0, (int32_t *)(A + 1056640) + 0);
-  k28_equal((int32_t *)(A + 1056640) + 0, in->y + 3, (float *)(A + 1056768) + 0);
-  k25_sum_to((float *)(A + 1056768) + 0, (float *)(A + 1056640) + 0);
-  k27_argmax((float *)(A + 991232) + 0, (int32_t *)(A + 1056704) + 0);
-  k28_equal((int32_t *)(A + 1056704) + 0, in->y + 4, (float *)(A + 1056832) + 0);
-  k25_sum_to((float *)(A + 1056832) + 0, (float *)(A + 1056704) + 0);
-  k27_argmax((float *)(A + 1028096) + 0, (int32_t *)(A + 1056768) + 0);
-  k28_equal((int32_t *)(A + 1056768) + 0, in->y + 5, (float *)(A + 1056896) + 0);
-  k25_sum_to((float *)(A + 1056896) + 0, (float *)(A + 1056768) + 0);
-  k27_argmax((float *)(A + 1204224) + 0, (int32_t *)(A + 1056832) + 0);
-  k28_equal((int32_t *)(A + 1056832) + 0, in->y + 6, (float *)(A + 1056960) + 0);
-  k25_sum_to((float *)(A + 1056960) + 0, (float *)(A + 1056832) + 0);
-  k27_argmax((float *)(A + 1241088) + 0, (int32_t *)(A + 1056896) + 0);
-  k28_equal((int32_t *)(A + 1056896) + 0, in->y + 7, (float *)(A + 1057024) + 0);
-  k25_sum_to((float *)(A + 1057024) + 0, (float *)(A + 1056896) + 0);
-  k27_argmax((float *)(A + 1277952) + 0, (int32_t *)(A + 1056960) + 0);
-  k28_equal((int32_t *)(A + 1056960) + 0, in->y + 8, (float *)(A + 1057088) + 0);
-  k25_sum_to((float *)(A + 1057088) + 0, (float *)(A + 1056960) + 0);
-  k27_argmax((float *)(A + 1314816) + 0, (int32_t *)(A + 1057024) + 0);
-  k28_equal((int32_t *)(A + 1057024) + 0, in->y + 9, (float *)(A + 1057152) + 0);
-  k25_sum_to((float *)(A + 1057152) + 0, (float *)(A + 1057024) + 0);
-  k27_argmax((float *)(A + 1351680) + 0, (int32_t *)(A + 1057088) + 0);
-  k28_equal((int32_t *)(A + 1057088) + 0, in->y + 10, (float *)(A + 1057216) + 0);
-  k25_sum_to((float *)(A + 1057216) + 0, (float *)(A + 1057088) + 0);
-  k27_argmax((float *)(A + 1388544) + 0, (int32_t *)(A + 1057152) + 0);
-  k28_equal((int32_t *)(A + 1057152) + 0, in->y + 11, (float *)(A + 1057280) + 0);
-  k25_sum_to((float *)(A + 1057280) + 0, (float *)(A + 1057152) + 0);
-  k27_argmax((float *)(A + 1425408) + 0, (int32_t *)(A + 1057216) + 0);
-  k28_equal((int32_t *)(A + 1057216) + 0, in->y + 12, (float *)(A + 1057344) + 0);
+  k55_add((float *)(A + 9744384) + 193536, P + 387072 /* dense1.bias */, (float *)(A + 3305472) + 0);
+  k56_log_softmax((float *)(A + 3305472) + 0, (float *)(A + 9744384) + 0);
+  k22_mul((float *)(A + 3293184) + 0, (float *)(A + 9744384) + 0, (float *)(A + 9756672) + 0);
+  k23_sum_to((float *)(A + 9756672) + 0, (float *)(A + 10616960) + 0);
+  k24_sum_to((float *)(A + 10616960) + 0, (float *)(A + 1056384) + 0);
+  k25_mul_neg((float *)(A + 10592320) + 0, (float *)(A + 10616960) + 0);
+  k25_mul_neg((float *)(A + 10617088) + 0, (float *)(A + 10592320) + 0);
+  k25_mul_neg((float *)(A + 10617152) + 0, (float *)(A + 10617024) + 0);
+  k25_mul_neg((float *)(A + 10617216) + 0, (float *)(A + 10617088) + 0);
+  k25_mul_neg((float *)(A + 1052672) + 0, (float *)(A + 1056448) + 0);
+  k25_mul_neg((float *)(A + 1052736) + 0, (float *)(A + 1052672) + 0);
+  k25_mul_neg((float *)(A + 1052800) + 0, (float *)(A + 1052736) + 0);
+  k25_mul_neg((float *)(A + 1052864) + 0, (float *)(A + 1052800) + 0);
+  k25_mul_neg((float *)(A + 1052928) + 0, (float *)(A + 1052864) + 0);
+  k25_mul_neg((float *)(A + 1052992) + 0, (float *)(A + 1052928) + 0);
+  k25_mul_neg((float *)(A + 1053056) + 0, (float *)(A + 1052992) + 0);
+  k25_mul_neg((float *)(A + 1053120) + 0, (float *)(A + 1053056) + 0);
+  k25_mul_neg((float *)(A + 1053184) + 0, (float *)(A + 1053120) + 0);
+  k25_mul_neg((float *)(A + 1053248) + 0, (float *)(A + 1053184) + 0);
+  k25_mul_neg((float *)(A + 1053312) + 0, (float *)(A + 1053248) + 0);
+  k25_mul_neg((float *)(A + 1053376) + 0, (float *)(A + 1053312) + 0);
+  k25_mul_neg((float *)(A + 1053440) + 0, (float *)(A + 1053376) + 0);
+  k25_mul_neg((float *)(A + 1053504) + 0, (float *)(A + 1053440) + 0);
+  k25_mul_neg((float *)(A + 1053568) + 0, (float *)(A + 1053504) + 0);
+  k25_mul_neg((float *)(A + 1053632) + 0, (float *)(A + 1053568) + 0);
+  k25_mul_neg((float *)(A + 1053696) + 0, (float *)(A + 1053632) + 0);
+  k25_mul_neg((float *)(A + 1053760) + 0, (float *)(A + 1053696) + 0);
+  k25_mul_neg((float *)(A + 1053824) + 0, (float *)(A + 1053760) + 0);
+  k25_mul_neg((float *)(A + 1053888) + 0, (float *)(A + 1053824) + 0);
+  k25_mul_neg((float *)(A + 1053952) + 0, (float *)(A + 1053888) + 0);
+  k25_mul_neg((float *)(A + 1054016) + 0, (float *)(A + 1053952) + 0);
+  k25_mul_neg((float *)(A + 1054080) + 0, (float *)(A + 1054016) + 0);
+  k25_mul_neg((float *)(A + 1054144) + 0, (float *)(A + 1054080) + 0);
+  k25_mul_neg((float *)(A + 1054208) + 0, (float *)(A + 1054144) + 0);
+  k25_mul_neg((float *)(A + 1054272) + 0, (float *)(A + 1054208) + 0);
+  k25_mul_neg((float *)(A + 1054336) + 0, (float *)(A + 1054272) + 0);
+  k25_mul_neg((float *)(A + 1054400) + 0, (float *)(A + 1054336) + 0);
+  k25_mul_neg((float *)(A + 1054464) + 0, (float *)(A + 1054400) + 0);
+  k25_mul_neg((float *)(A + 1054528) + 0, (float *)(A + 1054464) + 0);
+  k25_mul_neg((float *)(A + 1054592) + 0, (float *)(A + 1054528) + 0);
+  k25_mul_neg((float *)(A + 1054656) + 0, (float *)(A + 1054592) + 0);
+  k25_mul_neg((float *)(A + 1054720) + 0, (float *)(A + 1054656) + 0);
+  k25_mul_neg((float *)(A + 1054784) + 0, (float *)(A + 1054720) + 0);
+  k25_mul_neg((float *)(A + 1054848) + 0, (float *)(A + 1054784) + 0);
+  k25_mul_neg((float *)(A + 1054912) + 0, (float *)(A + 1054848) + 0);
+  k25_mul_neg((float *)(A + 1054976) + 0, (float *)(A + 1054912) + 0);
+  k25_mul_neg((float *)(A + 1055040) + 0, (float *)(A + 1054976) + 0);
+  k25_mul_neg((float *)(A + 1055104) + 0, (float *)(A + 1055040) + 0);
+  k25_mul_neg((float *)(A + 1055168) + 0, (float *)(A + 1055104) + 0);
+  k25_mul_neg((float *)(A + 1055232) + 0, (float *)(A + 1055168) + 0);
+  k25_mul_neg((float *)(A + 1055296) + 0, (float *)(A + 1055232) + 0);
+  k25_mul_neg((float *)(A + 1055360) + 0, (float *)(A + 1055296) + 0);
+  k25_mul_neg((float *)(A + 1055424) + 0, (float *)(A + 1055360) + 0);
+  k25_mul_neg((float *)(A + 1055488) + 0, (float *)(A + 1055424) + 0);
+  k25_mul_neg((float *)(A + 1055552) + 0, (float *)(A + 1055488) + 0);
+  k25_mul_neg((float *)(A + 1055616) + 0, (float *)(A + 1055552) + 0);
+  k25_mul_neg((float *)(A + 1055680) + 0, (float *)(A + 1055616) + 0);
+  k25_mul_neg((float *)(A + 1055744) + 0, (float *)(A + 1055680) + 0);
+  k25_mul_neg((float *)(A + 1055808) + 0, (float *)(A + 1055744) + 0);
+  k25_mul_neg((float *)(A + 1055872) + 0, (float *)(A + 1055808) + 0);
+  k25_mul_neg((float *)(A + 1055936) + 0, (float *)(A + 1055872) + 0);
+  k25_mul_neg((float *)(A + 1056000) + 0, (float *)(A + 1055936) + 0);
+  k25_mul_neg((float *)(A + 1056064) + 0, (float *)(A + 1056000) + 0);
+  k25_mul_neg((float *)(A + 1056128) + 0, (float *)(A + 1056064) + 0);
+  k25_mul_neg((float *)(A + 1056192) + 0, (float *)(A + 1056128) + 0);
+  k25_mul_neg((float *)(A + 1056256) + 0, (float *)(A + 1056192) + 0);
+  k25_mul_neg((float *)(A + 1056320) + 0, (float *)(A + 1056256) + 0);
+  k25_mul_neg((float *)(A + 1056384) + 0, (float *)(A + 1056320) + 0);
+  k57_argmax((float *)(A + 10530816) + 0, (int32_t *)(A + 1056512) + 0);
+  k27_equal((int32_t *)(A + 1056512) + 0, in->y + 0, (float *)(A + 1056640) + 0);
+  k24_sum_to((float *)(A + 1056640) + 0, (float *)(A + 1056384) + 0);
+  k57_argmax((float *)(A + 10567744) + 0, (int32_t *)(A + 1056512) + 0);
+  k27_equal((int32_t *)(A + 1056512) + 0, in->y + 1, (float *)(A + 1056640) + 0);
+  k24_sum_to((float *)(A + 1056640) + 0, (float *)(A + 1056512) + 0);
+  k57_argmax((float *)(A + 10604672) + 0, (int32_t *)(A + 1056576) + 0);
+  k27_equal((int32_t *)(A + 1056576) + 0, in->y + 2, (float *)(A + 1056704) + 0);
+  k24_sum_to((float *)(A + 1056704) + 0, (float *)(A + 1056576) + 0);
+  k57_argmax((float *)(A + 954368) + 0, (int32_t *)(A + 1056640) + 0);
+  k27_equal((int32_t *)(A + 1056640) + 0, in->y + 3, (float *)(A + 1056768) + 0);
+  k24_sum_to((float *)(A + 1056768) + 0, (float *)(A + 1056640) + 0);
+  k57_argmax((float *)(A + 991232) + 0, (int32_t *)(A + 1056704) + 0);
+  k27_equal((int32_t *)(A + 1056704) + 0, in->y + 4, (float *)(A + 1056832) + 0);
+  k24_sum_to((float *)(A + 1056832) + 0, (float *)(A + 1056704) + 0);
+  k57_argmax((float *)(A + 1028096) + 0, (int32_t *)(A + 1056768) + 0);
+  k27_equal((int32_t *)(A + 1056768) + 0, in->y + 5, (float *)(A + 1056896) + 0);
+  k24_sum_to((float *)(A + 1056896) + 0, (float *)(A + 1056768) + 0);
+  k57_argmax((float *)(A + 1204224) + 0, (int32_t *)(A + 1056832) + 0);
+  k27_equal((int32_t *)(A + 1056832) + 0, in->y + 6, (float *)(A + 1056960) + 0);
+  k24_sum_to((float *)(A + 1056960) + 0, (float *)(A + 1056832) + 0);
+  k57_argmax((float *)(A + 1241088) + 0, (int32_t *)(A + 1056896) + 0);
+  k27_equal((int32_t *)(A + 1056896) + 0, in->y + 7, (float *)(A + 1057024) + 0);
+  k24_sum_to((float *)(A + 1057024) + 0, (float *)(A + 1056896) + 0);
+  k57_argmax((float *)(A + 1277952) + 0, (int32_t *)(A + 1056960) + 0);
+  k27_equal((int32_t *)(A + 1056960) + 0, in->y + 8, (float *)(A + 1057088) + 0);
+  k24_sum_to((float *)(A + 1057088) + 0, (float *)(A + 1056960) + 0);
+  k57_argmax((float *)(A + 1314816) + 0, (int32_t *)(A + 1057024) + 0);
+  k27_equal((int32_t *)(A + 1057024) + 0, in->y + 9, (float *)(A + 1057152) + 0);
+  k24_sum_to((float *)(A + 1057152) + 0, (float *)(A + 1057024) + 0);
+  k57_argmax((float *)(A + 1351680) + 0, (int32_t *)(A + 1057088) + 0);
+  k27_equal((int32_t *)(A + 1057088) + 0, in->y + 10, (float *)(A + 1057216) + 0);
+  k24_sum_to((float *)(A + 1057216) + 0, (float *)(A + 1057088) + 0);
+  k57_argmax((float *)(A + 1388544) + 0, (int32_t *)(A + 1057152) + 0);
+  k27_equal((int32_t *)(A + 1057152) + 0, in->y + 11, (float *)(A + 1057280) + 0);
+  k24_sum_to((float *)(A + 1057280) + 0, (float *)(A + 1057152) + 0);
+  k57_argmax((float *)(A + 1425408) + 0, (int32_t *)(A + 1057216) + 0);
+  k27_equal((int32_t *)(A + 1057216) + 0, in->y + 12, (float *)(A + 1057344) + 0);
 }
 
 static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k25_sum_to((float *)(A + 1057344) + 0, (float *)(A + 1057216) + 0);
-  k27_argmax((float *)(A + 1462272) + 0, (int32_t *)(A + 1057280) + 0);
-  k28_equal((int32_t *)(A + 1057280) + 0, in->y + 13, (float *)(A + 1057408) + 0);
-  k25_sum_to((float *)(A + 1057408) + 0, (float *)(A + 1057280) + 0);
-  k27_argmax((float *)(A + 1499136) + 0, (int32_t *)(A + 1057344) + 0);
-  k28_equal((int32_t *)(A + 1057344) + 0, in->y + 14, (float *)(A + 1057472) + 0);
-  k25_sum_to((float *)(A + 1057472) + 0, (float *)(A + 1057344) + 0);
-  k27_argmax((float *)(A + 1536000) + 0, (int32_t *)(A + 1057408) + 0);
-  k28_equal((int32_t *)(A + 1057408) + 0, in->y + 15, (float *)(A + 1057536) + 0);
-  k25_sum_to((float *)(A + 1057536) + 0, (float *)(A + 1057408) + 0);
-  k27_argmax((float *)(A + 1572864) + 0, (int32_t *)(A + 1057472) + 0);
-  k28_equal((int32_t *)(A + 1057472) + 0, in->y + 16, (float *)(A + 1057600) + 0);
-  k25_sum_to((float *)(A + 1057600) + 0, (float *)(A + 1057472) + 0);
-  k27_argmax((float *)(A + 1609728) + 0, (int32_t *)(A + 1057536) + 0);
-  k28_equal((int32_t *)(A + 1057536) + 0, in->y + 17, (float *)(A + 1057664) + 0);
-  k25_sum_to((float *)(A + 1057664) + 0, (float *)(A + 1057536) + 0);
-  k27_argmax((float *)(A + 1646592) + 0, (int32_t *)(A + 1057600) + 0);
-  k28_equal((int32_t *)(A + 1057600) + 0, in->y + 18, (float *)(A + 1057728) + 0);
-  k25_sum_to((float *)(A + 1057728) + 0, (float *)(A + 1057600) + 0);
-  k27_argmax((float *)(A + 1683456) + 0, (int32_t *)(A + 1057664) + 0);
-  k28_equal((int32_t *)(A + 1057664) + 0, in->y + 19, (float *)(A + 1057792) + 0);
-  k25_sum_to((float *)(A + 1057792) + 0, (float *)(A + 1057664) + 0);
-  k27_argmax((float *)(A + 1720320) + 0, (int32_t *)(A + 1057728) + 0);
-  k28_equal((int32_t *)(A + 1057728) + 0, in->y + 20, (float *)(A + 1057856) + 0);
-  k25_sum_to((float *)(A + 1057856) + 0, (float *)(A + 1057728) + 0);
-  k27_argmax((float *)(A + 1757184) + 0, (int32_t *)(A + 1057792) + 0);
-  k28_equal((int32_t *)(A + 1057792) + 0, in->y + 21, (float *)(A + 1057920) + 0);
-  k25_sum_to((float *)(A + 1057920) + 0, (float *)(A + 1057792) + 0);
-  k27_argmax((float *)(A + 1794048) + 0, (int32_t *)(A + 1057856) + 0);
-  k28_equal((int32_t *)(A + 1057856) + 0, in->y + 22, (float *)(A + 1057984) + 0);
-  k25_sum_to((float *)(A + 1057984) + 0, (float *)(A + 1057856) + 0);
-  k27_argmax((float *)(A + 1830912) + 0, (int32_t *)(A + 1057920) + 0);
-  k28_equal((int32_t *)(A + 1057920) + 0, in->y + 23, (float *)(A + 1058048) + 0);
-  k25_sum_to((float *)(A + 1058048) + 0, (float *)(A + 1057920) + 0);
-  k27_argmax((float *)(A + 1867776) + 0, (int32_t *)(A + 1057984) + 0);
-  k28_equal((int32_t *)(A + 1057984) + 0, in->y + 24, (float *)(A + 1058112) + 0);
-  k25_sum_to((float *)(A + 1058112) + 0, (float *)(A + 1057984) + 0);
-  k27_argmax((float *)(A + 1904640) + 0, (int32_t *)(A + 1058048) + 0);
-  k28_equal((int32_t *)(A + 1058048) + 0, in->y + 25, (float *)(A + 1058176) + 0);
-  k25_sum_to((float *)(A + 1058176) + 0, (float *)(A + 1058048) + 0);
-  k27_argmax((float *)(A + 1941504) + 0, (int32_t *)(A + 1058112) + 0);
-  k28_equal((int32_t *)(A + 1058112) + 0, in->y + 26, (float *)(A + 1058240) + 0);
-  k25_sum_to((float *)(A + 1058240) + 0, (float *)(A + 1058112) + 0);
-  k27_argmax((float *)(A + 1978368) + 0, (int32_t *)(A + 1058176) + 0);
-  k28_equal((int32_t *)(A + 1058176) + 0, in->y + 27, (float *)(A + 1058304) + 0);
-  k25_sum_to((float *)(A + 1058304) + 0, (float *)(A + 1058176) + 0);
-  k27_argmax((float *)(A + 2015232) + 0, (int32_t *)(A + 1058240) + 0);
-  k28_equal((int32_t *)(A + 1058240) + 0, in->y + 28, (float *)(A + 1058368) + 0);
-  k25_sum_to((float *)(A + 1058368) + 0, (float *)(A + 1058240) + 0);
-  k27_argmax((float *)(A + 2052096) + 0, (int32_t *)(A + 1058304) + 0);
-  k28_equal((int32_t *)(A + 1058304) + 0, in->y + 29, (float *)(A + 1058432) + 0);
-  k25_sum_to((float *)(A + 1058432) + 0, (float *)(A + 1058304) + 0);
-  k27_argmax((float *)(A + 2088960) + 0, (int32_t *)(A + 1058368) + 0);
-  k28_equal((int32_t *)(A + 1058368) + 0, in->y + 30, (float *)(A + 1058496) + 0);
-  k25_sum_to((float *)(A + 1058496) + 0, (float *)(A + 1058368) + 0);
-  k27_argmax((float *)(A + 2125824) + 0, (int32_t *)(A + 1058432) + 0);
-  k28_equal((int32_t *)(A + 1058432) + 0, in->y + 31, (float *)(A + 1058560) + 0);
-  k25_sum_to((float *)(A + 1058560) + 0, (float *)(A + 1058432) + 0);
-  k27_argmax((float *)(A + 2162688) + 0, (int32_t *)(A + 1058496) + 0);
-  k28_equal((int32_t *)(A + 1058496) + 0, in->y + 32, (float *)(A + 1058624) + 0);
-  k25_sum_to((float *)(A + 1058624) + 0, (float *)(A + 1058496) + 0);
-  k27_argmax((float *)(A + 2199552) + 0, (int32_t *)(A + 1058560) + 0);
-  k28_equal((int32_t *)(A + 1058560) + 0, in->y + 33, (float *)(A + 1058688) + 0);
-  k25_sum_to((float *)(A + 1058688) + 0, (float *)(A + 1058560) + 0);
-  k27_argmax((float *)(A + 2236416) + 0, (int32_t *)(A + 1058624) + 0);
-  k28_equal((int32_t *)(A + 1058624) + 0, in->y + 34, (float *)(A + 1058752) + 0);
-  k25_sum_to((float *)(A + 1058752) + 0, (float *)(A + 1058624) + 0);
-  k27_argmax((float *)(A + 2273280) + 0, (int32_t *)(A + 1058688) + 0);
-  k28_equal((int32_t *)(A + 1058688) + 0, in->y + 35, (float *)(A + 1058816) + 0);
-  k25_sum_to((float *)(A + 1058816) + 0, (float *)(A + 1058688) + 0);
-  k27_argmax((float *)(A + 2310144) + 0, (int32_t *)(A + 1058752) + 0);
-  k28_equal((int32_t *)(A + 1058752) + 0, in->y + 36, (float *)(A + 1058880) + 0);
-  k25_sum_to((float *)(A + 1058880) + 0, (float *)(A + 1058752) + 0);
-  k27_argmax((float *)(A + 2347008) + 0, (int32_t *)(A + 1058816) + 0);
-  k28_equal((int32_t *)(A + 1058816) + 0, in->y + 37, (float *)(A + 1058944) + 0);
-  k25_sum_to((float *)(A + 1058944) + 0, (float *)(A + 1058816) + 0);
-  k27_argmax((float *)(A + 2383872) + 0, (int32_t *)(A + 1058880) + 0);
-  k28_equal((int32_t *)(A + 1058880) + 0, in->y + 38, (float *)(A + 1059008) + 0);
-  k25_sum_to((float *)(A + 1059008) + 0, (float *)(A + 1058880) + 0);
-  k27_argmax((float *)(A + 2420736) + 0, (int32_t *)(A + 1058944) + 0);
-  k28_equal((int32_t *)(A + 1058944) + 0, in->y + 39, (float *)(A + 1059072) + 0);
-  k25_sum_to((float *)(A + 1059072) + 0, (float *)(A + 1058944) + 0);
-  k27_argmax((float *)(A + 2457600) + 0, (int32_t *)(A + 1059008) + 0);
-  k28_equal((int32_t *)(A + 1059008) + 0, in->y + 40, (float *)(A + 1059136) + 0);
-  k25_sum_to((float *)(A + 1059136) + 0, (float *)(A + 1059008) + 0);
-  k27_argmax((float *)(A + 2494464) + 0, (int32_t *)(A + 1059072) + 0);
-  k28_equal((int32_t *)(A + 1059072) + 0, in->y + 41, (float *)(A + 1059200) + 0);
-  k25_sum_to((float *)(A + 1059200) + 0, (float *)(A + 1059072) + 0);
-  k27_argmax((float *)(A + 2531328) + 0, (int32_t *)(A + 1059136) + 0);
-  k28_equal((int32_t *)(A + 1059136) + 0, in->y + 42, (float *)(A + 1059264) + 0);
-  k25_sum_to((float *)(A + 1059264) + 0, (float *)(A + 1059136) + 0);
-  k27_argmax((float *)(A + 2568192) + 0, (int32_t *)(A + 1059200) + 0);
-  k28_equal((int32_t *)(A + 1059200) + 0, in->y + 43, (float *)(A + 1059328) + 0);
-  k25_sum_to((float *)(A + 1059328) + 0, (float *)(A + 1059200) + 0);
-  k27_argmax((float *)(A + 2605056) + 0, (int32_t *)(A + 1059264) + 0);
-  k28_equal((int32_t *)(A + 1059264) + 0, in->y + 44, (float *)(A + 1059392) + 0);
-  k25_sum_to((float *)(A + 1059392) + 0, (float *)(A + 1059264) + 0);
-  k27_argmax((float *)(A + 2641920) + 0, (int32_t *)(A + 1059328) + 0);
-  k28_equal((int32_t *)(A + 1059328) + 0, in->y + 45, (float *)(A + 1059456) + 0);
-  k25_sum_to((float *)(A + 1059456) + 0, (float *)(A + 1059328) + 0);
-  k27_argmax((float *)(A + 2678784) + 0, (int32_t *)(A + 1059392) + 0);
-  k28_equal((int32_t *)(A + 1059392) + 0, in->y + 46, (float *)(A + 1059520) + 0);
-  k25_sum_to((float *)(A + 1059520) + 0, (float *)(A + 1059392) + 0);
-  k27_argmax((float *)(A + 2715648) + 0, (int32_t *)(A + 1059456) + 0);
-  k28_equal((int32_t *)(A + 1059456) + 0, in->y + 47, (float *)(A + 1059584) + 0);
-  k25_sum_to((float *)(A + 1059584) + 0, (float *)(A + 1059456) + 0);
-  k27_argmax((float *)(A + 2752512) + 0, (int32_t *)(A + 1059520) + 0);
-  k28_equal((int32_t *)(A + 1059520) + 0, in->y + 48, (float *)(A + 1059648) + 0);
-  k25_sum_to((float *)(A + 1059648) + 0, (float *)(A + 1059520) + 0);
-  k27_argmax((float *)(A + 2789376) + 0, (int32_t *)(A + 1059584) + 0);
-  k28_equal((int32_t *)(A + 1059584) + 0, in->y + 49, (float *)(A + 1059712) + 0);
-  k25_sum_to((float *)(A + 1059712) + 0, (float *)(A + 1059584) + 0);
-  k27_argmax((float *)(A + 2826240) + 0, (int32_t *)(A + 1059648) + 0);
-  k28_equal((int32_t *)(A + 1059648) + 0, in->y + 50, (float *)(A + 1059776) + 0);
-  k25_sum_to((float *)(A + 1059776) + 0, (float *)(A + 1059648) + 0);
-  k27_argmax((float *)(A + 2863104) + 0, (int32_t *)(A + 1059712) + 0);
-  k28_equal((int32_t *)(A + 1059712) + 0, in->y + 51, (float *)(A + 1059840) + 0);
-  k25_sum_to((float *)(A + 1059840) + 0, (float *)(A + 1059712) + 0);
-  k27_argmax((float *)(A + 2899968) + 0, (int32_t *)(A + 1059776) + 0);
-  k28_equal((int32_t *)(A + 1059776) + 0, in->y + 52, (float *)(A + 1059904) + 0);
-  k25_sum_to((float *)(A + 1059904) + 0, (float *)(A + 1059776) + 0);
-  k27_argmax((float *)(A + 2936832) + 0, (int32_t *)(A + 1059840) + 0);
-  k28_equal((int32_t *)(A + 1059840) + 0, in->y + 53, (float *)(A + 1059968) + 0);
-  k25_sum_to((float *)(A + 1059968) + 0, (float *)(A + 1059840) + 0);
-  k27_argmax((float *)(A + 2973696) + 0, (int32_t *)(A + 1059904) + 0);
-  k28_equal((int32_t *)(A + 1059904) + 0, in->y + 54, (float *)(A + 1060032) + 0);
-  k25_sum_to((float *)(A + 1060032) + 0, (float *)(A + 1059904) + 0);
-  k27_argmax((float *)(A + 3010560) + 0, (int32_t *)(A + 1059968) + 0);
-  k28_equal((int32_t *)(A + 1059968) + 0, in->y + 55, (float *)(A + 1060096) + 0);
-  k25_sum_to((float *)(A + 1060096) + 0, (float *)(A + 1059968) + 0);
-  k27_argmax((float *)(A + 3047424) + 0, (int32_t *)(A + 1060032) + 0);
-  k28_equal((int32_t *)(A + 1060032) + 0, in->y + 56, (float *)(A + 1060160) + 0);
-  k25_sum_to((float *)(A + 1060160) + 0, (float *)(A + 1060032) + 0);
-  k27_argmax((float *)(A + 3084288) + 0, (int32_t *)(A + 1060096) + 0);
-  k28_equal((int32_t *)(A + 1060096) + 0, in->y + 57, (float *)(A + 1060224) + 0);
-  k25_sum_to((float *)(A + 1060224) + 0, (float *)(A + 1060096) + 0);
-  k27_argmax((float *)(A + 3121152) + 0, (int32_t *)(A + 1060160) + 0);
-  k28_equal((int32_t *)(A + 1060160) + 0, in->y + 58, (float *)(A + 1060288) + 0);
-  k25_sum_to((float *)(A + 1060288) + 0, (float *)(A + 1060160) + 0);
-  k27_argmax((float *)(A + 3158016) + 0, (int32_t *)(A + 1060224) + 0);
-  k28_equal((int32_t *)(A + 1060224) + 0, in->y + 59, (float *)(A + 1060352) + 0);
-  k25_sum_to((float *)(A + 1060352) + 0, (float *)(A + 1060224) + 0);
-  k27_argmax((float *)(A + 3194880) + 0, (int32_t *)(A + 1060288) + 0);
-  k28_equal((int32_t *)(A + 1060288) + 0, in->y + 60, (float *)(A + 1060416) + 0);
-  k25_sum_to((float *)(A + 1060416) + 0, (float *)(A + 1060288) + 0);
-  k27_argmax((float *)(A + 3231744) + 0, (int32_t *)(A + 1060352) + 0);
-  k28_equal((int32_t *)(A + 1060352) + 0, in->y + 61, (float *)(A + 1060480) + 0);
-  k25_sum_to((float *)(A + 1060480) + 0, (float *)(A + 1060352) + 0);
-  k27_argmax((float *)(A + 3268608) + 0, (int32_t *)(A + 1060416) + 0);
-  k28_equal((int32_t *)(A + 1060416) + 0, in->y + 62, (float *)(A + 1060544) + 0);
-  k25_sum_to((float *)(A + 1060544) + 0, (float *)(A + 1060416) + 0);
-  k27_argmax((float *)(A + 3305472) + 0, (int32_t *)(A + 1060480) + 0);
-  k28_equal((int32_t *)(A + 1060480) + 0, in->y + 63, (float *)(A + 1060608) + 0);
-  k25_sum_to((float *)(A + 1060608) + 0, (float *)(A + 1060480) + 0);
-  k29_mul((float *)(A + 1056512) + 0, (float *)(A + 1060544) + 0);
-  k29_mul((float *)(A + 1056576) + 0, (float *)(A + 1056512) + 0);
-  k29_mul((float *)(A + 1056640) + 0, (float *)(A + 1056576) + 0);
-  k29_mul((float *)(A + 1056704) + 0, (float *)(A + 1056640) + 0);
-  k29_mul((float *)(A + 1056768) + 0, (float *)(A + 1056704) + 0);
-  k29_mul((float *)(A + 1056832) + 0, (float *)(A + 1056768) + 0);
-  k29_mul((float *)(A + 1056896) + 0, (float *)(A + 1056832) + 0);
-  k29_mul((float *)(A + 1056960) + 0, (float *)(A + 1056896) + 0);
-  k29_mul((float *)(A + 1057024) + 0, (float *)(A + 1056960) + 0);
-  k29_mul((float *)(A + 1057088) + 0, (float *)(A + 1057024) + 0);
-  k29_mul((float *)(A + 1057152) + 0, (float *)(A + 1057088) + 0);
-  k29_mul((float *)(A + 1057216) + 0, (float *)(A + 1057152) + 0);
-  k29_mul((float *)(A + 1057280) + 0, (float *)(A + 1057216) + 0);
-  k29_mul((float *)(A + 1057344) + 0, (float *)(A + 1057280) + 0);
-  k29_mul((float *)(A + 1057408) + 0, (float *)(A + 1057344) + 0);
-  k29_mul((float *)(A + 1057472) + 0, (float *)(A + 1057408) + 0);
-  k29_mul((float *)(A + 1057536) + 0, (float *)(A + 1057472) + 0);
-  k29_mul((float *)(A + 1057600) + 0, (float *)(A + 1057536) + 0);
-  k29_mul((float *)(A + 1057664) + 0, (float *)(A + 1057600) + 0);
-  k29_mul((float *)(A + 1057728) + 0, (float *)(A + 1057664) + 0);
-  k29_mul((float *)(A + 1057792) + 0, (float *)(A + 1057728) + 0);
-  k29_mul((float *)(A + 1057856) + 0, (float *)(A + 1057792) + 0);
-  k29_mul((float *)(A + 1057920) + 0, (float *)(A + 1057856) + 0);
-  k29_mul((float *)(A + 1057984) + 0, (float *)(A + 1057920) + 0);
-  k29_mul((float *)(A + 1058048) + 0, (float *)(A + 1057984) + 0);
-  k29_mul((float *)(A + 1058112) + 0, (float *)(A + 1058048) + 0);
-  k29_mul((float *)(A + 1058176) + 0, (float *)(A + 1058112) + 0);
-  k29_mul((float *)(A + 1058240) + 0, (float *)(A + 1058176) + 0);
-  k29_mul((float *)(A + 1058304) + 0, (float *)(A + 1058240) + 0);
-  k29_mul((float *)(A + 1058368) + 0, (float *)(A + 1058304) + 0);
-  k29_mul((float *)(A + 1058432) + 0, (float *)(A + 1058368) + 0);
-  k29_mul((float *)(A + 1058496) + 0, (float *)(A + 1058432) + 0);
-  k29_mul((float *)(A + 1058560) + 0, (float *)(A + 1058496) + 0);
-  k29_mul((float *)(A + 1058624) + 0, (float *)(A + 1058560) + 0);
-  k29_mul((float *)(A + 1058688) + 0, (float *)(A + 1058624) + 0);
-  k29_mul((float *)(A + 1058752) + 0, (float *)(A + 1058688) + 0);
-  k29_mul((float *)(A + 1058816) + 0, (float *)(A + 1058752) + 0);
-  k29_mul((float *)(A + 1058880) + 0, (float *)(A + 1058816) + 0);
-  k29_mul((float *)(A + 1058944) + 0, (float *)(A + 1058880) + 0);
-  k29_mul((float *)(A + 1059008) + 0, (float *)(A + 1058944) + 0);
-  k29_mul((float *)(A + 1059072) + 0, (float *)(A + 1059008) + 0);
-  k29_mul((float *)(A + 1059136) + 0, (float *)(A + 1059072) + 0);
-  k29_mul((float *)(A + 1059200) + 0, (float *)(A + 1059136) + 0);
-  k29_mul((float *)(A + 1059264) + 0, (float *)(A + 1059200) + 0);
-  k29_mul((float *)(A + 1059328) + 0, (float *)(A + 1059264) + 0);
-  k29_mul((float *)(A + 1059392) + 0, (float *)(A + 1059328) + 0);
+  k24_sum_to((float *)(A + 1057344) + 0, (float *)(A + 1057216) + 0);
+  k57_argmax((float *)(A + 1462272) + 0, (int32_t *)(A + 1057280) + 0);
+  k27_equal((int32_t *)(A + 1057280) + 0, in->y + 13, (float *)(A + 1057408) + 0);
+  k24_sum_to((float *)(A + 1057408) + 0, (float *)(A + 1057280) + 0);
+  k57_argmax((float *)(A + 1499136) + 0, (int32_t *)(A + 1057344) + 0);
+  k27_equal((int32_t *)(A + 1057344) + 0, in->y + 14, (float *)(A + 1057472) + 0);
+  k24_sum_to((float *)(A + 1057472) + 0, (float *)(A + 1057344) + 0);
+  k57_argmax((float *)(A + 1536000) + 0, (int32_t *)(A + 1057408) + 0);
+  k27_equal((int32_t *)(A + 1057408) + 0, in->y + 15, (float *)(A + 1057536) + 0);
+  k24_sum_to((float *)(A + 1057536) + 0, (float *)(A + 1057408) + 0);
+  k57_argmax((float *)(A + 1572864) + 0, (int32_t *)(A + 1057472) + 0);
+  k27_equal((int32_t *)(A + 1057472) + 0, in->y + 16, (float *)(A + 1057600) + 0);
+  k24_sum_to((float *)(A + 1057600) + 0, (float *)(A + 1057472) + 0);
+  k57_argmax((float *)(A + 1609728) + 0, (int32_t *)(A + 1057536) + 0);
+  k27_equal((int32_t *)(A + 1057536) + 0, in->y + 17, (float *)(A + 1057664) + 0);
+  k24_sum_to((float *)(A + 1057664) + 0, (float *)(A + 1057536) + 0);
+  k57_argmax((float *)(A + 1646592) + 0, (int32_t *)(A + 1057600) + 0);
+  k27_equal((int32_t *)(A + 1057600) + 0, in->y + 18, (float *)(A + 1057728) + 0);
+  k24_sum_to((float *)(A + 1057728) + 0, (float *)(A + 1057600) + 0);
+  k57_argmax((float *)(A + 1683456) + 0, (int32_t *)(A + 1057664) + 0);
+  k27_equal((int32_t *)(A + 1057664) + 0, in->y + 19, (float *)(A + 1057792) + 0);
+  k24_sum_to((float *)(A + 1057792) + 0, (float *)(A + 1057664) + 0);
+  k57_argmax((float *)(A + 1720320) + 0, (int32_t *)(A + 1057728) + 0);
+  k27_equal((int32_t *)(A + 1057728) + 0, in->y + 20, (float *)(A + 1057856) + 0);
+  k24_sum_to((float *)(A + 1057856) + 0, (float *)(A + 1057728) + 0);
+  k57_argmax((float *)(A + 1757184) + 0, (int32_t *)(A + 1057792) + 0);
+  k27_equal((int32_t *)(A + 1057792) + 0, in->y + 21, (float *)(A + 1057920) + 0);
+  k24_sum_to((float *)(A + 1057920) + 0, (float *)(A + 1057792) + 0);
+  k57_argmax((float *)(A + 1794048) + 0, (int32_t *)(A + 1057856) + 0);
+  k27_equal((int32_t *)(A + 1057856) + 0, in->y + 22, (float *)(A + 1057984) + 0);
+  k24_sum_to((float *)(A + 1057984) + 0, (float *)(A + 1057856) + 0);
+  k57_argmax((float *)(A + 1830912) + 0, (int32_t *)(A + 1057920) + 0);
+  k27_equal((int32_t *)(A + 1057920) + 0, in->y + 23, (float *)(A + 1058048) + 0);
+  k24_sum_to((float *)(A + 1058048) + 0, (float *)(A + 1057920) + 0);
+  k57_argmax((float *)(A + 1867776) + 0, (int32_t *)(A + 1057984) + 0);
+  k27_equal((int32_t *)(A + 1057984) + 0, in->y + 24, (float *)(A + 1058112) + 0);
+  k24_sum_to((float *)(A + 1058112) + 0, (float *)(A + 1057984) + 0);
+  k57_argmax((float *)(A + 1904640) + 0, (int32_t *)(A + 1058048) + 0);
+  k27_equal((int32_t *)(A + 1058048) + 0, in->y + 25, (float *)(A + 1058176) + 0);
+  k24_sum_to((float *)(A + 1058176) + 0, (float *)(A + 1058048) + 0);
+  k57_argmax((float *)(A + 1941504) + 0, (int32_t *)(A + 1058112) + 0);
+  k27_equal((int32_t *)(A + 1058112) + 0, in->y + 26, (float *)(A + 1058240) + 0);
+  k24_sum_to((float *)(A + 1058240) + 0, (float *)(A + 1058112) + 0);
+  k57_argmax((float *)(A + 1978368) + 0, (int32_t *)(A + 1058176) + 0);
+  k27_equal((int32_t *)(A + 1058176) + 0, in->y + 27, (float *)(A + 1058304) + 0);
+  k24_sum_to((float *)(A + 1058304) + 0, (float *)(A + 1058176) + 0);
+  k57_argmax((float *)(A + 2015232) + 0, (int32_t *)(A + 1058240) + 0);
+  k27_equal((int32_t *)(A + 1058240) + 0, in->y + 28, (float *)(A + 1058368) + 0);
+  k24_sum_to((float *)(A + 1058368) + 0, (float *)(A + 1058240) + 0);
+  k57_argmax((float *)(A + 2052096) + 0, (int32_t *)(A + 1058304) + 0);
+  k27_equal((int32_t *)(A + 1058304) + 0, in->y + 29, (float *)(A + 1058432) + 0);
+  k24_sum_to((float *)(A + 1058432) + 0, (float *)(A + 1058304) + 0);
+  k57_argmax((float *)(A + 2088960) + 0, (int32_t *)(A + 1058368) + 0);
+  k27_equal((int32_t *)(A + 1058368) + 0, in->y + 30, (float *)(A + 1058496) + 0);
+  k24_sum_to((float *)(A + 1058496) + 0, (float *)(A + 1058368) + 0);
+  k57_argmax((float *)(A + 2125824) + 0, (int32_t *)(A + 1058432) + 0);
+  k27_equal((int32_t *)(A + 1058432) + 0, in->y + 31, (float *)(A + 1058560) + 0);
+  k24_sum_to((float *)(A + 1058560) + 0, (float *)(A + 1058432) + 0);
+  k57_argmax((float *)(A + 2162688) + 0, (int32_t *)(A + 1058496) + 0);
+  k27_equal((int32_t *)(A + 1058496) + 0, in->y + 32, (float *)(A + 1058624) + 0);
+  k24_sum_to((float *)(A + 1058624) + 0, (float *)(A + 1058496) + 0);
+  k57_argmax((float *)(A + 2199552) + 0, (int32_t *)(A + 1058560) + 0);
+  k27_equal((int32_t *)(A + 1058560) + 0, in->y + 33, (float *)(A + 1058688) + 0);
+  k24_sum_to((float *)(A + 1058688) + 0, (float *)(A + 1058560) + 0);
+  k57_argmax((float *)(A + 2236416) + 0, (int32_t *)(A + 1058624) + 0);
+  k27_equal((int32_t *)(A + 1058624) + 0, in->y + 34, (float *)(A + 1058752) + 0);
+  k24_sum_to((float *)(A + 1058752) + 0, (float *)(A + 1058624) + 0);
+  k57_argmax((float *)(A + 2273280) + 0, (int32_t *)(A + 1058688) + 0);
+  k27_equal((int32_t *)(A + 1058688) + 0, in->y + 35, (float *)(A + 1058816) + 0);
+  k24_sum_to((float *)(A + 1058816) + 0, (float *)(A + 1058688) + 0);
+  k57_argmax((float *)(A + 2310144) + 0, (int32_t *)(A + 1058752) + 0);
+  k27_equal((int32_t *)(A + 1058752) + 0, in->y + 36, (float *)(A + 1058880) + 0);
+  k24_sum_to((float *)(A + 1058880) + 0, (float *)(A + 1058752) + 0);
+  k57_argmax((float *)(A + 2347008) + 0, (int32_t *)(A + 1058816) + 0);
+  k27_equal((int32_t *)(A + 1058816) + 0, in->y + 37, (float *)(A + 1058944) + 0);
+  k24_sum_to((float *)(A + 1058944) + 0, (float *)(A + 1058816) + 0);
+  k57_argmax((float *)(A + 2383872) + 0, (int32_t *)(A + 1058880) + 0);
+  k27_equal((int32_t *)(A + 1058880) + 0, in->y + 38, (float *)(A + 1059008) + 0);
+  k24_sum_to((float *)(A + 1059008) + 0, (float *)(A + 1058880) + 0);
+  k57_argmax((float *)(A + 2420736) + 0, (int32_t *)(A + 1058944) + 0);
+  k27_equal((int32_t *)(A + 1058944) + 0, in->y + 39, (float *)(A + 1059072) + 0);
+  k24_sum_to((float *)(A + 1059072) + 0, (float *)(A + 1058944) + 0);
+  k57_argmax((float *)(A + 2457600) + 0, (int32_t *)(A + 1059008) + 0);
+  k27_equal((int32_t *)(A + 1059008) + 0, in->y + 40, (float *)(A + 1059136) + 0);
+  k24_sum_to((float *)(A + 1059136) + 0, (float *)(A + 1059008) + 0);
+  k57_argmax((float *)(A + 2494464) + 0, (int32_t *)(A + 1059072) + 0);
+  k27_equal((int32_t *)(A + 1059072) + 0, in->y + 41, (float *)(A + 1059200) + 0);
+  k24_sum_to((float *)(A + 1059200) + 0, (float *)(A + 1059072) + 0);
+  k57_argmax((float *)(A + 2531328) + 0, (int32_t *)(A + 1059136) + 0);
+  k27_equal((int32_t *)(A + 1059136) + 0, in->y + 42, (float *)(A + 1059264) + 0);
+  k24_sum_to((float *)(A + 1059264) + 0, (float *)(A + 1059136) + 0);
+  k57_argmax((float *)(A + 2568192) + 0, (int32_t *)(A + 1059200) + 0);
+  k27_equal((int32_t *)(A + 1059200) + 0, in->y + 43, (float *)(A + 1059328) + 0);
+  k24_sum_to((float *)(A + 1059328) + 0, (float *)(A + 1059200) + 0);
+  k57_argmax((float *)(A + 2605056) + 0, (int32_t *)(A + 1059264) + 0);
+  k27_equal((int32_t *)(A + 1059264) + 0, in->y + 44, (float *)(A + 1059392) + 0);
+  k24_sum_to((float *)(A + 1059392) + 0, (float *)(A + 1059264) + 0);
+  k57_argmax((float *)(A + 2641920) + 0, (int32_t *)(A + 1059328) + 0);
+  k27_equal((int32_t *)(A + 1059328) + 0, in->y + 45, (float *)(A + 1059456) + 0);
+  k24_sum_to((float *)(A + 1059456) + 0, (float *)(A + 1059328) + 0);
+  k57_argmax((float *)(A + 2678784) + 0, (int32_t *)(A + 1059392) + 0);
+  k27_equal((int32_t *)(A + 1059392) + 0, in->y + 46, (float *)(A + 1059520) + 0);
+  k24_sum_to((float *)(A + 1059520) + 0, (float *)(A + 1059392) + 0);
+  k57_argmax((float *)(A + 2715648) + 0, (int32_t *)(A + 1059456) + 0);
+  k27_equal((int32_t *)(A + 1059456) + 0, in->y + 47, (float *)(A + 1059584) + 0);
+  k24_sum_to((float *)(A + 1059584) + 0, (float *)(A + 1059456) + 0);
+  k57_argmax((float *)(A + 2752512) + 0, (int32_t *)(A + 1059520) + 0);
+  k27_equal((int32_t *)(A + 1059520) + 0, in->y + 48, (float *)(A + 1059648) + 0);
+  k24_sum_to((float *)(A + 1059648) + 0, (float *)(A + 1059520) + 0);
+  k57_argmax((float *)(A + 2789376) + 0, (int32_t *)(A + 1059584) + 0);
+  k27_equal((int32_t *)(A + 1059584) + 0, in->y + 49, (float *)(A + 1059712) + 0);
+  k24_sum_to((float *)(A + 1059712) + 0, (float *)(A + 1059584) + 0);
+  k57_argmax((float *)(A + 2826240) + 0, (int32_t *)(A + 1059648) + 0);
+  k27_equal((int32_t *)(A + 1059648) + 0, in->y + 50, (float *)(A + 1059776) + 0);
+  k24_sum_to((float *)(A + 1059776) + 0, (float *)(A + 1059648) + 0);
+  k57_argmax((float *)(A + 2863104) + 0, (int32_t *)(A + 1059712) + 0);
+  k27_equal((int32_t *)(A + 1059712) + 0, in->y + 51, (float *)(A + 1059840) + 0);
+  k24_sum_to((float *)(A + 1059840) + 0, (float *)(A + 1059712) + 0);
+  k57_argmax((float *)(A + 2899968) + 0, (int32_t *)(A + 1059776) + 0);
+  k27_equal((int32_t *)(A + 1059776) + 0, in->y + 52, (float *)(A + 1059904) + 0);
+  k24_sum_to((float *)(A + 1059904) + 0, (float *)(A + 1059776) + 0);
+  k57_argmax((float *)(A + 2936832) + 0, (int32_t *)(A + 1059840) + 0);
+  k27_equal((int32_t *)(A + 1059840) + 0, in->y + 53, (float *)(A + 1059968) + 0);
+  k24_sum_to((float *)(A + 1059968) + 0, (float *)(A + 1059840) + 0);
+  k57_argmax((float *)(A + 2973696) + 0, (int32_t *)(A + 1059904) + 0);
+  k27_equal((int32_t *)(A + 1059904) + 0, in->y + 54, (float *)(A + 1060032) + 0);
+  k24_sum_to((float *)(A + 1060032) + 0, (float *)(A + 1059904) + 0);
+  k57_argmax((float *)(A + 3010560) + 0, (int32_t *)(A + 1059968) + 0);
+  k27_equal((int32_t *)(A + 1059968) + 0, in->y + 55, (float *)(A + 1060096) + 0);
+  k24_sum_to((float *)(A + 1060096) + 0, (float *)(A + 1059968) + 0);
+  k57_argmax((float *)(A + 3047424) + 0, (int32_t *)(A + 1060032) + 0);
+  k27_equal((int32_t *)(A + 1060032) + 0, in->y + 56, (float *)(A + 1060160) + 0);
+  k24_sum_to((float *)(A + 1060160) + 0, (float *)(A + 1060032) + 0);
+  k57_argmax((float *)(A + 3084288) + 0, (int32_t *)(A + 1060096) + 0);
+  k27_equal((int32_t *)(A + 1060096) + 0, in->y + 57, (float *)(A + 1060224) + 0);
+  k24_sum_to((float *)(A + 1060224) + 0, (float *)(A + 1060096) + 0);
+  k57_argmax((float *)(A + 3121152) + 0, (int32_t *)(A + 1060160) + 0);
+  k27_equal((int32_t *)(A + 1060160) + 0, in->y + 58, (float *)(A + 1060288) + 0);
+  k24_sum_to((float *)(A + 1060288) + 0, (float *)(A + 1060160) + 0);
+  k57_argmax((float *)(A + 3158016) + 0, (int32_t *)(A + 1060224) + 0);
+  k27_equal((int32_t *)(A + 1060224) + 0, in->y + 59, (float *)(A + 1060352) + 0);
+  k24_sum_to((float *)(A + 1060352) + 0, (float *)(A + 1060224) + 0);
+  k57_argmax((float *)(A + 3194880) + 0, (int32_t *)(A + 1060288) + 0);
+  k27_equal((int32_t *)(A + 1060288) + 0, in->y + 60, (float *)(A + 1060416) + 0);
+  k24_sum_to((float *)(A + 1060416) + 0, (float *)(A + 1060288) + 0);
+  k57_argmax((float *)(A + 3231744) + 0, (int32_t *)(A + 1060352) + 0);
+  k27_equal((int32_t *)(A + 1060352) + 0, in->y + 61, (float *)(A + 1060480) + 0);
+  k24_sum_to((float *)(A + 1060480) + 0, (float *)(A + 1060352) + 0);
+  k57_argmax((float *)(A + 3268608) + 0, (int32_t *)(A + 1060416) + 0);
+  k27_equal((int32_t *)(A + 1060416) + 0, in->y + 62, (float *)(A + 1060544) + 0);
+  k24_sum_to((float *)(A + 1060544) + 0, (float *)(A + 1060416) + 0);
+  k57_argmax((float *)(A + 3305472) + 0, (int32_t *)(A + 1060480) + 0);
+  k27_equal((int32_t *)(A + 1060480) + 0, in->y + 63, (float *)(A + 1060608) + 0);
+  k24_sum_to((float *)(A + 1060608) + 0, (float *)(A + 1060480) + 0);
+  k28_mul((float *)(A + 1056512) + 0, (float *)(A + 1060544) + 0);
+  k28_mul((float *)(A + 1056576) + 0, (float *)(A + 1056512) + 0);
+  k28_mul((float *)(A + 1056640) + 0, (float *)(A + 1056576) + 0);
+  k28_mul((float *)(A + 1056704) + 0, (float *)(A + 1056640) + 0);
+  k28_mul((float *)(A + 1056768) + 0, (float *)(A + 1056704) + 0);
+  k28_mul((float *)(A + 1056832) + 0, (float *)(A + 1056768) + 0);
+  k28_mul((float *)(A + 1056896) + 0, (float *)(A + 1056832) + 0);
+  k28_mul((float *)(A + 1056960) + 0, (float *)(A + 1056896) + 0);
+  k28_mul((float *)(A + 1057024) + 0, (float *)(A + 1056960) + 0);
+  k28_mul((float *)(A + 1057088) + 0, (float *)(A + 1057024) + 0);
+  k28_mul((float *)(A + 1057152) + 0, (float *)(A + 1057088) + 0);
+  k28_mul((float *)(A + 1057216) + 0, (float *)(A + 1057152) + 0);
+  k28_mul((float *)(A + 1057280) + 0, (float *)(A + 1057216) + 0);
+  k28_mul((float *)(A + 1057344) + 0, (float *)(A + 1057280) + 0);
+  k28_mul((float *)(A + 1057408) + 0, (float *)(A + 1057344) + 0);
+  k28_mul((float *)(A + 1057472) + 0, (float *)(A + 1057408) + 0);
+  k28_mul((float *)(A + 1057536) + 0, (float *)(A + 1057472) + 0);
+  k28_mul((float *)(A + 1057600) + 0, (float *)(A + 1057536) + 0);
+  k28_mul((float *)(A + 1057664) + 0, (float *)(A + 1057600) + 0);
+  k28_mul((float *)(A + 1057728) + 0, (float *)(A + 1057664) + 0);
+  k28_mul((float *)(A + 1057792) + 0, (float *)(A + 1057728) + 0);
+  k28_mul((float *)(A + 1057856) + 0, (float *)(A + 1057792) + 0);
+  k28_mul((float *)(A + 1057920) + 0, (float *)(A + 1057856) + 0);
+  k28_mul((float *)(A + 1057984) + 0, (float *)(A + 1057920) + 0);
+  k28_mul((float *)(A + 1058048) + 0, (float *)(A + 1057984) + 0);
+  k28_mul((float *)(A + 1058112) + 0, (float *)(A + 1058048) + 0);
+  k28_mul((float *)(A + 1058176) + 0, (float *)(A + 1058112) + 0);
+  k28_mul((float *)(A + 1058240) + 0, (float *)(A + 1058176) + 0);
+  k28_mul((float *)(A + 1058304) + 0, (float *)(A + 1058240) + 0);
+  k28_mul((float *)(A + 1058368) + 0, (float *)(A + 1058304) + 0);
+  k28_mul((float *)(A + 1058432) + 0, (float *)(A + 1058368) + 0);
+  k28_mul((float *)(A + 1058496) + 0, (float *)(A + 1058432) + 0);
+  k28_mul((float *)(A + 1058560) + 0, (float *)(A + 1058496) + 0);
+  k28_mul((float *)(A + 1058624) + 0, (float *)(A + 1058560) + 0);
+  k28_mul((float *)(A + 1058688) + 0, (float *)(A + 1058624) + 0);
+  k28_mul((float *)(A + 1058752) + 0, (float *)(A + 1058688) + 0);
+  k28_mul((float *)(A + 1058816) + 0, (float *)(A + 1058752) + 0);
+  k28_mul((float *)(A + 1058880) + 0, (float *)(A + 1058816) + 0);
+  k28_mul((float *)(A + 1058944) + 0, (float *)(A + 1058880) + 0);
+  k28_mul((float *)(A + 1059008) + 0, (float *)(A + 1058944) + 0);
+  k28_mul((float *)(A + 1059072) + 0, (float *)(A + 1059008) + 0);
+  k28_mul((float *)(A + 1059136) + 0, (float *)(A + 1059072) + 0);
+  k28_mul((float *)(A + 1059200) + 0, (float *)(A + 1059136) + 0);
+  k28_mul((float *)(A + 1059264) + 0, (float *)(A + 1059200) + 0);
+  k28_mul((float *)(A + 1059328) + 0, (float *)(A + 1059264) + 0);
+  k28_mul((float *)(A + 1059392) + 0, (float *)(A + 1059328) + 0);
 }
 
 static void charlm_lstm_train_step_7(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k29_mul((float *)(A + 1059456) + 0, (float *)(A + 1059392) + 0);
-  k29_mul((float *)(A + 1059520) + 0, (float *)(A + 1059456) + 0);
-  k29_mul((float *)(A + 1059584) + 0, (float *)(A + 1059520) + 0);
-  k29_mul((float *)(A + 1059648) + 0, (float *)(A + 1059584) + 0);
-  k29_mul((float *)(A + 1059712) + 0, (float *)(A + 1059648) + 0);
-  k29_mul((float *)(A + 1059776) + 0, (float *)(A + 1059712) + 0);
-  k29_mul((float *)(A + 1059840) + 0, (float *)(A + 1059776) + 0);
-  k29_mul((float *)(A + 1059904) + 0, (float *)(A + 1059840) + 0);
-  k29_mul((float *)(A + 1059968) + 0, (float *)(A + 1059904) + 0);
-  k29_mul((float *)(A + 1060032) + 0, (float *)(A + 1059968) + 0);
-  k29_mul((float *)(A + 1060096) + 0, (float *)(A + 1060032) + 0);
-  k29_mul((float *)(A + 1060160) + 0, (float *)(A + 1060096) + 0);
-  k29_mul((float *)(A + 1060224) + 0, (float *)(A + 1060160) + 0);
-  k29_mul((float *)(A + 1060288) + 0, (float *)(A + 1060224) + 0);
-  k29_mul((float *)(A + 1060352) + 0, (float *)(A + 1060288) + 0);
-  k29_mul((float *)(A + 1060416) + 0, (float *)(A + 1060352) + 0);
-  k29_mul((float *)(A + 1060480) + 0, (float *)(A + 1060416) + 0);
-  k30_mul((float *)(A + 0) + 0, (float *)(A + 954368) + 0);
-  k24_sum_to((float *)(A + 954368) + 0, (float *)(A + 1060608) + 0);
-  k30_mul((float *)(A + 10555456) + 0, (float *)(A + 0) + 0);
-  k24_sum_to((float *)(A + 0) + 0, (float *)(A + 1060736) + 0);
-  k30_mul((float *)(A + 10592384) + 0, (float *)(A + 991232) + 0);
-  k24_sum_to((float *)(A + 991232) + 0, (float *)(A + 10617152) + 0);
-  k30_mul((float *)(A + 942080) + 0, (float *)(A + 1028096) + 0);
-  k24_sum_to((float *)(A + 1028096) + 0, (float *)(A + 10617280) + 0);
-  k30_mul((float *)(A + 978944) + 0, (float *)(A + 942080) + 0);
-  k24_sum_to((float *)(A + 942080) + 0, (float *)(A + 10617408) + 0);
-  k30_mul((float *)(A + 1015808) + 0, (float *)(A + 978944) + 0);
-  k24_sum_to((float *)(A + 978944) + 0, (float *)(A + 10617536) + 0);
-  k30_mul((float *)(A + 1191936) + 0, (float *)(A + 1015808) + 0);
-  k24_sum_to((float *)(A + 1015808) + 0, (float *)(A + 10617664) + 0);
-  k30_mul((float *)(A + 1228800) + 0, (float *)(A + 1241088) + 0);
-  k24_sum_to((float *)(A + 1241088) + 0, (float *)(A + 10617792) + 0);
-  k30_mul((float *)(A + 1265664) + 0, (float *)(A + 1228800) + 0);
-  k24_sum_to((float *)(A + 1228800) + 0, (float *)(A + 10617920) + 0);
-  k30_mul((float *)(A + 1302528) + 0, (float *)(A + 1314816) + 0);
-  k24_sum_to((float *)(A + 1314816) + 0, (float *)(A + 10618048) + 0);
-  k30_mul((float *)(A + 1339392) + 0, (float *)(A + 1302528) + 0);
-  k24_sum_to((float *)(A + 1302528) + 0, (float *)(A + 10618176) + 0);
-  k30_mul((float *)(A + 1376256) + 0, (float *)(A + 1388544) + 0);
-  k24_sum_to((float *)(A + 1388544) + 0, (float *)(A + 10618304) + 0);
-  k30_mul((float *)(A + 1413120) + 0, (float *)(A + 1376256) + 0);
-  k24_sum_to((float *)(A + 1376256) + 0, (float *)(A + 10618432) + 0);
-  k30_mul((float *)(A + 1449984) + 0, (float *)(A + 1462272) + 0);
-  k24_sum_to((float *)(A + 1462272) + 0, (float *)(A + 10618560) + 0);
-  k30_mul((float *)(A + 1486848) + 0, (float *)(A + 1449984) + 0);
-  k24_sum_to((float *)(A + 1449984) + 0, (float *)(A + 10618688) + 0);
-  k30_mul((float *)(A + 1523712) + 0, (float *)(A + 1536000) + 0);
-  k24_sum_to((float *)(A + 1536000) + 0, (float *)(A + 10618816) + 0);
-  k30_mul((float *)(A + 1560576) + 0, (float *)(A + 1523712) + 0);
-  k24_sum_to((float *)(A + 1523712) + 0, (float *)(A + 10618944) + 0);
-  k30_mul((float *)(A + 1597440) + 0, (float *)(A + 1609728) + 0);
-  k24_sum_to((float *)(A + 1609728) + 0, (float *)(A + 10619072) + 0);
-  k30_mul((float *)(A + 1634304) + 0, (float *)(A + 1597440) + 0);
-  k24_sum_to((float *)(A + 1597440) + 0, (float *)(A + 10619200) + 0);
-  k30_mul((float *)(A + 1671168) + 0, (float *)(A + 1683456) + 0);
-  k24_sum_to((float *)(A + 1683456) + 0, (float *)(A + 10619328) + 0);
-  k30_mul((float *)(A + 1708032) + 0, (float *)(A + 1671168) + 0);
-  k24_sum_to((float *)(A + 1671168) + 0, (float *)(A + 10619456) + 0);
-  k30_mul((float *)(A + 1744896) + 0, (float *)(A + 1757184) + 0);
-  k24_sum_to((float *)(A + 1757184) + 0, (float *)(A + 10619584) + 0);
-  k30_mul((float *)(A + 1781760) + 0, (float *)(A + 1744896) + 0);
-  k24_sum_to((float *)(A + 1744896) + 0, (float *)(A + 10619712) + 0);
-  k30_mul((float *)(A + 1818624) + 0, (float *)(A + 1830912) + 0);
-  k24_sum_to((float *)(A + 1830912) + 0, (float *)(A + 10619840) + 0);
-  k30_mul((float *)(A + 1855488) + 0, (float *)(A + 1818624) + 0);
-  k24_sum_to((float *)(A + 1818624) + 0, (float *)(A + 10619968) + 0);
-  k30_mul((float *)(A + 1892352) + 0, (float *)(A + 1904640) + 0);
-  k24_sum_to((float *)(A + 1904640) + 0, (float *)(A + 10620096) + 0);
-  k30_mul((float *)(A + 1929216) + 0, (float *)(A + 1892352) + 0);
-  k24_sum_to((float *)(A + 1892352) + 0, (float *)(A + 10620224) + 0);
-  k30_mul((float *)(A + 1966080) + 0, (float *)(A + 1978368) + 0);
-  k24_sum_to((float *)(A + 1978368) + 0, (float *)(A + 10620352) + 0);
-  k30_mul((float *)(A + 2002944) + 0, (float *)(A + 1966080) + 0);
-  k24_sum_to((float *)(A + 1966080) + 0, (float *)(A + 10620480) + 0);
-  k30_mul((float *)(A + 2039808) + 0, (float *)(A + 2052096) + 0);
-  k24_sum_to((float *)(A + 2052096) + 0, (float *)(A + 10620608) + 0);
-  k30_mul((float *)(A + 2076672) + 0, (float *)(A + 2039808) + 0);
-  k24_sum_to((float *)(A + 2039808) + 0, (float *)(A + 10620736) + 0);
-  k30_mul((float *)(A + 2113536) + 0, (float *)(A + 2125824) + 0);
-  k24_sum_to((float *)(A + 2125824) + 0, (float *)(A + 10620864) + 0);
-  k30_mul((float *)(A + 2150400) + 0, (float *)(A + 2113536) + 0);
-  k24_sum_to((float *)(A + 2113536) + 0, (float *)(A + 10620992) + 0);
-  k30_mul((float *)(A + 2187264) + 0, (float *)(A + 2199552) + 0);
-  k24_sum_to((float *)(A + 2199552) + 0, (float *)(A + 10621120) + 0);
-  k30_mul((float *)(A + 2224128) + 0, (float *)(A + 2187264) + 0);
-  k24_sum_to((float *)(A + 2187264) + 0, (float *)(A + 10621248) + 0);
-  k30_mul((float *)(A + 2260992) + 0, (float *)(A + 2273280) + 0);
-  k24_sum_to((float *)(A + 2273280) + 0, (float *)(A + 10621376) + 0);
-  k30_mul((float *)(A + 2297856) + 0, (float *)(A + 2260992) + 0);
-  k24_sum_to((float *)(A + 2260992) + 0, (float *)(A + 10621504) + 0);
-  k30_mul((float *)(A + 2334720) + 0, (float *)(A + 2347008) + 0);
-  k24_sum_to((float *)(A + 2347008) + 0, (float *)(A + 10621632) + 0);
-  k30_mul((float *)(A + 2371584) + 0, (float *)(A + 2334720) + 0);
-  k24_sum_to((float *)(A + 2334720) + 0, (float *)(A + 10621760) + 0);
-  k30_mul((float *)(A + 2408448) + 0, (float *)(A + 2420736) + 0);
-  k24_sum_to((float *)(A + 2420736) + 0, (float *)(A + 10621888) + 0);
-  k30_mul((float *)(A + 2445312) + 0, (float *)(A + 2408448) + 0);
-  k24_sum_to((float *)(A + 2408448) + 0, (float *)(A + 10622016) + 0);
-  k30_mul((float *)(A + 2482176) + 0, (float *)(A + 2494464) + 0);
-  k24_sum_to((float *)(A + 2494464) + 0, (float *)(A + 10622144) + 0);
-  k30_mul((float *)(A + 2519040) + 0, (float *)(A + 2482176) + 0);
-  k24_sum_to((float *)(A + 2482176) + 0, (float *)(A + 10622272) + 0);
-  k30_mul((float *)(A + 2555904) + 0, (float *)(A + 2568192) + 0);
-  k24_sum_to((float *)(A + 2568192) + 0, (float *)(A + 10622400) + 0);
-  k30_mul((float *)(A + 2592768) + 0, (float *)(A + 2555904) + 0);
-  k24_sum_to((float *)(A + 2555904) + 0, (float *)(A + 10622528) + 0);
-  k30_mul((float *)(A + 2629632) + 0, (float *)(A + 2641920) + 0);
-  k24_sum_to((float *)(A + 2641920) + 0, (float *)(A + 10622656) + 0);
-  k30_mul((float *)(A + 2666496) + 0, (float *)(A + 2629632) + 0);
-  k24_sum_to((float *)(A + 2629632) + 0, (float *)(A + 10622784) + 0);
-  k30_mul((float *)(A + 2703360) + 0, (float *)(A + 2715648) + 0);
-  k24_sum_to((float *)(A + 2715648) + 0, (float *)(A + 10622912) + 0);
-  k30_mul((float *)(A + 2740224) + 0, (float *)(A + 2703360) + 0);
-  k24_sum_to((float *)(A + 2703360) + 0, (float *)(A + 10623040) + 0);
-  k30_mul((float *)(A + 2777088) + 0, (float *)(A + 2789376) + 0);
-  k24_sum_to((float *)(A + 2789376) + 0, (float *)(A + 10623168) + 0);
-  k30_mul((float *)(A + 2813952) + 0, (float *)(A + 2777088) + 0);
-  k24_sum_to((float *)(A + 2777088) + 0, (float *)(A + 10623296) + 0);
-  k30_mul((float *)(A + 2850816) + 0, (float *)(A + 2863104) + 0);
-  k24_sum_to((float *)(A + 2863104) + 0, (float *)(A + 10623424) + 0);
-  k30_mul((float *)(A + 2887680) + 0, (float *)(A + 2850816) + 0);
-  k24_sum_to((float *)(A + 2850816) + 0, (float *)(A + 10623552) + 0);
-  k30_mul((float *)(A + 2924544) + 0, (float *)(A + 2936832) + 0);
-  k24_sum_to((float *)(A + 2936832) + 0, (float *)(A + 10623680) + 0);
-  k30_mul((float *)(A + 2961408) + 0, (float *)(A + 2924544) + 0);
-  k24_sum_to((float *)(A + 2924544) + 0, (float *)(A + 10623808) + 0);
-  k30_mul((float *)(A + 2998272) + 0, (float *)(A + 3010560) + 0);
-  k24_sum_to((float *)(A + 3010560) + 0, (float *)(A + 10623936) + 0);
-  k30_mul((float *)(A + 3035136) + 0, (float *)(A + 2998272) + 0);
-  k24_sum_to((float *)(A + 2998272) + 0, (float *)(A + 10624064) + 0);
-  k30_mul((float *)(A + 3072000) + 0, (float *)(A + 3084288) + 0);
-  k24_sum_to((float *)(A + 3084288) + 0, (float *)(A + 10624192) + 0);
-  k30_mul((float *)(A + 3108864) + 0, (float *)(A + 3072000) + 0);
-  k24_sum_to((float *)(A + 3072000) + 0, (float *)(A + 10624320) + 0);
-  k30_mul((float *)(A + 3145728) + 0, (float *)(A + 3158016) + 0);
-  k24_sum_to((float *)(A + 3158016) + 0, (float *)(A + 10624448) + 0);
-  k30_mul((float *)(A + 3182592) + 0, (float *)(A + 3145728) + 0);
-  k24_sum_to((float *)(A + 3145728) + 0, (float *)(A + 10624576) + 0);
-  k30_mul((float *)(A + 3219456) + 0, (float *)(A + 3231744) + 0);
-  k24_sum_to((float *)(A + 3231744) + 0, (float *)(A + 10624704) + 0);
-  k30_mul((float *)(A + 3256320) + 0, (float *)(A + 3219456) + 0);
-  k24_sum_to((float *)(A + 3219456) + 0, (float *)(A + 10624832) + 0);
-  k30_mul((float *)(A + 3293184) + 0, (float *)(A + 10592384) + 0);
-  k24_sum_to((float *)(A + 10592384) + 0, (float *)(A + 10624960) + 0);
-  k31_exp_mul_sub((float *)(A + 10543104) + 0, (float *)(A + 1060608) + 0, (float *)(A + 954368) + 0, (float *)(A + 9756672) + 0);
-  k31_exp_mul_sub((float *)(A + 10580032) + 0, (float *)(A + 1060736) + 0, (float *)(A + 0) + 0, (float *)(A + 9756672) + 3072);
-  k31_exp_mul_sub((float *)(A + 929792) + 0, (float *)(A + 10617152) + 0, (float *)(A + 991232) + 0, (float *)(A + 9756672) + 6144);
-  k31_exp_mul_sub((float *)(A + 966656) + 0, (float *)(A + 10617280) + 0, (float *)(A + 1028096) + 0, (float *)(A + 9756672) + 9216);
-  k31_exp_mul_sub((float *)(A + 1003520) + 0, (float *)(A + 10617408) + 0, (float *)(A + 942080) + 0, (float *)(A + 9756672) + 12288);
-  k31_exp_mul_sub((float *)(A + 1040384) + 0, (float *)(A + 10617536) + 0, (float *)(A + 978944) + 0, (float *)(A + 9756672) + 15360);
-  k31_exp_mul_sub((float *)(A + 1216512) + 0, (float *)(A + 10617664) + 0, (float *)(A + 1015808) + 0, (float *)(A + 9756672) + 18432);
-  k31_exp_mul_sub((float *)(A + 1253376) + 0, (float *)(A + 10617792) + 0, (float *)(A + 1241088) + 0, (float *)(A + 9756672) + 21504);
-  k31_exp_mul_sub((float *)(A + 1290240) + 0, (float *)(A + 10617920) + 0, (float *)(A + 1228800) + 0, (float *)(A + 9756672) + 24576);
-  k31_exp_mul_sub((float *)(A + 1327104) + 0, (float *)(A + 10618048) + 0, (float *)(A + 1314816) + 0, (float *)(A + 9756672) + 27648);
-  k31_exp_mul_sub((float *)(A + 1363968) + 0, (float *)(A + 10618176) + 0, (float *)(A + 1302528) + 0, (float *)(A + 9756672) + 30720);
-  k31_exp_mul_sub((float *)(A + 1400832) + 0, (float *)(A + 10618304) + 0, (float *)(A + 1388544) + 0, (float *)(A + 9756672) + 33792);
-  k31_exp_mul_sub((float *)(A + 1437696) + 0, (float *)(A + 10618432) + 0, (float *)(A + 1376256) + 0, (float *)(A + 9756672) + 36864);
-  k31_exp_mul_sub((float *)(A + 1474560) + 0, (float *)(A + 10618560) + 0, (float *)(A + 1462272) + 0, (float *)(A + 9756672) + 39936);
-  k31_exp_mul_sub((float *)(A + 1511424) + 0, (float *)(A + 10618688) + 0, (float *)(A + 1449984) + 0, (float *)(A + 9756672) + 43008);
-  k31_exp_mul_sub((float *)(A + 1548288) + 0, (float *)(A + 10618816) + 0, (float *)(A + 1536000) + 0, (float *)(A + 9756672) + 46080);
-  k31_exp_mul_sub((float *)(A + 1585152) + 0, (float *)(A + 10618944) + 0, (float *)(A + 1523712) + 0, (float *)(A + 9756672) + 49152);
-  k31_exp_mul_sub((float *)(A + 1622016) + 0, (float *)(A + 10619072) + 0, (float *)(A + 1609728) + 0, (float *)(A + 9756672) + 52224);
-  k31_exp_mul_sub((float *)(A + 1658880) + 0, (float *)(A + 10619200) + 0, (float *)(A + 1597440) + 0, (float *)(A + 9756672) + 55296);
-  k31_exp_mul_sub((float *)(A + 1695744) + 0, (float *)(A + 10619328) + 0, (float *)(A + 1683456) + 0, (float *)(A + 9756672) + 58368);
-  k31_exp_mul_sub((float *)(A + 1732608) + 0, (float *)(A + 10619456) + 0, (float *)(A + 1671168) + 0, (float *)(A + 9756672) + 61440);
-  k31_exp_mul_sub((float *)(A + 1769472) + 0, (float *)(A + 10619584) + 0, (float *)(A + 1757184) + 0, (float *)(A + 9756672) + 64512);
-  k31_exp_mul_sub((float *)(A + 1806336) + 0, (float *)(A + 10619712) + 0, (float *)(A + 1744896) + 0, (float *)(A + 9756672) + 67584);
-  k31_exp_mul_sub((float *)(A + 1843200) + 0, (float *)(A + 10619840) + 0, (float *)(A + 1830912) + 0, (float *)(A + 9756672) + 70656);
-  k31_exp_mul_sub((float *)(A + 1880064) + 0, (float *)(A + 10619968) + 0, (float *)(A + 1818624) + 0, (float *)(A + 9756672) + 73728);
-  k31_exp_mul_sub((float *)(A + 1916928) + 0, (float *)(A + 10620096) + 0, (float *)(A + 1904640) + 0, (float *)(A + 9756672) + 76800);
-  k31_exp_mul_sub((float *)(A + 1953792) + 0, (float *)(A + 10620224) + 0, (float *)(A + 1892352) + 0, (float *)(A + 9756672) + 79872);
-  k31_exp_mul_sub((float *)(A + 1990656) + 0, (float *)(A + 10620352) + 0, (float *)(A + 1978368) + 0, (float *)(A + 9756672) + 82944);
-  k31_exp_mul_sub((float *)(A + 2027520) + 0, (float *)(A + 10620480) + 0, (float *)(A + 1966080) + 0, (float *)(A + 9756672) + 86016);
-  k31_exp_mul_sub((float *)(A + 2064384) + 0, (float *)(A + 10620608) + 0, (float *)(A + 2052096) + 0, (float *)(A + 9756672) + 89088);
-  k31_exp_mul_sub((float *)(A + 2101248) + 0, (float *)(A + 10620736) + 0, (float *)(A + 2039808) + 0, (float *)(A + 9756672) + 92160);
-  k31_exp_mul_sub((float *)(A + 2138112) + 0, (float *)(A + 10620864) + 0, (float *)(A + 2125824) + 0, (float *)(A + 9756672) + 95232);
-  k31_exp_mul_sub((float *)(A + 2174976) + 0, (float *)(A + 10620992) + 0, (float *)(A + 2113536) + 0, (float *)(A + 9756672) + 98304);
-  k31_exp_mul_sub((float *)(A + 2211840) + 0, (float *)(A + 10621120) + 0, (float *)(A + 2199552) + 0, (float *)(A + 9756672) + 101376);
-  k31_exp_mul_sub((float *)(A + 2248704) + 0, (float *)(A + 10621248) + 0, (float *)(A + 2187264) + 0, (float *)(A + 9756672) + 104448);
-  k31_exp_mul_sub((float *)(A + 2285568) + 0, (float *)(A + 10621376) + 0, (float *)(A + 2273280) + 0, (float *)(A + 9756672) + 107520);
-  k31_exp_mul_sub((float *)(A + 2322432) + 0, (float *)(A + 10621504) + 0, (float *)(A + 2260992) + 0, (float *)(A + 9756672) + 110592);
-  k31_exp_mul_sub((float *)(A + 2359296) + 0, (float *)(A + 10621632) + 0, (float *)(A + 2347008) + 0, (float *)(A + 9756672) + 113664);
-  k31_exp_mul_sub((float *)(A + 2396160) + 0, (float *)(A + 10621760) + 0, (float *)(A + 2334720) + 0, (float *)(A + 9756672) + 116736);
-  k31_exp_mul_sub((float *)(A + 2433024) + 0, (float *)(A + 10621888) + 0, (float *)(A + 2420736) + 0, (float *)(A + 9756672) + 119808);
-  k31_exp_mul_sub((float *)(A + 2469888) + 0, (float *)(A + 10622016) + 0, (float *)(A + 2408448) + 0, (float *)(A + 9756672) + 122880);
-  k31_exp_mul_sub((float *)(A + 2506752) + 0, (float *)(A + 10622144) + 0, (float *)(A + 2494464) + 0, (float *)(A + 9756672) + 125952);
-  k31_exp_mul_sub((float *)(A + 2543616) + 0, (float *)(A + 10622272) + 0, (float *)(A + 2482176) + 0, (float *)(A + 9756672) + 129024);
-  k31_exp_mul_sub((float *)(A + 2580480) + 0, (float *)(A + 10622400) + 0, (float *)(A + 2568192) + 0, (float *)(A + 9756672) + 132096);
-  k31_exp_mul_sub((float *)(A + 2617344) + 0, (float *)(A + 10622528) + 0, (float *)(A + 2555904) + 0, (float *)(A + 9756672) + 135168);
-  k31_exp_mul_sub((float *)(A + 2654208) + 0, (float *)(A + 10622656) + 0, (float *)(A + 2641920) + 0, (float *)(A + 9756672) + 138240);
-  k31_exp_mul_sub((float *)(A + 2691072) + 0, (float *)(A + 10622784) + 0, (float *)(A + 2629632) + 0, (float *)(A + 9756672) + 141312);
-  k31_exp_mul_sub((float *)(A + 2727936) + 0, (float *)(A + 10622912) + 0, (float *)(A + 2715648) + 0, (float *)(A + 9756672) + 144384);
-  k31_exp_mul_sub((float *)(A + 2764800) + 0, (float *)(A + 10623040) + 0, (float *)(A + 2703360) + 0, (float *)(A + 9756672) + 147456);
-  k31_exp_mul_sub((float *)(A + 2801664) + 0, (float *)(A + 10623168) + 0, (float *)(A + 2789376) + 0, (float *)(A + 9756672) + 150528);
-  k31_exp_mul_sub((float *)(A + 2838528) + 0, (float *)(A + 10623296) + 0, (float *)(A + 2777088) + 0, (float *)(A + 9756672) + 153600);
-  k31_exp_mul_sub((float *)(A + 2875392) + 0, (float *)(A + 10623424) + 0, (float *)(A + 2863104) + 0, (float *)(A + 9756672) + 156672);
-  k31_exp_mul_sub((float *)(A + 2912256) + 0, (float *)(A + 10623552) + 0, (float *)(A + 2850816) + 0, (float *)(A + 9756672) + 159744);
-  k31_exp_mul_sub((float *)(A + 2949120) + 0, (float *)(A + 10623680) + 0, (float *)(A + 2936832) + 0, (float *)(A + 9756672) + 162816);
-  k31_exp_mul_sub((float *)(A + 2985984) + 0, (float *)(A + 10623808) + 0, (float *)(A + 2924544) + 0, (float *)(A + 9756672) + 165888);
+  k28_mul((float *)(A + 1059456) + 0, (float *)(A + 1059392) + 0);
+  k28_mul((float *)(A + 1059520) + 0, (float *)(A + 1059456) + 0);
+  k28_mul((float *)(A + 1059584) + 0, (float *)(A + 1059520) + 0);
+  k28_mul((float *)(A + 1059648) + 0, (float *)(A + 1059584) + 0);
+  k28_mul((float *)(A + 1059712) + 0, (float *)(A + 1059648) + 0);
+  k28_mul((float *)(A + 1059776) + 0, (float *)(A + 1059712) + 0);
+  k28_mul((float *)(A + 1059840) + 0, (float *)(A + 1059776) + 0);
+  k28_mul((float *)(A + 1059904) + 0, (float *)(A + 1059840) + 0);
+  k28_mul((float *)(A + 1059968) + 0, (float *)(A + 1059904) + 0);
+  k28_mul((float *)(A + 1060032) + 0, (float *)(A + 1059968) + 0);
+  k28_mul((float *)(A + 1060096) + 0, (float *)(A + 1060032) + 0);
+  k28_mul((float *)(A + 1060160) + 0, (float *)(A + 1060096) + 0);
+  k28_mul((float *)(A + 1060224) + 0, (float *)(A + 1060160) + 0);
+  k28_mul((float *)(A + 1060288) + 0, (float *)(A + 1060224) + 0);
+  k28_mul((float *)(A + 1060352) + 0, (float *)(A + 1060288) + 0);
+  k28_mul((float *)(A + 1060416) + 0, (float *)(A + 1060352) + 0);
+  k28_mul((float *)(A + 1060480) + 0, (float *)(A + 1060416) + 0);
+  k29_mul((float *)(A + 0) + 0, (float *)(A + 954368) + 0);
+  k23_sum_to((float *)(A + 954368) + 0, (float *)(A + 1060608) + 0);
+  k29_mul((float *)(A + 10555456) + 0, (float *)(A + 0) + 0);
+  k23_sum_to((float *)(A + 0) + 0, (float *)(A + 1060736) + 0);
+  k29_mul((float *)(A + 10592384) + 0, (float *)(A + 991232) + 0);
+  k23_sum_to((float *)(A + 991232) + 0, (float *)(A + 10617152) + 0);
+  k29_mul((float *)(A + 942080) + 0, (float *)(A + 1028096) + 0);
+  k23_sum_to((float *)(A + 1028096) + 0, (float *)(A + 10617280) + 0);
+  k29_mul((float *)(A + 978944) + 0, (float *)(A + 942080) + 0);
+  k23_sum_to((float *)(A + 942080) + 0, (float *)(A + 10617408) + 0);
+  k29_mul((float *)(A + 1015808) + 0, (float *)(A + 978944) + 0);
+  k23_sum_to((float *)(A + 978944) + 0, (float *)(A + 10617536) + 0);
+  k29_mul((float *)(A + 1191936) + 0, (float *)(A + 1015808) + 0);
+  k23_sum_to((float *)(A + 1015808) + 0, (float *)(A + 10617664) + 0);
+  k29_mul((float *)(A + 1228800) + 0, (float *)(A + 1241088) + 0);
+  k23_sum_to((float *)(A + 1241088) + 0, (float *)(A + 10617792) + 0);
+  k29_mul((float *)(A + 1265664) + 0, (float *)(A + 1228800) + 0);
+  k23_sum_to((float *)(A + 1228800) + 0, (float *)(A + 10617920) + 0);
+  k29_mul((float *)(A + 1302528) + 0, (float *)(A + 1314816) + 0);
+  k23_sum_to((float *)(A + 1314816) + 0, (float *)(A + 10618048) + 0);
+  k29_mul((float *)(A + 1339392) + 0, (float *)(A + 1302528) + 0);
+  k23_sum_to((float *)(A + 1302528) + 0, (float *)(A + 10618176) + 0);
+  k29_mul((float *)(A + 1376256) + 0, (float *)(A + 1388544) + 0);
+  k23_sum_to((float *)(A + 1388544) + 0, (float *)(A + 10618304) + 0);
+  k29_mul((float *)(A + 1413120) + 0, (float *)(A + 1376256) + 0);
+  k23_sum_to((float *)(A + 1376256) + 0, (float *)(A + 10618432) + 0);
+  k29_mul((float *)(A + 1449984) + 0, (float *)(A + 1462272) + 0);
+  k23_sum_to((float *)(A + 1462272) + 0, (float *)(A + 10618560) + 0);
+  k29_mul((float *)(A + 1486848) + 0, (float *)(A + 1449984) + 0);
+  k23_sum_to((float *)(A + 1449984) + 0, (float *)(A + 10618688) + 0);
+  k29_mul((float *)(A + 1523712) + 0, (float *)(A + 1536000) + 0);
+  k23_sum_to((float *)(A + 1536000) + 0, (float *)(A + 10618816) + 0);
+  k29_mul((float *)(A + 1560576) + 0, (float *)(A + 1523712) + 0);
+  k23_sum_to((float *)(A + 1523712) + 0, (float *)(A + 10618944) + 0);
+  k29_mul((float *)(A + 1597440) + 0, (float *)(A + 1609728) + 0);
+  k23_sum_to((float *)(A + 1609728) + 0, (float *)(A + 10619072) + 0);
+  k29_mul((float *)(A + 1634304) + 0, (float *)(A + 1597440) + 0);
+  k23_sum_to((float *)(A + 1597440) + 0, (float *)(A + 10619200) + 0);
+  k29_mul((float *)(A + 1671168) + 0, (float *)(A + 1683456) + 0);
+  k23_sum_to((float *)(A + 1683456) + 0, (float *)(A + 10619328) + 0);
+  k29_mul((float *)(A + 1708032) + 0, (float *)(A + 1671168) + 0);
+  k23_sum_to((float *)(A + 1671168) + 0, (float *)(A + 10619456) + 0);
+  k29_mul((float *)(A + 1744896) + 0, (float *)(A + 1757184) + 0);
+  k23_sum_to((float *)(A + 1757184) + 0, (float *)(A + 10619584) + 0);
+  k29_mul((float *)(A + 1781760) + 0, (float *)(A + 1744896) + 0);
+  k23_sum_to((float *)(A + 1744896) + 0, (float *)(A + 10619712) + 0);
+  k29_mul((float *)(A + 1818624) + 0, (float *)(A + 1830912) + 0);
+  k23_sum_to((float *)(A + 1830912) + 0, (float *)(A + 10619840) + 0);
+  k29_mul((float *)(A + 1855488) + 0, (float *)(A + 1818624) + 0);
+  k23_sum_to((float *)(A + 1818624) + 0, (float *)(A + 10619968) + 0);
+  k29_mul((float *)(A + 1892352) + 0, (float *)(A + 1904640) + 0);
+  k23_sum_to((float *)(A + 1904640) + 0, (float *)(A + 10620096) + 0);
+  k29_mul((float *)(A + 1929216) + 0, (float *)(A + 1892352) + 0);
+  k23_sum_to((float *)(A + 1892352) + 0, (float *)(A + 10620224) + 0);
+  k29_mul((float *)(A + 1966080) + 0, (float *)(A + 1978368) + 0);
+  k23_sum_to((float *)(A + 1978368) + 0, (float *)(A + 10620352) + 0);
+  k29_mul((float *)(A + 2002944) + 0, (float *)(A + 1966080) + 0);
+  k23_sum_to((float *)(A + 1966080) + 0, (float *)(A + 10620480) + 0);
+  k29_mul((float *)(A + 2039808) + 0, (float *)(A + 2052096) + 0);
+  k23_sum_to((float *)(A + 2052096) + 0, (float *)(A + 10620608) + 0);
+  k29_mul((float *)(A + 2076672) + 0, (float *)(A + 2039808) + 0);
+  k23_sum_to((float *)(A + 2039808) + 0, (float *)(A + 10620736) + 0);
+  k29_mul((float *)(A + 2113536) + 0, (float *)(A + 2125824) + 0);
+  k23_sum_to((float *)(A + 2125824) + 0, (float *)(A + 10620864) + 0);
+  k29_mul((float *)(A + 2150400) + 0, (float *)(A + 2113536) + 0);
+  k23_sum_to((float *)(A + 2113536) + 0, (float *)(A + 10620992) + 0);
+  k29_mul((float *)(A + 2187264) + 0, (float *)(A + 2199552) + 0);
+  k23_sum_to((float *)(A + 2199552) + 0, (float *)(A + 10621120) + 0);
+  k29_mul((float *)(A + 2224128) + 0, (float *)(A + 2187264) + 0);
+  k23_sum_to((float *)(A + 2187264) + 0, (float *)(A + 10621248) + 0);
+  k29_mul((float *)(A + 2260992) + 0, (float *)(A + 2273280) + 0);
+  k23_sum_to((float *)(A + 2273280) + 0, (float *)(A + 10621376) + 0);
+  k29_mul((float *)(A + 2297856) + 0, (float *)(A + 2260992) + 0);
+  k23_sum_to((float *)(A + 2260992) + 0, (float *)(A + 10621504) + 0);
+  k29_mul((float *)(A + 2334720) + 0, (float *)(A + 2347008) + 0);
+  k23_sum_to((float *)(A + 2347008) + 0, (float *)(A + 10621632) + 0);
+  k29_mul((float *)(A + 2371584) + 0, (float *)(A + 2334720) + 0);
+  k23_sum_to((float *)(A + 2334720) + 0, (float *)(A + 10621760) + 0);
+  k29_mul((float *)(A + 2408448) + 0, (float *)(A + 2420736) + 0);
+  k23_sum_to((float *)(A + 2420736) + 0, (float *)(A + 10621888) + 0);
+  k29_mul((float *)(A + 2445312) + 0, (float *)(A + 2408448) + 0);
+  k23_sum_to((float *)(A + 2408448) + 0, (float *)(A + 10622016) + 0);
+  k29_mul((float *)(A + 2482176) + 0, (float *)(A + 2494464) + 0);
+  k23_sum_to((float *)(A + 2494464) + 0, (float *)(A + 10622144) + 0);
+  k29_mul((float *)(A + 2519040) + 0, (float *)(A + 2482176) + 0);
+  k23_sum_to((float *)(A + 2482176) + 0, (float *)(A + 10622272) + 0);
+  k29_mul((float *)(A + 2555904) + 0, (float *)(A + 2568192) + 0);
+  k23_sum_to((float *)(A + 2568192) + 0, (float *)(A + 10622400) + 0);
+  k29_mul((float *)(A + 2592768) + 0, (float *)(A + 2555904) + 0);
+  k23_sum_to((float *)(A + 2555904) + 0, (float *)(A + 10622528) + 0);
+  k29_mul((float *)(A + 2629632) + 0, (float *)(A + 2641920) + 0);
+  k23_sum_to((float *)(A + 2641920) + 0, (float *)(A + 10622656) + 0);
+  k29_mul((float *)(A + 2666496) + 0, (float *)(A + 2629632) + 0);
+  k23_sum_to((float *)(A + 2629632) + 0, (float *)(A + 10622784) + 0);
+  k29_mul((float *)(A + 2703360) + 0, (float *)(A + 2715648) + 0);
+  k23_sum_to((float *)(A + 2715648) + 0, (float *)(A + 10622912) + 0);
+  k29_mul((float *)(A + 2740224) + 0, (float *)(A + 2703360) + 0);
+  k23_sum_to((float *)(A + 2703360) + 0, (float *)(A + 10623040) + 0);
+  k29_mul((float *)(A + 2777088) + 0, (float *)(A + 2789376) + 0);
+  k23_sum_to((float *)(A + 2789376) + 0, (float *)(A + 10623168) + 0);
+  k29_mul((float *)(A + 2813952) + 0, (float *)(A + 2777088) + 0);
+  k23_sum_to((float *)(A + 2777088) + 0, (float *)(A + 10623296) + 0);
+  k29_mul((float *)(A + 2850816) + 0, (float *)(A + 2863104) + 0);
+  k23_sum_to((float *)(A + 2863104) + 0, (float *)(A + 10623424) + 0);
+  k29_mul((float *)(A + 2887680) + 0, (float *)(A + 2850816) + 0);
+  k23_sum_to((float *)(A + 2850816) + 0, (float *)(A + 10623552) + 0);
+  k29_mul((float *)(A + 2924544) + 0, (float *)(A + 2936832) + 0);
+  k23_sum_to((float *)(A + 2936832) + 0, (float *)(A + 10623680) + 0);
+  k29_mul((float *)(A + 2961408) + 0, (float *)(A + 2924544) + 0);
+  k23_sum_to((float *)(A + 2924544) + 0, (float *)(A + 10623808) + 0);
+  k29_mul((float *)(A + 2998272) + 0, (float *)(A + 3010560) + 0);
+  k23_sum_to((float *)(A + 3010560) + 0, (float *)(A + 10623936) + 0);
+  k29_mul((float *)(A + 3035136) + 0, (float *)(A + 2998272) + 0);
+  k23_sum_to((float *)(A + 2998272) + 0, (float *)(A + 10624064) + 0);
+  k29_mul((float *)(A + 3072000) + 0, (float *)(A + 3084288) + 0);
+  k23_sum_to((float *)(A + 3084288) + 0, (float *)(A + 10624192) + 0);
+  k29_mul((float *)(A + 3108864) + 0, (float *)(A + 3072000) + 0);
+  k23_sum_to((float *)(A + 3072000) + 0, (float *)(A + 10624320) + 0);
+  k29_mul((float *)(A + 3145728) + 0, (float *)(A + 3158016) + 0);
+  k23_sum_to((float *)(A + 3158016) + 0, (float *)(A + 10624448) + 0);
+  k29_mul((float *)(A + 3182592) + 0, (float *)(A + 3145728) + 0);
+  k23_sum_to((float *)(A + 3145728) + 0, (float *)(A + 10624576) + 0);
+  k29_mul((float *)(A + 3219456) + 0, (float *)(A + 3231744) + 0);
+  k23_sum_to((float *)(A + 3231744) + 0, (float *)(A + 10624704) + 0);
+  k29_mul((float *)(A + 3256320) + 0, (float *)(A + 3219456) + 0);
+  k23_sum_to((float *)(A + 3219456) + 0, (float *)(A + 10624832) + 0);
+  k29_mul((float *)(A + 3293184) + 0, (float *)(A + 10592384) + 0);
+  k23_sum_to((float *)(A + 10592384) + 0, (float *)(A + 10624960) + 0);
+  k30_exp_mul_sub((float *)(A + 10543104) + 0, (float *)(A + 1060608) + 0, (float *)(A + 954368) + 0, (float *)(A + 9756672) + 0);
+  k30_exp_mul_sub((float *)(A + 10580032) + 0, (float *)(A + 1060736) + 0, (float *)(A + 0) + 0, (float *)(A + 9756672) + 3072);
+  k30_exp_mul_sub((float *)(A + 929792) + 0, (float *)(A + 10617152) + 0, (float *)(A + 991232) + 0, (float *)(A + 9756672) + 6144);
+  k30_exp_mul_sub((float *)(A + 966656) + 0, (float *)(A + 10617280) + 0, (float *)(A + 1028096) + 0, (float *)(A + 9756672) + 9216);
+  k30_exp_mul_sub((float *)(A + 1003520) + 0, (float *)(A + 10617408) + 0, (float *)(A + 942080) + 0, (float *)(A + 9756672) + 12288);
+  k30_exp_mul_sub((float *)(A + 1040384) + 0, (float *)(A + 10617536) + 0, (float *)(A + 978944) + 0, (float *)(A + 9756672) + 15360);
+  k30_exp_mul_sub((float *)(A + 1216512) + 0, (float *)(A + 10617664) + 0, (float *)(A + 1015808) + 0, (float *)(A + 9756672) + 18432);
+  k30_exp_mul_sub((float *)(A + 1253376) + 0, (float *)(A + 10617792) + 0, (float *)(A + 1241088) + 0, (float *)(A + 9756672) + 21504);
+  k30_exp_mul_sub((float *)(A + 1290240) + 0, (float *)(A + 10617920) + 0, (float *)(A + 1228800) + 0, (float *)(A + 9756672) + 24576);
+  k30_exp_mul_sub((float *)(A + 1327104) + 0, (float *)(A + 10618048) + 0, (float *)(A + 1314816) + 0, (float *)(A + 9756672) + 27648);
+  k30_exp_mul_sub((float *)(A + 1363968) + 0, (float *)(A + 10618176) + 0, (float *)(A + 1302528) + 0, (float *)(A + 9756672) + 30720);
+  k30_exp_mul_sub((float *)(A + 1400832) + 0, (float *)(A + 10618304) + 0, (float *)(A + 1388544) + 0, (float *)(A + 9756672) + 33792);
+  k30_exp_mul_sub((float *)(A + 1437696) + 0, (float *)(A + 10618432) + 0, (float *)(A + 1376256) + 0, (float *)(A + 9756672) + 36864);
+  k30_exp_mul_sub((float *)(A + 1474560) + 0, (float *)(A + 10618560) + 0, (float *)(A + 1462272) + 0, (float *)(A + 9756672) + 39936);
+  k30_exp_mul_sub((float *)(A + 1511424) + 0, (float *)(A + 10618688) + 0, (float *)(A + 1449984) + 0, (float *)(A + 9756672) + 43008);
+  k30_exp_mul_sub((float *)(A + 1548288) + 0, (float *)(A + 10618816) + 0, (float *)(A + 1536000) + 0, (float *)(A + 9756672) + 46080);
+  k30_exp_mul_sub((float *)(A + 1585152) + 0, (float *)(A + 10618944) + 0, (float *)(A + 1523712) + 0, (float *)(A + 9756672) + 49152);
+  k30_exp_mul_sub((float *)(A + 1622016) + 0, (float *)(A + 10619072) + 0, (float *)(A + 1609728) + 0, (float *)(A + 9756672) + 52224);
+  k30_exp_mul_sub((float *)(A + 1658880) + 0, (float *)(A + 10619200) + 0, (float *)(A + 1597440) + 0, (float *)(A + 9756672) + 55296);
+  k30_exp_mul_sub((float *)(A + 1695744) + 0, (float *)(A + 10619328) + 0, (float *)(A + 1683456) + 0, (float *)(A + 9756672) + 58368);
+  k30_exp_mul_sub((float *)(A + 1732608) + 0, (float *)(A + 10619456) + 0, (float *)(A + 1671168) + 0, (float *)(A + 9756672) + 61440);
+  k30_exp_mul_sub((float *)(A + 1769472) + 0, (float *)(A + 10619584) + 0, (float *)(A + 1757184) + 0, (float *)(A + 9756672) + 64512);
+  k30_exp_mul_sub((float *)(A + 1806336) + 0, (float *)(A + 10619712) + 0, (float *)(A + 1744896) + 0, (float *)(A + 9756672) + 67584);
+  k30_exp_mul_sub((float *)(A + 1843200) + 0, (float *)(A + 10619840) + 0, (float *)(A + 1830912) + 0, (float *)(A + 9756672) + 70656);
+  k30_exp_mul_sub((float *)(A + 1880064) + 0, (float *)(A + 10619968) + 0, (float *)(A + 1818624) + 0, (float *)(A + 9756672) + 73728);
+  k30_exp_mul_sub((float *)(A + 1916928) + 0, (float *)(A + 10620096) + 0, (float *)(A + 1904640) + 0, (float *)(A + 9756672) + 76800);
+  k30_exp_mul_sub((float *)(A + 1953792) + 0, (float *)(A + 10620224) + 0, (float *)(A + 1892352) + 0, (float *)(A + 9756672) + 79872);
+  k30_exp_mul_sub((float *)(A + 1990656) + 0, (float *)(A + 10620352) + 0, (float *)(A + 1978368) + 0, (float *)(A + 9756672) + 82944);
+  k30_exp_mul_sub((float *)(A + 2027520) + 0, (float *)(A + 10620480) + 0, (float *)(A + 1966080) + 0, (float *)(A + 9756672) + 86016);
+  k30_exp_mul_sub((float *)(A + 2064384) + 0, (float *)(A + 10620608) + 0, (float *)(A + 2052096) + 0, (float *)(A + 9756672) + 89088);
+  k30_exp_mul_sub((float *)(A + 2101248) + 0, (float *)(A + 10620736) + 0, (float *)(A + 2039808) + 0, (float *)(A + 9756672) + 92160);
+  k30_exp_mul_sub((float *)(A + 2138112) + 0, (float *)(A + 10620864) + 0, (float *)(A + 2125824) + 0, (float *)(A + 9756672) + 95232);
+  k30_exp_mul_sub((float *)(A + 2174976) + 0, (float *)(A + 10620992) + 0, (float *)(A + 2113536) + 0, (float *)(A + 9756672) + 98304);
+  k30_exp_mul_sub((float *)(A + 2211840) + 0, (float *)(A + 10621120) + 0, (float *)(A + 2199552) + 0, (float *)(A + 9756672) + 101376);
+  k30_exp_mul_sub((float *)(A + 2248704) + 0, (float *)(A + 10621248) + 0, (float *)(A + 2187264) + 0, (float *)(A + 9756672) + 104448);
+  k30_exp_mul_sub((float *)(A + 2285568) + 0, (float *)(A + 10621376) + 0, (float *)(A + 2273280) + 0, (float *)(A + 9756672) + 107520);
+  k30_exp_mul_sub((float *)(A + 2322432) + 0, (float *)(A + 10621504) + 0, (float *)(A + 2260992) + 0, (float *)(A + 9756672) + 110592);
+  k30_exp_mul_sub((float *)(A + 2359296) + 0, (float *)(A + 10621632) + 0, (float *)(A + 2347008) + 0, (float *)(A + 9756672) + 113664);
+  k30_exp_mul_sub((float *)(A + 2396160) + 0, (float *)(A + 10621760) + 0, (float *)(A + 2334720) + 0, (float *)(A + 9756672) + 116736);
+  k30_exp_mul_sub((float *)(A + 2433024) + 0, (float *)(A + 10621888) + 0, (float *)(A + 2420736) + 0, (float *)(A + 9756672) + 119808);
+  k30_exp_mul_sub((float *)(A + 2469888) + 0, (float *)(A + 10622016) + 0, (float *)(A + 2408448) + 0, (float *)(A + 9756672) + 122880);
+  k30_exp_mul_sub((float *)(A + 2506752) + 0, (float *)(A + 10622144) + 0, (float *)(A + 2494464) + 0, (float *)(A + 9756672) + 125952);
+  k30_exp_mul_sub((float *)(A + 2543616) + 0, (float *)(A + 10622272) + 0, (float *)(A + 2482176) + 0, (float *)(A + 9756672) + 129024);
+  k30_exp_mul_sub((float *)(A + 2580480) + 0, (float *)(A + 10622400) + 0, (float *)(A + 2568192) + 0, (float *)(A + 9756672) + 132096);
+  k30_exp_mul_sub((float *)(A + 2617344) + 0, (float *)(A + 10622528) + 0, (float *)(A + 2555904) + 0, (float *)(A + 9756672) + 135168);
+  k30_exp_mul_sub((float *)(A + 2654208) + 0, (float *)(A + 10622656) + 0, (float *)(A + 2641920) + 0, (float *)(A + 9756672) + 138240);
+  k30_exp_mul_sub((float *)(A + 2691072) + 0, (float *)(A + 10622784) + 0, (float *)(A + 2629632) + 0, (float *)(A + 9756672) + 141312);
+  k30_exp_mul_sub((float *)(A + 2727936) + 0, (float *)(A + 10622912) + 0, (float *)(A + 2715648) + 0, (float *)(A + 9756672) + 144384);
+  k30_exp_mul_sub((float *)(A + 2764800) + 0, (float *)(A + 10623040) + 0, (float *)(A + 2703360) + 0, (float *)(A + 9756672) + 147456);
+  k30_exp_mul_sub((float *)(A + 2801664) + 0, (float *)(A + 10623168) + 0, (float *)(A + 2789376) + 0, (float *)(A + 9756672) + 150528);
+  k30_exp_mul_sub((float *)(A + 2838528) + 0, (float *)(A + 10623296) + 0, (float *)(A + 2777088) + 0, (float *)(A + 9756672) + 153600);
+  k30_exp_mul_sub((float *)(A + 2875392) + 0, (float *)(A + 10623424) + 0, (float *)(A + 2863104) + 0, (float *)(A + 9756672) + 156672);
+  k30_exp_mul_sub((float *)(A + 2912256) + 0, (float *)(A + 10623552) + 0, (float *)(A + 2850816) + 0, (float *)(A + 9756672) + 159744);
+  k30_exp_mul_sub((float *)(A + 2949120) + 0, (float *)(A + 10623680) + 0, (float *)(A + 2936832) + 0, (float *)(A + 9756672) + 162816);
+  k30_exp_mul_sub((float *)(A + 2985984) + 0, (float *)(A + 10623808) + 0, (float *)(A + 2924544) + 0, (float *)(A + 9756672) + 165888);
 }
 
 static void charlm_lstm_train_step_8(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k31_exp_mul_sub((float *)(A + 3022848) + 0, (float *)(A + 10623936) + 0, (float *)(A + 3010560) + 0, (float *)(A + 9756672) + 168960);
-  k31_exp_mul_sub((float *)(A + 3059712) + 0, (float *)(A + 10624064) + 0, (float *)(A + 2998272) + 0, (float *)(A + 9756672) + 172032);
-  k31_exp_mul_sub((float *)(A + 3096576) + 0, (float *)(A + 10624192) + 0, (float *)(A + 3084288) + 0, (float *)(A + 9756672) + 175104);
-  k31_exp_mul_sub((float *)(A + 3133440) + 0, (float *)(A + 10624320) + 0, (float *)(A + 3072000) + 0, (float *)(A + 9756672) + 178176);
-  k31_exp_mul_sub((float *)(A + 3170304) + 0, (float *)(A + 10624448) + 0, (float *)(A + 3158016) + 0, (float *)(A + 9756672) + 181248);
-  k31_exp_mul_sub((float *)(A + 3207168) + 0, (float *)(A + 10624576) + 0, (float *)(A + 3145728) + 0, (float *)(A + 9756672) + 184320);
-  k31_exp_mul_sub((float *)(A + 3244032) + 0, (float *)(A + 10624704) + 0, (float *)(A + 3231744) + 0, (float *)(A + 9756672) + 187392);
-  k31_exp_mul_sub((float *)(A + 3280896) + 0, (float *)(A + 10624832) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9756672) + 190464);
-  k31_exp_mul_sub((float *)(A + 9744384) + 0, (float *)(A + 10624960) + 0, (float *)(A + 10592384) + 0, (float *)(A + 9756672) + 193536);
-  k32_matmul((float *)(A + 9756672) + 0, P + 362496 /* dense1.weight */, (float *)(A + 3256320) + 0);
-  k33_mul_sub((float *)(A + 9711616) + 0, (float *)(A + 929792) + 0);
-  k34_sub_mul((float *)(A + 9613312) + 0, (float *)(A + 10555456) + 0);
-  k34_sub_mul((float *)(A + 9678848) + 0, (float *)(A + 1191936) + 0);
-  k33_mul_sub((float *)(A + 9580544) + 0, (float *)(A + 1265664) + 0);
-  k34_sub_mul((float *)(A + 9646080) + 0, (float *)(A + 1339392) + 0);
-  k35_mul_mul_mul((float *)(A + 3256320) + 516096, (float *)(A + 9646080) + 0, (float *)(A + 929792) + 0, (float *)(A + 9678848) + 0, (float *)(A + 9580544) + 0, (float *)(A + 10555456) + 0, (float *)(A + 24752128) + 0, (float *)(A + 1191936) + 0, (float *)(A + 9613312) + 0, (float *)(A + 1265664) + 0, (float *)(A + 1413120) + 0, (float *)(A + 1486848) + 0, (float *)(A + 1560576) + 0, (float *)(A + 1634304) + 0);
-  k36_mul_mul((float *)(A + 3256320) + 516096, (float *)(A + 9711616) + 0, (float *)(A + 1339392) + 0, (float *)(A + 24752128) + 0);
-  k37_concat((float *)(A + 1486848) + 0, (float *)(A + 1560576) + 0, (float *)(A + 1634304) + 0, (float *)(A + 24752128) + 0, (float *)(A + 24817664) + 2064384);
-  k38_matmul((float *)(A + 24817664) + 2064384, P + 98304 /* lstm1.weight_hh */, (float *)(A + 24752128) + 0);
-  k33_mul_sub((float *)(A + 24784896) + 0, (float *)(A + 929792) + 0);
-  k34_sub_mul((float *)(A + 24653824) + 0, (float *)(A + 10555456) + 0);
-  k34_sub_mul((float *)(A + 24719360) + 0, (float *)(A + 9711616) + 0);
-  k33_mul_sub((float *)(A + 24621056) + 0, (float *)(A + 1191936) + 0);
-  k34_sub_mul((float *)(A + 24686592) + 0, (float *)(A + 1265664) + 0);
-  k39_addn_mul_mul((float *)(A + 24752128) + 0, (float *)(A + 3256320) + 507904, (float *)(A + 24686592) + 0, (float *)(A + 929792) + 0, (float *)(A + 1413120) + 0, (float *)(A + 24719360) + 0, (float *)(A + 24621056) + 0, (float *)(A + 10555456) + 0, (float *)(A + 24555520) + 0, (float *)(A + 9711616) + 0, (float *)(A + 24653824) + 0, (float *)(A + 1191936) + 0, (float *)(A + 24784896) + 0, (float *)(A + 1265664) + 0, (float *)(A + 1339392) + 0, (float *)(A + 1486848) + 0, (float *)(A + 1560576) + 0, (float *)(A + 1634304) + 0, (float *)(A + 1708032) + 0);
-  k37_concat((float *)(A + 1486848) + 0, (float *)(A + 1560576) + 0, (float *)(A + 1634304) + 0, (float *)(A + 1708032) + 0, (float *)(A + 24817664) + 2031616);
-  k38_matmul((float *)(A + 24817664) + 2031616, P + 98304 /* lstm1.weight_hh */, (float *)(A + 24555520) + 0);
-  k33_mul_sub((float *)(A + 24588288) + 0, (float *)(A + 24752128) + 0);
-  k34_sub_mul((float *)(A + 24457216) + 0, (float *)(A + 24784896) + 0);
-  k34_sub_mul((float *)(A + 24522752) + 0, (float *)(A + 929792) + 0);
-  k33_mul_sub((float *)(A + 24424448) + 0, (float *)(A + 10555456) + 0);
-  k34_sub_mul((float *)(A + 24489984) + 0, (float *)(A + 9711616) + 0);
-  k39_addn_mul_mul((float *)(A + 24555520) + 0, (float *)(A + 3256320) + 499712, (float *)(A + 24489984) + 0, (float *)(A + 24752128) + 0, (float *)(A + 1339392) + 0, (float *)(A + 24522752) + 0, (float *)(A + 24424448) + 0, (float *)(A + 24784896) + 0, (float *)(A + 24358912) + 0, (float *)(A + 929792) + 0, (float *)(A + 24457216) + 0, (float *)(A + 10555456) + 0, (float *)(A + 24588288) + 0, (float *)(A + 9711616) + 0, (float *)(A + 1191936) + 0, (float *)(A + 1265664) + 0, (float *)(A + 1413120) + 0, (float *)(A + 1486848) + 0, (float *)(A + 1560576) + 0);
-  k37_concat((float *)(A + 1265664) + 0, (float *)(A + 1413120) + 0, (float *)(A + 1486848) + 0, (float *)(A + 1560576) + 0, (float *)(A + 24817664) + 1998848);
-  k38_matmul((float *)(A + 24817664) + 1998848, P + 98304 /* lstm1.weight_hh */, (float *)(A + 24358912) + 0);
-  k33_mul_sub((float *)(A + 24391680) + 0, (float *)(A + 24555520) + 0);
-  k34_sub_mul((float *)(A + 24260608) + 0, (float *)(A + 929792) + 0);
-  k34_sub_mul((float *)(A + 24326144) + 0, (float *)(A + 10555456) + 0);
-  k33_mul_sub((float *)(A + 24227840) + 0, (float *)(A + 9711616) + 0);
-  k34_sub_mul((float *)(A + 24293376) + 0, (float *)(A + 1265664) + 0);
-  k39_addn_mul_mul((float *)(A + 24358912) + 0, (float *)(A + 3256320) + 491520, (float *)(A + 24293376) + 0, (float *)(A + 24555520) + 0, (float *)(A + 1191936) + 0, (float *)(A + 24326144) + 0, (float *)(A + 24227840) + 0, (float *)(A + 929792) + 0, (float *)(A + 24162304) + 0, (float *)(A + 10555456) + 0, (float *)(A + 24260608) + 0, (float *)(A + 9711616) + 0, (float *)(A + 24391680) + 0, (float *)(A + 1265664) + 0, (float *)(A + 1339392) + 0, (float *)(A + 1413120) + 0, (float *)(A + 1486848) + 0, (float *)(A + 1560576) + 0, (float *)(A + 1634304) + 0);
-  k37_concat((float *)(A + 1413120) + 0, (float *)(A + 1486848) + 0, (float *)(A + 1560576) + 0, (float *)(A + 1634304) + 0, (float *)(A + 24817664) + 1966080);
-  k38_matmul((float *)(A + 24817664) + 1966080, P + 98304 /* lstm1.weight_hh */, (float *)(A + 24162304) + 0);
-  k33_mul_sub((float *)(A + 24195072) + 0, (float *)(A + 24358912) + 0);
-  k34_sub_mul((float *)(A + 24064000) + 0, (float *)(A + 24555520) + 0);
-  k34_sub_mul((float *)(A + 24129536) + 0, (float *)(A + 929792) + 0);
-  k33_mul_sub((float *)(A + 24031232) + 0, (float *)(A + 10555456) + 0);
-  k34_sub_mul((float *)(A + 24096768) + 0, (float *)(A + 9711616) + 0);
-  k39_addn_mul_mul((float *)(A + 24162304) + 0, (float *)(A + 3256320) + 483328, (float *)(A + 24096768) + 0, (float *)(A + 24358912) + 0, (float *)(A + 1339392) + 0, (float *)(A + 24129536) + 0, (float *)(A + 24031232) + 0, (float *)(A + 24555520) + 0, (float *)(A + 23965696) + 0, (float *)(A + 929792) + 0, (float *)(A + 24064000) + 0, (float *)(A + 10555456) + 0, (float *)(A + 24195072) + 0, (float *)(A + 9711616) + 0, (float *)(A + 1191936) + 0, (float *)(A + 1265664) + 0, (float *)(A + 1413120) + 0, (float *)(A + 1486848) + 0, (float *)(A + 1560576) + 0);
-  k37_concat((float *)(A + 1265664) + 0, (float *)(A + 1413120) + 0, (float *)(A + 1486848) + 0, (float *)(A + 1560576) + 0, (float *)(A + 24817664) + 1933312);
-  k38_matmul((float *)(A + 24817664) + 1933312, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23965696) + 0);
-  k33_mul_sub((float *)(A + 23998464) + 0, (float *)(A + 24162304) + 0);
-  k34_sub_mul((float *)(A + 23867392) + 0, (float *)(A + 24358912) + 0);
-  k34_sub_mul((float *)(A + 23932928) + 0, (float *)(A + 24555520) + 0);
-  k33_mul_sub((float *)(A + 23834624) + 0, (float *)(A + 929792) + 0);
-  k34_sub_mul((float *)(A + 23900160) + 0, (float *)(A + 10555456) + 0);
-  k39_addn_mul_mul((float *)(A + 23965696) + 0, (float *)(A + 3256320) + 475136, (float *)(A + 23900160) + 0, (float *)(A + 24162304) + 0, (float *)(A + 1191936) + 0, (float *)(A + 23932928) + 0, (float *)(A + 23834624) + 0, (float *)(A + 24358912) + 0, (float *)(A + 23769088) + 0, (float *)(A + 24555520) + 0, (float *)(A + 23867392) + 0, (float *)(A + 929792) + 0, (float *)(A + 23998464) + 0, (float *)(A + 10555456) + 0, (float *)(A + 9711616) + 0, (float *)(A + 1265664) + 0, (float *)(A + 1339392) + 0, (float *)(A + 1413120) + 0, (float *)(A + 1486848) + 0);
-  k37_concat((float *)(A + 1265664) + 0, (float *)(A + 1339392) + 0, (float *)(A + 1413120) + 0, (float *)(A + 1486848) + 0, (float *)(A + 24817664) + 1900544);
-  k38_matmul((float *)(A + 24817664) + 1900544, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23769088) + 0);
-  k33_mul_sub((float *)(A + 23801856) + 0, (float *)(A + 23965696) + 0);
-  k34_sub_mul((float *)(A + 23670784) + 0, (float *)(A + 24162304) + 0);
-  k34_sub_mul((float *)(A + 23736320) + 0, (float *)(A + 24358912) + 0);
-  k33_mul_sub((float *)(A + 23638016) + 0, (float *)(A + 24555520) + 0);
-  k34_sub_mul((float *)(A + 23703552) + 0, (float *)(A + 929792) + 0);
-  k39_addn_mul_mul((float *)(A + 23769088) + 0, (float *)(A + 3256320) + 466944, (float *)(A + 23703552) + 0, (float *)(A + 23965696) + 0, (float *)(A + 9711616) + 0, (float *)(A + 23736320) + 0, (float *)(A + 23638016) + 0, (float *)(A + 24162304) + 0, (float *)(A + 23572480) + 0, (float *)(A + 24358912) + 0, (float *)(A + 23670784) + 0, (float *)(A + 24555520) + 0, (float *)(A + 23801856) + 0, (float *)(A + 929792) + 0, (float *)(A + 10555456) + 0, (float *)(A + 1191936) + 0, (float *)(A + 1265664) + 0, (float *)(A + 1339392) + 0, (float *)(A + 1413120) + 0);
-  k37_concat((float *)(A + 1191936) + 0, (float *)(A + 1265664) + 0, (float *)(A + 1339392) + 0, (float *)(A + 1413120) + 0, (float *)(A + 24817664) + 1867776);
-  k38_matmul((float *)(A + 24817664) + 1867776, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23572480) + 0);
-  k33_mul_sub((float *)(A + 23605248) + 0, (float *)(A + 23769088) + 0);
-  k34_sub_mul((float *)(A + 23474176) + 0, (float *)(A + 23965696) + 0);
-  k34_sub_mul((float *)(A + 23539712) + 0, (float *)(A + 24162304) + 0);
-  k33_mul_sub((float *)(A + 23441408) + 0, (float *)(A + 24358912) + 0);
-  k34_sub_mul((float *)(A + 23506944) + 0, (float *)(A + 24555520) + 0);
-  k39_addn_mul_mul((float *)(A + 23572480) + 0, (float *)(A + 3256320) + 458752, (float *)(A + 23506944) + 0, (float *)(A + 23769088) + 0, (float *)(A + 10555456) + 0, (float *)(A + 23539712) + 0, (float *)(A + 23441408) + 0, (float *)(A + 23965696) + 0, (float *)(A + 23375872) + 0, (float *)(A + 24162304) + 0, (float *)(A + 23474176) + 0, (float *)(A + 24358912) + 0, (float *)(A + 23605248) + 0, (float *)(A + 24555520) + 0, (float *)(A + 929792) + 0, (float *)(A + 9711616) + 0, (float *)(A + 1191936) + 0, (float *)(A + 1265664) + 0, (float *)(A + 1339392) + 0);
-  k37_concat((float *)(A + 9711616) + 0, (float *)(A + 1191936) + 0, (float *)(A + 1265664) + 0, (float *)(A + 1339392) + 0, (float *)(A + 24817664) + 1835008);
-  k38_matmul((float *)(A + 24817664) + 1835008, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23375872) + 0);
-  k33_mul_sub((float *)(A + 23408640) + 0, (float *)(A + 23572480) + 0);
-  k34_sub_mul((float *)(A + 23277568) + 0, (float *)(A + 23769088) + 0);
-  k34_sub_mul((float *)(A + 23343104) + 0, (float *)(A + 23965696) + 0);
-  k33_mul_sub((float *)(A + 23244800) + 0, (float *)(A + 24162304) + 0);
-  k34_sub_mul((float *)(A + 23310336) + 0, (float *)(A + 24358912) + 0);
-  k39_addn_mul_mul((float *)(A + 23375872) + 0, (float *)(A + 3256320) + 450560, (float *)(A + 23310336) + 0, (float *)(A + 23572480) + 0, (float *)(A + 929792) + 0, (float *)(A + 23343104) + 0, (float *)(A + 23244800) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23179264) + 0, (float *)(A + 23965696) + 0, (float *)(A + 23277568) + 0, (float *)(A + 24162304) + 0, (float *)(A + 23408640) + 0, (float *)(A + 24358912) + 0, (float *)(A + 24555520) + 0, (float *)(A + 10555456) + 0, (float *)(A + 9711616) + 0, (float *)(A + 1191936) + 0, (float *)(A + 1265664) + 0);
-  k37_concat((float *)(A + 10555456) + 0, (float *)(A + 9711616) + 0, (float *)(A + 1191936) + 0, (float *)(A + 1265664) + 0, (float *)(A + 24817664) + 1802240);
-  k38_matmul((float *)(A + 24817664) + 1802240, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23179264) + 0);
-  k33_mul_sub((float *)(A + 23212032) + 0, (float *)(A + 23375872) + 0);
-  k34_sub_mul((float *)(A + 23080960) + 0, (float *)(A + 23572480) + 0);
-  k34_sub_mul((float *)(A + 23146496) + 0, (float *)(A + 23769088) + 0);
-  k33_mul_sub((float *)(A + 23048192) + 0, (float *)(A + 23965696) + 0);
-  k34_sub_mul((float *)(A + 23113728) + 0, (float *)(A + 24162304) + 0);
-  k39_addn_mul_mul((float *)(A + 23179264) + 0, (float *)(A + 3256320) + 442368, (float *)(A + 23113728) + 0, (float *)(A + 23375872) + 0, (float *)(A + 24555520) + 0, (float *)(A + 23146496) + 0, (float *)(A + 23048192) + 0, (float *)(A + 23572480) + 0, (float *)(A + 22982656) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23080960) + 0, (float *)(A + 23965696) + 0, (float *)(A + 23212032) + 0, (float *)(A + 24162304) + 0, (float *)(A + 24358912) + 0, (float *)(A + 929792) + 0, (float *)(A + 10555456) + 0, (float *)(A + 9711616) + 0, (float *)(A + 1191936) + 0);
-  k37_concat((float *)(A + 929792) + 0, (float *)(A + 10555456) + 0, (float *)(A + 9711616) + 0, (float *)(A + 1191936) + 0, (float *)(A + 24817664) + 1769472);
-  k38_matmul((float *)(A + 24817664) + 1769472, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22982656) + 0);
-  k33_mul_sub((float *)(A + 23015424) + 0, (float *)(A + 23179264) + 0);
-  k34_sub_mul((float *)(A + 22884352) + 0, (float *)(A + 23375872) + 0);
-  k34_sub_mul((float *)(A + 22949888) + 0, (float *)(A + 23572480) + 0);
-  k33_mul_sub((float *)(A + 22851584) + 0, (float *)(A + 23769088) + 0);
-  k34_sub_mul((float *)(A + 22917120) + 0, (float *)(A + 23965696) + 0);
-  k39_addn_mul_mul((float *)(A + 22982656) + 0, (float *)(A + 3256320) + 434176, (float *)(A + 22917120) + 0, (float *)(A + 23179264) + 0, (float *)(A + 24358912) + 0, (float *)(A + 22949888) + 0, (float *)(A + 22851584) + 0, (float *)(A + 23375872) + 0, (float *)(A + 22786048) + 0, (float *)(A + 23572480) + 0, (float *)(A + 22884352) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23015424) + 0, (float *)(A + 23965696) + 0, (float *)(A + 24162304) + 0, (float *)(A + 24555520) + 0, (float *)(A + 929792) + 0, (float *)(A + 10555456) + 0, (float *)(A + 9711616) + 0);
-  k37_concat((float *)(A + 24555520) + 0, (float *)(A + 929792) + 0, (float *)(A + 10555456) + 0, (float *)(A + 9711616) + 0, (float *)(A + 24817664) + 1736704);
-  k38_matmul((float *)(A + 24817664) + 1736704, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22786048) + 0);
-  k33_mul_sub((float *)(A + 22818816) + 0, (float *)(A + 22982656) + 0);
-  k34_sub_mul((float *)(A + 22687744) + 0, (float *)(A + 23179264) + 0);
-  k34_sub_mul((float *)(A + 22753280) + 0, (float *)(A + 23375872) + 0);
-  k33_mul_sub((float *)(A + 22654976) + 0, (float *)(A + 23572480) + 0);
-  k34_sub_mul((float *)(A + 22720512) + 0, (float *)(A + 23769088) + 0);
-  k39_addn_mul_mul((float *)(A + 22786048) + 0, (float *)(A + 3256320) + 425984, (float *)(A + 22720512) + 0, (float *)(A + 22982656) + 0, (float *)(A + 24162304) + 0, (float *)(A + 22753280) + 0, (float *)(A + 22654976) + 0, (float *)(A + 23179264) + 0, (float *)(A + 22589440) + 0, (float *)(A + 23375872) + 0, (float *)(A + 22687744) + 0, (float *)(A + 23572480) + 0, (float *)(A + 22818816) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23965696) + 0, (float *)(A + 24358912) + 0, (float *)(A + 24555520) + 0, (float *)(A + 929792) + 0, (float *)(A + 10555456) + 0);
-  k37_concat((float *)(A + 24358912) + 0, (float *)(A + 24555520) + 0, (float *)(A + 929792) + 0, (float *)(A + 10555456) + 0, (float *)(A + 24817664) + 1703936);
-  k38_matmul((float *)(A + 24817664) + 1703936, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22589440) + 0);
-  k33_mul_sub((float *)(A + 22622208) + 0, (float *)(A + 22786048) + 0);
-  k34_sub_mul((float *)(A + 22491136) + 0, (float *)(A + 22982656) + 0);
-  k34_sub_mul((float *)(A + 22556672) + 0, (float *)(A + 23179264) + 0);
-  k33_mul_sub((float *)(A + 22458368) + 0, (float *)(A + 23375872) + 0);
-  k34_sub_mul((float *)(A + 22523904) + 0, (float *)(A + 23572480) + 0);
-  k39_addn_mul_mul((float *)(A + 22589440) + 0, (float *)(A + 3256320) + 417792, (float *)(A + 22523904) + 0, (float *)(A + 22786048) + 0, (float *)(A + 23965696) + 0, (float *)(A + 22556672) + 0, (float *)(A + 22458368) + 0, (float *)(A + 22982656) + 0, (float *)(A + 22392832) + 0, (float *)(A + 23179264) + 0, (float *)(A + 22491136) + 0, (float *)(A + 23375872) + 0, (float *)(A + 22622208) + 0, (float *)(A + 23572480) + 0, (float *)(A + 23769088) + 0, (float *)(A + 24162304) + 0, (float *)(A + 24358912) + 0, (float *)(A + 24555520) + 0, (float *)(A + 929792) + 0);
-  k37_concat((float *)(A + 24162304) + 0, (float *)(A + 24358912) + 0, (float *)(A + 24555520) + 0, (float *)(A + 929792) + 0, (float *)(A + 24817664) + 1671168);
-  k38_matmul((float *)(A + 24817664) + 1671168, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22392832) + 0);
-  k33_mul_sub((float *)(A + 22425600) + 0, (float *)(A + 22589440) + 0);
-  k34_sub_mul((float *)(A + 22294528) + 0, (float *)(A + 22786048) + 0);
-  k34_sub_mul((float *)(A + 22360064) + 0, (float *)(A + 22982656) + 0);
-  k33_mul_sub((float *)(A + 22261760) + 0, (float *)(A + 23179264) + 0);
-  k34_sub_mul((float *)(A + 22327296) + 0, (float *)(A + 23375872) + 0);
-  k39_addn_mul_mul((float *)(A + 22392832) + 0, (float *)(A + 3256320) + 409600, (float *)(A + 22327296) + 0, (float *)(A + 22589440) + 0, (float *)(A + 23769088) + 0, (float *)(A + 22360064) + 0, (float *)(A + 22261760) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22196224) + 0, (float *)(A + 22982656) + 0, (float *)(A + 22294528) + 0, (float *)(A + 23179264) + 0, (float *)(A + 22425600) + 0, (float *)(A + 23375872) + 0, (float *)(A + 23572480) + 0, (float *)(A + 23965696) + 0, (float *)(A + 24162304) + 0, (float *)(A + 24358912) + 0, (float *)(A + 24555520) + 0);
-  k37_concat((float *)(A + 23965696) + 0, (float *)(A + 24162304) + 0, (float *)(A + 24358912) + 0, (float *)(A + 24555520) + 0, (float *)(A + 24817664) + 1638400);
-  k38_matmul((float *)(A + 24817664) + 1638400, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22196224) + 0);
-  k33_mul_sub((float *)(A + 22228992) + 0, (float *)(A + 22392832) + 0);
-  k34_sub_mul((float *)(A + 22097920) + 0, (float *)(A + 22589440) + 0);
-  k34_sub_mul((float *)(A + 22163456) + 0, (float *)(A + 22786048) + 0);
-  k33_mul_sub((float *)(A + 22065152) + 0, (float *)(A + 22982656) + 0);
-  k34_sub_mul((float *)(A + 22130688) + 0, (float *)(A + 23179264) + 0);
-  k39_addn_mul_mul((float *)(A + 22196224) + 0, (float *)(A + 3256320) + 401408, (float *)(A + 22130688) + 0, (float *)(A + 22392832) + 0, (float *)(A + 23572480) + 0, (float *)(A + 22163456) + 0, (float *)(A + 22065152) + 0, (float *)(A + 22589440) + 0, (float *)(A + 21999616) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22097920) + 0, (float *)(A + 22982656) + 0, (float *)(A + 22228992) + 0, (float *)(A + 23179264) + 0, (float *)(A + 23375872) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23965696) + 0, (float *)(A + 24162304) + 0, (float *)(A + 24358912) + 0);
-  k37_concat((float *)(A + 23769088) + 0, (float *)(A + 23965696) + 0, (float *)(A + 24162304) + 0, (float *)(A + 24358912) + 0, (float *)(A + 24817664) + 1605632);
-  k38_matmul((float *)(A + 24817664) + 1605632, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21999616) + 0);
-  k33_mul_sub((float *)(A + 22032384) + 0, (float *)(A + 22196224) + 0);
-  k34_sub_mul((float *)(A + 21901312) + 0, (float *)(A + 22392832) + 0);
-  k34_sub_mul((float *)(A + 21966848) + 0, (float *)(A + 22589440) + 0);
-  k33_mul_sub((float *)(A + 21868544) + 0, (float *)(A + 22786048) + 0);
-  k34_sub_mul((float *)(A + 21934080) + 0, (float *)(A + 22982656) + 0);
-  k39_addn_mul_mul((float *)(A + 21999616) + 0, (float *)(A + 3256320) + 393216, (float *)(A + 21934080) + 0, (float *)(A + 22196224) + 0, (float *)(A + 23375872) + 0, (float *)(A + 21966848) + 0, (float *)(A + 21868544) + 0, (float *)(A + 22392832) + 0, (float *)(A + 21803008) + 0, (float *)(A + 22589440) + 0, (float *)(A + 21901312) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22032384) + 0, (float *)(A + 22982656) + 0, (float *)(A + 23179264) + 0, (float *)(A + 23572480) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23965696) + 0, (float *)(A + 24162304) + 0);
-  k37_concat((float *)(A + 23572480) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23965696) + 0, (float *)(A + 24162304) + 0, (float *)(A + 24817664) + 1572864);
-  k38_matmul((float *)(A + 24817664) + 1572864, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21803008) + 0);
-  k33_mul_sub((float *)(A + 21835776) + 0, (float *)(A + 21999616) + 0);
-  k34_sub_mul((float *)(A + 21704704) + 0, (float *)(A + 22196224) + 0);
-  k34_sub_mul((float *)(A + 21770240) + 0, (float *)(A + 22392832) + 0);
-  k33_mul_sub((float *)(A + 21671936) + 0, (float *)(A + 22589440) + 0);
-  k34_sub_mul((float *)(A + 21737472) + 0, (float *)(A + 22786048) + 0);
-  k39_addn_mul_mul((float *)(A + 21803008) + 0, (float *)(A + 3256320) + 385024, (float *)(A + 21737472) + 0, (float *)(A + 21999616) + 0, (float *)(A + 23179264) + 0, (float *)(A + 21770240) + 0, (float *)(A + 21671936) + 0, (float *)(A + 22196224) + 0, (float *)(A + 21606400) + 0, (float *)(A + 22392832) + 0, (float *)(A + 21704704) + 0, (float *)(A + 22589440) + 0, (float *)(A + 21835776) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22982656) + 0, (float *)(A + 23375872) + 0, (float *)(A + 23572480) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23965696) + 0);
-  k37_concat((float *)(A + 23375872) + 0, (float *)(A + 23572480) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23965696) + 0, (float *)(A + 24817664) + 1540096);
-  k38_matmul((float *)(A + 24817664) + 1540096, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21606400) + 0);
-  k33_mul_sub((float *)(A + 21639168) + 0, (float *)(A + 21803008) + 0);
-  k34_sub_mul((float *)(A + 21508096) + 0, (float *)(A + 21999616) + 0);
-  k34_sub_mul((float *)(A + 21573632) + 0, (float *)(A + 22196224) + 0);
-  k33_mul_sub((float *)(A + 21475328) + 0, (float *)(A + 22392832) + 0);
-  k34_sub_mul((float *)(A + 21540864) + 0, (float *)(A + 22589440) + 0);
-  k39_addn_mul_mul((float *)(A + 21606400) + 0, (float *)(A + 3256320) + 376832, (float *)(A + 21540864) + 0, (float *)(A + 21803008) + 0, (float *)(A + 22982656) + 0, (float *)(A + 21573632) + 0, (float *)(A + 21475328) + 0, (float *)(A + 21999616) + 0, (float *)(A + 21409792) + 0, (float *)(A + 22196224) + 0, (float *)(A + 21508096) + 0, (float *)(A + 22392832) + 0, (float *)(A + 21639168) + 0, (float *)(A + 22589440) + 0, (float *)(A + 22786048) + 0, (float *)(A + 23179264) + 0, (float *)(A + 23375872) + 0, (float *)(A + 23572480) + 0, (float *)(A + 23769088) + 0);
-  k37_concat((float *)(A + 23179264) + 0, (float *)(A + 23375872) + 0, (float *)(A + 23572480) + 0, (float *)(A + 23769088) + 0, (float *)(A + 24817664) + 1507328);
-  k38_matmul((float *)(A + 24817664) + 1507328, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21409792) + 0);
-  k33_mul_sub((float *)(A + 21442560) + 0, (float *)(A + 21606400) + 0);
-  k34_sub_mul((float *)(A + 21311488) + 0, (float *)(A + 21803008) + 0);
-  k34_sub_mul((float *)(A + 21377024) + 0, (float *)(A + 21999616) + 0);
-  k33_mul_sub((float *)(A + 21278720) + 0, (float *)(A + 22196224) + 0);
-  k34_sub_mul((float *)(A + 21344256) + 0, (float *)(A + 22392832) + 0);
-  k39_addn_mul_mul((float *)(A + 21409792) + 0, (float *)(A + 3256320) + 368640, (float *)(A + 21344256) + 0, (float *)(A + 21606400) + 0, (float *)(A + 22786048) + 0, (float *)(A + 21377024) + 0, (float *)(A + 21278720) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21213184) + 0, (float *)(A + 21999616) + 0, (float *)(A + 21311488) + 0, (float *)(A + 22196224) + 0, (float *)(A + 21442560) + 0, (float *)(A + 22392832) + 0, (float *)(A + 22589440) + 0, (float *)(A + 22982656) + 0, (float *)(A + 23179264) + 0, (float *)(A + 23375872) + 0, (float *)(A + 23572480) + 0);
-  k37_concat((float *)(A + 22982656) + 0, (float *)(A + 23179264) + 0, (float *)(A + 23375872) + 0, (float *)(A + 23572480) + 0, (float *)(A + 24817664) + 1474560);
-  k38_matmul((float *)(A + 24817664) + 1474560, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21213184) + 0);
-  k33_mul_sub((float *)(A + 21245952) + 0, (float *)(A + 21409792) + 0);
-  k34_sub_mul((float *)(A + 21114880) + 0, (float *)(A + 21606400) + 0);
-  k34_sub_mul((float *)(A + 21180416) + 0, (float *)(A + 21803008) + 0);
-  k33_mul_sub((float *)(A + 21082112) + 0, (float *)(A + 21999616) + 0);
-  k34_sub_mul((float *)(A + 21147648) + 0, (float *)(A + 22196224) + 0);
-  k39_addn_mul_mul((float *)(A + 21213184) + 0, (float *)(A + 3256320) + 360448, (float *)(A + 21147648) + 0, (float *)(A + 21409792) + 0, (float *)(A + 22589440) + 0, (float *)(A + 21180416) + 0, (float *)(A + 21082112) + 0, (float *)(A + 21606400) + 0, (float *)(A + 21016576) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21114880) + 0, (float *)(A + 21999616) + 0, (float *)(A + 21245952) + 0, (float *)(A + 22196224) + 0, (float *)(A + 22392832) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22982656) + 0, (float *)(A + 23179264) + 0, (float *)(A + 23375872) + 0);
-  k37_concat((float *)(A + 22786048) + 0, (float *)(A + 22982656) + 0, (float *)(A + 23179264) + 0, (float *)(A + 23375872) + 0, (float *)(A + 24817664) + 1441792);
-  k38_matmul((float *)(A + 24817664) + 1441792, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21016576) + 0);
-  k33_mul_sub((float *)(A + 21049344) + 0, (float *)(A + 21213184) + 0);
-  k34_sub_mul((float *)(A + 20918272) + 0, (float *)(A + 21409792) + 0);
-  k34_sub_mul((float *)(A + 20983808) + 0, (float *)(A + 21606400) + 0);
-  k33_mul_sub((float *)(A + 20885504) + 0, (float *)(A + 21803008) + 0);
-  k34_sub_mul((float *)(A + 20951040) + 0, (float *)(A + 21999616) + 0);
-  k39_addn_mul_mul((float *)(A + 21016576) + 0, (float *)(A + 3256320) + 352256, (float *)(A + 20951040) + 0, (float *)(A + 21213184) + 0, (float *)(A + 22392832) + 0, (float *)(A + 20983808) + 0, (float *)(A + 20885504) + 0, (float *)(A + 21409792) + 0, (float *)(A + 20819968) + 0, (float *)(A + 21606400) + 0, (float *)(A + 20918272) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21049344) + 0, (float *)(A + 21999616) + 0, (float *)(A + 22196224) + 0, (float *)(A + 22589440) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22982656) + 0, (float *)(A + 23179264) + 0);
-  k37_concat((float *)(A + 22589440) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22982656) + 0, (float *)(A + 23179264) + 0, (float *)(A + 24817664) + 1409024);
-  k38_matmul((float *)(A + 24817664) + 1409024, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20819968) + 0);
-  k33_mul_sub((float *)(A + 20852736) + 0, (float *)(A + 21016576) + 0);
-  k34_sub_mul((float *)(A + 20721664) + 0, (float *)(A + 21213184) + 0);
-  k34_sub_mul((float *)(A + 20787200) + 0, (float *)(A + 21409792) + 0);
-  k33_mul_sub((float *)(A + 20688896) + 0, (float *)(A + 21606400) + 0);
-  k34_sub_mul((float *)(A + 20754432) + 0, (float *)(A + 21803008) + 0);
-  k39_addn_mul_mul((float *)(A + 20819968) + 0, (float *)(A + 3256320) + 344064, (float *)(A + 20754432) + 0, (float *)(A + 21016576) + 0, (float *)(A + 22196224) + 0, (float *)(A + 20787200) + 0, (float *)(A + 20688896) + 0, (float *)(A + 21213184) + 0, (float *)(A + 20623360) + 0, (float *)(A + 21409792) + 0, (float *)(A + 20721664) + 0, (float *)(A + 21606400) + 0, (float *)(A + 20852736) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21999616) + 0, (float *)(A + 22392832) + 0, (float *)(A + 22589440) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22982656) + 0);
-  k37_concat((float *)(A + 22392832) + 0, (float *)(A + 22589440) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22982656) + 0, (float *)(A + 24817664) + 1376256);
-  k38_matmul((float *)(A + 24817664) + 1376256, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20623360) + 0);
-  k33_mul_sub((float *)(A + 20656128) + 0, (float *)(A + 20819968) + 0);
-  k34_sub_mul((float *)(A + 20525056) + 0, (float *)(A + 21016576) + 0);
-  k34_sub_mul((float *)(A + 20590592) + 0, (float *)(A + 21213184) + 0);
-  k33_mul_sub((float *)(A + 20492288) + 0, (float *)(A + 21409792) + 0);
-  k34_sub_mul((float *)(A + 20557824) + 0, (float *)(A + 21606400) + 0);
-  k39_addn_mul_mul((float *)(A + 20623360) + 0, (float *)(A + 3256320) + 335872, (float *)(A + 20557824) + 0, (float *)(A + 20819968) + 0, (float *)(A + 21999616) + 0, (float *)(A + 20590592) + 0, (float *)(A + 20492288) + 0, (float *)(A + 21016576) + 0, (float *)(A + 20426752) + 0, (float *)(A + 21213184) + 0, (float *)(A + 20525056) + 0, (float *)(A + 21409792) + 0, (float *)(A + 20656128) + 0, (float *)(A + 21606400) + 0, (float *)(A + 21803008) + 0, (float *)(A + 22196224) + 0, (float *)(A + 22392832) + 0, (float *)(A + 22589440) + 0, (float *)(A + 22786048) + 0);
-  k37_concat((float *)(A + 22196224) + 0, (float *)(A + 22392832) + 0, (float *)(A + 22589440) + 0, (float *)(A + 22786048) + 0, (float *)(A + 24817664) + 1343488);
-  k38_matmul((float *)(A + 24817664) + 1343488, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20426752) + 0);
-  k33_mul_sub((float *)(A + 20459520) + 0, (float *)(A + 20623360) + 0);
-  k34_sub_mul((float *)(A + 20328448) + 0, (float *)(A + 20819968) + 0);
-  k34_sub_mul((float *)(A + 20393984) + 0, (float *)(A + 21016576) + 0);
-  k33_mul_sub((float *)(A + 20295680) + 0, (float *)(A + 21213184) + 0);
-  k34_sub_mul((float *)(A + 20361216) + 0, (float *)(A + 21409792) + 0);
+  k30_exp_mul_sub((float *)(A + 3022848) + 0, (float *)(A + 10623936) + 0, (float *)(A + 3010560) + 0, (float *)(A + 9756672) + 168960);
+  k30_exp_mul_sub((float *)(A + 3059712) + 0, (float *)(A + 10624064) + 0, (float *)(A + 2998272) + 0, (float *)(A + 9756672) + 172032);
+  k30_exp_mul_sub((float *)(A + 3096576) + 0, (float *)(A + 10624192) + 0, (float *)(A + 3084288) + 0, (float *)(A + 9756672) + 175104);
+  k30_exp_mul_sub((float *)(A + 3133440) + 0, (float *)(A + 10624320) + 0, (float *)(A + 3072000) + 0, (float *)(A + 9756672) + 178176);
+  k30_exp_mul_sub((float *)(A + 3170304) + 0, (float *)(A + 10624448) + 0, (float *)(A + 3158016) + 0, (float *)(A + 9756672) + 181248);
+  k30_exp_mul_sub((float *)(A + 3207168) + 0, (float *)(A + 10624576) + 0, (float *)(A + 3145728) + 0, (float *)(A + 9756672) + 184320);
+  k30_exp_mul_sub((float *)(A + 3244032) + 0, (float *)(A + 10624704) + 0, (float *)(A + 3231744) + 0, (float *)(A + 9756672) + 187392);
+  k30_exp_mul_sub((float *)(A + 3280896) + 0, (float *)(A + 10624832) + 0, (float *)(A + 3219456) + 0, (float *)(A + 9756672) + 190464);
+  k30_exp_mul_sub((float *)(A + 9744384) + 0, (float *)(A + 10624960) + 0, (float *)(A + 10592384) + 0, (float *)(A + 9756672) + 193536);
+  k31_matmul((float *)(A + 9756672) + 0, P + 362496 /* dense1.weight */, (float *)(A + 3256320) + 0);
+  k32_mul_sub((float *)(A + 9711616) + 0, (float *)(A + 929792) + 0);
+  k33_sub_mul((float *)(A + 9613312) + 0, (float *)(A + 10555456) + 0);
+  k33_sub_mul((float *)(A + 9678848) + 0, (float *)(A + 1191936) + 0);
+  k32_mul_sub((float *)(A + 9580544) + 0, (float *)(A + 1265664) + 0);
+  k33_sub_mul((float *)(A + 9646080) + 0, (float *)(A + 1339392) + 0);
+  k34_mul_mul_mul((float *)(A + 3256320) + 516096, (float *)(A + 9646080) + 0, (float *)(A + 929792) + 0, (float *)(A + 9678848) + 0, (float *)(A + 9580544) + 0, (float *)(A + 10555456) + 0, (float *)(A + 24752128) + 0, (float *)(A + 1191936) + 0, (float *)(A + 9613312) + 0, (float *)(A + 1265664) + 0, (float *)(A + 1413120) + 0, (float *)(A + 24817664) + 2064384, (float *)(A + 24817664) + 2064640, (float *)(A + 24817664) + 2064896);
+  k35_mul_mul((float *)(A + 3256320) + 516096, (float *)(A + 9711616) + 0, (float *)(A + 1339392) + 0, (float *)(A + 24817664) + 2065152);
+  k36_matmul((float *)(A + 24817664) + 2064384, P + 98304 /* lstm1.weight_hh */, (float *)(A + 24752128) + 0);
+  k32_mul_sub((float *)(A + 24784896) + 0, (float *)(A + 929792) + 0);
+  k33_sub_mul((float *)(A + 24653824) + 0, (float *)(A + 10555456) + 0);
+  k33_sub_mul((float *)(A + 24719360) + 0, (float *)(A + 9711616) + 0);
+  k32_mul_sub((float *)(A + 24621056) + 0, (float *)(A + 1191936) + 0);
+  k33_sub_mul((float *)(A + 24686592) + 0, (float *)(A + 1265664) + 0);
+  k37_addn_mul_mul((float *)(A + 24752128) + 0, (float *)(A + 3256320) + 507904, (float *)(A + 24686592) + 0, (float *)(A + 929792) + 0, (float *)(A + 1413120) + 0, (float *)(A + 24719360) + 0, (float *)(A + 24621056) + 0, (float *)(A + 10555456) + 0, (float *)(A + 24555520) + 0, (float *)(A + 9711616) + 0, (float *)(A + 24653824) + 0, (float *)(A + 1191936) + 0, (float *)(A + 24784896) + 0, (float *)(A + 1265664) + 0, (float *)(A + 1339392) + 0, (float *)(A + 24817664) + 2031616, (float *)(A + 24817664) + 2031872, (float *)(A + 24817664) + 2032128, (float *)(A + 24817664) + 2032384);
+  k36_matmul((float *)(A + 24817664) + 2031616, P + 98304 /* lstm1.weight_hh */, (float *)(A + 24555520) + 0);
+  k32_mul_sub((float *)(A + 24588288) + 0, (float *)(A + 24752128) + 0);
+  k33_sub_mul((float *)(A + 24457216) + 0, (float *)(A + 24784896) + 0);
+  k33_sub_mul((float *)(A + 24522752) + 0, (float *)(A + 929792) + 0);
+  k32_mul_sub((float *)(A + 24424448) + 0, (float *)(A + 10555456) + 0);
+  k33_sub_mul((float *)(A + 24489984) + 0, (float *)(A + 9711616) + 0);
+  k37_addn_mul_mul((float *)(A + 24555520) + 0, (float *)(A + 3256320) + 499712, (float *)(A + 24489984) + 0, (float *)(A + 24752128) + 0, (float *)(A + 1339392) + 0, (float *)(A + 24522752) + 0, (float *)(A + 24424448) + 0, (float *)(A + 24784896) + 0, (float *)(A + 24358912) + 0, (float *)(A + 929792) + 0, (float *)(A + 24457216) + 0, (float *)(A + 10555456) + 0, (float *)(A + 24588288) + 0, (float *)(A + 9711616) + 0, (float *)(A + 1191936) + 0, (float *)(A + 24817664) + 1998848, (float *)(A + 24817664) + 1999104, (float *)(A + 24817664) + 1999360, (float *)(A + 24817664) + 1999616);
+  k36_matmul((float *)(A + 24817664) + 1998848, P + 98304 /* lstm1.weight_hh */, (float *)(A + 24358912) + 0);
+  k32_mul_sub((float *)(A + 24391680) + 0, (float *)(A + 24555520) + 0);
+  k33_sub_mul((float *)(A + 24260608) + 0, (float *)(A + 929792) + 0);
+  k33_sub_mul((float *)(A + 24326144) + 0, (float *)(A + 10555456) + 0);
+  k32_mul_sub((float *)(A + 24227840) + 0, (float *)(A + 9711616) + 0);
+  k33_sub_mul((float *)(A + 24293376) + 0, (float *)(A + 1265664) + 0);
+  k37_addn_mul_mul((float *)(A + 24358912) + 0, (float *)(A + 3256320) + 491520, (float *)(A + 24293376) + 0, (float *)(A + 24555520) + 0, (float *)(A + 1191936) + 0, (float *)(A + 24326144) + 0, (float *)(A + 24227840) + 0, (float *)(A + 929792) + 0, (float *)(A + 24162304) + 0, (float *)(A + 10555456) + 0, (float *)(A + 24260608) + 0, (float *)(A + 9711616) + 0, (float *)(A + 24391680) + 0, (float *)(A + 1265664) + 0, (float *)(A + 1339392) + 0, (float *)(A + 24817664) + 1966080, (float *)(A + 24817664) + 1966336, (float *)(A + 24817664) + 1966592, (float *)(A + 24817664) + 1966848);
+  k36_matmul((float *)(A + 24817664) + 1966080, P + 98304 /* lstm1.weight_hh */, (float *)(A + 24162304) + 0);
+  k32_mul_sub((float *)(A + 24195072) + 0, (float *)(A + 24358912) + 0);
+  k33_sub_mul((float *)(A + 24064000) + 0, (float *)(A + 24555520) + 0);
+  k33_sub_mul((float *)(A + 24129536) + 0, (float *)(A + 929792) + 0);
+  k32_mul_sub((float *)(A + 24031232) + 0, (float *)(A + 10555456) + 0);
+  k33_sub_mul((float *)(A + 24096768) + 0, (float *)(A + 9711616) + 0);
+  k37_addn_mul_mul((float *)(A + 24162304) + 0, (float *)(A + 3256320) + 483328, (float *)(A + 24096768) + 0, (float *)(A + 24358912) + 0, (float *)(A + 1339392) + 0, (float *)(A + 24129536) + 0, (float *)(A + 24031232) + 0, (float *)(A + 24555520) + 0, (float *)(A + 23965696) + 0, (float *)(A + 929792) + 0, (float *)(A + 24064000) + 0, (float *)(A + 10555456) + 0, (float *)(A + 24195072) + 0, (float *)(A + 9711616) + 0, (float *)(A + 1191936) + 0, (float *)(A + 24817664) + 1933312, (float *)(A + 24817664) + 1933568, (float *)(A + 24817664) + 1933824, (float *)(A + 24817664) + 1934080);
+  k36_matmul((float *)(A + 24817664) + 1933312, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23965696) + 0);
+  k32_mul_sub((float *)(A + 23998464) + 0, (float *)(A + 24162304) + 0);
+  k33_sub_mul((float *)(A + 23867392) + 0, (float *)(A + 24358912) + 0);
+  k33_sub_mul((float *)(A + 23932928) + 0, (float *)(A + 24555520) + 0);
+  k32_mul_sub((float *)(A + 23834624) + 0, (float *)(A + 929792) + 0);
+  k33_sub_mul((float *)(A + 23900160) + 0, (float *)(A + 10555456) + 0);
+  k37_addn_mul_mul((float *)(A + 23965696) + 0, (float *)(A + 3256320) + 475136, (float *)(A + 23900160) + 0, (float *)(A + 24162304) + 0, (float *)(A + 1191936) + 0, (float *)(A + 23932928) + 0, (float *)(A + 23834624) + 0, (float *)(A + 24358912) + 0, (float *)(A + 23769088) + 0, (float *)(A + 24555520) + 0, (float *)(A + 23867392) + 0, (float *)(A + 929792) + 0, (float *)(A + 23998464) + 0, (float *)(A + 10555456) + 0, (float *)(A + 9711616) + 0, (float *)(A + 24817664) + 1900544, (float *)(A + 24817664) + 1900800, (float *)(A + 24817664) + 1901056, (float *)(A + 24817664) + 1901312);
+  k36_matmul((float *)(A + 24817664) + 1900544, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23769088) + 0);
+  k32_mul_sub((float *)(A + 23801856) + 0, (float *)(A + 23965696) + 0);
+  k33_sub_mul((float *)(A + 23670784) + 0, (float *)(A + 24162304) + 0);
+  k33_sub_mul((float *)(A + 23736320) + 0, (float *)(A + 24358912) + 0);
+  k32_mul_sub((float *)(A + 23638016) + 0, (float *)(A + 24555520) + 0);
+  k33_sub_mul((float *)(A + 23703552) + 0, (float *)(A + 929792) + 0);
+  k37_addn_mul_mul((float *)(A + 23769088) + 0, (float *)(A + 3256320) + 466944, (float *)(A + 23703552) + 0, (float *)(A + 23965696) + 0, (float *)(A + 9711616) + 0, (float *)(A + 23736320) + 0, (float *)(A + 23638016) + 0, (float *)(A + 24162304) + 0, (float *)(A + 23572480) + 0, (float *)(A + 24358912) + 0, (float *)(A + 23670784) + 0, (float *)(A + 24555520) + 0, (float *)(A + 23801856) + 0, (float *)(A + 929792) + 0, (float *)(A + 10555456) + 0, (float *)(A + 24817664) + 1867776, (float *)(A + 24817664) + 1868032, (float *)(A + 24817664) + 1868288, (float *)(A + 24817664) + 1868544);
+  k36_matmul((float *)(A + 24817664) + 1867776, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23572480) + 0);
+  k32_mul_sub((float *)(A + 23605248) + 0, (float *)(A + 23769088) + 0);
+  k33_sub_mul((float *)(A + 23474176) + 0, (float *)(A + 23965696) + 0);
+  k33_sub_mul((float *)(A + 23539712) + 0, (float *)(A + 24162304) + 0);
+  k32_mul_sub((float *)(A + 23441408) + 0, (float *)(A + 24358912) + 0);
+  k33_sub_mul((float *)(A + 23506944) + 0, (float *)(A + 24555520) + 0);
+  k37_addn_mul_mul((float *)(A + 23572480) + 0, (float *)(A + 3256320) + 458752, (float *)(A + 23506944) + 0, (float *)(A + 23769088) + 0, (float *)(A + 10555456) + 0, (float *)(A + 23539712) + 0, (float *)(A + 23441408) + 0, (float *)(A + 23965696) + 0, (float *)(A + 23375872) + 0, (float *)(A + 24162304) + 0, (float *)(A + 23474176) + 0, (float *)(A + 24358912) + 0, (float *)(A + 23605248) + 0, (float *)(A + 24555520) + 0, (float *)(A + 929792) + 0, (float *)(A + 24817664) + 1835008, (float *)(A + 24817664) + 1835264, (float *)(A + 24817664) + 1835520, (float *)(A + 24817664) + 1835776);
+  k36_matmul((float *)(A + 24817664) + 1835008, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23375872) + 0);
+  k32_mul_sub((float *)(A + 23408640) + 0, (float *)(A + 23572480) + 0);
+  k33_sub_mul((float *)(A + 23277568) + 0, (float *)(A + 23769088) + 0);
+  k33_sub_mul((float *)(A + 23343104) + 0, (float *)(A + 23965696) + 0);
+  k32_mul_sub((float *)(A + 23244800) + 0, (float *)(A + 24162304) + 0);
+  k33_sub_mul((float *)(A + 23310336) + 0, (float *)(A + 24358912) + 0);
+  k37_addn_mul_mul((float *)(A + 23375872) + 0, (float *)(A + 3256320) + 450560, (float *)(A + 23310336) + 0, (float *)(A + 23572480) + 0, (float *)(A + 929792) + 0, (float *)(A + 23343104) + 0, (float *)(A + 23244800) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23179264) + 0, (float *)(A + 23965696) + 0, (float *)(A + 23277568) + 0, (float *)(A + 24162304) + 0, (float *)(A + 23408640) + 0, (float *)(A + 24358912) + 0, (float *)(A + 24555520) + 0, (float *)(A + 24817664) + 1802240, (float *)(A + 24817664) + 1802496, (float *)(A + 24817664) + 1802752, (float *)(A + 24817664) + 1803008);
+  k36_matmul((float *)(A + 24817664) + 1802240, P + 98304 /* lstm1.weight_hh */, (float *)(A + 23179264) + 0);
+  k32_mul_sub((float *)(A + 23212032) + 0, (float *)(A + 23375872) + 0);
+  k33_sub_mul((float *)(A + 23080960) + 0, (float *)(A + 23572480) + 0);
+  k33_sub_mul((float *)(A + 23146496) + 0, (float *)(A + 23769088) + 0);
+  k32_mul_sub((float *)(A + 23048192) + 0, (float *)(A + 23965696) + 0);
+  k33_sub_mul((float *)(A + 23113728) + 0, (float *)(A + 24162304) + 0);
+  k37_addn_mul_mul((float *)(A + 23179264) + 0, (float *)(A + 3256320) + 442368, (float *)(A + 23113728) + 0, (float *)(A + 23375872) + 0, (float *)(A + 24555520) + 0, (float *)(A + 23146496) + 0, (float *)(A + 23048192) + 0, (float *)(A + 23572480) + 0, (float *)(A + 22982656) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23080960) + 0, (float *)(A + 23965696) + 0, (float *)(A + 23212032) + 0, (float *)(A + 24162304) + 0, (float *)(A + 24358912) + 0, (float *)(A + 24817664) + 1769472, (float *)(A + 24817664) + 1769728, (float *)(A + 24817664) + 1769984, (float *)(A + 24817664) + 1770240);
+  k36_matmul((float *)(A + 24817664) + 1769472, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22982656) + 0);
+  k32_mul_sub((float *)(A + 23015424) + 0, (float *)(A + 23179264) + 0);
+  k33_sub_mul((float *)(A + 22884352) + 0, (float *)(A + 23375872) + 0);
+  k33_sub_mul((float *)(A + 22949888) + 0, (float *)(A + 23572480) + 0);
+  k32_mul_sub((float *)(A + 22851584) + 0, (float *)(A + 23769088) + 0);
+  k33_sub_mul((float *)(A + 22917120) + 0, (float *)(A + 23965696) + 0);
+  k37_addn_mul_mul((float *)(A + 22982656) + 0, (float *)(A + 3256320) + 434176, (float *)(A + 22917120) + 0, (float *)(A + 23179264) + 0, (float *)(A + 24358912) + 0, (float *)(A + 22949888) + 0, (float *)(A + 22851584) + 0, (float *)(A + 23375872) + 0, (float *)(A + 22786048) + 0, (float *)(A + 23572480) + 0, (float *)(A + 22884352) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23015424) + 0, (float *)(A + 23965696) + 0, (float *)(A + 24162304) + 0, (float *)(A + 24817664) + 1736704, (float *)(A + 24817664) + 1736960, (float *)(A + 24817664) + 1737216, (float *)(A + 24817664) + 1737472);
+  k36_matmul((float *)(A + 24817664) + 1736704, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22786048) + 0);
+  k32_mul_sub((float *)(A + 22818816) + 0, (float *)(A + 22982656) + 0);
+  k33_sub_mul((float *)(A + 22687744) + 0, (float *)(A + 23179264) + 0);
+  k33_sub_mul((float *)(A + 22753280) + 0, (float *)(A + 23375872) + 0);
+  k32_mul_sub((float *)(A + 22654976) + 0, (float *)(A + 23572480) + 0);
+  k33_sub_mul((float *)(A + 22720512) + 0, (float *)(A + 23769088) + 0);
+  k37_addn_mul_mul((float *)(A + 22786048) + 0, (float *)(A + 3256320) + 425984, (float *)(A + 22720512) + 0, (float *)(A + 22982656) + 0, (float *)(A + 24162304) + 0, (float *)(A + 22753280) + 0, (float *)(A + 22654976) + 0, (float *)(A + 23179264) + 0, (float *)(A + 22589440) + 0, (float *)(A + 23375872) + 0, (float *)(A + 22687744) + 0, (float *)(A + 23572480) + 0, (float *)(A + 22818816) + 0, (float *)(A + 23769088) + 0, (float *)(A + 23965696) + 0, (float *)(A + 24817664) + 1703936, (float *)(A + 24817664) + 1704192, (float *)(A + 24817664) + 1704448, (float *)(A + 24817664) + 1704704);
+  k36_matmul((float *)(A + 24817664) + 1703936, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22589440) + 0);
+  k32_mul_sub((float *)(A + 22622208) + 0, (float *)(A + 22786048) + 0);
+  k33_sub_mul((float *)(A + 22491136) + 0, (float *)(A + 22982656) + 0);
+  k33_sub_mul((float *)(A + 22556672) + 0, (float *)(A + 23179264) + 0);
+  k32_mul_sub((float *)(A + 22458368) + 0, (float *)(A + 23375872) + 0);
+  k33_sub_mul((float *)(A + 22523904) + 0, (float *)(A + 23572480) + 0);
+  k37_addn_mul_mul((float *)(A + 22589440) + 0, (float *)(A + 3256320) + 417792, (float *)(A + 22523904) + 0, (float *)(A + 22786048) + 0, (float *)(A + 23965696) + 0, (float *)(A + 22556672) + 0, (float *)(A + 22458368) + 0, (float *)(A + 22982656) + 0, (float *)(A + 22392832) + 0, (float *)(A + 23179264) + 0, (float *)(A + 22491136) + 0, (float *)(A + 23375872) + 0, (float *)(A + 22622208) + 0, (float *)(A + 23572480) + 0, (float *)(A + 23769088) + 0, (float *)(A + 24817664) + 1671168, (float *)(A + 24817664) + 1671424, (float *)(A + 24817664) + 1671680, (float *)(A + 24817664) + 1671936);
+  k36_matmul((float *)(A + 24817664) + 1671168, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22392832) + 0);
+  k32_mul_sub((float *)(A + 22425600) + 0, (float *)(A + 22589440) + 0);
+  k33_sub_mul((float *)(A + 22294528) + 0, (float *)(A + 22786048) + 0);
+  k33_sub_mul((float *)(A + 22360064) + 0, (float *)(A + 22982656) + 0);
+  k32_mul_sub((float *)(A + 22261760) + 0, (float *)(A + 23179264) + 0);
+  k33_sub_mul((float *)(A + 22327296) + 0, (float *)(A + 23375872) + 0);
+  k37_addn_mul_mul((float *)(A + 22392832) + 0, (float *)(A + 3256320) + 409600, (float *)(A + 22327296) + 0, (float *)(A + 22589440) + 0, (float *)(A + 23769088) + 0, (float *)(A + 22360064) + 0, (float *)(A + 22261760) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22196224) + 0, (float *)(A + 22982656) + 0, (float *)(A + 22294528) + 0, (float *)(A + 23179264) + 0, (float *)(A + 22425600) + 0, (float *)(A + 23375872) + 0, (float *)(A + 23572480) + 0, (float *)(A + 24817664) + 1638400, (float *)(A + 24817664) + 1638656, (float *)(A + 24817664) + 1638912, (float *)(A + 24817664) + 1639168);
+  k36_matmul((float *)(A + 24817664) + 1638400, P + 98304 /* lstm1.weight_hh */, (float *)(A + 22196224) + 0);
+  k32_mul_sub((float *)(A + 22228992) + 0, (float *)(A + 22392832) + 0);
+  k33_sub_mul((float *)(A + 22097920) + 0, (float *)(A + 22589440) + 0);
+  k33_sub_mul((float *)(A + 22163456) + 0, (float *)(A + 22786048) + 0);
+  k32_mul_sub((float *)(A + 22065152) + 0, (float *)(A + 22982656) + 0);
+  k33_sub_mul((float *)(A + 22130688) + 0, (float *)(A + 23179264) + 0);
+  k37_addn_mul_mul((float *)(A + 22196224) + 0, (float *)(A + 3256320) + 401408, (float *)(A + 22130688) + 0, (float *)(A + 22392832) + 0, (float *)(A + 23572480) + 0, (float *)(A + 22163456) + 0, (float *)(A + 22065152) + 0, (float *)(A + 22589440) + 0, (float *)(A + 21999616) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22097920) + 0, (float *)(A + 22982656) + 0, (float *)(A + 22228992) + 0, (float *)(A + 23179264) + 0, (float *)(A + 23375872) + 0, (float *)(A + 24817664) + 1605632, (float *)(A + 24817664) + 1605888, (float *)(A + 24817664) + 1606144, (float *)(A + 24817664) + 1606400);
+  k36_matmul((float *)(A + 24817664) + 1605632, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21999616) + 0);
+  k32_mul_sub((float *)(A + 22032384) + 0, (float *)(A + 22196224) + 0);
+  k33_sub_mul((float *)(A + 21901312) + 0, (float *)(A + 22392832) + 0);
+  k33_sub_mul((float *)(A + 21966848) + 0, (float *)(A + 22589440) + 0);
+  k32_mul_sub((float *)(A + 21868544) + 0, (float *)(A + 22786048) + 0);
+  k33_sub_mul((float *)(A + 21934080) + 0, (float *)(A + 22982656) + 0);
+  k37_addn_mul_mul((float *)(A + 21999616) + 0, (float *)(A + 3256320) + 393216, (float *)(A + 21934080) + 0, (float *)(A + 22196224) + 0, (float *)(A + 23375872) + 0, (float *)(A + 21966848) + 0, (float *)(A + 21868544) + 0, (float *)(A + 22392832) + 0, (float *)(A + 21803008) + 0, (float *)(A + 22589440) + 0, (float *)(A + 21901312) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22032384) + 0, (float *)(A + 22982656) + 0, (float *)(A + 23179264) + 0, (float *)(A + 24817664) + 1572864, (float *)(A + 24817664) + 1573120, (float *)(A + 24817664) + 1573376, (float *)(A + 24817664) + 1573632);
+  k36_matmul((float *)(A + 24817664) + 1572864, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21803008) + 0);
+  k32_mul_sub((float *)(A + 21835776) + 0, (float *)(A + 21999616) + 0);
+  k33_sub_mul((float *)(A + 21704704) + 0, (float *)(A + 22196224) + 0);
+  k33_sub_mul((float *)(A + 21770240) + 0, (float *)(A + 22392832) + 0);
+  k32_mul_sub((float *)(A + 21671936) + 0, (float *)(A + 22589440) + 0);
+  k33_sub_mul((float *)(A + 21737472) + 0, (float *)(A + 22786048) + 0);
+  k37_addn_mul_mul((float *)(A + 21803008) + 0, (float *)(A + 3256320) + 385024, (float *)(A + 21737472) + 0, (float *)(A + 21999616) + 0, (float *)(A + 23179264) + 0, (float *)(A + 21770240) + 0, (float *)(A + 21671936) + 0, (float *)(A + 22196224) + 0, (float *)(A + 21606400) + 0, (float *)(A + 22392832) + 0, (float *)(A + 21704704) + 0, (float *)(A + 22589440) + 0, (float *)(A + 21835776) + 0, (float *)(A + 22786048) + 0, (float *)(A + 22982656) + 0, (float *)(A + 24817664) + 1540096, (float *)(A + 24817664) + 1540352, (float *)(A + 24817664) + 1540608, (float *)(A + 24817664) + 1540864);
+  k36_matmul((float *)(A + 24817664) + 1540096, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21606400) + 0);
+  k32_mul_sub((float *)(A + 21639168) + 0, (float *)(A + 21803008) + 0);
+  k33_sub_mul((float *)(A + 21508096) + 0, (float *)(A + 21999616) + 0);
+  k33_sub_mul((float *)(A + 21573632) + 0, (float *)(A + 22196224) + 0);
+  k32_mul_sub((float *)(A + 21475328) + 0, (float *)(A + 22392832) + 0);
+  k33_sub_mul((float *)(A + 21540864) + 0, (float *)(A + 22589440) + 0);
+  k37_addn_mul_mul((float *)(A + 21606400) + 0, (float *)(A + 3256320) + 376832, (float *)(A + 21540864) + 0, (float *)(A + 21803008) + 0, (float *)(A + 22982656) + 0, (float *)(A + 21573632) + 0, (float *)(A + 21475328) + 0, (float *)(A + 21999616) + 0, (float *)(A + 21409792) + 0, (float *)(A + 22196224) + 0, (float *)(A + 21508096) + 0, (float *)(A + 22392832) + 0, (float *)(A + 21639168) + 0, (float *)(A + 22589440) + 0, (float *)(A + 22786048) + 0, (float *)(A + 24817664) + 1507328, (float *)(A + 24817664) + 1507584, (float *)(A + 24817664) + 1507840, (float *)(A + 24817664) + 1508096);
+  k36_matmul((float *)(A + 24817664) + 1507328, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21409792) + 0);
+  k32_mul_sub((float *)(A + 21442560) + 0, (float *)(A + 21606400) + 0);
+  k33_sub_mul((float *)(A + 21311488) + 0, (float *)(A + 21803008) + 0);
+  k33_sub_mul((float *)(A + 21377024) + 0, (float *)(A + 21999616) + 0);
+  k32_mul_sub((float *)(A + 21278720) + 0, (float *)(A + 22196224) + 0);
+  k33_sub_mul((float *)(A + 21344256) + 0, (float *)(A + 22392832) + 0);
+  k37_addn_mul_mul((float *)(A + 21409792) + 0, (float *)(A + 3256320) + 368640, (float *)(A + 21344256) + 0, (float *)(A + 21606400) + 0, (float *)(A + 22786048) + 0, (float *)(A + 21377024) + 0, (float *)(A + 21278720) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21213184) + 0, (float *)(A + 21999616) + 0, (float *)(A + 21311488) + 0, (float *)(A + 22196224) + 0, (float *)(A + 21442560) + 0, (float *)(A + 22392832) + 0, (float *)(A + 22589440) + 0, (float *)(A + 24817664) + 1474560, (float *)(A + 24817664) + 1474816, (float *)(A + 24817664) + 1475072, (float *)(A + 24817664) + 1475328);
+  k36_matmul((float *)(A + 24817664) + 1474560, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21213184) + 0);
+  k32_mul_sub((float *)(A + 21245952) + 0, (float *)(A + 21409792) + 0);
+  k33_sub_mul((float *)(A + 21114880) + 0, (float *)(A + 21606400) + 0);
+  k33_sub_mul((float *)(A + 21180416) + 0, (float *)(A + 21803008) + 0);
+  k32_mul_sub((float *)(A + 21082112) + 0, (float *)(A + 21999616) + 0);
+  k33_sub_mul((float *)(A + 21147648) + 0, (float *)(A + 22196224) + 0);
+  k37_addn_mul_mul((float *)(A + 21213184) + 0, (float *)(A + 3256320) + 360448, (float *)(A + 21147648) + 0, (float *)(A + 21409792) + 0, (float *)(A + 22589440) + 0, (float *)(A + 21180416) + 0, (float *)(A + 21082112) + 0, (float *)(A + 21606400) + 0, (float *)(A + 21016576) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21114880) + 0, (float *)(A + 21999616) + 0, (float *)(A + 21245952) + 0, (float *)(A + 22196224) + 0, (float *)(A + 22392832) + 0, (float *)(A + 24817664) + 1441792, (float *)(A + 24817664) + 1442048, (float *)(A + 24817664) + 1442304, (float *)(A + 24817664) + 1442560);
+  k36_matmul((float *)(A + 24817664) + 1441792, P + 98304 /* lstm1.weight_hh */, (float *)(A + 21016576) + 0);
+  k32_mul_sub((float *)(A + 21049344) + 0, (float *)(A + 21213184) + 0);
+  k33_sub_mul((float *)(A + 20918272) + 0, (float *)(A + 21409792) + 0);
+  k33_sub_mul((float *)(A + 20983808) + 0, (float *)(A + 21606400) + 0);
+  k32_mul_sub((float *)(A + 20885504) + 0, (float *)(A + 21803008) + 0);
+  k33_sub_mul((float *)(A + 20951040) + 0, (float *)(A + 21999616) + 0);
+  k37_addn_mul_mul((float *)(A + 21016576) + 0, (float *)(A + 3256320) + 352256, (float *)(A + 20951040) + 0, (float *)(A + 21213184) + 0, (float *)(A + 22392832) + 0, (float *)(A + 20983808) + 0, (float *)(A + 20885504) + 0, (float *)(A + 21409792) + 0, (float *)(A + 20819968) + 0, (float *)(A + 21606400) + 0, (float *)(A + 20918272) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21049344) + 0, (float *)(A + 21999616) + 0, (float *)(A + 22196224) + 0, (float *)(A + 24817664) + 1409024, (float *)(A + 24817664) + 1409280, (float *)(A + 24817664) + 1409536, (float *)(A + 24817664) + 1409792);
+  k36_matmul((float *)(A + 24817664) + 1409024, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20819968) + 0);
+  k32_mul_sub((float *)(A + 20852736) + 0, (float *)(A + 21016576) + 0);
+  k33_sub_mul((float *)(A + 20721664) + 0, (float *)(A + 21213184) + 0);
+  k33_sub_mul((float *)(A + 20787200) + 0, (float *)(A + 21409792) + 0);
+  k32_mul_sub((float *)(A + 20688896) + 0, (float *)(A + 21606400) + 0);
+  k33_sub_mul((float *)(A + 20754432) + 0, (float *)(A + 21803008) + 0);
+  k37_addn_mul_mul((float *)(A + 20819968) + 0, (float *)(A + 3256320) + 344064, (float *)(A + 20754432) + 0, (float *)(A + 21016576) + 0, (float *)(A + 22196224) + 0, (float *)(A + 20787200) + 0, (float *)(A + 20688896) + 0, (float *)(A + 21213184) + 0, (float *)(A + 20623360) + 0, (float *)(A + 21409792) + 0, (float *)(A + 20721664) + 0, (float *)(A + 21606400) + 0, (float *)(A + 20852736) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21999616) + 0, (float *)(A + 24817664) + 1376256, (float *)(A + 24817664) + 1376512, (float *)(A + 24817664) + 1376768, (float *)(A + 24817664) + 1377024);
+  k36_matmul((float *)(A + 24817664) + 1376256, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20623360) + 0);
+  k32_mul_sub((float *)(A + 20656128) + 0, (float *)(A + 20819968) + 0);
+  k33_sub_mul((float *)(A + 20525056) + 0, (float *)(A + 21016576) + 0);
+  k33_sub_mul((float *)(A + 20590592) + 0, (float *)(A + 21213184) + 0);
+  k32_mul_sub((float *)(A + 20492288) + 0, (float *)(A + 21409792) + 0);
+  k33_sub_mul((float *)(A + 20557824) + 0, (float *)(A + 21606400) + 0);
+  k37_addn_mul_mul((float *)(A + 20623360) + 0, (float *)(A + 3256320) + 335872, (float *)(A + 20557824) + 0, (float *)(A + 20819968) + 0, (float *)(A + 21999616) + 0, (float *)(A + 20590592) + 0, (float *)(A + 20492288) + 0, (float *)(A + 21016576) + 0, (float *)(A + 20426752) + 0, (float *)(A + 21213184) + 0, (float *)(A + 20525056) + 0, (float *)(A + 21409792) + 0, (float *)(A + 20656128) + 0, (float *)(A + 21606400) + 0, (float *)(A + 21803008) + 0, (float *)(A + 24817664) + 1343488, (float *)(A + 24817664) + 1343744, (float *)(A + 24817664) + 1344000, (float *)(A + 24817664) + 1344256);
+  k36_matmul((float *)(A + 24817664) + 1343488, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20426752) + 0);
+  k32_mul_sub((float *)(A + 20459520) + 0, (float *)(A + 20623360) + 0);
+  k33_sub_mul((float *)(A + 20328448) + 0, (float *)(A + 20819968) + 0);
+  k33_sub_mul((float *)(A + 20393984) + 0, (float *)(A + 21016576) + 0);
+  k32_mul_sub((float *)(A + 20295680) + 0, (float *)(A + 21213184) + 0);
+  k33_sub_mul((float *)(A + 20361216) + 0, (float *)(A + 21409792) + 0);
+  k37_addn_mul_mul((float *)(A + 20426752) + 0, (float *)(A + 3256320) + 327680, (float *)(A + 20361216) + 0, (float *)(A + 20623360) + 0, (float *)(A + 21803008) + 0, (float *)(A + 20393984) + 0, (float *)(A + 20295680) + 0, (float *)(A + 20819968) + 0, (float *)(A + 20230144) + 0, (float *)(A + 21016576) + 0, (float *)(A + 20328448) + 0, (float *)(A + 21213184) + 0, (float *)(A + 20459520) + 0, (float *)(A + 21409792) + 0, (float *)(A + 21606400) + 0, (float *)(A + 24817664) + 1310720, (float *)(A + 24817664) + 1310976, (float *)(A + 24817664) + 1311232, (float *)(A + 24817664) + 1311488);
+  k36_matmul((float *)(A + 24817664) + 1310720, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20230144) + 0);
+  k32_mul_sub((float *)(A + 20262912) + 0, (float *)(A + 20426752) + 0);
+  k33_sub_mul((float *)(A + 20131840) + 0, (float *)(A + 20623360) + 0);
+  k33_sub_mul((float *)(A + 20197376) + 0, (float *)(A + 20819968) + 0);
+  k32_mul_sub((float *)(A + 20099072) + 0, (float *)(A + 21016576) + 0);
+  k33_sub_mul((float *)(A + 20164608) + 0, (float *)(A + 21213184) + 0);
+  k37_addn_mul_mul((float *)(A + 20230144) + 0, (float *)(A + 3256320) + 319488, (float *)(A + 20164608) + 0, (float *)(A + 20426752) + 0, (float *)(A + 21606400) + 0, (float *)(A + 20197376) + 0, (float *)(A + 20099072) + 0, (float *)(A + 20623360) + 0, (float *)(A + 20033536) + 0, (float *)(A + 20819968) + 0, (float *)(A + 20131840) + 0, (float *)(A + 21016576) + 0, (float *)(A + 20262912) + 0, (float *)(A + 21213184) + 0, (float *)(A + 21409792) + 0, (float *)(A + 24817664) + 1277952, (float *)(A + 24817664) + 1278208, (float *)(A + 24817664) + 1278464, (float *)(A + 24817664) + 1278720);
+  k36_matmul((float *)(A + 24817664) + 1277952, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20033536) + 0);
+  k32_mul_sub((float *)(A + 20066304) + 0, (float *)(A + 20230144) + 0);
+  k33_sub_mul((float *)(A + 19935232) + 0, (float *)(A + 20426752) + 0);
+  k33_sub_mul((float *)(A + 20000768) + 0, (float *)(A + 20623360) + 0);
+  k32_mul_sub((float *)(A + 19902464) + 0, (float *)(A + 20819968) + 0);
+  k33_sub_mul((float *)(A + 19968000) + 0, (float *)(A + 21016576) + 0);
+  k37_addn_mul_mul((float *)(A + 20033536) + 0, (float *)(A + 3256320) + 311296, (float *)(A + 19968000) + 0, (float *)(A + 20230144) + 0, (float *)(A + 21409792) + 0, (float *)(A + 20000768) + 0, (float *)(A + 19902464) + 0, (float *)(A + 20426752) + 0, (float *)(A + 19836928) + 0, (float *)(A + 20623360) + 0, (float *)(A + 19935232) + 0, (float *)(A + 20819968) + 0, (float *)(A + 20066304) + 0, (float *)(A + 21016576) + 0, (float *)(A + 21213184) + 0, (float *)(A + 24817664) + 1245184, (float *)(A + 24817664) + 1245440, (float *)(A + 24817664) + 1245696, (float *)(A + 24817664) + 1245952);
+  k36_matmul((float *)(A + 24817664) + 1245184, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19836928) + 0);
+  k32_mul_sub((float *)(A + 19869696) + 0, (float *)(A + 20033536) + 0);
+  k33_sub_mul((float *)(A + 19738624) + 0, (float *)(A + 20230144) + 0);
+  k33_sub_mul((float *)(A + 19804160) + 0, (float *)(A + 20426752) + 0);
+  k32_mul_sub((float *)(A + 19705856) + 0, (float *)(A + 20623360) + 0);
+  k33_sub_mul((float *)(A + 19771392) + 0, (float *)(A + 20819968) + 0);
+  k37_addn_mul_mul((float *)(A + 19836928) + 0, (float *)(A + 3256320) + 303104, (float *)(A + 19771392) + 0, (float *)(A + 20033536) + 0, (float *)(A + 21213184) + 0, (float *)(A + 19804160) + 0, (float *)(A + 19705856) + 0, (float *)(A + 20230144) + 0, (float *)(A + 19640320) + 0, (float *)(A + 20426752) + 0, (float *)(A + 19738624) + 0, (float *)(A + 20623360) + 0, (float *)(A + 19869696) + 0, (float *)(A + 20819968) + 0, (float *)(A + 21016576) + 0, (float *)(A + 24817664) + 1212416, (float *)(A + 24817664) + 1212672, (float *)(A + 24817664) + 1212928, (float *)(A + 24817664) + 1213184);
+  k36_matmul((float *)(A + 24817664) + 1212416, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19640320) + 0);
 }
 
 static void charlm_lstm_train_step_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k39_addn_mul_mul((float *)(A + 20426752) + 0, (float *)(A + 3256320) + 327680, (float *)(A + 20361216) + 0, (float *)(A + 20623360) + 0, (float *)(A + 21803008) + 0, (float *)(A + 20393984) + 0, (float *)(A + 20295680) + 0, (float *)(A + 20819968) + 0, (float *)(A + 20230144) + 0, (float *)(A + 21016576) + 0, (float *)(A + 20328448) + 0, (float *)(A + 21213184) + 0, (float *)(A + 20459520) + 0, (float *)(A + 21409792) + 0, (float *)(A + 21606400) + 0, (float *)(A + 21999616) + 0, (float *)(A + 22196224) + 0, (float *)(A + 22392832) + 0, (float *)(A + 22589440) + 0);
-  k37_concat((float *)(A + 21999616) + 0, (float *)(A + 22196224) + 0, (float *)(A + 22392832) + 0, (float *)(A + 22589440) + 0, (float *)(A + 24817664) + 1310720);
-  k38_matmul((float *)(A + 24817664) + 1310720, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20230144) + 0);
-  k33_mul_sub((float *)(A + 20262912) + 0, (float *)(A + 20426752) + 0);
-  k34_sub_mul((float *)(A + 20131840) + 0, (float *)(A + 20623360) + 0);
-  k34_sub_mul((float *)(A + 20197376) + 0, (float *)(A + 20819968) + 0);
-  k33_mul_sub((float *)(A + 20099072) + 0, (float *)(A + 21016576) + 0);
-  k34_sub_mul((float *)(A + 20164608) + 0, (float *)(A + 21213184) + 0);
-  k39_addn_mul_mul((float *)(A + 20230144) + 0, (float *)(A + 3256320) + 319488, (float *)(A + 20164608) + 0, (float *)(A + 20426752) + 0, (float *)(A + 21606400) + 0, (float *)(A + 20197376) + 0, (float *)(A + 20099072) + 0, (float *)(A + 20623360) + 0, (float *)(A + 20033536) + 0, (float *)(A + 20819968) + 0, (float *)(A + 20131840) + 0, (float *)(A + 21016576) + 0, (float *)(A + 20262912) + 0, (float *)(A + 21213184) + 0, (float *)(A + 21409792) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21999616) + 0, (float *)(A + 22196224) + 0, (float *)(A + 22392832) + 0);
-  k37_concat((float *)(A + 21803008) + 0, (float *)(A + 21999616) + 0, (float *)(A + 22196224) + 0, (float *)(A + 22392832) + 0, (float *)(A + 24817664) + 1277952);
-  k38_matmul((float *)(A + 24817664) + 1277952, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20033536) + 0);
-  k33_mul_sub((float *)(A + 20066304) + 0, (float *)(A + 20230144) + 0);
-  k34_sub_mul((float *)(A + 19935232) + 0, (float *)(A + 20426752) + 0);
-  k34_sub_mul((float *)(A + 20000768) + 0, (float *)(A + 20623360) + 0);
-  k33_mul_sub((float *)(A + 19902464) + 0, (float *)(A + 20819968) + 0);
-  k34_sub_mul((float *)(A + 19968000) + 0, (float *)(A + 21016576) + 0);
-  k39_addn_mul_mul((float *)(A + 20033536) + 0, (float *)(A + 3256320) + 311296, (float *)(A + 19968000) + 0, (float *)(A + 20230144) + 0, (float *)(A + 21409792) + 0, (float *)(A + 20000768) + 0, (float *)(A + 19902464) + 0, (float *)(A + 20426752) + 0, (float *)(A + 19836928) + 0, (float *)(A + 20623360) + 0, (float *)(A + 19935232) + 0, (float *)(A + 20819968) + 0, (float *)(A + 20066304) + 0, (float *)(A + 21016576) + 0, (float *)(A + 21213184) + 0, (float *)(A + 21606400) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21999616) + 0, (float *)(A + 22196224) + 0);
-  k37_concat((float *)(A + 21606400) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21999616) + 0, (float *)(A + 22196224) + 0, (float *)(A + 24817664) + 1245184);
-  k38_matmul((float *)(A + 24817664) + 1245184, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19836928) + 0);
-  k33_mul_sub((float *)(A + 19869696) + 0, (float *)(A + 20033536) + 0);
-  k34_sub_mul((float *)(A + 19738624) + 0, (float *)(A + 20230144) + 0);
-  k34_sub_mul((float *)(A + 19804160) + 0, (float *)(A + 20426752) + 0);
-  k33_mul_sub((float *)(A + 19705856) + 0, (float *)(A + 20623360) + 0);
-  k34_sub_mul((float *)(A + 19771392) + 0, (float *)(A + 20819968) + 0);
-  k39_addn_mul_mul((float *)(A + 19836928) + 0, (float *)(A + 3256320) + 303104, (float *)(A + 19771392) + 0, (float *)(A + 20033536) + 0, (float *)(A + 21213184) + 0, (float *)(A + 19804160) + 0, (float *)(A + 19705856) + 0, (float *)(A + 20230144) + 0, (float *)(A + 19640320) + 0, (float *)(A + 20426752) + 0, (float *)(A + 19738624) + 0, (float *)(A + 20623360) + 0, (float *)(A + 19869696) + 0, (float *)(A + 20819968) + 0, (float *)(A + 21016576) + 0, (float *)(A + 21409792) + 0, (float *)(A + 21606400) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21999616) + 0);
-  k37_concat((float *)(A + 21409792) + 0, (float *)(A + 21606400) + 0, (float *)(A + 21803008) + 0, (float *)(A + 21999616) + 0, (float *)(A + 24817664) + 1212416);
-  k38_matmul((float *)(A + 24817664) + 1212416, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19640320) + 0);
-  k33_mul_sub((float *)(A + 19673088) + 0, (float *)(A + 19836928) + 0);
-  k34_sub_mul((float *)(A + 19542016) + 0, (float *)(A + 20033536) + 0);
-  k34_sub_mul((float *)(A + 19607552) + 0, (float *)(A + 20230144) + 0);
-  k33_mul_sub((float *)(A + 19509248) + 0, (float *)(A + 20426752) + 0);
-  k34_sub_mul((float *)(A + 19574784) + 0, (float *)(A + 20623360) + 0);
-  k39_addn_mul_mul((float *)(A + 19640320) + 0, (float *)(A + 3256320) + 294912, (float *)(A + 19574784) + 0, (float *)(A + 19836928) + 0, (float *)(A + 21016576) + 0, (float *)(A + 19607552) + 0, (float *)(A + 19509248) + 0, (float *)(A + 20033536) + 0, (float *)(A + 19443712) + 0, (float *)(A + 20230144) + 0, (float *)(A + 19542016) + 0, (float *)(A + 20426752) + 0, (float *)(A + 19673088) + 0, (float *)(A + 20623360) + 0, (float *)(A + 20819968) + 0, (float *)(A + 21213184) + 0, (float *)(A + 21409792) + 0, (float *)(A + 21606400) + 0, (float *)(A + 21803008) + 0);
-  k37_concat((float *)(A + 21213184) + 0, (float *)(A + 21409792) + 0, (float *)(A + 21606400) + 0, (float *)(A + 21803008) + 0, (float *)(A + 24817664) + 1179648);
-  k38_matmul((float *)(A + 24817664) + 1179648, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19443712) + 0);
-  k33_mul_sub((float *)(A + 19476480) + 0, (float *)(A + 19640320) + 0);
-  k34_sub_mul((float *)(A + 19345408) + 0, (float *)(A + 19836928) + 0);
-  k34_sub_mul((float *)(A + 19410944) + 0, (float *)(A + 20033536) + 0);
-  k33_mul_sub((float *)(A + 19312640) + 0, (float *)(A + 20230144) + 0);
-  k34_sub_mul((float *)(A + 19378176) + 0, (float *)(A + 20426752) + 0);
-  k39_addn_mul_mul((float *)(A + 19443712) + 0, (float *)(A + 3256320) + 286720, (float *)(A + 19378176) + 0, (float *)(A + 19640320) + 0, (float *)(A + 20819968) + 0, (float *)(A + 19410944) + 0, (float *)(A + 19312640) + 0, (float *)(A + 19836928) + 0, (float *)(A + 19247104) + 0, (float *)(A + 20033536) + 0, (float *)(A + 19345408) + 0, (float *)(A + 20230144) + 0, (float *)(A + 19476480) + 0, (float *)(A + 20426752) + 0, (float *)(A + 20623360) + 0, (float *)(A + 21016576) + 0, (float *)(A + 21213184) + 0, (float *)(A + 21409792) + 0, (float *)(A + 21606400) + 0);
-  k37_concat((float *)(A + 21016576) + 0, (float *)(A + 21213184) + 0, (float *)(A + 21409792) + 0, (float *)(A + 21606400) + 0, (float *)(A + 24817664) + 1146880);
-  k38_matmul((float *)(A + 24817664) + 1146880, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19247104) + 0);
-  k33_mul_sub((float *)(A + 19279872) + 0, (float *)(A + 19443712) + 0);
-  k34_sub_mul((float *)(A + 19148800) + 0, (float *)(A + 19640320) + 0);
-  k34_sub_mul((float *)(A + 19214336) + 0, (float *)(A + 19836928) + 0);
-  k33_mul_sub((float *)(A + 19116032) + 0, (float *)(A + 20033536) + 0);
-  k34_sub_mul((float *)(A + 19181568) + 0, (float *)(A + 20230144) + 0);
-  k39_addn_mul_mul((float *)(A + 19247104) + 0, (float *)(A + 3256320) + 278528, (float *)(A + 19181568) + 0, (float *)(A + 19443712) + 0, (float *)(A + 20623360) + 0, (float *)(A + 19214336) + 0, (float *)(A + 19116032) + 0, (float *)(A + 19640320) + 0, (float *)(A + 19050496) + 0, (float *)(A + 19836928) + 0, (float *)(A + 19148800) + 0, (float *)(A + 20033536) + 0, (float *)(A + 19279872) + 0, (float *)(A + 20230144) + 0, (float *)(A + 20426752) + 0, (float *)(A + 20819968) + 0, (float *)(A + 21016576) + 0, (float *)(A + 21213184) + 0, (float *)(A + 21409792) + 0);
-  k37_concat((float *)(A + 20819968) + 0, (float *)(A + 21016576) + 0, (float *)(A + 21213184) + 0, (float *)(A + 21409792) + 0, (float *)(A + 24817664) + 1114112);
-  k38_matmul((float *)(A + 24817664) + 1114112, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19050496) + 0);
-  k33_mul_sub((float *)(A + 19083264) + 0, (float *)(A + 19247104) + 0);
-  k34_sub_mul((float *)(A + 18952192) + 0, (float *)(A + 19443712) + 0);
-  k34_sub_mul((float *)(A + 19017728) + 0, (float *)(A + 19640320) + 0);
-  k33_mul_sub((float *)(A + 18919424) + 0, (float *)(A + 19836928) + 0);
-  k34_sub_mul((float *)(A + 18984960) + 0, (float *)(A + 20033536) + 0);
-  k39_addn_mul_mul((float *)(A + 19050496) + 0, (float *)(A + 3256320) + 270336, (float *)(A + 18984960) + 0, (float *)(A + 19247104) + 0, (float *)(A + 20426752) + 0, (float *)(A + 19017728) + 0, (float *)(A + 18919424) + 0, (float *)(A + 19443712) + 0, (float *)(A + 18853888) + 0, (float *)(A + 19640320) + 0, (float *)(A + 18952192) + 0, (float *)(A + 19836928) + 0, (float *)(A + 19083264) + 0, (float *)(A + 20033536) + 0, (float *)(A + 20230144) + 0, (float *)(A + 20623360) + 0, (float *)(A + 20819968) + 0, (float *)(A + 21016576) + 0, (float *)(A + 21213184) + 0);
-  k37_concat((float *)(A + 20623360) + 0, (float *)(A + 20819968) + 0, (float *)(A + 21016576) + 0, (float *)(A + 21213184) + 0, (float *)(A + 24817664) + 1081344);
-  k38_matmul((float *)(A + 24817664) + 1081344, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18853888) + 0);
-  k33_mul_sub((float *)(A + 18886656) + 0, (float *)(A + 19050496) + 0);
-  k34_sub_mul((float *)(A + 18755584) + 0, (float *)(A + 19247104) + 0);
-  k34_sub_mul((float *)(A + 18821120) + 0, (float *)(A + 19443712) + 0);
-  k33_mul_sub((float *)(A + 18722816) + 0, (float *)(A + 19640320) + 0);
-  k34_sub_mul((float *)(A + 18788352) + 0, (float *)(A + 19836928) + 0);
-  k39_addn_mul_mul((float *)(A + 18853888) + 0, (float *)(A + 3256320) + 262144, (float *)(A + 18788352) + 0, (float *)(A + 19050496) + 0, (float *)(A + 20230144) + 0, (float *)(A + 18821120) + 0, (float *)(A + 18722816) + 0, (float *)(A + 19247104) + 0, (float *)(A + 18657280) + 0, (float *)(A + 19443712) + 0, (float *)(A + 18755584) + 0, (float *)(A + 19640320) + 0, (float *)(A + 18886656) + 0, (float *)(A + 19836928) + 0, (float *)(A + 20033536) + 0, (float *)(A + 20426752) + 0, (float *)(A + 20623360) + 0, (float *)(A + 20819968) + 0, (float *)(A + 21016576) + 0);
-  k37_concat((float *)(A + 20426752) + 0, (float *)(A + 20623360) + 0, (float *)(A + 20819968) + 0, (float *)(A + 21016576) + 0, (float *)(A + 24817664) + 1048576);
-  k38_matmul((float *)(A + 24817664) + 1048576, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18657280) + 0);
-  k33_mul_sub((float *)(A + 18690048) + 0, (float *)(A + 18853888) + 0);
-  k34_sub_mul((float *)(A + 18558976) + 0, (float *)(A + 19050496) + 0);
-  k34_sub_mul((float *)(A + 18624512) + 0, (float *)(A + 19247104) + 0);
-  k33_mul_sub((float *)(A + 18526208) + 0, (float *)(A + 19443712) + 0);
-  k34_sub_mul((float *)(A + 18591744) + 0, (float *)(A + 19640320) + 0);
-  k39_addn_mul_mul((float *)(A + 18657280) + 0, (float *)(A + 3256320) + 253952, (float *)(A + 18591744) + 0, (float *)(A + 18853888) + 0, (float *)(A + 20033536) + 0, (float *)(A + 18624512) + 0, (float *)(A + 18526208) + 0, (float *)(A + 19050496) + 0, (float *)(A + 18460672) + 0, (float *)(A + 19247104) + 0, (float *)(A + 18558976) + 0, (float *)(A + 19443712) + 0, (float *)(A + 18690048) + 0, (float *)(A + 19640320) + 0, (float *)(A + 19836928) + 0, (float *)(A + 20230144) + 0, (float *)(A + 20426752) + 0, (float *)(A + 20623360) + 0, (float *)(A + 20819968) + 0);
-  k37_concat((float *)(A + 20230144) + 0, (float *)(A + 20426752) + 0, (float *)(A + 20623360) + 0, (float *)(A + 20819968) + 0, (float *)(A + 24817664) + 1015808);
-  k38_matmul((float *)(A + 24817664) + 1015808, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18460672) + 0);
-  k33_mul_sub((float *)(A + 18493440) + 0, (float *)(A + 18657280) + 0);
-  k34_sub_mul((float *)(A + 18362368) + 0, (float *)(A + 18853888) + 0);
-  k34_sub_mul((float *)(A + 18427904) + 0, (float *)(A + 19050496) + 0);
-  k33_mul_sub((float *)(A + 18329600) + 0, (float *)(A + 19247104) + 0);
-  k34_sub_mul((float *)(A + 18395136) + 0, (float *)(A + 19443712) + 0);
-  k39_addn_mul_mul((float *)(A + 18460672) + 0, (float *)(A + 3256320) + 245760, (float *)(A + 18395136) + 0, (float *)(A + 18657280) + 0, (float *)(A + 19836928) + 0, (float *)(A + 18427904) + 0, (float *)(A + 18329600) + 0, (float *)(A + 18853888) + 0, (float *)(A + 18264064) + 0, (float *)(A + 19050496) + 0, (float *)(A + 18362368) + 0, (float *)(A + 19247104) + 0, (float *)(A + 18493440) + 0, (float *)(A + 19443712) + 0, (float *)(A + 19640320) + 0, (float *)(A + 20033536) + 0, (float *)(A + 20230144) + 0, (float *)(A + 20426752) + 0, (float *)(A + 20623360) + 0);
-  k37_concat((float *)(A + 20033536) + 0, (float *)(A + 20230144) + 0, (float *)(A + 20426752) + 0, (float *)(A + 20623360) + 0, (float *)(A + 24817664) + 983040);
-  k38_matmul((float *)(A + 24817664) + 983040, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18264064) + 0);
-  k33_mul_sub((float *)(A + 18296832) + 0, (float *)(A + 18460672) + 0);
-  k34_sub_mul((float *)(A + 18165760) + 0, (float *)(A + 18657280) + 0);
-  k34_sub_mul((float *)(A + 18231296) + 0, (float *)(A + 18853888) + 0);
-  k33_mul_sub((float *)(A + 18132992) + 0, (float *)(A + 19050496) + 0);
-  k34_sub_mul((float *)(A + 18198528) + 0, (float *)(A + 19247104) + 0);
-  k39_addn_mul_mul((float *)(A + 18264064) + 0, (float *)(A + 3256320) + 237568, (float *)(A + 18198528) + 0, (float *)(A + 18460672) + 0, (float *)(A + 19640320) + 0, (float *)(A + 18231296) + 0, (float *)(A + 18132992) + 0, (float *)(A + 18657280) + 0, (float *)(A + 18067456) + 0, (float *)(A + 18853888) + 0, (float *)(A + 18165760) + 0, (float *)(A + 19050496) + 0, (float *)(A + 18296832) + 0, (float *)(A + 19247104) + 0, (float *)(A + 19443712) + 0, (float *)(A + 19836928) + 0, (float *)(A + 20033536) + 0, (float *)(A + 20230144) + 0, (float *)(A + 20426752) + 0);
-  k37_concat((float *)(A + 19836928) + 0, (float *)(A + 20033536) + 0, (float *)(A + 20230144) + 0, (float *)(A + 20426752) + 0, (float *)(A + 24817664) + 950272);
-  k38_matmul((float *)(A + 24817664) + 950272, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18067456) + 0);
-  k33_mul_sub((float *)(A + 18100224) + 0, (float *)(A + 18264064) + 0);
-  k34_sub_mul((float *)(A + 17969152) + 0, (float *)(A + 18460672) + 0);
-  k34_sub_mul((float *)(A + 18034688) + 0, (float *)(A + 18657280) + 0);
-  k33_mul_sub((float *)(A + 17936384) + 0, (float *)(A + 18853888) + 0);
-  k34_sub_mul((float *)(A + 18001920) + 0, (float *)(A + 19050496) + 0);
-  k39_addn_mul_mul((float *)(A + 18067456) + 0, (float *)(A + 3256320) + 229376, (float *)(A + 18001920) + 0, (float *)(A + 18264064) + 0, (float *)(A + 19443712) + 0, (float *)(A + 18034688) + 0, (float *)(A + 17936384) + 0, (float *)(A + 18460672) + 0, (float *)(A + 17870848) + 0, (float *)(A + 18657280) + 0, (float *)(A + 17969152) + 0, (float *)(A + 18853888) + 0, (float *)(A + 18100224) + 0, (float *)(A + 19050496) + 0, (float *)(A + 19247104) + 0, (float *)(A + 19640320) + 0, (float *)(A + 19836928) + 0, (float *)(A + 20033536) + 0, (float *)(A + 20230144) + 0);
-  k37_concat((float *)(A + 19640320) + 0, (float *)(A + 19836928) + 0, (float *)(A + 20033536) + 0, (float *)(A + 20230144) + 0, (float *)(A + 24817664) + 917504);
-  k38_matmul((float *)(A + 24817664) + 917504, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17870848) + 0);
-  k33_mul_sub((float *)(A + 17903616) + 0, (float *)(A + 18067456) + 0);
-  k34_sub_mul((float *)(A + 17772544) + 0, (float *)(A + 18264064) + 0);
-  k34_sub_mul((float *)(A + 17838080) + 0, (float *)(A + 18460672) + 0);
-  k33_mul_sub((float *)(A + 17739776) + 0, (float *)(A + 18657280) + 0);
-  k34_sub_mul((float *)(A + 17805312) + 0, (float *)(A + 18853888) + 0);
-  k39_addn_mul_mul((float *)(A + 17870848) + 0, (float *)(A + 3256320) + 221184, (float *)(A + 17805312) + 0, (float *)(A + 18067456) + 0, (float *)(A + 19247104) + 0, (float *)(A + 17838080) + 0, (float *)(A + 17739776) + 0, (float *)(A + 18264064) + 0, (float *)(A + 17674240) + 0, (float *)(A + 18460672) + 0, (float *)(A + 17772544) + 0, (float *)(A + 18657280) + 0, (float *)(A + 17903616) + 0, (float *)(A + 18853888) + 0, (float *)(A + 19050496) + 0, (float *)(A + 19443712) + 0, (float *)(A + 19640320) + 0, (float *)(A + 19836928) + 0, (float *)(A + 20033536) + 0);
-  k37_concat((float *)(A + 19443712) + 0, (float *)(A + 19640320) + 0, (float *)(A + 19836928) + 0, (float *)(A + 20033536) + 0, (float *)(A + 24817664) + 884736);
-  k38_matmul((float *)(A + 24817664) + 884736, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17674240) + 0);
-  k33_mul_sub((float *)(A + 17707008) + 0, (float *)(A + 17870848) + 0);
-  k34_sub_mul((float *)(A + 17575936) + 0, (float *)(A + 18067456) + 0);
-  k34_sub_mul((float *)(A + 17641472) + 0, (float *)(A + 18264064) + 0);
-  k33_mul_sub((float *)(A + 17543168) + 0, (float *)(A + 18460672) + 0);
-  k34_sub_mul((float *)(A + 17608704) + 0, (float *)(A + 18657280) + 0);
-  k39_addn_mul_mul((float *)(A + 17674240) + 0, (float *)(A + 3256320) + 212992, (float *)(A + 17608704) + 0, (float *)(A + 17870848) + 0, (float *)(A + 19050496) + 0, (float *)(A + 17641472) + 0, (float *)(A + 17543168) + 0, (float *)(A + 18067456) + 0, (float *)(A + 17477632) + 0, (float *)(A + 18264064) + 0, (float *)(A + 17575936) + 0, (float *)(A + 18460672) + 0, (float *)(A + 17707008) + 0, (float *)(A + 18657280) + 0, (float *)(A + 18853888) + 0, (float *)(A + 19247104) + 0, (float *)(A + 19443712) + 0, (float *)(A + 19640320) + 0, (float *)(A + 19836928) + 0);
-  k37_concat((float *)(A + 19247104) + 0, (float *)(A + 19443712) + 0, (float *)(A + 19640320) + 0, (float *)(A + 19836928) + 0, (float *)(A + 24817664) + 851968);
-  k38_matmul((float *)(A + 24817664) + 851968, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17477632) + 0);
-  k33_mul_sub((float *)(A + 17510400) + 0, (float *)(A + 17674240) + 0);
-  k34_sub_mul((float *)(A + 17379328) + 0, (float *)(A + 17870848) + 0);
-  k34_sub_mul((float *)(A + 17444864) + 0, (float *)(A + 18067456) + 0);
-  k33_mul_sub((float *)(A + 17346560) + 0, (float *)(A + 18264064) + 0);
-  k34_sub_mul((float *)(A + 17412096) + 0, (float *)(A + 18460672) + 0);
-  k39_addn_mul_mul((float *)(A + 17477632) + 0, (float *)(A + 3256320) + 204800, (float *)(A + 17412096) + 0, (float *)(A + 17674240) + 0, (float *)(A + 18853888) + 0, (float *)(A + 17444864) + 0, (float *)(A + 17346560) + 0, (float *)(A + 17870848) + 0, (float *)(A + 17281024) + 0, (float *)(A + 18067456) + 0, (float *)(A + 17379328) + 0, (float *)(A + 18264064) + 0, (float *)(A + 17510400) + 0, (float *)(A + 18460672) + 0, (float *)(A + 18657280) + 0, (float *)(A + 19050496) + 0, (float *)(A + 19247104) + 0, (float *)(A + 19443712) + 0, (float *)(A + 19640320) + 0);
-  k37_concat((float *)(A + 19050496) + 0, (float *)(A + 19247104) + 0, (float *)(A + 19443712) + 0, (float *)(A + 19640320) + 0, (float *)(A + 24817664) + 819200);
-  k38_matmul((float *)(A + 24817664) + 819200, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17281024) + 0);
-  k33_mul_sub((float *)(A + 17313792) + 0, (float *)(A + 17477632) + 0);
-  k34_sub_mul((float *)(A + 17182720) + 0, (float *)(A + 17674240) + 0);
-  k34_sub_mul((float *)(A + 17248256) + 0, (float *)(A + 17870848) + 0);
-  k33_mul_sub((float *)(A + 17149952) + 0, (float *)(A + 18067456) + 0);
-  k34_sub_mul((float *)(A + 17215488) + 0, (float *)(A + 18264064) + 0);
-  k39_addn_mul_mul((float *)(A + 17281024) + 0, (float *)(A + 3256320) + 196608, (float *)(A + 17215488) + 0, (float *)(A + 17477632) + 0, (float *)(A + 18657280) + 0, (float *)(A + 17248256) + 0, (float *)(A + 17149952) + 0, (float *)(A + 17674240) + 0, (float *)(A + 17084416) + 0, (float *)(A + 17870848) + 0, (float *)(A + 17182720) + 0, (float *)(A + 18067456) + 0, (float *)(A + 17313792) + 0, (float *)(A + 18264064) + 0, (float *)(A + 18460672) + 0, (float *)(A + 18853888) + 0, (float *)(A + 19050496) + 0, (float *)(A + 19247104) + 0, (float *)(A + 19443712) + 0);
-  k37_concat((float *)(A + 18853888) + 0, (float *)(A + 19050496) + 0, (float *)(A + 19247104) + 0, (float *)(A + 19443712) + 0, (float *)(A + 24817664) + 786432);
-  k38_matmul((float *)(A + 24817664) + 786432, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17084416) + 0);
-  k33_mul_sub((float *)(A + 17117184) + 0, (float *)(A + 17281024) + 0);
-  k34_sub_mul((float *)(A + 16986112) + 0, (float *)(A + 17477632) + 0);
-  k34_sub_mul((float *)(A + 17051648) + 0, (float *)(A + 17674240) + 0);
-  k33_mul_sub((float *)(A + 16953344) + 0, (float *)(A + 17870848) + 0);
-  k34_sub_mul((float *)(A + 17018880) + 0, (float *)(A + 18067456) + 0);
-  k39_addn_mul_mul((float *)(A + 17084416) + 0, (float *)(A + 3256320) + 188416, (float *)(A + 17018880) + 0, (float *)(A + 17281024) + 0, (float *)(A + 18460672) + 0, (float *)(A + 17051648) + 0, (float *)(A + 16953344) + 0, (float *)(A + 17477632) + 0, (float *)(A + 16887808) + 0, (float *)(A + 17674240) + 0, (float *)(A + 16986112) + 0, (float *)(A + 17870848) + 0, (float *)(A + 17117184) + 0, (float *)(A + 18067456) + 0, (float *)(A + 18264064) + 0, (float *)(A + 18657280) + 0, (float *)(A + 18853888) + 0, (float *)(A + 19050496) + 0, (float *)(A + 19247104) + 0);
-  k37_concat((float *)(A + 18657280) + 0, (float *)(A + 18853888) + 0, (float *)(A + 19050496) + 0, (float *)(A + 19247104) + 0, (float *)(A + 24817664) + 753664);
-  k38_matmul((float *)(A + 24817664) + 753664, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16887808) + 0);
-  k33_mul_sub((float *)(A + 16920576) + 0, (float *)(A + 17084416) + 0);
-  k34_sub_mul((float *)(A + 16789504) + 0, (float *)(A + 17281024) + 0);
-  k34_sub_mul((float *)(A + 16855040) + 0, (float *)(A + 17477632) + 0);
-  k33_mul_sub((float *)(A + 16756736) + 0, (float *)(A + 17674240) + 0);
-  k34_sub_mul((float *)(A + 16822272) + 0, (float *)(A + 17870848) + 0);
-  k39_addn_mul_mul((float *)(A + 16887808) + 0, (float *)(A + 3256320) + 180224, (float *)(A + 16822272) + 0, (float *)(A + 17084416) + 0, (float *)(A + 18264064) + 0, (float *)(A + 16855040) + 0, (float *)(A + 16756736) + 0, (float *)(A + 17281024) + 0, (float *)(A + 16691200) + 0, (float *)(A + 17477632) + 0, (float *)(A + 16789504) + 0, (float *)(A + 17674240) + 0, (float *)(A + 16920576) + 0, (float *)(A + 17870848) + 0, (float *)(A + 18067456) + 0, (float *)(A + 18460672) + 0, (float *)(A + 18657280) + 0, (float *)(A + 18853888) + 0, (float *)(A + 19050496) + 0);
-  k37_concat((float *)(A + 18460672) + 0, (float *)(A + 18657280) + 0, (float *)(A + 18853888) + 0, (float *)(A + 19050496) + 0, (float *)(A + 24817664) + 720896);
-  k38_matmul((float *)(A + 24817664) + 720896, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16691200) + 0);
-  k33_mul_sub((float *)(A + 16723968) + 0, (float *)(A + 16887808) + 0);
-  k34_sub_mul((float *)(A + 16592896) + 0, (float *)(A + 17084416) + 0);
-  k34_sub_mul((float *)(A + 16658432) + 0, (float *)(A + 17281024) + 0);
-  k33_mul_sub((float *)(A + 16560128) + 0, (float *)(A + 17477632) + 0);
-  k34_sub_mul((float *)(A + 16625664) + 0, (float *)(A + 17674240) + 0);
-  k39_addn_mul_mul((float *)(A + 16691200) + 0, (float *)(A + 3256320) + 172032, (float *)(A + 16625664) + 0, (float *)(A + 16887808) + 0, (float *)(A + 18067456) + 0, (float *)(A + 16658432) + 0, (float *)(A + 16560128) + 0, (float *)(A + 17084416) + 0, (float *)(A + 16494592) + 0, (float *)(A + 17281024) + 0, (float *)(A + 16592896) + 0, (float *)(A + 17477632) + 0, (float *)(A + 16723968) + 0, (float *)(A + 17674240) + 0, (float *)(A + 17870848) + 0, (float *)(A + 18264064) + 0, (float *)(A + 18460672) + 0, (float *)(A + 18657280) + 0, (float *)(A + 18853888) + 0);
-  k37_concat((float *)(A + 18264064) + 0, (float *)(A + 18460672) + 0, (float *)(A + 18657280) + 0, (float *)(A + 18853888) + 0, (float *)(A + 24817664) + 688128);
-  k38_matmul((float *)(A + 24817664) + 688128, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16494592) + 0);
-  k33_mul_sub((float *)(A + 16527360) + 0, (float *)(A + 16691200) + 0);
-  k34_sub_mul((float *)(A + 16396288) + 0, (float *)(A + 16887808) + 0);
-  k34_sub_mul((float *)(A + 16461824) + 0, (float *)(A + 17084416) + 0);
-  k33_mul_sub((float *)(A + 16363520) + 0, (float *)(A + 17281024) + 0);
-  k34_sub_mul((float *)(A + 16429056) + 0, (float *)(A + 17477632) + 0);
-  k39_addn_mul_mul((float *)(A + 16494592) + 0, (float *)(A + 3256320) + 163840, (float *)(A + 16429056) + 0, (float *)(A + 16691200) + 0, (float *)(A + 17870848) + 0, (float *)(A + 16461824) + 0, (float *)(A + 16363520) + 0, (float *)(A + 16887808) + 0, (float *)(A + 16297984) + 0, (float *)(A + 17084416) + 0, (float *)(A + 16396288) + 0, (float *)(A + 17281024) + 0, (float *)(A + 16527360) + 0, (float *)(A + 17477632) + 0, (float *)(A + 17674240) + 0, (float *)(A + 18067456) + 0, (float *)(A + 18264064) + 0, (float *)(A + 18460672) + 0, (float *)(A + 18657280) + 0);
-  k37_concat((float *)(A + 18067456) + 0, (float *)(A + 18264064) + 0, (float *)(A + 18460672) + 0, (float *)(A + 18657280) + 0, (float *)(A + 24817664) + 655360);
-  k38_matmul((float *)(A + 24817664) + 655360, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16297984) + 0);
-  k33_mul_sub((float *)(A + 16330752) + 0, (float *)(A + 16494592) + 0);
-  k34_sub_mul((float *)(A + 16199680) + 0, (float *)(A + 16691200) + 0);
-  k34_sub_mul((float *)(A + 16265216) + 0, (float *)(A + 16887808) + 0);
-  k33_mul_sub((float *)(A + 16166912) + 0, (float *)(A + 17084416) + 0);
-  k34_sub_mul((float *)(A + 16232448) + 0, (float *)(A + 17281024) + 0);
-  k39_addn_mul_mul((float *)(A + 16297984) + 0, (float *)(A + 3256320) + 155648, (float *)(A + 16232448) + 0, (float *)(A + 16494592) + 0, (float *)(A + 17674240) + 0, (float *)(A + 16265216) + 0, (float *)(A + 16166912) + 0, (float *)(A + 16691200) + 0, (float *)(A + 16101376) + 0, (float *)(A + 16887808) + 0, (float *)(A + 16199680) + 0, (float *)(A + 17084416) + 0, (float *)(A + 16330752) + 0, (float *)(A + 17281024) + 0, (float *)(A + 17477632) + 0, (float *)(A + 17870848) + 0, (float *)(A + 18067456) + 0, (float *)(A + 18264064) + 0, (float *)(A + 18460672) + 0);
-  k37_concat((float *)(A + 17870848) + 0, (float *)(A + 18067456) + 0, (float *)(A + 18264064) + 0, (float *)(A + 18460672) + 0, (float *)(A + 24817664) + 622592);
-  k38_matmul((float *)(A + 24817664) + 622592, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16101376) + 0);
-  k33_mul_sub((float *)(A + 16134144) + 0, (float *)(A + 16297984) + 0);
-  k34_sub_mul((float *)(A + 16003072) + 0, (float *)(A + 16494592) + 0);
-  k34_sub_mul((float *)(A + 16068608) + 0, (float *)(A + 16691200) + 0);
-  k33_mul_sub((float *)(A + 15970304) + 0, (float *)(A + 16887808) + 0);
-  k34_sub_mul((float *)(A + 16035840) + 0, (float *)(A + 17084416) + 0);
-  k39_addn_mul_mul((float *)(A + 16101376) + 0, (float *)(A + 3256320) + 147456, (float *)(A + 16035840) + 0, (float *)(A + 16297984) + 0, (float *)(A + 17477632) + 0, (float *)(A + 16068608) + 0, (float *)(A + 15970304) + 0, (float *)(A + 16494592) + 0, (float *)(A + 15904768) + 0, (float *)(A + 16691200) + 0, (float *)(A + 16003072) + 0, (float *)(A + 16887808) + 0, (float *)(A + 16134144) + 0, (float *)(A + 17084416) + 0, (float *)(A + 17281024) + 0, (float *)(A + 17674240) + 0, (float *)(A + 17870848) + 0, (float *)(A + 18067456) + 0, (float *)(A + 18264064) + 0);
-  k37_concat((float *)(A + 17674240) + 0, (float *)(A + 17870848) + 0, (float *)(A + 18067456) + 0, (float *)(A + 18264064) + 0, (float *)(A + 24817664) + 589824);
-  k38_matmul((float *)(A + 24817664) + 589824, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15904768) + 0);
-  k33_mul_sub((float *)(A + 15937536) + 0, (float *)(A + 16101376) + 0);
-  k34_sub_mul((float *)(A + 15806464) + 0, (float *)(A + 16297984) + 0);
-  k34_sub_mul((float *)(A + 15872000) + 0, (float *)(A + 16494592) + 0);
-  k33_mul_sub((float *)(A + 15773696) + 0, (float *)(A + 16691200) + 0);
-  k34_sub_mul((float *)(A + 15839232) + 0, (float *)(A + 16887808) + 0);
-  k39_addn_mul_mul((float *)(A + 15904768) + 0, (float *)(A + 3256320) + 139264, (float *)(A + 15839232) + 0, (float *)(A + 16101376) + 0, (float *)(A + 17281024) + 0, (float *)(A + 15872000) + 0, (float *)(A + 15773696) + 0, (float *)(A + 16297984) + 0, (float *)(A + 15708160) + 0, (float *)(A + 16494592) + 0, (float *)(A + 15806464) + 0, (float *)(A + 16691200) + 0, (float *)(A + 15937536) + 0, (float *)(A + 16887808) + 0, (float *)(A + 17084416) + 0, (float *)(A + 17477632) + 0, (float *)(A + 17674240) + 0, (float *)(A + 17870848) + 0, (float *)(A + 18067456) + 0);
-  k37_concat((float *)(A + 17477632) + 0, (float *)(A + 17674240) + 0, (float *)(A + 17870848) + 0, (float *)(A + 18067456) + 0, (float *)(A + 24817664) + 557056);
-  k38_matmul((float *)(A + 24817664) + 557056, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15708160) + 0);
-  k33_mul_sub((float *)(A + 15740928) + 0, (float *)(A + 15904768) + 0);
-  k34_sub_mul((float *)(A + 15609856) + 0, (float *)(A + 16101376) + 0);
-  k34_sub_mul((float *)(A + 15675392) + 0, (float *)(A + 16297984) + 0);
-  k33_mul_sub((float *)(A + 15577088) + 0, (float *)(A + 16494592) + 0);
-  k34_sub_mul((float *)(A + 15642624) + 0, (float *)(A + 16691200) + 0);
-  k39_addn_mul_mul((float *)(A + 15708160) + 0, (float *)(A + 3256320) + 131072, (float *)(A + 15642624) + 0, (float *)(A + 15904768) + 0, (float *)(A + 17084416) + 0, (float *)(A + 15675392) + 0, (float *)(A + 15577088) + 0, (float *)(A + 16101376) + 0, (float *)(A + 15511552) + 0, (float *)(A + 16297984) + 0, (float *)(A + 15609856) + 0, (float *)(A + 16494592) + 0, (float *)(A + 15740928) + 0, (float *)(A + 16691200) + 0, (float *)(A + 16887808) + 0, (float *)(A + 17281024) + 0, (float *)(A + 17477632) + 0, (float *)(A + 17674240) + 0, (float *)(A + 17870848) + 0);
-  k37_concat((float *)(A + 17281024) + 0, (float *)(A + 17477632) + 0, (float *)(A + 17674240) + 0, (float *)(A + 17870848) + 0, (float *)(A + 24817664) + 524288);
-  k38_matmul((float *)(A + 24817664) + 524288, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15511552) + 0);
-  k33_mul_sub((float *)(A + 15544320) + 0, (float *)(A + 15708160) + 0);
-  k34_sub_mul((float *)(A + 15413248) + 0, (float *)(A + 15904768) + 0);
-  k34_sub_mul((float *)(A + 15478784) + 0, (float *)(A + 16101376) + 0);
-  k33_mul_sub((float *)(A + 15380480) + 0, (float *)(A + 16297984) + 0);
-  k34_sub_mul((float *)(A + 15446016) + 0, (float *)(A + 16494592) + 0);
+  k32_mul_sub((float *)(A + 19673088) + 0, (float *)(A + 19836928) + 0);
+  k33_sub_mul((float *)(A + 19542016) + 0, (float *)(A + 20033536) + 0);
+  k33_sub_mul((float *)(A + 19607552) + 0, (float *)(A + 20230144) + 0);
+  k32_mul_sub((float *)(A + 19509248) + 0, (float *)(A + 20426752) + 0);
+  k33_sub_mul((float *)(A + 19574784) + 0, (float *)(A + 20623360) + 0);
+  k37_addn_mul_mul((float *)(A + 19640320) + 0, (float *)(A + 3256320) + 294912, (float *)(A + 19574784) + 0, (float *)(A + 19836928) + 0, (float *)(A + 21016576) + 0, (float *)(A + 19607552) + 0, (float *)(A + 19509248) + 0, (float *)(A + 20033536) + 0, (float *)(A + 19443712) + 0, (float *)(A + 20230144) + 0, (float *)(A + 19542016) + 0, (float *)(A + 20426752) + 0, (float *)(A + 19673088) + 0, (float *)(A + 20623360) + 0, (float *)(A + 20819968) + 0, (float *)(A + 24817664) + 1179648, (float *)(A + 24817664) + 1179904, (float *)(A + 24817664) + 1180160, (float *)(A + 24817664) + 1180416);
+  k36_matmul((float *)(A + 24817664) + 1179648, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19443712) + 0);
+  k32_mul_sub((float *)(A + 19476480) + 0, (float *)(A + 19640320) + 0);
+  k33_sub_mul((float *)(A + 19345408) + 0, (float *)(A + 19836928) + 0);
+  k33_sub_mul((float *)(A + 19410944) + 0, (float *)(A + 20033536) + 0);
+  k32_mul_sub((float *)(A + 19312640) + 0, (float *)(A + 20230144) + 0);
+  k33_sub_mul((float *)(A + 19378176) + 0, (float *)(A + 20426752) + 0);
+  k37_addn_mul_mul((float *)(A + 19443712) + 0, (float *)(A + 3256320) + 286720, (float *)(A + 19378176) + 0, (float *)(A + 19640320) + 0, (float *)(A + 20819968) + 0, (float *)(A + 19410944) + 0, (float *)(A + 19312640) + 0, (float *)(A + 19836928) + 0, (float *)(A + 19247104) + 0, (float *)(A + 20033536) + 0, (float *)(A + 19345408) + 0, (float *)(A + 20230144) + 0, (float *)(A + 19476480) + 0, (float *)(A + 20426752) + 0, (float *)(A + 20623360) + 0, (float *)(A + 24817664) + 1146880, (float *)(A + 24817664) + 1147136, (float *)(A + 24817664) + 1147392, (float *)(A + 24817664) + 1147648);
+  k36_matmul((float *)(A + 24817664) + 1146880, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19247104) + 0);
+  k32_mul_sub((float *)(A + 19279872) + 0, (float *)(A + 19443712) + 0);
+  k33_sub_mul((float *)(A + 19148800) + 0, (float *)(A + 19640320) + 0);
+  k33_sub_mul((float *)(A + 19214336) + 0, (float *)(A + 19836928) + 0);
+  k32_mul_sub((float *)(A + 19116032) + 0, (float *)(A + 20033536) + 0);
+  k33_sub_mul((float *)(A + 19181568) + 0, (float *)(A + 20230144) + 0);
+  k37_addn_mul_mul((float *)(A + 19247104) + 0, (float *)(A + 3256320) + 278528, (float *)(A + 19181568) + 0, (float *)(A + 19443712) + 0, (float *)(A + 20623360) + 0, (float *)(A + 19214336) + 0, (float *)(A + 19116032) + 0, (float *)(A + 19640320) + 0, (float *)(A + 19050496) + 0, (float *)(A + 19836928) + 0, (float *)(A + 19148800) + 0, (float *)(A + 20033536) + 0, (float *)(A + 19279872) + 0, (float *)(A + 20230144) + 0, (float *)(A + 20426752) + 0, (float *)(A + 24817664) + 1114112, (float *)(A + 24817664) + 1114368, (float *)(A + 24817664) + 1114624, (float *)(A + 24817664) + 1114880);
+  k36_matmul((float *)(A + 24817664) + 1114112, P + 98304 /* lstm1.weight_hh */, (float *)(A + 19050496) + 0);
+  k32_mul_sub((float *)(A + 19083264) + 0, (float *)(A + 19247104) + 0);
+  k33_sub_mul((float *)(A + 18952192) + 0, (float *)(A + 19443712) + 0);
+  k33_sub_mul((float *)(A + 19017728) + 0, (float *)(A + 19640320) + 0);
+  k32_mul_sub((float *)(A + 18919424) + 0, (float *)(A + 19836928) + 0);
+  k33_sub_mul((float *)(A + 18984960) + 0, (float *)(A + 20033536) + 0);
+  k37_addn_mul_mul((float *)(A + 19050496) + 0, (float *)(A + 3256320) + 270336, (float *)(A + 18984960) + 0, (float *)(A + 19247104) + 0, (float *)(A + 20426752) + 0, (float *)(A + 19017728) + 0, (float *)(A + 18919424) + 0, (float *)(A + 19443712) + 0, (float *)(A + 18853888) + 0, (float *)(A + 19640320) + 0, (float *)(A + 18952192) + 0, (float *)(A + 19836928) + 0, (float *)(A + 19083264) + 0, (float *)(A + 20033536) + 0, (float *)(A + 20230144) + 0, (float *)(A + 24817664) + 1081344, (float *)(A + 24817664) + 1081600, (float *)(A + 24817664) + 1081856, (float *)(A + 24817664) + 1082112);
+  k36_matmul((float *)(A + 24817664) + 1081344, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18853888) + 0);
+  k32_mul_sub((float *)(A + 18886656) + 0, (float *)(A + 19050496) + 0);
+  k33_sub_mul((float *)(A + 18755584) + 0, (float *)(A + 19247104) + 0);
+  k33_sub_mul((float *)(A + 18821120) + 0, (float *)(A + 19443712) + 0);
+  k32_mul_sub((float *)(A + 18722816) + 0, (float *)(A + 19640320) + 0);
+  k33_sub_mul((float *)(A + 18788352) + 0, (float *)(A + 19836928) + 0);
+  k37_addn_mul_mul((float *)(A + 18853888) + 0, (float *)(A + 3256320) + 262144, (float *)(A + 18788352) + 0, (float *)(A + 19050496) + 0, (float *)(A + 20230144) + 0, (float *)(A + 18821120) + 0, (float *)(A + 18722816) + 0, (float *)(A + 19247104) + 0, (float *)(A + 18657280) + 0, (float *)(A + 19443712) + 0, (float *)(A + 18755584) + 0, (float *)(A + 19640320) + 0, (float *)(A + 18886656) + 0, (float *)(A + 19836928) + 0, (float *)(A + 20033536) + 0, (float *)(A + 24817664) + 1048576, (float *)(A + 24817664) + 1048832, (float *)(A + 24817664) + 1049088, (float *)(A + 24817664) + 1049344);
+  k36_matmul((float *)(A + 24817664) + 1048576, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18657280) + 0);
+  k32_mul_sub((float *)(A + 18690048) + 0, (float *)(A + 18853888) + 0);
+  k33_sub_mul((float *)(A + 18558976) + 0, (float *)(A + 19050496) + 0);
+  k33_sub_mul((float *)(A + 18624512) + 0, (float *)(A + 19247104) + 0);
+  k32_mul_sub((float *)(A + 18526208) + 0, (float *)(A + 19443712) + 0);
+  k33_sub_mul((float *)(A + 18591744) + 0, (float *)(A + 19640320) + 0);
+  k37_addn_mul_mul((float *)(A + 18657280) + 0, (float *)(A + 3256320) + 253952, (float *)(A + 18591744) + 0, (float *)(A + 18853888) + 0, (float *)(A + 20033536) + 0, (float *)(A + 18624512) + 0, (float *)(A + 18526208) + 0, (float *)(A + 19050496) + 0, (float *)(A + 18460672) + 0, (float *)(A + 19247104) + 0, (float *)(A + 18558976) + 0, (float *)(A + 19443712) + 0, (float *)(A + 18690048) + 0, (float *)(A + 19640320) + 0, (float *)(A + 19836928) + 0, (float *)(A + 24817664) + 1015808, (float *)(A + 24817664) + 1016064, (float *)(A + 24817664) + 1016320, (float *)(A + 24817664) + 1016576);
+  k36_matmul((float *)(A + 24817664) + 1015808, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18460672) + 0);
+  k32_mul_sub((float *)(A + 18493440) + 0, (float *)(A + 18657280) + 0);
+  k33_sub_mul((float *)(A + 18362368) + 0, (float *)(A + 18853888) + 0);
+  k33_sub_mul((float *)(A + 18427904) + 0, (float *)(A + 19050496) + 0);
+  k32_mul_sub((float *)(A + 18329600) + 0, (float *)(A + 19247104) + 0);
+  k33_sub_mul((float *)(A + 18395136) + 0, (float *)(A + 19443712) + 0);
+  k37_addn_mul_mul((float *)(A + 18460672) + 0, (float *)(A + 3256320) + 245760, (float *)(A + 18395136) + 0, (float *)(A + 18657280) + 0, (float *)(A + 19836928) + 0, (float *)(A + 18427904) + 0, (float *)(A + 18329600) + 0, (float *)(A + 18853888) + 0, (float *)(A + 18264064) + 0, (float *)(A + 19050496) + 0, (float *)(A + 18362368) + 0, (float *)(A + 19247104) + 0, (float *)(A + 18493440) + 0, (float *)(A + 19443712) + 0, (float *)(A + 19640320) + 0, (float *)(A + 24817664) + 983040, (float *)(A + 24817664) + 983296, (float *)(A + 24817664) + 983552, (float *)(A + 24817664) + 983808);
+  k36_matmul((float *)(A + 24817664) + 983040, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18264064) + 0);
+  k32_mul_sub((float *)(A + 18296832) + 0, (float *)(A + 18460672) + 0);
+  k33_sub_mul((float *)(A + 18165760) + 0, (float *)(A + 18657280) + 0);
+  k33_sub_mul((float *)(A + 18231296) + 0, (float *)(A + 18853888) + 0);
+  k32_mul_sub((float *)(A + 18132992) + 0, (float *)(A + 19050496) + 0);
+  k33_sub_mul((float *)(A + 18198528) + 0, (float *)(A + 19247104) + 0);
+  k37_addn_mul_mul((float *)(A + 18264064) + 0, (float *)(A + 3256320) + 237568, (float *)(A + 18198528) + 0, (float *)(A + 18460672) + 0, (float *)(A + 19640320) + 0, (float *)(A + 18231296) + 0, (float *)(A + 18132992) + 0, (float *)(A + 18657280) + 0, (float *)(A + 18067456) + 0, (float *)(A + 18853888) + 0, (float *)(A + 18165760) + 0, (float *)(A + 19050496) + 0, (float *)(A + 18296832) + 0, (float *)(A + 19247104) + 0, (float *)(A + 19443712) + 0, (float *)(A + 24817664) + 950272, (float *)(A + 24817664) + 950528, (float *)(A + 24817664) + 950784, (float *)(A + 24817664) + 951040);
+  k36_matmul((float *)(A + 24817664) + 950272, P + 98304 /* lstm1.weight_hh */, (float *)(A + 18067456) + 0);
+  k32_mul_sub((float *)(A + 18100224) + 0, (float *)(A + 18264064) + 0);
+  k33_sub_mul((float *)(A + 17969152) + 0, (float *)(A + 18460672) + 0);
+  k33_sub_mul((float *)(A + 18034688) + 0, (float *)(A + 18657280) + 0);
+  k32_mul_sub((float *)(A + 17936384) + 0, (float *)(A + 18853888) + 0);
+  k33_sub_mul((float *)(A + 18001920) + 0, (float *)(A + 19050496) + 0);
+  k37_addn_mul_mul((float *)(A + 18067456) + 0, (float *)(A + 3256320) + 229376, (float *)(A + 18001920) + 0, (float *)(A + 18264064) + 0, (float *)(A + 19443712) + 0, (float *)(A + 18034688) + 0, (float *)(A + 17936384) + 0, (float *)(A + 18460672) + 0, (float *)(A + 17870848) + 0, (float *)(A + 18657280) + 0, (float *)(A + 17969152) + 0, (float *)(A + 18853888) + 0, (float *)(A + 18100224) + 0, (float *)(A + 19050496) + 0, (float *)(A + 19247104) + 0, (float *)(A + 24817664) + 917504, (float *)(A + 24817664) + 917760, (float *)(A + 24817664) + 918016, (float *)(A + 24817664) + 918272);
+  k36_matmul((float *)(A + 24817664) + 917504, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17870848) + 0);
+  k32_mul_sub((float *)(A + 17903616) + 0, (float *)(A + 18067456) + 0);
+  k33_sub_mul((float *)(A + 17772544) + 0, (float *)(A + 18264064) + 0);
+  k33_sub_mul((float *)(A + 17838080) + 0, (float *)(A + 18460672) + 0);
+  k32_mul_sub((float *)(A + 17739776) + 0, (float *)(A + 18657280) + 0);
+  k33_sub_mul((float *)(A + 17805312) + 0, (float *)(A + 18853888) + 0);
+  k37_addn_mul_mul((float *)(A + 17870848) + 0, (float *)(A + 3256320) + 221184, (float *)(A + 17805312) + 0, (float *)(A + 18067456) + 0, (float *)(A + 19247104) + 0, (float *)(A + 17838080) + 0, (float *)(A + 17739776) + 0, (float *)(A + 18264064) + 0, (float *)(A + 17674240) + 0, (float *)(A + 18460672) + 0, (float *)(A + 17772544) + 0, (float *)(A + 18657280) + 0, (float *)(A + 17903616) + 0, (float *)(A + 18853888) + 0, (float *)(A + 19050496) + 0, (float *)(A + 24817664) + 884736, (float *)(A + 24817664) + 884992, (float *)(A + 24817664) + 885248, (float *)(A + 24817664) + 885504);
+  k36_matmul((float *)(A + 24817664) + 884736, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17674240) + 0);
+  k32_mul_sub((float *)(A + 17707008) + 0, (float *)(A + 17870848) + 0);
+  k33_sub_mul((float *)(A + 17575936) + 0, (float *)(A + 18067456) + 0);
+  k33_sub_mul((float *)(A + 17641472) + 0, (float *)(A + 18264064) + 0);
+  k32_mul_sub((float *)(A + 17543168) + 0, (float *)(A + 18460672) + 0);
+  k33_sub_mul((float *)(A + 17608704) + 0, (float *)(A + 18657280) + 0);
+  k37_addn_mul_mul((float *)(A + 17674240) + 0, (float *)(A + 3256320) + 212992, (float *)(A + 17608704) + 0, (float *)(A + 17870848) + 0, (float *)(A + 19050496) + 0, (float *)(A + 17641472) + 0, (float *)(A + 17543168) + 0, (float *)(A + 18067456) + 0, (float *)(A + 17477632) + 0, (float *)(A + 18264064) + 0, (float *)(A + 17575936) + 0, (float *)(A + 18460672) + 0, (float *)(A + 17707008) + 0, (float *)(A + 18657280) + 0, (float *)(A + 18853888) + 0, (float *)(A + 24817664) + 851968, (float *)(A + 24817664) + 852224, (float *)(A + 24817664) + 852480, (float *)(A + 24817664) + 852736);
+  k36_matmul((float *)(A + 24817664) + 851968, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17477632) + 0);
+  k32_mul_sub((float *)(A + 17510400) + 0, (float *)(A + 17674240) + 0);
+  k33_sub_mul((float *)(A + 17379328) + 0, (float *)(A + 17870848) + 0);
+  k33_sub_mul((float *)(A + 17444864) + 0, (float *)(A + 18067456) + 0);
+  k32_mul_sub((float *)(A + 17346560) + 0, (float *)(A + 18264064) + 0);
+  k33_sub_mul((float *)(A + 17412096) + 0, (float *)(A + 18460672) + 0);
+  k37_addn_mul_mul((float *)(A + 17477632) + 0, (float *)(A + 3256320) + 204800, (float *)(A + 17412096) + 0, (float *)(A + 17674240) + 0, (float *)(A + 18853888) + 0, (float *)(A + 17444864) + 0, (float *)(A + 17346560) + 0, (float *)(A + 17870848) + 0, (float *)(A + 17281024) + 0, (float *)(A + 18067456) + 0, (float *)(A + 17379328) + 0, (float *)(A + 18264064) + 0, (float *)(A + 17510400) + 0, (float *)(A + 18460672) + 0, (float *)(A + 18657280) + 0, (float *)(A + 24817664) + 819200, (float *)(A + 24817664) + 819456, (float *)(A + 24817664) + 819712, (float *)(A + 24817664) + 819968);
+  k36_matmul((float *)(A + 24817664) + 819200, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17281024) + 0);
+  k32_mul_sub((float *)(A + 17313792) + 0, (float *)(A + 17477632) + 0);
+  k33_sub_mul((float *)(A + 17182720) + 0, (float *)(A + 17674240) + 0);
+  k33_sub_mul((float *)(A + 17248256) + 0, (float *)(A + 17870848) + 0);
+  k32_mul_sub((float *)(A + 17149952) + 0, (float *)(A + 18067456) + 0);
+  k33_sub_mul((float *)(A + 17215488) + 0, (float *)(A + 18264064) + 0);
+  k37_addn_mul_mul((float *)(A + 17281024) + 0, (float *)(A + 3256320) + 196608, (float *)(A + 17215488) + 0, (float *)(A + 17477632) + 0, (float *)(A + 18657280) + 0, (float *)(A + 17248256) + 0, (float *)(A + 17149952) + 0, (float *)(A + 17674240) + 0, (float *)(A + 17084416) + 0, (float *)(A + 17870848) + 0, (float *)(A + 17182720) + 0, (float *)(A + 18067456) + 0, (float *)(A + 17313792) + 0, (float *)(A + 18264064) + 0, (float *)(A + 18460672) + 0, (float *)(A + 24817664) + 786432, (float *)(A + 24817664) + 786688, (float *)(A + 24817664) + 786944, (float *)(A + 24817664) + 787200);
+  k36_matmul((float *)(A + 24817664) + 786432, P + 98304 /* lstm1.weight_hh */, (float *)(A + 17084416) + 0);
+  k32_mul_sub((float *)(A + 17117184) + 0, (float *)(A + 17281024) + 0);
+  k33_sub_mul((float *)(A + 16986112) + 0, (float *)(A + 17477632) + 0);
+  k33_sub_mul((float *)(A + 17051648) + 0, (float *)(A + 17674240) + 0);
+  k32_mul_sub((float *)(A + 16953344) + 0, (float *)(A + 17870848) + 0);
+  k33_sub_mul((float *)(A + 17018880) + 0, (float *)(A + 18067456) + 0);
+  k37_addn_mul_mul((float *)(A + 17084416) + 0, (float *)(A + 3256320) + 188416, (float *)(A + 17018880) + 0, (float *)(A + 17281024) + 0, (float *)(A + 18460672) + 0, (float *)(A + 17051648) + 0, (float *)(A + 16953344) + 0, (float *)(A + 17477632) + 0, (float *)(A + 16887808) + 0, (float *)(A + 17674240) + 0, (float *)(A + 16986112) + 0, (float *)(A + 17870848) + 0, (float *)(A + 17117184) + 0, (float *)(A + 18067456) + 0, (float *)(A + 18264064) + 0, (float *)(A + 24817664) + 753664, (float *)(A + 24817664) + 753920, (float *)(A + 24817664) + 754176, (float *)(A + 24817664) + 754432);
+  k36_matmul((float *)(A + 24817664) + 753664, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16887808) + 0);
+  k32_mul_sub((float *)(A + 16920576) + 0, (float *)(A + 17084416) + 0);
+  k33_sub_mul((float *)(A + 16789504) + 0, (float *)(A + 17281024) + 0);
+  k33_sub_mul((float *)(A + 16855040) + 0, (float *)(A + 17477632) + 0);
+  k32_mul_sub((float *)(A + 16756736) + 0, (float *)(A + 17674240) + 0);
+  k33_sub_mul((float *)(A + 16822272) + 0, (float *)(A + 17870848) + 0);
+  k37_addn_mul_mul((float *)(A + 16887808) + 0, (float *)(A + 3256320) + 180224, (float *)(A + 16822272) + 0, (float *)(A + 17084416) + 0, (float *)(A + 18264064) + 0, (float *)(A + 16855040) + 0, (float *)(A + 16756736) + 0, (float *)(A + 17281024) + 0, (float *)(A + 16691200) + 0, (float *)(A + 17477632) + 0, (float *)(A + 16789504) + 0, (float *)(A + 17674240) + 0, (float *)(A + 16920576) + 0, (float *)(A + 17870848) + 0, (float *)(A + 18067456) + 0, (float *)(A + 24817664) + 720896, (float *)(A + 24817664) + 721152, (float *)(A + 24817664) + 721408, (float *)(A + 24817664) + 721664);
+  k36_matmul((float *)(A + 24817664) + 720896, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16691200) + 0);
+  k32_mul_sub((float *)(A + 16723968) + 0, (float *)(A + 16887808) + 0);
+  k33_sub_mul((float *)(A + 16592896) + 0, (float *)(A + 17084416) + 0);
+  k33_sub_mul((float *)(A + 16658432) + 0, (float *)(A + 17281024) + 0);
+  k32_mul_sub((float *)(A + 16560128) + 0, (float *)(A + 17477632) + 0);
+  k33_sub_mul((float *)(A + 16625664) + 0, (float *)(A + 17674240) + 0);
+  k37_addn_mul_mul((float *)(A + 16691200) + 0, (float *)(A + 3256320) + 172032, (float *)(A + 16625664) + 0, (float *)(A + 16887808) + 0, (float *)(A + 18067456) + 0, (float *)(A + 16658432) + 0, (float *)(A + 16560128) + 0, (float *)(A + 17084416) + 0, (float *)(A + 16494592) + 0, (float *)(A + 17281024) + 0, (float *)(A + 16592896) + 0, (float *)(A + 17477632) + 0, (float *)(A + 16723968) + 0, (float *)(A + 17674240) + 0, (float *)(A + 17870848) + 0, (float *)(A + 24817664) + 688128, (float *)(A + 24817664) + 688384, (float *)(A + 24817664) + 688640, (float *)(A + 24817664) + 688896);
+  k36_matmul((float *)(A + 24817664) + 688128, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16494592) + 0);
+  k32_mul_sub((float *)(A + 16527360) + 0, (float *)(A + 16691200) + 0);
+  k33_sub_mul((float *)(A + 16396288) + 0, (float *)(A + 16887808) + 0);
+  k33_sub_mul((float *)(A + 16461824) + 0, (float *)(A + 17084416) + 0);
+  k32_mul_sub((float *)(A + 16363520) + 0, (float *)(A + 17281024) + 0);
+  k33_sub_mul((float *)(A + 16429056) + 0, (float *)(A + 17477632) + 0);
+  k37_addn_mul_mul((float *)(A + 16494592) + 0, (float *)(A + 3256320) + 163840, (float *)(A + 16429056) + 0, (float *)(A + 16691200) + 0, (float *)(A + 17870848) + 0, (float *)(A + 16461824) + 0, (float *)(A + 16363520) + 0, (float *)(A + 16887808) + 0, (float *)(A + 16297984) + 0, (float *)(A + 17084416) + 0, (float *)(A + 16396288) + 0, (float *)(A + 17281024) + 0, (float *)(A + 16527360) + 0, (float *)(A + 17477632) + 0, (float *)(A + 17674240) + 0, (float *)(A + 24817664) + 655360, (float *)(A + 24817664) + 655616, (float *)(A + 24817664) + 655872, (float *)(A + 24817664) + 656128);
+  k36_matmul((float *)(A + 24817664) + 655360, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16297984) + 0);
+  k32_mul_sub((float *)(A + 16330752) + 0, (float *)(A + 16494592) + 0);
+  k33_sub_mul((float *)(A + 16199680) + 0, (float *)(A + 16691200) + 0);
+  k33_sub_mul((float *)(A + 16265216) + 0, (float *)(A + 16887808) + 0);
+  k32_mul_sub((float *)(A + 16166912) + 0, (float *)(A + 17084416) + 0);
+  k33_sub_mul((float *)(A + 16232448) + 0, (float *)(A + 17281024) + 0);
+  k37_addn_mul_mul((float *)(A + 16297984) + 0, (float *)(A + 3256320) + 155648, (float *)(A + 16232448) + 0, (float *)(A + 16494592) + 0, (float *)(A + 17674240) + 0, (float *)(A + 16265216) + 0, (float *)(A + 16166912) + 0, (float *)(A + 16691200) + 0, (float *)(A + 16101376) + 0, (float *)(A + 16887808) + 0, (float *)(A + 16199680) + 0, (float *)(A + 17084416) + 0, (float *)(A + 16330752) + 0, (float *)(A + 17281024) + 0, (float *)(A + 17477632) + 0, (float *)(A + 24817664) + 622592, (float *)(A + 24817664) + 622848, (float *)(A + 24817664) + 623104, (float *)(A + 24817664) + 623360);
+  k36_matmul((float *)(A + 24817664) + 622592, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16101376) + 0);
+  k32_mul_sub((float *)(A + 16134144) + 0, (float *)(A + 16297984) + 0);
+  k33_sub_mul((float *)(A + 16003072) + 0, (float *)(A + 16494592) + 0);
+  k33_sub_mul((float *)(A + 16068608) + 0, (float *)(A + 16691200) + 0);
+  k32_mul_sub((float *)(A + 15970304) + 0, (float *)(A + 16887808) + 0);
+  k33_sub_mul((float *)(A + 16035840) + 0, (float *)(A + 17084416) + 0);
+  k37_addn_mul_mul((float *)(A + 16101376) + 0, (float *)(A + 3256320) + 147456, (float *)(A + 16035840) + 0, (float *)(A + 16297984) + 0, (float *)(A + 17477632) + 0, (float *)(A + 16068608) + 0, (float *)(A + 15970304) + 0, (float *)(A + 16494592) + 0, (float *)(A + 15904768) + 0, (float *)(A + 16691200) + 0, (float *)(A + 16003072) + 0, (float *)(A + 16887808) + 0, (float *)(A + 16134144) + 0, (float *)(A + 17084416) + 0, (float *)(A + 17281024) + 0, (float *)(A + 24817664) + 589824, (float *)(A + 24817664) + 590080, (float *)(A + 24817664) + 590336, (float *)(A + 24817664) + 590592);
+  k36_matmul((float *)(A + 24817664) + 589824, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15904768) + 0);
+  k32_mul_sub((float *)(A + 15937536) + 0, (float *)(A + 16101376) + 0);
+  k33_sub_mul((float *)(A + 15806464) + 0, (float *)(A + 16297984) + 0);
+  k33_sub_mul((float *)(A + 15872000) + 0, (float *)(A + 16494592) + 0);
+  k32_mul_sub((float *)(A + 15773696) + 0, (float *)(A + 16691200) + 0);
+  k33_sub_mul((float *)(A + 15839232) + 0, (float *)(A + 16887808) + 0);
+  k37_addn_mul_mul((float *)(A + 15904768) + 0, (float *)(A + 3256320) + 139264, (float *)(A + 15839232) + 0, (float *)(A + 16101376) + 0, (float *)(A + 17281024) + 0, (float *)(A + 15872000) + 0, (float *)(A + 15773696) + 0, (float *)(A + 16297984) + 0, (float *)(A + 15708160) + 0, (float *)(A + 16494592) + 0, (float *)(A + 15806464) + 0, (float *)(A + 16691200) + 0, (float *)(A + 15937536) + 0, (float *)(A + 16887808) + 0, (float *)(A + 17084416) + 0, (float *)(A + 24817664) + 557056, (float *)(A + 24817664) + 557312, (float *)(A + 24817664) + 557568, (float *)(A + 24817664) + 557824);
+  k36_matmul((float *)(A + 24817664) + 557056, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15708160) + 0);
+  k32_mul_sub((float *)(A + 15740928) + 0, (float *)(A + 15904768) + 0);
+  k33_sub_mul((float *)(A + 15609856) + 0, (float *)(A + 16101376) + 0);
+  k33_sub_mul((float *)(A + 15675392) + 0, (float *)(A + 16297984) + 0);
+  k32_mul_sub((float *)(A + 15577088) + 0, (float *)(A + 16494592) + 0);
+  k33_sub_mul((float *)(A + 15642624) + 0, (float *)(A + 16691200) + 0);
+  k37_addn_mul_mul((float *)(A + 15708160) + 0, (float *)(A + 3256320) + 131072, (float *)(A + 15642624) + 0, (float *)(A + 15904768) + 0, (float *)(A + 17084416) + 0, (float *)(A + 15675392) + 0, (float *)(A + 15577088) + 0, (float *)(A + 16101376) + 0, (float *)(A + 15511552) + 0, (float *)(A + 16297984) + 0, (float *)(A + 15609856) + 0, (float *)(A + 16494592) + 0, (float *)(A + 15740928) + 0, (float *)(A + 16691200) + 0, (float *)(A + 16887808) + 0, (float *)(A + 24817664) + 524288, (float *)(A + 24817664) + 524544, (float *)(A + 24817664) + 524800, (float *)(A + 24817664) + 525056);
+  k36_matmul((float *)(A + 24817664) + 524288, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15511552) + 0);
+  k32_mul_sub((float *)(A + 15544320) + 0, (float *)(A + 15708160) + 0);
+  k33_sub_mul((float *)(A + 15413248) + 0, (float *)(A + 15904768) + 0);
+  k33_sub_mul((float *)(A + 15478784) + 0, (float *)(A + 16101376) + 0);
+  k32_mul_sub((float *)(A + 15380480) + 0, (float *)(A + 16297984) + 0);
+  k33_sub_mul((float *)(A + 15446016) + 0, (float *)(A + 16494592) + 0);
+  k37_addn_mul_mul((float *)(A + 15511552) + 0, (float *)(A + 3256320) + 122880, (float *)(A + 15446016) + 0, (float *)(A + 15708160) + 0, (float *)(A + 16887808) + 0, (float *)(A + 15478784) + 0, (float *)(A + 15380480) + 0, (float *)(A + 15904768) + 0, (float *)(A + 15314944) + 0, (float *)(A + 16101376) + 0, (float *)(A + 15413248) + 0, (float *)(A + 16297984) + 0, (float *)(A + 15544320) + 0, (float *)(A + 16494592) + 0, (float *)(A + 16691200) + 0, (float *)(A + 24817664) + 491520, (float *)(A + 24817664) + 491776, (float *)(A + 24817664) + 492032, (float *)(A + 24817664) + 492288);
+  k36_matmul((float *)(A + 24817664) + 491520, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15314944) + 0);
+  k32_mul_sub((float *)(A + 15347712) + 0, (float *)(A + 15511552) + 0);
+  k33_sub_mul((float *)(A + 15216640) + 0, (float *)(A + 15708160) + 0);
+  k33_sub_mul((float *)(A + 15282176) + 0, (float *)(A + 15904768) + 0);
+  k32_mul_sub((float *)(A + 15183872) + 0, (float *)(A + 16101376) + 0);
+  k33_sub_mul((float *)(A + 15249408) + 0, (float *)(A + 16297984) + 0);
+  k37_addn_mul_mul((float *)(A + 15314944) + 0, (float *)(A + 3256320) + 114688, (float *)(A + 15249408) + 0, (float *)(A + 15511552) + 0, (float *)(A + 16691200) + 0, (float *)(A + 15282176) + 0, (float *)(A + 15183872) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15118336) + 0, (float *)(A + 15904768) + 0, (float *)(A + 15216640) + 0, (float *)(A + 16101376) + 0, (float *)(A + 15347712) + 0, (float *)(A + 16297984) + 0, (float *)(A + 16494592) + 0, (float *)(A + 24817664) + 458752, (float *)(A + 24817664) + 459008, (float *)(A + 24817664) + 459264, (float *)(A + 24817664) + 459520);
+  k36_matmul((float *)(A + 24817664) + 458752, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15118336) + 0);
+  k32_mul_sub((float *)(A + 15151104) + 0, (float *)(A + 15314944) + 0);
+  k33_sub_mul((float *)(A + 15020032) + 0, (float *)(A + 15511552) + 0);
+  k33_sub_mul((float *)(A + 15085568) + 0, (float *)(A + 15708160) + 0);
+  k32_mul_sub((float *)(A + 14987264) + 0, (float *)(A + 15904768) + 0);
+  k33_sub_mul((float *)(A + 15052800) + 0, (float *)(A + 16101376) + 0);
+  k37_addn_mul_mul((float *)(A + 15118336) + 0, (float *)(A + 3256320) + 106496, (float *)(A + 15052800) + 0, (float *)(A + 15314944) + 0, (float *)(A + 16494592) + 0, (float *)(A + 15085568) + 0, (float *)(A + 14987264) + 0, (float *)(A + 15511552) + 0, (float *)(A + 14921728) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15020032) + 0, (float *)(A + 15904768) + 0, (float *)(A + 15151104) + 0, (float *)(A + 16101376) + 0, (float *)(A + 16297984) + 0, (float *)(A + 24817664) + 425984, (float *)(A + 24817664) + 426240, (float *)(A + 24817664) + 426496, (float *)(A + 24817664) + 426752);
+  k36_matmul((float *)(A + 24817664) + 425984, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14921728) + 0);
+  k32_mul_sub((float *)(A + 14954496) + 0, (float *)(A + 15118336) + 0);
+  k33_sub_mul((float *)(A + 14823424) + 0, (float *)(A + 15314944) + 0);
+  k33_sub_mul((float *)(A + 14888960) + 0, (float *)(A + 15511552) + 0);
+  k32_mul_sub((float *)(A + 14790656) + 0, (float *)(A + 15708160) + 0);
+  k33_sub_mul((float *)(A + 14856192) + 0, (float *)(A + 15904768) + 0);
+  k37_addn_mul_mul((float *)(A + 14921728) + 0, (float *)(A + 3256320) + 98304, (float *)(A + 14856192) + 0, (float *)(A + 15118336) + 0, (float *)(A + 16297984) + 0, (float *)(A + 14888960) + 0, (float *)(A + 14790656) + 0, (float *)(A + 15314944) + 0, (float *)(A + 14725120) + 0, (float *)(A + 15511552) + 0, (float *)(A + 14823424) + 0, (float *)(A + 15708160) + 0, (float *)(A + 14954496) + 0, (float *)(A + 15904768) + 0, (float *)(A + 16101376) + 0, (float *)(A + 24817664) + 393216, (float *)(A + 24817664) + 393472, (float *)(A + 24817664) + 393728, (float *)(A + 24817664) + 393984);
+  k36_matmul((float *)(A + 24817664) + 393216, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14725120) + 0);
+  k32_mul_sub((float *)(A + 14757888) + 0, (float *)(A + 14921728) + 0);
+  k33_sub_mul((float *)(A + 14626816) + 0, (float *)(A + 15118336) + 0);
+  k33_sub_mul((float *)(A + 14692352) + 0, (float *)(A + 15314944) + 0);
+  k32_mul_sub((float *)(A + 14594048) + 0, (float *)(A + 15511552) + 0);
+  k33_sub_mul((float *)(A + 14659584) + 0, (float *)(A + 15708160) + 0);
+  k37_addn_mul_mul((float *)(A + 14725120) + 0, (float *)(A + 3256320) + 90112, (float *)(A + 14659584) + 0, (float *)(A + 14921728) + 0, (float *)(A + 16101376) + 0, (float *)(A + 14692352) + 0, (float *)(A + 14594048) + 0, (float *)(A + 15118336) + 0, (float *)(A + 14528512) + 0, (float *)(A + 15314944) + 0, (float *)(A + 14626816) + 0, (float *)(A + 15511552) + 0, (float *)(A + 14757888) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15904768) + 0, (float *)(A + 24817664) + 360448, (float *)(A + 24817664) + 360704, (float *)(A + 24817664) + 360960, (float *)(A + 24817664) + 361216);
+  k36_matmul((float *)(A + 24817664) + 360448, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14528512) + 0);
+  k32_mul_sub((float *)(A + 14561280) + 0, (float *)(A + 14725120) + 0);
+  k33_sub_mul((float *)(A + 14430208) + 0, (float *)(A + 14921728) + 0);
+  k33_sub_mul((float *)(A + 14495744) + 0, (float *)(A + 15118336) + 0);
+  k32_mul_sub((float *)(A + 14397440) + 0, (float *)(A + 15314944) + 0);
+  k33_sub_mul((float *)(A + 14462976) + 0, (float *)(A + 15511552) + 0);
+  k37_addn_mul_mul((float *)(A + 14528512) + 0, (float *)(A + 3256320) + 81920, (float *)(A + 14462976) + 0, (float *)(A + 14725120) + 0, (float *)(A + 15904768) + 0, (float *)(A + 14495744) + 0, (float *)(A + 14397440) + 0, (float *)(A + 14921728) + 0, (float *)(A + 14331904) + 0, (float *)(A + 15118336) + 0, (float *)(A + 14430208) + 0, (float *)(A + 15314944) + 0, (float *)(A + 14561280) + 0, (float *)(A + 15511552) + 0, (float *)(A + 15708160) + 0, (float *)(A + 24817664) + 327680, (float *)(A + 24817664) + 327936, (float *)(A + 24817664) + 328192, (float *)(A + 24817664) + 328448);
+  k36_matmul((float *)(A + 24817664) + 327680, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14331904) + 0);
+  k32_mul_sub((float *)(A + 14364672) + 0, (float *)(A + 14528512) + 0);
+  k33_sub_mul((float *)(A + 14233600) + 0, (float *)(A + 14725120) + 0);
+  k33_sub_mul((float *)(A + 14299136) + 0, (float *)(A + 14921728) + 0);
+  k32_mul_sub((float *)(A + 14200832) + 0, (float *)(A + 15118336) + 0);
+  k33_sub_mul((float *)(A + 14266368) + 0, (float *)(A + 15314944) + 0);
+  k37_addn_mul_mul((float *)(A + 14331904) + 0, (float *)(A + 3256320) + 73728, (float *)(A + 14266368) + 0, (float *)(A + 14528512) + 0, (float *)(A + 15708160) + 0, (float *)(A + 14299136) + 0, (float *)(A + 14200832) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14135296) + 0, (float *)(A + 14921728) + 0, (float *)(A + 14233600) + 0, (float *)(A + 15118336) + 0, (float *)(A + 14364672) + 0, (float *)(A + 15314944) + 0, (float *)(A + 15511552) + 0, (float *)(A + 24817664) + 294912, (float *)(A + 24817664) + 295168, (float *)(A + 24817664) + 295424, (float *)(A + 24817664) + 295680);
+  k36_matmul((float *)(A + 24817664) + 294912, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14135296) + 0);
+  k32_mul_sub((float *)(A + 14168064) + 0, (float *)(A + 14331904) + 0);
+  k33_sub_mul((float *)(A + 14036992) + 0, (float *)(A + 14528512) + 0);
+  k33_sub_mul((float *)(A + 14102528) + 0, (float *)(A + 14725120) + 0);
+  k32_mul_sub((float *)(A + 14004224) + 0, (float *)(A + 14921728) + 0);
 }
 
 static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k39_addn_mul_mul((float *)(A + 15511552) + 0, (float *)(A + 3256320) + 122880, (float *)(A + 15446016) + 0, (float *)(A + 15708160) + 0, (float *)(A + 16887808) + 0, (float *)(A + 15478784) + 0, (float *)(A + 15380480) + 0, (float *)(A + 15904768) + 0, (float *)(A + 15314944) + 0, (float *)(A + 16101376) + 0, (float *)(A + 15413248) + 0, (float *)(A + 16297984) + 0, (float *)(A + 15544320) + 0, (float *)(A + 16494592) + 0, (float *)(A + 16691200) + 0, (float *)(A + 17084416) + 0, (float *)(A + 17281024) + 0, (float *)(A + 17477632) + 0, (float *)(A + 17674240) + 0);
-  k37_concat((float *)(A + 17084416) + 0, (float *)(A + 17281024) + 0, (float *)(A + 17477632) + 0, (float *)(A + 17674240) + 0, (float *)(A + 24817664) + 491520);
-  k38_matmul((float *)(A + 24817664) + 491520, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15314944) + 0);
-  k33_mul_sub((float *)(A + 15347712) + 0, (float *)(A + 15511552) + 0);
-  k34_sub_mul((float *)(A + 15216640) + 0, (float *)(A + 15708160) + 0);
-  k34_sub_mul((float *)(A + 15282176) + 0, (float *)(A + 15904768) + 0);
-  k33_mul_sub((float *)(A + 15183872) + 0, (float *)(A + 16101376) + 0);
-  k34_sub_mul((float *)(A + 15249408) + 0, (float *)(A + 16297984) + 0);
-  k39_addn_mul_mul((float *)(A + 15314944) + 0, (float *)(A + 3256320) + 114688, (float *)(A + 15249408) + 0, (float *)(A + 15511552) + 0, (float *)(A + 16691200) + 0, (float *)(A + 15282176) + 0, (float *)(A + 15183872) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15118336) + 0, (float *)(A + 15904768) + 0, (float *)(A + 15216640) + 0, (float *)(A + 16101376) + 0, (float *)(A + 15347712) + 0, (float *)(A + 16297984) + 0, (float *)(A + 16494592) + 0, (float *)(A + 16887808) + 0, (float *)(A + 17084416) + 0, (float *)(A + 17281024) + 0, (float *)(A + 17477632) + 0);
-  k37_concat((float *)(A + 16887808) + 0, (float *)(A + 17084416) + 0, (float *)(A + 17281024) + 0, (float *)(A + 17477632) + 0, (float *)(A + 24817664) + 458752);
-  k38_matmul((float *)(A + 24817664) + 458752, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15118336) + 0);
-  k33_mul_sub((float *)(A + 15151104) + 0, (float *)(A + 15314944) + 0);
-  k34_sub_mul((float *)(A + 15020032) + 0, (float *)(A + 15511552) + 0);
-  k34_sub_mul((float *)(A + 15085568) + 0, (float *)(A + 15708160) + 0);
-  k33_mul_sub((float *)(A + 14987264) + 0, (float *)(A + 15904768) + 0);
-  k34_sub_mul((float *)(A + 15052800) + 0, (float *)(A + 16101376) + 0);
-  k39_addn_mul_mul((float *)(A + 15118336) + 0, (float *)(A + 3256320) + 106496, (float *)(A + 15052800) + 0, (float *)(A + 15314944) + 0, (float *)(A + 16494592) + 0, (float *)(A + 15085568) + 0, (float *)(A + 14987264) + 0, (float *)(A + 15511552) + 0, (float *)(A + 14921728) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15020032) + 0, (float *)(A + 15904768) + 0, (float *)(A + 15151104) + 0, (float *)(A + 16101376) + 0, (float *)(A + 16297984) + 0, (float *)(A + 16691200) + 0, (float *)(A + 16887808) + 0, (float *)(A + 17084416) + 0, (float *)(A + 17281024) + 0);
-  k37_concat((float *)(A + 16691200) + 0, (float *)(A + 16887808) + 0, (float *)(A + 17084416) + 0, (float *)(A + 17281024) + 0, (float *)(A + 24817664) + 425984);
-  k38_matmul((float *)(A + 24817664) + 425984, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14921728) + 0);
-  k33_mul_sub((float *)(A + 14954496) + 0, (float *)(A + 15118336) + 0);
-  k34_sub_mul((float *)(A + 14823424) + 0, (float *)(A + 15314944) + 0);
-  k34_sub_mul((float *)(A + 14888960) + 0, (float *)(A + 15511552) + 0);
-  k33_mul_sub((float *)(A + 14790656) + 0, (float *)(A + 15708160) + 0);
-  k34_sub_mul((float *)(A + 14856192) + 0, (float *)(A + 15904768) + 0);
-  k39_addn_mul_mul((float *)(A + 14921728) + 0, (float *)(A + 3256320) + 98304, (float *)(A + 14856192) + 0, (float *)(A + 15118336) + 0, (float *)(A + 16297984) + 0, (float *)(A + 14888960) + 0, (float *)(A + 14790656) + 0, (float *)(A + 15314944) + 0, (float *)(A + 14725120) + 0, (float *)(A + 15511552) + 0, (float *)(A + 14823424) + 0, (float *)(A + 15708160) + 0, (float *)(A + 14954496) + 0, (float *)(A + 15904768) + 0, (float *)(A + 16101376) + 0, (float *)(A + 16494592) + 0, (float *)(A + 16691200) + 0, (float *)(A + 16887808) + 0, (float *)(A + 17084416) + 0);
-  k37_concat((float *)(A + 16494592) + 0, (float *)(A + 16691200) + 0, (float *)(A + 16887808) + 0, (float *)(A + 17084416) + 0, (float *)(A + 24817664) + 393216);
-  k38_matmul((float *)(A + 24817664) + 393216, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14725120) + 0);
-  k33_mul_sub((float *)(A + 14757888) + 0, (float *)(A + 14921728) + 0);
-  k34_sub_mul((float *)(A + 14626816) + 0, (float *)(A + 15118336) + 0);
-  k34_sub_mul((float *)(A + 14692352) + 0, (float *)(A + 15314944) + 0);
-  k33_mul_sub((float *)(A + 14594048) + 0, (float *)(A + 15511552) + 0);
-  k34_sub_mul((float *)(A + 14659584) + 0, (float *)(A + 15708160) + 0);
-  k39_addn_mul_mul((float *)(A + 14725120) + 0, (float *)(A + 3256320) + 90112, (float *)(A + 14659584) + 0, (float *)(A + 14921728) + 0, (float *)(A + 16101376) + 0, (float *)(A + 14692352) + 0, (float *)(A + 14594048) + 0, (float *)(A + 15118336) + 0, (float *)(A + 14528512) + 0, (float *)(A + 15314944) + 0, (float *)(A + 14626816) + 0, (float *)(A + 15511552) + 0, (float *)(A + 14757888) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15904768) + 0, (float *)(A + 16297984) + 0, (float *)(A + 16494592) + 0, (float *)(A + 16691200) + 0, (float *)(A + 16887808) + 0);
-  k37_concat((float *)(A + 16297984) + 0, (float *)(A + 16494592) + 0, (float *)(A + 16691200) + 0, (float *)(A + 16887808) + 0, (float *)(A + 24817664) + 360448);
-  k38_matmul((float *)(A + 24817664) + 360448, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14528512) + 0);
-  k33_mul_sub((float *)(A + 14561280) + 0, (float *)(A + 14725120) + 0);
-  k34_sub_mul((float *)(A + 14430208) + 0, (float *)(A + 14921728) + 0);
-  k34_sub_mul((float *)(A + 14495744) + 0, (float *)(A + 15118336) + 0);
-  k33_mul_sub((float *)(A + 14397440) + 0, (float *)(A + 15314944) + 0);
-  k34_sub_mul((float *)(A + 14462976) + 0, (float *)(A + 15511552) + 0);
-  k39_addn_mul_mul((float *)(A + 14528512) + 0, (float *)(A + 3256320) + 81920, (float *)(A + 14462976) + 0, (float *)(A + 14725120) + 0, (float *)(A + 15904768) + 0, (float *)(A + 14495744) + 0, (float *)(A + 14397440) + 0, (float *)(A + 14921728) + 0, (float *)(A + 14331904) + 0, (float *)(A + 15118336) + 0, (float *)(A + 14430208) + 0, (float *)(A + 15314944) + 0, (float *)(A + 14561280) + 0, (float *)(A + 15511552) + 0, (float *)(A + 15708160) + 0, (float *)(A + 16101376) + 0, (float *)(A + 16297984) + 0, (float *)(A + 16494592) + 0, (float *)(A + 16691200) + 0);
-  k37_concat((float *)(A + 16101376) + 0, (float *)(A + 16297984) + 0, (float *)(A + 16494592) + 0, (float *)(A + 16691200) + 0, (float *)(A + 24817664) + 327680);
-  k38_matmul((float *)(A + 24817664) + 327680, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14331904) + 0);
-  k33_mul_sub((float *)(A + 14364672) + 0, (float *)(A + 14528512) + 0);
-  k34_sub_mul((float *)(A + 14233600) + 0, (float *)(A + 14725120) + 0);
-  k34_sub_mul((float *)(A + 14299136) + 0, (float *)(A + 14921728) + 0);
-  k33_mul_sub((float *)(A + 14200832) + 0, (float *)(A + 15118336) + 0);
-  k34_sub_mul((float *)(A + 14266368) + 0, (float *)(A + 15314944) + 0);
-  k39_addn_mul_mul((float *)(A + 14331904) + 0, (float *)(A + 3256320) + 73728, (float *)(A + 14266368) + 0, (float *)(A + 14528512) + 0, (float *)(A + 15708160) + 0, (float *)(A + 14299136) + 0, (float *)(A + 14200832) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14135296) + 0, (float *)(A + 14921728) + 0, (float *)(A + 14233600) + 0, (float *)(A + 15118336) + 0, (float *)(A + 14364672) + 0, (float *)(A + 15314944) + 0, (float *)(A + 15511552) + 0, (float *)(A + 15904768) + 0, (float *)(A + 16101376) + 0, (float *)(A + 16297984) + 0, (float *)(A + 16494592) + 0);
-  k37_concat((float *)(A + 15904768) + 0, (float *)(A + 16101376) + 0, (float *)(A + 16297984) + 0, (float *)(A + 16494592) + 0, (float *)(A + 24817664) + 294912);
-  k38_matmul((float *)(A + 24817664) + 294912, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14135296) + 0);
-  k33_mul_sub((float *)(A + 14168064) + 0, (float *)(A + 14331904) + 0);
-  k34_sub_mul((float *)(A + 14036992) + 0, (float *)(A + 14528512) + 0);
-  k34_sub_mul((float *)(A + 14102528) + 0, (float *)(A + 14725120) + 0);
-  k33_mul_sub((float *)(A + 14004224) + 0, (float *)(A + 14921728) + 0);
-  k34_sub_mul((float *)(A + 14069760) + 0, (float *)(A + 15118336) + 0);
-  k39_addn_mul_mul((float *)(A + 14135296) + 0, (float *)(A + 3256320) + 65536, (float *)(A + 14069760) + 0, (float *)(A + 14331904) + 0, (float *)(A + 15511552) + 0, (float *)(A + 14102528) + 0, (float *)(A + 14004224) + 0, (float *)(A + 14528512) + 0, (float *)(A + 13938688) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14036992) + 0, (float *)(A + 14921728) + 0, (float *)(A + 14168064) + 0, (float *)(A + 15118336) + 0, (float *)(A + 15314944) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15904768) + 0, (float *)(A + 16101376) + 0, (float *)(A + 16297984) + 0);
-  k37_concat((float *)(A + 15708160) + 0, (float *)(A + 15904768) + 0, (float *)(A + 16101376) + 0, (float *)(A + 16297984) + 0, (float *)(A + 24817664) + 262144);
-  k38_matmul((float *)(A + 24817664) + 262144, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13938688) + 0);
-  k33_mul_sub((float *)(A + 13971456) + 0, (float *)(A + 14135296) + 0);
-  k34_sub_mul((float *)(A + 13840384) + 0, (float *)(A + 14331904) + 0);
-  k34_sub_mul((float *)(A + 13905920) + 0, (float *)(A + 14528512) + 0);
-  k33_mul_sub((float *)(A + 13807616) + 0, (float *)(A + 14725120) + 0);
-  k34_sub_mul((float *)(A + 13873152) + 0, (float *)(A + 14921728) + 0);
-  k39_addn_mul_mul((float *)(A + 13938688) + 0, (float *)(A + 3256320) + 57344, (float *)(A + 13873152) + 0, (float *)(A + 14135296) + 0, (float *)(A + 15314944) + 0, (float *)(A + 13905920) + 0, (float *)(A + 13807616) + 0, (float *)(A + 14331904) + 0, (float *)(A + 13742080) + 0, (float *)(A + 14528512) + 0, (float *)(A + 13840384) + 0, (float *)(A + 14725120) + 0, (float *)(A + 13971456) + 0, (float *)(A + 14921728) + 0, (float *)(A + 15118336) + 0, (float *)(A + 15511552) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15904768) + 0, (float *)(A + 16101376) + 0);
-  k37_concat((float *)(A + 15511552) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15904768) + 0, (float *)(A + 16101376) + 0, (float *)(A + 24817664) + 229376);
-  k38_matmul((float *)(A + 24817664) + 229376, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13742080) + 0);
-  k33_mul_sub((float *)(A + 13774848) + 0, (float *)(A + 13938688) + 0);
-  k34_sub_mul((float *)(A + 13643776) + 0, (float *)(A + 14135296) + 0);
-  k34_sub_mul((float *)(A + 13709312) + 0, (float *)(A + 14331904) + 0);
-  k33_mul_sub((float *)(A + 13611008) + 0, (float *)(A + 14528512) + 0);
-  k34_sub_mul((float *)(A + 13676544) + 0, (float *)(A + 14725120) + 0);
-  k39_addn_mul_mul((float *)(A + 13742080) + 0, (float *)(A + 3256320) + 49152, (float *)(A + 13676544) + 0, (float *)(A + 13938688) + 0, (float *)(A + 15118336) + 0, (float *)(A + 13709312) + 0, (float *)(A + 13611008) + 0, (float *)(A + 14135296) + 0, (float *)(A + 13545472) + 0, (float *)(A + 14331904) + 0, (float *)(A + 13643776) + 0, (float *)(A + 14528512) + 0, (float *)(A + 13774848) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14921728) + 0, (float *)(A + 15314944) + 0, (float *)(A + 15511552) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15904768) + 0);
-  k37_concat((float *)(A + 15314944) + 0, (float *)(A + 15511552) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15904768) + 0, (float *)(A + 24817664) + 196608);
-  k38_matmul((float *)(A + 24817664) + 196608, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13545472) + 0);
-  k33_mul_sub((float *)(A + 13578240) + 0, (float *)(A + 13742080) + 0);
-  k34_sub_mul((float *)(A + 13447168) + 0, (float *)(A + 13938688) + 0);
-  k34_sub_mul((float *)(A + 13512704) + 0, (float *)(A + 14135296) + 0);
-  k33_mul_sub((float *)(A + 13414400) + 0, (float *)(A + 14331904) + 0);
-  k34_sub_mul((float *)(A + 13479936) + 0, (float *)(A + 14528512) + 0);
-  k39_addn_mul_mul((float *)(A + 13545472) + 0, (float *)(A + 3256320) + 40960, (float *)(A + 13479936) + 0, (float *)(A + 13742080) + 0, (float *)(A + 14921728) + 0, (float *)(A + 13512704) + 0, (float *)(A + 13414400) + 0, (float *)(A + 13938688) + 0, (float *)(A + 13348864) + 0, (float *)(A + 14135296) + 0, (float *)(A + 13447168) + 0, (float *)(A + 14331904) + 0, (float *)(A + 13578240) + 0, (float *)(A + 14528512) + 0, (float *)(A + 14725120) + 0, (float *)(A + 15118336) + 0, (float *)(A + 15314944) + 0, (float *)(A + 15511552) + 0, (float *)(A + 15708160) + 0);
-  k37_concat((float *)(A + 15118336) + 0, (float *)(A + 15314944) + 0, (float *)(A + 15511552) + 0, (float *)(A + 15708160) + 0, (float *)(A + 24817664) + 163840);
-  k38_matmul((float *)(A + 24817664) + 163840, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13348864) + 0);
-  k33_mul_sub((float *)(A + 13381632) + 0, (float *)(A + 13545472) + 0);
-  k34_sub_mul((float *)(A + 13250560) + 0, (float *)(A + 13742080) + 0);
-  k34_sub_mul((float *)(A + 13316096) + 0, (float *)(A + 13938688) + 0);
-  k33_mul_sub((float *)(A + 13217792) + 0, (float *)(A + 14135296) + 0);
-  k34_sub_mul((float *)(A + 13283328) + 0, (float *)(A + 14331904) + 0);
-  k39_addn_mul_mul((float *)(A + 13348864) + 0, (float *)(A + 3256320) + 32768, (float *)(A + 13283328) + 0, (float *)(A + 13545472) + 0, (float *)(A + 14725120) + 0, (float *)(A + 13316096) + 0, (float *)(A + 13217792) + 0, (float *)(A + 13742080) + 0, (float *)(A + 13152256) + 0, (float *)(A + 13938688) + 0, (float *)(A + 13250560) + 0, (float *)(A + 14135296) + 0, (float *)(A + 13381632) + 0, (float *)(A + 14331904) + 0, (float *)(A + 14528512) + 0, (float *)(A + 14921728) + 0, (float *)(A + 15118336) + 0, (float *)(A + 15314944) + 0, (float *)(A + 15511552) + 0);
-  k37_concat((float *)(A + 14921728) + 0, (float *)(A + 15118336) + 0, (float *)(A + 15314944) + 0, (float *)(A + 15511552) + 0, (float *)(A + 24817664) + 131072);
-  k38_matmul((float *)(A + 24817664) + 131072, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13152256) + 0);
-  k33_mul_sub((float *)(A + 13185024) + 0, (float *)(A + 13348864) + 0);
-  k34_sub_mul((float *)(A + 13053952) + 0, (float *)(A + 13545472) + 0);
-  k34_sub_mul((float *)(A + 13119488) + 0, (float *)(A + 13742080) + 0);
-  k33_mul_sub((float *)(A + 13021184) + 0, (float *)(A + 13938688) + 0);
-  k34_sub_mul((float *)(A + 13086720) + 0, (float *)(A + 14135296) + 0);
-  k39_addn_mul_mul((float *)(A + 13152256) + 0, (float *)(A + 3256320) + 24576, (float *)(A + 13086720) + 0, (float *)(A + 13348864) + 0, (float *)(A + 14528512) + 0, (float *)(A + 13119488) + 0, (float *)(A + 13021184) + 0, (float *)(A + 13545472) + 0, (float *)(A + 12955648) + 0, (float *)(A + 13742080) + 0, (float *)(A + 13053952) + 0, (float *)(A + 13938688) + 0, (float *)(A + 13185024) + 0, (float *)(A + 14135296) + 0, (float *)(A + 14331904) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14921728) + 0, (float *)(A + 15118336) + 0, (float *)(A + 15314944) + 0);
-  k37_concat((float *)(A + 14725120) + 0, (float *)(A + 14921728) + 0, (float *)(A + 15118336) + 0, (float *)(A + 15314944) + 0, (float *)(A + 24817664) + 98304);
-  k38_matmul((float *)(A + 24817664) + 98304, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12955648) + 0);
-  k33_mul_sub((float *)(A + 12988416) + 0, (float *)(A + 13152256) + 0);
-  k34_sub_mul((float *)(A + 12857344) + 0, (float *)(A + 13348864) + 0);
-  k34_sub_mul((float *)(A + 12922880) + 0, (float *)(A + 13545472) + 0);
-  k33_mul_sub((float *)(A + 12824576) + 0, (float *)(A + 13742080) + 0);
-  k34_sub_mul((float *)(A + 12890112) + 0, (float *)(A + 13938688) + 0);
-  k39_addn_mul_mul((float *)(A + 12955648) + 0, (float *)(A + 3256320) + 16384, (float *)(A + 12890112) + 0, (float *)(A + 13152256) + 0, (float *)(A + 14331904) + 0, (float *)(A + 12922880) + 0, (float *)(A + 12824576) + 0, (float *)(A + 13348864) + 0, (float *)(A + 12759040) + 0, (float *)(A + 13545472) + 0, (float *)(A + 12857344) + 0, (float *)(A + 13742080) + 0, (float *)(A + 12988416) + 0, (float *)(A + 13938688) + 0, (float *)(A + 14135296) + 0, (float *)(A + 14528512) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14921728) + 0, (float *)(A + 15118336) + 0);
-  k37_concat((float *)(A + 14528512) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14921728) + 0, (float *)(A + 15118336) + 0, (float *)(A + 24817664) + 65536);
-  k38_matmul((float *)(A + 24817664) + 65536, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12759040) + 0);
-  k33_mul_sub((float *)(A + 12791808) + 0, (float *)(A + 13152256) + 0);
-  k34_sub_mul((float *)(A + 1126400) + 0, (float *)(A + 13348864) + 0);
-  k34_sub_mul((float *)(A + 12726272) + 0, (float *)(A + 13545472) + 0);
-  k33_mul_sub((float *)(A + 1093632) + 0, (float *)(A + 13742080) + 0);
-  k34_sub_mul((float *)(A + 1159168) + 0, (float *)(A + 13938688) + 0);
-  k39_addn_mul_mul((float *)(A + 12759040) + 0, (float *)(A + 3256320) + 8192, (float *)(A + 1159168) + 0, (float *)(A + 13152256) + 0, (float *)(A + 14135296) + 0, (float *)(A + 12726272) + 0, (float *)(A + 1093632) + 0, (float *)(A + 13348864) + 0, (float *)(A + 864256) + 0, (float *)(A + 13545472) + 0, (float *)(A + 1126400) + 0, (float *)(A + 13742080) + 0, (float *)(A + 12791808) + 0, (float *)(A + 13938688) + 0, (float *)(A + 14331904) + 0, (float *)(A + 14528512) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14921728) + 0, (float *)(A + 15118336) + 0);
-  k37_concat((float *)(A + 14528512) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14921728) + 0, (float *)(A + 15118336) + 0, (float *)(A + 24817664) + 32768);
-  k38_matmul((float *)(A + 24817664) + 32768, P + 98304 /* lstm1.weight_hh */, (float *)(A + 864256) + 0);
-  k33_mul_sub((float *)(A + 897024) + 0, (float *)(A + 13152256) + 0);
-  k34_sub_mul((float *)(A + 831488) + 0, (float *)(A + 13348864) + 0);
-  k33_mul_sub((float *)(A + 798720) + 0, (float *)(A + 13545472) + 0);
-  k34_sub_mul((float *)(A + 1060864) + 0, (float *)(A + 13742080) + 0);
-  k40_addn_mul_mul((float *)(A + 864256) + 0, (float *)(A + 3256320) + 0, (float *)(A + 1060864) + 0, (float *)(A + 13152256) + 0, (float *)(A + 14331904) + 0, (float *)(A + 798720) + 0, (float *)(A + 13348864) + 0, (float *)(A + 831488) + 0, (float *)(A + 13545472) + 0, (float *)(A + 897024) + 0, (float *)(A + 13742080) + 0, (float *)(A + 13938688) + 0, (float *)(A + 14135296) + 0, (float *)(A + 14528512) + 0);
-  k41_const((float *)(A + 13152256) + 0);
-  k37_concat((float *)(A + 13938688) + 0, (float *)(A + 13152256) + 0, (float *)(A + 14135296) + 0, (float *)(A + 14528512) + 0, (float *)(A + 24817664) + 0);
-  k42_matmul((float *)(A + 24817664) + 0, (float *)(A + 12288) + 0, (float *)(A + 3256320) + 0);
-  k56_mul((float *)(A + 3256320) + 0, (float *)(A + 0) + 0);
-  k57_sum_to((float *)(A + 0) + 0, (float *)(A + 1060480) + 0);
-  k43_stack((float *)(A + 10629120) + 0, (float *)(A + 10629120) + 8192, (float *)(A + 10629120) + 16384, (float *)(A + 10629120) + 24576, (float *)(A + 10629120) + 32768, (float *)(A + 10629120) + 40960, (float *)(A + 10629120) + 49152, (float *)(A + 10629120) + 57344, (float *)(A + 10629120) + 65536, (float *)(A + 10629120) + 73728, (float *)(A + 10629120) + 81920, (float *)(A + 10629120) + 90112, (float *)(A + 10629120) + 98304, (float *)(A + 10629120) + 106496, (float *)(A + 10629120) + 114688, (float *)(A + 10629120) + 122880, (float *)(A + 10629120) + 131072, (float *)(A + 10629120) + 139264, (float *)(A + 10629120) + 147456, (float *)(A + 10629120) + 155648, (float *)(A + 10629120) + 163840, (float *)(A + 10629120) + 172032, (float *)(A + 10629120) + 180224, (float *)(A + 10629120) + 188416, (float *)(A + 10629120) + 196608, (float *)(A + 10629120) + 204800, (float *)(A + 10629120) + 212992, (float *)(A + 10629120) + 221184, (float *)(A + 10629120) + 229376, (float *)(A + 10629120) + 237568, (float *)(A + 10629120) + 245760, (float *)(A + 10629120) + 253952, (float *)(A + 10629120) + 262144, (float *)(A + 10629120) + 270336, (float *)(A + 10629120) + 278528, (float *)(A + 10629120) + 286720, (float *)(A + 10629120) + 294912, (float *)(A + 10629120) + 303104, (float *)(A + 10629120) + 311296, (float *)(A + 10629120) + 319488, (float *)(A + 10629120) + 327680, (float *)(A + 10629120) + 335872, (float *)(A + 10629120) + 344064, (float *)(A + 10629120) + 352256, (float *)(A + 10629120) + 360448, (float *)(A + 10629120) + 368640, (float *)(A + 10629120) + 376832, (float *)(A + 10629120) + 385024, (float *)(A + 10629120) + 393216, (float *)(A + 10629120) + 401408, (float *)(A + 10629120) + 409600, (float *)(A + 10629120) + 417792, (float *)(A + 10629120) + 425984, (float *)(A + 10629120) + 434176, (float *)(A + 10629120) + 442368, (float *)(A + 10629120) + 450560, (float *)(A + 10629120) + 458752, (float *)(A + 10629120) + 466944, (float *)(A + 10629120) + 475136, (float *)(A + 10629120) + 483328, (float *)(A + 10629120) + 491520, (float *)(A + 10629120) + 499712, (float *)(A + 10629120) + 507904, (float *)(A + 3649536) + 0);
-  k44_matmul((float *)(A + 24817664) + 32768, (float *)(A + 3649536) + 0, (float *)(A + 5713920) + 0);
-  k58_mul((float *)(A + 5713920) + 0, (float *)(A + 3649536) + 0);
-  k59_sum_to((float *)(A + 3649536) + 0, (float *)(A + 1060608) + 0);
-  k45_sum_to((float *)(A + 24817664) + 0, (float *)(A + 10617152) + 0);
-  k60_mul((float *)(A + 10617152) + 0, (float *)(A + 10621248) + 0);
-  k61_sum_to((float *)(A + 10621248) + 0, (float *)(A + 1060672) + 0);
-  k46_matmul((float *)(A + 9756672) + 0, (float *)(A + 10629120) + 0, (float *)(A + 9580544) + 0);
-  k62_mul((float *)(A + 9580544) + 0, (float *)(A + 13185024) + 0);
-  k63_sum_to((float *)(A + 13185024) + 0, (float *)(A + 1060736) + 0);
-  k47_sum_to((float *)(A + 9756672) + 0, (float *)(A + 966656) + 0);
-  k64_mul((float *)(A + 966656) + 0, (float *)(A + 967040) + 0);
-  k65_sum_to((float *)(A + 967040) + 0, (float *)(A + 1060800) + 0);
-  k66_addn_sqrt_add((float *)(A + 1060480) + 0, (float *)(A + 1060608) + 0, (float *)(A + 1060672) + 0, (float *)(A + 1060736) + 0, (float *)(A + 1060800) + 0, (float *)(A + 967040) + 0);
-  k67_mul_mul((float *)(A + 3256320) + 0, (float *)(A + 967040) + 0, (float *)(A + 9711616) + 0, (float *)(A + 10104832) + 0);
-  k68_mul_mul((float *)(A + 9711616) + 0, (float *)(A + 0) + 0);
-  k69_add_pow_sub(P + 387168 /* opt.step */, (float *)(A + 1060480) + 0, (float *)(A + 1060608) + 0);
-  k70_mul_add_sqrt(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 0) + 0, (float *)(A + 1060608) + 0, (float *)(A + 9711616) + 0, (float *)(A + 393216) + 0);
-  k71_pow_sub_div((float *)(A + 1060480) + 0, (float *)(A + 1060672) + 0);
-  k72_mul_mul((float *)(A + 5713920) + 0, (float *)(A + 967040) + 0, (float *)(A + 10621248) + 0, (float *)(A + 11669824) + 0);
-  k73_mul_mul((float *)(A + 10621248) + 0, (float *)(A + 3256320) + 0);
-  k74_mul_add_sqrt(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 3256320) + 0, (float *)(A + 1060608) + 0, (float *)(A + 10621248) + 0, (float *)(A + 4304896) + 0);
-  k75_mul_mul((float *)(A + 10617152) + 0, (float *)(A + 967040) + 0, (float *)(A + 967104) + 0, (float *)(A + 971200) + 0);
-  k76_mul_mul((float *)(A + 967104) + 0, (float *)(A + 10617152) + 0);
-  k77_mul_add_sqrt(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 10617152) + 0, (float *)(A + 1060608) + 0, (float *)(A + 967104) + 0, (float *)(A + 1003520) + 0);
-  k77_mul_add_sqrt(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 10617152) + 0, (float *)(A + 1060608) + 0, (float *)(A + 1007616) + 0, (float *)(A + 1011712) + 0);
-  k78_mul_mul((float *)(A + 9580544) + 0, (float *)(A + 967040) + 0, (float *)(A + 13185024) + 0, (float *)(A + 13381632) + 0);
-  k79_mul_mul((float *)(A + 13185024) + 0, (float *)(A + 9580544) + 0);
-  k80_mul_add_sqrt(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 9580544) + 0, (float *)(A + 1060608) + 0, (float *)(A + 13185024) + 0, (float *)(A + 13578240) + 0);
-  k81_mul_mul((float *)(A + 966656) + 0, (float *)(A + 967040) + 0, (float *)(A + 975296) + 0, (float *)(A + 975680) + 0);
-  k82_mul_mul((float *)(A + 975296) + 0, (float *)(A + 966656) + 0);
-  k83_mul_add_sqrt(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 966656) + 0, (float *)(A + 1060608) + 0, (float *)(A + 975296) + 0, (float *)(A + 976064) + 0);
-  k48_mul_neg_addn((float *)(A + 10555392) + 0, (float *)(A + 10616960) + 0, (float *)(A + 10592320) + 0, (float *)(A + 10617024) + 0, (float *)(A + 10617088) + 0, (float *)(A + 1056448) + 0, (float *)(A + 1052672) + 0, (float *)(A + 1052736) + 0, (float *)(A + 1052800) + 0, (float *)(A + 1052864) + 0, (float *)(A + 1052928) + 0, (float *)(A + 1052992) + 0, (float *)(A + 1053056) + 0, (float *)(A + 1053120) + 0, (float *)(A + 1053184) + 0, (float *)(A + 1053248) + 0, (float *)(A + 1053312) + 0, (float *)(A + 1053376) + 0, (float *)(A + 1053440) + 0, (float *)(A + 1053504) + 0, (float *)(A + 1053568) + 0, (float *)(A + 1053632) + 0, (float *)(A + 1053696) + 0, (float *)(A + 1053760) + 0, (float *)(A + 1053824) + 0, (float *)(A + 1053888) + 0, (float *)(A + 1053952) + 0, (float *)(A + 1054016) + 0, (float *)(A + 1054080) + 0, (float *)(A + 1054144) + 0, (float *)(A + 1054208) + 0, (float *)(A + 1054272) + 0, (float *)(A + 1054336) + 0, (float *)(A + 1054400) + 0, (float *)(A + 1054464) + 0, (float *)(A + 1054528) + 0, (float *)(A + 1054592) + 0, (float *)(A + 1054656) + 0, (float *)(A + 1054720) + 0, (float *)(A + 1054784) + 0, (float *)(A + 1054848) + 0, (float *)(A + 1054912) + 0, (float *)(A + 1054976) + 0, (float *)(A + 1055040) + 0, (float *)(A + 1055104) + 0, (float *)(A + 1055168) + 0, (float *)(A + 1055232) + 0, (float *)(A + 1055296) + 0, (float *)(A + 1055360) + 0, (float *)(A + 1055424) + 0, (float *)(A + 1055488) + 0, (float *)(A + 1055552) + 0, (float *)(A + 1055616) + 0, (float *)(A + 1055680) + 0, (float *)(A + 1055744) + 0, (float *)(A + 1055808) + 0, (float *)(A + 1055872) + 0, (float *)(A + 1055936) + 0, (float *)(A + 1056000) + 0, (float *)(A + 1056064) + 0, (float *)(A + 1056128) + 0, (float *)(A + 1056192) + 0, (float *)(A + 1056256) + 0, (float *)(A + 1056320) + 0, (float *)(A + 1060608) + 0);
-  k49_mul_addn_mul((float *)(A + 1056384) + 0, (float *)(A + 1060544) + 0, (float *)(A + 1056512) + 0, (float *)(A + 1056576) + 0, (float *)(A + 1056640) + 0, (float *)(A + 1056704) + 0, (float *)(A + 1056768) + 0, (float *)(A + 1056832) + 0, (float *)(A + 1056896) + 0, (float *)(A + 1056960) + 0, (float *)(A + 1057024) + 0, (float *)(A + 1057088) + 0, (float *)(A + 1057152) + 0, (float *)(A + 1057216) + 0, (float *)(A + 1057280) + 0, (float *)(A + 1057344) + 0, (float *)(A + 1057408) + 0, (float *)(A + 1057472) + 0, (float *)(A + 1057536) + 0, (float *)(A + 1057600) + 0, (float *)(A + 1057664) + 0, (float *)(A + 1057728) + 0, (float *)(A + 1057792) + 0, (float *)(A + 1057856) + 0, (float *)(A + 1057920) + 0, (float *)(A + 1057984) + 0, (float *)(A + 1058048) + 0, (float *)(A + 1058112) + 0, (float *)(A + 1058176) + 0, (float *)(A + 1058240) + 0, (float *)(A + 1058304) + 0, (float *)(A + 1058368) + 0, (float *)(A + 1058432) + 0, (float *)(A + 1058496) + 0, (float *)(A + 1058560) + 0, (float *)(A + 1058624) + 0, (float *)(A + 1058688) + 0, (float *)(A + 1058752) + 0, (float *)(A + 1058816) + 0, (float *)(A + 1058880) + 0, (float *)(A + 1058944) + 0, (float *)(A + 1059008) + 0, (float *)(A + 1059072) + 0, (float *)(A + 1059136) + 0, (float *)(A + 1059200) + 0, (float *)(A + 1059264) + 0, (float *)(A + 1059328) + 0, (float *)(A + 1059392) + 0, (float *)(A + 1059456) + 0, (float *)(A + 1059520) + 0, (float *)(A + 1059584) + 0, (float *)(A + 1059648) + 0, (float *)(A + 1059712) + 0, (float *)(A + 1059776) + 0, (float *)(A + 1059840) + 0, (float *)(A + 1059904) + 0, (float *)(A + 1059968) + 0, (float *)(A + 1060032) + 0, (float *)(A + 1060096) + 0, (float *)(A + 1060160) + 0, (float *)(A + 1060224) + 0, (float *)(A + 1060288) + 0, (float *)(A + 1060352) + 0, (float *)(A + 1060416) + 0, (float *)(A + 1056448) + 0);
-  k84_mul_add_div(P + 387184 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 10104832) + 0, (float *)(A + 393216) + 0, (float *)(A + 1060672) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0, (float *)(A + 3256320) + 0);
-  k85_mul_add_div(P + 583792 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 11669824) + 0, (float *)(A + 4304896) + 0, (float *)(A + 1060672) + 0, P + 98304 /* lstm1.weight_hh */, (float *)(A + 5353472) + 0, (float *)(A + 6402048) + 0);
-  k86_mul_add_div(P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 971200) + 0, (float *)(A + 1003520) + 0, (float *)(A + 1060672) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 1040384) + 0, (float *)(A + 1044480) + 0);
-  k86_mul_add_div(P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 971200) + 0, (float *)(A + 1011712) + 0, (float *)(A + 1060672) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 1003520) + 0, (float *)(A + 1048576) + 0);
-  k87_mul_add_div(P + 1112176 /* opt.dense1.weight.exp_avg */, (float *)(A + 13381632) + 0, (float *)(A + 13578240) + 0, (float *)(A + 1060672) + 0, P + 362496 /* dense1.weight */, (float *)(A + 9580544) + 0, (float *)(A + 13774848) + 0);
-  k88_mul_add_div(P + 1161328 /* opt.dense1.bias.exp_avg */, (float *)(A + 975680) + 0, (float *)(A + 976064) + 0, (float *)(A + 1060672) + 0, P + 387072 /* dense1.bias */, (float *)(A + 966656) + 0, (float *)(A + 976448) + 0);
+  k33_sub_mul((float *)(A + 14069760) + 0, (float *)(A + 15118336) + 0);
+  k37_addn_mul_mul((float *)(A + 14135296) + 0, (float *)(A + 3256320) + 65536, (float *)(A + 14069760) + 0, (float *)(A + 14331904) + 0, (float *)(A + 15511552) + 0, (float *)(A + 14102528) + 0, (float *)(A + 14004224) + 0, (float *)(A + 14528512) + 0, (float *)(A + 13938688) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14036992) + 0, (float *)(A + 14921728) + 0, (float *)(A + 14168064) + 0, (float *)(A + 15118336) + 0, (float *)(A + 15314944) + 0, (float *)(A + 24817664) + 262144, (float *)(A + 24817664) + 262400, (float *)(A + 24817664) + 262656, (float *)(A + 24817664) + 262912);
+  k36_matmul((float *)(A + 24817664) + 262144, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13938688) + 0);
+  k32_mul_sub((float *)(A + 13971456) + 0, (float *)(A + 14135296) + 0);
+  k33_sub_mul((float *)(A + 13840384) + 0, (float *)(A + 14331904) + 0);
+  k33_sub_mul((float *)(A + 13905920) + 0, (float *)(A + 14528512) + 0);
+  k32_mul_sub((float *)(A + 13807616) + 0, (float *)(A + 14725120) + 0);
+  k33_sub_mul((float *)(A + 13873152) + 0, (float *)(A + 14921728) + 0);
+  k37_addn_mul_mul((float *)(A + 13938688) + 0, (float *)(A + 3256320) + 57344, (float *)(A + 13873152) + 0, (float *)(A + 14135296) + 0, (float *)(A + 15314944) + 0, (float *)(A + 13905920) + 0, (float *)(A + 13807616) + 0, (float *)(A + 14331904) + 0, (float *)(A + 13742080) + 0, (float *)(A + 14528512) + 0, (float *)(A + 13840384) + 0, (float *)(A + 14725120) + 0, (float *)(A + 13971456) + 0, (float *)(A + 14921728) + 0, (float *)(A + 15118336) + 0, (float *)(A + 24817664) + 229376, (float *)(A + 24817664) + 229632, (float *)(A + 24817664) + 229888, (float *)(A + 24817664) + 230144);
+  k36_matmul((float *)(A + 24817664) + 229376, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13742080) + 0);
+  k32_mul_sub((float *)(A + 13774848) + 0, (float *)(A + 13938688) + 0);
+  k33_sub_mul((float *)(A + 13643776) + 0, (float *)(A + 14135296) + 0);
+  k33_sub_mul((float *)(A + 13709312) + 0, (float *)(A + 14331904) + 0);
+  k32_mul_sub((float *)(A + 13611008) + 0, (float *)(A + 14528512) + 0);
+  k33_sub_mul((float *)(A + 13676544) + 0, (float *)(A + 14725120) + 0);
+  k37_addn_mul_mul((float *)(A + 13742080) + 0, (float *)(A + 3256320) + 49152, (float *)(A + 13676544) + 0, (float *)(A + 13938688) + 0, (float *)(A + 15118336) + 0, (float *)(A + 13709312) + 0, (float *)(A + 13611008) + 0, (float *)(A + 14135296) + 0, (float *)(A + 13545472) + 0, (float *)(A + 14331904) + 0, (float *)(A + 13643776) + 0, (float *)(A + 14528512) + 0, (float *)(A + 13774848) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14921728) + 0, (float *)(A + 24817664) + 196608, (float *)(A + 24817664) + 196864, (float *)(A + 24817664) + 197120, (float *)(A + 24817664) + 197376);
+  k36_matmul((float *)(A + 24817664) + 196608, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13545472) + 0);
+  k32_mul_sub((float *)(A + 13578240) + 0, (float *)(A + 13742080) + 0);
+  k33_sub_mul((float *)(A + 13447168) + 0, (float *)(A + 13938688) + 0);
+  k33_sub_mul((float *)(A + 13512704) + 0, (float *)(A + 14135296) + 0);
+  k32_mul_sub((float *)(A + 13414400) + 0, (float *)(A + 14331904) + 0);
+  k33_sub_mul((float *)(A + 13479936) + 0, (float *)(A + 14528512) + 0);
+  k37_addn_mul_mul((float *)(A + 13545472) + 0, (float *)(A + 3256320) + 40960, (float *)(A + 13479936) + 0, (float *)(A + 13742080) + 0, (float *)(A + 14921728) + 0, (float *)(A + 13512704) + 0, (float *)(A + 13414400) + 0, (float *)(A + 13938688) + 0, (float *)(A + 13348864) + 0, (float *)(A + 14135296) + 0, (float *)(A + 13447168) + 0, (float *)(A + 14331904) + 0, (float *)(A + 13578240) + 0, (float *)(A + 14528512) + 0, (float *)(A + 14725120) + 0, (float *)(A + 24817664) + 163840, (float *)(A + 24817664) + 164096, (float *)(A + 24817664) + 164352, (float *)(A + 24817664) + 164608);
+  k36_matmul((float *)(A + 24817664) + 163840, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13348864) + 0);
+  k32_mul_sub((float *)(A + 13381632) + 0, (float *)(A + 13545472) + 0);
+  k33_sub_mul((float *)(A + 13250560) + 0, (float *)(A + 13742080) + 0);
+  k33_sub_mul((float *)(A + 13316096) + 0, (float *)(A + 13938688) + 0);
+  k32_mul_sub((float *)(A + 13217792) + 0, (float *)(A + 14135296) + 0);
+  k33_sub_mul((float *)(A + 13283328) + 0, (float *)(A + 14331904) + 0);
+  k37_addn_mul_mul((float *)(A + 13348864) + 0, (float *)(A + 3256320) + 32768, (float *)(A + 13283328) + 0, (float *)(A + 13545472) + 0, (float *)(A + 14725120) + 0, (float *)(A + 13316096) + 0, (float *)(A + 13217792) + 0, (float *)(A + 13742080) + 0, (float *)(A + 13152256) + 0, (float *)(A + 13938688) + 0, (float *)(A + 13250560) + 0, (float *)(A + 14135296) + 0, (float *)(A + 13381632) + 0, (float *)(A + 14331904) + 0, (float *)(A + 14528512) + 0, (float *)(A + 24817664) + 131072, (float *)(A + 24817664) + 131328, (float *)(A + 24817664) + 131584, (float *)(A + 24817664) + 131840);
+  k36_matmul((float *)(A + 24817664) + 131072, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13152256) + 0);
+  k32_mul_sub((float *)(A + 13185024) + 0, (float *)(A + 13348864) + 0);
+  k33_sub_mul((float *)(A + 13053952) + 0, (float *)(A + 13545472) + 0);
+  k33_sub_mul((float *)(A + 13119488) + 0, (float *)(A + 13742080) + 0);
+  k32_mul_sub((float *)(A + 13021184) + 0, (float *)(A + 13938688) + 0);
+  k33_sub_mul((float *)(A + 13086720) + 0, (float *)(A + 14135296) + 0);
+  k37_addn_mul_mul((float *)(A + 13152256) + 0, (float *)(A + 3256320) + 24576, (float *)(A + 13086720) + 0, (float *)(A + 13348864) + 0, (float *)(A + 14528512) + 0, (float *)(A + 13119488) + 0, (float *)(A + 13021184) + 0, (float *)(A + 13545472) + 0, (float *)(A + 12955648) + 0, (float *)(A + 13742080) + 0, (float *)(A + 13053952) + 0, (float *)(A + 13938688) + 0, (float *)(A + 13185024) + 0, (float *)(A + 14135296) + 0, (float *)(A + 14331904) + 0, (float *)(A + 24817664) + 98304, (float *)(A + 24817664) + 98560, (float *)(A + 24817664) + 98816, (float *)(A + 24817664) + 99072);
+  k36_matmul((float *)(A + 24817664) + 98304, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12955648) + 0);
+  k32_mul_sub((float *)(A + 12988416) + 0, (float *)(A + 13152256) + 0);
+  k33_sub_mul((float *)(A + 12857344) + 0, (float *)(A + 13348864) + 0);
+  k33_sub_mul((float *)(A + 12922880) + 0, (float *)(A + 13545472) + 0);
+  k32_mul_sub((float *)(A + 12824576) + 0, (float *)(A + 13742080) + 0);
+  k33_sub_mul((float *)(A + 12890112) + 0, (float *)(A + 13938688) + 0);
+  k37_addn_mul_mul((float *)(A + 12955648) + 0, (float *)(A + 3256320) + 16384, (float *)(A + 12890112) + 0, (float *)(A + 13152256) + 0, (float *)(A + 14331904) + 0, (float *)(A + 12922880) + 0, (float *)(A + 12824576) + 0, (float *)(A + 13348864) + 0, (float *)(A + 12759040) + 0, (float *)(A + 13545472) + 0, (float *)(A + 12857344) + 0, (float *)(A + 13742080) + 0, (float *)(A + 12988416) + 0, (float *)(A + 13938688) + 0, (float *)(A + 14135296) + 0, (float *)(A + 24817664) + 65536, (float *)(A + 24817664) + 65792, (float *)(A + 24817664) + 66048, (float *)(A + 24817664) + 66304);
+  k36_matmul((float *)(A + 24817664) + 65536, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12759040) + 0);
+  k32_mul_sub((float *)(A + 12791808) + 0, (float *)(A + 13152256) + 0);
+  k33_sub_mul((float *)(A + 1126400) + 0, (float *)(A + 13348864) + 0);
+  k33_sub_mul((float *)(A + 12726272) + 0, (float *)(A + 13545472) + 0);
+  k32_mul_sub((float *)(A + 1093632) + 0, (float *)(A + 13742080) + 0);
+  k33_sub_mul((float *)(A + 1159168) + 0, (float *)(A + 13938688) + 0);
+  k37_addn_mul_mul((float *)(A + 12759040) + 0, (float *)(A + 3256320) + 8192, (float *)(A + 1159168) + 0, (float *)(A + 13152256) + 0, (float *)(A + 14135296) + 0, (float *)(A + 12726272) + 0, (float *)(A + 1093632) + 0, (float *)(A + 13348864) + 0, (float *)(A + 864256) + 0, (float *)(A + 13545472) + 0, (float *)(A + 1126400) + 0, (float *)(A + 13742080) + 0, (float *)(A + 12791808) + 0, (float *)(A + 13938688) + 0, (float *)(A + 14331904) + 0, (float *)(A + 24817664) + 32768, (float *)(A + 24817664) + 33024, (float *)(A + 24817664) + 33280, (float *)(A + 24817664) + 33536);
+  k36_matmul((float *)(A + 24817664) + 32768, P + 98304 /* lstm1.weight_hh */, (float *)(A + 864256) + 0);
+  k32_mul_sub((float *)(A + 897024) + 0, (float *)(A + 13152256) + 0);
+  k33_sub_mul((float *)(A + 831488) + 0, (float *)(A + 13348864) + 0);
+  k32_mul_sub((float *)(A + 798720) + 0, (float *)(A + 13545472) + 0);
+  k33_sub_mul((float *)(A + 1060864) + 0, (float *)(A + 13742080) + 0);
+  k38_addn_mul_mul((float *)(A + 864256) + 0, (float *)(A + 3256320) + 0, (float *)(A + 1060864) + 0, (float *)(A + 13152256) + 0, (float *)(A + 14331904) + 0, (float *)(A + 798720) + 0, (float *)(A + 13348864) + 0, (float *)(A + 831488) + 0, (float *)(A + 13545472) + 0, (float *)(A + 897024) + 0, (float *)(A + 13742080) + 0, (float *)(A + 13938688) + 0, (float *)(A + 14135296) + 0, (float *)(A + 14528512) + 0);
+  k39_const((float *)(A + 13152256) + 0);
+  k40_concat((float *)(A + 13938688) + 0, (float *)(A + 13152256) + 0, (float *)(A + 14135296) + 0, (float *)(A + 14528512) + 0, (float *)(A + 24817664) + 0);
+  k41_matmul((float *)(A + 24817664) + 0, (float *)(A + 12288) + 0, (float *)(A + 3256320) + 0);
+  k58_mul((float *)(A + 3256320) + 0, (float *)(A + 0) + 0);
+  k59_sum_to((float *)(A + 0) + 0, (float *)(A + 1060480) + 0);
+  k42_stack((float *)(A + 10629120) + 0, (float *)(A + 10629120) + 8192, (float *)(A + 10629120) + 16384, (float *)(A + 10629120) + 24576, (float *)(A + 10629120) + 32768, (float *)(A + 10629120) + 40960, (float *)(A + 10629120) + 49152, (float *)(A + 10629120) + 57344, (float *)(A + 10629120) + 65536, (float *)(A + 10629120) + 73728, (float *)(A + 10629120) + 81920, (float *)(A + 10629120) + 90112, (float *)(A + 10629120) + 98304, (float *)(A + 10629120) + 106496, (float *)(A + 10629120) + 114688, (float *)(A + 10629120) + 122880, (float *)(A + 10629120) + 131072, (float *)(A + 10629120) + 139264, (float *)(A + 10629120) + 147456, (float *)(A + 10629120) + 155648, (float *)(A + 10629120) + 163840, (float *)(A + 10629120) + 172032, (float *)(A + 10629120) + 180224, (float *)(A + 10629120) + 188416, (float *)(A + 10629120) + 196608, (float *)(A + 10629120) + 204800, (float *)(A + 10629120) + 212992, (float *)(A + 10629120) + 221184, (float *)(A + 10629120) + 229376, (float *)(A + 10629120) + 237568, (float *)(A + 10629120) + 245760, (float *)(A + 10629120) + 253952, (float *)(A + 10629120) + 262144, (float *)(A + 10629120) + 270336, (float *)(A + 10629120) + 278528, (float *)(A + 10629120) + 286720, (float *)(A + 10629120) + 294912, (float *)(A + 10629120) + 303104, (float *)(A + 10629120) + 311296, (float *)(A + 10629120) + 319488, (float *)(A + 10629120) + 327680, (float *)(A + 10629120) + 335872, (float *)(A + 10629120) + 344064, (float *)(A + 10629120) + 352256, (float *)(A + 10629120) + 360448, (float *)(A + 10629120) + 368640, (float *)(A + 10629120) + 376832, (float *)(A + 10629120) + 385024, (float *)(A + 10629120) + 393216, (float *)(A + 10629120) + 401408, (float *)(A + 10629120) + 409600, (float *)(A + 10629120) + 417792, (float *)(A + 10629120) + 425984, (float *)(A + 10629120) + 434176, (float *)(A + 10629120) + 442368, (float *)(A + 10629120) + 450560, (float *)(A + 10629120) + 458752, (float *)(A + 10629120) + 466944, (float *)(A + 10629120) + 475136, (float *)(A + 10629120) + 483328, (float *)(A + 10629120) + 491520, (float *)(A + 10629120) + 499712, (float *)(A + 10629120) + 507904, (float *)(A + 3649536) + 0);
+  k43_matmul((float *)(A + 24817664) + 32768, (float *)(A + 3649536) + 0, (float *)(A + 5713920) + 0);
+  k60_mul((float *)(A + 5713920) + 0, (float *)(A + 3649536) + 0);
+  k61_sum_to((float *)(A + 3649536) + 0, (float *)(A + 1060608) + 0);
+  k44_sum_to((float *)(A + 24817664) + 0, (float *)(A + 10617152) + 0);
+  k62_mul((float *)(A + 10617152) + 0, (float *)(A + 10621248) + 0);
+  k63_sum_to((float *)(A + 10621248) + 0, (float *)(A + 1060672) + 0);
+  k45_matmul((float *)(A + 9756672) + 0, (float *)(A + 10629120) + 0, (float *)(A + 9580544) + 0);
+  k64_mul((float *)(A + 9580544) + 0, (float *)(A + 13185024) + 0);
+  k65_sum_to((float *)(A + 13185024) + 0, (float *)(A + 1060736) + 0);
+  k46_sum_to((float *)(A + 9756672) + 0, (float *)(A + 966656) + 0);
+  k66_mul((float *)(A + 966656) + 0, (float *)(A + 967040) + 0);
+  k67_sum_to((float *)(A + 967040) + 0, (float *)(A + 1060800) + 0);
+  k68_addn_sqrt_add((float *)(A + 1060480) + 0, (float *)(A + 1060608) + 0, (float *)(A + 1060672) + 0, (float *)(A + 1060736) + 0, (float *)(A + 1060800) + 0, (float *)(A + 967040) + 0);
+  k69_mul_mul((float *)(A + 3256320) + 0, (float *)(A + 967040) + 0, (float *)(A + 9711616) + 0, (float *)(A + 10104832) + 0);
+  k70_mul_mul((float *)(A + 9711616) + 0, (float *)(A + 0) + 0);
+  k71_add_pow_sub(P + 387168 /* opt.step */, (float *)(A + 1060480) + 0, (float *)(A + 1060608) + 0);
+  k72_mul_add_sqrt(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 0) + 0, (float *)(A + 1060608) + 0, (float *)(A + 9711616) + 0, (float *)(A + 393216) + 0);
+  k73_pow_sub_div((float *)(A + 1060480) + 0, (float *)(A + 1060672) + 0);
+  k74_mul_mul((float *)(A + 5713920) + 0, (float *)(A + 967040) + 0, (float *)(A + 10621248) + 0, (float *)(A + 11669824) + 0);
+  k75_mul_mul((float *)(A + 10621248) + 0, (float *)(A + 3256320) + 0);
+  k76_mul_add_sqrt(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 3256320) + 0, (float *)(A + 1060608) + 0, (float *)(A + 10621248) + 0, (float *)(A + 4304896) + 0);
+  k77_mul_mul((float *)(A + 10617152) + 0, (float *)(A + 967040) + 0, (float *)(A + 967104) + 0, (float *)(A + 971200) + 0);
+  k78_mul_mul((float *)(A + 967104) + 0, (float *)(A + 10617152) + 0);
+  k79_mul_add_sqrt(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 10617152) + 0, (float *)(A + 1060608) + 0, (float *)(A + 967104) + 0, (float *)(A + 1003520) + 0);
+  k79_mul_add_sqrt(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 10617152) + 0, (float *)(A + 1060608) + 0, (float *)(A + 1007616) + 0, (float *)(A + 1011712) + 0);
+  k80_mul_mul((float *)(A + 9580544) + 0, (float *)(A + 967040) + 0, (float *)(A + 13185024) + 0, (float *)(A + 13381632) + 0);
+  k81_mul_mul((float *)(A + 13185024) + 0, (float *)(A + 9580544) + 0);
+  k82_mul_add_sqrt(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 9580544) + 0, (float *)(A + 1060608) + 0, (float *)(A + 13185024) + 0, (float *)(A + 13578240) + 0);
+  k83_mul_mul((float *)(A + 966656) + 0, (float *)(A + 967040) + 0, (float *)(A + 975296) + 0, (float *)(A + 975680) + 0);
+  k84_mul_mul((float *)(A + 975296) + 0, (float *)(A + 966656) + 0);
+  k85_mul_add_sqrt(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 966656) + 0, (float *)(A + 1060608) + 0, (float *)(A + 975296) + 0, (float *)(A + 976064) + 0);
+  k47_mul_neg_addn((float *)(A + 10555392) + 0, (float *)(A + 10616960) + 0, (float *)(A + 10592320) + 0, (float *)(A + 10617024) + 0, (float *)(A + 10617088) + 0, (float *)(A + 1056448) + 0, (float *)(A + 1052672) + 0, (float *)(A + 1052736) + 0, (float *)(A + 1052800) + 0, (float *)(A + 1052864) + 0, (float *)(A + 1052928) + 0, (float *)(A + 1052992) + 0, (float *)(A + 1053056) + 0, (float *)(A + 1053120) + 0, (float *)(A + 1053184) + 0, (float *)(A + 1053248) + 0, (float *)(A + 1053312) + 0, (float *)(A + 1053376) + 0, (float *)(A + 1053440) + 0, (float *)(A + 1053504) + 0, (float *)(A + 1053568) + 0, (float *)(A + 1053632) + 0, (float *)(A + 1053696) + 0, (float *)(A + 1053760) + 0, (float *)(A + 1053824) + 0, (float *)(A + 1053888) + 0, (float *)(A + 1053952) + 0, (float *)(A + 1054016) + 0, (float *)(A + 1054080) + 0, (float *)(A + 1054144) + 0, (float *)(A + 1054208) + 0, (float *)(A + 1054272) + 0, (float *)(A + 1054336) + 0, (float *)(A + 1054400) + 0, (float *)(A + 1054464) + 0, (float *)(A + 1054528) + 0, (float *)(A + 1054592) + 0, (float *)(A + 1054656) + 0, (float *)(A + 1054720) + 0, (float *)(A + 1054784) + 0, (float *)(A + 1054848) + 0, (float *)(A + 1054912) + 0, (float *)(A + 1054976) + 0, (float *)(A + 1055040) + 0, (float *)(A + 1055104) + 0, (float *)(A + 1055168) + 0, (float *)(A + 1055232) + 0, (float *)(A + 1055296) + 0, (float *)(A + 1055360) + 0, (float *)(A + 1055424) + 0, (float *)(A + 1055488) + 0, (float *)(A + 1055552) + 0, (float *)(A + 1055616) + 0, (float *)(A + 1055680) + 0, (float *)(A + 1055744) + 0, (float *)(A + 1055808) + 0, (float *)(A + 1055872) + 0, (float *)(A + 1055936) + 0, (float *)(A + 1056000) + 0, (float *)(A + 1056064) + 0, (float *)(A + 1056128) + 0, (float *)(A + 1056192) + 0, (float *)(A + 1056256) + 0, (float *)(A + 1056320) + 0, (float *)(A + 1060608) + 0);
+  k48_mul_addn_mul((float *)(A + 1056384) + 0, (float *)(A + 1060544) + 0, (float *)(A + 1056512) + 0, (float *)(A + 1056576) + 0, (float *)(A + 1056640) + 0, (float *)(A + 1056704) + 0, (float *)(A + 1056768) + 0, (float *)(A + 1056832) + 0, (float *)(A + 1056896) + 0, (float *)(A + 1056960) + 0, (float *)(A + 1057024) + 0, (float *)(A + 1057088) + 0, (float *)(A + 1057152) + 0, (float *)(A + 1057216) + 0, (float *)(A + 1057280) + 0, (float *)(A + 1057344) + 0, (float *)(A + 1057408) + 0, (float *)(A + 1057472) + 0, (float *)(A + 1057536) + 0, (float *)(A + 1057600) + 0, (float *)(A + 1057664) + 0, (float *)(A + 1057728) + 0, (float *)(A + 1057792) + 0, (float *)(A + 1057856) + 0, (float *)(A + 1057920) + 0, (float *)(A + 1057984) + 0, (float *)(A + 1058048) + 0, (float *)(A + 1058112) + 0, (float *)(A + 1058176) + 0, (float *)(A + 1058240) + 0, (float *)(A + 1058304) + 0, (float *)(A + 1058368) + 0, (float *)(A + 1058432) + 0, (float *)(A + 1058496) + 0, (float *)(A + 1058560) + 0, (float *)(A + 1058624) + 0, (float *)(A + 1058688) + 0, (float *)(A + 1058752) + 0, (float *)(A + 1058816) + 0, (float *)(A + 1058880) + 0, (float *)(A + 1058944) + 0, (float *)(A + 1059008) + 0, (float *)(A + 1059072) + 0, (float *)(A + 1059136) + 0, (float *)(A + 1059200) + 0, (float *)(A + 1059264) + 0, (float *)(A + 1059328) + 0, (float *)(A + 1059392) + 0, (float *)(A + 1059456) + 0, (float *)(A + 1059520) + 0, (float *)(A + 1059584) + 0, (float *)(A + 1059648) + 0, (float *)(A + 1059712) + 0, (float *)(A + 1059776) + 0, (float *)(A + 1059840) + 0, (float *)(A + 1059904) + 0, (float *)(A + 1059968) + 0, (float *)(A + 1060032) + 0, (float *)(A + 1060096) + 0, (float *)(A + 1060160) + 0, (float *)(A + 1060224) + 0, (float *)(A + 1060288) + 0, (float *)(A + 1060352) + 0, (float *)(A + 1060416) + 0, (float *)(A + 1056448) + 0);
+  k86_mul_add_div(P + 387184 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 10104832) + 0, (float *)(A + 393216) + 0, (float *)(A + 1060672) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0, (float *)(A + 3256320) + 0);
+  k87_mul_add_div(P + 583792 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 11669824) + 0, (float *)(A + 4304896) + 0, (float *)(A + 1060672) + 0, P + 98304 /* lstm1.weight_hh */, (float *)(A + 5353472) + 0, (float *)(A + 6402048) + 0);
+  k88_mul_add_div(P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 971200) + 0, (float *)(A + 1003520) + 0, (float *)(A + 1060672) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 1040384) + 0, (float *)(A + 1044480) + 0);
+  k88_mul_add_div(P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 971200) + 0, (float *)(A + 1011712) + 0, (float *)(A + 1060672) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 1003520) + 0, (float *)(A + 1048576) + 0);
+  k89_mul_add_div(P + 1112176 /* opt.dense1.weight.exp_avg */, (float *)(A + 13381632) + 0, (float *)(A + 13578240) + 0, (float *)(A + 1060672) + 0, P + 362496 /* dense1.weight */, (float *)(A + 9580544) + 0, (float *)(A + 13774848) + 0);
+  k90_mul_add_div(P + 1161328 /* opt.dense1.bias.exp_avg */, (float *)(A + 975680) + 0, (float *)(A + 976064) + 0, (float *)(A + 1060672) + 0, P + 387072 /* dense1.bias */, (float *)(A + 966656) + 0, (float *)(A + 976448) + 0);
 }
 
 float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -6908,27 +6547,27 @@ float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_
   charlm_lstm_train_step_8(P, in, A, seed);
   charlm_lstm_train_step_9(P, in, A, seed);
   charlm_lstm_train_step_10(P, in, A, seed);
-  k50_copy((float *)(A + 1060608) + 0, &loss);
-  if (metrics) k50_copy((float *)(A + 1056448) + 0, &metrics->accuracy);
-  k50_copy((float *)(A + 1060480) + 0, params + 387168);
-  k51_copy((float *)(A + 0) + 0, params + 387184);
-  k51_copy((float *)(A + 9711616) + 0, params + 485488);
-  k51_copy((float *)(A + 3256320) + 0, params + 0);
-  k52_copy((float *)(A + 5353472) + 0, params + 583792);
-  k52_copy((float *)(A + 10621248) + 0, params + 845936);
-  k52_copy((float *)(A + 6402048) + 0, params + 98304);
-  k53_copy((float *)(A + 1040384) + 0, params + 1108080);
-  k53_copy((float *)(A + 967104) + 0, params + 1109104);
-  k53_copy((float *)(A + 1044480) + 0, params + 360448);
-  k53_copy((float *)(A + 1003520) + 0, params + 1110128);
-  k53_copy((float *)(A + 1007616) + 0, params + 1111152);
-  k53_copy((float *)(A + 1048576) + 0, params + 361472);
-  k54_copy((float *)(A + 9580544) + 0, params + 1112176);
-  k54_copy((float *)(A + 13185024) + 0, params + 1136752);
-  k54_copy((float *)(A + 13774848) + 0, params + 362496);
-  k55_copy((float *)(A + 966656) + 0, params + 1161328);
-  k55_copy((float *)(A + 975296) + 0, params + 1161424);
-  k55_copy((float *)(A + 976448) + 0, params + 387072);
+  k49_copy((float *)(A + 1060608) + 0, &loss);
+  if (metrics) k49_copy((float *)(A + 1056448) + 0, &metrics->accuracy);
+  k49_copy((float *)(A + 1060480) + 0, params + 387168);
+  k50_copy((float *)(A + 0) + 0, params + 387184);
+  k50_copy((float *)(A + 9711616) + 0, params + 485488);
+  k50_copy((float *)(A + 3256320) + 0, params + 0);
+  k51_copy((float *)(A + 5353472) + 0, params + 583792);
+  k51_copy((float *)(A + 10621248) + 0, params + 845936);
+  k51_copy((float *)(A + 6402048) + 0, params + 98304);
+  k52_copy((float *)(A + 1040384) + 0, params + 1108080);
+  k52_copy((float *)(A + 967104) + 0, params + 1109104);
+  k52_copy((float *)(A + 1044480) + 0, params + 360448);
+  k52_copy((float *)(A + 1003520) + 0, params + 1110128);
+  k52_copy((float *)(A + 1007616) + 0, params + 1111152);
+  k52_copy((float *)(A + 1048576) + 0, params + 361472);
+  k53_copy((float *)(A + 9580544) + 0, params + 1112176);
+  k53_copy((float *)(A + 13185024) + 0, params + 1136752);
+  k53_copy((float *)(A + 13774848) + 0, params + 362496);
+  k54_copy((float *)(A + 966656) + 0, params + 1161328);
+  k54_copy((float *)(A + 975296) + 0, params + 1161424);
+  k54_copy((float *)(A + 976448) + 0, params + 387072);
   return loss;
 }
 
@@ -6941,21 +6580,20 @@ typedef struct {
 
 static void charlm_lstm_step_1(const float *restrict P, const charlm_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k89_one_hot(in->x + 0, (float *)(A + 0) + 0);
+  k91_one_hot(in->x + 0, (float *)(A + 0) + 0);
   k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 384) + 0);
-  k90_matmul((float *)(A + 0) + 0, (float *)(A + 384) + 0, (float *)(A + 393600) + 0);
+  k92_matmul((float *)(A + 0) + 0, (float *)(A + 384) + 0, (float *)(A + 393600) + 0);
   k7_transpose(P + 98304 /* lstm1.weight_hh */, (float *)(A + 397696) + 0);
-  k91_matmul(in->state0 + 0, (float *)(A + 397696) + 0, (float *)(A + 0) + 0);
-  k92_add((float *)(A + 0) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4096) + 0);
-  k93_add_add((float *)(A + 393600) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4096) + 0, (float *)(A + 0) + 0);
-  k94_tanh((float *)(A + 0) + 512, (float *)(A + 4096) + 0);
-  k95_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 4096) + 0, (float *)(A + 5120) + 0);
-  k96_sigmoid_mul_add((float *)(A + 0) + 256, in->state1 + 0, (float *)(A + 5120) + 0, (float *)(A + 4096) + 0, (float *)(A + 6144) + 0);
+  k93_matmul(in->state0 + 0, (float *)(A + 397696) + 0, (float *)(A + 0) + 0);
+  k94_add((float *)(A + 0) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4096) + 0);
+  k95_add_add((float *)(A + 393600) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4096) + 0, (float *)(A + 0) + 0);
+  k96_tanh((float *)(A + 0) + 512, (float *)(A + 4096) + 0);
+  k97_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 4096) + 0, (float *)(A + 5120) + 0);
+  k98_sigmoid_mul_add((float *)(A + 0) + 256, in->state1 + 0, (float *)(A + 5120) + 0, (float *)(A + 4096) + 0, (float *)(A + 6144) + 0);
   k13_transpose(P + 362496 /* dense1.weight */, (float *)(A + 8192) + 0);
-  k95_sigmoid_mul((float *)(A + 0) + 768, (float *)(A + 6144) + 0, (float *)(A + 5120) + 0);
-  k97_matmul((float *)(A + 5120) + 0, (float *)(A + 8192) + 0, (float *)(A + 6144) + 0);
-  k98_add((float *)(A + 6144) + 0, P + 387072 /* dense1.bias */, (float *)(A + 6528) + 0);
-  k99_stack((float *)(A + 6528) + 0, (float *)(A + 6144) + 0);
+  k97_sigmoid_mul((float *)(A + 0) + 768, (float *)(A + 6144) + 0, (float *)(A + 5120) + 0);
+  k99_matmul((float *)(A + 5120) + 0, (float *)(A + 8192) + 0, (float *)(A + 6144) + 0);
+  k100_add((float *)(A + 6144) + 0, P + 387072 /* dense1.bias */, (float *)(A + 6528) + 0);
 }
 
 void charlm_lstm_step(const float *params, charlm_lstm_state *state, const charlm_lstm_step_input *input, charlm_lstm_step_outputs *out, void *arena) {
@@ -6970,9 +6608,9 @@ void charlm_lstm_step(const float *params, charlm_lstm_state *state, const charl
   in_.state1 = state->state1;
   (void)P, (void)A;
   charlm_lstm_step_1(P, in, A, seed);
-  if (out) k100_copy((float *)(A + 6144) + 0, out->logits);
-  k101_copy((float *)(A + 5120) + 0, state->state0);
-  k101_copy((float *)(A + 4096) + 0, state->state1);
+  if (out) k101_copy((float *)(A + 6528) + 0, out->logits);
+  k102_copy((float *)(A + 5120) + 0, state->state0);
+  k102_copy((float *)(A + 4096) + 0, state->state1);
 }
 
 void charlm_lstm_reset(charlm_lstm_state *state) {

@@ -794,53 +794,35 @@ static void k32_sub_mul(const float *restrict a0, float *restrict out0) {
 
 /* fused: mul mul mul mul mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k33_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (t2 * a4[i0 * 1]);
-    const float t4 = (t1 * a5[i0 * 1]);
-    const float t5 = (t4 * a6[i0 * 1]);
-    const float t6 = (t1 * a7[i0 * 1]);
-    const float t7 = (t6 * a8[i0 * 1]);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t3;
-    out2[i0 * 1] = t5;
-    out3[i0 * 1] = t7;
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 128 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 128 + i1 * 1]);
+      const float t3 = (t2 * a4[i0 * 128 + i1 * 1]);
+      const float t4 = (t1 * a5[i0 * 128 + i1 * 1]);
+      const float t5 = (t4 * a6[i0 * 128 + i1 * 1]);
+      const float t6 = (t1 * a7[i0 * 128 + i1 * 1]);
+      const float t7 = (t6 * a8[i0 * 128 + i1 * 1]);
+      out0[i0 * 128 + i1 * 1] = t1;
+      out1[i0 * 512 + i1 * 1] = t3;
+      out2[i0 * 512 + i1 * 1] = t5;
+      out3[i0 * 512 + i1 * 1] = t7;
   }
 }
 
 /* fused: mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k34_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    out0[i0 * 1] = t1;
-  }
-}
-
-/* concat [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k35_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[0 + i0 * 512 + i1 * 1] = a0[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[128 + i0 * 512 + i1 * 1] = a1[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[256 + i0 * 512 + i1 * 1] = a2[i0 * 128 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[384 + i0 * 512 + i1 * 1] = a3[i0 * 128 + i1 * 1];
+      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 128 + i1 * 1]);
+      out0[i0 * 512 + i1 * 1] = t1;
   }
 }
 
 /* matmul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 512; k0 += 256) {
     const long kn = 512 - k0 < 256 ? 512 - k0 : 256;
     for (long i = 0; i < 64; i += 8) {
@@ -900,21 +882,31 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul addn mul mul mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k37_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+/* fused: mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k36_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 + a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (t2 * a4[i0 * 1]);
-    const float t4 = (t1 * a5[i0 * 1]);
-    const float t5 = (t4 * a6[i0 * 1]);
-    const float t6 = (t1 * a7[i0 * 1]);
-    const float t7 = (t6 * a8[i0 * 1]);
+    const float t1 = (t0 * a2[i0 * 1]);
     out0[i0 * 1] = t1;
-    out1[i0 * 1] = t3;
-    out2[i0 * 1] = t5;
-    out3[i0 * 1] = t7;
+  }
+}
+
+/* fused: mul addn mul mul mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k37_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
+      const float t1 = (t0 + a2[i0 * 128 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 128 + i1 * 1]);
+      const float t3 = (t2 * a4[i0 * 128 + i1 * 1]);
+      const float t4 = (t1 * a5[i0 * 128 + i1 * 1]);
+      const float t5 = (t4 * a6[i0 * 128 + i1 * 1]);
+      const float t6 = (t1 * a7[i0 * 128 + i1 * 1]);
+      const float t7 = (t6 * a8[i0 * 128 + i1 * 1]);
+      out0[i0 * 128 + i1 * 1] = t1;
+      out1[i0 * 512 + i1 * 1] = t3;
+      out2[i0 * 512 + i1 * 1] = t5;
+      out3[i0 * 512 + i1 * 1] = t7;
   }
 }
 
@@ -937,8 +929,28 @@ static void k39_const(float *restrict out) {
   for (long i = 0; i < 8192; i++) out[i] = 0.0f;
 }
 
+/* concat [64, 512] (specs/fmnist_lstm.lua:12) */
+static void k40_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      out[0 + i0 * 512 + i1 * 1] = a0[i0 * 128 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      out[128 + i0 * 512 + i1 * 1] = a1[i0 * 128 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      out[256 + i0 * 512 + i1 * 1] = a2[i0 * 128 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      out[384 + i0 * 512 + i1 * 1] = a3[i0 * 128 + i1 * 1];
+  }
+}
+
 /* matmul [512, 28] (specs/fmnist_lstm.lua:12) */
-static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1792; k0 += 256) {
     const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
     for (long i = 0; i < 24; i += 8) {
@@ -1042,7 +1054,7 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [512, 128] (specs/fmnist_lstm.lua:12) */
-static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1728; k0 += 256) {
     const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
     for (long i = 0; i < 128; i += 8) {
@@ -1106,7 +1118,7 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [512] (specs/fmnist_lstm.lua:12) */
-static void k42_sum_to(const float *restrict a0, float *restrict out) {
+static void k43_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 512; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -1116,7 +1128,7 @@ static void k42_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [10, 128] (specs/fmnist_lstm.lua:13) */
-static void k43_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 128; i += 8) {
     float ap[64][8];
     for (long k = 0; k < 64; k++)
@@ -1166,7 +1178,7 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/fmnist_lstm.lua:13) */
-static void k44_sum_to(const float *restrict a0, float *restrict out) {
+static void k45_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1175,25 +1187,25 @@ static void k44_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/fmnist_lstm.lua:16) */
-static void k45_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k46_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/fmnist_lstm.lua:17) */
-static void k46_mul(const float *restrict a0, float *restrict out0) {
+static void k47_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/fmnist_lstm.lua:16) */
-static void k47_copy(const float *restrict a0, float *restrict out) {
+static void k48_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [512, 28] (specs/fmnist_lstm.lua:12) */
-static void k48_copy(const float *restrict a0, float *restrict out) {
+static void k49_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
@@ -1201,7 +1213,7 @@ static void k48_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [512, 128] (specs/fmnist_lstm.lua:12) */
-static void k49_copy(const float *restrict a0, float *restrict out) {
+static void k50_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1209,14 +1221,14 @@ static void k49_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [512] (specs/fmnist_lstm.lua:12) */
-static void k50_copy(const float *restrict a0, float *restrict out) {
+static void k51_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [10, 128] (specs/fmnist_lstm.lua:13) */
-static void k51_copy(const float *restrict a0, float *restrict out) {
+static void k52_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1224,14 +1236,14 @@ static void k51_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/fmnist_lstm.lua:13) */
-static void k52_copy(const float *restrict a0, float *restrict out) {
+static void k53_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [512, 28] */
-static void k53_mul(const float *restrict a0, float *restrict out0) {
+static void k54_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1239,7 +1251,7 @@ static void k53_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [512, 28] */
-static void k54_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k55_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1248,7 +1260,7 @@ static void k54_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k55_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k56_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1258,7 +1270,7 @@ static void k55_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [512, 28] */
-static void k56_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k57_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1271,7 +1283,7 @@ static void k56_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k57_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k58_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -1279,7 +1291,7 @@ static void k57_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [512, 128] */
-static void k58_mul(const float *restrict a0, float *restrict out0) {
+static void k59_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1287,7 +1299,7 @@ static void k58_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [512, 128] */
-static void k59_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1296,7 +1308,7 @@ static void k59_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [512, 128] */
-static void k60_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1309,7 +1321,7 @@ static void k60_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [512] */
-static void k61_mul(const float *restrict a0, float *restrict out0) {
+static void k62_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1317,7 +1329,7 @@ static void k61_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [512] */
-static void k62_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1326,7 +1338,7 @@ static void k62_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [512] */
-static void k63_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1339,7 +1351,7 @@ static void k63_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 128] */
-static void k64_mul(const float *restrict a0, float *restrict out0) {
+static void k65_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1347,7 +1359,7 @@ static void k64_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 128] */
-static void k65_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1356,7 +1368,7 @@ static void k65_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 128] */
-static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1369,7 +1381,7 @@ static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k67_mul(const float *restrict a0, float *restrict out0) {
+static void k68_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1377,7 +1389,7 @@ static void k67_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1386,7 +1398,7 @@ static void k68_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k69_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1399,7 +1411,7 @@ static void k69_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [512, 28] */
-static void k70_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1412,7 +1424,7 @@ static void k70_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [512, 128] */
-static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1425,7 +1437,7 @@ static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [512] */
-static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1438,7 +1450,7 @@ static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 128] */
-static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1451,7 +1463,7 @@ static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k75_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1464,7 +1476,7 @@ static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sub div over div [1, 28] (specs/fmnist_lstm.lua:12) */
-static void k75_sub_div(const float *restrict a0, float *restrict out0) {
+static void k76_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       const float t0 = (a0[i1 * 1] - 0.286000013f);
@@ -1474,7 +1486,7 @@ static void k75_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k76_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k77_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[28][1];
     for (long k = 0; k < 28; k++)
@@ -1496,7 +1508,7 @@ static void k76_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k77_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k78_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[128][1];
     for (long k = 0; k < 128; k++)
@@ -1518,7 +1530,7 @@ static void k77_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k78_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k79_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1527,7 +1539,7 @@ static void k78_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add add over add [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k79_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k80_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1537,7 +1549,7 @@ static void k79_add_add(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: tanh over tanh [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k80_tanh(const float *restrict a0, float *restrict out0) {
+static void k81_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -1546,7 +1558,7 @@ static void k80_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul over mul [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k81_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k82_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -1556,7 +1568,7 @@ static void k81_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k82_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k83_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -1569,7 +1581,7 @@ static void k82_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (specs/fmnist_lstm.lua:13) */
-static void k83_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k84_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[128][1];
     for (long k = 0; k < 128; k++)
@@ -1591,7 +1603,7 @@ static void k83_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/fmnist_lstm.lua:13) */
-static void k84_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k85_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1600,7 +1612,7 @@ static void k84_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/fmnist_lstm.lua:13) */
-static void k85_copy(const float *restrict a0, float *restrict out) {
+static void k86_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -1608,7 +1620,7 @@ static void k85_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k86_copy(const float *restrict a0, float *restrict out) {
+static void k87_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2172,290 +2184,263 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k32_sub_mul((float *)(A + 4288512) + 0, (float *)(A + 4124672) + 0);
   k31_mul_sub((float *)(A + 4190208) + 0, (float *)(A + 4157440) + 0);
   k32_sub_mul((float *)(A + 4354048) + 0, (float *)(A + 233472) + 0);
-  k33_mul_mul_mul((float *)(A + 4419584) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4059136) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4091904) + 0, (float *)(A + 10383360) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4157440) + 0, (float *)(A + 266240) + 0, (float *)(A + 299008) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0);
-  k34_mul_mul((float *)(A + 4419584) + 0, (float *)(A + 4321280) + 0, (float *)(A + 233472) + 0, (float *)(A + 4354048) + 0);
-  k35_concat((float *)(A + 299008) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 4354048) + 0, (float *)(A + 10448896) + 0);
-  k36_matmul((float *)(A + 10448896) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 233472) + 0);
+  k33_mul_mul_mul((float *)(A + 4419584) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4059136) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4091904) + 0, (float *)(A + 10383360) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4157440) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 0, (float *)(A + 10448896) + 128, (float *)(A + 10448896) + 256);
+  k34_mul_mul((float *)(A + 4419584) + 0, (float *)(A + 4321280) + 0, (float *)(A + 233472) + 0, (float *)(A + 10448896) + 384);
+  k35_matmul((float *)(A + 10448896) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 233472) + 0);
   k31_mul_sub((float *)(A + 10416128) + 0, (float *)(A + 4321280) + 0);
-  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 10317824) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4354048) + 0);
+  k36_mul_mul((float *)(A + 233472) + 0, (float *)(A + 10317824) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4354048) + 0);
   k32_sub_mul((float *)(A + 10285056) + 0, (float *)(A + 4321280) + 0);
   k32_sub_mul((float *)(A + 10350592) + 0, (float *)(A + 4419584) + 0);
   k31_mul_sub((float *)(A + 10252288) + 0, (float *)(A + 10383360) + 0);
   k32_sub_mul((float *)(A + 10317824) + 0, (float *)(A + 4059136) + 0);
-  k37_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 4288512) + 0, (float *)(A + 4354048) + 0, (float *)(A + 10252288) + 0, (float *)(A + 4321280) + 0, (float *)(A + 10186752) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10285056) + 0, (float *)(A + 10383360) + 0, (float *)(A + 10317824) + 0, (float *)(A + 4091904) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4157440) + 0);
-  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 10416128) + 0, (float *)(A + 4059136) + 0, (float *)(A + 266240) + 0);
-  k35_concat((float *)(A + 4091904) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4157440) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 32768);
-  k36_matmul((float *)(A + 10448896) + 32768, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k37_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 4288512) + 0, (float *)(A + 4354048) + 0, (float *)(A + 10252288) + 0, (float *)(A + 4321280) + 0, (float *)(A + 10186752) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10285056) + 0, (float *)(A + 10383360) + 0, (float *)(A + 10317824) + 0, (float *)(A + 10448896) + 32768, (float *)(A + 10448896) + 32896, (float *)(A + 10448896) + 33024);
+  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 10416128) + 0, (float *)(A + 4059136) + 0, (float *)(A + 10448896) + 33152);
+  k35_matmul((float *)(A + 10448896) + 32768, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 10219520) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 10121216) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10186752) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 10121216) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10186752) + 0);
   k32_sub_mul((float *)(A + 10088448) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 10153984) + 0, (float *)(A + 10383360) + 0);
   k31_mul_sub((float *)(A + 10055680) + 0, (float *)(A + 10416128) + 0);
   k32_sub_mul((float *)(A + 10121216) + 0, (float *)(A + 233472) + 0);
-  k37_mul_addn_mul((float *)(A + 10317824) + 0, (float *)(A + 10350592) + 0, (float *)(A + 10186752) + 0, (float *)(A + 10055680) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9990144) + 0, (float *)(A + 10383360) + 0, (float *)(A + 10088448) + 0, (float *)(A + 10416128) + 0, (float *)(A + 266240) + 0, (float *)(A + 10121216) + 0, (float *)(A + 10252288) + 0, (float *)(A + 10285056) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 10219520) + 0, (float *)(A + 233472) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10121216) + 0, (float *)(A + 10252288) + 0, (float *)(A + 10285056) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 65536);
-  k36_matmul((float *)(A + 10448896) + 65536, P + 14336 /* lstm1.weight_hh */, (float *)(A + 233472) + 0);
+  k37_mul_addn_mul((float *)(A + 10317824) + 0, (float *)(A + 10350592) + 0, (float *)(A + 10186752) + 0, (float *)(A + 10055680) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9990144) + 0, (float *)(A + 10383360) + 0, (float *)(A + 10088448) + 0, (float *)(A + 10416128) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 65536, (float *)(A + 10448896) + 65664, (float *)(A + 10448896) + 65792);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 10219520) + 0, (float *)(A + 233472) + 0, (float *)(A + 10448896) + 65920);
+  k35_matmul((float *)(A + 10448896) + 65536, P + 14336 /* lstm1.weight_hh */, (float *)(A + 233472) + 0);
   k31_mul_sub((float *)(A + 10022912) + 0, (float *)(A + 4354048) + 0);
-  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 9924608) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4419584) + 0);
+  k36_mul_mul((float *)(A + 233472) + 0, (float *)(A + 9924608) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 9891840) + 0, (float *)(A + 4354048) + 0);
   k32_sub_mul((float *)(A + 9957376) + 0, (float *)(A + 9990144) + 0);
   k31_mul_sub((float *)(A + 9859072) + 0, (float *)(A + 10186752) + 0);
-  k32_sub_mul((float *)(A + 9924608) + 0, (float *)(A + 10350592) + 0);
-  k37_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 10153984) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9859072) + 0, (float *)(A + 4354048) + 0, (float *)(A + 9793536) + 0, (float *)(A + 9990144) + 0, (float *)(A + 9891840) + 0, (float *)(A + 10186752) + 0, (float *)(A + 9924608) + 0, (float *)(A + 10383360) + 0, (float *)(A + 10416128) + 0, (float *)(A + 4265984) + 0);
-  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 10022912) + 0, (float *)(A + 10350592) + 0, (float *)(A + 266240) + 0);
-  k35_concat((float *)(A + 10383360) + 0, (float *)(A + 10416128) + 0, (float *)(A + 4265984) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 98304);
-  k36_matmul((float *)(A + 10448896) + 98304, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k32_sub_mul((float *)(A + 9924608) + 0, (float *)(A + 4265984) + 0);
+  k37_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 10153984) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9859072) + 0, (float *)(A + 4354048) + 0, (float *)(A + 9793536) + 0, (float *)(A + 9990144) + 0, (float *)(A + 9891840) + 0, (float *)(A + 10186752) + 0, (float *)(A + 9924608) + 0, (float *)(A + 10448896) + 98304, (float *)(A + 10448896) + 98432, (float *)(A + 10448896) + 98560);
+  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 10022912) + 0, (float *)(A + 4265984) + 0, (float *)(A + 10448896) + 98688);
+  k35_matmul((float *)(A + 10448896) + 98304, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 9826304) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9728000) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9793536) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9728000) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9793536) + 0);
   k32_sub_mul((float *)(A + 9695232) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 9760768) + 0, (float *)(A + 9990144) + 0);
-  k31_mul_sub((float *)(A + 9662464) + 0, (float *)(A + 10350592) + 0);
-  k32_sub_mul((float *)(A + 9728000) + 0, (float *)(A + 233472) + 0);
-  k37_mul_addn_mul((float *)(A + 9924608) + 0, (float *)(A + 9957376) + 0, (float *)(A + 9793536) + 0, (float *)(A + 9662464) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9596928) + 0, (float *)(A + 9990144) + 0, (float *)(A + 9695232) + 0, (float *)(A + 10350592) + 0, (float *)(A + 266240) + 0, (float *)(A + 9728000) + 0, (float *)(A + 9859072) + 0, (float *)(A + 9891840) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9826304) + 0, (float *)(A + 233472) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 9728000) + 0, (float *)(A + 9859072) + 0, (float *)(A + 9891840) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 131072);
-  k36_matmul((float *)(A + 10448896) + 131072, P + 14336 /* lstm1.weight_hh */, (float *)(A + 233472) + 0);
-  k31_mul_sub((float *)(A + 9629696) + 0, (float *)(A + 4354048) + 0);
-  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 9531392) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4419584) + 0);
-  k32_sub_mul((float *)(A + 9498624) + 0, (float *)(A + 4354048) + 0);
-  k32_sub_mul((float *)(A + 9564160) + 0, (float *)(A + 9596928) + 0);
-  k31_mul_sub((float *)(A + 9465856) + 0, (float *)(A + 9793536) + 0);
-  k32_sub_mul((float *)(A + 9531392) + 0, (float *)(A + 9957376) + 0);
-  k37_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 9760768) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9465856) + 0, (float *)(A + 4354048) + 0, (float *)(A + 9400320) + 0, (float *)(A + 9596928) + 0, (float *)(A + 9498624) + 0, (float *)(A + 9793536) + 0, (float *)(A + 9531392) + 0, (float *)(A + 9990144) + 0, (float *)(A + 10350592) + 0, (float *)(A + 10383360) + 0);
-  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 9629696) + 0, (float *)(A + 9957376) + 0, (float *)(A + 266240) + 0);
-  k35_concat((float *)(A + 9990144) + 0, (float *)(A + 10350592) + 0, (float *)(A + 10383360) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 163840);
-  k36_matmul((float *)(A + 10448896) + 163840, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 9662464) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 9728000) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 9924608) + 0, (float *)(A + 9957376) + 0, (float *)(A + 9793536) + 0, (float *)(A + 9662464) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9596928) + 0, (float *)(A + 9990144) + 0, (float *)(A + 9695232) + 0, (float *)(A + 233472) + 0, (float *)(A + 9728000) + 0, (float *)(A + 10448896) + 131072, (float *)(A + 10448896) + 131200, (float *)(A + 10448896) + 131328);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9826304) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 131456);
+  k35_matmul((float *)(A + 10448896) + 131072, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 9629696) + 0, (float *)(A + 4419584) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9531392) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9596928) + 0);
+  k32_sub_mul((float *)(A + 9498624) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 9564160) + 0, (float *)(A + 9793536) + 0);
+  k31_mul_sub((float *)(A + 9465856) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 9531392) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 9728000) + 0, (float *)(A + 9760768) + 0, (float *)(A + 9596928) + 0, (float *)(A + 9465856) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9400320) + 0, (float *)(A + 9793536) + 0, (float *)(A + 9498624) + 0, (float *)(A + 233472) + 0, (float *)(A + 9531392) + 0, (float *)(A + 10448896) + 163840, (float *)(A + 10448896) + 163968, (float *)(A + 10448896) + 164096);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9629696) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 164224);
+  k35_matmul((float *)(A + 10448896) + 163840, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 9433088) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9334784) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9400320) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9334784) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9400320) + 0);
   k32_sub_mul((float *)(A + 9302016) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 9367552) + 0, (float *)(A + 9596928) + 0);
-  k31_mul_sub((float *)(A + 9269248) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 9334784) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 9531392) + 0, (float *)(A + 9564160) + 0, (float *)(A + 9400320) + 0, (float *)(A + 9269248) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9203712) + 0, (float *)(A + 9596928) + 0, (float *)(A + 9302016) + 0, (float *)(A + 9957376) + 0, (float *)(A + 9334784) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9433088) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 196608);
-  k36_matmul((float *)(A + 10448896) + 196608, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 9269248) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 9334784) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 9531392) + 0, (float *)(A + 9564160) + 0, (float *)(A + 9400320) + 0, (float *)(A + 9269248) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9203712) + 0, (float *)(A + 9596928) + 0, (float *)(A + 9302016) + 0, (float *)(A + 233472) + 0, (float *)(A + 9334784) + 0, (float *)(A + 10448896) + 196608, (float *)(A + 10448896) + 196736, (float *)(A + 10448896) + 196864);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9433088) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 196992);
+  k35_matmul((float *)(A + 10448896) + 196608, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 9236480) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9138176) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9203712) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9138176) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9203712) + 0);
   k32_sub_mul((float *)(A + 9105408) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 9170944) + 0, (float *)(A + 9400320) + 0);
-  k31_mul_sub((float *)(A + 9072640) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 9138176) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 9334784) + 0, (float *)(A + 9367552) + 0, (float *)(A + 9203712) + 0, (float *)(A + 9072640) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9007104) + 0, (float *)(A + 9400320) + 0, (float *)(A + 9105408) + 0, (float *)(A + 9957376) + 0, (float *)(A + 9138176) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9236480) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 229376);
-  k36_matmul((float *)(A + 10448896) + 229376, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 9072640) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 9138176) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 9334784) + 0, (float *)(A + 9367552) + 0, (float *)(A + 9203712) + 0, (float *)(A + 9072640) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9007104) + 0, (float *)(A + 9400320) + 0, (float *)(A + 9105408) + 0, (float *)(A + 233472) + 0, (float *)(A + 9138176) + 0, (float *)(A + 10448896) + 229376, (float *)(A + 10448896) + 229504, (float *)(A + 10448896) + 229632);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9236480) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 229760);
+  k35_matmul((float *)(A + 10448896) + 229376, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 9039872) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8941568) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9007104) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8941568) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9007104) + 0);
   k32_sub_mul((float *)(A + 8908800) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 8974336) + 0, (float *)(A + 9203712) + 0);
-  k31_mul_sub((float *)(A + 8876032) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 8941568) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 9138176) + 0, (float *)(A + 9170944) + 0, (float *)(A + 9007104) + 0, (float *)(A + 8876032) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8810496) + 0, (float *)(A + 9203712) + 0, (float *)(A + 8908800) + 0, (float *)(A + 9957376) + 0, (float *)(A + 8941568) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9039872) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 262144);
-  k36_matmul((float *)(A + 10448896) + 262144, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 8876032) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 8941568) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 9138176) + 0, (float *)(A + 9170944) + 0, (float *)(A + 9007104) + 0, (float *)(A + 8876032) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8810496) + 0, (float *)(A + 9203712) + 0, (float *)(A + 8908800) + 0, (float *)(A + 233472) + 0, (float *)(A + 8941568) + 0, (float *)(A + 10448896) + 262144, (float *)(A + 10448896) + 262272, (float *)(A + 10448896) + 262400);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9039872) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 262528);
+  k35_matmul((float *)(A + 10448896) + 262144, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 8843264) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8744960) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8810496) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8744960) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8810496) + 0);
   k32_sub_mul((float *)(A + 8712192) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 8777728) + 0, (float *)(A + 9007104) + 0);
-  k31_mul_sub((float *)(A + 8679424) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 8744960) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 8941568) + 0, (float *)(A + 8974336) + 0, (float *)(A + 8810496) + 0, (float *)(A + 8679424) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8613888) + 0, (float *)(A + 9007104) + 0, (float *)(A + 8712192) + 0, (float *)(A + 9957376) + 0, (float *)(A + 8744960) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8843264) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 294912);
-  k36_matmul((float *)(A + 10448896) + 294912, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 8679424) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 8744960) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 8941568) + 0, (float *)(A + 8974336) + 0, (float *)(A + 8810496) + 0, (float *)(A + 8679424) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8613888) + 0, (float *)(A + 9007104) + 0, (float *)(A + 8712192) + 0, (float *)(A + 233472) + 0, (float *)(A + 8744960) + 0, (float *)(A + 10448896) + 294912, (float *)(A + 10448896) + 295040, (float *)(A + 10448896) + 295168);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8843264) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 295296);
+  k35_matmul((float *)(A + 10448896) + 294912, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 8646656) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8548352) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8613888) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8548352) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8613888) + 0);
   k32_sub_mul((float *)(A + 8515584) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 8581120) + 0, (float *)(A + 8810496) + 0);
-  k31_mul_sub((float *)(A + 8482816) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 8548352) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 8744960) + 0, (float *)(A + 8777728) + 0, (float *)(A + 8613888) + 0, (float *)(A + 8482816) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8417280) + 0, (float *)(A + 8810496) + 0, (float *)(A + 8515584) + 0, (float *)(A + 9957376) + 0, (float *)(A + 8548352) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8646656) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 327680);
-  k36_matmul((float *)(A + 10448896) + 327680, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 8482816) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 8548352) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 8744960) + 0, (float *)(A + 8777728) + 0, (float *)(A + 8613888) + 0, (float *)(A + 8482816) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8417280) + 0, (float *)(A + 8810496) + 0, (float *)(A + 8515584) + 0, (float *)(A + 233472) + 0, (float *)(A + 8548352) + 0, (float *)(A + 10448896) + 327680, (float *)(A + 10448896) + 327808, (float *)(A + 10448896) + 327936);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8646656) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 328064);
+  k35_matmul((float *)(A + 10448896) + 327680, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 8450048) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8351744) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8417280) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8351744) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8417280) + 0);
   k32_sub_mul((float *)(A + 8318976) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 8384512) + 0, (float *)(A + 8613888) + 0);
-  k31_mul_sub((float *)(A + 8286208) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 8351744) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 8548352) + 0, (float *)(A + 8581120) + 0, (float *)(A + 8417280) + 0, (float *)(A + 8286208) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8220672) + 0, (float *)(A + 8613888) + 0, (float *)(A + 8318976) + 0, (float *)(A + 9957376) + 0, (float *)(A + 8351744) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8450048) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 360448);
-  k36_matmul((float *)(A + 10448896) + 360448, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 8286208) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 8351744) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 8548352) + 0, (float *)(A + 8581120) + 0, (float *)(A + 8417280) + 0, (float *)(A + 8286208) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8220672) + 0, (float *)(A + 8613888) + 0, (float *)(A + 8318976) + 0, (float *)(A + 233472) + 0, (float *)(A + 8351744) + 0, (float *)(A + 10448896) + 360448, (float *)(A + 10448896) + 360576, (float *)(A + 10448896) + 360704);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8450048) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 360832);
+  k35_matmul((float *)(A + 10448896) + 360448, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 8253440) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8155136) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8220672) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8155136) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8220672) + 0);
   k32_sub_mul((float *)(A + 8122368) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 8187904) + 0, (float *)(A + 8417280) + 0);
-  k31_mul_sub((float *)(A + 8089600) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 8155136) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 8351744) + 0, (float *)(A + 8384512) + 0, (float *)(A + 8220672) + 0, (float *)(A + 8089600) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8024064) + 0, (float *)(A + 8417280) + 0, (float *)(A + 8122368) + 0, (float *)(A + 9957376) + 0, (float *)(A + 8155136) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8253440) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 393216);
-  k36_matmul((float *)(A + 10448896) + 393216, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 8089600) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 8155136) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 8351744) + 0, (float *)(A + 8384512) + 0, (float *)(A + 8220672) + 0, (float *)(A + 8089600) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8024064) + 0, (float *)(A + 8417280) + 0, (float *)(A + 8122368) + 0, (float *)(A + 233472) + 0, (float *)(A + 8155136) + 0, (float *)(A + 10448896) + 393216, (float *)(A + 10448896) + 393344, (float *)(A + 10448896) + 393472);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8253440) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 393600);
+  k35_matmul((float *)(A + 10448896) + 393216, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 8056832) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7958528) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8024064) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7958528) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8024064) + 0);
   k32_sub_mul((float *)(A + 7925760) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 7991296) + 0, (float *)(A + 8220672) + 0);
-  k31_mul_sub((float *)(A + 7892992) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 7958528) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 8155136) + 0, (float *)(A + 8187904) + 0, (float *)(A + 8024064) + 0, (float *)(A + 7892992) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7827456) + 0, (float *)(A + 8220672) + 0, (float *)(A + 7925760) + 0, (float *)(A + 9957376) + 0, (float *)(A + 7958528) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8056832) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 425984);
-  k36_matmul((float *)(A + 10448896) + 425984, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 7892992) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 7958528) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 8155136) + 0, (float *)(A + 8187904) + 0, (float *)(A + 8024064) + 0, (float *)(A + 7892992) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7827456) + 0, (float *)(A + 8220672) + 0, (float *)(A + 7925760) + 0, (float *)(A + 233472) + 0, (float *)(A + 7958528) + 0, (float *)(A + 10448896) + 425984, (float *)(A + 10448896) + 426112, (float *)(A + 10448896) + 426240);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8056832) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 426368);
+  k35_matmul((float *)(A + 10448896) + 425984, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 7860224) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7761920) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7827456) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7761920) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7827456) + 0);
   k32_sub_mul((float *)(A + 7729152) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 7794688) + 0, (float *)(A + 8024064) + 0);
-  k31_mul_sub((float *)(A + 7696384) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 7761920) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 7958528) + 0, (float *)(A + 7991296) + 0, (float *)(A + 7827456) + 0, (float *)(A + 7696384) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7630848) + 0, (float *)(A + 8024064) + 0, (float *)(A + 7729152) + 0, (float *)(A + 9957376) + 0, (float *)(A + 7761920) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7860224) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 458752);
-  k36_matmul((float *)(A + 10448896) + 458752, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 7696384) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 7761920) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 7958528) + 0, (float *)(A + 7991296) + 0, (float *)(A + 7827456) + 0, (float *)(A + 7696384) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7630848) + 0, (float *)(A + 8024064) + 0, (float *)(A + 7729152) + 0, (float *)(A + 233472) + 0, (float *)(A + 7761920) + 0, (float *)(A + 10448896) + 458752, (float *)(A + 10448896) + 458880, (float *)(A + 10448896) + 459008);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7860224) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 459136);
+  k35_matmul((float *)(A + 10448896) + 458752, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 7663616) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7565312) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7630848) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7565312) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7630848) + 0);
   k32_sub_mul((float *)(A + 7532544) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 7598080) + 0, (float *)(A + 7827456) + 0);
-  k31_mul_sub((float *)(A + 7499776) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 7565312) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 7761920) + 0, (float *)(A + 7794688) + 0, (float *)(A + 7630848) + 0, (float *)(A + 7499776) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7434240) + 0, (float *)(A + 7827456) + 0, (float *)(A + 7532544) + 0, (float *)(A + 9957376) + 0, (float *)(A + 7565312) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7663616) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 491520);
-  k36_matmul((float *)(A + 10448896) + 491520, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 7499776) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 7565312) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 7761920) + 0, (float *)(A + 7794688) + 0, (float *)(A + 7630848) + 0, (float *)(A + 7499776) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7434240) + 0, (float *)(A + 7827456) + 0, (float *)(A + 7532544) + 0, (float *)(A + 233472) + 0, (float *)(A + 7565312) + 0, (float *)(A + 10448896) + 491520, (float *)(A + 10448896) + 491648, (float *)(A + 10448896) + 491776);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7663616) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 491904);
+  k35_matmul((float *)(A + 10448896) + 491520, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 7467008) + 0, (float *)(A + 4419584) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7368704) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7434240) + 0);
+  k32_sub_mul((float *)(A + 7335936) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 7401472) + 0, (float *)(A + 7630848) + 0);
+  k31_mul_sub((float *)(A + 7303168) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 7368704) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 7565312) + 0, (float *)(A + 7598080) + 0, (float *)(A + 7434240) + 0, (float *)(A + 7303168) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7237632) + 0, (float *)(A + 7630848) + 0, (float *)(A + 7335936) + 0, (float *)(A + 233472) + 0, (float *)(A + 7368704) + 0, (float *)(A + 10448896) + 524288, (float *)(A + 10448896) + 524416, (float *)(A + 10448896) + 524544);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7467008) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 524672);
+  k35_matmul((float *)(A + 10448896) + 524288, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 7270400) + 0, (float *)(A + 4419584) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7172096) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7237632) + 0);
+  k32_sub_mul((float *)(A + 7139328) + 0, (float *)(A + 4419584) + 0);
+  k32_sub_mul((float *)(A + 7204864) + 0, (float *)(A + 7434240) + 0);
+  k31_mul_sub((float *)(A + 7106560) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 7172096) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 7368704) + 0, (float *)(A + 7401472) + 0, (float *)(A + 7237632) + 0, (float *)(A + 7106560) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7041024) + 0, (float *)(A + 7434240) + 0, (float *)(A + 7139328) + 0, (float *)(A + 233472) + 0, (float *)(A + 7172096) + 0, (float *)(A + 10448896) + 557056, (float *)(A + 10448896) + 557184, (float *)(A + 10448896) + 557312);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7270400) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 557440);
 }
 
 static void fmnist_lstm_grad_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7368704) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7434240) + 0);
-  k32_sub_mul((float *)(A + 7335936) + 0, (float *)(A + 4419584) + 0);
-  k32_sub_mul((float *)(A + 7401472) + 0, (float *)(A + 7630848) + 0);
-  k31_mul_sub((float *)(A + 7303168) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 7368704) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 7565312) + 0, (float *)(A + 7598080) + 0, (float *)(A + 7434240) + 0, (float *)(A + 7303168) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7237632) + 0, (float *)(A + 7630848) + 0, (float *)(A + 7335936) + 0, (float *)(A + 9957376) + 0, (float *)(A + 7368704) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7467008) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 524288);
-  k36_matmul((float *)(A + 10448896) + 524288, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 7270400) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7172096) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7237632) + 0);
-  k32_sub_mul((float *)(A + 7139328) + 0, (float *)(A + 4419584) + 0);
-  k32_sub_mul((float *)(A + 7204864) + 0, (float *)(A + 7434240) + 0);
-  k31_mul_sub((float *)(A + 7106560) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 7172096) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 7368704) + 0, (float *)(A + 7401472) + 0, (float *)(A + 7237632) + 0, (float *)(A + 7106560) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7041024) + 0, (float *)(A + 7434240) + 0, (float *)(A + 7139328) + 0, (float *)(A + 9957376) + 0, (float *)(A + 7172096) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7270400) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 557056);
-  k36_matmul((float *)(A + 10448896) + 557056, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k35_matmul((float *)(A + 10448896) + 557056, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 7073792) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6975488) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7041024) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6975488) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7041024) + 0);
   k32_sub_mul((float *)(A + 6942720) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 7008256) + 0, (float *)(A + 7237632) + 0);
-  k31_mul_sub((float *)(A + 6909952) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 6975488) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 7172096) + 0, (float *)(A + 7204864) + 0, (float *)(A + 7041024) + 0, (float *)(A + 6909952) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6844416) + 0, (float *)(A + 7237632) + 0, (float *)(A + 6942720) + 0, (float *)(A + 9957376) + 0, (float *)(A + 6975488) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7073792) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 589824);
-  k36_matmul((float *)(A + 10448896) + 589824, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 6909952) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 6975488) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 7172096) + 0, (float *)(A + 7204864) + 0, (float *)(A + 7041024) + 0, (float *)(A + 6909952) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6844416) + 0, (float *)(A + 7237632) + 0, (float *)(A + 6942720) + 0, (float *)(A + 233472) + 0, (float *)(A + 6975488) + 0, (float *)(A + 10448896) + 589824, (float *)(A + 10448896) + 589952, (float *)(A + 10448896) + 590080);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7073792) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 590208);
+  k35_matmul((float *)(A + 10448896) + 589824, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 6877184) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6778880) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6844416) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6778880) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6844416) + 0);
   k32_sub_mul((float *)(A + 6746112) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 6811648) + 0, (float *)(A + 7041024) + 0);
-  k31_mul_sub((float *)(A + 6713344) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 6778880) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 6975488) + 0, (float *)(A + 7008256) + 0, (float *)(A + 6844416) + 0, (float *)(A + 6713344) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6647808) + 0, (float *)(A + 7041024) + 0, (float *)(A + 6746112) + 0, (float *)(A + 9957376) + 0, (float *)(A + 6778880) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6877184) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 622592);
-  k36_matmul((float *)(A + 10448896) + 622592, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 6713344) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 6778880) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 6975488) + 0, (float *)(A + 7008256) + 0, (float *)(A + 6844416) + 0, (float *)(A + 6713344) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6647808) + 0, (float *)(A + 7041024) + 0, (float *)(A + 6746112) + 0, (float *)(A + 233472) + 0, (float *)(A + 6778880) + 0, (float *)(A + 10448896) + 622592, (float *)(A + 10448896) + 622720, (float *)(A + 10448896) + 622848);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6877184) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 622976);
+  k35_matmul((float *)(A + 10448896) + 622592, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 6680576) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6582272) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6647808) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6582272) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6647808) + 0);
   k32_sub_mul((float *)(A + 6549504) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 6615040) + 0, (float *)(A + 6844416) + 0);
-  k31_mul_sub((float *)(A + 6516736) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 6582272) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 6778880) + 0, (float *)(A + 6811648) + 0, (float *)(A + 6647808) + 0, (float *)(A + 6516736) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6451200) + 0, (float *)(A + 6844416) + 0, (float *)(A + 6549504) + 0, (float *)(A + 9957376) + 0, (float *)(A + 6582272) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6680576) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 655360);
-  k36_matmul((float *)(A + 10448896) + 655360, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 6516736) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 6582272) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 6778880) + 0, (float *)(A + 6811648) + 0, (float *)(A + 6647808) + 0, (float *)(A + 6516736) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6451200) + 0, (float *)(A + 6844416) + 0, (float *)(A + 6549504) + 0, (float *)(A + 233472) + 0, (float *)(A + 6582272) + 0, (float *)(A + 10448896) + 655360, (float *)(A + 10448896) + 655488, (float *)(A + 10448896) + 655616);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6680576) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 655744);
+  k35_matmul((float *)(A + 10448896) + 655360, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 6483968) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6385664) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6451200) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6385664) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6451200) + 0);
   k32_sub_mul((float *)(A + 6352896) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 6418432) + 0, (float *)(A + 6647808) + 0);
-  k31_mul_sub((float *)(A + 6320128) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 6385664) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 6582272) + 0, (float *)(A + 6615040) + 0, (float *)(A + 6451200) + 0, (float *)(A + 6320128) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6254592) + 0, (float *)(A + 6647808) + 0, (float *)(A + 6352896) + 0, (float *)(A + 9957376) + 0, (float *)(A + 6385664) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6483968) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 688128);
-  k36_matmul((float *)(A + 10448896) + 688128, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 6320128) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 6385664) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 6582272) + 0, (float *)(A + 6615040) + 0, (float *)(A + 6451200) + 0, (float *)(A + 6320128) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6254592) + 0, (float *)(A + 6647808) + 0, (float *)(A + 6352896) + 0, (float *)(A + 233472) + 0, (float *)(A + 6385664) + 0, (float *)(A + 10448896) + 688128, (float *)(A + 10448896) + 688256, (float *)(A + 10448896) + 688384);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6483968) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 688512);
+  k35_matmul((float *)(A + 10448896) + 688128, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 6287360) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6189056) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6254592) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6189056) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6254592) + 0);
   k32_sub_mul((float *)(A + 6156288) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 6221824) + 0, (float *)(A + 6451200) + 0);
-  k31_mul_sub((float *)(A + 6123520) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 6189056) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 6385664) + 0, (float *)(A + 6418432) + 0, (float *)(A + 6254592) + 0, (float *)(A + 6123520) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6057984) + 0, (float *)(A + 6451200) + 0, (float *)(A + 6156288) + 0, (float *)(A + 9957376) + 0, (float *)(A + 6189056) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6287360) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 720896);
-  k36_matmul((float *)(A + 10448896) + 720896, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 6123520) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 6189056) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 6385664) + 0, (float *)(A + 6418432) + 0, (float *)(A + 6254592) + 0, (float *)(A + 6123520) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6057984) + 0, (float *)(A + 6451200) + 0, (float *)(A + 6156288) + 0, (float *)(A + 233472) + 0, (float *)(A + 6189056) + 0, (float *)(A + 10448896) + 720896, (float *)(A + 10448896) + 721024, (float *)(A + 10448896) + 721152);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6287360) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 721280);
+  k35_matmul((float *)(A + 10448896) + 720896, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 6090752) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5992448) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6057984) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5992448) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6057984) + 0);
   k32_sub_mul((float *)(A + 5959680) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 6025216) + 0, (float *)(A + 6254592) + 0);
-  k31_mul_sub((float *)(A + 5926912) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 5992448) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 6189056) + 0, (float *)(A + 6221824) + 0, (float *)(A + 6057984) + 0, (float *)(A + 5926912) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5861376) + 0, (float *)(A + 6254592) + 0, (float *)(A + 5959680) + 0, (float *)(A + 9957376) + 0, (float *)(A + 5992448) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6090752) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 753664);
-  k36_matmul((float *)(A + 10448896) + 753664, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 5926912) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 5992448) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 6189056) + 0, (float *)(A + 6221824) + 0, (float *)(A + 6057984) + 0, (float *)(A + 5926912) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5861376) + 0, (float *)(A + 6254592) + 0, (float *)(A + 5959680) + 0, (float *)(A + 233472) + 0, (float *)(A + 5992448) + 0, (float *)(A + 10448896) + 753664, (float *)(A + 10448896) + 753792, (float *)(A + 10448896) + 753920);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6090752) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 754048);
+  k35_matmul((float *)(A + 10448896) + 753664, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 5894144) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5795840) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5861376) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5795840) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5861376) + 0);
   k32_sub_mul((float *)(A + 5763072) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 5828608) + 0, (float *)(A + 6057984) + 0);
-  k31_mul_sub((float *)(A + 5730304) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 5795840) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 5992448) + 0, (float *)(A + 6025216) + 0, (float *)(A + 5861376) + 0, (float *)(A + 5730304) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5664768) + 0, (float *)(A + 6057984) + 0, (float *)(A + 5763072) + 0, (float *)(A + 9957376) + 0, (float *)(A + 5795840) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5894144) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 786432);
-  k36_matmul((float *)(A + 10448896) + 786432, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 5730304) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 5795840) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 5992448) + 0, (float *)(A + 6025216) + 0, (float *)(A + 5861376) + 0, (float *)(A + 5730304) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5664768) + 0, (float *)(A + 6057984) + 0, (float *)(A + 5763072) + 0, (float *)(A + 233472) + 0, (float *)(A + 5795840) + 0, (float *)(A + 10448896) + 786432, (float *)(A + 10448896) + 786560, (float *)(A + 10448896) + 786688);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5894144) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 786816);
+  k35_matmul((float *)(A + 10448896) + 786432, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 5697536) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5599232) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5664768) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5599232) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5664768) + 0);
   k32_sub_mul((float *)(A + 5566464) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 5632000) + 0, (float *)(A + 5861376) + 0);
-  k31_mul_sub((float *)(A + 5533696) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 5599232) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 5795840) + 0, (float *)(A + 5828608) + 0, (float *)(A + 5664768) + 0, (float *)(A + 5533696) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5468160) + 0, (float *)(A + 5861376) + 0, (float *)(A + 5566464) + 0, (float *)(A + 9957376) + 0, (float *)(A + 5599232) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5697536) + 0, (float *)(A + 9990144) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 819200);
-  k36_matmul((float *)(A + 10448896) + 819200, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
+  k31_mul_sub((float *)(A + 5533696) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 5599232) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 5795840) + 0, (float *)(A + 5828608) + 0, (float *)(A + 5664768) + 0, (float *)(A + 5533696) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5468160) + 0, (float *)(A + 5861376) + 0, (float *)(A + 5566464) + 0, (float *)(A + 233472) + 0, (float *)(A + 5599232) + 0, (float *)(A + 10448896) + 819200, (float *)(A + 10448896) + 819328, (float *)(A + 10448896) + 819456);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5697536) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 819584);
+  k35_matmul((float *)(A + 10448896) + 819200, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 5500928) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5402624) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5468160) + 0);
+  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5402624) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5468160) + 0);
   k32_sub_mul((float *)(A + 5369856) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 5435392) + 0, (float *)(A + 5664768) + 0);
-  k31_mul_sub((float *)(A + 5337088) + 0, (float *)(A + 9957376) + 0);
-  k32_sub_mul((float *)(A + 5402624) + 0, (float *)(A + 9990144) + 0);
-  k37_mul_addn_mul((float *)(A + 5599232) + 0, (float *)(A + 5632000) + 0, (float *)(A + 5468160) + 0, (float *)(A + 5337088) + 0, (float *)(A + 4419584) + 0, (float *)(A + 3960832) + 0, (float *)(A + 5664768) + 0, (float *)(A + 5369856) + 0, (float *)(A + 9957376) + 0, (float *)(A + 5402624) + 0, (float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5500928) + 0, (float *)(A + 9990144) + 0, (float *)(A + 3960832) + 0);
-  k35_concat((float *)(A + 10416128) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 3960832) + 0, (float *)(A + 10448896) + 851968);
-  k36_matmul((float *)(A + 10448896) + 851968, P + 14336 /* lstm1.weight_hh */, (float *)(A + 3960832) + 0);
+  k31_mul_sub((float *)(A + 5337088) + 0, (float *)(A + 233472) + 0);
+  k32_sub_mul((float *)(A + 5402624) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 5599232) + 0, (float *)(A + 5632000) + 0, (float *)(A + 5468160) + 0, (float *)(A + 5337088) + 0, (float *)(A + 4419584) + 0, (float *)(A + 3960832) + 0, (float *)(A + 5664768) + 0, (float *)(A + 5369856) + 0, (float *)(A + 233472) + 0, (float *)(A + 5402624) + 0, (float *)(A + 10448896) + 851968, (float *)(A + 10448896) + 852096, (float *)(A + 10448896) + 852224);
+  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5500928) + 0, (float *)(A + 266240) + 0, (float *)(A + 10448896) + 852352);
+  k35_matmul((float *)(A + 10448896) + 851968, P + 14336 /* lstm1.weight_hh */, (float *)(A + 3960832) + 0);
   k31_mul_sub((float *)(A + 3993600) + 0, (float *)(A + 4354048) + 0);
-  k34_mul_mul((float *)(A + 3960832) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4419584) + 0);
+  k36_mul_mul((float *)(A + 3960832) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4419584) + 0);
   k32_sub_mul((float *)(A + 3928064) + 0, (float *)(A + 4354048) + 0);
   k31_mul_sub((float *)(A + 200704) + 0, (float *)(A + 5468160) + 0);
-  k32_sub_mul((float *)(A + 4026368) + 0, (float *)(A + 9957376) + 0);
-  k38_mul_addn_mul((float *)(A + 5402624) + 0, (float *)(A + 5435392) + 0, (float *)(A + 4419584) + 0, (float *)(A + 200704) + 0, (float *)(A + 4354048) + 0, (float *)(A + 3928064) + 0, (float *)(A + 5468160) + 0, (float *)(A + 9990144) + 0, (float *)(A + 10416128) + 0);
-  k39_const((float *)(A + 4354048) + 0);
-  k34_mul_mul((float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0, (float *)(A + 9957376) + 0, (float *)(A + 4419584) + 0);
-  k35_concat((float *)(A + 9990144) + 0, (float *)(A + 4354048) + 0, (float *)(A + 10416128) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10448896) + 884736);
-  k40_matmul((float *)(A + 10448896) + 0, (float *)(A + 0) + 0, (float *)(A + 10350592) + 0);
-  k41_matmul((float *)(A + 10448896) + 0, (float *)(A + 4452352) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 10448896) + 0, (float *)(A + 4263552) + 0);
-  k43_matmul((float *)(A + 4255744) + 0, (float *)(A + 4386816) + 0, (float *)(A + 10407936) + 0);
-  k44_sum_to((float *)(A + 4255744) + 0, (float *)(A + 4265600) + 0);
-  k45_mul_neg((float *)(A + 4263424) + 0, (float *)(A + 4265664) + 0);
-  k46_mul((float *)(A + 4263488) + 0, (float *)(A + 4265728) + 0);
+  k32_sub_mul((float *)(A + 4026368) + 0, (float *)(A + 233472) + 0);
+  k38_mul_addn_mul((float *)(A + 5402624) + 0, (float *)(A + 5435392) + 0, (float *)(A + 4419584) + 0, (float *)(A + 200704) + 0, (float *)(A + 4354048) + 0, (float *)(A + 3928064) + 0, (float *)(A + 5468160) + 0, (float *)(A + 266240) + 0, (float *)(A + 5337088) + 0);
+  k39_const((float *)(A + 200704) + 0);
+  k36_mul_mul((float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0, (float *)(A + 233472) + 0, (float *)(A + 4354048) + 0);
+  k40_concat((float *)(A + 266240) + 0, (float *)(A + 200704) + 0, (float *)(A + 5337088) + 0, (float *)(A + 4354048) + 0, (float *)(A + 10448896) + 884736);
+  k41_matmul((float *)(A + 10448896) + 0, (float *)(A + 0) + 0, (float *)(A + 200704) + 0);
+  k42_matmul((float *)(A + 10448896) + 0, (float *)(A + 4452352) + 0, (float *)(A + 299008) + 0);
+  k43_sum_to((float *)(A + 10448896) + 0, (float *)(A + 4263552) + 0);
+  k44_matmul((float *)(A + 4255744) + 0, (float *)(A + 4386816) + 0, (float *)(A + 258048) + 0);
+  k45_sum_to((float *)(A + 4255744) + 0, (float *)(A + 4265600) + 0);
+  k46_mul_neg((float *)(A + 4263424) + 0, (float *)(A + 4265664) + 0);
+  k47_mul((float *)(A + 4263488) + 0, (float *)(A + 4265728) + 0);
 }
 
 float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *grads, fmnist_lstm_outputs *out, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -2468,14 +2453,14 @@ float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *
   fmnist_lstm_grad_2(P, in, A, seed);
   fmnist_lstm_grad_3(P, in, A, seed);
   if (out) k16_copy((float *)(A + 4258304) + 0, out->logits);
-  k47_copy((float *)(A + 4265664) + 0, &loss);
-  if (metrics) k47_copy((float *)(A + 4265728) + 0, &metrics->accuracy);
-  k48_copy((float *)(A + 10350592) + 0, grads + 0);
-  k49_copy((float *)(A + 0) + 0, grads + 14336);
-  k50_copy((float *)(A + 4263552) + 0, grads + 79872);
-  k50_copy((float *)(A + 4263552) + 0, grads + 80384);
-  k51_copy((float *)(A + 10407936) + 0, grads + 80896);
-  k52_copy((float *)(A + 4265600) + 0, grads + 82176);
+  k48_copy((float *)(A + 4265664) + 0, &loss);
+  if (metrics) k48_copy((float *)(A + 4265728) + 0, &metrics->accuracy);
+  k49_copy((float *)(A + 200704) + 0, grads + 0);
+  k50_copy((float *)(A + 299008) + 0, grads + 14336);
+  k51_copy((float *)(A + 4263552) + 0, grads + 79872);
+  k51_copy((float *)(A + 4263552) + 0, grads + 80384);
+  k52_copy((float *)(A + 258048) + 0, grads + 80896);
+  k53_copy((float *)(A + 4265600) + 0, grads + 82176);
   return loss;
 }
 
@@ -2730,314 +2715,287 @@ static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_
   k32_sub_mul((float *)(A + 4291072) + 0, (float *)(A + 4127232) + 0);
   k31_mul_sub((float *)(A + 4192768) + 0, (float *)(A + 4160000) + 0);
   k32_sub_mul((float *)(A + 4356608) + 0, (float *)(A + 236032) + 0);
-  k33_mul_mul_mul((float *)(A + 4422144) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4061696) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4094464) + 0, (float *)(A + 10385920) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4160000) + 0, (float *)(A + 268800) + 0, (float *)(A + 301568) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0);
-  k34_mul_mul((float *)(A + 4422144) + 0, (float *)(A + 4323840) + 0, (float *)(A + 236032) + 0, (float *)(A + 4356608) + 0);
-  k35_concat((float *)(A + 301568) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 4356608) + 0, (float *)(A + 10451456) + 0);
-  k36_matmul((float *)(A + 10451456) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 236032) + 0);
+  k33_mul_mul_mul((float *)(A + 4422144) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4061696) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4094464) + 0, (float *)(A + 10385920) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4160000) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 0, (float *)(A + 10451456) + 128, (float *)(A + 10451456) + 256);
+  k34_mul_mul((float *)(A + 4422144) + 0, (float *)(A + 4323840) + 0, (float *)(A + 236032) + 0, (float *)(A + 10451456) + 384);
+  k35_matmul((float *)(A + 10451456) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 236032) + 0);
   k31_mul_sub((float *)(A + 10418688) + 0, (float *)(A + 4323840) + 0);
-  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 10320384) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4356608) + 0);
+  k36_mul_mul((float *)(A + 236032) + 0, (float *)(A + 10320384) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4356608) + 0);
   k32_sub_mul((float *)(A + 10287616) + 0, (float *)(A + 4323840) + 0);
   k32_sub_mul((float *)(A + 10353152) + 0, (float *)(A + 4422144) + 0);
   k31_mul_sub((float *)(A + 10254848) + 0, (float *)(A + 10385920) + 0);
   k32_sub_mul((float *)(A + 10320384) + 0, (float *)(A + 4061696) + 0);
-  k37_mul_addn_mul((float *)(A + 268800) + 0, (float *)(A + 4291072) + 0, (float *)(A + 4356608) + 0, (float *)(A + 10254848) + 0, (float *)(A + 4323840) + 0, (float *)(A + 10189312) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10287616) + 0, (float *)(A + 10385920) + 0, (float *)(A + 10320384) + 0, (float *)(A + 4094464) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4160000) + 0);
-  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 10418688) + 0, (float *)(A + 4061696) + 0, (float *)(A + 268800) + 0);
-  k35_concat((float *)(A + 4094464) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4160000) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 32768);
-  k36_matmul((float *)(A + 10451456) + 32768, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k37_mul_addn_mul((float *)(A + 268800) + 0, (float *)(A + 4291072) + 0, (float *)(A + 4356608) + 0, (float *)(A + 10254848) + 0, (float *)(A + 4323840) + 0, (float *)(A + 10189312) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10287616) + 0, (float *)(A + 10385920) + 0, (float *)(A + 10320384) + 0, (float *)(A + 10451456) + 32768, (float *)(A + 10451456) + 32896, (float *)(A + 10451456) + 33024);
+  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 10418688) + 0, (float *)(A + 4061696) + 0, (float *)(A + 10451456) + 33152);
+  k35_matmul((float *)(A + 10451456) + 32768, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 10222080) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 10123776) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10189312) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 10123776) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10189312) + 0);
   k32_sub_mul((float *)(A + 10091008) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 10156544) + 0, (float *)(A + 10385920) + 0);
   k31_mul_sub((float *)(A + 10058240) + 0, (float *)(A + 10418688) + 0);
   k32_sub_mul((float *)(A + 10123776) + 0, (float *)(A + 236032) + 0);
-  k37_mul_addn_mul((float *)(A + 10320384) + 0, (float *)(A + 10353152) + 0, (float *)(A + 10189312) + 0, (float *)(A + 10058240) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9992704) + 0, (float *)(A + 10385920) + 0, (float *)(A + 10091008) + 0, (float *)(A + 10418688) + 0, (float *)(A + 268800) + 0, (float *)(A + 10123776) + 0, (float *)(A + 10254848) + 0, (float *)(A + 10287616) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 10222080) + 0, (float *)(A + 236032) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10123776) + 0, (float *)(A + 10254848) + 0, (float *)(A + 10287616) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 65536);
-  k36_matmul((float *)(A + 10451456) + 65536, P + 14336 /* lstm1.weight_hh */, (float *)(A + 236032) + 0);
+  k37_mul_addn_mul((float *)(A + 10320384) + 0, (float *)(A + 10353152) + 0, (float *)(A + 10189312) + 0, (float *)(A + 10058240) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9992704) + 0, (float *)(A + 10385920) + 0, (float *)(A + 10091008) + 0, (float *)(A + 10418688) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 65536, (float *)(A + 10451456) + 65664, (float *)(A + 10451456) + 65792);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 10222080) + 0, (float *)(A + 236032) + 0, (float *)(A + 10451456) + 65920);
+  k35_matmul((float *)(A + 10451456) + 65536, P + 14336 /* lstm1.weight_hh */, (float *)(A + 236032) + 0);
   k31_mul_sub((float *)(A + 10025472) + 0, (float *)(A + 4356608) + 0);
-  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 9927168) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4422144) + 0);
+  k36_mul_mul((float *)(A + 236032) + 0, (float *)(A + 9927168) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 9894400) + 0, (float *)(A + 4356608) + 0);
   k32_sub_mul((float *)(A + 9959936) + 0, (float *)(A + 9992704) + 0);
   k31_mul_sub((float *)(A + 9861632) + 0, (float *)(A + 10189312) + 0);
-  k32_sub_mul((float *)(A + 9927168) + 0, (float *)(A + 10353152) + 0);
-  k37_mul_addn_mul((float *)(A + 268800) + 0, (float *)(A + 10156544) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9861632) + 0, (float *)(A + 4356608) + 0, (float *)(A + 9796096) + 0, (float *)(A + 9992704) + 0, (float *)(A + 9894400) + 0, (float *)(A + 10189312) + 0, (float *)(A + 9927168) + 0, (float *)(A + 10385920) + 0, (float *)(A + 10418688) + 0, (float *)(A + 4263488) + 0);
-  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 10025472) + 0, (float *)(A + 10353152) + 0, (float *)(A + 268800) + 0);
-  k35_concat((float *)(A + 10385920) + 0, (float *)(A + 10418688) + 0, (float *)(A + 4263488) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 98304);
-  k36_matmul((float *)(A + 10451456) + 98304, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k32_sub_mul((float *)(A + 9927168) + 0, (float *)(A + 4263488) + 0);
+  k37_mul_addn_mul((float *)(A + 268800) + 0, (float *)(A + 10156544) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9861632) + 0, (float *)(A + 4356608) + 0, (float *)(A + 9796096) + 0, (float *)(A + 9992704) + 0, (float *)(A + 9894400) + 0, (float *)(A + 10189312) + 0, (float *)(A + 9927168) + 0, (float *)(A + 10451456) + 98304, (float *)(A + 10451456) + 98432, (float *)(A + 10451456) + 98560);
+  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 10025472) + 0, (float *)(A + 4263488) + 0, (float *)(A + 10451456) + 98688);
+  k35_matmul((float *)(A + 10451456) + 98304, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 9828864) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9730560) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9796096) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9730560) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9796096) + 0);
   k32_sub_mul((float *)(A + 9697792) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 9763328) + 0, (float *)(A + 9992704) + 0);
-  k31_mul_sub((float *)(A + 9665024) + 0, (float *)(A + 10353152) + 0);
-  k32_sub_mul((float *)(A + 9730560) + 0, (float *)(A + 236032) + 0);
-  k37_mul_addn_mul((float *)(A + 9927168) + 0, (float *)(A + 9959936) + 0, (float *)(A + 9796096) + 0, (float *)(A + 9665024) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9599488) + 0, (float *)(A + 9992704) + 0, (float *)(A + 9697792) + 0, (float *)(A + 10353152) + 0, (float *)(A + 268800) + 0, (float *)(A + 9730560) + 0, (float *)(A + 9861632) + 0, (float *)(A + 9894400) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9828864) + 0, (float *)(A + 236032) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 9730560) + 0, (float *)(A + 9861632) + 0, (float *)(A + 9894400) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 131072);
-  k36_matmul((float *)(A + 10451456) + 131072, P + 14336 /* lstm1.weight_hh */, (float *)(A + 236032) + 0);
-  k31_mul_sub((float *)(A + 9632256) + 0, (float *)(A + 4356608) + 0);
-  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 9533952) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4422144) + 0);
-  k32_sub_mul((float *)(A + 9501184) + 0, (float *)(A + 4356608) + 0);
-  k32_sub_mul((float *)(A + 9566720) + 0, (float *)(A + 9599488) + 0);
-  k31_mul_sub((float *)(A + 9468416) + 0, (float *)(A + 9796096) + 0);
-  k32_sub_mul((float *)(A + 9533952) + 0, (float *)(A + 9959936) + 0);
-  k37_mul_addn_mul((float *)(A + 268800) + 0, (float *)(A + 9763328) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9468416) + 0, (float *)(A + 4356608) + 0, (float *)(A + 9402880) + 0, (float *)(A + 9599488) + 0, (float *)(A + 9501184) + 0, (float *)(A + 9796096) + 0, (float *)(A + 9533952) + 0, (float *)(A + 9992704) + 0, (float *)(A + 10353152) + 0, (float *)(A + 10385920) + 0);
-  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 9632256) + 0, (float *)(A + 9959936) + 0, (float *)(A + 268800) + 0);
-  k35_concat((float *)(A + 9992704) + 0, (float *)(A + 10353152) + 0, (float *)(A + 10385920) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 163840);
-  k36_matmul((float *)(A + 10451456) + 163840, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 9665024) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 9730560) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 9927168) + 0, (float *)(A + 9959936) + 0, (float *)(A + 9796096) + 0, (float *)(A + 9665024) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9599488) + 0, (float *)(A + 9992704) + 0, (float *)(A + 9697792) + 0, (float *)(A + 236032) + 0, (float *)(A + 9730560) + 0, (float *)(A + 10451456) + 131072, (float *)(A + 10451456) + 131200, (float *)(A + 10451456) + 131328);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9828864) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 131456);
+  k35_matmul((float *)(A + 10451456) + 131072, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 9632256) + 0, (float *)(A + 4422144) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9533952) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9599488) + 0);
+  k32_sub_mul((float *)(A + 9501184) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 9566720) + 0, (float *)(A + 9796096) + 0);
+  k31_mul_sub((float *)(A + 9468416) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 9533952) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 9730560) + 0, (float *)(A + 9763328) + 0, (float *)(A + 9599488) + 0, (float *)(A + 9468416) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9402880) + 0, (float *)(A + 9796096) + 0, (float *)(A + 9501184) + 0, (float *)(A + 236032) + 0, (float *)(A + 9533952) + 0, (float *)(A + 10451456) + 163840, (float *)(A + 10451456) + 163968, (float *)(A + 10451456) + 164096);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9632256) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 164224);
+  k35_matmul((float *)(A + 10451456) + 163840, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 9435648) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9337344) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9402880) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9337344) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9402880) + 0);
   k32_sub_mul((float *)(A + 9304576) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 9370112) + 0, (float *)(A + 9599488) + 0);
-  k31_mul_sub((float *)(A + 9271808) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 9337344) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 9533952) + 0, (float *)(A + 9566720) + 0, (float *)(A + 9402880) + 0, (float *)(A + 9271808) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9206272) + 0, (float *)(A + 9599488) + 0, (float *)(A + 9304576) + 0, (float *)(A + 9959936) + 0, (float *)(A + 9337344) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9435648) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 196608);
-  k36_matmul((float *)(A + 10451456) + 196608, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 9271808) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 9337344) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 9533952) + 0, (float *)(A + 9566720) + 0, (float *)(A + 9402880) + 0, (float *)(A + 9271808) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9206272) + 0, (float *)(A + 9599488) + 0, (float *)(A + 9304576) + 0, (float *)(A + 236032) + 0, (float *)(A + 9337344) + 0, (float *)(A + 10451456) + 196608, (float *)(A + 10451456) + 196736, (float *)(A + 10451456) + 196864);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9435648) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 196992);
+  k35_matmul((float *)(A + 10451456) + 196608, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 9239040) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9140736) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9206272) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9140736) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9206272) + 0);
   k32_sub_mul((float *)(A + 9107968) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 9173504) + 0, (float *)(A + 9402880) + 0);
-  k31_mul_sub((float *)(A + 9075200) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 9140736) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 9337344) + 0, (float *)(A + 9370112) + 0, (float *)(A + 9206272) + 0, (float *)(A + 9075200) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9009664) + 0, (float *)(A + 9402880) + 0, (float *)(A + 9107968) + 0, (float *)(A + 9959936) + 0, (float *)(A + 9140736) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9239040) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 229376);
-  k36_matmul((float *)(A + 10451456) + 229376, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 9075200) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 9140736) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 9337344) + 0, (float *)(A + 9370112) + 0, (float *)(A + 9206272) + 0, (float *)(A + 9075200) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9009664) + 0, (float *)(A + 9402880) + 0, (float *)(A + 9107968) + 0, (float *)(A + 236032) + 0, (float *)(A + 9140736) + 0, (float *)(A + 10451456) + 229376, (float *)(A + 10451456) + 229504, (float *)(A + 10451456) + 229632);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9239040) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 229760);
+  k35_matmul((float *)(A + 10451456) + 229376, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 9042432) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8944128) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9009664) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8944128) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9009664) + 0);
   k32_sub_mul((float *)(A + 8911360) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 8976896) + 0, (float *)(A + 9206272) + 0);
-  k31_mul_sub((float *)(A + 8878592) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 8944128) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 9140736) + 0, (float *)(A + 9173504) + 0, (float *)(A + 9009664) + 0, (float *)(A + 8878592) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8813056) + 0, (float *)(A + 9206272) + 0, (float *)(A + 8911360) + 0, (float *)(A + 9959936) + 0, (float *)(A + 8944128) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9042432) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 262144);
-  k36_matmul((float *)(A + 10451456) + 262144, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 8878592) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 8944128) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 9140736) + 0, (float *)(A + 9173504) + 0, (float *)(A + 9009664) + 0, (float *)(A + 8878592) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8813056) + 0, (float *)(A + 9206272) + 0, (float *)(A + 8911360) + 0, (float *)(A + 236032) + 0, (float *)(A + 8944128) + 0, (float *)(A + 10451456) + 262144, (float *)(A + 10451456) + 262272, (float *)(A + 10451456) + 262400);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9042432) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 262528);
+  k35_matmul((float *)(A + 10451456) + 262144, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 8845824) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8747520) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8813056) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8747520) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8813056) + 0);
   k32_sub_mul((float *)(A + 8714752) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 8780288) + 0, (float *)(A + 9009664) + 0);
-  k31_mul_sub((float *)(A + 8681984) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 8747520) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 8944128) + 0, (float *)(A + 8976896) + 0, (float *)(A + 8813056) + 0, (float *)(A + 8681984) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8616448) + 0, (float *)(A + 9009664) + 0, (float *)(A + 8714752) + 0, (float *)(A + 9959936) + 0, (float *)(A + 8747520) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8845824) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 294912);
-  k36_matmul((float *)(A + 10451456) + 294912, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 8681984) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 8747520) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 8944128) + 0, (float *)(A + 8976896) + 0, (float *)(A + 8813056) + 0, (float *)(A + 8681984) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8616448) + 0, (float *)(A + 9009664) + 0, (float *)(A + 8714752) + 0, (float *)(A + 236032) + 0, (float *)(A + 8747520) + 0, (float *)(A + 10451456) + 294912, (float *)(A + 10451456) + 295040, (float *)(A + 10451456) + 295168);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8845824) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 295296);
+  k35_matmul((float *)(A + 10451456) + 294912, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 8649216) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8550912) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8616448) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8550912) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8616448) + 0);
   k32_sub_mul((float *)(A + 8518144) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 8583680) + 0, (float *)(A + 8813056) + 0);
-  k31_mul_sub((float *)(A + 8485376) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 8550912) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 8747520) + 0, (float *)(A + 8780288) + 0, (float *)(A + 8616448) + 0, (float *)(A + 8485376) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8419840) + 0, (float *)(A + 8813056) + 0, (float *)(A + 8518144) + 0, (float *)(A + 9959936) + 0, (float *)(A + 8550912) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8649216) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 327680);
-  k36_matmul((float *)(A + 10451456) + 327680, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 8485376) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 8550912) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 8747520) + 0, (float *)(A + 8780288) + 0, (float *)(A + 8616448) + 0, (float *)(A + 8485376) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8419840) + 0, (float *)(A + 8813056) + 0, (float *)(A + 8518144) + 0, (float *)(A + 236032) + 0, (float *)(A + 8550912) + 0, (float *)(A + 10451456) + 327680, (float *)(A + 10451456) + 327808, (float *)(A + 10451456) + 327936);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8649216) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 328064);
+  k35_matmul((float *)(A + 10451456) + 327680, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 8452608) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8354304) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8419840) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8354304) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8419840) + 0);
   k32_sub_mul((float *)(A + 8321536) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 8387072) + 0, (float *)(A + 8616448) + 0);
-  k31_mul_sub((float *)(A + 8288768) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 8354304) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 8550912) + 0, (float *)(A + 8583680) + 0, (float *)(A + 8419840) + 0, (float *)(A + 8288768) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8223232) + 0, (float *)(A + 8616448) + 0, (float *)(A + 8321536) + 0, (float *)(A + 9959936) + 0, (float *)(A + 8354304) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8452608) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 360448);
-  k36_matmul((float *)(A + 10451456) + 360448, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 8288768) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 8354304) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 8550912) + 0, (float *)(A + 8583680) + 0, (float *)(A + 8419840) + 0, (float *)(A + 8288768) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8223232) + 0, (float *)(A + 8616448) + 0, (float *)(A + 8321536) + 0, (float *)(A + 236032) + 0, (float *)(A + 8354304) + 0, (float *)(A + 10451456) + 360448, (float *)(A + 10451456) + 360576, (float *)(A + 10451456) + 360704);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8452608) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 360832);
+  k35_matmul((float *)(A + 10451456) + 360448, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 8256000) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8157696) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8223232) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8157696) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8223232) + 0);
   k32_sub_mul((float *)(A + 8124928) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 8190464) + 0, (float *)(A + 8419840) + 0);
-  k31_mul_sub((float *)(A + 8092160) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 8157696) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 8354304) + 0, (float *)(A + 8387072) + 0, (float *)(A + 8223232) + 0, (float *)(A + 8092160) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8026624) + 0, (float *)(A + 8419840) + 0, (float *)(A + 8124928) + 0, (float *)(A + 9959936) + 0, (float *)(A + 8157696) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8256000) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 393216);
-  k36_matmul((float *)(A + 10451456) + 393216, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 8092160) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 8157696) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 8354304) + 0, (float *)(A + 8387072) + 0, (float *)(A + 8223232) + 0, (float *)(A + 8092160) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8026624) + 0, (float *)(A + 8419840) + 0, (float *)(A + 8124928) + 0, (float *)(A + 236032) + 0, (float *)(A + 8157696) + 0, (float *)(A + 10451456) + 393216, (float *)(A + 10451456) + 393344, (float *)(A + 10451456) + 393472);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8256000) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 393600);
+  k35_matmul((float *)(A + 10451456) + 393216, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 8059392) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7961088) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8026624) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7961088) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8026624) + 0);
   k32_sub_mul((float *)(A + 7928320) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 7993856) + 0, (float *)(A + 8223232) + 0);
-  k31_mul_sub((float *)(A + 7895552) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 7961088) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 8157696) + 0, (float *)(A + 8190464) + 0, (float *)(A + 8026624) + 0, (float *)(A + 7895552) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7830016) + 0, (float *)(A + 8223232) + 0, (float *)(A + 7928320) + 0, (float *)(A + 9959936) + 0, (float *)(A + 7961088) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8059392) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 425984);
-  k36_matmul((float *)(A + 10451456) + 425984, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 7895552) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 7961088) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 8157696) + 0, (float *)(A + 8190464) + 0, (float *)(A + 8026624) + 0, (float *)(A + 7895552) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7830016) + 0, (float *)(A + 8223232) + 0, (float *)(A + 7928320) + 0, (float *)(A + 236032) + 0, (float *)(A + 7961088) + 0, (float *)(A + 10451456) + 425984, (float *)(A + 10451456) + 426112, (float *)(A + 10451456) + 426240);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8059392) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 426368);
+  k35_matmul((float *)(A + 10451456) + 425984, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 7862784) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7764480) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7830016) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7764480) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7830016) + 0);
   k32_sub_mul((float *)(A + 7731712) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 7797248) + 0, (float *)(A + 8026624) + 0);
-  k31_mul_sub((float *)(A + 7698944) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 7764480) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 7961088) + 0, (float *)(A + 7993856) + 0, (float *)(A + 7830016) + 0, (float *)(A + 7698944) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7633408) + 0, (float *)(A + 8026624) + 0, (float *)(A + 7731712) + 0, (float *)(A + 9959936) + 0, (float *)(A + 7764480) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7862784) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 458752);
-  k36_matmul((float *)(A + 10451456) + 458752, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 7698944) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 7764480) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 7961088) + 0, (float *)(A + 7993856) + 0, (float *)(A + 7830016) + 0, (float *)(A + 7698944) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7633408) + 0, (float *)(A + 8026624) + 0, (float *)(A + 7731712) + 0, (float *)(A + 236032) + 0, (float *)(A + 7764480) + 0, (float *)(A + 10451456) + 458752, (float *)(A + 10451456) + 458880, (float *)(A + 10451456) + 459008);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7862784) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 459136);
+  k35_matmul((float *)(A + 10451456) + 458752, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 7666176) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7567872) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7633408) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7567872) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7633408) + 0);
   k32_sub_mul((float *)(A + 7535104) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 7600640) + 0, (float *)(A + 7830016) + 0);
-  k31_mul_sub((float *)(A + 7502336) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 7567872) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 7764480) + 0, (float *)(A + 7797248) + 0, (float *)(A + 7633408) + 0, (float *)(A + 7502336) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7436800) + 0, (float *)(A + 7830016) + 0, (float *)(A + 7535104) + 0, (float *)(A + 9959936) + 0, (float *)(A + 7567872) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7666176) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 491520);
-  k36_matmul((float *)(A + 10451456) + 491520, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 7502336) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 7567872) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 7764480) + 0, (float *)(A + 7797248) + 0, (float *)(A + 7633408) + 0, (float *)(A + 7502336) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7436800) + 0, (float *)(A + 7830016) + 0, (float *)(A + 7535104) + 0, (float *)(A + 236032) + 0, (float *)(A + 7567872) + 0, (float *)(A + 10451456) + 491520, (float *)(A + 10451456) + 491648, (float *)(A + 10451456) + 491776);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7666176) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 491904);
+  k35_matmul((float *)(A + 10451456) + 491520, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 7469568) + 0, (float *)(A + 4422144) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7371264) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7436800) + 0);
+  k32_sub_mul((float *)(A + 7338496) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 7404032) + 0, (float *)(A + 7633408) + 0);
+  k31_mul_sub((float *)(A + 7305728) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 7371264) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 7567872) + 0, (float *)(A + 7600640) + 0, (float *)(A + 7436800) + 0, (float *)(A + 7305728) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7240192) + 0, (float *)(A + 7633408) + 0, (float *)(A + 7338496) + 0, (float *)(A + 236032) + 0, (float *)(A + 7371264) + 0, (float *)(A + 10451456) + 524288, (float *)(A + 10451456) + 524416, (float *)(A + 10451456) + 524544);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7469568) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 524672);
+  k35_matmul((float *)(A + 10451456) + 524288, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 7272960) + 0, (float *)(A + 4422144) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7174656) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7240192) + 0);
+  k32_sub_mul((float *)(A + 7141888) + 0, (float *)(A + 4422144) + 0);
+  k32_sub_mul((float *)(A + 7207424) + 0, (float *)(A + 7436800) + 0);
+  k31_mul_sub((float *)(A + 7109120) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 7174656) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 7371264) + 0, (float *)(A + 7404032) + 0, (float *)(A + 7240192) + 0, (float *)(A + 7109120) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7043584) + 0, (float *)(A + 7436800) + 0, (float *)(A + 7141888) + 0, (float *)(A + 236032) + 0, (float *)(A + 7174656) + 0, (float *)(A + 10451456) + 557056, (float *)(A + 10451456) + 557184, (float *)(A + 10451456) + 557312);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7272960) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 557440);
 }
 
 static void fmnist_lstm_train_step_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7371264) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7436800) + 0);
-  k32_sub_mul((float *)(A + 7338496) + 0, (float *)(A + 4422144) + 0);
-  k32_sub_mul((float *)(A + 7404032) + 0, (float *)(A + 7633408) + 0);
-  k31_mul_sub((float *)(A + 7305728) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 7371264) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 7567872) + 0, (float *)(A + 7600640) + 0, (float *)(A + 7436800) + 0, (float *)(A + 7305728) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7240192) + 0, (float *)(A + 7633408) + 0, (float *)(A + 7338496) + 0, (float *)(A + 9959936) + 0, (float *)(A + 7371264) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7469568) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 524288);
-  k36_matmul((float *)(A + 10451456) + 524288, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 7272960) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7174656) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7240192) + 0);
-  k32_sub_mul((float *)(A + 7141888) + 0, (float *)(A + 4422144) + 0);
-  k32_sub_mul((float *)(A + 7207424) + 0, (float *)(A + 7436800) + 0);
-  k31_mul_sub((float *)(A + 7109120) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 7174656) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 7371264) + 0, (float *)(A + 7404032) + 0, (float *)(A + 7240192) + 0, (float *)(A + 7109120) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7043584) + 0, (float *)(A + 7436800) + 0, (float *)(A + 7141888) + 0, (float *)(A + 9959936) + 0, (float *)(A + 7174656) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7272960) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 557056);
-  k36_matmul((float *)(A + 10451456) + 557056, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k35_matmul((float *)(A + 10451456) + 557056, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 7076352) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6978048) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7043584) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6978048) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7043584) + 0);
   k32_sub_mul((float *)(A + 6945280) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 7010816) + 0, (float *)(A + 7240192) + 0);
-  k31_mul_sub((float *)(A + 6912512) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 6978048) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 7174656) + 0, (float *)(A + 7207424) + 0, (float *)(A + 7043584) + 0, (float *)(A + 6912512) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6846976) + 0, (float *)(A + 7240192) + 0, (float *)(A + 6945280) + 0, (float *)(A + 9959936) + 0, (float *)(A + 6978048) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7076352) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 589824);
-  k36_matmul((float *)(A + 10451456) + 589824, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 6912512) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 6978048) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 7174656) + 0, (float *)(A + 7207424) + 0, (float *)(A + 7043584) + 0, (float *)(A + 6912512) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6846976) + 0, (float *)(A + 7240192) + 0, (float *)(A + 6945280) + 0, (float *)(A + 236032) + 0, (float *)(A + 6978048) + 0, (float *)(A + 10451456) + 589824, (float *)(A + 10451456) + 589952, (float *)(A + 10451456) + 590080);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7076352) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 590208);
+  k35_matmul((float *)(A + 10451456) + 589824, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 6879744) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6781440) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6846976) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6781440) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6846976) + 0);
   k32_sub_mul((float *)(A + 6748672) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 6814208) + 0, (float *)(A + 7043584) + 0);
-  k31_mul_sub((float *)(A + 6715904) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 6781440) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 6978048) + 0, (float *)(A + 7010816) + 0, (float *)(A + 6846976) + 0, (float *)(A + 6715904) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6650368) + 0, (float *)(A + 7043584) + 0, (float *)(A + 6748672) + 0, (float *)(A + 9959936) + 0, (float *)(A + 6781440) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6879744) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 622592);
-  k36_matmul((float *)(A + 10451456) + 622592, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 6715904) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 6781440) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 6978048) + 0, (float *)(A + 7010816) + 0, (float *)(A + 6846976) + 0, (float *)(A + 6715904) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6650368) + 0, (float *)(A + 7043584) + 0, (float *)(A + 6748672) + 0, (float *)(A + 236032) + 0, (float *)(A + 6781440) + 0, (float *)(A + 10451456) + 622592, (float *)(A + 10451456) + 622720, (float *)(A + 10451456) + 622848);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6879744) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 622976);
+  k35_matmul((float *)(A + 10451456) + 622592, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 6683136) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6584832) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6650368) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6584832) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6650368) + 0);
   k32_sub_mul((float *)(A + 6552064) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 6617600) + 0, (float *)(A + 6846976) + 0);
-  k31_mul_sub((float *)(A + 6519296) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 6584832) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 6781440) + 0, (float *)(A + 6814208) + 0, (float *)(A + 6650368) + 0, (float *)(A + 6519296) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6453760) + 0, (float *)(A + 6846976) + 0, (float *)(A + 6552064) + 0, (float *)(A + 9959936) + 0, (float *)(A + 6584832) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6683136) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 655360);
-  k36_matmul((float *)(A + 10451456) + 655360, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 6519296) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 6584832) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 6781440) + 0, (float *)(A + 6814208) + 0, (float *)(A + 6650368) + 0, (float *)(A + 6519296) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6453760) + 0, (float *)(A + 6846976) + 0, (float *)(A + 6552064) + 0, (float *)(A + 236032) + 0, (float *)(A + 6584832) + 0, (float *)(A + 10451456) + 655360, (float *)(A + 10451456) + 655488, (float *)(A + 10451456) + 655616);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6683136) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 655744);
+  k35_matmul((float *)(A + 10451456) + 655360, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 6486528) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6388224) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6453760) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6388224) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6453760) + 0);
   k32_sub_mul((float *)(A + 6355456) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 6420992) + 0, (float *)(A + 6650368) + 0);
-  k31_mul_sub((float *)(A + 6322688) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 6388224) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 6584832) + 0, (float *)(A + 6617600) + 0, (float *)(A + 6453760) + 0, (float *)(A + 6322688) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6257152) + 0, (float *)(A + 6650368) + 0, (float *)(A + 6355456) + 0, (float *)(A + 9959936) + 0, (float *)(A + 6388224) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6486528) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 688128);
-  k36_matmul((float *)(A + 10451456) + 688128, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 6322688) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 6388224) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 6584832) + 0, (float *)(A + 6617600) + 0, (float *)(A + 6453760) + 0, (float *)(A + 6322688) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6257152) + 0, (float *)(A + 6650368) + 0, (float *)(A + 6355456) + 0, (float *)(A + 236032) + 0, (float *)(A + 6388224) + 0, (float *)(A + 10451456) + 688128, (float *)(A + 10451456) + 688256, (float *)(A + 10451456) + 688384);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6486528) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 688512);
+  k35_matmul((float *)(A + 10451456) + 688128, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 6289920) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6191616) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6257152) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6191616) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6257152) + 0);
   k32_sub_mul((float *)(A + 6158848) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 6224384) + 0, (float *)(A + 6453760) + 0);
-  k31_mul_sub((float *)(A + 6126080) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 6191616) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 6388224) + 0, (float *)(A + 6420992) + 0, (float *)(A + 6257152) + 0, (float *)(A + 6126080) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6060544) + 0, (float *)(A + 6453760) + 0, (float *)(A + 6158848) + 0, (float *)(A + 9959936) + 0, (float *)(A + 6191616) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6289920) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 720896);
-  k36_matmul((float *)(A + 10451456) + 720896, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 6126080) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 6191616) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 6388224) + 0, (float *)(A + 6420992) + 0, (float *)(A + 6257152) + 0, (float *)(A + 6126080) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6060544) + 0, (float *)(A + 6453760) + 0, (float *)(A + 6158848) + 0, (float *)(A + 236032) + 0, (float *)(A + 6191616) + 0, (float *)(A + 10451456) + 720896, (float *)(A + 10451456) + 721024, (float *)(A + 10451456) + 721152);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6289920) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 721280);
+  k35_matmul((float *)(A + 10451456) + 720896, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 6093312) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5995008) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6060544) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5995008) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6060544) + 0);
   k32_sub_mul((float *)(A + 5962240) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 6027776) + 0, (float *)(A + 6257152) + 0);
-  k31_mul_sub((float *)(A + 5929472) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 5995008) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 6191616) + 0, (float *)(A + 6224384) + 0, (float *)(A + 6060544) + 0, (float *)(A + 5929472) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5863936) + 0, (float *)(A + 6257152) + 0, (float *)(A + 5962240) + 0, (float *)(A + 9959936) + 0, (float *)(A + 5995008) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6093312) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 753664);
-  k36_matmul((float *)(A + 10451456) + 753664, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 5929472) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 5995008) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 6191616) + 0, (float *)(A + 6224384) + 0, (float *)(A + 6060544) + 0, (float *)(A + 5929472) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5863936) + 0, (float *)(A + 6257152) + 0, (float *)(A + 5962240) + 0, (float *)(A + 236032) + 0, (float *)(A + 5995008) + 0, (float *)(A + 10451456) + 753664, (float *)(A + 10451456) + 753792, (float *)(A + 10451456) + 753920);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6093312) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 754048);
+  k35_matmul((float *)(A + 10451456) + 753664, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 5896704) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5798400) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5863936) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5798400) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5863936) + 0);
   k32_sub_mul((float *)(A + 5765632) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 5831168) + 0, (float *)(A + 6060544) + 0);
-  k31_mul_sub((float *)(A + 5732864) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 5798400) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 5995008) + 0, (float *)(A + 6027776) + 0, (float *)(A + 5863936) + 0, (float *)(A + 5732864) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5667328) + 0, (float *)(A + 6060544) + 0, (float *)(A + 5765632) + 0, (float *)(A + 9959936) + 0, (float *)(A + 5798400) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5896704) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 786432);
-  k36_matmul((float *)(A + 10451456) + 786432, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 5732864) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 5798400) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 5995008) + 0, (float *)(A + 6027776) + 0, (float *)(A + 5863936) + 0, (float *)(A + 5732864) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5667328) + 0, (float *)(A + 6060544) + 0, (float *)(A + 5765632) + 0, (float *)(A + 236032) + 0, (float *)(A + 5798400) + 0, (float *)(A + 10451456) + 786432, (float *)(A + 10451456) + 786560, (float *)(A + 10451456) + 786688);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5896704) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 786816);
+  k35_matmul((float *)(A + 10451456) + 786432, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 5700096) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5601792) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5667328) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5601792) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5667328) + 0);
   k32_sub_mul((float *)(A + 5569024) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 5634560) + 0, (float *)(A + 5863936) + 0);
-  k31_mul_sub((float *)(A + 5536256) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 5601792) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 5798400) + 0, (float *)(A + 5831168) + 0, (float *)(A + 5667328) + 0, (float *)(A + 5536256) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5470720) + 0, (float *)(A + 5863936) + 0, (float *)(A + 5569024) + 0, (float *)(A + 9959936) + 0, (float *)(A + 5601792) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5700096) + 0, (float *)(A + 9992704) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 819200);
-  k36_matmul((float *)(A + 10451456) + 819200, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
+  k31_mul_sub((float *)(A + 5536256) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 5601792) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 5798400) + 0, (float *)(A + 5831168) + 0, (float *)(A + 5667328) + 0, (float *)(A + 5536256) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5470720) + 0, (float *)(A + 5863936) + 0, (float *)(A + 5569024) + 0, (float *)(A + 236032) + 0, (float *)(A + 5601792) + 0, (float *)(A + 10451456) + 819200, (float *)(A + 10451456) + 819328, (float *)(A + 10451456) + 819456);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5700096) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 819584);
+  k35_matmul((float *)(A + 10451456) + 819200, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 5503488) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5405184) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5470720) + 0);
+  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5405184) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5470720) + 0);
   k32_sub_mul((float *)(A + 5372416) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 5437952) + 0, (float *)(A + 5667328) + 0);
-  k31_mul_sub((float *)(A + 5339648) + 0, (float *)(A + 9959936) + 0);
-  k32_sub_mul((float *)(A + 5405184) + 0, (float *)(A + 9992704) + 0);
-  k37_mul_addn_mul((float *)(A + 5601792) + 0, (float *)(A + 5634560) + 0, (float *)(A + 5470720) + 0, (float *)(A + 5339648) + 0, (float *)(A + 4422144) + 0, (float *)(A + 3963392) + 0, (float *)(A + 5667328) + 0, (float *)(A + 5372416) + 0, (float *)(A + 9959936) + 0, (float *)(A + 5405184) + 0, (float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5503488) + 0, (float *)(A + 9992704) + 0, (float *)(A + 3963392) + 0);
-  k35_concat((float *)(A + 10418688) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 3963392) + 0, (float *)(A + 10451456) + 851968);
-  k36_matmul((float *)(A + 10451456) + 851968, P + 14336 /* lstm1.weight_hh */, (float *)(A + 3963392) + 0);
+  k31_mul_sub((float *)(A + 5339648) + 0, (float *)(A + 236032) + 0);
+  k32_sub_mul((float *)(A + 5405184) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 5601792) + 0, (float *)(A + 5634560) + 0, (float *)(A + 5470720) + 0, (float *)(A + 5339648) + 0, (float *)(A + 4422144) + 0, (float *)(A + 3963392) + 0, (float *)(A + 5667328) + 0, (float *)(A + 5372416) + 0, (float *)(A + 236032) + 0, (float *)(A + 5405184) + 0, (float *)(A + 10451456) + 851968, (float *)(A + 10451456) + 852096, (float *)(A + 10451456) + 852224);
+  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5503488) + 0, (float *)(A + 268800) + 0, (float *)(A + 10451456) + 852352);
+  k35_matmul((float *)(A + 10451456) + 851968, P + 14336 /* lstm1.weight_hh */, (float *)(A + 3963392) + 0);
   k31_mul_sub((float *)(A + 3996160) + 0, (float *)(A + 4356608) + 0);
-  k34_mul_mul((float *)(A + 3963392) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4422144) + 0);
+  k36_mul_mul((float *)(A + 3963392) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4422144) + 0);
   k32_sub_mul((float *)(A + 3930624) + 0, (float *)(A + 4356608) + 0);
   k31_mul_sub((float *)(A + 203264) + 0, (float *)(A + 5470720) + 0);
-  k32_sub_mul((float *)(A + 4028928) + 0, (float *)(A + 9959936) + 0);
-  k38_mul_addn_mul((float *)(A + 5405184) + 0, (float *)(A + 5437952) + 0, (float *)(A + 4422144) + 0, (float *)(A + 203264) + 0, (float *)(A + 4356608) + 0, (float *)(A + 3930624) + 0, (float *)(A + 5470720) + 0, (float *)(A + 9992704) + 0, (float *)(A + 10418688) + 0);
-  k39_const((float *)(A + 4356608) + 0);
-  k34_mul_mul((float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0, (float *)(A + 9959936) + 0, (float *)(A + 4422144) + 0);
-  k35_concat((float *)(A + 9992704) + 0, (float *)(A + 4356608) + 0, (float *)(A + 10418688) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10451456) + 884736);
-  k40_matmul((float *)(A + 10451456) + 0, (float *)(A + 2560) + 0, (float *)(A + 10353152) + 0);
-  k53_mul((float *)(A + 10353152) + 0, (float *)(A + 4263488) + 0);
-  k54_mul_mul((float *)(A + 10353152) + 0, (float *)(A + 203264) + 0);
-  k55_add_pow_sub(P + 82192 /* opt.step */, (float *)(A + 4258624) + 0, (float *)(A + 4258688) + 0);
-  k56_mul_add_sqrt(P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 203264) + 0, (float *)(A + 4258688) + 0, (float *)(A + 10353152) + 0, (float *)(A + 9828864) + 0);
-  k57_pow_sub_div((float *)(A + 4258624) + 0, (float *)(A + 4258752) + 0);
-  k41_matmul((float *)(A + 10451456) + 0, (float *)(A + 4454912) + 0, (float *)(A + 301568) + 0);
-  k58_mul((float *)(A + 301568) + 0, (float *)(A + 4454912) + 0);
-  k59_mul_mul((float *)(A + 301568) + 0, (float *)(A + 4717056) + 0);
-  k60_mul_add_sqrt(P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 4717056) + 0, (float *)(A + 4258688) + 0, (float *)(A + 301568) + 0, (float *)(A + 4979200) + 0);
-  k42_sum_to((float *)(A + 10451456) + 0, (float *)(A + 4258816) + 0);
-  k61_mul((float *)(A + 4258816) + 0, (float *)(A + 4260864) + 0);
-  k62_mul_mul((float *)(A + 4258816) + 0, (float *)(A + 10410496) + 0);
-  k63_mul_add_sqrt(P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 10410496) + 0, (float *)(A + 4258688) + 0, (float *)(A + 4258816) + 0, (float *)(A + 10412544) + 0);
-  k63_mul_add_sqrt(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 10410496) + 0, (float *)(A + 4258688) + 0, (float *)(A + 10414592) + 0, (float *)(A + 10416640) + 0);
-  k43_matmul((float *)(A + 0) + 0, (float *)(A + 4389376) + 0, (float *)(A + 4356608) + 0);
-  k64_mul((float *)(A + 4356608) + 0, (float *)(A + 9959936) + 0);
-  k65_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9965056) + 0);
-  k66_mul_add_sqrt(P + 245280 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 9965056) + 0, (float *)(A + 4258688) + 0, (float *)(A + 9970176) + 0, (float *)(A + 9975296) + 0);
-  k44_sum_to((float *)(A + 0) + 0, (float *)(A + 4262912) + 0);
-  k67_mul((float *)(A + 4262912) + 0, (float *)(A + 4262976) + 0);
-  k68_mul_mul((float *)(A + 4262912) + 0, (float *)(A + 4263040) + 0);
-  k69_mul_add_sqrt(P + 246576 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 4263040) + 0, (float *)(A + 4258688) + 0, (float *)(A + 4262912) + 0, (float *)(A + 4263104) + 0);
-  k45_mul_neg((float *)(A + 4263424) + 0, (float *)(A + 4258688) + 0);
-  k46_mul((float *)(A + 4258560) + 0, (float *)(A + 4263040) + 0);
-  k70_mul_add_div(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 4263488) + 0, (float *)(A + 9828864) + 0, (float *)(A + 4258752) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 9886208) + 0, (float *)(A + 203264) + 0);
-  k71_mul_add_div(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 4454912) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4258752) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4717056) + 0, (float *)(A + 5241344) + 0);
-  k72_mul_add_div(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 4260864) + 0, (float *)(A + 10412544) + 0, (float *)(A + 4258752) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10410496) + 0, (float *)(A + 9965056) + 0);
-  k72_mul_add_div(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 4260864) + 0, (float *)(A + 10416640) + 0, (float *)(A + 4258752) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10412544) + 0, (float *)(A + 9967104) + 0);
-  k73_mul_add_div(P + 244000 /* opt.dense1.weight.exp_avg */, (float *)(A + 9959936) + 0, (float *)(A + 9975296) + 0, (float *)(A + 4258752) + 0, P + 80896 /* dense1.weight */, (float *)(A + 9980416) + 0, (float *)(A + 9985536) + 0);
-  k74_mul_add_div(P + 246560 /* opt.dense1.bias.exp_avg */, (float *)(A + 4262976) + 0, (float *)(A + 4263104) + 0, (float *)(A + 4258752) + 0, P + 82176 /* dense1.bias */, (float *)(A + 9969152) + 0, (float *)(A + 9969216) + 0);
+  k32_sub_mul((float *)(A + 4028928) + 0, (float *)(A + 236032) + 0);
+  k38_mul_addn_mul((float *)(A + 5405184) + 0, (float *)(A + 5437952) + 0, (float *)(A + 4422144) + 0, (float *)(A + 203264) + 0, (float *)(A + 4356608) + 0, (float *)(A + 3930624) + 0, (float *)(A + 5470720) + 0, (float *)(A + 268800) + 0, (float *)(A + 5339648) + 0);
+  k39_const((float *)(A + 203264) + 0);
+  k36_mul_mul((float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0, (float *)(A + 236032) + 0, (float *)(A + 4356608) + 0);
+  k40_concat((float *)(A + 268800) + 0, (float *)(A + 203264) + 0, (float *)(A + 5339648) + 0, (float *)(A + 4356608) + 0, (float *)(A + 10451456) + 884736);
+  k41_matmul((float *)(A + 10451456) + 0, (float *)(A + 2560) + 0, (float *)(A + 203264) + 0);
+  k54_mul((float *)(A + 203264) + 0, (float *)(A + 4263488) + 0);
+  k55_mul_mul((float *)(A + 203264) + 0, (float *)(A + 5339648) + 0);
+  k56_add_pow_sub(P + 82192 /* opt.step */, (float *)(A + 4258624) + 0, (float *)(A + 4258688) + 0);
+  k57_mul_add_sqrt(P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 5339648) + 0, (float *)(A + 4258688) + 0, (float *)(A + 203264) + 0, (float *)(A + 5396992) + 0);
+  k58_pow_sub_div((float *)(A + 4258624) + 0, (float *)(A + 4258752) + 0);
+  k42_matmul((float *)(A + 10451456) + 0, (float *)(A + 4454912) + 0, (float *)(A + 301568) + 0);
+  k59_mul((float *)(A + 301568) + 0, (float *)(A + 4454912) + 0);
+  k60_mul_mul((float *)(A + 301568) + 0, (float *)(A + 4717056) + 0);
+  k61_mul_add_sqrt(P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 4717056) + 0, (float *)(A + 4258688) + 0, (float *)(A + 301568) + 0, (float *)(A + 4979200) + 0);
+  k43_sum_to((float *)(A + 10451456) + 0, (float *)(A + 4258816) + 0);
+  k62_mul((float *)(A + 4258816) + 0, (float *)(A + 4260864) + 0);
+  k63_mul_mul((float *)(A + 4258816) + 0, (float *)(A + 260608) + 0);
+  k64_mul_add_sqrt(P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 260608) + 0, (float *)(A + 4258688) + 0, (float *)(A + 4258816) + 0, (float *)(A + 262656) + 0);
+  k64_mul_add_sqrt(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 260608) + 0, (float *)(A + 4258688) + 0, (float *)(A + 264704) + 0, (float *)(A + 266752) + 0);
+  k44_matmul((float *)(A + 0) + 0, (float *)(A + 4389376) + 0, (float *)(A + 268800) + 0);
+  k65_mul((float *)(A + 268800) + 0, (float *)(A + 273920) + 0);
+  k66_mul_mul((float *)(A + 268800) + 0, (float *)(A + 279040) + 0);
+  k67_mul_add_sqrt(P + 245280 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 279040) + 0, (float *)(A + 4258688) + 0, (float *)(A + 268800) + 0, (float *)(A + 284160) + 0);
+  k45_sum_to((float *)(A + 0) + 0, (float *)(A + 4262912) + 0);
+  k68_mul((float *)(A + 4262912) + 0, (float *)(A + 4262976) + 0);
+  k69_mul_mul((float *)(A + 4262912) + 0, (float *)(A + 4263040) + 0);
+  k70_mul_add_sqrt(P + 246576 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 4263040) + 0, (float *)(A + 4258688) + 0, (float *)(A + 4262912) + 0, (float *)(A + 4263104) + 0);
+  k46_mul_neg((float *)(A + 4263424) + 0, (float *)(A + 4258688) + 0);
+  k47_mul((float *)(A + 4258560) + 0, (float *)(A + 4263040) + 0);
+  k71_mul_add_div(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 4263488) + 0, (float *)(A + 5396992) + 0, (float *)(A + 4258752) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 4356608) + 0, (float *)(A + 5241344) + 0);
+  k72_mul_add_div(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 4454912) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4258752) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4717056) + 0, (float *)(A + 10451456) + 0);
+  k73_mul_add_div(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 4260864) + 0, (float *)(A + 262656) + 0, (float *)(A + 4258752) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 260608) + 0, (float *)(A + 279040) + 0);
+  k73_mul_add_div(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 4260864) + 0, (float *)(A + 266752) + 0, (float *)(A + 4258752) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 262656) + 0, (float *)(A + 281088) + 0);
+  k74_mul_add_div(P + 244000 /* opt.dense1.weight.exp_avg */, (float *)(A + 273920) + 0, (float *)(A + 284160) + 0, (float *)(A + 4258752) + 0, P + 80896 /* dense1.weight */, (float *)(A + 289280) + 0, (float *)(A + 294400) + 0);
+  k75_mul_add_div(P + 246560 /* opt.dense1.bias.exp_avg */, (float *)(A + 4262976) + 0, (float *)(A + 4263104) + 0, (float *)(A + 4258752) + 0, P + 82176 /* dense1.bias */, (float *)(A + 266752) + 0, (float *)(A + 266816) + 0);
 }
 
 float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -3049,27 +3007,27 @@ float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_
   fmnist_lstm_train_step_1(P, in, A, seed);
   fmnist_lstm_train_step_2(P, in, A, seed);
   fmnist_lstm_train_step_3(P, in, A, seed);
-  k47_copy((float *)(A + 4258688) + 0, &loss);
-  if (metrics) k47_copy((float *)(A + 4263040) + 0, &metrics->accuracy);
-  k47_copy((float *)(A + 4258624) + 0, params + 82192);
-  k48_copy((float *)(A + 9886208) + 0, params + 82208);
-  k48_copy((float *)(A + 10353152) + 0, params + 96544);
-  k48_copy((float *)(A + 203264) + 0, params + 0);
-  k49_copy((float *)(A + 4717056) + 0, params + 110880);
-  k49_copy((float *)(A + 301568) + 0, params + 176416);
-  k49_copy((float *)(A + 5241344) + 0, params + 14336);
-  k50_copy((float *)(A + 10410496) + 0, params + 241952);
-  k50_copy((float *)(A + 4258816) + 0, params + 242464);
-  k50_copy((float *)(A + 9965056) + 0, params + 79872);
-  k50_copy((float *)(A + 10412544) + 0, params + 242976);
-  k50_copy((float *)(A + 10414592) + 0, params + 243488);
-  k50_copy((float *)(A + 9967104) + 0, params + 80384);
-  k51_copy((float *)(A + 9980416) + 0, params + 244000);
-  k51_copy((float *)(A + 9970176) + 0, params + 245280);
-  k51_copy((float *)(A + 9985536) + 0, params + 80896);
-  k52_copy((float *)(A + 9969152) + 0, params + 246560);
-  k52_copy((float *)(A + 4262912) + 0, params + 246576);
-  k52_copy((float *)(A + 9969216) + 0, params + 82176);
+  k48_copy((float *)(A + 4258688) + 0, &loss);
+  if (metrics) k48_copy((float *)(A + 4263040) + 0, &metrics->accuracy);
+  k48_copy((float *)(A + 4258624) + 0, params + 82192);
+  k49_copy((float *)(A + 4356608) + 0, params + 82208);
+  k49_copy((float *)(A + 203264) + 0, params + 96544);
+  k49_copy((float *)(A + 5241344) + 0, params + 0);
+  k50_copy((float *)(A + 4717056) + 0, params + 110880);
+  k50_copy((float *)(A + 301568) + 0, params + 176416);
+  k50_copy((float *)(A + 10451456) + 0, params + 14336);
+  k51_copy((float *)(A + 260608) + 0, params + 241952);
+  k51_copy((float *)(A + 4258816) + 0, params + 242464);
+  k51_copy((float *)(A + 279040) + 0, params + 79872);
+  k51_copy((float *)(A + 262656) + 0, params + 242976);
+  k51_copy((float *)(A + 264704) + 0, params + 243488);
+  k51_copy((float *)(A + 281088) + 0, params + 80384);
+  k52_copy((float *)(A + 289280) + 0, params + 244000);
+  k52_copy((float *)(A + 268800) + 0, params + 245280);
+  k52_copy((float *)(A + 294400) + 0, params + 80896);
+  k53_copy((float *)(A + 266752) + 0, params + 246560);
+  k53_copy((float *)(A + 4262912) + 0, params + 246576);
+  k53_copy((float *)(A + 266816) + 0, params + 82176);
   return loss;
 }
 
@@ -3083,19 +3041,19 @@ typedef struct {
 static void fmnist_lstm_step_1(const float *restrict P, const fmnist_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k75_sub_div(in->x + 0, (float *)(A + 57344) + 0);
-  k76_matmul((float *)(A + 57344) + 0, (float *)(A + 0) + 0, (float *)(A + 57472) + 0);
+  k76_sub_div(in->x + 0, (float *)(A + 57344) + 0);
+  k77_matmul((float *)(A + 57344) + 0, (float *)(A + 0) + 0, (float *)(A + 57472) + 0);
   k7_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 59520) + 0);
-  k77_matmul(in->state0 + 0, (float *)(A + 59520) + 0, (float *)(A + 0) + 0);
-  k78_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 2048) + 0);
-  k79_add_add((float *)(A + 57472) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 2048) + 0, (float *)(A + 0) + 0);
-  k80_tanh((float *)(A + 0) + 256, (float *)(A + 2048) + 0);
-  k81_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 2048) + 0, (float *)(A + 2560) + 0);
-  k82_sigmoid_mul_add((float *)(A + 0) + 128, in->state1 + 0, (float *)(A + 2560) + 0, (float *)(A + 2048) + 0, (float *)(A + 3072) + 0);
+  k78_matmul(in->state0 + 0, (float *)(A + 59520) + 0, (float *)(A + 0) + 0);
+  k79_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 2048) + 0);
+  k80_add_add((float *)(A + 57472) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 2048) + 0, (float *)(A + 0) + 0);
+  k81_tanh((float *)(A + 0) + 256, (float *)(A + 2048) + 0);
+  k82_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 2048) + 0, (float *)(A + 2560) + 0);
+  k83_sigmoid_mul_add((float *)(A + 0) + 128, in->state1 + 0, (float *)(A + 2560) + 0, (float *)(A + 2048) + 0, (float *)(A + 3072) + 0);
   k13_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4096) + 0);
-  k81_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 3072) + 0, (float *)(A + 2560) + 0);
-  k83_matmul((float *)(A + 2560) + 0, (float *)(A + 4096) + 0, (float *)(A + 3072) + 0);
-  k84_add((float *)(A + 3072) + 0, P + 82176 /* dense1.bias */, (float *)(A + 3136) + 0);
+  k82_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 3072) + 0, (float *)(A + 2560) + 0);
+  k84_matmul((float *)(A + 2560) + 0, (float *)(A + 4096) + 0, (float *)(A + 3072) + 0);
+  k85_add((float *)(A + 3072) + 0, P + 82176 /* dense1.bias */, (float *)(A + 3136) + 0);
 }
 
 void fmnist_lstm_step(const float *params, fmnist_lstm_state *state, const fmnist_lstm_step_input *input, fmnist_lstm_step_outputs *out, void *arena) {
@@ -3110,9 +3068,9 @@ void fmnist_lstm_step(const float *params, fmnist_lstm_state *state, const fmnis
   in_.state1 = state->state1;
   (void)P, (void)A;
   fmnist_lstm_step_1(P, in, A, seed);
-  if (out) k85_copy((float *)(A + 3136) + 0, out->logits);
-  k86_copy((float *)(A + 2560) + 0, state->state0);
-  k86_copy((float *)(A + 2048) + 0, state->state1);
+  if (out) k86_copy((float *)(A + 3136) + 0, out->logits);
+  k87_copy((float *)(A + 2560) + 0, state->state0);
+  k87_copy((float *)(A + 2048) + 0, state->state1);
 }
 
 void fmnist_lstm_reset(fmnist_lstm_state *state) {

@@ -783,30 +783,40 @@ static void k31_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
       const float t1 = (t0 * a2[i0 * 128 + i1 * 1]);
       const float t2 = (t1 * a3[i0 * 384 + i1 * 1]);
       const float t3 = (t2 * a4[i0 * 128 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t1;
-      out1[i0 * 128 + i1 * 1] = t3;
+      out0[i0 * 384 + i1 * 1] = t1;
+      out1[i0 * 384 + i1 * 1] = t3;
   }
 }
 
 /* fused: mul addn mul over mul [64, 128] (specs/gru_classifier.lua:8) */
 static void k32_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 + a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    out0[i0 * 1] = t2;
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
+      const float t1 = (t0 + a2[i0 * 128 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 128 + i1 * 1]);
+      out0[i0 * 384 + i1 * 1] = t2;
+  }
+}
+
+/* fused: mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k33_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      const float t0 = (a0[i0 * 384 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
+      out0[i0 * 128 + i1 * 1] = t0;
   }
 }
 
 /* concat [64, 384] (specs/gru_classifier.lua:8) */
-static void k33_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
+static void k34_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[0 + i0 * 384 + i1 * 1] = a0[i0 * 128 + i1 * 1];
+      out[0 + i0 * 384 + i1 * 1] = a0[i0 * 384 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[128 + i0 * 384 + i1 * 1] = a1[i0 * 128 + i1 * 1];
+      out[128 + i0 * 384 + i1 * 1] = a1[i0 * 384 + i1 * 1];
   }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
@@ -815,7 +825,7 @@ static void k33_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [64, 128] (specs/gru_classifier.lua:8) */
-static void k34_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 384; k0 += 256) {
     const long kn = 384 - k0 < 256 ? 384 - k0 : 256;
     for (long i = 0; i < 64; i += 8) {
@@ -876,7 +886,7 @@ static void k34_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul addn mul mul mul mul mul mul neg addn mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k35_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k36_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
@@ -891,14 +901,14 @@ static void k35_mul_addn_mul(const float *restrict a0, const float *restrict a1,
       const float t9 = (t6 + t8);
       const float t10 = (t9 * a9[i0 * 128 + i1 * 1]);
       out0[i0 * 128 + i1 * 1] = t1;
-      out1[i0 * 128 + i1 * 1] = t3;
-      out2[i0 * 128 + i1 * 1] = t5;
-      out3[i0 * 128 + i1 * 1] = t10;
+      out1[i0 * 384 + i1 * 1] = t3;
+      out2[i0 * 384 + i1 * 1] = t5;
+      out3[i0 * 384 + i1 * 1] = t10;
   }
 }
 
 /* fused: mul addn mul mul mul mul mul neg mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k36_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k37_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
@@ -910,14 +920,14 @@ static void k36_mul_addn_mul(const float *restrict a0, const float *restrict a1,
       const float t6 = (t1 * a7[i0 * 128 + i1 * 1]);
       const float t7 = (-t6);
       const float t8 = (t7 * a8[i0 * 128 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t3;
-      out1[i0 * 128 + i1 * 1] = t5;
-      out2[i0 * 128 + i1 * 1] = t8;
+      out0[i0 * 384 + i1 * 1] = t3;
+      out1[i0 * 384 + i1 * 1] = t5;
+      out2[i0 * 384 + i1 * 1] = t8;
   }
 }
 
 /* matmul [384, 28] (specs/gru_classifier.lua:8) */
-static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1792; k0 += 256) {
     const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
     for (long i = 0; i < 24; i += 8) {
@@ -1021,7 +1031,7 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [384, 128] (specs/gru_classifier.lua:8) */
-static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1728; k0 += 256) {
     const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
     for (long i = 0; i < 128; i += 8) {
@@ -1085,7 +1095,7 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [384] (specs/gru_classifier.lua:8) */
-static void k39_sum_to(const float *restrict a0, float *restrict out) {
+static void k40_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 384; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -1095,7 +1105,7 @@ static void k39_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* stack [28, 64, 384] (specs/gru_classifier.lua:8) */
-static void k40_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+static void k41_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[0 + i0 * 384 + i1 * 1] = a0[i0 * 384 + i1 * 1];
@@ -1211,7 +1221,7 @@ static void k40_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [10, 128] (specs/gru_classifier.lua:8) */
-static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 128; i += 8) {
     float ap[64][8];
     for (long k = 0; k < 64; k++)
@@ -1261,7 +1271,7 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/gru_classifier.lua:8) */
-static void k42_sum_to(const float *restrict a0, float *restrict out) {
+static void k43_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1270,25 +1280,25 @@ static void k42_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/gru_classifier.lua:11) */
-static void k43_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k44_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/gru_classifier.lua:12) */
-static void k44_mul(const float *restrict a0, float *restrict out0) {
+static void k45_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/gru_classifier.lua:11) */
-static void k45_copy(const float *restrict a0, float *restrict out) {
+static void k46_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [384, 28] (specs/gru_classifier.lua:8) */
-static void k46_copy(const float *restrict a0, float *restrict out) {
+static void k47_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
@@ -1296,7 +1306,7 @@ static void k46_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [384, 128] (specs/gru_classifier.lua:8) */
-static void k47_copy(const float *restrict a0, float *restrict out) {
+static void k48_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1304,14 +1314,14 @@ static void k47_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [384] (specs/gru_classifier.lua:8) */
-static void k48_copy(const float *restrict a0, float *restrict out) {
+static void k49_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [10, 128] (specs/gru_classifier.lua:8) */
-static void k49_copy(const float *restrict a0, float *restrict out) {
+static void k50_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
@@ -1319,14 +1329,14 @@ static void k49_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/gru_classifier.lua:8) */
-static void k50_copy(const float *restrict a0, float *restrict out) {
+static void k51_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [384, 28] */
-static void k51_mul(const float *restrict a0, float *restrict out0) {
+static void k52_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1334,7 +1344,7 @@ static void k51_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [384, 28] */
-static void k52_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k53_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1343,7 +1353,7 @@ static void k52_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k53_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k54_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1353,7 +1363,7 @@ static void k53_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [384, 28] */
-static void k54_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k55_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1366,7 +1376,7 @@ static void k54_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k55_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k56_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -1374,7 +1384,7 @@ static void k55_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [384, 128] */
-static void k56_mul(const float *restrict a0, float *restrict out0) {
+static void k57_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1382,7 +1392,7 @@ static void k56_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [384, 128] */
-static void k57_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k58_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1391,7 +1401,7 @@ static void k57_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [384, 128] */
-static void k58_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k59_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1404,7 +1414,7 @@ static void k58_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [384] */
-static void k59_mul(const float *restrict a0, float *restrict out0) {
+static void k60_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1412,7 +1422,7 @@ static void k59_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [384] */
-static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k61_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1421,7 +1431,7 @@ static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [384] */
-static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1434,7 +1444,7 @@ static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 128] */
-static void k62_mul(const float *restrict a0, float *restrict out0) {
+static void k63_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1442,7 +1452,7 @@ static void k62_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 128] */
-static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1451,7 +1461,7 @@ static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 128] */
-static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k65_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1464,7 +1474,7 @@ static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k65_mul(const float *restrict a0, float *restrict out0) {
+static void k66_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1472,7 +1482,7 @@ static void k65_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k67_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1481,7 +1491,7 @@ static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k68_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1494,7 +1504,7 @@ static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [384, 28] */
-static void k68_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k69_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1507,7 +1517,7 @@ static void k68_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [384, 128] */
-static void k69_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k70_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1520,7 +1530,7 @@ static void k69_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [384] */
-static void k70_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1533,7 +1543,7 @@ static void k70_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 128] */
-static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1546,7 +1556,7 @@ static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1559,7 +1569,7 @@ static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sub div over div [1, 28] (specs/gru_classifier.lua:8) */
-static void k73_sub_div(const float *restrict a0, float *restrict out0) {
+static void k74_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       const float t0 = (a0[i1 * 1] - 0.286000013f);
@@ -1569,7 +1579,7 @@ static void k73_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 384] (specs/gru_classifier.lua:8) */
-static void k74_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k75_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[28][1];
     for (long k = 0; k < 28; k++)
@@ -1609,7 +1619,7 @@ static void k74_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 384] (specs/gru_classifier.lua:8) */
-static void k75_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k76_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[128][1];
     for (long k = 0; k < 128; k++)
@@ -1649,7 +1659,7 @@ static void k75_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 384] (specs/gru_classifier.lua:8) */
-static void k76_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k77_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1658,7 +1668,7 @@ static void k76_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add sigmoid mul add tanh over tanh [1, 128] (specs/gru_classifier.lua:8) */
-static void k77_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k78_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1671,7 +1681,7 @@ static void k77_add_sigmoid_mul(const float *restrict a0, const float *restrict 
 }
 
 /* fused: add sigmoid sub mul mul add over add [1, 128] (specs/gru_classifier.lua:8) */
-static void k78_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k79_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1685,7 +1695,7 @@ static void k78_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (specs/gru_classifier.lua:8) */
-static void k79_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k80_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[128][1];
     for (long k = 0; k < 128; k++)
@@ -1707,7 +1717,7 @@ static void k79_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/gru_classifier.lua:8) */
-static void k80_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k81_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1716,7 +1726,7 @@ static void k80_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/gru_classifier.lua:8) */
-static void k81_copy(const float *restrict a0, float *restrict out) {
+static void k82_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -1724,7 +1734,7 @@ static void k81_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out add [1, 128] (specs/gru_classifier.lua:8) */
-static void k82_copy(const float *restrict a0, float *restrict out) {
+static void k83_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2168,244 +2178,212 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k28_sub_mul((float *)(A + 10106880) + 0, (float *)(A + 3291136) + 0);
   k29_mul_neg((float *)(A + 3225600) + 0, (float *)(A + 10139648) + 0, (float *)(A + 331776) + 0);
   k30_mul((float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 10139648) + 0);
-  k31_mul_mul_mul((float *)(A + 3225600) + 0, (float *)(A + 266240) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3323904) + 256, (float *)(A + 3291136) + 0, (float *)(A + 364544) + 0, (float *)(A + 397312) + 0);
-  k32_mul_addn_mul((float *)(A + 3225600) + 0, (float *)(A + 3487744) + 212992, (float *)(A + 331776) + 0, (float *)(A + 10139648) + 0, (float *)(A + 266240) + 0);
-  k33_concat((float *)(A + 397312) + 0, (float *)(A + 266240) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 0);
-  k30_mul((float *)(A + 364544) + 0, (float *)(A + 10106880) + 0, (float *)(A + 331776) + 0);
-  k33_concat((float *)(A + 397312) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 13088768) + 638976);
-  k34_matmul((float *)(A + 13088768) + 638976, P + 10752 /* gru1.weight_hh */, (float *)(A + 266240) + 0);
-  k27_mul_sub((float *)(A + 9910272) + 0, (float *)(A + 331776) + 0);
-  k28_sub_mul((float *)(A + 9877504) + 0, (float *)(A + 364544) + 0);
-  k30_mul((float *)(A + 9943040) + 0, (float *)(A + 10303488) + 0, (float *)(A + 10106880) + 0);
-  k35_mul_addn_mul((float *)(A + 3225600) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 10303488) + 0, (float *)(A + 331776) + 0, (float *)(A + 10205184) + 256, (float *)(A + 364544) + 0, (float *)(A + 3487744) + 204800, (float *)(A + 9910272) + 0, (float *)(A + 10106880) + 0, (float *)(A + 10139648) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3323904) + 0);
-  k33_concat((float *)(A + 3291136) + 0, (float *)(A + 3323904) + 0, (float *)(A + 3258368) + 0, (float *)(A + 10336256) + 24576);
+  k31_mul_mul_mul((float *)(A + 3225600) + 0, (float *)(A + 266240) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3323904) + 256, (float *)(A + 3291136) + 0, (float *)(A + 10336256) + 256, (float *)(A + 10336256) + 0);
+  k32_mul_addn_mul((float *)(A + 3225600) + 0, (float *)(A + 3487744) + 212992, (float *)(A + 331776) + 0, (float *)(A + 10139648) + 0, (float *)(A + 10336256) + 128);
+  k33_mul((float *)(A + 10336256) + 256, (float *)(A + 10106880) + 0, (float *)(A + 266240) + 0);
+  k34_concat((float *)(A + 10336256) + 0, (float *)(A + 10336256) + 128, (float *)(A + 266240) + 0, (float *)(A + 331776) + 638976);
+  k35_matmul((float *)(A + 331776) + 638976, P + 10752 /* gru1.weight_hh */, (float *)(A + 266240) + 0);
+  k27_mul_sub((float *)(A + 9910272) + 0, (float *)(A + 10106880) + 0);
+  k28_sub_mul((float *)(A + 9877504) + 0, (float *)(A + 10139648) + 0);
+  k30_mul((float *)(A + 9943040) + 0, (float *)(A + 10303488) + 0, (float *)(A + 3258368) + 0);
+  k36_mul_addn_mul((float *)(A + 3225600) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 10303488) + 0, (float *)(A + 10106880) + 0, (float *)(A + 10205184) + 256, (float *)(A + 10139648) + 0, (float *)(A + 3487744) + 204800, (float *)(A + 9910272) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 10336256) + 24832, (float *)(A + 10336256) + 24576, (float *)(A + 10336256) + 24704);
+  k33_mul((float *)(A + 10336256) + 24832, (float *)(A + 9877504) + 0, (float *)(A + 9910272) + 0);
+  k34_concat((float *)(A + 10336256) + 24576, (float *)(A + 10336256) + 24704, (float *)(A + 9910272) + 0, (float *)(A + 331776) + 614400);
 }
 
 static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k30_mul((float *)(A + 3258368) + 0, (float *)(A + 9877504) + 0, (float *)(A + 3225600) + 0);
-  k33_concat((float *)(A + 3291136) + 0, (float *)(A + 3323904) + 0, (float *)(A + 3225600) + 0, (float *)(A + 13088768) + 614400);
-  k34_matmul((float *)(A + 13088768) + 614400, P + 10752 /* gru1.weight_hh */, (float *)(A + 10106880) + 0);
-  k27_mul_sub((float *)(A + 9680896) + 0, (float *)(A + 233472) + 0);
-  k28_sub_mul((float *)(A + 9648128) + 0, (float *)(A + 266240) + 0);
-  k30_mul((float *)(A + 9713664) + 0, (float *)(A + 10074112) + 0, (float *)(A + 331776) + 0);
-  k35_mul_addn_mul((float *)(A + 10139648) + 0, (float *)(A + 9943040) + 0, (float *)(A + 10106880) + 0, (float *)(A + 10074112) + 0, (float *)(A + 233472) + 0, (float *)(A + 9975808) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 196608, (float *)(A + 9680896) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 9877504) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 9877504) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 49152);
-  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 9648128) + 0, (float *)(A + 331776) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 9877504) + 0, (float *)(A + 331776) + 0, (float *)(A + 13088768) + 589824);
-  k34_matmul((float *)(A + 13088768) + 589824, P + 10752 /* gru1.weight_hh */, (float *)(A + 331776) + 0);
-  k27_mul_sub((float *)(A + 9451520) + 0, (float *)(A + 233472) + 0);
-  k28_sub_mul((float *)(A + 9418752) + 0, (float *)(A + 266240) + 0);
-  k30_mul((float *)(A + 9484288) + 0, (float *)(A + 9844736) + 0, (float *)(A + 3225600) + 0);
-  k35_mul_addn_mul((float *)(A + 364544) + 0, (float *)(A + 9713664) + 0, (float *)(A + 331776) + 0, (float *)(A + 9844736) + 0, (float *)(A + 233472) + 0, (float *)(A + 9746432) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 188416, (float *)(A + 9451520) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 9648128) + 0, (float *)(A + 9680896) + 0, (float *)(A + 3291136) + 0);
-  k33_concat((float *)(A + 9680896) + 0, (float *)(A + 3291136) + 0, (float *)(A + 9648128) + 0, (float *)(A + 10336256) + 73728);
-  k30_mul((float *)(A + 9648128) + 0, (float *)(A + 9418752) + 0, (float *)(A + 3225600) + 0);
-  k33_concat((float *)(A + 9680896) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 13088768) + 565248);
-  k34_matmul((float *)(A + 13088768) + 565248, P + 10752 /* gru1.weight_hh */, (float *)(A + 3225600) + 0);
-  k27_mul_sub((float *)(A + 9222144) + 0, (float *)(A + 3291136) + 0);
-  k28_sub_mul((float *)(A + 9189376) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 9254912) + 0, (float *)(A + 9615360) + 0, (float *)(A + 266240) + 0);
-  k35_mul_addn_mul((float *)(A + 3258368) + 0, (float *)(A + 9484288) + 0, (float *)(A + 3225600) + 0, (float *)(A + 9615360) + 0, (float *)(A + 3291136) + 0, (float *)(A + 9517056) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 180224, (float *)(A + 9222144) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 9418752) + 0, (float *)(A + 9451520) + 0);
-  k33_concat((float *)(A + 9418752) + 0, (float *)(A + 9451520) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 98304);
-  k30_mul((float *)(A + 364544) + 0, (float *)(A + 9189376) + 0, (float *)(A + 9222144) + 0);
-  k33_concat((float *)(A + 9418752) + 0, (float *)(A + 9451520) + 0, (float *)(A + 9222144) + 0, (float *)(A + 13088768) + 540672);
-  k34_matmul((float *)(A + 13088768) + 540672, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
+  k35_matmul((float *)(A + 331776) + 614400, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 9680896) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 9648128) + 0, (float *)(A + 3225600) + 0);
+  k30_mul((float *)(A + 9713664) + 0, (float *)(A + 10074112) + 0, (float *)(A + 3258368) + 0);
+  k36_mul_addn_mul((float *)(A + 3291136) + 0, (float *)(A + 9943040) + 0, (float *)(A + 233472) + 0, (float *)(A + 10074112) + 0, (float *)(A + 266240) + 0, (float *)(A + 9975808) + 256, (float *)(A + 3225600) + 0, (float *)(A + 3487744) + 196608, (float *)(A + 9680896) + 0, (float *)(A + 3258368) + 0, (float *)(A + 9877504) + 0, (float *)(A + 10336256) + 49408, (float *)(A + 10336256) + 49152, (float *)(A + 10336256) + 49280);
+  k33_mul((float *)(A + 10336256) + 49408, (float *)(A + 9648128) + 0, (float *)(A + 9680896) + 0);
+  k34_concat((float *)(A + 10336256) + 49152, (float *)(A + 10336256) + 49280, (float *)(A + 9680896) + 0, (float *)(A + 331776) + 589824);
+  k35_matmul((float *)(A + 331776) + 589824, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 9451520) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 9418752) + 0, (float *)(A + 9648128) + 0);
+  k30_mul((float *)(A + 9484288) + 0, (float *)(A + 9844736) + 0, (float *)(A + 9680896) + 0);
+  k36_mul_addn_mul((float *)(A + 9877504) + 0, (float *)(A + 9713664) + 0, (float *)(A + 233472) + 0, (float *)(A + 9844736) + 0, (float *)(A + 266240) + 0, (float *)(A + 9746432) + 256, (float *)(A + 9648128) + 0, (float *)(A + 3487744) + 188416, (float *)(A + 9451520) + 0, (float *)(A + 9680896) + 0, (float *)(A + 10182656) + 0, (float *)(A + 10336256) + 73984, (float *)(A + 10336256) + 73728, (float *)(A + 10336256) + 73856);
+  k33_mul((float *)(A + 10336256) + 73984, (float *)(A + 9418752) + 0, (float *)(A + 9451520) + 0);
+  k34_concat((float *)(A + 10336256) + 73728, (float *)(A + 10336256) + 73856, (float *)(A + 9451520) + 0, (float *)(A + 331776) + 565248);
+  k35_matmul((float *)(A + 331776) + 565248, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 9222144) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 9189376) + 0, (float *)(A + 9418752) + 0);
+  k30_mul((float *)(A + 9254912) + 0, (float *)(A + 9615360) + 0, (float *)(A + 9451520) + 0);
+  k36_mul_addn_mul((float *)(A + 10182656) + 0, (float *)(A + 9484288) + 0, (float *)(A + 233472) + 0, (float *)(A + 9615360) + 0, (float *)(A + 266240) + 0, (float *)(A + 9517056) + 256, (float *)(A + 9418752) + 0, (float *)(A + 3487744) + 180224, (float *)(A + 9222144) + 0, (float *)(A + 9451520) + 0, (float *)(A + 10215424) + 0, (float *)(A + 10336256) + 98560, (float *)(A + 10336256) + 98304, (float *)(A + 10336256) + 98432);
+  k33_mul((float *)(A + 10336256) + 98560, (float *)(A + 9189376) + 0, (float *)(A + 9222144) + 0);
+  k34_concat((float *)(A + 10336256) + 98304, (float *)(A + 10336256) + 98432, (float *)(A + 9222144) + 0, (float *)(A + 331776) + 540672);
+  k35_matmul((float *)(A + 331776) + 540672, P + 10752 /* gru1.weight_hh */, (float *)(A + 10182656) + 0);
   k27_mul_sub((float *)(A + 8992768) + 0, (float *)(A + 233472) + 0);
   k28_sub_mul((float *)(A + 8960000) + 0, (float *)(A + 266240) + 0);
   k30_mul((float *)(A + 9025536) + 0, (float *)(A + 9385984) + 0, (float *)(A + 9189376) + 0);
-  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 9254912) + 0, (float *)(A + 364544) + 0, (float *)(A + 9385984) + 0, (float *)(A + 233472) + 0, (float *)(A + 9287680) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 172032, (float *)(A + 8992768) + 0, (float *)(A + 9189376) + 0, (float *)(A + 9222144) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 122880);
-  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 8960000) + 0, (float *)(A + 8992768) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 8992768) + 0, (float *)(A + 13088768) + 516096);
-  k34_matmul((float *)(A + 13088768) + 516096, P + 10752 /* gru1.weight_hh */, (float *)(A + 9189376) + 0);
+  k36_mul_addn_mul((float *)(A + 10215424) + 0, (float *)(A + 9254912) + 0, (float *)(A + 10182656) + 0, (float *)(A + 9385984) + 0, (float *)(A + 233472) + 0, (float *)(A + 9287680) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 172032, (float *)(A + 8992768) + 0, (float *)(A + 9189376) + 0, (float *)(A + 9222144) + 0, (float *)(A + 10336256) + 123136, (float *)(A + 10336256) + 122880, (float *)(A + 10336256) + 123008);
+  k33_mul((float *)(A + 10336256) + 123136, (float *)(A + 8960000) + 0, (float *)(A + 8992768) + 0);
+  k34_concat((float *)(A + 10336256) + 122880, (float *)(A + 10336256) + 123008, (float *)(A + 8992768) + 0, (float *)(A + 331776) + 516096);
+  k35_matmul((float *)(A + 331776) + 516096, P + 10752 /* gru1.weight_hh */, (float *)(A + 9189376) + 0);
   k27_mul_sub((float *)(A + 8763392) + 0, (float *)(A + 9254912) + 0);
   k28_sub_mul((float *)(A + 8730624) + 0, (float *)(A + 233472) + 0);
   k30_mul((float *)(A + 8796160) + 0, (float *)(A + 9156608) + 0, (float *)(A + 266240) + 0);
-  k35_mul_addn_mul((float *)(A + 9222144) + 0, (float *)(A + 9025536) + 0, (float *)(A + 9189376) + 0, (float *)(A + 9156608) + 0, (float *)(A + 9254912) + 0, (float *)(A + 9058304) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 163840, (float *)(A + 8763392) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 8960000) + 0, (float *)(A + 8992768) + 0);
-  k33_concat((float *)(A + 8960000) + 0, (float *)(A + 8992768) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 147456);
-  k30_mul((float *)(A + 364544) + 0, (float *)(A + 8730624) + 0, (float *)(A + 8763392) + 0);
-  k33_concat((float *)(A + 8960000) + 0, (float *)(A + 8992768) + 0, (float *)(A + 8763392) + 0, (float *)(A + 13088768) + 491520);
-  k34_matmul((float *)(A + 13088768) + 491520, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
-  k27_mul_sub((float *)(A + 8534016) + 0, (float *)(A + 233472) + 0);
-  k28_sub_mul((float *)(A + 8501248) + 0, (float *)(A + 266240) + 0);
-  k30_mul((float *)(A + 8566784) + 0, (float *)(A + 8927232) + 0, (float *)(A + 8730624) + 0);
-  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 8796160) + 0, (float *)(A + 364544) + 0, (float *)(A + 8927232) + 0, (float *)(A + 233472) + 0, (float *)(A + 8828928) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 155648, (float *)(A + 8534016) + 0, (float *)(A + 8730624) + 0, (float *)(A + 8763392) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 172032);
-  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 8501248) + 0, (float *)(A + 8534016) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 8534016) + 0, (float *)(A + 13088768) + 466944);
-  k34_matmul((float *)(A + 13088768) + 466944, P + 10752 /* gru1.weight_hh */, (float *)(A + 8730624) + 0);
-  k27_mul_sub((float *)(A + 8304640) + 0, (float *)(A + 8796160) + 0);
-  k28_sub_mul((float *)(A + 8271872) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 8337408) + 0, (float *)(A + 8697856) + 0, (float *)(A + 266240) + 0);
-  k35_mul_addn_mul((float *)(A + 8763392) + 0, (float *)(A + 8566784) + 0, (float *)(A + 8730624) + 0, (float *)(A + 8697856) + 0, (float *)(A + 8796160) + 0, (float *)(A + 8599552) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 147456, (float *)(A + 8304640) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 8501248) + 0, (float *)(A + 8534016) + 0);
-  k33_concat((float *)(A + 8501248) + 0, (float *)(A + 8534016) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 196608);
-  k30_mul((float *)(A + 364544) + 0, (float *)(A + 8271872) + 0, (float *)(A + 8304640) + 0);
-  k33_concat((float *)(A + 8501248) + 0, (float *)(A + 8534016) + 0, (float *)(A + 8304640) + 0, (float *)(A + 13088768) + 442368);
-  k34_matmul((float *)(A + 13088768) + 442368, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
-  k27_mul_sub((float *)(A + 8075264) + 0, (float *)(A + 233472) + 0);
-  k28_sub_mul((float *)(A + 8042496) + 0, (float *)(A + 266240) + 0);
-  k30_mul((float *)(A + 8108032) + 0, (float *)(A + 8468480) + 0, (float *)(A + 8271872) + 0);
-  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 8337408) + 0, (float *)(A + 364544) + 0, (float *)(A + 8468480) + 0, (float *)(A + 233472) + 0, (float *)(A + 8370176) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 139264, (float *)(A + 8075264) + 0, (float *)(A + 8271872) + 0, (float *)(A + 8304640) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 221184);
-  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 8042496) + 0, (float *)(A + 8075264) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 8075264) + 0, (float *)(A + 13088768) + 417792);
-  k34_matmul((float *)(A + 13088768) + 417792, P + 10752 /* gru1.weight_hh */, (float *)(A + 8271872) + 0);
-  k27_mul_sub((float *)(A + 7845888) + 0, (float *)(A + 8337408) + 0);
-  k28_sub_mul((float *)(A + 7813120) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 7878656) + 0, (float *)(A + 8239104) + 0, (float *)(A + 266240) + 0);
-  k35_mul_addn_mul((float *)(A + 8304640) + 0, (float *)(A + 8108032) + 0, (float *)(A + 8271872) + 0, (float *)(A + 8239104) + 0, (float *)(A + 8337408) + 0, (float *)(A + 8140800) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 131072, (float *)(A + 7845888) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 8042496) + 0, (float *)(A + 8075264) + 0);
-  k33_concat((float *)(A + 8042496) + 0, (float *)(A + 8075264) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 245760);
-  k30_mul((float *)(A + 364544) + 0, (float *)(A + 7813120) + 0, (float *)(A + 7845888) + 0);
-  k33_concat((float *)(A + 8042496) + 0, (float *)(A + 8075264) + 0, (float *)(A + 7845888) + 0, (float *)(A + 13088768) + 393216);
-  k34_matmul((float *)(A + 13088768) + 393216, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
-  k27_mul_sub((float *)(A + 7616512) + 0, (float *)(A + 233472) + 0);
-  k28_sub_mul((float *)(A + 7583744) + 0, (float *)(A + 266240) + 0);
-  k30_mul((float *)(A + 7649280) + 0, (float *)(A + 8009728) + 0, (float *)(A + 7813120) + 0);
-  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 7878656) + 0, (float *)(A + 364544) + 0, (float *)(A + 8009728) + 0, (float *)(A + 233472) + 0, (float *)(A + 7911424) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 122880, (float *)(A + 7616512) + 0, (float *)(A + 7813120) + 0, (float *)(A + 7845888) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 270336);
-  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 7583744) + 0, (float *)(A + 7616512) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 7616512) + 0, (float *)(A + 13088768) + 368640);
-  k34_matmul((float *)(A + 13088768) + 368640, P + 10752 /* gru1.weight_hh */, (float *)(A + 7813120) + 0);
-  k27_mul_sub((float *)(A + 7387136) + 0, (float *)(A + 7878656) + 0);
+  k36_mul_addn_mul((float *)(A + 9222144) + 0, (float *)(A + 9025536) + 0, (float *)(A + 9189376) + 0, (float *)(A + 9156608) + 0, (float *)(A + 9254912) + 0, (float *)(A + 9058304) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 163840, (float *)(A + 8763392) + 0, (float *)(A + 266240) + 0, (float *)(A + 8960000) + 0, (float *)(A + 10336256) + 147712, (float *)(A + 10336256) + 147456, (float *)(A + 10336256) + 147584);
+  k33_mul((float *)(A + 10336256) + 147712, (float *)(A + 8730624) + 0, (float *)(A + 8763392) + 0);
+  k34_concat((float *)(A + 10336256) + 147456, (float *)(A + 10336256) + 147584, (float *)(A + 8763392) + 0, (float *)(A + 331776) + 491520);
+  k35_matmul((float *)(A + 331776) + 491520, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 8534016) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 8501248) + 0, (float *)(A + 8730624) + 0);
+  k30_mul((float *)(A + 8566784) + 0, (float *)(A + 8927232) + 0, (float *)(A + 8763392) + 0);
+  k36_mul_addn_mul((float *)(A + 8960000) + 0, (float *)(A + 8796160) + 0, (float *)(A + 233472) + 0, (float *)(A + 8927232) + 0, (float *)(A + 266240) + 0, (float *)(A + 8828928) + 256, (float *)(A + 8730624) + 0, (float *)(A + 3487744) + 155648, (float *)(A + 8534016) + 0, (float *)(A + 8763392) + 0, (float *)(A + 9287680) + 0, (float *)(A + 10336256) + 172288, (float *)(A + 10336256) + 172032, (float *)(A + 10336256) + 172160);
+  k33_mul((float *)(A + 10336256) + 172288, (float *)(A + 8501248) + 0, (float *)(A + 8534016) + 0);
+  k34_concat((float *)(A + 10336256) + 172032, (float *)(A + 10336256) + 172160, (float *)(A + 8534016) + 0, (float *)(A + 331776) + 466944);
+  k35_matmul((float *)(A + 331776) + 466944, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 8304640) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 8271872) + 0, (float *)(A + 8501248) + 0);
+  k30_mul((float *)(A + 8337408) + 0, (float *)(A + 8697856) + 0, (float *)(A + 8534016) + 0);
+  k36_mul_addn_mul((float *)(A + 9287680) + 0, (float *)(A + 8566784) + 0, (float *)(A + 233472) + 0, (float *)(A + 8697856) + 0, (float *)(A + 266240) + 0, (float *)(A + 8599552) + 256, (float *)(A + 8501248) + 0, (float *)(A + 3487744) + 147456, (float *)(A + 8304640) + 0, (float *)(A + 8534016) + 0, (float *)(A + 9320448) + 0, (float *)(A + 10336256) + 196864, (float *)(A + 10336256) + 196608, (float *)(A + 10336256) + 196736);
+  k33_mul((float *)(A + 10336256) + 196864, (float *)(A + 8271872) + 0, (float *)(A + 8304640) + 0);
+  k34_concat((float *)(A + 10336256) + 196608, (float *)(A + 10336256) + 196736, (float *)(A + 8304640) + 0, (float *)(A + 331776) + 442368);
+  k35_matmul((float *)(A + 331776) + 442368, P + 10752 /* gru1.weight_hh */, (float *)(A + 9287680) + 0);
+  k27_mul_sub((float *)(A + 8075264) + 0, (float *)(A + 9353216) + 0);
+  k28_sub_mul((float *)(A + 8042496) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 8108032) + 0, (float *)(A + 8468480) + 0, (float *)(A + 266240) + 0);
+  k36_mul_addn_mul((float *)(A + 9320448) + 0, (float *)(A + 8337408) + 0, (float *)(A + 9287680) + 0, (float *)(A + 8468480) + 0, (float *)(A + 9353216) + 0, (float *)(A + 8370176) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 139264, (float *)(A + 8075264) + 0, (float *)(A + 266240) + 0, (float *)(A + 8271872) + 0, (float *)(A + 10336256) + 221440, (float *)(A + 10336256) + 221184, (float *)(A + 10336256) + 221312);
+  k33_mul((float *)(A + 10336256) + 221440, (float *)(A + 8042496) + 0, (float *)(A + 8075264) + 0);
+  k34_concat((float *)(A + 10336256) + 221184, (float *)(A + 10336256) + 221312, (float *)(A + 8075264) + 0, (float *)(A + 331776) + 417792);
+  k35_matmul((float *)(A + 331776) + 417792, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 7845888) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 7813120) + 0, (float *)(A + 8042496) + 0);
+  k30_mul((float *)(A + 7878656) + 0, (float *)(A + 8239104) + 0, (float *)(A + 8075264) + 0);
+  k36_mul_addn_mul((float *)(A + 8271872) + 0, (float *)(A + 8108032) + 0, (float *)(A + 233472) + 0, (float *)(A + 8239104) + 0, (float *)(A + 266240) + 0, (float *)(A + 8140800) + 256, (float *)(A + 8042496) + 0, (float *)(A + 3487744) + 131072, (float *)(A + 7845888) + 0, (float *)(A + 8075264) + 0, (float *)(A + 9287680) + 0, (float *)(A + 10336256) + 246016, (float *)(A + 10336256) + 245760, (float *)(A + 10336256) + 245888);
+  k33_mul((float *)(A + 10336256) + 246016, (float *)(A + 7813120) + 0, (float *)(A + 7845888) + 0);
+  k34_concat((float *)(A + 10336256) + 245760, (float *)(A + 10336256) + 245888, (float *)(A + 7845888) + 0, (float *)(A + 331776) + 393216);
+  k35_matmul((float *)(A + 331776) + 393216, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 7616512) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 7583744) + 0, (float *)(A + 7813120) + 0);
+  k30_mul((float *)(A + 7649280) + 0, (float *)(A + 8009728) + 0, (float *)(A + 7845888) + 0);
+  k36_mul_addn_mul((float *)(A + 9287680) + 0, (float *)(A + 7878656) + 0, (float *)(A + 233472) + 0, (float *)(A + 8009728) + 0, (float *)(A + 266240) + 0, (float *)(A + 7911424) + 256, (float *)(A + 7813120) + 0, (float *)(A + 3487744) + 122880, (float *)(A + 7616512) + 0, (float *)(A + 7845888) + 0, (float *)(A + 9320448) + 0, (float *)(A + 10336256) + 270592, (float *)(A + 10336256) + 270336, (float *)(A + 10336256) + 270464);
+  k33_mul((float *)(A + 10336256) + 270592, (float *)(A + 7583744) + 0, (float *)(A + 7616512) + 0);
+  k34_concat((float *)(A + 10336256) + 270336, (float *)(A + 10336256) + 270464, (float *)(A + 7616512) + 0, (float *)(A + 331776) + 368640);
+  k35_matmul((float *)(A + 331776) + 368640, P + 10752 /* gru1.weight_hh */, (float *)(A + 9287680) + 0);
+  k27_mul_sub((float *)(A + 7387136) + 0, (float *)(A + 9353216) + 0);
   k28_sub_mul((float *)(A + 7354368) + 0, (float *)(A + 233472) + 0);
   k30_mul((float *)(A + 7419904) + 0, (float *)(A + 7780352) + 0, (float *)(A + 266240) + 0);
-  k35_mul_addn_mul((float *)(A + 7845888) + 0, (float *)(A + 7649280) + 0, (float *)(A + 7813120) + 0, (float *)(A + 7780352) + 0, (float *)(A + 7878656) + 0, (float *)(A + 7682048) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 114688, (float *)(A + 7387136) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 7583744) + 0, (float *)(A + 7616512) + 0);
-  k33_concat((float *)(A + 7583744) + 0, (float *)(A + 7616512) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 294912);
-  k30_mul((float *)(A + 364544) + 0, (float *)(A + 7354368) + 0, (float *)(A + 7387136) + 0);
-  k33_concat((float *)(A + 7583744) + 0, (float *)(A + 7616512) + 0, (float *)(A + 7387136) + 0, (float *)(A + 13088768) + 344064);
-  k34_matmul((float *)(A + 13088768) + 344064, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
-  k27_mul_sub((float *)(A + 7157760) + 0, (float *)(A + 233472) + 0);
-  k28_sub_mul((float *)(A + 7124992) + 0, (float *)(A + 266240) + 0);
-  k30_mul((float *)(A + 7190528) + 0, (float *)(A + 7550976) + 0, (float *)(A + 7354368) + 0);
-  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 7419904) + 0, (float *)(A + 364544) + 0, (float *)(A + 7550976) + 0, (float *)(A + 233472) + 0, (float *)(A + 7452672) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 106496, (float *)(A + 7157760) + 0, (float *)(A + 7354368) + 0, (float *)(A + 7387136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 319488);
-  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 7124992) + 0, (float *)(A + 7157760) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 7157760) + 0, (float *)(A + 13088768) + 319488);
-  k34_matmul((float *)(A + 13088768) + 319488, P + 10752 /* gru1.weight_hh */, (float *)(A + 7354368) + 0);
-  k27_mul_sub((float *)(A + 6928384) + 0, (float *)(A + 7419904) + 0);
-  k28_sub_mul((float *)(A + 6895616) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 6961152) + 0, (float *)(A + 7321600) + 0, (float *)(A + 266240) + 0);
-  k35_mul_addn_mul((float *)(A + 7387136) + 0, (float *)(A + 7190528) + 0, (float *)(A + 7354368) + 0, (float *)(A + 7321600) + 0, (float *)(A + 7419904) + 0, (float *)(A + 7223296) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 98304, (float *)(A + 6928384) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 7124992) + 0, (float *)(A + 7157760) + 0);
-  k33_concat((float *)(A + 7124992) + 0, (float *)(A + 7157760) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 344064);
-  k30_mul((float *)(A + 364544) + 0, (float *)(A + 6895616) + 0, (float *)(A + 6928384) + 0);
-  k33_concat((float *)(A + 7124992) + 0, (float *)(A + 7157760) + 0, (float *)(A + 6928384) + 0, (float *)(A + 13088768) + 294912);
-  k34_matmul((float *)(A + 13088768) + 294912, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
-  k27_mul_sub((float *)(A + 6699008) + 0, (float *)(A + 233472) + 0);
-  k28_sub_mul((float *)(A + 6666240) + 0, (float *)(A + 266240) + 0);
-  k30_mul((float *)(A + 6731776) + 0, (float *)(A + 7092224) + 0, (float *)(A + 6895616) + 0);
-  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 6961152) + 0, (float *)(A + 364544) + 0, (float *)(A + 7092224) + 0, (float *)(A + 233472) + 0, (float *)(A + 6993920) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 90112, (float *)(A + 6699008) + 0, (float *)(A + 6895616) + 0, (float *)(A + 6928384) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 368640);
-  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 6666240) + 0, (float *)(A + 6699008) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 6699008) + 0, (float *)(A + 13088768) + 270336);
-  k34_matmul((float *)(A + 13088768) + 270336, P + 10752 /* gru1.weight_hh */, (float *)(A + 6895616) + 0);
-  k27_mul_sub((float *)(A + 6469632) + 0, (float *)(A + 6961152) + 0);
-  k28_sub_mul((float *)(A + 6436864) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 6502400) + 0, (float *)(A + 6862848) + 0, (float *)(A + 266240) + 0);
-  k35_mul_addn_mul((float *)(A + 6928384) + 0, (float *)(A + 6731776) + 0, (float *)(A + 6895616) + 0, (float *)(A + 6862848) + 0, (float *)(A + 6961152) + 0, (float *)(A + 6764544) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 81920, (float *)(A + 6469632) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 6666240) + 0, (float *)(A + 6699008) + 0);
-  k33_concat((float *)(A + 6666240) + 0, (float *)(A + 6699008) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 393216);
-  k30_mul((float *)(A + 364544) + 0, (float *)(A + 6436864) + 0, (float *)(A + 6469632) + 0);
-  k33_concat((float *)(A + 6666240) + 0, (float *)(A + 6699008) + 0, (float *)(A + 6469632) + 0, (float *)(A + 13088768) + 245760);
-  k34_matmul((float *)(A + 13088768) + 245760, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
-  k27_mul_sub((float *)(A + 6240256) + 0, (float *)(A + 233472) + 0);
-  k28_sub_mul((float *)(A + 6207488) + 0, (float *)(A + 266240) + 0);
-  k30_mul((float *)(A + 6273024) + 0, (float *)(A + 6633472) + 0, (float *)(A + 6436864) + 0);
-  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 6502400) + 0, (float *)(A + 364544) + 0, (float *)(A + 6633472) + 0, (float *)(A + 233472) + 0, (float *)(A + 6535168) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 73728, (float *)(A + 6240256) + 0, (float *)(A + 6436864) + 0, (float *)(A + 6469632) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 417792);
-  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 6207488) + 0, (float *)(A + 6240256) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 6240256) + 0, (float *)(A + 13088768) + 221184);
-  k34_matmul((float *)(A + 13088768) + 221184, P + 10752 /* gru1.weight_hh */, (float *)(A + 6436864) + 0);
-  k27_mul_sub((float *)(A + 6010880) + 0, (float *)(A + 6502400) + 0);
+  k36_mul_addn_mul((float *)(A + 9320448) + 0, (float *)(A + 7649280) + 0, (float *)(A + 9287680) + 0, (float *)(A + 7780352) + 0, (float *)(A + 9353216) + 0, (float *)(A + 7682048) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 114688, (float *)(A + 7387136) + 0, (float *)(A + 266240) + 0, (float *)(A + 7583744) + 0, (float *)(A + 10336256) + 295168, (float *)(A + 10336256) + 294912, (float *)(A + 10336256) + 295040);
+  k33_mul((float *)(A + 10336256) + 295168, (float *)(A + 7354368) + 0, (float *)(A + 7387136) + 0);
+  k34_concat((float *)(A + 10336256) + 294912, (float *)(A + 10336256) + 295040, (float *)(A + 7387136) + 0, (float *)(A + 331776) + 344064);
+  k35_matmul((float *)(A + 331776) + 344064, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 7157760) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 7124992) + 0, (float *)(A + 7354368) + 0);
+  k30_mul((float *)(A + 7190528) + 0, (float *)(A + 7550976) + 0, (float *)(A + 7387136) + 0);
+  k36_mul_addn_mul((float *)(A + 7583744) + 0, (float *)(A + 7419904) + 0, (float *)(A + 233472) + 0, (float *)(A + 7550976) + 0, (float *)(A + 266240) + 0, (float *)(A + 7452672) + 256, (float *)(A + 7354368) + 0, (float *)(A + 3487744) + 106496, (float *)(A + 7157760) + 0, (float *)(A + 7387136) + 0, (float *)(A + 9287680) + 0, (float *)(A + 10336256) + 319744, (float *)(A + 10336256) + 319488, (float *)(A + 10336256) + 319616);
+  k33_mul((float *)(A + 10336256) + 319744, (float *)(A + 7124992) + 0, (float *)(A + 7157760) + 0);
+  k34_concat((float *)(A + 10336256) + 319488, (float *)(A + 10336256) + 319616, (float *)(A + 7157760) + 0, (float *)(A + 331776) + 319488);
+  k35_matmul((float *)(A + 331776) + 319488, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 6928384) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 6895616) + 0, (float *)(A + 7124992) + 0);
+  k30_mul((float *)(A + 6961152) + 0, (float *)(A + 7321600) + 0, (float *)(A + 7157760) + 0);
+  k36_mul_addn_mul((float *)(A + 9287680) + 0, (float *)(A + 7190528) + 0, (float *)(A + 233472) + 0, (float *)(A + 7321600) + 0, (float *)(A + 266240) + 0, (float *)(A + 7223296) + 256, (float *)(A + 7124992) + 0, (float *)(A + 3487744) + 98304, (float *)(A + 6928384) + 0, (float *)(A + 7157760) + 0, (float *)(A + 9320448) + 0, (float *)(A + 10336256) + 344320, (float *)(A + 10336256) + 344064, (float *)(A + 10336256) + 344192);
+  k33_mul((float *)(A + 10336256) + 344320, (float *)(A + 6895616) + 0, (float *)(A + 6928384) + 0);
+  k34_concat((float *)(A + 10336256) + 344064, (float *)(A + 10336256) + 344192, (float *)(A + 6928384) + 0, (float *)(A + 331776) + 294912);
+  k35_matmul((float *)(A + 331776) + 294912, P + 10752 /* gru1.weight_hh */, (float *)(A + 9287680) + 0);
+  k27_mul_sub((float *)(A + 6699008) + 0, (float *)(A + 9353216) + 0);
+  k28_sub_mul((float *)(A + 6666240) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 6731776) + 0, (float *)(A + 7092224) + 0, (float *)(A + 266240) + 0);
+  k36_mul_addn_mul((float *)(A + 9320448) + 0, (float *)(A + 6961152) + 0, (float *)(A + 9287680) + 0, (float *)(A + 7092224) + 0, (float *)(A + 9353216) + 0, (float *)(A + 6993920) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 90112, (float *)(A + 6699008) + 0, (float *)(A + 266240) + 0, (float *)(A + 6895616) + 0, (float *)(A + 10336256) + 368896, (float *)(A + 10336256) + 368640, (float *)(A + 10336256) + 368768);
+  k33_mul((float *)(A + 10336256) + 368896, (float *)(A + 6666240) + 0, (float *)(A + 6699008) + 0);
+  k34_concat((float *)(A + 10336256) + 368640, (float *)(A + 10336256) + 368768, (float *)(A + 6699008) + 0, (float *)(A + 331776) + 270336);
+  k35_matmul((float *)(A + 331776) + 270336, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 6469632) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 6436864) + 0, (float *)(A + 6666240) + 0);
+  k30_mul((float *)(A + 6502400) + 0, (float *)(A + 6862848) + 0, (float *)(A + 6699008) + 0);
+  k36_mul_addn_mul((float *)(A + 6895616) + 0, (float *)(A + 6731776) + 0, (float *)(A + 233472) + 0, (float *)(A + 6862848) + 0, (float *)(A + 266240) + 0, (float *)(A + 6764544) + 256, (float *)(A + 6666240) + 0, (float *)(A + 3487744) + 81920, (float *)(A + 6469632) + 0, (float *)(A + 6699008) + 0, (float *)(A + 9287680) + 0, (float *)(A + 10336256) + 393472, (float *)(A + 10336256) + 393216, (float *)(A + 10336256) + 393344);
+  k33_mul((float *)(A + 10336256) + 393472, (float *)(A + 6436864) + 0, (float *)(A + 6469632) + 0);
+  k34_concat((float *)(A + 10336256) + 393216, (float *)(A + 10336256) + 393344, (float *)(A + 6469632) + 0, (float *)(A + 331776) + 245760);
+  k35_matmul((float *)(A + 331776) + 245760, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 6240256) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 6207488) + 0, (float *)(A + 6436864) + 0);
+  k30_mul((float *)(A + 6273024) + 0, (float *)(A + 6633472) + 0, (float *)(A + 6469632) + 0);
+  k36_mul_addn_mul((float *)(A + 9287680) + 0, (float *)(A + 6502400) + 0, (float *)(A + 233472) + 0, (float *)(A + 6633472) + 0, (float *)(A + 266240) + 0, (float *)(A + 6535168) + 256, (float *)(A + 6436864) + 0, (float *)(A + 3487744) + 73728, (float *)(A + 6240256) + 0, (float *)(A + 6469632) + 0, (float *)(A + 9320448) + 0, (float *)(A + 10336256) + 418048, (float *)(A + 10336256) + 417792, (float *)(A + 10336256) + 417920);
+  k33_mul((float *)(A + 10336256) + 418048, (float *)(A + 6207488) + 0, (float *)(A + 6240256) + 0);
+  k34_concat((float *)(A + 10336256) + 417792, (float *)(A + 10336256) + 417920, (float *)(A + 6240256) + 0, (float *)(A + 331776) + 221184);
+  k35_matmul((float *)(A + 331776) + 221184, P + 10752 /* gru1.weight_hh */, (float *)(A + 9287680) + 0);
+  k27_mul_sub((float *)(A + 6010880) + 0, (float *)(A + 9353216) + 0);
   k28_sub_mul((float *)(A + 5978112) + 0, (float *)(A + 233472) + 0);
   k30_mul((float *)(A + 6043648) + 0, (float *)(A + 6404096) + 0, (float *)(A + 266240) + 0);
-  k35_mul_addn_mul((float *)(A + 6469632) + 0, (float *)(A + 6273024) + 0, (float *)(A + 6436864) + 0, (float *)(A + 6404096) + 0, (float *)(A + 6502400) + 0, (float *)(A + 6305792) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 65536, (float *)(A + 6010880) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 6207488) + 0, (float *)(A + 6240256) + 0);
-  k33_concat((float *)(A + 6207488) + 0, (float *)(A + 6240256) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 442368);
-  k30_mul((float *)(A + 364544) + 0, (float *)(A + 5978112) + 0, (float *)(A + 6010880) + 0);
-  k33_concat((float *)(A + 6207488) + 0, (float *)(A + 6240256) + 0, (float *)(A + 6010880) + 0, (float *)(A + 13088768) + 196608);
-  k34_matmul((float *)(A + 13088768) + 196608, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
-  k27_mul_sub((float *)(A + 5781504) + 0, (float *)(A + 233472) + 0);
-  k28_sub_mul((float *)(A + 5748736) + 0, (float *)(A + 266240) + 0);
-  k30_mul((float *)(A + 5814272) + 0, (float *)(A + 6174720) + 0, (float *)(A + 5978112) + 0);
-  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 6043648) + 0, (float *)(A + 364544) + 0, (float *)(A + 6174720) + 0, (float *)(A + 233472) + 0, (float *)(A + 6076416) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 57344, (float *)(A + 5781504) + 0, (float *)(A + 5978112) + 0, (float *)(A + 6010880) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 466944);
-  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 5748736) + 0, (float *)(A + 5781504) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 5781504) + 0, (float *)(A + 13088768) + 172032);
-  k34_matmul((float *)(A + 13088768) + 172032, P + 10752 /* gru1.weight_hh */, (float *)(A + 5978112) + 0);
-  k27_mul_sub((float *)(A + 5552128) + 0, (float *)(A + 6043648) + 0);
-  k28_sub_mul((float *)(A + 5519360) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 5584896) + 0, (float *)(A + 5945344) + 0, (float *)(A + 266240) + 0);
-  k35_mul_addn_mul((float *)(A + 6010880) + 0, (float *)(A + 5814272) + 0, (float *)(A + 5978112) + 0, (float *)(A + 5945344) + 0, (float *)(A + 6043648) + 0, (float *)(A + 5847040) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 49152, (float *)(A + 5552128) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 5748736) + 0, (float *)(A + 5781504) + 0);
-  k33_concat((float *)(A + 5748736) + 0, (float *)(A + 5781504) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 491520);
-  k30_mul((float *)(A + 364544) + 0, (float *)(A + 5519360) + 0, (float *)(A + 5552128) + 0);
-  k33_concat((float *)(A + 5748736) + 0, (float *)(A + 5781504) + 0, (float *)(A + 5552128) + 0, (float *)(A + 13088768) + 147456);
-  k34_matmul((float *)(A + 13088768) + 147456, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
-  k27_mul_sub((float *)(A + 5322752) + 0, (float *)(A + 233472) + 0);
-  k28_sub_mul((float *)(A + 5289984) + 0, (float *)(A + 266240) + 0);
-  k30_mul((float *)(A + 5355520) + 0, (float *)(A + 5715968) + 0, (float *)(A + 5519360) + 0);
-  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 5584896) + 0, (float *)(A + 364544) + 0, (float *)(A + 5715968) + 0, (float *)(A + 233472) + 0, (float *)(A + 5617664) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 40960, (float *)(A + 5322752) + 0, (float *)(A + 5519360) + 0, (float *)(A + 5552128) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 516096);
-  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 5289984) + 0, (float *)(A + 5322752) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 5322752) + 0, (float *)(A + 13088768) + 122880);
-  k34_matmul((float *)(A + 13088768) + 122880, P + 10752 /* gru1.weight_hh */, (float *)(A + 5519360) + 0);
-  k27_mul_sub((float *)(A + 5093376) + 0, (float *)(A + 5584896) + 0);
-  k28_sub_mul((float *)(A + 5060608) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 5126144) + 0, (float *)(A + 5486592) + 0, (float *)(A + 266240) + 0);
-  k35_mul_addn_mul((float *)(A + 5552128) + 0, (float *)(A + 5355520) + 0, (float *)(A + 5519360) + 0, (float *)(A + 5486592) + 0, (float *)(A + 5584896) + 0, (float *)(A + 5388288) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 32768, (float *)(A + 5093376) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 5289984) + 0, (float *)(A + 5322752) + 0);
-  k33_concat((float *)(A + 5289984) + 0, (float *)(A + 5322752) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 540672);
-  k30_mul((float *)(A + 364544) + 0, (float *)(A + 5060608) + 0, (float *)(A + 5093376) + 0);
-  k33_concat((float *)(A + 5289984) + 0, (float *)(A + 5322752) + 0, (float *)(A + 5093376) + 0, (float *)(A + 13088768) + 98304);
-  k34_matmul((float *)(A + 13088768) + 98304, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
-  k27_mul_sub((float *)(A + 4864000) + 0, (float *)(A + 233472) + 0);
-  k28_sub_mul((float *)(A + 4831232) + 0, (float *)(A + 266240) + 0);
-  k30_mul((float *)(A + 4896768) + 0, (float *)(A + 5257216) + 0, (float *)(A + 5060608) + 0);
-  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 5126144) + 0, (float *)(A + 364544) + 0, (float *)(A + 5257216) + 0, (float *)(A + 233472) + 0, (float *)(A + 5158912) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 24576, (float *)(A + 4864000) + 0, (float *)(A + 5060608) + 0, (float *)(A + 5093376) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 565248);
-  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 4831232) + 0, (float *)(A + 4864000) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 4864000) + 0, (float *)(A + 13088768) + 73728);
-  k34_matmul((float *)(A + 13088768) + 73728, P + 10752 /* gru1.weight_hh */, (float *)(A + 5060608) + 0);
-  k27_mul_sub((float *)(A + 4634624) + 0, (float *)(A + 5126144) + 0);
+  k36_mul_addn_mul((float *)(A + 9320448) + 0, (float *)(A + 6273024) + 0, (float *)(A + 9287680) + 0, (float *)(A + 6404096) + 0, (float *)(A + 9353216) + 0, (float *)(A + 6305792) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 65536, (float *)(A + 6010880) + 0, (float *)(A + 266240) + 0, (float *)(A + 6207488) + 0, (float *)(A + 10336256) + 442624, (float *)(A + 10336256) + 442368, (float *)(A + 10336256) + 442496);
+  k33_mul((float *)(A + 10336256) + 442624, (float *)(A + 5978112) + 0, (float *)(A + 6010880) + 0);
+  k34_concat((float *)(A + 10336256) + 442368, (float *)(A + 10336256) + 442496, (float *)(A + 6010880) + 0, (float *)(A + 331776) + 196608);
+  k35_matmul((float *)(A + 331776) + 196608, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 5781504) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 5748736) + 0, (float *)(A + 5978112) + 0);
+  k30_mul((float *)(A + 5814272) + 0, (float *)(A + 6174720) + 0, (float *)(A + 6010880) + 0);
+  k36_mul_addn_mul((float *)(A + 6207488) + 0, (float *)(A + 6043648) + 0, (float *)(A + 233472) + 0, (float *)(A + 6174720) + 0, (float *)(A + 266240) + 0, (float *)(A + 6076416) + 256, (float *)(A + 5978112) + 0, (float *)(A + 3487744) + 57344, (float *)(A + 5781504) + 0, (float *)(A + 6010880) + 0, (float *)(A + 9287680) + 0, (float *)(A + 10336256) + 467200, (float *)(A + 10336256) + 466944, (float *)(A + 10336256) + 467072);
+  k33_mul((float *)(A + 10336256) + 467200, (float *)(A + 5748736) + 0, (float *)(A + 5781504) + 0);
+  k34_concat((float *)(A + 10336256) + 466944, (float *)(A + 10336256) + 467072, (float *)(A + 5781504) + 0, (float *)(A + 331776) + 172032);
+  k35_matmul((float *)(A + 331776) + 172032, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 5552128) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 5519360) + 0, (float *)(A + 5748736) + 0);
+  k30_mul((float *)(A + 5584896) + 0, (float *)(A + 5945344) + 0, (float *)(A + 5781504) + 0);
+  k36_mul_addn_mul((float *)(A + 9287680) + 0, (float *)(A + 5814272) + 0, (float *)(A + 233472) + 0, (float *)(A + 5945344) + 0, (float *)(A + 266240) + 0, (float *)(A + 5847040) + 256, (float *)(A + 5748736) + 0, (float *)(A + 3487744) + 49152, (float *)(A + 5552128) + 0, (float *)(A + 5781504) + 0, (float *)(A + 9320448) + 0, (float *)(A + 10336256) + 491776, (float *)(A + 10336256) + 491520, (float *)(A + 10336256) + 491648);
+  k33_mul((float *)(A + 10336256) + 491776, (float *)(A + 5519360) + 0, (float *)(A + 5552128) + 0);
+  k34_concat((float *)(A + 10336256) + 491520, (float *)(A + 10336256) + 491648, (float *)(A + 5552128) + 0, (float *)(A + 331776) + 147456);
+  k35_matmul((float *)(A + 331776) + 147456, P + 10752 /* gru1.weight_hh */, (float *)(A + 9287680) + 0);
+  k27_mul_sub((float *)(A + 5322752) + 0, (float *)(A + 9353216) + 0);
+  k28_sub_mul((float *)(A + 5289984) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 5355520) + 0, (float *)(A + 5715968) + 0, (float *)(A + 266240) + 0);
+  k36_mul_addn_mul((float *)(A + 9320448) + 0, (float *)(A + 5584896) + 0, (float *)(A + 9287680) + 0, (float *)(A + 5715968) + 0, (float *)(A + 9353216) + 0, (float *)(A + 5617664) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 40960, (float *)(A + 5322752) + 0, (float *)(A + 266240) + 0, (float *)(A + 5519360) + 0, (float *)(A + 10336256) + 516352, (float *)(A + 10336256) + 516096, (float *)(A + 10336256) + 516224);
+  k33_mul((float *)(A + 10336256) + 516352, (float *)(A + 5289984) + 0, (float *)(A + 5322752) + 0);
+  k34_concat((float *)(A + 10336256) + 516096, (float *)(A + 10336256) + 516224, (float *)(A + 5322752) + 0, (float *)(A + 331776) + 122880);
+  k35_matmul((float *)(A + 331776) + 122880, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 5093376) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 5060608) + 0, (float *)(A + 5289984) + 0);
+  k30_mul((float *)(A + 5126144) + 0, (float *)(A + 5486592) + 0, (float *)(A + 5322752) + 0);
+  k36_mul_addn_mul((float *)(A + 5519360) + 0, (float *)(A + 5355520) + 0, (float *)(A + 233472) + 0, (float *)(A + 5486592) + 0, (float *)(A + 266240) + 0, (float *)(A + 5388288) + 256, (float *)(A + 5289984) + 0, (float *)(A + 3487744) + 32768, (float *)(A + 5093376) + 0, (float *)(A + 5322752) + 0, (float *)(A + 9287680) + 0, (float *)(A + 10336256) + 540928, (float *)(A + 10336256) + 540672, (float *)(A + 10336256) + 540800);
+  k33_mul((float *)(A + 10336256) + 540928, (float *)(A + 5060608) + 0, (float *)(A + 5093376) + 0);
+  k34_concat((float *)(A + 10336256) + 540672, (float *)(A + 10336256) + 540800, (float *)(A + 5093376) + 0, (float *)(A + 331776) + 98304);
+  k35_matmul((float *)(A + 331776) + 98304, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 4864000) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 4831232) + 0, (float *)(A + 5060608) + 0);
+  k30_mul((float *)(A + 4896768) + 0, (float *)(A + 5257216) + 0, (float *)(A + 5093376) + 0);
+  k36_mul_addn_mul((float *)(A + 9287680) + 0, (float *)(A + 5126144) + 0, (float *)(A + 233472) + 0, (float *)(A + 5257216) + 0, (float *)(A + 266240) + 0, (float *)(A + 5158912) + 256, (float *)(A + 5060608) + 0, (float *)(A + 3487744) + 24576, (float *)(A + 4864000) + 0, (float *)(A + 5093376) + 0, (float *)(A + 9320448) + 0, (float *)(A + 10336256) + 565504, (float *)(A + 10336256) + 565248, (float *)(A + 10336256) + 565376);
+  k33_mul((float *)(A + 10336256) + 565504, (float *)(A + 4831232) + 0, (float *)(A + 4864000) + 0);
+  k34_concat((float *)(A + 10336256) + 565248, (float *)(A + 10336256) + 565376, (float *)(A + 4864000) + 0, (float *)(A + 331776) + 73728);
+  k35_matmul((float *)(A + 331776) + 73728, P + 10752 /* gru1.weight_hh */, (float *)(A + 9287680) + 0);
+  k27_mul_sub((float *)(A + 4634624) + 0, (float *)(A + 9353216) + 0);
   k28_sub_mul((float *)(A + 4601856) + 0, (float *)(A + 233472) + 0);
   k30_mul((float *)(A + 4667392) + 0, (float *)(A + 5027840) + 0, (float *)(A + 266240) + 0);
-  k35_mul_addn_mul((float *)(A + 5093376) + 0, (float *)(A + 4896768) + 0, (float *)(A + 5060608) + 0, (float *)(A + 5027840) + 0, (float *)(A + 5126144) + 0, (float *)(A + 4929536) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 16384, (float *)(A + 4634624) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 4831232) + 0, (float *)(A + 4864000) + 0);
-  k33_concat((float *)(A + 4831232) + 0, (float *)(A + 4864000) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 589824);
-  k30_mul((float *)(A + 364544) + 0, (float *)(A + 4601856) + 0, (float *)(A + 4634624) + 0);
-  k33_concat((float *)(A + 4831232) + 0, (float *)(A + 4864000) + 0, (float *)(A + 4634624) + 0, (float *)(A + 13088768) + 49152);
-  k34_matmul((float *)(A + 13088768) + 49152, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
-  k27_mul_sub((float *)(A + 4405248) + 0, (float *)(A + 233472) + 0);
-  k28_sub_mul((float *)(A + 4372480) + 0, (float *)(A + 266240) + 0);
-  k30_mul((float *)(A + 4438016) + 0, (float *)(A + 4798464) + 0, (float *)(A + 4601856) + 0);
-  k35_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 4667392) + 0, (float *)(A + 364544) + 0, (float *)(A + 4798464) + 0, (float *)(A + 233472) + 0, (float *)(A + 4700160) + 256, (float *)(A + 266240) + 0, (float *)(A + 3487744) + 8192, (float *)(A + 4405248) + 0, (float *)(A + 4601856) + 0, (float *)(A + 4634624) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 3225600) + 0, (float *)(A + 10336256) + 614400);
-  k30_mul((float *)(A + 3225600) + 0, (float *)(A + 4372480) + 0, (float *)(A + 4405248) + 0);
-  k33_concat((float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 4405248) + 0, (float *)(A + 13088768) + 24576);
-  k34_matmul((float *)(A + 13088768) + 24576, P + 10752 /* gru1.weight_hh */, (float *)(A + 4601856) + 0);
-  k27_mul_sub((float *)(A + 3028992) + 0, (float *)(A + 4667392) + 0);
-  k28_sub_mul((float *)(A + 2996224) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 3061760) + 0, (float *)(A + 4569088) + 0, (float *)(A + 266240) + 0);
-  k35_mul_addn_mul((float *)(A + 4634624) + 0, (float *)(A + 4438016) + 0, (float *)(A + 4601856) + 0, (float *)(A + 4569088) + 0, (float *)(A + 4667392) + 0, (float *)(A + 4470784) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 0, (float *)(A + 3028992) + 0, (float *)(A + 266240) + 0, (float *)(A + 331776) + 0, (float *)(A + 364544) + 0, (float *)(A + 4372480) + 0, (float *)(A + 4405248) + 0);
-  k33_concat((float *)(A + 4372480) + 0, (float *)(A + 4405248) + 0, (float *)(A + 364544) + 0, (float *)(A + 10336256) + 638976);
-}
-
-static void gru_classifier_grad_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k30_mul((float *)(A + 364544) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3028992) + 0);
-  k33_concat((float *)(A + 4372480) + 0, (float *)(A + 4405248) + 0, (float *)(A + 3028992) + 0, (float *)(A + 13088768) + 0);
-  k34_matmul((float *)(A + 13088768) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 364544) + 0);
-  k27_mul_sub((float *)(A + 3192832) + 0, (float *)(A + 233472) + 0);
-  k28_sub_mul((float *)(A + 200704) + 0, (float *)(A + 266240) + 0);
-  k30_mul((float *)(A + 3422208) + 0, (float *)(A + 3454976) + 0, (float *)(A + 3225600) + 0);
-  k36_mul_addn_mul((float *)(A + 331776) + 0, (float *)(A + 3061760) + 0, (float *)(A + 364544) + 0, (float *)(A + 3454976) + 0, (float *)(A + 233472) + 0, (float *)(A + 3094528) + 256, (float *)(A + 266240) + 0, (float *)(A + 3192832) + 0, (float *)(A + 3225600) + 0, (float *)(A + 3258368) + 0, (float *)(A + 3291136) + 0, (float *)(A + 4372480) + 0);
-  k33_concat((float *)(A + 3291136) + 0, (float *)(A + 4372480) + 0, (float *)(A + 3258368) + 0, (float *)(A + 10336256) + 663552);
-  k37_matmul((float *)(A + 10336256) + 0, (float *)(A + 0) + 0, (float *)(A + 233472) + 0);
-  k38_matmul((float *)(A + 13088768) + 0, (float *)(A + 3487744) + 0, (float *)(A + 0) + 0);
-  k39_sum_to((float *)(A + 10336256) + 0, (float *)(A + 10180224) + 0);
-  k30_mul((float *)(A + 3258368) + 0, (float *)(A + 200704) + 0, (float *)(A + 331776) + 0);
-  k33_concat((float *)(A + 3291136) + 0, (float *)(A + 4372480) + 0, (float *)(A + 331776) + 0, (float *)(A + 4470784) + 0);
-  k40_stack((float *)(A + 13088768) + 638976, (float *)(A + 13088768) + 614400, (float *)(A + 13088768) + 589824, (float *)(A + 13088768) + 565248, (float *)(A + 13088768) + 540672, (float *)(A + 13088768) + 516096, (float *)(A + 13088768) + 491520, (float *)(A + 13088768) + 466944, (float *)(A + 13088768) + 442368, (float *)(A + 13088768) + 417792, (float *)(A + 13088768) + 393216, (float *)(A + 13088768) + 368640, (float *)(A + 13088768) + 344064, (float *)(A + 13088768) + 319488, (float *)(A + 13088768) + 294912, (float *)(A + 13088768) + 270336, (float *)(A + 13088768) + 245760, (float *)(A + 13088768) + 221184, (float *)(A + 13088768) + 196608, (float *)(A + 13088768) + 172032, (float *)(A + 13088768) + 147456, (float *)(A + 13088768) + 122880, (float *)(A + 13088768) + 98304, (float *)(A + 13088768) + 73728, (float *)(A + 13088768) + 49152, (float *)(A + 13088768) + 24576, (float *)(A + 13088768) + 0, (float *)(A + 4470784) + 0, (float *)(A + 10182656) + 0);
-  k39_sum_to((float *)(A + 10182656) + 0, (float *)(A + 10177536) + 0);
-  k41_matmul((float *)(A + 10172416) + 0, (float *)(A + 299008) + 0, (float *)(A + 276480) + 0);
-  k42_sum_to((float *)(A + 10172416) + 0, (float *)(A + 10181760) + 0);
-  k43_mul_neg((float *)(A + 10180096) + 0, (float *)(A + 10181824) + 0);
-  k44_mul((float *)(A + 10180160) + 0, (float *)(A + 10181888) + 0);
+  k36_mul_addn_mul((float *)(A + 9320448) + 0, (float *)(A + 4896768) + 0, (float *)(A + 9287680) + 0, (float *)(A + 5027840) + 0, (float *)(A + 9353216) + 0, (float *)(A + 4929536) + 256, (float *)(A + 233472) + 0, (float *)(A + 3487744) + 16384, (float *)(A + 4634624) + 0, (float *)(A + 266240) + 0, (float *)(A + 4831232) + 0, (float *)(A + 10336256) + 590080, (float *)(A + 10336256) + 589824, (float *)(A + 10336256) + 589952);
+  k33_mul((float *)(A + 10336256) + 590080, (float *)(A + 4601856) + 0, (float *)(A + 4634624) + 0);
+  k34_concat((float *)(A + 10336256) + 589824, (float *)(A + 10336256) + 589952, (float *)(A + 4634624) + 0, (float *)(A + 331776) + 49152);
+  k35_matmul((float *)(A + 331776) + 49152, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 4405248) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 4372480) + 0, (float *)(A + 4601856) + 0);
+  k30_mul((float *)(A + 4438016) + 0, (float *)(A + 4798464) + 0, (float *)(A + 4634624) + 0);
+  k36_mul_addn_mul((float *)(A + 4831232) + 0, (float *)(A + 4667392) + 0, (float *)(A + 233472) + 0, (float *)(A + 4798464) + 0, (float *)(A + 266240) + 0, (float *)(A + 4700160) + 256, (float *)(A + 4601856) + 0, (float *)(A + 3487744) + 8192, (float *)(A + 4405248) + 0, (float *)(A + 4634624) + 0, (float *)(A + 9287680) + 0, (float *)(A + 10336256) + 614656, (float *)(A + 10336256) + 614400, (float *)(A + 10336256) + 614528);
+  k33_mul((float *)(A + 10336256) + 614656, (float *)(A + 4372480) + 0, (float *)(A + 4405248) + 0);
+  k34_concat((float *)(A + 10336256) + 614400, (float *)(A + 10336256) + 614528, (float *)(A + 4405248) + 0, (float *)(A + 331776) + 24576);
+  k35_matmul((float *)(A + 331776) + 24576, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k27_mul_sub((float *)(A + 3028992) + 0, (float *)(A + 266240) + 0);
+  k28_sub_mul((float *)(A + 2996224) + 0, (float *)(A + 4372480) + 0);
+  k30_mul((float *)(A + 3061760) + 0, (float *)(A + 4569088) + 0, (float *)(A + 4405248) + 0);
+  k36_mul_addn_mul((float *)(A + 9287680) + 0, (float *)(A + 4438016) + 0, (float *)(A + 233472) + 0, (float *)(A + 4569088) + 0, (float *)(A + 266240) + 0, (float *)(A + 4470784) + 256, (float *)(A + 4372480) + 0, (float *)(A + 3487744) + 0, (float *)(A + 3028992) + 0, (float *)(A + 4405248) + 0, (float *)(A + 9320448) + 0, (float *)(A + 10336256) + 639232, (float *)(A + 10336256) + 638976, (float *)(A + 10336256) + 639104);
+  k33_mul((float *)(A + 10336256) + 639232, (float *)(A + 2996224) + 0, (float *)(A + 3028992) + 0);
+  k34_concat((float *)(A + 10336256) + 638976, (float *)(A + 10336256) + 639104, (float *)(A + 3028992) + 0, (float *)(A + 331776) + 0);
+  k35_matmul((float *)(A + 331776) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 9287680) + 0);
+  k27_mul_sub((float *)(A + 3192832) + 0, (float *)(A + 9353216) + 0);
+  k28_sub_mul((float *)(A + 200704) + 0, (float *)(A + 233472) + 0);
+  k30_mul((float *)(A + 3422208) + 0, (float *)(A + 3454976) + 0, (float *)(A + 266240) + 0);
+  k37_mul_addn_mul((float *)(A + 9320448) + 0, (float *)(A + 3061760) + 0, (float *)(A + 9287680) + 0, (float *)(A + 3454976) + 0, (float *)(A + 9353216) + 0, (float *)(A + 3094528) + 256, (float *)(A + 233472) + 0, (float *)(A + 3192832) + 0, (float *)(A + 266240) + 0, (float *)(A + 10336256) + 663808, (float *)(A + 10336256) + 663552, (float *)(A + 10336256) + 663680);
+  k38_matmul((float *)(A + 10336256) + 0, (float *)(A + 0) + 0, (float *)(A + 233472) + 0);
+  k39_matmul((float *)(A + 331776) + 0, (float *)(A + 3487744) + 0, (float *)(A + 0) + 0);
+  k40_sum_to((float *)(A + 10336256) + 0, (float *)(A + 10180224) + 0);
+  k33_mul((float *)(A + 10336256) + 663808, (float *)(A + 200704) + 0, (float *)(A + 9287680) + 0);
+  k34_concat((float *)(A + 10336256) + 663552, (float *)(A + 10336256) + 663680, (float *)(A + 9287680) + 0, (float *)(A + 10182656) + 0);
+  k41_stack((float *)(A + 331776) + 638976, (float *)(A + 331776) + 614400, (float *)(A + 331776) + 589824, (float *)(A + 331776) + 565248, (float *)(A + 331776) + 540672, (float *)(A + 331776) + 516096, (float *)(A + 331776) + 491520, (float *)(A + 331776) + 466944, (float *)(A + 331776) + 442368, (float *)(A + 331776) + 417792, (float *)(A + 331776) + 393216, (float *)(A + 331776) + 368640, (float *)(A + 331776) + 344064, (float *)(A + 331776) + 319488, (float *)(A + 331776) + 294912, (float *)(A + 331776) + 270336, (float *)(A + 331776) + 245760, (float *)(A + 331776) + 221184, (float *)(A + 331776) + 196608, (float *)(A + 331776) + 172032, (float *)(A + 331776) + 147456, (float *)(A + 331776) + 122880, (float *)(A + 331776) + 98304, (float *)(A + 331776) + 73728, (float *)(A + 331776) + 49152, (float *)(A + 331776) + 24576, (float *)(A + 331776) + 0, (float *)(A + 10182656) + 0, (float *)(A + 10280960) + 0);
+  k40_sum_to((float *)(A + 10280960) + 0, (float *)(A + 10177536) + 0);
+  k42_matmul((float *)(A + 10172416) + 0, (float *)(A + 299008) + 0, (float *)(A + 276480) + 0);
+  k43_sum_to((float *)(A + 10172416) + 0, (float *)(A + 10181760) + 0);
+  k44_mul_neg((float *)(A + 10180096) + 0, (float *)(A + 10181824) + 0);
+  k45_mul((float *)(A + 10180160) + 0, (float *)(A + 10181888) + 0);
 }
 
 float gru_classifier_grad(const float *params, const gru_classifier_batch *in, float *grads, gru_classifier_outputs *out, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -2416,16 +2394,15 @@ float gru_classifier_grad(const float *params, const gru_classifier_batch *in, f
   (void)P, (void)A;
   gru_classifier_grad_1(P, in, A, seed);
   gru_classifier_grad_2(P, in, A, seed);
-  gru_classifier_grad_3(P, in, A, seed);
   if (out) k13_copy((float *)(A + 10174976) + 0, out->logits);
-  k45_copy((float *)(A + 10181824) + 0, &loss);
-  if (metrics) k45_copy((float *)(A + 10181888) + 0, &metrics->accuracy);
-  k46_copy((float *)(A + 233472) + 0, grads + 0);
-  k47_copy((float *)(A + 0) + 0, grads + 10752);
-  k48_copy((float *)(A + 10180224) + 0, grads + 59904);
-  k48_copy((float *)(A + 10177536) + 0, grads + 60288);
-  k49_copy((float *)(A + 276480) + 0, grads + 60672);
-  k50_copy((float *)(A + 10181760) + 0, grads + 61952);
+  k46_copy((float *)(A + 10181824) + 0, &loss);
+  if (metrics) k46_copy((float *)(A + 10181888) + 0, &metrics->accuracy);
+  k47_copy((float *)(A + 233472) + 0, grads + 0);
+  k48_copy((float *)(A + 0) + 0, grads + 10752);
+  k49_copy((float *)(A + 10180224) + 0, grads + 59904);
+  k49_copy((float *)(A + 10177536) + 0, grads + 60288);
+  k50_copy((float *)(A + 276480) + 0, grads + 60672);
+  k51_copy((float *)(A + 10181760) + 0, grads + 61952);
   return loss;
 }
 
@@ -2620,270 +2597,242 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k28_sub_mul((float *)(A + 10109440) + 0, (float *)(A + 3293696) + 0);
   k29_mul_neg((float *)(A + 3228160) + 0, (float *)(A + 10142208) + 0, (float *)(A + 334336) + 0);
   k30_mul((float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 10142208) + 0);
-  k31_mul_mul_mul((float *)(A + 3228160) + 0, (float *)(A + 268800) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3326464) + 256, (float *)(A + 3293696) + 0, (float *)(A + 367104) + 0, (float *)(A + 399872) + 0);
-  k32_mul_addn_mul((float *)(A + 3228160) + 0, (float *)(A + 3490304) + 212992, (float *)(A + 334336) + 0, (float *)(A + 10142208) + 0, (float *)(A + 268800) + 0);
-  k33_concat((float *)(A + 399872) + 0, (float *)(A + 268800) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 0);
-  k30_mul((float *)(A + 367104) + 0, (float *)(A + 10109440) + 0, (float *)(A + 334336) + 0);
-  k33_concat((float *)(A + 399872) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 13091328) + 638976);
-  k34_matmul((float *)(A + 13091328) + 638976, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
-  k27_mul_sub((float *)(A + 9912832) + 0, (float *)(A + 334336) + 0);
-  k28_sub_mul((float *)(A + 9880064) + 0, (float *)(A + 367104) + 0);
-  k30_mul((float *)(A + 9945600) + 0, (float *)(A + 10306048) + 0, (float *)(A + 10109440) + 0);
-  k35_mul_addn_mul((float *)(A + 3228160) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 10306048) + 0, (float *)(A + 334336) + 0, (float *)(A + 10207744) + 256, (float *)(A + 367104) + 0, (float *)(A + 3490304) + 204800, (float *)(A + 9912832) + 0, (float *)(A + 10109440) + 0, (float *)(A + 10142208) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3326464) + 0);
-  k33_concat((float *)(A + 3293696) + 0, (float *)(A + 3326464) + 0, (float *)(A + 3260928) + 0, (float *)(A + 10338816) + 24576);
+  k31_mul_mul_mul((float *)(A + 3228160) + 0, (float *)(A + 268800) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3326464) + 256, (float *)(A + 3293696) + 0, (float *)(A + 10338816) + 256, (float *)(A + 10338816) + 0);
+  k32_mul_addn_mul((float *)(A + 3228160) + 0, (float *)(A + 3490304) + 212992, (float *)(A + 334336) + 0, (float *)(A + 10142208) + 0, (float *)(A + 10338816) + 128);
+  k33_mul((float *)(A + 10338816) + 256, (float *)(A + 10109440) + 0, (float *)(A + 268800) + 0);
+  k34_concat((float *)(A + 10338816) + 0, (float *)(A + 10338816) + 128, (float *)(A + 268800) + 0, (float *)(A + 334336) + 638976);
+  k35_matmul((float *)(A + 334336) + 638976, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k27_mul_sub((float *)(A + 9912832) + 0, (float *)(A + 10109440) + 0);
+  k28_sub_mul((float *)(A + 9880064) + 0, (float *)(A + 10142208) + 0);
+  k30_mul((float *)(A + 9945600) + 0, (float *)(A + 10306048) + 0, (float *)(A + 3260928) + 0);
+  k36_mul_addn_mul((float *)(A + 3228160) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 10306048) + 0, (float *)(A + 10109440) + 0, (float *)(A + 10207744) + 256, (float *)(A + 10142208) + 0, (float *)(A + 3490304) + 204800, (float *)(A + 9912832) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 10338816) + 24832, (float *)(A + 10338816) + 24576, (float *)(A + 10338816) + 24704);
+  k33_mul((float *)(A + 10338816) + 24832, (float *)(A + 9880064) + 0, (float *)(A + 9912832) + 0);
+  k34_concat((float *)(A + 10338816) + 24576, (float *)(A + 10338816) + 24704, (float *)(A + 9912832) + 0, (float *)(A + 334336) + 614400);
 }
 
 static void gru_classifier_train_step_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k30_mul((float *)(A + 3260928) + 0, (float *)(A + 9880064) + 0, (float *)(A + 3228160) + 0);
-  k33_concat((float *)(A + 3293696) + 0, (float *)(A + 3326464) + 0, (float *)(A + 3228160) + 0, (float *)(A + 13091328) + 614400);
-  k34_matmul((float *)(A + 13091328) + 614400, P + 10752 /* gru1.weight_hh */, (float *)(A + 10109440) + 0);
-  k27_mul_sub((float *)(A + 9683456) + 0, (float *)(A + 236032) + 0);
-  k28_sub_mul((float *)(A + 9650688) + 0, (float *)(A + 268800) + 0);
-  k30_mul((float *)(A + 9716224) + 0, (float *)(A + 10076672) + 0, (float *)(A + 334336) + 0);
-  k35_mul_addn_mul((float *)(A + 10142208) + 0, (float *)(A + 9945600) + 0, (float *)(A + 10109440) + 0, (float *)(A + 10076672) + 0, (float *)(A + 236032) + 0, (float *)(A + 9978368) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 196608, (float *)(A + 9683456) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 9880064) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 9880064) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 49152);
-  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 9650688) + 0, (float *)(A + 334336) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 9880064) + 0, (float *)(A + 334336) + 0, (float *)(A + 13091328) + 589824);
-  k34_matmul((float *)(A + 13091328) + 589824, P + 10752 /* gru1.weight_hh */, (float *)(A + 334336) + 0);
-  k27_mul_sub((float *)(A + 9454080) + 0, (float *)(A + 236032) + 0);
-  k28_sub_mul((float *)(A + 9421312) + 0, (float *)(A + 268800) + 0);
-  k30_mul((float *)(A + 9486848) + 0, (float *)(A + 9847296) + 0, (float *)(A + 3228160) + 0);
-  k35_mul_addn_mul((float *)(A + 367104) + 0, (float *)(A + 9716224) + 0, (float *)(A + 334336) + 0, (float *)(A + 9847296) + 0, (float *)(A + 236032) + 0, (float *)(A + 9748992) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 188416, (float *)(A + 9454080) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 9650688) + 0, (float *)(A + 9683456) + 0, (float *)(A + 3293696) + 0);
-  k33_concat((float *)(A + 9683456) + 0, (float *)(A + 3293696) + 0, (float *)(A + 9650688) + 0, (float *)(A + 10338816) + 73728);
-  k30_mul((float *)(A + 9650688) + 0, (float *)(A + 9421312) + 0, (float *)(A + 3228160) + 0);
-  k33_concat((float *)(A + 9683456) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 13091328) + 565248);
-  k34_matmul((float *)(A + 13091328) + 565248, P + 10752 /* gru1.weight_hh */, (float *)(A + 3228160) + 0);
-  k27_mul_sub((float *)(A + 9224704) + 0, (float *)(A + 3293696) + 0);
-  k28_sub_mul((float *)(A + 9191936) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 9257472) + 0, (float *)(A + 9617920) + 0, (float *)(A + 268800) + 0);
-  k35_mul_addn_mul((float *)(A + 3260928) + 0, (float *)(A + 9486848) + 0, (float *)(A + 3228160) + 0, (float *)(A + 9617920) + 0, (float *)(A + 3293696) + 0, (float *)(A + 9519616) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 180224, (float *)(A + 9224704) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 9421312) + 0, (float *)(A + 9454080) + 0);
-  k33_concat((float *)(A + 9421312) + 0, (float *)(A + 9454080) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 98304);
-  k30_mul((float *)(A + 367104) + 0, (float *)(A + 9191936) + 0, (float *)(A + 9224704) + 0);
-  k33_concat((float *)(A + 9421312) + 0, (float *)(A + 9454080) + 0, (float *)(A + 9224704) + 0, (float *)(A + 13091328) + 540672);
-  k34_matmul((float *)(A + 13091328) + 540672, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
+  k35_matmul((float *)(A + 334336) + 614400, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 9683456) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 9650688) + 0, (float *)(A + 3228160) + 0);
+  k30_mul((float *)(A + 9716224) + 0, (float *)(A + 10076672) + 0, (float *)(A + 3260928) + 0);
+  k36_mul_addn_mul((float *)(A + 3293696) + 0, (float *)(A + 9945600) + 0, (float *)(A + 236032) + 0, (float *)(A + 10076672) + 0, (float *)(A + 268800) + 0, (float *)(A + 9978368) + 256, (float *)(A + 3228160) + 0, (float *)(A + 3490304) + 196608, (float *)(A + 9683456) + 0, (float *)(A + 3260928) + 0, (float *)(A + 9880064) + 0, (float *)(A + 10338816) + 49408, (float *)(A + 10338816) + 49152, (float *)(A + 10338816) + 49280);
+  k33_mul((float *)(A + 10338816) + 49408, (float *)(A + 9650688) + 0, (float *)(A + 9683456) + 0);
+  k34_concat((float *)(A + 10338816) + 49152, (float *)(A + 10338816) + 49280, (float *)(A + 9683456) + 0, (float *)(A + 334336) + 589824);
+  k35_matmul((float *)(A + 334336) + 589824, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 9454080) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 9421312) + 0, (float *)(A + 9650688) + 0);
+  k30_mul((float *)(A + 9486848) + 0, (float *)(A + 9847296) + 0, (float *)(A + 9683456) + 0);
+  k36_mul_addn_mul((float *)(A + 9880064) + 0, (float *)(A + 9716224) + 0, (float *)(A + 236032) + 0, (float *)(A + 9847296) + 0, (float *)(A + 268800) + 0, (float *)(A + 9748992) + 256, (float *)(A + 9650688) + 0, (float *)(A + 3490304) + 188416, (float *)(A + 9454080) + 0, (float *)(A + 9683456) + 0, (float *)(A + 10180160) + 0, (float *)(A + 10338816) + 73984, (float *)(A + 10338816) + 73728, (float *)(A + 10338816) + 73856);
+  k33_mul((float *)(A + 10338816) + 73984, (float *)(A + 9421312) + 0, (float *)(A + 9454080) + 0);
+  k34_concat((float *)(A + 10338816) + 73728, (float *)(A + 10338816) + 73856, (float *)(A + 9454080) + 0, (float *)(A + 334336) + 565248);
+  k35_matmul((float *)(A + 334336) + 565248, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 9224704) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 9191936) + 0, (float *)(A + 9421312) + 0);
+  k30_mul((float *)(A + 9257472) + 0, (float *)(A + 9617920) + 0, (float *)(A + 9454080) + 0);
+  k36_mul_addn_mul((float *)(A + 10180160) + 0, (float *)(A + 9486848) + 0, (float *)(A + 236032) + 0, (float *)(A + 9617920) + 0, (float *)(A + 268800) + 0, (float *)(A + 9519616) + 256, (float *)(A + 9421312) + 0, (float *)(A + 3490304) + 180224, (float *)(A + 9224704) + 0, (float *)(A + 9454080) + 0, (float *)(A + 10212928) + 0, (float *)(A + 10338816) + 98560, (float *)(A + 10338816) + 98304, (float *)(A + 10338816) + 98432);
+  k33_mul((float *)(A + 10338816) + 98560, (float *)(A + 9191936) + 0, (float *)(A + 9224704) + 0);
+  k34_concat((float *)(A + 10338816) + 98304, (float *)(A + 10338816) + 98432, (float *)(A + 9224704) + 0, (float *)(A + 334336) + 540672);
+  k35_matmul((float *)(A + 334336) + 540672, P + 10752 /* gru1.weight_hh */, (float *)(A + 10180160) + 0);
   k27_mul_sub((float *)(A + 8995328) + 0, (float *)(A + 236032) + 0);
   k28_sub_mul((float *)(A + 8962560) + 0, (float *)(A + 268800) + 0);
   k30_mul((float *)(A + 9028096) + 0, (float *)(A + 9388544) + 0, (float *)(A + 9191936) + 0);
-  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 9257472) + 0, (float *)(A + 367104) + 0, (float *)(A + 9388544) + 0, (float *)(A + 236032) + 0, (float *)(A + 9290240) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 172032, (float *)(A + 8995328) + 0, (float *)(A + 9191936) + 0, (float *)(A + 9224704) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 122880);
-  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 8962560) + 0, (float *)(A + 8995328) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 8995328) + 0, (float *)(A + 13091328) + 516096);
-  k34_matmul((float *)(A + 13091328) + 516096, P + 10752 /* gru1.weight_hh */, (float *)(A + 9191936) + 0);
+  k36_mul_addn_mul((float *)(A + 10212928) + 0, (float *)(A + 9257472) + 0, (float *)(A + 10180160) + 0, (float *)(A + 9388544) + 0, (float *)(A + 236032) + 0, (float *)(A + 9290240) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 172032, (float *)(A + 8995328) + 0, (float *)(A + 9191936) + 0, (float *)(A + 9224704) + 0, (float *)(A + 10338816) + 123136, (float *)(A + 10338816) + 122880, (float *)(A + 10338816) + 123008);
+  k33_mul((float *)(A + 10338816) + 123136, (float *)(A + 8962560) + 0, (float *)(A + 8995328) + 0);
+  k34_concat((float *)(A + 10338816) + 122880, (float *)(A + 10338816) + 123008, (float *)(A + 8995328) + 0, (float *)(A + 334336) + 516096);
+  k35_matmul((float *)(A + 334336) + 516096, P + 10752 /* gru1.weight_hh */, (float *)(A + 9191936) + 0);
   k27_mul_sub((float *)(A + 8765952) + 0, (float *)(A + 9257472) + 0);
   k28_sub_mul((float *)(A + 8733184) + 0, (float *)(A + 236032) + 0);
   k30_mul((float *)(A + 8798720) + 0, (float *)(A + 9159168) + 0, (float *)(A + 268800) + 0);
-  k35_mul_addn_mul((float *)(A + 9224704) + 0, (float *)(A + 9028096) + 0, (float *)(A + 9191936) + 0, (float *)(A + 9159168) + 0, (float *)(A + 9257472) + 0, (float *)(A + 9060864) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 163840, (float *)(A + 8765952) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 8962560) + 0, (float *)(A + 8995328) + 0);
-  k33_concat((float *)(A + 8962560) + 0, (float *)(A + 8995328) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 147456);
-  k30_mul((float *)(A + 367104) + 0, (float *)(A + 8733184) + 0, (float *)(A + 8765952) + 0);
-  k33_concat((float *)(A + 8962560) + 0, (float *)(A + 8995328) + 0, (float *)(A + 8765952) + 0, (float *)(A + 13091328) + 491520);
-  k34_matmul((float *)(A + 13091328) + 491520, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
-  k27_mul_sub((float *)(A + 8536576) + 0, (float *)(A + 236032) + 0);
-  k28_sub_mul((float *)(A + 8503808) + 0, (float *)(A + 268800) + 0);
-  k30_mul((float *)(A + 8569344) + 0, (float *)(A + 8929792) + 0, (float *)(A + 8733184) + 0);
-  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 8798720) + 0, (float *)(A + 367104) + 0, (float *)(A + 8929792) + 0, (float *)(A + 236032) + 0, (float *)(A + 8831488) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 155648, (float *)(A + 8536576) + 0, (float *)(A + 8733184) + 0, (float *)(A + 8765952) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 172032);
-  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 8503808) + 0, (float *)(A + 8536576) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 8536576) + 0, (float *)(A + 13091328) + 466944);
-  k34_matmul((float *)(A + 13091328) + 466944, P + 10752 /* gru1.weight_hh */, (float *)(A + 8733184) + 0);
-  k27_mul_sub((float *)(A + 8307200) + 0, (float *)(A + 8798720) + 0);
-  k28_sub_mul((float *)(A + 8274432) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 8339968) + 0, (float *)(A + 8700416) + 0, (float *)(A + 268800) + 0);
-  k35_mul_addn_mul((float *)(A + 8765952) + 0, (float *)(A + 8569344) + 0, (float *)(A + 8733184) + 0, (float *)(A + 8700416) + 0, (float *)(A + 8798720) + 0, (float *)(A + 8602112) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 147456, (float *)(A + 8307200) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 8503808) + 0, (float *)(A + 8536576) + 0);
-  k33_concat((float *)(A + 8503808) + 0, (float *)(A + 8536576) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 196608);
-  k30_mul((float *)(A + 367104) + 0, (float *)(A + 8274432) + 0, (float *)(A + 8307200) + 0);
-  k33_concat((float *)(A + 8503808) + 0, (float *)(A + 8536576) + 0, (float *)(A + 8307200) + 0, (float *)(A + 13091328) + 442368);
-  k34_matmul((float *)(A + 13091328) + 442368, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
-  k27_mul_sub((float *)(A + 8077824) + 0, (float *)(A + 236032) + 0);
-  k28_sub_mul((float *)(A + 8045056) + 0, (float *)(A + 268800) + 0);
-  k30_mul((float *)(A + 8110592) + 0, (float *)(A + 8471040) + 0, (float *)(A + 8274432) + 0);
-  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 8339968) + 0, (float *)(A + 367104) + 0, (float *)(A + 8471040) + 0, (float *)(A + 236032) + 0, (float *)(A + 8372736) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 139264, (float *)(A + 8077824) + 0, (float *)(A + 8274432) + 0, (float *)(A + 8307200) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 221184);
-  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 8045056) + 0, (float *)(A + 8077824) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 8077824) + 0, (float *)(A + 13091328) + 417792);
-  k34_matmul((float *)(A + 13091328) + 417792, P + 10752 /* gru1.weight_hh */, (float *)(A + 8274432) + 0);
-  k27_mul_sub((float *)(A + 7848448) + 0, (float *)(A + 8339968) + 0);
-  k28_sub_mul((float *)(A + 7815680) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 7881216) + 0, (float *)(A + 8241664) + 0, (float *)(A + 268800) + 0);
-  k35_mul_addn_mul((float *)(A + 8307200) + 0, (float *)(A + 8110592) + 0, (float *)(A + 8274432) + 0, (float *)(A + 8241664) + 0, (float *)(A + 8339968) + 0, (float *)(A + 8143360) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 131072, (float *)(A + 7848448) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 8045056) + 0, (float *)(A + 8077824) + 0);
-  k33_concat((float *)(A + 8045056) + 0, (float *)(A + 8077824) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 245760);
-  k30_mul((float *)(A + 367104) + 0, (float *)(A + 7815680) + 0, (float *)(A + 7848448) + 0);
-  k33_concat((float *)(A + 8045056) + 0, (float *)(A + 8077824) + 0, (float *)(A + 7848448) + 0, (float *)(A + 13091328) + 393216);
-  k34_matmul((float *)(A + 13091328) + 393216, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
-  k27_mul_sub((float *)(A + 7619072) + 0, (float *)(A + 236032) + 0);
-  k28_sub_mul((float *)(A + 7586304) + 0, (float *)(A + 268800) + 0);
-  k30_mul((float *)(A + 7651840) + 0, (float *)(A + 8012288) + 0, (float *)(A + 7815680) + 0);
-  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 7881216) + 0, (float *)(A + 367104) + 0, (float *)(A + 8012288) + 0, (float *)(A + 236032) + 0, (float *)(A + 7913984) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 122880, (float *)(A + 7619072) + 0, (float *)(A + 7815680) + 0, (float *)(A + 7848448) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 270336);
-  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 7586304) + 0, (float *)(A + 7619072) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 7619072) + 0, (float *)(A + 13091328) + 368640);
-  k34_matmul((float *)(A + 13091328) + 368640, P + 10752 /* gru1.weight_hh */, (float *)(A + 7815680) + 0);
-  k27_mul_sub((float *)(A + 7389696) + 0, (float *)(A + 7881216) + 0);
+  k36_mul_addn_mul((float *)(A + 9224704) + 0, (float *)(A + 9028096) + 0, (float *)(A + 9191936) + 0, (float *)(A + 9159168) + 0, (float *)(A + 9257472) + 0, (float *)(A + 9060864) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 163840, (float *)(A + 8765952) + 0, (float *)(A + 268800) + 0, (float *)(A + 8962560) + 0, (float *)(A + 10338816) + 147712, (float *)(A + 10338816) + 147456, (float *)(A + 10338816) + 147584);
+  k33_mul((float *)(A + 10338816) + 147712, (float *)(A + 8733184) + 0, (float *)(A + 8765952) + 0);
+  k34_concat((float *)(A + 10338816) + 147456, (float *)(A + 10338816) + 147584, (float *)(A + 8765952) + 0, (float *)(A + 334336) + 491520);
+  k35_matmul((float *)(A + 334336) + 491520, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 8536576) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 8503808) + 0, (float *)(A + 8733184) + 0);
+  k30_mul((float *)(A + 8569344) + 0, (float *)(A + 8929792) + 0, (float *)(A + 8765952) + 0);
+  k36_mul_addn_mul((float *)(A + 8962560) + 0, (float *)(A + 8798720) + 0, (float *)(A + 236032) + 0, (float *)(A + 8929792) + 0, (float *)(A + 268800) + 0, (float *)(A + 8831488) + 256, (float *)(A + 8733184) + 0, (float *)(A + 3490304) + 155648, (float *)(A + 8536576) + 0, (float *)(A + 8765952) + 0, (float *)(A + 9290240) + 0, (float *)(A + 10338816) + 172288, (float *)(A + 10338816) + 172032, (float *)(A + 10338816) + 172160);
+  k33_mul((float *)(A + 10338816) + 172288, (float *)(A + 8503808) + 0, (float *)(A + 8536576) + 0);
+  k34_concat((float *)(A + 10338816) + 172032, (float *)(A + 10338816) + 172160, (float *)(A + 8536576) + 0, (float *)(A + 334336) + 466944);
+  k35_matmul((float *)(A + 334336) + 466944, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 8307200) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 8274432) + 0, (float *)(A + 8503808) + 0);
+  k30_mul((float *)(A + 8339968) + 0, (float *)(A + 8700416) + 0, (float *)(A + 8536576) + 0);
+  k36_mul_addn_mul((float *)(A + 9290240) + 0, (float *)(A + 8569344) + 0, (float *)(A + 236032) + 0, (float *)(A + 8700416) + 0, (float *)(A + 268800) + 0, (float *)(A + 8602112) + 256, (float *)(A + 8503808) + 0, (float *)(A + 3490304) + 147456, (float *)(A + 8307200) + 0, (float *)(A + 8536576) + 0, (float *)(A + 9323008) + 0, (float *)(A + 10338816) + 196864, (float *)(A + 10338816) + 196608, (float *)(A + 10338816) + 196736);
+  k33_mul((float *)(A + 10338816) + 196864, (float *)(A + 8274432) + 0, (float *)(A + 8307200) + 0);
+  k34_concat((float *)(A + 10338816) + 196608, (float *)(A + 10338816) + 196736, (float *)(A + 8307200) + 0, (float *)(A + 334336) + 442368);
+  k35_matmul((float *)(A + 334336) + 442368, P + 10752 /* gru1.weight_hh */, (float *)(A + 9290240) + 0);
+  k27_mul_sub((float *)(A + 8077824) + 0, (float *)(A + 9355776) + 0);
+  k28_sub_mul((float *)(A + 8045056) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 8110592) + 0, (float *)(A + 8471040) + 0, (float *)(A + 268800) + 0);
+  k36_mul_addn_mul((float *)(A + 9323008) + 0, (float *)(A + 8339968) + 0, (float *)(A + 9290240) + 0, (float *)(A + 8471040) + 0, (float *)(A + 9355776) + 0, (float *)(A + 8372736) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 139264, (float *)(A + 8077824) + 0, (float *)(A + 268800) + 0, (float *)(A + 8274432) + 0, (float *)(A + 10338816) + 221440, (float *)(A + 10338816) + 221184, (float *)(A + 10338816) + 221312);
+  k33_mul((float *)(A + 10338816) + 221440, (float *)(A + 8045056) + 0, (float *)(A + 8077824) + 0);
+  k34_concat((float *)(A + 10338816) + 221184, (float *)(A + 10338816) + 221312, (float *)(A + 8077824) + 0, (float *)(A + 334336) + 417792);
+  k35_matmul((float *)(A + 334336) + 417792, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 7848448) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 7815680) + 0, (float *)(A + 8045056) + 0);
+  k30_mul((float *)(A + 7881216) + 0, (float *)(A + 8241664) + 0, (float *)(A + 8077824) + 0);
+  k36_mul_addn_mul((float *)(A + 8274432) + 0, (float *)(A + 8110592) + 0, (float *)(A + 236032) + 0, (float *)(A + 8241664) + 0, (float *)(A + 268800) + 0, (float *)(A + 8143360) + 256, (float *)(A + 8045056) + 0, (float *)(A + 3490304) + 131072, (float *)(A + 7848448) + 0, (float *)(A + 8077824) + 0, (float *)(A + 9290240) + 0, (float *)(A + 10338816) + 246016, (float *)(A + 10338816) + 245760, (float *)(A + 10338816) + 245888);
+  k33_mul((float *)(A + 10338816) + 246016, (float *)(A + 7815680) + 0, (float *)(A + 7848448) + 0);
+  k34_concat((float *)(A + 10338816) + 245760, (float *)(A + 10338816) + 245888, (float *)(A + 7848448) + 0, (float *)(A + 334336) + 393216);
+  k35_matmul((float *)(A + 334336) + 393216, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 7619072) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 7586304) + 0, (float *)(A + 7815680) + 0);
+  k30_mul((float *)(A + 7651840) + 0, (float *)(A + 8012288) + 0, (float *)(A + 7848448) + 0);
+  k36_mul_addn_mul((float *)(A + 9290240) + 0, (float *)(A + 7881216) + 0, (float *)(A + 236032) + 0, (float *)(A + 8012288) + 0, (float *)(A + 268800) + 0, (float *)(A + 7913984) + 256, (float *)(A + 7815680) + 0, (float *)(A + 3490304) + 122880, (float *)(A + 7619072) + 0, (float *)(A + 7848448) + 0, (float *)(A + 9323008) + 0, (float *)(A + 10338816) + 270592, (float *)(A + 10338816) + 270336, (float *)(A + 10338816) + 270464);
+  k33_mul((float *)(A + 10338816) + 270592, (float *)(A + 7586304) + 0, (float *)(A + 7619072) + 0);
+  k34_concat((float *)(A + 10338816) + 270336, (float *)(A + 10338816) + 270464, (float *)(A + 7619072) + 0, (float *)(A + 334336) + 368640);
+  k35_matmul((float *)(A + 334336) + 368640, P + 10752 /* gru1.weight_hh */, (float *)(A + 9290240) + 0);
+  k27_mul_sub((float *)(A + 7389696) + 0, (float *)(A + 9355776) + 0);
   k28_sub_mul((float *)(A + 7356928) + 0, (float *)(A + 236032) + 0);
   k30_mul((float *)(A + 7422464) + 0, (float *)(A + 7782912) + 0, (float *)(A + 268800) + 0);
-  k35_mul_addn_mul((float *)(A + 7848448) + 0, (float *)(A + 7651840) + 0, (float *)(A + 7815680) + 0, (float *)(A + 7782912) + 0, (float *)(A + 7881216) + 0, (float *)(A + 7684608) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 114688, (float *)(A + 7389696) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 7586304) + 0, (float *)(A + 7619072) + 0);
-  k33_concat((float *)(A + 7586304) + 0, (float *)(A + 7619072) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 294912);
-  k30_mul((float *)(A + 367104) + 0, (float *)(A + 7356928) + 0, (float *)(A + 7389696) + 0);
-  k33_concat((float *)(A + 7586304) + 0, (float *)(A + 7619072) + 0, (float *)(A + 7389696) + 0, (float *)(A + 13091328) + 344064);
-  k34_matmul((float *)(A + 13091328) + 344064, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
-  k27_mul_sub((float *)(A + 7160320) + 0, (float *)(A + 236032) + 0);
-  k28_sub_mul((float *)(A + 7127552) + 0, (float *)(A + 268800) + 0);
-  k30_mul((float *)(A + 7193088) + 0, (float *)(A + 7553536) + 0, (float *)(A + 7356928) + 0);
-  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 7422464) + 0, (float *)(A + 367104) + 0, (float *)(A + 7553536) + 0, (float *)(A + 236032) + 0, (float *)(A + 7455232) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 106496, (float *)(A + 7160320) + 0, (float *)(A + 7356928) + 0, (float *)(A + 7389696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 319488);
-  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 7127552) + 0, (float *)(A + 7160320) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 7160320) + 0, (float *)(A + 13091328) + 319488);
-  k34_matmul((float *)(A + 13091328) + 319488, P + 10752 /* gru1.weight_hh */, (float *)(A + 7356928) + 0);
-  k27_mul_sub((float *)(A + 6930944) + 0, (float *)(A + 7422464) + 0);
-  k28_sub_mul((float *)(A + 6898176) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 6963712) + 0, (float *)(A + 7324160) + 0, (float *)(A + 268800) + 0);
-  k35_mul_addn_mul((float *)(A + 7389696) + 0, (float *)(A + 7193088) + 0, (float *)(A + 7356928) + 0, (float *)(A + 7324160) + 0, (float *)(A + 7422464) + 0, (float *)(A + 7225856) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 98304, (float *)(A + 6930944) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 7127552) + 0, (float *)(A + 7160320) + 0);
-  k33_concat((float *)(A + 7127552) + 0, (float *)(A + 7160320) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 344064);
-  k30_mul((float *)(A + 367104) + 0, (float *)(A + 6898176) + 0, (float *)(A + 6930944) + 0);
-  k33_concat((float *)(A + 7127552) + 0, (float *)(A + 7160320) + 0, (float *)(A + 6930944) + 0, (float *)(A + 13091328) + 294912);
-  k34_matmul((float *)(A + 13091328) + 294912, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
-  k27_mul_sub((float *)(A + 6701568) + 0, (float *)(A + 236032) + 0);
-  k28_sub_mul((float *)(A + 6668800) + 0, (float *)(A + 268800) + 0);
-  k30_mul((float *)(A + 6734336) + 0, (float *)(A + 7094784) + 0, (float *)(A + 6898176) + 0);
-  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 6963712) + 0, (float *)(A + 367104) + 0, (float *)(A + 7094784) + 0, (float *)(A + 236032) + 0, (float *)(A + 6996480) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 90112, (float *)(A + 6701568) + 0, (float *)(A + 6898176) + 0, (float *)(A + 6930944) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 368640);
-  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 6668800) + 0, (float *)(A + 6701568) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 6701568) + 0, (float *)(A + 13091328) + 270336);
-  k34_matmul((float *)(A + 13091328) + 270336, P + 10752 /* gru1.weight_hh */, (float *)(A + 6898176) + 0);
-  k27_mul_sub((float *)(A + 6472192) + 0, (float *)(A + 6963712) + 0);
-  k28_sub_mul((float *)(A + 6439424) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 6504960) + 0, (float *)(A + 6865408) + 0, (float *)(A + 268800) + 0);
-  k35_mul_addn_mul((float *)(A + 6930944) + 0, (float *)(A + 6734336) + 0, (float *)(A + 6898176) + 0, (float *)(A + 6865408) + 0, (float *)(A + 6963712) + 0, (float *)(A + 6767104) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 81920, (float *)(A + 6472192) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 6668800) + 0, (float *)(A + 6701568) + 0);
-  k33_concat((float *)(A + 6668800) + 0, (float *)(A + 6701568) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 393216);
-  k30_mul((float *)(A + 367104) + 0, (float *)(A + 6439424) + 0, (float *)(A + 6472192) + 0);
-  k33_concat((float *)(A + 6668800) + 0, (float *)(A + 6701568) + 0, (float *)(A + 6472192) + 0, (float *)(A + 13091328) + 245760);
-  k34_matmul((float *)(A + 13091328) + 245760, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
-  k27_mul_sub((float *)(A + 6242816) + 0, (float *)(A + 236032) + 0);
-  k28_sub_mul((float *)(A + 6210048) + 0, (float *)(A + 268800) + 0);
-  k30_mul((float *)(A + 6275584) + 0, (float *)(A + 6636032) + 0, (float *)(A + 6439424) + 0);
-  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 6504960) + 0, (float *)(A + 367104) + 0, (float *)(A + 6636032) + 0, (float *)(A + 236032) + 0, (float *)(A + 6537728) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 73728, (float *)(A + 6242816) + 0, (float *)(A + 6439424) + 0, (float *)(A + 6472192) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 417792);
-  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 6210048) + 0, (float *)(A + 6242816) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 6242816) + 0, (float *)(A + 13091328) + 221184);
-  k34_matmul((float *)(A + 13091328) + 221184, P + 10752 /* gru1.weight_hh */, (float *)(A + 6439424) + 0);
-  k27_mul_sub((float *)(A + 6013440) + 0, (float *)(A + 6504960) + 0);
+  k36_mul_addn_mul((float *)(A + 9323008) + 0, (float *)(A + 7651840) + 0, (float *)(A + 9290240) + 0, (float *)(A + 7782912) + 0, (float *)(A + 9355776) + 0, (float *)(A + 7684608) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 114688, (float *)(A + 7389696) + 0, (float *)(A + 268800) + 0, (float *)(A + 7586304) + 0, (float *)(A + 10338816) + 295168, (float *)(A + 10338816) + 294912, (float *)(A + 10338816) + 295040);
+  k33_mul((float *)(A + 10338816) + 295168, (float *)(A + 7356928) + 0, (float *)(A + 7389696) + 0);
+  k34_concat((float *)(A + 10338816) + 294912, (float *)(A + 10338816) + 295040, (float *)(A + 7389696) + 0, (float *)(A + 334336) + 344064);
+  k35_matmul((float *)(A + 334336) + 344064, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 7160320) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 7127552) + 0, (float *)(A + 7356928) + 0);
+  k30_mul((float *)(A + 7193088) + 0, (float *)(A + 7553536) + 0, (float *)(A + 7389696) + 0);
+  k36_mul_addn_mul((float *)(A + 7586304) + 0, (float *)(A + 7422464) + 0, (float *)(A + 236032) + 0, (float *)(A + 7553536) + 0, (float *)(A + 268800) + 0, (float *)(A + 7455232) + 256, (float *)(A + 7356928) + 0, (float *)(A + 3490304) + 106496, (float *)(A + 7160320) + 0, (float *)(A + 7389696) + 0, (float *)(A + 9290240) + 0, (float *)(A + 10338816) + 319744, (float *)(A + 10338816) + 319488, (float *)(A + 10338816) + 319616);
+  k33_mul((float *)(A + 10338816) + 319744, (float *)(A + 7127552) + 0, (float *)(A + 7160320) + 0);
+  k34_concat((float *)(A + 10338816) + 319488, (float *)(A + 10338816) + 319616, (float *)(A + 7160320) + 0, (float *)(A + 334336) + 319488);
+  k35_matmul((float *)(A + 334336) + 319488, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 6930944) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 6898176) + 0, (float *)(A + 7127552) + 0);
+  k30_mul((float *)(A + 6963712) + 0, (float *)(A + 7324160) + 0, (float *)(A + 7160320) + 0);
+  k36_mul_addn_mul((float *)(A + 9290240) + 0, (float *)(A + 7193088) + 0, (float *)(A + 236032) + 0, (float *)(A + 7324160) + 0, (float *)(A + 268800) + 0, (float *)(A + 7225856) + 256, (float *)(A + 7127552) + 0, (float *)(A + 3490304) + 98304, (float *)(A + 6930944) + 0, (float *)(A + 7160320) + 0, (float *)(A + 9323008) + 0, (float *)(A + 10338816) + 344320, (float *)(A + 10338816) + 344064, (float *)(A + 10338816) + 344192);
+  k33_mul((float *)(A + 10338816) + 344320, (float *)(A + 6898176) + 0, (float *)(A + 6930944) + 0);
+  k34_concat((float *)(A + 10338816) + 344064, (float *)(A + 10338816) + 344192, (float *)(A + 6930944) + 0, (float *)(A + 334336) + 294912);
+  k35_matmul((float *)(A + 334336) + 294912, P + 10752 /* gru1.weight_hh */, (float *)(A + 9290240) + 0);
+  k27_mul_sub((float *)(A + 6701568) + 0, (float *)(A + 9355776) + 0);
+  k28_sub_mul((float *)(A + 6668800) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 6734336) + 0, (float *)(A + 7094784) + 0, (float *)(A + 268800) + 0);
+  k36_mul_addn_mul((float *)(A + 9323008) + 0, (float *)(A + 6963712) + 0, (float *)(A + 9290240) + 0, (float *)(A + 7094784) + 0, (float *)(A + 9355776) + 0, (float *)(A + 6996480) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 90112, (float *)(A + 6701568) + 0, (float *)(A + 268800) + 0, (float *)(A + 6898176) + 0, (float *)(A + 10338816) + 368896, (float *)(A + 10338816) + 368640, (float *)(A + 10338816) + 368768);
+  k33_mul((float *)(A + 10338816) + 368896, (float *)(A + 6668800) + 0, (float *)(A + 6701568) + 0);
+  k34_concat((float *)(A + 10338816) + 368640, (float *)(A + 10338816) + 368768, (float *)(A + 6701568) + 0, (float *)(A + 334336) + 270336);
+  k35_matmul((float *)(A + 334336) + 270336, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 6472192) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 6439424) + 0, (float *)(A + 6668800) + 0);
+  k30_mul((float *)(A + 6504960) + 0, (float *)(A + 6865408) + 0, (float *)(A + 6701568) + 0);
+  k36_mul_addn_mul((float *)(A + 6898176) + 0, (float *)(A + 6734336) + 0, (float *)(A + 236032) + 0, (float *)(A + 6865408) + 0, (float *)(A + 268800) + 0, (float *)(A + 6767104) + 256, (float *)(A + 6668800) + 0, (float *)(A + 3490304) + 81920, (float *)(A + 6472192) + 0, (float *)(A + 6701568) + 0, (float *)(A + 9290240) + 0, (float *)(A + 10338816) + 393472, (float *)(A + 10338816) + 393216, (float *)(A + 10338816) + 393344);
+  k33_mul((float *)(A + 10338816) + 393472, (float *)(A + 6439424) + 0, (float *)(A + 6472192) + 0);
+  k34_concat((float *)(A + 10338816) + 393216, (float *)(A + 10338816) + 393344, (float *)(A + 6472192) + 0, (float *)(A + 334336) + 245760);
+  k35_matmul((float *)(A + 334336) + 245760, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 6242816) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 6210048) + 0, (float *)(A + 6439424) + 0);
+  k30_mul((float *)(A + 6275584) + 0, (float *)(A + 6636032) + 0, (float *)(A + 6472192) + 0);
+  k36_mul_addn_mul((float *)(A + 9290240) + 0, (float *)(A + 6504960) + 0, (float *)(A + 236032) + 0, (float *)(A + 6636032) + 0, (float *)(A + 268800) + 0, (float *)(A + 6537728) + 256, (float *)(A + 6439424) + 0, (float *)(A + 3490304) + 73728, (float *)(A + 6242816) + 0, (float *)(A + 6472192) + 0, (float *)(A + 9323008) + 0, (float *)(A + 10338816) + 418048, (float *)(A + 10338816) + 417792, (float *)(A + 10338816) + 417920);
+  k33_mul((float *)(A + 10338816) + 418048, (float *)(A + 6210048) + 0, (float *)(A + 6242816) + 0);
+  k34_concat((float *)(A + 10338816) + 417792, (float *)(A + 10338816) + 417920, (float *)(A + 6242816) + 0, (float *)(A + 334336) + 221184);
+  k35_matmul((float *)(A + 334336) + 221184, P + 10752 /* gru1.weight_hh */, (float *)(A + 9290240) + 0);
+  k27_mul_sub((float *)(A + 6013440) + 0, (float *)(A + 9355776) + 0);
   k28_sub_mul((float *)(A + 5980672) + 0, (float *)(A + 236032) + 0);
   k30_mul((float *)(A + 6046208) + 0, (float *)(A + 6406656) + 0, (float *)(A + 268800) + 0);
-  k35_mul_addn_mul((float *)(A + 6472192) + 0, (float *)(A + 6275584) + 0, (float *)(A + 6439424) + 0, (float *)(A + 6406656) + 0, (float *)(A + 6504960) + 0, (float *)(A + 6308352) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 65536, (float *)(A + 6013440) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 6210048) + 0, (float *)(A + 6242816) + 0);
-  k33_concat((float *)(A + 6210048) + 0, (float *)(A + 6242816) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 442368);
-  k30_mul((float *)(A + 367104) + 0, (float *)(A + 5980672) + 0, (float *)(A + 6013440) + 0);
-  k33_concat((float *)(A + 6210048) + 0, (float *)(A + 6242816) + 0, (float *)(A + 6013440) + 0, (float *)(A + 13091328) + 196608);
-  k34_matmul((float *)(A + 13091328) + 196608, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
-  k27_mul_sub((float *)(A + 5784064) + 0, (float *)(A + 236032) + 0);
-  k28_sub_mul((float *)(A + 5751296) + 0, (float *)(A + 268800) + 0);
-  k30_mul((float *)(A + 5816832) + 0, (float *)(A + 6177280) + 0, (float *)(A + 5980672) + 0);
-  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 6046208) + 0, (float *)(A + 367104) + 0, (float *)(A + 6177280) + 0, (float *)(A + 236032) + 0, (float *)(A + 6078976) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 57344, (float *)(A + 5784064) + 0, (float *)(A + 5980672) + 0, (float *)(A + 6013440) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 466944);
-  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 5751296) + 0, (float *)(A + 5784064) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 5784064) + 0, (float *)(A + 13091328) + 172032);
-  k34_matmul((float *)(A + 13091328) + 172032, P + 10752 /* gru1.weight_hh */, (float *)(A + 5980672) + 0);
-  k27_mul_sub((float *)(A + 5554688) + 0, (float *)(A + 6046208) + 0);
-  k28_sub_mul((float *)(A + 5521920) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 5587456) + 0, (float *)(A + 5947904) + 0, (float *)(A + 268800) + 0);
-  k35_mul_addn_mul((float *)(A + 6013440) + 0, (float *)(A + 5816832) + 0, (float *)(A + 5980672) + 0, (float *)(A + 5947904) + 0, (float *)(A + 6046208) + 0, (float *)(A + 5849600) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 49152, (float *)(A + 5554688) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 5751296) + 0, (float *)(A + 5784064) + 0);
-  k33_concat((float *)(A + 5751296) + 0, (float *)(A + 5784064) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 491520);
-  k30_mul((float *)(A + 367104) + 0, (float *)(A + 5521920) + 0, (float *)(A + 5554688) + 0);
-  k33_concat((float *)(A + 5751296) + 0, (float *)(A + 5784064) + 0, (float *)(A + 5554688) + 0, (float *)(A + 13091328) + 147456);
-  k34_matmul((float *)(A + 13091328) + 147456, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
-  k27_mul_sub((float *)(A + 5325312) + 0, (float *)(A + 236032) + 0);
-  k28_sub_mul((float *)(A + 5292544) + 0, (float *)(A + 268800) + 0);
-  k30_mul((float *)(A + 5358080) + 0, (float *)(A + 5718528) + 0, (float *)(A + 5521920) + 0);
-  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 5587456) + 0, (float *)(A + 367104) + 0, (float *)(A + 5718528) + 0, (float *)(A + 236032) + 0, (float *)(A + 5620224) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 40960, (float *)(A + 5325312) + 0, (float *)(A + 5521920) + 0, (float *)(A + 5554688) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 516096);
-  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 5292544) + 0, (float *)(A + 5325312) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 5325312) + 0, (float *)(A + 13091328) + 122880);
-  k34_matmul((float *)(A + 13091328) + 122880, P + 10752 /* gru1.weight_hh */, (float *)(A + 5521920) + 0);
-  k27_mul_sub((float *)(A + 5095936) + 0, (float *)(A + 5587456) + 0);
-  k28_sub_mul((float *)(A + 5063168) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 5128704) + 0, (float *)(A + 5489152) + 0, (float *)(A + 268800) + 0);
-  k35_mul_addn_mul((float *)(A + 5554688) + 0, (float *)(A + 5358080) + 0, (float *)(A + 5521920) + 0, (float *)(A + 5489152) + 0, (float *)(A + 5587456) + 0, (float *)(A + 5390848) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 32768, (float *)(A + 5095936) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 5292544) + 0, (float *)(A + 5325312) + 0);
-  k33_concat((float *)(A + 5292544) + 0, (float *)(A + 5325312) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 540672);
-  k30_mul((float *)(A + 367104) + 0, (float *)(A + 5063168) + 0, (float *)(A + 5095936) + 0);
-  k33_concat((float *)(A + 5292544) + 0, (float *)(A + 5325312) + 0, (float *)(A + 5095936) + 0, (float *)(A + 13091328) + 98304);
-  k34_matmul((float *)(A + 13091328) + 98304, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
-  k27_mul_sub((float *)(A + 4866560) + 0, (float *)(A + 236032) + 0);
-  k28_sub_mul((float *)(A + 4833792) + 0, (float *)(A + 268800) + 0);
-  k30_mul((float *)(A + 4899328) + 0, (float *)(A + 5259776) + 0, (float *)(A + 5063168) + 0);
-  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 5128704) + 0, (float *)(A + 367104) + 0, (float *)(A + 5259776) + 0, (float *)(A + 236032) + 0, (float *)(A + 5161472) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 24576, (float *)(A + 4866560) + 0, (float *)(A + 5063168) + 0, (float *)(A + 5095936) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 565248);
-  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 4833792) + 0, (float *)(A + 4866560) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 4866560) + 0, (float *)(A + 13091328) + 73728);
-  k34_matmul((float *)(A + 13091328) + 73728, P + 10752 /* gru1.weight_hh */, (float *)(A + 5063168) + 0);
-  k27_mul_sub((float *)(A + 4637184) + 0, (float *)(A + 5128704) + 0);
+  k36_mul_addn_mul((float *)(A + 9323008) + 0, (float *)(A + 6275584) + 0, (float *)(A + 9290240) + 0, (float *)(A + 6406656) + 0, (float *)(A + 9355776) + 0, (float *)(A + 6308352) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 65536, (float *)(A + 6013440) + 0, (float *)(A + 268800) + 0, (float *)(A + 6210048) + 0, (float *)(A + 10338816) + 442624, (float *)(A + 10338816) + 442368, (float *)(A + 10338816) + 442496);
+  k33_mul((float *)(A + 10338816) + 442624, (float *)(A + 5980672) + 0, (float *)(A + 6013440) + 0);
+  k34_concat((float *)(A + 10338816) + 442368, (float *)(A + 10338816) + 442496, (float *)(A + 6013440) + 0, (float *)(A + 334336) + 196608);
+  k35_matmul((float *)(A + 334336) + 196608, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 5784064) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 5751296) + 0, (float *)(A + 5980672) + 0);
+  k30_mul((float *)(A + 5816832) + 0, (float *)(A + 6177280) + 0, (float *)(A + 6013440) + 0);
+  k36_mul_addn_mul((float *)(A + 6210048) + 0, (float *)(A + 6046208) + 0, (float *)(A + 236032) + 0, (float *)(A + 6177280) + 0, (float *)(A + 268800) + 0, (float *)(A + 6078976) + 256, (float *)(A + 5980672) + 0, (float *)(A + 3490304) + 57344, (float *)(A + 5784064) + 0, (float *)(A + 6013440) + 0, (float *)(A + 9290240) + 0, (float *)(A + 10338816) + 467200, (float *)(A + 10338816) + 466944, (float *)(A + 10338816) + 467072);
+  k33_mul((float *)(A + 10338816) + 467200, (float *)(A + 5751296) + 0, (float *)(A + 5784064) + 0);
+  k34_concat((float *)(A + 10338816) + 466944, (float *)(A + 10338816) + 467072, (float *)(A + 5784064) + 0, (float *)(A + 334336) + 172032);
+  k35_matmul((float *)(A + 334336) + 172032, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 5554688) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 5521920) + 0, (float *)(A + 5751296) + 0);
+  k30_mul((float *)(A + 5587456) + 0, (float *)(A + 5947904) + 0, (float *)(A + 5784064) + 0);
+  k36_mul_addn_mul((float *)(A + 9290240) + 0, (float *)(A + 5816832) + 0, (float *)(A + 236032) + 0, (float *)(A + 5947904) + 0, (float *)(A + 268800) + 0, (float *)(A + 5849600) + 256, (float *)(A + 5751296) + 0, (float *)(A + 3490304) + 49152, (float *)(A + 5554688) + 0, (float *)(A + 5784064) + 0, (float *)(A + 9323008) + 0, (float *)(A + 10338816) + 491776, (float *)(A + 10338816) + 491520, (float *)(A + 10338816) + 491648);
+  k33_mul((float *)(A + 10338816) + 491776, (float *)(A + 5521920) + 0, (float *)(A + 5554688) + 0);
+  k34_concat((float *)(A + 10338816) + 491520, (float *)(A + 10338816) + 491648, (float *)(A + 5554688) + 0, (float *)(A + 334336) + 147456);
+  k35_matmul((float *)(A + 334336) + 147456, P + 10752 /* gru1.weight_hh */, (float *)(A + 9290240) + 0);
+  k27_mul_sub((float *)(A + 5325312) + 0, (float *)(A + 9355776) + 0);
+  k28_sub_mul((float *)(A + 5292544) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 5358080) + 0, (float *)(A + 5718528) + 0, (float *)(A + 268800) + 0);
+  k36_mul_addn_mul((float *)(A + 9323008) + 0, (float *)(A + 5587456) + 0, (float *)(A + 9290240) + 0, (float *)(A + 5718528) + 0, (float *)(A + 9355776) + 0, (float *)(A + 5620224) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 40960, (float *)(A + 5325312) + 0, (float *)(A + 268800) + 0, (float *)(A + 5521920) + 0, (float *)(A + 10338816) + 516352, (float *)(A + 10338816) + 516096, (float *)(A + 10338816) + 516224);
+  k33_mul((float *)(A + 10338816) + 516352, (float *)(A + 5292544) + 0, (float *)(A + 5325312) + 0);
+  k34_concat((float *)(A + 10338816) + 516096, (float *)(A + 10338816) + 516224, (float *)(A + 5325312) + 0, (float *)(A + 334336) + 122880);
+  k35_matmul((float *)(A + 334336) + 122880, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 5095936) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 5063168) + 0, (float *)(A + 5292544) + 0);
+  k30_mul((float *)(A + 5128704) + 0, (float *)(A + 5489152) + 0, (float *)(A + 5325312) + 0);
+  k36_mul_addn_mul((float *)(A + 5521920) + 0, (float *)(A + 5358080) + 0, (float *)(A + 236032) + 0, (float *)(A + 5489152) + 0, (float *)(A + 268800) + 0, (float *)(A + 5390848) + 256, (float *)(A + 5292544) + 0, (float *)(A + 3490304) + 32768, (float *)(A + 5095936) + 0, (float *)(A + 5325312) + 0, (float *)(A + 9290240) + 0, (float *)(A + 10338816) + 540928, (float *)(A + 10338816) + 540672, (float *)(A + 10338816) + 540800);
+  k33_mul((float *)(A + 10338816) + 540928, (float *)(A + 5063168) + 0, (float *)(A + 5095936) + 0);
+  k34_concat((float *)(A + 10338816) + 540672, (float *)(A + 10338816) + 540800, (float *)(A + 5095936) + 0, (float *)(A + 334336) + 98304);
+  k35_matmul((float *)(A + 334336) + 98304, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 4866560) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 4833792) + 0, (float *)(A + 5063168) + 0);
+  k30_mul((float *)(A + 4899328) + 0, (float *)(A + 5259776) + 0, (float *)(A + 5095936) + 0);
+  k36_mul_addn_mul((float *)(A + 9290240) + 0, (float *)(A + 5128704) + 0, (float *)(A + 236032) + 0, (float *)(A + 5259776) + 0, (float *)(A + 268800) + 0, (float *)(A + 5161472) + 256, (float *)(A + 5063168) + 0, (float *)(A + 3490304) + 24576, (float *)(A + 4866560) + 0, (float *)(A + 5095936) + 0, (float *)(A + 9323008) + 0, (float *)(A + 10338816) + 565504, (float *)(A + 10338816) + 565248, (float *)(A + 10338816) + 565376);
+  k33_mul((float *)(A + 10338816) + 565504, (float *)(A + 4833792) + 0, (float *)(A + 4866560) + 0);
+  k34_concat((float *)(A + 10338816) + 565248, (float *)(A + 10338816) + 565376, (float *)(A + 4866560) + 0, (float *)(A + 334336) + 73728);
+  k35_matmul((float *)(A + 334336) + 73728, P + 10752 /* gru1.weight_hh */, (float *)(A + 9290240) + 0);
+  k27_mul_sub((float *)(A + 4637184) + 0, (float *)(A + 9355776) + 0);
   k28_sub_mul((float *)(A + 4604416) + 0, (float *)(A + 236032) + 0);
   k30_mul((float *)(A + 4669952) + 0, (float *)(A + 5030400) + 0, (float *)(A + 268800) + 0);
-  k35_mul_addn_mul((float *)(A + 5095936) + 0, (float *)(A + 4899328) + 0, (float *)(A + 5063168) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5128704) + 0, (float *)(A + 4932096) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 16384, (float *)(A + 4637184) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 4833792) + 0, (float *)(A + 4866560) + 0);
-  k33_concat((float *)(A + 4833792) + 0, (float *)(A + 4866560) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 589824);
-  k30_mul((float *)(A + 367104) + 0, (float *)(A + 4604416) + 0, (float *)(A + 4637184) + 0);
-  k33_concat((float *)(A + 4833792) + 0, (float *)(A + 4866560) + 0, (float *)(A + 4637184) + 0, (float *)(A + 13091328) + 49152);
-  k34_matmul((float *)(A + 13091328) + 49152, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
-  k27_mul_sub((float *)(A + 4407808) + 0, (float *)(A + 236032) + 0);
-  k28_sub_mul((float *)(A + 4375040) + 0, (float *)(A + 268800) + 0);
-  k30_mul((float *)(A + 4440576) + 0, (float *)(A + 4801024) + 0, (float *)(A + 4604416) + 0);
-  k35_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 4669952) + 0, (float *)(A + 367104) + 0, (float *)(A + 4801024) + 0, (float *)(A + 236032) + 0, (float *)(A + 4702720) + 256, (float *)(A + 268800) + 0, (float *)(A + 3490304) + 8192, (float *)(A + 4407808) + 0, (float *)(A + 4604416) + 0, (float *)(A + 4637184) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 3228160) + 0, (float *)(A + 10338816) + 614400);
-  k30_mul((float *)(A + 3228160) + 0, (float *)(A + 4375040) + 0, (float *)(A + 4407808) + 0);
-  k33_concat((float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 4407808) + 0, (float *)(A + 13091328) + 24576);
-  k34_matmul((float *)(A + 13091328) + 24576, P + 10752 /* gru1.weight_hh */, (float *)(A + 4604416) + 0);
-  k27_mul_sub((float *)(A + 3031552) + 0, (float *)(A + 4669952) + 0);
-  k28_sub_mul((float *)(A + 2998784) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 3064320) + 0, (float *)(A + 4571648) + 0, (float *)(A + 268800) + 0);
-  k35_mul_addn_mul((float *)(A + 4637184) + 0, (float *)(A + 4440576) + 0, (float *)(A + 4604416) + 0, (float *)(A + 4571648) + 0, (float *)(A + 4669952) + 0, (float *)(A + 4473344) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 0, (float *)(A + 3031552) + 0, (float *)(A + 268800) + 0, (float *)(A + 334336) + 0, (float *)(A + 367104) + 0, (float *)(A + 4375040) + 0, (float *)(A + 4407808) + 0);
-  k33_concat((float *)(A + 4375040) + 0, (float *)(A + 4407808) + 0, (float *)(A + 367104) + 0, (float *)(A + 10338816) + 638976);
+  k36_mul_addn_mul((float *)(A + 9323008) + 0, (float *)(A + 4899328) + 0, (float *)(A + 9290240) + 0, (float *)(A + 5030400) + 0, (float *)(A + 9355776) + 0, (float *)(A + 4932096) + 256, (float *)(A + 236032) + 0, (float *)(A + 3490304) + 16384, (float *)(A + 4637184) + 0, (float *)(A + 268800) + 0, (float *)(A + 4833792) + 0, (float *)(A + 10338816) + 590080, (float *)(A + 10338816) + 589824, (float *)(A + 10338816) + 589952);
+  k33_mul((float *)(A + 10338816) + 590080, (float *)(A + 4604416) + 0, (float *)(A + 4637184) + 0);
+  k34_concat((float *)(A + 10338816) + 589824, (float *)(A + 10338816) + 589952, (float *)(A + 4637184) + 0, (float *)(A + 334336) + 49152);
+  k35_matmul((float *)(A + 334336) + 49152, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 4407808) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 4375040) + 0, (float *)(A + 4604416) + 0);
+  k30_mul((float *)(A + 4440576) + 0, (float *)(A + 4801024) + 0, (float *)(A + 4637184) + 0);
+  k36_mul_addn_mul((float *)(A + 4833792) + 0, (float *)(A + 4669952) + 0, (float *)(A + 236032) + 0, (float *)(A + 4801024) + 0, (float *)(A + 268800) + 0, (float *)(A + 4702720) + 256, (float *)(A + 4604416) + 0, (float *)(A + 3490304) + 8192, (float *)(A + 4407808) + 0, (float *)(A + 4637184) + 0, (float *)(A + 9290240) + 0, (float *)(A + 10338816) + 614656, (float *)(A + 10338816) + 614400, (float *)(A + 10338816) + 614528);
+  k33_mul((float *)(A + 10338816) + 614656, (float *)(A + 4375040) + 0, (float *)(A + 4407808) + 0);
+  k34_concat((float *)(A + 10338816) + 614400, (float *)(A + 10338816) + 614528, (float *)(A + 4407808) + 0, (float *)(A + 334336) + 24576);
+  k35_matmul((float *)(A + 334336) + 24576, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
+  k27_mul_sub((float *)(A + 3031552) + 0, (float *)(A + 268800) + 0);
+  k28_sub_mul((float *)(A + 2998784) + 0, (float *)(A + 4375040) + 0);
+  k30_mul((float *)(A + 3064320) + 0, (float *)(A + 4571648) + 0, (float *)(A + 4407808) + 0);
+  k36_mul_addn_mul((float *)(A + 9290240) + 0, (float *)(A + 4440576) + 0, (float *)(A + 236032) + 0, (float *)(A + 4571648) + 0, (float *)(A + 268800) + 0, (float *)(A + 4473344) + 256, (float *)(A + 4375040) + 0, (float *)(A + 3490304) + 0, (float *)(A + 3031552) + 0, (float *)(A + 4407808) + 0, (float *)(A + 9323008) + 0, (float *)(A + 10338816) + 639232, (float *)(A + 10338816) + 638976, (float *)(A + 10338816) + 639104);
+  k33_mul((float *)(A + 10338816) + 639232, (float *)(A + 2998784) + 0, (float *)(A + 3031552) + 0);
+  k34_concat((float *)(A + 10338816) + 638976, (float *)(A + 10338816) + 639104, (float *)(A + 3031552) + 0, (float *)(A + 334336) + 0);
+  k35_matmul((float *)(A + 334336) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 9290240) + 0);
+  k27_mul_sub((float *)(A + 3195392) + 0, (float *)(A + 9355776) + 0);
+  k28_sub_mul((float *)(A + 203264) + 0, (float *)(A + 236032) + 0);
+  k30_mul((float *)(A + 3424768) + 0, (float *)(A + 3457536) + 0, (float *)(A + 268800) + 0);
+  k37_mul_addn_mul((float *)(A + 9323008) + 0, (float *)(A + 3064320) + 0, (float *)(A + 9290240) + 0, (float *)(A + 3457536) + 0, (float *)(A + 9355776) + 0, (float *)(A + 3097088) + 256, (float *)(A + 236032) + 0, (float *)(A + 3195392) + 0, (float *)(A + 268800) + 0, (float *)(A + 10338816) + 663808, (float *)(A + 10338816) + 663552, (float *)(A + 10338816) + 663680);
+  k38_matmul((float *)(A + 10338816) + 0, (float *)(A + 2560) + 0, (float *)(A + 236032) + 0);
+  k52_mul((float *)(A + 236032) + 0, (float *)(A + 9290240) + 0);
+  k53_mul_mul((float *)(A + 236032) + 0, (float *)(A + 9333248) + 0);
+  k54_add_pow_sub(P + 61968 /* opt.step */, (float *)(A + 10175296) + 0, (float *)(A + 10175360) + 0);
+  k55_mul_add_sqrt(P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, (float *)(A + 9333248) + 0, (float *)(A + 10175360) + 0, (float *)(A + 236032) + 0, (float *)(A + 10180160) + 0);
+  k56_pow_sub_div((float *)(A + 10175296) + 0, (float *)(A + 10175424) + 0);
+  k39_matmul((float *)(A + 334336) + 0, (float *)(A + 3490304) + 0, (float *)(A + 2560) + 0);
+  k57_mul((float *)(A + 2560) + 0, (float *)(A + 9388544) + 0);
+  k58_mul_mul((float *)(A + 2560) + 0, (float *)(A + 9585152) + 0);
+  k59_mul_add_sqrt(P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, (float *)(A + 9585152) + 0, (float *)(A + 10175360) + 0, (float *)(A + 2560) + 0, (float *)(A + 9781760) + 0);
+  k40_sum_to((float *)(A + 10338816) + 0, (float *)(A + 199168) + 0);
+  k60_mul((float *)(A + 199168) + 0, (float *)(A + 200704) + 0);
+  k61_mul_mul((float *)(A + 199168) + 0, (float *)(A + 10175488) + 0);
+  k62_mul_add_sqrt(P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, (float *)(A + 10175488) + 0, (float *)(A + 10175360) + 0, (float *)(A + 199168) + 0, (float *)(A + 10177024) + 0);
+  k33_mul((float *)(A + 10338816) + 663808, (float *)(A + 203264) + 0, (float *)(A + 9333248) + 0);
+  k34_concat((float *)(A + 10338816) + 663552, (float *)(A + 10338816) + 663680, (float *)(A + 9333248) + 0, (float *)(A + 10223168) + 0);
+  k41_stack((float *)(A + 334336) + 638976, (float *)(A + 334336) + 614400, (float *)(A + 334336) + 589824, (float *)(A + 334336) + 565248, (float *)(A + 334336) + 540672, (float *)(A + 334336) + 516096, (float *)(A + 334336) + 491520, (float *)(A + 334336) + 466944, (float *)(A + 334336) + 442368, (float *)(A + 334336) + 417792, (float *)(A + 334336) + 393216, (float *)(A + 334336) + 368640, (float *)(A + 334336) + 344064, (float *)(A + 334336) + 319488, (float *)(A + 334336) + 294912, (float *)(A + 334336) + 270336, (float *)(A + 334336) + 245760, (float *)(A + 334336) + 221184, (float *)(A + 334336) + 196608, (float *)(A + 334336) + 172032, (float *)(A + 334336) + 147456, (float *)(A + 334336) + 122880, (float *)(A + 334336) + 98304, (float *)(A + 334336) + 73728, (float *)(A + 334336) + 49152, (float *)(A + 334336) + 24576, (float *)(A + 334336) + 0, (float *)(A + 10223168) + 0, (float *)(A + 10321472) + 0);
+  k40_sum_to((float *)(A + 10321472) + 0, (float *)(A + 10175488) + 0);
+  k60_mul((float *)(A + 10175488) + 0, (float *)(A + 10178560) + 0);
+  k61_mul_mul((float *)(A + 10175488) + 0, (float *)(A + 279040) + 0);
 }
 
 static void gru_classifier_train_step_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k30_mul((float *)(A + 367104) + 0, (float *)(A + 2998784) + 0, (float *)(A + 3031552) + 0);
-  k33_concat((float *)(A + 4375040) + 0, (float *)(A + 4407808) + 0, (float *)(A + 3031552) + 0, (float *)(A + 13091328) + 0);
-  k34_matmul((float *)(A + 13091328) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 367104) + 0);
-  k27_mul_sub((float *)(A + 3195392) + 0, (float *)(A + 236032) + 0);
-  k28_sub_mul((float *)(A + 203264) + 0, (float *)(A + 268800) + 0);
-  k30_mul((float *)(A + 3424768) + 0, (float *)(A + 3457536) + 0, (float *)(A + 3228160) + 0);
-  k36_mul_addn_mul((float *)(A + 334336) + 0, (float *)(A + 3064320) + 0, (float *)(A + 367104) + 0, (float *)(A + 3457536) + 0, (float *)(A + 236032) + 0, (float *)(A + 3097088) + 256, (float *)(A + 268800) + 0, (float *)(A + 3195392) + 0, (float *)(A + 3228160) + 0, (float *)(A + 3260928) + 0, (float *)(A + 3293696) + 0, (float *)(A + 4375040) + 0);
-  k33_concat((float *)(A + 3293696) + 0, (float *)(A + 4375040) + 0, (float *)(A + 3260928) + 0, (float *)(A + 10338816) + 663552);
-  k37_matmul((float *)(A + 10338816) + 0, (float *)(A + 2560) + 0, (float *)(A + 236032) + 0);
-  k51_mul((float *)(A + 236032) + 0, (float *)(A + 334336) + 0);
-  k52_mul_mul((float *)(A + 236032) + 0, (float *)(A + 4407808) + 0);
-  k53_add_pow_sub(P + 61968 /* opt.step */, (float *)(A + 10175296) + 0, (float *)(A + 10175360) + 0);
-  k54_mul_add_sqrt(P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, (float *)(A + 4407808) + 0, (float *)(A + 10175360) + 0, (float *)(A + 236032) + 0, (float *)(A + 4473344) + 0);
-  k55_pow_sub_div((float *)(A + 10175296) + 0, (float *)(A + 10175424) + 0);
-  k38_matmul((float *)(A + 13091328) + 0, (float *)(A + 3490304) + 0, (float *)(A + 2560) + 0);
-  k56_mul((float *)(A + 2560) + 0, (float *)(A + 9847296) + 0);
-  k57_mul_mul((float *)(A + 2560) + 0, (float *)(A + 3326464) + 0);
-  k58_mul_add_sqrt(P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, (float *)(A + 3326464) + 0, (float *)(A + 10175360) + 0, (float *)(A + 2560) + 0, (float *)(A + 3523072) + 0);
-  k39_sum_to((float *)(A + 10338816) + 0, (float *)(A + 199168) + 0);
-  k59_mul((float *)(A + 199168) + 0, (float *)(A + 200704) + 0);
-  k60_mul_mul((float *)(A + 199168) + 0, (float *)(A + 10175488) + 0);
-  k61_mul_add_sqrt(P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, (float *)(A + 10175488) + 0, (float *)(A + 10175360) + 0, (float *)(A + 199168) + 0, (float *)(A + 10177024) + 0);
-  k30_mul((float *)(A + 3260928) + 0, (float *)(A + 203264) + 0, (float *)(A + 4516352) + 0);
-  k33_concat((float *)(A + 3293696) + 0, (float *)(A + 4375040) + 0, (float *)(A + 4516352) + 0, (float *)(A + 4702720) + 0);
-  k40_stack((float *)(A + 13091328) + 638976, (float *)(A + 13091328) + 614400, (float *)(A + 13091328) + 589824, (float *)(A + 13091328) + 565248, (float *)(A + 13091328) + 540672, (float *)(A + 13091328) + 516096, (float *)(A + 13091328) + 491520, (float *)(A + 13091328) + 466944, (float *)(A + 13091328) + 442368, (float *)(A + 13091328) + 417792, (float *)(A + 13091328) + 393216, (float *)(A + 13091328) + 368640, (float *)(A + 13091328) + 344064, (float *)(A + 13091328) + 319488, (float *)(A + 13091328) + 294912, (float *)(A + 13091328) + 270336, (float *)(A + 13091328) + 245760, (float *)(A + 13091328) + 221184, (float *)(A + 13091328) + 196608, (float *)(A + 13091328) + 172032, (float *)(A + 13091328) + 147456, (float *)(A + 13091328) + 122880, (float *)(A + 13091328) + 98304, (float *)(A + 13091328) + 73728, (float *)(A + 13091328) + 49152, (float *)(A + 13091328) + 24576, (float *)(A + 13091328) + 0, (float *)(A + 4702720) + 0, (float *)(A + 10180160) + 0);
-  k39_sum_to((float *)(A + 10180160) + 0, (float *)(A + 10175488) + 0);
-  k59_mul((float *)(A + 10175488) + 0, (float *)(A + 10178560) + 0);
-  k60_mul_mul((float *)(A + 10175488) + 0, (float *)(A + 279040) + 0);
-  k61_mul_add_sqrt(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, (float *)(A + 279040) + 0, (float *)(A + 10175360) + 0, (float *)(A + 10175488) + 0, (float *)(A + 280576) + 0);
-  k41_matmul((float *)(A + 0) + 0, (float *)(A + 301568) + 0, (float *)(A + 282112) + 0);
-  k62_mul((float *)(A + 282112) + 0, (float *)(A + 377344) + 0);
-  k63_mul_mul((float *)(A + 282112) + 0, (float *)(A + 382464) + 0);
-  k64_mul_add_sqrt(P + 184608 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 382464) + 0, (float *)(A + 10175360) + 0, (float *)(A + 387584) + 0, (float *)(A + 392704) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 202240) + 0);
-  k65_mul((float *)(A + 202240) + 0, (float *)(A + 202304) + 0);
-  k66_mul_mul((float *)(A + 202240) + 0, (float *)(A + 202368) + 0);
-  k67_mul_add_sqrt(P + 185904 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 202368) + 0, (float *)(A + 10175360) + 0, (float *)(A + 202240) + 0, (float *)(A + 202432) + 0);
-  k43_mul_neg((float *)(A + 10180096) + 0, (float *)(A + 202368) + 0);
-  k44_mul((float *)(A + 10175232) + 0, (float *)(A + 10175360) + 0);
-  k68_mul_add_div(P + 61984 /* opt.gru1.weight_ih.exp_avg */, (float *)(A + 334336) + 0, (float *)(A + 4473344) + 0, (float *)(A + 10175424) + 0, P + 0 /* gru1.weight_ih */, (float *)(A + 282112) + 0, (float *)(A + 4516352) + 0);
-  k69_mul_add_div(P + 83488 /* opt.gru1.weight_hh.exp_avg */, (float *)(A + 9847296) + 0, (float *)(A + 3523072) + 0, (float *)(A + 10175424) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3719680) + 0, (float *)(A + 3916288) + 0);
-  k70_mul_add_div(P + 181792 /* opt.gru1.bias_ih.exp_avg */, (float *)(A + 200704) + 0, (float *)(A + 10177024) + 0, (float *)(A + 10175424) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 279040) + 0, (float *)(A + 397824) + 0);
-  k70_mul_add_div(P + 182560 /* opt.gru1.bias_hh.exp_avg */, (float *)(A + 10178560) + 0, (float *)(A + 280576) + 0, (float *)(A + 10175424) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 200704) + 0, (float *)(A + 10177024) + 0);
-  k71_mul_add_div(P + 183328 /* opt.dense1.weight.exp_avg */, (float *)(A + 377344) + 0, (float *)(A + 392704) + 0, (float *)(A + 10175424) + 0, P + 60672 /* dense1.weight */, (float *)(A + 382464) + 0, (float *)(A + 4559360) + 0);
-  k72_mul_add_div(P + 185888 /* opt.dense1.bias.exp_avg */, (float *)(A + 202304) + 0, (float *)(A + 202432) + 0, (float *)(A + 10175424) + 0, P + 61952 /* dense1.bias */, (float *)(A + 10180096) + 0, (float *)(A + 399360) + 0);
+  k62_mul_add_sqrt(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, (float *)(A + 279040) + 0, (float *)(A + 10175360) + 0, (float *)(A + 10175488) + 0, (float *)(A + 280576) + 0);
+  k42_matmul((float *)(A + 0) + 0, (float *)(A + 301568) + 0, (float *)(A + 282112) + 0);
+  k63_mul((float *)(A + 282112) + 0, (float *)(A + 203264) + 0);
+  k64_mul_mul((float *)(A + 282112) + 0, (float *)(A + 208384) + 0);
+  k65_mul_add_sqrt(P + 184608 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 208384) + 0, (float *)(A + 10175360) + 0, (float *)(A + 213504) + 0, (float *)(A + 218624) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 202240) + 0);
+  k66_mul((float *)(A + 202240) + 0, (float *)(A + 202304) + 0);
+  k67_mul_mul((float *)(A + 202240) + 0, (float *)(A + 202368) + 0);
+  k68_mul_add_sqrt(P + 185904 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 202368) + 0, (float *)(A + 10175360) + 0, (float *)(A + 202240) + 0, (float *)(A + 202432) + 0);
+  k44_mul_neg((float *)(A + 10180096) + 0, (float *)(A + 202368) + 0);
+  k45_mul((float *)(A + 10175232) + 0, (float *)(A + 10175360) + 0);
+  k69_mul_add_div(P + 61984 /* opt.gru1.weight_ih.exp_avg */, (float *)(A + 9290240) + 0, (float *)(A + 10180160) + 0, (float *)(A + 10175424) + 0, P + 0 /* gru1.weight_ih */, (float *)(A + 9333248) + 0, (float *)(A + 9585152) + 0);
+  k70_mul_add_div(P + 83488 /* opt.gru1.weight_hh.exp_avg */, (float *)(A + 9388544) + 0, (float *)(A + 9781760) + 0, (float *)(A + 10175424) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 9978368) + 0, (float *)(A + 10180160) + 0);
+  k71_mul_add_div(P + 181792 /* opt.gru1.bias_ih.exp_avg */, (float *)(A + 200704) + 0, (float *)(A + 10177024) + 0, (float *)(A + 10175424) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 279040) + 0, (float *)(A + 0) + 0);
+  k71_mul_add_div(P + 182560 /* opt.gru1.bias_hh.exp_avg */, (float *)(A + 10178560) + 0, (float *)(A + 280576) + 0, (float *)(A + 10175424) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 200704) + 0, (float *)(A + 10177024) + 0);
+  k72_mul_add_div(P + 183328 /* opt.dense1.weight.exp_avg */, (float *)(A + 203264) + 0, (float *)(A + 218624) + 0, (float *)(A + 10175424) + 0, P + 60672 /* dense1.weight */, (float *)(A + 208384) + 0, (float *)(A + 223744) + 0);
+  k73_mul_add_div(P + 185888 /* opt.dense1.bias.exp_avg */, (float *)(A + 202304) + 0, (float *)(A + 202432) + 0, (float *)(A + 10175424) + 0, P + 61952 /* dense1.bias */, (float *)(A + 10180096) + 0, (float *)(A + 10174976) + 0);
 }
 
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -2895,27 +2844,27 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
   gru_classifier_train_step_1(P, in, A, seed);
   gru_classifier_train_step_2(P, in, A, seed);
   gru_classifier_train_step_3(P, in, A, seed);
-  k45_copy((float *)(A + 202368) + 0, &loss);
-  if (metrics) k45_copy((float *)(A + 10175360) + 0, &metrics->accuracy);
-  k45_copy((float *)(A + 10175296) + 0, params + 61968);
-  k46_copy((float *)(A + 282112) + 0, params + 61984);
-  k46_copy((float *)(A + 236032) + 0, params + 72736);
-  k46_copy((float *)(A + 4516352) + 0, params + 0);
-  k47_copy((float *)(A + 3719680) + 0, params + 83488);
-  k47_copy((float *)(A + 2560) + 0, params + 132640);
-  k47_copy((float *)(A + 3916288) + 0, params + 10752);
-  k48_copy((float *)(A + 279040) + 0, params + 181792);
-  k48_copy((float *)(A + 199168) + 0, params + 182176);
-  k48_copy((float *)(A + 397824) + 0, params + 59904);
-  k48_copy((float *)(A + 200704) + 0, params + 182560);
-  k48_copy((float *)(A + 10175488) + 0, params + 182944);
-  k48_copy((float *)(A + 10177024) + 0, params + 60288);
-  k49_copy((float *)(A + 382464) + 0, params + 183328);
-  k49_copy((float *)(A + 387584) + 0, params + 184608);
-  k49_copy((float *)(A + 4559360) + 0, params + 60672);
-  k50_copy((float *)(A + 10180096) + 0, params + 185888);
-  k50_copy((float *)(A + 202240) + 0, params + 185904);
-  k50_copy((float *)(A + 399360) + 0, params + 61952);
+  k46_copy((float *)(A + 202368) + 0, &loss);
+  if (metrics) k46_copy((float *)(A + 10175360) + 0, &metrics->accuracy);
+  k46_copy((float *)(A + 10175296) + 0, params + 61968);
+  k47_copy((float *)(A + 9333248) + 0, params + 61984);
+  k47_copy((float *)(A + 236032) + 0, params + 72736);
+  k47_copy((float *)(A + 9585152) + 0, params + 0);
+  k48_copy((float *)(A + 9978368) + 0, params + 83488);
+  k48_copy((float *)(A + 2560) + 0, params + 132640);
+  k48_copy((float *)(A + 10180160) + 0, params + 10752);
+  k49_copy((float *)(A + 279040) + 0, params + 181792);
+  k49_copy((float *)(A + 199168) + 0, params + 182176);
+  k49_copy((float *)(A + 0) + 0, params + 59904);
+  k49_copy((float *)(A + 200704) + 0, params + 182560);
+  k49_copy((float *)(A + 10175488) + 0, params + 182944);
+  k49_copy((float *)(A + 10177024) + 0, params + 60288);
+  k50_copy((float *)(A + 208384) + 0, params + 183328);
+  k50_copy((float *)(A + 213504) + 0, params + 184608);
+  k50_copy((float *)(A + 223744) + 0, params + 60672);
+  k51_copy((float *)(A + 10180096) + 0, params + 185888);
+  k51_copy((float *)(A + 202240) + 0, params + 185904);
+  k51_copy((float *)(A + 10174976) + 0, params + 61952);
   return loss;
 }
 
@@ -2928,17 +2877,17 @@ typedef struct {
 static void gru_classifier_step_1(const float *restrict P, const gru_classifier_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k1_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 0) + 0);
-  k73_sub_div(in->x + 0, (float *)(A + 43008) + 0);
-  k74_matmul((float *)(A + 43008) + 0, (float *)(A + 0) + 0, (float *)(A + 43136) + 0);
+  k74_sub_div(in->x + 0, (float *)(A + 43008) + 0);
+  k75_matmul((float *)(A + 43008) + 0, (float *)(A + 0) + 0, (float *)(A + 43136) + 0);
   k6_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 44672) + 0);
-  k75_matmul(in->state0 + 0, (float *)(A + 44672) + 0, (float *)(A + 0) + 0);
-  k76_add((float *)(A + 43136) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 1536) + 0);
-  k76_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3072) + 0);
-  k77_add_sigmoid_mul((float *)(A + 1536) + 0, (float *)(A + 3072) + 0, (float *)(A + 3072) + 256, (float *)(A + 1536) + 256, (float *)(A + 0) + 0);
+  k76_matmul(in->state0 + 0, (float *)(A + 44672) + 0, (float *)(A + 0) + 0);
+  k77_add((float *)(A + 43136) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 1536) + 0);
+  k77_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3072) + 0);
+  k78_add_sigmoid_mul((float *)(A + 1536) + 0, (float *)(A + 3072) + 0, (float *)(A + 3072) + 256, (float *)(A + 1536) + 256, (float *)(A + 0) + 0);
   k10_transpose(P + 60672 /* dense1.weight */, (float *)(A + 4608) + 0);
-  k78_add_sigmoid_sub((float *)(A + 1536) + 128, (float *)(A + 3072) + 128, (float *)(A + 0) + 0, in->state0 + 0, (float *)(A + 512) + 0);
-  k79_matmul((float *)(A + 512) + 0, (float *)(A + 4608) + 0, (float *)(A + 0) + 0);
-  k80_add((float *)(A + 0) + 0, P + 61952 /* dense1.bias */, (float *)(A + 64) + 0);
+  k79_add_sigmoid_sub((float *)(A + 1536) + 128, (float *)(A + 3072) + 128, (float *)(A + 0) + 0, in->state0 + 0, (float *)(A + 512) + 0);
+  k80_matmul((float *)(A + 512) + 0, (float *)(A + 4608) + 0, (float *)(A + 0) + 0);
+  k81_add((float *)(A + 0) + 0, P + 61952 /* dense1.bias */, (float *)(A + 64) + 0);
 }
 
 void gru_classifier_step(const float *params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena) {
@@ -2952,8 +2901,8 @@ void gru_classifier_step(const float *params, gru_classifier_state *state, const
   in_.state0 = state->state0;
   (void)P, (void)A;
   gru_classifier_step_1(P, in, A, seed);
-  if (out) k81_copy((float *)(A + 64) + 0, out->logits);
-  k82_copy((float *)(A + 512) + 0, state->state0);
+  if (out) k82_copy((float *)(A + 64) + 0, out->logits);
+  k83_copy((float *)(A + 512) + 0, state->state0);
 }
 
 void gru_classifier_reset(gru_classifier_state *state) {
@@ -2961,7 +2910,7 @@ void gru_classifier_reset(gru_classifier_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long gru_classifier_tool_arena[4] = {3422208, 15742976, 15745536, 241280};
+const long gru_classifier_tool_arena[4] = {3422208, 13088768, 13091328, 241280};
 const int gru_classifier_tool_dtype = 4; /* bytes per element */
 const int gru_classifier_tool_nparams = 19;
 const char *const gru_classifier_tool_inputs[] = {"x", "y", 0};

@@ -886,49 +886,30 @@ static void k26_sub_mul(const float *restrict a0, float *restrict out0) {
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
 static void k27_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
-  for (long i0 = 0; i0 < 1600; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (t2 * a4[i0 * 1]);
-    const float t4 = (t2 * a5[i0 * 1]);
-    const float t5 = (t4 * a6[i0 * 1]);
-    const float t6 = (t2 * a7[i0 * 1]);
-    const float t7 = (t6 * a8[i0 * 1]);
-    const float t8 = (t2 * a9[i0 * 1]);
-    const float t9 = (t8 * a10[i0 * 1]);
-    const float t10 = (t0 * a11[i0 * 1]);
-    const float t11 = (t10 * a12[i0 * 1]);
-    out0[i0 * 1] = t3;
-    out1[i0 * 1] = t5;
-    out2[i0 * 1] = t7;
-    out3[i0 * 1] = t9;
-    out4[i0 * 1] = t11;
-  }
-}
-
-/* concat [32, 200] (specs/lstm_dropout.lua:8) */
-static void k28_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[50 + i0 * 200 + i1 * 1] = a1[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[100 + i0 * 200 + i1 * 1] = a2[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[150 + i0 * 200 + i1 * 1] = a3[i0 * 50 + i1 * 1];
+      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
+      const float t3 = (t2 * a4[i0 * 50 + i1 * 1]);
+      const float t4 = (t2 * a5[i0 * 50 + i1 * 1]);
+      const float t5 = (t4 * a6[i0 * 50 + i1 * 1]);
+      const float t6 = (t2 * a7[i0 * 50 + i1 * 1]);
+      const float t7 = (t6 * a8[i0 * 50 + i1 * 1]);
+      const float t8 = (t2 * a9[i0 * 50 + i1 * 1]);
+      const float t9 = (t8 * a10[i0 * 50 + i1 * 1]);
+      const float t10 = (t0 * a11[i0 * 50 + i1 * 1]);
+      const float t11 = (t10 * a12[i0 * 50 + i1 * 1]);
+      out0[i0 * 50 + i1 * 1] = t3;
+      out1[i0 * 200 + i1 * 1] = t5;
+      out2[i0 * 200 + i1 * 1] = t7;
+      out3[i0 * 200 + i1 * 1] = t9;
+      out4[i0 * 200 + i1 * 1] = t11;
   }
 }
 
 /* matmul [32, 50] (specs/lstm_dropout.lua:8) */
-static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k28_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i += 8) {
     float ap[200][8];
     for (long k = 0; k < 200; k++)
@@ -1024,36 +1005,38 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul addn mul mul mul mul mul mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
-static void k30_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
-  for (long i0 = 0; i0 < 1600; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (a3[i0 * 1] + t1);
-    const float t3 = (t2 * a4[i0 * 1]);
-    const float t4 = (t2 * a5[i0 * 1]);
-    const float t5 = (t4 * a6[i0 * 1]);
-    const float t6 = (t2 * a7[i0 * 1]);
-    const float t7 = (t6 * a8[i0 * 1]);
-    const float t8 = (t2 * a9[i0 * 1]);
-    const float t9 = (t8 * a10[i0 * 1]);
-    out0[i0 * 1] = t3;
-    out1[i0 * 1] = t5;
-    out2[i0 * 1] = t7;
-    out3[i0 * 1] = t9;
+static void k29_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
+      const float t2 = (a3[i0 * 50 + i1 * 1] + t1);
+      const float t3 = (t2 * a4[i0 * 50 + i1 * 1]);
+      const float t4 = (t2 * a5[i0 * 50 + i1 * 1]);
+      const float t5 = (t4 * a6[i0 * 50 + i1 * 1]);
+      const float t6 = (t2 * a7[i0 * 50 + i1 * 1]);
+      const float t7 = (t6 * a8[i0 * 50 + i1 * 1]);
+      const float t8 = (t2 * a9[i0 * 50 + i1 * 1]);
+      const float t9 = (t8 * a10[i0 * 50 + i1 * 1]);
+      out0[i0 * 50 + i1 * 1] = t3;
+      out1[i0 * 200 + i1 * 1] = t5;
+      out2[i0 * 200 + i1 * 1] = t7;
+      out3[i0 * 200 + i1 * 1] = t9;
   }
 }
 
 /* fused: mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
-static void k31_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 1600; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    out0[i0 * 1] = t1;
+static void k30_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
+      out0[i0 * 200 + i1 * 1] = t1;
   }
 }
 
 /* fused: mul mul addn mul mul mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
-static void k32_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
+static void k31_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1600; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1068,12 +1051,41 @@ static void k32_mul_mul_addn(const float *restrict a0, const float *restrict a1,
 }
 
 /* const [32, 50] (specs/lstm_dropout.lua:8) */
-static void k33_const(float *restrict out) {
+static void k32_const(float *restrict out) {
   for (long i = 0; i < 1600; i++) out[i] = 0.0f;
 }
 
+/* fused: mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
+static void k33_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+  for (long i0 = 0; i0 < 1600; i0++) {
+    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
+    const float t1 = (t0 * a2[i0 * 1]);
+    out0[i0 * 1] = t1;
+  }
+}
+
+/* concat [32, 200] (specs/lstm_dropout.lua:8) */
+static void k34_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[50 + i0 * 200 + i1 * 1] = a1[i0 * 50 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[100 + i0 * 200 + i1 * 1] = a2[i0 * 50 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[150 + i0 * 200 + i1 * 1] = a3[i0 * 50 + i1 * 1];
+  }
+}
+
 /* stack [32, 10, 200] (specs/lstm_dropout.lua:8) */
-static void k34_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
+static void k35_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       out[0 + i0 * 2000 + i1 * 1] = a0[i0 * 200 + i1 * 1];
@@ -1117,7 +1129,7 @@ static void k34_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [200, 1] (specs/lstm_dropout.lua:8) */
-static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 320; k0 += 256) {
     const long kn = 320 - k0 < 256 ? 320 - k0 : 256;
     for (long i = 0; i < 1; i += 1) {
@@ -1165,7 +1177,7 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [200, 50] (specs/lstm_dropout.lua:8) */
-static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 288; k0 += 256) {
     const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
     for (long i = 0; i < 48; i += 8) {
@@ -1379,7 +1391,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [200] (specs/lstm_dropout.lua:8) */
-static void k37_sum_to(const float *restrict a0, float *restrict out) {
+static void k38_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 200; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 10; i1++)
@@ -1389,7 +1401,7 @@ static void k37_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [1, 50] (specs/lstm_dropout.lua:9) */
-static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 48; i += 8) {
     float ap[32][8];
     for (long k = 0; k < 32; k++)
@@ -1461,18 +1473,18 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul over mul [] (specs/lstm_dropout.lua:12) */
-static void k39_mul(const float *restrict a0, float *restrict out0) {
+static void k40_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   out0[0] = t0;
 }
 
 /* copy out mul [] (specs/lstm_dropout.lua:12) */
-static void k40_copy(const float *restrict a0, float *restrict out) {
+static void k41_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [200, 1] (specs/lstm_dropout.lua:8) */
-static void k41_copy(const float *restrict a0, float *restrict out) {
+static void k42_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[i0 * 1] = a0[i0 * 1];
@@ -1480,7 +1492,7 @@ static void k41_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [200, 50] (specs/lstm_dropout.lua:8) */
-static void k42_copy(const float *restrict a0, float *restrict out) {
+static void k43_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -1488,14 +1500,14 @@ static void k42_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [200] (specs/lstm_dropout.lua:8) */
-static void k43_copy(const float *restrict a0, float *restrict out) {
+static void k44_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [1, 50] (specs/lstm_dropout.lua:9) */
-static void k44_copy(const float *restrict a0, float *restrict out) {
+static void k45_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -1503,14 +1515,14 @@ static void k44_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [1] (specs/lstm_dropout.lua:9) */
-static void k45_copy(const float *restrict a0, float *restrict out) {
+static void k46_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++) {
     out[0] = a0[0];
   }
 }
 
 /* fused: add sub mul over mul [32, 1] (specs/lstm_dropout.lua:12) */
-static void k46_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k47_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       const float t0 = (a0[i0 * 1] + a1[0]);
@@ -1522,7 +1534,7 @@ static void k46_add_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul over mul [200, 1] */
-static void k47_mul(const float *restrict a0, float *restrict out0) {
+static void k48_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       const float t0 = (0.100000001f * a0[i0 * 1]);
@@ -1531,7 +1543,7 @@ static void k47_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200, 1] */
-static void k48_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k49_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
@@ -1541,7 +1553,7 @@ static void k48_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k49_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k50_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1551,7 +1563,7 @@ static void k49_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [200, 1] */
-static void k50_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k51_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       const float t0 = (0.999000013f * a0[i0 * 1]);
@@ -1565,7 +1577,7 @@ static void k50_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k51_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k52_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -1573,7 +1585,7 @@ static void k51_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [200, 50] */
-static void k52_mul(const float *restrict a0, float *restrict out0) {
+static void k53_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1581,7 +1593,7 @@ static void k52_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200, 50] */
-static void k53_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k54_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1590,7 +1602,7 @@ static void k53_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [200, 50] */
-static void k54_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k55_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1603,7 +1615,7 @@ static void k54_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [200] */
-static void k55_mul(const float *restrict a0, float *restrict out0) {
+static void k56_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1611,7 +1623,7 @@ static void k55_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200] */
-static void k56_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k57_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1620,7 +1632,7 @@ static void k56_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [200] */
-static void k57_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k58_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1633,7 +1645,7 @@ static void k57_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [1, 50] */
-static void k58_mul(const float *restrict a0, float *restrict out0) {
+static void k59_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (0.100000001f * a0[i1 * 1]);
@@ -1642,7 +1654,7 @@ static void k58_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [1, 50] */
-static void k59_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i1 * 1] * a0[i1 * 1]);
@@ -1652,7 +1664,7 @@ static void k59_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [1, 50] */
-static void k60_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (0.999000013f * a0[i1 * 1]);
@@ -1666,7 +1678,7 @@ static void k60_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [1] */
-static void k61_mul(const float *restrict a0, float *restrict out0) {
+static void k62_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (0.100000001f * a0[0]);
     out0[0] = t0;
@@ -1674,7 +1686,7 @@ static void k61_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [1] */
-static void k62_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] * a0[0]);
     const float t1 = (0.00100000005f * t0);
@@ -1683,7 +1695,7 @@ static void k62_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [1] */
-static void k63_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (0.999000013f * a0[0]);
     const float t1 = (t0 + a1[0]);
@@ -1696,7 +1708,7 @@ static void k63_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [200, 1] */
-static void k64_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k65_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       const float t0 = (0.899999976f * a0[i0 * 1]);
@@ -1710,7 +1722,7 @@ static void k64_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [200, 50] */
-static void k65_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k66_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1723,7 +1735,7 @@ static void k65_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [200] */
-static void k66_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k67_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1736,7 +1748,7 @@ static void k66_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [1, 50] */
-static void k67_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k68_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (0.899999976f * a0[i1 * 1]);
@@ -1750,7 +1762,7 @@ static void k67_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [1] */
-static void k68_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k69_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (t0 + a1[0]);
@@ -1763,7 +1775,7 @@ static void k68_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [1, 200] (specs/lstm_dropout.lua:8) */
-static void k69_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k70_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[1][1];
     for (long k = 0; k < 1; k++)
@@ -1803,7 +1815,7 @@ static void k69_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 200] (specs/lstm_dropout.lua:8) */
-static void k70_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k71_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[50][1];
     for (long k = 0; k < 50; k++)
@@ -1843,7 +1855,7 @@ static void k70_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 200] (specs/lstm_dropout.lua:8) */
-static void k71_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k72_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1852,7 +1864,7 @@ static void k71_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add add over add [1, 200] (specs/lstm_dropout.lua:8) */
-static void k72_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k73_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1862,7 +1874,7 @@ static void k72_add_add(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: tanh over tanh [1, 50] (specs/lstm_dropout.lua:8) */
-static void k73_tanh(const float *restrict a0, float *restrict out0) {
+static void k74_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -1871,7 +1883,7 @@ static void k73_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul over mul [1, 50] (specs/lstm_dropout.lua:8) */
-static void k74_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k75_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -1881,7 +1893,7 @@ static void k74_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 50] (specs/lstm_dropout.lua:8) */
-static void k75_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k76_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -1894,7 +1906,7 @@ static void k75_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 1] (specs/lstm_dropout.lua:9) */
-static void k76_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k77_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[50][1];
     for (long k = 0; k < 50; k++)
@@ -1916,7 +1928,7 @@ static void k76_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1] (specs/lstm_dropout.lua:9) */
-static void k77_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k78_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
@@ -1924,7 +1936,7 @@ static void k77_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 1] (specs/lstm_dropout.lua:9) */
-static void k78_copy(const float *restrict a0, float *restrict out) {
+static void k79_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[0] = a0[0];
@@ -2162,96 +2174,87 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   k26_sub_mul((float *)(A + 314432) + 0, (float *)(A + 301632) + 0);
   k25_mul_sub((float *)(A + 333632) + 0, (float *)(A + 6400) + 0);
   k26_sub_mul((float *)(A + 308032) + 0, (float *)(A + 12800) + 0);
-  k27_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 288832) + 0, (float *)(A + 314432) + 0, (float *)(A + 333632) + 0, (float *)(A + 295232) + 0, (float *)(A + 706432) + 0, (float *)(A + 301632) + 0, (float *)(A + 340032) + 0, (float *)(A + 6400) + 0, (float *)(A + 320832) + 0, (float *)(A + 12800) + 0, (float *)(A + 19200) + 0, (float *)(A + 25600) + 0, (float *)(A + 32000) + 0, (float *)(A + 38400) + 0, (float *)(A + 44800) + 0);
-  k28_concat((float *)(A + 25600) + 0, (float *)(A + 32000) + 0, (float *)(A + 38400) + 0, (float *)(A + 44800) + 0, (float *)(A + 719232) + 51200);
-  k29_matmul((float *)(A + 719232) + 51200, P + 208 /* lstm1.weight_hh */, (float *)(A + 706432) + 0);
+  k27_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 288832) + 0, (float *)(A + 314432) + 0, (float *)(A + 333632) + 0, (float *)(A + 295232) + 0, (float *)(A + 706432) + 0, (float *)(A + 301632) + 0, (float *)(A + 340032) + 0, (float *)(A + 6400) + 0, (float *)(A + 320832) + 0, (float *)(A + 12800) + 0, (float *)(A + 19200) + 0, (float *)(A + 25600) + 51200, (float *)(A + 25600) + 51250, (float *)(A + 25600) + 51300, (float *)(A + 25600) + 51350);
+  k28_matmul((float *)(A + 25600) + 51200, P + 208 /* lstm1.weight_hh */, (float *)(A + 706432) + 0);
   k25_mul_sub((float *)(A + 712832) + 0, (float *)(A + 6400) + 0);
   k26_sub_mul((float *)(A + 687232) + 0, (float *)(A + 12800) + 0);
   k26_sub_mul((float *)(A + 700032) + 0, (float *)(A + 320832) + 0);
   k25_mul_sub((float *)(A + 680832) + 0, (float *)(A + 327232) + 0);
   k26_sub_mul((float *)(A + 693632) + 0, (float *)(A + 333632) + 0);
-  k30_mul_mul_addn((float *)(A + 706432) + 0, (float *)(A + 693632) + 0, (float *)(A + 6400) + 0, (float *)(A + 19200) + 0, (float *)(A + 700032) + 0, (float *)(A + 680832) + 0, (float *)(A + 12800) + 0, (float *)(A + 668032) + 0, (float *)(A + 320832) + 0, (float *)(A + 687232) + 0, (float *)(A + 327232) + 0, (float *)(A + 340032) + 0, (float *)(A + 282432) + 0, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0);
-  k31_mul_mul((float *)(A + 706432) + 0, (float *)(A + 712832) + 0, (float *)(A + 333632) + 0, (float *)(A + 668032) + 0);
-  k28_concat((float *)(A + 282432) + 0, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0, (float *)(A + 668032) + 0, (float *)(A + 719232) + 44800);
-  k29_matmul((float *)(A + 719232) + 44800, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0);
+  k29_mul_mul_addn((float *)(A + 706432) + 0, (float *)(A + 693632) + 0, (float *)(A + 6400) + 0, (float *)(A + 19200) + 0, (float *)(A + 700032) + 0, (float *)(A + 680832) + 0, (float *)(A + 12800) + 0, (float *)(A + 668032) + 0, (float *)(A + 320832) + 0, (float *)(A + 687232) + 0, (float *)(A + 327232) + 0, (float *)(A + 340032) + 0, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 44850, (float *)(A + 25600) + 44900);
+  k30_mul_mul((float *)(A + 706432) + 0, (float *)(A + 712832) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 44950);
+  k28_matmul((float *)(A + 25600) + 44800, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0);
   k25_mul_sub((float *)(A + 674432) + 0, (float *)(A + 668032) + 0);
   k26_sub_mul((float *)(A + 648832) + 0, (float *)(A + 706432) + 0);
   k26_sub_mul((float *)(A + 661632) + 0, (float *)(A + 712832) + 0);
   k25_mul_sub((float *)(A + 642432) + 0, (float *)(A + 320832) + 0);
   k26_sub_mul((float *)(A + 655232) + 0, (float *)(A + 327232) + 0);
-  k30_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 655232) + 0, (float *)(A + 668032) + 0, (float *)(A + 340032) + 0, (float *)(A + 661632) + 0, (float *)(A + 642432) + 0, (float *)(A + 706432) + 0, (float *)(A + 629632) + 0, (float *)(A + 712832) + 0, (float *)(A + 648832) + 0, (float *)(A + 320832) + 0, (float *)(A + 680832) + 0, (float *)(A + 687232) + 0, (float *)(A + 693632) + 0, (float *)(A + 700032) + 0);
-  k31_mul_mul((float *)(A + 333632) + 0, (float *)(A + 674432) + 0, (float *)(A + 327232) + 0, (float *)(A + 320832) + 0);
-  k28_concat((float *)(A + 687232) + 0, (float *)(A + 693632) + 0, (float *)(A + 700032) + 0, (float *)(A + 320832) + 0, (float *)(A + 719232) + 38400);
-  k29_matmul((float *)(A + 719232) + 38400, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0);
-  k25_mul_sub((float *)(A + 636032) + 0, (float *)(A + 340032) + 0);
-  k26_sub_mul((float *)(A + 610432) + 0, (float *)(A + 629632) + 0);
-  k26_sub_mul((float *)(A + 623232) + 0, (float *)(A + 668032) + 0);
-  k25_mul_sub((float *)(A + 604032) + 0, (float *)(A + 674432) + 0);
-  k26_sub_mul((float *)(A + 616832) + 0, (float *)(A + 712832) + 0);
-  k30_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 616832) + 0, (float *)(A + 340032) + 0, (float *)(A + 680832) + 0, (float *)(A + 623232) + 0, (float *)(A + 604032) + 0, (float *)(A + 629632) + 0, (float *)(A + 591232) + 0, (float *)(A + 668032) + 0, (float *)(A + 610432) + 0, (float *)(A + 674432) + 0, (float *)(A + 320832) + 0, (float *)(A + 327232) + 0, (float *)(A + 642432) + 0, (float *)(A + 648832) + 0);
-  k31_mul_mul((float *)(A + 333632) + 0, (float *)(A + 636032) + 0, (float *)(A + 712832) + 0, (float *)(A + 340032) + 0);
-  k28_concat((float *)(A + 327232) + 0, (float *)(A + 642432) + 0, (float *)(A + 648832) + 0, (float *)(A + 340032) + 0, (float *)(A + 719232) + 32000);
-  k29_matmul((float *)(A + 719232) + 32000, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
+  k29_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 655232) + 0, (float *)(A + 668032) + 0, (float *)(A + 340032) + 0, (float *)(A + 661632) + 0, (float *)(A + 642432) + 0, (float *)(A + 706432) + 0, (float *)(A + 629632) + 0, (float *)(A + 712832) + 0, (float *)(A + 648832) + 0, (float *)(A + 320832) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 38450, (float *)(A + 25600) + 38500);
+  k30_mul_mul((float *)(A + 333632) + 0, (float *)(A + 674432) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 38550);
+  k28_matmul((float *)(A + 25600) + 38400, P + 208 /* lstm1.weight_hh */, (float *)(A + 629632) + 0);
+  k25_mul_sub((float *)(A + 636032) + 0, (float *)(A + 668032) + 0);
+  k26_sub_mul((float *)(A + 610432) + 0, (float *)(A + 12800) + 0);
+  k26_sub_mul((float *)(A + 623232) + 0, (float *)(A + 19200) + 0);
+  k25_mul_sub((float *)(A + 604032) + 0, (float *)(A + 320832) + 0);
+  k26_sub_mul((float *)(A + 616832) + 0, (float *)(A + 327232) + 0);
+  k29_mul_mul_addn((float *)(A + 629632) + 0, (float *)(A + 616832) + 0, (float *)(A + 668032) + 0, (float *)(A + 6400) + 0, (float *)(A + 623232) + 0, (float *)(A + 604032) + 0, (float *)(A + 12800) + 0, (float *)(A + 591232) + 0, (float *)(A + 19200) + 0, (float *)(A + 610432) + 0, (float *)(A + 320832) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 32050, (float *)(A + 25600) + 32100);
+  k30_mul_mul((float *)(A + 629632) + 0, (float *)(A + 636032) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 32150);
+  k28_matmul((float *)(A + 25600) + 32000, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
   k25_mul_sub((float *)(A + 597632) + 0, (float *)(A + 591232) + 0);
   k26_sub_mul((float *)(A + 572032) + 0, (float *)(A + 629632) + 0);
-  k26_sub_mul((float *)(A + 584832) + 0, (float *)(A + 680832) + 0);
-  k25_mul_sub((float *)(A + 565632) + 0, (float *)(A + 712832) + 0);
+  k26_sub_mul((float *)(A + 584832) + 0, (float *)(A + 668032) + 0);
+  k25_mul_sub((float *)(A + 565632) + 0, (float *)(A + 320832) + 0);
   k26_sub_mul((float *)(A + 578432) + 0, (float *)(A + 327232) + 0);
-  k30_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 578432) + 0, (float *)(A + 591232) + 0, (float *)(A + 320832) + 0, (float *)(A + 584832) + 0, (float *)(A + 565632) + 0, (float *)(A + 629632) + 0, (float *)(A + 552832) + 0, (float *)(A + 680832) + 0, (float *)(A + 572032) + 0, (float *)(A + 712832) + 0, (float *)(A + 333632) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 604032) + 0);
-  k31_mul_mul((float *)(A + 340032) + 0, (float *)(A + 597632) + 0, (float *)(A + 327232) + 0, (float *)(A + 320832) + 0);
-  k28_concat((float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 604032) + 0, (float *)(A + 320832) + 0, (float *)(A + 719232) + 25600);
-  k29_matmul((float *)(A + 719232) + 25600, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
+  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 578432) + 0, (float *)(A + 591232) + 0, (float *)(A + 333632) + 0, (float *)(A + 584832) + 0, (float *)(A + 565632) + 0, (float *)(A + 629632) + 0, (float *)(A + 552832) + 0, (float *)(A + 668032) + 0, (float *)(A + 572032) + 0, (float *)(A + 320832) + 0, (float *)(A + 706432) + 0, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 25650, (float *)(A + 25600) + 25700);
+  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 597632) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 25750);
+  k28_matmul((float *)(A + 25600) + 25600, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
   k25_mul_sub((float *)(A + 559232) + 0, (float *)(A + 552832) + 0);
   k26_sub_mul((float *)(A + 533632) + 0, (float *)(A + 591232) + 0);
   k26_sub_mul((float *)(A + 546432) + 0, (float *)(A + 629632) + 0);
-  k25_mul_sub((float *)(A + 527232) + 0, (float *)(A + 712832) + 0);
-  k26_sub_mul((float *)(A + 540032) + 0, (float *)(A + 320832) + 0);
-  k30_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 540032) + 0, (float *)(A + 552832) + 0, (float *)(A + 333632) + 0, (float *)(A + 546432) + 0, (float *)(A + 527232) + 0, (float *)(A + 591232) + 0, (float *)(A + 514432) + 0, (float *)(A + 629632) + 0, (float *)(A + 533632) + 0, (float *)(A + 712832) + 0, (float *)(A + 327232) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 680832) + 0);
-  k31_mul_mul((float *)(A + 340032) + 0, (float *)(A + 559232) + 0, (float *)(A + 320832) + 0, (float *)(A + 333632) + 0);
-  k28_concat((float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 680832) + 0, (float *)(A + 333632) + 0, (float *)(A + 719232) + 19200);
-  k29_matmul((float *)(A + 719232) + 19200, P + 208 /* lstm1.weight_hh */, (float *)(A + 320832) + 0);
+  k25_mul_sub((float *)(A + 527232) + 0, (float *)(A + 668032) + 0);
+  k26_sub_mul((float *)(A + 540032) + 0, (float *)(A + 712832) + 0);
+  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 540032) + 0, (float *)(A + 552832) + 0, (float *)(A + 706432) + 0, (float *)(A + 546432) + 0, (float *)(A + 527232) + 0, (float *)(A + 591232) + 0, (float *)(A + 514432) + 0, (float *)(A + 629632) + 0, (float *)(A + 533632) + 0, (float *)(A + 668032) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 19250, (float *)(A + 25600) + 19300);
+  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 559232) + 0, (float *)(A + 712832) + 0, (float *)(A + 25600) + 19350);
+  k28_matmul((float *)(A + 25600) + 19200, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
   k25_mul_sub((float *)(A + 520832) + 0, (float *)(A + 514432) + 0);
   k26_sub_mul((float *)(A + 495232) + 0, (float *)(A + 552832) + 0);
   k26_sub_mul((float *)(A + 508032) + 0, (float *)(A + 591232) + 0);
   k25_mul_sub((float *)(A + 488832) + 0, (float *)(A + 629632) + 0);
-  k26_sub_mul((float *)(A + 501632) + 0, (float *)(A + 712832) + 0);
-  k30_mul_mul_addn((float *)(A + 320832) + 0, (float *)(A + 501632) + 0, (float *)(A + 514432) + 0, (float *)(A + 327232) + 0, (float *)(A + 508032) + 0, (float *)(A + 488832) + 0, (float *)(A + 552832) + 0, (float *)(A + 476032) + 0, (float *)(A + 591232) + 0, (float *)(A + 495232) + 0, (float *)(A + 629632) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0);
-  k31_mul_mul((float *)(A + 320832) + 0, (float *)(A + 520832) + 0, (float *)(A + 712832) + 0, (float *)(A + 327232) + 0);
-  k28_concat((float *)(A + 340032) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 327232) + 0, (float *)(A + 719232) + 12800);
-  k29_matmul((float *)(A + 719232) + 12800, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
-  k25_mul_sub((float *)(A + 482432) + 0, (float *)(A + 476032) + 0);
-  k26_sub_mul((float *)(A + 456832) + 0, (float *)(A + 514432) + 0);
-  k26_sub_mul((float *)(A + 469632) + 0, (float *)(A + 552832) + 0);
-  k25_mul_sub((float *)(A + 450432) + 0, (float *)(A + 591232) + 0);
-  k26_sub_mul((float *)(A + 463232) + 0, (float *)(A + 629632) + 0);
-  k30_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 463232) + 0, (float *)(A + 476032) + 0, (float *)(A + 333632) + 0, (float *)(A + 469632) + 0, (float *)(A + 450432) + 0, (float *)(A + 514432) + 0, (float *)(A + 437632) + 0, (float *)(A + 552832) + 0, (float *)(A + 456832) + 0, (float *)(A + 591232) + 0, (float *)(A + 712832) + 0, (float *)(A + 320832) + 0, (float *)(A + 327232) + 0, (float *)(A + 668032) + 0);
-  k31_mul_mul((float *)(A + 340032) + 0, (float *)(A + 482432) + 0, (float *)(A + 629632) + 0, (float *)(A + 333632) + 0);
-  k28_concat((float *)(A + 320832) + 0, (float *)(A + 327232) + 0, (float *)(A + 668032) + 0, (float *)(A + 333632) + 0, (float *)(A + 719232) + 6400);
-  k29_matmul((float *)(A + 719232) + 6400, P + 208 /* lstm1.weight_hh */, (float *)(A + 437632) + 0);
-  k25_mul_sub((float *)(A + 444032) + 0, (float *)(A + 476032) + 0);
-  k26_sub_mul((float *)(A + 418432) + 0, (float *)(A + 514432) + 0);
-  k26_sub_mul((float *)(A + 431232) + 0, (float *)(A + 552832) + 0);
-  k25_mul_sub((float *)(A + 412032) + 0, (float *)(A + 591232) + 0);
-  k26_sub_mul((float *)(A + 424832) + 0, (float *)(A + 629632) + 0);
-  k30_mul_mul_addn((float *)(A + 437632) + 0, (float *)(A + 424832) + 0, (float *)(A + 476032) + 0, (float *)(A + 712832) + 0, (float *)(A + 431232) + 0, (float *)(A + 412032) + 0, (float *)(A + 514432) + 0, (float *)(A + 269632) + 0, (float *)(A + 552832) + 0, (float *)(A + 418432) + 0, (float *)(A + 591232) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 680832) + 0, (float *)(A + 320832) + 0);
-  k31_mul_mul((float *)(A + 437632) + 0, (float *)(A + 444032) + 0, (float *)(A + 629632) + 0, (float *)(A + 269632) + 0);
-  k28_concat((float *)(A + 674432) + 0, (float *)(A + 680832) + 0, (float *)(A + 320832) + 0, (float *)(A + 269632) + 0, (float *)(A + 719232) + 0);
-  k29_matmul((float *)(A + 719232) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 269632) + 0);
-  k25_mul_sub((float *)(A + 276032) + 0, (float *)(A + 437632) + 0);
-  k26_sub_mul((float *)(A + 263232) + 0, (float *)(A + 476032) + 0);
-  k25_mul_sub((float *)(A + 256832) + 0, (float *)(A + 514432) + 0);
-  k26_sub_mul((float *)(A + 348032) + 0, (float *)(A + 552832) + 0);
-  k32_mul_mul_addn((float *)(A + 269632) + 0, (float *)(A + 348032) + 0, (float *)(A + 437632) + 0, (float *)(A + 668032) + 0, (float *)(A + 256832) + 0, (float *)(A + 476032) + 0, (float *)(A + 263232) + 0, (float *)(A + 514432) + 0, (float *)(A + 591232) + 0, (float *)(A + 629632) + 0);
-  k33_const((float *)(A + 348032) + 0);
-  k31_mul_mul((float *)(A + 269632) + 0, (float *)(A + 276032) + 0, (float *)(A + 552832) + 0, (float *)(A + 437632) + 0);
-  k28_concat((float *)(A + 591232) + 0, (float *)(A + 348032) + 0, (float *)(A + 629632) + 0, (float *)(A + 437632) + 0, (float *)(A + 320832) + 0);
-  k34_stack((float *)(A + 320832) + 0, (float *)(A + 719232) + 0, (float *)(A + 719232) + 6400, (float *)(A + 719232) + 12800, (float *)(A + 719232) + 19200, (float *)(A + 719232) + 25600, (float *)(A + 719232) + 32000, (float *)(A + 719232) + 38400, (float *)(A + 719232) + 44800, (float *)(A + 719232) + 51200, (float *)(A + 6400) + 0);
-  k35_matmul((float *)(A + 6400) + 0, in->x + 0, (float *)(A + 346944) + 0);
-  k36_matmul((float *)(A + 719232) + 0, (float *)(A + 354432) + 0, (float *)(A + 262400) + 0);
-  k37_sum_to((float *)(A + 6400) + 0, (float *)(A + 437632) + 0);
-  k38_matmul((float *)(A + 346816) + 0, (float *)(A + 0) + 0, (float *)(A + 347776) + 0);
+  k26_sub_mul((float *)(A + 501632) + 0, (float *)(A + 668032) + 0);
+  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 501632) + 0, (float *)(A + 514432) + 0, (float *)(A + 6400) + 0, (float *)(A + 508032) + 0, (float *)(A + 488832) + 0, (float *)(A + 552832) + 0, (float *)(A + 476032) + 0, (float *)(A + 591232) + 0, (float *)(A + 495232) + 0, (float *)(A + 629632) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 12850, (float *)(A + 25600) + 12900);
+  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 520832) + 0, (float *)(A + 668032) + 0, (float *)(A + 25600) + 12950);
+  k28_matmul((float *)(A + 25600) + 12800, P + 208 /* lstm1.weight_hh */, (float *)(A + 6400) + 0);
+  k25_mul_sub((float *)(A + 482432) + 0, (float *)(A + 19200) + 0);
+  k26_sub_mul((float *)(A + 456832) + 0, (float *)(A + 340032) + 0);
+  k26_sub_mul((float *)(A + 469632) + 0, (float *)(A + 476032) + 0);
+  k25_mul_sub((float *)(A + 450432) + 0, (float *)(A + 514432) + 0);
+  k26_sub_mul((float *)(A + 463232) + 0, (float *)(A + 552832) + 0);
+  k29_mul_mul_addn((float *)(A + 6400) + 0, (float *)(A + 463232) + 0, (float *)(A + 19200) + 0, (float *)(A + 12800) + 0, (float *)(A + 469632) + 0, (float *)(A + 450432) + 0, (float *)(A + 340032) + 0, (float *)(A + 437632) + 0, (float *)(A + 476032) + 0, (float *)(A + 456832) + 0, (float *)(A + 514432) + 0, (float *)(A + 591232) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 6450, (float *)(A + 25600) + 6500);
+  k30_mul_mul((float *)(A + 6400) + 0, (float *)(A + 482432) + 0, (float *)(A + 552832) + 0, (float *)(A + 25600) + 6550);
+  k28_matmul((float *)(A + 25600) + 6400, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0);
+  k25_mul_sub((float *)(A + 444032) + 0, (float *)(A + 340032) + 0);
+  k26_sub_mul((float *)(A + 418432) + 0, (float *)(A + 437632) + 0);
+  k26_sub_mul((float *)(A + 431232) + 0, (float *)(A + 476032) + 0);
+  k25_mul_sub((float *)(A + 412032) + 0, (float *)(A + 514432) + 0);
+  k26_sub_mul((float *)(A + 424832) + 0, (float *)(A + 552832) + 0);
+  k29_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 424832) + 0, (float *)(A + 340032) + 0, (float *)(A + 591232) + 0, (float *)(A + 431232) + 0, (float *)(A + 412032) + 0, (float *)(A + 437632) + 0, (float *)(A + 269632) + 0, (float *)(A + 476032) + 0, (float *)(A + 418432) + 0, (float *)(A + 514432) + 0, (float *)(A + 629632) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 50, (float *)(A + 25600) + 100);
+  k30_mul_mul((float *)(A + 19200) + 0, (float *)(A + 444032) + 0, (float *)(A + 552832) + 0, (float *)(A + 25600) + 150);
+  k28_matmul((float *)(A + 25600) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0);
+  k25_mul_sub((float *)(A + 276032) + 0, (float *)(A + 269632) + 0);
+  k26_sub_mul((float *)(A + 263232) + 0, (float *)(A + 340032) + 0);
+  k25_mul_sub((float *)(A + 256832) + 0, (float *)(A + 437632) + 0);
+  k26_sub_mul((float *)(A + 348032) + 0, (float *)(A + 476032) + 0);
+  k31_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 348032) + 0, (float *)(A + 269632) + 0, (float *)(A + 629632) + 0, (float *)(A + 256832) + 0, (float *)(A + 340032) + 0, (float *)(A + 263232) + 0, (float *)(A + 437632) + 0, (float *)(A + 514432) + 0, (float *)(A + 552832) + 0);
+  k32_const((float *)(A + 340032) + 0);
+  k33_mul_mul((float *)(A + 19200) + 0, (float *)(A + 276032) + 0, (float *)(A + 476032) + 0, (float *)(A + 348032) + 0);
+  k34_concat((float *)(A + 514432) + 0, (float *)(A + 340032) + 0, (float *)(A + 552832) + 0, (float *)(A + 348032) + 0, (float *)(A + 412032) + 0);
+  k35_stack((float *)(A + 412032) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 51200, (float *)(A + 719232) + 0);
+  k36_matmul((float *)(A + 719232) + 0, in->x + 0, (float *)(A + 346944) + 0);
+  k37_matmul((float *)(A + 25600) + 0, (float *)(A + 354432) + 0, (float *)(A + 256000) + 0);
+  k38_sum_to((float *)(A + 719232) + 0, (float *)(A + 340032) + 0);
+  k39_matmul((float *)(A + 346816) + 0, (float *)(A + 0) + 0, (float *)(A + 347776) + 0);
   k22_sum_to((float *)(A + 346816) + 0, (float *)(A + 346752) + 0);
-  k39_mul((float *)(A + 346688) + 0, (float *)(A + 346560) + 0);
+  k40_mul((float *)(A + 346688) + 0, (float *)(A + 346560) + 0);
 }
 
 float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float *grads, lstm_dropout_outputs *out, lstm_dropout_metrics *metrics, void *arena, uint64_t seed) {
@@ -2262,13 +2265,13 @@ float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float
   (void)P, (void)A;
   lstm_dropout_grad_1(P, in, A, seed);
   if (out) k15_copy((float *)(A + 346432) + 0, out->prediction);
-  k40_copy((float *)(A + 346560) + 0, &loss);
-  k41_copy((float *)(A + 346944) + 0, grads + 0);
-  k42_copy((float *)(A + 262400) + 0, grads + 208);
-  k43_copy((float *)(A + 437632) + 0, grads + 10208);
-  k43_copy((float *)(A + 437632) + 0, grads + 10416);
-  k44_copy((float *)(A + 347776) + 0, grads + 10624);
-  k45_copy((float *)(A + 346752) + 0, grads + 10688);
+  k41_copy((float *)(A + 346560) + 0, &loss);
+  k42_copy((float *)(A + 346944) + 0, grads + 0);
+  k43_copy((float *)(A + 256000) + 0, grads + 208);
+  k44_copy((float *)(A + 340032) + 0, grads + 10208);
+  k44_copy((float *)(A + 340032) + 0, grads + 10416);
+  k45_copy((float *)(A + 347776) + 0, grads + 10624);
+  k46_copy((float *)(A + 346752) + 0, grads + 10688);
   return loss;
 }
 
@@ -2347,7 +2350,7 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 346432) + 0);
   k20_sigmoid_mul_dropout_mask((float *)(A + 282432) + 150, (float *)(A + 320832) + 0, (float *)(A + 308032) + 0, (float *)(A + 327232) + 0, (float *)(A + 0) + 0, seed, 1u);
   k13_matmul((float *)(A + 0) + 0, (float *)(A + 346432) + 0, (float *)(A + 346688) + 0);
-  k46_add_sub_mul((float *)(A + 346688) + 0, P + 10688 /* dense1.bias */, in->y + 0, (float *)(A + 346432) + 0, (float *)(A + 346560) + 0);
+  k47_add_sub_mul((float *)(A + 346688) + 0, P + 10688 /* dense1.bias */, in->y + 0, (float *)(A + 346432) + 0, (float *)(A + 346560) + 0);
   k22_sum_to((float *)(A + 346560) + 0, (float *)(A + 346688) + 0);
   k23_mul_addn((float *)(A + 346432) + 0, (float *)(A + 346560) + 0);
   k24_matmul((float *)(A + 346560) + 0, P + 10624 /* dense1.weight */, (float *)(A + 282432) + 0);
@@ -2356,120 +2359,111 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   k26_sub_mul((float *)(A + 314432) + 0, (float *)(A + 301632) + 0);
   k25_mul_sub((float *)(A + 333632) + 0, (float *)(A + 6400) + 0);
   k26_sub_mul((float *)(A + 308032) + 0, (float *)(A + 12800) + 0);
-  k27_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 288832) + 0, (float *)(A + 314432) + 0, (float *)(A + 333632) + 0, (float *)(A + 295232) + 0, (float *)(A + 706432) + 0, (float *)(A + 301632) + 0, (float *)(A + 340032) + 0, (float *)(A + 6400) + 0, (float *)(A + 320832) + 0, (float *)(A + 12800) + 0, (float *)(A + 19200) + 0, (float *)(A + 25600) + 0, (float *)(A + 32000) + 0, (float *)(A + 38400) + 0, (float *)(A + 44800) + 0);
-  k28_concat((float *)(A + 25600) + 0, (float *)(A + 32000) + 0, (float *)(A + 38400) + 0, (float *)(A + 44800) + 0, (float *)(A + 719232) + 51200);
-  k29_matmul((float *)(A + 719232) + 51200, P + 208 /* lstm1.weight_hh */, (float *)(A + 706432) + 0);
+  k27_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 288832) + 0, (float *)(A + 314432) + 0, (float *)(A + 333632) + 0, (float *)(A + 295232) + 0, (float *)(A + 706432) + 0, (float *)(A + 301632) + 0, (float *)(A + 340032) + 0, (float *)(A + 6400) + 0, (float *)(A + 320832) + 0, (float *)(A + 12800) + 0, (float *)(A + 19200) + 0, (float *)(A + 25600) + 51200, (float *)(A + 25600) + 51250, (float *)(A + 25600) + 51300, (float *)(A + 25600) + 51350);
+  k28_matmul((float *)(A + 25600) + 51200, P + 208 /* lstm1.weight_hh */, (float *)(A + 706432) + 0);
   k25_mul_sub((float *)(A + 712832) + 0, (float *)(A + 6400) + 0);
   k26_sub_mul((float *)(A + 687232) + 0, (float *)(A + 12800) + 0);
   k26_sub_mul((float *)(A + 700032) + 0, (float *)(A + 320832) + 0);
   k25_mul_sub((float *)(A + 680832) + 0, (float *)(A + 327232) + 0);
   k26_sub_mul((float *)(A + 693632) + 0, (float *)(A + 333632) + 0);
-  k30_mul_mul_addn((float *)(A + 706432) + 0, (float *)(A + 693632) + 0, (float *)(A + 6400) + 0, (float *)(A + 19200) + 0, (float *)(A + 700032) + 0, (float *)(A + 680832) + 0, (float *)(A + 12800) + 0, (float *)(A + 668032) + 0, (float *)(A + 320832) + 0, (float *)(A + 687232) + 0, (float *)(A + 327232) + 0, (float *)(A + 340032) + 0, (float *)(A + 282432) + 0, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0);
-  k31_mul_mul((float *)(A + 706432) + 0, (float *)(A + 712832) + 0, (float *)(A + 333632) + 0, (float *)(A + 668032) + 0);
-  k28_concat((float *)(A + 282432) + 0, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0, (float *)(A + 668032) + 0, (float *)(A + 719232) + 44800);
-  k29_matmul((float *)(A + 719232) + 44800, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0);
+  k29_mul_mul_addn((float *)(A + 706432) + 0, (float *)(A + 693632) + 0, (float *)(A + 6400) + 0, (float *)(A + 19200) + 0, (float *)(A + 700032) + 0, (float *)(A + 680832) + 0, (float *)(A + 12800) + 0, (float *)(A + 668032) + 0, (float *)(A + 320832) + 0, (float *)(A + 687232) + 0, (float *)(A + 327232) + 0, (float *)(A + 340032) + 0, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 44850, (float *)(A + 25600) + 44900);
+  k30_mul_mul((float *)(A + 706432) + 0, (float *)(A + 712832) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 44950);
+  k28_matmul((float *)(A + 25600) + 44800, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0);
   k25_mul_sub((float *)(A + 674432) + 0, (float *)(A + 668032) + 0);
   k26_sub_mul((float *)(A + 648832) + 0, (float *)(A + 706432) + 0);
   k26_sub_mul((float *)(A + 661632) + 0, (float *)(A + 712832) + 0);
   k25_mul_sub((float *)(A + 642432) + 0, (float *)(A + 320832) + 0);
   k26_sub_mul((float *)(A + 655232) + 0, (float *)(A + 327232) + 0);
-  k30_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 655232) + 0, (float *)(A + 668032) + 0, (float *)(A + 340032) + 0, (float *)(A + 661632) + 0, (float *)(A + 642432) + 0, (float *)(A + 706432) + 0, (float *)(A + 629632) + 0, (float *)(A + 712832) + 0, (float *)(A + 648832) + 0, (float *)(A + 320832) + 0, (float *)(A + 680832) + 0, (float *)(A + 687232) + 0, (float *)(A + 693632) + 0, (float *)(A + 700032) + 0);
-  k31_mul_mul((float *)(A + 333632) + 0, (float *)(A + 674432) + 0, (float *)(A + 327232) + 0, (float *)(A + 320832) + 0);
-  k28_concat((float *)(A + 687232) + 0, (float *)(A + 693632) + 0, (float *)(A + 700032) + 0, (float *)(A + 320832) + 0, (float *)(A + 719232) + 38400);
-  k29_matmul((float *)(A + 719232) + 38400, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0);
-  k25_mul_sub((float *)(A + 636032) + 0, (float *)(A + 340032) + 0);
-  k26_sub_mul((float *)(A + 610432) + 0, (float *)(A + 629632) + 0);
-  k26_sub_mul((float *)(A + 623232) + 0, (float *)(A + 668032) + 0);
-  k25_mul_sub((float *)(A + 604032) + 0, (float *)(A + 674432) + 0);
-  k26_sub_mul((float *)(A + 616832) + 0, (float *)(A + 712832) + 0);
-  k30_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 616832) + 0, (float *)(A + 340032) + 0, (float *)(A + 680832) + 0, (float *)(A + 623232) + 0, (float *)(A + 604032) + 0, (float *)(A + 629632) + 0, (float *)(A + 591232) + 0, (float *)(A + 668032) + 0, (float *)(A + 610432) + 0, (float *)(A + 674432) + 0, (float *)(A + 320832) + 0, (float *)(A + 327232) + 0, (float *)(A + 642432) + 0, (float *)(A + 648832) + 0);
-  k31_mul_mul((float *)(A + 333632) + 0, (float *)(A + 636032) + 0, (float *)(A + 712832) + 0, (float *)(A + 340032) + 0);
-  k28_concat((float *)(A + 327232) + 0, (float *)(A + 642432) + 0, (float *)(A + 648832) + 0, (float *)(A + 340032) + 0, (float *)(A + 719232) + 32000);
-  k29_matmul((float *)(A + 719232) + 32000, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
+  k29_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 655232) + 0, (float *)(A + 668032) + 0, (float *)(A + 340032) + 0, (float *)(A + 661632) + 0, (float *)(A + 642432) + 0, (float *)(A + 706432) + 0, (float *)(A + 629632) + 0, (float *)(A + 712832) + 0, (float *)(A + 648832) + 0, (float *)(A + 320832) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 38450, (float *)(A + 25600) + 38500);
+  k30_mul_mul((float *)(A + 333632) + 0, (float *)(A + 674432) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 38550);
+  k28_matmul((float *)(A + 25600) + 38400, P + 208 /* lstm1.weight_hh */, (float *)(A + 629632) + 0);
+  k25_mul_sub((float *)(A + 636032) + 0, (float *)(A + 668032) + 0);
+  k26_sub_mul((float *)(A + 610432) + 0, (float *)(A + 12800) + 0);
+  k26_sub_mul((float *)(A + 623232) + 0, (float *)(A + 19200) + 0);
+  k25_mul_sub((float *)(A + 604032) + 0, (float *)(A + 320832) + 0);
+  k26_sub_mul((float *)(A + 616832) + 0, (float *)(A + 327232) + 0);
+  k29_mul_mul_addn((float *)(A + 629632) + 0, (float *)(A + 616832) + 0, (float *)(A + 668032) + 0, (float *)(A + 6400) + 0, (float *)(A + 623232) + 0, (float *)(A + 604032) + 0, (float *)(A + 12800) + 0, (float *)(A + 591232) + 0, (float *)(A + 19200) + 0, (float *)(A + 610432) + 0, (float *)(A + 320832) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 32050, (float *)(A + 25600) + 32100);
+  k30_mul_mul((float *)(A + 629632) + 0, (float *)(A + 636032) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 32150);
+  k28_matmul((float *)(A + 25600) + 32000, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
   k25_mul_sub((float *)(A + 597632) + 0, (float *)(A + 591232) + 0);
   k26_sub_mul((float *)(A + 572032) + 0, (float *)(A + 629632) + 0);
-  k26_sub_mul((float *)(A + 584832) + 0, (float *)(A + 680832) + 0);
-  k25_mul_sub((float *)(A + 565632) + 0, (float *)(A + 712832) + 0);
+  k26_sub_mul((float *)(A + 584832) + 0, (float *)(A + 668032) + 0);
+  k25_mul_sub((float *)(A + 565632) + 0, (float *)(A + 320832) + 0);
   k26_sub_mul((float *)(A + 578432) + 0, (float *)(A + 327232) + 0);
-  k30_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 578432) + 0, (float *)(A + 591232) + 0, (float *)(A + 320832) + 0, (float *)(A + 584832) + 0, (float *)(A + 565632) + 0, (float *)(A + 629632) + 0, (float *)(A + 552832) + 0, (float *)(A + 680832) + 0, (float *)(A + 572032) + 0, (float *)(A + 712832) + 0, (float *)(A + 333632) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 604032) + 0);
-  k31_mul_mul((float *)(A + 340032) + 0, (float *)(A + 597632) + 0, (float *)(A + 327232) + 0, (float *)(A + 320832) + 0);
-  k28_concat((float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 604032) + 0, (float *)(A + 320832) + 0, (float *)(A + 719232) + 25600);
-  k29_matmul((float *)(A + 719232) + 25600, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
+  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 578432) + 0, (float *)(A + 591232) + 0, (float *)(A + 333632) + 0, (float *)(A + 584832) + 0, (float *)(A + 565632) + 0, (float *)(A + 629632) + 0, (float *)(A + 552832) + 0, (float *)(A + 668032) + 0, (float *)(A + 572032) + 0, (float *)(A + 320832) + 0, (float *)(A + 706432) + 0, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 25650, (float *)(A + 25600) + 25700);
+  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 597632) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 25750);
+  k28_matmul((float *)(A + 25600) + 25600, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
   k25_mul_sub((float *)(A + 559232) + 0, (float *)(A + 552832) + 0);
   k26_sub_mul((float *)(A + 533632) + 0, (float *)(A + 591232) + 0);
   k26_sub_mul((float *)(A + 546432) + 0, (float *)(A + 629632) + 0);
-  k25_mul_sub((float *)(A + 527232) + 0, (float *)(A + 712832) + 0);
-  k26_sub_mul((float *)(A + 540032) + 0, (float *)(A + 320832) + 0);
-  k30_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 540032) + 0, (float *)(A + 552832) + 0, (float *)(A + 333632) + 0, (float *)(A + 546432) + 0, (float *)(A + 527232) + 0, (float *)(A + 591232) + 0, (float *)(A + 514432) + 0, (float *)(A + 629632) + 0, (float *)(A + 533632) + 0, (float *)(A + 712832) + 0, (float *)(A + 327232) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 680832) + 0);
-  k31_mul_mul((float *)(A + 340032) + 0, (float *)(A + 559232) + 0, (float *)(A + 320832) + 0, (float *)(A + 333632) + 0);
-  k28_concat((float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 680832) + 0, (float *)(A + 333632) + 0, (float *)(A + 719232) + 19200);
-  k29_matmul((float *)(A + 719232) + 19200, P + 208 /* lstm1.weight_hh */, (float *)(A + 320832) + 0);
+  k25_mul_sub((float *)(A + 527232) + 0, (float *)(A + 668032) + 0);
+  k26_sub_mul((float *)(A + 540032) + 0, (float *)(A + 712832) + 0);
+  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 540032) + 0, (float *)(A + 552832) + 0, (float *)(A + 706432) + 0, (float *)(A + 546432) + 0, (float *)(A + 527232) + 0, (float *)(A + 591232) + 0, (float *)(A + 514432) + 0, (float *)(A + 629632) + 0, (float *)(A + 533632) + 0, (float *)(A + 668032) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 19250, (float *)(A + 25600) + 19300);
+  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 559232) + 0, (float *)(A + 712832) + 0, (float *)(A + 25600) + 19350);
+  k28_matmul((float *)(A + 25600) + 19200, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
   k25_mul_sub((float *)(A + 520832) + 0, (float *)(A + 514432) + 0);
   k26_sub_mul((float *)(A + 495232) + 0, (float *)(A + 552832) + 0);
   k26_sub_mul((float *)(A + 508032) + 0, (float *)(A + 591232) + 0);
   k25_mul_sub((float *)(A + 488832) + 0, (float *)(A + 629632) + 0);
-  k26_sub_mul((float *)(A + 501632) + 0, (float *)(A + 712832) + 0);
-  k30_mul_mul_addn((float *)(A + 320832) + 0, (float *)(A + 501632) + 0, (float *)(A + 514432) + 0, (float *)(A + 327232) + 0, (float *)(A + 508032) + 0, (float *)(A + 488832) + 0, (float *)(A + 552832) + 0, (float *)(A + 476032) + 0, (float *)(A + 591232) + 0, (float *)(A + 495232) + 0, (float *)(A + 629632) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0);
-  k31_mul_mul((float *)(A + 320832) + 0, (float *)(A + 520832) + 0, (float *)(A + 712832) + 0, (float *)(A + 327232) + 0);
-  k28_concat((float *)(A + 340032) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 327232) + 0, (float *)(A + 719232) + 12800);
-  k29_matmul((float *)(A + 719232) + 12800, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
-  k25_mul_sub((float *)(A + 482432) + 0, (float *)(A + 476032) + 0);
-  k26_sub_mul((float *)(A + 456832) + 0, (float *)(A + 514432) + 0);
-  k26_sub_mul((float *)(A + 469632) + 0, (float *)(A + 552832) + 0);
-  k25_mul_sub((float *)(A + 450432) + 0, (float *)(A + 591232) + 0);
-  k26_sub_mul((float *)(A + 463232) + 0, (float *)(A + 629632) + 0);
-  k30_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 463232) + 0, (float *)(A + 476032) + 0, (float *)(A + 333632) + 0, (float *)(A + 469632) + 0, (float *)(A + 450432) + 0, (float *)(A + 514432) + 0, (float *)(A + 437632) + 0, (float *)(A + 552832) + 0, (float *)(A + 456832) + 0, (float *)(A + 591232) + 0, (float *)(A + 712832) + 0, (float *)(A + 320832) + 0, (float *)(A + 327232) + 0, (float *)(A + 668032) + 0);
-  k31_mul_mul((float *)(A + 340032) + 0, (float *)(A + 482432) + 0, (float *)(A + 629632) + 0, (float *)(A + 333632) + 0);
-  k28_concat((float *)(A + 320832) + 0, (float *)(A + 327232) + 0, (float *)(A + 668032) + 0, (float *)(A + 333632) + 0, (float *)(A + 719232) + 6400);
-  k29_matmul((float *)(A + 719232) + 6400, P + 208 /* lstm1.weight_hh */, (float *)(A + 437632) + 0);
-  k25_mul_sub((float *)(A + 444032) + 0, (float *)(A + 476032) + 0);
-  k26_sub_mul((float *)(A + 418432) + 0, (float *)(A + 514432) + 0);
-  k26_sub_mul((float *)(A + 431232) + 0, (float *)(A + 552832) + 0);
-  k25_mul_sub((float *)(A + 412032) + 0, (float *)(A + 591232) + 0);
-  k26_sub_mul((float *)(A + 424832) + 0, (float *)(A + 629632) + 0);
-  k30_mul_mul_addn((float *)(A + 437632) + 0, (float *)(A + 424832) + 0, (float *)(A + 476032) + 0, (float *)(A + 712832) + 0, (float *)(A + 431232) + 0, (float *)(A + 412032) + 0, (float *)(A + 514432) + 0, (float *)(A + 269632) + 0, (float *)(A + 552832) + 0, (float *)(A + 418432) + 0, (float *)(A + 591232) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0, (float *)(A + 680832) + 0, (float *)(A + 320832) + 0);
-  k31_mul_mul((float *)(A + 437632) + 0, (float *)(A + 444032) + 0, (float *)(A + 629632) + 0, (float *)(A + 269632) + 0);
-  k28_concat((float *)(A + 674432) + 0, (float *)(A + 680832) + 0, (float *)(A + 320832) + 0, (float *)(A + 269632) + 0, (float *)(A + 719232) + 0);
-  k29_matmul((float *)(A + 719232) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 269632) + 0);
-  k25_mul_sub((float *)(A + 276032) + 0, (float *)(A + 437632) + 0);
-  k26_sub_mul((float *)(A + 263232) + 0, (float *)(A + 476032) + 0);
-  k25_mul_sub((float *)(A + 256832) + 0, (float *)(A + 514432) + 0);
-  k26_sub_mul((float *)(A + 348032) + 0, (float *)(A + 552832) + 0);
-  k32_mul_mul_addn((float *)(A + 269632) + 0, (float *)(A + 348032) + 0, (float *)(A + 437632) + 0, (float *)(A + 668032) + 0, (float *)(A + 256832) + 0, (float *)(A + 476032) + 0, (float *)(A + 263232) + 0, (float *)(A + 514432) + 0, (float *)(A + 591232) + 0, (float *)(A + 629632) + 0);
-  k33_const((float *)(A + 348032) + 0);
-  k31_mul_mul((float *)(A + 269632) + 0, (float *)(A + 276032) + 0, (float *)(A + 552832) + 0, (float *)(A + 437632) + 0);
-  k28_concat((float *)(A + 591232) + 0, (float *)(A + 348032) + 0, (float *)(A + 629632) + 0, (float *)(A + 437632) + 0, (float *)(A + 320832) + 0);
-  k34_stack((float *)(A + 320832) + 0, (float *)(A + 719232) + 0, (float *)(A + 719232) + 6400, (float *)(A + 719232) + 12800, (float *)(A + 719232) + 19200, (float *)(A + 719232) + 25600, (float *)(A + 719232) + 32000, (float *)(A + 719232) + 38400, (float *)(A + 719232) + 44800, (float *)(A + 719232) + 51200, (float *)(A + 6400) + 0);
-  k35_matmul((float *)(A + 6400) + 0, in->x + 0, (float *)(A + 346816) + 0);
-  k47_mul((float *)(A + 346816) + 0, (float *)(A + 348032) + 0);
-  k48_mul_mul((float *)(A + 346816) + 0, (float *)(A + 348864) + 0);
-  k49_add_pow_sub(P + 10704 /* opt.step */, (float *)(A + 346752) + 0, (float *)(A + 346432) + 0);
-  k50_mul_add_sqrt(P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 348864) + 0, (float *)(A + 346432) + 0, (float *)(A + 346816) + 0, (float *)(A + 349696) + 0);
-  k51_pow_sub_div((float *)(A + 346752) + 0, (float *)(A + 346496) + 0);
-  k36_matmul((float *)(A + 719232) + 0, (float *)(A + 354432) + 0, (float *)(A + 262400) + 0);
-  k52_mul((float *)(A + 262400) + 0, (float *)(A + 350528) + 0);
-  k53_mul_mul((float *)(A + 262400) + 0, (float *)(A + 390528) + 0);
-  k54_mul_add_sqrt(P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 390528) + 0, (float *)(A + 346432) + 0, (float *)(A + 262400) + 0, (float *)(A + 719232) + 0);
-  k37_sum_to((float *)(A + 6400) + 0, (float *)(A + 348864) + 0);
-  k55_mul((float *)(A + 348864) + 0, (float *)(A + 437632) + 0);
-  k56_mul_mul((float *)(A + 348864) + 0, (float *)(A + 438464) + 0);
-  k57_mul_add_sqrt(P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 438464) + 0, (float *)(A + 346432) + 0, (float *)(A + 348864) + 0, (float *)(A + 439296) + 0);
-  k57_mul_add_sqrt(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 438464) + 0, (float *)(A + 346432) + 0, (float *)(A + 440128) + 0, (float *)(A + 440960) + 0);
-  k38_matmul((float *)(A + 346560) + 0, (float *)(A + 0) + 0, (float *)(A + 347648) + 0);
-  k58_mul((float *)(A + 347648) + 0, (float *)(A + 438464) + 0);
-  k59_mul_mul((float *)(A + 347648) + 0, (float *)(A + 438720) + 0);
-  k60_mul_add_sqrt(P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 438720) + 0, (float *)(A + 346432) + 0, (float *)(A + 438976) + 0, (float *)(A + 347648) + 0);
-  k22_sum_to((float *)(A + 346560) + 0, (float *)(A + 439232) + 0);
-  k61_mul((float *)(A + 439232) + 0, (float *)(A + 346560) + 0);
-  k62_mul_mul((float *)(A + 439232) + 0, (float *)(A + 346624) + 0);
-  k63_mul_add_sqrt(P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 346624) + 0, (float *)(A + 346432) + 0, (float *)(A + 439232) + 0, (float *)(A + 347904) + 0);
-  k39_mul((float *)(A + 346688) + 0, (float *)(A + 346432) + 0);
-  k64_mul_add_div(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 348032) + 0, (float *)(A + 349696) + 0, (float *)(A + 346496) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 441792) + 0, (float *)(A + 442624) + 0);
-  k65_mul_add_div(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 350528) + 0, (float *)(A + 719232) + 0, (float *)(A + 346496) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 390528) + 0, (float *)(A + 759232) + 0);
-  k66_mul_add_div(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 437632) + 0, (float *)(A + 439296) + 0, (float *)(A + 346496) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348032) + 0, (float *)(A + 349696) + 0);
-  k66_mul_add_div(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 437632) + 0, (float *)(A + 440960) + 0, (float *)(A + 346496) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 439296) + 0, (float *)(A + 476032) + 0);
-  k67_mul_add_div(P + 31968 /* opt.dense1.weight.exp_avg */, (float *)(A + 438464) + 0, (float *)(A + 347648) + 0, (float *)(A + 346496) + 0, P + 10624 /* dense1.weight */, (float *)(A + 438720) + 0, (float *)(A + 443456) + 0);
-  k68_mul_add_div(P + 32096 /* opt.dense1.bias.exp_avg */, (float *)(A + 346560) + 0, (float *)(A + 347904) + 0, (float *)(A + 346496) + 0, P + 10688 /* dense1.bias */, (float *)(A + 346624) + 0, (float *)(A + 346688) + 0);
+  k26_sub_mul((float *)(A + 501632) + 0, (float *)(A + 668032) + 0);
+  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 501632) + 0, (float *)(A + 514432) + 0, (float *)(A + 6400) + 0, (float *)(A + 508032) + 0, (float *)(A + 488832) + 0, (float *)(A + 552832) + 0, (float *)(A + 476032) + 0, (float *)(A + 591232) + 0, (float *)(A + 495232) + 0, (float *)(A + 629632) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 12850, (float *)(A + 25600) + 12900);
+  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 520832) + 0, (float *)(A + 668032) + 0, (float *)(A + 25600) + 12950);
+  k28_matmul((float *)(A + 25600) + 12800, P + 208 /* lstm1.weight_hh */, (float *)(A + 6400) + 0);
+  k25_mul_sub((float *)(A + 482432) + 0, (float *)(A + 19200) + 0);
+  k26_sub_mul((float *)(A + 456832) + 0, (float *)(A + 340032) + 0);
+  k26_sub_mul((float *)(A + 469632) + 0, (float *)(A + 476032) + 0);
+  k25_mul_sub((float *)(A + 450432) + 0, (float *)(A + 514432) + 0);
+  k26_sub_mul((float *)(A + 463232) + 0, (float *)(A + 552832) + 0);
+  k29_mul_mul_addn((float *)(A + 6400) + 0, (float *)(A + 463232) + 0, (float *)(A + 19200) + 0, (float *)(A + 12800) + 0, (float *)(A + 469632) + 0, (float *)(A + 450432) + 0, (float *)(A + 340032) + 0, (float *)(A + 437632) + 0, (float *)(A + 476032) + 0, (float *)(A + 456832) + 0, (float *)(A + 514432) + 0, (float *)(A + 591232) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 6450, (float *)(A + 25600) + 6500);
+  k30_mul_mul((float *)(A + 6400) + 0, (float *)(A + 482432) + 0, (float *)(A + 552832) + 0, (float *)(A + 25600) + 6550);
+  k28_matmul((float *)(A + 25600) + 6400, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0);
+  k25_mul_sub((float *)(A + 444032) + 0, (float *)(A + 340032) + 0);
+  k26_sub_mul((float *)(A + 418432) + 0, (float *)(A + 437632) + 0);
+  k26_sub_mul((float *)(A + 431232) + 0, (float *)(A + 476032) + 0);
+  k25_mul_sub((float *)(A + 412032) + 0, (float *)(A + 514432) + 0);
+  k26_sub_mul((float *)(A + 424832) + 0, (float *)(A + 552832) + 0);
+  k29_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 424832) + 0, (float *)(A + 340032) + 0, (float *)(A + 591232) + 0, (float *)(A + 431232) + 0, (float *)(A + 412032) + 0, (float *)(A + 437632) + 0, (float *)(A + 269632) + 0, (float *)(A + 476032) + 0, (float *)(A + 418432) + 0, (float *)(A + 514432) + 0, (float *)(A + 629632) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 50, (float *)(A + 25600) + 100);
+  k30_mul_mul((float *)(A + 19200) + 0, (float *)(A + 444032) + 0, (float *)(A + 552832) + 0, (float *)(A + 25600) + 150);
+  k28_matmul((float *)(A + 25600) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0);
+  k25_mul_sub((float *)(A + 276032) + 0, (float *)(A + 269632) + 0);
+  k26_sub_mul((float *)(A + 263232) + 0, (float *)(A + 340032) + 0);
+  k25_mul_sub((float *)(A + 256832) + 0, (float *)(A + 437632) + 0);
+  k26_sub_mul((float *)(A + 348032) + 0, (float *)(A + 476032) + 0);
+  k31_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 348032) + 0, (float *)(A + 269632) + 0, (float *)(A + 629632) + 0, (float *)(A + 256832) + 0, (float *)(A + 340032) + 0, (float *)(A + 263232) + 0, (float *)(A + 437632) + 0, (float *)(A + 514432) + 0, (float *)(A + 552832) + 0);
+  k32_const((float *)(A + 340032) + 0);
+  k33_mul_mul((float *)(A + 19200) + 0, (float *)(A + 276032) + 0, (float *)(A + 476032) + 0, (float *)(A + 348032) + 0);
+  k34_concat((float *)(A + 514432) + 0, (float *)(A + 340032) + 0, (float *)(A + 552832) + 0, (float *)(A + 348032) + 0, (float *)(A + 412032) + 0);
+  k35_stack((float *)(A + 412032) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 51200, (float *)(A + 719232) + 0);
+  k36_matmul((float *)(A + 719232) + 0, in->x + 0, (float *)(A + 346816) + 0);
+  k48_mul((float *)(A + 346816) + 0, (float *)(A + 19200) + 0);
+  k49_mul_mul((float *)(A + 346816) + 0, (float *)(A + 20032) + 0);
+  k50_add_pow_sub(P + 10704 /* opt.step */, (float *)(A + 346752) + 0, (float *)(A + 346432) + 0);
+  k51_mul_add_sqrt(P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 20032) + 0, (float *)(A + 346432) + 0, (float *)(A + 346816) + 0, (float *)(A + 20864) + 0);
+  k52_pow_sub_div((float *)(A + 346752) + 0, (float *)(A + 346496) + 0);
+  k37_matmul((float *)(A + 25600) + 0, (float *)(A + 354432) + 0, (float *)(A + 256000) + 0);
+  k53_mul((float *)(A + 256000) + 0, (float *)(A + 348032) + 0);
+  k54_mul_mul((float *)(A + 256000) + 0, (float *)(A + 388032) + 0);
+  k55_mul_add_sqrt(P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 388032) + 0, (float *)(A + 346432) + 0, (float *)(A + 21696) + 0, (float *)(A + 61696) + 0);
+  k38_sum_to((float *)(A + 719232) + 0, (float *)(A + 20032) + 0);
+  k56_mul((float *)(A + 20032) + 0, (float *)(A + 340032) + 0);
+  k57_mul_mul((float *)(A + 20032) + 0, (float *)(A + 340864) + 0);
+  k58_mul_add_sqrt(P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 340864) + 0, (float *)(A + 346432) + 0, (float *)(A + 20032) + 0, (float *)(A + 341696) + 0);
+  k58_mul_add_sqrt(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 340864) + 0, (float *)(A + 346432) + 0, (float *)(A + 342528) + 0, (float *)(A + 343360) + 0);
+  k39_matmul((float *)(A + 346560) + 0, (float *)(A + 0) + 0, (float *)(A + 347648) + 0);
+  k59_mul((float *)(A + 347648) + 0, (float *)(A + 340864) + 0);
+  k60_mul_mul((float *)(A + 347648) + 0, (float *)(A + 341120) + 0);
+  k61_mul_add_sqrt(P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 341120) + 0, (float *)(A + 346432) + 0, (float *)(A + 341376) + 0, (float *)(A + 347648) + 0);
+  k22_sum_to((float *)(A + 346560) + 0, (float *)(A + 341632) + 0);
+  k62_mul((float *)(A + 341632) + 0, (float *)(A + 346560) + 0);
+  k63_mul_mul((float *)(A + 341632) + 0, (float *)(A + 346624) + 0);
+  k64_mul_add_sqrt(P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 346624) + 0, (float *)(A + 346432) + 0, (float *)(A + 341632) + 0, (float *)(A + 347904) + 0);
+  k40_mul((float *)(A + 346688) + 0, (float *)(A + 346432) + 0);
+  k65_mul_add_div(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 19200) + 0, (float *)(A + 20864) + 0, (float *)(A + 346496) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 344192) + 0, (float *)(A + 345024) + 0);
+  k66_mul_add_div(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 348032) + 0, (float *)(A + 61696) + 0, (float *)(A + 346496) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 388032) + 0, (float *)(A + 101696) + 0);
+  k67_mul_add_div(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 340032) + 0, (float *)(A + 341696) + 0, (float *)(A + 346496) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 19200) + 0, (float *)(A + 20864) + 0);
+  k67_mul_add_div(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 340032) + 0, (float *)(A + 343360) + 0, (float *)(A + 346496) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 341696) + 0, (float *)(A + 437632) + 0);
+  k68_mul_add_div(P + 31968 /* opt.dense1.weight.exp_avg */, (float *)(A + 340864) + 0, (float *)(A + 347648) + 0, (float *)(A + 346496) + 0, P + 10624 /* dense1.weight */, (float *)(A + 341120) + 0, (float *)(A + 345856) + 0);
+  k69_mul_add_div(P + 32096 /* opt.dense1.bias.exp_avg */, (float *)(A + 346560) + 0, (float *)(A + 347904) + 0, (float *)(A + 346496) + 0, P + 10688 /* dense1.bias */, (float *)(A + 346624) + 0, (float *)(A + 346688) + 0);
 }
 
 float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_dropout_metrics *metrics, void *arena, uint64_t seed) {
@@ -2479,26 +2473,26 @@ float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_
   (void)metrics;
   (void)P, (void)A;
   lstm_dropout_train_step_1(P, in, A, seed);
-  k40_copy((float *)(A + 346432) + 0, &loss);
-  k40_copy((float *)(A + 346752) + 0, params + 10704);
-  k41_copy((float *)(A + 441792) + 0, params + 10720);
-  k41_copy((float *)(A + 346816) + 0, params + 10928);
-  k41_copy((float *)(A + 442624) + 0, params + 0);
-  k42_copy((float *)(A + 390528) + 0, params + 11136);
-  k42_copy((float *)(A + 262400) + 0, params + 21136);
-  k42_copy((float *)(A + 759232) + 0, params + 208);
-  k43_copy((float *)(A + 348032) + 0, params + 31136);
-  k43_copy((float *)(A + 348864) + 0, params + 31344);
-  k43_copy((float *)(A + 349696) + 0, params + 10208);
-  k43_copy((float *)(A + 439296) + 0, params + 31552);
-  k43_copy((float *)(A + 440128) + 0, params + 31760);
-  k43_copy((float *)(A + 476032) + 0, params + 10416);
-  k44_copy((float *)(A + 438720) + 0, params + 31968);
-  k44_copy((float *)(A + 438976) + 0, params + 32032);
-  k44_copy((float *)(A + 443456) + 0, params + 10624);
-  k45_copy((float *)(A + 346624) + 0, params + 32096);
-  k45_copy((float *)(A + 439232) + 0, params + 32112);
-  k45_copy((float *)(A + 346688) + 0, params + 10688);
+  k41_copy((float *)(A + 346432) + 0, &loss);
+  k41_copy((float *)(A + 346752) + 0, params + 10704);
+  k42_copy((float *)(A + 344192) + 0, params + 10720);
+  k42_copy((float *)(A + 346816) + 0, params + 10928);
+  k42_copy((float *)(A + 345024) + 0, params + 0);
+  k43_copy((float *)(A + 388032) + 0, params + 11136);
+  k43_copy((float *)(A + 21696) + 0, params + 21136);
+  k43_copy((float *)(A + 101696) + 0, params + 208);
+  k44_copy((float *)(A + 19200) + 0, params + 31136);
+  k44_copy((float *)(A + 20032) + 0, params + 31344);
+  k44_copy((float *)(A + 20864) + 0, params + 10208);
+  k44_copy((float *)(A + 341696) + 0, params + 31552);
+  k44_copy((float *)(A + 342528) + 0, params + 31760);
+  k44_copy((float *)(A + 437632) + 0, params + 10416);
+  k45_copy((float *)(A + 341120) + 0, params + 31968);
+  k45_copy((float *)(A + 341376) + 0, params + 32032);
+  k45_copy((float *)(A + 345856) + 0, params + 10624);
+  k46_copy((float *)(A + 346624) + 0, params + 32096);
+  k46_copy((float *)(A + 341632) + 0, params + 32112);
+  k46_copy((float *)(A + 346688) + 0, params + 10688);
   return loss;
 }
 
@@ -2512,18 +2506,18 @@ typedef struct {
 static void lstm_dropout_step_1(const float *restrict P, const lstm_dropout_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k69_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 832) + 0);
+  k70_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 832) + 0);
   k6_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 1664) + 0);
-  k70_matmul(in->state0 + 0, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
-  k71_add((float *)(A + 0) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 1664) + 0);
-  k72_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
-  k73_tanh((float *)(A + 0) + 100, (float *)(A + 832) + 0);
-  k74_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 832) + 0, (float *)(A + 1088) + 0);
-  k75_sigmoid_mul_add((float *)(A + 0) + 50, in->state1 + 0, (float *)(A + 1088) + 0, (float *)(A + 832) + 0, (float *)(A + 1344) + 0);
+  k71_matmul(in->state0 + 0, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
+  k72_add((float *)(A + 0) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 1664) + 0);
+  k73_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
+  k74_tanh((float *)(A + 0) + 100, (float *)(A + 832) + 0);
+  k75_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 832) + 0, (float *)(A + 1088) + 0);
+  k76_sigmoid_mul_add((float *)(A + 0) + 50, in->state1 + 0, (float *)(A + 1088) + 0, (float *)(A + 832) + 0, (float *)(A + 1344) + 0);
   k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 1088) + 0);
-  k74_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1344) + 0, (float *)(A + 1664) + 0);
-  k76_matmul((float *)(A + 1664) + 0, (float *)(A + 1088) + 0, (float *)(A + 1600) + 0);
-  k77_add((float *)(A + 1600) + 0, P + 10688 /* dense1.bias */, (float *)(A + 1088) + 0);
+  k75_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1344) + 0, (float *)(A + 1664) + 0);
+  k77_matmul((float *)(A + 1664) + 0, (float *)(A + 1088) + 0, (float *)(A + 1600) + 0);
+  k78_add((float *)(A + 1600) + 0, P + 10688 /* dense1.bias */, (float *)(A + 1088) + 0);
 }
 
 void lstm_dropout_step(const float *params, lstm_dropout_state *state, const lstm_dropout_step_input *input, lstm_dropout_step_outputs *out, void *arena) {
@@ -2538,9 +2532,9 @@ void lstm_dropout_step(const float *params, lstm_dropout_state *state, const lst
   in_.state1 = state->state1;
   (void)P, (void)A;
   lstm_dropout_step_1(P, in, A, seed);
-  if (out) k78_copy((float *)(A + 1088) + 0, out->prediction);
-  k44_copy((float *)(A + 1664) + 0, state->state0);
-  k44_copy((float *)(A + 832) + 0, state->state1);
+  if (out) k79_copy((float *)(A + 1088) + 0, out->prediction);
+  k45_copy((float *)(A + 1664) + 0, state->state0);
+  k45_copy((float *)(A + 832) + 0, state->state1);
 }
 
 void lstm_dropout_reset(lstm_dropout_state *state) {
@@ -2549,7 +2543,7 @@ void lstm_dropout_reset(lstm_dropout_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long lstm_dropout_tool_arena[4] = {373632, 949632, 949632, 41664};
+const long lstm_dropout_tool_arena[4] = {373632, 975232, 975232, 41664};
 const int lstm_dropout_tool_dtype = 4; /* bytes per element */
 const int lstm_dropout_tool_nparams = 19;
 const char *const lstm_dropout_tool_inputs[] = {"x", "y", 0};

@@ -1052,54 +1052,36 @@ static void k33_sub_mul(const float *restrict a0, float *restrict out0) {
 
 /* fused: mul mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
 static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
-  for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (t1 * a4[i0 * 1]);
-    const float t4 = (t3 * a5[i0 * 1]);
-    const float t5 = (t1 * a6[i0 * 1]);
-    const float t6 = (t5 * a7[i0 * 1]);
-    const float t7 = (t1 * a8[i0 * 1]);
-    const float t8 = (t7 * a9[i0 * 1]);
-    out0[i0 * 1] = t2;
-    out1[i0 * 1] = t4;
-    out2[i0 * 1] = t6;
-    out3[i0 * 1] = t8;
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
+      const float t3 = (t1 * a4[i0 * 50 + i1 * 1]);
+      const float t4 = (t3 * a5[i0 * 50 + i1 * 1]);
+      const float t5 = (t1 * a6[i0 * 50 + i1 * 1]);
+      const float t6 = (t5 * a7[i0 * 50 + i1 * 1]);
+      const float t7 = (t1 * a8[i0 * 50 + i1 * 1]);
+      const float t8 = (t7 * a9[i0 * 50 + i1 * 1]);
+      out0[i0 * 50 + i1 * 1] = t2;
+      out1[i0 * 200 + i1 * 1] = t4;
+      out2[i0 * 200 + i1 * 1] = t6;
+      out3[i0 * 200 + i1 * 1] = t8;
   }
 }
 
 /* fused: mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
 static void k35_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    out0[i0 * 1] = t1;
-  }
-}
-
-/* concat [64, 200] (specs/mnist_stacked_lstm.lua:11) */
-static void k36_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[50 + i0 * 200 + i1 * 1] = a1[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[100 + i0 * 200 + i1 * 1] = a2[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[150 + i0 * 200 + i1 * 1] = a3[i0 * 50 + i1 * 1];
+      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
+      out0[i0 * 200 + i1 * 1] = t1;
   }
 }
 
 /* matmul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     float ap[200][8];
     for (long k = 0; k < 200; k++)
@@ -1195,27 +1177,28 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul addn mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k38_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
-  for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (a3[i0 * 1] + t1);
-    const float t3 = (t2 * a4[i0 * 1]);
-    const float t4 = (t2 * a5[i0 * 1]);
-    const float t5 = (t4 * a6[i0 * 1]);
-    const float t6 = (t2 * a7[i0 * 1]);
-    const float t7 = (t6 * a8[i0 * 1]);
-    const float t8 = (t2 * a9[i0 * 1]);
-    const float t9 = (t8 * a10[i0 * 1]);
-    out0[i0 * 1] = t3;
-    out1[i0 * 1] = t5;
-    out2[i0 * 1] = t7;
-    out3[i0 * 1] = t9;
+static void k37_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
+      const float t2 = (a3[i0 * 50 + i1 * 1] + t1);
+      const float t3 = (t2 * a4[i0 * 50 + i1 * 1]);
+      const float t4 = (t2 * a5[i0 * 50 + i1 * 1]);
+      const float t5 = (t4 * a6[i0 * 50 + i1 * 1]);
+      const float t6 = (t2 * a7[i0 * 50 + i1 * 1]);
+      const float t7 = (t6 * a8[i0 * 50 + i1 * 1]);
+      const float t8 = (t2 * a9[i0 * 50 + i1 * 1]);
+      const float t9 = (t8 * a10[i0 * 50 + i1 * 1]);
+      out0[i0 * 50 + i1 * 1] = t3;
+      out1[i0 * 200 + i1 * 1] = t5;
+      out2[i0 * 200 + i1 * 1] = t7;
+      out3[i0 * 200 + i1 * 1] = t9;
   }
 }
 
 /* fused: mul mul addn mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k39_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
+static void k38_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1230,12 +1213,41 @@ static void k39_mul_mul_addn(const float *restrict a0, const float *restrict a1,
 }
 
 /* const [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k40_const(float *restrict out) {
+static void k39_const(float *restrict out) {
   for (long i = 0; i < 3200; i++) out[i] = 0.0f;
 }
 
+/* fused: mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
+static void k40_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+  for (long i0 = 0; i0 < 3200; i0++) {
+    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
+    const float t1 = (t0 * a2[i0 * 1]);
+    out0[i0 * 1] = t1;
+  }
+}
+
+/* concat [64, 200] (specs/mnist_stacked_lstm.lua:11) */
+static void k41_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[50 + i0 * 200 + i1 * 1] = a1[i0 * 50 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[100 + i0 * 200 + i1 * 1] = a2[i0 * 50 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[150 + i0 * 200 + i1 * 1] = a3[i0 * 50 + i1 * 1];
+  }
+}
+
 /* matmul [1792, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1792; i += 8) {
     float ap[200][8];
     for (long k = 0; k < 200; k++)
@@ -1331,31 +1343,32 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: addn mul mul addn mul mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k42_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
-  for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (a4[i0 * 1] + t2);
-    const float t4 = (t3 * a5[i0 * 1]);
-    const float t5 = (t3 * a6[i0 * 1]);
-    const float t6 = (t5 * a7[i0 * 1]);
-    const float t7 = (t3 * a8[i0 * 1]);
-    const float t8 = (t7 * a9[i0 * 1]);
-    const float t9 = (t3 * a10[i0 * 1]);
-    const float t10 = (t9 * a11[i0 * 1]);
-    const float t11 = (t0 * a12[i0 * 1]);
-    const float t12 = (t11 * a13[i0 * 1]);
-    out0[i0 * 1] = t4;
-    out1[i0 * 1] = t6;
-    out2[i0 * 1] = t8;
-    out3[i0 * 1] = t10;
-    out4[i0 * 1] = t12;
+static void k43_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      const float t0 = (a0[i0 * 50 + i1 * 1] + a1[i0 * 50 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
+      const float t3 = (a4[i0 * 50 + i1 * 1] + t2);
+      const float t4 = (t3 * a5[i0 * 50 + i1 * 1]);
+      const float t5 = (t3 * a6[i0 * 50 + i1 * 1]);
+      const float t6 = (t5 * a7[i0 * 50 + i1 * 1]);
+      const float t7 = (t3 * a8[i0 * 50 + i1 * 1]);
+      const float t8 = (t7 * a9[i0 * 50 + i1 * 1]);
+      const float t9 = (t3 * a10[i0 * 50 + i1 * 1]);
+      const float t10 = (t9 * a11[i0 * 50 + i1 * 1]);
+      const float t11 = (t0 * a12[i0 * 50 + i1 * 1]);
+      const float t12 = (t11 * a13[i0 * 50 + i1 * 1]);
+      out0[i0 * 50 + i1 * 1] = t4;
+      out1[i0 * 200 + i1 * 1] = t6;
+      out2[i0 * 200 + i1 * 1] = t8;
+      out3[i0 * 200 + i1 * 1] = t10;
+      out4[i0 * 200 + i1 * 1] = t12;
   }
 }
 
 /* fused: addn mul mul addn mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k43_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k44_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] + a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1374,25 +1387,26 @@ static void k43_addn_mul_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k44_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
-  for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (t2 * a4[i0 * 1]);
-    const float t4 = (t1 * a5[i0 * 1]);
-    const float t5 = (t4 * a6[i0 * 1]);
-    const float t6 = (t1 * a7[i0 * 1]);
-    const float t7 = (t6 * a8[i0 * 1]);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t3;
-    out2[i0 * 1] = t5;
-    out3[i0 * 1] = t7;
+static void k45_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
+      const float t3 = (t2 * a4[i0 * 50 + i1 * 1]);
+      const float t4 = (t1 * a5[i0 * 50 + i1 * 1]);
+      const float t5 = (t4 * a6[i0 * 50 + i1 * 1]);
+      const float t6 = (t1 * a7[i0 * 50 + i1 * 1]);
+      const float t7 = (t6 * a8[i0 * 50 + i1 * 1]);
+      out0[i0 * 50 + i1 * 1] = t1;
+      out1[i0 * 200 + i1 * 1] = t3;
+      out2[i0 * 200 + i1 * 1] = t5;
+      out3[i0 * 200 + i1 * 1] = t7;
   }
 }
 
 /* fused: addn mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k45_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+static void k46_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] + a1[i0 * 1]);
     const float t1 = (t0 * a2[i0 * 1]);
@@ -1403,25 +1417,26 @@ static void k45_addn_mul_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul addn mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k46_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
-  for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 + a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (t2 * a4[i0 * 1]);
-    const float t4 = (t1 * a5[i0 * 1]);
-    const float t5 = (t4 * a6[i0 * 1]);
-    const float t6 = (t1 * a7[i0 * 1]);
-    const float t7 = (t6 * a8[i0 * 1]);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t3;
-    out2[i0 * 1] = t5;
-    out3[i0 * 1] = t7;
+static void k47_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
+      const float t1 = (t0 + a2[i0 * 50 + i1 * 1]);
+      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
+      const float t3 = (t2 * a4[i0 * 50 + i1 * 1]);
+      const float t4 = (t1 * a5[i0 * 50 + i1 * 1]);
+      const float t5 = (t4 * a6[i0 * 50 + i1 * 1]);
+      const float t6 = (t1 * a7[i0 * 50 + i1 * 1]);
+      const float t7 = (t6 * a8[i0 * 50 + i1 * 1]);
+      out0[i0 * 50 + i1 * 1] = t1;
+      out1[i0 * 200 + i1 * 1] = t3;
+      out2[i0 * 200 + i1 * 1] = t5;
+      out3[i0 * 200 + i1 * 1] = t7;
   }
 }
 
 /* fused: mul addn mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k47_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
+static void k48_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
     const float t1 = (t0 + a2[i0 * 1]);
@@ -1435,7 +1450,7 @@ static void k47_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* matmul [200, 28] (specs/mnist_stacked_lstm.lua:9) */
-static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k49_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1792; k0 += 256) {
     const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
     for (long i = 0; i < 24; i += 8) {
@@ -1639,7 +1654,7 @@ static void k48_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* stack [27, 64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k49_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+static void k50_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[0 + i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -1751,7 +1766,7 @@ static void k49_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k50_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k51_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1728; k0 += 256) {
     const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
     for (long i = 0; i < 48; i += 8) {
@@ -1965,7 +1980,7 @@ static void k50_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [200] (specs/mnist_stacked_lstm.lua:9) */
-static void k51_sum_to(const float *restrict a0, float *restrict out) {
+static void k52_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 200; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -1975,7 +1990,7 @@ static void k51_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k52_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1792; k0 += 256) {
     const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
     for (long i = 0; i < 48; i += 8) {
@@ -2189,7 +2204,7 @@ static void k52_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [10, 50] (specs/mnist_stacked_lstm.lua:12) */
-static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k54_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 48; i += 8) {
     float ap[64][8];
     for (long k = 0; k < 64; k++)
@@ -2261,7 +2276,7 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/mnist_stacked_lstm.lua:12) */
-static void k54_sum_to(const float *restrict a0, float *restrict out) {
+static void k55_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -2270,25 +2285,25 @@ static void k54_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/mnist_stacked_lstm.lua:15) */
-static void k55_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k56_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/mnist_stacked_lstm.lua:16) */
-static void k56_mul(const float *restrict a0, float *restrict out0) {
+static void k57_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/mnist_stacked_lstm.lua:15) */
-static void k57_copy(const float *restrict a0, float *restrict out) {
+static void k58_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [200, 28] (specs/mnist_stacked_lstm.lua:9) */
-static void k58_copy(const float *restrict a0, float *restrict out) {
+static void k59_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
@@ -2296,7 +2311,7 @@ static void k58_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [200, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k59_copy(const float *restrict a0, float *restrict out) {
+static void k60_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -2304,14 +2319,14 @@ static void k59_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [200] (specs/mnist_stacked_lstm.lua:9) */
-static void k60_copy(const float *restrict a0, float *restrict out) {
+static void k61_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [10, 50] (specs/mnist_stacked_lstm.lua:12) */
-static void k61_copy(const float *restrict a0, float *restrict out) {
+static void k62_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -2319,14 +2334,14 @@ static void k61_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/mnist_stacked_lstm.lua:12) */
-static void k62_copy(const float *restrict a0, float *restrict out) {
+static void k63_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [200, 28] */
-static void k63_mul(const float *restrict a0, float *restrict out0) {
+static void k64_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2334,7 +2349,7 @@ static void k63_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200, 28] */
-static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k65_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2343,7 +2358,7 @@ static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k65_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k66_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -2353,7 +2368,7 @@ static void k65_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [200, 28] */
-static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2366,7 +2381,7 @@ static void k66_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k67_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k68_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -2374,7 +2389,7 @@ static void k67_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [200, 50] */
-static void k68_mul(const float *restrict a0, float *restrict out0) {
+static void k69_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2382,7 +2397,7 @@ static void k68_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200, 50] */
-static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k70_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2391,7 +2406,7 @@ static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [200, 50] */
-static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k71_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2404,7 +2419,7 @@ static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [200] */
-static void k71_mul(const float *restrict a0, float *restrict out0) {
+static void k72_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2412,7 +2427,7 @@ static void k71_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [200] */
-static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k73_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2421,7 +2436,7 @@ static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [200] */
-static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k74_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2434,7 +2449,7 @@ static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 50] */
-static void k74_mul(const float *restrict a0, float *restrict out0) {
+static void k75_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2442,7 +2457,7 @@ static void k74_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 50] */
-static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2451,7 +2466,7 @@ static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 50] */
-static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k77_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2464,7 +2479,7 @@ static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k77_mul(const float *restrict a0, float *restrict out0) {
+static void k78_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -2472,7 +2487,7 @@ static void k77_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k78_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k79_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -2481,7 +2496,7 @@ static void k78_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k79_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k80_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2494,7 +2509,7 @@ static void k79_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [200, 28] */
-static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2507,7 +2522,7 @@ static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [200, 50] */
-static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2520,7 +2535,7 @@ static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [200] */
-static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2533,7 +2548,7 @@ static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 50] */
-static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2546,7 +2561,7 @@ static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k85_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -2559,7 +2574,7 @@ static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sub div over div [1, 28] (specs/mnist_stacked_lstm.lua:9) */
-static void k85_sub_div(const float *restrict a0, float *restrict out0) {
+static void k86_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       const float t0 = (a0[i1 * 1] - 0.286000013f);
@@ -2569,7 +2584,7 @@ static void k85_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k86_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k87_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[28][1];
     for (long k = 0; k < 28; k++)
@@ -2609,7 +2624,7 @@ static void k86_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k87_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k88_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[50][1];
     for (long k = 0; k < 50; k++)
@@ -2649,7 +2664,7 @@ static void k87_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k88_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k89_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2658,7 +2673,7 @@ static void k88_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add add over add [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k89_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k90_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2668,7 +2683,7 @@ static void k89_add_add(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: tanh over tanh [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k90_tanh(const float *restrict a0, float *restrict out0) {
+static void k91_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -2677,7 +2692,7 @@ static void k90_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul over mul [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k91_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k92_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -2687,7 +2702,7 @@ static void k91_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k92_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k93_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -2700,7 +2715,7 @@ static void k92_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k93_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k94_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[50][1];
     for (long k = 0; k < 50; k++)
@@ -2722,7 +2737,7 @@ static void k93_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k94_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k95_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2731,7 +2746,7 @@ static void k94_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k95_copy(const float *restrict a0, float *restrict out) {
+static void k96_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2739,7 +2754,7 @@ static void k95_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k96_copy(const float *restrict a0, float *restrict out) {
+static void k97_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -4133,787 +4148,702 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k33_sub_mul((float *)(A + 9111104) + 0, (float *)(A + 6728704) + 0);
   k32_mul_sub((float *)(A + 6741504) + 0, (float *)(A + 213504) + 0);
   k33_sub_mul((float *)(A + 9136704) + 0, (float *)(A + 226304) + 0);
-  k34_mul_mul_mul((float *)(A + 6690304) + 0, (float *)(A + 9136704) + 0, (float *)(A + 6703104) + 0, (float *)(A + 9111104) + 0, (float *)(A + 6741504) + 0, (float *)(A + 6715904) + 0, (float *)(A + 9085504) + 0, (float *)(A + 6728704) + 0, (float *)(A + 6754304) + 0, (float *)(A + 213504) + 0, (float *)(A + 239104) + 0, (float *)(A + 251904) + 0, (float *)(A + 264704) + 0, (float *)(A + 277504) + 0);
-  k35_mul_mul((float *)(A + 6690304) + 0, (float *)(A + 9123904) + 0, (float *)(A + 226304) + 0, (float *)(A + 213504) + 0);
-  k36_concat((float *)(A + 251904) + 0, (float *)(A + 264704) + 0, (float *)(A + 277504) + 0, (float *)(A + 213504) + 0, (float *)(A + 9162304) + 345600);
-  k37_matmul((float *)(A + 9162304) + 345600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9085504) + 0);
+  k34_mul_mul_mul((float *)(A + 6690304) + 0, (float *)(A + 9136704) + 0, (float *)(A + 6703104) + 0, (float *)(A + 9111104) + 0, (float *)(A + 6741504) + 0, (float *)(A + 6715904) + 0, (float *)(A + 9085504) + 0, (float *)(A + 6728704) + 0, (float *)(A + 6754304) + 0, (float *)(A + 213504) + 0, (float *)(A + 239104) + 0, (float *)(A + 9162304) + 345600, (float *)(A + 9162304) + 345650, (float *)(A + 9162304) + 345700);
+  k35_mul_mul((float *)(A + 6690304) + 0, (float *)(A + 9123904) + 0, (float *)(A + 226304) + 0, (float *)(A + 9162304) + 345750);
+  k36_matmul((float *)(A + 9162304) + 345600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9085504) + 0);
   k32_mul_sub((float *)(A + 9098304) + 0, (float *)(A + 213504) + 0);
   k33_sub_mul((float *)(A + 9047104) + 0, (float *)(A + 226304) + 0);
   k33_sub_mul((float *)(A + 9072704) + 0, (float *)(A + 9111104) + 0);
   k32_mul_sub((float *)(A + 9034304) + 0, (float *)(A + 9123904) + 0);
   k33_sub_mul((float *)(A + 9059904) + 0, (float *)(A + 9136704) + 0);
-  k38_mul_mul_addn((float *)(A + 9085504) + 0, (float *)(A + 9059904) + 0, (float *)(A + 213504) + 0, (float *)(A + 239104) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9034304) + 0, (float *)(A + 226304) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9111104) + 0, (float *)(A + 9047104) + 0, (float *)(A + 9123904) + 0, (float *)(A + 6690304) + 0, (float *)(A + 6703104) + 0, (float *)(A + 6715904) + 0, (float *)(A + 6728704) + 0);
-  k35_mul_mul((float *)(A + 9085504) + 0, (float *)(A + 9098304) + 0, (float *)(A + 9136704) + 0, (float *)(A + 9008704) + 0);
-  k36_concat((float *)(A + 6703104) + 0, (float *)(A + 6715904) + 0, (float *)(A + 6728704) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9162304) + 332800);
-  k37_matmul((float *)(A + 9162304) + 332800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9008704) + 0);
+  k37_mul_mul_addn((float *)(A + 9085504) + 0, (float *)(A + 9059904) + 0, (float *)(A + 213504) + 0, (float *)(A + 239104) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9034304) + 0, (float *)(A + 226304) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9111104) + 0, (float *)(A + 9047104) + 0, (float *)(A + 9123904) + 0, (float *)(A + 6690304) + 0, (float *)(A + 9162304) + 332800, (float *)(A + 9162304) + 332850, (float *)(A + 9162304) + 332900);
+  k35_mul_mul((float *)(A + 9085504) + 0, (float *)(A + 9098304) + 0, (float *)(A + 9136704) + 0, (float *)(A + 9162304) + 332950);
+  k36_matmul((float *)(A + 9162304) + 332800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9008704) + 0);
   k32_mul_sub((float *)(A + 9021504) + 0, (float *)(A + 9085504) + 0);
-  k33_sub_mul((float *)(A + 8970304) + 0, (float *)(A + 213504) + 0);
-  k33_sub_mul((float *)(A + 8995904) + 0, (float *)(A + 226304) + 0);
-  k32_mul_sub((float *)(A + 8957504) + 0, (float *)(A + 9034304) + 0);
-  k33_sub_mul((float *)(A + 8983104) + 0, (float *)(A + 9047104) + 0);
-  k38_mul_mul_addn((float *)(A + 9008704) + 0, (float *)(A + 8983104) + 0, (float *)(A + 9085504) + 0, (float *)(A + 6690304) + 0, (float *)(A + 8995904) + 0, (float *)(A + 8957504) + 0, (float *)(A + 213504) + 0, (float *)(A + 8931904) + 0, (float *)(A + 226304) + 0, (float *)(A + 8970304) + 0, (float *)(A + 9034304) + 0, (float *)(A + 9059904) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9098304) + 0, (float *)(A + 9111104) + 0);
-  k35_mul_mul((float *)(A + 9008704) + 0, (float *)(A + 9021504) + 0, (float *)(A + 9047104) + 0, (float *)(A + 8931904) + 0);
-  k36_concat((float *)(A + 9072704) + 0, (float *)(A + 9098304) + 0, (float *)(A + 9111104) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9162304) + 320000);
-  k37_matmul((float *)(A + 9162304) + 320000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8931904) + 0);
+  k33_sub_mul((float *)(A + 8970304) + 0, (float *)(A + 9034304) + 0);
+  k33_sub_mul((float *)(A + 8995904) + 0, (float *)(A + 9047104) + 0);
+  k32_mul_sub((float *)(A + 8957504) + 0, (float *)(A + 9059904) + 0);
+  k33_sub_mul((float *)(A + 8983104) + 0, (float *)(A + 9072704) + 0);
+  k37_mul_mul_addn((float *)(A + 9008704) + 0, (float *)(A + 8983104) + 0, (float *)(A + 9085504) + 0, (float *)(A + 6690304) + 0, (float *)(A + 8995904) + 0, (float *)(A + 8957504) + 0, (float *)(A + 9034304) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9047104) + 0, (float *)(A + 8970304) + 0, (float *)(A + 9059904) + 0, (float *)(A + 9098304) + 0, (float *)(A + 9162304) + 320000, (float *)(A + 9162304) + 320050, (float *)(A + 9162304) + 320100);
+  k35_mul_mul((float *)(A + 9008704) + 0, (float *)(A + 9021504) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9162304) + 320150);
+  k36_matmul((float *)(A + 9162304) + 320000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8931904) + 0);
   k32_mul_sub((float *)(A + 8944704) + 0, (float *)(A + 9008704) + 0);
-  k33_sub_mul((float *)(A + 8893504) + 0, (float *)(A + 9098304) + 0);
-  k33_sub_mul((float *)(A + 8919104) + 0, (float *)(A + 213504) + 0);
-  k32_mul_sub((float *)(A + 8880704) + 0, (float *)(A + 226304) + 0);
-  k33_sub_mul((float *)(A + 8906304) + 0, (float *)(A + 9072704) + 0);
-  k38_mul_mul_addn((float *)(A + 8931904) + 0, (float *)(A + 8906304) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9059904) + 0, (float *)(A + 8919104) + 0, (float *)(A + 8880704) + 0, (float *)(A + 9098304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 213504) + 0, (float *)(A + 8893504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9085504) + 0, (float *)(A + 9021504) + 0, (float *)(A + 9034304) + 0, (float *)(A + 9047104) + 0);
-  k35_mul_mul((float *)(A + 8931904) + 0, (float *)(A + 8944704) + 0, (float *)(A + 9072704) + 0, (float *)(A + 8855104) + 0);
-  k36_concat((float *)(A + 9021504) + 0, (float *)(A + 9034304) + 0, (float *)(A + 9047104) + 0, (float *)(A + 8855104) + 0, (float *)(A + 9162304) + 307200);
-  k37_matmul((float *)(A + 9162304) + 307200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8855104) + 0);
+  k33_sub_mul((float *)(A + 8893504) + 0, (float *)(A + 9111104) + 0);
+  k33_sub_mul((float *)(A + 8919104) + 0, (float *)(A + 9123904) + 0);
+  k32_mul_sub((float *)(A + 8880704) + 0, (float *)(A + 9136704) + 0);
+  k33_sub_mul((float *)(A + 8906304) + 0, (float *)(A + 8957504) + 0);
+  k37_mul_mul_addn((float *)(A + 8931904) + 0, (float *)(A + 8906304) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9098304) + 0, (float *)(A + 8919104) + 0, (float *)(A + 8880704) + 0, (float *)(A + 9111104) + 0, (float *)(A + 8855104) + 0, (float *)(A + 9123904) + 0, (float *)(A + 8893504) + 0, (float *)(A + 9136704) + 0, (float *)(A + 8970304) + 0, (float *)(A + 9162304) + 307200, (float *)(A + 9162304) + 307250, (float *)(A + 9162304) + 307300);
+  k35_mul_mul((float *)(A + 8931904) + 0, (float *)(A + 8944704) + 0, (float *)(A + 8957504) + 0, (float *)(A + 9162304) + 307350);
+  k36_matmul((float *)(A + 9162304) + 307200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8855104) + 0);
   k32_mul_sub((float *)(A + 8867904) + 0, (float *)(A + 8931904) + 0);
   k33_sub_mul((float *)(A + 8816704) + 0, (float *)(A + 9008704) + 0);
-  k33_sub_mul((float *)(A + 8842304) + 0, (float *)(A + 9072704) + 0);
-  k32_mul_sub((float *)(A + 8803904) + 0, (float *)(A + 9098304) + 0);
-  k33_sub_mul((float *)(A + 8829504) + 0, (float *)(A + 213504) + 0);
-  k38_mul_mul_addn((float *)(A + 8855104) + 0, (float *)(A + 8829504) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9085504) + 0, (float *)(A + 8842304) + 0, (float *)(A + 8803904) + 0, (float *)(A + 9008704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 9072704) + 0, (float *)(A + 8816704) + 0, (float *)(A + 9098304) + 0, (float *)(A + 226304) + 0, (float *)(A + 9111104) + 0, (float *)(A + 9123904) + 0, (float *)(A + 9136704) + 0);
-  k35_mul_mul((float *)(A + 8855104) + 0, (float *)(A + 8867904) + 0, (float *)(A + 213504) + 0, (float *)(A + 8778304) + 0);
-  k36_concat((float *)(A + 9111104) + 0, (float *)(A + 9123904) + 0, (float *)(A + 9136704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 9162304) + 294400);
-  k37_matmul((float *)(A + 9162304) + 294400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 213504) + 0);
-  k32_mul_sub((float *)(A + 8791104) + 0, (float *)(A + 8778304) + 0);
-  k33_sub_mul((float *)(A + 8739904) + 0, (float *)(A + 8855104) + 0);
-  k33_sub_mul((float *)(A + 8765504) + 0, (float *)(A + 8931904) + 0);
-  k32_mul_sub((float *)(A + 8727104) + 0, (float *)(A + 9008704) + 0);
-  k33_sub_mul((float *)(A + 8752704) + 0, (float *)(A + 9111104) + 0);
-  k38_mul_mul_addn((float *)(A + 213504) + 0, (float *)(A + 8752704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 226304) + 0, (float *)(A + 8765504) + 0, (float *)(A + 8727104) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8931904) + 0, (float *)(A + 8739904) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9123904) + 0, (float *)(A + 9136704) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9085504) + 0);
-  k35_mul_mul((float *)(A + 213504) + 0, (float *)(A + 8791104) + 0, (float *)(A + 9111104) + 0, (float *)(A + 226304) + 0);
-  k36_concat((float *)(A + 9136704) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9085504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9162304) + 281600);
-  k37_matmul((float *)(A + 9162304) + 281600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8701504) + 0);
+  k33_sub_mul((float *)(A + 8842304) + 0, (float *)(A + 9098304) + 0);
+  k32_mul_sub((float *)(A + 8803904) + 0, (float *)(A + 8944704) + 0);
+  k33_sub_mul((float *)(A + 8829504) + 0, (float *)(A + 8957504) + 0);
+  k37_mul_mul_addn((float *)(A + 8855104) + 0, (float *)(A + 8829504) + 0, (float *)(A + 8931904) + 0, (float *)(A + 8970304) + 0, (float *)(A + 8842304) + 0, (float *)(A + 8803904) + 0, (float *)(A + 9008704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 9098304) + 0, (float *)(A + 8816704) + 0, (float *)(A + 8944704) + 0, (float *)(A + 8983104) + 0, (float *)(A + 9162304) + 294400, (float *)(A + 9162304) + 294450, (float *)(A + 9162304) + 294500);
+  k35_mul_mul((float *)(A + 8855104) + 0, (float *)(A + 8867904) + 0, (float *)(A + 8957504) + 0, (float *)(A + 9162304) + 294550);
+  k36_matmul((float *)(A + 9162304) + 294400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8778304) + 0);
+  k32_mul_sub((float *)(A + 8791104) + 0, (float *)(A + 8855104) + 0);
+  k33_sub_mul((float *)(A + 8739904) + 0, (float *)(A + 8995904) + 0);
+  k33_sub_mul((float *)(A + 8765504) + 0, (float *)(A + 9008704) + 0);
+  k32_mul_sub((float *)(A + 8727104) + 0, (float *)(A + 9098304) + 0);
+  k33_sub_mul((float *)(A + 8752704) + 0, (float *)(A + 8931904) + 0);
+  k37_mul_mul_addn((float *)(A + 8778304) + 0, (float *)(A + 8752704) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8983104) + 0, (float *)(A + 8765504) + 0, (float *)(A + 8727104) + 0, (float *)(A + 8995904) + 0, (float *)(A + 8701504) + 0, (float *)(A + 9008704) + 0, (float *)(A + 8739904) + 0, (float *)(A + 9098304) + 0, (float *)(A + 8944704) + 0, (float *)(A + 9162304) + 281600, (float *)(A + 9162304) + 281650, (float *)(A + 9162304) + 281700);
+  k35_mul_mul((float *)(A + 8778304) + 0, (float *)(A + 8791104) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9162304) + 281750);
+  k36_matmul((float *)(A + 9162304) + 281600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8701504) + 0);
   k32_mul_sub((float *)(A + 8714304) + 0, (float *)(A + 8778304) + 0);
   k33_sub_mul((float *)(A + 8663104) + 0, (float *)(A + 8855104) + 0);
   k33_sub_mul((float *)(A + 8688704) + 0, (float *)(A + 8931904) + 0);
-  k32_mul_sub((float *)(A + 8650304) + 0, (float *)(A + 9008704) + 0);
-  k33_sub_mul((float *)(A + 8675904) + 0, (float *)(A + 9111104) + 0);
-  k38_mul_mul_addn((float *)(A + 8701504) + 0, (float *)(A + 8675904) + 0, (float *)(A + 8778304) + 0, (float *)(A + 9123904) + 0, (float *)(A + 8688704) + 0, (float *)(A + 8650304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8931904) + 0, (float *)(A + 8663104) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9136704) + 0, (float *)(A + 213504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9072704) + 0);
-  k35_mul_mul((float *)(A + 8701504) + 0, (float *)(A + 8714304) + 0, (float *)(A + 9111104) + 0, (float *)(A + 8624704) + 0);
-  k36_concat((float *)(A + 213504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9072704) + 0, (float *)(A + 8624704) + 0, (float *)(A + 9162304) + 268800);
-  k37_matmul((float *)(A + 9162304) + 268800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8624704) + 0);
+  k32_mul_sub((float *)(A + 8650304) + 0, (float *)(A + 9098304) + 0);
+  k33_sub_mul((float *)(A + 8675904) + 0, (float *)(A + 8957504) + 0);
+  k37_mul_mul_addn((float *)(A + 8701504) + 0, (float *)(A + 8675904) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8944704) + 0, (float *)(A + 8688704) + 0, (float *)(A + 8650304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8931904) + 0, (float *)(A + 8663104) + 0, (float *)(A + 9098304) + 0, (float *)(A + 8970304) + 0, (float *)(A + 9162304) + 268800, (float *)(A + 9162304) + 268850, (float *)(A + 9162304) + 268900);
+  k35_mul_mul((float *)(A + 8701504) + 0, (float *)(A + 8714304) + 0, (float *)(A + 8957504) + 0, (float *)(A + 9162304) + 268950);
+  k36_matmul((float *)(A + 9162304) + 268800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8624704) + 0);
   k32_mul_sub((float *)(A + 8637504) + 0, (float *)(A + 8701504) + 0);
   k33_sub_mul((float *)(A + 8586304) + 0, (float *)(A + 8778304) + 0);
   k33_sub_mul((float *)(A + 8611904) + 0, (float *)(A + 8855104) + 0);
-  k32_mul_sub((float *)(A + 8573504) + 0, (float *)(A + 8931904) + 0);
-  k33_sub_mul((float *)(A + 8599104) + 0, (float *)(A + 9008704) + 0);
-  k38_mul_mul_addn((float *)(A + 8624704) + 0, (float *)(A + 8599104) + 0, (float *)(A + 8701504) + 0, (float *)(A + 9136704) + 0, (float *)(A + 8611904) + 0, (float *)(A + 8573504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8586304) + 0, (float *)(A + 8931904) + 0, (float *)(A + 213504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9111104) + 0, (float *)(A + 9123904) + 0);
-  k35_mul_mul((float *)(A + 8624704) + 0, (float *)(A + 8637504) + 0, (float *)(A + 9008704) + 0, (float *)(A + 8547904) + 0);
-  k36_concat((float *)(A + 226304) + 0, (float *)(A + 9111104) + 0, (float *)(A + 9123904) + 0, (float *)(A + 8547904) + 0, (float *)(A + 9162304) + 256000);
-  k37_matmul((float *)(A + 9162304) + 256000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 226304) + 0);
-  k32_mul_sub((float *)(A + 8560704) + 0, (float *)(A + 8547904) + 0);
-  k33_sub_mul((float *)(A + 8509504) + 0, (float *)(A + 8624704) + 0);
-  k33_sub_mul((float *)(A + 8535104) + 0, (float *)(A + 8701504) + 0);
-  k32_mul_sub((float *)(A + 8496704) + 0, (float *)(A + 8778304) + 0);
-  k33_sub_mul((float *)(A + 8522304) + 0, (float *)(A + 8855104) + 0);
-  k38_mul_mul_addn((float *)(A + 226304) + 0, (float *)(A + 8522304) + 0, (float *)(A + 8547904) + 0, (float *)(A + 213504) + 0, (float *)(A + 8535104) + 0, (float *)(A + 8496704) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8509504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9008704) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9085504) + 0);
-  k35_mul_mul((float *)(A + 226304) + 0, (float *)(A + 8560704) + 0, (float *)(A + 8855104) + 0, (float *)(A + 213504) + 0);
-  k36_concat((float *)(A + 9008704) + 0, (float *)(A + 9072704) + 0, (float *)(A + 9085504) + 0, (float *)(A + 213504) + 0, (float *)(A + 9162304) + 243200);
-  k37_matmul((float *)(A + 9162304) + 243200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8471104) + 0);
+  k32_mul_sub((float *)(A + 8573504) + 0, (float *)(A + 8957504) + 0);
+  k33_sub_mul((float *)(A + 8599104) + 0, (float *)(A + 9098304) + 0);
+  k37_mul_mul_addn((float *)(A + 8624704) + 0, (float *)(A + 8599104) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8970304) + 0, (float *)(A + 8611904) + 0, (float *)(A + 8573504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8586304) + 0, (float *)(A + 8957504) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9162304) + 256000, (float *)(A + 9162304) + 256050, (float *)(A + 9162304) + 256100);
+  k35_mul_mul((float *)(A + 8624704) + 0, (float *)(A + 8637504) + 0, (float *)(A + 9098304) + 0, (float *)(A + 9162304) + 256150);
+  k36_matmul((float *)(A + 9162304) + 256000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8547904) + 0);
+  k32_mul_sub((float *)(A + 8560704) + 0, (float *)(A + 8624704) + 0);
+  k33_sub_mul((float *)(A + 8509504) + 0, (float *)(A + 8701504) + 0);
+  k33_sub_mul((float *)(A + 8535104) + 0, (float *)(A + 8778304) + 0);
+  k32_mul_sub((float *)(A + 8496704) + 0, (float *)(A + 8855104) + 0);
+  k33_sub_mul((float *)(A + 8522304) + 0, (float *)(A + 8944704) + 0);
+  k37_mul_mul_addn((float *)(A + 8547904) + 0, (float *)(A + 8522304) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8931904) + 0, (float *)(A + 8535104) + 0, (float *)(A + 8496704) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8509504) + 0, (float *)(A + 8855104) + 0, (float *)(A + 9098304) + 0, (float *)(A + 9162304) + 243200, (float *)(A + 9162304) + 243250, (float *)(A + 9162304) + 243300);
+  k35_mul_mul((float *)(A + 8547904) + 0, (float *)(A + 8560704) + 0, (float *)(A + 8944704) + 0, (float *)(A + 9162304) + 243350);
+  k36_matmul((float *)(A + 9162304) + 243200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8471104) + 0);
   k32_mul_sub((float *)(A + 8483904) + 0, (float *)(A + 8547904) + 0);
   k33_sub_mul((float *)(A + 8432704) + 0, (float *)(A + 8624704) + 0);
   k33_sub_mul((float *)(A + 8458304) + 0, (float *)(A + 8701504) + 0);
   k32_mul_sub((float *)(A + 8419904) + 0, (float *)(A + 8778304) + 0);
   k33_sub_mul((float *)(A + 8445504) + 0, (float *)(A + 8855104) + 0);
-  k38_mul_mul_addn((float *)(A + 8471104) + 0, (float *)(A + 8445504) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8931904) + 0, (float *)(A + 8458304) + 0, (float *)(A + 8419904) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8432704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 9008704) + 0, (float *)(A + 213504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9072704) + 0);
-  k35_mul_mul((float *)(A + 8471104) + 0, (float *)(A + 8483904) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8394304) + 0);
-  k36_concat((float *)(A + 213504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9072704) + 0, (float *)(A + 8394304) + 0, (float *)(A + 9162304) + 230400);
-  k37_matmul((float *)(A + 9162304) + 230400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8394304) + 0);
+  k37_mul_mul_addn((float *)(A + 8471104) + 0, (float *)(A + 8445504) + 0, (float *)(A + 8547904) + 0, (float *)(A + 9098304) + 0, (float *)(A + 8458304) + 0, (float *)(A + 8419904) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8432704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9162304) + 230400, (float *)(A + 9162304) + 230450, (float *)(A + 9162304) + 230500);
+  k35_mul_mul((float *)(A + 8471104) + 0, (float *)(A + 8483904) + 0, (float *)(A + 8855104) + 0, (float *)(A + 9162304) + 230550);
+  k36_matmul((float *)(A + 9162304) + 230400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8394304) + 0);
   k32_mul_sub((float *)(A + 8407104) + 0, (float *)(A + 8471104) + 0);
   k33_sub_mul((float *)(A + 8355904) + 0, (float *)(A + 8547904) + 0);
   k33_sub_mul((float *)(A + 8381504) + 0, (float *)(A + 8624704) + 0);
   k32_mul_sub((float *)(A + 8343104) + 0, (float *)(A + 8701504) + 0);
   k33_sub_mul((float *)(A + 8368704) + 0, (float *)(A + 8778304) + 0);
-  k38_mul_mul_addn((float *)(A + 8394304) + 0, (float *)(A + 8368704) + 0, (float *)(A + 8471104) + 0, (float *)(A + 9008704) + 0, (float *)(A + 8381504) + 0, (float *)(A + 8343104) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8355904) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8931904) + 0, (float *)(A + 213504) + 0, (float *)(A + 226304) + 0);
-  k35_mul_mul((float *)(A + 8394304) + 0, (float *)(A + 8407104) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8317504) + 0);
-  k36_concat((float *)(A + 8931904) + 0, (float *)(A + 213504) + 0, (float *)(A + 226304) + 0, (float *)(A + 8317504) + 0, (float *)(A + 9162304) + 217600);
-  k37_matmul((float *)(A + 9162304) + 217600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8317504) + 0);
+  k37_mul_mul_addn((float *)(A + 8394304) + 0, (float *)(A + 8368704) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8931904) + 0, (float *)(A + 8381504) + 0, (float *)(A + 8343104) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8355904) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8855104) + 0, (float *)(A + 9162304) + 217600, (float *)(A + 9162304) + 217650, (float *)(A + 9162304) + 217700);
+  k35_mul_mul((float *)(A + 8394304) + 0, (float *)(A + 8407104) + 0, (float *)(A + 8778304) + 0, (float *)(A + 9162304) + 217750);
+  k36_matmul((float *)(A + 9162304) + 217600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8317504) + 0);
   k32_mul_sub((float *)(A + 8330304) + 0, (float *)(A + 8394304) + 0);
   k33_sub_mul((float *)(A + 8279104) + 0, (float *)(A + 8471104) + 0);
   k33_sub_mul((float *)(A + 8304704) + 0, (float *)(A + 8547904) + 0);
   k32_mul_sub((float *)(A + 8266304) + 0, (float *)(A + 8624704) + 0);
   k33_sub_mul((float *)(A + 8291904) + 0, (float *)(A + 8701504) + 0);
-  k38_mul_mul_addn((float *)(A + 8317504) + 0, (float *)(A + 8291904) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8304704) + 0, (float *)(A + 8266304) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8279104) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9008704) + 0, (float *)(A + 213504) + 0);
-  k35_mul_mul((float *)(A + 8317504) + 0, (float *)(A + 8330304) + 0, (float *)(A + 8701504) + 0, (float *)(A + 226304) + 0);
-  k36_concat((float *)(A + 8931904) + 0, (float *)(A + 9008704) + 0, (float *)(A + 213504) + 0, (float *)(A + 226304) + 0, (float *)(A + 9162304) + 204800);
-  k37_matmul((float *)(A + 9162304) + 204800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8240704) + 0);
+  k37_mul_mul_addn((float *)(A + 8317504) + 0, (float *)(A + 8291904) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8304704) + 0, (float *)(A + 8266304) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8279104) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 9162304) + 204800, (float *)(A + 9162304) + 204850, (float *)(A + 9162304) + 204900);
+  k35_mul_mul((float *)(A + 8317504) + 0, (float *)(A + 8330304) + 0, (float *)(A + 8701504) + 0, (float *)(A + 9162304) + 204950);
+  k36_matmul((float *)(A + 9162304) + 204800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8240704) + 0);
   k32_mul_sub((float *)(A + 8253504) + 0, (float *)(A + 8317504) + 0);
   k33_sub_mul((float *)(A + 8202304) + 0, (float *)(A + 8394304) + 0);
   k33_sub_mul((float *)(A + 8227904) + 0, (float *)(A + 8471104) + 0);
   k32_mul_sub((float *)(A + 8189504) + 0, (float *)(A + 8547904) + 0);
   k33_sub_mul((float *)(A + 8215104) + 0, (float *)(A + 8624704) + 0);
-  k38_mul_mul_addn((float *)(A + 8240704) + 0, (float *)(A + 8215104) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8227904) + 0, (float *)(A + 8189504) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8202304) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9008704) + 0);
-  k35_mul_mul((float *)(A + 8240704) + 0, (float *)(A + 8253504) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8163904) + 0);
-  k36_concat((float *)(A + 8855104) + 0, (float *)(A + 8931904) + 0, (float *)(A + 9008704) + 0, (float *)(A + 8163904) + 0, (float *)(A + 9162304) + 192000);
-  k37_matmul((float *)(A + 9162304) + 192000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8163904) + 0);
+  k37_mul_mul_addn((float *)(A + 8240704) + 0, (float *)(A + 8215104) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8227904) + 0, (float *)(A + 8189504) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8202304) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8701504) + 0, (float *)(A + 9162304) + 192000, (float *)(A + 9162304) + 192050, (float *)(A + 9162304) + 192100);
+  k35_mul_mul((float *)(A + 8240704) + 0, (float *)(A + 8253504) + 0, (float *)(A + 8624704) + 0, (float *)(A + 9162304) + 192150);
+  k36_matmul((float *)(A + 9162304) + 192000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8163904) + 0);
   k32_mul_sub((float *)(A + 8176704) + 0, (float *)(A + 8240704) + 0);
   k33_sub_mul((float *)(A + 8125504) + 0, (float *)(A + 8317504) + 0);
   k33_sub_mul((float *)(A + 8151104) + 0, (float *)(A + 8394304) + 0);
   k32_mul_sub((float *)(A + 8112704) + 0, (float *)(A + 8471104) + 0);
   k33_sub_mul((float *)(A + 8138304) + 0, (float *)(A + 8547904) + 0);
-  k38_mul_mul_addn((float *)(A + 8163904) + 0, (float *)(A + 8138304) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8151104) + 0, (float *)(A + 8112704) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8125504) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8931904) + 0);
-  k35_mul_mul((float *)(A + 8163904) + 0, (float *)(A + 8176704) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8087104) + 0);
-  k36_concat((float *)(A + 8778304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8931904) + 0, (float *)(A + 8087104) + 0, (float *)(A + 9162304) + 179200);
-  k37_matmul((float *)(A + 9162304) + 179200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8087104) + 0);
+  k37_mul_mul_addn((float *)(A + 8163904) + 0, (float *)(A + 8138304) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8151104) + 0, (float *)(A + 8112704) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8125504) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8624704) + 0, (float *)(A + 9162304) + 179200, (float *)(A + 9162304) + 179250, (float *)(A + 9162304) + 179300);
+  k35_mul_mul((float *)(A + 8163904) + 0, (float *)(A + 8176704) + 0, (float *)(A + 8547904) + 0, (float *)(A + 9162304) + 179350);
+  k36_matmul((float *)(A + 9162304) + 179200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8087104) + 0);
   k32_mul_sub((float *)(A + 8099904) + 0, (float *)(A + 8163904) + 0);
   k33_sub_mul((float *)(A + 8048704) + 0, (float *)(A + 8240704) + 0);
   k33_sub_mul((float *)(A + 8074304) + 0, (float *)(A + 8317504) + 0);
   k32_mul_sub((float *)(A + 8035904) + 0, (float *)(A + 8394304) + 0);
   k33_sub_mul((float *)(A + 8061504) + 0, (float *)(A + 8471104) + 0);
-  k38_mul_mul_addn((float *)(A + 8087104) + 0, (float *)(A + 8061504) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8074304) + 0, (float *)(A + 8035904) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8048704) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8855104) + 0);
-  k35_mul_mul((float *)(A + 8087104) + 0, (float *)(A + 8099904) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8010304) + 0);
-  k36_concat((float *)(A + 8701504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 8855104) + 0, (float *)(A + 8010304) + 0, (float *)(A + 9162304) + 166400);
-  k37_matmul((float *)(A + 9162304) + 166400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8010304) + 0);
+  k37_mul_mul_addn((float *)(A + 8087104) + 0, (float *)(A + 8061504) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8074304) + 0, (float *)(A + 8035904) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8048704) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8547904) + 0, (float *)(A + 9162304) + 166400, (float *)(A + 9162304) + 166450, (float *)(A + 9162304) + 166500);
+  k35_mul_mul((float *)(A + 8087104) + 0, (float *)(A + 8099904) + 0, (float *)(A + 8471104) + 0, (float *)(A + 9162304) + 166550);
+  k36_matmul((float *)(A + 9162304) + 166400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8010304) + 0);
   k32_mul_sub((float *)(A + 8023104) + 0, (float *)(A + 8087104) + 0);
   k33_sub_mul((float *)(A + 7971904) + 0, (float *)(A + 8163904) + 0);
   k33_sub_mul((float *)(A + 7997504) + 0, (float *)(A + 8240704) + 0);
   k32_mul_sub((float *)(A + 7959104) + 0, (float *)(A + 8317504) + 0);
   k33_sub_mul((float *)(A + 7984704) + 0, (float *)(A + 8394304) + 0);
-  k38_mul_mul_addn((float *)(A + 8010304) + 0, (float *)(A + 7984704) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8547904) + 0, (float *)(A + 7997504) + 0, (float *)(A + 7959104) + 0, (float *)(A + 8163904) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8240704) + 0, (float *)(A + 7971904) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8778304) + 0);
-  k35_mul_mul((float *)(A + 8010304) + 0, (float *)(A + 8023104) + 0, (float *)(A + 8394304) + 0, (float *)(A + 7933504) + 0);
-  k36_concat((float *)(A + 8624704) + 0, (float *)(A + 8701504) + 0, (float *)(A + 8778304) + 0, (float *)(A + 7933504) + 0, (float *)(A + 9162304) + 153600);
-  k37_matmul((float *)(A + 9162304) + 153600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7933504) + 0);
+  k37_mul_mul_addn((float *)(A + 8010304) + 0, (float *)(A + 7984704) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8547904) + 0, (float *)(A + 7997504) + 0, (float *)(A + 7959104) + 0, (float *)(A + 8163904) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8240704) + 0, (float *)(A + 7971904) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8471104) + 0, (float *)(A + 9162304) + 153600, (float *)(A + 9162304) + 153650, (float *)(A + 9162304) + 153700);
+  k35_mul_mul((float *)(A + 8010304) + 0, (float *)(A + 8023104) + 0, (float *)(A + 8394304) + 0, (float *)(A + 9162304) + 153750);
+  k36_matmul((float *)(A + 9162304) + 153600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7933504) + 0);
   k32_mul_sub((float *)(A + 7946304) + 0, (float *)(A + 8010304) + 0);
   k33_sub_mul((float *)(A + 7895104) + 0, (float *)(A + 8087104) + 0);
   k33_sub_mul((float *)(A + 7920704) + 0, (float *)(A + 8163904) + 0);
   k32_mul_sub((float *)(A + 7882304) + 0, (float *)(A + 8240704) + 0);
   k33_sub_mul((float *)(A + 7907904) + 0, (float *)(A + 8317504) + 0);
-  k38_mul_mul_addn((float *)(A + 7933504) + 0, (float *)(A + 7907904) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8471104) + 0, (float *)(A + 7920704) + 0, (float *)(A + 7882304) + 0, (float *)(A + 8087104) + 0, (float *)(A + 7856704) + 0, (float *)(A + 8163904) + 0, (float *)(A + 7895104) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8701504) + 0);
-  k35_mul_mul((float *)(A + 7933504) + 0, (float *)(A + 7946304) + 0, (float *)(A + 8317504) + 0, (float *)(A + 7856704) + 0);
-  k36_concat((float *)(A + 8547904) + 0, (float *)(A + 8624704) + 0, (float *)(A + 8701504) + 0, (float *)(A + 7856704) + 0, (float *)(A + 9162304) + 140800);
-  k37_matmul((float *)(A + 9162304) + 140800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7856704) + 0);
+  k37_mul_mul_addn((float *)(A + 7933504) + 0, (float *)(A + 7907904) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8471104) + 0, (float *)(A + 7920704) + 0, (float *)(A + 7882304) + 0, (float *)(A + 8087104) + 0, (float *)(A + 7856704) + 0, (float *)(A + 8163904) + 0, (float *)(A + 7895104) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8394304) + 0, (float *)(A + 9162304) + 140800, (float *)(A + 9162304) + 140850, (float *)(A + 9162304) + 140900);
+  k35_mul_mul((float *)(A + 7933504) + 0, (float *)(A + 7946304) + 0, (float *)(A + 8317504) + 0, (float *)(A + 9162304) + 140950);
+  k36_matmul((float *)(A + 9162304) + 140800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7856704) + 0);
   k32_mul_sub((float *)(A + 7869504) + 0, (float *)(A + 7933504) + 0);
   k33_sub_mul((float *)(A + 7818304) + 0, (float *)(A + 8010304) + 0);
   k33_sub_mul((float *)(A + 7843904) + 0, (float *)(A + 8087104) + 0);
   k32_mul_sub((float *)(A + 7805504) + 0, (float *)(A + 8163904) + 0);
   k33_sub_mul((float *)(A + 7831104) + 0, (float *)(A + 8240704) + 0);
-  k38_mul_mul_addn((float *)(A + 7856704) + 0, (float *)(A + 7831104) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8394304) + 0, (float *)(A + 7843904) + 0, (float *)(A + 7805504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 8087104) + 0, (float *)(A + 7818304) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8624704) + 0);
-  k35_mul_mul((float *)(A + 7856704) + 0, (float *)(A + 7869504) + 0, (float *)(A + 8240704) + 0, (float *)(A + 7779904) + 0);
-  k36_concat((float *)(A + 8471104) + 0, (float *)(A + 8547904) + 0, (float *)(A + 8624704) + 0, (float *)(A + 7779904) + 0, (float *)(A + 9162304) + 128000);
-  k37_matmul((float *)(A + 9162304) + 128000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7779904) + 0);
+  k37_mul_mul_addn((float *)(A + 7856704) + 0, (float *)(A + 7831104) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8394304) + 0, (float *)(A + 7843904) + 0, (float *)(A + 7805504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 8087104) + 0, (float *)(A + 7818304) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8317504) + 0, (float *)(A + 9162304) + 128000, (float *)(A + 9162304) + 128050, (float *)(A + 9162304) + 128100);
+  k35_mul_mul((float *)(A + 7856704) + 0, (float *)(A + 7869504) + 0, (float *)(A + 8240704) + 0, (float *)(A + 9162304) + 128150);
+  k36_matmul((float *)(A + 9162304) + 128000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7779904) + 0);
   k32_mul_sub((float *)(A + 7792704) + 0, (float *)(A + 7856704) + 0);
   k33_sub_mul((float *)(A + 7741504) + 0, (float *)(A + 7933504) + 0);
   k33_sub_mul((float *)(A + 7767104) + 0, (float *)(A + 8010304) + 0);
   k32_mul_sub((float *)(A + 7728704) + 0, (float *)(A + 8087104) + 0);
-}
-
-static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   k33_sub_mul((float *)(A + 7754304) + 0, (float *)(A + 8163904) + 0);
-  k38_mul_mul_addn((float *)(A + 7779904) + 0, (float *)(A + 7754304) + 0, (float *)(A + 7856704) + 0, (float *)(A + 8317504) + 0, (float *)(A + 7767104) + 0, (float *)(A + 7728704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 8010304) + 0, (float *)(A + 7741504) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8547904) + 0);
-  k35_mul_mul((float *)(A + 7779904) + 0, (float *)(A + 7792704) + 0, (float *)(A + 8163904) + 0, (float *)(A + 7703104) + 0);
-  k36_concat((float *)(A + 8394304) + 0, (float *)(A + 8471104) + 0, (float *)(A + 8547904) + 0, (float *)(A + 7703104) + 0, (float *)(A + 9162304) + 115200);
-  k37_matmul((float *)(A + 9162304) + 115200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7703104) + 0);
+  k37_mul_mul_addn((float *)(A + 7779904) + 0, (float *)(A + 7754304) + 0, (float *)(A + 7856704) + 0, (float *)(A + 8317504) + 0, (float *)(A + 7767104) + 0, (float *)(A + 7728704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 8010304) + 0, (float *)(A + 7741504) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8240704) + 0, (float *)(A + 9162304) + 115200, (float *)(A + 9162304) + 115250, (float *)(A + 9162304) + 115300);
+  k35_mul_mul((float *)(A + 7779904) + 0, (float *)(A + 7792704) + 0, (float *)(A + 8163904) + 0, (float *)(A + 9162304) + 115350);
+  k36_matmul((float *)(A + 9162304) + 115200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7703104) + 0);
   k32_mul_sub((float *)(A + 7715904) + 0, (float *)(A + 7779904) + 0);
   k33_sub_mul((float *)(A + 7664704) + 0, (float *)(A + 7856704) + 0);
   k33_sub_mul((float *)(A + 7690304) + 0, (float *)(A + 7933504) + 0);
   k32_mul_sub((float *)(A + 7651904) + 0, (float *)(A + 8010304) + 0);
   k33_sub_mul((float *)(A + 7677504) + 0, (float *)(A + 8087104) + 0);
-  k38_mul_mul_addn((float *)(A + 7703104) + 0, (float *)(A + 7677504) + 0, (float *)(A + 7779904) + 0, (float *)(A + 8240704) + 0, (float *)(A + 7690304) + 0, (float *)(A + 7651904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7933504) + 0, (float *)(A + 7664704) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8471104) + 0);
-  k35_mul_mul((float *)(A + 7703104) + 0, (float *)(A + 7715904) + 0, (float *)(A + 8087104) + 0, (float *)(A + 7626304) + 0);
-  k36_concat((float *)(A + 8317504) + 0, (float *)(A + 8394304) + 0, (float *)(A + 8471104) + 0, (float *)(A + 7626304) + 0, (float *)(A + 9162304) + 102400);
-  k37_matmul((float *)(A + 9162304) + 102400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7626304) + 0);
+  k37_mul_mul_addn((float *)(A + 7703104) + 0, (float *)(A + 7677504) + 0, (float *)(A + 7779904) + 0, (float *)(A + 8240704) + 0, (float *)(A + 7690304) + 0, (float *)(A + 7651904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7933504) + 0, (float *)(A + 7664704) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8163904) + 0, (float *)(A + 9162304) + 102400, (float *)(A + 9162304) + 102450, (float *)(A + 9162304) + 102500);
+  k35_mul_mul((float *)(A + 7703104) + 0, (float *)(A + 7715904) + 0, (float *)(A + 8087104) + 0, (float *)(A + 9162304) + 102550);
+  k36_matmul((float *)(A + 9162304) + 102400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7626304) + 0);
   k32_mul_sub((float *)(A + 7639104) + 0, (float *)(A + 7703104) + 0);
   k33_sub_mul((float *)(A + 7587904) + 0, (float *)(A + 7779904) + 0);
   k33_sub_mul((float *)(A + 7613504) + 0, (float *)(A + 7856704) + 0);
   k32_mul_sub((float *)(A + 7575104) + 0, (float *)(A + 7933504) + 0);
   k33_sub_mul((float *)(A + 7600704) + 0, (float *)(A + 8010304) + 0);
-  k38_mul_mul_addn((float *)(A + 7626304) + 0, (float *)(A + 7600704) + 0, (float *)(A + 7703104) + 0, (float *)(A + 8163904) + 0, (float *)(A + 7613504) + 0, (float *)(A + 7575104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7587904) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8394304) + 0);
-  k35_mul_mul((float *)(A + 7626304) + 0, (float *)(A + 7639104) + 0, (float *)(A + 8010304) + 0, (float *)(A + 7549504) + 0);
-  k36_concat((float *)(A + 8240704) + 0, (float *)(A + 8317504) + 0, (float *)(A + 8394304) + 0, (float *)(A + 7549504) + 0, (float *)(A + 9162304) + 89600);
-  k37_matmul((float *)(A + 9162304) + 89600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7549504) + 0);
+  k37_mul_mul_addn((float *)(A + 7626304) + 0, (float *)(A + 7600704) + 0, (float *)(A + 7703104) + 0, (float *)(A + 8163904) + 0, (float *)(A + 7613504) + 0, (float *)(A + 7575104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7587904) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8087104) + 0, (float *)(A + 9162304) + 89600, (float *)(A + 9162304) + 89650, (float *)(A + 9162304) + 89700);
+}
+
+static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k35_mul_mul((float *)(A + 7626304) + 0, (float *)(A + 7639104) + 0, (float *)(A + 8010304) + 0, (float *)(A + 9162304) + 89750);
+  k36_matmul((float *)(A + 9162304) + 89600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7549504) + 0);
   k32_mul_sub((float *)(A + 7562304) + 0, (float *)(A + 7626304) + 0);
   k33_sub_mul((float *)(A + 7511104) + 0, (float *)(A + 7703104) + 0);
   k33_sub_mul((float *)(A + 7536704) + 0, (float *)(A + 7779904) + 0);
   k32_mul_sub((float *)(A + 7498304) + 0, (float *)(A + 7856704) + 0);
   k33_sub_mul((float *)(A + 7523904) + 0, (float *)(A + 7933504) + 0);
-  k38_mul_mul_addn((float *)(A + 7549504) + 0, (float *)(A + 7523904) + 0, (float *)(A + 7626304) + 0, (float *)(A + 8087104) + 0, (float *)(A + 7536704) + 0, (float *)(A + 7498304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7511104) + 0, (float *)(A + 7856704) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8317504) + 0);
-  k35_mul_mul((float *)(A + 7549504) + 0, (float *)(A + 7562304) + 0, (float *)(A + 7933504) + 0, (float *)(A + 7472704) + 0);
-  k36_concat((float *)(A + 8163904) + 0, (float *)(A + 8240704) + 0, (float *)(A + 8317504) + 0, (float *)(A + 7472704) + 0, (float *)(A + 9162304) + 76800);
-  k37_matmul((float *)(A + 9162304) + 76800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7472704) + 0);
+  k37_mul_mul_addn((float *)(A + 7549504) + 0, (float *)(A + 7523904) + 0, (float *)(A + 7626304) + 0, (float *)(A + 8087104) + 0, (float *)(A + 7536704) + 0, (float *)(A + 7498304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7511104) + 0, (float *)(A + 7856704) + 0, (float *)(A + 8010304) + 0, (float *)(A + 9162304) + 76800, (float *)(A + 9162304) + 76850, (float *)(A + 9162304) + 76900);
+  k35_mul_mul((float *)(A + 7549504) + 0, (float *)(A + 7562304) + 0, (float *)(A + 7933504) + 0, (float *)(A + 9162304) + 76950);
+  k36_matmul((float *)(A + 9162304) + 76800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7472704) + 0);
   k32_mul_sub((float *)(A + 7485504) + 0, (float *)(A + 7549504) + 0);
   k33_sub_mul((float *)(A + 7434304) + 0, (float *)(A + 7626304) + 0);
   k33_sub_mul((float *)(A + 7459904) + 0, (float *)(A + 7703104) + 0);
   k32_mul_sub((float *)(A + 7421504) + 0, (float *)(A + 7779904) + 0);
   k33_sub_mul((float *)(A + 7447104) + 0, (float *)(A + 7856704) + 0);
-  k38_mul_mul_addn((float *)(A + 7472704) + 0, (float *)(A + 7447104) + 0, (float *)(A + 7549504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 7459904) + 0, (float *)(A + 7421504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7434304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8240704) + 0);
-  k35_mul_mul((float *)(A + 7472704) + 0, (float *)(A + 7485504) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7395904) + 0);
-  k36_concat((float *)(A + 8087104) + 0, (float *)(A + 8163904) + 0, (float *)(A + 8240704) + 0, (float *)(A + 7395904) + 0, (float *)(A + 9162304) + 64000);
-  k37_matmul((float *)(A + 9162304) + 64000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7395904) + 0);
+  k37_mul_mul_addn((float *)(A + 7472704) + 0, (float *)(A + 7447104) + 0, (float *)(A + 7549504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 7459904) + 0, (float *)(A + 7421504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7434304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7933504) + 0, (float *)(A + 9162304) + 64000, (float *)(A + 9162304) + 64050, (float *)(A + 9162304) + 64100);
+  k35_mul_mul((float *)(A + 7472704) + 0, (float *)(A + 7485504) + 0, (float *)(A + 7856704) + 0, (float *)(A + 9162304) + 64150);
+  k36_matmul((float *)(A + 9162304) + 64000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7395904) + 0);
   k32_mul_sub((float *)(A + 7408704) + 0, (float *)(A + 7472704) + 0);
   k33_sub_mul((float *)(A + 7357504) + 0, (float *)(A + 7549504) + 0);
   k33_sub_mul((float *)(A + 7383104) + 0, (float *)(A + 7626304) + 0);
   k32_mul_sub((float *)(A + 7344704) + 0, (float *)(A + 7703104) + 0);
   k33_sub_mul((float *)(A + 7370304) + 0, (float *)(A + 7779904) + 0);
-  k38_mul_mul_addn((float *)(A + 7395904) + 0, (float *)(A + 7370304) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 7383104) + 0, (float *)(A + 7344704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7357504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7856704) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8163904) + 0);
-  k35_mul_mul((float *)(A + 7395904) + 0, (float *)(A + 7408704) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7319104) + 0);
-  k36_concat((float *)(A + 8010304) + 0, (float *)(A + 8087104) + 0, (float *)(A + 8163904) + 0, (float *)(A + 7319104) + 0, (float *)(A + 9162304) + 51200);
-  k37_matmul((float *)(A + 9162304) + 51200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7319104) + 0);
+  k37_mul_mul_addn((float *)(A + 7395904) + 0, (float *)(A + 7370304) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 7383104) + 0, (float *)(A + 7344704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7357504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7856704) + 0, (float *)(A + 9162304) + 51200, (float *)(A + 9162304) + 51250, (float *)(A + 9162304) + 51300);
+  k35_mul_mul((float *)(A + 7395904) + 0, (float *)(A + 7408704) + 0, (float *)(A + 7779904) + 0, (float *)(A + 9162304) + 51350);
+  k36_matmul((float *)(A + 9162304) + 51200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7319104) + 0);
   k32_mul_sub((float *)(A + 7331904) + 0, (float *)(A + 7395904) + 0);
   k33_sub_mul((float *)(A + 7280704) + 0, (float *)(A + 7472704) + 0);
   k33_sub_mul((float *)(A + 7306304) + 0, (float *)(A + 7549504) + 0);
   k32_mul_sub((float *)(A + 7267904) + 0, (float *)(A + 7626304) + 0);
   k33_sub_mul((float *)(A + 7293504) + 0, (float *)(A + 7703104) + 0);
-  k38_mul_mul_addn((float *)(A + 7319104) + 0, (float *)(A + 7293504) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7306304) + 0, (float *)(A + 7267904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7280704) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8087104) + 0);
-  k35_mul_mul((float *)(A + 7319104) + 0, (float *)(A + 7331904) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7242304) + 0);
-  k36_concat((float *)(A + 7933504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 8087104) + 0, (float *)(A + 7242304) + 0, (float *)(A + 9162304) + 38400);
-  k37_matmul((float *)(A + 9162304) + 38400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7242304) + 0);
+  k37_mul_mul_addn((float *)(A + 7319104) + 0, (float *)(A + 7293504) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7306304) + 0, (float *)(A + 7267904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7280704) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 9162304) + 38400, (float *)(A + 9162304) + 38450, (float *)(A + 9162304) + 38500);
+  k35_mul_mul((float *)(A + 7319104) + 0, (float *)(A + 7331904) + 0, (float *)(A + 7703104) + 0, (float *)(A + 9162304) + 38550);
+  k36_matmul((float *)(A + 9162304) + 38400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7242304) + 0);
   k32_mul_sub((float *)(A + 7255104) + 0, (float *)(A + 7319104) + 0);
   k33_sub_mul((float *)(A + 7203904) + 0, (float *)(A + 7395904) + 0);
   k33_sub_mul((float *)(A + 7229504) + 0, (float *)(A + 7472704) + 0);
   k32_mul_sub((float *)(A + 7191104) + 0, (float *)(A + 7549504) + 0);
   k33_sub_mul((float *)(A + 7216704) + 0, (float *)(A + 7626304) + 0);
-  k38_mul_mul_addn((float *)(A + 7242304) + 0, (float *)(A + 7216704) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7229504) + 0, (float *)(A + 7191104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7165504) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7203904) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8010304) + 0);
-  k35_mul_mul((float *)(A + 7242304) + 0, (float *)(A + 7255104) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7165504) + 0);
-  k36_concat((float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 7165504) + 0, (float *)(A + 9162304) + 25600);
-  k37_matmul((float *)(A + 9162304) + 25600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7165504) + 0);
+  k37_mul_mul_addn((float *)(A + 7242304) + 0, (float *)(A + 7216704) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7229504) + 0, (float *)(A + 7191104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7165504) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7203904) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 9162304) + 25600, (float *)(A + 9162304) + 25650, (float *)(A + 9162304) + 25700);
+  k35_mul_mul((float *)(A + 7242304) + 0, (float *)(A + 7255104) + 0, (float *)(A + 7626304) + 0, (float *)(A + 9162304) + 25750);
+  k36_matmul((float *)(A + 9162304) + 25600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7165504) + 0);
   k32_mul_sub((float *)(A + 7178304) + 0, (float *)(A + 7242304) + 0);
   k33_sub_mul((float *)(A + 7127104) + 0, (float *)(A + 7319104) + 0);
   k33_sub_mul((float *)(A + 7152704) + 0, (float *)(A + 7395904) + 0);
   k32_mul_sub((float *)(A + 4243904) + 0, (float *)(A + 7472704) + 0);
   k33_sub_mul((float *)(A + 7139904) + 0, (float *)(A + 7549504) + 0);
-  k38_mul_mul_addn((float *)(A + 7165504) + 0, (float *)(A + 7139904) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7152704) + 0, (float *)(A + 4243904) + 0, (float *)(A + 7319104) + 0, (float *)(A + 4205504) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7127104) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0);
-  k35_mul_mul((float *)(A + 7165504) + 0, (float *)(A + 7178304) + 0, (float *)(A + 7549504) + 0, (float *)(A + 4205504) + 0);
-  k36_concat((float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 4205504) + 0, (float *)(A + 9162304) + 12800);
-  k37_matmul((float *)(A + 9162304) + 12800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4205504) + 0);
+  k37_mul_mul_addn((float *)(A + 7165504) + 0, (float *)(A + 7139904) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7152704) + 0, (float *)(A + 4243904) + 0, (float *)(A + 7319104) + 0, (float *)(A + 4205504) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7127104) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7626304) + 0, (float *)(A + 9162304) + 12800, (float *)(A + 9162304) + 12850, (float *)(A + 9162304) + 12900);
+  k35_mul_mul((float *)(A + 7165504) + 0, (float *)(A + 7178304) + 0, (float *)(A + 7549504) + 0, (float *)(A + 9162304) + 12950);
+  k36_matmul((float *)(A + 9162304) + 12800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4205504) + 0);
   k32_mul_sub((float *)(A + 4218304) + 0, (float *)(A + 4243904) + 0);
   k33_sub_mul((float *)(A + 6677504) + 0, (float *)(A + 7242304) + 0);
   k32_mul_sub((float *)(A + 6664704) + 0, (float *)(A + 7319104) + 0);
   k33_sub_mul((float *)(A + 4231104) + 0, (float *)(A + 7395904) + 0);
-  k39_mul_mul_addn((float *)(A + 4205504) + 0, (float *)(A + 4231104) + 0, (float *)(A + 4243904) + 0, (float *)(A + 7626304) + 0, (float *)(A + 6664704) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6677504) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0);
-  k40_const((float *)(A + 7242304) + 0);
-  k35_mul_mul((float *)(A + 4205504) + 0, (float *)(A + 4218304) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7319104) + 0);
-  k36_concat((float *)(A + 7472704) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7319104) + 0, (float *)(A + 9162304) + 0);
-  k41_matmul((float *)(A + 9162304) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 239104) + 0);
+  k38_mul_mul_addn((float *)(A + 4205504) + 0, (float *)(A + 4231104) + 0, (float *)(A + 4243904) + 0, (float *)(A + 7626304) + 0, (float *)(A + 6664704) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6677504) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0);
+  k39_const((float *)(A + 7242304) + 0);
+  k40_mul_mul((float *)(A + 4205504) + 0, (float *)(A + 4218304) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7319104) + 0);
+  k41_concat((float *)(A + 7472704) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7319104) + 0, (float *)(A + 9162304) + 0);
+  k42_matmul((float *)(A + 9162304) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 213504) + 0);
   k32_mul_sub((float *)(A + 6651904) + 0, (float *)(A + 7242304) + 0);
   k33_sub_mul((float *)(A + 4269504) + 0, (float *)(A + 7319104) + 0);
   k33_sub_mul((float *)(A + 6639104) + 0, (float *)(A + 7395904) + 0);
   k32_mul_sub((float *)(A + 4256704) + 0, (float *)(A + 7472704) + 0);
   k33_sub_mul((float *)(A + 4282304) + 0, (float *)(A + 7549504) + 0);
-  k34_mul_mul_mul((float *)(A + 239104) + 86400, (float *)(A + 4282304) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6639104) + 0, (float *)(A + 4256704) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7395904) + 0, (float *)(A + 4269504) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0);
-  k35_mul_mul((float *)(A + 239104) + 86400, (float *)(A + 6651904) + 0, (float *)(A + 7549504) + 0, (float *)(A + 6613504) + 0);
-  k36_concat((float *)(A + 7703104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 10595904) + 345600);
-  k37_matmul((float *)(A + 10595904) + 345600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6613504) + 0);
+  k34_mul_mul_mul((float *)(A + 213504) + 86400, (float *)(A + 4282304) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6639104) + 0, (float *)(A + 4256704) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7395904) + 0, (float *)(A + 4269504) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7626304) + 0, (float *)(A + 10595904) + 345600, (float *)(A + 10595904) + 345650, (float *)(A + 10595904) + 345700);
+  k35_mul_mul((float *)(A + 213504) + 86400, (float *)(A + 6651904) + 0, (float *)(A + 7549504) + 0, (float *)(A + 10595904) + 345750);
+  k36_matmul((float *)(A + 10595904) + 345600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6613504) + 0);
   k32_mul_sub((float *)(A + 6626304) + 0, (float *)(A + 7242304) + 0);
   k33_sub_mul((float *)(A + 6575104) + 0, (float *)(A + 7319104) + 0);
   k33_sub_mul((float *)(A + 6600704) + 0, (float *)(A + 7395904) + 0);
   k32_mul_sub((float *)(A + 6562304) + 0, (float *)(A + 7472704) + 0);
   k33_sub_mul((float *)(A + 6587904) + 0, (float *)(A + 7549504) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 83200, (float *)(A + 6613504) + 0, (float *)(A + 6587904) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7626304) + 0, (float *)(A + 6600704) + 0, (float *)(A + 6562304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6536704) + 0, (float *)(A + 7395904) + 0, (float *)(A + 6575104) + 0, (float *)(A + 7472704) + 0, (float *)(A + 6626304) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8010304) + 0);
-  k36_concat((float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 8010304) + 0, (float *)(A + 10595904) + 332800);
-  k37_matmul((float *)(A + 10595904) + 332800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6536704) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 83200, (float *)(A + 6613504) + 0, (float *)(A + 6587904) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7626304) + 0, (float *)(A + 6600704) + 0, (float *)(A + 6562304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6536704) + 0, (float *)(A + 7395904) + 0, (float *)(A + 6575104) + 0, (float *)(A + 7472704) + 0, (float *)(A + 6626304) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 10595904) + 332800, (float *)(A + 10595904) + 332850, (float *)(A + 10595904) + 332900, (float *)(A + 10595904) + 332950);
+  k36_matmul((float *)(A + 10595904) + 332800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6536704) + 0);
   k32_mul_sub((float *)(A + 6549504) + 0, (float *)(A + 6613504) + 0);
   k33_sub_mul((float *)(A + 6498304) + 0, (float *)(A + 7242304) + 0);
   k33_sub_mul((float *)(A + 6523904) + 0, (float *)(A + 7319104) + 0);
   k32_mul_sub((float *)(A + 6485504) + 0, (float *)(A + 7395904) + 0);
   k33_sub_mul((float *)(A + 6511104) + 0, (float *)(A + 7472704) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 80000, (float *)(A + 6536704) + 0, (float *)(A + 6511104) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 6523904) + 0, (float *)(A + 6485504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6459904) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6498304) + 0, (float *)(A + 7395904) + 0, (float *)(A + 6549504) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0);
-  k36_concat((float *)(A + 7626304) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 7933504) + 0, (float *)(A + 10595904) + 320000);
-  k37_matmul((float *)(A + 10595904) + 320000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6459904) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 80000, (float *)(A + 6536704) + 0, (float *)(A + 6511104) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7703104) + 0, (float *)(A + 6523904) + 0, (float *)(A + 6485504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6459904) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6498304) + 0, (float *)(A + 7395904) + 0, (float *)(A + 6549504) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 10595904) + 320000, (float *)(A + 10595904) + 320050, (float *)(A + 10595904) + 320100, (float *)(A + 10595904) + 320150);
+  k36_matmul((float *)(A + 10595904) + 320000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6459904) + 0);
   k32_mul_sub((float *)(A + 6472704) + 0, (float *)(A + 6536704) + 0);
   k33_sub_mul((float *)(A + 6421504) + 0, (float *)(A + 6613504) + 0);
   k33_sub_mul((float *)(A + 6447104) + 0, (float *)(A + 7242304) + 0);
   k32_mul_sub((float *)(A + 6408704) + 0, (float *)(A + 7319104) + 0);
   k33_sub_mul((float *)(A + 6434304) + 0, (float *)(A + 7395904) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 76800, (float *)(A + 6459904) + 0, (float *)(A + 6434304) + 0, (float *)(A + 6536704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 6447104) + 0, (float *)(A + 6408704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6383104) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6421504) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6472704) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0);
-  k36_concat((float *)(A + 7626304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 7856704) + 0, (float *)(A + 10595904) + 307200);
-  k37_matmul((float *)(A + 10595904) + 307200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6383104) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 76800, (float *)(A + 6459904) + 0, (float *)(A + 6434304) + 0, (float *)(A + 6536704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 6447104) + 0, (float *)(A + 6408704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6383104) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6421504) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6472704) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 10595904) + 307200, (float *)(A + 10595904) + 307250, (float *)(A + 10595904) + 307300, (float *)(A + 10595904) + 307350);
+  k36_matmul((float *)(A + 10595904) + 307200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6383104) + 0);
   k32_mul_sub((float *)(A + 6395904) + 0, (float *)(A + 6459904) + 0);
   k33_sub_mul((float *)(A + 6344704) + 0, (float *)(A + 6536704) + 0);
   k33_sub_mul((float *)(A + 6370304) + 0, (float *)(A + 6613504) + 0);
   k32_mul_sub((float *)(A + 6331904) + 0, (float *)(A + 7242304) + 0);
   k33_sub_mul((float *)(A + 6357504) + 0, (float *)(A + 7319104) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 73600, (float *)(A + 6383104) + 0, (float *)(A + 6357504) + 0, (float *)(A + 6459904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 6370304) + 0, (float *)(A + 6331904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6344704) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6395904) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7779904) + 0);
-  k36_concat((float *)(A + 7549504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 7779904) + 0, (float *)(A + 10595904) + 294400);
-  k37_matmul((float *)(A + 10595904) + 294400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6306304) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 73600, (float *)(A + 6383104) + 0, (float *)(A + 6357504) + 0, (float *)(A + 6459904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 6370304) + 0, (float *)(A + 6331904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6344704) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6395904) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 10595904) + 294400, (float *)(A + 10595904) + 294450, (float *)(A + 10595904) + 294500, (float *)(A + 10595904) + 294550);
+  k36_matmul((float *)(A + 10595904) + 294400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6306304) + 0);
   k32_mul_sub((float *)(A + 6319104) + 0, (float *)(A + 6383104) + 0);
   k33_sub_mul((float *)(A + 6267904) + 0, (float *)(A + 6459904) + 0);
   k33_sub_mul((float *)(A + 6293504) + 0, (float *)(A + 6536704) + 0);
   k32_mul_sub((float *)(A + 6255104) + 0, (float *)(A + 6613504) + 0);
   k33_sub_mul((float *)(A + 6280704) + 0, (float *)(A + 7242304) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 70400, (float *)(A + 6306304) + 0, (float *)(A + 6280704) + 0, (float *)(A + 6383104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 6293504) + 0, (float *)(A + 6255104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6267904) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6319104) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7703104) + 0);
-  k36_concat((float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 7703104) + 0, (float *)(A + 10595904) + 281600);
-  k37_matmul((float *)(A + 10595904) + 281600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6229504) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 70400, (float *)(A + 6306304) + 0, (float *)(A + 6280704) + 0, (float *)(A + 6383104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 6293504) + 0, (float *)(A + 6255104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6267904) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6319104) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 10595904) + 281600, (float *)(A + 10595904) + 281650, (float *)(A + 10595904) + 281700, (float *)(A + 10595904) + 281750);
+  k36_matmul((float *)(A + 10595904) + 281600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6229504) + 0);
   k32_mul_sub((float *)(A + 6242304) + 0, (float *)(A + 6306304) + 0);
   k33_sub_mul((float *)(A + 6191104) + 0, (float *)(A + 6383104) + 0);
   k33_sub_mul((float *)(A + 6216704) + 0, (float *)(A + 6459904) + 0);
   k32_mul_sub((float *)(A + 6178304) + 0, (float *)(A + 6536704) + 0);
   k33_sub_mul((float *)(A + 6203904) + 0, (float *)(A + 6613504) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 67200, (float *)(A + 6229504) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6306304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6216704) + 0, (float *)(A + 6178304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6191104) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6242304) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7626304) + 0);
-  k36_concat((float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 7626304) + 0, (float *)(A + 10595904) + 268800);
-  k37_matmul((float *)(A + 10595904) + 268800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6152704) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 67200, (float *)(A + 6229504) + 0, (float *)(A + 6203904) + 0, (float *)(A + 6306304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 6216704) + 0, (float *)(A + 6178304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6191104) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6242304) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 10595904) + 268800, (float *)(A + 10595904) + 268850, (float *)(A + 10595904) + 268900, (float *)(A + 10595904) + 268950);
+  k36_matmul((float *)(A + 10595904) + 268800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6152704) + 0);
   k32_mul_sub((float *)(A + 6165504) + 0, (float *)(A + 6229504) + 0);
   k33_sub_mul((float *)(A + 6114304) + 0, (float *)(A + 6306304) + 0);
   k33_sub_mul((float *)(A + 6139904) + 0, (float *)(A + 6383104) + 0);
   k32_mul_sub((float *)(A + 6101504) + 0, (float *)(A + 6459904) + 0);
   k33_sub_mul((float *)(A + 6127104) + 0, (float *)(A + 6536704) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 64000, (float *)(A + 6152704) + 0, (float *)(A + 6127104) + 0, (float *)(A + 6229504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6139904) + 0, (float *)(A + 6101504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6114304) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6165504) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0);
-  k36_concat((float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 7549504) + 0, (float *)(A + 10595904) + 256000);
-  k37_matmul((float *)(A + 10595904) + 256000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6075904) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 64000, (float *)(A + 6152704) + 0, (float *)(A + 6127104) + 0, (float *)(A + 6229504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 6139904) + 0, (float *)(A + 6101504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6114304) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6165504) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 10595904) + 256000, (float *)(A + 10595904) + 256050, (float *)(A + 10595904) + 256100, (float *)(A + 10595904) + 256150);
+  k36_matmul((float *)(A + 10595904) + 256000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6075904) + 0);
   k32_mul_sub((float *)(A + 6088704) + 0, (float *)(A + 6152704) + 0);
   k33_sub_mul((float *)(A + 6037504) + 0, (float *)(A + 6229504) + 0);
   k33_sub_mul((float *)(A + 6063104) + 0, (float *)(A + 6306304) + 0);
   k32_mul_sub((float *)(A + 6024704) + 0, (float *)(A + 6383104) + 0);
   k33_sub_mul((float *)(A + 6050304) + 0, (float *)(A + 6459904) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 60800, (float *)(A + 6075904) + 0, (float *)(A + 6050304) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6063104) + 0, (float *)(A + 6024704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6037504) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6088704) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0);
-  k36_concat((float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 7472704) + 0, (float *)(A + 10595904) + 243200);
-  k37_matmul((float *)(A + 10595904) + 243200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5999104) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 60800, (float *)(A + 6075904) + 0, (float *)(A + 6050304) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 6063104) + 0, (float *)(A + 6024704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6037504) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6088704) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 10595904) + 243200, (float *)(A + 10595904) + 243250, (float *)(A + 10595904) + 243300, (float *)(A + 10595904) + 243350);
+  k36_matmul((float *)(A + 10595904) + 243200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5999104) + 0);
   k32_mul_sub((float *)(A + 6011904) + 0, (float *)(A + 6075904) + 0);
   k33_sub_mul((float *)(A + 5960704) + 0, (float *)(A + 6152704) + 0);
   k33_sub_mul((float *)(A + 5986304) + 0, (float *)(A + 6229504) + 0);
   k32_mul_sub((float *)(A + 5947904) + 0, (float *)(A + 6306304) + 0);
   k33_sub_mul((float *)(A + 5973504) + 0, (float *)(A + 6383104) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 57600, (float *)(A + 5999104) + 0, (float *)(A + 5973504) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 5986304) + 0, (float *)(A + 5947904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 5922304) + 0, (float *)(A + 6229504) + 0, (float *)(A + 5960704) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6011904) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0);
-  k36_concat((float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 7395904) + 0, (float *)(A + 10595904) + 230400);
-  k37_matmul((float *)(A + 10595904) + 230400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5922304) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 57600, (float *)(A + 5999104) + 0, (float *)(A + 5973504) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 5986304) + 0, (float *)(A + 5947904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 5922304) + 0, (float *)(A + 6229504) + 0, (float *)(A + 5960704) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6011904) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 10595904) + 230400, (float *)(A + 10595904) + 230450, (float *)(A + 10595904) + 230500, (float *)(A + 10595904) + 230550);
+  k36_matmul((float *)(A + 10595904) + 230400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5922304) + 0);
   k32_mul_sub((float *)(A + 5935104) + 0, (float *)(A + 5999104) + 0);
   k33_sub_mul((float *)(A + 5883904) + 0, (float *)(A + 6075904) + 0);
   k33_sub_mul((float *)(A + 5909504) + 0, (float *)(A + 6152704) + 0);
   k32_mul_sub((float *)(A + 5871104) + 0, (float *)(A + 6229504) + 0);
   k33_sub_mul((float *)(A + 5896704) + 0, (float *)(A + 6306304) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 54400, (float *)(A + 5922304) + 0, (float *)(A + 5896704) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 5909504) + 0, (float *)(A + 5871104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 5845504) + 0, (float *)(A + 6152704) + 0, (float *)(A + 5883904) + 0, (float *)(A + 6229504) + 0, (float *)(A + 5935104) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0);
-  k36_concat((float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 7319104) + 0, (float *)(A + 10595904) + 217600);
-  k37_matmul((float *)(A + 10595904) + 217600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5845504) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 54400, (float *)(A + 5922304) + 0, (float *)(A + 5896704) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 5909504) + 0, (float *)(A + 5871104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 5845504) + 0, (float *)(A + 6152704) + 0, (float *)(A + 5883904) + 0, (float *)(A + 6229504) + 0, (float *)(A + 5935104) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 10595904) + 217600, (float *)(A + 10595904) + 217650, (float *)(A + 10595904) + 217700, (float *)(A + 10595904) + 217750);
+  k36_matmul((float *)(A + 10595904) + 217600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5845504) + 0);
   k32_mul_sub((float *)(A + 5858304) + 0, (float *)(A + 5922304) + 0);
   k33_sub_mul((float *)(A + 5807104) + 0, (float *)(A + 5999104) + 0);
   k33_sub_mul((float *)(A + 5832704) + 0, (float *)(A + 6075904) + 0);
   k32_mul_sub((float *)(A + 5794304) + 0, (float *)(A + 6152704) + 0);
   k33_sub_mul((float *)(A + 5819904) + 0, (float *)(A + 6229504) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 51200, (float *)(A + 5845504) + 0, (float *)(A + 5819904) + 0, (float *)(A + 5922304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 5832704) + 0, (float *)(A + 5794304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 5768704) + 0, (float *)(A + 6075904) + 0, (float *)(A + 5807104) + 0, (float *)(A + 6152704) + 0, (float *)(A + 5858304) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0);
-  k36_concat((float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 7242304) + 0, (float *)(A + 10595904) + 204800);
-  k37_matmul((float *)(A + 10595904) + 204800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5768704) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 51200, (float *)(A + 5845504) + 0, (float *)(A + 5819904) + 0, (float *)(A + 5922304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 5832704) + 0, (float *)(A + 5794304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 5768704) + 0, (float *)(A + 6075904) + 0, (float *)(A + 5807104) + 0, (float *)(A + 6152704) + 0, (float *)(A + 5858304) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 10595904) + 204800, (float *)(A + 10595904) + 204850, (float *)(A + 10595904) + 204900, (float *)(A + 10595904) + 204950);
+  k36_matmul((float *)(A + 10595904) + 204800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5768704) + 0);
   k32_mul_sub((float *)(A + 5781504) + 0, (float *)(A + 5845504) + 0);
   k33_sub_mul((float *)(A + 5730304) + 0, (float *)(A + 5922304) + 0);
   k33_sub_mul((float *)(A + 5755904) + 0, (float *)(A + 5999104) + 0);
   k32_mul_sub((float *)(A + 5717504) + 0, (float *)(A + 6075904) + 0);
   k33_sub_mul((float *)(A + 5743104) + 0, (float *)(A + 6152704) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 48000, (float *)(A + 5768704) + 0, (float *)(A + 5743104) + 0, (float *)(A + 5845504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 5755904) + 0, (float *)(A + 5717504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5999104) + 0, (float *)(A + 5730304) + 0, (float *)(A + 6075904) + 0, (float *)(A + 5781504) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0);
-  k36_concat((float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 6613504) + 0, (float *)(A + 10595904) + 192000);
-  k37_matmul((float *)(A + 10595904) + 192000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5691904) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 48000, (float *)(A + 5768704) + 0, (float *)(A + 5743104) + 0, (float *)(A + 5845504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 5755904) + 0, (float *)(A + 5717504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5999104) + 0, (float *)(A + 5730304) + 0, (float *)(A + 6075904) + 0, (float *)(A + 5781504) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 10595904) + 192000, (float *)(A + 10595904) + 192050, (float *)(A + 10595904) + 192100, (float *)(A + 10595904) + 192150);
+  k36_matmul((float *)(A + 10595904) + 192000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5691904) + 0);
   k32_mul_sub((float *)(A + 5704704) + 0, (float *)(A + 5768704) + 0);
   k33_sub_mul((float *)(A + 5653504) + 0, (float *)(A + 5845504) + 0);
   k33_sub_mul((float *)(A + 5679104) + 0, (float *)(A + 5922304) + 0);
   k32_mul_sub((float *)(A + 5640704) + 0, (float *)(A + 5999104) + 0);
   k33_sub_mul((float *)(A + 5666304) + 0, (float *)(A + 6075904) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 44800, (float *)(A + 5691904) + 0, (float *)(A + 5666304) + 0, (float *)(A + 5768704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 5679104) + 0, (float *)(A + 5640704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5653504) + 0, (float *)(A + 5999104) + 0, (float *)(A + 5704704) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0);
-  k36_concat((float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 6536704) + 0, (float *)(A + 10595904) + 179200);
-  k37_matmul((float *)(A + 10595904) + 179200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5615104) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 44800, (float *)(A + 5691904) + 0, (float *)(A + 5666304) + 0, (float *)(A + 5768704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 5679104) + 0, (float *)(A + 5640704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5653504) + 0, (float *)(A + 5999104) + 0, (float *)(A + 5704704) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 10595904) + 179200, (float *)(A + 10595904) + 179250, (float *)(A + 10595904) + 179300, (float *)(A + 10595904) + 179350);
+  k36_matmul((float *)(A + 10595904) + 179200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5615104) + 0);
   k32_mul_sub((float *)(A + 5627904) + 0, (float *)(A + 5691904) + 0);
-}
-
-static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   k33_sub_mul((float *)(A + 5576704) + 0, (float *)(A + 5768704) + 0);
   k33_sub_mul((float *)(A + 5602304) + 0, (float *)(A + 5845504) + 0);
   k32_mul_sub((float *)(A + 5563904) + 0, (float *)(A + 5922304) + 0);
   k33_sub_mul((float *)(A + 5589504) + 0, (float *)(A + 5999104) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 41600, (float *)(A + 5615104) + 0, (float *)(A + 5589504) + 0, (float *)(A + 5691904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 5602304) + 0, (float *)(A + 5563904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5576704) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5627904) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0);
-  k36_concat((float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 6459904) + 0, (float *)(A + 10595904) + 166400);
-  k37_matmul((float *)(A + 10595904) + 166400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5538304) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 41600, (float *)(A + 5615104) + 0, (float *)(A + 5589504) + 0, (float *)(A + 5691904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 5602304) + 0, (float *)(A + 5563904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5576704) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5627904) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 10595904) + 166400, (float *)(A + 10595904) + 166450, (float *)(A + 10595904) + 166500, (float *)(A + 10595904) + 166550);
+  k36_matmul((float *)(A + 10595904) + 166400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5538304) + 0);
   k32_mul_sub((float *)(A + 5551104) + 0, (float *)(A + 5615104) + 0);
   k33_sub_mul((float *)(A + 5499904) + 0, (float *)(A + 5691904) + 0);
   k33_sub_mul((float *)(A + 5525504) + 0, (float *)(A + 5768704) + 0);
   k32_mul_sub((float *)(A + 5487104) + 0, (float *)(A + 5845504) + 0);
   k33_sub_mul((float *)(A + 5512704) + 0, (float *)(A + 5922304) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 38400, (float *)(A + 5538304) + 0, (float *)(A + 5512704) + 0, (float *)(A + 5615104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 5525504) + 0, (float *)(A + 5487104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5499904) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5551104) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0);
-  k36_concat((float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 6383104) + 0, (float *)(A + 10595904) + 153600);
-  k37_matmul((float *)(A + 10595904) + 153600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5461504) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 38400, (float *)(A + 5538304) + 0, (float *)(A + 5512704) + 0, (float *)(A + 5615104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 5525504) + 0, (float *)(A + 5487104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5499904) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5551104) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 10595904) + 153600, (float *)(A + 10595904) + 153650, (float *)(A + 10595904) + 153700, (float *)(A + 10595904) + 153750);
+  k36_matmul((float *)(A + 10595904) + 153600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5461504) + 0);
   k32_mul_sub((float *)(A + 5474304) + 0, (float *)(A + 5538304) + 0);
   k33_sub_mul((float *)(A + 5423104) + 0, (float *)(A + 5615104) + 0);
   k33_sub_mul((float *)(A + 5448704) + 0, (float *)(A + 5691904) + 0);
   k32_mul_sub((float *)(A + 5410304) + 0, (float *)(A + 5768704) + 0);
   k33_sub_mul((float *)(A + 5435904) + 0, (float *)(A + 5845504) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 35200, (float *)(A + 5461504) + 0, (float *)(A + 5435904) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 5448704) + 0, (float *)(A + 5410304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5423104) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5474304) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0);
-  k36_concat((float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 6306304) + 0, (float *)(A + 10595904) + 140800);
-  k37_matmul((float *)(A + 10595904) + 140800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5384704) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 35200, (float *)(A + 5461504) + 0, (float *)(A + 5435904) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 5448704) + 0, (float *)(A + 5410304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5423104) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5474304) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 10595904) + 140800, (float *)(A + 10595904) + 140850, (float *)(A + 10595904) + 140900, (float *)(A + 10595904) + 140950);
+  k36_matmul((float *)(A + 10595904) + 140800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5384704) + 0);
   k32_mul_sub((float *)(A + 5397504) + 0, (float *)(A + 5461504) + 0);
   k33_sub_mul((float *)(A + 5346304) + 0, (float *)(A + 5538304) + 0);
   k33_sub_mul((float *)(A + 5371904) + 0, (float *)(A + 5615104) + 0);
   k32_mul_sub((float *)(A + 5333504) + 0, (float *)(A + 5691904) + 0);
   k33_sub_mul((float *)(A + 5359104) + 0, (float *)(A + 5768704) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 32000, (float *)(A + 5384704) + 0, (float *)(A + 5359104) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5371904) + 0, (float *)(A + 5333504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5346304) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5397504) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0);
-  k36_concat((float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 6229504) + 0, (float *)(A + 10595904) + 128000);
-  k37_matmul((float *)(A + 10595904) + 128000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5307904) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 32000, (float *)(A + 5384704) + 0, (float *)(A + 5359104) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5371904) + 0, (float *)(A + 5333504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5346304) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5397504) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 10595904) + 128000, (float *)(A + 10595904) + 128050, (float *)(A + 10595904) + 128100, (float *)(A + 10595904) + 128150);
+  k36_matmul((float *)(A + 10595904) + 128000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5307904) + 0);
   k32_mul_sub((float *)(A + 5320704) + 0, (float *)(A + 5384704) + 0);
   k33_sub_mul((float *)(A + 5269504) + 0, (float *)(A + 5461504) + 0);
   k33_sub_mul((float *)(A + 5295104) + 0, (float *)(A + 5538304) + 0);
   k32_mul_sub((float *)(A + 5256704) + 0, (float *)(A + 5615104) + 0);
   k33_sub_mul((float *)(A + 5282304) + 0, (float *)(A + 5691904) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 28800, (float *)(A + 5307904) + 0, (float *)(A + 5282304) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5295104) + 0, (float *)(A + 5256704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5269504) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5320704) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0);
-  k36_concat((float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 6152704) + 0, (float *)(A + 10595904) + 115200);
-  k37_matmul((float *)(A + 10595904) + 115200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5231104) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 28800, (float *)(A + 5307904) + 0, (float *)(A + 5282304) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5295104) + 0, (float *)(A + 5256704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5269504) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5320704) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 10595904) + 115200, (float *)(A + 10595904) + 115250, (float *)(A + 10595904) + 115300, (float *)(A + 10595904) + 115350);
+  k36_matmul((float *)(A + 10595904) + 115200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5231104) + 0);
   k32_mul_sub((float *)(A + 5243904) + 0, (float *)(A + 5307904) + 0);
   k33_sub_mul((float *)(A + 5192704) + 0, (float *)(A + 5384704) + 0);
   k33_sub_mul((float *)(A + 5218304) + 0, (float *)(A + 5461504) + 0);
   k32_mul_sub((float *)(A + 5179904) + 0, (float *)(A + 5538304) + 0);
   k33_sub_mul((float *)(A + 5205504) + 0, (float *)(A + 5615104) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 25600, (float *)(A + 5231104) + 0, (float *)(A + 5205504) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5218304) + 0, (float *)(A + 5179904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5192704) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5243904) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0);
-  k36_concat((float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 6075904) + 0, (float *)(A + 10595904) + 102400);
-  k37_matmul((float *)(A + 10595904) + 102400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5154304) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 25600, (float *)(A + 5231104) + 0, (float *)(A + 5205504) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5218304) + 0, (float *)(A + 5179904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5192704) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5243904) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 10595904) + 102400, (float *)(A + 10595904) + 102450, (float *)(A + 10595904) + 102500, (float *)(A + 10595904) + 102550);
+  k36_matmul((float *)(A + 10595904) + 102400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5154304) + 0);
+}
+
+static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   k32_mul_sub((float *)(A + 5167104) + 0, (float *)(A + 5231104) + 0);
   k33_sub_mul((float *)(A + 5115904) + 0, (float *)(A + 5307904) + 0);
   k33_sub_mul((float *)(A + 5141504) + 0, (float *)(A + 5384704) + 0);
   k32_mul_sub((float *)(A + 5103104) + 0, (float *)(A + 5461504) + 0);
   k33_sub_mul((float *)(A + 5128704) + 0, (float *)(A + 5538304) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 22400, (float *)(A + 5154304) + 0, (float *)(A + 5128704) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5141504) + 0, (float *)(A + 5103104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5115904) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5167104) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0);
-  k36_concat((float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 5999104) + 0, (float *)(A + 10595904) + 89600);
-  k37_matmul((float *)(A + 10595904) + 89600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5077504) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 22400, (float *)(A + 5154304) + 0, (float *)(A + 5128704) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5141504) + 0, (float *)(A + 5103104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5115904) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5167104) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 10595904) + 89600, (float *)(A + 10595904) + 89650, (float *)(A + 10595904) + 89700, (float *)(A + 10595904) + 89750);
+  k36_matmul((float *)(A + 10595904) + 89600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5077504) + 0);
   k32_mul_sub((float *)(A + 5090304) + 0, (float *)(A + 5154304) + 0);
   k33_sub_mul((float *)(A + 5039104) + 0, (float *)(A + 5231104) + 0);
   k33_sub_mul((float *)(A + 5064704) + 0, (float *)(A + 5307904) + 0);
   k32_mul_sub((float *)(A + 5026304) + 0, (float *)(A + 5384704) + 0);
   k33_sub_mul((float *)(A + 5051904) + 0, (float *)(A + 5461504) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 19200, (float *)(A + 5077504) + 0, (float *)(A + 5051904) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5064704) + 0, (float *)(A + 5026304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5039104) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5090304) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0);
-  k36_concat((float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 5922304) + 0, (float *)(A + 10595904) + 76800);
-  k37_matmul((float *)(A + 10595904) + 76800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5000704) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 19200, (float *)(A + 5077504) + 0, (float *)(A + 5051904) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5064704) + 0, (float *)(A + 5026304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5039104) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5090304) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 10595904) + 76800, (float *)(A + 10595904) + 76850, (float *)(A + 10595904) + 76900, (float *)(A + 10595904) + 76950);
+  k36_matmul((float *)(A + 10595904) + 76800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5000704) + 0);
   k32_mul_sub((float *)(A + 5013504) + 0, (float *)(A + 5077504) + 0);
   k33_sub_mul((float *)(A + 4962304) + 0, (float *)(A + 5154304) + 0);
   k33_sub_mul((float *)(A + 4987904) + 0, (float *)(A + 5231104) + 0);
   k32_mul_sub((float *)(A + 4949504) + 0, (float *)(A + 5307904) + 0);
   k33_sub_mul((float *)(A + 4975104) + 0, (float *)(A + 5384704) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 16000, (float *)(A + 5000704) + 0, (float *)(A + 4975104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 4987904) + 0, (float *)(A + 4949504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 5231104) + 0, (float *)(A + 4962304) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5013504) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0);
-  k36_concat((float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 5845504) + 0, (float *)(A + 10595904) + 64000);
-  k37_matmul((float *)(A + 10595904) + 64000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4923904) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 16000, (float *)(A + 5000704) + 0, (float *)(A + 4975104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 4987904) + 0, (float *)(A + 4949504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 5231104) + 0, (float *)(A + 4962304) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5013504) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 10595904) + 64000, (float *)(A + 10595904) + 64050, (float *)(A + 10595904) + 64100, (float *)(A + 10595904) + 64150);
+  k36_matmul((float *)(A + 10595904) + 64000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4923904) + 0);
   k32_mul_sub((float *)(A + 4936704) + 0, (float *)(A + 5000704) + 0);
   k33_sub_mul((float *)(A + 4885504) + 0, (float *)(A + 5077504) + 0);
   k33_sub_mul((float *)(A + 4911104) + 0, (float *)(A + 5154304) + 0);
   k32_mul_sub((float *)(A + 4872704) + 0, (float *)(A + 5231104) + 0);
   k33_sub_mul((float *)(A + 4898304) + 0, (float *)(A + 5307904) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 12800, (float *)(A + 4923904) + 0, (float *)(A + 4898304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 4911104) + 0, (float *)(A + 4872704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 5154304) + 0, (float *)(A + 4885504) + 0, (float *)(A + 5231104) + 0, (float *)(A + 4936704) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0);
-  k36_concat((float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 5768704) + 0, (float *)(A + 10595904) + 51200);
-  k37_matmul((float *)(A + 10595904) + 51200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4847104) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 12800, (float *)(A + 4923904) + 0, (float *)(A + 4898304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 4911104) + 0, (float *)(A + 4872704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 5154304) + 0, (float *)(A + 4885504) + 0, (float *)(A + 5231104) + 0, (float *)(A + 4936704) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 10595904) + 51200, (float *)(A + 10595904) + 51250, (float *)(A + 10595904) + 51300, (float *)(A + 10595904) + 51350);
+  k36_matmul((float *)(A + 10595904) + 51200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4847104) + 0);
   k32_mul_sub((float *)(A + 4859904) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 4808704) + 0, (float *)(A + 5000704) + 0);
   k33_sub_mul((float *)(A + 4834304) + 0, (float *)(A + 5077504) + 0);
   k32_mul_sub((float *)(A + 4795904) + 0, (float *)(A + 5154304) + 0);
   k33_sub_mul((float *)(A + 4821504) + 0, (float *)(A + 5231104) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 9600, (float *)(A + 4847104) + 0, (float *)(A + 4821504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 4834304) + 0, (float *)(A + 4795904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 4808704) + 0, (float *)(A + 5154304) + 0, (float *)(A + 4859904) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0);
-  k36_concat((float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 5691904) + 0, (float *)(A + 10595904) + 38400);
-  k37_matmul((float *)(A + 10595904) + 38400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4770304) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 9600, (float *)(A + 4847104) + 0, (float *)(A + 4821504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 4834304) + 0, (float *)(A + 4795904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 4808704) + 0, (float *)(A + 5154304) + 0, (float *)(A + 4859904) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 10595904) + 38400, (float *)(A + 10595904) + 38450, (float *)(A + 10595904) + 38500, (float *)(A + 10595904) + 38550);
+  k36_matmul((float *)(A + 10595904) + 38400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4770304) + 0);
   k32_mul_sub((float *)(A + 4783104) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 4731904) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 4757504) + 0, (float *)(A + 5000704) + 0);
   k32_mul_sub((float *)(A + 4719104) + 0, (float *)(A + 5077504) + 0);
   k33_sub_mul((float *)(A + 4744704) + 0, (float *)(A + 5154304) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 6400, (float *)(A + 4770304) + 0, (float *)(A + 4744704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 4757504) + 0, (float *)(A + 4719104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 4693504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 4731904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 4783104) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0);
-  k36_concat((float *)(A + 5384704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 5615104) + 0, (float *)(A + 10595904) + 25600);
-  k37_matmul((float *)(A + 10595904) + 25600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4693504) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 6400, (float *)(A + 4770304) + 0, (float *)(A + 4744704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 4757504) + 0, (float *)(A + 4719104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 4693504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 4731904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 4783104) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 10595904) + 25600, (float *)(A + 10595904) + 25650, (float *)(A + 10595904) + 25700, (float *)(A + 10595904) + 25750);
+  k36_matmul((float *)(A + 10595904) + 25600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4693504) + 0);
   k32_mul_sub((float *)(A + 4706304) + 0, (float *)(A + 4770304) + 0);
   k33_sub_mul((float *)(A + 4655104) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 4680704) + 0, (float *)(A + 4923904) + 0);
   k32_mul_sub((float *)(A + 1746304) + 0, (float *)(A + 5000704) + 0);
   k33_sub_mul((float *)(A + 4667904) + 0, (float *)(A + 5077504) + 0);
-  k42_addn_mul_mul((float *)(A + 239104) + 3200, (float *)(A + 4693504) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 4680704) + 0, (float *)(A + 1746304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 1707904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 4655104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 4706304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0);
-  k36_concat((float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 5461504) + 0, (float *)(A + 5538304) + 0, (float *)(A + 10595904) + 12800);
-  k37_matmul((float *)(A + 10595904) + 12800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 1707904) + 0);
+  k43_addn_mul_mul((float *)(A + 213504) + 3200, (float *)(A + 4693504) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 4680704) + 0, (float *)(A + 1746304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 1707904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 4655104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 4706304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 10595904) + 12800, (float *)(A + 10595904) + 12850, (float *)(A + 10595904) + 12900, (float *)(A + 10595904) + 12950);
+  k36_matmul((float *)(A + 10595904) + 12800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 1707904) + 0);
   k32_mul_sub((float *)(A + 1720704) + 0, (float *)(A + 1746304) + 0);
   k33_sub_mul((float *)(A + 4192704) + 0, (float *)(A + 4770304) + 0);
   k32_mul_sub((float *)(A + 4179904) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 1733504) + 0, (float *)(A + 4923904) + 0);
-  k43_addn_mul_mul((float *)(A + 239104) + 0, (float *)(A + 1707904) + 0, (float *)(A + 1733504) + 0, (float *)(A + 1746304) + 0, (float *)(A + 5154304) + 0, (float *)(A + 4179904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4192704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 1720704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5231104) + 0);
-  k40_const((float *)(A + 4770304) + 0);
-  k36_concat((float *)(A + 5000704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5231104) + 0, (float *)(A + 10595904) + 0);
-  k41_matmul((float *)(A + 10595904) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 239104) + 0);
+  k44_addn_mul_mul((float *)(A + 213504) + 0, (float *)(A + 1707904) + 0, (float *)(A + 1733504) + 0, (float *)(A + 1746304) + 0, (float *)(A + 5154304) + 0, (float *)(A + 4179904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4192704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 1720704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5231104) + 0);
+  k39_const((float *)(A + 4770304) + 0);
+  k41_concat((float *)(A + 5000704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5231104) + 0, (float *)(A + 10595904) + 0);
+  k42_matmul((float *)(A + 10595904) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 213504) + 0);
   k32_mul_sub((float *)(A + 4167104) + 0, (float *)(A + 4770304) + 0);
   k33_sub_mul((float *)(A + 1771904) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 4154304) + 0, (float *)(A + 4923904) + 0);
   k32_mul_sub((float *)(A + 1759104) + 0, (float *)(A + 5000704) + 0);
   k33_sub_mul((float *)(A + 1784704) + 0, (float *)(A + 5077504) + 0);
-  k44_mul_mul_mul((float *)(A + 239104) + 86400, (float *)(A + 1784704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 1759104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 4128704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 1771904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0);
-  k35_mul_mul((float *)(A + 239104) + 86400, (float *)(A + 4167104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 4128704) + 0);
-  k36_concat((float *)(A + 5231104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 4128704) + 0, (float *)(A + 12029504) + 0);
-  k37_matmul((float *)(A + 12029504) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4128704) + 0);
+  k45_mul_mul_mul((float *)(A + 213504) + 86400, (float *)(A + 1784704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 1759104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 4128704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 1771904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5154304) + 0, (float *)(A + 12029504) + 0, (float *)(A + 12029504) + 50, (float *)(A + 12029504) + 100);
+  k35_mul_mul((float *)(A + 213504) + 86400, (float *)(A + 4167104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 12029504) + 150);
+  k36_matmul((float *)(A + 12029504) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4128704) + 0);
   k32_mul_sub((float *)(A + 4141504) + 0, (float *)(A + 4770304) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 83200, (float *)(A + 4128704) + 0, (float *)(A + 4103104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 4923904) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 83200, (float *)(A + 4128704) + 0, (float *)(A + 4103104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 4090304) + 0, (float *)(A + 4128704) + 0);
   k33_sub_mul((float *)(A + 4115904) + 0, (float *)(A + 4770304) + 0);
   k32_mul_sub((float *)(A + 4077504) + 0, (float *)(A + 5000704) + 0);
   k33_sub_mul((float *)(A + 4103104) + 0, (float *)(A + 5077504) + 0);
-  k46_mul_addn_mul((float *)(A + 5154304) + 0, (float *)(A + 4154304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 4077504) + 0, (float *)(A + 4128704) + 0, (float *)(A + 4051904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4090304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 4103104) + 0, (float *)(A + 5231104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0);
-  k35_mul_mul((float *)(A + 4847104) + 0, (float *)(A + 4141504) + 0, (float *)(A + 5077504) + 0, (float *)(A + 4051904) + 0);
-  k36_concat((float *)(A + 5231104) + 0, (float *)(A + 5307904) + 0, (float *)(A + 5384704) + 0, (float *)(A + 4051904) + 0, (float *)(A + 12029504) + 12800);
-  k37_matmul((float *)(A + 12029504) + 12800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4051904) + 0);
+  k47_mul_addn_mul((float *)(A + 5154304) + 0, (float *)(A + 4154304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 4077504) + 0, (float *)(A + 4128704) + 0, (float *)(A + 4051904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4090304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 4103104) + 0, (float *)(A + 12029504) + 12800, (float *)(A + 12029504) + 12850, (float *)(A + 12029504) + 12900);
+  k35_mul_mul((float *)(A + 4847104) + 0, (float *)(A + 4141504) + 0, (float *)(A + 5077504) + 0, (float *)(A + 12029504) + 12950);
+  k36_matmul((float *)(A + 12029504) + 12800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4051904) + 0);
   k32_mul_sub((float *)(A + 4064704) + 0, (float *)(A + 4128704) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 80000, (float *)(A + 4051904) + 0, (float *)(A + 4026304) + 0, (float *)(A + 4128704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 80000, (float *)(A + 4051904) + 0, (float *)(A + 4026304) + 0, (float *)(A + 4128704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 4013504) + 0, (float *)(A + 4051904) + 0);
   k33_sub_mul((float *)(A + 4039104) + 0, (float *)(A + 4128704) + 0);
   k32_mul_sub((float *)(A + 4000704) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 4026304) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 4103104) + 0, (float *)(A + 4115904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 4000704) + 0, (float *)(A + 4051904) + 0, (float *)(A + 3975104) + 0, (float *)(A + 4128704) + 0, (float *)(A + 4013504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 4026304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 4064704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3975104) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3975104) + 0, (float *)(A + 12029504) + 25600);
-  k37_matmul((float *)(A + 12029504) + 25600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3975104) + 0);
+  k47_mul_addn_mul((float *)(A + 4103104) + 0, (float *)(A + 4115904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 4000704) + 0, (float *)(A + 4051904) + 0, (float *)(A + 3975104) + 0, (float *)(A + 4128704) + 0, (float *)(A + 4013504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 4026304) + 0, (float *)(A + 12029504) + 25600, (float *)(A + 12029504) + 25650, (float *)(A + 12029504) + 25700);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 4064704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 25750);
+  k36_matmul((float *)(A + 12029504) + 25600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3975104) + 0);
   k32_mul_sub((float *)(A + 3987904) + 0, (float *)(A + 4051904) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 76800, (float *)(A + 3975104) + 0, (float *)(A + 3949504) + 0, (float *)(A + 4051904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 76800, (float *)(A + 3975104) + 0, (float *)(A + 3949504) + 0, (float *)(A + 4051904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 3936704) + 0, (float *)(A + 3975104) + 0);
   k33_sub_mul((float *)(A + 3962304) + 0, (float *)(A + 4051904) + 0);
   k32_mul_sub((float *)(A + 3923904) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 3949504) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 4026304) + 0, (float *)(A + 4039104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3923904) + 0, (float *)(A + 3975104) + 0, (float *)(A + 3898304) + 0, (float *)(A + 4051904) + 0, (float *)(A + 3936704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3949504) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3987904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3898304) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3898304) + 0, (float *)(A + 12029504) + 38400);
-  k37_matmul((float *)(A + 12029504) + 38400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3898304) + 0);
+  k47_mul_addn_mul((float *)(A + 4026304) + 0, (float *)(A + 4039104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3923904) + 0, (float *)(A + 3975104) + 0, (float *)(A + 3898304) + 0, (float *)(A + 4051904) + 0, (float *)(A + 3936704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3949504) + 0, (float *)(A + 12029504) + 38400, (float *)(A + 12029504) + 38450, (float *)(A + 12029504) + 38500);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3987904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 38550);
+  k36_matmul((float *)(A + 12029504) + 38400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3898304) + 0);
   k32_mul_sub((float *)(A + 3911104) + 0, (float *)(A + 3975104) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 73600, (float *)(A + 3898304) + 0, (float *)(A + 3872704) + 0, (float *)(A + 3975104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 73600, (float *)(A + 3898304) + 0, (float *)(A + 3872704) + 0, (float *)(A + 3975104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 3859904) + 0, (float *)(A + 3898304) + 0);
   k33_sub_mul((float *)(A + 3885504) + 0, (float *)(A + 3975104) + 0);
   k32_mul_sub((float *)(A + 3847104) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 3872704) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 3949504) + 0, (float *)(A + 3962304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3847104) + 0, (float *)(A + 3898304) + 0, (float *)(A + 3821504) + 0, (float *)(A + 3975104) + 0, (float *)(A + 3859904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3872704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3911104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3821504) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3821504) + 0, (float *)(A + 12029504) + 51200);
-  k37_matmul((float *)(A + 12029504) + 51200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3821504) + 0);
+  k47_mul_addn_mul((float *)(A + 3949504) + 0, (float *)(A + 3962304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3847104) + 0, (float *)(A + 3898304) + 0, (float *)(A + 3821504) + 0, (float *)(A + 3975104) + 0, (float *)(A + 3859904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3872704) + 0, (float *)(A + 12029504) + 51200, (float *)(A + 12029504) + 51250, (float *)(A + 12029504) + 51300);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3911104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 51350);
+  k36_matmul((float *)(A + 12029504) + 51200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3821504) + 0);
   k32_mul_sub((float *)(A + 3834304) + 0, (float *)(A + 3898304) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 70400, (float *)(A + 3821504) + 0, (float *)(A + 3795904) + 0, (float *)(A + 3898304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 70400, (float *)(A + 3821504) + 0, (float *)(A + 3795904) + 0, (float *)(A + 3898304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 3783104) + 0, (float *)(A + 3821504) + 0);
   k33_sub_mul((float *)(A + 3808704) + 0, (float *)(A + 3898304) + 0);
   k32_mul_sub((float *)(A + 3770304) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 3795904) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 3872704) + 0, (float *)(A + 3885504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3770304) + 0, (float *)(A + 3821504) + 0, (float *)(A + 3744704) + 0, (float *)(A + 3898304) + 0, (float *)(A + 3783104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3795904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3834304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3744704) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3744704) + 0, (float *)(A + 12029504) + 64000);
-  k37_matmul((float *)(A + 12029504) + 64000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3744704) + 0);
+  k47_mul_addn_mul((float *)(A + 3872704) + 0, (float *)(A + 3885504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3770304) + 0, (float *)(A + 3821504) + 0, (float *)(A + 3744704) + 0, (float *)(A + 3898304) + 0, (float *)(A + 3783104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3795904) + 0, (float *)(A + 12029504) + 64000, (float *)(A + 12029504) + 64050, (float *)(A + 12029504) + 64100);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3834304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 64150);
+  k36_matmul((float *)(A + 12029504) + 64000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3744704) + 0);
   k32_mul_sub((float *)(A + 3757504) + 0, (float *)(A + 3821504) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 67200, (float *)(A + 3744704) + 0, (float *)(A + 3719104) + 0, (float *)(A + 3821504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 67200, (float *)(A + 3744704) + 0, (float *)(A + 3719104) + 0, (float *)(A + 3821504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 3706304) + 0, (float *)(A + 3744704) + 0);
   k33_sub_mul((float *)(A + 3731904) + 0, (float *)(A + 3821504) + 0);
   k32_mul_sub((float *)(A + 3693504) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 3719104) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 3795904) + 0, (float *)(A + 3808704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3693504) + 0, (float *)(A + 3744704) + 0, (float *)(A + 3667904) + 0, (float *)(A + 3821504) + 0, (float *)(A + 3706304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3719104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3757504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3667904) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3667904) + 0, (float *)(A + 12029504) + 76800);
-  k37_matmul((float *)(A + 12029504) + 76800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3667904) + 0);
+  k47_mul_addn_mul((float *)(A + 3795904) + 0, (float *)(A + 3808704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3693504) + 0, (float *)(A + 3744704) + 0, (float *)(A + 3667904) + 0, (float *)(A + 3821504) + 0, (float *)(A + 3706304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3719104) + 0, (float *)(A + 12029504) + 76800, (float *)(A + 12029504) + 76850, (float *)(A + 12029504) + 76900);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3757504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 76950);
+  k36_matmul((float *)(A + 12029504) + 76800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3667904) + 0);
   k32_mul_sub((float *)(A + 3680704) + 0, (float *)(A + 3744704) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 64000, (float *)(A + 3667904) + 0, (float *)(A + 3642304) + 0, (float *)(A + 3744704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 64000, (float *)(A + 3667904) + 0, (float *)(A + 3642304) + 0, (float *)(A + 3744704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 3629504) + 0, (float *)(A + 3667904) + 0);
   k33_sub_mul((float *)(A + 3655104) + 0, (float *)(A + 3744704) + 0);
   k32_mul_sub((float *)(A + 3616704) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 3642304) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 3719104) + 0, (float *)(A + 3731904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3616704) + 0, (float *)(A + 3667904) + 0, (float *)(A + 3591104) + 0, (float *)(A + 3744704) + 0, (float *)(A + 3629504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3642304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3680704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3591104) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3591104) + 0, (float *)(A + 12029504) + 89600);
-  k37_matmul((float *)(A + 12029504) + 89600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3591104) + 0);
+  k47_mul_addn_mul((float *)(A + 3719104) + 0, (float *)(A + 3731904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3616704) + 0, (float *)(A + 3667904) + 0, (float *)(A + 3591104) + 0, (float *)(A + 3744704) + 0, (float *)(A + 3629504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3642304) + 0, (float *)(A + 12029504) + 89600, (float *)(A + 12029504) + 89650, (float *)(A + 12029504) + 89700);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3680704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 89750);
+  k36_matmul((float *)(A + 12029504) + 89600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3591104) + 0);
   k32_mul_sub((float *)(A + 3603904) + 0, (float *)(A + 3667904) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 60800, (float *)(A + 3591104) + 0, (float *)(A + 3565504) + 0, (float *)(A + 3667904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 60800, (float *)(A + 3591104) + 0, (float *)(A + 3565504) + 0, (float *)(A + 3667904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 3552704) + 0, (float *)(A + 3591104) + 0);
   k33_sub_mul((float *)(A + 3578304) + 0, (float *)(A + 3667904) + 0);
   k32_mul_sub((float *)(A + 3539904) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 3565504) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 3642304) + 0, (float *)(A + 3655104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3539904) + 0, (float *)(A + 3591104) + 0, (float *)(A + 3514304) + 0, (float *)(A + 3667904) + 0, (float *)(A + 3552704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3565504) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3603904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3514304) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3514304) + 0, (float *)(A + 12029504) + 102400);
-  k37_matmul((float *)(A + 12029504) + 102400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3514304) + 0);
-}
-
-static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
+  k47_mul_addn_mul((float *)(A + 3642304) + 0, (float *)(A + 3655104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3539904) + 0, (float *)(A + 3591104) + 0, (float *)(A + 3514304) + 0, (float *)(A + 3667904) + 0, (float *)(A + 3552704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3565504) + 0, (float *)(A + 12029504) + 102400, (float *)(A + 12029504) + 102450, (float *)(A + 12029504) + 102500);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3603904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 102550);
+  k36_matmul((float *)(A + 12029504) + 102400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3514304) + 0);
   k32_mul_sub((float *)(A + 3527104) + 0, (float *)(A + 3591104) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 57600, (float *)(A + 3514304) + 0, (float *)(A + 3488704) + 0, (float *)(A + 3591104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 57600, (float *)(A + 3514304) + 0, (float *)(A + 3488704) + 0, (float *)(A + 3591104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 3475904) + 0, (float *)(A + 3514304) + 0);
   k33_sub_mul((float *)(A + 3501504) + 0, (float *)(A + 3591104) + 0);
   k32_mul_sub((float *)(A + 3463104) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 3488704) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 3565504) + 0, (float *)(A + 3578304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3463104) + 0, (float *)(A + 3514304) + 0, (float *)(A + 3437504) + 0, (float *)(A + 3591104) + 0, (float *)(A + 3475904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3488704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3527104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3437504) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3437504) + 0, (float *)(A + 12029504) + 115200);
-  k37_matmul((float *)(A + 12029504) + 115200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3437504) + 0);
+  k47_mul_addn_mul((float *)(A + 3565504) + 0, (float *)(A + 3578304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3463104) + 0, (float *)(A + 3514304) + 0, (float *)(A + 3437504) + 0, (float *)(A + 3591104) + 0, (float *)(A + 3475904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3488704) + 0, (float *)(A + 12029504) + 115200, (float *)(A + 12029504) + 115250, (float *)(A + 12029504) + 115300);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3527104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 115350);
+  k36_matmul((float *)(A + 12029504) + 115200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3437504) + 0);
   k32_mul_sub((float *)(A + 3450304) + 0, (float *)(A + 3514304) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 54400, (float *)(A + 3437504) + 0, (float *)(A + 3411904) + 0, (float *)(A + 3514304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 54400, (float *)(A + 3437504) + 0, (float *)(A + 3411904) + 0, (float *)(A + 3514304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 3399104) + 0, (float *)(A + 3437504) + 0);
   k33_sub_mul((float *)(A + 3424704) + 0, (float *)(A + 3514304) + 0);
   k32_mul_sub((float *)(A + 3386304) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 3411904) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 3488704) + 0, (float *)(A + 3501504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3386304) + 0, (float *)(A + 3437504) + 0, (float *)(A + 3360704) + 0, (float *)(A + 3514304) + 0, (float *)(A + 3399104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3411904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3450304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3360704) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3360704) + 0, (float *)(A + 12029504) + 128000);
-  k37_matmul((float *)(A + 12029504) + 128000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3360704) + 0);
+  k47_mul_addn_mul((float *)(A + 3488704) + 0, (float *)(A + 3501504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3386304) + 0, (float *)(A + 3437504) + 0, (float *)(A + 3360704) + 0, (float *)(A + 3514304) + 0, (float *)(A + 3399104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3411904) + 0, (float *)(A + 12029504) + 128000, (float *)(A + 12029504) + 128050, (float *)(A + 12029504) + 128100);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3450304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 128150);
+  k36_matmul((float *)(A + 12029504) + 128000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3360704) + 0);
   k32_mul_sub((float *)(A + 3373504) + 0, (float *)(A + 3437504) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 51200, (float *)(A + 3360704) + 0, (float *)(A + 3335104) + 0, (float *)(A + 3437504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 51200, (float *)(A + 3360704) + 0, (float *)(A + 3335104) + 0, (float *)(A + 3437504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 3322304) + 0, (float *)(A + 3360704) + 0);
   k33_sub_mul((float *)(A + 3347904) + 0, (float *)(A + 3437504) + 0);
   k32_mul_sub((float *)(A + 3309504) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 3335104) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 3411904) + 0, (float *)(A + 3424704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3309504) + 0, (float *)(A + 3360704) + 0, (float *)(A + 3283904) + 0, (float *)(A + 3437504) + 0, (float *)(A + 3322304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3335104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3373504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3283904) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3283904) + 0, (float *)(A + 12029504) + 140800);
-  k37_matmul((float *)(A + 12029504) + 140800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3283904) + 0);
+  k47_mul_addn_mul((float *)(A + 3411904) + 0, (float *)(A + 3424704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3309504) + 0, (float *)(A + 3360704) + 0, (float *)(A + 3283904) + 0, (float *)(A + 3437504) + 0, (float *)(A + 3322304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3335104) + 0, (float *)(A + 12029504) + 140800, (float *)(A + 12029504) + 140850, (float *)(A + 12029504) + 140900);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3373504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 140950);
+  k36_matmul((float *)(A + 12029504) + 140800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3283904) + 0);
   k32_mul_sub((float *)(A + 3296704) + 0, (float *)(A + 3360704) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 48000, (float *)(A + 3283904) + 0, (float *)(A + 3258304) + 0, (float *)(A + 3360704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 48000, (float *)(A + 3283904) + 0, (float *)(A + 3258304) + 0, (float *)(A + 3360704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 3245504) + 0, (float *)(A + 3283904) + 0);
   k33_sub_mul((float *)(A + 3271104) + 0, (float *)(A + 3360704) + 0);
   k32_mul_sub((float *)(A + 3232704) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 3258304) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 3335104) + 0, (float *)(A + 3347904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3232704) + 0, (float *)(A + 3283904) + 0, (float *)(A + 3207104) + 0, (float *)(A + 3360704) + 0, (float *)(A + 3245504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3258304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3296704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3207104) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3207104) + 0, (float *)(A + 12029504) + 153600);
-  k37_matmul((float *)(A + 12029504) + 153600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3207104) + 0);
+  k47_mul_addn_mul((float *)(A + 3335104) + 0, (float *)(A + 3347904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3232704) + 0, (float *)(A + 3283904) + 0, (float *)(A + 3207104) + 0, (float *)(A + 3360704) + 0, (float *)(A + 3245504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3258304) + 0, (float *)(A + 12029504) + 153600, (float *)(A + 12029504) + 153650, (float *)(A + 12029504) + 153700);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3296704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 153750);
+  k36_matmul((float *)(A + 12029504) + 153600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3207104) + 0);
   k32_mul_sub((float *)(A + 3219904) + 0, (float *)(A + 3283904) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 44800, (float *)(A + 3207104) + 0, (float *)(A + 3181504) + 0, (float *)(A + 3283904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 44800, (float *)(A + 3207104) + 0, (float *)(A + 3181504) + 0, (float *)(A + 3283904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 3168704) + 0, (float *)(A + 3207104) + 0);
   k33_sub_mul((float *)(A + 3194304) + 0, (float *)(A + 3283904) + 0);
   k32_mul_sub((float *)(A + 3155904) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 3181504) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 3258304) + 0, (float *)(A + 3271104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3155904) + 0, (float *)(A + 3207104) + 0, (float *)(A + 3130304) + 0, (float *)(A + 3283904) + 0, (float *)(A + 3168704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3181504) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3219904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3130304) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3130304) + 0, (float *)(A + 12029504) + 166400);
-  k37_matmul((float *)(A + 12029504) + 166400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3130304) + 0);
+  k47_mul_addn_mul((float *)(A + 3258304) + 0, (float *)(A + 3271104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3155904) + 0, (float *)(A + 3207104) + 0, (float *)(A + 3130304) + 0, (float *)(A + 3283904) + 0, (float *)(A + 3168704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3181504) + 0, (float *)(A + 12029504) + 166400, (float *)(A + 12029504) + 166450, (float *)(A + 12029504) + 166500);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3219904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 166550);
+  k36_matmul((float *)(A + 12029504) + 166400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3130304) + 0);
   k32_mul_sub((float *)(A + 3143104) + 0, (float *)(A + 3207104) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 41600, (float *)(A + 3130304) + 0, (float *)(A + 3104704) + 0, (float *)(A + 3207104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 41600, (float *)(A + 3130304) + 0, (float *)(A + 3104704) + 0, (float *)(A + 3207104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 3091904) + 0, (float *)(A + 3130304) + 0);
   k33_sub_mul((float *)(A + 3117504) + 0, (float *)(A + 3207104) + 0);
   k32_mul_sub((float *)(A + 3079104) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 3104704) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 3181504) + 0, (float *)(A + 3194304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3079104) + 0, (float *)(A + 3130304) + 0, (float *)(A + 3053504) + 0, (float *)(A + 3207104) + 0, (float *)(A + 3091904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3104704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3143104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 3053504) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 3053504) + 0, (float *)(A + 12029504) + 179200);
-  k37_matmul((float *)(A + 12029504) + 179200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3053504) + 0);
+  k47_mul_addn_mul((float *)(A + 3181504) + 0, (float *)(A + 3194304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3079104) + 0, (float *)(A + 3130304) + 0, (float *)(A + 3053504) + 0, (float *)(A + 3207104) + 0, (float *)(A + 3091904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3104704) + 0, (float *)(A + 12029504) + 179200, (float *)(A + 12029504) + 179250, (float *)(A + 12029504) + 179300);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3143104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 179350);
+  k36_matmul((float *)(A + 12029504) + 179200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3053504) + 0);
   k32_mul_sub((float *)(A + 3066304) + 0, (float *)(A + 3130304) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 38400, (float *)(A + 3053504) + 0, (float *)(A + 3027904) + 0, (float *)(A + 3130304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 38400, (float *)(A + 3053504) + 0, (float *)(A + 3027904) + 0, (float *)(A + 3130304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 3015104) + 0, (float *)(A + 3053504) + 0);
   k33_sub_mul((float *)(A + 3040704) + 0, (float *)(A + 3130304) + 0);
   k32_mul_sub((float *)(A + 3002304) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 3027904) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 3104704) + 0, (float *)(A + 3117504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3002304) + 0, (float *)(A + 3053504) + 0, (float *)(A + 2976704) + 0, (float *)(A + 3130304) + 0, (float *)(A + 3015104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3027904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3066304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2976704) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2976704) + 0, (float *)(A + 12029504) + 192000);
-  k37_matmul((float *)(A + 12029504) + 192000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2976704) + 0);
+  k47_mul_addn_mul((float *)(A + 3104704) + 0, (float *)(A + 3117504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 3002304) + 0, (float *)(A + 3053504) + 0, (float *)(A + 2976704) + 0, (float *)(A + 3130304) + 0, (float *)(A + 3015104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 3027904) + 0, (float *)(A + 12029504) + 192000, (float *)(A + 12029504) + 192050, (float *)(A + 12029504) + 192100);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 3066304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 192150);
+  k36_matmul((float *)(A + 12029504) + 192000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2976704) + 0);
+}
+
+static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   k32_mul_sub((float *)(A + 2989504) + 0, (float *)(A + 3053504) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 35200, (float *)(A + 2976704) + 0, (float *)(A + 2951104) + 0, (float *)(A + 3053504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 35200, (float *)(A + 2976704) + 0, (float *)(A + 2951104) + 0, (float *)(A + 3053504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 2938304) + 0, (float *)(A + 2976704) + 0);
   k33_sub_mul((float *)(A + 2963904) + 0, (float *)(A + 3053504) + 0);
   k32_mul_sub((float *)(A + 2925504) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 2951104) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 3027904) + 0, (float *)(A + 3040704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2925504) + 0, (float *)(A + 2976704) + 0, (float *)(A + 2899904) + 0, (float *)(A + 3053504) + 0, (float *)(A + 2938304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2951104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2989504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2899904) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2899904) + 0, (float *)(A + 12029504) + 204800);
-  k37_matmul((float *)(A + 12029504) + 204800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2899904) + 0);
+  k47_mul_addn_mul((float *)(A + 3027904) + 0, (float *)(A + 3040704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2925504) + 0, (float *)(A + 2976704) + 0, (float *)(A + 2899904) + 0, (float *)(A + 3053504) + 0, (float *)(A + 2938304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2951104) + 0, (float *)(A + 12029504) + 204800, (float *)(A + 12029504) + 204850, (float *)(A + 12029504) + 204900);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2989504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 204950);
+  k36_matmul((float *)(A + 12029504) + 204800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2899904) + 0);
   k32_mul_sub((float *)(A + 2912704) + 0, (float *)(A + 2976704) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 32000, (float *)(A + 2899904) + 0, (float *)(A + 2874304) + 0, (float *)(A + 2976704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 32000, (float *)(A + 2899904) + 0, (float *)(A + 2874304) + 0, (float *)(A + 2976704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 2861504) + 0, (float *)(A + 2899904) + 0);
   k33_sub_mul((float *)(A + 2887104) + 0, (float *)(A + 2976704) + 0);
   k32_mul_sub((float *)(A + 2848704) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 2874304) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 2951104) + 0, (float *)(A + 2963904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2848704) + 0, (float *)(A + 2899904) + 0, (float *)(A + 2823104) + 0, (float *)(A + 2976704) + 0, (float *)(A + 2861504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2874304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2912704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2823104) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2823104) + 0, (float *)(A + 12029504) + 217600);
-  k37_matmul((float *)(A + 12029504) + 217600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2823104) + 0);
+  k47_mul_addn_mul((float *)(A + 2951104) + 0, (float *)(A + 2963904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2848704) + 0, (float *)(A + 2899904) + 0, (float *)(A + 2823104) + 0, (float *)(A + 2976704) + 0, (float *)(A + 2861504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2874304) + 0, (float *)(A + 12029504) + 217600, (float *)(A + 12029504) + 217650, (float *)(A + 12029504) + 217700);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2912704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 217750);
+  k36_matmul((float *)(A + 12029504) + 217600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2823104) + 0);
   k32_mul_sub((float *)(A + 2835904) + 0, (float *)(A + 2899904) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 28800, (float *)(A + 2823104) + 0, (float *)(A + 2797504) + 0, (float *)(A + 2899904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 28800, (float *)(A + 2823104) + 0, (float *)(A + 2797504) + 0, (float *)(A + 2899904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 2784704) + 0, (float *)(A + 2823104) + 0);
   k33_sub_mul((float *)(A + 2810304) + 0, (float *)(A + 2899904) + 0);
   k32_mul_sub((float *)(A + 2771904) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 2797504) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 2874304) + 0, (float *)(A + 2887104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2771904) + 0, (float *)(A + 2823104) + 0, (float *)(A + 2746304) + 0, (float *)(A + 2899904) + 0, (float *)(A + 2784704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2797504) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2835904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2746304) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2746304) + 0, (float *)(A + 12029504) + 230400);
-  k37_matmul((float *)(A + 12029504) + 230400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2746304) + 0);
+  k47_mul_addn_mul((float *)(A + 2874304) + 0, (float *)(A + 2887104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2771904) + 0, (float *)(A + 2823104) + 0, (float *)(A + 2746304) + 0, (float *)(A + 2899904) + 0, (float *)(A + 2784704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2797504) + 0, (float *)(A + 12029504) + 230400, (float *)(A + 12029504) + 230450, (float *)(A + 12029504) + 230500);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2835904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 230550);
+  k36_matmul((float *)(A + 12029504) + 230400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2746304) + 0);
   k32_mul_sub((float *)(A + 2759104) + 0, (float *)(A + 2823104) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 25600, (float *)(A + 2746304) + 0, (float *)(A + 2720704) + 0, (float *)(A + 2823104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 25600, (float *)(A + 2746304) + 0, (float *)(A + 2720704) + 0, (float *)(A + 2823104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 2707904) + 0, (float *)(A + 2746304) + 0);
   k33_sub_mul((float *)(A + 2733504) + 0, (float *)(A + 2823104) + 0);
   k32_mul_sub((float *)(A + 2695104) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 2720704) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 2797504) + 0, (float *)(A + 2810304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2695104) + 0, (float *)(A + 2746304) + 0, (float *)(A + 2669504) + 0, (float *)(A + 2823104) + 0, (float *)(A + 2707904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2720704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2759104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2669504) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2669504) + 0, (float *)(A + 12029504) + 243200);
-  k37_matmul((float *)(A + 12029504) + 243200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2669504) + 0);
+  k47_mul_addn_mul((float *)(A + 2797504) + 0, (float *)(A + 2810304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2695104) + 0, (float *)(A + 2746304) + 0, (float *)(A + 2669504) + 0, (float *)(A + 2823104) + 0, (float *)(A + 2707904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2720704) + 0, (float *)(A + 12029504) + 243200, (float *)(A + 12029504) + 243250, (float *)(A + 12029504) + 243300);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2759104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 243350);
+  k36_matmul((float *)(A + 12029504) + 243200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2669504) + 0);
   k32_mul_sub((float *)(A + 2682304) + 0, (float *)(A + 2746304) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 22400, (float *)(A + 2669504) + 0, (float *)(A + 2643904) + 0, (float *)(A + 2746304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 22400, (float *)(A + 2669504) + 0, (float *)(A + 2643904) + 0, (float *)(A + 2746304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 2631104) + 0, (float *)(A + 2669504) + 0);
   k33_sub_mul((float *)(A + 2656704) + 0, (float *)(A + 2746304) + 0);
   k32_mul_sub((float *)(A + 2618304) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 2643904) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 2720704) + 0, (float *)(A + 2733504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2618304) + 0, (float *)(A + 2669504) + 0, (float *)(A + 2592704) + 0, (float *)(A + 2746304) + 0, (float *)(A + 2631104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2643904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2682304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2592704) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2592704) + 0, (float *)(A + 12029504) + 256000);
-  k37_matmul((float *)(A + 12029504) + 256000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2592704) + 0);
+  k47_mul_addn_mul((float *)(A + 2720704) + 0, (float *)(A + 2733504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2618304) + 0, (float *)(A + 2669504) + 0, (float *)(A + 2592704) + 0, (float *)(A + 2746304) + 0, (float *)(A + 2631104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2643904) + 0, (float *)(A + 12029504) + 256000, (float *)(A + 12029504) + 256050, (float *)(A + 12029504) + 256100);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2682304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 256150);
+  k36_matmul((float *)(A + 12029504) + 256000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2592704) + 0);
   k32_mul_sub((float *)(A + 2605504) + 0, (float *)(A + 2669504) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 19200, (float *)(A + 2592704) + 0, (float *)(A + 2567104) + 0, (float *)(A + 2669504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 19200, (float *)(A + 2592704) + 0, (float *)(A + 2567104) + 0, (float *)(A + 2669504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 2554304) + 0, (float *)(A + 2592704) + 0);
   k33_sub_mul((float *)(A + 2579904) + 0, (float *)(A + 2669504) + 0);
   k32_mul_sub((float *)(A + 2541504) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 2567104) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 2643904) + 0, (float *)(A + 2656704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2541504) + 0, (float *)(A + 2592704) + 0, (float *)(A + 2515904) + 0, (float *)(A + 2669504) + 0, (float *)(A + 2554304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2567104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2605504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2515904) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2515904) + 0, (float *)(A + 12029504) + 268800);
-  k37_matmul((float *)(A + 12029504) + 268800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2515904) + 0);
+  k47_mul_addn_mul((float *)(A + 2643904) + 0, (float *)(A + 2656704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2541504) + 0, (float *)(A + 2592704) + 0, (float *)(A + 2515904) + 0, (float *)(A + 2669504) + 0, (float *)(A + 2554304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2567104) + 0, (float *)(A + 12029504) + 268800, (float *)(A + 12029504) + 268850, (float *)(A + 12029504) + 268900);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2605504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 268950);
+  k36_matmul((float *)(A + 12029504) + 268800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2515904) + 0);
   k32_mul_sub((float *)(A + 2528704) + 0, (float *)(A + 2592704) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 16000, (float *)(A + 2515904) + 0, (float *)(A + 2490304) + 0, (float *)(A + 2592704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 16000, (float *)(A + 2515904) + 0, (float *)(A + 2490304) + 0, (float *)(A + 2592704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 2477504) + 0, (float *)(A + 2515904) + 0);
   k33_sub_mul((float *)(A + 2503104) + 0, (float *)(A + 2592704) + 0);
   k32_mul_sub((float *)(A + 2464704) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 2490304) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 2567104) + 0, (float *)(A + 2579904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2464704) + 0, (float *)(A + 2515904) + 0, (float *)(A + 2439104) + 0, (float *)(A + 2592704) + 0, (float *)(A + 2477504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2490304) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2528704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2439104) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2439104) + 0, (float *)(A + 12029504) + 281600);
-  k37_matmul((float *)(A + 12029504) + 281600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2439104) + 0);
+  k47_mul_addn_mul((float *)(A + 2567104) + 0, (float *)(A + 2579904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2464704) + 0, (float *)(A + 2515904) + 0, (float *)(A + 2439104) + 0, (float *)(A + 2592704) + 0, (float *)(A + 2477504) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2490304) + 0, (float *)(A + 12029504) + 281600, (float *)(A + 12029504) + 281650, (float *)(A + 12029504) + 281700);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2528704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 281750);
+  k36_matmul((float *)(A + 12029504) + 281600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2439104) + 0);
   k32_mul_sub((float *)(A + 2451904) + 0, (float *)(A + 2515904) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 12800, (float *)(A + 2439104) + 0, (float *)(A + 2413504) + 0, (float *)(A + 2515904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 12800, (float *)(A + 2439104) + 0, (float *)(A + 2413504) + 0, (float *)(A + 2515904) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 2400704) + 0, (float *)(A + 2439104) + 0);
   k33_sub_mul((float *)(A + 2426304) + 0, (float *)(A + 2515904) + 0);
   k32_mul_sub((float *)(A + 2387904) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 2413504) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 2490304) + 0, (float *)(A + 2503104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2387904) + 0, (float *)(A + 2439104) + 0, (float *)(A + 2362304) + 0, (float *)(A + 2515904) + 0, (float *)(A + 2400704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2413504) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2451904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2362304) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2362304) + 0, (float *)(A + 12029504) + 294400);
-  k37_matmul((float *)(A + 12029504) + 294400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2362304) + 0);
+  k47_mul_addn_mul((float *)(A + 2490304) + 0, (float *)(A + 2503104) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2387904) + 0, (float *)(A + 2439104) + 0, (float *)(A + 2362304) + 0, (float *)(A + 2515904) + 0, (float *)(A + 2400704) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2413504) + 0, (float *)(A + 12029504) + 294400, (float *)(A + 12029504) + 294450, (float *)(A + 12029504) + 294500);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2451904) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 294550);
+  k36_matmul((float *)(A + 12029504) + 294400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2362304) + 0);
   k32_mul_sub((float *)(A + 2375104) + 0, (float *)(A + 2439104) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 9600, (float *)(A + 2362304) + 0, (float *)(A + 2336704) + 0, (float *)(A + 2439104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 9600, (float *)(A + 2362304) + 0, (float *)(A + 2336704) + 0, (float *)(A + 2439104) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 2323904) + 0, (float *)(A + 2362304) + 0);
   k33_sub_mul((float *)(A + 2349504) + 0, (float *)(A + 2439104) + 0);
   k32_mul_sub((float *)(A + 2311104) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 2336704) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 2413504) + 0, (float *)(A + 2426304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2311104) + 0, (float *)(A + 2362304) + 0, (float *)(A + 2285504) + 0, (float *)(A + 2439104) + 0, (float *)(A + 2323904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2336704) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2375104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2285504) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2285504) + 0, (float *)(A + 12029504) + 307200);
-  k37_matmul((float *)(A + 12029504) + 307200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2285504) + 0);
+  k47_mul_addn_mul((float *)(A + 2413504) + 0, (float *)(A + 2426304) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2311104) + 0, (float *)(A + 2362304) + 0, (float *)(A + 2285504) + 0, (float *)(A + 2439104) + 0, (float *)(A + 2323904) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2336704) + 0, (float *)(A + 12029504) + 307200, (float *)(A + 12029504) + 307250, (float *)(A + 12029504) + 307300);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2375104) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 307350);
+  k36_matmul((float *)(A + 12029504) + 307200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2285504) + 0);
   k32_mul_sub((float *)(A + 2298304) + 0, (float *)(A + 2362304) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 6400, (float *)(A + 2285504) + 0, (float *)(A + 2259904) + 0, (float *)(A + 2362304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 6400, (float *)(A + 2285504) + 0, (float *)(A + 2259904) + 0, (float *)(A + 2362304) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 2247104) + 0, (float *)(A + 2285504) + 0);
   k33_sub_mul((float *)(A + 2272704) + 0, (float *)(A + 2362304) + 0);
   k32_mul_sub((float *)(A + 2234304) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 2259904) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 2336704) + 0, (float *)(A + 2349504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2234304) + 0, (float *)(A + 2285504) + 0, (float *)(A + 2208704) + 0, (float *)(A + 2362304) + 0, (float *)(A + 2247104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2259904) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2298304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 2208704) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 2208704) + 0, (float *)(A + 12029504) + 320000);
-  k37_matmul((float *)(A + 12029504) + 320000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2208704) + 0);
+  k47_mul_addn_mul((float *)(A + 2336704) + 0, (float *)(A + 2349504) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2234304) + 0, (float *)(A + 2285504) + 0, (float *)(A + 2208704) + 0, (float *)(A + 2362304) + 0, (float *)(A + 2247104) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2259904) + 0, (float *)(A + 12029504) + 320000, (float *)(A + 12029504) + 320050, (float *)(A + 12029504) + 320100);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2298304) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 320150);
+  k36_matmul((float *)(A + 12029504) + 320000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2208704) + 0);
   k32_mul_sub((float *)(A + 2221504) + 0, (float *)(A + 2285504) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 3200, (float *)(A + 2208704) + 0, (float *)(A + 2183104) + 0, (float *)(A + 2285504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 3200, (float *)(A + 2208704) + 0, (float *)(A + 2183104) + 0, (float *)(A + 2285504) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 2170304) + 0, (float *)(A + 2208704) + 0);
   k33_sub_mul((float *)(A + 2195904) + 0, (float *)(A + 2285504) + 0);
   k32_mul_sub((float *)(A + 2157504) + 0, (float *)(A + 4923904) + 0);
   k33_sub_mul((float *)(A + 2183104) + 0, (float *)(A + 5000704) + 0);
-  k46_mul_addn_mul((float *)(A + 2259904) + 0, (float *)(A + 2272704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2157504) + 0, (float *)(A + 2208704) + 0, (float *)(A + 1669504) + 0, (float *)(A + 2285504) + 0, (float *)(A + 2170304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2183104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2221504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 1669504) + 0);
-  k36_concat((float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 5231104) + 0, (float *)(A + 1669504) + 0, (float *)(A + 12029504) + 332800);
-  k37_matmul((float *)(A + 12029504) + 332800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1669504) + 0);
+  k47_mul_addn_mul((float *)(A + 2259904) + 0, (float *)(A + 2272704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 2157504) + 0, (float *)(A + 2208704) + 0, (float *)(A + 1669504) + 0, (float *)(A + 2285504) + 0, (float *)(A + 2170304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 2183104) + 0, (float *)(A + 12029504) + 332800, (float *)(A + 12029504) + 332850, (float *)(A + 12029504) + 332900);
+  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 2221504) + 0, (float *)(A + 5000704) + 0, (float *)(A + 12029504) + 332950);
+  k36_matmul((float *)(A + 12029504) + 332800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1669504) + 0);
   k32_mul_sub((float *)(A + 1682304) + 0, (float *)(A + 2208704) + 0);
-  k45_addn_mul_mul((float *)(A + 239104) + 0, (float *)(A + 1669504) + 0, (float *)(A + 1695104) + 0, (float *)(A + 2208704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
+  k46_addn_mul_mul((float *)(A + 213504) + 0, (float *)(A + 1669504) + 0, (float *)(A + 1695104) + 0, (float *)(A + 2208704) + 0, (float *)(A + 4770304) + 0, (float *)(A + 4847104) + 0);
   k33_sub_mul((float *)(A + 1656704) + 0, (float *)(A + 1669504) + 0);
   k32_mul_sub((float *)(A + 200704) + 0, (float *)(A + 2208704) + 0);
   k33_sub_mul((float *)(A + 1695104) + 0, (float *)(A + 4923904) + 0);
-  k47_mul_addn_mul((float *)(A + 2183104) + 0, (float *)(A + 2195904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 200704) + 0, (float *)(A + 1669504) + 0, (float *)(A + 1656704) + 0, (float *)(A + 2208704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5077504) + 0);
-  k40_const((float *)(A + 4847104) + 0);
-  k35_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 1682304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 5154304) + 0);
-  k36_concat((float *)(A + 5000704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 12029504) + 345600);
-  k48_matmul((float *)(A + 12029504) + 0, (float *)(A + 0) + 0, (float *)(A + 200704) + 0);
-  k49_stack((float *)(A + 1799104) + 83200, (float *)(A + 1799104) + 80000, (float *)(A + 1799104) + 76800, (float *)(A + 1799104) + 73600, (float *)(A + 1799104) + 70400, (float *)(A + 1799104) + 67200, (float *)(A + 1799104) + 64000, (float *)(A + 1799104) + 60800, (float *)(A + 1799104) + 57600, (float *)(A + 1799104) + 54400, (float *)(A + 1799104) + 51200, (float *)(A + 1799104) + 48000, (float *)(A + 1799104) + 44800, (float *)(A + 1799104) + 41600, (float *)(A + 1799104) + 38400, (float *)(A + 1799104) + 35200, (float *)(A + 1799104) + 32000, (float *)(A + 1799104) + 28800, (float *)(A + 1799104) + 25600, (float *)(A + 1799104) + 22400, (float *)(A + 1799104) + 19200, (float *)(A + 1799104) + 16000, (float *)(A + 1799104) + 12800, (float *)(A + 1799104) + 9600, (float *)(A + 1799104) + 6400, (float *)(A + 1799104) + 3200, (float *)(A + 1799104) + 0, (float *)(A + 239104) + 0);
-  k50_matmul((float *)(A + 12029504) + 0, (float *)(A + 239104) + 0, (float *)(A + 9021504) + 0);
-  k51_sum_to((float *)(A + 12029504) + 0, (float *)(A + 1797824) + 0);
-  k52_matmul((float *)(A + 10595904) + 0, (float *)(A + 1799104) + 0, (float *)(A + 2157504) + 0);
-  k49_stack((float *)(A + 4296704) + 0, (float *)(A + 4296704) + 3200, (float *)(A + 4296704) + 6400, (float *)(A + 4296704) + 9600, (float *)(A + 4296704) + 12800, (float *)(A + 4296704) + 16000, (float *)(A + 4296704) + 19200, (float *)(A + 4296704) + 22400, (float *)(A + 4296704) + 25600, (float *)(A + 4296704) + 28800, (float *)(A + 4296704) + 32000, (float *)(A + 4296704) + 35200, (float *)(A + 4296704) + 38400, (float *)(A + 4296704) + 41600, (float *)(A + 4296704) + 44800, (float *)(A + 4296704) + 48000, (float *)(A + 4296704) + 51200, (float *)(A + 4296704) + 54400, (float *)(A + 4296704) + 57600, (float *)(A + 4296704) + 60800, (float *)(A + 4296704) + 64000, (float *)(A + 4296704) + 67200, (float *)(A + 4296704) + 70400, (float *)(A + 4296704) + 73600, (float *)(A + 4296704) + 76800, (float *)(A + 4296704) + 80000, (float *)(A + 4296704) + 83200, (float *)(A + 239104) + 0);
-  k50_matmul((float *)(A + 10595904) + 12800, (float *)(A + 239104) + 0, (float *)(A + 4783104) + 0);
-  k51_sum_to((float *)(A + 10595904) + 0, (float *)(A + 6772224) + 0);
-  k52_matmul((float *)(A + 9162304) + 0, (float *)(A + 4296704) + 0, (float *)(A + 4859904) + 0);
-  k50_matmul((float *)(A + 9162304) + 12800, (float *)(A + 6781504) + 0, (float *)(A + 4936704) + 0);
-  k51_sum_to((float *)(A + 9162304) + 0, (float *)(A + 6773056) + 0);
-}
-
-static void mnist_stacked_lstm_grad_8(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k53_matmul((float *)(A + 6769664) + 0, (float *)(A + 9149504) + 0, (float *)(A + 6776832) + 0);
-  k54_sum_to((float *)(A + 6769664) + 0, (float *)(A + 1797568) + 0);
-  k55_mul_neg((float *)(A + 1797760) + 0, (float *)(A + 1797632) + 0);
-  k56_mul((float *)(A + 1797504) + 0, (float *)(A + 1797696) + 0);
+  k48_mul_addn_mul((float *)(A + 2183104) + 0, (float *)(A + 2195904) + 0, (float *)(A + 4847104) + 0, (float *)(A + 200704) + 0, (float *)(A + 1669504) + 0, (float *)(A + 1656704) + 0, (float *)(A + 2208704) + 0, (float *)(A + 5000704) + 0, (float *)(A + 5077504) + 0);
+  k39_const((float *)(A + 4847104) + 0);
+  k40_mul_mul((float *)(A + 4770304) + 0, (float *)(A + 1682304) + 0, (float *)(A + 4923904) + 0, (float *)(A + 5154304) + 0);
+  k41_concat((float *)(A + 5000704) + 0, (float *)(A + 4847104) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5154304) + 0, (float *)(A + 12029504) + 345600);
+  k49_matmul((float *)(A + 12029504) + 0, (float *)(A + 0) + 0, (float *)(A + 8931904) + 0);
+  k50_stack((float *)(A + 1799104) + 83200, (float *)(A + 1799104) + 80000, (float *)(A + 1799104) + 76800, (float *)(A + 1799104) + 73600, (float *)(A + 1799104) + 70400, (float *)(A + 1799104) + 67200, (float *)(A + 1799104) + 64000, (float *)(A + 1799104) + 60800, (float *)(A + 1799104) + 57600, (float *)(A + 1799104) + 54400, (float *)(A + 1799104) + 51200, (float *)(A + 1799104) + 48000, (float *)(A + 1799104) + 44800, (float *)(A + 1799104) + 41600, (float *)(A + 1799104) + 38400, (float *)(A + 1799104) + 35200, (float *)(A + 1799104) + 32000, (float *)(A + 1799104) + 28800, (float *)(A + 1799104) + 25600, (float *)(A + 1799104) + 22400, (float *)(A + 1799104) + 19200, (float *)(A + 1799104) + 16000, (float *)(A + 1799104) + 12800, (float *)(A + 1799104) + 9600, (float *)(A + 1799104) + 6400, (float *)(A + 1799104) + 3200, (float *)(A + 1799104) + 0, (float *)(A + 0) + 0);
+  k51_matmul((float *)(A + 12029504) + 0, (float *)(A + 0) + 0, (float *)(A + 2157504) + 0);
+  k52_sum_to((float *)(A + 12029504) + 0, (float *)(A + 1797824) + 0);
+  k53_matmul((float *)(A + 10595904) + 0, (float *)(A + 1799104) + 0, (float *)(A + 4783104) + 0);
+  k50_stack((float *)(A + 4296704) + 0, (float *)(A + 4296704) + 3200, (float *)(A + 4296704) + 6400, (float *)(A + 4296704) + 9600, (float *)(A + 4296704) + 12800, (float *)(A + 4296704) + 16000, (float *)(A + 4296704) + 19200, (float *)(A + 4296704) + 22400, (float *)(A + 4296704) + 25600, (float *)(A + 4296704) + 28800, (float *)(A + 4296704) + 32000, (float *)(A + 4296704) + 35200, (float *)(A + 4296704) + 38400, (float *)(A + 4296704) + 41600, (float *)(A + 4296704) + 44800, (float *)(A + 4296704) + 48000, (float *)(A + 4296704) + 51200, (float *)(A + 4296704) + 54400, (float *)(A + 4296704) + 57600, (float *)(A + 4296704) + 60800, (float *)(A + 4296704) + 64000, (float *)(A + 4296704) + 67200, (float *)(A + 4296704) + 70400, (float *)(A + 4296704) + 73600, (float *)(A + 4296704) + 76800, (float *)(A + 4296704) + 80000, (float *)(A + 4296704) + 83200, (float *)(A + 1799104) + 0);
+  k51_matmul((float *)(A + 10595904) + 12800, (float *)(A + 1799104) + 0, (float *)(A + 4859904) + 0);
+  k52_sum_to((float *)(A + 10595904) + 0, (float *)(A + 6772224) + 0);
+  k53_matmul((float *)(A + 9162304) + 0, (float *)(A + 4296704) + 0, (float *)(A + 4936704) + 0);
+  k51_matmul((float *)(A + 9162304) + 12800, (float *)(A + 6781504) + 0, (float *)(A + 5013504) + 0);
+  k52_sum_to((float *)(A + 9162304) + 0, (float *)(A + 6773056) + 0);
+  k54_matmul((float *)(A + 6769664) + 0, (float *)(A + 9149504) + 0, (float *)(A + 8954304) + 0);
+  k55_sum_to((float *)(A + 6769664) + 0, (float *)(A + 1797568) + 0);
+  k56_mul_neg((float *)(A + 1797760) + 0, (float *)(A + 1797632) + 0);
+  k57_mul((float *)(A + 1797504) + 0, (float *)(A + 1797696) + 0);
 }
 
 float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batch *in, float *grads, mnist_stacked_lstm_outputs *out, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -4929,24 +4859,23 @@ float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_grad_5(P, in, A, seed);
   mnist_stacked_lstm_grad_6(P, in, A, seed);
   mnist_stacked_lstm_grad_7(P, in, A, seed);
-  mnist_stacked_lstm_grad_8(P, in, A, seed);
   if (out) k17_copy((float *)(A + 6774272) + 0, out->logits);
-  k57_copy((float *)(A + 1797632) + 0, &loss);
-  if (metrics) k57_copy((float *)(A + 1797696) + 0, &metrics->accuracy);
-  k58_copy((float *)(A + 200704) + 0, grads + 0);
-  k59_copy((float *)(A + 9021504) + 0, grads + 5600);
-  k60_copy((float *)(A + 1797824) + 0, grads + 15600);
-  k60_copy((float *)(A + 1797824) + 0, grads + 15808);
-  k59_copy((float *)(A + 2157504) + 0, grads + 16016);
-  k59_copy((float *)(A + 4783104) + 0, grads + 26016);
-  k60_copy((float *)(A + 6772224) + 0, grads + 36016);
-  k60_copy((float *)(A + 6772224) + 0, grads + 36224);
-  k59_copy((float *)(A + 4859904) + 0, grads + 36432);
-  k59_copy((float *)(A + 4936704) + 0, grads + 46432);
-  k60_copy((float *)(A + 6773056) + 0, grads + 56432);
-  k60_copy((float *)(A + 6773056) + 0, grads + 56640);
-  k61_copy((float *)(A + 6776832) + 0, grads + 56848);
-  k62_copy((float *)(A + 1797568) + 0, grads + 57360);
+  k58_copy((float *)(A + 1797632) + 0, &loss);
+  if (metrics) k58_copy((float *)(A + 1797696) + 0, &metrics->accuracy);
+  k59_copy((float *)(A + 8931904) + 0, grads + 0);
+  k60_copy((float *)(A + 2157504) + 0, grads + 5600);
+  k61_copy((float *)(A + 1797824) + 0, grads + 15600);
+  k61_copy((float *)(A + 1797824) + 0, grads + 15808);
+  k60_copy((float *)(A + 4783104) + 0, grads + 16016);
+  k60_copy((float *)(A + 4859904) + 0, grads + 26016);
+  k61_copy((float *)(A + 6772224) + 0, grads + 36016);
+  k61_copy((float *)(A + 6772224) + 0, grads + 36224);
+  k60_copy((float *)(A + 4936704) + 0, grads + 36432);
+  k60_copy((float *)(A + 5013504) + 0, grads + 46432);
+  k61_copy((float *)(A + 6773056) + 0, grads + 56432);
+  k61_copy((float *)(A + 6773056) + 0, grads + 56640);
+  k62_copy((float *)(A + 8954304) + 0, grads + 56848);
+  k63_copy((float *)(A + 1797568) + 0, grads + 57360);
   return loss;
 }
 
@@ -5603,839 +5532,754 @@ static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist
   k33_sub_mul((float *)(A + 9113664) + 0, (float *)(A + 6718464) + 0);
   k32_mul_sub((float *)(A + 6744064) + 0, (float *)(A + 6731264) + 0);
   k33_sub_mul((float *)(A + 9139264) + 0, (float *)(A + 216064) + 0);
-  k34_mul_mul_mul((float *)(A + 6769664) + 0, (float *)(A + 9139264) + 0, (float *)(A + 6692864) + 0, (float *)(A + 9113664) + 0, (float *)(A + 6744064) + 0, (float *)(A + 6705664) + 0, (float *)(A + 9088064) + 0, (float *)(A + 6718464) + 0, (float *)(A + 6756864) + 0, (float *)(A + 6731264) + 0, (float *)(A + 228864) + 0, (float *)(A + 241664) + 0, (float *)(A + 254464) + 0, (float *)(A + 267264) + 0);
-  k35_mul_mul((float *)(A + 6769664) + 0, (float *)(A + 9126464) + 0, (float *)(A + 216064) + 0, (float *)(A + 9088064) + 0);
-  k36_concat((float *)(A + 241664) + 0, (float *)(A + 254464) + 0, (float *)(A + 267264) + 0, (float *)(A + 9088064) + 0, (float *)(A + 9164864) + 345600);
-  k37_matmul((float *)(A + 9164864) + 345600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 216064) + 0);
+  k34_mul_mul_mul((float *)(A + 6769664) + 0, (float *)(A + 9139264) + 0, (float *)(A + 6692864) + 0, (float *)(A + 9113664) + 0, (float *)(A + 6744064) + 0, (float *)(A + 6705664) + 0, (float *)(A + 9088064) + 0, (float *)(A + 6718464) + 0, (float *)(A + 6756864) + 0, (float *)(A + 6731264) + 0, (float *)(A + 228864) + 0, (float *)(A + 9164864) + 345600, (float *)(A + 9164864) + 345650, (float *)(A + 9164864) + 345700);
+  k35_mul_mul((float *)(A + 6769664) + 0, (float *)(A + 9126464) + 0, (float *)(A + 216064) + 0, (float *)(A + 9164864) + 345750);
+  k36_matmul((float *)(A + 9164864) + 345600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 216064) + 0);
   k32_mul_sub((float *)(A + 9100864) + 0, (float *)(A + 9088064) + 0);
   k33_sub_mul((float *)(A + 9049664) + 0, (float *)(A + 9113664) + 0);
   k33_sub_mul((float *)(A + 9075264) + 0, (float *)(A + 9126464) + 0);
   k32_mul_sub((float *)(A + 9036864) + 0, (float *)(A + 9139264) + 0);
   k33_sub_mul((float *)(A + 9062464) + 0, (float *)(A + 6692864) + 0);
-  k38_mul_mul_addn((float *)(A + 216064) + 0, (float *)(A + 9062464) + 0, (float *)(A + 9088064) + 0, (float *)(A + 228864) + 0, (float *)(A + 9075264) + 0, (float *)(A + 9036864) + 0, (float *)(A + 9113664) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9126464) + 0, (float *)(A + 9049664) + 0, (float *)(A + 9139264) + 0, (float *)(A + 6705664) + 0, (float *)(A + 6718464) + 0, (float *)(A + 6731264) + 0, (float *)(A + 6744064) + 0);
-  k35_mul_mul((float *)(A + 216064) + 0, (float *)(A + 9100864) + 0, (float *)(A + 6692864) + 0, (float *)(A + 228864) + 0);
-  k36_concat((float *)(A + 6718464) + 0, (float *)(A + 6731264) + 0, (float *)(A + 6744064) + 0, (float *)(A + 228864) + 0, (float *)(A + 9164864) + 332800);
-  k37_matmul((float *)(A + 9164864) + 332800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6692864) + 0);
+  k37_mul_mul_addn((float *)(A + 216064) + 0, (float *)(A + 9062464) + 0, (float *)(A + 9088064) + 0, (float *)(A + 228864) + 0, (float *)(A + 9075264) + 0, (float *)(A + 9036864) + 0, (float *)(A + 9113664) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9126464) + 0, (float *)(A + 9049664) + 0, (float *)(A + 9139264) + 0, (float *)(A + 6705664) + 0, (float *)(A + 9164864) + 332800, (float *)(A + 9164864) + 332850, (float *)(A + 9164864) + 332900);
+  k35_mul_mul((float *)(A + 216064) + 0, (float *)(A + 9100864) + 0, (float *)(A + 6692864) + 0, (float *)(A + 9164864) + 332950);
+  k36_matmul((float *)(A + 9164864) + 332800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6692864) + 0);
   k32_mul_sub((float *)(A + 9024064) + 0, (float *)(A + 9011264) + 0);
   k33_sub_mul((float *)(A + 8972864) + 0, (float *)(A + 9088064) + 0);
   k33_sub_mul((float *)(A + 8998464) + 0, (float *)(A + 216064) + 0);
   k32_mul_sub((float *)(A + 8960064) + 0, (float *)(A + 228864) + 0);
   k33_sub_mul((float *)(A + 8985664) + 0, (float *)(A + 9036864) + 0);
-  k38_mul_mul_addn((float *)(A + 6692864) + 0, (float *)(A + 8985664) + 0, (float *)(A + 9011264) + 0, (float *)(A + 6705664) + 0, (float *)(A + 8998464) + 0, (float *)(A + 8960064) + 0, (float *)(A + 9088064) + 0, (float *)(A + 8934464) + 0, (float *)(A + 216064) + 0, (float *)(A + 8972864) + 0, (float *)(A + 228864) + 0, (float *)(A + 9049664) + 0, (float *)(A + 9062464) + 0, (float *)(A + 9075264) + 0, (float *)(A + 9100864) + 0);
-  k35_mul_mul((float *)(A + 6692864) + 0, (float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0, (float *)(A + 6705664) + 0);
-  k36_concat((float *)(A + 9062464) + 0, (float *)(A + 9075264) + 0, (float *)(A + 9100864) + 0, (float *)(A + 6705664) + 0, (float *)(A + 9164864) + 320000);
-  k37_matmul((float *)(A + 9164864) + 320000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8934464) + 0);
+  k37_mul_mul_addn((float *)(A + 6692864) + 0, (float *)(A + 8985664) + 0, (float *)(A + 9011264) + 0, (float *)(A + 6705664) + 0, (float *)(A + 8998464) + 0, (float *)(A + 8960064) + 0, (float *)(A + 9088064) + 0, (float *)(A + 8934464) + 0, (float *)(A + 216064) + 0, (float *)(A + 8972864) + 0, (float *)(A + 228864) + 0, (float *)(A + 9049664) + 0, (float *)(A + 9164864) + 320000, (float *)(A + 9164864) + 320050, (float *)(A + 9164864) + 320100);
+  k35_mul_mul((float *)(A + 6692864) + 0, (float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0, (float *)(A + 9164864) + 320150);
+  k36_matmul((float *)(A + 9164864) + 320000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8934464) + 0);
   k32_mul_sub((float *)(A + 8947264) + 0, (float *)(A + 9011264) + 0);
-  k33_sub_mul((float *)(A + 8896064) + 0, (float *)(A + 9100864) + 0);
+  k33_sub_mul((float *)(A + 8896064) + 0, (float *)(A + 9088064) + 0);
   k33_sub_mul((float *)(A + 8921664) + 0, (float *)(A + 216064) + 0);
   k32_mul_sub((float *)(A + 8883264) + 0, (float *)(A + 228864) + 0);
   k33_sub_mul((float *)(A + 8908864) + 0, (float *)(A + 6692864) + 0);
-  k38_mul_mul_addn((float *)(A + 8934464) + 0, (float *)(A + 8908864) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9049664) + 0, (float *)(A + 8921664) + 0, (float *)(A + 8883264) + 0, (float *)(A + 9100864) + 0, (float *)(A + 8857664) + 0, (float *)(A + 216064) + 0, (float *)(A + 8896064) + 0, (float *)(A + 228864) + 0, (float *)(A + 6705664) + 0, (float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0, (float *)(A + 9062464) + 0);
-  k35_mul_mul((float *)(A + 8934464) + 0, (float *)(A + 8947264) + 0, (float *)(A + 6692864) + 0, (float *)(A + 8857664) + 0);
-  k36_concat((float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0, (float *)(A + 9062464) + 0, (float *)(A + 8857664) + 0, (float *)(A + 9164864) + 307200);
-  k37_matmul((float *)(A + 9164864) + 307200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6692864) + 0);
+  k37_mul_mul_addn((float *)(A + 8934464) + 0, (float *)(A + 8908864) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9049664) + 0, (float *)(A + 8921664) + 0, (float *)(A + 8883264) + 0, (float *)(A + 9088064) + 0, (float *)(A + 8857664) + 0, (float *)(A + 216064) + 0, (float *)(A + 8896064) + 0, (float *)(A + 228864) + 0, (float *)(A + 6705664) + 0, (float *)(A + 9164864) + 307200, (float *)(A + 9164864) + 307250, (float *)(A + 9164864) + 307300);
+  k35_mul_mul((float *)(A + 8934464) + 0, (float *)(A + 8947264) + 0, (float *)(A + 6692864) + 0, (float *)(A + 9164864) + 307350);
+  k36_matmul((float *)(A + 9164864) + 307200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6692864) + 0);
   k32_mul_sub((float *)(A + 8870464) + 0, (float *)(A + 8857664) + 0);
   k33_sub_mul((float *)(A + 8819264) + 0, (float *)(A + 8934464) + 0);
   k33_sub_mul((float *)(A + 8844864) + 0, (float *)(A + 9011264) + 0);
-  k32_mul_sub((float *)(A + 8806464) + 0, (float *)(A + 9100864) + 0);
+  k32_mul_sub((float *)(A + 8806464) + 0, (float *)(A + 9088064) + 0);
   k33_sub_mul((float *)(A + 8832064) + 0, (float *)(A + 216064) + 0);
-  k38_mul_mul_addn((float *)(A + 6692864) + 0, (float *)(A + 8832064) + 0, (float *)(A + 8857664) + 0, (float *)(A + 6705664) + 0, (float *)(A + 8844864) + 0, (float *)(A + 8806464) + 0, (float *)(A + 8934464) + 0, (float *)(A + 8780864) + 0, (float *)(A + 9011264) + 0, (float *)(A + 8819264) + 0, (float *)(A + 9100864) + 0, (float *)(A + 228864) + 0, (float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0, (float *)(A + 9049664) + 0);
-  k35_mul_mul((float *)(A + 6692864) + 0, (float *)(A + 8870464) + 0, (float *)(A + 216064) + 0, (float *)(A + 6705664) + 0);
-  k36_concat((float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0, (float *)(A + 9049664) + 0, (float *)(A + 6705664) + 0, (float *)(A + 9164864) + 294400);
-  k37_matmul((float *)(A + 9164864) + 294400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 216064) + 0);
+  k37_mul_mul_addn((float *)(A + 6692864) + 0, (float *)(A + 8832064) + 0, (float *)(A + 8857664) + 0, (float *)(A + 6705664) + 0, (float *)(A + 8844864) + 0, (float *)(A + 8806464) + 0, (float *)(A + 8934464) + 0, (float *)(A + 8780864) + 0, (float *)(A + 9011264) + 0, (float *)(A + 8819264) + 0, (float *)(A + 9088064) + 0, (float *)(A + 228864) + 0, (float *)(A + 9164864) + 294400, (float *)(A + 9164864) + 294450, (float *)(A + 9164864) + 294500);
+  k35_mul_mul((float *)(A + 6692864) + 0, (float *)(A + 8870464) + 0, (float *)(A + 216064) + 0, (float *)(A + 9164864) + 294550);
+  k36_matmul((float *)(A + 9164864) + 294400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 216064) + 0);
   k32_mul_sub((float *)(A + 8793664) + 0, (float *)(A + 8780864) + 0);
   k33_sub_mul((float *)(A + 8742464) + 0, (float *)(A + 8857664) + 0);
   k33_sub_mul((float *)(A + 8768064) + 0, (float *)(A + 8934464) + 0);
   k32_mul_sub((float *)(A + 8729664) + 0, (float *)(A + 9011264) + 0);
-  k33_sub_mul((float *)(A + 8755264) + 0, (float *)(A + 9100864) + 0);
-  k38_mul_mul_addn((float *)(A + 216064) + 0, (float *)(A + 8755264) + 0, (float *)(A + 8780864) + 0, (float *)(A + 228864) + 0, (float *)(A + 8768064) + 0, (float *)(A + 8729664) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8934464) + 0, (float *)(A + 8742464) + 0, (float *)(A + 9011264) + 0, (float *)(A + 6692864) + 0, (float *)(A + 6705664) + 0, (float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0);
-  k35_mul_mul((float *)(A + 216064) + 0, (float *)(A + 8793664) + 0, (float *)(A + 9100864) + 0, (float *)(A + 228864) + 0);
-  k36_concat((float *)(A + 6705664) + 0, (float *)(A + 9024064) + 0, (float *)(A + 9036864) + 0, (float *)(A + 228864) + 0, (float *)(A + 9164864) + 281600);
-  k37_matmul((float *)(A + 9164864) + 281600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6705664) + 0);
+  k33_sub_mul((float *)(A + 8755264) + 0, (float *)(A + 9088064) + 0);
+  k37_mul_mul_addn((float *)(A + 216064) + 0, (float *)(A + 8755264) + 0, (float *)(A + 8780864) + 0, (float *)(A + 228864) + 0, (float *)(A + 8768064) + 0, (float *)(A + 8729664) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8934464) + 0, (float *)(A + 8742464) + 0, (float *)(A + 9011264) + 0, (float *)(A + 6692864) + 0, (float *)(A + 9164864) + 281600, (float *)(A + 9164864) + 281650, (float *)(A + 9164864) + 281700);
+  k35_mul_mul((float *)(A + 216064) + 0, (float *)(A + 8793664) + 0, (float *)(A + 9088064) + 0, (float *)(A + 9164864) + 281750);
+  k36_matmul((float *)(A + 9164864) + 281600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6705664) + 0);
   k32_mul_sub((float *)(A + 8716864) + 0, (float *)(A + 8704064) + 0);
   k33_sub_mul((float *)(A + 8665664) + 0, (float *)(A + 8780864) + 0);
   k33_sub_mul((float *)(A + 8691264) + 0, (float *)(A + 8857664) + 0);
   k32_mul_sub((float *)(A + 8652864) + 0, (float *)(A + 8934464) + 0);
   k33_sub_mul((float *)(A + 8678464) + 0, (float *)(A + 9011264) + 0);
-  k38_mul_mul_addn((float *)(A + 6705664) + 0, (float *)(A + 8678464) + 0, (float *)(A + 8704064) + 0, (float *)(A + 6692864) + 0, (float *)(A + 8691264) + 0, (float *)(A + 8652864) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8665664) + 0, (float *)(A + 8934464) + 0, (float *)(A + 9100864) + 0, (float *)(A + 216064) + 0, (float *)(A + 228864) + 0, (float *)(A + 9024064) + 0);
-  k35_mul_mul((float *)(A + 6705664) + 0, (float *)(A + 8716864) + 0, (float *)(A + 9011264) + 0, (float *)(A + 6692864) + 0);
-  k36_concat((float *)(A + 216064) + 0, (float *)(A + 228864) + 0, (float *)(A + 9024064) + 0, (float *)(A + 6692864) + 0, (float *)(A + 9164864) + 268800);
-  k37_matmul((float *)(A + 9164864) + 268800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8627264) + 0);
+  k37_mul_mul_addn((float *)(A + 6705664) + 0, (float *)(A + 8678464) + 0, (float *)(A + 8704064) + 0, (float *)(A + 6692864) + 0, (float *)(A + 8691264) + 0, (float *)(A + 8652864) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8665664) + 0, (float *)(A + 8934464) + 0, (float *)(A + 9088064) + 0, (float *)(A + 9164864) + 268800, (float *)(A + 9164864) + 268850, (float *)(A + 9164864) + 268900);
+  k35_mul_mul((float *)(A + 6705664) + 0, (float *)(A + 8716864) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9164864) + 268950);
+  k36_matmul((float *)(A + 9164864) + 268800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8627264) + 0);
   k32_mul_sub((float *)(A + 8640064) + 0, (float *)(A + 8704064) + 0);
   k33_sub_mul((float *)(A + 8588864) + 0, (float *)(A + 8780864) + 0);
   k33_sub_mul((float *)(A + 8614464) + 0, (float *)(A + 8857664) + 0);
   k32_mul_sub((float *)(A + 8576064) + 0, (float *)(A + 8934464) + 0);
   k33_sub_mul((float *)(A + 8601664) + 0, (float *)(A + 9011264) + 0);
-  k38_mul_mul_addn((float *)(A + 8627264) + 0, (float *)(A + 8601664) + 0, (float *)(A + 8704064) + 0, (float *)(A + 9100864) + 0, (float *)(A + 8614464) + 0, (float *)(A + 8576064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8588864) + 0, (float *)(A + 8934464) + 0, (float *)(A + 216064) + 0, (float *)(A + 228864) + 0, (float *)(A + 6692864) + 0, (float *)(A + 6705664) + 0);
-  k35_mul_mul((float *)(A + 8627264) + 0, (float *)(A + 8640064) + 0, (float *)(A + 9011264) + 0, (float *)(A + 8550464) + 0);
-  k36_concat((float *)(A + 228864) + 0, (float *)(A + 6692864) + 0, (float *)(A + 6705664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 9164864) + 256000);
-  k37_matmul((float *)(A + 9164864) + 256000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 228864) + 0);
+  k37_mul_mul_addn((float *)(A + 8627264) + 0, (float *)(A + 8601664) + 0, (float *)(A + 8704064) + 0, (float *)(A + 9088064) + 0, (float *)(A + 8614464) + 0, (float *)(A + 8576064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8588864) + 0, (float *)(A + 8934464) + 0, (float *)(A + 216064) + 0, (float *)(A + 9164864) + 256000, (float *)(A + 9164864) + 256050, (float *)(A + 9164864) + 256100);
+  k35_mul_mul((float *)(A + 8627264) + 0, (float *)(A + 8640064) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9164864) + 256150);
+  k36_matmul((float *)(A + 9164864) + 256000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 228864) + 0);
   k32_mul_sub((float *)(A + 8563264) + 0, (float *)(A + 8550464) + 0);
   k33_sub_mul((float *)(A + 8512064) + 0, (float *)(A + 8627264) + 0);
   k33_sub_mul((float *)(A + 8537664) + 0, (float *)(A + 8704064) + 0);
   k32_mul_sub((float *)(A + 8499264) + 0, (float *)(A + 8780864) + 0);
   k33_sub_mul((float *)(A + 8524864) + 0, (float *)(A + 8857664) + 0);
-  k38_mul_mul_addn((float *)(A + 228864) + 0, (float *)(A + 8524864) + 0, (float *)(A + 8550464) + 0, (float *)(A + 216064) + 0, (float *)(A + 8537664) + 0, (float *)(A + 8499264) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8512064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8934464) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9100864) + 0, (float *)(A + 6692864) + 0);
-  k35_mul_mul((float *)(A + 228864) + 0, (float *)(A + 8563264) + 0, (float *)(A + 8857664) + 0, (float *)(A + 216064) + 0);
-  k36_concat((float *)(A + 9011264) + 0, (float *)(A + 9100864) + 0, (float *)(A + 6692864) + 0, (float *)(A + 216064) + 0, (float *)(A + 9164864) + 243200);
-  k37_matmul((float *)(A + 9164864) + 243200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8473664) + 0);
+  k37_mul_mul_addn((float *)(A + 228864) + 0, (float *)(A + 8524864) + 0, (float *)(A + 8550464) + 0, (float *)(A + 216064) + 0, (float *)(A + 8537664) + 0, (float *)(A + 8499264) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8512064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8934464) + 0, (float *)(A + 9164864) + 243200, (float *)(A + 9164864) + 243250, (float *)(A + 9164864) + 243300);
+  k35_mul_mul((float *)(A + 228864) + 0, (float *)(A + 8563264) + 0, (float *)(A + 8857664) + 0, (float *)(A + 9164864) + 243350);
+  k36_matmul((float *)(A + 9164864) + 243200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8473664) + 0);
   k32_mul_sub((float *)(A + 8486464) + 0, (float *)(A + 8550464) + 0);
   k33_sub_mul((float *)(A + 8435264) + 0, (float *)(A + 8627264) + 0);
   k33_sub_mul((float *)(A + 8460864) + 0, (float *)(A + 8704064) + 0);
   k32_mul_sub((float *)(A + 8422464) + 0, (float *)(A + 8780864) + 0);
   k33_sub_mul((float *)(A + 8448064) + 0, (float *)(A + 8857664) + 0);
-  k38_mul_mul_addn((float *)(A + 8473664) + 0, (float *)(A + 8448064) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8934464) + 0, (float *)(A + 8460864) + 0, (float *)(A + 8422464) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8435264) + 0, (float *)(A + 8780864) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9100864) + 0, (float *)(A + 216064) + 0, (float *)(A + 228864) + 0);
-  k35_mul_mul((float *)(A + 8473664) + 0, (float *)(A + 8486464) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8396864) + 0);
-  k36_concat((float *)(A + 9100864) + 0, (float *)(A + 216064) + 0, (float *)(A + 228864) + 0, (float *)(A + 8396864) + 0, (float *)(A + 9164864) + 230400);
-  k37_matmul((float *)(A + 9164864) + 230400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8396864) + 0);
+  k37_mul_mul_addn((float *)(A + 8473664) + 0, (float *)(A + 8448064) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8934464) + 0, (float *)(A + 8460864) + 0, (float *)(A + 8422464) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8435264) + 0, (float *)(A + 8780864) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9164864) + 230400, (float *)(A + 9164864) + 230450, (float *)(A + 9164864) + 230500);
+  k35_mul_mul((float *)(A + 8473664) + 0, (float *)(A + 8486464) + 0, (float *)(A + 8857664) + 0, (float *)(A + 9164864) + 230550);
+  k36_matmul((float *)(A + 9164864) + 230400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8396864) + 0);
   k32_mul_sub((float *)(A + 8409664) + 0, (float *)(A + 8473664) + 0);
   k33_sub_mul((float *)(A + 8358464) + 0, (float *)(A + 8550464) + 0);
   k33_sub_mul((float *)(A + 8384064) + 0, (float *)(A + 8627264) + 0);
   k32_mul_sub((float *)(A + 8345664) + 0, (float *)(A + 8704064) + 0);
   k33_sub_mul((float *)(A + 8371264) + 0, (float *)(A + 8780864) + 0);
-  k38_mul_mul_addn((float *)(A + 8396864) + 0, (float *)(A + 8371264) + 0, (float *)(A + 8473664) + 0, (float *)(A + 9011264) + 0, (float *)(A + 8384064) + 0, (float *)(A + 8345664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8358464) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8934464) + 0, (float *)(A + 9100864) + 0, (float *)(A + 216064) + 0);
-  k35_mul_mul((float *)(A + 8396864) + 0, (float *)(A + 8409664) + 0, (float *)(A + 8780864) + 0, (float *)(A + 228864) + 0);
-  k36_concat((float *)(A + 8934464) + 0, (float *)(A + 9100864) + 0, (float *)(A + 216064) + 0, (float *)(A + 228864) + 0, (float *)(A + 9164864) + 217600);
-  k37_matmul((float *)(A + 9164864) + 217600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8320064) + 0);
+  k37_mul_mul_addn((float *)(A + 8396864) + 0, (float *)(A + 8371264) + 0, (float *)(A + 8473664) + 0, (float *)(A + 9011264) + 0, (float *)(A + 8384064) + 0, (float *)(A + 8345664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8358464) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8857664) + 0, (float *)(A + 9164864) + 217600, (float *)(A + 9164864) + 217650, (float *)(A + 9164864) + 217700);
+  k35_mul_mul((float *)(A + 8396864) + 0, (float *)(A + 8409664) + 0, (float *)(A + 8780864) + 0, (float *)(A + 9164864) + 217750);
+  k36_matmul((float *)(A + 9164864) + 217600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8320064) + 0);
   k32_mul_sub((float *)(A + 8332864) + 0, (float *)(A + 8396864) + 0);
   k33_sub_mul((float *)(A + 8281664) + 0, (float *)(A + 8473664) + 0);
   k33_sub_mul((float *)(A + 8307264) + 0, (float *)(A + 8550464) + 0);
   k32_mul_sub((float *)(A + 8268864) + 0, (float *)(A + 8627264) + 0);
   k33_sub_mul((float *)(A + 8294464) + 0, (float *)(A + 8704064) + 0);
-  k38_mul_mul_addn((float *)(A + 8320064) + 0, (float *)(A + 8294464) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8307264) + 0, (float *)(A + 8268864) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8281664) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8934464) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9100864) + 0);
-  k35_mul_mul((float *)(A + 8320064) + 0, (float *)(A + 8332864) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8243264) + 0);
-  k36_concat((float *)(A + 8934464) + 0, (float *)(A + 9011264) + 0, (float *)(A + 9100864) + 0, (float *)(A + 8243264) + 0, (float *)(A + 9164864) + 204800);
-  k37_matmul((float *)(A + 9164864) + 204800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8243264) + 0);
+  k37_mul_mul_addn((float *)(A + 8320064) + 0, (float *)(A + 8294464) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8307264) + 0, (float *)(A + 8268864) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8281664) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8780864) + 0, (float *)(A + 9164864) + 204800, (float *)(A + 9164864) + 204850, (float *)(A + 9164864) + 204900);
+  k35_mul_mul((float *)(A + 8320064) + 0, (float *)(A + 8332864) + 0, (float *)(A + 8704064) + 0, (float *)(A + 9164864) + 204950);
+  k36_matmul((float *)(A + 9164864) + 204800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8243264) + 0);
   k32_mul_sub((float *)(A + 8256064) + 0, (float *)(A + 8320064) + 0);
   k33_sub_mul((float *)(A + 8204864) + 0, (float *)(A + 8396864) + 0);
   k33_sub_mul((float *)(A + 8230464) + 0, (float *)(A + 8473664) + 0);
   k32_mul_sub((float *)(A + 8192064) + 0, (float *)(A + 8550464) + 0);
   k33_sub_mul((float *)(A + 8217664) + 0, (float *)(A + 8627264) + 0);
-  k38_mul_mul_addn((float *)(A + 8243264) + 0, (float *)(A + 8217664) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8230464) + 0, (float *)(A + 8192064) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8204864) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8934464) + 0, (float *)(A + 9011264) + 0);
-  k35_mul_mul((float *)(A + 8243264) + 0, (float *)(A + 8256064) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8166464) + 0);
-  k36_concat((float *)(A + 8857664) + 0, (float *)(A + 8934464) + 0, (float *)(A + 9011264) + 0, (float *)(A + 8166464) + 0, (float *)(A + 9164864) + 192000);
-  k37_matmul((float *)(A + 9164864) + 192000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8166464) + 0);
+  k37_mul_mul_addn((float *)(A + 8243264) + 0, (float *)(A + 8217664) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8230464) + 0, (float *)(A + 8192064) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8204864) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8704064) + 0, (float *)(A + 9164864) + 192000, (float *)(A + 9164864) + 192050, (float *)(A + 9164864) + 192100);
+  k35_mul_mul((float *)(A + 8243264) + 0, (float *)(A + 8256064) + 0, (float *)(A + 8627264) + 0, (float *)(A + 9164864) + 192150);
+  k36_matmul((float *)(A + 9164864) + 192000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8166464) + 0);
   k32_mul_sub((float *)(A + 8179264) + 0, (float *)(A + 8243264) + 0);
   k33_sub_mul((float *)(A + 8128064) + 0, (float *)(A + 8320064) + 0);
   k33_sub_mul((float *)(A + 8153664) + 0, (float *)(A + 8396864) + 0);
   k32_mul_sub((float *)(A + 8115264) + 0, (float *)(A + 8473664) + 0);
   k33_sub_mul((float *)(A + 8140864) + 0, (float *)(A + 8550464) + 0);
-  k38_mul_mul_addn((float *)(A + 8166464) + 0, (float *)(A + 8140864) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8153664) + 0, (float *)(A + 8115264) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8128064) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8934464) + 0);
-  k35_mul_mul((float *)(A + 8166464) + 0, (float *)(A + 8179264) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8089664) + 0);
-  k36_concat((float *)(A + 8780864) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8934464) + 0, (float *)(A + 8089664) + 0, (float *)(A + 9164864) + 179200);
-  k37_matmul((float *)(A + 9164864) + 179200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8089664) + 0);
+  k37_mul_mul_addn((float *)(A + 8166464) + 0, (float *)(A + 8140864) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8153664) + 0, (float *)(A + 8115264) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8128064) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8627264) + 0, (float *)(A + 9164864) + 179200, (float *)(A + 9164864) + 179250, (float *)(A + 9164864) + 179300);
+  k35_mul_mul((float *)(A + 8166464) + 0, (float *)(A + 8179264) + 0, (float *)(A + 8550464) + 0, (float *)(A + 9164864) + 179350);
+  k36_matmul((float *)(A + 9164864) + 179200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8089664) + 0);
   k32_mul_sub((float *)(A + 8102464) + 0, (float *)(A + 8166464) + 0);
   k33_sub_mul((float *)(A + 8051264) + 0, (float *)(A + 8243264) + 0);
   k33_sub_mul((float *)(A + 8076864) + 0, (float *)(A + 8320064) + 0);
   k32_mul_sub((float *)(A + 8038464) + 0, (float *)(A + 8396864) + 0);
   k33_sub_mul((float *)(A + 8064064) + 0, (float *)(A + 8473664) + 0);
-  k38_mul_mul_addn((float *)(A + 8089664) + 0, (float *)(A + 8064064) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8076864) + 0, (float *)(A + 8038464) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8051264) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8857664) + 0);
-  k35_mul_mul((float *)(A + 8089664) + 0, (float *)(A + 8102464) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8012864) + 0);
-  k36_concat((float *)(A + 8704064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 8857664) + 0, (float *)(A + 8012864) + 0, (float *)(A + 9164864) + 166400);
-  k37_matmul((float *)(A + 9164864) + 166400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8012864) + 0);
+  k37_mul_mul_addn((float *)(A + 8089664) + 0, (float *)(A + 8064064) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8076864) + 0, (float *)(A + 8038464) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8051264) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8550464) + 0, (float *)(A + 9164864) + 166400, (float *)(A + 9164864) + 166450, (float *)(A + 9164864) + 166500);
+  k35_mul_mul((float *)(A + 8089664) + 0, (float *)(A + 8102464) + 0, (float *)(A + 8473664) + 0, (float *)(A + 9164864) + 166550);
+  k36_matmul((float *)(A + 9164864) + 166400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8012864) + 0);
   k32_mul_sub((float *)(A + 8025664) + 0, (float *)(A + 8089664) + 0);
   k33_sub_mul((float *)(A + 7974464) + 0, (float *)(A + 8166464) + 0);
   k33_sub_mul((float *)(A + 8000064) + 0, (float *)(A + 8243264) + 0);
   k32_mul_sub((float *)(A + 7961664) + 0, (float *)(A + 8320064) + 0);
   k33_sub_mul((float *)(A + 7987264) + 0, (float *)(A + 8396864) + 0);
-  k38_mul_mul_addn((float *)(A + 8012864) + 0, (float *)(A + 7987264) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8000064) + 0, (float *)(A + 7961664) + 0, (float *)(A + 8166464) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8243264) + 0, (float *)(A + 7974464) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8780864) + 0);
-  k35_mul_mul((float *)(A + 8012864) + 0, (float *)(A + 8025664) + 0, (float *)(A + 8396864) + 0, (float *)(A + 7936064) + 0);
-  k36_concat((float *)(A + 8627264) + 0, (float *)(A + 8704064) + 0, (float *)(A + 8780864) + 0, (float *)(A + 7936064) + 0, (float *)(A + 9164864) + 153600);
-  k37_matmul((float *)(A + 9164864) + 153600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7936064) + 0);
+  k37_mul_mul_addn((float *)(A + 8012864) + 0, (float *)(A + 7987264) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8000064) + 0, (float *)(A + 7961664) + 0, (float *)(A + 8166464) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8243264) + 0, (float *)(A + 7974464) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8473664) + 0, (float *)(A + 9164864) + 153600, (float *)(A + 9164864) + 153650, (float *)(A + 9164864) + 153700);
+  k35_mul_mul((float *)(A + 8012864) + 0, (float *)(A + 8025664) + 0, (float *)(A + 8396864) + 0, (float *)(A + 9164864) + 153750);
+  k36_matmul((float *)(A + 9164864) + 153600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7936064) + 0);
   k32_mul_sub((float *)(A + 7948864) + 0, (float *)(A + 8012864) + 0);
   k33_sub_mul((float *)(A + 7897664) + 0, (float *)(A + 8089664) + 0);
   k33_sub_mul((float *)(A + 7923264) + 0, (float *)(A + 8166464) + 0);
   k32_mul_sub((float *)(A + 7884864) + 0, (float *)(A + 8243264) + 0);
   k33_sub_mul((float *)(A + 7910464) + 0, (float *)(A + 8320064) + 0);
-  k38_mul_mul_addn((float *)(A + 7936064) + 0, (float *)(A + 7910464) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8473664) + 0, (float *)(A + 7923264) + 0, (float *)(A + 7884864) + 0, (float *)(A + 8089664) + 0, (float *)(A + 7859264) + 0, (float *)(A + 8166464) + 0, (float *)(A + 7897664) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8704064) + 0);
-  k35_mul_mul((float *)(A + 7936064) + 0, (float *)(A + 7948864) + 0, (float *)(A + 8320064) + 0, (float *)(A + 7859264) + 0);
-  k36_concat((float *)(A + 8550464) + 0, (float *)(A + 8627264) + 0, (float *)(A + 8704064) + 0, (float *)(A + 7859264) + 0, (float *)(A + 9164864) + 140800);
-  k37_matmul((float *)(A + 9164864) + 140800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7859264) + 0);
+  k37_mul_mul_addn((float *)(A + 7936064) + 0, (float *)(A + 7910464) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8473664) + 0, (float *)(A + 7923264) + 0, (float *)(A + 7884864) + 0, (float *)(A + 8089664) + 0, (float *)(A + 7859264) + 0, (float *)(A + 8166464) + 0, (float *)(A + 7897664) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8396864) + 0, (float *)(A + 9164864) + 140800, (float *)(A + 9164864) + 140850, (float *)(A + 9164864) + 140900);
+  k35_mul_mul((float *)(A + 7936064) + 0, (float *)(A + 7948864) + 0, (float *)(A + 8320064) + 0, (float *)(A + 9164864) + 140950);
+  k36_matmul((float *)(A + 9164864) + 140800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7859264) + 0);
   k32_mul_sub((float *)(A + 7872064) + 0, (float *)(A + 7936064) + 0);
   k33_sub_mul((float *)(A + 7820864) + 0, (float *)(A + 8012864) + 0);
   k33_sub_mul((float *)(A + 7846464) + 0, (float *)(A + 8089664) + 0);
   k32_mul_sub((float *)(A + 7808064) + 0, (float *)(A + 8166464) + 0);
   k33_sub_mul((float *)(A + 7833664) + 0, (float *)(A + 8243264) + 0);
-  k38_mul_mul_addn((float *)(A + 7859264) + 0, (float *)(A + 7833664) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8396864) + 0, (float *)(A + 7846464) + 0, (float *)(A + 7808064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 8089664) + 0, (float *)(A + 7820864) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8627264) + 0);
-  k35_mul_mul((float *)(A + 7859264) + 0, (float *)(A + 7872064) + 0, (float *)(A + 8243264) + 0, (float *)(A + 7782464) + 0);
-  k36_concat((float *)(A + 8473664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 8627264) + 0, (float *)(A + 7782464) + 0, (float *)(A + 9164864) + 128000);
-  k37_matmul((float *)(A + 9164864) + 128000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7782464) + 0);
+  k37_mul_mul_addn((float *)(A + 7859264) + 0, (float *)(A + 7833664) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8396864) + 0, (float *)(A + 7846464) + 0, (float *)(A + 7808064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 8089664) + 0, (float *)(A + 7820864) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8320064) + 0, (float *)(A + 9164864) + 128000, (float *)(A + 9164864) + 128050, (float *)(A + 9164864) + 128100);
+  k35_mul_mul((float *)(A + 7859264) + 0, (float *)(A + 7872064) + 0, (float *)(A + 8243264) + 0, (float *)(A + 9164864) + 128150);
+  k36_matmul((float *)(A + 9164864) + 128000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7782464) + 0);
   k32_mul_sub((float *)(A + 7795264) + 0, (float *)(A + 7859264) + 0);
   k33_sub_mul((float *)(A + 7744064) + 0, (float *)(A + 7936064) + 0);
   k33_sub_mul((float *)(A + 7769664) + 0, (float *)(A + 8012864) + 0);
   k32_mul_sub((float *)(A + 7731264) + 0, (float *)(A + 8089664) + 0);
-}
-
-static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   k33_sub_mul((float *)(A + 7756864) + 0, (float *)(A + 8166464) + 0);
-  k38_mul_mul_addn((float *)(A + 7782464) + 0, (float *)(A + 7756864) + 0, (float *)(A + 7859264) + 0, (float *)(A + 8320064) + 0, (float *)(A + 7769664) + 0, (float *)(A + 7731264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 8012864) + 0, (float *)(A + 7744064) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8550464) + 0);
-  k35_mul_mul((float *)(A + 7782464) + 0, (float *)(A + 7795264) + 0, (float *)(A + 8166464) + 0, (float *)(A + 7705664) + 0);
-  k36_concat((float *)(A + 8396864) + 0, (float *)(A + 8473664) + 0, (float *)(A + 8550464) + 0, (float *)(A + 7705664) + 0, (float *)(A + 9164864) + 115200);
-  k37_matmul((float *)(A + 9164864) + 115200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7705664) + 0);
+  k37_mul_mul_addn((float *)(A + 7782464) + 0, (float *)(A + 7756864) + 0, (float *)(A + 7859264) + 0, (float *)(A + 8320064) + 0, (float *)(A + 7769664) + 0, (float *)(A + 7731264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 8012864) + 0, (float *)(A + 7744064) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8243264) + 0, (float *)(A + 9164864) + 115200, (float *)(A + 9164864) + 115250, (float *)(A + 9164864) + 115300);
+  k35_mul_mul((float *)(A + 7782464) + 0, (float *)(A + 7795264) + 0, (float *)(A + 8166464) + 0, (float *)(A + 9164864) + 115350);
+  k36_matmul((float *)(A + 9164864) + 115200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7705664) + 0);
   k32_mul_sub((float *)(A + 7718464) + 0, (float *)(A + 7782464) + 0);
   k33_sub_mul((float *)(A + 7667264) + 0, (float *)(A + 7859264) + 0);
   k33_sub_mul((float *)(A + 7692864) + 0, (float *)(A + 7936064) + 0);
   k32_mul_sub((float *)(A + 7654464) + 0, (float *)(A + 8012864) + 0);
   k33_sub_mul((float *)(A + 7680064) + 0, (float *)(A + 8089664) + 0);
-  k38_mul_mul_addn((float *)(A + 7705664) + 0, (float *)(A + 7680064) + 0, (float *)(A + 7782464) + 0, (float *)(A + 8243264) + 0, (float *)(A + 7692864) + 0, (float *)(A + 7654464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7936064) + 0, (float *)(A + 7667264) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8473664) + 0);
-  k35_mul_mul((float *)(A + 7705664) + 0, (float *)(A + 7718464) + 0, (float *)(A + 8089664) + 0, (float *)(A + 7628864) + 0);
-  k36_concat((float *)(A + 8320064) + 0, (float *)(A + 8396864) + 0, (float *)(A + 8473664) + 0, (float *)(A + 7628864) + 0, (float *)(A + 9164864) + 102400);
-  k37_matmul((float *)(A + 9164864) + 102400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7628864) + 0);
+  k37_mul_mul_addn((float *)(A + 7705664) + 0, (float *)(A + 7680064) + 0, (float *)(A + 7782464) + 0, (float *)(A + 8243264) + 0, (float *)(A + 7692864) + 0, (float *)(A + 7654464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7936064) + 0, (float *)(A + 7667264) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8166464) + 0, (float *)(A + 9164864) + 102400, (float *)(A + 9164864) + 102450, (float *)(A + 9164864) + 102500);
+  k35_mul_mul((float *)(A + 7705664) + 0, (float *)(A + 7718464) + 0, (float *)(A + 8089664) + 0, (float *)(A + 9164864) + 102550);
+  k36_matmul((float *)(A + 9164864) + 102400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7628864) + 0);
   k32_mul_sub((float *)(A + 7641664) + 0, (float *)(A + 7705664) + 0);
   k33_sub_mul((float *)(A + 7590464) + 0, (float *)(A + 7782464) + 0);
   k33_sub_mul((float *)(A + 7616064) + 0, (float *)(A + 7859264) + 0);
   k32_mul_sub((float *)(A + 7577664) + 0, (float *)(A + 7936064) + 0);
   k33_sub_mul((float *)(A + 7603264) + 0, (float *)(A + 8012864) + 0);
-  k38_mul_mul_addn((float *)(A + 7628864) + 0, (float *)(A + 7603264) + 0, (float *)(A + 7705664) + 0, (float *)(A + 8166464) + 0, (float *)(A + 7616064) + 0, (float *)(A + 7577664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7590464) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8396864) + 0);
-  k35_mul_mul((float *)(A + 7628864) + 0, (float *)(A + 7641664) + 0, (float *)(A + 8012864) + 0, (float *)(A + 7552064) + 0);
-  k36_concat((float *)(A + 8243264) + 0, (float *)(A + 8320064) + 0, (float *)(A + 8396864) + 0, (float *)(A + 7552064) + 0, (float *)(A + 9164864) + 89600);
-  k37_matmul((float *)(A + 9164864) + 89600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7552064) + 0);
+  k37_mul_mul_addn((float *)(A + 7628864) + 0, (float *)(A + 7603264) + 0, (float *)(A + 7705664) + 0, (float *)(A + 8166464) + 0, (float *)(A + 7616064) + 0, (float *)(A + 7577664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7590464) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8089664) + 0, (float *)(A + 9164864) + 89600, (float *)(A + 9164864) + 89650, (float *)(A + 9164864) + 89700);
+}
+
+static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k35_mul_mul((float *)(A + 7628864) + 0, (float *)(A + 7641664) + 0, (float *)(A + 8012864) + 0, (float *)(A + 9164864) + 89750);
+  k36_matmul((float *)(A + 9164864) + 89600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7552064) + 0);
   k32_mul_sub((float *)(A + 7564864) + 0, (float *)(A + 7628864) + 0);
   k33_sub_mul((float *)(A + 7513664) + 0, (float *)(A + 7705664) + 0);
   k33_sub_mul((float *)(A + 7539264) + 0, (float *)(A + 7782464) + 0);
   k32_mul_sub((float *)(A + 7500864) + 0, (float *)(A + 7859264) + 0);
   k33_sub_mul((float *)(A + 7526464) + 0, (float *)(A + 7936064) + 0);
-  k38_mul_mul_addn((float *)(A + 7552064) + 0, (float *)(A + 7526464) + 0, (float *)(A + 7628864) + 0, (float *)(A + 8089664) + 0, (float *)(A + 7539264) + 0, (float *)(A + 7500864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7513664) + 0, (float *)(A + 7859264) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8320064) + 0);
-  k35_mul_mul((float *)(A + 7552064) + 0, (float *)(A + 7564864) + 0, (float *)(A + 7936064) + 0, (float *)(A + 7475264) + 0);
-  k36_concat((float *)(A + 8166464) + 0, (float *)(A + 8243264) + 0, (float *)(A + 8320064) + 0, (float *)(A + 7475264) + 0, (float *)(A + 9164864) + 76800);
-  k37_matmul((float *)(A + 9164864) + 76800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7475264) + 0);
+  k37_mul_mul_addn((float *)(A + 7552064) + 0, (float *)(A + 7526464) + 0, (float *)(A + 7628864) + 0, (float *)(A + 8089664) + 0, (float *)(A + 7539264) + 0, (float *)(A + 7500864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7513664) + 0, (float *)(A + 7859264) + 0, (float *)(A + 8012864) + 0, (float *)(A + 9164864) + 76800, (float *)(A + 9164864) + 76850, (float *)(A + 9164864) + 76900);
+  k35_mul_mul((float *)(A + 7552064) + 0, (float *)(A + 7564864) + 0, (float *)(A + 7936064) + 0, (float *)(A + 9164864) + 76950);
+  k36_matmul((float *)(A + 9164864) + 76800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7475264) + 0);
   k32_mul_sub((float *)(A + 7488064) + 0, (float *)(A + 7552064) + 0);
   k33_sub_mul((float *)(A + 7436864) + 0, (float *)(A + 7628864) + 0);
   k33_sub_mul((float *)(A + 7462464) + 0, (float *)(A + 7705664) + 0);
   k32_mul_sub((float *)(A + 7424064) + 0, (float *)(A + 7782464) + 0);
   k33_sub_mul((float *)(A + 7449664) + 0, (float *)(A + 7859264) + 0);
-  k38_mul_mul_addn((float *)(A + 7475264) + 0, (float *)(A + 7449664) + 0, (float *)(A + 7552064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 7462464) + 0, (float *)(A + 7424064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7436864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8243264) + 0);
-  k35_mul_mul((float *)(A + 7475264) + 0, (float *)(A + 7488064) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7398464) + 0);
-  k36_concat((float *)(A + 8089664) + 0, (float *)(A + 8166464) + 0, (float *)(A + 8243264) + 0, (float *)(A + 7398464) + 0, (float *)(A + 9164864) + 64000);
-  k37_matmul((float *)(A + 9164864) + 64000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7398464) + 0);
+  k37_mul_mul_addn((float *)(A + 7475264) + 0, (float *)(A + 7449664) + 0, (float *)(A + 7552064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 7462464) + 0, (float *)(A + 7424064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7436864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7936064) + 0, (float *)(A + 9164864) + 64000, (float *)(A + 9164864) + 64050, (float *)(A + 9164864) + 64100);
+  k35_mul_mul((float *)(A + 7475264) + 0, (float *)(A + 7488064) + 0, (float *)(A + 7859264) + 0, (float *)(A + 9164864) + 64150);
+  k36_matmul((float *)(A + 9164864) + 64000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7398464) + 0);
   k32_mul_sub((float *)(A + 7411264) + 0, (float *)(A + 7475264) + 0);
   k33_sub_mul((float *)(A + 7360064) + 0, (float *)(A + 7552064) + 0);
   k33_sub_mul((float *)(A + 7385664) + 0, (float *)(A + 7628864) + 0);
   k32_mul_sub((float *)(A + 7347264) + 0, (float *)(A + 7705664) + 0);
   k33_sub_mul((float *)(A + 7372864) + 0, (float *)(A + 7782464) + 0);
-  k38_mul_mul_addn((float *)(A + 7398464) + 0, (float *)(A + 7372864) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 7385664) + 0, (float *)(A + 7347264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7360064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7859264) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8166464) + 0);
-  k35_mul_mul((float *)(A + 7398464) + 0, (float *)(A + 7411264) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7321664) + 0);
-  k36_concat((float *)(A + 8012864) + 0, (float *)(A + 8089664) + 0, (float *)(A + 8166464) + 0, (float *)(A + 7321664) + 0, (float *)(A + 9164864) + 51200);
-  k37_matmul((float *)(A + 9164864) + 51200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7321664) + 0);
+  k37_mul_mul_addn((float *)(A + 7398464) + 0, (float *)(A + 7372864) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 7385664) + 0, (float *)(A + 7347264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7360064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7859264) + 0, (float *)(A + 9164864) + 51200, (float *)(A + 9164864) + 51250, (float *)(A + 9164864) + 51300);
+  k35_mul_mul((float *)(A + 7398464) + 0, (float *)(A + 7411264) + 0, (float *)(A + 7782464) + 0, (float *)(A + 9164864) + 51350);
+  k36_matmul((float *)(A + 9164864) + 51200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7321664) + 0);
   k32_mul_sub((float *)(A + 7334464) + 0, (float *)(A + 7398464) + 0);
   k33_sub_mul((float *)(A + 7283264) + 0, (float *)(A + 7475264) + 0);
   k33_sub_mul((float *)(A + 7308864) + 0, (float *)(A + 7552064) + 0);
   k32_mul_sub((float *)(A + 7270464) + 0, (float *)(A + 7628864) + 0);
   k33_sub_mul((float *)(A + 7296064) + 0, (float *)(A + 7705664) + 0);
-  k38_mul_mul_addn((float *)(A + 7321664) + 0, (float *)(A + 7296064) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7308864) + 0, (float *)(A + 7270464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7283264) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8089664) + 0);
-  k35_mul_mul((float *)(A + 7321664) + 0, (float *)(A + 7334464) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7244864) + 0);
-  k36_concat((float *)(A + 7936064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 8089664) + 0, (float *)(A + 7244864) + 0, (float *)(A + 9164864) + 38400);
-  k37_matmul((float *)(A + 9164864) + 38400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7244864) + 0);
+  k37_mul_mul_addn((float *)(A + 7321664) + 0, (float *)(A + 7296064) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7308864) + 0, (float *)(A + 7270464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7283264) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 9164864) + 38400, (float *)(A + 9164864) + 38450, (float *)(A + 9164864) + 38500);
+  k35_mul_mul((float *)(A + 7321664) + 0, (float *)(A + 7334464) + 0, (float *)(A + 7705664) + 0, (float *)(A + 9164864) + 38550);
+  k36_matmul((float *)(A + 9164864) + 38400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7244864) + 0);
   k32_mul_sub((float *)(A + 7257664) + 0, (float *)(A + 7321664) + 0);
   k33_sub_mul((float *)(A + 7206464) + 0, (float *)(A + 7398464) + 0);
   k33_sub_mul((float *)(A + 7232064) + 0, (float *)(A + 7475264) + 0);
   k32_mul_sub((float *)(A + 7193664) + 0, (float *)(A + 7552064) + 0);
   k33_sub_mul((float *)(A + 7219264) + 0, (float *)(A + 7628864) + 0);
-  k38_mul_mul_addn((float *)(A + 7244864) + 0, (float *)(A + 7219264) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7232064) + 0, (float *)(A + 7193664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7168064) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7206464) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8012864) + 0);
-  k35_mul_mul((float *)(A + 7244864) + 0, (float *)(A + 7257664) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7168064) + 0);
-  k36_concat((float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 7168064) + 0, (float *)(A + 9164864) + 25600);
-  k37_matmul((float *)(A + 9164864) + 25600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7168064) + 0);
+  k37_mul_mul_addn((float *)(A + 7244864) + 0, (float *)(A + 7219264) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7232064) + 0, (float *)(A + 7193664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7168064) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7206464) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 9164864) + 25600, (float *)(A + 9164864) + 25650, (float *)(A + 9164864) + 25700);
+  k35_mul_mul((float *)(A + 7244864) + 0, (float *)(A + 7257664) + 0, (float *)(A + 7628864) + 0, (float *)(A + 9164864) + 25750);
+  k36_matmul((float *)(A + 9164864) + 25600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7168064) + 0);
   k32_mul_sub((float *)(A + 7180864) + 0, (float *)(A + 7244864) + 0);
   k33_sub_mul((float *)(A + 7129664) + 0, (float *)(A + 7321664) + 0);
   k33_sub_mul((float *)(A + 7155264) + 0, (float *)(A + 7398464) + 0);
   k32_mul_sub((float *)(A + 4246464) + 0, (float *)(A + 7475264) + 0);
   k33_sub_mul((float *)(A + 7142464) + 0, (float *)(A + 7552064) + 0);
-  k38_mul_mul_addn((float *)(A + 7168064) + 0, (float *)(A + 7142464) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7155264) + 0, (float *)(A + 4246464) + 0, (float *)(A + 7321664) + 0, (float *)(A + 4208064) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7129664) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0);
-  k35_mul_mul((float *)(A + 7168064) + 0, (float *)(A + 7180864) + 0, (float *)(A + 7552064) + 0, (float *)(A + 4208064) + 0);
-  k36_concat((float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 4208064) + 0, (float *)(A + 9164864) + 12800);
-  k37_matmul((float *)(A + 9164864) + 12800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4208064) + 0);
+  k37_mul_mul_addn((float *)(A + 7168064) + 0, (float *)(A + 7142464) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7155264) + 0, (float *)(A + 4246464) + 0, (float *)(A + 7321664) + 0, (float *)(A + 4208064) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7129664) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7628864) + 0, (float *)(A + 9164864) + 12800, (float *)(A + 9164864) + 12850, (float *)(A + 9164864) + 12900);
+  k35_mul_mul((float *)(A + 7168064) + 0, (float *)(A + 7180864) + 0, (float *)(A + 7552064) + 0, (float *)(A + 9164864) + 12950);
+  k36_matmul((float *)(A + 9164864) + 12800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4208064) + 0);
   k32_mul_sub((float *)(A + 4220864) + 0, (float *)(A + 4246464) + 0);
   k33_sub_mul((float *)(A + 6680064) + 0, (float *)(A + 7244864) + 0);
   k32_mul_sub((float *)(A + 6667264) + 0, (float *)(A + 7321664) + 0);
   k33_sub_mul((float *)(A + 4233664) + 0, (float *)(A + 7398464) + 0);
-  k39_mul_mul_addn((float *)(A + 4208064) + 0, (float *)(A + 4233664) + 0, (float *)(A + 4246464) + 0, (float *)(A + 7628864) + 0, (float *)(A + 6667264) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6680064) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0);
-  k40_const((float *)(A + 7244864) + 0);
-  k35_mul_mul((float *)(A + 4208064) + 0, (float *)(A + 4220864) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7321664) + 0);
-  k36_concat((float *)(A + 7475264) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7321664) + 0, (float *)(A + 9164864) + 0);
-  k41_matmul((float *)(A + 9164864) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 241664) + 0);
+  k38_mul_mul_addn((float *)(A + 4208064) + 0, (float *)(A + 4233664) + 0, (float *)(A + 4246464) + 0, (float *)(A + 7628864) + 0, (float *)(A + 6667264) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6680064) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0);
+  k39_const((float *)(A + 7244864) + 0);
+  k40_mul_mul((float *)(A + 4208064) + 0, (float *)(A + 4220864) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7321664) + 0);
+  k41_concat((float *)(A + 7475264) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7321664) + 0, (float *)(A + 9164864) + 0);
+  k42_matmul((float *)(A + 9164864) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 241664) + 0);
   k32_mul_sub((float *)(A + 6654464) + 0, (float *)(A + 7244864) + 0);
   k33_sub_mul((float *)(A + 4272064) + 0, (float *)(A + 7321664) + 0);
   k33_sub_mul((float *)(A + 6641664) + 0, (float *)(A + 7398464) + 0);
   k32_mul_sub((float *)(A + 4259264) + 0, (float *)(A + 7475264) + 0);
   k33_sub_mul((float *)(A + 4284864) + 0, (float *)(A + 7552064) + 0);
-  k34_mul_mul_mul((float *)(A + 241664) + 86400, (float *)(A + 4284864) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6641664) + 0, (float *)(A + 4259264) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7398464) + 0, (float *)(A + 4272064) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0);
-  k35_mul_mul((float *)(A + 241664) + 86400, (float *)(A + 6654464) + 0, (float *)(A + 7552064) + 0, (float *)(A + 6616064) + 0);
-  k36_concat((float *)(A + 7705664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 10598464) + 345600);
-  k37_matmul((float *)(A + 10598464) + 345600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6616064) + 0);
+  k34_mul_mul_mul((float *)(A + 241664) + 86400, (float *)(A + 4284864) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6641664) + 0, (float *)(A + 4259264) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7398464) + 0, (float *)(A + 4272064) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7628864) + 0, (float *)(A + 10598464) + 345600, (float *)(A + 10598464) + 345650, (float *)(A + 10598464) + 345700);
+  k35_mul_mul((float *)(A + 241664) + 86400, (float *)(A + 6654464) + 0, (float *)(A + 7552064) + 0, (float *)(A + 10598464) + 345750);
+  k36_matmul((float *)(A + 10598464) + 345600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6616064) + 0);
   k32_mul_sub((float *)(A + 6628864) + 0, (float *)(A + 7244864) + 0);
   k33_sub_mul((float *)(A + 6577664) + 0, (float *)(A + 7321664) + 0);
   k33_sub_mul((float *)(A + 6603264) + 0, (float *)(A + 7398464) + 0);
   k32_mul_sub((float *)(A + 6564864) + 0, (float *)(A + 7475264) + 0);
   k33_sub_mul((float *)(A + 6590464) + 0, (float *)(A + 7552064) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 83200, (float *)(A + 6616064) + 0, (float *)(A + 6590464) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7628864) + 0, (float *)(A + 6603264) + 0, (float *)(A + 6564864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6539264) + 0, (float *)(A + 7398464) + 0, (float *)(A + 6577664) + 0, (float *)(A + 7475264) + 0, (float *)(A + 6628864) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8012864) + 0);
-  k36_concat((float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 8012864) + 0, (float *)(A + 10598464) + 332800);
-  k37_matmul((float *)(A + 10598464) + 332800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6539264) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 83200, (float *)(A + 6616064) + 0, (float *)(A + 6590464) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7628864) + 0, (float *)(A + 6603264) + 0, (float *)(A + 6564864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6539264) + 0, (float *)(A + 7398464) + 0, (float *)(A + 6577664) + 0, (float *)(A + 7475264) + 0, (float *)(A + 6628864) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 10598464) + 332800, (float *)(A + 10598464) + 332850, (float *)(A + 10598464) + 332900, (float *)(A + 10598464) + 332950);
+  k36_matmul((float *)(A + 10598464) + 332800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6539264) + 0);
   k32_mul_sub((float *)(A + 6552064) + 0, (float *)(A + 6616064) + 0);
   k33_sub_mul((float *)(A + 6500864) + 0, (float *)(A + 7244864) + 0);
   k33_sub_mul((float *)(A + 6526464) + 0, (float *)(A + 7321664) + 0);
   k32_mul_sub((float *)(A + 6488064) + 0, (float *)(A + 7398464) + 0);
   k33_sub_mul((float *)(A + 6513664) + 0, (float *)(A + 7475264) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 80000, (float *)(A + 6539264) + 0, (float *)(A + 6513664) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 6526464) + 0, (float *)(A + 6488064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6462464) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6500864) + 0, (float *)(A + 7398464) + 0, (float *)(A + 6552064) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0);
-  k36_concat((float *)(A + 7628864) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 7936064) + 0, (float *)(A + 10598464) + 320000);
-  k37_matmul((float *)(A + 10598464) + 320000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6462464) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 80000, (float *)(A + 6539264) + 0, (float *)(A + 6513664) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7705664) + 0, (float *)(A + 6526464) + 0, (float *)(A + 6488064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6462464) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6500864) + 0, (float *)(A + 7398464) + 0, (float *)(A + 6552064) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 10598464) + 320000, (float *)(A + 10598464) + 320050, (float *)(A + 10598464) + 320100, (float *)(A + 10598464) + 320150);
+  k36_matmul((float *)(A + 10598464) + 320000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6462464) + 0);
   k32_mul_sub((float *)(A + 6475264) + 0, (float *)(A + 6539264) + 0);
   k33_sub_mul((float *)(A + 6424064) + 0, (float *)(A + 6616064) + 0);
   k33_sub_mul((float *)(A + 6449664) + 0, (float *)(A + 7244864) + 0);
   k32_mul_sub((float *)(A + 6411264) + 0, (float *)(A + 7321664) + 0);
   k33_sub_mul((float *)(A + 6436864) + 0, (float *)(A + 7398464) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 76800, (float *)(A + 6462464) + 0, (float *)(A + 6436864) + 0, (float *)(A + 6539264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 6449664) + 0, (float *)(A + 6411264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 6385664) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6424064) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6475264) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0);
-  k36_concat((float *)(A + 7628864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 7859264) + 0, (float *)(A + 10598464) + 307200);
-  k37_matmul((float *)(A + 10598464) + 307200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6385664) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 76800, (float *)(A + 6462464) + 0, (float *)(A + 6436864) + 0, (float *)(A + 6539264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 6449664) + 0, (float *)(A + 6411264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 6385664) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6424064) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6475264) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 10598464) + 307200, (float *)(A + 10598464) + 307250, (float *)(A + 10598464) + 307300, (float *)(A + 10598464) + 307350);
+  k36_matmul((float *)(A + 10598464) + 307200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6385664) + 0);
   k32_mul_sub((float *)(A + 6398464) + 0, (float *)(A + 6462464) + 0);
   k33_sub_mul((float *)(A + 6347264) + 0, (float *)(A + 6539264) + 0);
   k33_sub_mul((float *)(A + 6372864) + 0, (float *)(A + 6616064) + 0);
   k32_mul_sub((float *)(A + 6334464) + 0, (float *)(A + 7244864) + 0);
   k33_sub_mul((float *)(A + 6360064) + 0, (float *)(A + 7321664) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 73600, (float *)(A + 6385664) + 0, (float *)(A + 6360064) + 0, (float *)(A + 6462464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 6372864) + 0, (float *)(A + 6334464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6616064) + 0, (float *)(A + 6347264) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6398464) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7782464) + 0);
-  k36_concat((float *)(A + 7552064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 7782464) + 0, (float *)(A + 10598464) + 294400);
-  k37_matmul((float *)(A + 10598464) + 294400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6308864) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 73600, (float *)(A + 6385664) + 0, (float *)(A + 6360064) + 0, (float *)(A + 6462464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 6372864) + 0, (float *)(A + 6334464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6616064) + 0, (float *)(A + 6347264) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6398464) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 10598464) + 294400, (float *)(A + 10598464) + 294450, (float *)(A + 10598464) + 294500, (float *)(A + 10598464) + 294550);
+  k36_matmul((float *)(A + 10598464) + 294400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6308864) + 0);
   k32_mul_sub((float *)(A + 6321664) + 0, (float *)(A + 6385664) + 0);
   k33_sub_mul((float *)(A + 6270464) + 0, (float *)(A + 6462464) + 0);
   k33_sub_mul((float *)(A + 6296064) + 0, (float *)(A + 6539264) + 0);
   k32_mul_sub((float *)(A + 6257664) + 0, (float *)(A + 6616064) + 0);
   k33_sub_mul((float *)(A + 6283264) + 0, (float *)(A + 7244864) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 70400, (float *)(A + 6308864) + 0, (float *)(A + 6283264) + 0, (float *)(A + 6385664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 6296064) + 0, (float *)(A + 6257664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6270464) + 0, (float *)(A + 6616064) + 0, (float *)(A + 6321664) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7705664) + 0);
-  k36_concat((float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 7705664) + 0, (float *)(A + 10598464) + 281600);
-  k37_matmul((float *)(A + 10598464) + 281600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6232064) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 70400, (float *)(A + 6308864) + 0, (float *)(A + 6283264) + 0, (float *)(A + 6385664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 6296064) + 0, (float *)(A + 6257664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6270464) + 0, (float *)(A + 6616064) + 0, (float *)(A + 6321664) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 10598464) + 281600, (float *)(A + 10598464) + 281650, (float *)(A + 10598464) + 281700, (float *)(A + 10598464) + 281750);
+  k36_matmul((float *)(A + 10598464) + 281600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6232064) + 0);
   k32_mul_sub((float *)(A + 6244864) + 0, (float *)(A + 6308864) + 0);
   k33_sub_mul((float *)(A + 6193664) + 0, (float *)(A + 6385664) + 0);
   k33_sub_mul((float *)(A + 6219264) + 0, (float *)(A + 6462464) + 0);
   k32_mul_sub((float *)(A + 6180864) + 0, (float *)(A + 6539264) + 0);
   k33_sub_mul((float *)(A + 6206464) + 0, (float *)(A + 6616064) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 67200, (float *)(A + 6232064) + 0, (float *)(A + 6206464) + 0, (float *)(A + 6308864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6219264) + 0, (float *)(A + 6180864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6193664) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6244864) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7628864) + 0);
-  k36_concat((float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 7628864) + 0, (float *)(A + 10598464) + 268800);
-  k37_matmul((float *)(A + 10598464) + 268800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6155264) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 67200, (float *)(A + 6232064) + 0, (float *)(A + 6206464) + 0, (float *)(A + 6308864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 6219264) + 0, (float *)(A + 6180864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6193664) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6244864) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 10598464) + 268800, (float *)(A + 10598464) + 268850, (float *)(A + 10598464) + 268900, (float *)(A + 10598464) + 268950);
+  k36_matmul((float *)(A + 10598464) + 268800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6155264) + 0);
   k32_mul_sub((float *)(A + 6168064) + 0, (float *)(A + 6232064) + 0);
   k33_sub_mul((float *)(A + 6116864) + 0, (float *)(A + 6308864) + 0);
   k33_sub_mul((float *)(A + 6142464) + 0, (float *)(A + 6385664) + 0);
   k32_mul_sub((float *)(A + 6104064) + 0, (float *)(A + 6462464) + 0);
   k33_sub_mul((float *)(A + 6129664) + 0, (float *)(A + 6539264) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 64000, (float *)(A + 6155264) + 0, (float *)(A + 6129664) + 0, (float *)(A + 6232064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6142464) + 0, (float *)(A + 6104064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6116864) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6168064) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0);
-  k36_concat((float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 7552064) + 0, (float *)(A + 10598464) + 256000);
-  k37_matmul((float *)(A + 10598464) + 256000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6078464) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 64000, (float *)(A + 6155264) + 0, (float *)(A + 6129664) + 0, (float *)(A + 6232064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 6142464) + 0, (float *)(A + 6104064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6116864) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6168064) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 10598464) + 256000, (float *)(A + 10598464) + 256050, (float *)(A + 10598464) + 256100, (float *)(A + 10598464) + 256150);
+  k36_matmul((float *)(A + 10598464) + 256000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6078464) + 0);
   k32_mul_sub((float *)(A + 6091264) + 0, (float *)(A + 6155264) + 0);
   k33_sub_mul((float *)(A + 6040064) + 0, (float *)(A + 6232064) + 0);
   k33_sub_mul((float *)(A + 6065664) + 0, (float *)(A + 6308864) + 0);
   k32_mul_sub((float *)(A + 6027264) + 0, (float *)(A + 6385664) + 0);
   k33_sub_mul((float *)(A + 6052864) + 0, (float *)(A + 6462464) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 60800, (float *)(A + 6078464) + 0, (float *)(A + 6052864) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 6065664) + 0, (float *)(A + 6027264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6040064) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6091264) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0);
-  k36_concat((float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 7475264) + 0, (float *)(A + 10598464) + 243200);
-  k37_matmul((float *)(A + 10598464) + 243200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6001664) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 60800, (float *)(A + 6078464) + 0, (float *)(A + 6052864) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 6065664) + 0, (float *)(A + 6027264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6040064) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6091264) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 10598464) + 243200, (float *)(A + 10598464) + 243250, (float *)(A + 10598464) + 243300, (float *)(A + 10598464) + 243350);
+  k36_matmul((float *)(A + 10598464) + 243200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6001664) + 0);
   k32_mul_sub((float *)(A + 6014464) + 0, (float *)(A + 6078464) + 0);
   k33_sub_mul((float *)(A + 5963264) + 0, (float *)(A + 6155264) + 0);
   k33_sub_mul((float *)(A + 5988864) + 0, (float *)(A + 6232064) + 0);
   k32_mul_sub((float *)(A + 5950464) + 0, (float *)(A + 6308864) + 0);
   k33_sub_mul((float *)(A + 5976064) + 0, (float *)(A + 6385664) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 57600, (float *)(A + 6001664) + 0, (float *)(A + 5976064) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 5988864) + 0, (float *)(A + 5950464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6232064) + 0, (float *)(A + 5963264) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6014464) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0);
-  k36_concat((float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 7398464) + 0, (float *)(A + 10598464) + 230400);
-  k37_matmul((float *)(A + 10598464) + 230400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5924864) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 57600, (float *)(A + 6001664) + 0, (float *)(A + 5976064) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 5988864) + 0, (float *)(A + 5950464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6232064) + 0, (float *)(A + 5963264) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6014464) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 10598464) + 230400, (float *)(A + 10598464) + 230450, (float *)(A + 10598464) + 230500, (float *)(A + 10598464) + 230550);
+  k36_matmul((float *)(A + 10598464) + 230400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5924864) + 0);
   k32_mul_sub((float *)(A + 5937664) + 0, (float *)(A + 6001664) + 0);
   k33_sub_mul((float *)(A + 5886464) + 0, (float *)(A + 6078464) + 0);
   k33_sub_mul((float *)(A + 5912064) + 0, (float *)(A + 6155264) + 0);
   k32_mul_sub((float *)(A + 5873664) + 0, (float *)(A + 6232064) + 0);
   k33_sub_mul((float *)(A + 5899264) + 0, (float *)(A + 6308864) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 54400, (float *)(A + 5924864) + 0, (float *)(A + 5899264) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 5912064) + 0, (float *)(A + 5873664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 5848064) + 0, (float *)(A + 6155264) + 0, (float *)(A + 5886464) + 0, (float *)(A + 6232064) + 0, (float *)(A + 5937664) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0);
-  k36_concat((float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 7321664) + 0, (float *)(A + 10598464) + 217600);
-  k37_matmul((float *)(A + 10598464) + 217600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5848064) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 54400, (float *)(A + 5924864) + 0, (float *)(A + 5899264) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 5912064) + 0, (float *)(A + 5873664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 5848064) + 0, (float *)(A + 6155264) + 0, (float *)(A + 5886464) + 0, (float *)(A + 6232064) + 0, (float *)(A + 5937664) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 10598464) + 217600, (float *)(A + 10598464) + 217650, (float *)(A + 10598464) + 217700, (float *)(A + 10598464) + 217750);
+  k36_matmul((float *)(A + 10598464) + 217600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5848064) + 0);
   k32_mul_sub((float *)(A + 5860864) + 0, (float *)(A + 5924864) + 0);
   k33_sub_mul((float *)(A + 5809664) + 0, (float *)(A + 6001664) + 0);
   k33_sub_mul((float *)(A + 5835264) + 0, (float *)(A + 6078464) + 0);
   k32_mul_sub((float *)(A + 5796864) + 0, (float *)(A + 6155264) + 0);
   k33_sub_mul((float *)(A + 5822464) + 0, (float *)(A + 6232064) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 51200, (float *)(A + 5848064) + 0, (float *)(A + 5822464) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 5835264) + 0, (float *)(A + 5796864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 5771264) + 0, (float *)(A + 6078464) + 0, (float *)(A + 5809664) + 0, (float *)(A + 6155264) + 0, (float *)(A + 5860864) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0);
-  k36_concat((float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 7244864) + 0, (float *)(A + 10598464) + 204800);
-  k37_matmul((float *)(A + 10598464) + 204800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5771264) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 51200, (float *)(A + 5848064) + 0, (float *)(A + 5822464) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 5835264) + 0, (float *)(A + 5796864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 5771264) + 0, (float *)(A + 6078464) + 0, (float *)(A + 5809664) + 0, (float *)(A + 6155264) + 0, (float *)(A + 5860864) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 10598464) + 204800, (float *)(A + 10598464) + 204850, (float *)(A + 10598464) + 204900, (float *)(A + 10598464) + 204950);
+  k36_matmul((float *)(A + 10598464) + 204800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5771264) + 0);
   k32_mul_sub((float *)(A + 5784064) + 0, (float *)(A + 5848064) + 0);
   k33_sub_mul((float *)(A + 5732864) + 0, (float *)(A + 5924864) + 0);
   k33_sub_mul((float *)(A + 5758464) + 0, (float *)(A + 6001664) + 0);
   k32_mul_sub((float *)(A + 5720064) + 0, (float *)(A + 6078464) + 0);
   k33_sub_mul((float *)(A + 5745664) + 0, (float *)(A + 6155264) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 48000, (float *)(A + 5771264) + 0, (float *)(A + 5745664) + 0, (float *)(A + 5848064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 5758464) + 0, (float *)(A + 5720064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 5694464) + 0, (float *)(A + 6001664) + 0, (float *)(A + 5732864) + 0, (float *)(A + 6078464) + 0, (float *)(A + 5784064) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0);
-  k36_concat((float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 6616064) + 0, (float *)(A + 10598464) + 192000);
-  k37_matmul((float *)(A + 10598464) + 192000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5694464) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 48000, (float *)(A + 5771264) + 0, (float *)(A + 5745664) + 0, (float *)(A + 5848064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 5758464) + 0, (float *)(A + 5720064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 5694464) + 0, (float *)(A + 6001664) + 0, (float *)(A + 5732864) + 0, (float *)(A + 6078464) + 0, (float *)(A + 5784064) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 10598464) + 192000, (float *)(A + 10598464) + 192050, (float *)(A + 10598464) + 192100, (float *)(A + 10598464) + 192150);
+  k36_matmul((float *)(A + 10598464) + 192000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5694464) + 0);
   k32_mul_sub((float *)(A + 5707264) + 0, (float *)(A + 5771264) + 0);
   k33_sub_mul((float *)(A + 5656064) + 0, (float *)(A + 5848064) + 0);
   k33_sub_mul((float *)(A + 5681664) + 0, (float *)(A + 5924864) + 0);
   k32_mul_sub((float *)(A + 5643264) + 0, (float *)(A + 6001664) + 0);
   k33_sub_mul((float *)(A + 5668864) + 0, (float *)(A + 6078464) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 44800, (float *)(A + 5694464) + 0, (float *)(A + 5668864) + 0, (float *)(A + 5771264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 5681664) + 0, (float *)(A + 5643264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5924864) + 0, (float *)(A + 5656064) + 0, (float *)(A + 6001664) + 0, (float *)(A + 5707264) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0);
-  k36_concat((float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 6539264) + 0, (float *)(A + 10598464) + 179200);
-  k37_matmul((float *)(A + 10598464) + 179200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5617664) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 44800, (float *)(A + 5694464) + 0, (float *)(A + 5668864) + 0, (float *)(A + 5771264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 5681664) + 0, (float *)(A + 5643264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5924864) + 0, (float *)(A + 5656064) + 0, (float *)(A + 6001664) + 0, (float *)(A + 5707264) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 10598464) + 179200, (float *)(A + 10598464) + 179250, (float *)(A + 10598464) + 179300, (float *)(A + 10598464) + 179350);
+  k36_matmul((float *)(A + 10598464) + 179200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5617664) + 0);
   k32_mul_sub((float *)(A + 5630464) + 0, (float *)(A + 5694464) + 0);
-}
-
-static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   k33_sub_mul((float *)(A + 5579264) + 0, (float *)(A + 5771264) + 0);
   k33_sub_mul((float *)(A + 5604864) + 0, (float *)(A + 5848064) + 0);
   k32_mul_sub((float *)(A + 5566464) + 0, (float *)(A + 5924864) + 0);
   k33_sub_mul((float *)(A + 5592064) + 0, (float *)(A + 6001664) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 41600, (float *)(A + 5617664) + 0, (float *)(A + 5592064) + 0, (float *)(A + 5694464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 5604864) + 0, (float *)(A + 5566464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5579264) + 0, (float *)(A + 5924864) + 0, (float *)(A + 5630464) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0);
-  k36_concat((float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 6462464) + 0, (float *)(A + 10598464) + 166400);
-  k37_matmul((float *)(A + 10598464) + 166400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5540864) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 41600, (float *)(A + 5617664) + 0, (float *)(A + 5592064) + 0, (float *)(A + 5694464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 5604864) + 0, (float *)(A + 5566464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5579264) + 0, (float *)(A + 5924864) + 0, (float *)(A + 5630464) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 10598464) + 166400, (float *)(A + 10598464) + 166450, (float *)(A + 10598464) + 166500, (float *)(A + 10598464) + 166550);
+  k36_matmul((float *)(A + 10598464) + 166400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5540864) + 0);
   k32_mul_sub((float *)(A + 5553664) + 0, (float *)(A + 5617664) + 0);
   k33_sub_mul((float *)(A + 5502464) + 0, (float *)(A + 5694464) + 0);
   k33_sub_mul((float *)(A + 5528064) + 0, (float *)(A + 5771264) + 0);
   k32_mul_sub((float *)(A + 5489664) + 0, (float *)(A + 5848064) + 0);
   k33_sub_mul((float *)(A + 5515264) + 0, (float *)(A + 5924864) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 38400, (float *)(A + 5540864) + 0, (float *)(A + 5515264) + 0, (float *)(A + 5617664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 5528064) + 0, (float *)(A + 5489664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5502464) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5553664) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0);
-  k36_concat((float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 6385664) + 0, (float *)(A + 10598464) + 153600);
-  k37_matmul((float *)(A + 10598464) + 153600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5464064) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 38400, (float *)(A + 5540864) + 0, (float *)(A + 5515264) + 0, (float *)(A + 5617664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 5528064) + 0, (float *)(A + 5489664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5502464) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5553664) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 10598464) + 153600, (float *)(A + 10598464) + 153650, (float *)(A + 10598464) + 153700, (float *)(A + 10598464) + 153750);
+  k36_matmul((float *)(A + 10598464) + 153600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5464064) + 0);
   k32_mul_sub((float *)(A + 5476864) + 0, (float *)(A + 5540864) + 0);
   k33_sub_mul((float *)(A + 5425664) + 0, (float *)(A + 5617664) + 0);
   k33_sub_mul((float *)(A + 5451264) + 0, (float *)(A + 5694464) + 0);
   k32_mul_sub((float *)(A + 5412864) + 0, (float *)(A + 5771264) + 0);
   k33_sub_mul((float *)(A + 5438464) + 0, (float *)(A + 5848064) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 35200, (float *)(A + 5464064) + 0, (float *)(A + 5438464) + 0, (float *)(A + 5540864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 5451264) + 0, (float *)(A + 5412864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5425664) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5476864) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0);
-  k36_concat((float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 6308864) + 0, (float *)(A + 10598464) + 140800);
-  k37_matmul((float *)(A + 10598464) + 140800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5387264) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 35200, (float *)(A + 5464064) + 0, (float *)(A + 5438464) + 0, (float *)(A + 5540864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 5451264) + 0, (float *)(A + 5412864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5425664) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5476864) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 10598464) + 140800, (float *)(A + 10598464) + 140850, (float *)(A + 10598464) + 140900, (float *)(A + 10598464) + 140950);
+  k36_matmul((float *)(A + 10598464) + 140800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5387264) + 0);
   k32_mul_sub((float *)(A + 5400064) + 0, (float *)(A + 5464064) + 0);
   k33_sub_mul((float *)(A + 5348864) + 0, (float *)(A + 5540864) + 0);
   k33_sub_mul((float *)(A + 5374464) + 0, (float *)(A + 5617664) + 0);
   k32_mul_sub((float *)(A + 5336064) + 0, (float *)(A + 5694464) + 0);
   k33_sub_mul((float *)(A + 5361664) + 0, (float *)(A + 5771264) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 32000, (float *)(A + 5387264) + 0, (float *)(A + 5361664) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 5374464) + 0, (float *)(A + 5336064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5348864) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5400064) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0);
-  k36_concat((float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 6232064) + 0, (float *)(A + 10598464) + 128000);
-  k37_matmul((float *)(A + 10598464) + 128000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5310464) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 32000, (float *)(A + 5387264) + 0, (float *)(A + 5361664) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 5374464) + 0, (float *)(A + 5336064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5348864) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5400064) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 10598464) + 128000, (float *)(A + 10598464) + 128050, (float *)(A + 10598464) + 128100, (float *)(A + 10598464) + 128150);
+  k36_matmul((float *)(A + 10598464) + 128000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5310464) + 0);
   k32_mul_sub((float *)(A + 5323264) + 0, (float *)(A + 5387264) + 0);
   k33_sub_mul((float *)(A + 5272064) + 0, (float *)(A + 5464064) + 0);
   k33_sub_mul((float *)(A + 5297664) + 0, (float *)(A + 5540864) + 0);
   k32_mul_sub((float *)(A + 5259264) + 0, (float *)(A + 5617664) + 0);
   k33_sub_mul((float *)(A + 5284864) + 0, (float *)(A + 5694464) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 28800, (float *)(A + 5310464) + 0, (float *)(A + 5284864) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5297664) + 0, (float *)(A + 5259264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5272064) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5323264) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0);
-  k36_concat((float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 6155264) + 0, (float *)(A + 10598464) + 115200);
-  k37_matmul((float *)(A + 10598464) + 115200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5233664) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 28800, (float *)(A + 5310464) + 0, (float *)(A + 5284864) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5297664) + 0, (float *)(A + 5259264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5272064) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5323264) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 10598464) + 115200, (float *)(A + 10598464) + 115250, (float *)(A + 10598464) + 115300, (float *)(A + 10598464) + 115350);
+  k36_matmul((float *)(A + 10598464) + 115200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5233664) + 0);
   k32_mul_sub((float *)(A + 5246464) + 0, (float *)(A + 5310464) + 0);
   k33_sub_mul((float *)(A + 5195264) + 0, (float *)(A + 5387264) + 0);
   k33_sub_mul((float *)(A + 5220864) + 0, (float *)(A + 5464064) + 0);
   k32_mul_sub((float *)(A + 5182464) + 0, (float *)(A + 5540864) + 0);
   k33_sub_mul((float *)(A + 5208064) + 0, (float *)(A + 5617664) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 25600, (float *)(A + 5233664) + 0, (float *)(A + 5208064) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5220864) + 0, (float *)(A + 5182464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5195264) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5246464) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0);
-  k36_concat((float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 6078464) + 0, (float *)(A + 10598464) + 102400);
-  k37_matmul((float *)(A + 10598464) + 102400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5156864) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 25600, (float *)(A + 5233664) + 0, (float *)(A + 5208064) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5220864) + 0, (float *)(A + 5182464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5195264) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5246464) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 10598464) + 102400, (float *)(A + 10598464) + 102450, (float *)(A + 10598464) + 102500, (float *)(A + 10598464) + 102550);
+  k36_matmul((float *)(A + 10598464) + 102400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5156864) + 0);
+}
+
+static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   k32_mul_sub((float *)(A + 5169664) + 0, (float *)(A + 5233664) + 0);
   k33_sub_mul((float *)(A + 5118464) + 0, (float *)(A + 5310464) + 0);
   k33_sub_mul((float *)(A + 5144064) + 0, (float *)(A + 5387264) + 0);
   k32_mul_sub((float *)(A + 5105664) + 0, (float *)(A + 5464064) + 0);
   k33_sub_mul((float *)(A + 5131264) + 0, (float *)(A + 5540864) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 22400, (float *)(A + 5156864) + 0, (float *)(A + 5131264) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5144064) + 0, (float *)(A + 5105664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5118464) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5169664) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0);
-  k36_concat((float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 6001664) + 0, (float *)(A + 10598464) + 89600);
-  k37_matmul((float *)(A + 10598464) + 89600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5080064) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 22400, (float *)(A + 5156864) + 0, (float *)(A + 5131264) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5144064) + 0, (float *)(A + 5105664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5118464) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5169664) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 10598464) + 89600, (float *)(A + 10598464) + 89650, (float *)(A + 10598464) + 89700, (float *)(A + 10598464) + 89750);
+  k36_matmul((float *)(A + 10598464) + 89600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5080064) + 0);
   k32_mul_sub((float *)(A + 5092864) + 0, (float *)(A + 5156864) + 0);
   k33_sub_mul((float *)(A + 5041664) + 0, (float *)(A + 5233664) + 0);
   k33_sub_mul((float *)(A + 5067264) + 0, (float *)(A + 5310464) + 0);
   k32_mul_sub((float *)(A + 5028864) + 0, (float *)(A + 5387264) + 0);
   k33_sub_mul((float *)(A + 5054464) + 0, (float *)(A + 5464064) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 19200, (float *)(A + 5080064) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5067264) + 0, (float *)(A + 5028864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5041664) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5092864) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0);
-  k36_concat((float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 5924864) + 0, (float *)(A + 10598464) + 76800);
-  k37_matmul((float *)(A + 10598464) + 76800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5003264) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 19200, (float *)(A + 5080064) + 0, (float *)(A + 5054464) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5067264) + 0, (float *)(A + 5028864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5041664) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5092864) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 10598464) + 76800, (float *)(A + 10598464) + 76850, (float *)(A + 10598464) + 76900, (float *)(A + 10598464) + 76950);
+  k36_matmul((float *)(A + 10598464) + 76800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5003264) + 0);
   k32_mul_sub((float *)(A + 5016064) + 0, (float *)(A + 5080064) + 0);
   k33_sub_mul((float *)(A + 4964864) + 0, (float *)(A + 5156864) + 0);
   k33_sub_mul((float *)(A + 4990464) + 0, (float *)(A + 5233664) + 0);
   k32_mul_sub((float *)(A + 4952064) + 0, (float *)(A + 5310464) + 0);
   k33_sub_mul((float *)(A + 4977664) + 0, (float *)(A + 5387264) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 16000, (float *)(A + 5003264) + 0, (float *)(A + 4977664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 4990464) + 0, (float *)(A + 4952064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 5233664) + 0, (float *)(A + 4964864) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5016064) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0);
-  k36_concat((float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 5848064) + 0, (float *)(A + 10598464) + 64000);
-  k37_matmul((float *)(A + 10598464) + 64000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4926464) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 16000, (float *)(A + 5003264) + 0, (float *)(A + 4977664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 4990464) + 0, (float *)(A + 4952064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 5233664) + 0, (float *)(A + 4964864) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5016064) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 10598464) + 64000, (float *)(A + 10598464) + 64050, (float *)(A + 10598464) + 64100, (float *)(A + 10598464) + 64150);
+  k36_matmul((float *)(A + 10598464) + 64000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4926464) + 0);
   k32_mul_sub((float *)(A + 4939264) + 0, (float *)(A + 5003264) + 0);
   k33_sub_mul((float *)(A + 4888064) + 0, (float *)(A + 5080064) + 0);
   k33_sub_mul((float *)(A + 4913664) + 0, (float *)(A + 5156864) + 0);
   k32_mul_sub((float *)(A + 4875264) + 0, (float *)(A + 5233664) + 0);
   k33_sub_mul((float *)(A + 4900864) + 0, (float *)(A + 5310464) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 12800, (float *)(A + 4926464) + 0, (float *)(A + 4900864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 4913664) + 0, (float *)(A + 4875264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 5156864) + 0, (float *)(A + 4888064) + 0, (float *)(A + 5233664) + 0, (float *)(A + 4939264) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0);
-  k36_concat((float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 5771264) + 0, (float *)(A + 10598464) + 51200);
-  k37_matmul((float *)(A + 10598464) + 51200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4849664) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 12800, (float *)(A + 4926464) + 0, (float *)(A + 4900864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 4913664) + 0, (float *)(A + 4875264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 5156864) + 0, (float *)(A + 4888064) + 0, (float *)(A + 5233664) + 0, (float *)(A + 4939264) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 10598464) + 51200, (float *)(A + 10598464) + 51250, (float *)(A + 10598464) + 51300, (float *)(A + 10598464) + 51350);
+  k36_matmul((float *)(A + 10598464) + 51200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4849664) + 0);
   k32_mul_sub((float *)(A + 4862464) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 4811264) + 0, (float *)(A + 5003264) + 0);
   k33_sub_mul((float *)(A + 4836864) + 0, (float *)(A + 5080064) + 0);
   k32_mul_sub((float *)(A + 4798464) + 0, (float *)(A + 5156864) + 0);
   k33_sub_mul((float *)(A + 4824064) + 0, (float *)(A + 5233664) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 9600, (float *)(A + 4849664) + 0, (float *)(A + 4824064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 4836864) + 0, (float *)(A + 4798464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 4811264) + 0, (float *)(A + 5156864) + 0, (float *)(A + 4862464) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0);
-  k36_concat((float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 5694464) + 0, (float *)(A + 10598464) + 38400);
-  k37_matmul((float *)(A + 10598464) + 38400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4772864) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 9600, (float *)(A + 4849664) + 0, (float *)(A + 4824064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 4836864) + 0, (float *)(A + 4798464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 4811264) + 0, (float *)(A + 5156864) + 0, (float *)(A + 4862464) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 10598464) + 38400, (float *)(A + 10598464) + 38450, (float *)(A + 10598464) + 38500, (float *)(A + 10598464) + 38550);
+  k36_matmul((float *)(A + 10598464) + 38400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4772864) + 0);
   k32_mul_sub((float *)(A + 4785664) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 4734464) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 4760064) + 0, (float *)(A + 5003264) + 0);
   k32_mul_sub((float *)(A + 4721664) + 0, (float *)(A + 5080064) + 0);
   k33_sub_mul((float *)(A + 4747264) + 0, (float *)(A + 5156864) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 6400, (float *)(A + 4772864) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 4760064) + 0, (float *)(A + 4721664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 4696064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 4734464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 4785664) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0);
-  k36_concat((float *)(A + 5387264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 5617664) + 0, (float *)(A + 10598464) + 25600);
-  k37_matmul((float *)(A + 10598464) + 25600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4696064) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 6400, (float *)(A + 4772864) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 4760064) + 0, (float *)(A + 4721664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 4696064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 4734464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 4785664) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 10598464) + 25600, (float *)(A + 10598464) + 25650, (float *)(A + 10598464) + 25700, (float *)(A + 10598464) + 25750);
+  k36_matmul((float *)(A + 10598464) + 25600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4696064) + 0);
   k32_mul_sub((float *)(A + 4708864) + 0, (float *)(A + 4772864) + 0);
   k33_sub_mul((float *)(A + 4657664) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 4683264) + 0, (float *)(A + 4926464) + 0);
   k32_mul_sub((float *)(A + 1748864) + 0, (float *)(A + 5003264) + 0);
   k33_sub_mul((float *)(A + 4670464) + 0, (float *)(A + 5080064) + 0);
-  k42_addn_mul_mul((float *)(A + 241664) + 3200, (float *)(A + 4696064) + 0, (float *)(A + 4670464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 4683264) + 0, (float *)(A + 1748864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 1710464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 4657664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 4708864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0);
-  k36_concat((float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 5464064) + 0, (float *)(A + 5540864) + 0, (float *)(A + 10598464) + 12800);
-  k37_matmul((float *)(A + 10598464) + 12800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 1710464) + 0);
+  k43_addn_mul_mul((float *)(A + 241664) + 3200, (float *)(A + 4696064) + 0, (float *)(A + 4670464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 4683264) + 0, (float *)(A + 1748864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 1710464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 4657664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 4708864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 10598464) + 12800, (float *)(A + 10598464) + 12850, (float *)(A + 10598464) + 12900, (float *)(A + 10598464) + 12950);
+  k36_matmul((float *)(A + 10598464) + 12800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 1710464) + 0);
   k32_mul_sub((float *)(A + 1723264) + 0, (float *)(A + 1748864) + 0);
   k33_sub_mul((float *)(A + 4195264) + 0, (float *)(A + 4772864) + 0);
   k32_mul_sub((float *)(A + 4182464) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 1736064) + 0, (float *)(A + 4926464) + 0);
-  k43_addn_mul_mul((float *)(A + 241664) + 0, (float *)(A + 1710464) + 0, (float *)(A + 1736064) + 0, (float *)(A + 1748864) + 0, (float *)(A + 5156864) + 0, (float *)(A + 4182464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4195264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 1723264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5233664) + 0);
-  k40_const((float *)(A + 4772864) + 0);
-  k36_concat((float *)(A + 5003264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5233664) + 0, (float *)(A + 10598464) + 0);
-  k41_matmul((float *)(A + 10598464) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 241664) + 0);
+  k44_addn_mul_mul((float *)(A + 241664) + 0, (float *)(A + 1710464) + 0, (float *)(A + 1736064) + 0, (float *)(A + 1748864) + 0, (float *)(A + 5156864) + 0, (float *)(A + 4182464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4195264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 1723264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5233664) + 0);
+  k39_const((float *)(A + 4772864) + 0);
+  k41_concat((float *)(A + 5003264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5233664) + 0, (float *)(A + 10598464) + 0);
+  k42_matmul((float *)(A + 10598464) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 241664) + 0);
   k32_mul_sub((float *)(A + 4169664) + 0, (float *)(A + 4772864) + 0);
   k33_sub_mul((float *)(A + 1774464) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 4156864) + 0, (float *)(A + 4926464) + 0);
   k32_mul_sub((float *)(A + 1761664) + 0, (float *)(A + 5003264) + 0);
   k33_sub_mul((float *)(A + 1787264) + 0, (float *)(A + 5080064) + 0);
-  k44_mul_mul_mul((float *)(A + 241664) + 86400, (float *)(A + 1787264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 1761664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4131264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 1774464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0);
-  k35_mul_mul((float *)(A + 241664) + 86400, (float *)(A + 4169664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 4131264) + 0);
-  k36_concat((float *)(A + 5233664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 4131264) + 0, (float *)(A + 12032064) + 0);
-  k37_matmul((float *)(A + 12032064) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4131264) + 0);
+  k45_mul_mul_mul((float *)(A + 241664) + 86400, (float *)(A + 1787264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 1761664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4131264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 1774464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5156864) + 0, (float *)(A + 12032064) + 0, (float *)(A + 12032064) + 50, (float *)(A + 12032064) + 100);
+  k35_mul_mul((float *)(A + 241664) + 86400, (float *)(A + 4169664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 12032064) + 150);
+  k36_matmul((float *)(A + 12032064) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4131264) + 0);
   k32_mul_sub((float *)(A + 4144064) + 0, (float *)(A + 4772864) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 83200, (float *)(A + 4131264) + 0, (float *)(A + 4105664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4926464) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 83200, (float *)(A + 4131264) + 0, (float *)(A + 4105664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 4092864) + 0, (float *)(A + 4131264) + 0);
   k33_sub_mul((float *)(A + 4118464) + 0, (float *)(A + 4772864) + 0);
   k32_mul_sub((float *)(A + 4080064) + 0, (float *)(A + 5003264) + 0);
   k33_sub_mul((float *)(A + 4105664) + 0, (float *)(A + 5080064) + 0);
-  k46_mul_addn_mul((float *)(A + 5156864) + 0, (float *)(A + 4156864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 4080064) + 0, (float *)(A + 4131264) + 0, (float *)(A + 4054464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4092864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 4105664) + 0, (float *)(A + 5233664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0);
-  k35_mul_mul((float *)(A + 4849664) + 0, (float *)(A + 4144064) + 0, (float *)(A + 5080064) + 0, (float *)(A + 4054464) + 0);
-  k36_concat((float *)(A + 5233664) + 0, (float *)(A + 5310464) + 0, (float *)(A + 5387264) + 0, (float *)(A + 4054464) + 0, (float *)(A + 12032064) + 12800);
-  k37_matmul((float *)(A + 12032064) + 12800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4054464) + 0);
+  k47_mul_addn_mul((float *)(A + 5156864) + 0, (float *)(A + 4156864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 4080064) + 0, (float *)(A + 4131264) + 0, (float *)(A + 4054464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4092864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 4105664) + 0, (float *)(A + 12032064) + 12800, (float *)(A + 12032064) + 12850, (float *)(A + 12032064) + 12900);
+  k35_mul_mul((float *)(A + 4849664) + 0, (float *)(A + 4144064) + 0, (float *)(A + 5080064) + 0, (float *)(A + 12032064) + 12950);
+  k36_matmul((float *)(A + 12032064) + 12800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4054464) + 0);
   k32_mul_sub((float *)(A + 4067264) + 0, (float *)(A + 4131264) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 80000, (float *)(A + 4054464) + 0, (float *)(A + 4028864) + 0, (float *)(A + 4131264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 80000, (float *)(A + 4054464) + 0, (float *)(A + 4028864) + 0, (float *)(A + 4131264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 4016064) + 0, (float *)(A + 4054464) + 0);
   k33_sub_mul((float *)(A + 4041664) + 0, (float *)(A + 4131264) + 0);
   k32_mul_sub((float *)(A + 4003264) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 4028864) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 4105664) + 0, (float *)(A + 4118464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4003264) + 0, (float *)(A + 4054464) + 0, (float *)(A + 3977664) + 0, (float *)(A + 4131264) + 0, (float *)(A + 4016064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 4028864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 4067264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3977664) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3977664) + 0, (float *)(A + 12032064) + 25600);
-  k37_matmul((float *)(A + 12032064) + 25600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3977664) + 0);
+  k47_mul_addn_mul((float *)(A + 4105664) + 0, (float *)(A + 4118464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4003264) + 0, (float *)(A + 4054464) + 0, (float *)(A + 3977664) + 0, (float *)(A + 4131264) + 0, (float *)(A + 4016064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 4028864) + 0, (float *)(A + 12032064) + 25600, (float *)(A + 12032064) + 25650, (float *)(A + 12032064) + 25700);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 4067264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 25750);
+  k36_matmul((float *)(A + 12032064) + 25600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3977664) + 0);
   k32_mul_sub((float *)(A + 3990464) + 0, (float *)(A + 4054464) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 76800, (float *)(A + 3977664) + 0, (float *)(A + 3952064) + 0, (float *)(A + 4054464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 76800, (float *)(A + 3977664) + 0, (float *)(A + 3952064) + 0, (float *)(A + 4054464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 3939264) + 0, (float *)(A + 3977664) + 0);
   k33_sub_mul((float *)(A + 3964864) + 0, (float *)(A + 4054464) + 0);
   k32_mul_sub((float *)(A + 3926464) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 3952064) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 4028864) + 0, (float *)(A + 4041664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3926464) + 0, (float *)(A + 3977664) + 0, (float *)(A + 3900864) + 0, (float *)(A + 4054464) + 0, (float *)(A + 3939264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3952064) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3990464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3900864) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3900864) + 0, (float *)(A + 12032064) + 38400);
-  k37_matmul((float *)(A + 12032064) + 38400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3900864) + 0);
+  k47_mul_addn_mul((float *)(A + 4028864) + 0, (float *)(A + 4041664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3926464) + 0, (float *)(A + 3977664) + 0, (float *)(A + 3900864) + 0, (float *)(A + 4054464) + 0, (float *)(A + 3939264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3952064) + 0, (float *)(A + 12032064) + 38400, (float *)(A + 12032064) + 38450, (float *)(A + 12032064) + 38500);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3990464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 38550);
+  k36_matmul((float *)(A + 12032064) + 38400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3900864) + 0);
   k32_mul_sub((float *)(A + 3913664) + 0, (float *)(A + 3977664) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 73600, (float *)(A + 3900864) + 0, (float *)(A + 3875264) + 0, (float *)(A + 3977664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 73600, (float *)(A + 3900864) + 0, (float *)(A + 3875264) + 0, (float *)(A + 3977664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 3862464) + 0, (float *)(A + 3900864) + 0);
   k33_sub_mul((float *)(A + 3888064) + 0, (float *)(A + 3977664) + 0);
   k32_mul_sub((float *)(A + 3849664) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 3875264) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 3952064) + 0, (float *)(A + 3964864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3849664) + 0, (float *)(A + 3900864) + 0, (float *)(A + 3824064) + 0, (float *)(A + 3977664) + 0, (float *)(A + 3862464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3875264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3913664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3824064) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3824064) + 0, (float *)(A + 12032064) + 51200);
-  k37_matmul((float *)(A + 12032064) + 51200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3824064) + 0);
+  k47_mul_addn_mul((float *)(A + 3952064) + 0, (float *)(A + 3964864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3849664) + 0, (float *)(A + 3900864) + 0, (float *)(A + 3824064) + 0, (float *)(A + 3977664) + 0, (float *)(A + 3862464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3875264) + 0, (float *)(A + 12032064) + 51200, (float *)(A + 12032064) + 51250, (float *)(A + 12032064) + 51300);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3913664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 51350);
+  k36_matmul((float *)(A + 12032064) + 51200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3824064) + 0);
   k32_mul_sub((float *)(A + 3836864) + 0, (float *)(A + 3900864) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 70400, (float *)(A + 3824064) + 0, (float *)(A + 3798464) + 0, (float *)(A + 3900864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 70400, (float *)(A + 3824064) + 0, (float *)(A + 3798464) + 0, (float *)(A + 3900864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 3785664) + 0, (float *)(A + 3824064) + 0);
   k33_sub_mul((float *)(A + 3811264) + 0, (float *)(A + 3900864) + 0);
   k32_mul_sub((float *)(A + 3772864) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 3798464) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 3875264) + 0, (float *)(A + 3888064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3772864) + 0, (float *)(A + 3824064) + 0, (float *)(A + 3747264) + 0, (float *)(A + 3900864) + 0, (float *)(A + 3785664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3798464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3836864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3747264) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3747264) + 0, (float *)(A + 12032064) + 64000);
-  k37_matmul((float *)(A + 12032064) + 64000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3747264) + 0);
+  k47_mul_addn_mul((float *)(A + 3875264) + 0, (float *)(A + 3888064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3772864) + 0, (float *)(A + 3824064) + 0, (float *)(A + 3747264) + 0, (float *)(A + 3900864) + 0, (float *)(A + 3785664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3798464) + 0, (float *)(A + 12032064) + 64000, (float *)(A + 12032064) + 64050, (float *)(A + 12032064) + 64100);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3836864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 64150);
+  k36_matmul((float *)(A + 12032064) + 64000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3747264) + 0);
   k32_mul_sub((float *)(A + 3760064) + 0, (float *)(A + 3824064) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 67200, (float *)(A + 3747264) + 0, (float *)(A + 3721664) + 0, (float *)(A + 3824064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 67200, (float *)(A + 3747264) + 0, (float *)(A + 3721664) + 0, (float *)(A + 3824064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 3708864) + 0, (float *)(A + 3747264) + 0);
   k33_sub_mul((float *)(A + 3734464) + 0, (float *)(A + 3824064) + 0);
   k32_mul_sub((float *)(A + 3696064) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 3721664) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 3798464) + 0, (float *)(A + 3811264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3696064) + 0, (float *)(A + 3747264) + 0, (float *)(A + 3670464) + 0, (float *)(A + 3824064) + 0, (float *)(A + 3708864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3721664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3760064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3670464) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3670464) + 0, (float *)(A + 12032064) + 76800);
-  k37_matmul((float *)(A + 12032064) + 76800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3670464) + 0);
+  k47_mul_addn_mul((float *)(A + 3798464) + 0, (float *)(A + 3811264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3696064) + 0, (float *)(A + 3747264) + 0, (float *)(A + 3670464) + 0, (float *)(A + 3824064) + 0, (float *)(A + 3708864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3721664) + 0, (float *)(A + 12032064) + 76800, (float *)(A + 12032064) + 76850, (float *)(A + 12032064) + 76900);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3760064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 76950);
+  k36_matmul((float *)(A + 12032064) + 76800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3670464) + 0);
   k32_mul_sub((float *)(A + 3683264) + 0, (float *)(A + 3747264) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 64000, (float *)(A + 3670464) + 0, (float *)(A + 3644864) + 0, (float *)(A + 3747264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 64000, (float *)(A + 3670464) + 0, (float *)(A + 3644864) + 0, (float *)(A + 3747264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 3632064) + 0, (float *)(A + 3670464) + 0);
   k33_sub_mul((float *)(A + 3657664) + 0, (float *)(A + 3747264) + 0);
   k32_mul_sub((float *)(A + 3619264) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 3644864) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 3721664) + 0, (float *)(A + 3734464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3619264) + 0, (float *)(A + 3670464) + 0, (float *)(A + 3593664) + 0, (float *)(A + 3747264) + 0, (float *)(A + 3632064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3644864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3683264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3593664) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3593664) + 0, (float *)(A + 12032064) + 89600);
-  k37_matmul((float *)(A + 12032064) + 89600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3593664) + 0);
+  k47_mul_addn_mul((float *)(A + 3721664) + 0, (float *)(A + 3734464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3619264) + 0, (float *)(A + 3670464) + 0, (float *)(A + 3593664) + 0, (float *)(A + 3747264) + 0, (float *)(A + 3632064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3644864) + 0, (float *)(A + 12032064) + 89600, (float *)(A + 12032064) + 89650, (float *)(A + 12032064) + 89700);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3683264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 89750);
+  k36_matmul((float *)(A + 12032064) + 89600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3593664) + 0);
   k32_mul_sub((float *)(A + 3606464) + 0, (float *)(A + 3670464) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 60800, (float *)(A + 3593664) + 0, (float *)(A + 3568064) + 0, (float *)(A + 3670464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 60800, (float *)(A + 3593664) + 0, (float *)(A + 3568064) + 0, (float *)(A + 3670464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 3555264) + 0, (float *)(A + 3593664) + 0);
   k33_sub_mul((float *)(A + 3580864) + 0, (float *)(A + 3670464) + 0);
   k32_mul_sub((float *)(A + 3542464) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 3568064) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 3644864) + 0, (float *)(A + 3657664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3542464) + 0, (float *)(A + 3593664) + 0, (float *)(A + 3516864) + 0, (float *)(A + 3670464) + 0, (float *)(A + 3555264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3568064) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3606464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3516864) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3516864) + 0, (float *)(A + 12032064) + 102400);
-  k37_matmul((float *)(A + 12032064) + 102400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3516864) + 0);
-}
-
-static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
+  k47_mul_addn_mul((float *)(A + 3644864) + 0, (float *)(A + 3657664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3542464) + 0, (float *)(A + 3593664) + 0, (float *)(A + 3516864) + 0, (float *)(A + 3670464) + 0, (float *)(A + 3555264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3568064) + 0, (float *)(A + 12032064) + 102400, (float *)(A + 12032064) + 102450, (float *)(A + 12032064) + 102500);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3606464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 102550);
+  k36_matmul((float *)(A + 12032064) + 102400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3516864) + 0);
   k32_mul_sub((float *)(A + 3529664) + 0, (float *)(A + 3593664) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 57600, (float *)(A + 3516864) + 0, (float *)(A + 3491264) + 0, (float *)(A + 3593664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 57600, (float *)(A + 3516864) + 0, (float *)(A + 3491264) + 0, (float *)(A + 3593664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 3478464) + 0, (float *)(A + 3516864) + 0);
   k33_sub_mul((float *)(A + 3504064) + 0, (float *)(A + 3593664) + 0);
   k32_mul_sub((float *)(A + 3465664) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 3491264) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 3568064) + 0, (float *)(A + 3580864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3465664) + 0, (float *)(A + 3516864) + 0, (float *)(A + 3440064) + 0, (float *)(A + 3593664) + 0, (float *)(A + 3478464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3491264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3529664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3440064) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3440064) + 0, (float *)(A + 12032064) + 115200);
-  k37_matmul((float *)(A + 12032064) + 115200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3440064) + 0);
+  k47_mul_addn_mul((float *)(A + 3568064) + 0, (float *)(A + 3580864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3465664) + 0, (float *)(A + 3516864) + 0, (float *)(A + 3440064) + 0, (float *)(A + 3593664) + 0, (float *)(A + 3478464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3491264) + 0, (float *)(A + 12032064) + 115200, (float *)(A + 12032064) + 115250, (float *)(A + 12032064) + 115300);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3529664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 115350);
+  k36_matmul((float *)(A + 12032064) + 115200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3440064) + 0);
   k32_mul_sub((float *)(A + 3452864) + 0, (float *)(A + 3516864) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 54400, (float *)(A + 3440064) + 0, (float *)(A + 3414464) + 0, (float *)(A + 3516864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 54400, (float *)(A + 3440064) + 0, (float *)(A + 3414464) + 0, (float *)(A + 3516864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 3401664) + 0, (float *)(A + 3440064) + 0);
   k33_sub_mul((float *)(A + 3427264) + 0, (float *)(A + 3516864) + 0);
   k32_mul_sub((float *)(A + 3388864) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 3414464) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 3491264) + 0, (float *)(A + 3504064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3388864) + 0, (float *)(A + 3440064) + 0, (float *)(A + 3363264) + 0, (float *)(A + 3516864) + 0, (float *)(A + 3401664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3414464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3452864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3363264) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3363264) + 0, (float *)(A + 12032064) + 128000);
-  k37_matmul((float *)(A + 12032064) + 128000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3363264) + 0);
+  k47_mul_addn_mul((float *)(A + 3491264) + 0, (float *)(A + 3504064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3388864) + 0, (float *)(A + 3440064) + 0, (float *)(A + 3363264) + 0, (float *)(A + 3516864) + 0, (float *)(A + 3401664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3414464) + 0, (float *)(A + 12032064) + 128000, (float *)(A + 12032064) + 128050, (float *)(A + 12032064) + 128100);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3452864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 128150);
+  k36_matmul((float *)(A + 12032064) + 128000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3363264) + 0);
   k32_mul_sub((float *)(A + 3376064) + 0, (float *)(A + 3440064) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 51200, (float *)(A + 3363264) + 0, (float *)(A + 3337664) + 0, (float *)(A + 3440064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 51200, (float *)(A + 3363264) + 0, (float *)(A + 3337664) + 0, (float *)(A + 3440064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 3324864) + 0, (float *)(A + 3363264) + 0);
   k33_sub_mul((float *)(A + 3350464) + 0, (float *)(A + 3440064) + 0);
   k32_mul_sub((float *)(A + 3312064) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 3337664) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 3414464) + 0, (float *)(A + 3427264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3312064) + 0, (float *)(A + 3363264) + 0, (float *)(A + 3286464) + 0, (float *)(A + 3440064) + 0, (float *)(A + 3324864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3337664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3376064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3286464) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3286464) + 0, (float *)(A + 12032064) + 140800);
-  k37_matmul((float *)(A + 12032064) + 140800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3286464) + 0);
+  k47_mul_addn_mul((float *)(A + 3414464) + 0, (float *)(A + 3427264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3312064) + 0, (float *)(A + 3363264) + 0, (float *)(A + 3286464) + 0, (float *)(A + 3440064) + 0, (float *)(A + 3324864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3337664) + 0, (float *)(A + 12032064) + 140800, (float *)(A + 12032064) + 140850, (float *)(A + 12032064) + 140900);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3376064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 140950);
+  k36_matmul((float *)(A + 12032064) + 140800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3286464) + 0);
   k32_mul_sub((float *)(A + 3299264) + 0, (float *)(A + 3363264) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 48000, (float *)(A + 3286464) + 0, (float *)(A + 3260864) + 0, (float *)(A + 3363264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 48000, (float *)(A + 3286464) + 0, (float *)(A + 3260864) + 0, (float *)(A + 3363264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 3248064) + 0, (float *)(A + 3286464) + 0);
   k33_sub_mul((float *)(A + 3273664) + 0, (float *)(A + 3363264) + 0);
   k32_mul_sub((float *)(A + 3235264) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 3260864) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 3337664) + 0, (float *)(A + 3350464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3235264) + 0, (float *)(A + 3286464) + 0, (float *)(A + 3209664) + 0, (float *)(A + 3363264) + 0, (float *)(A + 3248064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3260864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3299264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3209664) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3209664) + 0, (float *)(A + 12032064) + 153600);
-  k37_matmul((float *)(A + 12032064) + 153600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3209664) + 0);
+  k47_mul_addn_mul((float *)(A + 3337664) + 0, (float *)(A + 3350464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3235264) + 0, (float *)(A + 3286464) + 0, (float *)(A + 3209664) + 0, (float *)(A + 3363264) + 0, (float *)(A + 3248064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3260864) + 0, (float *)(A + 12032064) + 153600, (float *)(A + 12032064) + 153650, (float *)(A + 12032064) + 153700);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3299264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 153750);
+  k36_matmul((float *)(A + 12032064) + 153600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3209664) + 0);
   k32_mul_sub((float *)(A + 3222464) + 0, (float *)(A + 3286464) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 44800, (float *)(A + 3209664) + 0, (float *)(A + 3184064) + 0, (float *)(A + 3286464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 44800, (float *)(A + 3209664) + 0, (float *)(A + 3184064) + 0, (float *)(A + 3286464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 3171264) + 0, (float *)(A + 3209664) + 0);
   k33_sub_mul((float *)(A + 3196864) + 0, (float *)(A + 3286464) + 0);
   k32_mul_sub((float *)(A + 3158464) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 3184064) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 3260864) + 0, (float *)(A + 3273664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3158464) + 0, (float *)(A + 3209664) + 0, (float *)(A + 3132864) + 0, (float *)(A + 3286464) + 0, (float *)(A + 3171264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3184064) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3222464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3132864) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3132864) + 0, (float *)(A + 12032064) + 166400);
-  k37_matmul((float *)(A + 12032064) + 166400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3132864) + 0);
+  k47_mul_addn_mul((float *)(A + 3260864) + 0, (float *)(A + 3273664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3158464) + 0, (float *)(A + 3209664) + 0, (float *)(A + 3132864) + 0, (float *)(A + 3286464) + 0, (float *)(A + 3171264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3184064) + 0, (float *)(A + 12032064) + 166400, (float *)(A + 12032064) + 166450, (float *)(A + 12032064) + 166500);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3222464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 166550);
+  k36_matmul((float *)(A + 12032064) + 166400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3132864) + 0);
   k32_mul_sub((float *)(A + 3145664) + 0, (float *)(A + 3209664) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 41600, (float *)(A + 3132864) + 0, (float *)(A + 3107264) + 0, (float *)(A + 3209664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 41600, (float *)(A + 3132864) + 0, (float *)(A + 3107264) + 0, (float *)(A + 3209664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 3094464) + 0, (float *)(A + 3132864) + 0);
   k33_sub_mul((float *)(A + 3120064) + 0, (float *)(A + 3209664) + 0);
   k32_mul_sub((float *)(A + 3081664) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 3107264) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 3184064) + 0, (float *)(A + 3196864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3081664) + 0, (float *)(A + 3132864) + 0, (float *)(A + 3056064) + 0, (float *)(A + 3209664) + 0, (float *)(A + 3094464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3107264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3145664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 3056064) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 3056064) + 0, (float *)(A + 12032064) + 179200);
-  k37_matmul((float *)(A + 12032064) + 179200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3056064) + 0);
+  k47_mul_addn_mul((float *)(A + 3184064) + 0, (float *)(A + 3196864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3081664) + 0, (float *)(A + 3132864) + 0, (float *)(A + 3056064) + 0, (float *)(A + 3209664) + 0, (float *)(A + 3094464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3107264) + 0, (float *)(A + 12032064) + 179200, (float *)(A + 12032064) + 179250, (float *)(A + 12032064) + 179300);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3145664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 179350);
+  k36_matmul((float *)(A + 12032064) + 179200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3056064) + 0);
   k32_mul_sub((float *)(A + 3068864) + 0, (float *)(A + 3132864) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 38400, (float *)(A + 3056064) + 0, (float *)(A + 3030464) + 0, (float *)(A + 3132864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 38400, (float *)(A + 3056064) + 0, (float *)(A + 3030464) + 0, (float *)(A + 3132864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 3017664) + 0, (float *)(A + 3056064) + 0);
   k33_sub_mul((float *)(A + 3043264) + 0, (float *)(A + 3132864) + 0);
   k32_mul_sub((float *)(A + 3004864) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 3030464) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 3107264) + 0, (float *)(A + 3120064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3004864) + 0, (float *)(A + 3056064) + 0, (float *)(A + 2979264) + 0, (float *)(A + 3132864) + 0, (float *)(A + 3017664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3030464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3068864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2979264) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2979264) + 0, (float *)(A + 12032064) + 192000);
-  k37_matmul((float *)(A + 12032064) + 192000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2979264) + 0);
+  k47_mul_addn_mul((float *)(A + 3107264) + 0, (float *)(A + 3120064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 3004864) + 0, (float *)(A + 3056064) + 0, (float *)(A + 2979264) + 0, (float *)(A + 3132864) + 0, (float *)(A + 3017664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 3030464) + 0, (float *)(A + 12032064) + 192000, (float *)(A + 12032064) + 192050, (float *)(A + 12032064) + 192100);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 3068864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 192150);
+  k36_matmul((float *)(A + 12032064) + 192000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2979264) + 0);
+}
+
+static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   k32_mul_sub((float *)(A + 2992064) + 0, (float *)(A + 3056064) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 35200, (float *)(A + 2979264) + 0, (float *)(A + 2953664) + 0, (float *)(A + 3056064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 35200, (float *)(A + 2979264) + 0, (float *)(A + 2953664) + 0, (float *)(A + 3056064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 2940864) + 0, (float *)(A + 2979264) + 0);
   k33_sub_mul((float *)(A + 2966464) + 0, (float *)(A + 3056064) + 0);
   k32_mul_sub((float *)(A + 2928064) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 2953664) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 3030464) + 0, (float *)(A + 3043264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2928064) + 0, (float *)(A + 2979264) + 0, (float *)(A + 2902464) + 0, (float *)(A + 3056064) + 0, (float *)(A + 2940864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2953664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2992064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2902464) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2902464) + 0, (float *)(A + 12032064) + 204800);
-  k37_matmul((float *)(A + 12032064) + 204800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2902464) + 0);
+  k47_mul_addn_mul((float *)(A + 3030464) + 0, (float *)(A + 3043264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2928064) + 0, (float *)(A + 2979264) + 0, (float *)(A + 2902464) + 0, (float *)(A + 3056064) + 0, (float *)(A + 2940864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2953664) + 0, (float *)(A + 12032064) + 204800, (float *)(A + 12032064) + 204850, (float *)(A + 12032064) + 204900);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2992064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 204950);
+  k36_matmul((float *)(A + 12032064) + 204800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2902464) + 0);
   k32_mul_sub((float *)(A + 2915264) + 0, (float *)(A + 2979264) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 32000, (float *)(A + 2902464) + 0, (float *)(A + 2876864) + 0, (float *)(A + 2979264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 32000, (float *)(A + 2902464) + 0, (float *)(A + 2876864) + 0, (float *)(A + 2979264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 2864064) + 0, (float *)(A + 2902464) + 0);
   k33_sub_mul((float *)(A + 2889664) + 0, (float *)(A + 2979264) + 0);
   k32_mul_sub((float *)(A + 2851264) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 2876864) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 2953664) + 0, (float *)(A + 2966464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2851264) + 0, (float *)(A + 2902464) + 0, (float *)(A + 2825664) + 0, (float *)(A + 2979264) + 0, (float *)(A + 2864064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2876864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2915264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2825664) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2825664) + 0, (float *)(A + 12032064) + 217600);
-  k37_matmul((float *)(A + 12032064) + 217600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2825664) + 0);
+  k47_mul_addn_mul((float *)(A + 2953664) + 0, (float *)(A + 2966464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2851264) + 0, (float *)(A + 2902464) + 0, (float *)(A + 2825664) + 0, (float *)(A + 2979264) + 0, (float *)(A + 2864064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2876864) + 0, (float *)(A + 12032064) + 217600, (float *)(A + 12032064) + 217650, (float *)(A + 12032064) + 217700);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2915264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 217750);
+  k36_matmul((float *)(A + 12032064) + 217600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2825664) + 0);
   k32_mul_sub((float *)(A + 2838464) + 0, (float *)(A + 2902464) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 28800, (float *)(A + 2825664) + 0, (float *)(A + 2800064) + 0, (float *)(A + 2902464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 28800, (float *)(A + 2825664) + 0, (float *)(A + 2800064) + 0, (float *)(A + 2902464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 2787264) + 0, (float *)(A + 2825664) + 0);
   k33_sub_mul((float *)(A + 2812864) + 0, (float *)(A + 2902464) + 0);
   k32_mul_sub((float *)(A + 2774464) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 2800064) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 2876864) + 0, (float *)(A + 2889664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2774464) + 0, (float *)(A + 2825664) + 0, (float *)(A + 2748864) + 0, (float *)(A + 2902464) + 0, (float *)(A + 2787264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2800064) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2838464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2748864) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2748864) + 0, (float *)(A + 12032064) + 230400);
-  k37_matmul((float *)(A + 12032064) + 230400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2748864) + 0);
+  k47_mul_addn_mul((float *)(A + 2876864) + 0, (float *)(A + 2889664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2774464) + 0, (float *)(A + 2825664) + 0, (float *)(A + 2748864) + 0, (float *)(A + 2902464) + 0, (float *)(A + 2787264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2800064) + 0, (float *)(A + 12032064) + 230400, (float *)(A + 12032064) + 230450, (float *)(A + 12032064) + 230500);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2838464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 230550);
+  k36_matmul((float *)(A + 12032064) + 230400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2748864) + 0);
   k32_mul_sub((float *)(A + 2761664) + 0, (float *)(A + 2825664) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 25600, (float *)(A + 2748864) + 0, (float *)(A + 2723264) + 0, (float *)(A + 2825664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 25600, (float *)(A + 2748864) + 0, (float *)(A + 2723264) + 0, (float *)(A + 2825664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 2710464) + 0, (float *)(A + 2748864) + 0);
   k33_sub_mul((float *)(A + 2736064) + 0, (float *)(A + 2825664) + 0);
   k32_mul_sub((float *)(A + 2697664) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 2723264) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 2800064) + 0, (float *)(A + 2812864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2697664) + 0, (float *)(A + 2748864) + 0, (float *)(A + 2672064) + 0, (float *)(A + 2825664) + 0, (float *)(A + 2710464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2723264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2761664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2672064) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2672064) + 0, (float *)(A + 12032064) + 243200);
-  k37_matmul((float *)(A + 12032064) + 243200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2672064) + 0);
+  k47_mul_addn_mul((float *)(A + 2800064) + 0, (float *)(A + 2812864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2697664) + 0, (float *)(A + 2748864) + 0, (float *)(A + 2672064) + 0, (float *)(A + 2825664) + 0, (float *)(A + 2710464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2723264) + 0, (float *)(A + 12032064) + 243200, (float *)(A + 12032064) + 243250, (float *)(A + 12032064) + 243300);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2761664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 243350);
+  k36_matmul((float *)(A + 12032064) + 243200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2672064) + 0);
   k32_mul_sub((float *)(A + 2684864) + 0, (float *)(A + 2748864) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 22400, (float *)(A + 2672064) + 0, (float *)(A + 2646464) + 0, (float *)(A + 2748864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 22400, (float *)(A + 2672064) + 0, (float *)(A + 2646464) + 0, (float *)(A + 2748864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 2633664) + 0, (float *)(A + 2672064) + 0);
   k33_sub_mul((float *)(A + 2659264) + 0, (float *)(A + 2748864) + 0);
   k32_mul_sub((float *)(A + 2620864) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 2646464) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 2723264) + 0, (float *)(A + 2736064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2620864) + 0, (float *)(A + 2672064) + 0, (float *)(A + 2595264) + 0, (float *)(A + 2748864) + 0, (float *)(A + 2633664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2646464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2684864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2595264) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2595264) + 0, (float *)(A + 12032064) + 256000);
-  k37_matmul((float *)(A + 12032064) + 256000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2595264) + 0);
+  k47_mul_addn_mul((float *)(A + 2723264) + 0, (float *)(A + 2736064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2620864) + 0, (float *)(A + 2672064) + 0, (float *)(A + 2595264) + 0, (float *)(A + 2748864) + 0, (float *)(A + 2633664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2646464) + 0, (float *)(A + 12032064) + 256000, (float *)(A + 12032064) + 256050, (float *)(A + 12032064) + 256100);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2684864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 256150);
+  k36_matmul((float *)(A + 12032064) + 256000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2595264) + 0);
   k32_mul_sub((float *)(A + 2608064) + 0, (float *)(A + 2672064) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 19200, (float *)(A + 2595264) + 0, (float *)(A + 2569664) + 0, (float *)(A + 2672064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 19200, (float *)(A + 2595264) + 0, (float *)(A + 2569664) + 0, (float *)(A + 2672064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 2556864) + 0, (float *)(A + 2595264) + 0);
   k33_sub_mul((float *)(A + 2582464) + 0, (float *)(A + 2672064) + 0);
   k32_mul_sub((float *)(A + 2544064) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 2569664) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 2646464) + 0, (float *)(A + 2659264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2544064) + 0, (float *)(A + 2595264) + 0, (float *)(A + 2518464) + 0, (float *)(A + 2672064) + 0, (float *)(A + 2556864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2569664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2608064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2518464) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2518464) + 0, (float *)(A + 12032064) + 268800);
-  k37_matmul((float *)(A + 12032064) + 268800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2518464) + 0);
+  k47_mul_addn_mul((float *)(A + 2646464) + 0, (float *)(A + 2659264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2544064) + 0, (float *)(A + 2595264) + 0, (float *)(A + 2518464) + 0, (float *)(A + 2672064) + 0, (float *)(A + 2556864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2569664) + 0, (float *)(A + 12032064) + 268800, (float *)(A + 12032064) + 268850, (float *)(A + 12032064) + 268900);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2608064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 268950);
+  k36_matmul((float *)(A + 12032064) + 268800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2518464) + 0);
   k32_mul_sub((float *)(A + 2531264) + 0, (float *)(A + 2595264) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 16000, (float *)(A + 2518464) + 0, (float *)(A + 2492864) + 0, (float *)(A + 2595264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 16000, (float *)(A + 2518464) + 0, (float *)(A + 2492864) + 0, (float *)(A + 2595264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 2480064) + 0, (float *)(A + 2518464) + 0);
   k33_sub_mul((float *)(A + 2505664) + 0, (float *)(A + 2595264) + 0);
   k32_mul_sub((float *)(A + 2467264) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 2492864) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 2569664) + 0, (float *)(A + 2582464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2467264) + 0, (float *)(A + 2518464) + 0, (float *)(A + 2441664) + 0, (float *)(A + 2595264) + 0, (float *)(A + 2480064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2492864) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2531264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2441664) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2441664) + 0, (float *)(A + 12032064) + 281600);
-  k37_matmul((float *)(A + 12032064) + 281600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2441664) + 0);
+  k47_mul_addn_mul((float *)(A + 2569664) + 0, (float *)(A + 2582464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2467264) + 0, (float *)(A + 2518464) + 0, (float *)(A + 2441664) + 0, (float *)(A + 2595264) + 0, (float *)(A + 2480064) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2492864) + 0, (float *)(A + 12032064) + 281600, (float *)(A + 12032064) + 281650, (float *)(A + 12032064) + 281700);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2531264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 281750);
+  k36_matmul((float *)(A + 12032064) + 281600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2441664) + 0);
   k32_mul_sub((float *)(A + 2454464) + 0, (float *)(A + 2518464) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 12800, (float *)(A + 2441664) + 0, (float *)(A + 2416064) + 0, (float *)(A + 2518464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 12800, (float *)(A + 2441664) + 0, (float *)(A + 2416064) + 0, (float *)(A + 2518464) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 2403264) + 0, (float *)(A + 2441664) + 0);
   k33_sub_mul((float *)(A + 2428864) + 0, (float *)(A + 2518464) + 0);
   k32_mul_sub((float *)(A + 2390464) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 2416064) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 2492864) + 0, (float *)(A + 2505664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2390464) + 0, (float *)(A + 2441664) + 0, (float *)(A + 2364864) + 0, (float *)(A + 2518464) + 0, (float *)(A + 2403264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2416064) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2454464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2364864) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2364864) + 0, (float *)(A + 12032064) + 294400);
-  k37_matmul((float *)(A + 12032064) + 294400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2364864) + 0);
+  k47_mul_addn_mul((float *)(A + 2492864) + 0, (float *)(A + 2505664) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2390464) + 0, (float *)(A + 2441664) + 0, (float *)(A + 2364864) + 0, (float *)(A + 2518464) + 0, (float *)(A + 2403264) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2416064) + 0, (float *)(A + 12032064) + 294400, (float *)(A + 12032064) + 294450, (float *)(A + 12032064) + 294500);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2454464) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 294550);
+  k36_matmul((float *)(A + 12032064) + 294400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2364864) + 0);
   k32_mul_sub((float *)(A + 2377664) + 0, (float *)(A + 2441664) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 9600, (float *)(A + 2364864) + 0, (float *)(A + 2339264) + 0, (float *)(A + 2441664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 9600, (float *)(A + 2364864) + 0, (float *)(A + 2339264) + 0, (float *)(A + 2441664) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 2326464) + 0, (float *)(A + 2364864) + 0);
   k33_sub_mul((float *)(A + 2352064) + 0, (float *)(A + 2441664) + 0);
   k32_mul_sub((float *)(A + 2313664) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 2339264) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 2416064) + 0, (float *)(A + 2428864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2313664) + 0, (float *)(A + 2364864) + 0, (float *)(A + 2288064) + 0, (float *)(A + 2441664) + 0, (float *)(A + 2326464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2339264) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2377664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2288064) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2288064) + 0, (float *)(A + 12032064) + 307200);
-  k37_matmul((float *)(A + 12032064) + 307200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2288064) + 0);
+  k47_mul_addn_mul((float *)(A + 2416064) + 0, (float *)(A + 2428864) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2313664) + 0, (float *)(A + 2364864) + 0, (float *)(A + 2288064) + 0, (float *)(A + 2441664) + 0, (float *)(A + 2326464) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2339264) + 0, (float *)(A + 12032064) + 307200, (float *)(A + 12032064) + 307250, (float *)(A + 12032064) + 307300);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2377664) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 307350);
+  k36_matmul((float *)(A + 12032064) + 307200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2288064) + 0);
   k32_mul_sub((float *)(A + 2300864) + 0, (float *)(A + 2364864) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 6400, (float *)(A + 2288064) + 0, (float *)(A + 2262464) + 0, (float *)(A + 2364864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 6400, (float *)(A + 2288064) + 0, (float *)(A + 2262464) + 0, (float *)(A + 2364864) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 2249664) + 0, (float *)(A + 2288064) + 0);
   k33_sub_mul((float *)(A + 2275264) + 0, (float *)(A + 2364864) + 0);
   k32_mul_sub((float *)(A + 2236864) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 2262464) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 2339264) + 0, (float *)(A + 2352064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2236864) + 0, (float *)(A + 2288064) + 0, (float *)(A + 2211264) + 0, (float *)(A + 2364864) + 0, (float *)(A + 2249664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2262464) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2300864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 2211264) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 2211264) + 0, (float *)(A + 12032064) + 320000);
-  k37_matmul((float *)(A + 12032064) + 320000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2211264) + 0);
+  k47_mul_addn_mul((float *)(A + 2339264) + 0, (float *)(A + 2352064) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2236864) + 0, (float *)(A + 2288064) + 0, (float *)(A + 2211264) + 0, (float *)(A + 2364864) + 0, (float *)(A + 2249664) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2262464) + 0, (float *)(A + 12032064) + 320000, (float *)(A + 12032064) + 320050, (float *)(A + 12032064) + 320100);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2300864) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 320150);
+  k36_matmul((float *)(A + 12032064) + 320000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2211264) + 0);
   k32_mul_sub((float *)(A + 2224064) + 0, (float *)(A + 2288064) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 3200, (float *)(A + 2211264) + 0, (float *)(A + 2185664) + 0, (float *)(A + 2288064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 3200, (float *)(A + 2211264) + 0, (float *)(A + 2185664) + 0, (float *)(A + 2288064) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 2172864) + 0, (float *)(A + 2211264) + 0);
   k33_sub_mul((float *)(A + 2198464) + 0, (float *)(A + 2288064) + 0);
   k32_mul_sub((float *)(A + 2160064) + 0, (float *)(A + 4926464) + 0);
   k33_sub_mul((float *)(A + 2185664) + 0, (float *)(A + 5003264) + 0);
-  k46_mul_addn_mul((float *)(A + 2262464) + 0, (float *)(A + 2275264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2160064) + 0, (float *)(A + 2211264) + 0, (float *)(A + 1672064) + 0, (float *)(A + 2288064) + 0, (float *)(A + 2172864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2185664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2224064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 1672064) + 0);
-  k36_concat((float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5233664) + 0, (float *)(A + 1672064) + 0, (float *)(A + 12032064) + 332800);
-  k37_matmul((float *)(A + 12032064) + 332800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1672064) + 0);
+  k47_mul_addn_mul((float *)(A + 2262464) + 0, (float *)(A + 2275264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 2160064) + 0, (float *)(A + 2211264) + 0, (float *)(A + 1672064) + 0, (float *)(A + 2288064) + 0, (float *)(A + 2172864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 2185664) + 0, (float *)(A + 12032064) + 332800, (float *)(A + 12032064) + 332850, (float *)(A + 12032064) + 332900);
+  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 2224064) + 0, (float *)(A + 5003264) + 0, (float *)(A + 12032064) + 332950);
+  k36_matmul((float *)(A + 12032064) + 332800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1672064) + 0);
   k32_mul_sub((float *)(A + 1684864) + 0, (float *)(A + 2211264) + 0);
-  k45_addn_mul_mul((float *)(A + 241664) + 0, (float *)(A + 1672064) + 0, (float *)(A + 1697664) + 0, (float *)(A + 2211264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
+  k46_addn_mul_mul((float *)(A + 241664) + 0, (float *)(A + 1672064) + 0, (float *)(A + 1697664) + 0, (float *)(A + 2211264) + 0, (float *)(A + 4772864) + 0, (float *)(A + 4849664) + 0);
   k33_sub_mul((float *)(A + 1659264) + 0, (float *)(A + 1672064) + 0);
   k32_mul_sub((float *)(A + 203264) + 0, (float *)(A + 2211264) + 0);
   k33_sub_mul((float *)(A + 1697664) + 0, (float *)(A + 4926464) + 0);
-  k47_mul_addn_mul((float *)(A + 2185664) + 0, (float *)(A + 2198464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 203264) + 0, (float *)(A + 1672064) + 0, (float *)(A + 1659264) + 0, (float *)(A + 2211264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5080064) + 0);
-  k40_const((float *)(A + 4849664) + 0);
-  k35_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 1684864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 5156864) + 0);
-  k36_concat((float *)(A + 5003264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 12032064) + 345600);
-  k48_matmul((float *)(A + 12032064) + 0, (float *)(A + 2560) + 0, (float *)(A + 203264) + 0);
-  k63_mul((float *)(A + 203264) + 0, (float *)(A + 4657664) + 0);
-  k64_mul_mul((float *)(A + 203264) + 0, (float *)(A + 7129664) + 0);
-  k65_add_pow_sub(P + 57376 /* opt.step */, (float *)(A + 1800128) + 0, (float *)(A + 1800192) + 0);
-  k66_mul_add_sqrt(P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 7129664) + 0, (float *)(A + 1800192) + 0, (float *)(A + 203264) + 0, (float *)(A + 9024064) + 0);
-  k67_pow_sub_div((float *)(A + 1800128) + 0, (float *)(A + 1800256) + 0);
-  k49_stack((float *)(A + 1801664) + 83200, (float *)(A + 1801664) + 80000, (float *)(A + 1801664) + 76800, (float *)(A + 1801664) + 73600, (float *)(A + 1801664) + 70400, (float *)(A + 1801664) + 67200, (float *)(A + 1801664) + 64000, (float *)(A + 1801664) + 60800, (float *)(A + 1801664) + 57600, (float *)(A + 1801664) + 54400, (float *)(A + 1801664) + 51200, (float *)(A + 1801664) + 48000, (float *)(A + 1801664) + 44800, (float *)(A + 1801664) + 41600, (float *)(A + 1801664) + 38400, (float *)(A + 1801664) + 35200, (float *)(A + 1801664) + 32000, (float *)(A + 1801664) + 28800, (float *)(A + 1801664) + 25600, (float *)(A + 1801664) + 22400, (float *)(A + 1801664) + 19200, (float *)(A + 1801664) + 16000, (float *)(A + 1801664) + 12800, (float *)(A + 1801664) + 9600, (float *)(A + 1801664) + 6400, (float *)(A + 1801664) + 3200, (float *)(A + 1801664) + 0, (float *)(A + 241664) + 0);
-  k50_matmul((float *)(A + 12032064) + 0, (float *)(A + 241664) + 0, (float *)(A + 2160064) + 0);
-  k68_mul((float *)(A + 2160064) + 0, (float *)(A + 4785664) + 0);
-  k69_mul_mul((float *)(A + 2160064) + 0, (float *)(A + 4862464) + 0);
-  k70_mul_add_sqrt(P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 4862464) + 0, (float *)(A + 1800192) + 0, (float *)(A + 2160064) + 0, (float *)(A + 4939264) + 0);
-}
-
-static void mnist_stacked_lstm_train_step_8(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k51_sum_to((float *)(A + 12032064) + 0, (float *)(A + 1800384) + 0);
-  k71_mul((float *)(A + 1800384) + 0, (float *)(A + 4772864) + 0);
-  k72_mul_mul((float *)(A + 1800384) + 0, (float *)(A + 4773696) + 0);
-  k73_mul_add_sqrt(P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 4773696) + 0, (float *)(A + 1800192) + 0, (float *)(A + 1800384) + 0, (float *)(A + 4774528) + 0);
-  k73_mul_add_sqrt(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 4773696) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4775360) + 0, (float *)(A + 4776192) + 0);
-  k52_matmul((float *)(A + 10598464) + 0, (float *)(A + 1801664) + 0, (float *)(A + 4862464) + 0);
-  k68_mul((float *)(A + 4862464) + 0, (float *)(A + 5016064) + 0);
-  k69_mul_mul((float *)(A + 4862464) + 0, (float *)(A + 5092864) + 0);
-  k70_mul_add_sqrt(P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, (float *)(A + 5092864) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4862464) + 0, (float *)(A + 5169664) + 0);
-  k49_stack((float *)(A + 4299264) + 0, (float *)(A + 4299264) + 3200, (float *)(A + 4299264) + 6400, (float *)(A + 4299264) + 9600, (float *)(A + 4299264) + 12800, (float *)(A + 4299264) + 16000, (float *)(A + 4299264) + 19200, (float *)(A + 4299264) + 22400, (float *)(A + 4299264) + 25600, (float *)(A + 4299264) + 28800, (float *)(A + 4299264) + 32000, (float *)(A + 4299264) + 35200, (float *)(A + 4299264) + 38400, (float *)(A + 4299264) + 41600, (float *)(A + 4299264) + 44800, (float *)(A + 4299264) + 48000, (float *)(A + 4299264) + 51200, (float *)(A + 4299264) + 54400, (float *)(A + 4299264) + 57600, (float *)(A + 4299264) + 60800, (float *)(A + 4299264) + 64000, (float *)(A + 4299264) + 67200, (float *)(A + 4299264) + 70400, (float *)(A + 4299264) + 73600, (float *)(A + 4299264) + 76800, (float *)(A + 4299264) + 80000, (float *)(A + 4299264) + 83200, (float *)(A + 241664) + 0);
-  k50_matmul((float *)(A + 10598464) + 12800, (float *)(A + 241664) + 0, (float *)(A + 5092864) + 0);
-  k68_mul((float *)(A + 5092864) + 0, (float *)(A + 5246464) + 0);
-  k69_mul_mul((float *)(A + 5092864) + 0, (float *)(A + 5323264) + 0);
-  k70_mul_add_sqrt(P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, (float *)(A + 5323264) + 0, (float *)(A + 1800192) + 0, (float *)(A + 5092864) + 0, (float *)(A + 5400064) + 0);
-  k51_sum_to((float *)(A + 10598464) + 0, (float *)(A + 4773696) + 0);
-  k71_mul((float *)(A + 4773696) + 0, (float *)(A + 4777024) + 0);
-  k72_mul_mul((float *)(A + 4773696) + 0, (float *)(A + 4777856) + 0);
-  k73_mul_add_sqrt(P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, (float *)(A + 4777856) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4773696) + 0, (float *)(A + 4778688) + 0);
-  k73_mul_add_sqrt(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, (float *)(A + 4777856) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4779520) + 0, (float *)(A + 4780352) + 0);
-  k52_matmul((float *)(A + 9164864) + 0, (float *)(A + 4299264) + 0, (float *)(A + 5323264) + 0);
-  k68_mul((float *)(A + 5323264) + 0, (float *)(A + 5476864) + 0);
-  k69_mul_mul((float *)(A + 5323264) + 0, (float *)(A + 5553664) + 0);
-  k70_mul_add_sqrt(P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, (float *)(A + 5553664) + 0, (float *)(A + 1800192) + 0, (float *)(A + 5323264) + 0, (float *)(A + 5630464) + 0);
-  k50_matmul((float *)(A + 9164864) + 12800, (float *)(A + 6784064) + 0, (float *)(A + 5553664) + 0);
-  k68_mul((float *)(A + 5553664) + 0, (float *)(A + 5707264) + 0);
-  k69_mul_mul((float *)(A + 5553664) + 0, (float *)(A + 5784064) + 0);
-  k70_mul_add_sqrt(P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, (float *)(A + 5784064) + 0, (float *)(A + 1800192) + 0, (float *)(A + 5553664) + 0, (float *)(A + 5860864) + 0);
-  k51_sum_to((float *)(A + 9164864) + 0, (float *)(A + 4777856) + 0);
-  k71_mul((float *)(A + 4777856) + 0, (float *)(A + 4781184) + 0);
-  k72_mul_mul((float *)(A + 4777856) + 0, (float *)(A + 4782016) + 0);
-  k73_mul_add_sqrt(P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, (float *)(A + 4782016) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4777856) + 0, (float *)(A + 4782848) + 0);
-  k73_mul_add_sqrt(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, (float *)(A + 4782016) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4783680) + 0, (float *)(A + 4784512) + 0);
-  k53_matmul((float *)(A + 0) + 0, (float *)(A + 9152064) + 0, (float *)(A + 4849664) + 0);
-  k74_mul((float *)(A + 4849664) + 0, (float *)(A + 4851712) + 0);
-  k75_mul_mul((float *)(A + 4849664) + 0, (float *)(A + 4853760) + 0);
-  k76_mul_add_sqrt(P + 171600 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 4853760) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4855808) + 0);
-  k54_sum_to((float *)(A + 0) + 0, (float *)(A + 4785344) + 0);
-  k77_mul((float *)(A + 4785344) + 0, (float *)(A + 4785408) + 0);
-  k78_mul_mul((float *)(A + 4785344) + 0, (float *)(A + 4785472) + 0);
-  k79_mul_add_sqrt(P + 172128 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 4785472) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4785344) + 0, (float *)(A + 4785536) + 0);
-  k55_mul_neg((float *)(A + 1800320) + 0, (float *)(A + 1800192) + 0);
-  k56_mul((float *)(A + 1800064) + 0, (float *)(A + 1800320) + 0);
-  k80_mul_add_div(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 4657664) + 0, (float *)(A + 9024064) + 0, (float *)(A + 1800256) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 2200064) + 0, (float *)(A + 4825664) + 0);
-  k81_mul_add_div(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 4785664) + 0, (float *)(A + 4939264) + 0, (float *)(A + 1800256) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 5784064) + 0, (float *)(A + 5937664) + 0);
-  k82_mul_add_div(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 4772864) + 0, (float *)(A + 4774528) + 0, (float *)(A + 1800256) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4782016) + 0, (float *)(A + 2222464) + 0);
-  k82_mul_add_div(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 4772864) + 0, (float *)(A + 4776192) + 0, (float *)(A + 1800256) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4774528) + 0, (float *)(A + 4848064) + 0);
-  k81_mul_add_div(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, (float *)(A + 5016064) + 0, (float *)(A + 5169664) + 0, (float *)(A + 1800256) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 4785664) + 0, (float *)(A + 4939264) + 0);
-  k81_mul_add_div(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, (float *)(A + 5246464) + 0, (float *)(A + 5400064) + 0, (float *)(A + 1800256) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5016064) + 0, (float *)(A + 5169664) + 0);
-  k82_mul_add_div(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, (float *)(A + 4777024) + 0, (float *)(A + 4778688) + 0, (float *)(A + 1800256) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4772864) + 0, (float *)(A + 4776192) + 0);
-  k82_mul_add_div(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, (float *)(A + 4777024) + 0, (float *)(A + 4780352) + 0, (float *)(A + 1800256) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4778688) + 0, (float *)(A + 4853760) + 0);
-  k81_mul_add_div(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, (float *)(A + 5476864) + 0, (float *)(A + 5630464) + 0, (float *)(A + 1800256) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 5246464) + 0, (float *)(A + 5400064) + 0);
-  k81_mul_add_div(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, (float *)(A + 5707264) + 0, (float *)(A + 5860864) + 0, (float *)(A + 1800256) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5476864) + 0, (float *)(A + 5630464) + 0);
-  k82_mul_add_div(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, (float *)(A + 4781184) + 0, (float *)(A + 4782848) + 0, (float *)(A + 1800256) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4777024) + 0, (float *)(A + 4780352) + 0);
-  k82_mul_add_div(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, (float *)(A + 4781184) + 0, (float *)(A + 4784512) + 0, (float *)(A + 1800256) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4782848) + 0, (float *)(A + 4854592) + 0);
-  k83_mul_add_div(P + 171088 /* opt.dense1.weight.exp_avg */, (float *)(A + 4851712) + 0, (float *)(A + 4855808) + 0, (float *)(A + 1800256) + 0, P + 56848 /* dense1.weight */, (float *)(A + 4857856) + 0, (float *)(A + 4859904) + 0);
-  k84_mul_add_div(P + 172112 /* opt.dense1.bias.exp_avg */, (float *)(A + 4785408) + 0, (float *)(A + 4785536) + 0, (float *)(A + 1800256) + 0, P + 57360 /* dense1.bias */, (float *)(A + 4785472) + 0, (float *)(A + 4785600) + 0);
+  k48_mul_addn_mul((float *)(A + 2185664) + 0, (float *)(A + 2198464) + 0, (float *)(A + 4849664) + 0, (float *)(A + 203264) + 0, (float *)(A + 1672064) + 0, (float *)(A + 1659264) + 0, (float *)(A + 2211264) + 0, (float *)(A + 5003264) + 0, (float *)(A + 5080064) + 0);
+  k39_const((float *)(A + 4849664) + 0);
+  k40_mul_mul((float *)(A + 4772864) + 0, (float *)(A + 1684864) + 0, (float *)(A + 4926464) + 0, (float *)(A + 5156864) + 0);
+  k41_concat((float *)(A + 5003264) + 0, (float *)(A + 4849664) + 0, (float *)(A + 5080064) + 0, (float *)(A + 5156864) + 0, (float *)(A + 12032064) + 345600);
+  k49_matmul((float *)(A + 12032064) + 0, (float *)(A + 2560) + 0, (float *)(A + 203264) + 0);
+  k64_mul((float *)(A + 203264) + 0, (float *)(A + 4657664) + 0);
+  k65_mul_mul((float *)(A + 203264) + 0, (float *)(A + 7129664) + 0);
+  k66_add_pow_sub(P + 57376 /* opt.step */, (float *)(A + 1800128) + 0, (float *)(A + 1800192) + 0);
+  k67_mul_add_sqrt(P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 7129664) + 0, (float *)(A + 1800192) + 0, (float *)(A + 203264) + 0, (float *)(A + 9100864) + 0);
+  k68_pow_sub_div((float *)(A + 1800128) + 0, (float *)(A + 1800256) + 0);
+  k50_stack((float *)(A + 1801664) + 83200, (float *)(A + 1801664) + 80000, (float *)(A + 1801664) + 76800, (float *)(A + 1801664) + 73600, (float *)(A + 1801664) + 70400, (float *)(A + 1801664) + 67200, (float *)(A + 1801664) + 64000, (float *)(A + 1801664) + 60800, (float *)(A + 1801664) + 57600, (float *)(A + 1801664) + 54400, (float *)(A + 1801664) + 51200, (float *)(A + 1801664) + 48000, (float *)(A + 1801664) + 44800, (float *)(A + 1801664) + 41600, (float *)(A + 1801664) + 38400, (float *)(A + 1801664) + 35200, (float *)(A + 1801664) + 32000, (float *)(A + 1801664) + 28800, (float *)(A + 1801664) + 25600, (float *)(A + 1801664) + 22400, (float *)(A + 1801664) + 19200, (float *)(A + 1801664) + 16000, (float *)(A + 1801664) + 12800, (float *)(A + 1801664) + 9600, (float *)(A + 1801664) + 6400, (float *)(A + 1801664) + 3200, (float *)(A + 1801664) + 0, (float *)(A + 241664) + 0);
+  k51_matmul((float *)(A + 12032064) + 0, (float *)(A + 241664) + 0, (float *)(A + 2160064) + 0);
+  k69_mul((float *)(A + 2160064) + 0, (float *)(A + 4785664) + 0);
+  k70_mul_mul((float *)(A + 2160064) + 0, (float *)(A + 4862464) + 0);
+  k71_mul_add_sqrt(P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 4862464) + 0, (float *)(A + 1800192) + 0, (float *)(A + 2160064) + 0, (float *)(A + 4939264) + 0);
+  k52_sum_to((float *)(A + 12032064) + 0, (float *)(A + 1800384) + 0);
+  k72_mul((float *)(A + 1800384) + 0, (float *)(A + 4772864) + 0);
+  k73_mul_mul((float *)(A + 1800384) + 0, (float *)(A + 4773696) + 0);
+  k74_mul_add_sqrt(P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 4773696) + 0, (float *)(A + 1800192) + 0, (float *)(A + 1800384) + 0, (float *)(A + 4774528) + 0);
+  k74_mul_add_sqrt(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 4773696) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4775360) + 0, (float *)(A + 4776192) + 0);
+  k53_matmul((float *)(A + 10598464) + 0, (float *)(A + 1801664) + 0, (float *)(A + 4862464) + 0);
+  k69_mul((float *)(A + 4862464) + 0, (float *)(A + 5016064) + 0);
+  k70_mul_mul((float *)(A + 4862464) + 0, (float *)(A + 5092864) + 0);
+  k71_mul_add_sqrt(P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, (float *)(A + 5092864) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4862464) + 0, (float *)(A + 5169664) + 0);
+  k50_stack((float *)(A + 4299264) + 0, (float *)(A + 4299264) + 3200, (float *)(A + 4299264) + 6400, (float *)(A + 4299264) + 9600, (float *)(A + 4299264) + 12800, (float *)(A + 4299264) + 16000, (float *)(A + 4299264) + 19200, (float *)(A + 4299264) + 22400, (float *)(A + 4299264) + 25600, (float *)(A + 4299264) + 28800, (float *)(A + 4299264) + 32000, (float *)(A + 4299264) + 35200, (float *)(A + 4299264) + 38400, (float *)(A + 4299264) + 41600, (float *)(A + 4299264) + 44800, (float *)(A + 4299264) + 48000, (float *)(A + 4299264) + 51200, (float *)(A + 4299264) + 54400, (float *)(A + 4299264) + 57600, (float *)(A + 4299264) + 60800, (float *)(A + 4299264) + 64000, (float *)(A + 4299264) + 67200, (float *)(A + 4299264) + 70400, (float *)(A + 4299264) + 73600, (float *)(A + 4299264) + 76800, (float *)(A + 4299264) + 80000, (float *)(A + 4299264) + 83200, (float *)(A + 241664) + 0);
+  k51_matmul((float *)(A + 10598464) + 12800, (float *)(A + 241664) + 0, (float *)(A + 5092864) + 0);
+  k69_mul((float *)(A + 5092864) + 0, (float *)(A + 5246464) + 0);
+  k70_mul_mul((float *)(A + 5092864) + 0, (float *)(A + 5323264) + 0);
+  k71_mul_add_sqrt(P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, (float *)(A + 5323264) + 0, (float *)(A + 1800192) + 0, (float *)(A + 5092864) + 0, (float *)(A + 5400064) + 0);
+  k52_sum_to((float *)(A + 10598464) + 0, (float *)(A + 4773696) + 0);
+  k72_mul((float *)(A + 4773696) + 0, (float *)(A + 4777024) + 0);
+  k73_mul_mul((float *)(A + 4773696) + 0, (float *)(A + 4777856) + 0);
+  k74_mul_add_sqrt(P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, (float *)(A + 4777856) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4773696) + 0, (float *)(A + 4778688) + 0);
+  k74_mul_add_sqrt(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, (float *)(A + 4777856) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4779520) + 0, (float *)(A + 4780352) + 0);
+  k53_matmul((float *)(A + 9164864) + 0, (float *)(A + 4299264) + 0, (float *)(A + 5323264) + 0);
+  k69_mul((float *)(A + 5323264) + 0, (float *)(A + 5476864) + 0);
+  k70_mul_mul((float *)(A + 5323264) + 0, (float *)(A + 5553664) + 0);
+  k71_mul_add_sqrt(P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, (float *)(A + 5553664) + 0, (float *)(A + 1800192) + 0, (float *)(A + 5323264) + 0, (float *)(A + 5630464) + 0);
+  k51_matmul((float *)(A + 9164864) + 12800, (float *)(A + 6784064) + 0, (float *)(A + 5553664) + 0);
+  k69_mul((float *)(A + 5553664) + 0, (float *)(A + 5707264) + 0);
+  k70_mul_mul((float *)(A + 5553664) + 0, (float *)(A + 5784064) + 0);
+  k71_mul_add_sqrt(P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, (float *)(A + 5784064) + 0, (float *)(A + 1800192) + 0, (float *)(A + 5553664) + 0, (float *)(A + 5860864) + 0);
+  k52_sum_to((float *)(A + 9164864) + 0, (float *)(A + 4777856) + 0);
+  k72_mul((float *)(A + 4777856) + 0, (float *)(A + 4781184) + 0);
+  k73_mul_mul((float *)(A + 4777856) + 0, (float *)(A + 4782016) + 0);
+  k74_mul_add_sqrt(P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, (float *)(A + 4782016) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4777856) + 0, (float *)(A + 4782848) + 0);
+  k74_mul_add_sqrt(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, (float *)(A + 4782016) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4783680) + 0, (float *)(A + 4784512) + 0);
+  k54_matmul((float *)(A + 0) + 0, (float *)(A + 9152064) + 0, (float *)(A + 4849664) + 0);
+  k75_mul((float *)(A + 4849664) + 0, (float *)(A + 4851712) + 0);
+  k76_mul_mul((float *)(A + 4849664) + 0, (float *)(A + 4853760) + 0);
+  k77_mul_add_sqrt(P + 171600 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 4853760) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4855808) + 0);
+  k55_sum_to((float *)(A + 0) + 0, (float *)(A + 4785344) + 0);
+  k78_mul((float *)(A + 4785344) + 0, (float *)(A + 4785408) + 0);
+  k79_mul_mul((float *)(A + 4785344) + 0, (float *)(A + 4785472) + 0);
+  k80_mul_add_sqrt(P + 172128 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 4785472) + 0, (float *)(A + 1800192) + 0, (float *)(A + 4785344) + 0, (float *)(A + 4785536) + 0);
+  k56_mul_neg((float *)(A + 1800320) + 0, (float *)(A + 1800192) + 0);
+  k57_mul((float *)(A + 1800064) + 0, (float *)(A + 1800320) + 0);
+  k81_mul_add_div(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 4657664) + 0, (float *)(A + 9100864) + 0, (float *)(A + 1800256) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 2200064) + 0, (float *)(A + 4825664) + 0);
+  k82_mul_add_div(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 4785664) + 0, (float *)(A + 4939264) + 0, (float *)(A + 1800256) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 5784064) + 0, (float *)(A + 5937664) + 0);
+  k83_mul_add_div(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 4772864) + 0, (float *)(A + 4774528) + 0, (float *)(A + 1800256) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4782016) + 0, (float *)(A + 2222464) + 0);
+  k83_mul_add_div(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 4772864) + 0, (float *)(A + 4776192) + 0, (float *)(A + 1800256) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4774528) + 0, (float *)(A + 4848064) + 0);
+  k82_mul_add_div(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, (float *)(A + 5016064) + 0, (float *)(A + 5169664) + 0, (float *)(A + 1800256) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 4785664) + 0, (float *)(A + 4939264) + 0);
+  k82_mul_add_div(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, (float *)(A + 5246464) + 0, (float *)(A + 5400064) + 0, (float *)(A + 1800256) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5016064) + 0, (float *)(A + 5169664) + 0);
+  k83_mul_add_div(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, (float *)(A + 4777024) + 0, (float *)(A + 4778688) + 0, (float *)(A + 1800256) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4772864) + 0, (float *)(A + 4776192) + 0);
+  k83_mul_add_div(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, (float *)(A + 4777024) + 0, (float *)(A + 4780352) + 0, (float *)(A + 1800256) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4778688) + 0, (float *)(A + 4853760) + 0);
+  k82_mul_add_div(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, (float *)(A + 5476864) + 0, (float *)(A + 5630464) + 0, (float *)(A + 1800256) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 5246464) + 0, (float *)(A + 5400064) + 0);
+  k82_mul_add_div(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, (float *)(A + 5707264) + 0, (float *)(A + 5860864) + 0, (float *)(A + 1800256) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5476864) + 0, (float *)(A + 5630464) + 0);
+  k83_mul_add_div(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, (float *)(A + 4781184) + 0, (float *)(A + 4782848) + 0, (float *)(A + 1800256) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4777024) + 0, (float *)(A + 4780352) + 0);
+  k83_mul_add_div(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, (float *)(A + 4781184) + 0, (float *)(A + 4784512) + 0, (float *)(A + 1800256) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4782848) + 0, (float *)(A + 4854592) + 0);
+  k84_mul_add_div(P + 171088 /* opt.dense1.weight.exp_avg */, (float *)(A + 4851712) + 0, (float *)(A + 4855808) + 0, (float *)(A + 1800256) + 0, P + 56848 /* dense1.weight */, (float *)(A + 4857856) + 0, (float *)(A + 4859904) + 0);
+  k85_mul_add_div(P + 172112 /* opt.dense1.bias.exp_avg */, (float *)(A + 4785408) + 0, (float *)(A + 4785536) + 0, (float *)(A + 1800256) + 0, P + 57360 /* dense1.bias */, (float *)(A + 4785472) + 0, (float *)(A + 4785600) + 0);
 }
 
 float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -6451,52 +6295,51 @@ float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_train_step_5(P, in, A, seed);
   mnist_stacked_lstm_train_step_6(P, in, A, seed);
   mnist_stacked_lstm_train_step_7(P, in, A, seed);
-  mnist_stacked_lstm_train_step_8(P, in, A, seed);
-  k57_copy((float *)(A + 1800192) + 0, &loss);
-  if (metrics) k57_copy((float *)(A + 1800320) + 0, &metrics->accuracy);
-  k57_copy((float *)(A + 1800128) + 0, params + 57376);
-  k58_copy((float *)(A + 2200064) + 0, params + 57392);
-  k58_copy((float *)(A + 203264) + 0, params + 62992);
-  k58_copy((float *)(A + 4825664) + 0, params + 0);
-  k59_copy((float *)(A + 5784064) + 0, params + 68592);
-  k59_copy((float *)(A + 2160064) + 0, params + 78592);
-  k59_copy((float *)(A + 5937664) + 0, params + 5600);
-  k60_copy((float *)(A + 4782016) + 0, params + 88592);
-  k60_copy((float *)(A + 1800384) + 0, params + 88800);
-  k60_copy((float *)(A + 2222464) + 0, params + 15600);
-  k60_copy((float *)(A + 4774528) + 0, params + 89008);
-  k60_copy((float *)(A + 4775360) + 0, params + 89216);
-  k60_copy((float *)(A + 4848064) + 0, params + 15808);
-  k59_copy((float *)(A + 4785664) + 0, params + 89424);
-  k59_copy((float *)(A + 4862464) + 0, params + 99424);
-  k59_copy((float *)(A + 4939264) + 0, params + 16016);
-  k59_copy((float *)(A + 5016064) + 0, params + 109424);
-  k59_copy((float *)(A + 5092864) + 0, params + 119424);
-  k59_copy((float *)(A + 5169664) + 0, params + 26016);
-  k60_copy((float *)(A + 4772864) + 0, params + 129424);
-  k60_copy((float *)(A + 4773696) + 0, params + 129632);
-  k60_copy((float *)(A + 4776192) + 0, params + 36016);
-  k60_copy((float *)(A + 4778688) + 0, params + 129840);
-  k60_copy((float *)(A + 4779520) + 0, params + 130048);
-  k60_copy((float *)(A + 4853760) + 0, params + 36224);
-  k59_copy((float *)(A + 5246464) + 0, params + 130256);
-  k59_copy((float *)(A + 5323264) + 0, params + 140256);
-  k59_copy((float *)(A + 5400064) + 0, params + 36432);
-  k59_copy((float *)(A + 5476864) + 0, params + 150256);
-  k59_copy((float *)(A + 5553664) + 0, params + 160256);
-  k59_copy((float *)(A + 5630464) + 0, params + 46432);
-  k60_copy((float *)(A + 4777024) + 0, params + 170256);
-  k60_copy((float *)(A + 4777856) + 0, params + 170464);
-  k60_copy((float *)(A + 4780352) + 0, params + 56432);
-  k60_copy((float *)(A + 4782848) + 0, params + 170672);
-  k60_copy((float *)(A + 4783680) + 0, params + 170880);
-  k60_copy((float *)(A + 4854592) + 0, params + 56640);
-  k61_copy((float *)(A + 4857856) + 0, params + 171088);
-  k61_copy((float *)(A + 4849664) + 0, params + 171600);
-  k61_copy((float *)(A + 4859904) + 0, params + 56848);
-  k62_copy((float *)(A + 4785472) + 0, params + 172112);
-  k62_copy((float *)(A + 4785344) + 0, params + 172128);
-  k62_copy((float *)(A + 4785600) + 0, params + 57360);
+  k58_copy((float *)(A + 1800192) + 0, &loss);
+  if (metrics) k58_copy((float *)(A + 1800320) + 0, &metrics->accuracy);
+  k58_copy((float *)(A + 1800128) + 0, params + 57376);
+  k59_copy((float *)(A + 2200064) + 0, params + 57392);
+  k59_copy((float *)(A + 203264) + 0, params + 62992);
+  k59_copy((float *)(A + 4825664) + 0, params + 0);
+  k60_copy((float *)(A + 5784064) + 0, params + 68592);
+  k60_copy((float *)(A + 2160064) + 0, params + 78592);
+  k60_copy((float *)(A + 5937664) + 0, params + 5600);
+  k61_copy((float *)(A + 4782016) + 0, params + 88592);
+  k61_copy((float *)(A + 1800384) + 0, params + 88800);
+  k61_copy((float *)(A + 2222464) + 0, params + 15600);
+  k61_copy((float *)(A + 4774528) + 0, params + 89008);
+  k61_copy((float *)(A + 4775360) + 0, params + 89216);
+  k61_copy((float *)(A + 4848064) + 0, params + 15808);
+  k60_copy((float *)(A + 4785664) + 0, params + 89424);
+  k60_copy((float *)(A + 4862464) + 0, params + 99424);
+  k60_copy((float *)(A + 4939264) + 0, params + 16016);
+  k60_copy((float *)(A + 5016064) + 0, params + 109424);
+  k60_copy((float *)(A + 5092864) + 0, params + 119424);
+  k60_copy((float *)(A + 5169664) + 0, params + 26016);
+  k61_copy((float *)(A + 4772864) + 0, params + 129424);
+  k61_copy((float *)(A + 4773696) + 0, params + 129632);
+  k61_copy((float *)(A + 4776192) + 0, params + 36016);
+  k61_copy((float *)(A + 4778688) + 0, params + 129840);
+  k61_copy((float *)(A + 4779520) + 0, params + 130048);
+  k61_copy((float *)(A + 4853760) + 0, params + 36224);
+  k60_copy((float *)(A + 5246464) + 0, params + 130256);
+  k60_copy((float *)(A + 5323264) + 0, params + 140256);
+  k60_copy((float *)(A + 5400064) + 0, params + 36432);
+  k60_copy((float *)(A + 5476864) + 0, params + 150256);
+  k60_copy((float *)(A + 5553664) + 0, params + 160256);
+  k60_copy((float *)(A + 5630464) + 0, params + 46432);
+  k61_copy((float *)(A + 4777024) + 0, params + 170256);
+  k61_copy((float *)(A + 4777856) + 0, params + 170464);
+  k61_copy((float *)(A + 4780352) + 0, params + 56432);
+  k61_copy((float *)(A + 4782848) + 0, params + 170672);
+  k61_copy((float *)(A + 4783680) + 0, params + 170880);
+  k61_copy((float *)(A + 4854592) + 0, params + 56640);
+  k62_copy((float *)(A + 4857856) + 0, params + 171088);
+  k62_copy((float *)(A + 4849664) + 0, params + 171600);
+  k62_copy((float *)(A + 4859904) + 0, params + 56848);
+  k63_copy((float *)(A + 4785472) + 0, params + 172112);
+  k63_copy((float *)(A + 4785344) + 0, params + 172128);
+  k63_copy((float *)(A + 4785600) + 0, params + 57360);
   return loss;
 }
 
@@ -6514,39 +6357,39 @@ typedef struct {
 static void mnist_stacked_lstm_step_1(const float *restrict P, const mnist_stacked_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k85_sub_div(in->x + 0, (float *)(A + 22400) + 0);
-  k86_matmul((float *)(A + 22400) + 0, (float *)(A + 0) + 0, (float *)(A + 22528) + 0);
+  k86_sub_div(in->x + 0, (float *)(A + 22400) + 0);
+  k87_matmul((float *)(A + 22400) + 0, (float *)(A + 0) + 0, (float *)(A + 22528) + 0);
   k7_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 23360) + 0);
-  k87_matmul(in->state0 + 0, (float *)(A + 23360) + 0, (float *)(A + 0) + 0);
-  k88_add((float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 832) + 0);
-  k89_add_add((float *)(A + 22528) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 832) + 0, (float *)(A + 0) + 0);
-  k90_tanh((float *)(A + 0) + 100, (float *)(A + 832) + 0);
-  k91_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 832) + 0, (float *)(A + 1088) + 0);
-  k92_sigmoid_mul_add((float *)(A + 0) + 50, in->state1 + 0, (float *)(A + 1088) + 0, (float *)(A + 832) + 0, (float *)(A + 1344) + 0);
+  k88_matmul(in->state0 + 0, (float *)(A + 23360) + 0, (float *)(A + 0) + 0);
+  k89_add((float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 832) + 0);
+  k90_add_add((float *)(A + 22528) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 832) + 0, (float *)(A + 0) + 0);
+  k91_tanh((float *)(A + 0) + 100, (float *)(A + 832) + 0);
+  k92_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 832) + 0, (float *)(A + 1088) + 0);
+  k93_sigmoid_mul_add((float *)(A + 0) + 50, in->state1 + 0, (float *)(A + 1088) + 0, (float *)(A + 832) + 0, (float *)(A + 1344) + 0);
   k7_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1664) + 0);
-  k91_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1344) + 0, (float *)(A + 1088) + 0);
-  k87_matmul((float *)(A + 1088) + 0, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
+  k92_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1344) + 0, (float *)(A + 1088) + 0);
+  k88_matmul((float *)(A + 1088) + 0, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
   k7_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 1664) + 0);
-  k87_matmul(in->state2 + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
-  k88_add((float *)(A + 41664) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 42496) + 0);
-  k89_add_add((float *)(A + 0) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 42496) + 0, (float *)(A + 43328) + 0);
-  k90_tanh((float *)(A + 43328) + 100, (float *)(A + 1344) + 0);
-  k91_sigmoid_mul((float *)(A + 43328) + 0, (float *)(A + 1344) + 0, (float *)(A + 0) + 0);
-  k92_sigmoid_mul_add((float *)(A + 43328) + 50, in->state3 + 0, (float *)(A + 0) + 0, (float *)(A + 1344) + 0, (float *)(A + 256) + 0);
+  k88_matmul(in->state2 + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
+  k89_add((float *)(A + 41664) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 42496) + 0);
+  k90_add_add((float *)(A + 0) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 42496) + 0, (float *)(A + 43328) + 0);
+  k91_tanh((float *)(A + 43328) + 100, (float *)(A + 1344) + 0);
+  k92_sigmoid_mul((float *)(A + 43328) + 0, (float *)(A + 1344) + 0, (float *)(A + 0) + 0);
+  k93_sigmoid_mul_add((float *)(A + 43328) + 50, in->state3 + 0, (float *)(A + 0) + 0, (float *)(A + 1344) + 0, (float *)(A + 256) + 0);
   k7_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 1664) + 0);
-  k91_sigmoid_mul((float *)(A + 43328) + 150, (float *)(A + 256) + 0, (float *)(A + 0) + 0);
-  k87_matmul((float *)(A + 0) + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
+  k92_sigmoid_mul((float *)(A + 43328) + 150, (float *)(A + 256) + 0, (float *)(A + 0) + 0);
+  k88_matmul((float *)(A + 0) + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
   k7_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 1664) + 0);
-  k87_matmul(in->state4 + 0, (float *)(A + 1664) + 0, (float *)(A + 42496) + 0);
-  k88_add((float *)(A + 42496) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 43328) + 0);
-  k89_add_add((float *)(A + 41664) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 43328) + 0, (float *)(A + 42496) + 0);
-  k90_tanh((float *)(A + 42496) + 100, (float *)(A + 256) + 0);
-  k91_sigmoid_mul((float *)(A + 42496) + 0, (float *)(A + 256) + 0, (float *)(A + 512) + 0);
-  k92_sigmoid_mul_add((float *)(A + 42496) + 50, in->state5 + 0, (float *)(A + 512) + 0, (float *)(A + 256) + 0, (float *)(A + 43328) + 0);
+  k88_matmul(in->state4 + 0, (float *)(A + 1664) + 0, (float *)(A + 42496) + 0);
+  k89_add((float *)(A + 42496) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 43328) + 0);
+  k90_add_add((float *)(A + 41664) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 43328) + 0, (float *)(A + 42496) + 0);
+  k91_tanh((float *)(A + 42496) + 100, (float *)(A + 256) + 0);
+  k92_sigmoid_mul((float *)(A + 42496) + 0, (float *)(A + 256) + 0, (float *)(A + 512) + 0);
+  k93_sigmoid_mul_add((float *)(A + 42496) + 50, in->state5 + 0, (float *)(A + 512) + 0, (float *)(A + 256) + 0, (float *)(A + 43328) + 0);
   k14_transpose(P + 56848 /* dense1.weight */, (float *)(A + 44160) + 0);
-  k91_sigmoid_mul((float *)(A + 42496) + 150, (float *)(A + 43328) + 0, (float *)(A + 512) + 0);
-  k93_matmul((float *)(A + 512) + 0, (float *)(A + 44160) + 0, (float *)(A + 768) + 0);
-  k94_add((float *)(A + 768) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1600) + 0);
+  k92_sigmoid_mul((float *)(A + 42496) + 150, (float *)(A + 43328) + 0, (float *)(A + 512) + 0);
+  k94_matmul((float *)(A + 512) + 0, (float *)(A + 44160) + 0, (float *)(A + 768) + 0);
+  k95_add((float *)(A + 768) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1600) + 0);
 }
 
 void mnist_stacked_lstm_step(const float *params, mnist_stacked_lstm_state *state, const mnist_stacked_lstm_step_input *input, mnist_stacked_lstm_step_outputs *out, void *arena) {
@@ -6565,13 +6408,13 @@ void mnist_stacked_lstm_step(const float *params, mnist_stacked_lstm_state *stat
   in_.state5 = state->state5;
   (void)P, (void)A;
   mnist_stacked_lstm_step_1(P, in, A, seed);
-  if (out) k95_copy((float *)(A + 1600) + 0, out->logits);
-  k96_copy((float *)(A + 1088) + 0, state->state0);
-  k96_copy((float *)(A + 832) + 0, state->state1);
-  k96_copy((float *)(A + 0) + 0, state->state2);
-  k96_copy((float *)(A + 1344) + 0, state->state3);
-  k96_copy((float *)(A + 512) + 0, state->state4);
-  k96_copy((float *)(A + 256) + 0, state->state5);
+  if (out) k96_copy((float *)(A + 1600) + 0, out->logits);
+  k97_copy((float *)(A + 1088) + 0, state->state0);
+  k97_copy((float *)(A + 832) + 0, state->state1);
+  k97_copy((float *)(A + 0) + 0, state->state2);
+  k97_copy((float *)(A + 1344) + 0, state->state3);
+  k97_copy((float *)(A + 512) + 0, state->state4);
+  k97_copy((float *)(A + 256) + 0, state->state5);
 }
 
 void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state) {

@@ -801,7 +801,7 @@ static void k30_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
       const float t0 = (a0[i0 * 64 + i1 * 1] * a1[i0 * 64 + i1 * 1]);
       const float t1 = (t0 * a2[i0 * 64 + i1 * 1]);
       const float t2 = (t1 * a3[i1 * 1]);
-      out0[i0 * 64 + i1 * 1] = t1;
+      out0[i0 * 256 + i1 * 1] = t1;
       out1[i0 * 64 + i1 * 1] = t2;
   }
 }
@@ -822,37 +822,17 @@ static void k31_mul_mul_addn(const float *restrict a0, const float *restrict a1,
       const float t9 = (t8 * a10[i1 * 1]);
       const float t10 = (t2 * a11[i0 * 64 + i1 * 1]);
       const float t11 = (t10 * a12[i0 * 64 + i1 * 1]);
-      out0[i0 * 64 + i1 * 1] = t4;
+      out0[i0 * 256 + i1 * 1] = t4;
       out1[i0 * 64 + i1 * 1] = t5;
       out2[i0 * 64 + i1 * 1] = t6;
-      out3[i0 * 64 + i1 * 1] = t8;
+      out3[i0 * 256 + i1 * 1] = t8;
       out4[i0 * 64 + i1 * 1] = t9;
-      out5[i0 * 64 + i1 * 1] = t11;
-  }
-}
-
-/* concat [64, 256] (specs/peephole_cell.lua:23) */
-static void k32_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[0 + i0 * 256 + i1 * 1] = a0[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[64 + i0 * 256 + i1 * 1] = a1[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[128 + i0 * 256 + i1 * 1] = a2[i0 * 64 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[192 + i0 * 256 + i1 * 1] = a3[i0 * 64 + i1 * 1];
+      out5[i0 * 256 + i1 * 1] = t11;
   }
 }
 
 /* matmul [64, 64] (specs/peephole_cell.lua:23) */
-static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     for (long j = 0; j < 64; j += 16) {
       float acc0[16] = {0.0f};
@@ -899,7 +879,7 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul addn mul mul mul mul mul mul mul mul mul over mul [64, 64] (specs/peephole_cell.lua:24) */
-static void k34_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k33_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 64 + i1 * 1] * a1[i0 * 64 + i1 * 1]);
@@ -914,12 +894,24 @@ static void k34_mul_mul_addn(const float *restrict a0, const float *restrict a1,
       const float t9 = (t8 * a13[i1 * 1]);
       const float t10 = (t2 * a14[i0 * 64 + i1 * 1]);
       const float t11 = (t10 * a15[i0 * 64 + i1 * 1]);
-      out0[i0 * 64 + i1 * 1] = t4;
+      out0[i0 * 256 + i1 * 1] = t4;
       out1[i0 * 64 + i1 * 1] = t5;
       out2[i0 * 64 + i1 * 1] = t6;
-      out3[i0 * 64 + i1 * 1] = t8;
+      out3[i0 * 256 + i1 * 1] = t8;
       out4[i0 * 64 + i1 * 1] = t9;
-      out5[i0 * 64 + i1 * 1] = t11;
+      out5[i0 * 256 + i1 * 1] = t11;
+  }
+}
+
+/* fused: mul mul mul over mul [64, 64] (specs/peephole_cell.lua:25) */
+static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 64; i1++) {
+      const float t0 = (a0[i0 * 64 + i1 * 1] * a1[i0 * 64 + i1 * 1]);
+      const float t1 = (t0 * a2[i0 * 64 + i1 * 1]);
+      const float t2 = (t1 * a3[i1 * 1]);
+      out0[i0 * 64 + i1 * 1] = t1;
+      out1[i0 * 64 + i1 * 1] = t2;
   }
 }
 
@@ -943,8 +935,28 @@ static void k36_const(float *restrict out) {
   for (long i = 0; i < 4096; i++) out[i] = 0.0f;
 }
 
+/* concat [64, 256] (specs/peephole_cell.lua:23) */
+static void k37_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 64; i1++) {
+      out[0 + i0 * 256 + i1 * 1] = a0[i0 * 64 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 64; i1++) {
+      out[64 + i0 * 256 + i1 * 1] = a1[i0 * 64 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 64; i1++) {
+      out[128 + i0 * 256 + i1 * 1] = a2[i0 * 64 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 64; i1++) {
+      out[192 + i0 * 256 + i1 * 1] = a3[i0 * 64 + i1 * 1];
+  }
+}
+
 /* stack [64, 28, 256] (specs/peephole_cell.lua:13) */
-static void k37_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+static void k38_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[0 + i0 * 7168 + i1 * 1] = a0[i0 * 256 + i1 * 1];
@@ -1060,7 +1072,7 @@ static void k37_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [256, 28] (specs/peephole_cell.lua:13) */
-static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1792; k0 += 256) {
     const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
     for (long i = 0; i < 24; i += 8) {
@@ -1164,7 +1176,7 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [256, 64] (specs/peephole_cell.lua:14) */
-static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1728; k0 += 256) {
     const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
     for (long i = 0; i < 64; i += 8) {
@@ -1228,7 +1240,7 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [256] (specs/peephole_cell.lua:15) */
-static void k40_sum_to(const float *restrict a0, float *restrict out) {
+static void k41_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 256; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++)
@@ -1238,15 +1250,16 @@ static void k40_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 64] (specs/peephole_cell.lua:24) */
-static void k41_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 4096; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    out0[i0 * 1] = t0;
+static void k42_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 64; i1++) {
+      const float t0 = (a0[i0 * 256 + i1 * 1] * a1[i0 * 64 + i1 * 1]);
+      out0[i0 * 64 + i1 * 1] = t0;
   }
 }
 
 /* sum_to [1, 64] (specs/peephole_cell.lua:24) */
-static void k42_sum_to(const float *restrict a0, float *restrict out) {
+static void k43_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
@@ -1254,8 +1267,16 @@ static void k42_sum_to(const float *restrict a0, float *restrict out) {
   }
 }
 
+/* fused: mul over mul [64, 64] (specs/peephole_cell.lua:25) */
+static void k44_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+  for (long i0 = 0; i0 < 4096; i0++) {
+    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
+    out0[i0 * 1] = t0;
+  }
+}
+
 /* fused: addn over addn [1, 64] (specs/peephole_cell.lua:17) */
-static void k43_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
+static void k45_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1] + a2[i1 * 1] + a3[i1 * 1] + a4[i1 * 1] + a5[i1 * 1] + a6[i1 * 1] + a7[i1 * 1] + a8[i1 * 1] + a9[i1 * 1] + a10[i1 * 1] + a11[i1 * 1] + a12[i1 * 1] + a13[i1 * 1] + a14[i1 * 1] + a15[i1 * 1] + a16[i1 * 1] + a17[i1 * 1] + a18[i1 * 1] + a19[i1 * 1] + a20[i1 * 1] + a21[i1 * 1] + a22[i1 * 1] + a23[i1 * 1] + a24[i1 * 1] + a25[i1 * 1] + a26[i1 * 1]);
@@ -1264,7 +1285,7 @@ static void k43_addn(const float *restrict a0, const float *restrict a1, const f
 }
 
 /* fused: addn over addn [1, 64] (specs/peephole_cell.lua:17) */
-static void k44_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out0) {
+static void k46_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1] + a2[i1 * 1] + a3[i1 * 1] + a4[i1 * 1] + a5[i1 * 1] + a6[i1 * 1] + a7[i1 * 1] + a8[i1 * 1] + a9[i1 * 1] + a10[i1 * 1] + a11[i1 * 1] + a12[i1 * 1] + a13[i1 * 1] + a14[i1 * 1] + a15[i1 * 1] + a16[i1 * 1] + a17[i1 * 1] + a18[i1 * 1] + a19[i1 * 1] + a20[i1 * 1] + a21[i1 * 1] + a22[i1 * 1] + a23[i1 * 1] + a24[i1 * 1] + a25[i1 * 1] + a26[i1 * 1] + a27[i1 * 1]);
@@ -1272,24 +1293,8 @@ static void k44_addn(const float *restrict a0, const float *restrict a1, const f
   }
 }
 
-/* concat [3, 64] (specs/peephole_cell.lua:16) */
-static void k45_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[0 + i0 * 64 + i1 * 1] = a0[i1 * 1];
-  }
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[64 + i0 * 64 + i1 * 1] = a1[i1 * 1];
-  }
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[128 + i0 * 64 + i1 * 1] = a2[i1 * 1];
-  }
-}
-
 /* matmul [10, 64] (specs/peephole_lstm.lua:10) */
-static void k46_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     float ap[64][8];
     for (long k = 0; k < 64; k++)
@@ -1339,7 +1344,7 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/peephole_lstm.lua:10) */
-static void k47_sum_to(const float *restrict a0, float *restrict out) {
+static void k48_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1348,25 +1353,25 @@ static void k47_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/peephole_lstm.lua:13) */
-static void k48_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k49_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/peephole_lstm.lua:14) */
-static void k49_mul(const float *restrict a0, float *restrict out0) {
+static void k50_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/peephole_lstm.lua:13) */
-static void k50_copy(const float *restrict a0, float *restrict out) {
+static void k51_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [256, 28] (specs/peephole_cell.lua:13) */
-static void k51_copy(const float *restrict a0, float *restrict out) {
+static void k52_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
@@ -1374,7 +1379,7 @@ static void k51_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [256, 64] (specs/peephole_cell.lua:14) */
-static void k52_copy(const float *restrict a0, float *restrict out) {
+static void k53_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1 * 1] = a0[i0 * 64 + i1 * 1];
@@ -1382,14 +1387,14 @@ static void k52_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [256] (specs/peephole_cell.lua:15) */
-static void k53_copy(const float *restrict a0, float *restrict out) {
+static void k54_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out concat [3, 64] (specs/peephole_cell.lua:16) */
-static void k54_copy(const float *restrict a0, float *restrict out) {
+static void k55_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 3; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1 * 1] = a0[i0 * 64 + i1 * 1];
@@ -1397,7 +1402,7 @@ static void k54_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [10, 64] (specs/peephole_lstm.lua:10) */
-static void k55_copy(const float *restrict a0, float *restrict out) {
+static void k56_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1 * 1] = a0[i0 * 64 + i1 * 1];
@@ -1405,14 +1410,14 @@ static void k55_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/peephole_lstm.lua:10) */
-static void k56_copy(const float *restrict a0, float *restrict out) {
+static void k57_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* fused: mul over mul [256, 28] */
-static void k57_mul(const float *restrict a0, float *restrict out0) {
+static void k58_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1420,7 +1425,7 @@ static void k57_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [256, 28] */
-static void k58_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k59_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1429,7 +1434,7 @@ static void k58_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k59_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k60_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1439,7 +1444,7 @@ static void k59_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: mul add sqrt div add over add [256, 28] */
-static void k60_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1452,7 +1457,7 @@ static void k60_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: pow sub div over div [] */
-static void k61_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k62_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
@@ -1460,7 +1465,7 @@ static void k61_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [256, 64] */
-static void k62_mul(const float *restrict a0, float *restrict out0) {
+static void k63_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1468,7 +1473,7 @@ static void k62_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [256, 64] */
-static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1477,7 +1482,7 @@ static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [256, 64] */
-static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k65_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1490,7 +1495,7 @@ static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [256] */
-static void k65_mul(const float *restrict a0, float *restrict out0) {
+static void k66_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1498,7 +1503,7 @@ static void k65_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [256] */
-static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k67_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1507,7 +1512,7 @@ static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [256] */
-static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k68_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1520,7 +1525,7 @@ static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [3, 64] */
-static void k68_mul(const float *restrict a0, float *restrict out0) {
+static void k69_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1528,7 +1533,7 @@ static void k68_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [3, 64] */
-static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k70_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1537,7 +1542,7 @@ static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [3, 64] */
-static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k71_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1550,7 +1555,7 @@ static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10, 64] */
-static void k71_mul(const float *restrict a0, float *restrict out0) {
+static void k72_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1558,7 +1563,7 @@ static void k71_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10, 64] */
-static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k73_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1567,7 +1572,7 @@ static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10, 64] */
-static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k74_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1580,7 +1585,7 @@ static void k73_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [10] */
-static void k74_mul(const float *restrict a0, float *restrict out0) {
+static void k75_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.100000001f * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1588,7 +1593,7 @@ static void k74_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [10] */
-static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     const float t1 = (0.00100000005f * t0);
@@ -1597,7 +1602,7 @@ static void k75_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [10] */
-static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k77_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.999000013f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1610,7 +1615,7 @@ static void k76_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [256, 28] */
-static void k77_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1623,7 +1628,7 @@ static void k77_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [256, 64] */
-static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1636,7 +1641,7 @@ static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [256] */
-static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1649,7 +1654,7 @@ static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [3, 64] */
-static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1662,7 +1667,7 @@ static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10, 64] */
-static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1675,7 +1680,7 @@ static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add div mul sub over sub [10] */
-static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1688,7 +1693,7 @@ static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [1, 256] (specs/peephole_cell.lua:23) */
-static void k83_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k84_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[28][1];
     for (long k = 0; k < 28; k++)
@@ -1710,7 +1715,7 @@ static void k83_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 256] (specs/peephole_cell.lua:23) */
-static void k84_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k85_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[64][1];
     for (long k = 0; k < 64; k++)
@@ -1732,7 +1737,7 @@ static void k84_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add add over add [1, 256] (specs/peephole_cell.lua:23) */
-static void k85_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k86_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1742,7 +1747,7 @@ static void k85_add_add(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: tanh over tanh [1, 64] (specs/peephole_cell.lua:24) */
-static void k86_tanh(const float *restrict a0, float *restrict out0) {
+static void k87_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -1751,7 +1756,7 @@ static void k86_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sigmoid mul over mul [1, 64] (specs/peephole_cell.lua:24) */
-static void k87_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k88_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1 * 1] * a1[i1 * 1]);
@@ -1763,7 +1768,7 @@ static void k87_mul_add_sigmoid(const float *restrict a0, const float *restrict 
 }
 
 /* fused: mul add sigmoid mul add mul add sigmoid tanh mul over mul [1, 64] (specs/peephole_cell.lua:25) */
-static void k88_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
+static void k89_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1 * 1] * a1[i1 * 1]);
@@ -1782,7 +1787,7 @@ static void k88_mul_add_sigmoid(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (specs/peephole_lstm.lua:10) */
-static void k89_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k90_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[64][1];
     for (long k = 0; k < 64; k++)
@@ -1804,7 +1809,7 @@ static void k89_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/peephole_lstm.lua:10) */
-static void k90_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k91_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1813,7 +1818,7 @@ static void k90_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/peephole_lstm.lua:10) */
-static void k91_copy(const float *restrict a0, float *restrict out) {
+static void k92_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -1821,7 +1826,7 @@ static void k91_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 64] (specs/peephole_cell.lua:25) */
-static void k92_copy(const float *restrict a0, float *restrict out) {
+static void k93_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -2205,439 +2210,411 @@ static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_ba
   k27_matmul((float *)(A + 5038720) + 0, P + 24000 /* dense1.weight */, (float *)(A + 4993024) + 0);
   k28_mul_sub((float *)(A + 49152) + 0, (float *)(A + 1929216) + 0);
   k29_sub_mul((float *)(A + 32768) + 0, (float *)(A + 1945600) + 0);
-  k30_mul_mul_mul((float *)(A + 4993024) + 0, (float *)(A + 49152) + 0, (float *)(A + 1945600) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1961984) + 0, (float *)(A + 1978368) + 0);
+  k30_mul_mul_mul((float *)(A + 4993024) + 0, (float *)(A + 49152) + 0, (float *)(A + 1945600) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 426176, (float *)(A + 1961984) + 0);
   k29_sub_mul((float *)(A + 4976640) + 0, (float *)(A + 49152) + 0);
   k29_sub_mul((float *)(A + 5011968) + 0, (float *)(A + 1945600) + 0);
-  k28_mul_sub((float *)(A + 4894720) + 0, (float *)(A + 81920) + 0);
-  k31_mul_mul_addn((float *)(A + 4993024) + 0, (float *)(A + 32768) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1978368) + 0, (float *)(A + 4894720) + 0, (float *)(A + 49152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 5011968) + 0, (float *)(A + 4927488) + 0, (float *)(A + 1945600) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4976640) + 0, (float *)(A + 81920) + 0, (float *)(A + 98304) + 0, (float *)(A + 114688) + 0, (float *)(A + 131072) + 0, (float *)(A + 147456) + 0, (float *)(A + 163840) + 0, (float *)(A + 180224) + 0);
-  k32_concat((float *)(A + 98304) + 0, (float *)(A + 147456) + 0, (float *)(A + 180224) + 0, (float *)(A + 1961984) + 0, (float *)(A + 5074944) + 425984);
-  k33_matmul((float *)(A + 5074944) + 425984, P + 7168 /* peephole1.weight_hh */, (float *)(A + 81920) + 0);
-  k28_mul_sub((float *)(A + 5058560) + 0, (float *)(A + 1978368) + 0);
-  k29_sub_mul((float *)(A + 5042176) + 0, (float *)(A + 4894720) + 0);
-  k30_mul_mul_mul((float *)(A + 81920) + 0, (float *)(A + 5058560) + 0, (float *)(A + 4894720) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0);
-  k29_sub_mul((float *)(A + 4878336) + 0, (float *)(A + 4894720) + 0);
+  k28_mul_sub((float *)(A + 4894720) + 0, (float *)(A + 1978368) + 0);
+  k31_mul_mul_addn((float *)(A + 4993024) + 0, (float *)(A + 32768) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1961984) + 0, (float *)(A + 4894720) + 0, (float *)(A + 49152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 5011968) + 0, (float *)(A + 4927488) + 0, (float *)(A + 1945600) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4976640) + 0, (float *)(A + 1978368) + 0, (float *)(A + 81920) + 425984, (float *)(A + 5074944) + 0, (float *)(A + 5091328) + 0, (float *)(A + 81920) + 426048, (float *)(A + 5107712) + 0, (float *)(A + 81920) + 426112);
+  k32_matmul((float *)(A + 81920) + 425984, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4894720) + 0);
+  k28_mul_sub((float *)(A + 5058560) + 0, (float *)(A + 32768) + 0);
+  k29_sub_mul((float *)(A + 5042176) + 0, (float *)(A + 49152) + 0);
+  k30_mul_mul_mul((float *)(A + 4894720) + 0, (float *)(A + 5058560) + 0, (float *)(A + 49152) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 409792, (float *)(A + 4976640) + 0);
+  k29_sub_mul((float *)(A + 4878336) + 0, (float *)(A + 49152) + 0);
   k29_sub_mul((float *)(A + 4911104) + 0, (float *)(A + 5058560) + 0);
-  k28_mul_sub((float *)(A + 4796416) + 0, (float *)(A + 1929216) + 0);
-  k34_mul_mul_addn((float *)(A + 81920) + 0, (float *)(A + 5042176) + 0, (float *)(A + 1978368) + 0, (float *)(A + 114688) + 0, (float *)(A + 131072) + 0, (float *)(A + 163840) + 0, (float *)(A + 49152) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4894720) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4911104) + 0, (float *)(A + 4829184) + 0, (float *)(A + 5058560) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4878336) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1945600) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4993024) + 0, (float *)(A + 5009408) + 0, (float *)(A + 180224) + 0, (float *)(A + 196608) + 0);
-  k32_concat((float *)(A + 1945600) + 0, (float *)(A + 5009408) + 0, (float *)(A + 196608) + 0, (float *)(A + 32768) + 0, (float *)(A + 5074944) + 409600);
-  k33_matmul((float *)(A + 5074944) + 409600, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4960256) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4943872) + 0, (float *)(A + 163840) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4960256) + 0, (float *)(A + 163840) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1929216) + 0, (float *)(A + 1978368) + 0);
-  k29_sub_mul((float *)(A + 4780032) + 0, (float *)(A + 163840) + 0);
-  k29_sub_mul((float *)(A + 4812800) + 0, (float *)(A + 4796416) + 0);
-  k28_mul_sub((float *)(A + 4698112) + 0, (float *)(A + 4960256) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4943872) + 0, (float *)(A + 81920) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4993024) + 0, (float *)(A + 180224) + 0, (float *)(A + 1978368) + 0, (float *)(A + 4698112) + 0, (float *)(A + 163840) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4812800) + 0, (float *)(A + 4730880) + 0, (float *)(A + 4796416) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4780032) + 0, (float *)(A + 4960256) + 0, (float *)(A + 114688) + 0, (float *)(A + 131072) + 0, (float *)(A + 5041280) + 0, (float *)(A + 5057664) + 0, (float *)(A + 4878336) + 0, (float *)(A + 4894720) + 0);
-  k32_concat((float *)(A + 114688) + 0, (float *)(A + 5057664) + 0, (float *)(A + 4894720) + 0, (float *)(A + 1929216) + 0, (float *)(A + 5074944) + 393216);
-  k33_matmul((float *)(A + 5074944) + 393216, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4861952) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4845568) + 0, (float *)(A + 1978368) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4861952) + 0, (float *)(A + 1978368) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4698112) + 0, (float *)(A + 4943872) + 0);
-  k29_sub_mul((float *)(A + 4681728) + 0, (float *)(A + 1978368) + 0);
+  k28_mul_sub((float *)(A + 4796416) + 0, (float *)(A + 4993024) + 0);
+  k33_mul_mul_addn((float *)(A + 4894720) + 0, (float *)(A + 5042176) + 0, (float *)(A + 32768) + 0, (float *)(A + 5074944) + 0, (float *)(A + 5091328) + 0, (float *)(A + 5107712) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4796416) + 0, (float *)(A + 49152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4911104) + 0, (float *)(A + 4829184) + 0, (float *)(A + 5058560) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4878336) + 0, (float *)(A + 4993024) + 0, (float *)(A + 81920) + 409600, (float *)(A + 5009408) + 0, (float *)(A + 1929216) + 0, (float *)(A + 81920) + 409664, (float *)(A + 1945600) + 0, (float *)(A + 81920) + 409728);
+  k32_matmul((float *)(A + 81920) + 409600, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4796416) + 0);
+  k28_mul_sub((float *)(A + 4960256) + 0, (float *)(A + 32768) + 0);
+  k29_sub_mul((float *)(A + 4943872) + 0, (float *)(A + 49152) + 0);
+  k30_mul_mul_mul((float *)(A + 4796416) + 0, (float *)(A + 4960256) + 0, (float *)(A + 49152) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 393408, (float *)(A + 1961984) + 0);
+  k29_sub_mul((float *)(A + 4780032) + 0, (float *)(A + 49152) + 0);
+  k29_sub_mul((float *)(A + 4812800) + 0, (float *)(A + 1978368) + 0);
+  k28_mul_sub((float *)(A + 4698112) + 0, (float *)(A + 4878336) + 0);
+  k33_mul_mul_addn((float *)(A + 4796416) + 0, (float *)(A + 4943872) + 0, (float *)(A + 32768) + 0, (float *)(A + 5009408) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1945600) + 0, (float *)(A + 1961984) + 0, (float *)(A + 4698112) + 0, (float *)(A + 49152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4812800) + 0, (float *)(A + 4730880) + 0, (float *)(A + 1978368) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4780032) + 0, (float *)(A + 4878336) + 0, (float *)(A + 81920) + 393216, (float *)(A + 4894720) + 0, (float *)(A + 4911104) + 0, (float *)(A + 81920) + 393280, (float *)(A + 4960256) + 0, (float *)(A + 81920) + 393344);
+  k32_matmul((float *)(A + 81920) + 393216, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4698112) + 0);
+  k28_mul_sub((float *)(A + 4861952) + 0, (float *)(A + 4878336) + 0);
+  k29_sub_mul((float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
+  k30_mul_mul_mul((float *)(A + 4698112) + 0, (float *)(A + 4861952) + 0, (float *)(A + 4943872) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 377024, (float *)(A + 32768) + 0);
+  k29_sub_mul((float *)(A + 4681728) + 0, (float *)(A + 49152) + 0);
   k29_sub_mul((float *)(A + 4714496) + 0, (float *)(A + 4861952) + 0);
-  k28_mul_sub((float *)(A + 4599808) + 0, (float *)(A + 4894720) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4845568) + 0, (float *)(A + 81920) + 0, (float *)(A + 131072) + 0, (float *)(A + 5041280) + 0, (float *)(A + 4878336) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4599808) + 0, (float *)(A + 1978368) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4714496) + 0, (float *)(A + 4632576) + 0, (float *)(A + 4861952) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4681728) + 0, (float *)(A + 4894720) + 0, (float *)(A + 4911104) + 0, (float *)(A + 4780032) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4976640) + 0);
-  k32_concat((float *)(A + 4911104) + 0, (float *)(A + 4812800) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4698112) + 0, (float *)(A + 5074944) + 376832);
-  k33_matmul((float *)(A + 5074944) + 376832, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4763648) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4747264) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4763648) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1978368) + 0, (float *)(A + 4599808) + 0);
-  k29_sub_mul((float *)(A + 4583424) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 4616192) + 0, (float *)(A + 4681728) + 0);
-  k28_mul_sub((float *)(A + 4501504) + 0, (float *)(A + 4714496) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4747264) + 0, (float *)(A + 81920) + 0, (float *)(A + 4780032) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4501504) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4616192) + 0, (float *)(A + 4534272) + 0, (float *)(A + 4681728) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4583424) + 0, (float *)(A + 4714496) + 0, (float *)(A + 4763648) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0, (float *)(A + 5041280) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4993024) + 0);
-  k32_concat((float *)(A + 4763648) + 0, (float *)(A + 5041280) + 0, (float *)(A + 4993024) + 0, (float *)(A + 1978368) + 0, (float *)(A + 5074944) + 360448);
+  k28_mul_sub((float *)(A + 4599808) + 0, (float *)(A + 4943872) + 0);
+  k33_mul_mul_addn((float *)(A + 4698112) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4878336) + 0, (float *)(A + 4894720) + 0, (float *)(A + 4911104) + 0, (float *)(A + 4960256) + 0, (float *)(A + 32768) + 0, (float *)(A + 4599808) + 0, (float *)(A + 49152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4714496) + 0, (float *)(A + 4632576) + 0, (float *)(A + 4861952) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0, (float *)(A + 81920) + 376832, (float *)(A + 4780032) + 0, (float *)(A + 4796416) + 0, (float *)(A + 81920) + 376896, (float *)(A + 4812800) + 0, (float *)(A + 81920) + 376960);
+  k32_matmul((float *)(A + 81920) + 376832, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4599808) + 0);
+  k28_mul_sub((float *)(A + 4763648) + 0, (float *)(A + 4845568) + 0);
+  k29_sub_mul((float *)(A + 4747264) + 0, (float *)(A + 4943872) + 0);
+  k30_mul_mul_mul((float *)(A + 4599808) + 0, (float *)(A + 4763648) + 0, (float *)(A + 4943872) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 360640, (float *)(A + 32768) + 0);
+  k29_sub_mul((float *)(A + 4583424) + 0, (float *)(A + 49152) + 0);
+  k29_sub_mul((float *)(A + 4616192) + 0, (float *)(A + 4763648) + 0);
+  k28_mul_sub((float *)(A + 4501504) + 0, (float *)(A + 4943872) + 0);
+  k33_mul_mul_addn((float *)(A + 4599808) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4780032) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4812800) + 0, (float *)(A + 32768) + 0, (float *)(A + 4501504) + 0, (float *)(A + 49152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4616192) + 0, (float *)(A + 4534272) + 0, (float *)(A + 4763648) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4583424) + 0, (float *)(A + 4943872) + 0, (float *)(A + 81920) + 360448, (float *)(A + 4681728) + 0, (float *)(A + 4698112) + 0, (float *)(A + 81920) + 360512, (float *)(A + 4714496) + 0, (float *)(A + 81920) + 360576);
+  k32_matmul((float *)(A + 81920) + 360448, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4501504) + 0);
+  k28_mul_sub((float *)(A + 4665344) + 0, (float *)(A + 4747264) + 0);
+  k29_sub_mul((float *)(A + 4648960) + 0, (float *)(A + 4845568) + 0);
+  k30_mul_mul_mul((float *)(A + 4501504) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4845568) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 344256, (float *)(A + 4943872) + 0);
+  k29_sub_mul((float *)(A + 4485120) + 0, (float *)(A + 4665344) + 0);
 }
 
 static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k33_matmul((float *)(A + 5074944) + 360448, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4665344) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4648960) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4665344) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4501504) + 0, (float *)(A + 4681728) + 0);
-  k29_sub_mul((float *)(A + 4485120) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 4517888) + 0, (float *)(A + 4665344) + 0);
-  k28_mul_sub((float *)(A + 4403200) + 0, (float *)(A + 4714496) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4648960) + 0, (float *)(A + 81920) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4403200) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4517888) + 0, (float *)(A + 4435968) + 0, (float *)(A + 4665344) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4485120) + 0, (float *)(A + 4714496) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4780032) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4583424) + 0);
-  k32_concat((float *)(A + 4747264) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4583424) + 0, (float *)(A + 4501504) + 0, (float *)(A + 5074944) + 344064);
-  k33_matmul((float *)(A + 5074944) + 344064, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4567040) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4550656) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4567040) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4403200) + 0, (float *)(A + 4485120) + 0);
-  k29_sub_mul((float *)(A + 4386816) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 4419584) + 0, (float *)(A + 4517888) + 0);
-  k28_mul_sub((float *)(A + 4304896) + 0, (float *)(A + 4648960) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4550656) + 0, (float *)(A + 81920) + 0, (float *)(A + 4780032) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4304896) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4419584) + 0, (float *)(A + 4337664) + 0, (float *)(A + 4517888) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4386816) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4714496) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4681728) + 0);
-  k32_concat((float *)(A + 4714496) + 0, (float *)(A + 4976640) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4403200) + 0, (float *)(A + 5074944) + 327680);
-  k33_matmul((float *)(A + 5074944) + 327680, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4468736) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4452352) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4468736) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4304896) + 0, (float *)(A + 4386816) + 0);
-  k29_sub_mul((float *)(A + 4288512) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 4321280) + 0, (float *)(A + 4419584) + 0);
-  k28_mul_sub((float *)(A + 4206592) + 0, (float *)(A + 4517888) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4452352) + 0, (float *)(A + 81920) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4386816) + 0, (float *)(A + 4206592) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4321280) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4419584) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4288512) + 0, (float *)(A + 4517888) + 0, (float *)(A + 4550656) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4485120) + 0);
-  k32_concat((float *)(A + 4550656) + 0, (float *)(A + 4993024) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4304896) + 0, (float *)(A + 5074944) + 311296);
-  k33_matmul((float *)(A + 5074944) + 311296, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4370432) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4354048) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4370432) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4206592) + 0, (float *)(A + 4288512) + 0);
-  k29_sub_mul((float *)(A + 4190208) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 4222976) + 0, (float *)(A + 4321280) + 0);
-  k28_mul_sub((float *)(A + 4108288) + 0, (float *)(A + 4419584) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4354048) + 0, (float *)(A + 81920) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4288512) + 0, (float *)(A + 4108288) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4222976) + 0, (float *)(A + 4141056) + 0, (float *)(A + 4321280) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4190208) + 0, (float *)(A + 4419584) + 0, (float *)(A + 4452352) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4517888) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 4452352) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4206592) + 0, (float *)(A + 5074944) + 294912);
-  k33_matmul((float *)(A + 5074944) + 294912, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4272128) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4255744) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4272128) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4108288) + 0, (float *)(A + 4190208) + 0);
-  k29_sub_mul((float *)(A + 4091904) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 4124672) + 0, (float *)(A + 4222976) + 0);
-  k28_mul_sub((float *)(A + 4009984) + 0, (float *)(A + 4321280) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4255744) + 0, (float *)(A + 81920) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4517888) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4009984) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4124672) + 0, (float *)(A + 4042752) + 0, (float *)(A + 4222976) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4091904) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4419584) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 4354048) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4108288) + 0, (float *)(A + 5074944) + 278528);
-  k33_matmul((float *)(A + 5074944) + 278528, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4173824) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4157440) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4173824) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4009984) + 0, (float *)(A + 4091904) + 0);
-  k29_sub_mul((float *)(A + 3993600) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 4026368) + 0, (float *)(A + 4124672) + 0);
-  k28_mul_sub((float *)(A + 3911680) + 0, (float *)(A + 4222976) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4157440) + 0, (float *)(A + 81920) + 0, (float *)(A + 4419584) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4091904) + 0, (float *)(A + 3911680) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4026368) + 0, (float *)(A + 3944448) + 0, (float *)(A + 4124672) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3993600) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4255744) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4517888) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 4255744) + 0, (float *)(A + 4517888) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4009984) + 0, (float *)(A + 5074944) + 262144);
-  k33_matmul((float *)(A + 5074944) + 262144, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4075520) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 4059136) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4075520) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3911680) + 0, (float *)(A + 3993600) + 0);
-  k29_sub_mul((float *)(A + 3895296) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 3928064) + 0, (float *)(A + 4026368) + 0);
-  k28_mul_sub((float *)(A + 3813376) + 0, (float *)(A + 4124672) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4059136) + 0, (float *)(A + 81920) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4845568) + 0, (float *)(A + 3993600) + 0, (float *)(A + 3813376) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3928064) + 0, (float *)(A + 3846144) + 0, (float *)(A + 4026368) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3895296) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4157440) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4419584) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 4157440) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3911680) + 0, (float *)(A + 5074944) + 245760);
-  k33_matmul((float *)(A + 5074944) + 245760, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3977216) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3960832) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3977216) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3813376) + 0, (float *)(A + 3895296) + 0);
-  k29_sub_mul((float *)(A + 3796992) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 3829760) + 0, (float *)(A + 3928064) + 0);
-  k28_mul_sub((float *)(A + 3715072) + 0, (float *)(A + 4026368) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3960832) + 0, (float *)(A + 81920) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4419584) + 0, (float *)(A + 4681728) + 0, (float *)(A + 3895296) + 0, (float *)(A + 3715072) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3829760) + 0, (float *)(A + 3747840) + 0, (float *)(A + 3928064) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3796992) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4059136) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 4059136) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3813376) + 0, (float *)(A + 5074944) + 229376);
-  k33_matmul((float *)(A + 5074944) + 229376, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3878912) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3862528) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3878912) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3715072) + 0, (float *)(A + 3796992) + 0);
-  k29_sub_mul((float *)(A + 3698688) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 3731456) + 0, (float *)(A + 3829760) + 0);
-  k28_mul_sub((float *)(A + 3616768) + 0, (float *)(A + 3928064) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3862528) + 0, (float *)(A + 81920) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4845568) + 0, (float *)(A + 3796992) + 0, (float *)(A + 3616768) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3731456) + 0, (float *)(A + 3649536) + 0, (float *)(A + 3829760) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3698688) + 0, (float *)(A + 3928064) + 0, (float *)(A + 3960832) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4419584) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 3960832) + 0, (float *)(A + 4419584) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3715072) + 0, (float *)(A + 5074944) + 212992);
-  k33_matmul((float *)(A + 5074944) + 212992, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3780608) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3764224) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3780608) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3616768) + 0, (float *)(A + 3698688) + 0);
-  k29_sub_mul((float *)(A + 3600384) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 3633152) + 0, (float *)(A + 3731456) + 0);
-  k28_mul_sub((float *)(A + 3518464) + 0, (float *)(A + 3829760) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3764224) + 0, (float *)(A + 81920) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4681728) + 0, (float *)(A + 3698688) + 0, (float *)(A + 3518464) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3633152) + 0, (float *)(A + 3551232) + 0, (float *)(A + 3731456) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3600384) + 0, (float *)(A + 3829760) + 0, (float *)(A + 3862528) + 0, (float *)(A + 3928064) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 3862528) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3616768) + 0, (float *)(A + 5074944) + 196608);
-  k33_matmul((float *)(A + 5074944) + 196608, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3682304) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3665920) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3682304) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3518464) + 0, (float *)(A + 3600384) + 0);
-  k29_sub_mul((float *)(A + 3502080) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 3534848) + 0, (float *)(A + 3633152) + 0);
-  k28_mul_sub((float *)(A + 3420160) + 0, (float *)(A + 3731456) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3665920) + 0, (float *)(A + 81920) + 0, (float *)(A + 3928064) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4845568) + 0, (float *)(A + 3600384) + 0, (float *)(A + 3420160) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3534848) + 0, (float *)(A + 3452928) + 0, (float *)(A + 3633152) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3502080) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3829760) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 3764224) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3518464) + 0, (float *)(A + 5074944) + 180224);
-  k33_matmul((float *)(A + 5074944) + 180224, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3584000) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3567616) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3584000) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3420160) + 0, (float *)(A + 3502080) + 0);
-  k29_sub_mul((float *)(A + 3403776) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 3436544) + 0, (float *)(A + 3534848) + 0);
-  k28_mul_sub((float *)(A + 3321856) + 0, (float *)(A + 3633152) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3567616) + 0, (float *)(A + 81920) + 0, (float *)(A + 3829760) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4681728) + 0, (float *)(A + 3502080) + 0, (float *)(A + 3321856) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3436544) + 0, (float *)(A + 3354624) + 0, (float *)(A + 3534848) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3403776) + 0, (float *)(A + 3633152) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3928064) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 3665920) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3420160) + 0, (float *)(A + 5074944) + 163840);
-  k33_matmul((float *)(A + 5074944) + 163840, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3485696) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3469312) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3485696) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3321856) + 0, (float *)(A + 3403776) + 0);
-  k29_sub_mul((float *)(A + 3305472) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 3338240) + 0, (float *)(A + 3436544) + 0);
-  k28_mul_sub((float *)(A + 3223552) + 0, (float *)(A + 3534848) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3469312) + 0, (float *)(A + 81920) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3928064) + 0, (float *)(A + 4845568) + 0, (float *)(A + 3403776) + 0, (float *)(A + 3223552) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3338240) + 0, (float *)(A + 3256320) + 0, (float *)(A + 3436544) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3305472) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3567616) + 0, (float *)(A + 3633152) + 0, (float *)(A + 3829760) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 3567616) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3321856) + 0, (float *)(A + 5074944) + 147456);
-  k33_matmul((float *)(A + 5074944) + 147456, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3387392) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3371008) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3387392) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3223552) + 0, (float *)(A + 3305472) + 0);
-  k29_sub_mul((float *)(A + 3207168) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 3239936) + 0, (float *)(A + 3338240) + 0);
-  k28_mul_sub((float *)(A + 3125248) + 0, (float *)(A + 3436544) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3371008) + 0, (float *)(A + 81920) + 0, (float *)(A + 3633152) + 0, (float *)(A + 3829760) + 0, (float *)(A + 4681728) + 0, (float *)(A + 3305472) + 0, (float *)(A + 3125248) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3239936) + 0, (float *)(A + 3158016) + 0, (float *)(A + 3338240) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3207168) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3469312) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3731456) + 0, (float *)(A + 3928064) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 3469312) + 0, (float *)(A + 3928064) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3223552) + 0, (float *)(A + 5074944) + 131072);
-  k33_matmul((float *)(A + 5074944) + 131072, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3289088) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3272704) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3289088) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3125248) + 0, (float *)(A + 3207168) + 0);
-  k29_sub_mul((float *)(A + 3108864) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 3141632) + 0, (float *)(A + 3239936) + 0);
-  k28_mul_sub((float *)(A + 3026944) + 0, (float *)(A + 3338240) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3272704) + 0, (float *)(A + 81920) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3731456) + 0, (float *)(A + 4845568) + 0, (float *)(A + 3207168) + 0, (float *)(A + 3026944) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3141632) + 0, (float *)(A + 3059712) + 0, (float *)(A + 3239936) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3108864) + 0, (float *)(A + 3338240) + 0, (float *)(A + 3371008) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3633152) + 0, (float *)(A + 3829760) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 3371008) + 0, (float *)(A + 3829760) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3125248) + 0, (float *)(A + 5074944) + 114688);
-  k33_matmul((float *)(A + 5074944) + 114688, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3190784) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3174400) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3190784) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3026944) + 0, (float *)(A + 3108864) + 0);
-  k29_sub_mul((float *)(A + 3010560) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 3043328) + 0, (float *)(A + 3141632) + 0);
-  k28_mul_sub((float *)(A + 2928640) + 0, (float *)(A + 3239936) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3174400) + 0, (float *)(A + 81920) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3633152) + 0, (float *)(A + 4681728) + 0, (float *)(A + 3108864) + 0, (float *)(A + 2928640) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3043328) + 0, (float *)(A + 2961408) + 0, (float *)(A + 3141632) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3010560) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3338240) + 0, (float *)(A + 3534848) + 0, (float *)(A + 3731456) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 3272704) + 0, (float *)(A + 3731456) + 0, (float *)(A + 4943872) + 0, (float *)(A + 3026944) + 0, (float *)(A + 5074944) + 98304);
-  k33_matmul((float *)(A + 5074944) + 98304, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3092480) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 3076096) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3092480) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2928640) + 0, (float *)(A + 3010560) + 0);
-  k29_sub_mul((float *)(A + 2912256) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 2945024) + 0, (float *)(A + 3043328) + 0);
-  k28_mul_sub((float *)(A + 2830336) + 0, (float *)(A + 3141632) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3076096) + 0, (float *)(A + 81920) + 0, (float *)(A + 3338240) + 0, (float *)(A + 3534848) + 0, (float *)(A + 4845568) + 0, (float *)(A + 3010560) + 0, (float *)(A + 2830336) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2945024) + 0, (float *)(A + 2863104) + 0, (float *)(A + 3043328) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2912256) + 0, (float *)(A + 3141632) + 0, (float *)(A + 3174400) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3436544) + 0, (float *)(A + 3633152) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 3174400) + 0, (float *)(A + 3633152) + 0, (float *)(A + 4943872) + 0, (float *)(A + 2928640) + 0, (float *)(A + 5074944) + 81920);
-  k33_matmul((float *)(A + 5074944) + 81920, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2994176) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2977792) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2994176) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2830336) + 0, (float *)(A + 2912256) + 0);
-  k29_sub_mul((float *)(A + 2813952) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 2846720) + 0, (float *)(A + 2945024) + 0);
-  k28_mul_sub((float *)(A + 2732032) + 0, (float *)(A + 3043328) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2977792) + 0, (float *)(A + 81920) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3436544) + 0, (float *)(A + 4681728) + 0, (float *)(A + 2912256) + 0, (float *)(A + 2732032) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2846720) + 0, (float *)(A + 2764800) + 0, (float *)(A + 2945024) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2813952) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3076096) + 0, (float *)(A + 3141632) + 0, (float *)(A + 3338240) + 0, (float *)(A + 3534848) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 3076096) + 0, (float *)(A + 3534848) + 0, (float *)(A + 4943872) + 0, (float *)(A + 2830336) + 0, (float *)(A + 5074944) + 65536);
-  k33_matmul((float *)(A + 5074944) + 65536, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2895872) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2879488) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2895872) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2732032) + 0, (float *)(A + 2813952) + 0);
-  k29_sub_mul((float *)(A + 2715648) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 2748416) + 0, (float *)(A + 2846720) + 0);
-  k28_mul_sub((float *)(A + 2633728) + 0, (float *)(A + 2945024) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2879488) + 0, (float *)(A + 81920) + 0, (float *)(A + 3141632) + 0, (float *)(A + 3338240) + 0, (float *)(A + 4845568) + 0, (float *)(A + 2813952) + 0, (float *)(A + 2633728) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2748416) + 0, (float *)(A + 2666496) + 0, (float *)(A + 2846720) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2715648) + 0, (float *)(A + 2945024) + 0, (float *)(A + 2977792) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3239936) + 0, (float *)(A + 3436544) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 2977792) + 0, (float *)(A + 3436544) + 0, (float *)(A + 4943872) + 0, (float *)(A + 2732032) + 0, (float *)(A + 5074944) + 49152);
-  k33_matmul((float *)(A + 5074944) + 49152, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2797568) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2781184) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2797568) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2633728) + 0, (float *)(A + 2715648) + 0);
-  k29_sub_mul((float *)(A + 2617344) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 2650112) + 0, (float *)(A + 2748416) + 0);
-  k28_mul_sub((float *)(A + 2519040) + 0, (float *)(A + 2846720) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2781184) + 0, (float *)(A + 81920) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3239936) + 0, (float *)(A + 4681728) + 0, (float *)(A + 2715648) + 0, (float *)(A + 2519040) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2650112) + 0, (float *)(A + 2551808) + 0, (float *)(A + 2748416) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2617344) + 0, (float *)(A + 2846720) + 0, (float *)(A + 2879488) + 0, (float *)(A + 2945024) + 0, (float *)(A + 3141632) + 0, (float *)(A + 3338240) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 2879488) + 0, (float *)(A + 3338240) + 0, (float *)(A + 4943872) + 0, (float *)(A + 2633728) + 0, (float *)(A + 5074944) + 32768);
-  k33_matmul((float *)(A + 5074944) + 32768, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2699264) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2682880) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2699264) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2519040) + 0, (float *)(A + 2617344) + 0);
-  k29_sub_mul((float *)(A + 2502656) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 2535424) + 0, (float *)(A + 2650112) + 0);
-  k28_mul_sub((float *)(A + 1896448) + 0, (float *)(A + 2748416) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2682880) + 0, (float *)(A + 81920) + 0, (float *)(A + 2945024) + 0, (float *)(A + 3141632) + 0, (float *)(A + 4845568) + 0, (float *)(A + 2617344) + 0, (float *)(A + 1896448) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2535424) + 0, (float *)(A + 2568192) + 0, (float *)(A + 2650112) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2502656) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2781184) + 0, (float *)(A + 2846720) + 0, (float *)(A + 3043328) + 0, (float *)(A + 3239936) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 2781184) + 0, (float *)(A + 3239936) + 0, (float *)(A + 4943872) + 0, (float *)(A + 2519040) + 0, (float *)(A + 5074944) + 16384);
-  k33_matmul((float *)(A + 5074944) + 16384, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2600960) + 0, (float *)(A + 81920) + 0);
-  k29_sub_mul((float *)(A + 2584576) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2600960) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1896448) + 0, (float *)(A + 2502656) + 0);
-  k29_sub_mul((float *)(A + 1880064) + 0, (float *)(A + 131072) + 0);
-  k29_sub_mul((float *)(A + 1912832) + 0, (float *)(A + 2535424) + 0);
-  k28_mul_sub((float *)(A + 1863680) + 0, (float *)(A + 2650112) + 0);
-  k34_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2584576) + 0, (float *)(A + 81920) + 0, (float *)(A + 2846720) + 0, (float *)(A + 3043328) + 0, (float *)(A + 4681728) + 0, (float *)(A + 2502656) + 0, (float *)(A + 1863680) + 0, (float *)(A + 131072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1912832) + 0, (float *)(A + 2011136) + 0, (float *)(A + 2535424) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 1880064) + 0, (float *)(A + 2650112) + 0, (float *)(A + 2682880) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2945024) + 0, (float *)(A + 3141632) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0);
-  k32_concat((float *)(A + 2682880) + 0, (float *)(A + 3141632) + 0, (float *)(A + 4943872) + 0, (float *)(A + 1896448) + 0, (float *)(A + 5074944) + 0);
-  k33_matmul((float *)(A + 5074944) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 2043904) + 0, (float *)(A + 81920) + 0);
+  k29_sub_mul((float *)(A + 4517888) + 0, (float *)(A + 4845568) + 0);
+  k28_mul_sub((float *)(A + 4403200) + 0, (float *)(A + 32768) + 0);
+  k33_mul_mul_addn((float *)(A + 4501504) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4681728) + 0, (float *)(A + 4698112) + 0, (float *)(A + 4714496) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4403200) + 0, (float *)(A + 4665344) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4517888) + 0, (float *)(A + 4435968) + 0, (float *)(A + 4845568) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4485120) + 0, (float *)(A + 32768) + 0, (float *)(A + 81920) + 344064, (float *)(A + 49152) + 0, (float *)(A + 4583424) + 0, (float *)(A + 81920) + 344128, (float *)(A + 4599808) + 0, (float *)(A + 81920) + 344192);
+  k32_matmul((float *)(A + 81920) + 344064, P + 7168 /* peephole1.weight_hh */, (float *)(A + 32768) + 0);
+  k28_mul_sub((float *)(A + 4567040) + 0, (float *)(A + 4403200) + 0);
+  k29_sub_mul((float *)(A + 4550656) + 0, (float *)(A + 4616192) + 0);
+  k30_mul_mul_mul((float *)(A + 32768) + 0, (float *)(A + 4567040) + 0, (float *)(A + 4616192) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 327872, (float *)(A + 4648960) + 0);
+  k29_sub_mul((float *)(A + 4386816) + 0, (float *)(A + 4567040) + 0);
+  k29_sub_mul((float *)(A + 4419584) + 0, (float *)(A + 4616192) + 0);
+  k28_mul_sub((float *)(A + 4304896) + 0, (float *)(A + 4747264) + 0);
+  k33_mul_mul_addn((float *)(A + 32768) + 0, (float *)(A + 4550656) + 0, (float *)(A + 4403200) + 0, (float *)(A + 49152) + 0, (float *)(A + 4583424) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4304896) + 0, (float *)(A + 4567040) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4419584) + 0, (float *)(A + 4337664) + 0, (float *)(A + 4616192) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4386816) + 0, (float *)(A + 4747264) + 0, (float *)(A + 81920) + 327680, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0, (float *)(A + 81920) + 327744, (float *)(A + 4485120) + 0, (float *)(A + 81920) + 327808);
+  k32_matmul((float *)(A + 81920) + 327680, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4304896) + 0);
+  k28_mul_sub((float *)(A + 4468736) + 0, (float *)(A + 4550656) + 0);
+  k29_sub_mul((float *)(A + 4452352) + 0, (float *)(A + 4648960) + 0);
+  k30_mul_mul_mul((float *)(A + 4304896) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4648960) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 311488, (float *)(A + 4747264) + 0);
+  k29_sub_mul((float *)(A + 4288512) + 0, (float *)(A + 4468736) + 0);
+  k29_sub_mul((float *)(A + 4321280) + 0, (float *)(A + 4648960) + 0);
+  k28_mul_sub((float *)(A + 4206592) + 0, (float *)(A + 32768) + 0);
+  k33_mul_mul_addn((float *)(A + 4304896) + 0, (float *)(A + 4452352) + 0, (float *)(A + 4550656) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4485120) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4206592) + 0, (float *)(A + 4468736) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4321280) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4648960) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4288512) + 0, (float *)(A + 32768) + 0, (float *)(A + 81920) + 311296, (float *)(A + 49152) + 0, (float *)(A + 4501504) + 0, (float *)(A + 81920) + 311360, (float *)(A + 4517888) + 0, (float *)(A + 81920) + 311424);
+  k32_matmul((float *)(A + 81920) + 311296, P + 7168 /* peephole1.weight_hh */, (float *)(A + 32768) + 0);
+  k28_mul_sub((float *)(A + 4370432) + 0, (float *)(A + 4206592) + 0);
+  k29_sub_mul((float *)(A + 4354048) + 0, (float *)(A + 4452352) + 0);
+  k30_mul_mul_mul((float *)(A + 32768) + 0, (float *)(A + 4370432) + 0, (float *)(A + 4452352) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 295104, (float *)(A + 4550656) + 0);
+  k29_sub_mul((float *)(A + 4190208) + 0, (float *)(A + 4452352) + 0);
+  k29_sub_mul((float *)(A + 4222976) + 0, (float *)(A + 4648960) + 0);
+  k28_mul_sub((float *)(A + 4108288) + 0, (float *)(A + 4747264) + 0);
+  k33_mul_mul_addn((float *)(A + 32768) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4206592) + 0, (float *)(A + 49152) + 0, (float *)(A + 4501504) + 0, (float *)(A + 4517888) + 0, (float *)(A + 4550656) + 0, (float *)(A + 4108288) + 0, (float *)(A + 4452352) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4222976) + 0, (float *)(A + 4141056) + 0, (float *)(A + 4648960) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4190208) + 0, (float *)(A + 4747264) + 0, (float *)(A + 81920) + 294912, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0, (float *)(A + 81920) + 294976, (float *)(A + 4468736) + 0, (float *)(A + 81920) + 295040);
+  k32_matmul((float *)(A + 81920) + 294912, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4108288) + 0);
+  k28_mul_sub((float *)(A + 4272128) + 0, (float *)(A + 4354048) + 0);
+  k29_sub_mul((float *)(A + 4255744) + 0, (float *)(A + 4452352) + 0);
+  k30_mul_mul_mul((float *)(A + 4108288) + 0, (float *)(A + 4272128) + 0, (float *)(A + 4452352) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 278720, (float *)(A + 4550656) + 0);
+  k29_sub_mul((float *)(A + 4091904) + 0, (float *)(A + 4452352) + 0);
+  k29_sub_mul((float *)(A + 4124672) + 0, (float *)(A + 4648960) + 0);
+  k28_mul_sub((float *)(A + 4009984) + 0, (float *)(A + 4747264) + 0);
+  k33_mul_mul_addn((float *)(A + 4108288) + 0, (float *)(A + 4255744) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4550656) + 0, (float *)(A + 4009984) + 0, (float *)(A + 4452352) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4124672) + 0, (float *)(A + 4042752) + 0, (float *)(A + 4648960) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4091904) + 0, (float *)(A + 4747264) + 0, (float *)(A + 81920) + 278528, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 81920) + 278592, (float *)(A + 4190208) + 0, (float *)(A + 81920) + 278656);
+  k32_matmul((float *)(A + 81920) + 278528, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4009984) + 0);
+  k28_mul_sub((float *)(A + 4173824) + 0, (float *)(A + 4255744) + 0);
+  k29_sub_mul((float *)(A + 4157440) + 0, (float *)(A + 4354048) + 0);
+  k30_mul_mul_mul((float *)(A + 4009984) + 0, (float *)(A + 4173824) + 0, (float *)(A + 4354048) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 262336, (float *)(A + 4452352) + 0);
+  k29_sub_mul((float *)(A + 3993600) + 0, (float *)(A + 4173824) + 0);
+  k29_sub_mul((float *)(A + 4026368) + 0, (float *)(A + 4354048) + 0);
+  k28_mul_sub((float *)(A + 3911680) + 0, (float *)(A + 4550656) + 0);
+  k33_mul_mul_addn((float *)(A + 4009984) + 0, (float *)(A + 4157440) + 0, (float *)(A + 4255744) + 0, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4452352) + 0, (float *)(A + 3911680) + 0, (float *)(A + 4173824) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4026368) + 0, (float *)(A + 3944448) + 0, (float *)(A + 4354048) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3993600) + 0, (float *)(A + 4550656) + 0, (float *)(A + 81920) + 262144, (float *)(A + 4648960) + 0, (float *)(A + 4747264) + 0, (float *)(A + 81920) + 262208, (float *)(A + 4845568) + 0, (float *)(A + 81920) + 262272);
+  k32_matmul((float *)(A + 81920) + 262144, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3911680) + 0);
+  k28_mul_sub((float *)(A + 4075520) + 0, (float *)(A + 4157440) + 0);
+  k29_sub_mul((float *)(A + 4059136) + 0, (float *)(A + 4255744) + 0);
+  k30_mul_mul_mul((float *)(A + 3911680) + 0, (float *)(A + 4075520) + 0, (float *)(A + 4255744) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 245952, (float *)(A + 4354048) + 0);
+  k29_sub_mul((float *)(A + 3895296) + 0, (float *)(A + 4255744) + 0);
+  k29_sub_mul((float *)(A + 3928064) + 0, (float *)(A + 4452352) + 0);
+  k28_mul_sub((float *)(A + 3813376) + 0, (float *)(A + 4550656) + 0);
+  k33_mul_mul_addn((float *)(A + 3911680) + 0, (float *)(A + 4059136) + 0, (float *)(A + 4157440) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4354048) + 0, (float *)(A + 3813376) + 0, (float *)(A + 4255744) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3928064) + 0, (float *)(A + 3846144) + 0, (float *)(A + 4452352) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3895296) + 0, (float *)(A + 4550656) + 0, (float *)(A + 81920) + 245760, (float *)(A + 4943872) + 0, (float *)(A + 32768) + 0, (float *)(A + 81920) + 245824, (float *)(A + 49152) + 0, (float *)(A + 81920) + 245888);
+  k32_matmul((float *)(A + 81920) + 245760, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3813376) + 0);
+  k28_mul_sub((float *)(A + 3977216) + 0, (float *)(A + 4059136) + 0);
+  k29_sub_mul((float *)(A + 3960832) + 0, (float *)(A + 4157440) + 0);
+  k30_mul_mul_mul((float *)(A + 3813376) + 0, (float *)(A + 3977216) + 0, (float *)(A + 4157440) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 229568, (float *)(A + 4255744) + 0);
+  k29_sub_mul((float *)(A + 3796992) + 0, (float *)(A + 4157440) + 0);
+  k29_sub_mul((float *)(A + 3829760) + 0, (float *)(A + 4354048) + 0);
+  k28_mul_sub((float *)(A + 3715072) + 0, (float *)(A + 4452352) + 0);
+  k33_mul_mul_addn((float *)(A + 3813376) + 0, (float *)(A + 3960832) + 0, (float *)(A + 4059136) + 0, (float *)(A + 4943872) + 0, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 4255744) + 0, (float *)(A + 3715072) + 0, (float *)(A + 4157440) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3829760) + 0, (float *)(A + 3747840) + 0, (float *)(A + 4354048) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3796992) + 0, (float *)(A + 4452352) + 0, (float *)(A + 81920) + 229376, (float *)(A + 4550656) + 0, (float *)(A + 4648960) + 0, (float *)(A + 81920) + 229440, (float *)(A + 4747264) + 0, (float *)(A + 81920) + 229504);
+  k32_matmul((float *)(A + 81920) + 229376, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3715072) + 0);
+  k28_mul_sub((float *)(A + 3878912) + 0, (float *)(A + 3960832) + 0);
+  k29_sub_mul((float *)(A + 3862528) + 0, (float *)(A + 4059136) + 0);
+  k30_mul_mul_mul((float *)(A + 3715072) + 0, (float *)(A + 3878912) + 0, (float *)(A + 4059136) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 213184, (float *)(A + 4157440) + 0);
+  k29_sub_mul((float *)(A + 3698688) + 0, (float *)(A + 4059136) + 0);
+  k29_sub_mul((float *)(A + 3731456) + 0, (float *)(A + 4255744) + 0);
+  k28_mul_sub((float *)(A + 3616768) + 0, (float *)(A + 4354048) + 0);
+  k33_mul_mul_addn((float *)(A + 3715072) + 0, (float *)(A + 3862528) + 0, (float *)(A + 3960832) + 0, (float *)(A + 4550656) + 0, (float *)(A + 4648960) + 0, (float *)(A + 4747264) + 0, (float *)(A + 4157440) + 0, (float *)(A + 3616768) + 0, (float *)(A + 4059136) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3731456) + 0, (float *)(A + 3649536) + 0, (float *)(A + 4255744) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3698688) + 0, (float *)(A + 4354048) + 0, (float *)(A + 81920) + 212992, (float *)(A + 4452352) + 0, (float *)(A + 4845568) + 0, (float *)(A + 81920) + 213056, (float *)(A + 4943872) + 0, (float *)(A + 81920) + 213120);
+  k32_matmul((float *)(A + 81920) + 212992, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3616768) + 0);
+  k28_mul_sub((float *)(A + 3780608) + 0, (float *)(A + 3862528) + 0);
+  k29_sub_mul((float *)(A + 3764224) + 0, (float *)(A + 3960832) + 0);
+  k30_mul_mul_mul((float *)(A + 3616768) + 0, (float *)(A + 3780608) + 0, (float *)(A + 3960832) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 196800, (float *)(A + 4059136) + 0);
+  k29_sub_mul((float *)(A + 3600384) + 0, (float *)(A + 3960832) + 0);
+  k29_sub_mul((float *)(A + 3633152) + 0, (float *)(A + 4157440) + 0);
+  k28_mul_sub((float *)(A + 3518464) + 0, (float *)(A + 4255744) + 0);
+  k33_mul_mul_addn((float *)(A + 3616768) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3862528) + 0, (float *)(A + 4452352) + 0, (float *)(A + 4845568) + 0, (float *)(A + 4943872) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3518464) + 0, (float *)(A + 3960832) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3633152) + 0, (float *)(A + 3551232) + 0, (float *)(A + 4157440) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3600384) + 0, (float *)(A + 4255744) + 0, (float *)(A + 81920) + 196608, (float *)(A + 4354048) + 0, (float *)(A + 4550656) + 0, (float *)(A + 81920) + 196672, (float *)(A + 4648960) + 0, (float *)(A + 81920) + 196736);
+  k32_matmul((float *)(A + 81920) + 196608, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3518464) + 0);
+  k28_mul_sub((float *)(A + 3682304) + 0, (float *)(A + 3764224) + 0);
+  k29_sub_mul((float *)(A + 3665920) + 0, (float *)(A + 3862528) + 0);
+  k30_mul_mul_mul((float *)(A + 3518464) + 0, (float *)(A + 3682304) + 0, (float *)(A + 3862528) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 180416, (float *)(A + 3960832) + 0);
+  k29_sub_mul((float *)(A + 3502080) + 0, (float *)(A + 3862528) + 0);
+  k29_sub_mul((float *)(A + 3534848) + 0, (float *)(A + 4059136) + 0);
+  k28_mul_sub((float *)(A + 3420160) + 0, (float *)(A + 4157440) + 0);
+  k33_mul_mul_addn((float *)(A + 3518464) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3764224) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4550656) + 0, (float *)(A + 4648960) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3420160) + 0, (float *)(A + 3862528) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3534848) + 0, (float *)(A + 3452928) + 0, (float *)(A + 4059136) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3502080) + 0, (float *)(A + 4157440) + 0, (float *)(A + 81920) + 180224, (float *)(A + 4255744) + 0, (float *)(A + 4452352) + 0, (float *)(A + 81920) + 180288, (float *)(A + 4747264) + 0, (float *)(A + 81920) + 180352);
+  k32_matmul((float *)(A + 81920) + 180224, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3420160) + 0);
+  k28_mul_sub((float *)(A + 3584000) + 0, (float *)(A + 3665920) + 0);
+  k29_sub_mul((float *)(A + 3567616) + 0, (float *)(A + 3764224) + 0);
+  k30_mul_mul_mul((float *)(A + 3420160) + 0, (float *)(A + 3584000) + 0, (float *)(A + 3764224) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 164032, (float *)(A + 3862528) + 0);
+  k29_sub_mul((float *)(A + 3403776) + 0, (float *)(A + 3764224) + 0);
+  k29_sub_mul((float *)(A + 3436544) + 0, (float *)(A + 3960832) + 0);
+  k28_mul_sub((float *)(A + 3321856) + 0, (float *)(A + 4059136) + 0);
+  k33_mul_mul_addn((float *)(A + 3420160) + 0, (float *)(A + 3567616) + 0, (float *)(A + 3665920) + 0, (float *)(A + 4255744) + 0, (float *)(A + 4452352) + 0, (float *)(A + 4747264) + 0, (float *)(A + 3862528) + 0, (float *)(A + 3321856) + 0, (float *)(A + 3764224) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3436544) + 0, (float *)(A + 3354624) + 0, (float *)(A + 3960832) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3403776) + 0, (float *)(A + 4059136) + 0, (float *)(A + 81920) + 163840, (float *)(A + 4157440) + 0, (float *)(A + 4354048) + 0, (float *)(A + 81920) + 163904, (float *)(A + 4550656) + 0, (float *)(A + 81920) + 163968);
+  k32_matmul((float *)(A + 81920) + 163840, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3321856) + 0);
+  k28_mul_sub((float *)(A + 3485696) + 0, (float *)(A + 3567616) + 0);
+  k29_sub_mul((float *)(A + 3469312) + 0, (float *)(A + 3665920) + 0);
+  k30_mul_mul_mul((float *)(A + 3321856) + 0, (float *)(A + 3485696) + 0, (float *)(A + 3665920) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 147648, (float *)(A + 3764224) + 0);
+  k29_sub_mul((float *)(A + 3305472) + 0, (float *)(A + 3665920) + 0);
+  k29_sub_mul((float *)(A + 3338240) + 0, (float *)(A + 3862528) + 0);
+  k28_mul_sub((float *)(A + 3223552) + 0, (float *)(A + 3960832) + 0);
+  k33_mul_mul_addn((float *)(A + 3321856) + 0, (float *)(A + 3469312) + 0, (float *)(A + 3567616) + 0, (float *)(A + 4157440) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4550656) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3223552) + 0, (float *)(A + 3665920) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3338240) + 0, (float *)(A + 3256320) + 0, (float *)(A + 3862528) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3305472) + 0, (float *)(A + 3960832) + 0, (float *)(A + 81920) + 147456, (float *)(A + 4059136) + 0, (float *)(A + 4255744) + 0, (float *)(A + 81920) + 147520, (float *)(A + 4452352) + 0, (float *)(A + 81920) + 147584);
+  k32_matmul((float *)(A + 81920) + 147456, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3223552) + 0);
+  k28_mul_sub((float *)(A + 3387392) + 0, (float *)(A + 3469312) + 0);
+  k29_sub_mul((float *)(A + 3371008) + 0, (float *)(A + 3567616) + 0);
+  k30_mul_mul_mul((float *)(A + 3223552) + 0, (float *)(A + 3387392) + 0, (float *)(A + 3567616) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 131264, (float *)(A + 3665920) + 0);
+  k29_sub_mul((float *)(A + 3207168) + 0, (float *)(A + 3567616) + 0);
+  k29_sub_mul((float *)(A + 3239936) + 0, (float *)(A + 3764224) + 0);
+  k28_mul_sub((float *)(A + 3125248) + 0, (float *)(A + 3862528) + 0);
+  k33_mul_mul_addn((float *)(A + 3223552) + 0, (float *)(A + 3371008) + 0, (float *)(A + 3469312) + 0, (float *)(A + 4059136) + 0, (float *)(A + 4255744) + 0, (float *)(A + 4452352) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3125248) + 0, (float *)(A + 3567616) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3239936) + 0, (float *)(A + 3158016) + 0, (float *)(A + 3764224) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3207168) + 0, (float *)(A + 3862528) + 0, (float *)(A + 81920) + 131072, (float *)(A + 3960832) + 0, (float *)(A + 4157440) + 0, (float *)(A + 81920) + 131136, (float *)(A + 4354048) + 0, (float *)(A + 81920) + 131200);
+  k32_matmul((float *)(A + 81920) + 131072, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3125248) + 0);
+  k28_mul_sub((float *)(A + 3289088) + 0, (float *)(A + 3371008) + 0);
+  k29_sub_mul((float *)(A + 3272704) + 0, (float *)(A + 3469312) + 0);
+  k30_mul_mul_mul((float *)(A + 3125248) + 0, (float *)(A + 3289088) + 0, (float *)(A + 3469312) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 114880, (float *)(A + 3567616) + 0);
+  k29_sub_mul((float *)(A + 3108864) + 0, (float *)(A + 3469312) + 0);
+  k29_sub_mul((float *)(A + 3141632) + 0, (float *)(A + 3665920) + 0);
+  k28_mul_sub((float *)(A + 3026944) + 0, (float *)(A + 3764224) + 0);
+  k33_mul_mul_addn((float *)(A + 3125248) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3371008) + 0, (float *)(A + 3960832) + 0, (float *)(A + 4157440) + 0, (float *)(A + 4354048) + 0, (float *)(A + 3567616) + 0, (float *)(A + 3026944) + 0, (float *)(A + 3469312) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3141632) + 0, (float *)(A + 3059712) + 0, (float *)(A + 3665920) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3108864) + 0, (float *)(A + 3764224) + 0, (float *)(A + 81920) + 114688, (float *)(A + 3862528) + 0, (float *)(A + 4059136) + 0, (float *)(A + 81920) + 114752, (float *)(A + 4255744) + 0, (float *)(A + 81920) + 114816);
+  k32_matmul((float *)(A + 81920) + 114688, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3026944) + 0);
+  k28_mul_sub((float *)(A + 3190784) + 0, (float *)(A + 3272704) + 0);
+  k29_sub_mul((float *)(A + 3174400) + 0, (float *)(A + 3371008) + 0);
+  k30_mul_mul_mul((float *)(A + 3026944) + 0, (float *)(A + 3190784) + 0, (float *)(A + 3371008) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 98496, (float *)(A + 3469312) + 0);
+  k29_sub_mul((float *)(A + 3010560) + 0, (float *)(A + 3371008) + 0);
+  k29_sub_mul((float *)(A + 3043328) + 0, (float *)(A + 3567616) + 0);
+  k28_mul_sub((float *)(A + 2928640) + 0, (float *)(A + 3665920) + 0);
+  k33_mul_mul_addn((float *)(A + 3026944) + 0, (float *)(A + 3174400) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3862528) + 0, (float *)(A + 4059136) + 0, (float *)(A + 4255744) + 0, (float *)(A + 3469312) + 0, (float *)(A + 2928640) + 0, (float *)(A + 3371008) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3043328) + 0, (float *)(A + 2961408) + 0, (float *)(A + 3567616) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3010560) + 0, (float *)(A + 3665920) + 0, (float *)(A + 81920) + 98304, (float *)(A + 3764224) + 0, (float *)(A + 3960832) + 0, (float *)(A + 81920) + 98368, (float *)(A + 4157440) + 0, (float *)(A + 81920) + 98432);
+  k32_matmul((float *)(A + 81920) + 98304, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2928640) + 0);
+  k28_mul_sub((float *)(A + 3092480) + 0, (float *)(A + 3174400) + 0);
+  k29_sub_mul((float *)(A + 3076096) + 0, (float *)(A + 3272704) + 0);
+  k30_mul_mul_mul((float *)(A + 2928640) + 0, (float *)(A + 3092480) + 0, (float *)(A + 3272704) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 82112, (float *)(A + 3371008) + 0);
+  k29_sub_mul((float *)(A + 2912256) + 0, (float *)(A + 3272704) + 0);
+  k29_sub_mul((float *)(A + 2945024) + 0, (float *)(A + 3469312) + 0);
+  k28_mul_sub((float *)(A + 2830336) + 0, (float *)(A + 3567616) + 0);
+  k33_mul_mul_addn((float *)(A + 2928640) + 0, (float *)(A + 3076096) + 0, (float *)(A + 3174400) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3960832) + 0, (float *)(A + 4157440) + 0, (float *)(A + 3371008) + 0, (float *)(A + 2830336) + 0, (float *)(A + 3272704) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2945024) + 0, (float *)(A + 2863104) + 0, (float *)(A + 3469312) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2912256) + 0, (float *)(A + 3567616) + 0, (float *)(A + 81920) + 81920, (float *)(A + 3665920) + 0, (float *)(A + 3862528) + 0, (float *)(A + 81920) + 81984, (float *)(A + 4059136) + 0, (float *)(A + 81920) + 82048);
+  k32_matmul((float *)(A + 81920) + 81920, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2830336) + 0);
+  k28_mul_sub((float *)(A + 2994176) + 0, (float *)(A + 3076096) + 0);
+  k29_sub_mul((float *)(A + 2977792) + 0, (float *)(A + 3174400) + 0);
+  k30_mul_mul_mul((float *)(A + 2830336) + 0, (float *)(A + 2994176) + 0, (float *)(A + 3174400) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 65728, (float *)(A + 3272704) + 0);
+  k29_sub_mul((float *)(A + 2813952) + 0, (float *)(A + 3174400) + 0);
+  k29_sub_mul((float *)(A + 2846720) + 0, (float *)(A + 3371008) + 0);
+  k28_mul_sub((float *)(A + 2732032) + 0, (float *)(A + 3469312) + 0);
+  k33_mul_mul_addn((float *)(A + 2830336) + 0, (float *)(A + 2977792) + 0, (float *)(A + 3076096) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3862528) + 0, (float *)(A + 4059136) + 0, (float *)(A + 3272704) + 0, (float *)(A + 2732032) + 0, (float *)(A + 3174400) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2846720) + 0, (float *)(A + 2764800) + 0, (float *)(A + 3371008) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2813952) + 0, (float *)(A + 3469312) + 0, (float *)(A + 81920) + 65536, (float *)(A + 3567616) + 0, (float *)(A + 3764224) + 0, (float *)(A + 81920) + 65600, (float *)(A + 3960832) + 0, (float *)(A + 81920) + 65664);
+  k32_matmul((float *)(A + 81920) + 65536, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2732032) + 0);
+  k28_mul_sub((float *)(A + 2895872) + 0, (float *)(A + 2977792) + 0);
+  k29_sub_mul((float *)(A + 2879488) + 0, (float *)(A + 3076096) + 0);
+  k30_mul_mul_mul((float *)(A + 2732032) + 0, (float *)(A + 2895872) + 0, (float *)(A + 3076096) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 49344, (float *)(A + 3174400) + 0);
+  k29_sub_mul((float *)(A + 2715648) + 0, (float *)(A + 3076096) + 0);
+  k29_sub_mul((float *)(A + 2748416) + 0, (float *)(A + 3272704) + 0);
+  k28_mul_sub((float *)(A + 2633728) + 0, (float *)(A + 3371008) + 0);
+  k33_mul_mul_addn((float *)(A + 2732032) + 0, (float *)(A + 2879488) + 0, (float *)(A + 2977792) + 0, (float *)(A + 3567616) + 0, (float *)(A + 3764224) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3174400) + 0, (float *)(A + 2633728) + 0, (float *)(A + 3076096) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2748416) + 0, (float *)(A + 2666496) + 0, (float *)(A + 3272704) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2715648) + 0, (float *)(A + 3371008) + 0, (float *)(A + 81920) + 49152, (float *)(A + 3469312) + 0, (float *)(A + 3665920) + 0, (float *)(A + 81920) + 49216, (float *)(A + 3862528) + 0, (float *)(A + 81920) + 49280);
+  k32_matmul((float *)(A + 81920) + 49152, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2633728) + 0);
+  k28_mul_sub((float *)(A + 2797568) + 0, (float *)(A + 2879488) + 0);
+  k29_sub_mul((float *)(A + 2781184) + 0, (float *)(A + 2977792) + 0);
+  k30_mul_mul_mul((float *)(A + 2633728) + 0, (float *)(A + 2797568) + 0, (float *)(A + 2977792) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 32960, (float *)(A + 3076096) + 0);
+  k29_sub_mul((float *)(A + 2617344) + 0, (float *)(A + 2977792) + 0);
+  k29_sub_mul((float *)(A + 2650112) + 0, (float *)(A + 3174400) + 0);
+  k28_mul_sub((float *)(A + 2519040) + 0, (float *)(A + 3272704) + 0);
+  k33_mul_mul_addn((float *)(A + 2633728) + 0, (float *)(A + 2781184) + 0, (float *)(A + 2879488) + 0, (float *)(A + 3469312) + 0, (float *)(A + 3665920) + 0, (float *)(A + 3862528) + 0, (float *)(A + 3076096) + 0, (float *)(A + 2519040) + 0, (float *)(A + 2977792) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2650112) + 0, (float *)(A + 2551808) + 0, (float *)(A + 3174400) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2617344) + 0, (float *)(A + 3272704) + 0, (float *)(A + 81920) + 32768, (float *)(A + 3371008) + 0, (float *)(A + 3567616) + 0, (float *)(A + 81920) + 32832, (float *)(A + 3764224) + 0, (float *)(A + 81920) + 32896);
+  k32_matmul((float *)(A + 81920) + 32768, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2519040) + 0);
+  k28_mul_sub((float *)(A + 2699264) + 0, (float *)(A + 2781184) + 0);
+  k29_sub_mul((float *)(A + 2682880) + 0, (float *)(A + 2879488) + 0);
+  k30_mul_mul_mul((float *)(A + 2519040) + 0, (float *)(A + 2699264) + 0, (float *)(A + 2879488) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 16576, (float *)(A + 2977792) + 0);
+  k29_sub_mul((float *)(A + 2502656) + 0, (float *)(A + 2879488) + 0);
+  k29_sub_mul((float *)(A + 2535424) + 0, (float *)(A + 3076096) + 0);
+  k28_mul_sub((float *)(A + 1896448) + 0, (float *)(A + 3174400) + 0);
+  k33_mul_mul_addn((float *)(A + 2519040) + 0, (float *)(A + 2682880) + 0, (float *)(A + 2781184) + 0, (float *)(A + 3371008) + 0, (float *)(A + 3567616) + 0, (float *)(A + 3764224) + 0, (float *)(A + 2977792) + 0, (float *)(A + 1896448) + 0, (float *)(A + 2879488) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2535424) + 0, (float *)(A + 2568192) + 0, (float *)(A + 3076096) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2502656) + 0, (float *)(A + 3174400) + 0, (float *)(A + 81920) + 16384, (float *)(A + 3272704) + 0, (float *)(A + 3469312) + 0, (float *)(A + 81920) + 16448, (float *)(A + 3665920) + 0, (float *)(A + 81920) + 16512);
+  k32_matmul((float *)(A + 81920) + 16384, P + 7168 /* peephole1.weight_hh */, (float *)(A + 1896448) + 0);
+  k28_mul_sub((float *)(A + 2600960) + 0, (float *)(A + 2682880) + 0);
+  k29_sub_mul((float *)(A + 2584576) + 0, (float *)(A + 2781184) + 0);
+  k30_mul_mul_mul((float *)(A + 1896448) + 0, (float *)(A + 2600960) + 0, (float *)(A + 2781184) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 192, (float *)(A + 2879488) + 0);
+  k29_sub_mul((float *)(A + 1880064) + 0, (float *)(A + 2781184) + 0);
+  k29_sub_mul((float *)(A + 1912832) + 0, (float *)(A + 2977792) + 0);
+  k28_mul_sub((float *)(A + 1863680) + 0, (float *)(A + 3076096) + 0);
+  k33_mul_mul_addn((float *)(A + 1896448) + 0, (float *)(A + 2584576) + 0, (float *)(A + 2682880) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3469312) + 0, (float *)(A + 3665920) + 0, (float *)(A + 2879488) + 0, (float *)(A + 1863680) + 0, (float *)(A + 2781184) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1912832) + 0, (float *)(A + 2011136) + 0, (float *)(A + 2977792) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 1880064) + 0, (float *)(A + 3076096) + 0, (float *)(A + 81920) + 0, (float *)(A + 3174400) + 0, (float *)(A + 3371008) + 0, (float *)(A + 81920) + 64, (float *)(A + 3567616) + 0, (float *)(A + 81920) + 128);
+  k32_matmul((float *)(A + 81920) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2682880) + 0);
+  k28_mul_sub((float *)(A + 2043904) + 0, (float *)(A + 2781184) + 0);
+  k29_sub_mul((float *)(A + 2027520) + 0, (float *)(A + 2879488) + 0);
+  k34_mul_mul_mul((float *)(A + 2682880) + 0, (float *)(A + 2043904) + 0, (float *)(A + 2879488) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2977792) + 0, (float *)(A + 3076096) + 0);
+  k29_sub_mul((float *)(A + 1994752) + 0, (float *)(A + 2043904) + 0);
+  k28_mul_sub((float *)(A + 0) + 0, (float *)(A + 2879488) + 0);
+  k35_mul_mul_addn((float *)(A + 2682880) + 0, (float *)(A + 2027520) + 0, (float *)(A + 2781184) + 0, (float *)(A + 3174400) + 0, (float *)(A + 3371008) + 0, (float *)(A + 3567616) + 0, (float *)(A + 3076096) + 0, (float *)(A + 0) + 0, (float *)(A + 2043904) + 0, (float *)(A + 1994752) + 0, (float *)(A + 2879488) + 0, (float *)(A + 3272704) + 0, (float *)(A + 3469312) + 0);
+  k36_const((float *)(A + 0) + 0);
+  k37_concat((float *)(A + 3272704) + 0, (float *)(A + 0) + 0, (float *)(A + 3469312) + 0, (float *)(A + 2977792) + 0, (float *)(A + 2699264) + 0);
+  k38_stack((float *)(A + 2699264) + 0, (float *)(A + 81920) + 0, (float *)(A + 81920) + 16384, (float *)(A + 81920) + 32768, (float *)(A + 81920) + 49152, (float *)(A + 81920) + 65536, (float *)(A + 81920) + 81920, (float *)(A + 81920) + 98304, (float *)(A + 81920) + 114688, (float *)(A + 81920) + 131072, (float *)(A + 81920) + 147456, (float *)(A + 81920) + 163840, (float *)(A + 81920) + 180224, (float *)(A + 81920) + 196608, (float *)(A + 81920) + 212992, (float *)(A + 81920) + 229376, (float *)(A + 81920) + 245760, (float *)(A + 81920) + 262144, (float *)(A + 81920) + 278528, (float *)(A + 81920) + 294912, (float *)(A + 81920) + 311296, (float *)(A + 81920) + 327680, (float *)(A + 81920) + 344064, (float *)(A + 81920) + 360448, (float *)(A + 81920) + 376832, (float *)(A + 81920) + 393216, (float *)(A + 81920) + 409600, (float *)(A + 81920) + 425984, (float *)(A + 5124096) + 0);
+  k39_matmul((float *)(A + 5124096) + 0, in->x + 0, (float *)(A + 32768) + 0);
+  k40_matmul((float *)(A + 81920) + 0, (float *)(A + 2060288) + 0, (float *)(A + 2699264) + 0);
+  k41_sum_to((float *)(A + 5124096) + 0, (float *)(A + 5036160) + 0);
+  k42_mul((float *)(A + 81920) + 425984, (float *)(A + 4927488) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 5037184) + 0);
+  k42_mul((float *)(A + 81920) + 409600, (float *)(A + 4829184) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 5037440) + 0);
+  k42_mul((float *)(A + 81920) + 393216, (float *)(A + 4730880) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 5037696) + 0);
+  k42_mul((float *)(A + 81920) + 376832, (float *)(A + 4632576) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 5037952) + 0);
+  k42_mul((float *)(A + 81920) + 360448, (float *)(A + 4534272) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 5038208) + 0);
+  k42_mul((float *)(A + 81920) + 344064, (float *)(A + 4435968) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 5038464) + 0);
+  k42_mul((float *)(A + 81920) + 327680, (float *)(A + 4337664) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 61440) + 0);
+  k42_mul((float *)(A + 81920) + 311296, (float *)(A + 4239360) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 61696) + 0);
 }
 
 static void peephole_lstm_grad_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k29_sub_mul((float *)(A + 2027520) + 0, (float *)(A + 131072) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 2043904) + 0, (float *)(A + 131072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1912832) + 0, (float *)(A + 2502656) + 0);
-  k29_sub_mul((float *)(A + 1994752) + 0, (float *)(A + 131072) + 0);
-  k28_mul_sub((float *)(A + 0) + 0, (float *)(A + 2043904) + 0);
-  k35_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 2027520) + 0, (float *)(A + 81920) + 0, (float *)(A + 2748416) + 0, (float *)(A + 2945024) + 0, (float *)(A + 4845568) + 0, (float *)(A + 2502656) + 0, (float *)(A + 0) + 0, (float *)(A + 131072) + 0, (float *)(A + 1994752) + 0, (float *)(A + 2043904) + 0, (float *)(A + 2535424) + 0, (float *)(A + 2650112) + 0);
-  k36_const((float *)(A + 0) + 0);
-  k32_concat((float *)(A + 2535424) + 0, (float *)(A + 0) + 0, (float *)(A + 2650112) + 0, (float *)(A + 1912832) + 0, (float *)(A + 4567040) + 0);
-  k37_stack((float *)(A + 4567040) + 0, (float *)(A + 5074944) + 0, (float *)(A + 5074944) + 16384, (float *)(A + 5074944) + 32768, (float *)(A + 5074944) + 49152, (float *)(A + 5074944) + 65536, (float *)(A + 5074944) + 81920, (float *)(A + 5074944) + 98304, (float *)(A + 5074944) + 114688, (float *)(A + 5074944) + 131072, (float *)(A + 5074944) + 147456, (float *)(A + 5074944) + 163840, (float *)(A + 5074944) + 180224, (float *)(A + 5074944) + 196608, (float *)(A + 5074944) + 212992, (float *)(A + 5074944) + 229376, (float *)(A + 5074944) + 245760, (float *)(A + 5074944) + 262144, (float *)(A + 5074944) + 278528, (float *)(A + 5074944) + 294912, (float *)(A + 5074944) + 311296, (float *)(A + 5074944) + 327680, (float *)(A + 5074944) + 344064, (float *)(A + 5074944) + 360448, (float *)(A + 5074944) + 376832, (float *)(A + 5074944) + 393216, (float *)(A + 5074944) + 409600, (float *)(A + 5074944) + 425984, (float *)(A + 6844416) + 0);
-  k38_matmul((float *)(A + 6844416) + 0, in->x + 0, (float *)(A + 2027520) + 0);
-  k39_matmul((float *)(A + 5074944) + 0, (float *)(A + 2060288) + 0, (float *)(A + 4567040) + 0);
-  k40_sum_to((float *)(A + 6844416) + 0, (float *)(A + 5036160) + 0);
-  k41_mul((float *)(A + 98304) + 0, (float *)(A + 4927488) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5037184) + 0);
-  k41_mul((float *)(A + 1945600) + 0, (float *)(A + 4829184) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5037440) + 0);
-  k41_mul((float *)(A + 114688) + 0, (float *)(A + 4730880) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5037696) + 0);
-  k41_mul((float *)(A + 4911104) + 0, (float *)(A + 4632576) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5037952) + 0);
-  k41_mul((float *)(A + 4763648) + 0, (float *)(A + 4534272) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5038208) + 0);
-  k41_mul((float *)(A + 4747264) + 0, (float *)(A + 4435968) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5038464) + 0);
-  k41_mul((float *)(A + 4714496) + 0, (float *)(A + 4337664) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5025792) + 0);
-  k41_mul((float *)(A + 4550656) + 0, (float *)(A + 4239360) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5026048) + 0);
-  k41_mul((float *)(A + 4452352) + 0, (float *)(A + 4141056) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5026304) + 0);
-  k41_mul((float *)(A + 4354048) + 0, (float *)(A + 4042752) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5026560) + 0);
-  k41_mul((float *)(A + 4255744) + 0, (float *)(A + 3944448) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5026816) + 0);
-  k41_mul((float *)(A + 4157440) + 0, (float *)(A + 3846144) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5027072) + 0);
-  k41_mul((float *)(A + 4059136) + 0, (float *)(A + 3747840) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5027328) + 0);
-  k41_mul((float *)(A + 3960832) + 0, (float *)(A + 3649536) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5027584) + 0);
-  k41_mul((float *)(A + 3862528) + 0, (float *)(A + 3551232) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5027840) + 0);
-  k41_mul((float *)(A + 3764224) + 0, (float *)(A + 3452928) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5028096) + 0);
-  k41_mul((float *)(A + 3665920) + 0, (float *)(A + 3354624) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5028352) + 0);
-  k41_mul((float *)(A + 3567616) + 0, (float *)(A + 3256320) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5028608) + 0);
-  k41_mul((float *)(A + 3469312) + 0, (float *)(A + 3158016) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5028864) + 0);
-  k41_mul((float *)(A + 3371008) + 0, (float *)(A + 3059712) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5029120) + 0);
-  k41_mul((float *)(A + 3272704) + 0, (float *)(A + 2961408) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5029376) + 0);
-  k41_mul((float *)(A + 3174400) + 0, (float *)(A + 2863104) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5029632) + 0);
-  k41_mul((float *)(A + 3076096) + 0, (float *)(A + 2764800) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5029888) + 0);
-  k41_mul((float *)(A + 2977792) + 0, (float *)(A + 2666496) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5030144) + 0);
-  k41_mul((float *)(A + 2879488) + 0, (float *)(A + 2551808) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5030400) + 0);
-  k41_mul((float *)(A + 2781184) + 0, (float *)(A + 2568192) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5030656) + 0);
-  k41_mul((float *)(A + 2682880) + 0, (float *)(A + 2011136) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5030912) + 0);
-  k41_mul((float *)(A + 147456) + 0, (float *)(A + 4927488) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5031168) + 0);
-  k41_mul((float *)(A + 5009408) + 0, (float *)(A + 4829184) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5031424) + 0);
-  k41_mul((float *)(A + 5057664) + 0, (float *)(A + 4730880) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5031680) + 0);
-  k41_mul((float *)(A + 4812800) + 0, (float *)(A + 4632576) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5031936) + 0);
-  k41_mul((float *)(A + 5041280) + 0, (float *)(A + 4534272) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5032192) + 0);
-  k41_mul((float *)(A + 4960256) + 0, (float *)(A + 4435968) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5032448) + 0);
-  k41_mul((float *)(A + 4976640) + 0, (float *)(A + 4337664) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5032704) + 0);
-  k41_mul((float *)(A + 4993024) + 0, (float *)(A + 4239360) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5032960) + 0);
-  k41_mul((float *)(A + 4665344) + 0, (float *)(A + 4141056) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 5033216) + 0);
-  k41_mul((float *)(A + 4648960) + 0, (float *)(A + 4042752) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 49152) + 0);
-  k41_mul((float *)(A + 4517888) + 0, (float *)(A + 3944448) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 49408) + 0);
-  k41_mul((float *)(A + 4468736) + 0, (float *)(A + 3846144) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 49664) + 0);
-  k41_mul((float *)(A + 4485120) + 0, (float *)(A + 3747840) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 49920) + 0);
-  k41_mul((float *)(A + 4419584) + 0, (float *)(A + 3649536) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 50176) + 0);
-  k41_mul((float *)(A + 4321280) + 0, (float *)(A + 3551232) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 50432) + 0);
-  k41_mul((float *)(A + 4222976) + 0, (float *)(A + 3452928) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 50688) + 0);
-  k41_mul((float *)(A + 4124672) + 0, (float *)(A + 3354624) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 50944) + 0);
-  k41_mul((float *)(A + 4026368) + 0, (float *)(A + 3256320) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k41_mul((float *)(A + 3928064) + 0, (float *)(A + 3158016) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 51456) + 0);
-  k41_mul((float *)(A + 3829760) + 0, (float *)(A + 3059712) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 51712) + 0);
-  k41_mul((float *)(A + 3731456) + 0, (float *)(A + 2961408) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 51968) + 0);
-  k41_mul((float *)(A + 3633152) + 0, (float *)(A + 2863104) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 52224) + 0);
-  k41_mul((float *)(A + 3534848) + 0, (float *)(A + 2764800) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 52480) + 0);
-  k41_mul((float *)(A + 3436544) + 0, (float *)(A + 2666496) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 52736) + 0);
-  k41_mul((float *)(A + 3338240) + 0, (float *)(A + 2551808) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 52992) + 0);
-  k41_mul((float *)(A + 3239936) + 0, (float *)(A + 2568192) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 53248) + 0);
-  k41_mul((float *)(A + 3141632) + 0, (float *)(A + 2011136) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 53504) + 0);
-  k41_mul((float *)(A + 1961984) + 0, (float *)(A + 16384) + 0, (float *)(A + 0) + 0);
-  k42_sum_to((float *)(A + 0) + 0, (float *)(A + 53760) + 0);
-  k41_mul((float *)(A + 32768) + 0, (float *)(A + 4927488) + 0, (float *)(A + 1945600) + 0);
-  k42_sum_to((float *)(A + 1945600) + 0, (float *)(A + 54016) + 0);
-  k41_mul((float *)(A + 1929216) + 0, (float *)(A + 4829184) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 54272) + 0);
-  k41_mul((float *)(A + 4698112) + 0, (float *)(A + 4730880) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 54528) + 0);
-  k41_mul((float *)(A + 1978368) + 0, (float *)(A + 4632576) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 54784) + 0);
-  k41_mul((float *)(A + 4501504) + 0, (float *)(A + 4534272) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 55040) + 0);
-  k41_mul((float *)(A + 4403200) + 0, (float *)(A + 4435968) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 55296) + 0);
-  k41_mul((float *)(A + 4304896) + 0, (float *)(A + 4337664) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 55552) + 0);
-  k41_mul((float *)(A + 4206592) + 0, (float *)(A + 4239360) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 55808) + 0);
-  k41_mul((float *)(A + 4108288) + 0, (float *)(A + 4141056) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 56064) + 0);
-  k41_mul((float *)(A + 4009984) + 0, (float *)(A + 4042752) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 56320) + 0);
-  k41_mul((float *)(A + 3911680) + 0, (float *)(A + 3944448) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 56576) + 0);
-  k41_mul((float *)(A + 3813376) + 0, (float *)(A + 3846144) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 56832) + 0);
-  k41_mul((float *)(A + 3715072) + 0, (float *)(A + 3747840) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 57088) + 0);
-  k41_mul((float *)(A + 3616768) + 0, (float *)(A + 3649536) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 57344) + 0);
-  k41_mul((float *)(A + 3518464) + 0, (float *)(A + 3551232) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 57600) + 0);
-  k41_mul((float *)(A + 3420160) + 0, (float *)(A + 3452928) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 57856) + 0);
-  k41_mul((float *)(A + 3321856) + 0, (float *)(A + 3354624) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 58112) + 0);
-  k41_mul((float *)(A + 3223552) + 0, (float *)(A + 3256320) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 58368) + 0);
-  k41_mul((float *)(A + 3125248) + 0, (float *)(A + 3158016) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 58624) + 0);
-  k41_mul((float *)(A + 3026944) + 0, (float *)(A + 3059712) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 58880) + 0);
-  k41_mul((float *)(A + 2928640) + 0, (float *)(A + 2961408) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 59136) + 0);
-  k41_mul((float *)(A + 2830336) + 0, (float *)(A + 2863104) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 59392) + 0);
-  k41_mul((float *)(A + 2732032) + 0, (float *)(A + 2764800) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 59648) + 0);
-  k41_mul((float *)(A + 2633728) + 0, (float *)(A + 2666496) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 59904) + 0);
-  k41_mul((float *)(A + 2519040) + 0, (float *)(A + 2551808) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 60160) + 0);
-  k41_mul((float *)(A + 1896448) + 0, (float *)(A + 2568192) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 60416) + 0);
-  k41_mul((float *)(A + 1912832) + 0, (float *)(A + 2011136) + 0, (float *)(A + 32768) + 0);
-  k42_sum_to((float *)(A + 32768) + 0, (float *)(A + 60672) + 0);
-  k43_addn((float *)(A + 5037184) + 0, (float *)(A + 5037440) + 0, (float *)(A + 5037696) + 0, (float *)(A + 5037952) + 0, (float *)(A + 5038208) + 0, (float *)(A + 5038464) + 0, (float *)(A + 5025792) + 0, (float *)(A + 5026048) + 0, (float *)(A + 5026304) + 0, (float *)(A + 5026560) + 0, (float *)(A + 5026816) + 0, (float *)(A + 5027072) + 0, (float *)(A + 5027328) + 0, (float *)(A + 5027584) + 0, (float *)(A + 5027840) + 0, (float *)(A + 5028096) + 0, (float *)(A + 5028352) + 0, (float *)(A + 5028608) + 0, (float *)(A + 5028864) + 0, (float *)(A + 5029120) + 0, (float *)(A + 5029376) + 0, (float *)(A + 5029632) + 0, (float *)(A + 5029888) + 0, (float *)(A + 5030144) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5030656) + 0, (float *)(A + 5030912) + 0, (float *)(A + 60928) + 0);
-  k43_addn((float *)(A + 5031168) + 0, (float *)(A + 5031424) + 0, (float *)(A + 5031680) + 0, (float *)(A + 5031936) + 0, (float *)(A + 5032192) + 0, (float *)(A + 5032448) + 0, (float *)(A + 5032704) + 0, (float *)(A + 5032960) + 0, (float *)(A + 5033216) + 0, (float *)(A + 49152) + 0, (float *)(A + 49408) + 0, (float *)(A + 49664) + 0, (float *)(A + 49920) + 0, (float *)(A + 50176) + 0, (float *)(A + 50432) + 0, (float *)(A + 50688) + 0, (float *)(A + 50944) + 0, (float *)(A + 51200) + 0, (float *)(A + 51456) + 0, (float *)(A + 51712) + 0, (float *)(A + 51968) + 0, (float *)(A + 52224) + 0, (float *)(A + 52480) + 0, (float *)(A + 52736) + 0, (float *)(A + 52992) + 0, (float *)(A + 53248) + 0, (float *)(A + 53504) + 0, (float *)(A + 5037184) + 0);
-  k44_addn((float *)(A + 53760) + 0, (float *)(A + 54016) + 0, (float *)(A + 54272) + 0, (float *)(A + 54528) + 0, (float *)(A + 54784) + 0, (float *)(A + 55040) + 0, (float *)(A + 55296) + 0, (float *)(A + 55552) + 0, (float *)(A + 55808) + 0, (float *)(A + 56064) + 0, (float *)(A + 56320) + 0, (float *)(A + 56576) + 0, (float *)(A + 56832) + 0, (float *)(A + 57088) + 0, (float *)(A + 57344) + 0, (float *)(A + 57600) + 0, (float *)(A + 57856) + 0, (float *)(A + 58112) + 0, (float *)(A + 58368) + 0, (float *)(A + 58624) + 0, (float *)(A + 58880) + 0, (float *)(A + 59136) + 0, (float *)(A + 59392) + 0, (float *)(A + 59648) + 0, (float *)(A + 59904) + 0, (float *)(A + 60160) + 0, (float *)(A + 60416) + 0, (float *)(A + 60672) + 0, (float *)(A + 5037440) + 0);
-  k45_concat((float *)(A + 60928) + 0, (float *)(A + 5037184) + 0, (float *)(A + 5037440) + 0, (float *)(A + 5037696) + 0);
-  k46_matmul((float *)(A + 5038720) + 0, (float *)(A + 65536) + 0, (float *)(A + 5025792) + 0);
-  k47_sum_to((float *)(A + 5038720) + 0, (float *)(A + 5038464) + 0);
-  k48_mul_neg((float *)(A + 5036032) + 0, (float *)(A + 5037184) + 0);
-  k49_mul((float *)(A + 5036096) + 0, (float *)(A + 5036032) + 0);
+  k42_mul((float *)(A + 81920) + 294912, (float *)(A + 4141056) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 61952) + 0);
+  k42_mul((float *)(A + 81920) + 278528, (float *)(A + 4042752) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 62208) + 0);
+  k42_mul((float *)(A + 81920) + 262144, (float *)(A + 3944448) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 62464) + 0);
+  k42_mul((float *)(A + 81920) + 245760, (float *)(A + 3846144) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 62720) + 0);
+  k42_mul((float *)(A + 81920) + 229376, (float *)(A + 3747840) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 62976) + 0);
+  k42_mul((float *)(A + 81920) + 212992, (float *)(A + 3649536) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 63232) + 0);
+  k42_mul((float *)(A + 81920) + 196608, (float *)(A + 3551232) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 63488) + 0);
+  k42_mul((float *)(A + 81920) + 180224, (float *)(A + 3452928) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 63744) + 0);
+  k42_mul((float *)(A + 81920) + 163840, (float *)(A + 3354624) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 64000) + 0);
+  k42_mul((float *)(A + 81920) + 147456, (float *)(A + 3256320) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 64256) + 0);
+  k42_mul((float *)(A + 81920) + 131072, (float *)(A + 3158016) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 64512) + 0);
+  k42_mul((float *)(A + 81920) + 114688, (float *)(A + 3059712) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 64768) + 0);
+  k42_mul((float *)(A + 81920) + 98304, (float *)(A + 2961408) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 65024) + 0);
+  k42_mul((float *)(A + 81920) + 81920, (float *)(A + 2863104) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 65280) + 0);
+  k42_mul((float *)(A + 81920) + 65536, (float *)(A + 2764800) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1994752) + 0);
+  k42_mul((float *)(A + 81920) + 49152, (float *)(A + 2666496) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1995008) + 0);
+  k42_mul((float *)(A + 81920) + 32768, (float *)(A + 2551808) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1995264) + 0);
+  k42_mul((float *)(A + 81920) + 16384, (float *)(A + 2568192) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1995520) + 0);
+  k42_mul((float *)(A + 81920) + 0, (float *)(A + 2011136) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1995776) + 0);
+  k42_mul((float *)(A + 81920) + 426048, (float *)(A + 4927488) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1996032) + 0);
+  k42_mul((float *)(A + 81920) + 409664, (float *)(A + 4829184) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1996288) + 0);
+  k42_mul((float *)(A + 81920) + 393280, (float *)(A + 4730880) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1996544) + 0);
+  k42_mul((float *)(A + 81920) + 376896, (float *)(A + 4632576) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1996800) + 0);
+  k42_mul((float *)(A + 81920) + 360512, (float *)(A + 4534272) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1997056) + 0);
+  k42_mul((float *)(A + 81920) + 344128, (float *)(A + 4435968) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1997312) + 0);
+  k42_mul((float *)(A + 81920) + 327744, (float *)(A + 4337664) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1997568) + 0);
+  k42_mul((float *)(A + 81920) + 311360, (float *)(A + 4239360) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1997824) + 0);
+  k42_mul((float *)(A + 81920) + 294976, (float *)(A + 4141056) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1998080) + 0);
+  k42_mul((float *)(A + 81920) + 278592, (float *)(A + 4042752) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1998336) + 0);
+  k42_mul((float *)(A + 81920) + 262208, (float *)(A + 3944448) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1998592) + 0);
+  k42_mul((float *)(A + 81920) + 245824, (float *)(A + 3846144) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1998848) + 0);
+  k42_mul((float *)(A + 81920) + 229440, (float *)(A + 3747840) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1999104) + 0);
+  k42_mul((float *)(A + 81920) + 213056, (float *)(A + 3649536) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1999360) + 0);
+  k42_mul((float *)(A + 81920) + 196672, (float *)(A + 3551232) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1999616) + 0);
+  k42_mul((float *)(A + 81920) + 180288, (float *)(A + 3452928) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 1999872) + 0);
+  k42_mul((float *)(A + 81920) + 163904, (float *)(A + 3354624) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2000128) + 0);
+  k42_mul((float *)(A + 81920) + 147520, (float *)(A + 3256320) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2000384) + 0);
+  k42_mul((float *)(A + 81920) + 131136, (float *)(A + 3158016) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2000640) + 0);
+  k42_mul((float *)(A + 81920) + 114752, (float *)(A + 3059712) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2000896) + 0);
+  k42_mul((float *)(A + 81920) + 98368, (float *)(A + 2961408) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2001152) + 0);
+  k42_mul((float *)(A + 81920) + 81984, (float *)(A + 2863104) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2001408) + 0);
+  k42_mul((float *)(A + 81920) + 65600, (float *)(A + 2764800) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2001664) + 0);
+  k42_mul((float *)(A + 81920) + 49216, (float *)(A + 2666496) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2001920) + 0);
+  k42_mul((float *)(A + 81920) + 32832, (float *)(A + 2551808) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2002176) + 0);
+  k42_mul((float *)(A + 81920) + 16448, (float *)(A + 2568192) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2002432) + 0);
+  k42_mul((float *)(A + 81920) + 64, (float *)(A + 2011136) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2002688) + 0);
+  k42_mul((float *)(A + 81920) + 426176, (float *)(A + 16384) + 0, (float *)(A + 0) + 0);
+  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2002944) + 0);
+  k42_mul((float *)(A + 81920) + 409792, (float *)(A + 4927488) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2003200) + 0);
+  k42_mul((float *)(A + 81920) + 393408, (float *)(A + 4829184) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2003456) + 0);
+  k42_mul((float *)(A + 81920) + 377024, (float *)(A + 4730880) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2003712) + 0);
+  k42_mul((float *)(A + 81920) + 360640, (float *)(A + 4632576) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2003968) + 0);
+  k42_mul((float *)(A + 81920) + 344256, (float *)(A + 4534272) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2004224) + 0);
+  k42_mul((float *)(A + 81920) + 327872, (float *)(A + 4435968) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2004480) + 0);
+  k42_mul((float *)(A + 81920) + 311488, (float *)(A + 4337664) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2004736) + 0);
+  k42_mul((float *)(A + 81920) + 295104, (float *)(A + 4239360) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2004992) + 0);
+  k42_mul((float *)(A + 81920) + 278720, (float *)(A + 4141056) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2005248) + 0);
+  k42_mul((float *)(A + 81920) + 262336, (float *)(A + 4042752) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2005504) + 0);
+  k42_mul((float *)(A + 81920) + 245952, (float *)(A + 3944448) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2005760) + 0);
+  k42_mul((float *)(A + 81920) + 229568, (float *)(A + 3846144) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2006016) + 0);
+  k42_mul((float *)(A + 81920) + 213184, (float *)(A + 3747840) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2006272) + 0);
+  k42_mul((float *)(A + 81920) + 196800, (float *)(A + 3649536) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2006528) + 0);
+  k42_mul((float *)(A + 81920) + 180416, (float *)(A + 3551232) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2006784) + 0);
+  k42_mul((float *)(A + 81920) + 164032, (float *)(A + 3452928) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2007040) + 0);
+  k42_mul((float *)(A + 81920) + 147648, (float *)(A + 3354624) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2007296) + 0);
+  k42_mul((float *)(A + 81920) + 131264, (float *)(A + 3256320) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2007552) + 0);
+  k42_mul((float *)(A + 81920) + 114880, (float *)(A + 3158016) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2007808) + 0);
+  k42_mul((float *)(A + 81920) + 98496, (float *)(A + 3059712) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2008064) + 0);
+  k42_mul((float *)(A + 81920) + 82112, (float *)(A + 2961408) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2008320) + 0);
+  k42_mul((float *)(A + 81920) + 65728, (float *)(A + 2863104) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2008576) + 0);
+  k42_mul((float *)(A + 81920) + 49344, (float *)(A + 2764800) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2008832) + 0);
+  k42_mul((float *)(A + 81920) + 32960, (float *)(A + 2666496) + 0, (float *)(A + 2682880) + 0);
+  k43_sum_to((float *)(A + 2682880) + 0, (float *)(A + 2009088) + 0);
+  k42_mul((float *)(A + 81920) + 16576, (float *)(A + 2551808) + 0, (float *)(A + 2764800) + 0);
+  k43_sum_to((float *)(A + 2764800) + 0, (float *)(A + 2009344) + 0);
+  k42_mul((float *)(A + 81920) + 192, (float *)(A + 2568192) + 0, (float *)(A + 2764800) + 0);
+  k43_sum_to((float *)(A + 2764800) + 0, (float *)(A + 2009600) + 0);
+  k44_mul((float *)(A + 2977792) + 0, (float *)(A + 2011136) + 0, (float *)(A + 2764800) + 0);
+  k43_sum_to((float *)(A + 2764800) + 0, (float *)(A + 2781184) + 0);
+  k45_addn((float *)(A + 5037184) + 0, (float *)(A + 5037440) + 0, (float *)(A + 5037696) + 0, (float *)(A + 5037952) + 0, (float *)(A + 5038208) + 0, (float *)(A + 5038464) + 0, (float *)(A + 61440) + 0, (float *)(A + 61696) + 0, (float *)(A + 61952) + 0, (float *)(A + 62208) + 0, (float *)(A + 62464) + 0, (float *)(A + 62720) + 0, (float *)(A + 62976) + 0, (float *)(A + 63232) + 0, (float *)(A + 63488) + 0, (float *)(A + 63744) + 0, (float *)(A + 64000) + 0, (float *)(A + 64256) + 0, (float *)(A + 64512) + 0, (float *)(A + 64768) + 0, (float *)(A + 65024) + 0, (float *)(A + 65280) + 0, (float *)(A + 1994752) + 0, (float *)(A + 1995008) + 0, (float *)(A + 1995264) + 0, (float *)(A + 1995520) + 0, (float *)(A + 1995776) + 0, (float *)(A + 2781440) + 0);
+  k45_addn((float *)(A + 1996032) + 0, (float *)(A + 1996288) + 0, (float *)(A + 1996544) + 0, (float *)(A + 1996800) + 0, (float *)(A + 1997056) + 0, (float *)(A + 1997312) + 0, (float *)(A + 1997568) + 0, (float *)(A + 1997824) + 0, (float *)(A + 1998080) + 0, (float *)(A + 1998336) + 0, (float *)(A + 1998592) + 0, (float *)(A + 1998848) + 0, (float *)(A + 1999104) + 0, (float *)(A + 1999360) + 0, (float *)(A + 1999616) + 0, (float *)(A + 1999872) + 0, (float *)(A + 2000128) + 0, (float *)(A + 2000384) + 0, (float *)(A + 2000640) + 0, (float *)(A + 2000896) + 0, (float *)(A + 2001152) + 0, (float *)(A + 2001408) + 0, (float *)(A + 2001664) + 0, (float *)(A + 2001920) + 0, (float *)(A + 2002176) + 0, (float *)(A + 2002432) + 0, (float *)(A + 2002688) + 0, (float *)(A + 2781440) + 64);
+  k46_addn((float *)(A + 2002944) + 0, (float *)(A + 2003200) + 0, (float *)(A + 2003456) + 0, (float *)(A + 2003712) + 0, (float *)(A + 2003968) + 0, (float *)(A + 2004224) + 0, (float *)(A + 2004480) + 0, (float *)(A + 2004736) + 0, (float *)(A + 2004992) + 0, (float *)(A + 2005248) + 0, (float *)(A + 2005504) + 0, (float *)(A + 2005760) + 0, (float *)(A + 2006016) + 0, (float *)(A + 2006272) + 0, (float *)(A + 2006528) + 0, (float *)(A + 2006784) + 0, (float *)(A + 2007040) + 0, (float *)(A + 2007296) + 0, (float *)(A + 2007552) + 0, (float *)(A + 2007808) + 0, (float *)(A + 2008064) + 0, (float *)(A + 2008320) + 0, (float *)(A + 2008576) + 0, (float *)(A + 2008832) + 0, (float *)(A + 2009088) + 0, (float *)(A + 2009344) + 0, (float *)(A + 2009600) + 0, (float *)(A + 2781184) + 0, (float *)(A + 2781440) + 128);
+  k47_matmul((float *)(A + 5038720) + 0, (float *)(A + 65536) + 0, (float *)(A + 61440) + 0);
+  k48_sum_to((float *)(A + 5038720) + 0, (float *)(A + 2781184) + 0);
+  k49_mul_neg((float *)(A + 5036032) + 0, (float *)(A + 2781248) + 0);
+  k50_mul((float *)(A + 5036096) + 0, (float *)(A + 5036032) + 0);
 }
 
 float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, float *grads, peephole_lstm_outputs *out, peephole_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -2650,14 +2627,14 @@ float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, flo
   peephole_lstm_grad_2(P, in, A, seed);
   peephole_lstm_grad_3(P, in, A, seed);
   if (out) k14_copy((float *)(A + 5033472) + 0, out->logits);
-  k50_copy((float *)(A + 5037184) + 0, &loss);
-  if (metrics) k50_copy((float *)(A + 5036032) + 0, &metrics->accuracy);
-  k51_copy((float *)(A + 2027520) + 0, grads + 0);
-  k52_copy((float *)(A + 4567040) + 0, grads + 7168);
-  k53_copy((float *)(A + 5036160) + 0, grads + 23552);
-  k54_copy((float *)(A + 5037696) + 0, grads + 23808);
-  k55_copy((float *)(A + 5025792) + 0, grads + 24000);
-  k56_copy((float *)(A + 5038464) + 0, grads + 24640);
+  k51_copy((float *)(A + 2781248) + 0, &loss);
+  if (metrics) k51_copy((float *)(A + 5036032) + 0, &metrics->accuracy);
+  k52_copy((float *)(A + 32768) + 0, grads + 0);
+  k53_copy((float *)(A + 2699264) + 0, grads + 7168);
+  k54_copy((float *)(A + 5036160) + 0, grads + 23552);
+  k55_copy((float *)(A + 2781440) + 0, grads + 23808);
+  k56_copy((float *)(A + 61440) + 0, grads + 24000);
+  k57_copy((float *)(A + 2781184) + 0, grads + 24640);
   return loss;
 }
 
@@ -2821,469 +2798,437 @@ static void peephole_lstm_train_step_1(const float *restrict P, const peephole_l
   k27_matmul((float *)(A + 0) + 0, P + 24000 /* dense1.weight */, (float *)(A + 4995584) + 0);
   k28_mul_sub((float *)(A + 51712) + 0, (float *)(A + 1931776) + 0);
   k29_sub_mul((float *)(A + 35328) + 0, (float *)(A + 1948160) + 0);
-  k30_mul_mul_mul((float *)(A + 4995584) + 0, (float *)(A + 51712) + 0, (float *)(A + 1948160) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1964544) + 0, (float *)(A + 1980928) + 0);
+  k30_mul_mul_mul((float *)(A + 4995584) + 0, (float *)(A + 51712) + 0, (float *)(A + 1948160) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 426176, (float *)(A + 1964544) + 0);
   k29_sub_mul((float *)(A + 4979200) + 0, (float *)(A + 51712) + 0);
   k29_sub_mul((float *)(A + 5014528) + 0, (float *)(A + 1948160) + 0);
-  k28_mul_sub((float *)(A + 4897280) + 0, (float *)(A + 84480) + 0);
-  k31_mul_mul_addn((float *)(A + 4995584) + 0, (float *)(A + 35328) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1980928) + 0, (float *)(A + 4897280) + 0, (float *)(A + 51712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 5014528) + 0, (float *)(A + 4930048) + 0, (float *)(A + 1948160) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4979200) + 0, (float *)(A + 84480) + 0, (float *)(A + 100864) + 0, (float *)(A + 117248) + 0, (float *)(A + 133632) + 0, (float *)(A + 150016) + 0, (float *)(A + 166400) + 0, (float *)(A + 182784) + 0);
-  k32_concat((float *)(A + 100864) + 0, (float *)(A + 150016) + 0, (float *)(A + 182784) + 0, (float *)(A + 1964544) + 0, (float *)(A + 5077504) + 425984);
-  k33_matmul((float *)(A + 5077504) + 425984, P + 7168 /* peephole1.weight_hh */, (float *)(A + 84480) + 0);
-  k28_mul_sub((float *)(A + 5061120) + 0, (float *)(A + 1980928) + 0);
-  k29_sub_mul((float *)(A + 5044736) + 0, (float *)(A + 4897280) + 0);
-  k30_mul_mul_mul((float *)(A + 84480) + 0, (float *)(A + 5061120) + 0, (float *)(A + 4897280) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0);
-  k29_sub_mul((float *)(A + 4880896) + 0, (float *)(A + 4897280) + 0);
+  k28_mul_sub((float *)(A + 4897280) + 0, (float *)(A + 1980928) + 0);
+  k31_mul_mul_addn((float *)(A + 4995584) + 0, (float *)(A + 35328) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1964544) + 0, (float *)(A + 4897280) + 0, (float *)(A + 51712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 5014528) + 0, (float *)(A + 4930048) + 0, (float *)(A + 1948160) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4979200) + 0, (float *)(A + 1980928) + 0, (float *)(A + 84480) + 425984, (float *)(A + 5077504) + 0, (float *)(A + 5093888) + 0, (float *)(A + 84480) + 426048, (float *)(A + 5110272) + 0, (float *)(A + 84480) + 426112);
+  k32_matmul((float *)(A + 84480) + 425984, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4897280) + 0);
+  k28_mul_sub((float *)(A + 5061120) + 0, (float *)(A + 35328) + 0);
+  k29_sub_mul((float *)(A + 5044736) + 0, (float *)(A + 51712) + 0);
+  k30_mul_mul_mul((float *)(A + 4897280) + 0, (float *)(A + 5061120) + 0, (float *)(A + 51712) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 409792, (float *)(A + 4979200) + 0);
+  k29_sub_mul((float *)(A + 4880896) + 0, (float *)(A + 51712) + 0);
   k29_sub_mul((float *)(A + 4913664) + 0, (float *)(A + 5061120) + 0);
-  k28_mul_sub((float *)(A + 4798976) + 0, (float *)(A + 1931776) + 0);
-  k34_mul_mul_addn((float *)(A + 84480) + 0, (float *)(A + 5044736) + 0, (float *)(A + 1980928) + 0, (float *)(A + 117248) + 0, (float *)(A + 133632) + 0, (float *)(A + 166400) + 0, (float *)(A + 51712) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4897280) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4913664) + 0, (float *)(A + 4831744) + 0, (float *)(A + 5061120) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4880896) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1948160) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4995584) + 0, (float *)(A + 5011968) + 0, (float *)(A + 182784) + 0, (float *)(A + 199168) + 0);
-  k32_concat((float *)(A + 1948160) + 0, (float *)(A + 5011968) + 0, (float *)(A + 199168) + 0, (float *)(A + 35328) + 0, (float *)(A + 5077504) + 409600);
-  k33_matmul((float *)(A + 5077504) + 409600, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4962816) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4946432) + 0, (float *)(A + 166400) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4962816) + 0, (float *)(A + 166400) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1931776) + 0, (float *)(A + 1980928) + 0);
-  k29_sub_mul((float *)(A + 4782592) + 0, (float *)(A + 166400) + 0);
-  k29_sub_mul((float *)(A + 4815360) + 0, (float *)(A + 4798976) + 0);
-  k28_mul_sub((float *)(A + 4700672) + 0, (float *)(A + 4962816) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4946432) + 0, (float *)(A + 84480) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4995584) + 0, (float *)(A + 182784) + 0, (float *)(A + 1980928) + 0, (float *)(A + 4700672) + 0, (float *)(A + 166400) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4815360) + 0, (float *)(A + 4733440) + 0, (float *)(A + 4798976) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4782592) + 0, (float *)(A + 4962816) + 0, (float *)(A + 117248) + 0, (float *)(A + 133632) + 0, (float *)(A + 5036096) + 0, (float *)(A + 5052480) + 0, (float *)(A + 4880896) + 0, (float *)(A + 4897280) + 0);
-  k32_concat((float *)(A + 117248) + 0, (float *)(A + 5052480) + 0, (float *)(A + 4897280) + 0, (float *)(A + 1931776) + 0, (float *)(A + 5077504) + 393216);
-  k33_matmul((float *)(A + 5077504) + 393216, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4864512) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4848128) + 0, (float *)(A + 1980928) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4864512) + 0, (float *)(A + 1980928) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4700672) + 0, (float *)(A + 4946432) + 0);
-  k29_sub_mul((float *)(A + 4684288) + 0, (float *)(A + 1980928) + 0);
+  k28_mul_sub((float *)(A + 4798976) + 0, (float *)(A + 4995584) + 0);
+  k33_mul_mul_addn((float *)(A + 4897280) + 0, (float *)(A + 5044736) + 0, (float *)(A + 35328) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5093888) + 0, (float *)(A + 5110272) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4798976) + 0, (float *)(A + 51712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4913664) + 0, (float *)(A + 4831744) + 0, (float *)(A + 5061120) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4880896) + 0, (float *)(A + 4995584) + 0, (float *)(A + 84480) + 409600, (float *)(A + 5011968) + 0, (float *)(A + 1931776) + 0, (float *)(A + 84480) + 409664, (float *)(A + 1948160) + 0, (float *)(A + 84480) + 409728);
+  k32_matmul((float *)(A + 84480) + 409600, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4798976) + 0);
+  k28_mul_sub((float *)(A + 4962816) + 0, (float *)(A + 35328) + 0);
+  k29_sub_mul((float *)(A + 4946432) + 0, (float *)(A + 51712) + 0);
+  k30_mul_mul_mul((float *)(A + 4798976) + 0, (float *)(A + 4962816) + 0, (float *)(A + 51712) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 393408, (float *)(A + 1964544) + 0);
+  k29_sub_mul((float *)(A + 4782592) + 0, (float *)(A + 51712) + 0);
+  k29_sub_mul((float *)(A + 4815360) + 0, (float *)(A + 1980928) + 0);
+  k28_mul_sub((float *)(A + 4700672) + 0, (float *)(A + 4880896) + 0);
+  k33_mul_mul_addn((float *)(A + 4798976) + 0, (float *)(A + 4946432) + 0, (float *)(A + 35328) + 0, (float *)(A + 5011968) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1948160) + 0, (float *)(A + 1964544) + 0, (float *)(A + 4700672) + 0, (float *)(A + 51712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4815360) + 0, (float *)(A + 4733440) + 0, (float *)(A + 1980928) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4782592) + 0, (float *)(A + 4880896) + 0, (float *)(A + 84480) + 393216, (float *)(A + 4897280) + 0, (float *)(A + 4913664) + 0, (float *)(A + 84480) + 393280, (float *)(A + 4962816) + 0, (float *)(A + 84480) + 393344);
+  k32_matmul((float *)(A + 84480) + 393216, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4700672) + 0);
+  k28_mul_sub((float *)(A + 4864512) + 0, (float *)(A + 4880896) + 0);
+  k29_sub_mul((float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
+  k30_mul_mul_mul((float *)(A + 4700672) + 0, (float *)(A + 4864512) + 0, (float *)(A + 4946432) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 377024, (float *)(A + 35328) + 0);
+  k29_sub_mul((float *)(A + 4684288) + 0, (float *)(A + 51712) + 0);
   k29_sub_mul((float *)(A + 4717056) + 0, (float *)(A + 4864512) + 0);
-  k28_mul_sub((float *)(A + 4602368) + 0, (float *)(A + 4897280) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4848128) + 0, (float *)(A + 84480) + 0, (float *)(A + 133632) + 0, (float *)(A + 5036096) + 0, (float *)(A + 4880896) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4602368) + 0, (float *)(A + 1980928) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4717056) + 0, (float *)(A + 4635136) + 0, (float *)(A + 4864512) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4684288) + 0, (float *)(A + 4897280) + 0, (float *)(A + 4913664) + 0, (float *)(A + 4782592) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4979200) + 0);
-  k32_concat((float *)(A + 4913664) + 0, (float *)(A + 4815360) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4700672) + 0, (float *)(A + 5077504) + 376832);
-  k33_matmul((float *)(A + 5077504) + 376832, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4766208) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4749824) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4766208) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1980928) + 0, (float *)(A + 4602368) + 0);
-  k29_sub_mul((float *)(A + 4585984) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 4618752) + 0, (float *)(A + 4684288) + 0);
-  k28_mul_sub((float *)(A + 4504064) + 0, (float *)(A + 4717056) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4749824) + 0, (float *)(A + 84480) + 0, (float *)(A + 4782592) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4504064) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4618752) + 0, (float *)(A + 4536832) + 0, (float *)(A + 4684288) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4585984) + 0, (float *)(A + 4717056) + 0, (float *)(A + 4766208) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0, (float *)(A + 5036096) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4995584) + 0);
-  k32_concat((float *)(A + 4766208) + 0, (float *)(A + 5036096) + 0, (float *)(A + 4995584) + 0, (float *)(A + 1980928) + 0, (float *)(A + 5077504) + 360448);
+  k28_mul_sub((float *)(A + 4602368) + 0, (float *)(A + 4946432) + 0);
+  k33_mul_mul_addn((float *)(A + 4700672) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4880896) + 0, (float *)(A + 4897280) + 0, (float *)(A + 4913664) + 0, (float *)(A + 4962816) + 0, (float *)(A + 35328) + 0, (float *)(A + 4602368) + 0, (float *)(A + 51712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4717056) + 0, (float *)(A + 4635136) + 0, (float *)(A + 4864512) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0, (float *)(A + 84480) + 376832, (float *)(A + 4782592) + 0, (float *)(A + 4798976) + 0, (float *)(A + 84480) + 376896, (float *)(A + 4815360) + 0, (float *)(A + 84480) + 376960);
+  k32_matmul((float *)(A + 84480) + 376832, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4602368) + 0);
+  k28_mul_sub((float *)(A + 4766208) + 0, (float *)(A + 4848128) + 0);
+  k29_sub_mul((float *)(A + 4749824) + 0, (float *)(A + 4946432) + 0);
+  k30_mul_mul_mul((float *)(A + 4602368) + 0, (float *)(A + 4766208) + 0, (float *)(A + 4946432) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 360640, (float *)(A + 35328) + 0);
+  k29_sub_mul((float *)(A + 4585984) + 0, (float *)(A + 51712) + 0);
+  k29_sub_mul((float *)(A + 4618752) + 0, (float *)(A + 4766208) + 0);
+  k28_mul_sub((float *)(A + 4504064) + 0, (float *)(A + 4946432) + 0);
+  k33_mul_mul_addn((float *)(A + 4602368) + 0, (float *)(A + 4749824) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4782592) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4815360) + 0, (float *)(A + 35328) + 0, (float *)(A + 4504064) + 0, (float *)(A + 51712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4618752) + 0, (float *)(A + 4536832) + 0, (float *)(A + 4766208) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4585984) + 0, (float *)(A + 4946432) + 0, (float *)(A + 84480) + 360448, (float *)(A + 4684288) + 0, (float *)(A + 4700672) + 0, (float *)(A + 84480) + 360512, (float *)(A + 4717056) + 0, (float *)(A + 84480) + 360576);
+  k32_matmul((float *)(A + 84480) + 360448, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4504064) + 0);
+  k28_mul_sub((float *)(A + 4667904) + 0, (float *)(A + 4749824) + 0);
+  k29_sub_mul((float *)(A + 4651520) + 0, (float *)(A + 4848128) + 0);
+  k30_mul_mul_mul((float *)(A + 4504064) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4848128) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 344256, (float *)(A + 4946432) + 0);
+  k29_sub_mul((float *)(A + 4487680) + 0, (float *)(A + 4667904) + 0);
 }
 
 static void peephole_lstm_train_step_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k33_matmul((float *)(A + 5077504) + 360448, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4667904) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4651520) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4667904) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4504064) + 0, (float *)(A + 4684288) + 0);
-  k29_sub_mul((float *)(A + 4487680) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 4520448) + 0, (float *)(A + 4667904) + 0);
-  k28_mul_sub((float *)(A + 4405760) + 0, (float *)(A + 4717056) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4651520) + 0, (float *)(A + 84480) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4405760) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4520448) + 0, (float *)(A + 4438528) + 0, (float *)(A + 4667904) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4487680) + 0, (float *)(A + 4717056) + 0, (float *)(A + 4749824) + 0, (float *)(A + 4782592) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4585984) + 0);
-  k32_concat((float *)(A + 4749824) + 0, (float *)(A + 4962816) + 0, (float *)(A + 4585984) + 0, (float *)(A + 4504064) + 0, (float *)(A + 5077504) + 344064);
-  k33_matmul((float *)(A + 5077504) + 344064, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4569600) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4553216) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4569600) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4405760) + 0, (float *)(A + 4487680) + 0);
-  k29_sub_mul((float *)(A + 4389376) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 4422144) + 0, (float *)(A + 4520448) + 0);
-  k28_mul_sub((float *)(A + 4307456) + 0, (float *)(A + 4651520) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4553216) + 0, (float *)(A + 84480) + 0, (float *)(A + 4782592) + 0, (float *)(A + 4798976) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4307456) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4422144) + 0, (float *)(A + 4340224) + 0, (float *)(A + 4520448) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4389376) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4717056) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4684288) + 0);
-  k32_concat((float *)(A + 4717056) + 0, (float *)(A + 4979200) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4405760) + 0, (float *)(A + 5077504) + 327680);
-  k33_matmul((float *)(A + 5077504) + 327680, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4471296) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4454912) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4471296) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4307456) + 0, (float *)(A + 4389376) + 0);
-  k29_sub_mul((float *)(A + 4291072) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 4323840) + 0, (float *)(A + 4422144) + 0);
-  k28_mul_sub((float *)(A + 4209152) + 0, (float *)(A + 4520448) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4454912) + 0, (float *)(A + 84480) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4389376) + 0, (float *)(A + 4209152) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4323840) + 0, (float *)(A + 4241920) + 0, (float *)(A + 4422144) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4291072) + 0, (float *)(A + 4520448) + 0, (float *)(A + 4553216) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4487680) + 0);
-  k32_concat((float *)(A + 4553216) + 0, (float *)(A + 4995584) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4307456) + 0, (float *)(A + 5077504) + 311296);
-  k33_matmul((float *)(A + 5077504) + 311296, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4372992) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4356608) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4372992) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4209152) + 0, (float *)(A + 4291072) + 0);
-  k29_sub_mul((float *)(A + 4192768) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 4225536) + 0, (float *)(A + 4323840) + 0);
-  k28_mul_sub((float *)(A + 4110848) + 0, (float *)(A + 4422144) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4356608) + 0, (float *)(A + 84480) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4291072) + 0, (float *)(A + 4110848) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4225536) + 0, (float *)(A + 4143616) + 0, (float *)(A + 4323840) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4192768) + 0, (float *)(A + 4422144) + 0, (float *)(A + 4454912) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4520448) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 4454912) + 0, (float *)(A + 4667904) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4209152) + 0, (float *)(A + 5077504) + 294912);
-  k33_matmul((float *)(A + 5077504) + 294912, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4274688) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4258304) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4274688) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4110848) + 0, (float *)(A + 4192768) + 0);
-  k29_sub_mul((float *)(A + 4094464) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 4127232) + 0, (float *)(A + 4225536) + 0);
-  k28_mul_sub((float *)(A + 4012544) + 0, (float *)(A + 4323840) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4258304) + 0, (float *)(A + 84480) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4520448) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4012544) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4127232) + 0, (float *)(A + 4045312) + 0, (float *)(A + 4225536) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4094464) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4422144) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 4356608) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4110848) + 0, (float *)(A + 5077504) + 278528);
-  k33_matmul((float *)(A + 5077504) + 278528, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4176384) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4160000) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4176384) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4012544) + 0, (float *)(A + 4094464) + 0);
-  k29_sub_mul((float *)(A + 3996160) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 4028928) + 0, (float *)(A + 4127232) + 0);
-  k28_mul_sub((float *)(A + 3914240) + 0, (float *)(A + 4225536) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4160000) + 0, (float *)(A + 84480) + 0, (float *)(A + 4422144) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4094464) + 0, (float *)(A + 3914240) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4028928) + 0, (float *)(A + 3947008) + 0, (float *)(A + 4127232) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3996160) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4520448) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 4258304) + 0, (float *)(A + 4520448) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4012544) + 0, (float *)(A + 5077504) + 262144);
-  k33_matmul((float *)(A + 5077504) + 262144, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4078080) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 4061696) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4078080) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3914240) + 0, (float *)(A + 3996160) + 0);
-  k29_sub_mul((float *)(A + 3897856) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 3930624) + 0, (float *)(A + 4028928) + 0);
-  k28_mul_sub((float *)(A + 3815936) + 0, (float *)(A + 4127232) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4061696) + 0, (float *)(A + 84480) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4848128) + 0, (float *)(A + 3996160) + 0, (float *)(A + 3815936) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3930624) + 0, (float *)(A + 3848704) + 0, (float *)(A + 4028928) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3897856) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4160000) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4422144) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 4160000) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3914240) + 0, (float *)(A + 5077504) + 245760);
-  k33_matmul((float *)(A + 5077504) + 245760, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3979776) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3963392) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3979776) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3815936) + 0, (float *)(A + 3897856) + 0);
-  k29_sub_mul((float *)(A + 3799552) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 3832320) + 0, (float *)(A + 3930624) + 0);
-  k28_mul_sub((float *)(A + 3717632) + 0, (float *)(A + 4028928) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3963392) + 0, (float *)(A + 84480) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4422144) + 0, (float *)(A + 4684288) + 0, (float *)(A + 3897856) + 0, (float *)(A + 3717632) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3832320) + 0, (float *)(A + 3750400) + 0, (float *)(A + 3930624) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3799552) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4061696) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 4061696) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3815936) + 0, (float *)(A + 5077504) + 229376);
-  k33_matmul((float *)(A + 5077504) + 229376, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3881472) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3865088) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3881472) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3717632) + 0, (float *)(A + 3799552) + 0);
-  k29_sub_mul((float *)(A + 3701248) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 3734016) + 0, (float *)(A + 3832320) + 0);
-  k28_mul_sub((float *)(A + 3619328) + 0, (float *)(A + 3930624) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3865088) + 0, (float *)(A + 84480) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4848128) + 0, (float *)(A + 3799552) + 0, (float *)(A + 3619328) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3734016) + 0, (float *)(A + 3652096) + 0, (float *)(A + 3832320) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3701248) + 0, (float *)(A + 3930624) + 0, (float *)(A + 3963392) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4422144) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 3963392) + 0, (float *)(A + 4422144) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3717632) + 0, (float *)(A + 5077504) + 212992);
-  k33_matmul((float *)(A + 5077504) + 212992, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3783168) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3766784) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3783168) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3619328) + 0, (float *)(A + 3701248) + 0);
-  k29_sub_mul((float *)(A + 3602944) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 3635712) + 0, (float *)(A + 3734016) + 0);
-  k28_mul_sub((float *)(A + 3521024) + 0, (float *)(A + 3832320) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3766784) + 0, (float *)(A + 84480) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4684288) + 0, (float *)(A + 3701248) + 0, (float *)(A + 3521024) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3635712) + 0, (float *)(A + 3553792) + 0, (float *)(A + 3734016) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3602944) + 0, (float *)(A + 3832320) + 0, (float *)(A + 3865088) + 0, (float *)(A + 3930624) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 3865088) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3619328) + 0, (float *)(A + 5077504) + 196608);
-  k33_matmul((float *)(A + 5077504) + 196608, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3684864) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3668480) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3684864) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3521024) + 0, (float *)(A + 3602944) + 0);
-  k29_sub_mul((float *)(A + 3504640) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 3537408) + 0, (float *)(A + 3635712) + 0);
-  k28_mul_sub((float *)(A + 3422720) + 0, (float *)(A + 3734016) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3668480) + 0, (float *)(A + 84480) + 0, (float *)(A + 3930624) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4848128) + 0, (float *)(A + 3602944) + 0, (float *)(A + 3422720) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3537408) + 0, (float *)(A + 3455488) + 0, (float *)(A + 3635712) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3504640) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3832320) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 3766784) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3521024) + 0, (float *)(A + 5077504) + 180224);
-  k33_matmul((float *)(A + 5077504) + 180224, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3586560) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3570176) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3586560) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3422720) + 0, (float *)(A + 3504640) + 0);
-  k29_sub_mul((float *)(A + 3406336) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 3439104) + 0, (float *)(A + 3537408) + 0);
-  k28_mul_sub((float *)(A + 3324416) + 0, (float *)(A + 3635712) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3570176) + 0, (float *)(A + 84480) + 0, (float *)(A + 3832320) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4684288) + 0, (float *)(A + 3504640) + 0, (float *)(A + 3324416) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3439104) + 0, (float *)(A + 3357184) + 0, (float *)(A + 3537408) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3406336) + 0, (float *)(A + 3635712) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3930624) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 3668480) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3422720) + 0, (float *)(A + 5077504) + 163840);
-  k33_matmul((float *)(A + 5077504) + 163840, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3488256) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3471872) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3488256) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3324416) + 0, (float *)(A + 3406336) + 0);
-  k29_sub_mul((float *)(A + 3308032) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 3340800) + 0, (float *)(A + 3439104) + 0);
-  k28_mul_sub((float *)(A + 3226112) + 0, (float *)(A + 3537408) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3471872) + 0, (float *)(A + 84480) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3930624) + 0, (float *)(A + 4848128) + 0, (float *)(A + 3406336) + 0, (float *)(A + 3226112) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3340800) + 0, (float *)(A + 3258880) + 0, (float *)(A + 3439104) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3308032) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3570176) + 0, (float *)(A + 3635712) + 0, (float *)(A + 3832320) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 3570176) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3324416) + 0, (float *)(A + 5077504) + 147456);
-  k33_matmul((float *)(A + 5077504) + 147456, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3389952) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3373568) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3389952) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3226112) + 0, (float *)(A + 3308032) + 0);
-  k29_sub_mul((float *)(A + 3209728) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 3242496) + 0, (float *)(A + 3340800) + 0);
-  k28_mul_sub((float *)(A + 3127808) + 0, (float *)(A + 3439104) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3373568) + 0, (float *)(A + 84480) + 0, (float *)(A + 3635712) + 0, (float *)(A + 3832320) + 0, (float *)(A + 4684288) + 0, (float *)(A + 3308032) + 0, (float *)(A + 3127808) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3242496) + 0, (float *)(A + 3160576) + 0, (float *)(A + 3340800) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3209728) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3471872) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3734016) + 0, (float *)(A + 3930624) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 3471872) + 0, (float *)(A + 3930624) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3226112) + 0, (float *)(A + 5077504) + 131072);
-  k33_matmul((float *)(A + 5077504) + 131072, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3291648) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3275264) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3291648) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3127808) + 0, (float *)(A + 3209728) + 0);
-  k29_sub_mul((float *)(A + 3111424) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 3144192) + 0, (float *)(A + 3242496) + 0);
-  k28_mul_sub((float *)(A + 3029504) + 0, (float *)(A + 3340800) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3275264) + 0, (float *)(A + 84480) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3734016) + 0, (float *)(A + 4848128) + 0, (float *)(A + 3209728) + 0, (float *)(A + 3029504) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3144192) + 0, (float *)(A + 3062272) + 0, (float *)(A + 3242496) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3111424) + 0, (float *)(A + 3340800) + 0, (float *)(A + 3373568) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3635712) + 0, (float *)(A + 3832320) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 3373568) + 0, (float *)(A + 3832320) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3127808) + 0, (float *)(A + 5077504) + 114688);
-  k33_matmul((float *)(A + 5077504) + 114688, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3193344) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3176960) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3193344) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3029504) + 0, (float *)(A + 3111424) + 0);
-  k29_sub_mul((float *)(A + 3013120) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 3045888) + 0, (float *)(A + 3144192) + 0);
-  k28_mul_sub((float *)(A + 2931200) + 0, (float *)(A + 3242496) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3176960) + 0, (float *)(A + 84480) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3635712) + 0, (float *)(A + 4684288) + 0, (float *)(A + 3111424) + 0, (float *)(A + 2931200) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3045888) + 0, (float *)(A + 2963968) + 0, (float *)(A + 3144192) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3013120) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3340800) + 0, (float *)(A + 3537408) + 0, (float *)(A + 3734016) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 3275264) + 0, (float *)(A + 3734016) + 0, (float *)(A + 4946432) + 0, (float *)(A + 3029504) + 0, (float *)(A + 5077504) + 98304);
-  k33_matmul((float *)(A + 5077504) + 98304, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3095040) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 3078656) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3095040) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2931200) + 0, (float *)(A + 3013120) + 0);
-  k29_sub_mul((float *)(A + 2914816) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 2947584) + 0, (float *)(A + 3045888) + 0);
-  k28_mul_sub((float *)(A + 2832896) + 0, (float *)(A + 3144192) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3078656) + 0, (float *)(A + 84480) + 0, (float *)(A + 3340800) + 0, (float *)(A + 3537408) + 0, (float *)(A + 4848128) + 0, (float *)(A + 3013120) + 0, (float *)(A + 2832896) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2947584) + 0, (float *)(A + 2865664) + 0, (float *)(A + 3045888) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2914816) + 0, (float *)(A + 3144192) + 0, (float *)(A + 3176960) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3439104) + 0, (float *)(A + 3635712) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 3176960) + 0, (float *)(A + 3635712) + 0, (float *)(A + 4946432) + 0, (float *)(A + 2931200) + 0, (float *)(A + 5077504) + 81920);
-  k33_matmul((float *)(A + 5077504) + 81920, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2996736) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2980352) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2996736) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2832896) + 0, (float *)(A + 2914816) + 0);
-  k29_sub_mul((float *)(A + 2816512) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 2849280) + 0, (float *)(A + 2947584) + 0);
-  k28_mul_sub((float *)(A + 2734592) + 0, (float *)(A + 3045888) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2980352) + 0, (float *)(A + 84480) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3439104) + 0, (float *)(A + 4684288) + 0, (float *)(A + 2914816) + 0, (float *)(A + 2734592) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2849280) + 0, (float *)(A + 2767360) + 0, (float *)(A + 2947584) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2816512) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3078656) + 0, (float *)(A + 3144192) + 0, (float *)(A + 3340800) + 0, (float *)(A + 3537408) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 3078656) + 0, (float *)(A + 3537408) + 0, (float *)(A + 4946432) + 0, (float *)(A + 2832896) + 0, (float *)(A + 5077504) + 65536);
-  k33_matmul((float *)(A + 5077504) + 65536, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2898432) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2882048) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2898432) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2734592) + 0, (float *)(A + 2816512) + 0);
-  k29_sub_mul((float *)(A + 2718208) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 2750976) + 0, (float *)(A + 2849280) + 0);
-  k28_mul_sub((float *)(A + 2636288) + 0, (float *)(A + 2947584) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2882048) + 0, (float *)(A + 84480) + 0, (float *)(A + 3144192) + 0, (float *)(A + 3340800) + 0, (float *)(A + 4848128) + 0, (float *)(A + 2816512) + 0, (float *)(A + 2636288) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2750976) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2849280) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2718208) + 0, (float *)(A + 2947584) + 0, (float *)(A + 2980352) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3242496) + 0, (float *)(A + 3439104) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 2980352) + 0, (float *)(A + 3439104) + 0, (float *)(A + 4946432) + 0, (float *)(A + 2734592) + 0, (float *)(A + 5077504) + 49152);
-  k33_matmul((float *)(A + 5077504) + 49152, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2800128) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2783744) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2800128) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2636288) + 0, (float *)(A + 2718208) + 0);
-  k29_sub_mul((float *)(A + 2619904) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 2652672) + 0, (float *)(A + 2750976) + 0);
-  k28_mul_sub((float *)(A + 2521600) + 0, (float *)(A + 2849280) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2783744) + 0, (float *)(A + 84480) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3242496) + 0, (float *)(A + 4684288) + 0, (float *)(A + 2718208) + 0, (float *)(A + 2521600) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2652672) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2750976) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2619904) + 0, (float *)(A + 2849280) + 0, (float *)(A + 2882048) + 0, (float *)(A + 2947584) + 0, (float *)(A + 3144192) + 0, (float *)(A + 3340800) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 2882048) + 0, (float *)(A + 3340800) + 0, (float *)(A + 4946432) + 0, (float *)(A + 2636288) + 0, (float *)(A + 5077504) + 32768);
-  k33_matmul((float *)(A + 5077504) + 32768, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2701824) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2685440) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2701824) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2521600) + 0, (float *)(A + 2619904) + 0);
-  k29_sub_mul((float *)(A + 2505216) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 2537984) + 0, (float *)(A + 2652672) + 0);
-  k28_mul_sub((float *)(A + 1899008) + 0, (float *)(A + 2750976) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2685440) + 0, (float *)(A + 84480) + 0, (float *)(A + 2947584) + 0, (float *)(A + 3144192) + 0, (float *)(A + 4848128) + 0, (float *)(A + 2619904) + 0, (float *)(A + 1899008) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2537984) + 0, (float *)(A + 2570752) + 0, (float *)(A + 2652672) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2505216) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2783744) + 0, (float *)(A + 2849280) + 0, (float *)(A + 3045888) + 0, (float *)(A + 3242496) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 2783744) + 0, (float *)(A + 3242496) + 0, (float *)(A + 4946432) + 0, (float *)(A + 2521600) + 0, (float *)(A + 5077504) + 16384);
-  k33_matmul((float *)(A + 5077504) + 16384, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2603520) + 0, (float *)(A + 84480) + 0);
-  k29_sub_mul((float *)(A + 2587136) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2603520) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1899008) + 0, (float *)(A + 2505216) + 0);
-  k29_sub_mul((float *)(A + 1882624) + 0, (float *)(A + 133632) + 0);
-  k29_sub_mul((float *)(A + 1915392) + 0, (float *)(A + 2537984) + 0);
-  k28_mul_sub((float *)(A + 1866240) + 0, (float *)(A + 2652672) + 0);
-  k34_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2587136) + 0, (float *)(A + 84480) + 0, (float *)(A + 2849280) + 0, (float *)(A + 3045888) + 0, (float *)(A + 4684288) + 0, (float *)(A + 2505216) + 0, (float *)(A + 1866240) + 0, (float *)(A + 133632) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1915392) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2537984) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 1882624) + 0, (float *)(A + 2652672) + 0, (float *)(A + 2685440) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2947584) + 0, (float *)(A + 3144192) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0);
-  k32_concat((float *)(A + 2685440) + 0, (float *)(A + 3144192) + 0, (float *)(A + 4946432) + 0, (float *)(A + 1899008) + 0, (float *)(A + 5077504) + 0);
-  k33_matmul((float *)(A + 5077504) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 2046464) + 0, (float *)(A + 84480) + 0);
+  k29_sub_mul((float *)(A + 4520448) + 0, (float *)(A + 4848128) + 0);
+  k28_mul_sub((float *)(A + 4405760) + 0, (float *)(A + 35328) + 0);
+  k33_mul_mul_addn((float *)(A + 4504064) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4749824) + 0, (float *)(A + 4684288) + 0, (float *)(A + 4700672) + 0, (float *)(A + 4717056) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4405760) + 0, (float *)(A + 4667904) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4520448) + 0, (float *)(A + 4438528) + 0, (float *)(A + 4848128) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4487680) + 0, (float *)(A + 35328) + 0, (float *)(A + 84480) + 344064, (float *)(A + 51712) + 0, (float *)(A + 4585984) + 0, (float *)(A + 84480) + 344128, (float *)(A + 4602368) + 0, (float *)(A + 84480) + 344192);
+  k32_matmul((float *)(A + 84480) + 344064, P + 7168 /* peephole1.weight_hh */, (float *)(A + 35328) + 0);
+  k28_mul_sub((float *)(A + 4569600) + 0, (float *)(A + 4405760) + 0);
+  k29_sub_mul((float *)(A + 4553216) + 0, (float *)(A + 4618752) + 0);
+  k30_mul_mul_mul((float *)(A + 35328) + 0, (float *)(A + 4569600) + 0, (float *)(A + 4618752) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 327872, (float *)(A + 4651520) + 0);
+  k29_sub_mul((float *)(A + 4389376) + 0, (float *)(A + 4569600) + 0);
+  k29_sub_mul((float *)(A + 4422144) + 0, (float *)(A + 4618752) + 0);
+  k28_mul_sub((float *)(A + 4307456) + 0, (float *)(A + 4749824) + 0);
+  k33_mul_mul_addn((float *)(A + 35328) + 0, (float *)(A + 4553216) + 0, (float *)(A + 4405760) + 0, (float *)(A + 51712) + 0, (float *)(A + 4585984) + 0, (float *)(A + 4602368) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4307456) + 0, (float *)(A + 4569600) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4422144) + 0, (float *)(A + 4340224) + 0, (float *)(A + 4618752) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4389376) + 0, (float *)(A + 4749824) + 0, (float *)(A + 84480) + 327680, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0, (float *)(A + 84480) + 327744, (float *)(A + 4487680) + 0, (float *)(A + 84480) + 327808);
+  k32_matmul((float *)(A + 84480) + 327680, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4307456) + 0);
+  k28_mul_sub((float *)(A + 4471296) + 0, (float *)(A + 4553216) + 0);
+  k29_sub_mul((float *)(A + 4454912) + 0, (float *)(A + 4651520) + 0);
+  k30_mul_mul_mul((float *)(A + 4307456) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4651520) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 311488, (float *)(A + 4749824) + 0);
+  k29_sub_mul((float *)(A + 4291072) + 0, (float *)(A + 4471296) + 0);
+  k29_sub_mul((float *)(A + 4323840) + 0, (float *)(A + 4651520) + 0);
+  k28_mul_sub((float *)(A + 4209152) + 0, (float *)(A + 35328) + 0);
+  k33_mul_mul_addn((float *)(A + 4307456) + 0, (float *)(A + 4454912) + 0, (float *)(A + 4553216) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4487680) + 0, (float *)(A + 4749824) + 0, (float *)(A + 4209152) + 0, (float *)(A + 4471296) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4323840) + 0, (float *)(A + 4241920) + 0, (float *)(A + 4651520) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4291072) + 0, (float *)(A + 35328) + 0, (float *)(A + 84480) + 311296, (float *)(A + 51712) + 0, (float *)(A + 4504064) + 0, (float *)(A + 84480) + 311360, (float *)(A + 4520448) + 0, (float *)(A + 84480) + 311424);
+  k32_matmul((float *)(A + 84480) + 311296, P + 7168 /* peephole1.weight_hh */, (float *)(A + 35328) + 0);
+  k28_mul_sub((float *)(A + 4372992) + 0, (float *)(A + 4209152) + 0);
+  k29_sub_mul((float *)(A + 4356608) + 0, (float *)(A + 4454912) + 0);
+  k30_mul_mul_mul((float *)(A + 35328) + 0, (float *)(A + 4372992) + 0, (float *)(A + 4454912) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 295104, (float *)(A + 4553216) + 0);
+  k29_sub_mul((float *)(A + 4192768) + 0, (float *)(A + 4454912) + 0);
+  k29_sub_mul((float *)(A + 4225536) + 0, (float *)(A + 4651520) + 0);
+  k28_mul_sub((float *)(A + 4110848) + 0, (float *)(A + 4749824) + 0);
+  k33_mul_mul_addn((float *)(A + 35328) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4209152) + 0, (float *)(A + 51712) + 0, (float *)(A + 4504064) + 0, (float *)(A + 4520448) + 0, (float *)(A + 4553216) + 0, (float *)(A + 4110848) + 0, (float *)(A + 4454912) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4225536) + 0, (float *)(A + 4143616) + 0, (float *)(A + 4651520) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4192768) + 0, (float *)(A + 4749824) + 0, (float *)(A + 84480) + 294912, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0, (float *)(A + 84480) + 294976, (float *)(A + 4471296) + 0, (float *)(A + 84480) + 295040);
+  k32_matmul((float *)(A + 84480) + 294912, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4110848) + 0);
+  k28_mul_sub((float *)(A + 4274688) + 0, (float *)(A + 4356608) + 0);
+  k29_sub_mul((float *)(A + 4258304) + 0, (float *)(A + 4454912) + 0);
+  k30_mul_mul_mul((float *)(A + 4110848) + 0, (float *)(A + 4274688) + 0, (float *)(A + 4454912) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 278720, (float *)(A + 4553216) + 0);
+  k29_sub_mul((float *)(A + 4094464) + 0, (float *)(A + 4454912) + 0);
+  k29_sub_mul((float *)(A + 4127232) + 0, (float *)(A + 4651520) + 0);
+  k28_mul_sub((float *)(A + 4012544) + 0, (float *)(A + 4749824) + 0);
+  k33_mul_mul_addn((float *)(A + 4110848) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4471296) + 0, (float *)(A + 4553216) + 0, (float *)(A + 4012544) + 0, (float *)(A + 4454912) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4127232) + 0, (float *)(A + 4045312) + 0, (float *)(A + 4651520) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4094464) + 0, (float *)(A + 4749824) + 0, (float *)(A + 84480) + 278528, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 84480) + 278592, (float *)(A + 4192768) + 0, (float *)(A + 84480) + 278656);
+  k32_matmul((float *)(A + 84480) + 278528, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4012544) + 0);
+  k28_mul_sub((float *)(A + 4176384) + 0, (float *)(A + 4258304) + 0);
+  k29_sub_mul((float *)(A + 4160000) + 0, (float *)(A + 4356608) + 0);
+  k30_mul_mul_mul((float *)(A + 4012544) + 0, (float *)(A + 4176384) + 0, (float *)(A + 4356608) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 262336, (float *)(A + 4454912) + 0);
+  k29_sub_mul((float *)(A + 3996160) + 0, (float *)(A + 4176384) + 0);
+  k29_sub_mul((float *)(A + 4028928) + 0, (float *)(A + 4356608) + 0);
+  k28_mul_sub((float *)(A + 3914240) + 0, (float *)(A + 4553216) + 0);
+  k33_mul_mul_addn((float *)(A + 4012544) + 0, (float *)(A + 4160000) + 0, (float *)(A + 4258304) + 0, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4454912) + 0, (float *)(A + 3914240) + 0, (float *)(A + 4176384) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4028928) + 0, (float *)(A + 3947008) + 0, (float *)(A + 4356608) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3996160) + 0, (float *)(A + 4553216) + 0, (float *)(A + 84480) + 262144, (float *)(A + 4651520) + 0, (float *)(A + 4749824) + 0, (float *)(A + 84480) + 262208, (float *)(A + 4848128) + 0, (float *)(A + 84480) + 262272);
+  k32_matmul((float *)(A + 84480) + 262144, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3914240) + 0);
+  k28_mul_sub((float *)(A + 4078080) + 0, (float *)(A + 4160000) + 0);
+  k29_sub_mul((float *)(A + 4061696) + 0, (float *)(A + 4258304) + 0);
+  k30_mul_mul_mul((float *)(A + 3914240) + 0, (float *)(A + 4078080) + 0, (float *)(A + 4258304) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 245952, (float *)(A + 4356608) + 0);
+  k29_sub_mul((float *)(A + 3897856) + 0, (float *)(A + 4258304) + 0);
+  k29_sub_mul((float *)(A + 3930624) + 0, (float *)(A + 4454912) + 0);
+  k28_mul_sub((float *)(A + 3815936) + 0, (float *)(A + 4553216) + 0);
+  k33_mul_mul_addn((float *)(A + 3914240) + 0, (float *)(A + 4061696) + 0, (float *)(A + 4160000) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4749824) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4356608) + 0, (float *)(A + 3815936) + 0, (float *)(A + 4258304) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3930624) + 0, (float *)(A + 3848704) + 0, (float *)(A + 4454912) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3897856) + 0, (float *)(A + 4553216) + 0, (float *)(A + 84480) + 245760, (float *)(A + 4946432) + 0, (float *)(A + 35328) + 0, (float *)(A + 84480) + 245824, (float *)(A + 51712) + 0, (float *)(A + 84480) + 245888);
+  k32_matmul((float *)(A + 84480) + 245760, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3815936) + 0);
+  k28_mul_sub((float *)(A + 3979776) + 0, (float *)(A + 4061696) + 0);
+  k29_sub_mul((float *)(A + 3963392) + 0, (float *)(A + 4160000) + 0);
+  k30_mul_mul_mul((float *)(A + 3815936) + 0, (float *)(A + 3979776) + 0, (float *)(A + 4160000) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 229568, (float *)(A + 4258304) + 0);
+  k29_sub_mul((float *)(A + 3799552) + 0, (float *)(A + 4160000) + 0);
+  k29_sub_mul((float *)(A + 3832320) + 0, (float *)(A + 4356608) + 0);
+  k28_mul_sub((float *)(A + 3717632) + 0, (float *)(A + 4454912) + 0);
+  k33_mul_mul_addn((float *)(A + 3815936) + 0, (float *)(A + 3963392) + 0, (float *)(A + 4061696) + 0, (float *)(A + 4946432) + 0, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 4258304) + 0, (float *)(A + 3717632) + 0, (float *)(A + 4160000) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3832320) + 0, (float *)(A + 3750400) + 0, (float *)(A + 4356608) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3799552) + 0, (float *)(A + 4454912) + 0, (float *)(A + 84480) + 229376, (float *)(A + 4553216) + 0, (float *)(A + 4651520) + 0, (float *)(A + 84480) + 229440, (float *)(A + 4749824) + 0, (float *)(A + 84480) + 229504);
+  k32_matmul((float *)(A + 84480) + 229376, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3717632) + 0);
+  k28_mul_sub((float *)(A + 3881472) + 0, (float *)(A + 3963392) + 0);
+  k29_sub_mul((float *)(A + 3865088) + 0, (float *)(A + 4061696) + 0);
+  k30_mul_mul_mul((float *)(A + 3717632) + 0, (float *)(A + 3881472) + 0, (float *)(A + 4061696) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 213184, (float *)(A + 4160000) + 0);
+  k29_sub_mul((float *)(A + 3701248) + 0, (float *)(A + 4061696) + 0);
+  k29_sub_mul((float *)(A + 3734016) + 0, (float *)(A + 4258304) + 0);
+  k28_mul_sub((float *)(A + 3619328) + 0, (float *)(A + 4356608) + 0);
+  k33_mul_mul_addn((float *)(A + 3717632) + 0, (float *)(A + 3865088) + 0, (float *)(A + 3963392) + 0, (float *)(A + 4553216) + 0, (float *)(A + 4651520) + 0, (float *)(A + 4749824) + 0, (float *)(A + 4160000) + 0, (float *)(A + 3619328) + 0, (float *)(A + 4061696) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3734016) + 0, (float *)(A + 3652096) + 0, (float *)(A + 4258304) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3701248) + 0, (float *)(A + 4356608) + 0, (float *)(A + 84480) + 212992, (float *)(A + 4454912) + 0, (float *)(A + 4848128) + 0, (float *)(A + 84480) + 213056, (float *)(A + 4946432) + 0, (float *)(A + 84480) + 213120);
+  k32_matmul((float *)(A + 84480) + 212992, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3619328) + 0);
+  k28_mul_sub((float *)(A + 3783168) + 0, (float *)(A + 3865088) + 0);
+  k29_sub_mul((float *)(A + 3766784) + 0, (float *)(A + 3963392) + 0);
+  k30_mul_mul_mul((float *)(A + 3619328) + 0, (float *)(A + 3783168) + 0, (float *)(A + 3963392) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 196800, (float *)(A + 4061696) + 0);
+  k29_sub_mul((float *)(A + 3602944) + 0, (float *)(A + 3963392) + 0);
+  k29_sub_mul((float *)(A + 3635712) + 0, (float *)(A + 4160000) + 0);
+  k28_mul_sub((float *)(A + 3521024) + 0, (float *)(A + 4258304) + 0);
+  k33_mul_mul_addn((float *)(A + 3619328) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3865088) + 0, (float *)(A + 4454912) + 0, (float *)(A + 4848128) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4061696) + 0, (float *)(A + 3521024) + 0, (float *)(A + 3963392) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3635712) + 0, (float *)(A + 3553792) + 0, (float *)(A + 4160000) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3602944) + 0, (float *)(A + 4258304) + 0, (float *)(A + 84480) + 196608, (float *)(A + 4356608) + 0, (float *)(A + 4553216) + 0, (float *)(A + 84480) + 196672, (float *)(A + 4651520) + 0, (float *)(A + 84480) + 196736);
+  k32_matmul((float *)(A + 84480) + 196608, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3521024) + 0);
+  k28_mul_sub((float *)(A + 3684864) + 0, (float *)(A + 3766784) + 0);
+  k29_sub_mul((float *)(A + 3668480) + 0, (float *)(A + 3865088) + 0);
+  k30_mul_mul_mul((float *)(A + 3521024) + 0, (float *)(A + 3684864) + 0, (float *)(A + 3865088) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 180416, (float *)(A + 3963392) + 0);
+  k29_sub_mul((float *)(A + 3504640) + 0, (float *)(A + 3865088) + 0);
+  k29_sub_mul((float *)(A + 3537408) + 0, (float *)(A + 4061696) + 0);
+  k28_mul_sub((float *)(A + 3422720) + 0, (float *)(A + 4160000) + 0);
+  k33_mul_mul_addn((float *)(A + 3521024) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3766784) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4553216) + 0, (float *)(A + 4651520) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3422720) + 0, (float *)(A + 3865088) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3537408) + 0, (float *)(A + 3455488) + 0, (float *)(A + 4061696) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3504640) + 0, (float *)(A + 4160000) + 0, (float *)(A + 84480) + 180224, (float *)(A + 4258304) + 0, (float *)(A + 4454912) + 0, (float *)(A + 84480) + 180288, (float *)(A + 4749824) + 0, (float *)(A + 84480) + 180352);
+  k32_matmul((float *)(A + 84480) + 180224, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3422720) + 0);
+  k28_mul_sub((float *)(A + 3586560) + 0, (float *)(A + 3668480) + 0);
+  k29_sub_mul((float *)(A + 3570176) + 0, (float *)(A + 3766784) + 0);
+  k30_mul_mul_mul((float *)(A + 3422720) + 0, (float *)(A + 3586560) + 0, (float *)(A + 3766784) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 164032, (float *)(A + 3865088) + 0);
+  k29_sub_mul((float *)(A + 3406336) + 0, (float *)(A + 3766784) + 0);
+  k29_sub_mul((float *)(A + 3439104) + 0, (float *)(A + 3963392) + 0);
+  k28_mul_sub((float *)(A + 3324416) + 0, (float *)(A + 4061696) + 0);
+  k33_mul_mul_addn((float *)(A + 3422720) + 0, (float *)(A + 3570176) + 0, (float *)(A + 3668480) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4454912) + 0, (float *)(A + 4749824) + 0, (float *)(A + 3865088) + 0, (float *)(A + 3324416) + 0, (float *)(A + 3766784) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3439104) + 0, (float *)(A + 3357184) + 0, (float *)(A + 3963392) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3406336) + 0, (float *)(A + 4061696) + 0, (float *)(A + 84480) + 163840, (float *)(A + 4160000) + 0, (float *)(A + 4356608) + 0, (float *)(A + 84480) + 163904, (float *)(A + 4553216) + 0, (float *)(A + 84480) + 163968);
+  k32_matmul((float *)(A + 84480) + 163840, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3324416) + 0);
+  k28_mul_sub((float *)(A + 3488256) + 0, (float *)(A + 3570176) + 0);
+  k29_sub_mul((float *)(A + 3471872) + 0, (float *)(A + 3668480) + 0);
+  k30_mul_mul_mul((float *)(A + 3324416) + 0, (float *)(A + 3488256) + 0, (float *)(A + 3668480) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 147648, (float *)(A + 3766784) + 0);
+  k29_sub_mul((float *)(A + 3308032) + 0, (float *)(A + 3668480) + 0);
+  k29_sub_mul((float *)(A + 3340800) + 0, (float *)(A + 3865088) + 0);
+  k28_mul_sub((float *)(A + 3226112) + 0, (float *)(A + 3963392) + 0);
+  k33_mul_mul_addn((float *)(A + 3324416) + 0, (float *)(A + 3471872) + 0, (float *)(A + 3570176) + 0, (float *)(A + 4160000) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4553216) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3226112) + 0, (float *)(A + 3668480) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3340800) + 0, (float *)(A + 3258880) + 0, (float *)(A + 3865088) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3308032) + 0, (float *)(A + 3963392) + 0, (float *)(A + 84480) + 147456, (float *)(A + 4061696) + 0, (float *)(A + 4258304) + 0, (float *)(A + 84480) + 147520, (float *)(A + 4454912) + 0, (float *)(A + 84480) + 147584);
+  k32_matmul((float *)(A + 84480) + 147456, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3226112) + 0);
+  k28_mul_sub((float *)(A + 3389952) + 0, (float *)(A + 3471872) + 0);
+  k29_sub_mul((float *)(A + 3373568) + 0, (float *)(A + 3570176) + 0);
+  k30_mul_mul_mul((float *)(A + 3226112) + 0, (float *)(A + 3389952) + 0, (float *)(A + 3570176) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 131264, (float *)(A + 3668480) + 0);
+  k29_sub_mul((float *)(A + 3209728) + 0, (float *)(A + 3570176) + 0);
+  k29_sub_mul((float *)(A + 3242496) + 0, (float *)(A + 3766784) + 0);
+  k28_mul_sub((float *)(A + 3127808) + 0, (float *)(A + 3865088) + 0);
+  k33_mul_mul_addn((float *)(A + 3226112) + 0, (float *)(A + 3373568) + 0, (float *)(A + 3471872) + 0, (float *)(A + 4061696) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4454912) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3127808) + 0, (float *)(A + 3570176) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3242496) + 0, (float *)(A + 3160576) + 0, (float *)(A + 3766784) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3209728) + 0, (float *)(A + 3865088) + 0, (float *)(A + 84480) + 131072, (float *)(A + 3963392) + 0, (float *)(A + 4160000) + 0, (float *)(A + 84480) + 131136, (float *)(A + 4356608) + 0, (float *)(A + 84480) + 131200);
+  k32_matmul((float *)(A + 84480) + 131072, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3127808) + 0);
+  k28_mul_sub((float *)(A + 3291648) + 0, (float *)(A + 3373568) + 0);
+  k29_sub_mul((float *)(A + 3275264) + 0, (float *)(A + 3471872) + 0);
+  k30_mul_mul_mul((float *)(A + 3127808) + 0, (float *)(A + 3291648) + 0, (float *)(A + 3471872) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 114880, (float *)(A + 3570176) + 0);
+  k29_sub_mul((float *)(A + 3111424) + 0, (float *)(A + 3471872) + 0);
+  k29_sub_mul((float *)(A + 3144192) + 0, (float *)(A + 3668480) + 0);
+  k28_mul_sub((float *)(A + 3029504) + 0, (float *)(A + 3766784) + 0);
+  k33_mul_mul_addn((float *)(A + 3127808) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3373568) + 0, (float *)(A + 3963392) + 0, (float *)(A + 4160000) + 0, (float *)(A + 4356608) + 0, (float *)(A + 3570176) + 0, (float *)(A + 3029504) + 0, (float *)(A + 3471872) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3144192) + 0, (float *)(A + 3062272) + 0, (float *)(A + 3668480) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3111424) + 0, (float *)(A + 3766784) + 0, (float *)(A + 84480) + 114688, (float *)(A + 3865088) + 0, (float *)(A + 4061696) + 0, (float *)(A + 84480) + 114752, (float *)(A + 4258304) + 0, (float *)(A + 84480) + 114816);
+  k32_matmul((float *)(A + 84480) + 114688, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3029504) + 0);
+  k28_mul_sub((float *)(A + 3193344) + 0, (float *)(A + 3275264) + 0);
+  k29_sub_mul((float *)(A + 3176960) + 0, (float *)(A + 3373568) + 0);
+  k30_mul_mul_mul((float *)(A + 3029504) + 0, (float *)(A + 3193344) + 0, (float *)(A + 3373568) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 98496, (float *)(A + 3471872) + 0);
+  k29_sub_mul((float *)(A + 3013120) + 0, (float *)(A + 3373568) + 0);
+  k29_sub_mul((float *)(A + 3045888) + 0, (float *)(A + 3570176) + 0);
+  k28_mul_sub((float *)(A + 2931200) + 0, (float *)(A + 3668480) + 0);
+  k33_mul_mul_addn((float *)(A + 3029504) + 0, (float *)(A + 3176960) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3865088) + 0, (float *)(A + 4061696) + 0, (float *)(A + 4258304) + 0, (float *)(A + 3471872) + 0, (float *)(A + 2931200) + 0, (float *)(A + 3373568) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3045888) + 0, (float *)(A + 2963968) + 0, (float *)(A + 3570176) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3013120) + 0, (float *)(A + 3668480) + 0, (float *)(A + 84480) + 98304, (float *)(A + 3766784) + 0, (float *)(A + 3963392) + 0, (float *)(A + 84480) + 98368, (float *)(A + 4160000) + 0, (float *)(A + 84480) + 98432);
+  k32_matmul((float *)(A + 84480) + 98304, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2931200) + 0);
+  k28_mul_sub((float *)(A + 3095040) + 0, (float *)(A + 3176960) + 0);
+  k29_sub_mul((float *)(A + 3078656) + 0, (float *)(A + 3275264) + 0);
+  k30_mul_mul_mul((float *)(A + 2931200) + 0, (float *)(A + 3095040) + 0, (float *)(A + 3275264) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 82112, (float *)(A + 3373568) + 0);
+  k29_sub_mul((float *)(A + 2914816) + 0, (float *)(A + 3275264) + 0);
+  k29_sub_mul((float *)(A + 2947584) + 0, (float *)(A + 3471872) + 0);
+  k28_mul_sub((float *)(A + 2832896) + 0, (float *)(A + 3570176) + 0);
+  k33_mul_mul_addn((float *)(A + 2931200) + 0, (float *)(A + 3078656) + 0, (float *)(A + 3176960) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3963392) + 0, (float *)(A + 4160000) + 0, (float *)(A + 3373568) + 0, (float *)(A + 2832896) + 0, (float *)(A + 3275264) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2947584) + 0, (float *)(A + 2865664) + 0, (float *)(A + 3471872) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2914816) + 0, (float *)(A + 3570176) + 0, (float *)(A + 84480) + 81920, (float *)(A + 3668480) + 0, (float *)(A + 3865088) + 0, (float *)(A + 84480) + 81984, (float *)(A + 4061696) + 0, (float *)(A + 84480) + 82048);
+  k32_matmul((float *)(A + 84480) + 81920, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2832896) + 0);
+  k28_mul_sub((float *)(A + 2996736) + 0, (float *)(A + 3078656) + 0);
+  k29_sub_mul((float *)(A + 2980352) + 0, (float *)(A + 3176960) + 0);
+  k30_mul_mul_mul((float *)(A + 2832896) + 0, (float *)(A + 2996736) + 0, (float *)(A + 3176960) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 65728, (float *)(A + 3275264) + 0);
+  k29_sub_mul((float *)(A + 2816512) + 0, (float *)(A + 3176960) + 0);
+  k29_sub_mul((float *)(A + 2849280) + 0, (float *)(A + 3373568) + 0);
+  k28_mul_sub((float *)(A + 2734592) + 0, (float *)(A + 3471872) + 0);
+  k33_mul_mul_addn((float *)(A + 2832896) + 0, (float *)(A + 2980352) + 0, (float *)(A + 3078656) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3865088) + 0, (float *)(A + 4061696) + 0, (float *)(A + 3275264) + 0, (float *)(A + 2734592) + 0, (float *)(A + 3176960) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2849280) + 0, (float *)(A + 2767360) + 0, (float *)(A + 3373568) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2816512) + 0, (float *)(A + 3471872) + 0, (float *)(A + 84480) + 65536, (float *)(A + 3570176) + 0, (float *)(A + 3766784) + 0, (float *)(A + 84480) + 65600, (float *)(A + 3963392) + 0, (float *)(A + 84480) + 65664);
+  k32_matmul((float *)(A + 84480) + 65536, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2734592) + 0);
+  k28_mul_sub((float *)(A + 2898432) + 0, (float *)(A + 2980352) + 0);
+  k29_sub_mul((float *)(A + 2882048) + 0, (float *)(A + 3078656) + 0);
+  k30_mul_mul_mul((float *)(A + 2734592) + 0, (float *)(A + 2898432) + 0, (float *)(A + 3078656) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 49344, (float *)(A + 3176960) + 0);
+  k29_sub_mul((float *)(A + 2718208) + 0, (float *)(A + 3078656) + 0);
+  k29_sub_mul((float *)(A + 2750976) + 0, (float *)(A + 3275264) + 0);
+  k28_mul_sub((float *)(A + 2636288) + 0, (float *)(A + 3373568) + 0);
+  k33_mul_mul_addn((float *)(A + 2734592) + 0, (float *)(A + 2882048) + 0, (float *)(A + 2980352) + 0, (float *)(A + 3570176) + 0, (float *)(A + 3766784) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3176960) + 0, (float *)(A + 2636288) + 0, (float *)(A + 3078656) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2750976) + 0, (float *)(A + 2669056) + 0, (float *)(A + 3275264) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2718208) + 0, (float *)(A + 3373568) + 0, (float *)(A + 84480) + 49152, (float *)(A + 3471872) + 0, (float *)(A + 3668480) + 0, (float *)(A + 84480) + 49216, (float *)(A + 3865088) + 0, (float *)(A + 84480) + 49280);
+  k32_matmul((float *)(A + 84480) + 49152, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2636288) + 0);
+  k28_mul_sub((float *)(A + 2800128) + 0, (float *)(A + 2882048) + 0);
+  k29_sub_mul((float *)(A + 2783744) + 0, (float *)(A + 2980352) + 0);
+  k30_mul_mul_mul((float *)(A + 2636288) + 0, (float *)(A + 2800128) + 0, (float *)(A + 2980352) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 32960, (float *)(A + 3078656) + 0);
+  k29_sub_mul((float *)(A + 2619904) + 0, (float *)(A + 2980352) + 0);
+  k29_sub_mul((float *)(A + 2652672) + 0, (float *)(A + 3176960) + 0);
+  k28_mul_sub((float *)(A + 2521600) + 0, (float *)(A + 3275264) + 0);
+  k33_mul_mul_addn((float *)(A + 2636288) + 0, (float *)(A + 2783744) + 0, (float *)(A + 2882048) + 0, (float *)(A + 3471872) + 0, (float *)(A + 3668480) + 0, (float *)(A + 3865088) + 0, (float *)(A + 3078656) + 0, (float *)(A + 2521600) + 0, (float *)(A + 2980352) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2652672) + 0, (float *)(A + 2554368) + 0, (float *)(A + 3176960) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2619904) + 0, (float *)(A + 3275264) + 0, (float *)(A + 84480) + 32768, (float *)(A + 3373568) + 0, (float *)(A + 3570176) + 0, (float *)(A + 84480) + 32832, (float *)(A + 3766784) + 0, (float *)(A + 84480) + 32896);
+  k32_matmul((float *)(A + 84480) + 32768, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2521600) + 0);
+  k28_mul_sub((float *)(A + 2701824) + 0, (float *)(A + 2783744) + 0);
+  k29_sub_mul((float *)(A + 2685440) + 0, (float *)(A + 2882048) + 0);
+  k30_mul_mul_mul((float *)(A + 2521600) + 0, (float *)(A + 2701824) + 0, (float *)(A + 2882048) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 16576, (float *)(A + 2980352) + 0);
+  k29_sub_mul((float *)(A + 2505216) + 0, (float *)(A + 2882048) + 0);
+  k29_sub_mul((float *)(A + 2537984) + 0, (float *)(A + 3078656) + 0);
+  k28_mul_sub((float *)(A + 1899008) + 0, (float *)(A + 3176960) + 0);
+  k33_mul_mul_addn((float *)(A + 2521600) + 0, (float *)(A + 2685440) + 0, (float *)(A + 2783744) + 0, (float *)(A + 3373568) + 0, (float *)(A + 3570176) + 0, (float *)(A + 3766784) + 0, (float *)(A + 2980352) + 0, (float *)(A + 1899008) + 0, (float *)(A + 2882048) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2537984) + 0, (float *)(A + 2570752) + 0, (float *)(A + 3078656) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2505216) + 0, (float *)(A + 3176960) + 0, (float *)(A + 84480) + 16384, (float *)(A + 3275264) + 0, (float *)(A + 3471872) + 0, (float *)(A + 84480) + 16448, (float *)(A + 3668480) + 0, (float *)(A + 84480) + 16512);
+  k32_matmul((float *)(A + 84480) + 16384, P + 7168 /* peephole1.weight_hh */, (float *)(A + 1899008) + 0);
+  k28_mul_sub((float *)(A + 2603520) + 0, (float *)(A + 2685440) + 0);
+  k29_sub_mul((float *)(A + 2587136) + 0, (float *)(A + 2783744) + 0);
+  k30_mul_mul_mul((float *)(A + 1899008) + 0, (float *)(A + 2603520) + 0, (float *)(A + 2783744) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 192, (float *)(A + 2882048) + 0);
+  k29_sub_mul((float *)(A + 1882624) + 0, (float *)(A + 2783744) + 0);
+  k29_sub_mul((float *)(A + 1915392) + 0, (float *)(A + 2980352) + 0);
+  k28_mul_sub((float *)(A + 1866240) + 0, (float *)(A + 3078656) + 0);
+  k33_mul_mul_addn((float *)(A + 1899008) + 0, (float *)(A + 2587136) + 0, (float *)(A + 2685440) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3471872) + 0, (float *)(A + 3668480) + 0, (float *)(A + 2882048) + 0, (float *)(A + 1866240) + 0, (float *)(A + 2783744) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1915392) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2980352) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 1882624) + 0, (float *)(A + 3078656) + 0, (float *)(A + 84480) + 0, (float *)(A + 3176960) + 0, (float *)(A + 3373568) + 0, (float *)(A + 84480) + 64, (float *)(A + 3570176) + 0, (float *)(A + 84480) + 128);
+  k32_matmul((float *)(A + 84480) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2685440) + 0);
+  k28_mul_sub((float *)(A + 2046464) + 0, (float *)(A + 2783744) + 0);
+  k29_sub_mul((float *)(A + 2030080) + 0, (float *)(A + 2882048) + 0);
+  k34_mul_mul_mul((float *)(A + 2685440) + 0, (float *)(A + 2046464) + 0, (float *)(A + 2882048) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2980352) + 0, (float *)(A + 3078656) + 0);
+  k29_sub_mul((float *)(A + 1997312) + 0, (float *)(A + 2046464) + 0);
+  k28_mul_sub((float *)(A + 2560) + 0, (float *)(A + 2882048) + 0);
+  k35_mul_mul_addn((float *)(A + 2685440) + 0, (float *)(A + 2030080) + 0, (float *)(A + 2783744) + 0, (float *)(A + 3176960) + 0, (float *)(A + 3373568) + 0, (float *)(A + 3570176) + 0, (float *)(A + 3078656) + 0, (float *)(A + 2560) + 0, (float *)(A + 2046464) + 0, (float *)(A + 1997312) + 0, (float *)(A + 2882048) + 0, (float *)(A + 3275264) + 0, (float *)(A + 3471872) + 0);
+  k36_const((float *)(A + 2560) + 0);
+  k37_concat((float *)(A + 3275264) + 0, (float *)(A + 2560) + 0, (float *)(A + 3471872) + 0, (float *)(A + 2980352) + 0, (float *)(A + 2701824) + 0);
+  k38_stack((float *)(A + 2701824) + 0, (float *)(A + 84480) + 0, (float *)(A + 84480) + 16384, (float *)(A + 84480) + 32768, (float *)(A + 84480) + 49152, (float *)(A + 84480) + 65536, (float *)(A + 84480) + 81920, (float *)(A + 84480) + 98304, (float *)(A + 84480) + 114688, (float *)(A + 84480) + 131072, (float *)(A + 84480) + 147456, (float *)(A + 84480) + 163840, (float *)(A + 84480) + 180224, (float *)(A + 84480) + 196608, (float *)(A + 84480) + 212992, (float *)(A + 84480) + 229376, (float *)(A + 84480) + 245760, (float *)(A + 84480) + 262144, (float *)(A + 84480) + 278528, (float *)(A + 84480) + 294912, (float *)(A + 84480) + 311296, (float *)(A + 84480) + 327680, (float *)(A + 84480) + 344064, (float *)(A + 84480) + 360448, (float *)(A + 84480) + 376832, (float *)(A + 84480) + 393216, (float *)(A + 84480) + 409600, (float *)(A + 84480) + 425984, (float *)(A + 5126656) + 0);
+  k39_matmul((float *)(A + 5126656) + 0, in->x + 0, (float *)(A + 35328) + 0);
+  k58_mul((float *)(A + 35328) + 0, (float *)(A + 2030080) + 0);
+  k59_mul_mul((float *)(A + 35328) + 0, (float *)(A + 2505216) + 0);
+  k60_add_pow_sub(P + 24656 /* opt.step */, (float *)(A + 5033792) + 0, (float *)(A + 5033856) + 0);
+  k61_mul_add_sqrt(P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, (float *)(A + 2505216) + 0, (float *)(A + 5033856) + 0, (float *)(A + 35328) + 0, (float *)(A + 2701824) + 0);
+  k62_pow_sub_div((float *)(A + 5033792) + 0, (float *)(A + 5033920) + 0);
+  k40_matmul((float *)(A + 84480) + 0, (float *)(A + 2062848) + 0, (float *)(A + 2800128) + 0);
+  k63_mul((float *)(A + 2800128) + 0, (float *)(A + 2898432) + 0);
+  k64_mul_mul((float *)(A + 2800128) + 0, (float *)(A + 2996736) + 0);
+  k65_mul_add_sqrt(P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, (float *)(A + 2996736) + 0, (float *)(A + 5033856) + 0, (float *)(A + 2800128) + 0, (float *)(A + 3095040) + 0);
+  k41_sum_to((float *)(A + 5126656) + 0, (float *)(A + 5033984) + 0);
+  k66_mul((float *)(A + 5033984) + 0, (float *)(A + 5035008) + 0);
+  k67_mul_mul((float *)(A + 5033984) + 0, (float *)(A + 64000) + 0);
+  k68_mul_add_sqrt(P + 72032 /* opt.peephole1.bias.exp_avg_sq */, (float *)(A + 64000) + 0, (float *)(A + 5033856) + 0, (float *)(A + 5033984) + 0, (float *)(A + 65024) + 0);
+  k42_mul((float *)(A + 84480) + 425984, (float *)(A + 4930048) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 64000) + 0);
+  k42_mul((float *)(A + 84480) + 409600, (float *)(A + 4831744) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 64256) + 0);
+  k42_mul((float *)(A + 84480) + 393216, (float *)(A + 4733440) + 0, (float *)(A + 2560) + 0);
 }
 
 static void peephole_lstm_train_step_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k29_sub_mul((float *)(A + 2030080) + 0, (float *)(A + 133632) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 2046464) + 0, (float *)(A + 133632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1915392) + 0, (float *)(A + 2505216) + 0);
-  k29_sub_mul((float *)(A + 1997312) + 0, (float *)(A + 133632) + 0);
-  k28_mul_sub((float *)(A + 2560) + 0, (float *)(A + 2046464) + 0);
-  k35_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 2030080) + 0, (float *)(A + 84480) + 0, (float *)(A + 2750976) + 0, (float *)(A + 2947584) + 0, (float *)(A + 4848128) + 0, (float *)(A + 2505216) + 0, (float *)(A + 2560) + 0, (float *)(A + 133632) + 0, (float *)(A + 1997312) + 0, (float *)(A + 2046464) + 0, (float *)(A + 2537984) + 0, (float *)(A + 2652672) + 0);
-  k36_const((float *)(A + 2560) + 0);
-  k32_concat((float *)(A + 2537984) + 0, (float *)(A + 2560) + 0, (float *)(A + 2652672) + 0, (float *)(A + 1915392) + 0, (float *)(A + 4569600) + 0);
-  k37_stack((float *)(A + 4569600) + 0, (float *)(A + 5077504) + 0, (float *)(A + 5077504) + 16384, (float *)(A + 5077504) + 32768, (float *)(A + 5077504) + 49152, (float *)(A + 5077504) + 65536, (float *)(A + 5077504) + 81920, (float *)(A + 5077504) + 98304, (float *)(A + 5077504) + 114688, (float *)(A + 5077504) + 131072, (float *)(A + 5077504) + 147456, (float *)(A + 5077504) + 163840, (float *)(A + 5077504) + 180224, (float *)(A + 5077504) + 196608, (float *)(A + 5077504) + 212992, (float *)(A + 5077504) + 229376, (float *)(A + 5077504) + 245760, (float *)(A + 5077504) + 262144, (float *)(A + 5077504) + 278528, (float *)(A + 5077504) + 294912, (float *)(A + 5077504) + 311296, (float *)(A + 5077504) + 327680, (float *)(A + 5077504) + 344064, (float *)(A + 5077504) + 360448, (float *)(A + 5077504) + 376832, (float *)(A + 5077504) + 393216, (float *)(A + 5077504) + 409600, (float *)(A + 5077504) + 425984, (float *)(A + 6846976) + 0);
-  k38_matmul((float *)(A + 6846976) + 0, in->x + 0, (float *)(A + 2030080) + 0);
-  k57_mul((float *)(A + 2030080) + 0, (float *)(A + 2701824) + 0);
-  k58_mul_mul((float *)(A + 2030080) + 0, (float *)(A + 2800128) + 0);
-  k59_add_pow_sub(P + 24656 /* opt.step */, (float *)(A + 5033792) + 0, (float *)(A + 5033856) + 0);
-  k60_mul_add_sqrt(P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, (float *)(A + 2800128) + 0, (float *)(A + 5033856) + 0, (float *)(A + 2030080) + 0, (float *)(A + 2898432) + 0);
-  k61_pow_sub_div((float *)(A + 5033792) + 0, (float *)(A + 5033920) + 0);
-  k39_matmul((float *)(A + 5077504) + 0, (float *)(A + 2062848) + 0, (float *)(A + 4569600) + 0);
-  k62_mul((float *)(A + 4569600) + 0, (float *)(A + 2058752) + 0);
-  k63_mul_mul((float *)(A + 4569600) + 0, (float *)(A + 2124288) + 0);
-  k64_mul_add_sqrt(P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, (float *)(A + 2124288) + 0, (float *)(A + 5033856) + 0, (float *)(A + 4569600) + 0, (float *)(A + 2189824) + 0);
-  k40_sum_to((float *)(A + 6846976) + 0, (float *)(A + 5033984) + 0);
-  k65_mul((float *)(A + 5033984) + 0, (float *)(A + 5035008) + 0);
-  k66_mul_mul((float *)(A + 5033984) + 0, (float *)(A + 2730496) + 0);
-  k67_mul_add_sqrt(P + 72032 /* opt.peephole1.bias.exp_avg_sq */, (float *)(A + 2730496) + 0, (float *)(A + 5033856) + 0, (float *)(A + 5033984) + 0, (float *)(A + 2731520) + 0);
-  k41_mul((float *)(A + 100864) + 0, (float *)(A + 4930048) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2730496) + 0);
-  k41_mul((float *)(A + 1948160) + 0, (float *)(A + 4831744) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2730752) + 0);
-  k41_mul((float *)(A + 117248) + 0, (float *)(A + 4733440) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2731008) + 0);
-  k41_mul((float *)(A + 4913664) + 0, (float *)(A + 4635136) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2731264) + 0);
-  k41_mul((float *)(A + 4766208) + 0, (float *)(A + 4536832) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2732544) + 0);
-  k41_mul((float *)(A + 4749824) + 0, (float *)(A + 4438528) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2732800) + 0);
-  k41_mul((float *)(A + 4717056) + 0, (float *)(A + 4340224) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2733056) + 0);
-  k41_mul((float *)(A + 4553216) + 0, (float *)(A + 4241920) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2733312) + 0);
-  k41_mul((float *)(A + 4454912) + 0, (float *)(A + 4143616) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2733568) + 0);
-  k41_mul((float *)(A + 4356608) + 0, (float *)(A + 4045312) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2733824) + 0);
-  k41_mul((float *)(A + 4258304) + 0, (float *)(A + 3947008) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2734080) + 0);
-  k41_mul((float *)(A + 4160000) + 0, (float *)(A + 3848704) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2734336) + 0);
-  k41_mul((float *)(A + 4061696) + 0, (float *)(A + 3750400) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2828800) + 0);
-  k41_mul((float *)(A + 3963392) + 0, (float *)(A + 3652096) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2829056) + 0);
-  k41_mul((float *)(A + 3865088) + 0, (float *)(A + 3553792) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2829312) + 0);
-  k41_mul((float *)(A + 3766784) + 0, (float *)(A + 3455488) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2829568) + 0);
-  k41_mul((float *)(A + 3668480) + 0, (float *)(A + 3357184) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2829824) + 0);
-  k41_mul((float *)(A + 3570176) + 0, (float *)(A + 3258880) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2830080) + 0);
-  k41_mul((float *)(A + 3471872) + 0, (float *)(A + 3160576) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2830336) + 0);
-  k41_mul((float *)(A + 3373568) + 0, (float *)(A + 3062272) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2830592) + 0);
-  k41_mul((float *)(A + 3275264) + 0, (float *)(A + 2963968) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2830848) + 0);
-  k41_mul((float *)(A + 3176960) + 0, (float *)(A + 2865664) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2831104) + 0);
-  k41_mul((float *)(A + 3078656) + 0, (float *)(A + 2767360) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2831360) + 0);
-  k41_mul((float *)(A + 2980352) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2831616) + 0);
-  k41_mul((float *)(A + 2882048) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2831872) + 0);
-  k41_mul((float *)(A + 2783744) + 0, (float *)(A + 2570752) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2832128) + 0);
-  k41_mul((float *)(A + 2685440) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2832384) + 0);
-  k41_mul((float *)(A + 150016) + 0, (float *)(A + 4930048) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2832640) + 0);
-  k41_mul((float *)(A + 5011968) + 0, (float *)(A + 4831744) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2927104) + 0);
-  k41_mul((float *)(A + 5052480) + 0, (float *)(A + 4733440) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2927360) + 0);
-  k41_mul((float *)(A + 4815360) + 0, (float *)(A + 4635136) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2927616) + 0);
-  k41_mul((float *)(A + 5036096) + 0, (float *)(A + 4536832) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2927872) + 0);
-  k41_mul((float *)(A + 4962816) + 0, (float *)(A + 4438528) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2928128) + 0);
-  k41_mul((float *)(A + 4979200) + 0, (float *)(A + 4340224) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2928384) + 0);
-  k41_mul((float *)(A + 4995584) + 0, (float *)(A + 4241920) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2928640) + 0);
-  k41_mul((float *)(A + 4667904) + 0, (float *)(A + 4143616) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2928896) + 0);
-  k41_mul((float *)(A + 4651520) + 0, (float *)(A + 4045312) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2929152) + 0);
-  k41_mul((float *)(A + 4520448) + 0, (float *)(A + 3947008) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2929408) + 0);
-  k41_mul((float *)(A + 4471296) + 0, (float *)(A + 3848704) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2929664) + 0);
-  k41_mul((float *)(A + 4487680) + 0, (float *)(A + 3750400) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2929920) + 0);
-  k41_mul((float *)(A + 4422144) + 0, (float *)(A + 3652096) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2930176) + 0);
-  k41_mul((float *)(A + 4323840) + 0, (float *)(A + 3553792) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2930432) + 0);
-  k41_mul((float *)(A + 4225536) + 0, (float *)(A + 3455488) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2930688) + 0);
-  k41_mul((float *)(A + 4127232) + 0, (float *)(A + 3357184) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 2930944) + 0);
-  k41_mul((float *)(A + 4028928) + 0, (float *)(A + 3258880) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5028352) + 0);
-  k41_mul((float *)(A + 3930624) + 0, (float *)(A + 3160576) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5028608) + 0);
-  k41_mul((float *)(A + 3832320) + 0, (float *)(A + 3062272) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5028864) + 0);
-  k41_mul((float *)(A + 3734016) + 0, (float *)(A + 2963968) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5029120) + 0);
-  k41_mul((float *)(A + 3635712) + 0, (float *)(A + 2865664) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5029376) + 0);
-  k41_mul((float *)(A + 3537408) + 0, (float *)(A + 2767360) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5029632) + 0);
-  k41_mul((float *)(A + 3439104) + 0, (float *)(A + 2669056) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5029888) + 0);
-  k41_mul((float *)(A + 3340800) + 0, (float *)(A + 2554368) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5030144) + 0);
-  k41_mul((float *)(A + 3242496) + 0, (float *)(A + 2570752) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5030400) + 0);
-  k41_mul((float *)(A + 3144192) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5030656) + 0);
-  k41_mul((float *)(A + 1964544) + 0, (float *)(A + 18944) + 0, (float *)(A + 2560) + 0);
-  k42_sum_to((float *)(A + 2560) + 0, (float *)(A + 5030912) + 0);
-  k41_mul((float *)(A + 35328) + 0, (float *)(A + 4930048) + 0, (float *)(A + 51712) + 0);
-  k42_sum_to((float *)(A + 51712) + 0, (float *)(A + 5031168) + 0);
-  k41_mul((float *)(A + 1931776) + 0, (float *)(A + 4831744) + 0, (float *)(A + 1948160) + 0);
-  k42_sum_to((float *)(A + 1948160) + 0, (float *)(A + 5031424) + 0);
-  k41_mul((float *)(A + 4700672) + 0, (float *)(A + 4733440) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5031680) + 0);
-  k41_mul((float *)(A + 1980928) + 0, (float *)(A + 4635136) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5031936) + 0);
-  k41_mul((float *)(A + 4504064) + 0, (float *)(A + 4536832) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5032192) + 0);
-  k41_mul((float *)(A + 4405760) + 0, (float *)(A + 4438528) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5032448) + 0);
-  k41_mul((float *)(A + 4307456) + 0, (float *)(A + 4340224) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5032704) + 0);
-  k41_mul((float *)(A + 4209152) + 0, (float *)(A + 4241920) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5032960) + 0);
-  k41_mul((float *)(A + 4110848) + 0, (float *)(A + 4143616) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5033216) + 0);
-  k41_mul((float *)(A + 4012544) + 0, (float *)(A + 4045312) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 5033472) + 0);
-  k41_mul((float *)(A + 3914240) + 0, (float *)(A + 3947008) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1948160) + 0);
-  k41_mul((float *)(A + 3815936) + 0, (float *)(A + 3848704) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1948416) + 0);
-  k41_mul((float *)(A + 3717632) + 0, (float *)(A + 3750400) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1948672) + 0);
-  k41_mul((float *)(A + 3619328) + 0, (float *)(A + 3652096) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1948928) + 0);
-  k41_mul((float *)(A + 3521024) + 0, (float *)(A + 3553792) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1949184) + 0);
-  k41_mul((float *)(A + 3422720) + 0, (float *)(A + 3455488) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1949440) + 0);
-  k41_mul((float *)(A + 3324416) + 0, (float *)(A + 3357184) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1949696) + 0);
-  k41_mul((float *)(A + 3226112) + 0, (float *)(A + 3258880) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1949952) + 0);
-  k41_mul((float *)(A + 3127808) + 0, (float *)(A + 3160576) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1950208) + 0);
-  k41_mul((float *)(A + 3029504) + 0, (float *)(A + 3062272) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1950464) + 0);
-  k41_mul((float *)(A + 2931200) + 0, (float *)(A + 2963968) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1950720) + 0);
-  k41_mul((float *)(A + 2832896) + 0, (float *)(A + 2865664) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1950976) + 0);
-  k41_mul((float *)(A + 2734592) + 0, (float *)(A + 2767360) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1951232) + 0);
-  k41_mul((float *)(A + 2636288) + 0, (float *)(A + 2669056) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1951488) + 0);
-  k41_mul((float *)(A + 2521600) + 0, (float *)(A + 2554368) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1951744) + 0);
-  k41_mul((float *)(A + 1899008) + 0, (float *)(A + 2570752) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1952000) + 0);
-  k41_mul((float *)(A + 1915392) + 0, (float *)(A + 2013696) + 0, (float *)(A + 1931776) + 0);
-  k42_sum_to((float *)(A + 1931776) + 0, (float *)(A + 1952256) + 0);
-  k43_addn((float *)(A + 2730496) + 0, (float *)(A + 2730752) + 0, (float *)(A + 2731008) + 0, (float *)(A + 2731264) + 0, (float *)(A + 2732544) + 0, (float *)(A + 2732800) + 0, (float *)(A + 2733056) + 0, (float *)(A + 2733312) + 0, (float *)(A + 2733568) + 0, (float *)(A + 2733824) + 0, (float *)(A + 2734080) + 0, (float *)(A + 2734336) + 0, (float *)(A + 2828800) + 0, (float *)(A + 2829056) + 0, (float *)(A + 2829312) + 0, (float *)(A + 2829568) + 0, (float *)(A + 2829824) + 0, (float *)(A + 2830080) + 0, (float *)(A + 2830336) + 0, (float *)(A + 2830592) + 0, (float *)(A + 2830848) + 0, (float *)(A + 2831104) + 0, (float *)(A + 2831360) + 0, (float *)(A + 2831616) + 0, (float *)(A + 2831872) + 0, (float *)(A + 2832128) + 0, (float *)(A + 2832384) + 0, (float *)(A + 1952512) + 0);
-  k43_addn((float *)(A + 2832640) + 0, (float *)(A + 2927104) + 0, (float *)(A + 2927360) + 0, (float *)(A + 2927616) + 0, (float *)(A + 2927872) + 0, (float *)(A + 2928128) + 0, (float *)(A + 2928384) + 0, (float *)(A + 2928640) + 0, (float *)(A + 2928896) + 0, (float *)(A + 2929152) + 0, (float *)(A + 2929408) + 0, (float *)(A + 2929664) + 0, (float *)(A + 2929920) + 0, (float *)(A + 2930176) + 0, (float *)(A + 2930432) + 0, (float *)(A + 2930688) + 0, (float *)(A + 2930944) + 0, (float *)(A + 5028352) + 0, (float *)(A + 5028608) + 0, (float *)(A + 5028864) + 0, (float *)(A + 5029120) + 0, (float *)(A + 5029376) + 0, (float *)(A + 5029632) + 0, (float *)(A + 5029888) + 0, (float *)(A + 5030144) + 0, (float *)(A + 5030400) + 0, (float *)(A + 5030656) + 0, (float *)(A + 2730496) + 0);
-  k44_addn((float *)(A + 5030912) + 0, (float *)(A + 5031168) + 0, (float *)(A + 5031424) + 0, (float *)(A + 5031680) + 0, (float *)(A + 5031936) + 0, (float *)(A + 5032192) + 0, (float *)(A + 5032448) + 0, (float *)(A + 5032704) + 0, (float *)(A + 5032960) + 0, (float *)(A + 5033216) + 0, (float *)(A + 5033472) + 0, (float *)(A + 1948160) + 0, (float *)(A + 1948416) + 0, (float *)(A + 1948672) + 0, (float *)(A + 1948928) + 0, (float *)(A + 1949184) + 0, (float *)(A + 1949440) + 0, (float *)(A + 1949696) + 0, (float *)(A + 1949952) + 0, (float *)(A + 1950208) + 0, (float *)(A + 1950464) + 0, (float *)(A + 1950720) + 0, (float *)(A + 1950976) + 0, (float *)(A + 1951232) + 0, (float *)(A + 1951488) + 0, (float *)(A + 1951744) + 0, (float *)(A + 1952000) + 0, (float *)(A + 1952256) + 0, (float *)(A + 2730752) + 0);
-  k45_concat((float *)(A + 1952512) + 0, (float *)(A + 2730496) + 0, (float *)(A + 2730752) + 0, (float *)(A + 1948160) + 0);
-  k68_mul((float *)(A + 1948160) + 0, (float *)(A + 2730496) + 0);
-  k69_mul_mul((float *)(A + 1948160) + 0, (float *)(A + 5028352) + 0);
-  k70_mul_add_sqrt(P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, (float *)(A + 5028352) + 0, (float *)(A + 5033856) + 0, (float *)(A + 5029120) + 0, (float *)(A + 5029888) + 0);
-  k46_matmul((float *)(A + 0) + 0, (float *)(A + 68096) + 0, (float *)(A + 5030656) + 0);
-  k71_mul((float *)(A + 5030656) + 0, (float *)(A + 1948160) + 0);
-  k72_mul_mul((float *)(A + 5030656) + 0, (float *)(A + 1950720) + 0);
-  k73_mul_add_sqrt(P + 73312 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 1950720) + 0, (float *)(A + 5033856) + 0, (float *)(A + 5030656) + 0, (float *)(A + 1953280) + 0);
-  k47_sum_to((float *)(A + 0) + 0, (float *)(A + 2731264) + 0);
-  k74_mul((float *)(A + 2731264) + 0, (float *)(A + 2731328) + 0);
-  k75_mul_mul((float *)(A + 2731264) + 0, (float *)(A + 2731392) + 0);
-}
-
-static void peephole_lstm_train_step_4(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k76_mul_add_sqrt(P + 73968 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 2731392) + 0, (float *)(A + 5033856) + 0, (float *)(A + 2731264) + 0, (float *)(A + 2731456) + 0);
-  k48_mul_neg((float *)(A + 5036032) + 0, (float *)(A + 2731392) + 0);
-  k49_mul((float *)(A + 5033728) + 0, (float *)(A + 5033856) + 0);
-  k77_mul_add_div(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, (float *)(A + 2701824) + 0, (float *)(A + 2898432) + 0, (float *)(A + 5033920) + 0, P + 0 /* peephole1.weight_ih */, (float *)(A + 1980928) + 0, (float *)(A + 2669056) + 0);
-  k78_mul_add_div(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, (float *)(A + 2058752) + 0, (float *)(A + 2189824) + 0, (float *)(A + 5033920) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2124288) + 0, (float *)(A + 2996736) + 0);
-  k79_mul_add_div(P + 71776 /* opt.peephole1.bias.exp_avg */, (float *)(A + 5035008) + 0, (float *)(A + 2731520) + 0, (float *)(A + 5033920) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 1950720) + 0, (float *)(A + 1951744) + 0);
-  k80_mul_add_div(P + 72288 /* opt.peephole1.peephole.exp_avg */, (float *)(A + 2730496) + 0, (float *)(A + 5029888) + 0, (float *)(A + 5033920) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 5028352) + 0, (float *)(A + 2731520) + 0);
-  k81_mul_add_div(P + 72672 /* opt.dense1.weight.exp_avg */, (float *)(A + 1948160) + 0, (float *)(A + 1953280) + 0, (float *)(A + 5033920) + 0, P + 24000 /* dense1.weight */, (float *)(A + 2009600) + 0, (float *)(A + 2697728) + 0);
-  k82_mul_add_div(P + 73952 /* opt.dense1.bias.exp_avg */, (float *)(A + 2731328) + 0, (float *)(A + 2731456) + 0, (float *)(A + 5033920) + 0, P + 24640 /* dense1.bias */, (float *)(A + 5036032) + 0, (float *)(A + 2732288) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 64512) + 0);
+  k42_mul((float *)(A + 84480) + 376832, (float *)(A + 4635136) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 64768) + 0);
+  k42_mul((float *)(A + 84480) + 360448, (float *)(A + 4536832) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 66048) + 0);
+  k42_mul((float *)(A + 84480) + 344064, (float *)(A + 4438528) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 66304) + 0);
+  k42_mul((float *)(A + 84480) + 327680, (float *)(A + 4340224) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 66560) + 0);
+  k42_mul((float *)(A + 84480) + 311296, (float *)(A + 4241920) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 66816) + 0);
+  k42_mul((float *)(A + 84480) + 294912, (float *)(A + 4143616) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 67072) + 0);
+  k42_mul((float *)(A + 84480) + 278528, (float *)(A + 4045312) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 67328) + 0);
+  k42_mul((float *)(A + 84480) + 262144, (float *)(A + 3947008) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 67584) + 0);
+  k42_mul((float *)(A + 84480) + 245760, (float *)(A + 3848704) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 67840) + 0);
+  k42_mul((float *)(A + 84480) + 229376, (float *)(A + 3750400) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 1997312) + 0);
+  k42_mul((float *)(A + 84480) + 212992, (float *)(A + 3652096) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 1997568) + 0);
+  k42_mul((float *)(A + 84480) + 196608, (float *)(A + 3553792) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 1997824) + 0);
+  k42_mul((float *)(A + 84480) + 180224, (float *)(A + 3455488) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 1998080) + 0);
+  k42_mul((float *)(A + 84480) + 163840, (float *)(A + 3357184) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 1998336) + 0);
+  k42_mul((float *)(A + 84480) + 147456, (float *)(A + 3258880) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 1998592) + 0);
+  k42_mul((float *)(A + 84480) + 131072, (float *)(A + 3160576) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 1998848) + 0);
+  k42_mul((float *)(A + 84480) + 114688, (float *)(A + 3062272) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 1999104) + 0);
+  k42_mul((float *)(A + 84480) + 98304, (float *)(A + 2963968) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 1999360) + 0);
+  k42_mul((float *)(A + 84480) + 81920, (float *)(A + 2865664) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 1999616) + 0);
+  k42_mul((float *)(A + 84480) + 65536, (float *)(A + 2767360) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 1999872) + 0);
+  k42_mul((float *)(A + 84480) + 49152, (float *)(A + 2669056) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2000128) + 0);
+  k42_mul((float *)(A + 84480) + 32768, (float *)(A + 2554368) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2000384) + 0);
+  k42_mul((float *)(A + 84480) + 16384, (float *)(A + 2570752) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2000640) + 0);
+  k42_mul((float *)(A + 84480) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2000896) + 0);
+  k42_mul((float *)(A + 84480) + 426048, (float *)(A + 4930048) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2001152) + 0);
+  k42_mul((float *)(A + 84480) + 409664, (float *)(A + 4831744) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2001408) + 0);
+  k42_mul((float *)(A + 84480) + 393280, (float *)(A + 4733440) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2001664) + 0);
+  k42_mul((float *)(A + 84480) + 376896, (float *)(A + 4635136) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2001920) + 0);
+  k42_mul((float *)(A + 84480) + 360512, (float *)(A + 4536832) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2002176) + 0);
+  k42_mul((float *)(A + 84480) + 344128, (float *)(A + 4438528) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2002432) + 0);
+  k42_mul((float *)(A + 84480) + 327744, (float *)(A + 4340224) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2002688) + 0);
+  k42_mul((float *)(A + 84480) + 311360, (float *)(A + 4241920) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2002944) + 0);
+  k42_mul((float *)(A + 84480) + 294976, (float *)(A + 4143616) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2003200) + 0);
+  k42_mul((float *)(A + 84480) + 278592, (float *)(A + 4045312) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2003456) + 0);
+  k42_mul((float *)(A + 84480) + 262208, (float *)(A + 3947008) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2003712) + 0);
+  k42_mul((float *)(A + 84480) + 245824, (float *)(A + 3848704) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2003968) + 0);
+  k42_mul((float *)(A + 84480) + 229440, (float *)(A + 3750400) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2004224) + 0);
+  k42_mul((float *)(A + 84480) + 213056, (float *)(A + 3652096) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2004480) + 0);
+  k42_mul((float *)(A + 84480) + 196672, (float *)(A + 3553792) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2004736) + 0);
+  k42_mul((float *)(A + 84480) + 180288, (float *)(A + 3455488) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2004992) + 0);
+  k42_mul((float *)(A + 84480) + 163904, (float *)(A + 3357184) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2005248) + 0);
+  k42_mul((float *)(A + 84480) + 147520, (float *)(A + 3258880) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2005504) + 0);
+  k42_mul((float *)(A + 84480) + 131136, (float *)(A + 3160576) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2005760) + 0);
+  k42_mul((float *)(A + 84480) + 114752, (float *)(A + 3062272) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2006016) + 0);
+  k42_mul((float *)(A + 84480) + 98368, (float *)(A + 2963968) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2006272) + 0);
+  k42_mul((float *)(A + 84480) + 81984, (float *)(A + 2865664) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2006528) + 0);
+  k42_mul((float *)(A + 84480) + 65600, (float *)(A + 2767360) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2006784) + 0);
+  k42_mul((float *)(A + 84480) + 49216, (float *)(A + 2669056) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2007040) + 0);
+  k42_mul((float *)(A + 84480) + 32832, (float *)(A + 2554368) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2007296) + 0);
+  k42_mul((float *)(A + 84480) + 16448, (float *)(A + 2570752) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2007552) + 0);
+  k42_mul((float *)(A + 84480) + 64, (float *)(A + 2013696) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2007808) + 0);
+  k42_mul((float *)(A + 84480) + 426176, (float *)(A + 18944) + 0, (float *)(A + 2560) + 0);
+  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2008064) + 0);
+  k42_mul((float *)(A + 84480) + 409792, (float *)(A + 4930048) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2008320) + 0);
+  k42_mul((float *)(A + 84480) + 393408, (float *)(A + 4831744) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2008576) + 0);
+  k42_mul((float *)(A + 84480) + 377024, (float *)(A + 4733440) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2008832) + 0);
+  k42_mul((float *)(A + 84480) + 360640, (float *)(A + 4635136) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2009088) + 0);
+  k42_mul((float *)(A + 84480) + 344256, (float *)(A + 4536832) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2009344) + 0);
+  k42_mul((float *)(A + 84480) + 327872, (float *)(A + 4438528) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2009600) + 0);
+  k42_mul((float *)(A + 84480) + 311488, (float *)(A + 4340224) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2009856) + 0);
+  k42_mul((float *)(A + 84480) + 295104, (float *)(A + 4241920) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2010112) + 0);
+  k42_mul((float *)(A + 84480) + 278720, (float *)(A + 4143616) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2010368) + 0);
+  k42_mul((float *)(A + 84480) + 262336, (float *)(A + 4045312) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2010624) + 0);
+  k42_mul((float *)(A + 84480) + 245952, (float *)(A + 3947008) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2010880) + 0);
+  k42_mul((float *)(A + 84480) + 229568, (float *)(A + 3848704) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2011136) + 0);
+  k42_mul((float *)(A + 84480) + 213184, (float *)(A + 3750400) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2011392) + 0);
+  k42_mul((float *)(A + 84480) + 196800, (float *)(A + 3652096) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2011648) + 0);
+  k42_mul((float *)(A + 84480) + 180416, (float *)(A + 3553792) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2011904) + 0);
+  k42_mul((float *)(A + 84480) + 164032, (float *)(A + 3455488) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2012160) + 0);
+  k42_mul((float *)(A + 84480) + 147648, (float *)(A + 3357184) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2012416) + 0);
+  k42_mul((float *)(A + 84480) + 131264, (float *)(A + 3258880) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2012672) + 0);
+  k42_mul((float *)(A + 84480) + 114880, (float *)(A + 3160576) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2012928) + 0);
+  k42_mul((float *)(A + 84480) + 98496, (float *)(A + 3062272) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2013184) + 0);
+  k42_mul((float *)(A + 84480) + 82112, (float *)(A + 2963968) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2013440) + 0);
+  k42_mul((float *)(A + 84480) + 65728, (float *)(A + 2865664) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2783744) + 0);
+  k42_mul((float *)(A + 84480) + 49344, (float *)(A + 2767360) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2784000) + 0);
+  k42_mul((float *)(A + 84480) + 32960, (float *)(A + 2669056) + 0, (float *)(A + 2685440) + 0);
+  k43_sum_to((float *)(A + 2685440) + 0, (float *)(A + 2784256) + 0);
+  k42_mul((float *)(A + 84480) + 16576, (float *)(A + 2554368) + 0, (float *)(A + 2865664) + 0);
+  k43_sum_to((float *)(A + 2865664) + 0, (float *)(A + 2784512) + 0);
+  k42_mul((float *)(A + 84480) + 192, (float *)(A + 2570752) + 0, (float *)(A + 2865664) + 0);
+  k43_sum_to((float *)(A + 2865664) + 0, (float *)(A + 2784768) + 0);
+  k44_mul((float *)(A + 2980352) + 0, (float *)(A + 2013696) + 0, (float *)(A + 2865664) + 0);
+  k43_sum_to((float *)(A + 2865664) + 0, (float *)(A + 2785024) + 0);
+  k45_addn((float *)(A + 64000) + 0, (float *)(A + 64256) + 0, (float *)(A + 64512) + 0, (float *)(A + 64768) + 0, (float *)(A + 66048) + 0, (float *)(A + 66304) + 0, (float *)(A + 66560) + 0, (float *)(A + 66816) + 0, (float *)(A + 67072) + 0, (float *)(A + 67328) + 0, (float *)(A + 67584) + 0, (float *)(A + 67840) + 0, (float *)(A + 1997312) + 0, (float *)(A + 1997568) + 0, (float *)(A + 1997824) + 0, (float *)(A + 1998080) + 0, (float *)(A + 1998336) + 0, (float *)(A + 1998592) + 0, (float *)(A + 1998848) + 0, (float *)(A + 1999104) + 0, (float *)(A + 1999360) + 0, (float *)(A + 1999616) + 0, (float *)(A + 1999872) + 0, (float *)(A + 2000128) + 0, (float *)(A + 2000384) + 0, (float *)(A + 2000640) + 0, (float *)(A + 2000896) + 0, (float *)(A + 2785280) + 0);
+  k45_addn((float *)(A + 2001152) + 0, (float *)(A + 2001408) + 0, (float *)(A + 2001664) + 0, (float *)(A + 2001920) + 0, (float *)(A + 2002176) + 0, (float *)(A + 2002432) + 0, (float *)(A + 2002688) + 0, (float *)(A + 2002944) + 0, (float *)(A + 2003200) + 0, (float *)(A + 2003456) + 0, (float *)(A + 2003712) + 0, (float *)(A + 2003968) + 0, (float *)(A + 2004224) + 0, (float *)(A + 2004480) + 0, (float *)(A + 2004736) + 0, (float *)(A + 2004992) + 0, (float *)(A + 2005248) + 0, (float *)(A + 2005504) + 0, (float *)(A + 2005760) + 0, (float *)(A + 2006016) + 0, (float *)(A + 2006272) + 0, (float *)(A + 2006528) + 0, (float *)(A + 2006784) + 0, (float *)(A + 2007040) + 0, (float *)(A + 2007296) + 0, (float *)(A + 2007552) + 0, (float *)(A + 2007808) + 0, (float *)(A + 2785280) + 64);
+  k46_addn((float *)(A + 2008064) + 0, (float *)(A + 2008320) + 0, (float *)(A + 2008576) + 0, (float *)(A + 2008832) + 0, (float *)(A + 2009088) + 0, (float *)(A + 2009344) + 0, (float *)(A + 2009600) + 0, (float *)(A + 2009856) + 0, (float *)(A + 2010112) + 0, (float *)(A + 2010368) + 0, (float *)(A + 2010624) + 0, (float *)(A + 2010880) + 0, (float *)(A + 2011136) + 0, (float *)(A + 2011392) + 0, (float *)(A + 2011648) + 0, (float *)(A + 2011904) + 0, (float *)(A + 2012160) + 0, (float *)(A + 2012416) + 0, (float *)(A + 2012672) + 0, (float *)(A + 2012928) + 0, (float *)(A + 2013184) + 0, (float *)(A + 2013440) + 0, (float *)(A + 2783744) + 0, (float *)(A + 2784000) + 0, (float *)(A + 2784256) + 0, (float *)(A + 2784512) + 0, (float *)(A + 2784768) + 0, (float *)(A + 2785024) + 0, (float *)(A + 2785280) + 128);
+  k69_mul((float *)(A + 2785280) + 0, (float *)(A + 64000) + 0);
+  k70_mul_mul((float *)(A + 2785280) + 0, (float *)(A + 66048) + 0);
+  k71_mul_add_sqrt(P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, (float *)(A + 66048) + 0, (float *)(A + 5033856) + 0, (float *)(A + 66816) + 0, (float *)(A + 2865664) + 0);
+  k47_matmul((float *)(A + 0) + 0, (float *)(A + 68096) + 0, (float *)(A + 2866432) + 0);
+  k72_mul((float *)(A + 2866432) + 0, (float *)(A + 2868992) + 0);
+  k73_mul_mul((float *)(A + 2866432) + 0, (float *)(A + 2871552) + 0);
+  k74_mul_add_sqrt(P + 73312 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 2871552) + 0, (float *)(A + 5033856) + 0, (float *)(A + 2866432) + 0, (float *)(A + 2874112) + 0);
+  k48_sum_to((float *)(A + 0) + 0, (float *)(A + 64768) + 0);
+  k75_mul((float *)(A + 64768) + 0, (float *)(A + 64832) + 0);
+  k76_mul_mul((float *)(A + 64768) + 0, (float *)(A + 64896) + 0);
+  k77_mul_add_sqrt(P + 73968 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 64896) + 0, (float *)(A + 5033856) + 0, (float *)(A + 64768) + 0, (float *)(A + 64960) + 0);
+  k49_mul_neg((float *)(A + 5036032) + 0, (float *)(A + 64896) + 0);
+  k50_mul((float *)(A + 5033728) + 0, (float *)(A + 5033856) + 0);
+  k78_mul_add_div(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, (float *)(A + 2030080) + 0, (float *)(A + 2701824) + 0, (float *)(A + 5033920) + 0, P + 0 /* peephole1.weight_ih */, (float *)(A + 1997312) + 0, (float *)(A + 0) + 0);
+  k79_mul_add_div(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, (float *)(A + 2898432) + 0, (float *)(A + 3095040) + 0, (float *)(A + 5033920) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4962816) + 0, (float *)(A + 2980352) + 0);
+  k80_mul_add_div(P + 71776 /* opt.peephole1.bias.exp_avg */, (float *)(A + 5035008) + 0, (float *)(A + 65024) + 0, (float *)(A + 5033920) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 2871552) + 0, (float *)(A + 2872576) + 0);
+  k81_mul_add_div(P + 72288 /* opt.peephole1.peephole.exp_avg */, (float *)(A + 64000) + 0, (float *)(A + 2865664) + 0, (float *)(A + 5033920) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 66048) + 0, (float *)(A + 65024) + 0);
+  k82_mul_add_div(P + 72672 /* opt.dense1.weight.exp_avg */, (float *)(A + 2868992) + 0, (float *)(A + 2874112) + 0, (float *)(A + 5033920) + 0, P + 24000 /* dense1.weight */, (float *)(A + 2025984) + 0, (float *)(A + 2876672) + 0);
+  k83_mul_add_div(P + 73952 /* opt.dense1.bias.exp_avg */, (float *)(A + 64832) + 0, (float *)(A + 64960) + 0, (float *)(A + 5033920) + 0, P + 24640 /* dense1.bias */, (float *)(A + 5036032) + 0, (float *)(A + 65792) + 0);
 }
 
 float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, peephole_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -3295,28 +3240,27 @@ float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, pee
   peephole_lstm_train_step_1(P, in, A, seed);
   peephole_lstm_train_step_2(P, in, A, seed);
   peephole_lstm_train_step_3(P, in, A, seed);
-  peephole_lstm_train_step_4(P, in, A, seed);
-  k50_copy((float *)(A + 2731392) + 0, &loss);
-  if (metrics) k50_copy((float *)(A + 5033856) + 0, &metrics->accuracy);
-  k50_copy((float *)(A + 5033792) + 0, params + 24656);
-  k51_copy((float *)(A + 1980928) + 0, params + 24672);
-  k51_copy((float *)(A + 2030080) + 0, params + 31840);
-  k51_copy((float *)(A + 2669056) + 0, params + 0);
-  k52_copy((float *)(A + 2124288) + 0, params + 39008);
-  k52_copy((float *)(A + 4569600) + 0, params + 55392);
-  k52_copy((float *)(A + 2996736) + 0, params + 7168);
-  k53_copy((float *)(A + 1950720) + 0, params + 71776);
-  k53_copy((float *)(A + 5033984) + 0, params + 72032);
-  k53_copy((float *)(A + 1951744) + 0, params + 23552);
-  k54_copy((float *)(A + 5028352) + 0, params + 72288);
-  k54_copy((float *)(A + 5029120) + 0, params + 72480);
-  k54_copy((float *)(A + 2731520) + 0, params + 23808);
-  k55_copy((float *)(A + 2009600) + 0, params + 72672);
-  k55_copy((float *)(A + 5030656) + 0, params + 73312);
-  k55_copy((float *)(A + 2697728) + 0, params + 24000);
-  k56_copy((float *)(A + 5036032) + 0, params + 73952);
-  k56_copy((float *)(A + 2731264) + 0, params + 73968);
-  k56_copy((float *)(A + 2732288) + 0, params + 24640);
+  k51_copy((float *)(A + 64896) + 0, &loss);
+  if (metrics) k51_copy((float *)(A + 5033856) + 0, &metrics->accuracy);
+  k51_copy((float *)(A + 5033792) + 0, params + 24656);
+  k52_copy((float *)(A + 1997312) + 0, params + 24672);
+  k52_copy((float *)(A + 35328) + 0, params + 31840);
+  k52_copy((float *)(A + 0) + 0, params + 0);
+  k53_copy((float *)(A + 4962816) + 0, params + 39008);
+  k53_copy((float *)(A + 2800128) + 0, params + 55392);
+  k53_copy((float *)(A + 2980352) + 0, params + 7168);
+  k54_copy((float *)(A + 2871552) + 0, params + 71776);
+  k54_copy((float *)(A + 5033984) + 0, params + 72032);
+  k54_copy((float *)(A + 2872576) + 0, params + 23552);
+  k55_copy((float *)(A + 66048) + 0, params + 72288);
+  k55_copy((float *)(A + 66816) + 0, params + 72480);
+  k55_copy((float *)(A + 65024) + 0, params + 23808);
+  k56_copy((float *)(A + 2025984) + 0, params + 72672);
+  k56_copy((float *)(A + 2866432) + 0, params + 73312);
+  k56_copy((float *)(A + 2876672) + 0, params + 24000);
+  k57_copy((float *)(A + 5036032) + 0, params + 73952);
+  k57_copy((float *)(A + 64768) + 0, params + 73968);
+  k57_copy((float *)(A + 65792) + 0, params + 24640);
   return loss;
 }
 
@@ -3330,16 +3274,16 @@ typedef struct {
 static void peephole_lstm_step_1(const float *restrict P, const peephole_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* peephole1.weight_ih */, (float *)(A + 0) + 0);
-  k83_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 28672) + 0);
+  k84_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 28672) + 0);
   k4_transpose(P + 7168 /* peephole1.weight_hh */, (float *)(A + 29696) + 0);
-  k84_matmul(in->state0 + 0, (float *)(A + 29696) + 0, (float *)(A + 0) + 0);
-  k85_add_add((float *)(A + 28672) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 0) + 0, (float *)(A + 1024) + 0);
-  k86_tanh((float *)(A + 1024) + 128, (float *)(A + 0) + 0);
-  k87_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 1024) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k85_matmul(in->state0 + 0, (float *)(A + 29696) + 0, (float *)(A + 0) + 0);
+  k86_add_add((float *)(A + 28672) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 0) + 0, (float *)(A + 1024) + 0);
+  k87_tanh((float *)(A + 1024) + 128, (float *)(A + 0) + 0);
+  k88_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 1024) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
   k10_transpose(P + 24000 /* dense1.weight */, (float *)(A + 2048) + 0);
-  k88_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 1024) + 64, (float *)(A + 256) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1024) + 192, (float *)(A + 0) + 0, (float *)(A + 512) + 0);
-  k89_matmul((float *)(A + 512) + 0, (float *)(A + 2048) + 0, (float *)(A + 256) + 0);
-  k90_add((float *)(A + 256) + 0, P + 24640 /* dense1.bias */, (float *)(A + 320) + 0);
+  k89_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 1024) + 64, (float *)(A + 256) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1024) + 192, (float *)(A + 0) + 0, (float *)(A + 512) + 0);
+  k90_matmul((float *)(A + 512) + 0, (float *)(A + 2048) + 0, (float *)(A + 256) + 0);
+  k91_add((float *)(A + 256) + 0, P + 24640 /* dense1.bias */, (float *)(A + 320) + 0);
 }
 
 void peephole_lstm_step(const float *params, peephole_lstm_state *state, const peephole_lstm_step_input *input, peephole_lstm_step_outputs *out, void *arena) {
@@ -3354,9 +3298,9 @@ void peephole_lstm_step(const float *params, peephole_lstm_state *state, const p
   in_.state1 = state->state1;
   (void)P, (void)A;
   peephole_lstm_step_1(P, in, A, seed);
-  if (out) k91_copy((float *)(A + 320) + 0, out->logits);
-  k92_copy((float *)(A + 512) + 0, state->state0);
-  k92_copy((float *)(A + 0) + 0, state->state1);
+  if (out) k92_copy((float *)(A + 320) + 0, out->logits);
+  k93_copy((float *)(A + 512) + 0, state->state0);
+  k93_copy((float *)(A + 0) + 0, state->state1);
 }
 
 void peephole_lstm_reset(peephole_lstm_state *state) {
@@ -3365,7 +3309,7 @@ void peephole_lstm_reset(peephole_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long peephole_lstm_tool_arena[4] = {2093056, 8679424, 8681984, 95232};
+const long peephole_lstm_tool_arena[4] = {2093056, 6959104, 6961664, 95232};
 const int peephole_lstm_tool_dtype = 4; /* bytes per element */
 const int peephole_lstm_tool_nparams = 19;
 const char *const peephole_lstm_tool_inputs[] = {"x", "y", 0};

@@ -676,54 +676,107 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* fused: step mul over mul [32, 50] (specs/sine_rnn.lua:9) */
 static void k16_step_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1600; i0++) {
-    const float t0 = (a0[i0 * 1] > 0.0f ? 1.0f : 0.0f);
-    const float t1 = (a1[i0 * 1] * t0);
-    out0[i0 * 1] = t1;
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      const float t0 = (a0[i0 * 50 + i1 * 1] > 0.0f ? 1.0f : 0.0f);
+      const float t1 = (a1[i0 * 50 + i1 * 1] * t0);
+      out0[i0 * 500 + i1 * 1] = t1;
   }
 }
 
-/* stack [32, 10, 50] (specs/sine_rnn.lua:9) */
-static void k17_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[0 + i0 * 500 + i1 * 1] = a0[i0 * 50 + i1 * 1];
+/* matmul [32, 50] (specs/sine_rnn.lua:9) */
+static void k17_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+  for (long i = 0; i < 32; i += 8) {
+    float ap[50][8];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 500 + (k) * 1];
+    for (long j = 0; j < 48; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
+          acc2[c] += x2 * b[c * 1];
+          acc3[c] += x3 * b[c * 1];
+          acc4[c] += x4 * b[c * 1];
+          acc5[c] += x5 * b[c * 1];
+          acc6[c] += x6 * b[c * 1];
+          acc7[c] += x7 * b[c * 1];
+        }
+      }
+      for (int c = 0; c < 16; c++) {
+        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[(i + 1) * 50 + j + c] = acc1[c];
+        out[(i + 2) * 50 + j + c] = acc2[c];
+        out[(i + 3) * 50 + j + c] = acc3[c];
+        out[(i + 4) * 50 + j + c] = acc4[c];
+        out[(i + 5) * 50 + j + c] = acc5[c];
+        out[(i + 6) * 50 + j + c] = acc6[c];
+        out[(i + 7) * 50 + j + c] = acc7[c];
+      }
+    }
   }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[50 + i0 * 500 + i1 * 1] = a1[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[100 + i0 * 500 + i1 * 1] = a2[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[150 + i0 * 500 + i1 * 1] = a3[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[200 + i0 * 500 + i1 * 1] = a4[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[250 + i0 * 500 + i1 * 1] = a5[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[300 + i0 * 500 + i1 * 1] = a6[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[350 + i0 * 500 + i1 * 1] = a7[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[400 + i0 * 500 + i1 * 1] = a8[i0 * 50 + i1 * 1];
-  }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[450 + i0 * 500 + i1 * 1] = a9[i0 * 50 + i1 * 1];
+  for (long i = 0; i < 32; i += 8) {
+    float ap[50][8];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 500 + (k) * 1];
+    for (long j = 48; j < 50; j += 2) {
+      float acc0[2] = {0.0f};
+      float acc1[2] = {0.0f};
+      float acc2[2] = {0.0f};
+      float acc3[2] = {0.0f};
+      float acc4[2] = {0.0f};
+      float acc5[2] = {0.0f};
+      float acc6[2] = {0.0f};
+      float acc7[2] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = a1 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 2; c++) {
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
+          acc2[c] += x2 * b[c * 1];
+          acc3[c] += x3 * b[c * 1];
+          acc4[c] += x4 * b[c * 1];
+          acc5[c] += x5 * b[c * 1];
+          acc6[c] += x6 * b[c * 1];
+          acc7[c] += x7 * b[c * 1];
+        }
+      }
+      for (int c = 0; c < 2; c++) {
+        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[(i + 1) * 50 + j + c] = acc1[c];
+        out[(i + 2) * 50 + j + c] = acc2[c];
+        out[(i + 3) * 50 + j + c] = acc3[c];
+        out[(i + 4) * 50 + j + c] = acc4[c];
+        out[(i + 5) * 50 + j + c] = acc5[c];
+        out[(i + 6) * 50 + j + c] = acc6[c];
+        out[(i + 7) * 50 + j + c] = acc7[c];
+      }
+    }
   }
 }
 
@@ -775,8 +828,48 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
+/* stack [9, 32, 50] (specs/sine_rnn.lua:9) */
+static void k19_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out) {
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[0 + i0 * 50 + i1 * 1] = a0[i0 * 500 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[1600 + i0 * 50 + i1 * 1] = a1[i0 * 500 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[3200 + i0 * 50 + i1 * 1] = a2[i0 * 500 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[4800 + i0 * 50 + i1 * 1] = a3[i0 * 500 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[6400 + i0 * 50 + i1 * 1] = a4[i0 * 500 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[8000 + i0 * 50 + i1 * 1] = a5[i0 * 500 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[9600 + i0 * 50 + i1 * 1] = a6[i0 * 500 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[11200 + i0 * 50 + i1 * 1] = a7[i0 * 500 + i1 * 1];
+  }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      out[12800 + i0 * 50 + i1 * 1] = a8[i0 * 500 + i1 * 1];
+  }
+}
+
 /* matmul [50, 50] (specs/sine_rnn.lua:9) */
-static void k19_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k20_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 288; k0 += 256) {
     const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
     for (long i = 0; i < 48; i += 8) {
@@ -960,7 +1053,7 @@ static void k19_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [50] (specs/sine_rnn.lua:9) */
-static void k20_sum_to(const float *restrict a0, float *restrict out) {
+static void k21_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 50; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 10; i1++)
@@ -970,7 +1063,7 @@ static void k20_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [1, 50] (specs/sine_rnn.lua:10) */
-static void k21_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k22_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 48; i += 8) {
     float ap[32][8];
     for (long k = 0; k < 32; k++)
@@ -1042,18 +1135,18 @@ static void k21_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul over mul [] (specs/sine_rnn.lua:13) */
-static void k22_mul(const float *restrict a0, float *restrict out0) {
+static void k23_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   out0[0] = t0;
 }
 
 /* copy out mul [] (specs/sine_rnn.lua:13) */
-static void k23_copy(const float *restrict a0, float *restrict out) {
+static void k24_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [50, 1] (specs/sine_rnn.lua:9) */
-static void k24_copy(const float *restrict a0, float *restrict out) {
+static void k25_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[i0 * 1] = a0[i0 * 1];
@@ -1061,7 +1154,7 @@ static void k24_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [50, 50] (specs/sine_rnn.lua:9) */
-static void k25_copy(const float *restrict a0, float *restrict out) {
+static void k26_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
@@ -1069,14 +1162,14 @@ static void k25_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [50] (specs/sine_rnn.lua:9) */
-static void k26_copy(const float *restrict a0, float *restrict out) {
+static void k27_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++) {
     out[i0 * 1] = a0[i0 * 1];
   }
 }
 
 /* copy out matmul [1, 50] (specs/sine_rnn.lua:10) */
-static void k27_copy(const float *restrict a0, float *restrict out) {
+static void k28_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -1084,14 +1177,14 @@ static void k27_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [1] (specs/sine_rnn.lua:10) */
-static void k28_copy(const float *restrict a0, float *restrict out) {
+static void k29_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++) {
     out[0] = a0[0];
   }
 }
 
 /* fused: add sub mul over mul [32, 1] (specs/sine_rnn.lua:13) */
-static void k29_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k30_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       const float t0 = (a0[i0 * 1] + a1[0]);
@@ -1103,7 +1196,7 @@ static void k29_add_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul over mul [50, 1] */
-static void k30_mul(const float *restrict a0, float *restrict out0) {
+static void k31_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
@@ -1112,7 +1205,7 @@ static void k30_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k31_sum_to(const float *restrict a0, float *restrict out) {
+static void k32_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
@@ -1121,7 +1214,7 @@ static void k31_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [50, 50] */
-static void k32_mul(const float *restrict a0, float *restrict out0) {
+static void k33_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 2500; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1129,7 +1222,7 @@ static void k32_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k33_sum_to(const float *restrict a0, float *restrict out) {
+static void k34_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
@@ -1138,7 +1231,7 @@ static void k33_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [50] */
-static void k34_mul(const float *restrict a0, float *restrict out0) {
+static void k35_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
     out0[i0 * 1] = t0;
@@ -1146,7 +1239,7 @@ static void k34_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k35_sum_to(const float *restrict a0, float *restrict out) {
+static void k36_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 50; i0++) {
     out[0] += a0[i0 * 1];
@@ -1154,7 +1247,7 @@ static void k35_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [1, 50] */
-static void k36_mul(const float *restrict a0, float *restrict out0) {
+static void k37_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i1 * 1] * a0[i1 * 1]);
@@ -1163,7 +1256,7 @@ static void k36_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k37_sum_to(const float *restrict a0, float *restrict out) {
+static void k38_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
@@ -1172,7 +1265,7 @@ static void k37_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [1] */
-static void k38_mul(const float *restrict a0, float *restrict out0) {
+static void k39_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] * a0[0]);
     out0[0] = t0;
@@ -1180,7 +1273,7 @@ static void k38_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k39_sum_to(const float *restrict a0, float *restrict out) {
+static void k40_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 1; i0++) {
     out[0] += a0[0];
@@ -1188,7 +1281,7 @@ static void k39_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k40_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k41_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   const float t0 = (a0[0] + a1[0] + a2[0] + a2[0] + a3[0] + a4[0]);
   const float t1 = sqrtf(t0);
   const float t2 = (t1 + 9.99999997e-07f);
@@ -1198,7 +1291,7 @@ static void k40_addn_sqrt_add(const float *restrict a0, const float *restrict a1
 }
 
 /* fused: mul over mul [50, 1] */
-static void k41_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k42_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       const float t0 = (a0[i0 * 1] * a1[0]);
@@ -1207,7 +1300,7 @@ static void k41_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: mul over mul [50, 50] */
-static void k42_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k43_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 2500; i0++) {
     const float t0 = (a0[i0 * 1] * a1[0]);
     out0[i0 * 1] = t0;
@@ -1215,7 +1308,7 @@ static void k42_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: mul over mul [50] */
-static void k43_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k44_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (a0[i0 * 1] * a1[0]);
     out0[i0 * 1] = t0;
@@ -1223,7 +1316,7 @@ static void k43_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: mul over mul [1, 50] */
-static void k44_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k45_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i1 * 1] * a1[0]);
@@ -1232,7 +1325,7 @@ static void k44_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: mul over mul [1] */
-static void k45_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k46_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] * a1[0]);
     out0[0] = t0;
@@ -1240,7 +1333,7 @@ static void k45_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: mul add mul sub over sub [50, 1] */
-static void k46_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k47_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       const float t0 = (0.899999976f * a0[i0 * 1]);
@@ -1253,7 +1346,7 @@ static void k46_mul_add_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add mul sub over sub [50, 50] */
-static void k47_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k48_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 2500; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1265,7 +1358,7 @@ static void k47_mul_add_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add mul sub over sub [50] */
-static void k48_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k49_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0 * 1]);
     const float t1 = (t0 + a1[i0 * 1]);
@@ -1277,7 +1370,7 @@ static void k48_mul_add_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add mul sub over sub [1, 50] */
-static void k49_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k50_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (0.899999976f * a0[i1 * 1]);
@@ -1290,7 +1383,7 @@ static void k49_mul_add_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul add mul sub over sub [1] */
-static void k50_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k51_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (t0 + a1[0]);
@@ -1302,7 +1395,7 @@ static void k50_mul_add_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [1, 50] (specs/sine_rnn.lua:9) */
-static void k51_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k52_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[1][1];
     for (long k = 0; k < 1; k++)
@@ -1342,7 +1435,7 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 50] (specs/sine_rnn.lua:9) */
-static void k52_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[50][1];
     for (long k = 0; k < 50; k++)
@@ -1382,7 +1475,7 @@ static void k52_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 50] (specs/sine_rnn.lua:9) */
-static void k53_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k54_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1391,7 +1484,7 @@ static void k53_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add add relu over relu [1, 50] (specs/sine_rnn.lua:9) */
-static void k54_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k55_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1402,7 +1495,7 @@ static void k54_add_add_relu(const float *restrict a0, const float *restrict a1,
 }
 
 /* matmul [1, 1] (specs/sine_rnn.lua:10) */
-static void k55_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k56_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[50][1];
     for (long k = 0; k < 50; k++)
@@ -1424,7 +1517,7 @@ static void k55_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1] (specs/sine_rnn.lua:10) */
-static void k56_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k57_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
@@ -1432,7 +1525,7 @@ static void k56_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 1] (specs/sine_rnn.lua:10) */
-static void k57_copy(const float *restrict a0, float *restrict out) {
+static void k58_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[0] = a0[0];
@@ -1580,32 +1673,32 @@ static void sine_rnn_grad_1(const float *restrict P, const sine_rnn_batch *restr
   k13_sum_to((float *)(A + 71040) + 0, (float *)(A + 70656) + 0);
   k14_mul_addn((float *)(A + 70912) + 0, (float *)(A + 71040) + 0);
   k15_matmul((float *)(A + 71040) + 0, P + 2704 /* dense1.weight */, (float *)(A + 71168) + 0);
-  k16_step_mul((float *)(A + 189504) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 12800);
-  k5_matmul((float *)(A + 0) + 12800, P + 64 /* rnn1.weight_hh */, (float *)(A + 189504) + 0);
-  k16_step_mul((float *)(A + 183104) + 0, (float *)(A + 189504) + 0, (float *)(A + 0) + 11200);
-  k5_matmul((float *)(A + 0) + 11200, P + 64 /* rnn1.weight_hh */, (float *)(A + 57600) + 0);
-  k16_step_mul((float *)(A + 176704) + 0, (float *)(A + 57600) + 0, (float *)(A + 0) + 9600);
-  k5_matmul((float *)(A + 0) + 9600, P + 64 /* rnn1.weight_hh */, (float *)(A + 57600) + 0);
-  k16_step_mul((float *)(A + 170304) + 0, (float *)(A + 57600) + 0, (float *)(A + 0) + 8000);
-  k5_matmul((float *)(A + 0) + 8000, P + 64 /* rnn1.weight_hh */, (float *)(A + 57600) + 0);
-  k16_step_mul((float *)(A + 163904) + 0, (float *)(A + 57600) + 0, (float *)(A + 0) + 6400);
-  k5_matmul((float *)(A + 0) + 6400, P + 64 /* rnn1.weight_hh */, (float *)(A + 57600) + 0);
-  k16_step_mul((float *)(A + 157504) + 0, (float *)(A + 57600) + 0, (float *)(A + 0) + 4800);
-  k5_matmul((float *)(A + 0) + 4800, P + 64 /* rnn1.weight_hh */, (float *)(A + 57600) + 0);
-  k16_step_mul((float *)(A + 151104) + 0, (float *)(A + 57600) + 0, (float *)(A + 0) + 3200);
-  k5_matmul((float *)(A + 0) + 3200, P + 64 /* rnn1.weight_hh */, (float *)(A + 57600) + 0);
-  k16_step_mul((float *)(A + 144704) + 0, (float *)(A + 57600) + 0, (float *)(A + 0) + 1600);
-  k5_matmul((float *)(A + 0) + 1600, P + 64 /* rnn1.weight_hh */, (float *)(A + 57600) + 0);
-  k16_step_mul((float *)(A + 64256) + 0, (float *)(A + 57600) + 0, (float *)(A + 0) + 0);
-  k5_matmul((float *)(A + 0) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0);
-  k16_step_mul((float *)(A + 80704) + 0, (float *)(A + 64256) + 0, (float *)(A + 57600) + 0);
-  k17_stack((float *)(A + 57600) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 1600, (float *)(A + 0) + 3200, (float *)(A + 0) + 4800, (float *)(A + 0) + 6400, (float *)(A + 0) + 8000, (float *)(A + 0) + 9600, (float *)(A + 0) + 11200, (float *)(A + 0) + 12800, (float *)(A + 202304) + 0);
-  k18_matmul((float *)(A + 202304) + 0, in->x + 0, (float *)(A + 64256) + 0);
-  k19_matmul((float *)(A + 0) + 0, (float *)(A + 87104) + 0, (float *)(A + 144704) + 0);
-  k20_sum_to((float *)(A + 202304) + 0, (float *)(A + 64512) + 0);
-  k21_matmul((float *)(A + 71040) + 0, (float *)(A + 195904) + 0, (float *)(A + 64768) + 0);
+  k16_step_mul((float *)(A + 189504) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 450);
+  k17_matmul((float *)(A + 0) + 450, P + 64 /* rnn1.weight_hh */, (float *)(A + 189504) + 0);
+  k16_step_mul((float *)(A + 183104) + 0, (float *)(A + 189504) + 0, (float *)(A + 0) + 400);
+  k17_matmul((float *)(A + 0) + 400, P + 64 /* rnn1.weight_hh */, (float *)(A + 71168) + 0);
+  k16_step_mul((float *)(A + 176704) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 350);
+  k17_matmul((float *)(A + 0) + 350, P + 64 /* rnn1.weight_hh */, (float *)(A + 71168) + 0);
+  k16_step_mul((float *)(A + 170304) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 300);
+  k17_matmul((float *)(A + 0) + 300, P + 64 /* rnn1.weight_hh */, (float *)(A + 71168) + 0);
+  k16_step_mul((float *)(A + 163904) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 250);
+  k17_matmul((float *)(A + 0) + 250, P + 64 /* rnn1.weight_hh */, (float *)(A + 71168) + 0);
+  k16_step_mul((float *)(A + 157504) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 200);
+  k17_matmul((float *)(A + 0) + 200, P + 64 /* rnn1.weight_hh */, (float *)(A + 71168) + 0);
+  k16_step_mul((float *)(A + 151104) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 150);
+  k17_matmul((float *)(A + 0) + 150, P + 64 /* rnn1.weight_hh */, (float *)(A + 71168) + 0);
+  k16_step_mul((float *)(A + 144704) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 100);
+  k17_matmul((float *)(A + 0) + 100, P + 64 /* rnn1.weight_hh */, (float *)(A + 71168) + 0);
+  k16_step_mul((float *)(A + 64256) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 50);
+  k17_matmul((float *)(A + 0) + 50, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0);
+  k16_step_mul((float *)(A + 80704) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 0);
+  k18_matmul((float *)(A + 0) + 0, in->x + 0, (float *)(A + 64000) + 0);
+  k19_stack((float *)(A + 0) + 50, (float *)(A + 0) + 100, (float *)(A + 0) + 150, (float *)(A + 0) + 200, (float *)(A + 0) + 250, (float *)(A + 0) + 300, (float *)(A + 0) + 350, (float *)(A + 0) + 400, (float *)(A + 0) + 450, (float *)(A + 202304) + 0);
+  k20_matmul((float *)(A + 202304) + 0, (float *)(A + 87104) + 0, (float *)(A + 144704) + 0);
+  k21_sum_to((float *)(A + 0) + 0, (float *)(A + 64256) + 0);
+  k22_matmul((float *)(A + 71040) + 0, (float *)(A + 195904) + 0, (float *)(A + 64512) + 0);
   k13_sum_to((float *)(A + 71040) + 0, (float *)(A + 70720) + 0);
-  k22_mul((float *)(A + 70656) + 0, (float *)(A + 65024) + 0);
+  k23_mul((float *)(A + 70656) + 0, (float *)(A + 64768) + 0);
 }
 
 float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads, sine_rnn_outputs *out, sine_rnn_metrics *metrics, void *arena, uint64_t seed) {
@@ -1616,13 +1709,13 @@ float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads,
   (void)P, (void)A;
   sine_rnn_grad_1(P, in, A, seed);
   if (out) k10_copy((float *)(A + 70784) + 0, out->prediction);
-  k23_copy((float *)(A + 65024) + 0, &loss);
-  k24_copy((float *)(A + 64256) + 0, grads + 0);
-  k25_copy((float *)(A + 144704) + 0, grads + 64);
-  k26_copy((float *)(A + 64512) + 0, grads + 2576);
-  k26_copy((float *)(A + 64512) + 0, grads + 2640);
-  k27_copy((float *)(A + 64768) + 0, grads + 2704);
-  k28_copy((float *)(A + 70720) + 0, grads + 2768);
+  k24_copy((float *)(A + 64768) + 0, &loss);
+  k25_copy((float *)(A + 64000) + 0, grads + 0);
+  k26_copy((float *)(A + 144704) + 0, grads + 64);
+  k27_copy((float *)(A + 64256) + 0, grads + 2576);
+  k27_copy((float *)(A + 64256) + 0, grads + 2640);
+  k28_copy((float *)(A + 64512) + 0, grads + 2704);
+  k29_copy((float *)(A + 70720) + 0, grads + 2768);
   return loss;
 }
 
@@ -1662,58 +1755,58 @@ static void sine_rnn_train_step_1(const float *restrict P, const sine_rnn_batch 
   k7_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
   k11_add_add_relu((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 70656) + 0, (float *)(A + 189504) + 0, (float *)(A + 195904) + 0);
   k8_matmul((float *)(A + 195904) + 0, (float *)(A + 0) + 0, (float *)(A + 70656) + 0);
-  k29_add_sub_mul((float *)(A + 70656) + 0, P + 2768 /* dense1.bias */, in->y + 0, (float *)(A + 70784) + 0, (float *)(A + 70912) + 0);
+  k30_add_sub_mul((float *)(A + 70656) + 0, P + 2768 /* dense1.bias */, in->y + 0, (float *)(A + 70784) + 0, (float *)(A + 70912) + 0);
   k13_sum_to((float *)(A + 70912) + 0, (float *)(A + 70656) + 0);
   k14_mul_addn((float *)(A + 70784) + 0, (float *)(A + 70912) + 0);
   k15_matmul((float *)(A + 70912) + 0, P + 2704 /* dense1.weight */, (float *)(A + 71040) + 0);
-  k16_step_mul((float *)(A + 189504) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 12800);
-  k5_matmul((float *)(A + 0) + 12800, P + 64 /* rnn1.weight_hh */, (float *)(A + 189504) + 0);
-  k16_step_mul((float *)(A + 183104) + 0, (float *)(A + 189504) + 0, (float *)(A + 0) + 11200);
-  k5_matmul((float *)(A + 0) + 11200, P + 64 /* rnn1.weight_hh */, (float *)(A + 57600) + 0);
-  k16_step_mul((float *)(A + 176704) + 0, (float *)(A + 57600) + 0, (float *)(A + 0) + 9600);
-  k5_matmul((float *)(A + 0) + 9600, P + 64 /* rnn1.weight_hh */, (float *)(A + 57600) + 0);
-  k16_step_mul((float *)(A + 170304) + 0, (float *)(A + 57600) + 0, (float *)(A + 0) + 8000);
-  k5_matmul((float *)(A + 0) + 8000, P + 64 /* rnn1.weight_hh */, (float *)(A + 57600) + 0);
-  k16_step_mul((float *)(A + 163904) + 0, (float *)(A + 57600) + 0, (float *)(A + 0) + 6400);
-  k5_matmul((float *)(A + 0) + 6400, P + 64 /* rnn1.weight_hh */, (float *)(A + 57600) + 0);
-  k16_step_mul((float *)(A + 157504) + 0, (float *)(A + 57600) + 0, (float *)(A + 0) + 4800);
-  k5_matmul((float *)(A + 0) + 4800, P + 64 /* rnn1.weight_hh */, (float *)(A + 57600) + 0);
-  k16_step_mul((float *)(A + 151104) + 0, (float *)(A + 57600) + 0, (float *)(A + 0) + 3200);
-  k5_matmul((float *)(A + 0) + 3200, P + 64 /* rnn1.weight_hh */, (float *)(A + 57600) + 0);
-  k16_step_mul((float *)(A + 144704) + 0, (float *)(A + 57600) + 0, (float *)(A + 0) + 1600);
-  k5_matmul((float *)(A + 0) + 1600, P + 64 /* rnn1.weight_hh */, (float *)(A + 57600) + 0);
-  k16_step_mul((float *)(A + 64256) + 0, (float *)(A + 57600) + 0, (float *)(A + 0) + 0);
-  k5_matmul((float *)(A + 0) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0);
-  k16_step_mul((float *)(A + 80704) + 0, (float *)(A + 64256) + 0, (float *)(A + 57600) + 0);
-  k17_stack((float *)(A + 57600) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 1600, (float *)(A + 0) + 3200, (float *)(A + 0) + 4800, (float *)(A + 0) + 6400, (float *)(A + 0) + 8000, (float *)(A + 0) + 9600, (float *)(A + 0) + 11200, (float *)(A + 0) + 12800, (float *)(A + 202304) + 0);
-  k18_matmul((float *)(A + 202304) + 0, in->x + 0, (float *)(A + 64256) + 0);
-  k30_mul((float *)(A + 64256) + 0, (float *)(A + 64512) + 0);
-  k31_sum_to((float *)(A + 64512) + 0, (float *)(A + 70720) + 0);
-  k19_matmul((float *)(A + 0) + 0, (float *)(A + 87104) + 0, (float *)(A + 144704) + 0);
-  k32_mul((float *)(A + 144704) + 0, (float *)(A + 154752) + 0);
-  k33_sum_to((float *)(A + 154752) + 0, (float *)(A + 70784) + 0);
-  k20_sum_to((float *)(A + 202304) + 0, (float *)(A + 64512) + 0);
-  k34_mul((float *)(A + 64512) + 0, (float *)(A + 64768) + 0);
-  k35_sum_to((float *)(A + 64768) + 0, (float *)(A + 70848) + 0);
-  k21_matmul((float *)(A + 70912) + 0, (float *)(A + 195904) + 0, (float *)(A + 64768) + 0);
-  k36_mul((float *)(A + 64768) + 0, (float *)(A + 65024) + 0);
-  k37_sum_to((float *)(A + 65024) + 0, (float *)(A + 65280) + 0);
-  k13_sum_to((float *)(A + 70912) + 0, (float *)(A + 65024) + 0);
-  k38_mul((float *)(A + 65024) + 0, (float *)(A + 70912) + 0);
-  k39_sum_to((float *)(A + 70912) + 0, (float *)(A + 70976) + 0);
-  k40_addn_sqrt_add((float *)(A + 70720) + 0, (float *)(A + 70784) + 0, (float *)(A + 70848) + 0, (float *)(A + 65280) + 0, (float *)(A + 70976) + 0, (float *)(A + 70912) + 0);
-  k41_mul((float *)(A + 64256) + 0, (float *)(A + 70912) + 0, (float *)(A + 65088) + 0);
-  k42_mul((float *)(A + 144704) + 0, (float *)(A + 70912) + 0, (float *)(A + 154752) + 0);
-  k43_mul((float *)(A + 64512) + 0, (float *)(A + 70912) + 0, (float *)(A + 64256) + 0);
-  k44_mul((float *)(A + 64768) + 0, (float *)(A + 70912) + 0, (float *)(A + 64512) + 0);
-  k45_mul((float *)(A + 65024) + 0, (float *)(A + 70912) + 0, (float *)(A + 70976) + 0);
-  k22_mul((float *)(A + 70656) + 0, (float *)(A + 65024) + 0);
-  k46_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, (float *)(A + 65088) + 0, P + 0 /* rnn1.weight_ih */, (float *)(A + 64768) + 0, (float *)(A + 65344) + 0);
-  k47_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, (float *)(A + 154752) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 164800) + 0, (float *)(A + 174848) + 0);
-  k48_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, (float *)(A + 64256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 65088) + 0, (float *)(A + 65600) + 0);
-  k48_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, (float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 65856) + 0, (float *)(A + 66112) + 0);
-  k49_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, (float *)(A + 64512) + 0, P + 2704 /* dense1.weight */, (float *)(A + 64256) + 0, (float *)(A + 66368) + 0);
-  k50_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, (float *)(A + 70976) + 0, P + 2768 /* dense1.bias */, (float *)(A + 64512) + 0, (float *)(A + 64576) + 0);
+  k16_step_mul((float *)(A + 189504) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 450);
+  k17_matmul((float *)(A + 0) + 450, P + 64 /* rnn1.weight_hh */, (float *)(A + 189504) + 0);
+  k16_step_mul((float *)(A + 183104) + 0, (float *)(A + 189504) + 0, (float *)(A + 0) + 400);
+  k17_matmul((float *)(A + 0) + 400, P + 64 /* rnn1.weight_hh */, (float *)(A + 71040) + 0);
+  k16_step_mul((float *)(A + 176704) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 350);
+  k17_matmul((float *)(A + 0) + 350, P + 64 /* rnn1.weight_hh */, (float *)(A + 71040) + 0);
+  k16_step_mul((float *)(A + 170304) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 300);
+  k17_matmul((float *)(A + 0) + 300, P + 64 /* rnn1.weight_hh */, (float *)(A + 71040) + 0);
+  k16_step_mul((float *)(A + 163904) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 250);
+  k17_matmul((float *)(A + 0) + 250, P + 64 /* rnn1.weight_hh */, (float *)(A + 71040) + 0);
+  k16_step_mul((float *)(A + 157504) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 200);
+  k17_matmul((float *)(A + 0) + 200, P + 64 /* rnn1.weight_hh */, (float *)(A + 71040) + 0);
+  k16_step_mul((float *)(A + 151104) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 150);
+  k17_matmul((float *)(A + 0) + 150, P + 64 /* rnn1.weight_hh */, (float *)(A + 71040) + 0);
+  k16_step_mul((float *)(A + 144704) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 100);
+  k17_matmul((float *)(A + 0) + 100, P + 64 /* rnn1.weight_hh */, (float *)(A + 71040) + 0);
+  k16_step_mul((float *)(A + 64256) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 50);
+  k17_matmul((float *)(A + 0) + 50, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0);
+  k16_step_mul((float *)(A + 80704) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 0);
+  k18_matmul((float *)(A + 0) + 0, in->x + 0, (float *)(A + 64000) + 0);
+  k31_mul((float *)(A + 64000) + 0, (float *)(A + 64256) + 0);
+  k32_sum_to((float *)(A + 64256) + 0, (float *)(A + 70720) + 0);
+  k19_stack((float *)(A + 0) + 50, (float *)(A + 0) + 100, (float *)(A + 0) + 150, (float *)(A + 0) + 200, (float *)(A + 0) + 250, (float *)(A + 0) + 300, (float *)(A + 0) + 350, (float *)(A + 0) + 400, (float *)(A + 0) + 450, (float *)(A + 202304) + 0);
+  k20_matmul((float *)(A + 202304) + 0, (float *)(A + 87104) + 0, (float *)(A + 144704) + 0);
+  k33_mul((float *)(A + 144704) + 0, (float *)(A + 154752) + 0);
+  k34_sum_to((float *)(A + 154752) + 0, (float *)(A + 70784) + 0);
+  k21_sum_to((float *)(A + 0) + 0, (float *)(A + 64256) + 0);
+  k35_mul((float *)(A + 64256) + 0, (float *)(A + 64512) + 0);
+  k36_sum_to((float *)(A + 64512) + 0, (float *)(A + 70848) + 0);
+  k22_matmul((float *)(A + 70912) + 0, (float *)(A + 195904) + 0, (float *)(A + 64512) + 0);
+  k37_mul((float *)(A + 64512) + 0, (float *)(A + 64768) + 0);
+  k38_sum_to((float *)(A + 64768) + 0, (float *)(A + 65024) + 0);
+  k13_sum_to((float *)(A + 70912) + 0, (float *)(A + 64768) + 0);
+  k39_mul((float *)(A + 64768) + 0, (float *)(A + 70912) + 0);
+  k40_sum_to((float *)(A + 70912) + 0, (float *)(A + 70976) + 0);
+  k41_addn_sqrt_add((float *)(A + 70720) + 0, (float *)(A + 70784) + 0, (float *)(A + 70848) + 0, (float *)(A + 65024) + 0, (float *)(A + 70976) + 0, (float *)(A + 70912) + 0);
+  k42_mul((float *)(A + 64000) + 0, (float *)(A + 70912) + 0, (float *)(A + 65024) + 0);
+  k43_mul((float *)(A + 144704) + 0, (float *)(A + 70912) + 0, (float *)(A + 154752) + 0);
+  k44_mul((float *)(A + 64256) + 0, (float *)(A + 70912) + 0, (float *)(A + 65280) + 0);
+  k45_mul((float *)(A + 64512) + 0, (float *)(A + 70912) + 0, (float *)(A + 65536) + 0);
+  k46_mul((float *)(A + 64768) + 0, (float *)(A + 70912) + 0, (float *)(A + 70976) + 0);
+  k23_mul((float *)(A + 70656) + 0, (float *)(A + 70720) + 0);
+  k47_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, (float *)(A + 65024) + 0, P + 0 /* rnn1.weight_ih */, (float *)(A + 65792) + 0, (float *)(A + 66048) + 0);
+  k48_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, (float *)(A + 154752) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 164800) + 0, (float *)(A + 174848) + 0);
+  k49_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, (float *)(A + 65280) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 65024) + 0, (float *)(A + 66304) + 0);
+  k49_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, (float *)(A + 65280) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 66560) + 0, (float *)(A + 66816) + 0);
+  k50_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, (float *)(A + 65536) + 0, P + 2704 /* dense1.weight */, (float *)(A + 65280) + 0, (float *)(A + 67072) + 0);
+  k51_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, (float *)(A + 70976) + 0, P + 2768 /* dense1.bias */, (float *)(A + 70784) + 0, (float *)(A + 70848) + 0);
 }
 
 float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metrics *metrics, void *arena, uint64_t seed) {
@@ -1723,19 +1816,19 @@ float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metr
   (void)metrics;
   (void)P, (void)A;
   sine_rnn_train_step_1(P, in, A, seed);
-  k23_copy((float *)(A + 65024) + 0, &loss);
-  k24_copy((float *)(A + 64768) + 0, params + 2784);
-  k24_copy((float *)(A + 65344) + 0, params + 0);
-  k25_copy((float *)(A + 164800) + 0, params + 2848);
-  k25_copy((float *)(A + 174848) + 0, params + 64);
-  k26_copy((float *)(A + 65088) + 0, params + 5360);
-  k26_copy((float *)(A + 65600) + 0, params + 2576);
-  k26_copy((float *)(A + 65856) + 0, params + 5424);
-  k26_copy((float *)(A + 66112) + 0, params + 2640);
-  k27_copy((float *)(A + 64256) + 0, params + 5488);
-  k27_copy((float *)(A + 66368) + 0, params + 2704);
-  k28_copy((float *)(A + 64512) + 0, params + 5552);
-  k28_copy((float *)(A + 64576) + 0, params + 2768);
+  k24_copy((float *)(A + 70720) + 0, &loss);
+  k25_copy((float *)(A + 65792) + 0, params + 2784);
+  k25_copy((float *)(A + 66048) + 0, params + 0);
+  k26_copy((float *)(A + 164800) + 0, params + 2848);
+  k26_copy((float *)(A + 174848) + 0, params + 64);
+  k27_copy((float *)(A + 65024) + 0, params + 5360);
+  k27_copy((float *)(A + 66304) + 0, params + 2576);
+  k27_copy((float *)(A + 66560) + 0, params + 5424);
+  k27_copy((float *)(A + 66816) + 0, params + 2640);
+  k28_copy((float *)(A + 65280) + 0, params + 5488);
+  k28_copy((float *)(A + 67072) + 0, params + 2704);
+  k29_copy((float *)(A + 70784) + 0, params + 5552);
+  k29_copy((float *)(A + 70848) + 0, params + 2768);
   return loss;
 }
 
@@ -1748,14 +1841,14 @@ typedef struct {
 static void sine_rnn_step_1(const float *restrict P, const sine_rnn_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* rnn1.weight_ih */, (float *)(A + 0) + 0);
-  k51_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k52_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
   k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 512) + 0);
-  k52_matmul(in->state0 + 0, (float *)(A + 512) + 0, (float *)(A + 0) + 0);
-  k53_add((float *)(A + 0) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 512) + 0);
+  k53_matmul(in->state0 + 0, (float *)(A + 512) + 0, (float *)(A + 0) + 0);
+  k54_add((float *)(A + 0) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 512) + 0);
   k7_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
-  k54_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 512) + 0, (float *)(A + 768) + 0);
-  k55_matmul((float *)(A + 768) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k56_add((float *)(A + 256) + 0, P + 2768 /* dense1.bias */, (float *)(A + 320) + 0);
+  k55_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 512) + 0, (float *)(A + 768) + 0);
+  k56_matmul((float *)(A + 768) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k57_add((float *)(A + 256) + 0, P + 2768 /* dense1.bias */, (float *)(A + 320) + 0);
 }
 
 void sine_rnn_step(const float *params, sine_rnn_state *state, const sine_rnn_step_input *input, sine_rnn_step_outputs *out, void *arena) {
@@ -1769,8 +1862,8 @@ void sine_rnn_step(const float *params, sine_rnn_state *state, const sine_rnn_st
   in_.state0 = state->state0;
   (void)P, (void)A;
   sine_rnn_step_1(P, in, A, seed);
-  if (out) k57_copy((float *)(A + 320) + 0, out->prediction);
-  k27_copy((float *)(A + 768) + 0, state->state0);
+  if (out) k58_copy((float *)(A + 320) + 0, out->prediction);
+  k28_copy((float *)(A + 768) + 0, state->state0);
 }
 
 void sine_rnn_reset(sine_rnn_state *state) {
@@ -1778,7 +1871,7 @@ void sine_rnn_reset(sine_rnn_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long sine_rnn_tool_arena[4] = {87104, 266304, 266304, 10560};
+const long sine_rnn_tool_arena[4] = {87104, 259904, 259904, 10560};
 const int sine_rnn_tool_dtype = 4; /* bytes per element */
 const int sine_rnn_tool_nparams = 12;
 const char *const sine_rnn_tool_inputs[] = {"x", "y", 0};
