@@ -20,7 +20,7 @@ int backend_c_run(const PipelineOptions *po, const Graph *g, const StFile *weigh
                   uint64_t seed, StFile *out, char *err, size_t errlen);
 
 /* The C compiler ($CC, else cc) and the optimisation flags ($RNNC_CFLAGS,
- * else -O3 -march=native -ffp-contract=fast) the backend compiles with. */
+ * else -O3 -march=native -ffp-contract=fast -fno-math-errno) the backend compiles with. */
 const char *backend_c_cc(void);
 const char *backend_c_cflags(void);
 
