@@ -7,7 +7,7 @@
  * function whose shapes and strides are constants: loops that gcc and clang
  * unroll and vectorize.  The one kernel where layout decides speed is the
  * matrix product: it is register-blocked, an MR x NR tile of C accumulated
- * in locals over the k loop (in blocks of KC), reading rows of B (the layout
+ * in locals over the k loop (in blocks, if long), reading rows of B (the layout
  * pass gives every product a row-major B; a transposed A, a weight
  * gradient's, is turned into the B of the transposed product).
  */
@@ -343,12 +343,15 @@ EMIT(EQUAL) {
  * The MR rows of A that a row of tiles reads are copied into a local panel,
  * k-major, when they are not contiguous in k (each k on a row of its own, a
  * cache line per k that every tile of the row fetched again) or short (at
- * K = 28, MR row pointers cost 10%); long contiguous rows are read in place
- * (a copy costs 4% at K = 512).  A long k loop is cut into blocks of KC, C
- * accumulating across blocks, so that a panel stays small and the block of
- * B that the tiles share stays in L2.  Neither changes the order of the sum
- * over k, the interpreter's. */
-enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 16, KC = 256 };
+ * K = 28, MR row pointers cost 10%); long contiguous rows (LONG_K or more)
+ * are read in place (a copy costs 4% at K = 512).  A k loop too long for a
+ * panel of PANEL_BYTES (on the stack) is cut into blocks, C accumulating
+ * across blocks.  Smaller blocks would keep the block of B that the tiles
+ * share in L2, but reloading C costs more, C being transposed in the weight
+ * gradients (below): with blocks of 256 and 1024 rows, fmnist_lstm's train
+ * step (K = 1792) ran 4% and 2% slower than unblocked.  Neither changes the
+ * order of the sum over k, the interpreter's. */
+enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 16, LONG_K = 256, PANEL_BYTES = 64 << 10 };
 
 typedef struct {
   const char *A, *B, *C, *T;
@@ -367,19 +370,20 @@ static const char *c_elem(const Product *p, int r, char buf[static 80]) {
 /* The tiles covering rows [i0, i1) and columns [j0, j1) of C, mr x nr each. */
 static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, long j1, int nr) {
   if (i0 >= i1 || j0 >= j1) return;
-  bool blocked = p->K > KC, pack = p->ak != 1 || p->K < KC;
+  long kc = PANEL_BYTES / (mr * (long)ir_dtype_size(e->real));
+  bool blocked = p->K > kc, pack = p->ak != 1 || p->K < LONG_K;
   char zero[40], kn[24], k[16], c[80];
   emit_literal(e, 0, zero);
   snprintf(kn, sizeof kn, blocked ? "kn" : "%ld", p->K);
   snprintf(k, sizeof k, blocked ? "k0 + k" : "k");
   if (blocked) {
-    emit_line(e, "for (long k0 = 0; k0 < %ld; k0 += %d) {", p->K, KC);
-    emit_line(e, "  const long kn = %ld - k0 < %d ? %ld - k0 : %d;", p->K, KC, p->K, KC);
+    emit_line(e, "for (long k0 = 0; k0 < %ld; k0 += %ld) {", p->K, kc);
+    emit_line(e, "  const long kn = %ld - k0 < %ld ? %ld - k0 : %ld;", p->K, kc, p->K, kc);
     e->indent += 2;
   }
   emit_line(e, "for (long i = %ld; i < %ld; i += %d) {", i0, i1, mr);
   if (pack) {
-    emit_line(e, "  %s ap[%ld][%d];", p->T, blocked ? (long)KC : p->K, mr);
+    emit_line(e, "  %s ap[%ld][%d];", p->T, blocked ? kc : p->K, mr);
     emit_line(e, "  for (long k = 0; k < %s; k++)", kn);
     emit_line(e, "    for (int r = 0; r < %d; r++) ap[k][r] = %s[(i + r) * %ld + (%s) * %ld];", mr, p->A, p->ai, k,
               p->ak);

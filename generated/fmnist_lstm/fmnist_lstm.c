@@ -823,60 +823,46 @@ static void k34_mul_mul(const float *restrict a0, const float *restrict a1, cons
 
 /* matmul [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long k0 = 0; k0 < 512; k0 += 256) {
-    const long kn = 512 - k0 < 256 ? 512 - k0 : 256;
-    for (long i = 0; i < 64; i += 8) {
-      for (long j = 0; j < 128; j += 16) {
-        float acc0[16] = {0.0f};
-        float acc1[16] = {0.0f};
-        float acc2[16] = {0.0f};
-        float acc3[16] = {0.0f};
-        float acc4[16] = {0.0f};
-        float acc5[16] = {0.0f};
-        float acc6[16] = {0.0f};
-        float acc7[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 128 + j + c];
-            acc1[c] = out[(i + 1) * 128 + j + c];
-            acc2[c] = out[(i + 2) * 128 + j + c];
-            acc3[c] = out[(i + 3) * 128 + j + c];
-            acc4[c] = out[(i + 4) * 128 + j + c];
-            acc5[c] = out[(i + 5) * 128 + j + c];
-            acc6[c] = out[(i + 6) * 128 + j + c];
-            acc7[c] = out[(i + 7) * 128 + j + c];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a1 + (k0 + k) * 128 + j * 1;
-          const float x0 = a0[(i + 0) * 512 + (k0 + k) * 1];
-          const float x1 = a0[(i + 1) * 512 + (k0 + k) * 1];
-          const float x2 = a0[(i + 2) * 512 + (k0 + k) * 1];
-          const float x3 = a0[(i + 3) * 512 + (k0 + k) * 1];
-          const float x4 = a0[(i + 4) * 512 + (k0 + k) * 1];
-          const float x5 = a0[(i + 5) * 512 + (k0 + k) * 1];
-          const float x6 = a0[(i + 6) * 512 + (k0 + k) * 1];
-          const float x7 = a0[(i + 7) * 512 + (k0 + k) * 1];
-          for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
-          }
-        }
+  for (long i = 0; i < 64; i += 8) {
+    for (long j = 0; j < 128; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
+      for (long k = 0; k < 512; k++) {
+        const float *b = a1 + (k) * 128 + j * 1;
+        const float x0 = a0[(i + 0) * 512 + (k) * 1];
+        const float x1 = a0[(i + 1) * 512 + (k) * 1];
+        const float x2 = a0[(i + 2) * 512 + (k) * 1];
+        const float x3 = a0[(i + 3) * 512 + (k) * 1];
+        const float x4 = a0[(i + 4) * 512 + (k) * 1];
+        const float x5 = a0[(i + 5) * 512 + (k) * 1];
+        const float x6 = a0[(i + 6) * 512 + (k) * 1];
+        const float x7 = a0[(i + 7) * 512 + (k) * 1];
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 128 + j + c] = acc0[c];
-          out[(i + 1) * 128 + j + c] = acc1[c];
-          out[(i + 2) * 128 + j + c] = acc2[c];
-          out[(i + 3) * 128 + j + c] = acc3[c];
-          out[(i + 4) * 128 + j + c] = acc4[c];
-          out[(i + 5) * 128 + j + c] = acc5[c];
-          out[(i + 6) * 128 + j + c] = acc6[c];
-          out[(i + 7) * 128 + j + c] = acc7[c];
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
+          acc2[c] += x2 * b[c * 1];
+          acc3[c] += x3 * b[c * 1];
+          acc4[c] += x4 * b[c * 1];
+          acc5[c] += x5 * b[c * 1];
+          acc6[c] += x6 * b[c * 1];
+          acc7[c] += x7 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 16; c++) {
+        out[(i + 0) * 128 + j + c] = acc0[c];
+        out[(i + 1) * 128 + j + c] = acc1[c];
+        out[(i + 2) * 128 + j + c] = acc2[c];
+        out[(i + 3) * 128 + j + c] = acc3[c];
+        out[(i + 4) * 128 + j + c] = acc4[c];
+        out[(i + 5) * 128 + j + c] = acc5[c];
+        out[(i + 6) * 128 + j + c] = acc6[c];
+        out[(i + 7) * 128 + j + c] = acc7[c];
       }
     }
   }
@@ -951,103 +937,79 @@ static void k40_concat(const float *restrict a0, const float *restrict a1, const
 
 /* matmul [512, 28] (specs/fmnist_lstm.lua:12) */
 static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long k0 = 0; k0 < 1792; k0 += 256) {
-    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
-    for (long i = 0; i < 24; i += 8) {
-      float ap[256][8];
-      for (long k = 0; k < kn; k++)
-        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 28];
-      for (long j = 0; j < 512; j += 16) {
-        float acc0[16] = {0.0f};
-        float acc1[16] = {0.0f};
-        float acc2[16] = {0.0f};
-        float acc3[16] = {0.0f};
-        float acc4[16] = {0.0f};
-        float acc5[16] = {0.0f};
-        float acc6[16] = {0.0f};
-        float acc7[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 28];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 28];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 28];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 28];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 512 + j * 1;
-          const float x0 = ap[k][0];
-          const float x1 = ap[k][1];
-          const float x2 = ap[k][2];
-          const float x3 = ap[k][3];
-          const float x4 = ap[k][4];
-          const float x5 = ap[k][5];
-          const float x6 = ap[k][6];
-          const float x7 = ap[k][7];
-          for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
-          }
-        }
+  for (long i = 0; i < 24; i += 8) {
+    float ap[1792][8];
+    for (long k = 0; k < 1792; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 28];
+    for (long j = 0; j < 512; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
+      for (long k = 0; k < 1792; k++) {
+        const float *b = a0 + (k) * 512 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
+          acc2[c] += x2 * b[c * 1];
+          acc3[c] += x3 * b[c * 1];
+          acc4[c] += x4 * b[c * 1];
+          acc5[c] += x5 * b[c * 1];
+          acc6[c] += x6 * b[c * 1];
+          acc7[c] += x7 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 16; c++) {
+        out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+        out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+        out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+        out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
+        out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
+        out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
+        out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
       }
     }
   }
-  for (long k0 = 0; k0 < 1792; k0 += 256) {
-    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
-    for (long i = 24; i < 28; i += 4) {
-      float ap[256][4];
-      for (long k = 0; k < kn; k++)
-        for (int r = 0; r < 4; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 28];
-      for (long j = 0; j < 512; j += 64) {
-        float acc0[64] = {0.0f};
-        float acc1[64] = {0.0f};
-        float acc2[64] = {0.0f};
-        float acc3[64] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 64; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 512 + j * 1;
-          const float x0 = ap[k][0];
-          const float x1 = ap[k][1];
-          const float x2 = ap[k][2];
-          const float x3 = ap[k][3];
-          for (int c = 0; c < 64; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-          }
-        }
+  for (long i = 24; i < 28; i += 4) {
+    float ap[1792][4];
+    for (long k = 0; k < 1792; k++)
+      for (int r = 0; r < 4; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 28];
+    for (long j = 0; j < 512; j += 64) {
+      float acc0[64] = {0.0f};
+      float acc1[64] = {0.0f};
+      float acc2[64] = {0.0f};
+      float acc3[64] = {0.0f};
+      for (long k = 0; k < 1792; k++) {
+        const float *b = a0 + (k) * 512 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
         for (int c = 0; c < 64; c++) {
-          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
+          acc2[c] += x2 * b[c * 1];
+          acc3[c] += x3 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 64; c++) {
+        out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+        out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+        out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
       }
     }
   }
@@ -1055,63 +1017,49 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [512, 128] (specs/fmnist_lstm.lua:12) */
 static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long k0 = 0; k0 < 1728; k0 += 256) {
-    const long kn = 1728 - k0 < 256 ? 1728 - k0 : 256;
-    for (long i = 0; i < 128; i += 8) {
-      float ap[256][8];
-      for (long k = 0; k < kn; k++)
-        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 128];
-      for (long j = 0; j < 512; j += 16) {
-        float acc0[16] = {0.0f};
-        float acc1[16] = {0.0f};
-        float acc2[16] = {0.0f};
-        float acc3[16] = {0.0f};
-        float acc4[16] = {0.0f};
-        float acc5[16] = {0.0f};
-        float acc6[16] = {0.0f};
-        float acc7[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 128];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 128];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 128];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 128];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 128];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 128];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 128];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 128];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 512 + j * 1;
-          const float x0 = ap[k][0];
-          const float x1 = ap[k][1];
-          const float x2 = ap[k][2];
-          const float x3 = ap[k][3];
-          const float x4 = ap[k][4];
-          const float x5 = ap[k][5];
-          const float x6 = ap[k][6];
-          const float x7 = ap[k][7];
-          for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
-          }
-        }
+  for (long i = 0; i < 128; i += 8) {
+    float ap[1728][8];
+    for (long k = 0; k < 1728; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 128];
+    for (long j = 0; j < 512; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
+      for (long k = 0; k < 1728; k++) {
+        const float *b = a0 + (k) * 512 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 128] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 128] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 128] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 128] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 128] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 128] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 128] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 128] = acc7[c];
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
+          acc2[c] += x2 * b[c * 1];
+          acc3[c] += x3 * b[c * 1];
+          acc4[c] += x4 * b[c * 1];
+          acc5[c] += x5 * b[c * 1];
+          acc6[c] += x6 * b[c * 1];
+          acc7[c] += x7 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 16; c++) {
+        out[(i + 0) * 1 + (j + c) * 128] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 128] = acc1[c];
+        out[(i + 2) * 1 + (j + c) * 128] = acc2[c];
+        out[(i + 3) * 1 + (j + c) * 128] = acc3[c];
+        out[(i + 4) * 1 + (j + c) * 128] = acc4[c];
+        out[(i + 5) * 1 + (j + c) * 128] = acc5[c];
+        out[(i + 6) * 1 + (j + c) * 128] = acc6[c];
+        out[(i + 7) * 1 + (j + c) * 128] = acc7[c];
       }
     }
   }

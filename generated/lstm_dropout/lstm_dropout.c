@@ -1130,47 +1130,33 @@ static void k35_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [200, 1] (specs/lstm_dropout.lua:8) */
 static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long k0 = 0; k0 < 320; k0 += 256) {
-    const long kn = 320 - k0 < 256 ? 320 - k0 : 256;
-    for (long i = 0; i < 1; i += 1) {
-      for (long j = 0; j < 192; j += 192) {
-        float acc0[192] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 192; c++) {
-            acc0[c] = out[(i + 0) * 1 + j + c];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 200 + j * 1;
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 1];
-          for (int c = 0; c < 192; c++) {
-            acc0[c] += x0 * b[c * 1];
-          }
-        }
+  for (long i = 0; i < 1; i += 1) {
+    for (long j = 0; j < 192; j += 192) {
+      float acc0[192] = {0.0f};
+      for (long k = 0; k < 320; k++) {
+        const float *b = a0 + (k) * 200 + j * 1;
+        const float x0 = a1[(i + 0) * 1 + (k) * 1];
         for (int c = 0; c < 192; c++) {
-          out[(i + 0) * 1 + j + c] = acc0[c];
+          acc0[c] += x0 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 192; c++) {
+        out[(i + 0) * 1 + j + c] = acc0[c];
       }
     }
   }
-  for (long k0 = 0; k0 < 320; k0 += 256) {
-    const long kn = 320 - k0 < 256 ? 320 - k0 : 256;
-    for (long i = 0; i < 1; i += 1) {
-      for (long j = 192; j < 200; j += 8) {
-        float acc0[8] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 8; c++) {
-            acc0[c] = out[(i + 0) * 1 + j + c];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 200 + j * 1;
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 1];
-          for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c * 1];
-          }
-        }
+  for (long i = 0; i < 1; i += 1) {
+    for (long j = 192; j < 200; j += 8) {
+      float acc0[8] = {0.0f};
+      for (long k = 0; k < 320; k++) {
+        const float *b = a0 + (k) * 200 + j * 1;
+        const float x0 = a1[(i + 0) * 1 + (k) * 1];
         for (int c = 0; c < 8; c++) {
-          out[(i + 0) * 1 + j + c] = acc0[c];
+          acc0[c] += x0 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 8; c++) {
+        out[(i + 0) * 1 + j + c] = acc0[c];
       }
     }
   }
@@ -1178,213 +1164,161 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [200, 50] (specs/lstm_dropout.lua:8) */
 static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long k0 = 0; k0 < 288; k0 += 256) {
-    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
-    for (long i = 0; i < 48; i += 8) {
-      float ap[256][8];
-      for (long k = 0; k < kn; k++)
-        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
-      for (long j = 0; j < 192; j += 16) {
-        float acc0[16] = {0.0f};
-        float acc1[16] = {0.0f};
-        float acc2[16] = {0.0f};
-        float acc3[16] = {0.0f};
-        float acc4[16] = {0.0f};
-        float acc5[16] = {0.0f};
-        float acc6[16] = {0.0f};
-        float acc7[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 200 + j * 1;
-          const float x0 = ap[k][0];
-          const float x1 = ap[k][1];
-          const float x2 = ap[k][2];
-          const float x3 = ap[k][3];
-          const float x4 = ap[k][4];
-          const float x5 = ap[k][5];
-          const float x6 = ap[k][6];
-          const float x7 = ap[k][7];
-          for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
-          }
-        }
+  for (long i = 0; i < 48; i += 8) {
+    float ap[288][8];
+    for (long k = 0; k < 288; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 0; j < 192; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
+      for (long k = 0; k < 288; k++) {
+        const float *b = a0 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
+          acc2[c] += x2 * b[c * 1];
+          acc3[c] += x3 * b[c * 1];
+          acc4[c] += x4 * b[c * 1];
+          acc5[c] += x5 * b[c * 1];
+          acc6[c] += x6 * b[c * 1];
+          acc7[c] += x7 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 16; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
       }
     }
   }
-  for (long k0 = 0; k0 < 288; k0 += 256) {
-    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
-    for (long i = 0; i < 48; i += 8) {
-      float ap[256][8];
-      for (long k = 0; k < kn; k++)
-        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
-      for (long j = 192; j < 200; j += 8) {
-        float acc0[8] = {0.0f};
-        float acc1[8] = {0.0f};
-        float acc2[8] = {0.0f};
-        float acc3[8] = {0.0f};
-        float acc4[8] = {0.0f};
-        float acc5[8] = {0.0f};
-        float acc6[8] = {0.0f};
-        float acc7[8] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 8; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 200 + j * 1;
-          const float x0 = ap[k][0];
-          const float x1 = ap[k][1];
-          const float x2 = ap[k][2];
-          const float x3 = ap[k][3];
-          const float x4 = ap[k][4];
-          const float x5 = ap[k][5];
-          const float x6 = ap[k][6];
-          const float x7 = ap[k][7];
-          for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
-          }
-        }
+  for (long i = 0; i < 48; i += 8) {
+    float ap[288][8];
+    for (long k = 0; k < 288; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 192; j < 200; j += 8) {
+      float acc0[8] = {0.0f};
+      float acc1[8] = {0.0f};
+      float acc2[8] = {0.0f};
+      float acc3[8] = {0.0f};
+      float acc4[8] = {0.0f};
+      float acc5[8] = {0.0f};
+      float acc6[8] = {0.0f};
+      float acc7[8] = {0.0f};
+      for (long k = 0; k < 288; k++) {
+        const float *b = a0 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
+          acc2[c] += x2 * b[c * 1];
+          acc3[c] += x3 * b[c * 1];
+          acc4[c] += x4 * b[c * 1];
+          acc5[c] += x5 * b[c * 1];
+          acc6[c] += x6 * b[c * 1];
+          acc7[c] += x7 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 8; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
       }
     }
   }
-  for (long k0 = 0; k0 < 288; k0 += 256) {
-    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
-    for (long i = 48; i < 50; i += 2) {
-      float ap[256][2];
-      for (long k = 0; k < kn; k++)
-        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
-      for (long j = 0; j < 128; j += 128) {
-        float acc0[128] = {0.0f};
-        float acc1[128] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 128; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 200 + j * 1;
-          const float x0 = ap[k][0];
-          const float x1 = ap[k][1];
-          for (int c = 0; c < 128; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-          }
-        }
+  for (long i = 48; i < 50; i += 2) {
+    float ap[288][2];
+    for (long k = 0; k < 288; k++)
+      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 0; j < 128; j += 128) {
+      float acc0[128] = {0.0f};
+      float acc1[128] = {0.0f};
+      for (long k = 0; k < 288; k++) {
+        const float *b = a0 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
         for (int c = 0; c < 128; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 128; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
       }
     }
   }
-  for (long k0 = 0; k0 < 288; k0 += 256) {
-    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
-    for (long i = 48; i < 50; i += 2) {
-      float ap[256][2];
-      for (long k = 0; k < kn; k++)
-        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
-      for (long j = 128; j < 192; j += 16) {
-        float acc0[16] = {0.0f};
-        float acc1[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 200 + j * 1;
-          const float x0 = ap[k][0];
-          const float x1 = ap[k][1];
-          for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-          }
-        }
+  for (long i = 48; i < 50; i += 2) {
+    float ap[288][2];
+    for (long k = 0; k < 288; k++)
+      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 128; j < 192; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      for (long k = 0; k < 288; k++) {
+        const float *b = a0 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 16; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
       }
     }
   }
-  for (long k0 = 0; k0 < 288; k0 += 256) {
-    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
-    for (long i = 48; i < 50; i += 2) {
-      float ap[256][2];
-      for (long k = 0; k < kn; k++)
-        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
-      for (long j = 192; j < 200; j += 8) {
-        float acc0[8] = {0.0f};
-        float acc1[8] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 8; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 200 + j * 1;
-          const float x0 = ap[k][0];
-          const float x1 = ap[k][1];
-          for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-          }
-        }
+  for (long i = 48; i < 50; i += 2) {
+    float ap[288][2];
+    for (long k = 0; k < 288; k++)
+      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 192; j < 200; j += 8) {
+      float acc0[8] = {0.0f};
+      float acc1[8] = {0.0f};
+      for (long k = 0; k < 288; k++) {
+        const float *b = a0 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
         for (int c = 0; c < 8; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 8; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
       }
     }
   }

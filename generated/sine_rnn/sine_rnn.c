@@ -782,47 +782,33 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [50, 1] (specs/sine_rnn.lua:9) */
 static void k18_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long k0 = 0; k0 < 320; k0 += 256) {
-    const long kn = 320 - k0 < 256 ? 320 - k0 : 256;
-    for (long i = 0; i < 1; i += 1) {
-      for (long j = 0; j < 48; j += 48) {
-        float acc0[48] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 48; c++) {
-            acc0[c] = out[(i + 0) * 1 + j + c];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 50 + j * 1;
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 1];
-          for (int c = 0; c < 48; c++) {
-            acc0[c] += x0 * b[c * 1];
-          }
-        }
+  for (long i = 0; i < 1; i += 1) {
+    for (long j = 0; j < 48; j += 48) {
+      float acc0[48] = {0.0f};
+      for (long k = 0; k < 320; k++) {
+        const float *b = a0 + (k) * 50 + j * 1;
+        const float x0 = a1[(i + 0) * 1 + (k) * 1];
         for (int c = 0; c < 48; c++) {
-          out[(i + 0) * 1 + j + c] = acc0[c];
+          acc0[c] += x0 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 48; c++) {
+        out[(i + 0) * 1 + j + c] = acc0[c];
       }
     }
   }
-  for (long k0 = 0; k0 < 320; k0 += 256) {
-    const long kn = 320 - k0 < 256 ? 320 - k0 : 256;
-    for (long i = 0; i < 1; i += 1) {
-      for (long j = 48; j < 50; j += 2) {
-        float acc0[2] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 2; c++) {
-            acc0[c] = out[(i + 0) * 1 + j + c];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 50 + j * 1;
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 1];
-          for (int c = 0; c < 2; c++) {
-            acc0[c] += x0 * b[c * 1];
-          }
-        }
+  for (long i = 0; i < 1; i += 1) {
+    for (long j = 48; j < 50; j += 2) {
+      float acc0[2] = {0.0f};
+      for (long k = 0; k < 320; k++) {
+        const float *b = a0 + (k) * 50 + j * 1;
+        const float x0 = a1[(i + 0) * 1 + (k) * 1];
         for (int c = 0; c < 2; c++) {
-          out[(i + 0) * 1 + j + c] = acc0[c];
+          acc0[c] += x0 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 2; c++) {
+        out[(i + 0) * 1 + j + c] = acc0[c];
       }
     }
   }
@@ -870,183 +856,139 @@ static void k19_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [50, 50] (specs/sine_rnn.lua:9) */
 static void k20_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long k0 = 0; k0 < 288; k0 += 256) {
-    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
-    for (long i = 0; i < 48; i += 8) {
-      float ap[256][8];
-      for (long k = 0; k < kn; k++)
-        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
-      for (long j = 0; j < 48; j += 16) {
-        float acc0[16] = {0.0f};
-        float acc1[16] = {0.0f};
-        float acc2[16] = {0.0f};
-        float acc3[16] = {0.0f};
-        float acc4[16] = {0.0f};
-        float acc5[16] = {0.0f};
-        float acc6[16] = {0.0f};
-        float acc7[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 50 + j * 1;
-          const float x0 = ap[k][0];
-          const float x1 = ap[k][1];
-          const float x2 = ap[k][2];
-          const float x3 = ap[k][3];
-          const float x4 = ap[k][4];
-          const float x5 = ap[k][5];
-          const float x6 = ap[k][6];
-          const float x7 = ap[k][7];
-          for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
-          }
-        }
+  for (long i = 0; i < 48; i += 8) {
+    float ap[288][8];
+    for (long k = 0; k < 288; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 0; j < 48; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
+      for (long k = 0; k < 288; k++) {
+        const float *b = a0 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
+          acc2[c] += x2 * b[c * 1];
+          acc3[c] += x3 * b[c * 1];
+          acc4[c] += x4 * b[c * 1];
+          acc5[c] += x5 * b[c * 1];
+          acc6[c] += x6 * b[c * 1];
+          acc7[c] += x7 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 16; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
       }
     }
   }
-  for (long k0 = 0; k0 < 288; k0 += 256) {
-    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
-    for (long i = 0; i < 48; i += 8) {
-      float ap[256][8];
-      for (long k = 0; k < kn; k++)
-        for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
-      for (long j = 48; j < 50; j += 2) {
-        float acc0[2] = {0.0f};
-        float acc1[2] = {0.0f};
-        float acc2[2] = {0.0f};
-        float acc3[2] = {0.0f};
-        float acc4[2] = {0.0f};
-        float acc5[2] = {0.0f};
-        float acc6[2] = {0.0f};
-        float acc7[2] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 2; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 50 + j * 1;
-          const float x0 = ap[k][0];
-          const float x1 = ap[k][1];
-          const float x2 = ap[k][2];
-          const float x3 = ap[k][3];
-          const float x4 = ap[k][4];
-          const float x5 = ap[k][5];
-          const float x6 = ap[k][6];
-          const float x7 = ap[k][7];
-          for (int c = 0; c < 2; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
-          }
-        }
+  for (long i = 0; i < 48; i += 8) {
+    float ap[288][8];
+    for (long k = 0; k < 288; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 48; j < 50; j += 2) {
+      float acc0[2] = {0.0f};
+      float acc1[2] = {0.0f};
+      float acc2[2] = {0.0f};
+      float acc3[2] = {0.0f};
+      float acc4[2] = {0.0f};
+      float acc5[2] = {0.0f};
+      float acc6[2] = {0.0f};
+      float acc7[2] = {0.0f};
+      for (long k = 0; k < 288; k++) {
+        const float *b = a0 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
+          acc2[c] += x2 * b[c * 1];
+          acc3[c] += x3 * b[c * 1];
+          acc4[c] += x4 * b[c * 1];
+          acc5[c] += x5 * b[c * 1];
+          acc6[c] += x6 * b[c * 1];
+          acc7[c] += x7 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 2; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
       }
     }
   }
-  for (long k0 = 0; k0 < 288; k0 += 256) {
-    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
-    for (long i = 48; i < 50; i += 2) {
-      float ap[256][2];
-      for (long k = 0; k < kn; k++)
-        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
-      for (long j = 0; j < 48; j += 48) {
-        float acc0[48] = {0.0f};
-        float acc1[48] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 48; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 50 + j * 1;
-          const float x0 = ap[k][0];
-          const float x1 = ap[k][1];
-          for (int c = 0; c < 48; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-          }
-        }
+  for (long i = 48; i < 50; i += 2) {
+    float ap[288][2];
+    for (long k = 0; k < 288; k++)
+      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 0; j < 48; j += 48) {
+      float acc0[48] = {0.0f};
+      float acc1[48] = {0.0f};
+      for (long k = 0; k < 288; k++) {
+        const float *b = a0 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
         for (int c = 0; c < 48; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 48; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
       }
     }
   }
-  for (long k0 = 0; k0 < 288; k0 += 256) {
-    const long kn = 288 - k0 < 256 ? 288 - k0 : 256;
-    for (long i = 48; i < 50; i += 2) {
-      float ap[256][2];
-      for (long k = 0; k < kn; k++)
-        for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k0 + k) * 50];
-      for (long j = 48; j < 50; j += 2) {
-        float acc0[2] = {0.0f};
-        float acc1[2] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 2; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = a0 + (k0 + k) * 50 + j * 1;
-          const float x0 = ap[k][0];
-          const float x1 = ap[k][1];
-          for (int c = 0; c < 2; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-          }
-        }
+  for (long i = 48; i < 50; i += 2) {
+    float ap[288][2];
+    for (long k = 0; k < 288; k++)
+      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+    for (long j = 48; j < 50; j += 2) {
+      float acc0[2] = {0.0f};
+      float acc1[2] = {0.0f};
+      for (long k = 0; k < 288; k++) {
+        const float *b = a0 + (k) * 50 + j * 1;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
         for (int c = 0; c < 2; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          acc0[c] += x0 * b[c * 1];
+          acc1[c] += x1 * b[c * 1];
         }
+      }
+      for (int c = 0; c < 2; c++) {
+        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
       }
     }
   }
