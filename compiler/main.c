@@ -35,6 +35,7 @@ typedef struct {
   unsigned long long seed;
   int dtype; /* -1: as the spec says */
   int batch, steps, samples, repeat;
+  int window; /* train, eval: --window, the steps of a series' windows */
   double tol;
   const char *data, *resume, *prime; /* train, eval, sample */
   int epochs, length;
@@ -302,22 +303,34 @@ static int cmd_check(const Args *a) {
   return check_files(a->nfiles, a->files, a->ncflags, a->cflags, stderr);
 }
 
+/* --window W cuts a series in windows of W values, which the model reads in
+ * W steps: it is --steps W by the name a user of series data looks for. */
 static TrainOptions train_options(const Args *a) {
+  int steps = a->window ? a->window : a->steps;
   return (TrainOptions){.spec = a->spec, .data = a->data, .weights = a->weights, .resume = a->resume, .out = a->out,
-                        .prime = a->prime, .fe = {.batch = a->batch, .steps = a->steps, .dtype = a->dtype, .lr = a->lr},
+                        .prime = a->prime, .fe = {.batch = a->batch, .steps = steps, .dtype = a->dtype, .lr = a->lr},
                         .seed = a->seed, .seed_given = a->seed_given, .epochs = a->epochs, .limit = a->limit,
                         .eval_every = a->eval_every, .interp = a->backend && !strcmp(a->backend, "interp"),
                         .length = a->length, .temperature = a->temperature};
 }
 
+static int check_window(const Args *a) {
+  if (a->window && a->steps && a->window != a->steps) {
+    fprintf(stderr, "rnnc: error: --window %d and --steps %d differ: they are one setting (the values of a window, "
+                    "the model's steps)\n", a->window, a->steps);
+    return 1;
+  }
+  return 0;
+}
+
 static int cmd_train(const Args *a) {
   TrainOptions o = train_options(a);
-  return check_backend(a) ? 1 : train_run(&o);
+  return check_backend(a) || check_window(a) ? 1 : train_run(&o);
 }
 
 static int cmd_eval(const Args *a) {
   TrainOptions o = train_options(a);
-  return check_backend(a) ? 1 : eval_run(&o);
+  return check_backend(a) || check_window(a) ? 1 : eval_run(&o);
 }
 
 static int cmd_sample(const Args *a) {
@@ -364,12 +377,13 @@ static const Command commands[] = {
      "times interpreter vs generated code (train step, predict); --compile: generation and compile time",
      "--batch --steps --dtype --repeat --json --compile --seed", "", cmd_bench},
     {"train", "rnnc train SPEC --data DATA -o CKPT.safetensors [--epochs N] [--lr X] [--seed S] [--batch B] "
-              "[--limit N] [--eval-every BATCHES] [--resume CKPT] [--backend c|interp]",
+              "[--window W] [--limit N] [--eval-every BATCHES] [--resume CKPT] [--backend c|interp]",
      "trains through generated code: shuffled batches, test loss/accuracy, checkpoint and CSV/SVG curves each epoch",
-     "--data -o --epochs --lr --seed --batch --steps --dtype --limit --eval-every --resume --backend", "-o", cmd_train},
-    {"eval", "rnnc eval SPEC --weights CKPT [--data DATA] [--limit N] [--backend c|interp]",
+     "--data -o --epochs --lr --seed --batch --steps --window --dtype --limit --eval-every --resume --backend", "-o",
+     cmd_train},
+    {"eval", "rnnc eval SPEC --weights CKPT [--data DATA] [--window W] [--limit N] [--backend c|interp]",
      "loss and accuracy on the test split (each example once), confusion matrix for classifiers",
-     "--weights --data --limit --seed --batch --steps --dtype --backend", "--weights", cmd_eval},
+     "--weights --data --limit --seed --batch --steps --window --dtype --backend", "--weights", cmd_eval},
     {"sample", "rnnc sample SPEC --weights CKPT [--prime TEXT] [--length N] [--temperature T] [--seed S]",
      "text from a character model, one step at a time through its streaming code",
      "--weights --prime --length --temperature --seed --dtype", "--weights", cmd_sample},
@@ -428,9 +442,10 @@ static int parse_value(Args *a, const char *opt, const char *v) {
     if (parse_int(opt, v, 0, 2147483647L, &n)) return 1;
     a->seed = (unsigned long long)n;
     a->seed_given = true;
-  } else if (!strcmp(opt, "--batch") || !strcmp(opt, "--steps") || !strcmp(opt, "--samples")) {
+  } else if (!strcmp(opt, "--batch") || !strcmp(opt, "--steps") || !strcmp(opt, "--samples") ||
+             !strcmp(opt, "--window")) {
     if (parse_int(opt, v, 1, 1 << 20, &n)) return 1;
-    *(opt[2] == 'b' ? &a->batch : opt[3] == 't' ? &a->steps : &a->samples) = (int)n;
+    *(opt[2] == 'b' ? &a->batch : opt[2] == 'w' ? &a->window : opt[3] == 't' ? &a->steps : &a->samples) = (int)n;
   } else if (!strcmp(opt, "--repeat")) {
     if (parse_int(opt, v, 1, 1000000, &n)) return 1;
     a->repeat = (int)n;

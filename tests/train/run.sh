@@ -2,7 +2,8 @@
 # run.sh RNNC CASE [ARGS...] - rnnc train, eval and sample end to end.
 #   curves         sine_tiny, 3 epochs: the checkpoint, CSV and SVG; the test mse against the noise
 #                  variance and the last-value predictor; the checkpoint as --weights of predict; --lr
-#                  reaches the generated code (another object, recorded in the checkpoint)
+#                  reaches the generated code (another object, recorded in the checkpoint); a CSV series
+#                  in windows of --window values
 #   resume         the parameters after 2 epochs are bit-identical whether or not the run stopped
 #                  after epoch 1 and resumed, and with or without --eval-every's test evaluations; a finished checkpoint (its --epochs kept) has nothing to train
 #   sigterm        SIGTERM in the middle of epoch 2: exit status 143, the epoch-1 checkpoint intact
@@ -58,7 +59,13 @@ curves)
   [ "$(check meta "$tmp/lr.safetensors" lr)" = 0.050000000000000003 ] || die "the checkpoint does not record --lr 0.05"
   expect "$tmp/lr.log" "Adam lr 0.05"
   [ "$(grep '^code ' "$tmp/lr.log")" != "$(grep '^code ' "$tmp/train.log")" ] || die "--lr 0.05 ran the same object"
-  echo "ok: curves, checkpoint as weights, --lr"
+  awk 'BEGIN { for (t = 0; t < 400; t++) printf "%.6f\n", sin(t / 5) }' >"$tmp/series.csv"
+  run window "$rnnc" train $sine --data "$tmp/series.csv" --window 12 --epochs 1 -o "$tmp/w.safetensors"
+  expect "$tmp/window.log" "batch 8, steps 12,"
+  [ "$(check meta "$tmp/w.safetensors" steps)" = 12 ] || die "the checkpoint does not record the window of 12"
+  run window_eval "$rnnc" eval $sine --weights "$tmp/w.safetensors" --data "$tmp/series.csv"
+  expect "$tmp/window_eval.log" "test mse"
+  echo "ok: curves, checkpoint as weights, --lr, a CSV series with --window"
   ;;
 resume)
   opts="--data fashion-mnist --limit 2000 --seed 3"
@@ -156,6 +163,7 @@ errors)
   fails "not a checkpoint of rnnc train" "$rnnc" train $sine --resume "$tmp/w.safetensors" -o "$tmp/a.safetensors"
   fails "eval needs --data DATA" "$rnnc" eval $sine --weights "$tmp/w.safetensors"
   fails "has no vocabulary (data.vocab)" "$rnnc" sample $char --weights "$tmp/w.safetensors"
+  fails "--window 12 and --steps 10 differ" "$rnnc" train $sine --data sine --window 12 --steps 10 -o "$tmp/a.safetensors"
   fails "fewer than one batch of 8" "$rnnc" train $sine --data sine --limit 7 -o "$tmp/a.safetensors"
   fails "cannot write in $tmp/no/such/" "$rnnc" train $sine --data sine -o "$tmp/no/such/a.safetensors"
   echo "ok: errors"
