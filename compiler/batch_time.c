@@ -11,9 +11,9 @@
  * and T bias reductions.  One product of [B*T, I] rows is one kernel call
  * instead of T, and a kernel that blocks for the cache reuses each block of
  * the weight over B*T rows instead of B.  So the pass merges them, with
- * existing ops only (matmul, reshape, stack, slice, select, sum_to): the
- * interpreter, the gradient rules and the C emitter need nothing new.  The
- * price is [T, B, ...] values: a stack, which copies unless plan.c lets the
+ * existing ops only (matmul, scatter_add, reshape, stack, slice, select,
+ * sum_to): the interpreter, the gradient rules and the C emitter need
+ * nothing new.  The price is [T, B, ...] values: a stack, which copies unless plan.c lets the
  * producers of its steps write into it (steps along axis 0); a reshape, a
  * slice or a select moves nothing.  Three rewrites, in this order:
  *   1. addn(matmul(P_t, Q_t) ta, ...) = sum_t P_t^T Q_t, a weight gradient,
@@ -21,7 +21,9 @@
  *      as the rows of one [k*B, D] matrix: reshape(stack(V_t, axis=0)) (or
  *      of a run of an earlier stack), or reshape(X) when the V_t are the
  *      selects of X along axis 1 in order, and then the other side stacks
- *      along axis 1 to match ([B*k, D]).  Other addn terms stay.
+ *      along axis 1 to match ([B*k, D]).  Other addn terms stay.  The same
+ *      for addn(scatter_add(ids_t, Q_t), ...), simplify.c's form of
+ *      matmul(one_hot(ids_t), Q_t) ta: scatter_add(rows(ids), rows(Q)).
  *   2. addn(sum_to(V_t) ...) reducing away the leading axis (a bias
  *      gradient) becomes sum_to(stack(V_t)) (or sum_to(X)).
  *   3. A group of products matmul(A_t, W) (no ta, same W and tb, A_t of one
@@ -183,10 +185,13 @@ static bool selects_in_order(Node *const *v, int k, const int *perm) {
   return source_in_order(in, k) != NULL;
 }
 
-/* A [B, k, D] or [k, B, D] tensor as [B*k, D] rows (row b*k + t, or t*B + b,
- * is step t of batch row b). */
+/* A [B, k, ...] or [k, B, ...] tensor as [B*k, ...] rows (row b*k + t, or
+ * t*B + b, is step t of batch row b). */
 static Node *rows(Batch *b, Node *x) {
-  Shape s = ir_shape(2, x->shape.dim[0] * x->shape.dim[1], x->shape.dim[2]);
+  Shape s = x->shape;
+  s.rank--;
+  s.dim[0] *= s.dim[1];
+  for (int d = 1; d < s.rank; d++) s.dim[d] = s.dim[d + 1];
   if (x->op == OP_RESHAPE && ir_shape_eq(x->in[0]->shape, s)) return x->in[0];
   for (int i = 0; i < b->nstacks; i++)
     if (b->stacks[i]->op == OP_RESHAPE && b->stacks[i]->in[0] == x) return b->stacks[i];
@@ -195,10 +200,13 @@ static Node *rows(Batch *b, Node *x) {
 
 /* ---- 1 and 2: sums over time ---- */
 
+/* matmul(P_t, Q_t) ta, or scatter_add(ids_t, Q_t) (simplify.c's product by
+ * a one-hot P_t), of the shapes of the first term. */
 static bool is_weight_grad(const Node *t, const Node *first) {
-  return t->op == OP_MATMUL && t->attr.ta && !t->attr.tb &&
-         (!first || (ir_shape_eq(t->in[0]->shape, first->in[0]->shape) &&
-                     ir_shape_eq(t->in[1]->shape, first->in[1]->shape)));
+  bool product = (t->op == OP_MATMUL && t->attr.ta && !t->attr.tb) || t->op == OP_SCATTER_ADD;
+  return product && (!first || (t->op == first->op && t->attr.len == first->attr.len &&
+                                ir_shape_eq(t->in[0]->shape, first->in[0]->shape) &&
+                                ir_shape_eq(t->in[1]->shape, first->in[1]->shape)));
 }
 
 /* sum_to that sums the leading axis away, so stacking on axis 0 or 1 keeps
@@ -232,6 +240,14 @@ static void batch_sum(Batch *b, Node *sum, bool (*is_term)(const Node *, const N
     Node *ps = stacked(b, p, k, perm, selects_in_order(q, k, perm) ? 1 : -1);
     Node *qs = stacked(b, q, k, perm, steps_axis(ps));
     rest[nrest++] = ir_matmul(g, rows(b, ps), rows(b, qs), true, false);
+  } else if (term[0]->op == OP_SCATTER_ADD) {
+    /* the rows Q_t go to one stack (along axis 0 unless one exists: written
+     * in place), the ids follow it (a small copy when they are selects) */
+    for (int i = 0; i < k; i++) q[i] = now(b, term[i]->in[1]);
+    order_pairs(b, q, p, k, perm);
+    Node *qs = stacked(b, q, k, perm, -1);
+    Node *ps = stacked(b, p, k, perm, steps_axis(qs)), *in[2] = {rows(b, ps), rows(b, qs)};
+    rest[nrest++] = ir_node(g, OP_SCATTER_ADD, 2, in, &term[0]->attr);
   } else {
     order_values(b, p, k, perm);
     rest[nrest++] = ir_shaped(g, OP_SUM_TO, stacked(b, p, k, perm, -1), sum->shape);

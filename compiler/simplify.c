@@ -18,6 +18,12 @@
  *     gradient).  x*0 = 0 ignores x = inf/nan, as every optimising compiler
  *     of this kind does;
  *   - a sum of pads into disjoint places (a split's gradient) is a concat;
+ *     a sum of transposes is the transpose of the sum;
+ *   - a product with one_hot(ids, V) is a gather or a scatter_add of rows by
+ *     id: of its R*V*N multiply-adds all but R*N are by zero (a character
+ *     model's input projection, and the weight gradient BPTT makes of it).
+ *     Out-of-range ids give zero rows in one_hot and gather and are skipped by
+ *     scatter_add, so the values are the same;
  *   - a node equal to an earlier one (same op, inputs and attributes) is
  *     replaced by it; random masks are never merged.
  * Results are redirected last.
@@ -98,6 +104,42 @@ static Node *pads_to_concat(Graph *g, Node *n) {
   return ir_node(g, OP_CONCAT, np, piece, &(Attr){.axis = axis});
 }
 
+/* addn(transpose(x_1), ..., transpose(x_k)) -> transpose(addn(x_1, ..., x_k)):
+ * one copy instead of k (NULL when some term is not a transpose). */
+static Node *transposes_to_transpose(Graph *g, Node *n) {
+  Node *inner[n->nin];
+  for (int i = 0; i < n->nin; i++) {
+    if (n->in[i]->op != OP_TRANSPOSE) return NULL;
+    inner[i] = n->in[i]->in[0];
+  }
+  return ir_unary(g, OP_TRANSPOSE, ir_node(g, OP_ADDN, n->nin, inner, NULL));
+}
+
+static Node *scatter_add(Graph *g, Node *ids, Node *rows, int depth) {
+  Node *in[2] = {ids, rows};
+  Attr at = {.len = depth};
+  return ir_node(g, OP_SCATTER_ADD, 2, in, &at);
+}
+
+static Node *transposed(Graph *g, Node *x, bool t) { return t ? ir_unary(g, OP_TRANSPOSE, x) : x; }
+
+/* matmul(a, b) ta tb with a one-hot operand O = one_hot(ids) [R, V]:
+ *   O  W  = gather(W, ids)                  (rows of W by id)
+ *   O^T W = scatter_add(ids, W)             (rows of W added at their ids)
+ *   W^T O = (O^T W)^T
+ * NULL for anything else (a product with O^T on the right). */
+static Node *one_hot_product(Graph *g, Node *n) {
+  Node *a = n->in[0], *b = n->in[1];
+  bool ta = n->attr.ta, tb = n->attr.tb;
+  if (a->op == OP_ONE_HOT) {
+    Node *w = transposed(g, b, tb), *in[2] = {w, a->in[0]};
+    return ta ? scatter_add(g, a->in[0], w, a->attr.len) : ir_node(g, OP_GATHER, 2, in, NULL);
+  }
+  if (b->op == OP_ONE_HOT && !tb)
+    return ir_unary(g, OP_TRANSPOSE, scatter_add(g, b->in[0], transposed(g, a, !ta), b->attr.len));
+  return NULL;
+}
+
 /* Returns a simpler node computing the same value, or NULL. */
 static Node *identity(Graph *g, Node *n) {
   Node *a = n->nin > 0 ? n->in[0] : NULL, *b = n->nin > 1 ? n->in[1] : NULL;
@@ -114,6 +156,7 @@ static Node *identity(Graph *g, Node *n) {
     if (is_fill(a, 1) && b_full) return b;
     return NULL;
   case OP_MATMUL:
+    return is_fill(a, 0) || is_fill(b, 0) ? zeros_like(g, n) : one_hot_product(g, n);
   case OP_SLICE:
   case OP_PAD:
     return is_fill(a, 0) || is_fill(b, 0) ? zeros_like(g, n) : NULL;
@@ -121,7 +164,8 @@ static Node *identity(Graph *g, Node *n) {
   case OP_NEG: return a->op == OP_NEG ? a->in[0] : NULL;
   case OP_ADDN: {
     Node *y = n->nin == 1 ? a : drop_zero_terms(g, n);
-    return y ? y : pads_to_concat(g, n);
+    if (!y) y = pads_to_concat(g, n);
+    return y ? y : transposes_to_transpose(g, n);
   }
   case OP_STOP_GRAD: return a;
   case OP_RESHAPE:
