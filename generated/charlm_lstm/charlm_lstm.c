@@ -1367,49 +1367,63 @@ static void k44_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [1024, 256] (specs/charlm_lstm.lua:17) */
 static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 256; i += 8) {
-    float ap[2016][8];
-    for (long k = 0; k < 2016; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 256];
+  for (long k0 = 0; k0 < 2016; k0 += 512) {
+    const long kn = 2016 - k0 < 512 ? 2016 - k0 : 512;
     for (long j = 0; j < 1024; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 2016; k++) {
-        const float *b = a0 + (k) * 1024 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
-        for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+      float bp[512][16];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 1024 + (j + c) * 1];
+      for (long i = 0; i < 256; i += 8) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 256];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 256];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 256];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 256];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 256];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 256];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 256];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 256];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 256];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 256];
+          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 256];
+          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 256];
+          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 256];
+          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 256];
+          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 256];
+          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 256];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 1 + (j + c) * 256] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 256] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 256] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 256] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 256] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 256] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 256] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 256] = acc7[c];
+        for (int c = 0; c < 16; c++) {
+          out[(i + 0) * 1 + (j + c) * 256] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 256] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 256] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 256] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 256] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 256] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 256] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 256] = acc7[c];
+        }
       }
     }
   }
@@ -1427,49 +1441,63 @@ static void k46_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [96, 256] (specs/charlm_lstm.lua:18) */
 static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 256; i += 8) {
-    float ap[2048][8];
-    for (long k = 0; k < 2048; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 256];
+  for (long k0 = 0; k0 < 2048; k0 += 512) {
+    const long kn = 2048 - k0 < 512 ? 2048 - k0 : 512;
     for (long j = 0; j < 96; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 2048; k++) {
-        const float *b = a0 + (k) * 96 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
-        for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+      float bp[512][16];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 96 + (j + c) * 1];
+      for (long i = 0; i < 256; i += 8) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 256];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 256];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 256];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 256];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 256];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 256];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 256];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 256];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 256];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 256];
+          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 256];
+          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 256];
+          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 256];
+          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 256];
+          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 256];
+          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 256];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 1 + (j + c) * 256] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 256] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 256] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 256] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 256] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 256] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 256] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 256] = acc7[c];
+        for (int c = 0; c < 16; c++) {
+          out[(i + 0) * 1 + (j + c) * 256] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 256] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 256] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 256] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 256] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 256] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 256] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 256] = acc7[c];
+        }
       }
     }
   }

@@ -937,79 +937,103 @@ static void k40_concat(const float *restrict a0, const float *restrict a1, const
 
 /* matmul [512, 28] (specs/fmnist_lstm.lua:12) */
 static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 24; i += 8) {
-    float ap[1792][8];
-    for (long k = 0; k < 1792; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 28];
+  for (long k0 = 0; k0 < 1792; k0 += 512) {
+    const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 512; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a0 + (k) * 512 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
-        for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+      float bp[512][16];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 512 + (j + c) * 1];
+      for (long i = 0; i < 24; i += 8) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 28];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 28];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 28];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 28];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
+          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
+          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
+          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 28];
+          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 28];
+          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
+          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
+        for (int c = 0; c < 16; c++) {
+          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
+        }
       }
     }
   }
-  for (long i = 24; i < 28; i += 4) {
-    float ap[1792][4];
-    for (long k = 0; k < 1792; k++)
-      for (int r = 0; r < 4; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 28];
+  for (long k0 = 0; k0 < 1792; k0 += 128) {
+    const long kn = 1792 - k0 < 128 ? 1792 - k0 : 128;
     for (long j = 0; j < 512; j += 64) {
-      float acc0[64] = {0.0f};
-      float acc1[64] = {0.0f};
-      float acc2[64] = {0.0f};
-      float acc3[64] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a0 + (k) * 512 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        for (int c = 0; c < 64; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
+      float bp[128][64];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 512 + (j + c) * 1];
+      for (long i = 24; i < 28; i += 4) {
+        float acc0[64] = {0.0f};
+        float acc1[64] = {0.0f};
+        float acc2[64] = {0.0f};
+        float acc3[64] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 64; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
+          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
+          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
+          for (int c = 0; c < 64; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 64; c++) {
-        out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+        for (int c = 0; c < 64; c++) {
+          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+        }
       }
     }
   }
@@ -1017,49 +1041,63 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [512, 128] (specs/fmnist_lstm.lua:12) */
 static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 128; i += 8) {
-    float ap[1728][8];
-    for (long k = 0; k < 1728; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 128];
+  for (long k0 = 0; k0 < 1728; k0 += 512) {
+    const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 512; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 1728; k++) {
-        const float *b = a0 + (k) * 512 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
-        for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+      float bp[512][16];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 512 + (j + c) * 1];
+      for (long i = 0; i < 128; i += 8) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 128];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 128];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 128];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 128];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 128];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 128];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 128];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 128];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 128];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 128];
+          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 128];
+          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 128];
+          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 128];
+          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 128];
+          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 128];
+          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 128];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 1 + (j + c) * 128] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 128] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 128] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 128] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 128] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 128] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 128] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 128] = acc7[c];
+        for (int c = 0; c < 16; c++) {
+          out[(i + 0) * 1 + (j + c) * 128] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 128] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 128] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 128] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 128] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 128] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 128] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 128] = acc7[c];
+        }
       }
     }
   }
@@ -1077,11 +1115,11 @@ static void k43_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [10, 128] (specs/fmnist_lstm.lua:13) */
 static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 128; i += 8) {
-    float ap[64][8];
+  for (long j = 0; j < 10; j += 10) {
+    float bp[64][10];
     for (long k = 0; k < 64; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 128];
-    for (long j = 0; j < 10; j += 10) {
+      for (int c = 0; c < 10; c++) bp[k][c] = a0[(k) * 10 + (j + c) * 1];
+    for (long i = 0; i < 128; i += 8) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
       float acc2[10] = {0.0f};
@@ -1091,15 +1129,15 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[10] = {0.0f};
       float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a0 + (k) * 10 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 128];
+        const float x1 = a1[(i + 1) * 1 + (k) * 128];
+        const float x2 = a1[(i + 2) * 1 + (k) * 128];
+        const float x3 = a1[(i + 3) * 1 + (k) * 128];
+        const float x4 = a1[(i + 4) * 1 + (k) * 128];
+        const float x5 = a1[(i + 5) * 1 + (k) * 128];
+        const float x6 = a1[(i + 6) * 1 + (k) * 128];
+        const float x7 = a1[(i + 7) * 1 + (k) * 128];
         for (int c = 0; c < 10; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];

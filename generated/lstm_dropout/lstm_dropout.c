@@ -1130,26 +1130,39 @@ static void k35_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [200, 1] (specs/lstm_dropout.lua:8) */
 static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1) {
+  for (long k0 = 0; k0 < 320; k0 += 42) {
+    const long kn = 320 - k0 < 42 ? 320 - k0 : 42;
     for (long j = 0; j < 192; j += 192) {
-      float acc0[192] = {0.0f};
-      for (long k = 0; k < 320; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = a1[(i + 0) * 1 + (k) * 1];
-        for (int c = 0; c < 192; c++) {
-          acc0[c] += x0 * b[c * 1];
+      float bp[42][192];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 192; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 0; i < 1; i += 1) {
+        float acc0[192] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 192; c++) {
+            acc0[c] = out[(i + 0) * 1 + j + c];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 1];
+          for (int c = 0; c < 192; c++) {
+            acc0[c] += x0 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 192; c++) {
-        out[(i + 0) * 1 + j + c] = acc0[c];
+        for (int c = 0; c < 192; c++) {
+          out[(i + 0) * 1 + j + c] = acc0[c];
+        }
       }
     }
   }
-  for (long i = 0; i < 1; i += 1) {
-    for (long j = 192; j < 200; j += 8) {
+  for (long j = 192; j < 200; j += 8) {
+    float bp[320][8];
+    for (long k = 0; k < 320; k++)
+      for (int c = 0; c < 8; c++) bp[k][c] = a0[(k) * 200 + (j + c) * 1];
+    for (long i = 0; i < 1; i += 1) {
       float acc0[8] = {0.0f};
       for (long k = 0; k < 320; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
+        const float *b = bp[k];
         const float x0 = a1[(i + 0) * 1 + (k) * 1];
         for (int c = 0; c < 8; c++) {
           acc0[c] += x0 * b[c * 1];
@@ -1164,11 +1177,11 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [200, 50] (specs/lstm_dropout.lua:8) */
 static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 48; i += 8) {
-    float ap[288][8];
+  for (long j = 0; j < 192; j += 16) {
+    float bp[288][16];
     for (long k = 0; k < 288; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
-    for (long j = 0; j < 192; j += 16) {
+      for (int c = 0; c < 16; c++) bp[k][c] = a0[(k) * 200 + (j + c) * 1];
+    for (long i = 0; i < 48; i += 8) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
       float acc2[16] = {0.0f};
@@ -1178,15 +1191,15 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 50];
+        const float x1 = a1[(i + 1) * 1 + (k) * 50];
+        const float x2 = a1[(i + 2) * 1 + (k) * 50];
+        const float x3 = a1[(i + 3) * 1 + (k) * 50];
+        const float x4 = a1[(i + 4) * 1 + (k) * 50];
+        const float x5 = a1[(i + 5) * 1 + (k) * 50];
+        const float x6 = a1[(i + 6) * 1 + (k) * 50];
+        const float x7 = a1[(i + 7) * 1 + (k) * 50];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1210,11 +1223,11 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 48; i += 8) {
-    float ap[288][8];
+  for (long j = 192; j < 200; j += 8) {
+    float bp[288][8];
     for (long k = 0; k < 288; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
-    for (long j = 192; j < 200; j += 8) {
+      for (int c = 0; c < 8; c++) bp[k][c] = a0[(k) * 200 + (j + c) * 1];
+    for (long i = 0; i < 48; i += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
       float acc2[8] = {0.0f};
@@ -1224,15 +1237,15 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[8] = {0.0f};
       float acc7[8] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 50];
+        const float x1 = a1[(i + 1) * 1 + (k) * 50];
+        const float x2 = a1[(i + 2) * 1 + (k) * 50];
+        const float x3 = a1[(i + 3) * 1 + (k) * 50];
+        const float x4 = a1[(i + 4) * 1 + (k) * 50];
+        const float x5 = a1[(i + 5) * 1 + (k) * 50];
+        const float x6 = a1[(i + 6) * 1 + (k) * 50];
+        const float x7 = a1[(i + 7) * 1 + (k) * 50];
         for (int c = 0; c < 8; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1256,39 +1269,47 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 48; i < 50; i += 2) {
-    float ap[288][2];
-    for (long k = 0; k < 288; k++)
-      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+  for (long k0 = 0; k0 < 288; k0 += 64) {
+    const long kn = 288 - k0 < 64 ? 288 - k0 : 64;
     for (long j = 0; j < 128; j += 128) {
-      float acc0[128] = {0.0f};
-      float acc1[128] = {0.0f};
-      for (long k = 0; k < 288; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+      float bp[64][128];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 128; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 48; i < 50; i += 2) {
+        float acc0[128] = {0.0f};
+        float acc1[128] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 128; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          for (int c = 0; c < 128; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 128; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        for (int c = 0; c < 128; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
       }
     }
   }
-  for (long i = 48; i < 50; i += 2) {
-    float ap[288][2];
+  for (long j = 128; j < 192; j += 16) {
+    float bp[288][16];
     for (long k = 0; k < 288; k++)
-      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
-    for (long j = 128; j < 192; j += 16) {
+      for (int c = 0; c < 16; c++) bp[k][c] = a0[(k) * 200 + (j + c) * 1];
+    for (long i = 48; i < 50; i += 2) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 50];
+        const float x1 = a1[(i + 1) * 1 + (k) * 50];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1300,17 +1321,17 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 48; i < 50; i += 2) {
-    float ap[288][2];
+  for (long j = 192; j < 200; j += 8) {
+    float bp[288][8];
     for (long k = 0; k < 288; k++)
-      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
-    for (long j = 192; j < 200; j += 8) {
+      for (int c = 0; c < 8; c++) bp[k][c] = a0[(k) * 200 + (j + c) * 1];
+    for (long i = 48; i < 50; i += 2) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 50];
+        const float x1 = a1[(i + 1) * 1 + (k) * 50];
         for (int c = 0; c < 8; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1336,11 +1357,11 @@ static void k38_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [1, 50] (specs/lstm_dropout.lua:9) */
 static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 48; i += 8) {
-    float ap[32][8];
+  for (long j = 0; j < 1; j += 1) {
+    float bp[32][1];
     for (long k = 0; k < 32; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
-    for (long j = 0; j < 1; j += 1) {
+      for (int c = 0; c < 1; c++) bp[k][c] = a0[(k) * 1 + (j + c) * 1];
+    for (long i = 0; i < 48; i += 8) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
       float acc2[1] = {0.0f};
@@ -1350,15 +1371,15 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[1] = {0.0f};
       float acc7[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
-        const float *b = a0 + (k) * 1 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 50];
+        const float x1 = a1[(i + 1) * 1 + (k) * 50];
+        const float x2 = a1[(i + 2) * 1 + (k) * 50];
+        const float x3 = a1[(i + 3) * 1 + (k) * 50];
+        const float x4 = a1[(i + 4) * 1 + (k) * 50];
+        const float x5 = a1[(i + 5) * 1 + (k) * 50];
+        const float x6 = a1[(i + 6) * 1 + (k) * 50];
+        const float x7 = a1[(i + 7) * 1 + (k) * 50];
         for (int c = 0; c < 1; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1382,17 +1403,17 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 48; i < 50; i += 2) {
-    float ap[32][2];
+  for (long j = 0; j < 1; j += 1) {
+    float bp[32][1];
     for (long k = 0; k < 32; k++)
-      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
-    for (long j = 0; j < 1; j += 1) {
+      for (int c = 0; c < 1; c++) bp[k][c] = a0[(k) * 1 + (j + c) * 1];
+    for (long i = 48; i < 50; i += 2) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
-        const float *b = a0 + (k) * 1 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 50];
+        const float x1 = a1[(i + 1) * 1 + (k) * 50];
         for (int c = 0; c < 1; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];

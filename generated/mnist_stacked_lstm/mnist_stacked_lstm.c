@@ -1451,155 +1451,203 @@ static void k48_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 
 /* matmul [200, 28] (specs/mnist_stacked_lstm.lua:9) */
 static void k49_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 24; i += 8) {
-    float ap[1792][8];
-    for (long k = 0; k < 1792; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 28];
+  for (long k0 = 0; k0 < 1792; k0 += 512) {
+    const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      float bp[512][16];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 0; i < 24; i += 8) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 28];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 28];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 28];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 28];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
+          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
+          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
+          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 28];
+          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 28];
+          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
+          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
         }
-      }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
       }
     }
   }
-  for (long i = 0; i < 24; i += 8) {
-    float ap[1792][8];
-    for (long k = 0; k < 1792; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 28];
+  for (long k0 = 0; k0 < 1792; k0 += 1024) {
+    const long kn = 1792 - k0 < 1024 ? 1792 - k0 : 1024;
     for (long j = 192; j < 200; j += 8) {
-      float acc0[8] = {0.0f};
-      float acc1[8] = {0.0f};
-      float acc2[8] = {0.0f};
-      float acc3[8] = {0.0f};
-      float acc4[8] = {0.0f};
-      float acc5[8] = {0.0f};
-      float acc6[8] = {0.0f};
-      float acc7[8] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
-        for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+      float bp[1024][8];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 0; i < 24; i += 8) {
+        float acc0[8] = {0.0f};
+        float acc1[8] = {0.0f};
+        float acc2[8] = {0.0f};
+        float acc3[8] = {0.0f};
+        float acc4[8] = {0.0f};
+        float acc5[8] = {0.0f};
+        float acc6[8] = {0.0f};
+        float acc7[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 28];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 28];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 28];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 28];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
+          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
+          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
+          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 28];
+          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 28];
+          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
+          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 8; c++) {
-        out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
+        }
       }
     }
   }
-  for (long i = 24; i < 28; i += 4) {
-    float ap[1792][4];
-    for (long k = 0; k < 1792; k++)
-      for (int r = 0; r < 4; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 28];
+  for (long k0 = 0; k0 < 1792; k0 += 128) {
+    const long kn = 1792 - k0 < 128 ? 1792 - k0 : 128;
     for (long j = 0; j < 192; j += 64) {
-      float acc0[64] = {0.0f};
-      float acc1[64] = {0.0f};
-      float acc2[64] = {0.0f};
-      float acc3[64] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        for (int c = 0; c < 64; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
+      float bp[128][64];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 24; i < 28; i += 4) {
+        float acc0[64] = {0.0f};
+        float acc1[64] = {0.0f};
+        float acc2[64] = {0.0f};
+        float acc3[64] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 64; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
+          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
+          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
+          for (int c = 0; c < 64; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 64; c++) {
-        out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+        for (int c = 0; c < 64; c++) {
+          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+        }
       }
     }
   }
-  for (long i = 24; i < 28; i += 4) {
-    float ap[1792][4];
-    for (long k = 0; k < 1792; k++)
-      for (int r = 0; r < 4; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 28];
+  for (long k0 = 0; k0 < 1792; k0 += 1024) {
+    const long kn = 1792 - k0 < 1024 ? 1792 - k0 : 1024;
     for (long j = 192; j < 200; j += 8) {
-      float acc0[8] = {0.0f};
-      float acc1[8] = {0.0f};
-      float acc2[8] = {0.0f};
-      float acc3[8] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
+      float bp[1024][8];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 24; i < 28; i += 4) {
+        float acc0[8] = {0.0f};
+        float acc1[8] = {0.0f};
+        float acc2[8] = {0.0f};
+        float acc3[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
+          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
+          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 8; c++) {
-        out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+        }
       }
     }
   }
@@ -1719,161 +1767,213 @@ static void k50_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k51_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 48; i += 8) {
-    float ap[1728][8];
-    for (long k = 0; k < 1728; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+  for (long k0 = 0; k0 < 1728; k0 += 512) {
+    const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 1728; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      float bp[512][16];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 0; i < 48; i += 8) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 50];
+          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 50];
+          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 50];
+          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 50];
+          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
+          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
         }
-      }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
       }
     }
   }
-  for (long i = 0; i < 48; i += 8) {
-    float ap[1728][8];
-    for (long k = 0; k < 1728; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+  for (long k0 = 0; k0 < 1728; k0 += 1024) {
+    const long kn = 1728 - k0 < 1024 ? 1728 - k0 : 1024;
     for (long j = 192; j < 200; j += 8) {
-      float acc0[8] = {0.0f};
-      float acc1[8] = {0.0f};
-      float acc2[8] = {0.0f};
-      float acc3[8] = {0.0f};
-      float acc4[8] = {0.0f};
-      float acc5[8] = {0.0f};
-      float acc6[8] = {0.0f};
-      float acc7[8] = {0.0f};
-      for (long k = 0; k < 1728; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
-        for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+      float bp[1024][8];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 0; i < 48; i += 8) {
+        float acc0[8] = {0.0f};
+        float acc1[8] = {0.0f};
+        float acc2[8] = {0.0f};
+        float acc3[8] = {0.0f};
+        float acc4[8] = {0.0f};
+        float acc5[8] = {0.0f};
+        float acc6[8] = {0.0f};
+        float acc7[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 50];
+          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 50];
+          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 50];
+          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 50];
+          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
+          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 8; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+        }
       }
     }
   }
-  for (long i = 48; i < 50; i += 2) {
-    float ap[1728][2];
-    for (long k = 0; k < 1728; k++)
-      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+  for (long k0 = 0; k0 < 1728; k0 += 64) {
+    const long kn = 1728 - k0 < 64 ? 1728 - k0 : 64;
     for (long j = 0; j < 128; j += 128) {
-      float acc0[128] = {0.0f};
-      float acc1[128] = {0.0f};
-      for (long k = 0; k < 1728; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
+      float bp[64][128];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 128; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 48; i < 50; i += 2) {
+        float acc0[128] = {0.0f};
+        float acc1[128] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 128; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          for (int c = 0; c < 128; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
         }
-      }
-      for (int c = 0; c < 128; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
       }
     }
   }
-  for (long i = 48; i < 50; i += 2) {
-    float ap[1728][2];
-    for (long k = 0; k < 1728; k++)
-      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+  for (long k0 = 0; k0 < 1728; k0 += 512) {
+    const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 128; j < 192; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      for (long k = 0; k < 1728; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+      float bp[512][16];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 48; i < 50; i += 2) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        for (int c = 0; c < 16; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
       }
     }
   }
-  for (long i = 48; i < 50; i += 2) {
-    float ap[1728][2];
-    for (long k = 0; k < 1728; k++)
-      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+  for (long k0 = 0; k0 < 1728; k0 += 1024) {
+    const long kn = 1728 - k0 < 1024 ? 1728 - k0 : 1024;
     for (long j = 192; j < 200; j += 8) {
-      float acc0[8] = {0.0f};
-      float acc1[8] = {0.0f};
-      for (long k = 0; k < 1728; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+      float bp[1024][8];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 48; i < 50; i += 2) {
+        float acc0[8] = {0.0f};
+        float acc1[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 8; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
       }
     }
   }
@@ -1891,161 +1991,213 @@ static void k52_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:10) */
 static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 48; i += 8) {
-    float ap[1792][8];
-    for (long k = 0; k < 1792; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+  for (long k0 = 0; k0 < 1792; k0 += 512) {
+    const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      float bp[512][16];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 0; i < 48; i += 8) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        float acc4[16] = {0.0f};
+        float acc5[16] = {0.0f};
+        float acc6[16] = {0.0f};
+        float acc7[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 50];
+          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 50];
+          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 50];
+          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 50];
+          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
+          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
         }
-      }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
       }
     }
   }
-  for (long i = 0; i < 48; i += 8) {
-    float ap[1792][8];
-    for (long k = 0; k < 1792; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+  for (long k0 = 0; k0 < 1792; k0 += 1024) {
+    const long kn = 1792 - k0 < 1024 ? 1792 - k0 : 1024;
     for (long j = 192; j < 200; j += 8) {
-      float acc0[8] = {0.0f};
-      float acc1[8] = {0.0f};
-      float acc2[8] = {0.0f};
-      float acc3[8] = {0.0f};
-      float acc4[8] = {0.0f};
-      float acc5[8] = {0.0f};
-      float acc6[8] = {0.0f};
-      float acc7[8] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
-        for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+      float bp[1024][8];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 0; i < 48; i += 8) {
+        float acc0[8] = {0.0f};
+        float acc1[8] = {0.0f};
+        float acc2[8] = {0.0f};
+        float acc3[8] = {0.0f};
+        float acc4[8] = {0.0f};
+        float acc5[8] = {0.0f};
+        float acc6[8] = {0.0f};
+        float acc7[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
+            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
+            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
+            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
+            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
+            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 50];
+          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 50];
+          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 50];
+          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 50];
+          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
+          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+            acc2[c] += x2 * b[c * 1];
+            acc3[c] += x3 * b[c * 1];
+            acc4[c] += x4 * b[c * 1];
+            acc5[c] += x5 * b[c * 1];
+            acc6[c] += x6 * b[c * 1];
+            acc7[c] += x7 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 8; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
+          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
+          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
+          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
+          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
+          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+        }
       }
     }
   }
-  for (long i = 48; i < 50; i += 2) {
-    float ap[1792][2];
-    for (long k = 0; k < 1792; k++)
-      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+  for (long k0 = 0; k0 < 1792; k0 += 64) {
+    const long kn = 1792 - k0 < 64 ? 1792 - k0 : 64;
     for (long j = 0; j < 128; j += 128) {
-      float acc0[128] = {0.0f};
-      float acc1[128] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
+      float bp[64][128];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 128; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 48; i < 50; i += 2) {
+        float acc0[128] = {0.0f};
+        float acc1[128] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 128; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          for (int c = 0; c < 128; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
+        }
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
         }
-      }
-      for (int c = 0; c < 128; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
       }
     }
   }
-  for (long i = 48; i < 50; i += 2) {
-    float ap[1792][2];
-    for (long k = 0; k < 1792; k++)
-      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+  for (long k0 = 0; k0 < 1792; k0 += 512) {
+    const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 128; j < 192; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+      float bp[512][16];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 48; i < 50; i += 2) {
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        for (int c = 0; c < 16; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
       }
     }
   }
-  for (long i = 48; i < 50; i += 2) {
-    float ap[1792][2];
-    for (long k = 0; k < 1792; k++)
-      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+  for (long k0 = 0; k0 < 1792; k0 += 1024) {
+    const long kn = 1792 - k0 < 1024 ? 1792 - k0 : 1024;
     for (long j = 192; j < 200; j += 8) {
-      float acc0[8] = {0.0f};
-      float acc1[8] = {0.0f};
-      for (long k = 0; k < 1792; k++) {
-        const float *b = a0 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+      float bp[1024][8];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+      for (long i = 48; i < 50; i += 2) {
+        float acc0[8] = {0.0f};
+        float acc1[8] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 8; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          for (int c = 0; c < 8; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 8; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        for (int c = 0; c < 8; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
       }
     }
   }
@@ -2053,11 +2205,11 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [10, 50] (specs/mnist_stacked_lstm.lua:12) */
 static void k54_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 48; i += 8) {
-    float ap[64][8];
+  for (long j = 0; j < 10; j += 10) {
+    float bp[64][10];
     for (long k = 0; k < 64; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
-    for (long j = 0; j < 10; j += 10) {
+      for (int c = 0; c < 10; c++) bp[k][c] = a0[(k) * 10 + (j + c) * 1];
+    for (long i = 0; i < 48; i += 8) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
       float acc2[10] = {0.0f};
@@ -2067,15 +2219,15 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[10] = {0.0f};
       float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a0 + (k) * 10 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 50];
+        const float x1 = a1[(i + 1) * 1 + (k) * 50];
+        const float x2 = a1[(i + 2) * 1 + (k) * 50];
+        const float x3 = a1[(i + 3) * 1 + (k) * 50];
+        const float x4 = a1[(i + 4) * 1 + (k) * 50];
+        const float x5 = a1[(i + 5) * 1 + (k) * 50];
+        const float x6 = a1[(i + 6) * 1 + (k) * 50];
+        const float x7 = a1[(i + 7) * 1 + (k) * 50];
         for (int c = 0; c < 10; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -2099,17 +2251,17 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 48; i < 50; i += 2) {
-    float ap[64][2];
+  for (long j = 0; j < 10; j += 10) {
+    float bp[64][10];
     for (long k = 0; k < 64; k++)
-      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
-    for (long j = 0; j < 10; j += 10) {
+      for (int c = 0; c < 10; c++) bp[k][c] = a0[(k) * 10 + (j + c) * 1];
+    for (long i = 48; i < 50; i += 2) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a0 + (k) * 10 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 50];
+        const float x1 = a1[(i + 1) * 1 + (k) * 50];
         for (int c = 0; c < 10; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];

@@ -782,26 +782,39 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [50, 1] (specs/sine_rnn.lua:9) */
 static void k18_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1) {
+  for (long k0 = 0; k0 < 320; k0 += 170) {
+    const long kn = 320 - k0 < 170 ? 320 - k0 : 170;
     for (long j = 0; j < 48; j += 48) {
-      float acc0[48] = {0.0f};
-      for (long k = 0; k < 320; k++) {
-        const float *b = a0 + (k) * 50 + j * 1;
-        const float x0 = a1[(i + 0) * 1 + (k) * 1];
-        for (int c = 0; c < 48; c++) {
-          acc0[c] += x0 * b[c * 1];
+      float bp[170][48];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 48; c++) bp[k][c] = a0[(k0 + k) * 50 + (j + c) * 1];
+      for (long i = 0; i < 1; i += 1) {
+        float acc0[48] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 48; c++) {
+            acc0[c] = out[(i + 0) * 1 + j + c];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 1];
+          for (int c = 0; c < 48; c++) {
+            acc0[c] += x0 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 48; c++) {
-        out[(i + 0) * 1 + j + c] = acc0[c];
+        for (int c = 0; c < 48; c++) {
+          out[(i + 0) * 1 + j + c] = acc0[c];
+        }
       }
     }
   }
-  for (long i = 0; i < 1; i += 1) {
-    for (long j = 48; j < 50; j += 2) {
+  for (long j = 48; j < 50; j += 2) {
+    float bp[320][2];
+    for (long k = 0; k < 320; k++)
+      for (int c = 0; c < 2; c++) bp[k][c] = a0[(k) * 50 + (j + c) * 1];
+    for (long i = 0; i < 1; i += 1) {
       float acc0[2] = {0.0f};
       for (long k = 0; k < 320; k++) {
-        const float *b = a0 + (k) * 50 + j * 1;
+        const float *b = bp[k];
         const float x0 = a1[(i + 0) * 1 + (k) * 1];
         for (int c = 0; c < 2; c++) {
           acc0[c] += x0 * b[c * 1];
@@ -856,11 +869,11 @@ static void k19_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [50, 50] (specs/sine_rnn.lua:9) */
 static void k20_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 48; i += 8) {
-    float ap[288][8];
+  for (long j = 0; j < 48; j += 16) {
+    float bp[288][16];
     for (long k = 0; k < 288; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
-    for (long j = 0; j < 48; j += 16) {
+      for (int c = 0; c < 16; c++) bp[k][c] = a0[(k) * 50 + (j + c) * 1];
+    for (long i = 0; i < 48; i += 8) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
       float acc2[16] = {0.0f};
@@ -870,15 +883,15 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = a0 + (k) * 50 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 50];
+        const float x1 = a1[(i + 1) * 1 + (k) * 50];
+        const float x2 = a1[(i + 2) * 1 + (k) * 50];
+        const float x3 = a1[(i + 3) * 1 + (k) * 50];
+        const float x4 = a1[(i + 4) * 1 + (k) * 50];
+        const float x5 = a1[(i + 5) * 1 + (k) * 50];
+        const float x6 = a1[(i + 6) * 1 + (k) * 50];
+        const float x7 = a1[(i + 7) * 1 + (k) * 50];
         for (int c = 0; c < 16; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -902,11 +915,11 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 48; i += 8) {
-    float ap[288][8];
+  for (long j = 48; j < 50; j += 2) {
+    float bp[288][2];
     for (long k = 0; k < 288; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
-    for (long j = 48; j < 50; j += 2) {
+      for (int c = 0; c < 2; c++) bp[k][c] = a0[(k) * 50 + (j + c) * 1];
+    for (long i = 0; i < 48; i += 8) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       float acc2[2] = {0.0f};
@@ -916,15 +929,15 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = a0 + (k) * 50 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 50];
+        const float x1 = a1[(i + 1) * 1 + (k) * 50];
+        const float x2 = a1[(i + 2) * 1 + (k) * 50];
+        const float x3 = a1[(i + 3) * 1 + (k) * 50];
+        const float x4 = a1[(i + 4) * 1 + (k) * 50];
+        const float x5 = a1[(i + 5) * 1 + (k) * 50];
+        const float x6 = a1[(i + 6) * 1 + (k) * 50];
+        const float x7 = a1[(i + 7) * 1 + (k) * 50];
         for (int c = 0; c < 2; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -948,39 +961,47 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 48; i < 50; i += 2) {
-    float ap[288][2];
-    for (long k = 0; k < 288; k++)
-      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
+  for (long k0 = 0; k0 < 288; k0 += 170) {
+    const long kn = 288 - k0 < 170 ? 288 - k0 : 170;
     for (long j = 0; j < 48; j += 48) {
-      float acc0[48] = {0.0f};
-      float acc1[48] = {0.0f};
-      for (long k = 0; k < 288; k++) {
-        const float *b = a0 + (k) * 50 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        for (int c = 0; c < 48; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+      float bp[170][48];
+      for (long k = 0; k < kn; k++)
+        for (int c = 0; c < 48; c++) bp[k][c] = a0[(k0 + k) * 50 + (j + c) * 1];
+      for (long i = 48; i < 50; i += 2) {
+        float acc0[48] = {0.0f};
+        float acc1[48] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 48; c++) {
+            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
+            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
+          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          for (int c = 0; c < 48; c++) {
+            acc0[c] += x0 * b[c * 1];
+            acc1[c] += x1 * b[c * 1];
+          }
         }
-      }
-      for (int c = 0; c < 48; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        for (int c = 0; c < 48; c++) {
+          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
+          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        }
       }
     }
   }
-  for (long i = 48; i < 50; i += 2) {
-    float ap[288][2];
+  for (long j = 48; j < 50; j += 2) {
+    float bp[288][2];
     for (long k = 0; k < 288; k++)
-      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
-    for (long j = 48; j < 50; j += 2) {
+      for (int c = 0; c < 2; c++) bp[k][c] = a0[(k) * 50 + (j + c) * 1];
+    for (long i = 48; i < 50; i += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = a0 + (k) * 50 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 50];
+        const float x1 = a1[(i + 1) * 1 + (k) * 50];
         for (int c = 0; c < 2; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1006,11 +1027,11 @@ static void k21_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [1, 50] (specs/sine_rnn.lua:10) */
 static void k22_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 48; i += 8) {
-    float ap[32][8];
+  for (long j = 0; j < 1; j += 1) {
+    float bp[32][1];
     for (long k = 0; k < 32; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
-    for (long j = 0; j < 1; j += 1) {
+      for (int c = 0; c < 1; c++) bp[k][c] = a0[(k) * 1 + (j + c) * 1];
+    for (long i = 0; i < 48; i += 8) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
       float acc2[1] = {0.0f};
@@ -1020,15 +1041,15 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[1] = {0.0f};
       float acc7[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
-        const float *b = a0 + (k) * 1 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 50];
+        const float x1 = a1[(i + 1) * 1 + (k) * 50];
+        const float x2 = a1[(i + 2) * 1 + (k) * 50];
+        const float x3 = a1[(i + 3) * 1 + (k) * 50];
+        const float x4 = a1[(i + 4) * 1 + (k) * 50];
+        const float x5 = a1[(i + 5) * 1 + (k) * 50];
+        const float x6 = a1[(i + 6) * 1 + (k) * 50];
+        const float x7 = a1[(i + 7) * 1 + (k) * 50];
         for (int c = 0; c < 1; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
@@ -1052,17 +1073,17 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 48; i < 50; i += 2) {
-    float ap[32][2];
+  for (long j = 0; j < 1; j += 1) {
+    float bp[32][1];
     for (long k = 0; k < 32; k++)
-      for (int r = 0; r < 2; r++) ap[k][r] = a1[(i + r) * 1 + (k) * 50];
-    for (long j = 0; j < 1; j += 1) {
+      for (int c = 0; c < 1; c++) bp[k][c] = a0[(k) * 1 + (j + c) * 1];
+    for (long i = 48; i < 50; i += 2) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
-        const float *b = a0 + (k) * 1 + j * 1;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 50];
+        const float x1 = a1[(i + 1) * 1 + (k) * 50];
         for (int c = 0; c < 1; c++) {
           acc0[c] += x0 * b[c * 1];
           acc1[c] += x1 * b[c * 1];
