@@ -364,6 +364,16 @@ void *backend_c_params(BackendC *b, size_t *bytes) {
   return b->params;
 }
 
+void *backend_c_grads(BackendC *b, size_t *bytes) {
+  long end = 0;
+  for (int i = 0; i < b->m.nparams; i++) {
+    const ParamInfo *p = &b->m.info[i];
+    if (p->trainable && p->offset + numel(p) > end) end = p->offset + numel(p);
+  }
+  *bytes = (size_t)end * b->m.es;
+  return b->grads;
+}
+
 double backend_c_loss(const BackendC *b) { return b->loss; }
 
 void *backend_c_symbol(BackendC *b, const char *what) { return symbol(&b->m, b->g->cfg.name, what); }

@@ -37,7 +37,7 @@ typedef struct {
   int batch, steps, samples, repeat;
   double tol;
   const char *data, *resume, *prime; /* train, eval, sample */
-  int epochs, length;
+  int epochs, length, threads;
   long limit, eval_every;
   double lr, temperature;
   bool seed_given;
@@ -309,7 +309,7 @@ static TrainOptions train_options(const Args *a) {
                         .prime = a->prime, .fe = {.batch = a->batch, .steps = a->steps, .dtype = a->dtype, .lr = a->lr},
                         .seed = a->seed, .seed_given = a->seed_given, .epochs = a->epochs, .limit = a->limit,
                         .eval_every = a->eval_every, .interp = a->backend && !strcmp(a->backend, "interp"),
-                        .length = a->length, .temperature = a->temperature};
+                        .length = a->length, .temperature = a->temperature, .threads = a->threads};
 }
 
 static int cmd_train(const Args *a) {
@@ -369,9 +369,10 @@ static const Command commands[] = {
      "times interpreter vs generated code (train step, predict); --compile: generation and compile time",
      "--batch --steps --dtype --repeat --json --compile --seed", "", cmd_bench},
     {"train", "rnnc train SPEC --data DATA -o CKPT.safetensors [--epochs N] [--lr X] [--seed S] [--batch B] "
-              "[--limit N] [--eval-every BATCHES] [--resume CKPT] [--backend c|interp]",
+              "[--limit N] [--eval-every BATCHES] [--resume CKPT] [--backend c|interp] [--threads N]",
      "trains through generated code: shuffled batches, test loss/accuracy, checkpoint and CSV/SVG curves each epoch",
-     "--data -o --epochs --lr --seed --batch --steps --dtype --limit --eval-every --resume --backend", "-o", cmd_train},
+     "--data -o --epochs --lr --seed --batch --steps --dtype --limit --eval-every --resume --backend --threads", "-o",
+     cmd_train},
     {"eval", "rnnc eval SPEC --weights CKPT [--data DATA] [--limit N] [--backend c|interp]",
      "loss and accuracy on the test split (each example once), confusion matrix for classifiers",
      "--weights --data --limit --seed --batch --steps --dtype --backend", "--weights", cmd_eval},
@@ -439,6 +440,9 @@ static int parse_value(Args *a, const char *opt, const char *v) {
   } else if (!strcmp(opt, "--repeat")) {
     if (parse_int(opt, v, 1, 1000000, &n)) return 1;
     a->repeat = (int)n;
+  } else if (!strcmp(opt, "--threads")) {
+    if (parse_int(opt, v, 1, TRAIN_MAX_THREADS, &n)) return 1;
+    a->threads = (int)n;
   } else if (!strcmp(opt, "--eval-every")) {
     if (parse_int(opt, v, 1, 2147483647L, &n)) return 1;
     a->eval_every = n;
