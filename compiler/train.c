@@ -150,11 +150,8 @@ static void restore_signals(const Signals *s) {
 
 /* ---- the run ---- */
 
-typedef struct Run Run;
-
 /* One shard of every batch: its examples, run through its own model. */
 typedef struct {
-  Run *r;
   Runner *runner;       /* the run's step (one thread), or a grad of its own (--threads) */
   void *dest[DATA_MAX_FIELDS], *scratch[DATA_MAX_FIELDS]; /* eval_dest's */
   const long *idx;      /* the shard's examples in this batch */
@@ -164,7 +161,7 @@ typedef struct {
   char err[1024];
 } Shard;
 
-struct Run {
+typedef struct {
   const TrainOptions *o;
   TrainModel tm;
   Dataset d;
@@ -179,7 +176,7 @@ struct Run {
   EvalMetrics m;
   char *stem, *interrupted;
   bool acc;             /* the model has an "accuracy" metric */
-};
+} Run;
 
 /* The order of epoch e: a Fisher-Yates shuffle of 0..n-1 drawn from (seed, e). */
 static void shuffle(long *perm, long n, uint64_t seed, int e) {
@@ -374,7 +371,6 @@ static int load_shards(Run *r, const StFile *w, char *err, size_t errlen) {
   if (!r->shards) die("out of memory");
   for (int s = 0; s < r->threads; s++) {
     Shard *sh = &r->shards[s];
-    sh->r = r;
     sh->runner = r->threads > 1 ? load_runner(r, g, GOAL_GRAD, w, err, errlen) : r->step;
     if (!sh->runner || eval_dest(sh->runner, g, &r->d.train, g->cfg.batch, sh->dest, sh->scratch, err, errlen))
       return -1;
@@ -486,8 +482,10 @@ static double eval_mid_epoch(Run *r, Progress *p, long done) {
 }
 
 /* Member s of the team: shard s of the batch.  With --threads, its grad
- * starts from the parameters as of the last update, which nobody writes
- * while the shards run. */
+ * starts from a copy of the parameters as of the last update, which nobody
+ * writes while the shards run.  A copy rather than one shared blob, since
+ * it is cheap: fmnist_lstm's 1 MB (with Adam's state) takes about 20 us,
+ * its grad at batch 32 4.6 ms. */
 static void run_shard(void *ctx, int s) {
   Run *r = ctx;
   Shard *sh = &r->shards[s];
