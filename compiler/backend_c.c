@@ -237,7 +237,7 @@ static void *xcalloc(size_t n, size_t size) {
 struct BackendC {
   Model m;
   const Graph *g;
-  int fn; /* NAME_tool_run's entry point: 0 predict, 1 grad, 2 step; 3: NAME_tool_stream */
+  int fn; /* NAME_tool_run's entry point: 0 predict, 1 grad, 2 step, 3 apply; 4: NAME_tool_stream */
   char *params, *grads, *arena;
   void **in, **ordered, **outs, **metrics;
   double loss;
@@ -252,6 +252,15 @@ void backend_c_free(BackendC *b) {
   free(b);
 }
 
+/* apply reads its input grad.<param> from the gradient blob, at the
+ * parameter's offset (where NAME_grad writes it). */
+static int bind_grad(BackendC *b, const Node *x, const void *value, char *err, size_t errlen) {
+  const ParamInfo *info = find_param(&b->m, x->attr.name + 5);
+  if (!info) return ir_errorf(err, errlen, "generated code has no gradient '%s'", x->attr.name);
+  memcpy(b->grads + (size_t)info->offset * b->m.es, value, (size_t)ir_numel(x->shape) * b->m.es);
+  return 0;
+}
+
 BackendC *backend_c_load(const char *so, const Graph *g, Goal goal, const StFile *weights, const StFile *inputs,
                          char *err, size_t errlen) {
   BackendC *b = xcalloc(1, sizeof *b);
@@ -262,7 +271,7 @@ BackendC *backend_c_load(const char *so, const Graph *g, Goal goal, const StFile
     backend_c_free(b);
     return NULL;
   }
-  b->fn = goal == GOAL_PREDICT ? 0 : goal == GOAL_STREAM ? 3 : goal == GOAL_STEP ? 2 : 1;
+  b->fn = goal == GOAL_PREDICT ? 0 : goal == GOAL_GRAD ? 1 : goal == GOAL_STEP ? 2 : goal == GOAL_APPLY ? 3 : 4;
   long total = params_elems(m);
   b->params = xcalloc((size_t)total, m->es), b->grads = xcalloc((size_t)total, m->es);
   b->arena = xcalloc((size_t)m->arena[b->fn], 1);
@@ -280,6 +289,7 @@ BackendC *backend_c_load(const char *so, const Graph *g, Goal goal, const StFile
     const Node *x = g->inputs[i];
     b->in[i] = xcalloc((size_t)ir_numel(x->shape), ir_dtype_size(x->dtype));
     rc = bind_load(inputs, x, b->in[i], err, errlen);
+    if (!rc && goal == GOAL_APPLY) rc = bind_grad(b, x, b->in[i], err, errlen);
   }
   int no = 0, nm = 0;
   for (int i = 0; i < g->nresults; i++) {
@@ -302,8 +312,8 @@ BackendC *backend_c_load(const char *so, const Graph *g, Goal goal, const StFile
 
 void backend_c_exec(BackendC *b, uint64_t seed) {
   Model *m = &b->m;
-  if (b->fn == 3 && m->es == 8) m->stream64((const double *)(void *)b->params, b->in, b->outs, b->arena);
-  else if (b->fn == 3) m->stream32((const float *)(void *)b->params, b->in, b->outs, b->arena);
+  if (b->fn == 4 && m->es == 8) m->stream64((const double *)(void *)b->params, b->in, b->outs, b->arena);
+  else if (b->fn == 4) m->stream32((const float *)(void *)b->params, b->in, b->outs, b->arena);
   else if (m->es == 8)
     b->loss = m->run64(b->fn, (double *)(void *)b->params, b->ordered, (double *)(void *)b->grads, b->outs,
                        b->metrics, b->arena, seed);
@@ -352,6 +362,16 @@ void *backend_c_buffer(BackendC *b, const char *name) {
 void *backend_c_params(BackendC *b, size_t *bytes) {
   *bytes = (size_t)params_elems(&b->m) * b->m.es;
   return b->params;
+}
+
+void *backend_c_grads(BackendC *b, size_t *bytes) {
+  long end = 0;
+  for (int i = 0; i < b->m.nparams; i++) {
+    const ParamInfo *p = &b->m.info[i];
+    if (p->trainable && p->offset + numel(p) > end) end = p->offset + numel(p);
+  }
+  *bytes = (size_t)end * b->m.es;
+  return b->grads;
 }
 
 double backend_c_loss(const BackendC *b) { return b->loss; }

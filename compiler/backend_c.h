@@ -57,6 +57,10 @@ int backend_c_build(const PipelineOptions *po, char *so, size_t size, char *err,
  * NAME_reset and NAME_step with GOAL_STREAM). */
 void *backend_c_buffer(BackendC *b, const char *name);
 void *backend_c_params(BackendC *b, size_t *bytes);
+/* The gradient blob (NAME_GRADS_BYTES: the trainable parameters' part of the
+ * layout), which grad writes and apply reads (apply's grad.<param> inputs
+ * are copied into it when loaded, and read from it by every run). */
+void *backend_c_grads(BackendC *b, size_t *bytes);
 double backend_c_loss(const BackendC *b);
 void *backend_c_symbol(BackendC *b, const char *what);
 void *backend_c_arena(BackendC *b);

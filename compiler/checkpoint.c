@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "train.h" /* TRAIN_MAX_THREADS */
+
 #define CKPT_FORMAT "rnnc checkpoint 1"
 enum { HISTORY_COLS = 6 }; /* epoch, train loss, train acc, test loss, test acc, seconds */
 
@@ -44,7 +46,7 @@ int ckpt_write(const char *path, StFile *w, const Checkpoint *c, char *err, size
   const struct { const char *key; double v; } nums[] = {
       {"batch", c->batch},       {"steps", c->steps},         {"lr", c->lr},
       {"limit", (double)c->limit}, {"epochs", c->epochs},       {"epoch", c->epoch},       {"batch_done", (double)c->batch_done},
-      {"loss_sum", c->loss_sum}, {"acc_sum", c->acc_sum},     {"seconds", c->seconds}};
+      {"loss_sum", c->loss_sum}, {"acc_sum", c->acc_sum},     {"seconds", c->seconds}, {"threads", c->threads}};
   for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) meta_num(w, nums[i].key, nums[i].v);
   if (c->epoch > 0) {
     int64_t shape[2] = {c->epoch, HISTORY_COLS};
@@ -118,6 +120,8 @@ int ckpt_read(const char *path, StFile *w, Checkpoint *c, char *err, size_t errl
       get_num(w, "acc_sum", -INFINITY, INFINITY, &c->acc_sum, err, errlen) ||
       get_num(w, "seconds", 0, INFINITY, &c->seconds, err, errlen))
     return -1;
+  double threads = 1; /* older checkpoints have no rnnc.threads */
+  if (st_get_meta(w, "rnnc.threads") && get_num(w, "threads", 1, TRAIN_MAX_THREADS, &threads, err, errlen)) return -1;
   char *end;
   errno = 0;
   c->seed = strtoull(seed, &end, 10);
@@ -126,10 +130,13 @@ int ckpt_read(const char *path, StFile *w, Checkpoint *c, char *err, size_t errl
     return ir_errorf(err, errlen, "%s: checkpoint metadata 'rnnc.dtype' is not f32 or f64", path);
   c->dtype = strcmp(dtype, "f64") ? DT_F32 : DT_F64;
   c->batch = (int)batch, c->steps = (int)steps, c->limit = (long)limit, c->epoch = (int)epoch;
-  c->batch_done = (long)done, c->epochs = (int)epochs;
+  c->batch_done = (long)done, c->epochs = (int)epochs, c->threads = (int)threads;
   if (batch != c->batch || steps != c->steps || epoch != c->epoch || done != c->batch_done || limit != c->limit ||
-      epochs != c->epochs)
+      epochs != c->epochs || threads != c->threads)
     return ir_errorf(err, errlen, "%s: checkpoint metadata holds a fraction where a count belongs", path);
+  if (c->batch % c->threads)
+    return ir_errorf(err, errlen, "%s: checkpoint metadata: batch %d is not %d shards (threads) of one size", path,
+                     c->batch, c->threads);
   const StTensor *h = st_find(w, "train.history");
   if (c->epoch > 0 && (!h || h->dtype != ST_F64 || h->rank != 2 || h->shape[0] != c->epoch || h->shape[1] != HISTORY_COLS))
     return ir_errorf(err, errlen, "%s: tensor 'train.history' must be F64 [%d, %d] (one row per epoch done)", path,
@@ -154,7 +161,7 @@ int ckpt_read_weights(const char *path, StFile *w, Checkpoint *c, char *err, siz
 }
 
 void ckpt_settings(const Checkpoint *c, FeOptions *fe) {
-  if (fe->batch <= 0) fe->batch = c->batch;
+  if (fe->batch <= 0) fe->batch = c->batch / (c->threads > 0 ? c->threads : 1);
   if (fe->steps <= 0) fe->steps = c->steps;
   if (fe->dtype < 0) fe->dtype = c->dtype;
   if (fe->lr <= 0) fe->lr = c->lr;

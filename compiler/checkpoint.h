@@ -7,7 +7,8 @@
  * reads a weights file), `train.history` (F64 [epochs, 6]: the curves so far)
  * and, for text, `data.vocab` (U8: the character of each id).  Metadata
  * (strings; numbers printed exactly, %.17g): the settings of the run (seed,
- * batch, steps, dtype, learning rate, data source, example limit, epochs asked for) and where it
+ * batch, steps, dtype, learning rate, data source, example limit, epochs
+ * asked for, threads: the shards of a batch) and where it
  * stands (epochs done, batches done in the next one, the partial sums of its
  * training loss and accuracy, the seconds it has taken so far).
  *
@@ -39,6 +40,7 @@ typedef struct {
   int batch, steps, dtype;     /* as trained (after overrides) */
   double lr;                   /* as trained */
   long limit;                  /* examples per split (0: all) */
+  int threads;                 /* shards per batch (--threads; 1 in checkpoints older than it) */
   int epochs;                  /* the epochs asked for (--epochs, else the spec's) */
   /* where it stands */
   int epoch;                   /* epochs completed */
@@ -65,7 +67,8 @@ int ckpt_read_weights(const char *path, StFile *w, Checkpoint *c, char *err, siz
 
 /* Fills the overrides fe leaves open (batch, steps, dtype, lr) with the
  * settings c was trained with, so that eval and sample run the very object
- * training compiled (found in the cache). */
+ * training compiled (found in the cache): with --threads N, at the batch of
+ * one shard. */
 void ckpt_settings(const Checkpoint *c, FeOptions *fe);
 
 /* The vocabulary of a weights file or checkpoint (`data.vocab`): its size,

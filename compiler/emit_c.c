@@ -1,7 +1,7 @@
 /*
  * emit_c.c - writes NAME.h and NAME.c for a spec (see emit_c.h).
  *
- * For each entry point (predict, grad, train_step) the spec goes through the
+ * For each entry point (predict, grad, train_step, apply, step) the spec goes through the
  * pipeline with that goal; the scheduled graph is planned (plan.c: views,
  * fused loops, items; memplan.c: the arena), and every item becomes one call
  * of a static kernel function.  Kernels are keyed by their full text, so the
@@ -163,8 +163,11 @@ static void kernels_free(Kernels *k) {
 
 /* ---- one entry point ---- */
 
+typedef enum { FN_PREDICT, FN_GRAD, FN_STEP, FN_APPLY, FN_STREAM, FN_COUNT } FnKind;
+
 typedef struct {
   Emit e;
+  FnKind kind;
   const Graph *g;
   const ParamLayout *layout;
   Kernels *kernels;
@@ -173,7 +176,8 @@ typedef struct {
 } Fn;
 
 /* The pointer a kernel gets for node x: its base's storage plus the view's
- * offset; a parameter says its name. */
+ * offset; a parameter says its name.  apply's inputs are the gradients, in
+ * grads (`in` in its parts) at their parameters' offsets. */
 static const char *pointer(const Fn *f, const Node *x, char buf[static PTR_CHARS]) {
   long off, st[IR_MAXDIM];
   const Node *b = plan_base(f->e.plan, x, &off, st);
@@ -181,7 +185,11 @@ static const char *pointer(const Fn *f, const Node *x, char buf[static PTR_CHARS
   const char *T = emit_ctype(b->dtype);
   switch (l->kind) {
   case LOC_PARAM: snprintf(buf, PTR_CHARS, "P + %ld /* %s */", l->offset + off, b->attr.name); break;
-  case LOC_INPUT: snprintf(buf, PTR_CHARS, "in->%s + %ld", b->attr.name, off); break;
+  case LOC_INPUT:
+    if (f->kind == FN_APPLY)
+      snprintf(buf, PTR_CHARS, "in + %ld /* %s */", plan_param_offset(f->layout, b->attr.name + 5) + off, b->attr.name);
+    else snprintf(buf, PTR_CHARS, "in->%s + %ld", b->attr.name, off);
+    break;
   case LOC_ARENA: snprintf(buf, PTR_CHARS, "(%s *)(A + %ld) + %ld", T, l->offset, off); break;
   default: die("node %%%d (%s) has no storage", b->id, ir_ops[b->op].name);
   }
@@ -412,14 +420,13 @@ static void copy_out(Fn *f, const Node *x, const char *dest) {
 
 /* ---- the files ---- */
 
-typedef enum { FN_PREDICT, FN_GRAD, FN_STEP, FN_STREAM, FN_COUNT } FnKind;
-
 static const struct {
   const char *name, *arena_macro;
   Goal goal;
 } fns[FN_COUNT] = {{"predict", "INFER", GOAL_PREDICT},
                    {"grad", "GRAD", GOAL_GRAD},
                    {"train_step", "TRAIN", GOAL_STEP},
+                   {"apply", "APPLY", GOAL_APPLY},
                    {"step", "STREAM", GOAL_STREAM}};
 
 typedef struct {
@@ -466,6 +473,9 @@ static void entry_decl(const Model *md, FnKind kind, Buf *b) {
     buf_printf(b, "%s %s_train_step(%s *params, const %s_batch *in, %s_metrics *metrics, void *arena, uint64_t seed)",
                T, N, T, N, N);
     break;
+  case FN_APPLY:
+    buf_printf(b, "void %s_apply(%s *params, const %s *grads, void *arena)", N, T, T);
+    break;
   default:
     buf_printf(b, "void %s_step(const %s *params, %s_state *state, const %s_step_input *input, %s_step_outputs *out, "
                   "void *arena)", N, T, N, N, N);
@@ -477,7 +487,8 @@ static void entry_decl(const Model *md, FnKind kind, Buf *b) {
 static void entry_prologue(Model *md, FnKind kind, const Graph *g) {
   Buf *c = &md->source;
   buf_printf(c, "  const %s *P = params;\n  char *A = arena;\n", md->T);
-  if (kind == FN_PREDICT || kind == FN_STREAM) buf_printf(c, "  const uint64_t seed = 0;\n");
+  if (kind == FN_PREDICT || kind == FN_STREAM || kind == FN_APPLY) buf_printf(c, "  const uint64_t seed = 0;\n");
+  if (kind == FN_APPLY) buf_printf(c, "  const %s *in = grads;\n", md->T);
   if (kind == FN_GRAD) buf_printf(c, "  %s loss = 0;\n  (void)grads, (void)out, (void)metrics;\n", md->T);
   if (kind == FN_STEP) buf_printf(c, "  %s loss = 0;\n  (void)metrics;\n", md->T);
   if (kind == FN_PREDICT || kind == FN_STREAM) buf_printf(c, "  (void)out;\n");
@@ -506,11 +517,14 @@ static int emit_parts(Model *md, FnKind kind, Fn *f) {
   }
   int parts = 0;
   const char *p = buf_str(&f->calls);
+  char in_type[160]; /* what the parts read besides parameters: apply reads the gradients */
+  if (kind == FN_APPLY) snprintf(in_type, sizeof in_type, "%s", md->T);
+  else snprintf(in_type, sizeof in_type, "%s_%s", md->name, kind == FN_STREAM ? "stream_in" : "batch");
   while (*p) {
     parts++;
-    buf_printf(&md->source, "static void %s_%s_%d(const %s *restrict P, const %s_%s *restrict in, "
+    buf_printf(&md->source, "static void %s_%s_%d(const %s *restrict P, const %s *restrict in, "
                "char *restrict A, uint64_t seed) {\n  (void)P, (void)in, (void)A, (void)seed;\n",
-               md->name, fns[kind].name, parts, md->T, md->name, kind == FN_STREAM ? "stream_in" : "batch");
+               md->name, fns[kind].name, parts, md->T, in_type);
     for (int k = 0; k < CALLS_PER_PART && *p; k++) {
       const char *eol = strchr(p, '\n');
       buf_printf(&md->source, "%.*s\n", (int)(eol - p), p);
@@ -543,7 +557,7 @@ static void emit_function(Model *md, FnKind kind) {
   Plan *plan = plan_build(g, md->layout);
   memplan_assign(plan);
   md->arena[kind] = plan->arena_bytes;
-  Fn f = {.e = {.plan = plan, .real = md->real}, .g = g, .layout = md->layout, .kernels = &md->kernels};
+  Fn f = {.e = {.plan = plan, .real = md->real}, .kind = kind, .g = g, .layout = md->layout, .kernels = &md->kernels};
   int parts = emit_parts(md, kind, &f);
   Buf decl = {0};
   entry_decl(md, kind, &decl);
@@ -649,8 +663,14 @@ static void emit_header_top(Model *md) {
                 " * %s_params_info says; each entry point needs an arena of the size below\n"
                 " * (any alignment of 64 bytes or more; contents need not be kept between calls).\n"
                 " * %s_step runs one time step at batch 1 for sequences of any length, with\n"
-                " * the recurrent state in a %s_state the caller keeps (%s_reset starts over).\n */\n",
+                " * the recurrent state in a %s_state the caller keeps (%s_reset starts over).\n",
              md->name, md->spec, NAME, md->name, md->name, md->name, md->name);
+  if (md->graphs[FN_APPLY])
+    buf_printf(h, " * %s_apply(params, grads, arena) after %s_grad(params, &batch, grads, ...)\n"
+                  " * is one %s_train_step: clipping and the optimizer's update, from gradients\n"
+                  " * laid out as %s_grad writes them (for example averaged over the shards of\n"
+                  " * a batch that several threads computed).\n", md->name, md->name, md->name, md->name);
+  buf_printf(h, " */\n");
   buf_printf(h, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n"
                 "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n", NAME, NAME);
   buf_printf(h, "#define %s_BATCH %d\n#define %s_STEPS %d\n", NAME, md->graphs[FN_PREDICT]->cfg.batch, NAME,
@@ -694,7 +714,7 @@ static void emit_tables(Model *md) {
 
 /* rnnc --backend c calls these through dlsym: tensors by position, inputs
  * in the order of NAME_tool_inputs, outputs and metrics in spec order.
- * fn: 0 predict, 1 grad, 2 train_step. */
+ * fn: 0 predict, 1 grad, 2 train_step, 3 apply (grads is its input). */
 static void emit_tool_run(Model *md, const Graph *g) {
   Buf *c = &md->source;
   const char *T = md->T, *N = md->name;
@@ -713,9 +733,10 @@ static void emit_tool_run(Model *md, const Graph *g) {
   buf_printf(c, "  if (fn == 0) %s_predict(params, &in, &out, arena);\n", N);
   if (md->graphs[FN_GRAD]) buf_printf(c, "  if (fn == 1) loss = %s_grad(params, &in, grads, &out, &m, arena, seed);\n", N);
   if (md->graphs[FN_STEP]) buf_printf(c, "  if (fn == 2) loss = %s_train_step(params, &in, &m, arena, seed);\n", N);
+  if (md->graphs[FN_APPLY]) buf_printf(c, "  if (fn == 3) %s_apply(params, grads, arena);\n", N);
   for (int i = 0; i < g->nresults; i++)
     if (g->results[i].role == ROLE_METRIC)
-      buf_printf(c, "  if (fn) *(%s *)metrics[%d] = m.%s;\n", T, nm++, g->results[i].name);
+      buf_printf(c, "  if (fn == 1 || fn == 2) *(%s *)metrics[%d] = m.%s;\n", T, nm++, g->results[i].name);
   if (!nm) buf_printf(c, "  (void)metrics, (void)m;\n");
   buf_printf(c, "  return loss;\n}\n");
 }
@@ -1056,7 +1077,7 @@ int emit_c_build(const EmitOptions *o, char **hpath, char **cpath, char *err, si
   bool grad, step;
   available(o, &grad, &step);
   Model md = {.spec = o->spec};
-  bool want[FN_COUNT] = {true, grad, step, true};
+  bool want[FN_COUNT] = {true, grad, step, step, true};
   for (int k = 0; k < FN_COUNT; k++) {
     if (!want[k]) continue;
     PipelineOptions po = {.spec = o->spec, .fe = o->fe, .goal = fns[k].goal, .stop = STAGE_SCHEDULED};

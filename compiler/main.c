@@ -38,7 +38,7 @@ typedef struct {
   int window; /* train, eval: --window, the steps of a series' windows */
   double tol;
   const char *data, *resume, *prime; /* train, eval, sample */
-  int epochs, length;
+  int epochs, length, threads;
   long limit, eval_every;
   double lr, temperature;
   bool seed_given;
@@ -186,14 +186,9 @@ static int cmd_show(const Args *a) {
   return 0;
 }
 
-static int cmd_grad(const Args *a) {
-  PipelineOptions po = pipeline_options(a, GOAL_GRAD);
-  Graph *g = pipeline_run(&po);
-  if (!g) return 1;
-  int rc = run_graph(a, &po, g);
-  ir_graph_free(g);
-  return rc;
-}
+static int run_goal(const Args *a, Goal goal);
+
+static int cmd_grad(const Args *a) { return run_goal(a, GOAL_GRAD); }
 
 /* predict runs the batch forward; with --stream (generated code), one row
  * and one step at a time through NAME_step instead. */
@@ -211,14 +206,20 @@ static int cmd_predict(const Args *a) {
   return rc;
 }
 
-static int cmd_step(const Args *a) {
-  PipelineOptions po = pipeline_options(a, GOAL_STEP);
+/* step, and apply: the step's update from the gradients in a->inputs (the
+ * grad.<param> tensors `rnnc grad` writes). */
+static int run_goal(const Args *a, Goal goal) {
+  PipelineOptions po = pipeline_options(a, goal);
   Graph *g = pipeline_run(&po);
   if (!g) return 1;
   int rc = run_graph(a, &po, g);
   ir_graph_free(g);
   return rc;
 }
+
+static int cmd_step(const Args *a) { return run_goal(a, GOAL_STEP); }
+
+static int cmd_apply(const Args *a) { return run_goal(a, GOAL_APPLY); }
 
 static int cmd_build(const Args *a) {
   EmitOptions o = {.spec = a->spec,
@@ -270,12 +271,13 @@ static int cmd_graph(const Args *a) {
 
 static int cmd_ir(const Args *a) {
   static const struct { const char *name; Goal goal; } goals[] = {
-      {"predict", GOAL_PREDICT}, {"stream", GOAL_STREAM}, {"loss", GOAL_LOSS}, {"grad", GOAL_GRAD}, {"step", GOAL_STEP}};
+      {"predict", GOAL_PREDICT}, {"stream", GOAL_STREAM}, {"loss", GOAL_LOSS}, {"grad", GOAL_GRAD}, {"step", GOAL_STEP},
+      {"apply", GOAL_APPLY}};
   const int n = (int)(sizeof goals / sizeof goals[0]);
   const char *want = a->goal ? a->goal : "grad";
   int k = 0;
   while (k < n && strcmp(goals[k].name, want)) k++;
-  if (k == n) return fail("unknown goal '%s' (predict, stream, loss, grad or step)", want);
+  if (k == n) return fail("unknown goal '%s' (predict, stream, loss, grad, step or apply)", want);
   PipelineOptions po = pipeline_options(a, goals[k].goal);
   po.dump_after = a->dump_after ? a->dump_after : "all";
   po.dump_to = stdout;
@@ -311,7 +313,7 @@ static TrainOptions train_options(const Args *a) {
                         .prime = a->prime, .fe = {.batch = a->batch, .steps = steps, .dtype = a->dtype, .lr = a->lr},
                         .seed = a->seed, .seed_given = a->seed_given, .epochs = a->epochs, .limit = a->limit,
                         .eval_every = a->eval_every, .interp = a->backend && !strcmp(a->backend, "interp"),
-                        .length = a->length, .temperature = a->temperature};
+                        .length = a->length, .temperature = a->temperature, .threads = a->threads};
 }
 
 static int check_window(const Args *a) {
@@ -358,6 +360,9 @@ static const Command commands[] = {
      "one training step: forward, BPTT, clipping, optimizer; writes the new weights",
      "--weights --inputs -o --backend --dtype --batch --steps --seed --dump-after",
      "--weights --inputs -o", cmd_step},
+    {"apply", "rnnc apply SPEC --weights W --inputs GRADS -o W2 [--backend interp|c] [--dtype f64]",
+     "the optimizer's update (clipping included) from the grad.<param> tensors of GRADS (`rnnc grad` output)",
+     "--weights --inputs -o --backend --dtype --batch --steps --dump-after", "--weights --inputs -o", cmd_apply},
     {"build", "rnnc build SPEC -o DIR [--dtype f32|f64] [--embed-weights W.safetensors] [--no-check]",
      "generates DIR/NAME.h and DIR/NAME.c: unrolled, shape-specialised, malloc-free C99, checked as `rnnc check` does",
      "-o --dtype --batch --steps --embed-weights --no-check", "-o", cmd_build},
@@ -367,7 +372,7 @@ static const Command commands[] = {
     {"graph", "rnnc graph SPEC [--stage forward|unrolled|backward] -o FILE.dot",
      "the graph as a Graphviz picture (use a small --steps for readability)",
      "--stage -o --dtype --batch --steps --dump-after", "-o", cmd_graph},
-    {"ir", "rnnc ir SPEC [--goal predict|stream|loss|grad|step] [--dump-after PASS|all]",
+    {"ir", "rnnc ir SPEC [--goal predict|stream|loss|grad|step|apply] [--dump-after PASS|all]",
      "the IR in text after each pass (or one), for tests and debugging",
      "--goal --dump-after --dtype --batch --steps", "", cmd_ir},
     {"gradcheck", "rnnc gradcheck SPEC [--samples N] [--tol E] [--seed N]",
@@ -377,10 +382,10 @@ static const Command commands[] = {
      "times interpreter vs generated code (train step, predict); --compile: generation and compile time",
      "--batch --steps --dtype --repeat --json --compile --seed", "", cmd_bench},
     {"train", "rnnc train SPEC --data DATA -o CKPT.safetensors [--epochs N] [--lr X] [--seed S] [--batch B] "
-              "[--window W] [--limit N] [--eval-every BATCHES] [--resume CKPT] [--backend c|interp]",
+              "[--window W] [--limit N] [--eval-every BATCHES] [--resume CKPT] [--backend c|interp] [--threads N]",
      "trains through generated code: shuffled batches, test loss/accuracy, checkpoint and CSV/SVG curves each epoch",
-     "--data -o --epochs --lr --seed --batch --steps --window --dtype --limit --eval-every --resume --backend", "-o",
-     cmd_train},
+     "--data -o --epochs --lr --seed --batch --steps --window --dtype --limit --eval-every --resume --backend --threads",
+     "-o", cmd_train},
     {"eval", "rnnc eval SPEC --weights CKPT [--data DATA] [--window W] [--limit N] [--backend c|interp]",
      "loss and accuracy on the test split (each example once), confusion matrix for classifiers",
      "--weights --data --limit --seed --batch --steps --window --dtype --backend", "--weights", cmd_eval},
@@ -449,6 +454,9 @@ static int parse_value(Args *a, const char *opt, const char *v) {
   } else if (!strcmp(opt, "--repeat")) {
     if (parse_int(opt, v, 1, 1000000, &n)) return 1;
     a->repeat = (int)n;
+  } else if (!strcmp(opt, "--threads")) {
+    if (parse_int(opt, v, 1, TRAIN_MAX_THREADS, &n)) return 1;
+    a->threads = (int)n;
   } else if (!strcmp(opt, "--eval-every")) {
     if (parse_int(opt, v, 1, 2147483647L, &n)) return 1;
     a->eval_every = n;

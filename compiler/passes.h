@@ -27,6 +27,9 @@ void pass_truncate(Graph *g);
 void pass_unroll(Graph *g);
 /* autodiff.c: unrolled -> backward (grad.<param> results). */
 void pass_autodiff(Graph *g);
+/* grads_in.c: unrolled -> backward with every grad.<param> an input (for
+ * GOAL_APPLY, in autodiff's place). */
+void pass_grads_in(Graph *g);
 /* optimizer.c: backward -> updated (clipping, optimizer, new parameter values). */
 void pass_optimizer(Graph *g);
 /* simplify.c: constant folding, algebraic identities, common subexpressions. */

@@ -2,7 +2,7 @@
  * pipeline.c - the whole compiler, top to bottom, in one function.
  *
  *   spec.lua --fe_load--> forward graph [--stream-->] --truncate--> --unroll-->
- *     unrolled --autodiff--> backward --optimizer--> updated --simplify-->
+ *     unrolled --autodiff (or grads_in)--> backward --optimizer--> updated --simplify-->
  *     --batch_time--> --layout--> --simplify--> scheduled
  * (with pass_schedule after each rewrite: it drops dead nodes and renumbers
  * in a topological order)
@@ -33,6 +33,7 @@ static void keep_results(Graph *g, Goal goal) {
     Role r = g->results[i].role;
     bool keep = goal <= GOAL_STREAM ? r == ROLE_OUTPUT
               : goal == GOAL_STEP    ? r == ROLE_LOSS || r == ROLE_METRIC || r == ROLE_UPDATE
+              : goal == GOAL_APPLY   ? r == ROLE_UPDATE
                                      : true;
     if (keep) g->results[kept++] = g->results[i];
   }
@@ -46,7 +47,7 @@ static void check_goal(Graph *g, const PipelineOptions *o) {
   if (o->goal >= GOAL_LOSS && !ir_find_result(g, ROLE_LOSS, "loss"))
     ir_user_error(spec, "the spec defines no loss: call loss(...) (for example "
                   "loss(cross_entropy(logits, y)))");
-  if (o->goal == GOAL_STEP && g->cfg.opt.kind == OPT_NONE)
+  if (o->goal >= GOAL_STEP && g->cfg.opt.kind == OPT_NONE)
     ir_user_error(spec, "the spec sets no optimizer; add optimizer(Adam{...}) or optimizer(SGD{...})");
 }
 
@@ -75,8 +76,13 @@ Graph *pipeline_run(const PipelineOptions *o) {
   after(o, g, "unroll", STAGE_UNROLLED);
   if (o->stop == STAGE_UNROLLED || o->goal <= GOAL_LOSS) goto finish;
 
-  pass_autodiff(g);
-  after(o, g, "autodiff", STAGE_BACKWARD);
+  if (o->goal == GOAL_APPLY) {
+    pass_grads_in(g);
+    after(o, g, "grads_in", STAGE_BACKWARD);
+  } else {
+    pass_autodiff(g);
+    after(o, g, "autodiff", STAGE_BACKWARD);
+  }
   if (o->stop == STAGE_BACKWARD || o->goal == GOAL_GRAD) goto finish;
 
   pass_optimizer(g);

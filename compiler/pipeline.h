@@ -14,6 +14,7 @@ typedef enum {
   GOAL_LOSS,    /* loss, outputs and metrics (forward of a training step) */
   GOAL_GRAD,    /* ... and grad.<param> for every trainable parameter */
   GOAL_STEP,    /* loss, metrics and the updated parameters and optimizer state */
+  GOAL_APPLY,   /* the updated parameters and optimizer state from grad.<param> inputs (grads_in.c) */
 } Goal;
 
 typedef struct {

@@ -119,6 +119,11 @@ void runner_copy_params(Runner *to, const Runner *from) {
   }
 }
 
+void *runner_grads(Runner *r, size_t *bytes) {
+  if (!r->c) die("runner_grads: the interpreter keeps gradients as results, not in a blob");
+  return backend_c_grads(r->c, bytes);
+}
+
 int runner_store_params(const Runner *r, StFile *out, char *err, size_t errlen) {
   const Graph *g = r->g;
   if (!r->c) {

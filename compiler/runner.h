@@ -14,7 +14,7 @@
 
 typedef struct Runner Runner;
 
-/* Graph g of goal (GOAL_PREDICT or GOAL_STEP) bound to `weights` and
+/* Graph g of goal (GOAL_PREDICT, GOAL_GRAD, GOAL_STEP or GOAL_APPLY) bound to `weights` and
  * `inputs` (by name, as bind.h says): through the compiled object so, or
  * the interpreter when so is NULL.  NULL, with a message, on a missing or
  * wrong tensor or an object that is not g's. */
@@ -37,6 +37,10 @@ double runner_metric(Runner *r, const char *name); /* a scalar metric of the las
 /* Copies every parameter of to's graph from `from` (the same model, another
  * goal: the training step's parameters into predict). */
 void runner_copy_params(Runner *to, const Runner *from);
+
+/* Generated code's gradient blob (backend_c_grads): what a grad run wrote,
+ * what an apply run reads.  The interpreter has none (a compiler bug to ask). */
+void *runner_grads(Runner *r, size_t *bytes);
 
 /* Every parameter and optimizer state tensor of g under its name. */
 int runner_store_params(const Runner *r, StFile *out, char *err, size_t errlen);

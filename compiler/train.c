@@ -14,6 +14,17 @@
  * After each epoch predict runs over the whole test split (evaluate.c) and
  * the checkpoint (checkpoint.h) and the curves (progress.h) are rewritten.
  *
+ * --threads N splits every batch of B into N shards of B/N examples: the
+ * spec is compiled at batch B/N, N members of a team (team.h: N-1 threads
+ * made once, and this one) each run NAME_grad on one shard, with a copy of
+ * the parameters as of the last update and a dropout seed of its own, and
+ * then NAME_apply updates the parameters once with the mean of the shards'
+ * gradients.  Every loss rnnc knows is a mean over the examples of the batch
+ * (and over their steps), and the shards are of one size, so that mean is
+ * the gradient of the batch: the run computes what one thread computes,
+ * but for the order of the sums (rounding) and the dropout masks.  N = 1 is
+ * NAME_train_step as before, bit for bit.
+ *
  * Since the shuffle, the dropout seeds and the parameters with their
  * optimizer state are all a checkpoint holds of a run's state, a resumed run
  * computes bit for bit what the uninterrupted one computes.  SIGINT and
@@ -41,6 +52,7 @@
 #include "pipeline.h"
 #include "progress.h"
 #include "rnnc_rand.h"
+#include "team.h"
 
 /* Random streams of the driver (rnnc_bits' second argument). */
 #define STREAM_SHUFFLE 0x73687566666c65u /* "shuffle" */
@@ -58,7 +70,8 @@ int train_model(const char *spec, FeOptions fe, int want, TrainModel *m) {
   struct { Graph **g; Goal goal; Stage stop; bool wanted; } graphs[] = {
       {&m->fwd, GOAL_PREDICT, STAGE_FORWARD, true}, /* every input and target, before unused ones are dropped */
       {&m->pred, GOAL_PREDICT, STAGE_SCHEDULED, true},
-      {&m->step, GOAL_STEP, STAGE_SCHEDULED, want & TRAIN_STEP},
+      {&m->step, want & TRAIN_SHARDS ? GOAL_APPLY : GOAL_STEP, STAGE_SCHEDULED, want & (TRAIN_STEP | TRAIN_SHARDS)},
+      {&m->grad, GOAL_GRAD, STAGE_SCHEDULED, want & TRAIN_SHARDS},
       {&m->stream, GOAL_STREAM, STAGE_SCHEDULED, want & TRAIN_STREAM}};
   for (size_t i = 0; i < sizeof graphs / sizeof graphs[0]; i++) {
     if (!graphs[i].wanted) continue;
@@ -81,8 +94,8 @@ int train_model(const char *spec, FeOptions fe, int want, TrainModel *m) {
 }
 
 void train_model_free(TrainModel *m) {
-  Graph **gs[] = {&m->fwd, &m->pred, &m->step, &m->stream};
-  for (int i = 0; i < 4; i++) ir_graph_free(*gs[i]), *gs[i] = NULL;
+  Graph **gs[] = {&m->fwd, &m->pred, &m->step, &m->grad, &m->stream};
+  for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++) ir_graph_free(*gs[i]), *gs[i] = NULL;
 }
 
 const char *train_so(const TrainModel *m) { return m->so[0] ? m->so : NULL; }
@@ -137,6 +150,17 @@ static void restore_signals(const Signals *s) {
 
 /* ---- the run ---- */
 
+/* One shard of every batch: its examples, run through its own model. */
+typedef struct {
+  Runner *runner;       /* the run's step (one thread), or a grad of its own (--threads) */
+  void *dest[DATA_MAX_FIELDS], *scratch[DATA_MAX_FIELDS]; /* eval_dest's */
+  const long *idx;      /* the shard's examples in this batch */
+  uint64_t seed;        /* its dropout seed */
+  double loss, acc;
+  int rc;
+  char err[1024];
+} Shard;
+
 typedef struct {
   const TrainOptions *o;
   TrainModel tm;
@@ -144,11 +168,14 @@ typedef struct {
   bool have_data;
   Checkpoint ck;        /* the state; history grows by one row per epoch */
   int epochs;           /* total */
+  int batch, threads;   /* examples per batch; shards per batch (B / threads examples each) */
   long ntrain, ntest, nbatches;
-  Runner *step, *pred;
+  Runner *step, *pred;  /* step: the parameters and optimizer state (tm.step) */
+  Shard *shards;        /* threads of them */
+  Team *team;
   EvalMetrics m;
   char *stem, *interrupted;
-  bool acc;             /* the step has an "accuracy" metric */
+  bool acc;             /* the model has an "accuracy" metric */
 } Run;
 
 /* The order of epoch e: a Fisher-Yates shuffle of 0..n-1 drawn from (seed, e). */
@@ -193,10 +220,11 @@ static long count_params(const Graph *g) {
 
 static void print_header(const Run *r, const char *data) {
   const ModelConfig *c = &r->tm.step->cfg;
-  char n1[32], n2[32], n3[32];
-  long B = c->batch, dropped = r->ntrain - r->nbatches * B;
-  printf("rnnc train %s (%s): %s parameters, batch %ld, steps %d, %s, %s lr %g%s, seed %llu\n", c->name, r->o->spec,
-         progress_count(n1, sizeof n1, count_params(r->tm.step)), B, c->steps, ir_dtype_name(c->dtype),
+  char n1[32], n2[32], n3[32], shards[64] = "";
+  long B = r->batch, dropped = r->ntrain - r->nbatches * B;
+  if (r->threads > 1) snprintf(shards, sizeof shards, " (%d threads, %ld examples each)", r->threads, B / r->threads);
+  printf("rnnc train %s (%s): %s parameters, batch %ld%s, steps %d, %s, %s lr %g%s, seed %llu\n", c->name, r->o->spec,
+         progress_count(n1, sizeof n1, count_params(r->tm.step)), B, shards, c->steps, ir_dtype_name(c->dtype),
          c->opt.kind == OPT_ADAM ? "Adam" : "SGD", c->opt.lr, c->clip_norm > 0 ? ", clipping" : "",
          (unsigned long long)r->ck.seed);
   bool same = !strcmp(data, r->d.source);
@@ -262,6 +290,7 @@ static int settings(Run *r, bool resumed, FeOptions *fe, const char **data) {
   Checkpoint *ck = &r->ck;
   *fe = o->fe;
   *data = o->data;
+  r->threads = o->threads > 0 ? o->threads : resumed ? ck->threads : 1;
   if (!resumed) {
     ck->seed = o->seed, ck->limit = o->limit;
     return 0;
@@ -278,9 +307,33 @@ static int settings(Run *r, bool resumed, FeOptions *fe, const char **data) {
   if (o->seed_given) ck->seed = o->seed;
   if (o->limit > 0) ck->limit = o->limit;
   if (!*data) *data = ck->data;
-  if (fe->batch != ck->batch || fe->steps != ck->steps || fe->dtype != ck->dtype || fe->lr != ck->lr)
-    printf("note: resuming with other settings than %s was trained with (batch %d, steps %d, %s, lr %g)\n",
-           o->resume, ck->batch, ck->steps, ck->dtype == DT_F64 ? "f64" : "f32", ck->lr);
+  if (fe->batch != ck->batch || fe->steps != ck->steps || fe->dtype != ck->dtype || fe->lr != ck->lr ||
+      r->threads != ck->threads)
+    printf("note: resuming with other settings than %s was trained with (batch %d, steps %d, %s, lr %g, threads %d)\n",
+           o->resume, ck->batch, ck->steps, ck->dtype == DT_F64 ? "f64" : "f32", ck->lr, ck->threads);
+  return 0;
+}
+
+/* --threads N: generated code only, and the model compiled at the batch of
+ * one shard (fe->batch becomes B / N).  0, or 1 after printing an error. */
+static int shard_batch(Run *r, FeOptions *fe) {
+  int n = r->threads, B = fe->batch;
+  if (n == 1) return 0;
+  if (r->o->interp)
+    return fail("--threads runs shards of a batch through generated code; the interpreter (--backend interp) "
+                "takes --threads 1");
+  if (B <= 0) {
+    Graph *g = fe_load(r->o->spec, fe);
+    if (!g) return 1;
+    B = g->cfg.batch;
+    ir_graph_free(g);
+  }
+  if (B % n) {
+    fprintf(stderr, "rnnc: error: --threads %d does not divide the batch of %d into shards of one size (a --batch "
+                    "that is a multiple of %d will)\n", n, B, n);
+    return 1;
+  }
+  fe->batch = B / n;
   return 0;
 }
 
@@ -294,6 +347,47 @@ static int writable_dir(const char *path) {
   return 1;
 }
 
+/* g (of goal) from the compiled object, bound to the weights w and to zeroed
+ * inputs (the driver fills them batch after batch). */
+static Runner *load_runner(const Run *r, const Graph *g, Goal goal, const StFile *w, char *err, size_t errlen) {
+  StFile zeros;
+  st_init(&zeros);
+  train_zero_inputs(g, &zeros);
+  Runner *runner = runner_load(train_so(&r->tm), g, goal, w, &zeros, err, errlen);
+  st_free(&zeros);
+  return runner;
+}
+
+static void run_shard(void *ctx, int s);
+
+/* The shards of a batch: one, run through the step itself, or --threads of
+ * them, each through a grad of its own; and the team that runs them.  0, or
+ * -1 with a message. */
+static int load_shards(Run *r, const StFile *w, char *err, size_t errlen) {
+  const Graph *g = r->threads > 1 ? r->tm.grad : r->tm.step;
+  for (int i = 0; i < g->nresults; i++)
+    if (g->results[i].role == ROLE_METRIC && !strcmp(g->results[i].name, "accuracy")) r->acc = true;
+  r->shards = calloc((size_t)r->threads, sizeof *r->shards);
+  if (!r->shards) die("out of memory");
+  for (int s = 0; s < r->threads; s++) {
+    Shard *sh = &r->shards[s];
+    sh->runner = r->threads > 1 ? load_runner(r, g, GOAL_GRAD, w, err, errlen) : r->step;
+    if (!sh->runner || eval_dest(sh->runner, g, &r->d.train, g->cfg.batch, sh->dest, sh->scratch, err, errlen))
+      return -1;
+  }
+  r->team = team_new(r->threads, run_shard, r, err, errlen);
+  return r->team ? 0 : -1;
+}
+
+static void free_shards(Run *r) {
+  team_free(r->team);
+  for (int s = 0; r->shards && s < r->threads; s++) {
+    eval_dest_free(&r->d.train, r->shards[s].scratch);
+    if (r->threads > 1) runner_free(r->shards[s].runner);
+  }
+  free(r->shards);
+}
+
 static int setup(Run *r, StFile *w) {
   const TrainOptions *o = r->o;
   char err[1024];
@@ -304,8 +398,11 @@ static int setup(Run *r, StFile *w) {
   const char *data;
   if (settings(r, resumed, &fe, &data)) return 1;
   if (!data || !data[0]) return fail("train needs --data DATA (fashion-mnist, sine, a .csv series or a text file)");
-  if (train_model(o->spec, fe, TRAIN_STEP | (o->interp ? TRAIN_INTERP : 0), &r->tm)) return 1;
+  if (shard_batch(r, &fe)) return 1;
+  if (train_model(o->spec, fe, (r->threads > 1 ? TRAIN_SHARDS : TRAIN_STEP) | (o->interp ? TRAIN_INTERP : 0), &r->tm))
+    return 1;
   const ModelConfig *c = &r->tm.step->cfg;
+  r->batch = c->batch * r->threads;
   r->epochs = o->epochs > 0 ? o->epochs : resumed ? r->ck.epochs : c->epochs > 0 ? c->epochs : 1;
   r->ck.epochs = r->epochs;
   DataOptions dopt = {.seed = r->ck.seed};
@@ -321,16 +418,16 @@ static int setup(Run *r, StFile *w) {
   snprintf(r->ck.spec, sizeof r->ck.spec, "%s", o->spec);
   if (data != r->ck.data) snprintf(r->ck.data, sizeof r->ck.data, "%s", data);
   snprintf(r->ck.source, sizeof r->ck.source, "%s", r->d.source);
-  r->ck.batch = c->batch, r->ck.steps = c->steps, r->ck.dtype = c->dtype, r->ck.lr = c->opt.lr;
+  r->ck.batch = r->batch, r->ck.threads = r->threads, r->ck.steps = c->steps, r->ck.dtype = c->dtype, r->ck.lr = c->opt.lr;
   r->ck.nvocab = r->d.nvocab;
   memcpy(r->ck.vocab, r->d.vocab, sizeof r->ck.vocab);
   long limit = r->ck.limit;
   r->ntrain = limit > 0 && limit < r->d.train.n ? limit : r->d.train.n;
   r->ntest = limit > 0 && limit < r->d.test.n ? limit : r->d.test.n;
-  r->nbatches = r->ntrain / c->batch;
+  r->nbatches = r->ntrain / r->batch;
   if (r->nbatches == 0) {
     fprintf(stderr, "rnnc: error: %s: %ld training examples, fewer than one batch of %d (--batch)\n", r->d.source,
-            r->ntrain, c->batch);
+            r->ntrain, r->batch);
     return 1;
   }
   if (r->ntest == 0) {
@@ -344,17 +441,9 @@ static int setup(Run *r, StFile *w) {
     if (!r->ck.history) die("out of memory");
   }
   if (!resumed) initial_weights(r, w);
-  StFile zs, zp;
-  st_init(&zs), st_init(&zp);
-  train_zero_inputs(r->tm.step, &zs);
-  train_zero_inputs(r->tm.pred, &zp);
-  r->step = runner_load(train_so(&r->tm), r->tm.step, GOAL_STEP, w, &zs, err, sizeof err);
-  if (r->step) r->pred = runner_load(train_so(&r->tm), r->tm.pred, GOAL_PREDICT, w, &zp, err, sizeof err);
-  st_free(&zs), st_free(&zp);
-  if (!r->step || !r->pred) return fail(err);
-  for (int i = 0; i < r->tm.step->nresults; i++)
-    if (r->tm.step->results[i].role == ROLE_METRIC && !strcmp(r->tm.step->results[i].name, "accuracy"))
-      r->acc = true;
+  r->step = load_runner(r, r->tm.step, r->threads > 1 ? GOAL_APPLY : GOAL_STEP, w, err, sizeof err);
+  if (r->step) r->pred = load_runner(r, r->tm.pred, GOAL_PREDICT, w, err, sizeof err);
+  if (!r->step || !r->pred || load_shards(r, w, err, sizeof err)) return fail(err);
   print_header(r, data);
   if (resumed)
     printf("resuming %s: %d epoch%s done%s\n", o->resume, r->ck.epoch, r->ck.epoch == 1 ? "" : "s",
@@ -392,20 +481,76 @@ static double eval_mid_epoch(Run *r, Progress *p, long done) {
   return took;
 }
 
+/* Member s of the team: shard s of the batch.  With --threads, its grad
+ * starts from a copy of the parameters as of the last update, which nobody
+ * writes while the shards run.  A copy rather than one shared blob, since
+ * it is cheap: fmnist_lstm's 1 MB (with Adam's state) takes about 20 us,
+ * its grad at batch 32 4.6 ms. */
+static void run_shard(void *ctx, int s) {
+  Run *r = ctx;
+  Shard *sh = &r->shards[s];
+  if (r->threads > 1) runner_copy_params(sh->runner, r->step);
+  data_gather(&r->d.train, sh->idx, r->batch / r->threads, r->tm.step->cfg.dtype, sh->dest);
+  sh->rc = runner_exec(sh->runner, sh->seed, sh->err, sizeof sh->err);
+  sh->loss = runner_loss(sh->runner);
+  sh->acc = r->acc ? runner_metric(sh->runner, "accuracy") : 0;
+}
+
+/* The batch's gradient, into apply's blob: the mean of the shards' (each
+ * the gradient of a mean over as many examples as the others). */
+static void average_grads(Run *r) {
+  size_t bytes, shard_bytes;
+  void *mean = runner_grads(r->step, &bytes);
+  const void *g[TRAIN_MAX_THREADS];
+  for (int s = 0; s < r->threads; s++) {
+    g[s] = runner_grads(r->shards[s].runner, &shard_bytes);
+    if (shard_bytes != bytes) die("the gradients of grad and apply differ in size");
+  }
+  bool f64 = r->tm.step->cfg.dtype == DT_F64;
+  size_t n = bytes / (f64 ? sizeof(double) : sizeof(float));
+  for (size_t i = 0; i < n; i++) {
+    double sum = 0;
+    if (f64) for (int s = 0; s < r->threads; s++) sum += ((const double *)g[s])[i];
+    else for (int s = 0; s < r->threads; s++) sum += ((const float *)g[s])[i];
+    if (f64) ((double *)mean)[i] = sum / r->threads;
+    else ((float *)mean)[i] = (float)(sum / r->threads);
+  }
+}
+
+/* One batch (examples idx; index: (epoch, batch) for its dropout seeds):
+ * every shard at once, then with --threads the update from their mean
+ * gradient.  Its loss and accuracy are the means of the shards'.  0, or -1
+ * with a message. */
+static int train_batch(Run *r, const long *idx, uint64_t index, double *loss, double *acc, char *err, size_t errlen) {
+  int n = r->threads, rows = r->batch / n;
+  for (int s = 0; s < n; s++) {
+    r->shards[s].idx = idx + (long)s * rows;
+    /* shard 0 draws what one thread draws for the whole batch */
+    r->shards[s].seed = rnnc_bits(r->ck.seed, STREAM_DROPOUT, (uint64_t)s << 56 | index);
+  }
+  team_run(r->team);
+  *loss = *acc = 0;
+  for (int s = 0; s < n; s++) {
+    if (r->shards[s].rc) return ir_errorf(err, errlen, "%s", r->shards[s].err);
+    *loss += r->shards[s].loss, *acc += r->shards[s].acc;
+  }
+  *loss /= n, *acc /= n;
+  if (n == 1) return 0;
+  average_grads(r);
+  return runner_exec(r->step, 0, err, errlen);
+}
+
 /* One epoch (or what is left of it).  0, 128 + signal, or 1. */
-static int epoch(Run *r, long *perm, void **dest, Progress *p) {
+static int epoch(Run *r, long *perm, Progress *p) {
   Checkpoint *ck = &r->ck;
-  const ModelConfig *c = &r->tm.step->cfg;
-  int e = ck->epoch, B = c->batch;
+  int e = ck->epoch, B = r->batch;
   shuffle(perm, r->ntrain, ck->seed, e);
   progress_begin(p, stdout, e + 1, r->epochs, r->nbatches, B, ck->batch_done);
   double t0 = progress_now(), before = ck->seconds, paused = 0; /* paused: mid-epoch evaluations */
   for (long b = ck->batch_done; b < r->nbatches; b++) {
-    data_gather(&r->d.train, perm + b * B, B, c->dtype, dest);
     char err[1024];
-    if (runner_exec(r->step, rnnc_bits(ck->seed, STREAM_DROPOUT, (uint64_t)e << 32 | (uint64_t)b), err, sizeof err))
-      return fail(err);
-    double loss = runner_loss(r->step);
+    double loss, acc;
+    if (train_batch(r, perm + b * B, (uint64_t)e << 32 | (uint64_t)b, &loss, &acc, err, sizeof err)) return fail(err);
     if (!isfinite(loss)) {
       if (p->tty) printf("\n");
       fprintf(stderr, "rnnc: error: the training loss is %g at epoch %d, batch %ld: stopped (a smaller --lr may help)",
@@ -415,7 +560,7 @@ static int epoch(Run *r, long *perm, void **dest, Progress *p) {
       return 1;
     }
     ck->loss_sum += loss;
-    ck->acc_sum += r->acc ? runner_metric(r->step, "accuracy") : 0;
+    ck->acc_sum += acc;
     ck->batch_done = b + 1;
     ck->seconds = before + progress_now() - t0 - paused;
     long k = b + 1;
@@ -466,10 +611,6 @@ int train_run(const TrainOptions *o) {
   int rc = setup(&r, &w);
   st_free(&w);
   long *perm = NULL;
-  void *dest[DATA_MAX_FIELDS] = {0}, *scratch[DATA_MAX_FIELDS] = {0};
-  char err[1024];
-  if (!rc && eval_dest(r.step, r.tm.step, &r.d.train, r.tm.step->cfg.batch, dest, scratch, err, sizeof err))
-    rc = fail(err);
   if (!rc && r.ck.epoch >= r.epochs) {
     printf("%s already holds %d epochs of the %d asked for: nothing to train (--epochs N for more)\n", o->resume,
            r.ck.epoch, r.epochs);
@@ -483,12 +624,12 @@ int train_run(const TrainOptions *o) {
     double t0 = progress_now();
     int first = r.ck.epoch;
     Progress p;
-    while (!rc && r.ck.epoch < r.epochs) rc = epoch(&r, perm, dest, &p);
+    while (!rc && r.ck.epoch < r.epochs) rc = epoch(&r, perm, &p);
     restore_signals(&sig);
     if (!rc) summary(&r, progress_now() - t0, r.ck.epoch - first);
   }
   if (rc == -1) rc = 0;
-  if (r.have_data) eval_dest_free(&r.d.train, scratch);
+  free_shards(&r);
   free(perm);
   runner_free(r.step), runner_free(r.pred);
   eval_metrics_free(&r.m);

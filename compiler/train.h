@@ -12,6 +12,8 @@
 #include "frontend.h"
 #include "safetensors.h"
 
+enum { TRAIN_MAX_THREADS = 256 }; /* the shard's index takes 8 bits of its dropout seed's index */
+
 typedef struct {
   const char *spec;
   const char *data;     /* --data: a dataset (data.h); NULL: the checkpoint's */
@@ -26,6 +28,7 @@ typedef struct {
   long limit;           /* > 0: at most this many examples of each split */
   long eval_every;      /* train: > 0: also evaluate on the test split after every this many batches */
   bool interp;          /* train, eval: --backend interp (else generated code) */
+  int threads;          /* train: > 0: --threads (shards per batch); else the checkpoint's, else 1 */
   int length;           /* sample: characters to draw */
   double temperature;   /* sample: logits are divided by it (0: always the likeliest) */
 } TrainOptions;
@@ -40,13 +43,15 @@ int train_run(const TrainOptions *o);
 typedef struct {
   Graph *fwd;      /* forward graph: every input and target, as data_load wants */
   Graph *pred;     /* GOAL_PREDICT */
-  Graph *step;     /* GOAL_STEP, when asked for */
+  Graph *step;     /* GOAL_STEP, when asked for; with TRAIN_SHARDS GOAL_APPLY: the graph whose runner
+                      holds the parameters and optimizer state and updates them */
+  Graph *grad;     /* GOAL_GRAD, with TRAIN_SHARDS: what each shard of a batch runs */
   Graph *stream;   /* GOAL_STREAM, when asked for */
   char so[4096];   /* the compiled object (backend_c_build: cached by content) */
   double compile_s;
 } TrainModel;
 
-enum { TRAIN_STEP = 1, TRAIN_STREAM = 2, TRAIN_INTERP = 4 /* no generated code */ };
+enum { TRAIN_STEP = 1, TRAIN_STREAM = 2, TRAIN_INTERP = 4 /* no generated code */, TRAIN_SHARDS = 8 /* --threads */ };
 
 /* Builds the graphs (plus those `want` names) and compiles the spec's code
  * (unless want has TRAIN_INTERP) with fe's overrides.  0, or 1 after printing an error. */

@@ -1941,8 +1941,18 @@ static void k92_mul_add_div(const float *restrict a0, const float *restrict a1, 
   }
 }
 
+/* fused: addn sqrt add div min over min [] */
+static void k93_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+  const float t0 = (a0[0] + a1[0] + a2[0] + a3[0] + a4[0] + a5[0]);
+  const float t1 = sqrtf(t0);
+  const float t2 = (t1 + 9.99999997e-07f);
+  const float t3 = (5.0f / t2);
+  const float t4 = (t3 < 1.0f ? t3 : 1.0f);
+  out0[0] = t4;
+}
+
 /* gather [1, 1024] (specs/charlm_lstm.lua:17) */
-static void k93_gather(const float *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k94_gather(const float *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long r = 0; r < 1; r++) {
     const int32_t id = a1[r * 1];
     for (long j = 0; j < 1024; j++)
@@ -1951,7 +1961,7 @@ static void k93_gather(const float *restrict a0, const int32_t *restrict a1, flo
 }
 
 /* matmul [1, 1024] (specs/charlm_lstm.lua:17) */
-static void k94_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k95_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 1024; j += 256) {
       float acc0[256] = {0.0f};
@@ -1970,7 +1980,7 @@ static void k94_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1024] (specs/charlm_lstm.lua:17) */
-static void k95_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k96_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1979,7 +1989,7 @@ static void k95_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add add over add [1, 1024] (specs/charlm_lstm.lua:17) */
-static void k96_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k97_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1989,7 +1999,7 @@ static void k96_add_add(const float *restrict a0, const float *restrict a1, cons
 }
 
 /* fused: tanh over tanh [1, 256] (specs/charlm_lstm.lua:17) */
-static void k97_tanh(const float *restrict a0, float *restrict out0) {
+static void k98_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = rnnc_tanhf(a0[i1 * 1]);
@@ -1998,7 +2008,7 @@ static void k97_tanh(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: sigmoid mul over mul [1, 256] (specs/charlm_lstm.lua:17) */
-static void k98_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k99_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -2008,7 +2018,7 @@ static void k98_sigmoid_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 256] (specs/charlm_lstm.lua:17) */
-static void k99_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k100_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
@@ -2021,7 +2031,7 @@ static void k99_sigmoid_mul_add(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 96] (specs/charlm_lstm.lua:18) */
-static void k100_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k101_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 96; j += 96) {
       float acc0[96] = {0.0f};
@@ -2040,7 +2050,7 @@ static void k100_matmul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: add over add [1, 96] (specs/charlm_lstm.lua:18) */
-static void k101_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k102_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -2049,7 +2059,7 @@ static void k101_add(const float *restrict a0, const float *restrict a1, float *
 }
 
 /* copy out stack [1, 1, 96] (specs/charlm_lstm.lua:20) */
-static void k102_copy(const float *restrict a0, float *restrict out) {
+static void k103_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1; i1++)
       for (long i2 = 0; i2 < 96; i2++) {
@@ -2058,7 +2068,7 @@ static void k102_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 256] (specs/charlm_lstm.lua:17) */
-static void k103_copy(const float *restrict a0, float *restrict out) {
+static void k104_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i1 * 1] = a0[i1 * 1];
@@ -6645,6 +6655,77 @@ float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_
   return loss;
 }
 
+static void charlm_lstm_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k60_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 0) + 0);
+  k61_sum_to((float *)(A + 0) + 0, (float *)(A + 393216) + 0);
+  k62_mul(in + 98304 /* grad.lstm1.weight_hh */, (float *)(A + 393280) + 0);
+  k63_sum_to((float *)(A + 393280) + 0, (float *)(A + 0) + 0);
+  k64_mul(in + 360448 /* grad.lstm1.bias_ih */, (float *)(A + 64) + 0);
+  k65_sum_to((float *)(A + 64) + 0, (float *)(A + 4160) + 0);
+  k64_mul(in + 361472 /* grad.lstm1.bias_hh */, (float *)(A + 64) + 0);
+  k65_sum_to((float *)(A + 64) + 0, (float *)(A + 4224) + 0);
+  k66_mul(in + 362496 /* grad.dense1.weight */, (float *)(A + 4288) + 0);
+  k67_sum_to((float *)(A + 4288) + 0, (float *)(A + 64) + 0);
+  k68_mul(in + 387072 /* grad.dense1.bias */, (float *)(A + 128) + 0);
+  k69_sum_to((float *)(A + 128) + 0, (float *)(A + 512) + 0);
+  k93_addn_sqrt_add((float *)(A + 393216) + 0, (float *)(A + 0) + 0, (float *)(A + 4160) + 0, (float *)(A + 4224) + 0, (float *)(A + 64) + 0, (float *)(A + 512) + 0, (float *)(A + 128) + 0);
+  k71_mul_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 128) + 0, (float *)(A + 192) + 0, (float *)(A + 393408) + 0);
+  k72_mul_mul((float *)(A + 192) + 0, (float *)(A + 786624) + 0);
+  k73_add_pow_sub(P + 387168 /* opt.step */, (float *)(A + 0) + 0, (float *)(A + 64) + 0);
+  k74_mul_add_sqrt(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 786624) + 0, (float *)(A + 64) + 0, (float *)(A + 192) + 0, (float *)(A + 1441856) + 0);
+  k75_pow_sub_div((float *)(A + 0) + 0, (float *)(A + 786624) + 0);
+  k76_mul_mul(in + 98304 /* grad.lstm1.weight_hh */, (float *)(A + 128) + 0, (float *)(A + 1835072) + 0, (float *)(A + 2883648) + 0);
+  k77_mul_mul((float *)(A + 1835072) + 0, (float *)(A + 3932224) + 0);
+  k78_mul_add_sqrt(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 3932224) + 0, (float *)(A + 64) + 0, (float *)(A + 1835072) + 0, (float *)(A + 4980800) + 0);
+  k79_mul_mul(in + 360448 /* grad.lstm1.bias_ih */, (float *)(A + 128) + 0, (float *)(A + 786688) + 0, (float *)(A + 790784) + 0);
+  k80_mul_mul((float *)(A + 786688) + 0, (float *)(A + 794880) + 0);
+  k81_mul_add_sqrt(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 794880) + 0, (float *)(A + 64) + 0, (float *)(A + 786688) + 0, (float *)(A + 798976) + 0);
+  k79_mul_mul(in + 361472 /* grad.lstm1.bias_hh */, (float *)(A + 128) + 0, (float *)(A + 794880) + 0, (float *)(A + 803072) + 0);
+  k80_mul_mul((float *)(A + 794880) + 0, (float *)(A + 807168) + 0);
+  k81_mul_add_sqrt(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 807168) + 0, (float *)(A + 64) + 0, (float *)(A + 794880) + 0, (float *)(A + 811264) + 0);
+  k82_mul_mul(in + 362496 /* grad.dense1.weight */, (float *)(A + 128) + 0, (float *)(A + 815360) + 0, (float *)(A + 913664) + 0);
+  k83_mul_mul((float *)(A + 815360) + 0, (float *)(A + 1011968) + 0);
+  k84_mul_add_sqrt(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 1011968) + 0, (float *)(A + 64) + 0, (float *)(A + 815360) + 0, (float *)(A + 1110272) + 0);
+  k85_mul_mul(in + 387072 /* grad.dense1.bias */, (float *)(A + 128) + 0, (float *)(A + 807168) + 0, (float *)(A + 807552) + 0);
+  k86_mul_mul((float *)(A + 807168) + 0, (float *)(A + 807936) + 0);
+  k87_mul_add_sqrt(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 807936) + 0, (float *)(A + 64) + 0, (float *)(A + 807168) + 0, (float *)(A + 808320) + 0);
+  k88_mul_add_div(P + 387184 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 393408) + 0, (float *)(A + 1441856) + 0, (float *)(A + 786624) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 3932224) + 0, (float *)(A + 4325440) + 0);
+  k89_mul_add_div(P + 583792 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 2883648) + 0, (float *)(A + 4980800) + 0, (float *)(A + 786624) + 0, P + 98304 /* lstm1.weight_hh */, (float *)(A + 6029376) + 0, (float *)(A + 7077952) + 0);
+  k90_mul_add_div(P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 790784) + 0, (float *)(A + 798976) + 0, (float *)(A + 786624) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 1011968) + 0, (float *)(A + 1016064) + 0);
+  k90_mul_add_div(P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 803072) + 0, (float *)(A + 811264) + 0, (float *)(A + 786624) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 790784) + 0, (float *)(A + 798976) + 0);
+  k91_mul_add_div(P + 1112176 /* opt.dense1.weight.exp_avg */, (float *)(A + 913664) + 0, (float *)(A + 1110272) + 0, (float *)(A + 786624) + 0, P + 362496 /* dense1.weight */, (float *)(A + 393408) + 0, (float *)(A + 491712) + 0);
+  k92_mul_add_div(P + 1161328 /* opt.dense1.bias.exp_avg */, (float *)(A + 807552) + 0, (float *)(A + 808320) + 0, (float *)(A + 786624) + 0, P + 387072 /* dense1.bias */, (float *)(A + 807936) + 0, (float *)(A + 803072) + 0);
+}
+
+void charlm_lstm_apply(float *params, const float *grads, void *arena) {
+  const float *P = params;
+  char *A = arena;
+  const uint64_t seed = 0;
+  const float *in = grads;
+  (void)P, (void)A;
+  charlm_lstm_apply_1(P, in, A, seed);
+  k51_copy((float *)(A + 0) + 0, params + 387168);
+  k52_copy((float *)(A + 3932224) + 0, params + 387184);
+  k52_copy((float *)(A + 192) + 0, params + 485488);
+  k52_copy((float *)(A + 4325440) + 0, params + 0);
+  k53_copy((float *)(A + 6029376) + 0, params + 583792);
+  k53_copy((float *)(A + 1835072) + 0, params + 845936);
+  k53_copy((float *)(A + 7077952) + 0, params + 98304);
+  k54_copy((float *)(A + 1011968) + 0, params + 1108080);
+  k54_copy((float *)(A + 786688) + 0, params + 1109104);
+  k54_copy((float *)(A + 1016064) + 0, params + 360448);
+  k54_copy((float *)(A + 790784) + 0, params + 1110128);
+  k54_copy((float *)(A + 794880) + 0, params + 1111152);
+  k54_copy((float *)(A + 798976) + 0, params + 361472);
+  k55_copy((float *)(A + 393408) + 0, params + 1112176);
+  k55_copy((float *)(A + 815360) + 0, params + 1136752);
+  k55_copy((float *)(A + 491712) + 0, params + 362496);
+  k56_copy((float *)(A + 807936) + 0, params + 1161328);
+  k56_copy((float *)(A + 807168) + 0, params + 1161424);
+  k56_copy((float *)(A + 803072) + 0, params + 387072);
+}
+
 /* What the parts of a streaming step read: its input and the carried states */
 typedef struct {
   const int32_t *x; /* [1, 1], ids in [0, 96) */
@@ -6655,18 +6736,18 @@ typedef struct {
 static void charlm_lstm_step_1(const float *restrict P, const charlm_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k93_gather((float *)(A + 0) + 0, in->x + 0, (float *)(A + 393216) + 0);
+  k94_gather((float *)(A + 0) + 0, in->x + 0, (float *)(A + 393216) + 0);
   k6_transpose(P + 98304 /* lstm1.weight_hh */, (float *)(A + 397312) + 0);
-  k94_matmul(in->state0 + 0, (float *)(A + 397312) + 0, (float *)(A + 0) + 0);
-  k95_add((float *)(A + 0) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4096) + 0);
-  k96_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4096) + 0, (float *)(A + 0) + 0);
-  k97_tanh((float *)(A + 0) + 512, (float *)(A + 4096) + 0);
-  k98_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 4096) + 0, (float *)(A + 5120) + 0);
-  k99_sigmoid_mul_add((float *)(A + 0) + 256, in->state1 + 0, (float *)(A + 5120) + 0, (float *)(A + 4096) + 0, (float *)(A + 6144) + 0);
+  k95_matmul(in->state0 + 0, (float *)(A + 397312) + 0, (float *)(A + 0) + 0);
+  k96_add((float *)(A + 0) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4096) + 0);
+  k97_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4096) + 0, (float *)(A + 0) + 0);
+  k98_tanh((float *)(A + 0) + 512, (float *)(A + 4096) + 0);
+  k99_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 4096) + 0, (float *)(A + 5120) + 0);
+  k100_sigmoid_mul_add((float *)(A + 0) + 256, in->state1 + 0, (float *)(A + 5120) + 0, (float *)(A + 4096) + 0, (float *)(A + 6144) + 0);
   k12_transpose(P + 362496 /* dense1.weight */, (float *)(A + 8192) + 0);
-  k98_sigmoid_mul((float *)(A + 0) + 768, (float *)(A + 6144) + 0, (float *)(A + 5120) + 0);
-  k100_matmul((float *)(A + 5120) + 0, (float *)(A + 8192) + 0, (float *)(A + 6144) + 0);
-  k101_add((float *)(A + 6144) + 0, P + 387072 /* dense1.bias */, (float *)(A + 6528) + 0);
+  k99_sigmoid_mul((float *)(A + 0) + 768, (float *)(A + 6144) + 0, (float *)(A + 5120) + 0);
+  k101_matmul((float *)(A + 5120) + 0, (float *)(A + 8192) + 0, (float *)(A + 6144) + 0);
+  k102_add((float *)(A + 6144) + 0, P + 387072 /* dense1.bias */, (float *)(A + 6528) + 0);
 }
 
 void charlm_lstm_step(const float *params, charlm_lstm_state *state, const charlm_lstm_step_input *input, charlm_lstm_step_outputs *out, void *arena) {
@@ -6681,9 +6762,9 @@ void charlm_lstm_step(const float *params, charlm_lstm_state *state, const charl
   in_.state1 = state->state1;
   (void)P, (void)A;
   charlm_lstm_step_1(P, in, A, seed);
-  if (out) k102_copy((float *)(A + 6528) + 0, out->logits);
-  k103_copy((float *)(A + 5120) + 0, state->state0);
-  k103_copy((float *)(A + 4096) + 0, state->state1);
+  if (out) k103_copy((float *)(A + 6528) + 0, out->logits);
+  k104_copy((float *)(A + 5120) + 0, state->state0);
+  k104_copy((float *)(A + 4096) + 0, state->state1);
 }
 
 void charlm_lstm_reset(charlm_lstm_state *state) {
@@ -6692,7 +6773,7 @@ void charlm_lstm_reset(charlm_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long charlm_lstm_tool_arena[4] = {4063232, 30384128, 30326784, 1445888};
+const long charlm_lstm_tool_arena[5] = {4063232, 30384128, 30326784, 8126528, 1445888};
 const int charlm_lstm_tool_dtype = 4; /* bytes per element */
 const int charlm_lstm_tool_nparams = 19;
 const char *const charlm_lstm_tool_inputs[] = {"x", "y", 0};
@@ -6708,7 +6789,8 @@ float charlm_lstm_tool_run(int fn, float *params, void *const *inputs, float *gr
   if (fn == 0) charlm_lstm_predict(params, &in, &out, arena);
   if (fn == 1) loss = charlm_lstm_grad(params, &in, grads, &out, &m, arena, seed);
   if (fn == 2) loss = charlm_lstm_train_step(params, &in, &m, arena, seed);
-  if (fn) *(float *)metrics[0] = m.accuracy;
+  if (fn == 3) charlm_lstm_apply(params, grads, arena);
+  if (fn == 1 || fn == 2) *(float *)metrics[0] = m.accuracy;
   return loss;
 }
 void charlm_lstm_tool_stream(const float *params, void *const *inputs, void *const *outputs, void *arena) {

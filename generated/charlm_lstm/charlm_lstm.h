@@ -7,6 +7,10 @@
  * (any alignment of 64 bytes or more; contents need not be kept between calls).
  * charlm_lstm_step runs one time step at batch 1 for sequences of any length, with
  * the recurrent state in a charlm_lstm_state the caller keeps (charlm_lstm_reset starts over).
+ * charlm_lstm_apply(params, grads, arena) after charlm_lstm_grad(params, &batch, grads, ...)
+ * is one charlm_lstm_train_step: clipping and the optimizer's update, from gradients
+ * laid out as charlm_lstm_grad writes them (for example averaged over the shards of
+ * a batch that several threads computed).
  */
 #ifndef CHARLM_LSTM_H
 #define CHARLM_LSTM_H
@@ -26,6 +30,7 @@ extern "C" {
 #define CHARLM_LSTM_INFER_ARENA_BYTES 4063232
 #define CHARLM_LSTM_GRAD_ARENA_BYTES 30384128
 #define CHARLM_LSTM_TRAIN_ARENA_BYTES 30326784
+#define CHARLM_LSTM_APPLY_ARENA_BYTES 8126528
 #define CHARLM_LSTM_STREAM_ARENA_BYTES 1445888
 #define CHARLM_LSTM_INIT_ARENA_BYTES 2097152
 
@@ -80,6 +85,7 @@ int charlm_lstm_load(float *params, const void *blob, size_t size);
 void charlm_lstm_predict(const float *params, const charlm_lstm_batch *in, charlm_lstm_outputs *out, void *arena);
 float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *grads, charlm_lstm_outputs *out, charlm_lstm_metrics *metrics, void *arena, uint64_t seed);
 float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_lstm_metrics *metrics, void *arena, uint64_t seed);
+void charlm_lstm_apply(float *params, const float *grads, void *arena);
 void charlm_lstm_step(const float *params, charlm_lstm_state *state, const charlm_lstm_step_input *input, charlm_lstm_step_outputs *out, void *arena);
 void charlm_lstm_reset(charlm_lstm_state *state);
 

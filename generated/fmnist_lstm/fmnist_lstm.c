@@ -3017,6 +3017,64 @@ float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_
   return loss;
 }
 
+static void fmnist_lstm_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k54_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 0) + 0);
+  k55_mul_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 57344) + 0);
+  k56_add_pow_sub(P + 82192 /* opt.step */, (float *)(A + 114688) + 0, (float *)(A + 114752) + 0);
+  k57_mul_add_sqrt(P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 57344) + 0, (float *)(A + 114752) + 0, (float *)(A + 114816) + 0, (float *)(A + 172160) + 0);
+  k58_pow_sub_div((float *)(A + 114688) + 0, (float *)(A + 57344) + 0);
+  k59_mul(in + 14336 /* grad.lstm1.weight_hh */, (float *)(A + 229504) + 0);
+  k60_mul_mul(in + 14336 /* grad.lstm1.weight_hh */, (float *)(A + 491648) + 0);
+  k61_mul_add_sqrt(P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 491648) + 0, (float *)(A + 114752) + 0, (float *)(A + 753792) + 0, (float *)(A + 1015936) + 0);
+  k62_mul(in + 79872 /* grad.lstm1.bias_ih */, (float *)(A + 57408) + 0);
+  k63_mul_mul(in + 79872 /* grad.lstm1.bias_ih */, (float *)(A + 59456) + 0);
+  k64_mul_add_sqrt(P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 59456) + 0, (float *)(A + 114752) + 0, (float *)(A + 61504) + 0, (float *)(A + 63552) + 0);
+  k62_mul(in + 80384 /* grad.lstm1.bias_hh */, (float *)(A + 59456) + 0);
+  k63_mul_mul(in + 80384 /* grad.lstm1.bias_hh */, (float *)(A + 65600) + 0);
+  k64_mul_add_sqrt(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 65600) + 0, (float *)(A + 114752) + 0, (float *)(A + 67648) + 0, (float *)(A + 69696) + 0);
+  k65_mul(in + 80896 /* grad.dense1.weight */, (float *)(A + 71744) + 0);
+  k66_mul_mul(in + 80896 /* grad.dense1.weight */, (float *)(A + 76864) + 0);
+  k67_mul_add_sqrt(P + 245280 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 76864) + 0, (float *)(A + 114752) + 0, (float *)(A + 81984) + 0, (float *)(A + 87104) + 0);
+  k68_mul(in + 82176 /* grad.dense1.bias */, (float *)(A + 65600) + 0);
+  k69_mul_mul(in + 82176 /* grad.dense1.bias */, (float *)(A + 65664) + 0);
+  k70_mul_add_sqrt(P + 246576 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 65664) + 0, (float *)(A + 114752) + 0, (float *)(A + 65728) + 0, (float *)(A + 65792) + 0);
+  k71_mul_add_div(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 0) + 0, (float *)(A + 172160) + 0, (float *)(A + 57344) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 491648) + 0, (float *)(A + 548992) + 0);
+  k72_mul_add_div(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 229504) + 0, (float *)(A + 1015936) + 0, (float *)(A + 57344) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 1278080) + 0, (float *)(A + 1540224) + 0);
+  k73_mul_add_div(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 57408) + 0, (float *)(A + 63552) + 0, (float *)(A + 57344) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 76864) + 0, (float *)(A + 78912) + 0);
+  k73_mul_add_div(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 59456) + 0, (float *)(A + 69696) + 0, (float *)(A + 57344) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 57408) + 0, (float *)(A + 63552) + 0);
+  k74_mul_add_div(P + 244000 /* opt.dense1.weight.exp_avg */, (float *)(A + 71744) + 0, (float *)(A + 87104) + 0, (float *)(A + 57344) + 0, P + 80896 /* dense1.weight */, (float *)(A + 92224) + 0, (float *)(A + 97344) + 0);
+  k75_mul_add_div(P + 246560 /* opt.dense1.bias.exp_avg */, (float *)(A + 65600) + 0, (float *)(A + 65792) + 0, (float *)(A + 57344) + 0, P + 82176 /* dense1.bias */, (float *)(A + 65664) + 0, (float *)(A + 114752) + 0);
+}
+
+void fmnist_lstm_apply(float *params, const float *grads, void *arena) {
+  const float *P = params;
+  char *A = arena;
+  const uint64_t seed = 0;
+  const float *in = grads;
+  (void)P, (void)A;
+  fmnist_lstm_apply_1(P, in, A, seed);
+  k48_copy((float *)(A + 114688) + 0, params + 82192);
+  k49_copy((float *)(A + 491648) + 0, params + 82208);
+  k49_copy((float *)(A + 114816) + 0, params + 96544);
+  k49_copy((float *)(A + 548992) + 0, params + 0);
+  k50_copy((float *)(A + 1278080) + 0, params + 110880);
+  k50_copy((float *)(A + 753792) + 0, params + 176416);
+  k50_copy((float *)(A + 1540224) + 0, params + 14336);
+  k51_copy((float *)(A + 76864) + 0, params + 241952);
+  k51_copy((float *)(A + 61504) + 0, params + 242464);
+  k51_copy((float *)(A + 78912) + 0, params + 79872);
+  k51_copy((float *)(A + 57408) + 0, params + 242976);
+  k51_copy((float *)(A + 67648) + 0, params + 243488);
+  k51_copy((float *)(A + 63552) + 0, params + 80384);
+  k52_copy((float *)(A + 92224) + 0, params + 244000);
+  k52_copy((float *)(A + 81984) + 0, params + 245280);
+  k52_copy((float *)(A + 97344) + 0, params + 80896);
+  k53_copy((float *)(A + 65664) + 0, params + 246560);
+  k53_copy((float *)(A + 65728) + 0, params + 246576);
+  k53_copy((float *)(A + 114752) + 0, params + 82176);
+}
+
 /* What the parts of a streaming step read: its input and the carried states */
 typedef struct {
   const float *x; /* [1, 1, 28] */
@@ -3065,7 +3123,7 @@ void fmnist_lstm_reset(fmnist_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long fmnist_lstm_tool_arena[4] = {4452352, 14118912, 14121472, 321664};
+const long fmnist_lstm_tool_arena[5] = {4452352, 14118912, 14121472, 1802368, 321664};
 const int fmnist_lstm_tool_dtype = 4; /* bytes per element */
 const int fmnist_lstm_tool_nparams = 19;
 const char *const fmnist_lstm_tool_inputs[] = {"x", "y", 0};
@@ -3081,7 +3139,8 @@ float fmnist_lstm_tool_run(int fn, float *params, void *const *inputs, float *gr
   if (fn == 0) fmnist_lstm_predict(params, &in, &out, arena);
   if (fn == 1) loss = fmnist_lstm_grad(params, &in, grads, &out, &m, arena, seed);
   if (fn == 2) loss = fmnist_lstm_train_step(params, &in, &m, arena, seed);
-  if (fn) *(float *)metrics[0] = m.accuracy;
+  if (fn == 3) fmnist_lstm_apply(params, grads, arena);
+  if (fn == 1 || fn == 2) *(float *)metrics[0] = m.accuracy;
   return loss;
 }
 void fmnist_lstm_tool_stream(const float *params, void *const *inputs, void *const *outputs, void *arena) {

@@ -7,6 +7,10 @@
  * (any alignment of 64 bytes or more; contents need not be kept between calls).
  * fmnist_lstm_step runs one time step at batch 1 for sequences of any length, with
  * the recurrent state in a fmnist_lstm_state the caller keeps (fmnist_lstm_reset starts over).
+ * fmnist_lstm_apply(params, grads, arena) after fmnist_lstm_grad(params, &batch, grads, ...)
+ * is one fmnist_lstm_train_step: clipping and the optimizer's update, from gradients
+ * laid out as fmnist_lstm_grad writes them (for example averaged over the shards of
+ * a batch that several threads computed).
  */
 #ifndef FMNIST_LSTM_H
 #define FMNIST_LSTM_H
@@ -26,6 +30,7 @@ extern "C" {
 #define FMNIST_LSTM_INFER_ARENA_BYTES 4452352
 #define FMNIST_LSTM_GRAD_ARENA_BYTES 14118912
 #define FMNIST_LSTM_TRAIN_ARENA_BYTES 14121472
+#define FMNIST_LSTM_APPLY_ARENA_BYTES 1802368
 #define FMNIST_LSTM_STREAM_ARENA_BYTES 321664
 #define FMNIST_LSTM_INIT_ARENA_BYTES 524288
 
@@ -80,6 +85,7 @@ int fmnist_lstm_load(float *params, const void *blob, size_t size);
 void fmnist_lstm_predict(const float *params, const fmnist_lstm_batch *in, fmnist_lstm_outputs *out, void *arena);
 float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *grads, fmnist_lstm_outputs *out, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed);
 float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed);
+void fmnist_lstm_apply(float *params, const float *grads, void *arena);
 void fmnist_lstm_step(const float *params, fmnist_lstm_state *state, const fmnist_lstm_step_input *input, fmnist_lstm_step_outputs *out, void *arena);
 void fmnist_lstm_reset(fmnist_lstm_state *state);
 

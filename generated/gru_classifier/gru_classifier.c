@@ -2854,6 +2854,64 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
   return loss;
 }
 
+static void gru_classifier_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k52_mul(in + 0 /* grad.gru1.weight_ih */, (float *)(A + 0) + 0);
+  k53_mul_mul(in + 0 /* grad.gru1.weight_ih */, (float *)(A + 43008) + 0);
+  k54_add_pow_sub(P + 61968 /* opt.step */, (float *)(A + 86016) + 0, (float *)(A + 86080) + 0);
+  k55_mul_add_sqrt(P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, (float *)(A + 43008) + 0, (float *)(A + 86080) + 0, (float *)(A + 86144) + 0, (float *)(A + 129152) + 0);
+  k56_pow_sub_div((float *)(A + 86016) + 0, (float *)(A + 43008) + 0);
+  k57_mul(in + 10752 /* grad.gru1.weight_hh */, (float *)(A + 172160) + 0);
+  k58_mul_mul(in + 10752 /* grad.gru1.weight_hh */, (float *)(A + 368768) + 0);
+  k59_mul_add_sqrt(P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, (float *)(A + 368768) + 0, (float *)(A + 86080) + 0, (float *)(A + 565376) + 0, (float *)(A + 761984) + 0);
+  k60_mul(in + 59904 /* grad.gru1.bias_ih */, (float *)(A + 43072) + 0);
+  k61_mul_mul(in + 59904 /* grad.gru1.bias_ih */, (float *)(A + 44608) + 0);
+  k62_mul_add_sqrt(P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, (float *)(A + 44608) + 0, (float *)(A + 86080) + 0, (float *)(A + 46144) + 0, (float *)(A + 47680) + 0);
+  k60_mul(in + 60288 /* grad.gru1.bias_hh */, (float *)(A + 44608) + 0);
+  k61_mul_mul(in + 60288 /* grad.gru1.bias_hh */, (float *)(A + 49216) + 0);
+  k62_mul_add_sqrt(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, (float *)(A + 49216) + 0, (float *)(A + 86080) + 0, (float *)(A + 50752) + 0, (float *)(A + 52288) + 0);
+  k63_mul(in + 60672 /* grad.dense1.weight */, (float *)(A + 53824) + 0);
+  k64_mul_mul(in + 60672 /* grad.dense1.weight */, (float *)(A + 58944) + 0);
+  k65_mul_add_sqrt(P + 184608 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 58944) + 0, (float *)(A + 86080) + 0, (float *)(A + 64064) + 0, (float *)(A + 69184) + 0);
+  k66_mul(in + 61952 /* grad.dense1.bias */, (float *)(A + 49216) + 0);
+  k67_mul_mul(in + 61952 /* grad.dense1.bias */, (float *)(A + 49280) + 0);
+  k68_mul_add_sqrt(P + 185904 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 49280) + 0, (float *)(A + 86080) + 0, (float *)(A + 49344) + 0, (float *)(A + 49408) + 0);
+  k69_mul_add_div(P + 61984 /* opt.gru1.weight_ih.exp_avg */, (float *)(A + 0) + 0, (float *)(A + 129152) + 0, (float *)(A + 43008) + 0, P + 0 /* gru1.weight_ih */, (float *)(A + 368768) + 0, (float *)(A + 411776) + 0);
+  k70_mul_add_div(P + 83488 /* opt.gru1.weight_hh.exp_avg */, (float *)(A + 172160) + 0, (float *)(A + 761984) + 0, (float *)(A + 43008) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 958592) + 0, (float *)(A + 1155200) + 0);
+  k71_mul_add_div(P + 181792 /* opt.gru1.bias_ih.exp_avg */, (float *)(A + 43072) + 0, (float *)(A + 47680) + 0, (float *)(A + 43008) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 58944) + 0, (float *)(A + 60480) + 0);
+  k71_mul_add_div(P + 182560 /* opt.gru1.bias_hh.exp_avg */, (float *)(A + 44608) + 0, (float *)(A + 52288) + 0, (float *)(A + 43008) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 43072) + 0, (float *)(A + 47680) + 0);
+  k72_mul_add_div(P + 183328 /* opt.dense1.weight.exp_avg */, (float *)(A + 53824) + 0, (float *)(A + 69184) + 0, (float *)(A + 43008) + 0, P + 60672 /* dense1.weight */, (float *)(A + 74304) + 0, (float *)(A + 79424) + 0);
+  k73_mul_add_div(P + 185888 /* opt.dense1.bias.exp_avg */, (float *)(A + 49216) + 0, (float *)(A + 49408) + 0, (float *)(A + 43008) + 0, P + 61952 /* dense1.bias */, (float *)(A + 49280) + 0, (float *)(A + 86080) + 0);
+}
+
+void gru_classifier_apply(float *params, const float *grads, void *arena) {
+  const float *P = params;
+  char *A = arena;
+  const uint64_t seed = 0;
+  const float *in = grads;
+  (void)P, (void)A;
+  gru_classifier_apply_1(P, in, A, seed);
+  k46_copy((float *)(A + 86016) + 0, params + 61968);
+  k47_copy((float *)(A + 368768) + 0, params + 61984);
+  k47_copy((float *)(A + 86144) + 0, params + 72736);
+  k47_copy((float *)(A + 411776) + 0, params + 0);
+  k48_copy((float *)(A + 958592) + 0, params + 83488);
+  k48_copy((float *)(A + 565376) + 0, params + 132640);
+  k48_copy((float *)(A + 1155200) + 0, params + 10752);
+  k49_copy((float *)(A + 58944) + 0, params + 181792);
+  k49_copy((float *)(A + 46144) + 0, params + 182176);
+  k49_copy((float *)(A + 60480) + 0, params + 59904);
+  k49_copy((float *)(A + 43072) + 0, params + 182560);
+  k49_copy((float *)(A + 50752) + 0, params + 182944);
+  k49_copy((float *)(A + 47680) + 0, params + 60288);
+  k50_copy((float *)(A + 74304) + 0, params + 183328);
+  k50_copy((float *)(A + 64064) + 0, params + 184608);
+  k50_copy((float *)(A + 79424) + 0, params + 60672);
+  k51_copy((float *)(A + 49280) + 0, params + 185888);
+  k51_copy((float *)(A + 49344) + 0, params + 185904);
+  k51_copy((float *)(A + 86080) + 0, params + 61952);
+}
+
 /* What the parts of a streaming step read: its input and the carried states */
 typedef struct {
   const float *x; /* [1, 1, 28] */
@@ -2896,7 +2954,7 @@ void gru_classifier_reset(gru_classifier_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long gru_classifier_tool_arena[4] = {3422208, 13088768, 13091328, 241280};
+const long gru_classifier_tool_arena[5] = {3422208, 13088768, 13091328, 1351808, 241280};
 const int gru_classifier_tool_dtype = 4; /* bytes per element */
 const int gru_classifier_tool_nparams = 19;
 const char *const gru_classifier_tool_inputs[] = {"x", "y", 0};
@@ -2912,7 +2970,8 @@ float gru_classifier_tool_run(int fn, float *params, void *const *inputs, float 
   if (fn == 0) gru_classifier_predict(params, &in, &out, arena);
   if (fn == 1) loss = gru_classifier_grad(params, &in, grads, &out, &m, arena, seed);
   if (fn == 2) loss = gru_classifier_train_step(params, &in, &m, arena, seed);
-  if (fn) *(float *)metrics[0] = m.accuracy;
+  if (fn == 3) gru_classifier_apply(params, grads, arena);
+  if (fn == 1 || fn == 2) *(float *)metrics[0] = m.accuracy;
   return loss;
 }
 void gru_classifier_tool_stream(const float *params, void *const *inputs, void *const *outputs, void *arena) {

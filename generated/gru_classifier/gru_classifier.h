@@ -7,6 +7,10 @@
  * (any alignment of 64 bytes or more; contents need not be kept between calls).
  * gru_classifier_step runs one time step at batch 1 for sequences of any length, with
  * the recurrent state in a gru_classifier_state the caller keeps (gru_classifier_reset starts over).
+ * gru_classifier_apply(params, grads, arena) after gru_classifier_grad(params, &batch, grads, ...)
+ * is one gru_classifier_train_step: clipping and the optimizer's update, from gradients
+ * laid out as gru_classifier_grad writes them (for example averaged over the shards of
+ * a batch that several threads computed).
  */
 #ifndef GRU_CLASSIFIER_H
 #define GRU_CLASSIFIER_H
@@ -26,6 +30,7 @@ extern "C" {
 #define GRU_CLASSIFIER_INFER_ARENA_BYTES 3422208
 #define GRU_CLASSIFIER_GRAD_ARENA_BYTES 13088768
 #define GRU_CLASSIFIER_TRAIN_ARENA_BYTES 13091328
+#define GRU_CLASSIFIER_APPLY_ARENA_BYTES 1351808
 #define GRU_CLASSIFIER_STREAM_ARENA_BYTES 241280
 #define GRU_CLASSIFIER_INIT_ARENA_BYTES 393216
 
@@ -79,6 +84,7 @@ int gru_classifier_load(float *params, const void *blob, size_t size);
 void gru_classifier_predict(const float *params, const gru_classifier_batch *in, gru_classifier_outputs *out, void *arena);
 float gru_classifier_grad(const float *params, const gru_classifier_batch *in, float *grads, gru_classifier_outputs *out, gru_classifier_metrics *metrics, void *arena, uint64_t seed);
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed);
+void gru_classifier_apply(float *params, const float *grads, void *arena);
 void gru_classifier_step(const float *params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena);
 void gru_classifier_reset(gru_classifier_state *state);
 

@@ -2451,6 +2451,64 @@ float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_
   return loss;
 }
 
+static void lstm_dropout_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k48_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 0) + 0);
+  k49_mul_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 832) + 0);
+  k50_add_pow_sub(P + 10704 /* opt.step */, (float *)(A + 1664) + 0, (float *)(A + 1728) + 0);
+  k51_mul_add_sqrt(P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 832) + 0, (float *)(A + 1728) + 0, (float *)(A + 1792) + 0, (float *)(A + 2624) + 0);
+  k52_pow_sub_div((float *)(A + 1664) + 0, (float *)(A + 832) + 0);
+  k53_mul(in + 208 /* grad.lstm1.weight_hh */, (float *)(A + 3456) + 0);
+  k54_mul_mul(in + 208 /* grad.lstm1.weight_hh */, (float *)(A + 43456) + 0);
+  k55_mul_add_sqrt(P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 43456) + 0, (float *)(A + 1728) + 0, (float *)(A + 83456) + 0, (float *)(A + 123456) + 0);
+  k56_mul(in + 10208 /* grad.lstm1.bias_ih */, (float *)(A + 43456) + 0);
+  k57_mul_mul(in + 10208 /* grad.lstm1.bias_ih */, (float *)(A + 44288) + 0);
+  k58_mul_add_sqrt(P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 44288) + 0, (float *)(A + 1728) + 0, (float *)(A + 45120) + 0, (float *)(A + 45952) + 0);
+  k56_mul(in + 10416 /* grad.lstm1.bias_hh */, (float *)(A + 44288) + 0);
+  k57_mul_mul(in + 10416 /* grad.lstm1.bias_hh */, (float *)(A + 46784) + 0);
+  k58_mul_add_sqrt(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 46784) + 0, (float *)(A + 1728) + 0, (float *)(A + 47616) + 0, (float *)(A + 48448) + 0);
+  k59_mul(in + 10624 /* grad.dense1.weight */, (float *)(A + 896) + 0);
+  k60_mul_mul(in + 10624 /* grad.dense1.weight */, (float *)(A + 1152) + 0);
+  k61_mul_add_sqrt(P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 1152) + 0, (float *)(A + 1728) + 0, (float *)(A + 1408) + 0, (float *)(A + 46784) + 0);
+  k62_mul(in + 10688 /* grad.dense1.bias */, (float *)(A + 1152) + 0);
+  k63_mul_mul(in + 10688 /* grad.dense1.bias */, (float *)(A + 1216) + 0);
+  k64_mul_add_sqrt(P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 1216) + 0, (float *)(A + 1728) + 0, (float *)(A + 1280) + 0, (float *)(A + 1344) + 0);
+  k65_mul_add_div(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 0) + 0, (float *)(A + 2624) + 0, (float *)(A + 832) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 49280) + 0, (float *)(A + 50112) + 0);
+  k66_mul_add_div(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 3456) + 0, (float *)(A + 123456) + 0, (float *)(A + 832) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 163456) + 0, (float *)(A + 203456) + 0);
+  k67_mul_add_div(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 43456) + 0, (float *)(A + 45952) + 0, (float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 50944) + 0);
+  k67_mul_add_div(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 44288) + 0, (float *)(A + 48448) + 0, (float *)(A + 832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 45952) + 0, (float *)(A + 51776) + 0);
+  k68_mul_add_div(P + 31968 /* opt.dense1.weight.exp_avg */, (float *)(A + 896) + 0, (float *)(A + 46784) + 0, (float *)(A + 832) + 0, P + 10624 /* dense1.weight */, (float *)(A + 47040) + 0, (float *)(A + 47296) + 0);
+  k69_mul_add_div(P + 32096 /* opt.dense1.bias.exp_avg */, (float *)(A + 1152) + 0, (float *)(A + 1344) + 0, (float *)(A + 832) + 0, P + 10688 /* dense1.bias */, (float *)(A + 1216) + 0, (float *)(A + 1728) + 0);
+}
+
+void lstm_dropout_apply(float *params, const float *grads, void *arena) {
+  const float *P = params;
+  char *A = arena;
+  const uint64_t seed = 0;
+  const float *in = grads;
+  (void)P, (void)A;
+  lstm_dropout_apply_1(P, in, A, seed);
+  k41_copy((float *)(A + 1664) + 0, params + 10704);
+  k42_copy((float *)(A + 49280) + 0, params + 10720);
+  k42_copy((float *)(A + 1792) + 0, params + 10928);
+  k42_copy((float *)(A + 50112) + 0, params + 0);
+  k43_copy((float *)(A + 163456) + 0, params + 11136);
+  k43_copy((float *)(A + 83456) + 0, params + 21136);
+  k43_copy((float *)(A + 203456) + 0, params + 208);
+  k44_copy((float *)(A + 0) + 0, params + 31136);
+  k44_copy((float *)(A + 45120) + 0, params + 31344);
+  k44_copy((float *)(A + 50944) + 0, params + 10208);
+  k44_copy((float *)(A + 45952) + 0, params + 31552);
+  k44_copy((float *)(A + 47616) + 0, params + 31760);
+  k44_copy((float *)(A + 51776) + 0, params + 10416);
+  k45_copy((float *)(A + 47040) + 0, params + 31968);
+  k45_copy((float *)(A + 1408) + 0, params + 32032);
+  k45_copy((float *)(A + 47296) + 0, params + 10624);
+  k46_copy((float *)(A + 1216) + 0, params + 32096);
+  k46_copy((float *)(A + 1280) + 0, params + 32112);
+  k46_copy((float *)(A + 1728) + 0, params + 10688);
+}
+
 /* What the parts of a streaming step read: its input and the carried states */
 typedef struct {
   const float *x; /* [1, 1, 1] */
@@ -2498,7 +2556,7 @@ void lstm_dropout_reset(lstm_dropout_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long lstm_dropout_tool_arena[4] = {373632, 975232, 975232, 41664};
+const long lstm_dropout_tool_arena[5] = {373632, 975232, 975232, 243456, 41664};
 const int lstm_dropout_tool_dtype = 4; /* bytes per element */
 const int lstm_dropout_tool_nparams = 19;
 const char *const lstm_dropout_tool_inputs[] = {"x", "y", 0};
@@ -2514,6 +2572,7 @@ float lstm_dropout_tool_run(int fn, float *params, void *const *inputs, float *g
   if (fn == 0) lstm_dropout_predict(params, &in, &out, arena);
   if (fn == 1) loss = lstm_dropout_grad(params, &in, grads, &out, &m, arena, seed);
   if (fn == 2) loss = lstm_dropout_train_step(params, &in, &m, arena, seed);
+  if (fn == 3) lstm_dropout_apply(params, grads, arena);
   (void)metrics, (void)m;
   return loss;
 }

@@ -7,6 +7,10 @@
  * (any alignment of 64 bytes or more; contents need not be kept between calls).
  * lstm_dropout_step runs one time step at batch 1 for sequences of any length, with
  * the recurrent state in a lstm_dropout_state the caller keeps (lstm_dropout_reset starts over).
+ * lstm_dropout_apply(params, grads, arena) after lstm_dropout_grad(params, &batch, grads, ...)
+ * is one lstm_dropout_train_step: clipping and the optimizer's update, from gradients
+ * laid out as lstm_dropout_grad writes them (for example averaged over the shards of
+ * a batch that several threads computed).
  */
 #ifndef LSTM_DROPOUT_H
 #define LSTM_DROPOUT_H
@@ -26,6 +30,7 @@ extern "C" {
 #define LSTM_DROPOUT_INFER_ARENA_BYTES 373632
 #define LSTM_DROPOUT_GRAD_ARENA_BYTES 975232
 #define LSTM_DROPOUT_TRAIN_ARENA_BYTES 975232
+#define LSTM_DROPOUT_APPLY_ARENA_BYTES 243456
 #define LSTM_DROPOUT_STREAM_ARENA_BYTES 41664
 #define LSTM_DROPOUT_INIT_ARENA_BYTES 80000
 
@@ -80,6 +85,7 @@ int lstm_dropout_load(float *params, const void *blob, size_t size);
 void lstm_dropout_predict(const float *params, const lstm_dropout_batch *in, lstm_dropout_outputs *out, void *arena);
 float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float *grads, lstm_dropout_outputs *out, lstm_dropout_metrics *metrics, void *arena, uint64_t seed);
 float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_dropout_metrics *metrics, void *arena, uint64_t seed);
+void lstm_dropout_apply(float *params, const float *grads, void *arena);
 void lstm_dropout_step(const float *params, lstm_dropout_state *state, const lstm_dropout_step_input *input, lstm_dropout_step_outputs *out, void *arena);
 void lstm_dropout_reset(lstm_dropout_state *state);
 

@@ -6343,6 +6343,120 @@ float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batc
   return loss;
 }
 
+static void mnist_stacked_lstm_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k64_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 0) + 0);
+  k65_mul_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 22400) + 0);
+  k66_add_pow_sub(P + 57376 /* opt.step */, (float *)(A + 44800) + 0, (float *)(A + 44864) + 0);
+  k67_mul_add_sqrt(P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 22400) + 0, (float *)(A + 44864) + 0, (float *)(A + 44928) + 0, (float *)(A + 67328) + 0);
+  k68_pow_sub_div((float *)(A + 44800) + 0, (float *)(A + 22400) + 0);
+  k69_mul(in + 5600 /* grad.lstm1.weight_hh */, (float *)(A + 89728) + 0);
+  k70_mul_mul(in + 5600 /* grad.lstm1.weight_hh */, (float *)(A + 129728) + 0);
+  k71_mul_add_sqrt(P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 129728) + 0, (float *)(A + 44864) + 0, (float *)(A + 169728) + 0, (float *)(A + 209728) + 0);
+  k72_mul(in + 15600 /* grad.lstm1.bias_ih */, (float *)(A + 22464) + 0);
+  k73_mul_mul(in + 15600 /* grad.lstm1.bias_ih */, (float *)(A + 23296) + 0);
+  k74_mul_add_sqrt(P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 23296) + 0, (float *)(A + 44864) + 0, (float *)(A + 24128) + 0, (float *)(A + 24960) + 0);
+  k72_mul(in + 15808 /* grad.lstm1.bias_hh */, (float *)(A + 23296) + 0);
+  k73_mul_mul(in + 15808 /* grad.lstm1.bias_hh */, (float *)(A + 25792) + 0);
+  k74_mul_add_sqrt(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 25792) + 0, (float *)(A + 44864) + 0, (float *)(A + 26624) + 0, (float *)(A + 27456) + 0);
+  k69_mul(in + 16016 /* grad.lstm2.weight_ih */, (float *)(A + 129728) + 0);
+  k70_mul_mul(in + 16016 /* grad.lstm2.weight_ih */, (float *)(A + 249728) + 0);
+  k71_mul_add_sqrt(P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, (float *)(A + 249728) + 0, (float *)(A + 44864) + 0, (float *)(A + 289728) + 0, (float *)(A + 329728) + 0);
+  k69_mul(in + 26016 /* grad.lstm2.weight_hh */, (float *)(A + 249728) + 0);
+  k70_mul_mul(in + 26016 /* grad.lstm2.weight_hh */, (float *)(A + 369728) + 0);
+  k71_mul_add_sqrt(P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, (float *)(A + 369728) + 0, (float *)(A + 44864) + 0, (float *)(A + 409728) + 0, (float *)(A + 449728) + 0);
+  k72_mul(in + 36016 /* grad.lstm2.bias_ih */, (float *)(A + 25792) + 0);
+  k73_mul_mul(in + 36016 /* grad.lstm2.bias_ih */, (float *)(A + 28288) + 0);
+  k74_mul_add_sqrt(P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, (float *)(A + 28288) + 0, (float *)(A + 44864) + 0, (float *)(A + 29120) + 0, (float *)(A + 29952) + 0);
+  k72_mul(in + 36224 /* grad.lstm2.bias_hh */, (float *)(A + 28288) + 0);
+  k73_mul_mul(in + 36224 /* grad.lstm2.bias_hh */, (float *)(A + 30784) + 0);
+  k74_mul_add_sqrt(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, (float *)(A + 30784) + 0, (float *)(A + 44864) + 0, (float *)(A + 31616) + 0, (float *)(A + 32448) + 0);
+  k69_mul(in + 36432 /* grad.lstm3.weight_ih */, (float *)(A + 369728) + 0);
+  k70_mul_mul(in + 36432 /* grad.lstm3.weight_ih */, (float *)(A + 489728) + 0);
+  k71_mul_add_sqrt(P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, (float *)(A + 489728) + 0, (float *)(A + 44864) + 0, (float *)(A + 529728) + 0, (float *)(A + 569728) + 0);
+  k69_mul(in + 46432 /* grad.lstm3.weight_hh */, (float *)(A + 489728) + 0);
+  k70_mul_mul(in + 46432 /* grad.lstm3.weight_hh */, (float *)(A + 609728) + 0);
+  k71_mul_add_sqrt(P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, (float *)(A + 609728) + 0, (float *)(A + 44864) + 0, (float *)(A + 649728) + 0, (float *)(A + 689728) + 0);
+  k72_mul(in + 56432 /* grad.lstm3.bias_ih */, (float *)(A + 30784) + 0);
+  k73_mul_mul(in + 56432 /* grad.lstm3.bias_ih */, (float *)(A + 33280) + 0);
+  k74_mul_add_sqrt(P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, (float *)(A + 33280) + 0, (float *)(A + 44864) + 0, (float *)(A + 34112) + 0, (float *)(A + 34944) + 0);
+  k72_mul(in + 56640 /* grad.lstm3.bias_hh */, (float *)(A + 33280) + 0);
+  k73_mul_mul(in + 56640 /* grad.lstm3.bias_hh */, (float *)(A + 35776) + 0);
+  k74_mul_add_sqrt(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, (float *)(A + 35776) + 0, (float *)(A + 44864) + 0, (float *)(A + 36608) + 0, (float *)(A + 37440) + 0);
+  k75_mul(in + 56848 /* grad.dense1.weight */, (float *)(A + 38272) + 0);
+  k76_mul_mul(in + 56848 /* grad.dense1.weight */, (float *)(A + 40320) + 0);
+  k77_mul_add_sqrt(P + 171600 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 40320) + 0, (float *)(A + 44864) + 0, (float *)(A + 42368) + 0, (float *)(A + 609728) + 0);
+  k78_mul(in + 57360 /* grad.dense1.bias */, (float *)(A + 44416) + 0);
+  k79_mul_mul(in + 57360 /* grad.dense1.bias */, (float *)(A + 44480) + 0);
+  k80_mul_add_sqrt(P + 172128 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 44480) + 0, (float *)(A + 44864) + 0, (float *)(A + 44544) + 0, (float *)(A + 44608) + 0);
+  k81_mul_add_div(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 0) + 0, (float *)(A + 67328) + 0, (float *)(A + 22400) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 611776) + 0, (float *)(A + 729728) + 0);
+  k82_mul_add_div(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 89728) + 0, (float *)(A + 209728) + 0, (float *)(A + 22400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 752128) + 0, (float *)(A + 792128) + 0);
+  k83_mul_add_div(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 22464) + 0, (float *)(A + 24960) + 0, (float *)(A + 22400) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 35776) + 0, (float *)(A + 40320) + 0);
+  k83_mul_add_div(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 23296) + 0, (float *)(A + 27456) + 0, (float *)(A + 22400) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 22464) + 0, (float *)(A + 24960) + 0);
+  k82_mul_add_div(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, (float *)(A + 129728) + 0, (float *)(A + 329728) + 0, (float *)(A + 22400) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 209728) + 0, (float *)(A + 67328) + 0);
+  k82_mul_add_div(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, (float *)(A + 249728) + 0, (float *)(A + 449728) + 0, (float *)(A + 22400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 329728) + 0, (float *)(A + 107328) + 0);
+  k83_mul_add_div(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, (float *)(A + 25792) + 0, (float *)(A + 29952) + 0, (float *)(A + 22400) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 23296) + 0, (float *)(A + 27456) + 0);
+  k83_mul_add_div(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, (float *)(A + 28288) + 0, (float *)(A + 32448) + 0, (float *)(A + 22400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25792) + 0, (float *)(A + 29952) + 0);
+  k82_mul_add_div(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, (float *)(A + 369728) + 0, (float *)(A + 569728) + 0, (float *)(A + 22400) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 249728) + 0, (float *)(A + 449728) + 0);
+  k82_mul_add_div(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, (float *)(A + 489728) + 0, (float *)(A + 689728) + 0, (float *)(A + 22400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 369728) + 0, (float *)(A + 569728) + 0);
+  k83_mul_add_div(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, (float *)(A + 30784) + 0, (float *)(A + 34944) + 0, (float *)(A + 22400) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 28288) + 0, (float *)(A + 32448) + 0);
+  k83_mul_add_div(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, (float *)(A + 33280) + 0, (float *)(A + 37440) + 0, (float *)(A + 22400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 30784) + 0, (float *)(A + 34944) + 0);
+  k84_mul_add_div(P + 171088 /* opt.dense1.weight.exp_avg */, (float *)(A + 38272) + 0, (float *)(A + 609728) + 0, (float *)(A + 22400) + 0, P + 56848 /* dense1.weight */, (float *)(A + 634176) + 0, (float *)(A + 636224) + 0);
+  k85_mul_add_div(P + 172112 /* opt.dense1.bias.exp_avg */, (float *)(A + 44416) + 0, (float *)(A + 44608) + 0, (float *)(A + 22400) + 0, P + 57360 /* dense1.bias */, (float *)(A + 44480) + 0, (float *)(A + 44864) + 0);
+}
+
+void mnist_stacked_lstm_apply(float *params, const float *grads, void *arena) {
+  const float *P = params;
+  char *A = arena;
+  const uint64_t seed = 0;
+  const float *in = grads;
+  (void)P, (void)A;
+  mnist_stacked_lstm_apply_1(P, in, A, seed);
+  k58_copy((float *)(A + 44800) + 0, params + 57376);
+  k59_copy((float *)(A + 611776) + 0, params + 57392);
+  k59_copy((float *)(A + 44928) + 0, params + 62992);
+  k59_copy((float *)(A + 729728) + 0, params + 0);
+  k60_copy((float *)(A + 752128) + 0, params + 68592);
+  k60_copy((float *)(A + 169728) + 0, params + 78592);
+  k60_copy((float *)(A + 792128) + 0, params + 5600);
+  k61_copy((float *)(A + 35776) + 0, params + 88592);
+  k61_copy((float *)(A + 24128) + 0, params + 88800);
+  k61_copy((float *)(A + 40320) + 0, params + 15600);
+  k61_copy((float *)(A + 22464) + 0, params + 89008);
+  k61_copy((float *)(A + 26624) + 0, params + 89216);
+  k61_copy((float *)(A + 24960) + 0, params + 15808);
+  k60_copy((float *)(A + 209728) + 0, params + 89424);
+  k60_copy((float *)(A + 289728) + 0, params + 99424);
+  k60_copy((float *)(A + 67328) + 0, params + 16016);
+  k60_copy((float *)(A + 329728) + 0, params + 109424);
+  k60_copy((float *)(A + 409728) + 0, params + 119424);
+  k60_copy((float *)(A + 107328) + 0, params + 26016);
+  k61_copy((float *)(A + 23296) + 0, params + 129424);
+  k61_copy((float *)(A + 29120) + 0, params + 129632);
+  k61_copy((float *)(A + 27456) + 0, params + 36016);
+  k61_copy((float *)(A + 25792) + 0, params + 129840);
+  k61_copy((float *)(A + 31616) + 0, params + 130048);
+  k61_copy((float *)(A + 29952) + 0, params + 36224);
+  k60_copy((float *)(A + 249728) + 0, params + 130256);
+  k60_copy((float *)(A + 529728) + 0, params + 140256);
+  k60_copy((float *)(A + 449728) + 0, params + 36432);
+  k60_copy((float *)(A + 369728) + 0, params + 150256);
+  k60_copy((float *)(A + 649728) + 0, params + 160256);
+  k60_copy((float *)(A + 569728) + 0, params + 46432);
+  k61_copy((float *)(A + 28288) + 0, params + 170256);
+  k61_copy((float *)(A + 34112) + 0, params + 170464);
+  k61_copy((float *)(A + 32448) + 0, params + 56432);
+  k61_copy((float *)(A + 30784) + 0, params + 170672);
+  k61_copy((float *)(A + 36608) + 0, params + 170880);
+  k61_copy((float *)(A + 34944) + 0, params + 56640);
+  k62_copy((float *)(A + 634176) + 0, params + 171088);
+  k62_copy((float *)(A + 42368) + 0, params + 171600);
+  k62_copy((float *)(A + 636224) + 0, params + 56848);
+  k63_copy((float *)(A + 44480) + 0, params + 172112);
+  k63_copy((float *)(A + 44544) + 0, params + 172128);
+  k63_copy((float *)(A + 44864) + 0, params + 57360);
+}
+
 /* What the parts of a streaming step read: its input and the carried states */
 typedef struct {
   const float *x; /* [1, 1, 28] */
@@ -6427,7 +6541,7 @@ void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long mnist_stacked_lstm_tool_arena[4] = {2015104, 13463104, 13465664, 63360};
+const long mnist_stacked_lstm_tool_arena[5] = {2015104, 13463104, 13465664, 832128, 63360};
 const int mnist_stacked_lstm_tool_dtype = 4; /* bytes per element */
 const int mnist_stacked_lstm_tool_nparams = 43;
 const char *const mnist_stacked_lstm_tool_inputs[] = {"x", "y", 0};
@@ -6443,7 +6557,8 @@ float mnist_stacked_lstm_tool_run(int fn, float *params, void *const *inputs, fl
   if (fn == 0) mnist_stacked_lstm_predict(params, &in, &out, arena);
   if (fn == 1) loss = mnist_stacked_lstm_grad(params, &in, grads, &out, &m, arena, seed);
   if (fn == 2) loss = mnist_stacked_lstm_train_step(params, &in, &m, arena, seed);
-  if (fn) *(float *)metrics[0] = m.accuracy;
+  if (fn == 3) mnist_stacked_lstm_apply(params, grads, arena);
+  if (fn == 1 || fn == 2) *(float *)metrics[0] = m.accuracy;
   return loss;
 }
 void mnist_stacked_lstm_tool_stream(const float *params, void *const *inputs, void *const *outputs, void *arena) {

@@ -7,6 +7,10 @@
  * (any alignment of 64 bytes or more; contents need not be kept between calls).
  * mnist_stacked_lstm_step runs one time step at batch 1 for sequences of any length, with
  * the recurrent state in a mnist_stacked_lstm_state the caller keeps (mnist_stacked_lstm_reset starts over).
+ * mnist_stacked_lstm_apply(params, grads, arena) after mnist_stacked_lstm_grad(params, &batch, grads, ...)
+ * is one mnist_stacked_lstm_train_step: clipping and the optimizer's update, from gradients
+ * laid out as mnist_stacked_lstm_grad writes them (for example averaged over the shards of
+ * a batch that several threads computed).
  */
 #ifndef MNIST_STACKED_LSTM_H
 #define MNIST_STACKED_LSTM_H
@@ -26,6 +30,7 @@ extern "C" {
 #define MNIST_STACKED_LSTM_INFER_ARENA_BYTES 2015104
 #define MNIST_STACKED_LSTM_GRAD_ARENA_BYTES 13463104
 #define MNIST_STACKED_LSTM_TRAIN_ARENA_BYTES 13465664
+#define MNIST_STACKED_LSTM_APPLY_ARENA_BYTES 832128
 #define MNIST_STACKED_LSTM_STREAM_ARENA_BYTES 63360
 #define MNIST_STACKED_LSTM_INIT_ARENA_BYTES 80000
 
@@ -84,6 +89,7 @@ int mnist_stacked_lstm_load(float *params, const void *blob, size_t size);
 void mnist_stacked_lstm_predict(const float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_outputs *out, void *arena);
 float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batch *in, float *grads, mnist_stacked_lstm_outputs *out, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed);
 float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed);
+void mnist_stacked_lstm_apply(float *params, const float *grads, void *arena);
 void mnist_stacked_lstm_step(const float *params, mnist_stacked_lstm_state *state, const mnist_stacked_lstm_step_input *input, mnist_stacked_lstm_step_outputs *out, void *arena);
 void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state);
 

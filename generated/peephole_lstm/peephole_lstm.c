@@ -3264,6 +3264,64 @@ float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, pee
   return loss;
 }
 
+static void peephole_lstm_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k58_mul(in + 0 /* grad.peephole1.weight_ih */, (float *)(A + 0) + 0);
+  k59_mul_mul(in + 0 /* grad.peephole1.weight_ih */, (float *)(A + 28672) + 0);
+  k60_add_pow_sub(P + 24656 /* opt.step */, (float *)(A + 57344) + 0, (float *)(A + 57408) + 0);
+  k61_mul_add_sqrt(P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, (float *)(A + 28672) + 0, (float *)(A + 57408) + 0, (float *)(A + 57472) + 0, (float *)(A + 86144) + 0);
+  k62_pow_sub_div((float *)(A + 57344) + 0, (float *)(A + 28672) + 0);
+  k63_mul(in + 7168 /* grad.peephole1.weight_hh */, (float *)(A + 114816) + 0);
+  k64_mul_mul(in + 7168 /* grad.peephole1.weight_hh */, (float *)(A + 180352) + 0);
+  k65_mul_add_sqrt(P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, (float *)(A + 180352) + 0, (float *)(A + 57408) + 0, (float *)(A + 245888) + 0, (float *)(A + 311424) + 0);
+  k66_mul(in + 23552 /* grad.peephole1.bias */, (float *)(A + 28736) + 0);
+  k67_mul_mul(in + 23552 /* grad.peephole1.bias */, (float *)(A + 29760) + 0);
+  k68_mul_add_sqrt(P + 72032 /* opt.peephole1.bias.exp_avg_sq */, (float *)(A + 29760) + 0, (float *)(A + 57408) + 0, (float *)(A + 30784) + 0, (float *)(A + 31808) + 0);
+  k69_mul(in + 23808 /* grad.peephole1.peephole */, (float *)(A + 29760) + 0);
+  k70_mul_mul(in + 23808 /* grad.peephole1.peephole */, (float *)(A + 32832) + 0);
+  k71_mul_add_sqrt(P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, (float *)(A + 32832) + 0, (float *)(A + 57408) + 0, (float *)(A + 33600) + 0, (float *)(A + 34368) + 0);
+  k72_mul(in + 24000 /* grad.dense1.weight */, (float *)(A + 35136) + 0);
+  k73_mul_mul(in + 24000 /* grad.dense1.weight */, (float *)(A + 37696) + 0);
+  k74_mul_add_sqrt(P + 73312 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 37696) + 0, (float *)(A + 57408) + 0, (float *)(A + 40256) + 0, (float *)(A + 42816) + 0);
+  k75_mul(in + 24640 /* grad.dense1.bias */, (float *)(A + 30528) + 0);
+  k76_mul_mul(in + 24640 /* grad.dense1.bias */, (float *)(A + 30592) + 0);
+  k77_mul_add_sqrt(P + 73968 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 30592) + 0, (float *)(A + 57408) + 0, (float *)(A + 30656) + 0, (float *)(A + 30720) + 0);
+  k78_mul_add_div(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, (float *)(A + 0) + 0, (float *)(A + 86144) + 0, (float *)(A + 28672) + 0, P + 0 /* peephole1.weight_ih */, (float *)(A + 180352) + 0, (float *)(A + 209024) + 0);
+  k79_mul_add_div(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, (float *)(A + 114816) + 0, (float *)(A + 311424) + 0, (float *)(A + 28672) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 376960) + 0, (float *)(A + 442496) + 0);
+  k80_mul_add_div(P + 71776 /* opt.peephole1.bias.exp_avg */, (float *)(A + 28736) + 0, (float *)(A + 31808) + 0, (float *)(A + 28672) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 37696) + 0, (float *)(A + 38720) + 0);
+  k81_mul_add_div(P + 72288 /* opt.peephole1.peephole.exp_avg */, (float *)(A + 29760) + 0, (float *)(A + 34368) + 0, (float *)(A + 28672) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 28736) + 0, (float *)(A + 31808) + 0);
+  k82_mul_add_div(P + 72672 /* opt.dense1.weight.exp_avg */, (float *)(A + 35136) + 0, (float *)(A + 42816) + 0, (float *)(A + 28672) + 0, P + 24000 /* dense1.weight */, (float *)(A + 237696) + 0, (float *)(A + 240256) + 0);
+  k83_mul_add_div(P + 73952 /* opt.dense1.bias.exp_avg */, (float *)(A + 30528) + 0, (float *)(A + 30720) + 0, (float *)(A + 28672) + 0, P + 24640 /* dense1.bias */, (float *)(A + 30592) + 0, (float *)(A + 57408) + 0);
+}
+
+void peephole_lstm_apply(float *params, const float *grads, void *arena) {
+  const float *P = params;
+  char *A = arena;
+  const uint64_t seed = 0;
+  const float *in = grads;
+  (void)P, (void)A;
+  peephole_lstm_apply_1(P, in, A, seed);
+  k51_copy((float *)(A + 57344) + 0, params + 24656);
+  k52_copy((float *)(A + 180352) + 0, params + 24672);
+  k52_copy((float *)(A + 57472) + 0, params + 31840);
+  k52_copy((float *)(A + 209024) + 0, params + 0);
+  k53_copy((float *)(A + 376960) + 0, params + 39008);
+  k53_copy((float *)(A + 245888) + 0, params + 55392);
+  k53_copy((float *)(A + 442496) + 0, params + 7168);
+  k54_copy((float *)(A + 37696) + 0, params + 71776);
+  k54_copy((float *)(A + 30784) + 0, params + 72032);
+  k54_copy((float *)(A + 38720) + 0, params + 23552);
+  k55_copy((float *)(A + 28736) + 0, params + 72288);
+  k55_copy((float *)(A + 33600) + 0, params + 72480);
+  k55_copy((float *)(A + 31808) + 0, params + 23808);
+  k56_copy((float *)(A + 237696) + 0, params + 72672);
+  k56_copy((float *)(A + 40256) + 0, params + 73312);
+  k56_copy((float *)(A + 240256) + 0, params + 24000);
+  k57_copy((float *)(A + 30592) + 0, params + 73952);
+  k57_copy((float *)(A + 30656) + 0, params + 73968);
+  k57_copy((float *)(A + 57408) + 0, params + 24640);
+}
+
 /* What the parts of a streaming step read: its input and the carried states */
 typedef struct {
   const float *x; /* [1, 1, 28] */
@@ -3309,7 +3367,7 @@ void peephole_lstm_reset(peephole_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long peephole_lstm_tool_arena[4] = {2093056, 6959104, 6961664, 95232};
+const long peephole_lstm_tool_arena[5] = {2093056, 6959104, 6961664, 508032, 95232};
 const int peephole_lstm_tool_dtype = 4; /* bytes per element */
 const int peephole_lstm_tool_nparams = 19;
 const char *const peephole_lstm_tool_inputs[] = {"x", "y", 0};
@@ -3325,7 +3383,8 @@ float peephole_lstm_tool_run(int fn, float *params, void *const *inputs, float *
   if (fn == 0) peephole_lstm_predict(params, &in, &out, arena);
   if (fn == 1) loss = peephole_lstm_grad(params, &in, grads, &out, &m, arena, seed);
   if (fn == 2) loss = peephole_lstm_train_step(params, &in, &m, arena, seed);
-  if (fn) *(float *)metrics[0] = m.accuracy;
+  if (fn == 3) peephole_lstm_apply(params, grads, arena);
+  if (fn == 1 || fn == 2) *(float *)metrics[0] = m.accuracy;
   return loss;
 }
 void peephole_lstm_tool_stream(const float *params, void *const *inputs, void *const *outputs, void *arena) {

@@ -7,6 +7,10 @@
  * (any alignment of 64 bytes or more; contents need not be kept between calls).
  * peephole_lstm_step runs one time step at batch 1 for sequences of any length, with
  * the recurrent state in a peephole_lstm_state the caller keeps (peephole_lstm_reset starts over).
+ * peephole_lstm_apply(params, grads, arena) after peephole_lstm_grad(params, &batch, grads, ...)
+ * is one peephole_lstm_train_step: clipping and the optimizer's update, from gradients
+ * laid out as peephole_lstm_grad writes them (for example averaged over the shards of
+ * a batch that several threads computed).
  */
 #ifndef PEEPHOLE_LSTM_H
 #define PEEPHOLE_LSTM_H
@@ -26,6 +30,7 @@ extern "C" {
 #define PEEPHOLE_LSTM_INFER_ARENA_BYTES 2093056
 #define PEEPHOLE_LSTM_GRAD_ARENA_BYTES 6959104
 #define PEEPHOLE_LSTM_TRAIN_ARENA_BYTES 6961664
+#define PEEPHOLE_LSTM_APPLY_ARENA_BYTES 508032
 #define PEEPHOLE_LSTM_STREAM_ARENA_BYTES 95232
 #define PEEPHOLE_LSTM_INIT_ARENA_BYTES 398336
 
@@ -80,6 +85,7 @@ int peephole_lstm_load(float *params, const void *blob, size_t size);
 void peephole_lstm_predict(const float *params, const peephole_lstm_batch *in, peephole_lstm_outputs *out, void *arena);
 float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, float *grads, peephole_lstm_outputs *out, peephole_lstm_metrics *metrics, void *arena, uint64_t seed);
 float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, peephole_lstm_metrics *metrics, void *arena, uint64_t seed);
+void peephole_lstm_apply(float *params, const float *grads, void *arena);
 void peephole_lstm_step(const float *params, peephole_lstm_state *state, const peephole_lstm_step_input *input, peephole_lstm_step_outputs *out, void *arena);
 void peephole_lstm_reset(peephole_lstm_state *state);
 

@@ -1357,8 +1357,18 @@ static void k51_mul_add_mul(const float *restrict a0, const float *restrict a1, 
   }
 }
 
+/* fused: addn sqrt add div min over min [] */
+static void k52_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+  const float t0 = (a0[0] + a1[0] + a2[0] + a3[0] + a4[0] + a5[0]);
+  const float t1 = sqrtf(t0);
+  const float t2 = (t1 + 9.99999997e-07f);
+  const float t3 = (1.0f / t2);
+  const float t4 = (t3 < 1.0f ? t3 : 1.0f);
+  out0[0] = t4;
+}
+
 /* matmul [1, 50] (specs/sine_rnn.lua:9) */
-static void k52_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[1][1];
     for (long k = 0; k < 1; k++)
@@ -1398,7 +1408,7 @@ static void k52_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 50] (specs/sine_rnn.lua:9) */
-static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k54_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[50][1];
     for (long k = 0; k < 50; k++)
@@ -1438,7 +1448,7 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 50] (specs/sine_rnn.lua:9) */
-static void k54_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k55_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1447,7 +1457,7 @@ static void k54_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add add relu over relu [1, 50] (specs/sine_rnn.lua:9) */
-static void k55_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k56_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
@@ -1458,7 +1468,7 @@ static void k55_add_add_relu(const float *restrict a0, const float *restrict a1,
 }
 
 /* matmul [1, 1] (specs/sine_rnn.lua:10) */
-static void k56_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k57_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     float ap[50][1];
     for (long k = 0; k < 50; k++)
@@ -1480,7 +1490,7 @@ static void k56_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1] (specs/sine_rnn.lua:10) */
-static void k57_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k58_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
@@ -1488,7 +1498,7 @@ static void k57_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 1] (specs/sine_rnn.lua:10) */
-static void k58_copy(const float *restrict a0, float *restrict out) {
+static void k59_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[0] = a0[0];
@@ -1795,6 +1805,56 @@ float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metr
   return loss;
 }
 
+static void sine_rnn_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k31_mul(in + 0 /* grad.rnn1.weight_ih */, (float *)(A + 0) + 0);
+  k32_sum_to((float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k33_mul(in + 64 /* grad.rnn1.weight_hh */, (float *)(A + 320) + 0);
+  k34_sum_to((float *)(A + 320) + 0, (float *)(A + 0) + 0);
+  k35_mul(in + 2576 /* grad.rnn1.bias_ih */, (float *)(A + 320) + 0);
+  k36_sum_to((float *)(A + 320) + 0, (float *)(A + 64) + 0);
+  k35_mul(in + 2640 /* grad.rnn1.bias_hh */, (float *)(A + 320) + 0);
+  k36_sum_to((float *)(A + 320) + 0, (float *)(A + 128) + 0);
+  k37_mul(in + 2704 /* grad.dense1.weight */, (float *)(A + 320) + 0);
+  k38_sum_to((float *)(A + 320) + 0, (float *)(A + 192) + 0);
+  k39_mul(in + 2768 /* grad.dense1.bias */, (float *)(A + 320) + 0);
+  k40_sum_to((float *)(A + 320) + 0, (float *)(A + 384) + 0);
+  k52_addn_sqrt_add((float *)(A + 256) + 0, (float *)(A + 0) + 0, (float *)(A + 64) + 0, (float *)(A + 128) + 0, (float *)(A + 192) + 0, (float *)(A + 384) + 0, (float *)(A + 320) + 0);
+  k42_mul(in + 0 /* grad.rnn1.weight_ih */, (float *)(A + 320) + 0, (float *)(A + 0) + 0);
+  k43_mul(in + 64 /* grad.rnn1.weight_hh */, (float *)(A + 320) + 0, (float *)(A + 10368) + 0);
+  k44_mul(in + 2576 /* grad.rnn1.bias_ih */, (float *)(A + 320) + 0, (float *)(A + 448) + 0);
+  k44_mul(in + 2640 /* grad.rnn1.bias_hh */, (float *)(A + 320) + 0, (float *)(A + 704) + 0);
+  k45_mul(in + 2704 /* grad.dense1.weight */, (float *)(A + 320) + 0, (float *)(A + 960) + 0);
+  k46_mul(in + 2768 /* grad.dense1.bias */, (float *)(A + 320) + 0, (float *)(A + 256) + 0);
+  k47_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, (float *)(A + 0) + 0, P + 0 /* rnn1.weight_ih */, (float *)(A + 1216) + 0, (float *)(A + 1472) + 0);
+  k48_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, (float *)(A + 10368) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 20416) + 0, (float *)(A + 30464) + 0);
+  k49_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, (float *)(A + 448) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1728) + 0);
+  k49_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, (float *)(A + 704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 448) + 0, (float *)(A + 1984) + 0);
+  k50_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, (float *)(A + 960) + 0, P + 2704 /* dense1.weight */, (float *)(A + 704) + 0, (float *)(A + 2240) + 0);
+  k51_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, (float *)(A + 256) + 0, P + 2768 /* dense1.bias */, (float *)(A + 320) + 0, (float *)(A + 384) + 0);
+}
+
+void sine_rnn_apply(float *params, const float *grads, void *arena) {
+  const float *P = params;
+  char *A = arena;
+  const uint64_t seed = 0;
+  const float *in = grads;
+  (void)P, (void)A;
+  sine_rnn_apply_1(P, in, A, seed);
+  k25_copy((float *)(A + 1216) + 0, params + 2784);
+  k25_copy((float *)(A + 1472) + 0, params + 0);
+  k26_copy((float *)(A + 20416) + 0, params + 2848);
+  k26_copy((float *)(A + 30464) + 0, params + 64);
+  k27_copy((float *)(A + 0) + 0, params + 5360);
+  k27_copy((float *)(A + 1728) + 0, params + 2576);
+  k27_copy((float *)(A + 448) + 0, params + 5424);
+  k27_copy((float *)(A + 1984) + 0, params + 2640);
+  k28_copy((float *)(A + 704) + 0, params + 5488);
+  k28_copy((float *)(A + 2240) + 0, params + 2704);
+  k29_copy((float *)(A + 320) + 0, params + 5552);
+  k29_copy((float *)(A + 384) + 0, params + 2768);
+}
+
 /* What the parts of a streaming step read: its input and the carried states */
 typedef struct {
   const float *x; /* [1, 1, 1] */
@@ -1804,14 +1864,14 @@ typedef struct {
 static void sine_rnn_step_1(const float *restrict P, const sine_rnn_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* rnn1.weight_ih */, (float *)(A + 0) + 0);
-  k52_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k53_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
   k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 512) + 0);
-  k53_matmul(in->state0 + 0, (float *)(A + 512) + 0, (float *)(A + 0) + 0);
-  k54_add((float *)(A + 0) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 512) + 0);
+  k54_matmul(in->state0 + 0, (float *)(A + 512) + 0, (float *)(A + 0) + 0);
+  k55_add((float *)(A + 0) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 512) + 0);
   k7_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
-  k55_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 512) + 0, (float *)(A + 768) + 0);
-  k56_matmul((float *)(A + 768) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k57_add((float *)(A + 256) + 0, P + 2768 /* dense1.bias */, (float *)(A + 320) + 0);
+  k56_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 512) + 0, (float *)(A + 768) + 0);
+  k57_matmul((float *)(A + 768) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k58_add((float *)(A + 256) + 0, P + 2768 /* dense1.bias */, (float *)(A + 320) + 0);
 }
 
 void sine_rnn_step(const float *params, sine_rnn_state *state, const sine_rnn_step_input *input, sine_rnn_step_outputs *out, void *arena) {
@@ -1825,7 +1885,7 @@ void sine_rnn_step(const float *params, sine_rnn_state *state, const sine_rnn_st
   in_.state0 = state->state0;
   (void)P, (void)A;
   sine_rnn_step_1(P, in, A, seed);
-  if (out) k58_copy((float *)(A + 320) + 0, out->prediction);
+  if (out) k59_copy((float *)(A + 320) + 0, out->prediction);
   k28_copy((float *)(A + 768) + 0, state->state0);
 }
 
@@ -1834,7 +1894,7 @@ void sine_rnn_reset(sine_rnn_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long sine_rnn_tool_arena[4] = {87104, 259904, 259904, 10560};
+const long sine_rnn_tool_arena[5] = {87104, 259904, 259904, 40512, 10560};
 const int sine_rnn_tool_dtype = 4; /* bytes per element */
 const int sine_rnn_tool_nparams = 12;
 const char *const sine_rnn_tool_inputs[] = {"x", "y", 0};
@@ -1850,6 +1910,7 @@ float sine_rnn_tool_run(int fn, float *params, void *const *inputs, float *grads
   if (fn == 0) sine_rnn_predict(params, &in, &out, arena);
   if (fn == 1) loss = sine_rnn_grad(params, &in, grads, &out, &m, arena, seed);
   if (fn == 2) loss = sine_rnn_train_step(params, &in, &m, arena, seed);
+  if (fn == 3) sine_rnn_apply(params, grads, arena);
   (void)metrics, (void)m;
   return loss;
 }

@@ -7,6 +7,10 @@
  * (any alignment of 64 bytes or more; contents need not be kept between calls).
  * sine_rnn_step runs one time step at batch 1 for sequences of any length, with
  * the recurrent state in a sine_rnn_state the caller keeps (sine_rnn_reset starts over).
+ * sine_rnn_apply(params, grads, arena) after sine_rnn_grad(params, &batch, grads, ...)
+ * is one sine_rnn_train_step: clipping and the optimizer's update, from gradients
+ * laid out as sine_rnn_grad writes them (for example averaged over the shards of
+ * a batch that several threads computed).
  */
 #ifndef SINE_RNN_H
 #define SINE_RNN_H
@@ -26,6 +30,7 @@ extern "C" {
 #define SINE_RNN_INFER_ARENA_BYTES 87104
 #define SINE_RNN_GRAD_ARENA_BYTES 259904
 #define SINE_RNN_TRAIN_ARENA_BYTES 259904
+#define SINE_RNN_APPLY_ARENA_BYTES 40512
 #define SINE_RNN_STREAM_ARENA_BYTES 10560
 #define SINE_RNN_INIT_ARENA_BYTES 20000
 
@@ -79,6 +84,7 @@ int sine_rnn_load(float *params, const void *blob, size_t size);
 void sine_rnn_predict(const float *params, const sine_rnn_batch *in, sine_rnn_outputs *out, void *arena);
 float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads, sine_rnn_outputs *out, sine_rnn_metrics *metrics, void *arena, uint64_t seed);
 float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metrics *metrics, void *arena, uint64_t seed);
+void sine_rnn_apply(float *params, const float *grads, void *arena);
 void sine_rnn_step(const float *params, sine_rnn_state *state, const sine_rnn_step_input *input, sine_rnn_step_outputs *out, void *arena);
 void sine_rnn_reset(sine_rnn_state *state);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""compare.py A.safetensors B.safetensors TOL - do two result files agree?
+"""compare.py A.safetensors B.safetensors TOL [--subset] - do two result files agree?
 
-Both files must hold the same tensor names and shapes; for each tensor the
+Both files must hold the same tensor names (with --subset, B may hold more:
+a training step's loss and metrics beside the weights) and shapes; for each tensor the
 normwise relative error max|a - b| / max|b| (max|a - b| when b is all zero)
 must be at most TOL.  Normwise, because the backends differ only in the
 order of summation, whose rounding error scales with the tensor's magnitude,
@@ -17,7 +18,10 @@ from safetensors_np import load  # noqa: E402
 
 def main():
     a_path, b_path, tol = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    subset = sys.argv[4:] == ["--subset"]
     a, b = load(a_path), load(b_path)
+    if subset:
+        b = {name: value for name, value in b.items() if name in a}
     if sorted(a) != sorted(b):
         print(f"FAIL: tensor names differ: only in {a_path}: {sorted(set(a) - set(b))}, "
               f"only in {b_path}: {sorted(set(b) - set(a))}")

@@ -6,7 +6,8 @@
  *   MODEL, UPPER, HEADER  the model's name as in NAME_predict and NAME_PARAMS_BYTES,
  *                         and "NAME.h";
  *   REAL                  float or double;
- *   HAS_GRAD, HAS_TRAIN   defined when the model has NAME_grad / NAME_train_step;
+ *   HAS_GRAD, HAS_TRAIN   defined when the model has NAME_grad / NAME_train_step
+ *                         (and NAME_apply);
  *   BATCH_FIELDS(F), OUTPUT_FIELDS(F), STEP_INPUT_FIELDS(F), STEP_OUTPUT_FIELDS(F):
  *                         F(name, type, elements, ids) per member of NAME_batch,
  *                         NAME_outputs, NAME_step_input, NAME_step_outputs
@@ -153,6 +154,20 @@ int main(void) {
     free(arena);
     free(p1);
     free(p2);
+  }
+  {
+    /* grad then apply: a step too (tests/backend compares its numbers with train_step's). */
+    REAL *p = exact(K(_PARAMS_BYTES), 0), *grads = exact(K(_GRADS_BYTES), 0xff);
+    memcpy(p, params, K(_PARAMS_BYTES));
+    void *arena = exact(K(_GRAD_ARENA_BYTES), 0xff), *apply_arena = exact(K(_APPLY_ARENA_BYTES), 0xff);
+    FN(_grad)(p, &in, grads, NULL, NULL, arena, 7);
+    FN(_apply)(p, grads, apply_arena);
+    expect(all_finite(p, K(_PARAMS_BYTES) / (long)sizeof(REAL)), "apply: the parameters are not finite");
+    expect(memcmp(p, params, K(_PARAMS_BYTES)) != 0, "apply: the parameters did not change");
+    free(apply_arena);
+    free(arena);
+    free(grads);
+    free(p);
   }
 #endif
   {

@@ -8,8 +8,8 @@
 #      extern "C" guard is right);
 #  (b) `rnnc build` itself runs `rnnc check` on both files and fails on any
 #      violation (libm only, no recursion, no VLA, no mutable globals);
-#  (c) harness.c runs predict, grad, two identical train_steps, reset and
-#      step under ASan and UBSan, on buffers of exactly the sizes the header
+#  (c) harness.c runs predict, grad, two identical train_steps, grad then
+#      apply, reset and step under ASan and UBSan, on buffers of exactly the sizes the header
 #      gives: no report, finite results, bitwise-deterministic training.
 # Extra options (--steps T) only for specs too slow to compile at full size.
 set -eu
