@@ -1029,14 +1029,16 @@ static void emit_init(Model *md, const Graph *g) {
 
 /* Which entry points the spec can have: grad needs a loss, train_step also
  * an optimizer.  Asked of the front end, so that a spec without them still
- * builds (inference only). */
-static void available(const EmitOptions *o, bool *grad, bool *step) {
+ * builds (inference only).  false after the front end reported an error. */
+static bool available(const EmitOptions *o, bool *grad, bool *step) {
   FeOptions fe = o->fe;
   fe.training = true;
   Graph *g = fe_load(o->spec, &fe);
+  bool loaded = g != NULL;
   *grad = g && ir_find_result(g, ROLE_LOSS, "loss");
   *step = *grad && g->cfg.opt.kind != OPT_NONE;
   ir_graph_free(g);
+  return loaded;
 }
 
 /* The header around the declarations emit_function collected, and the
@@ -1075,7 +1077,7 @@ static void assemble(Model *md, Buf *h, Buf *c, const Buf *functions) {
 
 int emit_c_build(const EmitOptions *o, char **hpath, char **cpath, char *err, size_t errlen) {
   bool grad, step;
-  available(o, &grad, &step);
+  if (!available(o, &grad, &step)) return 1;
   Model md = {.spec = o->spec};
   bool want[FN_COUNT] = {true, grad, step, step, true};
   for (int k = 0; k < FN_COUNT; k++) {

@@ -50,6 +50,12 @@ expect_fail 1 "rnnc: error: --batch expects an integer in [1, 1048576], got '0'"
 expect_fail 1 "rnnc: error: summary does not take option '--weights'" -- "$rnnc" summary $spec --weights w
 expect_fail 1 "rnnc: error: --dtype expects f32 or f64, got 'f16'" -- "$rnnc" init $spec -o w --dtype f16
 expect_fail 1 "nope.lua: error: cannot read the spec nope.lua" -- "$rnnc" summary nope.lua
+# every command reports a bad spec once, however many graphs it builds
+for args in "build nope.lua -o $tmp/once" "train nope.lua --data sine -o $tmp/once.st"; do
+  n=$("$rnnc" $args 2>&1 | grep -c "cannot read the spec")
+  if [ "$n" = 1 ]; then echo "ok: rnnc $args: the missing spec reported once"
+  else echo "FAIL: rnnc $args printed the error $n times"; failures=$((failures + 1)); fi
+done
 
 # ---- the happy path: init, inputs, grad, step ----
 expect_ok "$rnnc" init $spec $small -o "$tmp/w.st" --seed 3
