@@ -136,14 +136,16 @@ def train_step_flops(a):
                 dh_t-1 = dz_t W_hh            (T-1) * 2 B GH H
                 dW and dh of the Dense layer P     * 2 * 2 B H O
     No gradient flows into the data (x W_ih has no data-gradient product).
-    A one-hot input counts as the dense product it is written as.  The
-    elementwise work (gates, loss, Adam) is left out: it is a few percent of
-    the products at these sizes.
+    A one-hot input has no products at all: x W_ih^T picks rows of W_ih^T
+    and dW_ih adds rows into it (rnnc's simplify.c does exactly that; the
+    PyTorch model multiplies the one-hot matrix, work a compiler need not
+    do).  The elementwise work (gates, loss, Adam) is left out: it is a few
+    percent of the products at these sizes.
     """
     G, B, T, I, H, O = GATES[a["kind"]], a["batch"], a["steps"], a["features"], a["hidden"], a["classes"]
     P = T if a["per_step"] else 1
     recurrent = 3 * (T - 1) * 2 * B * H * G * H
-    inputs = 2 * T * 2 * B * I * G * H
+    inputs = 0 if a["ids"] else 2 * T * 2 * B * I * G * H
     dense = 3 * P * 2 * B * H * O
     return recurrent + inputs + dense
 
