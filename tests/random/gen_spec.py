@@ -151,7 +151,12 @@ def spec(seed):
     out = [f"-- A random spec (tests/random/gen_spec.py {seed}).", f"model{{{', '.join(settings)}}}", ""]
     if rng.random() < 0.2:
         vocabulary = rng.randint(2, 9)
-        out.append(f"local x = Embedding({vocabulary}, {features})(sequence(\"x\", {{ids = {vocabulary}}}))")
+        ids = f'sequence("x", {{ids = {vocabulary}}})'
+        if rng.random() < 0.5:
+            out.append(f"local x = Embedding({vocabulary}, {features})({ids})")
+        else:  # a product with one-hot rows: a gather after simplify.c
+            features = vocabulary
+            out.append(f"local x = OneHot({vocabulary})({ids})")
     else:
         out.append(f'local x = sequence("x", {features})')
     context = rng.randint(1, 4) if rng.random() < 0.25 else 0  # the same at every step
