@@ -13,9 +13,10 @@
  * the weight over B*T rows instead of B.  So the pass merges them, with
  * existing ops only (matmul, scatter_add, reshape, stack, slice, select,
  * sum_to): the interpreter, the gradient rules and the C emitter need
- * nothing new.  The price is [T, B, ...] values: a stack, which copies unless plan.c lets the
- * producers of its steps write into it (steps along axis 0); a reshape, a
- * slice or a select moves nothing.  Three rewrites, in this order:
+ * nothing new.  The price is [T, B, ...] values: a stack, which copies
+ * unless plan.c lets the producers of its steps write into it (steps along
+ * axis 0); a reshape, a slice or a select moves nothing.  Three rewrites,
+ * in this order:
  *   1. addn(matmul(P_t, Q_t) ta, ...) = sum_t P_t^T Q_t, a weight gradient,
  *      becomes matmul(rows(P), rows(Q)) ta, where rows(V) lays the V_t out
  *      as the rows of one [k*B, D] matrix: reshape(stack(V_t, axis=0)) (or
