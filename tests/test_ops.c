@@ -11,7 +11,7 @@
  *              in f64; a deliberately wrong gradient must be caught;
  *   dropout    masks are a function of (seed, stream), scaled by 1/(1-p);
  *   bad data   an id out of range is an error message, not a crash;
- *   files      interp_run binds leaves by name and stores results.
+ *   files      bind_run_interp binds leaves by name and stores results.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bind.h"
 #include "interp.h"
 #include "passes.h"
 #include "rnnc_rand.h"
@@ -291,7 +292,7 @@ static Graph *grad_graph(const GradCase *c, Node **x) {
   Node *loss = ir_shaped(g, OP_SUM_TO, ir_binary(g, OP_MUL, y, x[c->nin]), ir_shape(0));
   ir_add_result(g, ROLE_LOSS, "loss", loss);
   pass_autodiff(g);
-  pass_simplify(g);
+  pass_simplify(g, interp_scalar);
   pass_schedule(g);
   return g;
 }
@@ -502,7 +503,7 @@ static void test_bad_data(void) {
                     "spec.lua:9: gather: id -1 at element 2 of input 'labels' is out of range [0, 5)");
 }
 
-/* ---- (e) interp_run: leaves bound from files, results stored by name ---- */
+/* ---- (e) bind_run_interp: leaves bound from files, results stored by name ---- */
 
 static void test_run(void) {
   Graph *g = ir_graph_new();
@@ -516,14 +517,14 @@ static void test_run(void) {
   st_add(&wf, "lin.weight", ST_F32, 2, (const int64_t[]){2, 2}, (const float[]){1, 2, 3, 4});
   st_add(&xf, "x", ST_F64, 2, (const int64_t[]){1, 2}, (const double[]){10, 100});
   char err[512] = "";
-  int rc = interp_run(g, &wf, &xf, 1, &out, err, sizeof err);
-  CHECK(rc == 0, "interp_run: %s", err);
+  int rc = bind_run_interp(g, &wf, &xf, 1, &out, err, sizeof err);
+  CHECK(rc == 0, "bind_run_interp: %s", err);
   const StTensor *y = st_find(&out, "y");
-  CHECK(y && y->dtype == ST_F64 && st_numel(y) == 2, "interp_run: no [1, 2] f64 result 'y'");
-  if (y) CHECK(((double *)y->data)[0] == 210 && ((double *)y->data)[1] == 430, "interp_run: wrong y");
-  rc = interp_run(g, &xf, &xf, 1, &out, err, sizeof err);
+  CHECK(y && y->dtype == ST_F64 && st_numel(y) == 2, "bind_run_interp: no [1, 2] f64 result 'y'");
+  if (y) CHECK(((double *)y->data)[0] == 210 && ((double *)y->data)[1] == 430, "bind_run_interp: wrong y");
+  rc = bind_run_interp(g, &xf, &xf, 1, &out, err, sizeof err);
   CHECK(rc == -1 && strstr(err, "lin.weight") && strstr(err, "is missing"),
-        "interp_run with a missing weight: rc %d, message '%s'", rc, err);
+        "bind_run_interp with a missing weight: rc %d, message '%s'", rc, err);
   st_free(&wf), st_free(&xf), st_free(&out);
   ir_graph_free(g);
 }

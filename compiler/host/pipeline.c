@@ -13,6 +13,7 @@
  * gradients, a training step needs no outputs.
  */
 #include "pipeline.h"
+#include "interp.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -90,7 +91,7 @@ Graph *pipeline_run(const PipelineOptions *o) {
 
 finish:
   keep_results(g, o->goal);
-  pass_simplify(g);
+  pass_simplify(g, interp_scalar);
   pass_schedule(g);
   after(o, g, "simplify", STAGE_SCHEDULED);
   pass_batch_time(g);
@@ -98,7 +99,7 @@ finish:
   after(o, g, "batch_time", STAGE_SCHEDULED);
   pass_layout(g);
   pass_schedule(g); /* the new transposes come after their users: renumber for CSE */
-  pass_simplify(g);
+  pass_simplify(g, interp_scalar);
   pass_schedule(g);
   after(o, g, "layout", STAGE_SCHEDULED);
   return g;

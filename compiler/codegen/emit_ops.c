@@ -16,6 +16,13 @@
 #include <stdio.h>
 #include <string.h>
 
+typedef void Emitter(Emit *e, const Node *n, const char *const *arg);
+#define OP_RULE_TYPE Emitter
+#define OP_RULE(id) emit_##id
+#include "op_rules.h"
+
+void emit_op(Emit *e, const Node *n, const char *const *arg) { op_rules[n->op](e, n, arg); }
+
 #define EMIT(ID) void emit_##ID(Emit *e, const Node *n, const char *const *arg)
 
 /* ---- ops that never reach the emitter ---- */

@@ -38,6 +38,8 @@ typedef struct Emit {
   int indent;  /* of kernel bodies, in spaces */
 } Emit;
 
+/* The emitter of n's op (emit_ops.c, bound by ops.def): an expression or a kernel body. */
+void emit_op(Emit *e, const Node *n, const char *const *arg);
 /* The C type of a dtype: "float", "double", "int32_t". */
 const char *emit_ctype(DType dt);
 /* A literal of the model's float type: "0.5f", "1.0", "-HUGE_VALF". */

@@ -8,8 +8,8 @@
  * One forward sweep in topological order.  Each node first has its inputs
  * redirected to their replacements, then may itself be replaced:
  *   - an elementwise op on constant fills is folded to a fill, computed by
- *     the op's own interpreter kernel on scalars, so folding and running can
- *     never disagree;
+ *     the caller's ScalarEval (the pipeline passes the interpreter's kernels
+ *     run on scalars), so folding and running can never disagree;
  *   - x+0, x-0, x*1, x/1, -(-x), single-input addn, shape ops that do not
  *     change the shape, and broadcast/sum of a fill become simpler nodes;
  *   - zeros propagate: x*0, a matmul with a zero operand, a slice or pad of
@@ -29,7 +29,6 @@
  * Results are redirected last.
  */
 #include "passes.h"
-#include "interp.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,26 +37,14 @@
 static bool is_fill(const Node *n, double v) { return n && n->op == OP_CONST && n->attr.value == v; }
 
 /* Folds an elementwise op whose inputs are all fills. */
-static Node *fold(Graph *g, Node *n) {
+static Node *fold(Graph *g, Node *n, ScalarEval *eval) {
   if (!(ir_ops[n->op].flags & F_EWISE) || n->nin > 2) return NULL;
-  for (int k = 0; k < n->nin; k++)
-    if (n->in[k]->op != OP_CONST) return NULL;
-  union { double d; float f; } val[2], out;
-  Node scalars[2], *scalar_in[2], one = *n;
-  void *bufs[2];
+  double operand[2];
   for (int k = 0; k < n->nin; k++) {
-    scalars[k] = *n->in[k];
-    scalars[k].shape = ir_shape(0);
-    scalar_in[k] = &scalars[k];
-    if (n->dtype == DT_F64) val[k].d = n->in[k]->attr.value;
-    else val[k].f = (float)n->in[k]->attr.value;
-    bufs[k] = &val[k];
+    if (n->in[k]->op != OP_CONST) return NULL;
+    operand[k] = n->in[k]->attr.value;
   }
-  one.shape = ir_shape(0);
-  one.in = scalar_in;
-  InterpCtx ctx = {0};
-  ir_ops[n->op].interp(&ctx, &one, &out, bufs);
-  return ir_const(g, n->dtype == DT_F64 ? out.d : out.f, n->shape, n->dtype);
+  return ir_const(g, eval(n, operand), n->shape, n->dtype);
 }
 
 static Node *zeros_like(Graph *g, const Node *n) { return ir_const(g, 0, n->shape, n->dtype); }
@@ -232,7 +219,7 @@ static Node *intern(Table *t, Node *n) {
   }
 }
 
-void pass_simplify(Graph *g) {
+void pass_simplify(Graph *g, ScalarEval *eval) {
   int n = g->nnodes;
   size_t cap = 16;
   while (cap < 2 * (size_t)n + 2) cap *= 2;
@@ -245,7 +232,7 @@ void pass_simplify(Graph *g) {
       if (x->in[k]->id < n && repl[x->in[k]->id]) x->in[k] = repl[x->in[k]->id];
     if (x->op == OP_ADDN) sort_terms(x);
     g->loc = x->loc;
-    Node *y = fold(g, x);
+    Node *y = fold(g, x, eval);
     if (!y) y = identity(g, x);
     if (y) y = intern(&t, y); /* a fresh fill may equal an earlier one */
     else y = intern(&t, x);

@@ -22,7 +22,6 @@
  * 1), each started at offsets computed from the run's index.
  */
 #include "interp.h"
-#include "bind.h"
 #define RNNC_RAND_DROPOUT
 #include "rnnc_rand.h"
 
@@ -46,6 +45,11 @@
 #define FOR_FLOATS(DEF) DEF(float, f) DEF(double, d)
 /* Calls the instance of fn for float type dt. */
 #define BY_DTYPE(dt, fn, ...) ((dt) == DT_F64 ? fn##_d(__VA_ARGS__) : fn##_f(__VA_ARGS__))
+
+typedef void Kernel(InterpCtx *c, const Node *n, void *out, void *const *in);
+#define OP_RULE_TYPE Kernel
+#define OP_RULE(id) interp_##id
+#include "op_rules.h"
 
 #define KERNEL(ID) void interp_##ID(InterpCtx *c, const Node *n, void *out, void *const *in)
 
@@ -643,6 +647,25 @@ static void release(Interp *it, const Node *x) {
 
 void interp_seed(Interp *it, uint64_t seed) { it->ctx.seed = seed; }
 
+double interp_scalar(const Node *n, const double *operand) {
+  union { double d; float f; } val[2], out;
+  Node scalars[2], *scalar_in[2], one = *n;
+  void *bufs[2];
+  for (int k = 0; k < n->nin && k < 2; k++) {
+    scalars[k] = *n->in[k];
+    scalars[k].shape = ir_shape(0);
+    scalar_in[k] = &scalars[k];
+    if (n->dtype == DT_F64) val[k].d = operand[k];
+    else val[k].f = (float)operand[k];
+    bufs[k] = &val[k];
+  }
+  one.shape = ir_shape(0);
+  one.in = scalar_in;
+  InterpCtx ctx = {0};
+  op_rules[n->op](&ctx, &one, &out, bufs);
+  return n->dtype == DT_F64 ? out.d : out.f;
+}
+
 int interp_exec(Interp *it, char *err, size_t errlen) {
   const Graph *g = it->g;
   it->ctx.failed = NULL;
@@ -651,7 +674,7 @@ int interp_exec(Interp *it, char *err, size_t errlen) {
     if (is_leaf(x)) continue;
     if (!it->buf[i]) it->buf[i] = xmalloc(bytes(x)); /* results keep theirs across runs */
     for (int k = 0; k < x->nin; k++) it->args[k] = it->buf[x->in[k]->id];
-    ir_ops[x->op].interp(&it->ctx, x, it->buf[i], it->args);
+    op_rules[x->op](&it->ctx, x, it->buf[i], it->args);
     if (it->ctx.failed) {
       const SrcLoc *loc = &it->ctx.failed->loc;
       if (loc->file) snprintf(err, errlen, "%s:%d: %s", loc->file, loc->line, it->ctx.err);
@@ -661,26 +684,4 @@ int interp_exec(Interp *it, char *err, size_t errlen) {
     release(it, x);
   }
   return 0;
-}
-
-/* Fills the leaves of `list` from file f. */
-static int load_leaves(Interp *it, Node *const *list, int count, const StFile *f, char *err,
-                       size_t errlen) {
-  for (int i = 0; i < count; i++)
-    if (bind_load(f, list[i], interp_leaf(it, list[i]), err, errlen)) return -1;
-  return 0;
-}
-
-int interp_run(const Graph *g, const StFile *weights, const StFile *inputs, uint64_t seed,
-               StFile *out, char *err, size_t errlen) {
-  Interp *it = interp_new(g, seed);
-  int rc = load_leaves(it, g->params, g->nparams, weights, err, errlen);
-  if (!rc) rc = load_leaves(it, g->inputs, g->ninputs, inputs, err, errlen);
-  if (!rc) rc = interp_exec(it, err, errlen);
-  for (int i = 0; !rc && i < g->nresults; i++) {
-    const Result *r = &g->results[i];
-    bind_store(out, r->name, r->node, interp_value(it, r->node));
-  }
-  interp_free(it);
-  return rc;
 }

@@ -31,7 +31,7 @@
 
 #include "backend_c.h"
 #include "bind.h"
-#include "emit_c.h"
+#include "build.h"
 #include "init.h"
 #include "interp.h"
 #include "pipeline.h"
@@ -150,10 +150,10 @@ static long file_bytes(const char *path) {
 /* Generates the spec's C (with fe's overrides) into dir, timed in *s: the
  * paths of NAME.h and NAME.c (for the caller to remove and free). */
 static int generate(const BenchOptions *o, FeOptions fe, const char *dir, char **h, char **c, double *s) {
-  EmitOptions eo = {.spec = o->spec, .fe = fe, .dir = dir};
+  BuildOptions eo = {.spec = o->spec, .fe = fe, .dir = dir};
   char err[512] = "";
   double t0 = now();
-  int rc = emit_c_build(&eo, h, c, err, sizeof err);
+  int rc = build_c(&eo, h, c, err, sizeof err);
   *s = now() - t0;
   if (!rc) return 0;
   if (*h) remove(*h), free(*h);

@@ -132,3 +132,25 @@ void bind_store(StFile *f, const char *name, const Node *n, const void *buf) {
   if (!st_add(f, name, st_of[n->dtype], n->shape.rank, dims, buf))
     die("out of memory storing tensor '%s'", name);
 }
+
+/* Fills the leaves of `list` from file f. */
+static int load_leaves(Interp *it, Node *const *list, int count, const StFile *f, char *err,
+                       size_t errlen) {
+  for (int i = 0; i < count; i++)
+    if (bind_load(f, list[i], interp_leaf(it, list[i]), err, errlen)) return -1;
+  return 0;
+}
+
+int bind_run_interp(const Graph *g, const StFile *weights, const StFile *inputs, uint64_t seed,
+               StFile *out, char *err, size_t errlen) {
+  Interp *it = interp_new(g, seed);
+  int rc = load_leaves(it, g->params, g->nparams, weights, err, errlen);
+  if (!rc) rc = load_leaves(it, g->inputs, g->ninputs, inputs, err, errlen);
+  if (!rc) rc = interp_exec(it, err, errlen);
+  for (int i = 0; !rc && i < g->nresults; i++) {
+    const Result *r = &g->results[i];
+    bind_store(out, r->name, r->node, interp_value(it, r->node));
+  }
+  interp_free(it);
+  return rc;
+}

@@ -12,7 +12,7 @@
 /* Generates the spec's C (po->spec, po->fe), compiles it into a shared object
  * (cached by content), and runs the entry point of g's goal (po->goal:
  * predict, grad or step) on the weights and inputs, storing every result of
- * g in `out` exactly as interp_run does.  g is the pipeline's graph for that
+ * g in `out` exactly as bind_run_interp does.  g is the pipeline's graph for that
  * goal (it names and shapes the tensors).  0, or -1 with a message.
  * It is backend_c_compile, backend_c_load, backend_c_exec and backend_c_store
  * in a row, with the object cached. */

@@ -166,21 +166,13 @@ typedef struct Graph {
 
 /* ---- op table (ops.c) ---- */
 
-typedef const char *(*ShapeFn)(Node *n); /* fills n->shape, n->dtype; error text or NULL */
-typedef void (*GradFn)(Graph *g, Node *n, Node *dy, Node **dx);
-struct InterpCtx;
-typedef void (*InterpFn)(struct InterpCtx *c, const Node *n, void *out, void *const *in);
-struct Emit;
-typedef void (*EmitFn)(struct Emit *e, const Node *n, const char *const *arg);
+typedef const char *ShapeRule(Node *n); /* fills n->shape, n->dtype; error text or NULL */
 
 typedef struct {
   const char *name;
   int arity; /* -1: variadic */
   unsigned flags;
-  ShapeFn shape;
-  GradFn grad; /* fills dx[i] (NULL = no gradient for input i) */
-  InterpFn interp;
-  EmitFn emit; /* C: an expression (elementwise ops) or a kernel body, see emit.h */
+  ShapeRule *shape;
 } OpInfo;
 
 extern const OpInfo ir_ops[OP_COUNT];

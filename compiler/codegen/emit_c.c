@@ -1,8 +1,8 @@
 /*
- * emit_c.c - writes NAME.h and NAME.c for a spec (see emit_c.h).
+ * emit_c.c - the text of NAME.h and NAME.c for a model's graphs (see emit_c.h).
  *
- * For each entry point (predict, grad, train_step, apply, step) the spec goes through the
- * pipeline with that goal; the scheduled graph is planned (plan.c: views,
+ * For each entry point (predict, grad, train_step, apply, step) the scheduled
+ * graph the pipeline made for it is planned (plan.c: views,
  * fused loops, items; memplan.c: the arena), and every item becomes one call
  * of a static kernel function.  Kernels are keyed by their full text, so the
  * T copies of a step's loop or product share one function: the code of a
@@ -13,19 +13,16 @@
  * a parameter's update is written only after everything that reads the old
  * value has run.
  */
-#define _POSIX_C_SOURCE 200809L /* mkdir */
 #include "emit_c.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bind.h"
 #include "emit.h"
-#include "init.h"
-#include "pipeline.h"
+#define RNNC_INIT_SIZES /* rnnc_init_scratch: NAME_init's arena */
+#include "rnnc_rand.h"
+#include "rnnc_init.h" /* after rnnc_rand.h */
 
 enum { CALLS_PER_PART = 200, PTR_CHARS = 320 /* a kernel argument, with a parameter name */ };
 
@@ -163,7 +160,6 @@ static void kernels_free(Kernels *k) {
 
 /* ---- one entry point ---- */
 
-typedef enum { FN_PREDICT, FN_GRAD, FN_STEP, FN_APPLY, FN_STREAM, FN_COUNT } FnKind;
 
 typedef struct {
   Emit e;
@@ -226,7 +222,7 @@ static void kernel_item(Fn *f, const Node *n) {
   Emit e = f->e;
   e.out = &body;
   e.indent = 2;
-  ir_ops[n->op].emit(&e, n, arg);
+  emit_op(&e, n, arg);
   describe(&comment, n);
   add_call(f, kernel_intern(f->kernels, params.s, body.s, ir_ops[n->op].name, comment.s), &args);
   buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment);
@@ -363,7 +359,7 @@ static void loop_item(Fn *f, const Item *it) {
     }
     Buf expr = {0};
     e.out = &expr;
-    ir_ops[x->op].emit(&e, x, arg);
+    emit_op(&e, x, arg);
     e.out = &body;
     emit_line(&e, "const %s t%d = %s;", T, m, expr.s);
     buf_free(&expr);
@@ -422,12 +418,7 @@ static void copy_out(Fn *f, const Node *x, const char *dest) {
 
 static const struct {
   const char *name, *arena_macro;
-  Goal goal;
-} fns[FN_COUNT] = {{"predict", "INFER", GOAL_PREDICT},
-                   {"grad", "GRAD", GOAL_GRAD},
-                   {"train_step", "TRAIN", GOAL_STEP},
-                   {"apply", "APPLY", GOAL_APPLY},
-                   {"step", "STREAM", GOAL_STREAM}};
+} fns[FN_COUNT] = {{"predict", "INFER"}, {"grad", "GRAD"}, {"train_step", "TRAIN"}, {"apply", "APPLY"}, {"step", "STREAM"}};
 
 typedef struct {
   const char *name, *spec;
@@ -890,11 +881,9 @@ static void emit_blob(Model *md, const Graph *g) {
 
 /* ---- compiled-in weights ---- */
 
-/* NAME_weights: the trainable parameters of `path`, laid out as in params.
- * Returns 0, or 1 with a message in err. */
-static int emit_weights(Model *md, const Graph *g, const char *path, char *err, size_t errlen) {
-  StFile f;
-  if (st_read(path, &f, err, errlen)) return 1;
+/* NAME_weights: the trainable parameters from m->weights, laid out as in
+ * params.  Returns 0, or 1 with a message in err. */
+static int emit_weights(Model *md, const Graph *g, const EmitModel *m, char *err, size_t errlen) {
   size_t es = ir_dtype_size(md->real);
   char *values = calloc((size_t)md->layout->trainable + 1, es);
   if (!values) die("out of memory");
@@ -902,15 +891,14 @@ static int emit_weights(Model *md, const Graph *g, const char *path, char *err, 
   for (int i = 0; !rc && i < g->nparams; i++) {
     const Node *p = g->params[i];
     if (p->attr.trainable)
-      rc = bind_load(&f, p, values + (size_t)plan_param_offset(md->layout, p->attr.name) * es, err, errlen) ? 1 : 0;
+      rc = m->weights(m->weights_ctx, p, values + (size_t)plan_param_offset(md->layout, p->attr.name) * es, err,
+                      errlen) ? 1 : 0;
   }
-  st_free(&f);
   char NAME[128];
   upper(NAME, md->name, sizeof NAME);
-  const char *file = strrchr(path, '/') ? strrchr(path, '/') + 1 : path; /* no build-tree paths in output */
   buf_printf(&md->header, "\n/* The trained parameters (from %s): pass as params to predict and step. */\n"
                           "#define %s_WEIGHTS_ELEMS %ld\nextern const %s %s_weights[%s_WEIGHTS_ELEMS];\n",
-             file, NAME, md->layout->trainable, md->T, md->name, NAME);
+             m->weights_file, NAME, md->layout->trainable, md->T, md->name, NAME);
   buf_printf(&md->source, "const %s %s_weights[%s_WEIGHTS_ELEMS] = {", md->T, md->name, NAME);
   Emit e = {.real = md->real};
   for (long i = 0; !rc && i < md->layout->trainable; i++) {
@@ -924,56 +912,6 @@ static int emit_weights(Model *md, const Graph *g, const char *path, char *err, 
 }
 
 /* ---- building ---- */
-
-/* What C asks of the spec: inputs, outputs and metrics named by
- * identifiers, and at least one parameter (ISO C has no empty arrays). */
-static int check_for_c(const Graph *g, const char *spec) {
-  if (g->nparams == 0) {
-    fprintf(stderr, "%s: error: the spec has no parameters; generated code needs at least one (a layer or core.param)\n",
-            spec);
-    return 1;
-  }
-  for (int i = 0; i < g->ninputs + g->nresults; i++) {
-    const char *name = i < g->ninputs ? g->inputs[i]->attr.name : g->results[i - g->ninputs].name;
-    if (i >= g->ninputs && g->results[i - g->ninputs].role != ROLE_OUTPUT &&
-        g->results[i - g->ninputs].role != ROLE_METRIC)
-      continue;
-    bool ok = (*name < '0' || *name > '9');
-    for (const char *p = name; *p; p++)
-      ok &= (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_';
-    if (!ok) {
-      fprintf(stderr, "%s: error: '%s' cannot name a field of the generated C (use letters, digits and _)\n", spec,
-              name);
-      return 1;
-    }
-  }
-  return 0;
-}
-
-static int write_atomic(const char *path, const Buf *b, char *err, size_t errlen) {
-  size_t n = strlen(path) + 5;
-  char *tmp = malloc(n);
-  if (!tmp) die("out of memory");
-  snprintf(tmp, n, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  bool ok = f && fwrite(buf_str(b), 1, b->len, f) == b->len;
-  if (f) ok &= fclose(f) == 0;
-  ok = ok && rename(tmp, path) == 0;
-  if (!ok) {
-    remove(tmp);
-    snprintf(err, errlen, "%s: cannot write", path);
-  }
-  free(tmp);
-  return ok ? 0 : 1;
-}
-
-static char *join_path(const char *dir, const char *name, const char *ext) {
-  size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
-  char *p = malloc(n);
-  if (!p) die("out of memory");
-  snprintf(p, n, "%s/%s%s", dir, name, ext);
-  return p;
-}
 
 /* Does any entry point compute one of these ops? */
 static bool uses(const Model *md, const OpKind *ops, int nops) {
@@ -1018,27 +956,15 @@ static void emit_init(Model *md, const Graph *g) {
     buf_printf(c, "      {\"%s\", %d, %.17g, %.17g, %d, {", x->attr.name, (int)in->kind, in->a, in->b, x->shape.rank);
     for (int k = 0; k < 4; k++) buf_printf(c, "%s%d", k ? ", " : "", k < x->shape.rank ? x->shape.dim[k] : 0);
     buf_printf(c, "}, %ld},\n", md->layout->offset[i]);
-    if (init_scratch_bytes(x) > bytes) bytes = init_scratch_bytes(x);
+    long scratch = (ir_numel(x->shape) + rnnc_init_scratch((int)in->kind, x->shape.rank, x->shape.dim)) *
+                   (long)sizeof(double);
+    if (scratch > bytes) bytes = scratch;
   }
   buf_printf(c, "  };\n  double *v = arena;\n  for (int i = 0; i < %s_NPARAMS; i++) {\n    long n = 1;\n"
                 "    for (int k = 0; k < p[i].rank; k++) n *= p[i].shape[k];\n"
                 "    (void)rnnc_init_values(p[i].kind, p[i].a, p[i].b, p[i].rank, p[i].shape, p[i].name, seed, v, v + n);\n"
                 "    for (long k = 0; k < n; k++) params[p[i].offset + k] = (%s)v[k];\n  }\n}\n\n", NAME, md->T);
   md->init_arena = bytes;
-}
-
-/* Which entry points the spec can have: grad needs a loss, train_step also
- * an optimizer.  Asked of the front end, so that a spec without them still
- * builds (inference only).  false after the front end reported an error. */
-static bool available(const EmitOptions *o, bool *grad, bool *step) {
-  FeOptions fe = o->fe;
-  fe.training = true;
-  Graph *g = fe_load(o->spec, &fe);
-  bool loaded = g != NULL;
-  *grad = g && ir_find_result(g, ROLE_LOSS, "loss");
-  *step = *grad && g->cfg.opt.kind != OPT_NONE;
-  ir_graph_free(g);
-  return loaded;
 }
 
 /* The header around the declarations emit_function collected, and the
@@ -1075,33 +1001,27 @@ static void assemble(Model *md, Buf *h, Buf *c, const Buf *functions) {
   *src = (Buf){0};
 }
 
-int emit_c_build(const EmitOptions *o, char **hpath, char **cpath, char *err, size_t errlen) {
-  bool grad, step;
-  if (!available(o, &grad, &step)) return 1;
-  Model md = {.spec = o->spec};
-  bool want[FN_COUNT] = {true, grad, step, step, true};
-  for (int k = 0; k < FN_COUNT; k++) {
-    if (!want[k]) continue;
-    PipelineOptions po = {.spec = o->spec, .fe = o->fe, .goal = fns[k].goal, .stop = STAGE_SCHEDULED};
-    if (!(md.graphs[k] = pipeline_run(&po))) return 1;
-  }
+int emit_c_model(const EmitModel *m, char **h, char **c, char *err, size_t errlen) {
+  Model md = {.spec = m->spec};
+  memcpy(md.graphs, m->graphs, sizeof md.graphs);
+  bool grad = md.graphs[FN_GRAD] != NULL, step = md.graphs[FN_STEP] != NULL;
   const Graph *g0 = md.graphs[FN_PREDICT];
-  int rc = check_for_c(md.graphs[grad ? FN_GRAD : FN_PREDICT], o->spec);
+  const Graph *gp = md.graphs[step ? FN_STEP : grad ? FN_GRAD : FN_PREDICT]; /* with every parameter */
   md.name = g0->cfg.name;
   md.real = g0->cfg.dtype;
   md.T = emit_ctype(md.real);
-  md.layout = plan_param_layout(md.graphs[step ? FN_STEP : grad ? FN_GRAD : FN_PREDICT]);
-  Buf functions = {0}, h = {0}, c = {0};
+  md.layout = plan_param_layout(gp);
+  Buf functions = {0}, hb = {0}, cb = {0};
   {
     Buf before = md.source;
     md.source = (Buf){0};
-    emit_init(&md, md.graphs[step ? FN_STEP : grad ? FN_GRAD : FN_PREDICT]);
-    emit_blob(&md, md.graphs[step ? FN_STEP : grad ? FN_GRAD : FN_PREDICT]);
+    emit_init(&md, gp);
+    emit_blob(&md, gp);
     buf_printf(&functions, "%s", buf_str(&md.source));
     buf_free(&md.source);
     md.source = before;
   }
-  for (int k = 0; !rc && k < FN_COUNT; k++) {
+  for (int k = 0; k < FN_COUNT; k++) {
     if (!md.graphs[k]) continue;
     Buf before = md.source;
     md.source = (Buf){0};
@@ -1113,27 +1033,23 @@ int emit_c_build(const EmitOptions *o, char **hpath, char **cpath, char *err, si
     buf_free(&md.source);
     md.source = before;
   }
-  if (!rc && mkdir(o->dir, 0777) && errno != EEXIST) {
-    snprintf(err, errlen, "%s: cannot create the directory", o->dir);
-    rc = 1;
-  }
-  if (!rc && o->embed_weights) {
+  int rc = 0;
+  if (m->weights) {
     Buf before = md.source;
     md.source = (Buf){0};
-    rc = emit_weights(&md, md.graphs[step ? FN_STEP : grad ? FN_GRAD : FN_PREDICT], o->embed_weights, err, errlen);
+    rc = emit_weights(&md, gp, m, err, errlen);
     buf_printf(&functions, "%s", buf_str(&md.source));
     buf_free(&md.source);
     md.source = before;
   }
   if (!rc) {
-    assemble(&md, &h, &c, &functions);
-    *hpath = join_path(o->dir, md.name, ".h");
-    *cpath = join_path(o->dir, md.name, ".c");
-    rc = write_atomic(*hpath, &h, err, errlen) || write_atomic(*cpath, &c, err, errlen);
+    assemble(&md, &hb, &cb, &functions);
+    *h = hb.s ? hb.s : calloc(1, 1);
+    *c = cb.s ? cb.s : calloc(1, 1);
+    hb = cb = (Buf){0};
   }
-  buf_free(&functions), buf_free(&h), buf_free(&c), buf_free(&md.header), buf_free(&md.source);
+  buf_free(&functions), buf_free(&md.header), buf_free(&md.source);
   kernels_free(&md.kernels);
   plan_layout_free(md.layout);
-  for (int k = 0; k < FN_COUNT; k++) ir_graph_free(md.graphs[k]);
   return rc;
 }

@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #include "bind.h"
-#include "emit_c.h"
+#include "build.h"
 
 enum { MAX_INPUTS = 64 /* inputs and targets of one model */, MAX_ARGS = 64 /* of the C compiler */ };
 
@@ -139,9 +139,9 @@ static int build_object(const PipelineOptions *po, char *so, size_t size, char *
   size_t len = strlen(dir);
   snprintf(dir + len, sizeof dir - len, "/src-%ld", (long)getpid());
   if (make_dirs(dir)) return ir_errorf(err, errlen, "%s: cannot create the cache directory", dir);
-  EmitOptions eo = {.spec = po->spec, .fe = po->fe, .dir = dir};
+  BuildOptions eo = {.spec = po->spec, .fe = po->fe, .dir = dir};
   char *h = NULL, *c = NULL;
-  if (emit_c_build(&eo, &h, &c, err, errlen)) {
+  if (build_c(&eo, &h, &c, err, errlen)) {
     free(h), free(c);
     return err[0] ? -1 : ir_errorf(err, errlen, "cannot generate C for %s", po->spec);
   }

@@ -1,5 +1,5 @@
 /*
- * emit_c.h - the C backend: a spec as a pair of files NAME.h / NAME.c.
+ * emit_c.h - code generation: a model's graphs as the text of NAME.h / NAME.c.
  *
  * The generated code is C99, needs only <math.h>, <stdint.h> and <stddef.h>,
  * allocates nothing and has no mutable file-scope state: the caller owns the
@@ -29,19 +29,27 @@
 
 #include <stddef.h>
 
-#include "frontend.h"
+#include "ir.h"
+
+/* The entry points, in the order of EmitModel.graphs. */
+typedef enum { FN_PREDICT, FN_GRAD, FN_STEP, FN_APPLY, FN_STREAM, FN_COUNT } FnKind;
+
+/* Writes the value of trainable PARAM p (p's dtype and shape) to dst: how
+ * NAME_weights gets its values without code generation reading files.
+ * 0, or -1 with a message in err. */
+typedef int EmitParamSource(void *ctx, const Node *p, void *dst, char *err, size_t errlen);
 
 typedef struct {
-  const char *spec;
-  FeOptions fe;     /* batch, steps, dtype overrides */
-  const char *dir;  /* output directory */
-  const char *embed_weights; /* a weights file to compile in, or NULL */
-} EmitOptions;
+  const char *spec;          /* named in the source's first comment */
+  Graph *graphs[FN_COUNT];   /* the scheduled graph of each entry point, NULL
+                                where the spec has none (predict is required) */
+  EmitParamSource *weights;  /* NULL: no NAME_weights */
+  void *weights_ctx;
+  const char *weights_file;  /* named in the header's comment on NAME_weights */
+} EmitModel;
 
-/* Writes DIR/NAME.h and DIR/NAME.c (temp files, then rename).  On success
- * returns 0 and stores the paths (owned by the caller) in *h and *c; on a
- * user error prints it and returns 1; on an I/O error returns 1 with a
- * message in err. */
-int emit_c_build(const EmitOptions *o, char **h, char **c, char *err, size_t errlen);
+/* The text of NAME.h and NAME.c: 0 with *h and *c (malloc'd, the caller
+ * frees them), or 1 with a message in err (a weight the source refused). */
+int emit_c_model(const EmitModel *m, char **h, char **c, char *err, size_t errlen);
 
 #endif

@@ -12,7 +12,6 @@
 #define RNNC_INTERP_H
 
 #include "ir.h"
-#include "safetensors.h"
 
 /* What a kernel sees besides its inputs. */
 typedef struct InterpCtx {
@@ -23,6 +22,10 @@ typedef struct InterpCtx {
 
 /* Reports a data error from inside a kernel, e.g. "label 12 out of range [0, 10)". */
 void interp_fail(InterpCtx *c, const Node *n, const char *fmt, ...);
+
+/* n's value on scalar operands (n elementwise, at most two inputs), computed
+ * by its kernel in n's dtype: simplify's constant folding (pass_simplify). */
+double interp_scalar(const Node *n, const double *operand);
 
 typedef struct Interp Interp;
 
@@ -39,11 +42,5 @@ void interp_seed(Interp *it, uint64_t seed);
 int interp_exec(Interp *it, char *err, size_t errlen);
 /* After interp_exec: the value of a leaf or of a result node. */
 const void *interp_value(const Interp *it, const Node *n);
-
-/* The whole contract in one call: PARAM leaves come from `weights`, INPUT
- * leaves from `inputs` (looked up by name and converted, see bind.h); every
- * Result of g is stored in `out` under its name.  0, or -1 with a message. */
-int interp_run(const Graph *g, const StFile *weights, const StFile *inputs, uint64_t seed,
-               StFile *out, char *err, size_t errlen);
 
 #endif

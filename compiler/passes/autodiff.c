@@ -18,6 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Each op's gradient rule (grad_ID, defined below): fills dx[i], or leaves it
+ * NULL where input i gets no gradient. */
+typedef void GradRule(Graph *g, Node *n, Node *dy, Node **dx);
+#define OP_RULE_TYPE GradRule
+#define OP_RULE(id) grad_##id
+#include "op_rules.h"
+
 /* ---- helpers for the rules ---- */
 
 static Node *mul(Graph *g, Node *a, Node *b) { return ir_binary(g, OP_MUL, a, b); }
@@ -248,7 +255,7 @@ static void backprop(Graph *g, Node *x, Node *dy, const bool *needs, Terms *term
   Node *dx[x->nin];
   memset(dx, 0, sizeof dx);
   g->loc = x->loc;
-  ir_ops[x->op].grad(g, x, dy, dx);
+  op_rules[x->op](g, x, dy, dx);
   for (int k = 0; k < x->nin; k++) {
     Node *in = x->in[k];
     if (!dx[k] || !needs[in->id]) continue;

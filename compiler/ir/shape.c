@@ -1,17 +1,18 @@
 /*
- * shape.c - shape and dtype rules of every op, and the shape inference pass.
+ * shape.c - the shape and dtype rule of every op.
  *
  * A rule reads the inputs and attributes of a node, writes n->shape and
  * n->dtype (and n->seq where the op changes it), and returns NULL or the text
  * of an error phrased for the user ("matmul: inner dimensions differ: ...").
  * ir_try_node runs the rule when a node is made, so the error points at the
- * spec line that made it.  The pass re-runs every rule on a finished graph:
- * after a rewrite, a node whose shape changed is a compiler bug.
+ * spec line that made it.  pass_verify (passes/verify.c) re-runs every rule
+ * on a finished graph: after a rewrite, a node whose shape changed is a
+ * compiler bug.
  *
  * Elementwise ops broadcast like numpy: shapes align on the right; two dims
  * are compatible when equal or when one of them is 1; rank 0 is a scalar.
  */
-#include "passes.h"
+#include "ir.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -158,7 +159,7 @@ const char *shape_STEP(Node *n) { return unary(n); }
 const char *shape_STOP_GRAD(Node *n) { return unary(n); }
 
 /* numpy broadcasting of a and b into *out; false if incompatible. */
-bool shape_broadcast(Shape a, Shape b, Shape *out) {
+static bool shape_broadcast(Shape a, Shape b, Shape *out) {
   int rank = a.rank > b.rank ? a.rank : b.rank;
   out->rank = rank;
   for (int i = 0; i < rank; i++) {
@@ -382,20 +383,4 @@ const char *shape_EQUAL(Node *n) {
     return fail("equal: shapes %s and %s differ", show(n->in[0]->shape), show(n->in[1]->shape));
   n->shape = n->in[0]->shape; /* dtype: the graph's float type, set by ir_try_node */
   return NULL;
-}
-
-/* ---- the pass ---- */
-
-/* requires: any stage.  invalidates: nothing.
- * Re-infers every node and dies if a shape or dtype differs from the stored
- * one: passes must build nodes that are correct by construction. */
-void pass_check_shapes(Graph *g) {
-  for (int i = 0; i < g->nnodes; i++) {
-    Node *n = g->nodes[i], copy = *n;
-    const char *e = ir_ops[n->op].shape(&copy);
-    if (e) die("node %%%d (%s): %s", n->id, ir_ops[n->op].name, e);
-    if (!ir_shape_eq(copy.shape, n->shape) || copy.dtype != n->dtype)
-      die("node %%%d (%s): stored shape %s, inferred %s", n->id, ir_ops[n->op].name, show(n->shape),
-          show(copy.shape));
-  }
 }

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "interp.h"
 #include "ir.h"
 #include "safetensors.h"
 
@@ -22,5 +23,11 @@ int bind_load(const StFile *f, const Node *leaf, void *buf, char *err, size_t er
 
 /* Adds buf (the value of node n, in n's dtype and shape) to f as `name`. */
 void bind_store(StFile *f, const char *name, const Node *n, const void *buf);
+
+/* The whole contract in one call: PARAM leaves come from `weights`, INPUT
+ * leaves from `inputs` (looked up by name and converted as above); every
+ * Result of g is stored in `out` under its name.  0, or -1 with a message. */
+int bind_run_interp(const Graph *g, const StFile *weights, const StFile *inputs, uint64_t seed,
+               StFile *out, char *err, size_t errlen);
 
 #endif

@@ -17,7 +17,7 @@
 #include "bind.h"
 #include "check.h"
 #include "dot.h"
-#include "emit_c.h"
+#include "build.h"
 #include "evaluate.h"
 #include "gradcheck.h"
 #include "init.h"
@@ -103,7 +103,7 @@ static int run_graph(const Args *a, const PipelineOptions *po, Graph *g) {
   st_init(&out);
   char err[512];
   int rc = a->backend && !strcmp(a->backend, "c") ? backend_c_run(po, g, &w, &x, a->seed, &out, err, sizeof err)
-                                                   : interp_run(g, &w, &x, a->seed, &out, err, sizeof err);
+                                                   : bind_run_interp(g, &w, &x, a->seed, &out, err, sizeof err);
   st_free(&w);
   st_free(&x);
   if (rc) {
@@ -222,13 +222,13 @@ static int cmd_step(const Args *a) { return run_goal(a, GOAL_STEP); }
 static int cmd_apply(const Args *a) { return run_goal(a, GOAL_APPLY); }
 
 static int cmd_build(const Args *a) {
-  EmitOptions o = {.spec = a->spec,
+  BuildOptions o = {.spec = a->spec,
                    .fe = {.batch = a->batch, .steps = a->steps, .dtype = a->dtype},
                    .dir = a->out,
                    .embed_weights = a->weights};
   char *h = NULL, *c = NULL, err[512];
   err[0] = 0;
-  int rc = emit_c_build(&o, &h, &c, err, sizeof err);
+  int rc = build_c(&o, &h, &c, err, sizeof err);
   if (rc && err[0]) fail("%s", err);
   /* What was written must pass `rnnc check`; a violation is a compiler bug,
    * but the user gets the files and the checker's messages, not a crash. */

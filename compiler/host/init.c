@@ -46,11 +46,6 @@ int init_param(const Node *p, uint64_t seed, void *buf) {
   return rc;
 }
 
-long init_scratch_bytes(const Node *p) {
-  return (ir_numel(p->shape) + rnnc_init_scratch((int)p->attr.init.kind, p->shape.rank, p->shape.dim)) *
-         (long)sizeof(double);
-}
-
 void init_input(const Node *x, uint64_t seed, void *buf) {
   RnncRng r = {seed, rnnc_init_stream(x->attr.name)};
   long n = ir_numel(x->shape);

@@ -17,9 +17,6 @@
  * initialiser does not apply to p's shape (e.g. orthogonal on a vector). */
 int init_param(const Node *p, uint64_t seed, void *buf);
 
-/* Bytes NAME_init needs to initialise p: its values and scratch, in double. */
-long init_scratch_bytes(const Node *p);
-
 /* Writes random values for INPUT x (in x's dtype) to buf, for trying a model
  * and for tests: floats N(0, 1), integer ids uniform in [0, attr.max) (or
  * [0, 2) without a bound). */

@@ -12,9 +12,6 @@ typedef enum { STAGE_FORWARD, STAGE_UNROLLED, STAGE_BACKWARD, STAGE_UPDATED, STA
 
 /* verify.c: structural invariants of a stage; user errors for cycles. */
 void pass_verify(Graph *g, Stage stage);
-/* shape.c: re-infers every node's shape; a difference is a compiler bug. */
-void pass_check_shapes(Graph *g);
-bool shape_broadcast(Shape a, Shape b, Shape *out);
 /* stream.c: forward (batch 1, one step) -> states read from inputs, next
  * states as outputs: the graph of one streaming step. */
 void pass_stream(Graph *g);
@@ -32,8 +29,11 @@ void pass_autodiff(Graph *g);
 void pass_grads_in(Graph *g);
 /* optimizer.c: backward -> updated (clipping, optimizer, new parameter values). */
 void pass_optimizer(Graph *g);
-/* simplify.c: constant folding, algebraic identities, common subexpressions. */
-void pass_simplify(Graph *g);
+/* simplify.c: constant folding, algebraic identities, common subexpressions.
+ * eval gives the value of an elementwise node on scalar operands (in its
+ * dtype's precision); folding uses it, so it must compute what running does. */
+typedef double ScalarEval(const Node *n, const double *operand);
+void pass_simplify(Graph *g, ScalarEval *eval);
 /* batch_time.c: the per-step products with one weight, and the sums over
  * time of weight-gradient products and bias reductions, become one product
  * each (never across the recurrence).  Requires a scheduled graph;

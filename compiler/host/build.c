@@ -1,0 +1,143 @@
+/*
+ * build.c - `rnnc build`: the pipeline per entry point, code generation, the
+ * files.
+ *
+ * Which entry points a spec has is asked of the front end first (grad needs
+ * a loss, train_step and apply an optimizer), so that a spec without them
+ * still builds for inference.  --embed-weights is read here and handed to
+ * code generation as a source of parameter values (bind.c's rules).
+ */
+#define _POSIX_C_SOURCE 200809L /* mkdir */
+#include "build.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bind.h"
+#include "emit_c.h"
+#include "pipeline.h"
+
+/* The goal of each entry point (FnKind's order). */
+static const Goal fn_goal[FN_COUNT] = {GOAL_PREDICT, GOAL_GRAD, GOAL_STEP, GOAL_APPLY, GOAL_STREAM};
+
+/* What C asks of the spec: inputs, outputs and metrics named by
+ * identifiers, and at least one parameter (ISO C has no empty arrays). */
+static int check_for_c(const Graph *g, const char *spec) {
+  if (g->nparams == 0) {
+    fprintf(stderr, "%s: error: the spec has no parameters; generated code needs at least one (a layer or core.param)\n",
+            spec);
+    return 1;
+  }
+  for (int i = 0; i < g->ninputs + g->nresults; i++) {
+    const char *name = i < g->ninputs ? g->inputs[i]->attr.name : g->results[i - g->ninputs].name;
+    if (i >= g->ninputs && g->results[i - g->ninputs].role != ROLE_OUTPUT &&
+        g->results[i - g->ninputs].role != ROLE_METRIC)
+      continue;
+    bool ok = (*name < '0' || *name > '9');
+    for (const char *p = name; *p; p++)
+      ok &= (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_';
+    if (!ok) {
+      fprintf(stderr, "%s: error: '%s' cannot name a field of the generated C (use letters, digits and _)\n", spec,
+              name);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static int write_atomic(const char *path, const char *text, char *err, size_t errlen) {
+  size_t n = strlen(path) + 5;
+  char *tmp = malloc(n);
+  if (!tmp) die("out of memory");
+  snprintf(tmp, n, "%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+  size_t len = strlen(text);
+  bool ok = f && fwrite(text, 1, len, f) == len;
+  if (f) ok &= fclose(f) == 0;
+  ok = ok && rename(tmp, path) == 0;
+  if (!ok) {
+    remove(tmp);
+    snprintf(err, errlen, "%s: cannot write", path);
+  }
+  free(tmp);
+  return ok ? 0 : 1;
+}
+
+static char *join_path(const char *dir, const char *name, const char *ext) {
+  size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
+  char *p = malloc(n);
+  if (!p) die("out of memory");
+  snprintf(p, n, "%s/%s%s", dir, name, ext);
+  return p;
+}
+
+/* Which entry points the spec can have: grad needs a loss, train_step also
+ * an optimizer.  Asked of the front end, so that a spec without them still
+ * builds (inference only).  false after the front end reported an error. */
+static bool available(const BuildOptions *o, bool *grad, bool *step) {
+  FeOptions fe = o->fe;
+  fe.training = true;
+  Graph *g = fe_load(o->spec, &fe);
+  bool loaded = g != NULL;
+  *grad = g && ir_find_result(g, ROLE_LOSS, "loss");
+  *step = *grad && g->cfg.opt.kind != OPT_NONE;
+  ir_graph_free(g);
+  return loaded;
+}
+
+/* EmitParamSource over a weights file. */
+static int weight_from_file(void *file, const Node *p, void *dst, char *err, size_t errlen) {
+  return bind_load(file, p, dst, err, errlen);
+}
+
+/* The graph of each entry point the spec has (NULL for the others).  0, or 1
+ * after the front end or a pass printed a user error. */
+static int run_pipelines(const BuildOptions *o, Graph **graphs) {
+  bool grad, step;
+  if (!available(o, &grad, &step)) return 1;
+  bool want[FN_COUNT] = {true, grad, step, step, true};
+  for (int k = 0; k < FN_COUNT; k++) {
+    if (!want[k]) continue;
+    PipelineOptions po = {.spec = o->spec, .fe = o->fe, .goal = fn_goal[k], .stop = STAGE_SCHEDULED};
+    if (!(graphs[k] = pipeline_run(&po))) return 1;
+  }
+  return check_for_c(graphs[grad ? FN_GRAD : FN_PREDICT], o->spec);
+}
+
+static int generate(const BuildOptions *o, EmitModel *m, char **hpath, char **cpath, char *err, size_t errlen) {
+  if (mkdir(o->dir, 0777) && errno != EEXIST) {
+    snprintf(err, errlen, "%s: cannot create the directory", o->dir);
+    return 1;
+  }
+  StFile weights;
+  if (o->embed_weights) {
+    if (st_read(o->embed_weights, &weights, err, errlen)) return 1;
+    const char *slash = strrchr(o->embed_weights, '/');
+    m->weights = weight_from_file;
+    m->weights_ctx = &weights;
+    m->weights_file = slash ? slash + 1 : o->embed_weights; /* no build-tree paths in output */
+  }
+  char *h = NULL, *c = NULL;
+  int rc = emit_c_model(m, &h, &c, err, errlen);
+  if (o->embed_weights) st_free(&weights);
+  if (!rc) {
+    const char *name = m->graphs[FN_PREDICT]->cfg.name;
+    *hpath = join_path(o->dir, name, ".h");
+    *cpath = join_path(o->dir, name, ".c");
+    rc = write_atomic(*hpath, h, err, errlen) || write_atomic(*cpath, c, err, errlen);
+  }
+  free(h);
+  free(c);
+  return rc;
+}
+
+int build_c(const BuildOptions *o, char **hpath, char **cpath, char *err, size_t errlen) {
+  EmitModel m = {.spec = o->spec};
+  int rc = run_pipelines(o, m.graphs);
+  if (!rc) rc = generate(o, &m, hpath, cpath, err, errlen);
+  for (int k = 0; k < FN_COUNT; k++) ir_graph_free(m.graphs[k]);
+  return rc;
+}

@@ -1,0 +1,28 @@
+/*
+ * build.h - `rnnc build`: a spec as the pair of files NAME.h / NAME.c.
+ *
+ * The build driver runs the pipeline once per entry point the spec can have,
+ * hands the graphs to code generation (codegen/emit_c.h, which documents the
+ * generated API) and writes the two files.
+ */
+#ifndef RNNC_BUILD_H
+#define RNNC_BUILD_H
+
+#include <stddef.h>
+
+#include "frontend.h"
+
+typedef struct {
+  const char *spec;
+  FeOptions fe;              /* batch, steps, dtype overrides */
+  const char *dir;           /* output directory */
+  const char *embed_weights; /* a weights file to compile in, or NULL */
+} BuildOptions;
+
+/* Writes DIR/NAME.h and DIR/NAME.c (temp files, then rename).  On success
+ * returns 0 and stores the paths (owned by the caller) in *h and *c; on a
+ * user error prints it and returns 1; on an I/O error returns 1 with a
+ * message in err. */
+int build_c(const BuildOptions *o, char **h, char **c, char *err, size_t errlen);
+
+#endif
