@@ -26,6 +26,7 @@
 #include "safetensors.h"
 #include "sample.h"
 #include "summary.h"
+#include "team.h"
 #include "train.h"
 
 typedef struct {
@@ -307,9 +308,9 @@ static int cmd_check(const Args *a) {
 
 /* --window W cuts a series in windows of W values, which the model reads in
  * W steps: it is --steps W by the name a user of series data looks for. */
-static TrainOptions train_options(const Args *a) {
+static ToolOptions train_options(const Args *a) {
   int steps = a->window ? a->window : a->steps;
-  return (TrainOptions){.spec = a->spec, .data = a->data, .weights = a->weights, .resume = a->resume, .out = a->out,
+  return (ToolOptions){.spec = a->spec, .data = a->data, .weights = a->weights, .resume = a->resume, .out = a->out,
                         .prime = a->prime, .fe = {.batch = a->batch, .steps = steps, .dtype = a->dtype, .lr = a->lr},
                         .seed = a->seed, .seed_given = a->seed_given, .epochs = a->epochs, .limit = a->limit,
                         .eval_every = a->eval_every, .interp = a->backend && !strcmp(a->backend, "interp"),
@@ -326,17 +327,17 @@ static int check_window(const Args *a) {
 }
 
 static int cmd_train(const Args *a) {
-  TrainOptions o = train_options(a);
+  ToolOptions o = train_options(a);
   return check_backend(a) || check_window(a) ? 1 : train_run(&o);
 }
 
 static int cmd_eval(const Args *a) {
-  TrainOptions o = train_options(a);
+  ToolOptions o = train_options(a);
   return check_backend(a) || check_window(a) ? 1 : eval_run(&o);
 }
 
 static int cmd_sample(const Args *a) {
-  TrainOptions o = train_options(a);
+  ToolOptions o = train_options(a);
   return sample_run(&o);
 }
 
@@ -455,7 +456,7 @@ static int parse_value(Args *a, const char *opt, const char *v) {
     if (parse_int(opt, v, 1, 1000000, &n)) return 1;
     a->repeat = (int)n;
   } else if (!strcmp(opt, "--threads")) {
-    if (parse_int(opt, v, 1, TRAIN_MAX_THREADS, &n)) return 1;
+    if (parse_int(opt, v, 1, TEAM_MAX_MEMBERS, &n)) return 1;
     a->threads = (int)n;
   } else if (!strcmp(opt, "--eval-every")) {
     if (parse_int(opt, v, 1, 2147483647L, &n)) return 1;

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "train.h" /* TRAIN_MAX_THREADS */
+#include "team.h" /* TEAM_MAX_MEMBERS */
 
 #define CKPT_FORMAT "rnnc checkpoint 1"
 enum { HISTORY_COLS = 6 }; /* epoch, train loss, train acc, test loss, test acc, seconds */
@@ -121,7 +121,7 @@ int ckpt_read(const char *path, StFile *w, Checkpoint *c, char *err, size_t errl
       get_num(w, "seconds", 0, INFINITY, &c->seconds, err, errlen))
     return -1;
   double threads = 1; /* older checkpoints have no rnnc.threads */
-  if (st_get_meta(w, "rnnc.threads") && get_num(w, "threads", 1, TRAIN_MAX_THREADS, &threads, err, errlen)) return -1;
+  if (st_get_meta(w, "rnnc.threads") && get_num(w, "threads", 1, TEAM_MAX_MEMBERS, &threads, err, errlen)) return -1;
   char *end;
   errno = 0;
   c->seed = strtoull(seed, &end, 10);

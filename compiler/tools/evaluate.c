@@ -254,7 +254,7 @@ static int fail(const char *msg) {
   return 1;
 }
 
-int eval_run(const TrainOptions *o) {
+int eval_run(const ToolOptions *o) {
   char err[1024] = "";
   StFile w;
   Checkpoint ck;
@@ -267,7 +267,7 @@ int eval_run(const TrainOptions *o) {
   if (is_ckpt) ckpt_settings(&ck, &fe);
   const char *data = o->data ? o->data : is_ckpt && ck.data[0] ? ck.data : NULL;
   DataOptions dopt = {.seed = o->seed_given || !is_ckpt ? o->seed : ck.seed};
-  TrainModel tm = {0};
+  ToolModel tm = {0};
   Dataset d = {0};
   bool have_data = false;
   EvalMetrics m = {0};
@@ -280,7 +280,7 @@ int eval_run(const TrainOptions *o) {
     fail("eval needs --data DATA (the weights file is not a checkpoint of rnnc train naming its data)");
     goto done;
   }
-  if (train_model(o->spec, fe, o->interp ? TRAIN_INTERP : 0, &tm)) goto done;
+  if (tool_model_build(o->spec, fe, o->interp ? TOOL_INTERP : 0, &tm)) goto done;
   if (!(have_data = !data_load(data, tm.fwd, &dopt, &d, err, sizeof err)) ||
       eval_metrics_init(&m, tm.fwd, tm.pred, err, sizeof err)) {
     fail(err);
@@ -295,8 +295,8 @@ int eval_run(const TrainOptions *o) {
             o->weights);
     goto done;
   }
-  train_zero_inputs(tm.pred, &zeros);
-  if (!(b = runner_load(train_so(&tm), tm.pred, GOAL_PREDICT, &w, &zeros, err, sizeof err))) {
+  tool_zero_inputs(tm.pred, &zeros);
+  if (!(b = runner_load(tool_model_so(&tm), tm.pred, GOAL_PREDICT, &w, &zeros, err, sizeof err))) {
     fail(err);
     goto done;
   }
@@ -328,7 +328,7 @@ done:
   runner_free(b);
   eval_metrics_free(&m);
   if (have_data) data_free(&d);
-  train_model_free(&tm);
+  tool_model_free(&tm);
   st_free(&w), st_free(&zeros);
   ckpt_free(&ck);
   return rc;

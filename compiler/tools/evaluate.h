@@ -10,7 +10,7 @@
 
 #include "runner.h"
 #include "data.h"
-#include "train.h"
+#include "model.h"
 
 /* What the spec's loss compares (g->cfg.loss_kind): "cross_entropy" (mean
  * softmax cross-entropy and accuracy over every label, per step for
@@ -64,6 +64,6 @@ void eval_print_confusion(const EvalMetrics *m, const unsigned char *vocab, int 
 
 /* `rnnc eval`: loss and accuracy of o->weights on the test split of o->data
  * (or the checkpoint's), and the confusion matrix.  0, or 1 after an error. */
-int eval_run(const TrainOptions *o);
+int eval_run(const ToolOptions *o);
 
 #endif

@@ -91,13 +91,13 @@ static int draw(const void *logits, DType dt, int n, double t, double u) {
   return pick;
 }
 
-int sample_run(const TrainOptions *o) {
+int sample_run(const ToolOptions *o) {
   char err[1024] = "";
   StFile w, zeros;
   Checkpoint ck;
   st_init(&zeros);
   int is_ckpt = ckpt_read_weights(o->weights, &w, &ck, err, sizeof err);
-  TrainModel tm = {0};
+  ToolModel tm = {0};
   BackendC *b = NULL;
   unsigned char vocab[DATA_MAX_VOCAB];
   int nvocab = is_ckpt < 0 ? -1 : ckpt_vocab(&w, vocab, err, sizeof err), rc = 1;
@@ -114,12 +114,12 @@ int sample_run(const TrainOptions *o) {
                     "rnnc train on a text\n", o->weights);
     goto done;
   }
-  if (train_model(o->spec, fe, TRAIN_STREAM, &tm)) goto done;
+  if (tool_model_build(o->spec, fe, TOOL_STREAM, &tm)) goto done;
   if (stream_shape(tm.stream, &s, err, sizeof err)) {
     fail(err);
     goto done;
   }
-  train_zero_inputs(tm.pred, &zeros);
+  tool_zero_inputs(tm.pred, &zeros);
   if (!(b = backend_c_load(tm.so, tm.pred, GOAL_STREAM, &w, &zeros, err, sizeof err))) {
     fail(err);
     goto done;
@@ -171,7 +171,7 @@ int sample_run(const TrainOptions *o) {
 done:
   free(state);
   backend_c_free(b);
-  train_model_free(&tm);
+  tool_model_free(&tm);
   st_free(&w), st_free(&zeros);
   ckpt_free(&ck);
   return rc;

@@ -7,6 +7,10 @@
 
 #include <stddef.h>
 
+/* The most members a team has: train.c gives each member's shard 8 bits of
+ * its dropout seed's index. */
+enum { TEAM_MAX_MEMBERS = 256 };
+
 typedef struct Team Team;
 typedef void (*TeamJob)(void *ctx, int member);
 

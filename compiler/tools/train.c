@@ -63,62 +63,6 @@ static int fail(const char *msg) {
   return 1;
 }
 
-/* ---- shared with eval and sample ---- */
-
-int train_model(const char *spec, FeOptions fe, int want, TrainModel *m) {
-  *m = (TrainModel){0};
-  struct { Graph **g; Goal goal; Stage stop; bool wanted; } graphs[] = {
-      {&m->fwd, GOAL_PREDICT, STAGE_FORWARD, true}, /* every input and target, before unused ones are dropped */
-      {&m->pred, GOAL_PREDICT, STAGE_SCHEDULED, true},
-      {&m->step, want & TRAIN_SHARDS ? GOAL_APPLY : GOAL_STEP, STAGE_SCHEDULED, want & (TRAIN_STEP | TRAIN_SHARDS)},
-      {&m->grad, GOAL_GRAD, STAGE_SCHEDULED, want & TRAIN_SHARDS},
-      {&m->stream, GOAL_STREAM, STAGE_SCHEDULED, want & TRAIN_STREAM}};
-  for (size_t i = 0; i < sizeof graphs / sizeof graphs[0]; i++) {
-    if (!graphs[i].wanted) continue;
-    PipelineOptions po = {.spec = spec, .fe = fe, .goal = graphs[i].goal, .stop = graphs[i].stop};
-    if (!(*graphs[i].g = pipeline_run(&po))) {
-      train_model_free(m);
-      return 1;
-    }
-  }
-  if (want & TRAIN_INTERP) return 0;
-  PipelineOptions po = {.spec = spec, .fe = fe, .goal = GOAL_STEP, .stop = STAGE_SCHEDULED};
-  char err[1024];
-  double t0 = progress_now();
-  if (backend_c_build(&po, m->so, sizeof m->so, err, sizeof err)) {
-    train_model_free(m);
-    return err[0] ? fail(err) : 1;
-  }
-  m->compile_s = progress_now() - t0;
-  return 0;
-}
-
-void train_model_free(TrainModel *m) {
-  Graph **gs[] = {&m->fwd, &m->pred, &m->step, &m->grad, &m->stream};
-  for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++) ir_graph_free(*gs[i]), *gs[i] = NULL;
-}
-
-const char *train_so(const TrainModel *m) { return m->so[0] ? m->so : NULL; }
-
-void train_zero_inputs(const Graph *g, StFile *x) {
-  for (int i = 0; i < g->ninputs; i++) {
-    const Node *in = g->inputs[i];
-    void *buf = calloc((size_t)ir_numel(in->shape), ir_dtype_size(in->dtype));
-    if (!buf) die("out of memory");
-    bind_store(x, in->attr.name, in, buf);
-    free(buf);
-  }
-}
-
-char *train_stem(const char *path) {
-  size_t n = strlen(path), k = strlen(".safetensors");
-  char *stem = malloc(n + 1);
-  if (!stem) die("out of memory");
-  memcpy(stem, path, n + 1);
-  if (n > k && !strcmp(path + n - k, ".safetensors")) stem[n - k] = 0;
-  return stem;
-}
-
 /* ---- signals ---- */
 
 static volatile sig_atomic_t stop_signal;
@@ -162,8 +106,8 @@ typedef struct {
 } Shard;
 
 typedef struct {
-  const TrainOptions *o;
-  TrainModel tm;
+  const ToolOptions *o;
+  ToolModel tm;
   Dataset d;
   bool have_data;
   Checkpoint ck;        /* the state; history grows by one row per epoch */
@@ -241,7 +185,7 @@ static void print_header(const Run *r, const char *data) {
   printf("\n");
   char base[256];
   if (eval_baselines(base, sizeof base, &r->m, NAN, &r->d, r->ntest)[0]) printf("baselines: %s\n", base);
-  if (train_so(&r->tm))
+  if (tool_model_so(&r->tm))
     printf("code %s (generated and compiled, or found in the cache, in %.1f s)\n", r->tm.so, r->tm.compile_s);
   else
     printf("running in the interpreter (--backend interp)\n");
@@ -286,7 +230,7 @@ static void summary(const Run *r, double total_s, int trained) {
 
 /* Settings from the command line, else the checkpoint, else the spec. */
 static int settings(Run *r, bool resumed, FeOptions *fe, const char **data) {
-  const TrainOptions *o = r->o;
+  const ToolOptions *o = r->o;
   Checkpoint *ck = &r->ck;
   *fe = o->fe;
   *data = o->data;
@@ -352,8 +296,8 @@ static int writable_dir(const char *path) {
 static Runner *load_runner(const Run *r, const Graph *g, Goal goal, const StFile *w, char *err, size_t errlen) {
   StFile zeros;
   st_init(&zeros);
-  train_zero_inputs(g, &zeros);
-  Runner *runner = runner_load(train_so(&r->tm), g, goal, w, &zeros, err, errlen);
+  tool_zero_inputs(g, &zeros);
+  Runner *runner = runner_load(tool_model_so(&r->tm), g, goal, w, &zeros, err, errlen);
   st_free(&zeros);
   return runner;
 }
@@ -389,7 +333,7 @@ static void free_shards(Run *r) {
 }
 
 static int setup(Run *r, StFile *w) {
-  const TrainOptions *o = r->o;
+  const ToolOptions *o = r->o;
   char err[1024];
   if (writable_dir(o->out)) return 1;
   bool resumed = o->resume != NULL;
@@ -399,7 +343,7 @@ static int setup(Run *r, StFile *w) {
   if (settings(r, resumed, &fe, &data)) return 1;
   if (!data || !data[0]) return fail("train needs --data DATA (fashion-mnist, sine, a .csv series or a text file)");
   if (shard_batch(r, &fe)) return 1;
-  if (train_model(o->spec, fe, (r->threads > 1 ? TRAIN_SHARDS : TRAIN_STEP) | (o->interp ? TRAIN_INTERP : 0), &r->tm))
+  if (tool_model_build(o->spec, fe, (r->threads > 1 ? TOOL_SHARDS : TOOL_STEP) | (o->interp ? TOOL_INTERP : 0), &r->tm))
     return 1;
   const ModelConfig *c = &r->tm.step->cfg;
   r->batch = c->batch * r->threads;
@@ -501,7 +445,7 @@ static void run_shard(void *ctx, int s) {
 static void average_grads(Run *r) {
   size_t bytes, shard_bytes;
   void *mean = runner_grads(r->step, &bytes);
-  const void *g[TRAIN_MAX_THREADS];
+  const void *g[TEAM_MAX_MEMBERS];
   for (int s = 0; s < r->threads; s++) {
     g[s] = runner_grads(r->shards[s].runner, &shard_bytes);
     if (shard_bytes != bytes) die("the gradients of grad and apply differ in size");
@@ -599,11 +543,11 @@ static int epoch(Run *r, long *perm, Progress *p) {
   return check_stop(r, p);
 }
 
-int train_run(const TrainOptions *o) {
+int train_run(const ToolOptions *o) {
   Run r = {.o = o};
   StFile w;
   st_init(&w);
-  r.stem = train_stem(o->out);
+  r.stem = tool_stem(o->out);
   size_t n = strlen(r.stem) + sizeof ".interrupted.safetensors";
   r.interrupted = malloc(n);
   if (!r.interrupted) die("out of memory");
@@ -634,7 +578,7 @@ int train_run(const TrainOptions *o) {
   runner_free(r.step), runner_free(r.pred);
   eval_metrics_free(&r.m);
   if (r.have_data) data_free(&r.d);
-  train_model_free(&r.tm);
+  tool_model_free(&r.tm);
   ckpt_free(&r.ck);
   free(r.stem), free(r.interrupted);
   return rc;
