@@ -341,21 +341,21 @@ EMIT(EQUAL) {
 /* Tiles of C: MR rows by NR columns, one accumulator array per row, the
  * rows unrolled in the text so that the only loop left for the compiler is
  * the contiguous column loop, which it turns into one vector (8 x 16 floats:
- * 8 AVX-512 or 16 AVX2 registers).  Measured on this project's machine at
- * -O3 -march=native -ffp-contract=fast, over every product shape of
- * fmnist_lstm: 86-117 GFLOP/s, where a 2-D accumulator array left for the
- * vectorizer to unroll ran at 14-112 depending on the shape.  The ragged
- * right and bottom edges are tiles of the same form, only narrower.
+ * 8 AVX-512 or 16 AVX2 registers).  A 2-D accumulator array left for the
+ * vectorizer to unroll is kept in memory by gcc on some shapes (its scalar
+ * replacement gives up on arrays of more than one vector), so the rows are
+ * separate arrays.  The ragged right and bottom edges are tiles of the same
+ * form, only narrower.  (bench/README.md has the measurements behind the
+ * choices here.)
  *
  * The MR rows of A that a row of tiles reads are copied into a local panel,
  * k-major, when they are not contiguous in k (each k on a row of its own, a
- * cache line per k that every tile of the row fetched again) or short (at
- * K = 28, MR row pointers cost 10%); long contiguous rows (LONG_K or more)
- * are read in place (a copy costs 4% at K = 512).  A k loop too long for a
- * panel of PANEL_BYTES (on the stack) is cut into blocks, C accumulating
- * across blocks.  Smaller blocks would keep the block of B that the tiles
- * share in L2, but reloading C costs more: with blocks of 256 and 1024 rows,
- * fmnist_lstm's train step (K = 1792) ran 4% and 2% slower than unblocked.
+ * cache line per k that every tile of the row fetched again) or short (MR
+ * row pointers cost more than the copy); long contiguous rows (LONG_K or
+ * more) are read in place, where the copy costs more than it saves.  A k
+ * loop too long for a panel of PANEL_BYTES (on the stack) is cut into
+ * blocks, C accumulating across blocks.  Smaller blocks would keep the block
+ * of B that the tiles share in L2, but reloading C costs more.
  *
  * The weight gradients (below) read B along its columns instead: a tile
  * reads 64 bytes of each of K rows 2-4 KB apart, a new page every row or
@@ -363,10 +363,7 @@ EMIT(EQUAL) {
  * of L1.  So there the loop over j is outside the loop over i, and each
  * strip of nr columns of B is first copied into a contiguous local strip
  * (k blocked by STRIP_BYTES) that every row of tiles then reads from L1.
- * charlm_lstm's dW_hh ([1024, 256], K = 2016) went from 66 to 100 GFLOP/s
- * alone, its train step from 58 to 48 ms; fmnist_lstm's (B rows of 2 KB)
- * runs as fast as before.  No block changes the order of the sum over k,
- * the interpreter's. */
+ * No block changes the order of the sum over k, the interpreter's. */
 enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 16, LONG_K = 256, PANEL_BYTES = 64 << 10, STRIP_BYTES = 32 << 10 };
 
 typedef struct {

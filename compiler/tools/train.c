@@ -428,8 +428,8 @@ static double eval_mid_epoch(Run *r, Progress *p, long done) {
 /* Member s of the team: shard s of the batch.  With --threads, its grad
  * starts from a copy of the parameters as of the last update, which nobody
  * writes while the shards run.  A copy rather than one shared blob, since
- * it is cheap: fmnist_lstm's 1 MB (with Adam's state) takes about 20 us,
- * its grad at batch 32 4.6 ms. */
+ * copying the parameters costs a fraction of a percent of a shard's grad
+ * (bench/README.md). */
 static void run_shard(void *ctx, int s) {
   Run *r = ctx;
   Shard *sh = &r->shards[s];
