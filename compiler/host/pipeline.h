@@ -10,7 +10,7 @@
 /* What the finished graph computes. */
 typedef enum {
   GOAL_PREDICT, /* model outputs only; no targets needed; dropout off */
-  GOAL_STREAM,  /* one step at batch 1, states as inputs and outputs (stream.c) */
+  GOAL_STREAM,  /* one step at batch 1, states as inputs and outputs (stream_step.c) */
   GOAL_LOSS,    /* loss, outputs and metrics (forward of a training step) */
   GOAL_GRAD,    /* ... and grad.<param> for every trainable parameter */
   GOAL_STEP,    /* loss, metrics and the updated parameters and optimizer state */

@@ -12,7 +12,7 @@ typedef enum { STAGE_FORWARD, STAGE_UNROLLED, STAGE_BACKWARD, STAGE_UPDATED, STA
 
 /* verify.c: structural invariants of a stage; user errors for cycles. */
 void pass_verify(Graph *g, Stage stage);
-/* stream.c: forward (batch 1, one step) -> states read from inputs, next
+/* stream_step.c: forward (batch 1, one step) -> states read from inputs, next
  * states as outputs: the graph of one streaming step. */
 void pass_stream(Graph *g);
 /* layout.c: every matmul reads a row-major right operand (x W^T becomes
