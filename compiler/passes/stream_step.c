@@ -1,6 +1,5 @@
 /*
- * stream_step.c - the graph of one streaming step (a pass: the step's I/O is
- * the generated NAME_step's caller's business).
+ * stream_step.c - the pass that makes the graph of one streaming step.
  *
  * requires: forward, built with batch 1 and steps 1.
  * produces: forward, where every state reads its value from an input
