@@ -245,8 +245,7 @@ static bool *find_needs(Graph *g, int n) {
 }
 
 static void backprop(Graph *g, Node *x, Node *dy, const bool *needs, Terms *terms) {
-  Node *dx[x->nin];
-  memset(dx, 0, sizeof dx);
+  Node **dx = mem_calloc((size_t)x->nin, sizeof *dx, "the gradients of a node's inputs");
   g->loc = x->loc;
   ir_ops[x->op].grad(g, x, dy, dx);
   for (int k = 0; k < x->nin; k++) {
@@ -257,6 +256,7 @@ static void backprop(Graph *g, Node *x, Node *dy, const bool *needs, Terms *term
           ir_shape_str(g, dx[k]->shape), ir_shape_str(g, in->shape));
     add_term(&terms[in->id], dx[k]);
   }
+  free(dx);
 }
 
 void pass_autodiff(Graph *g) {
