@@ -29,8 +29,7 @@ const char *mem_size_str(size_t bytes, char *buf, size_t buflen) {
   return buf;
 }
 
-/* bytes = SIZE_MAX: a size that overflowed on its way here. */
-_Noreturn static void out_of_memory(size_t bytes, const char *what) {
+_Noreturn void mem_fail(size_t bytes, const char *what) {
   char buf[32];
   if (bytes == SIZE_MAX)
     fprintf(stderr, "rnnc: error: out of memory: %s would need more bytes than any machine holds\n", what);
@@ -42,31 +41,31 @@ _Noreturn static void out_of_memory(size_t bytes, const char *what) {
 /* The bytes of n elements of `size`, at least 1 (malloc(0) may return NULL). */
 static size_t checked_bytes(size_t n, size_t size, const char *what) {
   size_t bytes = size_mul(n, size);
-  if (bytes == SIZE_MAX) out_of_memory(bytes, what);
+  if (bytes == SIZE_MAX) mem_fail(bytes, what);
   return bytes ? bytes : 1;
 }
 
 void *mem_alloc(size_t n, size_t size, const char *what) {
   void *p = malloc(checked_bytes(n, size, what));
-  if (!p) out_of_memory(size_mul(n, size), what);
+  if (!p) mem_fail(size_mul(n, size), what);
   return p;
 }
 
 void *mem_calloc(size_t n, size_t size, const char *what) {
   void *p = calloc(1, checked_bytes(n, size, what));
-  if (!p) out_of_memory(size_mul(n, size), what);
+  if (!p) mem_fail(size_mul(n, size), what);
   return p;
 }
 
 void *mem_realloc(void *p, size_t n, size_t size, const char *what) {
   void *q = realloc(p, checked_bytes(n, size, what));
-  if (!q) out_of_memory(size_mul(n, size), what);
+  if (!q) mem_fail(size_mul(n, size), what);
   return q;
 }
 
 void *mem_grow(void *p, int n, int *cap, size_t size, const char *what) {
   if (n < *cap) return p;
-  if (*cap > INT_MAX / 2) out_of_memory(SIZE_MAX, what); /* the count is an int */
+  if (*cap > INT_MAX / 2) mem_fail(SIZE_MAX, what); /* the count is an int */
   *cap = *cap ? 2 * *cap : 16;
   return mem_realloc(p, (size_t)*cap, size, what);
 }

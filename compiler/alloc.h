@@ -26,6 +26,10 @@ void *mem_alloc(size_t n, size_t size, const char *what);
 void *mem_calloc(size_t n, size_t size, const char *what);
 void *mem_realloc(void *p, size_t n, size_t size, const char *what);
 
+/* The out-of-memory error of a failed allocation of `bytes` made elsewhere
+ * (the runtime's): exit 1.  SIZE_MAX: a size that overflowed on its way. */
+_Noreturn void mem_fail(size_t bytes, const char *what);
+
 /* A growable array p of *cap elements of `size` bytes holding n: room for
  * one more, doubling *cap when full (from 16). */
 void *mem_grow(void *p, int n, int *cap, size_t size, const char *what);
