@@ -119,13 +119,23 @@ static bool order_of_stack(const Batch *b, Node *const *v, int k, int *perm) {
   return all;
 }
 
-/* Creation order: forward values are made step by step. */
+typedef struct {
+  int id, i;
+} IdAt;
+
+static int by_id_then_place(const void *pa, const void *pb) {
+  const IdAt *x = pa, *y = pb;
+  return x->id != y->id ? (x->id > y->id) - (x->id < y->id) : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Creation order: forward values are made step by step (ties keep their
+ * place; a sort, as k is the number of steps). */
 static void order_of_ids(Node *const *v, int k, int *perm) {
-  for (int i = 0; i < k; i++) {
-    int j = i;
-    for (; j > 0 && v[perm[j - 1]]->id > v[i]->id; j--) perm[j] = perm[j - 1];
-    perm[j] = i;
-  }
+  IdAt *a = mem_alloc((size_t)k, sizeof *a, "the step order of a sum");
+  for (int i = 0; i < k; i++) a[i] = (IdAt){v[i]->id, i};
+  qsort(a, (size_t)k, sizeof *a, by_id_then_place);
+  for (int j = 0; j < k; j++) perm[j] = a[j].i;
+  free(a);
 }
 
 static bool order_of_selects(Node *const *v, int k, int *perm) {
