@@ -57,7 +57,9 @@ static void test_wrapper(void) {
   unsigned char *z = mem_calloc(1000, 4, "test");
   for (int i = 0; i < 4000; i++) CHECK(z[i] == 0, "mem_calloc byte %d is %d", i, z[i]);
   free(z);
-  CHECK(mem_alloc(0, 8, "test") != NULL, "an empty allocation is not NULL");
+  void *empty = mem_alloc(0, 8, "test");
+  CHECK(empty != NULL, "an empty allocation is not NULL");
+  free(empty);
   int *a = NULL, cap = 0;
   for (int n = 0; n < 1000; n++) {
     a = mem_grow(a, n, &cap, sizeof *a, "test");
