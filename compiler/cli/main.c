@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "backend_c.h"
 #include "bench.h"
 #include "bind.h"
@@ -128,6 +129,13 @@ static Graph *all_params(const Args *a) {
   return pipeline_run(&po);
 }
 
+/* A zeroed buffer for the value of leaf n. */
+static void *leaf_buffer(const Node *n) {
+  char what[300];
+  snprintf(what, sizeof what, "tensor '%s'", n->attr.name);
+  return mem_calloc((size_t)ir_numel(n->shape), ir_dtype_size(n->dtype), what);
+}
+
 static int cmd_init(const Args *a) {
   Graph *g = all_params(a);
   if (!g) return 1;
@@ -135,8 +143,8 @@ static int cmd_init(const Args *a) {
   st_init(&w);
   for (int i = 0; i < g->nparams; i++) {
     const Node *p = g->params[i];
-    void *buf = calloc((size_t)ir_numel(p->shape), ir_dtype_size(p->dtype));
-    if (!buf || init_param(p, a->seed, buf)) die("cannot initialise '%s'", p->attr.name);
+    void *buf = leaf_buffer(p);
+    if (init_param(p, a->seed, buf)) die("cannot initialise '%s'", p->attr.name);
     bind_store(&w, p->attr.name, p, buf);
     free(buf);
   }
@@ -153,8 +161,7 @@ static int cmd_inputs(const Args *a) {
   st_init(&x);
   for (int i = 0; i < g->ninputs; i++) {
     const Node *in = g->inputs[i];
-    void *buf = calloc((size_t)ir_numel(in->shape), ir_dtype_size(in->dtype));
-    if (!buf) die("out of memory");
+    void *buf = leaf_buffer(in);
     init_input(in, a->seed, buf);
     bind_store(&x, in->attr.name, in, buf);
     free(buf);
@@ -450,7 +457,8 @@ static int parse_value(Args *a, const char *opt, const char *v) {
     a->seed_given = true;
   } else if (!strcmp(opt, "--batch") || !strcmp(opt, "--steps") || !strcmp(opt, "--samples") ||
              !strcmp(opt, "--window")) {
-    if (parse_int(opt, v, 1, 1 << 20, &n)) return 1;
+    long hi = !strcmp(opt, "--batch") ? IR_MAX_BATCH : !strcmp(opt, "--samples") ? 1 << 20 : IR_MAX_STEPS;
+    if (parse_int(opt, v, 1, hi, &n)) return 1;
     *(opt[2] == 'b' ? &a->batch : opt[2] == 'w' ? &a->window : opt[3] == 't' ? &a->steps : &a->samples) = (int)n;
   } else if (!strcmp(opt, "--repeat")) {
     if (parse_int(opt, v, 1, 1000000, &n)) return 1;
@@ -492,9 +500,8 @@ static int clang_option(const Command *c, const char *s) {
 /* Fills a; its files and cflags are allocated even when it fails. */
 static int parse_args(const Command *c, int argc, char **argv, Args *a) {
   *a = (Args){.dtype = -1, .samples = 8, .tol = 1e-6, .repeat = 10, .length = 200, .temperature = 1.0,
-              .files = calloc((size_t)argc + 1, sizeof(char *)),
-              .cflags = calloc((size_t)argc + 1, sizeof(char *))};
-  if (!a->files || !a->cflags) die("out of memory");
+              .files = mem_calloc((size_t)argc + 1, sizeof(char *), "the command line"),
+              .cflags = mem_calloc((size_t)argc + 1, sizeof(char *), "the command line")};
   for (int i = 0; i < argc; i++) {
     const char *s = argv[i];
     int n;

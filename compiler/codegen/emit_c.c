@@ -13,6 +13,7 @@
  * a parameter's update is written only after everything that reads the old
  * value has run.
  */
+#include "alloc.h"
 #include "emit_c.h"
 
 #include <stdio.h>
@@ -43,8 +44,7 @@ void buf_printf(Buf *b, const char *fmt, ...) {
   va_end(ap);
   if (b->len + (size_t)n + 1 > b->cap) {
     b->cap = (b->len + (size_t)n + 1) * 2;
-    b->s = realloc(b->s, b->cap);
-    if (!b->s) die("out of memory");
+    b->s = mem_realloc(b->s, b->cap, 1, "the generated C");
   }
   va_start(ap, fmt);
   vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
@@ -139,9 +139,8 @@ static const char *kernel_intern(Kernels *k, const char *params, const char *bod
     }
   if (k->n == k->cap) {
     k->cap = k->cap ? 2 * k->cap : 64;
-    k->keys = realloc(k->keys, (size_t)k->cap * sizeof *k->keys);
-    k->names = realloc(k->names, (size_t)k->cap * sizeof *k->names);
-    if (!k->keys || !k->names) die("out of memory");
+    k->keys = mem_realloc(k->keys, (size_t)k->cap, sizeof *k->keys, "the kernels of the generated C");
+    k->names = mem_realloc(k->names, (size_t)k->cap, sizeof *k->names, "the kernels of the generated C");
   }
   Buf name = {0};
   buf_printf(&name, "k%d_%s", k->n, hint);
@@ -208,9 +207,8 @@ static void add_call(Fn *f, const char *name, const Buf *args) {
 static void kernel_item(Fn *f, const Node *n) {
   Buf params = {0}, body = {0}, args = {0}, comment = {0};
   int nargs = n->nin + 1;
-  char(*names)[12] = malloc((size_t)nargs * sizeof *names), ptr[PTR_CHARS];
-  const char **arg = calloc((size_t)nargs, sizeof *arg);
-  if (!names || !arg) die("out of memory");
+  char(*names)[12] = mem_alloc((size_t)nargs, sizeof *names, "the arguments of a kernel"), ptr[PTR_CHARS];
+  const char **arg = mem_calloc((size_t)nargs, sizeof *arg, "the arguments of a kernel");
   for (int k = 0; k < nargs; k++) {
     const Node *x = k < n->nin ? n->in[k] : n;
     snprintf(names[k], sizeof names[k], k < n->nin ? "a%d" : "out", k);
@@ -287,8 +285,7 @@ static void loop_item(Fn *f, const Item *it) {
   Shape s = it->members[0]->shape;
   int cap = it->nmembers, nops = 0, nin = 0, nmask = 0;
   for (int m = 0; m < it->nmembers; m++) cap += it->members[m]->nin;
-  Operand *ops = malloc((size_t)cap * sizeof *ops);
-  if (!ops) die("out of memory");
+  Operand *ops = mem_alloc((size_t)cap, sizeof *ops, "the operands of a fused loop");
   /* inputs: every operand read from memory */
   for (int m = 0; m < it->nmembers; m++)
     for (int k = 0; k < it->members[m]->nin; k++) {
@@ -337,9 +334,8 @@ static void loop_item(Fn *f, const Item *it) {
   nmask = 0;
   for (int m = 0; m < it->nmembers; m++) {
     const Node *x = it->members[m];
-    char(*exprs)[200] = malloc((size_t)(x->nin + 1) * sizeof *exprs), streamname[24];
-    const char **arg = malloc((size_t)(x->nin + 3) * sizeof *arg);
-    if (!exprs || !arg) die("out of memory");
+    char(*exprs)[200] = mem_alloc((size_t)x->nin + 1, sizeof *exprs, "the expressions of a fused loop"), streamname[24];
+    const char **arg = mem_alloc((size_t)x->nin + 3, sizeof *arg, "the expressions of a fused loop");
     for (int k = 0; k < x->nin; k++) {
       const Node *in = x->in[k];
       int mi = member_index(it, in);
@@ -885,8 +881,7 @@ static void emit_blob(Model *md, const Graph *g) {
  * params.  Returns 0, or 1 with a message in err. */
 static int emit_weights(Model *md, const Graph *g, const EmitModel *m, char *err, size_t errlen) {
   size_t es = ir_dtype_size(md->real);
-  char *values = calloc((size_t)md->layout->trainable + 1, es);
-  if (!values) die("out of memory");
+  char *values = mem_calloc((size_t)md->layout->trainable + 1, es, "the embedded weights");
   int rc = 0;
   for (int i = 0; !rc && i < g->nparams; i++) {
     const Node *p = g->params[i];

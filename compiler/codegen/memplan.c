@@ -14,6 +14,7 @@
  * memory allocators; every buffer is 64-byte aligned so kernels can use
  * aligned vector loads.
  */
+#include "alloc.h"
 #include "plan.h"
 
 #include <stdlib.h>
@@ -54,11 +55,7 @@ static long take(FreeList *a, long size) {
 static void give_back(FreeList *a, long offset, long size) {
   int i = 0;
   while (i < a->n && a->free[i].offset < offset) i++;
-  if (a->n == a->cap) {
-    a->cap = a->cap ? 2 * a->cap : 32;
-    a->free = realloc(a->free, (size_t)a->cap * sizeof *a->free);
-    if (!a->free) die("out of memory");
-  }
+  a->free = mem_grow(a->free, a->n, &a->cap, sizeof *a->free, "the free list of the memory plan");
   for (int k = a->n; k > i; k--) a->free[k] = a->free[k - 1];
   a->free[i] = (Range){offset, size};
   a->n++;
@@ -83,8 +80,7 @@ static void read_by(const Plan *p, int *last, const Node *x, int item) {
 /* last[id]: the last item reading node id's storage; results: nitems. */
 static int *last_uses(const Plan *p) {
   const Graph *g = p->g;
-  int *last = calloc((size_t)g->nnodes + 1, sizeof *last);
-  if (!last) die("out of memory");
+  int *last = mem_calloc((size_t)g->nnodes + 1, sizeof *last, "the last uses of the memory plan");
   for (int i = 0; i < g->nnodes; i++) last[i] = -1;
   for (int it = 0; it < p->nitems; it++) {
     const Item *item = &p->items[it];
@@ -114,10 +110,10 @@ void memplan_assign(Plan *p) {
   const Graph *g = p->g;
   int *last = last_uses(p);
   FreeList a = {0};
-  bool *placed = calloc((size_t)g->nnodes + 1, sizeof *placed);
+  bool *placed = mem_calloc((size_t)g->nnodes + 1, sizeof *placed, "the memory plan");
   /* dying[it]: nodes whose last reader is item it, as a linked list */
-  int *head = malloc(((size_t)p->nitems + 1) * sizeof *head), *next = malloc(((size_t)g->nnodes + 1) * sizeof *next);
-  if (!head || !next || !placed) die("out of memory");
+  int *head = mem_alloc((size_t)p->nitems + 1, sizeof *head, "the memory plan");
+  int *next = mem_alloc((size_t)g->nnodes + 1, sizeof *next, "the memory plan");
   for (int it = 0; it <= p->nitems; it++) head[it] = -1;
   for (int i = 0; i < g->nnodes; i++) {
     if (p->loc[i].kind != LOC_ARENA) continue;

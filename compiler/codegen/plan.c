@@ -22,25 +22,20 @@
  * compute an input keeps one loop per step and kind (the cell of step t is
  * not merged with an unrelated loop), so the emitter can share their code.
  */
+#include "alloc.h"
 #include "plan.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static void *xcalloc(size_t n, size_t size) {
-  void *p = calloc(n ? n : 1, size);
-  if (!p) die("out of memory");
-  return p;
-}
 
 /* ---- parameter layout ---- */
 
 enum { PARAM_ALIGN = 16 };
 
 ParamLayout *plan_param_layout(const Graph *g) {
-  ParamLayout *l = xcalloc(1, sizeof *l);
-  l->names = xcalloc((size_t)g->nparams, sizeof *l->names);
-  l->offset = xcalloc((size_t)g->nparams, sizeof *l->offset);
+  ParamLayout *l = mem_calloc(1, sizeof *l, "the plan");
+  l->names = mem_calloc((size_t)g->nparams, sizeof *l->names, "the plan");
+  l->offset = mem_calloc((size_t)g->nparams, sizeof *l->offset, "the plan");
   for (int pass = 0; pass < 2; pass++) /* trainable first, then optimizer state */
     for (int i = 0; i < g->nparams; i++) {
       const Node *p = g->params[i];
@@ -163,11 +158,7 @@ typedef struct {
 } Builder;
 
 static void push_item(Builder *b, Item it) {
-  if (b->p->nitems == b->cap_items) {
-    b->cap_items = b->cap_items ? 2 * b->cap_items : 64;
-    b->p->items = realloc(b->p->items, (size_t)b->cap_items * sizeof *b->p->items);
-    if (!b->p->items) die("out of memory");
-  }
+  b->p->items = mem_grow(b->p->items, b->p->nitems, &b->cap_items, sizeof *b->p->items, "the items of the plan");
   b->p->items[b->p->nitems++] = it;
 }
 
@@ -203,11 +194,7 @@ static void need_in_memory(Builder *b, const Node *x) {
 
 static void add_member(Builder *b, int id, const Node *n) {
   Loop *lp = &b->loops[id];
-  if (lp->n == lp->cap) {
-    lp->cap = lp->cap ? 2 * lp->cap : 8;
-    lp->members = realloc(lp->members, (size_t)lp->cap * sizeof *lp->members);
-    if (!lp->members) die("out of memory");
-  }
+  lp->members = mem_grow(lp->members, lp->n, &lp->cap, sizeof *lp->members, "the members of a fused loop");
   lp->members[lp->n++] = n;
   b->loop_of[n->id] = id;
 }
@@ -229,8 +216,7 @@ static void fuse(Builder *b, const Node *n) {
     if (id >= 0) close_loop(b, id);
   }
   if (join < 0) {
-    b->loops = realloc(b->loops, (size_t)(b->nloops + 1) * sizeof *b->loops);
-    if (!b->loops) die("out of memory");
+    b->loops = mem_realloc(b->loops, (size_t)b->nloops + 1, sizeof *b->loops, "the fused loops of the plan");
     b->loops[b->nloops] = (Loop){.item = -1};
     join = b->nloops++;
   }
@@ -332,11 +318,11 @@ static void place_leaf(Plan *p, const Node *n, const ParamLayout *layout) {
 }
 
 Plan *plan_build(const Graph *g, const ParamLayout *layout) {
-  Plan *p = xcalloc(1, sizeof *p);
+  Plan *p = mem_calloc(1, sizeof *p, "the plan");
   p->g = g;
-  p->loc = xcalloc((size_t)g->nnodes, sizeof *p->loc);
-  Builder b = {.p = p, .loop_of = xcalloc((size_t)g->nnodes, sizeof(int)),
-               .part = xcalloc((size_t)g->nnodes, sizeof(bool))};
+  p->loc = mem_calloc((size_t)g->nnodes, sizeof *p->loc, "the plan");
+  Builder b = {.p = p, .loop_of = mem_calloc((size_t)g->nnodes, sizeof(int), "the plan"),
+               .part = mem_calloc((size_t)g->nnodes, sizeof(bool), "the plan")};
   for (int i = 0; i < g->nnodes; i++) b.loop_of[i] = -1;
   for (int i = 0; i < g->nnodes; i++) {
     const Node *n = g->nodes[i];

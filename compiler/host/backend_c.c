@@ -24,6 +24,7 @@
  * bug with shuffles of 8 doubles (emit_c.c, tests/backend/gcc_v8df_shuffle.c).
  */
 #define _POSIX_C_SOURCE 200809L
+#include "alloc.h"
 #include "backend_c.h"
 
 #include <dlfcn.h>
@@ -121,8 +122,7 @@ int backend_c_compile(const char *c, const char *flags, const char *so, char *er
   int argc = 1;
   for (int i = 0; i < NFIXED; i++) argv[argc++] = (char *)fixed_args[i];
   flags = flags ? flags : backend_c_cflags();
-  char *words = malloc(strlen(flags) + 1);
-  if (!words) die("out of memory");
+  char *words = mem_alloc(strlen(flags) + 1, 1, "the compiler's flags");
   strcpy(words, flags);
   for (char *w = strtok(words, " \t"); w && argc < MAX_ARGS - 5; w = strtok(NULL, " \t")) argv[argc++] = w;
   argv[argc++] = "-o", argv[argc++] = (char *)so, argv[argc++] = (char *)c, argv[argc++] = "-lm";
@@ -227,12 +227,6 @@ static int load_model(Model *m, const char *so, const char *name, char *err, siz
   return 0;
 }
 
-static void *xcalloc(size_t n, size_t size) {
-  void *p = calloc(n ? n : 1, size ? size : 1);
-  if (!p) die("out of memory");
-  return p;
-}
-
 /* A loaded model bound to one graph's buffers. */
 struct BackendC {
   Model m;
@@ -263,7 +257,7 @@ static int bind_grad(BackendC *b, const Node *x, const void *value, char *err, s
 
 BackendC *backend_c_load(const char *so, const Graph *g, Goal goal, const StFile *weights, const StFile *inputs,
                          char *err, size_t errlen) {
-  BackendC *b = xcalloc(1, sizeof *b);
+  BackendC *b = mem_calloc(1, sizeof *b, "a loaded model");
   Model *m = &b->m;
   b->g = g;
   err[0] = 0;
@@ -273,10 +267,13 @@ BackendC *backend_c_load(const char *so, const Graph *g, Goal goal, const StFile
   }
   b->fn = goal == GOAL_PREDICT ? 0 : goal == GOAL_GRAD ? 1 : goal == GOAL_STEP ? 2 : goal == GOAL_APPLY ? 3 : 4;
   long total = params_elems(m);
-  b->params = xcalloc((size_t)total, m->es), b->grads = xcalloc((size_t)total, m->es);
-  b->arena = xcalloc((size_t)m->arena[b->fn], 1);
-  b->in = xcalloc((size_t)g->ninputs, sizeof *b->in), b->ordered = xcalloc(MAX_INPUTS, sizeof *b->ordered);
-  b->outs = xcalloc((size_t)g->nresults, sizeof *b->outs), b->metrics = xcalloc((size_t)g->nresults, sizeof *b->metrics);
+  b->params = mem_calloc((size_t)total, m->es, "the parameters of the generated code");
+  b->grads = mem_calloc((size_t)total, m->es, "the gradients of the generated code");
+  b->arena = mem_calloc((size_t)m->arena[b->fn], 1, "the arena of the generated code");
+  b->in = mem_calloc((size_t)g->ninputs, sizeof *b->in, "the buffers of the generated code");
+  b->ordered = mem_calloc(MAX_INPUTS, sizeof *b->ordered, "the buffers of the generated code");
+  b->outs = mem_calloc((size_t)g->nresults, sizeof *b->outs, "the buffers of the generated code");
+  b->metrics = mem_calloc((size_t)g->nresults, sizeof *b->metrics, "the buffers of the generated code");
   int rc = 0;
   /* every parameter the code reads: those of g and, for a step, the optimizer state */
   for (int i = 0; !rc && i < g->nparams; i++) {
@@ -287,14 +284,15 @@ BackendC *backend_c_load(const char *so, const Graph *g, Goal goal, const StFile
   }
   for (int i = 0; !rc && i < g->ninputs; i++) {
     const Node *x = g->inputs[i];
-    b->in[i] = xcalloc((size_t)ir_numel(x->shape), ir_dtype_size(x->dtype));
+    b->in[i] = mem_calloc((size_t)ir_numel(x->shape), ir_dtype_size(x->dtype), "an input of the generated code");
     rc = bind_load(inputs, x, b->in[i], err, errlen);
     if (!rc && goal == GOAL_APPLY) rc = bind_grad(b, x, b->in[i], err, errlen);
   }
   int no = 0, nm = 0;
   for (int i = 0; i < g->nresults; i++) {
     const Result *r = &g->results[i];
-    void *buf = xcalloc((size_t)ir_numel(r->node->shape), ir_dtype_size(r->node->dtype));
+    void *buf = mem_calloc((size_t)ir_numel(r->node->shape), ir_dtype_size(r->node->dtype),
+                           "a result of the generated code");
     if (r->role == ROLE_OUTPUT) b->outs[no++] = buf;
     else if (r->role == ROLE_METRIC) b->metrics[nm++] = buf;
     else free(buf);

@@ -9,6 +9,7 @@
  * [0, attr.max).  Every message starts "PATH: tensor 'NAME' " so the user
  * knows which file and entry to fix.  On error buf holds unspecified values.
  */
+#include "alloc.h"
 #include "bind.h"
 
 #include <inttypes.h>
@@ -129,8 +130,11 @@ void bind_store(StFile *f, const char *name, const Node *n, const void *buf) {
   static const StDType st_of[] = {[DT_F32] = ST_F32, [DT_F64] = ST_F64, [DT_I32] = ST_I32};
   int64_t dims[IR_MAXDIM];
   bind_dims(n->shape, dims);
-  if (!st_add(f, name, st_of[n->dtype], n->shape.rank, dims, buf))
-    die("out of memory storing tensor '%s'", name);
+  if (!st_add(f, name, st_of[n->dtype], n->shape.rank, dims, buf)) {
+    char what[300];
+    snprintf(what, sizeof what, "tensor '%s'", name);
+    mem_fail(size_mul((size_t)ir_numel(n->shape), ir_dtype_size(n->dtype)), what);
+  }
 }
 
 /* Fills the leaves of `list` from file f. */

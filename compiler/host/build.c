@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc.h"
 #include "bind.h"
 #include "emit_c.h"
 #include "pipeline.h"
@@ -50,8 +51,7 @@ static int check_for_c(const Graph *g, const char *spec) {
 
 static int write_atomic(const char *path, const char *text, char *err, size_t errlen) {
   size_t n = strlen(path) + 5;
-  char *tmp = malloc(n);
-  if (!tmp) die("out of memory");
+  char *tmp = mem_alloc(n, 1, "a file name");
   snprintf(tmp, n, "%s.tmp", path);
   FILE *f = fopen(tmp, "w");
   size_t len = strlen(text);
@@ -68,8 +68,7 @@ static int write_atomic(const char *path, const char *text, char *err, size_t er
 
 static char *join_path(const char *dir, const char *name, const char *ext) {
   size_t n = strlen(dir) + strlen(name) + strlen(ext) + 2;
-  char *p = malloc(n);
-  if (!p) die("out of memory");
+  char *p = mem_alloc(n, 1, "a file name");
   snprintf(p, n, "%s/%s%s", dir, name, ext);
   return p;
 }

@@ -19,6 +19,7 @@
  * skipped; everything else the file includes is checked like the file.
  * Violations print like clang's diagnostics: "file:line:col: error: ...".
  */
+#include "alloc.h"
 #include "check.h"
 
 #include <clang-c/Index.h>
@@ -91,15 +92,6 @@ typedef struct {
   int ncalls, capcalls;
 } CheckWalk;
 
-/* Room for one more element in a growable array of n elements. */
-static void *grow(void *p, int n, int *cap, size_t size) {
-  if (n < *cap) return p;
-  *cap = *cap ? 2 * *cap : 16;
-  p = realloc(p, (size_t)*cap * size);
-  if (!p) die("out of memory");
-  return p;
-}
-
 static enum CXCursorKind kind(CXCursor c) { return clang_getCursorKind(c); }
 
 /* Prints "file:line:col: error: <fmt ...> (why)" at the place the code
@@ -149,8 +141,7 @@ static int *slot_of(CheckWalk *w, const char *usr) {
 static void rehash(CheckWalk *w) {
   free(w->slots);
   w->nslots = w->nslots ? 2 * w->nslots : 64;
-  w->slots = calloc((size_t)w->nslots, sizeof *w->slots);
-  if (!w->slots) die("out of memory");
+  w->slots = mem_calloc((size_t)w->nslots, sizeof *w->slots, "the functions of a C file");
   for (int i = 0; i < w->nfuncs; i++) *slot_of(w, clang_getCString(w->funcs[i].usr)) = i + 1;
 }
 
@@ -163,14 +154,14 @@ static int func_node(CheckWalk *w, CXCursor f) {
     clang_disposeString(usr);
     return *slot - 1;
   }
-  w->funcs = grow(w->funcs, w->nfuncs, &w->capfuncs, sizeof *w->funcs);
+  w->funcs = mem_grow(w->funcs, w->nfuncs, &w->capfuncs, sizeof *w->funcs, "the functions of a C file");
   w->funcs[w->nfuncs] = (CheckFunc){.usr = usr, .name = clang_getCursorSpelling(f)};
   *slot = ++w->nfuncs;
   return w->nfuncs - 1;
 }
 
 static void add_call(CheckWalk *w, int to, CXSourceLocation at) {
-  w->calls = grow(w->calls, w->ncalls, &w->capcalls, sizeof *w->calls);
+  w->calls = mem_grow(w->calls, w->ncalls, &w->capcalls, sizeof *w->calls, "the calls of a C file");
   w->calls[w->ncalls++] = (CheckCall){w->fn, to, at};
 }
 
@@ -185,8 +176,7 @@ static void report_cycle(CheckWalk *w, const int *path, int depth, const CheckCa
   while (path[k] != call->to) k--;
   size_t len = strlen(func_name(w, call->to)) + 3;
   for (int i = k; i < depth; i++) len += strlen(func_name(w, path[i])) + 6;
-  char *cycle = malloc(len), *p = cycle;
-  if (!cycle) die("out of memory");
+  char *cycle = mem_alloc(len, 1, "a cycle of calls"), *p = cycle;
   for (int i = k; i < depth; i++) p += sprintf(p, "'%s' -> ", func_name(w, path[i]));
   sprintf(p, "'%s'", func_name(w, call->to));
   violation(w, call->at, RULE_RECURSION, "recursion %s is not allowed", cycle);
@@ -197,10 +187,9 @@ static void report_cycle(CheckWalk *w, const int *path, int depth, const CheckCa
  * turn, where a call to a function still on the search path is a back edge. */
 static void check_recursion(CheckWalk *w) {
   int n = w->nfuncs;
-  int *state = calloc((size_t)n + 1, sizeof *state); /* 0 unseen, 1 on the path, 2 done */
-  int *path = malloc(((size_t)n + 1) * sizeof *path); /* + 1: no zero-size allocation */
-  int *next = malloc(((size_t)n + 1) * sizeof *next); /* each function's next call to follow */
-  if (!state || !path || !next) die("out of memory");
+  int *state = mem_calloc((size_t)n + 1, sizeof *state, "the call graph"); /* 0 unseen, 1 on the path, 2 done */
+  int *path = mem_alloc((size_t)n + 1, sizeof *path, "the call graph");
+  int *next = mem_alloc((size_t)n + 1, sizeof *next, "the call graph"); /* each function's next call to follow */
   for (int root = 0; root < n; root++) {
     if (state[root]) continue;
     int depth = 1;

@@ -14,6 +14,7 @@
  * h = 1e-5 balances the truncation error of the central difference (~h^2)
  * against the rounding of the loss (~eps |L| / h) in double precision.
  */
+#include "alloc.h"
 #include "gradcheck.h"
 
 #include <math.h>
@@ -131,8 +132,7 @@ static double gc_check(Interp *it, const Node *loss, const Node *p, const double
 
 /* The analytic gradients of the trainable parameters, in g->params order. */
 static double **gc_analytic(const Graph *g, Interp *it) {
-  double **grads = calloc((size_t)g->nparams + 1, sizeof *grads);
-  if (!grads) die("out of memory");
+  double **grads = mem_calloc((size_t)g->nparams + 1, sizeof *grads, "the gradients of gradcheck");
   for (int i = 0; i < g->nparams; i++) {
     const Node *p = g->params[i];
     if (!p->attr.trainable) continue;
@@ -140,9 +140,8 @@ static double **gc_analytic(const Graph *g, Interp *it) {
     snprintf(name, sizeof name, "grad.%s", p->attr.name);
     const Node *d = ir_find_result(g, ROLE_GRAD, name);
     if (!d) die("gradcheck: the graph has no result %s", name);
-    size_t size = (size_t)ir_numel(p->shape) * sizeof(double);
-    grads[i] = malloc(size);
-    if (!grads[i]) die("out of memory");
+    size_t size = size_mul((size_t)ir_numel(p->shape), sizeof(double));
+    grads[i] = mem_alloc(size, 1, "the gradients of gradcheck");
     memcpy(grads[i], interp_value(it, d), size);
   }
   return grads;

@@ -10,6 +10,7 @@
  * Sample inputs (init_input) draw from the input's name the same way:
  * floats N(0, 1), integer ids floor(u * bound).
  */
+#include "alloc.h"
 #include "init.h"
 
 #include <stdlib.h>
@@ -18,11 +19,7 @@
 #define RNNC_INIT_SIZES
 #include "rnnc_init.h"
 
-static double *init_alloc(long n) {
-  double *p = malloc((size_t)(n > 0 ? n : 1) * sizeof *p);
-  if (!p) die("out of memory (%ld doubles)", n);
-  return p;
-}
+static double *init_alloc(long n) { return mem_alloc((size_t)(n > 0 ? n : 0), sizeof(double), "initial values"); }
 
 /* Stores the double values v in dtype dt (a float type) at buf. */
 static void init_store(DType dt, const double *v, long n, void *buf) {

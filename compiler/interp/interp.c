@@ -21,6 +21,7 @@
  * is the general strided path: runs along the last axis (operand stride 0 or
  * 1), each started at offsets computed from the run's index.
  */
+#include "alloc.h"
 #include "interp.h"
 #define RNNC_RAND_DROPOUT
 #include "rnnc_rand.h"
@@ -61,13 +62,7 @@ void interp_fail(InterpCtx *c, const Node *n, const char *fmt, ...) {
   c->failed = n;
 }
 
-static void *xmalloc(size_t size) {
-  void *p = malloc(size);
-  if (!p) die("out of memory (%zu bytes)", size);
-  return p;
-}
-
-static size_t bytes(const Node *n) { return (size_t)ir_numel(n->shape) * ir_dtype_size(n->dtype); }
+static size_t bytes(const Node *n) { return size_mul((size_t)ir_numel(n->shape), ir_dtype_size(n->dtype)); }
 
 /* Element i of a buffer of elements of es bytes. */
 static void *at(const void *buf, long i, size_t es) { return (char *)buf + (size_t)i * es; }
@@ -321,7 +316,7 @@ KERNEL(MATMUL) {
   const Shape *as = &n->in[0]->shape;
   bool ta = n->attr.ta, tb = n->attr.tb;
   long m = n->shape.dim[0], nn = n->shape.dim[1], k = ta ? as->dim[0] : as->dim[1];
-  void *col = ta ? xmalloc((size_t)k * ir_dtype_size(n->dtype)) : NULL;
+  void *col = ta ? mem_alloc((size_t)k, ir_dtype_size(n->dtype), "a column of a matrix product") : NULL;
   BY_DTYPE(n->dtype, matmul, out, in[0], in[1], col, m, k, nn, ta, tb);
   free(col);
 }
@@ -576,12 +571,11 @@ static bool is_leaf(const Node *n) { return n->op == OP_PARAM || n->op == OP_INP
 
 Interp *interp_new(const Graph *g, uint64_t seed) {
   int n = g->nnodes, maxin = 1;
-  Interp *it = xmalloc(sizeof *it);
+  Interp *it = mem_alloc(1, sizeof *it, "the interpreter");
   *it = (Interp){.g = g, .ctx = {.seed = seed}};
-  it->buf = calloc((size_t)n + 1, sizeof *it->buf);
-  it->last = calloc((size_t)n + 1, sizeof *it->last);
-  it->keep = calloc((size_t)n + 1, sizeof *it->keep);
-  if (!it->buf || !it->last || !it->keep) die("out of memory for %d nodes", n);
+  it->buf = mem_calloc((size_t)n + 1, sizeof *it->buf, "the interpreter's buffers");
+  it->last = mem_calloc((size_t)n + 1, sizeof *it->last, "the interpreter's buffers");
+  it->keep = mem_calloc((size_t)n + 1, sizeof *it->keep, "the interpreter's buffers");
   for (int i = 0; i < n; i++) {
     const Node *x = g->nodes[i];
     if (x->id != i) die("interpreter needs a scheduled graph: node at %d has id %d", i, x->id);
@@ -594,12 +588,11 @@ Interp *interp_new(const Graph *g, uint64_t seed) {
     }
     if (is_leaf(x)) {
       it->keep[i] = true;
-      it->buf[i] = calloc(1, bytes(x));
-      if (!it->buf[i]) die("out of memory for leaf '%s'", x->attr.name);
+      it->buf[i] = mem_calloc(1, bytes(x), "a parameter or input of the interpreter");
     }
   }
   for (int i = 0; i < g->nresults; i++) it->keep[g->results[i].node->id] = true;
-  it->args = xmalloc((size_t)maxin * sizeof *it->args);
+  it->args = mem_alloc((size_t)maxin, sizeof *it->args, "the interpreter's arguments");
   return it;
 }
 
@@ -672,7 +665,7 @@ int interp_exec(Interp *it, char *err, size_t errlen) {
   for (int i = 0; i < g->nnodes; i++) {
     const Node *x = g->nodes[i];
     if (is_leaf(x)) continue;
-    if (!it->buf[i]) it->buf[i] = xmalloc(bytes(x)); /* results keep theirs across runs */
+    if (!it->buf[i]) it->buf[i] = mem_alloc(1, bytes(x), "a value of the interpreter"); /* results keep theirs across runs */
     for (int k = 0; k < x->nin; k++) it->args[k] = it->buf[x->in[k]->id];
     op_rules[x->op](&it->ctx, x, it->buf[i], it->args);
     if (it->ctx.failed) {

@@ -8,10 +8,14 @@
  *
  * Node creation runs the op's shape rule immediately (ops.def, shape.c), so a
  * node never exists without a valid shape; the front end turns a failure
- * into an error at the spec line, passes treat it as a compiler bug.
+ * into an error at the spec line, passes treat it as a compiler bug.  A node
+ * past IR_MAX_NODES or a tensor past IR_MAX_ELEMENTS is the user's size, not
+ * a bug, wherever it is made: an error at the spec line, exit 1.
  */
 #include "ir.h"
+#include "alloc.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,12 +36,11 @@ struct Arena {
 };
 
 void *ir_alloc(Graph *g, size_t size) {
-  size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+  size = size_add(size, sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
   Block *b = g->arena->head;
   if (!b || b->used + size > b->size) {
     size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
-    b = malloc(sizeof(Block) + cap);
-    if (!b) die("out of memory (%zu bytes)", cap);
+    b = mem_alloc(size_add(sizeof(Block), cap), 1, "the graph");
     b->next = g->arena->head;
     b->used = 0;
     b->size = cap;
@@ -66,8 +69,8 @@ char *ir_fmt(Graph *g, const char *fmt, ...) {
 /* Appends item to a growable array of elements of size `elem` held in g. */
 static void *grow(Graph *g, void *arr, int n, int *cap, size_t elem) {
   if (n < *cap) return arr;
-  int ncap = *cap ? *cap * 2 : 16;
-  void *p = ir_alloc(g, (size_t)ncap * elem);
+  int ncap = *cap ? *cap * 2 : 16; /* no overflow: node counts stop at IR_MAX_NODES */
+  void *p = ir_alloc(g, size_mul((size_t)ncap, elem));
   if (n) memcpy(p, arr, (size_t)n * elem);
   *cap = ncap;
   return p;
@@ -82,8 +85,7 @@ static void *grow(Graph *g, void *arr, int n, int *cap, size_t elem) {
 /* ---- graphs ---- */
 
 Graph *ir_graph_new(void) {
-  Arena *a = calloc(1, sizeof *a);
-  if (!a) die("out of memory");
+  Arena *a = mem_calloc(1, sizeof *a, "a graph");
   Graph tmp = {.arena = a};
   Graph *g = ir_alloc(&tmp, sizeof *g);
   g->arena = a;
@@ -102,6 +104,22 @@ void ir_graph_free(Graph *g) {
 }
 
 /* ---- nodes ---- */
+
+static const char *shape_text(Shape s, char *buf, size_t len);
+
+/* The user's sizes (see IR_MAX_NODES): reported at the spec line being
+ * built (passes stamp the line of the nodes they replace). */
+static void check_sizes(const Graph *g, const Node *n) {
+  if (g->nnodes >= IR_MAX_NODES)
+    ir_user_error((SrcLoc){g->loc.file, 0},
+                  "the graph grows past %d nodes (the limit) at batch %d and %d steps; use fewer --steps",
+                  IR_MAX_NODES, g->cfg.batch, g->cfg.steps);
+  if (ir_numel(n->shape) > IR_MAX_ELEMENTS) {
+    char shape[64];
+    ir_user_error(g->loc, "a tensor of shape %s has %ld elements, more than the limit of %ld",
+                  shape_text(n->shape, shape, sizeof shape), ir_numel(n->shape), IR_MAX_ELEMENTS);
+  }
+}
 
 Node *ir_try_node(Graph *g, OpKind op, int nin, Node *const *in, const Attr *attr) {
   const OpInfo *info = &ir_ops[op];
@@ -124,6 +142,7 @@ Node *ir_try_node(Graph *g, OpKind op, int nin, Node *const *in, const Attr *att
     snprintf(g->err, sizeof g->err, "%s", err);
     return NULL;
   }
+  check_sizes(g, n);
   n->id = g->nnodes;
   PUSH(g, g->nodes, g->nnodes, g->capnodes, n);
   return n;
@@ -226,18 +245,21 @@ bool ir_shape_eq(Shape a, Shape b) {
 }
 
 long ir_numel(Shape s) {
-  long n = 1;
-  for (int i = 0; i < s.rank; i++) n *= s.dim[i];
-  return n;
+  size_t n = 1;
+  for (int i = 0; i < s.rank; i++) n = size_mul(n, s.dim[i] > 0 ? (size_t)s.dim[i] : 0);
+  return n > LONG_MAX ? LONG_MAX : (long)n; /* saturated: past every limit */
+}
+
+static const char *shape_text(Shape s, char *buf, size_t len) {
+  int k = snprintf(buf, len, "[");
+  for (int i = 0; i < s.rank; i++) k += snprintf(buf + k, len - (size_t)k, "%s%d", i ? ", " : "", s.dim[i]);
+  snprintf(buf + k, len - (size_t)k, "]");
+  return buf;
 }
 
 const char *ir_shape_str(Graph *g, Shape s) {
   char buf[64];
-  int k = snprintf(buf, sizeof buf, "[");
-  for (int i = 0; i < s.rank; i++)
-    k += snprintf(buf + k, sizeof buf - (size_t)k, "%s%d", i ? ", " : "", s.dim[i]);
-  snprintf(buf + k, sizeof buf - (size_t)k, "]");
-  return ir_strdup(g, buf);
+  return ir_strdup(g, shape_text(s, buf, sizeof buf));
 }
 
 size_t ir_dtype_size(DType dt) { return dt == DT_F64 ? 8 : 4; }

@@ -243,4 +243,20 @@ void ir_json_string(void *file, const char *s);
  * The same text format is used by `--dump-after` and the IR tests. */
 void ir_print(const Graph *g, void *file /* FILE* */);
 
+/* ---- sizes (enforced by ir.c, main.c and checkpoint.c) ---- */
+
+/* The largest run anything may ask for: a spec, the command line, a
+ * checkpoint.  Every count rnnc allocates by is bounded by these, so a size
+ * computed from them cannot overflow (alloc.h) and a request past them is a
+ * user error naming the limit. */
+enum {
+  IR_MAX_BATCH = 1 << 20,
+  IR_MAX_STEPS = 1 << 20,
+  /* nodes of one graph: the unrolled graph grows with the steps, and every
+   * pass keeps arrays by node (about 1 GB of compiler memory at the cap) */
+  IR_MAX_NODES = 1 << 22,
+};
+/* elements of one tensor: any product of its dims fits an int */
+#define IR_MAX_ELEMENTS 2147483647L
+
 #endif

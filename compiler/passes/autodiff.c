@@ -226,11 +226,7 @@ typedef struct {
 } Terms;
 
 static void add_term(Terms *t, Node *d) {
-  if (t->n == t->cap) {
-    t->cap = t->cap ? 2 * t->cap : 2;
-    t->terms = realloc(t->terms, (size_t)t->cap * sizeof *t->terms);
-    if (!t->terms) die("out of memory");
-  }
+  t->terms = mem_grow(t->terms, t->n, &t->cap, sizeof *t->terms, "the gradient terms of a node");
   t->terms[t->n++] = d;
 }
 
@@ -240,8 +236,7 @@ static Node *total(Graph *g, Terms *t) {
 
 /* needs[i]: node i depends on a trainable parameter through differentiable ops. */
 static bool *find_needs(Graph *g, int n) {
-  bool *needs = calloc((size_t)n, sizeof *needs);
-  if (!needs) die("out of memory");
+  bool *needs = mem_calloc((size_t)n, sizeof *needs, "the nodes autodiff differentiates");
   for (int i = 0; i < n; i++) {
     Node *x = g->nodes[i];
     if (x->op == OP_PARAM) needs[i] = x->attr.trainable;
@@ -252,8 +247,7 @@ static bool *find_needs(Graph *g, int n) {
 }
 
 static void backprop(Graph *g, Node *x, Node *dy, const bool *needs, Terms *terms) {
-  Node *dx[x->nin];
-  memset(dx, 0, sizeof dx);
+  Node **dx = mem_calloc((size_t)x->nin, sizeof *dx, "the gradients of a node's inputs");
   g->loc = x->loc;
   op_rules[x->op](g, x, dy, dx);
   for (int k = 0; k < x->nin; k++) {
@@ -264,6 +258,7 @@ static void backprop(Graph *g, Node *x, Node *dy, const bool *needs, Terms *term
           ir_shape_str(g, dx[k]->shape), ir_shape_str(g, in->shape));
     add_term(&terms[in->id], dx[k]);
   }
+  free(dx);
 }
 
 void pass_autodiff(Graph *g) {
@@ -271,9 +266,8 @@ void pass_autodiff(Graph *g) {
   if (!loss) die("autodiff: the graph has no loss");
   int n = g->nnodes;
   bool *needs = find_needs(g, n);
-  Terms *terms = calloc((size_t)n, sizeof *terms);
-  Node **grad = calloc((size_t)n, sizeof *grad);
-  if (!terms || !grad) die("out of memory");
+  Terms *terms = mem_calloc((size_t)n, sizeof *terms, "the gradient terms of every node");
+  Node **grad = mem_calloc((size_t)n, sizeof *grad, "the gradients of every node");
   g->loc = loss->loc;
   add_term(&terms[loss->id], ir_const(g, 1, loss->shape, loss->dtype));
   for (int i = loss->id; i >= 0; i--) {

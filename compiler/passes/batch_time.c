@@ -64,11 +64,7 @@ static Node *now(const Batch *b, Node *x) {
 }
 
 static Node *remember(Batch *b, Node *x) {
-  if (b->nstacks == b->capstacks) {
-    b->capstacks = b->capstacks ? 2 * b->capstacks : 16;
-    b->stacks = realloc(b->stacks, (size_t)b->capstacks * sizeof *b->stacks);
-    if (!b->stacks) die("out of memory");
-  }
+  b->stacks = mem_grow(b->stacks, b->nstacks, &b->capstacks, sizeof *b->stacks, "the stacks of batch_time");
   return b->stacks[b->nstacks++] = x;
 }
 
@@ -104,11 +100,12 @@ static Node *source_in_order(Node *const *v, int k) {
  * one along axis 0 (which a slice reads in place: the weight gradient of
  * W_hh has no step 0, and shares the stack of dz that W_ih's gradient made). */
 static bool order_of_stack(const Batch *b, Node *const *v, int k, int *perm) {
-  for (int s = 0; s < b->nstacks; s++) {
+  bool *used = mem_alloc((size_t)k, sizeof *used, "the steps of a stack"), all = false;
+  for (int s = 0; s < b->nstacks && !all; s++) {
     Node *st = b->stacks[s];
     if (st->op != OP_STACK || st->nin < k || (st->nin > k && st->attr.axis != 0)) continue;
-    for (int start = 0; start + k <= st->nin; start++) {
-      bool used[k], all = true;
+    for (int start = 0; start + k <= st->nin && !all; start++) {
+      all = true;
       for (int i = 0; i < k; i++) used[i] = false;
       for (int j = 0; j < k && all; j++) {
         perm[j] = -1;
@@ -116,19 +113,29 @@ static bool order_of_stack(const Batch *b, Node *const *v, int k, int *perm) {
           if (!used[i] && v[i] == now(b, st->in[start + j])) perm[j] = i, used[i] = true;
         all = perm[j] >= 0;
       }
-      if (all) return true;
     }
   }
-  return false;
+  free(used);
+  return all;
 }
 
-/* Creation order: forward values are made step by step. */
+typedef struct {
+  int id, i;
+} IdAt;
+
+static int by_id_then_place(const void *pa, const void *pb) {
+  const IdAt *x = pa, *y = pb;
+  return x->id != y->id ? (x->id > y->id) - (x->id < y->id) : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Creation order: forward values are made step by step (ties keep their
+ * place; a sort, as k is the number of steps). */
 static void order_of_ids(Node *const *v, int k, int *perm) {
-  for (int i = 0; i < k; i++) {
-    int j = i;
-    for (; j > 0 && v[perm[j - 1]]->id > v[i]->id; j--) perm[j] = perm[j - 1];
-    perm[j] = i;
-  }
+  IdAt *a = mem_alloc((size_t)k, sizeof *a, "the step order of a sum");
+  for (int i = 0; i < k; i++) a[i] = (IdAt){v[i]->id, i};
+  qsort(a, (size_t)k, sizeof *a, by_id_then_place);
+  for (int j = 0; j < k; j++) perm[j] = a[j].i;
+  free(a);
 }
 
 static bool order_of_selects(Node *const *v, int k, int *perm) {
@@ -155,11 +162,16 @@ static void order_values(const Batch *b, Node *const *v, int k, int *perm) {
  * is then one contiguous block, which plan.c lets the step's producer write
  * in place, so that the stack copies nothing.  Axis 1 is for values that
  * pair with the selects of an X [B, T, ...], read in place. */
-static Node *stacked(Batch *b, Node *const *v, int k, const int *perm, int axis) {
-  Node *in[k];
+/* v[perm[0..k)] in a new array (the caller frees it). */
+static Node **permuted(Node *const *v, int k, const int *perm) {
+  Node **in = mem_alloc((size_t)k, sizeof *in, "the steps of a stack");
   for (int j = 0; j < k; j++) in[j] = v[perm[j]];
-  Node *x = axis != 0 ? source_in_order(in, k) : NULL;
-  if (x) return now(b, x);
+  return in;
+}
+
+/* An earlier stack holding in[0..k) (the whole of it or a run along axis 0)
+ * with its steps along `axis` (any if axis < 0), else NULL. */
+static Node *earlier_stack(Batch *b, Node *const *in, int k, int axis) {
   for (int s = 0; s < b->nstacks; s++) {
     Node *st = b->stacks[s];
     if (st->op != OP_STACK || st->nin < k || (axis >= 0 && st->attr.axis != axis)) continue;
@@ -170,8 +182,17 @@ static Node *stacked(Batch *b, Node *const *v, int k, const int *perm, int axis)
       if (same) return ir_slice(b->g, OP_SLICE, st, 0, start, k);
     }
   }
-  Attr at = {.axis = axis == 1};
-  return remember(b, ir_node(b->g, OP_STACK, k, in, &at));
+  return NULL;
+}
+
+static Node *stacked(Batch *b, Node *const *v, int k, const int *perm, int axis) {
+  Node **in = permuted(v, k, perm);
+  Node *x = axis != 0 ? source_in_order(in, k) : NULL;
+  if (x) x = now(b, x);
+  else x = earlier_stack(b, in, k, axis);
+  if (!x) x = remember(b, ir_node(b->g, OP_STACK, k, in, &(Attr){.axis = axis == 1}));
+  free(in);
+  return x;
 }
 
 /* The axis of the steps in what stacked() returned. */
@@ -181,9 +202,10 @@ static int steps_axis(const Node *x) {
 
 /* Are v[perm[0..k)] the selects of an X in order (stacked along axis 1 for free)? */
 static bool selects_in_order(Node *const *v, int k, const int *perm) {
-  Node *in[k];
-  for (int j = 0; j < k; j++) in[j] = v[perm[j]];
-  return source_in_order(in, k) != NULL;
+  Node **in = permuted(v, k, perm);
+  bool in_order = source_in_order(in, k) != NULL;
+  free(in);
+  return in_order;
 }
 
 /* A [B, k, ...] or [k, B, ...] tensor as [B*k, ...] rows (row b*k + t, or
@@ -218,22 +240,13 @@ static bool is_bias_grad(const Node *t, const Node *first) {
   return t->shape.rank < x.rank && x.rank < IR_MAXDIM && (!first || ir_shape_eq(x, first->in[0]->shape));
 }
 
-/* Replaces the terms of `sum` that `is_term` accepts (at least two) by one
- * node; the others stay. */
-static void batch_sum(Batch *b, Node *sum, bool (*is_term)(const Node *, const Node *)) {
-  Node *cur = now(b, sum); /* rewrite 1 may have made a new addn of the other terms */
-  if (cur->op != OP_ADDN) return;
-  int n = cur->nin, k = 0, nrest = 0;
-  Node *term[n], *rest[n + 1], *p[n], *q[n];
-  for (int i = 0; i < n; i++) {
-    Node *t = now(b, cur->in[i]);
-    if (is_term(t, k ? term[0] : NULL)) term[k++] = t;
-    else rest[nrest++] = t;
-  }
-  if (k < 2) return;
+/* Replaces `sum` by one node for term[0..k) plus rest[0..nrest) (p and q:
+ * room for k nodes each). */
+static void merge_terms(Batch *b, Node *sum, Node *const *term, int k, Node **rest, int nrest, Node **p,
+                        Node **q) {
   Graph *g = b->g;
   g->loc = sum->loc;
-  int perm[k];
+  int *perm = mem_alloc((size_t)k, sizeof *perm, "the step order of a sum");
   for (int i = 0; i < k; i++) p[i] = now(b, term[i]->in[0]);
   if (term[0]->op == OP_MATMUL) {
     for (int i = 0; i < k; i++) q[i] = now(b, term[i]->in[1]);
@@ -254,6 +267,25 @@ static void batch_sum(Batch *b, Node *sum, bool (*is_term)(const Node *, const N
     rest[nrest++] = ir_shaped(g, OP_SUM_TO, stacked(b, p, k, perm, -1), sum->shape);
   }
   b->repl[sum->id] = nrest == 1 ? rest[0] : ir_node(g, OP_ADDN, nrest, rest, NULL);
+  free(perm);
+}
+
+/* Replaces the terms of `sum` that `is_term` accepts (at least two) by one
+ * node; the others stay. */
+static void batch_sum(Batch *b, Node *sum, bool (*is_term)(const Node *, const Node *)) {
+  Node *cur = now(b, sum); /* rewrite 1 may have made a new addn of the other terms */
+  if (cur->op != OP_ADDN) return;
+  int n = cur->nin, k = 0, nrest = 0;
+  /* term, rest (one more: the merged term), p, q: n each */
+  Node **scratch = mem_alloc(4 * (size_t)n + 1, sizeof *scratch, "the terms of a sum");
+  Node **term = scratch, **rest = term + n, **p = rest + n + 1, **q = p + n;
+  for (int i = 0; i < n; i++) {
+    Node *t = now(b, cur->in[i]);
+    if (is_term(t, k ? term[0] : NULL)) term[k++] = t;
+    else rest[nrest++] = t;
+  }
+  if (k >= 2) merge_terms(b, sum, term, k, rest, nrest, p, q);
+  free(scratch);
 }
 
 /* ---- 3: products with one weight ---- */
@@ -261,9 +293,8 @@ static void batch_sum(Batch *b, Node *sum, bool (*is_term)(const Node *, const N
 /* Does any of a[0..k) depend on a member of the group (member[id] set)? */
 static bool depends_on_group(const Batch *b, Node *const *a, int k, const bool *member) {
   int n = b->g->nnodes;
-  bool *seen = calloc((size_t)n, sizeof *seen), found = false;
-  Node **stack = malloc((size_t)n * sizeof *stack);
-  if (!seen || !stack) die("out of memory");
+  bool *seen = mem_calloc((size_t)n, sizeof *seen, "the nodes seen by batch_time"), found = false;
+  Node **stack = mem_alloc((size_t)n, sizeof *stack, "the stack of batch_time");
   int top = 0;
   for (int i = 0; i < k; i++)
     if (!seen[a[i]->id]) seen[a[i]->id] = true, stack[top++] = a[i];
@@ -280,14 +311,10 @@ static bool depends_on_group(const Batch *b, Node *const *a, int k, const bool *
   return found;
 }
 
-static void batch_products(Batch *b, Node *const *mm, int k, bool *member) {
+/* The group mm[0..k) as one product of the stacked a[0..k). */
+static void merge_products(Batch *b, Node *const *mm, Node *const *a, int k) {
   Graph *g = b->g;
-  Node *a[k];
-  for (int i = 0; i < k; i++) a[i] = now(b, mm[i]->in[0]), member[mm[i]->id] = true;
-  bool cycle = depends_on_group(b, a, k, member);
-  for (int i = 0; i < k; i++) member[mm[i]->id] = false;
-  if (cycle) return;
-  int perm[k];
+  int *perm = mem_alloc((size_t)k, sizeof *perm, "the step order of a group of products");
   order_values(b, a, k, perm);
   g->loc = mm[0]->loc;
   Node *as = stacked(b, a, k, perm, -1);
@@ -301,6 +328,16 @@ static void batch_products(Batch *b, Node *const *mm, int k, bool *member) {
     Attr at = {.axis = axis, .start = j};
     b->repl[m->id] = ir_node(g, OP_SELECT, 1, &steps, &at);
   }
+  free(perm);
+}
+
+static void batch_products(Batch *b, Node *const *mm, int k, bool *member) {
+  Node **a = mem_alloc((size_t)k, sizeof *a, "the operands of a group of products");
+  for (int i = 0; i < k; i++) a[i] = now(b, mm[i]->in[0]), member[mm[i]->id] = true;
+  bool cycle = depends_on_group(b, a, k, member);
+  for (int i = 0; i < k; i++) member[mm[i]->id] = false;
+  if (!cycle) merge_products(b, mm, a, k);
+  free(a);
 }
 
 typedef struct {
@@ -324,10 +361,9 @@ static bool same_group(const Product *x, const Product *y) {
 }
 
 static void batch_all_products(Batch *b) {
-  Product *ps = malloc((size_t)(b->n0 ? b->n0 : 1) * sizeof *ps);
-  Node **mm = malloc((size_t)(b->n0 ? b->n0 : 1) * sizeof *mm);
-  bool *member = calloc((size_t)b->n0 + 1, sizeof *member);
-  if (!ps || !mm || !member) die("out of memory");
+  Product *ps = mem_alloc((size_t)b->n0, sizeof *ps, "the products of batch_time");
+  Node **mm = mem_alloc((size_t)b->n0, sizeof *mm, "the products of batch_time");
+  bool *member = mem_calloc((size_t)b->n0 + 1, sizeof *member, "the products of batch_time");
   int n = 0;
   for (int i = 0; i < b->n0; i++) {
     Node *x = b->g->nodes[i];
@@ -345,8 +381,7 @@ static void batch_all_products(Batch *b) {
 
 void pass_batch_time(Graph *g) {
   Batch b = {.g = g, .n0 = g->nnodes};
-  b.repl = calloc((size_t)b.n0 + 1, sizeof *b.repl);
-  if (!b.repl) die("out of memory");
+  b.repl = mem_calloc((size_t)b.n0 + 1, sizeof *b.repl, "the replacements of batch_time");
   for (int i = 0; i < b.n0; i++)
     if (g->nodes[i]->op == OP_ADDN) batch_sum(&b, g->nodes[i], is_weight_grad);
   for (int i = 0; i < b.n0; i++)

@@ -18,6 +18,8 @@
  */
 #include "passes.h"
 
+#include <stdlib.h>
+
 static Node *add(Graph *g, Node *a, Node *b) { return ir_binary(g, OP_ADD, a, b); }
 static Node *sub(Graph *g, Node *a, Node *b) { return ir_binary(g, OP_SUB, a, b); }
 static Node *mul(Graph *g, Node *a, Node *b) { return ir_binary(g, OP_MUL, a, b); }
@@ -35,10 +37,11 @@ static void update(Graph *g, Node *leaf, Node *value) {
 
 /* Scales all gradients by min(max_norm / (global norm + 1e-6), 1). */
 static void clip(Graph *g, Node **grads, int n) {
-  Node *squares[n];
+  Node **squares = mem_alloc((size_t)n, sizeof *squares, "the squared norms of the gradients");
   for (int i = 0; i < n; i++)
     squares[i] = ir_shaped(g, OP_SUM_TO, mul(g, grads[i], grads[i]), ir_shape(0));
   Node *norm = ir_unary(g, OP_SQRT, ir_node(g, OP_ADDN, n, squares, NULL));
+  free(squares);
   Node *coef = div_(g, k(g, g->cfg.clip_norm), add(g, norm, k(g, 1e-6)));
   coef = ir_binary(g, OP_MIN, coef, k(g, 1));
   for (int i = 0; i < n; i++) grads[i] = mul(g, grads[i], coef);
@@ -70,18 +73,9 @@ static void adam(Graph *g, Node *p, Node *grad, Node *step) {
   update(g, p, sub(g, p, mul(g, div_(g, nm, denom), step_size)));
 }
 
-void pass_optimizer(Graph *g) {
+/* Clipping, then the optimizer's update of params[i] by grads[i]. */
+static void update_all(Graph *g, Node **params, Node **grads, int n) {
   const OptConfig *o = &g->cfg.opt;
-  if (o->kind == OPT_NONE) return;
-  int n = 0, nparams = g->nparams;
-  Node *params[nparams > 0 ? nparams : 1], *grads[nparams > 0 ? nparams : 1];
-  for (int i = 0; i < nparams; i++) {
-    Node *p = g->params[i];
-    if (!p->attr.trainable) continue;
-    params[n] = p;
-    grads[n++] = ir_find_result(g, ROLE_GRAD, ir_fmt(g, "grad.%s", p->attr.name));
-  }
-  if (n == 0) return;
   g->loc = (SrcLoc){0};
   if (g->cfg.clip_norm > 0) clip(g, grads, n);
   Node *step = NULL;
@@ -96,4 +90,21 @@ void pass_optimizer(Graph *g) {
     if (o->kind == OPT_SGD) sgd(g, params[i], grad);
     else adam(g, params[i], grad, step);
   }
+}
+
+void pass_optimizer(Graph *g) {
+  const OptConfig *o = &g->cfg.opt;
+  if (o->kind == OPT_NONE) return;
+  int n = 0, nparams = g->nparams;
+  Node **params = mem_alloc((size_t)nparams, sizeof *params, "the optimizer's parameters");
+  Node **grads = mem_alloc((size_t)nparams, sizeof *grads, "the optimizer's gradients");
+  for (int i = 0; i < nparams; i++) {
+    Node *p = g->params[i];
+    if (!p->attr.trainable) continue;
+    params[n] = p;
+    grads[n++] = ir_find_result(g, ROLE_GRAD, ir_fmt(g, "grad.%s", p->attr.name));
+  }
+  if (n > 0) update_all(g, params, grads, n);
+  free(params);
+  free(grads);
 }

@@ -6,6 +6,7 @@
 #ifndef RNNC_PASSES_H
 #define RNNC_PASSES_H
 
+#include "alloc.h"
 #include "ir.h"
 
 typedef enum { STAGE_FORWARD, STAGE_UNROLLED, STAGE_BACKWARD, STAGE_UPDATED, STAGE_SCHEDULED } Stage;

@@ -50,10 +50,9 @@ static void visit(Walk *w, Node *root) {
 
 void pass_schedule(Graph *g) {
   int n = g->nnodes;
-  Walk w = {.order = ir_alloc(g, (size_t)(n ? n : 1) * sizeof(Node *))};
-  w.seen = calloc((size_t)n + 1, 1);
-  w.stack = malloc(((size_t)n + 1) * sizeof *w.stack);
-  if (!w.seen || !w.stack) die("out of memory scheduling %d nodes", n);
+  Walk w = {.order = ir_alloc(g, size_mul((size_t)(n ? n : 1), sizeof(Node *)))};
+  w.seen = mem_calloc((size_t)n + 1, 1, "the marks of the schedule");
+  w.stack = mem_alloc((size_t)n + 1, sizeof *w.stack, "the stack of the schedule");
   for (int i = 0; i < g->nparams; i++) visit(&w, g->params[i]);
   for (int i = 0; i < g->nresults; i++) visit(&w, g->results[i].node);
   int kept = 0;

@@ -51,55 +51,63 @@ static Node *zeros_like(Graph *g, const Node *n) { return ir_const(g, 0, n->shap
 
 /* addn without its zero terms (NULL: nothing to drop). */
 static Node *drop_zero_terms(Graph *g, Node *n) {
-  Node *kept[n->nin];
   int k = 0;
-  for (int i = 0; i < n->nin; i++)
-    if (!is_fill(n->in[i], 0)) kept[k++] = n->in[i];
+  for (int i = 0; i < n->nin; i++) k += !is_fill(n->in[i], 0);
   if (k == n->nin) return NULL;
   if (k == 0) return zeros_like(g, n);
-  return k == 1 ? kept[0] : ir_node(g, OP_ADDN, k, kept, NULL);
+  Node **kept = mem_alloc((size_t)k, sizeof *kept, "the terms of a sum");
+  k = 0;
+  for (int i = 0; i < n->nin; i++)
+    if (!is_fill(n->in[i], 0)) kept[k++] = n->in[i];
+  Node *y = k == 1 ? kept[0] : ir_node(g, OP_ADDN, k, kept, NULL);
+  free(kept);
+  return y;
 }
 
 /* addn of pads of one axis into disjoint places (the gradient of a split:
  * one pad per gate) -> concat of the pieces, with zeros in the gaps: one
  * write of the result instead of a zero-filled copy per term and their sum.
  * NULL when n is not such a sum. */
+static int by_start(const void *a, const void *b) {
+  int x = (*(Node *const *)a)->attr.start, y = (*(Node *const *)b)->attr.start;
+  return (x > y) - (x < y);
+}
+
 static Node *pads_to_concat(Graph *g, Node *n) {
   int m = n->nin, axis = n->in[0]->attr.axis;
-  Node *pad[m];
-  for (int i = 0; i < m; i++) {
-    pad[i] = n->in[i];
-    if (pad[i]->op != OP_PAD || pad[i]->attr.axis != axis) return NULL;
-  }
-  for (int i = 1; i < m; i++) /* by start */
-    for (int k = i; k > 0 && pad[k - 1]->attr.start > pad[k]->attr.start; k--) {
-      Node *t = pad[k];
-      pad[k] = pad[k - 1], pad[k - 1] = t;
-    }
-  Node *piece[2 * m + 1];
+  for (int i = 0; i < m; i++)
+    if (n->in[i]->op != OP_PAD || n->in[i]->attr.axis != axis) return NULL;
+  Node **pad = mem_alloc((size_t)m, sizeof *pad, "the terms of a sum");
+  Node **piece = mem_alloc(2 * (size_t)m + 1, sizeof *piece, "the pieces of a concat");
+  memcpy(pad, n->in, (size_t)m * sizeof *pad);
+  qsort(pad, (size_t)m, sizeof *pad, by_start);
   int np = 0, at = 0;
-  for (int i = 0; i <= m; i++) {
+  for (int i = 0; i <= m && np >= 0; i++) {
     int start = i < m ? pad[i]->attr.start : n->shape.dim[axis];
-    if (start < at) return NULL; /* overlapping terms add up */
-    if (start > at) {
+    if (start < at) np = -1; /* overlapping terms add up */
+    else if (start > at) {
       Shape gap = n->shape;
       gap.dim[axis] = start - at;
       piece[np++] = ir_const(g, 0, gap, n->dtype);
     }
-    if (i < m) piece[np++] = pad[i]->in[0], at = start + pad[i]->in[0]->shape.dim[axis];
+    if (np >= 0 && i < m) piece[np++] = pad[i]->in[0], at = start + pad[i]->in[0]->shape.dim[axis];
   }
-  return ir_node(g, OP_CONCAT, np, piece, &(Attr){.axis = axis});
+  Node *y = np < 0 ? NULL : ir_node(g, OP_CONCAT, np, piece, &(Attr){.axis = axis});
+  free(pad);
+  free(piece);
+  return y;
 }
 
 /* addn(transpose(x_1), ..., transpose(x_k)) -> transpose(addn(x_1, ..., x_k)):
  * one copy instead of k (NULL when some term is not a transpose). */
 static Node *transposes_to_transpose(Graph *g, Node *n) {
-  Node *inner[n->nin];
-  for (int i = 0; i < n->nin; i++) {
+  for (int i = 0; i < n->nin; i++)
     if (n->in[i]->op != OP_TRANSPOSE) return NULL;
-    inner[i] = n->in[i]->in[0];
-  }
-  return ir_unary(g, OP_TRANSPOSE, ir_node(g, OP_ADDN, n->nin, inner, NULL));
+  Node **inner = mem_alloc((size_t)n->nin, sizeof *inner, "the terms of a sum");
+  for (int i = 0; i < n->nin; i++) inner[i] = n->in[i]->in[0];
+  Node *y = ir_unary(g, OP_TRANSPOSE, ir_node(g, OP_ADDN, n->nin, inner, NULL));
+  free(inner);
+  return y;
 }
 
 static Node *scatter_add(Graph *g, Node *ids, Node *rows, int depth) {
@@ -201,14 +209,13 @@ typedef struct {
 
 /* addn is commutative: sorted inputs let equal sums meet in the table (the
  * gradients of bias_ih and bias_hh are one sum in two orders). */
-static void sort_terms(Node *n) {
-  for (int i = 1; i < n->nin; i++)
-    for (int k = i; k > 0 && n->in[k - 1]->id > n->in[k]->id; k--) {
-      Node *t = n->in[k];
-      n->in[k] = n->in[k - 1];
-      n->in[k - 1] = t;
-    }
+static int by_id(const void *a, const void *b) {
+  int x = (*(Node *const *)a)->id, y = (*(Node *const *)b)->id;
+  return (x > y) - (x < y);
 }
+
+/* qsort: a weight's gradient sums one term per step. */
+static void sort_terms(Node *n) { qsort(n->in, (size_t)n->nin, sizeof *n->in, by_id); }
 
 /* The earlier node equal to n, or n itself after recording it. */
 static Node *intern(Table *t, Node *n) {
@@ -223,9 +230,8 @@ void pass_simplify(Graph *g, ScalarEval *eval) {
   int n = g->nnodes;
   size_t cap = 16;
   while (cap < 2 * (size_t)n + 2) cap *= 2;
-  Table t = {calloc(cap, sizeof(Node *)), cap - 1};
-  Node **repl = calloc((size_t)n + 1, sizeof *repl);
-  if (!t.slot || !repl) die("out of memory");
+  Table t = {mem_calloc(cap, sizeof(Node *), "the table of common subexpressions"), cap - 1};
+  Node **repl = mem_calloc((size_t)n + 1, sizeof *repl, "the replacements of nodes");
   for (int i = 0; i < n; i++) {
     Node *x = g->nodes[i];
     for (int k = 0; k < x->nin; k++)

@@ -16,6 +16,8 @@
  * A STATE is its initial value at step 0 and its back edge's copy from step
  * t-1 at step t.  Nothing per-step may read an `after` value: that would need
  * the end of the sequence before it was computed.
+ * The copies are counted before any is made: seq nodes x T past
+ * IR_MAX_NODES is the user's error, reported before the memory is taken.
  */
 #include "passes.h"
 
@@ -27,25 +29,31 @@ typedef struct {
   Graph *g;
   int nfwd, steps;
   unsigned char *kind; /* BEFORE, SEQ or AFTER, by forward node id */
-  Node **at;           /* at[id * steps + t]: copy of seq node id at step t */
+  int *row;            /* row[id]: the seq node's place among the seq nodes */
+  Node **at;           /* at[row * steps + t]: copy of seq node id at step t */
   Node **after;        /* after[id]: copy of an AFTER node */
 } Unroll;
+
+/* The copies of seq node n, one per step. */
+static Node **copies(const Unroll *u, const Node *n) { return u->at + (size_t)u->row[n->id] * (size_t)u->steps; }
 
 static Node *value(const Unroll *u, Node *n, int t) {
   if (n->id >= u->nfwd) return n; /* made by this pass */
   switch (u->kind[n->id]) {
-  case SEQ: return u->at[(size_t)n->id * (size_t)u->steps + (size_t)t];
+  case SEQ: return copies(u, n)[t];
   case AFTER: return u->after[n->id];
   default: return n;
   }
 }
 
 static Node *copy(Unroll *u, Node *n, int t) {
-  Node *in[n->nin];
+  Node **in = mem_alloc((size_t)n->nin, sizeof *in, "a node's inputs");
   for (int k = 0; k < n->nin; k++) in[k] = value(u, n->in[k], t);
   Attr at = n->attr;
   if (n->op == OP_DROPOUT_MASK) at.stream = u->g->nstreams++;
-  return ir_node(u->g, n->op, n->nin, in, &at);
+  Node *x = ir_node(u->g, n->op, n->nin, in, &at);
+  free(in);
+  return x;
 }
 
 static Node *step_value(Unroll *u, Node *n, int t) {
@@ -68,7 +76,7 @@ static Node *step_value(Unroll *u, Node *n, int t) {
 static Node *after_value(Unroll *u, Node *n) {
   Graph *g = u->g;
   int T = u->steps;
-  Node **all = u->at + (size_t)n->in[0]->id * (size_t)T;
+  Node **all = copies(u, n->in[0]);
   switch (n->op) {
   case OP_LAST: return all[T - 1];
   case OP_TIME_SUM: return ir_node(g, OP_ADDN, T, all, NULL);
@@ -92,19 +100,35 @@ static void classify(Unroll *u) {
   }
 }
 
+/* Numbers the seq nodes (row[]) and returns how many there are, after
+ * checking that their copies fit in a graph. */
+static int number_seq_nodes(Unroll *u) {
+  int nseq = 0;
+  for (int i = 0; i < u->nfwd; i++)
+    if (u->kind[i] == SEQ) u->row[i] = nseq++;
+  long copies = (long)nseq * u->steps; /* < 2^22 x 2^31: fits */
+  if (copies > IR_MAX_NODES - u->nfwd)
+    ir_user_error((SrcLoc){u->g->loc.file, 0},
+                  "unrolling %d per-step nodes over %d steps makes %ld nodes, more than the limit of %d; use "
+                  "fewer --steps",
+                  nseq, u->steps, copies, IR_MAX_NODES);
+  return nseq;
+}
+
 void pass_unroll(Graph *g) {
   Unroll u = {.g = g, .nfwd = g->nnodes, .steps = g->cfg.steps};
-  u.kind = calloc((size_t)u.nfwd, 1);
-  u.at = calloc((size_t)u.nfwd * (size_t)u.steps, sizeof *u.at);
-  u.after = calloc((size_t)u.nfwd, sizeof *u.after);
-  if (!u.kind || !u.at || !u.after) die("out of memory unrolling %d nodes", u.nfwd);
+  u.kind = mem_calloc((size_t)u.nfwd, 1, "the kinds of forward nodes");
+  u.row = mem_calloc((size_t)u.nfwd, sizeof *u.row, "the rows of per-step nodes");
+  u.after = mem_calloc((size_t)u.nfwd, sizeof *u.after, "the whole-sequence values");
   classify(&u);
+  int nseq = number_seq_nodes(&u);
+  u.at = mem_calloc(size_mul((size_t)nseq, (size_t)u.steps), sizeof *u.at, "the copies of every step");
   for (int t = 0; t < u.steps; t++)
     for (int i = 0; i < u.nfwd; i++) {
       Node *n = g->nodes[i];
       if (u.kind[i] != SEQ) continue;
       g->loc = n->loc;
-      u.at[(size_t)i * (size_t)u.steps + (size_t)t] = step_value(&u, n, t);
+      copies(&u, n)[t] = step_value(&u, n, t);
     }
   for (int i = 0; i < u.nfwd; i++) {
     Node *n = g->nodes[i];
@@ -114,6 +138,7 @@ void pass_unroll(Graph *g) {
   }
   for (int i = 0; i < g->nresults; i++) g->results[i].node = value(&u, g->results[i].node, 0);
   free(u.kind);
+  free(u.row);
   free(u.at);
   free(u.after);
 }

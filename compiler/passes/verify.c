@@ -32,10 +32,9 @@ static _Noreturn void report_cycle(Graph *g, Node **stack, int from, int top) {
 /* Depth-first search over forward edges (inputs, not STATE.back). */
 static void check_cycles(Graph *g) {
   int n = g->nnodes;
-  unsigned char *color = calloc((size_t)n + 1, 1);
-  Node **stack = malloc(((size_t)n + 1) * sizeof *stack);
-  int *next = malloc(((size_t)n + 1) * sizeof *next);
-  if (!color || !stack || !next) die("out of memory");
+  unsigned char *color = mem_calloc((size_t)n + 1, 1, "the marks of verify");
+  Node **stack = mem_alloc((size_t)n + 1, sizeof *stack, "the stack of verify");
+  int *next = mem_alloc((size_t)n + 1, sizeof *next, "the stack of verify");
   for (int r = 0; r < n; r++) {
     if (color[r]) continue;
     int top = 0;
@@ -67,9 +66,8 @@ static bool is_time_reduction(const Node *n) {
 
 /* Does `from` depend on `target` through forward edges? */
 static bool depends_on(Graph *g, Node *from, const Node *target) {
-  unsigned char *seen = calloc((size_t)g->nnodes, 1);
-  Node **stack = malloc((size_t)g->nnodes * sizeof *stack);
-  if (!seen || !stack) die("out of memory");
+  unsigned char *seen = mem_calloc((size_t)g->nnodes, 1, "the marks of verify");
+  Node **stack = mem_alloc((size_t)g->nnodes, sizeof *stack, "the stack of verify");
   int top = 0;
   bool found = false;
   stack[top++] = from;
@@ -89,8 +87,7 @@ static bool depends_on(Graph *g, Node *from, const Node *target) {
  * no state may take one as its next value.  reducer[i] is the reduction a
  * node's value comes from, if any. */
 static void check_time_order(Graph *g) {
-  Node **reducer = calloc((size_t)g->nnodes, sizeof *reducer);
-  if (!reducer) die("out of memory");
+  Node **reducer = mem_calloc((size_t)g->nnodes, sizeof *reducer, "the time order of verify");
   for (int i = 0; i < g->nnodes; i++) {
     Node *n = g->nodes[i];
     Node *from = NULL;

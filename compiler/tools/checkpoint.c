@@ -76,7 +76,8 @@ static int get_num(const StFile *w, const char *key, double lo, double hi, doubl
   errno = 0;
   *v = strtod(s, &end);
   if (errno || end == s || *end || !isfinite(*v) || *v < lo || *v > hi)
-    return ir_errorf(err, errlen, "%s: checkpoint metadata '%s' is not valid: '%s'", w->path, name, s);
+    return ir_errorf(err, errlen, "%s: checkpoint metadata '%s' is '%s', not a number in [%.17g, %.17g]", w->path,
+                     name, s, lo, hi);
   return 0;
 }
 
@@ -113,7 +114,8 @@ int ckpt_read(const char *path, StFile *w, Checkpoint *c, char *err, size_t errl
       get_str(w, "data", c->data, sizeof c->data, err, errlen) ||
       get_str(w, "source", c->source, sizeof c->source, err, errlen) ||
       get_str(w, "seed", seed, sizeof seed, err, errlen) || get_str(w, "dtype", dtype, sizeof dtype, err, errlen) ||
-      get_num(w, "batch", 1, 1 << 20, &batch, err, errlen) || get_num(w, "steps", 1, 1 << 20, &steps, err, errlen) ||
+      get_num(w, "batch", 1, IR_MAX_BATCH, &batch, err, errlen) ||
+      get_num(w, "steps", 1, IR_MAX_STEPS, &steps, err, errlen) ||
       get_num(w, "lr", 0, INFINITY, &c->lr, err, errlen) || get_num(w, "limit", 0, 1e15, &limit, err, errlen) ||
       get_num(w, "epochs", 1, 1e9, &epochs, err, errlen) || get_num(w, "epoch", 0, 1e9, &epoch, err, errlen) || get_num(w, "batch_done", 0, 1e15, &done, err, errlen) ||
       get_num(w, "loss_sum", -INFINITY, INFINITY, &c->loss_sum, err, errlen) ||

@@ -6,6 +6,7 @@
  * parameter), which runner_exec copies back into the parameter leaves, so
  * that the next run reads them as NAME_train_step's next call would.
  */
+#include "alloc.h"
 #include "runner.h"
 
 #include <stdlib.h>
@@ -42,8 +43,7 @@ fail:
 
 Runner *runner_load(const char *so, const Graph *g, Goal goal, const StFile *weights, const StFile *inputs,
                     char *err, size_t errlen) {
-  Runner *r = calloc(1, sizeof *r);
-  if (!r) die("out of memory");
+  Runner *r = mem_calloc(1, sizeof *r, "a runner");
   r->g = g;
   if (so) r->c = backend_c_load(so, g, goal, weights, inputs, err, errlen);
   else r->it = interp_load(g, weights, inputs, err, errlen);
