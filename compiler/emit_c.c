@@ -26,6 +26,7 @@
 #include "emit.h"
 #include "init.h"
 #include "pipeline.h"
+#include "rnnc_tmp.h"
 
 enum { CALLS_PER_PART = 200, PTR_CHARS = 320 /* a kernel argument, with a parameter name */ };
 
@@ -950,19 +951,15 @@ static int check_for_c(const Graph *g, const char *spec) {
   return 0;
 }
 
+/* Through a temporary (rnnc_tmp.h), so a kill never leaves half a file. */
 static int write_atomic(const char *path, const Buf *b, char *err, size_t errlen) {
-  size_t n = strlen(path) + 5;
+  size_t n = strlen(path) + 64;
   char *tmp = malloc(n);
   if (!tmp) die("out of memory");
-  snprintf(tmp, n, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  bool ok = f && fwrite(buf_str(b), 1, b->len, f) == b->len;
-  if (f) ok &= fclose(f) == 0;
-  ok = ok && rename(tmp, path) == 0;
-  if (!ok) {
-    remove(tmp);
-    snprintf(err, errlen, "%s: cannot write", path);
-  }
+  FILE *f = rnnc_tmp_open(path, tmp, n);
+  if (f) fwrite(buf_str(b), 1, b->len, f);
+  bool ok = f && !rnnc_tmp_commit(f, tmp, path);
+  if (!ok) snprintf(err, errlen, "%s: cannot write", path);
   free(tmp);
   return ok ? 0 : 1;
 }
