@@ -50,8 +50,13 @@ static char *join(const char *dir, const char *name) {
   return path;
 }
 
-/* A dead process's temporary directory holds only files it wrote. */
-static void remove_dir_of_files(const char *path) {
+/* A temporary directory holds only files its owner wrote. */
+void rnnc_tmp_remove(const char *path) {
+  struct stat st;
+  if (lstat(path, &st) || !S_ISDIR(st.st_mode)) {
+    unlink(path);
+    return;
+  }
   DIR *dp = opendir(path);
   if (!dp) return;
   for (struct dirent *e; (e = readdir(dp));) {
@@ -71,9 +76,7 @@ void rnnc_tmp_sweep(const char *dir) {
     if (pid <= 0 || !owner_gone(pid)) continue;
     char *path = join(dir, e->d_name);
     if (!path) break;
-    struct stat st;
-    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) remove_dir_of_files(path);
-    else unlink(path);
+    rnnc_tmp_remove(path);
     free(path);
   }
   closedir(dp);

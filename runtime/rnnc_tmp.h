@@ -20,6 +20,9 @@
 /* PATH.rnnc-PID.tmp for this process in buf.  0, or -1 if it does not fit. */
 int rnnc_tmp_name(char *buf, size_t size, const char *path);
 
+/* Removes a temporary: a file, or a directory of files. */
+void rnnc_tmp_remove(const char *tmp);
+
 /* Removes the temporaries in dir (files, and directories of files) whose
  * owner process no longer exists.  Errors are ignored: it only tidies. */
 void rnnc_tmp_sweep(const char *dir);
