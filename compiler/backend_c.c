@@ -114,18 +114,31 @@ static int open_cache(char *dir, size_t size, char *err, size_t errlen) {
   return 0;
 }
 
+#define FNV_BASIS 1469598103934665603u
+
 static uint64_t fnv1a(uint64_t h, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211u;
   return h;
 }
 
+/* Goes on with hash h over the first n bytes of fd.  0, or -1 if they cannot be read. */
+static int hash_fd(int fd, uint64_t n, uint64_t *h) {
+  char buf[1 << 16];
+  for (uint64_t at = 0; at < n;) {
+    size_t want = n - at < sizeof buf ? (size_t)(n - at) : sizeof buf;
+    ssize_t got = pread(fd, buf, want, (off_t)at);
+    if (got <= 0) return -1;
+    *h = fnv1a(*h, buf, (size_t)got);
+    at += (uint64_t)got;
+  }
+  return 0;
+}
+
 static uint64_t hash_file(uint64_t h, const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return h;
-  char buf[1 << 14];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) h = fnv1a(h, buf, n);
-  fclose(f);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd >= 0 && !fstat(fd, &st)) hash_fd(fd, (uint64_t)st.st_size, &h);
+  if (fd >= 0) close(fd);
   return h;
 }
 
@@ -146,27 +159,13 @@ static uint64_t get64(const unsigned char *p) {
   return v;
 }
 
-/* The hash of the first n bytes of fd.  0, or -1 if they cannot be read. */
-static int hash_fd(int fd, uint64_t n, uint64_t *h) {
-  char buf[1 << 16];
-  *h = 1469598103934665603u;
-  for (uint64_t at = 0; at < n;) {
-    size_t want = n - at < sizeof buf ? (size_t)(n - at) : sizeof buf;
-    ssize_t got = pread(fd, buf, want, (off_t)at);
-    if (got <= 0) return -1;
-    *h = fnv1a(*h, buf, (size_t)got);
-    at += (uint64_t)got;
-  }
-  return 0;
-}
-
 /* Appends the record of the object at path (its bytes as they are now). */
 static int stamp_object(const char *path) {
   int fd = open(path, O_RDWR | O_CLOEXEC);
   if (fd < 0) return -1;
   struct stat st;
   unsigned char t[TRAILER_BYTES];
-  uint64_t h;
+  uint64_t h = FNV_BASIS;
   int rc = fstat(fd, &st) || hash_fd(fd, (uint64_t)st.st_size, &h) ? -1 : 0;
   if (!rc) {
     memcpy(t, OBJECT_MAGIC, 8), put64(t + 8, (uint64_t)st.st_size), put64(t + 16, h);
@@ -178,14 +177,14 @@ static int stamp_object(const char *path) {
 /* Opens the object at path if its bytes match its record: the open file,
  * or -1 with what is wrong in *why (OBJECT_MISSING if there is none). */
 static int open_verified(const char *path, const char **why) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO in its place must not hang us */
   if (fd < 0) {
     *why = errno == ENOENT ? OBJECT_MISSING : "cannot be opened";
     return -1;
   }
   struct stat st;
   unsigned char t[TRAILER_BYTES];
-  uint64_t h;
+  uint64_t h = FNV_BASIS;
   bool sized = !fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size >= TRAILER_BYTES;
   uint64_t body = sized ? (uint64_t)st.st_size - TRAILER_BYTES : 0;
   *why = !sized || pread(fd, t, sizeof t, (off_t)body) != (ssize_t)sizeof t || memcmp(t, OBJECT_MAGIC, 8) ||
@@ -265,7 +264,7 @@ static int ensure_entry(const char *so, const char *c, char *err, size_t errlen)
 static void entry_name(const char *dir, const char *h, const char *c, char *so, size_t size) {
   const char *command[NFIXED + 3] = {CACHE_FORMAT, backend_c_cc(), backend_c_cflags()};
   for (int i = 0; i < NFIXED; i++) command[3 + i] = fixed_args[i];
-  uint64_t key = 1469598103934665603u;
+  uint64_t key = FNV_BASIS;
   for (int i = 0; i < NFIXED + 3; i++) key = fnv1a(key, command[i], strlen(command[i]) + 1);
   key = hash_file(hash_file(key, h), c);
   snprintf(so, size, "%s/model-%016llx.so", dir, (unsigned long long)key);
