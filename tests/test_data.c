@@ -10,7 +10,9 @@
  * and the baselines on them (last-value predictor, unigram entropy).
  * Spec graphs are made with the IR API the way the front end makes them, and
  * the real specs are run through the front end for the sources they are
- * meant for.  Then the real Fashion-MNIST (installed by scripts/setup.sh, so
+ * meant for.  Hostile files: a 17-byte IDX claiming 4 billion labels (plain
+ * and gzip'd, under an address-space limit that a 4 GB allocation breaks), a
+ * FIFO and a text with a NUL byte.  Then the real Fashion-MNIST (installed by scripts/setup.sh, so
  * never skipped): counts, first labels, pixel and label checksums.  Every
  * failure must leave the dataset empty and name the file in its message.
  */
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -554,6 +557,65 @@ static void test_real(void) {
                "Fashion-MNIST gives float [28, 28]", NULL);
 }
 
+/* ---- hostile files ---- */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1 /* its shadow memory needs terabytes of address space */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* Limits the address space to 3 GB (unless under ASan), so that a loader
+ * sizing an allocation by a lying header fails "out of memory" instead of
+ * reporting the truncation; then puts the old limit back. */
+static void with_small_address_space(void (*test)(void)) {
+  struct rlimit old, small;
+  CHECK(getrlimit(RLIMIT_AS, &old) == 0, "getrlimit");
+  small = old;
+#ifndef UNDER_ASAN
+  if (old.rlim_max == RLIM_INFINITY || old.rlim_max > (3ul << 30)) small.rlim_cur = 3ul << 30;
+#endif
+  CHECK(setrlimit(RLIMIT_AS, &small) == 0, "setrlimit");
+  test();
+  CHECK(setrlimit(RLIMIT_AS, &old) == 0, "setrlimit back");
+}
+
+/* A 17-byte label file (header: 4294967295 labels; then 9 bytes), plain and gzip'd. */
+static void test_lying_idx_count(void) {
+  const char *kinds[][2] = {{"wbT", ""}, {"wb", ".gz"}};
+  for (int k = 0; k < 2; k++) {
+    Path p = tmp_path("fm_17%s", kinds[k][1]);
+    CHECK(mkdir(p.s, 0700) == 0, "mkdir %s", p.s);
+    write_part(p.s, "train", 0, idx_ok(NTRAIN), kinds[k][0], kinds[k][1]);
+    write_part(p.s, "t10k", 1, idx_ok(NTEST), kinds[k][0], kinds[k][1]);
+    char f[500];
+    snprintf(f, sizeof f, "%s/train-labels-idx1-ubyte%s", p.s, kinds[k][1]);
+    uint32_t words[2] = {2049, 0xffffffffu};
+    write_idx(f, kinds[k][0], words, 2, 9, label, 0);
+    if (k == 0) {
+      struct stat st;
+      CHECK(stat(f, &st) == 0 && st.st_size == 17, "%s is not 17 bytes", f);
+    }
+    expect_error(p.s, fm_graph(SIDE, SIDE, 10), NULL, f, "truncated",
+                 "4294967295 labels take 4294967295 bytes after the header, the file has 9", NULL);
+  }
+}
+
+static void test_hostile(void) {
+  with_small_address_space(test_lying_idx_count);
+
+  Path fifo = tmp_path("fifo.csv");
+  CHECK(mkfifo(fifo.s, 0600) == 0, "mkfifo %s", fifo.s);
+  expect_error(fifo.s, series_graph(4), NULL, fifo.s, "not a dataset but a device, a pipe or a socket", NULL);
+
+  Path bin = tmp_path("binary");
+  FILE *fp = fopen(bin.s, "wb");
+  CHECK(fp && fwrite("abc\0defghijklmnopqrstuvwxyz", 1, 30, fp) == 30 && fclose(fp) == 0, "write %s", bin.s);
+  expect_error(bin.s, text_graph(4, 8), NULL, bin.s, "not text: byte 3 is NUL", NULL);
+}
+
 static void remove_tree(const char *path) {
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
@@ -567,6 +629,7 @@ int main(int argc, char **argv) {
   test_sine();
   test_csv();
   test_text();
+  test_hostile();
   test_real();
   remove_tree(dir);
   printf("test_data: %d checks passed\n", nchecks);

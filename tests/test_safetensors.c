@@ -4,7 +4,8 @@
  * Round trips every dtype with metadata; then feeds st_read every kind of
  * malformed file as a few literal bytes and checks it fails with a message
  * naming the file and the problem; then checks that a failed st_write leaves
- * no .tmp behind and an existing file intact; then the bind contract (lookup,
+ * no temporary behind and an existing file intact, and that a write removes
+ * the temporaries a killed process left (and nothing else); then the bind contract (lookup,
  * shapes, dtype conversion, id ranges) as bind_load's messages state it.
  * Plain asserts: the first failure prints what was expected and exits 1.
  */
@@ -14,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bind.h"
 #include "ir.h"
+#include "rnnc_tmp.h"
 #include "safetensors.h"
 
 static int nchecks;
@@ -41,6 +44,13 @@ typedef struct {
 static Path tmp_path(const char *name) {
   Path p;
   snprintf(p.s, sizeof p.s, "%s/%s", dir, name);
+  return p;
+}
+
+/* The temporary st_write uses for path (rnnc_tmp.h). */
+static Path temp_of(const Path *path) {
+  Path p;
+  CHECK(rnnc_tmp_name(p.s, sizeof p.s, path->s) == 0, "temporary name of %s", path->s);
   return p;
 }
 
@@ -129,7 +139,7 @@ static void test_round_trip(void) {
   CHECK(st_set_meta(&f, "format", "pt") == 0 && st_set_meta(&f, "spec", "x.lua") == 0 &&
             st_set_meta(&f, "format", "rnnc") == 0,
         "st_set_meta");
-  Path rt = tmp_path("rt.safetensors"), rt_tmp = tmp_path("rt.safetensors.tmp");
+  Path rt = tmp_path("rt.safetensors"), rt_tmp = temp_of(&rt);
   const char *path = rt.s;
   write_ok(path, &f);
   CHECK(access(rt_tmp.s, F_OK) != 0, "st_write left its .tmp file");
@@ -336,12 +346,12 @@ static void test_failed_write(void) {
   char missing[300];
   snprintf(missing, sizeof missing, "%s/no/such/dir/w.safetensors", dir);
   expect_write_error(missing, &f, "cannot create");
-  char missing_tmp[310];
-  snprintf(missing_tmp, sizeof missing_tmp, "%s.tmp", missing);
-  CHECK(access(missing_tmp, F_OK) != 0, "a .tmp exists after a failed write");
+  Path missing_path = {{0}};
+  snprintf(missing_path.s, sizeof missing_path.s, "%s", missing);
+  CHECK(access(temp_of(&missing_path).s, F_OK) != 0, "a temporary exists after a failed write");
 
-  /* PATH.tmp cannot be created (it is a directory): the existing PATH survives. */
-  Path keep = tmp_path("keep.safetensors"), keep_tmp = tmp_path("keep.safetensors.tmp");
+  /* The temporary cannot be created (it is a directory): the existing PATH survives. */
+  Path keep = tmp_path("keep.safetensors"), keep_tmp = temp_of(&keep);
   const char *path = keep.s, *tmp = keep_tmp.s;
   write_ok(path, &f);
   CHECK(mkdir(tmp, 0700) == 0, "mkdir %s", tmp);
@@ -352,12 +362,12 @@ static void test_failed_write(void) {
   CHECK(((float *)g.tensors[0].data)[0] == 1, "a failed write changed the existing file");
   st_free(&g);
 
-  /* rename fails (PATH is a directory): the .tmp written first is removed. */
-  Path adir = tmp_path("adir"), adir_tmp = tmp_path("adir.tmp");
+  /* rename fails (PATH is a directory): the temporary written first is removed. */
+  Path adir = tmp_path("adir"), adir_tmp = temp_of(&adir);
   const char *dpath = adir.s, *dtmp = adir_tmp.s;
   CHECK(mkdir(dpath, 0700) == 0, "mkdir %s", dpath);
-  expect_write_error(dpath, &f, "cannot rename");
-  CHECK(access(dtmp, F_OK) != 0, "a .tmp exists after a failed rename");
+  expect_write_error(dpath, &f, "cannot write");
+  CHECK(access(dtmp, F_OK) != 0, "a temporary exists after a failed rename");
   rmdir(dpath);
 
   /* And a successful write does replace the file. */
@@ -369,6 +379,51 @@ static void test_failed_write(void) {
 }
 
 /* ---- bind ---- */
+
+/* A PID that no process has: a child's, after it has been reaped. */
+static long dead_pid(void) {
+  pid_t pid = fork();
+  CHECK(pid >= 0, "fork");
+  if (pid == 0) _exit(0);
+  CHECK(waitpid(pid, NULL, 0) == pid, "waitpid");
+  return (long)pid;
+}
+
+/* What a kill -9 leaves (a dead process's temporary file, and its directory
+ * of files as the compile cache makes them) goes at the next write into that
+ * directory; a live process's temporary and names that only look alike stay. */
+static void test_leftovers(void) {
+  char name[300];
+  long dead = dead_pid();
+  snprintf(name, sizeof name, "%s/w.safetensors.rnnc-%ld.tmp", dir, dead);
+  write_bytes(name, "half", 4);
+  Path dead_dir;
+  char inside[400];
+  snprintf(dead_dir.s, sizeof dead_dir.s, "%s/src.rnnc-%ld.tmp", dir, dead);
+  CHECK(mkdir(dead_dir.s, 0700) == 0, "mkdir %s", dead_dir.s);
+  snprintf(inside, sizeof inside, "%s/model.c", dead_dir.s);
+  write_bytes(inside, "int x;", 6);
+  Path live = tmp_path("other.safetensors"), live_tmp = temp_of(&live);
+  write_bytes(live_tmp.s, "mine", 4);
+  const char *lookalikes[] = {"a.rnnc-.tmp", "a.rnnc-12x.tmp", "a.rnnc-1.tmpx", "rnnc-1.tmp", "a.1.tmp"};
+  for (size_t i = 0; i < sizeof lookalikes / sizeof *lookalikes; i++) write_bytes(tmp_path(lookalikes[i]).s, "u", 1);
+
+  StFile f;
+  st_init(&f);
+  int64_t s[1] = {1};
+  const float v[1] = {1};
+  st_add(&f, "w", ST_F32, 1, s, v);
+  write_ok(tmp_path("w.safetensors").s, &f);
+  st_free(&f);
+  CHECK(access(name, F_OK) != 0, "a dead process's temporary %s survived a write", name);
+  CHECK(access(dead_dir.s, F_OK) != 0, "a dead process's temporary directory %s survived a write", dead_dir.s);
+  CHECK(access(live_tmp.s, F_OK) == 0, "a live process's temporary %s was removed", live_tmp.s);
+  for (size_t i = 0; i < sizeof lookalikes / sizeof *lookalikes; i++)
+    CHECK(access(tmp_path(lookalikes[i]).s, F_OK) == 0, "%s is not a temporary, but was removed", lookalikes[i]);
+  remove(live_tmp.s);
+  for (size_t i = 0; i < sizeof lookalikes / sizeof *lookalikes; i++) remove(tmp_path(lookalikes[i]).s);
+  remove(tmp_path("w.safetensors").s);
+}
 
 static void expect_bind_error(const StFile *f, const Node *leaf, void *buf, ...) {
   char err[512] = "";
@@ -486,6 +541,7 @@ int main(void) {
   test_truncated();
   test_malformed();
   test_failed_write();
+  test_leftovers();
   test_bind();
   const char *left[] = {"rt.safetensors",   "bad.safetensors", "w.safetensors",
                         "full.safetensors", "cut.safetensors", "keep.safetensors"};

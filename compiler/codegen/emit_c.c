@@ -772,7 +772,7 @@ static void emit_tool_stream(Model *md, const Graph *pg) {
     buf_printf(c, "      in.%s = (const %s *)inputs[%d] + %s;\n", x->attr.name, emit_ctype(x->dtype), pos, at);
     ni++;
   }
-  if (!ni) buf_printf(c, "      in.none = 0;\n");
+  if (!ni) buf_printf(c, "      in.none = 0;\n      (void)inputs;\n");
   buf_printf(c, "      %s_step(params, &state, &in, &out, arena);\n", N);
   no = 0;
   for (int i = 0, k = 0; i < sg->nresults; i++) {

@@ -10,6 +10,21 @@
  * NAME_params_info table the generated code exports, and stores the same
  * results under the same names.
  *
+ * Only code that passed `rnnc check` is ever loaded.  backend_c_compile runs
+ * the check on the exact translation unit it compiles (with -DRNNC_TOOL_API)
+ * and only then the compiler, writing to a temporary it stamps with a record
+ * of the object (a trailer: size and a hash of the bytes before it, which
+ * the dynamic loader ignores) and renames into place.  backend_c_load opens
+ * the file, checks the record against the bytes, and dlopens that same open
+ * file (/proc/self/fd), so what loads is what was compiled after the check:
+ * a truncated, corrupt or replaced object has no matching record.  (The
+ * record guards against accidents, not against someone who may write the
+ * cache; the cache directory must be the user's own and not writable by
+ * others, so nobody else may.)  A damaged entry is rebuilt with a note.
+ * Sources are generated into a temporary directory (rnnc_tmp.h) removed on
+ * every path; concurrent runs each compile into their own temporary, and the
+ * renames of identical objects replace one another harmlessly.
+ *
  * The cache is $RNNC_CACHE_DIR, else $XDG_CACHE_HOME/rnnc, else
  * $HOME/.cache/rnnc, else /tmp/rnnc-cache; the compiler is $CC or cc, with
  * the optimisation flags in $RNNC_CFLAGS or, by default, -O3 -march=native
@@ -29,7 +44,9 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +55,15 @@
 #include <unistd.h>
 
 #include "bind.h"
+#include "check.h"
 #include "build.h"
+#include "rnnc_tmp.h"
 
 enum { MAX_INPUTS = 64 /* inputs and targets of one model */, MAX_ARGS = 64 /* of the C compiler */ };
+
+/* Part of every entry's name, so that objects of an older layout (without
+ * the record) are never taken for damaged entries of this one. */
+#define CACHE_FORMAT "rnnc cache 2"
 
 /* Mirrors NAME_param_info of every generated header (same members, same order). */
 typedef struct {
@@ -66,7 +89,7 @@ static void cache_dir(char *buf, size_t size) {
   else snprintf(buf, size, "/tmp/rnnc-cache");
 }
 
-/* mkdir -p */
+/* mkdir -p; the last directory private to the user. */
 static int make_dirs(char *path) {
   for (char *p = path + 1; *p; p++) {
     if (*p != '/') continue;
@@ -75,22 +98,103 @@ static int make_dirs(char *path) {
     *p = '/';
     if (rc && errno != EEXIST) return -1;
   }
-  return mkdir(path, 0777) && errno != EEXIST ? -1 : 0;
+  return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
 }
+
+/* The cache directory, made if need be, and tidied of what killed runs left.
+ * Anyone who may write it may put code there that rnnc would load. */
+static int open_cache(char *dir, size_t size, char *err, size_t errlen) {
+  cache_dir(dir, size);
+  if (make_dirs(dir)) return ir_errorf(err, errlen, "%s: cannot create the cache directory: %s", dir, strerror(errno));
+  struct stat st;
+  if (stat(dir, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
+    return ir_errorf(err, errlen,
+                     "%s: the cache directory must be a directory of your own that others cannot write "
+                     "(set RNNC_CACHE_DIR to another)", dir);
+  rnnc_tmp_sweep(dir);
+  return 0;
+}
+
+#define FNV_BASIS 1469598103934665603u
 
 static uint64_t fnv1a(uint64_t h, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211u;
   return h;
 }
 
+/* Goes on with hash h over the first n bytes of fd.  0, or -1 if they cannot be read. */
+static int hash_fd(int fd, uint64_t n, uint64_t *h) {
+  char buf[1 << 16];
+  for (uint64_t at = 0; at < n;) {
+    size_t want = n - at < sizeof buf ? (size_t)(n - at) : sizeof buf;
+    ssize_t got = pread(fd, buf, want, (off_t)at);
+    if (got <= 0) return -1;
+    *h = fnv1a(*h, buf, (size_t)got);
+    at += (uint64_t)got;
+  }
+  return 0;
+}
+
 static uint64_t hash_file(uint64_t h, const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return h;
-  char buf[1 << 14];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) h = fnv1a(h, buf, n);
-  fclose(f);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd >= 0 && !fstat(fd, &st)) hash_fd(fd, (uint64_t)st.st_size, &h);
+  if (fd >= 0) close(fd);
   return h;
+}
+
+/* ---- the record of a compiled object: a trailer of magic, size, hash ---- */
+
+#define OBJECT_MAGIC "rnncobj1"
+enum { TRAILER_BYTES = 24 };
+
+static const char OBJECT_MISSING[] = "missing";
+
+static void put64(unsigned char *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+  return v;
+}
+
+/* Appends the record of the object at path (its bytes as they are now). */
+static int stamp_object(const char *path) {
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st;
+  unsigned char t[TRAILER_BYTES];
+  uint64_t h = FNV_BASIS;
+  int rc = fstat(fd, &st) || hash_fd(fd, (uint64_t)st.st_size, &h) ? -1 : 0;
+  if (!rc) {
+    memcpy(t, OBJECT_MAGIC, 8), put64(t + 8, (uint64_t)st.st_size), put64(t + 16, h);
+    rc = pwrite(fd, t, sizeof t, st.st_size) == (ssize_t)sizeof t ? 0 : -1;
+  }
+  return close(fd) || rc ? -1 : 0;
+}
+
+/* Opens the object at path if its bytes match its record: the open file,
+ * or -1 with what is wrong in *why (OBJECT_MISSING if there is none). */
+static int open_verified(const char *path, const char **why) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO in its place must not hang us */
+  if (fd < 0) {
+    *why = errno == ENOENT ? OBJECT_MISSING : "cannot be opened";
+    return -1;
+  }
+  struct stat st;
+  unsigned char t[TRAILER_BYTES];
+  uint64_t h = FNV_BASIS;
+  bool sized = !fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size >= TRAILER_BYTES;
+  uint64_t body = sized ? (uint64_t)st.st_size - TRAILER_BYTES : 0;
+  *why = !sized || pread(fd, t, sizeof t, (off_t)body) != (ssize_t)sizeof t || memcmp(t, OBJECT_MAGIC, 8) ||
+                 get64(t + 8) != body
+             ? "truncated, or not an object this rnnc compiled"
+         : hash_fd(fd, body, &h) || h != get64(t + 16) ? "corrupt: its bytes do not match its record"
+                                                       : NULL;
+  if (*why) close(fd), fd = -1;
+  return fd;
 }
 
 /* Runs argv, waiting for it; 0 on exit status 0. */
@@ -117,7 +221,8 @@ const char *backend_c_cflags(void) {
 static const char *const fixed_args[] = {"-std=c99", "-fPIC", "-shared", "-DRNNC_TOOL_API"};
 enum { NFIXED = sizeof fixed_args / sizeof fixed_args[0] };
 
-int backend_c_compile(const char *c, const char *flags, const char *so, char *err, size_t errlen) {
+/* The C compiler on c, writing the object out. */
+static int run_compiler(const char *c, const char *flags, const char *out, char *err, size_t errlen) {
   char *argv[MAX_ARGS] = {(char *)backend_c_cc()};
   int argc = 1;
   for (int i = 0; i < NFIXED; i++) argv[argc++] = (char *)fixed_args[i];
@@ -125,45 +230,69 @@ int backend_c_compile(const char *c, const char *flags, const char *so, char *er
   char *words = mem_alloc(strlen(flags) + 1, 1, "the compiler's flags");
   strcpy(words, flags);
   for (char *w = strtok(words, " \t"); w && argc < MAX_ARGS - 5; w = strtok(NULL, " \t")) argv[argc++] = w;
-  argv[argc++] = "-o", argv[argc++] = (char *)so, argv[argc++] = (char *)c, argv[argc++] = "-lm";
+  argv[argc++] = "-o", argv[argc++] = (char *)out, argv[argc++] = (char *)c, argv[argc++] = "-lm";
   argv[argc] = NULL;
   int rc = run(argv) ? ir_errorf(err, errlen, "the C compiler (%s) failed on %s", argv[0], c) : 0;
   free(words);
   return rc;
 }
 
-/* Emits, compiles (unless cached) and returns the path of the shared object. */
-static int build_object(const PipelineOptions *po, char *so, size_t size, char *err, size_t errlen) {
-  char dir[3072];
-  cache_dir(dir, sizeof dir);
-  size_t len = strlen(dir);
-  snprintf(dir + len, sizeof dir - len, "/src-%ld", (long)getpid());
-  if (make_dirs(dir)) return ir_errorf(err, errlen, "%s: cannot create the cache directory", dir);
-  BuildOptions eo = {.spec = po->spec, .fe = po->fe, .dir = dir};
-  char *h = NULL, *c = NULL;
-  if (build_c(&eo, &h, &c, err, errlen)) {
-    free(h), free(c);
-    return err[0] ? -1 : ir_errorf(err, errlen, "cannot generate C for %s", po->spec);
+int backend_c_compile(const char *c, const char *flags, const char *so, char *err, size_t errlen) {
+  const char *tool_api[] = {"-DRNNC_TOOL_API"}; /* what the compiler sees, checked */
+  if (check_files(1, &c, 1, tool_api, stderr))
+    return ir_errorf(err, errlen, "%s: the generated code fails `rnnc check` (above), so it is not compiled", c);
+  char tmp[4200];
+  if (rnnc_tmp_name(tmp, sizeof tmp, so)) return ir_errorf(err, errlen, "%s: the path is too long", so);
+  if (run_compiler(c, flags, tmp, err, errlen)) return remove(tmp), -1;
+  if (stamp_object(tmp) || rename(tmp, so)) {
+    ir_errorf(err, errlen, "%s: cannot write: %s", so, strerror(errno));
+    return remove(tmp), -1;
   }
-  const char *command[NFIXED + 2] = {backend_c_cc(), backend_c_cflags()};
-  for (int i = 0; i < NFIXED; i++) command[2 + i] = fixed_args[i];
-  uint64_t key = 1469598103934665603u;
-  for (int i = 0; i < NFIXED + 2; i++) key = fnv1a(key, command[i], strlen(command[i]) + 1);
+  return 0;
+}
+
+/* Compiles c into the cache entry so unless it is there and intact. */
+static int ensure_entry(const char *so, const char *c, char *err, size_t errlen) {
+  const char *why;
+  int fd = open_verified(so, &why);
+  if (fd >= 0) return close(fd), 0;
+  if (why != OBJECT_MISSING) fprintf(stderr, "rnnc: note: %s: %s; rebuilding it\n", so, why);
+  return backend_c_compile(c, NULL, so, err, errlen);
+}
+
+/* The cache entry's name: a hash of the compile command and the generated text. */
+static void entry_name(const char *dir, const char *h, const char *c, char *so, size_t size) {
+  const char *command[NFIXED + 3] = {CACHE_FORMAT, backend_c_cc(), backend_c_cflags()};
+  for (int i = 0; i < NFIXED; i++) command[3 + i] = fixed_args[i];
+  uint64_t key = FNV_BASIS;
+  for (int i = 0; i < NFIXED + 3; i++) key = fnv1a(key, command[i], strlen(command[i]) + 1);
   key = hash_file(hash_file(key, h), c);
-  dir[len] = 0;
   snprintf(so, size, "%s/model-%016llx.so", dir, (unsigned long long)key);
-  int rc = 0;
-  if (access(so, R_OK)) {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", so, (long)getpid());
-    rc = backend_c_compile(c, NULL, tmp, err, errlen) || rename(tmp, so)
-             ? ir_errorf(err, errlen, "%s: the C compiler (%s) failed on %s", po->spec, backend_c_cc(), c)
-             : 0;
-    remove(tmp);
+}
+
+/* Emits, compiles (unless cached) and returns the path of the shared object.
+ * The sources go to a temporary directory of the cache, removed whatever happens. */
+static int build_object(const PipelineOptions *po, char *so, size_t size, char *err, size_t errlen) {
+  char dir[3072], base[3100], src[3200];
+  if (open_cache(dir, sizeof dir, err, errlen)) return -1;
+  snprintf(base, sizeof base, "%s/src", dir);
+  if (rnnc_tmp_name(src, sizeof src, base) || mkdir(src, 0700))
+    return ir_errorf(err, errlen, "%s: cannot create a directory in the cache: %s", dir, strerror(errno));
+  BuildOptions eo = {.spec = po->spec, .fe = po->fe, .dir = src};
+  char *h = NULL, *c = NULL;
+  int rc = build_c(&eo, &h, &c, err, errlen);
+  if (rc && !err[0]) ir_errorf(err, errlen, "cannot generate C for %s", po->spec);
+  if (!rc) {
+    entry_name(dir, h, c, so, size);
+    if ((rc = ensure_entry(so, c, err, errlen))) {
+      char why[512];
+      snprintf(why, sizeof why, "%s", err);
+      ir_errorf(err, errlen, "%s: %s", po->spec, why);
+    }
   }
-  if (!rc) remove(h), remove(c), rmdir(eo.dir);
+  rnnc_tmp_remove(src);
   free(h), free(c);
-  return rc;
+  return rc ? -1 : 0;
 }
 
 /* ---- binding ---- */
@@ -207,9 +336,26 @@ static long params_elems(const Model *m) {
   return end;
 }
 
+/* dlopen of the object at so only if its record says it is what
+ * backend_c_compile wrote, through the very file that was verified. */
+static void *open_object(const char *so, char *err, size_t errlen) {
+  const char *why;
+  int fd = open_verified(so, &why);
+  if (fd < 0) {
+    ir_errorf(err, errlen, "%s: refusing to load: %s", so, why);
+    return NULL;
+  }
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+  void *lib = dlopen(access(self, R_OK) ? so : self, RTLD_NOW | RTLD_LOCAL);
+  if (!lib) ir_errorf(err, errlen, "%s: cannot load: %s", so, dlerror());
+  close(fd);
+  return lib;
+}
+
 static int load_model(Model *m, const char *so, const char *name, char *err, size_t errlen) {
-  m->lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-  if (!m->lib) return ir_errorf(err, errlen, "%s: cannot load: %s", so, dlerror());
+  m->lib = open_object(so, err, errlen);
+  if (!m->lib) return -1;
   m->info = symbol(m, name, "params_info");
   m->arena = symbol(m, name, "tool_arena");
   void *run = symbol(m, name, "tool_run"), *stream = symbol(m, name, "tool_stream");

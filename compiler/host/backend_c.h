@@ -26,16 +26,19 @@ const char *backend_c_cflags(void);
 
 /* Compiles generated source c (rnnc build's NAME.c, NAME.h beside it) into
  * the shared object so: backend_c_cc() -std=c99 -fPIC -shared
- * -DRNNC_TOOL_API FLAGS, where flags NULL means backend_c_cflags().  0, or
- * -1 with a message. */
+ * -DRNNC_TOOL_API FLAGS, where flags NULL means backend_c_cflags(); but
+ * only once c passes `rnnc check` (its messages on stderr).  The object gets
+ * the record backend_c_load requires and replaces so atomically.  0, or -1
+ * with a message. */
 int backend_c_compile(const char *c, const char *flags, const char *so, char *err, size_t errlen);
 
 /* A compiled model loaded and bound to buffers for g: the parameters (from
  * `weights`) and inputs (from `inputs`), looked up by name as bind.h says,
  * and the arena of the goal's entry point.  So it can be run many times. */
 typedef struct BackendC BackendC;
-/* NULL, with a message, when so is not a model built by this rnnc for g's
- * spec or a tensor is missing or wrong. */
+/* NULL, with a message, when so is not an intact object of
+ * backend_c_compile, not a model built by this rnnc for g's spec, or a
+ * tensor is missing or wrong. */
 BackendC *backend_c_load(const char *so, const Graph *g, Goal goal, const StFile *weights, const StFile *inputs,
                          char *err, size_t errlen);
 /* Runs the goal's entry point once.  A step updates the bound parameters and

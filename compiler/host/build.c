@@ -20,6 +20,7 @@
 #include "bind.h"
 #include "emit_c.h"
 #include "pipeline.h"
+#include "rnnc_tmp.h"
 
 /* The goal of each entry point (FnKind's order). */
 static const Goal fn_goal[FN_COUNT] = {GOAL_PREDICT, GOAL_GRAD, GOAL_STEP, GOAL_APPLY, GOAL_STREAM};
@@ -49,19 +50,14 @@ static int check_for_c(const Graph *g, const char *spec) {
   return 0;
 }
 
+/* Through a temporary (rnnc_tmp.h), so a kill never leaves half a file. */
 static int write_atomic(const char *path, const char *text, char *err, size_t errlen) {
-  size_t n = strlen(path) + 5;
+  size_t n = strlen(path) + 64;
   char *tmp = mem_alloc(n, 1, "a file name");
-  snprintf(tmp, n, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  size_t len = strlen(text);
-  bool ok = f && fwrite(text, 1, len, f) == len;
-  if (f) ok &= fclose(f) == 0;
-  ok = ok && rename(tmp, path) == 0;
-  if (!ok) {
-    remove(tmp);
-    snprintf(err, errlen, "%s: cannot write", path);
-  }
+  FILE *f = rnnc_tmp_open(path, tmp, n);
+  if (f) fwrite(text, 1, strlen(text), f);
+  bool ok = f && !rnnc_tmp_commit(f, tmp, path);
+  if (!ok) snprintf(err, errlen, "%s: cannot write", path);
   free(tmp);
   return ok ? 0 : 1;
 }

@@ -10,14 +10,17 @@
  *
  * Writing lays tensors out contiguously in insertion order behind a header
  * padded with spaces to a multiple of 8 bytes (the safetensors convention, so
- * data is 8-byte aligned), writes PATH.tmp, checks fflush and fclose, then
- * renames it over PATH: a failure at any point removes PATH.tmp and leaves an
- * existing PATH untouched.
+ * data is 8-byte aligned), writes a temporary (rnnc_tmp.h: PATH.rnnc-PID.tmp,
+ * removed by a later write if a kill leaves it), checks fflush and fclose,
+ * then renames it over PATH: a failure at any point removes the temporary and
+ * leaves an existing PATH untouched.
  *
  * Tensor bytes are copied as they are, so the host must be little-endian like
  * the format (checked at compile time below).
  */
 #include "safetensors.h"
+
+#include "rnnc_tmp.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -500,41 +503,34 @@ static char *st_make_header(const StFile *f, size_t *len) {
   return text;
 }
 
-static bool st_put(FILE *fp, const void *p, size_t n) { return n == 0 || fwrite(p, 1, n, fp) == n; }
-
-/* Everything after fopen: length, header, data; then flush and close, both checked. */
-static bool st_write_stream(FILE *fp, const char *header, size_t hlen, const StFile *f) {
+/* Everything after opening: length, header, data.  A failed write sets the
+ * stream's error indicator, which rnnc_tmp_commit checks. */
+static void st_write_stream(FILE *fp, const char *header, size_t hlen, const StFile *f) {
   unsigned char b[ST_HEADER_LEN_BYTES];
   for (int i = 0; i < ST_HEADER_LEN_BYTES; i++) b[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
-  bool ok = st_put(fp, b, sizeof b) && st_put(fp, header, hlen);
-  for (int i = 0; i < f->ntensors && ok; i++) {
+  fwrite(b, 1, sizeof b, fp);
+  fwrite(header, 1, hlen, fp);
+  for (int i = 0; i < f->ntensors && !ferror(fp); i++) {
     const StTensor *t = &f->tensors[i];
-    ok = st_put(fp, t->data, (size_t)st_numel(t) * st_dtype_size(t->dtype));
+    fwrite(t->data, 1, (size_t)st_numel(t) * st_dtype_size(t->dtype), fp);
   }
-  ok = fflush(fp) == 0 && ok;
-  return fclose(fp) == 0 && ok;
 }
 
 int st_write(const char *path, const StFile *f, char *err, size_t errlen) {
   StErr e = {path, err, errlen};
-  size_t hlen = 0, plen = strlen(path);
-  char *tmp = malloc(plen + sizeof ".tmp");
+  size_t hlen = 0, tmplen = strlen(path) + 64;
+  char *tmp = malloc(tmplen);
   char *header = tmp ? st_make_header(f, &hlen) : NULL;
   int rc = 0;
   if (!header) {
     rc = st_fail(&e, NULL, "out of memory building the header");
   } else {
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", sizeof ".tmp");
-    FILE *fp = fopen(tmp, "wb");
+    FILE *fp = rnnc_tmp_open(path, tmp, tmplen);
     if (!fp) {
       rc = st_fail(&e, NULL, "cannot create %s: %s", tmp, strerror(errno));
-    } else if (!st_write_stream(fp, header, hlen, f)) {
-      rc = st_fail(&e, NULL, "cannot write %s: %s", tmp, strerror(errno));
-      remove(tmp);
-    } else if (rename(tmp, path) != 0) {
-      rc = st_fail(&e, NULL, "cannot rename %s over it: %s", tmp, strerror(errno));
-      remove(tmp);
+    } else {
+      st_write_stream(fp, header, hlen, f);
+      if (rnnc_tmp_commit(fp, tmp, path)) rc = st_fail(&e, NULL, "cannot write: %s", strerror(errno));
     }
   }
   free(header);

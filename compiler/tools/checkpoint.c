@@ -5,7 +5,10 @@
  * scalar, numbers printed with %.17g (a double read back is the double
  * written) and the seed as an unsigned decimal.  Reading checks the format
  * key first, so a plain weights file gets a message saying what it is, then
- * every key it needs, so a damaged file is an error naming the key.
+ * every key it needs, so a damaged file is an error naming the key.  Every
+ * count read bounds an allocation only once the file's own bytes back it,
+ * and a bad file is an error returned, never an exit (so that the reader
+ * can be fuzzed in-process).
  */
 #include "checkpoint.h"
 
@@ -143,8 +146,9 @@ int ckpt_read(const char *path, StFile *w, Checkpoint *c, char *err, size_t errl
   if (c->epoch > 0 && (!h || h->dtype != ST_F64 || h->rank != 2 || h->shape[0] != c->epoch || h->shape[1] != HISTORY_COLS))
     return ir_errorf(err, errlen, "%s: tensor 'train.history' must be F64 [%d, %d] (one row per epoch done)", path,
                  c->epoch, HISTORY_COLS);
+  /* epoch rows are in the file (train.history's shape, checked above against its bytes) */
   c->history = calloc((size_t)c->epoch + 1, sizeof *c->history);
-  if (!c->history) die("out of memory");
+  if (!c->history) return ir_errorf(err, errlen, "%s: out of memory for %d epochs of history", path, c->epoch);
   for (int e = 0; e < c->epoch; e++) {
     const double *row = (const double *)h->data + (size_t)e * HISTORY_COLS;
     c->history[e] = (CkptEpoch){row[1], row[2], row[3], row[4], row[5]};

@@ -55,7 +55,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "rnnc_rand.h"
@@ -63,6 +65,7 @@
 #define FMNIST_DIR "/usr/share/datasets/fashion-mnist"
 #define SINE_SIGMA 0.1
 #define DEFAULT_TEST_FRACTION 0.1
+#define DATA_KINDS "DATA is fashion-mnist, sine, a .csv file, a text file or a directory"
 
 enum {
   FM_SIDE = 28,           /* images are FM_SIDE x FM_SIDE */
@@ -70,10 +73,14 @@ enum {
   FM_IMAGE_MAGIC = 2051,  /* IDX: unsigned byte data, 3 dimensions */
   FM_LABEL_MAGIC = 2049,  /* IDX: unsigned byte data, 1 dimension */
   FM_CHUNK = 1 << 20,     /* bytes per gzread */
+  DATA_MAX_BYTES = 1 << 30, /* of a text or CSV source: its examples take 8 times that */
   SINE_PERIOD = 50,       /* samples per period */
   SINE_SAMPLES = 11200,   /* 224 periods: ~10,000 training windows at T <= 70 */
   SINE_STREAM = 0x73696e65, /* "sine": the rnnc_rand stream of the noise */
 };
+
+/* An IDX count is 32 bits: its images' bytes must fit a size_t. */
+_Static_assert(SIZE_MAX / (FM_SIDE * FM_SIDE) >= UINT32_MAX, "size_t too small for IDX counts");
 
 typedef struct {
   const char *src;           /* the file or directory named in messages */
@@ -229,6 +236,31 @@ static void fm_path(char out[static 1100], const char *dir, const char *part, co
   if (stat(plain, &st) == 0) memcpy(out, plain, sizeof plain); /* the uncompressed files work as well */
 }
 
+/* Reads the n bytes after an IDX header into a fresh buffer, then checks
+ * that the file ends there.  The buffer grows with the data as it arrives,
+ * so a header's count (which may lie: a 17-byte file may claim 4 GB) sizes
+ * no allocation by itself, and a gzip file takes only what decompresses. */
+static int idx_body(Load *L, gzFile f, const char *path, size_t n, const char *what, unsigned char **out) {
+  unsigned char *buf = NULL;
+  size_t cap = 0;
+  int rc = 0;
+  for (size_t at = 0; rc == 0 && at < n; at += FM_CHUNK) {
+    size_t k = n - at < FM_CHUNK ? n - at : FM_CHUNK;
+    if (at + k > cap) { /* doubling keeps the copies linear; never past n */
+      size_t grow = cap ? cap : FM_CHUNK;
+      cap = grow > n - cap ? n : cap + grow;
+      unsigned char *p = realloc(buf, cap);
+      if (!p) rc = fail(L, "%s: out of memory (%zu bytes)", path, cap);
+      else buf = p;
+    }
+    if (rc == 0) rc = gz_read(L, f, path, buf + at, k, at, n, what);
+  }
+  if (rc == 0) rc = gz_end(L, f, path, what);
+  if (rc) free(buf), buf = NULL;
+  *out = buf;
+  return rc;
+}
+
 /* Reads the labels file into a fresh buffer of n bytes (n from its header). */
 static int fm_labels(Load *L, const char *path, unsigned char **labels, long *n) {
   gzFile f = gz_open(L, path);
@@ -239,21 +271,11 @@ static int fm_labels(Load *L, const char *path, unsigned char **labels, long *n)
     rc = fail(L, "%s: not an IDX label file: magic number %u, expected %d", path, be32(h), FM_LABEL_MAGIC);
   if (rc == 0) {
     *n = (long)be32(h + 4);
-    *labels = malloc(*n ? (size_t)*n : 1);
-    if (!*labels) rc = fail(L, "%s: out of memory (%ld labels)", path, *n);
+    char what[64];
+    snprintf(what, sizeof what, "%ld labels", *n);
+    rc = idx_body(L, f, path, (size_t)*n, what, labels);
   }
-  char what[64];
-  snprintf(what, sizeof what, "%ld labels", *n);
-  for (long at = 0; rc == 0 && at < *n; at += FM_CHUNK) {
-    size_t k = (size_t)(*n - at < FM_CHUNK ? *n - at : FM_CHUNK);
-    rc = gz_read(L, f, path, *labels + at, k, (size_t)at, (size_t)*n, what);
-  }
-  if (rc == 0) rc = gz_end(L, f, path, what);
   gzclose(f);
-  if (rc) {
-    free(*labels);
-    *labels = NULL;
-  }
   return rc;
 }
 
@@ -262,7 +284,7 @@ static int fm_part(Load *L, const char *dir, const char *part, DataSplit *s) {
   char ipath[1100], lpath[1100];
   fm_path(ipath, dir, part, "images-idx3");
   fm_path(lpath, dir, part, "labels-idx1");
-  unsigned char *labels = NULL, *chunk = NULL;
+  unsigned char *labels = NULL, *pixels = NULL;
   long n = 0;
   if (fm_labels(L, lpath, &labels, &n)) return -1;
   gzFile f = gz_open(L, ipath);
@@ -283,22 +305,18 @@ static int fm_part(Load *L, const char *dir, const char *part, DataSplit *s) {
     if (labels[i] >= L->y->attr.max)
       rc = fail(L, "%s: label %d of example %ld is out of range: the spec's target '%s' has %d classes", lpath,
                 labels[i], i, L->y->attr.name, L->y->attr.max);
-  int32_t *y = rc == 0 ? field_new(L, s, 1, L->y, DT_I32, L->ys, n) : NULL;
-  float *x = y ? field_new(L, s, 0, L->x, DT_F32, L->xs, n) : NULL;
-  if (x && !(chunk = malloc(FM_CHUNK))) fail(L, "%s: out of memory", ipath);
-  if (!chunk) rc = -1;
-  for (long i = 0; rc == 0 && i < n; i++) y[i] = labels[i];
   size_t total = (size_t)n * FM_SIDE * FM_SIDE;
   char what[64];
   snprintf(what, sizeof what, "%ld images of %dx%d", n, FM_SIDE, FM_SIDE);
-  for (size_t at = 0; rc == 0 && at < total; at += FM_CHUNK) {
-    size_t k = total - at < FM_CHUNK ? total - at : FM_CHUNK;
-    rc = gz_read(L, f, ipath, chunk, k, at, total, what);
-    for (size_t j = 0; rc == 0 && j < k; j++) x[at + j] = (float)chunk[j] / 255.0f;
-  }
-  if (rc == 0) rc = gz_end(L, f, ipath, what);
+  if (rc == 0) rc = idx_body(L, f, ipath, total, what, &pixels);
   gzclose(f);
-  free(chunk);
+  /* the fields only once the files have shown they hold that many examples */
+  int32_t *y = rc == 0 ? field_new(L, s, 1, L->y, DT_I32, L->ys, n) : NULL;
+  float *x = y ? field_new(L, s, 0, L->x, DT_F32, L->xs, n) : NULL;
+  if (!x) rc = -1;
+  for (long i = 0; rc == 0 && i < n; i++) y[i] = labels[i];
+  for (size_t j = 0; rc == 0 && j < total; j++) x[j] = (float)pixels[j] / 255.0f;
+  free(pixels);
   free(labels);
   return rc;
 }
@@ -388,29 +406,35 @@ typedef struct {
   size_t n, cap;
 } Buf;
 
-/* Appends the whole file at path to b. */
+/* Appends the whole file at path to b.  Only a regular file: its size is
+ * known (and checked against DATA_MAX_BYTES) before anything is allocated,
+ * where a device or a pipe may never end (data_load refuses those up front;
+ * this also covers a file swapped for one since).  O_NONBLOCK, so that opening a
+ * FIFO to find out what it is does not wait for a writer. */
 static int read_file(Load *L, const char *path, Buf *b) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return fail(L, "%s: cannot open: %s", path, strerror(errno));
-  int rc = 0;
-  for (;;) {
-    if (b->cap - b->n < 65536) {
-      size_t cap = b->cap ? 2 * b->cap : 1 << 20;
-      unsigned char *p = realloc(b->p, cap);
-      if (!p) {
-        rc = fail(L, "%s: out of memory (%zu bytes)", path, cap);
-        break;
-      }
-      b->p = p;
-      b->cap = cap;
-    }
-    size_t got = fread(b->p + b->n, 1, b->cap - b->n, fp);
-    b->n += got;
-    if (got == 0) {
-      if (ferror(fp)) rc = fail(L, "%s: read error: %s", path, strerror(errno));
-      break;
-    }
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return fail(L, "%s: cannot open: %s", path, strerror(errno));
+  struct stat st;
+  int rc = fstat(fd, &st) ? fail(L, "%s: cannot read: %s", path, strerror(errno))
+           : !S_ISREG(st.st_mode) ? fail(L, "%s: not a regular file", path)
+           : (uint64_t)st.st_size > DATA_MAX_BYTES - b->n
+               ? fail(L, "%s: %lld bytes: more data than rnnc reads (at most %d MB of text or CSV)", path,
+                      (long long)st.st_size, DATA_MAX_BYTES >> 20)
+               : 0;
+  size_t size = rc ? 0 : (size_t)st.st_size;
+  if (rc == 0 && b->n + size > b->cap) {
+    unsigned char *p = realloc(b->p, b->n + size);
+    if (p) b->p = p, b->cap = b->n + size;
+    else rc = fail(L, "%s: out of memory (%zu bytes)", path, b->n + size);
   }
+  FILE *fp = fdopen(fd, "rb");
+  if (!fp) {
+    close(fd);
+    return rc ? rc : fail(L, "%s: cannot read: %s", path, strerror(errno));
+  }
+  size_t got = rc == 0 ? fread(b->p + b->n, 1, size, fp) : 0;
+  b->n += got;
+  if (rc == 0 && got < size) rc = fail(L, "%s: read error: %s", path, ferror(fp) ? strerror(errno) : "the file shrank");
   fclose(fp);
   return rc;
 }
@@ -558,6 +582,8 @@ static int text_load(Load *L, const Graph *g, bool dir) {
   Buf b = {0};
   int rc = dir ? read_text_dir(L, L->src, &b) : read_file(L, L->src, &b);
   if (rc == 0 && b.n == 0) rc = fail(L, "%s: empty text", L->src);
+  const unsigned char *nul = rc == 0 ? memchr(b.p, 0, b.n) : NULL;
+  if (nul) rc = fail(L, "%s: not text: byte %zu is NUL (a binary file?)", L->src, (size_t)(nul - b.p));
   int T = L->xs.dim[0];
   long n = (long)b.n, split = n - lround((double)n * L->test_fraction);
   long ntrain = split > T ? (split - 1) / T : 0, ntest = n - split > T ? (n - split - 1) / T : 0;
@@ -655,8 +681,9 @@ int data_load(const char *what, const Graph *g, const DataOptions *o, Dataset *d
   } else {
     struct stat st;
     if (stat(what, &st) != 0)
-      return fail(&L, "%s: %s (DATA is fashion-mnist, sine, a .csv file, a text file or a directory)", what,
-                  strerror(errno));
+      return fail(&L, "%s: %s (%s)", what, strerror(errno), DATA_KINDS);
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+      return fail(&L, "%s: not a dataset but a device, a pipe or a socket; %s", what, DATA_KINDS);
     if (S_ISDIR(st.st_mode)) rc = fm_dir(what) ? fm_load(&L, what) : text_load(&L, g, true);
     else if (ends_with_csv(what)) rc = csv_load(&L, g, o ? o->window : 0);
     else rc = text_load(&L, g, false);

@@ -266,6 +266,7 @@ int eval_run(const ToolOptions *o) {
   FeOptions fe = o->fe;
   if (is_ckpt) ckpt_settings(&ck, &fe);
   const char *data = o->data ? o->data : is_ckpt && ck.data[0] ? ck.data : NULL;
+  if (data == ck.data) fprintf(stderr, "rnnc: data: %s (from the checkpoint)\n", data); /* it may name any path */
   DataOptions dopt = {.seed = o->seed_given || !is_ckpt ? o->seed : ck.seed};
   ToolModel tm = {0};
   Dataset d = {0};

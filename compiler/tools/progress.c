@@ -14,12 +14,15 @@
 #define _POSIX_C_SOURCE 200809L
 #include "progress.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "rnnc_tmp.h"
 
 enum { BAR = 30 };
 
@@ -131,23 +134,16 @@ void progress_end(Progress *p, const CkptEpoch *e) {
 
 /* ---- curves ---- */
 
-/* Writes what `fill` prints to path through path.tmp and a rename. */
+/* Writes what `fill` prints to path through a temporary (rnnc_tmp.h) and a rename. */
 static int write_atomic(const char *path, void (*fill)(FILE *, const void *), const void *arg, char *err,
                         size_t errlen) {
-  size_t n = strlen(path) + 5;
+  size_t n = strlen(path) + 64;
   char *tmp = malloc(n);
   if (!tmp) die("out of memory");
-  snprintf(tmp, n, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  int rc = 0;
-  if (!f) rc = -1;
-  else {
-    fill(f, arg);
-    rc = ferror(f) ? -1 : 0;
-    if (fclose(f)) rc = -1;
-    if (!rc && rename(tmp, path)) rc = -1;
-  }
-  if (rc) snprintf(err, errlen, "cannot write %s", path), remove(tmp);
+  FILE *f = rnnc_tmp_open(path, tmp, n);
+  if (f) fill(f, arg);
+  int rc = f && !rnnc_tmp_commit(f, tmp, path) ? 0 : -1;
+  if (rc) snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
   free(tmp);
   return rc;
 }

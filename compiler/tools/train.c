@@ -350,7 +350,12 @@ static int setup(Run *r, StFile *w) {
   r->epochs = o->epochs > 0 ? o->epochs : resumed ? r->ck.epochs : c->epochs > 0 ? c->epochs : 1;
   r->ck.epochs = r->epochs;
   DataOptions dopt = {.seed = r->ck.seed};
-  if (data_load(data, r->tm.fwd, &dopt, &r->d, err, sizeof err)) return fail(err);
+  bool recorded = data == r->ck.data; /* a checkpoint from elsewhere may name any path: say which */
+  if (recorded) fprintf(stderr, "rnnc: data: %s (from the checkpoint)\n", data);
+  if (data_load(data, r->tm.fwd, &dopt, &r->d, err, sizeof err)) {
+    if (recorded) fprintf(stderr, "rnnc: error: %s (the data %s names; --data DATA trains on other data)\n", err, o->resume);
+    return recorded ? 1 : fail(err);
+  }
   r->have_data = true;
   if (resumed && r->ck.nvocab && (r->ck.nvocab != r->d.nvocab || memcmp(r->ck.vocab, r->d.vocab, (size_t)r->d.nvocab))) {
     fprintf(stderr, "rnnc: error: %s: the vocabulary of the data differs from the one %s was trained with\n", data,
@@ -360,7 +365,7 @@ static int setup(Run *r, StFile *w) {
   if (resumed && strcmp(r->ck.source, r->d.source))
     printf("note: %s was trained on %s; going on with %s\n", o->resume, r->ck.source, r->d.source);
   snprintf(r->ck.spec, sizeof r->ck.spec, "%s", o->spec);
-  if (data != r->ck.data) snprintf(r->ck.data, sizeof r->ck.data, "%s", data);
+  if (!recorded) snprintf(r->ck.data, sizeof r->ck.data, "%s", data);
   snprintf(r->ck.source, sizeof r->ck.source, "%s", r->d.source);
   r->ck.batch = r->batch, r->ck.threads = r->threads, r->ck.steps = c->steps, r->ck.dtype = c->dtype, r->ck.lr = c->opt.lr;
   r->ck.nvocab = r->d.nvocab;

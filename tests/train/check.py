@@ -5,6 +5,8 @@
   check.py close A B TOL     the same tensors, F64, each within TOL of B's normwise
                              (max |a - b| / max |b|)
   check.py meta FILE KEY     prints the checkpoint metadata rnnc.KEY
+  check.py setmeta FILE KEY VALUE
+                             sets it (a checkpoint tampered with, for the bad-input tests)
   check.py curves STEM N     STEM.csv has its header and N rows of numbers; STEM.svg is
                              well-formed XML: an <svg> with N points per series
   check.py lower BEFORE AFTER MARGIN
@@ -35,6 +37,18 @@ def read_st(path):
     data = raw[8 + n :]
     tensors = {k: (v["dtype"], v["shape"], data[v["data_offsets"][0] : v["data_offsets"][1]]) for k, v in header.items()}
     return tensors, meta
+
+
+def set_meta(path, key, value):
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n])
+    header.setdefault("__metadata__", {})["rnnc." + key] = value
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + raw[8 + n :])
 
 
 def fail(msg):
@@ -151,6 +165,8 @@ def main():
     elif cmd == "meta":
         _, meta = read_st(args[0])
         print(meta.get("rnnc." + args[1], ""))
+    elif cmd == "setmeta":
+        set_meta(*args)
     elif cmd == "curves":
         curves(args[0], int(args[1]))
     elif cmd == "baselines":

@@ -22,7 +22,8 @@
 #                  gives its bits per character next to the unigram entropy
 #   lower SPEC DATA EPOCHS [--batch B] [--steps T] [--limit N]
 #                  a short run of SPEC lowers its test loss (fixed seed; below 0.95 times the initial)
-#   errors         bad uses get their message
+#   errors         bad uses get their message; damaged checkpoints; a checkpoint naming data
+#                  that is no dataset (/etc/passwd for a series, /dev/zero, a binary as text)
 # Timings are never asserted.
 set -u
 rnnc=$1 case=$2
@@ -173,7 +174,9 @@ errors)
   fails() { # fails TEXT COMMAND...: exit status 1 and TEXT on stderr
     want=$1
     shift
-    "$@" >"$tmp/out" 2>"$tmp/err" && die "$* succeeded"
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    status=$?
+    [ $status = 1 ] || { cat "$tmp/err"; die "$* exited with $status, not 1"; }
     grep -qF -- "$want" "$tmp/err" || { cat "$tmp/err"; die "no message: $want"; }
   }
   fails "train needs --data DATA" "$rnnc" train $sine -o "$tmp/a.safetensors"
@@ -192,6 +195,31 @@ errors)
   fails "rnnc: error: --threads runs shards of a batch through generated code; the interpreter (--backend interp) takes --threads 1" \
     "$rnnc" train $sine --data sine --threads 2 --backend interp -o "$tmp/a.safetensors"
   fails "eval does not take option '--threads'" "$rnnc" eval $sine --weights "$tmp/w.safetensors" --threads 2
+  # a checkpoint from elsewhere names its data: rnnc says which, and reads only a dataset
+  run one "$rnnc" train $sine --data sine --epochs 1 -o "$tmp/one.safetensors"
+  # damaged checkpoints: cut short, garbage, a count no bytes back
+  head -c 300 "$tmp/one.safetensors" >"$tmp/cut.safetensors"
+  fails "rnnc: error: $tmp/cut.safetensors: header length" "$rnnc" train $sine --resume "$tmp/cut.safetensors" -o "$tmp/a.safetensors"
+  printf 'rnnc!' >"$tmp/junk.safetensors"
+  fails "rnnc: error: $tmp/junk.safetensors: file is 5 bytes, too short" "$rnnc" train $sine --resume "$tmp/junk.safetensors" -o "$tmp/a.safetensors"
+  cp "$tmp/one.safetensors" "$tmp/epochs.safetensors"
+  check setmeta "$tmp/epochs.safetensors" epoch 1000000000
+  fails "rnnc: error: $tmp/epochs.safetensors: tensor 'train.history' must be F64 [1000000000, 6]" \
+    "$rnnc" train $sine --resume "$tmp/epochs.safetensors" -o "$tmp/a.safetensors"
+  resume_with_data() { # resume_with_data PATH MESSAGE: the checkpoint names PATH as data; MESSAGE on stderr
+    cp "$tmp/one.safetensors" "$tmp/named.safetensors"
+    check setmeta "$tmp/named.safetensors" data "$1"
+    spec=$(check meta "$tmp/named.safetensors" spec)
+    fails "$2" "$rnnc" train "$spec" --resume "$tmp/named.safetensors" --epochs 2 -o "$tmp/named.safetensors"
+    head -n 1 "$tmp/err" | grep -qxF "rnnc: data: $1 (from the checkpoint)" || { cat "$tmp/err"; die "no line: rnnc: data: $1"; }
+    [ "$(wc -l <"$tmp/err")" -eq 2 ] || { cat "$tmp/err"; die "more than the data line and the error"; }
+  }
+  resume_with_data /etc/passwd "rnnc: error: /etc/passwd: the spec's input 'x' is float [8, 1] per example, but text gives int32"
+  resume_with_data /dev/zero "rnnc: error: /dev/zero: not a dataset but a device, a pipe or a socket; DATA is fashion-mnist, sine, a .csv file, a text file or a directory (the data $tmp/named.safetensors names; --data DATA trains on other data)"
+  resume_with_data "$tmp/none" "rnnc: error: $tmp/none: No such file or directory"
+  run char "$rnnc" train $char --data "$text" --epochs 1 --limit 64 -o "$tmp/one.safetensors"
+  resume_with_data /bin/sh "rnnc: error: /bin/sh: not text: byte "
+  resume_with_data /etc/passwd "rnnc: error: /etc/passwd: the vocabulary of the data differs"
   echo "ok: errors"
   ;;
 *) die "unknown case $case" ;;

@@ -4,11 +4,14 @@
  * One box per node labelled with its op, shape and spec line; parameters and
  * inputs are shaded, results are double-bordered with their names, and a
  * state's back edge (forward graph) is drawn dashed and labelled "next".
- * Written to PATH.tmp and renamed, so a failure never leaves half a file.
+ * Written to a temporary (rnnc_tmp.h) and renamed, so a failure never leaves
+ * half a file.
  */
 #include "dot.h"
 
 #include <stdio.h>
+
+#include "rnnc_tmp.h"
 
 static void node_label(FILE *f, const Node *n) {
   fprintf(f, "%s", ir_ops[n->op].name);
@@ -42,15 +45,9 @@ static void write_graph(FILE *f, const Graph *g) {
 
 int dot_write(const Graph *g, const char *path, char *err, size_t errlen) {
   char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  if (!f) {
-    snprintf(err, errlen, "%s: cannot write", tmp);
-    return -1;
-  }
-  write_graph(f, g);
-  if (ferror(f) | fclose(f) || rename(tmp, path)) {
-    remove(tmp);
+  FILE *f = rnnc_tmp_open(path, tmp, sizeof tmp);
+  if (f) write_graph(f, g);
+  if (!f || rnnc_tmp_commit(f, tmp, path)) {
     snprintf(err, errlen, "%s: cannot write", path);
     return -1;
   }
