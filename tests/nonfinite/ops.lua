@@ -16,4 +16,9 @@ output("softmax", softmax(x))
 output("log_softmax", log_softmax(x))
 output("argmax", argmax(x))
 output("scaled", Scale()(x))
+-- legal infinite constants (emitted C spells them with math.h): the last 3 of every row
+-- masked with -inf, and inf as an operand of an elementwise op
+local mask = concat({zeros{2, 5}, fill({2, 3}, -math.huge)}, 2)
+output("masked_softmax", softmax(Scale()(x) + mask))
+output("exp_minus_inf", exp(Scale()(x) - math.huge))
 loss(sum(relu(x)))

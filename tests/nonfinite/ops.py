@@ -2,7 +2,8 @@
 """ops.py RNNC - NaN and infinities through the ops that compare or saturate.
 
 tests/nonfinite/ops.lua's outputs (relu, minimum both ways, sigmoid, tanh,
-exp, softmax, log_softmax, argmax, x times a parameter of ones) from `rnnc
+exp, softmax, log_softmax, argmax, x times a parameter of ones, its softmax masked by a -inf
+constant, e^(x - inf)) from `rnnc
 predict`, interpreter and generated code, f32 and f64, against PyTorch's
 on the same input: one row with NaN, inf and -inf among finite values, one
 masked with -inf.  A NaN
@@ -30,7 +31,9 @@ def pytorch(x):
     return {"relu": torch.relu(x), "min_xc": torch.minimum(x, torch.tensor(0.5, dtype=x.dtype)),
             "min_cx": torch.minimum(torch.tensor(0.5, dtype=x.dtype), x), "sigmoid": torch.sigmoid(x),
             "tanh": torch.tanh(x), "exp": torch.exp(x), "softmax": torch.softmax(x, -1),
-            "log_softmax": torch.log_softmax(x, -1), "argmax": torch.argmax(x, -1), "scaled": x}
+            "log_softmax": torch.log_softmax(x, -1), "argmax": torch.argmax(x, -1), "scaled": x,
+            "masked_softmax": torch.softmax(x + torch.tensor([0.0] * 5 + [-INF] * 3, dtype=x.dtype), -1),
+            "exp_minus_inf": torch.exp(x - INF)}
 
 
 def differences(got, want, tol):
