@@ -8,10 +8,13 @@
  * to the node's dtype, integers are narrowed to int32 and checked against
  * [0, attr.max).  Every message starts "PATH: tensor 'NAME' " so the user
  * knows which file and entry to fix.  On error buf holds unspecified values.
+ * bind_nonfinite and its two companions find the NaN and infinities in
+ * results, for the commands and training to refuse them.
  */
 #include "bind.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -131,4 +134,47 @@ void bind_store(StFile *f, const char *name, const Node *n, const void *buf) {
   bind_dims(n->shape, dims);
   if (!st_add(f, name, st_of[n->dtype], n->shape.rank, dims, buf))
     die("out of memory storing tensor '%s'", name);
+}
+
+/* ---- non-finite values ---- */
+
+long bind_nonfinite(const void *buf, long n, DType dt, long *nans) {
+  long bad = 0, nan = 0;
+  for (long i = 0; i < n; i++) {
+    double v = dt == DT_F64 ? ((const double *)buf)[i] : ((const float *)buf)[i];
+    bad += !isfinite(v);
+    nan += isnan(v);
+  }
+  if (nans) *nans = nan;
+  return bad;
+}
+
+static long bind_numel(const StTensor *t) {
+  long n = 1;
+  for (int i = 0; i < t->rank; i++) n *= (long)t->shape[i];
+  return n;
+}
+
+static long bind_tensor_nonfinite(const StTensor *t, long *nans) {
+  if (t->dtype != ST_F32 && t->dtype != ST_F64) return *nans = 0;
+  return bind_nonfinite(t->data, bind_numel(t), t->dtype == ST_F64 ? DT_F64 : DT_F32, nans);
+}
+
+const StTensor *bind_find_nonfinite(const StFile *f) {
+  long nans;
+  for (int i = 0; i < f->ntensors; i++)
+    if (bind_tensor_nonfinite(&f->tensors[i], &nans)) return &f->tensors[i];
+  return NULL;
+}
+
+const char *bind_nonfinite_str(const StTensor *t, char *buf, size_t size) {
+  long nans, bad = bind_tensor_nonfinite(t, &nans);
+  if (bind_numel(t) == 1) {
+    double v = t->dtype == ST_F64 ? *(const double *)t->data : *(const float *)t->data;
+    snprintf(buf, size, "%s is %s", t->name, isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf");
+    return buf;
+  }
+  const char *what = nans == bad ? "NaN" : nans ? "NaN and infinities" : "infinities";
+  snprintf(buf, size, "%s holds %s in %ld of %ld values", t->name, what, bad, bind_numel(t));
+  return buf;
 }

@@ -23,4 +23,15 @@ int bind_load(const StFile *f, const Node *leaf, void *buf, char *err, size_t er
 /* Adds buf (the value of node n, in n's dtype and shape) to f as `name`. */
 void bind_store(StFile *f, const char *name, const Node *n, const void *buf);
 
+/* How many of the n values at buf (of float dtype dt) are NaN or infinite;
+ * *nans (if not NULL): how many of them are NaN. */
+long bind_nonfinite(const void *buf, long n, DType dt, long *nans);
+
+/* The first float tensor of f holding a NaN or an infinity; NULL if none. */
+const StTensor *bind_find_nonfinite(const StFile *f);
+
+/* "NAME holds NaN in 3 of 64 values" (or infinities, or both), "NAME is
+ * NaN" for a single value, into buf. */
+const char *bind_nonfinite_str(const StTensor *t, char *buf, size_t size);
+
 #endif
