@@ -11,6 +11,7 @@
 #ifndef RNNC_BIND_H
 #define RNNC_BIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ir.h"
@@ -23,9 +24,9 @@ int bind_load(const StFile *f, const Node *leaf, void *buf, char *err, size_t er
 /* Adds buf (the value of node n, in n's dtype and shape) to f as `name`. */
 void bind_store(StFile *f, const char *name, const Node *n, const void *buf);
 
-/* How many of the n values at buf (of float dtype dt) are NaN or infinite;
- * *nans (if not NULL): how many of them are NaN. */
-long bind_nonfinite(const void *buf, long n, DType dt, long *nans);
+/* Whether the n values at buf (of float dtype dt) are all finite: one fast
+ * pass, cheap enough for every training step. */
+bool bind_all_finite(const void *buf, long n, DType dt);
 
 /* The first float tensor of f holding a NaN or an infinity; NULL if none. */
 const StTensor *bind_find_nonfinite(const StFile *f);
