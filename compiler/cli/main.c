@@ -93,6 +93,27 @@ static int check_backend(const Args *a) {
   return 0;
 }
 
+/* grad, step and apply refuse to write a NaN or an infinity (weights that
+ * would silently poison every later step): 1 with a message naming the
+ * result and, when the weights or inputs w, x already held one, that cause. */
+static int refuse_nonfinite(const Args *a, Goal goal, const StFile *w, const StFile *x, const StFile *out) {
+  const StTensor *bad = bind_find_nonfinite(out);
+  if (!bad) return 0;
+  const StTensor *given = bind_find_nonfinite(x);
+  const StFile *from = given ? x : w;
+  if (!given) given = bind_find_nonfinite(w);
+  char result[256], cause[512];
+  if (given) snprintf(cause, sizeof cause, "%s: %s", from->path, bind_nonfinite_str(given, result, sizeof result));
+  else
+    snprintf(cause, sizeof cause, "the weights and inputs are finite: %s",
+             goal == GOAL_GRAD ? "the computation overflows; smaller inputs or weights?"
+                               : "lower the learning rate, or set clip_norm in model{}");
+  const char *command = goal == GOAL_GRAD ? "grad" : goal == GOAL_STEP ? "step" : "apply";
+  fprintf(stderr, "rnnc: error: %s: %s; %s not written (%s)\n", command,
+          bind_nonfinite_str(bad, result, sizeof result), a->out, cause);
+  return 1;
+}
+
 /* Runs g on the weights and inputs files and writes its results to a->out. */
 static int run_graph(const Args *a, const PipelineOptions *po, Graph *g) {
   if (check_backend(a)) return 1;
@@ -106,11 +127,13 @@ static int run_graph(const Args *a, const PipelineOptions *po, Graph *g) {
   char err[512];
   int rc = a->backend && !strcmp(a->backend, "c") ? backend_c_run(po, g, &w, &x, a->seed, &out, err, sizeof err)
                                                    : bind_run_interp(g, &w, &x, a->seed, &out, err, sizeof err);
+  if (rc) fail("%s", err);
+  else if (po->goal != GOAL_PREDICT && po->goal != GOAL_STREAM) rc = refuse_nonfinite(a, po->goal, &w, &x, &out);
   st_free(&w);
   st_free(&x);
   if (rc) {
     st_free(&out);
-    return fail("%s", err);
+    return 1;
   }
   return write_file(a->out, &out);
 }

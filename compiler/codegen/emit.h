@@ -42,7 +42,8 @@ typedef struct Emit {
 void emit_op(Emit *e, const Node *n, const char *const *arg);
 /* The C type of a dtype: "float", "double", "int32_t". */
 const char *emit_ctype(DType dt);
-/* A literal of the model's float type: "0.5f", "1.0", "-HUGE_VALF". */
+/* A literal of the model's float type, written into buf and returned: "0.5f",
+ * "1.0", "(-HUGE_VALF)", "NAN". */
 const char *emit_literal(const Emit *e, double v, char buf[static 40]);
 /* The libm function `name` for the model's float type: expf or exp. */
 const char *emit_math(const Emit *e, const char *name, char buf[static 16]);

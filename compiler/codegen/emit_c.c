@@ -16,6 +16,7 @@
 #include "alloc.h"
 #include "emit_c.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,10 +64,17 @@ static const char *buf_str(const Buf *b) { return b->s ? b->s : ""; }
 
 const char *emit_ctype(DType dt) { return dt == DT_F64 ? "double" : dt == DT_F32 ? "float" : "int32_t"; }
 
+/* Always into buf, which callers may use instead of the result.  Infinities
+ * and NaN (a -inf mask, a folded log(0)) are math.h's constants: 1.0 / 0.0
+ * would draw warnings; a negative one is parenthesised, so that a minus
+ * before it never makes "--". */
 const char *emit_literal(const Emit *e, double v, char buf[static 40]) {
   bool f32 = e->real == DT_F32;
-  if (v != v) return "NAN";
-  if (v > 1e308 || v < -1e308) return v > 0 ? (f32 ? "HUGE_VALF" : "HUGE_VAL") : (f32 ? "-HUGE_VALF" : "-HUGE_VAL");
+  if (isnan(v)) return strcpy(buf, "NAN");
+  if (isinf(v)) {
+    snprintf(buf, 40, v > 0 ? "%s" : "(-%s)", f32 ? "HUGE_VALF" : "HUGE_VAL");
+    return buf;
+  }
   int n = snprintf(buf, 40, f32 ? "%.9g" : "%.17g", f32 ? (double)(float)v : v);
   if (!strpbrk(buf, ".e")) n += snprintf(buf + n, (size_t)(40 - n), ".0");
   if (f32) snprintf(buf + n, (size_t)(40 - n), "f");

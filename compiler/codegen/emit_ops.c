@@ -61,10 +61,11 @@ EMIT(SIGMOID) {
   buf_printf(e->out, "(%s / (%s + %s(-%s)))", emit_literal(e, 1, one), one, emit_math(e, "exp", m), arg[0]);
 }
 
+/* relu(NaN) = NaN and min(NaN, b) = NaN, as in PyTorch and the interpreter. */
 EMIT(RELU) {
   (void)n;
   char zero[40];
-  buf_printf(e->out, "(%s > %s ? %s : %s)", arg[0], emit_literal(e, 0, zero), arg[0], zero);
+  buf_printf(e->out, "(%s <= %s ? %s : %s)", arg[0], emit_literal(e, 0, zero), zero, arg[0]);
 }
 
 EMIT(STEP) {
@@ -88,7 +89,10 @@ EMIT(POW) {
   buf_printf(e->out, "%s(%s, %s)", emit_math(e, "pow", m), arg[0], arg[1]);
 }
 
-EMIT(MIN) { (void)n, buf_printf(e->out, "(%s < %s ? %s : %s)", arg[0], arg[1], arg[0], arg[1]); }
+EMIT(MIN) {
+  (void)n;
+  buf_printf(e->out, "(%s < %s || %s != %s ? %s : %s)", arg[0], arg[1], arg[0], arg[0], arg[0], arg[1]);
+}
 
 /* Left to right, as the interpreter sums. */
 EMIT(ADDN) {
@@ -319,9 +323,11 @@ EMIT(ARGMAX) {
   long xrow = x->shape.rank > 1 ? xs[x->shape.rank - 2] : 0, xcol = xs[x->shape.rank - 1];
   emit_line(e, "for (long r = 0; r < %ld; r++) {", rows);
   emit_line(e, "  int32_t best = 0;");
-  emit_line(e, "  for (long j = 1; j < %ld; j++)", len);
-  emit_line(e, "    if (%s[r * %ld + j * %ld] > %s[r * %ld + best * %ld]) best = (int32_t)j;", arg[0], xrow, xcol,
-            arg[0], xrow, xcol);
+  emit_line(e, "  for (long j = 1; j < %ld; j++) {", len);
+  emit_line(e, "    const %s v = %s[r * %ld + j * %ld], top = %s[r * %ld + best * %ld];", emit_ctype(x->dtype), arg[0],
+            xrow, xcol, arg[0], xrow, xcol);
+  emit_line(e, "    if (v > top || (v != v && top == top)) best = (int32_t)j; /* a NaN wins, as in PyTorch */");
+  emit_line(e, "  }");
   emit_line(e, "  %s[r] = best;", arg[1]);
   emit_line(e, "}");
 }

@@ -24,6 +24,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#include <math.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -220,10 +221,21 @@ static int check_int(lua_State *L, int idx, const char *what) {
   return (int)v;
 }
 
-static double check_number(lua_State *L, int idx, const char *what) {
+/* Lua's 0/0 prints as "-nan" on some machines, "nan" here everywhere. */
+static const char *nonfinite_str(double v) { return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
+
+static double number_of(lua_State *L, int idx, const char *what) {
   if (lua_type(L, idx) != LUA_TNUMBER)
     fe_error(L, "%s must be a number, got %s", what, luaL_typename(L, idx));
   return lua_tonumber(L, idx);
+}
+
+/* Every setting is finite: an inf or NaN learning rate, clip norm or
+ * initialiser bound only shows up later, as NaN weights. */
+static double check_number(lua_State *L, int idx, const char *what) {
+  double v = number_of(L, idx, what);
+  if (!isfinite(v)) fe_error(L, "%s must be a finite number, got %s", what, nonfinite_str(v));
+  return v;
 }
 
 static const char *check_string(lua_State *L, int idx, const char *what) {
@@ -267,7 +279,11 @@ static void each_option(lua_State *L, int idx, const char *what,
 
 static void op_attr(lua_State *L, const char *key, int v, void *ud) {
   Attr *a = ud;
-  if (!strcmp(key, "value")) a->value = check_number(L, v, "value");
+  if (!strcmp(key, "value")) {
+    /* a constant may be infinite (a -inf mask); dropout's p is checked by its shape rule */
+    a->value = number_of(L, v, "value");
+    if (isnan(a->value)) fe_error(L, "a constant must be a number or an infinity, got nan");
+  }
   else if (!strcmp(key, "shape")) a->shape = check_shape(L, v, "shape");
   else if (!strcmp(key, "axis")) a->axis = check_int(L, v, "axis");
   else if (!strcmp(key, "start") || !strcmp(key, "index")) a->start = check_int(L, v, key);
@@ -347,8 +363,9 @@ static int core_param(lua_State *L) {
   Fe *fe = fe_of(L);
   const char *name = check_string(L, 1, "parameter name");
   Shape s = check_shape(L, 2, "parameter shape");
-  Init init = {check_init_kind(L, check_string(L, 3, "initialiser")), luaL_optnumber(L, 4, 0),
-               luaL_optnumber(L, 5, 0)};
+  Init init = {check_init_kind(L, check_string(L, 3, "initialiser")), 0, 0};
+  if (!lua_isnoneornil(L, 4)) init.a = check_number(L, 4, "an initialiser's argument");
+  if (!lua_isnoneornil(L, 5)) init.b = check_number(L, 5, "an initialiser's argument");
   if (name_taken(fe->g, name)) fe_error(L, "the name '%s' is already used", name);
   if ((init.kind == INIT_ORTHOGONAL || init.kind == INIT_GLOROT) && s.rank < 2)
     fe_error(L, "parameter '%s': the %s initialiser needs a matrix, got rank %d", name,
@@ -531,8 +548,9 @@ static int core_result(lua_State *L) {
 
 /* ---- layers (for summary) ---- */
 
-/* The numbers at the front of table t (a layer's arguments), up to LAYER_MAX_ARGS. */
-static int layer_args(lua_State *L, int t, double *args) {
+/* The numbers at the front of table t (the arguments of a layer of that
+ * kind), up to LAYER_MAX_ARGS; all finite. */
+static int layer_args(lua_State *L, int t, const char *kind, double *args) {
   int n = 0;
   if (!lua_istable(L, t)) return 0;
   for (; n < LAYER_MAX_ARGS; n++) {
@@ -541,6 +559,7 @@ static int layer_args(lua_State *L, int t, double *args) {
     double v = lua_tonumberx(L, -1, &isnum);
     lua_pop(L, 1);
     if (!isnum) break;
+    if (!isfinite(v)) fe_error(L, "%s: argument %d must be a finite number, got %s", kind, n + 1, nonfinite_str(v));
     args[n] = v;
   }
   return n;
@@ -563,7 +582,7 @@ static int core_layer_begin(lua_State *L) {
     if (!used) name = candidate;
   }
   Layer l = {.name = ir_strdup(g, name), .kind = ir_strdup(g, kind), .first_param = g->nparams};
-  l.nargs = layer_args(L, 4, l.args);
+  l.nargs = layer_args(L, 4, kind, l.args);
   ir_add_layer(g, l);
   lua_pushstring(L, name);
   return 1;

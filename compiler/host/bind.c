@@ -8,11 +8,14 @@
  * to the node's dtype, integers are narrowed to int32 and checked against
  * [0, attr.max).  Every message starts "PATH: tensor 'NAME' " so the user
  * knows which file and entry to fix.  On error buf holds unspecified values.
+ * bind_all_finite and its two companions find the NaN and infinities in
+ * results, for the commands and training to refuse them.
  */
 #include "alloc.h"
 #include "bind.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -157,4 +160,58 @@ int bind_run_interp(const Graph *g, const StFile *weights, const StFile *inputs,
   }
   interp_free(it);
   return rc;
+}
+
+/* ---- non-finite values ---- */
+
+/* inf - inf and NaN - NaN are NaN, a finite x - x is 0: the sum of x - x is
+ * NaN exactly when some x is not finite.  In 16 independent sums, which
+ * compilers vectorize at -O2 (a test and branch per value they do not:
+ * three times slower on fmnist_lstm's 1 MB of parameters and Adam state). */
+#define DEF_ALL_FINITE(T)                                                                    \
+  static bool all_finite_##T(const T *x, long n) {                                           \
+    T sum[16] = {0}, total = 0;                                                              \
+    long i = 0;                                                                              \
+    for (; i + 16 <= n; i += 16)                                                             \
+      for (int k = 0; k < 16; k++) sum[k] += x[i + k] - x[i + k];                            \
+    for (; i < n; i++) total += x[i] - x[i];                                                 \
+    for (int k = 0; k < 16; k++) total += sum[k];                                            \
+    return total == 0;                                                                       \
+  }
+DEF_ALL_FINITE(float)
+DEF_ALL_FINITE(double)
+
+bool bind_all_finite(const void *buf, long n, DType dt) {
+  return dt == DT_F64 ? all_finite_double(buf, n) : all_finite_float(buf, n);
+}
+
+static long bind_numel(const StTensor *t) {
+  long n = 1;
+  for (int i = 0; i < t->rank; i++) n *= (long)t->shape[i];
+  return n;
+}
+
+static bool bind_tensor_finite(const StTensor *t) {
+  if (t->dtype != ST_F32 && t->dtype != ST_F64) return true;
+  return bind_all_finite(t->data, bind_numel(t), t->dtype == ST_F64 ? DT_F64 : DT_F32);
+}
+
+const StTensor *bind_find_nonfinite(const StFile *f) {
+  for (int i = 0; i < f->ntensors; i++)
+    if (!bind_tensor_finite(&f->tensors[i])) return &f->tensors[i];
+  return NULL;
+}
+
+const char *bind_nonfinite_str(const StTensor *t, char *buf, size_t size) {
+  long n = bind_numel(t), bad = 0, nans = 0;
+  double seen = 0; /* the last non-finite value */
+  for (long i = 0; i < n; i++) {
+    double v = t->dtype == ST_F64 ? ((const double *)t->data)[i] : ((const float *)t->data)[i];
+    if (!isfinite(v)) bad++, nans += isnan(v), seen = v;
+  }
+  if (n == 1) snprintf(buf, size, "%s is %s", t->name, isnan(seen) ? "NaN" : seen > 0 ? "inf" : "-inf");
+  else
+    snprintf(buf, size, "%s holds %s in %ld of %ld values", t->name,
+             nans == bad ? "NaN" : nans ? "NaN and infinities" : "infinities", bad, n);
+  return buf;
 }

@@ -11,6 +11,7 @@
 #ifndef RNNC_BIND_H
 #define RNNC_BIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "interp.h"
@@ -29,5 +30,16 @@ void bind_store(StFile *f, const char *name, const Node *n, const void *buf);
  * Result of g is stored in `out` under its name.  0, or -1 with a message. */
 int bind_run_interp(const Graph *g, const StFile *weights, const StFile *inputs, uint64_t seed,
                StFile *out, char *err, size_t errlen);
+
+/* Whether the n values at buf (of float dtype dt) are all finite: one fast
+ * pass, cheap enough for every training step. */
+bool bind_all_finite(const void *buf, long n, DType dt);
+
+/* The first float tensor of f holding a NaN or an infinity; NULL if none. */
+const StTensor *bind_find_nonfinite(const StFile *f);
+
+/* "NAME holds NaN in 3 of 64 values" (or infinities, or both), "NAME is
+ * NaN" for a single value, into buf. */
+const char *bind_nonfinite_str(const StTensor *t, char *buf, size_t size);
 
 #endif

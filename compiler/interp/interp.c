@@ -178,7 +178,10 @@ static void binary(const Node *n, void *out, void *const *in, BinaryRun run) {
   }
 }
 
-/* Each op's value from a (and b); a missing case is a link error for interp_ID. */
+/* Each op's value from a (and b); a missing case is a link error for interp_ID.
+ * A NaN goes through as in PyTorch: relu(NaN) and min(NaN, b) are NaN (and
+ * argmax picks a NaN), so a NaN input cannot turn into a finite loss; step,
+ * relu's derivative, is 0 at NaN like PyTorch's threshold_backward. */
 #define UNARY_OPS(X)                                                                         \
   X(NEG, -a)                                                                                 \
   X(EXP, EXP_OF(a))                                                                             \
@@ -186,7 +189,7 @@ static void binary(const Node *n, void *out, void *const *in, BinaryRun run) {
   X(SQRT, sqrt(a))                                                                           \
   X(TANH, TANH_OF(a))                                                                           \
   X(SIGMOID, 1 / (1 + EXP_OF(-a)))                                                              \
-  X(RELU, a > 0 ? a : 0)                                                                     \
+  X(RELU, a <= 0 ? 0 : a)                                                                    \
   X(STEP, a > 0 ? 1 : 0)                                                                     \
   X(STOP_GRAD, a)
 #define BINARY_OPS(X)                                                                        \
@@ -195,7 +198,7 @@ static void binary(const Node *n, void *out, void *const *in, BinaryRun run) {
   X(MUL, a * b)                                                                              \
   X(DIV, a / b)                                                                              \
   X(POW, pow(a, b))                                                                          \
-  X(MIN, a < b ? a : b)
+  X(MIN, a < b || a != a ? a : b)
 
 #define UNARY_RUN(T, S, ID, EXPR)                                                            \
   static void ID##_##S(void *out, const void *x, long n) {                                   \
@@ -514,7 +517,7 @@ static bool ids_ok(InterpCtx *c, const Node *n, const Node *idn, const int32_t *
     for (long r = 0; r < rows; r++, x += len) {                                              \
       int32_t best = 0;                                                                      \
       for (long j = 1; j < len; j++)                                                         \
-        if (x[j] > x[best]) best = (int32_t)j;                                               \
+        if (x[j] > x[best] || (x[j] != x[j] && x[best] == x[best])) best = (int32_t)j;        \
       o[r] = best;                                                                           \
     }                                                                                        \
   }                                                                                          \

@@ -143,3 +143,30 @@ int runner_store_params(const Runner *r, StFile *out, char *err, size_t errlen) 
   st_free(&all);
   return rc;
 }
+
+static bool params_finite(Runner *r) {
+  const Graph *g = r->g;
+  if (r->c) {
+    size_t bytes;
+    const void *blob = backend_c_params(r->c, &bytes);
+    return bind_all_finite(blob, (long)(bytes / ir_dtype_size(g->cfg.dtype)), g->cfg.dtype);
+  }
+  for (int i = 0; i < g->nparams; i++) {
+    const Node *p = g->params[i];
+    if (!bind_all_finite(interp_leaf(r->it, p), ir_numel(p->shape), p->dtype)) return false;
+  }
+  return true;
+}
+
+const char *runner_nonfinite_params(Runner *r, char *buf, size_t size) {
+  if (params_finite(r)) return NULL;
+  StFile all;
+  st_init(&all);
+  char err[512];
+  if (runner_store_params(r, &all, err, sizeof err)) die("storing the parameters: %s", err);
+  const StTensor *bad = bind_find_nonfinite(&all);
+  if (!bad) die("the parameter blob holds a non-finite value outside every parameter");
+  bind_nonfinite_str(bad, buf, size);
+  st_free(&all);
+  return buf;
+}

@@ -45,4 +45,10 @@ void *runner_grads(Runner *r, size_t *bytes);
 /* Every parameter and optimizer state tensor of g under its name. */
 int runner_store_params(const Runner *r, StFile *out, char *err, size_t errlen);
 
+/* NULL if every parameter and optimizer state value is finite, else the
+ * first tensor that is not, described into buf ("lstm1.weight_ih holds NaN
+ * in 3 of 64 values").  One pass over the values; naming costs more, but
+ * only once. */
+const char *runner_nonfinite_params(Runner *r, char *buf, size_t size);
+
 #endif

@@ -39,9 +39,12 @@
  * 2e-7 on that interval), 2^n built in the exponent bits.  Inputs are
  * clamped to the range where the result is finite and normal.  n is
  * x/ln2 rounded to nearest by adding and subtracting 1.5 * 2^23, which
- * leaves no bits below the unit (exact for |x/ln2| < 2^22). */
-static inline float rnnc_expf(float x) {
-  x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+ * leaves no bits below the unit (exact for |x/ln2| < 2^22).  Infinities
+ * and NaN give libm's (and PyTorch's) e^-inf = 0, e^inf = inf, e^NaN = NaN:
+ * a -inf mask must weigh nothing in a softmax (a NaN is computed as -87
+ * first, since converting a NaN n to int is undefined). */
+static inline float rnnc_expf(float in) {
+  float x = in > -87.0f ? (in < 88.0f ? in : 88.0f) : -87.0f;
   float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = x - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.0f / 720;
@@ -56,7 +59,8 @@ static inline float rnnc_expf(float x) {
     float f;
   } scale;
   scale.i = ((int32_t)n + 127) << 23;
-  return p * scale.f;
+  float y = p * scale.f;
+  return in - in == 0 ? y : in == -HUGE_VALF ? 0.0f : in; /* in - in is 0 for every finite in */
 }
 #endif
 
@@ -643,8 +647,10 @@ static void k25_mul_neg(const float *restrict a0, float *restrict out0) {
 static void k26_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 32; r++) {
     int32_t best = 0;
-    for (long j = 1; j < 96; j++)
-      if (a0[r * 6144 + j * 1] > a0[r * 6144 + best * 1]) best = (int32_t)j;
+    for (long j = 1; j < 96; j++) {
+      const float v = a0[r * 6144 + j * 1], top = a0[r * 6144 + best * 1];
+      if (v > top || (v != v && top == top)) best = (int32_t)j; /* a NaN wins, as in PyTorch */
+    }
     out[r] = best;
   }
 }
@@ -1599,8 +1605,10 @@ static void k58_log_softmax(const float *restrict a0, float *restrict out) {
 static void k59_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 32; r++) {
     int32_t best = 0;
-    for (long j = 1; j < 96; j++)
-      if (a0[r * 96 + j * 1] > a0[r * 96 + best * 1]) best = (int32_t)j;
+    for (long j = 1; j < 96; j++) {
+      const float v = a0[r * 96 + j * 1], top = a0[r * 96 + best * 1];
+      if (v > top || (v != v && top == top)) best = (int32_t)j; /* a NaN wins, as in PyTorch */
+    }
     out[r] = best;
   }
 }
@@ -1694,7 +1702,7 @@ static void k70_addn_sqrt_add(const float *restrict a0, const float *restrict a1
   const float t1 = sqrtf(t0);
   const float t2 = (t1 + 9.99999997e-07f);
   const float t3 = (5.0f / t2);
-  const float t4 = (t3 < 1.0f ? t3 : 1.0f);
+  const float t4 = (t3 < 1.0f || t3 != t3 ? t3 : 1.0f);
   out0[0] = t4;
 }
 
@@ -1947,7 +1955,7 @@ static void k93_addn_sqrt_add(const float *restrict a0, const float *restrict a1
   const float t1 = sqrtf(t0);
   const float t2 = (t1 + 9.99999997e-07f);
   const float t3 = (5.0f / t2);
-  const float t4 = (t3 < 1.0f ? t3 : 1.0f);
+  const float t4 = (t3 < 1.0f || t3 != t3 ? t3 : 1.0f);
   out0[0] = t4;
 }
 

@@ -39,9 +39,12 @@
  * 2e-7 on that interval), 2^n built in the exponent bits.  Inputs are
  * clamped to the range where the result is finite and normal.  n is
  * x/ln2 rounded to nearest by adding and subtracting 1.5 * 2^23, which
- * leaves no bits below the unit (exact for |x/ln2| < 2^22). */
-static inline float rnnc_expf(float x) {
-  x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+ * leaves no bits below the unit (exact for |x/ln2| < 2^22).  Infinities
+ * and NaN give libm's (and PyTorch's) e^-inf = 0, e^inf = inf, e^NaN = NaN:
+ * a -inf mask must weigh nothing in a softmax (a NaN is computed as -87
+ * first, since converting a NaN n to int is undefined). */
+static inline float rnnc_expf(float in) {
+  float x = in > -87.0f ? (in < 88.0f ? in : 88.0f) : -87.0f;
   float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = x - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.0f / 720;
@@ -56,7 +59,8 @@ static inline float rnnc_expf(float x) {
     float f;
   } scale;
   scale.i = ((int32_t)n + 127) << 23;
-  return p * scale.f;
+  float y = p * scale.f;
+  return in - in == 0 ? y : in == -HUGE_VALF ? 0.0f : in; /* in - in is 0 for every finite in */
 }
 #endif
 

@@ -349,7 +349,7 @@ static void k4_add_add_relu(const float *restrict a0, const float *restrict a1, 
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 500 + i1 * 1] + a1[i1 * 1]);
       const float t1 = (t0 + a2[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 > 0.0f ? t1 : 0.0f);
+      const float t2 = (t1 <= 0.0f ? 0.0f : t1);
       out0[i0 * 50 + i1 * 1] = t2;
   }
 }
@@ -540,7 +540,7 @@ static void k11_add_add_relu(const float *restrict a0, const float *restrict a1,
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 500 + i1 * 1] + a1[i1 * 1]);
       const float t1 = (t0 + a2[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 > 0.0f ? t1 : 0.0f);
+      const float t2 = (t1 <= 0.0f ? 0.0f : t1);
       out0[i0 * 50 + i1 * 1] = t1;
       out1[i0 * 50 + i1 * 1] = t2;
   }
@@ -1249,7 +1249,7 @@ static void k41_addn_sqrt_add(const float *restrict a0, const float *restrict a1
   const float t1 = sqrtf(t0);
   const float t2 = (t1 + 9.99999997e-07f);
   const float t3 = (1.0f / t2);
-  const float t4 = (t3 < 1.0f ? t3 : 1.0f);
+  const float t4 = (t3 < 1.0f || t3 != t3 ? t3 : 1.0f);
   out0[0] = t4;
 }
 
@@ -1363,7 +1363,7 @@ static void k52_addn_sqrt_add(const float *restrict a0, const float *restrict a1
   const float t1 = sqrtf(t0);
   const float t2 = (t1 + 9.99999997e-07f);
   const float t3 = (1.0f / t2);
-  const float t4 = (t3 < 1.0f ? t3 : 1.0f);
+  const float t4 = (t3 < 1.0f || t3 != t3 ? t3 : 1.0f);
   out0[0] = t4;
 }
 
@@ -1462,7 +1462,7 @@ static void k56_add_add_relu(const float *restrict a0, const float *restrict a1,
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
       const float t1 = (t0 + a2[i1 * 1]);
-      const float t2 = (t1 > 0.0f ? t1 : 0.0f);
+      const float t2 = (t1 <= 0.0f ? 0.0f : t1);
       out0[i1 * 1] = t2;
   }
 }

@@ -244,7 +244,9 @@ function equal(a, b) return op("equal", {a, b}) end
 -- dropout(x, p): while training, zeroes each entry with probability p and
 -- scales the rest by 1/(1-p); at inference it is the identity.
 function dropout(x, p)
-  if type(p) ~= "number" or p < 0 or p >= 1 then fail("dropout: p must be in [0, 1), got %s", tostring(p)) end
+  if type(p) ~= "number" or not (p >= 0 and p < 1) then -- `not` catches NaN
+    fail("dropout: p must be in [0, 1), got %s", p ~= p and "nan" or tostring(p))
+  end
   if p == 0 or not model_settings().training then return x end
   return x * op("dropout_mask", {x}, {value = p})
 end
