@@ -26,6 +26,18 @@
 
 enum { IR_MAXDIM = 4 };
 
+/* Sizes a spec may ask for, checked where the spec asks (frontend.c) and by
+ * the command line's overrides (main.c); README, "The spec language". */
+enum {
+  IR_MAX_BATCH = 1 << 20,        /* model{batch}, --batch */
+  IR_MAX_STEPS = 1 << 20,        /* model{steps}, --steps */
+  IR_MAX_EPOCHS = 1000000,       /* model{epochs}, --epochs */
+  IR_MAX_EXTENT = 1 << 24,       /* any one dimension of a shape */
+  IR_MAX_ELEMENTS = 1 << 28,     /* elements of one value: its shape, times the steps when per step */
+  IR_MAX_SPEC_NODES = 1 << 18,   /* nodes, layers and results a spec makes (before unrolling) */
+  IR_MAX_NAME = 100,             /* characters of a name (model, layer, parameter, input, result) */
+};
+
 typedef enum { DT_F32, DT_F64, DT_I32 } DType;
 
 typedef struct {
