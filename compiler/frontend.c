@@ -48,6 +48,7 @@
 enum {
   FE_MEMORY_LIMIT = 256 << 20, /* bytes the spec's Lua state may hold */
   FE_HOOK_EVERY = 10000,       /* instructions between two hook calls */
+  FE_TIMED_ALLOC = 4096,       /* allocations of this many bytes or more check the deadline */
 };
 static const long long FE_INSTRUCTION_LIMIT = 100000000;
 
@@ -173,6 +174,18 @@ static void on_count(lua_State *L, lua_Debug *ar);
  * a limit error gets it again at its next instruction. */
 static void trip(Fe *fe) { lua_sethook(fe->L, on_count, LUA_MASKCOUNT, 1); }
 
+/* Past the deadline, sets the time-limit message and trips. */
+static bool past_deadline(Fe *fe) {
+  if (fe_now() <= fe->deadline) return false;
+  snprintf(fe->limit_msg, sizeof fe->limit_msg, "%s: error: the spec ran longer than %g s (--spec-timeout)", fe->spec,
+           fe_timeout);
+  trip(fe);
+  return true;
+}
+
+/* Lua's allocator: caps the bytes held.  Large allocations are also where
+ * few instructions can take long (string.rep, table.concat, gsub), so they
+ * check the deadline too; the hook raises the error at the next instruction. */
 static void *fe_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   Fe *fe = ud;
   size_t held = ptr ? osize : 0;
@@ -186,6 +199,7 @@ static void *fe_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     fe->out_of_memory = true;
     return NULL;
   }
+  if (nsize >= FE_TIMED_ALLOC && fe->L && !fe->limit_msg[0]) past_deadline(fe);
   void *p = realloc(ptr, nsize);
   if (p) fe->mem = fe->mem - held + nsize;
   return p;
@@ -207,12 +221,9 @@ static void check_budget(lua_State *L, Fe *fe) {
              FE_INSTRUCTION_LIMIT / 1000000);
     push_located(L, user_loc(L, fe->g), fe->spec, msg);
     snprintf(fe->limit_msg, sizeof fe->limit_msg, "%s", lua_tostring(L, -1));
-  } else if (fe_now() > fe->deadline) {
-    snprintf(fe->limit_msg, sizeof fe->limit_msg, "%s: error: the spec ran longer than %g s (--spec-timeout)",
-             fe->spec, fe_timeout);
-  } else
+    trip(fe);
+  } else if (!past_deadline(fe))
     return;
-  trip(fe);
   raise_limit(L, fe);
 }
 
