@@ -441,8 +441,8 @@ static void check_name(lua_State *L, const char *what, const char *s, size_t len
   static const char *const rule[] = {
       [NAME_PLAIN] = "may contain only letters, digits and _, and may not start with a digit",
       [NAME_PATH] = "may contain only names of letters, digits and _ (not starting with a digit) joined by dots",
-      [NAME_FIELD] = "may contain only letters, digits and _, must start with a lowercase letter and may not be "
-                     "a C or C++ keyword (it names a field of the generated C)"};
+      [NAME_FIELD] = ("may contain only letters, digits and _, must start with a lowercase letter and may not be "
+                      "a C or C++ keyword (it names a field of the generated C)")};
   char q[QUOTED_SIZE];
   if (len > IR_MAX_NAME)
     fe_error(L, "%s name %s is %zu characters long; names have at most %d (IR_MAX_NAME)", what,
@@ -485,7 +485,8 @@ static void count_graph_object(lua_State *L) {
  * factor by factor so that it cannot overflow. */
 static void check_elements(lua_State *L, const char *what, Shape s, int steps) {
   long n = steps;
-  for (int i = 0; i < s.rank && n <= IR_MAX_ELEMENTS; i++) n = s.dim[i] > IR_MAX_ELEMENTS / n ? IR_MAX_ELEMENTS + 1L : n * s.dim[i];
+  for (int i = 0; i < s.rank && n <= IR_MAX_ELEMENTS; i++)
+    n = s.dim[i] > IR_MAX_ELEMENTS / n ? IR_MAX_ELEMENTS + 1L : n * s.dim[i];
   if (n <= IR_MAX_ELEMENTS) return;
   Fe *fe = fe_of(L);
   fe_error(L, "%s: %s%s has more than %ld elements (IR_MAX_ELEMENTS)", what, ir_shape_str(fe->g, s),
