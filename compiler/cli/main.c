@@ -433,7 +433,8 @@ static void usage(FILE *f) {
   fprintf(f, "usage: rnnc COMMAND SPEC [options]\n\ncommands:\n");
   for (int i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
   fprintf(f, "\ncommon options: --batch B, --steps T (override the spec), --dtype f32|f64,\n"
-             "  --dump-after PASS|all (print the IR to stderr)\n"
+             "  --dump-after PASS|all (print the IR to stderr),\n"
+             "  --spec-timeout SECONDS (the longest a spec may run, default 30)\n"
              "`rnnc COMMAND --help` shows one command's usage.\n");
 }
 
@@ -493,7 +494,7 @@ static int parse_value(Args *a, const char *opt, const char *v) {
     if (parse_int(opt, v, 1, 2147483647L, &n)) return 1;
     a->eval_every = n;
   } else if (!strcmp(opt, "--epochs") || !strcmp(opt, "--length") || !strcmp(opt, "--limit")) {
-    if (parse_int(opt, v, opt[2] == 'e' ? 1 : 0, opt[2] == 'e' ? 1000000 : 2147483647L, &n)) return 1;
+    if (parse_int(opt, v, opt[2] == 'e' ? 1 : 0, opt[2] == 'e' ? IR_MAX_EPOCHS : 2147483647L, &n)) return 1;
     if (opt[2] == 'e') a->epochs = (int)n;
     else if (opt[3] == 'e') a->length = (int)n;
     else a->limit = n;
@@ -503,6 +504,11 @@ static int parse_value(Args *a, const char *opt, const char *v) {
     if (*end || end == v || !(opt[2] == 'l' ? x > 0 && x < 1e6 : x >= 0 && x < 1e6))
       return fail(opt[2] == 'l' ? "--lr expects a positive number, got '%s'" : "--temperature expects a number >= 0, got '%s'", v);
     *(opt[2] == 'l' ? &a->lr : &a->temperature) = x;
+  } else if (!strcmp(opt, "--spec-timeout")) {
+    char *end;
+    double x = strtod(v, &end);
+    if (*end || end == v || !(x > 0 && x <= 86400)) return fail("--spec-timeout expects seconds in (0, 86400], got '%s'", v);
+    fe_set_timeout(x);
   } else if (!strcmp(opt, "--tol")) {
     char *end;
     a->tol = strtod(v, &end);
@@ -536,7 +542,7 @@ static int parse_args(const Command *c, int argc, char **argv, Args *a) {
       if (i + n > argc) return fail("option '%s' needs a value", s);
       a->cflags[a->ncflags++] = s;
       if (n == 2) a->cflags[a->ncflags++] = argv[++i];
-    } else if (!listed(c->options, s)) {
+    } else if (!listed(c->options, s) && !(strcmp(s, "--spec-timeout") == 0 && c->run != cmd_show && c->run != cmd_check)) {
       fprintf(stderr, "rnnc: error: %s does not take option '%s'\nusage: %s\n", c->name, s, c->usage);
       return 1;
     } else if (!strcmp(s, "--json")) {

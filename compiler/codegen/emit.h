@@ -25,7 +25,7 @@ typedef struct {
   size_t len, cap;
 } Buf;
 
-void buf_printf(Buf *b, const char *fmt, ...);
+void buf_printf(Buf *b, const char *fmt, ...) IR_PRINTF(2, 3);
 void buf_free(Buf *b);
 
 /* The name of a loop variable, "i0". */
@@ -48,7 +48,7 @@ const char *emit_literal(const Emit *e, double v, char buf[static 40]);
 /* The libm function `name` for the model's float type: expf or exp. */
 const char *emit_math(const Emit *e, const char *name, char buf[static 16]);
 /* Prints one indented line of a kernel body. */
-void emit_line(Emit *e, const char *fmt, ...);
+void emit_line(Emit *e, const char *fmt, ...) IR_PRINTF(2, 3);
 /* Opens `for (long iK = 0; iK < dim; iK++)` for every axis of s (closed by
  * emit_close_loops); vars[k] receives "iK". */
 void emit_loops(Emit *e, Shape s, const char *prefix, LoopVar *vars);

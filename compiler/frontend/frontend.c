@@ -4,9 +4,20 @@
  * The spec is untrusted code.  It runs in a fresh lua_State with only the
  * base, string, table, math and utf8 libraries (no io, os, debug, load or
  * randomness), a counting allocator that caps its memory and a count hook
- * that caps its instructions.  `require` loads the built-in library (embedded
- * from compiler/lib/, see cmake/embed_lua.cmake) or a spec file next to the
- * spec; nothing else can be read.
+ * that caps its instructions and its wall-clock time.  Library functions that
+ * loop inside C, where the hook cannot see them, charge their work to the
+ * same instruction budget (lua_bounded.c).  A limit, once hit, cannot be
+ * caught: the hook then runs at every instruction and raises the limit error
+ * again, the allocator refuses all growth, and fe_load reports the limit
+ * whatever the spec did with the error.  Finalizers (__gc) run with hooks
+ * off, so no metatable with __gc may be set.  `require` loads the built-in
+ * library (embedded from compiler/lib/, see cmake/embed_lua.cmake) or a spec
+ * file next to the spec; nothing else can be read.
+ *
+ * Names a spec gives end up in generated C (struct fields, string literals,
+ * comments), so each kind has a character set checked at the spec's line;
+ * sizes (batch, steps, dimensions, elements, graph nodes) are checked there
+ * against the limits of ir.h.
  *
  * The C side is small on purpose: a Tensor userdata wrapping a Node, and a
  * table `core` of primitives that the Lua library (lib/nn.lua) builds the
@@ -19,7 +30,10 @@
  * whose chunk is a user file ("@path"), so a node made inside the library
  * points at the user's call of the library, and so do errors.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "frontend.h"
+
+#include "lua_bounded.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -30,12 +44,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum {
-  FE_MEMORY_LIMIT = 256 << 20,   /* bytes the spec's Lua state may hold */
-  FE_HOOK_EVERY = 10000,         /* instructions between two hook calls */
-  FE_INSTRUCTION_LIMIT = 10000,  /* ... times FE_HOOK_EVERY: 1e8 instructions */
+  FE_MEMORY_LIMIT = 256 << 20, /* bytes the spec's Lua state may hold */
+  FE_HOOK_EVERY = 10000,       /* instructions between two hook calls */
+  FE_TIMED_ALLOC = 4096,       /* allocations of this many bytes or more check the deadline */
 };
+static const long long FE_INSTRUCTION_LIMIT = 100000000;
+
+static double fe_timeout = FE_DEFAULT_TIMEOUT; /* seconds; fe_set_timeout */
+
+/* Names the streaming step gives its carried state (stream.c, emit_c.c):
+ * inputs "state<k>", outputs "next_state<k>"; a spec's names may not start so. */
+#define STATE_PREFIX "state"
+#define NEXT_STATE_PREFIX "next_state"
 
 /* The built-in library, embedded by cmake/embed_lua.cmake. */
 extern const struct { const char *name; const char *source; } fe_lib[];
@@ -44,14 +67,22 @@ extern const int fe_nlib;
 typedef struct {
   Graph *g;
   const FeOptions *opt;
-  const char *spec;    /* the spec path as given */
-  bool configured;     /* model{} has run */
-  size_t mem;          /* bytes held by Lua */
-  long hooks;          /* count-hook calls so far */
-  bool out_of_memory;  /* the allocator refused */
+  const char *spec;       /* the spec path as given */
+  lua_State *L;
+  bool configured;        /* model{} has run */
+  size_t mem;             /* bytes held by Lua */
+  long long instructions; /* run so far (and steps charged by lua_bounded.c) */
+  double deadline;        /* fe_now() at which the spec has run too long */
+  bool out_of_memory;     /* the allocator refused: it refuses all growth from now on */
+  char limit_msg[800];    /* the instruction or time limit was hit: its message */
 } Fe;
 
 static const char FE_KEY = 'k';          /* registry: the Fe (light userdata) */
+static const char FINAL_KEY = 'f';       /* field of an error table holding a finished message */
+static const char NAMES_KEY = 'n';       /* registry: {name = true} of parameters and inputs */
+static const char RESULTS_KEY = 'r';     /* registry: {name = true} of results */
+static const char LAYERS_KEY = 'l';      /* registry: {name = true} of layers */
+static const char NEXT_INDEX_KEY = 'i';  /* registry: {prefix = the next k to try for prefix..k} */
 static const char *const TENSOR = "rnnc.Tensor";
 
 static Fe *fe_of(lua_State *L) {
@@ -83,12 +114,13 @@ static void push_located(lua_State *L, SrcLoc loc, const char *spec, const char 
     lua_pushfstring(L, "%s: error: %s", spec, msg);
 }
 
-/* Raises a finished message.  It travels as a table {msg} so that the
- * message handler knows not to locate it again. */
+/* Raises a finished message.  It travels in a table under a light userdata
+ * key, which a spec cannot make, so the message handler knows not to locate
+ * it again and a spec's error({...}) cannot pass for one. */
 static int raise_final(lua_State *L) {
   lua_createtable(L, 0, 1);
   lua_insert(L, -2);
-  lua_setfield(L, -2, "msg");
+  lua_rawsetp(L, -2, &FINAL_KEY);
   return lua_error(L);
 }
 
@@ -119,10 +151,7 @@ static const char *strip_position(const char *msg) {
 /* Message handler of the spec's pcall: turns any error into one located
  * message at the innermost user line. */
 static int on_error(lua_State *L) {
-  if (lua_istable(L, 1)) {
-    lua_getfield(L, 1, "msg");
-    return 1;
-  }
+  if (lua_istable(L, 1) && lua_rawgetp(L, 1, &FINAL_KEY) == LUA_TSTRING) return 1;
   const char *msg = lua_tostring(L, 1);
   if (!msg) msg = luaL_typename(L, 1); /* error(non-string) */
   Fe *fe = fe_of(L);
@@ -132,6 +161,32 @@ static int on_error(lua_State *L) {
 
 /* ---- limits ---- */
 
+static double fe_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+void fe_set_timeout(double seconds) { fe_timeout = seconds; }
+
+static void on_count(lua_State *L, lua_Debug *ar);
+
+/* From now on the hook runs before every instruction, so a pcall that caught
+ * a limit error gets it again at its next instruction. */
+static void trip(Fe *fe) { lua_sethook(fe->L, on_count, LUA_MASKCOUNT, 1); }
+
+/* Past the deadline, sets the time-limit message and trips. */
+static bool past_deadline(Fe *fe) {
+  if (fe_now() <= fe->deadline) return false;
+  snprintf(fe->limit_msg, sizeof fe->limit_msg, "%s: error: the spec ran longer than %g s (--spec-timeout)", fe->spec,
+           fe_timeout);
+  trip(fe);
+  return true;
+}
+
+/* Lua's allocator: caps the bytes held.  Large allocations are also where
+ * few instructions can take long (string.rep, table.concat, gsub), so they
+ * check the deadline too; the hook raises the error at the next instruction. */
 static void *fe_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   Fe *fe = ud;
   size_t held = ptr ? osize : 0;
@@ -140,26 +195,70 @@ static void *fe_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     fe->mem -= held;
     return NULL;
   }
-  if (nsize > held && fe->mem - held + nsize > FE_MEMORY_LIMIT) {
+  if (nsize > held && (fe->out_of_memory || fe->mem - held + nsize > FE_MEMORY_LIMIT)) {
+    if (!fe->out_of_memory && fe->L) trip(fe);
     fe->out_of_memory = true;
     return NULL;
   }
+  if (nsize >= FE_TIMED_ALLOC && fe->L && !fe->limit_msg[0]) past_deadline(fe);
   void *p = realloc(ptr, nsize);
   if (p) fe->mem = fe->mem - held + nsize;
   return p;
 }
 
+/* Raises the limit error that was hit (again). */
+static int raise_limit(lua_State *L, Fe *fe) {
+  if (fe->out_of_memory) lua_pushnil(L); /* fe_load prints the message; pushing text needs memory */
+  else lua_pushstring(L, fe->limit_msg);
+  return raise_final(L);
+}
+
+/* Hits the instruction or time limit when the spec is past either. */
+static void check_budget(lua_State *L, Fe *fe) {
+  if (fe->out_of_memory || fe->limit_msg[0]) raise_limit(L, fe);
+  if (fe->instructions > FE_INSTRUCTION_LIMIT) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "the spec ran more than %lld million Lua instructions (an endless loop?)",
+             FE_INSTRUCTION_LIMIT / 1000000);
+    push_located(L, user_loc(L, fe->g), fe->spec, msg);
+    snprintf(fe->limit_msg, sizeof fe->limit_msg, "%s", lua_tostring(L, -1));
+    trip(fe);
+  } else if (!past_deadline(fe))
+    return;
+  raise_limit(L, fe);
+}
+
 static void on_count(lua_State *L, lua_Debug *ar) {
   (void)ar;
   Fe *fe = fe_of(L);
-  if (++fe->hooks < FE_INSTRUCTION_LIMIT) return;
-  fe_error(L, "the spec ran more than %ld million Lua instructions (an endless loop?)",
-           (long)FE_INSTRUCTION_LIMIT * FE_HOOK_EVERY / 1000000);
+  fe->instructions += FE_HOOK_EVERY;
+  check_budget(L, fe);
+}
+
+/* lua_bounded.c's charge: work a library function does inside C. */
+static void charge_steps(lua_State *L, lua_Integer steps) {
+  Fe *fe = fe_of(L);
+  fe->instructions += steps <= FE_INSTRUCTION_LIMIT ? (long long)steps : FE_INSTRUCTION_LIMIT + 1;
+  check_budget(L, fe);
 }
 
 /* ---- tensors ---- */
 
+/* Does the table at idx have a __gc field?  Raw, as Lua looks for it. */
+static bool has_gc(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  lua_pushliteral(L, "__gc");
+  bool gc = lua_rawget(L, idx) != LUA_TNIL;
+  lua_pop(L, 1);
+  return gc;
+}
+
+/* The spec can reach the tensor metatable (core.tensor_mt): it must not
+ * have made tensors finalizable. */
 static void push_tensor(lua_State *L, Node *n) {
+  luaL_getmetatable(L, TENSOR);
+  if (has_gc(L, -1)) fe_error(L, "the tensor metatable may not have __gc (finalizers run outside the spec's limits)");
+  lua_pop(L, 1);
   Node **ud = lua_newuserdatauv(L, sizeof *ud, 0);
   *ud = n;
   luaL_setmetatable(L, TENSOR);
@@ -255,6 +354,9 @@ static Shape check_shape(lua_State *L, int idx, const char *what) {
     s.dim[i] = check_int(L, -1, what);
     if (s.dim[i] <= 0) fe_error(L, "%s: dimension %d is %d; dimensions must be positive", what, i + 1,
                                 s.dim[i]);
+    if (s.dim[i] > IR_MAX_EXTENT)
+      fe_error(L, "%s: dimension %d is %d; dimensions are at most %d (IR_MAX_EXTENT)", what, i + 1, s.dim[i],
+               IR_MAX_EXTENT);
     lua_pop(L, 1);
   }
   return s;
@@ -273,6 +375,134 @@ static void each_option(lua_State *L, int idx, const char *what,
     fn(L, lua_tostring(L, -2), lua_gettop(L), ud);
     lua_pop(L, 1);
   }
+}
+
+/* ---- names and sizes ---- */
+
+/* [A-Za-z_][A-Za-z0-9_]* plus the characters of extra. */
+static bool is_ident(const char *s, const char *extra) {
+  if (!*s || (*s >= '0' && *s <= '9')) return false;
+  for (; *s; s++)
+    if (!(((*s | 32) >= 'a' && (*s | 32) <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+          strchr(extra, *s)))
+      return false;
+  return true;
+}
+
+/* Where generated C puts a name, which decides its character set (README,
+ * "The spec language"). */
+typedef enum {
+  NAME_PLAIN, /* model and layer names: C identifiers (C names start with them) */
+  NAME_PATH,  /* parameter names: plain names joined by dots, "lstm1.weight_ih" */
+  NAME_FIELD, /* input, output and metric names: fields of generated structs */
+} NameKind;
+
+/* Keywords of C (to C23) and C++ that start with a lowercase letter, and the
+ * lowercase object-like macro of <math.h>: none can name a struct field.
+ * (Fields start with a lowercase letter, which rules out the macros of the
+ * C headers, NULL, NAN, SIZE_MAX, ..., and the reserved _Names.) */
+static const char *const c_reserved[] = {
+    "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case",
+    "catch", "char", "char16_t", "char32_t", "char8_t", "class", "co_await", "co_return", "co_yield",
+    "compl", "concept", "const", "const_cast", "consteval", "constexpr", "constinit", "continue",
+    "decltype", "default", "delete", "do", "double", "dynamic_cast", "else", "enum", "explicit",
+    "export", "extern", "false", "float", "for", "friend", "goto", "if", "inline", "int", "long",
+    "math_errhandling", "mutable", "namespace", "new", "noexcept", "not", "not_eq", "nullptr",
+    "operator", "or", "or_eq", "private", "protected", "public", "register", "reinterpret_cast",
+    "requires", "restrict", "return", "short", "signed", "sizeof", "static", "static_assert",
+    "static_cast", "struct", "switch", "template", "this", "thread_local", "throw", "true", "try",
+    "typedef", "typeid", "typename", "typeof", "typeof_unqual", "union", "unsigned", "using",
+    "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq"};
+
+enum { QUOTED_SIZE = 256 }; /* a name shown in a message: at most 60 bytes, each up to 4 characters */
+
+/* s (len bytes) for an error message: quoted, with control and non-ASCII
+ * bytes escaped and long names cut, so a hostile name cannot garble the
+ * terminal. */
+static const char *quote(char out[QUOTED_SIZE], const char *s, size_t len) {
+  size_t n = 0;
+  out[n++] = '"';
+  for (size_t i = 0; i < len && i < 60; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 32 && c < 127 && c != '"' && c != '\\') out[n++] = (char)c;
+    else n += (size_t)snprintf(out + n, 5, "\\x%02X", c);
+  }
+  snprintf(out + n, QUOTED_SIZE - n, len > 60 ? "...\"" : "\"");
+  return out;
+}
+
+static bool is_field(const char *s) {
+  if (!(*s >= 'a' && *s <= 'z') || !is_ident(s, "")) return false;
+  for (size_t i = 0; i < sizeof c_reserved / sizeof c_reserved[0]; i++)
+    if (!strcmp(s, c_reserved[i])) return false;
+  return true;
+}
+
+static bool is_path(const char *s) {
+  char part[IR_MAX_NAME + 1];
+  for (const char *dot; (dot = strchr(s, '.')); s = dot + 1) {
+    snprintf(part, sizeof part, "%.*s", (int)(dot - s), s);
+    if (!is_ident(part, "")) return false;
+  }
+  return is_ident(s, "");
+}
+
+/* Checks that the name s (len bytes, from the spec) fits its kind; `what`
+ * names it in the error ("layer"). */
+static void check_name(lua_State *L, const char *what, const char *s, size_t len, NameKind kind) {
+  static const char *const rule[] = {
+      [NAME_PLAIN] = "may contain only letters, digits and _, and may not start with a digit",
+      [NAME_PATH] = "may contain only names of letters, digits and _ (not starting with a digit) joined by dots",
+      [NAME_FIELD] = ("may contain only letters, digits and _, must start with a lowercase letter and may not be "
+                      "a C or C++ keyword (it names a field of the generated C)")};
+  char q[QUOTED_SIZE];
+  if (len > IR_MAX_NAME)
+    fe_error(L, "%s name %s is %zu characters long; names have at most %d (IR_MAX_NAME)", what,
+             quote(q, s, len), len, IR_MAX_NAME);
+  bool ok = strlen(s) == len && (kind == NAME_PLAIN ? is_ident(s, "") : kind == NAME_PATH ? is_path(s) : is_field(s));
+  if (!ok) fe_error(L, "%s name %s %s", what, quote(q, s, len), rule[kind]);
+}
+
+/* The name at idx (a string), checked. */
+static const char *check_name_at(lua_State *L, int idx, const char *what, NameKind kind) {
+  check_string(L, idx, lua_pushfstring(L, "%s name", what));
+  lua_pop(L, 1);
+  size_t len;
+  const char *s = lua_tolstring(L, idx, &len);
+  check_name(L, what, s, len, kind);
+  return s;
+}
+
+/* Records name in the registry set `set`; false when it is already there. */
+static bool claim_name(lua_State *L, const char *set, const char *name) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, set);
+  bool taken = lua_getfield(L, -1, name) != LUA_TNIL;
+  lua_pop(L, 1);
+  if (!taken) lua_pushboolean(L, 1), lua_setfield(L, -2, name);
+  lua_pop(L, 1);
+  return !taken;
+}
+
+/* Every node, layer and result counts toward IR_MAX_SPEC_NODES: a spec's
+ * graph lives in C memory, outside the Lua memory limit. */
+static void count_graph_object(lua_State *L) {
+  Graph *g = fe_of(L)->g;
+  if ((long)g->nnodes + g->nlayers + g->nresults >= IR_MAX_SPEC_NODES)
+    fe_error(L, "the graph has more than %d nodes, layers and results (IR_MAX_SPEC_NODES, the limit of a spec)",
+             IR_MAX_SPEC_NODES);
+}
+
+/* A value of shape s (per step, over `steps` steps when it varies over
+ * time) may hold at most IR_MAX_ELEMENTS elements; the product is checked
+ * factor by factor so that it cannot overflow. */
+static void check_elements(lua_State *L, const char *what, Shape s, int steps) {
+  long n = steps;
+  for (int i = 0; i < s.rank && n <= IR_MAX_ELEMENTS; i++)
+    n = s.dim[i] > IR_MAX_ELEMENTS / n ? IR_MAX_ELEMENTS + 1L : n * s.dim[i];
+  if (n <= IR_MAX_ELEMENTS) return;
+  Fe *fe = fe_of(L);
+  fe_error(L, "%s: %s%s has more than %ld elements (IR_MAX_ELEMENTS)", what, ir_shape_str(fe->g, s),
+           steps > 1 ? ir_fmt(fe->g, " over %d steps", steps) : "", (long)IR_MAX_ELEMENTS);
 }
 
 /* ---- core.op ---- */
@@ -297,9 +527,11 @@ static void op_attr(lua_State *L, const char *key, int v, void *ud) {
 /* Makes a node at the current user line; a shape error is reported there. */
 static Node *make_node(lua_State *L, OpKind op, int nin, Node **in, const Attr *attr) {
   Fe *fe = fe_of(L);
+  count_graph_object(L);
   fe->g->loc = user_loc(L, fe->g);
   Node *n = ir_try_node(fe->g, op, nin, in, attr);
   if (!n) fe_error(L, "%s", fe->g->err);
+  check_elements(L, ir_ops[op].name, n->shape, n->seq ? fe->g->cfg.steps : 1);
   return n;
 }
 
@@ -341,14 +573,6 @@ static int core_op(lua_State *L) {
 
 /* ---- leaves ---- */
 
-static bool name_taken(Graph *g, const char *name) {
-  for (int i = 0; i < g->nparams; i++)
-    if (!strcmp(g->params[i]->attr.name, name)) return true;
-  for (int i = 0; i < g->ninputs; i++)
-    if (!strcmp(g->inputs[i]->attr.name, name)) return true;
-  return false;
-}
-
 static InitKind check_init_kind(lua_State *L, const char *s) {
   static const char *names[] = {"zeros", "const", "uniform", "normal", "orthogonal", "glorot"};
   for (int i = 0; i < 6; i++)
@@ -361,12 +585,14 @@ static InitKind check_init_kind(lua_State *L, const char *s) {
 static int core_param(lua_State *L) {
   need_config(L);
   Fe *fe = fe_of(L);
-  const char *name = check_string(L, 1, "parameter name");
+  const char *name = check_name_at(L, 1, "parameter", NAME_PATH);
   Shape s = check_shape(L, 2, "parameter shape");
   Init init = {check_init_kind(L, check_string(L, 3, "initialiser")), 0, 0};
   if (!lua_isnoneornil(L, 4)) init.a = check_number(L, 4, "an initialiser's argument");
   if (!lua_isnoneornil(L, 5)) init.b = check_number(L, 5, "an initialiser's argument");
-  if (name_taken(fe->g, name)) fe_error(L, "the name '%s' is already used", name);
+  if (!claim_name(L, &NAMES_KEY, name)) fe_error(L, "the name '%s' is already used", name);
+  check_elements(L, name, s, 1);
+  count_graph_object(L);
   if ((init.kind == INIT_ORTHOGONAL || init.kind == INIT_GLOROT) && s.rank < 2)
     fe_error(L, "parameter '%s': the %s initialiser needs a matrix, got rank %d", name,
              init.kind == INIT_GLOROT ? "glorot" : "orthogonal", s.rank);
@@ -379,11 +605,16 @@ static int core_param(lua_State *L) {
 static int core_input(lua_State *L) {
   need_config(L);
   Fe *fe = fe_of(L);
-  const char *name = check_string(L, 1, "input name");
+  const char *name = check_name_at(L, 1, "input", NAME_FIELD);
+  if (!strncmp(name, STATE_PREFIX, strlen(STATE_PREFIX)))
+    fe_error(L, "input name '%s' is reserved: names beginning with '%s' hold the streaming step's state", name,
+             STATE_PREFIX);
   const char *dt = check_string(L, 2, "input dtype");
   if (strcmp(dt, "float") && strcmp(dt, "int32")) fe_error(L, "input dtype must be 'float' or 'int32', got '%s'", dt);
   Shape s = check_shape(L, 3, "input shape");
-  if (name_taken(fe->g, name)) fe_error(L, "the name '%s' is already used", name);
+  if (!claim_name(L, &NAMES_KEY, name)) fe_error(L, "the name '%s' is already used", name);
+  check_elements(L, name, s, 1);
+  count_graph_object(L);
   fe->g->loc = user_loc(L, fe->g);
   Node *n = ir_input(fe->g, name, s, strcmp(dt, "int32") ? fe->g->cfg.dtype : DT_I32);
   n->attr.max = lua_isnoneornil(L, 4) ? 0 : check_int(L, 4, "id bound");
@@ -422,37 +653,29 @@ static int core_next(lua_State *L) {
 
 /* ---- model settings ---- */
 
-static bool is_ident(const char *s, const char *extra) {
-  if (!*s || (*s >= '0' && *s <= '9')) return false;
-  for (; *s; s++)
-    if (!(((*s | 32) >= 'a' && (*s | 32) <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
-          strchr(extra, *s)))
-      return false;
-  return true;
-}
-
 static const struct {
   const char *name;
   size_t offset;
-  int min;
-} int_fields[] = {{"batch", offsetof(ModelConfig, batch), 1},
-                  {"steps", offsetof(ModelConfig, steps), 1},
-                  {"epochs", offsetof(ModelConfig, epochs), 1},
-                  {"tbptt", offsetof(ModelConfig, tbptt), 0}};
+  int min, max;
+  const char *limit; /* the name of max */
+} int_fields[] = {{"batch", offsetof(ModelConfig, batch), 1, IR_MAX_BATCH, "IR_MAX_BATCH"},
+                  {"steps", offsetof(ModelConfig, steps), 1, IR_MAX_STEPS, "IR_MAX_STEPS"},
+                  {"epochs", offsetof(ModelConfig, epochs), 1, IR_MAX_EPOCHS, "IR_MAX_EPOCHS"},
+                  {"tbptt", offsetof(ModelConfig, tbptt), 0, IR_MAX_STEPS, "IR_MAX_STEPS"}};
 
 static void config_field(lua_State *L, const char *key, int v, void *ud) {
   ModelConfig *c = ud;
   Fe *fe = fe_of(L);
   if (!strcmp(key, "name")) {
-    const char *s = check_string(L, v, "name");
-    if (!is_ident(s, "")) fe_error(L, "model name '%s' must be a C identifier (letters, digits, _)", s);
-    c->name = ir_strdup(fe->g, s);
+    c->name = ir_strdup(fe->g, check_name_at(L, v, "model", NAME_PLAIN));
     return;
   }
   for (size_t i = 0; i < sizeof int_fields / sizeof int_fields[0]; i++)
     if (!strcmp(key, int_fields[i].name)) {
       int n = check_int(L, v, key);
       if (n < int_fields[i].min) fe_error(L, "model: %s must be at least %d, got %d", key, int_fields[i].min, n);
+      if (n > int_fields[i].max)
+        fe_error(L, "model: %s is %d; at most %d are allowed (%s)", key, n, int_fields[i].max, int_fields[i].limit);
       *(int *)((char *)c + int_fields[i].offset) = n;
       return;
     }
@@ -534,10 +757,13 @@ static int core_result(lua_State *L) {
   static const char *roles[] = {"loss", "output", "metric", NULL};
   Fe *fe = fe_of(L);
   Role role = (Role)luaL_checkoption(L, 1, NULL, roles);
-  const char *name = check_string(L, 2, "result name");
+  const char *name = check_name_at(L, 2, roles[role], NAME_FIELD);
+  if (!strncmp(name, NEXT_STATE_PREFIX, strlen(NEXT_STATE_PREFIX)))
+    fe_error(L, "%s name '%s' is reserved: names beginning with '%s' hold the streaming step's state", roles[role],
+             name, NEXT_STATE_PREFIX);
   Node *n = check_tensor(L, 3, name);
-  for (int i = 0; i < fe->g->nresults; i++)
-    if (!strcmp(fe->g->results[i].name, name)) fe_error(L, "a result named '%s' is already defined", name);
+  if (!claim_name(L, &RESULTS_KEY, name)) fe_error(L, "a result named '%s' is already defined", name);
+  count_graph_object(L);
   if (role == ROLE_LOSS && n->shape.rank != 0)
     fe_error(L, "the loss must be a single number, got shape %s", ir_shape_str(fe->g, n->shape));
   if (!ir_is_float(n->dtype) && role != ROLE_OUTPUT) fe_error(L, "%s '%s' must be a float value", roles[role], name);
@@ -565,22 +791,35 @@ static int layer_args(lua_State *L, int t, const char *kind, double *args) {
   return n;
 }
 
+/* The first unused name prefix<k>, k = 1, 2, ...; each prefix remembers
+ * where its search stopped, so n layers cost O(n) and not O(n^2). */
+static const char *next_layer_name(lua_State *L, const char *prefix) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &NEXT_INDEX_KEY);
+  lua_getfield(L, -1, prefix);
+  lua_Integer k = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : 1;
+  lua_pop(L, 1);
+  const char *name;
+  for (;; k++) {
+    name = lua_pushfstring(L, "%s%I", prefix, k);
+    check_name(L, "layer", name, strlen(name), NAME_PLAIN);
+    if (claim_name(L, &LAYERS_KEY, name)) break;
+    lua_pop(L, 1);
+  }
+  lua_pushinteger(L, k + 1);
+  lua_setfield(L, -3, prefix);
+  return ir_strdup(fe_of(L)->g, name);
+}
+
 /* core.layer_begin(kind, name or nil, prefix, args) -> the layer's unique name */
 static int core_layer_begin(lua_State *L) {
   need_config(L);
   Fe *fe = fe_of(L);
   Graph *g = fe->g;
   const char *kind = check_string(L, 1, "layer kind");
-  const char *name = lua_isnoneornil(L, 2) ? NULL : check_string(L, 2, "layer name");
-  const char *prefix = luaL_optstring(L, 3, kind);
-  for (int i = 0; name && i < g->nlayers; i++)
-    if (!strcmp(g->layers[i].name, name)) fe_error(L, "the layer name '%s' is already used", name);
-  for (int k = 1; !name; k++) {
-    const char *candidate = ir_fmt(g, "%s%d", prefix, k);
-    bool used = false;
-    for (int i = 0; i < g->nlayers; i++) used |= !strcmp(g->layers[i].name, candidate);
-    if (!used) name = candidate;
-  }
+  const char *name = lua_isnoneornil(L, 2) ? NULL : check_name_at(L, 2, "layer", NAME_PLAIN);
+  if (name && !claim_name(L, &LAYERS_KEY, name)) fe_error(L, "the layer name '%s' is already used", name);
+  if (!name) name = next_layer_name(L, luaL_optstring(L, 3, kind));
+  count_graph_object(L);
   Layer l = {.name = ir_strdup(g, name), .kind = ir_strdup(g, kind), .first_param = g->nparams};
   l.nargs = layer_args(L, 4, kind, l.args);
   ir_add_layer(g, l);
@@ -606,6 +845,19 @@ static int lib_print(lua_State *L) {
   for (int i = 1; i <= n; i++) fprintf(stderr, "%s%s", i > 1 ? "\t" : "", luaL_tolstring(L, i, NULL));
   fputc('\n', stderr);
   return 0;
+}
+
+/* setmetatable(t, mt) refusing a metatable with a raw __gc field: Lua runs
+ * finalizers with hooks off (an endless one would hang lua_close), and in
+ * Lua 5.4 only setting such a metatable marks an object for finalization. */
+static int lib_setmetatable(lua_State *L) {
+  if (lua_istable(L, 2) && has_gc(L, 2))
+    fe_error(L, "setmetatable: a metatable with __gc is not allowed (finalizers run outside the spec's limits)");
+  lua_settop(L, 2);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, 2, 1);
+  return 1;
 }
 
 /* Raises the syntax error on the stack top ("file:12: msg") as
@@ -705,6 +957,12 @@ static void open_sandbox(lua_State *L) {
   lua_pop(L, 1);
   lua_register(L, "print", lib_print);
   lua_register(L, "require", lib_require);
+  lua_getglobal(L, "setmetatable");
+  lua_pushcclosure(L, lib_setmetatable, 1);
+  lua_setglobal(L, "setmetatable");
+  lb_open(L, charge_steps);
+  const void *const sets[] = {&NAMES_KEY, &RESULTS_KEY, &LAYERS_KEY, &NEXT_INDEX_KEY};
+  for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) lua_newtable(L), lua_rawsetp(L, LUA_REGISTRYINDEX, sets[i]);
 }
 
 static void open_core(lua_State *L) {
@@ -741,10 +999,11 @@ static int run_spec(lua_State *L) {
 }
 
 Graph *fe_load(const char *path, const FeOptions *o) {
-  Fe fe = {.g = ir_graph_new(), .opt = o, .spec = path};
+  Fe fe = {.g = ir_graph_new(), .opt = o, .spec = path, .deadline = fe_now() + fe_timeout};
   fe.g->training = o->training;
   lua_State *L = lua_newstate(fe_alloc, &fe);
   if (!L) die("cannot create a Lua state");
+  fe.L = L;
   lua_pushlightuserdata(L, &fe);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &FE_KEY);
   lua_sethook(L, on_count, LUA_MASKCOUNT, FE_HOOK_EVERY);
@@ -752,10 +1011,12 @@ Graph *fe_load(const char *path, const FeOptions *o) {
   lua_pushcfunction(L, run_spec);
   lua_pushlightuserdata(L, &fe);
   int rc = lua_pcall(L, 1, 0, 1);
-  if (rc != LUA_OK) {
+  if (rc != LUA_OK || fe.out_of_memory || fe.limit_msg[0]) { /* a limit counts even when the spec caught it */
     if (fe.out_of_memory || rc == LUA_ERRMEM)
       fprintf(stderr, "%s: error: the spec used more than %d MB of memory (the limit)\n", path,
               FE_MEMORY_LIMIT >> 20);
+    else if (fe.limit_msg[0])
+      fprintf(stderr, "%s\n", fe.limit_msg);
     else
       fprintf(stderr, "%s\n", lua_isstring(L, -1) ? lua_tostring(L, -1) : "error in the spec");
     lua_close(L);

@@ -18,4 +18,9 @@ typedef struct {
  * returns NULL; never exits and never crashes on a bad spec. */
 Graph *fe_load(const char *path, const FeOptions *o);
 
+/* The wall-clock seconds a spec may run (the backstop to its instruction
+ * limit) for every later fe_load of this process: `--spec-timeout`. */
+#define FE_DEFAULT_TIMEOUT 30.0
+void fe_set_timeout(double seconds);
+
 #endif

@@ -21,7 +21,7 @@ typedef struct InterpCtx {
 } InterpCtx;
 
 /* Reports a data error from inside a kernel, e.g. "label 12 out of range [0, 10)". */
-void interp_fail(InterpCtx *c, const Node *n, const char *fmt, ...);
+void interp_fail(InterpCtx *c, const Node *n, const char *fmt, ...) IR_PRINTF(3, 4);
 
 /* n's value on scalar operands (n elementwise, at most two inputs), computed
  * by its kernel in n's dtype: simplify's constant folding (pass_simplify). */

@@ -117,7 +117,7 @@ static void check_sizes(const Graph *g, const Node *n) {
   if (ir_numel(n->shape) > IR_MAX_ELEMENTS) {
     char shape[64];
     ir_user_error(g->loc, "a tensor of shape %s has %ld elements, more than the limit of %ld",
-                  shape_text(n->shape, shape, sizeof shape), ir_numel(n->shape), IR_MAX_ELEMENTS);
+                  shape_text(n->shape, shape, sizeof shape), ir_numel(n->shape), (long)IR_MAX_ELEMENTS);
   }
 }
 

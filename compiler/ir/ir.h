@@ -26,6 +26,31 @@
 
 enum { IR_MAXDIM = 4 };
 
+/* printf-like functions get their arguments checked against the format. */
+#if defined(__GNUC__)
+#define IR_PRINTF(fmt, first) __attribute__((format(printf, fmt, first)))
+#else
+#define IR_PRINTF(fmt, first)
+#endif
+
+/* The largest run anything may ask for: a spec (checked where it asks,
+ * frontend.c), the command line (main.c), a checkpoint (checkpoint.c).  Every
+ * count rnnc allocates by is bounded by these, so a size computed from them
+ * cannot overflow (alloc.h) and a request past them is a user error naming
+ * the limit; README, "The spec language". */
+enum {
+  IR_MAX_BATCH = 1 << 20,        /* model{batch}, --batch */
+  IR_MAX_STEPS = 1 << 20,        /* model{steps}, --steps */
+  IR_MAX_EPOCHS = 1000000,       /* model{epochs}, --epochs */
+  IR_MAX_EXTENT = 1 << 24,       /* any one dimension of a shape */
+  IR_MAX_ELEMENTS = 1 << 28,     /* elements of one value: its shape, times the steps when per step */
+  IR_MAX_SPEC_NODES = 1 << 18,   /* nodes, layers and results a spec makes (before unrolling) */
+  IR_MAX_NAME = 100,             /* characters of a name (model, layer, parameter, input, result) */
+  /* nodes of one graph (ir.c): the unrolled graph grows with the steps, and
+   * every pass keeps arrays by node (about 1 GB of compiler memory at the cap) */
+  IR_MAX_NODES = 1 << 22,
+};
+
 typedef enum { DT_F32, DT_F64, DT_I32 } DType;
 
 typedef struct {
@@ -182,7 +207,7 @@ OpKind ir_op_by_name(const char *name); /* OP_COUNT if unknown */
 
 void *ir_alloc(Graph *g, size_t size); /* zeroed, lives as long as g */
 char *ir_strdup(Graph *g, const char *s);
-char *ir_fmt(Graph *g, const char *fmt, ...);
+char *ir_fmt(Graph *g, const char *fmt, ...) IR_PRINTF(2, 3);
 
 /* ---- graphs and nodes (ir.c) ---- */
 
@@ -225,13 +250,13 @@ bool ir_is_float(DType dt);
 
 /* Internal compiler errors: print the compiler's own file:line and exit(70). */
 #define die(...) ir_die(__FILE__, __LINE__, __VA_ARGS__)
-_Noreturn void ir_die(const char *file, int line, const char *fmt, ...);
+_Noreturn void ir_die(const char *file, int line, const char *fmt, ...) IR_PRINTF(3, 4);
 /* Formats a message into err (errlen bytes) and returns -1: the error path
  * of every function that reports with (err, errlen). */
-int ir_errorf(char *err, size_t errlen, const char *fmt, ...);
+int ir_errorf(char *err, size_t errlen, const char *fmt, ...) IR_PRINTF(3, 4);
 /* User errors after the spec has run: "spec.lua:12: error: msg" (or
  * "spec.lua: error: msg" for line 0: about the spec as a whole), exit(1). */
-_Noreturn void ir_user_error(SrcLoc loc, const char *fmt, ...);
+_Noreturn void ir_user_error(SrcLoc loc, const char *fmt, ...) IR_PRINTF(2, 3);
 
 /* ---- printing (ir.c) ---- */
 
@@ -242,21 +267,5 @@ void ir_json_string(void *file, const char *s);
 /* One line per node: "%12 = matmul(%3, %11) tb [64, 512] f32  spec.lua:9".
  * The same text format is used by `--dump-after` and the IR tests. */
 void ir_print(const Graph *g, void *file /* FILE* */);
-
-/* ---- sizes (enforced by ir.c, main.c and checkpoint.c) ---- */
-
-/* The largest run anything may ask for: a spec, the command line, a
- * checkpoint.  Every count rnnc allocates by is bounded by these, so a size
- * computed from them cannot overflow (alloc.h) and a request past them is a
- * user error naming the limit. */
-enum {
-  IR_MAX_BATCH = 1 << 20,
-  IR_MAX_STEPS = 1 << 20,
-  /* nodes of one graph: the unrolled graph grows with the steps, and every
-   * pass keeps arrays by node (about 1 GB of compiler memory at the cap) */
-  IR_MAX_NODES = 1 << 22,
-};
-/* elements of one tensor: any product of its dims fits an int */
-#define IR_MAX_ELEMENTS 2147483647L
 
 #endif
