@@ -18,6 +18,13 @@
 #define RNNC_INIT_SIZES
 #include "rnnc_init.h"
 
+/* init_param passes an InitKind as rnnc_init.h's kind: one order in both. */
+#define SAME_KIND(K) ((int)INIT_##K == (int)RNNC_INIT_##K)
+_Static_assert(SAME_KIND(ZEROS) && SAME_KIND(CONST) && SAME_KIND(UNIFORM) && SAME_KIND(NORMAL) &&
+                   SAME_KIND(ORTHOGONAL) && SAME_KIND(GLOROT),
+               "InitKind (ir.h) and RNNC_INIT_* (rnnc_init.h) list the kinds in different orders");
+#undef SAME_KIND
+
 static double *init_alloc(long n) {
   double *p = malloc((size_t)(n > 0 ? n : 1) * sizeof *p);
   if (!p) die("out of memory (%ld doubles)", n);
