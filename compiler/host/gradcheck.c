@@ -23,6 +23,7 @@
 #include "init.h"
 #include "interp.h"
 #include "rnnc_rand.h"
+#include "rnnc_init.h"
 
 static const double GC_STEP = 1e-5;
 
@@ -33,11 +34,10 @@ static void gc_error(SrcLoc loc, const char *fmt, const char *arg) {
   fputc('\n', stderr);
 }
 
-/* A random stream per input name (FNV-1a), apart from the parameters' streams. */
+/* A random stream per input name: the name's init stream (FNV-1a), moved
+ * apart from the parameters' streams. */
 static uint64_t gc_stream(const char *name) {
-  uint64_t h = 0xcbf29ce484222325u;
-  for (const char *s = name; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3u;
-  return rnnc_mix64(h ^ 0x6772616463686b00u); /* "gradchk" */
+  return rnnc_mix64(rnnc_init_stream(name) ^ 0x6772616463686b00u); /* "gradchk" */
 }
 
 /* The range [0, r) of ids that consumer n accepts from x, or 0 if n checks none. */
