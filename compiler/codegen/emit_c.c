@@ -242,11 +242,7 @@ typedef struct {
 static void strides_over(const Fn *f, const Node *x, Shape s, long *out) {
   long st[IR_MAXDIM];
   emit_strides(&f->e, x, st);
-  int lead = s.rank - x->shape.rank;
-  for (int i = 0; i < s.rank; i++) {
-    int k = i - lead;
-    out[i] = k < 0 || x->shape.dim[k] == 1 ? 0 : st[k];
-  }
+  ir_broadcast_strides(x->shape, st, s, out);
 }
 
 /* Merges neighbouring axes that every operand walks contiguously (or not at
@@ -332,7 +328,7 @@ static void loop_item(Fn *f, const Item *it) {
   LoopVar vars[IR_MAXDIM];
   emit_loops(&e, s, "i", vars);
   Operand lin = {.node = NULL};
-  for (int i = s.rank - 1, st = 1; i >= 0; i--) lin.stride[i] = st, st *= s.dim[i];
+  ir_contiguous_strides(s, lin.stride);
   const char *T = emit_ctype(e.real);
   nmask = 0;
   for (int m = 0; m < it->nmembers; m++) {
@@ -395,7 +391,7 @@ static void copy_out(Fn *f, const Node *x, const char *dest) {
   const char *T = emit_ctype(x->dtype);
   emit_loops(&e, x->shape, "i", vars);
   Operand o = {.node = x};
-  for (int i = x->shape.rank - 1, st = 1; i >= 0; i--) o.stride[i] = st, st *= x->shape.dim[i];
+  ir_contiguous_strides(x->shape, o.stride);
   if (x->op == OP_CONST) {
     buf_printf(&params, "%s *restrict out", T);
     emit_line(&e, "out[%s] = %s;", operand_index(&o, x->shape, ix), emit_literal(&e, x->attr.value, lit));

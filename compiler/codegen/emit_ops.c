@@ -149,12 +149,7 @@ static void materialise_view(Emit *e, const Node *n, const char *const *arg) {
     base = n->attr.start * xs[n->attr.axis];
     memcpy(st, xs, sizeof st);
     break;
-  case OP_BROADCAST_TO: {
-    int lead = n->shape.rank - x->shape.rank;
-    for (int i = 0; i < n->shape.rank; i++)
-      st[i] = i < lead || x->shape.dim[i - lead] == 1 ? 0 : xs[i - lead];
-    break;
-  }
+  case OP_BROADCAST_TO: ir_broadcast_strides(x->shape, xs, n->shape, st); break;
   default: { /* RESHAPE: walk x in row-major order */
     LoopVar v[IR_MAXDIM];
     char ix[160];
@@ -229,11 +224,12 @@ EMIT(SUM_TO) {
   emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", ir_numel(n->shape), arg[1], emit_literal(e, 0, zero));
   long os[IR_MAXDIM];
   emit_strides(e, n, os);
+  ir_broadcast_strides(n->shape, os, x->shape, os); /* the target repeated over x's shape */
   emit_loops(e, x->shape, "i", v);
-  int lead = x->shape.rank - n->shape.rank, len = 0;
-  for (int i = lead; i < x->shape.rank; i++)
-    if (n->shape.dim[i - lead] > 1)
-      len += snprintf(oi + len, sizeof oi - (size_t)len, "%s%s * %ld", len ? " + " : "", v[i], os[i - lead]);
+  int len = 0;
+  for (int i = 0; i < x->shape.rank; i++)
+    if (os[i])
+      len += snprintf(oi + len, sizeof oi - (size_t)len, "%s%s * %ld", len ? " + " : "", v[i], os[i]);
   emit_line(e, "%s[%s] += %s[%s];", arg[1], oi, arg[0], emit_index(e, x, v, xi));
   emit_close_loops(e, x->shape.rank);
 }

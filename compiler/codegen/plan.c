@@ -82,17 +82,9 @@ static bool is_view_op(const Node *n) {
   }
 }
 
-static void contiguous(Shape s, long *stride) {
-  long st = 1;
-  for (int i = s.rank - 1; i >= 0; i--) {
-    stride[i] = st;
-    st *= s.dim[i];
-  }
-}
-
 static bool is_contiguous(Shape s, const long *stride) {
   long want[IR_MAXDIM];
-  contiguous(s, want);
+  ir_contiguous_strides(s, want);
   for (int i = 0; i < s.rank; i++)
     if (s.dim[i] > 1 && stride[i] != want[i]) return false;
   return true;
@@ -106,7 +98,7 @@ const Node *plan_base(const Plan *p, const Node *n, long *offset, long stride[st
     return l->base;
   }
   *offset = 0;
-  contiguous(n->shape, stride);
+  ir_contiguous_strides(n->shape, stride);
   return n;
 }
 
@@ -124,19 +116,10 @@ static bool make_view(Plan *p, const Node *n) {
     for (int i = a->axis; i + 1 < x->shape.rank; i++) st[i] = st[i + 1];
     break;
   case OP_SLICE: off += a->start * st[a->axis]; break;
-  case OP_BROADCAST_TO: {
-    long out[IR_MAXDIM];
-    int lead = n->shape.rank - x->shape.rank;
-    for (int i = 0; i < n->shape.rank; i++) {
-      int k = i - lead;
-      out[i] = k < 0 || x->shape.dim[k] == 1 ? 0 : st[k];
-    }
-    memcpy(st, out, sizeof out);
-    break;
-  }
+  case OP_BROADCAST_TO: ir_broadcast_strides(x->shape, st, n->shape, st); break;
   case OP_RESHAPE:
     if (!is_contiguous(x->shape, st)) return false;
-    contiguous(n->shape, st);
+    ir_contiguous_strides(n->shape, st);
     break;
   default: die("%s is not a view op", ir_ops[n->op].name);
   }
@@ -286,7 +269,7 @@ static bool join_in_place(Builder *b, const Node *n) {
   Loc *nl = &p->loc[n->id];
   *nl = (Loc){.kind = LOC_ARENA, .item = p->nitems};
   long os[IR_MAXDIM], st[IR_MAXDIM], at = 0;
-  contiguous(n->shape, os);
+  ir_contiguous_strides(n->shape, os);
   bool new_axis = n->op == OP_STACK;
   int ax = n->attr.axis;
   for (int j = 0; j < n->nin; j++) {

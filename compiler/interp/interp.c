@@ -125,12 +125,8 @@ typedef struct {
 static Plan plan(Shape dom, int nops, const Shape *ops) {
   long st[2][IR_MAXDIM];
   for (int k = 0; k < nops; k++) {
-    long next = 1;
-    for (int i = dom.rank - 1; i >= 0; i--) {
-      int j = ops[k].rank - dom.rank + i, d = j >= 0 ? ops[k].dim[j] : 1;
-      st[k][i] = d == 1 ? 0 : next;
-      next *= d;
-    }
+    ir_contiguous_strides(ops[k], st[k]);
+    ir_broadcast_strides(ops[k], st[k], dom, st[k]);
   }
   Plan p = {0};
   for (int i = 0; i < dom.rank; i++) {

@@ -231,6 +231,22 @@ long ir_numel(Shape s) {
   return n;
 }
 
+void ir_contiguous_strides(Shape s, long stride[static IR_MAXDIM]) {
+  long st = 1;
+  for (int i = s.rank - 1; i >= 0; i--) {
+    stride[i] = st;
+    st *= s.dim[i];
+  }
+}
+
+void ir_broadcast_strides(Shape from, const long *from_stride, Shape to, long to_stride[static IR_MAXDIM]) {
+  int lead = to.rank - from.rank;
+  for (int i = to.rank - 1; i >= 0; i--) { /* downwards: reads only axes not yet written */
+    int k = i - lead;
+    to_stride[i] = k < 0 || from.dim[k] == 1 ? 0 : from_stride[k];
+  }
+}
+
 const char *ir_shape_str(Graph *g, Shape s) {
   char buf[64];
   int k = snprintf(buf, sizeof buf, "[");

@@ -216,6 +216,12 @@ Node *ir_find_param(const Graph *g, const char *name);
 Shape ir_shape(int rank, ...); /* ir_shape(2, B, H) */
 bool ir_shape_eq(Shape a, Shape b);
 long ir_numel(Shape s);
+/* Strides (in elements) of s laid out contiguously, in row-major order. */
+void ir_contiguous_strides(Shape s, long stride[static IR_MAXDIM]);
+/* Numpy-style broadcasting: the strides over shape `to` of a value of shape
+ * `from` (aligned right) laid out with from_stride; 0 along every axis it is
+ * repeated over.  to_stride may be from_stride (converted in place). */
+void ir_broadcast_strides(Shape from, const long *from_stride, Shape to, long to_stride[static IR_MAXDIM]);
 const char *ir_shape_str(Graph *g, Shape s); /* "[64, 128]" */
 size_t ir_dtype_size(DType dt);
 const char *ir_dtype_name(DType dt); /* "f32", "f64", "i32" */
