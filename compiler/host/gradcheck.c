@@ -40,23 +40,13 @@ static uint64_t gc_stream(const char *name) {
   return rnnc_mix64(rnnc_init_stream(name) ^ 0x6772616463686b00u); /* "gradchk" */
 }
 
-/* The range [0, r) of ids that consumer n accepts from x, or 0 if n checks none. */
-static int gc_id_range(const Node *n, const Node *x) {
-  switch (n->op) {
-  case OP_ONE_HOT:
-  case OP_SCATTER_ADD: return n->in[0] == x ? n->attr.len : 0;
-  case OP_GATHER: return n->in[1] == x ? n->in[0]->shape.dim[0] : 0;
-  default: return 0;
-  }
-}
-
 /* Exclusive bound of an id input: its declared max, else the smallest range
  * its consumers accept (1 if none checks a range: any id is valid there). */
 static int gc_id_bound(const Graph *g, const Node *x) {
   if (x->attr.max > 0) return x->attr.max;
   int bound = 0;
   for (int i = 0; i < g->nnodes; i++) {
-    int r = gc_id_range(g->nodes[i], x);
+    int r = ir_id_range(g->nodes[i], x);
     if (r > 0 && (bound == 0 || r < bound)) bound = r;
   }
   return bound > 0 ? bound : 1;

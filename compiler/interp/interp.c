@@ -483,9 +483,10 @@ KERNEL(LOG_SOFTMAX) {
 
 /* ---- integer data ---- */
 
-/* Every id of `ids` (node idn) must lie in [0, bound): reports the first that
- * does not, naming the input it came from. */
-static bool ids_ok(InterpCtx *c, const Node *n, const Node *idn, const int32_t *ids, int bound) {
+/* Every id of `ids` (node idn) must lie in n's range (ir_id_range): reports
+ * the first that does not, naming the input it came from. */
+static bool ids_ok(InterpCtx *c, const Node *n, const Node *idn, const int32_t *ids) {
+  int bound = ir_id_range(n, idn);
   long count = ir_numel(idn->shape);
   for (long i = 0; i < count; i++) {
     if (ids[i] >= 0 && ids[i] < bound) continue;
@@ -525,7 +526,7 @@ static bool ids_ok(InterpCtx *c, const Node *n, const Node *idn, const int32_t *
 FOR_FLOATS(DEF_INT_DATA)
 
 KERNEL(ONE_HOT) {
-  if (!ids_ok(c, n, n->in[0], in[0], n->attr.len)) return;
+  if (!ids_ok(c, n, n->in[0], in[0])) return;
   BY_DTYPE(n->dtype, one_hot, out, in[0], ir_numel(n->in[0]->shape), n->attr.len);
 }
 
@@ -533,14 +534,14 @@ KERNEL(ONE_HOT) {
 KERNEL(GATHER) {
   const Shape *t = &n->in[0]->shape;
   const int32_t *ids = in[1];
-  if (!ids_ok(c, n, n->in[1], ids, t->dim[0])) return;
+  if (!ids_ok(c, n, n->in[1], ids)) return;
   size_t row = (size_t)t->dim[1] * ir_dtype_size(n->dtype);
   long count = ir_numel(n->in[1]->shape);
   for (long i = 0; i < count; i++) memcpy(at(out, i, row), at(in[0], ids[i], row), row);
 }
 
 KERNEL(SCATTER_ADD) {
-  if (!ids_ok(c, n, n->in[0], in[0], n->attr.len)) return;
+  if (!ids_ok(c, n, n->in[0], in[0])) return;
   BY_DTYPE(n->dtype, scatter_add, out, in[0], in[1], ir_numel(n->in[0]->shape), n->shape.dim[1],
            n->attr.len);
 }

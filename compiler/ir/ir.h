@@ -176,6 +176,9 @@ typedef struct {
 } OpInfo;
 
 extern const OpInfo ir_ops[OP_COUNT];
+/* The range [0, r) of the ids n reads from its input x, or 0 if n reads none
+ * from x (shape.c: the shape rules fix those ranges). */
+int ir_id_range(const Node *n, const Node *x);
 OpKind ir_op_by_name(const char *name); /* OP_COUNT if unknown */
 
 /* ---- arena (ir.c) ---- */
