@@ -909,26 +909,23 @@ static int emit_weights(Model *md, const Graph *g, const EmitModel *m, char *err
 
 /* ---- building ---- */
 
-/* Does any entry point compute one of these ops? */
-static bool uses(const Model *md, const OpKind *ops, int nops) {
+/* Does any entry point compute an op with this flag (ops.def)? */
+static bool uses(const Model *md, unsigned flag) {
   for (int k = 0; k < FN_COUNT; k++)
     for (int i = 0; md->graphs[k] && i < md->graphs[k]->nnodes; i++)
-      for (int o = 0; o < nops; o++)
-        if (md->graphs[k]->nodes[i]->op == ops[o]) return true;
+      if (ir_ops[md->graphs[k]->nodes[i]->op].flags & flag) return true;
   return false;
 }
 
 /* The runtime code the entry points call, and only that (unused static
  * functions are warnings). */
 static void emit_runtime(Model *md, Buf *src) {
-  static const OpKind exps[] = {OP_EXP, OP_SIGMOID, OP_SOFTMAX, OP_LOG_SOFTMAX}, tanhs[] = {OP_TANH},
-                      masks[] = {OP_DROPOUT_MASK};
-  bool exp = md->real == DT_F32 && uses(md, exps, 4), tanh = md->real == DT_F32 && uses(md, tanhs, 1);
+  bool exp = md->real == DT_F32 && uses(md, F_NEEDS_EXP), tanh = md->real == DT_F32 && uses(md, F_NEEDS_TANH);
   if (exp || tanh)
     buf_printf(src, "/* exp and tanh that vectorize. */\n%s%s%s\n", exp ? "#define RNNC_MATH_EXP\n" : "",
                tanh ? "#define RNNC_MATH_TANH\n" : "", emit_math_source);
   buf_printf(src, "/* rnnc's counter-based random numbers (initialisers%s). */\n%s%s\n",
-             uses(md, masks, 1) ? ", dropout masks" : "", uses(md, masks, 1) ? "#define RNNC_RAND_DROPOUT\n" : "",
+             uses(md, F_RANDOM) ? ", dropout masks" : "", uses(md, F_RANDOM) ? "#define RNNC_RAND_DROPOUT\n" : "",
              emit_rand_source);
   buf_printf(src, "/* Initial values (NAME_init), as `rnnc init` computes them. */\n%s\n", emit_init_source);
 }

@@ -66,21 +66,7 @@ long plan_param_offset(const ParamLayout *l, const char *name) {
   return -1;
 }
 
-/* ---- node classes ---- */
-
-bool plan_is_fusable(const Node *n) {
-  return (ir_ops[n->op].flags & F_EWISE) || n->op == OP_ADDN || n->op == OP_DROPOUT_MASK;
-}
-
-static bool is_view_op(const Node *n) {
-  switch (n->op) {
-  case OP_SELECT:
-  case OP_SLICE:
-  case OP_BROADCAST_TO:
-  case OP_RESHAPE: return true;
-  default: return false;
-  }
-}
+/* ---- views ---- */
 
 static bool is_contiguous(Shape s, const long *stride) {
   long want[IR_MAXDIM];
@@ -325,9 +311,9 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout) {
     const Node *n = g->nodes[i];
     if (ir_ops[n->op].flags & F_LEAF) {
       place_leaf(p, n, layout);
-    } else if (is_view_op(n) && n->in[0]->op != OP_CONST) {
+    } else if ((ir_ops[n->op].flags & F_VIEW) && n->in[0]->op != OP_CONST) {
       if (!make_view(p, n)) goto kernel;
-    } else if (plan_is_fusable(n)) {
+    } else if (ir_ops[n->op].flags & F_FUSABLE) {
       fuse(&b, n);
     } else if (join_in_place(&b, n)) {
       /* no item: its inputs' items compute it */

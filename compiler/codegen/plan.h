@@ -79,6 +79,5 @@ void memplan_assign(Plan *p);
 /* The storage node and element offset/strides a node is read through (views
  * resolved; a stored node is its own base with contiguous strides). */
 const Node *plan_base(const Plan *p, const Node *n, long *offset, long stride[static IR_MAXDIM]);
-bool plan_is_fusable(const Node *n);
 
 #endif

@@ -45,12 +45,17 @@ typedef enum {
   OP_COUNT
 } OpKind;
 
-enum {
+enum { /* op flags: see ops.def */
   F_LEAF = 1 << 0,
   F_TIME = 1 << 1,
   F_EWISE = 1 << 2,
   F_NODIFF = 1 << 3,
   F_RANDOM = 1 << 4,
+  F_TIME_REDUCE = 1 << 5,
+  F_FUSABLE = 1 << 6,
+  F_VIEW = 1 << 7,
+  F_NEEDS_EXP = 1 << 8,
+  F_NEEDS_TANH = 1 << 9,
 };
 
 /* Parameter initialisers (PyTorch semantics; see init.c). */

@@ -44,7 +44,7 @@ static Node *copy(Unroll *u, Node *n, int t) {
   Node *in[n->nin];
   for (int k = 0; k < n->nin; k++) in[k] = value(u, n->in[k], t);
   Attr at = n->attr;
-  if (n->op == OP_DROPOUT_MASK) at.stream = u->g->nstreams++;
+  if (ir_ops[n->op].flags & F_RANDOM) at.stream = u->g->nstreams++;
   return ir_node(u->g, n->op, n->nin, in, &at);
 }
 
@@ -85,7 +85,7 @@ static Node *after_value(Unroll *u, Node *n) {
 static void classify(Unroll *u) {
   for (int i = 0; i < u->nfwd; i++) {
     Node *n = u->g->nodes[i];
-    bool after = n->op == OP_LAST || n->op == OP_TIME_SUM || n->op == OP_TIME_STACK;
+    bool after = ir_ops[n->op].flags & F_TIME_REDUCE;
     for (int k = 0; k < n->nin; k++) after |= u->kind[n->in[k]->id] == AFTER;
     if (n->seq && after) die("%s (%%%d) reads a whole-sequence value in the loop", ir_ops[n->op].name, n->id);
     u->kind[i] = n->seq ? SEQ : after ? AFTER : BEFORE;
