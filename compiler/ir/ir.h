@@ -39,7 +39,7 @@ typedef struct {
 } SrcLoc;
 
 typedef enum {
-#define OP(id, name, arity, flags) OP_##id,
+#define OP(id, name, arity, flags, attrs) OP_##id,
 #include "ops.def"
 #undef OP
   OP_COUNT
@@ -177,6 +177,7 @@ typedef struct {
   const char *name;
   int arity; /* -1: variadic */
   unsigned flags;
+  const char *attrs; /* the Attr fields the IR text shows (see ops.def) */
   ShapeRule *shape;
 } OpInfo;
 
