@@ -132,25 +132,13 @@ static void copy_through(Emit *e, const Node *n, const char *in, const char *out
 }
 
 /* A view op whose input could not be viewed (a constant, or a reshape of
- * strided data): copy it element by element through the same strides the
- * view would use. */
+ * strided data): copy it element by element through the strides the view
+ * would use (plan_view_of), or walk a reshape's input in row-major order. */
 static void materialise_view(Emit *e, const Node *n, const char *const *arg) {
   const Node *x = n->in[0];
-  long xs[IR_MAXDIM], st[IR_MAXDIM];
-  emit_strides(e, x, xs);
-  long base = 0;
-  switch (n->op) {
-  case OP_SELECT:
-    base = n->attr.start * xs[n->attr.axis];
-    for (int i = 0, k = 0; i < x->shape.rank; i++)
-      if (i != n->attr.axis) st[k++] = xs[i];
-    break;
-  case OP_SLICE:
-    base = n->attr.start * xs[n->attr.axis];
-    memcpy(st, xs, sizeof st);
-    break;
-  case OP_BROADCAST_TO: ir_broadcast_strides(x->shape, xs, n->shape, st); break;
-  default: { /* RESHAPE: walk x in row-major order */
+  long base = 0, st[IR_MAXDIM];
+  emit_strides(e, x, st);
+  if (!plan_view_of(n, &base, st)) {
     LoopVar v[IR_MAXDIM];
     char ix[160];
     emit_line(e, "long k = 0;");
@@ -158,7 +146,6 @@ static void materialise_view(Emit *e, const Node *n, const char *const *arg) {
     emit_line(e, "%s[k++] = %s[%s];", arg[1], arg[0], emit_index(e, x, v, ix));
     emit_close_loops(e, x->shape.rank);
     return;
-  }
   }
   char in[64];
   snprintf(in, sizeof in, "(%s + %ld)", arg[0], base);

@@ -88,29 +88,31 @@ const Node *plan_base(const Plan *p, const Node *n, long *offset, long stride[st
   return n;
 }
 
-/* The view n of input x, as offset and strides over x's base; false if n
- * cannot be a view (a reshape of non-contiguous data). */
-static bool make_view(Plan *p, const Node *n) {
+bool plan_view_of(const Node *n, long *offset, long stride[static IR_MAXDIM]) {
   const Node *x = n->in[0];
-  long off, st[IR_MAXDIM];
-  const Node *base = plan_base(p, x, &off, st);
-  Loc *l = &p->loc[n->id];
   const Attr *a = &n->attr;
   switch (n->op) {
   case OP_SELECT:
-    off += a->start * st[a->axis];
-    for (int i = a->axis; i + 1 < x->shape.rank; i++) st[i] = st[i + 1];
-    break;
-  case OP_SLICE: off += a->start * st[a->axis]; break;
-  case OP_BROADCAST_TO: ir_broadcast_strides(x->shape, st, n->shape, st); break;
+    *offset += a->start * stride[a->axis];
+    for (int i = a->axis; i + 1 < x->shape.rank; i++) stride[i] = stride[i + 1];
+    return true;
+  case OP_SLICE: *offset += a->start * stride[a->axis]; return true;
+  case OP_BROADCAST_TO: ir_broadcast_strides(x->shape, stride, n->shape, stride); return true;
   case OP_RESHAPE:
-    if (!is_contiguous(x->shape, st)) return false;
-    ir_contiguous_strides(n->shape, st);
-    break;
-  default: die("%s is not a view op", ir_ops[n->op].name);
+    if (!is_contiguous(x->shape, stride)) return false;
+    ir_contiguous_strides(n->shape, stride);
+    return true;
+  default: die("%s is flagged F_VIEW but has no view rule", ir_ops[n->op].name);
   }
-  *l = (Loc){.kind = LOC_VIEW, .base = base, .offset = off, .item = -1};
-  memcpy(l->stride, st, sizeof st);
+}
+
+/* Makes n a view of its input's base; false if it cannot be one. */
+static bool make_view(Plan *p, const Node *n) {
+  long off, st[IR_MAXDIM];
+  const Node *base = plan_base(p, n->in[0], &off, st);
+  if (!plan_view_of(n, &off, st)) return false;
+  p->loc[n->id] = (Loc){.kind = LOC_VIEW, .base = base, .offset = off, .item = -1};
+  memcpy(p->loc[n->id].stride, st, sizeof st);
   return true;
 }
 
