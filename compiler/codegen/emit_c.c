@@ -289,7 +289,7 @@ static void loop_item(Fn *f, const Item *it) {
   for (int m = 0; m < it->nmembers; m++)
     for (int k = 0; k < it->members[m]->nin; k++) {
       const Node *x = it->members[m]->in[k];
-      if (member_index(it, x) >= 0 || x->op == OP_CONST || it->members[m]->op == OP_DROPOUT_MASK) continue;
+      if (member_index(it, x) >= 0 || x->op == OP_CONST || (ir_ops[it->members[m]->op].flags & F_RANDOM)) continue;
       int seen = 0;
       while (seen < nops && ops[seen].node != x) seen++;
       if (seen < nops) continue;
@@ -317,7 +317,7 @@ static void loop_item(Fn *f, const Item *it) {
     buf_printf(&args, "%s%s", k ? ", " : "", pointer(f, ops[k].node, ptr));
   }
   for (int m = 0; m < it->nmembers; m++) /* one seed, one stream per mask */
-    if (it->members[m]->op == OP_DROPOUT_MASK) {
+    if (ir_ops[it->members[m]->op].flags & F_RANDOM) {
       buf_printf(&params, "%s%suint64_t stream%d", nops || nmask ? ", " : "", nmask ? "" : "uint64_t seed, ", nmask);
       buf_printf(&args, "%s%s%ldu", nops || nmask ? ", " : "", nmask ? "" : "seed, ", it->members[m]->attr.stream);
       nmask++;
@@ -348,7 +348,7 @@ static void loop_item(Fn *f, const Item *it) {
       }
       arg[k] = exprs[k];
     }
-    if (x->op == OP_DROPOUT_MASK) {
+    if (ir_ops[x->op].flags & F_RANDOM) {
       snprintf(streamname, sizeof streamname, "stream%d", nmask++);
       arg[1] = operand_index(&lin, s, ix);
       arg[2] = streamname;
