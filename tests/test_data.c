@@ -28,24 +28,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "check.h"
 #include "data.h"
 #include "frontend.h"
 #include "ir.h"
 
-static int nchecks;
 static char dir[] = "/tmp/rnnc_test_data_XXXXXX";
 static const char *srcdir = ".";
-
-#define CHECK(cond, ...)                                                                           \
-  do {                                                                                             \
-    nchecks++;                                                                                     \
-    if (!(cond)) {                                                                                 \
-      fprintf(stderr, "%s:%d: check failed: %s\n  ", __FILE__, __LINE__, #cond);                   \
-      fprintf(stderr, __VA_ARGS__);                                                                \
-      fprintf(stderr, "\n");                                                                       \
-      exit(1);                                                                                     \
-    }                                                                                              \
-  } while (0)
 
 typedef struct {
   char s[400];
@@ -632,6 +621,5 @@ int main(int argc, char **argv) {
   test_hostile();
   test_real();
   remove_tree(dir);
-  printf("test_data: %d checks passed\n", nchecks);
-  return 0;
+  return check_done("test_data");
 }

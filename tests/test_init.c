@@ -14,23 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "init.h"
 #include "ir.h"
 #include "rnnc_rand.h"
 
-static int nchecks;
 static Graph *g;
-
-#define CHECK(cond, ...)                                                                           \
-  do {                                                                                             \
-    nchecks++;                                                                                     \
-    if (!(cond)) {                                                                                 \
-      fprintf(stderr, "%s:%d: check failed: %s\n  ", __FILE__, __LINE__, #cond);                   \
-      fprintf(stderr, __VA_ARGS__);                                                                \
-      fprintf(stderr, "\n");                                                                       \
-      exit(1);                                                                                     \
-    }                                                                                              \
-  } while (0)
 
 enum { SEED = 1234 };
 
@@ -211,6 +200,5 @@ int main(void) {
   test_f32();
   test_inputs();
   ir_graph_free(g);
-  printf("test_init: %d checks passed\n", nchecks);
-  return 0;
+  return check_done("test_init");
 }

@@ -14,30 +14,15 @@
  *   files      bind_run_interp binds leaves by name and stores results.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bind.h"
+#include "check.h"
 #include "interp.h"
 #include "passes.h"
 #include "rnnc_rand.h"
-
-static int nchecks, nfailed;
-
-static void check(bool ok, int line, const char *fmt, ...) {
-  nchecks++;
-  if (ok) return;
-  nfailed++;
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "test_ops.c:%d: FAIL: ", line);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-}
-#define CHECK(cond, ...) check((cond), __LINE__, __VA_ARGS__)
 
 static double get(DType dt, const void *buf, long i) {
   switch (dt) {
@@ -102,12 +87,12 @@ static void expect(Case *t, int line, const char *what, Node *y, const double *w
       put(t->leaf[k]->dtype, interp_leaf(it, t->leaf[k]), i, t->val[k][i]);
   char err[512];
   int rc = interp_exec(it, err, sizeof err);
-  check(rc == 0, line, "%s: %s", what, rc ? err : "");
+  CHECK_AT(line, rc == 0, "%s: %s", what, rc ? err : "");
   double tol = t->g->cfg.dtype == DT_F32 ? 1e-6 : 1e-12;
   for (long i = 0; !rc && i < ir_numel(y->shape); i++) {
     double v = get(y->dtype, interp_value(it, y), i);
-    check(fabs(v - want[i]) <= tol * fmax(1, fabs(want[i])), line, "%s (%s) element %ld: got %.9g, want %.9g",
-          what, ir_dtype_name(t->g->cfg.dtype), i, v, want[i]);
+    CHECK_AT(line, fabs(v - want[i]) <= tol * fmax(1, fabs(want[i])), "%s (%s) element %ld: got %.9g, want %.9g",
+             what, ir_dtype_name(t->g->cfg.dtype), i, v, want[i]);
   }
   interp_free(it);
   ir_graph_free(t->g);
@@ -490,8 +475,8 @@ static void expect_data_error(int line, OpKind op, Shape table, const double *id
   for (int i = 0; i < 3; i++) ((int32_t *)interp_leaf(it, labels))[i] = (int32_t)idv[i];
   char err[512] = "";
   int rc = interp_exec(it, err, sizeof err);
-  check(rc == -1, line, "%s of bad ids returned %d", ir_ops[op].name, rc);
-  check(!strcmp(err, want), line, "message\n  got:  %s\n  want: %s", err, want);
+  CHECK_AT(line, rc == -1, "%s of bad ids returned %d", ir_ops[op].name, rc);
+  CHECK_AT(line, !strcmp(err, want), "message\n  got:  %s\n  want: %s", err, want);
   interp_free(it);
   ir_graph_free(g);
 }
@@ -530,6 +515,7 @@ static void test_run(void) {
 }
 
 int main(void) {
+  check_keep_going = true; /* each check is a value of its own: report them all */
   for (DType dt = DT_F32; dt <= DT_F64; dt++) {
     test_elementwise(dt);
     test_broadcasting(dt);
@@ -543,6 +529,5 @@ int main(void) {
   test_dropout();
   test_bad_data();
   test_run();
-  printf("test_ops: %d checks, %d failed\n", nchecks, nfailed);
-  return nfailed != 0;
+  return check_done("test_ops");
 }

@@ -19,23 +19,12 @@
 #include <unistd.h>
 
 #include "bind.h"
+#include "check.h"
 #include "ir.h"
 #include "rnnc_tmp.h"
 #include "safetensors.h"
 
-static int nchecks;
 static char dir[] = "/tmp/rnnc_test_st_XXXXXX";
-
-#define CHECK(cond, ...)                                                                           \
-  do {                                                                                             \
-    nchecks++;                                                                                     \
-    if (!(cond)) {                                                                                 \
-      fprintf(stderr, "%s:%d: check failed: %s\n  ", __FILE__, __LINE__, #cond);                   \
-      fprintf(stderr, __VA_ARGS__);                                                                \
-      fprintf(stderr, "\n");                                                                       \
-      exit(1);                                                                                     \
-    }                                                                                              \
-  } while (0)
 
 typedef struct {
   char s[300];
@@ -547,6 +536,5 @@ int main(void) {
                         "full.safetensors", "cut.safetensors", "keep.safetensors"};
   for (size_t i = 0; i < sizeof left / sizeof *left; i++) unlink(tmp_path(left[i]).s);
   CHECK(rmdir(dir) == 0, "temporary directory %s is not empty", dir);
-  printf("test_safetensors: %d checks passed\n", nchecks);
-  return 0;
+  return check_done("test_safetensors");
 }

@@ -3,10 +3,10 @@
  * with the driver (emit_c.c).
  *
  * Each op has one emitter, emit_ID(e, n, arg), with one of two jobs:
- *   - elementwise ops (plan_is_fusable): print the C expression of one
+ *   - fusable ops (F_FUSABLE in ops.def): print the C expression of one
  *     element of n, given the expressions of its operands' elements in
- *     arg[0..nin) (a dropout mask also gets arg[1] = the linear index and
- *     arg[2] = its stream variable);
+ *     arg[0..nin) (a random op, F_RANDOM, also gets arg[1] = the linear
+ *     index and arg[2] = its stream variable);
  *   - every other op: print the body of a kernel function whose pointer
  *     parameters are named arg[0..nin) for the inputs and arg[nin] for the
  *     output.  Shapes and strides are compile-time constants: emit_index

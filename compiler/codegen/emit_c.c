@@ -267,11 +267,7 @@ typedef struct {
 static void strides_over(const Fn *f, const Node *x, Shape s, long *out) {
   long st[IR_MAXDIM];
   emit_strides(&f->e, x, st);
-  int lead = s.rank - x->shape.rank;
-  for (int i = 0; i < s.rank; i++) {
-    int k = i - lead;
-    out[i] = k < 0 || x->shape.dim[k] == 1 ? 0 : st[k];
-  }
+  ir_broadcast_strides(x->shape, st, s, out);
 }
 
 /* Merges neighbouring axes that every operand walks contiguously (or not at
@@ -317,7 +313,7 @@ static void loop_item(Fn *f, const Item *it) {
   for (int m = 0; m < it->nmembers; m++)
     for (int k = 0; k < it->members[m]->nin; k++) {
       const Node *x = it->members[m]->in[k];
-      if (member_index(it, x) >= 0 || x->op == OP_CONST || it->members[m]->op == OP_DROPOUT_MASK) continue;
+      if (member_index(it, x) >= 0 || x->op == OP_CONST || (ir_ops[it->members[m]->op].flags & F_RANDOM)) continue;
       int seen = 0;
       while (seen < nops && ops[seen].node != x) seen++;
       if (seen < nops) continue;
@@ -345,7 +341,7 @@ static void loop_item(Fn *f, const Item *it) {
     buf_printf(&args, "%s%s", k ? ", " : "", pointer(f, ops[k].node, ptr));
   }
   for (int m = 0; m < it->nmembers; m++) /* one seed, one stream per mask */
-    if (it->members[m]->op == OP_DROPOUT_MASK) {
+    if (ir_ops[it->members[m]->op].flags & F_RANDOM) {
       buf_printf(&params, "%s%suint64_t stream%d", nops || nmask ? ", " : "", nmask ? "" : "uint64_t seed, ", nmask);
       buf_printf(&args, "%s%s%ldu", nops || nmask ? ", " : "", nmask ? "" : "seed, ", it->members[m]->attr.stream);
       nmask++;
@@ -356,7 +352,7 @@ static void loop_item(Fn *f, const Item *it) {
   LoopVar vars[IR_MAXDIM];
   emit_loops(&e, s, "i", vars);
   Operand lin = {.node = NULL};
-  for (int i = s.rank - 1, st = 1; i >= 0; i--) lin.stride[i] = st, st *= s.dim[i];
+  ir_contiguous_strides(s, lin.stride);
   const char *T = emit_ctype(e.real);
   nmask = 0;
   for (int m = 0; m < it->nmembers; m++) {
@@ -375,7 +371,7 @@ static void loop_item(Fn *f, const Item *it) {
       }
       arg[k] = exprs[k];
     }
-    if (x->op == OP_DROPOUT_MASK) {
+    if (ir_ops[x->op].flags & F_RANDOM) {
       snprintf(streamname, sizeof streamname, "stream%d", nmask++);
       arg[1] = operand_index(&lin, s, ix);
       arg[2] = streamname;
@@ -418,7 +414,7 @@ static void copy_out(Fn *f, const Node *x, const char *dest) {
   const char *T = emit_ctype(x->dtype);
   emit_loops(&e, x->shape, "i", vars);
   Operand o = {.node = x};
-  for (int i = x->shape.rank - 1, st = 1; i >= 0; i--) o.stride[i] = st, st *= x->shape.dim[i];
+  ir_contiguous_strides(x->shape, o.stride);
   if (x->op == OP_CONST) {
     buf_printf(&params, "%s *restrict out", T);
     emit_line(&e, "out[%s] = %s;", operand_index(&o, x->shape, ix), emit_literal(&e, x->attr.value, lit));
@@ -937,26 +933,23 @@ static int emit_weights(Model *md, const Graph *g, const EmitModel *m, char *err
 
 /* ---- building ---- */
 
-/* Does any entry point compute one of these ops? */
-static bool uses(const Model *md, const OpKind *ops, int nops) {
+/* Does any entry point compute an op with this flag (ops.def)? */
+static bool uses(const Model *md, unsigned flag) {
   for (int k = 0; k < FN_COUNT; k++)
     for (int i = 0; md->graphs[k] && i < md->graphs[k]->nnodes; i++)
-      for (int o = 0; o < nops; o++)
-        if (md->graphs[k]->nodes[i]->op == ops[o]) return true;
+      if (ir_ops[md->graphs[k]->nodes[i]->op].flags & flag) return true;
   return false;
 }
 
 /* The runtime code the entry points call, and only that (unused static
  * functions are warnings). */
 static void emit_runtime(Model *md, Buf *src) {
-  static const OpKind exps[] = {OP_EXP, OP_SIGMOID, OP_SOFTMAX, OP_LOG_SOFTMAX}, tanhs[] = {OP_TANH},
-                      masks[] = {OP_DROPOUT_MASK};
-  bool exp = md->real == DT_F32 && uses(md, exps, 4), tanh = md->real == DT_F32 && uses(md, tanhs, 1);
+  bool exp = md->real == DT_F32 && uses(md, F_NEEDS_EXP), tanh = md->real == DT_F32 && uses(md, F_NEEDS_TANH);
   if (exp || tanh)
     buf_printf(src, "/* exp and tanh that vectorize. */\n%s%s%s\n", exp ? "#define RNNC_MATH_EXP\n" : "",
                tanh ? "#define RNNC_MATH_TANH\n" : "", emit_math_source);
   buf_printf(src, "/* rnnc's counter-based random numbers (initialisers%s). */\n%s%s\n",
-             uses(md, masks, 1) ? ", dropout masks" : "", uses(md, masks, 1) ? "#define RNNC_RAND_DROPOUT\n" : "",
+             uses(md, F_RANDOM) ? ", dropout masks" : "", uses(md, F_RANDOM) ? "#define RNNC_RAND_DROPOUT\n" : "",
              emit_rand_source);
   buf_printf(src, "/* Initial values (NAME_init), as `rnnc init` computes them. */\n%s\n", emit_init_source);
 }

@@ -136,30 +136,13 @@ static void copy_through(Emit *e, const Node *n, const char *in, const char *out
 }
 
 /* A view op whose input could not be viewed (a constant, or a reshape of
- * strided data): copy it element by element through the same strides the
- * view would use. */
+ * strided data): copy it element by element through the strides the view
+ * would use (plan_view_of), or walk a reshape's input in row-major order. */
 static void materialise_view(Emit *e, const Node *n, const char *const *arg) {
   const Node *x = n->in[0];
-  long xs[IR_MAXDIM], st[IR_MAXDIM];
-  emit_strides(e, x, xs);
-  long base = 0;
-  switch (n->op) {
-  case OP_SELECT:
-    base = n->attr.start * xs[n->attr.axis];
-    for (int i = 0, k = 0; i < x->shape.rank; i++)
-      if (i != n->attr.axis) st[k++] = xs[i];
-    break;
-  case OP_SLICE:
-    base = n->attr.start * xs[n->attr.axis];
-    memcpy(st, xs, sizeof st);
-    break;
-  case OP_BROADCAST_TO: {
-    int lead = n->shape.rank - x->shape.rank;
-    for (int i = 0; i < n->shape.rank; i++)
-      st[i] = i < lead || x->shape.dim[i - lead] == 1 ? 0 : xs[i - lead];
-    break;
-  }
-  default: { /* RESHAPE: walk x in row-major order */
+  long base = 0, st[IR_MAXDIM];
+  emit_strides(e, x, st);
+  if (!plan_view_of(n, &base, st)) {
     LoopVar v[IR_MAXDIM];
     char ix[160];
     emit_line(e, "long k = 0;");
@@ -167,7 +150,6 @@ static void materialise_view(Emit *e, const Node *n, const char *const *arg) {
     emit_line(e, "%s[k++] = %s[%s];", arg[1], arg[0], emit_index(e, x, v, ix));
     emit_close_loops(e, x->shape.rank);
     return;
-  }
   }
   char in[64];
   snprintf(in, sizeof in, "(%s + %ld)", arg[0], base);
@@ -233,11 +215,12 @@ EMIT(SUM_TO) {
   emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", ir_numel(n->shape), arg[1], emit_literal(e, 0, zero));
   long os[IR_MAXDIM];
   emit_strides(e, n, os);
+  ir_broadcast_strides(n->shape, os, x->shape, os); /* the target repeated over x's shape */
   emit_loops(e, x->shape, "i", v);
-  int lead = x->shape.rank - n->shape.rank, len = 0;
-  for (int i = lead; i < x->shape.rank; i++)
-    if (n->shape.dim[i - lead] > 1)
-      len += snprintf(oi + len, sizeof oi - (size_t)len, "%s%s * %ld", len ? " + " : "", v[i], os[i - lead]);
+  int len = 0;
+  for (int i = 0; i < x->shape.rank; i++)
+    if (os[i])
+      len += snprintf(oi + len, sizeof oi - (size_t)len, "%s%s * %ld", len ? " + " : "", v[i], os[i]);
   emit_line(e, "%s[%s] += %s[%s];", arg[1], oi, arg[0], emit_index(e, x, v, xi));
   emit_close_loops(e, x->shape.rank);
 }

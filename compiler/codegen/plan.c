@@ -61,33 +61,11 @@ long plan_param_offset(const ParamLayout *l, const char *name) {
   return -1;
 }
 
-/* ---- node classes ---- */
-
-bool plan_is_fusable(const Node *n) {
-  return (ir_ops[n->op].flags & F_EWISE) || n->op == OP_ADDN || n->op == OP_DROPOUT_MASK;
-}
-
-static bool is_view_op(const Node *n) {
-  switch (n->op) {
-  case OP_SELECT:
-  case OP_SLICE:
-  case OP_BROADCAST_TO:
-  case OP_RESHAPE: return true;
-  default: return false;
-  }
-}
-
-static void contiguous(Shape s, long *stride) {
-  long st = 1;
-  for (int i = s.rank - 1; i >= 0; i--) {
-    stride[i] = st;
-    st *= s.dim[i];
-  }
-}
+/* ---- views ---- */
 
 static bool is_contiguous(Shape s, const long *stride) {
   long want[IR_MAXDIM];
-  contiguous(s, want);
+  ir_contiguous_strides(s, want);
   for (int i = 0; i < s.rank; i++)
     if (s.dim[i] > 1 && stride[i] != want[i]) return false;
   return true;
@@ -101,42 +79,35 @@ const Node *plan_base(const Plan *p, const Node *n, long *offset, long stride[st
     return l->base;
   }
   *offset = 0;
-  contiguous(n->shape, stride);
+  ir_contiguous_strides(n->shape, stride);
   return n;
 }
 
-/* The view n of input x, as offset and strides over x's base; false if n
- * cannot be a view (a reshape of non-contiguous data). */
-static bool make_view(Plan *p, const Node *n) {
+bool plan_view_of(const Node *n, long *offset, long stride[static IR_MAXDIM]) {
   const Node *x = n->in[0];
-  long off, st[IR_MAXDIM];
-  const Node *base = plan_base(p, x, &off, st);
-  Loc *l = &p->loc[n->id];
   const Attr *a = &n->attr;
   switch (n->op) {
   case OP_SELECT:
-    off += a->start * st[a->axis];
-    for (int i = a->axis; i + 1 < x->shape.rank; i++) st[i] = st[i + 1];
-    break;
-  case OP_SLICE: off += a->start * st[a->axis]; break;
-  case OP_BROADCAST_TO: {
-    long out[IR_MAXDIM];
-    int lead = n->shape.rank - x->shape.rank;
-    for (int i = 0; i < n->shape.rank; i++) {
-      int k = i - lead;
-      out[i] = k < 0 || x->shape.dim[k] == 1 ? 0 : st[k];
-    }
-    memcpy(st, out, sizeof out);
-    break;
-  }
+    *offset += a->start * stride[a->axis];
+    for (int i = a->axis; i + 1 < x->shape.rank; i++) stride[i] = stride[i + 1];
+    return true;
+  case OP_SLICE: *offset += a->start * stride[a->axis]; return true;
+  case OP_BROADCAST_TO: ir_broadcast_strides(x->shape, stride, n->shape, stride); return true;
   case OP_RESHAPE:
-    if (!is_contiguous(x->shape, st)) return false;
-    contiguous(n->shape, st);
-    break;
-  default: die("%s is not a view op", ir_ops[n->op].name);
+    if (!is_contiguous(x->shape, stride)) return false;
+    ir_contiguous_strides(n->shape, stride);
+    return true;
+  default: die("%s is flagged F_VIEW but has no view rule", ir_ops[n->op].name);
   }
-  *l = (Loc){.kind = LOC_VIEW, .base = base, .offset = off, .item = -1};
-  memcpy(l->stride, st, sizeof st);
+}
+
+/* Makes n a view of its input's base; false if it cannot be one. */
+static bool make_view(Plan *p, const Node *n) {
+  long off, st[IR_MAXDIM];
+  const Node *base = plan_base(p, n->in[0], &off, st);
+  if (!plan_view_of(n, &off, st)) return false;
+  p->loc[n->id] = (Loc){.kind = LOC_VIEW, .base = base, .offset = off, .item = -1};
+  memcpy(p->loc[n->id].stride, st, sizeof st);
   return true;
 }
 
@@ -272,7 +243,7 @@ static bool join_in_place(Builder *b, const Node *n) {
   Loc *nl = &p->loc[n->id];
   *nl = (Loc){.kind = LOC_ARENA, .item = p->nitems};
   long os[IR_MAXDIM], st[IR_MAXDIM], at = 0;
-  contiguous(n->shape, os);
+  ir_contiguous_strides(n->shape, os);
   bool new_axis = n->op == OP_STACK;
   int ax = n->attr.axis;
   for (int j = 0; j < n->nin; j++) {
@@ -328,9 +299,9 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout) {
     const Node *n = g->nodes[i];
     if (ir_ops[n->op].flags & F_LEAF) {
       place_leaf(p, n, layout);
-    } else if (is_view_op(n) && n->in[0]->op != OP_CONST) {
+    } else if ((ir_ops[n->op].flags & F_VIEW) && n->in[0]->op != OP_CONST) {
       if (!make_view(p, n)) goto kernel;
-    } else if (plan_is_fusable(n)) {
+    } else if (ir_ops[n->op].flags & F_FUSABLE) {
       fuse(&b, n);
     } else if (join_in_place(&b, n)) {
       /* no item: its inputs' items compute it */

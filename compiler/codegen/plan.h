@@ -79,6 +79,9 @@ void memplan_assign(Plan *p);
 /* The storage node and element offset/strides a node is read through (views
  * resolved; a stored node is its own base with contiguous strides). */
 const Node *plan_base(const Plan *p, const Node *n, long *offset, long stride[static IR_MAXDIM]);
-bool plan_is_fusable(const Node *n);
+/* The view rules of the F_VIEW ops (ops.def): rewrites the element offset and
+ * strides of n's input into those of n over the same data; false if n cannot
+ * be a view of it (a reshape of non-contiguous data). */
+bool plan_view_of(const Node *n, long *offset, long stride[static IR_MAXDIM]);
 
 #endif

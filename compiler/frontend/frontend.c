@@ -563,7 +563,7 @@ static int core_op(lua_State *L) {
   }
   Attr attr = {0};
   each_option(L, 3, name, op_attr, &attr);
-  if (op == OP_DROPOUT_MASK) attr.stream = fe->g->nstreams++;
+  if (info->flags & F_RANDOM) attr.stream = fe->g->nstreams++;
   if (op == OP_TIME_STACK) attr.len = fe->g->cfg.steps;
   Node *n = make_node(L, op, nin, in, &attr);
   if (op == OP_CONST) n->dtype = fe->g->cfg.dtype;

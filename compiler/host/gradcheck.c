@@ -24,6 +24,7 @@
 #include "init.h"
 #include "interp.h"
 #include "rnnc_rand.h"
+#include "rnnc_init.h"
 
 static const double GC_STEP = 1e-5;
 
@@ -34,21 +35,10 @@ static void gc_error(SrcLoc loc, const char *fmt, const char *arg) {
   fputc('\n', stderr);
 }
 
-/* A random stream per input name (FNV-1a), apart from the parameters' streams. */
+/* A random stream per input name: the name's init stream (FNV-1a), moved
+ * apart from the parameters' streams. */
 static uint64_t gc_stream(const char *name) {
-  uint64_t h = 0xcbf29ce484222325u;
-  for (const char *s = name; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3u;
-  return rnnc_mix64(h ^ 0x6772616463686b00u); /* "gradchk" */
-}
-
-/* The range [0, r) of ids that consumer n accepts from x, or 0 if n checks none. */
-static int gc_id_range(const Node *n, const Node *x) {
-  switch (n->op) {
-  case OP_ONE_HOT:
-  case OP_SCATTER_ADD: return n->in[0] == x ? n->attr.len : 0;
-  case OP_GATHER: return n->in[1] == x ? n->in[0]->shape.dim[0] : 0;
-  default: return 0;
-  }
+  return rnnc_mix64(rnnc_init_stream(name) ^ 0x6772616463686b00u); /* "gradchk" */
 }
 
 /* Exclusive bound of an id input: its declared max, else the smallest range
@@ -57,7 +47,7 @@ static int gc_id_bound(const Graph *g, const Node *x) {
   if (x->attr.max > 0) return x->attr.max;
   int bound = 0;
   for (int i = 0; i < g->nnodes; i++) {
-    int r = gc_id_range(g->nodes[i], x);
+    int r = ir_id_range(g->nodes[i], x);
     if (r > 0 && (bound == 0 || r < bound)) bound = r;
   }
   return bound > 0 ? bound : 1;

@@ -19,6 +19,13 @@
 #define RNNC_INIT_SIZES
 #include "rnnc_init.h"
 
+/* init_param passes an InitKind as rnnc_init.h's kind: one order in both. */
+#define SAME_KIND(K) ((int)INIT_##K == (int)RNNC_INIT_##K)
+_Static_assert(SAME_KIND(ZEROS) && SAME_KIND(CONST) && SAME_KIND(UNIFORM) && SAME_KIND(NORMAL) &&
+                   SAME_KIND(ORTHOGONAL) && SAME_KIND(GLOROT),
+               "InitKind (ir.h) and RNNC_INIT_* (rnnc_init.h) list the kinds in different orders");
+#undef SAME_KIND
+
 static double *init_alloc(long n) { return mem_alloc((size_t)(n > 0 ? n : 0), sizeof(double), "initial values"); }
 
 /* Stores the double values v in dtype dt (a float type) at buf. */

@@ -13,7 +13,7 @@
  * exp, log, ... resolve to the float or double function from T.  Pure data
  * movement (slices, concatenation, gathers) copies bytes and never needs T.
  *
- * Broadcasting: a Plan lays up to two operands over a contiguous domain.
+ * Broadcasting: Runs lay up to two operands over a contiguous domain.
  * Axes of size 1 are dropped and neighbouring axes merged while every
  * operand stays contiguous across them, so the common cases become one long
  * loop with no index arithmetic: same shapes and a scalar operand collapse to
@@ -107,27 +107,23 @@ KERNEL(DROPOUT_MASK) {
   BY_DTYPE(n->dtype, dropout, out, ir_numel(n->shape), c->seed, n->attr.stream, n->attr.value);
 }
 
-/* ---- broadcasting plans ---- */
+/* ---- broadcasting: runs ---- */
 
 typedef struct {
   int rank;                  /* >= 1; runs go along the last axis */
   long dim[IR_MAXDIM];
   long stride[2][IR_MAXDIM]; /* per operand, in elements; 0 along a broadcast axis */
   long len, runs;            /* elements per run, number of runs */
-} Plan;
+} Runs;
 
 /* Lays nops operands, each broadcastable to dom, over the contiguous domain dom. */
-static Plan plan(Shape dom, int nops, const Shape *ops) {
+static Runs lay_runs(Shape dom, int nops, const Shape *ops) {
   long st[2][IR_MAXDIM];
   for (int k = 0; k < nops; k++) {
-    long next = 1;
-    for (int i = dom.rank - 1; i >= 0; i--) {
-      int j = ops[k].rank - dom.rank + i, d = j >= 0 ? ops[k].dim[j] : 1;
-      st[k][i] = d == 1 ? 0 : next;
-      next *= d;
-    }
+    ir_contiguous_strides(ops[k], st[k]);
+    ir_broadcast_strides(ops[k], st[k], dom, st[k]);
   }
-  Plan p = {0};
+  Runs p = {0};
   for (int i = 0; i < dom.rank; i++) {
     if (dom.dim[i] == 1) continue;
     bool merge = p.rank > 0;
@@ -147,7 +143,7 @@ static Plan plan(Shape dom, int nops, const Shape *ops) {
 }
 
 /* Offsets of each operand at the start of run r. */
-static void run_offsets(const Plan *p, int nops, long r, long off[2]) {
+static void run_offsets(const Runs *p, int nops, long r, long off[2]) {
   off[0] = off[1] = 0;
   for (int i = p->rank - 2; i >= 0; i--) {
     long q = r % p->dim[i];
@@ -169,7 +165,7 @@ static void unary(const Node *n, void *out, void *const *in, UnaryRun run) {
 
 static void binary(const Node *n, void *out, void *const *in, BinaryRun run) {
   Shape ops[2] = {n->in[0]->shape, n->in[1]->shape};
-  Plan p = plan(n->shape, 2, ops);
+  Runs p = lay_runs(n->shape, 2, ops);
   size_t es = ir_dtype_size(n->dtype);
   long sx = p.stride[0][p.rank - 1], sy = p.stride[1][p.rank - 1], off[2];
   for (long r = 0; r < p.runs; r++) {
@@ -351,7 +347,7 @@ FOR_FLOATS(DEF_SUM_RUN)
  * the target the one (strided) operand. */
 KERNEL(SUM_TO) {
   (void)c;
-  Plan p = plan(n->in[0]->shape, 1, &n->shape);
+  Runs p = lay_runs(n->in[0]->shape, 1, &n->shape);
   size_t es = ir_dtype_size(n->dtype);
   long off[2];
   memset(out, 0, bytes(n));
@@ -365,7 +361,7 @@ KERNEL(SUM_TO) {
 /* Any dtype: elements are copied as bytes. */
 KERNEL(BROADCAST_TO) {
   (void)c;
-  Plan p = plan(n->shape, 1, &n->in[0]->shape);
+  Runs p = lay_runs(n->shape, 1, &n->in[0]->shape);
   size_t es = ir_dtype_size(n->dtype);
   long off[2];
   for (long r = 0; r < p.runs; r++) {
@@ -485,9 +481,10 @@ KERNEL(LOG_SOFTMAX) {
 
 /* ---- integer data ---- */
 
-/* Every id of `ids` (node idn) must lie in [0, bound): reports the first that
- * does not, naming the input it came from. */
-static bool ids_ok(InterpCtx *c, const Node *n, const Node *idn, const int32_t *ids, int bound) {
+/* Every id of `ids` (node idn) must lie in n's range (ir_id_range): reports
+ * the first that does not, naming the input it came from. */
+static bool ids_ok(InterpCtx *c, const Node *n, const Node *idn, const int32_t *ids) {
+  int bound = ir_id_range(n, idn);
   long count = ir_numel(idn->shape);
   for (long i = 0; i < count; i++) {
     if (ids[i] >= 0 && ids[i] < bound) continue;
@@ -527,7 +524,7 @@ static bool ids_ok(InterpCtx *c, const Node *n, const Node *idn, const int32_t *
 FOR_FLOATS(DEF_INT_DATA)
 
 KERNEL(ONE_HOT) {
-  if (!ids_ok(c, n, n->in[0], in[0], n->attr.len)) return;
+  if (!ids_ok(c, n, n->in[0], in[0])) return;
   BY_DTYPE(n->dtype, one_hot, out, in[0], ir_numel(n->in[0]->shape), n->attr.len);
 }
 
@@ -535,14 +532,14 @@ KERNEL(ONE_HOT) {
 KERNEL(GATHER) {
   const Shape *t = &n->in[0]->shape;
   const int32_t *ids = in[1];
-  if (!ids_ok(c, n, n->in[1], ids, t->dim[0])) return;
+  if (!ids_ok(c, n, n->in[1], ids)) return;
   size_t row = (size_t)t->dim[1] * ir_dtype_size(n->dtype);
   long count = ir_numel(n->in[1]->shape);
   for (long i = 0; i < count; i++) memcpy(at(out, i, row), at(in[0], ids[i], row), row);
 }
 
 KERNEL(SCATTER_ADD) {
-  if (!ids_ok(c, n, n->in[0], in[0], n->attr.len)) return;
+  if (!ids_ok(c, n, n->in[0], in[0])) return;
   BY_DTYPE(n->dtype, scatter_add, out, in[0], in[1], ir_numel(n->in[0]->shape), n->shape.dim[1],
            n->attr.len);
 }

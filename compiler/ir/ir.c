@@ -257,6 +257,22 @@ static const char *shape_text(Shape s, char *buf, size_t len) {
   return buf;
 }
 
+void ir_contiguous_strides(Shape s, long stride[static IR_MAXDIM]) {
+  long st = 1;
+  for (int i = s.rank - 1; i >= 0; i--) {
+    stride[i] = st;
+    st *= s.dim[i];
+  }
+}
+
+void ir_broadcast_strides(Shape from, const long *from_stride, Shape to, long to_stride[static IR_MAXDIM]) {
+  int lead = to.rank - from.rank;
+  for (int i = to.rank - 1; i >= 0; i--) { /* downwards: reads only axes not yet written */
+    int k = i - lead;
+    to_stride[i] = k < 0 || from.dim[k] == 1 ? 0 : from_stride[k];
+  }
+}
+
 const char *ir_shape_str(Graph *g, Shape s) {
   char buf[64];
   return ir_strdup(g, shape_text(s, buf, sizeof buf));
@@ -308,22 +324,49 @@ _Noreturn void ir_user_error(SrcLoc loc, const char *fmt, ...) {
 
 /* ---- printing ---- */
 
+/* The Attr fields an op's attrs column (ops.def) may name, and how each shows. */
+typedef enum { SHOW_NAME, SHOW_REAL, SHOW_FLAG, SHOW_INT, SHOW_LONG } Show;
+static const struct {
+  const char *field;
+  Show show;
+  size_t offset;
+} shown_attrs[] = {
+    {"name", SHOW_NAME, offsetof(Attr, name)}, {"value", SHOW_REAL, offsetof(Attr, value)},
+    {"ta", SHOW_FLAG, offsetof(Attr, ta)},     {"tb", SHOW_FLAG, offsetof(Attr, tb)},
+    {"axis", SHOW_INT, offsetof(Attr, axis)},  {"start", SHOW_INT, offsetof(Attr, start)},
+    {"len", SHOW_INT, offsetof(Attr, len)},    {"stream", SHOW_LONG, offsetof(Attr, stream)},
+};
+
+/* One item of the attrs column: `field`, or `label=field` (label non-NULL). */
+static void print_attr(FILE *f, const Attr *a, const char *label, const char *field) {
+  size_t i = 0, count = sizeof shown_attrs / sizeof *shown_attrs;
+  while (i < count && strcmp(shown_attrs[i].field, field)) i++;
+  if (i == count) die("ops.def shows '%s', which is no field of Attr", field);
+  const void *at = (const char *)a + shown_attrs[i].offset;
+  const char *key = label ? label : field;
+  switch (shown_attrs[i].show) {
+  case SHOW_NAME: fprintf(f, " '%s'", *(const char *const *)at); break;
+  case SHOW_REAL: fprintf(f, " %s%s%g", label ? label : "", label ? "=" : "", *(const double *)at); break;
+  case SHOW_FLAG:
+    if (*(const bool *)at) fprintf(f, " %s", field);
+    break;
+  case SHOW_INT: fprintf(f, " %s=%d", key, *(const int *)at); break;
+  case SHOW_LONG: fprintf(f, " %s=%ld", key, *(const long *)at); break;
+  }
+}
+
 static void print_attrs(FILE *f, const Node *n) {
-  const Attr *a = &n->attr;
-  switch (n->op) {
-  case OP_PARAM:
-  case OP_INPUT: fprintf(f, " '%s'", a->name); break;
-  case OP_CONST: fprintf(f, " %g", a->value); break;
-  case OP_DROPOUT_MASK: fprintf(f, " p=%g stream=%ld", a->value, a->stream); break;
-  case OP_MATMUL: fprintf(f, "%s%s", a->ta ? " ta" : "", a->tb ? " tb" : ""); break;
-  case OP_SLICE:
-  case OP_PAD: fprintf(f, " axis=%d start=%d len=%d", a->axis, a->start, a->len); break;
-  case OP_SELECT: fprintf(f, " axis=%d index=%d", a->axis, a->start); break;
-  case OP_CONCAT:
-  case OP_STACK: fprintf(f, " axis=%d", a->axis); break;
-  case OP_ONE_HOT:
-  case OP_SCATTER_ADD: fprintf(f, " n=%d", a->len); break;
-  default: break;
+  for (const char *s = ir_ops[n->op].attrs; *s; s += strspn(s, " ")) {
+    char item[32], *eq;
+    size_t len = strcspn(s, " ");
+    snprintf(item, sizeof item, "%.*s", (int)len, s);
+    s += len;
+    if ((eq = strchr(item, '='))) {
+      *eq = '\0';
+      print_attr(f, &n->attr, item, eq + 1);
+    } else {
+      print_attr(f, &n->attr, NULL, item);
+    }
   }
 }
 

@@ -64,18 +64,23 @@ typedef struct {
 } SrcLoc;
 
 typedef enum {
-#define OP(id, name, arity, flags) OP_##id,
+#define OP(id, name, arity, flags, attrs) OP_##id,
 #include "ops.def"
 #undef OP
   OP_COUNT
 } OpKind;
 
-enum {
+enum { /* op flags: see ops.def */
   F_LEAF = 1 << 0,
   F_TIME = 1 << 1,
   F_EWISE = 1 << 2,
   F_NODIFF = 1 << 3,
   F_RANDOM = 1 << 4,
+  F_TIME_REDUCE = 1 << 5,
+  F_FUSABLE = 1 << 6,
+  F_VIEW = 1 << 7,
+  F_NEEDS_EXP = 1 << 8,
+  F_NEEDS_TANH = 1 << 9,
 };
 
 /* Parameter initialisers (PyTorch semantics; see init.c). */
@@ -197,10 +202,14 @@ typedef struct {
   const char *name;
   int arity; /* -1: variadic */
   unsigned flags;
+  const char *attrs; /* the Attr fields the IR text shows (see ops.def) */
   ShapeRule *shape;
 } OpInfo;
 
 extern const OpInfo ir_ops[OP_COUNT];
+/* The range [0, r) of the ids n reads from its input x, or 0 if n reads none
+ * from x (shape.c: the shape rules fix those ranges). */
+int ir_id_range(const Node *n, const Node *x);
 OpKind ir_op_by_name(const char *name); /* OP_COUNT if unknown */
 
 /* ---- arena (ir.c) ---- */
@@ -241,6 +250,12 @@ Node *ir_find_param(const Graph *g, const char *name);
 Shape ir_shape(int rank, ...); /* ir_shape(2, B, H) */
 bool ir_shape_eq(Shape a, Shape b);
 long ir_numel(Shape s);
+/* Strides (in elements) of s laid out contiguously, in row-major order. */
+void ir_contiguous_strides(Shape s, long stride[static IR_MAXDIM]);
+/* Numpy-style broadcasting: the strides over shape `to` of a value of shape
+ * `from` (aligned right) laid out with from_stride; 0 along every axis it is
+ * repeated over.  to_stride may be from_stride (converted in place). */
+void ir_broadcast_strides(Shape from, const long *from_stride, Shape to, long to_stride[static IR_MAXDIM]);
 const char *ir_shape_str(Graph *g, Shape s); /* "[64, 128]" */
 size_t ir_dtype_size(DType dt);
 const char *ir_dtype_name(DType dt); /* "f32", "f64", "i32" */

@@ -13,12 +13,12 @@
 #error "define OP_RULE_TYPE and OP_RULE(ID) before including op_rules.h"
 #endif
 
-#define OP(id, name, arity, flags) OP_RULE_TYPE OP_RULE(id);
+#define OP(id, name, arity, flags, attrs) OP_RULE_TYPE OP_RULE(id);
 #include "ops.def"
 #undef OP
 
 static OP_RULE_TYPE *const op_rules[OP_COUNT] = {
-#define OP(id, name, arity, flags) OP_RULE(id),
+#define OP(id, name, arity, flags, attrs) OP_RULE(id),
 #include "ops.def"
 #undef OP
 };

@@ -12,7 +12,7 @@
 #include "op_rules.h"
 
 const OpInfo ir_ops[OP_COUNT] = {
-#define OP(id, name, arity, flags) {#name, arity, flags, shape_##id},
+#define OP(id, name, arity, flags, attrs) {#name, arity, flags, attrs, shape_##id},
 #include "ops.def"
 #undef OP
 };

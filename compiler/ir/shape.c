@@ -384,3 +384,12 @@ const char *shape_EQUAL(Node *n) {
   n->shape = n->in[0]->shape; /* dtype: the graph's float type, set by ir_try_node */
   return NULL;
 }
+
+int ir_id_range(const Node *n, const Node *x) {
+  switch (n->op) {
+  case OP_ONE_HOT:
+  case OP_SCATTER_ADD: return n->in[0] == x ? n->attr.len : 0;
+  case OP_GATHER: return n->in[1] == x ? n->in[0]->shape.dim[0] : 0;
+  default: return 0;
+  }
+}

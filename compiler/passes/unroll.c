@@ -50,7 +50,7 @@ static Node *copy(Unroll *u, Node *n, int t) {
   Node **in = mem_alloc((size_t)n->nin, sizeof *in, "a node's inputs");
   for (int k = 0; k < n->nin; k++) in[k] = value(u, n->in[k], t);
   Attr at = n->attr;
-  if (n->op == OP_DROPOUT_MASK) at.stream = u->g->nstreams++;
+  if (ir_ops[n->op].flags & F_RANDOM) at.stream = u->g->nstreams++;
   Node *x = ir_node(u->g, n->op, n->nin, in, &at);
   free(in);
   return x;
@@ -93,7 +93,7 @@ static Node *after_value(Unroll *u, Node *n) {
 static void classify(Unroll *u) {
   for (int i = 0; i < u->nfwd; i++) {
     Node *n = u->g->nodes[i];
-    bool after = n->op == OP_LAST || n->op == OP_TIME_SUM || n->op == OP_TIME_STACK;
+    bool after = ir_ops[n->op].flags & F_TIME_REDUCE;
     for (int k = 0; k < n->nin; k++) after |= u->kind[n->in[k]->id] == AFTER;
     if (n->seq && after) die("%s (%%%d) reads a whole-sequence value in the loop", ir_ops[n->op].name, n->id);
     u->kind[i] = n->seq ? SEQ : after ? AFTER : BEFORE;

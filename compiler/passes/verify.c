@@ -60,10 +60,6 @@ static void check_cycles(Graph *g) {
   free(next);
 }
 
-static bool is_time_reduction(const Node *n) {
-  return n->op == OP_LAST || n->op == OP_TIME_SUM || n->op == OP_TIME_STACK;
-}
-
 /* Does `from` depend on `target` through forward edges? */
 static bool depends_on(Graph *g, Node *from, const Node *target) {
   unsigned char *seen = mem_calloc((size_t)g->nnodes, 1, "the marks of verify");
@@ -92,10 +88,10 @@ static void check_time_order(Graph *g) {
     Node *n = g->nodes[i];
     Node *from = NULL;
     for (int k = 0; k < n->nin && !from; k++) from = reducer[n->in[k]->id];
-    if (from && n->seq && !is_time_reduction(n))
+    if (from && n->seq && !(ir_ops[n->op].flags & F_TIME_REDUCE))
       ir_user_error(n->loc, "%s: reads the result of %s (line %d), which exists only after the last "
                     "step, inside the time loop", ir_ops[n->op].name, ir_ops[from->op].name, from->loc.line);
-    reducer[i] = is_time_reduction(n) ? n : from;
+    reducer[i] = ir_ops[n->op].flags & F_TIME_REDUCE ? n : from;
   }
   for (int i = 0; i < g->nnodes; i++) {
     Node *s = g->nodes[i], *from = s->back ? reducer[s->back->id] : NULL;
