@@ -12,19 +12,7 @@
 #include <string.h>
 
 #include "alloc.h"
-
-static int nchecks;
-
-#define CHECK(cond, ...)                                                                           \
-  do {                                                                                             \
-    nchecks++;                                                                                     \
-    if (!(cond)) {                                                                                 \
-      fprintf(stderr, "%s:%d: check failed: %s\n  ", __FILE__, __LINE__, #cond);                   \
-      fprintf(stderr, __VA_ARGS__);                                                                \
-      fprintf(stderr, "\n");                                                                       \
-      exit(1);                                                                                     \
-    }                                                                                              \
-  } while (0)
+#include "check.h"
 
 static void test_size_mul(void) {
   const size_t half = (size_t)1 << (sizeof(size_t) * 4); /* its square is SIZE_MAX + 1 */
@@ -75,6 +63,5 @@ int main(void) {
   test_size_add();
   test_size_str();
   test_wrapper();
-  printf("test_alloc: %d checks passed\n", nchecks);
-  return 0;
+  return check_done("test_alloc");
 }
