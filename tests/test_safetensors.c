@@ -196,7 +196,23 @@ static void test_replace(void) {
 
 /* ---- malformed files ---- */
 
-/* Every proper prefix of a valid file is rejected, never crashes. */
+/* st_read_memory on the n bytes at b gives what st_read gave on them as the file path. */
+static void expect_same_from_memory(const char *path, const unsigned char *b, size_t n) {
+  StFile f, g;
+  char file_err[512] = "", mem_err[512] = "";
+  int file_rc = st_read(path, &f, file_err, sizeof file_err);
+  int mem_rc = st_read_memory(b, n, path, &g, mem_err, sizeof mem_err);
+  CHECK(file_rc == mem_rc && strcmp(file_err, mem_err) == 0,
+        "%s, %zu bytes: from the file %d \"%s\", from memory %d \"%s\"", path, n, file_rc, file_err,
+        mem_rc, mem_err);
+  CHECK(mem_rc || (g.ntensors == f.ntensors && strcmp(g.path, path) == 0),
+        "from memory: %d tensors, path %s", g.ntensors, g.path ? g.path : "(none)");
+  st_free(&f);
+  st_free(&g);
+}
+
+/* Every proper prefix of a valid file is rejected, never crashes, and reading
+ * it from memory says the same. */
 static void test_truncated(void) {
   const int64_t s[] = {3};
   StFile f;
@@ -219,7 +235,9 @@ static void test_truncated(void) {
                       : k < n - 24 ? "header length"
                                    : "beyond the data area",
                       (const char *)NULL);
+    expect_same_from_memory(cut, b, (size_t)k);
   }
+  expect_same_from_memory(path, b, (size_t)n);
   free(b);
 }
 

@@ -17,7 +17,11 @@
  *
  * Tensor bytes are copied as they are, so the host must be little-endian like
  * the format (checked at compile time below).
+ *
+ * st_read_memory reads bytes in memory through fmemopen, so that a file and a
+ * buffer go through the very same parser (fuzz/ feeds it that way).
  */
+#define _POSIX_C_SOURCE 200809L /* fmemopen */
 #include "safetensors.h"
 
 #include "rnnc_tmp.h"
@@ -437,17 +441,28 @@ static int st_read_file(const StErr *e, FILE *fp, StFile *f) {
   return rc;
 }
 
+/* Reads fp (NULL: it could not be opened) and closes it; f->path becomes e->path. */
+static int st_read_stream(const StErr *e, FILE *fp, StFile *f) {
+  st_init(f);
+  if (!fp) return st_fail(e, NULL, "cannot open: %s", strerror(errno));
+  int rc = st_read_file(e, fp, f);
+  fclose(fp);
+  if (!rc && !(f->path = malloc(strlen(e->path) + 1))) rc = st_fail(e, NULL, "out of memory");
+  if (rc) st_free(f);
+  else strcpy(f->path, e->path);
+  return rc;
+}
+
 int st_read(const char *path, StFile *f, char *err, size_t errlen) {
   StErr e = {path, err, errlen};
-  st_init(f);
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return st_fail(&e, NULL, "cannot open: %s", strerror(errno));
-  int rc = st_read_file(&e, fp, f);
-  fclose(fp);
-  if (!rc && !(f->path = malloc(strlen(path) + 1))) rc = st_fail(&e, NULL, "out of memory");
-  if (rc) st_free(f);
-  else strcpy(f->path, path);
-  return rc;
+  return st_read_stream(&e, fopen(path, "rb"), f);
+}
+
+int st_read_memory(const void *data, size_t size, const char *name, StFile *f, char *err,
+                   size_t errlen) {
+  StErr e = {name, err, errlen};
+  /* mode "rb" never writes to the buffer; glibc accepts size 0 */
+  return st_read_stream(&e, fmemopen((void *)data, size, "rb"), f);
 }
 
 /* ---- writing ---- */

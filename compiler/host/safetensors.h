@@ -47,6 +47,10 @@ void st_init(StFile *f);
 void st_free(StFile *f);
 
 int st_read(const char *path, StFile *f, char *err, size_t errlen);
+/* As st_read, from the size bytes at data (not NULL); name stands for the file
+ * in messages and becomes f->path. */
+int st_read_memory(const void *data, size_t size, const char *name, StFile *f, char *err,
+                   size_t errlen);
 int st_write(const char *path, const StFile *f, char *err, size_t errlen);
 
 /* Adds a tensor, copying data (NULL: zero-filled).  Replaces one of the same name. */

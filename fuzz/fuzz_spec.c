@@ -1,0 +1,29 @@
+/*
+ * fuzz_spec.c - libFuzzer target: the sandboxed Lua front end (fe_load) on a
+ * spec of arbitrary text.
+ *
+ * fe_load takes a path (its folder is where `require` looks), so each run
+ * writes the text to spec.lua in the process's temporary directory.  Batch
+ * and steps are overridden small, as a spec may ask for any size.  A bad
+ * spec must end in an error message, never in a crash, an exit (libFuzzer
+ * reports one) or a hang (-timeout).  Use with fuzz/spec.dict, the words of
+ * the spec language.
+ *
+ * The passes after fe_load are not fuzzed here: pipeline_run's checks of a
+ * spec's results (check_goal, stream, verify) end a bad spec with exit(1) by
+ * ir_user_error, which in-process fuzzing reports on the first spec without
+ * a loss.
+ */
+#include <stdint.h>
+
+#include "frontend.h"
+#include "fuzz_util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  char path[FUZZ_PATH_MAX];
+  fuzz_write(path, "spec.lua", data, size);
+  FeOptions o = {.batch = 2, .steps = 3, .dtype = -1, .training = true};
+  Graph *g = fe_load(path, &o);
+  if (g) ir_graph_free(g);
+  return 0;
+}
