@@ -6,8 +6,9 @@
  * writes the text to spec.lua in the process's temporary directory.  Batch
  * and steps are overridden small, as a spec may ask for any size.  A bad
  * spec must end in an error message, never in a crash, an exit (libFuzzer
- * reports one) or a hang (-timeout).  Use with fuzz/spec.dict, the words of
- * the spec language.
+ * reports one) or a hang (-timeout, longer than the spec deadline set here:
+ * a spec that runs into the deadline ends in its error, as it must).  Use
+ * with fuzz/spec.dict, the words of the spec language.
  *
  * The passes after fe_load are not fuzzed here: pipeline_run's checks of a
  * spec's results (check_goal, stream, verify) end a bad spec with exit(1) by
@@ -18,6 +19,14 @@
 
 #include "frontend.h"
 #include "fuzz_util.h"
+
+enum { SPEC_SECONDS = 2 }; /* well under the ctest entry's -timeout=10 */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc, (void)argv;
+  fe_set_timeout(SPEC_SECONDS);
+  return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char path[FUZZ_PATH_MAX];

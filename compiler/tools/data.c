@@ -406,7 +406,9 @@ typedef struct {
   size_t n, cap;
 } Buf;
 
-/* Appends the whole file at path to b.  Only a regular file: its size is
+/* Appends the whole file at path to b, and keeps a NUL after its bytes (not
+ * counted in b->n), so that strtod on the last line stops inside the buffer.
+ * Only a regular file: its size is
  * known (and checked against DATA_MAX_BYTES) before anything is allocated,
  * where a device or a pipe may never end (data_load refuses those up front;
  * this also covers a file swapped for one since).  O_NONBLOCK, so that opening a
@@ -422,10 +424,10 @@ static int read_file(Load *L, const char *path, Buf *b) {
                       (long long)st.st_size, DATA_MAX_BYTES >> 20)
                : 0;
   size_t size = rc ? 0 : (size_t)st.st_size;
-  if (rc == 0 && b->n + size > b->cap) {
-    unsigned char *p = realloc(b->p, b->n + size);
-    if (p) b->p = p, b->cap = b->n + size;
-    else rc = fail(L, "%s: out of memory (%zu bytes)", path, b->n + size);
+  if (rc == 0 && b->n + size + 1 > b->cap) {
+    unsigned char *p = realloc(b->p, b->n + size + 1);
+    if (p) b->p = p, b->cap = b->n + size + 1;
+    else rc = fail(L, "%s: out of memory (%zu bytes)", path, b->n + size + 1);
   }
   FILE *fp = fdopen(fd, "rb");
   if (!fp) {
@@ -434,6 +436,7 @@ static int read_file(Load *L, const char *path, Buf *b) {
   }
   size_t got = rc == 0 ? fread(b->p + b->n, 1, size, fp) : 0;
   b->n += got;
+  if (rc == 0) b->p[b->n] = 0;
   if (rc == 0 && got < size) rc = fail(L, "%s: read error: %s", path, ferror(fp) ? strerror(errno) : "the file shrank");
   fclose(fp);
   return rc;
