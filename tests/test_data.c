@@ -600,8 +600,10 @@ static void test_hostile(void) {
   expect_error(fifo.s, series_graph(4), NULL, fifo.s, "not a dataset but a device, a pipe or a socket", NULL);
 
   Path bin = tmp_path("binary");
+  static const char text_with_nul[] = "abc\0defghijklmnopqrstuvwxyz";
   FILE *fp = fopen(bin.s, "wb");
-  CHECK(fp && fwrite("abc\0defghijklmnopqrstuvwxyz", 1, 30, fp) == 30 && fclose(fp) == 0, "write %s", bin.s);
+  CHECK(fp && fwrite(text_with_nul, 1, sizeof text_with_nul - 1, fp) == sizeof text_with_nul - 1 && fclose(fp) == 0,
+        "write %s", bin.s);
   expect_error(bin.s, text_graph(4, 8), NULL, bin.s, "not text: byte 3 is NUL", NULL);
 }
 
