@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "backend_c.h"
+#include "native.h"
 #include "bench.h"
 #include "bind.h"
-#include "check.h"
+#include "lint.h"
 #include "dot.h"
 #include "build.h"
 #include "evaluate.h"
@@ -125,7 +125,7 @@ static int run_graph(const Args *a, const PipelineOptions *po, Graph *g) {
   }
   st_init(&out);
   char err[512];
-  int rc = a->backend && !strcmp(a->backend, "c") ? backend_c_run(po, g, &w, &x, a->seed, &out, err, sizeof err)
+  int rc = a->backend && !strcmp(a->backend, "c") ? native_run(po, g, &w, &x, a->seed, &out, err, sizeof err)
                                                    : bind_run_interp(g, &w, &x, a->seed, &out, err, sizeof err);
   if (rc) fail("%s", err);
   else if (po->goal != GOAL_PREDICT && po->goal != GOAL_STREAM) rc = refuse_nonfinite(a, po->goal, &w, &x, &out);
@@ -264,7 +264,7 @@ static int cmd_build(const Args *a) {
   /* What was written must pass `rnnc check`; a violation is a compiler bug,
    * but the user gets the files and the checker's messages, not a crash. */
   const char *written[] = {h, c};
-  if (!rc && !a->no_check && check_files(2, written, 0, NULL, stderr))
+  if (!rc && !a->no_check && lint_files(2, written, 0, NULL, stderr))
     rc = fail("the generated code fails `rnnc check` (above); --no-check skips the check%s", "");
   if (!rc) printf("%s\n%s\n", h, c);
   free(h);
@@ -333,7 +333,7 @@ static int cmd_bench(const Args *a) {
 }
 
 static int cmd_check(const Args *a) {
-  return check_files(a->nfiles, a->files, a->ncflags, a->cflags, stderr);
+  return lint_files(a->nfiles, a->files, a->ncflags, a->cflags, stderr);
 }
 
 /* --window W cuts a series in windows of W values, which the model reads in

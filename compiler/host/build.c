@@ -50,16 +50,11 @@ static int check_for_c(const Graph *g, const char *spec) {
   return 0;
 }
 
+static void put_text(FILE *f, const void *text) { fputs(text, f); }
+
 /* Through a temporary (rnnc_tmp.h), so a kill never leaves half a file. */
 static int write_atomic(const char *path, const char *text, char *err, size_t errlen) {
-  size_t n = strlen(path) + 64;
-  char *tmp = mem_alloc(n, 1, "a file name");
-  FILE *f = rnnc_tmp_open(path, tmp, n);
-  if (f) fwrite(text, 1, strlen(text), f);
-  bool ok = f && !rnnc_tmp_commit(f, tmp, path);
-  if (!ok) snprintf(err, errlen, "%s: cannot write", path);
-  free(tmp);
-  return ok ? 0 : 1;
+  return rnnc_tmp_write(path, put_text, text, err, errlen) ? 1 : 0;
 }
 
 static char *join_path(const char *dir, const char *name, const char *ext) {

@@ -23,7 +23,8 @@ static void node_label(FILE *f, const Node *n) {
   if (n->loc.file) fprintf(f, "\\nline %d", n->loc.line);
 }
 
-static void write_graph(FILE *f, const Graph *g) {
+static void write_graph(FILE *f, const void *graph) {
+  const Graph *g = graph;
   fprintf(f, "digraph \"%s\" {\n  rankdir=TB;\n  node [shape=box, fontname=Helvetica, fontsize=10];\n",
           g->cfg.name ? g->cfg.name : "rnnc");
   for (int i = 0; i < g->nnodes; i++) {
@@ -44,12 +45,5 @@ static void write_graph(FILE *f, const Graph *g) {
 }
 
 int dot_write(const Graph *g, const char *path, char *err, size_t errlen) {
-  char tmp[4096];
-  FILE *f = rnnc_tmp_open(path, tmp, sizeof tmp);
-  if (f) write_graph(f, g);
-  if (!f || rnnc_tmp_commit(f, tmp, path)) {
-    snprintf(err, errlen, "%s: cannot write", path);
-    return -1;
-  }
-  return 0;
+  return rnnc_tmp_write(path, write_graph, g, err, errlen);
 }

@@ -10,6 +10,8 @@
 #define _POSIX_C_SOURCE 200809L /* kill, opendir, lstat */
 #include "rnnc_tmp.h"
 
+#include "alloc.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -113,4 +115,16 @@ int rnnc_tmp_commit(FILE *f, const char *tmp, const char *path) {
   remove(tmp);
   errno = saved;
   return -1;
+}
+
+int rnnc_tmp_write(const char *path, void (*fill)(FILE *f, const void *arg), const void *arg, char *err,
+                   size_t errlen) {
+  size_t n = strlen(path) + 64;
+  char *tmp = mem_alloc(n, 1, "a file name");
+  FILE *f = rnnc_tmp_open(path, tmp, n);
+  if (f) fill(f, arg);
+  int rc = f && !rnnc_tmp_commit(f, tmp, path) ? 0 : -1;
+  if (rc) snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+  free(tmp);
+  return rc;
 }

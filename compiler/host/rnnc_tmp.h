@@ -36,4 +36,9 @@ FILE *rnnc_tmp_open(const char *path, char *tmp, size_t tmpsize);
  * is returned with errno set; else 0. */
 int rnnc_tmp_commit(FILE *f, const char *tmp, const char *path);
 
+/* The whole write: what fill prints to its FILE (given arg) becomes path,
+ * through a temporary and a rename.  0, or -1 with a message in err. */
+int rnnc_tmp_write(const char *path, void (*fill)(FILE *f, const void *arg), const void *arg, char *err,
+                   size_t errlen);
+
 #endif

@@ -5,7 +5,7 @@
  * Both backends get the same pipeline graphs (one for the training step, one
  * for predict) and the same random parameters and inputs, bound by name as
  * every command binds them (bind.h): the interpreter through its leaves, the
- * generated code through backend_c_load, which is what `--backend c` runs.
+ * generated code through native_load, which is what `--backend c` runs.
  * Each computation runs once to warm up (caches, page faults, lazy binding),
  * then `repeat` times, each run timed alone with CLOCK_MONOTONIC; the table
  * gives the median and the minimum.  Only the computation is timed: building
@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend_c.h"
+#include "native.h"
 #include "bind.h"
 #include "build.h"
 #include "init.h"
@@ -59,13 +59,13 @@ static int scratch_dir(char *dir, size_t size) {
 /* One of the two backends, ready to run its computation again. */
 typedef struct {
   Interp *it;   /* the interpreter, or */
-  BackendC *gc; /* generated code */
+  Native *gc; /* generated code */
   uint64_t seed;
 } Runner;
 
 static int run_once(Runner *r, char *err, size_t errlen) {
   if (r->it) return interp_exec(r->it, err, errlen);
-  backend_c_exec(r->gc, r->seed);
+  native_exec(r->gc, r->seed);
   return 0;
 }
 
@@ -76,8 +76,7 @@ static int by_value(const void *a, const void *b) {
 
 /* One warm-up run, then `repeat` timed runs: ms[0] the median, ms[1] the min. */
 static int time_runs(Runner *r, int repeat, double ms[2], char *err, size_t errlen) {
-  double *t = calloc((size_t)repeat, sizeof *t);
-  if (!t) die("out of memory");
+  double *t = mem_calloc((size_t)repeat, sizeof *t, "the timings");
   int rc = run_once(r, err, errlen);
   for (int i = 0; !rc && i < repeat; i++) {
     double t0 = now();
@@ -110,8 +109,7 @@ static void random_data(const Row *rows, int nrows, uint64_t seed, StFile *w, St
       const Node *n = i < g->nparams ? g->params[i] : g->inputs[i - g->nparams];
       StFile *f = i < g->nparams ? w : x;
       if (st_find(f, n->attr.name)) continue;
-      void *buf = calloc((size_t)ir_numel(n->shape), ir_dtype_size(n->dtype));
-      if (!buf) die("out of memory");
+      void *buf = mem_calloc((size_t)ir_numel(n->shape), ir_dtype_size(n->dtype), "an input buffer");
       if (i >= g->nparams) init_input(n, seed, buf);
       else if (init_param(n, seed, buf)) die("cannot initialise '%s'", n->attr.name);
       bind_store(f, n->attr.name, n, buf);
@@ -135,10 +133,10 @@ static int time_interp(Row *row, const StFile *w, const StFile *x, const BenchOp
 
 static int time_generated(Row *row, const char *so, const StFile *w, const StFile *x, const BenchOptions *o,
                           char *err, size_t errlen) {
-  Runner r = {.gc = backend_c_load(so, row->g, row->goal, w, x, err, errlen), .seed = o->seed};
+  Runner r = {.gc = native_load(so, row->g, row->goal, w, x, err, errlen), .seed = o->seed};
   if (!r.gc) return -1;
   int rc = time_runs(&r, o->repeat, row->gen, err, errlen);
-  backend_c_free(r.gc);
+  native_free(r.gc);
   return rc;
 }
 
@@ -166,7 +164,7 @@ static int generate(const BenchOptions *o, FeOptions fe, const char *dir, char *
 static int compile(const char *c, const char *flags, const char *so, double *s) {
   char err[512] = "";
   double t0 = now();
-  int rc = backend_c_compile(c, flags, so, err, sizeof err);
+  int rc = native_compile(c, flags, so, err, sizeof err);
   *s = now() - t0;
   return rc ? fail("compiling", err) : 0;
 }
@@ -183,7 +181,7 @@ static void print_table(const BenchOptions *o, const Graph *g, const Row *rows, 
   fprintf(out, "bench %s (%s): batch %d, steps %d, %s, one thread\n", m->name, o->spec, m->batch, m->steps,
           ir_dtype_name(m->dtype));
   fprintf(out, "not timed below: graphs %.3f s, generate C %.2f s (%ld bytes), compile %.2f s (%s %s)\n",
-          k->graphs_s, k->gen_s, k->bytes, k->cc_s, backend_c_cc(), backend_c_cflags());
+          k->graphs_s, k->gen_s, k->bytes, k->cc_s, native_cc(), native_cflags());
   fprintf(out, "ms per run, median and min of %d runs after one warm-up run:\n", o->repeat);
   fprintf(out, "%-12s %12s %10s %12s %10s %18s\n", "computation", "interp", "min", "generated", "min",
           "interp/generated");
@@ -203,9 +201,9 @@ static void print_json(const BenchOptions *o, const Graph *g, const Row *rows, i
           m->steps, ir_dtype_name(m->dtype), o->repeat);
   fprintf(out, " \"graphs_s\": %.6f, \"generate_s\": %.6f, \"compile_s\": %.6f, \"c_bytes\": %ld, \"cc\": ",
           k->graphs_s, k->gen_s, k->cc_s, k->bytes);
-  ir_json_string(out, backend_c_cc());
+  ir_json_string(out, native_cc());
   fprintf(out, ", \"cflags\": ");
-  ir_json_string(out, backend_c_cflags());
+  ir_json_string(out, native_cflags());
   fprintf(out, ",\n \"rows\": [");
   for (int r = 0; r < nrows; r++)
     fprintf(out, "%s\n  {\"name\": \"%s\", \"interp_median_ms\": %.6f, \"interp_min_ms\": %.6f, "
@@ -287,12 +285,12 @@ static void count_code(const char *path, CompileRow *row) {
 /* The first line of `CC --version`, for the record. */
 static void compiler_version(char *buf, size_t size) {
   char cmd[512];
-  snprintf(cmd, sizeof cmd, "%s --version 2>/dev/null", backend_c_cc());
+  snprintf(cmd, sizeof cmd, "%s --version 2>/dev/null", native_cc());
   FILE *p = popen(cmd, "r");
   buf[0] = 0;
   if (p && fgets(buf, (int)size, p)) buf[strcspn(buf, "\n")] = 0;
   if (p) pclose(p);
-  if (!buf[0]) snprintf(buf, size, "%s", backend_c_cc());
+  if (!buf[0]) snprintf(buf, size, "%s", native_cc());
 }
 
 static int compile_row(const BenchOptions *o, const char *dir, CompileRow *row) {
@@ -329,7 +327,7 @@ int bench_compile(const BenchOptions *o, FILE *out) {
     fprintf(out, ", \"batch\": %d, \"dtype\": \"%s\", \"cc\": ", m->batch, ir_dtype_name(m->dtype));
     ir_json_string(out, version);
     fprintf(out, ", \"cflags\": ");
-    ir_json_string(out, backend_c_cflags());
+    ir_json_string(out, native_cflags());
     fprintf(out, ",\n \"rows\": [");
     for (int i = 0; i < n; i++)
       fprintf(out, "%s\n  {\"steps\": %d, \"c_bytes\": %ld, \"lines\": %ld, \"kernels\": %ld, \"generate_s\": %.4f, "
@@ -341,7 +339,7 @@ int bench_compile(const BenchOptions *o, FILE *out) {
     fprintf(out, "bench --compile %s (%s): batch %d, %s; compiler %s\n", m->name, o->spec, m->batch,
             ir_dtype_name(m->dtype), version);
     fprintf(out, "seconds; compiled as --backend c compiles (-std=c99 -fPIC -shared), at -O2 and at %s\n",
-            backend_c_cflags());
+            native_cflags());
     fprintf(out, "%6s %10s %8s %8s %11s %9s %9s %16s\n", "steps", "C bytes", "lines", "kernels", "generate", "cc -O2",
             "cc", "spec to -O2 .so");
     for (int i = 0; i < n; i++)

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "team.h" /* TEAM_MAX_MEMBERS */
 
 #define CKPT_FORMAT "rnnc checkpoint 1"
@@ -28,13 +29,13 @@ static void meta_num(StFile *w, const char *key, double v) {
   char name[64], value[64];
   snprintf(name, sizeof name, "rnnc.%s", key);
   snprintf(value, sizeof value, "%.17g", v);
-  if (st_set_meta(w, name, value)) die("out of memory");
+  if (st_set_meta(w, name, value)) mem_fail(strlen(value), "checkpoint metadata");
 }
 
 static void meta_str(StFile *w, const char *key, const char *v) {
   char name[64];
   snprintf(name, sizeof name, "rnnc.%s", key);
-  if (st_set_meta(w, name, v)) die("out of memory");
+  if (st_set_meta(w, name, v)) mem_fail(strlen(v), "checkpoint metadata");
 }
 
 int ckpt_write(const char *path, StFile *w, const Checkpoint *c, char *err, size_t errlen) {
@@ -54,7 +55,7 @@ int ckpt_write(const char *path, StFile *w, const Checkpoint *c, char *err, size
   if (c->epoch > 0) {
     int64_t shape[2] = {c->epoch, HISTORY_COLS};
     StTensor *t = st_add(w, "train.history", ST_F64, 2, shape, NULL);
-    if (!t) die("out of memory");
+    if (!t) mem_fail((size_t)c->epoch * HISTORY_COLS * sizeof(double), "the training history");
     double *h = t->data;
     for (int e = 0; e < c->epoch; e++) {
       const CkptEpoch *r = &c->history[e];
@@ -64,7 +65,7 @@ int ckpt_write(const char *path, StFile *w, const Checkpoint *c, char *err, size
   }
   if (c->nvocab > 0) {
     int64_t n = c->nvocab;
-    if (!st_add(w, "data.vocab", ST_U8, 1, &n, c->vocab)) die("out of memory");
+    if (!st_add(w, "data.vocab", ST_U8, 1, &n, c->vocab)) mem_fail((size_t)n, "the vocabulary");
   }
   return st_write(path, w, err, errlen);
 }

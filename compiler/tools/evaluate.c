@@ -14,6 +14,7 @@
  * (with the loss in bits per character).
  */
 #include "evaluate.h"
+#include "alloc.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -59,8 +60,7 @@ int eval_metrics_init(EvalMetrics *m, const Graph *fwd, const Graph *pg, char *e
     return ir_errorf(err, errlen, "%s: no output of the model fits its %s target (%s)", fwd->cfg.name, kind,
                  m->classifier ? "logits shaped as the labels plus a class axis" : "values shaped as the target");
   if (m->classifier) {
-    m->confusion = calloc((size_t)m->classes * (size_t)m->classes, sizeof *m->confusion);
-    if (!m->confusion) die("out of memory");
+    m->confusion = mem_calloc((size_t)m->classes * (size_t)m->classes, sizeof *m->confusion, "the confusion matrix");
   }
   return 0;
 }
@@ -142,8 +142,7 @@ int eval_dest(Runner *b, const Graph *g, const DataSplit *s, int rows, void **de
     for (int i = 0; i < g->ninputs; i++)
       if (!strcmp(g->inputs[i]->attr.name, s->field[f].name)) dest[f] = runner_buffer(b, s->field[f].name);
     if (!dest[f]) {
-      dest[f] = scratch[f] = calloc((size_t)rows * (size_t)field_elems(&s->field[f]), sizeof(double));
-      if (!scratch[f]) die("out of memory");
+      dest[f] = scratch[f] = mem_calloc((size_t)rows * (size_t)field_elems(&s->field[f]), sizeof(double), "a split's outputs");
     }
   }
   for (int i = 0; i < g->ninputs; i++) {
@@ -168,8 +167,7 @@ int eval_split(Runner *b, const Graph *pg, const DataSplit *s, long n, EvalMetri
   while (tf < s->nfields && strcmp(s->field[tf].name, m->target)) tf++;
   if (tf == s->nfields) return ir_errorf(err, errlen, "the data has no '%s' for the spec's target", m->target);
   if (eval_dest(b, pg, s, B, dest, scratch, err, errlen)) return -1;
-  long *idx = malloc((size_t)B * sizeof *idx);
-  if (!idx) die("out of memory");
+  long *idx = mem_alloc((size_t)B, sizeof *idx, "a batch's indices");
   DType tdt = s->field[tf].dtype == DT_I32 ? DT_I32 : dt;
   int rc = 0;
   for (long start = 0; !rc && start < n; start += B) {
@@ -228,8 +226,7 @@ void eval_print_confusion(const EvalMetrics *m, const unsigned char *vocab, int 
     return;
   }
   /* too many classes for a table: the largest off-diagonal cells */
-  Confusion *all = malloc((size_t)C * (size_t)C * sizeof *all);
-  if (!all) die("out of memory");
+  Confusion *all = mem_alloc((size_t)C * (size_t)C * sizeof *all, 1, "the confusion table");
   int n = 0;
   for (int t = 0; t < C; t++)
     for (int p = 0; p < C; p++)

@@ -2,7 +2,7 @@
  * model.c - a spec made ready for the tools: the pipeline's graphs for the
  * goals a tool runs, and (unless it runs in the interpreter) the generated
  * code of the training step compiled once, which every goal's entry point
- * is loaded from (backend_c.h).
+ * is loaded from (native.h).
  */
 #include "model.h"
 
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend_c.h"
+#include "native.h"
 #include "bind.h"
 #include "pipeline.h"
 #include "progress.h"
@@ -35,7 +35,7 @@ int tool_model_build(const char *spec, FeOptions fe, int want, ToolModel *m) {
   PipelineOptions po = {.spec = spec, .fe = fe, .goal = GOAL_STEP, .stop = STAGE_SCHEDULED};
   char err[1024];
   double t0 = progress_now();
-  if (backend_c_build(&po, m->so, sizeof m->so, err, sizeof err)) {
+  if (native_build(&po, m->so, sizeof m->so, err, sizeof err)) {
     tool_model_free(m);
     if (err[0]) fprintf(stderr, "rnnc: error: %s\n", err);
     return 1;
@@ -54,8 +54,7 @@ const char *tool_model_so(const ToolModel *m) { return m->so[0] ? m->so : NULL; 
 void tool_zero_inputs(const Graph *g, StFile *x) {
   for (int i = 0; i < g->ninputs; i++) {
     const Node *in = g->inputs[i];
-    void *buf = calloc((size_t)ir_numel(in->shape), ir_dtype_size(in->dtype));
-    if (!buf) die("out of memory");
+    void *buf = mem_calloc((size_t)ir_numel(in->shape), ir_dtype_size(in->dtype), "an input buffer");
     bind_store(x, in->attr.name, in, buf);
     free(buf);
   }
@@ -63,8 +62,7 @@ void tool_zero_inputs(const Graph *g, StFile *x) {
 
 char *tool_stem(const char *path) {
   size_t n = strlen(path), k = strlen(".safetensors");
-  char *stem = malloc(n + 1);
-  if (!stem) die("out of memory");
+  char *stem = mem_alloc(n + 1, 1, "a file name");
   memcpy(stem, path, n + 1);
   if (n > k && !strcmp(path + n - k, ".safetensors")) stem[n - k] = 0;
   return stem;

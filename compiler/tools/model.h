@@ -38,7 +38,7 @@ typedef struct {
                       holds the parameters and optimizer state and updates them */
   Graph *grad;     /* GOAL_GRAD, with TOOL_SHARDS: what each shard of a batch runs */
   Graph *stream;   /* GOAL_STREAM, when asked for */
-  char so[4096];   /* the compiled object (backend_c_build: cached by content) */
+  char so[4096];   /* the compiled object (native_build: cached by content) */
   double compile_s;
 } ToolModel;
 
@@ -51,7 +51,7 @@ void tool_model_free(ToolModel *m);
 /* The compiled object for runner_load: NULL when built with TOOL_INTERP. */
 const char *tool_model_so(const ToolModel *m);
 
-/* Zero-filled tensors for every input of g, for backend_c_load to bind
+/* Zero-filled tensors for every input of g, for native_load to bind
  * (a driver fills the bound buffers itself, batch after batch). */
 void tool_zero_inputs(const Graph *g, StFile *x);
 

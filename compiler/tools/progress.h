@@ -1,6 +1,6 @@
 /*
- * progress.h - what rnnc train shows while it runs and leaves behind: the
- * progress line of an epoch and the training curves (CSV and SVG).
+ * progress.h - what rnnc train shows while it runs: the progress line of an
+ * epoch (the curves it leaves behind are curves.h's).
  */
 #ifndef RNNC_PROGRESS_H
 #define RNNC_PROGRESS_H
@@ -42,13 +42,5 @@ void progress_end(Progress *p, const CkptEpoch *e);
 
 /* "12,345" */
 char *progress_count(char *buf, size_t size, long n);
-
-/* Writes STEM.csv (epoch, train_loss, train_acc, test_loss, test_acc,
- * seconds) and STEM.svg (loss and, when has_acc, accuracy per epoch, train
- * and test, with axes, ticks and a legend; a self-contained file a browser
- * shows), each to a temporary file renamed into place.  title heads the
- * plot.  0, or -1 with a message. */
-int curves_write(const char *stem, const char *title, const CkptEpoch *h, int n, bool has_acc, char *err,
-                 size_t errlen);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * runner.c - one interface over a loaded BackendC and an Interp.
+ * runner.c - one interface over a loaded Native and an Interp.
  *
  * The generated code updates its parameter blob in place; the interpreter
  * computes a step's updated parameters as results (ROLE_UPDATE, named as the
@@ -16,7 +16,7 @@
 
 struct Runner {
   const Graph *g;
-  BackendC *c;   /* generated code, or */
+  Native *c;   /* generated code, or */
   Interp *it;    /* the interpreter */
   double loss;
 };
@@ -45,7 +45,7 @@ Runner *runner_load(const char *so, const Graph *g, Goal goal, const StFile *wei
                     char *err, size_t errlen) {
   Runner *r = mem_calloc(1, sizeof *r, "a runner");
   r->g = g;
-  if (so) r->c = backend_c_load(so, g, goal, weights, inputs, err, errlen);
+  if (so) r->c = native_load(so, g, goal, weights, inputs, err, errlen);
   else r->it = interp_load(g, weights, inputs, err, errlen);
   if (!r->c && !r->it) {
     free(r);
@@ -56,7 +56,7 @@ Runner *runner_load(const char *so, const Graph *g, Goal goal, const StFile *wei
 
 void runner_free(Runner *r) {
   if (!r) return;
-  backend_c_free(r->c);
+  native_free(r->c);
   interp_free(r->it);
   free(r);
 }
@@ -65,8 +65,8 @@ static double scalar(const void *p, DType dt) { return dt == DT_F64 ? *(const do
 
 int runner_exec(Runner *r, uint64_t seed, char *err, size_t errlen) {
   if (r->c) {
-    backend_c_exec(r->c, seed);
-    r->loss = backend_c_loss(r->c);
+    native_exec(r->c, seed);
+    r->loss = native_loss(r->c);
     return 0;
   }
   interp_seed(r->it, seed);
@@ -84,7 +84,7 @@ int runner_exec(Runner *r, uint64_t seed, char *err, size_t errlen) {
 }
 
 void *runner_buffer(Runner *r, const char *name) {
-  if (r->c) return backend_c_buffer(r->c, name);
+  if (r->c) return native_buffer(r->c, name);
   Node *x = find_input(r->g, name);
   if (x) return interp_leaf(r->it, x);
   for (int i = 0; i < r->g->nresults; i++) {
@@ -106,8 +106,8 @@ double runner_metric(Runner *r, const char *name) {
 void runner_copy_params(Runner *to, const Runner *from) {
   if (to->c && from->c) {
     size_t n, n2;
-    void *dst = backend_c_params(to->c, &n);
-    const void *src = backend_c_params(from->c, &n2);
+    void *dst = native_params(to->c, &n);
+    const void *src = native_params(from->c, &n2);
     if (n != n2) die("the blobs of one model's entry points differ in size");
     memcpy(dst, src, n);
     return;
@@ -121,7 +121,7 @@ void runner_copy_params(Runner *to, const Runner *from) {
 
 void *runner_grads(Runner *r, size_t *bytes) {
   if (!r->c) die("runner_grads: the interpreter keeps gradients as results, not in a blob");
-  return backend_c_grads(r->c, bytes);
+  return native_grads(r->c, bytes);
 }
 
 int runner_store_params(const Runner *r, StFile *out, char *err, size_t errlen) {
@@ -133,12 +133,12 @@ int runner_store_params(const Runner *r, StFile *out, char *err, size_t errlen) 
   }
   StFile all;
   st_init(&all);
-  int rc = backend_c_store(r->c, &all, err, errlen);
+  int rc = native_store(r->c, &all, err, errlen);
   for (int i = 0; !rc && i < g->nparams; i++) {
     const char *name = g->params[i]->attr.name;
     const StTensor *t = st_find(&all, name);
     if (!t) die("the generated code does not hold '%s'", name);
-    if (!st_add(out, name, t->dtype, t->rank, t->shape, t->data)) die("out of memory");
+    if (!st_add(out, name, t->dtype, t->rank, t->shape, t->data)) mem_fail((size_t)st_numel(t) * st_dtype_size(t->dtype), name);
   }
   st_free(&all);
   return rc;
@@ -148,7 +148,7 @@ static bool params_finite(Runner *r) {
   const Graph *g = r->g;
   if (r->c) {
     size_t bytes;
-    const void *blob = backend_c_params(r->c, &bytes);
+    const void *blob = native_params(r->c, &bytes);
     return bind_all_finite(blob, (long)(bytes / ir_dtype_size(g->cfg.dtype)), g->cfg.dtype);
   }
   for (int i = 0; i < g->nparams; i++) {

@@ -1,6 +1,6 @@
 /*
  * runner.h - a model loaded once and run many times by the drivers (rnnc
- * train and eval), through generated code (backend_c.h) or the interpreter
+ * train and eval), through generated code (native.h) or the interpreter
  * (interp.h): the same buffers and calls either way, so `--backend interp`
  * trains and evaluates exactly what the generated code does, only slower.
  */
@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "backend_c.h"
+#include "native.h"
 #include "interp.h"
 
 typedef struct Runner Runner;
@@ -38,7 +38,7 @@ double runner_metric(Runner *r, const char *name); /* a scalar metric of the las
  * goal: the training step's parameters into predict). */
 void runner_copy_params(Runner *to, const Runner *from);
 
-/* Generated code's gradient blob (backend_c_grads): what a grad run wrote,
+/* Generated code's gradient blob (native_grads): what a grad run wrote,
  * what an apply run reads.  The interpreter has none (a compiler bug to ask). */
 void *runner_grads(Runner *r, size_t *bytes);
 

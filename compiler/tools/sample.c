@@ -13,13 +13,14 @@
  * temperature of 0 picks the likeliest id.
  */
 #include "sample.h"
+#include "alloc.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend_c.h"
+#include "native.h"
 #include "checkpoint.h"
 #include "rnnc_rand.h"
 
@@ -73,8 +74,7 @@ static int draw(const void *logits, DType dt, int n, double t, double u) {
     if (z > top) top = z, best = i;
   }
   if (t <= 0) return best;
-  double *p = malloc((size_t)n * sizeof *p);
-  if (!p) die("out of memory");
+  double *p = mem_alloc((size_t)n, sizeof *p, "the probabilities");
   for (int i = 0; i < n; i++) {
     double z = dt == DT_F64 ? ((const double *)logits)[i] : ((const float *)logits)[i];
     sum += p[i] = exp((z - top) / t);
@@ -98,7 +98,7 @@ int sample_run(const ToolOptions *o) {
   st_init(&zeros);
   int is_ckpt = ckpt_read_weights(o->weights, &w, &ck, err, sizeof err);
   ToolModel tm = {0};
-  BackendC *b = NULL;
+  Native *b = NULL;
   unsigned char vocab[DATA_MAX_VOCAB];
   int nvocab = is_ckpt < 0 ? -1 : ckpt_vocab(&w, vocab, err, sizeof err), rc = 1;
   void *state = NULL;
@@ -120,24 +120,23 @@ int sample_run(const ToolOptions *o) {
     goto done;
   }
   tool_zero_inputs(tm.pred, &zeros);
-  if (!(b = backend_c_load(tm.so, tm.pred, GOAL_STREAM, &w, &zeros, err, sizeof err))) {
+  if (!(b = native_load(tm.so, tm.pred, GOAL_STREAM, &w, &zeros, err, sizeof err))) {
     fail(err);
     goto done;
   }
-  void *step_sym = backend_c_symbol(b, "tool_step");
-  const long *state_bytes = backend_c_symbol(b, "tool_state_bytes");
+  void *step_sym = native_symbol(b, "tool_step");
+  const long *state_bytes = native_symbol(b, "tool_state_bytes");
   if (!step_sym || !state_bytes) {
     fprintf(stderr, "rnnc: error: %s: the generated code has no %s_tool_step\n", tm.so, tm.pred->cfg.name);
     goto done;
   }
   StepFn step;
-  memcpy(&step, &step_sym, sizeof step); /* as backend_c.c does: POSIX function pointers from dlsym */
+  memcpy(&step, &step_sym, sizeof step); /* as native.c does: POSIX function pointers from dlsym */
   DType dt = tm.pred->cfg.dtype;
   size_t bytes;
-  const void *params = backend_c_params(b, &bytes);
-  state = calloc((size_t)*state_bytes / sizeof(double) + 1, sizeof(double));
-  double *logits = calloc((size_t)s.classes, sizeof(double));
-  if (!state || !logits) die("out of memory");
+  const void *params = native_params(b, &bytes);
+  state = mem_calloc((size_t)*state_bytes / sizeof(double) + 1, sizeof(double), "the streaming state");
+  double *logits = mem_calloc((size_t)s.classes, sizeof(double), "the logits");
   int32_t id = 0;
   void *input[1] = {&id}, *output[1] = {logits};
   int lookup[256];
@@ -153,7 +152,7 @@ int sample_run(const ToolOptions *o) {
   int unknown = 0;
   for (const unsigned char *p = (const unsigned char *)prime; *p; p++) {
     id = lookup[*p] >= 0 ? lookup[*p] : (unknown++, nvocab - 1);
-    step(params, state, p == (const unsigned char *)prime, input, output, backend_c_arena(b));
+    step(params, state, p == (const unsigned char *)prime, input, output, native_arena(b));
   }
   if (unknown)
     fprintf(stderr, "rnnc: note: %d character%s of --prime not in the vocabulary, read as '%c'\n", unknown,
@@ -163,14 +162,14 @@ int sample_run(const ToolOptions *o) {
   for (int i = 0; i < o->length; i++) {
     id = draw(logits, dt, n, o->temperature, rnnc_uniform(o->seed, STREAM_SAMPLE, (uint64_t)i));
     fputc(vocab[id], stdout);
-    if (i + 1 < o->length) step(params, state, 0, input, output, backend_c_arena(b));
+    if (i + 1 < o->length) step(params, state, 0, input, output, native_arena(b));
   }
   fputc('\n', stdout);
   free(logits);
   rc = ferror(stdout) ? fail("cannot write the sample to stdout") : 0;
 done:
   free(state);
-  backend_c_free(b);
+  native_free(b);
   tool_model_free(&tm);
   st_free(&w), st_free(&zeros);
   ckpt_free(&ck);

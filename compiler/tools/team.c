@@ -13,6 +13,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "team.h"
+#include "alloc.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -59,9 +60,8 @@ static void *member_main(void *arg) {
 }
 
 Team *team_new(int n, TeamJob job, void *ctx, char *err, size_t errlen) {
-  Team *t = calloc(1, sizeof *t);
-  Member *members = calloc((size_t)n, sizeof *members);
-  if (!t || !members) die("out of memory");
+  Team *t = mem_calloc(1, sizeof *t, "the team");
+  Member *members = mem_calloc((size_t)n, sizeof *members, "the team");
   *t = (Team){.n = n, .job = job, .ctx = ctx, .members = members};
   pthread_mutex_init(&t->mu, NULL);
   pthread_cond_init(&t->go, NULL);

@@ -1,7 +1,7 @@
 /*
  * train.c - `rnnc train`: the training driver.
  *
- * The spec is generated and compiled once (backend_c_build, cached by
+ * The spec is generated and compiled once (native_build, cached by
  * content; --lr reaches the front end, so another learning rate is another
  * object) and loaded twice from the same object: the training step and
  * predict, one parameter blob each, the step's copied into predict's after
@@ -35,6 +35,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "train.h"
+#include "alloc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -43,13 +44,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend_c.h"
+#include "native.h"
 #include "bind.h"
 #include "checkpoint.h"
 #include "data.h"
 #include "evaluate.h"
 #include "init.h"
 #include "pipeline.h"
+#include "curves.h"
 #include "progress.h"
 #include "rnnc_rand.h"
 #include "team.h"
@@ -311,8 +313,7 @@ static int load_shards(Run *r, const StFile *w, char *err, size_t errlen) {
   const Graph *g = r->threads > 1 ? r->tm.grad : r->tm.step;
   for (int i = 0; i < g->nresults; i++)
     if (g->results[i].role == ROLE_METRIC && !strcmp(g->results[i].name, "accuracy")) r->acc = true;
-  r->shards = calloc((size_t)r->threads, sizeof *r->shards);
-  if (!r->shards) die("out of memory");
+  r->shards = mem_calloc((size_t)r->threads, sizeof *r->shards, "the shards");
   for (int s = 0; s < r->threads; s++) {
     Shard *sh = &r->shards[s];
     sh->runner = r->threads > 1 ? load_runner(r, g, GOAL_GRAD, w, err, errlen) : r->step;
@@ -386,8 +387,7 @@ static int setup(Run *r, StFile *w) {
   if (r->ck.batch_done > r->nbatches) return fail("the checkpoint's batch index is past the end of its epoch");
   if (eval_metrics_init(&r->m, r->tm.fwd, r->tm.pred, err, sizeof err)) return fail(err);
   if (!r->ck.history) {
-    r->ck.history = calloc(1, sizeof *r->ck.history);
-    if (!r->ck.history) die("out of memory");
+    r->ck.history = mem_calloc(1, sizeof *r->ck.history, "the history");
   }
   if (!resumed) initial_weights(r, w);
   r->step = load_runner(r, r->tm.step, r->threads > 1 ? GOAL_APPLY : GOAL_STEP, w, err, sizeof err);
@@ -563,8 +563,7 @@ static int epoch(Run *r, long *perm, Progress *p) {
   if (evaluate(r)) return 1;
   CkptEpoch row = {ck->loss_sum / (double)r->nbatches, r->acc ? ck->acc_sum / (double)r->nbatches : NAN,
                    eval_loss(&r->m), eval_accuracy(&r->m), before + progress_now() - t0 - paused};
-  CkptEpoch *h = realloc(ck->history, (size_t)(e + 2) * sizeof *h);
-  if (!h) die("out of memory");
+  CkptEpoch *h = mem_realloc(ck->history, (size_t)(e + 2), sizeof *h, "the history");
   ck->history = h;
   h[e] = row;
   ck->epoch = e + 1, ck->batch_done = 0, ck->loss_sum = ck->acc_sum = ck->seconds = 0;
@@ -590,8 +589,7 @@ int train_run(const ToolOptions *o) {
   st_init(&w);
   r.stem = tool_stem(o->out);
   size_t n = strlen(r.stem) + sizeof ".interrupted.safetensors";
-  r.interrupted = malloc(n);
-  if (!r.interrupted) die("out of memory");
+  r.interrupted = mem_alloc(n, 1, "a file name");
   snprintf(r.interrupted, n, "%s.interrupted.safetensors", r.stem);
   int rc = setup(&r, &w);
   st_free(&w);
@@ -602,8 +600,7 @@ int train_run(const ToolOptions *o) {
     rc = -1;
   }
   if (!rc) {
-    perm = malloc((size_t)r.ntrain * sizeof *perm);
-    if (!perm) die("out of memory");
+    perm = mem_alloc((size_t)r.ntrain, sizeof *perm, "the shuffle");
     Signals sig;
     catch_signals(&sig);
     double t0 = progress_now();

@@ -1,5 +1,5 @@
 #!/bin/sh
-# cache.sh RNNC SPEC - the compile cache of --backend c (backend_c.c): a cached
+# cache.sh RNNC SPEC - the compile cache of --backend c (native.c): a cached
 # object that is truncated, corrupt or replaced is rebuilt, with a note, and
 # gives the same result; a run leaves nothing in the cache but the entry, on
 # failure too; two runs building one entry at once both succeed; what a killed

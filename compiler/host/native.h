@@ -1,8 +1,8 @@
 /*
- * backend_c.h - runs a graph's computation through generated C (`--backend c`).
+ * native.h - runs a graph's computation through generated C (`--backend c`).
  */
-#ifndef RNNC_BACKEND_C_H
-#define RNNC_BACKEND_C_H
+#ifndef RNNC_NATIVE_H
+#define RNNC_NATIVE_H
 
 #include <stdint.h>
 
@@ -14,43 +14,43 @@
  * predict, grad or step) on the weights and inputs, storing every result of
  * g in `out` exactly as bind_run_interp does.  g is the pipeline's graph for that
  * goal (it names and shapes the tensors).  0, or -1 with a message.
- * It is backend_c_compile, backend_c_load, backend_c_exec and backend_c_store
+ * It is native_compile, native_load, native_exec and native_store
  * in a row, with the object cached. */
-int backend_c_run(const PipelineOptions *po, const Graph *g, const StFile *weights, const StFile *inputs,
+int native_run(const PipelineOptions *po, const Graph *g, const StFile *weights, const StFile *inputs,
                   uint64_t seed, StFile *out, char *err, size_t errlen);
 
 /* The C compiler ($CC, else cc) and the optimisation flags ($RNNC_CFLAGS,
  * else -O3 -march=native -ffp-contract=fast -fno-math-errno) the backend compiles with. */
-const char *backend_c_cc(void);
-const char *backend_c_cflags(void);
+const char *native_cc(void);
+const char *native_cflags(void);
 
 /* Compiles generated source c (rnnc build's NAME.c, NAME.h beside it) into
- * the shared object so: backend_c_cc() -std=c99 -fPIC -shared
- * -DRNNC_TOOL_API FLAGS, where flags NULL means backend_c_cflags(); but
+ * the shared object so: native_cc() -std=c99 -fPIC -shared
+ * -DRNNC_TOOL_API FLAGS, where flags NULL means native_cflags(); but
  * only once c passes `rnnc check` (its messages on stderr).  The object gets
- * the record backend_c_load requires and replaces so atomically.  0, or -1
+ * the record native_load requires and replaces so atomically.  0, or -1
  * with a message. */
-int backend_c_compile(const char *c, const char *flags, const char *so, char *err, size_t errlen);
+int native_compile(const char *c, const char *flags, const char *so, char *err, size_t errlen);
 
 /* A compiled model loaded and bound to buffers for g: the parameters (from
  * `weights`) and inputs (from `inputs`), looked up by name as bind.h says,
  * and the arena of the goal's entry point.  So it can be run many times. */
-typedef struct BackendC BackendC;
+typedef struct Native Native;
 /* NULL, with a message, when so is not an intact object of
- * backend_c_compile, not a model built by this rnnc for g's spec, or a
+ * native_compile, not a model built by this rnnc for g's spec, or a
  * tensor is missing or wrong. */
-BackendC *backend_c_load(const char *so, const Graph *g, Goal goal, const StFile *weights, const StFile *inputs,
+Native *native_load(const char *so, const Graph *g, Goal goal, const StFile *weights, const StFile *inputs,
                          char *err, size_t errlen);
 /* Runs the goal's entry point once.  A step updates the bound parameters and
  * optimizer state in place, as NAME_train_step does. */
-void backend_c_exec(BackendC *b, uint64_t seed);
-/* Stores every result of g (after backend_c_exec) in out under its name. */
-int backend_c_store(const BackendC *b, StFile *out, char *err, size_t errlen);
-void backend_c_free(BackendC *b);
+void native_exec(Native *b, uint64_t seed);
+/* Stores every result of g (after native_exec) in out under its name. */
+int native_store(const Native *b, StFile *out, char *err, size_t errlen);
+void native_free(Native *b);
 
-/* Generates and compiles the spec's C (po->spec, po->fe) as backend_c_run
+/* Generates and compiles the spec's C (po->spec, po->fe) as native_run
  * does, cached by content: the shared object's path in so.  0, or -1. */
-int backend_c_build(const PipelineOptions *po, char *so, size_t size, char *err, size_t errlen);
+int native_build(const PipelineOptions *po, char *so, size_t size, char *err, size_t errlen);
 
 /* For drivers that run a loaded model many times (rnnc train, eval, sample):
  * the buffer bound to g's input, output or metric `name` (NULL if g has none),
@@ -58,14 +58,14 @@ int backend_c_build(const PipelineOptions *po, char *so, size_t size, char *err,
  * state as NAME_params_info lays them out) and its size in bytes; the loss of
  * the last run; the object's symbol NAME_what and the goal's arena (for
  * NAME_reset and NAME_step with GOAL_STREAM). */
-void *backend_c_buffer(BackendC *b, const char *name);
-void *backend_c_params(BackendC *b, size_t *bytes);
+void *native_buffer(Native *b, const char *name);
+void *native_params(Native *b, size_t *bytes);
 /* The gradient blob (NAME_GRADS_BYTES: the trainable parameters' part of the
  * layout), which grad writes and apply reads (apply's grad.<param> inputs
  * are copied into it when loaded, and read from it by every run). */
-void *backend_c_grads(BackendC *b, size_t *bytes);
-double backend_c_loss(const BackendC *b);
-void *backend_c_symbol(BackendC *b, const char *what);
-void *backend_c_arena(BackendC *b);
+void *native_grads(Native *b, size_t *bytes);
+double native_loss(const Native *b);
+void *native_symbol(Native *b, const char *what);
+void *native_arena(Native *b);
 
 #endif

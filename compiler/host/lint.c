@@ -1,5 +1,5 @@
 /*
- * check.c - `rnnc check`: libclang validation of generated (embeddable) C.
+ * lint.c - `rnnc check`: libclang validation of generated (embeddable) C.
  *
  * Generated model code must drop into a product as it is: C99, warning-free,
  * no libc beyond libm, no hidden state.  Each file is parsed by libclang with
@@ -20,7 +20,7 @@
  * Violations print like clang's diagnostics: "file:line:col: error: ...".
  */
 #include "alloc.h"
-#include "check.h"
+#include "lint.h"
 
 #include <clang-c/Index.h>
 #include <errno.h>
@@ -429,12 +429,11 @@ static bool check_file(CXIndex index, const char *path, int nargs, const char *c
   return problems == 0;
 }
 
-int check_files(int nfiles, const char *const *paths, int nflags, const char *const *flags,
+int lint_files(int nfiles, const char *const *paths, int nflags, const char *const *flags,
                 FILE *out) {
   static const char *const base[] = {"-xc", "-std=c99", "-Wall", "-Wextra", "-Wpedantic"};
   enum { NBASE = sizeof base / sizeof *base };
-  const char **args = malloc((NBASE + (size_t)nflags) * sizeof *args);
-  if (!args) die("out of memory");
+  const char **args = mem_alloc((NBASE + (size_t)nflags) * sizeof *args, 1, "the clang arguments");
   for (int i = 0; i < NBASE + nflags; i++) args[i] = i < NBASE ? base[i] : flags[i - NBASE];
   CXIndex index = clang_createIndex(0, 0); /* 0: libclang prints no diagnostics itself */
   bool clean = true;

@@ -1,7 +1,8 @@
 /*
- * backend_c.c - `--backend c`: generated code run from rnnc itself.
+ * native.c - `--backend c`: generated code compiled, loaded and run from rnnc
+ * itself.
  *
- * The spec is emitted (emit_c.c) into the cache directory, compiled with the
+ * The spec is built (build.c) into the cache directory, compiled with the
  * system C compiler into a shared object named by a hash of the generated
  * text and the compile command (so an unchanged spec compiles once), and
  * loaded with dlopen.  Its NAME_tool_run entry point (compiled in with
@@ -10,11 +11,11 @@
  * NAME_params_info table the generated code exports, and stores the same
  * results under the same names.
  *
- * Only code that passed `rnnc check` is ever loaded.  backend_c_compile runs
+ * Only code that passed `rnnc check` is ever loaded.  native_compile runs
  * the check on the exact translation unit it compiles (with -DRNNC_TOOL_API)
  * and only then the compiler, writing to a temporary it stamps with a record
  * of the object (a trailer: size and a hash of the bytes before it, which
- * the dynamic loader ignores) and renames into place.  backend_c_load opens
+ * the dynamic loader ignores) and renames into place.  native_load opens
  * the file, checks the record against the bytes, and dlopens that same open
  * file (/proc/self/fd), so what loads is what was compiled after the check:
  * a truncated, corrupt or replaced object has no matching record.  (The
@@ -28,19 +29,17 @@
  * The cache is $RNNC_CACHE_DIR, else $XDG_CACHE_HOME/rnnc, else
  * $HOME/.cache/rnnc, else /tmp/rnnc-cache; the compiler is $CC or cc, with
  * the optimisation flags in $RNNC_CFLAGS or, by default, -O3 -march=native
- * -ffp-contract=fast -fno-math-errno: fused multiply-adds (about 1.5x on the
- * products, rounding differently from the interpreter), the vector width gcc
- * prefers for the machine (512 bits on this Zen 4: fmnist_lstm's train step
- * about 1.3x and its predict 1.4x faster than with 256), and square roots
- * that need not set errno (generated code never reads it), so that the loops
- * of Adam's update vectorize (sqrt is correctly rounded either way; the
- * train step 2% faster).  f64 code
- * asks gcc for 256-bit vectors itself, whatever the flags, because of a gcc
- * bug with shuffles of 8 doubles (emit_c.c, tests/backend/gcc_v8df_shuffle.c).
+ * -ffp-contract=fast -fno-math-errno: fused multiply-adds (faster products,
+ * rounding differently from the interpreter), the vector width gcc prefers
+ * for the machine, and square roots that need not set errno (generated code
+ * never reads it), so that the loops of Adam's update vectorize (sqrt is
+ * correctly rounded either way); bench/README.md has the measurements.  f64
+ * code asks gcc for 256-bit vectors itself, whatever the flags, because of a
+ * gcc bug with shuffles of 8 doubles (emit_c.c, tests/backend/gcc_v8df_shuffle.c).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "alloc.h"
-#include "backend_c.h"
+#include "native.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -55,7 +54,7 @@
 #include <unistd.h>
 
 #include "bind.h"
-#include "check.h"
+#include "lint.h"
 #include "build.h"
 #include "rnnc_tmp.h"
 
@@ -211,9 +210,9 @@ static int run(char *const *argv) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-const char *backend_c_cc(void) { return getenv("CC") && *getenv("CC") ? getenv("CC") : "cc"; }
+const char *native_cc(void) { return getenv("CC") && *getenv("CC") ? getenv("CC") : "cc"; }
 
-const char *backend_c_cflags(void) {
+const char *native_cflags(void) {
   return getenv("RNNC_CFLAGS") ? getenv("RNNC_CFLAGS") : "-O3 -march=native -ffp-contract=fast -fno-math-errno";
 }
 
@@ -223,10 +222,10 @@ enum { NFIXED = sizeof fixed_args / sizeof fixed_args[0] };
 
 /* The C compiler on c, writing the object out. */
 static int run_compiler(const char *c, const char *flags, const char *out, char *err, size_t errlen) {
-  char *argv[MAX_ARGS] = {(char *)backend_c_cc()};
+  char *argv[MAX_ARGS] = {(char *)native_cc()};
   int argc = 1;
   for (int i = 0; i < NFIXED; i++) argv[argc++] = (char *)fixed_args[i];
-  flags = flags ? flags : backend_c_cflags();
+  flags = flags ? flags : native_cflags();
   char *words = mem_alloc(strlen(flags) + 1, 1, "the compiler's flags");
   strcpy(words, flags);
   for (char *w = strtok(words, " \t"); w && argc < MAX_ARGS - 5; w = strtok(NULL, " \t")) argv[argc++] = w;
@@ -237,9 +236,9 @@ static int run_compiler(const char *c, const char *flags, const char *out, char 
   return rc;
 }
 
-int backend_c_compile(const char *c, const char *flags, const char *so, char *err, size_t errlen) {
+int native_compile(const char *c, const char *flags, const char *so, char *err, size_t errlen) {
   const char *tool_api[] = {"-DRNNC_TOOL_API"}; /* what the compiler sees, checked */
-  if (check_files(1, &c, 1, tool_api, stderr))
+  if (lint_files(1, &c, 1, tool_api, stderr))
     return ir_errorf(err, errlen, "%s: the generated code fails `rnnc check` (above), so it is not compiled", c);
   char tmp[4200];
   if (rnnc_tmp_name(tmp, sizeof tmp, so)) return ir_errorf(err, errlen, "%s: the path is too long", so);
@@ -257,12 +256,12 @@ static int ensure_entry(const char *so, const char *c, char *err, size_t errlen)
   int fd = open_verified(so, &why);
   if (fd >= 0) return close(fd), 0;
   if (why != OBJECT_MISSING) fprintf(stderr, "rnnc: note: %s: %s; rebuilding it\n", so, why);
-  return backend_c_compile(c, NULL, so, err, errlen);
+  return native_compile(c, NULL, so, err, errlen);
 }
 
 /* The cache entry's name: a hash of the compile command and the generated text. */
 static void entry_name(const char *dir, const char *h, const char *c, char *so, size_t size) {
-  const char *command[NFIXED + 3] = {CACHE_FORMAT, backend_c_cc(), backend_c_cflags()};
+  const char *command[NFIXED + 3] = {CACHE_FORMAT, native_cc(), native_cflags()};
   for (int i = 0; i < NFIXED; i++) command[3 + i] = fixed_args[i];
   uint64_t key = FNV_BASIS;
   for (int i = 0; i < NFIXED + 3; i++) key = fnv1a(key, command[i], strlen(command[i]) + 1);
@@ -337,7 +336,7 @@ static long params_elems(const Model *m) {
 }
 
 /* dlopen of the object at so only if its record says it is what
- * backend_c_compile wrote, through the very file that was verified. */
+ * native_compile wrote, through the very file that was verified. */
 static void *open_object(const char *so, char *err, size_t errlen) {
   const char *why;
   int fd = open_verified(so, &why);
@@ -374,7 +373,7 @@ static int load_model(Model *m, const char *so, const char *name, char *err, siz
 }
 
 /* A loaded model bound to one graph's buffers. */
-struct BackendC {
+struct Native {
   Model m;
   const Graph *g;
   int fn; /* NAME_tool_run's entry point: 0 predict, 1 grad, 2 step, 3 apply; 4: NAME_tool_stream */
@@ -383,7 +382,7 @@ struct BackendC {
   double loss;
 };
 
-void backend_c_free(BackendC *b) {
+void native_free(Native *b) {
   if (!b) return;
   for (int i = 0; b->in && i < b->g->ninputs; i++) free(b->in[i]);
   for (int i = 0; b->outs && i < b->g->nresults; i++) free(b->outs[i]), free(b->metrics[i]);
@@ -394,21 +393,21 @@ void backend_c_free(BackendC *b) {
 
 /* apply reads its input grad.<param> from the gradient blob, at the
  * parameter's offset (where NAME_grad writes it). */
-static int bind_grad(BackendC *b, const Node *x, const void *value, char *err, size_t errlen) {
+static int bind_grad(Native *b, const Node *x, const void *value, char *err, size_t errlen) {
   const ParamInfo *info = find_param(&b->m, x->attr.name + 5);
   if (!info) return ir_errorf(err, errlen, "generated code has no gradient '%s'", x->attr.name);
   memcpy(b->grads + (size_t)info->offset * b->m.es, value, (size_t)ir_numel(x->shape) * b->m.es);
   return 0;
 }
 
-BackendC *backend_c_load(const char *so, const Graph *g, Goal goal, const StFile *weights, const StFile *inputs,
+Native *native_load(const char *so, const Graph *g, Goal goal, const StFile *weights, const StFile *inputs,
                          char *err, size_t errlen) {
-  BackendC *b = mem_calloc(1, sizeof *b, "a loaded model");
+  Native *b = mem_calloc(1, sizeof *b, "a loaded model");
   Model *m = &b->m;
   b->g = g;
   err[0] = 0;
   if (load_model(m, so, g->cfg.name, err, errlen)) {
-    backend_c_free(b);
+    native_free(b);
     return NULL;
   }
   b->fn = goal == GOAL_PREDICT ? 0 : goal == GOAL_GRAD ? 1 : goal == GOAL_STEP ? 2 : goal == GOAL_APPLY ? 3 : 4;
@@ -448,13 +447,13 @@ BackendC *backend_c_load(const char *so, const Graph *g, Goal goal, const StFile
     for (int i = 0; i < g->ninputs; i++)
       if (!strcmp(g->inputs[i]->attr.name, m->input_names[k])) b->ordered[k] = b->in[i];
   if (rc) {
-    backend_c_free(b);
+    native_free(b);
     return NULL;
   }
   return b;
 }
 
-void backend_c_exec(BackendC *b, uint64_t seed) {
+void native_exec(Native *b, uint64_t seed) {
   Model *m = &b->m;
   if (b->fn == 4 && m->es == 8) m->stream64((const double *)(void *)b->params, b->in, b->outs, b->arena);
   else if (b->fn == 4) m->stream32((const float *)(void *)b->params, b->in, b->outs, b->arena);
@@ -466,7 +465,7 @@ void backend_c_exec(BackendC *b, uint64_t seed) {
                        b->metrics, b->arena, seed);
 }
 
-int backend_c_store(const BackendC *b, StFile *out, char *err, size_t errlen) {
+int native_store(const Native *b, StFile *out, char *err, size_t errlen) {
   const Model *m = &b->m;
   const Graph *g = b->g;
   int no = 0, nm = 0;
@@ -486,12 +485,12 @@ int backend_c_store(const BackendC *b, StFile *out, char *err, size_t errlen) {
   return 0;
 }
 
-int backend_c_build(const PipelineOptions *po, char *so, size_t size, char *err, size_t errlen) {
+int native_build(const PipelineOptions *po, char *so, size_t size, char *err, size_t errlen) {
   err[0] = 0;
   return build_object(po, so, size, err, errlen);
 }
 
-void *backend_c_buffer(BackendC *b, const char *name) {
+void *native_buffer(Native *b, const char *name) {
   const Graph *g = b->g;
   for (int i = 0; i < g->ninputs; i++)
     if (!strcmp(g->inputs[i]->attr.name, name)) return b->in[i];
@@ -503,12 +502,12 @@ void *backend_c_buffer(BackendC *b, const char *name) {
   return NULL;
 }
 
-void *backend_c_params(BackendC *b, size_t *bytes) {
+void *native_params(Native *b, size_t *bytes) {
   *bytes = (size_t)params_elems(&b->m) * b->m.es;
   return b->params;
 }
 
-void *backend_c_grads(BackendC *b, size_t *bytes) {
+void *native_grads(Native *b, size_t *bytes) {
   long end = 0;
   for (int i = 0; i < b->m.nparams; i++) {
     const ParamInfo *p = &b->m.info[i];
@@ -518,21 +517,21 @@ void *backend_c_grads(BackendC *b, size_t *bytes) {
   return b->grads;
 }
 
-double backend_c_loss(const BackendC *b) { return b->loss; }
+double native_loss(const Native *b) { return b->loss; }
 
-void *backend_c_symbol(BackendC *b, const char *what) { return symbol(&b->m, b->g->cfg.name, what); }
+void *native_symbol(Native *b, const char *what) { return symbol(&b->m, b->g->cfg.name, what); }
 
-void *backend_c_arena(BackendC *b) { return b->arena; }
+void *native_arena(Native *b) { return b->arena; }
 
-int backend_c_run(const PipelineOptions *po, const Graph *g, const StFile *weights, const StFile *inputs,
+int native_run(const PipelineOptions *po, const Graph *g, const StFile *weights, const StFile *inputs,
                   uint64_t seed, StFile *out, char *err, size_t errlen) {
   char so[4096];
   err[0] = 0;
   if (build_object(po, so, sizeof so, err, errlen)) return -1;
-  BackendC *b = backend_c_load(so, g, po->goal, weights, inputs, err, errlen);
+  Native *b = native_load(so, g, po->goal, weights, inputs, err, errlen);
   if (!b) return -1;
-  backend_c_exec(b, seed);
-  int rc = backend_c_store(b, out, err, errlen);
-  backend_c_free(b);
+  native_exec(b, seed);
+  int rc = native_store(b, out, err, errlen);
+  native_free(b);
   return rc;
 }

@@ -1,6 +1,6 @@
 /*
- * test_backend_c.c - backend_c_compile compiles only code that passes
- * `rnnc check`, and backend_c_load loads only what backend_c_compile wrote.
+ * test_native.c - native_compile compiles only code that passes
+ * `rnnc check`, and native_load loads only what native_compile wrote.
  *
  * A file calling system() must be refused before the C compiler runs (no
  * object, no temporary); a clean file must compile into an object that
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend_c.h"
+#include "native.h"
 #include "check.h"
 
 /* A failed check says what went wrong and shows the detail (a path, a message). */
@@ -32,8 +32,8 @@ static void path_in(char *buf, size_t size, const char *name) { snprintf(buf, si
 static void load_fails(const char *so, const char *want) {
   char err[1024] = "";
   Graph g = {.cfg = {.name = "m"}};
-  BackendC *b = backend_c_load(so, &g, GOAL_PREDICT, NULL, NULL, err, sizeof err);
-  CHECK_DETAIL(b == NULL, "backend_c_load accepted an object that is no model", so);
+  Native *b = native_load(so, &g, GOAL_PREDICT, NULL, NULL, err, sizeof err);
+  CHECK_DETAIL(b == NULL, "native_load accepted an object that is no model", so);
   CHECK_DETAIL(strstr(err, want) != NULL, want, err);
 }
 
@@ -44,12 +44,12 @@ int main(void) {
   path_in(so, sizeof so, "m.so"), path_in(raw, sizeof raw, "raw.so");
 
   write_text(bad, "#include <stdlib.h>\nint m_run(void) { return system(\"true\"); }\n");
-  CHECK_DETAIL(backend_c_compile(bad, "-O0", so, err, sizeof err) != 0, "a file calling system() compiled", bad);
+  CHECK_DETAIL(native_compile(bad, "-O0", so, err, sizeof err) != 0, "a file calling system() compiled", bad);
   CHECK_DETAIL(strstr(err, "fails `rnnc check`") != NULL, "the error names the check", err);
   CHECK_DETAIL(access(so, F_OK) != 0, "an object was written for code that fails the check", so);
 
   write_text(good, "int m_twice(int x);\nint m_twice(int x) { return 2 * x; }\n");
-  CHECK_DETAIL(backend_c_compile(good, "-O0", so, err, sizeof err) == 0, "a clean file did not compile", err);
+  CHECK_DETAIL(native_compile(good, "-O0", so, err, sizeof err) == 0, "a clean file did not compile", err);
   load_fails(so, "not a model built by this rnnc"); /* loaded: only the symbols are missing */
 
   snprintf(cmd, sizeof cmd, "cc -shared -fPIC -o %s %s", raw, good);
@@ -58,5 +58,5 @@ int main(void) {
 
   CHECK_DETAIL(unlink(bad) == 0 && unlink(good) == 0 && unlink(so) == 0 && unlink(raw) == 0, "files left", dir);
   CHECK_DETAIL(rmdir(dir) == 0, "the directory holds more than the test wrote", dir);
-  return check_done("test_backend_c");
+  return check_done("test_native");
 }
