@@ -34,6 +34,7 @@
 #include "frontend.h"
 
 #include "lua_bounded.h"
+#include "readfile.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -870,32 +871,17 @@ static int raise_syntax_error(lua_State *L) {
   return raise_final(L);
 }
 
-static char *read_whole(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 1 << 14, n = 0;
-  char *buf = malloc(cap);
-  for (size_t k; buf && (k = fread(buf + n, 1, cap - n, f)) > 0;) {
-    n += k;
-    if (n == cap) {
-      char *nb = cap < (64u << 20) ? realloc(buf, cap *= 2) : NULL;
-      if (!nb) free(buf);
-      buf = nb;
-    }
-  }
-  fclose(f);
-  *len = n;
-  return buf;
-}
-
 /* Pushes the chunk of a user file, named "@path" so that positions in it
  * say path:line.  A missing file is an error at the current user line. */
 static void load_file(lua_State *L, const char *path, const char *what) {
-  size_t len = 0;
-  char *src = read_whole(path, &len);
-  if (!src) fe_error(L, "cannot read %s %s", what, path);
-  int rc = luaL_loadbufferx(L, src, len, lua_pushfstring(L, "@%s", path), "t");
-  free(src);
+  FileBytes src = {0};
+  char err[512];
+  if (file_append(&src, path, what, IR_MAX_SPEC_BYTES, err, sizeof err)) {
+    free(src.p);
+    fe_error(L, "cannot read %s %s", what, err);
+  }
+  int rc = luaL_loadbufferx(L, src.p, src.n, lua_pushfstring(L, "@%s", path), "t");
+  free(src.p);
   lua_remove(L, -2);
   if (rc != LUA_OK) raise_syntax_error(L);
 }

@@ -46,6 +46,7 @@ enum {
   IR_MAX_ELEMENTS = 1 << 28,     /* elements of one value: its shape, times the steps when per step */
   IR_MAX_SPEC_NODES = 1 << 18,   /* nodes, layers and results a spec makes (before unrolling) */
   IR_MAX_NAME = 100,             /* characters of a name (model, layer, parameter, input, result) */
+  IR_MAX_SPEC_BYTES = 1 << 24,   /* bytes of a spec file or of a file it requires */
   /* nodes of one graph (ir.c): the unrolled graph grows with the steps, and
    * every pass keeps arrays by node (about 1 GB of compiler memory at the cap) */
   IR_MAX_NODES = 1 << 22,

@@ -55,11 +55,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
+#include "readfile.h"
 #include "rnnc_rand.h"
 
 #define FMNIST_DIR "/usr/share/datasets/fashion-mnist"
@@ -401,51 +400,15 @@ static int sine_load(Load *L, const Graph *g, uint64_t seed) {
 
 /* ---- reading files ---- */
 
-typedef struct {
-  unsigned char *p;
-  size_t n, cap;
-} Buf;
-
-/* Appends the whole file at path to b, and keeps a NUL after its bytes (not
- * counted in b->n), so that strtod on the last line stops inside the buffer.
- * Only a regular file: its size is
- * known (and checked against DATA_MAX_BYTES) before anything is allocated,
- * where a device or a pipe may never end (data_load refuses those up front;
- * this also covers a file swapped for one since).  O_NONBLOCK, so that opening a
- * FIFO to find out what it is does not wait for a writer. */
-static int read_file(Load *L, const char *path, Buf *b) {
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return fail(L, "%s: cannot open: %s", path, strerror(errno));
-  struct stat st;
-  int rc = fstat(fd, &st) ? fail(L, "%s: cannot read: %s", path, strerror(errno))
-           : !S_ISREG(st.st_mode) ? fail(L, "%s: not a regular file", path)
-           : (uint64_t)st.st_size > DATA_MAX_BYTES - b->n
-               ? fail(L, "%s: %lld bytes: more data than rnnc reads (at most %d MB of text or CSV)", path,
-                      (long long)st.st_size, DATA_MAX_BYTES >> 20)
-               : 0;
-  size_t size = rc ? 0 : (size_t)st.st_size;
-  if (rc == 0 && b->n + size + 1 > b->cap) {
-    unsigned char *p = realloc(b->p, b->n + size + 1);
-    if (p) b->p = p, b->cap = b->n + size + 1;
-    else rc = fail(L, "%s: out of memory (%zu bytes)", path, b->n + size + 1);
-  }
-  FILE *fp = fdopen(fd, "rb");
-  if (!fp) {
-    close(fd);
-    return rc ? rc : fail(L, "%s: cannot read: %s", path, strerror(errno));
-  }
-  size_t got = rc == 0 ? fread(b->p + b->n, 1, size, fp) : 0;
-  b->n += got;
-  if (rc == 0) b->p[b->n] = 0;
-  if (rc == 0 && got < size) rc = fail(L, "%s: read error: %s", path, ferror(fp) ? strerror(errno) : "the file shrank");
-  fclose(fp);
-  return rc;
+/* One file whole, or a directory's files appended, as bytes. */
+static int read_file(Load *L, const char *path, FileBytes *b) {
+  return file_append(b, path, "text or CSV data", DATA_MAX_BYTES, L->err, L->errlen);
 }
 
 static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* The directory's regular files (each once), concatenated in name order. */
-static int read_text_dir(Load *L, const char *dir, Buf *b) {
+static int read_text_dir(Load *L, const char *dir, FileBytes *b) {
   DIR *dp = opendir(dir);
   if (!dp) return fail(L, "%s: cannot open: %s", dir, strerror(errno));
   char **names = NULL;
@@ -505,7 +468,7 @@ static int csv_load(Load *L, const Graph *g, int window) {
   snprintf(L->d->source, sizeof L->d->source, "%s", L->src);
   int w = window > 0 ? window : g->cfg.steps;
   if (series_spec(L, "the CSV series", w)) return -1;
-  Buf b = {0};
+  FileBytes b = {0};
   if (read_file(L, L->src, &b)) {
     free(b.p);
     return -1;
@@ -516,8 +479,8 @@ static int csv_load(Load *L, const Graph *g, int window) {
   bool first = true;
   for (size_t at = 0; rc == 0 && at < b.n;) {
     line++;
-    const char *s = (const char *)b.p + at;
-    const unsigned char *nl = memchr(b.p + at, '\n', b.n - at);
+    const char *s = b.p + at;
+    const char *nl = memchr(b.p + at, '\n', b.n - at);
     size_t len = nl ? (size_t)(nl - (b.p + at)) : b.n - at;
     at += len + 1;
     size_t k = 0;
@@ -551,9 +514,9 @@ static int text_spec(Load *L, int steps) { /* steps: the spec's, for the message
 }
 
 /* The vocabulary of data.h for V ids: fills d->vocab, d->nvocab and id[byte]. */
-static void text_vocab(const Buf *b, int V, Dataset *d, int32_t id[256]) {
+static void text_vocab(const FileBytes *b, int V, Dataset *d, int32_t id[256]) {
   long count[256] = {0};
-  for (size_t i = 0; i < b->n; i++) count[b->p[i]]++;
+  for (size_t i = 0; i < b->n; i++) count[(unsigned char)b->p[i]]++;
   int order[256], k = 0; /* present bytes, most frequent first, ties by byte */
   for (int c = 0; c < 256; c++)
     if (count[c]) order[k++] = c;
@@ -582,10 +545,10 @@ static void text_vocab(const Buf *b, int V, Dataset *d, int32_t id[256]) {
 static int text_load(Load *L, const Graph *g, bool dir) {
   snprintf(L->d->source, sizeof L->d->source, "%s", L->src);
   if (text_spec(L, g->cfg.steps)) return -1;
-  Buf b = {0};
+  FileBytes b = {0};
   int rc = dir ? read_text_dir(L, L->src, &b) : read_file(L, L->src, &b);
   if (rc == 0 && b.n == 0) rc = fail(L, "%s: empty text", L->src);
-  const unsigned char *nul = rc == 0 ? memchr(b.p, 0, b.n) : NULL;
+  const char *nul = rc == 0 ? memchr(b.p, 0, b.n) : NULL;
   if (nul) rc = fail(L, "%s: not text: byte %zu is NUL (a binary file?)", L->src, (size_t)(nul - b.p));
   int T = L->xs.dim[0];
   long n = (long)b.n, split = n - lround((double)n * L->test_fraction);
@@ -603,7 +566,7 @@ static int text_load(Load *L, const Graph *g, bool dir) {
     int32_t *y = x ? field_new(L, parts[p], 1, L->y, DT_I32, L->ys, count[p]) : NULL;
     if (!y) rc = -1;
     for (long i = 0; rc == 0 && i < count[p]; i++) {
-      const unsigned char *s = b.p + start[p] + i * T;
+      const unsigned char *s = (const unsigned char *)b.p + start[p] + i * T;
       for (int t = 0; t < T; t++) {
         x[i * T + t] = id[s[t]];
         y[i * T + t] = id[s[t + 1]];

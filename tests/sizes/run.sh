@@ -9,6 +9,9 @@
 #   checkpoint  --resume from a checkpoint whose steps, batch or threads were
 #               edited: 2^40 steps names the metadata and its range; 1000000
 #               steps (in range) stops at the graph's limit, at the spec
+#   spec_files  a spec, or a file it requires, that is a FIFO (no writer ever
+#               comes), a directory, an endless device or larger than
+#               IR_MAX_SPEC_BYTES: named, with what it is, at once
 #   oom         an input larger than the address space rnnc is given
 #               (ulimit -v): out of memory with the size and the tensor
 set -u
@@ -79,6 +82,22 @@ checkpoint)
   edited "$tmp/ck.safetensors" steps 1000000 "$tmp/steps.safetensors"
   expect 1 "$sine: error: unrolling" \
     "$rnnc" train $sine --data sine --epochs 2 --resume "$tmp/steps.safetensors" -o "$tmp/out.safetensors"
+  ;;
+spec_files)
+  mkfifo "$tmp/pipe.lua" "$tmp/pipe_cell.lua"
+  mkdir "$tmp/dir_cell.lua"
+  ln -s /dev/zero "$tmp/zero_cell.lua"
+  head -c 16777217 /dev/zero | tr '\0' ' ' >"$tmp/big_cell.lua"
+  expect 1 "$tmp/pipe.lua: error: cannot read the spec $tmp/pipe.lua: not a regular file but a pipe" \
+    "$rnnc" ir "$tmp/pipe.lua"
+  for cell in pipe_cell:pipe dir_cell:directory zero_cell:device; do
+    printf 'model{batch = 1, steps = 1}\nrequire "%s"\n' "${cell%%:*}" >"$tmp/${cell%%:*}_spec.lua"
+    expect 1 "$tmp/${cell%%:*}_spec.lua:2: error: cannot read the module file $tmp/${cell%%:*}.lua: not a regular file but a" \
+      "$rnnc" ir "$tmp/${cell%%:*}_spec.lua"
+  done
+  printf 'model{batch = 1, steps = 1}\nrequire "big_cell"\n' >"$tmp/big_spec.lua"
+  expect 1 "$tmp/big_spec.lua:2: error: cannot read the module file $tmp/big_cell.lua: 16777217 bytes, more than rnnc reads as the module file (16777216 bytes in all)" \
+    "$rnnc" ir "$tmp/big_spec.lua"
   ;;
 oom)
   # 600 MB of address space: rnnc and its libraries fit, the 537 MB input does not
