@@ -841,9 +841,22 @@ static int core_error(lua_State *L) { return fe_error(L, "%s", luaL_checkstring(
 
 /* ---- the sandbox ---- */
 
+/* print(...) to stderr, as Lua's print does, but a control character other
+ * than newline and tab shows as \ddd: a spec must not drive the terminal
+ * (escape sequences can retitle a window, move the cursor, hide text). */
 static int lib_print(lua_State *L) {
   int n = lua_gettop(L);
-  for (int i = 1; i <= n; i++) fprintf(stderr, "%s%s", i > 1 ? "\t" : "", luaL_tolstring(L, i, NULL));
+  for (int i = 1; i <= n; i++) {
+    size_t len;
+    const char *s = luaL_tolstring(L, i, &len);
+    if (i > 1) fputc('\t', stderr);
+    for (size_t k = 0; k < len; k++) {
+      unsigned char c = (unsigned char)s[k];
+      if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) fprintf(stderr, "\\%03d", c);
+      else fputc(c, stderr);
+    }
+    lua_pop(L, 1);
+  }
   fputc('\n', stderr);
   return 0;
 }

@@ -20,4 +20,4 @@ fi
 if [ "$first" != "$expected" ]; then
   printf 'FAIL: %s\n  expected: %s\n  got:      %s\n' "$spec" "$expected" "$first"; exit 1
 fi
-echo "ok: $first"
+printf 'ok: %s\n' "$first"
