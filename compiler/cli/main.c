@@ -55,9 +55,9 @@ typedef struct {
 } Command;
 
 static int fail(const char *fmt, const char *arg) {
-  fprintf(stderr, "rnnc: error: ");
-  fprintf(stderr, fmt, arg);
-  fputc('\n', stderr);
+  char msg[1024];
+  snprintf(msg, sizeof msg, fmt, arg);
+  ir_report("%s\n", msg);
   return 1;
 }
 
@@ -109,7 +109,7 @@ static int refuse_nonfinite(const Args *a, Goal goal, const StFile *w, const StF
              goal == GOAL_GRAD ? "the computation overflows; smaller inputs or weights?"
                                : "lower the learning rate, or set clip_norm in model{}");
   const char *command = goal == GOAL_GRAD ? "grad" : goal == GOAL_STEP ? "step" : "apply";
-  fprintf(stderr, "rnnc: error: %s: %s; %s not written (%s)\n", command,
+  ir_report("%s: %s; %s not written (%s)\n", command,
           bind_nonfinite_str(bad, result, sizeof result), a->out, cause);
   return 1;
 }
@@ -349,7 +349,7 @@ static ToolOptions train_options(const Args *a) {
 
 static int check_window(const Args *a) {
   if (a->window && a->steps && a->window != a->steps) {
-    fprintf(stderr, "rnnc: error: --window %d and --steps %d differ: they are one setting (the values of a window, "
+    ir_report("--window %d and --steps %d differ: they are one setting (the values of a window, "
                     "the model's steps)\n", a->window, a->steps);
     return 1;
   }
@@ -453,7 +453,7 @@ static int parse_int(const char *opt, const char *s, long lo, long hi, long *out
   errno = 0;
   long v = strtol(s, &end, 10);
   if (errno || *end || end == s || v < lo || v > hi) {
-    fprintf(stderr, "rnnc: error: %s expects an integer in [%ld, %ld], got '%s'\n", opt, lo, hi, s);
+    ir_report("%s expects an integer in [%ld, %ld], got '%s'\n", opt, lo, hi, s);
     return 1;
   }
   *out = v;
@@ -543,7 +543,7 @@ static int parse_args(const Command *c, int argc, char **argv, Args *a) {
       a->cflags[a->ncflags++] = s;
       if (n == 2) a->cflags[a->ncflags++] = argv[++i];
     } else if (!listed(c->options, s) && !(strcmp(s, "--spec-timeout") == 0 && c->run != cmd_show && c->run != cmd_check)) {
-      fprintf(stderr, "rnnc: error: %s does not take option '%s'\nusage: %s\n", c->name, s, c->usage);
+      ir_report("%s does not take option '%s'\nusage: %s\n", c->name, s, c->usage);
       return 1;
     } else if (!strcmp(s, "--json")) {
       a->json = true;
@@ -568,7 +568,7 @@ static int parse_args(const Command *c, int argc, char **argv, Args *a) {
       {"--weights", a->weights}, {"--inputs", a->inputs}, {"-o", a->out}};
   for (int k = 0; k < 3; k++)
     if (listed(c->required, given[k].name) && !given[k].value) {
-      fprintf(stderr, "rnnc: error: %s needs %s\nusage: %s\n", c->name, given[k].name, c->usage);
+      ir_report("%s needs %s\nusage: %s\n", c->name, given[k].name, c->usage);
       return 1;
     }
   return 0;
@@ -592,7 +592,7 @@ int main(int argc, char **argv) {
     free(a.cflags);
     return rc;
   }
-  fprintf(stderr, "rnnc: error: unknown command '%s'\n", argv[1]);
+  ir_report("unknown command '%s'\n", argv[1]);
   usage(stderr);
   return 1;
 }

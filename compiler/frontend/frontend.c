@@ -841,20 +841,16 @@ static int core_error(lua_State *L) { return fe_error(L, "%s", luaL_checkstring(
 
 /* ---- the sandbox ---- */
 
-/* print(...) to stderr, as Lua's print does, but a control character other
- * than newline and tab shows as \ddd: a spec must not drive the terminal
- * (escape sequences can retitle a window, move the cursor, hide text). */
+/* print(...) to stderr, as Lua's print does, through ir_show: a spec must
+ * not drive the terminal (escape sequences can retitle a window, move the
+ * cursor, hide text). */
 static int lib_print(lua_State *L) {
   int n = lua_gettop(L);
   for (int i = 1; i <= n; i++) {
     size_t len;
     const char *s = luaL_tolstring(L, i, &len);
     if (i > 1) fputc('\t', stderr);
-    for (size_t k = 0; k < len; k++) {
-      unsigned char c = (unsigned char)s[k];
-      if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) fprintf(stderr, "\\%03d", c);
-      else fputc(c, stderr);
-    }
+    ir_show(stderr, s, len);
     lua_pop(L, 1);
   }
   fputc('\n', stderr);
@@ -1014,10 +1010,12 @@ Graph *fe_load(const char *path, const FeOptions *o) {
     if (fe.out_of_memory || rc == LUA_ERRMEM)
       fprintf(stderr, "%s: error: the spec used more than %d MB of memory (the limit)\n", path,
               FE_MEMORY_LIMIT >> 20);
-    else if (fe.limit_msg[0])
-      fprintf(stderr, "%s\n", fe.limit_msg);
-    else
-      fprintf(stderr, "%s\n", lua_isstring(L, -1) ? lua_tostring(L, -1) : "error in the spec");
+    else {
+      size_t len = 0;
+      const char *msg = fe.limit_msg[0] ? fe.limit_msg : lua_isstring(L, -1) ? lua_tolstring(L, -1, &len) : "error in the spec";
+      ir_show(stderr, msg, len ? len : strlen(msg));
+      fputc('\n', stderr);
+    }
     lua_close(L);
     ir_graph_free(fe.g);
     return NULL;

@@ -29,9 +29,14 @@
 static const double GC_STEP = 1e-5;
 
 static void gc_error(SrcLoc loc, const char *fmt, const char *arg) {
-  if (loc.file) fprintf(stderr, "%s:%d: error: ", loc.file, loc.line);
-  else fprintf(stderr, "rnnc: error: ");
-  fprintf(stderr, fmt, arg);
+  char msg[1024];
+  snprintf(msg, sizeof msg, fmt, arg);
+  if (!loc.file) {
+    ir_report("%s\n", msg);
+    return;
+  }
+  fprintf(stderr, "%s:%d: error: ", loc.file, loc.line);
+  ir_show(stderr, msg, strlen(msg));
   fputc('\n', stderr);
 }
 

@@ -307,6 +307,12 @@ int ir_errorf(char *err, size_t errlen, const char *fmt, ...) {
   return -1;
 }
 
+static void show_formatted(const char *fmt, va_list ap) {
+  char msg[4096];
+  int n = vsnprintf(msg, sizeof msg, fmt, ap);
+  ir_show(stderr, msg, n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+}
+
 _Noreturn void ir_user_error(SrcLoc loc, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -316,10 +322,27 @@ _Noreturn void ir_user_error(SrcLoc loc, const char *fmt, ...) {
     fprintf(stderr, "%s: error: ", loc.file);
   else
     fprintf(stderr, "rnnc: error: ");
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  show_formatted(fmt, ap);
   va_end(ap);
+  fputc('\n', stderr);
   exit(1);
+}
+
+void ir_report(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("rnnc: error: ", stderr);
+  show_formatted(fmt, ap);
+  va_end(ap);
+}
+
+void ir_show(void *file, const char *s, size_t len) {
+  FILE *f = file;
+  for (size_t k = 0; k < len; k++) {
+    unsigned char c = (unsigned char)s[k];
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) fprintf(f, "\\%03d", c);
+    else fputc(c, f);
+  }
 }
 
 /* ---- printing ---- */

@@ -273,6 +273,13 @@ int ir_errorf(char *err, size_t errlen, const char *fmt, ...) IR_PRINTF(3, 4);
 /* User errors after the spec has run: "spec.lua:12: error: msg" (or
  * "spec.lua: error: msg" for line 0: about the spec as a whole), exit(1). */
 _Noreturn void ir_user_error(SrcLoc loc, const char *fmt, ...) IR_PRINTF(2, 3);
+/* Writes the len bytes of s to file (a FILE*) with every control character
+ * but newline and tab shown as \ddd: text that came from a spec or a file
+ * (its error(), its print, a name in a message) cannot drive a terminal. */
+void ir_show(void *file, const char *s, size_t len);
+/* "rnnc: error: " and the formatted message through ir_show, to stderr; the
+ * format supplies its own newline.  For errors a command returns from. */
+void ir_report(const char *fmt, ...) IR_PRINTF(1, 2);
 
 /* ---- printing (ir.c) ---- */
 

@@ -43,7 +43,7 @@ static double now(void) {
 }
 
 static int fail(const char *what, const char *msg) {
-  fprintf(stderr, "rnnc: error: %s%s%s\n", what, *msg ? ": " : "", msg);
+  ir_report("%s%s%s\n", what, *msg ? ": " : "", msg);
   return 1;
 }
 

@@ -247,7 +247,7 @@ void eval_print_confusion(const EvalMetrics *m, const unsigned char *vocab, int 
 /* ---- rnnc eval ---- */
 
 static int fail(const char *msg) {
-  fprintf(stderr, "rnnc: error: %s\n", msg);
+  ir_report("%s\n", msg);
   return 1;
 }
 
@@ -289,7 +289,7 @@ int eval_run(const ToolOptions *o) {
     goto done;
   }
   if (nvocab && (nvocab != d.nvocab || memcmp(vocab, d.vocab, (size_t)nvocab))) {
-    fprintf(stderr, "rnnc: error: %s: the vocabulary of the data differs from the one %s was trained with\n", data,
+    ir_report("%s: the vocabulary of the data differs from the one %s was trained with\n", data,
             o->weights);
     goto done;
   }
@@ -300,7 +300,7 @@ int eval_run(const ToolOptions *o) {
   }
   long n = o->limit > 0 && o->limit < d.test.n ? o->limit : d.test.n;
   if (n == 0) {
-    fprintf(stderr, "rnnc: error: %s: the test split is empty\n", d.source);
+    ir_report("%s: the test split is empty\n", d.source);
     goto done;
   }
   if (eval_split(b, tm.pred, &d.test, n, &m, err, sizeof err)) {

@@ -37,7 +37,7 @@ int tool_model_build(const char *spec, FeOptions fe, int want, ToolModel *m) {
   double t0 = progress_now();
   if (native_build(&po, m->so, sizeof m->so, err, sizeof err)) {
     tool_model_free(m);
-    if (err[0]) fprintf(stderr, "rnnc: error: %s\n", err);
+    if (err[0]) ir_report("%s\n", err);
     return 1;
   }
   m->compile_s = progress_now() - t0;

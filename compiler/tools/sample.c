@@ -30,7 +30,7 @@ typedef void (*StepFn)(const void *params, void *state, int reset, void *const *
                        void *arena);
 
 static int fail(const char *msg) {
-  fprintf(stderr, "rnnc: error: %s\n", msg);
+  ir_report("%s\n", msg);
   return 1;
 }
 
@@ -110,7 +110,7 @@ int sample_run(const ToolOptions *o) {
     goto done;
   }
   if (nvocab == 0) {
-    fprintf(stderr, "rnnc: error: %s has no vocabulary (data.vocab): sample reads it from a checkpoint of "
+    ir_report("%s has no vocabulary (data.vocab): sample reads it from a checkpoint of "
                     "rnnc train on a text\n", o->weights);
     goto done;
   }
@@ -127,7 +127,7 @@ int sample_run(const ToolOptions *o) {
   void *step_sym = native_symbol(b, "tool_step");
   const long *state_bytes = native_symbol(b, "tool_state_bytes");
   if (!step_sym || !state_bytes) {
-    fprintf(stderr, "rnnc: error: %s: the generated code has no %s_tool_step\n", tm.so, tm.pred->cfg.name);
+    ir_report("%s: the generated code has no %s_tool_step\n", tm.so, tm.pred->cfg.name);
     goto done;
   }
   StepFn step;

@@ -61,7 +61,7 @@
 #define STREAM_DROPOUT 0x64726f706f7574u /* "dropout" */
 
 static int fail(const char *msg) {
-  fprintf(stderr, "rnnc: error: %s\n", msg);
+  ir_report("%s\n", msg);
   return 1;
 }
 
@@ -275,7 +275,7 @@ static int shard_batch(Run *r, FeOptions *fe) {
     ir_graph_free(g);
   }
   if (B % n) {
-    fprintf(stderr, "rnnc: error: --threads %d does not divide the batch of %d into shards of one size (a --batch "
+    ir_report("--threads %d does not divide the batch of %d into shards of one size (a --batch "
                     "that is a multiple of %d will)\n", n, B, n);
     return 1;
   }
@@ -289,7 +289,7 @@ static int writable_dir(const char *path) {
   char dir[4096];
   snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
   if (!access(dir, W_OK)) return 0;
-  fprintf(stderr, "rnnc: error: %s: cannot write in %s: %s\n", path, dir, strerror(errno));
+  ir_report("%s: cannot write in %s: %s\n", path, dir, strerror(errno));
   return 1;
 }
 
@@ -354,12 +354,12 @@ static int setup(Run *r, StFile *w) {
   bool recorded = data == r->ck.data; /* a checkpoint from elsewhere may name any path: say which */
   if (recorded) fprintf(stderr, "rnnc: data: %s (from the checkpoint)\n", data);
   if (data_load(data, r->tm.fwd, &dopt, &r->d, err, sizeof err)) {
-    if (recorded) fprintf(stderr, "rnnc: error: %s (the data %s names; --data DATA trains on other data)\n", err, o->resume);
+    if (recorded) ir_report("%s (the data %s names; --data DATA trains on other data)\n", err, o->resume);
     return recorded ? 1 : fail(err);
   }
   r->have_data = true;
   if (resumed && r->ck.nvocab && (r->ck.nvocab != r->d.nvocab || memcmp(r->ck.vocab, r->d.vocab, (size_t)r->d.nvocab))) {
-    fprintf(stderr, "rnnc: error: %s: the vocabulary of the data differs from the one %s was trained with\n", data,
+    ir_report("%s: the vocabulary of the data differs from the one %s was trained with\n", data,
             o->resume);
     return 1;
   }
@@ -376,12 +376,12 @@ static int setup(Run *r, StFile *w) {
   r->ntest = limit > 0 && limit < r->d.test.n ? limit : r->d.test.n;
   r->nbatches = r->ntrain / r->batch;
   if (r->nbatches == 0) {
-    fprintf(stderr, "rnnc: error: %s: %ld training examples, fewer than one batch of %d (--batch)\n", r->d.source,
+    ir_report("%s: %ld training examples, fewer than one batch of %d (--batch)\n", r->d.source,
             r->ntrain, r->batch);
     return 1;
   }
   if (r->ntest == 0) {
-    fprintf(stderr, "rnnc: error: %s: the test split is empty\n", r->d.source);
+    ir_report("%s: the test split is empty\n", r->d.source);
     return 1;
   }
   if (r->ck.batch_done > r->nbatches) return fail("the checkpoint's batch index is past the end of its epoch");
@@ -523,7 +523,7 @@ static bool batch_nonfinite(const Run *r) {
 static int stop_nonfinite(const Run *r, const Progress *p, long b, const char *what) {
   if (p->tty) printf("\n");
   int e = r->ck.epoch;
-  fprintf(stderr, "rnnc: error: epoch %d, batch %ld: %s; stopped (hint: %s)", e + 1, b + 1, what,
+  ir_report("epoch %d, batch %ld: %s; stopped (hint: %s)", e + 1, b + 1, what,
           batch_nonfinite(r) ? "the batch's data holds NaN or inf: values beyond the range of the model's dtype?"
                              : "lower the learning rate with --lr, or set clip_norm in model{}");
   if (e > 0) fprintf(stderr, "; %s holds epoch %d", r->o->out, e);

@@ -17,7 +17,7 @@ expect_fail() {
   status=$?
   first=$(printf '%s\n' "$err" | head -n 1)
   case "$first" in
-    "$want"*) [ "$status" -eq "$want_status" ] && { echo "ok: $first"; return; } ;;
+    "$want"*) [ "$status" -eq "$want_status" ] && { printf 'ok: %s\n' "$first"; return; } ;;
   esac
   printf 'FAIL: %s\n  status %s (want %s)\n  got:  %s\n  want: %s...\n' "$*" "$status" "$want_status" "$first" "$want"
   failures=$((failures + 1))
@@ -92,6 +92,12 @@ printf '\020\000\000\000\000\000\000\000{"a": not json}' >"$tmp/badjson.st"
 expect_fail 1 "rnnc: error: $tmp/badjson.st: " -- "$rnnc" grad $spec $small --weights "$tmp/badjson.st" --inputs "$tmp/x.st" -o "$tmp/out.st"
 "$rnnc" init specs/lstm_dropout.lua $small -o "$tmp/other.st" 2>/dev/null
 expect_fail 1 "rnnc: error: $tmp/other.st: tensor 'rnn1.weight_ih' is missing (the file has 'lstm1.weight_ih'" -- "$rnnc" grad $spec $small --weights "$tmp/other.st" --inputs "$tmp/x.st" -o "$tmp/out.st"
+# a name from a file is shown, control characters as \ddd: a file cannot drive the terminal
+/usr/bin/python3 -c 'import json, struct, sys
+h = json.dumps({"\x1b]0;owned\x07": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode()
+open(sys.argv[1], "wb").write(struct.pack("<Q", len(h)) + h + bytes(4))' "$tmp/escape.st"
+expect_fail 1 "rnnc: error: $tmp/escape.st: tensor 'rnn1.weight_ih' is missing (the file has '\\027]0;owned\\007'" -- "$rnnc" grad $spec $small --weights "$tmp/escape.st" --inputs "$tmp/x.st" -o "$tmp/out.st"
+expect_fail 1 "rnnc: error: unknown command 'a\\027[2Jb'" -- "$rnnc" "$(printf 'a\033[2Jb')"
 "$rnnc" init $spec --batch 4 --steps 3 -o "$tmp/w5.st" 2>/dev/null
 expect_fail 1 "rnnc: error: $tmp/x.st: tensor 'x' has shape [4, 3, 1], but the model needs [4, 5, 1]" -- "$rnnc" grad $spec --batch 4 --steps 5 --weights "$tmp/w5.st" --inputs "$tmp/x.st" -o "$tmp/out.st"
 if [ "$(cat "$tmp/out.st")" = precious ]; then echo "ok: failed runs left the output file alone"; else
