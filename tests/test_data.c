@@ -599,6 +599,16 @@ static void test_hostile(void) {
   CHECK(mkfifo(fifo.s, 0600) == 0, "mkfifo %s", fifo.s);
   expect_error(fifo.s, series_graph(4), NULL, fifo.s, "not a dataset but a device, a pipe or a socket", NULL);
 
+  /* an IDX file that is a FIFO: refused at once, not read until a writer comes */
+  Path fm = tmp_path("fm_fifo");
+  CHECK(mkdir(fm.s, 0700) == 0, "mkdir %s", fm.s);
+  write_part(fm.s, "train", 0, idx_ok(NTRAIN), "wb", "");
+  write_part(fm.s, "t10k", 1, idx_ok(NTEST), "wb", "");
+  char labels[500];
+  snprintf(labels, sizeof labels, "%s/train-labels-idx1-ubyte", fm.s);
+  CHECK(unlink(labels) == 0 && mkfifo(labels, 0600) == 0, "mkfifo %s", labels);
+  expect_error(fm.s, fm_graph(SIDE, SIDE, 10), NULL, labels, "not a regular file but a pipe", NULL);
+
   Path bin = tmp_path("binary");
   static const char text_with_nul[] = "abc\0defghijklmnopqrstuvwxyz";
   FILE *fp = fopen(bin.s, "wb");

@@ -49,7 +49,7 @@ static int append_open(FileBytes *b, int fd, const char *path, size_t size, char
   return e ? -1 : 0;
 }
 
-int file_append(FileBytes *b, const char *path, const char *what, size_t max, char *err, size_t errlen) {
+int file_open_regular(const char *path, long long *size, char *err, size_t errlen) {
   /* O_NONBLOCK: opening a FIFO to find out what it is must not wait for a writer */
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
@@ -57,16 +57,27 @@ int file_append(FileBytes *b, const char *path, const char *what, size_t max, ch
     return -1;
   }
   struct stat st;
-  int rc = -1;
   if (fstat(fd, &st) != 0)
     snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
   else if (!S_ISREG(st.st_mode))
     snprintf(err, errlen, "%s: not a regular file but %s", path, kind_of(st.st_mode));
-  else if ((uint64_t)st.st_size > max - (b->n < max ? b->n : max))
-    snprintf(err, errlen, "%s: %lld bytes, more than rnnc reads as %s (%zu bytes in all)", path, (long long)st.st_size,
-             what, max);
+  else {
+    *size = (long long)st.st_size;
+    return fd;
+  }
+  close(fd);
+  return -1;
+}
+
+int file_append(FileBytes *b, const char *path, const char *what, size_t max, char *err, size_t errlen) {
+  long long size = 0;
+  int fd = file_open_regular(path, &size, err, errlen);
+  if (fd < 0) return -1;
+  int rc = -1;
+  if ((unsigned long long)size > max - (b->n < max ? b->n : max))
+    snprintf(err, errlen, "%s: %lld bytes, more than rnnc reads as %s (%zu bytes in all)", path, size, what, max);
   else
-    rc = append_open(b, fd, path, (size_t)st.st_size, err, errlen);
+    rc = append_open(b, fd, path, (size_t)size, err, errlen);
   close(fd);
   return rc;
 }

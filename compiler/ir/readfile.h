@@ -20,6 +20,10 @@ typedef struct {
   size_t n, cap;
 } FileBytes;
 
+/* Opens path for reading if it is a regular file (without blocking on a
+ * FIFO): its descriptor, with *size set, or -1 with "PATH: reason" in err. */
+int file_open_regular(const char *path, long long *size, char *err, size_t errlen);
+
 /* Appends the regular file at path to b, keeping a NUL after the bytes (so
  * that strtod or a tokenizer on the last line stops inside the buffer).
  * `what` names the file ("the spec", "text or CSV data") in the message

@@ -56,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "readfile.h"
@@ -177,22 +178,25 @@ static uint32_t be32(const unsigned char *p) {
 }
 
 static gzFile gz_open(Load *L, const char *path) {
-  errno = 0;
-  gzFile f = gzopen(path, "rb");
+  long long size;
+  int fd = file_open_regular(path, &size, L->err, L->errlen);
+  if (fd < 0) return NULL;
+  gzFile f = gzdopen(fd, "rb");
   if (!f) {
-    fail(L, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
+    close(fd);
+    fail(L, "%s: cannot open: out of memory", path);
     return NULL;
   }
   gzbuffer(f, 1 << 18);
   return f;
 }
 
-/* A zlib error: its message without the path zlib puts in front. */
+/* A zlib error: its message without the "<fd:N>: " zlib puts in front of a
+ * file it did not open itself. */
 static int gz_fail(Load *L, gzFile f, const char *path) {
   int code = 0;
-  const char *msg = gzerror(f, &code);
-  size_t n = strlen(path);
-  if (strncmp(msg, path, n) == 0 && strncmp(msg + n, ": ", 2) == 0) msg += n + 2;
+  const char *msg = gzerror(f, &code), *colon = strstr(msg, ">: ");
+  if (strncmp(msg, "<fd:", 4) == 0 && colon) msg = colon + 3;
   if (code == Z_ERRNO) return fail(L, "%s: read error: %s", path, strerror(errno));
   return fail(L, "%s: corrupt gzip data: %s", path, msg);
 }
