@@ -24,7 +24,7 @@ import re
 import sys
 
 FILE_CALLS = re.compile(r"\b(fopen|freopen|open|openat|opendir|mkdir|rename|remove|unlink|st_read|st_write|"
-                        r"gzopen|dlopen)\s*\(")
+                        r"gzopen|dlopen|file_open_regular|file_append)\s*\(")
 
 
 def layer_links(cmake_text):

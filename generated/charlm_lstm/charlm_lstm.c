@@ -156,7 +156,7 @@ static inline double rnnc_dropout_scale(uint64_t seed, uint64_t stream, uint64_t
 #include <math.h>
 #include <stdint.h>
 
-/* The kinds, in the order of InitKind (compiler/ir.h). */
+/* The kinds, in the order of InitKind (compiler/ir/ir.h). */
 enum { RNNC_INIT_ZEROS, RNNC_INIT_CONST, RNNC_INIT_UNIFORM, RNNC_INIT_NORMAL, RNNC_INIT_ORTHOGONAL, RNNC_INIT_GLOROT };
 
 typedef struct {

@@ -1,5 +1,5 @@
 -- nn.lua - the rnnc spec language, built on the C primitives in `core`
--- (compiler/frontend.c).  It is loaded before every spec and defines the
+-- (compiler/frontend/frontend.c).  It is loaded before every spec and defines the
 -- globals a spec uses:
 --
 --   settings   model{...}, optimizer(Adam{...} or SGD{...})
@@ -11,9 +11,9 @@
 --              and + - * / and unary - on tensors (numbers become constants)
 --   time       state(initial) and s:next(value) for recurrences; last, time_sum,
 --              time_mean, time_stack to leave the time loop
---   layers     SimpleRNN, LSTM, GRU, Dense, Dropout, Embedding, and layer() to
---              write new ones (see LSTM below: every built-in layer is written
---              with the same tools a user has)
+--   layers     SimpleRNN, LSTM, GRU, Dense, Dropout, Embedding, OneHot, Normalize,
+--              and layer() to write new ones (see LSTM below: every built-in
+--              layer is written with the same tools a user has)
 --   training   loss(value), output(name, value), metric(name, value),
 --              cross_entropy, mse, accuracy
 --
