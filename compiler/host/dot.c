@@ -15,8 +15,7 @@
 
 static void node_label(FILE *f, const Node *n) {
   fprintf(f, "%s", ir_ops[n->op].name);
-  if (n->attr.name) fprintf(f, " '%s'", n->attr.name);
-  if (n->op == OP_CONST) fprintf(f, " %g", n->attr.value);
+  ir_print_attrs(n, f); /* names are in their character sets: nothing to quote */
   fprintf(f, "\\n[");
   for (int k = 0; k < n->shape.rank; k++) fprintf(f, "%s%d", k ? "," : "", n->shape.dim[k]);
   fprintf(f, "]%s", n->seq ? " per step" : "");

@@ -378,7 +378,8 @@ static void print_attr(FILE *f, const Attr *a, const char *label, const char *fi
   }
 }
 
-static void print_attrs(FILE *f, const Node *n) {
+void ir_print_attrs(const Node *n, void *file) {
+  FILE *f = file;
   for (const char *s = ir_ops[n->op].attrs; *s; s += strspn(s, " ")) {
     char item[32], *eq;
     size_t len = strcspn(s, " ");
@@ -411,7 +412,7 @@ void ir_print(const Graph *g, void *file) {
     fprintf(f, "%%%d = %s(", n->id, ir_ops[n->op].name);
     for (int k = 0; k < n->nin; k++) fprintf(f, "%s%%%d", k ? ", " : "", n->in[k]->id);
     fprintf(f, ")");
-    print_attrs(f, n);
+    ir_print_attrs(n, f);
     if (n->back) fprintf(f, " back=%%%d", n->back->id);
     fprintf(f, " [");
     for (int k = 0; k < n->shape.rank; k++) fprintf(f, "%s%d", k ? ", " : "", n->shape.dim[k]);

@@ -290,5 +290,8 @@ void ir_json_string(void *file, const char *s);
 /* One line per node: "%12 = matmul(%3, %11) tb [64, 512] f32  spec.lua:9".
  * The same text format is used by `--dump-after` and the IR tests. */
 void ir_print(const Graph *g, void *file /* FILE* */);
+/* The attributes of n as the IR text shows them (ops.def's attrs column),
+ * each after a space: " 'lstm1.weight_ih'", " axis=1 start=0 len=4". */
+void ir_print_attrs(const Node *n, void *file /* FILE* */);
 
 #endif
