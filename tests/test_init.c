@@ -160,14 +160,15 @@ static void test_f32(void) {
   free(d);
 }
 
-/* Sample inputs: deterministic, N(0, 1) floats, ids inside [0, max) (or [0, 2)). */
+/* Sample inputs: deterministic, N(0, 1) floats, ids inside [0, max), else
+ * inside the range their consumer reads (a one_hot's depth), else [0, 2). */
 static void test_inputs(void) {
   enum { N = 20000 };
   g->cfg.dtype = DT_F64;
   Node *x = ir_input(g, "x", ir_shape(2, 100, 200), DT_F64);
   double *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b), mean, var;
-  init_input(x, SEED, a);
-  init_input(x, SEED, b);
+  init_input(g, x, SEED, a);
+  init_input(g, x, SEED, b);
   CHECK(same(a, b, N), "sample inputs are not deterministic");
   moments(a, N, &mean, &var);
   CHECK(fabs(mean) < 0.05 && fabs(var - 1) < 0.05, "input N(0,1): mean %g var %g", mean, var);
@@ -175,18 +176,23 @@ static void test_inputs(void) {
 
   Node *ids = ir_input(g, "ids", ir_shape(1, 1000), DT_I32),
        *bits = ir_input(g, "b", ir_shape(1, 1000), DT_I32);
+  Node *tokens = ir_input(g, "tokens", ir_shape(1, 1000), DT_I32);
   ids->attr.max = 7;
-  int32_t v[1000], w[1000];
-  int seen[7] = {0}, ones = 0;
-  init_input(ids, SEED, v);
-  init_input(bits, SEED, w);
+  ir_node(g, OP_ONE_HOT, 1, &tokens, &(Attr){.len = 5});
+  int32_t v[1000], w[1000], t[1000];
+  int seen[7] = {0}, ones = 0, most = 0;
+  init_input(g, ids, SEED, v);
+  init_input(g, bits, SEED, w);
+  init_input(g, tokens, SEED, t);
   for (int i = 0; i < 1000; i++) {
     CHECK(v[i] >= 0 && v[i] < 7, "id %d = %d is outside [0, 7)", i, v[i]);
     CHECK(w[i] == 0 || w[i] == 1, "unbounded id %d = %d is outside [0, 2)", i, w[i]);
-    seen[v[i]]++, ones += w[i];
+    CHECK(t[i] >= 0 && t[i] < 5, "one_hot(5)'s id %d = %d is outside [0, 5)", i, t[i]);
+    seen[v[i]]++, ones += w[i], most = t[i] > most ? t[i] : most;
   }
   for (int k = 0; k < 7; k++) CHECK(seen[k] > 100, "id %d drawn %d times of 1000", k, seen[k]);
   CHECK(ones > 400 && ones < 600, "%d ones of 1000", ones);
+  CHECK(most == 4, "one_hot(5)'s ids reach %d, not 4", most);
 }
 
 int main(void) {

@@ -185,7 +185,7 @@ static int cmd_inputs(const Args *a) {
   for (int i = 0; i < g->ninputs; i++) {
     const Node *in = g->inputs[i];
     void *buf = leaf_buffer(in);
-    init_input(in, a->seed, buf);
+    init_input(g, in, a->seed, buf);
     bind_store(&x, in->attr.name, in, buf);
     free(buf);
   }

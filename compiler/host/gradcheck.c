@@ -23,8 +23,6 @@
 
 #include "init.h"
 #include "interp.h"
-#include "rnnc_rand.h"
-#include "rnnc_init.h"
 
 static const double GC_STEP = 1e-5;
 
@@ -40,37 +38,6 @@ static void gc_error(SrcLoc loc, const char *fmt, const char *arg) {
   fputc('\n', stderr);
 }
 
-/* A random stream per input name: the name's init stream (FNV-1a), moved
- * apart from the parameters' streams. */
-static uint64_t gc_stream(const char *name) {
-  return rnnc_mix64(rnnc_init_stream(name) ^ 0x6772616463686b00u); /* "gradchk" */
-}
-
-/* Exclusive bound of an id input: its declared max, else the smallest range
- * its consumers accept (1 if none checks a range: any id is valid there). */
-static int gc_id_bound(const Graph *g, const Node *x) {
-  if (x->attr.max > 0) return x->attr.max;
-  int bound = 0;
-  for (int i = 0; i < g->nnodes; i++) {
-    int r = ir_id_range(g->nodes[i], x);
-    if (r > 0 && (bound == 0 || r < bound)) bound = r;
-  }
-  return bound > 0 ? bound : 1;
-}
-
-/* Inputs: floats N(0, 1) (Box-Muller on uniforms 2i, 2i+1), ids uniform in [0, bound). */
-static void gc_fill_input(const Graph *g, Interp *it, const Node *x, uint64_t seed) {
-  uint64_t s = gc_stream(x->attr.name);
-  void *buf = interp_leaf(it, x);
-  int bound = x->dtype == DT_I32 ? gc_id_bound(g, x) : 0;
-  for (long i = 0; i < ir_numel(x->shape); i++) {
-    double u = 1 - rnnc_uniform(seed, s, 2 * (uint64_t)i);
-    double v = rnnc_uniform(seed, s, 2 * (uint64_t)i + 1);
-    if (x->dtype == DT_I32) ((int32_t *)buf)[i] = (int32_t)(v * bound);
-    else ((double *)buf)[i] = sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
-  }
-}
-
 static int gc_fill(const Graph *g, Interp *it, uint64_t seed) {
   for (int i = 0; i < g->nparams; i++) {
     const Node *p = g->params[i];
@@ -80,7 +47,7 @@ static int gc_fill(const Graph *g, Interp *it, uint64_t seed) {
       return -1;
     }
   }
-  for (int i = 0; i < g->ninputs; i++) gc_fill_input(g, it, g->inputs[i], seed);
+  for (int i = 0; i < g->ninputs; i++) init_input(g, g->inputs[i], seed, interp_leaf(it, g->inputs[i]));
   return 0;
 }
 

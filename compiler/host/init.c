@@ -50,7 +50,18 @@ int init_param(const Node *p, uint64_t seed, void *buf) {
   return rc;
 }
 
-void init_input(const Node *x, uint64_t seed, void *buf) {
+/* Exclusive bound of the ids of input x (init.h). */
+static int id_bound(const Graph *g, const Node *x) {
+  if (x->attr.max > 0) return x->attr.max;
+  int bound = 0;
+  for (int i = 0; i < g->nnodes; i++) {
+    int r = ir_id_range(g->nodes[i], x);
+    if (r > 0 && (bound == 0 || r < bound)) bound = r;
+  }
+  return bound > 0 ? bound : 2;
+}
+
+void init_input(const Graph *g, const Node *x, uint64_t seed, void *buf) {
   RnncRng r = {seed, rnnc_init_stream(x->attr.name)};
   long n = ir_numel(x->shape);
   if (ir_is_float(x->dtype)) {
@@ -60,7 +71,7 @@ void init_input(const Node *x, uint64_t seed, void *buf) {
     free(v);
     return;
   }
-  int bound = x->attr.max > 0 ? x->attr.max : 2;
+  int bound = id_bound(g, x);
   for (long i = 0; i < n; i++)
     ((int32_t *)buf)[i] = (int32_t)(rnnc_uniform(r.seed, r.stream, (uint64_t)i) * bound);
 }

@@ -17,9 +17,11 @@
  * initialiser does not apply to p's shape (e.g. orthogonal on a vector). */
 int init_param(const Node *p, uint64_t seed, void *buf);
 
-/* Writes random values for INPUT x (in x's dtype) to buf, for trying a model
- * and for tests: floats N(0, 1), integer ids uniform in [0, attr.max) (or
- * [0, 2) without a bound). */
-void init_input(const Node *x, uint64_t seed, void *buf);
+/* Writes random values for INPUT x of graph g (in x's dtype) to buf, for
+ * trying a model, for benchmarks and for finite differences: floats N(0, 1),
+ * integer ids uniform in [0, bound), the bound being x's declared maximum,
+ * else the smallest range x's consumers accept (one_hot's depth, a gather's
+ * rows), else 2. */
+void init_input(const Graph *g, const Node *x, uint64_t seed, void *buf);
 
 #endif

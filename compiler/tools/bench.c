@@ -110,7 +110,7 @@ static void random_data(const Row *rows, int nrows, uint64_t seed, StFile *w, St
       StFile *f = i < g->nparams ? w : x;
       if (st_find(f, n->attr.name)) continue;
       void *buf = mem_calloc((size_t)ir_numel(n->shape), ir_dtype_size(n->dtype), "an input buffer");
-      if (i >= g->nparams) init_input(n, seed, buf);
+      if (i >= g->nparams) init_input(g, n, seed, buf);
       else if (init_param(n, seed, buf)) die("cannot initialise '%s'", n->attr.name);
       bind_store(f, n->attr.name, n, buf);
       free(buf);
