@@ -1,5 +1,5 @@
 /*
- * fuzz_blob.c - libFuzzer target: the NAME_load that codegen/emit_c.c
+ * fuzz_blob.c - libFuzzer target: the NAME_load that codegen/params.c
  * (emit_blob) generates, for fuzz_tiny.lua built at build time by `rnnc
  * build` and compiled into this harness with the same instrumentation.
  *

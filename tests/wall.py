@@ -9,8 +9,10 @@ compiler/ and runtime/, then fails with one line per broken rule:
   - a file includes a header of a layer its own layer does not link (directly
     or through the layers it links): a pass including interp.h, say;
   - the layers' link graph has a cycle;
-  - two modules (x.c with x.h) include each other, directly or around a
-    longer cycle, anywhere in the tree;
+  - two modules (x.c with x.h, and x_internal.h: what the files that
+    implement x share) include each other, directly or around a longer
+    cycle, anywhere in the tree;
+  - a file outside x's folder includes x_internal.h;
   - code generation (codegen/) opens, reads or writes a file.
 
 The compiler's include paths already refuse most broken walls; this test also
@@ -74,9 +76,11 @@ def find_cycle(graph):
 
 
 def module_of(path):
-    """x.c and x.h are module x; any other file (ops.def) is a module of its own."""
+    """x.c, x.h and x_internal.h are module x; any other file (ops.def) is a module of its own."""
     stem, ext = os.path.splitext(os.path.basename(path))
-    return stem if ext in (".c", ".h") else os.path.basename(path)
+    if ext not in (".c", ".h"):
+        return os.path.basename(path)
+    return stem[:-len("_internal")] if stem.endswith("_internal") else stem
 
 
 def sources(src):
@@ -115,6 +119,8 @@ def main():
                 continue  # generated at build time (none is included today) or a test's own
             if where not in allowed:
                 errors.append(f"{rel}: includes {header} of layer {where}, which {layer} does not link")
+            elif header.endswith("_internal.h") and where != layer:
+                errors.append(f"{rel}: includes {header}, private to layer {where}")
             target = module_of(header)
             if target != module:
                 modules.setdefault(module, set()).add(target)

@@ -1,6 +1,6 @@
 /*
  * emit.h - what the per-op C emitters (emit_ops.c, bound by ops.def) share
- * with the driver (emit_c.c).
+ * with the code that calls them (kernels.c); emit.c defines the helpers.
  *
  * Each op has one emitter, emit_ID(e, n, arg), with one of two jobs:
  *   - fusable ops (F_FUSABLE in ops.def): print the C expression of one
@@ -17,16 +17,8 @@
 
 #include <stdarg.h>
 
+#include "buf.h"
 #include "plan.h"
-
-/* A growable string. */
-typedef struct {
-  char *s;
-  size_t len, cap;
-} Buf;
-
-void buf_printf(Buf *b, const char *fmt, ...) IR_PRINTF(2, 3);
-void buf_free(Buf *b);
 
 /* The name of a loop variable, "i0". */
 typedef char LoopVar[16];
@@ -59,5 +51,7 @@ void emit_close_loops(Emit *e, int rank);
 const char *emit_index(const Emit *e, const Node *x, LoopVar *vars, char buf[static 160]);
 /* Element strides of x as its kernel argument sees it. */
 void emit_strides(const Emit *e, const Node *x, long stride[static IR_MAXDIM]);
+/* Prints s as "[64, 512]". */
+void emit_shape(Buf *b, Shape s);
 
 #endif

@@ -14,7 +14,7 @@
  * join (a view of the join that its item writes; see plan.c).
  *
  * plan.c builds the items and views; memplan.c places arena buffers by
- * liveness over the item order; emit_c.c writes the code.
+ * liveness over the item order; entry.c and kernels.c write the code.
  */
 #ifndef RNNC_PLAN_H
 #define RNNC_PLAN_H

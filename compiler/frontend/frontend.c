@@ -56,7 +56,7 @@ static const long long FE_INSTRUCTION_LIMIT = 100000000;
 
 static double fe_timeout = FE_DEFAULT_TIMEOUT; /* seconds; fe_set_timeout */
 
-/* Names the streaming step gives its carried state (stream.c, emit_c.c):
+/* Names the streaming step gives its carried state (stream.c, codegen/entry.c):
  * inputs "state<k>", outputs "next_state<k>"; a spec's names may not start so. */
 #define STATE_PREFIX "state"
 #define NEXT_STATE_PREFIX "next_state"

@@ -269,7 +269,7 @@ typedef struct {
 } CompileRow;
 
 /* Lines and kernels of generated C: a kernel is a definition that opens a
- * line with "static void k<digit>" (emit_c.c names them kN_ops). */
+ * line with "static void k<digit>" (codegen/kernels.c names them kN_ops). */
 static void count_code(const char *path, CompileRow *row) {
   FILE *f = fopen(path, "r");
   char line[256];

@@ -1,5 +1,5 @@
 /*
- * gcc_v8df_shuffle.c - the gcc bug behind f64 code's 256-bit vectors (emit_c.c).
+ * gcc_v8df_shuffle.c - the gcc bug behind f64 code's 256-bit vectors (codegen/preamble.c).
  *
  *   gcc -O2 -mavx512f -Wno-psabi gcc_v8df_shuffle.c -o v8df && ./v8df
  *

@@ -1,7 +1,7 @@
 -- gcc 12.2 with 512-bit AVX-512 vectors computed wrong f64 gradients for this spec (random
 -- seed 8 reduced): the vectorizer broadcast the two row sums of a [2, 4] product with a shuffle
 -- of 8 doubles that gcc emits as the lane-local vpermilpd (tests/backend/gcc_v8df_shuffle.c).
--- Generated f64 code asks gcc for 256-bit vectors since (emit_c.c); random.regress.v8df_shuffle.512
+-- Generated f64 code asks gcc for 256-bit vectors since (preamble.c); random.regress.v8df_shuffle.512
 -- runs it with -mprefer-vector-width=512.
 model{name = "h", batch = 2, steps = 3}
 local x = sequence("x", 2)

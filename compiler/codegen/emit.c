@@ -1,0 +1,84 @@
+/*
+ * emit.c - the helpers of emit.h: C types and literals of the model's float
+ * type, libm names, and the indented lines, loop nests and element offsets
+ * that kernel bodies are made of.  The per-op emitters (emit_ops.c) and the
+ * kernels around them (kernels.c) print through these, so that every kernel
+ * spells a literal, a loop or an index the same way.
+ */
+#include "emit.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *emit_ctype(DType dt) { return dt == DT_F64 ? "double" : dt == DT_F32 ? "float" : "int32_t"; }
+
+/* Always into buf, which callers may use instead of the result.  Infinities
+ * and NaN (a -inf mask, a folded log(0)) are math.h's constants: 1.0 / 0.0
+ * would draw warnings; a negative one is parenthesised, so that a minus
+ * before it never makes "--". */
+const char *emit_literal(const Emit *e, double v, char buf[static 40]) {
+  bool f32 = e->real == DT_F32;
+  if (isnan(v)) return strcpy(buf, "NAN");
+  if (isinf(v)) {
+    snprintf(buf, 40, v > 0 ? "%s" : "(-%s)", f32 ? "HUGE_VALF" : "HUGE_VAL");
+    return buf;
+  }
+  int n = snprintf(buf, 40, f32 ? "%.9g" : "%.17g", f32 ? (double)(float)v : v);
+  if (!strpbrk(buf, ".e")) n += snprintf(buf + n, (size_t)(40 - n), ".0");
+  if (f32) snprintf(buf + n, (size_t)(40 - n), "f");
+  return buf;
+}
+
+/* f32 exp and tanh are rnnc_math.h's, which vectorize (see there). */
+const char *emit_math(const Emit *e, const char *name, char buf[static 16]) {
+  bool own = e->real == DT_F32 && (!strcmp(name, "exp") || !strcmp(name, "tanh"));
+  snprintf(buf, 16, "%s%s%s", own ? "rnnc_" : "", name, e->real == DT_F32 ? "f" : "");
+  return buf;
+}
+
+void emit_line(Emit *e, const char *fmt, ...) {
+  char line[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  buf_printf(e->out, "%*s%s\n", e->indent, "", line);
+}
+
+void emit_loops(Emit *e, Shape s, const char *prefix, LoopVar *vars) {
+  for (int i = 0; i < s.rank; i++) {
+    snprintf(vars[i], sizeof vars[i], "%.4s%d", prefix, i);
+    emit_line(e, "for (long %s = 0; %s < %d; %s++)%s", vars[i], vars[i], s.dim[i], vars[i],
+              i + 1 == s.rank ? " {" : "");
+    e->indent += 2;
+  }
+}
+
+void emit_close_loops(Emit *e, int rank) {
+  e->indent -= 2 * rank;
+  if (rank) emit_line(e, "}");
+}
+
+void emit_strides(const Emit *e, const Node *x, long stride[static IR_MAXDIM]) {
+  long off;
+  plan_base(e->plan, x, &off, stride);
+}
+
+const char *emit_index(const Emit *e, const Node *x, LoopVar *vars, char buf[static 160]) {
+  long st[IR_MAXDIM];
+  emit_strides(e, x, st);
+  int k = 0;
+  for (int i = 0; i < x->shape.rank; i++)
+    if (st[i] && x->shape.dim[i] > 1)
+      k += snprintf(buf + k, (size_t)(160 - k), "%s%s * %ld", k ? " + " : "", vars[i], st[i]);
+  if (!k) snprintf(buf, 160, "0");
+  return buf;
+}
+
+void emit_shape(Buf *b, Shape s) {
+  buf_printf(b, "[");
+  for (int i = 0; i < s.rank; i++) buf_printf(b, "%s%d", i ? ", " : "", s.dim[i]);
+  buf_printf(b, "]");
+}

@@ -1,0 +1,298 @@
+/*
+ * kernels.c - the calls an entry point makes, and the kernels they call.
+ *
+ * Every item of a plan (plan.h) becomes one call of a static kernel function
+ * whose shapes and strides are constants: a node's kernel prints its body
+ * through the op's emitter (emit_ops.c); a fused loop is one loop nest over
+ * the members' common shape, each member a local of one element, the stored
+ * ones written out.  Kernels are keyed by their full text, so the T copies of
+ * a step's loop or product share one function: the code of a step appears
+ * once, and the compiler's work grows with T only by the calls.
+ */
+#include "emit_c_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+
+enum { PTR_CHARS = 320 /* a kernel argument, with a parameter name */ };
+
+/* ---- kernels, shared by their text ---- */
+
+static const char *kernel_intern(Kernels *k, const char *params, const char *body, const char *hint,
+                                 const char *comment) {
+  Buf key = {0};
+  buf_printf(&key, "(%s) {\n%s}", params, body);
+  for (int i = 0; i < k->n; i++)
+    if (!strcmp(k->keys[i], key.s)) {
+      buf_free(&key);
+      return k->names[i];
+    }
+  if (k->n == k->cap) {
+    k->cap = k->cap ? 2 * k->cap : 64;
+    k->keys = mem_realloc(k->keys, (size_t)k->cap, sizeof *k->keys, "the kernels of the generated C");
+    k->names = mem_realloc(k->names, (size_t)k->cap, sizeof *k->names, "the kernels of the generated C");
+  }
+  Buf name = {0};
+  buf_printf(&name, "k%d_%s", k->n, hint);
+  k->keys[k->n] = key.s;
+  k->names[k->n++] = name.s;
+  buf_printf(&k->defs, "/* %s */\nstatic void %s%s\n\n", comment, name.s, key.s);
+  return name.s;
+}
+
+void kernels_free(Kernels *k) {
+  for (int i = 0; i < k->n; i++) free(k->keys[i]), free(k->names[i]);
+  free(k->keys);
+  free(k->names);
+  buf_free(&k->defs);
+}
+
+/* ---- the calls ---- */
+
+/* The pointer a kernel gets for node x: its base's storage plus the view's
+ * offset; a parameter says its name.  apply's inputs are the gradients, in
+ * grads (`in` in its parts) at their parameters' offsets. */
+static const char *pointer(const Fn *f, const Node *x, char buf[static PTR_CHARS]) {
+  long off, st[IR_MAXDIM];
+  const Node *b = plan_base(f->e.plan, x, &off, st);
+  const Loc *l = &f->e.plan->loc[b->id];
+  const char *T = emit_ctype(b->dtype);
+  switch (l->kind) {
+  case LOC_PARAM: snprintf(buf, PTR_CHARS, "P + %ld /* %s */", l->offset + off, b->attr.name); break;
+  case LOC_INPUT:
+    if (f->kind == FN_APPLY)
+      snprintf(buf, PTR_CHARS, "in + %ld /* %s */", plan_param_offset(f->layout, b->attr.name + 5) + off, b->attr.name);
+    else snprintf(buf, PTR_CHARS, "in->%s + %ld", b->attr.name, off);
+    break;
+  case LOC_ARENA: snprintf(buf, PTR_CHARS, "(%s *)(A + %ld) + %ld", T, l->offset, off); break;
+  default: die("node %%%d (%s) has no storage", b->id, ir_ops[b->op].name);
+  }
+  return buf;
+}
+
+/* "matmul [64, 512] (specs/fmnist_lstm.lua:12)": n's op, its shape and the
+ * spec line that made it. */
+static void describe(Buf *b, const Node *n) {
+  buf_printf(b, "%s ", ir_ops[n->op].name);
+  emit_shape(b, n->shape);
+  if (n->loc.file) {
+    buf_printf(b, " (");
+    buf_comment_text(b, n->loc.file);
+    buf_printf(b, ":%d)", n->loc.line);
+  }
+}
+
+static void add_call(Fn *f, const char *name, const Buf *args) {
+  buf_printf(&f->calls, "  %s(%s);\n", name, buf_str(args));
+}
+
+static void kernel_item(Fn *f, const Node *n) {
+  Buf params = {0}, body = {0}, args = {0}, comment = {0};
+  int nargs = n->nin + 1;
+  char(*names)[12] = mem_alloc((size_t)nargs, sizeof *names, "the arguments of a kernel"), ptr[PTR_CHARS];
+  const char **arg = mem_calloc((size_t)nargs, sizeof *arg, "the arguments of a kernel");
+  for (int k = 0; k < nargs; k++) {
+    const Node *x = k < n->nin ? n->in[k] : n;
+    snprintf(names[k], sizeof names[k], k < n->nin ? "a%d" : "out", k);
+    arg[k] = names[k];
+    buf_printf(&params, "%s%s%s *restrict %s", k ? ", " : "", k < n->nin ? "const " : "", emit_ctype(x->dtype),
+               names[k]);
+    buf_printf(&args, "%s%s", k ? ", " : "", pointer(f, x, ptr));
+  }
+  Emit e = f->e;
+  e.out = &body;
+  e.indent = 2;
+  emit_op(&e, n, arg);
+  describe(&comment, n);
+  add_call(f, kernel_intern(f->kernels, params.s, body.s, ir_ops[n->op].name, comment.s), &args);
+  buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment);
+  free(names);
+  free(arg);
+}
+
+/* ---- fused loops ---- */
+
+typedef struct {
+  const Node *node;
+  long stride[IR_MAXDIM]; /* over the loop's shape; 0 along broadcast axes */
+  char name[16];
+} Operand;
+
+/* x's strides over loop shape s (x broadcasts to s, aligned right). */
+static void strides_over(const Fn *f, const Node *x, Shape s, long *out) {
+  long st[IR_MAXDIM];
+  emit_strides(&f->e, x, st);
+  ir_broadcast_strides(x->shape, st, s, out);
+}
+
+/* Merges neighbouring axes that every operand walks contiguously (or not at
+ * all), so that a plain loop covers them: the common cases end as one loop
+ * (same shapes, scalars) or two (a bias row). */
+static Shape merge_axes(Shape s, Operand *ops, int nops) {
+  for (int i = s.rank - 2; i >= 0; i--) {
+    bool ok = true;
+    for (int k = 0; k < nops && ok; k++) ok = ops[k].stride[i] == ops[k].stride[i + 1] * s.dim[i + 1];
+    if (!ok) continue;
+    s.dim[i] *= s.dim[i + 1];
+    for (int k = 0; k < nops; k++) {
+      ops[k].stride[i] = ops[k].stride[i + 1];
+      for (int j = i + 1; j + 1 < s.rank; j++) ops[k].stride[j] = ops[k].stride[j + 1];
+    }
+    for (int j = i + 1; j + 1 < s.rank; j++) s.dim[j] = s.dim[j + 1];
+    s.rank--;
+  }
+  return s;
+}
+
+static const char *operand_index(const Operand *op, Shape s, char buf[static 160]) {
+  int k = 0;
+  for (int i = 0; i < s.rank; i++)
+    if (op->stride[i] && s.dim[i] > 1)
+      k += snprintf(buf + k, (size_t)(160 - k), "%si%d * %ld", k ? " + " : "", i, op->stride[i]);
+  if (!k) snprintf(buf, 160, "0");
+  return buf;
+}
+
+static int member_index(const Item *it, const Node *x) {
+  for (int m = 0; m < it->nmembers; m++)
+    if (it->members[m] == x) return m;
+  return -1;
+}
+
+static void loop_item(Fn *f, const Item *it) {
+  Shape s = it->members[0]->shape;
+  int cap = it->nmembers, nops = 0, nin = 0, nmask = 0;
+  for (int m = 0; m < it->nmembers; m++) cap += it->members[m]->nin;
+  Operand *ops = mem_alloc((size_t)cap, sizeof *ops, "the operands of a fused loop");
+  /* inputs: every operand read from memory */
+  for (int m = 0; m < it->nmembers; m++)
+    for (int k = 0; k < it->members[m]->nin; k++) {
+      const Node *x = it->members[m]->in[k];
+      if (member_index(it, x) >= 0 || x->op == OP_CONST || (ir_ops[it->members[m]->op].flags & F_RANDOM)) continue;
+      int seen = 0;
+      while (seen < nops && ops[seen].node != x) seen++;
+      if (seen < nops) continue;
+      ops[nops].node = x;
+      strides_over(f, x, s, ops[nops].stride);
+      snprintf(ops[nops].name, sizeof ops[nops].name, "a%d", nops);
+      nops++;
+    }
+  nin = nops;
+  for (int m = 0; m < it->nmembers; m++) {
+    const Node *x = it->members[m];
+    if (!f->e.plan->loc[x->id].stored) continue;
+    ops[nops].node = x;
+    strides_over(f, x, s, ops[nops].stride);
+    snprintf(ops[nops].name, sizeof ops[nops].name, "out%d", nops - nin);
+    nops++;
+  }
+  s = merge_axes(s, ops, nops);
+
+  Buf params = {0}, body = {0}, args = {0}, comment = {0};
+  char ptr[PTR_CHARS], ix[160];
+  for (int k = 0; k < nops; k++) {
+    buf_printf(&params, "%s%s%s *restrict %s", k ? ", " : "", k < nin ? "const " : "", emit_ctype(ops[k].node->dtype),
+               ops[k].name);
+    buf_printf(&args, "%s%s", k ? ", " : "", pointer(f, ops[k].node, ptr));
+  }
+  for (int m = 0; m < it->nmembers; m++) /* one seed, one stream per mask */
+    if (ir_ops[it->members[m]->op].flags & F_RANDOM) {
+      buf_printf(&params, "%s%suint64_t stream%d", nops || nmask ? ", " : "", nmask ? "" : "uint64_t seed, ", nmask);
+      buf_printf(&args, "%s%s%ldu", nops || nmask ? ", " : "", nmask ? "" : "seed, ", it->members[m]->attr.stream);
+      nmask++;
+    }
+  Emit e = f->e;
+  e.out = &body;
+  e.indent = 2;
+  LoopVar vars[IR_MAXDIM];
+  emit_loops(&e, s, "i", vars);
+  Operand lin = {.node = NULL};
+  ir_contiguous_strides(s, lin.stride);
+  const char *T = emit_ctype(e.real);
+  nmask = 0;
+  for (int m = 0; m < it->nmembers; m++) {
+    const Node *x = it->members[m];
+    char(*exprs)[200] = mem_alloc((size_t)x->nin + 1, sizeof *exprs, "the expressions of a fused loop"), streamname[24];
+    const char **arg = mem_alloc((size_t)x->nin + 3, sizeof *arg, "the expressions of a fused loop");
+    for (int k = 0; k < x->nin; k++) {
+      const Node *in = x->in[k];
+      int mi = member_index(it, in);
+      if (mi >= 0) snprintf(exprs[k], sizeof exprs[k], "t%d", mi);
+      else if (in->op == OP_CONST) emit_literal(&e, in->attr.value, exprs[k]);
+      else {
+        int o = 0;
+        while (ops[o].node != in) o++;
+        snprintf(exprs[k], sizeof exprs[k], "%s[%s]", ops[o].name, operand_index(&ops[o], s, ix));
+      }
+      arg[k] = exprs[k];
+    }
+    if (ir_ops[x->op].flags & F_RANDOM) {
+      snprintf(streamname, sizeof streamname, "stream%d", nmask++);
+      arg[1] = operand_index(&lin, s, ix);
+      arg[2] = streamname;
+    }
+    Buf expr = {0};
+    e.out = &expr;
+    emit_op(&e, x, arg);
+    e.out = &body;
+    emit_line(&e, "const %s t%d = %s;", T, m, expr.s);
+    buf_free(&expr);
+    free(exprs);
+    free(arg);
+  }
+  for (int k = nin; k < nops; k++)
+    emit_line(&e, "%s[%s] = t%d;", ops[k].name, operand_index(&ops[k], s, ix), member_index(it, ops[k].node));
+  emit_close_loops(&e, s.rank);
+
+  Buf hint = {0};
+  buf_printf(&comment, "fused:");
+  for (int m = 0; m < it->nmembers; m++) {
+    const char *op = ir_ops[it->members[m]->op].name;
+    buf_printf(&comment, " %s", op);
+    if (m < 3) buf_printf(&hint, "%s%s", m ? "_" : "", op);
+  }
+  buf_printf(&comment, " over ");
+  describe(&comment, it->members[it->nmembers - 1]);
+  add_call(f, kernel_intern(f->kernels, params.s ? params.s : "void", body.s, hint.s, comment.s), &args);
+  buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment), buf_free(&hint);
+  free(ops);
+}
+
+void emit_item(Fn *f, const Item *it) {
+  if (it->node) kernel_item(f, it->node);
+  else loop_item(f, it);
+}
+
+/* ---- results, copied to the caller's buffers ---- */
+
+void emit_copy_out(Fn *f, const Node *x, const char *dest) {
+  Buf params = {0}, body = {0}, args = {0};
+  Emit e = f->e;
+  e.out = &body;
+  e.indent = 2;
+  LoopVar vars[IR_MAXDIM];
+  char ix[160], lit[40], ptr[PTR_CHARS];
+  const char *T = emit_ctype(x->dtype);
+  emit_loops(&e, x->shape, "i", vars);
+  Operand o = {.node = x};
+  ir_contiguous_strides(x->shape, o.stride);
+  if (x->op == OP_CONST) {
+    buf_printf(&params, "%s *restrict out", T);
+    emit_line(&e, "out[%s] = %s;", operand_index(&o, x->shape, ix), emit_literal(&e, x->attr.value, lit));
+  } else {
+    char from[160];
+    buf_printf(&params, "const %s *restrict a0, %s *restrict out", T, T);
+    buf_printf(&args, "%s, ", pointer(f, x, ptr));
+    emit_line(&e, "out[%s] = a0[%s];", operand_index(&o, x->shape, ix), emit_index(&e, x, vars, from));
+  }
+  emit_close_loops(&e, x->shape.rank);
+  buf_printf(&args, "%s", dest);
+  Buf comment = {0};
+  buf_printf(&comment, "copy out ");
+  describe(&comment, x);
+  add_call(f, kernel_intern(f->kernels, params.s, body.s, "copy", comment.s), &args);
+  buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment);
+}

@@ -1,0 +1,125 @@
+/*
+ * params.c - the functions of NAME.c that set or move the parameters as a
+ * whole: NAME_init (every parameter as `rnnc init --seed` sets it, computed
+ * by runtime/rnnc_init.h, which NAME.c carries), NAME_store / NAME_load (the
+ * params array in a blob whose header names this model's layout, so that a
+ * blob of another model is refused) and NAME_weights (trained parameters
+ * compiled in, for an inference product that reads no files).
+ */
+#include "emit_c_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#define RNNC_INIT_SIZES /* rnnc_init_scratch: NAME_init's arena */
+#include "rnnc_rand.h"
+#include "rnnc_init.h" /* after rnnc_rand.h */
+
+/* ---- initial values ---- */
+
+/* NAME_init: every parameter as `rnnc init --seed` sets it, optimizer state
+ * zero.  Values are computed in double in the arena, then stored. */
+void emit_init(Model *md, const Graph *g) {
+  const char *NAME = md->NAME;
+  long bytes = 0;
+  Buf *c = &md->source;
+  buf_printf(&md->header, "void %s_init(%s *params, uint64_t seed, void *arena);\n", md->name, md->T);
+  buf_printf(c, "void %s_init(%s *params, uint64_t seed, void *arena) {\n", md->name, md->T);
+  buf_printf(c, "  static const struct {\n    const char *name;\n    int kind;\n    double a, b;\n    int rank;\n"
+                "    int shape[4];\n    long offset;\n  } p[%s_NPARAMS] = {\n", NAME);
+  for (int i = 0; i < md->layout->n; i++) {
+    const Node *x = NULL;
+    for (int k = 0; k < g->nparams; k++)
+      if (!strcmp(g->params[k]->attr.name, md->layout->names[i])) x = g->params[k];
+    const Init *in = &x->attr.init;
+    buf_printf(c, "      {\"%s\", %d, %.17g, %.17g, %d, {", x->attr.name, (int)in->kind, in->a, in->b, x->shape.rank);
+    for (int k = 0; k < 4; k++) buf_printf(c, "%s%d", k ? ", " : "", k < x->shape.rank ? x->shape.dim[k] : 0);
+    buf_printf(c, "}, %ld},\n", md->layout->offset[i]);
+    long scratch = (ir_numel(x->shape) + rnnc_init_scratch((int)in->kind, x->shape.rank, x->shape.dim)) *
+                   (long)sizeof(double);
+    if (scratch > bytes) bytes = scratch;
+  }
+  buf_printf(c, "  };\n  double *v = arena;\n  for (int i = 0; i < %s_NPARAMS; i++) {\n    long n = 1;\n"
+                "    for (int k = 0; k < p[i].rank; k++) n *= p[i].shape[k];\n"
+                "    (void)rnnc_init_values(p[i].kind, p[i].a, p[i].b, p[i].rank, p[i].shape, p[i].name, seed, v, v + n);\n"
+                "    for (long k = 0; k < n; k++) params[p[i].offset + k] = (%s)v[k];\n  }\n}\n\n", NAME, md->T);
+  md->init_arena = bytes;
+}
+
+/* ---- parameter blobs ---- */
+
+/* A hash of what a blob must match: element type, names, shapes, offsets. */
+static uint64_t layout_hash(const Model *md, const Graph *g) {
+  uint64_t h = 1469598103934665603u ^ ir_dtype_size(md->real);
+  for (int i = 0; i < md->layout->n; i++) {
+    for (const char *c = md->layout->names[i]; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211u;
+    const Node *p = NULL;
+    for (int k = 0; k < g->nparams; k++)
+      if (!strcmp(g->params[k]->attr.name, md->layout->names[i])) p = g->params[k];
+    for (int k = 0; k < p->shape.rank; k++) h = (h ^ (uint64_t)p->shape.dim[k]) * 1099511628211u;
+    h = (h ^ (uint64_t)md->layout->offset[i]) * 1099511628211u;
+  }
+  return h;
+}
+
+/* NAME_store / NAME_load: params behind a 32-byte header (magic, layout
+ * hash, element count, element size; little-endian), byte by byte so the
+ * blob needs no alignment. */
+void emit_blob(Model *md, const Graph *g) {
+  const char *NAME = md->NAME, *N = md->name, *T = md->T;
+  uint64_t fields[3] = {layout_hash(md, g), (uint64_t)md->layout->total, ir_dtype_size(md->real)};
+  buf_printf(&md->header, "\n/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,\n"
+                          " * then params): store writes one, load refuses any other model's.  0, or -1. */\n"
+                          "#define %s_BLOB_BYTES (32 + %s_PARAMS_BYTES)\n"
+                          "int %s_store(const %s *params, void *blob, size_t size);\n"
+                          "int %s_load(%s *params, const void *blob, size_t size);\n", NAME, NAME, N, T, N, T);
+  Buf *c = &md->source;
+  buf_printf(c, "static const unsigned char %s_blob_header[32] = {'R', 'N', 'N', 'C', 'P', 'A', 'R', '1'", N);
+  for (int f = 0; f < 3; f++)
+    for (int b = 0; b < 8; b++) buf_printf(c, ", %u", (unsigned)((fields[f] >> (8 * b)) & 0xff));
+  buf_printf(c, "};\n\n");
+  buf_printf(c, "int %s_store(const %s *params, void *blob, size_t size) {\n"
+                "  unsigned char *out = blob;\n  const unsigned char *from = (const unsigned char *)params;\n"
+                "  if (size < %s_BLOB_BYTES) return -1;\n"
+                "  for (long i = 0; i < 32; i++) out[i] = %s_blob_header[i];\n"
+                "  for (long i = 0; i < %s_PARAMS_BYTES; i++) out[32 + i] = from[i];\n  return 0;\n}\n\n",
+             N, T, NAME, N, NAME);
+  buf_printf(c, "int %s_load(%s *params, const void *blob, size_t size) {\n"
+                "  const unsigned char *in = blob;\n  unsigned char *to = (unsigned char *)params;\n"
+                "  if (size != %s_BLOB_BYTES) return -1;\n"
+                "  for (long i = 0; i < 32; i++)\n    if (in[i] != %s_blob_header[i]) return -1;\n"
+                "  for (long i = 0; i < %s_PARAMS_BYTES; i++) to[i] = in[32 + i];\n  return 0;\n}\n\n",
+             N, T, NAME, N, NAME);
+}
+
+/* ---- compiled-in weights ---- */
+
+/* NAME_weights: the trainable parameters from m->weights, laid out as in
+ * params.  Returns 0, or 1 with a message in err. */
+int emit_weights(Model *md, const Graph *g, const EmitModel *m, char *err, size_t errlen) {
+  size_t es = ir_dtype_size(md->real);
+  char *values = mem_calloc((size_t)md->layout->trainable + 1, es, "the embedded weights");
+  int rc = 0;
+  for (int i = 0; !rc && i < g->nparams; i++) {
+    const Node *p = g->params[i];
+    if (p->attr.trainable)
+      rc = m->weights(m->weights_ctx, p, values + (size_t)plan_param_offset(md->layout, p->attr.name) * es, err,
+                      errlen) ? 1 : 0;
+  }
+  const char *NAME = md->NAME;
+  buf_printf(&md->header, "\n/* The trained parameters (from %s): pass as params to predict and step. */\n"
+                          "#define %s_WEIGHTS_ELEMS %ld\nextern const %s %s_weights[%s_WEIGHTS_ELEMS];\n",
+             m->weights_file, NAME, md->layout->trainable, md->T, md->name, NAME);
+  buf_printf(&md->source, "const %s %s_weights[%s_WEIGHTS_ELEMS] = {", md->T, md->name, NAME);
+  Emit e = {.real = md->real};
+  for (long i = 0; !rc && i < md->layout->trainable; i++) {
+    char lit[40];
+    double v = es == 8 ? ((double *)(void *)values)[i] : ((float *)(void *)values)[i];
+    buf_printf(&md->source, "%s%s,", i % 8 ? " " : "\n    ", emit_literal(&e, v, lit));
+  }
+  buf_printf(&md->source, "\n};\n\n");
+  free(values);
+  return rc;
+}
+
