@@ -13,6 +13,7 @@
  */
 #include "emit_c.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "emit_c_internal.h"
@@ -55,5 +56,6 @@ int emit_c_model(const EmitModel *m, char **h, char **c, char *err, size_t errle
   buf_free(&md.header), buf_free(&md.source);
   kernels_free(&md.kernels);
   plan_layout_free(md.layout);
+  free(md.step_transposed);
   return rc;
 }

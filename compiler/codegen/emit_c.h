@@ -18,9 +18,13 @@
  *               NAME_metrics *metrics, void *arena, uint64_t seed);
  *   T NAME_train_step(T *params, const NAME_batch *in, NAME_metrics *metrics,
  *                     void *arena, uint64_t seed);
+ *   void NAME_step_prepare(const T *params, T *step_params);
+ *   void NAME_step(const T *step_params, NAME_state *state, const NAME_step_input *in,
+ *                  NAME_step_outputs *out, void *arena);   streaming, batch 1
  * With embed_weights, NAME_weights[] holds the trained parameters as a const
- * array: pass it as `params` to predict and step (an inference product then
- * needs only the two files and libm).
+ * array, to pass as `params` to predict, and NAME_step_weights[] the same
+ * prepared for NAME_step (an inference product then needs only the two
+ * files and libm).
  * Compiled with -DRNNC_TOOL_API the file also defines NAME_tool_run, the
  * entry point rnnc's own `--backend c` calls through dlsym.
  */

@@ -36,6 +36,7 @@ typedef struct {
   long arena[FN_COUNT];
   long init_arena; /* bytes NAME_init needs */
   ParamLayout *layout;
+  bool *step_transposed; /* by layout index: held transposed in step_params (NULL: no stream) */
   Kernels kernels;
   Buf source;     /* NAME.c's functions so far, */
   Buf header;     /* and their declarations in NAME.h */
@@ -80,8 +81,11 @@ void emit_copy_out(Fn *f, const Node *x, const char *dest);
 void emit_init(Model *md, const Graph *g);
 /* NAME_store / NAME_load: params in a blob that names the layout. */
 void emit_blob(Model *md, const Graph *g);
-/* NAME_weights: the trainable parameters from m->weights.  0, or 1 with a
- * message in err. */
+/* NAME_step_prepare: params to the step_params of the streaming graph g,
+ * the parameters prepared (plan.h) transposed; sets md->step_transposed. */
+void emit_step_prepare(Model *md, const Graph *g, const bool *prepared);
+/* NAME_weights: the trainable parameters from m->weights, and with a
+ * streaming step NAME_step_weights, prepared.  0, or 1 with a message in err. */
 int emit_weights(Model *md, const Graph *g, const EmitModel *m, char *err, size_t errlen);
 
 /* ---- header.c ---- */

@@ -353,7 +353,7 @@ EMIT(EQUAL) {
  * strip of nr columns of B is first copied into a contiguous local strip
  * (k blocked by STRIP_BYTES) that every row of tiles then reads from L1.
  * No block changes the order of the sum over k, the interpreter's. */
-enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 16, LONG_K = 256, PANEL_BYTES = 64 << 10, STRIP_BYTES = 32 << 10 };
+enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 8, LONG_K = 256, PANEL_BYTES = 64 << 10, STRIP_BYTES = 32 << 10 };
 
 typedef struct {
   const char *A, *B, *C, *T;
@@ -483,9 +483,10 @@ EMIT(MATMUL) {
   tiles(e, &p, 0, Mm, MR, 0, Nm, nr);
   tiles(e, &p, 0, Mm, MR, Nm, N, (int)(N - Nm));
   /* The last M % MR rows (all of them at batch sizes below MR, where the
-   * product is a matrix-vector one): wider tiles, as many columns as 16
-   * registers hold, so each row of B is read once and the chains of adds
-   * are independent. */
+   * product is a matrix-vector one): wider tiles, as many columns as
+   * ACC_REGS vector registers hold, so each row of B is read once and the
+   * chains of adds are independent; gcc keeps an accumulator array of 8
+   * vectors in registers, not one of 16. */
   int rows = (int)(M - Mm), wide = rows ? (ACC_REGS * nr / rows) / nr * nr : nr;
   if (wide > N / nr * nr) wide = (int)(N / nr * nr);
   if (wide < nr) wide = nr;

@@ -13,6 +13,7 @@
 #include "emit_c_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { CALLS_PER_PART = 200 };
@@ -56,7 +57,7 @@ static void entry_decl(const Model *md, FnKind kind, Buf *b) {
     buf_printf(b, "void %s_apply(%s *params, const %s *grads, void *arena)", N, T, T);
     break;
   default:
-    buf_printf(b, "void %s_step(const %s *params, %s_state *state, const %s_step_input *input, %s_step_outputs *out, "
+    buf_printf(b, "void %s_step(const %s *step_params, %s_state *state, const %s_step_input *input, %s_step_outputs *out, "
                   "void *arena)", N, T, N, N, N);
   }
 }
@@ -65,7 +66,7 @@ static void entry_decl(const Model *md, FnKind kind, Buf *b) {
  * the inputs the parts read (the step's input and the carried states). */
 static void entry_prologue(Model *md, FnKind kind, const Graph *g) {
   Buf *c = &md->source;
-  buf_printf(c, "  const %s *P = params;\n  char *A = arena;\n", md->T);
+  buf_printf(c, "  const %s *P = %s;\n  char *A = arena;\n", md->T, kind == FN_STREAM ? "step_params" : "params");
   if (kind == FN_PREDICT || kind == FN_STREAM || kind == FN_APPLY) buf_printf(c, "  const uint64_t seed = 0;\n");
   if (kind == FN_APPLY) buf_printf(c, "  const %s *in = grads;\n", md->T);
   if (kind == FN_GRAD) buf_printf(c, "  %s loss = 0;\n  (void)grads, (void)out, (void)metrics;\n", md->T);
@@ -154,7 +155,9 @@ void emit_function(Model *md, FnKind kind) {
   if (kind == FN_STREAM)
     emit_struct(&md->source, md, g, S_STATE_INPUTS, "stream_in",
                 "What the parts of a streaming step read: its input and the carried states");
-  Plan *plan = plan_build(g, md->layout);
+  bool *prepared = kind == FN_STREAM ? plan_prepared_params(g) : NULL;
+  if (prepared) emit_step_prepare(md, g, prepared);
+  Plan *plan = plan_build(g, md->layout, prepared);
   memplan_assign(plan);
   md->arena[kind] = plan->arena_bytes;
   Fn f = {.e = {.plan = plan, .real = md->real}, .kind = kind, .g = g, .layout = md->layout, .kernels = &md->kernels};
@@ -172,5 +175,6 @@ void emit_function(Model *md, FnKind kind) {
   buf_free(&decl);
   buf_free(&f.calls);
   plan_free(plan);
+  free(prepared);
   if (kind == FN_STREAM) emit_reset(md);
 }

@@ -61,7 +61,10 @@ static const char *pointer(const Fn *f, const Node *x, char buf[static PTR_CHARS
   const Loc *l = &f->e.plan->loc[b->id];
   const char *T = emit_ctype(b->dtype);
   switch (l->kind) {
-  case LOC_PARAM: snprintf(buf, PTR_CHARS, "P + %ld /* %s */", l->offset + off, b->attr.name); break;
+  case LOC_PARAM: /* a prepared transpose (plan.h) says so */
+    snprintf(buf, PTR_CHARS, "P + %ld /* %s%s */", l->offset + off, b->op == OP_TRANSPOSE ? b->in[0]->attr.name : b->attr.name,
+             b->op == OP_TRANSPOSE ? ", transposed" : "");
+    break;
   case LOC_INPUT:
     if (f->kind == FN_APPLY)
       snprintf(buf, PTR_CHARS, "in + %ld /* %s */", plan_param_offset(f->layout, b->attr.name + 5) + off, b->attr.name);

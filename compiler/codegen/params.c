@@ -8,6 +8,7 @@
  */
 #include "emit_c_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,10 +94,78 @@ void emit_blob(Model *md, const Graph *g) {
              N, T, NAME, N, NAME);
 }
 
+/* ---- the streaming step's parameters ---- */
+
+/* The shape of the parameter at layout index i (in g, the graph with every
+ * parameter). */
+static Shape param_shape(const Model *md, const Graph *g, int i) {
+  for (int k = 0; k < g->nparams; k++)
+    if (!strcmp(g->params[k]->attr.name, md->layout->names[i])) return g->params[k]->shape;
+  die("parameter '%s' is in no graph", md->layout->names[i]);
+}
+
+void emit_step_prepare(Model *md, const Graph *g, const bool *prepared) {
+  const char *N = md->name, *NAME = md->NAME, *T = md->T;
+  md->step_transposed = mem_calloc((size_t)md->layout->n + 1, sizeof *md->step_transposed, "the step's parameters");
+  for (int i = 0; i < g->nparams; i++)
+    if (prepared[g->params[i]->id])
+      for (int k = 0; k < md->layout->n; k++)
+        if (!strcmp(md->layout->names[k], g->params[i]->attr.name)) md->step_transposed[k] = true;
+  buf_printf(&md->header, "\n/* NAME_step reads step_params: the trainable parameters laid out as in params,\n"
+                          " * but every weight matrix that its products read transposed (the layout a one-row\n"
+                          " * product reads fastest).  NAME_step_prepare writes them from params: call it\n"
+                          " * once, and again whenever the parameters change. */\n"
+                          "#define %s_STEP_PARAMS_ELEMS %ld\nvoid %s_step_prepare(const %s *params, %s *step_params);\n",
+             NAME, md->layout->trainable, N, T, T);
+  Buf *c = &md->source;
+  buf_printf(c, "void %s_step_prepare(const %s *params, %s *step_params) {\n"
+                "  for (long i = 0; i < %s_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];\n", N, T, T, NAME);
+  for (int i = 0; i < md->layout->n; i++) {
+    if (!md->step_transposed[i]) continue;
+    Shape s = param_shape(md, g, i);
+    long at = md->layout->offset[i];
+    buf_printf(c, "  for (long r = 0; r < %d; r++) /* %s [%d, %d] */\n"
+                  "    for (long c = 0; c < %d; c++) step_params[%ld + c * %d + r] = params[%ld + r * %d + c];\n",
+               s.dim[0], md->layout->names[i], s.dim[0], s.dim[1], s.dim[1], at, s.dim[0], at, s.dim[1]);
+  }
+  buf_printf(c, "}\n\n");
+}
+
 /* ---- compiled-in weights ---- */
 
-/* NAME_weights: the trainable parameters from m->weights, laid out as in
- * params.  Returns 0, or 1 with a message in err. */
+/* const T NAME_name[ELEMS] = {values...}; with its declaration. */
+static void emit_array(Model *md, const char *name, const char *comment, const char *values) {
+  size_t es = ir_dtype_size(md->real);
+  const char *NAME = md->NAME;
+  buf_printf(&md->header, "%sextern const %s %s_%s[%s_WEIGHTS_ELEMS];\n", comment, md->T, md->name, name, NAME);
+  buf_printf(&md->source, "const %s %s_%s[%s_WEIGHTS_ELEMS] = {", md->T, md->name, name, NAME);
+  Emit e = {.real = md->real};
+  for (long i = 0; i < md->layout->trainable; i++) {
+    char lit[40];
+    double v = es == 8 ? ((const double *)(const void *)values)[i] : ((const float *)(const void *)values)[i];
+    buf_printf(&md->source, "%s%s,", i % 8 ? " " : "\n    ", emit_literal(&e, v, lit));
+  }
+  buf_printf(&md->source, "\n};\n\n");
+}
+
+/* values with the parameters step_params holds transposed, transposed. */
+static void prepare_values(const Model *md, const Graph *g, char *values) {
+  size_t es = ir_dtype_size(md->real);
+  for (int i = 0; i < md->layout->n; i++) {
+    if (!md->step_transposed[i]) continue;
+    Shape s = param_shape(md, g, i);
+    size_t bytes = (size_t)ir_numel(s) * es;
+    char *at = values + (size_t)md->layout->offset[i] * es, *copy = mem_alloc(bytes, 1, "the embedded weights");
+    memcpy(copy, at, bytes);
+    for (long r = 0; r < s.dim[0]; r++)
+      for (long c = 0; c < s.dim[1]; c++) memcpy(at + (size_t)(c * s.dim[0] + r) * es, copy + (size_t)(r * s.dim[1] + c) * es, es);
+    free(copy);
+  }
+}
+
+/* NAME_weights (and NAME_step_weights): the trainable parameters from
+ * m->weights, laid out as in params (step_params).  0, or 1 with a message
+ * in err. */
 int emit_weights(Model *md, const Graph *g, const EmitModel *m, char *err, size_t errlen) {
   size_t es = ir_dtype_size(md->real);
   char *values = mem_calloc((size_t)md->layout->trainable + 1, es, "the embedded weights");
@@ -107,19 +176,17 @@ int emit_weights(Model *md, const Graph *g, const EmitModel *m, char *err, size_
       rc = m->weights(m->weights_ctx, p, values + (size_t)plan_param_offset(md->layout, p->attr.name) * es, err,
                       errlen) ? 1 : 0;
   }
-  const char *NAME = md->NAME;
-  buf_printf(&md->header, "\n/* The trained parameters (from %s): pass as params to predict and step. */\n"
-                          "#define %s_WEIGHTS_ELEMS %ld\nextern const %s %s_weights[%s_WEIGHTS_ELEMS];\n",
-             m->weights_file, NAME, md->layout->trainable, md->T, md->name, NAME);
-  buf_printf(&md->source, "const %s %s_weights[%s_WEIGHTS_ELEMS] = {", md->T, md->name, NAME);
-  Emit e = {.real = md->real};
-  for (long i = 0; !rc && i < md->layout->trainable; i++) {
-    char lit[40];
-    double v = es == 8 ? ((double *)(void *)values)[i] : ((float *)(void *)values)[i];
-    buf_printf(&md->source, "%s%s,", i % 8 ? " " : "\n    ", emit_literal(&e, v, lit));
+  if (!rc) {
+    char comment[400];
+    snprintf(comment, sizeof comment, "\n/* The trained parameters (from %s): pass as params to predict. */\n"
+             "#define %s_WEIGHTS_ELEMS %ld\n", m->weights_file, md->NAME, md->layout->trainable);
+    emit_array(md, "weights", comment, values);
+    if (md->step_transposed) {
+      prepare_values(md, g, values);
+      emit_array(md, "step_weights", "/* The same, prepared (NAME_step_prepare): pass as step_params to step. */\n",
+                 values);
+    }
   }
-  buf_printf(&md->source, "\n};\n\n");
   free(values);
   return rc;
 }
-

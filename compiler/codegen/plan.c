@@ -288,7 +288,33 @@ static void place_leaf(Plan *p, const Node *n, const ParamLayout *layout) {
     l->kind = LOC_NONE; /* CONST: a literal */
 }
 
-Plan *plan_build(const Graph *g, const ParamLayout *layout) {
+bool *plan_prepared_params(const Graph *g) {
+  bool *prepared = mem_calloc((size_t)g->nnodes, sizeof *prepared, "the plan");
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = g->nodes[i];
+    if (n->op == OP_PARAM && n->shape.rank == 2) prepared[i] = true;
+  }
+  /* a parameter read otherwise than through a transpose stays as it is */
+  bool *read_transposed = mem_calloc((size_t)g->nnodes, sizeof *read_transposed, "the plan");
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = g->nodes[i];
+    for (int k = 0; k < n->nin; k++) {
+      if (n->op == OP_TRANSPOSE) read_transposed[n->in[k]->id] = true;
+      else prepared[n->in[k]->id] = false;
+    }
+  }
+  for (int i = 0; i < g->nresults; i++) prepared[g->results[i].node->id] = false;
+  for (int i = 0; i < g->nnodes; i++) prepared[i] = prepared[i] && read_transposed[i];
+  free(read_transposed);
+  return prepared;
+}
+
+/* The transpose of a prepared parameter: stored where the parameter is. */
+static bool is_prepared_transpose(const Node *n, const bool *prepared) {
+  return prepared && n->op == OP_TRANSPOSE && prepared[n->in[0]->id];
+}
+
+Plan *plan_build(const Graph *g, const ParamLayout *layout, const bool *prepared) {
   Plan *p = mem_calloc(1, sizeof *p, "the plan");
   p->g = g;
   p->loc = mem_calloc((size_t)g->nnodes, sizeof *p->loc, "the plan");
@@ -299,6 +325,9 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout) {
     const Node *n = g->nodes[i];
     if (ir_ops[n->op].flags & F_LEAF) {
       place_leaf(p, n, layout);
+    } else if (is_prepared_transpose(n, prepared)) {
+      place_leaf(p, n->in[0], layout);
+      p->loc[n->id] = p->loc[n->in[0]->id];
     } else if ((ir_ops[n->op].flags & F_VIEW) && n->in[0]->op != OP_CONST) {
       if (!make_view(p, n)) goto kernel;
     } else if (ir_ops[n->op].flags & F_FUSABLE) {

@@ -69,8 +69,18 @@ ParamLayout *plan_param_layout(const Graph *g);
 void plan_layout_free(ParamLayout *l);
 long plan_param_offset(const ParamLayout *l, const char *name); /* -1 if absent */
 
-/* Builds views, fused loops and the item order for scheduled graph g. */
-Plan *plan_build(const Graph *g, const ParamLayout *layout);
+/* The parameters a streaming step keeps transposed (by node id, true for a
+ * matrix PARAM of g that g reads only through its transpose): at batch 1 a
+ * product reads its weight's transpose row by row, so the transpose the
+ * layout pass made is prepared once, outside the step (NAME_step_prepare),
+ * instead of on every call.  mem_calloc'd; the caller frees it. */
+bool *plan_prepared_params(const Graph *g);
+
+/* Builds views, fused loops and the item order for scheduled graph g.  With
+ * prepared (from plan_prepared_params, or NULL), the transpose of a prepared
+ * parameter is no item but the parameter's own storage, which then holds the
+ * transpose. */
+Plan *plan_build(const Graph *g, const ParamLayout *layout, const bool *prepared);
 void plan_free(Plan *p);
 
 /* memplan.c: arena offsets by liveness; sets loc[].offset and arena_bytes. */

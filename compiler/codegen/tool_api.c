@@ -48,6 +48,13 @@ static void block(char at[static 64], long per_row, long per_step) {
   else snprintf(at, 64, "b * %ld", per_row);
 }
 
+/* The tool entry points keep step_params at the start of the arena they are
+ * given, the step's own arena after it (tool_arena counts both): this many
+ * bytes, 64-byte aligned. */
+static long step_params_bytes(const Model *md) {
+  return (md->layout->trainable * (long)ir_dtype_size(md->real) + 63) / 64 * 64;
+}
+
 static void emit_tool_stream(const Model *md, const Graph *pg, Buf *c) {
   const Graph *sg = md->graphs[FN_STREAM];
   const char *T = md->T, *N = md->name;
@@ -58,6 +65,7 @@ static void emit_tool_stream(const Model *md, const Graph *pg, Buf *c) {
     return;
   }
   buf_printf(c, "  %s_state state;\n  %s_step_input in;\n  %s_step_outputs out;\n", N, N, N);
+  buf_printf(c, "  %s *step_params = arena;\n  %s_step_prepare(params, step_params);\n", T, N);
   int no = 0;
   for (int i = 0; i < sg->nresults; i++) {
     const Result *r = &sg->results[i];
@@ -82,7 +90,7 @@ static void emit_tool_stream(const Model *md, const Graph *pg, Buf *c) {
     ni++;
   }
   if (!ni) buf_printf(c, "      in.none = 0;\n      (void)inputs;\n");
-  buf_printf(c, "      %s_step(params, &state, &in, &out, arena);\n", N);
+  buf_printf(c, "      %s_step(step_params, &state, &in, &out, (char *)arena + %ld);\n", N, step_params_bytes(md));
   no = 0;
   for (int i = 0, k = 0; i < sg->nresults; i++) {
     const Result *r = &sg->results[i];
@@ -101,7 +109,8 @@ static void emit_tool_stream(const Model *md, const Graph *pg, Buf *c) {
 /* NAME_tool_step: one streaming step with untyped arguments (inputs that
  * are not states, then outputs that are not next states, each in graph
  * order), and the state's size, so a tool can stream without knowing the
- * structs' layouts. */
+ * structs' layouts.  A reset also prepares step_params in the arena, so the
+ * caller keeps the arena between the steps of a sequence. */
 static void emit_tool_step(const Model *md, Buf *c) {
   const Graph *sg = md->graphs[FN_STREAM];
   const char *N = md->name;
@@ -118,7 +127,8 @@ static void emit_tool_step(const Model *md, Buf *c) {
       buf_printf(c, "  out.%s = outputs[%d];\n", sg->results[i].name, no++);
   if (!ni) buf_printf(c, "  in.none = 0;\n  (void)inputs;\n");
   if (!no) buf_printf(c, "  out.none = 0;\n  (void)outputs;\n");
-  buf_printf(c, "  if (reset) %s_reset(state);\n  %s_step(params, state, &in, &out, arena);\n}\n", N, N);
+  buf_printf(c, "  if (reset) %s_reset(state), %s_step_prepare(params, arena); /* kept there until the next reset */\n"
+                "  %s_step(arena, state, &in, &out, (char *)arena + %ld);\n}\n", N, N, N, step_params_bytes(md));
 }
 
 void emit_tool_api(const Model *md, Buf *c) {
@@ -126,7 +136,8 @@ void emit_tool_api(const Model *md, Buf *c) {
   const Graph *g = md->graphs[FN_GRAD] ? md->graphs[FN_GRAD] : md->graphs[FN_PREDICT];
   buf_printf(c, "#ifdef RNNC_TOOL_API\n");
   buf_printf(c, "const long %s_tool_arena[%d] = {", N, FN_COUNT);
-  for (int k = 0; k < FN_COUNT; k++) buf_printf(c, "%s%ld", k ? ", " : "", md->arena[k]);
+  for (int k = 0; k < FN_COUNT; k++)
+    buf_printf(c, "%s%ld", k ? ", " : "", md->arena[k] + (k == FN_STREAM && md->graphs[k] ? step_params_bytes(md) : 0));
   buf_printf(c, "};\nconst int %s_tool_dtype = %d; /* bytes per element */\n", N, (int)ir_dtype_size(md->real));
   buf_printf(c, "const int %s_tool_nparams = %d;\n", N, md->layout->n);
   emit_tool_run(md, g, c);

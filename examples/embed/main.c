@@ -23,7 +23,7 @@ int main(void) {
     float x = sinf(0.3f * (float)t), prediction;
     sine_rnn_step_input in = {.x = &x};
     sine_rnn_step_outputs out = {.prediction = &prediction};
-    sine_rnn_step(sine_rnn_weights, &state, &in, &out, arena);
+    sine_rnn_step(sine_rnn_step_weights, &state, &in, &out, arena);
     printf("%d %.6f %.6f\n", t, (double)x, (double)prediction);
   }
   return 0;

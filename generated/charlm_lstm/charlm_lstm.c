@@ -1971,16 +1971,16 @@ static void k94_gather(const float *restrict a0, const int32_t *restrict a1, flo
 /* matmul [1, 1024] (specs/charlm_lstm.lua:17) */
 static void k95_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    for (long j = 0; j < 1024; j += 256) {
-      float acc0[256] = {0.0f};
+    for (long j = 0; j < 1024; j += 128) {
+      float acc0[128] = {0.0f};
       for (long k = 0; k < 256; k++) {
         const float *b = a1 + (k) * 1024 + j * 1;
         const float x0 = a0[(i + 0) * 256 + (k) * 1];
-        for (int c = 0; c < 256; c++) {
+        for (int c = 0; c < 128; c++) {
           acc0[c] += x0 * b[c * 1];
         }
       }
-      for (int c = 0; c < 256; c++) {
+      for (int c = 0; c < 128; c++) {
         out[(i + 0) * 1024 + j + c] = acc0[c];
       }
     }
@@ -6741,25 +6741,32 @@ typedef struct {
   const float *state1; /* [1, 256] */
 } charlm_lstm_stream_in;
 
-static void charlm_lstm_step_1(const float *restrict P, const charlm_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k94_gather((float *)(A + 0) + 0, in->x + 0, (float *)(A + 393216) + 0);
-  k6_transpose(P + 98304 /* lstm1.weight_hh */, (float *)(A + 397312) + 0);
-  k95_matmul(in->state0 + 0, (float *)(A + 397312) + 0, (float *)(A + 0) + 0);
-  k96_add((float *)(A + 0) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4096) + 0);
-  k97_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4096) + 0, (float *)(A + 0) + 0);
-  k98_tanh((float *)(A + 0) + 512, (float *)(A + 4096) + 0);
-  k99_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 4096) + 0, (float *)(A + 5120) + 0);
-  k100_sigmoid_mul_add((float *)(A + 0) + 256, in->state1 + 0, (float *)(A + 5120) + 0, (float *)(A + 4096) + 0, (float *)(A + 6144) + 0);
-  k12_transpose(P + 362496 /* dense1.weight */, (float *)(A + 8192) + 0);
-  k99_sigmoid_mul((float *)(A + 0) + 768, (float *)(A + 6144) + 0, (float *)(A + 5120) + 0);
-  k101_matmul((float *)(A + 5120) + 0, (float *)(A + 8192) + 0, (float *)(A + 6144) + 0);
-  k102_add((float *)(A + 6144) + 0, P + 387072 /* dense1.bias */, (float *)(A + 6528) + 0);
+void charlm_lstm_step_prepare(const float *params, float *step_params) {
+  for (long i = 0; i < CHARLM_LSTM_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
+  for (long r = 0; r < 1024; r++) /* lstm1.weight_ih [1024, 96] */
+    for (long c = 0; c < 96; c++) step_params[0 + c * 1024 + r] = params[0 + r * 96 + c];
+  for (long r = 0; r < 1024; r++) /* lstm1.weight_hh [1024, 256] */
+    for (long c = 0; c < 256; c++) step_params[98304 + c * 1024 + r] = params[98304 + r * 256 + c];
+  for (long r = 0; r < 96; r++) /* dense1.weight [96, 256] */
+    for (long c = 0; c < 256; c++) step_params[362496 + c * 96 + r] = params[362496 + r * 256 + c];
 }
 
-void charlm_lstm_step(const float *params, charlm_lstm_state *state, const charlm_lstm_step_input *input, charlm_lstm_step_outputs *out, void *arena) {
-  const float *P = params;
+static void charlm_lstm_step_1(const float *restrict P, const charlm_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k94_gather(P + 0 /* lstm1.weight_ih, transposed */, in->x + 0, (float *)(A + 0) + 0);
+  k95_matmul(in->state0 + 0, P + 98304 /* lstm1.weight_hh, transposed */, (float *)(A + 4096) + 0);
+  k96_add((float *)(A + 4096) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8192) + 0);
+  k97_add_add((float *)(A + 0) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8192) + 0, (float *)(A + 4096) + 0);
+  k98_tanh((float *)(A + 4096) + 512, (float *)(A + 0) + 0);
+  k99_sigmoid_mul((float *)(A + 4096) + 0, (float *)(A + 0) + 0, (float *)(A + 1024) + 0);
+  k100_sigmoid_mul_add((float *)(A + 4096) + 256, in->state1 + 0, (float *)(A + 1024) + 0, (float *)(A + 0) + 0, (float *)(A + 2048) + 0);
+  k99_sigmoid_mul((float *)(A + 4096) + 768, (float *)(A + 2048) + 0, (float *)(A + 1024) + 0);
+  k101_matmul((float *)(A + 1024) + 0, P + 362496 /* dense1.weight, transposed */, (float *)(A + 2048) + 0);
+  k102_add((float *)(A + 2048) + 0, P + 387072 /* dense1.bias */, (float *)(A + 2432) + 0);
+}
+
+void charlm_lstm_step(const float *step_params, charlm_lstm_state *state, const charlm_lstm_step_input *input, charlm_lstm_step_outputs *out, void *arena) {
+  const float *P = step_params;
   char *A = arena;
   const uint64_t seed = 0;
   (void)out;
@@ -6770,9 +6777,9 @@ void charlm_lstm_step(const float *params, charlm_lstm_state *state, const charl
   in_.state1 = state->state1;
   (void)P, (void)A;
   charlm_lstm_step_1(P, in, A, seed);
-  if (out) k103_copy((float *)(A + 6528) + 0, out->logits);
-  k104_copy((float *)(A + 5120) + 0, state->state0);
-  k104_copy((float *)(A + 4096) + 0, state->state1);
+  if (out) k103_copy((float *)(A + 2432) + 0, out->logits);
+  k104_copy((float *)(A + 1024) + 0, state->state0);
+  k104_copy((float *)(A + 0) + 0, state->state1);
 }
 
 void charlm_lstm_reset(charlm_lstm_state *state) {
@@ -6781,7 +6788,7 @@ void charlm_lstm_reset(charlm_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long charlm_lstm_tool_arena[5] = {4063232, 30384128, 30326784, 8126528, 1445888};
+const long charlm_lstm_tool_arena[5] = {4063232, 30384128, 30326784, 8126528, 1560960};
 const int charlm_lstm_tool_dtype = 4; /* bytes per element */
 const int charlm_lstm_tool_nparams = 19;
 const char *const charlm_lstm_tool_inputs[] = {"x", "y", 0};
@@ -6805,6 +6812,8 @@ void charlm_lstm_tool_stream(const float *params, void *const *inputs, void *con
   charlm_lstm_state state;
   charlm_lstm_step_input in;
   charlm_lstm_step_outputs out;
+  float *step_params = arena;
+  charlm_lstm_step_prepare(params, step_params);
   float o0[96];
   out.logits = o0;
   (void)outputs;
@@ -6812,7 +6821,7 @@ void charlm_lstm_tool_stream(const float *params, void *const *inputs, void *con
     charlm_lstm_reset(&state);
     for (long t = 0; t < 64; t++) {
       in.x = (const int32_t *)inputs[0] + b * 64 + t * 1;
-      charlm_lstm_step(params, &state, &in, &out, arena);
+      charlm_lstm_step(step_params, &state, &in, &out, (char *)arena + 1548672);
       for (long i = 0; i < 96; i++) ((float *)outputs[0])[b * 6144 + t * 96 + i] = o0[i];
     }
   }
@@ -6823,7 +6832,7 @@ void charlm_lstm_tool_step(const float *params, void *state, int reset, void *co
   charlm_lstm_step_outputs out;
   in.x = inputs[0];
   out.logits = outputs[0];
-  if (reset) charlm_lstm_reset(state);
-  charlm_lstm_step(params, state, &in, &out, arena);
+  if (reset) charlm_lstm_reset(state), charlm_lstm_step_prepare(params, arena); /* kept there until the next reset */
+  charlm_lstm_step(arena, state, &in, &out, (char *)arena + 1548672);
 }
 #endif

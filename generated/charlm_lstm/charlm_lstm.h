@@ -31,7 +31,7 @@ extern "C" {
 #define CHARLM_LSTM_GRAD_ARENA_BYTES 30384128
 #define CHARLM_LSTM_TRAIN_ARENA_BYTES 30326784
 #define CHARLM_LSTM_APPLY_ARENA_BYTES 8126528
-#define CHARLM_LSTM_STREAM_ARENA_BYTES 1445888
+#define CHARLM_LSTM_STREAM_ARENA_BYTES 12288
 #define CHARLM_LSTM_INIT_ARENA_BYTES 2097152
 
 typedef struct {
@@ -86,7 +86,14 @@ void charlm_lstm_predict(const float *params, const charlm_lstm_batch *in, charl
 float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *grads, charlm_lstm_outputs *out, charlm_lstm_metrics *metrics, void *arena, uint64_t seed);
 float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_lstm_metrics *metrics, void *arena, uint64_t seed);
 void charlm_lstm_apply(float *params, const float *grads, void *arena);
-void charlm_lstm_step(const float *params, charlm_lstm_state *state, const charlm_lstm_step_input *input, charlm_lstm_step_outputs *out, void *arena);
+
+/* NAME_step reads step_params: the trainable parameters laid out as in params,
+ * but every weight matrix that its products read transposed (the layout a one-row
+ * product reads fastest).  NAME_step_prepare writes them from params: call it
+ * once, and again whenever the parameters change. */
+#define CHARLM_LSTM_STEP_PARAMS_ELEMS 387168
+void charlm_lstm_step_prepare(const float *params, float *step_params);
+void charlm_lstm_step(const float *step_params, charlm_lstm_state *state, const charlm_lstm_step_input *input, charlm_lstm_step_outputs *out, void *arena);
 void charlm_lstm_reset(charlm_lstm_state *state);
 
 #ifdef __cplusplus

@@ -1003,19 +1003,19 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long k0 = 0; k0 < 1792; k0 += 128) {
-    const long kn = 1792 - k0 < 128 ? 1792 - k0 : 128;
-    for (long j = 0; j < 512; j += 64) {
-      float bp[128][64];
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long j = 0; j < 512; j += 32) {
+      float bp[256][32];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 512 + (j + c) * 1];
+        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 512 + (j + c) * 1];
       for (long i = 24; i < 28; i += 4) {
-        float acc0[64] = {0.0f};
-        float acc1[64] = {0.0f};
-        float acc2[64] = {0.0f};
-        float acc3[64] = {0.0f};
+        float acc0[32] = {0.0f};
+        float acc1[32] = {0.0f};
+        float acc2[32] = {0.0f};
+        float acc3[32] = {0.0f};
         if (k0)
-          for (int c = 0; c < 64; c++) {
+          for (int c = 0; c < 32; c++) {
             acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
             acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
             acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
@@ -1027,14 +1027,14 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
           const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
           const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
-          for (int c = 0; c < 64; c++) {
+          for (int c = 0; c < 32; c++) {
             acc0[c] += x0 * b[c * 1];
             acc1[c] += x1 * b[c * 1];
             acc2[c] += x2 * b[c * 1];
             acc3[c] += x3 * b[c * 1];
           }
         }
-        for (int c = 0; c < 64; c++) {
+        for (int c = 0; c < 32; c++) {
           out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
           out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
           out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
@@ -1483,16 +1483,16 @@ static void k77_matmul(const float *restrict a0, const float *restrict a1, float
     float ap[28][1];
     for (long k = 0; k < 28; k++)
       for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
-    for (long j = 0; j < 512; j += 256) {
-      float acc0[256] = {0.0f};
+    for (long j = 0; j < 512; j += 128) {
+      float acc0[128] = {0.0f};
       for (long k = 0; k < 28; k++) {
         const float *b = a1 + (k) * 512 + j * 1;
         const float x0 = ap[k][0];
-        for (int c = 0; c < 256; c++) {
+        for (int c = 0; c < 128; c++) {
           acc0[c] += x0 * b[c * 1];
         }
       }
-      for (int c = 0; c < 256; c++) {
+      for (int c = 0; c < 128; c++) {
         out[(i + 0) * 512 + j + c] = acc0[c];
       }
     }
@@ -1505,16 +1505,16 @@ static void k78_matmul(const float *restrict a0, const float *restrict a1, float
     float ap[128][1];
     for (long k = 0; k < 128; k++)
       for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
-    for (long j = 0; j < 512; j += 256) {
-      float acc0[256] = {0.0f};
+    for (long j = 0; j < 512; j += 128) {
+      float acc0[128] = {0.0f};
       for (long k = 0; k < 128; k++) {
         const float *b = a1 + (k) * 512 + j * 1;
         const float x0 = ap[k][0];
-        for (int c = 0; c < 256; c++) {
+        for (int c = 0; c < 128; c++) {
           acc0[c] += x0 * b[c * 1];
         }
       }
-      for (int c = 0; c < 256; c++) {
+      for (int c = 0; c < 128; c++) {
         out[(i + 0) * 512 + j + c] = acc0[c];
       }
     }
@@ -3088,26 +3088,33 @@ typedef struct {
   const float *state1; /* [1, 128] */
 } fmnist_lstm_stream_in;
 
-static void fmnist_lstm_step_1(const float *restrict P, const fmnist_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k76_sub_div(in->x + 0, (float *)(A + 57344) + 0);
-  k77_matmul((float *)(A + 57344) + 0, (float *)(A + 0) + 0, (float *)(A + 57472) + 0);
-  k7_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 59520) + 0);
-  k78_matmul(in->state0 + 0, (float *)(A + 59520) + 0, (float *)(A + 0) + 0);
-  k79_add((float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 2048) + 0);
-  k80_add_add((float *)(A + 57472) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 2048) + 0, (float *)(A + 0) + 0);
-  k81_tanh((float *)(A + 0) + 256, (float *)(A + 2048) + 0);
-  k82_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 2048) + 0, (float *)(A + 2560) + 0);
-  k83_sigmoid_mul_add((float *)(A + 0) + 128, in->state1 + 0, (float *)(A + 2560) + 0, (float *)(A + 2048) + 0, (float *)(A + 3072) + 0);
-  k13_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4096) + 0);
-  k82_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 3072) + 0, (float *)(A + 2560) + 0);
-  k84_matmul((float *)(A + 2560) + 0, (float *)(A + 4096) + 0, (float *)(A + 3072) + 0);
-  k85_add((float *)(A + 3072) + 0, P + 82176 /* dense1.bias */, (float *)(A + 3136) + 0);
+void fmnist_lstm_step_prepare(const float *params, float *step_params) {
+  for (long i = 0; i < FMNIST_LSTM_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
+  for (long r = 0; r < 512; r++) /* lstm1.weight_ih [512, 28] */
+    for (long c = 0; c < 28; c++) step_params[0 + c * 512 + r] = params[0 + r * 28 + c];
+  for (long r = 0; r < 512; r++) /* lstm1.weight_hh [512, 128] */
+    for (long c = 0; c < 128; c++) step_params[14336 + c * 512 + r] = params[14336 + r * 128 + c];
+  for (long r = 0; r < 10; r++) /* dense1.weight [10, 128] */
+    for (long c = 0; c < 128; c++) step_params[80896 + c * 10 + r] = params[80896 + r * 128 + c];
 }
 
-void fmnist_lstm_step(const float *params, fmnist_lstm_state *state, const fmnist_lstm_step_input *input, fmnist_lstm_step_outputs *out, void *arena) {
-  const float *P = params;
+static void fmnist_lstm_step_1(const float *restrict P, const fmnist_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k76_sub_div(in->x + 0, (float *)(A + 0) + 0);
+  k77_matmul((float *)(A + 0) + 0, P + 0 /* lstm1.weight_ih, transposed */, (float *)(A + 128) + 0);
+  k78_matmul(in->state0 + 0, P + 14336 /* lstm1.weight_hh, transposed */, (float *)(A + 2176) + 0);
+  k79_add((float *)(A + 2176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4224) + 0);
+  k80_add_add((float *)(A + 128) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4224) + 0, (float *)(A + 2176) + 0);
+  k81_tanh((float *)(A + 2176) + 256, (float *)(A + 4224) + 0);
+  k82_sigmoid_mul((float *)(A + 2176) + 0, (float *)(A + 4224) + 0, (float *)(A + 4736) + 0);
+  k83_sigmoid_mul_add((float *)(A + 2176) + 128, in->state1 + 0, (float *)(A + 4736) + 0, (float *)(A + 4224) + 0, (float *)(A + 5248) + 0);
+  k82_sigmoid_mul((float *)(A + 2176) + 384, (float *)(A + 5248) + 0, (float *)(A + 4736) + 0);
+  k84_matmul((float *)(A + 4736) + 0, P + 80896 /* dense1.weight, transposed */, (float *)(A + 5248) + 0);
+  k85_add((float *)(A + 5248) + 0, P + 82176 /* dense1.bias */, (float *)(A + 5312) + 0);
+}
+
+void fmnist_lstm_step(const float *step_params, fmnist_lstm_state *state, const fmnist_lstm_step_input *input, fmnist_lstm_step_outputs *out, void *arena) {
+  const float *P = step_params;
   char *A = arena;
   const uint64_t seed = 0;
   (void)out;
@@ -3118,9 +3125,9 @@ void fmnist_lstm_step(const float *params, fmnist_lstm_state *state, const fmnis
   in_.state1 = state->state1;
   (void)P, (void)A;
   fmnist_lstm_step_1(P, in, A, seed);
-  if (out) k86_copy((float *)(A + 3136) + 0, out->logits);
-  k87_copy((float *)(A + 2560) + 0, state->state0);
-  k87_copy((float *)(A + 2048) + 0, state->state1);
+  if (out) k86_copy((float *)(A + 5312) + 0, out->logits);
+  k87_copy((float *)(A + 4736) + 0, state->state0);
+  k87_copy((float *)(A + 4224) + 0, state->state1);
 }
 
 void fmnist_lstm_reset(fmnist_lstm_state *state) {
@@ -3129,7 +3136,7 @@ void fmnist_lstm_reset(fmnist_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long fmnist_lstm_tool_arena[5] = {4452352, 14118912, 14121472, 1802368, 321664};
+const long fmnist_lstm_tool_arena[5] = {4452352, 14118912, 14121472, 1802368, 335040};
 const int fmnist_lstm_tool_dtype = 4; /* bytes per element */
 const int fmnist_lstm_tool_nparams = 19;
 const char *const fmnist_lstm_tool_inputs[] = {"x", "y", 0};
@@ -3153,6 +3160,8 @@ void fmnist_lstm_tool_stream(const float *params, void *const *inputs, void *con
   fmnist_lstm_state state;
   fmnist_lstm_step_input in;
   fmnist_lstm_step_outputs out;
+  float *step_params = arena;
+  fmnist_lstm_step_prepare(params, step_params);
   float o0[10];
   out.logits = o0;
   (void)outputs;
@@ -3160,7 +3169,7 @@ void fmnist_lstm_tool_stream(const float *params, void *const *inputs, void *con
     fmnist_lstm_reset(&state);
     for (long t = 0; t < 28; t++) {
       in.x = (const float *)inputs[0] + b * 784 + t * 28;
-      fmnist_lstm_step(params, &state, &in, &out, arena);
+      fmnist_lstm_step(step_params, &state, &in, &out, (char *)arena + 328768);
       for (long i = 0; i < 10; i++) ((float *)outputs[0])[b * 10 + i] = o0[i];
     }
   }
@@ -3171,7 +3180,7 @@ void fmnist_lstm_tool_step(const float *params, void *state, int reset, void *co
   fmnist_lstm_step_outputs out;
   in.x = inputs[0];
   out.logits = outputs[0];
-  if (reset) fmnist_lstm_reset(state);
-  fmnist_lstm_step(params, state, &in, &out, arena);
+  if (reset) fmnist_lstm_reset(state), fmnist_lstm_step_prepare(params, arena); /* kept there until the next reset */
+  fmnist_lstm_step(arena, state, &in, &out, (char *)arena + 328768);
 }
 #endif

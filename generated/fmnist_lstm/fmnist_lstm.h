@@ -31,7 +31,7 @@ extern "C" {
 #define FMNIST_LSTM_GRAD_ARENA_BYTES 14118912
 #define FMNIST_LSTM_TRAIN_ARENA_BYTES 14121472
 #define FMNIST_LSTM_APPLY_ARENA_BYTES 1802368
-#define FMNIST_LSTM_STREAM_ARENA_BYTES 321664
+#define FMNIST_LSTM_STREAM_ARENA_BYTES 6272
 #define FMNIST_LSTM_INIT_ARENA_BYTES 524288
 
 typedef struct {
@@ -86,7 +86,14 @@ void fmnist_lstm_predict(const float *params, const fmnist_lstm_batch *in, fmnis
 float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *grads, fmnist_lstm_outputs *out, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed);
 float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed);
 void fmnist_lstm_apply(float *params, const float *grads, void *arena);
-void fmnist_lstm_step(const float *params, fmnist_lstm_state *state, const fmnist_lstm_step_input *input, fmnist_lstm_step_outputs *out, void *arena);
+
+/* NAME_step reads step_params: the trainable parameters laid out as in params,
+ * but every weight matrix that its products read transposed (the layout a one-row
+ * product reads fastest).  NAME_step_prepare writes them from params: call it
+ * once, and again whenever the parameters change. */
+#define FMNIST_LSTM_STEP_PARAMS_ELEMS 82192
+void fmnist_lstm_step_prepare(const float *params, float *step_params);
+void fmnist_lstm_step(const float *step_params, fmnist_lstm_state *state, const fmnist_lstm_step_input *input, fmnist_lstm_step_outputs *out, void *arena);
 void fmnist_lstm_reset(fmnist_lstm_state *state);
 
 #ifdef __cplusplus

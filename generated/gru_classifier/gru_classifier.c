@@ -980,19 +980,19 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long k0 = 0; k0 < 1792; k0 += 128) {
-    const long kn = 1792 - k0 < 128 ? 1792 - k0 : 128;
-    for (long j = 0; j < 384; j += 64) {
-      float bp[128][64];
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long j = 0; j < 384; j += 32) {
+      float bp[256][32];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 384 + (j + c) * 1];
+        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 384 + (j + c) * 1];
       for (long i = 24; i < 28; i += 4) {
-        float acc0[64] = {0.0f};
-        float acc1[64] = {0.0f};
-        float acc2[64] = {0.0f};
-        float acc3[64] = {0.0f};
+        float acc0[32] = {0.0f};
+        float acc1[32] = {0.0f};
+        float acc2[32] = {0.0f};
+        float acc3[32] = {0.0f};
         if (k0)
-          for (int c = 0; c < 64; c++) {
+          for (int c = 0; c < 32; c++) {
             acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
             acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
             acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
@@ -1004,14 +1004,14 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
           const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
           const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
-          for (int c = 0; c < 64; c++) {
+          for (int c = 0; c < 32; c++) {
             acc0[c] += x0 * b[c * 1];
             acc1[c] += x1 * b[c * 1];
             acc2[c] += x2 * b[c * 1];
             acc3[c] += x3 * b[c * 1];
           }
         }
-        for (int c = 0; c < 64; c++) {
+        for (int c = 0; c < 32; c++) {
           out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
           out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
           out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
@@ -1576,34 +1576,16 @@ static void k75_matmul(const float *restrict a0, const float *restrict a1, float
     float ap[28][1];
     for (long k = 0; k < 28; k++)
       for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
-    for (long j = 0; j < 256; j += 256) {
-      float acc0[256] = {0.0f};
+    for (long j = 0; j < 384; j += 128) {
+      float acc0[128] = {0.0f};
       for (long k = 0; k < 28; k++) {
         const float *b = a1 + (k) * 384 + j * 1;
         const float x0 = ap[k][0];
-        for (int c = 0; c < 256; c++) {
+        for (int c = 0; c < 128; c++) {
           acc0[c] += x0 * b[c * 1];
         }
       }
-      for (int c = 0; c < 256; c++) {
-        out[(i + 0) * 384 + j + c] = acc0[c];
-      }
-    }
-  }
-  for (long i = 0; i < 1; i += 1) {
-    float ap[28][1];
-    for (long k = 0; k < 28; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
-    for (long j = 256; j < 384; j += 16) {
-      float acc0[16] = {0.0f};
-      for (long k = 0; k < 28; k++) {
-        const float *b = a1 + (k) * 384 + j * 1;
-        const float x0 = ap[k][0];
-        for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-        }
-      }
-      for (int c = 0; c < 16; c++) {
+      for (int c = 0; c < 128; c++) {
         out[(i + 0) * 384 + j + c] = acc0[c];
       }
     }
@@ -1616,34 +1598,16 @@ static void k76_matmul(const float *restrict a0, const float *restrict a1, float
     float ap[128][1];
     for (long k = 0; k < 128; k++)
       for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
-    for (long j = 0; j < 256; j += 256) {
-      float acc0[256] = {0.0f};
+    for (long j = 0; j < 384; j += 128) {
+      float acc0[128] = {0.0f};
       for (long k = 0; k < 128; k++) {
         const float *b = a1 + (k) * 384 + j * 1;
         const float x0 = ap[k][0];
-        for (int c = 0; c < 256; c++) {
+        for (int c = 0; c < 128; c++) {
           acc0[c] += x0 * b[c * 1];
         }
       }
-      for (int c = 0; c < 256; c++) {
-        out[(i + 0) * 384 + j + c] = acc0[c];
-      }
-    }
-  }
-  for (long i = 0; i < 1; i += 1) {
-    float ap[128][1];
-    for (long k = 0; k < 128; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
-    for (long j = 256; j < 384; j += 16) {
-      float acc0[16] = {0.0f};
-      for (long k = 0; k < 128; k++) {
-        const float *b = a1 + (k) * 384 + j * 1;
-        const float x0 = ap[k][0];
-        for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-        }
-      }
-      for (int c = 0; c < 16; c++) {
+      for (int c = 0; c < 128; c++) {
         out[(i + 0) * 384 + j + c] = acc0[c];
       }
     }
@@ -2924,24 +2888,31 @@ typedef struct {
   const float *state0; /* [1, 128] */
 } gru_classifier_stream_in;
 
+void gru_classifier_step_prepare(const float *params, float *step_params) {
+  for (long i = 0; i < GRU_CLASSIFIER_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
+  for (long r = 0; r < 384; r++) /* gru1.weight_ih [384, 28] */
+    for (long c = 0; c < 28; c++) step_params[0 + c * 384 + r] = params[0 + r * 28 + c];
+  for (long r = 0; r < 384; r++) /* gru1.weight_hh [384, 128] */
+    for (long c = 0; c < 128; c++) step_params[10752 + c * 384 + r] = params[10752 + r * 128 + c];
+  for (long r = 0; r < 10; r++) /* dense1.weight [10, 128] */
+    for (long c = 0; c < 128; c++) step_params[60672 + c * 10 + r] = params[60672 + r * 128 + c];
+}
+
 static void gru_classifier_step_1(const float *restrict P, const gru_classifier_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k1_transpose(P + 0 /* gru1.weight_ih */, (float *)(A + 0) + 0);
-  k74_sub_div(in->x + 0, (float *)(A + 43008) + 0);
-  k75_matmul((float *)(A + 43008) + 0, (float *)(A + 0) + 0, (float *)(A + 43136) + 0);
-  k6_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 44672) + 0);
-  k76_matmul(in->state0 + 0, (float *)(A + 44672) + 0, (float *)(A + 0) + 0);
-  k77_add((float *)(A + 43136) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 1536) + 0);
-  k77_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3072) + 0);
-  k78_add_sigmoid_mul((float *)(A + 1536) + 0, (float *)(A + 3072) + 0, (float *)(A + 3072) + 256, (float *)(A + 1536) + 256, (float *)(A + 0) + 0);
-  k10_transpose(P + 60672 /* dense1.weight */, (float *)(A + 4608) + 0);
-  k79_add_sigmoid_sub((float *)(A + 1536) + 128, (float *)(A + 3072) + 128, (float *)(A + 0) + 0, in->state0 + 0, (float *)(A + 512) + 0);
-  k80_matmul((float *)(A + 512) + 0, (float *)(A + 4608) + 0, (float *)(A + 0) + 0);
+  k74_sub_div(in->x + 0, (float *)(A + 0) + 0);
+  k75_matmul((float *)(A + 0) + 0, P + 0 /* gru1.weight_ih, transposed */, (float *)(A + 128) + 0);
+  k76_matmul(in->state0 + 0, P + 10752 /* gru1.weight_hh, transposed */, (float *)(A + 1664) + 0);
+  k77_add((float *)(A + 128) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3200) + 0);
+  k77_add((float *)(A + 1664) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 0) + 0);
+  k78_add_sigmoid_mul((float *)(A + 3200) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 3200) + 256, (float *)(A + 1536) + 0);
+  k79_add_sigmoid_sub((float *)(A + 3200) + 128, (float *)(A + 0) + 128, (float *)(A + 1536) + 0, in->state0 + 0, (float *)(A + 2048) + 0);
+  k80_matmul((float *)(A + 2048) + 0, P + 60672 /* dense1.weight, transposed */, (float *)(A + 0) + 0);
   k81_add((float *)(A + 0) + 0, P + 61952 /* dense1.bias */, (float *)(A + 64) + 0);
 }
 
-void gru_classifier_step(const float *params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena) {
-  const float *P = params;
+void gru_classifier_step(const float *step_params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena) {
+  const float *P = step_params;
   char *A = arena;
   const uint64_t seed = 0;
   (void)out;
@@ -2952,7 +2923,7 @@ void gru_classifier_step(const float *params, gru_classifier_state *state, const
   (void)P, (void)A;
   gru_classifier_step_1(P, in, A, seed);
   if (out) k82_copy((float *)(A + 64) + 0, out->logits);
-  k83_copy((float *)(A + 512) + 0, state->state0);
+  k83_copy((float *)(A + 2048) + 0, state->state0);
 }
 
 void gru_classifier_reset(gru_classifier_state *state) {
@@ -2960,7 +2931,7 @@ void gru_classifier_reset(gru_classifier_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long gru_classifier_tool_arena[5] = {3422208, 13088768, 13091328, 1351808, 241280};
+const long gru_classifier_tool_arena[5] = {3422208, 13088768, 13091328, 1351808, 252608};
 const int gru_classifier_tool_dtype = 4; /* bytes per element */
 const int gru_classifier_tool_nparams = 19;
 const char *const gru_classifier_tool_inputs[] = {"x", "y", 0};
@@ -2984,6 +2955,8 @@ void gru_classifier_tool_stream(const float *params, void *const *inputs, void *
   gru_classifier_state state;
   gru_classifier_step_input in;
   gru_classifier_step_outputs out;
+  float *step_params = arena;
+  gru_classifier_step_prepare(params, step_params);
   float o0[10];
   out.logits = o0;
   (void)outputs;
@@ -2991,7 +2964,7 @@ void gru_classifier_tool_stream(const float *params, void *const *inputs, void *
     gru_classifier_reset(&state);
     for (long t = 0; t < 28; t++) {
       in.x = (const float *)inputs[0] + b * 784 + t * 28;
-      gru_classifier_step(params, &state, &in, &out, arena);
+      gru_classifier_step(step_params, &state, &in, &out, (char *)arena + 247872);
       for (long i = 0; i < 10; i++) ((float *)outputs[0])[b * 10 + i] = o0[i];
     }
   }
@@ -3002,7 +2975,7 @@ void gru_classifier_tool_step(const float *params, void *state, int reset, void 
   gru_classifier_step_outputs out;
   in.x = inputs[0];
   out.logits = outputs[0];
-  if (reset) gru_classifier_reset(state);
-  gru_classifier_step(params, state, &in, &out, arena);
+  if (reset) gru_classifier_reset(state), gru_classifier_step_prepare(params, arena); /* kept there until the next reset */
+  gru_classifier_step(arena, state, &in, &out, (char *)arena + 247872);
 }
 #endif

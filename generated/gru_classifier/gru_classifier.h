@@ -31,7 +31,7 @@ extern "C" {
 #define GRU_CLASSIFIER_GRAD_ARENA_BYTES 13088768
 #define GRU_CLASSIFIER_TRAIN_ARENA_BYTES 13091328
 #define GRU_CLASSIFIER_APPLY_ARENA_BYTES 1351808
-#define GRU_CLASSIFIER_STREAM_ARENA_BYTES 241280
+#define GRU_CLASSIFIER_STREAM_ARENA_BYTES 4736
 #define GRU_CLASSIFIER_INIT_ARENA_BYTES 393216
 
 typedef struct {
@@ -85,7 +85,14 @@ void gru_classifier_predict(const float *params, const gru_classifier_batch *in,
 float gru_classifier_grad(const float *params, const gru_classifier_batch *in, float *grads, gru_classifier_outputs *out, gru_classifier_metrics *metrics, void *arena, uint64_t seed);
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed);
 void gru_classifier_apply(float *params, const float *grads, void *arena);
-void gru_classifier_step(const float *params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena);
+
+/* NAME_step reads step_params: the trainable parameters laid out as in params,
+ * but every weight matrix that its products read transposed (the layout a one-row
+ * product reads fastest).  NAME_step_prepare writes them from params: call it
+ * once, and again whenever the parameters change. */
+#define GRU_CLASSIFIER_STEP_PARAMS_ELEMS 61968
+void gru_classifier_step_prepare(const float *params, float *step_params);
+void gru_classifier_step(const float *step_params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena);
 void gru_classifier_reset(gru_classifier_state *state);
 
 #ifdef __cplusplus

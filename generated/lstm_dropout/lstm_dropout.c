@@ -1134,28 +1134,46 @@ static void k35_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [200, 1] (specs/lstm_dropout.lua:8) */
 static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long k0 = 0; k0 < 320; k0 += 42) {
-    const long kn = 320 - k0 < 42 ? 320 - k0 : 42;
-    for (long j = 0; j < 192; j += 192) {
-      float bp[42][192];
+  for (long k0 = 0; k0 < 320; k0 += 64) {
+    const long kn = 320 - k0 < 64 ? 320 - k0 : 64;
+    for (long j = 0; j < 128; j += 128) {
+      float bp[64][128];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 192; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 128; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
       for (long i = 0; i < 1; i += 1) {
-        float acc0[192] = {0.0f};
+        float acc0[128] = {0.0f};
         if (k0)
-          for (int c = 0; c < 192; c++) {
+          for (int c = 0; c < 128; c++) {
             acc0[c] = out[(i + 0) * 1 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 1];
-          for (int c = 0; c < 192; c++) {
+          for (int c = 0; c < 128; c++) {
             acc0[c] += x0 * b[c * 1];
           }
         }
-        for (int c = 0; c < 192; c++) {
+        for (int c = 0; c < 128; c++) {
           out[(i + 0) * 1 + j + c] = acc0[c];
         }
+      }
+    }
+  }
+  for (long j = 128; j < 192; j += 16) {
+    float bp[320][16];
+    for (long k = 0; k < 320; k++)
+      for (int c = 0; c < 16; c++) bp[k][c] = a0[(k) * 200 + (j + c) * 1];
+    for (long i = 0; i < 1; i += 1) {
+      float acc0[16] = {0.0f};
+      for (long k = 0; k < 320; k++) {
+        const float *b = bp[k];
+        const float x0 = a1[(i + 0) * 1 + (k) * 1];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] += x0 * b[c * 1];
+        }
+      }
+      for (int c = 0; c < 16; c++) {
+        out[(i + 0) * 1 + j + c] = acc0[c];
       }
     }
   }
@@ -1273,17 +1291,17 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long k0 = 0; k0 < 288; k0 += 64) {
-    const long kn = 288 - k0 < 64 ? 288 - k0 : 64;
-    for (long j = 0; j < 128; j += 128) {
-      float bp[64][128];
+  for (long k0 = 0; k0 < 288; k0 += 128) {
+    const long kn = 288 - k0 < 128 ? 288 - k0 : 128;
+    for (long j = 0; j < 192; j += 64) {
+      float bp[128][64];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 128; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
       for (long i = 48; i < 50; i += 2) {
-        float acc0[128] = {0.0f};
-        float acc1[128] = {0.0f};
+        float acc0[64] = {0.0f};
+        float acc1[64] = {0.0f};
         if (k0)
-          for (int c = 0; c < 128; c++) {
+          for (int c = 0; c < 64; c++) {
             acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
             acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
           }
@@ -1291,37 +1309,15 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
           const float *b = bp[k];
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
-          for (int c = 0; c < 128; c++) {
+          for (int c = 0; c < 64; c++) {
             acc0[c] += x0 * b[c * 1];
             acc1[c] += x1 * b[c * 1];
           }
         }
-        for (int c = 0; c < 128; c++) {
+        for (int c = 0; c < 64; c++) {
           out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
           out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
         }
-      }
-    }
-  }
-  for (long j = 128; j < 192; j += 16) {
-    float bp[288][16];
-    for (long k = 0; k < 288; k++)
-      for (int c = 0; c < 16; c++) bp[k][c] = a0[(k) * 200 + (j + c) * 1];
-    for (long i = 48; i < 50; i += 2) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      for (long k = 0; k < 288; k++) {
-        const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 50];
-        const float x1 = a1[(i + 1) * 1 + (k) * 50];
-        for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-        }
-      }
-      for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
       }
     }
   }
@@ -1739,16 +1735,34 @@ static void k70_matmul(const float *restrict a0, const float *restrict a1, float
     float ap[1][1];
     for (long k = 0; k < 1; k++)
       for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
-    for (long j = 0; j < 192; j += 192) {
-      float acc0[192] = {0.0f};
+    for (long j = 0; j < 128; j += 128) {
+      float acc0[128] = {0.0f};
       for (long k = 0; k < 1; k++) {
         const float *b = a1 + (k) * 200 + j * 1;
         const float x0 = ap[k][0];
-        for (int c = 0; c < 192; c++) {
+        for (int c = 0; c < 128; c++) {
           acc0[c] += x0 * b[c * 1];
         }
       }
-      for (int c = 0; c < 192; c++) {
+      for (int c = 0; c < 128; c++) {
+        out[(i + 0) * 200 + j + c] = acc0[c];
+      }
+    }
+  }
+  for (long i = 0; i < 1; i += 1) {
+    float ap[1][1];
+    for (long k = 0; k < 1; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
+    for (long j = 128; j < 192; j += 16) {
+      float acc0[16] = {0.0f};
+      for (long k = 0; k < 1; k++) {
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] += x0 * b[c * 1];
+        }
+      }
+      for (int c = 0; c < 16; c++) {
         out[(i + 0) * 200 + j + c] = acc0[c];
       }
     }
@@ -1779,16 +1793,34 @@ static void k71_matmul(const float *restrict a0, const float *restrict a1, float
     float ap[50][1];
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
-    for (long j = 0; j < 192; j += 192) {
-      float acc0[192] = {0.0f};
+    for (long j = 0; j < 128; j += 128) {
+      float acc0[128] = {0.0f};
       for (long k = 0; k < 50; k++) {
         const float *b = a1 + (k) * 200 + j * 1;
         const float x0 = ap[k][0];
-        for (int c = 0; c < 192; c++) {
+        for (int c = 0; c < 128; c++) {
           acc0[c] += x0 * b[c * 1];
         }
       }
-      for (int c = 0; c < 192; c++) {
+      for (int c = 0; c < 128; c++) {
+        out[(i + 0) * 200 + j + c] = acc0[c];
+      }
+    }
+  }
+  for (long i = 0; i < 1; i += 1) {
+    float ap[50][1];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
+    for (long j = 128; j < 192; j += 16) {
+      float acc0[16] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] += x0 * b[c * 1];
+        }
+      }
+      for (int c = 0; c < 16; c++) {
         out[(i + 0) * 200 + j + c] = acc0[c];
       }
     }
@@ -2520,25 +2552,32 @@ typedef struct {
   const float *state1; /* [1, 50] */
 } lstm_dropout_stream_in;
 
-static void lstm_dropout_step_1(const float *restrict P, const lstm_dropout_stream_in *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k70_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 832) + 0);
-  k6_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 1664) + 0);
-  k71_matmul(in->state0 + 0, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
-  k72_add((float *)(A + 0) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 1664) + 0);
-  k73_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
-  k74_tanh((float *)(A + 0) + 100, (float *)(A + 832) + 0);
-  k75_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 832) + 0, (float *)(A + 1088) + 0);
-  k76_sigmoid_mul_add((float *)(A + 0) + 50, in->state1 + 0, (float *)(A + 1088) + 0, (float *)(A + 832) + 0, (float *)(A + 1344) + 0);
-  k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 1088) + 0);
-  k75_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1344) + 0, (float *)(A + 1664) + 0);
-  k77_matmul((float *)(A + 1664) + 0, (float *)(A + 1088) + 0, (float *)(A + 1600) + 0);
-  k78_add((float *)(A + 1600) + 0, P + 10688 /* dense1.bias */, (float *)(A + 1088) + 0);
+void lstm_dropout_step_prepare(const float *params, float *step_params) {
+  for (long i = 0; i < LSTM_DROPOUT_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
+  for (long r = 0; r < 200; r++) /* lstm1.weight_ih [200, 1] */
+    for (long c = 0; c < 1; c++) step_params[0 + c * 200 + r] = params[0 + r * 1 + c];
+  for (long r = 0; r < 200; r++) /* lstm1.weight_hh [200, 50] */
+    for (long c = 0; c < 50; c++) step_params[208 + c * 200 + r] = params[208 + r * 50 + c];
+  for (long r = 0; r < 1; r++) /* dense1.weight [1, 50] */
+    for (long c = 0; c < 50; c++) step_params[10624 + c * 1 + r] = params[10624 + r * 50 + c];
 }
 
-void lstm_dropout_step(const float *params, lstm_dropout_state *state, const lstm_dropout_step_input *input, lstm_dropout_step_outputs *out, void *arena) {
-  const float *P = params;
+static void lstm_dropout_step_1(const float *restrict P, const lstm_dropout_stream_in *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k70_matmul(in->x + 0, P + 0 /* lstm1.weight_ih, transposed */, (float *)(A + 0) + 0);
+  k71_matmul(in->state0 + 0, P + 208 /* lstm1.weight_hh, transposed */, (float *)(A + 832) + 0);
+  k72_add((float *)(A + 832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 1664) + 0);
+  k73_add_add((float *)(A + 0) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 1664) + 0, (float *)(A + 832) + 0);
+  k74_tanh((float *)(A + 832) + 100, (float *)(A + 0) + 0);
+  k75_sigmoid_mul((float *)(A + 832) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k76_sigmoid_mul_add((float *)(A + 832) + 50, in->state1 + 0, (float *)(A + 256) + 0, (float *)(A + 0) + 0, (float *)(A + 512) + 0);
+  k75_sigmoid_mul((float *)(A + 832) + 150, (float *)(A + 512) + 0, (float *)(A + 256) + 0);
+  k77_matmul((float *)(A + 256) + 0, P + 10624 /* dense1.weight, transposed */, (float *)(A + 512) + 0);
+  k78_add((float *)(A + 512) + 0, P + 10688 /* dense1.bias */, (float *)(A + 576) + 0);
+}
+
+void lstm_dropout_step(const float *step_params, lstm_dropout_state *state, const lstm_dropout_step_input *input, lstm_dropout_step_outputs *out, void *arena) {
+  const float *P = step_params;
   char *A = arena;
   const uint64_t seed = 0;
   (void)out;
@@ -2549,9 +2588,9 @@ void lstm_dropout_step(const float *params, lstm_dropout_state *state, const lst
   in_.state1 = state->state1;
   (void)P, (void)A;
   lstm_dropout_step_1(P, in, A, seed);
-  if (out) k79_copy((float *)(A + 1088) + 0, out->prediction);
-  k45_copy((float *)(A + 1664) + 0, state->state0);
-  k45_copy((float *)(A + 832) + 0, state->state1);
+  if (out) k79_copy((float *)(A + 576) + 0, out->prediction);
+  k45_copy((float *)(A + 256) + 0, state->state0);
+  k45_copy((float *)(A + 0) + 0, state->state1);
 }
 
 void lstm_dropout_reset(lstm_dropout_state *state) {
@@ -2560,7 +2599,7 @@ void lstm_dropout_reset(lstm_dropout_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long lstm_dropout_tool_arena[5] = {373632, 975232, 975232, 243456, 41664};
+const long lstm_dropout_tool_arena[5] = {373632, 975232, 975232, 243456, 45312};
 const int lstm_dropout_tool_dtype = 4; /* bytes per element */
 const int lstm_dropout_tool_nparams = 19;
 const char *const lstm_dropout_tool_inputs[] = {"x", "y", 0};
@@ -2584,6 +2623,8 @@ void lstm_dropout_tool_stream(const float *params, void *const *inputs, void *co
   lstm_dropout_state state;
   lstm_dropout_step_input in;
   lstm_dropout_step_outputs out;
+  float *step_params = arena;
+  lstm_dropout_step_prepare(params, step_params);
   float o0[1];
   out.prediction = o0;
   (void)outputs;
@@ -2591,7 +2632,7 @@ void lstm_dropout_tool_stream(const float *params, void *const *inputs, void *co
     lstm_dropout_reset(&state);
     for (long t = 0; t < 10; t++) {
       in.x = (const float *)inputs[0] + b * 10 + t * 1;
-      lstm_dropout_step(params, &state, &in, &out, arena);
+      lstm_dropout_step(step_params, &state, &in, &out, (char *)arena + 42816);
       for (long i = 0; i < 1; i++) ((float *)outputs[0])[b * 1 + i] = o0[i];
     }
   }
@@ -2602,7 +2643,7 @@ void lstm_dropout_tool_step(const float *params, void *state, int reset, void *c
   lstm_dropout_step_outputs out;
   in.x = inputs[0];
   out.prediction = outputs[0];
-  if (reset) lstm_dropout_reset(state);
-  lstm_dropout_step(params, state, &in, &out, arena);
+  if (reset) lstm_dropout_reset(state), lstm_dropout_step_prepare(params, arena); /* kept there until the next reset */
+  lstm_dropout_step(arena, state, &in, &out, (char *)arena + 42816);
 }
 #endif

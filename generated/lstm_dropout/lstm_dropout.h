@@ -31,7 +31,7 @@ extern "C" {
 #define LSTM_DROPOUT_GRAD_ARENA_BYTES 975232
 #define LSTM_DROPOUT_TRAIN_ARENA_BYTES 975232
 #define LSTM_DROPOUT_APPLY_ARENA_BYTES 243456
-#define LSTM_DROPOUT_STREAM_ARENA_BYTES 41664
+#define LSTM_DROPOUT_STREAM_ARENA_BYTES 2496
 #define LSTM_DROPOUT_INIT_ARENA_BYTES 80000
 
 typedef struct {
@@ -86,7 +86,14 @@ void lstm_dropout_predict(const float *params, const lstm_dropout_batch *in, lst
 float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float *grads, lstm_dropout_outputs *out, lstm_dropout_metrics *metrics, void *arena, uint64_t seed);
 float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_dropout_metrics *metrics, void *arena, uint64_t seed);
 void lstm_dropout_apply(float *params, const float *grads, void *arena);
-void lstm_dropout_step(const float *params, lstm_dropout_state *state, const lstm_dropout_step_input *input, lstm_dropout_step_outputs *out, void *arena);
+
+/* NAME_step reads step_params: the trainable parameters laid out as in params,
+ * but every weight matrix that its products read transposed (the layout a one-row
+ * product reads fastest).  NAME_step_prepare writes them from params: call it
+ * once, and again whenever the parameters change. */
+#define LSTM_DROPOUT_STEP_PARAMS_ELEMS 10704
+void lstm_dropout_step_prepare(const float *params, float *step_params);
+void lstm_dropout_step(const float *step_params, lstm_dropout_state *state, const lstm_dropout_step_input *input, lstm_dropout_step_outputs *out, void *arena);
 void lstm_dropout_reset(lstm_dropout_state *state);
 
 #ifdef __cplusplus

@@ -1577,19 +1577,19 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long k0 = 0; k0 < 1792; k0 += 128) {
-    const long kn = 1792 - k0 < 128 ? 1792 - k0 : 128;
-    for (long j = 0; j < 192; j += 64) {
-      float bp[128][64];
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long j = 0; j < 192; j += 32) {
+      float bp[256][32];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
       for (long i = 24; i < 28; i += 4) {
-        float acc0[64] = {0.0f};
-        float acc1[64] = {0.0f};
-        float acc2[64] = {0.0f};
-        float acc3[64] = {0.0f};
+        float acc0[32] = {0.0f};
+        float acc1[32] = {0.0f};
+        float acc2[32] = {0.0f};
+        float acc3[32] = {0.0f};
         if (k0)
-          for (int c = 0; c < 64; c++) {
+          for (int c = 0; c < 32; c++) {
             acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
             acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
             acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
@@ -1601,14 +1601,14 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
           const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
           const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
-          for (int c = 0; c < 64; c++) {
+          for (int c = 0; c < 32; c++) {
             acc0[c] += x0 * b[c * 1];
             acc1[c] += x1 * b[c * 1];
             acc2[c] += x2 * b[c * 1];
             acc3[c] += x3 * b[c * 1];
           }
         }
-        for (int c = 0; c < 64; c++) {
+        for (int c = 0; c < 32; c++) {
           out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
           out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
           out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
@@ -1893,17 +1893,17 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long k0 = 0; k0 < 1728; k0 += 64) {
-    const long kn = 1728 - k0 < 64 ? 1728 - k0 : 64;
-    for (long j = 0; j < 128; j += 128) {
-      float bp[64][128];
+  for (long k0 = 0; k0 < 1728; k0 += 128) {
+    const long kn = 1728 - k0 < 128 ? 1728 - k0 : 128;
+    for (long j = 0; j < 192; j += 64) {
+      float bp[128][64];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 128; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
       for (long i = 48; i < 50; i += 2) {
-        float acc0[128] = {0.0f};
-        float acc1[128] = {0.0f};
+        float acc0[64] = {0.0f};
+        float acc1[64] = {0.0f};
         if (k0)
-          for (int c = 0; c < 128; c++) {
+          for (int c = 0; c < 64; c++) {
             acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
             acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
           }
@@ -1911,42 +1911,12 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
           const float *b = bp[k];
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
-          for (int c = 0; c < 128; c++) {
+          for (int c = 0; c < 64; c++) {
             acc0[c] += x0 * b[c * 1];
             acc1[c] += x1 * b[c * 1];
           }
         }
-        for (int c = 0; c < 128; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-        }
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 1728; k0 += 512) {
-    const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
-    for (long j = 128; j < 192; j += 16) {
-      float bp[512][16];
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
-      for (long i = 48; i < 50; i += 2) {
-        float acc0[16] = {0.0f};
-        float acc1[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
-          for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-          }
-        }
-        for (int c = 0; c < 16; c++) {
+        for (int c = 0; c < 64; c++) {
           out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
           out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
         }
@@ -2117,17 +2087,17 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long k0 = 0; k0 < 1792; k0 += 64) {
-    const long kn = 1792 - k0 < 64 ? 1792 - k0 : 64;
-    for (long j = 0; j < 128; j += 128) {
-      float bp[64][128];
+  for (long k0 = 0; k0 < 1792; k0 += 128) {
+    const long kn = 1792 - k0 < 128 ? 1792 - k0 : 128;
+    for (long j = 0; j < 192; j += 64) {
+      float bp[128][64];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 128; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
       for (long i = 48; i < 50; i += 2) {
-        float acc0[128] = {0.0f};
-        float acc1[128] = {0.0f};
+        float acc0[64] = {0.0f};
+        float acc1[64] = {0.0f};
         if (k0)
-          for (int c = 0; c < 128; c++) {
+          for (int c = 0; c < 64; c++) {
             acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
             acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
           }
@@ -2135,42 +2105,12 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
           const float *b = bp[k];
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
-          for (int c = 0; c < 128; c++) {
+          for (int c = 0; c < 64; c++) {
             acc0[c] += x0 * b[c * 1];
             acc1[c] += x1 * b[c * 1];
           }
         }
-        for (int c = 0; c < 128; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-        }
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 1792; k0 += 512) {
-    const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
-    for (long j = 128; j < 192; j += 16) {
-      float bp[512][16];
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
-      for (long i = 48; i < 50; i += 2) {
-        float acc0[16] = {0.0f};
-        float acc1[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
-          for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-          }
-        }
-        for (int c = 0; c < 16; c++) {
+        for (int c = 0; c < 64; c++) {
           out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
           out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
         }
@@ -2595,16 +2535,34 @@ static void k87_matmul(const float *restrict a0, const float *restrict a1, float
     float ap[28][1];
     for (long k = 0; k < 28; k++)
       for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
-    for (long j = 0; j < 192; j += 192) {
-      float acc0[192] = {0.0f};
+    for (long j = 0; j < 128; j += 128) {
+      float acc0[128] = {0.0f};
       for (long k = 0; k < 28; k++) {
         const float *b = a1 + (k) * 200 + j * 1;
         const float x0 = ap[k][0];
-        for (int c = 0; c < 192; c++) {
+        for (int c = 0; c < 128; c++) {
           acc0[c] += x0 * b[c * 1];
         }
       }
-      for (int c = 0; c < 192; c++) {
+      for (int c = 0; c < 128; c++) {
+        out[(i + 0) * 200 + j + c] = acc0[c];
+      }
+    }
+  }
+  for (long i = 0; i < 1; i += 1) {
+    float ap[28][1];
+    for (long k = 0; k < 28; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
+    for (long j = 128; j < 192; j += 16) {
+      float acc0[16] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] += x0 * b[c * 1];
+        }
+      }
+      for (int c = 0; c < 16; c++) {
         out[(i + 0) * 200 + j + c] = acc0[c];
       }
     }
@@ -2635,16 +2593,34 @@ static void k88_matmul(const float *restrict a0, const float *restrict a1, float
     float ap[50][1];
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
-    for (long j = 0; j < 192; j += 192) {
-      float acc0[192] = {0.0f};
+    for (long j = 0; j < 128; j += 128) {
+      float acc0[128] = {0.0f};
       for (long k = 0; k < 50; k++) {
         const float *b = a1 + (k) * 200 + j * 1;
         const float x0 = ap[k][0];
-        for (int c = 0; c < 192; c++) {
+        for (int c = 0; c < 128; c++) {
           acc0[c] += x0 * b[c * 1];
         }
       }
-      for (int c = 0; c < 192; c++) {
+      for (int c = 0; c < 128; c++) {
+        out[(i + 0) * 200 + j + c] = acc0[c];
+      }
+    }
+  }
+  for (long i = 0; i < 1; i += 1) {
+    float ap[50][1];
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
+    for (long j = 128; j < 192; j += 16) {
+      float acc0[16] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = a1 + (k) * 200 + j * 1;
+        const float x0 = ap[k][0];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] += x0 * b[c * 1];
+        }
+      }
+      for (int c = 0; c < 16; c++) {
         out[(i + 0) * 200 + j + c] = acc0[c];
       }
     }
@@ -6474,46 +6450,57 @@ typedef struct {
   const float *state5; /* [1, 50] */
 } mnist_stacked_lstm_stream_in;
 
-static void mnist_stacked_lstm_step_1(const float *restrict P, const mnist_stacked_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k86_sub_div(in->x + 0, (float *)(A + 22400) + 0);
-  k87_matmul((float *)(A + 22400) + 0, (float *)(A + 0) + 0, (float *)(A + 22528) + 0);
-  k7_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 23360) + 0);
-  k88_matmul(in->state0 + 0, (float *)(A + 23360) + 0, (float *)(A + 0) + 0);
-  k89_add((float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 832) + 0);
-  k90_add_add((float *)(A + 22528) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 832) + 0, (float *)(A + 0) + 0);
-  k91_tanh((float *)(A + 0) + 100, (float *)(A + 832) + 0);
-  k92_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 832) + 0, (float *)(A + 1088) + 0);
-  k93_sigmoid_mul_add((float *)(A + 0) + 50, in->state1 + 0, (float *)(A + 1088) + 0, (float *)(A + 832) + 0, (float *)(A + 1344) + 0);
-  k7_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1664) + 0);
-  k92_sigmoid_mul((float *)(A + 0) + 150, (float *)(A + 1344) + 0, (float *)(A + 1088) + 0);
-  k88_matmul((float *)(A + 1088) + 0, (float *)(A + 1664) + 0, (float *)(A + 0) + 0);
-  k7_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 1664) + 0);
-  k88_matmul(in->state2 + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
-  k89_add((float *)(A + 41664) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 42496) + 0);
-  k90_add_add((float *)(A + 0) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 42496) + 0, (float *)(A + 43328) + 0);
-  k91_tanh((float *)(A + 43328) + 100, (float *)(A + 1344) + 0);
-  k92_sigmoid_mul((float *)(A + 43328) + 0, (float *)(A + 1344) + 0, (float *)(A + 0) + 0);
-  k93_sigmoid_mul_add((float *)(A + 43328) + 50, in->state3 + 0, (float *)(A + 0) + 0, (float *)(A + 1344) + 0, (float *)(A + 256) + 0);
-  k7_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 1664) + 0);
-  k92_sigmoid_mul((float *)(A + 43328) + 150, (float *)(A + 256) + 0, (float *)(A + 0) + 0);
-  k88_matmul((float *)(A + 0) + 0, (float *)(A + 1664) + 0, (float *)(A + 41664) + 0);
-  k7_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 1664) + 0);
-  k88_matmul(in->state4 + 0, (float *)(A + 1664) + 0, (float *)(A + 42496) + 0);
-  k89_add((float *)(A + 42496) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 43328) + 0);
-  k90_add_add((float *)(A + 41664) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 43328) + 0, (float *)(A + 42496) + 0);
-  k91_tanh((float *)(A + 42496) + 100, (float *)(A + 256) + 0);
-  k92_sigmoid_mul((float *)(A + 42496) + 0, (float *)(A + 256) + 0, (float *)(A + 512) + 0);
-  k93_sigmoid_mul_add((float *)(A + 42496) + 50, in->state5 + 0, (float *)(A + 512) + 0, (float *)(A + 256) + 0, (float *)(A + 43328) + 0);
-  k14_transpose(P + 56848 /* dense1.weight */, (float *)(A + 44160) + 0);
-  k92_sigmoid_mul((float *)(A + 42496) + 150, (float *)(A + 43328) + 0, (float *)(A + 512) + 0);
-  k94_matmul((float *)(A + 512) + 0, (float *)(A + 44160) + 0, (float *)(A + 768) + 0);
-  k95_add((float *)(A + 768) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1600) + 0);
+void mnist_stacked_lstm_step_prepare(const float *params, float *step_params) {
+  for (long i = 0; i < MNIST_STACKED_LSTM_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
+  for (long r = 0; r < 200; r++) /* lstm1.weight_ih [200, 28] */
+    for (long c = 0; c < 28; c++) step_params[0 + c * 200 + r] = params[0 + r * 28 + c];
+  for (long r = 0; r < 200; r++) /* lstm1.weight_hh [200, 50] */
+    for (long c = 0; c < 50; c++) step_params[5600 + c * 200 + r] = params[5600 + r * 50 + c];
+  for (long r = 0; r < 200; r++) /* lstm2.weight_ih [200, 50] */
+    for (long c = 0; c < 50; c++) step_params[16016 + c * 200 + r] = params[16016 + r * 50 + c];
+  for (long r = 0; r < 200; r++) /* lstm2.weight_hh [200, 50] */
+    for (long c = 0; c < 50; c++) step_params[26016 + c * 200 + r] = params[26016 + r * 50 + c];
+  for (long r = 0; r < 200; r++) /* lstm3.weight_ih [200, 50] */
+    for (long c = 0; c < 50; c++) step_params[36432 + c * 200 + r] = params[36432 + r * 50 + c];
+  for (long r = 0; r < 200; r++) /* lstm3.weight_hh [200, 50] */
+    for (long c = 0; c < 50; c++) step_params[46432 + c * 200 + r] = params[46432 + r * 50 + c];
+  for (long r = 0; r < 10; r++) /* dense1.weight [10, 50] */
+    for (long c = 0; c < 50; c++) step_params[56848 + c * 10 + r] = params[56848 + r * 50 + c];
 }
 
-void mnist_stacked_lstm_step(const float *params, mnist_stacked_lstm_state *state, const mnist_stacked_lstm_step_input *input, mnist_stacked_lstm_step_outputs *out, void *arena) {
-  const float *P = params;
+static void mnist_stacked_lstm_step_1(const float *restrict P, const mnist_stacked_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k86_sub_div(in->x + 0, (float *)(A + 0) + 0);
+  k87_matmul((float *)(A + 0) + 0, P + 0 /* lstm1.weight_ih, transposed */, (float *)(A + 128) + 0);
+  k88_matmul(in->state0 + 0, P + 5600 /* lstm1.weight_hh, transposed */, (float *)(A + 960) + 0);
+  k89_add((float *)(A + 960) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1792) + 0);
+  k90_add_add((float *)(A + 128) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1792) + 0, (float *)(A + 960) + 0);
+  k91_tanh((float *)(A + 960) + 100, (float *)(A + 1792) + 0);
+  k92_sigmoid_mul((float *)(A + 960) + 0, (float *)(A + 1792) + 0, (float *)(A + 2048) + 0);
+  k93_sigmoid_mul_add((float *)(A + 960) + 50, in->state1 + 0, (float *)(A + 2048) + 0, (float *)(A + 1792) + 0, (float *)(A + 2304) + 0);
+  k92_sigmoid_mul((float *)(A + 960) + 150, (float *)(A + 2304) + 0, (float *)(A + 2048) + 0);
+  k88_matmul((float *)(A + 2048) + 0, P + 16016 /* lstm2.weight_ih, transposed */, (float *)(A + 0) + 0);
+  k88_matmul(in->state2 + 0, P + 26016 /* lstm2.weight_hh, transposed */, (float *)(A + 832) + 0);
+  k89_add((float *)(A + 832) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 2624) + 0);
+  k90_add_add((float *)(A + 0) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 2624) + 0, (float *)(A + 832) + 0);
+  k91_tanh((float *)(A + 832) + 100, (float *)(A + 2304) + 0);
+  k92_sigmoid_mul((float *)(A + 832) + 0, (float *)(A + 2304) + 0, (float *)(A + 0) + 0);
+  k93_sigmoid_mul_add((float *)(A + 832) + 50, in->state3 + 0, (float *)(A + 0) + 0, (float *)(A + 2304) + 0, (float *)(A + 256) + 0);
+  k92_sigmoid_mul((float *)(A + 832) + 150, (float *)(A + 256) + 0, (float *)(A + 0) + 0);
+  k88_matmul((float *)(A + 0) + 0, P + 36432 /* lstm3.weight_ih, transposed */, (float *)(A + 2624) + 0);
+  k88_matmul(in->state4 + 0, P + 46432 /* lstm3.weight_hh, transposed */, (float *)(A + 512) + 0);
+  k89_add((float *)(A + 512) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 3456) + 0);
+  k90_add_add((float *)(A + 2624) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 3456) + 0, (float *)(A + 512) + 0);
+  k91_tanh((float *)(A + 512) + 100, (float *)(A + 256) + 0);
+  k92_sigmoid_mul((float *)(A + 512) + 0, (float *)(A + 256) + 0, (float *)(A + 1344) + 0);
+  k93_sigmoid_mul_add((float *)(A + 512) + 50, in->state5 + 0, (float *)(A + 1344) + 0, (float *)(A + 256) + 0, (float *)(A + 2624) + 0);
+  k92_sigmoid_mul((float *)(A + 512) + 150, (float *)(A + 2624) + 0, (float *)(A + 1344) + 0);
+  k94_matmul((float *)(A + 1344) + 0, P + 56848 /* dense1.weight, transposed */, (float *)(A + 2560) + 0);
+  k95_add((float *)(A + 2560) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1600) + 0);
+}
+
+void mnist_stacked_lstm_step(const float *step_params, mnist_stacked_lstm_state *state, const mnist_stacked_lstm_step_input *input, mnist_stacked_lstm_step_outputs *out, void *arena) {
+  const float *P = step_params;
   char *A = arena;
   const uint64_t seed = 0;
   (void)out;
@@ -6529,11 +6516,11 @@ void mnist_stacked_lstm_step(const float *params, mnist_stacked_lstm_state *stat
   (void)P, (void)A;
   mnist_stacked_lstm_step_1(P, in, A, seed);
   if (out) k96_copy((float *)(A + 1600) + 0, out->logits);
-  k97_copy((float *)(A + 1088) + 0, state->state0);
-  k97_copy((float *)(A + 832) + 0, state->state1);
+  k97_copy((float *)(A + 2048) + 0, state->state0);
+  k97_copy((float *)(A + 1792) + 0, state->state1);
   k97_copy((float *)(A + 0) + 0, state->state2);
-  k97_copy((float *)(A + 1344) + 0, state->state3);
-  k97_copy((float *)(A + 512) + 0, state->state4);
+  k97_copy((float *)(A + 2304) + 0, state->state3);
+  k97_copy((float *)(A + 1344) + 0, state->state4);
   k97_copy((float *)(A + 256) + 0, state->state5);
 }
 
@@ -6547,7 +6534,7 @@ void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long mnist_stacked_lstm_tool_arena[5] = {2015104, 13463104, 13465664, 832128, 63360};
+const long mnist_stacked_lstm_tool_arena[5] = {2015104, 13463104, 13465664, 832128, 233792};
 const int mnist_stacked_lstm_tool_dtype = 4; /* bytes per element */
 const int mnist_stacked_lstm_tool_nparams = 43;
 const char *const mnist_stacked_lstm_tool_inputs[] = {"x", "y", 0};
@@ -6571,6 +6558,8 @@ void mnist_stacked_lstm_tool_stream(const float *params, void *const *inputs, vo
   mnist_stacked_lstm_state state;
   mnist_stacked_lstm_step_input in;
   mnist_stacked_lstm_step_outputs out;
+  float *step_params = arena;
+  mnist_stacked_lstm_step_prepare(params, step_params);
   float o0[10];
   out.logits = o0;
   (void)outputs;
@@ -6578,7 +6567,7 @@ void mnist_stacked_lstm_tool_stream(const float *params, void *const *inputs, vo
     mnist_stacked_lstm_reset(&state);
     for (long t = 0; t < 28; t++) {
       in.x = (const float *)inputs[0] + b * 784 + t * 28;
-      mnist_stacked_lstm_step(params, &state, &in, &out, arena);
+      mnist_stacked_lstm_step(step_params, &state, &in, &out, (char *)arena + 229504);
       for (long i = 0; i < 10; i++) ((float *)outputs[0])[b * 10 + i] = o0[i];
     }
   }
@@ -6589,7 +6578,7 @@ void mnist_stacked_lstm_tool_step(const float *params, void *state, int reset, v
   mnist_stacked_lstm_step_outputs out;
   in.x = inputs[0];
   out.logits = outputs[0];
-  if (reset) mnist_stacked_lstm_reset(state);
-  mnist_stacked_lstm_step(params, state, &in, &out, arena);
+  if (reset) mnist_stacked_lstm_reset(state), mnist_stacked_lstm_step_prepare(params, arena); /* kept there until the next reset */
+  mnist_stacked_lstm_step(arena, state, &in, &out, (char *)arena + 229504);
 }
 #endif

@@ -31,7 +31,7 @@ extern "C" {
 #define MNIST_STACKED_LSTM_GRAD_ARENA_BYTES 13463104
 #define MNIST_STACKED_LSTM_TRAIN_ARENA_BYTES 13465664
 #define MNIST_STACKED_LSTM_APPLY_ARENA_BYTES 832128
-#define MNIST_STACKED_LSTM_STREAM_ARENA_BYTES 63360
+#define MNIST_STACKED_LSTM_STREAM_ARENA_BYTES 4288
 #define MNIST_STACKED_LSTM_INIT_ARENA_BYTES 80000
 
 typedef struct {
@@ -90,7 +90,14 @@ void mnist_stacked_lstm_predict(const float *params, const mnist_stacked_lstm_ba
 float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batch *in, float *grads, mnist_stacked_lstm_outputs *out, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed);
 float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed);
 void mnist_stacked_lstm_apply(float *params, const float *grads, void *arena);
-void mnist_stacked_lstm_step(const float *params, mnist_stacked_lstm_state *state, const mnist_stacked_lstm_step_input *input, mnist_stacked_lstm_step_outputs *out, void *arena);
+
+/* NAME_step reads step_params: the trainable parameters laid out as in params,
+ * but every weight matrix that its products read transposed (the layout a one-row
+ * product reads fastest).  NAME_step_prepare writes them from params: call it
+ * once, and again whenever the parameters change. */
+#define MNIST_STACKED_LSTM_STEP_PARAMS_ELEMS 57376
+void mnist_stacked_lstm_step_prepare(const float *params, float *step_params);
+void mnist_stacked_lstm_step(const float *step_params, mnist_stacked_lstm_state *state, const mnist_stacked_lstm_step_input *input, mnist_stacked_lstm_step_outputs *out, void *arena);
 void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state);
 
 #ifdef __cplusplus

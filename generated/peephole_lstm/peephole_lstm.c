@@ -1139,19 +1139,19 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long k0 = 0; k0 < 1792; k0 += 128) {
-    const long kn = 1792 - k0 < 128 ? 1792 - k0 : 128;
-    for (long j = 0; j < 256; j += 64) {
-      float bp[128][64];
+  for (long k0 = 0; k0 < 1792; k0 += 256) {
+    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
+    for (long j = 0; j < 256; j += 32) {
+      float bp[256][32];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 256 + (j + c) * 1];
+        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 256 + (j + c) * 1];
       for (long i = 24; i < 28; i += 4) {
-        float acc0[64] = {0.0f};
-        float acc1[64] = {0.0f};
-        float acc2[64] = {0.0f};
-        float acc3[64] = {0.0f};
+        float acc0[32] = {0.0f};
+        float acc1[32] = {0.0f};
+        float acc2[32] = {0.0f};
+        float acc3[32] = {0.0f};
         if (k0)
-          for (int c = 0; c < 64; c++) {
+          for (int c = 0; c < 32; c++) {
             acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
             acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
             acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
@@ -1163,14 +1163,14 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
           const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
           const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
-          for (int c = 0; c < 64; c++) {
+          for (int c = 0; c < 32; c++) {
             acc0[c] += x0 * b[c * 1];
             acc1[c] += x1 * b[c * 1];
             acc2[c] += x2 * b[c * 1];
             acc3[c] += x3 * b[c * 1];
           }
         }
-        for (int c = 0; c < 64; c++) {
+        for (int c = 0; c < 32; c++) {
           out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
           out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
           out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
@@ -1704,16 +1704,16 @@ static void k84_matmul(const float *restrict a0, const float *restrict a1, float
     float ap[28][1];
     for (long k = 0; k < 28; k++)
       for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
-    for (long j = 0; j < 256; j += 256) {
-      float acc0[256] = {0.0f};
+    for (long j = 0; j < 256; j += 128) {
+      float acc0[128] = {0.0f};
       for (long k = 0; k < 28; k++) {
         const float *b = a1 + (k) * 256 + j * 1;
         const float x0 = ap[k][0];
-        for (int c = 0; c < 256; c++) {
+        for (int c = 0; c < 128; c++) {
           acc0[c] += x0 * b[c * 1];
         }
       }
-      for (int c = 0; c < 256; c++) {
+      for (int c = 0; c < 128; c++) {
         out[(i + 0) * 256 + j + c] = acc0[c];
       }
     }
@@ -1726,16 +1726,16 @@ static void k85_matmul(const float *restrict a0, const float *restrict a1, float
     float ap[64][1];
     for (long k = 0; k < 64; k++)
       for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 64 + (k) * 1];
-    for (long j = 0; j < 256; j += 256) {
-      float acc0[256] = {0.0f};
+    for (long j = 0; j < 256; j += 128) {
+      float acc0[128] = {0.0f};
       for (long k = 0; k < 64; k++) {
         const float *b = a1 + (k) * 256 + j * 1;
         const float x0 = ap[k][0];
-        for (int c = 0; c < 256; c++) {
+        for (int c = 0; c < 128; c++) {
           acc0[c] += x0 * b[c * 1];
         }
       }
-      for (int c = 0; c < 256; c++) {
+      for (int c = 0; c < 128; c++) {
         out[(i + 0) * 256 + j + c] = acc0[c];
       }
     }
@@ -3335,23 +3335,30 @@ typedef struct {
   const float *state1; /* [1, 64] */
 } peephole_lstm_stream_in;
 
+void peephole_lstm_step_prepare(const float *params, float *step_params) {
+  for (long i = 0; i < PEEPHOLE_LSTM_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
+  for (long r = 0; r < 256; r++) /* peephole1.weight_ih [256, 28] */
+    for (long c = 0; c < 28; c++) step_params[0 + c * 256 + r] = params[0 + r * 28 + c];
+  for (long r = 0; r < 256; r++) /* peephole1.weight_hh [256, 64] */
+    for (long c = 0; c < 64; c++) step_params[7168 + c * 256 + r] = params[7168 + r * 64 + c];
+  for (long r = 0; r < 10; r++) /* dense1.weight [10, 64] */
+    for (long c = 0; c < 64; c++) step_params[24000 + c * 10 + r] = params[24000 + r * 64 + c];
+}
+
 static void peephole_lstm_step_1(const float *restrict P, const peephole_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0 /* peephole1.weight_ih */, (float *)(A + 0) + 0);
-  k84_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 28672) + 0);
-  k4_transpose(P + 7168 /* peephole1.weight_hh */, (float *)(A + 29696) + 0);
-  k85_matmul(in->state0 + 0, (float *)(A + 29696) + 0, (float *)(A + 0) + 0);
-  k86_add_add((float *)(A + 28672) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 0) + 0, (float *)(A + 1024) + 0);
-  k87_tanh((float *)(A + 1024) + 128, (float *)(A + 0) + 0);
-  k88_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 1024) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k10_transpose(P + 24000 /* dense1.weight */, (float *)(A + 2048) + 0);
-  k89_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 1024) + 64, (float *)(A + 256) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1024) + 192, (float *)(A + 0) + 0, (float *)(A + 512) + 0);
-  k90_matmul((float *)(A + 512) + 0, (float *)(A + 2048) + 0, (float *)(A + 256) + 0);
+  k84_matmul(in->x + 0, P + 0 /* peephole1.weight_ih, transposed */, (float *)(A + 0) + 0);
+  k85_matmul(in->state0 + 0, P + 7168 /* peephole1.weight_hh, transposed */, (float *)(A + 1024) + 0);
+  k86_add_add((float *)(A + 0) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 1024) + 0, (float *)(A + 2048) + 0);
+  k87_tanh((float *)(A + 2048) + 128, (float *)(A + 0) + 0);
+  k88_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 2048) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k89_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 2048) + 64, (float *)(A + 256) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2048) + 192, (float *)(A + 0) + 0, (float *)(A + 512) + 0);
+  k90_matmul((float *)(A + 512) + 0, P + 24000 /* dense1.weight, transposed */, (float *)(A + 256) + 0);
   k91_add((float *)(A + 256) + 0, P + 24640 /* dense1.bias */, (float *)(A + 320) + 0);
 }
 
-void peephole_lstm_step(const float *params, peephole_lstm_state *state, const peephole_lstm_step_input *input, peephole_lstm_step_outputs *out, void *arena) {
-  const float *P = params;
+void peephole_lstm_step(const float *step_params, peephole_lstm_state *state, const peephole_lstm_step_input *input, peephole_lstm_step_outputs *out, void *arena) {
+  const float *P = step_params;
   char *A = arena;
   const uint64_t seed = 0;
   (void)out;
@@ -3373,7 +3380,7 @@ void peephole_lstm_reset(peephole_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long peephole_lstm_tool_arena[5] = {2093056, 6959104, 6961664, 508032, 95232};
+const long peephole_lstm_tool_arena[5] = {2093056, 6959104, 6961664, 508032, 101696};
 const int peephole_lstm_tool_dtype = 4; /* bytes per element */
 const int peephole_lstm_tool_nparams = 19;
 const char *const peephole_lstm_tool_inputs[] = {"x", "y", 0};
@@ -3397,6 +3404,8 @@ void peephole_lstm_tool_stream(const float *params, void *const *inputs, void *c
   peephole_lstm_state state;
   peephole_lstm_step_input in;
   peephole_lstm_step_outputs out;
+  float *step_params = arena;
+  peephole_lstm_step_prepare(params, step_params);
   float o0[10];
   out.logits = o0;
   (void)outputs;
@@ -3404,7 +3413,7 @@ void peephole_lstm_tool_stream(const float *params, void *const *inputs, void *c
     peephole_lstm_reset(&state);
     for (long t = 0; t < 28; t++) {
       in.x = (const float *)inputs[0] + b * 784 + t * 28;
-      peephole_lstm_step(params, &state, &in, &out, arena);
+      peephole_lstm_step(step_params, &state, &in, &out, (char *)arena + 98624);
       for (long i = 0; i < 10; i++) ((float *)outputs[0])[b * 10 + i] = o0[i];
     }
   }
@@ -3415,7 +3424,7 @@ void peephole_lstm_tool_step(const float *params, void *state, int reset, void *
   peephole_lstm_step_outputs out;
   in.x = inputs[0];
   out.logits = outputs[0];
-  if (reset) peephole_lstm_reset(state);
-  peephole_lstm_step(params, state, &in, &out, arena);
+  if (reset) peephole_lstm_reset(state), peephole_lstm_step_prepare(params, arena); /* kept there until the next reset */
+  peephole_lstm_step(arena, state, &in, &out, (char *)arena + 98624);
 }
 #endif

@@ -31,7 +31,7 @@ extern "C" {
 #define PEEPHOLE_LSTM_GRAD_ARENA_BYTES 6959104
 #define PEEPHOLE_LSTM_TRAIN_ARENA_BYTES 6961664
 #define PEEPHOLE_LSTM_APPLY_ARENA_BYTES 508032
-#define PEEPHOLE_LSTM_STREAM_ARENA_BYTES 95232
+#define PEEPHOLE_LSTM_STREAM_ARENA_BYTES 3072
 #define PEEPHOLE_LSTM_INIT_ARENA_BYTES 398336
 
 typedef struct {
@@ -86,7 +86,14 @@ void peephole_lstm_predict(const float *params, const peephole_lstm_batch *in, p
 float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, float *grads, peephole_lstm_outputs *out, peephole_lstm_metrics *metrics, void *arena, uint64_t seed);
 float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, peephole_lstm_metrics *metrics, void *arena, uint64_t seed);
 void peephole_lstm_apply(float *params, const float *grads, void *arena);
-void peephole_lstm_step(const float *params, peephole_lstm_state *state, const peephole_lstm_step_input *input, peephole_lstm_step_outputs *out, void *arena);
+
+/* NAME_step reads step_params: the trainable parameters laid out as in params,
+ * but every weight matrix that its products read transposed (the layout a one-row
+ * product reads fastest).  NAME_step_prepare writes them from params: call it
+ * once, and again whenever the parameters change. */
+#define PEEPHOLE_LSTM_STEP_PARAMS_ELEMS 24656
+void peephole_lstm_step_prepare(const float *params, float *step_params);
+void peephole_lstm_step(const float *step_params, peephole_lstm_state *state, const peephole_lstm_step_input *input, peephole_lstm_step_outputs *out, void *arena);
 void peephole_lstm_reset(peephole_lstm_state *state);
 
 #ifdef __cplusplus

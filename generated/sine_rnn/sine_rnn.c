@@ -1861,21 +1861,28 @@ typedef struct {
   const float *state0; /* [1, 50] */
 } sine_rnn_stream_in;
 
-static void sine_rnn_step_1(const float *restrict P, const sine_rnn_stream_in *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k0_transpose(P + 0 /* rnn1.weight_ih */, (float *)(A + 0) + 0);
-  k53_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 512) + 0);
-  k54_matmul(in->state0 + 0, (float *)(A + 512) + 0, (float *)(A + 0) + 0);
-  k55_add((float *)(A + 0) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 512) + 0);
-  k7_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
-  k56_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 512) + 0, (float *)(A + 768) + 0);
-  k57_matmul((float *)(A + 768) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k58_add((float *)(A + 256) + 0, P + 2768 /* dense1.bias */, (float *)(A + 320) + 0);
+void sine_rnn_step_prepare(const float *params, float *step_params) {
+  for (long i = 0; i < SINE_RNN_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
+  for (long r = 0; r < 50; r++) /* rnn1.weight_ih [50, 1] */
+    for (long c = 0; c < 1; c++) step_params[0 + c * 50 + r] = params[0 + r * 1 + c];
+  for (long r = 0; r < 50; r++) /* rnn1.weight_hh [50, 50] */
+    for (long c = 0; c < 50; c++) step_params[64 + c * 50 + r] = params[64 + r * 50 + c];
+  for (long r = 0; r < 1; r++) /* dense1.weight [1, 50] */
+    for (long c = 0; c < 50; c++) step_params[2704 + c * 1 + r] = params[2704 + r * 50 + c];
 }
 
-void sine_rnn_step(const float *params, sine_rnn_state *state, const sine_rnn_step_input *input, sine_rnn_step_outputs *out, void *arena) {
-  const float *P = params;
+static void sine_rnn_step_1(const float *restrict P, const sine_rnn_stream_in *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  k53_matmul(in->x + 0, P + 0 /* rnn1.weight_ih, transposed */, (float *)(A + 0) + 0);
+  k54_matmul(in->state0 + 0, P + 64 /* rnn1.weight_hh, transposed */, (float *)(A + 256) + 0);
+  k55_add((float *)(A + 256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 512) + 0);
+  k56_add_add_relu((float *)(A + 0) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 512) + 0, (float *)(A + 256) + 0);
+  k57_matmul((float *)(A + 256) + 0, P + 2704 /* dense1.weight, transposed */, (float *)(A + 0) + 0);
+  k58_add((float *)(A + 0) + 0, P + 2768 /* dense1.bias */, (float *)(A + 64) + 0);
+}
+
+void sine_rnn_step(const float *step_params, sine_rnn_state *state, const sine_rnn_step_input *input, sine_rnn_step_outputs *out, void *arena) {
+  const float *P = step_params;
   char *A = arena;
   const uint64_t seed = 0;
   (void)out;
@@ -1885,8 +1892,8 @@ void sine_rnn_step(const float *params, sine_rnn_state *state, const sine_rnn_st
   in_.state0 = state->state0;
   (void)P, (void)A;
   sine_rnn_step_1(P, in, A, seed);
-  if (out) k59_copy((float *)(A + 320) + 0, out->prediction);
-  k28_copy((float *)(A + 768) + 0, state->state0);
+  if (out) k59_copy((float *)(A + 64) + 0, out->prediction);
+  k28_copy((float *)(A + 256) + 0, state->state0);
 }
 
 void sine_rnn_reset(sine_rnn_state *state) {
@@ -1894,7 +1901,7 @@ void sine_rnn_reset(sine_rnn_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long sine_rnn_tool_arena[5] = {87104, 259904, 259904, 40512, 10560};
+const long sine_rnn_tool_arena[5] = {87104, 259904, 259904, 40512, 11904};
 const int sine_rnn_tool_dtype = 4; /* bytes per element */
 const int sine_rnn_tool_nparams = 12;
 const char *const sine_rnn_tool_inputs[] = {"x", "y", 0};
@@ -1918,6 +1925,8 @@ void sine_rnn_tool_stream(const float *params, void *const *inputs, void *const 
   sine_rnn_state state;
   sine_rnn_step_input in;
   sine_rnn_step_outputs out;
+  float *step_params = arena;
+  sine_rnn_step_prepare(params, step_params);
   float o0[1];
   out.prediction = o0;
   (void)outputs;
@@ -1925,7 +1934,7 @@ void sine_rnn_tool_stream(const float *params, void *const *inputs, void *const 
     sine_rnn_reset(&state);
     for (long t = 0; t < 10; t++) {
       in.x = (const float *)inputs[0] + b * 10 + t * 1;
-      sine_rnn_step(params, &state, &in, &out, arena);
+      sine_rnn_step(step_params, &state, &in, &out, (char *)arena + 11136);
       for (long i = 0; i < 1; i++) ((float *)outputs[0])[b * 1 + i] = o0[i];
     }
   }
@@ -1936,7 +1945,7 @@ void sine_rnn_tool_step(const float *params, void *state, int reset, void *const
   sine_rnn_step_outputs out;
   in.x = inputs[0];
   out.prediction = outputs[0];
-  if (reset) sine_rnn_reset(state);
-  sine_rnn_step(params, state, &in, &out, arena);
+  if (reset) sine_rnn_reset(state), sine_rnn_step_prepare(params, arena); /* kept there until the next reset */
+  sine_rnn_step(arena, state, &in, &out, (char *)arena + 11136);
 }
 #endif

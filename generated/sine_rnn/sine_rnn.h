@@ -31,7 +31,7 @@ extern "C" {
 #define SINE_RNN_GRAD_ARENA_BYTES 259904
 #define SINE_RNN_TRAIN_ARENA_BYTES 259904
 #define SINE_RNN_APPLY_ARENA_BYTES 40512
-#define SINE_RNN_STREAM_ARENA_BYTES 10560
+#define SINE_RNN_STREAM_ARENA_BYTES 768
 #define SINE_RNN_INIT_ARENA_BYTES 20000
 
 typedef struct {
@@ -85,7 +85,14 @@ void sine_rnn_predict(const float *params, const sine_rnn_batch *in, sine_rnn_ou
 float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads, sine_rnn_outputs *out, sine_rnn_metrics *metrics, void *arena, uint64_t seed);
 float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metrics *metrics, void *arena, uint64_t seed);
 void sine_rnn_apply(float *params, const float *grads, void *arena);
-void sine_rnn_step(const float *params, sine_rnn_state *state, const sine_rnn_step_input *input, sine_rnn_step_outputs *out, void *arena);
+
+/* NAME_step reads step_params: the trainable parameters laid out as in params,
+ * but every weight matrix that its products read transposed (the layout a one-row
+ * product reads fastest).  NAME_step_prepare writes them from params: call it
+ * once, and again whenever the parameters change. */
+#define SINE_RNN_STEP_PARAMS_ELEMS 2784
+void sine_rnn_step_prepare(const float *params, float *step_params);
+void sine_rnn_step(const float *step_params, sine_rnn_state *state, const sine_rnn_step_input *input, sine_rnn_step_outputs *out, void *arena);
 void sine_rnn_reset(sine_rnn_state *state);
 
 #ifdef __cplusplus
