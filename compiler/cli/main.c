@@ -40,6 +40,7 @@ typedef struct {
   int window; /* train, eval: --window, the steps of a series' windows */
   double tol;
   const char *data, *resume, *prime; /* train, eval, sample */
+  unsigned entries;                  /* build: --entry, emit_c.h's ENTRY_* bits (0: all) */
   int epochs, length, threads;
   long limit, eval_every;
   double lr, temperature;
@@ -256,7 +257,8 @@ static int cmd_build(const Args *a) {
   BuildOptions o = {.spec = a->spec,
                    .fe = {.batch = a->batch, .steps = a->steps, .dtype = a->dtype},
                    .dir = a->out,
-                   .embed_weights = a->weights};
+                   .embed_weights = a->weights,
+                   .entries = a->entries};
   char *h = NULL, *c = NULL, err[512];
   err[0] = 0;
   int rc = build_c(&o, &h, &c, err, sizeof err);
@@ -394,9 +396,9 @@ static const Command commands[] = {
     {"apply", "rnnc apply SPEC --weights W --inputs GRADS -o W2 [--backend interp|c] [--dtype f64]",
      "the optimizer's update (clipping included) from the grad.<param> tensors of GRADS (`rnnc grad` output)",
      "--weights --inputs -o --backend --dtype --batch --steps --dump-after", "--weights --inputs -o", cmd_apply},
-    {"build", "rnnc build SPEC -o DIR [--dtype f32|f64] [--embed-weights W.safetensors] [--no-check]",
+    {"build", "rnnc build SPEC -o DIR [--entry LIST] [--dtype f32|f64] [--batch B] [--steps T] [--embed-weights W.safetensors] [--no-check]",
      "generates DIR/NAME.h and DIR/NAME.c: unrolled, shape-specialised, malloc-free C99, checked as `rnnc check` does",
-     "-o --dtype --batch --steps --embed-weights --no-check", "-o", cmd_build},
+     "-o --entry --dtype --batch --steps --embed-weights --no-check", "-o", cmd_build},
     {"summary", "rnnc summary SPEC [--json]",
      "layers, output shapes, parameter counts, inputs and targets",
      "--json --dtype --batch --steps", "", cmd_summary},
@@ -472,6 +474,10 @@ static int parse_value(Args *a, const char *opt, const char *v) {
   else if (!strcmp(opt, "--data")) a->data = v;
   else if (!strcmp(opt, "--resume")) a->resume = v;
   else if (!strcmp(opt, "--prime")) a->prime = v;
+  else if (!strcmp(opt, "--entry")) {
+    char err[200];
+    if (!(a->entries = build_entries(v, err, sizeof err))) return fail("%s", err);
+  }
   else if (!strcmp(opt, "--dtype")) {
     if (strcmp(v, "f32") && strcmp(v, "f64")) return fail("--dtype expects f32 or f64, got '%s'", v);
     a->dtype = strcmp(v, "f32") ? DT_F64 : DT_F32;

@@ -25,19 +25,22 @@ static void upper(char *dst, const char *src, size_t size) {
 }
 
 int emit_c_model(const EmitModel *m, char **h, char **c, char *err, size_t errlen) {
-  Model md = {.spec = m->spec};
-  memcpy(md.graphs, m->graphs, sizeof md.graphs);
-  const Graph *g0 = md.graphs[FN_PREDICT];
-  /* the graph with every parameter (train_step's has the optimizer's state) */
-  const Graph *gp = md.graphs[md.graphs[FN_STEP] ? FN_STEP : md.graphs[FN_GRAD] ? FN_GRAD : FN_PREDICT];
-  md.name = g0->cfg.name;
+  Model md = {.spec = m->spec, .reference = m->graphs[FN_PREDICT], .entries = m->entries};
+  for (int k = 0; k < FN_COUNT; k++) md.graphs[k] = m->entries & 1u << k ? m->graphs[k] : NULL;
+  /* the graph with every parameter the entry points read (train_step's and
+   * apply's have the optimizer's state; an inference build has none) */
+  const Graph *gp = md.graphs[FN_STEP]    ? md.graphs[FN_STEP]
+                    : md.graphs[FN_APPLY] ? md.graphs[FN_APPLY]
+                    : md.graphs[FN_GRAD]  ? md.graphs[FN_GRAD]
+                                          : md.reference;
+  md.name = md.reference->cfg.name;
   upper(md.NAME, md.name, sizeof md.NAME);
-  md.real = g0->cfg.dtype;
+  md.real = md.reference->cfg.dtype;
   md.T = emit_ctype(md.real);
   md.layout = plan_param_layout(gp);
 
   /* NAME.c's functions, each into md.source and declared in md.header */
-  emit_init(&md, gp);
+  if (md.entries & ENTRY_INIT) emit_init(&md, gp);
   emit_blob(&md, gp);
   for (int k = 0; k < FN_COUNT; k++)
     if (md.graphs[k]) emit_function(&md, (FnKind)k);
@@ -49,7 +52,7 @@ int emit_c_model(const EmitModel *m, char **h, char **c, char *err, size_t errle
     emit_preamble(&md, &cb);
     emit_tables(&md, gp, &cb);
     buf_printf(&cb, "%s%s", buf_str(&md.kernels.defs), buf_str(&md.source));
-    emit_tool_api(&md, &cb);
+    if (md.entries == ENTRY_ALL) emit_tool_api(&md, &cb);
     *h = hb.s;
     *c = cb.s;
   }

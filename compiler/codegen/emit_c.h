@@ -38,6 +38,16 @@
 /* The entry points, in the order of EmitModel.graphs. */
 typedef enum { FN_PREDICT, FN_GRAD, FN_STEP, FN_APPLY, FN_STREAM, FN_COUNT } FnKind;
 
+/* What NAME.c defines (EmitModel.entries): the entry point of graph k (bit
+ * 1 << k), NAME_init, NAME_store, NAME_load.  Only a build of them all
+ * carries the tool API. */
+enum {
+  ENTRY_INIT = 1u << FN_COUNT,
+  ENTRY_STORE = ENTRY_INIT << 1,
+  ENTRY_LOAD = ENTRY_STORE << 1,
+  ENTRY_ALL = (ENTRY_LOAD << 1) - 1,
+};
+
 /* Writes the value of trainable PARAM p (p's dtype and shape) to dst: how
  * NAME_weights gets its values without code generation reading files.
  * 0, or -1 with a message in err. */
@@ -46,7 +56,9 @@ typedef int EmitParamSource(void *ctx, const Node *p, void *dst, char *err, size
 typedef struct {
   const char *spec;          /* named in the source's first comment */
   Graph *graphs[FN_COUNT];   /* the scheduled graph of each entry point, NULL
-                                where the spec has none (predict is required) */
+                                where the spec has none; predict's is required
+                                (it names the model) even when not emitted */
+  unsigned entries;          /* what to emit: ENTRY_ALL, or some of its bits */
   EmitParamSource *weights;  /* NULL: no NAME_weights */
   void *weights_ctx;
   const char *weights_file;  /* named in the header's comment on NAME_weights */

@@ -32,7 +32,9 @@ typedef struct {
   char NAME[128]; /* name in capitals: the prefix of NAME.h's macros */
   DType real;
   const char *T;  /* the C type of real */
-  Graph *graphs[FN_COUNT]; /* NULL when the spec cannot have that entry point */
+  Graph *graphs[FN_COUNT]; /* of the entry points emitted; NULL for the others */
+  const Graph *reference;  /* predict's, emitted or not: the model's name, sizes, inputs */
+  unsigned entries;        /* EmitModel.entries */
   long arena[FN_COUNT];
   long init_arena; /* bytes NAME_init needs */
   ParamLayout *layout;

@@ -73,21 +73,22 @@ static void emit_header_top(const Model *md, Buf *h) {
   buf_printf(h, " */\n");
   buf_printf(h, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n"
                 "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n", NAME, NAME);
-  buf_printf(h, "#define %s_BATCH %d\n#define %s_STEPS %d\n", NAME, md->graphs[FN_PREDICT]->cfg.batch, NAME,
-             md->graphs[FN_PREDICT]->cfg.steps);
-  buf_printf(h, "#define %s_NPARAMS %d\n#define %s_PARAMS_BYTES %ld\n#define %s_GRADS_BYTES %ld\n", NAME, l->n, NAME,
-             l->total * es, NAME, l->trainable * es);
+  buf_printf(h, "#define %s_BATCH %d\n#define %s_STEPS %d\n", NAME, md->reference->cfg.batch, NAME,
+             md->reference->cfg.steps);
+  buf_printf(h, "#define %s_NPARAMS %d\n#define %s_PARAMS_BYTES %ld\n", NAME, l->n, NAME, l->total * es);
+  if (md->graphs[FN_GRAD] || md->graphs[FN_APPLY]) buf_printf(h, "#define %s_GRADS_BYTES %ld\n", NAME, l->trainable * es);
   for (int k = 0; k < FN_COUNT; k++)
     if (md->graphs[k]) buf_printf(h, "#define %s_%s_ARENA_BYTES %ld\n", NAME, fn_names[k].arena_macro, md->arena[k]);
-  buf_printf(h, "#define %s_INIT_ARENA_BYTES %ld\n", NAME, md->init_arena);
+  if (md->entries & ENTRY_INIT) buf_printf(h, "#define %s_INIT_ARENA_BYTES %ld\n", NAME, md->init_arena);
   buf_printf(h, "\ntypedef struct {\n  const char *name;\n  int rank;\n  int shape[4];\n"
                 "  long offset;    /* in elements of params (and of grads, for trainable ones) */\n"
                 "  int trainable;  /* 0: optimizer state */\n} %s_param_info;\n"
                 "extern const %s_param_info %s_params_info[%s_NPARAMS];\n\n", md->name, md->name, md->name, NAME);
-  const Graph *g = md->graphs[FN_GRAD] ? md->graphs[FN_GRAD] : md->graphs[FN_PREDICT], *st = md->graphs[FN_STREAM];
+  const Graph *g = md->graphs[FN_GRAD] ? md->graphs[FN_GRAD] : md->reference, *st = md->graphs[FN_STREAM];
   emit_struct(h, md, g, S_INPUTS, "batch", "Inputs and targets, row-major, batch first");
   emit_struct(h, md, g, S_OUTPUTS, "outputs", "Where predict and grad write the model's outputs");
   emit_struct(h, md, g, S_METRICS, "metrics", "Metrics of the batch, written by grad and train_step");
+  if (!st) return;
   emit_struct(h, md, st, S_STATES, "state", "The recurrent state carried between streaming steps");
   emit_struct(h, md, st, S_INPUTS, "step_input", "One time step's input (batch 1)");
   emit_struct(h, md, st, S_OUTPUTS, "step_outputs", "What one streaming step outputs (batch 1)");

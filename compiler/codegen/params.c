@@ -69,29 +69,33 @@ static uint64_t layout_hash(const Model *md, const Graph *g) {
  * blob needs no alignment. */
 void emit_blob(Model *md, const Graph *g) {
   const char *NAME = md->NAME, *N = md->name, *T = md->T;
+  bool store = md->entries & ENTRY_STORE, load = md->entries & ENTRY_LOAD;
+  if (!store && !load) return;
   uint64_t fields[3] = {layout_hash(md, g), (uint64_t)md->layout->total, ir_dtype_size(md->real)};
-  buf_printf(&md->header, "\n/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,\n"
+  buf_printf(&md->header, "\n/* Parameters in a blob of %s_BLOB_BYTES (a header that names this model's layout,\n"
                           " * then params): store writes one, load refuses any other model's.  0, or -1. */\n"
-                          "#define %s_BLOB_BYTES (32 + %s_PARAMS_BYTES)\n"
-                          "int %s_store(const %s *params, void *blob, size_t size);\n"
-                          "int %s_load(%s *params, const void *blob, size_t size);\n", NAME, NAME, N, T, N, T);
+                          "#define %s_BLOB_BYTES (32 + %s_PARAMS_BYTES)\n", NAME, NAME, NAME);
+  if (store) buf_printf(&md->header, "int %s_store(const %s *params, void *blob, size_t size);\n", N, T);
+  if (load) buf_printf(&md->header, "int %s_load(%s *params, const void *blob, size_t size);\n", N, T);
   Buf *c = &md->source;
   buf_printf(c, "static const unsigned char %s_blob_header[32] = {'R', 'N', 'N', 'C', 'P', 'A', 'R', '1'", N);
   for (int f = 0; f < 3; f++)
     for (int b = 0; b < 8; b++) buf_printf(c, ", %u", (unsigned)((fields[f] >> (8 * b)) & 0xff));
   buf_printf(c, "};\n\n");
-  buf_printf(c, "int %s_store(const %s *params, void *blob, size_t size) {\n"
-                "  unsigned char *out = blob;\n  const unsigned char *from = (const unsigned char *)params;\n"
-                "  if (size < %s_BLOB_BYTES) return -1;\n"
-                "  for (long i = 0; i < 32; i++) out[i] = %s_blob_header[i];\n"
-                "  for (long i = 0; i < %s_PARAMS_BYTES; i++) out[32 + i] = from[i];\n  return 0;\n}\n\n",
-             N, T, NAME, N, NAME);
-  buf_printf(c, "int %s_load(%s *params, const void *blob, size_t size) {\n"
-                "  const unsigned char *in = blob;\n  unsigned char *to = (unsigned char *)params;\n"
-                "  if (size != %s_BLOB_BYTES) return -1;\n"
-                "  for (long i = 0; i < 32; i++)\n    if (in[i] != %s_blob_header[i]) return -1;\n"
-                "  for (long i = 0; i < %s_PARAMS_BYTES; i++) to[i] = in[32 + i];\n  return 0;\n}\n\n",
-             N, T, NAME, N, NAME);
+  if (store)
+    buf_printf(c, "int %s_store(const %s *params, void *blob, size_t size) {\n"
+                  "  unsigned char *out = blob;\n  const unsigned char *from = (const unsigned char *)params;\n"
+                  "  if (size < %s_BLOB_BYTES) return -1;\n"
+                  "  for (long i = 0; i < 32; i++) out[i] = %s_blob_header[i];\n"
+                  "  for (long i = 0; i < %s_PARAMS_BYTES; i++) out[32 + i] = from[i];\n  return 0;\n}\n\n",
+               N, T, NAME, N, NAME);
+  if (load)
+    buf_printf(c, "int %s_load(%s *params, const void *blob, size_t size) {\n"
+                  "  const unsigned char *in = blob;\n  unsigned char *to = (unsigned char *)params;\n"
+                  "  if (size != %s_BLOB_BYTES) return -1;\n"
+                  "  for (long i = 0; i < 32; i++)\n    if (in[i] != %s_blob_header[i]) return -1;\n"
+                  "  for (long i = 0; i < %s_PARAMS_BYTES; i++) to[i] = in[32 + i];\n  return 0;\n}\n\n",
+               N, T, NAME, N, NAME);
 }
 
 /* ---- the streaming step's parameters ---- */
@@ -111,12 +115,12 @@ void emit_step_prepare(Model *md, const Graph *g, const bool *prepared) {
     if (prepared[g->params[i]->id])
       for (int k = 0; k < md->layout->n; k++)
         if (!strcmp(md->layout->names[k], g->params[i]->attr.name)) md->step_transposed[k] = true;
-  buf_printf(&md->header, "\n/* NAME_step reads step_params: the trainable parameters laid out as in params,\n"
+  buf_printf(&md->header, "\n/* %s_step reads step_params: the trainable parameters laid out as in params,\n"
                           " * but every weight matrix that its products read transposed (the layout a one-row\n"
-                          " * product reads fastest).  NAME_step_prepare writes them from params: call it\n"
+                          " * product reads fastest).  %s_step_prepare writes them from params: call it\n"
                           " * once, and again whenever the parameters change. */\n"
                           "#define %s_STEP_PARAMS_ELEMS %ld\nvoid %s_step_prepare(const %s *params, %s *step_params);\n",
-             NAME, md->layout->trainable, N, T, T);
+             N, N, NAME, md->layout->trainable, N, T, T);
   Buf *c = &md->source;
   buf_printf(c, "void %s_step_prepare(const %s *params, %s *step_params) {\n"
                 "  for (long i = 0; i < %s_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];\n", N, T, T, NAME);
@@ -178,13 +182,14 @@ int emit_weights(Model *md, const Graph *g, const EmitModel *m, char *err, size_
   }
   if (!rc) {
     char comment[400];
-    snprintf(comment, sizeof comment, "\n/* The trained parameters (from %s): pass as params to predict. */\n"
-             "#define %s_WEIGHTS_ELEMS %ld\n", m->weights_file, md->NAME, md->layout->trainable);
+    snprintf(comment, sizeof comment, "\n/* The trained parameters (from %s): pass as params to %s_predict. */\n"
+             "#define %s_WEIGHTS_ELEMS %ld\n", m->weights_file, md->name, md->NAME, md->layout->trainable);
     emit_array(md, "weights", comment, values);
     if (md->step_transposed) {
       prepare_values(md, g, values);
-      emit_array(md, "step_weights", "/* The same, prepared (NAME_step_prepare): pass as step_params to step. */\n",
-                 values);
+      snprintf(comment, sizeof comment, "/* The same, prepared (%s_step_prepare): pass as step_params to %s_step. */\n",
+               md->name, md->name);
+      emit_array(md, "step_weights", comment, values);
     }
   }
   free(values);

@@ -28,10 +28,12 @@ static void emit_runtime(const Model *md, Buf *src) {
   if (exp || tanh)
     buf_printf(src, "/* exp and tanh that vectorize. */\n%s%s%s\n", exp ? "#define RNNC_MATH_EXP\n" : "",
                tanh ? "#define RNNC_MATH_TANH\n" : "", emit_math_source);
-  buf_printf(src, "/* rnnc's counter-based random numbers (initialisers%s). */\n%s%s\n",
-             uses(md, F_RANDOM) ? ", dropout masks" : "", uses(md, F_RANDOM) ? "#define RNNC_RAND_DROPOUT\n" : "",
-             emit_rand_source);
-  buf_printf(src, "/* Initial values (NAME_init), as `rnnc init` computes them. */\n%s\n", emit_init_source);
+  bool init = md->entries & ENTRY_INIT, dropout = uses(md, F_RANDOM);
+  if (init || dropout)
+    buf_printf(src, "/* rnnc's counter-based random numbers (%s). */\n%s%s\n",
+               init && dropout ? "initialisers, dropout masks" : init ? "initialisers" : "dropout masks",
+               dropout ? "#define RNNC_RAND_DROPOUT\n" : "", emit_rand_source);
+  if (init) buf_printf(src, "/* Initial values (NAME_init), as `rnnc init` computes them. */\n%s\n", emit_init_source);
 }
 
 void emit_preamble(const Model *md, Buf *c) {

@@ -83,18 +83,50 @@ static int weight_from_file(void *file, const Node *p, void *dst, char *err, siz
   return bind_load(file, p, dst, err, errlen);
 }
 
-/* The graph of each entry point the spec has (NULL for the others).  0, or 1
+/* The C names of the entry points, by bit of ENTRY_* (FnKind's order, then
+ * init, store, load). */
+static const char *const entry_names[] = {"predict", "grad", "train_step", "apply", "step", "init", "store", "load"};
+enum { NENTRIES = sizeof entry_names / sizeof *entry_names };
+_Static_assert(1u << NENTRIES == ENTRY_ALL + 1, "entry_names names every ENTRY_* bit");
+
+unsigned build_entries(const char *list, char *err, size_t errlen) {
+  unsigned entries = 0;
+  for (const char *s = list; *s;) {
+    size_t len = strcspn(s, ",");
+    int k = 0;
+    while (k < NENTRIES && (strlen(entry_names[k]) != len || strncmp(entry_names[k], s, len))) k++;
+    if (k == NENTRIES) {
+      snprintf(err, errlen, "--entry: no entry point '%.*s' (predict, grad, train_step, apply, step, init, store, load)",
+               (int)(len > 40 ? 40 : len), s);
+      return 0;
+    }
+    entries |= 1u << k;
+    s += len + (s[len] == ',');
+  }
+  if (!entries) snprintf(err, errlen, "--entry: name at least one entry point");
+  return entries;
+}
+
+/* The graph of each entry point asked for that the spec has (predict's
+ * always: it names the model); the entries to emit in *entries.  0, or 1
  * after the front end or a pass printed a user error. */
-static int run_pipelines(const BuildOptions *o, Graph **graphs) {
+static int run_pipelines(const BuildOptions *o, Graph **graphs, unsigned *entries) {
   bool grad, step;
   if (!available(o, &grad, &step)) return 1;
-  bool want[FN_COUNT] = {true, grad, step, step, true};
+  bool can[FN_COUNT] = {true, grad, step, step, true};
+  *entries = o->entries ? o->entries : ENTRY_ALL;
   for (int k = 0; k < FN_COUNT; k++) {
-    if (!want[k]) continue;
+    bool asked = *entries & 1u << k;
+    if (asked && !can[k] && o->entries) {
+      fprintf(stderr, "%s: error: --entry %s: the spec has no %s\n", o->spec, entry_names[k],
+              k == FN_GRAD ? "loss" : "loss and optimizer");
+      return 1;
+    }
+    if ((asked && !can[k]) || (!asked && k != FN_PREDICT)) continue; /* by default, all it can */
     PipelineOptions po = {.spec = o->spec, .fe = o->fe, .goal = fn_goal[k], .stop = STAGE_SCHEDULED};
     if (!(graphs[k] = pipeline_run(&po))) return 1;
   }
-  return check_for_c(graphs[grad ? FN_GRAD : FN_PREDICT], o->spec);
+  return check_for_c(graphs[graphs[FN_GRAD] ? FN_GRAD : FN_PREDICT], o->spec);
 }
 
 static int generate(const BuildOptions *o, EmitModel *m, char **hpath, char **cpath, char *err, size_t errlen) {
@@ -126,7 +158,7 @@ static int generate(const BuildOptions *o, EmitModel *m, char **hpath, char **cp
 
 int build_c(const BuildOptions *o, char **hpath, char **cpath, char *err, size_t errlen) {
   EmitModel m = {.spec = o->spec};
-  int rc = run_pipelines(o, m.graphs);
+  int rc = run_pipelines(o, m.graphs, &m.entries);
   if (!rc) rc = generate(o, &m, hpath, cpath, err, errlen);
   for (int k = 0; k < FN_COUNT; k++) ir_graph_free(m.graphs[k]);
   return rc;

@@ -17,7 +17,12 @@ typedef struct {
   FeOptions fe;              /* batch, steps, dtype overrides */
   const char *dir;           /* output directory */
   const char *embed_weights; /* a weights file to compile in, or NULL */
+  unsigned entries;          /* what NAME.c defines (emit_c.h's ENTRY_*); 0: all it can */
 } BuildOptions;
+
+/* The bits of emit_c.h's ENTRY_* that LIST names ("predict,step": the names
+ * of the functions without NAME_), or 0 with a message in err. */
+unsigned build_entries(const char *list, char *err, size_t errlen);
 
 /* Writes DIR/NAME.h and DIR/NAME.c (temp files, then rename).  On success
  * returns 0 and stores the paths (owned by the caller) in *h and *c; on a

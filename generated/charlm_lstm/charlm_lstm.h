@@ -77,7 +77,7 @@ typedef struct {
 
 void charlm_lstm_init(float *params, uint64_t seed, void *arena);
 
-/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,
+/* Parameters in a blob of CHARLM_LSTM_BLOB_BYTES (a header that names this model's layout,
  * then params): store writes one, load refuses any other model's.  0, or -1. */
 #define CHARLM_LSTM_BLOB_BYTES (32 + CHARLM_LSTM_PARAMS_BYTES)
 int charlm_lstm_store(const float *params, void *blob, size_t size);
@@ -87,9 +87,9 @@ float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *
 float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_lstm_metrics *metrics, void *arena, uint64_t seed);
 void charlm_lstm_apply(float *params, const float *grads, void *arena);
 
-/* NAME_step reads step_params: the trainable parameters laid out as in params,
+/* charlm_lstm_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  NAME_step_prepare writes them from params: call it
+ * product reads fastest).  charlm_lstm_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define CHARLM_LSTM_STEP_PARAMS_ELEMS 387168
 void charlm_lstm_step_prepare(const float *params, float *step_params);

@@ -77,7 +77,7 @@ typedef struct {
 
 void fmnist_lstm_init(float *params, uint64_t seed, void *arena);
 
-/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,
+/* Parameters in a blob of FMNIST_LSTM_BLOB_BYTES (a header that names this model's layout,
  * then params): store writes one, load refuses any other model's.  0, or -1. */
 #define FMNIST_LSTM_BLOB_BYTES (32 + FMNIST_LSTM_PARAMS_BYTES)
 int fmnist_lstm_store(const float *params, void *blob, size_t size);
@@ -87,9 +87,9 @@ float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *
 float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed);
 void fmnist_lstm_apply(float *params, const float *grads, void *arena);
 
-/* NAME_step reads step_params: the trainable parameters laid out as in params,
+/* fmnist_lstm_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  NAME_step_prepare writes them from params: call it
+ * product reads fastest).  fmnist_lstm_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define FMNIST_LSTM_STEP_PARAMS_ELEMS 82192
 void fmnist_lstm_step_prepare(const float *params, float *step_params);

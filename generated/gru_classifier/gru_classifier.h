@@ -76,7 +76,7 @@ typedef struct {
 
 void gru_classifier_init(float *params, uint64_t seed, void *arena);
 
-/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,
+/* Parameters in a blob of GRU_CLASSIFIER_BLOB_BYTES (a header that names this model's layout,
  * then params): store writes one, load refuses any other model's.  0, or -1. */
 #define GRU_CLASSIFIER_BLOB_BYTES (32 + GRU_CLASSIFIER_PARAMS_BYTES)
 int gru_classifier_store(const float *params, void *blob, size_t size);
@@ -86,9 +86,9 @@ float gru_classifier_grad(const float *params, const gru_classifier_batch *in, f
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed);
 void gru_classifier_apply(float *params, const float *grads, void *arena);
 
-/* NAME_step reads step_params: the trainable parameters laid out as in params,
+/* gru_classifier_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  NAME_step_prepare writes them from params: call it
+ * product reads fastest).  gru_classifier_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define GRU_CLASSIFIER_STEP_PARAMS_ELEMS 61968
 void gru_classifier_step_prepare(const float *params, float *step_params);

@@ -77,7 +77,7 @@ typedef struct {
 
 void lstm_dropout_init(float *params, uint64_t seed, void *arena);
 
-/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,
+/* Parameters in a blob of LSTM_DROPOUT_BLOB_BYTES (a header that names this model's layout,
  * then params): store writes one, load refuses any other model's.  0, or -1. */
 #define LSTM_DROPOUT_BLOB_BYTES (32 + LSTM_DROPOUT_PARAMS_BYTES)
 int lstm_dropout_store(const float *params, void *blob, size_t size);
@@ -87,9 +87,9 @@ float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float
 float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_dropout_metrics *metrics, void *arena, uint64_t seed);
 void lstm_dropout_apply(float *params, const float *grads, void *arena);
 
-/* NAME_step reads step_params: the trainable parameters laid out as in params,
+/* lstm_dropout_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  NAME_step_prepare writes them from params: call it
+ * product reads fastest).  lstm_dropout_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define LSTM_DROPOUT_STEP_PARAMS_ELEMS 10704
 void lstm_dropout_step_prepare(const float *params, float *step_params);

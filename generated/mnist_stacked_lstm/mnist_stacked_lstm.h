@@ -81,7 +81,7 @@ typedef struct {
 
 void mnist_stacked_lstm_init(float *params, uint64_t seed, void *arena);
 
-/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,
+/* Parameters in a blob of MNIST_STACKED_LSTM_BLOB_BYTES (a header that names this model's layout,
  * then params): store writes one, load refuses any other model's.  0, or -1. */
 #define MNIST_STACKED_LSTM_BLOB_BYTES (32 + MNIST_STACKED_LSTM_PARAMS_BYTES)
 int mnist_stacked_lstm_store(const float *params, void *blob, size_t size);
@@ -91,9 +91,9 @@ float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batc
 float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed);
 void mnist_stacked_lstm_apply(float *params, const float *grads, void *arena);
 
-/* NAME_step reads step_params: the trainable parameters laid out as in params,
+/* mnist_stacked_lstm_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  NAME_step_prepare writes them from params: call it
+ * product reads fastest).  mnist_stacked_lstm_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define MNIST_STACKED_LSTM_STEP_PARAMS_ELEMS 57376
 void mnist_stacked_lstm_step_prepare(const float *params, float *step_params);

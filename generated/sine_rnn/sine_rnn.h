@@ -76,7 +76,7 @@ typedef struct {
 
 void sine_rnn_init(float *params, uint64_t seed, void *arena);
 
-/* Parameters in a blob of NAME_BLOB_BYTES (a header that names this model's layout,
+/* Parameters in a blob of SINE_RNN_BLOB_BYTES (a header that names this model's layout,
  * then params): store writes one, load refuses any other model's.  0, or -1. */
 #define SINE_RNN_BLOB_BYTES (32 + SINE_RNN_PARAMS_BYTES)
 int sine_rnn_store(const float *params, void *blob, size_t size);
@@ -86,9 +86,9 @@ float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads,
 float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metrics *metrics, void *arena, uint64_t seed);
 void sine_rnn_apply(float *params, const float *grads, void *arena);
 
-/* NAME_step reads step_params: the trainable parameters laid out as in params,
+/* sine_rnn_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  NAME_step_prepare writes them from params: call it
+ * product reads fastest).  sine_rnn_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define SINE_RNN_STEP_PARAMS_ELEMS 2784
 void sine_rnn_step_prepare(const float *params, float *step_params);

@@ -127,5 +127,20 @@ output("h", last(tanh(x)))
 LUA
 expect_fail 1 "$tmp/noparams.lua: error: the spec has no parameters; generated code needs at least one" -- "$rnnc" build "$tmp/noparams.lua" -o "$tmp/np"
 
+# build --entry: only what the listed entry points need
+expect_fail 1 "rnnc: error: --entry: no entry point 'predikt' (predict, grad" -- "$rnnc" build $spec -o "$tmp/e" --entry predikt
+sed '/optimizer(/d; /^loss(/d' specs/sine_rnn.lua >"$tmp/noloss.lua"
+expect_fail 1 "$tmp/noloss.lua: error: --entry grad: the spec has no loss" -- "$rnnc" build "$tmp/noloss.lua" -o "$tmp/e" --entry grad
+expect_ok "$rnnc" build specs/fmnist_lstm.lua -o "$tmp/step" --entry step --batch 1
+h="$tmp/step/fmnist_lstm.h" c="$tmp/step/fmnist_lstm.c"
+for absent in _predict _grad _train_step _apply _init _store _load _tool_ opt. RNNC_TOOL_API rnnc_init_ rnnc_uniform GRADS_BYTES; do
+  if grep -qF "$absent" "$h" "$c"; then echo "FAIL: --entry step emits '$absent'"; failures=$((failures + 1)); fi
+done
+for present in fmnist_lstm_step_prepare fmnist_lstm_step fmnist_lstm_reset "FMNIST_LSTM_BATCH 1" "FMNIST_LSTM_PARAMS_BYTES 328768"; do
+  grep -q "$present" "$h" || { echo "FAIL: --entry step lacks '$present'"; failures=$((failures + 1)); }
+done
+if cc -std=c99 -Wall -Wextra -Wpedantic -Werror -c "$c" -o "$tmp/step.o"; then echo "ok: --entry step compiles as strict C99"
+else echo "FAIL: --entry step does not compile"; failures=$((failures + 1)); fi
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]
